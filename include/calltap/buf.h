@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Growable byte buffer for building output text. */
+#ifndef CALLTAP_BUF_H
+#define CALLTAP_BUF_H
+
+#include <stddef.h>
+
+struct ct_buf {
+	char *p;      /* NUL-terminated while oom is false */
+	size_t len;
+	size_t cap;
+	int oom;      /* an append failed; further appends are ignored */
+};
+
+void ct_buf_init(struct ct_buf *b);
+void ct_buf_fini(struct ct_buf *b);
+void ct_buf_reset(struct ct_buf *b);
+int ct_buf_append(struct ct_buf *b, const void *p, size_t n);
+int ct_buf_puts(struct ct_buf *b, const char *s);
+int ct_buf_printf(struct ct_buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Appends s as a JSON string literal (with quotes); NULL appends null. */
+int ct_buf_json_str(struct ct_buf *b, const char *s);
+/* Appends s as a CSV field (RFC 4180 quoting when needed); NULL appends nothing. */
+int ct_buf_csv_str(struct ct_buf *b, const char *s);
+
+#endif

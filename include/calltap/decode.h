@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * Stateless decoders: link layer -> (tunnels) -> IPv4/IPv6 -> UDP/TCP.
+ * Each validates, fills struct ct_packet and calls the next one.  Malformed
+ * input sets an event on the packet (never a log line, never fatal).
+ */
+#ifndef CALLTAP_DECODE_H
+#define CALLTAP_DECODE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "calltap/packet.h"
+
+enum ct_verdict {
+	CT_DEC_OK = 0,    /* pkt->t and pkt->payload describe a UDP or TCP payload */
+	CT_DEC_FRAGMENT,  /* pkt is an IP fragment: frag_* and payload are set */
+	CT_DEC_SKIP,      /* well-formed but of no interest (ARP, ICMP, ...) */
+	CT_DEC_INVALID    /* malformed: an event was recorded on pkt */
+};
+
+struct ct_decode_ctx {
+	uint16_t vxlan_port; /* UDP port carrying VXLAN (4789) */
+};
+
+typedef enum ct_verdict (*ct_decode_fn)(const struct ct_decode_ctx *ctx,
+    struct ct_packet *pkt, const uint8_t *p, size_t len);
+
+void ct_decode_ctx_init(struct ct_decode_ctx *ctx);
+
+/* Entry point: resets pkt's decode fields and decodes the frame pkt->data. */
+enum ct_verdict ct_decode_frame(const struct ct_decode_ctx *ctx, struct ct_packet *pkt);
+/* True when linktype (DLT_*) has a decoder. */
+int ct_decode_linktype_supported(int linktype);
+
+enum ct_verdict ct_decode_ether(const struct ct_decode_ctx *, struct ct_packet *, const uint8_t *, size_t);
+enum ct_verdict ct_decode_vlan(const struct ct_decode_ctx *, struct ct_packet *, const uint8_t *, size_t);
+enum ct_verdict ct_decode_sll(const struct ct_decode_ctx *, struct ct_packet *, const uint8_t *, size_t);
+enum ct_verdict ct_decode_sll2(const struct ct_decode_ctx *, struct ct_packet *, const uint8_t *, size_t);
+enum ct_verdict ct_decode_null(const struct ct_decode_ctx *, struct ct_packet *, const uint8_t *, size_t);
+enum ct_verdict ct_decode_raw(const struct ct_decode_ctx *, struct ct_packet *, const uint8_t *, size_t);
+enum ct_verdict ct_decode_ipv4(const struct ct_decode_ctx *, struct ct_packet *, const uint8_t *, size_t);
+enum ct_verdict ct_decode_ipv6(const struct ct_decode_ctx *, struct ct_packet *, const uint8_t *, size_t);
+enum ct_verdict ct_decode_gre(const struct ct_decode_ctx *, struct ct_packet *, const uint8_t *, size_t);
+enum ct_verdict ct_decode_vxlan(const struct ct_decode_ctx *, struct ct_packet *, const uint8_t *, size_t);
+enum ct_verdict ct_decode_udp(const struct ct_decode_ctx *, struct ct_packet *, const uint8_t *, size_t);
+enum ct_verdict ct_decode_tcp(const struct ct_decode_ctx *, struct ct_packet *, const uint8_t *, size_t);
+
+/*
+ * Decodes an L4 datagram of IP protocol `proto` (UDP, TCP, or a tunnel:
+ * IPIP 4, IPv6 41, GRE 47).  Used on reassembled fragments; pkt->t.src/dst
+ * must already hold the IP addresses.
+ */
+enum ct_verdict ct_decode_l4(const struct ct_decode_ctx *ctx, struct ct_packet *pkt,
+    uint8_t proto, const uint8_t *p, size_t len);
+
+/* Dispatches on an EtherType (IPv4, IPv6, VLAN, QinQ). */
+enum ct_verdict ct_decode_ethertype(const struct ct_decode_ctx *ctx, struct ct_packet *pkt,
+    uint16_t ethertype, const uint8_t *p, size_t len);
+
+#endif

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * The engine owns every table, sink and counter and runs the stages in a
+ * fixed order: decode -> ipfrag -> TCP stream -> SIP framer -> dialogs, and
+ * UDP -> SIP or RTP.  There is no global mutable state: two engines in one
+ * process are independent.
+ */
+#ifndef CALLTAP_ENGINE_H
+#define CALLTAP_ENGINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "calltap/dialog.h"
+#include "calltap/packet.h"
+#include "calltap/reasm.h"
+#include "calltap/sink.h"
+#include "calltap/source.h"
+
+struct ct_engine_cfg {
+	struct ct_ipfrag_limits frag;
+	struct ct_tcp_limits tcp;
+	struct ct_dialog_cfg dialog;
+	bool rtp;                  /* match and measure RTP streams (default true) */
+	int64_t tick_us;           /* how often expiry runs, capture time (default 1 s) */
+};
+
+struct ct_engine_counters {
+	uint64_t frames;           /* frames handed in */
+	uint64_t bytes;            /* captured bytes handed in */
+	uint64_t decoded;          /* frames that reached UDP/TCP */
+	uint64_t skipped;          /* frames of no interest (ARP, ICMP, ...) */
+	uint64_t invalid;          /* malformed frames */
+	uint64_t unsupported_link; /* frames of a link type with no decoder */
+	uint64_t fragments;        /* IP fragments seen */
+	uint64_t sip_udp;          /* SIP messages over UDP */
+	uint64_t sip_tcp;          /* SIP messages over TCP */
+	uint64_t sip_malformed;    /* SIP messages libosip2 rejected */
+	uint64_t rtp_packets;      /* RTP packets matched to a call */
+	uint64_t rtp_orphan;       /* RTP-looking packets with no call */
+	uint64_t other_udp;        /* UDP that is neither SIP nor RTP */
+	uint64_t time_backwards;   /* frames older than the newest seen */
+	uint64_t records;          /* call records written */
+	uint64_t sink_errors;      /* failed sink writes */
+	uint64_t events[CT_EV_COUNT];
+};
+
+struct ct_engine;
+
+void ct_engine_cfg_default(struct ct_engine_cfg *cfg);
+struct ct_engine *ct_engine_new(const struct ct_engine_cfg *cfg, char *errbuf);
+void ct_engine_free(struct ct_engine *e);
+int ct_engine_add_sink(struct ct_engine *e, const struct ct_sink_ops *ops,
+    const char *arg, char *errbuf);
+void ct_engine_frame(struct ct_engine *e, const struct ct_frame *f);
+int ct_engine_finish(struct ct_engine *e);
+const struct ct_engine_counters *ct_engine_counters(const struct ct_engine *e);
+void ct_engine_print_stats(const struct ct_engine *e, FILE *out);
+/* Flushes every sink (periodic durability, SIGHUP); CT_OK or CT_ERR. */
+int ct_engine_flush(struct ct_engine *e);
+
+#endif

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * Media matching: which call does an RTP packet belong to?  SDP offers and
+ * answers (RFC 3264) announce the address:port each party receives on; the
+ * table maps those endpoints, and the flows seen towards or from them, to the
+ * call in O(1) per packet (hash on address:port, never a scan of calls).
+ * Symmetric RTP / NAT (RFC 4961): a flow matched through its destination
+ * also teaches its source endpoint, so the reverse direction matches too.
+ */
+#ifndef CALLTAP_MEDIA_H
+#define CALLTAP_MEDIA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "calltap/dialog.h"
+#include "calltap/packet.h"
+#include "calltap/record.h"
+
+struct ct_media_table;
+
+struct ct_media_stats {
+	uint64_t packets;       /* RTP packets matched to a call */
+	uint64_t orphan;        /* RTP-looking packets with no call */
+	uint64_t not_rtp;       /* UDP payloads that are not RTP/RTCP */
+	uint64_t rtcp;          /* RTCP packets seen on call endpoints */
+	size_t endpoints;       /* endpoints announced now */
+	size_t flows;           /* flows tracked now */
+};
+
+struct ct_media_table *ct_media_new(size_t max_flows);
+void ct_media_free(struct ct_media_table *t);
+void ct_media_on_sdp(struct ct_media_table *t, struct ct_dialog *d, const struct ct_sip_msg *m);
+int ct_media_packet(struct ct_media_table *t, const struct ct_packet *pkt);
+void ct_media_closing(struct ct_media_table *t, struct ct_dialog *d, struct ct_call_record *rec);
+void ct_media_get_stats(const struct ct_media_table *t, struct ct_media_stats *st);
+
+#endif

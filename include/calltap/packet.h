@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * struct ct_packet: one captured frame and what the stateless decoders learnt
+ * of it.  The tuple comes first so that it can serve as a hash key.  Packet
+ * bytes are borrowed for one pass through the engine; a stage that keeps
+ * bytes (fragments, TCP segments, SIP text) copies them.
+ */
+#ifndef CALLTAP_PACKET_H
+#define CALLTAP_PACKET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CT_ADDRSTRLEN 46
+
+/* An IPv4 or IPv6 address; IPv4 lives in a[0..3], the rest is zero. */
+struct ct_addr {
+	uint8_t family; /* 4 or 6; 0 = unset */
+	uint8_t a[16];
+};
+
+struct ct_tuple {
+	struct ct_addr src;
+	struct ct_addr dst;
+	uint16_t sport;
+	uint16_t dport;
+	uint8_t proto; /* IPPROTO_UDP / IPPROTO_TCP, 0 = none */
+};
+
+/* Per-packet anomaly events (Suricata style); counted by the engine. */
+enum ct_event {
+	CT_EV_LINK_UNSUPPORTED = 0,
+	CT_EV_LINK_TRUNCATED,
+	CT_EV_VLAN_TRUNCATED,
+	CT_EV_IPV4_TRUNCATED,
+	CT_EV_IPV4_BAD_VERSION,
+	CT_EV_IPV4_BAD_HLEN,
+	CT_EV_IPV4_BAD_TOTLEN,
+	CT_EV_IPV6_TRUNCATED,
+	CT_EV_IPV6_BAD_VERSION,
+	CT_EV_IPV6_BAD_EXTHDR,
+	CT_EV_UDP_TRUNCATED,
+	CT_EV_UDP_BAD_LEN,
+	CT_EV_TCP_TRUNCATED,
+	CT_EV_TCP_BAD_HLEN,
+	CT_EV_TUNNEL_TRUNCATED,
+	CT_EV_TUNNEL_UNSUPPORTED,
+	CT_EV_TOO_MANY_LAYERS,
+	CT_EV_FRAG_OVERLAP,
+	CT_EV_FRAG_TOO_BIG,
+	CT_EV_FRAG_LIMIT,
+	CT_EV_FRAG_TIMEOUT,
+	CT_EV_TCP_GAP,
+	CT_EV_TCP_LIMIT,
+	CT_EV_SIP_MALFORMED,
+	CT_EV_SIP_FRAMING,
+	CT_EV_SIP_NO_CALLID,
+	CT_EV_SDP_MALFORMED,
+	CT_EV_RTP_MALFORMED,
+	CT_EV_DIALOG_LIMIT,
+	CT_EV_COUNT
+};
+
+const char *ct_event_name(enum ct_event ev);
+
+#define CT_MAX_LAYERS 16
+
+struct ct_packet {
+	struct ct_tuple t;     /* innermost IP/L4 tuple */
+	int64_t ts_us;         /* capture time, microseconds since the epoch */
+	int linktype;          /* DLT_* of the outer frame */
+	const uint8_t *data;   /* whole frame, borrowed */
+	uint32_t caplen;       /* bytes captured */
+	uint32_t wirelen;      /* bytes on the wire */
+	uint16_t vlan;         /* outermost 802.1Q VLAN id, 0 = untagged */
+	uint8_t depth;         /* decode layers passed (bounded by CT_MAX_LAYERS) */
+	uint8_t tunnel;        /* tunnel layers passed */
+
+	/* Fragment information, set by ipv4/ipv6 when the datagram is a fragment. */
+	bool is_fragment;
+	uint8_t frag_proto;    /* L4 protocol (IPv6: next header after frag hdr) */
+	uint32_t frag_id;      /* IPv4 id (16 bits) or IPv6 identification */
+	uint32_t frag_off;     /* fragment offset in bytes */
+	bool frag_more;        /* MF flag / M bit */
+
+	/* TCP fields, valid when t.proto == IPPROTO_TCP. */
+	uint32_t tcp_seq;
+	uint32_t tcp_ack;
+	uint8_t tcp_flags;     /* CT_TCP_* */
+
+	/* L4 payload (or fragment payload when is_fragment), borrowed. */
+	const uint8_t *payload;
+	size_t payload_len;
+
+	uint64_t events;       /* bit (1 << ct_event) per event seen */
+};
+
+#define CT_TCP_FIN 0x01
+#define CT_TCP_SYN 0x02
+#define CT_TCP_RST 0x04
+#define CT_TCP_PSH 0x08
+#define CT_TCP_ACK 0x10
+
+static inline void ct_pkt_event(struct ct_packet *pkt, enum ct_event ev)
+{
+	pkt->events |= (uint64_t)1 << ev;
+}
+
+/* Formats an address as text ("" for unset); returns buf. */
+char *ct_addr_str(const struct ct_addr *a, char *buf, size_t len);
+/* Parses dotted IPv4 or IPv6 text; returns 0 on success, -1 otherwise. */
+int ct_addr_parse(struct ct_addr *a, const char *text);
+bool ct_addr_eq(const struct ct_addr *x, const struct ct_addr *y);
+uint32_t ct_addr_hash(const struct ct_addr *a, uint32_t seed);
+
+#endif

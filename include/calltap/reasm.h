@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * Stateful reassembly stages that run after the stateless decoders:
+ * IPv4/IPv6 fragment reassembly (RFC 791, RFC 8200 §4.5, RFC 815) and
+ * per-direction TCP byte streams (RFC 9293) feeding the SIP framer.
+ * Both copy what they keep and are bounded in memory and time; a limit hit
+ * is recorded as an event on the packet and counted, never fatal.
+ */
+#ifndef CALLTAP_REASM_H
+#define CALLTAP_REASM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "calltap/packet.h"
+
+/* ---- IP fragments ------------------------------------------------------ */
+
+struct ct_ipfrag_limits {
+	size_t max_datagrams;   /* datagrams under reassembly at once (default 4096) */
+	size_t max_bytes;       /* bytes held over all datagrams (default 16 MiB) */
+	int64_t timeout_us;     /* drop an incomplete datagram after this (default 30 s) */
+};
+
+struct ct_ipfrag_stats {
+	uint64_t fragments;     /* fragments accepted */
+	uint64_t reassembled;   /* datagrams completed */
+	uint64_t timeouts;      /* incomplete datagrams dropped by timeout */
+	uint64_t dropped;       /* fragments dropped: overlap, limit, too big */
+	size_t pending;         /* datagrams under reassembly now */
+	size_t bytes;           /* bytes held now */
+};
+
+struct ct_ipfrag;
+
+void ct_ipfrag_limits_default(struct ct_ipfrag_limits *lim);
+struct ct_ipfrag *ct_ipfrag_new(const struct ct_ipfrag_limits *lim);
+void ct_ipfrag_free(struct ct_ipfrag *f);
+int ct_ipfrag_add(struct ct_ipfrag *f, struct ct_packet *pkt, uint8_t **out, size_t *out_len);
+void ct_ipfrag_expire(struct ct_ipfrag *f, int64_t now_us);
+void ct_ipfrag_get_stats(const struct ct_ipfrag *f, struct ct_ipfrag_stats *st);
+
+/* ---- TCP streams ------------------------------------------------------- */
+
+struct ct_tcp_limits {
+	size_t max_streams;     /* directions tracked at once (default 65536) */
+	size_t max_buffer;      /* unconsumed in-order bytes per direction (default 256 KiB) */
+	size_t max_ooo_bytes;   /* out-of-order bytes held per direction (default 256 KiB) */
+	int64_t idle_us;        /* forget an idle direction after this (default 300 s) */
+};
+
+struct ct_tcp_stats {
+	uint64_t segments;      /* segments with payload seen */
+	uint64_t retransmitted; /* segments wholly before the next expected byte */
+	uint64_t out_of_order;  /* segments held for later */
+	uint64_t gaps;          /* holes skipped (data lost) */
+	uint64_t overflows;     /* buffers dropped because a limit was hit */
+	uint64_t expired;       /* directions forgotten by idle timeout */
+	size_t streams;         /* directions tracked now */
+};
+
+/*
+ * Consumer of in-order stream bytes.  `data` holds every byte not yet
+ * consumed, in order; the callback returns how many of them it consumed
+ * (0..len).  The remainder is handed again, with more data appended, when the
+ * next segment arrives.  `pkt` is the packet that completed the data (tuple,
+ * time, vlan).  `gap` is true when bytes were lost just before `data`.
+ */
+typedef size_t (*ct_tcp_data_fn)(void *user, const struct ct_packet *pkt,
+    const uint8_t *data, size_t len, int gap);
+
+struct ct_tcp_reasm;
+
+void ct_tcp_limits_default(struct ct_tcp_limits *lim);
+struct ct_tcp_reasm *ct_tcp_reasm_new(const struct ct_tcp_limits *lim,
+    ct_tcp_data_fn fn, void *user);
+void ct_tcp_reasm_free(struct ct_tcp_reasm *r);
+void ct_tcp_reasm_feed(struct ct_tcp_reasm *r, struct ct_packet *pkt);
+void ct_tcp_reasm_expire(struct ct_tcp_reasm *r, int64_t now_us);
+void ct_tcp_reasm_get_stats(const struct ct_tcp_reasm *r, struct ct_tcp_stats *st);
+
+#endif

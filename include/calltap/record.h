@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * struct ct_call_record: the flattened, immutable call detail record handed to
+ * every sink.  Sinks never see internal dialog or stream state.  Field
+ * meanings are documented in docs/schema.md; the JSON, CSV and SQLite sinks
+ * write exactly these fields in this order.
+ */
+#ifndef CALLTAP_RECORD_H
+#define CALLTAP_RECORD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "calltap/packet.h"
+
+#define CT_TIME_NONE INT64_MIN
+
+enum ct_disposition {
+	CT_DISP_ANSWERED = 0,
+	CT_DISP_BUSY,
+	CT_DISP_NOANSWER,
+	CT_DISP_CANCELLED,
+	CT_DISP_FAILED,
+	CT_DISP_UNFINISHED
+};
+
+enum ct_party {
+	CT_PARTY_NONE = 0,
+	CT_PARTY_CALLER,
+	CT_PARTY_CALLEE
+};
+
+enum ct_direction {
+	CT_DIR_UNKNOWN = 0,
+	CT_DIR_INBOUND,
+	CT_DIR_OUTBOUND,
+	CT_DIR_INTERNAL
+};
+
+/* One RTP stream of a call (issue: RTP quality); empty until RTP is matched. */
+struct ct_stream_stats {
+	struct ct_addr src, dst;
+	uint16_t sport, dport;
+	uint32_t ssrc;
+	int payload_type;      /* -1 = none seen */
+	char codec[24];
+	uint64_t packets;
+	int64_t lost;          /* RFC 3550 A.3: expected - received; may be < 0 (dups) */
+	double loss_pct;
+	uint64_t duplicates;
+	uint64_t out_of_order;
+	double max_jitter_ms;
+	double mean_jitter_ms;
+	double max_delta_ms;
+	double mos;            /* 0 = not computed */
+	char dtmf[64];         /* RFC 4733 digits seen, in order */
+	int64_t first_us, last_us;
+};
+
+struct ct_call_record {
+	char *call_id;
+	char *caller;          /* From user (or P-Asserted-Identity user) */
+	char *caller_name;     /* From display name, may be NULL */
+	char *callee;          /* Request-URI user of the initial INVITE */
+	char *agent;           /* Contact (else To) user of the 2xx, may be NULL */
+	struct ct_addr src_ip; /* source of the first INVITE */
+	struct ct_addr dst_ip; /* destination of the first INVITE */
+	uint16_t src_port, dst_port;
+	uint8_t transport;     /* CT_TRANSPORT_* */
+	uint16_t vlan;         /* 0 = untagged */
+
+	int64_t start_us;      /* first INVITE */
+	int64_t ringing_us;    /* first 180/183, CT_TIME_NONE if none */
+	int64_t answer_us;     /* first 2xx to the INVITE, CT_TIME_NONE if none */
+	int64_t end_us;        /* BYE, CANCEL, final failure, or last message */
+
+	int final_code;        /* final status of the INVITE transaction, 0 = none */
+	enum ct_disposition disposition;
+	enum ct_party hangup_by;
+	int q850_cause;        /* -1 = none */
+	char *hangup_reason;   /* free text, may be NULL */
+	enum ct_direction direction;
+	bool truncated;        /* closed by timeout or end of input, not by signalling */
+	unsigned auth_challenges; /* 401/407 answers before the final response */
+	unsigned invites;      /* INVITE requests seen (without retransmissions) */
+
+	size_t n_streams;
+	struct ct_stream_stats *streams;
+};
+
+/* Derived durations; return -1 (ms) or a negative value (s) when undefined. */
+int64_t ct_record_setup_ms(const struct ct_call_record *r);
+int64_t ct_record_answer_ms(const struct ct_call_record *r);
+double ct_record_duration_s(const struct ct_call_record *r);
+double ct_record_talk_s(const struct ct_call_record *r);
+
+const char *ct_disposition_name(enum ct_disposition d);
+const char *ct_party_name(enum ct_party p);        /* NULL for CT_PARTY_NONE */
+const char *ct_direction_name(enum ct_direction d);
+const char *ct_transport_name(uint8_t transport);
+
+/* Formats an absolute time as ISO 8601 UTC with microseconds into buf (>= 32). */
+char *ct_time_iso(int64_t us, char *buf, size_t len);
+
+void ct_call_record_free(struct ct_call_record *r);
+
+struct ct_buf;
+/* Appends r as one JSON object (no newline) to b; returns CT_OK or CT_NOMEM. */
+int ct_record_json(const struct ct_call_record *r, struct ct_buf *b);
+
+#endif

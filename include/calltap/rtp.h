@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * RTP/RTCP header parsing (RFC 3550 §5.1, §6.4), per-stream statistics:
+ * loss (RFC 3550 A.3), interarrival jitter (RFC 3550 §6.4.1, A.8), duplicates,
+ * reordering, max delta, E-model MOS (ITU-T G.107) and RFC 4733 DTMF events.
+ * The stream keeps O(1) state per packet and no per-packet allocation.
+ */
+#ifndef CALLTAP_RTP_H
+#define CALLTAP_RTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "calltap/record.h"
+
+struct ct_rtp_hdr {
+	uint8_t version;
+	bool padding;
+	bool extension;
+	uint8_t csrc_count;
+	bool marker;
+	uint8_t pt;
+	uint16_t seq;
+	uint32_t ts;
+	uint32_t ssrc;
+	const uint8_t *payload;  /* after CSRCs and extension, before padding */
+	size_t payload_len;
+};
+
+/* Parses an RTP header; CT_OK, or CT_ERR when p is not plausible RTP v2. */
+int ct_rtp_parse(const uint8_t *p, size_t len, struct ct_rtp_hdr *h);
+/* True when p looks like RTCP (version 2, PT 200..204 in the first packet). */
+bool ct_rtcp_looks_like(const uint8_t *p, size_t len);
+
+#define CT_RTP_SEQ_WINDOW 128 /* duplicate detection window, packets */
+
+struct ct_rtp_stream {
+	uint32_t ssrc;
+	int pt;                   /* first payload type seen (excluding DTMF events) */
+	uint32_t clock_rate;      /* Hz; 8000 unless told otherwise */
+	uint8_t dtmf_pt;          /* telephone-event payload type, 0 = unknown (101 tried) */
+	uint64_t packets;         /* received, including duplicates */
+	uint64_t duplicates;
+	uint64_t out_of_order;
+	uint32_t base_seq;        /* first sequence number */
+	uint32_t max_seq;         /* highest sequence, extended (cycles << 16 | seq) */
+	bool started;
+	int64_t last_arrival_us;
+	uint32_t last_ts;
+	double jitter;            /* RFC 3550 J, in timestamp units */
+	double max_jitter_ms;
+	double sum_jitter_ms;     /* for the mean, per packet */
+	uint64_t jitter_samples;
+	double max_delta_ms;
+	int64_t first_us, last_us;
+	uint64_t seen_bits[CT_RTP_SEQ_WINDOW / 64]; /* recent sequence numbers, for duplicates */
+	/* RFC 4733 event state */
+	uint32_t dtmf_last_ts;
+	bool dtmf_active;
+	char dtmf[64];
+	size_t dtmf_len;
+};
+
+void ct_rtp_stream_init(struct ct_rtp_stream *s, uint32_t ssrc, uint32_t clock_rate);
+void ct_rtp_stream_update(struct ct_rtp_stream *s, const struct ct_rtp_hdr *h, int64_t arrival_us);
+/* Fills the figures of out (packets, lost, jitter, MOS, dtmf...); leaves addresses alone. */
+void ct_rtp_stream_stats(const struct ct_rtp_stream *s, struct ct_stream_stats *out);
+/* E-model MOS from codec name, loss ratio (0..1) and mean jitter (ms). */
+double ct_rtp_mos(const char *codec, double loss, double jitter_ms);
+
+#endif

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * Record sinks: const method tables (SQLite sqlite3_io_methods style).  Each
+ * backend lives in src/sink/<name>.c and fills one table.  The engine fans a
+ * finished call record out to every open sink in registration order.
+ */
+#ifndef CALLTAP_SINK_H
+#define CALLTAP_SINK_H
+
+#include "calltap/record.h"
+
+struct ct_sink_ops {
+	const char *name;
+	/*
+	 * Opens the sink on arg (a path, "-" for stdout where it makes sense).
+	 * Returns the private state, or NULL with a message in errbuf.
+	 */
+	void *(*open)(const char *arg, char *errbuf);
+	/* Writes one record; CT_OK, or CT_ERR with a message in errbuf. */
+	int (*write)(void *priv, const struct ct_call_record *rec, char *errbuf);
+	/* Makes written records durable (commit, fflush); CT_OK or CT_ERR. */
+	int (*flush)(void *priv, char *errbuf);
+	/* Flushes and releases everything; CT_OK or CT_ERR.  priv is freed either way. */
+	int (*close)(void *priv, char *errbuf);
+};
+
+extern const struct ct_sink_ops ct_sink_json;   /* JSON lines */
+extern const struct ct_sink_ops ct_sink_csv;    /* CSV with a header row */
+extern const struct ct_sink_ops ct_sink_sqlite; /* table `calls` in an SQLite file */
+extern const struct ct_sink_ops ct_sink_table;  /* human-readable table (text) */
+
+struct ct_sink {
+	const struct ct_sink_ops *ops;
+	void *priv;
+	char *arg;     /* what it was opened on, for messages */
+	int failed;    /* a write failed; further writes are skipped */
+};
+
+#endif

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * Packet sources (libpcap): savefiles (pcap, pcapng), stdin, live devices.
+ * A source yields borrowed frames, valid until the next call to next().
+ */
+#ifndef CALLTAP_SOURCE_H
+#define CALLTAP_SOURCE_H
+
+#include <stdint.h>
+
+struct ct_frame {
+	int64_t ts_us;
+	uint32_t caplen;
+	uint32_t wirelen;
+	int linktype;
+	const uint8_t *data;
+};
+
+struct ct_source_stats {
+	uint64_t received;  /* frames handed out */
+	uint64_t dropped;   /* kernel drops (live only) */
+	uint64_t ifdropped;
+};
+
+struct ct_source;
+
+struct ct_source_ops {
+	const char *name;
+	/* 1 = frame, 0 = live timeout, CT_EOF, CT_ERR (text in errbuf) */
+	int (*next)(struct ct_source *s, struct ct_frame *f, char *errbuf);
+	int (*stats)(struct ct_source *s, struct ct_source_stats *st);
+	void (*close)(struct ct_source *s);
+};
+
+struct ct_source {
+	const struct ct_source_ops *ops;
+	void *priv;
+	char *name;          /* file path, "-" or interface */
+	uint64_t frames;
+};
+
+struct ct_source *ct_source_open_file(const char *path, const char *bpf, char *errbuf);
+struct ct_source *ct_source_open_live(const char *iface, const char *bpf,
+    int snaplen, int buffer_mb, char *errbuf);
+void ct_source_close(struct ct_source *s);
+/* Interrupts a blocking next() from a signal handler (pcap_breakloop). */
+void ct_source_breakloop(struct ct_source *s);
+
+#endif

@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * Packet sources over libpcap: savefiles (pcap and pcapng, by path or "-" for
+ * standard input) and live devices.  A source yields borrowed frames that
+ * stay valid until the next call to next() (libpcap's pcap_next_ex contract).
+ * Savefiles are read at microsecond precision whatever their own precision.
+ * Errors (missing file, truncated capture, bad filter) are reported as text
+ * naming the file.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <pcap/pcap.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "calltap/err.h"
+#include "calltap/source.h"
+
+struct pcap_priv {
+	pcap_t *p;
+	int linktype;
+	int live;
+};
+
+static int pcap_next_frame(struct ct_source *s, struct ct_frame *f, char *errbuf)
+{
+	struct pcap_priv *pp = s->priv;
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	int rc;
+
+	rc = pcap_next_ex(pp->p, &h, &data);
+	if (rc == 1) {
+		f->ts_us = (int64_t)h->ts.tv_sec * 1000000 + h->ts.tv_usec;
+		f->caplen = h->caplen;
+		f->wirelen = h->len;
+		f->linktype = pp->linktype;
+		f->data = data;
+		s->frames++;
+		return 1;
+	}
+	if (rc == 0)
+		return 0;
+	if (rc == PCAP_ERROR_BREAK)
+		return CT_EOF;
+	snprintf(errbuf, CT_ERRBUF_SIZE, "%s: read error after %llu packets: %s",
+	    s->name, (unsigned long long)s->frames, pcap_geterr(pp->p));
+	return CT_ERR;
+}
+
+static int pcap_source_stats(struct ct_source *s, struct ct_source_stats *st)
+{
+	struct pcap_priv *pp = s->priv;
+	struct pcap_stat ps;
+
+	memset(st, 0, sizeof(*st));
+	st->received = s->frames;
+	if (!pp->live)
+		return CT_OK;
+	if (pcap_stats(pp->p, &ps) != 0)
+		return CT_ERR;
+	st->dropped = ps.ps_drop;
+	st->ifdropped = ps.ps_ifdrop;
+	return CT_OK;
+}
+
+static void pcap_source_close(struct ct_source *s)
+{
+	struct pcap_priv *pp = s->priv;
+
+	if (pp != NULL && pp->p != NULL)
+		pcap_close(pp->p);
+	free(pp);
+}
+
+static const struct ct_source_ops pcap_source_ops = {
+	.name = "pcap",
+	.next = pcap_next_frame,
+	.stats = pcap_source_stats,
+	.close = pcap_source_close,
+};
+
+static int apply_filter(pcap_t *p, const char *name, const char *bpf, int live, char *errbuf)
+{
+	struct bpf_program prog;
+
+	if (bpf == NULL || *bpf == '\0')
+		return CT_OK;
+	if (pcap_compile(p, &prog, bpf, 1, live ? PCAP_NETMASK_UNKNOWN : 0) != 0) {
+		snprintf(errbuf, CT_ERRBUF_SIZE, "%s: bad filter '%s': %s", name, bpf, pcap_geterr(p));
+		return CT_ERR;
+	}
+	if (pcap_setfilter(p, &prog) != 0) {
+		snprintf(errbuf, CT_ERRBUF_SIZE, "%s: cannot set filter: %s", name, pcap_geterr(p));
+		pcap_freecode(&prog);
+		return CT_ERR;
+	}
+	pcap_freecode(&prog);
+	return CT_OK;
+}
+
+static struct ct_source *source_wrap(pcap_t *p, const char *name, int live, char *errbuf)
+{
+	struct ct_source *s = calloc(1, sizeof(*s));
+	struct pcap_priv *pp = calloc(1, sizeof(*pp));
+
+	if (s == NULL || pp == NULL || (s->name = strdup(name)) == NULL) {
+		snprintf(errbuf, CT_ERRBUF_SIZE, "%s: out of memory", name);
+		free(pp);
+		if (s != NULL)
+			free(s->name);
+		free(s);
+		pcap_close(p);
+		return NULL;
+	}
+	pp->p = p;
+	pp->linktype = pcap_datalink(p);
+	pp->live = live;
+	s->ops = &pcap_source_ops;
+	s->priv = pp;
+	return s;
+}
+
+/*
+ * Opens a pcap or pcapng savefile ("-" reads standard input) with an optional
+ * BPF filter.  Returns a source, or NULL with a message naming the file in
+ * errbuf.
+ */
+struct ct_source *ct_source_open_file(const char *path, const char *bpf, char *errbuf)
+{
+	char perr[PCAP_ERRBUF_SIZE];
+	pcap_t *p;
+
+	perr[0] = '\0';
+#ifdef HAVE_PCAP_OPEN_OFFLINE_WITH_TSTAMP_PRECISION
+	p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_MICRO, perr);
+#else
+	p = pcap_open_offline(path, perr);
+#endif
+	if (p == NULL) {
+		/* libpcap already names the file for open(2) errors. */
+		if (strstr(perr, path) != NULL)
+			snprintf(errbuf, CT_ERRBUF_SIZE, "cannot read capture: %s", perr);
+		else
+			snprintf(errbuf, CT_ERRBUF_SIZE, "cannot read capture '%s': %s", path, perr);
+		return NULL;
+	}
+	if (apply_filter(p, path, bpf, 0, errbuf) != CT_OK) {
+		pcap_close(p);
+		return NULL;
+	}
+	return source_wrap(p, path, 0, errbuf);
+}
+
+/*
+ * Opens a live capture on iface: promiscuous, snaplen bytes, a kernel buffer
+ * of buffer_mb MiB, a 250 ms read timeout (immediate mode off, so packets are
+ * batched).  Returns NULL with a message in errbuf on failure.
+ */
+struct ct_source *ct_source_open_live(const char *iface, const char *bpf,
+    int snaplen, int buffer_mb, char *errbuf)
+{
+	char perr[PCAP_ERRBUF_SIZE];
+	pcap_t *p;
+	int rc;
+
+	perr[0] = '\0';
+	p = pcap_create(iface, perr);
+	if (p == NULL) {
+		snprintf(errbuf, CT_ERRBUF_SIZE, "cannot open interface '%s': %s", iface, perr);
+		return NULL;
+	}
+	pcap_set_snaplen(p, snaplen);
+	pcap_set_promisc(p, 1);
+	pcap_set_timeout(p, 250);
+	pcap_set_buffer_size(p, buffer_mb * 1024 * 1024);
+	rc = pcap_activate(p);
+	if (rc < 0) {
+		snprintf(errbuf, CT_ERRBUF_SIZE, "cannot capture on '%s': %s", iface,
+		    rc == PCAP_ERROR ? pcap_geterr(p) : pcap_statustostr(rc));
+		pcap_close(p);
+		return NULL;
+	}
+	if (apply_filter(p, iface, bpf, 1, errbuf) != CT_OK) {
+		pcap_close(p);
+		return NULL;
+	}
+	return source_wrap(p, iface, 1, errbuf);
+}
+
+/* Closes s and frees it; NULL is a no-op. */
+void ct_source_close(struct ct_source *s)
+{
+	if (s == NULL)
+		return;
+	s->ops->close(s);
+	free(s->name);
+	free(s);
+}
+
+/* Makes a blocked or looping next() return CT_EOF; safe in a signal handler. */
+void ct_source_breakloop(struct ct_source *s)
+{
+	struct pcap_priv *pp;
+
+	if (s == NULL)
+		return;
+	pp = s->priv;
+	pcap_breakloop(pp->p);
+}

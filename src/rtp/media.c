@@ -1,0 +1,476 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * Media matching: maps RTP packets to calls in O(1).
+ *
+ * Two chained hash tables: endpoints (address:port announced in an SDP offer
+ * or answer, RFC 3264, or learnt from a matched flow's source for symmetric
+ * RTP behind NAT, RFC 4961) and streams (4-tuple + SSRC, RFC 3550 §8).  A
+ * packet is first looked up as a stream; only the first packet of a stream
+ * looks up endpoints (destination first, then source).  Each call's media
+ * state lists its endpoints and streams so that closing a call releases them
+ * without scanning anything else.  Packets that look like RTP but match no
+ * call are counted as orphans.
+ * Workload: up to ~100k concurrent calls with 2-4 streams each; every RTP
+ * packet does one hash lookup and one ct_rtp_stream_update.
+ */
+#include "config.h"
+
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <strings.h>
+#include <string.h>
+
+#include "calltap/err.h"
+#include "calltap/media.h"
+#include "calltap/rtp.h"
+
+#define MEDIA_MAX_PT 24      /* payload type names kept per call */
+#define MEDIA_MIN_BUCKETS 1024
+
+struct pt_name {
+	uint8_t pt;
+	uint32_t rate;
+	char name[24];
+};
+
+struct call_media;
+
+struct endpoint {
+	struct ct_addr addr;
+	uint16_t port;
+	struct call_media *cm;
+	struct endpoint *hnext;   /* hash chain */
+	struct endpoint *cnext;   /* call's list */
+};
+
+struct mstream {
+	struct ct_addr src, dst;
+	uint16_t sport, dport;
+	struct call_media *cm;
+	struct mstream *hnext;
+	struct mstream *cnext;
+	struct ct_rtp_stream st;
+};
+
+struct call_media {
+	struct ct_dialog *d;
+	struct call_media *prev, *next; /* all call media of the table */
+	struct endpoint *endpoints;
+	struct mstream *streams;
+	size_t n_streams;
+	uint8_t n_pt;
+	uint8_t dtmf_pt;
+	struct pt_name pts[MEDIA_MAX_PT];
+};
+
+struct htab {
+	void **b;       /* buckets */
+	size_t mask;    /* buckets - 1 */
+	size_t n;       /* entries */
+};
+
+struct ct_media_table {
+	struct htab ep;
+	struct htab st;
+	size_t max_flows;
+	struct call_media *calls;       /* list of every call's media */
+	struct ct_media_stats stats;
+};
+
+static int htab_init(struct htab *h, size_t buckets)
+{
+	h->b = calloc(buckets, sizeof(void *));
+	h->mask = buckets - 1;
+	h->n = 0;
+	return h->b != NULL ? CT_OK : CT_NOMEM;
+}
+
+static uint32_t ep_hash(const struct ct_addr *a, uint16_t port)
+{
+	return ct_addr_hash(a, 0x9e3779b9u ^ port);
+}
+
+static uint32_t st_hash(const struct ct_addr *s, uint16_t sp, const struct ct_addr *d, uint16_t dp)
+{
+	return ct_addr_hash(s, ct_addr_hash(d, ((uint32_t)sp << 16) | dp));
+}
+
+static size_t ep_bucket(const struct htab *h, const struct endpoint *e)
+{
+	return ep_hash(&e->addr, e->port) & h->mask;
+}
+
+static size_t st_bucket(const struct htab *h, const struct mstream *m)
+{
+	return st_hash(&m->src, m->sport, &m->dst, m->dport) & h->mask;
+}
+
+/*
+ * Doubles the bucket array when the load passes 1.  Entries are chained
+ * through a `next` pointer at next_off; bucket() rehashes one entry.  A failed
+ * allocation keeps the old array (longer chains, still correct).
+ */
+static void htab_maybe_grow(struct htab *h, size_t next_off,
+    size_t (*bucket)(const struct htab *, const void *))
+{
+	struct htab nh;
+	size_t i;
+
+	if (h->n <= h->mask + 1 || htab_init(&nh, (h->mask + 1) * 2) != CT_OK)
+		return;
+	nh.n = h->n;
+	for (i = 0; i <= h->mask; i++) {
+		void *x = h->b[i];
+
+		while (x != NULL) {
+			void **nextp = (void **)((char *)x + next_off);
+			void *next = *nextp;
+			size_t nb = bucket(&nh, x);
+
+			*nextp = nh.b[nb];
+			nh.b[nb] = x;
+			x = next;
+		}
+	}
+	free(h->b);
+	*h = nh;
+}
+
+static size_t ep_bucket_v(const struct htab *h, const void *x)
+{
+	return ep_bucket(h, x);
+}
+
+static size_t st_bucket_v(const struct htab *h, const void *x)
+{
+	return st_bucket(h, x);
+}
+
+static struct endpoint *ep_find(const struct ct_media_table *t, const struct ct_addr *a, uint16_t port)
+{
+	struct endpoint *e = t->ep.b[ep_hash(a, port) & t->ep.mask];
+
+	for (; e != NULL; e = e->hnext)
+		if (e->port == port && ct_addr_eq(&e->addr, a))
+			return e;
+	return NULL;
+}
+
+static void ep_unlink(struct ct_media_table *t, struct endpoint *e)
+{
+	struct endpoint **pp = (struct endpoint **)&t->ep.b[ep_bucket(&t->ep, e)];
+
+	for (; *pp != NULL; pp = &(*pp)->hnext) {
+		if (*pp == e) {
+			*pp = e->hnext;
+			t->ep.n--;
+			return;
+		}
+	}
+}
+
+static void st_unlink(struct ct_media_table *t, struct mstream *m)
+{
+	struct mstream **pp = (struct mstream **)&t->st.b[st_bucket(&t->st, m)];
+
+	for (; *pp != NULL; pp = &(*pp)->hnext) {
+		if (*pp == m) {
+			*pp = m->hnext;
+			t->st.n--;
+			return;
+		}
+	}
+}
+
+/* Adds addr:port for cm unless cm already owns it; newest owner wins lookups. */
+static void ep_add(struct ct_media_table *t, struct call_media *cm,
+    const struct ct_addr *a, uint16_t port)
+{
+	struct endpoint *e = ep_find(t, a, port);
+	size_t b;
+
+	if (e != NULL && e->cm == cm)
+		return;
+	e = calloc(1, sizeof(*e));
+	if (e == NULL)
+		return;
+	e->addr = *a;
+	e->port = port;
+	e->cm = cm;
+	e->cnext = cm->endpoints;
+	cm->endpoints = e;
+	b = ep_bucket(&t->ep, e);
+	e->hnext = t->ep.b[b];
+	t->ep.b[b] = e;
+	t->ep.n++;
+	htab_maybe_grow(&t->ep, offsetof(struct endpoint, hnext), ep_bucket_v);
+}
+
+/*
+ * Creates an empty media table.  max_flows bounds the streams tracked at once
+ * (0 = 1,000,000).  Returns NULL when out of memory.
+ */
+struct ct_media_table *ct_media_new(size_t max_flows)
+{
+	struct ct_media_table *t = calloc(1, sizeof(*t));
+
+	if (t == NULL)
+		return NULL;
+	t->max_flows = max_flows ? max_flows : 1000000;
+	if (htab_init(&t->ep, MEDIA_MIN_BUCKETS) != CT_OK ||
+	    htab_init(&t->st, MEDIA_MIN_BUCKETS) != CT_OK) {
+		ct_media_free(t);
+		return NULL;
+	}
+	return t;
+}
+
+static void call_media_free(struct ct_media_table *t, struct call_media *cm)
+{
+	while (cm->endpoints != NULL) {
+		struct endpoint *e = cm->endpoints;
+
+		cm->endpoints = e->cnext;
+		ep_unlink(t, e);
+		free(e);
+	}
+	while (cm->streams != NULL) {
+		struct mstream *m = cm->streams;
+
+		cm->streams = m->cnext;
+		st_unlink(t, m);
+		free(m);
+	}
+	if (cm->prev != NULL)
+		cm->prev->next = cm->next;
+	else
+		t->calls = cm->next;
+	if (cm->next != NULL)
+		cm->next->prev = cm->prev;
+	free(cm);
+}
+
+/*
+ * Frees the table and any call media still in it (normally every call was
+ * released through ct_media_closing first).  NULL is a no-op.
+ */
+void ct_media_free(struct ct_media_table *t)
+{
+	if (t == NULL)
+		return;
+	while (t->calls != NULL)
+		call_media_free(t, t->calls);
+	free(t->ep.b);
+	free(t->st.b);
+	free(t);
+}
+
+static struct call_media *call_media_get(struct ct_media_table *t, struct ct_dialog *d)
+{
+	struct call_media *cm = ct_dialog_media_get(d);
+
+	if (cm != NULL)
+		return cm;
+	cm = calloc(1, sizeof(*cm));
+	if (cm == NULL)
+		return NULL;
+	cm->d = d;
+	cm->next = t->calls;
+	if (t->calls != NULL)
+		t->calls->prev = cm;
+	t->calls = cm;
+	ct_dialog_media_set(d, cm);
+	return cm;
+}
+
+static const struct pt_name *pt_lookup(const struct call_media *cm, uint8_t pt)
+{
+	uint8_t i;
+
+	for (i = 0; i < cm->n_pt; i++)
+		if (cm->pts[i].pt == pt)
+			return &cm->pts[i];
+	return NULL;
+}
+
+static void learn_codecs(struct call_media *cm, const struct ct_sdp_media *md)
+{
+	uint8_t i;
+
+	for (i = 0; i < md->n_codecs; i++) {
+		const struct ct_sdp_codec *c = &md->codecs[i];
+		struct pt_name *p = (struct pt_name *)pt_lookup(cm, c->pt);
+
+		if (p == NULL) {
+			if (cm->n_pt == MEDIA_MAX_PT)
+				continue;
+			p = &cm->pts[cm->n_pt++];
+		}
+		p->pt = c->pt;
+		p->rate = c->rate;
+		snprintf(p->name, sizeof(p->name), "%s", c->name);
+		if (strcasecmp(c->name, "telephone-event") == 0)
+			cm->dtmf_pt = c->pt;
+	}
+}
+
+/*
+ * Records the media endpoints of an SDP body seen in call d (offer or
+ * answer, initial or re-INVITE, early media in 183).  Disabled streams
+ * (port 0) and hold addresses (0.0.0.0) are ignored.
+ */
+void ct_media_on_sdp(struct ct_media_table *t, struct ct_dialog *d, const struct ct_sip_msg *m)
+{
+	struct call_media *cm;
+	uint8_t i;
+
+	if (!m->has_sdp || (cm = call_media_get(t, d)) == NULL)
+		return;
+	for (i = 0; i < m->sdp.n_media; i++) {
+		const struct ct_sdp_media *md = &m->sdp.media[i];
+		static const uint8_t zero[16];
+
+		if (md->port == 0 || md->addr.family == 0)
+			continue;
+		if (memcmp(md->addr.a, zero, sizeof(zero)) == 0)
+			continue;
+		learn_codecs(cm, md);
+		ep_add(t, cm, &md->addr, md->port);
+		/* RTCP on the next port (RFC 3550 §11) belongs to the call too. */
+		ep_add(t, cm, &md->addr, (uint16_t)(md->port + 1));
+	}
+}
+
+static struct mstream *st_find(const struct ct_media_table *t, const struct ct_packet *pkt, uint32_t ssrc)
+{
+	struct mstream *m = t->st.b[st_hash(&pkt->t.src, pkt->t.sport, &pkt->t.dst,
+	    pkt->t.dport) & t->st.mask];
+
+	for (; m != NULL; m = m->hnext)
+		if (m->st.ssrc == ssrc && m->sport == pkt->t.sport && m->dport == pkt->t.dport &&
+		    ct_addr_eq(&m->src, &pkt->t.src) && ct_addr_eq(&m->dst, &pkt->t.dst))
+			return m;
+	return NULL;
+}
+
+static struct mstream *st_new(struct ct_media_table *t, struct call_media *cm,
+    const struct ct_packet *pkt, const struct ct_rtp_hdr *h)
+{
+	const struct pt_name *pn = pt_lookup(cm, h->pt);
+	struct mstream *m;
+	size_t b;
+
+	if (t->st.n >= t->max_flows || (m = calloc(1, sizeof(*m))) == NULL)
+		return NULL;
+	m->src = pkt->t.src;
+	m->dst = pkt->t.dst;
+	m->sport = pkt->t.sport;
+	m->dport = pkt->t.dport;
+	m->cm = cm;
+	ct_rtp_stream_init(&m->st, h->ssrc, pn != NULL && pn->rate ? pn->rate : 8000);
+	m->st.dtmf_pt = cm->dtmf_pt;
+	m->cnext = cm->streams;
+	cm->streams = m;
+	cm->n_streams++;
+	b = st_bucket(&t->st, m);
+	m->hnext = t->st.b[b];
+	t->st.b[b] = m;
+	t->st.n++;
+	htab_maybe_grow(&t->st, offsetof(struct mstream, hnext), st_bucket_v);
+	/* Symmetric RTP / NAT: the source now identifies this call too. */
+	ep_add(t, cm, &pkt->t.src, pkt->t.sport);
+	return m;
+}
+
+/*
+ * Measures one UDP packet that is not SIP.  Returns 1 when it is RTP or RTCP
+ * of a known call, 0 otherwise (orphan or not RTP; counted).
+ */
+int ct_media_packet(struct ct_media_table *t, const struct ct_packet *pkt)
+{
+	const uint8_t *p = pkt->payload;
+	struct ct_rtp_hdr h;
+	struct mstream *m;
+	struct endpoint *e;
+
+	if (ct_rtcp_looks_like(p, pkt->payload_len)) {
+		if (ep_find(t, &pkt->t.dst, pkt->t.dport) == NULL)
+			return 0;
+		t->stats.rtcp++;
+		return 1;
+	}
+	if (ct_rtp_parse(p, pkt->payload_len, &h) != CT_OK) {
+		t->stats.not_rtp++;
+		return 0;
+	}
+	m = st_find(t, pkt, h.ssrc);
+	if (m == NULL) {
+		e = ep_find(t, &pkt->t.dst, pkt->t.dport);
+		if (e == NULL)
+			e = ep_find(t, &pkt->t.src, pkt->t.sport);
+		if (e == NULL || (m = st_new(t, e->cm, pkt, &h)) == NULL) {
+			t->stats.orphan++;
+			return 0;
+		}
+	}
+	ct_rtp_stream_update(&m->st, &h, pkt->ts_us);
+	t->stats.packets++;
+	return 1;
+}
+
+static void fill_stream(const struct call_media *cm, const struct mstream *m,
+    struct ct_stream_stats *out)
+{
+	const struct pt_name *pn;
+	const char *name = NULL;
+
+	memset(out, 0, sizeof(*out));
+	ct_rtp_stream_stats(&m->st, out);
+	out->src = m->src;
+	out->dst = m->dst;
+	out->sport = m->sport;
+	out->dport = m->dport;
+	if (out->payload_type >= 0) {
+		pn = pt_lookup(cm, (uint8_t)out->payload_type);
+		name = pn != NULL ? pn->name : ct_rtp_static_codec((uint8_t)out->payload_type, NULL);
+	}
+	if (name != NULL && out->codec[0] == '\0') {
+		snprintf(out->codec, sizeof(out->codec), "%s", name);
+		out->mos = ct_rtp_mos(out->codec, out->loss_pct / 100.0, out->mean_jitter_ms);
+	}
+}
+
+/*
+ * Called when call d is about to be emitted: fills rec->streams (in the order
+ * the streams were first seen) and releases the call's endpoints and streams.
+ * A call that never had SDP is left untouched.
+ */
+void ct_media_closing(struct ct_media_table *t, struct ct_dialog *d, struct ct_call_record *rec)
+{
+	struct call_media *cm = ct_dialog_media_get(d);
+	struct mstream *m;
+	size_t i;
+
+	if (cm == NULL)
+		return;
+	ct_dialog_media_set(d, NULL);
+	if (cm->n_streams > 0 && rec != NULL && rec->streams == NULL) {
+		rec->streams = calloc(cm->n_streams, sizeof(*rec->streams));
+		if (rec->streams != NULL) {
+			rec->n_streams = cm->n_streams;
+			i = cm->n_streams;
+			for (m = cm->streams; m != NULL && i > 0; m = m->cnext)
+				fill_stream(cm, m, &rec->streams[--i]);
+		}
+	}
+	call_media_free(t, cm);
+}
+
+/* Fills st with the table's counters and current sizes. */
+void ct_media_get_stats(const struct ct_media_table *t, struct ct_media_stats *st)
+{
+	*st = t->stats;
+	st->endpoints = t->ep.n;
+	st->flows = t->st.n;
+}
