@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * UDP decoder (RFC 768).  Validates the length field against the IP payload
+ * (trailing bytes beyond it are trimmed), fills ports and payload.  The
+ * checksum is not verified (offloaded in most host captures).  Datagrams to
+ * or from ctx->vxlan_port are handed to the VXLAN decoder (RFC 7348 §5):
+ * SIP and RTP on the inner network are what we want.
+ */
+#include "config.h"
+
+#include "calltap/cursor.h"
+#include "calltap/decode.h"
+#include "decode_int.h"
+
+#define UDP_HDR_LEN 8
+#define IPPROTO_UDP_NUM 17
+
+/*
+ * Decodes a UDP datagram at p (len = IP payload bytes).  Returns CT_DEC_OK
+ * with t.sport/dport, t.proto = 17 and payload set; CT_DEC_INVALID with
+ * CT_EV_UDP_TRUNCATED (under 8 bytes) or CT_EV_UDP_BAD_LEN (length field
+ * below 8 or beyond len); VXLAN traffic returns the inner verdict.
+ */
+enum ct_verdict ct_decode_udp(const struct ct_decode_ctx *ctx, struct ct_packet *pkt,
+    const uint8_t *p, size_t len)
+{
+	struct ct_cursor c;
+	uint16_t ulen;
+
+	if (!ct_decode_enter(pkt))
+		return CT_DEC_INVALID;
+	ct_cursor_init(&c, p, len);
+	pkt->t.sport = ct_get_be16(&c);
+	pkt->t.dport = ct_get_be16(&c);
+	ulen = ct_get_be16(&c);
+	ct_skip(&c, 2); /* checksum */
+	pkt->t.proto = IPPROTO_UDP_NUM;
+	if (c.short_read)
+		return ct_decode_invalid(pkt, CT_EV_UDP_TRUNCATED);
+	if (ulen < UDP_HDR_LEN || ulen > len)
+		return ct_decode_invalid(pkt, CT_EV_UDP_BAD_LEN);
+	pkt->payload = p + UDP_HDR_LEN;
+	pkt->payload_len = (size_t)(ulen - UDP_HDR_LEN);
+	if (ctx != NULL && ctx->vxlan_port != 0 &&
+	    (pkt->t.dport == ctx->vxlan_port || pkt->t.sport == ctx->vxlan_port))
+		return ct_decode_vxlan(ctx, pkt, pkt->payload, pkt->payload_len);
+	return CT_DEC_OK;
+}

@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * IPv4/IPv6 addresses as carried in struct ct_addr: formatting, parsing,
+ * equality and hashing.  ct_addr_eq and ct_addr_hash sit on the hot path of
+ * every flow and RTP lookup (one call per packet or more), so they touch only
+ * the 4 or 16 relevant bytes; formatting and parsing run at report time and
+ * on SDP text.  References: RFC 4291 §2.2 (IPv6 text), RFC 3986 §3.2.2
+ * (IPv6 in brackets), FNV-1a (Fowler/Noll/Vo) for the hash.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "calltap/packet.h"
+
+#define FNV_OFFSET 2166136261u
+#define FNV_PRIME  16777619u
+
+static size_t addr_len(uint8_t family)
+{
+	return family == 4 ? 4 : family == 6 ? 16 : 0;
+}
+
+/*
+ * Formats a as text into buf (at most len bytes, NUL included) and returns
+ * buf.  An unset address (family 0), a NULL a, or a buffer too small gives "".
+ * buf may be NULL only when len is 0 (then NULL is returned).
+ */
+char *ct_addr_str(const struct ct_addr *a, char *buf, size_t len)
+{
+	int af;
+
+	if (buf == NULL || len == 0)
+		return buf;
+	buf[0] = '\0';
+	if (a == NULL || (a->family != 4 && a->family != 6))
+		return buf;
+	af = a->family == 4 ? AF_INET : AF_INET6;
+	if (inet_ntop(af, a->a, buf, (socklen_t)len) == NULL)
+		buf[0] = '\0';
+	return buf;
+}
+
+/*
+ * Parses dotted-quad IPv4 or IPv6 text (optionally "[v6]") into a.  Returns
+ * 0 on success, -1 on NULL arguments or bad text; a is only written on
+ * success.
+ */
+int ct_addr_parse(struct ct_addr *a, const char *text)
+{
+	char tmp[CT_ADDRSTRLEN + 2];
+	struct ct_addr r;
+	size_t n;
+
+	if (a == NULL || text == NULL)
+		return -1;
+	n = strlen(text);
+	if (n >= 2 && text[0] == '[' && text[n - 1] == ']') {
+		text++;
+		n -= 2;
+		if (memchr(text, '.', n) != NULL && memchr(text, ':', n) == NULL)
+			return -1; /* brackets are for IPv6 only */
+	}
+	if (n == 0 || n >= sizeof(tmp))
+		return -1;
+	memcpy(tmp, text, n);
+	tmp[n] = '\0';
+	memset(&r, 0, sizeof(r));
+	if (inet_pton(AF_INET, tmp, r.a) == 1)
+		r.family = 4;
+	else if (inet_pton(AF_INET6, tmp, r.a) == 1)
+		r.family = 6;
+	else
+		return -1;
+	*a = r;
+	return 0;
+}
+
+/*
+ * True when x and y have the same family and the same 4 (IPv4) or 16 (IPv6)
+ * address bytes.  Two unset addresses are equal; NULL equals only NULL.
+ */
+bool ct_addr_eq(const struct ct_addr *x, const struct ct_addr *y)
+{
+	if (x == NULL || y == NULL)
+		return x == y;
+	if (x->family != y->family)
+		return false;
+	return memcmp(x->a, y->a, addr_len(x->family)) == 0;
+}
+
+/*
+ * Seeded hash of a (family and relevant bytes): FNV-1a followed by a
+ * murmur3-style finaliser so that the low bits are usable as a power-of-two
+ * bucket index.  Equal addresses (ct_addr_eq) hash equally.  NULL hashes as
+ * an unset address.
+ */
+uint32_t ct_addr_hash(const struct ct_addr *a, uint32_t seed)
+{
+	uint32_t h = FNV_OFFSET ^ seed;
+	size_t i, n;
+
+	if (a == NULL)
+		return h;
+	n = addr_len(a->family);
+	h = (h ^ a->family) * FNV_PRIME;
+	for (i = 0; i < n; i++)
+		h = (h ^ a->a[i]) * FNV_PRIME;
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35u;
+	h ^= h >> 16;
+	return h;
+}
