@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * JSON lines sink: one compact JSON object per call record and line, written
+ * to a file (created or truncated) or to stdout ("-").  This is the format
+ * the golden tests diff, so the text comes from ct_record_json() alone.
+ * Workload: a handful of records per second at most; every record is
+ * flushed at once so that a consumer tailing the file (CRM import, `jq`)
+ * sees whole lines and a full disk is reported on the record that hit it.
+ * References: RFC 8259 (JSON), JSON Lines (one value per line).
+ */
+#include "config.h"
+
+#include <stdlib.h>
+
+#include "calltap/buf.h"
+#include "calltap/err.h"
+#include "calltap/sink.h"
+#include "record_int.h"
+
+struct json_sink {
+	struct ct_outfile out;
+	struct ct_buf line;     /* reused for every record */
+};
+
+/* Opens arg ("-" = stdout); NULL with "cannot open 'x' for writing: ..." on failure. */
+static void *json_open(const char *arg, char *errbuf)
+{
+	struct json_sink *js = calloc(1, sizeof(*js));
+
+	if (js == NULL) {
+		ct_sink_err(errbuf, "out of memory");
+		return NULL;
+	}
+	ct_buf_init(&js->line);
+	if (ct_outfile_open(&js->out, arg, errbuf) != CT_OK) {
+		free(js);
+		return NULL;
+	}
+	return js;
+}
+
+/* Writes rec as one line; CT_OK, or CT_ERR naming the file. */
+static int json_write(void *priv, const struct ct_call_record *rec, char *errbuf)
+{
+	struct json_sink *js = priv;
+
+	ct_buf_reset(&js->line);
+	ct_record_json(rec, &js->line);
+	ct_buf_append(&js->line, "\n", 1);
+	return ct_outfile_write(&js->out, &js->line, errbuf);
+}
+
+static int json_flush(void *priv, char *errbuf)
+{
+	struct json_sink *js = priv;
+
+	return ct_outfile_flush(&js->out, errbuf);
+}
+
+/* Closes the file (stdout is only flushed) and frees priv either way. */
+static int json_close(void *priv, char *errbuf)
+{
+	struct json_sink *js = priv;
+	int rc;
+
+	if (js == NULL)
+		return CT_OK;
+	rc = ct_outfile_close(&js->out, errbuf);
+	ct_buf_fini(&js->line);
+	free(js);
+	return rc;
+}
+
+const struct ct_sink_ops ct_sink_json = {
+	.name = "json",
+	.open = json_open,
+	.write = json_write,
+	.flush = json_flush,
+	.close = json_close,
+};

@@ -1,0 +1,572 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * Call detail record helpers: derived durations, enum names, ISO 8601 time
+ * formatting, the record's column model (record_int.h), its JSON form, and
+ * the output file (path or stdout) shared by the JSON, CSV and table sinks.
+ * Workload: one record per finished call, rendered once per sink, so clarity
+ * beats speed here; the JSON form is diffed byte for byte by the golden
+ * tests, so every number format is fixed (no locale, no NaN/Inf, fixed
+ * decimals) and the key order is the order of ct_record_cols[].
+ * References: RFC 8259 (JSON), RFC 3339 §5.6 (timestamps), RFC 3550 A.3/A.8
+ * (stream loss and jitter), ITU-T G.107 (MOS), RFC 4733 (DTMF);
+ * docs/schema.md defines every field.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "calltap/buf.h"
+#include "calltap/err.h"
+#include "calltap/record.h"
+#include "calltap/sip.h"
+#include "record_int.h"
+
+/* Interval b - a in microseconds, or -1 when either end is missing. */
+static int64_t interval_us(int64_t a, int64_t b)
+{
+	if (a == CT_TIME_NONE || b == CT_TIME_NONE)
+		return -1;
+	return b > a ? b - a : 0;
+}
+
+/*
+ * Milliseconds from the first INVITE to the first 180/183, rounded to the
+ * nearest millisecond (half up); 0 if ringing precedes start (clock skew);
+ * -1 when there was no ringing or no start.
+ */
+int64_t ct_record_setup_ms(const struct ct_call_record *r)
+{
+	int64_t d = interval_us(r->start_us, r->ringing_us);
+
+	return d < 0 ? -1 : (d + 500) / 1000;
+}
+
+/* Milliseconds from the first INVITE to the 2xx, as ct_record_setup_ms(). */
+int64_t ct_record_answer_ms(const struct ct_call_record *r)
+{
+	int64_t d = interval_us(r->start_us, r->answer_us);
+
+	return d < 0 ? -1 : (d + 500) / 1000;
+}
+
+/* Seconds from the first INVITE to the end (>= 0), or -1.0 without an end. */
+double ct_record_duration_s(const struct ct_call_record *r)
+{
+	int64_t d = interval_us(r->start_us, r->end_us);
+
+	return d < 0 ? -1.0 : (double)d / 1e6;
+}
+
+/* Seconds from the answer to the end (>= 0), or -1.0 if unanswered or no end. */
+double ct_record_talk_s(const struct ct_call_record *r)
+{
+	int64_t d = interval_us(r->answer_us, r->end_us);
+
+	return d < 0 ? -1.0 : (double)d / 1e6;
+}
+
+/* Static lower-case name of d; "unknown" for a value outside the enum. */
+const char *ct_disposition_name(enum ct_disposition d)
+{
+	static const char *const names[] = {
+		[CT_DISP_ANSWERED] = "answered", [CT_DISP_BUSY] = "busy",
+		[CT_DISP_NOANSWER] = "noanswer", [CT_DISP_CANCELLED] = "cancelled",
+		[CT_DISP_FAILED] = "failed", [CT_DISP_UNFINISHED] = "unfinished",
+	};
+
+	if ((unsigned)d >= sizeof(names) / sizeof(names[0]))
+		return "unknown";
+	return names[d];
+}
+
+/* "caller" or "callee"; NULL for CT_PARTY_NONE or an unknown value. */
+const char *ct_party_name(enum ct_party p)
+{
+	switch (p) {
+	case CT_PARTY_CALLER: return "caller";
+	case CT_PARTY_CALLEE: return "callee";
+	default:              return NULL;
+	}
+}
+
+/* Static name of d; "unknown" for CT_DIR_UNKNOWN or a value outside the enum. */
+const char *ct_direction_name(enum ct_direction d)
+{
+	switch (d) {
+	case CT_DIR_INBOUND:  return "inbound";
+	case CT_DIR_OUTBOUND: return "outbound";
+	case CT_DIR_INTERNAL: return "internal";
+	default:              return "unknown";
+	}
+}
+
+/* "udp", "tcp", or "unknown" for any other CT_TRANSPORT_* value. */
+const char *ct_transport_name(uint8_t transport)
+{
+	switch (transport) {
+	case CT_TRANSPORT_UDP: return "udp";
+	case CT_TRANSPORT_TCP: return "tcp";
+	default:               return "unknown";
+	}
+}
+
+/*
+ * Writes us (microseconds since the epoch) as "YYYY-MM-DDTHH:MM:SS.uuuuuuZ"
+ * (UTC, 27 characters) into buf and returns buf.  Negative times (including
+ * CT_TIME_NONE), times gmtime_r() cannot convert and a buffer too small for
+ * the text give "" (when len > 0).  buf may be NULL only when len is 0.
+ */
+char *ct_time_iso(int64_t us, char *buf, size_t len)
+{
+	struct tm tm;
+	time_t sec;
+	int n;
+
+	if (len == 0)
+		return buf;
+	buf[0] = '\0';
+	if (us < 0)
+		return buf;
+	sec = (time_t)(us / 1000000);
+	if (gmtime_r(&sec, &tm) == NULL)
+		return buf;
+	n = snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ",
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+	    tm.tm_sec, (int)(us % 1000000));
+	if (n < 0 || (size_t)n >= len)
+		buf[0] = '\0';
+	return buf;
+}
+
+/* Frees r, its strings and its stream array.  NULL is a no-op. */
+void ct_call_record_free(struct ct_call_record *r)
+{
+	if (r == NULL)
+		return;
+	free(r->call_id);
+	free(r->caller);
+	free(r->caller_name);
+	free(r->callee);
+	free(r->agent);
+	free(r->hangup_reason);
+	free(r->streams);
+	free(r);
+}
+
+/*
+ * Formats d with prec decimals independently of LC_NUMERIC (a ',' decimal
+ * point is turned back into '.') and without a "-0.000" negative zero.
+ * Returns false and sets buf to "" when d is NaN or infinite.
+ */
+bool ct_fmt_fixed(double d, int prec, char *buf, size_t len)
+{
+	char *p;
+	int n;
+
+	if (len == 0)
+		return false;
+	buf[0] = '\0';
+	if (!isfinite(d))
+		return false;
+	n = snprintf(buf, len, "%.*f", prec, d);
+	if (n < 0 || (size_t)n >= len) {
+		buf[0] = '\0';
+		return false;
+	}
+	p = strchr(buf, ',');
+	if (p != NULL)
+		*p = '.';
+	if (buf[0] == '-' && strspn(buf + 1, "0.") == strlen(buf + 1))
+		memmove(buf, buf + 1, strlen(buf));
+	return true;
+}
+
+/* ---- value constructors ------------------------------------------------- */
+
+static void val_text(struct ct_val *v, const char *s)
+{
+	v->kind = s != NULL ? CT_VAL_TEXT : CT_VAL_NULL;
+	v->s = s;
+}
+
+/* Text from a fixed array that may lack its NUL; "" becomes null. */
+static void val_chars(struct ct_val *v, const char *a, size_t size)
+{
+	size_t n = strnlen(a, size);
+
+	if (n >= sizeof(v->tmp))
+		n = sizeof(v->tmp) - 1;
+	memcpy(v->tmp, a, n);
+	v->tmp[n] = '\0';
+	val_text(v, n > 0 ? v->tmp : NULL);
+}
+
+static void val_int(struct ct_val *v, int64_t i)
+{
+	v->kind = CT_VAL_INT;
+	v->i = i;
+}
+
+/* An integer that is null when it equals none. */
+static void val_int_or_null(struct ct_val *v, int64_t i, int64_t none)
+{
+	val_int(v, i);
+	if (i == none)
+		v->kind = CT_VAL_NULL;
+}
+
+/* A real with prec decimals; null when negative (if neg_null) or not finite. */
+static void val_real(struct ct_val *v, double d, int prec, bool neg_null)
+{
+	v->kind = CT_VAL_REAL;
+	v->d = d;
+	v->prec = prec;
+	if (!isfinite(d) || (neg_null && d < 0))
+		v->kind = CT_VAL_NULL;
+}
+
+static void val_time(struct ct_val *v, int64_t us)
+{
+	ct_time_iso(us, v->tmp, sizeof(v->tmp));
+	val_text(v, v->tmp[0] != '\0' ? v->tmp : NULL);
+}
+
+static void val_addr(struct ct_val *v, const struct ct_addr *a)
+{
+	v->tmp[0] = '\0';
+	if (a->family == 4 || a->family == 6)
+		ct_addr_str(a, v->tmp, sizeof(v->tmp));
+	val_text(v, v->tmp[0] != '\0' ? v->tmp : NULL);
+}
+
+/* "ip:port", "[ipv6]:port", or null when the address is unset. */
+static void val_endpoint(struct ct_val *v, const struct ct_addr *a, uint16_t port)
+{
+	char ip[CT_ADDRSTRLEN] = "";
+
+	if (a->family == 4 || a->family == 6)
+		ct_addr_str(a, ip, sizeof(ip));
+	if (ip[0] == '\0') {
+		val_text(v, NULL);
+		return;
+	}
+	snprintf(v->tmp, sizeof(v->tmp), a->family == 6 ? "[%s]:%u" : "%s:%u",
+	    ip, (unsigned)port);
+	val_text(v, v->tmp);
+}
+
+/* ---- call columns (order = JSON key order) ------------------------------ */
+
+/* R and V only shorten the parameter lists of the one-line getters. */
+#define R const struct ct_call_record *r
+#define V struct ct_val *v
+static void g_call_id(R, V)       { val_text(v, r->call_id); }
+static void g_caller(R, V)        { val_text(v, r->caller); }
+static void g_caller_name(R, V)   { val_text(v, r->caller_name); }
+static void g_callee(R, V)        { val_text(v, r->callee); }
+static void g_agent(R, V)         { val_text(v, r->agent); }
+static void g_src_ip(R, V)        { val_addr(v, &r->src_ip); }
+static void g_src_port(R, V)      { val_int_or_null(v, r->src_port, 0); }
+static void g_dst_ip(R, V)        { val_addr(v, &r->dst_ip); }
+static void g_dst_port(R, V)      { val_int_or_null(v, r->dst_port, 0); }
+static void g_transport(R, V)     { val_text(v, ct_transport_name(r->transport)); }
+static void g_vlan(R, V)          { val_int_or_null(v, r->vlan, 0); }
+static void g_start_time(R, V)    { val_time(v, r->start_us); }
+static void g_ringing_time(R, V)  { val_time(v, r->ringing_us); }
+static void g_answer_time(R, V)   { val_time(v, r->answer_us); }
+static void g_end_time(R, V)      { val_time(v, r->end_us); }
+static void g_setup_ms(R, V)      { val_int_or_null(v, ct_record_setup_ms(r), -1); }
+static void g_answer_ms(R, V)     { val_int_or_null(v, ct_record_answer_ms(r), -1); }
+static void g_duration_s(R, V)    { val_real(v, ct_record_duration_s(r), 3, true); }
+static void g_talk_s(R, V)        { val_real(v, ct_record_talk_s(r), 3, true); }
+static void g_final_code(R, V)    { val_int_or_null(v, r->final_code, 0); }
+static void g_disposition(R, V)   { val_text(v, ct_disposition_name(r->disposition)); }
+static void g_hangup_by(R, V)     { val_text(v, ct_party_name(r->hangup_by)); }
+static void g_q850_cause(R, V)    { val_int_or_null(v, r->q850_cause < 0 ? -1 : r->q850_cause, -1); }
+static void g_hangup_reason(R, V) { val_text(v, r->hangup_reason); }
+static void g_direction(R, V)     { val_text(v, ct_direction_name(r->direction)); }
+static void g_truncated(R, V)     { v->kind = CT_VAL_BOOL; v->i = r->truncated; }
+static void g_auth_chall(R, V)    { val_int(v, r->auth_challenges); }
+static void g_invites(R, V)       { val_int(v, r->invites); }
+#undef R
+#undef V
+
+const struct ct_col ct_record_cols[] = {
+	{ "call_id", "TEXT", g_call_id },
+	{ "caller", "TEXT", g_caller },
+	{ "caller_name", "TEXT", g_caller_name },
+	{ "callee", "TEXT", g_callee },
+	{ "agent", "TEXT", g_agent },
+	{ "src_ip", "TEXT", g_src_ip },
+	{ "src_port", "INTEGER", g_src_port },
+	{ "dst_ip", "TEXT", g_dst_ip },
+	{ "dst_port", "INTEGER", g_dst_port },
+	{ "transport", "TEXT", g_transport },
+	{ "vlan", "INTEGER", g_vlan },
+	{ "start_time", "TEXT", g_start_time },
+	{ "ringing_time", "TEXT", g_ringing_time },
+	{ "answer_time", "TEXT", g_answer_time },
+	{ "end_time", "TEXT", g_end_time },
+	{ "setup_ms", "INTEGER", g_setup_ms },
+	{ "answer_ms", "INTEGER", g_answer_ms },
+	{ "duration_s", "REAL", g_duration_s },
+	{ "talk_s", "REAL", g_talk_s },
+	{ "final_code", "INTEGER", g_final_code },
+	{ "disposition", "TEXT", g_disposition },
+	{ "hangup_by", "TEXT", g_hangup_by },
+	{ "q850_cause", "INTEGER", g_q850_cause },
+	{ "hangup_reason", "TEXT", g_hangup_reason },
+	{ "direction", "TEXT", g_direction },
+	{ "truncated", "INTEGER", g_truncated },
+	{ "auth_challenges", "INTEGER", g_auth_chall },
+	{ "invites", "INTEGER", g_invites },
+};
+const size_t ct_record_ncols = sizeof(ct_record_cols) / sizeof(ct_record_cols[0]);
+
+/* ---- stream columns ------------------------------------------------------ */
+
+/* "0x" and 8 upper-case hex digits. */
+static void s_ssrc(const struct ct_stream_stats *s, struct ct_val *v)
+{
+	snprintf(v->tmp, sizeof(v->tmp), "0x%08" PRIX32, s->ssrc);
+	val_text(v, v->tmp);
+}
+
+#define S const struct ct_stream_stats *s
+#define V struct ct_val *v
+static void s_src(S, V)       { val_endpoint(v, &s->src, s->sport); }
+static void s_dst(S, V)       { val_endpoint(v, &s->dst, s->dport); }
+static void s_pt(S, V)        { val_int_or_null(v, s->payload_type < 0 ? -1 : s->payload_type, -1); }
+static void s_codec(S, V)     { val_chars(v, s->codec, sizeof(s->codec)); }
+static void s_packets(S, V)   { val_int(v, (int64_t)s->packets); }
+static void s_lost(S, V)      { val_int(v, s->lost); }
+static void s_loss_pct(S, V)  { val_real(v, s->loss_pct, 2, false); }
+static void s_dups(S, V)      { val_int(v, (int64_t)s->duplicates); }
+static void s_ooo(S, V)       { val_int(v, (int64_t)s->out_of_order); }
+static void s_max_jit(S, V)   { val_real(v, s->max_jitter_ms, 3, false); }
+static void s_mean_jit(S, V)  { val_real(v, s->mean_jitter_ms, 3, false); }
+static void s_max_delta(S, V) { val_real(v, s->max_delta_ms, 3, false); }
+static void s_mos(S, V)       { val_real(v, s->mos, 2, false); if (s->mos == 0) val_text(v, NULL); }
+static void s_dtmf(S, V)      { val_chars(v, s->dtmf, sizeof(s->dtmf)); }
+#undef S
+#undef V
+
+const struct ct_stream_col ct_stream_cols[] = {
+	{ "src", "TEXT", s_src },
+	{ "dst", "TEXT", s_dst },
+	{ "ssrc", "TEXT", s_ssrc },
+	{ "payload_type", "INTEGER", s_pt },
+	{ "codec", "TEXT", s_codec },
+	{ "packets", "INTEGER", s_packets },
+	{ "lost", "INTEGER", s_lost },
+	{ "loss_pct", "REAL", s_loss_pct },
+	{ "duplicates", "INTEGER", s_dups },
+	{ "out_of_order", "INTEGER", s_ooo },
+	{ "max_jitter_ms", "REAL", s_max_jit },
+	{ "mean_jitter_ms", "REAL", s_mean_jit },
+	{ "max_delta_ms", "REAL", s_max_delta },
+	{ "mos", "REAL", s_mos },
+	{ "dtmf", "TEXT", s_dtmf },
+};
+const size_t ct_stream_ncols = sizeof(ct_stream_cols) / sizeof(ct_stream_cols[0]);
+
+/* ---- rendering ----------------------------------------------------------- */
+
+/* Appends v in JSON syntax; a REAL that cannot be formatted becomes null. */
+void ct_val_json(const struct ct_val *v, struct ct_buf *b)
+{
+	char num[64];
+
+	switch (v->kind) {
+	case CT_VAL_TEXT:
+		ct_buf_json_str(b, v->s);
+		break;
+	case CT_VAL_INT:
+		ct_buf_printf(b, "%" PRId64, v->i);
+		break;
+	case CT_VAL_REAL:
+		ct_buf_puts(b, ct_fmt_fixed(v->d, v->prec, num, sizeof(num)) ? num : "null");
+		break;
+	case CT_VAL_BOOL:
+		ct_buf_puts(b, v->i ? "true" : "false");
+		break;
+	default:
+		ct_buf_puts(b, "null");
+		break;
+	}
+}
+
+/* Appends v as a CSV field: null is empty, booleans are true/false. */
+void ct_val_csv(const struct ct_val *v, struct ct_buf *b)
+{
+	char num[64];
+
+	switch (v->kind) {
+	case CT_VAL_TEXT:
+		ct_buf_csv_str(b, v->s);
+		break;
+	case CT_VAL_INT:
+		ct_buf_printf(b, "%" PRId64, v->i);
+		break;
+	case CT_VAL_REAL:
+		if (ct_fmt_fixed(v->d, v->prec, num, sizeof(num)))
+			ct_buf_puts(b, num);
+		break;
+	case CT_VAL_BOOL:
+		ct_buf_puts(b, v->i ? "true" : "false");
+		break;
+	default:
+		break;
+	}
+}
+
+/* Appends one stream as a JSON object, keys in ct_stream_cols[] order. */
+static void stream_json(const struct ct_stream_stats *s, struct ct_buf *b)
+{
+	struct ct_val v;
+	size_t i;
+
+	ct_buf_puts(b, "{");
+	for (i = 0; i < ct_stream_ncols; i++) {
+		memset(&v, 0, sizeof(v));
+		ct_stream_cols[i].get(s, &v);
+		ct_buf_printf(b, "%s\"%s\":", i ? "," : "", ct_stream_cols[i].name);
+		ct_val_json(&v, b);
+	}
+	ct_buf_puts(b, "}");
+}
+
+/*
+ * Appends r to b as one compact JSON object without a newline: the keys of
+ * ct_record_cols[] in order, then "streams" (an array, [] when there are
+ * none).  r is only read.  Returns CT_OK, or CT_NOMEM when b ran out of
+ * memory (b->oom is then set and its content is incomplete).
+ */
+int ct_record_json(const struct ct_call_record *r, struct ct_buf *b)
+{
+	struct ct_val v;
+	size_t i;
+
+	ct_buf_puts(b, "{");
+	for (i = 0; i < ct_record_ncols; i++) {
+		memset(&v, 0, sizeof(v));
+		ct_record_cols[i].get(r, &v);
+		ct_buf_printf(b, "%s\"%s\":", i ? "," : "", ct_record_cols[i].name);
+		ct_val_json(&v, b);
+	}
+	ct_buf_puts(b, ",\"streams\":[");
+	for (i = 0; r->streams != NULL && i < r->n_streams; i++) {
+		if (i > 0)
+			ct_buf_puts(b, ",");
+		stream_json(&r->streams[i], b);
+	}
+	ct_buf_puts(b, "]}");
+	return b->oom ? CT_NOMEM : CT_OK;
+}
+
+/* ---- output file shared by the text sinks -------------------------------- */
+
+/* Formats a message into errbuf (CT_ERRBUF_SIZE bytes); NULL errbuf is ignored. */
+void ct_sink_err(char *errbuf, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (errbuf == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(errbuf, CT_ERRBUF_SIZE, fmt, ap);
+	va_end(ap);
+}
+
+/* strerror(e), or a generic text when e is 0 (stdio lost the errno). */
+static const char *err_text(int e)
+{
+	return e != 0 ? strerror(e) : "I/O error";
+}
+
+/*
+ * Opens arg for writing (created or truncated), or stdout when arg is "-".
+ * Returns CT_OK, CT_NOMEM, or CT_ERR with "cannot open 'x' for writing:
+ * <strerror>" in errbuf.  f is left closed on failure.
+ */
+int ct_outfile_open(struct ct_outfile *f, const char *arg, char *errbuf)
+{
+	memset(f, 0, sizeof(*f));
+	f->is_stdout = strcmp(arg, "-") == 0;
+	f->name = strdup(f->is_stdout ? "standard output" : arg);
+	if (f->name == NULL) {
+		ct_sink_err(errbuf, "out of memory");
+		return CT_NOMEM;
+	}
+	f->fp = f->is_stdout ? stdout : fopen(arg, "w");
+	if (f->fp == NULL) {
+		ct_sink_err(errbuf, "cannot open '%s' for writing: %s", arg, strerror(errno));
+		free(f->name);
+		f->name = NULL;
+		return CT_ERR;
+	}
+	return CT_OK;
+}
+
+/*
+ * Writes the bytes of b and flushes them, so that a consumer following the
+ * file sees whole records and a full disk is reported on the record that hit
+ * it.  Returns CT_OK, or CT_ERR with "cannot write to 'x': <strerror>".
+ */
+int ct_outfile_write(struct ct_outfile *f, const struct ct_buf *b, char *errbuf)
+{
+	if (b->oom) {
+		ct_sink_err(errbuf, "cannot write to '%s': out of memory", f->name);
+		return CT_ERR;
+	}
+	errno = 0;
+	if (fwrite(b->p, 1, b->len, f->fp) != b->len || ferror(f->fp)) {
+		ct_sink_err(errbuf, "cannot write to '%s': %s", f->name, err_text(errno));
+		return CT_ERR;
+	}
+	return ct_outfile_flush(f, errbuf);
+}
+
+/* fflush()es the file; CT_OK, or CT_ERR with the file name and strerror. */
+int ct_outfile_flush(struct ct_outfile *f, char *errbuf)
+{
+	errno = 0;
+	if (fflush(f->fp) != 0 || ferror(f->fp)) {
+		ct_sink_err(errbuf, "cannot write to '%s': %s", f->name, err_text(errno));
+		return CT_ERR;
+	}
+	return CT_OK;
+}
+
+/*
+ * Flushes and closes the file (stdout is flushed, not closed) and frees the
+ * name.  Returns CT_OK, or CT_ERR naming the file when the last bytes could
+ * not be written.  f is closed either way; a closed f is a no-op.
+ */
+int ct_outfile_close(struct ct_outfile *f, char *errbuf)
+{
+	int rc = CT_OK, had_error;
+
+	if (f->fp == NULL)
+		return CT_OK;
+	errno = 0;
+	had_error = ferror(f->fp);
+	if (f->is_stdout) {
+		if (fflush(f->fp) != 0 || ferror(f->fp))
+			rc = CT_ERR;
+	} else if (fclose(f->fp) != 0 || had_error) {
+		rc = CT_ERR;
+	}
+	if (rc != CT_OK)
+		ct_sink_err(errbuf, "cannot write to '%s': %s", f->name, err_text(errno));
+	free(f->name);
+	memset(f, 0, sizeof(*f));
+	return rc;
+}

@@ -1,0 +1,425 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * SQLite sink: appends call records to table `calls` (one row per call, the
+ * scalar fields of the JSON form plus `streams` and `start_us`) and their RTP
+ * streams to `rtp_streams`, in a database file created on first use.
+ * The schema is versioned with PRAGMA user_version: migrations[i] takes a
+ * database from version i to i + 1 and is never edited once released, so a
+ * database of any older version is brought up to date at open and one
+ * written by a newer calltap is refused.  Workload: records arrive one by
+ * one from a long-running capture; writes are batched in one transaction of
+ * up to BATCH records (WAL journal, synchronous=NORMAL), statements are
+ * prepared once, and each record is wrapped in a savepoint so that a failed
+ * record never leaves a call row without its streams.  Every error names the
+ * database file.  The open path performs a real write (schema + meta row) so
+ * that an unwritable target fails at open, not at the first record.
+ * References: https://sqlite.org/pragma.html (user_version, journal_mode,
+ * synchronous), https://sqlite.org/wal.html, docs/schema.md.
+ */
+#include "config.h"
+
+#include <assert.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "calltap/buf.h"
+#include "calltap/err.h"
+#include "calltap/sink.h"
+#include "record_int.h"
+
+#define SCHEMA_VERSION 1
+#define BATCH 500          /* records per transaction */
+#define BUSY_TIMEOUT_MS 5000
+
+struct sqlite_sink {
+	sqlite3 *db;
+	char *path;                 /* for messages */
+	sqlite3_stmt *ins_call;
+	sqlite3_stmt *ins_stream;
+	unsigned pending;           /* records in the open transaction */
+	bool in_txn;
+};
+
+/* Version 1.  Frozen: later changes go into a new migration. */
+static const char schema_v1[] =
+	"CREATE TABLE calls ("
+	" id INTEGER PRIMARY KEY,"
+	" call_id TEXT, caller TEXT, caller_name TEXT, callee TEXT, agent TEXT,"
+	" src_ip TEXT, src_port INTEGER, dst_ip TEXT, dst_port INTEGER,"
+	" transport TEXT, vlan INTEGER,"
+	" start_time TEXT, ringing_time TEXT, answer_time TEXT, end_time TEXT,"
+	" setup_ms INTEGER, answer_ms INTEGER, duration_s REAL, talk_s REAL,"
+	" final_code INTEGER, disposition TEXT, hangup_by TEXT,"
+	" q850_cause INTEGER, hangup_reason TEXT, direction TEXT,"
+	" truncated INTEGER, auth_challenges INTEGER, invites INTEGER,"
+	" streams INTEGER, start_us INTEGER);"
+	"CREATE INDEX calls_start_time ON calls(start_time);"
+	"CREATE INDEX calls_caller ON calls(caller);"
+	"CREATE INDEX calls_callee ON calls(callee);"
+	"CREATE TABLE rtp_streams ("
+	" call_rowid INTEGER REFERENCES calls(id), call_id TEXT,"
+	" src TEXT, dst TEXT, ssrc TEXT, payload_type INTEGER, codec TEXT,"
+	" packets INTEGER, lost INTEGER, loss_pct REAL, duplicates INTEGER,"
+	" out_of_order INTEGER, max_jitter_ms REAL, mean_jitter_ms REAL,"
+	" max_delta_ms REAL, mos REAL, dtmf TEXT);"
+	"CREATE INDEX rtp_streams_call ON rtp_streams(call_rowid);"
+	"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);"
+	"INSERT INTO meta (key, value) VALUES ('created_by', '" PACKAGE_STRING "');";
+
+/* migrations[i] brings a database from user_version i to i + 1. */
+static const char *const migrations[SCHEMA_VERSION] = {
+	schema_v1,
+};
+
+/* Runs sql; CT_OK or CT_ERR with the SQLite message in *msg (static text). */
+static int exec(sqlite3 *db, const char *sql, const char **msg)
+{
+	if (sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK)
+		return CT_OK;
+	*msg = sqlite3_errmsg(db);
+	return CT_ERR;
+}
+
+/* Reads PRAGMA user_version into *ver; CT_OK or CT_ERR. */
+static int user_version(sqlite3 *db, int *ver)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = CT_ERR;
+
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+		return CT_ERR;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*ver = sqlite3_column_int(st, 0);
+		rc = CT_OK;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/*
+ * Applies the migrations from version ver up to SCHEMA_VERSION and records
+ * this writer in meta, all in one transaction (a write even when nothing is
+ * migrated, which proves the file is writable).  CT_OK or CT_ERR + *msg.
+ */
+static int migrate(sqlite3 *db, int ver, const char **msg)
+{
+	char sql[64];
+	int v;
+
+	if (exec(db, "BEGIN IMMEDIATE", msg) != CT_OK)
+		return CT_ERR;
+	for (v = ver; v < SCHEMA_VERSION; v++)
+		if (exec(db, migrations[v], msg) != CT_OK)
+			goto fail;
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", SCHEMA_VERSION);
+	if (exec(db, sql, msg) != CT_OK)
+		goto fail;
+	if (exec(db, "INSERT OR REPLACE INTO meta (key, value) VALUES"
+	    " ('last_writer', '" PACKAGE_STRING "')", msg) != CT_OK)
+		goto fail;
+	if (exec(db, "COMMIT", msg) != CT_OK)
+		goto fail;
+	return CT_OK;
+fail:
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return CT_ERR;
+}
+
+/* Prepares "INSERT INTO table (names...) VALUES (?, ...)"; CT_OK or CT_ERR. */
+static int prepare_insert(sqlite3 *db, const char *table, const char *const *names,
+    size_t n, sqlite3_stmt **st)
+{
+	struct ct_buf sql;
+	size_t i;
+	int rc;
+
+	ct_buf_init(&sql);
+	ct_buf_printf(&sql, "INSERT INTO %s (", table);
+	for (i = 0; i < n; i++)
+		ct_buf_printf(&sql, "%s%s", i ? ", " : "", names[i]);
+	ct_buf_puts(&sql, ") VALUES (");
+	for (i = 0; i < n; i++)
+		ct_buf_puts(&sql, i ? ", ?" : "?");
+	ct_buf_puts(&sql, ")");
+	rc = sql.oom ? SQLITE_NOMEM : sqlite3_prepare_v2(db, sql.p, -1, st, NULL);
+	ct_buf_fini(&sql);
+	return rc == SQLITE_OK ? CT_OK : CT_ERR;
+}
+
+/*
+ * Prepares the two inserts from the column tables: calls gets the record
+ * columns then streams and start_us; rtp_streams gets call_rowid and call_id
+ * then the stream columns.  A column missing from the schema fails here.
+ */
+static int prepare_all(struct sqlite_sink *ss)
+{
+	const char *names[64];
+	size_t i, n = 0;
+
+	assert(ct_record_ncols + 2 <= 64 && ct_stream_ncols + 2 <= 64);
+	for (i = 0; i < ct_record_ncols; i++)
+		names[n++] = ct_record_cols[i].name;
+	names[n++] = "streams";
+	names[n++] = "start_us";
+	if (prepare_insert(ss->db, "calls", names, n, &ss->ins_call) != CT_OK)
+		return CT_ERR;
+	n = 0;
+	names[n++] = "call_rowid";
+	names[n++] = "call_id";
+	for (i = 0; i < ct_stream_ncols; i++)
+		names[n++] = ct_stream_cols[i].name;
+	return prepare_insert(ss->db, "rtp_streams", names, n, &ss->ins_stream);
+}
+
+/* Frees everything; the database handle is closed without a commit. */
+static void sink_free(struct sqlite_sink *ss)
+{
+	sqlite3_finalize(ss->ins_call);
+	sqlite3_finalize(ss->ins_stream);
+	sqlite3_close(ss->db);
+	free(ss->path);
+	free(ss);
+}
+
+/* Opens the handle, checks the version, migrates; CT_OK or CT_ERR + errbuf. */
+static int db_setup(struct sqlite_sink *ss, char *errbuf)
+{
+	const char *msg = "unknown error";
+	int ver = 0;
+
+	if (sqlite3_open_v2(ss->path, &ss->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+	    NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_busy_timeout(ss->db, BUSY_TIMEOUT_MS);
+	if (user_version(ss->db, &ver) != CT_OK)
+		goto fail;
+	if (ver > SCHEMA_VERSION) {
+		ct_sink_err(errbuf, "database '%s' has schema version %d, newer than "
+		    "this calltap (%d)", ss->path, ver, SCHEMA_VERSION);
+		return CT_ERR;
+	}
+	if (exec(ss->db, "PRAGMA journal_mode=WAL", &msg) != CT_OK ||
+	    exec(ss->db, "PRAGMA synchronous=NORMAL", &msg) != CT_OK ||
+	    migrate(ss->db, ver < 0 ? 0 : ver, &msg) != CT_OK)
+		goto fail_msg;
+	if (prepare_all(ss) != CT_OK)
+		goto fail;
+	return CT_OK;
+fail:
+	msg = ss->db != NULL ? sqlite3_errmsg(ss->db) : "out of memory";
+fail_msg:
+	ct_sink_err(errbuf, "cannot open database '%s': %s", ss->path, msg);
+	return CT_ERR;
+}
+
+/*
+ * Opens or creates the database at path, migrates its schema and proves it
+ * writable.  Returns the sink state, or NULL with "cannot open database
+ * 'x': ..." or the newer-schema message in errbuf.
+ */
+static void *sqlite_open(const char *path, char *errbuf)
+{
+	struct sqlite_sink *ss = calloc(1, sizeof(*ss));
+
+	if (ss == NULL || (ss->path = strdup(path)) == NULL) {
+		ct_sink_err(errbuf, "out of memory");
+		free(ss);
+		return NULL;
+	}
+	if (db_setup(ss, errbuf) != CT_OK) {
+		sink_free(ss);
+		return NULL;
+	}
+	return ss;
+}
+
+/* Binds v to parameter idx of st (text is copied). */
+static int bind_val(sqlite3_stmt *st, int idx, const struct ct_val *v)
+{
+	double scale;
+
+	switch (v->kind) {
+	case CT_VAL_TEXT:
+		return sqlite3_bind_text(st, idx, v->s, -1, SQLITE_TRANSIENT);
+	case CT_VAL_INT:
+	case CT_VAL_BOOL:
+		return sqlite3_bind_int64(st, idx, v->i);
+	case CT_VAL_REAL:
+		/* Same rounding as the JSON text, so both forms agree. */
+		scale = pow(10.0, v->prec);
+		return sqlite3_bind_double(st, idx, round(v->d * scale) / scale);
+	default:
+		return sqlite3_bind_null(st, idx);
+	}
+}
+
+/* Steps an insert once and resets it; SQLITE_DONE on success. */
+static int step_reset(sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc;
+}
+
+/* Inserts the calls row of r; SQLITE_DONE on success. */
+static int insert_call(struct sqlite_sink *ss, const struct ct_call_record *r)
+{
+	struct ct_val v = { 0 };
+	int idx = 1, rc = SQLITE_OK;
+	size_t i;
+
+	for (i = 0; i < ct_record_ncols && rc == SQLITE_OK; i++) {
+		ct_record_cols[i].get(r, &v);
+		rc = bind_val(ss->ins_call, idx++, &v);
+	}
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(ss->ins_call, idx++,
+		    r->streams != NULL ? (sqlite3_int64)r->n_streams : 0);
+	if (rc == SQLITE_OK)
+		rc = r->start_us == CT_TIME_NONE ? sqlite3_bind_null(ss->ins_call, idx)
+		    : sqlite3_bind_int64(ss->ins_call, idx, r->start_us);
+	if (rc != SQLITE_OK) {
+		sqlite3_reset(ss->ins_call);
+		sqlite3_clear_bindings(ss->ins_call);
+		return rc;
+	}
+	return step_reset(ss->ins_call);
+}
+
+/* Inserts one rtp_streams row for stream s of call row call; SQLITE_DONE on success. */
+static int insert_stream(struct sqlite_sink *ss, sqlite3_int64 call, const char *call_id,
+    const struct ct_stream_stats *s)
+{
+	struct ct_val v = { 0 };
+	sqlite3_stmt *st = ss->ins_stream;
+	int idx = 3, rc;
+	size_t i;
+
+	rc = sqlite3_bind_int64(st, 1, call);
+	if (rc == SQLITE_OK)
+		rc = call_id ? sqlite3_bind_text(st, 2, call_id, -1, SQLITE_TRANSIENT)
+		    : sqlite3_bind_null(st, 2);
+	for (i = 0; i < ct_stream_ncols && rc == SQLITE_OK; i++) {
+		ct_stream_cols[i].get(s, &v);
+		rc = bind_val(st, idx++, &v);
+	}
+	if (rc != SQLITE_OK) {
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+		return rc;
+	}
+	return step_reset(st);
+}
+
+/* Commits the open batch, if any; CT_OK or CT_ERR naming the file. */
+static int commit(struct sqlite_sink *ss, char *errbuf)
+{
+	const char *msg;
+
+	if (!ss->in_txn)
+		return CT_OK;
+	ss->in_txn = false;
+	ss->pending = 0;
+	if (sqlite3_get_autocommit(ss->db))
+		return CT_OK;   /* SQLite already rolled it back after an error */
+	if (exec(ss->db, "COMMIT", &msg) == CT_OK)
+		return CT_OK;
+	ct_sink_err(errbuf, "cannot write to database '%s': %s", ss->path, msg);
+	sqlite3_exec(ss->db, "ROLLBACK", NULL, NULL, NULL);
+	return CT_ERR;
+}
+
+/* Inserts r and its streams inside savepoint "rec"; SQLITE_DONE on success. */
+static int insert_record(struct sqlite_sink *ss, const struct ct_call_record *r)
+{
+	sqlite3_int64 call;
+	size_t i;
+	int rc;
+
+	rc = insert_call(ss, r);
+	if (rc != SQLITE_DONE)
+		return rc;
+	call = sqlite3_last_insert_rowid(ss->db);
+	for (i = 0; r->streams != NULL && i < r->n_streams && rc == SQLITE_DONE; i++)
+		rc = insert_stream(ss, call, r->call_id, &r->streams[i]);
+	return rc;
+}
+
+/*
+ * Appends rec (and its streams) to the current batch, starting one when
+ * needed and committing it every BATCH records.  A record that fails is
+ * rolled back alone; the rest of the batch stays.  CT_OK, or CT_ERR with
+ * "cannot write to database 'x': ..." in errbuf.
+ */
+static int sqlite_write(void *priv, const struct ct_call_record *rec, char *errbuf)
+{
+	struct sqlite_sink *ss = priv;
+	const char *msg;
+
+	if (!ss->in_txn) {
+		if (exec(ss->db, "BEGIN", &msg) != CT_OK)
+			goto fail;
+		ss->in_txn = true;
+	}
+	if (exec(ss->db, "SAVEPOINT rec", &msg) != CT_OK)
+		goto fail;
+	if (insert_record(ss, rec) != SQLITE_DONE) {
+		msg = sqlite3_errmsg(ss->db);
+		ct_sink_err(errbuf, "cannot write to database '%s': %s", ss->path, msg);
+		if (!sqlite3_get_autocommit(ss->db))
+			sqlite3_exec(ss->db, "ROLLBACK TO rec; RELEASE rec", NULL, NULL, NULL);
+		return CT_ERR;
+	}
+	if (exec(ss->db, "RELEASE rec", &msg) != CT_OK)
+		goto fail;
+	if (++ss->pending >= BATCH)
+		return commit(ss, errbuf);
+	return CT_OK;
+fail:
+	ct_sink_err(errbuf, "cannot write to database '%s': %s", ss->path, msg);
+	return CT_ERR;
+}
+
+/* Commits the open batch; CT_OK or CT_ERR naming the file. */
+static int sqlite_flush(void *priv, char *errbuf)
+{
+	return commit(priv, errbuf);
+}
+
+/* Commits, then closes the database; priv is freed either way. */
+static int sqlite_close(void *priv, char *errbuf)
+{
+	struct sqlite_sink *ss = priv;
+	int rc;
+
+	if (ss == NULL)
+		return CT_OK;
+	rc = commit(ss, errbuf);
+	sqlite3_finalize(ss->ins_call);
+	sqlite3_finalize(ss->ins_stream);
+	ss->ins_call = ss->ins_stream = NULL;
+	if (sqlite3_close(ss->db) != SQLITE_OK) {
+		if (rc == CT_OK)
+			ct_sink_err(errbuf, "cannot close database '%s': %s", ss->path,
+			    sqlite3_errmsg(ss->db));
+		rc = CT_ERR;
+		sqlite3_close_v2(ss->db);
+	}
+	ss->db = NULL;
+	sink_free(ss);
+	return rc;
+}
+
+const struct ct_sink_ops ct_sink_sqlite = {
+	.name = "sqlite",
+	.open = sqlite_open,
+	.write = sqlite_write,
+	.flush = sqlite_flush,
+	.close = sqlite_close,
+};

@@ -1,0 +1,277 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * Growable byte buffer used to build output text (JSON lines, CSV rows),
+ * plus the two escaping rules our sinks need.  Workload: one buffer per sink,
+ * reset and refilled once per call record (a few hundred bytes to a few KB),
+ * so the buffer reaches its working size after the first record and appends
+ * are then plain memcpy.  Allocation failure is sticky (oom) so that callers
+ * can append a whole record and check once at the end.
+ * References: RFC 8259 §7 (JSON strings), RFC 3629 §4 (UTF-8 syntax),
+ * RFC 4180 §2 (CSV fields).
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "calltap/buf.h"
+#include "calltap/err.h"
+
+/* Shared empty string so that p is a valid C string before the first append. */
+static const char empty[1] = "";
+
+/*
+ * Initialises an empty buffer; b->p is "" (not heap memory) until the first
+ * append, so it can always be printed.  Nothing to fail.
+ */
+void ct_buf_init(struct ct_buf *b)
+{
+	b->p = (char *)empty;
+	b->len = 0;
+	b->cap = 0;
+	b->oom = 0;
+}
+
+/* Releases the storage and leaves b empty (re-usable).  b must not be NULL. */
+void ct_buf_fini(struct ct_buf *b)
+{
+	if (b->cap > 0)
+		free(b->p);
+	ct_buf_init(b);
+}
+
+/* Empties b, keeping its storage, and clears the oom flag. */
+void ct_buf_reset(struct ct_buf *b)
+{
+	b->len = 0;
+	b->oom = 0;
+	if (b->cap > 0)
+		b->p[0] = '\0';
+}
+
+/* Makes room for n more bytes plus the NUL; CT_OK or CT_NOMEM (sets oom). */
+static int reserve(struct ct_buf *b, size_t n)
+{
+	size_t want, cap;
+	char *np;
+
+	if (b->oom)
+		return CT_NOMEM;
+	if (n >= SIZE_MAX / 2 - b->len)
+		goto fail;
+	want = b->len + n + 1;
+	if (want <= b->cap)
+		return CT_OK;
+	cap = b->cap ? b->cap : 256;
+	while (cap < want)
+		cap *= 2;
+	np = b->cap ? realloc(b->p, cap) : malloc(cap);
+	if (np == NULL)
+		goto fail;
+	if (b->cap == 0)
+		np[0] = '\0';
+	b->p = np;
+	b->cap = cap;
+	return CT_OK;
+fail:
+	b->oom = 1;
+	return CT_NOMEM;
+}
+
+/*
+ * Appends n bytes from p (which need not be NUL-terminated) and keeps b->p
+ * NUL-terminated.  Returns CT_OK, or CT_NOMEM when out of memory or when an
+ * earlier append failed (the buffer is then left as it was).
+ */
+int ct_buf_append(struct ct_buf *b, const void *p, size_t n)
+{
+	if (reserve(b, n) != CT_OK)
+		return CT_NOMEM;
+	if (n > 0)
+		memcpy(b->p + b->len, p, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+	return CT_OK;
+}
+
+/* Appends the C string s (NULL appends nothing); CT_OK or CT_NOMEM. */
+int ct_buf_puts(struct ct_buf *b, const char *s)
+{
+	if (s == NULL)
+		return b->oom ? CT_NOMEM : CT_OK;
+	return ct_buf_append(b, s, strlen(s));
+}
+
+/* Appends printf-formatted text; CT_OK, CT_NOMEM, or CT_ERR (bad format). */
+int ct_buf_printf(struct ct_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (reserve(b, 64) != CT_OK)
+		return CT_NOMEM;
+	va_start(ap, fmt);
+	n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		b->p[b->len] = '\0';
+		return CT_ERR;
+	}
+	if ((size_t)n >= b->cap - b->len) {
+		if (reserve(b, (size_t)n) != CT_OK) {
+			b->p[b->len] = '\0';
+			return CT_NOMEM;
+		}
+		va_start(ap, fmt);
+		vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+		va_end(ap);
+	}
+	b->len += (size_t)n;
+	return CT_OK;
+}
+
+/*
+ * Length of the well-formed UTF-8 sequence starting at s (s[0] >= 0x80), or
+ * 0 when it is not well-formed: RFC 3629 §4 excludes overlong forms,
+ * surrogates (U+D800..U+DFFF) and code points above U+10FFFF.
+ */
+static size_t utf8_seq_len(const unsigned char *s, size_t avail)
+{
+	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
+	size_t n, i;
+
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	if (c == 0xe0)
+		lo = 0xa0;
+	else if (c == 0xed)
+		hi = 0x9f;
+	else if (c == 0xf0)
+		lo = 0x90;
+	else if (c == 0xf4)
+		hi = 0x8f;
+	if (avail < n || s[1] < lo || s[1] > hi)
+		return 0;
+	for (i = 2; i < n; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	return n;
+}
+
+/* The two-character escape for c, or 0 when c needs \u00XX or nothing. */
+static char json_short_escape(unsigned char c)
+{
+	switch (c) {
+	case '"':  return '"';
+	case '\\': return '\\';
+	case '\b': return 'b';
+	case '\f': return 'f';
+	case '\n': return 'n';
+	case '\r': return 'r';
+	case '\t': return 't';
+	default:   return 0;
+	}
+}
+
+/* Appends one byte of s that needs escaping, or the run of plain bytes. */
+static size_t json_str_step(struct ct_buf *b, const unsigned char *s, size_t avail)
+{
+	static const char hex[] = "0123456789abcdef";
+	char esc[6] = { '\\', 0, '0', '0', 0, 0 };
+	size_t n = 0, k;
+
+	if (s[0] >= 0x80) {
+		k = utf8_seq_len(s, avail);
+		if (k == 0) {
+			ct_buf_puts(b, "\\ufffd");
+			return 1;
+		}
+		ct_buf_append(b, s, k);
+		return k;
+	}
+	if (s[0] < 0x20 || s[0] == '"' || s[0] == '\\') {
+		esc[1] = json_short_escape(s[0]);
+		if (esc[1] != 0) {
+			ct_buf_append(b, esc, 2);
+		} else {
+			esc[1] = 'u';
+			esc[4] = hex[s[0] >> 4];
+			esc[5] = hex[s[0] & 0xf];
+			ct_buf_append(b, esc, 6);
+		}
+		return 1;
+	}
+	while (n < avail && s[n] >= 0x20 && s[n] < 0x80 && s[n] != '"' && s[n] != '\\')
+		n++;
+	ct_buf_append(b, s, n);
+	return n;
+}
+
+/*
+ * Appends s as a JSON string literal with its quotes (RFC 8259 §7): '"' and
+ * '\' are escaped, control characters become \b \f \n \r \t or \u00xx
+ * (lower-case hex), well-formed UTF-8 passes through unchanged and every
+ * byte that is not part of a well-formed sequence becomes \ufffd.  NULL
+ * appends the literal null.  Returns CT_OK or CT_NOMEM.
+ */
+int ct_buf_json_str(struct ct_buf *b, const char *s)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t len, i = 0;
+
+	if (s == NULL)
+		return ct_buf_puts(b, "null");
+	len = strlen(s);
+	ct_buf_append(b, "\"", 1);
+	while (i < len)
+		i += json_str_step(b, u + i, len - i);
+	return ct_buf_append(b, "\"", 1);
+}
+
+/* True when the CSV field must be quoted (RFC 4180 §2.6, plus edge blanks). */
+static bool csv_needs_quotes(const char *s, size_t len)
+{
+	if (len == 0)
+		return true;
+	if (s[0] == ' ' || s[0] == '\t' || s[len - 1] == ' ' || s[len - 1] == '\t')
+		return true;
+	return strpbrk(s, ",\"\r\n") != NULL;
+}
+
+/*
+ * Appends s as one CSV field (RFC 4180 §2.5-2.7): the field is enclosed in
+ * double quotes when it contains a comma, a quote, CR or LF, or starts or
+ * ends with a blank, and inner quotes are doubled.  NULL appends nothing (an
+ * empty field); an empty string appends "" so that it stays distinct from
+ * NULL (the PostgreSQL COPY convention).  Bytes are otherwise copied as is.
+ * Returns CT_OK or CT_NOMEM.
+ */
+int ct_buf_csv_str(struct ct_buf *b, const char *s)
+{
+	const char *q;
+	size_t len;
+
+	if (s == NULL)
+		return b->oom ? CT_NOMEM : CT_OK;
+	len = strlen(s);
+	if (!csv_needs_quotes(s, len))
+		return ct_buf_append(b, s, len);
+	ct_buf_append(b, "\"", 1);
+	while ((q = strchr(s, '"')) != NULL) {
+		ct_buf_append(b, s, (size_t)(q - s) + 1);
+		ct_buf_append(b, "\"", 1);
+		s = q + 1;
+	}
+	ct_buf_puts(b, s);
+	return ct_buf_append(b, "\"", 1);
+}

@@ -1,0 +1,730 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * Unit tests for the call record helpers and the output sinks: buffer
+ * escaping (JSON RFC 8259, CSV RFC 4180), derived durations, ISO times, the
+ * exact JSON text of a record (the golden tests depend on it), CSV rows, the
+ * table sink, and the SQLite sink (schema, batching, append, refusal of an
+ * unwritable path or a newer schema).  Files go to a mkdtemp() directory.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "calltap/buf.h"
+#include "calltap/err.h"
+#include "calltap/record.h"
+#include "calltap/sink.h"
+#include "calltap/sip.h"
+#include "test.h"
+
+static char tmpdir[64];
+
+/* ---- fixtures ---------------------------------------------------------- */
+
+#define T0 INT64_C(1709296496123456) /* 2024-03-01T12:34:56.123456Z */
+
+static void set_v4(struct ct_addr *a, uint8_t b0, uint8_t b1, uint8_t b2, uint8_t b3)
+{
+	memset(a, 0, sizeof(*a));
+	a->family = 4;
+	a->a[0] = b0;
+	a->a[1] = b1;
+	a->a[2] = b2;
+	a->a[3] = b3;
+}
+
+/* 2001:db8::last */
+static void set_v6(struct ct_addr *a, uint8_t last)
+{
+	memset(a, 0, sizeof(*a));
+	a->family = 6;
+	a->a[0] = 0x20;
+	a->a[1] = 0x01;
+	a->a[2] = 0x0d;
+	a->a[3] = 0xb8;
+	a->a[15] = last;
+}
+
+/* A record with every optional field absent. */
+static struct ct_call_record *empty_record(void)
+{
+	struct ct_call_record *r = calloc(1, sizeof(*r));
+
+	r->start_us = r->ringing_us = r->answer_us = r->end_us = CT_TIME_NONE;
+	r->q850_cause = -1;
+	r->disposition = CT_DISP_UNFINISHED;
+	r->truncated = true;
+	return r;
+}
+
+/* An answered call with an IPv4 and an IPv6 stream. */
+static struct ct_call_record *full_record(void)
+{
+	struct ct_call_record *r = calloc(1, sizeof(*r));
+	struct ct_stream_stats *s;
+
+	r->call_id = strdup("a84b4c76e66710@pc33.example.com");
+	r->caller = strdup("+15551234567");
+	r->caller_name = strdup("Alice Smith");
+	r->callee = strdup("18005550199");
+	r->agent = strdup("2001");
+	set_v4(&r->src_ip, 192, 0, 2, 10);
+	set_v4(&r->dst_ip, 198, 51, 100, 20);
+	r->src_port = 5060;
+	r->dst_port = 5061;
+	r->transport = CT_TRANSPORT_UDP;
+	r->vlan = 100;
+	r->start_us = T0;
+	r->ringing_us = T0 + 1234500;  /* 1234.5 ms -> 1235 */
+	r->answer_us = T0 + 5000499;   /* 5000.499 ms -> 5000 */
+	r->end_us = T0 + 65432100;     /* 65.4321 s */
+	r->final_code = 200;
+	r->disposition = CT_DISP_ANSWERED;
+	r->hangup_by = CT_PARTY_CALLER;
+	r->q850_cause = 16;
+	r->hangup_reason = strdup("Normal call clearing");
+	r->auth_challenges = 1;
+	r->invites = 2;
+	r->n_streams = 2;
+	r->streams = calloc(2, sizeof(*r->streams));
+	s = &r->streams[0];
+	set_v4(&s->src, 192, 0, 2, 10);
+	set_v4(&s->dst, 198, 51, 100, 20);
+	s->sport = 40000;
+	s->dport = 50000;
+	s->ssrc = 0x1234abcd;
+	s->payload_type = 0;
+	strcpy(s->codec, "PCMU");
+	s->packets = 3000;
+	s->lost = 3;
+	s->loss_pct = 0.1;
+	s->duplicates = 1;
+	s->out_of_order = 2;
+	s->max_jitter_ms = 4.5678;
+	s->mean_jitter_ms = 1.23449;
+	s->max_delta_ms = 40.0;
+	s->mos = 4.3;
+	strcpy(s->dtmf, "123#");
+	s = &r->streams[1];
+	set_v6(&s->src, 1);
+	set_v6(&s->dst, 2);
+	s->sport = 40002;
+	s->dport = 50002;
+	s->ssrc = 0xdeadbeef;
+	s->payload_type = -1;
+	s->lost = -2;
+	s->loss_pct = -0.001;
+	s->mean_jitter_ms = NAN;
+	s->max_delta_ms = INFINITY;
+	return r;
+}
+
+static const char full_json[] =
+	"{\"call_id\":\"a84b4c76e66710@pc33.example.com\",\"caller\":\"+15551234567\","
+	"\"caller_name\":\"Alice Smith\",\"callee\":\"18005550199\",\"agent\":\"2001\","
+	"\"src_ip\":\"192.0.2.10\",\"src_port\":5060,\"dst_ip\":\"198.51.100.20\","
+	"\"dst_port\":5061,\"transport\":\"udp\",\"vlan\":100,"
+	"\"start_time\":\"2024-03-01T12:34:56.123456Z\","
+	"\"ringing_time\":\"2024-03-01T12:34:57.357956Z\","
+	"\"answer_time\":\"2024-03-01T12:35:01.123955Z\","
+	"\"end_time\":\"2024-03-01T12:36:01.555556Z\","
+	"\"setup_ms\":1235,\"answer_ms\":5000,\"duration_s\":65.432,\"talk_s\":60.432,"
+	"\"final_code\":200,\"disposition\":\"answered\",\"hangup_by\":\"caller\","
+	"\"q850_cause\":16,\"hangup_reason\":\"Normal call clearing\","
+	"\"direction\":\"unknown\",\"truncated\":false,\"auth_challenges\":1,\"invites\":2,"
+	"\"streams\":["
+	"{\"src\":\"192.0.2.10:40000\",\"dst\":\"198.51.100.20:50000\","
+	"\"ssrc\":\"0x1234ABCD\",\"payload_type\":0,\"codec\":\"PCMU\",\"packets\":3000,"
+	"\"lost\":3,\"loss_pct\":0.10,\"duplicates\":1,\"out_of_order\":2,"
+	"\"max_jitter_ms\":4.568,\"mean_jitter_ms\":1.234,\"max_delta_ms\":40.000,"
+	"\"mos\":4.30,\"dtmf\":\"123#\"},"
+	"{\"src\":\"[2001:db8::1]:40002\",\"dst\":\"[2001:db8::2]:50002\","
+	"\"ssrc\":\"0xDEADBEEF\",\"payload_type\":null,\"codec\":null,\"packets\":0,"
+	"\"lost\":-2,\"loss_pct\":0.00,\"duplicates\":0,\"out_of_order\":0,"
+	"\"max_jitter_ms\":0.000,\"mean_jitter_ms\":null,\"max_delta_ms\":null,"
+	"\"mos\":null,\"dtmf\":null}]}";
+
+static const char empty_json[] =
+	"{\"call_id\":null,\"caller\":null,\"caller_name\":null,\"callee\":null,"
+	"\"agent\":null,\"src_ip\":null,\"src_port\":null,\"dst_ip\":null,"
+	"\"dst_port\":null,\"transport\":\"unknown\",\"vlan\":null,\"start_time\":null,"
+	"\"ringing_time\":null,\"answer_time\":null,\"end_time\":null,\"setup_ms\":null,"
+	"\"answer_ms\":null,\"duration_s\":null,\"talk_s\":null,\"final_code\":null,"
+	"\"disposition\":\"unfinished\",\"hangup_by\":null,\"q850_cause\":null,"
+	"\"hangup_reason\":null,\"direction\":\"unknown\",\"truncated\":true,"
+	"\"auth_challenges\":0,\"invites\":0,\"streams\":[]}";
+
+static const char csv_header[] =
+	"call_id,caller,caller_name,callee,agent,src_ip,src_port,dst_ip,dst_port,"
+	"transport,vlan,start_time,ringing_time,answer_time,end_time,setup_ms,"
+	"answer_ms,duration_s,talk_s,final_code,disposition,hangup_by,q850_cause,"
+	"hangup_reason,direction,truncated,auth_challenges,invites,streams\n";
+
+static const char csv_full[] =
+	"a84b4c76e66710@pc33.example.com,+15551234567,Alice Smith,18005550199,2001,"
+	"192.0.2.10,5060,198.51.100.20,5061,udp,100,2024-03-01T12:34:56.123456Z,"
+	"2024-03-01T12:34:57.357956Z,2024-03-01T12:35:01.123955Z,"
+	"2024-03-01T12:36:01.555556Z,1235,5000,65.432,60.432,200,answered,caller,16,"
+	"Normal call clearing,unknown,false,1,2,2\n";
+
+static const char csv_empty[] =
+	",,,,,,,,,unknown,,,,,,,,,,,unfinished,,,,unknown,true,0,0,0\n";
+
+/* Reads a whole small file into a static buffer ("" on error). */
+static const char *slurp(const char *path)
+{
+	static char data[16384];
+	FILE *fp = fopen(path, "r");
+	size_t n = 0;
+
+	data[0] = '\0';
+	if (fp == NULL)
+		return data;
+	n = fread(data, 1, sizeof(data) - 1, fp);
+	data[n] = '\0';
+	fclose(fp);
+	return data;
+}
+
+static const char *tmp_path(const char *name)
+{
+	static char path[4][128];
+	static int next;
+	char *p = path[next++ % 4];
+
+	snprintf(p, 128, "%s/%s", tmpdir, name);
+	return p;
+}
+
+/* ---- buf ---------------------------------------------------------------- */
+
+static const struct {
+	const char *in;
+	const char *json;
+} json_vec[] = {
+	{ "", "\"\"" },
+	{ "plain", "\"plain\"" },
+	{ "a\"b\\c/d", "\"a\\\"b\\\\c/d\"" },
+	{ "\b\f\n\r\t", "\"\\b\\f\\n\\r\\t\"" },
+	{ "\x01\x1f\x7f", "\"\\u0001\\u001f\x7f\"" },
+	{ "J\xc3\xbcrgen", "\"J\xc3\xbcrgen\"" },                /* valid 2-byte */
+	{ "\xe2\x82\xac \xf0\x9f\x98\x80", "\"\xe2\x82\xac \xf0\x9f\x98\x80\"" },
+	{ "a\xff" "b", "\"a\\ufffdb\"" },                        /* invalid byte */
+	{ "\xc3", "\"\\ufffd\"" },                               /* truncated at end */
+	{ "\xc3(", "\"\\ufffd(\"" },                             /* bad continuation */
+	{ "\xc0\xaf", "\"\\ufffd\\ufffd\"" },                    /* overlong '/' */
+	{ "\xe0\x80\xaf", "\"\\ufffd\\ufffd\\ufffd\"" },         /* overlong 3-byte */
+	{ "\xed\xa0\x80", "\"\\ufffd\\ufffd\\ufffd\"" },         /* UTF-16 surrogate */
+	{ "\xf4\x90\x80\x80", "\"\\ufffd\\ufffd\\ufffd\\ufffd\"" }, /* > U+10FFFF */
+	{ "\x80" "x", "\"\\ufffdx\"" },                          /* lone continuation */
+};
+
+static const struct {
+	const char *in;
+	const char *csv;
+} csv_vec[] = {
+	{ "plain", "plain" },
+	{ "", "\"\"" },
+	{ "a,b", "\"a,b\"" },
+	{ "say \"hi\"", "\"say \"\"hi\"\"\"" },
+	{ "\"", "\"\"\"\"" },
+	{ "line\nbreak", "\"line\nbreak\"" },
+	{ "cr\r", "\"cr\r\"" },
+	{ " lead", "\" lead\"" },
+	{ "trail ", "\"trail \"" },
+	{ "in side", "in side" },
+	{ "J\xc3\xbcrgen", "J\xc3\xbcrgen" },
+};
+
+static void test_buf(void)
+{
+	struct ct_buf b;
+	char big[1000];
+	size_t i;
+
+	ct_buf_init(&b);
+	CHECK_STR(b.p, "");
+	CHECK_INT(b.len, 0);
+	for (i = 0; i < sizeof(json_vec) / sizeof(json_vec[0]); i++) {
+		ct_buf_reset(&b);
+		CHECK_INT(ct_buf_json_str(&b, json_vec[i].in), CT_OK);
+		CHECK_STR(b.p, json_vec[i].json);
+	}
+	ct_buf_reset(&b);
+	ct_buf_json_str(&b, NULL);
+	CHECK_STR(b.p, "null");
+	for (i = 0; i < sizeof(csv_vec) / sizeof(csv_vec[0]); i++) {
+		ct_buf_reset(&b);
+		CHECK_INT(ct_buf_csv_str(&b, csv_vec[i].in), CT_OK);
+		CHECK_STR(b.p, csv_vec[i].csv);
+	}
+	ct_buf_reset(&b);
+	CHECK_INT(ct_buf_csv_str(&b, NULL), CT_OK);
+	CHECK_INT(b.len, 0);
+	/* growth across several reallocations, printf larger than the slack */
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	ct_buf_reset(&b);
+	ct_buf_puts(&b, "<");
+	CHECK_INT(ct_buf_printf(&b, "%s|%d", big, 42), CT_OK);
+	CHECK_INT(b.len, 1 + 999 + 3);
+	CHECK(memcmp(b.p + 1000, "|42", 4) == 0);
+	CHECK_INT(ct_buf_append(&b, "ab\0c", 4), CT_OK);
+	CHECK_INT(b.len, 1007);
+	CHECK_INT(b.p[1007], '\0');
+	ct_buf_fini(&b);
+	CHECK_STR(b.p, "");
+	ct_buf_fini(&b);   /* twice is fine */
+}
+
+/* ---- record helpers ------------------------------------------------------ */
+
+static const struct {
+	int64_t us;
+	const char *iso;
+} iso_vec[] = {
+	{ 0, "1970-01-01T00:00:00.000000Z" },
+	{ 1, "1970-01-01T00:00:00.000001Z" },
+	{ 999999, "1970-01-01T00:00:00.999999Z" },
+	{ 1000000, "1970-01-01T00:00:01.000000Z" },
+	{ INT64_C(489286923000042), "1985-07-04T01:02:03.000042Z" },
+	{ INT64_C(946684799999999), "1999-12-31T23:59:59.999999Z" },
+	{ INT64_C(951782400000000), "2000-02-29T00:00:00.000000Z" },
+	{ T0, "2024-03-01T12:34:56.123456Z" },
+	{ -1, "" },
+	{ CT_TIME_NONE, "" },
+};
+
+static void test_time_iso(void)
+{
+	char buf[32];
+	size_t i;
+
+	for (i = 0; i < sizeof(iso_vec) / sizeof(iso_vec[0]); i++) {
+		strcpy(buf, "junk");
+		CHECK_STR(ct_time_iso(iso_vec[i].us, buf, sizeof(buf)), iso_vec[i].iso);
+	}
+	strcpy(buf, "junk");
+	CHECK_STR(ct_time_iso(0, buf, 27), "");    /* needs 28 bytes */
+	CHECK_STR(ct_time_iso(0, buf, 28), "1970-01-01T00:00:00.000000Z");
+	CHECK(ct_time_iso(0, NULL, 0) == NULL);
+}
+
+static const struct {
+	int64_t start, ringing, answer, end;
+	int64_t setup_ms, answer_ms;
+	double duration_s, talk_s;
+} dur_vec[] = {
+	{ 0, 499, 500, 1000000, 0, 1, 1.0, 0.9995 },
+	{ 1000, 1000 + 1499, 1000 + 1500, 1000 + 2500, 1, 2, 0.0025, 0.001 },
+	{ 5000000, 4000000, CT_TIME_NONE, 6000000, 0, -1, 1.0, -1.0 }, /* skew */
+	{ 0, CT_TIME_NONE, 3000000, 2000000, -1, 3000, 2.0, 0.0 },      /* end < answer */
+	{ 0, 100000, 200000, CT_TIME_NONE, 100, 200, -1.0, -1.0 },
+	{ CT_TIME_NONE, 1, 2, 3, -1, -1, -1.0, 0.000001 }, /* talk needs no start */
+};
+
+static void test_durations(void)
+{
+	struct ct_call_record r;
+	size_t i;
+
+	memset(&r, 0, sizeof(r));
+	for (i = 0; i < sizeof(dur_vec) / sizeof(dur_vec[0]); i++) {
+		r.start_us = dur_vec[i].start;
+		r.ringing_us = dur_vec[i].ringing;
+		r.answer_us = dur_vec[i].answer;
+		r.end_us = dur_vec[i].end;
+		CHECK_INT(ct_record_setup_ms(&r), dur_vec[i].setup_ms);
+		CHECK_INT(ct_record_answer_ms(&r), dur_vec[i].answer_ms);
+		CHECK(fabs(ct_record_duration_s(&r) - dur_vec[i].duration_s) < 1e-9);
+		CHECK(fabs(ct_record_talk_s(&r) - dur_vec[i].talk_s) < 1e-9);
+	}
+}
+
+static void test_names(void)
+{
+	static const char *const disp[] = { "answered", "busy", "noanswer",
+		"cancelled", "failed", "unfinished" };
+	int i;
+
+	for (i = 0; i <= CT_DISP_UNFINISHED; i++)
+		CHECK_STR(ct_disposition_name((enum ct_disposition)i), disp[i]);
+	CHECK_STR(ct_disposition_name((enum ct_disposition)99), "unknown");
+	CHECK_STR(ct_party_name(CT_PARTY_NONE), NULL);
+	CHECK_STR(ct_party_name(CT_PARTY_CALLER), "caller");
+	CHECK_STR(ct_party_name(CT_PARTY_CALLEE), "callee");
+	CHECK_STR(ct_direction_name(CT_DIR_UNKNOWN), "unknown");
+	CHECK_STR(ct_direction_name(CT_DIR_INBOUND), "inbound");
+	CHECK_STR(ct_direction_name(CT_DIR_OUTBOUND), "outbound");
+	CHECK_STR(ct_direction_name(CT_DIR_INTERNAL), "internal");
+	CHECK_STR(ct_transport_name(CT_TRANSPORT_UDP), "udp");
+	CHECK_STR(ct_transport_name(CT_TRANSPORT_TCP), "tcp");
+	CHECK_STR(ct_transport_name(0), "unknown");
+	CHECK_STR(ct_transport_name(77), "unknown");
+	ct_call_record_free(NULL);
+}
+
+static void test_json(void)
+{
+	struct ct_call_record *r = full_record();
+	struct ct_buf b;
+
+	ct_buf_init(&b);
+	CHECK_INT(ct_record_json(r, &b), CT_OK);
+	CHECK_STR(b.p, full_json);
+	ct_call_record_free(r);
+
+	r = empty_record();
+	ct_buf_reset(&b);
+	CHECK_INT(ct_record_json(r, &b), CT_OK);
+	CHECK_STR(b.p, empty_json);
+
+	/* escaping inside a record; n_streams without an array is ignored */
+	r->caller_name = strdup("J\xc3\xbcrgen \"JJ\" \\ \x01\t\xff");
+	r->hangup_reason = strdup("line1\nline2");
+	r->n_streams = 3;
+	ct_buf_reset(&b);
+	CHECK_INT(ct_record_json(r, &b), CT_OK);
+	CHECK(strstr(b.p, "\"caller_name\":\"J\xc3\xbcrgen \\\"JJ\\\" \\\\ \\u0001\\t\\ufffd\","
+	    "\"callee\":null") != NULL);
+	CHECK(strstr(b.p, "\"hangup_reason\":\"line1\\nline2\",") != NULL);
+	CHECK(strstr(b.p, ",\"streams\":[]}") != NULL);
+	ct_call_record_free(r);
+
+	/* codec/dtmf arrays that fill their whole size (no NUL) stay bounded */
+	r = empty_record();
+	r->n_streams = 1;
+	r->streams = calloc(1, sizeof(*r->streams));
+	memset(r->streams[0].codec, 'c', sizeof(r->streams[0].codec));
+	r->streams[0].payload_type = 96;
+	r->streams[0].mos = 1.005;
+	ct_buf_reset(&b);
+	CHECK_INT(ct_record_json(r, &b), CT_OK);
+	CHECK(strstr(b.p, "\"src\":null,\"dst\":null,\"ssrc\":\"0x00000000\","
+	    "\"payload_type\":96,\"codec\":\"cccccccccccccccccccccccc\",") != NULL);
+	ct_call_record_free(r);
+	ct_buf_fini(&b);
+}
+
+/* ---- text sinks ---------------------------------------------------------- */
+
+/* Writes recs through ops into path; returns the close code. */
+static int run_sink(const struct ct_sink_ops *ops, const char *path,
+    struct ct_call_record **recs, size_t n, char *errbuf)
+{
+	void *priv = ops->open(path, errbuf);
+	size_t i;
+
+	if (priv == NULL)
+		return CT_ERR;
+	for (i = 0; i < n; i++)
+		CHECK_INT(ops->write(priv, recs[i], errbuf), CT_OK);
+	CHECK_INT(ops->flush(priv, errbuf), CT_OK);
+	return ops->close(priv, errbuf);
+}
+
+static void test_json_sink(void)
+{
+	struct ct_call_record *recs[2] = { full_record(), empty_record() };
+	char errbuf[CT_ERRBUF_SIZE] = "", want[4096];
+	void *priv;
+
+	CHECK_INT(run_sink(&ct_sink_json, tmp_path("out.jsonl"), recs, 2, errbuf), CT_OK);
+	snprintf(want, sizeof(want), "%s\n%s\n", full_json, empty_json);
+	CHECK_STR(slurp(tmp_path("out.jsonl")), want);
+
+	CHECK(ct_sink_json.open("/nonexistent-dir/x.jsonl", errbuf) == NULL);
+	CHECK_STR(errbuf, "cannot open '/nonexistent-dir/x.jsonl' for writing: "
+	    "No such file or directory");
+	CHECK(ct_sink_json.open(tmpdir, errbuf) == NULL);
+	CHECK(strstr(errbuf, tmpdir) != NULL && strstr(errbuf, "Is a directory") != NULL);
+
+	/* a full disk is reported on the record that hit it, naming the file */
+	priv = ct_sink_json.open("/dev/full", errbuf);
+	CHECK(priv != NULL);
+	if (priv != NULL) {
+		errbuf[0] = '\0';
+		CHECK_INT(ct_sink_json.write(priv, recs[0], errbuf), CT_ERR);
+		CHECK_STR(errbuf, "cannot write to '/dev/full': No space left on device");
+		ct_sink_json.close(priv, errbuf);
+	}
+	ct_call_record_free(recs[0]);
+	ct_call_record_free(recs[1]);
+}
+
+static void test_csv_sink(void)
+{
+	struct ct_call_record *recs[3] = { full_record(), empty_record(), empty_record() };
+	char errbuf[CT_ERRBUF_SIZE] = "", want[4096];
+
+	recs[2]->call_id = strdup("q\"1");
+	recs[2]->caller = strdup("");
+	recs[2]->caller_name = strdup(" x\" y");
+	recs[2]->callee = strdup("\"Boss\", Inc.");
+	CHECK_INT(run_sink(&ct_sink_csv, tmp_path("out.csv"), recs, 3, errbuf), CT_OK);
+	/* call_id is quoted because of its '"'; empty caller is "" */
+	snprintf(want, sizeof(want), "%s%s%s\"q\"\"1\",\"\",\" x\"\" y\",\"\"\"Boss\"\", Inc.\","
+	    ",,,,,unknown,,,,,,,,,,,unfinished,,,,unknown,true,0,0,0\n",
+	    csv_header, csv_full, csv_empty);
+	CHECK_STR(slurp(tmp_path("out.csv")), want);
+
+	CHECK(ct_sink_csv.open("/nonexistent-dir/x.csv", errbuf) == NULL);
+	CHECK_STR(errbuf, "cannot open '/nonexistent-dir/x.csv' for writing: "
+	    "No such file or directory");
+	/* the header is written at open, so a full disk fails there */
+	CHECK(ct_sink_csv.open("/dev/full", errbuf) == NULL);
+	CHECK_STR(errbuf, "cannot write to '/dev/full': No space left on device");
+	ct_call_record_free(recs[0]);
+	ct_call_record_free(recs[1]);
+	ct_call_record_free(recs[2]);
+}
+
+static void test_table_sink(void)
+{
+	struct ct_call_record *recs[3] = { full_record(), empty_record(), empty_record() };
+	char errbuf[CT_ERRBUF_SIZE] = "";
+	const char *want =
+	    "start (UTC)         caller           callee           disposition ring    answer  talk    code hangup reason\n"
+	    "2024-03-01 12:34:56 +15551234567     18005550199      answered    1.2     5.0     60.4    200  caller Normal call clearing\n"
+	    "-                   -                -                unfinished  -       -       -       -    -      -\n"
+	    "2024-03-01 12:34:56 J\xc3\xbcrgen?x\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc 1234567890123456 busy        -       -       -       486  callee abcdefghijklmnopqrstuvwx\n"
+	    "3 calls: 1 answered, 1 busy, 0 noanswer, 0 cancelled, 0 failed, 1 unfinished\n";
+
+	recs[2]->start_us = T0;
+	recs[2]->caller = strdup("J\xc3\xbcrgen\x1bx\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc"
+	    "\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc");
+	recs[2]->callee = strdup("123456789012345678");
+	recs[2]->disposition = CT_DISP_BUSY;
+	recs[2]->final_code = 486;
+	recs[2]->hangup_by = CT_PARTY_CALLEE;
+	recs[2]->hangup_reason = strdup("abcdefghijklmnopqrstuvwxyz");
+	CHECK_INT(run_sink(&ct_sink_table, tmp_path("out.txt"), recs, 3, errbuf), CT_OK);
+	CHECK_STR(slurp(tmp_path("out.txt")), want);
+	ct_call_record_free(recs[0]);
+	ct_call_record_free(recs[1]);
+	ct_call_record_free(recs[2]);
+}
+
+/* ---- SQLite -------------------------------------------------------------- */
+
+/* Runs a query returning one integer (or -999 on error). */
+static long long q_int(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st;
+	long long v = -999;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return v;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_type(st, 0) == SQLITE_NULL ? -1000 : sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* Runs a query returning one text value ("<null>" / "<error>"). */
+static const char *q_text(sqlite3 *db, const char *sql)
+{
+	static char out[512];
+	sqlite3_stmt *st;
+	const unsigned char *t;
+
+	strcpy(out, "<error>");
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return out;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		t = sqlite3_column_text(st, 0);
+		snprintf(out, sizeof(out), "%s", t ? (const char *)t : "<null>");
+	}
+	sqlite3_finalize(st);
+	return out;
+}
+
+static void check_db_content(const char *path, long long calls)
+{
+	sqlite3 *db = NULL;
+
+	CHECK_INT(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	CHECK_INT(q_int(db, "PRAGMA user_version"), 1);
+	CHECK_STR(q_text(db, "PRAGMA journal_mode"), "wal");
+	CHECK_INT(q_int(db, "SELECT count(*) FROM calls"), calls);
+	CHECK_INT(q_int(db, "SELECT count(*) FROM rtp_streams"), 2 * (calls / 3));
+	CHECK_STR(q_text(db, "SELECT call_id FROM calls WHERE id = 1"),
+	    "a84b4c76e66710@pc33.example.com");
+	CHECK_STR(q_text(db, "SELECT start_time FROM calls WHERE id = 1"),
+	    "2024-03-01T12:34:56.123456Z");
+	CHECK_INT(q_int(db, "SELECT start_us FROM calls WHERE id = 1"), T0);
+	CHECK_INT(q_int(db, "SELECT setup_ms FROM calls WHERE id = 1"), 1235);
+	CHECK_INT(q_int(db, "SELECT duration_s * 1000 FROM calls WHERE id = 1"), 65432);
+	CHECK_INT(q_int(db, "SELECT streams FROM calls WHERE id = 1"), 2);
+	CHECK_INT(q_int(db, "SELECT truncated FROM calls WHERE id = 1"), 0);
+	CHECK_STR(q_text(db, "SELECT caller_name FROM calls WHERE id = 3"), "J\xc3\xbcrgen");
+	CHECK_INT(q_int(db, "SELECT final_code FROM calls WHERE id = 2"), -1000);
+	CHECK_INT(q_int(db, "SELECT start_us FROM calls WHERE id = 2"), -1000);
+	CHECK_STR(q_text(db, "SELECT disposition FROM calls WHERE id = 2"), "unfinished");
+	CHECK_STR(q_text(db, "SELECT group_concat(src || '>' || dst || ' ' || ssrc, ';')"
+	    " FROM rtp_streams WHERE call_rowid = 1"),
+	    "192.0.2.10:40000>198.51.100.20:50000 0x1234ABCD;"
+	    "[2001:db8::1]:40002>[2001:db8::2]:50002 0xDEADBEEF");
+	CHECK_STR(q_text(db, "SELECT call_id || ' ' || codec || ' ' || mos || ' ' || dtmf"
+	    " FROM rtp_streams WHERE call_rowid = 1 AND payload_type = 0"),
+	    "a84b4c76e66710@pc33.example.com PCMU 4.3 123#");
+	CHECK_INT(q_int(db, "SELECT count(*) FROM rtp_streams WHERE call_rowid = 1"
+	    " AND payload_type IS NULL AND mos IS NULL AND mean_jitter_ms IS NULL"), 1);
+	CHECK_INT(q_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'index'"
+	    " AND name IN ('calls_start_time', 'calls_caller', 'calls_callee')"), 3);
+	CHECK_STR(q_text(db, "SELECT value FROM meta WHERE key = 'created_by'"), PACKAGE_STRING);
+	sqlite3_close(db);
+}
+
+static void test_sqlite_sink(void)
+{
+	struct ct_call_record *recs[3] = { full_record(), empty_record(), empty_record() };
+	char errbuf[CT_ERRBUF_SIZE] = "", want[CT_ERRBUF_SIZE];
+	const char *path = tmp_path("calls.db");
+	sqlite3 *db = NULL;
+	void *priv;
+
+	recs[2]->caller_name = strdup("J\xc3\xbcrgen");
+	CHECK_INT(run_sink(&ct_sink_sqlite, path, recs, 3, errbuf), CT_OK);
+	check_db_content(path, 3);
+	/* reopening appends; ids continue */
+	CHECK_INT(run_sink(&ct_sink_sqlite, path, recs, 3, errbuf), CT_OK);
+	check_db_content(path, 6);
+
+	/* rows written before close are visible after close without flush */
+	priv = ct_sink_sqlite.open(path, errbuf);
+	CHECK(priv != NULL);
+	if (priv != NULL) {
+		CHECK_INT(ct_sink_sqlite.write(priv, recs[1], errbuf), CT_OK);
+		CHECK_INT(ct_sink_sqlite.close(priv, errbuf), CT_OK);
+	}
+	CHECK_INT(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+	CHECK_INT(q_int(db, "SELECT count(*) FROM calls"), 7);
+
+	/* a newer schema is refused */
+	sqlite3_exec(db, "PRAGMA user_version = 7", NULL, NULL, NULL);
+	sqlite3_close(db);
+	CHECK(ct_sink_sqlite.open(path, errbuf) == NULL);
+	snprintf(want, sizeof(want), "database '%s' has schema version 7, newer than "
+	    "this calltap (1)", path);
+	CHECK_STR(errbuf, want);
+
+	/* unwritable targets fail at open, naming the file */
+	errbuf[0] = '\0';
+	CHECK(ct_sink_sqlite.open("/nonexistent-dir/x.db", errbuf) == NULL);
+	CHECK(strncmp(errbuf, "cannot open database '/nonexistent-dir/x.db': ", 46) == 0);
+	errbuf[0] = '\0';
+	CHECK(ct_sink_sqlite.open(tmpdir, errbuf) == NULL);
+	snprintf(want, sizeof(want), "cannot open database '%s': ", tmpdir);
+	CHECK(strncmp(errbuf, want, strlen(want)) == 0);
+	/* a file that is not a database */
+	CHECK_INT(run_sink(&ct_sink_json, tmp_path("not.db"), recs, 1, errbuf), CT_OK);
+	CHECK(ct_sink_sqlite.open(tmp_path("not.db"), errbuf) == NULL);
+	snprintf(want, sizeof(want), "cannot open database '%s': file is not a database",
+	    tmp_path("not.db"));
+	CHECK_STR(errbuf, want);
+	ct_call_record_free(recs[0]);
+	ct_call_record_free(recs[1]);
+	ct_call_record_free(recs[2]);
+}
+
+/* Batches commit every 500 records: a reader sees them before close. */
+static void test_sqlite_batch(void)
+{
+	struct ct_call_record *r = empty_record();
+	char errbuf[CT_ERRBUF_SIZE] = "";
+	const char *path = tmp_path("batch.db");
+	sqlite3 *db = NULL;
+	void *priv = ct_sink_sqlite.open(path, errbuf);
+	int i, ok = 1;
+
+	CHECK(priv != NULL);
+	if (priv == NULL)
+		goto out;
+	for (i = 0; i < 501; i++)
+		ok &= ct_sink_sqlite.write(priv, r, errbuf) == CT_OK;
+	CHECK(ok);
+	CHECK_INT(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	CHECK_INT(q_int(db, "SELECT count(*) FROM calls"), 500);
+	CHECK_INT(ct_sink_sqlite.flush(priv, errbuf), CT_OK);
+	CHECK_INT(q_int(db, "SELECT count(*) FROM calls"), 501);
+	sqlite3_close(db);
+	CHECK_INT(ct_sink_sqlite.close(priv, errbuf), CT_OK);
+out:
+	ct_call_record_free(r);
+}
+
+/* A record that fails half-way (streams table gone) is rolled back alone. */
+static void test_sqlite_partial(void)
+{
+	struct ct_call_record *full = full_record(), *empty = empty_record();
+	char errbuf[CT_ERRBUF_SIZE] = "", want[CT_ERRBUF_SIZE];
+	const char *path = tmp_path("partial.db");
+	sqlite3 *db = NULL;
+	void *priv = ct_sink_sqlite.open(path, errbuf);
+
+	CHECK(priv != NULL);
+	if (priv == NULL)
+		goto out;
+	CHECK_INT(ct_sink_sqlite.write(priv, empty, errbuf), CT_OK);
+	CHECK_INT(ct_sink_sqlite.flush(priv, errbuf), CT_OK);
+	CHECK_INT(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+	CHECK_INT(sqlite3_exec(db, "DROP TABLE rtp_streams", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	CHECK_INT(ct_sink_sqlite.write(priv, empty, errbuf), CT_OK);
+	CHECK_INT(ct_sink_sqlite.write(priv, full, errbuf), CT_ERR);
+	snprintf(want, sizeof(want), "cannot write to database '%s': ", path);
+	CHECK(strncmp(errbuf, want, strlen(want)) == 0);
+	CHECK(strstr(errbuf, "rtp_streams") != NULL);
+	CHECK_INT(ct_sink_sqlite.write(priv, empty, errbuf), CT_OK);
+	CHECK_INT(ct_sink_sqlite.close(priv, errbuf), CT_OK);
+	CHECK_INT(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	CHECK_INT(q_int(db, "SELECT count(*) FROM calls"), 3);
+	CHECK_INT(q_int(db, "SELECT count(*) FROM calls WHERE call_id IS NOT NULL"), 0);
+	sqlite3_close(db);
+out:
+	ct_call_record_free(full);
+	ct_call_record_free(empty);
+}
+
+static void cleanup(void)
+{
+	static const char *const names[] = { "out.jsonl", "out.csv", "out.txt",
+		"calls.db", "calls.db-wal", "calls.db-shm", "batch.db", "batch.db-wal",
+		"batch.db-shm", "not.db", "partial.db", "partial.db-wal", "partial.db-shm" };
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		unlink(tmp_path(names[i]));
+	rmdir(tmpdir);
+}
+
+int main(void)
+{
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/ct_sink_XXXXXX");
+	if (mkdtemp(tmpdir) == NULL) {
+		perror("mkdtemp");
+		return 1;
+	}
+	test_buf();
+	test_time_iso();
+	test_durations();
+	test_names();
+	test_json();
+	test_json_sink();
+	test_csv_sink();
+	test_table_sink();
+	test_sqlite_sink();
+	test_sqlite_batch();
+	test_sqlite_partial();
+	cleanup();
+	return TEST_REPORT();
+}
