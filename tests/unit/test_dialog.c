@@ -1,0 +1,1194 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * Unit tests for the call state machine (src/sip/dialog.c).  SIP messages are
+ * built by hand (struct ct_sip_msg fields pointing at string literals, never
+ * passed to ct_sip_msg_fini) in call scripts: answered calls hung up by
+ * either side, busy/noanswer/decline, CANCEL with and without 487, auth
+ * retries, retransmissions, proxy hops, forks, re-INVITE, PRACK/UPDATE,
+ * timeouts, flush, non-call traffic, orphans, max_dialogs and 10,000
+ * interleaved calls.  Every emitted record is compared field by field.
+ * References: RFC 3261 §12-§17, §22.2; RFC 3262; RFC 3311; RFC 3326.
+ */
+#include "config.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "calltap/dialog.h"
+#include "test.h"
+
+#define MS INT64_C(1000)
+#define SEC INT64_C(1000000)
+#define T0 (INT64_C(1700000000) * SEC)
+
+/* ---- record collector (the hooks) -------------------------------------- */
+
+struct collector {
+	struct ct_call_record **recs;
+	size_t n, cap;
+	unsigned closing, media, closing_mismatch;
+};
+
+static void on_emit(void *user, struct ct_call_record *r)
+{
+	struct collector *c = user;
+
+	if (c->n == c->cap) {
+		c->cap = c->cap ? c->cap * 2 : 16;
+		c->recs = realloc(c->recs, c->cap * sizeof(*c->recs));
+		if (c->recs == NULL)
+			abort();
+	}
+	c->recs[c->n++] = r;
+}
+
+/* The media stage's part: a heap slot per call, released at closing. */
+static void on_media(void *user, struct ct_dialog *d, const struct ct_sip_msg *m)
+{
+	struct collector *c = user;
+
+	(void)m;
+	c->media++;
+	if (ct_dialog_media_get(d) == NULL)
+		ct_dialog_media_set(d, malloc(32));
+}
+
+static void on_closing(void *user, struct ct_dialog *d, struct ct_call_record *r)
+{
+	struct collector *c = user;
+
+	c->closing++;
+	if (ct_dialog_call_id(d) == NULL || strcmp(ct_dialog_call_id(d), r->call_id) != 0)
+		c->closing_mismatch++;
+	free(ct_dialog_media_get(d));
+	ct_dialog_media_set(d, NULL);
+}
+
+static struct ct_dialog_table *table(struct collector *c, const struct ct_dialog_cfg *cfg)
+{
+	struct ct_dialog_hooks h = { on_emit, on_media, on_closing, c };
+	struct ct_dialog_cfg def;
+
+	memset(c, 0, sizeof(*c));
+	ct_dialog_cfg_default(&def);
+	return ct_dialog_table_new(cfg ? cfg : &def, &h);
+}
+
+static void collector_fini(struct collector *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->n; i++)
+		ct_call_record_free(c->recs[i]);
+	free(c->recs);
+	memset(c, 0, sizeof(*c));
+}
+
+static struct ct_dialog_stats stats(const struct ct_dialog_table *t)
+{
+	struct ct_dialog_stats st;
+
+	ct_dialog_get_stats(t, &st);
+	return st;
+}
+
+/* ---- message builders --------------------------------------------------- */
+
+/* One call: party A (caller) calls B through hosts 10.0.0.a_host -> b_host. */
+struct tcall {
+	const char *cid;
+	const char *a_user, *a_name, *a_tag;
+	const char *b_user, *b_tag;
+	uint8_t a_host, b_host;
+	uint16_t a_port, b_port;
+};
+
+/* Optional parts of a message; zero = absent. */
+struct opt {
+	bool sdp;
+	int q850;              /* 0 = no Reason cause */
+	const char *rtext;     /* Reason text="..." */
+	const char *contact;   /* overrides the sender's user */
+	const char *to_tag;    /* overrides B's tag in responses / requests */
+	const char *branch;
+};
+
+static const struct opt none;
+
+static struct ct_addr host(uint8_t h)
+{
+	struct ct_addr a;
+
+	memset(&a, 0, sizeof(a));
+	a.family = 4;
+	a.a[0] = 10;
+	a.a[3] = h;
+	return a;
+}
+
+static void base(struct ct_sip_msg *m, const struct tcall *c, int64_t ts, bool from_a,
+    const struct opt *o)
+{
+	memset(m, 0, sizeof(*m));
+	m->ts_us = ts;
+	m->t.src = host(from_a ? c->a_host : c->b_host);
+	m->t.dst = host(from_a ? c->b_host : c->a_host);
+	m->t.sport = from_a ? c->a_port : c->b_port;
+	m->t.dport = from_a ? c->b_port : c->a_port;
+	m->t.proto = 17;
+	m->transport = CT_TRANSPORT_UDP;
+	m->call_id = (char *)c->cid;
+	m->q850_cause = o->q850 ? o->q850 : -1;
+	m->reason_text = (char *)o->rtext;
+	m->has_sdp = o->sdp;
+	m->via_branch = (char *)(o->branch ? o->branch : "z9hG4bK-1");
+}
+
+static void set_from_a(struct ct_sip_msg *m, const struct tcall *c)
+{
+	m->from_user = (char *)c->a_user;
+	m->from_name = (char *)c->a_name;
+	m->from_tag = (char *)c->a_tag;
+	m->to_user = (char *)c->b_user;
+}
+
+static void set_from_b(struct ct_sip_msg *m, const struct tcall *c)
+{
+	m->from_user = (char *)c->b_user;
+	m->from_tag = (char *)c->b_tag;
+	m->to_user = (char *)c->a_user;
+	m->to_tag = (char *)c->a_tag;
+}
+
+/* A request from A; initial (INVITE/CANCEL without To tag) when !in_dialog. */
+static void req_a(struct ct_dialog_table *t, const struct tcall *c, const char *method,
+    uint32_t cseq, int64_t ts, bool in_dialog, const struct opt *o)
+{
+	struct ct_sip_msg m;
+
+	o = o ? o : &none;
+	base(&m, c, ts, true, o);
+	set_from_a(&m, c);
+	m.is_request = true;
+	snprintf(m.method, sizeof(m.method), "%s", method);
+	snprintf(m.cseq_method, sizeof(m.cseq_method), "%s", method);
+	m.cseq = cseq;
+	m.ruri_user = (char *)c->b_user;
+	m.contact_user = (char *)(o->contact ? o->contact : c->a_user);
+	m.to_tag = in_dialog ? (char *)(o->to_tag ? o->to_tag : c->b_tag) : NULL;
+	ct_dialog_on_msg(t, &m);
+}
+
+static void invite(struct ct_dialog_table *t, const struct tcall *c, uint32_t cseq, int64_t ts,
+    const struct opt *o)
+{
+	req_a(t, c, "INVITE", cseq, ts, false, o);
+}
+
+/* A request from B (in dialog). */
+static void req_b(struct ct_dialog_table *t, const struct tcall *c, const char *method,
+    uint32_t cseq, int64_t ts, const struct opt *o)
+{
+	struct ct_sip_msg m;
+
+	o = o ? o : &none;
+	base(&m, c, ts, false, o);
+	set_from_b(&m, c);
+	m.is_request = true;
+	snprintf(m.method, sizeof(m.method), "%s", method);
+	snprintf(m.cseq_method, sizeof(m.cseq_method), "%s", method);
+	m.cseq = cseq;
+	m.ruri_user = (char *)c->a_user;
+	m.contact_user = (char *)c->b_user;
+	ct_dialog_on_msg(t, &m);
+}
+
+/* B's response to A's request (no To tag on 100 Trying). */
+static void rsp_a(struct ct_dialog_table *t, const struct tcall *c, int status,
+    const char *phrase, const char *method, uint32_t cseq, int64_t ts, const struct opt *o)
+{
+	struct ct_sip_msg m;
+
+	o = o ? o : &none;
+	base(&m, c, ts, false, o);
+	set_from_a(&m, c);
+	m.status = status;
+	m.reason_phrase = (char *)phrase;
+	snprintf(m.cseq_method, sizeof(m.cseq_method), "%s", method);
+	m.cseq = cseq;
+	m.to_tag = status == 100 ? NULL : (char *)(o->to_tag ? o->to_tag : c->b_tag);
+	m.contact_user = (char *)(o->contact ? o->contact : c->b_user);
+	ct_dialog_on_msg(t, &m);
+}
+
+/* A's response to B's request. */
+static void rsp_b(struct ct_dialog_table *t, const struct tcall *c, int status,
+    const char *method, uint32_t cseq, int64_t ts, const struct opt *o)
+{
+	struct ct_sip_msg m;
+
+	o = o ? o : &none;
+	base(&m, c, ts, true, o);
+	set_from_b(&m, c);
+	m.status = status;
+	m.reason_phrase = (char *)"OK";
+	snprintf(m.cseq_method, sizeof(m.cseq_method), "%s", method);
+	m.cseq = cseq;
+	m.contact_user = (char *)c->a_user;
+	ct_dialog_on_msg(t, &m);
+}
+
+/* ---- expected records ------------------------------------------------- */
+
+static void expect(struct ct_call_record *e, const struct tcall *c, int64_t start)
+{
+	memset(e, 0, sizeof(*e));
+	e->call_id = (char *)c->cid;
+	e->caller = (char *)c->a_user;
+	e->caller_name = (char *)c->a_name;
+	e->callee = (char *)c->b_user;
+	e->src_ip = host(c->a_host);
+	e->dst_ip = host(c->b_host);
+	e->src_port = c->a_port;
+	e->dst_port = c->b_port;
+	e->transport = CT_TRANSPORT_UDP;
+	e->start_us = start;
+	e->ringing_us = e->answer_us = e->end_us = CT_TIME_NONE;
+	e->q850_cause = -1;
+	e->direction = CT_DIR_UNKNOWN;
+	e->invites = 1;
+}
+
+static bool addr_same(const struct ct_addr *x, const struct ct_addr *y)
+{
+	return x->family == y->family && memcmp(x->a, y->a, sizeof(x->a)) == 0;
+}
+
+#define CHECK_REC(r, e) check_rec((r), (e), __LINE__)
+
+static void check_rec(const struct ct_call_record *r, const struct ct_call_record *e, int line)
+{
+	int before = ct_t_fail;
+
+	CHECK(r != NULL);
+	if (r == NULL) {
+		fprintf(stderr, "  ^ no record, expected at line %d\n", line);
+		return;
+	}
+	CHECK_STR(r->call_id, e->call_id);
+	CHECK_STR(r->caller, e->caller);
+	CHECK_STR(r->caller_name, e->caller_name);
+	CHECK_STR(r->callee, e->callee);
+	CHECK_STR(r->agent, e->agent);
+	CHECK(addr_same(&r->src_ip, &e->src_ip));
+	CHECK(addr_same(&r->dst_ip, &e->dst_ip));
+	CHECK_INT(r->src_port, e->src_port);
+	CHECK_INT(r->dst_port, e->dst_port);
+	CHECK_INT(r->transport, e->transport);
+	CHECK_INT(r->vlan, e->vlan);
+	CHECK_INT(r->start_us, e->start_us);
+	CHECK_INT(r->ringing_us, e->ringing_us);
+	CHECK_INT(r->answer_us, e->answer_us);
+	CHECK_INT(r->end_us, e->end_us);
+	CHECK_INT(r->final_code, e->final_code);
+	CHECK_INT(r->disposition, e->disposition);
+	CHECK_INT(r->hangup_by, e->hangup_by);
+	CHECK_INT(r->q850_cause, e->q850_cause);
+	CHECK_STR(r->hangup_reason, e->hangup_reason);
+	CHECK_INT(r->direction, e->direction);
+	CHECK_INT(r->truncated, e->truncated);
+	CHECK_INT(r->auth_challenges, e->auth_challenges);
+	CHECK_INT(r->invites, e->invites);
+	CHECK_INT(r->n_streams, 0);
+	CHECK(r->streams == NULL);
+	if (ct_t_fail != before)
+		fprintf(stderr, "  ^ record mismatch, expected at line %d\n", line);
+}
+
+static const struct tcall call1 = {
+	"call-1@host", "1001", "Alice", "atag1", "5550100", "btag1", 1, 2, 5060, 5062
+};
+
+/* The answered part of a call: INVITE, 100, 180, 200 (SDP), ACK. */
+static void answered(struct ct_dialog_table *t, const struct tcall *c, int64_t ts)
+{
+	const struct opt sdp = { .sdp = true };
+	const struct opt agent = { .sdp = true, .contact = "agent7" };
+
+	invite(t, c, 1, ts, &sdp);
+	rsp_a(t, c, 100, "Trying", "INVITE", 1, ts + 10 * MS, NULL);
+	rsp_a(t, c, 180, "Ringing", "INVITE", 1, ts + 1 * SEC, NULL);
+	rsp_a(t, c, 200, "OK", "INVITE", 1, ts + 5 * SEC, &agent);
+	req_a(t, c, "ACK", 1, ts + 5 * SEC + 20 * MS, true, NULL);
+}
+
+static void expect_answered(struct ct_call_record *e, const struct tcall *c, int64_t ts)
+{
+	expect(e, c, ts);
+	e->ringing_us = ts + 1 * SEC;
+	e->answer_us = ts + 5 * SEC;
+	e->final_code = 200;
+	e->agent = (char *)"agent7";
+}
+
+/* ---- tests -------------------------------------------------------------- */
+
+static void test_method_index(void)
+{
+	static const struct { const char *m; int idx; } v[] = {
+		{ "INVITE", CT_M_INVITE }, { "ACK", CT_M_ACK }, { "BYE", CT_M_BYE },
+		{ "CANCEL", CT_M_CANCEL }, { "REGISTER", CT_M_REGISTER },
+		{ "OPTIONS", CT_M_OPTIONS }, { "PRACK", CT_M_INDIALOG },
+		{ "UPDATE", CT_M_INDIALOG }, { "INFO", CT_M_INDIALOG },
+		{ "REFER", CT_M_INDIALOG }, { "NOTIFY", CT_M_OTHER },
+		{ "SUBSCRIBE", CT_M_OTHER }, { "MESSAGE", CT_M_OTHER },
+		{ "invite", CT_M_OTHER }, { "", CT_M_OTHER }, { "INVITEX", CT_M_OTHER },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		CHECK_INT(ct_sip_method_index(v[i].m), v[i].idx);
+	CHECK_INT(ct_sip_method_index(NULL), CT_M_OTHER);
+}
+
+static void test_bye_caller(void)
+{
+	struct collector c;
+	struct ct_dialog_table *t = table(&c, NULL);
+	struct ct_call_record e;
+	struct ct_dialog_stats st;
+
+	answered(t, &call1, T0);
+	CHECK_INT(c.n, 0);
+	CHECK_INT(stats(t).active, 1);
+	req_a(t, &call1, "BYE", 2, T0 + 65 * SEC, true, NULL);
+	CHECK_INT(c.n, 1); /* emitted at the BYE */
+	rsp_a(t, &call1, 200, "OK", "BYE", 2, T0 + 65 * SEC + 5 * MS, NULL);
+	expect_answered(&e, &call1, T0);
+	e.end_us = T0 + 65 * SEC;
+	e.disposition = CT_DISP_ANSWERED;
+	e.hangup_by = CT_PARTY_CALLER;
+	e.hangup_reason = (char *)"BYE";
+	CHECK_REC(c.n ? c.recs[0] : NULL, &e);
+	CHECK_INT(c.closing, 1);
+	CHECK_INT(c.closing_mismatch, 0);
+	CHECK_INT(c.media, 2); /* INVITE and 200 carry SDP */
+	/* lingering: a retransmitted BYE is absorbed, not an orphan */
+	req_a(t, &call1, "BYE", 2, T0 + 65 * SEC + 500 * MS, true, NULL);
+	ct_dialog_expire(t, T0 + 65 * SEC + 32 * SEC - 1); /* linger runs from the BYE */
+	req_a(t, &call1, "BYE", 2, T0 + 66 * SEC, true, NULL);
+	st = stats(t);
+	CHECK_INT(st.messages, 9);
+	CHECK_INT(st.requests[CT_M_INVITE], 1);
+	CHECK_INT(st.requests[CT_M_ACK], 1);
+	CHECK_INT(st.requests[CT_M_BYE], 3);
+	CHECK_INT(st.responses, 4);
+	CHECK_INT(st.retransmissions, 2);
+	CHECK_INT(st.orphan_messages, 0);
+	CHECK_INT(st.calls, 1);
+	CHECK_INT(st.active, 0);
+	/* after linger_us the call is gone: a late BYE is an orphan */
+	ct_dialog_expire(t, T0 + 66 * SEC + 32 * SEC);
+	req_a(t, &call1, "BYE", 2, T0 + 99 * SEC, true, NULL);
+	CHECK_INT(stats(t).orphan_messages, 1);
+	CHECK_INT(c.n, 1);
+	ct_dialog_flush(t);
+	CHECK_INT(c.n, 1);
+	ct_dialog_table_free(t);
+	collector_fini(&c);
+}
+
+static void test_bye_callee_q850(void)
+{
+	struct collector c;
+	struct ct_dialog_table *t = table(&c, NULL);
+	struct ct_call_record e;
+	const struct opt reason = { .q850 = 16, .rtext = "Normal call clearing" };
+
+	answered(t, &call1, T0);
+	req_b(t, &call1, "BYE", 7001, T0 + 30 * SEC, &reason);
+	rsp_b(t, &call1, 200, "BYE", 7001, T0 + 30 * SEC + 2 * MS, NULL);
+	ct_dialog_flush(t);
+	CHECK_INT(c.n, 1);
+	expect_answered(&e, &call1, T0);
+	e.end_us = T0 + 30 * SEC;
+	e.hangup_by = CT_PARTY_CALLEE;
+	e.q850_cause = 16;
+	e.hangup_reason = (char *)"Normal call clearing";
+	CHECK_REC(c.n ? c.recs[0] : NULL, &e);
+	CHECK_INT(stats(t).orphan_messages, 0);
+	ct_dialog_table_free(t);
+	collector_fini(&c);
+}
+
+/* Final failures: the status decides disposition and hangup side. */
+static void test_failures(void)
+{
+	static const struct {
+		int status;
+		const char *phrase;
+		int q850;
+		const char *rtext;
+		enum ct_disposition disp;
+		enum ct_party by;
+		const char *reason;
+	} v[] = {
+		{ 486, "Busy Here", 0, NULL, CT_DISP_BUSY, CT_PARTY_CALLEE, "Busy Here" },
+		{ 600, "Busy Everywhere", 0, NULL, CT_DISP_BUSY, CT_PARTY_CALLEE, "Busy Everywhere" },
+		{ 480, "Temporarily Unavailable", 0, NULL, CT_DISP_NOANSWER, CT_PARTY_CALLEE,
+		  "Temporarily Unavailable" },
+		{ 408, "Request Timeout", 0, NULL, CT_DISP_NOANSWER, CT_PARTY_CALLEE, "Request Timeout" },
+		{ 603, "Decline", 21, "Call rejected", CT_DISP_FAILED, CT_PARTY_CALLEE, "Call rejected" },
+		{ 404, "Not Found", 0, NULL, CT_DISP_FAILED, CT_PARTY_CALLEE, "Not Found" },
+		{ 503, NULL, 0, NULL, CT_DISP_FAILED, CT_PARTY_CALLEE, NULL },
+		{ 302, "Moved Temporarily", 0, NULL, CT_DISP_FAILED, CT_PARTY_CALLEE, "Moved Temporarily" },
+		{ 487, "Request Terminated", 0, NULL, CT_DISP_CANCELLED, CT_PARTY_CALLER,
+		  "Request Terminated" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		struct collector c;
+		struct ct_dialog_table *t = table(&c, NULL);
+		struct ct_call_record e;
+		struct opt o = { .q850 = v[i].q850, .rtext = v[i].rtext };
+
+		invite(t, &call1, 1, T0, NULL);
+		rsp_a(t, &call1, 100, "Trying", "INVITE", 1, T0 + 5 * MS, NULL);
+		rsp_a(t, &call1, 180, "Ringing", "INVITE", 1, T0 + 300 * MS, NULL);
+		rsp_a(t, &call1, v[i].status, v[i].phrase, "INVITE", 1, T0 + 9 * SEC, &o);
+		CHECK_INT(c.n, 1); /* emitted at the final response */
+		req_a(t, &call1, "ACK", 1, T0 + 9 * SEC + 1 * MS, true, NULL);
+		/* a late 200 from another fork does not change the record */
+		rsp_a(t, &call1, 200, "OK", "INVITE", 1, T0 + 10 * SEC, NULL);
+		ct_dialog_flush(t);
+		CHECK_INT(c.n, 1);
+		expect(&e, &call1, T0);
+		e.ringing_us = T0 + 300 * MS;
+		e.end_us = T0 + 9 * SEC;
+		e.final_code = v[i].status;
+		e.disposition = v[i].disp;
+		e.hangup_by = v[i].by;
+		e.q850_cause = v[i].q850 ? v[i].q850 : -1;
+		e.hangup_reason = (char *)v[i].reason;
+		CHECK_REC(c.n ? c.recs[0] : NULL, &e);
+		CHECK_INT(stats(t).orphan_messages, 0);
+		CHECK_INT(stats(t).active, 0);
+		ct_dialog_table_free(t);
+		collector_fini(&c);
+	}
+}
+
+static void test_cancel_487(void)
+{
+	struct collector c;
+	struct ct_dialog_table *t = table(&c, NULL);
+	struct ct_call_record e;
+
+	invite(t, &call1, 1, T0, NULL);
+	rsp_a(t, &call1, 180, "Ringing", "INVITE", 1, T0 + 1 * SEC, NULL);
+	req_a(t, &call1, "CANCEL", 1, T0 + 12 * SEC, false, NULL);
+	rsp_a(t, &call1, 200, "OK", "CANCEL", 1, T0 + 12 * SEC + 3 * MS, NULL);
+	CHECK_INT(c.n, 0); /* waits for the 487 */
+	rsp_a(t, &call1, 487, "Request Terminated", "INVITE", 1, T0 + 12 * SEC + 4 * MS, NULL);
+	CHECK_INT(c.n, 1);
+	req_a(t, &call1, "ACK", 1, T0 + 12 * SEC + 5 * MS, true, NULL);
+	expect(&e, &call1, T0);
+	e.ringing_us = T0 + 1 * SEC;
+	e.end_us = T0 + 12 * SEC;
+	e.final_code = 487;
+	e.disposition = CT_DISP_CANCELLED;
+	e.hangup_by = CT_PARTY_CALLER;
+	e.hangup_reason = (char *)"CANCEL";
+	CHECK_REC(c.n ? c.recs[0] : NULL, &e);
+	CHECK_INT(stats(t).requests[CT_M_CANCEL], 1);
+	CHECK_INT(stats(t).orphan_messages, 0);
+	ct_dialog_flush(t);
+	CHECK_INT(c.n, 1);
+	ct_dialog_table_free(t);
+	collector_fini(&c);
+}
+
+static void test_cancel_no_487(void)
+{
+	struct collector c;
+	struct ct_dialog_table *t = table(&c, NULL);
+	struct ct_call_record e;
+	const struct opt why = { .q850 = 31, .rtext = "Caller gave up" };
+
+	invite(t, &call1, 1, T0, NULL);
+	rsp_a(t, &call1, 183, "Session Progress", "INVITE", 1, T0 + 2 * SEC, NULL);
+	req_a(t, &call1, "CANCEL", 1, T0 + 3 * SEC, false, &why);
+	ct_dialog_expire(t, T0 + 3 * SEC + 32 * SEC - 1);
+	CHECK_INT(c.n, 0);
+	CHECK_INT(stats(t).active, 1);
+	ct_dialog_expire(t, T0 + 3 * SEC + 32 * SEC);
+	CHECK_INT(c.n, 1);
+	CHECK_INT(stats(t).active, 0);
+	CHECK_INT(stats(t).calls_timed_out, 0);
+	expect(&e, &call1, T0);
+	e.ringing_us = T0 + 2 * SEC;
+	e.end_us = T0 + 3 * SEC;
+	e.disposition = CT_DISP_CANCELLED;
+	e.hangup_by = CT_PARTY_CALLER;
+	e.q850_cause = 31;
+	e.hangup_reason = (char *)"Caller gave up";
+	CHECK_REC(c.n ? c.recs[0] : NULL, &e);
+	/* the call was freed at once: a very late 487 is an orphan */
+	rsp_a(t, &call1, 487, "Request Terminated", "INVITE", 1, T0 + 40 * SEC, NULL);
+	CHECK_INT(stats(t).orphan_messages, 1);
+	ct_dialog_table_free(t);
+	collector_fini(&c);
+}
+
+/* A 200 OK that beats the CANCEL wins: the call is answered. */
+static void test_cancel_race(void)
+{
+	struct collector c;
+	struct ct_dialog_table *t = table(&c, NULL);
+	struct ct_call_record e;
+
+	invite(t, &call1, 1, T0, NULL);
+	rsp_a(t, &call1, 180, "Ringing", "INVITE", 1, T0 + 1 * SEC, NULL);
+	req_a(t, &call1, "CANCEL", 1, T0 + 4 * SEC, false, NULL);
+	rsp_a(t, &call1, 200, "OK", "INVITE", 1, T0 + 4 * SEC + 1 * MS, NULL);
+	rsp_a(t, &call1, 200, "OK", "CANCEL", 1, T0 + 4 * SEC + 2 * MS, NULL);
+	req_a(t, &call1, "ACK", 1, T0 + 4 * SEC + 3 * MS, true, NULL);
+	ct_dialog_expire(t, T0 + 60 * SEC); /* the CANCEL timer is gone */
+	CHECK_INT(c.n, 0);
+	req_a(t, &call1, "BYE", 2, T0 + 61 * SEC, true, NULL);
+	expect(&e, &call1, T0);
+	e.ringing_us = T0 + 1 * SEC;
+	e.answer_us = T0 + 4 * SEC + 1 * MS;
+	e.end_us = T0 + 61 * SEC;
+	e.final_code = 200;
+	e.agent = (char *)"5550100";
+	e.hangup_by = CT_PARTY_CALLER;
+	e.hangup_reason = (char *)"BYE";
+	CHECK_INT(c.n, 1);
+	CHECK_REC(c.n ? c.recs[0] : NULL, &e);
+	ct_dialog_table_free(t);
+	collector_fini(&c);
+}
+
+static void test_auth_retry(void)
+{
+	struct collector c;
+	struct ct_dialog_table *t = table(&c, NULL);
+	struct ct_call_record e;
+
+	invite(t, &call1, 1, T0, NULL);
+	rsp_a(t, &call1, 407, "Proxy Authentication Required", "INVITE", 1, T0 + 2 * MS, NULL);
+	req_a(t, &call1, "ACK", 1, T0 + 3 * MS, true, NULL);
+	CHECK_INT(c.n, 0);
+	invite(t, &call1, 2, T0 + 20 * MS, NULL);
+	rsp_a(t, &call1, 100, "Trying", "INVITE", 2, T0 + 25 * MS, NULL);
+	/* a late 407 retransmission for the old INVITE changes nothing */
+	rsp_a(t, &call1, 407, "Proxy Authentication Required", "INVITE", 1, T0 + 26 * MS, NULL);
+	rsp_a(t, &call1, 180, "Ringing", "INVITE", 2, T0 + 800 * MS, NULL);
+	rsp_a(t, &call1, 200, "OK", "INVITE", 2, T0 + 7 * SEC, NULL);
+	req_a(t, &call1, "ACK", 2, T0 + 7 * SEC + 1 * MS, true, NULL);
+	ct_dialog_expire(t, T0 + 60 * SEC); /* well past linger: still open */
+	CHECK_INT(c.n, 0);
+	req_a(t, &call1, "BYE", 3, T0 + 90 * SEC, true, NULL);
+	expect(&e, &call1, T0);
+	e.ringing_us = T0 + 800 * MS;
+	e.answer_us = T0 + 7 * SEC;
+	e.end_us = T0 + 90 * SEC;
+	e.final_code = 200;
+	e.agent = (char *)"5550100";
+	e.hangup_by = CT_PARTY_CALLER;
+	e.hangup_reason = (char *)"BYE";
+	e.auth_challenges = 1;
+	e.invites = 2;
+	CHECK_INT(c.n, 1);
+	CHECK_REC(c.n ? c.recs[0] : NULL, &e);
+	CHECK_INT(stats(t).retransmissions, 1);
+	ct_dialog_table_free(t);
+	collector_fini(&c);
+}
+
+/* The 407 was not captured: a higher-CSeq INVITE still continues the call. */
+static void test_auth_unseen(void)
+{
+	struct collector c;
+	struct ct_dialog_table *t = table(&c, NULL);
+
+	invite(t, &call1, 1, T0, NULL);
+	invite(t, &call1, 2, T0 + 30 * MS, NULL);
+	rsp_a(t, &call1, 200, "OK", "INVITE", 1, T0 + 1 * SEC, NULL); /* stale CSeq: ignored */
+	CHECK_INT(c.n, 0);
+	rsp_a(t, &call1, 486, "Busy Here", "INVITE", 2, T0 + 2 * SEC, NULL);
+	CHECK_INT(c.n, 1);
+	if (c.n == 1) {
+		CHECK_INT(c.recs[0]->start_us, T0);
+		CHECK_INT(c.recs[0]->final_code, 486);
+		CHECK_INT(c.recs[0]->disposition, CT_DISP_BUSY);
+		CHECK_INT(c.recs[0]->answer_us, CT_TIME_NONE);
+		CHECK_INT(c.recs[0]->invites, 2);
+		CHECK_INT(c.recs[0]->auth_challenges, 0);
+	}
+	ct_dialog_table_free(t);
+	collector_fini(&c);
+}
+
+/* 401 with no retry: failed 401 at flush (truncated) or after linger (not). */
+static void test_auth_only(void)
+{
+	int at_flush;
+
+	for (at_flush = 0; at_flush < 2; at_flush++) {
+		struct collector c;
+		struct ct_dialog_table *t = table(&c, NULL);
+		struct ct_call_record e;
+
+		invite(t, &call1, 1, T0, NULL);
+		rsp_a(t, &call1, 401, "Unauthorized", "INVITE", 1, T0 + 2 * MS, NULL);
+		req_a(t, &call1, "ACK", 1, T0 + 3 * MS, true, NULL);
+		if (at_flush) {
+			ct_dialog_expire(t, T0 + 3 * MS + 32 * SEC - 1);
+			CHECK_INT(c.n, 0);
+			ct_dialog_flush(t);
+		} else {
+			ct_dialog_expire(t, T0 + 3 * MS + 32 * SEC);
+		}
+		CHECK_INT(c.n, 1);
+		expect(&e, &call1, T0);
+		e.end_us = T0 + 2 * MS;
+		e.final_code = 401;
+		e.disposition = CT_DISP_FAILED;
+		e.hangup_by = CT_PARTY_CALLEE;
+		e.hangup_reason = (char *)"Unauthorized";
+		e.auth_challenges = 1;
+		e.truncated = at_flush != 0;
+		CHECK_REC(c.n ? c.recs[0] : NULL, &e);
+		CHECK_INT(stats(t).active, 0);
+		ct_dialog_table_free(t);
+		collector_fini(&c);
+	}
+}
+
+static void test_retransmissions(void)
+{
+	struct collector c;
+	struct ct_dialog_table *t = table(&c, NULL);
+	struct ct_call_record e;
+	const struct opt sdp = { .sdp = true };
+
+	invite(t, &call1, 1, T0, &sdp);
+	invite(t, &call1, 1, T0 + 500 * MS, &sdp);
+	rsp_a(t, &call1, 180, "Ringing", "INVITE", 1, T0 + 600 * MS, NULL);
+	invite(t, &call1, 1, T0 + 1500 * MS, &sdp);
+	rsp_a(t, &call1, 180, "Ringing", "INVITE", 1, T0 + 1600 * MS, NULL);
+	rsp_a(t, &call1, 200, "OK", "INVITE", 1, T0 + 3 * SEC, &sdp);
+	rsp_a(t, &call1, 200, "OK", "INVITE", 1, T0 + 3500 * MS, &sdp);
+	req_a(t, &call1, "ACK", 1, T0 + 3501 * MS, true, NULL);
+	rsp_a(t, &call1, 200, "OK", "INVITE", 1, T0 + 4500 * MS, &sdp);
+	req_a(t, &call1, "ACK", 1, T0 + 4501 * MS, true, NULL);
+	req_b(t, &call1, "BYE", 50, T0 + 20 * SEC, NULL);
+	req_b(t, &call1, "BYE", 50, T0 + 20500 * MS, NULL);
+	rsp_b(t, &call1, 200, "BYE", 50, T0 + 20501 * MS, NULL);
+	expect(&e, &call1, T0);
+	e.ringing_us = T0 + 600 * MS;
+	e.answer_us = T0 + 3 * SEC;
+	e.end_us = T0 + 20 * SEC;
+	e.final_code = 200;
+	e.agent = (char *)"5550100";
+	e.hangup_by = CT_PARTY_CALLEE;
+	e.hangup_reason = (char *)"BYE";
+	CHECK_INT(c.n, 1);
+	CHECK_REC(c.n ? c.recs[0] : NULL, &e);
+	CHECK_INT(stats(t).retransmissions, 7);
+	CHECK_INT(stats(t).messages, 13);
+	CHECK_INT(c.media, 2); /* retransmitted SDP is not handed on again */
+	ct_dialog_table_free(t);
+	collector_fini(&c);
+}
+
+/* Two hops through a proxy (10.0.0.1 -> .2 -> .3): each message seen twice. */
+static void test_proxy_hops(void)
+{
+	static const struct tcall h1 = { "px@p", "2001", NULL, "ta", "8005551234", "tb", 1, 2, 5060, 5060 };
+	static const struct tcall h2 = { "px@p", "2001", NULL, "ta", "8005551234", "tb", 2, 3, 5060, 5070 };
+	const struct opt b1 = { .branch = "z9hG4bK-hop1", .sdp = true };
+	const struct opt b2 = { .branch = "z9hG4bK-hop2", .sdp = true };
+	struct collector c;
+	struct ct_dialog_table *t = table(&c, NULL);
+	struct ct_call_record e;
+
+	invite(t, &h1, 10, T0, &b1);
+	invite(t, &h2, 10, T0 + 2 * MS, &b2);
+	rsp_a(t, &h1, 100, "Trying", "INVITE", 10, T0 + 1 * MS, NULL);
+	rsp_a(t, &h2, 100, "Trying", "INVITE", 10, T0 + 3 * MS, NULL);
+	rsp_a(t, &h2, 180, "Ringing", "INVITE", 10, T0 + 400 * MS, NULL);
+	rsp_a(t, &h1, 180, "Ringing", "INVITE", 10, T0 + 401 * MS, NULL);
+	rsp_a(t, &h2, 200, "OK", "INVITE", 10, T0 + 6 * SEC, &b2);
+	rsp_a(t, &h1, 200, "OK", "INVITE", 10, T0 + 6 * SEC + 1 * MS, &b1);
+	req_a(t, &h1, "ACK", 10, T0 + 6 * SEC + 2 * MS, true, NULL);
+	req_a(t, &h2, "ACK", 10, T0 + 6 * SEC + 3 * MS, true, NULL);
+	req_b(t, &h2, "BYE", 1, T0 + 50 * SEC, NULL);
+	req_b(t, &h1, "BYE", 1, T0 + 50 * SEC + 1 * MS, NULL);
+	rsp_b(t, &h1, 200, "BYE", 1, T0 + 50 * SEC + 2 * MS, NULL);
+	rsp_b(t, &h2, 200, "BYE", 1, T0 + 50 * SEC + 3 * MS, NULL);
+	ct_dialog_flush(t);
+	expect(&e, &h1, T0);
+	e.ringing_us = T0 + 400 * MS;
+	e.answer_us = T0 + 6 * SEC;
+	e.end_us = T0 + 50 * SEC;
+	e.final_code = 200;
+	e.agent = (char *)"8005551234";
+	e.hangup_by = CT_PARTY_CALLEE;
+	e.hangup_reason = (char *)"BYE";
+	CHECK_INT(c.n, 1);
+	CHECK_REC(c.n ? c.recs[0] : NULL, &e);
+	CHECK_INT(stats(t).retransmissions, 7);
+	CHECK_INT(stats(t).orphan_messages, 0);
+	CHECK_INT(c.media, 2);
+	ct_dialog_table_free(t);
+	collector_fini(&c);
+}
+
+/* Forking: two 180s with different To tags, the second branch answers. */
+static void test_forking(void)
+{
+	const struct opt f1 = { .to_tag = "fork1" };
+	const struct opt f2 = { .to_tag = "fork2" };
+	const struct opt f2ok = { .to_tag = "fork2", .contact = "desk42" };
+	struct collector c;
+	struct ct_dialog_table *t = table(&c, NULL);
+	struct ct_call_record e;
+
+	invite(t, &call1, 1, T0, NULL);
+	rsp_a(t, &call1, 180, "Ringing", "INVITE", 1, T0 + 1 * SEC, &f1);
+	rsp_a(t, &call1, 180, "Ringing", "INVITE", 1, T0 + 2 * SEC, &f2);
+	rsp_a(t, &call1, 200, "OK", "INVITE", 1, T0 + 8 * SEC, &f2ok);
+	req_a(t, &call1, "ACK", 1, T0 + 8 * SEC + 1 * MS, true, &f2);
+	/* the proxy cancels the other branch: its 487 changes nothing */
+	rsp_a(t, &call1, 487, "Request Terminated", "INVITE", 1, T0 + 8 * SEC + 5 * MS, &f1);
+	req_a(t, &call1, "BYE", 2, T0 + 18 * SEC, true, &f2);
+	expect(&e, &call1, T0);
+	e.ringing_us = T0 + 1 * SEC;
+	e.answer_us = T0 + 8 * SEC;
+	e.end_us = T0 + 18 * SEC;
+	e.final_code = 200;
+	e.agent = (char *)"desk42";
+	e.hangup_by = CT_PARTY_CALLER;
+	e.hangup_reason = (char *)"BYE";
+	CHECK_INT(c.n, 1);
+	CHECK_REC(c.n ? c.recs[0] : NULL, &e);
+	CHECK_INT(stats(t).retransmissions, 0);
+	ct_dialog_table_free(t);
+	collector_fini(&c);
+}
+
+/* re-INVITEs (hold/resume) from both sides inside a confirmed call. */
+static void test_reinvite(void)
+{
+	const struct opt sdp = { .sdp = true };
+	struct collector c;
+	struct ct_dialog_table *t = table(&c, NULL);
+	struct ct_call_record e;
+
+	answered(t, &call1, T0);
+	req_a(t, &call1, "INVITE", 2, T0 + 20 * SEC, true, &sdp);
+	rsp_a(t, &call1, 100, "Trying", "INVITE", 2, T0 + 20 * SEC + 1 * MS, NULL);
+	rsp_a(t, &call1, 200, "OK", "INVITE", 2, T0 + 20 * SEC + 2 * MS, &sdp);
+	req_a(t, &call1, "ACK", 2, T0 + 20 * SEC + 3 * MS, true, NULL);
+	/* B's own CSeq space may reuse 1: not a retransmission of A's INVITE */
+	req_b(t, &call1, "INVITE", 1, T0 + 30 * SEC, &sdp);
+	rsp_b(t, &call1, 200, "INVITE", 1, T0 + 30 * SEC + 2 * MS, &sdp);
+	req_b(t, &call1, "ACK", 1, T0 + 30 * SEC + 3 * MS, NULL);
+	req_a(t, &call1, "INVITE", 3, T0 + 40 * SEC, true, &sdp);
+	rsp_a(t, &call1, 488, "Not Acceptable Here", "INVITE", 3, T0 + 40 * SEC + 2 * MS, NULL);
+	req_a(t, &call1, "ACK", 3, T0 + 40 * SEC + 3 * MS, true, NULL);
+	CHECK_INT(c.n, 0); /* a failed re-INVITE does not end the call */
+	req_a(t, &call1, "BYE", 4, T0 + 50 * SEC, true, NULL);
+	expect_answered(&e, &call1, T0);
+	e.end_us = T0 + 50 * SEC;
+	e.hangup_by = CT_PARTY_CALLER;
+	e.hangup_reason = (char *)"BYE";
+	e.invites = 4;
+	CHECK_INT(c.n, 1);
+	CHECK_REC(c.n ? c.recs[0] : NULL, &e);
+	CHECK_INT(c.media, 7);
+	CHECK_INT(stats(t).retransmissions, 0);
+	CHECK_INT(stats(t).requests[CT_M_INVITE], 4);
+	ct_dialog_table_free(t);
+	collector_fini(&c);
+}
+
+/* Reliable provisional responses (RFC 3262) and UPDATE (RFC 3311). */
+static void test_prack_update(void)
+{
+	const struct opt sdp = { .sdp = true };
+	struct collector c;
+	struct ct_dialog_table *t = table(&c, NULL);
+	struct ct_call_record e;
+	struct ct_dialog_stats st;
+
+	invite(t, &call1, 1, T0, &sdp);
+	rsp_a(t, &call1, 183, "Session Progress", "INVITE", 1, T0 + 300 * MS, &sdp);
+	req_a(t, &call1, "PRACK", 2, T0 + 310 * MS, true, NULL);
+	rsp_a(t, &call1, 200, "OK", "PRACK", 2, T0 + 320 * MS, NULL);
+	req_a(t, &call1, "UPDATE", 3, T0 + 2 * SEC, true, &sdp);
+	rsp_a(t, &call1, 200, "OK", "UPDATE", 3, T0 + 2 * SEC + 5 * MS, &sdp);
+	CHECK_INT(c.n, 0); /* a 200 to PRACK/UPDATE is not an answer */
+	rsp_a(t, &call1, 200, "OK", "INVITE", 1, T0 + 4 * SEC, NULL);
+	req_a(t, &call1, "ACK", 1, T0 + 4 * SEC + 1 * MS, true, NULL);
+	req_a(t, &call1, "INFO", 4, T0 + 5 * SEC, true, NULL);
+	req_a(t, &call1, "BYE", 5, T0 + 9 * SEC, true, NULL);
+	expect(&e, &call1, T0);
+	e.ringing_us = T0 + 300 * MS;
+	e.answer_us = T0 + 4 * SEC;
+	e.end_us = T0 + 9 * SEC;
+	e.final_code = 200;
+	e.agent = (char *)"5550100";
+	e.hangup_by = CT_PARTY_CALLER;
+	e.hangup_reason = (char *)"BYE";
+	CHECK_INT(c.n, 1);
+	CHECK_REC(c.n ? c.recs[0] : NULL, &e);
+	st = stats(t);
+	CHECK_INT(st.requests[CT_M_INDIALOG], 3);
+	CHECK_INT(st.requests[CT_M_INVITE], 1);
+	CHECK_INT(st.responses, 4);
+	CHECK_INT(c.media, 4);
+	ct_dialog_table_free(t);
+	collector_fini(&c);
+}
+
+/* Answered, no BYE: truncated at flush, or by call_timeout_us. */
+static void test_no_bye(void)
+{
+	struct ct_dialog_cfg cfg;
+	int by_timeout;
+
+	ct_dialog_cfg_default(&cfg);
+	cfg.call_timeout_us = 3600 * SEC;
+	for (by_timeout = 0; by_timeout < 2; by_timeout++) {
+		struct collector c;
+		struct ct_dialog_table *t = table(&c, &cfg);
+		struct ct_call_record e;
+
+		answered(t, &call1, T0);
+		req_a(t, &call1, "INFO", 2, T0 + 100 * SEC, true, NULL);
+		ct_dialog_expire(t, T0 + 100 * SEC + 3600 * SEC - 1);
+		CHECK_INT(c.n, 0);
+		if (by_timeout)
+			ct_dialog_expire(t, T0 + 100 * SEC + 3600 * SEC);
+		else
+			ct_dialog_flush(t);
+		CHECK_INT(c.n, 1);
+		expect_answered(&e, &call1, T0);
+		e.end_us = T0 + 100 * SEC;
+		e.truncated = true;
+		e.hangup_reason = (char *)(by_timeout ? "no BYE seen (timeout)" :
+		    "no BYE seen (end of capture)");
+		CHECK_REC(c.n ? c.recs[0] : NULL, &e);
+		CHECK_INT(stats(t).calls_timed_out, by_timeout);
+		CHECK_INT(stats(t).active, 0);
+		if (by_timeout) { /* lingering after the timeout: a late BYE is absorbed */
+			req_a(t, &call1, "BYE", 3, T0 + 3701 * SEC, true, NULL);
+			CHECK_INT(stats(t).orphan_messages, 0);
+			CHECK_INT(c.n, 1);
+		}
+		ct_dialog_table_free(t);
+		collector_fini(&c);
+	}
+}
+
+/* Ringing, no final response: unfinished at flush or by setup_timeout_us. */
+static void test_unfinished(void)
+{
+	int by_timeout;
+
+	for (by_timeout = 0; by_timeout < 2; by_timeout++) {
+		struct collector c;
+		struct ct_dialog_table *t = table(&c, NULL);
+		struct ct_call_record e;
+
+		invite(t, &call1, 1, T0, NULL);
+		rsp_a(t, &call1, 180, "Ringing", "INVITE", 1, T0 + 1 * SEC, NULL);
+		ct_dialog_expire(t, T0 + 1 * SEC + 300 * SEC - 1);
+		CHECK_INT(c.n, 0);
+		if (by_timeout)
+			ct_dialog_expire(t, T0 + 1 * SEC + 300 * SEC);
+		else
+			ct_dialog_flush(t);
+		CHECK_INT(c.n, 1);
+		expect(&e, &call1, T0);
+		e.ringing_us = T0 + 1 * SEC;
+		e.end_us = T0 + 1 * SEC;
+		e.disposition = CT_DISP_UNFINISHED;
+		e.truncated = true;
+		e.hangup_reason = (char *)(by_timeout ? "no final response" :
+		    "capture ended before a final response");
+		CHECK_REC(c.n ? c.recs[0] : NULL, &e);
+		CHECK_INT(stats(t).calls_timed_out, by_timeout);
+		ct_dialog_table_free(t);
+		collector_fini(&c);
+	}
+}
+
+/* BYE before any 2xx (after early media): cancelled by the sender. */
+static void test_bye_unanswered(void)
+{
+	struct collector c;
+	struct ct_dialog_table *t = table(&c, NULL);
+	struct ct_call_record e;
+
+	invite(t, &call1, 1, T0, NULL);
+	rsp_a(t, &call1, 183, "Session Progress", "INVITE", 1, T0 + 1 * SEC, NULL);
+	req_b(t, &call1, "BYE", 9, T0 + 30 * SEC, NULL);
+	expect(&e, &call1, T0);
+	e.ringing_us = T0 + 1 * SEC;
+	e.end_us = T0 + 30 * SEC;
+	e.disposition = CT_DISP_CANCELLED;
+	e.hangup_by = CT_PARTY_CALLEE;
+	e.hangup_reason = (char *)"BYE";
+	CHECK_INT(c.n, 1);
+	CHECK_REC(c.n ? c.recs[0] : NULL, &e);
+	ct_dialog_table_free(t);
+	collector_fini(&c);
+}
+
+/* No From tags at all: the BYE's side falls back to the From user. */
+static void test_no_tags(void)
+{
+	static const struct tcall nt = { "nt@x", "3001", "Carol", NULL, "3002", NULL, 5, 6, 5060, 5060 };
+	struct collector c;
+	struct ct_dialog_table *t = table(&c, NULL);
+	struct ct_call_record e;
+
+	invite(t, &nt, 1, T0, NULL);
+	rsp_a(t, &nt, 200, "OK", "INVITE", 1, T0 + 2 * SEC, NULL);
+	req_b(t, &nt, "BYE", 1, T0 + 3 * SEC, NULL);
+	expect(&e, &nt, T0);
+	e.answer_us = T0 + 2 * SEC;
+	e.end_us = T0 + 3 * SEC;
+	e.final_code = 200;
+	e.agent = (char *)"3002";
+	e.hangup_by = CT_PARTY_CALLEE;
+	e.hangup_reason = (char *)"BYE";
+	CHECK_INT(c.n, 1);
+	CHECK_REC(c.n ? c.recs[0] : NULL, &e);
+	ct_dialog_table_free(t);
+	collector_fini(&c);
+}
+
+/* REGISTER/OPTIONS/NOTIFY: counted, never calls, never orphans; orphans. */
+static void test_non_call_and_orphans(void)
+{
+	static const struct tcall reg = { "reg@x", "1001", NULL, "rt", "1001", NULL, 1, 9, 5060, 5060 };
+	static const struct tcall orph = { "gone@x", "1", NULL, "o1", "2", "o2", 1, 2, 5060, 5060 };
+	struct collector c;
+	struct ct_dialog_table *t = table(&c, NULL);
+	struct ct_dialog_stats st;
+	struct ct_sip_msg m;
+
+	req_a(t, &reg, "REGISTER", 1, T0, false, NULL);
+	rsp_a(t, &reg, 401, "Unauthorized", "REGISTER", 1, T0 + 1 * MS, NULL);
+	req_a(t, &reg, "REGISTER", 2, T0 + 2 * MS, false, NULL);
+	rsp_a(t, &reg, 200, "OK", "REGISTER", 2, T0 + 3 * MS, NULL);
+	req_a(t, &reg, "OPTIONS", 3, T0 + 4 * MS, false, NULL);
+	rsp_a(t, &reg, 200, "OK", "OPTIONS", 3, T0 + 5 * MS, NULL);
+	req_a(t, &reg, "NOTIFY", 4, T0 + 6 * MS, true, NULL);
+	st = stats(t);
+	CHECK_INT(st.requests[CT_M_REGISTER], 2);
+	CHECK_INT(st.requests[CT_M_OPTIONS], 1);
+	CHECK_INT(st.requests[CT_M_OTHER], 1);
+	CHECK_INT(st.responses, 3);
+	CHECK_INT(st.orphan_messages, 0);
+	CHECK_INT(st.active, 0);
+	/* orphans: BYE, ACK, a response to INVITE, an INVITE with a To tag */
+	req_a(t, &orph, "BYE", 2, T0 + 1 * SEC, true, NULL);
+	req_a(t, &orph, "ACK", 1, T0 + 1 * SEC, true, NULL);
+	rsp_a(t, &orph, 200, "OK", "INVITE", 1, T0 + 1 * SEC, NULL);
+	req_a(t, &orph, "INVITE", 5, T0 + 1 * SEC, true, NULL);
+	req_a(t, &orph, "PRACK", 6, T0 + 1 * SEC, true, NULL);
+	/* a message without Call-ID (defensive) */
+	base(&m, &orph, T0, true, &none);
+	m.call_id = NULL;
+	m.is_request = true;
+	snprintf(m.method, sizeof(m.method), "BYE");
+	ct_dialog_on_msg(t, &m);
+	ct_dialog_on_msg(t, NULL);
+	ct_dialog_on_msg(NULL, &m);
+	st = stats(t);
+	CHECK_INT(st.orphan_messages, 6);
+	CHECK_INT(st.messages, 13);
+	CHECK_INT(st.active, 0);
+	ct_dialog_flush(t);
+	CHECK_INT(c.n, 0);
+	CHECK_INT(stats(t).calls, 0);
+	ct_dialog_table_free(t);
+	collector_fini(&c);
+}
+
+static void test_max_dialogs(void)
+{
+	static const struct tcall k[4] = {
+		{ "k0", "a", NULL, "t0", "b", "u0", 1, 2, 5060, 5060 },
+		{ "k1", "a", NULL, "t1", "b", "u1", 1, 2, 5060, 5060 },
+		{ "k2", "a", NULL, "t2", "b", "u2", 1, 2, 5060, 5060 },
+		{ "k3", "a", NULL, "t3", "b", "u3", 1, 2, 5060, 5060 },
+	};
+	struct ct_dialog_cfg cfg;
+	struct collector c;
+	struct ct_dialog_table *t;
+	struct ct_dialog_stats st;
+
+	ct_dialog_cfg_default(&cfg);
+	cfg.max_dialogs = 2;
+	t = table(&c, &cfg);
+	invite(t, &k[0], 1, T0, NULL);
+	invite(t, &k[1], 1, T0 + 1, NULL);
+	invite(t, &k[2], 1, T0 + 2, NULL);
+	rsp_a(t, &k[2], 180, "Ringing", "INVITE", 1, T0 + 3, NULL);
+	st = stats(t);
+	CHECK_INT(st.dropped, 1);
+	CHECK_INT(st.active, 2);
+	CHECK_INT(st.orphan_messages, 1);
+	/* an ended (lingering) call does not count against the limit */
+	rsp_a(t, &k[0], 486, "Busy Here", "INVITE", 1, T0 + 4, NULL);
+	invite(t, &k[3], 1, T0 + 5, NULL);
+	CHECK_INT(stats(t).dropped, 1);
+	CHECK_INT(stats(t).active, 2);
+	ct_dialog_flush(t);
+	CHECK_INT(c.n, 3);
+	if (c.n == 3) {
+		CHECK_STR(c.recs[0]->call_id, "k0");
+		CHECK_INT(c.recs[0]->disposition, CT_DISP_BUSY);
+		CHECK_STR(c.recs[1]->call_id, "k1");
+		CHECK_INT(c.recs[1]->disposition, CT_DISP_UNFINISHED);
+		CHECK_STR(c.recs[2]->call_id, "k3");
+		CHECK_INT(c.recs[2]->start_us, T0 + 5);
+	}
+	ct_dialog_table_free(t);
+	collector_fini(&c);
+}
+
+/* Table free without flush, NULL arguments, and defaults. */
+static void test_api_edges(void)
+{
+	struct ct_dialog_cfg cfg;
+	struct ct_dialog_stats st;
+	struct ct_dialog_table *t;
+
+	ct_dialog_cfg_default(&cfg);
+	CHECK_INT(cfg.setup_timeout_us, 300 * SEC);
+	CHECK_INT(cfg.call_timeout_us, 4 * 3600 * SEC);
+	CHECK_INT(cfg.linger_us, 32 * SEC);
+	CHECK_INT(cfg.max_dialogs, 200000);
+	t = ct_dialog_table_new(NULL, NULL); /* no hooks: records freed unseen */
+	CHECK(t != NULL);
+	answered(t, &call1, T0);
+	req_a(t, &call1, "BYE", 2, T0 + 9 * SEC, true, NULL);
+	invite(t, &(struct tcall){ "open@x", "1", NULL, "x", "2", "y", 1, 2, 1, 2 }, 1, T0, NULL);
+	ct_dialog_get_stats(t, &st);
+	CHECK_INT(st.calls, 1);
+	CHECK_INT(st.active, 1);
+	ct_dialog_table_free(t); /* frees the open call without emitting */
+	ct_dialog_table_free(NULL);
+	ct_dialog_flush(NULL);
+	ct_dialog_expire(NULL, 0);
+	ct_dialog_get_stats(NULL, &st);
+	CHECK_INT(st.messages, 0);
+	CHECK(ct_dialog_media_get(NULL) == NULL);
+	CHECK(ct_dialog_call_id(NULL) == NULL);
+	ct_dialog_media_set(NULL, NULL);
+}
+
+/*
+ * 10,000 interleaved calls, each phase running over all calls before the
+ * next: INVITE, 180, then 200/486/nothing by i % 3, then BYE for half of the
+ * answered ones; the rest end by flush.  Each call must be emitted once.
+ */
+#define NCALLS 10000
+
+static void test_many(void)
+{
+	struct collector c;
+	struct ct_dialog_table *t = table(&c, NULL);
+	static char ids[NCALLS][24], tags[NCALLS][16];
+	unsigned char *seen = calloc(NCALLS, 1);
+	unsigned bad = 0, dup = 0;
+	int i, phase;
+	size_t k;
+
+	for (phase = 0; phase < 4; phase++) {
+		for (i = 0; i < NCALLS; i++) {
+			struct tcall tc = { ids[i], "caller", NULL, tags[i], "callee", "bt", 1, 2, 5060, 5060 };
+			int64_t ts = T0 + phase * SEC + i;
+
+			snprintf(ids[i], sizeof(ids[i]), "%d@many", i);
+			snprintf(tags[i], sizeof(tags[i]), "tag%d", i);
+			if (phase == 0)
+				invite(t, &tc, 1, ts, NULL);
+			else if (phase == 1)
+				rsp_a(t, &tc, 180, "Ringing", "INVITE", 1, ts, NULL);
+			else if (phase == 2 && i % 3 != 2)
+				rsp_a(t, &tc, i % 3 ? 486 : 200, "x", "INVITE", 1, ts, NULL);
+			else if (phase == 3 && i % 6 == 0)
+				req_b(t, &tc, "BYE", 1, ts, NULL);
+		}
+		if (phase == 0)
+			CHECK_INT(stats(t).active, NCALLS);
+	}
+	ct_dialog_expire(t, T0 + 10 * SEC); /* nothing is due yet */
+	CHECK_INT(c.n, NCALLS / 3 + NCALLS / 6 + 1);
+	ct_dialog_flush(t);
+	CHECK_INT(c.n, NCALLS);
+	for (k = 0; k < c.n; k++) {
+		const struct ct_call_record *r = c.recs[k];
+		int n = atoi(r->call_id);
+		enum ct_disposition want = n % 3 == 0 ? CT_DISP_ANSWERED :
+		    n % 3 == 1 ? CT_DISP_BUSY : CT_DISP_UNFINISHED;
+
+		if (n < 0 || n >= NCALLS || seen[n]++) {
+			dup++;
+			continue;
+		}
+		if (r->disposition != want || r->start_us != T0 + n ||
+		    r->ringing_us != T0 + SEC + n || r->truncated != (n % 6 == 3 || n % 3 == 2))
+			bad++;
+	}
+	CHECK_INT(dup, 0);
+	CHECK_INT(bad, 0);
+	CHECK_INT(stats(t).calls, NCALLS);
+	CHECK_INT(stats(t).active, 0);
+	CHECK_INT(c.closing, NCALLS);
+	free(seen);
+	ct_dialog_table_free(t);
+	collector_fini(&c);
+}
+
+int main(void)
+{
+	test_method_index();
+	test_bye_caller();
+	test_bye_callee_q850();
+	test_failures();
+	test_cancel_487();
+	test_cancel_no_487();
+	test_cancel_race();
+	test_auth_retry();
+	test_auth_unseen();
+	test_auth_only();
+	test_retransmissions();
+	test_proxy_hops();
+	test_forking();
+	test_reinvite();
+	test_prack_update();
+	test_no_bye();
+	test_unfinished();
+	test_bye_unanswered();
+	test_no_tags();
+	test_non_call_and_orphans();
+	test_max_dialogs();
+	test_api_edges();
+	test_many();
+	return TEST_REPORT();
+}
