@@ -41,6 +41,7 @@ struct ct_engine {
 	size_t n_sinks;
 	int64_t now_us;          /* newest capture time seen */
 	int64_t next_tick_us;    /* when expiry runs next */
+	bool new_input;          /* the next frame opens another capture file */
 	struct ct_engine_counters c;
 };
 
@@ -227,6 +228,38 @@ static void tick(struct ct_engine *e)
 }
 
 /*
+ * Marks the start of another input (the next capture file).  Rotated files
+ * of one capture continue each other, and their calls carry over.  Files
+ * from other times do not: their open calls end with the capture.
+ */
+void ct_engine_new_input(struct ct_engine *e)
+{
+	e->new_input = true;
+}
+
+/*
+ * First frame of a new input at ts_us: when it does not continue the
+ * previous input in time (it starts before it ended, or after a gap longer
+ * than the setup timeout), every open call is closed as at the end of
+ * input, held fragments and streams are dropped, and the clock restarts.
+ */
+static void input_boundary(struct ct_engine *e, int64_t ts_us)
+{
+	const int64_t far = INT64_C(1) << 50;
+
+	e->new_input = false;
+	if (e->now_us == INT64_MIN)
+		return;
+	if (ts_us >= e->now_us - 1000000 && ts_us - e->now_us <= e->cfg.dialog.setup_timeout_us)
+		return;
+	ct_dialog_flush(e->dialogs);
+	ct_ipfrag_expire(e->frag, e->now_us + far);
+	ct_tcp_reasm_expire(e->tcp, e->now_us + far);
+	e->now_us = ts_us;
+	e->next_tick_us = ts_us + e->cfg.tick_us;
+}
+
+/*
  * Processes one frame (borrowed for the duration of the call).  Malformed
  * frames are counted, never fatal.
  */
@@ -237,6 +270,8 @@ void ct_engine_frame(struct ct_engine *e, const struct ct_frame *f)
 
 	e->c.frames++;
 	e->c.bytes += f->caplen;
+	if (e->new_input)
+		input_boundary(e, f->ts_us);
 	if (f->ts_us >= e->now_us)
 		e->now_us = f->ts_us;
 	else

@@ -281,6 +281,7 @@ static int run_path(struct ct_engine *e, const char *path, const char *bpf)
 		fprintf(stderr, "calltap: %s\n", errbuf);
 		return 2;
 	}
+	ct_engine_new_input(e);
 	status = run_source(e, src);
 	ct_source_close(src);
 	return status;

@@ -54,6 +54,7 @@ void ct_engine_free(struct ct_engine *e);
 int ct_engine_add_sink(struct ct_engine *e, const struct ct_sink_ops *ops,
     const char *arg, char *errbuf);
 void ct_engine_frame(struct ct_engine *e, const struct ct_frame *f);
+void ct_engine_new_input(struct ct_engine *e);
 int ct_engine_finish(struct ct_engine *e);
 const struct ct_engine_counters *ct_engine_counters(const struct ct_engine *e);
 void ct_engine_print_stats(const struct ct_engine *e, FILE *out);

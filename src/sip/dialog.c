@@ -40,10 +40,10 @@
  *  - 487 without a CANCEL seen: cancelled by the caller.  486/600: busy;
  *    408/480: noanswer; other failures (603 too): failed; all by the callee.
  *  - BYE before any 2xx: cancelled, hangup_by = the BYE's sender.
- *  - After 401/407 the call waits linger_us for a new INVITE (higher CSeq,
- *    same From tag); if none comes it ends as failed with that code, not
- *    truncated (the signalling settled it).  The same holds for a CANCEL
- *    without a final response.  At ct_dialog_flush() every record is marked
+ *  - After 401/407 the call waits setup_timeout_us (a person may be typing
+ *    a password) for a new INVITE (higher CSeq, same From tag); if none comes
+ *    it ends as failed with that code, not truncated (the signalling settled
+ *    it).  A CANCEL without a final response waits linger_us likewise.  At ct_dialog_flush() every record is marked
  *    truncated, since the capture cut the wait short.
  *  - max_dialogs bounds calls not yet emitted; ended calls lingering to
  *    absorb retransmissions are not counted (they are bounded by linger_us).
@@ -551,7 +551,8 @@ static void on_challenge(struct ct_dialog_table *t, struct ct_dialog *d,
 	d->q850 = m->q850_cause;
 	set_reason(d, m->reason_text != NULL ? m->reason_text : m->reason_phrase);
 	d->state = DS_CHALLENGED;
-	list_move(t, d, L_LINGER);
+	/* A person may be typing a password: wait as long as for any answer. */
+	list_move(t, d, L_SETUP);
 }
 
 static enum ct_disposition failure_disposition(int status)

@@ -635,7 +635,12 @@ static void test_auth_unseen(void)
 	collector_fini(&c);
 }
 
-/* 401 with no retry: failed 401 at flush (truncated) or after linger (not). */
+/*
+ * 401 with no retry: failed 401 at flush (truncated) or after the setup
+ * timeout (not truncated).  A retry 33 s later (a person typing a password,
+ * as in pcaps/irontec-aaa.pcap) must still be the same call, so the wait is
+ * the setup timeout, not the linger time.
+ */
 static void test_auth_only(void)
 {
 	int at_flush;
@@ -648,13 +653,12 @@ static void test_auth_only(void)
 		invite(t, &call1, 1, T0, NULL);
 		rsp_a(t, &call1, 401, "Unauthorized", "INVITE", 1, T0 + 2 * MS, NULL);
 		req_a(t, &call1, "ACK", 1, T0 + 3 * MS, true, NULL);
-		if (at_flush) {
-			ct_dialog_expire(t, T0 + 3 * MS + 32 * SEC - 1);
-			CHECK_INT(c.n, 0);
+		ct_dialog_expire(t, T0 + 3 * MS + 300 * SEC - 1);
+		CHECK_INT(c.n, 0);
+		if (at_flush)
 			ct_dialog_flush(t);
-		} else {
-			ct_dialog_expire(t, T0 + 3 * MS + 32 * SEC);
-		}
+		else
+			ct_dialog_expire(t, T0 + 3 * MS + 300 * SEC);
 		CHECK_INT(c.n, 1);
 		expect(&e, &call1, T0);
 		e.end_us = T0 + 2 * MS;

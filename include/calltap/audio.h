@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * Call recording for QA: decodes each call's RTP payloads and writes one
+ * stereo file per call through libsndfile (caller left, callee right),
+ * aligned on capture time.  Samples are placed by RTP timestamp, so lost
+ * packets become silence and reordered packets land where they belong; the
+ * file's length equals the media time.  Memory stays bounded per call:
+ * decoded samples go to a per-call scratch file (positioned writes) and are
+ * interleaved into the final file when the call ends.
+ * References: ITU-T G.711, G.722, RFC 3550 §5.1 (timestamps), RFC 3551.
+ */
+#ifndef CALLTAP_AUDIO_H
+#define CALLTAP_AUDIO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum ct_audio_format {
+	CT_AUDIO_WAV = 0,   /* 16-bit PCM WAV */
+	CT_AUDIO_FLAC,
+	CT_AUDIO_OGG        /* Ogg Vorbis */
+};
+
+#define CT_AUDIO_CALLER 0   /* left channel: what the caller says */
+#define CT_AUDIO_CALLEE 1   /* right channel: what the callee says */
+
+/* Codec support: decoders compiled in. */
+struct ct_codec;
+/* Finds a decoder by SDP encoding name (case-insensitive, "PCMU", "PCMA",
+ * "G722", ...) and clock rate; NULL when not supported. */
+const struct ct_codec *ct_codec_find(const char *name, uint32_t clock_rate);
+/* Output sample rate of the codec (8000 for G.711, 16000 for G.722 ...). */
+uint32_t ct_codec_rate(const struct ct_codec *c);
+const char *ct_codec_name(const struct ct_codec *c);
+
+struct ct_audio_call;
+
+/* Parses "wav", "flac" or "ogg"; returns 0 or -1. */
+int ct_audio_format_parse(const char *s, enum ct_audio_format *out);
+
+/*
+ * Starts the recording of one call into directory dir; the file name is
+ * derived from the start time and the Call-ID (sanitised).  start_us anchors
+ * sample 0.  Returns NULL with a message in errbuf on failure.
+ */
+struct ct_audio_call *ct_audio_call_new(const char *dir, enum ct_audio_format fmt,
+    const char *call_id, int64_t start_us, char *errbuf);
+
+/*
+ * Adds one RTP packet's payload to a channel.  codec_name/clock_rate are the
+ * stream's (from SDP or the static payload table); ssrc/seq/rtp_ts come from
+ * the RTP header; arrival_us is the capture time.  Packets of a codec that
+ * cannot be decoded are counted and remembered, never written as noise.
+ */
+void ct_audio_call_add(struct ct_audio_call *ac, int channel, const char *codec_name,
+    uint32_t clock_rate, uint32_t ssrc, uint32_t rtp_ts, int64_t arrival_us,
+    const uint8_t *payload, size_t len);
+
+/*
+ * Ends the recording: writes the final file and removes the scratch data.
+ * On success returns 0 and a malloc'ed path in *path (NULL when the call had
+ * no decodable audio, no file is written then); *undecodable gets a malloc'ed
+ * comma-separated list of codecs that could not be decoded, or NULL.
+ * Returns -1 with a message in errbuf on I/O failure.  ac is freed either way;
+ * NULL is a no-op returning 0.
+ */
+int ct_audio_call_finish(struct ct_audio_call *ac, char **path, char **undecodable,
+    char *errbuf);
+
+#endif

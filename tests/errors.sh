@@ -1,0 +1,85 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Bad input and bad output: a clear message naming the file, the documented
+# exit status, and no call lost.  Prints "errors: N passed, N failed".
+srcdir=${top_srcdir:-$(dirname "$0")/..}
+builddir=${top_builddir:-$srcdir}
+CALLTAP=${CALLTAP:-$builddir/calltap}
+TZ=UTC; export TZ
+t=$(mktemp -d) || exit 1
+trap 'rm -rf "$t"' EXIT
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); echo "ok   $1"; }
+bad() { fail=$((fail + 1)); echo "FAIL $1"; [ -f "$t/err" ] && sed 's/^/     | /' "$t/err"; }
+expect() { # name expected-status actual-status stderr-pattern
+	if [ "$3" -eq "$2" ] && grep -q -- "$4" "$t/err"; then ok "$1"; else bad "$1 (status $3, want $2; stderr must match '$4')"; fi
+}
+good=$srcdir/pcaps/goffinet-SIP-Call-Flow-Over-TCP.pcap
+many=$srcdir/pcaps/irontec-aaa.pcap
+
+"$CALLTAP" -r "$t/missing.pcap" --json - >"$t/out" 2>"$t/err"
+expect "missing file" 2 $? "missing.pcap"
+
+printf 'this is not a capture file at all, not even close\n' >"$t/garbage.pcap"
+"$CALLTAP" -r "$t/garbage.pcap" --json - >"$t/out" 2>"$t/err"
+expect "garbage file" 2 $? "garbage.pcap"
+
+# A truncated capture: the calls in the part that was read are still written.
+full=$("$CALLTAP" -r "$many" --json - 2>/dev/null | wc -l)
+size=$(wc -c <"$many")
+head -c $((size * 3 / 4)) "$many" >"$t/truncated.pcap"
+"$CALLTAP" -r "$t/truncated.pcap" --json "$t/trunc.jsonl" 2>"$t/err"
+st=$?
+expect "truncated capture reported" 2 $st "truncated.pcap"
+n=$(wc -l <"$t/trunc.jsonl")
+if [ "$n" -gt 0 ] && [ "$n" -le "$full" ]; then ok "truncated capture keeps its $n calls (of $full)"; else bad "truncated capture wrote $n calls (full file: $full)"; fi
+
+# A missing input among good ones: the good ones are still processed.
+"$CALLTAP" -r "$t/missing.pcap" -r "$good" --json "$t/mixed.jsonl" 2>"$t/err"
+st=$?
+n=$(wc -l <"$t/mixed.jsonl")
+if [ $st -eq 2 ] && [ "$n" -ge 1 ]; then ok "missing input does not stop the others"; else bad "missing + good input: status $st, $n calls"; fi
+
+"$CALLTAP" -r "$good" --db "$t/no/such/dir/calls.db" >"$t/out" 2>"$t/err"
+expect "unwritable database" 3 $? "no/such/dir/calls.db"
+
+"$CALLTAP" -r "$good" --json "$t/no/such/dir/calls.jsonl" >"$t/out" 2>"$t/err"
+expect "unwritable JSON file" 3 $? "no/such/dir/calls.jsonl"
+
+# An output that fails mid-run (disk full) does not lose the calls for the others.
+if [ -w /dev/full ]; then
+	"$CALLTAP" -r "$many" --json /dev/full --csv "$t/ok.csv" >"$t/out" 2>"$t/err"
+	st=$?
+	n=$(($(wc -l <"$t/ok.csv") - 1))
+	if [ $st -eq 3 ] && grep -q /dev/full "$t/err" && [ "$n" -eq "$full" ]; then
+		ok "full disk on one output, $n calls still in the other"
+	else bad "full disk: status $st, $n of $full calls in CSV"; fi
+fi
+
+"$CALLTAP" --bogus-option >"$t/out" 2>"$t/err"
+expect "unknown option" 1 $? "usage"
+
+"$CALLTAP" -r "$good" --json - 'not a valid (filter' >"$t/out" 2>"$t/err"
+expect "bad BPF filter" 2 $? "filter"
+
+# A directory of captures reads every capture in it, in name order.
+mkdir "$t/dir" && cp "$good" "$many" "$t/dir/" && echo notes >"$t/dir/README.md"
+"$CALLTAP" -r "$t/dir" --json "$t/dir.jsonl" 2>"$t/err"
+st=$?
+n=$(wc -l <"$t/dir.jsonl")
+one=$("$CALLTAP" -r "$good" --json - 2>/dev/null | wc -l)
+if [ $st -eq 0 ] && [ "$n" -eq $((full + one)) ]; then ok "directory input"; else bad "directory input: status $st, $n calls, want $((full + one))"; fi
+
+# Standard input.
+"$CALLTAP" -r - --json "$t/stdin.jsonl" <"$good" 2>"$t/err"
+st=$?
+if [ $st -eq 0 ] && [ "$(wc -l <"$t/stdin.jsonl")" -eq "$one" ]; then ok "stdin input"; else bad "stdin input: status $st"; fi
+
+# Default outputs: a readable table and calltap.db in the working directory.
+(cd "$t" && "$CALLTAP" -r "$many" >table.txt 2>err)
+rows=$(sqlite3 "$t/calltap.db" 'select count(*) from calls' 2>/dev/null)
+if [ "$rows" = "$full" ] && grep -q "calls:" "$t/table.txt"; then ok "default table + calltap.db ($rows calls)"; else bad "default outputs: db rows '$rows', want $full"; fi
+
+echo "errors: $pass passed, $fail failed"
+[ $fail -eq 0 ]
