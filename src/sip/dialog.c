@@ -80,6 +80,7 @@ struct ct_dialog {
 	char *call_id;
 	char *from_tag;                /* From tag of the first INVITE */
 	char *caller, *caller_name, *callee, *agent; /* moved into the record */
+	char *from_user;               /* From user of the first INVITE (caller may be the PAI) */
 	char *reason;                  /* hangup_reason candidate */
 	uint64_t *seen;                /* ring of message keys already seen */
 	int64_t start_us, ringing_us, answer_us, end_us, cancel_us;
@@ -217,8 +218,8 @@ static enum ct_party from_party(const struct ct_dialog *d, const struct ct_sip_m
 {
 	if (has_text(m->from_tag) && d->from_tag != NULL)
 		return strcmp(m->from_tag, d->from_tag) == 0 ? CT_PARTY_CALLER : CT_PARTY_CALLEE;
-	if (m->from_user != NULL && d->caller != NULL)
-		return strcmp(m->from_user, d->caller) == 0 ? CT_PARTY_CALLER : CT_PARTY_CALLEE;
+	if (m->from_user != NULL && d->from_user != NULL)
+		return strcmp(m->from_user, d->from_user) == 0 ? CT_PARTY_CALLER : CT_PARTY_CALLEE;
 	return CT_PARTY_NONE;
 }
 
@@ -346,6 +347,7 @@ static void dialog_destroy(struct ct_dialog *d)
 	free(d->call_id);
 	free(d->from_tag);
 	free(d->caller);
+	free(d->from_user);
 	free(d->caller_name);
 	free(d->callee);
 	free(d->agent);
@@ -375,7 +377,9 @@ static struct ct_dialog *dialog_new(struct ct_dialog_table *t, const struct ct_s
 		return NULL;
 	d->call_id = dup_opt(m->call_id, &ok);
 	d->from_tag = has_text(m->from_tag) ? dup_opt(m->from_tag, &ok) : NULL;
-	d->caller = dup_opt(m->from_user, &ok);
+	d->from_user = dup_opt(m->from_user, &ok);
+	/* A trunk asserts the real calling number (RFC 3325) when From hides it. */
+	d->caller = dup_opt(has_text(m->pai_user) ? m->pai_user : m->from_user, &ok);
 	d->caller_name = dup_opt(m->from_name, &ok);
 	d->callee = dup_opt(m->ruri_user, &ok);
 	if (!ok) {

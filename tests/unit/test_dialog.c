@@ -114,6 +114,7 @@ struct opt {
 	const char *contact;   /* overrides the sender's user */
 	const char *to_tag;    /* overrides B's tag in responses / requests */
 	const char *branch;
+	const char *pai;       /* P-Asserted-Identity user */
 };
 
 static const struct opt none;
@@ -145,6 +146,7 @@ static void base(struct ct_sip_msg *m, const struct tcall *c, int64_t ts, bool f
 	m->reason_text = (char *)o->rtext;
 	m->has_sdp = o->sdp;
 	m->via_branch = (char *)(o->branch ? o->branch : "z9hG4bK-1");
+	m->pai_user = (char *)o->pai;
 }
 
 static void set_from_a(struct ct_sip_msg *m, const struct tcall *c)
@@ -1169,8 +1171,32 @@ static void test_many(void)
 	collector_fini(&c);
 }
 
+/*
+ * A trunk that hides the caller in From (anonymous) but asserts it in
+ * P-Asserted-Identity: caller is the PAI user; the caller's BYE is still
+ * recognised by From (tag, and From user when tags are missing).
+ */
+static void test_pai_caller(void)
+{
+	struct collector c;
+	struct ct_dialog_table *t = table(&c, NULL);
+	const struct opt pai = { .pai = "+15550100" };
+
+	invite(t, &call1, 1, T0, &pai);
+	rsp_a(t, &call1, 200, "OK", "INVITE", 1, T0 + SEC, NULL);
+	req_a(t, &call1, "BYE", 2, T0 + 9 * SEC, true, NULL);
+	CHECK_INT(c.n, 1);
+	if (c.n == 1) {
+		CHECK_STR(c.recs[0]->caller, "+15550100");
+		CHECK_INT(c.recs[0]->hangup_by, CT_PARTY_CALLER);
+	}
+	ct_dialog_table_free(t);
+	collector_fini(&c);
+}
+
 int main(void)
 {
+	test_pai_caller();
 	test_method_index();
 	test_bye_caller();
 	test_bye_callee_q850();
