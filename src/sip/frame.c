@@ -1,0 +1,388 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * SIP message framing over a byte stream, and the cheap "is this datagram
+ * SIP?" test.  ct_sip_frame() finds where one message ends in a TCP stream
+ * buffer: it skips CRLF keep-alives, checks the start line as soon as enough
+ * bytes are there, finds the empty line closing the header section and adds
+ * the Content-Length (or compact "l:") body size.  It copies nothing and
+ * keeps no state; the caller calls it again with more bytes after
+ * CT_PARTIAL.  ct_sip_resync() finds the next plausible start line after
+ * garbage or a TCP gap.  ct_sip_looks_like() runs on every UDP payload on
+ * any port, so it rejects RTP (first byte 0x80..0xbf) on the first byte.
+ * Every read is bounded by len; no NUL terminator is needed.
+ * References: RFC 3261 §7.1, §7.2 (start lines), §7.3.3 (compact forms),
+ * §7.5 (framing), §18.3 (stream transports), §20.14 (Content-Length);
+ * RFC 5626 §4.4.1 (CRLF keep-alives).
+ */
+#include "config.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/types.h>
+
+#include "calltap/err.h"
+#include "calltap/sip.h"
+
+#define MAX_HEADER_BYTES (64u * 1024u)        /* header section limit */
+#define MAX_BODY_BYTES   (16u * 1024u * 1024u) /* Content-Length limit */
+#define MAX_METHOD_LEN   32
+
+/* Result of checking a (possibly incomplete) start line. */
+enum line_check {
+	LINE_BAD = -1,   /* cannot be a SIP start line */
+	LINE_PREFIX = 0, /* consistent so far, needs more bytes */
+	LINE_OK = 1      /* a whole valid start line */
+};
+
+static const char sip_version[] = "SIP/2.0";
+#define SIP_VERSION_LEN (sizeof(sip_version) - 1)
+
+/* RFC 3261 §25.1 token characters. */
+static bool is_token_char(unsigned char c)
+{
+	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9'))
+		return true;
+	return c != '\0' && strchr("-.!%*_+`'~", c) != NULL;
+}
+
+static bool is_alpha(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static bool is_digit(unsigned char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static unsigned char lower(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + 32) : c;
+}
+
+/*
+ * Matches the literal lit (length n) at buf[*i]; on a full match advances *i.
+ * Returns LINE_OK on a match, LINE_PREFIX when buf ends inside a matching
+ * prefix, LINE_BAD on a mismatch.
+ */
+static enum line_check match_lit(const char *buf, size_t len, size_t *i,
+    const char *lit, size_t n)
+{
+	size_t k;
+
+	for (k = 0; k < n; k++) {
+		if (*i + k >= len)
+			return LINE_PREFIX;
+		if (buf[*i + k] != lit[k])
+			return LINE_BAD;
+	}
+	*i += n;
+	return LINE_OK;
+}
+
+/* Checks the CRLF or bare LF ending a start line at buf[i]. */
+static enum line_check check_eol(const char *buf, size_t len, size_t i)
+{
+	if (i >= len)
+		return LINE_PREFIX;
+	if (buf[i] == '\n')
+		return LINE_OK;
+	if (buf[i] != '\r')
+		return LINE_BAD;
+	if (i + 1 >= len)
+		return LINE_PREFIX;
+	return buf[i + 1] == '\n' ? LINE_OK : LINE_BAD;
+}
+
+/* Status-Line = SIP-Version SP Status-Code SP Reason-Phrase CRLF (§7.2). */
+static enum line_check check_status_line(const char *buf, size_t len)
+{
+	size_t i = SIP_VERSION_LEN + 1, k;
+	unsigned char c;
+
+	for (k = 0; k < 3; k++, i++) {
+		if (i >= len)
+			return LINE_PREFIX;
+		c = (unsigned char)buf[i];
+		if (!is_digit(c) || (k == 0 && (c < '1' || c > '6')))
+			return LINE_BAD;
+	}
+	if (i >= len)
+		return LINE_PREFIX;
+	if (buf[i] != ' ')
+		return check_eol(buf, len, i); /* tolerate "SIP/2.0 200\r\n" */
+	for (i++; i < len; i++) {
+		c = (unsigned char)buf[i];
+		if (c == '\r' || c == '\n')
+			return check_eol(buf, len, i);
+		if ((c < 0x20 && c != '\t') || c == 0x7f)
+			return LINE_BAD;
+	}
+	return LINE_PREFIX;
+}
+
+/*
+ * Request-URI: a scheme (ALPHA *(ALPHA / DIGIT / "+" / "-" / ".")), ':',
+ * then visible characters up to SP.  On LINE_OK *i is at the SP.
+ */
+static enum line_check check_uri(const char *buf, size_t len, size_t *i)
+{
+	size_t start = *i, p;
+	unsigned char c;
+
+	for (p = start; p < len; p++) {
+		c = (unsigned char)buf[p];
+		if (c == ':' && p > start)
+			break;
+		if (!(is_alpha(c) || (p > start && (is_digit(c) ||
+		    c == '+' || c == '-' || c == '.'))))
+			return LINE_BAD;
+	}
+	for (p++; p < len; p++) {
+		c = (unsigned char)buf[p];
+		if (c == ' ') {
+			*i = p;
+			return LINE_OK;
+		}
+		if (c <= 0x20 || c == 0x7f)
+			return LINE_BAD;
+	}
+	return LINE_PREFIX;
+}
+
+/* Request-Line = Method SP Request-URI SP SIP-Version CRLF (§7.1). */
+static enum line_check check_request_line(const char *buf, size_t len)
+{
+	size_t i;
+	enum line_check r;
+
+	for (i = 0; i < len && is_token_char((unsigned char)buf[i]); i++)
+		if (i >= MAX_METHOD_LEN)
+			return LINE_BAD;
+	if (i >= len)
+		return LINE_PREFIX;
+	if (i == 0 || buf[i] != ' ')
+		return LINE_BAD;
+	i++;
+	r = check_uri(buf, len, &i);
+	if (r != LINE_OK)
+		return r;
+	i++;
+	r = match_lit(buf, len, &i, sip_version, SIP_VERSION_LEN);
+	if (r != LINE_OK)
+		return r;
+	return check_eol(buf, len, i);
+}
+
+/* Checks whether buf starts with (a prefix of) a SIP start line. */
+static enum line_check check_start_line(const char *buf, size_t len)
+{
+	size_t i = 0;
+	enum line_check r;
+
+	r = match_lit(buf, len, &i, "SIP/2.0 ", SIP_VERSION_LEN + 1);
+	if (r == LINE_OK)
+		return check_status_line(buf, len);
+	if (r == LINE_PREFIX)
+		return LINE_PREFIX; /* "SIP/2." could still be a method */
+	return check_request_line(buf, len);
+}
+
+/*
+ * Returns the length of the header section (start line, headers and the
+ * closing empty line) or 0 when its end is not in buf.  Accepts CRLFCRLF
+ * and bare LFLF (and mixtures).
+ */
+static size_t header_end(const char *buf, size_t len)
+{
+	const char *p = buf, *end = buf + len, *nl;
+
+	while (p < end && (nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		p = nl + 1;
+		if (p < end && *p == '\n')
+			return (size_t)(p + 1 - buf);
+		if (p + 1 < end && p[0] == '\r' && p[1] == '\n')
+			return (size_t)(p + 2 - buf);
+	}
+	return 0;
+}
+
+/* True when the header name name[0..n) is Content-Length or "l". */
+static bool is_clen_name(const char *name, size_t n)
+{
+	static const char full[] = "content-length";
+	size_t k;
+
+	if (n == 1)
+		return lower((unsigned char)name[0]) == 'l';
+	if (n != sizeof(full) - 1)
+		return false;
+	for (k = 0; k < n; k++)
+		if (lower((unsigned char)name[k]) != full[k])
+			return false;
+	return true;
+}
+
+/*
+ * Parses a Content-Length value line[0..n) (after the colon): optional
+ * whitespace, digits, optional whitespace.  Returns the value, or -1 when it
+ * is not a number or exceeds MAX_BODY_BYTES.
+ */
+static long parse_clen_value(const char *v, size_t n)
+{
+	size_t i = 0;
+	long val = 0;
+	bool any = false;
+
+	while (i < n && (v[i] == ' ' || v[i] == '\t'))
+		i++;
+	for (; i < n && is_digit((unsigned char)v[i]); i++) {
+		val = val * 10 + (v[i] - '0');
+		if (val > (long)MAX_BODY_BYTES)
+			return -1;
+		any = true;
+	}
+	while (i < n && (v[i] == ' ' || v[i] == '\t' || v[i] == '\r'))
+		i++;
+	return (any && i == n) ? val : -1;
+}
+
+/*
+ * Finds Content-Length in the header section hdr[0..n) (start line
+ * included).  Returns the body length, 0 when absent, -1 when malformed,
+ * over the limit, or given twice with different values.
+ */
+static long find_content_length(const char *hdr, size_t n)
+{
+	const char *p, *end = hdr + n, *eol, *colon, *ne;
+	long found = -2, v;
+
+	p = memchr(hdr, '\n', n);
+	for (p = p ? p + 1 : end; p < end; p = eol + 1) {
+		eol = memchr(p, '\n', (size_t)(end - p));
+		if (eol == NULL)
+			eol = end;
+		if (*p == ' ' || *p == '\t')
+			continue; /* folded continuation line */
+		colon = memchr(p, ':', (size_t)(eol - p));
+		if (colon == NULL)
+			continue;
+		for (ne = colon; ne > p && (ne[-1] == ' ' || ne[-1] == '\t'); ne--)
+			;
+		if (!is_clen_name(p, (size_t)(ne - p)))
+			continue;
+		v = parse_clen_value(colon + 1, (size_t)(eol - colon - 1));
+		if (v < 0 || (found >= 0 && v != found))
+			return -1;
+		found = v;
+	}
+	return found == -2 ? 0 : found;
+}
+
+/*
+ * Frames one SIP message at the start of a stream buffer.  *skip (never
+ * NULL) receives the number of leading CR/LF bytes (keep-alives) before the
+ * message; the caller drops them whatever the result.  Returns the length
+ * of the message from buf + *skip (header section plus Content-Length body
+ * bytes; no Content-Length means no body) when all of it is in buf,
+ * CT_PARTIAL when more bytes are needed (also when buf holds only CR/LF),
+ * or CT_ERR when buf + *skip cannot start a SIP message, the header section
+ * passes 64 KiB without ending, or Content-Length is malformed or over
+ * 16 MiB.  After CT_ERR use ct_sip_resync() to find the next message.
+ */
+ssize_t ct_sip_frame(const char *buf, size_t len, size_t *skip)
+{
+	size_t s = 0, hlen, avail;
+	long clen;
+
+	while (s < len && (buf[s] == '\r' || buf[s] == '\n'))
+		s++;
+	*skip = s;
+	buf += s;
+	avail = len - s;
+	if (avail == 0)
+		return CT_PARTIAL;
+	switch (check_start_line(buf, avail)) {
+	case LINE_BAD:
+		return CT_ERR;
+	case LINE_PREFIX:
+		return avail > MAX_HEADER_BYTES ? CT_ERR : CT_PARTIAL;
+	case LINE_OK:
+		break;
+	}
+	hlen = header_end(buf, avail < MAX_HEADER_BYTES ? avail : MAX_HEADER_BYTES);
+	if (hlen == 0)
+		return avail >= MAX_HEADER_BYTES ? CT_ERR : CT_PARTIAL;
+	clen = find_content_length(buf, hlen);
+	if (clen < 0)
+		return CT_ERR;
+	if (avail - hlen < (size_t)clen)
+		return CT_PARTIAL;
+	return (ssize_t)(hlen + (size_t)clen);
+}
+
+/*
+ * Returns the offset of the next line start (just after a LF, offset > 0)
+ * at which a plausible SIP start line begins — or the beginning of one, when
+ * buf ends inside it — or len when there is none.  The result is always > 0
+ * for len > 0, so a caller that drops that many bytes always progresses.
+ */
+size_t ct_sip_resync(const char *buf, size_t len)
+{
+	const char *p, *nl, *end = buf + len;
+
+	for (p = buf; p < end; p = nl + 1) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (nl == NULL || nl + 1 >= end)
+			break;
+		if (check_start_line(nl + 1, (size_t)(end - nl - 1)) != LINE_BAD)
+			return (size_t)(nl + 1 - buf);
+	}
+	return len;
+}
+
+/* Case-insensitive match of a URI scheme prefix ("sip:") at buf[i]. */
+static bool has_scheme(const char *buf, size_t len, size_t i, const char *s)
+{
+	size_t n = strlen(s), k;
+
+	if (len - i < n)
+		return false;
+	for (k = 0; k < n; k++)
+		if (lower((unsigned char)buf[i + k]) != (unsigned char)s[k])
+			return false;
+	return true;
+}
+
+/*
+ * Cheap test that a datagram starts with a SIP start line: "SIP/2.0 " and a
+ * 3-digit status, or an uppercase method, SP, a sip:/sips:/tel: URI and a
+ * first line ending in " SIP/2.0".  NULL is not accepted for buf unless len
+ * is 0.  Does not accept leading CRLFs (a keep-alive is not a message).
+ */
+bool ct_sip_looks_like(const char *buf, size_t len)
+{
+	size_t i, eol;
+
+	if (len < 12 || buf[0] < 'A' || buf[0] > 'Z')
+		return false;
+	if (memcmp(buf, "SIP/2.0 ", 8) == 0)
+		return is_digit((unsigned char)buf[8]) &&
+		    is_digit((unsigned char)buf[9]) &&
+		    is_digit((unsigned char)buf[10]);
+	for (i = 0; i < len && i <= MAX_METHOD_LEN && buf[i] >= 'A' && buf[i] <= 'Z'; i++)
+		;
+	if (i >= len || buf[i] != ' ')
+		return false;
+	i++;
+	if (!has_scheme(buf, len, i, "sip:") && !has_scheme(buf, len, i, "sips:") &&
+	    !has_scheme(buf, len, i, "tel:"))
+		return false;
+	for (eol = i; eol < len && buf[eol] != '\r' && buf[eol] != '\n'; eol++)
+		;
+	if (eol == len || eol - i < SIP_VERSION_LEN + 5)
+		return false;
+	return memcmp(buf + eol - SIP_VERSION_LEN - 1, " SIP/2.0", SIP_VERSION_LEN + 1) == 0;
+}

@@ -1,0 +1,582 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * The libosip2 wrapper: turns one framed SIP message into a flat struct
+ * ct_sip_msg of malloc'ed strings (Call-ID, URIs' users, tags, display
+ * names, Via branch, CSeq, Reason, SDP media).  osip_message_t never leaves
+ * this file.  One message is parsed per datagram or framed TCP message
+ * (usually 0.5–4 KiB); osip allocates a full tree for it, which we free
+ * before returning, so nothing of osip is kept.  osip itself understands
+ * the compact header forms (i: f: t: m: v: l: c: ...); this file works
+ * around defects seen in real traffic that osip cannot take: stray CRs in
+ * the header section are always blanked, and backslash-escaped quotes
+ * outside a quoted string (`f: \"name\" <sip:...>`) or empty ";;"
+ * parameters are blanked for a second attempt when the first one fails.
+ * osip's trace output (to stdout by default) is switched off in
+ * ct_sip_init().
+ * References: RFC 3261 §7 (messages), §8.1.1 (Call-ID, CSeq, From/To tags,
+ * Via branch), §19.1 (SIP URIs), §25.1 (quoted-string); RFC 3966 (tel:
+ * URIs); RFC 3325 §9.1 (P-Asserted-Identity); RFC 3326 (Reason, Q.850);
+ * RFC 2046 §5.1 (multipart bodies); RFC 3204 (ISUP/SDP multipart).
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <osipparser2/osip_parser.h>
+
+#include "calltap/err.h"
+#include "calltap/sip.h"
+
+/* Largest message accepted: the framer's header and body limits. */
+#define MAX_MSG_BYTES (64u * 1024u + 16u * 1024u * 1024u)
+
+/* Discards osip's trace lines: malformed traffic is data, not a log line. */
+static void quiet_trace(const char *fi, int li, osip_trace_level_t level,
+    const char *fmt, va_list ap)
+{
+	(void)fi;
+	(void)li;
+	(void)level;
+	(void)fmt;
+	(void)ap;
+}
+
+/*
+ * Initialises osip's parser tables and silences its trace output.  Call it
+ * once before ct_sip_msg_parse(); calling it again is harmless.  Not
+ * thread-safe (osip keeps these tables in its own globals).
+ */
+void ct_sip_init(void)
+{
+	parser_init();
+	osip_trace_initialize_func(TRACE_LEVEL0, quiet_trace);
+}
+
+/* strdup() of s[0..n), or NULL when s is NULL or memory runs out. */
+static char *dup_n(const char *s, size_t n)
+{
+	char *r;
+
+	if (s == NULL)
+		return NULL;
+	r = malloc(n + 1);
+	if (r == NULL)
+		return NULL;
+	memcpy(r, s, n);
+	r[n] = '\0';
+	return r;
+}
+
+static char *dup_s(const char *s)
+{
+	return s ? dup_n(s, strlen(s)) : NULL;
+}
+
+/* Copies src into the fixed field dst[size], truncating. */
+static void copy_field(char *dst, size_t size, const char *src)
+{
+	size_t n = src ? strlen(src) : 0;
+
+	if (n >= size)
+		n = size - 1;
+	if (n > 0)
+		memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+/*
+ * Returns a copy of the user part of uri: the user of a sip:/sips: URI, or
+ * the number of a tel: URI (up to its first ';').  NULL when there is none.
+ */
+static char *uri_user(const osip_uri_t *uri)
+{
+	const char *s;
+
+	if (uri == NULL)
+		return NULL;
+	if (uri->username != NULL && uri->username[0] != '\0')
+		return dup_s(uri->username);
+	if (uri->scheme == NULL || strcasecmp(uri->scheme, "tel") != 0 ||
+	    uri->string == NULL)
+		return NULL;
+	s = uri->string;
+	return dup_n(s, strcspn(s, ";"));
+}
+
+/*
+ * Returns a copy of s[0..n) without surrounding blanks and quotes, with
+ * backslash escapes (\" and \\) undone; NULL when s is NULL, the result
+ * is empty, or memory runs out.  Used for display names and Reason text.
+ */
+static char *unquote_n(const char *s, size_t n)
+{
+	size_t i, o;
+	char *r;
+
+	if (s == NULL)
+		return NULL;
+	while (n > 0 && (*s == ' ' || *s == '\t')) {
+		s++;
+		n--;
+	}
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
+	if (n >= 2 && s[0] == '"' && s[n - 1] == '"') {
+		s++;
+		n -= 2;
+	}
+	r = malloc(n + 1);
+	if (r == NULL)
+		return NULL;
+	for (i = o = 0; i < n; i++) {
+		if (s[i] == '\\' && i + 1 < n)
+			i++;
+		r[o++] = s[i];
+	}
+	while (o > 0 && (r[o - 1] == ' ' || r[o - 1] == '\t'))
+		o--;
+	r[o] = '\0';
+	if (o == 0) {
+		free(r);
+		return NULL;
+	}
+	return r;
+}
+
+static char *display_name(const char *dn)
+{
+	return dn ? unquote_n(dn, strlen(dn)) : NULL;
+}
+
+/* Returns a copy of generic parameter name of params, or NULL. */
+static char *param_value(osip_list_t *params, const char *name)
+{
+	osip_generic_param_t *p = NULL;
+	char key[16];
+
+	copy_field(key, sizeof(key), name);
+	if (osip_generic_param_get_byname(params, key, &p) != 0 || p == NULL)
+		return NULL;
+	return dup_s(p->gvalue);
+}
+
+/* Request/status line fields. */
+static void take_start_line(struct ct_sip_msg *m, osip_message_t *sip)
+{
+	if (MSG_IS_REQUEST(sip)) {
+		m->is_request = true;
+		copy_field(m->method, sizeof(m->method), sip->sip_method);
+		m->ruri_user = uri_user(sip->req_uri);
+	} else {
+		m->status = sip->status_code;
+		m->reason_phrase = dup_s(sip->reason_phrase);
+	}
+}
+
+/* Call-ID as written: number@host, or number alone. Returns CT_ERR if absent. */
+static int take_call_id(struct ct_sip_msg *m, osip_message_t *sip)
+{
+	osip_call_id_t *ci = osip_message_get_call_id(sip);
+	size_t a, b;
+
+	if (ci == NULL || ci->number == NULL || ci->number[0] == '\0')
+		return CT_ERR;
+	a = strlen(ci->number);
+	b = ci->host ? strlen(ci->host) : 0;
+	m->call_id = malloc(a + b + 2);
+	if (m->call_id == NULL)
+		return CT_NOMEM;
+	memcpy(m->call_id, ci->number, a);
+	m->call_id[a] = '\0';
+	if (b > 0) {
+		m->call_id[a] = '@';
+		memcpy(m->call_id + a + 1, ci->host, b + 1);
+	}
+	return CT_OK;
+}
+
+/* CSeq number and method; CT_ERR when absent or not a 32-bit number. */
+static int take_cseq(struct ct_sip_msg *m, osip_message_t *sip)
+{
+	osip_cseq_t *cs = osip_message_get_cseq(sip);
+	unsigned long long v = 0;
+	const char *p;
+
+	if (cs == NULL || cs->number == NULL || cs->number[0] == '\0')
+		return CT_ERR;
+	for (p = cs->number; *p != '\0'; p++) {
+		if (*p < '0' || *p > '9')
+			return CT_ERR;
+		v = v * 10 + (unsigned)(*p - '0');
+		if (v > UINT32_MAX)
+			return CT_ERR;
+	}
+	m->cseq = (uint32_t)v;
+	copy_field(m->cseq_method, sizeof(m->cseq_method), cs->method);
+	return CT_OK;
+}
+
+/* From, To, first Contact and top Via. */
+static void take_addressing(struct ct_sip_msg *m, osip_message_t *sip)
+{
+	osip_from_t *from = osip_message_get_from(sip);
+	osip_to_t *to = osip_message_get_to(sip);
+	osip_contact_t *contact = NULL;
+	osip_via_t *via = NULL;
+
+	if (from != NULL) {
+		m->from_user = uri_user(from->url);
+		m->from_name = display_name(from->displayname);
+		m->from_tag = param_value(&from->gen_params, "tag");
+	}
+	if (to != NULL) {
+		m->to_user = uri_user(to->url);
+		m->to_name = display_name(to->displayname);
+		m->to_tag = param_value(&to->gen_params, "tag");
+	}
+	if (osip_message_get_contact(sip, 0, &contact) >= 0 && contact != NULL)
+		m->contact_user = uri_user(contact->url);
+	if (osip_message_get_via(sip, 0, &via) >= 0 && via != NULL)
+		m->via_branch = param_value(&via->via_params, "branch");
+}
+
+/*
+ * User of the first P-Asserted-Identity: the URI inside <...>, or the whole
+ * value when it has no angle brackets.
+ */
+static void take_pai(struct ct_sip_msg *m, osip_message_t *sip)
+{
+	osip_header_t *h = NULL;
+	osip_uri_t *uri = NULL;
+	const char *v, *lt, *gt;
+	char *text;
+
+	if (osip_message_header_get_byname(sip, "p-asserted-identity", 0, &h) < 0 ||
+	    h == NULL || h->hvalue == NULL)
+		return;
+	v = h->hvalue + strspn(h->hvalue, " \t");
+	lt = strchr(v, '<');
+	gt = lt ? strchr(lt, '>') : NULL;
+	if (lt != NULL && gt != NULL)
+		text = dup_n(lt + 1, (size_t)(gt - lt - 1));
+	else
+		text = dup_n(v, strcspn(v, " \t;"));
+	if (text != NULL && osip_uri_init(&uri) == 0 && osip_uri_parse(uri, text) == 0)
+		m->pai_user = uri_user(uri);
+	osip_uri_free(uri);
+	free(text);
+}
+
+/*
+ * Finds parameter name in one Reason value "proto ;p=v ;text=\"...\"",
+ * stopping at a comma outside quotes.  Returns a pointer to the value (just
+ * after '=') and its length in *n (quotes included), or NULL.
+ */
+static const char *reason_param(const char *v, const char *name, size_t *n)
+{
+	size_t nl = strlen(name);
+	const char *p = v, *q;
+	bool quoted = false;
+
+	for (; *p != '\0' && (quoted || *p != ','); p++) {
+		if (*p == '"' && (p == v || p[-1] != '\\'))
+			quoted = !quoted;
+		if (quoted || *p != ';')
+			continue;
+		q = p + 1 + strspn(p + 1, " \t");
+		if (strncasecmp(q, name, nl) != 0)
+			continue;
+		q += nl + strspn(q + nl, " \t");
+		if (*q != '=')
+			continue;
+		q += 1 + strspn(q + 1, " \t");
+		if (*q == '"') {
+			const char *e = q + 1;
+
+			while (*e != '\0' && !(*e == '"' && e[-1] != '\\'))
+				e++;
+			*n = (size_t)(e - q) + (*e == '"');
+		} else {
+			*n = strcspn(q, " \t;,");
+		}
+		return q;
+	}
+	return NULL;
+}
+
+/* Returns the start of the next comma-separated Reason value, or NULL. */
+static const char *next_reason(const char *v)
+{
+	bool quoted = false;
+	const char *p;
+
+	for (p = v; *p != '\0'; p++) {
+		if (*p == '"' && (p == v || p[-1] != '\\'))
+			quoted = !quoted;
+		else if (*p == ',' && !quoted)
+			return p + 1;
+	}
+	return NULL;
+}
+
+/* One Reason value: "Q.850;cause=16;text=\"...\"" or "SIP;cause=...". */
+static void take_reason_value(struct ct_sip_msg *m, const char *v, char **first_text)
+{
+	const char *proto = v + strspn(v, " \t"), *cause, *text;
+	size_t plen = strcspn(proto, " \t;,"), cn = 0, tn = 0, i;
+	bool q850 = plen == 5 && strncasecmp(proto, "Q.850", 5) == 0;
+	int c = 0;
+
+	cause = reason_param(v, "cause", &cn);
+	text = reason_param(v, "text", &tn);
+	if (q850 && m->q850_cause < 0 && cause != NULL && cn > 0 && cn <= 4) {
+		for (i = 0; i < cn && cause[i] >= '0' && cause[i] <= '9'; i++)
+			c = c * 10 + (cause[i] - '0');
+		if (i == cn)
+			m->q850_cause = c;
+	}
+	if (text == NULL)
+		return;
+	if (q850 && m->reason_text == NULL)
+		m->reason_text = unquote_n(text, tn);
+	else if (*first_text == NULL)
+		*first_text = unquote_n(text, tn);
+}
+
+/*
+ * Reason headers (RFC 3326), every value of every header: the first Q.850
+ * cause, and the Q.850 text, else the first text found.
+ */
+static void take_reason(struct ct_sip_msg *m, osip_message_t *sip)
+{
+	osip_header_t *h = NULL;
+	char *first_text = NULL;
+	const char *v;
+	int pos;
+
+	for (pos = 0; (pos = osip_message_header_get_byname(sip, "reason", pos, &h)) >= 0; pos++) {
+		if (h == NULL || h->hvalue == NULL)
+			continue;
+		for (v = h->hvalue; v != NULL; v = next_reason(v))
+			take_reason_value(m, v, &first_text);
+	}
+	if (m->reason_text == NULL)
+		m->reason_text = first_text;
+	else
+		free(first_text);
+}
+
+static bool is_sdp_type(const osip_content_type_t *ct)
+{
+	return ct != NULL && ct->type != NULL && ct->subtype != NULL &&
+	    strcasecmp(ct->type, "application") == 0 &&
+	    strcasecmp(ct->subtype, "sdp") == 0;
+}
+
+/* Parses body b as SDP into m->sdp; has_sdp tells whether it was SDP. */
+static void try_sdp(struct ct_sip_msg *m, const osip_body_t *b)
+{
+	if (b == NULL || b->body == NULL || b->length == 0)
+		return;
+	m->has_sdp = ct_sdp_parse(b->body, b->length, &m->sdp) == CT_OK;
+	if (!m->has_sdp)
+		memset(&m->sdp, 0, sizeof(m->sdp));
+}
+
+/* An application/sdp body, or the first application/sdp part of a multipart. */
+static void take_sdp(struct ct_sip_msg *m, osip_message_t *sip)
+{
+	osip_content_type_t *ct = osip_message_get_content_type(sip);
+	osip_body_t *b = NULL;
+	int i;
+
+	if (is_sdp_type(ct)) {
+		if (osip_message_get_body(sip, 0, &b) >= 0)
+			try_sdp(m, b);
+		return;
+	}
+	if (ct == NULL || ct->type == NULL || strcasecmp(ct->type, "multipart") != 0)
+		return;
+	for (i = 0; !m->has_sdp && osip_message_get_body(sip, i, &b) >= 0; i++)
+		if (b != NULL && is_sdp_type(b->content_type))
+			try_sdp(m, b);
+}
+
+/*
+ * Length of the header section of s[0..len): up to and including the first
+ * empty line (LF LF or LF CR LF), or len when there is none.
+ */
+static size_t header_len(const char *s, size_t len)
+{
+	const char *p = s, *end = s + len, *nl;
+
+	while (p < end && (nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		p = nl + 1;
+		if (p < end && *p == '\n')
+			return (size_t)(p + 1 - s);
+		if (p + 1 < end && p[0] == '\r' && p[1] == '\n')
+			return (size_t)(p + 2 - s);
+	}
+	return len;
+}
+
+/*
+ * Blanks every CR of the header section s[0..hlen) that does not end a
+ * line: a stray CR ("...@host\r\r\n" from some softphones) makes osip end
+ * the header section there and silently drop the headers after it.
+ */
+static void blank_stray_cr(char *s, size_t hlen)
+{
+	char *p = s, *end = s + hlen;
+
+	while (p < end && (p = memchr(p, '\r', (size_t)(end - p))) != NULL) {
+		if (p + 1 < end && p[1] != '\n')
+			*p = ' ';
+		p++;
+	}
+}
+
+/*
+ * Repairs, for a second attempt, two defects seen in real traffic that make
+ * osip reject the whole message: a backslash before '"' outside a quoted
+ * string (`f: \"name\" <sip:...>`; every such backslash is blanked) and an
+ * empty parameter (";;" in a Via; the first ';' is blanked).  Works on the
+ * header section s[0..hlen).  Returns whether anything was changed.
+ */
+static bool repair_headers(char *s, size_t hlen)
+{
+	bool changed = false;
+	size_t i;
+
+	for (i = 0; i + 1 < hlen; i++) {
+		if ((s[i] == '\\' && s[i + 1] == '"') ||
+		    (s[i] == ';' && s[i + 1] == ';')) {
+			s[i] = ' ';
+			changed = true;
+		}
+	}
+	return changed;
+}
+
+/*
+ * Runs osip on the NUL-terminated copy s[0..len), which it may repair in
+ * place; NULL when osip fails even after the repairs.
+ */
+static osip_message_t *osip_parse(char *s, size_t len)
+{
+	osip_message_t *sip = NULL;
+	size_t hlen = header_len(s, len);
+
+	blank_stray_cr(s, hlen);
+	if (osip_message_init(&sip) != 0)
+		return NULL;
+	if (osip_message_parse(sip, s, len) == 0)
+		return sip;
+	osip_message_free(sip);
+	sip = NULL;
+	if (!repair_headers(s, hlen) || osip_message_init(&sip) != 0)
+		return NULL;
+	if (osip_message_parse(sip, s, len) == 0)
+		return sip;
+	osip_message_free(sip);
+	return NULL;
+}
+
+/* Zeroes m except the four fields the caller sets before parsing. */
+static void reset_keep_caller_fields(struct ct_sip_msg *m)
+{
+	int64_t ts_us = m->ts_us;
+	struct ct_tuple t = m->t;
+	uint16_t vlan = m->vlan;
+	uint8_t transport = m->transport;
+
+	memset(m, 0, sizeof(*m));
+	m->ts_us = ts_us;
+	m->t = t;
+	m->vlan = vlan;
+	m->transport = transport;
+	m->q850_cause = -1;
+}
+
+/*
+ * Parses one whole SIP message buf[0..len) (no NUL needed; at most
+ * 16 MiB + 64 KiB) into *m.  The caller fills m->ts_us, m->t, m->vlan and
+ * m->transport before the call; every other field is cleared first and set
+ * here (strings are malloc'ed copies owned by m: release them with
+ * ct_sip_msg_fini()).  m must not hold strings from an earlier parse: fini
+ * it first.  Returns CT_OK; CT_ERR when the message is malformed or lacks a
+ * Call-ID or a valid CSeq; CT_NOMEM when memory runs out.  On error m holds
+ * no strings (the caller's four fields are kept) and is safe to fini.
+ * ct_sip_init() must have been called.
+ */
+int ct_sip_msg_parse(struct ct_sip_msg *m, const char *buf, size_t len)
+{
+	osip_message_t *sip = NULL;
+	char *copy;
+	int rc = CT_ERR;
+
+	reset_keep_caller_fields(m);
+	if (buf == NULL || len == 0 || len > MAX_MSG_BYTES)
+		return CT_ERR;
+	copy = dup_n(buf, len);
+	if (copy == NULL)
+		return CT_NOMEM;
+	sip = osip_parse(copy, len);
+	if (sip == NULL)
+		goto fail;
+	take_start_line(m, sip);
+	rc = take_call_id(m, sip);
+	if (rc != CT_OK)
+		goto fail;
+	rc = take_cseq(m, sip);
+	if (rc != CT_OK)
+		goto fail;
+	take_addressing(m, sip);
+	take_pai(m, sip);
+	take_reason(m, sip);
+	take_sdp(m, sip);
+fail:
+	if (sip != NULL)
+		osip_message_free(sip);
+	free(copy);
+	if (rc != CT_OK) {
+		ct_sip_msg_fini(m);
+		reset_keep_caller_fields(m);
+	}
+	return rc;
+}
+
+/*
+ * Frees the strings of m and sets them to NULL; other fields are left as
+ * they are.  Safe on a zeroed struct and when called twice; m NULL is a
+ * no-op.
+ */
+void ct_sip_msg_fini(struct ct_sip_msg *m)
+{
+	if (m == NULL)
+		return;
+	free(m->reason_phrase);
+	free(m->call_id);
+	free(m->ruri_user);
+	free(m->from_user);
+	free(m->from_name);
+	free(m->from_tag);
+	free(m->to_user);
+	free(m->to_name);
+	free(m->to_tag);
+	free(m->contact_user);
+	free(m->pai_user);
+	free(m->via_branch);
+	free(m->reason_text);
+	m->reason_phrase = m->call_id = m->ruri_user = NULL;
+	m->from_user = m->from_name = m->from_tag = NULL;
+	m->to_user = m->to_name = m->to_tag = NULL;
+	m->contact_user = m->pai_user = m->via_branch = m->reason_text = NULL;
+	m->has_sdp = false;
+}

@@ -1,0 +1,368 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * SDP media descriptions: a small line-based parser that keeps only what an
+ * RTP analyzer needs — connection addresses, m= lines with their codecs
+ * (static RFC 3551 names, overridden by a=rtpmap), direction attributes and
+ * a=ptime.  Input is one SIP body (usually < 2 KiB, a handful of m= lines),
+ * read with explicit bounds, no NUL terminator needed; nothing is allocated.
+ * It is tolerant: unknown or malformed lines are skipped, media past
+ * CT_SDP_MAX_MEDIA and codecs past CT_SDP_MAX_CODECS are ignored, and
+ * session-level c= and direction attributes apply to every media lacking
+ * its own, wherever they appear.
+ * References: RFC 8866 §5 (SDP lines: c= §5.7, m= §5.14, a= §6), RFC 3264
+ * §5.1, §6.1 (offer/answer, direction attributes, port 0), RFC 3551 §6
+ * tables 4 and 5 (static payload types).
+ */
+#include "config.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "calltap/err.h"
+#include "calltap/packet.h"
+#include "calltap/sip.h"
+
+/* A borrowed slice of the SDP text. */
+struct span {
+	const char *p;
+	size_t n;
+};
+
+/* Parser state beyond what struct ct_sdp records. */
+struct sdp_state {
+	struct ct_sdp *out;
+	struct ct_sdp_media *cur;             /* media taking a= lines, or NULL */
+	bool skipping;                        /* inside a media past the cap */
+	bool seen;                            /* saw v= or m= */
+	bool sess_dir_set;
+	enum ct_sdp_dir sess_dir;
+	bool own_conn[CT_SDP_MAX_MEDIA];
+	bool own_dir[CT_SDP_MAX_MEDIA];
+};
+
+struct static_pt {
+	const char *name;
+	uint32_t rate;
+	uint8_t channels;
+};
+
+/* RFC 3551 §6 tables 4 and 5; entries with a NULL name are unassigned. */
+static const struct static_pt static_pts[35] = {
+	[0] = { "PCMU", 8000, 1 },   [3] = { "GSM", 8000, 1 },
+	[4] = { "G723", 8000, 1 },   [5] = { "DVI4", 8000, 1 },
+	[6] = { "DVI4", 16000, 1 },  [7] = { "LPC", 8000, 1 },
+	[8] = { "PCMA", 8000, 1 },   [9] = { "G722", 8000, 1 },
+	[10] = { "L16", 44100, 2 },  [11] = { "L16", 44100, 1 },
+	[12] = { "QCELP", 8000, 1 }, [13] = { "CN", 8000, 1 },
+	[14] = { "MPA", 90000, 1 },  [15] = { "G728", 8000, 1 },
+	[16] = { "DVI4", 11025, 1 }, [17] = { "DVI4", 22050, 1 },
+	[18] = { "G729", 8000, 1 },  [25] = { "CelB", 90000, 1 },
+	[26] = { "JPEG", 90000, 1 }, [28] = { "nv", 90000, 1 },
+	[31] = { "H261", 90000, 1 }, [32] = { "MPV", 90000, 1 },
+	[33] = { "MP2T", 90000, 1 }, [34] = { "H263", 90000, 1 },
+};
+
+/*
+ * Returns the RFC 3551 name of static payload type pt and stores its clock
+ * rate in *rate (when rate is not NULL).  Returns NULL, leaving *rate
+ * untouched, for dynamic or unassigned types.
+ */
+const char *ct_rtp_static_codec(uint8_t pt, uint32_t *rate)
+{
+	if (pt >= sizeof(static_pts) / sizeof(static_pts[0]) ||
+	    static_pts[pt].name == NULL)
+		return NULL;
+	if (rate != NULL)
+		*rate = static_pts[pt].rate;
+	return static_pts[pt].name;
+}
+
+static bool is_ws(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* Splits the next whitespace-separated token off *s; false when none. */
+static bool next_token(struct span *s, struct span *tok)
+{
+	while (s->n > 0 && is_ws(*s->p)) {
+		s->p++;
+		s->n--;
+	}
+	if (s->n == 0)
+		return false;
+	tok->p = s->p;
+	while (s->n > 0 && !is_ws(*s->p)) {
+		s->p++;
+		s->n--;
+	}
+	tok->n = (size_t)(s->p - tok->p);
+	return true;
+}
+
+static bool span_eq(struct span s, const char *lit)
+{
+	return s.n == strlen(lit) && memcmp(s.p, lit, s.n) == 0;
+}
+
+/* Parses a decimal number of at most max; false when s is not one. */
+static bool span_uint(struct span s, uint32_t max, uint32_t *v)
+{
+	size_t i;
+	uint32_t r = 0;
+
+	if (s.n == 0 || s.n > 10)
+		return false;
+	for (i = 0; i < s.n; i++) {
+		if (s.p[i] < '0' || s.p[i] > '9')
+			return false;
+		if (r > (max - (uint32_t)(s.p[i] - '0')) / 10)
+			return false;
+		r = r * 10 + (uint32_t)(s.p[i] - '0');
+	}
+	*v = r;
+	return true;
+}
+
+/* Cuts s at the first occurrence of c (keeps the part before it). */
+static struct span span_before(struct span s, char c)
+{
+	const char *q = memchr(s.p, c, s.n);
+
+	if (q != NULL)
+		s.n = (size_t)(q - s.p);
+	return s;
+}
+
+/* Copies s into dst[size] as a truncated, NUL-terminated string. */
+static void span_copy(char *dst, size_t size, struct span s)
+{
+	size_t n = s.n < size - 1 ? s.n : size - 1;
+
+	memcpy(dst, s.p, n);
+	dst[n] = '\0';
+}
+
+/* c=IN IP4 addr[/ttl[/n]] or c=IN IP6 addr[/n]; a is left unset if bad. */
+static void parse_conn(struct span v, struct ct_addr *a)
+{
+	struct span net, type, addr;
+	char text[CT_ADDRSTRLEN + 2];
+
+	if (!next_token(&v, &net) || !next_token(&v, &type) ||
+	    !next_token(&v, &addr) || !span_eq(net, "IN"))
+		return;
+	if (!span_eq(type, "IP4") && !span_eq(type, "IP6"))
+		return;
+	addr = span_before(addr, '/');
+	if (addr.n == 0 || addr.n >= sizeof(text))
+		return;
+	span_copy(text, sizeof(text), addr);
+	if (ct_addr_parse(a, text) != 0)
+		memset(a, 0, sizeof(*a));
+}
+
+/* Appends payload type pt to m with its static name, if room is left. */
+static void add_codec(struct ct_sdp_media *m, uint8_t pt)
+{
+	struct ct_sdp_codec *c;
+	const char *name;
+	uint32_t rate = 0;
+
+	if (m->n_codecs >= CT_SDP_MAX_CODECS)
+		return;
+	c = &m->codecs[m->n_codecs++];
+	c->pt = pt;
+	c->channels = 1;
+	name = ct_rtp_static_codec(pt, &rate);
+	if (name != NULL) {
+		snprintf(c->name, sizeof(c->name), "%s", name);
+		c->channels = static_pts[pt].channels;
+	}
+	c->rate = rate;
+}
+
+/* m=<media> <port>[/<n>] <proto> <fmt> ... (RFC 8866 §5.14). */
+static void parse_media(struct sdp_state *st, struct span v)
+{
+	struct ct_sdp_media *m;
+	struct span type, port, proto, fmt;
+	uint32_t num;
+
+	st->cur = NULL;
+	st->skipping = true;
+	if (st->out->n_media >= CT_SDP_MAX_MEDIA)
+		return;
+	if (!next_token(&v, &type) || !next_token(&v, &port) ||
+	    !next_token(&v, &proto) ||
+	    !span_uint(span_before(port, '/'), 65535, &num))
+		return;
+	m = &st->out->media[st->out->n_media++];
+	memset(m, 0, sizeof(*m));
+	span_copy(m->type, sizeof(m->type), type);
+	span_copy(m->proto, sizeof(m->proto), proto);
+	m->port = (uint16_t)num;
+	while (next_token(&v, &fmt))
+		if (span_uint(fmt, 127, &num))
+			add_codec(m, (uint8_t)num);
+	st->cur = m;
+	st->skipping = false;
+}
+
+/* a=rtpmap:<pt> <name>/<rate>[/<channels>] (RFC 8866 §6.6). */
+static void parse_rtpmap(struct ct_sdp_media *m, struct span v)
+{
+	struct span pt, enc, name, rest;
+	uint32_t num, rate, ch = 1;
+	const char *slash, *slash2;
+	uint8_t i;
+
+	if (!next_token(&v, &pt) || !span_uint(pt, 127, &num) ||
+	    !next_token(&v, &enc))
+		return;
+	name = span_before(enc, '/');
+	slash = name.n < enc.n ? enc.p + name.n : NULL;
+	if (slash == NULL || name.n == 0)
+		return;
+	rest.p = slash + 1;
+	rest.n = enc.n - name.n - 1;
+	slash2 = memchr(rest.p, '/', rest.n);
+	if (slash2 != NULL) {
+		struct span chs = { slash2 + 1, (size_t)(rest.p + rest.n - slash2 - 1) };
+
+		if (!span_uint(chs, 255, &ch) || ch == 0)
+			ch = 1;
+		rest.n = (size_t)(slash2 - rest.p);
+	}
+	if (!span_uint(rest, UINT32_MAX, &rate))
+		return;
+	for (i = 0; i < m->n_codecs; i++) {
+		if (m->codecs[i].pt != num)
+			continue;
+		span_copy(m->codecs[i].name, sizeof(m->codecs[i].name), name);
+		m->codecs[i].rate = rate;
+		m->codecs[i].channels = (uint8_t)ch;
+	}
+}
+
+/* Returns the direction named by attribute a, or -1 when it is none. */
+static int dir_attr(struct span a)
+{
+	static const char *const names[] = {
+		[CT_SDP_SENDRECV] = "sendrecv", [CT_SDP_SENDONLY] = "sendonly",
+		[CT_SDP_RECVONLY] = "recvonly", [CT_SDP_INACTIVE] = "inactive",
+	};
+	int i;
+
+	for (i = 0; i < 4; i++)
+		if (span_eq(a, names[i]))
+			return i;
+	return -1;
+}
+
+/* a=<attribute>[:<value>] at session level (cur == NULL) or media level. */
+static void parse_attr(struct sdp_state *st, struct span v)
+{
+	struct span name = span_before(v, ':'), val, tok;
+	uint32_t num;
+	int dir;
+
+	val.p = v.p + name.n + (name.n < v.n);
+	val.n = v.n - name.n - (name.n < v.n);
+	dir = dir_attr(name);
+	if (dir >= 0 && st->cur == NULL && !st->skipping) {
+		st->sess_dir = (enum ct_sdp_dir)dir;
+		st->sess_dir_set = true;
+	} else if (dir >= 0 && st->cur != NULL) {
+		st->cur->dir = (enum ct_sdp_dir)dir;
+		st->own_dir[st->cur - st->out->media] = true;
+	} else if (st->cur != NULL && span_eq(name, "rtpmap")) {
+		parse_rtpmap(st->cur, val);
+	} else if (st->cur != NULL && span_eq(name, "ptime") &&
+	    next_token(&val, &tok) && span_uint(span_before(tok, '.'), 65535, &num)) {
+		st->cur->ptime = (uint16_t)num;
+	}
+}
+
+/* Dispatches one line ("x=value", CR/LF already stripped). */
+static void parse_line(struct sdp_state *st, struct span line)
+{
+	struct span v;
+
+	if (line.n < 2 || line.p[1] != '=')
+		return;
+	v.p = line.p + 2;
+	v.n = line.n - 2;
+	switch (line.p[0]) {
+	case 'v':
+		st->seen = true;
+		break;
+	case 'm':
+		st->seen = true;
+		parse_media(st, v);
+		break;
+	case 'c':
+		if (st->cur != NULL) {
+			parse_conn(v, &st->cur->addr);
+			st->own_conn[st->cur - st->out->media] = true;
+		} else if (!st->skipping) {
+			parse_conn(v, &st->out->conn);
+		}
+		break;
+	case 'a':
+		parse_attr(st, v);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Applies session-level c= and direction to media without their own. */
+static void apply_session_defaults(struct sdp_state *st)
+{
+	uint8_t i;
+
+	for (i = 0; i < st->out->n_media; i++) {
+		if (!st->own_conn[i])
+			st->out->media[i].addr = st->out->conn;
+		if (!st->own_dir[i])
+			st->out->media[i].dir = st->sess_dir_set ?
+			    st->sess_dir : CT_SDP_SENDRECV;
+	}
+}
+
+/*
+ * Parses the SDP text[0..len) (lines end in CRLF or LF; no NUL needed)
+ * into *out, which is zeroed first.  text may be NULL when len is 0.
+ * Returns CT_OK when the text looked like SDP (it had a v= or an m= line),
+ * CT_ERR otherwise (*out then holds whatever was found, normally nothing).
+ * Malformed lines are skipped; extra media and codecs are dropped.
+ */
+int ct_sdp_parse(const char *text, size_t len, struct ct_sdp *out)
+{
+	struct sdp_state st;
+	struct span line;
+	const char *p, *end, *nl;
+
+	memset(out, 0, sizeof(*out));
+	memset(&st, 0, sizeof(st));
+	st.out = out;
+	if (text == NULL)
+		len = 0;
+	p = text;
+	end = len > 0 ? text + len : text;
+	while (p < end) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		line.p = p;
+		line.n = (size_t)((nl ? nl : end) - p);
+		if (line.n > 0 && line.p[line.n - 1] == '\r')
+			line.n--;
+		parse_line(&st, line);
+		p = nl ? nl + 1 : end;
+	}
+	apply_session_defaults(&st);
+	return st.seen ? CT_OK : CT_ERR;
+}

@@ -1,0 +1,618 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * Unit tests for src/sip/msg.c, the libosip2 wrapper: every field of
+ * struct ct_sip_msg on a realistic call (INVITE/180/200/BYE, 486, 487,
+ * CANCEL), compact forms, tel: URIs, quoted display names, Reason/Q.850,
+ * multipart bodies, and malformed input (which must fail without leaks).
+ * Messages are written by hand after real captures (suricata-verify
+ * sip-compact-form, SIPp uac/uas, goffinet SIP over TCP).
+ * References: RFC 3261, RFC 3326, RFC 3966, RFC 3325, RFC 2046.
+ */
+#include "config.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "calltap/err.h"
+#include "calltap/sip.h"
+#include "test.h"
+
+/* Appends Content-Length and the body to hdrs; returns the length. */
+static size_t build(char *out, size_t size, const char *hdrs, const char *body)
+{
+	int n = snprintf(out, size, "%sContent-Length: %zu\r\n\r\n%s", hdrs,
+	    strlen(body), body);
+
+	return n > 0 ? (size_t)n : 0;
+}
+
+static int parse_str(struct ct_sip_msg *m, const char *s)
+{
+	return ct_sip_msg_parse(m, s, strlen(s));
+}
+
+static const char invite_hdrs[] =
+	"INVITE sip:+4930555123@pbx.example.net;user=phone SIP/2.0\r\n"
+	"Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-d8754z-1f2e3d;rport\r\n"
+	"Via: SIP/2.0/UDP 10.1.1.1;branch=z9hG4bKold\r\n"
+	"Max-Forwards: 70\r\n"
+	"Contact: <sip:alice@192.0.2.10:5060>\r\n"
+	"To: \"Bob Smith\" <sip:+4930555123@pbx.example.net;user=phone>\r\n"
+	"From: \"Alice \\\"Al\\\" Jones\" <sip:alice@example.net>;tag=a73kszlfl\r\n"
+	"Call-ID: 8d2a9c4e1b7f@192.0.2.10\r\n"
+	"CSeq: 101 INVITE\r\n"
+	"P-Asserted-Identity: \"Alice\" <sip:+4930111@example.net>\r\n"
+	"User-Agent: softphone 1.0\r\n"
+	"Content-Type: application/sdp\r\n";
+
+static const char invite_sdp[] =
+	"v=0\r\n"
+	"o=alice 2890844526 2890844526 IN IP4 192.0.2.10\r\n"
+	"s=call\r\n"
+	"c=IN IP4 192.0.2.10\r\n"
+	"t=0 0\r\n"
+	"m=audio 49170 RTP/AVP 8 0 101\r\n"
+	"a=rtpmap:101 telephone-event/8000\r\n"
+	"a=sendrecv\r\n";
+
+static void test_invite(void)
+{
+	struct ct_sip_msg m;
+	char buf[4096];
+	size_t n = build(buf, sizeof(buf), invite_hdrs, invite_sdp);
+
+	memset(&m, 0, sizeof(m));
+	m.ts_us = 1234567;
+	m.vlan = 42;
+	m.transport = CT_TRANSPORT_UDP;
+	m.t.sport = 5060;
+	m.t.proto = 17;
+	m.status = 77; /* cleared by parse */
+	CHECK_INT(ct_sip_msg_parse(&m, buf, n), CT_OK);
+	CHECK_INT(m.ts_us, 1234567);
+	CHECK_INT(m.vlan, 42);
+	CHECK_INT(m.transport, CT_TRANSPORT_UDP);
+	CHECK_INT(m.t.sport, 5060);
+	CHECK_INT(m.t.proto, 17);
+	CHECK(m.is_request);
+	CHECK_STR(m.method, "INVITE");
+	CHECK_INT(m.status, 0);
+	CHECK_STR(m.reason_phrase, NULL);
+	CHECK_STR(m.call_id, "8d2a9c4e1b7f@192.0.2.10");
+	CHECK_STR(m.ruri_user, "+4930555123");
+	CHECK_STR(m.from_user, "alice");
+	CHECK_STR(m.from_name, "Alice \"Al\" Jones");
+	CHECK_STR(m.from_tag, "a73kszlfl");
+	CHECK_STR(m.to_user, "+4930555123");
+	CHECK_STR(m.to_name, "Bob Smith");
+	CHECK_STR(m.to_tag, NULL);
+	CHECK_STR(m.contact_user, "alice");
+	CHECK_STR(m.pai_user, "+4930111");
+	CHECK_STR(m.via_branch, "z9hG4bK-d8754z-1f2e3d");
+	CHECK_INT(m.cseq, 101);
+	CHECK_STR(m.cseq_method, "INVITE");
+	CHECK_INT(m.q850_cause, -1);
+	CHECK_STR(m.reason_text, NULL);
+	CHECK(m.has_sdp);
+	CHECK_INT(m.sdp.n_media, 1);
+	CHECK_INT(m.sdp.media[0].port, 49170);
+	CHECK_INT(m.sdp.media[0].n_codecs, 3);
+	CHECK_STR(m.sdp.media[0].codecs[0].name, "PCMA");
+	CHECK_STR(m.sdp.media[0].codecs[2].name, "telephone-event");
+	CHECK(memcmp(m.sdp.media[0].addr.a, "\xc0\x00\x02\x0a", 4) == 0);
+	ct_sip_msg_fini(&m);
+	CHECK_STR(m.call_id, NULL);
+	CHECK(!m.has_sdp);
+	ct_sip_msg_fini(&m); /* twice is fine */
+}
+
+static const char ringing[] =
+	"SIP/2.0 180 Ringing\r\n"
+	"Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-d8754z-1f2e3d;rport=5060\r\n"
+	"To: \"Bob Smith\" <sip:+4930555123@pbx.example.net;user=phone>;tag=as6151ad25\r\n"
+	"From: \"Alice \\\"Al\\\" Jones\" <sip:alice@example.net>;tag=a73kszlfl\r\n"
+	"Call-ID: 8d2a9c4e1b7f@192.0.2.10\r\n"
+	"CSeq: 101 INVITE\r\n"
+	"Contact: <sip:+4930555123@198.51.100.20>\r\n"
+	"Content-Length: 0\r\n"
+	"\r\n";
+
+static const char ok_hdrs[] =
+	"SIP/2.0 200 OK\r\n"
+	"Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-d8754z-1f2e3d;rport=5060\r\n"
+	"To: <sip:+4930555123@pbx.example.net;user=phone>;tag=as6151ad25\r\n"
+	"From: <sip:alice@example.net>;tag=a73kszlfl\r\n"
+	"Call-ID: 8d2a9c4e1b7f@192.0.2.10\r\n"
+	"CSeq: 101 INVITE\r\n"
+	"Contact: \"PBX\" <sip:gw1@198.51.100.20:5060;transport=udp>;expires=3600\r\n"
+	"Content-Type: Application/SDP\r\n";
+
+static const char ok_sdp[] =
+	"v=0\r\n"
+	"o=root 1 1 IN IP4 198.51.100.20\r\n"
+	"s=session\r\n"
+	"c=IN IP4 198.51.100.20\r\n"
+	"t=0 0\r\n"
+	"m=audio 12000 RTP/AVP 8\r\n"
+	"a=rtpmap:8 PCMA/8000\r\n"
+	"a=ptime:20\r\n";
+
+static void test_responses(void)
+{
+	struct ct_sip_msg m;
+	char buf[4096];
+	size_t n;
+
+	memset(&m, 0, sizeof(m));
+	CHECK_INT(parse_str(&m, ringing), CT_OK);
+	CHECK(!m.is_request);
+	CHECK_STR(m.method, "");
+	CHECK_INT(m.status, 180);
+	CHECK_STR(m.reason_phrase, "Ringing");
+	CHECK_STR(m.ruri_user, NULL);
+	CHECK_STR(m.to_tag, "as6151ad25");
+	CHECK_STR(m.to_name, "Bob Smith");
+	CHECK_STR(m.contact_user, "+4930555123");
+	CHECK_STR(m.cseq_method, "INVITE");
+	CHECK(!m.has_sdp);
+	ct_sip_msg_fini(&m);
+
+	n = build(buf, sizeof(buf), ok_hdrs, ok_sdp);
+	CHECK_INT(ct_sip_msg_parse(&m, buf, n), CT_OK);
+	CHECK_INT(m.status, 200);
+	CHECK_STR(m.reason_phrase, "OK");
+	CHECK_STR(m.contact_user, "gw1");
+	CHECK_STR(m.from_name, NULL);
+	CHECK_STR(m.to_name, NULL);
+	CHECK(m.has_sdp);
+	CHECK_INT(m.sdp.media[0].port, 12000);
+	CHECK_INT(m.sdp.media[0].ptime, 20);
+	CHECK(memcmp(m.sdp.conn.a, "\xc6\x33\x64\x14", 4) == 0);
+	ct_sip_msg_fini(&m);
+}
+
+struct resp_vec {
+	const char *text;
+	int status;
+	const char *phrase;
+	const char *cseq_method;
+	const char *to_tag;
+};
+
+static const struct resp_vec resp_vecs[] = {
+	{ "SIP/2.0 486 Busy Here\r\n"
+	  "Via: SIP/2.0/UDP 192.0.2.10;branch=z9hG4bK1\r\n"
+	  "From: <sip:alice@example.net>;tag=1\r\n"
+	  "To: <sip:bob@example.net>;tag=b2\r\n"
+	  "Call-ID: busy-1@192.0.2.10\r\n"
+	  "CSeq: 1 INVITE\r\n"
+	  "Content-Length: 0\r\n\r\n", 486, "Busy Here", "INVITE", "b2" },
+	{ "SIP/2.0 487 Request Terminated\r\n"
+	  "Via: SIP/2.0/UDP 192.0.2.10;branch=z9hG4bK2\r\n"
+	  "From: <sip:alice@example.net>;tag=1\r\n"
+	  "To: <sip:bob@example.net>;tag=b3\r\n"
+	  "Call-ID: cancel-1@192.0.2.10\r\n"
+	  "CSeq: 1 INVITE\r\n"
+	  "Content-Length: 0\r\n\r\n", 487, "Request Terminated", "INVITE", "b3" },
+	/* Call-ID without host, no Content-Length */
+	{ "SIP/2.0 603 Decline\r\n"
+	  "Via: SIP/2.0/TCP 192.0.2.10;branch=z9hG4bK3\r\n"
+	  "From: <sip:alice@example.net>;tag=1\r\n"
+	  "To: <sip:bob@example.net>\r\n"
+	  "Call-ID: 5a1f09d2c3b4e6a7\r\n"
+	  "CSeq: 4294967295 INVITE\r\n\r\n", 603, "Decline", "INVITE", NULL },
+};
+
+static void test_failure_responses(void)
+{
+	struct ct_sip_msg m;
+	size_t i;
+
+	memset(&m, 0, sizeof(m));
+	for (i = 0; i < sizeof(resp_vecs) / sizeof(resp_vecs[0]); i++) {
+		CHECK_INT(parse_str(&m, resp_vecs[i].text), CT_OK);
+		CHECK_INT(m.status, resp_vecs[i].status);
+		CHECK_STR(m.reason_phrase, resp_vecs[i].phrase);
+		CHECK_STR(m.cseq_method, resp_vecs[i].cseq_method);
+		CHECK_STR(m.to_tag, resp_vecs[i].to_tag);
+		ct_sip_msg_fini(&m);
+	}
+	CHECK_INT(parse_str(&m, resp_vecs[2].text), CT_OK);
+	CHECK_STR(m.call_id, "5a1f09d2c3b4e6a7");
+	CHECK_INT(m.cseq, 4294967295u);
+	CHECK_STR(m.via_branch, "z9hG4bK3");
+	ct_sip_msg_fini(&m);
+}
+
+static const char cancel[] =
+	"CANCEL sip:bob@198.51.100.20 SIP/2.0\r\n"
+	"Via: SIP/2.0/UDP 192.0.2.10;branch=z9hG4bK2\r\n"
+	"Max-Forwards: 70\r\n"
+	"From: Alice <sip:alice@example.net>;tag=1\r\n"
+	"To: Bob <sip:bob@example.net>\r\n"
+	"Call-ID: cancel-1@192.0.2.10\r\n"
+	"CSeq: 1 CANCEL\r\n"
+	"Content-Length: 0\r\n\r\n";
+
+static const char bye_q850[] =
+	"BYE sip:alice@192.0.2.10:5060 SIP/2.0\r\n"
+	"Via: SIP/2.0/UDP 198.51.100.20:5060;branch=z9hG4bK7e3f\r\n"
+	"From: <sip:+4930555123@pbx.example.net>;tag=as6151ad25\r\n"
+	"To: <sip:alice@example.net>;tag=a73kszlfl\r\n"
+	"Call-ID: 8d2a9c4e1b7f@192.0.2.10\r\n"
+	"CSeq: 102 BYE\r\n"
+	"Reason: Q.850;cause=16;text=\"Normal call clearing\"\r\n"
+	"Content-Length: 0\r\n\r\n";
+
+static void test_cancel_bye(void)
+{
+	struct ct_sip_msg m;
+
+	memset(&m, 0, sizeof(m));
+	CHECK_INT(parse_str(&m, cancel), CT_OK);
+	CHECK_STR(m.method, "CANCEL");
+	CHECK_STR(m.ruri_user, "bob");
+	CHECK_STR(m.from_name, "Alice");
+	CHECK_STR(m.to_name, "Bob");
+	CHECK_STR(m.cseq_method, "CANCEL");
+	CHECK_INT(m.cseq, 1);
+	CHECK_STR(m.contact_user, NULL);
+	CHECK_STR(m.pai_user, NULL);
+	ct_sip_msg_fini(&m);
+
+	CHECK_INT(parse_str(&m, bye_q850), CT_OK);
+	CHECK_STR(m.method, "BYE");
+	CHECK_INT(m.cseq, 102);
+	CHECK_INT(m.q850_cause, 16);
+	CHECK_STR(m.reason_text, "Normal call clearing");
+	CHECK_STR(m.from_user, "+4930555123");
+	CHECK_STR(m.from_tag, "as6151ad25");
+	CHECK_STR(m.to_tag, "a73kszlfl");
+	ct_sip_msg_fini(&m);
+}
+
+struct reason_vec {
+	const char *hdrs;
+	int cause;
+	const char *text;
+};
+
+static const struct reason_vec reason_vecs[] = {
+	{ "Reason: SIP;cause=200;text=\"Call completed elsewhere\"\r\n", -1,
+	  "Call completed elsewhere" },
+	{ "Reason: SIP;cause=480;text=\"Busy, try later\", Q.850;cause=17;text=\"User busy\"\r\n",
+	  17, "User busy" },
+	{ "Reason: SIP;cause=487;text=\"Terminated\"\r\nReason: q.850 ; cause = 31\r\n",
+	  31, "Terminated" },
+	{ "Reason: Q.850;cause=abc;text=\"x\"\r\n", -1, "x" },
+	{ "Reason: Q.850;cause=16\r\nReason: Q.850;cause=17;text=\"Second\"\r\n", 16, "Second" },
+	{ "Reason: SIP;text=\"a \\\"quoted\\\" word\"\r\n", -1, "a \"quoted\" word" },
+	{ "Reason: Q.850;text=Unquoted;cause=41\r\n", 41, "Unquoted" },
+	{ "Reason: Q.8500;cause=41\r\n", -1, NULL },
+	{ "REASON: Q.850;cause=18\r\np-asserted-identity: <sip:x@y>\r\n", 18, NULL },
+};
+
+static void test_reason(void)
+{
+	static const char base[] =
+		"BYE sip:a@192.0.2.1 SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP 192.0.2.2;branch=z9hG4bK9\r\n"
+		"From: <sip:b@example.net>;tag=1\r\n"
+		"To: <sip:a@example.net>;tag=2\r\n"
+		"Call-ID: r@x\r\n"
+		"CSeq: 3 BYE\r\n";
+	struct ct_sip_msg m;
+	char hdrs[1024], buf[2048];
+	size_t i, n;
+
+	memset(&m, 0, sizeof(m));
+	for (i = 0; i < sizeof(reason_vecs) / sizeof(reason_vecs[0]); i++) {
+		snprintf(hdrs, sizeof(hdrs), "%s%s", base, reason_vecs[i].hdrs);
+		n = build(buf, sizeof(buf), hdrs, "");
+		CHECK_INT(ct_sip_msg_parse(&m, buf, n), CT_OK);
+		CHECK_INT(m.q850_cause, reason_vecs[i].cause);
+		CHECK_STR(m.reason_text, reason_vecs[i].text);
+		ct_sip_msg_fini(&m);
+	}
+}
+
+/*
+ * Compact forms as in the suricata-verify sip-compact-form capture,
+ * including its stray backslashes before the display-name quotes.
+ */
+static const char compact_hdrs[] =
+	"INVITE sip:97200000001@voip.example.org SIP/2.0\r\n"
+	"v: SIP/2.0/UDP 192.168.7.2:5060;branch=z9hG4bKnp1234-5678;rport\r\n"
+	"f: \\\"gil\\\" <sip:700001@voip.example.org>;tag=5522aa1\r\n"
+	"t: <sip:97200000001@voip.example.org>\r\n"
+	"i: 123456789-abcdef01@192.168.7.2\r\n"
+	"CSeq: 1 INVITE\r\n"
+	"c: application/sdp\r\n"
+	"m: <sip:700001@192.168.7.2>\r\n"
+	"k: timer\r\n"
+	"s: test call\r\n";
+
+static const char compact_sdp[] =
+	"v=0\r\n"
+	"o=PHONE 1 1 IN IP4 192.168.7.2\r\n"
+	"s=SIP call\r\n"
+	"c=IN IP4 192.168.7.2\r\n"
+	"t=0 0\r\n"
+	"m=audio 30000 RTP/AVP 0 8 97 2 3\r\n"
+	"a=rtpmap:0 pcmu/8000\r\n";
+
+static void test_compact(void)
+{
+	struct ct_sip_msg m;
+	char buf[4096];
+	int n;
+
+	n = snprintf(buf, sizeof(buf), "%sl: %zu\r\n\r\n%s", compact_hdrs,
+	    strlen(compact_sdp), compact_sdp);
+	memset(&m, 0, sizeof(m));
+	CHECK_INT(ct_sip_msg_parse(&m, buf, (size_t)n), CT_OK);
+	CHECK_STR(m.method, "INVITE");
+	CHECK_STR(m.ruri_user, "97200000001");
+	CHECK_STR(m.call_id, "123456789-abcdef01@192.168.7.2");
+	CHECK_STR(m.from_user, "700001");
+	CHECK_STR(m.from_name, "gil");
+	CHECK_STR(m.from_tag, "5522aa1");
+	CHECK_STR(m.to_user, "97200000001");
+	CHECK_STR(m.contact_user, "700001");
+	CHECK_STR(m.via_branch, "z9hG4bKnp1234-5678");
+	CHECK(m.has_sdp);
+	CHECK_INT(m.sdp.media[0].port, 30000);
+	CHECK_INT(m.sdp.media[0].n_codecs, 5);
+	CHECK_STR(m.sdp.media[0].codecs[0].name, "pcmu");
+	CHECK_STR(m.sdp.media[0].codecs[3].name, "");
+	CHECK_STR(m.sdp.media[0].codecs[4].name, "GSM");
+	ct_sip_msg_fini(&m);
+}
+
+static const char tel_msg[] =
+	"INVITE tel:+12125551212;phone-context=+1 SIP/2.0\r\n"
+	"Via: SIP/2.0/TCP 203.0.113.5:5060;branch=z9hG4bKtel\r\n"
+	"From: \"+1 (555) 0100\" <tel:+15550100>;tag=t1\r\n"
+	"To: <tel:+12125551212>\r\n"
+	"Call-ID: tel-call@203.0.113.5\r\n"
+	"CSeq: 7 INVITE\r\n"
+	"Contact: <sip:+15550100@203.0.113.5;transport=tcp>\r\n"
+	"P-Asserted-Identity: tel:+15550100;verstat=TN-Validation-Passed\r\n"
+	"Content-Length: 0\r\n\r\n";
+
+static void test_tel(void)
+{
+	struct ct_sip_msg m;
+
+	memset(&m, 0, sizeof(m));
+	CHECK_INT(parse_str(&m, tel_msg), CT_OK);
+	CHECK_STR(m.ruri_user, "+12125551212");
+	CHECK_STR(m.from_user, "+15550100");
+	CHECK_STR(m.from_name, "+1 (555) 0100");
+	CHECK_STR(m.to_user, "+12125551212");
+	CHECK_STR(m.contact_user, "+15550100");
+	CHECK_STR(m.pai_user, "+15550100");
+	ct_sip_msg_fini(&m);
+}
+
+static const char multipart_hdrs[] =
+	"INVITE sip:+4930555123@gw.example.net SIP/2.0\r\n"
+	"Via: SIP/2.0/UDP 192.0.2.30;branch=z9hG4bKmp\r\n"
+	"From: <sip:+4930111@example.net>;tag=mp1\r\n"
+	"To: <sip:+4930555123@gw.example.net>\r\n"
+	"Call-ID: mp-1@192.0.2.30\r\n"
+	"CSeq: 1 INVITE\r\n"
+	"MIME-Version: 1.0\r\n"
+	"Content-Type: multipart/mixed;boundary=unique-boundary-1\r\n";
+
+static const char multipart_body[] =
+	"--unique-boundary-1\r\n"
+	"Content-Type: application/isup;version=itu-t92+;base=itu-t92+\r\n"
+	"Content-Disposition: signal;handling=optional\r\n"
+	"\r\n"
+	"\x01\x11\x49\x20\x20\x03\x02\x30\x07\x04\x10\x40\x33\x63\x21\x43\r\n"
+	"--unique-boundary-1\r\n"
+	"Content-Type: application/sdp\r\n"
+	"\r\n"
+	"v=0\r\n"
+	"o=gw 1 1 IN IP4 192.0.2.30\r\n"
+	"s=-\r\n"
+	"c=IN IP4 192.0.2.30\r\n"
+	"t=0 0\r\n"
+	"m=audio 20000 RTP/AVP 18\r\n"
+	"\r\n"
+	"--unique-boundary-1--\r\n";
+
+static void test_multipart(void)
+{
+	struct ct_sip_msg m;
+	char buf[4096];
+	size_t n = build(buf, sizeof(buf), multipart_hdrs, multipart_body);
+
+	memset(&m, 0, sizeof(m));
+	CHECK_INT(ct_sip_msg_parse(&m, buf, n), CT_OK);
+	CHECK(m.has_sdp);
+	CHECK_INT(m.sdp.n_media, 1);
+	CHECK_INT(m.sdp.media[0].port, 20000);
+	CHECK_STR(m.sdp.media[0].codecs[0].name, "G729");
+	CHECK(memcmp(m.sdp.media[0].addr.a, "\xc0\x00\x02\x1e", 4) == 0);
+	ct_sip_msg_fini(&m);
+}
+
+/* A binary ISUP part with NUL bytes before the SDP part (SIP-I, RFC 3204). */
+static void test_multipart_binary(void)
+{
+	static const char body[] =
+		"--b1\r\n"
+		"Content-Type: application/isup;version=itu-t92+\r\n"
+		"\r\n"
+		"\x01\x00\x49\x00\x00\x03\x02\x00\x07\r\n"
+		"--b1\r\n"
+		"Content-Type: application/sdp\r\n"
+		"\r\n"
+		"v=0\r\n"
+		"m=audio 20002 RTP/AVP 8\r\n"
+		"\r\n"
+		"--b1--\r\n";
+	struct ct_sip_msg m;
+	char buf[4096];
+	int n;
+
+	n = snprintf(buf, sizeof(buf), "%.*sContent-Type: multipart/mixed;boundary=b1\r\n"
+	    "Content-Length: %zu\r\n\r\n", (int)(strstr(multipart_hdrs, "MIME") - multipart_hdrs),
+	    multipart_hdrs, sizeof(body) - 1);
+	memcpy(buf + n, body, sizeof(body) - 1);
+	memset(&m, 0, sizeof(m));
+	CHECK_INT(ct_sip_msg_parse(&m, buf, (size_t)n + sizeof(body) - 1), CT_OK);
+	CHECK(m.has_sdp);
+	CHECK_INT(m.sdp.media[0].port, 20002);
+	CHECK_STR(m.sdp.media[0].codecs[0].name, "PCMA");
+	ct_sip_msg_fini(&m);
+}
+
+/* Content-Type application/sdp with a body that is not SDP. */
+static void test_sdp_not_sdp(void)
+{
+	struct ct_sip_msg m;
+	char buf[4096];
+	size_t n = build(buf, sizeof(buf), invite_hdrs, "this is no session description\r\n");
+
+	memset(&m, 0, sizeof(m));
+	CHECK_INT(ct_sip_msg_parse(&m, buf, n), CT_OK);
+	CHECK(!m.has_sdp);
+	CHECK_INT(m.sdp.n_media, 0);
+	ct_sip_msg_fini(&m);
+}
+
+/* Defects seen in real softphone traffic that osip alone cannot take. */
+static void test_repairs(void)
+{
+	static const char cr_cr_lf[] =
+		"SIP/2.0 200 OK\r\n"
+		"Via: SIP/2.0/UDP 192.0.2.3:5060;branch=z9hG4bK25c4;rport=5060\r\n"
+		"From: \"200\"<sip:200@192.0.2.3>;tag=as5d70\r\n"
+		"To: <sip:200@192.0.2.4:5061;rinstance=7a6a>;tag=1a44\r\n"
+		"Call-ID: 2e48d115@192.0.2.3\r\r\n"
+		"CSeq: 103 INVITE\r\n"
+		"Content-Type: application/sdp\r\n"
+		"Content-Length: 30\r\n"
+		"\r\n"
+		"v=0\nc=IN IP4 192.0.2.4\nm=audio";
+	static const char empty_param[] =
+		"SIP/2.0 100 Trying\r\n"
+		"Via: SIP/2.0/UDP 192.0.2.4:9999;branch=z9hG4bK-d8754z-8e11-1---d8754z-;;received=192.0.2.4\r\n"
+		"From: \"200\"<sip:200@192.0.2.3;transport=UDP>;tag=a21d\r\n"
+		"To: <sip:200@192.0.2.3;transport=UDP>;tag=as14\r\n"
+		"Call-ID: NzFjZjA4NjRhODRk.\r\n"
+		"CSeq: 2 INVITE\r\n"
+		"Content-Length: 0\r\n\r\n";
+	struct ct_sip_msg m;
+
+	memset(&m, 0, sizeof(m));
+	CHECK_INT(parse_str(&m, cr_cr_lf), CT_OK);
+	CHECK_STR(m.call_id, "2e48d115@192.0.2.3");
+	CHECK_INT(m.cseq, 103);
+	CHECK_STR(m.from_name, "200");
+	CHECK(m.has_sdp);
+	CHECK_INT(m.sdp.conn.family, 4);
+	ct_sip_msg_fini(&m);
+	CHECK_INT(parse_str(&m, empty_param), CT_OK);
+	CHECK_STR(m.via_branch, "z9hG4bK-d8754z-8e11-1---d8754z-");
+	CHECK_STR(m.call_id, "NzFjZjA4NjRhODRk.");
+	CHECK_INT(m.status, 100);
+	ct_sip_msg_fini(&m);
+}
+
+static const char *const bad_msgs[] = {
+	"",
+	"garbage garbage garbage\r\n\r\n",
+	"\x80\x08\x12\x34\xde\xad\xbe\xef",
+	"INVITE sip:bob@example.net SIP/2.0\r\nVia: SIP/2.0/UDP 1.2.3.4;branch=z9hG4bK1\r\nFr",
+	/* no Call-ID */
+	"BYE sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
+	"From: <sip:a@b>;tag=1\r\nTo: <sip:b@c>;tag=2\r\nCSeq: 2 BYE\r\n"
+	"Content-Length: 0\r\n\r\n",
+	/* no CSeq */
+	"SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
+	"From: <sip:a@b>;tag=1\r\nTo: <sip:b@c>;tag=2\r\nCall-ID: q@h\r\n"
+	"Content-Length: 0\r\n\r\n",
+	/* CSeq not a number */
+	"SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
+	"From: <sip:a@b>;tag=1\r\nTo: <sip:b@c>;tag=2\r\nCall-ID: q@h\r\n"
+	"CSeq: x BYE\r\nContent-Length: 0\r\n\r\n",
+	/* CSeq over 2^32-1 */
+	"SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
+	"From: <sip:a@b>;tag=1\r\nTo: <sip:b@c>;tag=2\r\nCall-ID: q@h\r\n"
+	"CSeq: 4294967296 BYE\r\nContent-Length: 0\r\n\r\n",
+};
+
+static void test_bad(void)
+{
+	struct ct_sip_msg m;
+	size_t i;
+
+	memset(&m, 0, sizeof(m));
+	for (i = 0; i < sizeof(bad_msgs) / sizeof(bad_msgs[0]); i++) {
+		m.ts_us = 99;
+		CHECK_INT(parse_str(&m, bad_msgs[i]), CT_ERR);
+		CHECK_STR(m.call_id, NULL);
+		CHECK_STR(m.from_tag, NULL);
+		CHECK_INT(m.ts_us, 99);
+		CHECK_INT(m.q850_cause, -1);
+		ct_sip_msg_fini(&m);
+	}
+	CHECK_INT(ct_sip_msg_parse(&m, NULL, 0), CT_ERR);
+	CHECK_INT(ct_sip_msg_parse(&m, "SIP/2.0 200 OK", (size_t)64 * 1024 * 1024), CT_ERR);
+	ct_sip_msg_fini(NULL);
+}
+
+/* Every truncation of a good message either parses or fails cleanly. */
+static void test_truncations(void)
+{
+	struct ct_sip_msg m;
+	char buf[4096], *copy;
+	size_t n = build(buf, sizeof(buf), invite_hdrs, invite_sdp), i, ok = 0;
+	size_t hdr_len = (size_t)(strstr(buf, "\r\n\r\n") - buf);
+
+	memset(&m, 0, sizeof(m));
+	for (i = 0; i < n; i++) {
+		copy = malloc(i + 1);
+		if (copy == NULL)
+			return;
+		memcpy(copy, buf, i);
+		if (ct_sip_msg_parse(&m, copy, i) == CT_OK) {
+			ok++;
+			if (m.call_id == NULL)
+				CHECK(!"call_id NULL after CT_OK");
+		}
+		ct_sip_msg_fini(&m);
+		free(copy);
+	}
+	/* once the CSeq line is whole, osip accepts the rest */
+	CHECK(ok > 0);
+	CHECK(ok <= n - (size_t)(strstr(buf, "CSeq: 101 INVITE\r\n") - buf));
+	CHECK(hdr_len < n);
+}
+
+int main(void)
+{
+	ct_sip_init();
+	ct_sip_init();
+	test_invite();
+	test_responses();
+	test_failure_responses();
+	test_cancel_bye();
+	test_reason();
+	test_compact();
+	test_tel();
+	test_multipart();
+	test_multipart_binary();
+	test_sdp_not_sdp();
+	test_repairs();
+	test_bad();
+	test_truncations();
+	return TEST_REPORT();
+}
