@@ -5,6 +5,8 @@
 srcdir=${top_srcdir:-$(dirname "$0")/..}
 builddir=${top_builddir:-$srcdir}
 CALLTAP=${CALLTAP:-$builddir/calltap}
+srcdir=$(cd "$srcdir" && pwd)
+case $CALLTAP in /*) ;; *) CALLTAP=$(pwd)/$CALLTAP ;; esac
 TZ=UTC; export TZ
 t=$(mktemp -d) || exit 1
 trap 'rm -rf "$t"' EXIT

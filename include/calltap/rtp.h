@@ -49,15 +49,15 @@ struct ct_rtp_stream {
 	int64_t last_arrival_us;
 	uint32_t last_ts;
 	double jitter;            /* RFC 3550 J, in timestamp units */
+	uint32_t first_ts;        /* RTP timestamp of the first packet */
 	double max_jitter_ms;
-	double sum_jitter_ms;     /* for the mean, per packet */
-	uint64_t jitter_samples;
+	double mean_jitter_ms;    /* running mean over packets received (tshark's definition) */
 	double max_delta_ms;
 	int64_t first_us, last_us;
 	uint64_t seen_bits[CT_RTP_SEQ_WINDOW / 64]; /* recent sequence numbers, for duplicates */
 	/* RFC 4733 event state */
 	uint32_t dtmf_last_ts;
-	bool dtmf_active;
+	bool dtmf_seen;           /* dtmf_last_ts holds an event already recorded */
 	char dtmf[64];
 	size_t dtmf_len;
 };

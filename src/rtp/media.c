@@ -50,6 +50,7 @@ struct mstream {
 	struct call_media *cm;
 	struct mstream *hnext;
 	struct mstream *cnext;
+	int last_pt;              /* payload type whose clock rate st uses */
 	struct ct_rtp_stream st;
 };
 
@@ -369,6 +370,7 @@ static struct mstream *st_new(struct ct_media_table *t, struct call_media *cm,
 	m->dport = pkt->t.dport;
 	m->cm = cm;
 	ct_rtp_stream_init(&m->st, h->ssrc, pn != NULL && pn->rate ? pn->rate : 8000);
+	m->last_pt = -1;
 	m->st.dtmf_pt = cm->dtmf_pt;
 	m->cnext = cm->streams;
 	cm->streams = m;
@@ -381,6 +383,25 @@ static struct mstream *st_new(struct ct_media_table *t, struct call_media *cm,
 	/* Symmetric RTP / NAT: the source now identifies this call too. */
 	ep_add(t, cm, &pkt->t.src, pkt->t.sport);
 	return m;
+}
+
+/*
+ * Dynamic payload types of one stream may have different clock rates (an
+ * H.264 stream mixing PT 125 and 126, DTMF at 8000 beside Opus at 48000):
+ * the rate follows the payload type, from the call's rtpmap lines, else the
+ * static table (RFC 3551), else 0 (unknown: no jitter is computed).
+ */
+static void set_clock_rate(struct mstream *m, uint8_t pt)
+{
+	const struct pt_name *pn = pt_lookup(m->cm, pt);
+	uint32_t rate = 0;
+
+	if (pn != NULL && pn->rate != 0)
+		rate = pn->rate;
+	else if (ct_rtp_static_codec(pt, &rate) == NULL)
+		rate = 0;
+	m->st.clock_rate = rate;
+	m->last_pt = pt;
 }
 
 /*
@@ -414,6 +435,8 @@ int ct_media_packet(struct ct_media_table *t, const struct ct_packet *pkt)
 			return 0;
 		}
 	}
+	if (h.pt != m->last_pt)
+		set_clock_rate(m, h.pt);
 	ct_rtp_stream_update(&m->st, &h, pkt->ts_us);
 	t->stats.packets++;
 	return 1;

@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * RTP and RTCP header recognition.  ct_rtp_parse() validates the fixed RTP
+ * header, skips the CSRC list and the header extension and strips padding,
+ * leaving a pointer to the payload; it copies nothing.  ct_rtcp_looks_like()
+ * is the cheap test used to keep RTCP (sent on the same or the next port, or
+ * multiplexed) out of the RTP statistics.  Workload: every UDP datagram on a
+ * media port goes through these, so they read only the header, through a
+ * bounded cursor, and never allocate.
+ * References: RFC 3550 §5.1 (fixed header, padding, CSRC), §5.3.1 (header
+ * extension, length in 32-bit words), §6.4 (SR/RR), §6.5-6.7 (SDES, BYE,
+ * APP); RFC 5761 §4 (telling RTP from RTCP on a shared port).
+ */
+#include "config.h"
+
+#include "calltap/cursor.h"
+#include "calltap/err.h"
+#include "calltap/rtp.h"
+
+#define RTP_FIXED_LEN 12
+#define RTCP_PT_FIRST 200 /* SR */
+#define RTCP_PT_LAST 204  /* APP */
+
+/* Skips the RFC 3550 §5.3.1 extension: 16-bit profile, 16-bit length in words. */
+static void skip_extension(struct ct_cursor *c)
+{
+	uint16_t words;
+
+	ct_skip(c, 2);
+	words = ct_get_be16(c);
+	ct_skip(c, (size_t)words * 4);
+}
+
+/*
+ * Parses the RTP header of the datagram p[0..len) into h.  h->payload points
+ * into p (borrowed, valid as long as p is) and h->payload_len excludes the
+ * padding.  Returns CT_OK, or CT_ERR when p or h is NULL, the datagram is
+ * shorter than its header (fixed part, CSRCs, extension), the version is not
+ * 2, or the padding count is 0 or larger than what follows the header.  h is
+ * left partly filled on CT_ERR.  The payload type is not checked against the
+ * RTCP range: callers that share a port with RTCP test ct_rtcp_looks_like()
+ * first.
+ */
+int ct_rtp_parse(const uint8_t *p, size_t len, struct ct_rtp_hdr *h)
+{
+	struct ct_cursor c;
+	uint8_t b0, b1, pad;
+
+	if (p == NULL || h == NULL || len < RTP_FIXED_LEN)
+		return CT_ERR;
+	ct_cursor_init(&c, p, len);
+	b0 = ct_get_u8(&c);
+	b1 = ct_get_u8(&c);
+	h->version = (uint8_t)(b0 >> 6);
+	h->padding = (b0 & 0x20) != 0;
+	h->extension = (b0 & 0x10) != 0;
+	h->csrc_count = (uint8_t)(b0 & 0x0f);
+	h->marker = (b1 & 0x80) != 0;
+	h->pt = (uint8_t)(b1 & 0x7f);
+	h->seq = ct_get_be16(&c);
+	h->ts = ct_get_be32(&c);
+	h->ssrc = ct_get_be32(&c);
+	if (h->version != 2)
+		return CT_ERR;
+	ct_skip(&c, (size_t)h->csrc_count * 4);
+	if (h->extension)
+		skip_extension(&c);
+	if (c.short_read)
+		return CT_ERR;
+	h->payload = c.p;
+	h->payload_len = ct_cursor_left(&c);
+	if (h->padding) {
+		if (h->payload_len == 0)
+			return CT_ERR;
+		pad = h->payload[h->payload_len - 1];
+		if (pad == 0 || pad > h->payload_len)
+			return CT_ERR;
+		h->payload_len -= pad;
+	}
+	return CT_OK;
+}
+
+/*
+ * True when p[0..len) plausibly starts an RTCP (compound) packet: version 2,
+ * packet type SR..APP (200-204), and a length field (RFC 3550 §6.4.1: the
+ * packet length in 32-bit words minus one) that fits inside len.  Only the
+ * first packet of a compound is examined.  False for NULL or len < 8.
+ */
+bool ct_rtcp_looks_like(const uint8_t *p, size_t len)
+{
+	struct ct_cursor c;
+	uint8_t b0, pt;
+	size_t bytes;
+
+	if (p == NULL || len < 8)
+		return false;
+	ct_cursor_init(&c, p, len);
+	b0 = ct_get_u8(&c);
+	pt = ct_get_u8(&c);
+	bytes = ((size_t)ct_get_be16(&c) + 1) * 4;
+	if ((b0 >> 6) != 2 || pt < RTCP_PT_FIRST || pt > RTCP_PT_LAST)
+		return false;
+	return bytes <= len;
+}

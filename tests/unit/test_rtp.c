@@ -1,0 +1,512 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * Unit tests of src/rtp/rtp.c, stream.c and mos.c: RTP/RTCP header vectors
+ * (CSRC, extension, padding, malformed), stream statistics against a naive
+ * reference model over generated traffic (loss, duplicates, reordering,
+ * sequence wrap, arrival jitter), RFC 4733 digits and E-model MOS points.
+ * References: RFC 3550 §5.1, §6.4.1, A.1, A.8; RFC 4733 §2.5; ITU-T G.107.
+ */
+#include "config.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "calltap/err.h"
+#include "calltap/rtp.h"
+#include "test.h"
+
+#define NEAR(a, b, eps) CHECK(fabs((double)(a) - (double)(b)) <= (eps))
+
+/* ---- header parsing ---------------------------------------------------- */
+
+struct parse_case {
+	const char *name;
+	uint8_t bytes[40];
+	size_t len;
+	int rc;
+	uint8_t pt, cc;
+	uint16_t seq;
+	uint32_t ts, ssrc;
+	size_t payload_off, payload_len;
+	bool marker, ext, pad;
+};
+
+static const struct parse_case parse_cases[] = {
+	{ "plain", { 0x80, 0x00, 0x12, 0x34, 0, 0, 0x01, 0x40, 0xde, 0xad, 0xbe, 0xef,
+	    1, 2, 3, 4 }, 16, CT_OK, 0, 0, 0x1234, 320, 0xdeadbeef, 12, 4, false, false, false },
+	{ "marker pt 101", { 0x80, 0xe5, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 1,
+	    9 }, 13, CT_OK, 101, 0, 0xffff, 0xffffffff, 1, 12, 1, true, false, false },
+	{ "2 csrc", { 0x82, 0x08, 0, 1, 0, 0, 0, 0, 0, 0, 0, 2, 0xa, 0xa, 0xa, 0xa,
+	    0xb, 0xb, 0xb, 0xb, 7, 7 }, 22, CT_OK, 8, 2, 1, 0, 2, 20, 2, false, false, false },
+	{ "extension 1 word", { 0x90, 0x00, 0, 5, 0, 0, 0, 9, 0, 0, 0, 3, 0xbe, 0xde, 0, 1,
+	    1, 2, 3, 4, 0x55, 0x66 }, 22, CT_OK, 0, 0, 5, 9, 3, 20, 2, false, true, false },
+	{ "csrc + extension", { 0x91, 0x00, 0, 5, 0, 0, 0, 9, 0, 0, 0, 3, 1, 1, 1, 1,
+	    0x10, 0x00, 0, 0, 0x77 }, 21, CT_OK, 0, 1, 5, 9, 3, 20, 1, false, true, false },
+	{ "padding 3", { 0xa0, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0x11, 0x22, 0, 0, 3 },
+	    17, CT_OK, 0, 0, 1, 0, 1, 12, 2, false, false, true },
+	{ "padding whole payload", { 0xa0, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 4 },
+	    16, CT_OK, 0, 0, 1, 0, 1, 12, 0, false, false, true },
+	{ .name = "padding count 0", .bytes = { 0xa0, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0x11, 0 },
+	    .len = 14, .rc = CT_ERR },
+	{ .name = "padding too long", .bytes = { 0xa0, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0x11, 5 },
+	    .len = 14, .rc = CT_ERR },
+	{ .name = "padding, no payload", .bytes = { 0xa0, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1 },
+	    .len = 12, .rc = CT_ERR },
+	{ .name = "version 1", .bytes = { 0x40, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0 },
+	    .len = 13, .rc = CT_ERR },
+	{ .name = "version 0 (STUN)", .bytes = { 0x00, 0x01, 0, 0, 0x21, 0x12, 0xa4, 0x42, 0, 0, 0, 0 },
+	    .len = 12, .rc = CT_ERR },
+	{ .name = "short 11", .bytes = { 0x80, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, 0 },
+	    .len = 11, .rc = CT_ERR },
+	{ .name = "csrc past end", .bytes = { 0x83, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1 },
+	    .len = 16, .rc = CT_ERR },
+	{ .name = "extension header cut", .bytes = { 0x90, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1,
+	    0xbe, 0xde }, .len = 14, .rc = CT_ERR },
+	{ .name = "extension body past end", .bytes = { 0x90, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1,
+	    0xbe, 0xde, 0, 2, 1, 2, 3, 4 }, .len = 20, .rc = CT_ERR },
+};
+
+static void test_parse(void)
+{
+	size_t i;
+	struct ct_rtp_hdr h;
+
+	for (i = 0; i < sizeof(parse_cases) / sizeof(parse_cases[0]); i++) {
+		const struct parse_case *pc = &parse_cases[i];
+		int rc;
+
+		memset(&h, 0, sizeof(h));
+		rc = ct_rtp_parse(pc->bytes, pc->len, &h);
+		CHECK_INT(rc, pc->rc);
+		if (rc != CT_OK || pc->rc != CT_OK)
+			continue;
+		CHECK_INT(h.version, 2);
+		CHECK_INT(h.pt, pc->pt);
+		CHECK_INT(h.csrc_count, pc->cc);
+		CHECK_INT(h.seq, pc->seq);
+		CHECK_INT(h.ts, pc->ts);
+		CHECK_INT(h.ssrc, pc->ssrc);
+		CHECK_INT(h.marker, pc->marker);
+		CHECK_INT(h.extension, pc->ext);
+		CHECK_INT(h.padding, pc->pad);
+		CHECK(h.payload == pc->bytes + pc->payload_off);
+		CHECK_INT(h.payload_len, pc->payload_len);
+	}
+	CHECK_INT(ct_rtp_parse(NULL, 12, &h), CT_ERR);
+	CHECK_INT(ct_rtp_parse(parse_cases[0].bytes, 16, NULL), CT_ERR);
+}
+
+static void test_rtcp(void)
+{
+	static const uint8_t rr[] = { 0x81, 201, 0, 7, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 0,
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
+	static const uint8_t sr_empty[] = { 0x80, 200, 0, 6, 1, 2, 3, 4, 0, 0, 0, 0, 0, 0, 0, 0,
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
+	static const uint8_t app[] = { 0x80, 204, 0, 2, 0, 0, 0, 1, 'n', 'a', 'm', 'e' };
+	static const uint8_t pt199[] = { 0x80, 199, 0, 1, 0, 0, 0, 1 };
+	static const uint8_t pt205[] = { 0x80, 205, 0, 1, 0, 0, 0, 1 };
+	static const uint8_t v1[] = { 0x41, 201, 0, 1, 0, 0, 0, 1 };
+	static const uint8_t too_long[] = { 0x81, 201, 0, 7, 0, 0, 0, 1 };
+	static const uint8_t rtp_pcmu[] = { 0x80, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1 };
+
+	CHECK(ct_rtcp_looks_like(rr, sizeof(rr)));
+	CHECK(ct_rtcp_looks_like(sr_empty, sizeof(sr_empty)));
+	CHECK(ct_rtcp_looks_like(app, sizeof(app)));
+	CHECK(!ct_rtcp_looks_like(pt199, sizeof(pt199)));
+	CHECK(!ct_rtcp_looks_like(pt205, sizeof(pt205)));
+	CHECK(!ct_rtcp_looks_like(v1, sizeof(v1)));
+	CHECK(!ct_rtcp_looks_like(too_long, sizeof(too_long)));
+	CHECK(!ct_rtcp_looks_like(rr, 7));
+	CHECK(!ct_rtcp_looks_like(rtp_pcmu, sizeof(rtp_pcmu)));
+	CHECK(!ct_rtcp_looks_like(NULL, 32));
+}
+
+/* ---- stream vs naive model --------------------------------------------- */
+
+struct gen_pkt {
+	uint32_t ext;    /* true extended sequence number */
+	uint32_t ts;
+	int64_t t_us;
+};
+
+/* Deterministic LCG so that failures reproduce. */
+static uint32_t rnd(uint32_t *st)
+{
+	*st = *st * 1103515245u + 12345u;
+	return (*st >> 8) & 0xffffff;
+}
+
+/*
+ * Generates n sent packets (20 ms of PCMU each, sequence starting at seq0)
+ * and the received order with loss, duplicates, adjacent swaps and arrival
+ * jitter (percentages per packet).  Returns the number received.
+ */
+static size_t generate(struct gen_pkt *out, size_t n, uint32_t seq0, uint32_t seed,
+    unsigned loss, unsigned dup, unsigned swap, unsigned jitter_us)
+{
+	size_t i, k = 0;
+	uint32_t st = seed;
+
+	for (i = 0; i < n; i++) {
+		struct gen_pkt p;
+
+		if (rnd(&st) % 100 < loss)
+			continue;
+		p.ext = seq0 + (uint32_t)i;
+		p.ts = 1000u + (uint32_t)i * 160u;
+		p.t_us = 5000000 + (int64_t)i * 20000 + (jitter_us ? rnd(&st) % jitter_us : 0);
+		out[k++] = p;
+		if (rnd(&st) % 100 < dup) {
+			p.t_us += 100;
+			out[k++] = p;
+		}
+	}
+	for (i = 1; i + 1 < k; i++) {
+		if (rnd(&st) % 100 < swap && out[i].ext != out[i + 1].ext) {
+			struct gen_pkt tmp = out[i];
+
+			out[i] = out[i + 1];
+			out[i + 1] = tmp;
+			i++;
+		}
+	}
+	/* Arrival times must not go backwards in capture order. */
+	for (i = 1; i < k; i++)
+		if (out[i].t_us < out[i - 1].t_us)
+			out[i].t_us = out[i - 1].t_us;
+	return k;
+}
+
+struct model {
+	int64_t lost;
+	uint64_t dups, ooo;
+	double max_jitter, mean_jitter, max_delta;
+};
+
+/* The straightforward reference: true sequence numbers and plain arrays. */
+static void model_run(const struct gen_pkt *p, size_t k, struct model *m)
+{
+	uint32_t base = p[0].ext, max = p[0].ext;
+	uint8_t *seen = calloc(200000, 1);
+	double j = 0.0, d, delta;
+	size_t i;
+
+	memset(m, 0, sizeof(*m));
+	seen[p[0].ext - base + 1000] = 1;
+	for (i = 1; i < k; i++) {
+		uint32_t e = p[i].ext;
+
+		if (e > max)
+			max = e;
+		else if (seen[e - base + 1000])
+			m->dups++;
+		else
+			m->ooo++;
+		seen[e - base + 1000] = 1;
+		delta = (double)(p[i].t_us - p[i - 1].t_us) / 1000.0;
+		d = fabs(delta - ((double)p[i].ts - (double)p[i - 1].ts) / 8.0);
+		j += (d - j) / 16.0;
+		if (j > m->max_jitter)
+			m->max_jitter = j;
+		if (delta > m->max_delta)
+			m->max_delta = delta;
+		m->mean_jitter = (m->mean_jitter * (double)(i - 1) + j) / (double)i;
+	}
+	m->lost = (int64_t)(max - base + 1) - (int64_t)k;
+	free(seen);
+}
+
+/* True when the received 16-bit sequence numbers wrapped at least once. */
+static bool h_wrapped(const struct gen_pkt *p, size_t k)
+{
+	return k > 0 && (p[k - 1].ext >> 16) != (p[0].ext >> 16);
+}
+
+static void run_model_case(uint32_t seq0, uint32_t seed, unsigned loss, unsigned dup,
+    unsigned swap, unsigned jitter_us)
+{
+	static struct gen_pkt pk[12000];
+	struct ct_rtp_stream s;
+	struct ct_stream_stats out;
+	struct model m;
+	size_t k, i;
+
+	k = generate(pk, 5000, seq0, seed, loss, dup, swap, jitter_us);
+	model_run(pk, k, &m);
+	ct_rtp_stream_init(&s, 0x11223344, 8000);
+	for (i = 0; i < k; i++) {
+		struct ct_rtp_hdr h;
+
+		memset(&h, 0, sizeof(h));
+		h.version = 2;
+		h.seq = (uint16_t)pk[i].ext;
+		h.ts = pk[i].ts;
+		h.ssrc = 0x11223344;
+		ct_rtp_stream_update(&s, &h, pk[i].t_us);
+	}
+	memset(&out, 0, sizeof(out));
+	ct_rtp_stream_stats(&s, &out);
+	CHECK_INT(out.packets, k);
+	CHECK_INT(out.lost, m.lost);
+	CHECK_INT(out.duplicates, m.dups);
+	CHECK_INT(out.out_of_order, m.ooo);
+	NEAR(out.max_jitter_ms, m.max_jitter, 1e-9);
+	NEAR(out.mean_jitter_ms, m.mean_jitter, 1e-9);
+	NEAR(out.max_delta_ms, m.max_delta, 1e-9);
+	CHECK_INT(out.first_us, pk[0].t_us);
+	CHECK_INT(out.last_us, pk[k - 1].t_us);
+	/* The generator really produced what the case asks for. */
+	CHECK(loss == 0 || m.lost > 0);
+	CHECK(dup == 0 || m.dups > 0);
+	CHECK(swap == 0 || m.ooo > 0);
+	CHECK(jitter_us == 0 || m.max_jitter > 0.0);
+	CHECK(seq0 + 5000 <= 65536 || h_wrapped(pk, k));
+	if (m.lost > 0)
+		NEAR(out.loss_pct, (double)m.lost * 100.0 / (double)(m.lost + (int64_t)k), 1e-9);
+	else
+		NEAR(out.loss_pct, 0.0, 0.0);
+}
+
+static void test_model(void)
+{
+	run_model_case(100, 1, 0, 0, 0, 0);          /* clean */
+	run_model_case(65000, 2, 3, 0, 0, 3000);     /* loss, wrap at 65535 */
+	run_model_case(65530, 3, 0, 4, 0, 1000);     /* duplicates across the wrap */
+	run_model_case(30000, 4, 0, 0, 5, 8000);     /* reordering */
+	run_model_case(64000, 5, 5, 3, 4, 15000);    /* everything, across the wrap */
+	run_model_case(0, 6, 10, 10, 10, 40000);     /* heavy */
+}
+
+static void feed(struct ct_rtp_stream *s, uint8_t pt, bool marker, uint16_t seq, uint32_t ts,
+    int64_t t, const uint8_t *pl, size_t pl_len)
+{
+	struct ct_rtp_hdr h;
+
+	memset(&h, 0, sizeof(h));
+	h.version = 2;
+	h.pt = pt;
+	h.marker = marker;
+	h.seq = seq;
+	h.ts = ts;
+	h.payload = pl;
+	h.payload_len = pl_len;
+	ct_rtp_stream_update(s, &h, t);
+}
+
+static void test_wrap_and_edges(void)
+{
+	struct ct_rtp_stream s;
+	struct ct_stream_stats out;
+	static const uint16_t seqs[] = { 65534, 65535, 0, 1, 3 };
+	size_t i;
+
+	ct_rtp_stream_init(&s, 7, 0);
+	CHECK_INT(s.clock_rate, 8000);
+	memset(&out, 0, sizeof(out));
+	ct_rtp_stream_stats(&s, &out);
+	CHECK_INT(out.packets, 0);
+	CHECK_INT(out.lost, 0);
+	CHECK_INT(out.payload_type, -1);
+	CHECK(out.mos == 0.0);
+	CHECK(out.first_us == CT_TIME_NONE);
+	for (i = 0; i < 5; i++)
+		feed(&s, 8, i == 0, seqs[i], 160u * (uint32_t)i, 20000 * (int64_t)i, NULL, 0);
+	ct_rtp_stream_stats(&s, &out);
+	CHECK_INT(out.packets, 5);
+	CHECK_INT(out.lost, 1);               /* seq 2 */
+	NEAR(out.loss_pct, 100.0 / 6.0, 1e-9);
+	CHECK_INT(out.payload_type, 8);
+	CHECK_STR(out.codec, "PCMA");
+	CHECK_INT(out.ssrc, 7);
+	NEAR(out.max_jitter_ms, 0.0, 1e-12);
+	NEAR(out.max_delta_ms, 20.0, 1e-12);
+	NEAR(out.mos, ct_rtp_mos("PCMA", 1.0 / 6.0, 0.0), 1e-12);
+	CHECK(out.mos > 2.5 && out.mos < 3.0);   /* 16.7 % loss */
+
+	/* The caller's codec wins and is kept. */
+	memset(&out, 0, sizeof(out));
+	strcpy(out.codec, "G729");
+	ct_rtp_stream_stats(&s, &out);
+	CHECK_STR(out.codec, "G729");
+	NEAR(out.mos, ct_rtp_mos("G729", 1.0 / 6.0, 0.0), 1e-12);
+
+	/* A marked packet and comfort noise are kept out of max delta. */
+	ct_rtp_stream_init(&s, 8, 8000);
+	feed(&s, 0, false, 10, 0, 0, NULL, 0);
+	feed(&s, 0, false, 11, 160, 20000, NULL, 0);
+	feed(&s, 13, false, 12, 320, 40000, NULL, 0);
+	feed(&s, 0, true, 13, 8320, 1040000, NULL, 0);   /* after 1 s of silence */
+	feed(&s, 0, false, 14, 8480, 1060000, NULL, 0);
+	memset(&out, 0, sizeof(out));
+	ct_rtp_stream_stats(&s, &out);
+	NEAR(out.max_delta_ms, 20.0, 1e-9);
+	CHECK_INT(out.lost, 0);
+
+	/* Timestamps units: 44.1 kHz counts as 44 per ms, as in Wireshark. */
+	ct_rtp_stream_init(&s, 9, 8000);
+	feed(&s, 10, false, 1, 0, 0, NULL, 0);
+	feed(&s, 10, false, 2, 880, 20000, NULL, 0);
+	memset(&out, 0, sizeof(out));
+	ct_rtp_stream_stats(&s, &out);
+	NEAR(out.max_jitter_ms, 0.0, 1e-12);
+
+	/* Unknown dynamic clock rate: no jitter at all. */
+	ct_rtp_stream_init(&s, 10, 8000);
+	s.clock_rate = 0;
+	feed(&s, 111, false, 1, 0, 0, NULL, 0);
+	feed(&s, 111, false, 2, 160, 50000, NULL, 0);
+	memset(&out, 0, sizeof(out));
+	ct_rtp_stream_stats(&s, &out);
+	NEAR(out.max_jitter_ms, 0.0, 0.0);
+	NEAR(out.max_delta_ms, 50.0, 1e-9);
+	CHECK_STR(out.codec, "");
+
+	/* NULL arguments are no-ops. */
+	ct_rtp_stream_init(NULL, 1, 1);
+	ct_rtp_stream_update(NULL, NULL, 0);
+	ct_rtp_stream_update(&s, NULL, 0);
+	ct_rtp_stream_stats(&s, NULL);
+	ct_rtp_stream_stats(NULL, &out);
+}
+
+/* ---- RFC 4733 ----------------------------------------------------------- */
+
+static void event(struct ct_rtp_stream *s, uint8_t pt, uint8_t code, bool end, bool marker,
+    uint16_t seq, uint32_t ts, int64_t t)
+{
+	uint8_t pl[4] = { code, (uint8_t)((end ? 0x80 : 0) | 10), 0, 160 };
+
+	feed(s, pt, marker, seq, ts, t, pl, sizeof(pl));
+}
+
+static void test_dtmf(void)
+{
+	struct ct_rtp_stream s;
+	struct ct_stream_stats out;
+	uint16_t seq = 100;
+	int64_t t = 0;
+	uint32_t ts = 0;
+	double j;
+	int i;
+
+	ct_rtp_stream_init(&s, 1, 8000);
+	for (i = 0; i < 5; i++, seq++, ts += 160, t += 20000)
+		feed(&s, 0, false, seq, ts, t + (i == 3 ? 3000 : 0), NULL, 0);
+	j = s.jitter;
+	/* '5': three updates then three end packets with the same sequence number. */
+	event(&s, 101, 5, false, true, seq++, ts, t); t += 20000;
+	event(&s, 101, 5, false, false, seq++, ts, t); t += 20000;
+	event(&s, 101, 5, false, false, seq++, ts, t); t += 20000;
+	event(&s, 101, 5, true, false, seq, ts, t); t += 20000;
+	event(&s, 101, 5, true, false, seq, ts, t); t += 20000;
+	event(&s, 101, 5, true, false, seq, ts, t); t += 20000;
+	CHECK(s.jitter == j);                    /* events leave J alone */
+	seq++;
+	ts += 6 * 160;
+	/* '#', then a late straggler of '5' which must not repeat it. */
+	event(&s, 101, 11, false, true, seq++, ts, t); t += 20000;
+	event(&s, 101, 5, true, false, seq++, ts - 960, t); t += 20000;
+	event(&s, 101, 11, true, false, seq++, ts, t); t += 20000;
+	ts += 3 * 160;
+	event(&s, 101, 12, true, true, seq++, ts, t); t += 20000;   /* 'A' */
+	ts += 160;
+	event(&s, 101, 16, true, true, seq++, ts, t); t += 20000;   /* flash */
+	ts += 160;
+	event(&s, 101, 20, true, true, seq++, ts, t); t += 20000;   /* not a digit */
+	ts += 160;
+	event(&s, 101, 0, false, true, seq++, ts, t); t += 20000;   /* '0' */
+	feed(&s, 101, true, seq++, ts + 160, t, (const uint8_t *)"\x09", 1); /* short */
+	memset(&out, 0, sizeof(out));
+	ct_rtp_stream_stats(&s, &out);
+	CHECK_STR(out.dtmf, "5#A!0");
+	CHECK_INT(out.packets, 5 + 6 + 3 + 4 + 1);
+	CHECK_INT(out.lost, -2);                 /* two end retransmissions */
+	CHECK_INT(out.duplicates, 2);
+	CHECK_INT(out.payload_type, 0);
+
+	/* A negotiated event type: 96 is events, 101 is then ordinary media. */
+	ct_rtp_stream_init(&s, 2, 8000);
+	s.dtmf_pt = 96;
+	event(&s, 96, 9, false, true, 1, 0, 0);
+	event(&s, 101, 3, false, true, 2, 160, 20000);
+	event(&s, 96, 10, true, true, 3, 320, 40000);
+	memset(&out, 0, sizeof(out));
+	ct_rtp_stream_stats(&s, &out);
+	CHECK_STR(out.dtmf, "9*");
+	CHECK_INT(out.payload_type, 101);
+
+	/* Only events: the event type is reported. */
+	ct_rtp_stream_init(&s, 3, 8000);
+	event(&s, 101, 1, false, true, 1, 0, 0);
+	memset(&out, 0, sizeof(out));
+	ct_rtp_stream_stats(&s, &out);
+	CHECK_INT(out.payload_type, 101);
+	CHECK_STR(out.dtmf, "1");
+
+	/* More digits than the buffer holds: truncated, terminated. */
+	ct_rtp_stream_init(&s, 4, 8000);
+	for (i = 0; i < 100; i++)
+		event(&s, 101, (uint8_t)(i % 10), true, true, (uint16_t)i, (uint32_t)i * 800, i * 100000);
+	CHECK_INT(strlen(s.dtmf), sizeof(s.dtmf) - 1);
+	CHECK(s.dtmf[0] == '0' && s.dtmf[62] == '2');
+}
+
+/* ---- MOS ---------------------------------------------------------------- */
+
+static void test_mos(void)
+{
+	double r = 93.2 - 0.024 * 30.0;
+	double best = 1.0 + 0.035 * r + r * (r - 60.0) * (100.0 - r) * 7e-6;
+	double prev;
+	int i;
+
+	NEAR(ct_rtp_mos("PCMU", 0.0, 0.0), best, 1e-12);
+	NEAR(best, 4.40, 0.01);
+	NEAR(ct_rtp_mos(NULL, 0.0, 0.0), best, 1e-12);
+	NEAR(ct_rtp_mos("pcma", 0.0, 0.0), best, 1e-12);
+	NEAR(ct_rtp_mos("no-such-codec", 0.0, 0.0), best, 1e-12);
+	/* G.729A: Ie 11, 1 % loss: Ie_eff = 11 + 84 * 1 / (1 + 19) = 15.2 */
+	r = 93.2 - 0.72 - 15.2;
+	NEAR(ct_rtp_mos("G729", 0.01, 0.0), 1.0 + 0.035 * r + r * (r - 60.0) * (100.0 - r) * 7e-6, 1e-9);
+	/* 100 ms mean jitter: Ta = 230 ms, Id = 5.52 + 0.11 * 52.7 */
+	r = 93.2 - (0.024 * 230.0 + 0.11 * (230.0 - 177.3));
+	NEAR(ct_rtp_mos("PCMU", 0.0, 100.0), 1.0 + 0.035 * r + r * (r - 60.0) * (100.0 - r) * 7e-6, 1e-9);
+	CHECK(ct_rtp_mos("G729", 0.0, 0.0) < ct_rtp_mos("PCMU", 0.0, 0.0));
+	CHECK(ct_rtp_mos("GSM", 0.0, 0.0) < ct_rtp_mos("GSM-EFR", 0.0, 0.0));
+	prev = 5.0;
+	for (i = 0; i <= 50; i++) {
+		double m = ct_rtp_mos("PCMU", i / 100.0, 10.0);
+
+		CHECK(m < prev || m == 1.0);
+		CHECK(m >= 1.0 && m <= 4.5);
+		prev = m;
+	}
+	prev = 5.0;
+	for (i = 0; i <= 40; i++) {
+		double m = ct_rtp_mos("PCMA", 0.02, i * 25.0);
+
+		CHECK(m < prev || m == 1.0);
+		prev = m;
+	}
+	/* All lost: Ie_eff = 95 * 100 / (100 + 25.1) */
+	r = 93.2 - 0.72 - 9500.0 / 125.1;
+	NEAR(ct_rtp_mos("PCMU", 1.0, 0.0), 1.0 + 0.035 * r + r * (r - 60.0) * (100.0 - r) * 7e-6, 1e-9);
+	NEAR(ct_rtp_mos("PCMU", 5.0, 0.0), ct_rtp_mos("PCMU", 1.0, 0.0), 0.0);
+	NEAR(ct_rtp_mos("GSM", 1.0, 0.0), 1.0, 0.0);  /* R = 4.3: formula < 1, clamped */
+	NEAR(ct_rtp_mos("PCMU", -1.0, -5.0), best, 1e-12);
+	NEAR(ct_rtp_mos("PCMU", NAN, NAN), best, 1e-12);
+	NEAR(ct_rtp_mos("PCMU", 0.0, 1e6), 1.0, 0.0);
+}
+
+int main(void)
+{
+	test_parse();
+	test_rtcp();
+	test_model();
+	test_wrap_and_edges();
+	test_dtmf();
+	test_mos();
+	return TEST_REPORT();
+}
