@@ -3,7 +3,8 @@
  * SIP dialogs / calls (RFC 3261 §12-§17, RFC 3262 PRACK, RFC 3311 UPDATE,
  * RFC 3326 Reason).  A call is keyed by Call-ID: auth retries, forks and the
  * two legs of a proxy that keeps the Call-ID all make one call.  When a call
- * ends the table builds a struct ct_call_record and hands it to the emit hook.
+ * ends the table builds a struct ct_call_record; it hands it to the emit hook
+ * linger_us later (or at flush), so RTP trailing the BYE is still measured.
  */
 #ifndef CALLTAP_DIALOG_H
 #define CALLTAP_DIALOG_H

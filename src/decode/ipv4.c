@@ -62,8 +62,17 @@ static enum ct_verdict parse_hdr(struct ct_packet *pkt, const uint8_t *p, size_t
 		h->totlen = len > UINT16_MAX ? UINT16_MAX : (uint16_t)len;
 	if (h->totlen < h->ihl)
 		return ct_decode_invalid(pkt, CT_EV_IPV4_BAD_TOTLEN);
-	if (h->totlen > len)
-		return ct_decode_invalid(pkt, CT_EV_IPV4_TRUNCATED);
+	if (h->totlen > len) {
+		/* Cut by the snap length: the payload is incomplete. */
+		if (pkt->caplen < pkt->wirelen)
+			return ct_decode_invalid(pkt, CT_EV_IPV4_TRUNCATED);
+		/*
+		 * The whole frame is here but the header claims more: a sender
+		 * bug.  Keep what arrived (as Wireshark does) and count it.
+		 */
+		ct_pkt_event(pkt, CT_EV_IPV4_BAD_TOTLEN);
+		h->totlen = (uint16_t)len;
+	}
 	return CT_DEC_OK;
 }
 

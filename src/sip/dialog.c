@@ -45,8 +45,8 @@
  *    it ends as failed with that code, not truncated (the signalling settled
  *    it).  A CANCEL without a final response waits linger_us likewise.  At ct_dialog_flush() every record is marked
  *    truncated, since the capture cut the wait short.
- *  - max_dialogs bounds calls not yet emitted; ended calls lingering to
- *    absorb retransmissions are not counted (they are bounded by linger_us).
+ *  - max_dialogs bounds open calls; ended calls lingering (record pending)
+ *    are not counted (they are bounded by linger_us).
  *
  * References: RFC 3261 §12-§17 (dialogs, transactions), §22.2 (auth),
  * RFC 3262 (PRACK), RFC 3311 (UPDATE), RFC 3326 (Reason header).
@@ -64,7 +64,7 @@ enum dstate {
 	DS_CHALLENGED,  /* 401/407 received, waiting for the retried INVITE */
 	DS_CANCELLING,  /* CANCEL sent, waiting for the final response */
 	DS_CONFIRMED,   /* 2xx received */
-	DS_ENDED        /* record emitted, lingering to absorb late messages */
+	DS_ENDED        /* ended; lingering to absorb late messages and media */
 };
 
 enum dlist { L_SETUP = 0, L_CALL, L_LINGER, L_COUNT };
@@ -77,6 +77,7 @@ struct ct_dialog {
 	struct ct_dialog *hnext;       /* hash chain */
 	struct ct_dialog *prev, *next; /* timer list, ordered by last_us */
 	void *media;                   /* media stage slot, not owned */
+	struct ct_call_record *pending; /* built at the end, emitted when the linger ends */
 	char *call_id;
 	char *from_tag;                /* From tag of the first INVITE */
 	char *caller, *caller_name, *callee, *agent; /* moved into the record */
@@ -353,6 +354,7 @@ static void dialog_destroy(struct ct_dialog *d)
 	free(d->agent);
 	free(d->reason);
 	free(d->seen);
+	ct_call_record_free(d->pending);
 	free(d);
 }
 
@@ -443,20 +445,32 @@ static struct ct_call_record *build_record(struct ct_dialog *d, enum ct_disposit
 }
 
 /*
- * Emits d's record (closing hook, then emit hook, which takes ownership) and
- * moves d to the linger list, timed from d->last_us.  The caller has set
- * end_us, hangup_by, q850, reason and final_code.
+ * Ends d: builds its record now (end_us, hangup_by, q850, reason and
+ * final_code were set by the caller) and moves d to the linger list, timed
+ * from d->last_us.  The record is emitted when the linger ends (or at flush),
+ * so RTP trailing the BYE is still measured and late retransmissions are
+ * absorbed.
  */
 static void close_call(struct ct_dialog_table *t, struct ct_dialog *d,
     enum ct_disposition disp, bool truncated)
 {
-	struct ct_call_record *r = build_record(d, disp, truncated);
-
+	d->pending = build_record(d, disp, truncated);
 	d->state = DS_ENDED;
 	t->st.active--;
 	list_move(t, d, L_LINGER);
+}
+
+/*
+ * Hands d's record to the closing hook (the media stage adds the streams it
+ * measured until now, RTP that trails the BYE included) and then to emit.
+ */
+static void emit_pending(struct ct_dialog_table *t, struct ct_dialog *d)
+{
+	struct ct_call_record *r = d->pending;
+
 	if (r == NULL)
 		return;
+	d->pending = NULL;
 	t->st.calls++;
 	if (t->hooks.closing != NULL)
 		t->hooks.closing(t->hooks.user, d, r);
@@ -723,8 +737,9 @@ static struct ct_dialog *on_unknown(struct ct_dialog_table *t, const struct ct_s
 /*
  * Feeds one parsed SIP message (borrowed; nothing is kept of it) to the
  * table.  Every message is counted; retransmissions change nothing; an
- * initial INVITE may create a call; a message may end a call, emitting its
- * record through the hooks before this returns.  hooks.media is called after
+ * initial INVITE may create a call; a message may end a call (its record is
+ * built then and emitted by a later ct_dialog_expire/flush, never before this
+ * returns).  hooks.media is called after
  * the state update for messages with SDP, unless the message ended the call.
  * NULL t or m, or a message without Call-ID, is ignored (the latter counted
  * as an orphan).
@@ -775,17 +790,21 @@ static void on_timer(struct ct_dialog_table *t, struct ct_dialog *d, int64_t now
 		d->last_us = now_us; /* linger from now */
 		t->st.calls_timed_out++;
 		close_call(t, d, d->state == DS_SETUP ? CT_DISP_UNFINISHED : CT_DISP_ANSWERED, true);
+		emit_pending(t, d); /* silent for so long: nothing more to wait for */
 		break;
 	case DS_CHALLENGED:
 		close_call(t, d, CT_DISP_FAILED, false);
+		emit_pending(t, d);
 		dialog_free(t, d);
 		break;
 	case DS_CANCELLING:
 		set_cancelled(d);
 		close_call(t, d, CT_DISP_CANCELLED, false);
+		emit_pending(t, d);
 		dialog_free(t, d);
 		break;
 	default:
+		emit_pending(t, d);
 		dialog_free(t, d);
 		break;
 	}
@@ -795,8 +814,9 @@ static void on_timer(struct ct_dialog_table *t, struct ct_dialog *d, int64_t now
  * Closes calls whose timer ran out at capture time now_us: setup_timeout_us
  * without activity before a final response (unfinished, truncated),
  * call_timeout_us without activity in an answered call (answered,
- * truncated), linger_us after 401/407 or CANCEL (failed / cancelled), and
- * frees ended calls linger_us after their end.  Costs O(expired calls).
+ * truncated), setup_timeout_us after 401/407 and linger_us after a CANCEL
+ * (failed / cancelled), and emits (closing, then emit hook) and frees ended
+ * calls linger_us after their last activity.  Costs O(expired calls).
  */
 void ct_dialog_expire(struct ct_dialog_table *t, int64_t now_us)
 {
@@ -839,11 +859,13 @@ static void flush_one(struct ct_dialog_table *t, struct ct_dialog *d)
 	default:
 		break;
 	}
+	emit_pending(t, d);
 	dialog_free(t, d);
 }
 
 /*
- * End of input: emits every call not yet emitted, all marked truncated
+ * End of input: emits every call not yet emitted; open ones are marked
+ * truncated (ended calls still lingering keep the record built at their end)
  * (answered: "no BYE seen (end of capture)"; no final response: unfinished;
  * after 401/407: failed with that code; after CANCEL: cancelled), then frees
  * every call.  The table stays usable.  NULL is a no-op.
@@ -871,8 +893,8 @@ void ct_dialog_get_stats(const struct ct_dialog_table *t, struct ct_dialog_stats
 
 /*
  * The media stage's slot of d (NULL until set).  The dialog never frees it:
- * the closing hook must release it, because the call is freed some time
- * (up to linger_us) after its record was emitted.
+ * the closing hook must release it: a call ended by BYE/failure is freed
+ * right after emission, a timed-out one up to linger_us after it.
  */
 void *ct_dialog_media_get(const struct ct_dialog *d)
 {

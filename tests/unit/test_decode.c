@@ -647,8 +647,9 @@ static const struct dec_case cases[] = {
 
 #define NCASES (sizeof(cases) / sizeof(cases[0]))
 
-static enum ct_verdict decode_buf(struct ct_packet *pkt, int linktype, const uint8_t *p,
-    size_t len)
+/* Decodes len captured bytes of a frame that was wirelen bytes on the wire. */
+static enum ct_verdict decode_cut(struct ct_packet *pkt, int linktype, const uint8_t *p,
+    size_t len, size_t wirelen)
 {
 	struct ct_decode_ctx ctx;
 
@@ -658,8 +659,14 @@ static enum ct_verdict decode_buf(struct ct_packet *pkt, int linktype, const uin
 	pkt->linktype = linktype;
 	pkt->data = p;
 	pkt->caplen = (uint32_t)len;
-	pkt->wirelen = (uint32_t)len;
+	pkt->wirelen = (uint32_t)wirelen;
 	return ct_decode_frame(&ctx, pkt);
+}
+
+static enum ct_verdict decode_buf(struct ct_packet *pkt, int linktype, const uint8_t *p,
+    size_t len)
+{
+	return decode_cut(pkt, linktype, p, len, len);
 }
 
 static enum ct_verdict decode_frame(struct ct_packet *pkt, int linktype, const struct frame *f)
@@ -698,8 +705,9 @@ static void check_case(const struct dec_case *tc)
 }
 
 /*
- * Every strict prefix of a well-formed frame must be rejected (the IP length
- * fields cover the whole frame), without reading past the prefix.
+ * Every strict prefix of a well-formed frame (a frame cut by the snap
+ * length: caplen < wirelen) must be rejected (the IP length fields cover the
+ * whole frame), without reading past the prefix.
  */
 static void check_truncations(const struct dec_case *tc)
 {
@@ -716,7 +724,7 @@ static void check_truncations(const struct dec_case *tc)
 		if (copy == NULL)
 			abort();
 		memcpy(copy, f.buf + f.off, n);
-		if (decode_buf(&pkt, lt, copy, n) != CT_DEC_INVALID) {
+		if (decode_cut(&pkt, lt, copy, n, f_len(&f)) != CT_DEC_INVALID) {
 			bad++;
 			fprintf(stderr, "%s: prefix %zu not rejected\n", tc->name, n);
 		}
@@ -817,6 +825,7 @@ struct bad_case {
 	enum ct_verdict verdict;
 	int event;        /* -1: no event expected */
 	size_t payload_len; /* checked when verdict is CT_DEC_OK */
+	int snapcut;        /* the capture cut the frame: wirelen > caplen */
 };
 
 static void k_arp(struct frame *f)
@@ -1061,39 +1070,43 @@ static void k_vlan_arp(struct frame *f)
 }
 
 static const struct bad_case bad_cases[] = {
-	{ "arp", k_arp, LT_EN10MB, CT_DEC_SKIP, -1, 0 },
-	{ "vlan_arp", k_vlan_arp, LT_EN10MB, CT_DEC_SKIP, -1, 0 },
-	{ "llc", k_llc, LT_EN10MB, CT_DEC_SKIP, -1, 0 },
-	{ "icmp", k_icmp, LT_EN10MB, CT_DEC_SKIP, -1, 0 },
-	{ "v4_bad_version", k_v4_bad_version, LT_EN10MB, CT_DEC_INVALID, CT_EV_IPV4_BAD_VERSION, 0 },
-	{ "raw_version5", k_raw_version5, LT_RAW, CT_DEC_INVALID, CT_EV_IPV4_BAD_VERSION, 0 },
-	{ "v4_bad_hlen", k_v4_bad_hlen, LT_EN10MB, CT_DEC_INVALID, CT_EV_IPV4_BAD_HLEN, 0 },
-	{ "v4_hlen_past_end", k_v4_hlen_past_end, LT_RAW, CT_DEC_INVALID, CT_EV_IPV4_TRUNCATED, 0 },
-	{ "v4_totlen_small", k_v4_totlen_small, LT_EN10MB, CT_DEC_INVALID, CT_EV_IPV4_BAD_TOTLEN, 0 },
-	{ "v4_totlen_big", k_v4_totlen_big, LT_EN10MB, CT_DEC_INVALID, CT_EV_IPV4_TRUNCATED, 0 },
-	{ "v4_padded", k_v4_padded, LT_EN10MB, CT_DEC_OK, -1, PL_LEN },
-	{ "v4_totlen_zero", k_v4_totlen_zero, LT_RAW, CT_DEC_OK, -1, PL_LEN },
-	{ "v6_bad_version", k_v6_bad_version, LT_EN10MB, CT_DEC_INVALID, CT_EV_IPV6_BAD_VERSION, 0 },
-	{ "v6_plen_big", k_v6_plen_big, LT_RAW, CT_DEC_INVALID, CT_EV_IPV6_TRUNCATED, 0 },
-	{ "v6_no_next", k_v6_no_next, LT_RAW, CT_DEC_SKIP, -1, 0 },
-	{ "v6_esp", k_v6_esp, LT_RAW, CT_DEC_SKIP, -1, 0 },
-	{ "v6_ext_overrun", k_v6_ext_overrun, LT_RAW, CT_DEC_INVALID, CT_EV_IPV6_BAD_EXTHDR, 0 },
-	{ "v6_ext_chain", k_v6_ext_chain, LT_RAW, CT_DEC_INVALID, CT_EV_IPV6_BAD_EXTHDR, 0 },
-	{ "udp_len_small", k_udp_len_small, LT_RAW, CT_DEC_INVALID, CT_EV_UDP_BAD_LEN, 0 },
-	{ "udp_len_big", k_udp_len_big, LT_RAW, CT_DEC_INVALID, CT_EV_UDP_BAD_LEN, 0 },
-	{ "udp_len_trim", k_udp_len_trim, LT_RAW, CT_DEC_OK, -1, 2 },
-	{ "udp_short", k_udp_short, LT_RAW, CT_DEC_INVALID, CT_EV_UDP_TRUNCATED, 0 },
-	{ "gre_v1", k_gre_v1, LT_RAW, CT_DEC_SKIP, CT_EV_TUNNEL_UNSUPPORTED, 0 },
-	{ "gre_unknown_proto", k_gre_unknown_proto, LT_RAW, CT_DEC_SKIP, -1, 0 },
+	{ "arp", k_arp, LT_EN10MB, CT_DEC_SKIP, -1, 0, 0 },
+	{ "vlan_arp", k_vlan_arp, LT_EN10MB, CT_DEC_SKIP, -1, 0, 0 },
+	{ "llc", k_llc, LT_EN10MB, CT_DEC_SKIP, -1, 0, 0 },
+	{ "icmp", k_icmp, LT_EN10MB, CT_DEC_SKIP, -1, 0, 0 },
+	{ "v4_bad_version", k_v4_bad_version, LT_EN10MB, CT_DEC_INVALID, CT_EV_IPV4_BAD_VERSION, 0, 0 },
+	{ "raw_version5", k_raw_version5, LT_RAW, CT_DEC_INVALID, CT_EV_IPV4_BAD_VERSION, 0, 0 },
+	{ "v4_bad_hlen", k_v4_bad_hlen, LT_EN10MB, CT_DEC_INVALID, CT_EV_IPV4_BAD_HLEN, 0, 0 },
+	{ "v4_hlen_past_end", k_v4_hlen_past_end, LT_RAW, CT_DEC_INVALID, CT_EV_IPV4_TRUNCATED, 0, 0 },
+	{ "v4_totlen_small", k_v4_totlen_small, LT_EN10MB, CT_DEC_INVALID, CT_EV_IPV4_BAD_TOTLEN, 0, 0 },
+	/* Length fields beyond a frame captured whole: a sender bug, keep the bytes. */
+	{ "v4_totlen_big", k_v4_totlen_big, LT_EN10MB, CT_DEC_OK, CT_EV_IPV4_BAD_TOTLEN, PL_LEN, 0 },
+	/* ... but beyond a frame cut by the snap length: truncated. */
+	{ "v4_totlen_big_cut", k_v4_totlen_big, LT_EN10MB, CT_DEC_INVALID, CT_EV_IPV4_TRUNCATED, 0, 1 },
+	{ "v4_padded", k_v4_padded, LT_EN10MB, CT_DEC_OK, -1, PL_LEN, 0 },
+	{ "v4_totlen_zero", k_v4_totlen_zero, LT_RAW, CT_DEC_OK, -1, PL_LEN, 0 },
+	{ "v6_bad_version", k_v6_bad_version, LT_EN10MB, CT_DEC_INVALID, CT_EV_IPV6_BAD_VERSION, 0, 0 },
+	{ "v6_plen_big", k_v6_plen_big, LT_RAW, CT_DEC_INVALID, CT_EV_IPV6_TRUNCATED, 0, 0 },
+	{ "v6_no_next", k_v6_no_next, LT_RAW, CT_DEC_SKIP, -1, 0, 0 },
+	{ "v6_esp", k_v6_esp, LT_RAW, CT_DEC_SKIP, -1, 0, 0 },
+	{ "v6_ext_overrun", k_v6_ext_overrun, LT_RAW, CT_DEC_INVALID, CT_EV_IPV6_BAD_EXTHDR, 0, 0 },
+	{ "v6_ext_chain", k_v6_ext_chain, LT_RAW, CT_DEC_INVALID, CT_EV_IPV6_BAD_EXTHDR, 0, 0 },
+	{ "udp_len_small", k_udp_len_small, LT_RAW, CT_DEC_INVALID, CT_EV_UDP_BAD_LEN, 0, 0 },
+	{ "udp_len_big", k_udp_len_big, LT_RAW, CT_DEC_OK, CT_EV_UDP_BAD_LEN, PL_LEN, 0 },
+	{ "udp_len_big_cut", k_udp_len_big, LT_RAW, CT_DEC_INVALID, CT_EV_UDP_BAD_LEN, 0, 1 },
+	{ "udp_len_trim", k_udp_len_trim, LT_RAW, CT_DEC_OK, -1, 2, 0 },
+	{ "udp_short", k_udp_short, LT_RAW, CT_DEC_INVALID, CT_EV_UDP_TRUNCATED, 0, 0 },
+	{ "gre_v1", k_gre_v1, LT_RAW, CT_DEC_SKIP, CT_EV_TUNNEL_UNSUPPORTED, 0, 0 },
+	{ "gre_unknown_proto", k_gre_unknown_proto, LT_RAW, CT_DEC_SKIP, -1, 0, 0 },
 	{ "erspan2_bad_version", k_erspan2_bad_version, LT_RAW, CT_DEC_SKIP,
-	  CT_EV_TUNNEL_UNSUPPORTED, 0 },
-	{ "vxlan_no_i", k_vxlan_no_i, LT_RAW, CT_DEC_SKIP, CT_EV_TUNNEL_UNSUPPORTED, 0 },
-	{ "ipip_deep", k_ipip_deep, LT_RAW, CT_DEC_INVALID, CT_EV_TOO_MANY_LAYERS, 0 },
-	{ "ipip_16", k_ipip_16, LT_RAW, CT_DEC_INVALID, CT_EV_TOO_MANY_LAYERS, 0 },
-	{ "ipip_15", k_ipip_15, LT_RAW, CT_DEC_OK, -1, PL_LEN },
-	{ "gre_loop", k_gre_loop, LT_RAW, CT_DEC_INVALID, CT_EV_TOO_MANY_LAYERS, 0 },
-	{ "null_unknown_af", k_null_unknown_af, LT_NULL, CT_DEC_SKIP, -1, 0 },
-	{ "unknown_linktype", k_unknown_linktype, 9999, CT_DEC_INVALID, CT_EV_LINK_UNSUPPORTED, 0 },
+	  CT_EV_TUNNEL_UNSUPPORTED, 0, 0 },
+	{ "vxlan_no_i", k_vxlan_no_i, LT_RAW, CT_DEC_SKIP, CT_EV_TUNNEL_UNSUPPORTED, 0, 0 },
+	{ "ipip_deep", k_ipip_deep, LT_RAW, CT_DEC_INVALID, CT_EV_TOO_MANY_LAYERS, 0, 0 },
+	{ "ipip_16", k_ipip_16, LT_RAW, CT_DEC_INVALID, CT_EV_TOO_MANY_LAYERS, 0, 0 },
+	{ "ipip_15", k_ipip_15, LT_RAW, CT_DEC_OK, -1, PL_LEN, 0 },
+	{ "gre_loop", k_gre_loop, LT_RAW, CT_DEC_INVALID, CT_EV_TOO_MANY_LAYERS, 0, 0 },
+	{ "null_unknown_af", k_null_unknown_af, LT_NULL, CT_DEC_SKIP, -1, 0, 0 },
+	{ "unknown_linktype", k_unknown_linktype, 9999, CT_DEC_INVALID, CT_EV_LINK_UNSUPPORTED, 0, 0 },
 };
 
 static void test_bad_cases(void)
@@ -1108,7 +1121,8 @@ static void test_bad_cases(void)
 
 		f_init(&f);
 		bc->build(&f);
-		CHECK_INT(decode_frame(&pkt, bc->linktype, &f), bc->verdict);
+		CHECK_INT(decode_cut(&pkt, bc->linktype, f.buf + f.off, f_len(&f),
+		    f_len(&f) + (bc->snapcut ? 100 : 0)), bc->verdict);
 		CHECK_INT(pkt.events, bc->event < 0 ? 0 : (uint64_t)1 << bc->event);
 		if (bc->verdict == CT_DEC_OK)
 			CHECK_INT(pkt.payload_len, bc->payload_len);

@@ -7,6 +7,16 @@
  * retries, retransmissions, proxy hops, forks, re-INVITE, PRACK/UPDATE,
  * timeouts, flush, non-call traffic, orphans, max_dialogs and 10,000
  * interleaved calls.  Every emitted record is compared field by field.
+ *
+ * Emission rule under test: a call that ends by BYE, by a final failure or
+ * by CANCEL + final response has its record built at once (end time,
+ * disposition, hangup side fixed then) but emitted (closing hook, then emit
+ * hook) only when linger_us has passed since its last activity, in
+ * ct_dialog_expire(), or at ct_dialog_flush().  Timeouts and the 401/407 and
+ * CANCEL waits emit when their timer fires.  Emission order is therefore the
+ * order in which the timers run out (per expire call: setup list, call list,
+ * linger list), and at flush: open calls in setup, then answered, then the
+ * ended calls still lingering, each list oldest activity first.
  * References: RFC 3261 §12-§17, §22.2; RFC 3262; RFC 3311; RFC 3326.
  */
 #include "config.h"
@@ -26,16 +36,28 @@
 
 /* ---- record collector (the hooks) -------------------------------------- */
 
+/* What the media stage keeps per call (in the dialog's media slot). */
+struct media_slot {
+	unsigned rtp; /* packets counted, stands in for the stream statistics */
+};
+
 struct collector {
 	struct ct_call_record **recs;
 	size_t n, cap;
 	unsigned closing, media, closing_mismatch;
+	unsigned emit_unclosed;              /* emits not right after the closing of that record */
+	const struct ct_call_record *closed; /* record of the last closing call */
+	struct ct_dialog *last_d;            /* dialog of the last media call (valid until emitted) */
+	unsigned closing_rtp;                /* media_slot.rtp seen by the last closing call */
 };
 
 static void on_emit(void *user, struct ct_call_record *r)
 {
 	struct collector *c = user;
 
+	if (r != c->closed)
+		c->emit_unclosed++;
+	c->closed = NULL;
 	if (c->n == c->cap) {
 		c->cap = c->cap ? c->cap * 2 : 16;
 		c->recs = realloc(c->recs, c->cap * sizeof(*c->recs));
@@ -52,18 +74,22 @@ static void on_media(void *user, struct ct_dialog *d, const struct ct_sip_msg *m
 
 	(void)m;
 	c->media++;
+	c->last_d = d;
 	if (ct_dialog_media_get(d) == NULL)
-		ct_dialog_media_set(d, malloc(32));
+		ct_dialog_media_set(d, calloc(1, sizeof(struct media_slot)));
 }
 
 static void on_closing(void *user, struct ct_dialog *d, struct ct_call_record *r)
 {
 	struct collector *c = user;
+	struct media_slot *ms = ct_dialog_media_get(d);
 
 	c->closing++;
+	c->closed = r;
+	c->closing_rtp = ms != NULL ? ms->rtp : 0;
 	if (ct_dialog_call_id(d) == NULL || strcmp(ct_dialog_call_id(d), r->call_id) != 0)
 		c->closing_mismatch++;
-	free(ct_dialog_media_get(d));
+	free(ms);
 	ct_dialog_media_set(d, NULL);
 }
 
@@ -77,10 +103,12 @@ static struct ct_dialog_table *table(struct collector *c, const struct ct_dialog
 	return ct_dialog_table_new(cfg ? cfg : &def, &h);
 }
 
+/* Also checks that every emit followed the closing hook of the same record. */
 static void collector_fini(struct collector *c)
 {
 	size_t i;
 
+	CHECK_INT(c->emit_unclosed, 0);
 	for (i = 0; i < c->n; i++)
 		ct_call_record_free(c->recs[i]);
 	free(c->recs);
@@ -93,6 +121,34 @@ static struct ct_dialog_stats stats(const struct ct_dialog_table *t)
 
 	ct_dialog_get_stats(t, &st);
 	return st;
+}
+
+#define LINGER (32 * SEC) /* default linger_us */
+
+#define CHECK_LINGER(t, c, end, n) check_linger((t), (c), (end), (n), __LINE__)
+
+/*
+ * An ended call is emitted exactly linger_us after end (its last activity):
+ * n records are out before, still n at end + LINGER - 1, n + 1 (closing
+ * hook included, and counted in stats.calls) at end + LINGER.
+ */
+static void check_linger(struct ct_dialog_table *t, struct collector *c, int64_t end,
+    size_t n, int line)
+{
+	int before = ct_t_fail;
+
+	CHECK_INT(c->n, n);
+	CHECK_INT(c->closing, n);
+	ct_dialog_expire(t, end + LINGER - 1);
+	CHECK_INT(c->n, n);
+	CHECK_INT(c->closing, n);
+	CHECK_INT(stats(t).calls, n);
+	ct_dialog_expire(t, end + LINGER);
+	CHECK_INT(c->n, n + 1);
+	CHECK_INT(c->closing, n + 1);
+	CHECK_INT(stats(t).calls, n + 1);
+	if (ct_t_fail != before)
+		fprintf(stderr, "  ^ linger check at line %d\n", line);
 }
 
 /* ---- message builders --------------------------------------------------- */
@@ -367,20 +423,17 @@ static void test_bye_caller(void)
 	CHECK_INT(c.n, 0);
 	CHECK_INT(stats(t).active, 1);
 	req_a(t, &call1, "BYE", 2, T0 + 65 * SEC, true, NULL);
-	CHECK_INT(c.n, 1); /* emitted at the BYE */
+	/* ended (no longer active) but not emitted: it lingers for trailing RTP */
+	CHECK_INT(c.n, 0);
+	CHECK_INT(c.closing, 0);
+	CHECK_INT(stats(t).calls, 0);
+	CHECK_INT(stats(t).active, 0);
 	rsp_a(t, &call1, 200, "OK", "BYE", 2, T0 + 65 * SEC + 5 * MS, NULL);
-	expect_answered(&e, &call1, T0);
-	e.end_us = T0 + 65 * SEC;
-	e.disposition = CT_DISP_ANSWERED;
-	e.hangup_by = CT_PARTY_CALLER;
-	e.hangup_reason = (char *)"BYE";
-	CHECK_REC(c.n ? c.recs[0] : NULL, &e);
-	CHECK_INT(c.closing, 1);
-	CHECK_INT(c.closing_mismatch, 0);
-	CHECK_INT(c.media, 2); /* INVITE and 200 carry SDP */
 	/* lingering: a retransmitted BYE is absorbed, not an orphan */
 	req_a(t, &call1, "BYE", 2, T0 + 65 * SEC + 500 * MS, true, NULL);
-	ct_dialog_expire(t, T0 + 65 * SEC + 32 * SEC - 1); /* linger runs from the BYE */
+	/* linger runs from the BYE (not from the 200 or the retransmission) */
+	ct_dialog_expire(t, T0 + 65 * SEC + 32 * SEC - 1);
+	CHECK_INT(c.n, 0);
 	req_a(t, &call1, "BYE", 2, T0 + 66 * SEC, true, NULL);
 	st = stats(t);
 	CHECK_INT(st.messages, 9);
@@ -390,15 +443,30 @@ static void test_bye_caller(void)
 	CHECK_INT(st.responses, 4);
 	CHECK_INT(st.retransmissions, 2);
 	CHECK_INT(st.orphan_messages, 0);
-	CHECK_INT(st.calls, 1);
+	CHECK_INT(st.calls, 0);
 	CHECK_INT(st.active, 0);
-	/* after linger_us the call is gone: a late BYE is an orphan */
-	ct_dialog_expire(t, T0 + 66 * SEC + 32 * SEC);
+	CHECK_INT(c.n, 0);
+	CHECK_INT(c.closing, 0);
+	/* the retransmission at 66 s did not extend the linger: due at BYE + 32 s */
+	ct_dialog_expire(t, T0 + 65 * SEC + 32 * SEC);
+	CHECK_INT(c.n, 1);
+	CHECK_INT(stats(t).calls, 1);
+	expect_answered(&e, &call1, T0);
+	e.end_us = T0 + 65 * SEC;
+	e.disposition = CT_DISP_ANSWERED;
+	e.hangup_by = CT_PARTY_CALLER;
+	e.hangup_reason = (char *)"BYE";
+	CHECK_REC(c.n ? c.recs[0] : NULL, &e);
+	CHECK_INT(c.closing, 1);
+	CHECK_INT(c.closing_mismatch, 0);
+	CHECK_INT(c.media, 2); /* INVITE and 200 carry SDP */
+	/* emitted and freed at once: a late BYE is an orphan */
 	req_a(t, &call1, "BYE", 2, T0 + 99 * SEC, true, NULL);
 	CHECK_INT(stats(t).orphan_messages, 1);
 	CHECK_INT(c.n, 1);
 	ct_dialog_flush(t);
 	CHECK_INT(c.n, 1);
+	CHECK_INT(c.closing, 1);
 	ct_dialog_table_free(t);
 	collector_fini(&c);
 }
@@ -413,8 +481,13 @@ static void test_bye_callee_q850(void)
 	answered(t, &call1, T0);
 	req_b(t, &call1, "BYE", 7001, T0 + 30 * SEC, &reason);
 	rsp_b(t, &call1, 200, "BYE", 7001, T0 + 30 * SEC + 2 * MS, NULL);
+	ct_dialog_expire(t, T0 + 30 * SEC + LINGER - 1);
+	CHECK_INT(c.n, 0);
+	/* flush emits the lingering record as built at the BYE (not truncated) */
 	ct_dialog_flush(t);
 	CHECK_INT(c.n, 1);
+	CHECK_INT(c.closing, 1);
+	CHECK_INT(stats(t).calls, 1);
 	expect_answered(&e, &call1, T0);
 	e.end_us = T0 + 30 * SEC;
 	e.hangup_by = CT_PARTY_CALLEE;
@@ -462,10 +535,12 @@ static void test_failures(void)
 		rsp_a(t, &call1, 100, "Trying", "INVITE", 1, T0 + 5 * MS, NULL);
 		rsp_a(t, &call1, 180, "Ringing", "INVITE", 1, T0 + 300 * MS, NULL);
 		rsp_a(t, &call1, v[i].status, v[i].phrase, "INVITE", 1, T0 + 9 * SEC, &o);
-		CHECK_INT(c.n, 1); /* emitted at the final response */
+		CHECK_INT(c.n, 0); /* built at the final response, emitted after the linger */
+		CHECK_INT(stats(t).active, 0);
 		req_a(t, &call1, "ACK", 1, T0 + 9 * SEC + 1 * MS, true, NULL);
 		/* a late 200 from another fork does not change the record */
 		rsp_a(t, &call1, 200, "OK", "INVITE", 1, T0 + 10 * SEC, NULL);
+		CHECK_LINGER(t, &c, T0 + 9 * SEC, 0); /* linger from the final response */
 		ct_dialog_flush(t);
 		CHECK_INT(c.n, 1);
 		expect(&e, &call1, T0);
@@ -496,8 +571,15 @@ static void test_cancel_487(void)
 	rsp_a(t, &call1, 200, "OK", "CANCEL", 1, T0 + 12 * SEC + 3 * MS, NULL);
 	CHECK_INT(c.n, 0); /* waits for the 487 */
 	rsp_a(t, &call1, 487, "Request Terminated", "INVITE", 1, T0 + 12 * SEC + 4 * MS, NULL);
-	CHECK_INT(c.n, 1);
+	CHECK_INT(c.n, 0); /* ended by the 487, lingering */
+	CHECK_INT(stats(t).active, 0);
 	req_a(t, &call1, "ACK", 1, T0 + 12 * SEC + 5 * MS, true, NULL);
+	/*
+	 * The linger runs from the call's last activity before it ended, the
+	 * 487, although end_us is the CANCEL (12 s); the ACK after it is
+	 * absorbed and does not extend it.
+	 */
+	CHECK_LINGER(t, &c, T0 + 12 * SEC + 4 * MS, 0);
 	expect(&e, &call1, T0);
 	e.ringing_us = T0 + 1 * SEC;
 	e.end_us = T0 + 12 * SEC;
@@ -562,6 +644,7 @@ static void test_cancel_race(void)
 	ct_dialog_expire(t, T0 + 60 * SEC); /* the CANCEL timer is gone */
 	CHECK_INT(c.n, 0);
 	req_a(t, &call1, "BYE", 2, T0 + 61 * SEC, true, NULL);
+	CHECK_LINGER(t, &c, T0 + 61 * SEC, 0);
 	expect(&e, &call1, T0);
 	e.ringing_us = T0 + 1 * SEC;
 	e.answer_us = T0 + 4 * SEC + 1 * MS;
@@ -596,6 +679,7 @@ static void test_auth_retry(void)
 	ct_dialog_expire(t, T0 + 60 * SEC); /* well past linger: still open */
 	CHECK_INT(c.n, 0);
 	req_a(t, &call1, "BYE", 3, T0 + 90 * SEC, true, NULL);
+	CHECK_LINGER(t, &c, T0 + 90 * SEC, 0);
 	expect(&e, &call1, T0);
 	e.ringing_us = T0 + 800 * MS;
 	e.answer_us = T0 + 7 * SEC;
@@ -624,6 +708,8 @@ static void test_auth_unseen(void)
 	rsp_a(t, &call1, 200, "OK", "INVITE", 1, T0 + 1 * SEC, NULL); /* stale CSeq: ignored */
 	CHECK_INT(c.n, 0);
 	rsp_a(t, &call1, 486, "Busy Here", "INVITE", 2, T0 + 2 * SEC, NULL);
+	CHECK_INT(c.n, 0);
+	CHECK_LINGER(t, &c, T0 + 2 * SEC, 0);
 	CHECK_INT(c.n, 1);
 	if (c.n == 1) {
 		CHECK_INT(c.recs[0]->start_us, T0);
@@ -697,6 +783,8 @@ static void test_retransmissions(void)
 	req_b(t, &call1, "BYE", 50, T0 + 20 * SEC, NULL);
 	req_b(t, &call1, "BYE", 50, T0 + 20500 * MS, NULL);
 	rsp_b(t, &call1, 200, "BYE", 50, T0 + 20501 * MS, NULL);
+	/* timed from the first BYE: the retransmission and the 200 do not extend it */
+	CHECK_LINGER(t, &c, T0 + 20 * SEC, 0);
 	expect(&e, &call1, T0);
 	e.ringing_us = T0 + 600 * MS;
 	e.answer_us = T0 + 3 * SEC;
@@ -739,7 +827,11 @@ static void test_proxy_hops(void)
 	req_b(t, &h1, "BYE", 1, T0 + 50 * SEC + 1 * MS, NULL);
 	rsp_b(t, &h1, 200, "BYE", 1, T0 + 50 * SEC + 2 * MS, NULL);
 	rsp_b(t, &h2, 200, "BYE", 1, T0 + 50 * SEC + 3 * MS, NULL);
-	ct_dialog_flush(t);
+	/* the first sighting of the BYE (hop 2, 50 s) starts the linger */
+	ct_dialog_expire(t, T0 + 50 * SEC + LINGER - 1);
+	CHECK_INT(c.n, 0);
+	ct_dialog_flush(t); /* emits it as built at the BYE: not truncated */
+	CHECK_INT(c.closing, 1);
 	expect(&e, &h1, T0);
 	e.ringing_us = T0 + 400 * MS;
 	e.answer_us = T0 + 6 * SEC;
@@ -775,6 +867,7 @@ static void test_forking(void)
 	/* the proxy cancels the other branch: its 487 changes nothing */
 	rsp_a(t, &call1, 487, "Request Terminated", "INVITE", 1, T0 + 8 * SEC + 5 * MS, &f1);
 	req_a(t, &call1, "BYE", 2, T0 + 18 * SEC, true, &f2);
+	CHECK_LINGER(t, &c, T0 + 18 * SEC, 0);
 	expect(&e, &call1, T0);
 	e.ringing_us = T0 + 1 * SEC;
 	e.answer_us = T0 + 8 * SEC;
@@ -812,6 +905,7 @@ static void test_reinvite(void)
 	req_a(t, &call1, "ACK", 3, T0 + 40 * SEC + 3 * MS, true, NULL);
 	CHECK_INT(c.n, 0); /* a failed re-INVITE does not end the call */
 	req_a(t, &call1, "BYE", 4, T0 + 50 * SEC, true, NULL);
+	CHECK_LINGER(t, &c, T0 + 50 * SEC, 0);
 	expect_answered(&e, &call1, T0);
 	e.end_us = T0 + 50 * SEC;
 	e.hangup_by = CT_PARTY_CALLER;
@@ -846,6 +940,7 @@ static void test_prack_update(void)
 	req_a(t, &call1, "ACK", 1, T0 + 4 * SEC + 1 * MS, true, NULL);
 	req_a(t, &call1, "INFO", 4, T0 + 5 * SEC, true, NULL);
 	req_a(t, &call1, "BYE", 5, T0 + 9 * SEC, true, NULL);
+	CHECK_LINGER(t, &c, T0 + 9 * SEC, 0);
 	expect(&e, &call1, T0);
 	e.ringing_us = T0 + 300 * MS;
 	e.answer_us = T0 + 4 * SEC;
@@ -895,10 +990,18 @@ static void test_no_bye(void)
 		CHECK_REC(c.n ? c.recs[0] : NULL, &e);
 		CHECK_INT(stats(t).calls_timed_out, by_timeout);
 		CHECK_INT(stats(t).active, 0);
+		CHECK_INT(c.closing, 1);
 		if (by_timeout) { /* lingering after the timeout: a late BYE is absorbed */
 			req_a(t, &call1, "BYE", 3, T0 + 3701 * SEC, true, NULL);
 			CHECK_INT(stats(t).orphan_messages, 0);
 			CHECK_INT(c.n, 1);
+			/* the linger (from the timeout) ends without a second emission */
+			ct_dialog_expire(t, T0 + 100 * SEC + 3600 * SEC + LINGER);
+			CHECK_INT(c.n, 1);
+			CHECK_INT(c.closing, 1);
+			CHECK_INT(stats(t).calls, 1);
+			req_a(t, &call1, "BYE", 4, T0 + 3800 * SEC, true, NULL);
+			CHECK_INT(stats(t).orphan_messages, 1);
 		}
 		ct_dialog_table_free(t);
 		collector_fini(&c);
@@ -948,6 +1051,7 @@ static void test_bye_unanswered(void)
 	invite(t, &call1, 1, T0, NULL);
 	rsp_a(t, &call1, 183, "Session Progress", "INVITE", 1, T0 + 1 * SEC, NULL);
 	req_b(t, &call1, "BYE", 9, T0 + 30 * SEC, NULL);
+	CHECK_LINGER(t, &c, T0 + 30 * SEC, 0);
 	expect(&e, &call1, T0);
 	e.ringing_us = T0 + 1 * SEC;
 	e.end_us = T0 + 30 * SEC;
@@ -971,6 +1075,7 @@ static void test_no_tags(void)
 	invite(t, &nt, 1, T0, NULL);
 	rsp_a(t, &nt, 200, "OK", "INVITE", 1, T0 + 2 * SEC, NULL);
 	req_b(t, &nt, "BYE", 1, T0 + 3 * SEC, NULL);
+	CHECK_LINGER(t, &c, T0 + 3 * SEC, 0);
 	expect(&e, &nt, T0);
 	e.answer_us = T0 + 2 * SEC;
 	e.end_us = T0 + 3 * SEC;
@@ -1062,16 +1167,27 @@ static void test_max_dialogs(void)
 	invite(t, &k[3], 1, T0 + 5, NULL);
 	CHECK_INT(stats(t).dropped, 1);
 	CHECK_INT(stats(t).active, 2);
+	CHECK_INT(c.n, 0); /* k0 is ended but still lingering */
+	/*
+	 * Flush order: the open calls of the setup list by last activity (k1 at
+	 * T0 + 1, k3 at T0 + 5), then the lingering k0 (ended at T0 + 4) last.
+	 * Only the open ones are truncated.
+	 */
 	ct_dialog_flush(t);
 	CHECK_INT(c.n, 3);
 	if (c.n == 3) {
-		CHECK_STR(c.recs[0]->call_id, "k0");
-		CHECK_INT(c.recs[0]->disposition, CT_DISP_BUSY);
-		CHECK_STR(c.recs[1]->call_id, "k1");
-		CHECK_INT(c.recs[1]->disposition, CT_DISP_UNFINISHED);
-		CHECK_STR(c.recs[2]->call_id, "k3");
-		CHECK_INT(c.recs[2]->start_us, T0 + 5);
+		CHECK_STR(c.recs[0]->call_id, "k1");
+		CHECK_INT(c.recs[0]->disposition, CT_DISP_UNFINISHED);
+		CHECK_INT(c.recs[0]->truncated, 1);
+		CHECK_STR(c.recs[1]->call_id, "k3");
+		CHECK_INT(c.recs[1]->start_us, T0 + 5);
+		CHECK_INT(c.recs[1]->truncated, 1);
+		CHECK_STR(c.recs[2]->call_id, "k0");
+		CHECK_INT(c.recs[2]->disposition, CT_DISP_BUSY);
+		CHECK_INT(c.recs[2]->end_us, T0 + 4);
+		CHECK_INT(c.recs[2]->truncated, 0);
 	}
+	CHECK_INT(stats(t).calls, 3);
 	ct_dialog_table_free(t);
 	collector_fini(&c);
 }
@@ -1094,9 +1210,18 @@ static void test_api_edges(void)
 	req_a(t, &call1, "BYE", 2, T0 + 9 * SEC, true, NULL);
 	invite(t, &(struct tcall){ "open@x", "1", NULL, "x", "2", "y", 1, 2, 1, 2 }, 1, T0, NULL);
 	ct_dialog_get_stats(t, &st);
-	CHECK_INT(st.calls, 1);
+	CHECK_INT(st.calls, 0); /* the ended call's record is pending (lingering) */
 	CHECK_INT(st.active, 1);
-	ct_dialog_table_free(t); /* frees the open call without emitting */
+	ct_dialog_table_free(t); /* frees both, the pending record too, without emitting */
+	t = ct_dialog_table_new(NULL, NULL);
+	CHECK(t != NULL);
+	answered(t, &call1, T0);
+	req_a(t, &call1, "BYE", 2, T0 + 9 * SEC, true, NULL);
+	ct_dialog_expire(t, T0 + 9 * SEC + LINGER); /* emitted to nobody: freed */
+	ct_dialog_get_stats(t, &st);
+	CHECK_INT(st.calls, 1);
+	CHECK_INT(st.active, 0);
+	ct_dialog_table_free(t);
 	ct_dialog_table_free(NULL);
 	ct_dialog_flush(NULL);
 	ct_dialog_expire(NULL, 0);
@@ -1109,10 +1234,42 @@ static void test_api_edges(void)
 
 /*
  * 10,000 interleaved calls, each phase running over all calls before the
- * next: INVITE, 180, then 200/486/nothing by i % 3, then BYE for half of the
- * answered ones; the rest end by flush.  Each call must be emitted once.
+ * next (phase p at T0 + p s + i us): INVITE, 180, then 200/486/nothing by
+ * i % 3, then BYE for half of the answered ones; the rest end by flush.
+ * Each call must be emitted once, in this order:
+ *  1. expire at T0 + 2 s + LINGER + NCALLS / 2 - 1: the busy calls
+ *     (i % 3 == 1) with i < NCALLS / 2, whose linger (from the 486 at
+ *     T0 + 2 s + i) has run out, in i order;
+ *  2. expire at T0 + 3 s + LINGER + NCALLS: the other busy calls, then the
+ *     ones ended by BYE (i % 6 == 0, linger from T0 + 3 s + i), in i order
+ *     (the linger list is ordered by the time a call ended);
+ *  3. flush: the unanswered (i % 3 == 2, setup list) then the answered
+ *     without BYE (i % 6 == 3, call list), each in i order.
  */
 #define NCALLS 10000
+
+/* Appends to want[] the calls i with i % mod == rem and lo <= i < hi. */
+static size_t want_add(int *want, size_t n, int mod, int rem, int lo, int hi)
+{
+	int i;
+
+	for (i = lo; i < hi; i++)
+		if (i % mod == rem)
+			want[n++] = i;
+	return n;
+}
+
+/* Counts records [from, to) of c whose call is not want[k]. */
+static unsigned misordered(const struct collector *c, const int *want, size_t from, size_t to)
+{
+	unsigned bad = 0;
+	size_t k;
+
+	for (k = from; k < to && k < c->n; k++)
+		if (atoi(c->recs[k]->call_id) != want[k])
+			bad++;
+	return bad;
+}
 
 static void test_many(void)
 {
@@ -1120,9 +1277,10 @@ static void test_many(void)
 	struct ct_dialog_table *t = table(&c, NULL);
 	static char ids[NCALLS][24], tags[NCALLS][16];
 	unsigned char *seen = calloc(NCALLS, 1);
+	int *want = calloc(NCALLS, sizeof(*want));
 	unsigned bad = 0, dup = 0;
 	int i, phase;
-	size_t k;
+	size_t k, n1, n2, n3;
 
 	for (phase = 0; phase < 4; phase++) {
 		for (i = 0; i < NCALLS; i++) {
@@ -1143,22 +1301,45 @@ static void test_many(void)
 		if (phase == 0)
 			CHECK_INT(stats(t).active, NCALLS);
 	}
+	if (seen == NULL || want == NULL)
+		abort();
+	n1 = want_add(want, 0, 3, 1, 0, NCALLS / 2);
+	n2 = want_add(want, n1, 3, 1, NCALLS / 2, NCALLS);
+	n2 = want_add(want, n2, 6, 0, 0, NCALLS);
+	n3 = want_add(want, n2, 3, 2, 0, NCALLS);
+	n3 = want_add(want, n3, 6, 3, 0, NCALLS);
+	CHECK_INT(n1, 1667);      /* 1, 4, ..., 4999 */
+	CHECK_INT(n2, 3333 + 1667); /* all busy, then 0, 6, ..., 9996 */
+	CHECK_INT(n3, NCALLS);
+	CHECK_INT(stats(t).active, 3333 + 1667); /* i % 3 == 2 and i % 6 == 3 are open */
 	ct_dialog_expire(t, T0 + 10 * SEC); /* nothing is due yet */
-	CHECK_INT(c.n, NCALLS / 3 + NCALLS / 6 + 1);
+	CHECK_INT(c.n, 0);
+	ct_dialog_expire(t, T0 + 2 * SEC + LINGER - 1);
+	CHECK_INT(c.n, 0);
+	ct_dialog_expire(t, T0 + 2 * SEC + LINGER + NCALLS / 2 - 1);
+	CHECK_INT(c.n, n1);
+	CHECK_INT(misordered(&c, want, 0, n1), 0);
+	ct_dialog_expire(t, T0 + 3 * SEC + LINGER + NCALLS);
+	CHECK_INT(c.n, n2);
+	CHECK_INT(misordered(&c, want, n1, n2), 0);
+	CHECK_INT(stats(t).calls, n2);
+	CHECK_INT(c.closing, n2);
 	ct_dialog_flush(t);
 	CHECK_INT(c.n, NCALLS);
+	CHECK_INT(misordered(&c, want, n2, n3), 0);
 	for (k = 0; k < c.n; k++) {
 		const struct ct_call_record *r = c.recs[k];
 		int n = atoi(r->call_id);
-		enum ct_disposition want = n % 3 == 0 ? CT_DISP_ANSWERED :
+		enum ct_disposition want_disp = n % 3 == 0 ? CT_DISP_ANSWERED :
 		    n % 3 == 1 ? CT_DISP_BUSY : CT_DISP_UNFINISHED;
 
 		if (n < 0 || n >= NCALLS || seen[n]++) {
 			dup++;
 			continue;
 		}
-		if (r->disposition != want || r->start_us != T0 + n ||
-		    r->ringing_us != T0 + SEC + n || r->truncated != (n % 6 == 3 || n % 3 == 2))
+		if (r->disposition != want_disp || r->start_us != T0 + n ||
+		    r->ringing_us != T0 + SEC + n || r->truncated != (n % 6 == 3 || n % 3 == 2) ||
+		    r->end_us != T0 + (n % 3 == 2 ? 1 : n % 6 == 0 ? 3 : 2) * SEC + n)
 			bad++;
 	}
 	CHECK_INT(dup, 0);
@@ -1167,6 +1348,7 @@ static void test_many(void)
 	CHECK_INT(stats(t).active, 0);
 	CHECK_INT(c.closing, NCALLS);
 	free(seen);
+	free(want);
 	ct_dialog_table_free(t);
 	collector_fini(&c);
 }
@@ -1185,10 +1367,186 @@ static void test_pai_caller(void)
 	invite(t, &call1, 1, T0, &pai);
 	rsp_a(t, &call1, 200, "OK", "INVITE", 1, T0 + SEC, NULL);
 	req_a(t, &call1, "BYE", 2, T0 + 9 * SEC, true, NULL);
+	CHECK_LINGER(t, &c, T0 + 9 * SEC, 0);
 	CHECK_INT(c.n, 1);
 	if (c.n == 1) {
 		CHECK_STR(c.recs[0]->caller, "+15550100");
 		CHECK_INT(c.recs[0]->hangup_by, CT_PARTY_CALLER);
+	}
+	ct_dialog_table_free(t);
+	collector_fini(&c);
+}
+
+/*
+ * The record is fixed at the BYE, but the closing hook (the media stage)
+ * runs only at emission, after everything that arrived during the linger:
+ * what the media stage counted after the BYE is seen by it, while late SIP
+ * (the 200 to the BYE, a BYE from the other side with a Reason, a
+ * re-INVITE with SDP) changes neither the record nor reaches the media hook.
+ */
+static void test_closing_at_emission(void)
+{
+	const struct opt sdp = { .sdp = true };
+	const struct opt why = { .q850 = 41, .rtext = "Temporary failure" };
+	struct collector c;
+	struct ct_dialog_table *t = table(&c, NULL);
+	struct ct_call_record e;
+	struct media_slot *ms;
+	struct ct_dialog_stats st;
+
+	answered(t, &call1, T0);
+	CHECK_INT(c.media, 2);
+	CHECK(c.last_d != NULL);
+	ms = ct_dialog_media_get(c.last_d);
+	CHECK(ms != NULL);
+	if (ms != NULL)
+		ms->rtp = 100; /* RTP during the call */
+	req_a(t, &call1, "BYE", 2, T0 + 40 * SEC, true, NULL);
+	CHECK_INT(c.n, 0);
+	CHECK_INT(c.closing, 0);
+	/* the dialog and its slot outlive the BYE: trailing RTP is still counted */
+	CHECK(ct_dialog_media_get(c.last_d) == ms);
+	CHECK_STR(ct_dialog_call_id(c.last_d), "call-1@host");
+	if (ms != NULL)
+		ms->rtp += 7;
+	rsp_a(t, &call1, 200, "OK", "BYE", 2, T0 + 40 * SEC + 4 * MS, NULL);
+	req_b(t, &call1, "BYE", 9, T0 + 41 * SEC, &why);
+	rsp_b(t, &call1, 200, "BYE", 9, T0 + 41 * SEC + 1 * MS, NULL);
+	req_b(t, &call1, "INVITE", 10, T0 + 42 * SEC, &sdp);
+	CHECK_INT(c.media, 2); /* no media hook for an ended call */
+	CHECK_INT(c.n, 0);
+	CHECK_INT(c.closing, 0);
+	if (ms != NULL)
+		ms->rtp += 3; /* the last RTP, just before the linger ends */
+	st = stats(t);
+	CHECK_INT(st.messages, 10);
+	CHECK_INT(st.requests[CT_M_BYE], 2);
+	CHECK_INT(st.requests[CT_M_INVITE], 2);
+	CHECK_INT(st.responses, 5);
+	CHECK_INT(st.retransmissions, 0); /* new messages, absorbed all the same */
+	CHECK_INT(st.orphan_messages, 0);
+	CHECK_INT(st.calls, 0);
+	CHECK_INT(st.active, 0);
+	/* the later messages did not extend the linger: due at BYE + LINGER */
+	CHECK_LINGER(t, &c, T0 + 40 * SEC, 0);
+	CHECK_INT(c.closing_rtp, 110); /* the closing hook saw the trailing RTP */
+	CHECK_INT(c.closing_mismatch, 0);
+	expect_answered(&e, &call1, T0);
+	e.end_us = T0 + 40 * SEC;
+	e.hangup_by = CT_PARTY_CALLER;
+	e.hangup_reason = (char *)"BYE";
+	CHECK_REC(c.n ? c.recs[0] : NULL, &e); /* q850 -1, invites 1: as at the BYE */
+	/* emitted, then freed: a late message is an orphan, no second emission */
+	rsp_a(t, &call1, 200, "OK", "BYE", 2, T0 + 80 * SEC, NULL);
+	CHECK_INT(stats(t).orphan_messages, 1);
+	ct_dialog_flush(t);
+	CHECK_INT(c.n, 1);
+	CHECK_INT(c.closing, 1);
+	ct_dialog_table_free(t);
+	collector_fini(&c);
+}
+
+/*
+ * linger_us 0 (and a negative one, taken as 0): the record is still not
+ * emitted inside ct_dialog_on_msg, but by the first expire at or after the
+ * end; the call is then gone.
+ */
+static void test_zero_linger(void)
+{
+	static const int64_t lv[] = { 0, -5 * SEC };
+	size_t i;
+
+	for (i = 0; i < sizeof(lv) / sizeof(lv[0]); i++) {
+		struct ct_dialog_cfg cfg;
+		struct collector c;
+		struct ct_dialog_table *t;
+		struct ct_call_record e;
+
+		ct_dialog_cfg_default(&cfg);
+		cfg.linger_us = lv[i];
+		t = table(&c, &cfg);
+		answered(t, &call1, T0);
+		req_b(t, &call1, "BYE", 3, T0 + 10 * SEC, NULL);
+		CHECK_INT(c.n, 0);
+		ct_dialog_expire(t, T0 + 10 * SEC - 1);
+		CHECK_INT(c.n, 0);
+		ct_dialog_expire(t, T0 + 10 * SEC);
+		CHECK_INT(c.n, 1);
+		CHECK_INT(c.closing, 1);
+		expect_answered(&e, &call1, T0);
+		e.end_us = T0 + 10 * SEC;
+		e.hangup_by = CT_PARTY_CALLEE;
+		e.hangup_reason = (char *)"BYE";
+		CHECK_REC(c.n ? c.recs[0] : NULL, &e);
+		rsp_b(t, &call1, 200, "BYE", 3, T0 + 10 * SEC + 1 * MS, NULL);
+		CHECK_INT(stats(t).orphan_messages, 1);
+		ct_dialog_table_free(t);
+		collector_fini(&c);
+	}
+}
+
+/*
+ * Five calls ending in five ways, due in one expire call at T0 + 304 s:
+ *  A answered at T0 + 5 s, BYE at T0 + 20 s   (linger due T0 + 52 s)
+ *  B 486 at T0 + 5 s                          (linger due T0 + 37 s)
+ *  C answered at T0 + 3 s, no BYE             (4 h call timeout: open)
+ *  D CANCEL at T0 + 6 s, no final response    (CANCEL wait due T0 + 38 s)
+ *  E INVITE at T0 + 4 s, nothing else         (setup timeout due T0 + 304 s)
+ * One expire walks the setup list, then the call list, then the linger list,
+ * so E's timeout is emitted first, then the linger list in the order the
+ * calls ended or were cancelled (B, D, A); C comes at flush.  E then lingers
+ * and is freed at flush without a second record.
+ */
+static void test_emission_order(void)
+{
+	static const struct tcall ca = { "ord-a", "11", NULL, "ta", "21", "ua", 1, 2, 5060, 5060 };
+	static const struct tcall cb = { "ord-b", "12", NULL, "tb", "22", "ub", 1, 2, 5060, 5060 };
+	static const struct tcall cc = { "ord-c", "13", NULL, "tc", "23", "uc", 1, 2, 5060, 5060 };
+	static const struct tcall cd = { "ord-d", "14", NULL, "td", "24", "ud", 1, 2, 5060, 5060 };
+	static const struct tcall ce = { "ord-e", "15", NULL, "te", "25", "ue", 1, 2, 5060, 5060 };
+	static const struct {
+		const char *cid;
+		enum ct_disposition disp;
+		int64_t end;
+		int final_code;
+		bool truncated;
+	} want[] = {
+		{ "ord-e", CT_DISP_UNFINISHED, T0 + 4 * SEC, 0, true },
+		{ "ord-b", CT_DISP_BUSY, T0 + 5 * SEC, 486, false },
+		{ "ord-d", CT_DISP_CANCELLED, T0 + 6 * SEC, 0, false },
+		{ "ord-a", CT_DISP_ANSWERED, T0 + 20 * SEC, 200, false },
+		{ "ord-c", CT_DISP_ANSWERED, T0 + 3 * SEC, 200, true },
+	};
+	struct collector c;
+	struct ct_dialog_table *t = table(&c, NULL);
+	size_t i;
+
+	answered(t, &ca, T0);
+	invite(t, &cb, 1, T0 + 1 * SEC, NULL);
+	invite(t, &cc, 1, T0 + 2 * SEC, NULL);
+	invite(t, &cd, 1, T0 + 3 * SEC, NULL);
+	rsp_a(t, &cc, 200, "OK", "INVITE", 1, T0 + 3 * SEC, NULL);
+	invite(t, &ce, 1, T0 + 4 * SEC, NULL);
+	rsp_a(t, &cb, 486, "Busy Here", "INVITE", 1, T0 + 5 * SEC, NULL);
+	req_a(t, &cd, "CANCEL", 1, T0 + 6 * SEC, false, NULL);
+	req_a(t, &ca, "BYE", 2, T0 + 20 * SEC, true, NULL);
+	ct_dialog_expire(t, T0 + 5 * SEC + LINGER - 1);
+	CHECK_INT(c.n, 0);
+	ct_dialog_expire(t, T0 + 4 * SEC + 300 * SEC);
+	CHECK_INT(c.n, 4);
+	CHECK_INT(stats(t).calls, 4);
+	CHECK_INT(stats(t).calls_timed_out, 1);
+	CHECK_INT(stats(t).active, 1);
+	ct_dialog_flush(t);
+	CHECK_INT(c.n, 5);
+	CHECK_INT(c.closing, 5);
+	CHECK_INT(stats(t).calls, 5);
+	for (i = 0; i < sizeof(want) / sizeof(want[0]) && i < c.n; i++) {
+		CHECK_STR(c.recs[i]->call_id, want[i].cid);
+		CHECK_INT(c.recs[i]->disposition, want[i].disp);
+		CHECK_INT(c.recs[i]->end_us, want[i].end);
+		CHECK_INT(c.recs[i]->final_code, want[i].final_code);
+		CHECK_INT(c.recs[i]->truncated, want[i].truncated);
 	}
 	ct_dialog_table_free(t);
 	collector_fini(&c);
@@ -1220,5 +1578,8 @@ int main(void)
 	test_max_dialogs();
 	test_api_edges();
 	test_many();
+	test_closing_at_emission();
+	test_zero_linger();
+	test_emission_order();
 	return TEST_REPORT();
 }
