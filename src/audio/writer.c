@@ -1,0 +1,657 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * Stereo call recordings for QA (caller left, callee right), written
+ * through libsndfile as WAV, FLAC or Ogg Vorbis.
+ *
+ * Workload: many concurrent answered calls, each receiving ~50 RTP packets
+ * per second per direction for minutes to hours.  Memory per call is fixed
+ * (a few small arrays); decoded samples go to one scratch file per call in
+ * the output directory, ".<name>.raw", created on the first decodable packet
+ * and removed at the end.  The scratch file holds each channel as mono
+ * int16 at the channel's rate, cut into blocks of BLOCK samples that
+ * alternate between the two channels (block k of channel c lives at sample
+ * offset (2k + c) * BLOCK).  A packet is one or two pwrite()s with no
+ * read-modify-write; holes (lost packets, silence, late start) read back as
+ * zeros and reordered packets land where their timestamp says.
+ *
+ * Placement, per channel and SSRC (and codec): the first packet anchors at
+ * sample (arrival_us - start_us) * rate / 1e6; later packets at anchor +
+ * (rtp_ts - first_ts) * rate / clock_rate, the timestamp difference taken
+ * as a signed 32-bit value (wrap-safe, RFC 3550 §5.1).  When that position
+ * disagrees with the arrival time by more than RESYNC_S seconds (a
+ * timestamp jump inside one SSRC) the stream is re-anchored on the arrival
+ * time.  Positions before 0 or past MAX_S seconds are dropped and counted.
+ *
+ * Rates: each channel takes the rate of its first decodable codec; a later
+ * codec of another rate on the same channel is converted to it by linear
+ * interpolation.  At the end the file rate is the higher of the two channel
+ * rates and the lower channel is brought up to it by linear interpolation
+ * while the blocks are interleaved in chunks (bounded memory).  The final
+ * file is written under ".<name>.<ext>.tmp" and renamed into place, so a
+ * half-written recording is never visible.  Its length is the last written
+ * sample plus one, in the file rate.
+ *
+ * RFC 4733 telephone-event and RFC 3389 comfort noise (CN) are not speech
+ * and are skipped silently; other codecs without a decoder are remembered
+ * by name and reported, never written as noise.
+ * References: RFC 3550 §5.1, RFC 3551 §4.5, RFC 3389, RFC 4733.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sndfile.h>
+
+#include "calltap/audio.h"
+#include "calltap/err.h"
+#include "audio_int.h"
+
+#define BLOCK 4096            /* samples per channel block in the scratch file */
+#define MAX_S (4 * 3600)      /* longest recording, seconds */
+#define RESYNC_S 30           /* timestamp/arrival disagreement that re-anchors */
+#define MAX_STREAMS 32        /* SSRC x codec per call; more are dropped */
+#define MAX_PAYLOAD 65536     /* larger payloads are dropped */
+#define NAME_MAX_ID 80        /* cap of the sanitised Call-ID */
+#define UNDEC_MAX 256         /* cap of the undecodable-codec list */
+#define CHUNK 4096            /* frames per sf_writef_short call */
+#define MAX_ARRIVAL_US ((int64_t)2 * MAX_S * 1000000) /* keeps the scaling in range */
+
+struct stream {
+	const struct ct_codec *codec;
+	void *state;               /* decoder state, NULL for stateless codecs */
+	uint32_t ssrc;
+	uint32_t clock_rate;       /* RTP timestamp rate of the stream, Hz */
+	uint32_t first_ts;         /* RTP timestamp of the anchor packet */
+	int64_t anchor;            /* channel sample of first_ts */
+	int channel;
+};
+
+struct chan {
+	uint32_t rate;             /* Hz, 0 until the first decodable packet */
+	int64_t len;               /* samples: last written + 1 */
+};
+
+struct ct_audio_call {
+	char *dir;
+	char *name;                /* "<YYYYmmdd-HHMMSS>_<call id>" */
+	enum ct_audio_format fmt;
+	int64_t start_us;          /* capture time of sample 0 */
+	int fd;                    /* scratch file, -1 until opened */
+	int io_errno;              /* first scratch I/O error, 0 if none */
+	char *scratch;             /* scratch path once opened */
+	struct chan ch[2];
+	struct stream streams[MAX_STREAMS];
+	size_t n_streams;
+	int16_t *pcm, *conv;       /* decode and rate-conversion buffers */
+	size_t pcm_cap, conv_cap;  /* samples */
+	char undec[UNDEC_MAX];     /* "G723,AMR" */
+	uint64_t dropped;          /* packets out of range, malformed, too many streams */
+	uint64_t resyncs;          /* timestamp jumps re-anchored on arrival time */
+};
+
+static const char *const ext_name[] = { "wav", "flac", "ogg" };
+
+/*
+ * Parses an audio format name ("wav", "flac", "ogg", case-insensitive) into
+ * *out.  Returns 0, or -1 when s is NULL or unknown (*out untouched).
+ */
+int ct_audio_format_parse(const char *s, enum ct_audio_format *out)
+{
+	int i;
+
+	for (i = 0; s != NULL && i < 3; i++) {
+		if (strcasecmp(s, ext_name[i]) == 0) {
+			*out = (enum ct_audio_format)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* Builds "<YYYYmmdd-HHMMSS>_<id>" (UTC) with id limited to [A-Za-z0-9._-]. */
+static char *make_name(const char *call_id, int64_t start_us)
+{
+	char *name = malloc(16 + 1 + NAME_MAX_ID + 1);
+	time_t t = (time_t)(start_us / 1000000);
+	struct tm tm;
+	size_t n, i;
+
+	if (name == NULL)
+		return NULL;
+	if (start_us < 0 || gmtime_r(&t, &tm) == NULL ||
+	    strftime(name, 17, "%Y%m%d-%H%M%S", &tm) != 15)
+		strcpy(name, "00000000-000000");
+	n = strlen(name);
+	name[n++] = '_';
+	for (i = 0; call_id[i] != '\0' && i < NAME_MAX_ID; i++) {
+		char c = call_id[i];
+		int ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		    (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+
+		name[n++] = ok ? c : '_';
+	}
+	name[n] = '\0';
+	return name;
+}
+
+/*
+ * Starts the recording of one call into directory dir (which is only touched
+ * once decodable audio arrives).  call_id names the file after sanitising;
+ * start_us is the capture time of sample 0.  Returns the recording, or NULL
+ * with a message in errbuf (CT_ERRBUF_SIZE bytes) when an argument is NULL
+ * or fmt is out of range, or memory runs out.
+ */
+struct ct_audio_call *ct_audio_call_new(const char *dir, enum ct_audio_format fmt,
+    const char *call_id, int64_t start_us, char *errbuf)
+{
+	struct ct_audio_call *ac;
+
+	if (dir == NULL || call_id == NULL || (unsigned)fmt > CT_AUDIO_OGG) {
+		snprintf(errbuf, CT_ERRBUF_SIZE, "audio: bad recording arguments");
+		return NULL;
+	}
+	ac = calloc(1, sizeof(*ac));
+	if (ac == NULL)
+		goto fail;
+	ac->fd = -1;
+	ac->fmt = fmt;
+	ac->start_us = start_us;
+	ac->dir = strdup(dir);
+	ac->name = make_name(call_id, start_us);
+	if (ac->dir == NULL || ac->name == NULL)
+		goto fail;
+	return ac;
+fail:
+	if (ac != NULL) {
+		free(ac->dir);
+		free(ac->name);
+		free(ac);
+	}
+	snprintf(errbuf, CT_ERRBUF_SIZE, "audio: out of memory");
+	return NULL;
+}
+
+/* RFC 4733 events and RFC 3389 comfort noise carry no speech. */
+static int not_audio(const char *name)
+{
+	return strcasecmp(name, "telephone-event") == 0 || strcasecmp(name, "CN") == 0;
+}
+
+/* Adds name to the comma-separated undecodable list once (case-insensitive). */
+static void remember_undecodable(struct ct_audio_call *ac, const char *name)
+{
+	size_t n = strlen(name), used = strlen(ac->undec);
+	const char *p = ac->undec;
+
+	while (*p != '\0') {
+		size_t l = strcspn(p, ",");
+
+		if (l == n && strncasecmp(p, name, n) == 0)
+			return;
+		p += l + (p[l] == ',');
+	}
+	if (used + (used > 0) + n + 1 > sizeof(ac->undec))
+		return;
+	if (used > 0)
+		ac->undec[used++] = ',';
+	memcpy(ac->undec + used, name, n);
+	ac->undec[used + n] = '\0';
+}
+
+/* Finds or starts the stream of (channel, ssrc, codec); NULL when full. */
+static struct stream *stream_get(struct ct_audio_call *ac, int channel, uint32_t ssrc,
+    const struct ct_codec *codec, uint32_t clock_rate, uint32_t rtp_ts, int64_t pos)
+{
+	struct stream *s;
+	size_t i;
+
+	for (i = 0; i < ac->n_streams; i++) {
+		s = &ac->streams[i];
+		if (s->channel == channel && s->ssrc == ssrc && s->codec == codec)
+			return s;
+	}
+	if (ac->n_streams == MAX_STREAMS)
+		return NULL;
+	s = &ac->streams[ac->n_streams];
+	s->state = codec->state_new != NULL ? codec->state_new() : NULL;
+	if (codec->state_new != NULL && s->state == NULL)
+		return NULL;
+	ac->n_streams++;
+	s->codec = codec;
+	s->ssrc = ssrc;
+	s->channel = channel;
+	s->clock_rate = clock_rate != 0 ? clock_rate : codec->clock_rate;
+	s->first_ts = rtp_ts;
+	s->anchor = pos;
+	return s;
+}
+
+/* Grows *buf to at least n int16 samples; 0 or -1. */
+static int reserve(int16_t **buf, size_t *cap, size_t n)
+{
+	int16_t *p;
+
+	if (n <= *cap)
+		return 0;
+	p = realloc(*buf, n * sizeof(**buf));
+	if (p == NULL)
+		return -1;
+	*buf = p;
+	*cap = n;
+	return 0;
+}
+
+/* Value of in[] at fractional position num / den, linear interpolation. */
+static int16_t interp(const int16_t *in, size_t n, uint64_t num, uint64_t den)
+{
+	size_t i = (size_t)(num / den);
+	int64_t frac = (int64_t)(num % den), a, b;
+
+	if (i >= n)
+		return 0;
+	a = in[i];
+	b = i + 1 < n ? in[i + 1] : a;
+	return (int16_t)(a + (b - a) * frac / (int64_t)den);
+}
+
+/*
+ * Converts n samples at rate from to rate to into ac->conv; returns the
+ * number of output samples or -1 on allocation failure.
+ */
+static long convert_rate(struct ct_audio_call *ac, const int16_t *in, size_t n,
+    uint32_t from, uint32_t to)
+{
+	size_t out_n = (size_t)((uint64_t)n * to / from), j;
+
+	if (reserve(&ac->conv, &ac->conv_cap, out_n + 1) < 0)
+		return -1;
+	for (j = 0; j < out_n; j++)
+		ac->conv[j] = interp(in, n, (uint64_t)j * from, to);
+	return (long)out_n;
+}
+
+/* Opens the scratch file on first use; 0 or -1 with ac->io_errno set. */
+static int scratch_open(struct ct_audio_call *ac)
+{
+	size_t n;
+
+	if (ac->fd >= 0)
+		return 0;
+	n = strlen(ac->dir) + strlen(ac->name) + 8;
+	ac->scratch = malloc(n);
+	if (ac->scratch == NULL) {
+		ac->io_errno = ENOMEM;
+		return -1;
+	}
+	snprintf(ac->scratch, n, "%s/.%s.raw", ac->dir, ac->name);
+	ac->fd = open(ac->scratch, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (ac->fd < 0) {
+		ac->io_errno = errno;
+		return -1;
+	}
+	return 0;
+}
+
+/* Full pwrite; 0 or -1 with errno. */
+static int pwrite_all(int fd, const void *buf, size_t len, off_t off)
+{
+	const char *p = buf;
+
+	while (len > 0) {
+		ssize_t w = pwrite(fd, p, len, off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			if (w == 0)
+				errno = ENOSPC;
+			return -1;
+		}
+		p += w;
+		len -= (size_t)w;
+		off += w;
+	}
+	return 0;
+}
+
+/* Byte offset of sample i of channel c in the block layout. */
+static off_t block_offset(int c, int64_t i)
+{
+	return (off_t)((2 * (i / BLOCK) + c) * BLOCK + i % BLOCK) * (off_t)sizeof(int16_t);
+}
+
+/* Writes n samples of channel c starting at sample pos. */
+static void scratch_write(struct ct_audio_call *ac, int c, int64_t pos,
+    const int16_t *s, size_t n)
+{
+	if (scratch_open(ac) < 0)
+		return;
+	while (n > 0) {
+		size_t k = (size_t)(BLOCK - pos % BLOCK);
+
+		if (k > n)
+			k = n;
+		if (pwrite_all(ac->fd, s, k * sizeof(*s), block_offset(c, pos)) < 0) {
+			ac->io_errno = errno;
+			return;
+		}
+		if (pos + (int64_t)k > ac->ch[c].len)
+			ac->ch[c].len = pos + (int64_t)k;
+		pos += (int64_t)k;
+		s += k;
+		n -= k;
+	}
+}
+
+/* Floor of a * b / c for c > 0, b >= 0. */
+static int64_t scale(int64_t a, int64_t b, int64_t c)
+{
+	int64_t p = a * b;
+
+	return p >= 0 ? p / c : -((-p + c - 1) / c);
+}
+
+/* Channel position of rtp_ts in s, re-anchoring on arrival_pos if far off. */
+static int64_t place(struct ct_audio_call *ac, struct stream *s, uint32_t rtp_ts,
+    int64_t arrival_pos, uint32_t rate)
+{
+	int64_t d = (int32_t)(rtp_ts - s->first_ts);
+	int64_t pos = s->anchor + scale(d, rate, s->clock_rate);
+	int64_t off = pos - arrival_pos;
+
+	if (off > (int64_t)RESYNC_S * rate || off < -(int64_t)RESYNC_S * rate) {
+		s->first_ts = rtp_ts;
+		s->anchor = arrival_pos;
+		ac->resyncs++;
+		pos = arrival_pos;
+	}
+	return pos;
+}
+
+/* Decodes one payload into ac->pcm at the channel's rate; sample count or -1. */
+static long decode(struct ct_audio_call *ac, struct stream *s, const uint8_t *payload,
+    size_t len, uint32_t rate, const int16_t **out)
+{
+	size_t max = ct_codec_max_samples(s->codec, len);
+	int n;
+
+	if (reserve(&ac->pcm, &ac->pcm_cap, max) < 0)
+		return -1;
+	n = s->codec->decode(s->state, payload, len, ac->pcm, max);
+	if (n <= 0)
+		return -1;
+	*out = ac->pcm;
+	if (s->codec->rate == rate)
+		return n;
+	*out = ac->conv;
+	return convert_rate(ac, ac->pcm, (size_t)n, s->codec->rate, rate);
+}
+
+/*
+ * Adds one RTP payload to channel (CT_AUDIO_CALLER or CT_AUDIO_CALLEE).
+ * codec_name/clock_rate are the stream's (clock_rate 0: the codec's usual
+ * one); payload is borrowed for the call only.  Telephone-event and CN are
+ * ignored; a codec without decoder is remembered for the report; packets
+ * that are malformed, placed out of range or beyond MAX_STREAMS streams are
+ * dropped and counted.  After a scratch I/O error everything is ignored and
+ * the error is reported by ct_audio_call_finish.  NULL ac is a no-op.
+ */
+void ct_audio_call_add(struct ct_audio_call *ac, int channel, const char *codec_name,
+    uint32_t clock_rate, uint32_t ssrc, uint32_t rtp_ts, int64_t arrival_us,
+    const uint8_t *payload, size_t len)
+{
+	const struct ct_codec *codec;
+	struct stream *s;
+	const int16_t *pcm;
+	int64_t arrival_pos, pos;
+	uint32_t rate;
+	long n;
+
+	if (ac == NULL || ac->io_errno != 0)
+		return;
+	if (codec_name == NULL)
+		codec_name = "unknown";
+	if (not_audio(codec_name))
+		return;
+	codec = ct_codec_find(codec_name, clock_rate);
+	if (codec == NULL) {
+		remember_undecodable(ac, codec_name);
+		return;
+	}
+	if ((channel != CT_AUDIO_CALLER && channel != CT_AUDIO_CALLEE) ||
+	    payload == NULL || len == 0 || len > MAX_PAYLOAD)
+		goto drop;
+	if (ac->ch[channel].rate == 0)
+		ac->ch[channel].rate = codec->rate;
+	rate = ac->ch[channel].rate;
+	arrival_us -= ac->start_us;
+	if (arrival_us > MAX_ARRIVAL_US || arrival_us < -MAX_ARRIVAL_US)
+		goto drop;
+	arrival_pos = scale(arrival_us, rate, 1000000);
+	s = stream_get(ac, channel, ssrc, codec, clock_rate, rtp_ts, arrival_pos);
+	if (s == NULL)
+		goto drop;
+	pos = place(ac, s, rtp_ts, arrival_pos, rate);
+	n = decode(ac, s, payload, len, rate, &pcm);
+	if (n <= 0 || pos < 0 || pos + n > (int64_t)MAX_S * rate)
+		goto drop;
+	scratch_write(ac, channel, pos, pcm, (size_t)n);
+	return;
+drop:
+	ac->dropped++;
+}
+
+/* Sequential reader of one channel of the scratch file. */
+struct reader {
+	int fd;
+	int c;
+	int64_t len;               /* samples in the channel */
+	int64_t blk;               /* block held in buf, -1 none */
+	int16_t buf[BLOCK];
+};
+
+/* Sample i of the reader's channel (0 past the end); -1 in *err on I/O error. */
+static int16_t reader_get(struct reader *r, int64_t i, int *err)
+{
+	if (i < 0 || i >= r->len)
+		return 0;
+	if (i / BLOCK != r->blk) {
+		ssize_t got;
+
+		r->blk = i / BLOCK;
+		got = pread(r->fd, r->buf, sizeof(r->buf), block_offset(r->c, r->blk * BLOCK));
+		if (got < 0) {
+			*err = errno;
+			got = 0;
+		}
+		memset((char *)r->buf + got, 0, sizeof(r->buf) - (size_t)got);
+	}
+	return r->buf[i % BLOCK];
+}
+
+/* Sample of output frame j of a channel of rate `rate` in a file of rate out. */
+static int16_t channel_at(struct reader *r, int64_t j, uint32_t rate, uint32_t out,
+    int *err)
+{
+	int64_t num, i, a, b, frac;
+
+	if (rate == 0)
+		return 0;
+	if (rate == out)
+		return reader_get(r, j, err);
+	num = j * (int64_t)rate;
+	i = num / out;
+	frac = num % out;
+	a = reader_get(r, i, err);
+	b = frac != 0 ? reader_get(r, i + 1, err) : a;
+	return (int16_t)(a + (b - a) * frac / out);
+}
+
+static const int sf_major[] = { SF_FORMAT_WAV | SF_FORMAT_PCM_16,
+	SF_FORMAT_FLAC | SF_FORMAT_PCM_16, SF_FORMAT_OGG | SF_FORMAT_VORBIS };
+
+/* Streams both channels from the scratch file into an open SNDFILE. */
+static int interleave(struct ct_audio_call *ac, SNDFILE *sf, uint32_t out, int64_t frames,
+    char *errbuf, const char *tmp)
+{
+	struct reader *r = calloc(2, sizeof(*r));
+	int16_t *chunk = malloc(CHUNK * 2 * sizeof(int16_t));
+	int64_t j = 0;
+	int c, err = 0, ret = -1;
+
+	if (r == NULL || chunk == NULL) {
+		snprintf(errbuf, CT_ERRBUF_SIZE, "audio: out of memory writing %s", tmp);
+		goto out;
+	}
+	for (c = 0; c < 2; c++)
+		r[c] = (struct reader){ .fd = ac->fd, .c = c, .len = ac->ch[c].len, .blk = -1 };
+	while (j < frames) {
+		int64_t k, n = frames - j < CHUNK ? frames - j : CHUNK;
+
+		for (k = 0; k < n; k++)
+			for (c = 0; c < 2; c++)
+				chunk[2 * k + c] = channel_at(&r[c], j + k, ac->ch[c].rate, out, &err);
+		if (err != 0) {
+			snprintf(errbuf, CT_ERRBUF_SIZE, "audio: %s: %s", ac->scratch, strerror(err));
+			goto out;
+		}
+		if (sf_writef_short(sf, chunk, n) != n) {
+			snprintf(errbuf, CT_ERRBUF_SIZE, "audio: %s: %s", tmp, sf_strerror(sf));
+			goto out;
+		}
+		j += n;
+	}
+	ret = 0;
+out:
+	free(r);
+	free(chunk);
+	return ret;
+}
+
+/* Writes the final file as tmp and renames it to final; 0 or -1. */
+static int write_file(struct ct_audio_call *ac, const char *tmp, const char *final,
+    char *errbuf)
+{
+	uint32_t out = ac->ch[0].rate > ac->ch[1].rate ? ac->ch[0].rate : ac->ch[1].rate;
+	int64_t frames = 0;
+	SF_INFO info = { .samplerate = (int)out, .channels = 2, .format = sf_major[ac->fmt] };
+	SNDFILE *sf;
+	int c, rc;
+
+	for (c = 0; c < 2; c++) {
+		int64_t f;
+
+		if (ac->ch[c].rate == 0)
+			continue;
+		f = (ac->ch[c].len * (int64_t)out + ac->ch[c].rate - 1) / ac->ch[c].rate;
+		if (f > frames)
+			frames = f;
+	}
+	sf = sf_open(tmp, SFM_WRITE, &info);
+	if (sf == NULL) {
+		snprintf(errbuf, CT_ERRBUF_SIZE, "audio: %s: %s", tmp, sf_strerror(NULL));
+		return -1;
+	}
+	rc = interleave(ac, sf, out, frames, errbuf, tmp);
+	if (sf_close(sf) != 0 && rc == 0) {
+		snprintf(errbuf, CT_ERRBUF_SIZE, "audio: %s: close failed", tmp);
+		rc = -1;
+	}
+	if (rc == 0 && rename(tmp, final) != 0) {
+		snprintf(errbuf, CT_ERRBUF_SIZE, "audio: %s: %s", final, strerror(errno));
+		rc = -1;
+	}
+	if (rc != 0)
+		unlink(tmp);
+	return rc;
+}
+
+/* Writes the recording and sets *path; 0 or -1 with errbuf. */
+static int produce(struct ct_audio_call *ac, char **path, char *errbuf)
+{
+	size_t n = strlen(ac->dir) + strlen(ac->name) + 16;
+	char *tmp = malloc(n), *final = malloc(n);
+	int rc = -1;
+
+	if (tmp == NULL || final == NULL) {
+		snprintf(errbuf, CT_ERRBUF_SIZE, "audio: out of memory");
+		goto out;
+	}
+	snprintf(final, n, "%s/%s.%s", ac->dir, ac->name, ext_name[ac->fmt]);
+	snprintf(tmp, n, "%s/.%s.%s.tmp", ac->dir, ac->name, ext_name[ac->fmt]);
+	rc = write_file(ac, tmp, final, errbuf);
+	if (rc == 0) {
+		*path = final;
+		final = NULL;
+	}
+out:
+	free(tmp);
+	free(final);
+	return rc;
+}
+
+static void call_free(struct ct_audio_call *ac)
+{
+	size_t i;
+
+	for (i = 0; i < ac->n_streams; i++)
+		if (ac->streams[i].state != NULL)
+			ac->streams[i].codec->state_free(ac->streams[i].state);
+	if (ac->fd >= 0)
+		close(ac->fd);
+	if (ac->scratch != NULL)
+		unlink(ac->scratch);
+	free(ac->scratch);
+	free(ac->dir);
+	free(ac->name);
+	free(ac->pcm);
+	free(ac->conv);
+	free(ac);
+}
+
+/*
+ * Ends the recording: writes "<dir>/<YYYYmmdd-HHMMSS>_<call id>.<ext>"
+ * (start time in UTC) and removes the scratch file.  On success returns 0
+ * with a malloc'ed path in *path, or NULL when no decodable audio was added
+ * (no file then); *undecodable gets a malloc'ed comma-separated list of
+ * codec names without decoder, or NULL.  On an I/O error (directory missing,
+ * disk full...) returns -1 with a message naming the path in errbuf, *path
+ * NULL and *undecodable still set.  ac is freed either way; NULL ac returns
+ * 0 and leaves *path and *undecodable NULL.  path or undecodable may be
+ * NULL when the caller does not want that result.
+ */
+int ct_audio_call_finish(struct ct_audio_call *ac, char **path, char **undecodable,
+    char *errbuf)
+{
+	char *p = NULL;
+	int rc = 0;
+
+	if (path != NULL)
+		*path = NULL;
+	if (undecodable != NULL)
+		*undecodable = NULL;
+	if (ac == NULL)
+		return 0;
+	if (undecodable != NULL && ac->undec[0] != '\0')
+		*undecodable = strdup(ac->undec);
+	if (ac->io_errno != 0) {
+		snprintf(errbuf, CT_ERRBUF_SIZE, "audio: %s: %s",
+		    ac->scratch != NULL ? ac->scratch : ac->dir, strerror(ac->io_errno));
+		rc = -1;
+	} else if (ac->ch[0].len > 0 || ac->ch[1].len > 0) {
+		rc = produce(ac, &p, errbuf);
+	}
+	if (path != NULL)
+		*path = p;
+	else
+		free(p);
+	call_free(ac);
+	return rc;
+}

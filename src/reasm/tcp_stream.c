@@ -1,0 +1,538 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * Per-direction TCP byte streams for the SIP-over-TCP framer.  Each direction
+ * (src, dst, sport, dport) is tracked on its own in a fixed-size chained hash
+ * and kept on an LRU list (least recently used first), so idle expiry costs
+ * O(expired) and the table can evict its stalest direction when full.  A
+ * direction holds the next expected sequence number, the in-order bytes the
+ * consumer has not consumed yet, and copies of segments that arrived ahead
+ * of a hole (a list sorted by sequence number).  Sequence numbers are
+ * compared modulo 2^32 ((int32_t)(a - b), RFC 9293 §3.4).  Workload: SIP
+ * streams are long-lived and mostly in order with small messages; loss,
+ * retransmission and reordering are rare but must never stall a stream:
+ * when the held bytes (data plus per-segment overhead) pass max_ooo_bytes
+ * the hole is declared lost and delivery resumes after it with gap=1, and an
+ * unconsumed buffer that would pass max_buffer is dropped (also gap=1).  A
+ * capture that starts mid-stream begins at the first data segment's
+ * sequence number.  FIN or RST flushes what is held (skipping holes) and
+ * forgets the direction (RST: both directions).  The consumer callback must
+ * not call back into the same reassembler.
+ * References: RFC 9293 §3.4 (sequence numbers), §3.10.7.4 (segment trimming).
+ */
+#include "config.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "calltap/err.h"
+#include "calltap/packet.h"
+#include "calltap/reasm.h"
+
+#define TCP_PROTO 6
+#define TCP_MIN_BUCKETS 16u
+#define TCP_MAX_BUCKETS (1u << 20)
+#define TCP_KEEP_BUF 4096u          /* an empty buffer larger than this is freed */
+#define TCP_SYN_WINDOW (1 << 20)    /* a SYN this close before next is a retransmission */
+
+struct seg {
+	struct seg *next;
+	uint32_t seq;
+	uint32_t len;
+	uint8_t data[];
+};
+
+struct dir {
+	struct dir *hnext;          /* hash chain */
+	struct dir *older;          /* LRU neighbours */
+	struct dir *newer;
+	struct ct_addr src;
+	struct ct_addr dst;
+	uint16_t sport;
+	uint16_t dport;
+	uint32_t hash;
+	uint32_t next_seq;          /* next expected sequence number */
+	int64_t last_us;            /* capture time of the last segment */
+	uint8_t *buf;               /* unconsumed bytes are buf[off..off+len) */
+	size_t off;
+	size_t len;
+	size_t cap;
+	struct seg *ooo;            /* held segments sorted by seq */
+	struct seg *ooo_tail;
+	size_t ooo_bytes;           /* held data plus per-segment overhead */
+	bool gap;                   /* bytes were lost before the next delivery */
+};
+
+struct ct_tcp_reasm {
+	struct ct_tcp_limits lim;
+	ct_tcp_data_fn fn;
+	void *user;
+	struct dir **buckets;
+	uint32_t mask;              /* bucket count - 1 (power of two) */
+	uint32_t seed;
+	struct dir *oldest;         /* LRU head */
+	struct dir *newest;         /* LRU tail */
+	struct ct_tcp_stats st;
+};
+
+static bool seq_lt(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) < 0;
+}
+
+/*
+ * Fills *lim with the defaults: 65536 directions, 256 KiB buffer, 256 KiB
+ * out-of-order, 300 s idle.
+ */
+void ct_tcp_limits_default(struct ct_tcp_limits *lim)
+{
+	lim->max_streams = 65536;
+	lim->max_buffer = (size_t)256 << 10;
+	lim->max_ooo_bytes = (size_t)256 << 10;
+	lim->idle_us = (int64_t)300 * 1000000;
+}
+
+/*
+ * Creates a reassembler with limits *lim (copied; NULL means the defaults)
+ * that hands in-order bytes to fn(user, ...).  fn must not be NULL.  Returns
+ * NULL when out of memory or fn is NULL.  Free it with ct_tcp_reasm_free().
+ */
+struct ct_tcp_reasm *ct_tcp_reasm_new(const struct ct_tcp_limits *lim,
+    ct_tcp_data_fn fn, void *user)
+{
+	struct ct_tcp_reasm *r = NULL;
+	uint32_t n = TCP_MIN_BUCKETS;
+
+	if (fn == NULL)
+		goto fail;
+	r = calloc(1, sizeof(*r));
+	if (r == NULL)
+		goto fail;
+	if (lim != NULL)
+		r->lim = *lim;
+	else
+		ct_tcp_limits_default(&r->lim);
+	if (r->lim.max_streams == 0)
+		r->lim.max_streams = 1;
+	r->fn = fn;
+	r->user = user;
+	while (n < r->lim.max_streams && n < TCP_MAX_BUCKETS)
+		n <<= 1;
+	r->buckets = calloc(n, sizeof(*r->buckets));
+	if (r->buckets == NULL)
+		goto fail;
+	r->mask = n - 1;
+	r->seed = (uint32_t)((uintptr_t)r >> 4) * 0x9e3779b1u;
+	return r;
+fail:
+	free(r);
+	return NULL;
+}
+
+static void held_clear(struct dir *d)
+{
+	struct seg *s, *next;
+
+	for (s = d->ooo; s != NULL; s = next) {
+		next = s->next;
+		free(s);
+	}
+	d->ooo = NULL;
+	d->ooo_tail = NULL;
+	d->ooo_bytes = 0;
+}
+
+static void dir_release(struct dir *d)
+{
+	held_clear(d);
+	free(d->buf);
+	free(d);
+}
+
+/*
+ * Frees r and every tracked direction without delivering held bytes.  NULL
+ * is a no-op.
+ */
+void ct_tcp_reasm_free(struct ct_tcp_reasm *r)
+{
+	struct dir *d, *next;
+
+	if (r == NULL)
+		return;
+	for (d = r->oldest; d != NULL; d = next) {
+		next = d->newer;
+		dir_release(d);
+	}
+	free(r->buckets);
+	free(r);
+}
+
+static uint32_t mix32(uint32_t h)
+{
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35u;
+	h ^= h >> 16;
+	return h;
+}
+
+static uint32_t dir_hash(const struct ct_tcp_reasm *r, const struct ct_addr *src,
+    const struct ct_addr *dst, uint16_t sport, uint16_t dport)
+{
+	uint32_t h;
+
+	h = ct_addr_hash(src, r->seed);
+	h = ct_addr_hash(dst, h ^ 0x5bd1e995u);
+	h ^= mix32(((uint32_t)sport << 16 | dport) ^ r->seed);
+	return mix32(h);
+}
+
+static struct dir *dir_find(const struct ct_tcp_reasm *r, const struct ct_addr *src,
+    const struct ct_addr *dst, uint16_t sport, uint16_t dport, uint32_t hash)
+{
+	struct dir *d;
+
+	for (d = r->buckets[hash & r->mask]; d != NULL; d = d->hnext) {
+		if (d->hash == hash && d->sport == sport && d->dport == dport &&
+		    ct_addr_eq(&d->src, src) && ct_addr_eq(&d->dst, dst))
+			return d;
+	}
+	return NULL;
+}
+
+static void lru_unlink(struct ct_tcp_reasm *r, struct dir *d)
+{
+	if (d->older != NULL)
+		d->older->newer = d->newer;
+	else
+		r->oldest = d->newer;
+	if (d->newer != NULL)
+		d->newer->older = d->older;
+	else
+		r->newest = d->older;
+	d->older = NULL;
+	d->newer = NULL;
+}
+
+static void lru_append(struct ct_tcp_reasm *r, struct dir *d)
+{
+	d->older = r->newest;
+	d->newer = NULL;
+	if (r->newest != NULL)
+		r->newest->newer = d;
+	else
+		r->oldest = d;
+	r->newest = d;
+}
+
+/* Unlinks d from the hash and the LRU list and frees it. */
+static void dir_destroy(struct ct_tcp_reasm *r, struct dir *d)
+{
+	struct dir **pp = &r->buckets[d->hash & r->mask];
+
+	while (*pp != d)
+		pp = &(*pp)->hnext;
+	*pp = d->hnext;
+	lru_unlink(r, d);
+	r->st.streams--;
+	dir_release(d);
+}
+
+/* Tracks pkt's direction, evicting the least recently used one when full. */
+static struct dir *dir_create(struct ct_tcp_reasm *r, struct ct_packet *pkt, uint32_t hash)
+{
+	struct dir *d;
+
+	while (r->st.streams >= r->lim.max_streams && r->oldest != NULL) {
+		ct_pkt_event(pkt, CT_EV_TCP_LIMIT);
+		r->st.overflows++;
+		dir_destroy(r, r->oldest);
+	}
+	d = calloc(1, sizeof(*d));
+	if (d == NULL)
+		return NULL;
+	d->src = pkt->t.src;
+	d->dst = pkt->t.dst;
+	d->sport = pkt->t.sport;
+	d->dport = pkt->t.dport;
+	d->hash = hash;
+	d->hnext = r->buckets[hash & r->mask];
+	r->buckets[hash & r->mask] = d;
+	lru_append(r, d);
+	r->st.streams++;
+	return d;
+}
+
+/* Discards the unconsumed bytes; the next delivery is flagged as a gap. */
+static void buf_drop(struct dir *d)
+{
+	d->off = 0;
+	d->len = 0;
+	d->gap = true;
+}
+
+/*
+ * Appends in-order bytes to the unconsumed buffer, dropping the buffer first
+ * when it would pass max_buffer (the new bytes are always kept).
+ */
+static void buf_append(struct ct_tcp_reasm *r, struct dir *d, struct ct_packet *pkt,
+    const uint8_t *data, size_t len)
+{
+	size_t ncap;
+	uint8_t *p;
+
+	if (d->len > 0 && d->len + len > r->lim.max_buffer) {
+		ct_pkt_event(pkt, CT_EV_TCP_LIMIT);
+		r->st.overflows++;
+		buf_drop(d);
+	}
+	if (d->off > 0 && d->off + d->len + len > d->cap) {
+		memmove(d->buf, d->buf + d->off, d->len);
+		d->off = 0;
+	}
+	if (d->len + len > d->cap) {
+		ncap = d->cap * 2 > d->len + len ? d->cap * 2 : d->len + len;
+		if (ncap < 256)
+			ncap = 256;
+		p = realloc(d->buf, ncap);
+		if (p == NULL) {
+			buf_drop(d);
+			return;
+		}
+		d->buf = p;
+		d->cap = ncap;
+	}
+	memcpy(d->buf + d->off + d->len, data, len);
+	d->len += len;
+}
+
+/* Hands the unconsumed bytes to the consumer until it consumes nothing. */
+static void deliver(struct ct_tcp_reasm *r, struct dir *d, struct ct_packet *pkt)
+{
+	size_t n;
+
+	while (d->len > 0) {
+		n = r->fn(r->user, pkt, d->buf + d->off, d->len, d->gap);
+		d->gap = false;
+		if (n > d->len)
+			n = d->len;
+		if (n == 0)
+			break;
+		d->off += n;
+		d->len -= n;
+	}
+	if (d->len == 0) {
+		d->off = 0;
+		if (d->cap > TCP_KEEP_BUF) {
+			free(d->buf);
+			d->buf = NULL;
+			d->cap = 0;
+		}
+	}
+}
+
+/* Moves held segments that now start at or before next into the buffer. */
+static void held_pull(struct ct_tcp_reasm *r, struct dir *d, struct ct_packet *pkt)
+{
+	struct seg *s;
+	int32_t delta;
+
+	while ((s = d->ooo) != NULL) {
+		delta = (int32_t)(s->seq - d->next_seq);
+		if (delta > 0)
+			break;
+		d->ooo = s->next;
+		if (d->ooo == NULL)
+			d->ooo_tail = NULL;
+		d->ooo_bytes -= sizeof(*s) + s->len;
+		if ((int64_t)delta + s->len > 0) {
+			buf_append(r, d, pkt, s->data + (uint32_t)-delta, s->len - (uint32_t)-delta);
+			d->next_seq += s->len - (uint32_t)-delta;
+		}
+		free(s);
+	}
+}
+
+/* Declares the hole before the first held segment lost and delivers after it. */
+static void gap_skip(struct ct_tcp_reasm *r, struct dir *d, struct ct_packet *pkt)
+{
+	buf_drop(d);
+	d->next_seq = d->ooo->seq;
+	r->st.gaps++;
+	ct_pkt_event(pkt, CT_EV_TCP_GAP);
+	held_pull(r, d, pkt);
+	deliver(r, d, pkt);
+}
+
+/* True when held segment s already holds every byte of [seq, seq + len). */
+static bool seg_covers(const struct seg *s, uint32_t seq, uint32_t len)
+{
+	return !seq_lt(seq, s->seq) && !seq_lt(s->seq + s->len, seq + len);
+}
+
+/*
+ * Holds a copy of a segment that starts after next (sorted by seq).  Returns
+ * false when it was not held (already covered, or out of memory).
+ */
+static bool held_insert(struct dir *d, uint32_t seq, const uint8_t *data, uint32_t len)
+{
+	struct seg **pp = &d->ooo, *n;
+
+	if (d->ooo_tail != NULL && seq_lt(d->ooo_tail->seq, seq)) {
+		if (seg_covers(d->ooo_tail, seq, len))
+			return false;
+		pp = &d->ooo_tail->next;
+	} else {
+		for (; *pp != NULL && !seq_lt(seq, (*pp)->seq); pp = &(*pp)->next) {
+			if (seg_covers(*pp, seq, len))
+				return false;
+		}
+	}
+	n = malloc(sizeof(*n) + len);
+	if (n == NULL)
+		return false;
+	n->seq = seq;
+	n->len = len;
+	memcpy(n->data, data, len);
+	n->next = *pp;
+	*pp = n;
+	if (n->next == NULL)
+		d->ooo_tail = n;
+	d->ooo_bytes += sizeof(*n) + len;
+	return true;
+}
+
+/* Processes the payload of one segment whose first data byte is `seq`. */
+static void dir_data(struct ct_tcp_reasm *r, struct dir *d, struct ct_packet *pkt,
+    uint32_t seq)
+{
+	const uint8_t *data = pkt->payload;
+	uint32_t len = (uint32_t)pkt->payload_len;
+	int32_t delta = (int32_t)(seq - d->next_seq);
+
+	if ((int64_t)delta + len <= 0) {
+		r->st.retransmitted++;
+		return;
+	}
+	if (delta > 0) {
+		if (!held_insert(d, seq, data, len)) {
+			r->st.retransmitted++;
+			return;
+		}
+		r->st.out_of_order++;
+		while (d->ooo != NULL && d->ooo_bytes > r->lim.max_ooo_bytes)
+			gap_skip(r, d, pkt);
+		return;
+	}
+	data += (uint32_t)-delta;
+	len -= (uint32_t)-delta;
+	buf_append(r, d, pkt, data, len);
+	d->next_seq += len;
+	held_pull(r, d, pkt);
+	deliver(r, d, pkt);
+}
+
+/* A SYN on a known direction: a retransmission, or a new connection. */
+static void dir_syn(struct dir *d, uint32_t seq)
+{
+	int32_t delta = (int32_t)(seq + 1 - d->next_seq);
+
+	if (delta <= 0 && delta > -TCP_SYN_WINDOW)
+		return;
+	held_clear(d);
+	d->off = 0;
+	d->len = 0;
+	d->gap = false;
+	d->next_seq = seq + 1;
+}
+
+/* Forgets the reverse direction of pkt (on RST). */
+static void forget_reverse(struct ct_tcp_reasm *r, const struct ct_packet *pkt)
+{
+	uint32_t h = dir_hash(r, &pkt->t.dst, &pkt->t.src, pkt->t.dport, pkt->t.sport);
+	struct dir *d = dir_find(r, &pkt->t.dst, &pkt->t.src, pkt->t.dport, pkt->t.sport, h);
+
+	if (d != NULL)
+		dir_destroy(r, d);
+}
+
+/*
+ * Feeds one TCP segment (t.proto 6; t tuple, tcp_seq, tcp_flags, payload,
+ * ts_us).  The payload is copied when it has to be kept; pkt stays the
+ * caller's.  In-order bytes go to the consumer at once (pkt is passed
+ * through); events CT_EV_TCP_GAP and CT_EV_TCP_LIMIT may be recorded on pkt.
+ * A direction is created by a SYN or by a data segment (mid-stream start);
+ * pure ACKs of unknown directions are ignored.  FIN or RST delivers what is
+ * held and forgets the direction (RST also the reverse one).  NULL r or pkt,
+ * or a non-TCP packet, is ignored.
+ */
+void ct_tcp_reasm_feed(struct ct_tcp_reasm *r, struct ct_packet *pkt)
+{
+	const struct ct_tuple *t;
+	struct dir *d;
+	uint32_t hash, seq;
+	uint8_t flags;
+
+	if (r == NULL || pkt == NULL || pkt->t.proto != TCP_PROTO ||
+	    pkt->payload_len > INT32_MAX || (pkt->payload == NULL && pkt->payload_len > 0))
+		return;
+	t = &pkt->t;
+	flags = pkt->tcp_flags;
+	seq = pkt->tcp_seq + ((flags & CT_TCP_SYN) ? 1 : 0);
+	if (pkt->payload_len > 0)
+		r->st.segments++;
+	hash = dir_hash(r, &t->src, &t->dst, t->sport, t->dport);
+	d = dir_find(r, &t->src, &t->dst, t->sport, t->dport, hash);
+	if (d == NULL && ((flags & CT_TCP_SYN) || pkt->payload_len > 0)) {
+		d = dir_create(r, pkt, hash);
+		if (d != NULL)
+			d->next_seq = seq;
+	} else if (d != NULL) {
+		if (flags & CT_TCP_SYN)
+			dir_syn(d, pkt->tcp_seq);
+		lru_unlink(r, d);
+		lru_append(r, d);
+	}
+	if (d != NULL) {
+		d->last_us = pkt->ts_us;
+		if (pkt->payload_len > 0)
+			dir_data(r, d, pkt, seq);
+		if (flags & (CT_TCP_FIN | CT_TCP_RST)) {
+			while (d->ooo != NULL)
+				gap_skip(r, d, pkt);
+			dir_destroy(r, d);
+		}
+	}
+	if (flags & CT_TCP_RST)
+		forget_reverse(r, pkt);
+}
+
+/*
+ * Forgets every direction idle for longer than idle_us at now_us
+ * (now_us - last > idle_us), without delivering held bytes, and counts them
+ * in `expired`.  Walks the LRU list from the stalest end: O(expired + 1).
+ * NULL r is a no-op.
+ */
+void ct_tcp_reasm_expire(struct ct_tcp_reasm *r, int64_t now_us)
+{
+	if (r == NULL)
+		return;
+	while (r->oldest != NULL && now_us - r->oldest->last_us > r->lim.idle_us) {
+		r->st.expired++;
+		dir_destroy(r, r->oldest);
+	}
+}
+
+/*
+ * Copies the counters into *st (all zero when r is NULL).
+ */
+void ct_tcp_reasm_get_stats(const struct ct_tcp_reasm *r, struct ct_tcp_stats *st)
+{
+	if (r == NULL) {
+		memset(st, 0, sizeof(*st));
+		return;
+	}
+	*st = r->st;
+}

@@ -1,0 +1,632 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * Unit tests of the audio module: G.711 vectors and round trips, the codec
+ * table, and stereo recordings synthesised from RTP packets (loss, reorder,
+ * late start, timestamp wrap, codec mixes) read back with libsndfile and
+ * checked sample by sample and with a Goertzel filter.
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sndfile.h>
+
+#include "calltap/audio.h"
+#include "calltap/err.h"
+#include "../../src/audio/audio_int.h"
+#include "test.h"
+
+#ifdef HAVE_SPANDSP
+#include <spandsp/telephony.h>
+#include <spandsp/g722.h>
+#endif
+#ifdef HAVE_OPUS
+#include <opus.h>
+#endif
+#ifdef HAVE_GSM
+#include <gsm.h>
+#endif
+#ifdef HAVE_BCG729
+#include <bcg729/encoder.h>
+#endif
+
+#define START_US 1700000000000000LL   /* 2023-11-14 22:13:20 UTC */
+#define PI 3.14159265358979323846
+
+/* ---- G.711 ---- */
+
+static const struct { uint8_t code; int16_t ulaw, alaw; } g711_vec[] = {
+	{ 0xFF, 0, 848 },      { 0x00, -32124, -5504 },  { 0x7F, 0, -848 },
+	{ 0x80, 32124, 5504 },  { 0xFE, 8, 880 },        { 0x7E, -8, -880 },
+	{ 0xD5, 716, 8 },        { 0x55, -716, -8 },        { 0xAA, 5372, 32256 },
+	{ 0x2A, -5372, -32256 }, { 0xF0, 120, 688 },      { 0x70, -120, -688 },
+};
+
+static void test_g711_vectors(void)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(g711_vec) / sizeof(g711_vec[0]); i++) {
+		CHECK_INT(ct_g711_ulaw_decode(g711_vec[i].code), g711_vec[i].ulaw);
+		CHECK_INT(ct_g711_alaw_decode(g711_vec[i].code), g711_vec[i].alaw);
+	}
+	CHECK_INT(ct_g711_ulaw_encode(0), 0xFF);
+	CHECK_INT(ct_g711_ulaw_encode(-32768), 0x00);
+	CHECK_INT(ct_g711_ulaw_encode(32767), 0x80);
+	CHECK_INT(ct_g711_alaw_encode(0), 0xD5);
+	CHECK_INT(ct_g711_alaw_encode(-1), 0x55);
+	CHECK_INT(ct_g711_alaw_encode(32767), 0xAA);
+	CHECK_INT(ct_g711_alaw_encode(-32768), 0x2A);
+}
+
+/* Every code survives decode -> encode; every sample is within half a step. */
+static void test_g711_round_trip(void)
+{
+	int b, x, bad_code = 0, bad_err = 0, bad_mono = 0;
+
+	for (b = 0; b < 256; b++) {
+		if (b != 0x7F && ct_g711_ulaw_encode(ct_g711_ulaw_decode((uint8_t)b)) != b)
+			bad_code++;
+		if (ct_g711_alaw_encode(ct_g711_alaw_decode((uint8_t)b)) != b)
+			bad_code++;
+	}
+	for (x = -32768; x <= 32767; x++) {
+		int mag = abs(x);
+		int eu = abs(ct_g711_ulaw_decode(ct_g711_ulaw_encode((int16_t)x)) - x);
+		int ea = abs(ct_g711_alaw_decode(ct_g711_alaw_encode((int16_t)x)) - x);
+		/* half the step of the sample's segment, or the clipping error */
+		int bu = mag > 32635 ? mag - 32124 : (mag + 0x84) / 32 + 1;
+		int ba = mag >= 32256 ? mag - 32256 + 1 : (mag < 512 ? 8 : mag / 32 + 1);
+
+		if (eu > bu || ea > ba)
+			bad_err++;
+		if (x > -32768 && ct_g711_ulaw_decode(ct_g711_ulaw_encode((int16_t)x)) <
+		    ct_g711_ulaw_decode(ct_g711_ulaw_encode((int16_t)(x - 1))))
+			bad_mono++;
+	}
+	CHECK_INT(bad_code, 0);
+	CHECK_INT(bad_err, 0);
+	CHECK_INT(bad_mono, 0);
+}
+
+/* ---- codec table ---- */
+
+static void test_codec_table(void)
+{
+	const struct ct_codec *c;
+	enum ct_audio_format f = CT_AUDIO_WAV;
+
+	c = ct_codec_find("pcmu", 8000);
+	CHECK(c != NULL);
+	if (c != NULL) {
+		CHECK_STR(ct_codec_name(c), "PCMU");
+		CHECK_INT(ct_codec_rate(c), 8000);
+	}
+	CHECK(ct_codec_find("PCMA", 0) != NULL);
+	CHECK(ct_codec_find("PCMU", 16000) == NULL);
+	CHECK(ct_codec_find("G723", 8000) == NULL);
+	CHECK(ct_codec_find("telephone-event", 8000) == NULL);
+	CHECK(ct_codec_find(NULL, 8000) == NULL);
+	c = ct_codec_find("L16", 16000);
+	CHECK(c != NULL && ct_codec_rate(c) == 16000);
+#ifdef HAVE_SPANDSP
+	c = ct_codec_find("G722", 8000);
+	CHECK(c != NULL && ct_codec_rate(c) == 16000);
+#endif
+#ifdef HAVE_OPUS
+	c = ct_codec_find("OPUS", 48000);
+	CHECK(c != NULL && ct_codec_rate(c) == 16000);
+#endif
+	CHECK_INT(ct_audio_format_parse("FLAC", &f), 0);
+	CHECK_INT(f, CT_AUDIO_FLAC);
+	CHECK_INT(ct_audio_format_parse("ogg", &f), 0);
+	CHECK_INT(f, CT_AUDIO_OGG);
+	CHECK_INT(ct_audio_format_parse("mp3", &f), -1);
+	CHECK_INT(f, CT_AUDIO_OGG);
+	CHECK_INT(ct_audio_format_parse(NULL, &f), -1);
+}
+
+/* Decoders on malformed payloads (through the codec table). */
+static void test_codec_malformed(void)
+{
+	const struct ct_codec *l16 = ct_codec_find("L16", 8000);
+	const uint8_t be[4] = { 0x12, 0x34, 0xFF, 0xFE };
+	int16_t out[4] = { 0 };
+
+	CHECK_INT(l16->decode(NULL, be, 4, out, 4), 2);
+	CHECK_INT(out[0], 0x1234);
+	CHECK_INT(out[1], -2);
+	CHECK_INT(l16->decode(NULL, be, 3, out, 4), -1);
+	CHECK_INT(l16->decode(NULL, be, 4, out, 1), 1);
+	CHECK_INT(ct_codec_max_samples(l16, 4) >= 2, 1);
+}
+
+/* ---- signals ---- */
+
+static int16_t tone(double f, int rate, long n, double amp)
+{
+	return (int16_t)lrint(amp * sin(2 * PI * f * (double)n / rate));
+}
+
+/* Power of x[0..n) at frequency f (Goertzel). */
+static double goertzel(const short *x, size_t stride, size_t n, double f, int rate)
+{
+	double k = 2 * cos(2 * PI * f / rate), s1 = 0, s2 = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		double s0 = x[i * stride] + k * s1 - s2;
+
+		s2 = s1;
+		s1 = s0;
+	}
+	return s1 * s1 + s2 * s2 - k * s1 * s2;
+}
+
+static int count_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	if (d == NULL)
+		return -1;
+	while ((e = readdir(d)) != NULL)
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+			n++;
+	closedir(d);
+	return n;
+}
+
+/* Reads a whole stereo file; returns frames (or -1) and a malloc'ed buffer. */
+static long read_file(const char *path, short **buf, SF_INFO *info)
+{
+	SNDFILE *sf;
+	long n;
+
+	memset(info, 0, sizeof(*info));
+	*buf = NULL;
+	sf = sf_open(path, SFM_READ, info);
+	if (sf == NULL)
+		return -1;
+	*buf = calloc((size_t)info->frames * info->channels + 1, sizeof(short));
+	n = (long)sf_readf_short(sf, *buf, info->frames);
+	sf_close(sf);
+	return n;
+}
+
+static void ulaw_packet(uint8_t *p, double f, long first, double amp)
+{
+	int i;
+
+	for (i = 0; i < 160; i++)
+		p[i] = ct_g711_ulaw_encode(tone(f, 8000, first + i, amp));
+}
+
+/*
+ * Caller: 150 x 20 ms µ-law packets of 440 Hz from t = 0, packet 50 lost,
+ * packets 60 and 61 arrive swapped.  Callee: 125 packets of 1000 Hz from
+ * t = 1.5 s, RTP timestamps wrapping past 2^32.
+ */
+static void add_tone_call(struct ct_audio_call *ac)
+{
+	uint8_t p[160];
+	int i;
+
+	for (i = 0; i < 200; i++) {
+		int k = i == 60 ? 61 : i == 61 ? 60 : i;
+		int m = i - 75;
+
+		if (k < 150 && k != 50) {
+			ulaw_packet(p, 440, k * 160L, 8000);
+			ct_audio_call_add(ac, CT_AUDIO_CALLER, "PCMU", 8000, 0x1111,
+			    1000u + (uint32_t)k * 160, START_US + i * 20000LL, p, 160);
+		}
+		if (m >= 0 && m < 125) {
+			ulaw_packet(p, 1000, m * 160L, 6000);
+			ct_audio_call_add(ac, CT_AUDIO_CALLEE, "PCMU", 8000, 0x2222,
+			    0xFFFFF000u + (uint32_t)m * 160, START_US + 1500000 + m * 20000LL, p, 160);
+			ct_audio_call_add(ac, CT_AUDIO_CALLEE, "telephone-event", 8000, 0x2222,
+			    0, START_US + 1500000 + m * 20000LL, p, 4);
+		}
+	}
+}
+
+/* Exact sample check of the tone call read back from path. */
+static void check_tone_file(const char *path, int fmt_major)
+{
+	SF_INFO info;
+	short *b;
+	long n = read_file(path, &b, &info), i;
+	int bad_l = 0, bad_r = 0, lost_nonzero = 0;
+
+	CHECK_INT(n, 32000);
+	CHECK_INT(info.channels, 2);
+	CHECK_INT(info.samplerate, 8000);
+	CHECK_INT(info.format & SF_FORMAT_TYPEMASK, fmt_major);
+	if (n != 32000 || info.channels != 2) {
+		free(b);
+		return;
+	}
+	for (i = 0; i < 32000; i++) {
+		short l = b[2 * i], r = b[2 * i + 1];
+		short el = i < 24000 ? ct_g711_ulaw_decode(ct_g711_ulaw_encode(tone(440, 8000, i, 8000))) : 0;
+		short er = i >= 12000 ? ct_g711_ulaw_decode(ct_g711_ulaw_encode(tone(1000, 8000, i - 12000, 6000))) : 0;
+
+		if (i >= 50 * 160 && i < 51 * 160) {
+			lost_nonzero += l != 0;
+			continue;
+		}
+		bad_l += l != el;
+		bad_r += r != er;
+	}
+	CHECK_INT(lost_nonzero, 0);
+	CHECK_INT(bad_l, 0);
+	CHECK_INT(bad_r, 0);
+	/* left: 440 Hz, not 1000 Hz; right: the reverse (1 s windows) */
+	CHECK(goertzel(b, 2, 8000, 440, 8000) > 1000 * goertzel(b, 2, 8000, 1000, 8000));
+	CHECK(goertzel(b + 2 * 16000 + 1, 2, 8000, 1000, 8000) >
+	    1000 * goertzel(b + 2 * 16000 + 1, 2, 8000, 440, 8000));
+	CHECK(goertzel(b + 1, 2, 12000, 1000, 8000) == 0.0);
+	free(b);
+}
+
+static void test_tone_call(const char *dir, enum ct_audio_format fmt, const char *ext,
+    int major)
+{
+	char errbuf[CT_ERRBUF_SIZE] = "", want[512], *path = NULL, *undec = (char *)1;
+	struct ct_audio_call *ac = ct_audio_call_new(dir, fmt, "a84b4c76e66710@pc33.example.com",
+	    START_US, errbuf);
+
+	CHECK(ac != NULL);
+	add_tone_call(ac);
+	CHECK_INT(ct_audio_call_finish(ac, &path, &undec, errbuf), 0);
+	snprintf(want, sizeof(want), "%s/20231114-221320_a84b4c76e66710_pc33.example.com.%s",
+	    dir, ext);
+	CHECK_STR(path, want);
+	CHECK(undec == NULL);
+	CHECK_INT(count_entries(dir), 1);        /* scratch and temp files are gone */
+	if (path != NULL) {
+		check_tone_file(path, major);
+		unlink(path);
+	}
+	free(path);
+}
+
+/* Ogg Vorbis is lossy: length and spectrum only. */
+static void test_ogg(const char *dir)
+{
+	char errbuf[CT_ERRBUF_SIZE] = "", *path = NULL, *undec = NULL;
+	struct ct_audio_call *ac = ct_audio_call_new(dir, CT_AUDIO_OGG, "ogg", START_US, errbuf);
+	SF_INFO info;
+	short *b = NULL;
+	long n;
+
+	add_tone_call(ac);
+	CHECK_INT(ct_audio_call_finish(ac, &path, &undec, errbuf), 0);
+	CHECK(path != NULL);
+	if (path == NULL)
+		return;
+	n = read_file(path, &b, &info);
+	CHECK_INT(n, 32000);
+	CHECK_INT(info.channels, 2);
+	CHECK_INT(info.format & SF_FORMAT_TYPEMASK, SF_FORMAT_OGG);
+	if (n == 32000) {
+		CHECK(goertzel(b, 2, 8000, 440, 8000) > 100 * goertzel(b, 2, 8000, 1000, 8000));
+		CHECK(goertzel(b + 2 * 16000 + 1, 2, 8000, 1000, 8000) >
+		    100 * goertzel(b + 2 * 16000 + 1, 2, 8000, 440, 8000));
+	}
+	free(b);
+	unlink(path);
+	free(path);
+}
+
+/* Only undecodable codecs, DTMF and CN: no file, codec list deduplicated. */
+static void test_undecodable(const char *dir)
+{
+	char errbuf[CT_ERRBUF_SIZE] = "", *path = (char *)1, *undec = NULL;
+	struct ct_audio_call *ac = ct_audio_call_new(dir, CT_AUDIO_WAV, "undec", START_US, errbuf);
+	uint8_t p[24] = { 0 };
+
+	ct_audio_call_add(ac, CT_AUDIO_CALLER, "G723", 8000, 1, 0, START_US, p, 24);
+	ct_audio_call_add(ac, CT_AUDIO_CALLEE, "AMR", 8000, 2, 0, START_US, p, 24);
+	ct_audio_call_add(ac, CT_AUDIO_CALLER, "g723", 8000, 1, 240, START_US + 30000, p, 24);
+	ct_audio_call_add(ac, CT_AUDIO_CALLER, "telephone-event", 8000, 1, 0, START_US, p, 4);
+	ct_audio_call_add(ac, CT_AUDIO_CALLEE, "CN", 8000, 2, 0, START_US, p, 1);
+	ct_audio_call_add(ac, CT_AUDIO_CALLEE, "PCMU", 16000, 2, 0, START_US, p, 24);
+	CHECK_INT(ct_audio_call_finish(ac, &path, &undec, errbuf), 0);
+	CHECK(path == NULL);
+	CHECK_STR(undec, "G723,AMR,PCMU");
+	CHECK_INT(count_entries(dir), 0);
+	free(undec);
+}
+
+/* Malformed and out-of-range packets are dropped; the rest is placed. */
+static void test_drops(const char *dir)
+{
+	char errbuf[CT_ERRBUF_SIZE] = "", *path = NULL, *undec = NULL;
+	struct ct_audio_call *ac = ct_audio_call_new(dir, CT_AUDIO_WAV, "x", START_US, errbuf);
+	uint8_t p[160];
+	SF_INFO info;
+	short *b = NULL;
+	long n;
+
+	memset(p, 0x80, sizeof(p));                 /* µ-law +32124 */
+	ct_audio_call_add(ac, CT_AUDIO_CALLER, "PCMU", 8000, 7, 5000, START_US - 40000, p, 160);
+	ct_audio_call_add(ac, CT_AUDIO_CALLER, "PCMU", 8000, 7, 5000 + 320, START_US - 0, p, 0);
+	ct_audio_call_add(ac, CT_AUDIO_CALLER, "PCMU", 8000, 7, 5000 + 320, START_US, NULL, 160);
+	ct_audio_call_add(ac, 2, "PCMU", 8000, 7, 5000 + 320, START_US, p, 160);
+	ct_audio_call_add(ac, -1, "PCMU", 8000, 7, 5000 + 320, START_US, p, 160);
+	ct_audio_call_add(ac, CT_AUDIO_CALLER, "L16", 8000, 8, 0, START_US, p, 7);
+	/* 5 hours of timestamp but consistent arrival: beyond the 4-hour cap */
+	ct_audio_call_add(ac, CT_AUDIO_CALLER, "PCMU", 8000, 7, 5000 + 5u * 3600 * 8000,
+	    START_US + 5LL * 3600 * 1000000, p, 160);
+	/* ssrc 7 anchored at -320: 320 later lands at sample 0 */
+	ct_audio_call_add(ac, CT_AUDIO_CALLER, "PCMU", 8000, 7, 5000 + 320, START_US + 400, p, 10);
+	/* ssrc 9: timestamp jumps by an hour while arrival moves 1 s: re-anchored */
+	ct_audio_call_add(ac, CT_AUDIO_CALLEE, "PCMA", 8000, 9, 0, START_US + 1000000, p, 160);
+	ct_audio_call_add(ac, CT_AUDIO_CALLEE, "PCMA", 8000, 9, 3600u * 8000, START_US + 2000000, p, 160);
+	CHECK_INT(ct_audio_call_finish(ac, &path, &undec, errbuf), 0);
+	CHECK(undec == NULL);
+	CHECK(path != NULL);
+	if (path == NULL)
+		return;
+	n = read_file(path, &b, &info);
+	CHECK_INT(n, 16160);
+	if (n == 16160) {
+		CHECK_INT(b[0], 32124);
+		CHECK_INT(b[2 * 9], 32124);
+		CHECK_INT(b[2 * 10], 0);
+		CHECK_INT(b[2 * 8000 + 1], ct_g711_alaw_decode(0x80));
+		CHECK_INT(b[2 * 16159 + 1], ct_g711_alaw_decode(0x80));
+		CHECK_INT(b[2 * 8160 + 1], 0);
+	}
+	free(b);
+	unlink(path);
+	free(path);
+}
+
+/* Missing directory: -1 with the path in errbuf, no file. */
+static void test_bad_dir(void)
+{
+	char errbuf[CT_ERRBUF_SIZE] = "", *path = (char *)1, *undec = (char *)1;
+	struct ct_audio_call *ac = ct_audio_call_new("/nonexistent/calltap-rec", CT_AUDIO_WAV,
+	    "id", START_US, errbuf);
+	uint8_t p[160] = { 0 };
+
+	CHECK(ac != NULL);
+	ct_audio_call_add(ac, CT_AUDIO_CALLER, "PCMU", 8000, 1, 0, START_US, p, 160);
+	CHECK_INT(ct_audio_call_finish(ac, &path, &undec, errbuf), -1);
+	CHECK(path == NULL);
+	CHECK(undec == NULL);
+	CHECK(strstr(errbuf, "/nonexistent/calltap-rec/") != NULL);
+	CHECK_INT(ct_audio_call_finish(NULL, &path, &undec, errbuf), 0);
+	CHECK(ct_audio_call_new(NULL, CT_AUDIO_WAV, "id", 0, errbuf) == NULL);
+	CHECK(ct_audio_call_new("/tmp", (enum ct_audio_format)7, "id", 0, errbuf) == NULL);
+}
+
+/* Call-ID sanitising and the 80-character cap. */
+static void test_names(const char *dir)
+{
+	char errbuf[CT_ERRBUF_SIZE] = "", id[120], want[512], *path = NULL, *undec = NULL;
+	struct ct_audio_call *ac;
+	uint8_t p[8] = { 0 };
+
+	memset(id, 'x', sizeof(id));
+	memcpy(id, "a b/c;d=é", 10);
+	id[sizeof(id) - 1] = '\0';
+	ac = ct_audio_call_new(dir, CT_AUDIO_WAV, id, 0, errbuf);
+	ct_audio_call_add(ac, CT_AUDIO_CALLEE, "PCMU", 8000, 1, 0, 0, p, 8);
+	CHECK_INT(ct_audio_call_finish(ac, &path, &undec, errbuf), 0);
+	snprintf(want, sizeof(want), "%s/19700101-000000_a_b_c_d___%.70s.wav", dir,
+	    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+	CHECK_STR(path, want);
+	if (path != NULL)
+		unlink(path);
+	free(path);
+}
+
+#ifdef HAVE_SPANDSP
+/* G.722 caller (16 kHz audio, 8 kHz RTP clock) with a µ-law callee. */
+static void test_g722(const char *dir)
+{
+	char errbuf[CT_ERRBUF_SIZE] = "", *path = NULL, *undec = NULL;
+	struct ct_audio_call *ac = ct_audio_call_new(dir, CT_AUDIO_WAV, "g722", START_US, errbuf);
+	g722_encode_state_t *enc = g722_encode_init(NULL, 64000, 0);
+	int16_t pcm[320];
+	uint8_t p[160];
+	SF_INFO info;
+	short *b = NULL;
+	long n;
+	int i, j;
+
+	for (i = 0; i < 100; i++) {
+		for (j = 0; j < 320; j++)
+			pcm[j] = tone(440, 16000, i * 320L + j, 8000);
+		CHECK_INT(g722_encode(enc, p, pcm, 320), 160);
+		ct_audio_call_add(ac, CT_AUDIO_CALLER, "G722", 8000, 5, (uint32_t)i * 160,
+		    START_US + i * 20000LL, p, 160);
+		ulaw_packet(p, 1000, i * 160L, 8000);
+		ct_audio_call_add(ac, CT_AUDIO_CALLEE, "PCMU", 8000, 6, (uint32_t)i * 160,
+		    START_US + 500000 + i * 20000LL, p, 160);
+	}
+	g722_encode_free(enc);
+	CHECK_INT(ct_audio_call_finish(ac, &path, &undec, errbuf), 0);
+	n = read_file(path, &b, &info);
+	CHECK_INT(info.samplerate, 16000);
+	CHECK_INT(n, 40000);                       /* 0.5 s + 2 s at 16 kHz */
+	if (n == 40000) {
+		CHECK(goertzel(b + 2 * 4000, 2, 16000, 440, 16000) >
+		    100 * goertzel(b + 2 * 4000, 2, 16000, 1000, 16000));
+		CHECK(goertzel(b + 2 * 16000 + 1, 2, 16000, 1000, 16000) >
+		    100 * goertzel(b + 2 * 16000 + 1, 2, 16000, 440, 16000));
+		CHECK(goertzel(b + 1, 2, 8000, 1000, 16000) == 0.0);
+		/* upsampled µ-law: even frames are the 8 kHz samples */
+		CHECK_INT(b[2 * (8000 + 2 * 7) + 1],
+		    ct_g711_ulaw_decode(ct_g711_ulaw_encode(tone(1000, 8000, 7, 8000))));
+	}
+	free(b);
+	unlink(path);
+	free(path);
+}
+#endif
+
+#ifdef HAVE_OPUS
+/* Opus (48 kHz RTP clock) decoded at 16 kHz. */
+static void test_opus(const char *dir)
+{
+	char errbuf[CT_ERRBUF_SIZE] = "", *path = NULL, *undec = NULL;
+	struct ct_audio_call *ac = ct_audio_call_new(dir, CT_AUDIO_FLAC, "opus", START_US, errbuf);
+	int err, i, j, len;
+	OpusEncoder *enc = opus_encoder_create(48000, 1, OPUS_APPLICATION_VOIP, &err);
+	int16_t pcm[960];
+	uint8_t p[400];
+	SF_INFO info;
+	short *b = NULL;
+	long n;
+
+	for (i = 0; i < 50; i++) {
+		for (j = 0; j < 960; j++)
+			pcm[j] = tone(1000, 48000, i * 960L + j, 8000);
+		len = opus_encode(enc, pcm, 960, p, sizeof(p));
+		CHECK(len > 0);
+		ct_audio_call_add(ac, CT_AUDIO_CALLEE, "opus", 48000, 5, 77u + (uint32_t)i * 960,
+		    START_US + i * 20000LL, p, (size_t)len);
+	}
+	opus_encoder_destroy(enc);
+	CHECK_INT(ct_audio_call_finish(ac, &path, &undec, errbuf), 0);
+	n = read_file(path, &b, &info);
+	CHECK_INT(info.samplerate, 16000);
+	CHECK_INT(n, 16000);
+	if (n == 16000)
+		CHECK(goertzel(b + 2 * 4000 + 1, 2, 8000, 1000, 16000) >
+		    100 * goertzel(b + 2 * 4000 + 1, 2, 8000, 440, 16000));
+	free(b);
+	unlink(path);
+	free(path);
+}
+#endif
+
+#if defined(HAVE_GSM) || defined(HAVE_BCG729)
+/* Encodes 20 ms of a 440 Hz tone at 8 kHz into p; returns the payload size. */
+typedef size_t encode_fn(void *enc, long first, uint8_t *p);
+
+/*
+ * 50 packets of a 440 Hz tone in codec `name` on the caller channel, plus one
+ * malformed payload of bad_len bytes: 1 s of audio at 8 kHz, energy at 440 Hz.
+ */
+static void run_8k_codec(const char *dir, const char *name, encode_fn *encode, void *enc,
+    size_t bad_len)
+{
+	char errbuf[CT_ERRBUF_SIZE] = "", *path = NULL, *undec = NULL;
+	struct ct_audio_call *ac = ct_audio_call_new(dir, CT_AUDIO_WAV, name, START_US, errbuf);
+	uint8_t p[200] = { 0 };
+	SF_INFO info;
+	short *b = NULL;
+	long n;
+	int i;
+
+	for (i = 0; i < 50; i++) {
+		size_t len = encode(enc, i * 160L, p);
+
+		ct_audio_call_add(ac, CT_AUDIO_CALLER, name, 8000, 3, (uint32_t)i * 160,
+		    START_US + i * 20000LL, p, len);
+	}
+	/* malformed: would extend the file to 2 s if it were written */
+	ct_audio_call_add(ac, CT_AUDIO_CALLER, name, 8000, 3, 99 * 160, START_US + 99 * 20000LL,
+	    p, bad_len);
+	CHECK_INT(ct_audio_call_finish(ac, &path, &undec, errbuf), 0);
+	CHECK(undec == NULL);
+	n = read_file(path, &b, &info);
+	CHECK_INT(info.samplerate, 8000);
+	CHECK_INT(n, 8000);
+	if (n == 8000)
+		CHECK(goertzel(b + 2 * 2000, 2, 4000, 440, 8000) >
+		    100 * goertzel(b + 2 * 2000, 2, 4000, 1000, 8000));
+	free(b);
+	unlink(path);
+	free(path);
+}
+#endif
+
+#ifdef HAVE_GSM
+static size_t gsm_enc(void *enc, long first, uint8_t *p)
+{
+	gsm_signal pcm[160];
+	int i;
+
+	for (i = 0; i < 160; i++)
+		pcm[i] = tone(440, 8000, first + i, 8000);
+	gsm_encode(enc, pcm, p);
+	return 33;
+}
+#endif
+
+#ifdef HAVE_BCG729
+static size_t g729_enc(void *enc, long first, uint8_t *p)
+{
+	int16_t pcm[80];
+	uint8_t len = 0, len2 = 0;
+	int i;
+
+	for (i = 0; i < 80; i++)
+		pcm[i] = tone(440, 8000, first + i, 8000);
+	bcg729Encoder(enc, pcm, p, &len);
+	for (i = 0; i < 80; i++)
+		pcm[i] = tone(440, 8000, first + 80 + i, 8000);
+	bcg729Encoder(enc, pcm, p + len, &len2);
+	return (size_t)len + len2;
+}
+#endif
+
+static void test_8k_codecs(const char *dir)
+{
+#ifdef HAVE_GSM
+	gsm g = gsm_create();
+
+	run_8k_codec(dir, "GSM", gsm_enc, g, 32);
+	gsm_destroy(g);
+#endif
+#ifdef HAVE_BCG729
+	bcg729EncoderChannelContextStruct *e = initBcg729EncoderChannel(0);
+
+	run_8k_codec(dir, "G729", g729_enc, e, 11);
+	closeBcg729EncoderChannel(e);
+#endif
+	(void)dir;
+}
+
+int main(void)
+{
+	char dir[] = "/tmp/ct_audio_XXXXXX";
+
+	test_g711_vectors();
+	test_g711_round_trip();
+	test_codec_table();
+	test_codec_malformed();
+	if (mkdtemp(dir) == NULL) {
+		perror("mkdtemp");
+		return 1;
+	}
+	test_tone_call(dir, CT_AUDIO_WAV, "wav", SF_FORMAT_WAV);
+	test_tone_call(dir, CT_AUDIO_FLAC, "flac", SF_FORMAT_FLAC);
+	test_ogg(dir);
+	test_undecodable(dir);
+	test_drops(dir);
+	test_bad_dir();
+	test_names(dir);
+	test_8k_codecs(dir);
+#ifdef HAVE_SPANDSP
+	test_g722(dir);
+#endif
+#ifdef HAVE_OPUS
+	test_opus(dir);
+#endif
+	CHECK_INT(count_entries(dir), 0);
+	rmdir(dir);
+	return TEST_REPORT();
+}

@@ -1,0 +1,674 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * Unit tests for src/reasm/tcp_stream.c: hand-built segment vectors (in
+ * order, split and multiple messages with a line-framed consumer, reordering,
+ * retransmission and partial overlap, 2^32 wrap-around, SYN handling, gap
+ * skip, buffer limit, FIN/RST, idle expiry, LRU eviction) and a randomized
+ * comparison against the original byte string (shuffled segments with
+ * duplicates and overlapping re-segmentation).
+ * References: RFC 9293 §3.4, §3.10.7.4.
+ */
+#include "config.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "calltap/err.h"
+#include "calltap/packet.h"
+#include "calltap/reasm.h"
+#include "test.h"
+
+#define EV(e) ((uint64_t)1 << (e))
+#define SEC 1000000LL
+
+enum consume_mode {
+	CONSUME_ALL,        /* everything */
+	CONSUME_LINES,      /* every whole "\n"-terminated line, in one call */
+	CONSUME_ONE_LINE,   /* the first whole line only */
+	CONSUME_NONE,       /* nothing */
+	CONSUME_RANDOM      /* a random prefix */
+};
+
+struct sink {
+	enum consume_mode mode;
+	uint8_t out[1 << 17];   /* consumed bytes, concatenated */
+	size_t out_len;
+	int calls;
+	int gap_calls;          /* calls with gap set */
+	size_t last_len;        /* len of the last call */
+	size_t last_start;      /* stream offset of the last call's data */
+	int last_gap;
+	uint64_t rnd;
+	const uint8_t *model;   /* CONSUME_RANDOM: expected stream */
+	int view_errors;        /* calls whose view did not match the model */
+};
+
+static uint64_t rnd(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+static size_t consume_lines(const uint8_t *data, size_t len, int one)
+{
+	size_t used = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		if (data[i] == '\n') {
+			used = i + 1;
+			if (one)
+				break;
+		}
+	}
+	return used;
+}
+
+static size_t sink_fn(void *user, const struct ct_packet *pkt, const uint8_t *data,
+    size_t len, int gap)
+{
+	struct sink *s = user;
+	size_t n = 0;
+
+	(void)pkt;
+	s->calls++;
+	s->gap_calls += gap != 0;
+	s->last_len = len;
+	s->last_start = s->out_len;
+	s->last_gap = gap;
+	switch (s->mode) {
+	case CONSUME_ALL:
+		n = len;
+		break;
+	case CONSUME_LINES:
+		n = consume_lines(data, len, 0);
+		break;
+	case CONSUME_ONE_LINE:
+		n = consume_lines(data, len, 1);
+		break;
+	case CONSUME_NONE:
+		n = 0;
+		break;
+	case CONSUME_RANDOM:
+		if (memcmp(data, s->model + s->out_len, len) != 0)
+			s->view_errors++;
+		n = (size_t)(rnd(&s->rnd) % (len + 1));
+		break;
+	}
+	if (s->out_len + n <= sizeof(s->out)) {
+		memcpy(s->out + s->out_len, data, n);
+		s->out_len += n;
+	}
+	return n;
+}
+
+static struct sink *sink_new(enum consume_mode mode)
+{
+	struct sink *s = calloc(1, sizeof(*s));
+
+	s->mode = mode;
+	s->rnd = 0x9e3779b97f4a7c15ull;
+	return s;
+}
+
+static void addr4(struct ct_addr *a, uint8_t last)
+{
+	memset(a, 0, sizeof(*a));
+	a->family = 4;
+	a->a[0] = 192;
+	a->a[1] = 168;
+	a->a[3] = last;
+}
+
+/* A segment from 192.168.0.<a>:<ap> to 192.168.0.<b>:5060. */
+static struct ct_packet seg(uint8_t a, uint16_t ap, uint8_t b, uint32_t seq,
+    uint8_t flags, const char *data, int64_t ts)
+{
+	struct ct_packet p;
+
+	memset(&p, 0, sizeof(p));
+	addr4(&p.t.src, a);
+	addr4(&p.t.dst, b);
+	p.t.sport = ap;
+	p.t.dport = 5060;
+	p.t.proto = 6;
+	p.tcp_seq = seq;
+	p.tcp_flags = flags;
+	p.payload = (const uint8_t *)data;
+	p.payload_len = data != NULL ? strlen(data) : 0;
+	p.ts_us = ts;
+	return p;
+}
+
+/* The reverse direction of seg(a, ap, b, ...). */
+static struct ct_packet rseg(uint8_t a, uint16_t ap, uint8_t b, uint32_t seq,
+    uint8_t flags, const char *data, int64_t ts)
+{
+	struct ct_packet p = seg(b, 5060, a, seq, flags, data, ts);
+
+	p.t.dport = ap;
+	return p;
+}
+
+static void feed(struct ct_tcp_reasm *r, uint8_t a, uint32_t seq, uint8_t flags,
+    const char *data)
+{
+	struct ct_packet p = seg(a, 40000, 1, seq, flags, data, 0);
+
+	ct_tcp_reasm_feed(r, &p);
+}
+
+static void out_is(struct sink *s, const char *want)
+{
+	CHECK_INT(s->out_len, strlen(want));
+	CHECK(s->out_len == strlen(want) && memcmp(s->out, want, s->out_len) == 0);
+}
+
+static void test_defaults(void)
+{
+	struct ct_tcp_limits lim;
+	struct ct_tcp_stats st;
+
+	ct_tcp_limits_default(&lim);
+	CHECK_INT(lim.max_streams, 65536);
+	CHECK_INT(lim.max_buffer, 256 * 1024);
+	CHECK_INT(lim.max_ooo_bytes, 256 * 1024);
+	CHECK_INT(lim.idle_us, 300 * SEC);
+	CHECK(ct_tcp_reasm_new(NULL, NULL, NULL) == NULL);
+	ct_tcp_reasm_free(NULL);
+	ct_tcp_reasm_feed(NULL, NULL);
+	ct_tcp_reasm_expire(NULL, 0);
+	ct_tcp_reasm_get_stats(NULL, &st);
+	CHECK_INT(st.streams, 0);
+}
+
+static void test_in_order(void)
+{
+	struct sink *s = sink_new(CONSUME_ALL);
+	struct ct_tcp_reasm *r = ct_tcp_reasm_new(NULL, sink_fn, s);
+	struct ct_tcp_stats st;
+	struct ct_packet p;
+
+	feed(r, 2, 1000, CT_TCP_SYN, NULL);
+	feed(r, 2, 1001, CT_TCP_ACK, "hello");
+	feed(r, 2, 1006, CT_TCP_ACK | CT_TCP_PSH, " world");
+	out_is(s, "hello world");
+	CHECK_INT(s->calls, 2);
+	CHECK_INT(s->gap_calls, 0);
+	/* A pure ACK and a non-TCP packet change nothing. */
+	feed(r, 2, 1012, CT_TCP_ACK, NULL);
+	p = seg(2, 40000, 1, 1012, 0, "udp!", 0);
+	p.t.proto = 17;
+	ct_tcp_reasm_feed(r, &p);
+	CHECK_INT(s->calls, 2);
+	ct_tcp_reasm_get_stats(r, &st);
+	CHECK_INT(st.segments, 2);
+	CHECK_INT(st.streams, 1);
+	CHECK_INT(st.retransmitted, 0);
+	CHECK_INT(st.out_of_order, 0);
+	/* Pure ACK of an unknown direction: not tracked. */
+	feed(r, 3, 5, CT_TCP_ACK, NULL);
+	ct_tcp_reasm_get_stats(r, &st);
+	CHECK_INT(st.streams, 1);
+	ct_tcp_reasm_free(r);
+	free(s);
+}
+
+/* One message over three segments; the consumer sees the growing buffer. */
+static void test_split_message(void)
+{
+	struct sink *s = sink_new(CONSUME_LINES);
+	struct ct_tcp_reasm *r = ct_tcp_reasm_new(NULL, sink_fn, s);
+
+	feed(r, 2, 1, CT_TCP_ACK, "INV");
+	CHECK_INT(s->last_len, 3);
+	CHECK_INT(s->out_len, 0);
+	feed(r, 2, 4, CT_TCP_ACK, "ITE ");
+	CHECK_INT(s->last_len, 7);
+	CHECK_INT(s->out_len, 0);
+	feed(r, 2, 8, CT_TCP_ACK, "sip:x\n");
+	CHECK_INT(s->last_len, 13);
+	out_is(s, "INVITE sip:x\n");
+	CHECK_INT(s->calls, 3);
+	ct_tcp_reasm_free(r);
+	free(s);
+}
+
+/* Several messages in one segment, consumed all at once or one per call. */
+static void test_several_messages(void)
+{
+	static const struct {
+		enum consume_mode mode;
+		int calls_first;   /* calls made by the first segment */
+	} cases[] = {
+		{ CONSUME_LINES, 2 },      /* "one\ntwo\nthr" -> 8, "thr" -> 0 */
+		{ CONSUME_ONE_LINE, 3 },   /* -> 4, -> 4, "thr" -> 0 */
+	};
+
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		struct sink *s = sink_new(cases[c].mode);
+		struct ct_tcp_reasm *r = ct_tcp_reasm_new(NULL, sink_fn, s);
+
+		feed(r, 2, 100, CT_TCP_ACK, "one\ntwo\nthr");
+		CHECK_INT(s->calls, cases[c].calls_first);
+		CHECK_INT(s->last_len, 3);
+		out_is(s, "one\ntwo\n");
+		feed(r, 2, 111, CT_TCP_ACK, "ee\nfo");
+		out_is(s, "one\ntwo\nthree\n");
+		CHECK_INT(s->last_len, 2);
+		feed(r, 2, 116, CT_TCP_ACK, "ur\n");
+		out_is(s, "one\ntwo\nthree\nfour\n");
+		CHECK_INT(s->gap_calls, 0);
+		ct_tcp_reasm_free(r);
+		free(s);
+	}
+}
+
+static void test_out_of_order(void)
+{
+	struct sink *s = sink_new(CONSUME_ALL);
+	struct ct_tcp_reasm *r = ct_tcp_reasm_new(NULL, sink_fn, s);
+	struct ct_tcp_stats st;
+
+	feed(r, 2, 100, CT_TCP_ACK, "AAAA");
+	feed(r, 2, 112, CT_TCP_ACK, "DDDD");
+	feed(r, 2, 108, CT_TCP_ACK, "CCCC");
+	feed(r, 2, 112, CT_TCP_ACK, "DD");   /* held already: retransmission */
+	CHECK_INT(s->calls, 1);
+	out_is(s, "AAAA");
+	feed(r, 2, 104, CT_TCP_ACK, "BBBB");
+	out_is(s, "AAAABBBBCCCCDDDD");
+	CHECK_INT(s->calls, 2);
+	CHECK_INT(s->last_len, 12);
+	ct_tcp_reasm_get_stats(r, &st);
+	CHECK_INT(st.out_of_order, 2);
+	CHECK_INT(st.retransmitted, 1);
+	CHECK_INT(st.segments, 5);
+	CHECK_INT(st.gaps, 0);
+	ct_tcp_reasm_free(r);
+	free(s);
+}
+
+static void test_retransmissions(void)
+{
+	struct sink *s = sink_new(CONSUME_ALL);
+	struct ct_tcp_reasm *r = ct_tcp_reasm_new(NULL, sink_fn, s);
+	struct ct_tcp_stats st;
+
+	feed(r, 2, 100, CT_TCP_ACK, "abcdef");
+	feed(r, 2, 100, CT_TCP_ACK, "abcdef");       /* whole duplicate */
+	feed(r, 2, 102, CT_TCP_ACK, "cd");           /* inside old data */
+	feed(r, 2, 103, CT_TCP_ACK, "defghi");       /* partial overlap */
+	out_is(s, "abcdefghi");
+	CHECK_INT(s->calls, 2);
+	CHECK_INT(s->last_len, 3);
+	/* Held segments that overlap each other and the delivered data. */
+	feed(r, 2, 113, CT_TCP_ACK, "nopq");
+	feed(r, 2, 111, CT_TCP_ACK, "lmno");
+	feed(r, 2, 107, CT_TCP_ACK, "hijkl");
+	out_is(s, "abcdefghijklmnopq");
+	ct_tcp_reasm_get_stats(r, &st);
+	CHECK_INT(st.retransmitted, 2);
+	CHECK_INT(st.out_of_order, 2);
+	ct_tcp_reasm_free(r);
+	free(s);
+}
+
+static void test_wrap(void)
+{
+	struct sink *s = sink_new(CONSUME_ALL);
+	struct ct_tcp_reasm *r = ct_tcp_reasm_new(NULL, sink_fn, s);
+	struct ct_tcp_stats st;
+
+	/* SYN at 2^32 - 16: data 0xfffffff1.. crosses zero. */
+	feed(r, 2, 0xfffffff0u, CT_TCP_SYN, NULL);
+	feed(r, 2, 0x00000005u, CT_TCP_ACK, "after-zero");    /* ahead: held */
+	CHECK_INT(s->calls, 0);
+	feed(r, 2, 0xfffffff1u, CT_TCP_ACK, "0123456789abcdefghij");
+	out_is(s, "0123456789abcdefghijafter-zero");
+	feed(r, 2, 0xfffffffbu, CT_TCP_ACK, "abcdefghij");    /* old, across zero */
+	feed(r, 2, 0x0000000fu, CT_TCP_ACK, "!");
+	out_is(s, "0123456789abcdefghijafter-zero!");
+	ct_tcp_reasm_get_stats(r, &st);
+	CHECK_INT(st.retransmitted, 1);
+	CHECK_INT(st.out_of_order, 1);
+	CHECK_INT(st.gaps, 0);
+	ct_tcp_reasm_free(r);
+	free(s);
+}
+
+static void test_syn(void)
+{
+	struct sink *s = sink_new(CONSUME_ALL);
+	struct ct_tcp_reasm *r = ct_tcp_reasm_new(NULL, sink_fn, s);
+	struct ct_tcp_stats st;
+
+	/* Data claiming the SYN's own number: one byte trimmed. */
+	feed(r, 2, 500, CT_TCP_SYN, NULL);
+	feed(r, 2, 500, CT_TCP_ACK, "xAB");
+	out_is(s, "AB");
+	feed(r, 2, 500, CT_TCP_SYN, NULL);       /* retransmitted SYN: no reset */
+	feed(r, 2, 503, CT_TCP_ACK, "C");
+	out_is(s, "ABC");
+	/* A SYN far away: a new connection on the same ports. */
+	feed(r, 2, 900000000u, CT_TCP_SYN, NULL);
+	feed(r, 2, 900000001u, CT_TCP_ACK, "D");
+	out_is(s, "ABCD");
+	/* SYN carrying data (TCP Fast Open): data starts at seq + 1. */
+	feed(r, 3, 70, CT_TCP_SYN, "E");
+	feed(r, 3, 72, CT_TCP_ACK, "F");
+	out_is(s, "ABCDEF");
+	CHECK_INT(s->gap_calls, 0);
+	ct_tcp_reasm_get_stats(r, &st);
+	CHECK_INT(st.streams, 2);
+	CHECK_INT(st.retransmitted, 0);
+	ct_tcp_reasm_free(r);
+	free(s);
+}
+
+static void test_gap(void)
+{
+	struct ct_tcp_limits lim;
+	struct sink *s = sink_new(CONSUME_LINES);
+	struct ct_tcp_reasm *r;
+	struct ct_tcp_stats st;
+	struct ct_packet p;
+	static char a[401], b[401], c[401];
+
+	ct_tcp_limits_default(&lim);
+	lim.max_ooo_bytes = 1000;
+	r = ct_tcp_reasm_new(&lim, sink_fn, s);
+	memset(a, 'a', 400);
+	memset(b, 'b', 400);
+	memset(c, 'c', 399);
+	c[399] = '\n';
+	feed(r, 2, 0, CT_TCP_ACK, "partial");     /* unconsumed: no newline */
+	feed(r, 2, 107, CT_TCP_ACK, a);           /* bytes 7..106 are missing */
+	feed(r, 2, 507, CT_TCP_ACK, b);
+	CHECK_INT(s->calls, 1);
+	ct_tcp_reasm_get_stats(r, &st);
+	CHECK_INT(st.gaps, 0);
+	CHECK_INT(st.out_of_order, 2);
+	/* The third held segment passes 1000 held bytes: skip the hole. */
+	p = seg(2, 40000, 1, 907, CT_TCP_ACK, c, 0);
+	ct_tcp_reasm_feed(r, &p);
+	CHECK_INT(p.events, EV(CT_EV_TCP_GAP));
+	CHECK_INT(s->calls, 2);
+	CHECK_INT(s->last_gap, 1);
+	CHECK_INT(s->last_len, 1200);
+	CHECK_INT(s->out_len, 1200);             /* "partial" was discarded */
+	CHECK(s->out[0] == 'a' && s->out[400] == 'b' && s->out[1199] == '\n');
+	ct_tcp_reasm_get_stats(r, &st);
+	CHECK_INT(st.gaps, 1);
+	/* The lost bytes arriving late are old now; later data flows again. */
+	feed(r, 2, 7, CT_TCP_ACK, "late");
+	feed(r, 2, 1307, CT_TCP_ACK, "next\n");
+	CHECK_INT(s->last_gap, 0);
+	CHECK_INT(s->out_len, 1205);
+	ct_tcp_reasm_get_stats(r, &st);
+	CHECK_INT(st.retransmitted, 1);
+	ct_tcp_reasm_free(r);
+	free(s);
+}
+
+static void test_buffer_limit(void)
+{
+	struct ct_tcp_limits lim;
+	struct sink *s = sink_new(CONSUME_LINES);
+	struct ct_tcp_reasm *r;
+	struct ct_tcp_stats st;
+	struct ct_packet p;
+	static char x[61], y[61];
+
+	ct_tcp_limits_default(&lim);
+	lim.max_buffer = 100;
+	r = ct_tcp_reasm_new(&lim, sink_fn, s);
+	memset(x, 'x', 60);
+	memset(y, 'y', 59);
+	y[59] = '\n';
+	p = seg(2, 40000, 1, 0, CT_TCP_ACK, x, 0);
+	ct_tcp_reasm_feed(r, &p);
+	CHECK_INT(p.events, 0);
+	CHECK_INT(s->last_len, 60);
+	p = seg(2, 40000, 1, 60, CT_TCP_ACK, y, 0);
+	ct_tcp_reasm_feed(r, &p);
+	CHECK_INT(p.events, EV(CT_EV_TCP_LIMIT));
+	CHECK_INT(s->last_len, 60);              /* only the new bytes */
+	CHECK_INT(s->last_gap, 1);
+	CHECK_INT(s->out_len, 60);
+	CHECK(s->out[0] == 'y');
+	ct_tcp_reasm_get_stats(r, &st);
+	CHECK_INT(st.overflows, 1);
+	CHECK_INT(st.gaps, 0);
+	ct_tcp_reasm_free(r);
+	free(s);
+}
+
+static void test_fin_rst(void)
+{
+	struct sink *s = sink_new(CONSUME_ALL);
+	struct ct_tcp_reasm *r = ct_tcp_reasm_new(NULL, sink_fn, s);
+	struct ct_tcp_stats st;
+	struct ct_packet p;
+
+	/* Data with FIN: delivered, then forgotten. */
+	feed(r, 2, 10, CT_TCP_ACK | CT_TCP_FIN, "bye");
+	out_is(s, "bye");
+	ct_tcp_reasm_get_stats(r, &st);
+	CHECK_INT(st.streams, 0);
+	/* FIN with a hole: held bytes are flushed after the hole (gap). */
+	feed(r, 2, 100, CT_TCP_ACK, "a");
+	feed(r, 2, 110, CT_TCP_ACK, "b");
+	p = seg(2, 40000, 1, 111, CT_TCP_ACK | CT_TCP_FIN, NULL, 0);
+	ct_tcp_reasm_feed(r, &p);
+	CHECK_INT(p.events, EV(CT_EV_TCP_GAP));
+	out_is(s, "byeab");
+	CHECK_INT(s->last_gap, 1);
+	ct_tcp_reasm_get_stats(r, &st);
+	CHECK_INT(st.streams, 0);
+	CHECK_INT(st.gaps, 1);
+	/* RST forgets both directions, and leaves other streams alone. */
+	p = seg(2, 40000, 1, 1, CT_TCP_ACK, "c", 0);
+	ct_tcp_reasm_feed(r, &p);
+	p = rseg(2, 40000, 1, 1, CT_TCP_ACK, "d", 0);
+	ct_tcp_reasm_feed(r, &p);
+	p = seg(2, 40001, 1, 1, CT_TCP_ACK, "e", 0);
+	ct_tcp_reasm_feed(r, &p);
+	ct_tcp_reasm_get_stats(r, &st);
+	CHECK_INT(st.streams, 3);
+	p = rseg(2, 40000, 1, 2, CT_TCP_RST, NULL, 0);
+	ct_tcp_reasm_feed(r, &p);
+	ct_tcp_reasm_get_stats(r, &st);
+	CHECK_INT(st.streams, 1);
+	out_is(s, "byeabcde");
+	ct_tcp_reasm_free(r);
+	free(s);
+}
+
+static void test_expire(void)
+{
+	struct sink *s = sink_new(CONSUME_NONE);
+	struct ct_tcp_reasm *r = ct_tcp_reasm_new(NULL, sink_fn, s);
+	struct ct_tcp_stats st;
+	struct ct_packet p;
+
+	p = seg(2, 1, 1, 0, CT_TCP_ACK, "kept in buffer", 0);
+	ct_tcp_reasm_feed(r, &p);
+	p = seg(3, 1, 1, 0, CT_TCP_ACK, "x", 100 * SEC);
+	ct_tcp_reasm_feed(r, &p);
+	p = seg(4, 1, 1, 0, CT_TCP_ACK, "x", 50 * SEC);
+	ct_tcp_reasm_feed(r, &p);
+	p = seg(4, 1, 1, 5, CT_TCP_ACK, "held", 250 * SEC);   /* refreshes */
+	ct_tcp_reasm_feed(r, &p);
+	ct_tcp_reasm_expire(r, 300 * SEC);
+	ct_tcp_reasm_get_stats(r, &st);
+	CHECK_INT(st.streams, 3);
+	CHECK_INT(st.expired, 0);
+	ct_tcp_reasm_expire(r, 300 * SEC + 1);
+	ct_tcp_reasm_get_stats(r, &st);
+	CHECK_INT(st.streams, 2);
+	CHECK_INT(st.expired, 1);
+	ct_tcp_reasm_expire(r, 400 * SEC + 1);
+	ct_tcp_reasm_get_stats(r, &st);
+	CHECK_INT(st.streams, 1);
+	CHECK_INT(st.expired, 2);
+	/* The expired direction starts afresh at its next data (mid-stream). */
+	p = seg(2, 1, 1, 1000, CT_TCP_ACK, "z", 401 * SEC);
+	ct_tcp_reasm_feed(r, &p);
+	CHECK_INT(s->last_len, 1);
+	ct_tcp_reasm_expire(r, 10000 * SEC);
+	ct_tcp_reasm_get_stats(r, &st);
+	CHECK_INT(st.streams, 0);
+	CHECK_INT(st.expired, 4);
+	ct_tcp_reasm_free(r);
+	free(s);
+}
+
+static void test_lru(void)
+{
+	struct ct_tcp_limits lim;
+	struct sink *s = sink_new(CONSUME_LINES);
+	struct ct_tcp_reasm *r;
+	struct ct_tcp_stats st;
+	struct ct_packet p;
+
+	ct_tcp_limits_default(&lim);
+	lim.max_streams = 2;
+	r = ct_tcp_reasm_new(&lim, sink_fn, s);
+	feed(r, 2, 0, CT_TCP_ACK, "A1");
+	feed(r, 3, 0, CT_TCP_ACK, "B1");
+	feed(r, 2, 2, CT_TCP_ACK, "A2");   /* A is now the most recent */
+	p = seg(4, 40000, 1, 0, CT_TCP_ACK, "C\n", 0);
+	ct_tcp_reasm_feed(r, &p);
+	CHECK_INT(p.events, EV(CT_EV_TCP_LIMIT));
+	ct_tcp_reasm_get_stats(r, &st);
+	CHECK_INT(st.streams, 2);
+	CHECK_INT(st.overflows, 1);
+	out_is(s, "C\n");
+	/* A kept its state; B (evicted) restarts mid-stream without "B1". */
+	feed(r, 2, 4, CT_TCP_ACK, "\n");
+	out_is(s, "C\nA1A2\n");
+	feed(r, 3, 2, CT_TCP_ACK, "B2\n");   /* evicts C, the least recent */
+	out_is(s, "C\nA1A2\nB2\n");
+	ct_tcp_reasm_get_stats(r, &st);
+	CHECK_INT(st.overflows, 2);
+	CHECK_INT(st.streams, 2);
+	ct_tcp_reasm_free(r);
+	free(s);
+}
+
+/* ---- randomized model test ---------------------------------------------- */
+
+#define MODEL_LEN 20000
+#define MODEL_MAXSEG 1000
+
+struct piece {
+	uint32_t off;
+	uint32_t len;
+};
+
+static size_t model_pieces(struct piece *pc, uint64_t *rs)
+{
+	size_t n = 0;
+	uint32_t off = 0;
+
+	while (off < MODEL_LEN) {
+		uint32_t len = 1 + (uint32_t)(rnd(rs) % MODEL_MAXSEG);
+
+		if (len > MODEL_LEN - off)
+			len = MODEL_LEN - off;
+		pc[n++] = (struct piece){ off, len };
+		/* duplicates and overlapping re-segmentations */
+		if (rnd(rs) % 4 == 0)
+			pc[n++] = (struct piece){ off, len };
+		if (rnd(rs) % 4 == 0) {
+			uint32_t a = (uint32_t)(rnd(rs) % MODEL_LEN);
+			uint32_t b = a + 1 + (uint32_t)(rnd(rs) % MODEL_MAXSEG);
+
+			pc[n++] = (struct piece){ a, (b > MODEL_LEN ? MODEL_LEN : b) - a };
+		}
+		off += len;
+	}
+	return n;
+}
+
+static void model_run(uint64_t *rs, enum consume_mode mode, int round)
+{
+	static uint8_t text[MODEL_LEN + 1];
+	static struct piece pc[MODEL_LEN * 3];
+	struct sink *s = sink_new(mode);
+	struct ct_tcp_reasm *r = ct_tcp_reasm_new(NULL, sink_fn, s);
+	struct ct_tcp_stats st;
+	struct ct_packet p;
+	uint32_t isn = (uint32_t)rnd(rs);
+	size_t n;
+
+	if (round % 3 == 0)
+		isn = 0xffffffffu - (uint32_t)(rnd(rs) % MODEL_LEN);  /* wraps */
+	for (size_t i = 0; i < MODEL_LEN; i++)
+		text[i] = (uint8_t)rnd(rs);
+	s->model = text;
+	s->rnd = rnd(rs);
+	n = model_pieces(pc, rs);
+	for (size_t i = n; i > 1; i--) {
+		size_t j = rnd(rs) % i;
+		struct piece t = pc[i - 1];
+
+		pc[i - 1] = pc[j];
+		pc[j] = t;
+	}
+	p = seg(2, 40000, 1, isn, CT_TCP_SYN, NULL, 0);
+	ct_tcp_reasm_feed(r, &p);
+	for (size_t i = 0; i < n; i++) {
+		p = seg(2, 40000, 1, isn + 1 + pc[i].off, CT_TCP_ACK, NULL, (int64_t)i);
+		p.payload = text + pc[i].off;
+		p.payload_len = pc[i].len;
+		ct_tcp_reasm_feed(r, &p);
+		CHECK_INT(p.events, 0);
+	}
+	CHECK_INT(s->gap_calls, 0);
+	CHECK_INT(s->view_errors, 0);
+	if (mode == CONSUME_ALL) {
+		CHECK_INT(s->out_len, MODEL_LEN);
+		CHECK(memcmp(s->out, text, MODEL_LEN) == 0);
+	} else {
+		/* The last view (consumed prefix + unconsumed rest) ends the text. */
+		CHECK_INT(s->last_start + s->last_len, MODEL_LEN);
+		CHECK(memcmp(s->out, text, s->out_len) == 0);
+	}
+	ct_tcp_reasm_get_stats(r, &st);
+	CHECK_INT(st.segments, n);
+	CHECK_INT(st.gaps, 0);
+	CHECK_INT(st.overflows, 0);
+	ct_tcp_reasm_free(r);
+	free(s);
+}
+
+static void test_model(void)
+{
+	uint64_t rs = 0x0123456789abcdefull;
+
+	for (int round = 0; round < 60; round++)
+		model_run(&rs, round % 2 ? CONSUME_RANDOM : CONSUME_ALL, round);
+}
+
+int main(void)
+{
+	test_defaults();
+	test_in_order();
+	test_split_message();
+	test_several_messages();
+	test_out_of_order();
+	test_retransmissions();
+	test_wrap();
+	test_syn();
+	test_gap();
+	test_buffer_limit();
+	test_fin_rst();
+	test_expire();
+	test_lru();
+	test_model();
+	return TEST_REPORT();
+}
