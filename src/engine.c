@@ -337,6 +337,8 @@ struct ct_engine *ct_engine_new(const struct ct_engine_cfg *cfg, char *errbuf)
 		goto fail;
 	if (e->cfg.rtp && (e->media = ct_media_new(0)) == NULL)
 		goto fail;
+	if (e->media != NULL && e->cfg.audio_dir != NULL)
+		ct_media_set_audio(e->media, e->cfg.audio_dir, (enum ct_audio_format)e->cfg.audio_format);
 	return e;
 fail:
 	snprintf(errbuf, CT_ERRBUF_SIZE, "out of memory creating the engine");
@@ -402,6 +404,16 @@ int ct_engine_finish(struct ct_engine *e)
 	size_t i;
 
 	ct_dialog_flush(e->dialogs);
+	if (e->media != NULL) {
+		struct ct_media_stats ms;
+		const char *err = ct_media_audio_error(e->media);
+
+		ct_media_get_stats(e->media, &ms);
+		e->c.audio_errors = ms.audio_errors;
+		if (err != NULL)
+			fprintf(stderr, "calltap: %llu recording(s) failed; first: %s\n",
+			    (unsigned long long)ms.audio_errors, err);
+	}
 	for (i = 0; i < e->n_sinks; i++) {
 		struct ct_sink *s = &e->sinks[i];
 
@@ -413,7 +425,7 @@ int ct_engine_finish(struct ct_engine *e)
 		free(s->arg);
 	}
 	e->n_sinks = 0;
-	return e->c.sink_errors ? CT_ERR : CT_OK;
+	return e->c.sink_errors || e->c.audio_errors ? CT_ERR : CT_OK;
 }
 
 /* Frees the engine and every stage; sinks must have been closed by finish. */
@@ -468,6 +480,15 @@ void ct_engine_print_stats(const struct ct_engine *e, FILE *out)
 	print_row(out, "sip_options", ds.requests[CT_M_OPTIONS]);
 	print_row(out, "sip_orphan_messages", ds.orphan_messages);
 	print_row(out, "rtp_packets", e->c.rtp_packets);
+	if (e->media != NULL) {
+		struct ct_media_stats ms;
+
+		ct_media_get_stats(e->media, &ms);
+		print_row(out, "rtp_orphan", ms.orphan);
+		print_row(out, "rtcp_packets", ms.rtcp);
+		print_row(out, "recordings", ms.recordings);
+		print_row(out, "recording_errors", ms.audio_errors);
+	}
 	print_row(out, "other_udp", e->c.other_udp);
 	print_row(out, "calls", ds.calls);
 	print_row(out, "calls_timed_out", ds.calls_timed_out);

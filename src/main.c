@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "calltap/audio.h"
 #include "calltap/engine.h"
 #include "calltap/err.h"
 #include "calltap/sink.h"
@@ -75,6 +76,8 @@ static void usage(FILE *out)
 	    "  --table FILE|-          human-readable call table\n"
 	    "options:\n"
 	    "  --no-rtp                do not match or measure RTP\n"
+	    "  --audio DIR             write each answered call's audio (stereo: caller left)\n"
+	    "  --audio-format FMT      wav (default), flac or ogg\n"
 	    "  --setup-timeout SEC     close calls with no final response after SEC (300)\n"
 	    "  --call-timeout SEC      close answered calls silent for SEC (14400)\n"
 	    "  --snaplen N, --buffer-mb N   live capture settings (65535, 64)\n"
@@ -129,7 +132,7 @@ static char *join_args(int argc, char **argv)
 
 enum {
 	OPT_JSON = 256, OPT_CSV, OPT_DB, OPT_TABLE, OPT_NO_RTP, OPT_SETUP_TO,
-	OPT_CALL_TO, OPT_SNAPLEN, OPT_BUFFER
+	OPT_CALL_TO, OPT_SNAPLEN, OPT_BUFFER, OPT_AUDIO, OPT_AUDIO_FMT
 };
 
 static const struct option long_opts[] = {
@@ -140,6 +143,8 @@ static const struct option long_opts[] = {
 	{ "db", required_argument, NULL, OPT_DB },
 	{ "table", required_argument, NULL, OPT_TABLE },
 	{ "no-rtp", no_argument, NULL, OPT_NO_RTP },
+	{ "audio", required_argument, NULL, OPT_AUDIO },
+	{ "audio-format", required_argument, NULL, OPT_AUDIO_FMT },
 	{ "setup-timeout", required_argument, NULL, OPT_SETUP_TO },
 	{ "call-timeout", required_argument, NULL, OPT_CALL_TO },
 	{ "snaplen", required_argument, NULL, OPT_SNAPLEN },
@@ -173,6 +178,17 @@ static int parse_options(struct options *o, int argc, char **argv)
 		case OPT_DB: rc |= add_output(o, &ct_sink_sqlite, optarg); break;
 		case OPT_TABLE: rc |= add_output(o, &ct_sink_table, optarg); break;
 		case OPT_NO_RTP: o->cfg.rtp = false; break;
+		case OPT_AUDIO: o->cfg.audio_dir = optarg; break;
+		case OPT_AUDIO_FMT: {
+			enum ct_audio_format fmt;
+
+			if (ct_audio_format_parse(optarg, &fmt) != 0) {
+				fprintf(stderr, "calltap: unknown audio format '%s' (wav, flac, ogg)\n", optarg);
+				rc = 1;
+			}
+			o->cfg.audio_format = (int)fmt;
+			break;
+		}
 		case OPT_SETUP_TO: rc |= parse_seconds(optarg, &o->cfg.dialog.setup_timeout_us); break;
 		case OPT_CALL_TO: rc |= parse_seconds(optarg, &o->cfg.dialog.call_timeout_us); break;
 		case OPT_SNAPLEN: o->snaplen = atoi(optarg); break;

@@ -64,5 +64,7 @@ void ct_dialog_get_stats(const struct ct_dialog_table *t, struct ct_dialog_stats
 void *ct_dialog_media_get(const struct ct_dialog *d);
 void ct_dialog_media_set(struct ct_dialog *d, void *media);
 const char *ct_dialog_call_id(const struct ct_dialog *d);
+/* The party (caller/callee) that sent m, a message of call d. */
+enum ct_party ct_dialog_sender(const struct ct_dialog *d, const struct ct_sip_msg *m);
 
 #endif

@@ -23,6 +23,8 @@ struct ct_engine_cfg {
 	struct ct_tcp_limits tcp;
 	struct ct_dialog_cfg dialog;
 	bool rtp;                  /* match and measure RTP streams (default true) */
+	const char *audio_dir;     /* record answered calls' audio here (NULL = off) */
+	int audio_format;          /* enum ct_audio_format */
 	int64_t tick_us;           /* how often expiry runs, capture time (default 1 s) */
 };
 
@@ -43,6 +45,7 @@ struct ct_engine_counters {
 	uint64_t time_backwards;   /* frames older than the newest seen */
 	uint64_t records;          /* call records written */
 	uint64_t sink_errors;      /* failed sink writes */
+	uint64_t audio_errors;     /* recordings that failed */
 	uint64_t events[CT_EV_COUNT];
 };
 

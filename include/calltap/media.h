@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "calltap/audio.h"
 #include "calltap/dialog.h"
 #include "calltap/packet.h"
 #include "calltap/record.h"
@@ -24,6 +25,8 @@ struct ct_media_stats {
 	uint64_t orphan;        /* RTP-looking packets with no call */
 	uint64_t not_rtp;       /* UDP payloads that are not RTP/RTCP */
 	uint64_t rtcp;          /* RTCP packets seen on call endpoints */
+	uint64_t recordings;    /* audio files written */
+	uint64_t audio_errors;  /* recordings that failed (first message: ct_media_audio_error) */
 	size_t endpoints;       /* endpoints announced now */
 	size_t flows;           /* flows tracked now */
 };
@@ -34,5 +37,7 @@ void ct_media_on_sdp(struct ct_media_table *t, struct ct_dialog *d, const struct
 int ct_media_packet(struct ct_media_table *t, const struct ct_packet *pkt);
 void ct_media_closing(struct ct_media_table *t, struct ct_dialog *d, struct ct_call_record *rec);
 void ct_media_get_stats(const struct ct_media_table *t, struct ct_media_stats *st);
+void ct_media_set_audio(struct ct_media_table *t, const char *dir, enum ct_audio_format fmt);
+const char *ct_media_audio_error(const struct ct_media_table *t);
 
 #endif

@@ -19,8 +19,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <strings.h>
+#include <unistd.h>
 #include <string.h>
 
+#include "calltap/audio.h"
 #include "calltap/err.h"
 #include "calltap/media.h"
 #include "calltap/rtp.h"
@@ -42,6 +44,7 @@ struct endpoint {
 	struct call_media *cm;
 	struct endpoint *hnext;   /* hash chain */
 	struct endpoint *cnext;   /* call's list */
+	uint8_t side;             /* enum ct_party receiving here (who announced it) */
 };
 
 struct mstream {
@@ -51,6 +54,7 @@ struct mstream {
 	struct mstream *hnext;
 	struct mstream *cnext;
 	int last_pt;              /* payload type whose clock rate st uses */
+	uint8_t speaker;          /* enum ct_party whose voice this stream carries */
 	struct ct_rtp_stream st;
 };
 
@@ -60,6 +64,8 @@ struct call_media {
 	struct endpoint *endpoints;
 	struct mstream *streams;
 	size_t n_streams;
+	struct ct_audio_call *audio;    /* recording, NULL until the first packet */
+	bool audio_failed;              /* could not start the recording */
 	uint8_t n_pt;
 	uint8_t dtmf_pt;
 	struct pt_name pts[MEDIA_MAX_PT];
@@ -76,6 +82,9 @@ struct ct_media_table {
 	struct htab st;
 	size_t max_flows;
 	struct call_media *calls;       /* list of every call's media */
+	const char *audio_dir;          /* record answered calls here; NULL = off */
+	enum ct_audio_format audio_fmt;
+	char audio_err[CT_ERRBUF_SIZE]; /* first recording error, "" = none */
 	struct ct_media_stats stats;
 };
 
@@ -184,9 +193,17 @@ static void st_unlink(struct ct_media_table *t, struct mstream *m)
 	}
 }
 
+/* Keeps the first recording error for the report; counts every one. */
+static void audio_error(struct ct_media_table *t, const char *msg)
+{
+	t->stats.audio_errors++;
+	if (t->audio_err[0] == '\0')
+		snprintf(t->audio_err, sizeof(t->audio_err), "%s", msg);
+}
+
 /* Adds addr:port for cm unless cm already owns it; newest owner wins lookups. */
 static void ep_add(struct ct_media_table *t, struct call_media *cm,
-    const struct ct_addr *a, uint16_t port)
+    const struct ct_addr *a, uint16_t port, uint8_t side)
 {
 	struct endpoint *e = ep_find(t, a, port);
 	size_t b;
@@ -199,6 +216,7 @@ static void ep_add(struct ct_media_table *t, struct call_media *cm,
 	e->addr = *a;
 	e->port = port;
 	e->cm = cm;
+	e->side = side;
 	e->cnext = cm->endpoints;
 	cm->endpoints = e;
 	b = ep_bucket(&t->ep, e);
@@ -227,8 +245,39 @@ struct ct_media_table *ct_media_new(size_t max_flows)
 	return t;
 }
 
+/*
+ * Ends cm's recording.  Only answered calls keep their file (QA listens to
+ * conversations, not ringback); the path and any undecodable codecs go to
+ * rec when it is given.
+ */
+static void audio_finish(struct ct_media_table *t, struct call_media *cm,
+    struct ct_call_record *rec)
+{
+	char errbuf[CT_ERRBUF_SIZE];
+	char *path = NULL, *undecodable = NULL;
+
+	if (cm->audio == NULL)
+		return;
+	errbuf[0] = '\0';
+	if (ct_audio_call_finish(cm->audio, &path, &undecodable, errbuf) != 0)
+		audio_error(t, errbuf);
+	cm->audio = NULL;
+	if (rec != NULL && rec->disposition == CT_DISP_ANSWERED) {
+		rec->recording = path;
+		rec->undecodable = undecodable;
+		if (path != NULL)
+			t->stats.recordings++;
+		return;
+	}
+	if (path != NULL)
+		unlink(path);
+	free(path);
+	free(undecodable);
+}
+
 static void call_media_free(struct ct_media_table *t, struct call_media *cm)
 {
+	audio_finish(t, cm, NULL);
 	while (cm->endpoints != NULL) {
 		struct endpoint *e = cm->endpoints;
 
@@ -324,10 +373,12 @@ static void learn_codecs(struct call_media *cm, const struct ct_sdp_media *md)
 void ct_media_on_sdp(struct ct_media_table *t, struct ct_dialog *d, const struct ct_sip_msg *m)
 {
 	struct call_media *cm;
+	uint8_t side;
 	uint8_t i;
 
 	if (!m->has_sdp || (cm = call_media_get(t, d)) == NULL)
 		return;
+	side = (uint8_t)ct_dialog_sender(d, m);
 	for (i = 0; i < m->sdp.n_media; i++) {
 		const struct ct_sdp_media *md = &m->sdp.media[i];
 		static const uint8_t zero[16];
@@ -337,9 +388,9 @@ void ct_media_on_sdp(struct ct_media_table *t, struct ct_dialog *d, const struct
 		if (memcmp(md->addr.a, zero, sizeof(zero)) == 0)
 			continue;
 		learn_codecs(cm, md);
-		ep_add(t, cm, &md->addr, md->port);
+		ep_add(t, cm, &md->addr, md->port, side);
 		/* RTCP on the next port (RFC 3550 §11) belongs to the call too. */
-		ep_add(t, cm, &md->addr, (uint16_t)(md->port + 1));
+		ep_add(t, cm, &md->addr, (uint16_t)(md->port + 1), side);
 	}
 }
 
@@ -355,8 +406,20 @@ static struct mstream *st_find(const struct ct_media_table *t, const struct ct_p
 	return NULL;
 }
 
+static uint8_t other_party(uint8_t p)
+{
+	if (p == CT_PARTY_CALLER)
+		return CT_PARTY_CALLEE;
+	return p == CT_PARTY_CALLEE ? CT_PARTY_CALLER : CT_PARTY_NONE;
+}
+
+/*
+ * Starts a stream of call cm.  speaker is the party whose voice it carries:
+ * a packet sent to an endpoint that party P announced carries the other
+ * party's voice; one sent from P's endpoint carries P's.
+ */
 static struct mstream *st_new(struct ct_media_table *t, struct call_media *cm,
-    const struct ct_packet *pkt, const struct ct_rtp_hdr *h)
+    const struct ct_packet *pkt, const struct ct_rtp_hdr *h, uint8_t speaker)
 {
 	const struct pt_name *pn = pt_lookup(cm, h->pt);
 	struct mstream *m;
@@ -369,6 +432,7 @@ static struct mstream *st_new(struct ct_media_table *t, struct call_media *cm,
 	m->sport = pkt->t.sport;
 	m->dport = pkt->t.dport;
 	m->cm = cm;
+	m->speaker = speaker;
 	ct_rtp_stream_init(&m->st, h->ssrc, pn != NULL && pn->rate ? pn->rate : 8000);
 	m->last_pt = -1;
 	m->st.dtmf_pt = cm->dtmf_pt;
@@ -381,7 +445,7 @@ static struct mstream *st_new(struct ct_media_table *t, struct call_media *cm,
 	t->st.n++;
 	htab_maybe_grow(&t->st, offsetof(struct mstream, hnext), st_bucket_v);
 	/* Symmetric RTP / NAT: the source now identifies this call too. */
-	ep_add(t, cm, &pkt->t.src, pkt->t.sport);
+	ep_add(t, cm, &pkt->t.src, pkt->t.sport, speaker);
 	return m;
 }
 
@@ -402,6 +466,37 @@ static void set_clock_rate(struct mstream *m, uint8_t pt)
 		rate = 0;
 	m->st.clock_rate = rate;
 	m->last_pt = pt;
+}
+
+static const char *codec_name(const struct call_media *cm, uint8_t pt)
+{
+	const struct pt_name *pn = pt_lookup(cm, pt);
+
+	return pn != NULL ? pn->name : ct_rtp_static_codec(pt, NULL);
+}
+
+/* Adds one packet's payload to its call's recording, started on demand. */
+static void record_packet(struct ct_media_table *t, struct mstream *m,
+    const struct ct_rtp_hdr *h, int64_t ts_us)
+{
+	struct call_media *cm = m->cm;
+	char errbuf[CT_ERRBUF_SIZE];
+
+	if (cm->audio == NULL) {
+		if (cm->audio_failed)
+			return;
+		errbuf[0] = '\0';
+		cm->audio = ct_audio_call_new(t->audio_dir, t->audio_fmt,
+		    ct_dialog_call_id(cm->d), ts_us, errbuf);
+		if (cm->audio == NULL) {
+			cm->audio_failed = true;
+			audio_error(t, errbuf);
+			return;
+		}
+	}
+	ct_audio_call_add(cm->audio, m->speaker == CT_PARTY_CALLER ? CT_AUDIO_CALLER : CT_AUDIO_CALLEE,
+	    codec_name(cm, h->pt), m->st.clock_rate, h->ssrc, h->ts, ts_us,
+	    h->payload, h->payload_len);
 }
 
 /*
@@ -427,10 +522,16 @@ int ct_media_packet(struct ct_media_table *t, const struct ct_packet *pkt)
 	}
 	m = st_find(t, pkt, h.ssrc);
 	if (m == NULL) {
+		uint8_t speaker;
+
 		e = ep_find(t, &pkt->t.dst, pkt->t.dport);
-		if (e == NULL)
+		if (e != NULL) {
+			speaker = other_party(e->side);
+		} else {
 			e = ep_find(t, &pkt->t.src, pkt->t.sport);
-		if (e == NULL || (m = st_new(t, e->cm, pkt, &h)) == NULL) {
+			speaker = e != NULL ? e->side : CT_PARTY_NONE;
+		}
+		if (e == NULL || (m = st_new(t, e->cm, pkt, &h, speaker)) == NULL) {
 			t->stats.orphan++;
 			return 0;
 		}
@@ -439,6 +540,8 @@ int ct_media_packet(struct ct_media_table *t, const struct ct_packet *pkt)
 		set_clock_rate(m, h.pt);
 	ct_rtp_stream_update(&m->st, &h, pkt->ts_us);
 	t->stats.packets++;
+	if (t->audio_dir != NULL && m->speaker != CT_PARTY_NONE)
+		record_packet(t, m, &h, pkt->ts_us);
 	return 1;
 }
 
@@ -478,6 +581,7 @@ void ct_media_closing(struct ct_media_table *t, struct ct_dialog *d, struct ct_c
 	if (cm == NULL)
 		return;
 	ct_dialog_media_set(d, NULL);
+	audio_finish(t, cm, rec);
 	if (cm->n_streams > 0 && rec != NULL && rec->streams == NULL) {
 		rec->streams = calloc(cm->n_streams, sizeof(*rec->streams));
 		if (rec->streams != NULL) {
@@ -488,6 +592,22 @@ void ct_media_closing(struct ct_media_table *t, struct ct_dialog *d, struct ct_c
 		}
 	}
 	call_media_free(t, cm);
+}
+
+/*
+ * Turns recording on: each answered call's audio goes to a file in dir (which
+ * must outlive the table), in format fmt.  dir NULL turns it off.
+ */
+void ct_media_set_audio(struct ct_media_table *t, const char *dir, enum ct_audio_format fmt)
+{
+	t->audio_dir = dir;
+	t->audio_fmt = fmt;
+}
+
+/* The first recording error seen, or NULL when there was none. */
+const char *ct_media_audio_error(const struct ct_media_table *t)
+{
+	return t->audio_err[0] != '\0' ? t->audio_err : NULL;
 }
 
 /* Fills st with the table's counters and current sizes. */

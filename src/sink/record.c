@@ -156,6 +156,8 @@ void ct_call_record_free(struct ct_call_record *r)
 	free(r->callee);
 	free(r->agent);
 	free(r->hangup_reason);
+	free(r->recording);
+	free(r->undecodable);
 	free(r->streams);
 	free(r);
 }
@@ -295,6 +297,8 @@ static void g_direction(R, V)     { val_text(v, ct_direction_name(r->direction))
 static void g_truncated(R, V)     { v->kind = CT_VAL_BOOL; v->i = r->truncated; }
 static void g_auth_chall(R, V)    { val_int(v, r->auth_challenges); }
 static void g_invites(R, V)       { val_int(v, r->invites); }
+static void g_recording(R, V)     { val_text(v, r->recording); }
+static void g_undecodable(R, V)   { val_text(v, r->undecodable); }
 #undef R
 #undef V
 
@@ -327,6 +331,8 @@ const struct ct_col ct_record_cols[] = {
 	{ "truncated", "INTEGER", g_truncated },
 	{ "auth_challenges", "INTEGER", g_auth_chall },
 	{ "invites", "INTEGER", g_invites },
+	{ "recording", "TEXT", g_recording },
+	{ "undecodable_codecs", "TEXT", g_undecodable },
 };
 const size_t ct_record_ncols = sizeof(ct_record_cols) / sizeof(ct_record_cols[0]);
 

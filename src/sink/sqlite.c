@@ -56,6 +56,7 @@ static const char schema_v1[] =
 	" final_code INTEGER, disposition TEXT, hangup_by TEXT,"
 	" q850_cause INTEGER, hangup_reason TEXT, direction TEXT,"
 	" truncated INTEGER, auth_challenges INTEGER, invites INTEGER,"
+	" recording TEXT, undecodable_codecs TEXT,"
 	" streams INTEGER, start_us INTEGER);"
 	"CREATE INDEX calls_start_time ON calls(start_time);"
 	"CREATE INDEX calls_caller ON calls(caller);"

@@ -913,3 +913,21 @@ const char *ct_dialog_call_id(const struct ct_dialog *d)
 {
 	return d != NULL ? d->call_id : NULL;
 }
+
+/*
+ * Which party sent m, a message of call d: the caller when m is a request
+ * carrying the first INVITE's From tag, or a response to a request that
+ * did not (the callee answers the caller's requests); CT_PARTY_NONE when
+ * tags are missing.
+ */
+enum ct_party ct_dialog_sender(const struct ct_dialog *d, const struct ct_sip_msg *m)
+{
+	enum ct_party p;
+
+	if (d == NULL || m == NULL)
+		return CT_PARTY_NONE;
+	p = from_party(d, m);
+	if (p == CT_PARTY_NONE || m->is_request)
+		return p;
+	return p == CT_PARTY_CALLER ? CT_PARTY_CALLEE : CT_PARTY_CALLER;
+}

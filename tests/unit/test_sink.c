@@ -139,7 +139,7 @@ static const char full_json[] =
 	"\"setup_ms\":1235,\"answer_ms\":5000,\"duration_s\":65.432,\"talk_s\":60.432,"
 	"\"final_code\":200,\"disposition\":\"answered\",\"hangup_by\":\"caller\","
 	"\"q850_cause\":16,\"hangup_reason\":\"Normal call clearing\","
-	"\"direction\":\"unknown\",\"truncated\":false,\"auth_challenges\":1,\"invites\":2,"
+	"\"direction\":\"unknown\",\"truncated\":false,\"auth_challenges\":1,\"invites\":2,\"recording\":null,\"undecodable_codecs\":null,"
 	"\"streams\":["
 	"{\"src\":\"192.0.2.10:40000\",\"dst\":\"198.51.100.20:50000\","
 	"\"ssrc\":\"0x1234ABCD\",\"payload_type\":0,\"codec\":\"PCMU\",\"packets\":3000,"
@@ -160,23 +160,23 @@ static const char empty_json[] =
 	"\"answer_ms\":null,\"duration_s\":null,\"talk_s\":null,\"final_code\":null,"
 	"\"disposition\":\"unfinished\",\"hangup_by\":null,\"q850_cause\":null,"
 	"\"hangup_reason\":null,\"direction\":\"unknown\",\"truncated\":true,"
-	"\"auth_challenges\":0,\"invites\":0,\"streams\":[]}";
+	"\"auth_challenges\":0,\"invites\":0,\"recording\":null,\"undecodable_codecs\":null,\"streams\":[]}";
 
 static const char csv_header[] =
 	"call_id,caller,caller_name,callee,agent,src_ip,src_port,dst_ip,dst_port,"
 	"transport,vlan,start_time,ringing_time,answer_time,end_time,setup_ms,"
 	"answer_ms,duration_s,talk_s,final_code,disposition,hangup_by,q850_cause,"
-	"hangup_reason,direction,truncated,auth_challenges,invites,streams\n";
+	"hangup_reason,direction,truncated,auth_challenges,invites,recording,undecodable_codecs,streams\n";
 
 static const char csv_full[] =
 	"a84b4c76e66710@pc33.example.com,+15551234567,Alice Smith,18005550199,2001,"
 	"192.0.2.10,5060,198.51.100.20,5061,udp,100,2024-03-01T12:34:56.123456Z,"
 	"2024-03-01T12:34:57.357956Z,2024-03-01T12:35:01.123955Z,"
 	"2024-03-01T12:36:01.555556Z,1235,5000,65.432,60.432,200,answered,caller,16,"
-	"Normal call clearing,unknown,false,1,2,2\n";
+	"Normal call clearing,unknown,false,1,2,,,2\n";
 
 static const char csv_empty[] =
-	",,,,,,,,,unknown,,,,,,,,,,,unfinished,,,,unknown,true,0,0,0\n";
+	",,,,,,,,,unknown,,,,,,,,,,,unfinished,,,,unknown,true,0,0,,,0\n";
 
 /* Reads a whole small file into a static buffer ("" on error). */
 static const char *slurp(const char *path)
@@ -472,7 +472,7 @@ static void test_csv_sink(void)
 	CHECK_INT(run_sink(&ct_sink_csv, tmp_path("out.csv"), recs, 3, errbuf), CT_OK);
 	/* call_id is quoted because of its '"'; empty caller is "" */
 	snprintf(want, sizeof(want), "%s%s%s\"q\"\"1\",\"\",\" x\"\" y\",\"\"\"Boss\"\", Inc.\","
-	    ",,,,,unknown,,,,,,,,,,,unfinished,,,,unknown,true,0,0,0\n",
+	    ",,,,,unknown,,,,,,,,,,,unfinished,,,,unknown,true,0,0,,,0\n",
 	    csv_header, csv_full, csv_empty);
 	CHECK_STR(slurp(tmp_path("out.csv")), want);
 
