@@ -28,9 +28,13 @@
  *    (SUBSCRIBE, NOTIFY, MESSAGE, PUBLISH) for unknown Call-IDs are not call
  *    traffic and are not counted as orphans; INVITE, ACK, BYE, CANCEL,
  *    PRACK, UPDATE, INFO, REFER (and responses to them) are.
- *  - caller = From user, caller_name = From display name, callee =
- *    Request-URI user, all from the first INVITE (P-Asserted-Identity is not
- *    used).  agent = Contact user of the first 2xx, else its To user.
+ *  - caller = the P-Asserted-Identity user (RFC 3325: a trunk asserts the
+ *    real number when From is anonymous) if present, else the From user;
+ *    caller_name = From display name, callee = Request-URI user; all from
+ *    the first INVITE.  agent = Contact user of the first 2xx, else its To
+ *    user.  A response to the initial INVITE is recognised by its CSeq and
+ *    the caller's From tag, or by the INVITE's top Via branch when a phone
+ *    echoes a wrong From tag (RFC 3261 §17.1.3).
  *  - A final failure (3xx-6xx other than 401/407) ends the call at once; a
  *    later 2xx from another fork is ignored.  A 2xx that beats a CANCEL
  *    wins: the call is answered.
@@ -82,6 +86,7 @@ struct ct_dialog {
 	char *from_tag;                /* From tag of the first INVITE */
 	char *caller, *caller_name, *callee, *agent; /* moved into the record */
 	char *from_user;               /* From user of the first INVITE (caller may be the PAI) */
+	char *invite_branch;           /* top Via branch of the current initial INVITE */
 	char *reason;                  /* hangup_reason candidate */
 	uint64_t *seen;                /* ring of message keys already seen */
 	int64_t start_us, ringing_us, answer_us, end_us, cancel_us;
@@ -349,6 +354,7 @@ static void dialog_destroy(struct ct_dialog *d)
 	free(d->from_tag);
 	free(d->caller);
 	free(d->from_user);
+	free(d->invite_branch);
 	free(d->caller_name);
 	free(d->callee);
 	free(d->agent);
@@ -384,6 +390,7 @@ static struct ct_dialog *dialog_new(struct ct_dialog_table *t, const struct ct_s
 	d->caller = dup_opt(has_text(m->pai_user) ? m->pai_user : m->from_user, &ok);
 	d->caller_name = dup_opt(m->from_name, &ok);
 	d->callee = dup_opt(m->ruri_user, &ok);
+	d->invite_branch = dup_opt(m->via_branch, &ok);
 	if (!ok) {
 		dialog_destroy(d);
 		return NULL;
@@ -492,6 +499,14 @@ static void on_invite(struct ct_dialog_table *t, struct ct_dialog *d,
 		return;
 	/* A new initial INVITE: the retry after 401/407 (RFC 3261 §22.2). */
 	d->invite_cseq = m->cseq;
+	if (has_text(m->via_branch)) {
+		char *b = strdup(m->via_branch);
+
+		if (b != NULL) {
+			free(d->invite_branch);
+			d->invite_branch = b;
+		}
+	}
 	if (d->state == DS_CHALLENGED) {
 		d->state = DS_SETUP;
 		d->final_code = 0;
@@ -621,8 +636,18 @@ static void on_response(struct ct_dialog_table *t, struct ct_dialog *d,
 {
 	if (ct_sip_method_index(m->cseq_method) != CT_M_INVITE)
 		return; /* 200 to BYE/CANCEL/PRACK...: activity only */
-	if (m->cseq != d->invite_cseq || from_party(d, m) == CT_PARTY_CALLEE)
+	if (m->cseq != d->invite_cseq)
 		return; /* re-INVITE or a superseded INVITE */
+	/*
+	 * A response carries the request's From tag, so a callee's re-INVITE
+	 * with the same CSeq number shows the callee's tag.  Some phones echo a
+	 * wrong From tag; the top Via branch (RFC 3261 §17.1.3) still ties the
+	 * response to the initial INVITE.
+	 */
+	if (from_party(d, m) == CT_PARTY_CALLEE &&
+	    !(has_text(m->via_branch) && d->invite_branch != NULL &&
+	    strcmp(m->via_branch, d->invite_branch) == 0))
+		return;
 	if (d->state != DS_SETUP && d->state != DS_CANCELLING)
 		return;
 	if (m->status < 200) {

@@ -524,9 +524,25 @@ int ct_sip_msg_parse(struct ct_sip_msg *m, const char *buf, size_t len)
 	reset_keep_caller_fields(m);
 	if (buf == NULL || len == 0 || len > MAX_MSG_BYTES)
 		return CT_ERR;
-	copy = dup_n(buf, len);
+	copy = malloc(len + 5);
 	if (copy == NULL)
 		return CT_NOMEM;
+	memcpy(copy, buf, len);
+	/*
+	 * A message with no empty line after its headers (Zoiper sends UDP
+	 * datagrams ending in "Content-Length: 0", without even a CRLF) is
+	 * whole, since the caller hands in whole datagrams or framed TCP
+	 * messages: close its header section so osip accepts it.
+	 */
+	if (header_len(copy, len) == len) {
+		if (buf[len - 1] != '\n') {
+			copy[len++] = '\r';
+			copy[len++] = '\n';
+		}
+		copy[len++] = '\r';
+		copy[len++] = '\n';
+	}
+	copy[len] = '\0';
 	sip = osip_parse(copy, len);
 	if (sip == NULL)
 		goto fail;

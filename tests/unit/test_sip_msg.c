@@ -597,9 +597,40 @@ static void test_truncations(void)
 	CHECK(hdr_len < n);
 }
 
+/*
+ * A datagram that ends after its last header line with no empty line, or
+ * even without the line's CRLF (Zoiper, pcaps/snort3-digium.pcap frames 1,
+ * 6, 11): whole, and parsed.
+ */
+static void test_no_blank_line(void)
+{
+	static const char ringing[] =
+		"SIP/2.0 180 Ringing\r\n"
+		"Via: SIP/2.0/UDP 192.0.2.3:5060;branch=z9hG4bK259f\r\n"
+		"From: \"200\"<sip:200@192.0.2.3>;tag=as5d70\r\n"
+		"To: <sip:200@192.0.2.4>;tag=1a44\r\n"
+		"Call-ID: 2e48d115@192.0.2.3\r\n"
+		"CSeq: 102 INVITE\r\n"
+		"Content-Length: 0\r\n";
+	struct ct_sip_msg m;
+
+	memset(&m, 0, sizeof(m));
+	CHECK_INT(parse_str(&m, ringing), CT_OK);
+	CHECK_INT(m.status, 180);
+	CHECK_STR(m.call_id, "2e48d115@192.0.2.3");
+	CHECK_INT(m.cseq, 102);
+	CHECK_STR(m.via_branch, "z9hG4bK259f");
+	ct_sip_msg_fini(&m);
+	CHECK_INT(ct_sip_msg_parse(&m, ringing, strlen(ringing) - 2), CT_OK);
+	CHECK_INT(m.status, 180);
+	CHECK_INT(m.cseq, 102);
+	ct_sip_msg_fini(&m);
+}
+
 int main(void)
 {
 	ct_sip_init();
+	test_no_blank_line();
 	ct_sip_init();
 	test_invite();
 	test_responses();
