@@ -3,26 +3,55 @@
  * Packet sources over libpcap: savefiles (pcap and pcapng, by path or "-" for
  * standard input) and live devices.  A source yields borrowed frames that
  * stay valid until the next call to next() (libpcap's pcap_next_ex contract).
- * Savefiles are read at microsecond precision whatever their own precision.
- * Errors (missing file, truncated capture, bad filter) are reported as text
- * naming the file.
+ * Savefiles are read by source_pcapng.c at microsecond precision whatever
+ * their own precision; live capture goes through libpcap here.  Errors
+ * (missing file, truncated capture, bad filter) are reported as text naming
+ * the file.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <pcap/pcap.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "calltap/err.h"
 #include "calltap/source.h"
+#include "source_int.h"
+
+#define LIVE_TIMEOUT_MS 250
 
 struct pcap_priv {
 	pcap_t *p;
 	int linktype;
 	int live;
+	int fd;       /* live: selectable descriptor in non-blocking mode, else -1 */
 };
+
+/*
+ * pcap_next_ex() for a live device in non-blocking mode: when nothing is
+ * buffered, waits in poll() for at most the read timeout.  A blocking
+ * pcap_next_ex() on Linux (TPACKET_V3) may sleep forever on an idle link and
+ * retries poll() after a signal, so SIGINT would never reach the read loop;
+ * here a timeout or a signal returns 0 and the caller polls its flags.
+ */
+static int live_next_ex(struct pcap_priv *pp, struct pcap_pkthdr **h, const u_char **data)
+{
+	struct pollfd pfd;
+	int rc;
+
+	rc = pcap_next_ex(pp->p, h, data);
+	if (rc != 0 || pp->fd < 0)
+		return rc;
+	pfd.fd = pp->fd;
+	pfd.events = POLLIN;
+	pfd.revents = 0;
+	if (poll(&pfd, 1, LIVE_TIMEOUT_MS) <= 0)
+		return 0;
+	return pcap_next_ex(pp->p, h, data);
+}
 
 static int pcap_next_frame(struct ct_source *s, struct ct_frame *f, char *errbuf)
 {
@@ -31,7 +60,7 @@ static int pcap_next_frame(struct ct_source *s, struct ct_frame *f, char *errbuf
 	const u_char *data;
 	int rc;
 
-	rc = pcap_next_ex(pp->p, &h, &data);
+	rc = pp->live ? live_next_ex(pp, &h, &data) : pcap_next_ex(pp->p, &h, &data);
 	if (rc == 1) {
 		f->ts_us = (int64_t)h->ts.tv_sec * 1000000 + h->ts.tv_usec;
 		f->caplen = h->caplen;
@@ -103,6 +132,7 @@ static int apply_filter(pcap_t *p, const char *name, const char *bpf, int live, 
 
 static struct ct_source *source_wrap(pcap_t *p, const char *name, int live, char *errbuf)
 {
+	char perr[PCAP_ERRBUF_SIZE];
 	struct ct_source *s = calloc(1, sizeof(*s));
 	struct pcap_priv *pp = calloc(1, sizeof(*pp));
 
@@ -118,6 +148,9 @@ static struct ct_source *source_wrap(pcap_t *p, const char *name, int live, char
 	pp->p = p;
 	pp->linktype = pcap_datalink(p);
 	pp->live = live;
+	pp->fd = -1;
+	if (live && pcap_setnonblock(p, 1, perr) == 0)
+		pp->fd = pcap_get_selectable_fd(p);
 	s->ops = &pcap_source_ops;
 	s->priv = pp;
 	return s;
@@ -125,33 +158,21 @@ static struct ct_source *source_wrap(pcap_t *p, const char *name, int live, char
 
 /*
  * Opens a pcap or pcapng savefile ("-" reads standard input) with an optional
- * BPF filter.  Returns a source, or NULL with a message naming the file in
- * errbuf.
+ * BPF filter.  Savefiles are read by our own readers (source_pcapng.c), which
+ * accept pcapng files mixing link types; libpcap only compiles the filter.
+ * Returns a source, or NULL with a message naming the file in errbuf.
  */
 struct ct_source *ct_source_open_file(const char *path, const char *bpf, char *errbuf)
 {
-	char perr[PCAP_ERRBUF_SIZE];
-	pcap_t *p;
+	FILE *fp;
 
-	perr[0] = '\0';
-#ifdef HAVE_PCAP_OPEN_OFFLINE_WITH_TSTAMP_PRECISION
-	p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_MICRO, perr);
-#else
-	p = pcap_open_offline(path, perr);
-#endif
-	if (p == NULL) {
-		/* libpcap already names the file for open(2) errors. */
-		if (strstr(perr, path) != NULL)
-			snprintf(errbuf, CT_ERRBUF_SIZE, "cannot read capture: %s", perr);
-		else
-			snprintf(errbuf, CT_ERRBUF_SIZE, "cannot read capture '%s': %s", path, perr);
+	if (strcmp(path, "-") == 0)
+		fp = stdin;
+	else if ((fp = fopen(path, "rb")) == NULL) {
+		snprintf(errbuf, CT_ERRBUF_SIZE, "cannot read capture '%s': %s", path, strerror(errno));
 		return NULL;
 	}
-	if (apply_filter(p, path, bpf, 0, errbuf) != CT_OK) {
-		pcap_close(p);
-		return NULL;
-	}
-	return source_wrap(p, path, 0, errbuf);
+	return ct_source_open_savefile(fp, path, bpf, errbuf);
 }
 
 /*
@@ -174,7 +195,10 @@ struct ct_source *ct_source_open_live(const char *iface, const char *bpf,
 	}
 	pcap_set_snaplen(p, snaplen);
 	pcap_set_promisc(p, 1);
-	pcap_set_timeout(p, 250);
+	pcap_set_timeout(p, LIVE_TIMEOUT_MS);
+#ifdef HAVE_PCAP_SET_IMMEDIATE_MODE
+	pcap_set_immediate_mode(p, 0);
+#endif
 	pcap_set_buffer_size(p, buffer_mb * 1024 * 1024);
 	rc = pcap_activate(p);
 	if (rc < 0) {
@@ -205,8 +229,8 @@ void ct_source_breakloop(struct ct_source *s)
 {
 	struct pcap_priv *pp;
 
-	if (s == NULL)
-		return;
+	if (s == NULL || s->ops != &pcap_source_ops)
+		return;  /* savefile readers never block */
 	pp = s->priv;
 	pcap_breakloop(pp->p);
 }

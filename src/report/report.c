@@ -1,0 +1,620 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * `calltap report`: reads the calls of a date range from a calltap SQLite
+ * database, computes the figures of docs/report.md (stats.c) and renders them
+ * as a terminal text report, one JSON object or one self-contained HTML page.
+ * Workload: run on demand over a database of up to a few million calls; the
+ * rows of the range are loaded into memory once (about 100 bytes per call
+ * plus its strings), read-only, so calltap can keep writing meanwhile (WAL).
+ * Columns added by later schema versions (source, campaign, first_call,
+ * callback_s; table numbers) are optional: without them the figures that
+ * need them are reported as unavailable.  Dates are ISO 8601, UTC.
+ * Exit status: 0 success, 1 usage error, 2 the database cannot be read,
+ * 3 the output cannot be written.
+ * References: ISO 8601 / RFC 3339 §5.6 (date-time syntax),
+ * https://sqlite.org/pragma.html#pragma_table_info, docs/schema.md.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sqlite3.h>
+
+#include "calltap/buf.h"
+#include "calltap/err.h"
+#include "report_int.h"
+
+#define US_PER_S 1000000LL
+#define US_PER_DAY (86400LL * US_PER_S)
+
+struct report_opts {
+	const char *db;
+	const char *pg;
+	const char *from, *to;
+	const char *out;
+	double quality_s;
+	enum ct_report_fmt fmt;
+};
+
+const char *const ct_report_opt_name[CT_RO_COUNT] = {
+	"source", "campaign", "first_call", "callback_s"
+};
+
+static const char *const required_cols[] = {
+	"start_us", "disposition", "direction", "answer_ms", "talk_s", "caller", "agent"
+};
+#define N_REQUIRED (sizeof(required_cols) / sizeof(required_cols[0]))
+
+static const char *const disp_names[CT_RD_OTHER] = {
+	"answered", "busy", "noanswer", "cancelled", "failed", "unfinished"
+};
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (civil calendar). */
+static int64_t days_from_civil(int y, int m, int d)
+{
+	int64_t era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+static int days_in_month(int y, int m)
+{
+	static const int dm[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+
+	return dm[m - 1] + (m == 2 && leap);
+}
+
+/* Reads exactly n decimal digits at *s into *v; 0 on success. */
+static int digits(const char **s, int n, int *v)
+{
+	int i;
+
+	*v = 0;
+	for (i = 0; i < n; i++, (*s)++) {
+		if (**s < '0' || **s > '9')
+			return -1;
+		*v = *v * 10 + (**s - '0');
+	}
+	return 0;
+}
+
+/* Parses "HH:MM[:SS[.f{1,6}]]" at *s into µs since midnight; 0 on success. */
+static int parse_clock(const char **s, int64_t *us)
+{
+	int h, mi, sec = 0, frac = 0, nf = 0;
+
+	if (digits(s, 2, &h) || *(*s)++ != ':' || digits(s, 2, &mi) || h > 23 || mi > 59)
+		return -1;
+	if (**s == ':') {
+		(*s)++;
+		if (digits(s, 2, &sec) || sec > 59)
+			return -1;
+		if (**s == '.') {
+			for ((*s)++; **s >= '0' && **s <= '9' && nf < 6; (*s)++, nf++)
+				frac = frac * 10 + (**s - '0');
+			if (nf == 0 || (**s >= '0' && **s <= '9'))
+				return -1;
+			for (; nf < 6; nf++)
+				frac *= 10;
+		}
+	}
+	*us = ((int64_t)h * 3600 + mi * 60 + sec) * US_PER_S + frac;
+	return 0;
+}
+
+/*
+ * Parses an ISO 8601 UTC date "YYYY-MM-DD" or date-time
+ * "YYYY-MM-DD[T| ]HH:MM[:SS[.ffffff]][Z]" into µs since the epoch.  A bare
+ * date is its midnight, or with is_end set the next midnight (so that
+ * "--to 2024-03-31" includes that day).  Offsets other than Z are refused.
+ * Returns CT_OK, or CT_ERR leaving *us unchanged.
+ */
+int ct_report_parse_time(const char *s, int is_end, int64_t *us)
+{
+	int y, m, d;
+	int64_t clock = 0, days;
+
+	if (s == NULL || digits(&s, 4, &y) || *s++ != '-' || digits(&s, 2, &m) ||
+	    *s++ != '-' || digits(&s, 2, &d) || m < 1 || m > 12 || d < 1 ||
+	    d > days_in_month(y, m))
+		return CT_ERR;
+	days = days_from_civil(y, m, d);
+	if (*s == '\0') {
+		*us = (days + (is_end != 0)) * US_PER_DAY;
+		return CT_OK;
+	}
+	if (*s != 'T' && *s != 't' && *s != ' ')
+		return CT_ERR;
+	s++;
+	if (parse_clock(&s, &clock) != 0)
+		return CT_ERR;
+	if (*s == 'Z' || *s == 'z')
+		s++;
+	if (*s != '\0')
+		return CT_ERR;
+	*us = days * US_PER_DAY + clock;
+	return CT_OK;
+}
+
+/*
+ * Writes us as "YYYY-MM-DDTHH:MM:SSZ" (with ".ffffff" when it has a
+ * fraction) into buf; "-" for CT_REPORT_NONE.  Always NUL-terminates.
+ */
+void ct_report_format_time(int64_t us, char *buf, size_t size)
+{
+	time_t t;
+	struct tm tm;
+	int64_t frac;
+
+	if (size == 0)
+		return;
+	if (us == CT_REPORT_NONE) {
+		snprintf(buf, size, "-");
+		return;
+	}
+	frac = us % US_PER_S;
+	if (frac < 0)
+		frac += US_PER_S;
+	t = (time_t)((us - frac) / US_PER_S);
+	if (gmtime_r(&t, &tm) == NULL) {
+		snprintf(buf, size, "?");
+		return;
+	}
+	if (frac != 0)
+		snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%06lldZ", tm.tm_year + 1900,
+		    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (long long)frac);
+	else
+		snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900,
+		    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+/*
+ * Frees every row and string of d and zeroes its arrays; the parameters
+ * (range, quality_s) are kept.  d may be NULL.
+ */
+void ct_report_data_fini(struct ct_report_data *d)
+{
+	size_t i;
+
+	if (d == NULL)
+		return;
+	for (i = 0; i < d->n_calls; i++) {
+		free(d->calls[i].caller);
+		free(d->calls[i].agent);
+		free(d->calls[i].source);
+		free(d->calls[i].campaign);
+	}
+	for (i = 0; i < d->n_costs; i++) {
+		free(d->costs[i].source);
+		free(d->costs[i].campaign);
+	}
+	free(d->calls);
+	free(d->costs);
+	free(d->source_name);
+	d->calls = NULL;
+	d->costs = NULL;
+	d->source_name = NULL;
+	d->n_calls = d->cap_calls = d->n_costs = d->cap_costs = 0;
+}
+
+/* Copy of text column i of st, NULL when NULL; *oom set on failure. */
+static char *col_text(sqlite3_stmt *st, int i, int *oom)
+{
+	const unsigned char *s = sqlite3_column_text(st, i);
+	char *p;
+
+	if (s == NULL)
+		return NULL;
+	p = strdup((const char *)s);
+	*oom |= p == NULL;
+	return p;
+}
+
+static double col_real(sqlite3_stmt *st, int i)
+{
+	return sqlite3_column_type(st, i) == SQLITE_NULL ? NAN : sqlite3_column_double(st, i);
+}
+
+static enum ct_report_disp disp_of(const unsigned char *s)
+{
+	int i;
+
+	for (i = 0; s != NULL && i < CT_RD_OTHER; i++)
+		if (strcmp((const char *)s, disp_names[i]) == 0)
+			return (enum ct_report_disp)i;
+	return CT_RD_OTHER;
+}
+
+/* Reads the current row of the calls query into c; CT_OK or CT_NOMEM. */
+static int read_call(sqlite3_stmt *st, struct ct_report_call *c)
+{
+	const unsigned char *dir = sqlite3_column_text(st, 2);
+	int oom = 0;
+
+	c->start_us = sqlite3_column_int64(st, 0);
+	c->disp = disp_of(sqlite3_column_text(st, 1));
+	c->missable = dir == NULL || (strcmp((const char *)dir, "outbound") != 0 &&
+	    strcmp((const char *)dir, "internal") != 0);
+	c->answer_ms = sqlite3_column_type(st, 3) == SQLITE_NULL ? CT_REPORT_NONE
+	    : sqlite3_column_int64(st, 3);
+	c->talk_s = col_real(st, 4);
+	c->caller = col_text(st, 5, &oom);
+	c->agent = col_text(st, 6, &oom);
+	c->source = col_text(st, 7, &oom);
+	c->campaign = col_text(st, 8, &oom);
+	c->first_call = sqlite3_column_type(st, 9) == SQLITE_NULL ? -1
+	    : sqlite3_column_int(st, 9) != 0;
+	c->callback_s = col_real(st, 10);
+	return oom ? CT_NOMEM : CT_OK;
+}
+
+/* Grows an array to hold one more element; 0 on success. */
+static int grow(void **v, size_t *cap, size_t n, size_t elem)
+{
+	size_t ncap;
+	void *p;
+
+	if (n < *cap)
+		return 0;
+	ncap = *cap ? *cap * 2 : 256;
+	p = realloc(*v, ncap * elem);
+	if (p == NULL)
+		return -1;
+	*v = p;
+	*cap = ncap;
+	return 0;
+}
+
+/*
+ * Presence of columns in table: has[i] set for each names[i] found.
+ * Returns the number of columns of the table (0: no such table), or -1 on
+ * an SQLite error.
+ */
+static int table_columns(sqlite3 *db, const char *table, const char *const *names,
+    size_t n, int *has)
+{
+	char sql[64];
+	sqlite3_stmt *st;
+	size_t i;
+	int rc, ncols = 0;
+
+	snprintf(sql, sizeof(sql), "PRAGMA table_info(%s)", table);
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	memset(has, 0, n * sizeof(*has));
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const unsigned char *name = sqlite3_column_text(st, 1);
+
+		ncols++;
+		for (i = 0; i < n && name != NULL; i++)
+			if (strcmp((const char *)name, names[i]) == 0)
+				has[i] = 1;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? ncols : -1;
+}
+
+/* Checks calls and numbers; CT_OK, or CT_ERR with the reason in errbuf. */
+static int check_schema(sqlite3 *db, struct ct_report_data *d, const char *path, char *errbuf)
+{
+	static const char *const cost_cols[] = { "source", "campaign", "cost" };
+	int has[N_REQUIRED], hcost[3], n, len;
+	size_t i;
+
+	n = table_columns(db, "calls", required_cols, N_REQUIRED, has);
+	if (n < 0)
+		goto sql_fail;
+	if (n == 0) {
+		snprintf(errbuf, CT_ERRBUF_SIZE, "database '%s' has no table calls "
+		    "(not a calltap database?)", path);
+		return CT_ERR;
+	}
+	len = snprintf(errbuf, CT_ERRBUF_SIZE, "database '%s': table calls lacks "
+	    "column(s)", path);
+	for (i = 0; i < N_REQUIRED; i++)
+		if (!has[i] && len > 0 && len < CT_ERRBUF_SIZE)
+			len += snprintf(errbuf + len, CT_ERRBUF_SIZE - (size_t)len, " %s",
+			    required_cols[i]);
+	for (i = 0; i < N_REQUIRED; i++)
+		if (!has[i])
+			return CT_ERR;
+	if (table_columns(db, "calls", ct_report_opt_name, CT_RO_COUNT, d->has_opt) < 0 ||
+	    (n = table_columns(db, "numbers", cost_cols, 3, hcost)) < 0)
+		goto sql_fail;
+	d->has_numbers = n > 0 && hcost[0] && hcost[1] && hcost[2];
+	return CT_OK;
+sql_fail:
+	snprintf(errbuf, CT_ERRBUF_SIZE, "cannot read database '%s': %s", path,
+	    sqlite3_errmsg(db));
+	return CT_ERR;
+}
+
+/* Builds the calls query for the columns and range of d. */
+static void calls_query(struct ct_buf *q, const struct ct_report_data *d)
+{
+	int i;
+
+	ct_buf_puts(q, "SELECT start_us, disposition, direction, answer_ms, talk_s, caller, agent");
+	for (i = 0; i < CT_RO_COUNT; i++)
+		ct_buf_printf(q, ", %s", d->has_opt[i] ? ct_report_opt_name[i] : "NULL");
+	ct_buf_puts(q, " FROM calls WHERE start_us IS NOT NULL");
+	if (d->from_us != CT_REPORT_NONE)
+		ct_buf_printf(q, " AND start_us >= %lld", (long long)d->from_us);
+	if (d->to_us != CT_REPORT_NONE)
+		ct_buf_printf(q, " AND start_us < %lld", (long long)d->to_us);
+	ct_buf_puts(q, " ORDER BY start_us");
+}
+
+/* Runs the calls query and appends every row to d; SQLite or CT_NOMEM code. */
+static int load_calls(sqlite3 *db, struct ct_report_data *d)
+{
+	struct ct_buf q;
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	ct_buf_init(&q);
+	calls_query(&q, d);
+	rc = q.oom ? SQLITE_NOMEM : sqlite3_prepare_v2(db, q.p, -1, &st, NULL);
+	ct_buf_fini(&q);
+	if (rc != SQLITE_OK)
+		return rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (grow((void **)&d->calls, &d->cap_calls, d->n_calls, sizeof(*d->calls))) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+		memset(&d->calls[d->n_calls], 0, sizeof(*d->calls));
+		rc = read_call(st, &d->calls[d->n_calls++]);
+		if (rc != CT_OK) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* Sums numbers.cost per (source, campaign) into d->costs; SQLite code. */
+static int load_costs(sqlite3 *db, struct ct_report_data *d)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, oom = 0;
+
+	if (!d->has_numbers)
+		return SQLITE_OK;
+	rc = sqlite3_prepare_v2(db, "SELECT source, campaign, SUM(cost) FROM numbers"
+	    " WHERE cost IS NOT NULL GROUP BY source, campaign", -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && !oom) {
+		struct ct_report_cost *c;
+
+		if (grow((void **)&d->costs, &d->cap_costs, d->n_costs, sizeof(*d->costs))) {
+			oom = 1;
+			break;
+		}
+		c = &d->costs[d->n_costs++];
+		c->source = col_text(st, 0, &oom);
+		c->campaign = col_text(st, 1, &oom);
+		c->cost = sqlite3_column_double(st, 2);
+	}
+	sqlite3_finalize(st);
+	if (oom)
+		return SQLITE_NOMEM;
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/*
+ * Loads the calls of [d->from_us, d->to_us) (rows without start_us are
+ * skipped) and the summed costs from the SQLite database at path, opened
+ * read-only.  d must be zeroed apart from its parameters.  Returns CT_OK,
+ * or CT_ERR with "cannot open database 'path': ...", a missing-table or
+ * missing-column message in errbuf; rows read so far stay in d (release
+ * with ct_report_data_fini()).
+ */
+int ct_report_load_sqlite(struct ct_report_data *d, const char *path, char *errbuf)
+{
+	sqlite3 *db = NULL;
+	int rc;
+
+	d->source_name = strdup(path);
+	if (d->source_name == NULL) {
+		snprintf(errbuf, CT_ERRBUF_SIZE, "out of memory");
+		return CT_ERR;
+	}
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+		snprintf(errbuf, CT_ERRBUF_SIZE, "cannot open database '%s': %s", path,
+		    db != NULL ? sqlite3_errmsg(db) : "out of memory");
+		sqlite3_close(db);
+		return CT_ERR;
+	}
+	sqlite3_busy_timeout(db, 5000);
+	rc = check_schema(db, d, path, errbuf);
+	if (rc == CT_OK && ((rc = load_calls(db, d)) != SQLITE_OK ||
+	    (rc = load_costs(db, d)) != SQLITE_OK)) {
+		snprintf(errbuf, CT_ERRBUF_SIZE, "cannot read database '%s': %s", path,
+		    rc == SQLITE_NOMEM ? "out of memory" : sqlite3_errmsg(db));
+		rc = CT_ERR;
+	}
+	sqlite3_close(db);
+	return rc == CT_OK ? CT_OK : CT_ERR;
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+	    "usage: calltap report [--db FILE] [--from DATE] [--to DATE] [--quality-s S]\n"
+	    "                      [--format text|json|html] [-o FILE]\n"
+	    "\n"
+	    "Summarises the calls stored by calltap (see docs/report.md).\n"
+	    "\n"
+	    "  --db FILE          SQLite database written by calltap --db (default calltap.db)\n"
+	    "  --pg CONNINFO      PostgreSQL database (not supported yet)\n"
+	    "  --from DATE        first instant, inclusive: YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS]\n"
+	    "  --to DATE          end, exclusive; a bare date includes that whole day (UTC)\n"
+	    "  --quality-s S      a quality call talks at least S seconds (default 30)\n"
+	    "  --format FMT       text (default), json or html\n"
+	    "  -o, --output FILE  write to FILE instead of standard output\n");
+}
+
+/* Sets *fmt from its name; 0, or 1 (message printed) when unknown. */
+static int parse_format(const char *s, enum ct_report_fmt *fmt)
+{
+	static const char *const names[] = { "text", "json", "html" };
+	static const enum ct_report_fmt fmts[] = { CT_REPORT_TEXT, CT_REPORT_JSON, CT_REPORT_HTML };
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(s, names[i]) == 0) {
+			*fmt = fmts[i];
+			return 0;
+		}
+	fprintf(stderr, "calltap report: unknown format '%s' (text, json or html)\n", s);
+	return 1;
+}
+
+/* Parses argv into o; 0 to run, -1 after --help, 1 on a usage error. */
+static int parse_args(struct report_opts *o, int argc, char **argv)
+{
+	static const struct option longs[] = {
+		{ "db", required_argument, NULL, 'd' }, { "pg", required_argument, NULL, 'p' },
+		{ "from", required_argument, NULL, 'f' }, { "to", required_argument, NULL, 't' },
+		{ "quality-s", required_argument, NULL, 'q' },
+		{ "format", required_argument, NULL, 'F' },
+		{ "output", required_argument, NULL, 'o' }, { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	char *end;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "o:h", longs, NULL)) != -1) {
+		switch (c) {
+		case 'd': o->db = optarg; break;
+		case 'p': o->pg = optarg; break;
+		case 'f': o->from = optarg; break;
+		case 't': o->to = optarg; break;
+		case 'o': o->out = optarg; break;
+		case 'q':
+			o->quality_s = strtod(optarg, &end);
+			if (end == optarg || *end != '\0' || !isfinite(o->quality_s) ||
+			    o->quality_s < 0) {
+				fprintf(stderr, "calltap report: bad --quality-s '%s'\n", optarg);
+				return 1;
+			}
+			break;
+		case 'F':
+			if (parse_format(optarg, &o->fmt) != 0)
+				return 1;
+			break;
+		case 'h': usage(stdout); return -1;
+		default: usage(stderr); return 1;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "calltap report: unexpected argument '%s'\n", argv[optind]);
+		return 1;
+	}
+	return 0;
+}
+
+/* Converts --from/--to into d's range; 0 or 1 (usage error, message printed). */
+static int parse_range(const struct report_opts *o, struct ct_report_data *d)
+{
+	d->from_us = d->to_us = CT_REPORT_NONE;
+	if (o->from != NULL && ct_report_parse_time(o->from, 0, &d->from_us) != CT_OK) {
+		fprintf(stderr, "calltap report: bad --from '%s' (want YYYY-MM-DD or "
+		    "YYYY-MM-DDTHH:MM[:SS[.ffffff]][Z], UTC)\n", o->from);
+		return 1;
+	}
+	if (o->to != NULL && ct_report_parse_time(o->to, 1, &d->to_us) != CT_OK) {
+		fprintf(stderr, "calltap report: bad --to '%s' (want YYYY-MM-DD or "
+		    "YYYY-MM-DDTHH:MM[:SS[.ffffff]][Z], UTC)\n", o->to);
+		return 1;
+	}
+	if (d->from_us != CT_REPORT_NONE && d->to_us != CT_REPORT_NONE &&
+	    d->to_us <= d->from_us) {
+		fprintf(stderr, "calltap report: --to must be later than --from\n");
+		return 1;
+	}
+	return 0;
+}
+
+/* Renders r in fmt to path (NULL or "-": stdout); 0 or 3 (message printed). */
+static int write_report(const struct ct_report *r, enum ct_report_fmt fmt, const char *path)
+{
+	FILE *out = stdout;
+	int rc;
+
+	if (path != NULL && strcmp(path, "-") != 0 && (out = fopen(path, "w")) == NULL) {
+		fprintf(stderr, "calltap report: cannot write '%s': %s\n", path, strerror(errno));
+		return 3;
+	}
+	if (fmt == CT_REPORT_JSON)
+		rc = ct_report_render_json(r, out);
+	else if (fmt == CT_REPORT_HTML)
+		rc = ct_report_render_html(r, out);
+	else
+		rc = ct_report_render_text(r, out);
+	if (fflush(out) != 0 || ferror(out))
+		rc = CT_ERR;
+	if (out != stdout && fclose(out) != 0)
+		rc = CT_ERR;
+	if (rc != CT_OK) {
+		fprintf(stderr, "calltap report: cannot write '%s'\n",
+		    out == stdout ? "standard output" : path);
+		return 3;
+	}
+	return 0;
+}
+
+/*
+ * Entry point of `calltap report`; argv[0] is "report".  Returns the exit
+ * status: 0 success, 1 usage error, 2 database unreadable, 3 output failed.
+ */
+int ct_report_main(int argc, char **argv)
+{
+	struct report_opts o = { .db = "calltap.db", .quality_s = 30.0, .fmt = CT_REPORT_TEXT };
+	struct ct_report_data d;
+	struct ct_report r;
+	char errbuf[CT_ERRBUF_SIZE];
+	int rc;
+
+	memset(&d, 0, sizeof(d));
+	rc = parse_args(&o, argc, argv);
+	if (rc != 0)
+		return rc < 0 ? 0 : 1;
+	if (parse_range(&o, &d) != 0)
+		return 1;
+	if (o.pg != NULL) {
+		fprintf(stderr, "calltap report: --pg is not supported yet; "
+		    "report from the SQLite database (--db)\n");
+		return 1;
+	}
+	d.quality_s = o.quality_s;
+	if (ct_report_load_sqlite(&d, o.db, errbuf) != CT_OK) {
+		fprintf(stderr, "calltap report: %s\n", errbuf);
+		ct_report_data_fini(&d);
+		return 2;
+	}
+	if (ct_report_compute(&r, &d) != CT_OK) {
+		fprintf(stderr, "calltap report: out of memory\n");
+		ct_report_data_fini(&d);
+		return 2;
+	}
+	rc = write_report(&r, o.fmt, o.out);
+	ct_report_fini(&r);
+	ct_report_data_fini(&d);
+	return rc;
+}
