@@ -6,7 +6,7 @@
  *   decode (stateless) -> IP fragment reassembly -> decode L4 again
  *     UDP: SIP if the payload starts like a SIP message, else RTP matching
  *     TCP: per-direction stream reassembly -> SIP framer -> libosip2
- *   SIP messages -> dialog table -> call records -> sinks (in order)
+ *   SIP messages -> dialog table -> call records -> attribution -> sinks (in order)
  *
  * Expiry of fragments, TCP streams and dialogs runs on capture time every
  * tick (1 s by default), so replaying a file and a live capture behave alike.
@@ -16,11 +16,14 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "calltap/buf.h"
+#include "calltap/attr.h"
 #include "calltap/decode.h"
 #include "calltap/engine.h"
 #include "calltap/err.h"
@@ -29,6 +32,9 @@
 
 #define ENGINE_MAX_SINKS 8
 #define ENGINE_MAX_REDECODE 4
+#define ORPHAN_IDLE_US (60 * INT64_C(1000000)) /* an orphan stream silent this long ended */
+
+static void ct_engine_close_orphans(struct ct_engine *e);
 
 struct ct_engine {
 	struct ct_engine_cfg cfg;
@@ -42,6 +48,15 @@ struct ct_engine {
 	int64_t now_us;          /* newest capture time seen */
 	int64_t next_tick_us;    /* when expiry runs next */
 	bool new_input;          /* the next frame opens another capture file */
+	FILE *orphans;           /* orphan RTP streams as JSON lines, NULL = off */
+	char *orphans_name;      /* for messages */
+	struct ct_buf obuf;      /* reused to format one orphan stream */
+	int64_t stats_interval_us; /* periodic stats hook (0 = off) */
+	int64_t next_stats_us;
+	ct_engine_stats_fn stats_fn;
+	void *stats_user;
+	int64_t prev_stats_us;   /* capture time and frames at the previous line */
+	uint64_t prev_stats_frames;
 	struct ct_engine_counters c;
 };
 
@@ -80,6 +95,8 @@ static void on_emit(void *user, struct ct_call_record *rec)
 {
 	struct ct_engine *e = user;
 
+	if (e->cfg.attr != NULL)
+		ct_attr_enrich(e->cfg.attr, rec);   /* on CT_NOMEM some fields stay null */
 	sink_write_all(e, rec);
 	e->c.records++;
 	ct_call_record_free(rec);
@@ -219,12 +236,121 @@ static void handle_fragment(struct ct_engine *e, struct ct_packet *pkt)
 	}
 }
 
+/* Calls the stats hook when its interval has passed; the rate base moves on. */
+static void stats_due(struct ct_engine *e)
+{
+	if (e->next_stats_us == INT64_MIN) {
+		e->next_stats_us = e->now_us + e->stats_interval_us;
+		e->prev_stats_us = e->now_us;
+		return;
+	}
+	if (e->now_us < e->next_stats_us)
+		return;
+	e->stats_fn(e->stats_user, e);
+	e->prev_stats_us = e->now_us;
+	e->prev_stats_frames = e->c.frames;
+	e->next_stats_us = e->now_us + e->stats_interval_us;
+}
+
+/* Writes one orphan RTP stream (no SIP call) as a JSON line. */
+static void on_orphan(void *user, const struct ct_stream_stats *st)
+{
+	struct ct_engine *e = user;
+
+	if (e->orphans == NULL)
+		return;
+	ct_buf_reset(&e->obuf);
+	ct_stream_json(st, &e->obuf);
+	ct_buf_puts(&e->obuf, "\n");
+	if (e->obuf.oom || fwrite(e->obuf.p, 1, e->obuf.len, e->orphans) != e->obuf.len ||
+	    fflush(e->orphans) != 0) {
+		fprintf(stderr, "calltap: cannot write orphan streams to '%s': %s\n",
+		    e->orphans_name, strerror(errno));
+		e->c.sink_errors++;
+		ct_engine_close_orphans(e);
+	}
+}
+
+/*
+ * Reports RTP streams that belong to no SIP call (idle 60 s, or at the end)
+ * as JSON lines to path ("-" = stdout).  Returns CT_OK, or CT_ERR with a
+ * message naming path in errbuf.
+ */
+int ct_engine_set_orphans(struct ct_engine *e, const char *path, char *errbuf)
+{
+	if (e->media == NULL) {
+		snprintf(errbuf, CT_ERRBUF_SIZE, "--orphans needs RTP analysis (drop --no-rtp)");
+		return CT_ERR;
+	}
+	e->orphans = strcmp(path, "-") == 0 ? stdout : fopen(path, "w");
+	if (e->orphans == NULL) {
+		snprintf(errbuf, CT_ERRBUF_SIZE, "cannot open '%s' for writing: %s", path, strerror(errno));
+		return CT_ERR;
+	}
+	e->orphans_name = strdup(path);
+	ct_media_set_orphan_hook(e->media, on_orphan, e);
+	return CT_OK;
+}
+
+static void ct_engine_close_orphans(struct ct_engine *e)
+{
+	if (e->orphans != NULL && e->orphans != stdout && fclose(e->orphans) != 0) {
+		fprintf(stderr, "calltap: cannot write orphan streams to '%s': %s\n",
+		    e->orphans_name, strerror(errno));
+		e->c.sink_errors++;
+	}
+	e->orphans = NULL;
+	if (e->media != NULL)
+		ct_media_set_orphan_hook(e->media, NULL, NULL);
+}
+
 static void tick(struct ct_engine *e)
 {
 	ct_ipfrag_expire(e->frag, e->now_us);
 	ct_tcp_reasm_expire(e->tcp, e->now_us);
 	ct_dialog_expire(e->dialogs, e->now_us);
+	if (e->media != NULL)
+		ct_media_expire(e->media, e->now_us, ORPHAN_IDLE_US);
 	e->next_tick_us = e->now_us + e->cfg.tick_us;
+	if (e->stats_interval_us > 0)
+		stats_due(e);
+}
+
+/*
+ * Advances the capture clock to now_us without a frame, running expiry and
+ * the stats hook when due: a live capture calls it when the link is idle so
+ * calls still time out.  A time at or before the newest frame is ignored.
+ */
+void ct_engine_clock(struct ct_engine *e, int64_t now_us)
+{
+	if (now_us <= e->now_us || e->new_input)
+		return;
+	if (e->now_us == INT64_MIN)
+		e->next_tick_us = now_us;
+	e->now_us = now_us;
+	if (e->now_us >= e->next_tick_us)
+		tick(e);
+}
+
+/*
+ * Calls fn(user, e) about every interval_us of capture time (checked on each
+ * expiry tick, so at most tick_us late); interval_us <= 0 or fn NULL turns it
+ * off.  The first call comes one interval after the next tick.
+ */
+void ct_engine_set_stats_hook(struct ct_engine *e, int64_t interval_us,
+    ct_engine_stats_fn fn, void *user)
+{
+	e->stats_interval_us = fn != NULL && interval_us > 0 ? interval_us : 0;
+	e->stats_fn = fn;
+	e->stats_user = user;
+	e->next_stats_us = INT64_MIN;
+}
+
+/* Stores the capture's cumulative drop counters (pcap_stats) for the stats line. */
+void ct_engine_capture_drops(struct ct_engine *e, uint64_t drops, uint64_t ifdrops)
+{
+	e->c.capture_drops = drops;
+	e->c.capture_ifdrops = ifdrops;
 }
 
 /*
@@ -328,6 +454,7 @@ struct ct_engine *ct_engine_new(const struct ct_engine_cfg *cfg, char *errbuf)
 	hooks.media = on_media;
 	hooks.closing = on_closing;
 	hooks.user = e;
+	ct_buf_init(&e->obuf);
 	e->now_us = INT64_MIN;
 	e->next_tick_us = INT64_MIN;
 	e->frag = ct_ipfrag_new(&e->cfg.frag);
@@ -347,8 +474,10 @@ fail:
 }
 
 /*
- * Opens a sink with ops on arg and appends it to the fan-out list.  Returns
- * CT_OK, or CT_ERR with the sink's message (naming arg) in errbuf.
+ * Opens a sink with ops on arg and appends it to the fan-out list; an
+ * SQLite store is then attached to the attribution stage (history preload,
+ * numbers table).  Returns CT_OK, or CT_ERR with the sink's message (naming
+ * arg) in errbuf; a sink that opened stays in the list (closed by finish).
  */
 int ct_engine_add_sink(struct ct_engine *e, const struct ct_sink_ops *ops,
     const char *arg, char *errbuf)
@@ -367,6 +496,9 @@ int ct_engine_add_sink(struct ct_engine *e, const struct ct_sink_ops *ops,
 	s->ops = ops;
 	s->arg = strdup(arg);
 	e->n_sinks++;
+	/* A store continues the caller history and gets the number pool. */
+	if (ops == &ct_sink_sqlite && e->cfg.attr != NULL)
+		return ct_attr_attach_db(e->cfg.attr, arg, errbuf);
 	return CT_OK;
 }
 
@@ -394,6 +526,58 @@ int ct_engine_flush(struct ct_engine *e)
 }
 
 /*
+ * Closes sink s and opens it again on the same target: SQLite reopens its
+ * database, the text sinks reopen their file in append mode (">>" prefix, see
+ * ct_outfile_open) so nothing already written is lost when the file was not
+ * rotated away.  Standard output is only flushed.  A sink that failed earlier
+ * gets another chance.  Returns CT_OK, or CT_ERR (reported; the sink is then
+ * left closed and failed).
+ */
+static int sink_reopen(struct ct_engine *e, struct ct_sink *s)
+{
+	char errbuf[CT_ERRBUF_SIZE];
+	char arg[4096];
+
+	if (strcmp(s->arg, "-") == 0)
+		return s->failed || s->ops->flush == NULL ? CT_OK : s->ops->flush(s->priv, errbuf);
+	if (s->priv != NULL) {
+		errbuf[0] = '\0';
+		if (s->ops->close(s->priv, errbuf) != CT_OK && !s->failed) {
+			fprintf(stderr, "calltap: %s\n", errbuf);
+			e->c.sink_errors++;
+		}
+		s->priv = NULL;
+	}
+	snprintf(arg, sizeof(arg), "%s%s", s->ops == &ct_sink_sqlite ? "" : ">>", s->arg);
+	errbuf[0] = '\0';
+	s->priv = s->ops->open(arg, errbuf);
+	if (s->priv == NULL) {
+		fprintf(stderr, "calltap: %s\n", errbuf);
+		s->failed = 1;
+		e->c.sink_errors++;
+		return CT_ERR;
+	}
+	s->failed = 0;
+	return CT_OK;
+}
+
+/*
+ * Reopens every sink (SIGHUP after log rotation): the records written so far
+ * are flushed and closed first.  Returns CT_OK, or CT_ERR when any sink could
+ * not be reopened (reported on stderr; the others go on).
+ */
+int ct_engine_reopen_sinks(struct ct_engine *e)
+{
+	int rc = CT_OK;
+	size_t i;
+
+	for (i = 0; i < e->n_sinks; i++)
+		if (sink_reopen(e, &e->sinks[i]) != CT_OK)
+			rc = CT_ERR;
+	return rc;
+}
+
+/*
  * End of input: closes every open call (marked truncated), writes the
  * records and closes the sinks.  Returns CT_OK, or CT_ERR when any sink
  * failed at any point (each failure was reported on stderr).
@@ -404,6 +588,9 @@ int ct_engine_finish(struct ct_engine *e)
 	size_t i;
 
 	ct_dialog_flush(e->dialogs);
+	if (e->media != NULL)
+		ct_media_flush(e->media);
+	ct_engine_close_orphans(e);
 	if (e->media != NULL) {
 		struct ct_media_stats ms;
 		const char *err = ct_media_audio_error(e->media);
@@ -418,7 +605,7 @@ int ct_engine_finish(struct ct_engine *e)
 		struct ct_sink *s = &e->sinks[i];
 
 		errbuf[0] = '\0';
-		if (s->ops->close(s->priv, errbuf) != CT_OK && !s->failed) {
+		if (s->priv != NULL && s->ops->close(s->priv, errbuf) != CT_OK && !s->failed) {
 			fprintf(stderr, "calltap: %s\n", errbuf);
 			e->c.sink_errors++;
 		}
@@ -433,10 +620,13 @@ void ct_engine_free(struct ct_engine *e)
 {
 	if (e == NULL)
 		return;
+	ct_engine_close_orphans(e); /* uses e->media: before ct_media_free */
 	ct_dialog_table_free(e->dialogs);
 	ct_media_free(e->media);
 	ct_tcp_reasm_free(e->tcp);
 	ct_ipfrag_free(e->frag);
+	free(e->orphans_name);
+	ct_buf_fini(&e->obuf);
 	free(e);
 }
 
@@ -495,8 +685,32 @@ void ct_engine_print_stats(const struct ct_engine *e, FILE *out)
 	print_row(out, "records", e->c.records);
 	print_row(out, "sink_errors", e->c.sink_errors);
 	print_row(out, "time_backwards", e->c.time_backwards);
+	print_row(out, "capture_drops", e->c.capture_drops);
+	print_row(out, "capture_ifdrops", e->c.capture_ifdrops);
 	for (ev = 0; ev < CT_EV_COUNT; ev++)
 		if (e->c.events[ev] != 0)
 			fprintf(out, "  event %-18s %llu\n", ct_event_name((enum ct_event)ev),
 			    (unsigned long long)e->c.events[ev]);
+}
+
+/*
+ * Prints one status line for a long-running capture: frames (and their rate
+ * since the previous line, by capture time), calls open and done, RTP
+ * packets, and the capture's kernel / interface drops.  Ends with a newline.
+ */
+void ct_engine_print_stats_line(const struct ct_engine *e, FILE *out)
+{
+	struct ct_dialog_stats ds;
+	int64_t span = e->now_us - e->prev_stats_us;
+	double rate = 0;
+
+	ct_dialog_get_stats(e->dialogs, &ds);
+	if (e->prev_stats_us != 0 && span > 0)
+		rate = (double)(e->c.frames - e->prev_stats_frames) * 1e6 / (double)span;
+	fprintf(out, "calltap: packets %llu (%.0f/s) calls active %zu done %llu"
+	    " rtp %llu sip %llu drops %llu ifdrops %llu\n",
+	    (unsigned long long)e->c.frames, rate, ds.active, (unsigned long long)ds.calls,
+	    (unsigned long long)e->c.rtp_packets,
+	    (unsigned long long)(e->c.sip_udp + e->c.sip_tcp),
+	    (unsigned long long)e->c.capture_drops, (unsigned long long)e->c.capture_ifdrops);
 }

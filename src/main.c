@@ -13,14 +13,20 @@
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
+#include <grp.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
+#include "calltap/attr.h"
 #include "calltap/audio.h"
 #include "calltap/engine.h"
+#include "calltap/report.h"
 #include "calltap/err.h"
 #include "calltap/sink.h"
 #include "calltap/source.h"
@@ -29,10 +35,12 @@
 #define MAX_OUTPUTS 8
 
 /*
- * The one piece of process-wide mutable state: set by the SIGINT/SIGTERM
- * handler, polled by the read loop (a handler can reach nothing else).
+ * The only process-wide mutable state: flags set by the signal handlers
+ * (SIGINT/SIGTERM: stop; SIGHUP: reopen the outputs), polled by the read
+ * loop (a handler can reach nothing else).
  */
 static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t reopen_requested;
 
 struct output {
 	const struct ct_sink_ops *ops;
@@ -46,17 +54,25 @@ struct options {
 	struct output outputs[MAX_OUTPUTS];
 	size_t n_outputs;
 	char *bpf;
+	const char *spool;     /* --spool DIR, for the webhook sink */
+	char *webhook_args[MAX_OUTPUTS]; /* "URL SPOOLDIR", owned */
+	const char *orphans;   /* --orphans FILE */
 	int stats;
 	int quiet;
 	int snaplen;
 	int buffer_mb;
-	struct ct_engine_cfg cfg;
+	const char *user;          /* -Z: run as this user once everything is open */
+	int64_t stats_interval_us; /* -1 = default (60 s live, off otherwise) */
+	struct ct_attr_cfg attr;   /* --numbers, --home, --country-code, --sensor, --history-max */
+	struct ct_engine_cfg cfg;  /* cfg.attr: built from attr, owned here */
 };
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	stop_requested = 1;
+	if (sig == SIGHUP)
+		reopen_requested = 1;
+	else
+		stop_requested = 1;
 }
 
 static void usage(FILE *out)
@@ -74,13 +90,27 @@ static void usage(FILE *out)
 	    "  --csv FILE|-            CSV with a header row\n"
 	    "  --db FILE               SQLite database (table calls)\n"
 	    "  --table FILE|-          human-readable call table\n"
+	    "  --pg CONNINFO           PostgreSQL database (libpq conninfo or URI)\n"
+	    "  --webhook URL           POST each call as JSON to URL\n"
+	    "  --spool DIR             webhook records not yet delivered (./calltap-spool)\n"
 	    "options:\n"
 	    "  --no-rtp                do not match or measure RTP\n"
 	    "  --audio DIR             write each answered call's audio (stereo: caller left)\n"
 	    "  --audio-format FMT      wav (default), flac or ogg\n"
+	    "  --orphans FILE|-        RTP streams of no SIP call, as JSON lines\n"
 	    "  --setup-timeout SEC     close calls with no final response after SEC (300)\n"
 	    "  --call-timeout SEC      close answered calls silent for SEC (14400)\n"
 	    "  --snaplen N, --buffer-mb N   live capture settings (65535, 64)\n"
+	    "  -Z, --user USER         run as USER once the interface and outputs are open\n"
+	    "                          (outputs are handed to USER; --audio DIR must be writable)\n"
+	    "  --stats-interval SEC    status line on stderr every SEC (live: 60, else off; 0 = off)\n"
+	    "attribution (docs/schema.md):\n"
+	    "  --numbers FILE          tracking numbers CSV: number,source,campaign[,cost]\n"
+	    "  --home CIDR             home (PBX) side prefix, IPv4 or IPv6 (repeatable)\n"
+	    "  --country-code CC       country code for national numbers (0...), e.g. 44\n"
+	    "  --sensor NAME           sensor name in every record (default: host name)\n"
+	    "  --history-max N         numbers remembered for first_call/callbacks (500000; 0 = off)\n"
+	    "signals: INT/TERM write every open call and exit; HUP reopens the output files\n"
 	    "  -s, --stats             print counters on stderr at the end\n"
 	    "  -h, --help, -V, --version\n");
 }
@@ -110,6 +140,16 @@ static int parse_seconds(const char *s, int64_t *us)
 	return 0;
 }
 
+/* Like parse_seconds, but 0 is allowed (turns the feature off). */
+static int parse_interval(const char *s, int64_t *us)
+{
+	if (strcmp(s, "0") == 0) {
+		*us = 0;
+		return 0;
+	}
+	return parse_seconds(s, us);
+}
+
 /* Joins the trailing arguments into one BPF expression (like tcpdump). */
 static char *join_args(int argc, char **argv)
 {
@@ -132,7 +172,10 @@ static char *join_args(int argc, char **argv)
 
 enum {
 	OPT_JSON = 256, OPT_CSV, OPT_DB, OPT_TABLE, OPT_NO_RTP, OPT_SETUP_TO,
-	OPT_CALL_TO, OPT_SNAPLEN, OPT_BUFFER, OPT_AUDIO, OPT_AUDIO_FMT
+	OPT_CALL_TO, OPT_SNAPLEN, OPT_BUFFER, OPT_AUDIO, OPT_AUDIO_FMT, OPT_ORPHANS,
+	OPT_STATS_INTERVAL,
+	OPT_PG, OPT_WEBHOOK, OPT_SPOOL,
+	OPT_NUMBERS, OPT_HOME, OPT_COUNTRY, OPT_SENSOR, OPT_HISTORY_MAX
 };
 
 static const struct option long_opts[] = {
@@ -142,18 +185,71 @@ static const struct option long_opts[] = {
 	{ "csv", required_argument, NULL, OPT_CSV },
 	{ "db", required_argument, NULL, OPT_DB },
 	{ "table", required_argument, NULL, OPT_TABLE },
+	{ "pg", required_argument, NULL, OPT_PG },
+	{ "webhook", required_argument, NULL, OPT_WEBHOOK },
+	{ "spool", required_argument, NULL, OPT_SPOOL },
 	{ "no-rtp", no_argument, NULL, OPT_NO_RTP },
 	{ "audio", required_argument, NULL, OPT_AUDIO },
+	{ "orphans", required_argument, NULL, OPT_ORPHANS },
 	{ "audio-format", required_argument, NULL, OPT_AUDIO_FMT },
 	{ "setup-timeout", required_argument, NULL, OPT_SETUP_TO },
 	{ "call-timeout", required_argument, NULL, OPT_CALL_TO },
 	{ "snaplen", required_argument, NULL, OPT_SNAPLEN },
 	{ "buffer-mb", required_argument, NULL, OPT_BUFFER },
 	{ "stats", no_argument, NULL, 's' },
+	{ "user", required_argument, NULL, 'Z' },
+	{ "stats-interval", required_argument, NULL, OPT_STATS_INTERVAL },
+	{ "numbers", required_argument, NULL, OPT_NUMBERS },
+	{ "home", required_argument, NULL, OPT_HOME },
+	{ "country-code", required_argument, NULL, OPT_COUNTRY },
+	{ "sensor", required_argument, NULL, OPT_SENSOR },
+	{ "history-max", required_argument, NULL, OPT_HISTORY_MAX },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
 };
+
+/* Gives each webhook output its spool directory: arg "URL SPOOLDIR". */
+static int webhook_args(struct options *o)
+{
+	const char *spool = o->spool != NULL ? o->spool : "calltap-spool";
+	size_t i, len;
+
+	for (i = 0; i < o->n_outputs; i++) {
+		if (strcmp(o->outputs[i].ops->name, "webhook") != 0)
+			continue;
+		len = strlen(o->outputs[i].arg) + strlen(spool) + 2;
+		o->webhook_args[i] = malloc(len);
+		if (o->webhook_args[i] == NULL)
+			return -1;
+		snprintf(o->webhook_args[i], len, "%s %s", o->outputs[i].arg, spool);
+		o->outputs[i].arg = o->webhook_args[i];
+	}
+	return 0;
+}
+
+/* --home (repeatable) and --history-max; 0, or -1 after a message. */
+static int attr_option(struct ct_attr_cfg *a, int c, const char *arg)
+{
+	char *end;
+	unsigned long long n;
+
+	if (c == OPT_HOME) {
+		if (a->n_home == CT_ATTR_MAX_HOME) {
+			fprintf(stderr, "calltap: too many --home prefixes (at most %d)\n", CT_ATTR_MAX_HOME);
+			return -1;
+		}
+		a->home[a->n_home++] = arg;
+		return 0;
+	}
+	n = strtoull(arg, &end, 10);
+	if (end == arg || *end != '\0' || arg[0] == '-' || n > 100000000) {
+		fprintf(stderr, "calltap: --history-max wants 0-100000000, not '%s'\n", arg);
+		return -1;
+	}
+	a->history_max = (size_t)n;
+	return 0;
+}
 
 /* Returns 0 to run, 1 on a usage error, -1 when help/version was printed. */
 static int parse_options(struct options *o, int argc, char **argv)
@@ -161,9 +257,11 @@ static int parse_options(struct options *o, int argc, char **argv)
 	int c, rc = 0;
 
 	ct_engine_cfg_default(&o->cfg);
+	ct_attr_cfg_default(&o->attr);
 	o->snaplen = 65535;
 	o->buffer_mb = 64;
-	while ((c = getopt_long(argc, argv, "r:i:shV", long_opts, NULL)) != -1) {
+	o->stats_interval_us = -1;
+	while ((c = getopt_long(argc, argv, "r:i:shVZ:", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			if (o->n_inputs == MAX_INPUTS) {
@@ -177,8 +275,20 @@ static int parse_options(struct options *o, int argc, char **argv)
 		case OPT_CSV: rc |= add_output(o, &ct_sink_csv, optarg); break;
 		case OPT_DB: rc |= add_output(o, &ct_sink_sqlite, optarg); break;
 		case OPT_TABLE: rc |= add_output(o, &ct_sink_table, optarg); break;
+#ifdef HAVE_PQ
+		case OPT_PG: rc |= add_output(o, &ct_sink_pgsql, optarg); break;
+#else
+		case OPT_PG: fprintf(stderr, "calltap: built without PostgreSQL (libpq)\n"); rc = 1; break;
+#endif
+#ifdef HAVE_CURL
+		case OPT_WEBHOOK: rc |= add_output(o, &ct_sink_webhook, optarg); break;
+#else
+		case OPT_WEBHOOK: fprintf(stderr, "calltap: built without webhooks (libcurl)\n"); rc = 1; break;
+#endif
+		case OPT_SPOOL: o->spool = optarg; break;
 		case OPT_NO_RTP: o->cfg.rtp = false; break;
 		case OPT_AUDIO: o->cfg.audio_dir = optarg; break;
+		case OPT_ORPHANS: o->orphans = optarg; break;
 		case OPT_AUDIO_FMT: {
 			enum ct_audio_format fmt;
 
@@ -194,11 +304,20 @@ static int parse_options(struct options *o, int argc, char **argv)
 		case OPT_SNAPLEN: o->snaplen = atoi(optarg); break;
 		case OPT_BUFFER: o->buffer_mb = atoi(optarg); break;
 		case 's': o->stats = 1; break;
+		case 'Z': o->user = optarg; break;
+		case OPT_STATS_INTERVAL: rc |= parse_interval(optarg, &o->stats_interval_us); break;
+		case OPT_NUMBERS: o->attr.numbers_path = optarg; break;
+		case OPT_COUNTRY: o->attr.country_code = optarg; break;
+		case OPT_SENSOR: o->attr.sensor = optarg; break;
+		case OPT_HOME:
+		case OPT_HISTORY_MAX: rc |= attr_option(&o->attr, c, optarg) != 0; break;
 		case 'h': usage(stdout); return -1;
 		case 'V': printf("calltap %s\n", PACKAGE_VERSION); return -1;
 		default: usage(stderr); return 1;
 		}
 	}
+	if (rc == 0 && webhook_args(o) != 0)
+		return 1;
 	if (rc != 0)
 		return 1;
 	if (o->n_inputs == 0 && o->iface == NULL) {
@@ -231,9 +350,22 @@ static int is_capture_name(const char *name)
 	return 0;
 }
 
+/* Wall-clock time in microseconds (live capture timestamps use the same clock). */
+static int64_t wall_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 /*
- * Feeds every frame of one source to the engine.  Returns 0, or 2 when the
- * source ended with a read error (reported, naming the file).
+ * Feeds every frame of one source to the engine.  A live source's read
+ * timeout (every 250 ms on an idle link) advances the engine's clock, less
+ * a second of slack for frames still in the kernel buffer, so calls time
+ * out and the stats line comes on time.  SIGHUP reopens the outputs between
+ * frames.  Returns 0, or 2 when the source ended with a read error
+ * (reported, naming the file).
  */
 static int run_source(struct ct_engine *e, struct ct_source *src)
 {
@@ -243,10 +375,14 @@ static int run_source(struct ct_engine *e, struct ct_source *src)
 
 	while (!stop_requested) {
 		rc = src->ops->next(src, &f, errbuf);
+		if (reopen_requested) {
+			reopen_requested = 0;
+			ct_engine_reopen_sinks(e);
+		}
 		if (rc == 1)
 			ct_engine_frame(e, &f);
 		else if (rc == 0)
-			continue;
+			ct_engine_clock(e, wall_us() - 1000000);
 		else if (rc == CT_EOF)
 			return 0;
 		else {
@@ -303,20 +439,78 @@ static int run_path(struct ct_engine *e, const char *path, const char *bpf)
 	return status;
 }
 
-static int run_live(struct ct_engine *e, const struct options *o)
+/* Copies the live source's cumulative drop counters into the engine. */
+static void update_drops(struct ct_engine *e, struct ct_source *src)
 {
-	char errbuf[CT_ERRBUF_SIZE];
-	struct ct_source *src;
-	int status;
+	struct ct_source_stats st;
 
-	src = ct_source_open_live(o->iface, o->bpf, o->snaplen, o->buffer_mb, errbuf);
-	if (src == NULL) {
-		fprintf(stderr, "calltap: %s\n", errbuf);
-		return 2;
+	if (src != NULL && src->ops->stats != NULL && src->ops->stats(src, &st) == CT_OK)
+		ct_engine_capture_drops(e, st.dropped, st.ifdropped);
+}
+
+/* Stats hook: user is the live source (NULL when reading files). */
+static void on_stats(void *user, struct ct_engine *e)
+{
+	update_drops(e, user);
+	ct_engine_print_stats_line(e, stderr);
+}
+
+/*
+ * Hands the output files to uid:gid before privileges are dropped, so that
+ * SIGHUP can reopen them (SQLite's -wal/-shm/-journal files too).  Standard
+ * output and paths that are not regular files are left alone.
+ */
+static void hand_outputs(const struct options *o, uid_t uid, gid_t gid)
+{
+	static const char *const sfx[] = { "", "-wal", "-shm", "-journal" };
+	char path[4096];
+	struct stat st;
+	size_t i, k;
+
+	for (i = 0; i <= o->n_outputs; i++) {
+		const char *arg = i < o->n_outputs ? o->outputs[i].arg : o->orphans;
+
+		if (arg == NULL || strcmp(arg, "-") == 0)
+			continue;
+		for (k = 0; k < sizeof(sfx) / sizeof(sfx[0]); k++) {
+			snprintf(path, sizeof(path), "%s%s", arg, sfx[k]);
+			if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && chown(path, uid, gid) != 0)
+				fprintf(stderr, "calltap: cannot hand '%s' to uid %u: %s\n", path,
+				    (unsigned)uid, strerror(errno));
+		}
 	}
-	status = run_source(e, src);
-	ct_source_close(src);
-	return status;
+}
+
+/*
+ * -Z USER: after the interface and the outputs are open, switches to USER's
+ * uid and gid with USER's primary group as the only supplementary group.
+ * Returns 0, or -1 (reported) when USER is unknown or the switch failed.
+ */
+static int drop_privileges(const struct options *o)
+{
+	struct passwd *pw;
+	uid_t uid;
+	gid_t gid;
+
+	errno = 0;
+	pw = getpwnam(o->user);
+	if (pw == NULL) {
+		fprintf(stderr, "calltap: unknown user '%s'%s%s\n", o->user,
+		    errno != 0 ? ": " : "", errno != 0 ? strerror(errno) : "");
+		return -1;
+	}
+	uid = pw->pw_uid;
+	gid = pw->pw_gid;
+	hand_outputs(o, uid, gid);
+	if (setgroups(1, &gid) != 0 || setgid(gid) != 0 || setuid(uid) != 0) {
+		fprintf(stderr, "calltap: cannot switch to user '%s': %s\n", o->user, strerror(errno));
+		return -1;
+	}
+	if (uid != 0 && setuid(0) == 0) {
+		fprintf(stderr, "calltap: could regain root after switching to '%s'\n", o->user);
+		return -1;
+	}
+	return 0;
 }
 
 static int open_outputs(struct ct_engine *e, const struct options *o)
@@ -331,7 +525,21 @@ static int open_outputs(struct ct_engine *e, const struct options *o)
 			return -1;
 		}
 	}
+	if (o->orphans != NULL && ct_engine_set_orphans(e, o->orphans, errbuf) != CT_OK) {
+		fprintf(stderr, "calltap: %s\n", errbuf);
+		return -1;
+	}
 	return 0;
+}
+
+static void free_options(struct options *o)
+{
+	size_t i;
+
+	for (i = 0; i < MAX_OUTPUTS; i++)
+		free(o->webhook_args[i]);
+	free(o->bpf);
+	ct_attr_free(o->cfg.attr);
 }
 
 int main(int argc, char **argv)
@@ -339,40 +547,66 @@ int main(int argc, char **argv)
 	char errbuf[CT_ERRBUF_SIZE];
 	struct options o;
 	struct ct_engine *e;
+	struct ct_source *live = NULL;
 	struct sigaction sa;
 	int status = 0, rc;
 	size_t i;
 
+	if (argc > 1 && strcmp(argv[1], "report") == 0)
+		return ct_report_main(argc - 1, argv + 1);
 	memset(&o, 0, sizeof(o));
 	rc = parse_options(&o, argc, argv);
 	if (rc != 0)
 		return rc < 0 ? 0 : 1;
+	if ((o.cfg.attr = ct_attr_new(&o.attr, errbuf)) == NULL) {
+		fprintf(stderr, "calltap: %s\n", errbuf);
+		free_options(&o);
+		return 1;
+	}
 	e = ct_engine_new(&o.cfg, errbuf);
 	if (e == NULL) {
 		fprintf(stderr, "calltap: %s\n", errbuf);
-		free(o.bpf);
+		free_options(&o);
 		return 3;
 	}
-	if (open_outputs(e, &o) != 0) {
+	rc = 0;
+	if (o.iface != NULL && (live = ct_source_open_live(o.iface, o.bpf, o.snaplen,
+	    o.buffer_mb, errbuf)) == NULL) {
+		fprintf(stderr, "calltap: %s\n", errbuf);
+		rc = 2;
+	} else if (open_outputs(e, &o) != 0)
+		rc = 3;
+	else if (o.user != NULL && drop_privileges(&o) != 0)
+		rc = 1;
+	if (rc != 0) {
 		ct_engine_finish(e);
 		ct_engine_free(e);
-		free(o.bpf);
-		return 3;
+		ct_source_close(live);
+		free_options(&o);
+		return rc;
 	}
+	if (o.stats_interval_us < 0)
+		o.stats_interval_us = live != NULL ? 60 * INT64_C(1000000) : 0;
+	ct_engine_set_stats_hook(e, o.stats_interval_us, on_stats, live);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 
 	for (i = 0; i < o.n_inputs && !stop_requested; i++)
 		status |= run_path(e, o.inputs[i], o.bpf);
-	if (o.iface != NULL && !stop_requested)
-		status |= run_live(e, &o);
+	if (live != NULL && !stop_requested)
+		status |= run_source(e, live);
+	update_drops(e, live);
 	if (ct_engine_finish(e) != CT_OK)
 		status = 3;
+	if (live != NULL && o.stats_interval_us > 0)
+		ct_engine_print_stats_line(e, stderr);
 	if (o.stats)
 		ct_engine_print_stats(e, stderr);
 	ct_engine_free(e);
-	free(o.bpf);
+	ct_source_close(live);
+	free_options(&o);
 	return status;
 }

@@ -18,6 +18,10 @@
 #include "calltap/sink.h"
 #include "calltap/source.h"
 
+struct ct_engine;
+
+struct ct_attr;
+
 struct ct_engine_cfg {
 	struct ct_ipfrag_limits frag;
 	struct ct_tcp_limits tcp;
@@ -26,6 +30,7 @@ struct ct_engine_cfg {
 	const char *audio_dir;     /* record answered calls' audio here (NULL = off) */
 	int audio_format;          /* enum ct_audio_format */
 	int64_t tick_us;           /* how often expiry runs, capture time (default 1 s) */
+	struct ct_attr *attr;      /* record enrichment before the sinks (attr.h), borrowed; NULL = off */
 };
 
 struct ct_engine_counters {
@@ -46,10 +51,13 @@ struct ct_engine_counters {
 	uint64_t records;          /* call records written */
 	uint64_t sink_errors;      /* failed sink writes */
 	uint64_t audio_errors;     /* recordings that failed */
+	uint64_t capture_drops;    /* kernel drops last reported (ct_engine_capture_drops) */
+	uint64_t capture_ifdrops;  /* interface drops last reported */
 	uint64_t events[CT_EV_COUNT];
 };
 
-struct ct_engine;
+/* Periodic statistics callback (ct_engine_set_stats_hook). */
+typedef void (*ct_engine_stats_fn)(void *user, struct ct_engine *e);
 
 void ct_engine_cfg_default(struct ct_engine_cfg *cfg);
 struct ct_engine *ct_engine_new(const struct ct_engine_cfg *cfg, char *errbuf);
@@ -58,10 +66,22 @@ int ct_engine_add_sink(struct ct_engine *e, const struct ct_sink_ops *ops,
     const char *arg, char *errbuf);
 void ct_engine_frame(struct ct_engine *e, const struct ct_frame *f);
 void ct_engine_new_input(struct ct_engine *e);
+int ct_engine_set_orphans(struct ct_engine *e, const char *path, char *errbuf);
 int ct_engine_finish(struct ct_engine *e);
 const struct ct_engine_counters *ct_engine_counters(const struct ct_engine *e);
 void ct_engine_print_stats(const struct ct_engine *e, FILE *out);
 /* Flushes every sink (periodic durability, SIGHUP); CT_OK or CT_ERR. */
 int ct_engine_flush(struct ct_engine *e);
+/* SIGHUP: flushes, closes and reopens every file sink (text files in append mode). */
+int ct_engine_reopen_sinks(struct ct_engine *e);
+/* Advances the capture clock without a frame (live capture, idle link). */
+void ct_engine_clock(struct ct_engine *e, int64_t now_us);
+/* Calls fn every interval_us of capture time (0 = never). */
+void ct_engine_set_stats_hook(struct ct_engine *e, int64_t interval_us,
+    ct_engine_stats_fn fn, void *user);
+/* Records the capture's cumulative kernel / interface drop counts. */
+void ct_engine_capture_drops(struct ct_engine *e, uint64_t drops, uint64_t ifdrops);
+/* One line: frames, rate, calls active/done, RTP, drops (no newline at the start). */
+void ct_engine_print_stats_line(const struct ct_engine *e, FILE *out);
 
 #endif

@@ -20,9 +20,13 @@
 
 struct ct_media_table;
 
+/* Receives an orphan RTP stream (no SIP call) when it ends; s is borrowed. */
+typedef void (*ct_media_orphan_fn)(void *user, const struct ct_stream_stats *s);
+
 struct ct_media_stats {
 	uint64_t packets;       /* RTP packets matched to a call */
 	uint64_t orphan;        /* RTP-looking packets with no call */
+	uint64_t orphan_streams; /* orphan streams reported (>= 10 packets) */
 	uint64_t not_rtp;       /* UDP payloads that are not RTP/RTCP */
 	uint64_t rtcp;          /* RTCP packets seen on call endpoints */
 	uint64_t recordings;    /* audio files written */
@@ -39,5 +43,8 @@ void ct_media_closing(struct ct_media_table *t, struct ct_dialog *d, struct ct_c
 void ct_media_get_stats(const struct ct_media_table *t, struct ct_media_stats *st);
 void ct_media_set_audio(struct ct_media_table *t, const char *dir, enum ct_audio_format fmt);
 const char *ct_media_audio_error(const struct ct_media_table *t);
+void ct_media_set_orphan_hook(struct ct_media_table *t, ct_media_orphan_fn fn, void *user);
+void ct_media_expire(struct ct_media_table *t, int64_t now_us, int64_t idle_us);
+void ct_media_flush(struct ct_media_table *t);
 
 #endif

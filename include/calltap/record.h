@@ -87,6 +87,17 @@ struct ct_call_record {
 	char *recording;       /* path of the call's audio file (--audio), may be NULL */
 	char *undecodable;     /* comma-separated codecs the recording could not decode, may be NULL */
 
+	/* Attribution (include/calltap/attr.h); all null when the stage is off. */
+	char *sensor;          /* --sensor name (default the host name), may be NULL */
+	char *source;          /* tracking-number source of the callee, may be NULL */
+	char *campaign;        /* tracking-number campaign of the callee, may be NULL */
+	bool has_history;      /* caller identified: first_call/repeat_count valid */
+	bool first_call;       /* no earlier call from this caller */
+	uint32_t repeat_count; /* earlier calls from this caller */
+	bool has_callback;     /* missed inbound call: callback_us valid */
+	int64_t callback_us;   /* end of this missed call -> first later outbound call to the caller */
+	char *callback_of;     /* outbound call: Call-ID of the missed call it answers, may be NULL */
+
 	size_t n_streams;
 	struct ct_stream_stats *streams;
 };
@@ -110,5 +121,7 @@ void ct_call_record_free(struct ct_call_record *r);
 struct ct_buf;
 /* Appends r as one JSON object (no newline) to b; returns CT_OK or CT_NOMEM. */
 int ct_record_json(const struct ct_call_record *r, struct ct_buf *b);
+/* Appends one stream as a JSON object (the "streams" element format). */
+void ct_stream_json(const struct ct_stream_stats *s, struct ct_buf *b);
 
 #endif

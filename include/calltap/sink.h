@@ -28,6 +28,8 @@ extern const struct ct_sink_ops ct_sink_json;   /* JSON lines */
 extern const struct ct_sink_ops ct_sink_csv;    /* CSV with a header row */
 extern const struct ct_sink_ops ct_sink_sqlite; /* table `calls` in an SQLite file */
 extern const struct ct_sink_ops ct_sink_table;  /* human-readable table (text) */
+extern const struct ct_sink_ops ct_sink_pgsql;  /* tables calls, rtp_streams on a PostgreSQL server (arg: libpq conninfo) */
+extern const struct ct_sink_ops ct_sink_webhook; /* JSON POST per call (arg: "URL" or "URL SPOOLDIR"), spooled until delivered */
 
 struct ct_sink {
 	const struct ct_sink_ops *ops;

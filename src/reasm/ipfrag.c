@@ -34,6 +34,7 @@
 #define HOLE_OPEN UINT32_MAX        /* end of the last hole until the end is known */
 #define IPFRAG_MIN_BUCKETS 16u
 #define IPFRAG_MAX_BUCKETS (1u << 20)
+#define IPFRAG_INIT_HOLES 4u        /* hole descriptors of a new datagram */
 
 struct hole {
 	uint32_t first;             /* first missing byte */
@@ -212,12 +213,12 @@ static struct dgram *dgram_create(struct ct_ipfrag *f, const struct ct_packet *p
 	d = calloc(1, sizeof(*d));
 	if (d == NULL)
 		return NULL;
-	d->holes = malloc(4 * sizeof(struct hole));
+	d->holes = malloc(IPFRAG_INIT_HOLES * sizeof(struct hole));
 	if (d->holes == NULL) {
 		free(d);
 		return NULL;
 	}
-	d->hcap = 4;
+	d->hcap = IPFRAG_INIT_HOLES;
 	d->nholes = 1;
 	d->holes[0] = (struct hole){ 0, HOLE_OPEN };
 	f->st.bytes += dgram_bytes(d);
@@ -423,7 +424,11 @@ static struct dgram *dgram_lookup(struct ct_ipfrag *f, struct ct_packet *pkt)
 	}
 	if (d != NULL)
 		return d;
-	while (f->st.pending >= f->lim.max_datagrams && f->oldest != NULL) {
+	/* A new datagram holds its first hole descriptors: make room for them
+	 * too, so that bytes never passes max_bytes. */
+	while ((f->st.pending >= f->lim.max_datagrams ||
+	    f->st.bytes + IPFRAG_INIT_HOLES * sizeof(struct hole) > f->lim.max_bytes) &&
+	    f->oldest != NULL) {
 		ct_pkt_event(pkt, CT_EV_FRAG_LIMIT);
 		f->st.dropped++;
 		dgram_destroy(f, f->oldest);

@@ -12,7 +12,12 @@
  * retransmission and reordering are rare but must never stall a stream:
  * when the held bytes (data plus per-segment overhead) pass max_ooo_bytes
  * the hole is declared lost and delivery resumes after it with gap=1, and an
- * unconsumed buffer that would pass max_buffer is dropped (also gap=1).  A
+ * unconsumed buffer that would pass max_buffer is dropped (also gap=1).
+ * The whole reassembler holds at most TCP_HELD_FACTOR * (max_buffer +
+ * max_ooo_bytes) bytes of buffers (64 MiB with the defaults): past that the
+ * stalest directions are forgotten (CT_EV_TCP_LIMIT), so thousands of
+ * streams each sending a partial SIP header (slowloris) cannot hold
+ * max_streams full buffers (16 GiB with the defaults).  A
  * capture that starts mid-stream begins at the first data segment's
  * sequence number.  FIN or RST flushes what is held (skipping holes) and
  * forgets the direction (RST: both directions).  The consumer callback must
@@ -35,6 +40,7 @@
 #define TCP_MAX_BUCKETS (1u << 20)
 #define TCP_KEEP_BUF 4096u          /* an empty buffer larger than this is freed */
 #define TCP_SYN_WINDOW (1 << 20)    /* a SYN this close before next is a retransmission */
+#define TCP_HELD_FACTOR 128u        /* total buffer budget, in per-direction limits */
 
 struct seg {
 	struct seg *next;
@@ -62,6 +68,7 @@ struct dir {
 	struct seg *ooo_tail;
 	size_t ooo_bytes;           /* held data plus per-segment overhead */
 	bool gap;                   /* bytes were lost before the next delivery */
+	size_t charged;             /* cap + ooo_bytes as last counted in held */
 };
 
 struct ct_tcp_reasm {
@@ -73,6 +80,8 @@ struct ct_tcp_reasm {
 	uint32_t seed;
 	struct dir *oldest;         /* LRU head */
 	struct dir *newest;         /* LRU tail */
+	size_t held;                /* sum of every direction's charged bytes */
+	size_t max_held;            /* budget for held */
 	struct ct_tcp_stats st;
 };
 
@@ -115,6 +124,11 @@ struct ct_tcp_reasm *ct_tcp_reasm_new(const struct ct_tcp_limits *lim,
 		ct_tcp_limits_default(&r->lim);
 	if (r->lim.max_streams == 0)
 		r->lim.max_streams = 1;
+	r->max_held = r->lim.max_buffer + r->lim.max_ooo_bytes;
+	if (r->max_held < r->lim.max_buffer || r->max_held > SIZE_MAX / TCP_HELD_FACTOR)
+		r->max_held = SIZE_MAX;
+	else
+		r->max_held *= TCP_HELD_FACTOR;
 	r->fn = fn;
 	r->user = user;
 	while (n < r->lim.max_streams && n < TCP_MAX_BUCKETS)
@@ -237,6 +251,7 @@ static void dir_destroy(struct ct_tcp_reasm *r, struct dir *d)
 	*pp = d->hnext;
 	lru_unlink(r, d);
 	r->st.streams--;
+	r->held -= d->charged;
 	dir_release(d);
 }
 
@@ -459,6 +474,23 @@ static void forget_reverse(struct ct_tcp_reasm *r, const struct ct_packet *pkt)
 }
 
 /*
+ * Counts d's buffers in the total held, then forgets the stalest other
+ * directions while the total passes the budget.
+ */
+static void held_account(struct ct_tcp_reasm *r, struct dir *d, struct ct_packet *pkt)
+{
+	size_t now = d->cap + d->ooo_bytes;
+
+	r->held = r->held - d->charged + now;
+	d->charged = now;
+	while (r->held > r->max_held && r->oldest != NULL && r->oldest != d) {
+		ct_pkt_event(pkt, CT_EV_TCP_LIMIT);
+		r->st.overflows++;
+		dir_destroy(r, r->oldest);
+	}
+}
+
+/*
  * Feeds one TCP segment (t.proto 6; t tuple, tcp_seq, tcp_flags, payload,
  * ts_us).  The payload is copied when it has to be kept; pkt stays the
  * caller's.  In-order bytes go to the consumer at once (pkt is passed
@@ -499,6 +531,7 @@ void ct_tcp_reasm_feed(struct ct_tcp_reasm *r, struct ct_packet *pkt)
 		d->last_us = pkt->ts_us;
 		if (pkt->payload_len > 0)
 			dir_data(r, d, pkt, seq);
+		held_account(r, d, pkt);
 		if (flags & (CT_TCP_FIN | CT_TCP_RST)) {
 			while (d->ooo != NULL)
 				gap_skip(r, d, pkt);

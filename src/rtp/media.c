@@ -29,6 +29,7 @@
 
 #define MEDIA_MAX_PT 24      /* payload type names kept per call */
 #define MEDIA_MIN_BUCKETS 1024
+#define MEDIA_ORPHAN_MIN_PACKETS 10 /* fewer: noise that happened to parse as RTP */
 
 struct pt_name {
 	uint8_t pt;
@@ -53,6 +54,7 @@ struct mstream {
 	struct call_media *cm;
 	struct mstream *hnext;
 	struct mstream *cnext;
+	struct mstream *lprev, *lnext; /* orphans only: least recently used first */
 	int last_pt;              /* payload type whose clock rate st uses */
 	uint8_t speaker;          /* enum ct_party whose voice this stream carries */
 	struct ct_rtp_stream st;
@@ -82,6 +84,10 @@ struct ct_media_table {
 	struct htab st;
 	size_t max_flows;
 	struct call_media *calls;       /* list of every call's media */
+	struct htab orph;               /* RTP streams of no known call */
+	struct mstream *orph_head, *orph_tail; /* orphans, least recently seen first */
+	ct_media_orphan_fn orphan_fn;   /* reports an orphan stream when it ends */
+	void *orphan_user;
 	const char *audio_dir;          /* record answered calls here; NULL = off */
 	enum ct_audio_format audio_fmt;
 	char audio_err[CT_ERRBUF_SIZE]; /* first recording error, "" = none */
@@ -238,7 +244,8 @@ struct ct_media_table *ct_media_new(size_t max_flows)
 		return NULL;
 	t->max_flows = max_flows ? max_flows : 1000000;
 	if (htab_init(&t->ep, MEDIA_MIN_BUCKETS) != CT_OK ||
-	    htab_init(&t->st, MEDIA_MIN_BUCKETS) != CT_OK) {
+	    htab_init(&t->st, MEDIA_MIN_BUCKETS) != CT_OK ||
+	    htab_init(&t->orph, MEDIA_MIN_BUCKETS) != CT_OK) {
 		ct_media_free(t);
 		return NULL;
 	}
@@ -301,6 +308,139 @@ static void call_media_free(struct ct_media_table *t, struct call_media *cm)
 	free(cm);
 }
 
+static struct mstream *orph_find(const struct ct_media_table *t, const struct ct_packet *pkt,
+    uint32_t ssrc)
+{
+	struct mstream *m = t->orph.b[st_hash(&pkt->t.src, pkt->t.sport, &pkt->t.dst,
+	    pkt->t.dport) & t->orph.mask];
+
+	for (; m != NULL; m = m->hnext)
+		if (m->st.ssrc == ssrc && m->sport == pkt->t.sport && m->dport == pkt->t.dport &&
+		    ct_addr_eq(&m->src, &pkt->t.src) && ct_addr_eq(&m->dst, &pkt->t.dst))
+			return m;
+	return NULL;
+}
+
+static void lru_unlink(struct ct_media_table *t, struct mstream *m)
+{
+	if (m->lprev != NULL)
+		m->lprev->lnext = m->lnext;
+	else
+		t->orph_head = m->lnext;
+	if (m->lnext != NULL)
+		m->lnext->lprev = m->lprev;
+	else
+		t->orph_tail = m->lprev;
+	m->lprev = m->lnext = NULL;
+}
+
+static void lru_append(struct ct_media_table *t, struct mstream *m)
+{
+	m->lprev = t->orph_tail;
+	m->lnext = NULL;
+	if (t->orph_tail != NULL)
+		t->orph_tail->lnext = m;
+	else
+		t->orph_head = m;
+	t->orph_tail = m;
+}
+
+/*
+ * An orphan stream ended (idle, evicted, or end of input): reported when
+ * report is set and it looks like a real stream (MEDIA_ORPHAN_MIN_PACKETS),
+ * then freed.
+ */
+static void orphan_end(struct ct_media_table *t, struct mstream *m, bool report)
+{
+	struct ct_stream_stats out;
+	const char *name;
+
+	lru_unlink(t, m);
+	{
+		struct mstream **pp = (struct mstream **)&t->orph.b[st_bucket(&t->orph, m)];
+
+		for (; *pp != NULL; pp = &(*pp)->hnext)
+			if (*pp == m) {
+				*pp = m->hnext;
+				t->orph.n--;
+				break;
+			}
+	}
+	if (report && t->orphan_fn != NULL && m->st.packets >= MEDIA_ORPHAN_MIN_PACKETS) {
+		memset(&out, 0, sizeof(out));
+		ct_rtp_stream_stats(&m->st, &out);
+		out.src = m->src;
+		out.dst = m->dst;
+		out.sport = m->sport;
+		out.dport = m->dport;
+		name = out.payload_type >= 0 ? ct_rtp_static_codec((uint8_t)out.payload_type, NULL) : NULL;
+		if (name != NULL && out.codec[0] == '\0')
+			snprintf(out.codec, sizeof(out.codec), "%s", name);
+		t->stats.orphan_streams++;
+		t->orphan_fn(t->orphan_user, &out);
+	}
+	free(m);
+}
+
+/*
+ * Tracks RTP of no known call as an orphan stream (4-tuple + SSRC), bounded
+ * by max_flows / 4 entries: the least recently seen one is ended first.
+ */
+static void orphan_packet(struct ct_media_table *t, const struct ct_packet *pkt,
+    const struct ct_rtp_hdr *h)
+{
+	struct mstream *m = orph_find(t, pkt, h->ssrc);
+	size_t b;
+
+	if (m == NULL) {
+		if (t->orph.n >= t->max_flows / 4 && t->orph_head != NULL)
+			orphan_end(t, t->orph_head, true);
+		if ((m = calloc(1, sizeof(*m))) == NULL)
+			return;
+		m->src = pkt->t.src;
+		m->dst = pkt->t.dst;
+		m->sport = pkt->t.sport;
+		m->dport = pkt->t.dport;
+		m->last_pt = h->pt;
+		ct_rtp_stream_init(&m->st, h->ssrc, 0);
+		if (ct_rtp_static_codec(h->pt, &m->st.clock_rate) == NULL)
+			m->st.clock_rate = 0;
+		b = st_bucket(&t->orph, m);
+		m->hnext = t->orph.b[b];
+		t->orph.b[b] = m;
+		t->orph.n++;
+		htab_maybe_grow(&t->orph, offsetof(struct mstream, hnext), st_bucket_v);
+	} else {
+		lru_unlink(t, m);
+	}
+	lru_append(t, m);
+	ct_rtp_stream_update(&m->st, h, pkt->ts_us);
+}
+
+/*
+ * Ends orphan streams idle for idle_us at capture time now_us (O(ended)),
+ * reporting them through the orphan hook.
+ */
+void ct_media_expire(struct ct_media_table *t, int64_t now_us, int64_t idle_us)
+{
+	while (t->orph_head != NULL && now_us - t->orph_head->st.last_us >= idle_us)
+		orphan_end(t, t->orph_head, true);
+}
+
+/* End of input: reports and frees every orphan stream. */
+void ct_media_flush(struct ct_media_table *t)
+{
+	while (t->orph_head != NULL)
+		orphan_end(t, t->orph_head, true);
+}
+
+/* Sets the hook that receives each orphan stream when it ends (NULL = none). */
+void ct_media_set_orphan_hook(struct ct_media_table *t, ct_media_orphan_fn fn, void *user)
+{
+	t->orphan_fn = fn;
+	t->orphan_user = user;
+}
+
 /*
  * Frees the table and any call media still in it (normally every call was
  * released through ct_media_closing first).  NULL is a no-op.
@@ -311,8 +451,11 @@ void ct_media_free(struct ct_media_table *t)
 		return;
 	while (t->calls != NULL)
 		call_media_free(t, t->calls);
+	while (t->orph_head != NULL)
+		orphan_end(t, t->orph_head, false);
 	free(t->ep.b);
 	free(t->st.b);
+	free(t->orph.b);
 	free(t);
 }
 
@@ -533,6 +676,7 @@ int ct_media_packet(struct ct_media_table *t, const struct ct_packet *pkt)
 		}
 		if (e == NULL || (m = st_new(t, e->cm, pkt, &h, speaker)) == NULL) {
 			t->stats.orphan++;
+			orphan_packet(t, pkt, &h);
 			return 0;
 		}
 	}
@@ -581,6 +725,11 @@ void ct_media_closing(struct ct_media_table *t, struct ct_dialog *d, struct ct_c
 	if (cm == NULL)
 		return;
 	ct_dialog_media_set(d, NULL);
+	/* An answered call that lost its BYE lasted as long as its media. */
+	if (rec != NULL && rec->truncated && rec->disposition == CT_DISP_ANSWERED)
+		for (m = cm->streams; m != NULL; m = m->cnext)
+			if (m->st.packets > 0 && m->st.last_us > rec->end_us)
+				rec->end_us = m->st.last_us;
 	audio_finish(t, cm, rec);
 	if (cm->n_streams > 0 && rec != NULL && rec->streams == NULL) {
 		rec->streams = calloc(cm->n_streams, sizeof(*rec->streams));

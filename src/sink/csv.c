@@ -10,7 +10,9 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "calltap/buf.h"
 #include "calltap/err.h"
@@ -63,6 +65,10 @@ static void *csv_open(const char *arg, char *errbuf)
 	ct_buf_init(&cs->row);
 	if (ct_outfile_open(&cs->out, arg, errbuf) != CT_OK)
 		goto fail;
+	/* Reopened in append mode (">>path") onto rows already written: no second header. */
+	if (strncmp(arg, ">>", 2) == 0 && fseek(cs->out.fp, 0, SEEK_END) == 0 &&
+	    ftell(cs->out.fp) > 0)
+		return cs;
 	csv_header(&cs->row);
 	if (ct_outfile_write(&cs->out, &cs->row, errbuf) != CT_OK) {
 		ct_outfile_close(&cs->out, NULL);

@@ -158,6 +158,10 @@ void ct_call_record_free(struct ct_call_record *r)
 	free(r->hangup_reason);
 	free(r->recording);
 	free(r->undecodable);
+	free(r->sensor);
+	free(r->source);
+	free(r->campaign);
+	free(r->callback_of);
 	free(r->streams);
 	free(r);
 }
@@ -299,6 +303,13 @@ static void g_auth_chall(R, V)    { val_int(v, r->auth_challenges); }
 static void g_invites(R, V)       { val_int(v, r->invites); }
 static void g_recording(R, V)     { val_text(v, r->recording); }
 static void g_undecodable(R, V)   { val_text(v, r->undecodable); }
+static void g_sensor(R, V)        { val_text(v, r->sensor); }
+static void g_source(R, V)        { val_text(v, r->source); }
+static void g_campaign(R, V)      { val_text(v, r->campaign); }
+static void g_first_call(R, V)    { v->kind = r->has_history ? CT_VAL_BOOL : CT_VAL_NULL; v->i = r->first_call; }
+static void g_repeat_count(R, V)  { val_int(v, r->repeat_count); if (!r->has_history) v->kind = CT_VAL_NULL; }
+static void g_callback_s(R, V)    { val_real(v, (double)r->callback_us / 1e6, 3, true); if (!r->has_callback) v->kind = CT_VAL_NULL; }
+static void g_callback_of(R, V)   { val_text(v, r->callback_of); }
 #undef R
 #undef V
 
@@ -333,6 +344,13 @@ const struct ct_col ct_record_cols[] = {
 	{ "invites", "INTEGER", g_invites },
 	{ "recording", "TEXT", g_recording },
 	{ "undecodable_codecs", "TEXT", g_undecodable },
+	{ "sensor", "TEXT", g_sensor },
+	{ "source", "TEXT", g_source },
+	{ "campaign", "TEXT", g_campaign },
+	{ "first_call", "INTEGER", g_first_call },
+	{ "repeat_count", "INTEGER", g_repeat_count },
+	{ "callback_s", "REAL", g_callback_s },
+	{ "callback_of", "TEXT", g_callback_of },
 };
 const size_t ct_record_ncols = sizeof(ct_record_cols) / sizeof(ct_record_cols[0]);
 
@@ -434,7 +452,7 @@ void ct_val_csv(const struct ct_val *v, struct ct_buf *b)
 }
 
 /* Appends one stream as a JSON object, keys in ct_stream_cols[] order. */
-static void stream_json(const struct ct_stream_stats *s, struct ct_buf *b)
+void ct_stream_json(const struct ct_stream_stats *s, struct ct_buf *b)
 {
 	struct ct_val v;
 	size_t i;
@@ -471,7 +489,7 @@ int ct_record_json(const struct ct_call_record *r, struct ct_buf *b)
 	for (i = 0; r->streams != NULL && i < r->n_streams; i++) {
 		if (i > 0)
 			ct_buf_puts(b, ",");
-		stream_json(&r->streams[i], b);
+		ct_stream_json(&r->streams[i], b);
 	}
 	ct_buf_puts(b, "]}");
 	return b->oom ? CT_NOMEM : CT_OK;
@@ -498,12 +516,19 @@ static const char *err_text(int e)
 }
 
 /*
- * Opens arg for writing (created or truncated), or stdout when arg is "-".
- * Returns CT_OK, CT_NOMEM, or CT_ERR with "cannot open 'x' for writing:
- * <strerror>" in errbuf.  f is left closed on failure.
+ * Opens arg for writing (created or truncated), or stdout when arg is "-";
+ * ">>path" opens path in append mode (the engine reopening outputs on
+ * SIGHUP).  Returns CT_OK, CT_NOMEM, or CT_ERR with "cannot open 'x' for
+ * writing: <strerror>" in errbuf.  f is left closed on failure.
  */
 int ct_outfile_open(struct ct_outfile *f, const char *arg, char *errbuf)
 {
+	const char *mode = "w";
+
+	if (strncmp(arg, ">>", 2) == 0) {
+		arg += 2;
+		mode = "a";
+	}
 	memset(f, 0, sizeof(*f));
 	f->is_stdout = strcmp(arg, "-") == 0;
 	f->name = strdup(f->is_stdout ? "standard output" : arg);
@@ -511,7 +536,7 @@ int ct_outfile_open(struct ct_outfile *f, const char *arg, char *errbuf)
 		ct_sink_err(errbuf, "out of memory");
 		return CT_NOMEM;
 	}
-	f->fp = f->is_stdout ? stdout : fopen(arg, "w");
+	f->fp = f->is_stdout ? stdout : fopen(arg, mode);
 	if (f->fp == NULL) {
 		ct_sink_err(errbuf, "cannot open '%s' for writing: %s", arg, strerror(errno));
 		free(f->name);

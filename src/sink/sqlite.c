@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * SQLite sink: appends call records to table `calls` (one row per call, the
- * scalar fields of the JSON form plus `streams` and `start_us`) and their RTP
- * streams to `rtp_streams`, in a database file created on first use.
+ * scalar fields of the JSON form plus `streams`, `start_us` and `end_us`) and
+ * their RTP streams to `rtp_streams`, in a database file created on first
+ * use.  A record that answers a missed call (callback_of) also sets
+ * callback_s of the missed calls it answers, in the same transaction.
  * The schema is versioned with PRAGMA user_version: migrations[i] takes a
  * database from version i to i + 1 and is never edited once released, so a
  * database of any older version is brought up to date at open and one
@@ -40,6 +42,7 @@ struct sqlite_sink {
 	char *path;                 /* for messages */
 	sqlite3_stmt *ins_call;
 	sqlite3_stmt *ins_stream;
+	sqlite3_stmt *upd_callback;   /* missed calls answered by an outbound call */
 	unsigned pending;           /* records in the open transaction */
 	bool in_txn;
 };
@@ -57,10 +60,15 @@ static const char schema_v1[] =
 	" q850_cause INTEGER, hangup_reason TEXT, direction TEXT,"
 	" truncated INTEGER, auth_challenges INTEGER, invites INTEGER,"
 	" recording TEXT, undecodable_codecs TEXT,"
-	" streams INTEGER, start_us INTEGER);"
+	" sensor TEXT, source TEXT, campaign TEXT, first_call INTEGER,"
+	" repeat_count INTEGER, callback_s REAL, callback_of TEXT,"
+	" streams INTEGER, start_us INTEGER, end_us INTEGER);"
 	"CREATE INDEX calls_start_time ON calls(start_time);"
-	"CREATE INDEX calls_caller ON calls(caller);"
-	"CREATE INDEX calls_callee ON calls(callee);"
+	"CREATE INDEX calls_caller ON calls(caller, start_us);"
+	"CREATE INDEX calls_callee ON calls(callee, start_us);"
+	"CREATE INDEX calls_call_id ON calls(call_id);"
+	"CREATE TABLE numbers ("
+	" number TEXT PRIMARY KEY, source TEXT, campaign TEXT, cost REAL);"
 	"CREATE TABLE rtp_streams ("
 	" call_rowid INTEGER REFERENCES calls(id), call_id TEXT,"
 	" src TEXT, dst TEXT, ssrc TEXT, payload_type INTEGER, codec TEXT,"
@@ -70,6 +78,20 @@ static const char schema_v1[] =
 	"CREATE INDEX rtp_streams_call ON rtp_streams(call_rowid);"
 	"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);"
 	"INSERT INTO meta (key, value) VALUES ('created_by', '" PACKAGE_STRING "');";
+
+/*
+ * Run after inserting an outbound call that answers a missed call (its
+ * record has callback_of, ?2; ?1 = its start_us): every missed inbound call
+ * from the same caller as the call named by callback_of (and that call
+ * itself) that ended by ?1 and has no callback yet gets callback_s, the
+ * delay from its end in seconds (3 decimals, as the JSON form).
+ */
+static const char upd_callback_sql[] =
+	"UPDATE calls SET callback_s = round((?1 - end_us) / 1000000.0, 3)"
+	" WHERE callback_s IS NULL AND end_us IS NOT NULL AND end_us <= ?1"
+	" AND direction = 'inbound' AND disposition IN ('busy', 'noanswer', 'cancelled')"
+	" AND (call_id = ?2 OR caller = (SELECT caller FROM calls WHERE call_id = ?2"
+	" ORDER BY id DESC LIMIT 1))";
 
 /* migrations[i] brings a database from user_version i to i + 1. */
 static const char *const migrations[SCHEMA_VERSION] = {
@@ -152,21 +174,25 @@ static int prepare_insert(sqlite3 *db, const char *table, const char *const *nam
 }
 
 /*
- * Prepares the two inserts from the column tables: calls gets the record
- * columns then streams and start_us; rtp_streams gets call_rowid and call_id
- * then the stream columns.  A column missing from the schema fails here.
+ * Prepares the two inserts from the column tables (calls gets the record
+ * columns then streams, start_us and end_us; rtp_streams gets call_rowid and
+ * call_id then the stream columns) and the callback update.  A column
+ * missing from the schema fails here.
  */
 static int prepare_all(struct sqlite_sink *ss)
 {
 	const char *names[64];
 	size_t i, n = 0;
 
-	assert(ct_record_ncols + 2 <= 64 && ct_stream_ncols + 2 <= 64);
+	assert(ct_record_ncols + 3 <= 64 && ct_stream_ncols + 2 <= 64);
 	for (i = 0; i < ct_record_ncols; i++)
 		names[n++] = ct_record_cols[i].name;
 	names[n++] = "streams";
 	names[n++] = "start_us";
+	names[n++] = "end_us";
 	if (prepare_insert(ss->db, "calls", names, n, &ss->ins_call) != CT_OK)
+		return CT_ERR;
+	if (sqlite3_prepare_v2(ss->db, upd_callback_sql, -1, &ss->upd_callback, NULL) != SQLITE_OK)
 		return CT_ERR;
 	n = 0;
 	names[n++] = "call_rowid";
@@ -181,6 +207,7 @@ static void sink_free(struct sqlite_sink *ss)
 {
 	sqlite3_finalize(ss->ins_call);
 	sqlite3_finalize(ss->ins_stream);
+	sqlite3_finalize(ss->upd_callback);
 	sqlite3_close(ss->db);
 	free(ss->path);
 	free(ss);
@@ -268,6 +295,12 @@ static int step_reset(sqlite3_stmt *st)
 	return rc;
 }
 
+/* Binds a time in microseconds, NULL for CT_TIME_NONE. */
+static int bind_time(sqlite3_stmt *st, int idx, int64_t us)
+{
+	return us == CT_TIME_NONE ? sqlite3_bind_null(st, idx) : sqlite3_bind_int64(st, idx, us);
+}
+
 /* Inserts the calls row of r; SQLITE_DONE on success. */
 static int insert_call(struct sqlite_sink *ss, const struct ct_call_record *r)
 {
@@ -283,8 +316,9 @@ static int insert_call(struct sqlite_sink *ss, const struct ct_call_record *r)
 		rc = sqlite3_bind_int64(ss->ins_call, idx++,
 		    r->streams != NULL ? (sqlite3_int64)r->n_streams : 0);
 	if (rc == SQLITE_OK)
-		rc = r->start_us == CT_TIME_NONE ? sqlite3_bind_null(ss->ins_call, idx)
-		    : sqlite3_bind_int64(ss->ins_call, idx, r->start_us);
+		rc = bind_time(ss->ins_call, idx++, r->start_us);
+	if (rc == SQLITE_OK)
+		rc = bind_time(ss->ins_call, idx, r->end_us);
 	if (rc != SQLITE_OK) {
 		sqlite3_reset(ss->ins_call);
 		sqlite3_clear_bindings(ss->ins_call);
@@ -336,7 +370,27 @@ static int commit(struct sqlite_sink *ss, char *errbuf)
 	return CT_ERR;
 }
 
-/* Inserts r and its streams inside savepoint "rec"; SQLITE_DONE on success. */
+/* Sets callback_s of the missed calls that r (an outbound call) answers. */
+static int update_callbacks(struct sqlite_sink *ss, const struct ct_call_record *r)
+{
+	sqlite3_stmt *st = ss->upd_callback;
+	int rc;
+
+	rc = sqlite3_bind_int64(st, 1, r->start_us);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(st, 2, r->callback_of, -1, SQLITE_TRANSIENT);
+	if (rc != SQLITE_OK) {
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+		return rc;
+	}
+	return step_reset(st);
+}
+
+/*
+ * Inserts r and its streams, and for a callback updates the missed calls it
+ * answers, inside savepoint "rec"; SQLITE_DONE on success.
+ */
 static int insert_record(struct sqlite_sink *ss, const struct ct_call_record *r)
 {
 	sqlite3_int64 call;
@@ -349,6 +403,8 @@ static int insert_record(struct sqlite_sink *ss, const struct ct_call_record *r)
 	call = sqlite3_last_insert_rowid(ss->db);
 	for (i = 0; r->streams != NULL && i < r->n_streams && rc == SQLITE_DONE; i++)
 		rc = insert_stream(ss, call, r->call_id, &r->streams[i]);
+	if (rc == SQLITE_DONE && r->callback_of != NULL && r->start_us != CT_TIME_NONE)
+		rc = update_callbacks(ss, r);
 	return rc;
 }
 
@@ -404,7 +460,8 @@ static int sqlite_close(void *priv, char *errbuf)
 	rc = commit(ss, errbuf);
 	sqlite3_finalize(ss->ins_call);
 	sqlite3_finalize(ss->ins_stream);
-	ss->ins_call = ss->ins_stream = NULL;
+	sqlite3_finalize(ss->upd_callback);
+	ss->ins_call = ss->ins_stream = ss->upd_callback = NULL;
 	if (sqlite3_close(ss->db) != SQLITE_OK) {
 		if (rc == CT_OK)
 			ct_sink_err(errbuf, "cannot close database '%s': %s", ss->path,

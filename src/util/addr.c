@@ -5,7 +5,8 @@
  * every flow and RTP lookup (one call per packet or more), so they touch only
  * the 4 or 16 relevant bytes; formatting and parsing run at report time and
  * on SDP text.  References: RFC 4291 §2.2 (IPv6 text), RFC 3986 §3.2.2
- * (IPv6 in brackets), FNV-1a (Fowler/Noll/Vo) for the hash.
+ * (IPv6 in brackets), MurmurHash3 (Austin Appleby, public domain) for the
+ * block mixing and finaliser of the hash.
  */
 #include "config.h"
 
@@ -15,8 +16,7 @@
 
 #include "calltap/packet.h"
 
-#define FNV_OFFSET 2166136261u
-#define FNV_PRIME  16777619u
+#define HASH_INIT 2166136261u
 
 static size_t addr_len(uint8_t family)
 {
@@ -81,33 +81,54 @@ int ct_addr_parse(struct ct_addr *a, const char *text)
 /*
  * True when x and y have the same family and the same 4 (IPv4) or 16 (IPv6)
  * address bytes.  Two unset addresses are equal; NULL equals only NULL.
+ * Fixed-size compares, so the compiler inlines them (one call per lookup).
  */
 bool ct_addr_eq(const struct ct_addr *x, const struct ct_addr *y)
 {
+	uint32_t p, q;
+
 	if (x == NULL || y == NULL)
 		return x == y;
 	if (x->family != y->family)
 		return false;
-	return memcmp(x->a, y->a, addr_len(x->family)) == 0;
+	if (x->family == 4) {
+		memcpy(&p, x->a, 4);
+		memcpy(&q, y->a, 4);
+		return p == q;
+	}
+	return x->family != 6 || memcmp(x->a, y->a, 16) == 0;
+}
+
+/* One MurmurHash3 32-bit block step: mixes the word k into h. */
+static uint32_t hash_mix(uint32_t h, uint32_t k)
+{
+	k *= 0xcc9e2d51u;
+	k = (k << 15) | (k >> 17);
+	k *= 0x1b873593u;
+	h ^= k;
+	h = (h << 13) | (h >> 19);
+	return h * 5 + 0xe6546b64u;
 }
 
 /*
- * Seeded hash of a (family and relevant bytes): FNV-1a followed by a
- * murmur3-style finaliser so that the low bits are usable as a power-of-two
- * bucket index.  Equal addresses (ct_addr_eq) hash equally.  NULL hashes as
- * an unset address.
+ * Seeded hash of a (family and relevant bytes), a word at a time: the
+ * family, then the 1 (IPv4) or 4 (IPv6) address words, then the finaliser,
+ * so that the low bits are usable as a power-of-two bucket index.  Equal
+ * addresses (ct_addr_eq) hash equally.  NULL hashes as an unset address.
+ * Values are for in-memory tables only (they depend on byte order).
  */
 uint32_t ct_addr_hash(const struct ct_addr *a, uint32_t seed)
 {
-	uint32_t h = FNV_OFFSET ^ seed;
+	uint32_t h = HASH_INIT ^ seed, w;
 	size_t i, n;
 
-	if (a == NULL)
-		return h;
-	n = addr_len(a->family);
-	h = (h ^ a->family) * FNV_PRIME;
-	for (i = 0; i < n; i++)
-		h = (h ^ a->a[i]) * FNV_PRIME;
+	n = a != NULL ? addr_len(a->family) : 0;
+	h = hash_mix(h, a != NULL ? a->family : 0);
+	for (i = 0; i < n; i += 4) {
+		memcpy(&w, a->a + i, 4);
+		h = hash_mix(h, w);
+	}
+	h ^= (uint32_t)n;
 	h ^= h >> 16;
 	h *= 0x85ebca6bu;
 	h ^= h >> 13;

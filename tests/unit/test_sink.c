@@ -93,6 +93,15 @@ static struct ct_call_record *full_record(void)
 	r->hangup_reason = strdup("Normal call clearing");
 	r->auth_challenges = 1;
 	r->invites = 2;
+	r->sensor = strdup("edge-1");
+	r->source = strdup("Google Ads");
+	r->campaign = strdup("Spring, 2024");
+	r->has_history = true;
+	r->first_call = false;
+	r->repeat_count = 3;
+	r->has_callback = true;
+	r->callback_us = 90123456;     /* 90.123456 s -> 90.123 */
+	r->callback_of = strdup("m1@x");
 	r->n_streams = 2;
 	r->streams = calloc(2, sizeof(*r->streams));
 	s = &r->streams[0];
@@ -140,6 +149,8 @@ static const char full_json[] =
 	"\"final_code\":200,\"disposition\":\"answered\",\"hangup_by\":\"caller\","
 	"\"q850_cause\":16,\"hangup_reason\":\"Normal call clearing\","
 	"\"direction\":\"unknown\",\"truncated\":false,\"auth_challenges\":1,\"invites\":2,\"recording\":null,\"undecodable_codecs\":null,"
+	"\"sensor\":\"edge-1\",\"source\":\"Google Ads\",\"campaign\":\"Spring, 2024\","
+	"\"first_call\":false,\"repeat_count\":3,\"callback_s\":90.123,\"callback_of\":\"m1@x\","
 	"\"streams\":["
 	"{\"src\":\"192.0.2.10:40000\",\"dst\":\"198.51.100.20:50000\","
 	"\"ssrc\":\"0x1234ABCD\",\"payload_type\":0,\"codec\":\"PCMU\",\"packets\":3000,"
@@ -160,23 +171,27 @@ static const char empty_json[] =
 	"\"answer_ms\":null,\"duration_s\":null,\"talk_s\":null,\"final_code\":null,"
 	"\"disposition\":\"unfinished\",\"hangup_by\":null,\"q850_cause\":null,"
 	"\"hangup_reason\":null,\"direction\":\"unknown\",\"truncated\":true,"
-	"\"auth_challenges\":0,\"invites\":0,\"recording\":null,\"undecodable_codecs\":null,\"streams\":[]}";
+	"\"auth_challenges\":0,\"invites\":0,\"recording\":null,\"undecodable_codecs\":null,"
+	"\"sensor\":null,\"source\":null,\"campaign\":null,\"first_call\":null,"
+	"\"repeat_count\":null,\"callback_s\":null,\"callback_of\":null,\"streams\":[]}";
 
 static const char csv_header[] =
 	"call_id,caller,caller_name,callee,agent,src_ip,src_port,dst_ip,dst_port,"
 	"transport,vlan,start_time,ringing_time,answer_time,end_time,setup_ms,"
 	"answer_ms,duration_s,talk_s,final_code,disposition,hangup_by,q850_cause,"
-	"hangup_reason,direction,truncated,auth_challenges,invites,recording,undecodable_codecs,streams\n";
+	"hangup_reason,direction,truncated,auth_challenges,invites,recording,undecodable_codecs,"
+	"sensor,source,campaign,first_call,repeat_count,callback_s,callback_of,streams\n";
 
 static const char csv_full[] =
 	"a84b4c76e66710@pc33.example.com,+15551234567,Alice Smith,18005550199,2001,"
 	"192.0.2.10,5060,198.51.100.20,5061,udp,100,2024-03-01T12:34:56.123456Z,"
 	"2024-03-01T12:34:57.357956Z,2024-03-01T12:35:01.123955Z,"
 	"2024-03-01T12:36:01.555556Z,1235,5000,65.432,60.432,200,answered,caller,16,"
-	"Normal call clearing,unknown,false,1,2,,,2\n";
+	"Normal call clearing,unknown,false,1,2,,,edge-1,Google Ads,\"Spring, 2024\",false,3,"
+	"90.123,m1@x,2\n";
 
 static const char csv_empty[] =
-	",,,,,,,,,unknown,,,,,,,,,,,unfinished,,,,unknown,true,0,0,,,0\n";
+	",,,,,,,,,unknown,,,,,,,,,,,unfinished,,,,unknown,true,0,0,,,,,,,,,,0\n";
 
 /* Reads a whole small file into a static buffer ("" on error). */
 static const char *slurp(const char *path)
@@ -472,7 +487,7 @@ static void test_csv_sink(void)
 	CHECK_INT(run_sink(&ct_sink_csv, tmp_path("out.csv"), recs, 3, errbuf), CT_OK);
 	/* call_id is quoted because of its '"'; empty caller is "" */
 	snprintf(want, sizeof(want), "%s%s%s\"q\"\"1\",\"\",\" x\"\" y\",\"\"\"Boss\"\", Inc.\","
-	    ",,,,,unknown,,,,,,,,,,,unfinished,,,,unknown,true,0,0,,,0\n",
+	    ",,,,,unknown,,,,,,,,,,,unfinished,,,,unknown,true,0,0,,,,,,,,,,0\n",
 	    csv_header, csv_full, csv_empty);
 	CHECK_STR(slurp(tmp_path("out.csv")), want);
 
@@ -579,7 +594,14 @@ static void check_db_content(const char *path, long long calls)
 	CHECK_INT(q_int(db, "SELECT count(*) FROM rtp_streams WHERE call_rowid = 1"
 	    " AND payload_type IS NULL AND mos IS NULL AND mean_jitter_ms IS NULL"), 1);
 	CHECK_INT(q_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'index'"
-	    " AND name IN ('calls_start_time', 'calls_caller', 'calls_callee')"), 3);
+	    " AND name IN ('calls_start_time', 'calls_caller', 'calls_callee', 'calls_call_id')"), 4);
+	CHECK_STR(q_text(db, "SELECT sensor || '|' || source || '|' || campaign || '|' ||"
+	    " first_call || '|' || repeat_count || '|' || callback_s || '|' || callback_of"
+	    " FROM calls WHERE id = 1"), "edge-1|Google Ads|Spring, 2024|0|3|90.123|m1@x");
+	CHECK_INT(q_int(db, "SELECT end_us - start_us FROM calls WHERE id = 1"), 65432100);
+	CHECK_INT(q_int(db, "SELECT count(*) FROM calls WHERE id = 2 AND sensor IS NULL AND"
+	    " first_call IS NULL AND repeat_count IS NULL AND callback_s IS NULL AND end_us IS NULL"), 1);
+	CHECK_INT(q_int(db, "SELECT count(*) FROM numbers"), 0);
 	CHECK_STR(q_text(db, "SELECT value FROM meta WHERE key = 'created_by'"), PACKAGE_STRING);
 	sqlite3_close(db);
 }

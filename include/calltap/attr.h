@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * Attribution: enrichment of each call record before the sinks.  The stage
+ * (struct ct_attr) sets the sensor name, the tracking-number source and
+ * campaign (--numbers), the direction (--home prefixes, tracking numbers)
+ * and the caller history (first_call, repeat_count, callbacks).  Numbers are
+ * compared in a normalised form (digits, international, see docs/schema.md).
+ */
+#ifndef CALLTAP_ATTR_H
+#define CALLTAP_ATTR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "calltap/packet.h"
+#include "calltap/record.h"
+
+#define CT_NUMBER_MAX 32    /* normalised number, digits + NUL */
+#define CT_KEY_MAX 64       /* history key (number or lower-case user) + NUL */
+
+/* ---- numbers.c: normalisation and the tracking-number pool -------------- */
+
+/* Normalises a dialled/calling number; CT_OK, or CT_ERR if it is not one. */
+int ct_number_norm(const char *in, const char *cc, char *out, size_t len);
+/* History key of a SIP user: its number, else its lower-cased text; CT_ERR = anonymous. */
+int ct_number_key(const char *user, const char *cc, char *out, size_t len);
+
+struct ct_number_info {
+	char *number;      /* normalised */
+	char *source;      /* never NULL */
+	char *campaign;    /* NULL when empty */
+	double cost;       /* valid when has_cost */
+	bool has_cost;
+	unsigned line;     /* line of the CSV file */
+};
+
+struct ct_numbers;
+struct ct_numbers *ct_numbers_load(const char *path, const char *cc, char *errbuf);
+struct ct_numbers *ct_numbers_parse(const char *text, size_t len, const char *name,
+    const char *cc, char *errbuf);
+void ct_numbers_free(struct ct_numbers *n);
+const struct ct_number_info *ct_numbers_find(const struct ct_numbers *n, const char *norm);
+size_t ct_numbers_count(const struct ct_numbers *n);
+const struct ct_number_info *ct_numbers_at(const struct ct_numbers *n, size_t i);
+
+/* ---- direction.c: home prefixes and the direction rule ------------------- */
+
+struct ct_cidr {
+	struct ct_addr net;   /* host bits cleared */
+	uint8_t bits;         /* prefix length, 0-32 or 0-128 */
+};
+
+int ct_cidr_parse(struct ct_cidr *c, const char *text);
+bool ct_cidr_match(const struct ct_cidr *c, const struct ct_addr *a);
+bool ct_cidr_any(const struct ct_cidr *v, size_t n, const struct ct_addr *a);
+enum ct_direction ct_direction_classify(const struct ct_cidr *home, size_t n_home,
+    const struct ct_addr *src, const struct ct_addr *dst, bool callee_tracked);
+
+/* ---- history.c: callers seen before, missed calls and callbacks ---------- */
+
+/* One call as the history sees it (a record, or a row of the store). */
+struct ct_history_call {
+	const char *call_id;
+	const char *caller_key;   /* ct_number_key() of caller, NULL = anonymous */
+	const char *callee_key;   /* ct_number_key() of callee, NULL = none */
+	int64_t start_us, end_us; /* CT_TIME_NONE when unknown */
+	enum ct_direction direction;
+	enum ct_disposition disposition;
+	bool callback_known;      /* a store row whose callback_s is already set */
+};
+
+struct ct_history_result {
+	bool known;               /* caller identified: first_call/repeat are valid */
+	uint32_t repeat;          /* earlier calls from the caller */
+	bool has_callback;        /* missed call whose callback was already seen */
+	int64_t callback_us;
+	char *callback_of;        /* outbound call: Call-ID of the missed call (caller frees) */
+};
+
+struct ct_history;
+struct ct_history *ct_history_new(size_t max_entries);
+void ct_history_free(struct ct_history *h);
+int ct_history_add(struct ct_history *h, const struct ct_history_call *c,
+    struct ct_history_result *res);
+size_t ct_history_size(const struct ct_history *h);
+int ct_history_preload(struct ct_history *h, const char *db_path, const char *cc,
+    char *errbuf);
+
+/* ---- attr.c: the stage --------------------------------------------------- */
+
+#define CT_ATTR_MAX_HOME 64
+#define CT_ATTR_HISTORY_DEFAULT 500000
+
+struct ct_attr_cfg {
+	const char *numbers_path;       /* tracking numbers CSV, NULL = none */
+	const char *country_code;       /* digits for national numbers, NULL = none */
+	const char *home[CT_ATTR_MAX_HOME]; /* CIDR texts of the home side */
+	size_t n_home;
+	const char *sensor;             /* NULL = the host name */
+	size_t history_max;             /* numbers remembered; 0 = no history */
+};
+
+struct ct_attr;
+void ct_attr_cfg_default(struct ct_attr_cfg *cfg);
+struct ct_attr *ct_attr_new(const struct ct_attr_cfg *cfg, char *errbuf);
+void ct_attr_free(struct ct_attr *a);
+int ct_attr_enrich(struct ct_attr *a, struct ct_call_record *rec);
+/* Preloads the history from an SQLite store and writes its numbers table. */
+int ct_attr_attach_db(struct ct_attr *a, const char *path, char *errbuf);
+
+#endif

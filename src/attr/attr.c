@@ -1,0 +1,289 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * The attribution stage: runs on every finished call record after the
+ * dialog emits it and before the sinks write it (engine on_emit).  It sets
+ * the sensor name, the tracking-number source and campaign of the dialled
+ * number, the direction (home prefixes, then the number pool) and the caller
+ * history fields.  With an SQLite store (--db) it replays the stored calls
+ * into the history at startup and writes the number pool into table
+ * `numbers` for reports.  Workload: one enrichment per call record (a hash
+ * lookup in the pool, a few prefix tests, one or two history lookups);
+ * configuration errors are found at startup and name the option or file.
+ * References: docs/schema.md (fields sensor .. callback_of, Direction,
+ * Number normalisation, Callbacks).
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "calltap/attr.h"
+#include "calltap/err.h"
+
+struct ct_attr {
+	char *sensor;                    /* NULL = none */
+	char cc[4];                      /* country code digits, "" = none */
+	struct ct_numbers *numbers;      /* NULL = no pool */
+	struct ct_cidr home[CT_ATTR_MAX_HOME];
+	size_t n_home;
+	struct ct_history *hist;         /* NULL = history off */
+	bool preloaded;                  /* history already read from a store */
+};
+
+/* Defaults: no pool, no home prefixes, host name, 500000 history entries. */
+void ct_attr_cfg_default(struct ct_attr_cfg *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->history_max = CT_ATTR_HISTORY_DEFAULT;
+}
+
+static const char *cc_or_null(const struct ct_attr *a)
+{
+	return a->cc[0] != '\0' ? a->cc : NULL;
+}
+
+/* Country code: 1-3 digits, not starting with 0 (ITU-T E.164). */
+static int set_country_code(struct ct_attr *a, const char *cc, char *errbuf)
+{
+	size_t n;
+
+	if (cc == NULL)
+		return CT_OK;
+	if (cc[0] == '+')
+		cc++;
+	n = strlen(cc);
+	if (n == 0 || n > 3 || strspn(cc, "0123456789") != n || cc[0] == '0') {
+		snprintf(errbuf, CT_ERRBUF_SIZE, "bad --country-code '%s': expected 1-3 digits "
+		    "such as 44 or 1", cc);
+		return CT_ERR;
+	}
+	memcpy(a->cc, cc, n + 1);
+	return CT_OK;
+}
+
+static int set_home(struct ct_attr *a, const struct ct_attr_cfg *cfg, char *errbuf)
+{
+	size_t i;
+
+	if (cfg->n_home > CT_ATTR_MAX_HOME) {
+		snprintf(errbuf, CT_ERRBUF_SIZE, "too many --home prefixes (at most %d)",
+		    CT_ATTR_MAX_HOME);
+		return CT_ERR;
+	}
+	for (i = 0; i < cfg->n_home; i++)
+		if (ct_cidr_parse(&a->home[i], cfg->home[i]) != CT_OK) {
+			snprintf(errbuf, CT_ERRBUF_SIZE, "bad --home prefix '%s': expected "
+			    "ADDRESS[/LENGTH], e.g. 203.0.113.0/24 or 2001:db8::/32", cfg->home[i]);
+			return CT_ERR;
+		}
+	a->n_home = cfg->n_home;
+	return CT_OK;
+}
+
+/* cfg->sensor, else the host name; NULL for "" or when both are missing. */
+static int set_sensor(struct ct_attr *a, const char *sensor)
+{
+	char host[256];
+
+	if (sensor == NULL) {
+		host[sizeof(host) - 1] = '\0';
+		if (gethostname(host, sizeof(host) - 1) != 0)
+			host[0] = '\0';
+		sensor = host;
+	}
+	if (sensor[0] == '\0')
+		return CT_OK;
+	a->sensor = strdup(sensor);
+	return a->sensor != NULL ? CT_OK : CT_NOMEM;
+}
+
+/*
+ * Creates the stage from cfg (NULL = defaults): loads the number pool,
+ * parses the home prefixes and the country code.  Returns the stage (free
+ * with ct_attr_free), or NULL with a message in errbuf naming the option,
+ * or the file and line of a bad numbers CSV.
+ */
+struct ct_attr *ct_attr_new(const struct ct_attr_cfg *cfg, char *errbuf)
+{
+	struct ct_attr_cfg def;
+	struct ct_attr *a = calloc(1, sizeof(*a));
+
+	if (cfg == NULL) {
+		ct_attr_cfg_default(&def);
+		cfg = &def;
+	}
+	if (a == NULL)
+		goto nomem;
+	if (set_country_code(a, cfg->country_code, errbuf) != CT_OK ||
+	    set_home(a, cfg, errbuf) != CT_OK)
+		goto fail;
+	if (set_sensor(a, cfg->sensor) != CT_OK)
+		goto nomem;
+	if (cfg->numbers_path != NULL &&
+	    (a->numbers = ct_numbers_load(cfg->numbers_path, cc_or_null(a), errbuf)) == NULL)
+		goto fail;
+	if (cfg->history_max > 0 && (a->hist = ct_history_new(cfg->history_max)) == NULL)
+		goto nomem;
+	return a;
+nomem:
+	snprintf(errbuf, CT_ERRBUF_SIZE, "out of memory");
+fail:
+	ct_attr_free(a);
+	return NULL;
+}
+
+/* Frees the stage.  NULL is a no-op. */
+void ct_attr_free(struct ct_attr *a)
+{
+	if (a == NULL)
+		return;
+	ct_numbers_free(a->numbers);
+	ct_history_free(a->hist);
+	free(a->sensor);
+	free(a);
+}
+
+/* Replaces *dst with a copy of src (NULL allowed); CT_OK or CT_NOMEM. */
+static int set_str(char **dst, const char *src)
+{
+	free(*dst);
+	*dst = NULL;
+	if (src == NULL)
+		return CT_OK;
+	*dst = strdup(src);
+	return *dst != NULL ? CT_OK : CT_NOMEM;
+}
+
+/* Feeds r to the history and copies what it knew into r. */
+static int enrich_history(struct ct_attr *a, struct ct_call_record *r)
+{
+	char ck[CT_KEY_MAX], dk[CT_KEY_MAX];
+	struct ct_history_call c;
+	struct ct_history_result res;
+	int rc;
+
+	memset(&c, 0, sizeof(c));
+	c.call_id = r->call_id;
+	if (ct_number_key(r->caller, cc_or_null(a), ck, sizeof(ck)) == CT_OK)
+		c.caller_key = ck;
+	if (ct_number_key(r->callee, cc_or_null(a), dk, sizeof(dk)) == CT_OK)
+		c.callee_key = dk;
+	c.start_us = r->start_us;
+	c.end_us = r->end_us;
+	c.direction = r->direction;
+	c.disposition = r->disposition;
+	rc = ct_history_add(a->hist, &c, &res);
+	r->has_history = res.known;
+	r->first_call = res.known && res.repeat == 0;
+	r->repeat_count = res.repeat;
+	r->has_callback = res.has_callback;
+	r->callback_us = res.callback_us;
+	free(r->callback_of);
+	r->callback_of = res.callback_of;
+	return rc;
+}
+
+/*
+ * Enriches one record in place: sensor; source and campaign when the callee
+ * is a tracking number; direction when it is still unknown (see
+ * ct_direction_classify); first_call, repeat_count, callback_s and
+ * callback_of from the history, which then remembers the call.  Must be
+ * called once per record, in the order the records are written.  Returns
+ * CT_OK, or CT_NOMEM (the record is still valid, some fields left null).
+ * A NULL a or r is a no-op.
+ */
+int ct_attr_enrich(struct ct_attr *a, struct ct_call_record *r)
+{
+	const struct ct_number_info *tn = NULL;
+	char num[CT_NUMBER_MAX];
+	int rc = CT_OK;
+
+	if (a == NULL || r == NULL)
+		return CT_OK;
+	if (a->numbers != NULL && ct_number_norm(r->callee, cc_or_null(a), num, sizeof(num)) == CT_OK)
+		tn = ct_numbers_find(a->numbers, num);
+	if (r->direction == CT_DIR_UNKNOWN)
+		r->direction = ct_direction_classify(a->home, a->n_home, &r->src_ip, &r->dst_ip,
+		    tn != NULL);
+	if (set_str(&r->sensor, a->sensor) != CT_OK ||
+	    set_str(&r->source, tn != NULL ? tn->source : NULL) != CT_OK ||
+	    set_str(&r->campaign, tn != NULL ? tn->campaign : NULL) != CT_OK)
+		rc = CT_NOMEM;
+	if (a->hist != NULL && enrich_history(a, r) != CT_OK)
+		rc = CT_NOMEM;
+	return rc;
+}
+
+/* Binds one pool entry to the INSERT INTO numbers statement and runs it. */
+static int insert_number(sqlite3_stmt *st, const struct ct_number_info *n)
+{
+	int rc;
+
+	sqlite3_bind_text(st, 1, n->number, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, n->source, -1, SQLITE_STATIC);
+	if (n->campaign != NULL)
+		sqlite3_bind_text(st, 3, n->campaign, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 3);
+	if (n->has_cost)
+		sqlite3_bind_double(st, 4, n->cost);
+	else
+		sqlite3_bind_null(st, 4);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc == SQLITE_DONE ? CT_OK : CT_ERR;
+}
+
+/* Replaces the rows of table numbers by the pool, in one transaction. */
+static int store_numbers(const struct ct_numbers *pool, const char *path, char *errbuf)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	size_t i;
+
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
+	    sqlite3_busy_timeout(db, 5000) != SQLITE_OK ||
+	    sqlite3_exec(db, "BEGIN IMMEDIATE; DELETE FROM numbers", NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "INSERT INTO numbers (number, source, campaign, cost)"
+	    " VALUES (?, ?, ?, ?)", -1, &st, NULL) != SQLITE_OK)
+		goto fail;
+	for (i = 0; i < ct_numbers_count(pool); i++)
+		if (insert_number(st, ct_numbers_at(pool, i)) != CT_OK)
+			goto fail;
+	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return CT_OK;
+fail:
+	snprintf(errbuf, CT_ERRBUF_SIZE, "cannot write numbers to database '%s': %s", path,
+	    db != NULL ? sqlite3_errmsg(db) : "out of memory");
+	sqlite3_finalize(st);
+	sqlite3_close(db);   /* an open transaction is rolled back */
+	return CT_ERR;
+}
+
+/*
+ * Attaches the SQLite store at path (already created by the SQLite sink):
+ * the first store attached is replayed into the history; the number pool,
+ * when there is one, replaces the rows of its table numbers.  Returns
+ * CT_OK, or CT_ERR with a message naming the database in errbuf.
+ */
+int ct_attr_attach_db(struct ct_attr *a, const char *path, char *errbuf)
+{
+	if (a == NULL)
+		return CT_OK;
+	if (a->hist != NULL && !a->preloaded) {
+		if (ct_history_preload(a->hist, path, cc_or_null(a), errbuf) != CT_OK)
+			return CT_ERR;
+		a->preloaded = true;
+	}
+	if (a->numbers != NULL)
+		return store_numbers(a->numbers, path, errbuf);
+	return CT_OK;
+}

@@ -1,0 +1,587 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * Phone number normalisation and the tracking-number pool (--numbers).
+ * A number from the wire (Request-URI user, From/PAI user, tel: URI) or from
+ * the CSV file is reduced to the digits of its international form, so that
+ * "+1 (800) 555-0199", "0018005550199" and "sip:+18005550199@host;user=phone"
+ * all become "18005550199"; the rules are listed in docs/schema.md.  The pool
+ * is a CSV file (number,source,campaign[,cost] with a header row) loaded once
+ * at startup into an open-addressing hash table; every call record does one
+ * lookup, so the workload is O(1) reads of a table of up to ~100k numbers.
+ * Any bad line stops the load with "FILE:LINE: why".
+ * References: RFC 4180 (CSV), RFC 3966 §5.1.1 (visual separators, tel URI),
+ * RFC 3261 §19.1 (SIP URI user part), ITU-T E.164 / E.123 ("(0)" notation).
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "calltap/attr.h"
+#include "calltap/buf.h"
+#include "calltap/err.h"
+
+#define CSV_MAX_FIELDS 8
+#define CSV_FIELD_MAX 1024          /* bytes per field */
+#define NUMBERS_MAX_FILE (64 << 20) /* bytes */
+
+struct ct_numbers {
+	struct ct_number_info *v;   /* in file order */
+	size_t n, cap;
+	uint32_t *slots;            /* index + 1 into v, 0 = empty */
+	size_t nslots;              /* power of two, > 2 * n; 0 before the first row */
+};
+
+/* ---- normalisation -------------------------------------------------------- */
+
+/* Skips an optional sip:, sips: or tel: scheme (any case). */
+static const char *skip_scheme(const char *p)
+{
+	static const char *const schemes[] = { "sips:", "sip:", "tel:" };
+	size_t i;
+
+	for (i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++)
+		if (strncasecmp(p, schemes[i], strlen(schemes[i])) == 0)
+			return p + strlen(schemes[i]);
+	return p;
+}
+
+static bool is_separator(char c)
+{
+	return c == ' ' || c == '\t' || c == '-' || c == '.' || c == '(' || c == ')';
+}
+
+/*
+ * Collects the digits of [p, end) into d (size len) and whether the number
+ * started with '+'.  "(0)" after an international prefix (E.123 notation of
+ * the national trunk prefix) is dropped.  CT_ERR on any other character.
+ */
+static int collect_digits(const char *p, const char *end, char *d, size_t len, bool *plus)
+{
+	size_t n = 0;
+
+	*plus = false;
+	for (; p < end; p++) {
+		bool intl = *plus || (n >= 2 && d[0] == '0' && d[1] == '0');
+
+		if (*p == '+' && n == 0 && !*plus) {
+			*plus = true;
+		} else if (*p == '(' && intl && n > 0 && end - p >= 3 && p[1] == '0' && p[2] == ')') {
+			p += 2;
+		} else if (*p >= '0' && *p <= '9') {
+			if (n + 1 >= len)
+				return CT_ERR;
+			d[n++] = *p;
+		} else if (!is_separator(*p)) {
+			return CT_ERR;
+		}
+	}
+	d[n] = '\0';
+	return n > 0 ? CT_OK : CT_ERR;
+}
+
+/*
+ * Normalises the number in `in` into out (len bytes, CT_NUMBER_MAX is
+ * enough): strips a sip:/sips:/tel: scheme, surrounding blanks and <>,
+ * everything from the first '@', ';', '?' or '>' on, the visual separators
+ * space - . ( ), then the international prefix ('+', "00", or "011" when cc
+ * is NULL or "1"); with a country code cc, a number with one leading 0
+ * becomes cc + the rest.  Returns CT_OK, or CT_ERR (out = "") when in is
+ * NULL, holds no digits, holds any other character, or is too long.
+ */
+int ct_number_norm(const char *in, const char *cc, char *out, size_t len)
+{
+	char d[CT_NUMBER_MAX + 4];
+	const char *p, *end, *digits;
+	bool plus;
+	int n;
+
+	if (len == 0)
+		return CT_ERR;
+	out[0] = '\0';
+	if (in == NULL)
+		return CT_ERR;
+	p = in + strspn(in, " \t<");
+	p = skip_scheme(p);
+	end = p + strcspn(p, "@;?>");
+	if (collect_digits(p, end, d, sizeof(d), &plus) != CT_OK)
+		return CT_ERR;
+	digits = d;
+	if (!plus && strncmp(d, "00", 2) == 0)
+		digits = d + 2;
+	else if (!plus && strncmp(d, "011", 3) == 0 && (cc == NULL || strcmp(cc, "1") == 0))
+		digits = d + 3;
+	if (digits[0] == '\0')
+		return CT_ERR;
+	if (!plus && digits == d && d[0] == '0' && d[1] != '0' && d[1] != '\0' && cc != NULL)
+		n = snprintf(out, len, "%s%s", cc, d + 1);
+	else
+		n = snprintf(out, len, "%s", digits);
+	if (n < 0 || (size_t)n >= len || n >= CT_NUMBER_MAX) {
+		out[0] = '\0';
+		return CT_ERR;
+	}
+	return CT_OK;
+}
+
+/* Callers that hide their number (case-insensitive user parts). */
+static bool is_anonymous(const char *u)
+{
+	static const char *const names[] = {
+		"anonymous", "restricted", "private", "unavailable", "unknown",
+		"withheld", "blocked", "anonymous.invalid",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcasecmp(u, names[i]) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * History key of a SIP user part: ct_number_norm() of it when it is a
+ * number, else the text itself lower-cased (extensions such as "alice"),
+ * cut to len - 1 bytes.  Returns CT_ERR (out = "") for NULL, an empty or
+ * blank user and the anonymous names (anonymous, restricted, private,
+ * unavailable, unknown, withheld, blocked).
+ */
+int ct_number_key(const char *user, const char *cc, char *out, size_t len)
+{
+	size_t i, n;
+
+	if (len == 0)
+		return CT_ERR;
+	out[0] = '\0';
+	if (user == NULL)
+		return CT_ERR;
+	user += strspn(user, " \t");
+	if (user[0] == '\0' || is_anonymous(user))
+		return CT_ERR;
+	if (ct_number_norm(user, cc, out, len) == CT_OK)
+		return CT_OK;
+	n = strlen(user);
+	if (n >= len)
+		n = len - 1;
+	for (i = 0; i < n; i++)
+		out[i] = (char)tolower((unsigned char)user[i]);
+	out[n] = '\0';
+	return CT_OK;
+}
+
+/* ---- hash table ------------------------------------------------------------ */
+
+/* FNV-1a, 32 bits. */
+static uint32_t hash_str(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (uint8_t)*s) * 16777619u;
+	return h;
+}
+
+/* Slot holding norm, or the empty slot where it would go. */
+static size_t find_slot(const struct ct_numbers *t, const char *norm)
+{
+	size_t mask = t->nslots - 1, i = hash_str(norm) & mask;
+
+	while (t->slots[i] != 0 && strcmp(t->v[t->slots[i] - 1].number, norm) != 0)
+		i = (i + 1) & mask;
+	return i;
+}
+
+/* Makes room for one more number: grows the slot array past 2 * (n + 1). */
+static int reserve_slot(struct ct_numbers *t)
+{
+	uint32_t *old = t->slots;
+	size_t i, nold = t->nslots, want = t->nslots ? t->nslots : 64;
+
+	while (want <= 2 * (t->n + 1))
+		want *= 2;
+	if (want == nold)
+		return CT_OK;
+	t->slots = calloc(want, sizeof(*t->slots));
+	if (t->slots == NULL) {
+		t->slots = old;
+		return CT_NOMEM;
+	}
+	t->nslots = want;
+	for (i = 0; i < nold; i++)
+		if (old[i] != 0)
+			t->slots[find_slot(t, t->v[old[i] - 1].number)] = old[i];
+	free(old);
+	return CT_OK;
+}
+
+/*
+ * Looks up a normalised number.  Returns the pool entry (owned by n, valid
+ * until ct_numbers_free), or NULL when absent or when n or norm is NULL.
+ */
+const struct ct_number_info *ct_numbers_find(const struct ct_numbers *n, const char *norm)
+{
+	size_t i;
+
+	if (n == NULL || norm == NULL || n->slots == NULL)
+		return NULL;
+	i = find_slot(n, norm);
+	return n->slots[i] != 0 ? &n->v[n->slots[i] - 1] : NULL;
+}
+
+/* Number of entries (0 for NULL). */
+size_t ct_numbers_count(const struct ct_numbers *n)
+{
+	return n != NULL ? n->n : 0;
+}
+
+/* Entry i in file order (borrowed), or NULL when i is out of range. */
+const struct ct_number_info *ct_numbers_at(const struct ct_numbers *n, size_t i)
+{
+	return n != NULL && i < n->n ? &n->v[i] : NULL;
+}
+
+/* Frees the pool and its strings.  NULL is a no-op. */
+void ct_numbers_free(struct ct_numbers *n)
+{
+	size_t i;
+
+	if (n == NULL)
+		return;
+	for (i = 0; i < n->n; i++) {
+		free(n->v[i].number);
+		free(n->v[i].source);
+		free(n->v[i].campaign);
+	}
+	free(n->v);
+	free(n->slots);
+	free(n);
+}
+
+/* ---- CSV (RFC 4180) ------------------------------------------------------- */
+
+struct csv {
+	const char *p, *end;
+	unsigned line;               /* current physical line, from 1 */
+	char *f[CSV_MAX_FIELDS];     /* fields of the current record (NUL-ended) */
+	size_t nf;
+	char store[CSV_MAX_FIELDS][CSV_FIELD_MAX];
+	const char *why;             /* parse error */
+};
+
+/* Appends c to field f; false (with why) when it is too long. */
+static bool field_put(struct csv *c, size_t *n, char ch)
+{
+	if (*n + 1 >= CSV_FIELD_MAX) {
+		c->why = "field longer than 1023 bytes";
+		return false;
+	}
+	c->store[c->nf][(*n)++] = ch;
+	return true;
+}
+
+/* Reads a quoted field (p at the opening quote); doubled quotes are one. */
+static bool field_quoted(struct csv *c, size_t *n)
+{
+	for (c->p++;; c->p++) {
+		if (c->p >= c->end) {
+			c->why = "unterminated quoted field";
+			return false;
+		}
+		if (*c->p == '"') {
+			if (c->p + 1 < c->end && c->p[1] == '"') {
+				c->p++;
+			} else {
+				c->p++;
+				return true;
+			}
+		}
+		if (*c->p == '\n')
+			c->line++;
+		if (!field_put(c, n, *c->p))
+			return false;
+	}
+}
+
+/* Reads an unquoted field and trims its surrounding blanks. */
+static bool field_plain(struct csv *c, size_t *n)
+{
+	char *s = c->store[c->nf];
+	size_t start;
+
+	for (; c->p < c->end && *c->p != ',' && *c->p != '\n' && *c->p != '\r'; c->p++) {
+		if (*c->p == '"') {
+			c->why = "quote inside an unquoted field";
+			return false;
+		}
+		if (!field_put(c, n, *c->p))
+			return false;
+	}
+	while (*n > 0 && (s[*n - 1] == ' ' || s[*n - 1] == '\t'))
+		(*n)--;
+	for (start = 0; start < *n && (s[start] == ' ' || s[start] == '\t'); start++)
+		;
+	memmove(s, s + start, *n - start);
+	*n -= start;
+	return true;
+}
+
+/* Reads one field into store[nf]; false with why on a syntax error. */
+static bool csv_field(struct csv *c)
+{
+	size_t n = 0;
+	const char *q = c->p;
+
+	if (c->nf == CSV_MAX_FIELDS) {
+		c->why = "too many fields";
+		return false;
+	}
+	while (q < c->end && (*q == ' ' || *q == '\t'))
+		q++;
+	if (q < c->end && *q == '"') {
+		c->p = q;
+		if (!field_quoted(c, &n))
+			return false;
+		while (c->p < c->end && (*c->p == ' ' || *c->p == '\t'))
+			c->p++;
+		if (c->p < c->end && *c->p != ',' && *c->p != '\n' && *c->p != '\r') {
+			c->why = "text after a closing quote";
+			return false;
+		}
+	} else if (!field_plain(c, &n)) {
+		return false;
+	}
+	c->store[c->nf][n] = '\0';
+	c->f[c->nf] = c->store[c->nf];
+	c->nf++;
+	return true;
+}
+
+/*
+ * Reads one record (line) into c->f[0..nf).  Returns 1 for a record, 0 at
+ * the end of the text, -1 with c->why on a syntax error.
+ */
+static int csv_record(struct csv *c)
+{
+	c->nf = 0;
+	if (c->p >= c->end)
+		return 0;
+	for (;;) {
+		if (!csv_field(c))
+			return -1;
+		if (c->p < c->end && *c->p == ',') {
+			c->p++;
+			continue;
+		}
+		if (c->p < c->end && *c->p == '\r') {
+			if (c->p + 1 >= c->end || c->p[1] != '\n') {
+				c->why = "carriage return not followed by a line feed";
+				return -1;
+			}
+			c->p++;
+		}
+		if (c->p < c->end)
+			c->p++;   /* the line feed */
+		return 1;
+	}
+}
+
+/* ---- pool loading ---------------------------------------------------------- */
+
+/* Checks the header row: number,source,campaign[,cost] (any case). */
+static const char *check_header(const struct csv *c)
+{
+	static const char *const names[] = { "number", "source", "campaign", "cost" };
+	size_t i;
+
+	if (c->nf != 3 && c->nf != 4)
+		return "the header must be number,source,campaign[,cost]";
+	for (i = 0; i < c->nf; i++)
+		if (strcasecmp(c->f[i], names[i]) != 0)
+			return "the header must be number,source,campaign[,cost]";
+	return NULL;
+}
+
+/* Parses a cost: empty = none; else a finite number >= 0. */
+static bool parse_cost(const char *s, double *cost, bool *has)
+{
+	char *end;
+
+	*has = false;
+	if (s[0] == '\0')
+		return true;
+	errno = 0;
+	*cost = strtod(s, &end);
+	if (end == s || *end != '\0' || errno != 0 || !isfinite(*cost) || *cost < 0)
+		return false;
+	*has = true;
+	return true;
+}
+
+/* Adds one data row; returns NULL, or the reason (into why[]) it is bad. */
+static const char *add_row(struct ct_numbers *t, const struct csv *c, const char *cc,
+    unsigned line, char *why, size_t len)
+{
+	struct ct_number_info info = { 0 };
+	char num[CT_NUMBER_MAX];
+	size_t slot;
+
+	if (ct_number_norm(c->f[0], cc, num, sizeof(num)) != CT_OK) {
+		snprintf(why, len, "'%.64s' is not a phone number", c->f[0]);
+		return why;
+	}
+	if (c->f[1][0] == '\0')
+		return "empty source";
+	if (c->nf == 4 && !parse_cost(c->f[3], &info.cost, &info.has_cost)) {
+		snprintf(why, len, "cost '%.64s' is not a number >= 0", c->f[3]);
+		return why;
+	}
+	if (reserve_slot(t) != CT_OK)
+		return "out of memory";
+	slot = find_slot(t, num);
+	if (t->slots[slot] != 0) {
+		snprintf(why, len, "number %s already listed on line %u", num,
+		    t->v[t->slots[slot] - 1].line);
+		return why;
+	}
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? 2 * t->cap : 64;
+		struct ct_number_info *v = realloc(t->v, cap * sizeof(*v));
+
+		if (v == NULL)
+			return "out of memory";
+		t->v = v;
+		t->cap = cap;
+	}
+	info.line = line;
+	info.number = strdup(num);
+	info.source = strdup(c->f[1]);
+	info.campaign = c->f[2][0] != '\0' ? strdup(c->f[2]) : NULL;
+	t->v[t->n++] = info;
+	if (info.number != NULL)
+		t->slots[slot] = (uint32_t)t->n;
+	if (info.number == NULL || info.source == NULL || (c->f[2][0] && !info.campaign))
+		return "out of memory";
+	return NULL;
+}
+
+/* Reads every record after the header; NULL or the reason, *line = where. */
+static const char *parse_rows(struct ct_numbers *t, struct csv *c, const char *cc,
+    size_t ncols, unsigned *line, char *why, size_t len)
+{
+	const char *err;
+	int rc;
+
+	for (;;) {
+		*line = c->line;
+		rc = csv_record(c);
+		c->line++;
+		if (rc == 0)
+			return NULL;
+		if (rc < 0)
+			return c->why;
+		if (c->nf == 1 && c->f[0][0] == '\0')
+			continue;   /* blank line */
+		if (c->nf != ncols) {
+			snprintf(why, len, "expected %zu fields (as the header), found %zu", ncols, c->nf);
+			return why;
+		}
+		err = add_row(t, c, cc, *line, why, len);
+		if (err != NULL)
+			return err;
+	}
+}
+
+/* Parses the header then the rows; NULL or the reason, *line = where. */
+static const char *parse_all(struct ct_numbers *t, struct csv *c, const char *cc,
+    unsigned *line, char *why, size_t len)
+{
+	const char *err;
+	size_t ncols;
+	int rc;
+
+	do {
+		*line = c->line;
+		rc = csv_record(c);
+		c->line++;
+	} while (rc > 0 && c->nf == 1 && c->f[0][0] == '\0');
+	if (rc < 0)
+		return c->why;
+	if (rc == 0)
+		return "no header row (number,source,campaign[,cost])";
+	if ((err = check_header(c)) != NULL)
+		return err;
+	ncols = c->nf;
+	return parse_rows(t, c, cc, ncols, line, why, len);
+}
+
+/*
+ * Parses a tracking-number CSV held in text (len bytes, need not be
+ * NUL-terminated; a UTF-8 byte order mark is skipped).  name is used in
+ * messages; cc as in ct_number_norm().  Returns the pool (free with
+ * ct_numbers_free), or NULL with "NAME:LINE: why" in errbuf.
+ */
+struct ct_numbers *ct_numbers_parse(const char *text, size_t len, const char *name,
+    const char *cc, char *errbuf)
+{
+	struct ct_numbers *t = calloc(1, sizeof(*t));
+	struct csv *c = calloc(1, sizeof(*c));
+	char why[160];
+	const char *err = "out of memory";
+	unsigned line = 0;
+
+	if (t == NULL || c == NULL)
+		goto fail;
+	c->p = text;
+	c->end = text + len;
+	c->line = 1;
+	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
+		c->p += 3;
+	err = parse_all(t, c, cc, &line, why, sizeof(why));
+	if (err != NULL)
+		goto fail;
+	free(c);
+	return t;
+fail:
+	snprintf(errbuf, CT_ERRBUF_SIZE, "%s:%u: %s", name, line, err);
+	free(c);
+	ct_numbers_free(t);
+	return NULL;
+}
+
+/*
+ * Loads the tracking-number CSV at path (see ct_numbers_parse).  Returns
+ * the pool, or NULL with a message naming the file (and line) in errbuf.
+ */
+struct ct_numbers *ct_numbers_load(const char *path, const char *cc, char *errbuf)
+{
+	struct ct_numbers *t = NULL;
+	FILE *fp = fopen(path, "rb");
+	struct ct_buf text;
+	char chunk[65536];
+	size_t n;
+
+	if (fp == NULL) {
+		snprintf(errbuf, CT_ERRBUF_SIZE, "cannot open numbers file '%s': %s", path,
+		    strerror(errno));
+		return NULL;
+	}
+	ct_buf_init(&text);
+	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0 && text.len < NUMBERS_MAX_FILE)
+		ct_buf_append(&text, chunk, n);
+	if (ferror(fp))
+		snprintf(errbuf, CT_ERRBUF_SIZE, "cannot read numbers file '%s': %s", path,
+		    strerror(errno));
+	else if (text.oom || text.len >= NUMBERS_MAX_FILE)
+		snprintf(errbuf, CT_ERRBUF_SIZE, "cannot read numbers file '%s': %s", path,
+		    text.oom ? "out of memory" : "larger than 64 MiB");
+	else
+		t = ct_numbers_parse(text.len ? text.p : "", text.len, path, cc, errbuf);
+	ct_buf_fini(&text);
+	fclose(fp);
+	return t;
+}

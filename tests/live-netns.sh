@@ -1,0 +1,117 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Live capture for real: two network namespaces joined by a veth pair (no
+# addresses, nothing leaves the host).  tcpreplay sends bundled captures into
+# one end while `calltap -i` captures on the other end (running as nobody via
+# -Z); SIGHUP in the middle reopens the output after a rotation; SIGINT ends
+# the run.  The records of both files together must name the same calls, with
+# the same dispositions and RTP packet counts, as offline runs of the same
+# files.  Needs root, `ip netns` and tcpreplay; otherwise skipped (77).
+srcdir=${top_srcdir:-$(dirname "$0")/..}
+builddir=${top_builddir:-$srcdir}
+CALLTAP=${CALLTAP:-$builddir/calltap}
+srcdir=$(cd "$srcdir" && pwd)
+case $CALLTAP in /*) ;; *) CALLTAP=$(pwd)/$CALLTAP ;; esac
+
+skip() { echo "live-netns: skipped: $1"; exit 77; }
+[ "$(id -u)" -eq 0 ] || skip "needs root"
+command -v ip >/dev/null 2>&1 || skip "no ip(8)"
+command -v tcpreplay >/dev/null 2>&1 || skip "no tcpreplay"
+command -v python3 >/dev/null 2>&1 || skip "no python3"
+ip netns list >/dev/null 2>&1 || skip "ip netns unavailable"
+
+caps="MichalCab-sip.pcap goffinet-SIP-Call-Flow-Over-TCP.pcap lundgrel-sip-rtp-g729a.pcap
+etakerim-04-cancel-call.pcap superfast1979-example.pcap etakerim-transfer-call.pcap"
+na=ctlive-a-$$
+nb=ctlive-b-$$
+t=$(mktemp -d) || exit 1
+pid=
+cleanup() {
+	[ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null
+	ip netns del "$na" 2>/dev/null
+	ip netns del "$nb" 2>/dev/null
+	rm -rf "$t"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
+
+ip netns add "$na" && ip netns add "$nb" || skip "cannot create network namespaces"
+ip link add vtap0 netns "$na" type veth peer name vtap1 netns "$nb" || skip "cannot create a veth pair"
+for ns in "$na" "$nb"; do
+	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 2>/dev/null
+	ip netns exec "$ns" sysctl -qw net.ipv6.conf.default.disable_ipv6=1 2>/dev/null
+done
+ip -n "$na" link set vtap0 mtu 9000 up && ip -n "$nb" link set vtap1 mtu 9000 up || exit 1
+
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); echo "ok   $1"; }
+bad() { fail=$((fail + 1)); echo "FAIL $1"; }
+
+# Offline reference: each file on its own.
+for c in $caps; do
+	"$CALLTAP" -r "$srcdir/pcaps/$c" --json - 2>/dev/null
+done >"$t/offline.jsonl"
+
+# The output directory must let nobody create the file again after rotation.
+user=nobody
+id "$user" >/dev/null 2>&1 || user=
+chmod 755 "$t"
+mkdir "$t/out" && chmod 1777 "$t/out"
+ip netns exec "$nb" "$CALLTAP" -i vtap1 --json "$t/out/live.jsonl" --stats-interval 1 \
+    ${user:+-Z "$user"} 2>"$t/err" &
+pid=$!
+sleep 1
+kill -0 "$pid" 2>/dev/null || { cat "$t/err"; bad "calltap -i started"; exit 1; }
+
+half=0
+for c in $caps; do
+	ip netns exec "$na" tcpreplay -q -t -i vtap0 "$srcdir/pcaps/$c" >/dev/null 2>&1 ||
+	    bad "tcpreplay $c"
+	half=$((half + 1))
+	if [ $half -eq 3 ]; then
+		sleep 0.5
+		mv "$t/out/live.jsonl" "$t/out/live.jsonl.1"
+		kill -HUP "$pid"
+	fi
+done
+sleep 1.5   # two read timeouts (250 ms) and a stats line
+kill -INT "$pid"
+i=0
+while kill -0 "$pid" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+if kill -0 "$pid" 2>/dev/null; then
+	bad "calltap exits within 5 s of SIGINT"
+else
+	wait "$pid"
+	st=$?
+	pid=
+	[ "$st" -eq 0 ] && ok "calltap exits 0 on SIGINT" || { bad "calltap exit status $st"; cat "$t/err"; }
+fi
+[ -f "$t/out/live.jsonl" ] && ok "SIGHUP reopened the rotated output" || bad "no output after SIGHUP"
+grep -q "calltap: packets [0-9]* .*drops 0 ifdrops 0" "$t/err" && ok "stats line, no drops" ||
+    { bad "stats line with no drops"; cat "$t/err"; }
+if [ -n "$user" ]; then
+	owner=$(stat -c %U "$t/out/live.jsonl" 2>/dev/null)
+	[ "$owner" = "$user" ] && ok "-Z $user: output written as $user" || bad "-Z $user: output owned by '$owner'"
+fi
+
+# Same calls, dispositions and RTP packet counts as offline.
+cat "$t/out/live.jsonl.1" "$t/out/live.jsonl" 2>/dev/null >"$t/live.jsonl"
+python3 - "$t/offline.jsonl" "$t/live.jsonl" <<'EOF' && ok "live records match offline" || bad "live records match offline"
+import json, sys
+def load(p):
+    out = {}
+    for line in open(p):
+        r = json.loads(line)
+        out[r['call_id']] = (r['disposition'], sum(s.get('packets', 0) for s in r.get('streams') or []))
+    return out
+off, live = load(sys.argv[1]), load(sys.argv[2])
+for k in sorted(set(off) | set(live)):
+    if off.get(k) != live.get(k):
+        print('  %s: offline %s, live %s' % (k, off.get(k), live.get(k)))
+print('  %d calls offline, %d live' % (len(off), len(live)))
+sys.exit(0 if off == live and off else 1)
+EOF
+
+echo "live-netns: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]

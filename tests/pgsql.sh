@@ -1,0 +1,196 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
+# PostgreSQL sink against a throwaway server owned by this test (initdb +
+# pg_ctl on a temporary directory, Unix socket only, stopped by the trap):
+# every record and stream arrives with the values of the JSON output, two
+# sensors share one database, four first starts racing on an empty database
+# create the schema once, a dropped column is added back, a newer schema
+# is refused, and an unreachable server is a clear error (naming the
+# server, never the password) with exit status 3 while --json is still
+# written in full.  Skips (77) when the PostgreSQL server is not installed.
+# Prints "pgsql: N passed, N failed".
+srcdir=${top_srcdir:-$(dirname "$0")/..}
+builddir=${top_builddir:-$srcdir}
+CALLTAP=${CALLTAP:-$builddir/calltap}
+srcdir=$(cd "$srcdir" && pwd)
+case $CALLTAP in /*) ;; *) CALLTAP=$(pwd)/$CALLTAP ;; esac
+TZ=UTC; export TZ
+PORT=54329
+
+bindir=
+for d in /usr/lib/postgresql/*/bin; do
+	[ -x "$d/initdb" ] && [ -x "$d/pg_ctl" ] && [ -x "$d/psql" ] && bindir=$d
+done
+if [ -z "$bindir" ]; then
+	echo "pgsql: PostgreSQL server not installed (Debian package postgresql)"; exit 77
+fi
+if ! "$CALLTAP" --help 2>&1 | grep -q -- '--pg'; then
+	echo "pgsql: calltap built without libpq"; exit 77
+fi
+command -v python3 >/dev/null 2>&1 || { echo "pgsql: python3 missing"; exit 77; }
+
+t=$(mktemp -d) || exit 1
+chmod 755 "$t"
+# The server refuses to run as root: as root it runs as nobody.
+as_pg=
+if [ "$(id -u)" -eq 0 ]; then
+	as_pg="runuser -u nobody --"
+fi
+mkdir "$t/sock" "$t/data"
+[ -n "$as_pg" ] && chown nobody "$t/sock" "$t/data"
+stop() {
+	$as_pg "$bindir/pg_ctl" -D "$t/data" -m immediate stop >/dev/null 2>&1
+	rm -rf "$t"
+}
+trap stop EXIT
+trap 'exit 1' INT TERM
+if ! $as_pg "$bindir/initdb" -D "$t/data" -A trust -U calltap -E UTF8 --no-sync \
+    >"$t/initdb.log" 2>&1; then
+	echo "pgsql: initdb failed:"; cat "$t/initdb.log"; exit 99
+fi
+if ! $as_pg "$bindir/pg_ctl" -D "$t/data" -l "$t/sock/server.log" -w -t 30 \
+    -o "-k $t/sock -p $PORT -c listen_addresses= -c fsync=off" start >/dev/null 2>&1; then
+	echo "pgsql: cannot start the test server:"; cat "$t/sock/server.log"; exit 99
+fi
+conn() { echo "host=$t/sock port=$PORT dbname=$1 user=calltap"; }
+sql() { # dbname sql
+	"$bindir/psql" -X -Atq -h "$t/sock" -p $PORT -U calltap -d "$1" -c "$2"
+}
+
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); echo "ok   $1"; }
+bad() { fail=$((fail + 1)); echo "FAIL $1"; [ -f "$t/err" ] && sed 's/^/     | /' "$t/err"; }
+check() { # name expected actual
+	if [ "$2" = "$3" ]; then ok "$1"; else bad "$1 (want '$2', got '$3')"; fi
+}
+sensor_opt() { # prints --sensor NAME when this calltap has the option
+	"$CALLTAP" --help 2>&1 | grep -q -- '--sensor' && echo "--sensor $1"
+}
+
+# ---- one sensor: every row and value matches the JSON output -------------
+"$CALLTAP" -r "$srcdir/pcaps" --json "$t/a.json" --pg "$(conn postgres)" \
+    $(sensor_opt s1) 2>"$t/err"
+check "first run: exit status, stderr" "0 0" "$? $(wc -c <"$t/err")"
+n=$(wc -l <"$t/a.json")
+ns=$(python3 -c 'import json,sys; print(sum(len(json.loads(l).get("streams") or []) for l in open(sys.argv[1])))' "$t/a.json")
+[ "$n" -gt 0 ] || bad "no calls in the bundled captures"
+check "calls rows = JSON lines" "$n" "$(sql postgres 'SELECT count(*) FROM calls')"
+check "rtp_streams rows = JSON streams" "$ns" "$(sql postgres 'SELECT count(*) FROM rtp_streams')"
+check "schema version" 1 "$(sql postgres 'SELECT version FROM calltap_schema')"
+check "truncated is BOOLEAN" boolean \
+    "$(sql postgres "SELECT data_type FROM information_schema.columns WHERE table_name = 'calls' AND column_name = 'truncated'")"
+
+sql postgres "SELECT row_to_json(c) FROM calls c ORDER BY id" >"$t/calls.db.json"
+sql postgres "SELECT row_to_json(s) FROM rtp_streams s ORDER BY call_rowid, ctid" >"$t/streams.db.json"
+cat >"$t/cmp.py" <<'EOF'
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+rows = [json.loads(l) for l in open(sys.argv[2])]
+streams = [json.loads(l) for l in open(sys.argv[3])]
+bad = 0
+def same(a, b):
+    if isinstance(a, float) or isinstance(b, float):
+        return a is not None and b is not None and abs(a - b) < 1e-9
+    return a == b
+def cmp(what, want, got):
+    global bad
+    for k, v in want.items():
+        if k == "streams":
+            continue
+        if k not in got or not same(v, got[k]):
+            bad += 1
+            if bad <= 10:
+                print("%s: %s: JSON %r, database %r" % (what, k, v, got.get(k, "(no column)")))
+if len(recs) != len(rows):
+    print("calls: %d JSON records, %d rows" % (len(recs), len(rows))); sys.exit(1)
+by_row = {}
+for s in streams:
+    by_row.setdefault(s["call_rowid"], []).append(s)
+for rec, row in zip(recs, rows):
+    cmp("call " + str(rec["call_id"]), rec, row)
+    if row["streams"] != len(rec.get("streams") or []):
+        bad += 1; print("call %s: streams %r" % (rec["call_id"], row["streams"]))
+    got = by_row.get(row["id"], [])
+    for i, s in enumerate(rec.get("streams") or []):
+        if i >= len(got):
+            bad += 1; print("call %s: stream %d missing" % (rec["call_id"], i)); continue
+        if got[i]["call_id"] != rec["call_id"]:
+            bad += 1
+        cmp("call %s stream %d" % (rec["call_id"], i), s, got[i])
+print("%d values differ" % bad)
+sys.exit(1 if bad else 0)
+EOF
+if python3 "$t/cmp.py" "$t/a.json" "$t/calls.db.json" "$t/streams.db.json" >"$t/err" 2>&1; then
+	ok "every value equals the JSON output ($n calls, $ns streams)"
+else
+	bad "database values differ from the JSON output"
+fi
+
+# ---- a second sensor appends to the same tables ---------------------------
+"$CALLTAP" -r "$srcdir/pcaps" --json "$t/b.json" --pg "$(conn postgres)" \
+    $(sensor_opt s2) 2>"$t/err"
+check "second sensor exit status" 0 $?
+check "second sensor appends" $((2 * n)) "$(sql postgres 'SELECT count(*) FROM calls')"
+if [ -n "$(sensor_opt s2)" ]; then
+	check "rows per sensor" "s1|$n s2|$n" \
+	    "$(sql postgres 'SELECT sensor, count(*) FROM calls GROUP BY sensor ORDER BY sensor' | tr '\n' ' ' | sed 's/ $//')"
+fi
+check "calls without streams row ids are unique" $((2 * n)) "$(sql postgres 'SELECT count(DISTINCT id) FROM calls')"
+
+# ---- four first starts race on an empty database --------------------------
+sql postgres "CREATE DATABASE race" 2>"$t/err"
+pids=
+for i in 1 2 3 4; do
+	"$CALLTAP" -r "$srcdir/pcaps" --pg "$(conn race)" --json /dev/null 2>"$t/race$i.err" &
+	pids="$pids $!"
+done
+st=0
+for p in $pids; do
+	wait "$p" || st=$?
+done
+cat "$t"/race*.err >"$t/err"
+check "concurrent first starts all succeed" "0 0" "$st $(wc -c <"$t/err")"
+check "concurrent first starts: all rows" $((4 * n)) "$(sql race 'SELECT count(*) FROM calls')"
+check "concurrent first starts: one schema row" 1 "$(sql race 'SELECT count(*) FROM calltap_schema')"
+
+# ---- a column missing from the database is added back ---------------------
+sql race "ALTER TABLE calls DROP COLUMN invites" 2>"$t/err"
+"$CALLTAP" -r "$srcdir/pcaps" --pg "$(conn race)" --json /dev/null 2>"$t/err"
+check "dropped column: exit status" 0 $?
+check "dropped column is back and filled" "$n" "$(sql race 'SELECT count(invites) FROM calls')"
+
+# ---- a database written by a newer calltap is refused ---------------------
+sql race "UPDATE calltap_schema SET version = 99" 2>"$t/err"
+"$CALLTAP" -r "$srcdir/pcaps" --pg "$(conn race)" --json /dev/null 2>"$t/err"
+st=$?
+if [ $st -eq 3 ] && grep -q "newer" "$t/err" && grep -q "database 'race'" "$t/err"; then
+	ok "newer schema refused"
+else
+	bad "newer schema: status $st"
+fi
+
+# ---- unreachable server: clear error, status 3, other outputs complete ----
+"$CALLTAP" -r "$srcdir/pcaps" --json "$t/c.json" \
+    --pg "host=$t/nowhere port=$PORT dbname=crm user=calltap password=sekrit42" 2>"$t/err"
+st=$?
+check "unreachable server: exit status" 3 $st
+check "unreachable server: --json complete" "$n" "$(wc -l <"$t/c.json")"
+if grep -q "PostgreSQL database 'crm' on '$t/nowhere' port $PORT" "$t/err" &&
+    grep -q "$n record(s) not delivered" "$t/err"; then
+	ok "unreachable server: message names the server and the count"
+else
+	bad "unreachable server: message"
+fi
+if grep -q sekrit42 "$t/err"; then bad "password in a message"; else ok "password never shown"; fi
+
+"$CALLTAP" -r "$srcdir/pcaps" --json /dev/null --pg "host=$t/sock port=$PORT dbname=postgres user=calltap bogus=1" 2>"$t/err"
+st=$?
+if [ $st -eq 3 ] && grep -q "invalid PostgreSQL connection string" "$t/err"; then
+	ok "bad connection string refused"
+else
+	bad "bad connection string: status $st"
+fi
+
+echo "pgsql: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,965 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * Unit tests of the attribution stage: number normalisation vectors, the
+ * tracking-number CSV (RFC 4180 quoting, every kind of bad line), CIDR
+ * parsing and matching (IPv4/IPv6, /0, /32, /128, boundaries), direction
+ * precedence, caller history (first_call, repeat_count, callbacks, LRU
+ * bound), and the SQLite store: the callback UPDATE, the numbers table and
+ * the history preload across two runs.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "calltap/attr.h"
+#include "calltap/err.h"
+#include "calltap/record.h"
+#include "calltap/sink.h"
+#include "test.h"
+
+#define T0 INT64_C(1700000000000000)   /* 2023-11-14T22:13:20Z */
+#define SEC INT64_C(1000000)
+
+static char tmpdir[64];
+
+static const char *tmp_path(const char *name)
+{
+	static char path[4][128];
+	static int next;
+	char *p = path[next++ & 3];
+
+	snprintf(p, sizeof(path[0]), "%s/%s", tmpdir, name);
+	return p;
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *fp = fopen(path, "w");
+
+	if (fp != NULL) {
+		fputs(text, fp);
+		fclose(fp);
+	}
+}
+
+/* ---- normalisation ----------------------------------------------------- */
+
+static const struct {
+	const char *in, *cc, *out;   /* out NULL = not a number */
+} norm_vec[] = {
+	{ "18005550199", NULL, "18005550199" },
+	{ "+18005550199", NULL, "18005550199" },
+	{ "+1 (800) 555-0199", NULL, "18005550199" },
+	{ "0018005550199", NULL, "18005550199" },
+	{ "01118005550199", NULL, "18005550199" },
+	{ "01118005550199", "1", "18005550199" },
+	{ "tel:+18005550199", NULL, "18005550199" },
+	{ "sip:+18005550199@host;user=phone", NULL, "18005550199" },
+	{ "sips:+18005550199@host", NULL, "18005550199" },
+	{ "SIP:+1-800-555-0199@Host", NULL, "18005550199" },
+	{ "<sip:+18005550199@host>", NULL, "18005550199" },
+	{ "tel:+1.800.555.0199;phone-context=example.com", NULL, "18005550199" },
+	{ "sip:+18005550199;npdi@host", NULL, "18005550199" },
+	{ "1 800 555 0199", NULL, "18005550199" },
+	{ "  +1 800 555 0199  ", NULL, "18005550199" },
+	{ "02079460018", "44", "442079460018" },
+	{ "020 7946 0018", "44", "442079460018" },
+	{ "(020) 7946-0018", "44", "442079460018" },
+	{ "+44 (0)20 7946 0018", NULL, "442079460018" },
+	{ "+44 (0)20 7946 0018", "44", "442079460018" },
+	{ "0044 20 7946 0018", "44", "442079460018" },
+	{ "0044 (0)20 7946 0018", NULL, "442079460018" },
+	{ "02079460018", NULL, "02079460018" },
+	{ "01134960000", "44", "441134960000" },
+	{ "tel:02079460018", "44", "442079460018" },
+	{ "sip:2001@10.0.0.1", NULL, "2001" },
+	{ "2001", "44", "2001" },
+	{ "0", "44", "0" },
+	{ "anonymous", NULL, NULL },
+	{ "sip:anonymous@anonymous.invalid", NULL, NULL },
+	{ "", NULL, NULL },
+	{ "+", NULL, NULL },
+	{ "00", NULL, NULL },
+	{ "011", NULL, NULL },
+	{ "*67 800 555 0199", NULL, NULL },
+	{ "800#1", NULL, NULL },
+	{ "sip:@host", NULL, NULL },
+	{ "++18005550199", NULL, NULL },
+	{ "1+8005550199", NULL, NULL },
+	{ "1234567890123456789012345678901", NULL, "1234567890123456789012345678901" },
+	{ "12345678901234567890123456789012", NULL, NULL },
+	{ "12345678901234567890123456789012345678", NULL, NULL },
+};
+
+static void test_norm(void)
+{
+	char out[CT_NUMBER_MAX];
+	size_t i;
+
+	for (i = 0; i < sizeof(norm_vec) / sizeof(norm_vec[0]); i++) {
+		int rc = ct_number_norm(norm_vec[i].in, norm_vec[i].cc, out, sizeof(out));
+
+		if (norm_vec[i].out == NULL) {
+			CHECK_INT(rc, CT_ERR);
+			CHECK_STR(out, "");
+		} else {
+			CHECK_INT(rc, CT_OK);
+			CHECK_STR(out, norm_vec[i].out);
+		}
+		if ((norm_vec[i].out == NULL) != (rc != CT_OK) ||
+		    (norm_vec[i].out && strcmp(out, norm_vec[i].out) != 0))
+			fprintf(stderr, "  vector %zu: '%s'\n", i, norm_vec[i].in);
+	}
+	CHECK_INT(ct_number_norm(NULL, NULL, out, sizeof(out)), CT_ERR);
+	CHECK_INT(ct_number_norm("18005550199", NULL, out, 5), CT_ERR);
+	CHECK_STR(out, "");
+	CHECK_INT(ct_number_norm("18005550199", NULL, out, 0), CT_ERR);
+}
+
+static void test_key(void)
+{
+	static const struct { const char *in, *out; } v[] = {
+		{ "+1 800 555 0199", "18005550199" },
+		{ "02079460018", "442079460018" },
+		{ "Alice", "alice" },
+		{ "bob.smith", "bob.smith" },
+		{ "anonymous", NULL },
+		{ "Anonymous", NULL },
+		{ "RESTRICTED", NULL },
+		{ "unknown", NULL },
+		{ "private", NULL },
+		{ "", NULL },
+		{ "   ", NULL },
+		{ NULL, NULL },
+	};
+	char out[CT_KEY_MAX], small[6];
+	size_t i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		int rc = ct_number_key(v[i].in, "44", out, sizeof(out));
+
+		CHECK_INT(rc, v[i].out != NULL ? CT_OK : CT_ERR);
+		CHECK_STR(out, v[i].out != NULL ? v[i].out : "");
+	}
+	CHECK_INT(ct_number_key("VeryLongName", NULL, small, sizeof(small)), CT_OK);
+	CHECK_STR(small, "veryl");
+}
+
+/* ---- numbers CSV ------------------------------------------------------- */
+
+static const char good_csv[] =
+	"\xef\xbb\xbfNumber, Source ,CAMPAIGN,cost\r\n"
+	"+1 (800) 555-0199,Google Ads,\"Spring, 2024\",12.50\r\n"
+	"\r\n"
+	"0018005550100,\"Radio \"\"Morning\"\" Show\",,\r\n"
+	"tel:+442079460018,Billboard,\"M25\nnorth\",0\r\n"
+	"020 7946 0019,  Flyer  , \"  padded  \" ,\r\n"
+	"\"+1 800 555 0101\",Web,Retargeting,3e1";
+
+static void test_csv_good(void)
+{
+	char errbuf[CT_ERRBUF_SIZE] = "";
+	const struct ct_number_info *n;
+	struct ct_numbers *t;
+
+	t = ct_numbers_parse(good_csv, strlen(good_csv), "good.csv", "44", errbuf);
+	CHECK(t != NULL);
+	CHECK_STR(errbuf, "");
+	if (t == NULL)
+		return;
+	CHECK_INT(ct_numbers_count(t), 5);
+	n = ct_numbers_find(t, "18005550199");
+	CHECK(n != NULL);
+	if (n != NULL) {
+		CHECK_STR(n->source, "Google Ads");
+		CHECK_STR(n->campaign, "Spring, 2024");
+		CHECK(n->has_cost && n->cost == 12.5);
+		CHECK_INT(n->line, 2);
+	}
+	n = ct_numbers_find(t, "18005550100");
+	CHECK(n != NULL);
+	if (n != NULL) {
+		CHECK_STR(n->source, "Radio \"Morning\" Show");
+		CHECK_STR(n->campaign, NULL);
+		CHECK(!n->has_cost);
+		CHECK_INT(n->line, 4);
+	}
+	n = ct_numbers_find(t, "442079460018");
+	CHECK(n != NULL);
+	if (n != NULL) {
+		CHECK_STR(n->campaign, "M25\nnorth");
+		CHECK(n->has_cost && n->cost == 0);
+		CHECK_INT(n->line, 5);
+	}
+	n = ct_numbers_find(t, "442079460019");
+	CHECK(n != NULL);
+	if (n != NULL) {
+		CHECK_STR(n->source, "Flyer");
+		CHECK_STR(n->campaign, "  padded  ");
+		CHECK_INT(n->line, 7);
+	}
+	n = ct_numbers_at(t, 4);
+	CHECK(n != NULL && strcmp(n->number, "18005550101") == 0 && n->cost == 30);
+	CHECK(ct_numbers_at(t, 5) == NULL);
+	CHECK(ct_numbers_find(t, "18005550198") == NULL);
+	CHECK(ct_numbers_find(t, NULL) == NULL);
+	CHECK(ct_numbers_find(NULL, "18005550199") == NULL);
+	ct_numbers_free(t);
+	ct_numbers_free(NULL);
+
+	/* Three columns, LF endings, empty file body. */
+	t = ct_numbers_parse("number,source,campaign\n", 23, "h.csv", NULL, errbuf);
+	CHECK(t != NULL && ct_numbers_count(t) == 0);
+	CHECK(ct_numbers_find(t, "1") == NULL);
+	ct_numbers_free(t);
+	t = ct_numbers_parse("number,source,campaign\n8005550199,A,B\n", 38, "h.csv", NULL, errbuf);
+	CHECK(t != NULL && ct_numbers_find(t, "8005550199") != NULL);
+	ct_numbers_free(t);
+}
+
+static const struct {
+	const char *text, *err;
+} bad_csv[] = {
+	{ "", "bad.csv:1: no header row (number,source,campaign[,cost])" },
+	{ "\n\n", "bad.csv:3: no header row (number,source,campaign[,cost])" },
+	{ "phone,source,campaign\n", "bad.csv:1: the header must be number,source,campaign[,cost]" },
+	{ "number,source\n", "bad.csv:1: the header must be number,source,campaign[,cost]" },
+	{ "number,source,campaign\n18005550199,A\n",
+	  "bad.csv:2: expected 3 fields (as the header), found 2" },
+	{ "number,source,campaign,cost\n18005550199,A,B\n",
+	  "bad.csv:2: expected 4 fields (as the header), found 3" },
+	{ "number,source,campaign\n1,A,B\n2,A,B,C,D,E,F,G,H\n", "bad.csv:3: too many fields" },
+	{ "number,source,campaign\nfree-phone,A,B\n",
+	  "bad.csv:2: 'free-phone' is not a phone number" },
+	{ "number,source,campaign\n18005550199,,B\n", "bad.csv:2: empty source" },
+	{ "number,source,campaign,cost\n18005550199,A,B,cheap\n",
+	  "bad.csv:2: cost 'cheap' is not a number >= 0" },
+	{ "number,source,campaign,cost\n18005550199,A,B,-1\n",
+	  "bad.csv:2: cost '-1' is not a number >= 0" },
+	{ "number,source,campaign,cost\n18005550199,A,B,inf\n",
+	  "bad.csv:2: cost 'inf' is not a number >= 0" },
+	{ "number,source,campaign\n+18005550199,A,B\n\n0018005550199,C,D\n",
+	  "bad.csv:4: number 18005550199 already listed on line 2" },
+	{ "number,source,campaign\n18005550199,\"A,B\n", "bad.csv:2: unterminated quoted field" },
+	{ "number,source,campaign\n18005550199,\"A\"x,B\n", "bad.csv:2: text after a closing quote" },
+	{ "number,source,campaign\n18005550199,A\"x,B\n", "bad.csv:2: quote inside an unquoted field" },
+	{ "number,source,campaign\r18005550199,A,B\n",
+	  "bad.csv:1: carriage return not followed by a line feed" },
+	{ "number,source,campaign\n1,\"multi\nline\",B\n1,C,D\n",
+	  "bad.csv:4: number 1 already listed on line 2" },
+};
+
+static void test_csv_bad(void)
+{
+	char errbuf[CT_ERRBUF_SIZE];
+	char big[1200 + 64];
+	size_t i;
+
+	for (i = 0; i < sizeof(bad_csv) / sizeof(bad_csv[0]); i++) {
+		errbuf[0] = '\0';
+		CHECK(ct_numbers_parse(bad_csv[i].text, strlen(bad_csv[i].text), "bad.csv", NULL,
+		    errbuf) == NULL);
+		CHECK_STR(errbuf, bad_csv[i].err);
+	}
+	/* An over-long field. */
+	strcpy(big, "number,source,campaign\n1,");
+	memset(big + strlen(big), 'x', 1100);
+	strcpy(big + 25 + 1100, ",B\n");
+	CHECK(ct_numbers_parse(big, strlen(big), "big.csv", NULL, errbuf) == NULL);
+	CHECK_STR(errbuf, "big.csv:2: field longer than 1023 bytes");
+	/* Truncated input: the length wins over the NUL. */
+	CHECK(ct_numbers_parse("number,source,campaign\n1,A,B\n", 10, "t.csv", NULL, errbuf) == NULL);
+	CHECK_STR(errbuf, "t.csv:1: the header must be number,source,campaign[,cost]");
+}
+
+static void test_csv_file(void)
+{
+	char errbuf[CT_ERRBUF_SIZE], want[CT_ERRBUF_SIZE];
+	struct ct_numbers *t;
+	const char *path = tmp_path("numbers.csv");
+	const char *missing = tmp_path("missing.csv");
+
+	write_file(path, "number,source,campaign\n+18005550199,Google,Brand\n18005550199x,A,B\n");
+	CHECK(ct_numbers_load(path, NULL, errbuf) == NULL);
+	snprintf(want, sizeof(want), "%s:3: '18005550199x' is not a phone number", path);
+	CHECK_STR(errbuf, want);
+	write_file(path, "number,source,campaign\n+18005550199,Google,Brand\n");
+	t = ct_numbers_load(path, NULL, errbuf);
+	CHECK(t != NULL && ct_numbers_count(t) == 1);
+	ct_numbers_free(t);
+	CHECK(ct_numbers_load(missing, NULL, errbuf) == NULL);
+	snprintf(want, sizeof(want), "cannot open numbers file '%s': No such file or directory",
+	    missing);
+	CHECK_STR(errbuf, want);
+}
+
+/* A pool of 20000 numbers: every one is found (hash growth and probing). */
+static void test_csv_many(void)
+{
+	char errbuf[CT_ERRBUF_SIZE], num[32];
+	struct ct_numbers *t;
+	char *text = malloc(20000 * 40 + 64);
+	size_t len, i, found = 0;
+
+	if (text == NULL)
+		return;
+	len = (size_t)sprintf(text, "number,source,campaign\n");
+	for (i = 0; i < 20000; i++)
+		len += (size_t)sprintf(text + len, "+1800%07zu,S%zu,C\n", i, i % 7);
+	t = ct_numbers_parse(text, len, "many.csv", NULL, errbuf);
+	CHECK(t != NULL);
+	for (i = 0; t != NULL && i < 20000; i++) {
+		const struct ct_number_info *n;
+
+		snprintf(num, sizeof(num), "1800%07zu", i);
+		n = ct_numbers_find(t, num);
+		found += n != NULL && n->line == i + 2;
+	}
+	CHECK_INT(found, 20000);
+	CHECK(ct_numbers_find(t, "18009999999") == NULL);
+	ct_numbers_free(t);
+	free(text);
+}
+
+/* ---- CIDR and direction ------------------------------------------------ */
+
+static struct ct_addr A(const char *s)
+{
+	struct ct_addr a;
+
+	memset(&a, 0, sizeof(a));
+	ct_addr_parse(&a, s);
+	return a;
+}
+
+static const struct {
+	const char *cidr, *addr;
+	int match;
+} cidr_vec[] = {
+	{ "0.0.0.0/0", "203.0.113.7", 1 },
+	{ "0.0.0.0/0", "2001:db8::1", 0 },
+	{ "::/0", "2001:db8::1", 1 },
+	{ "::/0", "10.0.0.1", 0 },
+	{ "10.0.0.0/8", "10.0.0.0", 1 },
+	{ "10.0.0.0/8", "10.255.255.255", 1 },
+	{ "10.0.0.0/8", "11.0.0.0", 0 },
+	{ "10.0.0.0/8", "9.255.255.255", 0 },
+	{ "192.0.2.128/25", "192.0.2.128", 1 },
+	{ "192.0.2.128/25", "192.0.2.255", 1 },
+	{ "192.0.2.128/25", "192.0.2.127", 0 },
+	{ "203.0.113.10/32", "203.0.113.10", 1 },
+	{ "203.0.113.10/32", "203.0.113.11", 0 },
+	{ "203.0.113.10", "203.0.113.10", 1 },
+	{ "203.0.113.10", "203.0.113.9", 0 },
+	{ "10.1.2.3/8", "10.200.0.1", 1 },
+	{ "2001:db8::/32", "2001:db8:ffff:ffff:ffff:ffff:ffff:ffff", 1 },
+	{ "2001:db8::/32", "2001:db9::", 0 },
+	{ "2001:db8::/32", "2001:db7:ffff::1", 0 },
+	{ "2001:db8:5100::/48", "2001:db8:5100:1::5", 1 },
+	{ "2001:db8:5100::/48", "2001:db8:5101::5", 0 },
+	{ "2001:db8::10/128", "2001:db8::10", 1 },
+	{ "2001:db8::10/128", "2001:db8::11", 0 },
+	{ "2001:db8::10/127", "2001:db8::11", 1 },
+	{ "2001:db8::10/127", "2001:db8::12", 0 },
+	{ "2001:db8::1", "2001:db8::1", 1 },
+	{ "[2001:db8::1]/64", "2001:db8::abcd", 1 },
+	{ "10.0.0.0/8", "", 0 },
+};
+
+static void test_cidr(void)
+{
+	static const char *const bad[] = {
+		"", "/8", "10.0.0.0/", "10.0.0.0/33", "2001:db8::/129", "10.0.0.0/-1",
+		"10.0.0.0/+8", "10.0.0.0/8x", "10.0.0/8", "host.example/24", "10.0.0.0/0008",
+		"1.2.3.4.5", "2001:db8:::1/64",
+	};
+	struct ct_cidr c, keep;
+	struct ct_addr a;
+	size_t i;
+
+	for (i = 0; i < sizeof(cidr_vec) / sizeof(cidr_vec[0]); i++) {
+		CHECK_INT(ct_cidr_parse(&c, cidr_vec[i].cidr), CT_OK);
+		a = A(cidr_vec[i].addr);
+		CHECK_INT(ct_cidr_match(&c, &a), cidr_vec[i].match);
+	}
+	memset(&keep, 0x5a, sizeof(keep));
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		c = keep;
+		CHECK_INT(ct_cidr_parse(&c, bad[i]), CT_ERR);
+		CHECK(memcmp(&c, &keep, sizeof(c)) == 0);
+	}
+	CHECK_INT(ct_cidr_parse(&c, NULL), CT_ERR);
+	CHECK_INT(ct_cidr_parse(&c, "10.1.2.3/8"), CT_OK);
+	CHECK_INT(c.bits, 8);
+	CHECK(c.net.family == 4 && c.net.a[0] == 10 && c.net.a[1] == 0 && c.net.a[3] == 0);
+	CHECK_INT(ct_cidr_parse(&c, "2001:db8::ff/120"), CT_OK);
+	CHECK_INT(c.bits, 120);
+	CHECK_INT(c.net.a[15], 0);
+	CHECK(!ct_cidr_match(NULL, &a));
+	CHECK(!ct_cidr_match(&c, NULL));
+	CHECK(!ct_cidr_any(NULL, 0, &a));
+}
+
+static void test_direction(void)
+{
+	static const struct {
+		const char *src, *dst;
+		bool tracked, with_home;
+		enum ct_direction want;
+	} v[] = {
+		{ "198.51.100.1", "203.0.113.10", false, true, CT_DIR_INBOUND },
+		{ "203.0.113.10", "198.51.100.1", false, true, CT_DIR_OUTBOUND },
+		{ "203.0.113.10", "203.0.113.20", false, true, CT_DIR_INTERNAL },
+		{ "2001:db8:113::10", "2001:db8:5100::1", false, true, CT_DIR_OUTBOUND },
+		{ "2001:db8:5100::1", "2001:db8:113::10", false, true, CT_DIR_INBOUND },
+		{ "198.51.100.1", "192.0.2.1", false, true, CT_DIR_UNKNOWN },
+		/* the pool decides only when the addresses do not */
+		{ "198.51.100.1", "192.0.2.1", true, true, CT_DIR_INBOUND },
+		{ "203.0.113.10", "198.51.100.1", true, true, CT_DIR_OUTBOUND },
+		{ "203.0.113.10", "203.0.113.11", true, true, CT_DIR_INTERNAL },
+		{ "198.51.100.1", "203.0.113.10", false, false, CT_DIR_UNKNOWN },
+		{ "198.51.100.1", "203.0.113.10", true, false, CT_DIR_INBOUND },
+		{ "", "", false, true, CT_DIR_UNKNOWN },
+		{ "", "", true, true, CT_DIR_INBOUND },
+		{ "203.0.113.10", "", false, true, CT_DIR_OUTBOUND },
+	};
+	struct ct_cidr home[2];
+	size_t i;
+
+	ct_cidr_parse(&home[0], "203.0.113.0/24");
+	ct_cidr_parse(&home[1], "2001:db8:113::/48");
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		struct ct_addr s = A(v[i].src), d = A(v[i].dst);
+
+		CHECK_INT(ct_direction_classify(v[i].with_home ? home : NULL, v[i].with_home ? 2 : 0,
+		    &s, &d, v[i].tracked), v[i].want);
+	}
+}
+
+/* ---- history ----------------------------------------------------------- */
+
+static struct ct_history_call hc(const char *id, const char *caller, const char *callee,
+    int64_t start_s, int64_t end_s, enum ct_direction dir, enum ct_disposition disp)
+{
+	struct ct_history_call c;
+
+	memset(&c, 0, sizeof(c));
+	c.call_id = id;
+	c.caller_key = caller;
+	c.callee_key = callee;
+	c.start_us = T0 + start_s * SEC;
+	c.end_us = T0 + end_s * SEC;
+	c.direction = dir;
+	c.disposition = disp;
+	return c;
+}
+
+/* Adds c; returns res (callback_of freed into of[] copy). */
+static struct ct_history_result add(struct ct_history *h, struct ct_history_call c, char *of)
+{
+	struct ct_history_result r;
+
+	CHECK_INT(ct_history_add(h, &c, &r), CT_OK);
+	snprintf(of, 64, "%s", r.callback_of != NULL ? r.callback_of : "-");
+	free(r.callback_of);
+	r.callback_of = NULL;
+	return r;
+}
+
+static void test_history_repeat(void)
+{
+	struct ct_history *h = ct_history_new(100);
+	struct ct_history_result r;
+	char of[64];
+
+	r = add(h, hc("a1", "447700900001", "18005550199", 0, 60, CT_DIR_INBOUND, CT_DISP_ANSWERED), of);
+	CHECK(r.known && r.repeat == 0);
+	r = add(h, hc("a2", "447700900001", "18005550199", 100, 160, CT_DIR_INBOUND, CT_DISP_ANSWERED), of);
+	CHECK(r.known && r.repeat == 1);
+	r = add(h, hc("b1", "447700900002", "18005550199", 110, 120, CT_DIR_INBOUND, CT_DISP_ANSWERED), of);
+	CHECK(r.known && r.repeat == 0);
+	r = add(h, hc("a3", "447700900001", "2001", 200, 260, CT_DIR_INTERNAL, CT_DISP_ANSWERED), of);
+	CHECK(r.known && r.repeat == 2);
+	r = add(h, hc("x1", NULL, "18005550199", 300, 310, CT_DIR_INBOUND, CT_DISP_BUSY), of);
+	CHECK(!r.known && r.repeat == 0 && !r.has_callback);
+	CHECK_STR(of, "-");
+	/* Being called does not count as calling. */
+	r = add(h, hc("o1", "2001", "447700900003", 400, 460, CT_DIR_OUTBOUND, CT_DISP_ANSWERED), of);
+	r = add(h, hc("c1", "447700900003", "18005550199", 500, 560, CT_DIR_INBOUND, CT_DISP_ANSWERED), of);
+	CHECK(r.known && r.repeat == 0);
+	CHECK_INT(ct_history_size(h), 4);
+	ct_history_free(h);
+	ct_history_free(NULL);
+}
+
+static void test_history_callback(void)
+{
+	struct ct_history *h = ct_history_new(100);
+	struct ct_history_result r;
+	char of[64];
+
+	/* Missed at t=0..20, outbound at 20+90 s: answers it, once. */
+	r = add(h, hc("m1", "447700900001", "18005550199", 0, 20, CT_DIR_INBOUND, CT_DISP_NOANSWER), of);
+	CHECK(!r.has_callback);
+	r = add(h, hc("o1", "2001", "447700900001", 110, 200, CT_DIR_OUTBOUND, CT_DISP_ANSWERED), of);
+	CHECK_STR(of, "m1");
+	CHECK(!r.has_callback);
+	r = add(h, hc("o2", "2001", "447700900001", 300, 400, CT_DIR_OUTBOUND, CT_DISP_ANSWERED), of);
+	CHECK_STR(of, "-");
+
+	/* An outbound call before the missed call ended does not count. */
+	r = add(h, hc("m2", "447700900002", "18005550199", 1000, 1030, CT_DIR_INBOUND, CT_DISP_BUSY), of);
+	r = add(h, hc("o3", "2001", "447700900002", 1010, 1020, CT_DIR_OUTBOUND, CT_DISP_ANSWERED), of);
+	CHECK_STR(of, "-");
+	r = add(h, hc("o4", "2001", "447700900002", 1100, 1120, CT_DIR_OUTBOUND, CT_DISP_NOANSWER), of);
+	CHECK_STR(of, "m2");
+
+	/* Two missed calls: the callback names the latest and answers both. */
+	r = add(h, hc("m3", "447700900003", "18005550199", 2000, 2010, CT_DIR_INBOUND, CT_DISP_CANCELLED), of);
+	r = add(h, hc("m4", "447700900003", "18005550199", 2100, 2110, CT_DIR_INBOUND, CT_DISP_BUSY), of);
+	CHECK(r.repeat == 1);
+	r = add(h, hc("o5", "2001", "447700900003", 2200, 2210, CT_DIR_OUTBOUND, CT_DISP_ANSWERED), of);
+	CHECK_STR(of, "m4");
+	r = add(h, hc("o6", "2001", "447700900003", 2300, 2310, CT_DIR_OUTBOUND, CT_DISP_ANSWERED), of);
+	CHECK_STR(of, "-");
+
+	/* Answered and failed inbound calls, and outbound calls, are not missed. */
+	r = add(h, hc("a1", "447700900004", "18005550199", 3000, 3010, CT_DIR_INBOUND, CT_DISP_ANSWERED), of);
+	r = add(h, hc("f1", "447700900004", "18005550199", 3020, 3030, CT_DIR_INBOUND, CT_DISP_FAILED), of);
+	r = add(h, hc("u1", "447700900004", "18005550199", 3040, 3050, CT_DIR_UNKNOWN, CT_DISP_BUSY), of);
+	r = add(h, hc("o7", "2001", "447700900004", 3100, 3110, CT_DIR_OUTBOUND, CT_DISP_ANSWERED), of);
+	CHECK_STR(of, "-");
+
+	/* The callback's record written before the missed call's: 30 s, on the missed one. */
+	r = add(h, hc("o8", "2001", "447700900005", 4100, 4200, CT_DIR_OUTBOUND, CT_DISP_ANSWERED), of);
+	CHECK_STR(of, "-");
+	r = add(h, hc("m5", "447700900005", "18005550199", 4000, 4070, CT_DIR_INBOUND, CT_DISP_NOANSWER), of);
+	CHECK(r.has_callback);
+	CHECK_INT(r.callback_us, 30 * SEC);
+	CHECK_STR(of, "-");
+	r = add(h, hc("o9", "2001", "447700900005", 4300, 4400, CT_DIR_OUTBOUND, CT_DISP_ANSWERED), of);
+	CHECK_STR(of, "-");   /* m5 was answered already */
+
+	/* A store row whose callback_s is set is not pending. */
+	{
+		struct ct_history_call c = hc("m6", "447700900006", "18005550199", 5000, 5010,
+		    CT_DIR_INBOUND, CT_DISP_BUSY);
+
+		c.callback_known = true;
+		r = add(h, c, of);
+		r = add(h, hc("o10", "2001", "447700900006", 5100, 5110, CT_DIR_OUTBOUND, CT_DISP_ANSWERED), of);
+		CHECK_STR(of, "-");
+	}
+	/* More missed calls than remembered: the oldest is dropped. */
+	r = add(h, hc("p1", "447700900007", "1", 6000, 6001, CT_DIR_INBOUND, CT_DISP_BUSY), of);
+	r = add(h, hc("p2", "447700900007", "1", 6010, 6011, CT_DIR_INBOUND, CT_DISP_BUSY), of);
+	r = add(h, hc("p3", "447700900007", "1", 6020, 6021, CT_DIR_INBOUND, CT_DISP_BUSY), of);
+	r = add(h, hc("p4", "447700900007", "1", 6030, 6031, CT_DIR_INBOUND, CT_DISP_BUSY), of);
+	r = add(h, hc("p5", "447700900007", "1", 6040, 6041, CT_DIR_INBOUND, CT_DISP_BUSY), of);
+	r = add(h, hc("o11", "2001", "447700900007", 6035, 6036, CT_DIR_OUTBOUND, CT_DISP_ANSWERED), of);
+	CHECK_STR(of, "p4");
+	r = add(h, hc("o12", "2001", "447700900007", 6050, 6060, CT_DIR_OUTBOUND, CT_DISP_ANSWERED), of);
+	CHECK_STR(of, "p5");
+	ct_history_free(h);
+}
+
+static void test_history_lru(void)
+{
+	struct ct_history *h = ct_history_new(3);
+	struct ct_history_result r;
+	char of[64], key[16];
+	int i;
+
+	r = add(h, hc("1", "111", "9", 0, 1, CT_DIR_INBOUND, CT_DISP_ANSWERED), of);
+	r = add(h, hc("2", "222", "9", 0, 1, CT_DIR_INBOUND, CT_DISP_ANSWERED), of);
+	r = add(h, hc("3", "333", "9", 0, 1, CT_DIR_INBOUND, CT_DISP_ANSWERED), of);
+	r = add(h, hc("4", "111", "9", 0, 1, CT_DIR_INBOUND, CT_DISP_ANSWERED), of);
+	CHECK(r.repeat == 1);
+	r = add(h, hc("5", "444", "9", 0, 1, CT_DIR_INBOUND, CT_DISP_ANSWERED), of);
+	CHECK_INT(ct_history_size(h), 3);
+	r = add(h, hc("6", "111", "9", 0, 1, CT_DIR_INBOUND, CT_DISP_ANSWERED), of);
+	CHECK(r.repeat == 2);
+	r = add(h, hc("7", "222", "9", 0, 1, CT_DIR_INBOUND, CT_DISP_ANSWERED), of);
+	CHECK(r.known && r.repeat == 0);  /* evicted: a first call again */
+	r = add(h, hc("8", "333", "9", 0, 1, CT_DIR_INBOUND, CT_DISP_ANSWERED), of);
+	CHECK(r.repeat == 0);             /* evicted by 222 */
+	r = add(h, hc("9", "444", "9", 0, 1, CT_DIR_INBOUND, CT_DISP_ANSWERED), of);
+	CHECK(r.repeat == 0);             /* evicted by 333; evicts 111 */
+	r = add(h, hc("10", "222", "9", 0, 1, CT_DIR_INBOUND, CT_DISP_ANSWERED), of);
+	CHECK(r.repeat == 1);
+	r = add(h, hc("11", "111", "9", 0, 1, CT_DIR_INBOUND, CT_DISP_ANSWERED), of);
+	CHECK(r.repeat == 0);
+	CHECK_INT(ct_history_size(h), 3);
+	/* Pending missed calls are freed with their entry (ASan checks). */
+	r = add(h, hc("m", "555", "9", 0, 1, CT_DIR_INBOUND, CT_DISP_BUSY), of);
+	for (i = 0; i < 5000; i++) {
+		snprintf(key, sizeof(key), "%d", 100000 + i);
+		r = add(h, hc("z", key, "9", 0, 1, CT_DIR_INBOUND, CT_DISP_BUSY), of);
+	}
+	CHECK_INT(ct_history_size(h), 3);
+	r = add(h, hc("o", "2001", "555", 5, 6, CT_DIR_OUTBOUND, CT_DISP_ANSWERED), of);
+	CHECK_STR(of, "-");
+	ct_history_free(h);
+
+	/* Growth past the initial bucket count. */
+	h = ct_history_new(50000);
+	for (i = 0; i < 20000; i++) {
+		snprintf(key, sizeof(key), "%d", 200000 + i);
+		r = add(h, hc("g", key, "9", 0, 1, CT_DIR_INBOUND, CT_DISP_ANSWERED), of);
+	}
+	CHECK_INT(ct_history_size(h), 20000);
+	r = add(h, hc("g", "200123", "9", 0, 1, CT_DIR_INBOUND, CT_DISP_ANSWERED), of);
+	CHECK(r.repeat == 1);
+	ct_history_free(h);
+}
+
+/* ---- the stage and the SQLite store ------------------------------------ */
+
+static struct ct_call_record *mkrec(const char *id, const char *caller, const char *callee,
+    const char *src, const char *dst, int64_t start_s, int64_t end_s, enum ct_disposition disp)
+{
+	struct ct_call_record *r = calloc(1, sizeof(*r));
+
+	r->call_id = strdup(id);
+	r->caller = caller != NULL ? strdup(caller) : NULL;
+	r->callee = strdup(callee);
+	r->src_ip = A(src);
+	r->dst_ip = A(dst);
+	r->start_us = T0 + start_s * SEC;
+	r->ringing_us = r->answer_us = CT_TIME_NONE;
+	r->end_us = T0 + end_s * SEC;
+	r->disposition = disp;
+	r->q850_cause = -1;
+	return r;
+}
+
+static struct ct_attr *mkattr(const char *numbers, const char *sensor, size_t max)
+{
+	struct ct_attr_cfg cfg;
+	char errbuf[CT_ERRBUF_SIZE] = "";
+	struct ct_attr *a;
+
+	ct_attr_cfg_default(&cfg);
+	cfg.numbers_path = numbers;
+	cfg.country_code = "44";
+	cfg.home[0] = "203.0.113.0/24";
+	cfg.home[1] = "2001:db8:113::/48";
+	cfg.n_home = 2;
+	cfg.sensor = sensor;
+	cfg.history_max = max;
+	a = ct_attr_new(&cfg, errbuf);
+	CHECK(a != NULL);
+	CHECK_STR(errbuf, "");
+	return a;
+}
+
+static void test_attr_cfg(void)
+{
+	struct ct_attr_cfg cfg;
+	char errbuf[CT_ERRBUF_SIZE], want[CT_ERRBUF_SIZE];
+	struct ct_attr *a;
+	struct ct_call_record *r;
+
+	ct_attr_cfg_default(&cfg);
+	CHECK_INT(cfg.history_max, CT_ATTR_HISTORY_DEFAULT);
+	cfg.country_code = "044";
+	CHECK(ct_attr_new(&cfg, errbuf) == NULL);
+	CHECK_STR(errbuf, "bad --country-code '044': expected 1-3 digits such as 44 or 1");
+	cfg.country_code = "1234";
+	CHECK(ct_attr_new(&cfg, errbuf) == NULL);
+	cfg.country_code = "+44";
+	cfg.home[0] = "203.0.113.0/33";
+	cfg.n_home = 1;
+	CHECK(ct_attr_new(&cfg, errbuf) == NULL);
+	CHECK_STR(errbuf, "bad --home prefix '203.0.113.0/33': expected ADDRESS[/LENGTH], "
+	    "e.g. 203.0.113.0/24 or 2001:db8::/32");
+	cfg.n_home = 0;
+	cfg.numbers_path = tmp_path("nope.csv");
+	CHECK(ct_attr_new(&cfg, errbuf) == NULL);
+	snprintf(want, sizeof(want), "cannot open numbers file '%s': No such file or directory",
+	    cfg.numbers_path);
+	CHECK_STR(errbuf, want);
+
+	/* Defaults: the host name is the sensor; no pool, no home: unknown. */
+	a = ct_attr_new(NULL, errbuf);
+	CHECK(a != NULL);
+	r = mkrec("c1", "+44 7700 900001", "18005550199", "198.51.100.1", "203.0.113.10", 0, 10,
+	    CT_DISP_ANSWERED);
+	CHECK_INT(ct_attr_enrich(a, r), CT_OK);
+	{
+		char host[256] = "";
+
+		gethostname(host, sizeof(host) - 1);
+		CHECK_STR(r->sensor, host[0] ? host : NULL);
+	}
+	CHECK_INT(r->direction, CT_DIR_UNKNOWN);
+	CHECK(r->source == NULL && r->campaign == NULL);
+	CHECK(r->has_history && r->first_call && r->repeat_count == 0);
+	CHECK_INT(ct_attr_enrich(NULL, r), CT_OK);
+	CHECK_INT(ct_attr_enrich(a, NULL), CT_OK);
+	ct_call_record_free(r);
+	ct_attr_free(a);
+	ct_attr_free(NULL);
+	CHECK_INT(ct_attr_attach_db(NULL, "x", errbuf), CT_OK);
+}
+
+static void test_attr_enrich(void)
+{
+	const char *numbers = tmp_path("pool.csv");
+	struct ct_attr *a;
+	struct ct_call_record *r;
+
+	write_file(numbers, "number,source,campaign,cost\n"
+	    "+1 800 555 0199,Google Ads,Brand,10\n"
+	    "020 7946 0018,Radio,,\n");
+	a = mkattr(numbers, "edge-1", 1000);
+	if (a == NULL)
+		return;
+	/* Inbound by address, to a tracking number dialled in national form. */
+	r = mkrec("c1", "07700 900001", "02079460018", "198.51.100.1", "203.0.113.10", 0, 10,
+	    CT_DISP_BUSY);
+	ct_attr_enrich(a, r);
+	CHECK_STR(r->sensor, "edge-1");
+	CHECK_STR(r->source, "Radio");
+	CHECK_STR(r->campaign, NULL);
+	CHECK_INT(r->direction, CT_DIR_INBOUND);
+	CHECK(r->has_history && r->first_call && r->repeat_count == 0);
+	CHECK(!r->has_callback && r->callback_of == NULL);
+	ct_call_record_free(r);
+	/* Neither side home, but a tracking number: inbound by the pool. */
+	r = mkrec("c2", "+447700900001", "sip:+18005550199@carrier", "198.51.100.1", "192.0.2.1",
+	    100, 110, CT_DISP_ANSWERED);
+	ct_attr_enrich(a, r);
+	CHECK_STR(r->source, "Google Ads");
+	CHECK_STR(r->campaign, "Brand");
+	CHECK_INT(r->direction, CT_DIR_INBOUND);
+	CHECK(r->has_history && !r->first_call && r->repeat_count == 1);
+	ct_call_record_free(r);
+	/* Outbound by address, 90 s after the missed call ended: callback_of. */
+	r = mkrec("c3", "2001", "00447700900001", "203.0.113.10", "198.51.100.1", 100, 130,
+	    CT_DISP_ANSWERED);
+	ct_attr_enrich(a, r);
+	CHECK_INT(r->direction, CT_DIR_OUTBOUND);
+	CHECK_STR(r->callback_of, "c1");
+	CHECK(r->source == NULL);
+	CHECK(!r->has_callback);
+	ct_call_record_free(r);
+	/* Anonymous caller: history null; internal by address. */
+	r = mkrec("c4", "anonymous", "2002", "203.0.113.10", "203.0.113.11", 200, 210,
+	    CT_DISP_ANSWERED);
+	ct_attr_enrich(a, r);
+	CHECK_INT(r->direction, CT_DIR_INTERNAL);
+	CHECK(!r->has_history && !r->first_call);
+	ct_call_record_free(r);
+	/* A direction already decided upstream is kept. */
+	r = mkrec("c5", "2001", "2002", "198.51.100.1", "203.0.113.10", 300, 310, CT_DISP_ANSWERED);
+	r->direction = CT_DIR_INTERNAL;
+	ct_attr_enrich(a, r);
+	CHECK_INT(r->direction, CT_DIR_INTERNAL);
+	ct_call_record_free(r);
+	ct_attr_free(a);
+
+	/* --history-max 0: no history fields. */
+	a = mkattr(NULL, "", 0);
+	r = mkrec("c6", "447700900001", "2002", "198.51.100.1", "203.0.113.10", 0, 10, CT_DISP_BUSY);
+	ct_attr_enrich(a, r);
+	CHECK(!r->has_history && r->sensor == NULL);
+	ct_call_record_free(r);
+	ct_attr_free(a);
+}
+
+/* Writes recs through the stage and the SQLite sink, as the engine does. */
+static void run_store(const char *db, const char *numbers, struct ct_call_record **recs, size_t n)
+{
+	char errbuf[CT_ERRBUF_SIZE] = "";
+	struct ct_attr *a = mkattr(numbers, "edge-1", 1000);
+	void *priv = ct_sink_sqlite.open(db, errbuf);
+	size_t i;
+
+	CHECK(priv != NULL);
+	CHECK_STR(errbuf, "");
+	CHECK_INT(ct_attr_attach_db(a, db, errbuf), CT_OK);
+	CHECK_STR(errbuf, "");
+	for (i = 0; i < n; i++) {
+		CHECK_INT(ct_attr_enrich(a, recs[i]), CT_OK);
+		if (priv != NULL)
+			CHECK_INT(ct_sink_sqlite.write(priv, recs[i], errbuf), CT_OK);
+		ct_call_record_free(recs[i]);
+	}
+	if (priv != NULL)
+		CHECK_INT(ct_sink_sqlite.close(priv, errbuf), CT_OK);
+	ct_attr_free(a);
+}
+
+/* One column of one row as text ("NULL" for null, "?" when missing). */
+static const char *q(sqlite3 *db, const char *sql)
+{
+	static char out[256];
+	sqlite3_stmt *st;
+
+	snprintf(out, sizeof(out), "?");
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return out;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		snprintf(out, sizeof(out), "%s", sqlite3_column_type(st, 0) == SQLITE_NULL ? "NULL"
+		    : (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return out;
+}
+
+static void test_store(void)
+{
+	const char *db = tmp_path("attr.db");
+	const char *numbers = tmp_path("store.csv");
+	struct ct_call_record *run1[4], *run2[4];
+	sqlite3 *h = NULL;
+
+	unlink(db);
+	write_file(numbers, "number,source,campaign,cost\n"
+	    "+1 800 555 0199,Google Ads,Brand,10.5\n020 7946 0018,Radio,,\n");
+	/* Run 1: missed inbound (end 20 s), callback at 110 s, another missed at the end. */
+	run1[0] = mkrec("m1", "+447700900001", "18005550199", "198.51.100.1", "203.0.113.10",
+	    0, 20, CT_DISP_NOANSWER);
+	run1[1] = mkrec("m2", "+447700900001", "18005550199", "198.51.100.1", "203.0.113.10",
+	    30, 40, CT_DISP_BUSY);
+	run1[2] = mkrec("o1", "2001", "07700 900001", "203.0.113.10", "198.51.100.1",
+	    130, 200, CT_DISP_ANSWERED);
+	run1[3] = mkrec("m3", "+447700900002", "02079460018", "198.51.100.1", "203.0.113.10",
+	    500, 510, CT_DISP_CANCELLED);
+	run_store(db, numbers, run1, 4);
+
+	CHECK_INT(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	CHECK_STR(q(h, "SELECT callback_s FROM calls WHERE call_id = 'm1'"), "110.0");
+	CHECK_STR(q(h, "SELECT callback_s FROM calls WHERE call_id = 'm2'"), "90.0");
+	CHECK_STR(q(h, "SELECT callback_of FROM calls WHERE call_id = 'o1'"), "m2");
+	CHECK_STR(q(h, "SELECT callback_s FROM calls WHERE call_id = 'o1'"), "NULL");
+	CHECK_STR(q(h, "SELECT callback_s FROM calls WHERE call_id = 'm3'"), "NULL");
+	CHECK_STR(q(h, "SELECT group_concat(first_call || '/' || repeat_count, ' ') FROM calls"),
+	    "1/0 0/1 1/0 1/0");
+	CHECK_STR(q(h, "SELECT group_concat(direction, ' ') FROM calls"),
+	    "inbound inbound outbound inbound");
+	CHECK_STR(q(h, "SELECT group_concat(coalesce(source, '-') || ':' || coalesce(campaign, '-'),"
+	    " ' ') FROM calls"), "Google Ads:Brand Google Ads:Brand -:- Radio:-");
+	CHECK_STR(q(h, "SELECT group_concat(sensor, ' ') FROM calls"), "edge-1 edge-1 edge-1 edge-1");
+	CHECK_STR(q(h, "SELECT end_us - start_us FROM calls WHERE call_id = 'o1'"), "70000000");
+	CHECK_STR(q(h, "SELECT group_concat(number || ',' || source || ',' || coalesce(campaign, '') ||"
+	    " ',' || coalesce(cost, ''), ';') FROM numbers"),
+	    "18005550199,Google Ads,Brand,10.5;442079460018,Radio,,");
+	CHECK_STR(q(h, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND"
+	    " name IN ('calls_caller', 'calls_callee', 'calls_call_id')"), "3");
+	CHECK_STR(q(h, "SELECT group_concat(name, ' ') FROM pragma_index_info('calls_caller')"),
+	    "caller start_us");
+	CHECK_STR(q(h, "SELECT group_concat(name, ' ') FROM pragma_index_info('calls_callee')"),
+	    "callee start_us");
+	sqlite3_close(h);
+
+	/* Run 2: the history continues; m3 (run 1) is called back at 600 s. */
+	write_file(numbers, "number,source,campaign\n+18005550199,Bing,Generic\n");
+	run2[0] = mkrec("r1", "447700900001", "18005550199", "198.51.100.1", "203.0.113.10",
+	    550, 560, CT_DISP_ANSWERED);
+	run2[1] = mkrec("o2", "2001", "+44 7700 900002", "203.0.113.10", "198.51.100.1",
+	    600, 700, CT_DISP_ANSWERED);
+	run2[2] = mkrec("o3", "2001", "+44 7700 900002", "203.0.113.10", "198.51.100.1",
+	    800, 900, CT_DISP_ANSWERED);
+	run2[3] = mkrec("n1", "447700900009", "18005550199", "198.51.100.1", "203.0.113.10",
+	    900, 910, CT_DISP_ANSWERED);
+	run_store(db, numbers, run2, 4);
+
+	CHECK_INT(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	CHECK_STR(q(h, "SELECT first_call || '/' || repeat_count FROM calls WHERE call_id = 'r1'"),
+	    "0/2");
+	CHECK_STR(q(h, "SELECT first_call || '/' || repeat_count FROM calls WHERE call_id = 'n1'"),
+	    "1/0");
+	CHECK_STR(q(h, "SELECT callback_of FROM calls WHERE call_id = 'o2'"), "m3");
+	CHECK_STR(q(h, "SELECT callback_of FROM calls WHERE call_id = 'o3'"), "NULL");
+	CHECK_STR(q(h, "SELECT callback_s FROM calls WHERE call_id = 'm3'"), "90.0");
+	CHECK_STR(q(h, "SELECT callback_s FROM calls WHERE call_id = 'm1'"), "110.0");
+	CHECK_STR(q(h, "SELECT source || ':' || campaign FROM calls WHERE call_id = 'n1'"),
+	    "Bing:Generic");
+	CHECK_STR(q(h, "SELECT group_concat(number || ',' || source, ';') FROM numbers"),
+	    "18005550199,Bing");
+	CHECK_STR(q(h, "SELECT count(*) FROM calls"), "8");
+	sqlite3_close(h);
+}
+
+/* The sink's UPDATE alone: a second callback never overwrites the first. */
+static void test_store_update(void)
+{
+	const char *db = tmp_path("upd.db");
+	char errbuf[CT_ERRBUF_SIZE] = "";
+	struct ct_call_record *r[3];
+	sqlite3 *h = NULL;
+	void *priv;
+	size_t i;
+
+	unlink(db);
+	r[0] = mkrec("m1", "447700900001", "1", "198.51.100.1", "203.0.113.10", 0, 10, CT_DISP_BUSY);
+	r[0]->direction = CT_DIR_INBOUND;
+	r[1] = mkrec("o1", "2001", "447700900001", "203.0.113.10", "198.51.100.1", 40, 50,
+	    CT_DISP_ANSWERED);
+	r[1]->direction = CT_DIR_OUTBOUND;
+	r[1]->callback_of = strdup("m1");
+	r[2] = mkrec("o2", "2001", "447700900001", "203.0.113.10", "198.51.100.1", 400, 500,
+	    CT_DISP_ANSWERED);
+	r[2]->direction = CT_DIR_OUTBOUND;
+	r[2]->callback_of = strdup("m1");
+	priv = ct_sink_sqlite.open(db, errbuf);
+	CHECK(priv != NULL);
+	for (i = 0; i < 3; i++) {
+		if (priv != NULL)
+			CHECK_INT(ct_sink_sqlite.write(priv, r[i], errbuf), CT_OK);
+		ct_call_record_free(r[i]);
+	}
+	if (priv != NULL)
+		CHECK_INT(ct_sink_sqlite.close(priv, errbuf), CT_OK);
+	CHECK_INT(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	CHECK_STR(q(h, "SELECT callback_s FROM calls WHERE call_id = 'm1'"), "30.0");
+	sqlite3_close(h);
+	/* A store that cannot be read for the history preload. */
+	{
+		struct ct_history *hist = ct_history_new(10);
+		char want[CT_ERRBUF_SIZE];
+		const char *missing = tmp_path("missing.db");
+
+		CHECK_INT(ct_history_preload(hist, missing, NULL, errbuf), CT_ERR);
+		snprintf(want, sizeof(want), "cannot read history from '%s': unable to open database file",
+		    missing);
+		CHECK_STR(errbuf, want);
+		ct_history_free(hist);
+	}
+}
+
+int main(void)
+{
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_attr.XXXXXX");
+	if (mkdtemp(tmpdir) == NULL)
+		return 1;
+	test_norm();
+	test_key();
+	test_csv_good();
+	test_csv_bad();
+	test_csv_file();
+	test_csv_many();
+	test_cidr();
+	test_direction();
+	test_history_repeat();
+	test_history_callback();
+	test_history_lru();
+	test_attr_cfg();
+	test_attr_enrich();
+	test_store();
+	test_store_update();
+	{
+		char cmd[128];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "could not remove %s\n", tmpdir);
+	}
+	return TEST_REPORT();
+}
