@@ -604,7 +604,7 @@ static void test_truncations(void)
  */
 static void test_no_blank_line(void)
 {
-	static const char ringing[] =
+	static const char zoiper_180[] =
 		"SIP/2.0 180 Ringing\r\n"
 		"Via: SIP/2.0/UDP 192.0.2.3:5060;branch=z9hG4bK259f\r\n"
 		"From: \"200\"<sip:200@192.0.2.3>;tag=as5d70\r\n"
@@ -615,13 +615,13 @@ static void test_no_blank_line(void)
 	struct ct_sip_msg m;
 
 	memset(&m, 0, sizeof(m));
-	CHECK_INT(parse_str(&m, ringing), CT_OK);
+	CHECK_INT(parse_str(&m, zoiper_180), CT_OK);
 	CHECK_INT(m.status, 180);
 	CHECK_STR(m.call_id, "2e48d115@192.0.2.3");
 	CHECK_INT(m.cseq, 102);
 	CHECK_STR(m.via_branch, "z9hG4bK259f");
 	ct_sip_msg_fini(&m);
-	CHECK_INT(ct_sip_msg_parse(&m, ringing, strlen(ringing) - 2), CT_OK);
+	CHECK_INT(ct_sip_msg_parse(&m, zoiper_180, strlen(zoiper_180) - 2), CT_OK);
 	CHECK_INT(m.status, 180);
 	CHECK_INT(m.cseq, 102);
 	ct_sip_msg_fini(&m);
