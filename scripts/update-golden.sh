@@ -13,7 +13,7 @@ while read -r name pcap expected opts; do
 	case $name in ''|'#'*) continue ;; esac
 	if [ "$1" = --all ] || echo " $* " | grep -q " $name "; then
 		# shellcheck disable=SC2086
-		"$CALLTAP" -r "$top/$pcap" --json - $opts >"$top/$expected"
+		"$CALLTAP" -r "$top/$pcap" --json - --sensor golden $opts >"$top/$expected"
 		echo "blessed $name -> $expected ($(wc -l <"$top/$expected") calls)"
 	fi
 done <"$top/tests/TESTLIST"

@@ -18,7 +18,7 @@ while read -r name pcap expected opts; do
 	case $name in ''|'#'*) continue ;; esac
 	[ -n "$only" ] && [ "$only" != "$name" ] && continue
 	# shellcheck disable=SC2086
-	"$CALLTAP" -r "$srcdir/$pcap" --json - $opts >"$out/$name.jsonl" 2>"$out/$name.err"
+	"$CALLTAP" -r "$srcdir/$pcap" --json - --sensor golden $opts >"$out/$name.jsonl" 2>"$out/$name.err"
 	rc=$?
 	why=
 	if [ $rc -ne 0 ]; then
