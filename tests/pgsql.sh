@@ -154,6 +154,23 @@ check "concurrent first starts all succeed" "0 0" "$st $(wc -c <"$t/err")"
 check "concurrent first starts: all rows" $((4 * n)) "$(sql race 'SELECT count(*) FROM calls')"
 check "concurrent first starts: one schema row" 1 "$(sql race 'SELECT count(*) FROM calltap_schema')"
 
+# ---- the server restarts mid-capture: records wait, nothing is lost -------
+f=$srcdir/pcaps/irontec-aaa.pcap
+sz=$(wc -c <"$f")
+sql postgres "CREATE DATABASE mid" 2>"$t/err"
+{
+	head -c $((sz / 2)) "$f"; sleep 2
+	$as_pg "$bindir/pg_ctl" -D "$t/data" -m fast stop >/dev/null 2>&1
+	tail -c +$((sz / 2 + 1)) "$f" | head -c $((sz / 5)); sleep 2
+	$as_pg "$bindir/pg_ctl" -D "$t/data" -l "$t/sock/server.log" -w -t 30 \
+	    -o "-k $t/sock -p $PORT -c listen_addresses= -c fsync=off" start >/dev/null 2>&1
+	sleep 1.5
+	tail -c +$((sz / 2 + sz / 5 + 1)) "$f"
+} | "$CALLTAP" -r - --json "$t/mid.json" --pg "$(conn mid)" 2>"$t/err"
+check "server restart mid-run: exit status" 0 $?
+check "server restart mid-run: every record stored" "$(wc -l <"$t/mid.json")" "$(sql mid 'SELECT count(*) FROM calls')"
+if grep -q "connected again" "$t/err"; then ok "server restart mid-run: outage and reconnection reported"; else bad "server restart mid-run: no reconnection message"; fi
+
 # ---- a column missing from the database is added back ---------------------
 sql race "ALTER TABLE calls DROP COLUMN invites" 2>"$t/err"
 "$CALLTAP" -r "$srcdir/pcaps" --pg "$(conn race)" --json /dev/null 2>"$t/err"

@@ -140,8 +140,9 @@ static const char *pg_type(const char *sql_type, enum ct_val_kind kind)
 
 /*
  * Fills the parameter column lists from the column tables.  The kind of
- * each value is probed on a blank record, which tells boolean columns apart
- * from integer ones.  CT_OK, or CT_ERR when the tables exceed MAX_COLS.
+ * each value is probed on a blank record (with its validity flags set),
+ * which tells boolean columns apart from integer ones; a column declared
+ * "BOOLEAN" in the table is one too.  CT_OK, or CT_ERR when the tables exceed MAX_COLS.
  */
 static int build_columns(struct pg_sink *ps)
 {
@@ -155,6 +156,7 @@ static int build_columns(struct pg_sink *ps)
 	memset(&r, 0, sizeof(r));
 	memset(&s, 0, sizeof(s));
 	r.start_us = r.ringing_us = r.answer_us = r.end_us = CT_TIME_NONE;
+	r.has_history = r.has_callback = true;  /* else those columns probe as null */
 	for (i = 0; i < ct_record_ncols; i++) {
 		memset(&v, 0, sizeof(v));
 		ct_record_cols[i].get(&r, &v);
