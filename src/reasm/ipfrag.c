@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "calltap/err.h"
+#include "calltap/hash.h"
 #include "calltap/packet.h"
 #include "calltap/reasm.h"
 
@@ -138,15 +139,6 @@ void ct_ipfrag_free(struct ct_ipfrag *f)
 	free(f);
 }
 
-static uint32_t mix32(uint32_t h)
-{
-	h ^= h >> 16;
-	h *= 0x85ebca6bu;
-	h ^= h >> 13;
-	h *= 0xc2b2ae35u;
-	h ^= h >> 16;
-	return h;
-}
 
 static uint8_t pkt_proto(const struct ct_packet *pkt)
 {
@@ -159,8 +151,8 @@ static uint32_t key_hash(const struct ct_ipfrag *f, const struct ct_packet *pkt)
 
 	h = ct_addr_hash(&pkt->t.src, f->seed);
 	h = ct_addr_hash(&pkt->t.dst, h ^ 0x5bd1e995u);
-	h ^= mix32(pkt->frag_id ^ ((uint32_t)pkt_proto(pkt) << 24) ^ f->seed);
-	return mix32(h);
+	h ^= ct_hash_fmix32(pkt->frag_id ^ ((uint32_t)pkt_proto(pkt) << 24) ^ f->seed);
+	return ct_hash_fmix32(h);
 }
 
 static struct dgram *dgram_find(const struct ct_ipfrag *f,

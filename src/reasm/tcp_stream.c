@@ -32,6 +32,7 @@
 #include <string.h>
 
 #include "calltap/err.h"
+#include "calltap/hash.h"
 #include "calltap/packet.h"
 #include "calltap/reasm.h"
 
@@ -182,15 +183,6 @@ void ct_tcp_reasm_free(struct ct_tcp_reasm *r)
 	free(r);
 }
 
-static uint32_t mix32(uint32_t h)
-{
-	h ^= h >> 16;
-	h *= 0x85ebca6bu;
-	h ^= h >> 13;
-	h *= 0xc2b2ae35u;
-	h ^= h >> 16;
-	return h;
-}
 
 static uint32_t dir_hash(const struct ct_tcp_reasm *r, const struct ct_addr *src,
     const struct ct_addr *dst, uint16_t sport, uint16_t dport)
@@ -199,8 +191,8 @@ static uint32_t dir_hash(const struct ct_tcp_reasm *r, const struct ct_addr *src
 
 	h = ct_addr_hash(src, r->seed);
 	h = ct_addr_hash(dst, h ^ 0x5bd1e995u);
-	h ^= mix32(((uint32_t)sport << 16 | dport) ^ r->seed);
-	return mix32(h);
+	h ^= ct_hash_fmix32(((uint32_t)sport << 16 | dport) ^ r->seed);
+	return ct_hash_fmix32(h);
 }
 
 static struct dir *dir_find(const struct ct_tcp_reasm *r, const struct ct_addr *src,

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "calltap/hash.h"
 #include "calltap/packet.h"
 
 #define HASH_INIT 2166136261u
@@ -129,10 +130,5 @@ uint32_t ct_addr_hash(const struct ct_addr *a, uint32_t seed)
 		h = hash_mix(h, w);
 	}
 	h ^= (uint32_t)n;
-	h ^= h >> 16;
-	h *= 0x85ebca6bu;
-	h ^= h >> 13;
-	h *= 0xc2b2ae35u;
-	h ^= h >> 16;
-	return h;
+	return ct_hash_fmix32(h);
 }
