@@ -216,24 +216,32 @@ static void handle_l4(struct ct_engine *e, struct ct_packet *pkt)
  */
 static void handle_fragment(struct ct_engine *e, struct ct_packet *pkt)
 {
+	uint8_t *prev = NULL;  /* datagram that pkt's payload points into */
 	int round;
 
 	for (round = 0; round < ENGINE_MAX_REDECODE; round++) {
 		uint8_t *dgram = NULL;
 		size_t dlen = 0;
 		enum ct_verdict v;
+		int rc;
 
 		e->c.fragments++;
-		if (ct_ipfrag_add(e->frag, pkt, &dgram, &dlen) != CT_OK)
+		rc = ct_ipfrag_add(e->frag, pkt, &dgram, &dlen);
+		free(prev);    /* the reassembler copied what it keeps */
+		prev = NULL;
+		if (rc != CT_OK)
 			return;
 		pkt->is_fragment = false;
 		v = ct_decode_l4(&e->dctx, pkt, pkt->frag_proto, dgram, dlen);
 		if (v == CT_DEC_OK)
 			handle_l4(e, pkt);
-		free(dgram);
-		if (v != CT_DEC_FRAGMENT)
+		if (v != CT_DEC_FRAGMENT) {
+			free(dgram);
 			return;
+		}
+		prev = dgram;  /* a fragment tunnelled inside the datagram */
 	}
+	free(prev);
 }
 
 /* Calls the stats hook when its interval has passed; the rate base moves on. */
