@@ -290,7 +290,7 @@ static int parse_options(struct options *o, int argc, char **argv)
 		case OPT_AUDIO: o->cfg.audio_dir = optarg; break;
 		case OPT_ORPHANS: o->orphans = optarg; break;
 		case OPT_AUDIO_FMT: {
-			enum ct_audio_format fmt;
+			enum ct_audio_format fmt = CT_AUDIO_WAV;
 
 			if (ct_audio_format_parse(optarg, &fmt) != 0) {
 				fprintf(stderr, "calltap: unknown audio format '%s' (wav, flac, ogg)\n", optarg);
@@ -588,8 +588,13 @@ int main(int argc, char **argv)
 	if (o.stats_interval_us < 0)
 		o.stats_interval_us = live != NULL ? 60 * INT64_C(1000000) : 0;
 	ct_engine_set_stats_hook(e, o.stats_interval_us, on_stats, live);
+	/*
+	 * SA_RESTART: a signal must not fail a read(2) of a savefile or stdin;
+	 * the live source's poll(2) is never restarted, so it still returns.
+	 */
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
+	sa.sa_flags = SA_RESTART;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);

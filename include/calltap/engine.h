@@ -81,7 +81,7 @@ void ct_engine_set_stats_hook(struct ct_engine *e, int64_t interval_us,
     ct_engine_stats_fn fn, void *user);
 /* Records the capture's cumulative kernel / interface drop counts. */
 void ct_engine_capture_drops(struct ct_engine *e, uint64_t drops, uint64_t ifdrops);
-/* One line: frames, rate, calls active/done, RTP, drops (no newline at the start). */
+/* One status line (frames, rate, calls active/done, RTP, SIP, drops), newline-terminated. */
 void ct_engine_print_stats_line(const struct ct_engine *e, FILE *out);
 
 #endif

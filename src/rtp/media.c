@@ -28,6 +28,7 @@
 #include "calltap/rtp.h"
 
 #define MEDIA_MAX_PT 24      /* payload type names kept per call */
+#define MEDIA_PT_STEP 4      /* pts[] grows by this many (most calls offer <= 4) */
 #define MEDIA_MIN_BUCKETS 1024
 #define MEDIA_ORPHAN_MIN_PACKETS 10 /* fewer: noise that happened to parse as RTP */
 
@@ -68,9 +69,9 @@ struct call_media {
 	size_t n_streams;
 	struct ct_audio_call *audio;    /* recording, NULL until the first packet */
 	bool audio_failed;              /* could not start the recording */
-	uint8_t n_pt;
+	uint8_t n_pt, cap_pt;
 	uint8_t dtmf_pt;
-	struct pt_name pts[MEDIA_MAX_PT];
+	struct pt_name *pts;            /* n_pt used of cap_pt, at most MEDIA_MAX_PT */
 };
 
 struct htab {
@@ -305,6 +306,7 @@ static void call_media_free(struct ct_media_table *t, struct call_media *cm)
 		t->calls = cm->next;
 	if (cm->next != NULL)
 		cm->next->prev = cm->prev;
+	free(cm->pts);
 	free(cm);
 }
 
@@ -496,8 +498,16 @@ static void learn_codecs(struct call_media *cm, const struct ct_sdp_media *md)
 		struct pt_name *p = (struct pt_name *)pt_lookup(cm, c->pt);
 
 		if (p == NULL) {
-			if (cm->n_pt == MEDIA_MAX_PT)
-				continue;
+			if (cm->n_pt == cm->cap_pt) {
+				/* Grown on demand: a fixed array cost 768 bytes per call. */
+				struct pt_name *np;
+
+				if (cm->cap_pt == MEDIA_MAX_PT ||
+				    (np = realloc(cm->pts, (cm->cap_pt + MEDIA_PT_STEP) * sizeof(*np))) == NULL)
+					continue;
+				cm->pts = np;
+				cm->cap_pt += MEDIA_PT_STEP;
+			}
 			p = &cm->pts[cm->n_pt++];
 		}
 		p->pt = c->pt;
