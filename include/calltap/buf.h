@@ -21,6 +21,8 @@ int ct_buf_printf(struct ct_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Appends s as a JSON string literal (with quotes); NULL appends null. */
 int ct_buf_json_str(struct ct_buf *b, const char *s);
+/* Length of the well-formed UTF-8 sequence at s (1-4), 0 if ill-formed. */
+size_t ct_utf8_len(const unsigned char *s, size_t avail);
 /* Appends s as a CSV field (RFC 4180 quoting when needed); NULL appends nothing. */
 int ct_buf_csv_str(struct ct_buf *b, const char *s);
 

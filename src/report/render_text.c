@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "calltap/buf.h"
 #include "calltap/err.h"
 #include "report_int.h"
 
@@ -32,29 +33,6 @@ struct ttab {
 	int oom;
 };
 
-/* Length of the well-formed UTF-8 sequence at s (RFC 3629 §4), 0 if none. */
-static size_t utf8_len(const unsigned char *s)
-{
-	size_t n, i;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	for (i = 1; i < n; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] > 0x9f) ||
-	    (s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] > 0x8f))
-		return 0;
-	return n;
-}
 
 /*
  * Copy of s with control characters and invalid UTF-8 replaced by '?',
@@ -69,7 +47,7 @@ static char *sanitize(const char *s, size_t max)
 	if (out == NULL)
 		return NULL;
 	while (*p != '\0') {
-		n = utf8_len(p);
+		n = ct_utf8_len(p, strnlen((const char *)p, 4));
 		if (w + 1 == max && p[n ? n : 1] != '\0') {
 			out[o++] = '~';
 			break;

@@ -35,24 +35,6 @@ struct table_sink {
 	unsigned long long by_disp[CT_DISP_UNFINISHED + 1];
 };
 
-/* Length of the valid UTF-8 sequence at s (1..4), or 0 when invalid. */
-static size_t utf8_len(const unsigned char *s)
-{
-	size_t n, i;
-
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	for (i = 1; i < n; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	return n;
-}
 
 /*
  * Appends s (NULL or "" → "-") cut to width characters and padded with
@@ -66,7 +48,7 @@ static void cell(struct ct_buf *b, const char *s, int width, bool pad)
 	size_t n;
 
 	while (*u != '\0' && chars < width) {
-		n = *u >= 0x80 ? utf8_len(u) : 1;
+		n = *u >= 0x80 ? ct_utf8_len(u, strnlen((const char *)u, 4)) : 1;
 		if (n == 0 || *u < 0x20 || *u == 0x7f) {
 			ct_buf_append(b, "?", 1);
 			n = 1;

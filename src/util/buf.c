@@ -135,15 +135,23 @@ int ct_buf_printf(struct ct_buf *b, const char *fmt, ...)
 }
 
 /*
- * Length of the well-formed UTF-8 sequence starting at s (s[0] >= 0x80), or
- * 0 when it is not well-formed: RFC 3629 §4 excludes overlong forms,
- * surrogates (U+D800..U+DFFF) and code points above U+10FFFF.
+ * Length of the well-formed UTF-8 sequence starting at s, of which avail
+ * bytes may be read: 1 for ASCII, 2-4 for a multi-byte sequence, 0 when it is
+ * not well-formed (RFC 3629 §4 excludes overlong forms, surrogates
+ * U+D800..U+DFFF and code points above U+10FFFF) or avail is 0.  A NUL byte
+ * never occurs inside a sequence, so for a NUL-terminated string
+ * strnlen(s, 4) is a safe avail.
  */
-static size_t utf8_seq_len(const unsigned char *s, size_t avail)
+size_t ct_utf8_len(const unsigned char *s, size_t avail)
 {
-	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
+	unsigned char c, lo = 0x80, hi = 0xbf;
 	size_t n, i;
 
+	if (avail == 0)
+		return 0;
+	c = s[0];
+	if (c < 0x80)
+		return 1;
 	if (c >= 0xc2 && c <= 0xdf)
 		n = 2;
 	else if (c >= 0xe0 && c <= 0xef)
@@ -191,7 +199,7 @@ static size_t json_str_step(struct ct_buf *b, const unsigned char *s, size_t ava
 	size_t n = 0, k;
 
 	if (s[0] >= 0x80) {
-		k = utf8_seq_len(s, avail);
+		k = ct_utf8_len(s, avail);
 		if (k == 0) {
 			ct_buf_puts(b, "\\ufffd");
 			return 1;
