@@ -7,7 +7,11 @@
 # create the schema once, a dropped column is added back, a newer schema
 # is refused, and an unreachable server is a clear error (naming the
 # server, never the password) with exit status 3 while --json is still
-# written in full.  Skips (77) when the PostgreSQL server is not installed.
+# written in full.  `calltap report --pg` on the pcaps/ calls gives the JSON
+# report of `calltap report --db` on the same calls (apart from the database
+# named; costs unavailable until the database has a table numbers), and its
+# errors (no table calls, unreachable server, bad conninfo) exit 2 without
+# the password.  Skips (77) when the PostgreSQL server is not installed.
 # Prints "pgsql: N passed, N failed".
 srcdir=${top_srcdir:-$(dirname "$0")/..}
 builddir=${top_builddir:-$srcdir}
@@ -185,6 +189,85 @@ if [ $st -eq 3 ] && grep -q "newer" "$t/err" && grep -q "database 'race'" "$t/er
 	ok "newer schema refused"
 else
 	bad "newer schema: status $st"
+fi
+
+# ---- calltap report --pg gives the report of the same SQLite database -----
+sql postgres "CREATE DATABASE rep" 2>"$t/err"
+"$CALLTAP" -r "$srcdir/pcaps" --pg "$(conn rep)" --db "$t/rep.db" --json /dev/null \
+    $(sensor_opt s1) 2>"$t/err"
+check "report data: exit status" 0 $?
+"$CALLTAP" report --pg "$(conn rep)" --format json -o "$t/rep.pg.json" 2>"$t/err"
+check "report --pg: exit status, stderr" "0 0" "$? $(wc -c <"$t/err")"
+"$CALLTAP" report --db "$t/rep.db" --format json -o "$t/rep.db.json" 2>"$t/err"
+check "report --db: exit status" 0 $?
+cat >"$t/rep.py" <<'EOF'
+import json, sys
+a, b = (json.load(open(f)) for f in sys.argv[1:3])
+extra = sys.argv[3:]
+for k in ["database"] + extra:
+    a.pop(k, None); b.pop(k, None)
+if a != b:
+    for k in sorted(set(a) | set(b)):
+        if a.get(k) != b.get(k):
+            print("%s: pg %r, sqlite %r" % (k, a.get(k), b.get(k)))
+    sys.exit(1)
+print("%d calls" % a["totals"]["calls"] if "totals" in a else "same")
+EOF
+# The pgsql sink creates no table numbers: costs are unavailable there.
+if python3 "$t/rep.py" "$t/rep.pg.json" "$t/rep.db.json" has_costs >"$t/err" 2>&1; then
+	ok "report --pg JSON = report --db JSON ($(cat "$t/err"))"
+else
+	bad "report --pg JSON differs from report --db JSON"
+fi
+check "report --pg: no costs without table numbers" "False True" \
+    "$(python3 -c 'import json,sys; print(*(json.load(open(f))["has_costs"] for f in sys.argv[1:]))' "$t/rep.pg.json" "$t/rep.db.json")"
+# With a numbers table (empty, as in the SQLite database) the whole report is equal.
+sql rep "CREATE TABLE numbers (number TEXT PRIMARY KEY, source TEXT, campaign TEXT, cost DOUBLE PRECISION)" 2>"$t/err"
+"$CALLTAP" report --pg "$(conn rep)" --format json -o "$t/rep.pg.json" 2>"$t/err"
+if python3 "$t/rep.py" "$t/rep.pg.json" "$t/rep.db.json" >"$t/err" 2>&1; then
+	ok "report --pg with table numbers: JSON equal"
+else
+	bad "report --pg with table numbers: JSON differs"
+fi
+"$CALLTAP" report --pg "$(conn rep)" --from 2011-01-01 --to 2022-02-27 --format json \
+    -o "$t/rep.pg.json" 2>"$t/err"
+"$CALLTAP" report --db "$t/rep.db" --from 2011-01-01 --to 2022-02-27 --format json \
+    -o "$t/rep.db.json" 2>>"$t/err"
+if python3 "$t/rep.py" "$t/rep.pg.json" "$t/rep.db.json" >"$t/err" 2>&1; then
+	ok "report --pg with a date range: JSON equal ($(cat "$t/err"))"
+else
+	bad "report --pg with a date range: JSON differs"
+fi
+"$CALLTAP" report --pg "$(conn rep)" >"$t/rep.txt" 2>"$t/err" &&
+    "$CALLTAP" report --pg "$(conn rep)" --format html -o "$t/rep.html" 2>>"$t/err"
+check "report --pg: text and html, exit status" 0 $?
+if grep -q "PostgreSQL database 'rep' on '$t/sock' port $PORT" "$t/rep.txt"; then
+	ok "report --pg: text names the server"
+else
+	bad "report --pg: text does not name the server"
+fi
+"$CALLTAP" report --pg "$(conn template1)" >/dev/null 2>"$t/err"
+st=$?
+if [ $st -eq 2 ] && grep -q "database 'template1' on '$t/sock' port $PORT has no table calls" "$t/err"; then
+	ok "report --pg: no table calls, status 2"
+else
+	bad "report --pg: no table calls: status $st"
+fi
+"$CALLTAP" report --pg "host=$t/nowhere port=$PORT dbname=crm user=calltap password=sekrit42" \
+    >/dev/null 2>"$t/err"
+st=$?
+if [ $st -eq 2 ] && grep -q "cannot connect to PostgreSQL database 'crm' on '$t/nowhere' port $PORT" "$t/err" &&
+    ! grep -q sekrit42 "$t/err"; then
+	ok "report --pg: unreachable server, status 2, no password"
+else
+	bad "report --pg: unreachable server: status $st"
+fi
+"$CALLTAP" report --pg "host=$t/sock bogus=1" >/dev/null 2>"$t/err"
+st=$?
+if [ $st -eq 2 ] && grep -q "invalid PostgreSQL connection string" "$t/err"; then
+	ok "report --pg: bad connection string, status 2"
+else
+	bad "report --pg: bad connection string: status $st"
 fi
 
 # ---- unreachable server: clear error, status 3, other outputs complete ----

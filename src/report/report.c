@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * `calltap report`: reads the calls of a date range from a calltap SQLite
- * database, computes the figures of docs/report.md (stats.c) and renders them
+ * database (or, built with libpq, the PostgreSQL database of the pgsql
+ * sink: same rows, same figures), computes the figures of docs/report.md (stats.c) and renders them
  * as a terminal text report, one JSON object or one self-contained HTML page.
  * Workload: run on demand over a database of up to a few million calls; the
  * rows of the range are loaded into memory once (about 100 bytes per call
@@ -12,7 +13,9 @@
  * Exit status: 0 success, 1 usage error, 2 the database cannot be read,
  * 3 the output cannot be written.
  * References: ISO 8601 / RFC 3339 §5.6 (date-time syntax),
- * https://sqlite.org/pragma.html#pragma_table_info, docs/schema.md.
+ * https://sqlite.org/pragma.html#pragma_table_info, docs/schema.md;
+ * PostgreSQL 15 manual, libpq §34.1 (PQconnectdbParams), §34.6 (single-row
+ * mode), §37 (information_schema.columns).
  */
 #include "config.h"
 
@@ -24,6 +27,9 @@
 #include <time.h>
 
 #include <sqlite3.h>
+#ifdef HAVE_PQ
+#include <libpq-fe.h>
+#endif
 
 #include "calltap/buf.h"
 #include "calltap/err.h"
@@ -451,16 +457,313 @@ int ct_report_load_sqlite(struct ct_report_data *d, const char *path, char *errb
 	return rc == CT_OK ? CT_OK : CT_ERR;
 }
 
+
+#ifdef HAVE_PQ
+/*
+ * PostgreSQL loading: the same rows as the SQLite path, through the same
+ * query text (calls_query), read in single-row mode so that libpq never
+ * holds the whole result next to d.  Everything runs in one read-only
+ * REPEATABLE READ transaction, so calls and numbers are one snapshot.
+ */
+
+/* Names the server in where ("PostgreSQL database 'x' on 'h' port p"). */
+static void pg_describe(PGconn *conn, const char *conninfo, char *where, size_t size)
+{
+	const char *db = NULL, *host = NULL, *port = NULL;
+	PQconninfoOption *opts = NULL, *o;
+
+	if (conn != NULL) {
+		db = PQdb(conn);
+		host = PQhost(conn);
+		port = PQport(conn);
+	} else if ((opts = PQconninfoParse(conninfo, NULL)) != NULL) {
+		for (o = opts; o->keyword != NULL; o++) {
+			if (strcmp(o->keyword, "dbname") == 0)
+				db = o->val;
+			else if (strcmp(o->keyword, "host") == 0 ||
+			    (strcmp(o->keyword, "hostaddr") == 0 && host == NULL))
+				host = o->val;
+			else if (strcmp(o->keyword, "port") == 0)
+				port = o->val;
+		}
+	}
+	snprintf(where, size, "PostgreSQL database '%s' on '%s'%s%s",
+	    db != NULL && *db ? db : "(default)", host != NULL && *host ? host : "(default host)",
+	    port != NULL && *port ? " port " : "", port != NULL && *port ? port : "");
+	PQconninfoFree(opts);
+}
+
+/* Copies a libpq message into dst as one line (newlines become "; "). */
+static void pg_msg(char *dst, size_t size, const char *msg)
+{
+	size_t o = 0;
+
+	for (; msg != NULL && *msg != '\0' && o + 3 < size; msg++) {
+		if (*msg == '\n') {
+			if (msg[1] != '\0') {
+				dst[o++] = ';';
+				dst[o++] = ' ';
+			}
+		} else if (*msg != '\t' && *msg != '\r') {
+			dst[o++] = *msg;
+		}
+	}
+	dst[o] = '\0';
+}
+
+/* Runs sql expecting want; the result (to PQclear), or NULL on failure. */
+static PGresult *pg_exec(PGconn *conn, const char *sql, ExecStatusType want)
+{
+	PGresult *res = PQexec(conn, sql);
+
+	if (PQresultStatus(res) != want) {
+		PQclear(res);
+		return NULL;
+	}
+	return res;
+}
+
+/* Copy of field (row, i) of res, NULL when NULL; *oom set on failure. */
+static char *pg_text(const PGresult *res, int row, int i, int *oom)
+{
+	char *p;
+
+	if (PQgetisnull(res, row, i))
+		return NULL;
+	p = strdup(PQgetvalue(res, row, i));
+	*oom |= p == NULL;
+	return p;
+}
+
+static double pg_real(const PGresult *res, int row, int i)
+{
+	return PQgetisnull(res, row, i) ? NAN : strtod(PQgetvalue(res, row, i), NULL);
+}
+
+/* A boolean (t/f/true/false) or integer field as 1/0; -1 when NULL. */
+static int pg_flag(const PGresult *res, int row, int i)
+{
+	const char *v = PQgetvalue(res, row, i);
+
+	if (PQgetisnull(res, row, i))
+		return -1;
+	if (v[0] == 't' || v[0] == 'f')
+		return v[0] == 't';
+	return strtoll(v, NULL, 10) != 0;
+}
+
+/* Reads row 0 of one single-row result into c (as read_call); CT_OK or CT_NOMEM. */
+static int pg_read_call(const PGresult *res, struct ct_report_call *c)
+{
+	const char *dir = PQgetisnull(res, 0, 2) ? NULL : PQgetvalue(res, 0, 2);
+	int oom = 0;
+
+	c->start_us = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	c->disp = disp_of(PQgetisnull(res, 0, 1) ? NULL
+	    : (const unsigned char *)PQgetvalue(res, 0, 1));
+	c->missable = dir == NULL || (strcmp(dir, "outbound") != 0 &&
+	    strcmp(dir, "internal") != 0);
+	c->answer_ms = PQgetisnull(res, 0, 3) ? CT_REPORT_NONE
+	    : strtoll(PQgetvalue(res, 0, 3), NULL, 10);
+	c->talk_s = pg_real(res, 0, 4);
+	c->caller = pg_text(res, 0, 5, &oom);
+	c->agent = pg_text(res, 0, 6, &oom);
+	c->source = pg_text(res, 0, 7, &oom);
+	c->campaign = pg_text(res, 0, 8, &oom);
+	c->first_call = pg_flag(res, 0, 9);
+	c->callback_s = pg_real(res, 0, 10);
+	return oom ? CT_NOMEM : CT_OK;
+}
+
+/*
+ * Column presence of calls (required and optional) and numbers, from
+ * information_schema in the current schema.  CT_OK; CT_ERR with the reason
+ * in errbuf (where names the server).
+ */
+static int pg_check_schema(PGconn *conn, struct ct_report_data *d, const char *where,
+    char *errbuf)
+{
+	static const char *const cost_cols[] = { "source", "campaign", "cost" };
+	PGresult *res;
+	int has[N_REQUIRED], hcost[3] = { 0, 0, 0 }, ncalls = 0, missing = 0, len, r;
+	size_t i;
+
+	res = pg_exec(conn, "SELECT table_name, column_name FROM information_schema.columns"
+	    " WHERE table_schema = current_schema() AND table_name IN ('calls', 'numbers')",
+	    PGRES_TUPLES_OK);
+	if (res == NULL)
+		return CT_ERR;
+	memset(has, 0, sizeof(has));
+	for (r = 0; r < PQntuples(res); r++) {
+		const char *col = PQgetvalue(res, r, 1);
+		int calls = strcmp(PQgetvalue(res, r, 0), "calls") == 0;
+
+		ncalls += calls;
+		for (i = 0; i < N_REQUIRED && calls; i++)
+			has[i] |= strcmp(col, required_cols[i]) == 0;
+		for (i = 0; i < CT_RO_COUNT && calls; i++)
+			d->has_opt[i] |= strcmp(col, ct_report_opt_name[i]) == 0;
+		for (i = 0; i < 3 && !calls; i++)
+			hcost[i] |= strcmp(col, cost_cols[i]) == 0;
+	}
+	PQclear(res);
+	d->has_numbers = hcost[0] && hcost[1] && hcost[2];
+	if (ncalls == 0) {
+		snprintf(errbuf, CT_ERRBUF_SIZE, "%s has no table calls (not a calltap "
+		    "database?)", where);
+		return CT_PARTIAL;
+	}
+	len = snprintf(errbuf, CT_ERRBUF_SIZE, "%s: table calls lacks column(s)", where);
+	for (i = 0; i < N_REQUIRED; i++)
+		if (!has[i] && len > 0 && len < CT_ERRBUF_SIZE) {
+			missing = 1;
+			len += snprintf(errbuf + len, CT_ERRBUF_SIZE - (size_t)len, " %s",
+			    required_cols[i]);
+		}
+	return missing ? CT_PARTIAL : CT_OK;
+}
+
+/* Streams the calls query row by row into d; CT_OK, CT_ERR or CT_NOMEM. */
+static int pg_load_calls(PGconn *conn, struct ct_report_data *d)
+{
+	struct ct_buf q;
+	PGresult *res;
+	int rc = CT_OK, oom, sent;
+
+	ct_buf_init(&q);
+	calls_query(&q, d);
+	oom = q.oom;
+	sent = !oom && PQsendQuery(conn, q.p) && PQsetSingleRowMode(conn);
+	ct_buf_fini(&q);
+	if (!sent)
+		return oom ? CT_NOMEM : CT_ERR;
+	while ((res = PQgetResult(conn)) != NULL) {
+		ExecStatusType st = PQresultStatus(res);
+
+		if (st == PGRES_SINGLE_TUPLE && rc == CT_OK) {
+			if (grow((void **)&d->calls, &d->cap_calls, d->n_calls, sizeof(*d->calls))) {
+				rc = CT_NOMEM;
+			} else {
+				memset(&d->calls[d->n_calls], 0, sizeof(*d->calls));
+				rc = pg_read_call(res, &d->calls[d->n_calls++]);
+			}
+		} else if (st != PGRES_SINGLE_TUPLE && st != PGRES_TUPLES_OK && rc == CT_OK) {
+			rc = CT_ERR;
+		}
+		PQclear(res);  /* drain every result so the connection stays usable */
+	}
+	return rc;
+}
+
+/* Sums numbers.cost per (source, campaign) into d->costs; CT_OK, CT_ERR or CT_NOMEM. */
+static int pg_load_costs(PGconn *conn, struct ct_report_data *d)
+{
+	PGresult *res;
+	int r, oom = 0;
+
+	if (!d->has_numbers)
+		return CT_OK;
+	res = pg_exec(conn, "SELECT source, campaign, SUM(cost) FROM numbers"
+	    " WHERE cost IS NOT NULL GROUP BY source, campaign", PGRES_TUPLES_OK);
+	if (res == NULL)
+		return CT_ERR;
+	for (r = 0; r < PQntuples(res) && !oom; r++) {
+		struct ct_report_cost *c;
+
+		if (grow((void **)&d->costs, &d->cap_costs, d->n_costs, sizeof(*d->costs))) {
+			oom = 1;
+			break;
+		}
+		c = &d->costs[d->n_costs++];
+		c->source = pg_text(res, r, 0, &oom);
+		c->campaign = pg_text(res, r, 1, &oom);
+		c->cost = pg_real(res, r, 2);
+	}
+	PQclear(res);
+	return oom ? CT_NOMEM : CT_OK;
+}
+
+/* Schema check and both loads inside one read-only snapshot; as pg_check_schema. */
+static int pg_load_all(PGconn *conn, struct ct_report_data *d, const char *where, char *errbuf)
+{
+	PGresult *res;
+	int rc;
+
+	res = pg_exec(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", PGRES_COMMAND_OK);
+	if (res == NULL)
+		return CT_ERR;
+	PQclear(res);
+	rc = pg_check_schema(conn, d, where, errbuf);
+	if (rc == CT_OK)
+		rc = pg_load_calls(conn, d);
+	if (rc == CT_OK)
+		rc = pg_load_costs(conn, d);
+	if (rc == CT_NOMEM)
+		snprintf(errbuf, CT_ERRBUF_SIZE, "cannot read %s: out of memory", where);
+	return rc == CT_NOMEM ? CT_PARTIAL : rc;
+}
+
+/*
+ * Loads the same rows as ct_report_load_sqlite() from the PostgreSQL
+ * database named by conninfo (a libpq connection string or URI), in one
+ * read-only transaction.  A database without table numbers (the pgsql sink
+ * never creates one) has no costs, as an old SQLite database.  d must be
+ * zeroed apart from its parameters; d->source_name becomes the server
+ * description.  Returns CT_OK, or CT_ERR with a message naming the database,
+ * host and port (never the password) in errbuf; rows read so far stay in d.
+ */
+static int load_pg(struct ct_report_data *d, const char *conninfo, char *errbuf)
+{
+	static const char *const keys[] = {
+		"connect_timeout", "fallback_application_name", "dbname", NULL
+	};
+	const char *vals[] = { "10", "calltap-report", conninfo, NULL };
+	PQconninfoOption *opts;
+	PGconn *conn = NULL;
+	char where[200], msg[256], *perr = NULL;
+	int rc = CT_ERR;
+
+	if ((opts = PQconninfoParse(conninfo, &perr)) == NULL) {
+		pg_msg(msg, sizeof(msg), perr != NULL ? perr : "out of memory");
+		snprintf(errbuf, CT_ERRBUF_SIZE, "invalid PostgreSQL connection string: %s", msg);
+		PQfreemem(perr);
+		return CT_ERR;
+	}
+	PQconninfoFree(opts);
+	pg_describe(NULL, conninfo, where, sizeof(where));
+	conn = PQconnectdbParams(keys, vals, 1);
+	if (PQstatus(conn) != CONNECTION_OK) {
+		pg_msg(msg, sizeof(msg), conn != NULL ? PQerrorMessage(conn) : "out of memory");
+		snprintf(errbuf, CT_ERRBUF_SIZE, "cannot connect to %s: %s", where, msg);
+		goto out;
+	}
+	pg_describe(conn, conninfo, where, sizeof(where));
+	if ((d->source_name = strdup(where)) == NULL) {
+		snprintf(errbuf, CT_ERRBUF_SIZE, "out of memory");
+		goto out;
+	}
+	rc = pg_load_all(conn, d, where, errbuf);
+	if (rc == CT_ERR) {
+		pg_msg(msg, sizeof(msg), PQerrorMessage(conn));
+		snprintf(errbuf, CT_ERRBUF_SIZE, "cannot read %s: %s", where, msg);
+	}
+out:
+	PQfinish(conn);
+	return rc == CT_OK ? CT_OK : CT_ERR;
+}
+#endif /* HAVE_PQ */
+
 static void usage(FILE *out)
 {
 	fprintf(out,
-	    "usage: calltap report [--db FILE] [--from DATE] [--to DATE] [--quality-s S]\n"
-	    "                      [--format text|json|html] [-o FILE]\n"
+	    "usage: calltap report [--db FILE | --pg CONNINFO] [--from DATE] [--to DATE]\n"
+	    "                      [--quality-s S] [--format text|json|html] [-o FILE]\n"
 	    "\n"
 	    "Summarises the calls stored by calltap (see docs/report.md).\n"
 	    "\n"
 	    "  --db FILE          SQLite database written by calltap --db (default calltap.db)\n"
-	    "  --pg CONNINFO      PostgreSQL database (not supported yet)\n"
+	    "  --pg CONNINFO      PostgreSQL database written by calltap --pg (libpq conninfo\n"
+	    "                     or URI), instead of --db\n"
 	    "  --from DATE        first instant, inclusive: YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS]\n"
 	    "  --to DATE          end, exclusive; a bare date includes that whole day (UTC)\n"
 	    "  --quality-s S      a quality call talks at least S seconds (default 30)\n"
@@ -579,6 +882,20 @@ static int write_report(const struct ct_report *r, enum ct_report_fmt fmt, const
 	return 0;
 }
 
+/* Loads d from --pg when given, else --db; CT_OK or CT_ERR (errbuf set). */
+static int load_data(const struct report_opts *o, struct ct_report_data *d, char *errbuf)
+{
+	if (o->pg == NULL)
+		return ct_report_load_sqlite(d, o->db, errbuf);
+#ifdef HAVE_PQ
+	return load_pg(d, o->pg, errbuf);
+#else
+	snprintf(errbuf, CT_ERRBUF_SIZE, "--pg: this calltap was built without libpq "
+	    "(PostgreSQL client library)");
+	return CT_ERR;
+#endif
+}
+
 /*
  * Entry point of `calltap report`; argv[0] is "report".  Returns the exit
  * status: 0 success, 1 usage error, 2 database unreadable, 3 output failed.
@@ -597,13 +914,8 @@ int ct_report_main(int argc, char **argv)
 		return rc < 0 ? 0 : 1;
 	if (parse_range(&o, &d) != 0)
 		return 1;
-	if (o.pg != NULL) {
-		fprintf(stderr, "calltap report: --pg is not supported yet; "
-		    "report from the SQLite database (--db)\n");
-		return 1;
-	}
 	d.quality_s = o.quality_s;
-	if (ct_report_load_sqlite(&d, o.db, errbuf) != CT_OK) {
+	if (load_data(&o, &d, errbuf) != CT_OK) {
 		fprintf(stderr, "calltap report: %s\n", errbuf);
 		ct_report_data_fini(&d);
 		return 2;
