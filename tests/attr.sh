@@ -9,10 +9,7 @@
 # capture that calls that one back and has the first caller again.  calltap
 # runs on both with the same SQLite store, so the second run continues the
 # history; the JSON fields and the store are checked exactly.
-srcdir=${top_srcdir:-$(dirname "$0")/..}
-builddir=${top_builddir:-$srcdir}
-CALLTAP=${CALLTAP:-$builddir/calltap}
-TZ=UTC; export TZ
+. "$(dirname "$0")/lib.sh"
 command -v python3 >/dev/null 2>&1 || { echo "attr: python3 missing, skipped"; exit 77; }
 t=$(mktemp -d) || exit 1
 trap 'rm -rf "$t"' EXIT

@@ -4,9 +4,7 @@
 # says 440 Hz and callee 1000 Hz (G.711 µ-law, with loss and jitter); every
 # answered call must come out as a stereo WAV with the caller's tone on the
 # left and the callee's on the right (Goertzel), as long as its media time.
-srcdir=${top_srcdir:-$(dirname "$0")/..}
-builddir=${top_builddir:-$srcdir}
-CALLTAP=${CALLTAP:-$builddir/calltap}
+. "$(dirname "$0")/lib.sh"
 t=$(mktemp -d) || exit 1
 trap 'rm -rf "$t"' EXIT
 "$srcdir/scripts/gen-calls" -o "$t/tone.pcap" --truth "$t/truth.jsonl" --seed 7 --calls 40 \

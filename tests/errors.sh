@@ -2,18 +2,9 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Bad input and bad output: a clear message naming the file, the documented
 # exit status, and no call lost.  Prints "errors: N passed, N failed".
-srcdir=${top_srcdir:-$(dirname "$0")/..}
-builddir=${top_builddir:-$srcdir}
-CALLTAP=${CALLTAP:-$builddir/calltap}
-srcdir=$(cd "$srcdir" && pwd)
-case $CALLTAP in /*) ;; *) CALLTAP=$(pwd)/$CALLTAP ;; esac
-TZ=UTC; export TZ
+. "$(dirname "$0")/lib.sh"
 t=$(mktemp -d) || exit 1
 trap 'rm -rf "$t"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1"; [ -f "$t/err" ] && sed 's/^/     | /' "$t/err"; }
 expect() { # name expected-status actual-status stderr-pattern
 	if [ "$3" -eq "$2" ] && grep -q -- "$4" "$t/err"; then ok "$1"; else bad "$1 (status $3, want $2; stderr must match '$4')"; fi
 }

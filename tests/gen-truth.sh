@@ -5,14 +5,9 @@
 # (scripts/compare-truth joins on Call-ID and compares every field).
 # Several mixes: plain UDP, TCP with split/merged/reordered segments, IP
 # fragments, VLANs, IPv6, RTP loss and jitter.
-srcdir=${top_srcdir:-$(dirname "$0")/..}
-builddir=${top_builddir:-$srcdir}
-CALLTAP=${CALLTAP:-$builddir/calltap}
-TZ=UTC; export TZ
+. "$(dirname "$0")/lib.sh"
 t=$(mktemp -d) || exit 1
 trap 'rm -rf "$t"' EXIT
-pass=0
-fail=0
 run() { # name gen-calls-options...
 	name=$1; shift
 	if ! "$srcdir/scripts/gen-calls" -o "$t/$name.pcap" --truth "$t/$name.truth" "$@" >"$t/$name.gen" 2>&1; then

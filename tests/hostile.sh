@@ -20,12 +20,7 @@
 #              limit 48 MiB.
 #
 # Prints "hostile: N passed, N failed".
-srcdir=${top_srcdir:-$(dirname "$0")/..}
-builddir=${top_builddir:-$srcdir}
-CALLTAP=${CALLTAP:-$builddir/calltap}
-srcdir=$(cd "$srcdir" && pwd)
-case $CALLTAP in /*) ;; *) CALLTAP=$(pwd)/$CALLTAP ;; esac
-TZ=UTC; export TZ
+. "$(dirname "$0")/lib.sh"
 SLOW_RSS_KB=131072
 FRAG_RSS_KB=49152
 if ! command -v python3 >/dev/null 2>&1; then
@@ -35,9 +30,7 @@ fi
 t=$(mktemp -d) || exit 1
 trap 'rm -rf "$t"' EXIT
 mkdir "$t/in" "$t/out" "$t/audio"
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
+# Here $t/err holds each run's stderr for its verdict, not a failure to show.
 bad() { fail=$((fail + 1)); echo "FAIL $1"; }
 
 # Status and stderr of one run ($1 status, $2 stderr file); empty when fine.

@@ -7,11 +7,7 @@
 # the run.  The records of both files together must name the same calls, with
 # the same dispositions and RTP packet counts, as offline runs of the same
 # files.  Needs root, `ip netns` and tcpreplay; otherwise skipped (77).
-srcdir=${top_srcdir:-$(dirname "$0")/..}
-builddir=${top_builddir:-$srcdir}
-CALLTAP=${CALLTAP:-$builddir/calltap}
-srcdir=$(cd "$srcdir" && pwd)
-case $CALLTAP in /*) ;; *) CALLTAP=$(pwd)/$CALLTAP ;; esac
+. "$(dirname "$0")/lib.sh"
 
 skip() { echo "live-netns: skipped: $1"; exit 77; }
 [ "$(id -u)" -eq 0 ] || skip "needs root"
@@ -43,9 +39,7 @@ for ns in "$na" "$nb"; do
 done
 ip -n "$na" link set vtap0 mtu 9000 up && ip -n "$nb" link set vtap1 mtu 9000 up || exit 1
 
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
+# Here $t/err holds each run's stderr for its verdict, not a failure to show.
 bad() { fail=$((fail + 1)); echo "FAIL $1"; }
 
 # Offline reference: each file on its own.

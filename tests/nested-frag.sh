@@ -5,9 +5,7 @@
 # engine must reassemble both levels and find the call.  Built by hand here
 # so the byte layout is explicit; run under ASan it also guards the
 # datagram lifetimes across the two reassembly rounds.
-srcdir=${top_srcdir:-$(dirname "$0")/..}
-builddir=${top_builddir:-$srcdir}
-CALLTAP=${CALLTAP:-$builddir/calltap}
+. "$(dirname "$0")/lib.sh"
 t=$(mktemp -d) || exit 1
 trap 'rm -rf "$t"' EXIT
 python3 - "$t/nested.pcap" <<'PY'

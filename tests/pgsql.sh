@@ -13,12 +13,7 @@
 # errors (no table calls, unreachable server, bad conninfo) exit 2 without
 # the password.  Skips (77) when the PostgreSQL server is not installed.
 # Prints "pgsql: N passed, N failed".
-srcdir=${top_srcdir:-$(dirname "$0")/..}
-builddir=${top_builddir:-$srcdir}
-CALLTAP=${CALLTAP:-$builddir/calltap}
-srcdir=$(cd "$srcdir" && pwd)
-case $CALLTAP in /*) ;; *) CALLTAP=$(pwd)/$CALLTAP ;; esac
-TZ=UTC; export TZ
+. "$(dirname "$0")/lib.sh"
 PORT=54329
 
 bindir=
@@ -61,10 +56,6 @@ sql() { # dbname sql
 	"$bindir/psql" -X -Atq -h "$t/sock" -p $PORT -U calltap -d "$1" -c "$2"
 }
 
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1"; [ -f "$t/err" ] && sed 's/^/     | /' "$t/err"; }
 check() { # name expected actual
 	if [ "$2" = "$3" ]; then ok "$1"; else bad "$1 (want '$2', got '$3')"; fi
 }

@@ -8,18 +8,9 @@
 # other checks still run and the test then exits 77 (skipped) if they pass.
 # Set REPORT_KEEP=DIR to keep the HTML, screenshot and DOM there.
 # Prints "report: N passed, N failed".
-srcdir=${top_srcdir:-$(dirname "$0")/..}
-builddir=${top_builddir:-$srcdir}
-CALLTAP=${CALLTAP:-$builddir/calltap}
-srcdir=$(cd "$srcdir" && pwd)
-case $CALLTAP in /*) ;; *) CALLTAP=$(pwd)/$CALLTAP ;; esac
-TZ=UTC; export TZ
+. "$(dirname "$0")/lib.sh"
 t=$(mktemp -d) || exit 1
 trap 'rm -rf "$t"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1"; [ -f "$t/err" ] && sed 's/^/     | /' "$t/err"; }
 check() { # name command...
 	name=$1; shift
 	if "$@"; then ok "$name"; else bad "$name"; fi

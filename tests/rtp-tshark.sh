@@ -4,9 +4,7 @@
 # `-z rtp,streams` reports must be in calltap's records with the same packet
 # and lost counts and jitter within 0.01 ms.  Runs over the bundled captures
 # and, when the shared corpus sits beside the checkout, over all of it.
-srcdir=${top_srcdir:-$(dirname "$0")/..}
-builddir=${top_builddir:-$srcdir}
-CALLTAP=${CALLTAP:-$builddir/calltap}
+. "$(dirname "$0")/lib.sh"
 if ! command -v tshark >/dev/null 2>&1; then
 	echo "rtp-tshark: tshark not installed"; exit 77
 fi

@@ -5,14 +5,9 @@
 # calltap must exit 0, print nothing on stderr, and its JSON lines must equal
 # the expected file exactly.  A missing expected file is a failure; bless a
 # new one with scripts/update-golden.sh NAME after checking it by hand.
-srcdir=${top_srcdir:-$(dirname "$0")/..}
-builddir=${top_builddir:-$srcdir}
-CALLTAP=${CALLTAP:-$builddir/calltap}
-TZ=UTC; export TZ
+. "$(dirname "$0")/lib.sh"
 out=$(mktemp -d) || exit 1
 trap 'rm -rf "$out"' EXIT
-pass=0
-fail=0
 only=$1
 while read -r name pcap expected opts; do
 	case $name in ''|'#'*) continue ;; esac

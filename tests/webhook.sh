@@ -7,12 +7,7 @@
 # the spool; with no server the records land in the spool (exit status 3,
 # counted) and the next run sends them first; a 400 is kept in a rejected
 # file and reported.  Loopback only.  Prints "webhook: N passed, N failed".
-srcdir=${top_srcdir:-$(dirname "$0")/..}
-builddir=${top_builddir:-$srcdir}
-CALLTAP=${CALLTAP:-$builddir/calltap}
-srcdir=$(cd "$srcdir" && pwd)
-case $CALLTAP in /*) ;; *) CALLTAP=$(pwd)/$CALLTAP ;; esac
-TZ=UTC; export TZ
+. "$(dirname "$0")/lib.sh"
 command -v python3 >/dev/null 2>&1 || { echo "webhook: python3 missing"; exit 77; }
 if ! "$CALLTAP" --help 2>&1 | grep -q -- '--webhook'; then
 	echo "webhook: calltap built without libcurl"; exit 77
@@ -70,10 +65,6 @@ url="http://127.0.0.1:$(cat "$t/port")/calls"
 # A port nothing listens on: bound, then released.
 dead=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1"; [ -f "$t/err" ] && sed 's/^/     | /' "$t/err"; }
 check() { # name expected actual
 	if [ "$2" = "$3" ]; then ok "$1"; else bad "$1 (want '$2', got '$3')"; fi
 }
