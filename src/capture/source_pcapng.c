@@ -30,10 +30,10 @@
 #include "calltap/cursor.h"
 #include "calltap/err.h"
 #include "calltap/source.h"
+#include "readahead.h"
 #include "source_int.h"
 
 #define MAX_BLOCK     (256u << 20)  /* largest block / record accepted */
-#define READ_CHUNK    (1u << 20)    /* buffer grows only as data arrives */
 #define FILTER_SNAPLEN 262144
 
 #define BT_SHB 0x0A0D0D0Au
@@ -73,7 +73,12 @@ struct savefile {
 	int be;                 /* current section / file is big-endian */
 	int nsec;               /* classic: nanosecond timestamps */
 	size_t rec_hdr;         /* classic: record header length */
-	uint8_t *buf;           /* the current block */
+	struct ct_readahead *ra;
+	const uint8_t *win;     /* current read-ahead window */
+	size_t win_len, win_pos;
+	const uint8_t *blk;     /* the current block: in win, or in buf */
+	int blk_in_win;
+	uint8_t *buf;           /* blocks that cross windows are copied here */
 	size_t cap;
 	size_t blk_len;         /* bytes of the current block in buf */
 	uint64_t off;           /* file offset of the next unread byte */
@@ -182,32 +187,66 @@ static int grow(struct savefile *sf, size_t n)
 	return CT_OK;
 }
 
+/* Moves to the next read-ahead window: CT_OK, CT_EOF, or CT_ERR (sys_errno). */
+static int next_window(struct savefile *sf)
+{
+	int rc = ct_readahead_next(sf->ra, &sf->win, &sf->win_len, &sf->sys_errno);
+
+	sf->win_pos = 0;
+	if (rc > 0)
+		return CT_OK;
+	sf->win_len = 0;
+	return rc == 0 ? CT_EOF : CT_ERR;
+}
+
 /*
- * Reads bytes buf[have..need) of the current block.  CT_OK; CT_EOF when the
- * stream ended before any byte of the block; CT_PARTIAL when it ended inside;
- * CT_ERR (sys_errno set) on a read error; CT_NOMEM.
+ * Makes blk[0..need) the current block, of which blk[0..have) is there
+ * already (have == 0 starts a new block at the stream position).  A block
+ * inside the current window is used in place; one that crosses windows is
+ * copied into buf, which grows only as data arrives.  Returns CT_OK; CT_EOF
+ * when the stream ended before any byte of the block; CT_PARTIAL when it
+ * ended inside; CT_ERR (sys_errno set) on a read error; CT_NOMEM.
  */
 static int fill(struct savefile *sf, size_t have, size_t need)
 {
-	while (have < need) {
-		size_t want = need - have, got;
+	size_t n;
+	int rc;
 
-		if (want > READ_CHUNK)
-			want = READ_CHUNK;
-		if (grow(sf, have + want) != CT_OK)
-			return CT_NOMEM;
-		errno = 0;
-		got = fread(sf->buf + have, 1, want, sf->fp);
-		sf->off += got;
-		have += got;
-		if (got < want) {
-			if (ferror(sf->fp)) {
-				sf->sys_errno = errno ? errno : EIO;
-				return CT_ERR;
-			}
-			return have == 0 ? CT_EOF : CT_PARTIAL;
-		}
+	if (have == 0) {
+		if (sf->win_pos == sf->win_len && (rc = next_window(sf)) != CT_OK)
+			return rc;
+		sf->blk = sf->win + sf->win_pos;
+		sf->blk_in_win = 1;
 	}
+	if (have >= need)
+		return CT_OK;
+	if (sf->blk_in_win) {
+		if (sf->win_len - sf->win_pos >= need - have) {
+			sf->win_pos += need - have;
+			sf->off += need - have;
+			return CT_OK;
+		}
+		if (grow(sf, have) != CT_OK)
+			return CT_NOMEM;
+		if (have > 0)
+			memcpy(sf->buf, sf->blk, have);
+		sf->blk = sf->buf;
+		sf->blk_in_win = 0;
+	}
+	while (have < need) {
+		if (sf->win_pos == sf->win_len && (rc = next_window(sf)) != CT_OK)
+			return rc == CT_EOF && have > 0 ? CT_PARTIAL : rc;
+		n = sf->win_len - sf->win_pos;
+		if (n > need - have)
+			n = need - have;
+		if (grow(sf, have + n) != CT_OK)
+			return CT_NOMEM;
+		memcpy(sf->buf + have, sf->win + sf->win_pos, n);
+		sf->win_pos += n;
+		sf->off += n;
+		have += n;
+	}
+	sf->blk = sf->buf;
 	return CT_OK;
 }
 
@@ -335,13 +374,13 @@ static int ng_read_block(struct savefile *sf, size_t have)
 
 	sf->blk_off = sf->off - have;
 	rc = fill(sf, have, hdr);
-	ct_cursor_init(&c, sf->buf, hdr);
+	ct_cursor_init(&c, sf->blk, hdr);
 	type = rc == CT_OK ? get32(&c, sf->be) : 0;
 	if (rc == CT_OK && type == BT_SHB) {
 		hdr = 12;
 		rc = fill(sf, 8, hdr);
 		if (rc == CT_OK) {
-			ct_cursor_init(&c, sf->buf + 8, 4);
+			ct_cursor_init(&c, sf->blk + 8, 4);
 			bom = ct_get_be32(&c);
 			if (bom != SHB_BOM && bom != 0x4D3C2B1Au)
 				return sf_bad(sf, "byte-order magic 0x%08x", (unsigned)bom);
@@ -352,14 +391,14 @@ static int ng_read_block(struct savefile *sf, size_t have)
 		return CT_EOF;
 	if (rc != CT_OK)
 		return sf_short(sf, rc);
-	ct_cursor_init(&c, sf->buf + 4, 4);
+	ct_cursor_init(&c, sf->blk + 4, 4);
 	len = get32(&c, sf->be);
 	if (len < 12 || len % 4 != 0 || len > MAX_BLOCK || (type == BT_SHB && len < SHB_MIN_LEN))
 		return sf_bad(sf, "block type 0x%08x with length %u", (unsigned)type, (unsigned)len);
 	rc = fill(sf, hdr, len);
 	if (rc != CT_OK)
 		return sf_short(sf, rc == CT_EOF ? CT_PARTIAL : rc);
-	ct_cursor_init(&c, sf->buf + len - 4, 4);
+	ct_cursor_init(&c, sf->blk + len - 4, 4);
 	if (get32(&c, sf->be) != len)
 		return sf_bad(sf, "trailing length differs from block length %u", (unsigned)len);
 	sf->blk_len = len;
@@ -494,7 +533,7 @@ static uint32_t block_type(const struct savefile *sf)
 {
 	struct ct_cursor c;
 
-	ct_cursor_init(&c, sf->buf, 4);
+	ct_cursor_init(&c, sf->blk, 4);
 	return get32(&c, sf->be);
 }
 
@@ -504,7 +543,7 @@ static int ng_process(struct savefile *sf, struct ct_frame *f)
 	struct ct_cursor c;
 	uint32_t type;
 
-	ct_cursor_init(&c, sf->buf + 8, sf->blk_len - 12);
+	ct_cursor_init(&c, sf->blk + 8, sf->blk_len - 12);
 	type = block_type(sf);
 	switch (type) {
 	case BT_SHB:
@@ -565,7 +604,7 @@ static int pcap_rec_next(struct ct_source *s, struct ct_frame *f, char *errbuf)
 		rc = fill(sf, 0, sf->rec_hdr);
 		if (rc != CT_OK)
 			return sf_end(sf, rc == CT_EOF ? CT_EOF : sf_short(sf, rc), errbuf);
-		ct_cursor_init(&c, sf->buf, sf->rec_hdr);
+		ct_cursor_init(&c, sf->blk, sf->rec_hdr);
 		sec = get32(&c, sf->be);
 		frac = get32(&c, sf->be);
 		caplen = get32(&c, sf->be);
@@ -577,7 +616,7 @@ static int pcap_rec_next(struct ct_source *s, struct ct_frame *f, char *errbuf)
 		if (rc != CT_OK)
 			return sf_end(sf, sf_short(sf, rc == CT_EOF ? CT_PARTIAL : rc), errbuf);
 		rc = deliver(sf, &sf->ifs[0], (int64_t)sec * 1000000 + (sf->nsec ? frac / 1000 : frac),
-		    caplen, wirelen, sf->buf + sf->rec_hdr, f);
+		    caplen, wirelen, sf->blk + sf->rec_hdr, f);
 	} while (rc == 0);
 	s->frames++;
 	return 1;
@@ -600,6 +639,7 @@ static void sf_free(struct savefile *sf)
 	if (sf->fp != NULL && sf->fp != stdin)
 		fclose(sf->fp);
 	free(sf->ifs);
+	ct_readahead_free(sf->ra);
 	free(sf->buf);
 	free(sf->bpf);
 	free(sf);
@@ -673,7 +713,7 @@ static int pcap_open_classic(struct savefile *sf, uint32_t magic_be)
 		snprintf(sf->msg, sizeof(sf->msg), "%s: truncated pcap file header", sf->name);
 		return CT_ERR;
 	}
-	ct_cursor_init(&c, sf->buf, PCAP_HDR_LEN);
+	ct_cursor_init(&c, sf->blk, PCAP_HDR_LEN);
 	magic = get32(&c, sf->be);
 	major = get16(&c, sf->be);
 	ct_skip(&c, 2 + 4 + 4);
@@ -719,7 +759,7 @@ static int sf_open_format(struct savefile *sf, int allow_pcap)
 		    rc == CT_EOF ? "empty file" : "under 4 bytes");
 		return rc == CT_NOMEM ? sf_short(sf, rc) : CT_ERR;
 	}
-	ct_cursor_init(&c, sf->buf, 4);
+	ct_cursor_init(&c, sf->blk, 4);
 	magic = ct_get_be32(&c);
 	if (magic == BT_SHB)
 		return ng_open(sf);
@@ -747,6 +787,10 @@ static struct ct_source *open_stream(FILE *fp, const char *name, const char *bpf
 	}
 	sf->fp = fp;
 	sf->name = strcmp(name, "-") == 0 ? "standard input" : s->name;
+	if ((sf->ra = ct_readahead_new(fp)) == NULL) {
+		snprintf(errbuf, CT_ERRBUF_SIZE, "%s: out of memory", sf->name);
+		goto fail;
+	}
 	if (sf_open_format(sf, allow_pcap) != CT_OK) {
 		snprintf(errbuf, CT_ERRBUF_SIZE, "%s", sf->msg);
 		goto fail;

@@ -6,6 +6,9 @@
  * if_tsoffset, SPB, obsolete PB, skipped NRB/ISB/DSB/custom blocks, two
  * sections), classic pcap (micro/nano magics, both orders), truncation at
  * every byte offset, corrupt lengths, and BPF filters per interface.
+ * Large files (more than the read-ahead threshold, so a reader thread runs)
+ * with records of every size, a few larger than a read-ahead window, read
+ * from the file, from a pipe and truncated: every frame checked byte by byte.
  * References: draft-ietf-opsawg-pcapng, draft-ietf-opsawg-pcap.
  */
 #include "config.h"
@@ -19,6 +22,7 @@
 
 #include "calltap/err.h"
 #include "calltap/source.h"
+#include "../../src/capture/readahead.h"
 #include "../../src/capture/source_int.h"
 #include "test.h"
 
@@ -664,6 +668,171 @@ static void test_ng_timestamps(void)
 	ct_source_close(s);
 }
 
+
+/* ---- large files: read-ahead windows ---- */
+
+#define BIG_RECS 400
+
+/* Caplen of record i: mostly small and odd, every 50th larger than a window. */
+static uint32_t big_len(int i)
+{
+	if (i % 50 == 7)
+		return RA_BLOCK + 4099u * (uint32_t)(i % 3);
+	return (uint32_t)((i * 2654435761u) % 40000u);
+}
+
+static uint8_t big_byte(int i, uint32_t j)
+{
+	return (uint8_t)(i * 31 + j * 7 + (j >> 9));
+}
+
+static void put_le32_file(FILE *fp, uint32_t v)
+{
+	uint8_t b[4] = { (uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24) };
+
+	fwrite(b, 1, 4, fp);
+}
+
+/*
+ * Writes BIG_RECS records to tmp_path, classic pcap or pcapng (one IDB and
+ * EPBs), little-endian.  Returns the file size; ends[i] is the offset after
+ * record i.
+ */
+static long write_big(int ng, long *ends)
+{
+	static uint8_t data[RA_BLOCK + 3 * 4099 + 4];
+	FILE *fp = fopen(tmp_path, "wb");
+	uint32_t len, j;
+	int i;
+
+	if (fp == NULL) {
+		perror(tmp_path);
+		exit(2);
+	}
+	if (ng) {
+		static const uint8_t shb_idb[] = {
+			0x0A, 0x0D, 0x0D, 0x0A, 28, 0, 0, 0, 0x4D, 0x3C, 0x2B, 0x1A, 1, 0, 0, 0,
+			0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 28, 0, 0, 0,
+			1, 0, 0, 0, 20, 0, 0, 0, 101, 0, 0, 0, 0, 0, 0, 0, 20, 0, 0, 0,
+		};
+		fwrite(shb_idb, 1, sizeof(shb_idb), fp);
+	} else {
+		put_le32_file(fp, 0xA1B2C3D4);
+		put_le32_file(fp, 2 | 4u << 16);
+		put_le32_file(fp, 0);
+		put_le32_file(fp, 0);
+		put_le32_file(fp, 0x7fffffff);
+		put_le32_file(fp, 101);
+	}
+	for (i = 0; i < BIG_RECS; i++) {
+		len = big_len(i);
+		for (j = 0; j < len; j++)
+			data[j] = big_byte(i, j);
+		if (ng) {
+			uint32_t blen = 32 + ((len + 3) & ~3u);
+
+			put_le32_file(fp, 6);
+			put_le32_file(fp, blen);
+			put_le32_file(fp, 0);
+			put_le32_file(fp, 0);
+			put_le32_file(fp, (uint32_t)i);
+			put_le32_file(fp, len);
+			put_le32_file(fp, len + 1);
+			memset(data + len, 0, 4);
+			fwrite(data, 1, (len + 3) & ~3u, fp);
+			put_le32_file(fp, blen);
+		} else {
+			put_le32_file(fp, 1000);
+			put_le32_file(fp, (uint32_t)i);
+			put_le32_file(fp, len);
+			put_le32_file(fp, len + 1);
+			fwrite(data, 1, len, fp);
+		}
+		ends[i] = ftell(fp);
+	}
+	if (fclose(fp) != 0) {
+		perror(tmp_path);
+		exit(2);
+	}
+	return ends[BIG_RECS - 1];
+}
+
+/* Reads s to its end; returns the final code and checks every frame. */
+static int read_big(struct ct_source *s, int *n, char *err)
+{
+	struct ct_frame f;
+	uint32_t j;
+	int rc, bad = 0;
+
+	*n = 0;
+	while ((rc = s->ops->next(s, &f, err)) == 1) {
+		if (f.caplen != big_len(*n) || f.wirelen != f.caplen + 1 ||
+		    f.ts_us % 1000000 != *n)
+			bad++;
+		for (j = 0; j < f.caplen && j < big_len(*n); j++)
+			if (f.data[j] != big_byte(*n, j)) {
+				bad++;
+				break;
+			}
+		(*n)++;
+	}
+	CHECK_INT(bad, 0);
+	return rc;
+}
+
+static void test_big(int ng)
+{
+	static long ends[BIG_RECS];
+	char err[CT_ERRBUF_SIZE], cmd[128];
+	struct ct_source *s;
+	long size = write_big(ng, ends), cut;
+	FILE *fp;
+	int n;
+
+	CHECK(size > 4L * RA_BLOCK);
+	/* From the file: a reader thread. */
+	s = ct_source_open_file(tmp_path, NULL, err);
+	CHECK(s != NULL);
+	if (s == NULL)
+		return;
+	CHECK_INT(read_big(s, &n, err), CT_EOF);
+	CHECK_INT(n, BIG_RECS);
+	ct_source_close(s);
+	/* Through a pipe: short reads in the caller's thread. */
+	snprintf(cmd, sizeof(cmd), "cat %s", tmp_path);
+	fp = popen(cmd, "r");
+	CHECK(fp != NULL);
+	if (fp == NULL)
+		return;
+	s = ct_source_open_savefile(fp, "pipe", NULL, err);
+	CHECK(s != NULL);
+	if (s != NULL) {
+		CHECK_INT(read_big(s, &n, err), CT_EOF);
+		CHECK_INT(n, BIG_RECS);
+		ct_source_close(s);   /* fclose of a popen() stream also reaps cat */
+	}
+	/* Truncated inside the record that crosses windows after 4 windows. */
+	for (n = 0; n < BIG_RECS && ends[n] < 4L * RA_BLOCK; n++)
+		;
+	while (n < BIG_RECS && big_len(n + 1) <= RA_BLOCK)
+		n++;
+	CHECK(n + 1 < BIG_RECS);
+	cut = ends[n] + 100;
+	CHECK_INT(truncate(tmp_path, cut), 0);
+	s = ct_source_open_file(tmp_path, NULL, err);
+	CHECK(s != NULL);
+	if (s == NULL)
+		return;
+	{
+		int got;
+
+		CHECK_INT(read_big(s, &got, err), CT_ERR);
+		CHECK_INT(got, n + 1);
+		CHECK(strstr(err, "truncated") != NULL);
+	}
+	ct_source_close(s);
+}
+
 int main(void)
 {
 	int fd;
@@ -687,6 +856,8 @@ int main(void)
 	test_pcap_classic(1, 1);
 	test_pcap_corrupt();
 	test_open_errors();
+	test_big(0);
+	test_big(1);
 	unlink(tmp_path);
 	return TEST_REPORT();
 }
