@@ -600,6 +600,96 @@ static void test_8k_codecs(const char *dir)
 	(void)dir;
 }
 
+
+/*
+ * The scratch write cache against a model: 3,000 random µ-law packets of
+ * 1-400 bytes on both channels, mostly in order but with jumps back over
+ * several blocks, jumps forward, gaps and overwrites; the file must hold
+ * what direct positioned writes would (last write wins, holes are zero).
+ */
+#define MODEL_LEN 60000
+static void test_write_cache_model(const char *dir)
+{
+	static short model[2][MODEL_LEN];
+	char errbuf[CT_ERRBUF_SIZE] = "", *path = NULL;
+	struct ct_audio_call *ac = ct_audio_call_new(dir, CT_AUDIO_WAV, "cache-model",
+	    START_US, errbuf);
+	uint32_t rnd = 12345;
+	int64_t next[2] = { 0, 0 }, len[2] = { 0, 0 };
+	uint8_t p[400];
+	int i, c, bad = 0;
+	long n, k;
+
+	CHECK(ac != NULL);
+	if (ac == NULL)
+		return;
+	memset(model, 0, sizeof(model));
+	/* Anchor each channel's SSRC at sample 0. */
+	for (c = 0; c < 2; c++) {
+		p[0] = 0x55;
+		ct_audio_call_add(ac, c, "PCMU", 8000, 0xAB00u + (uint32_t)c, 7000, START_US, p, 1);
+		model[c][0] = ct_g711_ulaw_decode(0x55);
+		len[c] = 1;
+		next[c] = 1;
+	}
+	for (i = 0; i < 3000; i++) {
+		int64_t pos;
+		size_t plen, j;
+		uint32_t r;
+
+		rnd = rnd * 1103515245u + 12345u;
+		r = rnd >> 8;
+		c = (int)(r & 1);
+		plen = 1 + (r >> 1) % 400;
+		switch ((r >> 10) % 16) {
+		case 0:   /* back over up to three blocks */
+			pos = next[c] - (int64_t)((r >> 14) % 12000);
+			break;
+		case 1:   /* forward gap */
+			pos = next[c] + (int64_t)((r >> 14) % 9000);
+			break;
+		case 2:   /* overlap the last packet */
+			pos = next[c] - (int64_t)plen / 2;
+			break;
+		default:
+			pos = next[c];
+			break;
+		}
+		if (pos < 0)
+			pos = 0;
+		if (pos + (int64_t)plen > MODEL_LEN)
+			pos = (int64_t)((r >> 3) % (MODEL_LEN - 400));
+		for (j = 0; j < plen; j++) {
+			rnd = rnd * 1103515245u + 12345u;
+			p[j] = (uint8_t)(rnd >> 16);
+			model[c][pos + (int64_t)j] = ct_g711_ulaw_decode(p[j]);
+		}
+		ct_audio_call_add(ac, c, "PCMU", 8000, 0xAB00u + (uint32_t)c, 7000u + (uint32_t)pos,
+		    START_US + pos * 125, p, plen);
+		next[c] = pos + (int64_t)plen;
+		if (next[c] > len[c])
+			len[c] = next[c];
+	}
+	CHECK_INT(ct_audio_call_finish(ac, &path, NULL, errbuf), 0);
+	CHECK(path != NULL);
+	if (path == NULL)
+		return;
+	{
+		SF_INFO info;
+		short *b;
+
+		n = read_file(path, &b, &info);
+		CHECK_INT(n, len[0] > len[1] ? len[0] : len[1]);
+		for (k = 0; k < n && k < MODEL_LEN; k++)
+			for (c = 0; c < 2; c++)
+				bad += b[2 * k + c] != model[c][k];
+		CHECK_INT(bad, 0);
+		free(b);
+	}
+	unlink(path);
+	free(path);
+}
+
 int main(void)
 {
 	char dir[] = "/tmp/ct_audio_XXXXXX";
@@ -620,6 +710,7 @@ int main(void)
 	test_bad_dir();
 	test_names(dir);
 	test_8k_codecs(dir);
+	test_write_cache_model(dir);
 #ifdef HAVE_SPANDSP
 	test_g722(dir);
 #endif
