@@ -67,4 +67,40 @@ void ct_audio_call_add(struct ct_audio_call *ac, int channel, const char *codec_
 int ct_audio_call_finish(struct ct_audio_call *ac, char **path, char **undecodable,
     char *errbuf);
 
+/* Drops a recording without writing a file; NULL is a no-op. */
+void ct_audio_call_discard(struct ct_audio_call *ac);
+
+/*
+ * The finisher: one worker thread that writes the final files (reading the
+ * scratch data back, interleaving, encoding) while the capture thread goes
+ * on.  Recordings are handed over at call end and written in that order.
+ */
+struct ct_audio_finisher;
+
+/* Starts the worker; NULL when no thread could be started (finish in place). */
+struct ct_audio_finisher *ct_audio_finisher_new(void);
+
+/*
+ * As ct_audio_call_finish, but the final file is written by the worker:
+ * *path is the path it will have once written (ct_audio_finisher_drain()
+ * waits for that).  A failure while writing it is counted by the finisher
+ * (ct_audio_finisher_take_errors) and leaves no file.  Blocks while
+ * FINISH_QUEUE recordings are waiting, so memory and open files stay
+ * bounded.  ac is taken over in every case.
+ */
+int ct_audio_finisher_submit(struct ct_audio_finisher *f, struct ct_audio_call *ac,
+    char **path, char **undecodable, char *errbuf);
+
+/* Waits until every recording handed over so far is written. */
+void ct_audio_finisher_drain(struct ct_audio_finisher *f);
+
+/*
+ * Returns the number of files that failed since the last call and copies the
+ * first of their messages into errbuf (CT_ERRBUF_SIZE; untouched when 0).
+ */
+uint64_t ct_audio_finisher_take_errors(struct ct_audio_finisher *f, char *errbuf);
+
+/* Drains, stops the worker and frees f; NULL is a no-op. */
+void ct_audio_finisher_free(struct ct_audio_finisher *f);
+
 #endif

@@ -34,4 +34,10 @@ struct ct_codec {
 /* Upper bound of the samples one payload of len bytes decodes to. */
 size_t ct_codec_max_samples(const struct ct_codec *c, size_t len);
 
+/* The two halves of ct_audio_call_finish (writer.c), for the finisher. */
+struct ct_audio_call;
+int ct_audio_call_prepare(struct ct_audio_call *ac, char **path, char **undecodable,
+    char *errbuf);
+int ct_audio_call_produce(struct ct_audio_call *ac, char *errbuf);
+
 #endif

@@ -559,6 +559,31 @@ static int16_t channel_at(struct reader *r, int64_t j, uint32_t rate, uint32_t o
 	return (int16_t)(a + (b - a) * frac / out);
 }
 
+/*
+ * Samples [i, i + n) of the reader's channel into dst[0], dst[2], ... (the
+ * channel's slots of interleaved stereo frames), a block at a time.
+ */
+static void channel_copy(struct reader *r, int64_t i, int64_t n, int16_t *dst, int *err)
+{
+	while (n > 0) {
+		int64_t k = BLOCK - i % BLOCK, m;
+
+		if (k > n)
+			k = n;
+		if (i >= r->len) {
+			for (m = 0; m < n; m++)
+				dst[2 * m] = 0;
+			return;
+		}
+		(void)reader_get(r, i, err);      /* loads block i / BLOCK */
+		for (m = 0; m < k; m++)
+			dst[2 * m] = i + m < r->len ? r->buf[(i + m) % BLOCK] : 0;
+		dst += 2 * k;
+		i += k;
+		n -= k;
+	}
+}
+
 static const int sf_major[] = { SF_FORMAT_WAV | SF_FORMAT_PCM_16,
 	SF_FORMAT_FLAC | SF_FORMAT_PCM_16, SF_FORMAT_OGG | SF_FORMAT_VORBIS };
 
@@ -580,9 +605,14 @@ static int interleave(struct ct_audio_call *ac, SNDFILE *sf, uint32_t out, int64
 	while (j < frames) {
 		int64_t k, n = frames - j < CHUNK ? frames - j : CHUNK;
 
-		for (k = 0; k < n; k++)
-			for (c = 0; c < 2; c++)
+		for (c = 0; c < 2; c++) {
+			if (ac->ch[c].rate == out) {
+				channel_copy(&r[c], j, n, chunk + c, &err);
+				continue;
+			}
+			for (k = 0; k < n; k++)
 				chunk[2 * k + c] = channel_at(&r[c], j + k, ac->ch[c].rate, out, &err);
+		}
 		if (err != 0) {
 			snprintf(errbuf, CT_ERRBUF_SIZE, "audio: %s: %s", ac->scratch, strerror(err));
 			goto out;
@@ -684,6 +714,67 @@ static void call_free(struct ct_audio_call *ac)
 }
 
 /*
+ * First half of finishing, which must run in the thread that added the
+ * packets: writes the cached samples to the scratch file and tells what the
+ * recording will be.  *undecodable (when undecodable is not NULL) gets a
+ * malloc'ed list of codecs without decoder, or NULL.  Returns 1 with the
+ * malloc'ed path of the file that ct_audio_call_produce() will write in
+ * *path; 0 when no decodable audio was added (no file; *path NULL); -1 with
+ * a message in errbuf after a scratch I/O error (*path NULL).  ac stays
+ * allocated.
+ */
+int ct_audio_call_prepare(struct ct_audio_call *ac, char **path, char **undecodable,
+    char *errbuf)
+{
+	size_t n;
+	int c;
+
+	*path = NULL;
+	if (undecodable != NULL)
+		*undecodable = ac->undec[0] != '\0' ? strdup(ac->undec) : NULL;
+	if (ac->fd >= 0 && ac->io_errno == 0)
+		for (c = 0; c < 2; c++)
+			cache_flush(ac, c);
+	if (ac->io_errno != 0) {
+		snprintf(errbuf, CT_ERRBUF_SIZE, "audio: %s: %s",
+		    ac->scratch != NULL ? ac->scratch : ac->dir, strerror(ac->io_errno));
+		return -1;
+	}
+	if (ac->ch[0].len == 0 && ac->ch[1].len == 0)
+		return 0;
+	n = strlen(ac->dir) + strlen(ac->name) + 16;
+	if ((*path = malloc(n)) == NULL) {
+		snprintf(errbuf, CT_ERRBUF_SIZE, "audio: out of memory");
+		return -1;
+	}
+	snprintf(*path, n, "%s/%s.%s", ac->dir, ac->name, ext_name[ac->fmt]);
+	return 1;
+}
+
+/*
+ * Second half, which may run in another thread once ct_audio_call_prepare()
+ * returned 1: writes the final file (under a temporary name, renamed into
+ * place) and frees ac.  Returns 0, or -1 with a message naming the path in
+ * errbuf (no file is left then).
+ */
+int ct_audio_call_produce(struct ct_audio_call *ac, char *errbuf)
+{
+	char *path = NULL;
+	int rc = produce(ac, &path, errbuf);
+
+	free(path);
+	call_free(ac);
+	return rc;
+}
+
+/* Drops a recording without writing a file (calls that were not answered). */
+void ct_audio_call_discard(struct ct_audio_call *ac)
+{
+	if (ac != NULL)
+		call_free(ac);
+}
+
+/*
  * Ends the recording: writes "<dir>/<YYYYmmdd-HHMMSS>_<call id>.<ext>"
  * (start time in UTC) and removes the scratch file.  On success returns 0
  * with a malloc'ed path in *path, or NULL when no decodable audio was added
@@ -698,7 +789,7 @@ int ct_audio_call_finish(struct ct_audio_call *ac, char **path, char **undecodab
     char *errbuf)
 {
 	char *p = NULL;
-	int rc = 0, c;
+	int rc;
 
 	if (path != NULL)
 		*path = NULL;
@@ -706,22 +797,19 @@ int ct_audio_call_finish(struct ct_audio_call *ac, char **path, char **undecodab
 		*undecodable = NULL;
 	if (ac == NULL)
 		return 0;
-	if (undecodable != NULL && ac->undec[0] != '\0')
-		*undecodable = strdup(ac->undec);
-	if (ac->fd >= 0 && ac->io_errno == 0)
-		for (c = 0; c < 2; c++)
-			cache_flush(ac, c);
-	if (ac->io_errno != 0) {
-		snprintf(errbuf, CT_ERRBUF_SIZE, "audio: %s: %s",
-		    ac->scratch != NULL ? ac->scratch : ac->dir, strerror(ac->io_errno));
-		rc = -1;
-	} else if (ac->ch[0].len > 0 || ac->ch[1].len > 0) {
-		rc = produce(ac, &p, errbuf);
+	rc = ct_audio_call_prepare(ac, &p, undecodable, errbuf);
+	if (rc > 0) {
+		rc = ct_audio_call_produce(ac, errbuf);
+		if (rc != 0) {
+			free(p);
+			p = NULL;
+		}
+	} else {
+		call_free(ac);
 	}
 	if (path != NULL)
 		*path = p;
 	else
 		free(p);
-	call_free(ac);
 	return rc;
 }

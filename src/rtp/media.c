@@ -91,6 +91,7 @@ struct ct_media_table {
 	void *orphan_user;
 	const char *audio_dir;          /* record answered calls here; NULL = off */
 	enum ct_audio_format audio_fmt;
+	struct ct_audio_finisher *finisher; /* writes the files; NULL: in place */
 	char audio_err[CT_ERRBUF_SIZE]; /* first recording error, "" = none */
 	struct ct_media_stats stats;
 };
@@ -253,10 +254,23 @@ struct ct_media_table *ct_media_new(size_t max_flows)
 	return t;
 }
 
+/* Adds the finisher's failures since the last look to the table's. */
+static void audio_collect(struct ct_media_table *t)
+{
+	char errbuf[CT_ERRBUF_SIZE];
+	uint64_t n = ct_audio_finisher_take_errors(t->finisher, errbuf);
+
+	if (n > 0) {
+		audio_error(t, errbuf);
+		t->stats.audio_errors += n - 1;
+	}
+}
+
 /*
- * Ends cm's recording.  Only answered calls keep their file (QA listens to
- * conversations, not ringback); the path and any undecodable codecs go to
- * rec when it is given.
+ * Ends cm's recording.  Only answered calls get a file (QA listens to
+ * conversations, not ringback); its path and any undecodable codecs go to
+ * rec.  The file itself is written by the finisher thread when there is
+ * one: the path is where it will be once ct_media_flush() returns.
  */
 static void audio_finish(struct ct_media_table *t, struct call_media *cm,
     struct ct_call_record *rec)
@@ -266,21 +280,20 @@ static void audio_finish(struct ct_media_table *t, struct call_media *cm,
 
 	if (cm->audio == NULL)
 		return;
-	errbuf[0] = '\0';
-	if (ct_audio_call_finish(cm->audio, &path, &undecodable, errbuf) != 0)
-		audio_error(t, errbuf);
-	cm->audio = NULL;
-	if (rec != NULL && rec->disposition == CT_DISP_ANSWERED) {
-		rec->recording = path;
-		rec->undecodable = undecodable;
-		if (path != NULL)
-			t->stats.recordings++;
+	if (rec == NULL || rec->disposition != CT_DISP_ANSWERED) {
+		ct_audio_call_discard(cm->audio);
+		cm->audio = NULL;
 		return;
 	}
+	errbuf[0] = '\0';
+	if (ct_audio_finisher_submit(t->finisher, cm->audio, &path, &undecodable, errbuf) != 0)
+		audio_error(t, errbuf);
+	cm->audio = NULL;
+	audio_collect(t);
+	rec->recording = path;
+	rec->undecodable = undecodable;
 	if (path != NULL)
-		unlink(path);
-	free(path);
-	free(undecodable);
+		t->stats.recordings++;
 }
 
 static void call_media_free(struct ct_media_table *t, struct call_media *cm)
@@ -429,11 +442,16 @@ void ct_media_expire(struct ct_media_table *t, int64_t now_us, int64_t idle_us)
 		orphan_end(t, t->orph_head, true);
 }
 
-/* End of input: reports and frees every orphan stream. */
+/*
+ * End of input: reports and frees every orphan stream, and waits until every
+ * recording handed to the finisher is written (failures are counted then).
+ */
 void ct_media_flush(struct ct_media_table *t)
 {
 	while (t->orph_head != NULL)
 		orphan_end(t, t->orph_head, true);
+	ct_audio_finisher_drain(t->finisher);
+	audio_collect(t);
 }
 
 /* Sets the hook that receives each orphan stream when it ends (NULL = none). */
@@ -455,6 +473,7 @@ void ct_media_free(struct ct_media_table *t)
 		call_media_free(t, t->calls);
 	while (t->orph_head != NULL)
 		orphan_end(t, t->orph_head, false);
+	ct_audio_finisher_free(t->finisher);
 	free(t->ep.b);
 	free(t->st.b);
 	free(t->orph.b);
@@ -755,12 +774,15 @@ void ct_media_closing(struct ct_media_table *t, struct ct_dialog *d, struct ct_c
 
 /*
  * Turns recording on: each answered call's audio goes to a file in dir (which
- * must outlive the table), in format fmt.  dir NULL turns it off.
+ * must outlive the table), in format fmt, written by a finisher thread (in
+ * place when none can be started).  dir NULL turns it off.
  */
 void ct_media_set_audio(struct ct_media_table *t, const char *dir, enum ct_audio_format fmt)
 {
 	t->audio_dir = dir;
 	t->audio_fmt = fmt;
+	if (dir != NULL && t->finisher == NULL)
+		t->finisher = ct_audio_finisher_new();  /* NULL: files written in place */
 }
 
 /* The first recording error seen, or NULL when there was none. */

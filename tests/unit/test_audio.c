@@ -11,6 +11,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <sndfile.h>
@@ -690,6 +691,65 @@ static void test_write_cache_model(const char *dir)
 	free(path);
 }
 
+/*
+ * The finisher thread: recordings handed over in turn come out as the
+ * in-place finish writes them, in 3 formats; one whose directory vanished
+ * before the worker got to it is counted as a failure with the path named.
+ */
+static void test_finisher(const char *dir)
+{
+	static const struct { enum ct_audio_format fmt; const char *ext; int major; } fmts[] = {
+		{ CT_AUDIO_WAV, "wav", SF_FORMAT_WAV }, { CT_AUDIO_FLAC, "flac", SF_FORMAT_FLAC },
+		{ CT_AUDIO_WAV, "wav", SF_FORMAT_WAV },
+	};
+	struct ct_audio_finisher *f = ct_audio_finisher_new();
+	char errbuf[CT_ERRBUF_SIZE] = "", *paths[3] = { NULL, NULL, NULL }, *undec, id[32];
+	char gone[600], scratch[700], *gpath = NULL;
+	struct ct_audio_call *ac;
+	int i;
+
+	CHECK(f != NULL);
+	if (f == NULL)
+		return;
+	for (i = 0; i < 3; i++) {
+		snprintf(id, sizeof(id), "fin-%d", i);
+		ac = ct_audio_call_new(dir, fmts[i].fmt, id, START_US, errbuf);
+		CHECK(ac != NULL);
+		add_tone_call(ac);
+		CHECK_INT(ct_audio_finisher_submit(f, ac, &paths[i], &undec, errbuf), 0);
+		CHECK(undec == NULL);
+		CHECK(paths[i] != NULL);
+	}
+	/* A recording whose directory is removed while it waits. */
+	snprintf(gone, sizeof(gone), "%s/gone", dir);
+	CHECK_INT(mkdir(gone, 0700), 0);
+	ac = ct_audio_call_new(gone, CT_AUDIO_WAV, "lost", START_US, errbuf);
+	add_tone_call(ac);
+	snprintf(scratch, sizeof(scratch), "%s/.20231114-221320_lost.raw", gone);
+	CHECK_INT(unlink(scratch), 0);  /* the open scratch file lives on */
+	CHECK_INT(rmdir(gone), 0);
+	CHECK_INT(ct_audio_finisher_submit(f, ac, &gpath, NULL, errbuf), 0);
+	ct_audio_finisher_drain(f);
+	for (i = 0; i < 3; i++) {
+		if (paths[i] == NULL)
+			continue;
+		check_tone_file(paths[i], fmts[i].major);
+		unlink(paths[i]);
+		free(paths[i]);
+	}
+	errbuf[0] = '\0';
+	CHECK_INT(ct_audio_finisher_take_errors(f, errbuf), 1);
+	CHECK(strstr(errbuf, "/gone/") != NULL);
+	CHECK_INT(ct_audio_finisher_take_errors(f, errbuf), 0);
+	free(gpath);
+	/* Unanswered calls are discarded: no file. */
+	ac = ct_audio_call_new(dir, CT_AUDIO_WAV, "discarded", START_US, errbuf);
+	add_tone_call(ac);
+	ct_audio_call_discard(ac);
+	ct_audio_finisher_free(f);
+	CHECK_INT(count_entries(dir), 0);
+}
+
 int main(void)
 {
 	char dir[] = "/tmp/ct_audio_XXXXXX";
@@ -711,6 +771,7 @@ int main(void)
 	test_names(dir);
 	test_8k_codecs(dir);
 	test_write_cache_model(dir);
+	test_finisher(dir);
 #ifdef HAVE_SPANDSP
 	test_g722(dir);
 #endif
