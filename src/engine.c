@@ -54,6 +54,8 @@ struct ct_engine {
 	int64_t stats_interval_us; /* periodic stats hook (0 = off) */
 	int64_t next_stats_us;
 	ct_engine_stats_fn stats_fn;
+	ct_engine_drops_fn drops_fn;  /* live capture: polls pcap_stats each tick */
+	void *drops_user;
 	void *stats_user;
 	int64_t prev_stats_us;   /* capture time and frames at the previous line */
 	uint64_t prev_stats_frames;
@@ -320,6 +322,8 @@ static void tick(struct ct_engine *e)
 	if (e->media != NULL)
 		ct_media_expire(e->media, e->now_us, ORPHAN_IDLE_US);
 	e->next_tick_us = e->now_us + e->cfg.tick_us;
+	if (e->drops_fn != NULL)
+		e->drops_fn(e->drops_user, e);
 	if (e->stats_interval_us > 0)
 		stats_due(e);
 }
@@ -354,11 +358,23 @@ void ct_engine_set_stats_hook(struct ct_engine *e, int64_t interval_us,
 	e->next_stats_us = INT64_MIN;
 }
 
-/* Stores the capture's cumulative drop counters (pcap_stats) for the stats line. */
+/*
+ * Stores the capture's cumulative drop counters (pcap_stats) for the stats
+ * line and for the capture_drops of the calls in progress.
+ */
 void ct_engine_capture_drops(struct ct_engine *e, uint64_t drops, uint64_t ifdrops)
 {
 	e->c.capture_drops = drops;
 	e->c.capture_ifdrops = ifdrops;
+	ct_dialog_set_capture_drops(e->dialogs, drops + ifdrops);
+}
+
+void ct_engine_set_drops_hook(struct ct_engine *e, ct_engine_drops_fn fn, void *user)
+{
+	e->drops_fn = fn;
+	e->drops_user = user;
+	if (fn != NULL)
+		fn(user, e);
 }
 
 /*

@@ -439,19 +439,20 @@ static int run_path(struct ct_engine *e, const char *path, const char *bpf)
 	return status;
 }
 
-/* Copies the live source's cumulative drop counters into the engine. */
-static void update_drops(struct ct_engine *e, struct ct_source *src)
+/* Drops hook: copies the live source's cumulative drop counters into the engine. */
+static void update_drops(void *user, struct ct_engine *e)
 {
+	struct ct_source *src = user;
 	struct ct_source_stats st;
 
 	if (src != NULL && src->ops->stats != NULL && src->ops->stats(src, &st) == CT_OK)
 		ct_engine_capture_drops(e, st.dropped, st.ifdropped);
 }
 
-/* Stats hook: user is the live source (NULL when reading files). */
+/* Stats hook: the drop counters are fresh from this tick's drops hook. */
 static void on_stats(void *user, struct ct_engine *e)
 {
-	update_drops(e, user);
+	(void)user;
 	ct_engine_print_stats_line(e, stderr);
 }
 
@@ -588,6 +589,8 @@ int main(int argc, char **argv)
 	if (o.stats_interval_us < 0)
 		o.stats_interval_us = live != NULL ? 60 * INT64_C(1000000) : 0;
 	ct_engine_set_stats_hook(e, o.stats_interval_us, on_stats, live);
+	if (live != NULL)
+		ct_engine_set_drops_hook(e, update_drops, live);
 	/*
 	 * SA_RESTART: a signal must not fail a read(2) of a savefile or stdin;
 	 * the live source's poll(2) is never restarted, so it still returns.
@@ -603,7 +606,8 @@ int main(int argc, char **argv)
 		status |= run_path(e, o.inputs[i], o.bpf);
 	if (live != NULL && !stop_requested)
 		status |= run_source(e, live);
-	update_drops(e, live);
+	if (live != NULL)
+		update_drops(live, e);  /* final counts, before the open calls end */
 	if (ct_engine_finish(e) != CT_OK)
 		status = 3;
 	if (live != NULL && o.stats_interval_us > 0)

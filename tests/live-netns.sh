@@ -91,7 +91,7 @@ fi
 
 # Same calls, dispositions and RTP packet counts as offline.
 cat "$t/out/live.jsonl.1" "$t/out/live.jsonl" 2>/dev/null >"$t/live.jsonl"
-python3 - "$t/offline.jsonl" "$t/live.jsonl" <<'EOF' && ok "live records match offline" || bad "live records match offline"
+python3 - "$t/offline.jsonl" "$t/live.jsonl" <<'EOF' && ok "live records match offline; capture_drops null offline, counted live" || bad "live records match offline"
 import json, sys
 def load(p):
     out = {}
@@ -100,6 +100,12 @@ def load(p):
         out[r['call_id']] = (r['disposition'], sum(s.get('packets', 0) for s in r.get('streams') or []))
     return out
 off, live = load(sys.argv[1]), load(sys.argv[2])
+# capture_drops: unknown (null) for a file, a count for a live capture.
+drops = {p: [json.loads(l).get('capture_drops', 'missing') for l in open(p)] for p in sys.argv[1:3]}
+if any(x is not None for x in drops[sys.argv[1]]):
+    print('  offline capture_drops not null: %s' % drops[sys.argv[1]]); sys.exit(1)
+if not all(isinstance(x, int) and x >= 0 for x in drops[sys.argv[2]]):
+    print('  live capture_drops not counts: %s' % drops[sys.argv[2]]); sys.exit(1)
 for k in sorted(set(off) | set(live)):
     if off.get(k) != live.get(k):
         print('  %s: offline %s, live %s' % (k, off.get(k), live.get(k)))

@@ -59,6 +59,7 @@ void ct_dialog_on_msg(struct ct_dialog_table *t, const struct ct_sip_msg *m);
 void ct_dialog_expire(struct ct_dialog_table *t, int64_t now_us);
 void ct_dialog_flush(struct ct_dialog_table *t);
 void ct_dialog_get_stats(const struct ct_dialog_table *t, struct ct_dialog_stats *st);
+void ct_dialog_set_capture_drops(struct ct_dialog_table *t, uint64_t drops);
 
 /* Opaque per-call slot for the media stage (RTP), NULL until set. */
 void *ct_dialog_media_get(const struct ct_dialog *d);

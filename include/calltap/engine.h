@@ -81,6 +81,15 @@ void ct_engine_set_stats_hook(struct ct_engine *e, int64_t interval_us,
     ct_engine_stats_fn fn, void *user);
 /* Records the capture's cumulative kernel / interface drop counts. */
 void ct_engine_capture_drops(struct ct_engine *e, uint64_t drops, uint64_t ifdrops);
+
+/*
+ * Live capture: fn(user, e) reports the capture's drop counters through
+ * ct_engine_capture_drops(); it is called now and on every expiry tick
+ * (1 s of capture time), and from then on every call record carries
+ * capture_drops.  NULL fn turns it off (records then carry null).
+ */
+typedef void (*ct_engine_drops_fn)(void *user, struct ct_engine *e);
+void ct_engine_set_drops_hook(struct ct_engine *e, ct_engine_drops_fn fn, void *user);
 /* One status line (frames, rate, calls active/done, RTP, SIP, drops), newline-terminated. */
 void ct_engine_print_stats_line(const struct ct_engine *e, FILE *out);
 

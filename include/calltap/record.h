@@ -84,6 +84,8 @@ struct ct_call_record {
 	bool truncated;        /* closed by timeout or end of input, not by signalling */
 	unsigned auth_challenges; /* 401/407 answers before the final response */
 	unsigned invites;      /* INVITE requests seen (without retransmissions) */
+	bool has_capture_drops; /* live capture: capture_drops is valid */
+	uint64_t capture_drops; /* packets dropped by the capture between the first and last message */
 	char *recording;       /* path of the call's audio file (--audio), may be NULL */
 	char *undecodable;     /* comma-separated codecs the recording could not decode, may be NULL */
 

@@ -310,6 +310,7 @@ static void g_first_call(R, V)    { v->kind = r->has_history ? CT_VAL_BOOL : CT_
 static void g_repeat_count(R, V)  { val_int(v, r->repeat_count); if (!r->has_history) v->kind = CT_VAL_NULL; }
 static void g_callback_s(R, V)    { val_real(v, (double)r->callback_us / 1e6, 3, true); if (!r->has_callback) v->kind = CT_VAL_NULL; }
 static void g_callback_of(R, V)   { val_text(v, r->callback_of); }
+static void g_capture_drops(R, V) { val_int(v, (int64_t)r->capture_drops); if (!r->has_capture_drops) v->kind = CT_VAL_NULL; }
 #undef R
 #undef V
 
@@ -351,6 +352,7 @@ const struct ct_col ct_record_cols[] = {
 	{ "repeat_count", "INTEGER", g_repeat_count },
 	{ "callback_s", "REAL", g_callback_s },
 	{ "callback_of", "TEXT", g_callback_of },
+	{ "capture_drops", "INTEGER", g_capture_drops },
 };
 const size_t ct_record_ncols = sizeof(ct_record_cols) / sizeof(ct_record_cols[0]);
 

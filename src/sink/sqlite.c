@@ -33,7 +33,7 @@
 #include "calltap/sink.h"
 #include "record_int.h"
 
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2
 #define BATCH 500          /* records per transaction */
 #define BUSY_TIMEOUT_MS 5000
 
@@ -93,9 +93,14 @@ static const char upd_callback_sql[] =
 	" AND (call_id = ?2 OR caller = (SELECT caller FROM calls WHERE call_id = ?2"
 	" ORDER BY id DESC LIMIT 1))";
 
+/* Version 2: per-call capture drops of a live capture (NULL when reading files). */
+static const char schema_v2[] =
+	"ALTER TABLE calls ADD COLUMN capture_drops INTEGER;";
+
 /* migrations[i] brings a database from user_version i to i + 1. */
 static const char *const migrations[SCHEMA_VERSION] = {
 	schema_v1,
+	schema_v2,
 };
 
 /* Runs sql; CT_OK or CT_ERR with the SQLite message in *msg (static text). */

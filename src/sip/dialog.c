@@ -91,6 +91,7 @@ struct ct_dialog {
 	uint64_t *seen;                /* ring of message keys already seen */
 	int64_t start_us, ringing_us, answer_us, end_us, cancel_us;
 	int64_t last_us;               /* last activity (max ts), timer base */
+	uint64_t drops_start, drops_last; /* capture drops at the first / last message */
 	struct ct_addr src, dst;       /* of the first INVITE */
 	uint32_t hash;                 /* of call_id */
 	uint32_t invite_cseq;          /* CSeq of the current initial INVITE */
@@ -117,6 +118,8 @@ struct ct_dialog_table {
 	size_t count;                  /* dialogs in the table, lingering ones too */
 	struct dlist_head lists[L_COUNT];
 	struct ct_dialog_stats st;
+	uint64_t drops;                /* capture drops so far (live capture) */
+	bool drops_known;              /* drops is set: records carry capture_drops */
 };
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -396,6 +399,7 @@ static struct ct_dialog *dialog_new(struct ct_dialog_table *t, const struct ct_s
 		return NULL;
 	}
 	d->start_us = d->last_us = m->ts_us;
+	d->drops_start = d->drops_last = t->drops;
 	d->ringing_us = d->answer_us = d->end_us = d->cancel_us = CT_TIME_NONE;
 	d->src = m->t.src;
 	d->dst = m->t.dst;
@@ -415,8 +419,8 @@ static struct ct_dialog *dialog_new(struct ct_dialog_table *t, const struct ct_s
 
 /* ---- record emission ---------------------------------------------------- */
 
-static struct ct_call_record *build_record(struct ct_dialog *d, enum ct_disposition disp,
-    bool truncated)
+static struct ct_call_record *build_record(const struct ct_dialog_table *t, struct ct_dialog *d,
+    enum ct_disposition disp, bool truncated)
 {
 	struct ct_call_record *r = calloc(1, sizeof(*r));
 
@@ -432,6 +436,8 @@ static struct ct_call_record *build_record(struct ct_dialog *d, enum ct_disposit
 	d->caller = d->caller_name = d->callee = d->agent = d->reason = NULL;
 	r->src_ip = d->src;
 	r->dst_ip = d->dst;
+	r->has_capture_drops = t->drops_known;
+	r->capture_drops = d->drops_last - d->drops_start;
 	r->src_port = d->sport;
 	r->dst_port = d->dport;
 	r->transport = d->transport;
@@ -461,7 +467,7 @@ static struct ct_call_record *build_record(struct ct_dialog *d, enum ct_disposit
 static void close_call(struct ct_dialog_table *t, struct ct_dialog *d,
     enum ct_disposition disp, bool truncated)
 {
-	d->pending = build_record(d, disp, truncated);
+	d->pending = build_record(t, d, disp, truncated);
 	d->state = DS_ENDED;
 	t->st.active--;
 	list_move(t, d, L_LINGER);
@@ -794,6 +800,7 @@ void ct_dialog_on_msg(struct ct_dialog_table *t, const struct ct_sip_msg *m)
 		return; /* late message of an ended call: absorbed */
 	if (m->ts_us > d->last_us)
 		d->last_us = m->ts_us;
+	d->drops_last = t->drops;
 	list_move(t, d, (enum dlist)d->list);
 	if (m->is_request)
 		on_request(t, d, m);
@@ -904,6 +911,18 @@ void ct_dialog_flush(struct ct_dialog_table *t)
 	for (i = 0; i < L_COUNT; i++)
 		while (t->lists[i].head != NULL)
 			flush_one(t, t->lists[i].head);
+}
+
+/*
+ * Sets the capture's cumulative drop count (packets the kernel or the
+ * interface dropped, live capture only).  From the first call on, every
+ * record carries capture_drops: the drops counted between its first and its
+ * last message, at the granularity of these updates.
+ */
+void ct_dialog_set_capture_drops(struct ct_dialog_table *t, uint64_t drops)
+{
+	t->drops = drops;
+	t->drops_known = true;
 }
 
 /* Copies the counters into st (active = calls not yet emitted). */

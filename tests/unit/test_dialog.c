@@ -412,6 +412,44 @@ static void test_method_index(void)
 	CHECK_INT(ct_sip_method_index(NULL), CT_M_OTHER);
 }
 
+/*
+ * capture_drops: null until a drop count is set; then the drops counted
+ * between a call's first and last message (retransmissions and messages
+ * after the end do not move it).
+ */
+static void test_capture_drops(void)
+{
+	struct collector c;
+	struct ct_dialog_table *t = table(&c, NULL);
+
+	answered(t, &call1, T0);
+	req_a(t, &call1, "BYE", 2, T0 + 65 * SEC, true, NULL);
+	ct_dialog_flush(t);
+	CHECK_INT(c.n, 1);
+	if (c.n == 1)
+		CHECK(!c.recs[0]->has_capture_drops);
+	collector_fini(&c);
+	ct_dialog_table_free(t);
+
+	t = table(&c, NULL);
+	ct_dialog_set_capture_drops(t, 5);
+	invite(t, &call1, 1, T0, &(struct opt){ .sdp = true });
+	ct_dialog_set_capture_drops(t, 9);
+	rsp_a(t, &call1, 200, "OK", "INVITE", 1, T0 + 5 * SEC, NULL);
+	ct_dialog_set_capture_drops(t, 12);
+	req_a(t, &call1, "BYE", 2, T0 + 65 * SEC, true, NULL);
+	ct_dialog_set_capture_drops(t, 40);
+	req_a(t, &call1, "BYE", 2, T0 + 65 * SEC + 500 * MS, true, NULL);  /* retransmission */
+	ct_dialog_flush(t);
+	CHECK_INT(c.n, 1);
+	if (c.n == 1) {
+		CHECK(c.recs[0]->has_capture_drops);
+		CHECK_INT(c.recs[0]->capture_drops, 7);
+	}
+	collector_fini(&c);
+	ct_dialog_table_free(t);
+}
+
 static void test_bye_caller(void)
 {
 	struct collector c;
@@ -1556,6 +1594,7 @@ int main(void)
 {
 	test_pai_caller();
 	test_method_index();
+	test_capture_drops();
 	test_bye_caller();
 	test_bye_callee_q850();
 	test_failures();
