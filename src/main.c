@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -559,6 +560,19 @@ int main(int argc, char **argv)
 	rc = parse_options(&o, argc, argv);
 	if (rc != 0)
 		return rc < 0 ? 0 : 1;
+	/*
+	 * Each call being recorded holds its scratch file open: raise the soft
+	 * limit on open files to the hard one (often 1024 soft, far more hard),
+	 * so thousands of concurrent recordings do not fail with EMFILE.
+	 */
+	if (o.cfg.audio_dir != NULL) {
+		struct rlimit rl;
+
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+			rl.rlim_cur = rl.rlim_max;
+			setrlimit(RLIMIT_NOFILE, &rl);
+		}
+	}
 	if ((o.cfg.attr = ct_attr_new(&o.attr, errbuf)) == NULL) {
 		fprintf(stderr, "calltap: %s\n", errbuf);
 		free_options(&o);

@@ -91,6 +91,19 @@ struct ct_audio_finisher *ct_audio_finisher_new(void);
 int ct_audio_finisher_submit(struct ct_audio_finisher *f, struct ct_audio_call *ac,
     char **path, char **undecodable, char *errbuf);
 
+/*
+ * Hands over a recording to drop (a call that was not answered): the
+ * worker frees it and keeps its scratch file for a later call.  NULL f
+ * drops it in place.
+ */
+void ct_audio_finisher_discard(struct ct_audio_finisher *f, struct ct_audio_call *ac);
+
+/*
+ * Lets ac reuse the scratch files the finisher f kept from earlier calls
+ * (emptied; up to FINISH_SPARES, for one directory).  f must outlive ac.
+ */
+void ct_audio_call_set_finisher(struct ct_audio_call *ac, struct ct_audio_finisher *f);
+
 /* Waits until every recording handed over so far is written. */
 void ct_audio_finisher_drain(struct ct_audio_finisher *f);
 

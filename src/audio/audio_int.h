@@ -39,5 +39,13 @@ struct ct_audio_call;
 int ct_audio_call_prepare(struct ct_audio_call *ac, char **path, char **undecodable,
     char *errbuf);
 int ct_audio_call_produce(struct ct_audio_call *ac, char *errbuf);
+int ct_audio_call_detach_scratch(struct ct_audio_call *ac);
+const char *ct_audio_call_dir(const struct ct_audio_call *ac);
+
+/* Scratch files: a new anonymous one in dir, or a spare of the finisher's
+ * for dir (-1 when it has none). */
+int ct_audio_scratch_create(const char *dir);
+struct ct_audio_finisher;
+int ct_audio_finisher_take_scratch(struct ct_audio_finisher *f, const char *dir);
 
 #endif

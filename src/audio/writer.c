@@ -6,8 +6,11 @@
  * Workload: many concurrent answered calls, each receiving ~50 RTP packets
  * per second per direction for minutes to hours.  Memory per call is fixed
  * (a few small arrays); decoded samples go to one scratch file per call in
- * the output directory, ".<name>.raw", created on the first decodable packet
- * and removed at the end.  The scratch file holds each channel as mono
+ * the output directory, opened on the first decodable packet.  Scratch files
+ * have no name (O_TMPFILE, or created and unlinked at once where the file
+ * system lacks it), so a crash leaves nothing behind; the finisher empties
+ * them and hands them to later calls, which spares the file system an inode
+ * allocation and release per call.  The scratch file holds each channel as mono
  * int16 at the channel's rate, cut into blocks of BLOCK samples that
  * alternate between the two channels (block k of channel c lives at sample
  * offset (2k + c) * BLOCK).  A packet is one or two pwrite()s with no
@@ -97,8 +100,9 @@ struct ct_audio_call {
 	enum ct_audio_format fmt;
 	int64_t start_us;          /* capture time of sample 0 */
 	int fd;                    /* scratch file, -1 until opened */
+	struct ct_audio_finisher *fin; /* source of reused scratch files, may be NULL */
 	int io_errno;              /* first scratch I/O error, 0 if none */
-	char *scratch;             /* scratch path once opened */
+	char *scratch;             /* names the scratch data in messages once opened */
 	struct chan ch[2];
 	struct stream streams[MAX_STREAMS];
 	size_t n_streams;
@@ -290,6 +294,34 @@ static long convert_rate(struct ct_audio_call *ac, const int16_t *in, size_t n,
 	return (long)out_n;
 }
 
+/*
+ * Creates an empty anonymous file in dir (read-write, close-on-exec): a
+ * nameless O_TMPFILE where the file system has it, else a named file that is
+ * unlinked at once.  Returns the descriptor or -1 with errno.
+ */
+int ct_audio_scratch_create(const char *dir)
+{
+	char path[4096];
+	int fd, tries;
+
+#ifdef O_TMPFILE
+	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL))
+		return fd;
+#endif
+	for (tries = 0; tries < 100; tries++) {
+		snprintf(path, sizeof(path), "%s/.calltap-scratch.%ld.%d", dir, (long)getpid(), tries);
+		fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd >= 0) {
+			unlink(path);
+			return fd;
+		}
+		if (errno != EEXIST)
+			return -1;
+	}
+	return -1;
+}
+
 /* Opens the scratch file on first use; 0 or -1 with ac->io_errno set. */
 static int scratch_open(struct ct_audio_call *ac)
 {
@@ -297,14 +329,16 @@ static int scratch_open(struct ct_audio_call *ac)
 
 	if (ac->fd >= 0)
 		return 0;
-	n = strlen(ac->dir) + strlen(ac->name) + 8;
+	n = strlen(ac->dir) + strlen(ac->name) + 24;
 	ac->scratch = malloc(n);
 	if (ac->scratch == NULL) {
 		ac->io_errno = ENOMEM;
 		return -1;
 	}
-	snprintf(ac->scratch, n, "%s/.%s.raw", ac->dir, ac->name);
-	ac->fd = open(ac->scratch, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	snprintf(ac->scratch, n, "%s/%s (scratch data)", ac->dir, ac->name);
+	ac->fd = ac->fin != NULL ? ct_audio_finisher_take_scratch(ac->fin, ac->dir) : -1;
+	if (ac->fd < 0)
+		ac->fd = ct_audio_scratch_create(ac->dir);
 	if (ac->fd < 0) {
 		ac->io_errno = errno;
 		return -1;
@@ -701,8 +735,6 @@ static void call_free(struct ct_audio_call *ac)
 			ac->streams[i].codec->state_free(ac->streams[i].state);
 	if (ac->fd >= 0)
 		close(ac->fd);
-	if (ac->scratch != NULL)
-		unlink(ac->scratch);
 	free(ac->scratch);
 	free(ac->dir);
 	free(ac->name);
@@ -754,8 +786,8 @@ int ct_audio_call_prepare(struct ct_audio_call *ac, char **path, char **undecoda
 /*
  * Second half, which may run in another thread once ct_audio_call_prepare()
  * returned 1: writes the final file (under a temporary name, renamed into
- * place) and frees ac.  Returns 0, or -1 with a message naming the path in
- * errbuf (no file is left then).
+ * place).  Returns 0, or -1 with a message naming the path in errbuf (no
+ * file is left then).  ac stays allocated.
  */
 int ct_audio_call_produce(struct ct_audio_call *ac, char *errbuf)
 {
@@ -763,8 +795,36 @@ int ct_audio_call_produce(struct ct_audio_call *ac, char *errbuf)
 	int rc = produce(ac, &path, errbuf);
 
 	free(path);
-	call_free(ac);
 	return rc;
+}
+
+/*
+ * Takes the scratch descriptor out of ac for reuse: returns it, or -1 when
+ * there is none or it had an I/O error (then it is closed).
+ */
+int ct_audio_call_detach_scratch(struct ct_audio_call *ac)
+{
+	int fd = ac->fd;
+
+	ac->fd = -1;
+	if (fd >= 0 && ac->io_errno != 0) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/* The output directory of ac. */
+const char *ct_audio_call_dir(const struct ct_audio_call *ac)
+{
+	return ac->dir;
+}
+
+/* Lets ac take its scratch file from f's spares (f must outlive ac). */
+void ct_audio_call_set_finisher(struct ct_audio_call *ac, struct ct_audio_finisher *f)
+{
+	if (ac != NULL)
+		ac->fin = f;
 }
 
 /* Drops a recording without writing a file (calls that were not answered). */
@@ -804,9 +864,8 @@ int ct_audio_call_finish(struct ct_audio_call *ac, char **path, char **undecodab
 			free(p);
 			p = NULL;
 		}
-	} else {
-		call_free(ac);
 	}
+	call_free(ac);
 	if (path != NULL)
 		*path = p;
 	else

@@ -281,7 +281,7 @@ static void audio_finish(struct ct_media_table *t, struct call_media *cm,
 	if (cm->audio == NULL)
 		return;
 	if (rec == NULL || rec->disposition != CT_DISP_ANSWERED) {
-		ct_audio_call_discard(cm->audio);
+		ct_audio_finisher_discard(t->finisher, cm->audio);
 		cm->audio = NULL;
 		return;
 	}
@@ -665,6 +665,7 @@ static void record_packet(struct ct_media_table *t, struct mstream *m,
 			audio_error(t, errbuf);
 			return;
 		}
+		ct_audio_call_set_finisher(cm->audio, t->finisher);
 	}
 	ct_audio_call_add(cm->audio, m->speaker == CT_PARTY_CALLER ? CT_AUDIO_CALLER : CT_AUDIO_CALLEE,
 	    codec_name(cm, h->pt), m->st.clock_rate, h->ssrc, h->ts, ts_us,
