@@ -170,17 +170,13 @@ static void enqueue(struct ct_audio_finisher *f, struct ct_audio_call *ac, int d
 int ct_audio_finisher_submit(struct ct_audio_finisher *f, struct ct_audio_call *ac,
     char **path, char **undecodable, char *errbuf)
 {
-	char *p = NULL;
+	char *p;
 	int rc;
 
+	if (f == NULL || ac == NULL)
+		return ct_audio_call_finish(ac, path, undecodable, errbuf);
 	if (path != NULL)
 		*path = NULL;
-	if (undecodable != NULL)
-		*undecodable = NULL;
-	if (ac == NULL)
-		return 0;
-	if (f == NULL)
-		return ct_audio_call_finish(ac, path, undecodable, errbuf);
 	rc = ct_audio_call_prepare(ac, &p, undecodable, errbuf);
 	if (rc <= 0) {
 		ct_audio_call_discard(ac);
