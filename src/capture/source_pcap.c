@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <pcap/pcap.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,8 @@ struct pcap_priv {
 	int linktype;
 	int live;
 	int fd;       /* live: selectable descriptor in non-blocking mode, else -1 */
+	uint32_t last_drop, last_ifdrop; /* pcap_stats' 32-bit counters, last read */
+	uint64_t drops, ifdrops;         /* the same, widened across wraps */
 };
 
 /*
@@ -90,8 +93,13 @@ static int pcap_source_stats(struct ct_source *s, struct ct_source_stats *st)
 		return CT_OK;
 	if (pcap_stats(pp->p, &ps) != 0)
 		return CT_ERR;
-	st->dropped = ps.ps_drop;
-	st->ifdropped = ps.ps_ifdrop;
+	/* u_int counters: add the wrap-safe deltas (read every second, live). */
+	pp->drops += (uint32_t)(ps.ps_drop - pp->last_drop);
+	pp->ifdrops += (uint32_t)(ps.ps_ifdrop - pp->last_ifdrop);
+	pp->last_drop = ps.ps_drop;
+	pp->last_ifdrop = ps.ps_ifdrop;
+	st->dropped = pp->drops;
+	st->ifdropped = pp->ifdrops;
 	return CT_OK;
 }
 

@@ -80,7 +80,7 @@ struct savefile {
 	int blk_in_win;
 	uint8_t *buf;           /* blocks that cross windows are copied here */
 	size_t cap;
-	size_t blk_len;         /* bytes of the current block in buf */
+	size_t blk_len;         /* bytes of the current block (blk) */
 	uint64_t off;           /* file offset of the next unread byte */
 	uint64_t blk_off;       /* file offset of the current block */
 	uint64_t nread;         /* packet records read (filtered or not) */
