@@ -374,8 +374,11 @@ static int ng_read_block(struct savefile *sf, size_t have)
 
 	sf->blk_off = sf->off - have;
 	rc = fill(sf, have, hdr);
-	ct_cursor_init(&c, sf->blk, hdr);
-	type = rc == CT_OK ? get32(&c, sf->be) : 0;
+	type = 0;
+	if (rc == CT_OK) {
+		ct_cursor_init(&c, sf->blk, hdr);
+		type = get32(&c, sf->be);
+	}
 	if (rc == CT_OK && type == BT_SHB) {
 		hdr = 12;
 		rc = fill(sf, 8, hdr);
