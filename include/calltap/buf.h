@@ -23,6 +23,9 @@ int ct_buf_printf(struct ct_buf *b, const char *fmt, ...)
 int ct_buf_json_str(struct ct_buf *b, const char *s);
 /* Length of the well-formed UTF-8 sequence at s (1-4), 0 if ill-formed. */
 size_t ct_utf8_len(const unsigned char *s, size_t avail);
+/* Copies msg (a library's message, may be NULL) into dst (size bytes) as
+ * one line: newlines become "; " (a final one goes), tabs and CRs go. */
+void ct_one_line(char *dst, size_t size, const char *msg);
 /* Appends s as a CSV field (RFC 4180 quoting when needed); NULL appends nothing. */
 int ct_buf_csv_str(struct ct_buf *b, const char *s);
 

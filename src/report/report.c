@@ -493,24 +493,6 @@ static void pg_describe(PGconn *conn, const char *conninfo, char *where, size_t 
 	PQconninfoFree(opts);
 }
 
-/* Copies a libpq message into dst as one line (newlines become "; "). */
-static void pg_msg(char *dst, size_t size, const char *msg)
-{
-	size_t o = 0;
-
-	for (; msg != NULL && *msg != '\0' && o + 3 < size; msg++) {
-		if (*msg == '\n') {
-			if (msg[1] != '\0') {
-				dst[o++] = ';';
-				dst[o++] = ' ';
-			}
-		} else if (*msg != '\t' && *msg != '\r') {
-			dst[o++] = *msg;
-		}
-	}
-	dst[o] = '\0';
-}
-
 /* Runs sql expecting want; the result (to PQclear), or NULL on failure. */
 static PGresult *pg_exec(PGconn *conn, const char *sql, ExecStatusType want)
 {
@@ -724,7 +706,7 @@ static int load_pg(struct ct_report_data *d, const char *conninfo, char *errbuf)
 	int rc = CT_ERR;
 
 	if ((opts = PQconninfoParse(conninfo, &perr)) == NULL) {
-		pg_msg(msg, sizeof(msg), perr != NULL ? perr : "out of memory");
+		ct_one_line(msg, sizeof(msg), perr != NULL ? perr : "out of memory");
 		snprintf(errbuf, CT_ERRBUF_SIZE, "invalid PostgreSQL connection string: %s", msg);
 		PQfreemem(perr);
 		return CT_ERR;
@@ -733,7 +715,7 @@ static int load_pg(struct ct_report_data *d, const char *conninfo, char *errbuf)
 	pg_describe(NULL, conninfo, where, sizeof(where));
 	conn = PQconnectdbParams(keys, vals, 1);
 	if (PQstatus(conn) != CONNECTION_OK) {
-		pg_msg(msg, sizeof(msg), conn != NULL ? PQerrorMessage(conn) : "out of memory");
+		ct_one_line(msg, sizeof(msg), conn != NULL ? PQerrorMessage(conn) : "out of memory");
 		snprintf(errbuf, CT_ERRBUF_SIZE, "cannot connect to %s: %s", where, msg);
 		goto out;
 	}
@@ -744,7 +726,7 @@ static int load_pg(struct ct_report_data *d, const char *conninfo, char *errbuf)
 	}
 	rc = pg_load_all(conn, d, where, errbuf);
 	if (rc == CT_ERR) {
-		pg_msg(msg, sizeof(msg), PQerrorMessage(conn));
+		ct_one_line(msg, sizeof(msg), PQerrorMessage(conn));
 		snprintf(errbuf, CT_ERRBUF_SIZE, "cannot read %s: %s", where, msg);
 	}
 out:

@@ -101,24 +101,6 @@ static time_t now_s(void)
 	return ts.tv_sec;
 }
 
-/* Copies a libpq message into dst as one line (newlines become "; ", tabs go). */
-static void one_line(char *dst, size_t len, const char *msg)
-{
-	size_t o = 0;
-
-	for (; msg != NULL && *msg != '\0' && o + 3 < len; msg++) {
-		if (*msg == '\n') {
-			if (msg[1] != '\0') {
-				dst[o++] = ';';
-				dst[o++] = ' ';
-			}
-		} else if (*msg != '\t') {
-			dst[o++] = *msg;
-		}
-	}
-	dst[o] = '\0';
-}
-
 /* Drops server notices ("relation ... already exists, skipping"). */
 static void no_notice(void *arg, const char *msg)
 {
@@ -292,7 +274,7 @@ static int exec(struct pg_sink *ps, const char *sql)
 	int rc = CT_OK;
 
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-		one_line(ps->last_err, sizeof(ps->last_err), PQerrorMessage(ps->conn));
+		ct_one_line(ps->last_err, sizeof(ps->last_err), PQerrorMessage(ps->conn));
 		rc = CT_ERR;
 	}
 	PQclear(res);
@@ -308,7 +290,7 @@ static int schema_version(struct pg_sink *ps, int *ver)
 		return CT_ERR;
 	res = PQexec(ps->conn, "SELECT max(version) FROM calltap_schema");
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
-		one_line(ps->last_err, sizeof(ps->last_err), PQerrorMessage(ps->conn));
+		ct_one_line(ps->last_err, sizeof(ps->last_err), PQerrorMessage(ps->conn));
 		PQclear(res);
 		return CT_ERR;
 	}
@@ -357,7 +339,7 @@ static int sync_columns(struct pg_sink *ps)
 	    " WHERE table_schema = current_schema()"
 	    " AND table_name IN ('calls', 'rtp_streams')");
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		one_line(ps->last_err, sizeof(ps->last_err), PQerrorMessage(ps->conn));
+		ct_one_line(ps->last_err, sizeof(ps->last_err), PQerrorMessage(ps->conn));
 		goto out;
 	}
 	if (add_columns(ps, res, "calls", ps->call_cols, ps->n_call) == CT_OK &&
@@ -436,7 +418,7 @@ static int prepare(struct pg_sink *ps, const char *name, const char *table,
 	if (PQresultStatus(res) == PGRES_COMMAND_OK)
 		rc = CT_OK;
 	else
-		one_line(ps->last_err, sizeof(ps->last_err), PQerrorMessage(ps->conn));
+		ct_one_line(ps->last_err, sizeof(ps->last_err), PQerrorMessage(ps->conn));
 	PQclear(res);
 	ct_buf_fini(&sql);
 	return rc;
@@ -490,7 +472,7 @@ static int pg_connect(struct pg_sink *ps)
 		return CT_ERR;
 	}
 	if (PQstatus(ps->conn) != CONNECTION_OK) {
-		one_line(ps->last_err, sizeof(ps->last_err), PQerrorMessage(ps->conn));
+		ct_one_line(ps->last_err, sizeof(ps->last_err), PQerrorMessage(ps->conn));
 		goto fail;
 	}
 	PQsetNoticeProcessor(ps->conn, no_notice, NULL);
@@ -540,7 +522,7 @@ static int insert_item(struct pg_sink *ps, const struct pg_item *it)
 	}
 	return CT_OK;
 fail:
-	one_line(ps->last_err, sizeof(ps->last_err), PQerrorMessage(ps->conn));
+	ct_one_line(ps->last_err, sizeof(ps->last_err), PQerrorMessage(ps->conn));
 	PQclear(res);
 	return CT_ERR;
 }
@@ -677,7 +659,7 @@ static void *pgsql_open(const char *conninfo, char *errbuf)
 	}
 	opts = PQconninfoParse(conninfo, &msg);
 	if (opts == NULL) {
-		one_line(ps->last_err, sizeof(ps->last_err), msg != NULL ? msg : "out of memory");
+		ct_one_line(ps->last_err, sizeof(ps->last_err), msg != NULL ? msg : "out of memory");
 		ct_sink_err(errbuf, "invalid PostgreSQL connection string: %s", ps->last_err);
 		PQfreemem(msg);
 		goto fail;

@@ -283,3 +283,25 @@ int ct_buf_csv_str(struct ct_buf *b, const char *s)
 	ct_buf_puts(b, s);
 	return ct_buf_append(b, "\"", 1);
 }
+
+/*
+ * Copies msg into dst (size > 0 bytes) as one line for an error message:
+ * each newline but a final one becomes "; ", tabs and carriage returns are
+ * dropped, and the copy stops where it would not fit.  NULL msg gives "".
+ */
+void ct_one_line(char *dst, size_t size, const char *msg)
+{
+	size_t o = 0;
+
+	for (; msg != NULL && *msg != '\0' && o + 3 < size; msg++) {
+		if (*msg == '\n') {
+			if (msg[1] != '\0') {
+				dst[o++] = ';';
+				dst[o++] = ' ';
+			}
+		} else if (*msg != '\t' && *msg != '\r') {
+			dst[o++] = *msg;
+		}
+	}
+	dst[o] = '\0';
+}

@@ -321,6 +321,28 @@ static const struct {
 	{ CT_TIME_NONE, "" },
 };
 
+/* ct_one_line: library messages folded into one line of an error message. */
+static void test_one_line(void)
+{
+	static const struct { const char *in; size_t size; const char *want; } vec[] = {
+		{ "FATAL:  role \"x\" does not exist\n", 64, "FATAL:  role \"x\" does not exist" },
+		{ "could not connect\n\tIs the server running?\r\n", 64,
+		  "could not connect; Is the server running?" },
+		{ "a\nb\n", 64, "a; b" },
+		{ "abcdefgh", 6, "abc" },
+		{ "", 8, "" },
+		{ NULL, 8, "" },
+	};
+	char out[64];
+	size_t i;
+
+	for (i = 0; i < sizeof(vec) / sizeof(vec[0]); i++) {
+		memset(out, 'z', sizeof(out));
+		ct_one_line(out, vec[i].size, vec[i].in);
+		CHECK_STR(out, vec[i].want);
+	}
+}
+
 static void test_time_iso(void)
 {
 	char buf[32];
@@ -757,6 +779,7 @@ int main(void)
 		return 1;
 	}
 	test_buf();
+	test_one_line();
 	test_time_iso();
 	test_durations();
 	test_names();
