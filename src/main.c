@@ -10,7 +10,6 @@
  */
 #include "config.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <grp.h>
@@ -27,12 +26,12 @@
 #include "calltap/attr.h"
 #include "calltap/audio.h"
 #include "calltap/engine.h"
+#include "calltap/inputs.h"
 #include "calltap/report.h"
 #include "calltap/err.h"
 #include "calltap/sink.h"
 #include "calltap/source.h"
 
-#define MAX_INPUTS 256
 #define MAX_OUTPUTS 8
 
 /*
@@ -49,8 +48,8 @@ struct output {
 };
 
 struct options {
-	const char *inputs[MAX_INPUTS];
-	size_t n_inputs;
+	const char **inputs;   /* -r arguments and trailing capture paths, in order */
+	size_t n_inputs, cap_inputs;
 	const char *iface;
 	struct output outputs[MAX_OUTPUTS];
 	size_t n_outputs;
@@ -84,7 +83,9 @@ static void usage(FILE *out)
 	    "Reconstructs SIP calls from captures and writes one record per call.\n"
 	    "\n"
 	    "inputs:\n"
-	    "  -r, --read FILE|DIR|-   pcap/pcapng file, directory of captures, or stdin (repeatable)\n"
+	    "  -r, --read FILE|DIR|-   pcap/pcapng file (.gz too), folder of captures (recursive),\n"
+	    "                          or stdin; repeatable, and capture paths after the options\n"
+	    "                          count too; all are merged in capture-time order\n"
 	    "  -i, --interface IFACE   live capture\n"
 	    "outputs (default: --table - --db calltap.db):\n"
 	    "  --json FILE|-           JSON lines, one call per line\n"
@@ -252,6 +253,24 @@ static int attr_option(struct ct_attr_cfg *a, int c, const char *arg)
 	return 0;
 }
 
+/* Appends one capture argument; 0, or 1 when out of memory (reported). */
+static int add_input(struct options *o, const char *arg)
+{
+	if (o->n_inputs == o->cap_inputs) {
+		size_t cap = o->cap_inputs != 0 ? o->cap_inputs * 2 : 16;
+		const char **v = realloc(o->inputs, cap * sizeof(*v));
+
+		if (v == NULL) {
+			fprintf(stderr, "calltap: out of memory\n");
+			return 1;
+		}
+		o->inputs = v;
+		o->cap_inputs = cap;
+	}
+	o->inputs[o->n_inputs++] = arg;
+	return 0;
+}
+
 /* Returns 0 to run, 1 on a usage error, -1 when help/version was printed. */
 static int parse_options(struct options *o, int argc, char **argv)
 {
@@ -265,11 +284,8 @@ static int parse_options(struct options *o, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "r:i:shVZ:", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
-			if (o->n_inputs == MAX_INPUTS) {
-				fprintf(stderr, "calltap: too many inputs (at most %d)\n", MAX_INPUTS);
+			if (add_input(o, optarg) != 0)
 				return 1;
-			}
-			o->inputs[o->n_inputs++] = optarg;
 			break;
 		case 'i': o->iface = optarg; break;
 		case OPT_JSON: rc |= add_output(o, &ct_sink_json, optarg); break;
@@ -321,6 +337,14 @@ static int parse_options(struct options *o, int argc, char **argv)
 		return 1;
 	if (rc != 0)
 		return 1;
+	/*
+	 * Trailing words that name captures or directories are inputs too
+	 * (what a shell glob after -r expands to); the filter starts at the
+	 * first word that is not one.
+	 */
+	while (rc == 0 && o->iface == NULL && optind < argc && ct_inputs_is_capture_path(argv[optind]))
+		if (add_input(o, argv[optind++]) != 0)
+			return 1;
 	if (o->n_inputs == 0 && o->iface == NULL) {
 		fprintf(stderr, "calltap: no input: give -r FILE or -i IFACE\n");
 		usage(stderr);
@@ -332,22 +356,6 @@ static int parse_options(struct options *o, int argc, char **argv)
 	}
 	if (optind < argc && (o->bpf = join_args(argc - optind, argv + optind)) == NULL)
 		return 1;
-	return 0;
-}
-
-static int is_capture_name(const char *name)
-{
-	static const char *const exts[] = { ".pcap", ".pcapng", ".cap", ".dmp", NULL };
-	size_t n = strlen(name), i;
-
-	if (name[0] == '.')
-		return 0;
-	for (i = 0; exts[i] != NULL; i++) {
-		size_t k = strlen(exts[i]);
-
-		if (n > k && strcmp(name + n - k, exts[i]) == 0)
-			return 1;
-	}
 	return 0;
 }
 
@@ -394,50 +402,66 @@ static int run_source(struct ct_engine *e, struct ct_source *src)
 	return 0;
 }
 
-static int run_path(struct ct_engine *e, const char *path, const char *bpf);
-
-static int run_dir(struct ct_engine *e, const char *dir, const char *bpf)
-{
-	struct dirent **names;
-	int n, i, status = 0;
-
-	n = scandir(dir, &names, NULL, alphasort);
-	if (n < 0) {
-		fprintf(stderr, "calltap: cannot list directory '%s': %s\n", dir, strerror(errno));
-		return 2;
-	}
-	for (i = 0; i < n; i++) {
-		char path[4096];
-
-		if (is_capture_name(names[i]->d_name) && !stop_requested) {
-			snprintf(path, sizeof(path), "%s/%s", dir, names[i]->d_name);
-			status |= run_path(e, path, bpf);
-		}
-		free(names[i]);
-	}
-	free(names);
-	return status;
-}
-
-/* Reads one capture file, "-" or a directory of captures (sorted by name). */
-static int run_path(struct ct_engine *e, const char *path, const char *bpf)
+/*
+ * Reads every capture input as one stream in capture-time order (inputs.h:
+ * files ordered by their first frame and merged by timestamp, directories
+ * walked recursively, gzip read as is).  A bad filter is reported once and
+ * nothing is read; a file that cannot be read is reported, naming it, and
+ * the others are still read.  Returns 0, or 2 when an input was missing,
+ * unreadable or truncated.
+ */
+static int run_inputs(struct ct_engine *e, const struct options *o)
 {
 	char errbuf[CT_ERRBUF_SIZE];
-	struct ct_source *src;
-	struct stat st;
-	int status;
+	struct ct_inputs *in;
+	struct ct_frame f;
+	int status = 0, rc;
+	size_t i;
 
-	if (strcmp(path, "-") != 0 && stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-		return run_dir(e, path, bpf);
-	src = ct_source_open_file(path, bpf, errbuf);
-	if (src == NULL) {
+	if (o->n_inputs == 0)
+		return 0;
+	if (!ct_inputs_check_filter(o->bpf, errbuf)) {
 		fprintf(stderr, "calltap: %s\n", errbuf);
 		return 2;
 	}
+	if ((in = ct_inputs_new()) == NULL)
+		goto nomem;
+	for (i = 0; i < o->n_inputs; i++) {
+		rc = ct_inputs_add(in, o->inputs[i], errbuf);
+		if (rc == CT_NOMEM)
+			goto nomem;
+		if (rc != CT_OK) {
+			fprintf(stderr, "calltap: %s\n", errbuf);
+			status = 2;
+		}
+	}
+	if (ct_inputs_start(in, o->bpf) != CT_OK)
+		goto nomem;
 	ct_engine_new_input(e);
-	status = run_source(e, src);
-	ct_source_close(src);
+	while (!stop_requested) {
+		rc = ct_inputs_next(in, &f, errbuf);
+		if (reopen_requested) {
+			reopen_requested = 0;
+			ct_engine_reopen_sinks(e);
+		}
+		if (rc == 1)
+			ct_engine_frame(e, &f);
+		else if (rc == CT_EOF)
+			break;
+		else {
+			fprintf(stderr, "calltap: %s\n", errbuf);
+			status = 2;
+		}
+	}
+	if (ct_inputs_deferred(in) > 0)
+		fprintf(stderr, "calltap: warning: %zu capture files overlapped in time with too many "
+		    "open ones and were read after them, out of time order\n", ct_inputs_deferred(in));
+	ct_inputs_free(in);
 	return status;
+nomem:
+	fprintf(stderr, "calltap: out of memory reading the inputs\n");
+	ct_inputs_free(in);
+	return 2;
 }
 
 /* Drops hook: copies the live source's cumulative drop counters into the engine. */
@@ -541,6 +565,7 @@ static void free_options(struct options *o)
 	for (i = 0; i < MAX_OUTPUTS; i++)
 		free(o->webhook_args[i]);
 	free(o->bpf);
+	free(o->inputs);
 	ct_attr_free(o->cfg.attr);
 }
 
@@ -552,7 +577,6 @@ int main(int argc, char **argv)
 	struct ct_source *live = NULL;
 	struct sigaction sa;
 	int status = 0, rc;
-	size_t i;
 
 	if (argc > 1 && strcmp(argv[1], "report") == 0)
 		return ct_report_main(argc - 1, argv + 1);
@@ -616,8 +640,7 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 
-	for (i = 0; i < o.n_inputs && !stop_requested; i++)
-		status |= run_path(e, o.inputs[i], o.bpf);
+	status |= run_inputs(e, &o);
 	if (live != NULL && !stop_requested)
 		status |= run_source(e, live);
 	if (live != NULL)

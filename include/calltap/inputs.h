@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * Capture inputs: the -r arguments (files, "-", directories walked
+ * recursively) expanded into a list of capture files, then read as ONE
+ * stream of frames in capture-time order.
+ *
+ * Archives come as rotations (tcpdump -C: trunk.pcap, trunk.pcap1, ...
+ * trunk.pcap10; -G: strftime names), as one file per direction or per
+ * interface, compressed or not.  Reading them in name order splits calls at
+ * every boundary where the order is wrong (t10 before t2), and reading
+ * overlapping files one after the other makes time run backwards.  So every
+ * file's first frame is peeked, the files are ordered by it (ties in natural
+ * name order: digits compare as numbers), and frames are merged by
+ * timestamp: a file is opened when the merged stream reaches its first
+ * frame, so rotations keep one or two files open and overlapping files are
+ * interleaved.
+ */
+#ifndef CALLTAP_INPUTS_H
+#define CALLTAP_INPUTS_H
+
+#include <stddef.h>
+
+#include "calltap/source.h"
+
+struct ct_inputs;
+
+/* An empty list; NULL when out of memory. */
+struct ct_inputs *ct_inputs_new(void);
+void ct_inputs_free(struct ct_inputs *in);
+
+/*
+ * Adds one -r argument: "-" (standard input), a file (whatever its name;
+ * its content decides), or a directory, walked recursively (hidden entries
+ * skipped, symlink loops cut, depth at most 32), keeping the files whose
+ * first bytes are a pcap, pcapng or gzip header or whose names end in
+ * .pcap/.pcapng/.cap/.dmp (optionally followed by rotation digits and/or
+ * .gz).  The same file named twice is read once.  Returns CT_OK; CT_ERR
+ * with a message in errbuf (missing path, unreadable or capture-less
+ * directory); CT_NOMEM.
+ */
+int ct_inputs_add(struct ct_inputs *in, const char *arg, char *errbuf);
+
+/* Capture files in the list. */
+size_t ct_inputs_count(const struct ct_inputs *in);
+
+/*
+ * 1 when word names an existing directory or a file that starts like a
+ * capture (pcap, pcapng or gzip magic): trailing command-line words for
+ * which this holds are inputs (what a shell glob after -r expands to), the rest a
+ * BPF filter.
+ */
+int ct_inputs_is_capture_path(const char *word);
+
+/*
+ * 1 when bpf compiles (for Ethernet), else 0 with libpcap's message in
+ * errbuf: a bad filter is reported once, not once per file.
+ */
+int ct_inputs_check_filter(const char *bpf, char *errbuf);
+
+/*
+ * Ends the list and starts reading with filter bpf (NULL/"" = none): peeks
+ * each file's first frame and orders the files.  A file that cannot be
+ * opened or read is reported by the following ct_inputs_next calls and
+ * left out.  CT_OK or CT_NOMEM.
+ */
+int ct_inputs_start(struct ct_inputs *in, const char *bpf);
+
+/*
+ * The next frame in time order (borrowed, valid until the next call): 1.
+ * CT_EOF when every file is done.  CT_ERR when a file failed (missing,
+ * not a capture, truncated, bad filter): errbuf names it; the frames read
+ * from it so far were delivered, and reading goes on at the next call.
+ * Frames of one file keep their file order even if its clock steps back.
+ */
+int ct_inputs_next(struct ct_inputs *in, struct ct_frame *f, char *errbuf);
+
+/* Files that could not be merged in time order because too many were open at once. */
+size_t ct_inputs_deferred(const struct ct_inputs *in);
+
+/* Natural order of two names: digit runs compare as numbers ("t2" < "t10"). */
+int ct_natural_cmp(const char *a, const char *b);
+
+#endif

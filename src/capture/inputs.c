@@ -1,0 +1,504 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * Capture inputs (inputs.h): -r arguments expanded to files, ordered by
+ * their first frame, read as one stream merged by timestamp.
+ *
+ * The merge keeps a binary min-heap of the open files keyed by their
+ * current frame's timestamp (ties: the file's place in the order, so the
+ * output is deterministic).  A file is opened when the heap's smallest
+ * timestamp reaches the file's first one, so non-overlapping files (tcpdump
+ * rotations) are read one after the other with one or two open, while
+ * overlapping ones (two directions, two interfaces) interleave.  At most
+ * INPUTS_MAX_OPEN files are open at once (each holds a read-ahead buffer);
+ * past that a file waits for one to end and is counted as deferred.
+ * Formats: pcap (tcpdump/libpcap savefile), pcapng
+ * (draft-ietf-opsawg-pcapng), either one gzip-compressed (RFC 1952).
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pcap/pcap.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "calltap/err.h"
+#include "calltap/inputs.h"
+
+#define INPUTS_MAX_OPEN 64
+#define INPUTS_MAX_DEPTH 32
+
+struct input_file {
+	char *path;
+	dev_t dev;
+	ino_t ino;
+	int64_t first_ts;      /* first frame; INT64_MIN = unknown (opened first) */
+	size_t rank;           /* natural order of path */
+	struct ct_source *src; /* open while its frames are being merged */
+	struct ct_frame cur;   /* its current frame, while in the heap */
+	int deferred;
+};
+
+struct ct_inputs {
+	struct input_file *v;
+	size_t n, cap;
+	size_t next_open;      /* v[next_open..] not opened yet (v sorted once started) */
+	struct input_file **heap;
+	size_t nheap;
+	struct input_file *advance; /* handed out last: read its next frame first */
+	char *bpf;
+	size_t deferred;
+};
+
+/* Ancestors of the directory being walked, to cut symlink loops. */
+struct walk {
+	dev_t dev[INPUTS_MAX_DEPTH + 1];
+	ino_t ino[INPUTS_MAX_DEPTH + 1];
+	int depth;
+	size_t found;
+};
+
+struct ct_inputs *ct_inputs_new(void)
+{
+	return calloc(1, sizeof(struct ct_inputs));
+}
+
+void ct_inputs_free(struct ct_inputs *in)
+{
+	size_t i;
+
+	if (in == NULL)
+		return;
+	for (i = 0; i < in->n; i++) {
+		ct_source_close(in->v[i].src);
+		free(in->v[i].path);
+	}
+	free(in->v);
+	free(in->heap);
+	free(in->bpf);
+	free(in);
+}
+
+size_t ct_inputs_count(const struct ct_inputs *in)
+{
+	return in->n;
+}
+
+size_t ct_inputs_deferred(const struct ct_inputs *in)
+{
+	return in->deferred;
+}
+
+/*
+ * Natural order: equal prefixes are skipped; where both strings hold a run
+ * of digits, the runs compare as numbers (leading zeros ignored, then the
+ * longer run is larger, then digit by digit); otherwise bytes compare.
+ * Equal numbers with different zero padding fall back to bytes, so the
+ * order is total.
+ */
+int ct_natural_cmp(const char *a, const char *b)
+{
+	const unsigned char *p = (const unsigned char *)a, *q = (const unsigned char *)b;
+
+	while (*p != '\0' && *q != '\0') {
+		if (*p >= '0' && *p <= '9' && *q >= '0' && *q <= '9') {
+			const unsigned char *ps, *qs;
+			size_t lp, lq;
+
+			while (*p == '0' && p[1] >= '0' && p[1] <= '9')
+				p++;
+			while (*q == '0' && q[1] >= '0' && q[1] <= '9')
+				q++;
+			for (ps = p; *p >= '0' && *p <= '9'; p++)
+				;
+			for (qs = q; *q >= '0' && *q <= '9'; q++)
+				;
+			lp = (size_t)(p - ps);
+			lq = (size_t)(q - qs);
+			if (lp != lq)
+				return lp < lq ? -1 : 1;
+			for (; ps < p; ps++, qs++)
+				if (*ps != *qs)
+					return *ps < *qs ? -1 : 1;
+			continue;
+		}
+		if (*p != *q)
+			return *p < *q ? -1 : 1;
+		p++;
+		q++;
+	}
+	if (*p != *q)
+		return *p < *q ? -1 : 1;
+	return strcmp(a, b);
+}
+
+/* 1 when the first bytes of the file at path are a pcap, pcapng or gzip header. */
+static int has_capture_magic(const char *path)
+{
+	uint8_t b[4];
+	uint32_t be;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	ssize_t n;
+
+	if (fd < 0)
+		return 0;
+	n = read(fd, b, sizeof(b));
+	close(fd);
+	if (n >= 2 && b[0] == 0x1f && b[1] == 0x8b)
+		return 1;
+	if (n < 4)
+		return 0;
+	be = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+	return be == 0xa1b2c3d4u || be == 0xd4c3b2a1u || be == 0xa1b23c4du ||
+	    be == 0x4d3cb2a1u || be == 0x0a0d0d0au;
+}
+
+/* Names of captures: .pcap .pcapng .cap .dmp, then rotation digits, then .gz. */
+static int has_capture_name(const char *name)
+{
+	static const char *const exts[] = { ".pcap", ".pcapng", ".cap", ".dmp", NULL };
+	size_t n = strlen(name), i;
+
+	if (n > 3 && strcmp(name + n - 3, ".gz") == 0)
+		n -= 3;
+	while (n > 0 && name[n - 1] >= '0' && name[n - 1] <= '9')
+		n--;
+	for (i = 0; exts[i] != NULL; i++) {
+		size_t k = strlen(exts[i]);
+
+		if (n > k && strncmp(name + n - k, exts[i], k) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+int ct_inputs_is_capture_path(const char *word)
+{
+	struct stat st;
+
+	if (stat(word, &st) != 0)
+		return 0;
+	if (S_ISDIR(st.st_mode))
+		return 1;
+	return S_ISREG(st.st_mode) && has_capture_magic(word);
+}
+
+int ct_inputs_check_filter(const char *bpf, char *errbuf)
+{
+	struct bpf_program prog;
+	pcap_t *p;
+	int ok;
+
+	if (bpf == NULL || *bpf == '\0')
+		return 1;
+	if ((p = pcap_open_dead(DLT_EN10MB, 262144)) == NULL) {
+		snprintf(errbuf, CT_ERRBUF_SIZE, "bad filter '%s': out of memory", bpf);
+		return 0;
+	}
+	ok = pcap_compile(p, &prog, bpf, 1, PCAP_NETMASK_UNKNOWN) == 0;
+	if (ok)
+		pcap_freecode(&prog);
+	else
+		snprintf(errbuf, CT_ERRBUF_SIZE, "bad filter '%s': %s", bpf, pcap_geterr(p));
+	pcap_close(p);
+	return ok;
+}
+
+/* Appends path (copied) unless the same file is listed already. */
+static int add_file(struct ct_inputs *in, const char *path, const struct stat *st)
+{
+	struct input_file *f;
+	size_t i;
+
+	if (st != NULL)
+		for (i = 0; i < in->n; i++)
+			if (in->v[i].path[0] != '-' && in->v[i].dev == st->st_dev &&
+			    in->v[i].ino == st->st_ino)
+				return CT_OK;
+	if (in->n == in->cap) {
+		size_t cap = in->cap != 0 ? in->cap * 2 : 16;
+		struct input_file *v = realloc(in->v, cap * sizeof(*v));
+
+		if (v == NULL)
+			return CT_NOMEM;
+		in->v = v;
+		in->cap = cap;
+	}
+	f = &in->v[in->n];
+	memset(f, 0, sizeof(*f));
+	if ((f->path = strdup(path)) == NULL)
+		return CT_NOMEM;
+	if (st != NULL) {
+		f->dev = st->st_dev;
+		f->ino = st->st_ino;
+	}
+	f->first_ts = INT64_MIN;
+	in->n++;
+	return CT_OK;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return ct_natural_cmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Adds the captures under dir (recursively) in natural name order. */
+static int walk_dir(struct ct_inputs *in, struct walk *w, const char *dir,
+    const struct stat *dst, char *errbuf)
+{
+	DIR *d;
+	struct dirent *de;
+	char **names = NULL;
+	size_t n = 0, cap = 0, i;
+	int k, rc = CT_OK;
+
+	for (k = 0; k < w->depth; k++)
+		if (w->dev[k] == dst->st_dev && w->ino[k] == dst->st_ino)
+			return CT_OK;   /* a symlink back to an ancestor */
+	if (w->depth >= INPUTS_MAX_DEPTH)
+		return CT_OK;
+	if ((d = opendir(dir)) == NULL) {
+		snprintf(errbuf, CT_ERRBUF_SIZE, "cannot list directory '%s': %s", dir,
+		    strerror(errno));
+		return CT_ERR;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (n == cap) {
+			size_t nc = cap != 0 ? cap * 2 : 32;
+			char **nn = realloc(names, nc * sizeof(*nn));
+
+			if (nn == NULL) {
+				rc = CT_NOMEM;
+				break;
+			}
+			names = nn;
+			cap = nc;
+		}
+		if ((names[n] = strdup(de->d_name)) == NULL) {
+			rc = CT_NOMEM;
+			break;
+		}
+		n++;
+	}
+	closedir(d);
+	if (rc == CT_OK && n > 1)
+		qsort(names, n, sizeof(*names), name_cmp);
+	w->dev[w->depth] = dst->st_dev;
+	w->ino[w->depth] = dst->st_ino;
+	w->depth++;
+	for (i = 0; i < n && rc != CT_NOMEM; i++) {
+		size_t len = strlen(dir) + strlen(names[i]) + 2;
+		char *path = malloc(len);
+		struct stat st;
+
+		if (path == NULL) {
+			rc = CT_NOMEM;
+			break;
+		}
+		snprintf(path, len, "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/", names[i]);
+		if (stat(path, &st) == 0) {
+			if (S_ISDIR(st.st_mode)) {
+				int r = walk_dir(in, w, path, &st, errbuf);
+
+				if (r == CT_NOMEM)
+					rc = r;
+			} else if (S_ISREG(st.st_mode) &&
+			    (has_capture_name(names[i]) || has_capture_magic(path))) {
+				if (add_file(in, path, &st) != CT_OK)
+					rc = CT_NOMEM;
+				else
+					w->found++;
+			}
+		}
+		free(path);
+	}
+	w->depth--;
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return rc;
+}
+
+int ct_inputs_add(struct ct_inputs *in, const char *arg, char *errbuf)
+{
+	struct stat st;
+	struct walk w;
+	int rc;
+
+	if (strcmp(arg, "-") == 0)
+		return add_file(in, arg, NULL) == CT_OK ? CT_OK : CT_NOMEM;
+	if (stat(arg, &st) != 0) {
+		snprintf(errbuf, CT_ERRBUF_SIZE, "cannot read capture '%s': %s", arg, strerror(errno));
+		return CT_ERR;
+	}
+	if (!S_ISDIR(st.st_mode))
+		return add_file(in, arg, &st) == CT_OK ? CT_OK : CT_NOMEM;
+	memset(&w, 0, sizeof(w));
+	errbuf[0] = '\0';
+	rc = walk_dir(in, &w, arg, &st, errbuf);
+	if (rc != CT_OK)
+		return rc;
+	if (w.found == 0) {
+		snprintf(errbuf, CT_ERRBUF_SIZE, "directory '%s' holds no capture file "
+		    "(pcap, pcapng or gzip-compressed; sub-directories included)", arg);
+		return CT_ERR;
+	}
+	return CT_OK;
+}
+
+/* First frame's timestamp of a file, INT64_MIN if it cannot be read, INT64_MAX if empty. */
+static int64_t peek_first(const char *path)
+{
+	char errbuf[CT_ERRBUF_SIZE];
+	struct ct_source *s;
+	struct ct_frame f;
+	int64_t ts = INT64_MIN;
+	int rc;
+
+	if (strcmp(path, "-") == 0 || (s = ct_source_open_file(path, NULL, errbuf)) == NULL)
+		return INT64_MIN;
+	rc = s->ops->next(s, &f, errbuf);
+	if (rc == 1)
+		ts = f.ts_us;
+	else if (rc == CT_EOF)
+		ts = INT64_MAX;
+	ct_source_close(s);
+	return ts;
+}
+
+static int order_cmp(const void *a, const void *b)
+{
+	const struct input_file *x = a, *y = b;
+
+	if (x->first_ts != y->first_ts)
+		return x->first_ts < y->first_ts ? -1 : 1;
+	return x->rank < y->rank ? -1 : x->rank > y->rank;
+}
+
+static int rank_cmp(const void *a, const void *b)
+{
+	return ct_natural_cmp(((const struct input_file *)a)->path,
+	    ((const struct input_file *)b)->path);
+}
+
+int ct_inputs_start(struct ct_inputs *in, const char *bpf)
+{
+	size_t i;
+
+	if (bpf != NULL && *bpf != '\0' && (in->bpf = strdup(bpf)) == NULL)
+		return CT_NOMEM;
+	if (in->n > 0 && (in->heap = calloc(in->n < INPUTS_MAX_OPEN ? in->n : INPUTS_MAX_OPEN,
+	    sizeof(*in->heap))) == NULL)
+		return CT_NOMEM;
+	if (in->n > 1) {
+		qsort(in->v, in->n, sizeof(*in->v), rank_cmp);
+		for (i = 0; i < in->n; i++) {
+			in->v[i].rank = i;
+			in->v[i].first_ts = peek_first(in->v[i].path);
+		}
+		qsort(in->v, in->n, sizeof(*in->v), order_cmp);
+	}
+	return CT_OK;
+}
+
+static int heap_less(const struct input_file *a, const struct input_file *b)
+{
+	if (a->cur.ts_us != b->cur.ts_us)
+		return a->cur.ts_us < b->cur.ts_us;
+	return a->rank < b->rank;
+}
+
+static void heap_push(struct ct_inputs *in, struct input_file *f)
+{
+	size_t i = in->nheap++;
+
+	while (i > 0) {
+		size_t parent = (i - 1) / 2;
+
+		if (!heap_less(f, in->heap[parent]))
+			break;
+		in->heap[i] = in->heap[parent];
+		i = parent;
+	}
+	in->heap[i] = f;
+}
+
+static struct input_file *heap_pop(struct ct_inputs *in)
+{
+	struct input_file *top = in->heap[0], *last = in->heap[--in->nheap];
+	size_t i = 0;
+
+	for (;;) {
+		size_t c = 2 * i + 1;
+
+		if (c >= in->nheap)
+			break;
+		if (c + 1 < in->nheap && heap_less(in->heap[c + 1], in->heap[c]))
+			c++;
+		if (!heap_less(in->heap[c], last))
+			break;
+		in->heap[i] = in->heap[c];
+		i = c;
+	}
+	if (in->nheap > 0)
+		in->heap[i] = last;
+	return top;
+}
+
+/* Reads f's next frame into the heap; closes f at its end.  1, 0 (ended) or CT_ERR. */
+static int refill(struct ct_inputs *in, struct input_file *f, char *errbuf)
+{
+	int rc = f->src->ops->next(f->src, &f->cur, errbuf);
+
+	if (rc == 1) {
+		heap_push(in, f);
+		return 1;
+	}
+	ct_source_close(f->src);
+	f->src = NULL;
+	return rc == CT_EOF || rc == 0 ? 0 : CT_ERR;
+}
+
+int ct_inputs_next(struct ct_inputs *in, struct ct_frame *f, char *errbuf)
+{
+	struct input_file *top;
+
+	if (in->advance != NULL) {
+		struct input_file *a = in->advance;
+
+		in->advance = NULL;
+		if (refill(in, a, errbuf) == CT_ERR)
+			return CT_ERR;
+	}
+	while (in->next_open < in->n) {
+		struct input_file *nf = &in->v[in->next_open];
+
+		if (in->nheap > 0 && nf->first_ts > in->heap[0]->cur.ts_us)
+			break;
+		if (in->nheap == INPUTS_MAX_OPEN) {
+			if (!nf->deferred) {
+				nf->deferred = 1;
+				in->deferred++;
+			}
+			break;
+		}
+		in->next_open++;
+		if ((nf->src = ct_source_open_file(nf->path, in->bpf, errbuf)) == NULL)
+			return CT_ERR;
+		if (refill(in, nf, errbuf) == CT_ERR)
+			return CT_ERR;
+	}
+	if (in->nheap == 0)
+		return CT_EOF;
+	top = heap_pop(in);
+	*f = top->cur;
+	in->advance = top;
+	return 1;
+}

@@ -1,0 +1,106 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Capture archives as analysts hand them over (src/capture/inputs.c): one
+# generated trunk capture (scripts/gen-calls, with ground truth) is cut into
+# rotations named like tcpdump -C (trunk.pcap, trunk.pcap1 ... trunk.pcap12,
+# so byte order is wrong: pcap10 sorts before pcap2), some gzip-compressed,
+# spread over sub-folders, with a README among them.  calltap must rebuild
+# every call exactly (scripts/compare-truth) whether given the folder, a
+# shell glob after -r, or the files in shuffled order; and the capture split
+# by direction into two files must merge into the same records.  Also: a
+# folder without captures, a missing file among good ones, a truncated .gz
+# and a bad filter (reported once, not once per file).
+. "$(dirname "$0")/lib.sh"
+t=$(mktemp -d) || exit 1
+trap 'rm -rf "$t"' EXIT
+for tool in editcap gzip; do
+	command -v $tool >/dev/null 2>&1 || { echo "skip: $tool is needed"; exit 77; }
+done
+"$srcdir/scripts/gen-calls" -o "$t/all.pcap" --truth "$t/truth" --seed 11 --calls 60 \
+    --concurrency 20 --talk-mean 8 --tcp-share 0.3 --frag-share 0.1 >/dev/null 2>&1 ||
+    { echo "FAIL gen-calls"; exit 1; }
+frames=$(capinfos -c -M "$t/all.pcap" 2>/dev/null | awk '/Number of packets/ { print $NF }')
+[ -n "$frames" ] || frames=$(tshark -r "$t/all.pcap" 2>/dev/null | wc -l)
+per=$((frames / 13 + 1))
+mkdir -p "$t/parts" "$t/arch/a/b" "$t/arch/c" "$t/flat"
+editcap -c "$per" "$t/all.pcap" "$t/parts/p.pcap" >/dev/null 2>&1 || { echo "FAIL editcap"; exit 1; }
+# tcpdump -C names in time order: trunk.pcap, trunk.pcap1, ..., trunk.pcap12
+i=0
+for p in $(ls "$t/parts" | sort); do
+	if [ $i -eq 0 ]; then name=trunk.pcap; else name=trunk.pcap$i; fi
+	cp "$t/parts/$p" "$t/flat/$name"
+	case $i in
+	3|7) gzip -c "$t/parts/$p" >"$t/arch/a/b/$name.gz" ;;
+	1|2|10|11) cp "$t/parts/$p" "$t/arch/c/$name" ;;
+	*) cp "$t/parts/$p" "$t/arch/a/$name" ;;
+	esac
+	i=$((i + 1))
+done
+echo "not a capture" >"$t/arch/README.txt"
+[ "$i" -ge 11 ] || { echo "FAIL only $i parts"; exit 1; }
+
+check() { # name status calltap-args...
+	name=$1; want=$2; shift 2
+	"$CALLTAP" --json "$t/$name.jsonl" "$@" >"$t/$name.out" 2>"$t/err"
+	st=$?
+	if [ $st -ne "$want" ]; then
+		bad "$name: exit $st, expected $want"; return
+	fi
+	if "$srcdir/scripts/compare-truth" "$t/truth" "$t/$name.jsonl" >"$t/$name.cmp" 2>&1; then
+		ok "$name: $(tail -1 "$t/$name.cmp")"
+	else
+		bad "$name: records differ from the truth"; head -20 "$t/$name.cmp"
+	fi
+}
+check whole 0 -r "$t/all.pcap"
+check folder-of-folders 0 -r "$t/arch"
+check rotations-folder 0 -r "$t/flat"
+# the shell's glob order: trunk.pcap trunk.pcap1 trunk.pcap10 trunk.pcap11 trunk.pcap12 trunk.pcap2 ...
+# shellcheck disable=SC2086
+check glob-after-r 0 -r $(ls -d "$t"/flat/trunk.pcap* | LC_ALL=C sort)
+# shellcheck disable=SC2046
+check shuffled-r 0 $(ls "$t"/flat/trunk.pcap* | LC_ALL=C sort -r | sed 's/^/-r /')
+
+# One file per direction (a one-way mirror per interface): merged by time.
+if command -v tshark >/dev/null 2>&1; then
+	tshark -r "$t/all.pcap" -w "$t/to-pbx.pcap" -F pcap "ip.dst == 203.0.113.10 or ipv6.dst == 2001:db8:113::10" 2>/dev/null
+	tshark -r "$t/all.pcap" -w "$t/from-pbx.pcap" -F pcap "not (ip.dst == 203.0.113.10 or ipv6.dst == 2001:db8:113::10)" 2>/dev/null
+	check two-directions 0 -r "$t/from-pbx.pcap" -r "$t/to-pbx.pcap"
+fi
+
+# A folder with no capture: exit 2 with a message naming it.
+mkdir -p "$t/empty/sub"
+echo x >"$t/empty/sub/notes.txt"
+"$CALLTAP" --json "$t/e.jsonl" -r "$t/empty" >/dev/null 2>"$t/err"
+st=$?
+if [ $st -eq 2 ] && grep -q "empty' holds no capture" "$t/err"; then ok "folder without captures: exit 2, named"
+else bad "folder without captures: exit $st"; fi
+
+# A missing file among good ones: named, exit 2, every call still rebuilt.
+check missing-among-good 2 -r "$t/flat" -r "$t/nonexistent.pcap"
+grep -q "nonexistent.pcap" "$t/err" && ok "missing file named" || bad "missing file not named"
+
+# A truncated .gz: the file is named, exit 2.
+head -c 30000 "$t/arch/a/b/trunk.pcap3.gz" >"$t/cut.pcap.gz"
+"$CALLTAP" --json "$t/cut.jsonl" -r "$t/cut.pcap.gz" >/dev/null 2>"$t/err"
+st=$?
+if [ $st -eq 2 ] && grep -q "cut.pcap.gz" "$t/err"; then ok "truncated .gz: exit 2, named"
+else bad "truncated .gz: exit $st"; fi
+
+# A bad filter: one message, not one per file; nothing read.
+"$CALLTAP" --json "$t/f.jsonl" -r "$t/flat" 'udp portt 5060' >/dev/null 2>"$t/err"
+st=$?
+n=$(grep -c "bad filter" "$t/err")
+if [ $st -eq 2 ] && [ "$n" -eq 1 ]; then ok "bad filter reported once"
+else bad "bad filter: exit $st, $n messages"; fi
+
+# A filter after globbed files is still a filter.
+# shellcheck disable=SC2046
+"$CALLTAP" --json "$t/g.jsonl" -r $(ls "$t"/flat/trunk.pcap* | LC_ALL=C sort) udp port 5060 >/dev/null 2>"$t/err"
+st=$?
+n=$(wc -l <"$t/g.jsonl")
+if [ $st -eq 0 ] && [ "$n" -gt 0 ]; then ok "filter after globbed files ($n calls)"
+else bad "filter after globbed files: exit $st, $n calls"; fi
+
+echo "inputs: $pass passed, $fail failed"
+[ $fail -eq 0 ]
