@@ -253,6 +253,73 @@ static int attr_option(struct ct_attr_cfg *a, int c, const char *arg)
 	return 0;
 }
 
+/* --version: the version and what this build was made with. */
+static void print_version(FILE *out)
+{
+	fprintf(out, "calltap %s\n", PACKAGE_VERSION);
+	fprintf(out, "inputs: pcap pcapng live(libpcap)%s%s%s%s\n",
+#ifdef HAVE_ZLIB
+	    " gzip",
+#else
+	    "",
+#endif
+#ifdef HAVE_LZMA
+	    " xz",
+#else
+	    "",
+#endif
+#ifdef HAVE_ZSTD
+	    " zstd",
+#else
+	    "",
+#endif
+#ifdef HAVE_LZ4
+	    " lz4"
+#else
+	    ""
+#endif
+	    );
+	fprintf(out, "outputs: json csv table sqlite orphans%s%s%s\n",
+#ifdef HAVE_PQ
+	    " postgresql",
+#else
+	    "",
+#endif
+#ifdef HAVE_CURL
+	    " webhook",
+#else
+	    "",
+#endif
+#ifdef HAVE_SNDFILE
+	    " audio(wav flac ogg)"
+#else
+	    ""
+#endif
+	    );
+	fprintf(out, "codecs decoded: G.711(PCMU PCMA)%s%s%s%s\n",
+#ifdef HAVE_SPANDSP
+	    " G.722",
+#else
+	    "",
+#endif
+#ifdef HAVE_GSM
+	    " GSM",
+#else
+	    "",
+#endif
+#ifdef HAVE_BCG729
+	    " G.729",
+#else
+	    "",
+#endif
+#ifdef HAVE_OPUS
+	    " Opus"
+#else
+	    ""
+#endif
+	    );
+}
+
 /* Appends one capture argument; 0, or 1 when out of memory (reported). */
 static int add_input(struct options *o, const char *arg)
 {
@@ -329,7 +396,7 @@ static int parse_options(struct options *o, int argc, char **argv)
 		case OPT_HOME:
 		case OPT_HISTORY_MAX: rc |= attr_option(&o->attr, c, optarg) != 0; break;
 		case 'h': usage(stdout); return -1;
-		case 'V': printf("calltap %s\n", PACKAGE_VERSION); return -1;
+		case 'V': print_version(stdout); return -1;
 		default: usage(stderr); return 1;
 		}
 	}

@@ -32,7 +32,7 @@ void ct_inputs_free(struct ct_inputs *in);
  * Adds one -r argument: "-" (standard input), a file (whatever its name;
  * its content decides), or a directory, walked recursively (hidden entries
  * skipped, symlink loops cut, depth at most 32), keeping the files whose
- * first bytes are a pcap, pcapng or gzip header or whose names end in
+ * first bytes are a pcap, pcapng, gzip, xz, zstd or lz4 header or whose names end in
  * .pcap/.pcapng/.cap/.dmp (optionally followed by rotation digits and/or
  * .gz).  The same file named twice is read once.  Returns CT_OK; CT_ERR
  * with a message in errbuf (missing path, unreadable or capture-less
@@ -45,7 +45,7 @@ size_t ct_inputs_count(const struct ct_inputs *in);
 
 /*
  * 1 when word names an existing directory or a file that starts like a
- * capture (pcap, pcapng or gzip magic): trailing command-line words for
+ * capture (pcap, pcapng or compressed-file magic): trailing command-line words for
  * which this holds are inputs (what a shell glob after -r expands to), the rest a
  * BPF filter.
  */

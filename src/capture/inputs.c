@@ -29,6 +29,7 @@
 
 #include "calltap/err.h"
 #include "calltap/inputs.h"
+#include "source_int.h"
 
 #define INPUTS_MAX_OPEN 64
 #define INPUTS_MAX_DEPTH 32
@@ -137,10 +138,10 @@ int ct_natural_cmp(const char *a, const char *b)
 	return strcmp(a, b);
 }
 
-/* 1 when the first bytes of the file at path are a pcap, pcapng or gzip header. */
+/* 1 when the first bytes of the file at path are a pcap, pcapng or compressed-file header. */
 static int has_capture_magic(const char *path)
 {
-	uint8_t b[4];
+	uint8_t b[8];
 	uint32_t be;
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	ssize_t n;
@@ -149,7 +150,7 @@ static int has_capture_magic(const char *path)
 		return 0;
 	n = read(fd, b, sizeof(b));
 	close(fd);
-	if (n >= 2 && b[0] == 0x1f && b[1] == 0x8b)
+	if (n > 0 && ct_compress_kind(b, (size_t)n) != CT_COMPRESS_NONE)
 		return 1;
 	if (n < 4)
 		return 0;
@@ -158,14 +159,21 @@ static int has_capture_magic(const char *path)
 	    be == 0x4d3cb2a1u || be == 0x0a0d0d0au;
 }
 
-/* Names of captures: .pcap .pcapng .cap .dmp, then rotation digits, then .gz. */
+/* Names of captures: .pcap .pcapng .cap .dmp, then rotation digits, then .gz .xz .zst .lz4. */
 static int has_capture_name(const char *name)
 {
 	static const char *const exts[] = { ".pcap", ".pcapng", ".cap", ".dmp", NULL };
+	static const char *const zs[] = { ".gz", ".xz", ".zst", ".lz4", NULL };
 	size_t n = strlen(name), i;
 
-	if (n > 3 && strcmp(name + n - 3, ".gz") == 0)
-		n -= 3;
+	for (i = 0; zs[i] != NULL; i++) {
+		size_t k = strlen(zs[i]);
+
+		if (n > k && strcmp(name + n - k, zs[i]) == 0) {
+			n -= k;
+			break;
+		}
+	}
 	while (n > 0 && name[n - 1] >= '0' && name[n - 1] <= '9')
 		n--;
 	for (i = 0; exts[i] != NULL; i++) {

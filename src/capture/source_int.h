@@ -17,4 +17,18 @@ struct ct_source *ct_source_open_pcapng(FILE *fp, const char *name, const char *
 struct ct_source *ct_source_open_savefile(FILE *fp, const char *name, const char *bpf,
     char *errbuf);
 
+/* Compression of a capture file, told by its first bytes (decompress.c). */
+enum { CT_COMPRESS_NONE, CT_COMPRESS_GZIP, CT_COMPRESS_XZ, CT_COMPRESS_ZSTD, CT_COMPRESS_LZ4 };
+int ct_compress_kind(const uint8_t *b, size_t n);
+const char *ct_compress_name(int kind);
+int ct_compress_supported(int kind);
+/*
+ * A stdio stream of fd's plain bytes: fd itself (kind NONE) or its
+ * decompressed content.  Takes fd over (closed by fclose, or on failure).
+ * NULL with errno on failure (ENOTSUP: this build lacks the library).
+ */
+FILE *ct_decompress_stream(int fd, int kind);
+/* strerror(), with words for a compressed stream cut short or corrupt. */
+const char *ct_read_strerror(int err);
+
 #endif

@@ -20,9 +20,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#ifdef HAVE_ZLIB
-#include <zlib.h>
-#endif
 
 #include "calltap/err.h"
 #include "calltap/source.h"
@@ -176,58 +173,10 @@ static struct ct_source *source_wrap(pcap_t *p, const char *name, int live, char
  * accept pcapng files mixing link types; libpcap only compiles the filter.
  * Returns a source, or NULL with a message naming the file in errbuf.
  */
-#ifdef HAVE_ZLIB
-/* stdio cookie over a gzFile: reads decompress (RFC 1952), close closes. */
-static ssize_t gz_cookie_read(void *cookie, char *buf, size_t len)
-{
-	int n;
-
-	if (len > INT_MAX)
-		len = INT_MAX;
-	n = gzread((gzFile)cookie, buf, (unsigned)len);
-	if (n < 0) {
-		int zerr;
-
-		gzerror((gzFile)cookie, &zerr);
-		errno = zerr == Z_ERRNO ? errno : EIO;
-		return -1;
-	}
-	return n;
-}
-
-static int gz_cookie_close(void *cookie)
-{
-	return gzclose_r((gzFile)cookie) == Z_OK ? 0 : EOF;
-}
-
-/*
- * Wraps the gzip file open on fd in a stdio stream (fd is taken over).
- * A gzip member that ends early reads as a truncated capture: the reader
- * reports it as such, naming the file.
- */
-static FILE *gz_stream(int fd)
-{
-	static const cookie_io_functions_t io = {
-		.read = gz_cookie_read, .write = NULL, .seek = NULL, .close = gz_cookie_close,
-	};
-	gzFile gz = gzdopen(fd, "rb");
-	FILE *fp;
-
-	if (gz == NULL) {
-		close(fd);
-		return NULL;
-	}
-	gzbuffer(gz, 1u << 17);
-	if ((fp = fopencookie(gz, "rb", io)) == NULL)
-		gzclose_r(gz);
-	return fp;
-}
-#endif
-
 /*
  * Opens a capture file by path ("-" = standard input): pcap or pcapng,
- * either plain or gzip-compressed (tcpdump -z gzip, logrotate), told by
- * its first bytes, not by its name.  Returns NULL with a message naming
+ * plain or compressed (gzip, xz, zstd, lz4: decompress.c), told by its
+ * first bytes, not by its name.  Returns NULL with a message naming
  * the file in errbuf on failure.
  */
 struct ct_source *ct_source_open_file(const char *path, const char *bpf, char *errbuf)
@@ -241,22 +190,14 @@ struct ct_source *ct_source_open_file(const char *path, const char *bpf, char *e
 		snprintf(errbuf, CT_ERRBUF_SIZE, "cannot read capture '%s': %s", path, strerror(errno));
 		return NULL;
 	} else {
-		uint8_t magic[2] = { 0, 0 };
+		uint8_t magic[8];
+		ssize_t n = pread(fd, magic, sizeof(magic), 0);
+		int kind = ct_compress_kind(magic, n > 0 ? (size_t)n : 0);
 
-		if (pread(fd, magic, 2, 0) == 2 && magic[0] == 0x1f && magic[1] == 0x8b) {
-#ifdef HAVE_ZLIB
-			fp = gz_stream(fd);
-#else
-			close(fd);
-			snprintf(errbuf, CT_ERRBUF_SIZE, "cannot read capture '%s': gzip-compressed, "
-			    "and this calltap was built without zlib", path);
-			return NULL;
-#endif
-		} else if ((fp = fdopen(fd, "rb")) == NULL)
-			close(fd);
-		if (fp == NULL) {
+		if ((fp = ct_decompress_stream(fd, kind)) == NULL) {
 			snprintf(errbuf, CT_ERRBUF_SIZE, "cannot read capture '%s': %s", path,
-			    strerror(errno));
+			    errno == ENOTSUP ? "compressed with a format this calltap was built "
+			    "without (see calltap --version)" : strerror(errno));
 			return NULL;
 		}
 	}

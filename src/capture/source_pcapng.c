@@ -162,7 +162,7 @@ static int sf_short(struct savefile *sf, int rc)
 		    sf->name, (unsigned long long)sf->nread);
 	else if (rc == CT_ERR)
 		snprintf(sf->msg, sizeof(sf->msg), "%s: read error after %llu packets: %s",
-		    sf->name, (unsigned long long)sf->nread, strerror(sf->sys_errno));
+		    sf->name, (unsigned long long)sf->nread, ct_read_strerror(sf->sys_errno));
 	else
 		snprintf(sf->msg, sizeof(sf->msg), "%s: truncated %s after %llu packets",
 		    sf->name, sf->format == SF_PCAPNG ? "pcapng block" : "packet record",
@@ -754,7 +754,7 @@ static int sf_open_format(struct savefile *sf, int allow_pcap)
 	rc = fill(sf, 0, 4);
 	if (rc == CT_ERR) {
 		snprintf(sf->msg, sizeof(sf->msg), "cannot read capture '%s': %s", sf->name,
-		    strerror(sf->sys_errno));
+		    ct_read_strerror(sf->sys_errno));
 		return CT_ERR;
 	}
 	if (rc != CT_OK) {
