@@ -50,6 +50,8 @@ struct output {
 struct options {
 	const char **inputs;   /* -r arguments and trailing capture paths, in order */
 	size_t n_inputs, cap_inputs;
+	char **listed;         /* paths read from -V files, owned */
+	size_t n_listed;
 	const char *iface;
 	struct output outputs[MAX_OUTPUTS];
 	size_t n_outputs;
@@ -86,6 +88,7 @@ static void usage(FILE *out)
 	    "  -r, --read FILE|DIR|-   pcap/pcapng file (.gz too), folder of captures (recursive),\n"
 	    "                          or stdin; repeatable, and capture paths after the options\n"
 	    "                          count too; all are merged in capture-time order\n"
+	    "  -V FILE                 read the captures named in FILE, one per line (as tcpdump -V)\n"
 	    "  -i, --interface IFACE   live capture\n"
 	    "outputs (default: --table - --db calltap.db):\n"
 	    "  --json FILE|-           JSON lines, one call per line\n"
@@ -114,7 +117,7 @@ static void usage(FILE *out)
 	    "  --history-max N         numbers remembered for first_call/callbacks (500000; 0 = off)\n"
 	    "signals: INT/TERM write every open call and exit; HUP reopens the output files\n"
 	    "  -s, --stats             print counters on stderr at the end\n"
-	    "  -h, --help, -V, --version\n");
+	    "  -h, --help, --version   (--version lists the formats, outputs and codecs built in)\n");
 }
 
 static int add_output(struct options *o, const struct ct_sink_ops *ops, const char *arg)
@@ -177,7 +180,8 @@ enum {
 	OPT_CALL_TO, OPT_SNAPLEN, OPT_BUFFER, OPT_AUDIO, OPT_AUDIO_FMT, OPT_ORPHANS,
 	OPT_STATS_INTERVAL,
 	OPT_PG, OPT_WEBHOOK, OPT_SPOOL,
-	OPT_NUMBERS, OPT_HOME, OPT_COUNTRY, OPT_SENSOR, OPT_HISTORY_MAX
+	OPT_NUMBERS, OPT_HOME, OPT_COUNTRY, OPT_SENSOR, OPT_HISTORY_MAX,
+	OPT_VERSION
 };
 
 static const struct option long_opts[] = {
@@ -207,7 +211,7 @@ static const struct option long_opts[] = {
 	{ "sensor", required_argument, NULL, OPT_SENSOR },
 	{ "history-max", required_argument, NULL, OPT_HISTORY_MAX },
 	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, 'V' },
+	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -338,6 +342,54 @@ static int add_input(struct options *o, const char *arg)
 	return 0;
 }
 
+/*
+ * -V FILE: one capture path per line (tcpdump's list file); blank lines
+ * and lines starting with '#' are skipped, trailing CR/LF and spaces cut.
+ * Returns 0, or 1 when the file cannot be read or memory runs out
+ * (reported).
+ */
+static int read_list_file(struct options *o, const char *path)
+{
+	FILE *fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	int rc = 0;
+
+	if (fp == NULL) {
+		fprintf(stderr, "calltap: cannot read list file '%s': %s\n", path, strerror(errno));
+		return 1;
+	}
+	while (rc == 0 && (n = getline(&line, &cap, fp)) >= 0) {
+		char **v, *p;
+
+		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r' || line[n - 1] == ' ' ||
+		    line[n - 1] == '\t'))
+			line[--n] = '\0';
+		if (n == 0 || line[0] == '#')
+			continue;
+		if ((v = realloc(o->listed, (o->n_listed + 1) * sizeof(*v))) == NULL ||
+		    (p = strdup(line)) == NULL) {
+			if (v != NULL)
+				o->listed = v;
+			fprintf(stderr, "calltap: out of memory\n");
+			rc = 1;
+			break;
+		}
+		o->listed = v;
+		o->listed[o->n_listed++] = p;
+		rc = add_input(o, p);
+	}
+	if (rc == 0 && ferror(fp)) {
+		fprintf(stderr, "calltap: cannot read list file '%s': %s\n", path, strerror(errno));
+		rc = 1;
+	}
+	free(line);
+	if (fp != stdin)
+		fclose(fp);
+	return rc;
+}
+
 /* Returns 0 to run, 1 on a usage error, -1 when help/version was printed. */
 static int parse_options(struct options *o, int argc, char **argv)
 {
@@ -348,7 +400,7 @@ static int parse_options(struct options *o, int argc, char **argv)
 	o->snaplen = 65535;
 	o->buffer_mb = 64;
 	o->stats_interval_us = -1;
-	while ((c = getopt_long(argc, argv, "r:i:shVZ:", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "r:i:shV:Z:", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			if (add_input(o, optarg) != 0)
@@ -396,7 +448,11 @@ static int parse_options(struct options *o, int argc, char **argv)
 		case OPT_HOME:
 		case OPT_HISTORY_MAX: rc |= attr_option(&o->attr, c, optarg) != 0; break;
 		case 'h': usage(stdout); return -1;
-		case 'V': print_version(stdout); return -1;
+		case OPT_VERSION: print_version(stdout); return -1;
+		case 'V':
+			if (read_list_file(o, optarg) != 0)
+				return 1;
+			break;
 		default: usage(stderr); return 1;
 		}
 	}
@@ -469,6 +525,12 @@ static int run_source(struct ct_engine *e, struct ct_source *src)
 	return 0;
 }
 
+static void print_warning(void *user, const char *msg)
+{
+	(void)user;
+	fprintf(stderr, "calltap: warning: %s\n", msg);
+}
+
 /*
  * Reads every capture input as one stream in capture-time order (inputs.h:
  * files ordered by their first frame and merged by timestamp, directories
@@ -493,6 +555,7 @@ static int run_inputs(struct ct_engine *e, const struct options *o)
 	}
 	if ((in = ct_inputs_new()) == NULL)
 		goto nomem;
+	ct_inputs_set_warn(in, print_warning, NULL);
 	for (i = 0; i < o->n_inputs; i++) {
 		rc = ct_inputs_add(in, o->inputs[i], errbuf);
 		if (rc == CT_NOMEM)
@@ -633,6 +696,9 @@ static void free_options(struct options *o)
 		free(o->webhook_args[i]);
 	free(o->bpf);
 	free(o->inputs);
+	while (o->n_listed > 0)
+		free(o->listed[--o->n_listed]);
+	free(o->listed);
 	ct_attr_free(o->cfg.attr);
 }
 

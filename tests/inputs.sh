@@ -54,6 +54,8 @@ check() { # name status calltap-args...
 }
 check whole 0 -r "$t/all.pcap"
 check folder-of-folders 0 -r "$t/arch"
+grep -q "warning: skipped '$t/arch/README.txt': not a capture" "$t/err" &&
+    ok "skipped file named in a warning" || bad "skipped file not named"
 check rotations-folder 0 -r "$t/flat"
 # the shell's glob order: trunk.pcap trunk.pcap1 trunk.pcap10 trunk.pcap11 trunk.pcap12 trunk.pcap2 ...
 # shellcheck disable=SC2086
@@ -66,7 +68,19 @@ if command -v tshark >/dev/null 2>&1; then
 	tshark -r "$t/all.pcap" -w "$t/to-pbx.pcap" -F pcap "ip.dst == 203.0.113.10 or ipv6.dst == 2001:db8:113::10" 2>/dev/null
 	tshark -r "$t/all.pcap" -w "$t/from-pbx.pcap" -F pcap "not (ip.dst == 203.0.113.10 or ipv6.dst == 2001:db8:113::10)" 2>/dev/null
 	check two-directions 0 -r "$t/from-pbx.pcap" -r "$t/to-pbx.pcap"
+	grep -q "overlaps .* in time: packets merged by time" "$t/err" &&
+	    ok "overlap warned of" || bad "overlap not warned of"
 fi
+
+# -V: a list file (comments, blank lines, CRLF), in shuffled order.
+{ echo "# rotations, shuffled"; ls "$t"/flat/trunk.pcap* | LC_ALL=C sort -r | sed 's/$/\r/'; echo; } >"$t/list"
+check list-file 0 -V "$t/list"
+
+# A time gap between two files is warned of, naming both.
+editcap -t 7200 "$t/flat/trunk.pcap12" "$t/late.pcap" >/dev/null 2>&1
+"$CALLTAP" --json "$t/gap.jsonl" -r "$t/flat/trunk.pcap11" -r "$t/late.pcap" >/dev/null 2>"$t/err"
+if grep -q "time gap of [0-9]* s between '.*trunk.pcap11' and '.*late.pcap'" "$t/err"; then
+	ok "time gap warned of"; else bad "time gap not warned of"; fi
 
 # A folder with no capture: exit 2 with a message naming it.
 mkdir -p "$t/empty/sub"

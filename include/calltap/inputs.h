@@ -29,6 +29,15 @@ struct ct_inputs *ct_inputs_new(void);
 void ct_inputs_free(struct ct_inputs *in);
 
 /*
+ * Warnings (one line each, no newline): every file skipped in a directory,
+ * every file that overlaps the ones before it in time, every gap over 60 s
+ * between files.  The caller prints them; without a callback they are
+ * dropped.
+ */
+typedef void (*ct_inputs_warn_fn)(void *user, const char *msg);
+void ct_inputs_set_warn(struct ct_inputs *in, ct_inputs_warn_fn fn, void *user);
+
+/*
  * Adds one -r argument: "-" (standard input), a file (whatever its name;
  * its content decides), or a directory, walked recursively (hidden entries
  * skipped, symlink loops cut, depth at most 32), keeping the files whose

@@ -18,6 +18,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <pcap/pcap.h>
 #include <stdint.h>
@@ -33,6 +34,7 @@
 
 #define INPUTS_MAX_OPEN 64
 #define INPUTS_MAX_DEPTH 32
+#define INPUTS_GAP_US (60 * INT64_C(1000000))  /* a longer silence between files is warned of */
 
 struct input_file {
 	char *path;
@@ -54,6 +56,10 @@ struct ct_inputs {
 	struct input_file *advance; /* handed out last: read its next frame first */
 	char *bpf;
 	size_t deferred;
+	ct_inputs_warn_fn warn;
+	void *warn_user;
+	int64_t newest_ts;     /* newest frame handed out (INT64_MIN: none yet) */
+	const char *newest_path;
 };
 
 /* Ancestors of the directory being walked, to cut symlink loops. */
@@ -66,7 +72,33 @@ struct walk {
 
 struct ct_inputs *ct_inputs_new(void)
 {
-	return calloc(1, sizeof(struct ct_inputs));
+	struct ct_inputs *in = calloc(1, sizeof(struct ct_inputs));
+
+	if (in != NULL)
+		in->newest_ts = INT64_MIN;
+	return in;
+}
+
+void ct_inputs_set_warn(struct ct_inputs *in, ct_inputs_warn_fn fn, void *user)
+{
+	in->warn = fn;
+	in->warn_user = user;
+}
+
+/* Formats a warning and hands it to the caller's callback, if any. */
+static void warnf(const struct ct_inputs *in, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void warnf(const struct ct_inputs *in, const char *fmt, ...)
+{
+	char msg[CT_ERRBUF_SIZE];
+	va_list ap;
+
+	if (in->warn == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	in->warn(in->warn_user, msg);
 }
 
 void ct_inputs_free(struct ct_inputs *in)
@@ -323,8 +355,10 @@ static int walk_dir(struct ct_inputs *in, struct walk *w, const char *dir,
 					rc = CT_NOMEM;
 				else
 					w->found++;
-			}
-		}
+			} else
+				warnf(in, "skipped '%s': not a capture file", path);
+		} else
+			warnf(in, "skipped '%s': %s", path, strerror(errno));
 		free(path);
 	}
 	w->depth--;
@@ -498,6 +532,18 @@ int ct_inputs_next(struct ct_inputs *in, struct ct_frame *f, char *errbuf)
 			break;
 		}
 		in->next_open++;
+		/*
+		 * Opened while others are still open (their next frames are not
+		 * older than its first): it overlaps them in time.
+		 */
+		if (in->nheap > 0)
+			warnf(in, "'%s' overlaps '%s' in time: packets merged by time", nf->path,
+			    in->heap[0]->path);
+		else if (in->newest_ts != INT64_MIN && nf->first_ts != INT64_MIN &&
+		    nf->first_ts != INT64_MAX && nf->first_ts - in->newest_ts > INPUTS_GAP_US)
+			warnf(in, "time gap of %.0f s between '%s' and '%s': no packets were "
+			    "captured in between", (double)(nf->first_ts - in->newest_ts) / 1e6,
+			    in->newest_path, nf->path);
 		if ((nf->src = ct_source_open_file(nf->path, in->bpf, errbuf)) == NULL)
 			return CT_ERR;
 		if (refill(in, nf, errbuf) == CT_ERR)
@@ -508,5 +554,9 @@ int ct_inputs_next(struct ct_inputs *in, struct ct_frame *f, char *errbuf)
 	top = heap_pop(in);
 	*f = top->cur;
 	in->advance = top;
+	if (f->ts_us > in->newest_ts) {
+		in->newest_ts = f->ts_us;
+		in->newest_path = top->path;
+	}
 	return 1;
 }
