@@ -80,9 +80,12 @@ static void on_signal(int sig)
 static void usage(FILE *out)
 {
 	fprintf(out,
-	    "usage: calltap [-r FILE|DIR|-]... [-i IFACE] [outputs] [options] [BPF filter]\n"
+	    "usage: calltap [-r FILE|DIR|-]... [-V LIST] [-i IFACE] [outputs] [options] [BPF filter]\n"
+	    "       calltap report [--db FILE | --pg CONNINFO] [options]   (calltap report --help)\n"
 	    "\n"
-	    "Reconstructs SIP calls from captures and writes one record per call.\n"
+	    "Reconstructs SIP calls from captures and writes one record per call;\n"
+	    "'calltap report' summarises the stored calls for marketing (text, JSON, HTML).\n"
+	    "Manual: man calltap, man calltap-report.\n"
 	    "\n"
 	    "inputs:\n"
 	    "  -r, --read FILE|DIR|-   pcap/pcapng file (.gz too), folder of captures (recursive),\n"
@@ -137,8 +140,8 @@ static int parse_seconds(const char *s, int64_t *us)
 	char *end;
 	double v = strtod(s, &end);
 
-	if (end == s || *end != '\0' || v <= 0) {
-		fprintf(stderr, "calltap: not a positive number of seconds: '%s'\n", s);
+	if (end == s || *end != '\0' || !(v > 0) || v > 1e9) {
+		fprintf(stderr, "calltap: not a positive number of seconds (at most 1e9): '%s'\n", s);
 		return -1;
 	}
 	*us = (int64_t)(v * 1e6);
@@ -401,6 +404,17 @@ static int parse_options(struct options *o, int argc, char **argv)
 	o->buffer_mb = 64;
 	o->stats_interval_us = -1;
 	while ((c = getopt_long(argc, argv, "r:i:shV:Z:", long_opts, NULL)) != -1) {
+		/*
+		 * An option's value that looks like an option is a forgotten
+		 * value (--json --table x): say so rather than create a file
+		 * named "--table".  "-" (standard input/output) is a value.
+		 */
+		if (optarg != NULL && optarg[0] == '-' && optarg[1] != '\0' &&
+		    !(optarg[1] >= '0' && optarg[1] <= '9')) {
+			fprintf(stderr, "calltap: a value is missing: '%s' is an option, not a value "
+			    "(write ./%s for a file of that name)\n", optarg, optarg);
+			return 1;
+		}
 		switch (c) {
 		case 'r':
 			if (add_input(o, optarg) != 0)
@@ -454,6 +468,18 @@ static int parse_options(struct options *o, int argc, char **argv)
 				return 1;
 			break;
 		default: usage(stderr); return 1;
+		}
+	}
+	{
+		/* Two outputs on standard output would interleave their lines. */
+		size_t i, on_stdout = o->orphans != NULL && strcmp(o->orphans, "-") == 0;
+
+		for (i = 0; i < o->n_outputs; i++)
+			on_stdout += strcmp(o->outputs[i].arg, "-") == 0;
+		if (on_stdout > 1) {
+			fprintf(stderr, "calltap: only one output can go to standard output ('-'); "
+			    "give the others a file\n");
+			return 1;
 		}
 	}
 	if (rc == 0 && webhook_args(o) != 0)
