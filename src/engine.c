@@ -24,6 +24,7 @@
 
 #include "calltap/buf.h"
 #include "calltap/attr.h"
+#include "calltap/clock.h"
 #include "calltap/decode.h"
 #include "calltap/engine.h"
 #include "calltap/err.h"
@@ -250,7 +251,7 @@ static void handle_fragment(struct ct_engine *e, struct ct_packet *pkt)
 static void stats_due(struct ct_engine *e)
 {
 	if (e->next_stats_us == INT64_MIN) {
-		e->next_stats_us = e->now_us + e->stats_interval_us;
+		e->next_stats_us = ct_ts_add(e->now_us, e->stats_interval_us);
 		e->prev_stats_us = e->now_us;
 		return;
 	}
@@ -259,7 +260,7 @@ static void stats_due(struct ct_engine *e)
 	e->stats_fn(e->stats_user, e);
 	e->prev_stats_us = e->now_us;
 	e->prev_stats_frames = e->c.frames;
-	e->next_stats_us = e->now_us + e->stats_interval_us;
+	e->next_stats_us = ct_ts_add(e->now_us, e->stats_interval_us);
 }
 
 /* Writes one orphan RTP stream (no SIP call) as a JSON line. */
@@ -321,7 +322,7 @@ static void tick(struct ct_engine *e)
 	ct_dialog_expire(e->dialogs, e->now_us);
 	if (e->media != NULL)
 		ct_media_expire(e->media, e->now_us, ORPHAN_IDLE_US);
-	e->next_tick_us = e->now_us + e->cfg.tick_us;
+	e->next_tick_us = ct_ts_add(e->now_us, e->cfg.tick_us);
 	if (e->drops_fn != NULL)
 		e->drops_fn(e->drops_user, e);
 	if (e->stats_interval_us > 0)
@@ -331,10 +332,13 @@ static void tick(struct ct_engine *e)
 /*
  * Advances the capture clock to now_us without a frame, running expiry and
  * the stats hook when due: a live capture calls it when the link is idle so
- * calls still time out.  A time at or before the newest frame is ignored.
+ * calls still time out.  A time at or before the newest frame is ignored;
+ * one outside [CT_TS_MIN, CT_TS_MAX] is clamped first (not counted: it is
+ * the system clock, not a frame).
  */
 void ct_engine_clock(struct ct_engine *e, int64_t now_us)
 {
+	(void)ct_ts_clamp(&now_us);
 	if (now_us <= e->now_us || e->new_input)
 		return;
 	if (e->now_us == INT64_MIN)
@@ -403,33 +407,39 @@ static void input_boundary(struct ct_engine *e, int64_t ts_us)
 	if (ts_us >= e->now_us - 1000000 && ts_us - e->now_us <= e->cfg.dialog.setup_timeout_us)
 		return;
 	ct_dialog_flush(e->dialogs);
-	ct_ipfrag_expire(e->frag, e->now_us + far);
-	ct_tcp_reasm_expire(e->tcp, e->now_us + far);
+	ct_ipfrag_expire(e->frag, ct_ts_add(e->now_us, far));
+	ct_tcp_reasm_expire(e->tcp, ct_ts_add(e->now_us, far));
 	e->now_us = ts_us;
-	e->next_tick_us = ts_us + e->cfg.tick_us;
+	e->next_tick_us = ct_ts_add(ts_us, e->cfg.tick_us);
 }
 
 /*
  * Processes one frame (borrowed for the duration of the call).  Malformed
- * frames are counted, never fatal.
+ * frames are counted, never fatal.  The frame time is untrusted (any 64-bit
+ * value a pcapng file can express): it is clamped into [CT_TS_MIN,
+ * CT_TS_MAX] and counted in time_out_of_range, so that no stage behind
+ * (timeouts, durations, record times, sample positions) can overflow.
  */
 void ct_engine_frame(struct ct_engine *e, const struct ct_frame *f)
 {
 	struct ct_packet pkt;
 	enum ct_verdict v;
+	int64_t ts = f->ts_us;
 
 	e->c.frames++;
 	e->c.bytes += f->caplen;
+	if (ct_ts_clamp(&ts))
+		e->c.time_out_of_range++;
 	if (e->new_input)
-		input_boundary(e, f->ts_us);
-	if (f->ts_us >= e->now_us)
-		e->now_us = f->ts_us;
+		input_boundary(e, ts);
+	if (ts >= e->now_us)
+		e->now_us = ts;
 	else
 		e->c.time_backwards++;
 	if (e->now_us >= e->next_tick_us)
 		tick(e);
 
-	pkt.ts_us = f->ts_us;
+	pkt.ts_us = ts;
 	pkt.linktype = f->linktype;
 	pkt.data = f->data;
 	pkt.caplen = f->caplen;
@@ -709,6 +719,7 @@ void ct_engine_print_stats(const struct ct_engine *e, FILE *out)
 	print_row(out, "records", e->c.records);
 	print_row(out, "sink_errors", e->c.sink_errors);
 	print_row(out, "time_backwards", e->c.time_backwards);
+	print_row(out, "time_out_of_range", e->c.time_out_of_range);
 	print_row(out, "capture_drops", e->c.capture_drops);
 	print_row(out, "capture_ifdrops", e->c.capture_ifdrops);
 	for (ev = 0; ev < CT_EV_COUNT; ev++)

@@ -53,6 +53,7 @@
 #include <sndfile.h>
 
 #include "calltap/audio.h"
+#include "calltap/clock.h"
 #include "calltap/err.h"
 #include "audio_int.h"
 
@@ -474,23 +475,35 @@ static int64_t place(struct ct_audio_call *ac, struct stream *s, uint32_t rtp_ts
 	return pos;
 }
 
-/* Decodes one payload into ac->pcm at the channel's rate; sample count or -1. */
+/*
+ * Decodes one payload at the channel's rate; returns the sample count and
+ * sets *out to them (ac->pcm, or ac->conv after a rate conversion), or -1
+ * (malformed, out of memory: *out untouched).  *out is taken only once the
+ * buffer it points into is final: convert_rate() may move ac->conv (a
+ * codec of another rate on the channel used to write from the stale or
+ * NULL pointer and crash).
+ */
 static long decode(struct ct_audio_call *ac, struct stream *s, const uint8_t *payload,
     size_t len, uint32_t rate, const int16_t **out)
 {
 	size_t max = ct_codec_max_samples(s->codec, len);
+	long conv;
 	int n;
 
-	if (reserve(&ac->pcm, &ac->pcm_cap, max) < 0)
+	if (max == 0 || reserve(&ac->pcm, &ac->pcm_cap, max) < 0)
 		return -1;
 	n = s->codec->decode(s->state, payload, len, ac->pcm, max);
-	if (n <= 0)
+	if (n <= 0 || (size_t)n > max)
 		return -1;
-	*out = ac->pcm;
-	if (s->codec->rate == rate)
+	if (s->codec->rate == rate) {
+		*out = ac->pcm;
 		return n;
+	}
+	conv = convert_rate(ac, ac->pcm, (size_t)n, s->codec->rate, rate);
+	if (conv <= 0)
+		return -1;
 	*out = ac->conv;
-	return convert_rate(ac, ac->pcm, (size_t)n, s->codec->rate, rate);
+	return conv;
 }
 
 /*
@@ -530,7 +543,7 @@ void ct_audio_call_add(struct ct_audio_call *ac, int channel, const char *codec_
 	if (ac->ch[channel].rate == 0)
 		ac->ch[channel].rate = codec->rate;
 	rate = ac->ch[channel].rate;
-	arrival_us -= ac->start_us;
+	arrival_us = ct_ts_sub(arrival_us, ac->start_us);   /* untrusted: saturated */
 	if (arrival_us > MAX_ARRIVAL_US || arrival_us < -MAX_ARRIVAL_US)
 		goto drop;
 	arrival_pos = scale(arrival_us, rate, 1000000);
