@@ -410,25 +410,92 @@ static void test_bad_dir(void)
 	CHECK(ct_audio_call_new("/tmp", (enum ct_audio_format)7, "id", 0, errbuf) == NULL);
 }
 
-/* Call-ID sanitising and the 80-character cap. */
+/* Records one 1 ms packet under call_id at start_us; returns the path (malloc'ed) or NULL. */
+static char *one_file(const char *dir, const char *call_id, int64_t start_us)
+{
+	char errbuf[CT_ERRBUF_SIZE] = "", *path = NULL;
+	struct ct_audio_call *ac = ct_audio_call_new(dir, CT_AUDIO_WAV, call_id, start_us, errbuf);
+	uint8_t p[8] = { 0 };
+
+	ct_audio_call_add(ac, CT_AUDIO_CALLEE, "PCMU", 8000, 1, 0, start_us, p, 8);
+	CHECK_INT(ct_audio_call_finish(ac, &path, NULL, errbuf), 0);
+	return path;
+}
+
+static long file_size(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 ? (long)st.st_size : -1;
+}
+
+/*
+ * Call-ID sanitising, the 80-character cap with the hash of a longer
+ * Call-ID, and names that meet: Call-IDs sharing their first 100
+ * characters, Call-IDs equal once sanitised, the same Call-ID twice in one
+ * second, and a file already there.  No recording replaces a file: each
+ * gets the next free name.
+ */
 static void test_names(const char *dir)
 {
-	char errbuf[CT_ERRBUF_SIZE] = "", id[120], want[512], *path = NULL, *undec = NULL;
-	struct ct_audio_call *ac;
-	uint8_t p[8] = { 0 };
+	char id[120], id2[120], want[512], *path, *p[6];
+	FILE *fp;
+	int i;
 
 	memset(id, 'x', sizeof(id));
 	memcpy(id, "a b/c;d=é", 10);
 	id[sizeof(id) - 1] = '\0';
-	ac = ct_audio_call_new(dir, CT_AUDIO_WAV, id, 0, errbuf);
-	ct_audio_call_add(ac, CT_AUDIO_CALLEE, "PCMU", 8000, 1, 0, 0, p, 8);
-	CHECK_INT(ct_audio_call_finish(ac, &path, &undec, errbuf), 0);
-	snprintf(want, sizeof(want), "%s/19700101-000000_a_b_c_d___%.70s.wav", dir,
+	path = one_file(dir, id, 0);
+	snprintf(want, sizeof(want), "%s/19700101-000000_a_b_c_d___%.70s~3bfb2fbb71e105f7.wav", dir,
 	    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
 	CHECK_STR(path, want);
 	if (path != NULL)
 		unlink(path);
 	free(path);
+
+	memset(id, 'c', sizeof(id));
+	id[100] = '\0';
+	memcpy(id2, id, sizeof(id));
+	strcat(id, "one@x");
+	strcat(id2, "two@x");
+	p[0] = one_file(dir, id, START_US);
+	p[1] = one_file(dir, id2, START_US + 400000);
+	p[2] = one_file(dir, id2, START_US + 900000);          /* same Call-ID, same second */
+	p[3] = one_file(dir, "abc@host", START_US);
+	p[4] = one_file(dir, "abc_host", START_US);            /* same name once sanitised */
+	snprintf(want, sizeof(want), "%s/20231114-221320_short.wav", dir);
+	fp = fopen(want, "w");
+	CHECK(fp != NULL);
+	if (fp != NULL) {
+		fputs("precious", fp);
+		fclose(fp);
+	}
+	p[5] = one_file(dir, "short", START_US);               /* a file of that name exists */
+	for (i = 0; i < 6; i++)
+		CHECK(p[i] != NULL);
+	if (p[0] && p[1] && p[2] && p[3] && p[4] && p[5]) {
+		CHECK(strcmp(p[0], p[1]) != 0);
+		CHECK(strstr(p[1], "~") != NULL && strstr(p[2], "~") != NULL);
+		snprintf(want, sizeof(want), "%.*s-2.wav", (int)(strlen(p[1]) - 4), p[1]);
+		CHECK_STR(p[2], want);
+		snprintf(want, sizeof(want), "%s/20231114-221320_abc_host.wav", dir);
+		CHECK_STR(p[3], want);
+		snprintf(want, sizeof(want), "%s/20231114-221320_abc_host-2.wav", dir);
+		CHECK_STR(p[4], want);
+		snprintf(want, sizeof(want), "%s/20231114-221320_short-2.wav", dir);
+		CHECK_STR(p[5], want);
+		for (i = 0; i < 6; i++)
+			CHECK_INT(file_size(p[i]), 44 + 8 * 4);
+		snprintf(want, sizeof(want), "%s/20231114-221320_short.wav", dir);
+		CHECK_INT(file_size(want), 8);
+	}
+	CHECK_INT(count_entries(dir), 7);
+	for (i = 0; i < 6; i++) {
+		if (p[i] != NULL)
+			unlink(p[i]);
+		free(p[i]);
+	}
+	unlink(want);
 }
 
 #ifdef HAVE_SPANDSP
@@ -962,6 +1029,60 @@ static void test_finisher(const char *dir)
 	CHECK_INT(count_entries(dir), 0);
 }
 
+/*
+ * Completion reports: in submission order, each with the name the file got
+ * (the second of two recordings of one Call-ID gets "-2", the path submit
+ * gave does not say so) or NULL when it could not be written; nothing
+ * for discarded recordings.
+ */
+static void test_finisher_reports(const char *dir)
+{
+	struct ct_audio_finisher *f = ct_audio_finisher_new();
+	char errbuf[CT_ERRBUF_SIZE] = "", *paths[3] = { NULL, NULL, NULL }, *in, *fin, gone[600];
+	struct ct_audio_call *ac;
+	int i;
+
+	CHECK(f != NULL);
+	if (f == NULL)
+		return;
+	CHECK_INT(ct_audio_finisher_take_done(f, 1, &in, &fin), 0);
+	ct_audio_finisher_track(f);
+	snprintf(gone, sizeof(gone), "%s/gone2", dir);
+	CHECK_INT(mkdir(gone, 0700), 0);
+	for (i = 0; i < 3; i++) {
+		ac = ct_audio_call_new(i == 1 ? gone : dir, CT_AUDIO_WAV, "rep", START_US, errbuf);
+		add_tone_call(ac);
+		if (i == 1)
+			CHECK_INT(rmdir(gone), 0);
+		CHECK_INT(ct_audio_finisher_submit(f, ac, &paths[i], NULL, errbuf), 0);
+		ac = ct_audio_call_new(dir, CT_AUDIO_WAV, "dropped", START_US, errbuf);
+		add_tone_call(ac);
+		ct_audio_finisher_discard(f, ac);
+	}
+	ct_audio_finisher_drain(f);   /* all written before the first is removed below */
+	for (i = 0; i < 3; i++) {
+		CHECK_INT(ct_audio_finisher_take_done(f, 1, &in, &fin), 1);
+		CHECK_STR(in, paths[i]);
+		if (i == 0)
+			CHECK_STR(fin, paths[0]);
+		else if (i == 1)
+			CHECK(fin == NULL);
+		else if (fin != NULL && paths[0] != NULL)
+			CHECK(strlen(fin) == strlen(paths[0]) + 2 && strstr(fin, "rep-2.wav") != NULL);
+		if (fin != NULL) {
+			CHECK_INT(file_size(fin), 44 + 32000 * 4);
+			unlink(fin);
+		}
+		free(in);
+		free(fin);
+		free(paths[i]);
+	}
+	CHECK_INT(ct_audio_finisher_take_done(f, 1, &in, &fin), 0);
+	CHECK_INT(ct_audio_finisher_take_errors(f, errbuf), 1);
+	ct_audio_finisher_free(f);
+	CHECK_INT(count_entries(dir), 0);
+}
+
 int main(void)
 {
 	char dir[] = "/tmp/ct_audio_XXXXXX";
@@ -984,6 +1105,7 @@ int main(void)
 	test_8k_codecs(dir);
 	test_write_cache_model(dir);
 	test_finisher(dir);
+	test_finisher_reports(dir);
 	test_rate_switch(dir);
 	test_ts_ssrc_chaos(dir);
 #ifdef HAVE_SPANDSP
