@@ -1067,8 +1067,8 @@ static void test_finisher_reports(const char *dir)
 			CHECK_STR(fin, paths[0]);
 		else if (i == 1)
 			CHECK(fin == NULL);
-		else if (fin != NULL && paths[0] != NULL)
-			CHECK(strlen(fin) == strlen(paths[0]) + 2 && strstr(fin, "rep-2.wav") != NULL);
+		else if (fin != NULL && paths[2] != NULL)   /* paths[2] is rep.wav too */
+			CHECK(strlen(fin) == strlen(paths[2]) + 2 && strstr(fin, "rep-2.wav") != NULL);
 		if (fin != NULL) {
 			CHECK_INT(file_size(fin), 44 + 32000 * 4);
 			unlink(fin);
