@@ -6,8 +6,10 @@
     audio-hostile.py collide OUT.pcap     two calls whose Call-IDs share
                                           their first 100 characters, in
                                           the same second
-    audio-hostile.py many OUT.pcap N      N answered calls of 2 s of PCMU,
-                                          one after the other
+    audio-hostile.py many OUT.pcap N      N answered calls of PCMU, 1 s and
+                                          2 s in turn, one after the other
+    audio-hostile.py fsize BYTES CMD...   runs CMD with RLIMIT_FSIZE BYTES
+                                          (SIGXFSZ ignored: writes fail EFBIG)
     audio-hostile.py timestamps OUT.pcapng  extreme pcapng timestamps (see
                                           below)
 
@@ -276,7 +278,14 @@ def main(argv):
         write_pcap(argv[2], calls)
     elif len(argv) == 4 and argv[1] == 'many':
         write_pcap(argv[2], [Call('many-%04d@x' % k, BASE + k * 2500000, 22000 + 4 * (k % 1000),
-                                  pcmu, secs=2.0) for k in range(int(argv[3]))])
+                                  pcmu, secs=1.0 + k % 2) for k in range(int(argv[3]))])
+    elif len(argv) >= 4 and argv[1] == 'fsize':
+        import os
+        import resource
+        import signal
+        resource.setrlimit(resource.RLIMIT_FSIZE, (int(argv[2]), int(argv[2])))
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        os.execvp(argv[3], argv[3:])
     elif len(argv) == 3 and argv[1] == 'timestamps':
         timestamps(argv[2])
     else:
