@@ -172,5 +172,18 @@ else
 	bad "disk full ($how): exit $rc, recordings ${recs:-0}, recording_errors ${errs:-0}, files $(ls "$t/full" | wc -l): $out"
 fi
 
+# Held records keep their order: the same call_id sequence as without --audio.
+"$CALLTAP" -r "$t/many.pcap" --json "$t/plain.jsonl" 2>"$t/err"
+if python3 - "$t/full.jsonl" "$t/plain.jsonl" <<'PY'
+import json, sys
+a, b = ([json.loads(l)["call_id"] for l in open(p)] for p in sys.argv[1:])
+sys.exit(0 if a == b and len(a) == 30 else 1)
+PY
+then
+	ok "records in the same order with and without recording"
+else
+	bad "record order changed by recording"
+fi
+
 echo "audio-hostile: $pass passed, $fail failed"
 [ $fail -eq 0 ]
