@@ -8,6 +8,14 @@
  *     TCP: per-direction stream reassembly -> SIP framer -> libosip2
  *   SIP messages -> dialog table -> call records -> attribution -> sinks (in order)
  *
+ * A record whose call was recorded waits before the sinks until the
+ * finisher thread has written the file (its completion report gives the
+ * name the file got, or says it failed: then the record names no file), and
+ * every record emitted after it waits behind it, so the sinks see records
+ * in emission order whatever the thread timing.  Held records are released
+ * on each emission and tick; beyond ENGINE_MAX_HELD the capture thread
+ * waits for the oldest recording (bounded memory under a call flood).
+ *
  * Expiry of fragments, TCP streams and dialogs runs on capture time every
  * tick (1 s by default), so replaying a file and a live capture behave alike.
  * Workload: one trunk of up to ~100k concurrent calls; the per-frame path is
@@ -24,6 +32,7 @@
 
 #include "calltap/buf.h"
 #include "calltap/attr.h"
+#include "calltap/clock.h"
 #include "calltap/decode.h"
 #include "calltap/engine.h"
 #include "calltap/err.h"
@@ -33,6 +42,14 @@
 #define ENGINE_MAX_SINKS 8
 #define ENGINE_MAX_REDECODE 4
 #define ORPHAN_IDLE_US (60 * INT64_C(1000000)) /* an orphan stream silent this long ended */
+#define ENGINE_MAX_HELD 4096   /* records held back behind a recording being written */
+
+/* A record held back until its recording (or an older one) is written. */
+struct held {
+	struct ct_call_record *rec;
+	bool pending;            /* rec->recording is submitted, not yet confirmed */
+	struct held *next;
+};
 
 static void ct_engine_close_orphans(struct ct_engine *e);
 
@@ -59,6 +76,10 @@ struct ct_engine {
 	void *stats_user;
 	int64_t prev_stats_us;   /* capture time and frames at the previous line */
 	uint64_t prev_stats_frames;
+	struct ct_audio_finisher *fin; /* reports written recordings; NULL: none pending */
+	struct held *held_head, *held_tail; /* records waiting for a recording, in order */
+	size_t n_held;
+	uint64_t recordings_lost;  /* handed to the finisher but not written */
 	struct ct_engine_counters c;
 };
 
@@ -93,15 +114,91 @@ static void sink_write_all(struct ct_engine *e, const struct ct_call_record *rec
 	}
 }
 
-static void on_emit(void *user, struct ct_call_record *rec)
+static void write_record(struct ct_engine *e, struct ct_call_record *rec)
 {
-	struct ct_engine *e = user;
-
-	if (e->cfg.attr != NULL)
-		ct_attr_enrich(e->cfg.attr, rec);   /* on CT_NOMEM some fields stay null */
 	sink_write_all(e, rec);
 	e->c.records++;
 	ct_call_record_free(rec);
+}
+
+/*
+ * Takes the finisher's report for rec's recording (the oldest one not
+ * taken: reports come in submission order, and a recording is submitted
+ * right before its record is emitted).  rec then names the file as written,
+ * or no file when it could not be written.  wait: block until the report is
+ * there.  Returns false when it is not there yet.
+ */
+static bool recording_resolve(struct ct_engine *e, struct ct_call_record *rec, bool wait)
+{
+	char *intended = NULL, *final = NULL;
+
+	if (!ct_audio_finisher_take_done(e->fin, wait, &intended, &final) && !wait)
+		return false;
+	/* No report once nothing is in flight, or not this file's: not confirmed. */
+	if (final != NULL && (intended == NULL || strcmp(intended, rec->recording) != 0)) {
+		free(final);
+		final = NULL;
+	}
+	if (final == NULL)
+		e->recordings_lost++;
+	free(intended);
+	free(rec->recording);
+	rec->recording = final;
+	return true;
+}
+
+/*
+ * Writes the held records from the oldest on, up to the first whose
+ * recording is not written yet (waiting for it when wait is set or too many
+ * records are held).
+ */
+static void release_held(struct ct_engine *e, bool wait)
+{
+	struct held *h;
+
+	while ((h = e->held_head) != NULL) {
+		if (h->pending && !recording_resolve(e, h->rec, wait || e->n_held > ENGINE_MAX_HELD))
+			return;
+		e->held_head = h->next;
+		if (e->held_head == NULL)
+			e->held_tail = NULL;
+		e->n_held--;
+		write_record(e, h->rec);
+		free(h);
+	}
+}
+
+static void on_emit(void *user, struct ct_call_record *rec)
+{
+	struct ct_engine *e = user;
+	bool pending;
+	struct held *h;
+
+	if (e->cfg.attr != NULL)
+		ct_attr_enrich(e->cfg.attr, rec);   /* on CT_NOMEM some fields stay null */
+	pending = e->fin != NULL && rec->recording != NULL;
+	if (!pending && e->held_head == NULL) {
+		write_record(e, rec);
+		return;
+	}
+	if ((h = malloc(sizeof(*h))) == NULL) {
+		/* No memory to hold it: wait for the older ones and for its file. */
+		release_held(e, true);
+		if (pending)
+			(void)recording_resolve(e, rec, true);
+		write_record(e, rec);
+		return;
+	}
+	h->rec = rec;
+	h->pending = pending;
+	h->next = NULL;
+	if (e->held_tail != NULL)
+		e->held_tail->next = h;
+	else
+		e->held_head = h;
+	e->held_tail = h;
+	e->n_held++;
+	release_held(e, false);
 }
 
 static void on_media(void *user, struct ct_dialog *d, const struct ct_sip_msg *m)
@@ -250,7 +347,7 @@ static void handle_fragment(struct ct_engine *e, struct ct_packet *pkt)
 static void stats_due(struct ct_engine *e)
 {
 	if (e->next_stats_us == INT64_MIN) {
-		e->next_stats_us = e->now_us + e->stats_interval_us;
+		e->next_stats_us = ct_ts_add(e->now_us, e->stats_interval_us);
 		e->prev_stats_us = e->now_us;
 		return;
 	}
@@ -259,7 +356,7 @@ static void stats_due(struct ct_engine *e)
 	e->stats_fn(e->stats_user, e);
 	e->prev_stats_us = e->now_us;
 	e->prev_stats_frames = e->c.frames;
-	e->next_stats_us = e->now_us + e->stats_interval_us;
+	e->next_stats_us = ct_ts_add(e->now_us, e->stats_interval_us);
 }
 
 /* Writes one orphan RTP stream (no SIP call) as a JSON line. */
@@ -316,12 +413,13 @@ static void ct_engine_close_orphans(struct ct_engine *e)
 
 static void tick(struct ct_engine *e)
 {
+	release_held(e, false);
 	ct_ipfrag_expire(e->frag, e->now_us);
 	ct_tcp_reasm_expire(e->tcp, e->now_us);
 	ct_dialog_expire(e->dialogs, e->now_us);
 	if (e->media != NULL)
 		ct_media_expire(e->media, e->now_us, ORPHAN_IDLE_US);
-	e->next_tick_us = e->now_us + e->cfg.tick_us;
+	e->next_tick_us = ct_ts_add(e->now_us, e->cfg.tick_us);
 	if (e->drops_fn != NULL)
 		e->drops_fn(e->drops_user, e);
 	if (e->stats_interval_us > 0)
@@ -331,10 +429,13 @@ static void tick(struct ct_engine *e)
 /*
  * Advances the capture clock to now_us without a frame, running expiry and
  * the stats hook when due: a live capture calls it when the link is idle so
- * calls still time out.  A time at or before the newest frame is ignored.
+ * calls still time out.  A time at or before the newest frame is ignored;
+ * one outside [CT_TS_MIN, CT_TS_MAX] is clamped first (not counted: it is
+ * the system clock, not a frame).
  */
 void ct_engine_clock(struct ct_engine *e, int64_t now_us)
 {
+	(void)ct_ts_clamp(&now_us);
 	if (now_us <= e->now_us || e->new_input)
 		return;
 	if (e->now_us == INT64_MIN)
@@ -403,33 +504,39 @@ static void input_boundary(struct ct_engine *e, int64_t ts_us)
 	if (ts_us >= e->now_us - 1000000 && ts_us - e->now_us <= e->cfg.dialog.setup_timeout_us)
 		return;
 	ct_dialog_flush(e->dialogs);
-	ct_ipfrag_expire(e->frag, e->now_us + far);
-	ct_tcp_reasm_expire(e->tcp, e->now_us + far);
+	ct_ipfrag_expire(e->frag, ct_ts_add(e->now_us, far));
+	ct_tcp_reasm_expire(e->tcp, ct_ts_add(e->now_us, far));
 	e->now_us = ts_us;
-	e->next_tick_us = ts_us + e->cfg.tick_us;
+	e->next_tick_us = ct_ts_add(ts_us, e->cfg.tick_us);
 }
 
 /*
  * Processes one frame (borrowed for the duration of the call).  Malformed
- * frames are counted, never fatal.
+ * frames are counted, never fatal.  The frame time is untrusted (any 64-bit
+ * value a pcapng file can express): it is clamped into [CT_TS_MIN,
+ * CT_TS_MAX] and counted in time_out_of_range, so that no stage behind
+ * (timeouts, durations, record times, sample positions) can overflow.
  */
 void ct_engine_frame(struct ct_engine *e, const struct ct_frame *f)
 {
 	struct ct_packet pkt;
 	enum ct_verdict v;
+	int64_t ts = f->ts_us;
 
 	e->c.frames++;
 	e->c.bytes += f->caplen;
+	if (ct_ts_clamp(&ts))
+		e->c.time_out_of_range++;
 	if (e->new_input)
-		input_boundary(e, f->ts_us);
-	if (f->ts_us >= e->now_us)
-		e->now_us = f->ts_us;
+		input_boundary(e, ts);
+	if (ts >= e->now_us)
+		e->now_us = ts;
 	else
 		e->c.time_backwards++;
 	if (e->now_us >= e->next_tick_us)
 		tick(e);
 
-	pkt.ts_us = f->ts_us;
+	pkt.ts_us = ts;
 	pkt.linktype = f->linktype;
 	pkt.data = f->data;
 	pkt.caplen = f->caplen;
@@ -488,8 +595,11 @@ struct ct_engine *ct_engine_new(const struct ct_engine_cfg *cfg, char *errbuf)
 		goto fail;
 	if (e->cfg.rtp && (e->media = ct_media_new(0)) == NULL)
 		goto fail;
-	if (e->media != NULL && e->cfg.audio_dir != NULL)
+	if (e->media != NULL && e->cfg.audio_dir != NULL) {
 		ct_media_set_audio(e->media, e->cfg.audio_dir, (enum ct_audio_format)e->cfg.audio_format);
+		e->fin = ct_media_audio_finisher(e->media);
+		ct_audio_finisher_track(e->fin);
+	}
 	return e;
 fail:
 	snprintf(errbuf, CT_ERRBUF_SIZE, "out of memory creating the engine");
@@ -614,6 +724,7 @@ int ct_engine_finish(struct ct_engine *e)
 	ct_dialog_flush(e->dialogs);
 	if (e->media != NULL)
 		ct_media_flush(e->media);
+	release_held(e, true);
 	ct_engine_close_orphans(e);
 	if (e->media != NULL) {
 		struct ct_media_stats ms;
@@ -644,6 +755,13 @@ void ct_engine_free(struct ct_engine *e)
 {
 	if (e == NULL)
 		return;
+	while (e->held_head != NULL) {     /* ct_engine_finish was not called */
+		struct held *h = e->held_head;
+
+		e->held_head = h->next;
+		ct_call_record_free(h->rec);
+		free(h);
+	}
 	ct_engine_close_orphans(e); /* uses e->media: before ct_media_free */
 	ct_dialog_table_free(e->dialogs);
 	ct_media_free(e->media);
@@ -700,7 +818,7 @@ void ct_engine_print_stats(const struct ct_engine *e, FILE *out)
 		ct_media_get_stats(e->media, &ms);
 		print_row(out, "rtp_orphan", ms.orphan);
 		print_row(out, "rtcp_packets", ms.rtcp);
-		print_row(out, "recordings", ms.recordings);
+		print_row(out, "recordings", ms.recordings - e->recordings_lost);
 		print_row(out, "recording_errors", ms.audio_errors);
 	}
 	print_row(out, "other_udp", e->c.other_udp);
@@ -709,6 +827,7 @@ void ct_engine_print_stats(const struct ct_engine *e, FILE *out)
 	print_row(out, "records", e->c.records);
 	print_row(out, "sink_errors", e->c.sink_errors);
 	print_row(out, "time_backwards", e->c.time_backwards);
+	print_row(out, "time_out_of_range", e->c.time_out_of_range);
 	print_row(out, "capture_drops", e->c.capture_drops);
 	print_row(out, "capture_ifdrops", e->c.capture_ifdrops);
 	for (ev = 0; ev < CT_EV_COUNT; ev++)

@@ -82,11 +82,13 @@ struct ct_audio_finisher *ct_audio_finisher_new(void);
 
 /*
  * As ct_audio_call_finish, but the final file is written by the worker:
- * *path is the path it will have once written (ct_audio_finisher_drain()
- * waits for that).  A failure while writing it is counted by the finisher
- * (ct_audio_finisher_take_errors) and leaves no file.  Blocks while
- * FINISH_QUEUE recordings are waiting, so memory and open files stay
- * bounded.  ac is taken over in every case.
+ * *path is the name it will try first; the name it got ("-2" ... when that
+ * existed), or the failure, is known once written: reported by
+ * ct_audio_finisher_take_done() with tracking on, and
+ * ct_audio_finisher_drain() waits for it.  A failure while writing it is
+ * counted by the finisher (ct_audio_finisher_take_errors) and leaves no
+ * file.  Blocks while FINISH_QUEUE recordings are waiting, so memory and
+ * open files stay bounded.  ac is taken over in every case.
  */
 int ct_audio_finisher_submit(struct ct_audio_finisher *f, struct ct_audio_call *ac,
     char **path, char **undecodable, char *errbuf);
@@ -103,6 +105,26 @@ void ct_audio_finisher_discard(struct ct_audio_finisher *f, struct ct_audio_call
  * (emptied; up to FINISH_SPARES, for one directory).  f must outlive ac.
  */
 void ct_audio_call_set_finisher(struct ct_audio_call *ac, struct ct_audio_finisher *f);
+
+/*
+ * Turns on completion reports for the recordings submitted from now on:
+ * each one that ct_audio_finisher_submit() gave a path for gets exactly one
+ * report, in submission order, once the worker is done with it.  The
+ * caller must take them (ct_audio_finisher_take_done); they stay queued
+ * until then.  NULL f is a no-op.
+ */
+void ct_audio_finisher_track(struct ct_audio_finisher *f);
+
+/*
+ * Takes the oldest completion report: returns 1 with *intended (the path
+ * submit gave) and *final (the path the complete file has, or NULL when it
+ * could not be written), both malloc'ed for the caller; 0 with both NULL
+ * when none is ready.  wait != 0 blocks while recordings are in flight and
+ * none is ready.  A submitted recording without a report once nothing is in
+ * flight was not written (out of memory for its report).
+ */
+int ct_audio_finisher_take_done(struct ct_audio_finisher *f, int wait, char **intended,
+    char **final);
 
 /* Waits until every recording handed over so far is written. */
 void ct_audio_finisher_drain(struct ct_audio_finisher *f);

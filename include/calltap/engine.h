@@ -48,6 +48,7 @@ struct ct_engine_counters {
 	uint64_t rtp_orphan;       /* RTP-looking packets with no call */
 	uint64_t other_udp;        /* UDP that is neither SIP nor RTP */
 	uint64_t time_backwards;   /* frames older than the newest seen */
+	uint64_t time_out_of_range; /* frame times clamped into [CT_TS_MIN, CT_TS_MAX] (clock.h) */
 	uint64_t records;          /* call records written */
 	uint64_t sink_errors;      /* failed sink writes */
 	uint64_t audio_errors;     /* recordings that failed */

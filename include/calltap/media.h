@@ -43,6 +43,8 @@ void ct_media_closing(struct ct_media_table *t, struct ct_dialog *d, struct ct_c
 void ct_media_get_stats(const struct ct_media_table *t, struct ct_media_stats *st);
 void ct_media_set_audio(struct ct_media_table *t, const char *dir, enum ct_audio_format fmt);
 const char *ct_media_audio_error(const struct ct_media_table *t);
+/* The recordings' finisher thread, NULL when recording is off or in place. */
+struct ct_audio_finisher *ct_media_audio_finisher(const struct ct_media_table *t);
 void ct_media_set_orphan_hook(struct ct_media_table *t, ct_media_orphan_fn fn, void *user);
 void ct_media_expire(struct ct_media_table *t, int64_t now_us, int64_t idle_us);
 void ct_media_flush(struct ct_media_table *t);

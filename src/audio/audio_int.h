@@ -38,7 +38,7 @@ size_t ct_codec_max_samples(const struct ct_codec *c, size_t len);
 struct ct_audio_call;
 int ct_audio_call_prepare(struct ct_audio_call *ac, char **path, char **undecodable,
     char *errbuf);
-int ct_audio_call_produce(struct ct_audio_call *ac, char *errbuf);
+int ct_audio_call_produce(struct ct_audio_call *ac, char **path, char *errbuf);
 int ct_audio_call_detach_scratch(struct ct_audio_call *ac);
 const char *ct_audio_call_dir(const struct ct_audio_call *ac);
 

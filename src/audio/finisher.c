@@ -17,6 +17,15 @@
  * One mutex guards the ring and the error tally; the worker holds it only
  * to take the next recording.  Signals are blocked in the worker, so the
  * process's handlers run on the capture thread.
+ *
+ * Completion reports (ct_audio_finisher_track): the name a recording got
+ * is only known once it is written (the first free one, see writer.c), and
+ * a write can fail (disk full), so a record must not name the file before
+ * the worker is done with it.  With tracking on, every written recording
+ * leaves a report (the path submit gave, the path written or NULL) in a
+ * FIFO that the capture thread takes in submission order.  The FIFO holds
+ * at most what the capture thread has not taken yet: one per record it
+ * still holds back (the engine bounds those).
  */
 #include "config.h"
 
@@ -37,6 +46,12 @@
 struct job {
 	struct ct_audio_call *ac;
 	int discard;                /* free only, no file */
+	char *intended;             /* tracked: the path submit returned, else NULL */
+};
+
+struct done {
+	char *intended, *final;     /* final NULL: the file was not written */
+	struct done *next;
 };
 
 struct ct_audio_finisher {
@@ -53,6 +68,8 @@ struct ct_audio_finisher {
 	int spares[FINISH_SPARES];  /* empty scratch files of spare_dir */
 	size_t n_spares;
 	char *spare_dir;            /* set by the first file kept */
+	int track;                  /* report completions (ct_audio_finisher_track) */
+	struct done *done_head, *done_tail; /* reports not taken yet, oldest first */
 };
 
 /* Keeps the emptied scratch file fd of a recording in dir, or closes it. */
@@ -95,7 +112,9 @@ static void *finisher_main(void *arg)
 {
 	struct ct_audio_finisher *f = arg;
 	char errbuf[CT_ERRBUF_SIZE];
+	struct done *dn;
 	struct job job;
+	char *final;
 	int rc, fd;
 
 	pthread_mutex_lock(&f->mu);
@@ -111,13 +130,29 @@ static void *finisher_main(void *arg)
 		pthread_cond_broadcast(&f->cv_done);
 		pthread_mutex_unlock(&f->mu);
 		errbuf[0] = '\0';
-		rc = job.discard ? 0 : ct_audio_call_produce(job.ac, errbuf);
+		final = NULL;
+		rc = job.discard ? 0 : ct_audio_call_produce(job.ac, &final, errbuf);
 		fd = ct_audio_call_detach_scratch(job.ac);
 		keep_spare(f, fd, ct_audio_call_dir(job.ac));
 		ct_audio_call_discard(job.ac);
+		dn = NULL;
+		if (job.intended != NULL && (dn = calloc(1, sizeof(*dn))) != NULL) {
+			dn->intended = job.intended;
+			dn->final = final;
+		} else {
+			free(job.intended);   /* no report: the taker treats it as failed */
+			free(final);
+		}
 		pthread_mutex_lock(&f->mu);
 		if (rc != 0 && f->errors++ == 0)
 			snprintf(f->first_err, sizeof(f->first_err), "%s", errbuf);
+		if (dn != NULL) {
+			if (f->done_tail != NULL)
+				f->done_tail->next = dn;
+			else
+				f->done_head = dn;
+			f->done_tail = dn;
+		}
 		f->busy = 0;
 		pthread_cond_broadcast(&f->cv_done);
 	}
@@ -155,13 +190,14 @@ fail_mu:
 	return NULL;
 }
 
-/* Queues a job, waiting while the ring is full. */
-static void enqueue(struct ct_audio_finisher *f, struct ct_audio_call *ac, int discard)
+/* Queues a job (intended: its report's key, taken over), waiting while the ring is full. */
+static void enqueue(struct ct_audio_finisher *f, struct ct_audio_call *ac, int discard,
+    char *intended)
 {
 	pthread_mutex_lock(&f->mu);
 	while (f->n == FINISH_QUEUE)
 		pthread_cond_wait(&f->cv_done, &f->mu);
-	f->ring[(f->head + f->n) % FINISH_QUEUE] = (struct job){ ac, discard };
+	f->ring[(f->head + f->n) % FINISH_QUEUE] = (struct job){ ac, discard, intended };
 	f->n++;
 	pthread_cond_signal(&f->cv_work);
 	pthread_mutex_unlock(&f->mu);
@@ -182,11 +218,11 @@ int ct_audio_finisher_submit(struct ct_audio_finisher *f, struct ct_audio_call *
 		ct_audio_call_discard(ac);
 		return rc;
 	}
+	enqueue(f, ac, 0, f->track ? strdup(p) : NULL);
 	if (path != NULL)
 		*path = p;
 	else
 		free(p);
-	enqueue(f, ac, 0);
 	return 0;
 }
 
@@ -197,7 +233,42 @@ void ct_audio_finisher_discard(struct ct_audio_finisher *f, struct ct_audio_call
 	if (f == NULL)
 		ct_audio_call_discard(ac);
 	else
-		enqueue(f, ac, 1);
+		enqueue(f, ac, 1, NULL);
+}
+
+void ct_audio_finisher_track(struct ct_audio_finisher *f)
+{
+	if (f == NULL)
+		return;
+	pthread_mutex_lock(&f->mu);
+	f->track = 1;
+	pthread_mutex_unlock(&f->mu);
+}
+
+int ct_audio_finisher_take_done(struct ct_audio_finisher *f, int wait, char **intended,
+    char **final)
+{
+	struct done *dn;
+
+	*intended = *final = NULL;
+	if (f == NULL)
+		return 0;
+	pthread_mutex_lock(&f->mu);
+	while (f->done_head == NULL && wait && (f->n > 0 || f->busy))
+		pthread_cond_wait(&f->cv_done, &f->mu);
+	dn = f->done_head;
+	if (dn != NULL) {
+		f->done_head = dn->next;
+		if (f->done_head == NULL)
+			f->done_tail = NULL;
+	}
+	pthread_mutex_unlock(&f->mu);
+	if (dn == NULL)
+		return 0;
+	*intended = dn->intended;
+	*final = dn->final;
+	free(dn);
+	return 1;
 }
 
 void ct_audio_finisher_drain(struct ct_audio_finisher *f)
@@ -236,6 +307,14 @@ void ct_audio_finisher_free(struct ct_audio_finisher *f)
 	pthread_join(f->thread, NULL);      /* the worker empties the ring first */
 	while (f->n_spares > 0)
 		close(f->spares[--f->n_spares]);
+	while (f->done_head != NULL) {
+		struct done *dn = f->done_head;
+
+		f->done_head = dn->next;
+		free(dn->intended);
+		free(dn->final);
+		free(dn);
+	}
 	free(f->spare_dir);
 	pthread_cond_destroy(&f->cv_done);
 	pthread_cond_destroy(&f->cv_work);

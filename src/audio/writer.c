@@ -29,10 +29,19 @@
  * codec of another rate on the same channel is converted to it by linear
  * interpolation.  At the end the file rate is the higher of the two channel
  * rates and the lower channel is brought up to it by linear interpolation
- * while the blocks are interleaved in chunks (bounded memory).  The final
- * file is written under ".<name>.<ext>.tmp" and renamed into place, so a
- * half-written recording is never visible.  Its length is the last written
- * sample plus one, in the file rate.
+ * while the blocks are interleaved in chunks (bounded memory).  Its length
+ * is the last written sample plus one, in the file rate.
+ *
+ * Names: "<YYYYmmdd-HHMMSS>_<Call-ID>.<ext>", the Call-ID cut at NAME_MAX_ID
+ * characters of [A-Za-z0-9._-] (others become "_"); when it was cut, "~"
+ * and a hash of the whole Call-ID follow, so that Call-IDs sharing a long
+ * prefix get different names.  A file is never replaced: the
+ * final file is written nameless (O_TMPFILE; where the file system lacks
+ * it, under an exclusively created hidden name) and linked into place only
+ * once completely written; link() fails instead of replacing, and the next
+ * free name "<name>-2.<ext>", "-3" ... is taken then.  So a recording never
+ * overwrites another (of this run, an earlier one, or a file someone put
+ * there), and a name that exists is a complete recording.
  *
  * RFC 4733 telephone-event and RFC 3389 comfort noise (CN) are not speech
  * and are skipped silently; other codecs without a decoder are remembered
@@ -47,13 +56,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <sndfile.h>
 
 #include "calltap/audio.h"
+#include "calltap/clock.h"
 #include "calltap/err.h"
+#include "calltap/hash.h"
 #include "audio_int.h"
 
 #define BLOCK 4096            /* samples per channel block in the scratch file */
@@ -62,6 +74,8 @@
 #define MAX_STREAMS 32        /* SSRC x codec per call; more are dropped */
 #define MAX_PAYLOAD 65536     /* larger payloads are dropped */
 #define NAME_MAX_ID 80        /* cap of the sanitised Call-ID */
+#define NAME_HASH 17          /* "~" and 16 hex digits of the whole Call-ID */
+#define NAME_TRIES 1000       /* "-2" .. "-999" after an existing name */
 #define UNDEC_MAX 256         /* cap of the undecodable-codec list */
 #define CHUNK 4096            /* frames per sf_writef_short call */
 #define MAX_ARRIVAL_US ((int64_t)2 * MAX_S * 1000000) /* keeps the scaling in range */
@@ -132,10 +146,17 @@ int ct_audio_format_parse(const char *s, enum ct_audio_format *out)
 	return -1;
 }
 
-/* Builds "<YYYYmmdd-HHMMSS>_<id>" (UTC) with id limited to [A-Za-z0-9._-]. */
+/*
+ * Builds "<YYYYmmdd-HHMMSS>_<id>" (UTC) with id limited to [A-Za-z0-9._-]
+ * and NAME_MAX_ID characters, followed by "~<16 hex>" (SipHash of the whole
+ * Call-ID under a fixed key: the same Call-ID always gets the same name)
+ * when it was longer.  Names can still meet ("a@b" and "a_b", the same
+ * Call-ID twice in a second): final_link() takes the next free one then.
+ */
 static char *make_name(const char *call_id, int64_t start_us)
 {
-	char *name = malloc(16 + 1 + NAME_MAX_ID + 1);
+	static const struct ct_hash_key name_key = { 0x63616c6c7461702dULL, 0x7265636f7264696eULL };
+	char *name = malloc(16 + 1 + NAME_MAX_ID + NAME_HASH + 1);
 	time_t t = (time_t)(start_us / 1000000);
 	struct tm tm;
 	size_t n, i;
@@ -154,6 +175,9 @@ static char *make_name(const char *call_id, int64_t start_us)
 
 		name[n++] = ok ? c : '_';
 	}
+	if (call_id[i] != '\0')
+		n += (size_t)sprintf(name + n, "~%016llx", (unsigned long long)ct_siphash(&name_key,
+		    call_id, strlen(call_id)));
 	name[n] = '\0';
 	return name;
 }
@@ -474,23 +498,35 @@ static int64_t place(struct ct_audio_call *ac, struct stream *s, uint32_t rtp_ts
 	return pos;
 }
 
-/* Decodes one payload into ac->pcm at the channel's rate; sample count or -1. */
+/*
+ * Decodes one payload at the channel's rate; returns the sample count and
+ * sets *out to them (ac->pcm, or ac->conv after a rate conversion), or -1
+ * (malformed, out of memory: *out untouched).  *out is taken only once the
+ * buffer it points into is final: convert_rate() may move ac->conv (a
+ * codec of another rate on the channel used to write from the stale or
+ * NULL pointer and crash).
+ */
 static long decode(struct ct_audio_call *ac, struct stream *s, const uint8_t *payload,
     size_t len, uint32_t rate, const int16_t **out)
 {
 	size_t max = ct_codec_max_samples(s->codec, len);
+	long conv;
 	int n;
 
-	if (reserve(&ac->pcm, &ac->pcm_cap, max) < 0)
+	if (max == 0 || reserve(&ac->pcm, &ac->pcm_cap, max) < 0)
 		return -1;
 	n = s->codec->decode(s->state, payload, len, ac->pcm, max);
-	if (n <= 0)
+	if (n <= 0 || (size_t)n > max)
 		return -1;
-	*out = ac->pcm;
-	if (s->codec->rate == rate)
+	if (s->codec->rate == rate) {
+		*out = ac->pcm;
 		return n;
+	}
+	conv = convert_rate(ac, ac->pcm, (size_t)n, s->codec->rate, rate);
+	if (conv <= 0)
+		return -1;
 	*out = ac->conv;
-	return convert_rate(ac, ac->pcm, (size_t)n, s->codec->rate, rate);
+	return conv;
 }
 
 /*
@@ -530,7 +566,7 @@ void ct_audio_call_add(struct ct_audio_call *ac, int channel, const char *codec_
 	if (ac->ch[channel].rate == 0)
 		ac->ch[channel].rate = codec->rate;
 	rate = ac->ch[channel].rate;
-	arrival_us -= ac->start_us;
+	arrival_us = ct_ts_sub(arrival_us, ac->start_us);   /* untrusted: saturated */
 	if (arrival_us > MAX_ARRIVAL_US || arrival_us < -MAX_ARRIVAL_US)
 		goto drop;
 	arrival_pos = scale(arrival_us, rate, 1000000);
@@ -664,16 +700,98 @@ out:
 	return ret;
 }
 
-/* Writes the final file as tmp and renames it to final; 0 or -1. */
-static int write_file(struct ct_audio_call *ac, const char *tmp, const char *final,
-    char *errbuf)
+/*
+ * Opens an unnamed file in dir for the final recording: O_TMPFILE (linked
+ * later through /proc/self/fd), or where the file system or /proc lacks
+ * that, a hidden name created exclusively, returned in *tmp (malloc'ed; the
+ * caller unlinks it).  Returns the descriptor, or -1 with errno.
+ */
+static int final_open(const struct ct_audio_call *ac, char **tmp)
+{
+	size_t n = strlen(ac->dir) + strlen(ac->name) + 48;
+	int fd, tries;
+
+	*tmp = NULL;
+#ifdef O_TMPFILE
+	if (access("/proc/self/fd", X_OK) == 0) {
+		fd = open(ac->dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0666);
+		if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL))
+			return fd;
+	}
+#endif
+	if ((*tmp = malloc(n)) == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
+	for (tries = 0; tries < 100; tries++) {
+		snprintf(*tmp, n, "%s/.%s.%ld-%d.tmp", ac->dir, ac->name, (long)getpid(), tries);
+		fd = open(*tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+		if (fd >= 0)
+			return fd;
+		if (errno != EEXIST)
+			break;
+	}
+	free(*tmp);
+	*tmp = NULL;
+	return -1;
+}
+
+/*
+ * Gives the written file (descriptor fd, or the hidden name tmp) the first
+ * free name of "<dir>/<name>.<ext>", "<dir>/<name>-2.<ext>" ...: link()
+ * never replaces an existing file.  Returns 0 with the malloc'ed name in
+ * *final, or -1 with errno (EEXIST when NAME_TRIES names are all taken).
+ */
+static int final_link(const struct ct_audio_call *ac, int fd, const char *tmp, char **final)
+{
+	size_t n = strlen(ac->dir) + strlen(ac->name) + 24;
+	char src[48], *p = malloc(n);
+	int k, rc;
+
+	if (p == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
+	snprintf(src, sizeof(src), "/proc/self/fd/%d", fd);
+	for (k = 1; k < NAME_TRIES; k++) {
+		if (k == 1)
+			snprintf(p, n, "%s/%s.%s", ac->dir, ac->name, ext_name[ac->fmt]);
+		else
+			snprintf(p, n, "%s/%s-%d.%s", ac->dir, ac->name, k, ext_name[ac->fmt]);
+		rc = tmp != NULL ? link(tmp, p) : linkat(AT_FDCWD, src, AT_FDCWD, p, AT_SYMLINK_FOLLOW);
+		if (rc == 0) {
+			*final = p;
+			return 0;
+		}
+		if (errno != EEXIST)
+			break;
+	}
+	free(p);
+	return -1;
+}
+
+/*
+ * Writes the final file unnamed, checks it is complete, then links it
+ * under a free name (see final_link).  Returns 0 with the malloc'ed name in
+ * *final, or -1 with a message naming the intended path in errbuf and no
+ * file left.
+ */
+static int write_file(struct ct_audio_call *ac, char **final, char *errbuf)
 {
 	uint32_t out = ac->ch[0].rate > ac->ch[1].rate ? ac->ch[0].rate : ac->ch[1].rate;
 	int64_t frames = 0;
 	SF_INFO info = { .samplerate = (int)out, .channels = 2, .format = sf_major[ac->fmt] };
+	size_t n = strlen(ac->dir) + strlen(ac->name) + 16;
+	char *shown = malloc(n), *tmp = NULL;
+	struct stat st;
 	SNDFILE *sf;
-	int c, rc;
+	int c, rc, fd;
 
+	if (shown == NULL) {
+		snprintf(errbuf, CT_ERRBUF_SIZE, "audio: out of memory");
+		return -1;
+	}
+	snprintf(shown, n, "%s/%s.%s", ac->dir, ac->name, ext_name[ac->fmt]);
 	for (c = 0; c < 2; c++) {
 		int64_t f;
 
@@ -683,47 +801,47 @@ static int write_file(struct ct_audio_call *ac, const char *tmp, const char *fin
 		if (f > frames)
 			frames = f;
 	}
-	sf = sf_open(tmp, SFM_WRITE, &info);
-	if (sf == NULL) {
-		snprintf(errbuf, CT_ERRBUF_SIZE, "audio: %s: %s", tmp, sf_strerror(NULL));
+	fd = final_open(ac, &tmp);
+	if (fd < 0) {
+		snprintf(errbuf, CT_ERRBUF_SIZE, "audio: %s: %s", shown, strerror(errno));
+		free(shown);
 		return -1;
 	}
-	rc = interleave(ac, sf, out, frames, errbuf, tmp);
+	sf = sf_open_fd(fd, SFM_WRITE, &info, SF_FALSE);
+	if (sf == NULL) {
+		snprintf(errbuf, CT_ERRBUF_SIZE, "audio: %s: %s", shown, sf_strerror(NULL));
+		rc = -1;
+		goto out;
+	}
+	rc = interleave(ac, sf, out, frames, errbuf, shown);
 	if (sf_close(sf) != 0 && rc == 0) {
-		snprintf(errbuf, CT_ERRBUF_SIZE, "audio: %s: close failed", tmp);
+		snprintf(errbuf, CT_ERRBUF_SIZE, "audio: %s: close failed", shown);
 		rc = -1;
 	}
-	if (rc == 0 && rename(tmp, final) != 0) {
-		snprintf(errbuf, CT_ERRBUF_SIZE, "audio: %s: %s", final, strerror(errno));
+	/* A WAV's size is known: catch a header or tail the library lost. */
+	if (rc == 0 && (fstat(fd, &st) != 0 ||
+	    (ac->fmt == CT_AUDIO_WAV && st.st_size < 44 + frames * 4) || st.st_size == 0)) {
+		snprintf(errbuf, CT_ERRBUF_SIZE, "audio: %s: incomplete (%lld bytes)", shown,
+		    (long long)st.st_size);
 		rc = -1;
 	}
-	if (rc != 0)
+	if (rc == 0 && final_link(ac, fd, tmp, final) != 0) {
+		snprintf(errbuf, CT_ERRBUF_SIZE, "audio: %s: %s", shown, strerror(errno));
+		rc = -1;
+	}
+out:
+	if (tmp != NULL)
 		unlink(tmp);
+	free(tmp);
+	free(shown);
+	close(fd);
 	return rc;
 }
 
-/* Writes the recording and sets *path; 0 or -1 with errbuf. */
+/* Writes the recording and sets *path to its name; 0 or -1 with errbuf. */
 static int produce(struct ct_audio_call *ac, char **path, char *errbuf)
 {
-	size_t n = strlen(ac->dir) + strlen(ac->name) + 16;
-	char *tmp = malloc(n), *final = malloc(n);
-	int rc = -1;
-
-	if (tmp == NULL || final == NULL) {
-		snprintf(errbuf, CT_ERRBUF_SIZE, "audio: out of memory");
-		goto out;
-	}
-	snprintf(final, n, "%s/%s.%s", ac->dir, ac->name, ext_name[ac->fmt]);
-	snprintf(tmp, n, "%s/.%s.%s.tmp", ac->dir, ac->name, ext_name[ac->fmt]);
-	rc = write_file(ac, tmp, final, errbuf);
-	if (rc == 0) {
-		*path = final;
-		final = NULL;
-	}
-out:
-	free(tmp);
-	free(final);
-	return rc;
+	return write_file(ac, path, errbuf);
 }
 
 static void call_free(struct ct_audio_call *ac)
@@ -750,8 +868,9 @@ static void call_free(struct ct_audio_call *ac)
  * packets: writes the cached samples to the scratch file and tells what the
  * recording will be.  *undecodable (when undecodable is not NULL) gets a
  * malloc'ed list of codecs without decoder, or NULL.  Returns 1 with the
- * malloc'ed path of the file that ct_audio_call_produce() will write in
- * *path; 0 when no decodable audio was added (no file; *path NULL); -1 with
+ * malloc'ed path that ct_audio_call_produce() will try first in *path (it
+ * takes "<name>-2.<ext>" ... when that exists, and reports the name it
+ * used); 0 when no decodable audio was added (no file; *path NULL); -1 with
  * a message in errbuf after a scratch I/O error (*path NULL).  ac stays
  * allocated.
  */
@@ -785,16 +904,20 @@ int ct_audio_call_prepare(struct ct_audio_call *ac, char **path, char **undecoda
 
 /*
  * Second half, which may run in another thread once ct_audio_call_prepare()
- * returned 1: writes the final file (under a temporary name, renamed into
- * place).  Returns 0, or -1 with a message naming the path in errbuf (no
- * file is left then).  ac stays allocated.
+ * returned 1: writes the final file (unnamed until complete, then linked
+ * under a free name, never replacing a file).  Returns 0 with the malloc'ed
+ * name in *path (when path is not NULL), or -1 with a message naming the
+ * path in errbuf (no file is left then; *path NULL).  ac stays allocated.
  */
-int ct_audio_call_produce(struct ct_audio_call *ac, char *errbuf)
+int ct_audio_call_produce(struct ct_audio_call *ac, char **path, char *errbuf)
 {
-	char *path = NULL;
-	int rc = produce(ac, &path, errbuf);
+	char *p = NULL;
+	int rc = produce(ac, &p, errbuf);
 
-	free(path);
+	if (path != NULL)
+		*path = p;
+	else
+		free(p);
 	return rc;
 }
 
@@ -836,7 +959,8 @@ void ct_audio_call_discard(struct ct_audio_call *ac)
 
 /*
  * Ends the recording: writes "<dir>/<YYYYmmdd-HHMMSS>_<call id>.<ext>"
- * (start time in UTC) and removes the scratch file.  On success returns 0
+ * (start time in UTC; "-2", "-3" ... before the extension when that name
+ * exists: never replaced) and removes the scratch file.  On success returns 0
  * with a malloc'ed path in *path, or NULL when no decodable audio was added
  * (no file then); *undecodable gets a malloc'ed comma-separated list of
  * codec names without decoder, or NULL.  On an I/O error (directory missing,
@@ -859,11 +983,9 @@ int ct_audio_call_finish(struct ct_audio_call *ac, char **path, char **undecodab
 		return 0;
 	rc = ct_audio_call_prepare(ac, &p, undecodable, errbuf);
 	if (rc > 0) {
-		rc = ct_audio_call_produce(ac, errbuf);
-		if (rc != 0) {
-			free(p);
-			p = NULL;
-		}
+		free(p);            /* the name actually taken comes from produce */
+		p = NULL;
+		rc = ct_audio_call_produce(ac, &p, errbuf);
 	}
 	call_free(ac);
 	if (path != NULL)

@@ -68,7 +68,10 @@ static int pcap_next_frame(struct ct_source *s, struct ct_frame *f, char *errbuf
 
 	rc = pp->live ? live_next_ex(pp, &h, &data) : pcap_next_ex(pp->p, &h, &data);
 	if (rc == 1) {
-		f->ts_us = (int64_t)h->ts.tv_sec * 1000000 + h->ts.tv_usec;
+		/* saturated: the engine clamps and counts out-of-range times */
+		if (__builtin_mul_overflow((int64_t)h->ts.tv_sec, INT64_C(1000000), &f->ts_us) ||
+		    __builtin_add_overflow(f->ts_us, (int64_t)h->ts.tv_usec, &f->ts_us))
+			f->ts_us = h->ts.tv_sec < 0 ? -INT64_MAX : INT64_MAX;
 		f->caplen = h->caplen;
 		f->wirelen = h->len;
 		f->linktype = pp->linktype;

@@ -308,11 +308,17 @@ static struct sf_iface *iface_add(struct savefile *sf, uint32_t linktype, uint32
 	return ifc;
 }
 
-/* Converts a timestamp in ifc's units to microseconds (truncating). */
+/*
+ * Converts a timestamp in ifc's units to microseconds (truncating), plus
+ * if_tsoffset seconds.  Any 64-bit count and offset is legal in the file, so
+ * the result saturates at INT64_MAX / -INT64_MAX instead of overflowing (the
+ * engine then clamps it into its range and counts it).
+ */
 static int64_t iface_ts_us(const struct sf_iface *ifc, uint64_t t)
 {
 	unsigned k = ifc->tsres_exp;
 	uint64_t sec, frac, us;
+	int64_t s, r;
 
 	if (ifc->tsres_pow2) {
 		sec = k ? t >> k : t;
@@ -327,7 +333,15 @@ static int64_t iface_ts_us(const struct sf_iface *ifc, uint64_t t)
 		frac = t % pow10_tab[k];
 		us = k <= 6 ? frac * pow10_tab[6 - k] : frac / pow10_tab[k - 6];
 	}
-	return (int64_t)((sec + (uint64_t)ifc->tsoffset) * 1000000u + us);
+	if (sec > (uint64_t)INT64_MAX)
+		return INT64_MAX;
+	if (__builtin_add_overflow((int64_t)sec, ifc->tsoffset, &s))
+		return INT64_MAX;           /* sec >= 0: only a positive offset overflows */
+	if (__builtin_mul_overflow(s, INT64_C(1000000), &r))
+		return s < 0 ? -INT64_MAX : INT64_MAX;
+	if (__builtin_add_overflow(r, (int64_t)us, &r))
+		return INT64_MAX;           /* us >= 0 */
+	return r;
 }
 
 /*

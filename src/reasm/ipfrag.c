@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "calltap/clock.h"
 #include "calltap/err.h"
 #include "calltap/hash.h"
 #include "calltap/packet.h"
@@ -408,7 +409,7 @@ static struct dgram *dgram_lookup(struct ct_ipfrag *f, struct ct_packet *pkt)
 	uint32_t hash = key_hash(f, pkt);
 	struct dgram *d = dgram_find(f, pkt, hash);
 
-	if (d != NULL && pkt->ts_us - d->first_us > f->lim.timeout_us) {
+	if (d != NULL && ct_ts_sub(pkt->ts_us, d->first_us) > f->lim.timeout_us) {
 		ct_pkt_event(pkt, CT_EV_FRAG_TIMEOUT);
 		f->st.timeouts++;
 		dgram_destroy(f, d);
@@ -508,7 +509,7 @@ void ct_ipfrag_expire(struct ct_ipfrag *f, int64_t now_us)
 {
 	if (f == NULL)
 		return;
-	while (f->oldest != NULL && now_us - f->oldest->first_us > f->lim.timeout_us) {
+	while (f->oldest != NULL && ct_ts_sub(now_us, f->oldest->first_us) > f->lim.timeout_us) {
 		f->st.timeouts++;
 		dgram_destroy(f, f->oldest);
 	}

@@ -786,6 +786,12 @@ void ct_media_set_audio(struct ct_media_table *t, const char *dir, enum ct_audio
 		t->finisher = ct_audio_finisher_new();  /* NULL: files written in place */
 }
 
+/* The finisher writing the recordings (NULL: recording off, or written in place). */
+struct ct_audio_finisher *ct_media_audio_finisher(const struct ct_media_table *t)
+{
+	return t->finisher;
+}
+
 /* The first recording error seen, or NULL when there was none. */
 const char *ct_media_audio_error(const struct ct_media_table *t)
 {

@@ -53,6 +53,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "calltap/clock.h"
 #include "calltap/rtp.h"
 
 #define PT_CN 13
@@ -210,7 +211,7 @@ static void seq_track(struct ct_rtp_stream *s, uint16_t seq)
 static void timing(struct ct_rtp_stream *s, const struct ct_rtp_hdr *h, int64_t t_us)
 {
 	uint32_t per_ms = units_per_ms(s, h->pt);
-	double delta_ms = (double)(t_us - s->last_arrival_us) / 1000.0;
+	double delta_ms = (double)ct_ts_sub(t_us, s->last_arrival_us) / 1000.0;
 	double d_ms, j_ms;
 
 	if ((int32_t)(h->ts - s->first_ts) < 0)

@@ -24,6 +24,11 @@ int ct_fuzz_rtp(const uint8_t *data, size_t size);
 int ct_fuzz_engine(const uint8_t *data, size_t size);
 int ct_fuzz_capture(const uint8_t *data, size_t size);
 
+/* fuzz_outputs.c: an engine with every output on, and its end (checked). */
+struct ct_engine;
+struct ct_engine *ct_fuzz_engine_open(void);
+void ct_fuzz_engine_close(struct ct_engine *e);
+
 #ifdef CT_FUZZ_LIBFUZZER
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define CT_FUZZ_TARGET(name) \

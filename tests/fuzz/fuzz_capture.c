@@ -4,10 +4,13 @@
  * pcapng and classic pcap from a stdio stream).  The input is a whole
  * capture file read through fmemopen(); when its last byte is odd a BPF
  * filter ("udp or tcp") is compiled for each interface, as -r with a filter
- * does (the byte stays part of the file).  Every frame is read until end of file or an error, and decoded
- * (ct_decode_frame) as the engine would.  Checks that a frame never claims
- * more bytes than its buffer holds (the copy trips ASan otherwise), that
- * the reader stops, and that failures come with a message.
+ * does (the byte stays part of the file).  Every frame is read until end of
+ * file or an error, decoded (ct_decode_frame) as the engine would, and fed
+ * to an engine with every output on (fuzz_outputs.c), so the times a
+ * pcapng file can express (any if_tsresol, if_tsoffset and 64-bit tick
+ * count) reach every stage that does arithmetic on them.  Checks that a
+ * frame never claims more bytes than its buffer holds (the copy trips ASan
+ * otherwise), that the reader stops, and that failures come with a message.
  * References: draft-ietf-opsawg-pcapng, draft-ietf-opsawg-pcap.
  */
 #include "config.h"
@@ -16,6 +19,7 @@
 #include <string.h>
 
 #include "calltap/decode.h"
+#include "calltap/engine.h"
 #include "calltap/err.h"
 #include "calltap/source.h"
 #include "../../src/capture/source_int.h"
@@ -28,6 +32,7 @@ int ct_fuzz_capture(const uint8_t *data, size_t size)
 {
 	char errbuf[CT_ERRBUF_SIZE];
 	struct ct_decode_ctx ctx;
+	struct ct_engine *e;
 	struct ct_source *s;
 	struct ct_frame f;
 	uint8_t *copy;
@@ -53,6 +58,9 @@ int ct_fuzz_capture(const uint8_t *data, size_t size)
 		return 0;
 	}
 	ct_decode_ctx_init(&ctx);
+	e = ct_fuzz_engine_open();
+	if (e != NULL)
+		ct_engine_new_input(e);
 	while ((rc = s->ops->next(s, &f, errbuf)) == 1) {
 		struct ct_packet pkt;
 		uint8_t *frame = ct_fuzz_dup(f.data, f.caplen);
@@ -66,8 +74,14 @@ int ct_fuzz_capture(const uint8_t *data, size_t size)
 		pkt.caplen = f.caplen;
 		pkt.wirelen = f.wirelen;
 		(void)ct_decode_frame(&ctx, &pkt);
+		if (e != NULL) {
+			f.data = frame;
+			ct_engine_frame(e, &f);
+		}
 		free(frame);
 	}
+	if (e != NULL)
+		ct_fuzz_engine_close(e);
 	if (rc != CT_EOF && rc != CT_ERR)
 		ct_fuzz_fail("next() returned neither a frame, CT_EOF nor CT_ERR");
 	if (rc == CT_ERR && errbuf[0] == '\0')

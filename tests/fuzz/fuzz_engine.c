@@ -7,90 +7,29 @@
  * each preceded by a 2-byte big-endian header: the low 14 bits give the
  * frame length (fewer bytes at the end of input), the top 2 bits the time
  * step before it (20 ms, 1 s, 31 s, 400 s: the last two pass the fragment
- * and the setup timeouts).  One engine per input, with a JSON sink on
- * /dev/null and audio recording into a private temporary directory that is
- * emptied after each input; ct_engine_finish() and ct_engine_free() end
- * it, so a leak anywhere in the pipeline shows up under LeakSanitizer.
+ * and the setup timeouts).  One engine per input with every output on
+ * (ct_fuzz_engine_open in fuzz_outputs.c: JSON, CSV, SQLite, orphans, WAV
+ * recording; payload type switches crashed --audio while this harness ran
+ * without recording).  Checks, besides the sanitizers: the frame counter,
+ * and (ct_fuzz_engine_close) the recordings counted against the files
+ * written.  ct_engine_finish() and ct_engine_free() end it, so a leak
+ * anywhere in the pipeline shows up under LeakSanitizer.
  * References: RFC 3261, RFC 3550 (what the stages implement).
  */
 #include "config.h"
 
-#include <dirent.h>
 #include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
 
-#include "calltap/audio.h"
 #include "calltap/engine.h"
-#include "calltap/err.h"
-#include "calltap/sink.h"
 #include "fuzz.h"
 
 static const int64_t fuzz_engine_steps_us[4] = { 20000, 1000000, 31000000, 400000000 };
-
-static char fuzz_audio_path[] = "/tmp/calltap-fuzz-audio-XXXXXX";
-
-static void empty_dir(const char *dir)
-{
-	char name[4096];
-	struct dirent *de;
-	DIR *d;
-
-	if (dir == NULL || (d = opendir(dir)) == NULL)
-		return;
-	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		snprintf(name, sizeof(name), "%s/%s", dir, de->d_name);
-		unlink(name);
-	}
-	closedir(d);
-}
-
-static void remove_audio_dir(void)
-{
-	empty_dir(fuzz_audio_path);
-	rmdir(fuzz_audio_path);
-}
-
-/* The recording directory, made once per process (NULL when that failed). */
-static const char *audio_dir(void)
-{
-	static int state; /* 0 = not tried, 1 = made, -1 = failed */
-
-	if (state == 0) {
-		state = mkdtemp(fuzz_audio_path) != NULL ? 1 : -1;
-		if (state == 1)
-			atexit(remove_audio_dir);
-	}
-	return state == 1 ? fuzz_audio_path : NULL;
-}
-
-static struct ct_engine *fuzz_engine_new(void)
-{
-	char errbuf[CT_ERRBUF_SIZE];
-	struct ct_engine_cfg cfg;
-	struct ct_engine *e;
-
-	ct_engine_cfg_default(&cfg);
-	cfg.audio_dir = audio_dir();
-	cfg.audio_format = CT_AUDIO_WAV;
-	e = ct_engine_new(&cfg, errbuf);
-	if (e == NULL)
-		return NULL;
-	if (ct_engine_add_sink(e, &ct_sink_json, "/dev/null", errbuf) != CT_OK) {
-		ct_engine_finish(e);
-		ct_engine_free(e);
-		return NULL;
-	}
-	return e;
-}
 
 /* Runs the frames of the input through one engine, then finishes it. */
 int ct_fuzz_engine(const uint8_t *data, size_t size)
 {
 	struct ct_fuzz_in in = { data, size };
-	struct ct_engine *e = fuzz_engine_new();
+	struct ct_engine *e = ct_fuzz_engine_open();
 	int64_t now = INT64_C(1700000000000000);
 	const struct ct_engine_counters *c;
 	uint64_t frames = 0;
@@ -121,9 +60,7 @@ int ct_fuzz_engine(const uint8_t *data, size_t size)
 	c = ct_engine_counters(e);
 	if (c->frames != frames)
 		ct_fuzz_fail("frame counter differs from frames fed");
-	ct_engine_finish(e);
-	ct_engine_free(e);
-	empty_dir(audio_dir());
+	ct_fuzz_engine_close(e);
 	return 0;
 }
 

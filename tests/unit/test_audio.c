@@ -410,25 +410,92 @@ static void test_bad_dir(void)
 	CHECK(ct_audio_call_new("/tmp", (enum ct_audio_format)7, "id", 0, errbuf) == NULL);
 }
 
-/* Call-ID sanitising and the 80-character cap. */
+/* Records one 1 ms packet under call_id at start_us; returns the path (malloc'ed) or NULL. */
+static char *one_file(const char *dir, const char *call_id, int64_t start_us)
+{
+	char errbuf[CT_ERRBUF_SIZE] = "", *path = NULL;
+	struct ct_audio_call *ac = ct_audio_call_new(dir, CT_AUDIO_WAV, call_id, start_us, errbuf);
+	uint8_t p[8] = { 0 };
+
+	ct_audio_call_add(ac, CT_AUDIO_CALLEE, "PCMU", 8000, 1, 0, start_us, p, 8);
+	CHECK_INT(ct_audio_call_finish(ac, &path, NULL, errbuf), 0);
+	return path;
+}
+
+static long file_size(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 ? (long)st.st_size : -1;
+}
+
+/*
+ * Call-ID sanitising, the 80-character cap with the hash of a longer
+ * Call-ID, and names that meet: Call-IDs sharing their first 100
+ * characters, Call-IDs equal once sanitised, the same Call-ID twice in one
+ * second, and a file already there.  No recording replaces a file: each
+ * gets the next free name.
+ */
 static void test_names(const char *dir)
 {
-	char errbuf[CT_ERRBUF_SIZE] = "", id[120], want[512], *path = NULL, *undec = NULL;
-	struct ct_audio_call *ac;
-	uint8_t p[8] = { 0 };
+	char id[120], id2[120], want[512], *path, *p[6];
+	FILE *fp;
+	int i;
 
 	memset(id, 'x', sizeof(id));
 	memcpy(id, "a b/c;d=é", 10);
 	id[sizeof(id) - 1] = '\0';
-	ac = ct_audio_call_new(dir, CT_AUDIO_WAV, id, 0, errbuf);
-	ct_audio_call_add(ac, CT_AUDIO_CALLEE, "PCMU", 8000, 1, 0, 0, p, 8);
-	CHECK_INT(ct_audio_call_finish(ac, &path, &undec, errbuf), 0);
-	snprintf(want, sizeof(want), "%s/19700101-000000_a_b_c_d___%.70s.wav", dir,
+	path = one_file(dir, id, 0);
+	snprintf(want, sizeof(want), "%s/19700101-000000_a_b_c_d___%.70s~3bfb2fbb71e105f7.wav", dir,
 	    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
 	CHECK_STR(path, want);
 	if (path != NULL)
 		unlink(path);
 	free(path);
+
+	memset(id, 'c', sizeof(id));
+	id[100] = '\0';
+	memcpy(id2, id, sizeof(id));
+	strcat(id, "one@x");
+	strcat(id2, "two@x");
+	p[0] = one_file(dir, id, START_US);
+	p[1] = one_file(dir, id2, START_US + 400000);
+	p[2] = one_file(dir, id2, START_US + 900000);          /* same Call-ID, same second */
+	p[3] = one_file(dir, "abc@host", START_US);
+	p[4] = one_file(dir, "abc_host", START_US);            /* same name once sanitised */
+	snprintf(want, sizeof(want), "%s/20231114-221320_short.wav", dir);
+	fp = fopen(want, "w");
+	CHECK(fp != NULL);
+	if (fp != NULL) {
+		fputs("precious", fp);
+		fclose(fp);
+	}
+	p[5] = one_file(dir, "short", START_US);               /* a file of that name exists */
+	for (i = 0; i < 6; i++)
+		CHECK(p[i] != NULL);
+	if (p[0] && p[1] && p[2] && p[3] && p[4] && p[5]) {
+		CHECK(strcmp(p[0], p[1]) != 0);
+		CHECK(strstr(p[1], "~") != NULL && strstr(p[2], "~") != NULL);
+		snprintf(want, sizeof(want), "%.*s-2.wav", (int)(strlen(p[1]) - 4), p[1]);
+		CHECK_STR(p[2], want);
+		snprintf(want, sizeof(want), "%s/20231114-221320_abc_host.wav", dir);
+		CHECK_STR(p[3], want);
+		snprintf(want, sizeof(want), "%s/20231114-221320_abc_host-2.wav", dir);
+		CHECK_STR(p[4], want);
+		snprintf(want, sizeof(want), "%s/20231114-221320_short-2.wav", dir);
+		CHECK_STR(p[5], want);
+		for (i = 0; i < 6; i++)
+			CHECK_INT(file_size(p[i]), 44 + 8 * 4);
+		snprintf(want, sizeof(want), "%s/20231114-221320_short.wav", dir);
+		CHECK_INT(file_size(want), 8);
+	}
+	CHECK_INT(count_entries(dir), 7);
+	for (i = 0; i < 6; i++) {
+		if (p[i] != NULL)
+			unlink(p[i]);
+		free(p[i]);
+	}
+	unlink(want);
 }
 
 #ifdef HAVE_SPANDSP
@@ -691,6 +758,212 @@ static void test_write_cache_model(const char *dir)
 	free(path);
 }
 
+/* ---- hostile RTP: codec, rate, payload type, timestamp and SSRC changes ---- */
+
+/* One packet of a table-driven recording: payload of len bytes of fill (L16: samples of value). */
+struct pkt_spec {
+	int channel;
+	const char *codec;
+	uint32_t clock;
+	uint32_t ssrc;
+	uint32_t ts;
+	int64_t arrival_us;        /* from START_US */
+	size_t len;
+	int value;                 /* µ-law/A-law byte, or L16 sample value */
+};
+
+static void add_spec(struct ct_audio_call *ac, const struct pkt_spec *p)
+{
+	static uint8_t buf[4096];
+	size_t i;
+
+	for (i = 0; i < p->len && i < sizeof(buf); i++) {
+		if (strcmp(p->codec, "L16") == 0)
+			buf[i] = (uint8_t)(i % 2 == 0 ? (uint16_t)p->value >> 8 : (uint16_t)p->value & 0xFF);
+		else
+			buf[i] = (uint8_t)p->value;
+	}
+	ct_audio_call_add(ac, p->channel, p->codec, p->clock, p->ssrc, p->ts,
+	    START_US + p->arrival_us, buf, p->len);
+}
+
+/*
+ * A channel's codec changes rate mid-call (PCMU at 8 kHz, then L16 at 16
+ * and 48 kHz on the caller; L16 at 16 kHz then PCMU on the callee), with
+ * unknown codecs and a known codec at a clock rate it does not have in
+ * between.  The conversion buffer is first allocated, then grown, by
+ * these packets: writing from it before it was final crashed --audio
+ * (NULL, then freed memory).  Every sample is checked in the 16 kHz file.
+ */
+static void test_rate_switch(const char *dir)
+{
+	static const struct pkt_spec pk[] = {
+		{ CT_AUDIO_CALLER, "PCMU", 8000, 1, 0, 0, 160, 0x80 },          /* [0,160) 32124 */
+		{ CT_AUDIO_CALLER, "L16", 16000, 1, 3200, 200000, 32, 1000 },    /* 16 -> 8 @1600 */
+		{ CT_AUDIO_CALLER, "L16", 16000, 1, 3520, 220000, 640, -2000 },  /* 320 -> 160 @1760 */
+		{ CT_AUDIO_CALLER, "L16", 48000, 2, 77, 400000, 192, 3000 },     /* 96 -> 16 @3200 */
+		{ CT_AUDIO_CALLER, "X-FOO", 8000, 1, 3840, 480000, 160, 0x11 },
+		{ CT_AUDIO_CALLER, "PCMU", 16000, 1, 3840, 480000, 160, 0x11 },
+		{ CT_AUDIO_CALLER, "unknown", 0, 1, 3840, 480000, 160, 0x11 },
+		{ CT_AUDIO_CALLER, "PCMU", 8000, 1, 4000, 500000, 160, 0x80 },   /* [4000,4160) */
+		{ CT_AUDIO_CALLEE, "L16", 16000, 3, 0, 0, 64, 500 },             /* [0,32) @16k */
+		{ CT_AUDIO_CALLEE, "PCMU", 8000, 4, 9, 100000, 160, 0x80 },      /* 160 -> 320 @1600 */
+	};
+	char errbuf[CT_ERRBUF_SIZE] = "", *path = NULL, *undec = NULL;
+	struct ct_audio_call *ac = ct_audio_call_new(dir, CT_AUDIO_WAV, "rate-switch", START_US, errbuf);
+	SF_INFO info;
+	short *b = NULL;
+	size_t i;
+	long n;
+
+	CHECK(ac != NULL);
+	for (i = 0; i < sizeof(pk) / sizeof(pk[0]); i++)
+		add_spec(ac, &pk[i]);
+	CHECK_INT(ct_audio_call_finish(ac, &path, &undec, errbuf), 0);
+	CHECK_STR(undec, "X-FOO,PCMU,unknown");
+	CHECK(path != NULL);
+	if (path == NULL)
+		return;
+	n = read_file(path, &b, &info);
+	CHECK_INT(info.samplerate, 16000);
+	CHECK_INT(n, 2 * 4160);
+	if (n == 2 * 4160) {
+		static const struct { long frame; int left, right; } want[] = {
+			{ 0, 32124, 500 }, { 2 * 159, 32124, 0 }, { 31, 32124, 500 },
+			{ 1600, 0, 32124 }, { 1700, 0, 32124 }, { 1920, 0, 0 },
+			{ 2 * 1600, 1000, 0 }, { 2 * 1607, 1000, 0 }, { 2 * 1608, 0, 0 },
+			{ 2 * 1760, -2000, 0 }, { 2 * 1919, -2000, 0 }, { 2 * 1920, 0, 0 },
+			{ 2 * 3200, 3000, 0 }, { 2 * 3215, 3000, 0 }, { 2 * 3216, 0, 0 },
+			{ 2 * 4000, 32124, 0 }, { 2 * 4159, 32124, 0 }, { 1600 + 319, 0, 32124 },
+		};
+
+		for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+			CHECK_INT(b[2 * want[i].frame], want[i].left);
+			CHECK_INT(b[2 * want[i].frame + 1], want[i].right);
+		}
+	}
+	free(b);
+	free(undec);
+	unlink(path);
+	free(path);
+}
+
+/*
+ * Timestamp jumps of 2^31 and more inside one SSRC (re-anchored on the
+ * arrival time), more SSRCs than a recording keeps (dropped), empty, odd
+ * and oversized payloads, and arrival times at the ends of int64 (dropped,
+ * no overflow): the well-formed packets still land where they belong.
+ */
+static void test_ts_ssrc_chaos(const char *dir)
+{
+	static const struct pkt_spec pk[] = {
+		{ CT_AUDIO_CALLER, "PCMU", 8000, 5, 0, 0, 160, 0x80 },                  /* [0,160) */
+		{ CT_AUDIO_CALLER, "PCMU", 8000, 5, 0x80000000u, 20000, 160, 0x80 },    /* @160 */
+		{ CT_AUDIO_CALLER, "PCMU", 8000, 5, 0xFFFFFFFFu, 40000, 160, 0x80 },    /* @320 */
+		{ CT_AUDIO_CALLER, "PCMU", 8000, 5, 0x7FFFFFFFu, 60000, 160, 0x80 },    /* @480 */
+		{ CT_AUDIO_CALLER, "PCMU", 8000, 5, 0x7FFFFFFFu + 160, 80000, 0, 0x80 },
+		{ CT_AUDIO_CALLER, "L16", 8000, 5, 0, 80000, 3, 0 },
+		{ CT_AUDIO_CALLER, "PCMU", 8000, 5, 0, 80000, 70000, 0x80 },
+		{ CT_AUDIO_CALLER, "PCMU", 8000, 5, 1, INT64_MAX - START_US, 160, 0x80 },
+		{ CT_AUDIO_CALLER, "PCMU", 8000, 5, 2, INT64_MIN + 1, 160, 0x80 },
+		{ CT_AUDIO_CALLER, "PCMU", 8000, 5, 3, -START_US - 1, 160, 0x80 },
+	};
+	char errbuf[CT_ERRBUF_SIZE] = "", *path = NULL, *undec = NULL;
+	struct ct_audio_call *ac = ct_audio_call_new(dir, CT_AUDIO_WAV, "ts-chaos", START_US, errbuf);
+	uint8_t p[160];
+	SF_INFO info;
+	short *b = NULL;
+	uint32_t k;
+	size_t i;
+	long n;
+
+	for (i = 0; i < sizeof(pk) / sizeof(pk[0]); i++)
+		add_spec(ac, &pk[i]);
+	/* 40 SSRCs on the callee, 20 ms apart: the first 30 fit beside ssrc 5's PCMU and L16 */
+	memset(p, 0x80, sizeof(p));
+	for (k = 0; k < 40; k++)
+		ct_audio_call_add(ac, CT_AUDIO_CALLEE, "PCMA", 8000, 0x7000 + k, k * 0x10000000u,
+		    START_US + k * 20000LL, p, 160);
+	CHECK_INT(ct_audio_call_finish(ac, &path, &undec, errbuf), 0);
+	CHECK(undec == NULL);
+	CHECK(path != NULL);
+	if (path == NULL)
+		return;
+	n = read_file(path, &b, &info);
+	CHECK_INT(info.samplerate, 8000);
+	CHECK_INT(n, 30 * 160);
+	if (n == 30 * 160) {
+		for (i = 0; i < 640; i += 53)
+			CHECK_INT(b[2 * i], 32124);
+		CHECK_INT(b[2 * 640], 0);
+		CHECK_INT(b[2 * 0 + 1], ct_g711_alaw_decode(0x80));
+		CHECK_INT(b[2 * (30 * 160 - 1) + 1], ct_g711_alaw_decode(0x80));
+	}
+	free(b);
+	unlink(path);
+	free(path);
+	/* A recording anchored at the ends of time: nothing overflows, nothing lands. */
+	ac = ct_audio_call_new(dir, CT_AUDIO_WAV, "ts-end", INT64_MIN, errbuf);
+	ct_audio_call_add(ac, CT_AUDIO_CALLER, "PCMU", 8000, 1, 0, INT64_MAX, p, 160);
+	CHECK_INT(ct_audio_call_finish(ac, &path, NULL, errbuf), 0);
+	CHECK(path == NULL);
+	ac = ct_audio_call_new(dir, CT_AUDIO_WAV, "ts-end", INT64_MAX, errbuf);
+	ct_audio_call_add(ac, CT_AUDIO_CALLER, "PCMU", 8000, 1, 0, INT64_MIN, p, 160);
+	CHECK_INT(ct_audio_call_finish(ac, &path, NULL, errbuf), 0);
+	CHECK(path == NULL);
+}
+
+#ifdef HAVE_SPANDSP
+/*
+ * Every payload type switch the codec table allows, in every order, one
+ * packet each on one SSRC, on both channels of several recordings: no
+ * packet is lost to a crash and each call's file has the length its
+ * timestamps give.
+ */
+static void test_every_switch(const char *dir)
+{
+	static const struct { const char *name; uint32_t clock, step; size_t len; } c[] = {
+		{ "PCMU", 8000, 160, 160 }, { "G722", 8000, 160, 160 }, { "L16", 16000, 320, 640 },
+		{ "PCMA", 8000, 160, 160 }, { "L16", 48000, 960, 1920 }, { "L16", 8000, 160, 320 },
+		{ "G722", 8000, 160, 160 }, { "L16", 44100, 882, 1764 }, { "PCMU", 8000, 160, 160 },
+	};
+	const size_t nc = sizeof(c) / sizeof(c[0]);
+	char errbuf[CT_ERRBUF_SIZE] = "", *path = NULL, id[32];
+	static uint8_t p[2000];
+	size_t first, i;
+
+	memset(p, 0x35, sizeof(p));
+	for (first = 0; first < nc; first++) {
+		struct ct_audio_call *ac;
+		SF_INFO info;
+		short *b = NULL;
+
+		snprintf(id, sizeof(id), "switch-%zu", first);
+		ac = ct_audio_call_new(dir, CT_AUDIO_WAV, id, START_US, errbuf);
+		for (i = 0; i < 3 * nc; i++) {
+			size_t k = (first + i) % nc;
+			int ch = (int)(i % 2);
+
+			/* one packet every 20 ms of the same SSRC; the timestamp in the codec's clock */
+			ct_audio_call_add(ac, ch, c[k].name, c[k].clock, 42, (uint32_t)(i * c[k].step),
+			    START_US + (int64_t)i * 20000, p, c[k].len);
+		}
+		CHECK_INT(ct_audio_call_finish(ac, &path, NULL, errbuf), 0);
+		CHECK(path != NULL);
+		if (path == NULL)
+			continue;
+		CHECK(read_file(path, &b, &info) > 0);
+		/* 27 packets of 20 ms: about 0.54 s whatever the mix of rates */
+		CHECK(info.frames >= (sf_count_t)(info.samplerate * 52 / 100) &&
+		    info.frames <= (sf_count_t)(info.samplerate * 56 / 100));
+		free(b);
+		unlink(path);
+		free(path);
+		path = NULL;
+	}
+}
+#endif
+
 /*
  * The finisher thread: recordings handed over in turn come out as the
  * in-place finish writes them, in 3 formats; one whose directory vanished
@@ -756,6 +1029,60 @@ static void test_finisher(const char *dir)
 	CHECK_INT(count_entries(dir), 0);
 }
 
+/*
+ * Completion reports: in submission order, each with the name the file got
+ * (the second of two recordings of one Call-ID gets "-2", the path submit
+ * gave does not say so) or NULL when it could not be written; nothing
+ * for discarded recordings.
+ */
+static void test_finisher_reports(const char *dir)
+{
+	struct ct_audio_finisher *f = ct_audio_finisher_new();
+	char errbuf[CT_ERRBUF_SIZE] = "", *paths[3] = { NULL, NULL, NULL }, *in, *fin, gone[600];
+	struct ct_audio_call *ac;
+	int i;
+
+	CHECK(f != NULL);
+	if (f == NULL)
+		return;
+	CHECK_INT(ct_audio_finisher_take_done(f, 1, &in, &fin), 0);
+	ct_audio_finisher_track(f);
+	snprintf(gone, sizeof(gone), "%s/gone2", dir);
+	CHECK_INT(mkdir(gone, 0700), 0);
+	for (i = 0; i < 3; i++) {
+		ac = ct_audio_call_new(i == 1 ? gone : dir, CT_AUDIO_WAV, "rep", START_US, errbuf);
+		add_tone_call(ac);
+		if (i == 1)
+			CHECK_INT(rmdir(gone), 0);
+		CHECK_INT(ct_audio_finisher_submit(f, ac, &paths[i], NULL, errbuf), 0);
+		ac = ct_audio_call_new(dir, CT_AUDIO_WAV, "dropped", START_US, errbuf);
+		add_tone_call(ac);
+		ct_audio_finisher_discard(f, ac);
+	}
+	ct_audio_finisher_drain(f);   /* all written before the first is removed below */
+	for (i = 0; i < 3; i++) {
+		CHECK_INT(ct_audio_finisher_take_done(f, 1, &in, &fin), 1);
+		CHECK_STR(in, paths[i]);
+		if (i == 0)
+			CHECK_STR(fin, paths[0]);
+		else if (i == 1)
+			CHECK(fin == NULL);
+		else if (fin != NULL && paths[2] != NULL)   /* paths[2] is rep.wav too */
+			CHECK(strlen(fin) == strlen(paths[2]) + 2 && strstr(fin, "rep-2.wav") != NULL);
+		if (fin != NULL) {
+			CHECK_INT(file_size(fin), 44 + 32000 * 4);
+			unlink(fin);
+		}
+		free(in);
+		free(fin);
+		free(paths[i]);
+	}
+	CHECK_INT(ct_audio_finisher_take_done(f, 1, &in, &fin), 0);
+	CHECK_INT(ct_audio_finisher_take_errors(f, errbuf), 1);
+	ct_audio_finisher_free(f);
+	CHECK_INT(count_entries(dir), 0);
+}
+
 int main(void)
 {
 	char dir[] = "/tmp/ct_audio_XXXXXX";
@@ -778,8 +1105,12 @@ int main(void)
 	test_8k_codecs(dir);
 	test_write_cache_model(dir);
 	test_finisher(dir);
+	test_finisher_reports(dir);
+	test_rate_switch(dir);
+	test_ts_ssrc_chaos(dir);
 #ifdef HAVE_SPANDSP
 	test_g722(dir);
+	test_every_switch(dir);
 #endif
 #ifdef HAVE_OPUS
 	test_opus(dir);
