@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "calltap/buf.h"
 #include "calltap/record.h"
@@ -61,12 +62,17 @@ void ct_val_csv(const struct ct_val *v, struct ct_buf *b);
 
 /*
  * The output file of a text sink (JSON lines, CSV, table): a path opened for
- * writing (truncated) or "-" for stdout, with errors that name the file.
+ * writing (truncated, or appended with ">>path") or "-" for stdout, written
+ * with write(2) one whole record at a time, with errors that name the file.
  */
 struct ct_outfile {
-	FILE *fp;
+	int fd;          /* -1 when closed */
 	char *name;      /* path, or "standard output"; for messages */
-	bool is_stdout;  /* flushed but never closed */
+	bool is_stdout;  /* never closed */
+	bool regular;    /* a regular file: cut back on a failed write, fdatasync()ed */
+	bool broken;     /* a write failed: further writes are refused */
+	bool unsynced;   /* written since the last ct_outfile_flush */
+	off_t good;      /* regular file: offset after the last complete record */
 };
 
 /* Formats a message into errbuf (CT_ERRBUF_SIZE bytes; NULL is ignored). */
