@@ -32,6 +32,7 @@
 
 #define ENGINE_MAX_SINKS 8
 #define ENGINE_MAX_REDECODE 4
+#define FLUSH_INTERVAL_US INT64_C(1000000) /* sinks are made durable this often (wall time) */
 #define ORPHAN_IDLE_US (60 * INT64_C(1000000)) /* an orphan stream silent this long ended */
 
 static void ct_engine_close_orphans(struct ct_engine *e);
@@ -47,6 +48,7 @@ struct ct_engine {
 	size_t n_sinks;
 	int64_t now_us;          /* newest capture time seen */
 	int64_t next_tick_us;    /* when expiry runs next */
+	int64_t next_flush_us;   /* ct_engine_flush_due: monotonic time of the next flush */
 	bool new_input;          /* the next frame opens another capture file */
 	FILE *orphans;           /* orphan RTP streams as JSON lines, NULL = off */
 	char *orphans_name;      /* for messages */
@@ -89,6 +91,8 @@ static void sink_write_all(struct ct_engine *e, const struct ct_call_record *rec
 			fprintf(stderr, "calltap: %s\n", errbuf);
 			s->failed = 1;
 			e->c.sink_errors++;
+		} else {
+			s->dirty = 1;
 		}
 	}
 }
@@ -526,8 +530,8 @@ int ct_engine_add_sink(struct ct_engine *e, const struct ct_sink_ops *ops,
 	return CT_OK;
 }
 
-/* Flushes every healthy sink; CT_ERR if any failed (reported on stderr). */
-int ct_engine_flush(struct ct_engine *e)
+/* Flushes every healthy sink (only_dirty: those written since their last flush). */
+static int flush_sinks(struct ct_engine *e, bool only_dirty)
 {
 	char errbuf[CT_ERRBUF_SIZE];
 	int rc = CT_OK;
@@ -536,8 +540,9 @@ int ct_engine_flush(struct ct_engine *e)
 	for (i = 0; i < e->n_sinks; i++) {
 		struct ct_sink *s = &e->sinks[i];
 
-		if (s->failed || s->ops->flush == NULL)
+		if (s->failed || s->ops->flush == NULL || (only_dirty && !s->dirty))
 			continue;
+		s->dirty = 0;
 		errbuf[0] = '\0';
 		if (s->ops->flush(s->priv, errbuf) != CT_OK) {
 			fprintf(stderr, "calltap: %s\n", errbuf);
@@ -547,6 +552,29 @@ int ct_engine_flush(struct ct_engine *e)
 		}
 	}
 	return rc;
+}
+
+/* Flushes every healthy sink; CT_ERR if any failed (reported on stderr). */
+int ct_engine_flush(struct ct_engine *e)
+{
+	return flush_sinks(e, false);
+}
+
+/*
+ * The durability timer, on wall time: the driver calls this with a
+ * monotonic clock in microseconds as often as it likes (after each frame
+ * and each read timeout of a live capture).  At most once per second it
+ * flushes every sink written since its last flush (SQLite commits, text
+ * files are fdatasync()ed), so a crash or a power loss costs at most about
+ * a second of finished calls, also when the link then goes idle.  Returns
+ * CT_OK, or CT_ERR when a sink failed (reported on stderr, marked failed).
+ */
+int ct_engine_flush_due(struct ct_engine *e, int64_t mono_us)
+{
+	if (mono_us < e->next_flush_us)
+		return CT_OK;
+	e->next_flush_us = mono_us + FLUSH_INTERVAL_US;
+	return flush_sinks(e, true);
 }
 
 /*

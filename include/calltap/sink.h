@@ -18,7 +18,11 @@ struct ct_sink_ops {
 	void *(*open)(const char *arg, char *errbuf);
 	/* Writes one record; CT_OK, or CT_ERR with a message in errbuf. */
 	int (*write)(void *priv, const struct ct_call_record *rec, char *errbuf);
-	/* Makes written records durable (commit, fflush); CT_OK or CT_ERR. */
+	/*
+	 * Makes written records durable (commit, fdatasync); CT_OK or CT_ERR.
+	 * Called about once a second while records come (ct_engine_flush_due),
+	 * so it must be cheap and must not block for long.
+	 */
 	int (*flush)(void *priv, char *errbuf);
 	/* Flushes and releases everything; CT_OK or CT_ERR.  priv is freed either way. */
 	int (*close)(void *priv, char *errbuf);
@@ -36,6 +40,7 @@ struct ct_sink {
 	void *priv;
 	char *arg;     /* what it was opened on, for messages */
 	int failed;    /* a write failed; further writes are skipped */
+	int dirty;     /* written since its last flush (ct_engine_flush_due) */
 };
 
 #endif
