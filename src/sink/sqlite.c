@@ -15,11 +15,11 @@
  * an idle capture commits too): a crash or power loss costs at most the
  * last second of records.  WAL journal with synchronous=FULL, so each
  * commit is on disk (one fsync of the WAL per commit, at most one a second
- * at a low record rate).  Statements are
- * prepared once, and each record is wrapped in a savepoint so that a failed
- * record never leaves a call row without its streams.  Every error names the
- * database file.  The open path performs a real write (schema + meta row) so
- * that an unwritable target fails at open, not at the first record.
+ * at a low record rate).  Statements are prepared once, and each record is
+ * wrapped in a savepoint so that a failed record never leaves a call row
+ * without its streams.  Every error names the database file.  The open
+ * path performs a real write (schema + meta row) so that an unwritable
+ * target fails at open, not at the first record.
  * References: https://sqlite.org/pragma.html (user_version, journal_mode,
  * synchronous), https://sqlite.org/wal.html, docs/schema.md.
  */
