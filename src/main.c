@@ -13,10 +13,10 @@
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
-#include <stdbool.h>
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -722,14 +722,18 @@ int main(int argc, char **argv)
 	int status = 0, rc, n_dirs = 0;
 	size_t i;
 
+	/*
+	 * Calls are private data: every file and directory made from here on,
+	 * by calltap or a library (SQLite's journal, libsndfile, a report), is
+	 * 0600/0700 unless --umask says otherwise.
+	 */
+	umask(077);
 	if (argc > 1 && strcmp(argv[1], "report") == 0)
 		return ct_report_main(argc - 1, argv + 1);
 	memset(&o, 0, sizeof(o));
 	rc = parse_options(&o, argc, argv);
 	if (rc != 0)
 		return rc < 0 ? 0 : 1;
-	/* Calls are private data: every file and directory made from here on,
-	 * by calltap or a library (SQLite's journal, libsndfile), is 0600/0700. */
 	umask(o.umask);
 	/*
 	 * Each call being recorded holds its scratch file open: raise the soft
