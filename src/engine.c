@@ -50,8 +50,7 @@ struct ct_engine {
 	int64_t next_tick_us;    /* when expiry runs next */
 	int64_t next_flush_us;   /* ct_engine_flush_due: monotonic time of the next flush */
 	bool new_input;          /* the next frame opens another capture file */
-	FILE *orphans;           /* orphan RTP streams as JSON lines, NULL = off */
-	char *orphans_name;      /* for messages */
+	struct ct_outfile orphans; /* orphan RTP streams as JSON lines; fd -1 = off */
 	struct ct_buf obuf;      /* reused to format one orphan stream */
 	int64_t stats_interval_us; /* periodic stats hook (0 = off) */
 	int64_t next_stats_us;
@@ -266,21 +265,24 @@ static void stats_due(struct ct_engine *e)
 	e->next_stats_us = e->now_us + e->stats_interval_us;
 }
 
-/* Writes one orphan RTP stream (no SIP call) as a JSON line. */
+/*
+ * Writes one orphan RTP stream (no SIP call) as a JSON line, whole (a full
+ * disk cuts the file back to its last whole line and ends the output).
+ */
 static void on_orphan(void *user, const struct ct_stream_stats *st)
 {
 	struct ct_engine *e = user;
+	char errbuf[CT_ERRBUF_SIZE];
 
-	if (e->orphans == NULL)
+	if (e->orphans.fd < 0)
 		return;
 	ct_buf_reset(&e->obuf);
 	ct_stream_json(st, &e->obuf);
 	ct_buf_puts(&e->obuf, "\n");
-	if (e->obuf.oom || fwrite(e->obuf.p, 1, e->obuf.len, e->orphans) != e->obuf.len ||
-	    fflush(e->orphans) != 0) {
-		fprintf(stderr, "calltap: cannot write orphan streams to '%s': %s\n",
-		    e->orphans_name, strerror(errno));
+	if (ct_outfile_write(&e->orphans, &e->obuf, errbuf) != CT_OK) {
+		fprintf(stderr, "calltap: orphan streams: %s\n", errbuf);
 		e->c.sink_errors++;
+		ct_outfile_close(&e->orphans, NULL);
 		ct_engine_close_orphans(e);
 	}
 }
@@ -296,24 +298,20 @@ int ct_engine_set_orphans(struct ct_engine *e, const char *path, char *errbuf)
 		snprintf(errbuf, CT_ERRBUF_SIZE, "--orphans needs RTP analysis (drop --no-rtp)");
 		return CT_ERR;
 	}
-	e->orphans = strcmp(path, "-") == 0 ? stdout : fopen(path, "w");
-	if (e->orphans == NULL) {
-		snprintf(errbuf, CT_ERRBUF_SIZE, "cannot open '%s' for writing: %s", path, strerror(errno));
+	if (ct_outfile_open(&e->orphans, path, errbuf) != CT_OK)
 		return CT_ERR;
-	}
-	e->orphans_name = strdup(path);
 	ct_media_set_orphan_hook(e->media, on_orphan, e);
 	return CT_OK;
 }
 
 static void ct_engine_close_orphans(struct ct_engine *e)
 {
-	if (e->orphans != NULL && e->orphans != stdout && fclose(e->orphans) != 0) {
-		fprintf(stderr, "calltap: cannot write orphan streams to '%s': %s\n",
-		    e->orphans_name, strerror(errno));
+	char errbuf[CT_ERRBUF_SIZE];
+
+	if (ct_outfile_close(&e->orphans, errbuf) != CT_OK) {
+		fprintf(stderr, "calltap: orphan streams: %s\n", errbuf);
 		e->c.sink_errors++;
 	}
-	e->orphans = NULL;
 	if (e->media != NULL)
 		ct_media_set_orphan_hook(e->media, NULL, NULL);
 }
@@ -483,6 +481,7 @@ struct ct_engine *ct_engine_new(const struct ct_engine_cfg *cfg, char *errbuf)
 	hooks.closing = on_closing;
 	hooks.user = e;
 	ct_buf_init(&e->obuf);
+	e->orphans.fd = -1;
 	e->now_us = INT64_MIN;
 	e->next_tick_us = INT64_MIN;
 	e->frag = ct_ipfrag_new(&e->cfg.frag);
@@ -571,9 +570,16 @@ int ct_engine_flush(struct ct_engine *e)
  */
 int ct_engine_flush_due(struct ct_engine *e, int64_t mono_us)
 {
+	char errbuf[CT_ERRBUF_SIZE];
+
 	if (mono_us < e->next_flush_us)
 		return CT_OK;
 	e->next_flush_us = mono_us + FLUSH_INTERVAL_US;
+	if (ct_outfile_flush(&e->orphans, errbuf) != CT_OK) {
+		fprintf(stderr, "calltap: orphan streams: %s\n", errbuf);
+		e->c.sink_errors++;
+		ct_engine_close_orphans(e);
+	}
 	return flush_sinks(e, true);
 }
 
@@ -677,7 +683,6 @@ void ct_engine_free(struct ct_engine *e)
 	ct_media_free(e->media);
 	ct_tcp_reasm_free(e->tcp);
 	ct_ipfrag_free(e->frag);
-	free(e->orphans_name);
 	ct_buf_fini(&e->obuf);
 	free(e);
 }

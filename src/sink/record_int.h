@@ -13,10 +13,10 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <sys/types.h>
 
 #include "calltap/buf.h"
 #include "calltap/record.h"
+#include "calltap/sink.h"
 
 enum ct_val_kind {
 	CT_VAL_NULL = 0,
@@ -60,27 +60,8 @@ void ct_val_json(const struct ct_val *v, struct ct_buf *b);
 /* Appends v as a CSV field (empty for null). */
 void ct_val_csv(const struct ct_val *v, struct ct_buf *b);
 
-/*
- * The output file of a text sink (JSON lines, CSV, table): a path opened for
- * writing (truncated, or appended with ">>path") or "-" for stdout, written
- * with write(2) one whole record at a time, with errors that name the file.
- */
-struct ct_outfile {
-	int fd;          /* -1 when closed */
-	char *name;      /* path, or "standard output"; for messages */
-	bool is_stdout;  /* never closed */
-	bool regular;    /* a regular file: cut back on a failed write, fdatasync()ed */
-	bool broken;     /* a write failed: further writes are refused */
-	bool unsynced;   /* written since the last ct_outfile_flush */
-	off_t good;      /* regular file: offset after the last complete record */
-};
-
 /* Formats a message into errbuf (CT_ERRBUF_SIZE bytes; NULL is ignored). */
 void ct_sink_err(char *errbuf, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-int ct_outfile_open(struct ct_outfile *f, const char *arg, char *errbuf);
-int ct_outfile_write(struct ct_outfile *f, const struct ct_buf *b, char *errbuf);
-int ct_outfile_flush(struct ct_outfile *f, char *errbuf);
-int ct_outfile_close(struct ct_outfile *f, char *errbuf);
 
 #endif
