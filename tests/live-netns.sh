@@ -82,12 +82,13 @@ done
 sleep 1.5   # two read timeouts (250 ms) and a stats line
 # The calls' records come when their linger (32 s) ends, on an idle link:
 # 1.5 s later every one of them must be committed to the database.
-sleep 34
+sleep 35
 n_json=$(cat "$t/out/live.jsonl.1" "$t/out/live.jsonl" 2>/dev/null | wc -l)
+sleep 1.5
 n_db=$(sqlite3 "$t/out/live.db" 'SELECT count(*) FROM calls' 2>&1)
-[ "$n_json" -gt 0 ] && [ "$n_db" = "$n_json" ] &&
-    ok "idle link: all $n_json records written are committed to the database" ||
-    bad "idle link: $n_json records in JSON, database has '$n_db'"
+[ "$n_json" -gt 0 ] && [ "$n_db" -ge "$n_json" ] 2>/dev/null &&
+    ok "idle link: the $n_json records written 1.5 s ago are committed to the database" ||
+    bad "idle link: $n_json records in JSON 1.5 s ago, database has '$n_db'"
 kill -INT "$pid"
 i=0
 while kill -0 "$pid" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
