@@ -560,6 +560,22 @@ int ct_engine_flush(struct ct_engine *e)
 }
 
 /*
+ * When ct_engine_flush_due will next have work: the monotonic time of the
+ * next flush when a sink (or the orphan streams) was written since its last
+ * flush, INT64_MAX when nothing waits.  A driver about to block on a pipe
+ * waits for input at most until then and calls ct_engine_flush_due with it.
+ */
+int64_t ct_engine_next_flush(const struct ct_engine *e)
+{
+	size_t i;
+
+	for (i = 0; i < e->n_sinks; i++)
+		if (e->sinks[i].dirty && !e->sinks[i].failed)
+			return e->next_flush_us;
+	return e->orphans.unsynced ? e->next_flush_us : INT64_MAX;
+}
+
+/*
  * The durability timer, on wall time: the driver calls this with a
  * monotonic clock in microseconds as often as it likes (after each frame
  * and each read timeout of a live capture).  At most once per second it

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <grp.h>
+#include <poll.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -394,22 +395,46 @@ static int64_t mono_us(void)
 }
 
 /*
+ * Before a read that may block on a pipe (fd >= 0: "-r -" on a pipe or a
+ * socket): when records wait to be made durable, waits for input at most
+ * until their flush is due and flushes them then, so a feed that pauses
+ * does not hold the last records back.  Frames already buffered by the
+ * source may wait too, at most until the writer writes again or a second.
+ */
+static void wait_input(struct ct_engine *e, int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	int64_t due = ct_engine_next_flush(e), now;
+	int ms;
+
+	if (fd < 0 || due == INT64_MAX)
+		return;
+	now = mono_us();
+	ms = due > now ? (int)((due - now) / 1000) + 5 : 0;  /* +5: the coarse clock */
+	if (poll(&p, 1, ms) == 0)
+		ct_engine_flush_due(e, due);
+}
+
+/*
  * Feeds every frame of one source to the engine.  A live source's read
  * timeout (every 250 ms on an idle link) advances the engine's clock, less
  * a second of slack for frames still in the kernel buffer, so calls time
  * out and the stats line comes on time.  After each frame or timeout the
  * sinks' durability timer runs (written records are committed / synced
- * once a second of wall time).  SIGHUP reopens the outputs between frames.
- * Returns 0, or 2 when the source ended with a read error (reported,
- * naming the file).
+ * once a second of wall time; pipe_fd >= 0: also while the pipe is idle,
+ * see wait_input).  SIGHUP reopens the outputs between frames.  Returns 0,
+ * or 2 when the source ended with a read error (reported, naming the file).
  */
-static int run_source(struct ct_engine *e, struct ct_source *src)
+static int run_source(struct ct_engine *e, struct ct_source *src, int pipe_fd)
 {
 	char errbuf[CT_ERRBUF_SIZE];
 	struct ct_frame f;
 	int rc;
 
 	while (!stop_requested) {
+		wait_input(e, pipe_fd);
+		if (stop_requested)
+			break;
 		rc = src->ops->next(src, &f, errbuf);
 		if (reopen_requested) {
 			reopen_requested = 0;
@@ -461,7 +486,7 @@ static int run_path(struct ct_engine *e, const char *path, const char *bpf)
 	char errbuf[CT_ERRBUF_SIZE];
 	struct ct_source *src;
 	struct stat st;
-	int status;
+	int status, pipe_fd;
 
 	if (strcmp(path, "-") != 0 && stat(path, &st) == 0 && S_ISDIR(st.st_mode))
 		return run_dir(e, path, bpf);
@@ -471,7 +496,9 @@ static int run_path(struct ct_engine *e, const char *path, const char *bpf)
 		return 2;
 	}
 	ct_engine_new_input(e);
-	status = run_source(e, src);
+	pipe_fd = strcmp(path, "-") == 0 && fstat(STDIN_FILENO, &st) == 0 &&
+	    (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)) ? STDIN_FILENO : -1;
+	status = run_source(e, src, pipe_fd);
 	ct_source_close(src);
 	return status;
 }
@@ -794,7 +821,7 @@ int main(int argc, char **argv)
 	for (i = 0; i < o.n_inputs && !stop_requested; i++)
 		status |= run_path(e, o.inputs[i], o.bpf);
 	if (live != NULL && !stop_requested)
-		status |= run_source(e, live);
+		status |= run_source(e, live, -1);
 	if (live != NULL)
 		update_drops(live, e);  /* final counts, before the open calls end */
 	if (ct_engine_finish(e) != CT_OK)

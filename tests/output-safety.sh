@@ -17,15 +17,18 @@ answered=$srcdir/pcaps/sipp-answered-caller-bye.pcap
 # ---- SIGKILL during a slow replay ----------------------------------------
 # 80 calls over about 290 s of capture, fed through a pipe 40 times faster
 # than real time (records come 32 s of capture, 0.8 s of wall time, after a
-# call ends) for 3.5 s; then 2 s of frames that finish no call (the
-# capture clock stands still), so only the 1 s wall-clock timer can commit
-# the last records; then SIGKILL.  Every record that reached the JSON file
-# more than 1.5 s before the kill must be in the database and the CSV.
+# call ends) for 3.5 s; then for 2 s either frames that finish no call (the
+# capture clock stands still) or nothing at all (the pipe is idle), so only
+# the 1 s wall-clock timer can commit the last records; then SIGKILL.
+# Every record that reached the JSON file more than 1.5 s before the kill
+# must be in the database and the CSV.
 "$srcdir/scripts/gen-calls" -q -o "$t/slow.pcap" --truth "$t/slow.truth" --seed 5 --calls 80 \
     --concurrency 4 --talk-mean 4 --no-rtp || exit 1
-python3 - "$CALLTAP" "$t/slow.pcap" "$t" >"$t/kill.out" 2>&1 <<'EOF'
+for quiet in filler pause; do
+rm -f "$t"/kill.*
+python3 - "$CALLTAP" "$t/slow.pcap" "$t" "$quiet" >"$t/kill.out" 2>&1 <<'EOF'
 import csv, os, signal, sqlite3, struct, subprocess, sys, time
-calltap, pcap, out = sys.argv[1:4]
+calltap, pcap, out, quiet = sys.argv[1:5]
 SPEED, QUIET_AT, KILL_AT, MARGIN = 40.0, 3.5, 5.5, 1.5
 data = open(pcap, 'rb').read()
 frames, off = [], 24
@@ -59,7 +62,7 @@ while True:
     while now < QUIET_AT and i < len(frames) and (frames[i][0] - ts0) / 1e6 / SPEED <= now:
         p.stdin.write(frames[i][1])
         i += 1
-    if now >= QUIET_AT:   # a UDP datagram to port 9 at the last frame's time
+    if now >= QUIET_AT and quiet == 'filler':   # a UDP datagram to port 9 at the last frame's time
         eth = b'\0\1\2\3\4\5\0\1\2\3\4\6\x08\0'
         ip = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 29, 0, 0, 64, 17, 0, bytes([192, 0, 2, 1]),
                          bytes([192, 0, 2, 2]))
@@ -85,9 +88,10 @@ ok = len(must) >= 10 and must <= in_db and must <= in_csv
 ok = ok and all(len(r) == len(rows[0]) for r in rows) and raw.endswith(b'\n')
 sys.exit(0 if ok else 1)
 EOF
-if [ $? -eq 0 ]; then ok "SIGKILL: every call finished > 1.5 s before is in SQLite, JSON and CSV"
-else bad "SIGKILL: calls finished before the kill are missing"; fi
+if [ $? -eq 0 ]; then ok "SIGKILL ($quiet): every call finished > 1.5 s before is in SQLite, JSON and CSV"
+else bad "SIGKILL ($quiet): calls finished before the kill are missing"; fi
 sed 's/^/     /' "$t/kill.out"
+done
 
 # ---- file modes ----------------------------------------------------------
 mode() { stat -c %a "$1" 2>/dev/null; }
