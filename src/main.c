@@ -14,7 +14,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <grp.h>
-#include <poll.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -395,24 +395,97 @@ static int64_t mono_us(void)
 }
 
 /*
- * Before a read that may block on a pipe (fd >= 0: "-r -" on a pipe or a
- * socket): when records wait to be made durable, waits for input at most
- * until their flush is due and flushes them then, so a feed that pauses
- * does not hold the last records back.  Frames already buffered by the
- * source may wait too, at most until the writer writes again or a second.
+ * Durability while a pipe is idle ("-r -" on a pipe or a socket): the read
+ * loop can block in next() for as long as the writer pauses, so a helper
+ * thread flushes the sinks when their flush comes due while the main thread
+ * waits there.  The engine is only used under mu: the main thread holds it
+ * except while it is in next() (one uncontended unlock/lock per frame).
  */
-static void wait_input(struct ct_engine *e, int fd)
-{
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-	int64_t due = ct_engine_next_flush(e), now;
-	int ms;
+struct idle_flusher {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;       /* stop; otherwise a timed wait (monotonic clock) */
+	pthread_t thread;
+	struct ct_engine *e;
+	bool in_read;            /* the main thread is in next(), without mu */
+	bool stop;
+};
 
-	if (fd < 0 || due == INT64_MAX)
-		return;
-	now = mono_us();
-	ms = due > now ? (int)((due - now) / 1000) + 5 : 0;  /* +5: the coarse clock */
-	if (poll(&p, 1, ms) == 0)
-		ct_engine_flush_due(e, due);
+/* The helper thread: wakes at least once a second, flushes what is due. */
+static void *idle_flusher_main(void *arg)
+{
+	struct idle_flusher *fl = arg;
+	struct timespec ts;
+	int64_t due, now, until;
+
+	pthread_mutex_lock(&fl->mu);
+	while (!fl->stop) {
+		due = ct_engine_next_flush(fl->e);
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		now = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+		if (fl->in_read && due <= now) {
+			ct_engine_flush_due(fl->e, due);
+			continue;
+		}
+		/*
+		 * Due while the main thread works: it flushes itself; look again
+		 * in 10 ms.  (+5 ms: the read loop's clock is the coarse one.)
+		 */
+		if (due - now >= 1000000)
+			until = now + 1000000;
+		else
+			until = due + 5000 > now + 10000 ? due + 5000 : now + 10000;
+		ts.tv_sec = (time_t)(until / 1000000);
+		ts.tv_nsec = (long)(until % 1000000) * 1000;
+		pthread_cond_timedwait(&fl->cv, &fl->mu, &ts);
+	}
+	pthread_mutex_unlock(&fl->mu);
+	return NULL;
+}
+
+/*
+ * Starts the helper for e; the caller then holds fl->mu.  CT_OK, or CT_ERR
+ * (nothing to undo: the run goes on without it).  Signals stay with the
+ * main thread.
+ */
+static int idle_flusher_start(struct idle_flusher *fl, struct ct_engine *e)
+{
+	pthread_condattr_t ca;
+	sigset_t all, old;
+	int rc;
+
+	memset(fl, 0, sizeof(*fl));
+	fl->e = e;
+	if (pthread_condattr_init(&ca) != 0)
+		return CT_ERR;
+	rc = pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) == 0 &&
+	    pthread_cond_init(&fl->cv, &ca) == 0;
+	pthread_condattr_destroy(&ca);
+	if (!rc)
+		return CT_ERR;
+	pthread_mutex_init(&fl->mu, NULL);
+	pthread_mutex_lock(&fl->mu);
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	rc = pthread_create(&fl->thread, NULL, idle_flusher_main, fl);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
+		pthread_mutex_unlock(&fl->mu);
+		pthread_mutex_destroy(&fl->mu);
+		pthread_cond_destroy(&fl->cv);
+		return CT_ERR;
+	}
+	return CT_OK;
+}
+
+/* Stops and joins the helper; the caller holds fl->mu. */
+static void idle_flusher_stop(struct idle_flusher *fl)
+{
+	fl->stop = true;
+	pthread_cond_signal(&fl->cv);
+	pthread_mutex_unlock(&fl->mu);
+	pthread_join(fl->thread, NULL);
+	pthread_mutex_destroy(&fl->mu);
+	pthread_cond_destroy(&fl->cv);
 }
 
 /*
@@ -421,21 +494,27 @@ static void wait_input(struct ct_engine *e, int fd)
  * a second of slack for frames still in the kernel buffer, so calls time
  * out and the stats line comes on time.  After each frame or timeout the
  * sinks' durability timer runs (written records are committed / synced
- * once a second of wall time; pipe_fd >= 0: also while the pipe is idle,
- * see wait_input).  SIGHUP reopens the outputs between frames.  Returns 0,
- * or 2 when the source ended with a read error (reported, naming the file).
+ * once a second of wall time; fl non-NULL: also while next() waits on an
+ * idle pipe, see struct idle_flusher).  SIGHUP reopens the outputs between
+ * frames.  Returns 0, or 2 when the source ended with a read error
+ * (reported, naming the file).
  */
-static int run_source(struct ct_engine *e, struct ct_source *src, int pipe_fd)
+static int run_source(struct ct_engine *e, struct ct_source *src, struct idle_flusher *fl)
 {
 	char errbuf[CT_ERRBUF_SIZE];
 	struct ct_frame f;
 	int rc;
 
 	while (!stop_requested) {
-		wait_input(e, pipe_fd);
-		if (stop_requested)
-			break;
+		if (fl != NULL) {
+			fl->in_read = true;
+			pthread_mutex_unlock(&fl->mu);
+		}
 		rc = src->ops->next(src, &f, errbuf);
+		if (fl != NULL) {
+			pthread_mutex_lock(&fl->mu);
+			fl->in_read = false;
+		}
 		if (reopen_requested) {
 			reopen_requested = 0;
 			ct_engine_reopen_sinks(e);
@@ -484,9 +563,11 @@ static int run_dir(struct ct_engine *e, const char *dir, const char *bpf)
 static int run_path(struct ct_engine *e, const char *path, const char *bpf)
 {
 	char errbuf[CT_ERRBUF_SIZE];
+	struct idle_flusher fl;
 	struct ct_source *src;
 	struct stat st;
-	int status, pipe_fd;
+	bool pipe;
+	int status;
 
 	if (strcmp(path, "-") != 0 && stat(path, &st) == 0 && S_ISDIR(st.st_mode))
 		return run_dir(e, path, bpf);
@@ -496,9 +577,12 @@ static int run_path(struct ct_engine *e, const char *path, const char *bpf)
 		return 2;
 	}
 	ct_engine_new_input(e);
-	pipe_fd = strcmp(path, "-") == 0 && fstat(STDIN_FILENO, &st) == 0 &&
-	    (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)) ? STDIN_FILENO : -1;
-	status = run_source(e, src, pipe_fd);
+	pipe = strcmp(path, "-") == 0 && fstat(STDIN_FILENO, &st) == 0 &&
+	    (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)) &&
+	    idle_flusher_start(&fl, e) == CT_OK;
+	status = run_source(e, src, pipe ? &fl : NULL);
+	if (pipe)
+		idle_flusher_stop(&fl);
 	ct_source_close(src);
 	return status;
 }
@@ -821,7 +905,7 @@ int main(int argc, char **argv)
 	for (i = 0; i < o.n_inputs && !stop_requested; i++)
 		status |= run_path(e, o.inputs[i], o.bpf);
 	if (live != NULL && !stop_requested)
-		status |= run_source(e, live, -1);
+		status |= run_source(e, live, NULL);
 	if (live != NULL)
 		update_drops(live, e);  /* final counts, before the open calls end */
 	if (ct_engine_finish(e) != CT_OK)
