@@ -423,7 +423,7 @@ static void *idle_flusher_main(void *arg)
 		clock_gettime(CLOCK_MONOTONIC, &ts);
 		now = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 		if (fl->in_read && due <= now) {
-			ct_engine_flush_due(fl->e, due);
+			ct_engine_flush_due(fl->e, now);
 			continue;
 		}
 		/*
