@@ -41,6 +41,7 @@
 
 #define ENGINE_MAX_SINKS 8
 #define ENGINE_MAX_REDECODE 4
+#define FLUSH_INTERVAL_US INT64_C(1000000) /* sinks are made durable this often (wall time) */
 #define ORPHAN_IDLE_US (60 * INT64_C(1000000)) /* an orphan stream silent this long ended */
 #define ENGINE_MAX_HELD 4096   /* records held back behind a recording being written */
 
@@ -64,9 +65,9 @@ struct ct_engine {
 	size_t n_sinks;
 	int64_t now_us;          /* newest capture time seen */
 	int64_t next_tick_us;    /* when expiry runs next */
+	int64_t next_flush_us;   /* ct_engine_flush_due: monotonic time of the next flush */
 	bool new_input;          /* the next frame opens another capture file */
-	FILE *orphans;           /* orphan RTP streams as JSON lines, NULL = off */
-	char *orphans_name;      /* for messages */
+	struct ct_outfile orphans; /* orphan RTP streams as JSON lines; fd -1 = off */
 	struct ct_buf obuf;      /* reused to format one orphan stream */
 	int64_t stats_interval_us; /* periodic stats hook (0 = off) */
 	int64_t next_stats_us;
@@ -110,6 +111,8 @@ static void sink_write_all(struct ct_engine *e, const struct ct_call_record *rec
 			fprintf(stderr, "calltap: %s\n", errbuf);
 			s->failed = 1;
 			e->c.sink_errors++;
+		} else {
+			s->dirty = 1;
 		}
 	}
 }
@@ -359,21 +362,24 @@ static void stats_due(struct ct_engine *e)
 	e->next_stats_us = ct_ts_add(e->now_us, e->stats_interval_us);
 }
 
-/* Writes one orphan RTP stream (no SIP call) as a JSON line. */
+/*
+ * Writes one orphan RTP stream (no SIP call) as a JSON line, whole (a full
+ * disk cuts the file back to its last whole line and ends the output).
+ */
 static void on_orphan(void *user, const struct ct_stream_stats *st)
 {
 	struct ct_engine *e = user;
+	char errbuf[CT_ERRBUF_SIZE];
 
-	if (e->orphans == NULL)
+	if (e->orphans.fd < 0)
 		return;
 	ct_buf_reset(&e->obuf);
 	ct_stream_json(st, &e->obuf);
 	ct_buf_puts(&e->obuf, "\n");
-	if (e->obuf.oom || fwrite(e->obuf.p, 1, e->obuf.len, e->orphans) != e->obuf.len ||
-	    fflush(e->orphans) != 0) {
-		fprintf(stderr, "calltap: cannot write orphan streams to '%s': %s\n",
-		    e->orphans_name, strerror(errno));
+	if (ct_outfile_write(&e->orphans, &e->obuf, errbuf) != CT_OK) {
+		fprintf(stderr, "calltap: orphan streams: %s\n", errbuf);
 		e->c.sink_errors++;
+		ct_outfile_close(&e->orphans, NULL);
 		ct_engine_close_orphans(e);
 	}
 }
@@ -389,24 +395,20 @@ int ct_engine_set_orphans(struct ct_engine *e, const char *path, char *errbuf)
 		snprintf(errbuf, CT_ERRBUF_SIZE, "--orphans needs RTP analysis (drop --no-rtp)");
 		return CT_ERR;
 	}
-	e->orphans = strcmp(path, "-") == 0 ? stdout : fopen(path, "w");
-	if (e->orphans == NULL) {
-		snprintf(errbuf, CT_ERRBUF_SIZE, "cannot open '%s' for writing: %s", path, strerror(errno));
+	if (ct_outfile_open(&e->orphans, path, errbuf) != CT_OK)
 		return CT_ERR;
-	}
-	e->orphans_name = strdup(path);
 	ct_media_set_orphan_hook(e->media, on_orphan, e);
 	return CT_OK;
 }
 
 static void ct_engine_close_orphans(struct ct_engine *e)
 {
-	if (e->orphans != NULL && e->orphans != stdout && fclose(e->orphans) != 0) {
-		fprintf(stderr, "calltap: cannot write orphan streams to '%s': %s\n",
-		    e->orphans_name, strerror(errno));
+	char errbuf[CT_ERRBUF_SIZE];
+
+	if (ct_outfile_close(&e->orphans, errbuf) != CT_OK) {
+		fprintf(stderr, "calltap: orphan streams: %s\n", errbuf);
 		e->c.sink_errors++;
 	}
-	e->orphans = NULL;
 	if (e->media != NULL)
 		ct_media_set_orphan_hook(e->media, NULL, NULL);
 }
@@ -586,6 +588,7 @@ struct ct_engine *ct_engine_new(const struct ct_engine_cfg *cfg, char *errbuf)
 	hooks.closing = on_closing;
 	hooks.user = e;
 	ct_buf_init(&e->obuf);
+	e->orphans.fd = -1;
 	e->now_us = INT64_MIN;
 	e->next_tick_us = INT64_MIN;
 	e->frag = ct_ipfrag_new(&e->cfg.frag);
@@ -636,8 +639,8 @@ int ct_engine_add_sink(struct ct_engine *e, const struct ct_sink_ops *ops,
 	return CT_OK;
 }
 
-/* Flushes every healthy sink; CT_ERR if any failed (reported on stderr). */
-int ct_engine_flush(struct ct_engine *e)
+/* Flushes every healthy sink (only_dirty: those written since their last flush). */
+static int flush_sinks(struct ct_engine *e, bool only_dirty)
 {
 	char errbuf[CT_ERRBUF_SIZE];
 	int rc = CT_OK;
@@ -646,8 +649,9 @@ int ct_engine_flush(struct ct_engine *e)
 	for (i = 0; i < e->n_sinks; i++) {
 		struct ct_sink *s = &e->sinks[i];
 
-		if (s->failed || s->ops->flush == NULL)
+		if (s->failed || s->ops->flush == NULL || (only_dirty && !s->dirty))
 			continue;
+		s->dirty = 0;
 		errbuf[0] = '\0';
 		if (s->ops->flush(s->priv, errbuf) != CT_OK) {
 			fprintf(stderr, "calltap: %s\n", errbuf);
@@ -657,6 +661,52 @@ int ct_engine_flush(struct ct_engine *e)
 		}
 	}
 	return rc;
+}
+
+/* Flushes every healthy sink; CT_ERR if any failed (reported on stderr). */
+int ct_engine_flush(struct ct_engine *e)
+{
+	return flush_sinks(e, false);
+}
+
+/*
+ * When ct_engine_flush_due will next have work: the monotonic time of the
+ * next flush when a sink (or the orphan streams) was written since its last
+ * flush, INT64_MAX when nothing waits.  A driver about to block on a pipe
+ * waits for input at most until then and calls ct_engine_flush_due with it.
+ */
+int64_t ct_engine_next_flush(const struct ct_engine *e)
+{
+	size_t i;
+
+	for (i = 0; i < e->n_sinks; i++)
+		if (e->sinks[i].dirty && !e->sinks[i].failed)
+			return e->next_flush_us;
+	return e->orphans.unsynced ? e->next_flush_us : INT64_MAX;
+}
+
+/*
+ * The durability timer, on wall time: the driver calls this with a
+ * monotonic clock in microseconds as often as it likes (after each frame
+ * and each read timeout of a live capture).  At most once per second it
+ * flushes every sink written since its last flush (SQLite commits, text
+ * files are fdatasync()ed), so a crash or a power loss costs at most about
+ * a second of finished calls, also when the link then goes idle.  Returns
+ * CT_OK, or CT_ERR when a sink failed (reported on stderr, marked failed).
+ */
+int ct_engine_flush_due(struct ct_engine *e, int64_t mono_us)
+{
+	char errbuf[CT_ERRBUF_SIZE];
+
+	if (mono_us < e->next_flush_us)
+		return CT_OK;
+	e->next_flush_us = mono_us + FLUSH_INTERVAL_US;
+	if (ct_outfile_flush(&e->orphans, errbuf) != CT_OK) {
+		fprintf(stderr, "calltap: orphan streams: %s\n", errbuf);
+		e->c.sink_errors++;
+		ct_engine_close_orphans(e);
+	}
+	return flush_sinks(e, true);
 }
 
 /*
@@ -767,7 +817,6 @@ void ct_engine_free(struct ct_engine *e)
 	ct_media_free(e->media);
 	ct_tcp_reasm_free(e->tcp);
 	ct_ipfrag_free(e->frag);
-	free(e->orphans_name);
 	ct_buf_fini(&e->obuf);
 	free(e);
 }

@@ -10,14 +10,18 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <grp.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -64,6 +68,7 @@ struct options {
 	int snaplen;
 	int buffer_mb;
 	const char *user;          /* -Z: run as this user once everything is open */
+	mode_t umask;              /* --umask: process umask for every file created (077) */
 	int64_t stats_interval_us; /* -1 = default (60 s live, off otherwise) */
 	struct ct_attr_cfg attr;   /* --numbers, --home, --country-code, --sensor, --history-max */
 	struct ct_engine_cfg cfg;  /* cfg.attr: built from attr, owned here */
@@ -110,7 +115,10 @@ static void usage(FILE *out)
 	    "  --call-timeout SEC      close answered calls silent for SEC (14400)\n"
 	    "  --snaplen N, --buffer-mb N   live capture settings (65535, 64)\n"
 	    "  -Z, --user USER         run as USER once the interface and outputs are open\n"
-	    "                          (outputs are handed to USER; --audio DIR must be writable)\n"
+	    "                          (outputs are handed to USER; --audio DIR and the spool\n"
+	    "                          must be writable by USER; capabilities are dropped)\n"
+	    "  --umask OCTAL           umask for every file and directory created (077:\n"
+	    "                          outputs 0600, directories 0700; 027 gives 0640/0750)\n"
 	    "  --stats-interval SEC    status line on stderr every SEC (live: 60, else off; 0 = off)\n"
 	    "attribution (docs/schema.md):\n"
 	    "  --numbers FILE          tracking numbers CSV: number,source,campaign[,cost]\n"
@@ -158,6 +166,20 @@ static int parse_interval(const char *s, int64_t *us)
 	return parse_seconds(s, us);
 }
 
+/* --umask OCTAL (0-0777); 0, or -1 after a message. */
+static int parse_umask(const char *s, mode_t *mask)
+{
+	char *end;
+	unsigned long v = strtoul(s, &end, 8);
+
+	if (end == s || *end != '\0' || s[0] == '-' || v > 0777) {
+		fprintf(stderr, "calltap: --umask wants an octal mask 0-0777, not '%s'\n", s);
+		return -1;
+	}
+	*mask = (mode_t)v;
+	return 0;
+}
+
 /* Joins the trailing arguments into one BPF expression (like tcpdump). */
 static char *join_args(int argc, char **argv)
 {
@@ -184,7 +206,7 @@ enum {
 	OPT_STATS_INTERVAL,
 	OPT_PG, OPT_WEBHOOK, OPT_SPOOL,
 	OPT_NUMBERS, OPT_HOME, OPT_COUNTRY, OPT_SENSOR, OPT_HISTORY_MAX,
-	OPT_VERSION
+	OPT_VERSION, OPT_UMASK
 };
 
 static const struct option long_opts[] = {
@@ -207,6 +229,7 @@ static const struct option long_opts[] = {
 	{ "buffer-mb", required_argument, NULL, OPT_BUFFER },
 	{ "stats", no_argument, NULL, 's' },
 	{ "user", required_argument, NULL, 'Z' },
+	{ "umask", required_argument, NULL, OPT_UMASK },
 	{ "stats-interval", required_argument, NULL, OPT_STATS_INTERVAL },
 	{ "numbers", required_argument, NULL, OPT_NUMBERS },
 	{ "home", required_argument, NULL, OPT_HOME },
@@ -403,6 +426,7 @@ static int parse_options(struct options *o, int argc, char **argv)
 	o->snaplen = 65535;
 	o->buffer_mb = 64;
 	o->stats_interval_us = -1;
+	o->umask = 077;
 	while ((c = getopt_long(argc, argv, "r:i:shV:Z:", long_opts, NULL)) != -1) {
 		/*
 		 * An option's value that looks like an option is a forgotten
@@ -455,6 +479,7 @@ static int parse_options(struct options *o, int argc, char **argv)
 		case OPT_BUFFER: o->buffer_mb = atoi(optarg); break;
 		case 's': o->stats = 1; break;
 		case 'Z': o->user = optarg; break;
+		case OPT_UMASK: rc |= parse_umask(optarg, &o->umask); break;
 		case OPT_STATS_INTERVAL: rc |= parse_interval(optarg, &o->stats_interval_us); break;
 		case OPT_NUMBERS: o->attr.numbers_path = optarg; break;
 		case OPT_COUNTRY: o->attr.country_code = optarg; break;
@@ -517,22 +542,136 @@ static int64_t wall_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+/* Monotonic clock in microseconds, for the sinks' durability timer (coarse is enough). */
+static int64_t mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/*
+ * Durability while a pipe is idle ("-r -" on a pipe or a socket): the read
+ * loop can block in next() for as long as the writer pauses, so a helper
+ * thread flushes the sinks when their flush comes due while the main thread
+ * waits there.  The engine is only used under mu: the main thread holds it
+ * except while it is in next() (one uncontended unlock/lock per frame).
+ */
+struct idle_flusher {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;       /* stop; otherwise a timed wait (monotonic clock) */
+	pthread_t thread;
+	struct ct_engine *e;
+	bool in_read;            /* the main thread is in next(), without mu */
+	bool stop;
+};
+
+/* The helper thread: wakes at least once a second, flushes what is due. */
+static void *idle_flusher_main(void *arg)
+{
+	struct idle_flusher *fl = arg;
+	struct timespec ts;
+	int64_t due, now, until;
+
+	pthread_mutex_lock(&fl->mu);
+	while (!fl->stop) {
+		due = ct_engine_next_flush(fl->e);
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		now = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+		if (fl->in_read && due <= now) {
+			ct_engine_flush_due(fl->e, now);
+			continue;
+		}
+		/*
+		 * Due while the main thread works: it flushes itself; look again
+		 * in 10 ms.  (+5 ms: the read loop's clock is the coarse one.)
+		 */
+		if (due - now >= 1000000)
+			until = now + 1000000;
+		else
+			until = due + 5000 > now + 10000 ? due + 5000 : now + 10000;
+		ts.tv_sec = (time_t)(until / 1000000);
+		ts.tv_nsec = (long)(until % 1000000) * 1000;
+		pthread_cond_timedwait(&fl->cv, &fl->mu, &ts);
+	}
+	pthread_mutex_unlock(&fl->mu);
+	return NULL;
+}
+
+/*
+ * Starts the helper for e; the caller then holds fl->mu.  CT_OK, or CT_ERR
+ * (nothing to undo: the run goes on without it).  Signals stay with the
+ * main thread.
+ */
+static int idle_flusher_start(struct idle_flusher *fl, struct ct_engine *e)
+{
+	pthread_condattr_t ca;
+	sigset_t all, old;
+	int rc;
+
+	memset(fl, 0, sizeof(*fl));
+	fl->e = e;
+	if (pthread_condattr_init(&ca) != 0)
+		return CT_ERR;
+	rc = pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) == 0 &&
+	    pthread_cond_init(&fl->cv, &ca) == 0;
+	pthread_condattr_destroy(&ca);
+	if (!rc)
+		return CT_ERR;
+	pthread_mutex_init(&fl->mu, NULL);
+	pthread_mutex_lock(&fl->mu);
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	rc = pthread_create(&fl->thread, NULL, idle_flusher_main, fl);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
+		pthread_mutex_unlock(&fl->mu);
+		pthread_mutex_destroy(&fl->mu);
+		pthread_cond_destroy(&fl->cv);
+		return CT_ERR;
+	}
+	return CT_OK;
+}
+
+/* Stops and joins the helper; the caller holds fl->mu. */
+static void idle_flusher_stop(struct idle_flusher *fl)
+{
+	fl->stop = true;
+	pthread_cond_signal(&fl->cv);
+	pthread_mutex_unlock(&fl->mu);
+	pthread_join(fl->thread, NULL);
+	pthread_mutex_destroy(&fl->mu);
+	pthread_cond_destroy(&fl->cv);
+}
+
 /*
  * Feeds every frame of one source to the engine.  A live source's read
  * timeout (every 250 ms on an idle link) advances the engine's clock, less
  * a second of slack for frames still in the kernel buffer, so calls time
- * out and the stats line comes on time.  SIGHUP reopens the outputs between
+ * out and the stats line comes on time.  After each frame or timeout the
+ * sinks' durability timer runs (written records are committed / synced
+ * once a second of wall time; fl non-NULL: also while next() waits on an
+ * idle pipe, see struct idle_flusher).  SIGHUP reopens the outputs between
  * frames.  Returns 0, or 2 when the source ended with a read error
  * (reported, naming the file).
  */
-static int run_source(struct ct_engine *e, struct ct_source *src)
+static int run_source(struct ct_engine *e, struct ct_source *src, struct idle_flusher *fl)
 {
 	char errbuf[CT_ERRBUF_SIZE];
 	struct ct_frame f;
 	int rc;
 
 	while (!stop_requested) {
+		if (fl != NULL) {
+			fl->in_read = true;
+			pthread_mutex_unlock(&fl->mu);
+		}
 		rc = src->ops->next(src, &f, errbuf);
+		if (fl != NULL) {
+			pthread_mutex_lock(&fl->mu);
+			fl->in_read = false;
+		}
 		if (reopen_requested) {
 			reopen_requested = 0;
 			ct_engine_reopen_sinks(e);
@@ -547,6 +686,7 @@ static int run_source(struct ct_engine *e, struct ct_source *src)
 			fprintf(stderr, "calltap: %s\n", errbuf);
 			return 2;
 		}
+		ct_engine_flush_due(e, mono_us());
 	}
 	return 0;
 }
@@ -570,6 +710,9 @@ static int run_inputs(struct ct_engine *e, const struct options *o)
 	char errbuf[CT_ERRBUF_SIZE];
 	struct ct_inputs *in;
 	struct ct_frame f;
+	struct idle_flusher fl;
+	struct stat st;
+	bool pipe = false;
 	int status = 0, rc;
 	size_t i;
 
@@ -594,8 +737,24 @@ static int run_inputs(struct ct_engine *e, const struct options *o)
 	if (ct_inputs_start(in, o->bpf) != CT_OK)
 		goto nomem;
 	ct_engine_new_input(e);
+	/*
+	 * Standard input on a pipe or a socket can block for as long as its
+	 * writer pauses: a helper flushes due sinks meanwhile (idle_flusher).
+	 */
+	for (i = 0; i < o->n_inputs && !pipe; i++)
+		pipe = strcmp(o->inputs[i], "-") == 0 && fstat(STDIN_FILENO, &st) == 0 &&
+		    (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)) &&
+		    idle_flusher_start(&fl, e) == CT_OK;
 	while (!stop_requested) {
+		if (pipe) {
+			fl.in_read = true;
+			pthread_mutex_unlock(&fl.mu);
+		}
 		rc = ct_inputs_next(in, &f, errbuf);
+		if (pipe) {
+			pthread_mutex_lock(&fl.mu);
+			fl.in_read = false;
+		}
 		if (reopen_requested) {
 			reopen_requested = 0;
 			ct_engine_reopen_sinks(e);
@@ -608,7 +767,10 @@ static int run_inputs(struct ct_engine *e, const struct options *o)
 			fprintf(stderr, "calltap: %s\n", errbuf);
 			status = 2;
 		}
+		ct_engine_flush_due(e, mono_us());
 	}
+	if (pipe)
+		idle_flusher_stop(&fl);
 	if (ct_inputs_deferred(in) > 0)
 		fprintf(stderr, "calltap: warning: %zu capture files overlapped in time with too many "
 		    "open ones and were read after them, out of time order\n", ct_inputs_deferred(in));
@@ -638,16 +800,105 @@ static void on_stats(void *user, struct ct_engine *e)
 }
 
 /*
- * Hands the output files to uid:gid before privileges are dropped, so that
- * SIGHUP can reopen them (SQLite's -wal/-shm/-journal files too).  Standard
- * output and paths that are not regular files are left alone.
+ * A directory calltap creates files in while it runs (--audio DIR, the
+ * webhook spool), so it must stay writable after -Z.
  */
-static void hand_outputs(const struct options *o, uid_t uid, gid_t gid)
+struct outdir {
+	const char *path;
+	const char *what;   /* for messages: "--audio directory" */
+	bool created;       /* made by this run: handed to the -Z user */
+};
+
+#define MAX_OUTDIRS 2
+
+/*
+ * Lists the output directories of o in dirs and creates the missing ones
+ * (mode 0777 less the umask, so 0700 by default).  Without -Z each must be
+ * writable now; with -Z that is checked after the switch (check_outdirs).
+ * Returns how many, or -1 after a message naming the directory.
+ */
+static int prepare_outdirs(const struct options *o, struct outdir *dirs)
+{
+	struct stat st;
+	size_t i;
+	int n = 0, k;
+
+	if (o->cfg.audio_dir != NULL) {
+		dirs[n].path = o->cfg.audio_dir;
+		dirs[n++].what = "--audio directory";
+	}
+	for (i = 0; i < o->n_outputs; i++)
+		if (strcmp(o->outputs[i].ops->name, "webhook") == 0) {
+			dirs[n].path = o->spool != NULL ? o->spool : "calltap-spool";
+			dirs[n++].what = "spool directory";
+			break;
+		}
+	for (k = 0; k < n; k++) {
+		dirs[k].created = false;
+		if (stat(dirs[k].path, &st) != 0) {
+			if (errno != ENOENT || mkdir(dirs[k].path, 0777) != 0) {
+				fprintf(stderr, "calltap: cannot create %s '%s': %s\n", dirs[k].what,
+				    dirs[k].path, strerror(errno));
+				return -1;
+			}
+			dirs[k].created = true;
+		} else if (!S_ISDIR(st.st_mode)) {
+			fprintf(stderr, "calltap: %s '%s' is not a directory\n", dirs[k].what,
+			    dirs[k].path);
+			return -1;
+		}
+		if (o->user == NULL && access(dirs[k].path, W_OK | X_OK) != 0) {
+			fprintf(stderr, "calltap: %s '%s' is not writable: %s\n", dirs[k].what,
+			    dirs[k].path, strerror(errno));
+			return -1;
+		}
+	}
+	return n;
+}
+
+/*
+ * After -Z: every output directory must be writable by the new user (a
+ * recording or a spool file is created there any time).  0, or -1 after a
+ * message naming the directory and the user.
+ */
+static int check_outdirs(const struct options *o, const struct outdir *dirs, int n)
+{
+	int k;
+
+	for (k = 0; k < n; k++)
+		if (access(dirs[k].path, W_OK | X_OK) != 0) {
+			fprintf(stderr, "calltap: %s '%s' is not writable by user '%s': %s\n",
+			    dirs[k].what, dirs[k].path, o->user, strerror(errno));
+			return -1;
+		}
+	return 0;
+}
+
+/* chown()s path to uid:gid, reporting a failure. */
+static void hand_path(const char *path, uid_t uid, gid_t gid)
+{
+	if (chown(path, uid, gid) != 0)
+		fprintf(stderr, "calltap: cannot hand '%s' to uid %u: %s\n", path,
+		    (unsigned)uid, strerror(errno));
+}
+
+/*
+ * Hands the output files to uid:gid before privileges are dropped, so that
+ * SIGHUP can reopen them (SQLite's -wal/-shm/-journal files too), and the
+ * output directories this run created, with the files the outputs already
+ * made in them (the spool's lock).  Standard output, paths that are not
+ * regular files and directories that existed before are left alone.
+ */
+static void hand_outputs(const struct options *o, const struct outdir *dirs, int n_dirs,
+    uid_t uid, gid_t gid)
 {
 	static const char *const sfx[] = { "", "-wal", "-shm", "-journal" };
 	char path[4096];
+	struct dirent *de;
 	struct stat st;
 	size_t i, k;
+	DIR *d;
+	int j;
 
 	for (i = 0; i <= o->n_outputs; i++) {
 		const char *arg = i < o->n_outputs ? o->outputs[i].arg : o->orphans;
@@ -656,19 +907,54 @@ static void hand_outputs(const struct options *o, uid_t uid, gid_t gid)
 			continue;
 		for (k = 0; k < sizeof(sfx) / sizeof(sfx[0]); k++) {
 			snprintf(path, sizeof(path), "%s%s", arg, sfx[k]);
-			if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && chown(path, uid, gid) != 0)
-				fprintf(stderr, "calltap: cannot hand '%s' to uid %u: %s\n", path,
-				    (unsigned)uid, strerror(errno));
+			if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
+				hand_path(path, uid, gid);
 		}
+	}
+	for (j = 0; j < n_dirs; j++) {
+		if (!dirs[j].created)
+			continue;
+		hand_path(dirs[j].path, uid, gid);
+		if ((d = opendir(dirs[j].path)) == NULL)
+			continue;
+		while ((de = readdir(d)) != NULL) {
+			snprintf(path, sizeof(path), "%s/%s", dirs[j].path, de->d_name);
+			if (lstat(path, &st) == 0 && S_ISREG(st.st_mode))
+				hand_path(path, uid, gid);
+		}
+		closedir(d);
 	}
 }
 
 /*
- * -Z USER: after the interface and the outputs are open, switches to USER's
- * uid and gid with USER's primary group as the only supplementary group.
- * Returns 0, or -1 (reported) when USER is unknown or the switch failed.
+ * Empties the capability bounding set, so that nothing this process could
+ * ever execute regains a capability.  Needs CAP_SETPCAP, so it runs before
+ * setuid().  0, or -1 with errno (e.g. EPERM in a container without it).
  */
-static int drop_privileges(const struct options *o)
+static int drop_bounding_set(void)
+{
+	int cap;
+
+	for (cap = 0; cap < 64; cap++) {
+		if (prctl(PR_CAPBSET_READ, (unsigned long)cap, 0, 0, 0) < 0)
+			break;   /* past the last capability this kernel knows */
+		if (prctl(PR_CAPBSET_DROP, (unsigned long)cap, 0, 0, 0) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * -Z USER: after the interface and the outputs are open, hands the outputs
+ * to USER, empties the capability bounding set and sets no_new_privs
+ * (while still privileged), then switches to USER's uid and gid with USER's
+ * primary group as the only supplementary group (setuid() last: it clears
+ * the remaining capabilities), and checks that root cannot be regained and
+ * that every output directory is writable.  Returns 0, 1 (reported) when
+ * USER is unknown or the switch failed, 3 (reported) when an output
+ * directory is not writable by USER: the exit status.
+ */
+static int drop_privileges(const struct options *o, const struct outdir *dirs, int n_dirs)
 {
 	struct passwd *pw;
 	uid_t uid;
@@ -679,20 +965,27 @@ static int drop_privileges(const struct options *o)
 	if (pw == NULL) {
 		fprintf(stderr, "calltap: unknown user '%s'%s%s\n", o->user,
 		    errno != 0 ? ": " : "", errno != 0 ? strerror(errno) : "");
-		return -1;
+		return 1;
 	}
 	uid = pw->pw_uid;
 	gid = pw->pw_gid;
-	hand_outputs(o, uid, gid);
+	hand_outputs(o, dirs, n_dirs, uid, gid);
+	if (drop_bounding_set() != 0)
+		fprintf(stderr, "calltap: warning: cannot empty the capability bounding set: %s\n",
+		    strerror(errno));
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
+		fprintf(stderr, "calltap: cannot set no_new_privs: %s\n", strerror(errno));
+		return 1;
+	}
 	if (setgroups(1, &gid) != 0 || setgid(gid) != 0 || setuid(uid) != 0) {
 		fprintf(stderr, "calltap: cannot switch to user '%s': %s\n", o->user, strerror(errno));
-		return -1;
+		return 1;
 	}
 	if (uid != 0 && setuid(0) == 0) {
 		fprintf(stderr, "calltap: could regain root after switching to '%s'\n", o->user);
-		return -1;
+		return 1;
 	}
-	return 0;
+	return check_outdirs(o, dirs, n_dirs) != 0 ? 3 : 0;
 }
 
 static int open_outputs(struct ct_engine *e, const struct options *o)
@@ -734,15 +1027,23 @@ int main(int argc, char **argv)
 	struct options o;
 	struct ct_engine *e;
 	struct ct_source *live = NULL;
+	struct outdir dirs[MAX_OUTDIRS];
 	struct sigaction sa;
-	int status = 0, rc;
+	int status = 0, rc, n_dirs = 0;
 
+	/*
+	 * Calls are private data: every file and directory made from here on,
+	 * by calltap or a library (SQLite's journal, libsndfile, a report), is
+	 * 0600/0700 unless --umask says otherwise.
+	 */
+	umask(077);
 	if (argc > 1 && strcmp(argv[1], "report") == 0)
 		return ct_report_main(argc - 1, argv + 1);
 	memset(&o, 0, sizeof(o));
 	rc = parse_options(&o, argc, argv);
 	if (rc != 0)
 		return rc < 0 ? 0 : 1;
+	umask(o.umask);
 	/*
 	 * Each call being recorded holds its scratch file open: raise the soft
 	 * limit on open files to the hard one (often 1024 soft, far more hard),
@@ -772,10 +1073,10 @@ int main(int argc, char **argv)
 	    o.buffer_mb, errbuf)) == NULL) {
 		fprintf(stderr, "calltap: %s\n", errbuf);
 		rc = 2;
-	} else if (open_outputs(e, &o) != 0)
+	} else if ((n_dirs = prepare_outdirs(&o, dirs)) < 0 || open_outputs(e, &o) != 0)
 		rc = 3;
-	else if (o.user != NULL && drop_privileges(&o) != 0)
-		rc = 1;
+	else if (o.user != NULL)
+		rc = drop_privileges(&o, dirs, n_dirs);
 	if (rc != 0) {
 		ct_engine_finish(e);
 		ct_engine_free(e);
@@ -801,7 +1102,7 @@ int main(int argc, char **argv)
 
 	status |= run_inputs(e, &o);
 	if (live != NULL && !stop_requested)
-		status |= run_source(e, live);
+		status |= run_source(e, live, NULL);
 	if (live != NULL)
 		update_drops(live, e);  /* final counts, before the open calls end */
 	if (ct_engine_finish(e) != CT_OK)

@@ -4,7 +4,7 @@
 # exit status, and no call lost.  Prints "errors: N passed, N failed".
 . "$(dirname "$0")/lib.sh"
 t=$(mktemp -d) || exit 1
-trap 'rm -rf "$t"' EXIT
+trap 'umount "$t/small" 2>/dev/null; rm -rf "$t"' EXIT
 expect() { # name expected-status actual-status stderr-pattern
 	if [ "$3" -eq "$2" ] && grep -q -- "$4" "$t/err"; then ok "$1"; else bad "$1 (status $3, want $2; stderr must match '$4')"; fi
 }
@@ -48,6 +48,57 @@ if [ -w /dev/full ]; then
 	if [ $st -eq 3 ] && grep -q /dev/full "$t/err" && [ "$n" -eq "$full" ]; then
 		ok "full disk on one output, $n calls still in the other"
 	else bad "full disk: status $st, $n of $full calls in CSV"; fi
+fi
+
+# Disk full in the middle of a record: the file is cut back to its last
+# whole record, the failure is reported once per file, the other outputs get
+# every call.  First with a file size limit (SIGXFSZ ignored, so write(2)
+# fails with EFBIG; the limit falls inside a record), then, as root, on a
+# 16 KiB tmpfs (ENOSPC).
+whole() { # file kind: every line a complete JSON object / CSV row of the header's width
+	python3 - "$1" "$2" <<'EOF'
+import csv, json, sys
+raw = open(sys.argv[1], 'rb').read()
+if raw and not raw.endswith(b'\n'):
+    print('  %s ends inside a line' % sys.argv[1]); sys.exit(1)
+if sys.argv[2] == 'json':
+    for line in raw.decode().splitlines():
+        json.loads(line)
+    print('  %s: %d whole JSON lines' % (sys.argv[1], len(raw.splitlines())))
+else:
+    rows = list(csv.reader(raw.decode().splitlines()))
+    bad = [r for r in rows if len(r) != len(rows[0])]
+    print('  %s: %d rows, %d incomplete' % (sys.argv[1], len(rows), len(bad)))
+    sys.exit(1 if bad else 0)
+EOF
+}
+if command -v python3 >/dev/null 2>&1 &&
+    "$srcdir/scripts/gen-calls" -q -o "$t/gen.pcap" --truth "$t/gen.truth" --seed 5 --calls 80 \
+    --concurrency 4 --talk-mean 4 --no-rtp; then
+	gen=$("$CALLTAP" -r "$t/gen.pcap" --json - 2>/dev/null | wc -l)
+	(trap '' XFSZ; ulimit -f 20; exec "$CALLTAP" -r "$t/gen.pcap" --json "$t/fsz.jsonl" \
+	    --csv "$t/fsz.csv" --json -) 2>"$t/err" | cat >"$t/fsz-all.jsonl"
+	n=$(wc -l <"$t/fsz.jsonl")
+	if whole "$t/fsz.jsonl" json >"$t/whole" && whole "$t/fsz.csv" csv >>"$t/whole" &&
+	    [ "$(grep -c "fsz.jsonl" "$t/err")" -eq 1 ] && [ "$(grep -c "fsz.csv" "$t/err")" -eq 1 ] &&
+	    [ "$(wc -l <"$t/fsz-all.jsonl")" -eq "$gen" ] && [ "$n" -gt 0 ] && [ "$n" -lt "$gen" ]; then
+		ok "file size limit: $n of $gen records, each whole; reported once; the other output has all"
+	else bad "file size limit mid-record: $(cat "$t/whole")"; fi
+	mkdir "$t/small"
+	if [ "$(id -u)" -eq 0 ] && mount -t tmpfs -o size=16k,mode=700 tmpfs "$t/small" 2>/dev/null; then
+		"$CALLTAP" -r "$t/gen.pcap" --json "$t/small/full.jsonl" --csv "$t/small/full.csv" \
+		    --json "$t/all.jsonl" 2>"$t/err"
+		st=$?
+		n=$(wc -l <"$t/small/full.jsonl")
+		if [ $st -eq 3 ] && whole "$t/small/full.jsonl" json >"$t/whole" &&
+		    whole "$t/small/full.csv" csv >>"$t/whole" && grep -q "No space left on device" "$t/err" &&
+		    [ "$(grep -c "small/full" "$t/err")" -eq 2 ] && [ "$(wc -l <"$t/all.jsonl")" -eq "$gen" ]; then
+			ok "full tmpfs: $n of $gen records, each whole; reported once per file; the other output has all"
+		else bad "full tmpfs: status $st; $(cat "$t/whole")"; fi
+		umount "$t/small"
+	else
+		echo "skip full tmpfs (needs root and mount)"
+	fi
 fi
 
 "$CALLTAP" --bogus-option >"$t/out" 2>"$t/err"

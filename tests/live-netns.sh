@@ -3,10 +3,14 @@
 # Live capture for real: two network namespaces joined by a veth pair (no
 # addresses, nothing leaves the host).  tcpreplay sends bundled captures into
 # one end while `calltap -i` captures on the other end (running as nobody via
-# -Z); SIGHUP in the middle reopens the output after a rotation; SIGINT ends
-# the run.  The records of both files together must name the same calls, with
-# the same dispositions and RTP packet counts, as offline runs of the same
-# files.  Needs root, `ip netns` and tcpreplay; otherwise skipped (77).
+# -Z, which must leave no capability and set no_new_privs, with recordings
+# in an --audio directory calltap creates); SIGHUP in the middle reopens the
+# output after a rotation; the calls end 32 s (the linger) after the replay,
+# on an idle link, and must then be committed to the database within a
+# second; SIGINT ends the run.  The records of both files together must name
+# the same calls, with the same dispositions and RTP packet counts, as
+# offline runs of the same files.  Needs root, `ip netns` and tcpreplay;
+# otherwise skipped (77).
 . "$(dirname "$0")/lib.sh"
 
 skip() { echo "live-netns: skipped: $1"; exit 77; }
@@ -53,10 +57,16 @@ id "$user" >/dev/null 2>&1 || user=
 chmod 755 "$t"
 mkdir "$t/out" && chmod 1777 "$t/out"
 ip netns exec "$nb" "$CALLTAP" -i vtap1 --json "$t/out/live.jsonl" --stats-interval 1 \
-    ${user:+-Z "$user"} 2>"$t/err" &
+    --db "$t/out/live.db" --audio "$t/out/rec" ${user:+-Z "$user"} 2>"$t/err" &
 pid=$!
 sleep 1
 kill -0 "$pid" 2>/dev/null || { cat "$t/err"; bad "calltap -i started"; exit 1; }
+if [ -n "$user" ]; then
+	st=$(grep -E "^(CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs):" "/proc/$pid/status" | tr -s '\t' ' ' | tr '\n' ' ')
+	[ "$st" = "CapPrm: 0000000000000000 CapEff: 0000000000000000 CapBnd: 0000000000000000 CapAmb: 0000000000000000 NoNewPrivs: 1 " ] &&
+	    ok "-Z $user: no capabilities left, bounding set empty, no_new_privs" ||
+	    bad "-Z $user: $(cat /proc/$pid/comm): $st"
+fi
 
 half=0
 for c in $caps; do
@@ -70,6 +80,15 @@ for c in $caps; do
 	fi
 done
 sleep 1.5   # two read timeouts (250 ms) and a stats line
+# The calls' records come when their linger (32 s) ends, on an idle link:
+# 1.5 s later every one of them must be committed to the database.
+sleep 35
+n_json=$(cat "$t/out/live.jsonl.1" "$t/out/live.jsonl" 2>/dev/null | wc -l)
+sleep 1.5
+n_db=$(sqlite3 "$t/out/live.db" 'SELECT count(*) FROM calls' 2>&1)
+[ "$n_json" -gt 0 ] && [ "$n_db" -ge "$n_json" ] 2>/dev/null &&
+    ok "idle link: the $n_json records written 1.5 s ago are committed to the database" ||
+    bad "idle link: $n_json records in JSON 1.5 s ago, database has '$n_db'"
 kill -INT "$pid"
 i=0
 while kill -0 "$pid" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
@@ -88,6 +107,12 @@ if [ -n "$user" ]; then
 	owner=$(stat -c %U "$t/out/live.jsonl" 2>/dev/null)
 	[ "$owner" = "$user" ] && ok "-Z $user: output written as $user" || bad "-Z $user: output owned by '$owner'"
 fi
+nrec=$(ls "$t/out/rec" 2>/dev/null | wc -l)
+nans=$(cat "$t/out/live.jsonl.1" "$t/out/live.jsonl" 2>/dev/null | grep -c '"recording":"')
+[ "$nrec" -gt 0 ] && [ "$nrec" -eq "$nans" ] && [ "$(stat -c %a "$t/out/rec")" = 700 ] &&
+    [ -z "$(find "$t/out/rec" -type f ! -perm 600)" ] &&
+    ok "--audio: $nrec recordings (0600) in the directory calltap created (0700)${user:+ as $user}" ||
+    bad "--audio: $nrec files, $nans records name a recording"
 
 # Same calls, dispositions and RTP packet counts as offline.
 cat "$t/out/live.jsonl.1" "$t/out/live.jsonl" 2>/dev/null >"$t/live.jsonl"

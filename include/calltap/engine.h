@@ -73,6 +73,10 @@ const struct ct_engine_counters *ct_engine_counters(const struct ct_engine *e);
 void ct_engine_print_stats(const struct ct_engine *e, FILE *out);
 /* Flushes every sink (periodic durability, SIGHUP); CT_OK or CT_ERR. */
 int ct_engine_flush(struct ct_engine *e);
+/* Flushes the sinks written since their last flush, at most once per second of mono_us. */
+int ct_engine_flush_due(struct ct_engine *e, int64_t mono_us);
+/* When that flush will have work (monotonic us), INT64_MAX when nothing waits. */
+int64_t ct_engine_next_flush(const struct ct_engine *e);
 /* SIGHUP: flushes, closes and reopens every file sink (text files in append mode). */
 int ct_engine_reopen_sinks(struct ct_engine *e);
 /* Advances the capture clock without a frame (live capture, idle link). */

@@ -7,6 +7,10 @@
 #ifndef CALLTAP_SINK_H
 #define CALLTAP_SINK_H
 
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "calltap/buf.h"
 #include "calltap/record.h"
 
 struct ct_sink_ops {
@@ -18,7 +22,11 @@ struct ct_sink_ops {
 	void *(*open)(const char *arg, char *errbuf);
 	/* Writes one record; CT_OK, or CT_ERR with a message in errbuf. */
 	int (*write)(void *priv, const struct ct_call_record *rec, char *errbuf);
-	/* Makes written records durable (commit, fflush); CT_OK or CT_ERR. */
+	/*
+	 * Makes written records durable (commit, fdatasync); CT_OK or CT_ERR.
+	 * Called about once a second while records come (ct_engine_flush_due),
+	 * so it must be cheap and must not block for long.
+	 */
 	int (*flush)(void *priv, char *errbuf);
 	/* Flushes and releases everything; CT_OK or CT_ERR.  priv is freed either way. */
 	int (*close)(void *priv, char *errbuf);
@@ -36,6 +44,29 @@ struct ct_sink {
 	void *priv;
 	char *arg;     /* what it was opened on, for messages */
 	int failed;    /* a write failed; further writes are skipped */
+	int dirty;     /* written since its last flush (ct_engine_flush_due) */
 };
+
+/*
+ * The output file of a text output (JSON lines, CSV, table, orphan
+ * streams): a path opened for writing (truncated, or appended with
+ * ">>path") or "-" for stdout, written with write(2) one whole record at a
+ * time, cut back to its last whole record when a write fails, synced by
+ * flush, with errors that name the file (src/sink/record.c).
+ */
+struct ct_outfile {
+	int fd;          /* -1 when closed */
+	char *name;      /* path, or "standard output"; for messages */
+	bool is_stdout;  /* never closed */
+	bool regular;    /* a regular file: cut back on a failed write, fdatasync()ed */
+	bool broken;     /* a write failed: further writes are refused */
+	bool unsynced;   /* written since the last ct_outfile_flush */
+	off_t good;      /* regular file: offset after the last complete record */
+};
+
+int ct_outfile_open(struct ct_outfile *f, const char *arg, char *errbuf);
+int ct_outfile_write(struct ct_outfile *f, const struct ct_buf *b, char *errbuf);
+int ct_outfile_flush(struct ct_outfile *f, char *errbuf);
+int ct_outfile_close(struct ct_outfile *f, char *errbuf);
 
 #endif

@@ -4,12 +4,17 @@
  * the same order) plus `streams` (the number of RTP streams), then one row
  * per call record.  Null values are empty fields; an empty string is
  * written as "" so that it stays distinct from null.  Rows end in LF.
- * Workload and error behaviour as the JSON sink: each row is flushed at once
- * and errors name the file.
- * References: RFC 4180 §2 (fields and quoting), docs/schema.md (columns).
+ * Text comes from the wire and the file is meant for spreadsheets, so every
+ * text cell is made safe first (csv_safe): control characters go, and a
+ * cell that a spreadsheet would run as a formula is turned into text.
+ * Workload and error behaviour as the JSON sink: each row is formatted
+ * whole in memory, written with one write(2) and errors name the file.
+ * References: RFC 4180 §2 (fields and quoting), docs/schema.md (columns),
+ * OWASP "CSV Injection" (formula prefixes = + - @ tab CR).
  */
 #include "config.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +27,60 @@
 struct csv_sink {
 	struct ct_outfile out;
 	struct ct_buf row;      /* reused for every record */
+	struct ct_buf cell;     /* reused for every text cell */
 };
+
+/* True for "+" followed by one or more digits only: a plain E.164 number. */
+static bool is_e164(const char *s)
+{
+	if (*s++ != '+' || *s == '\0')
+		return false;
+	while (*s >= '0' && *s <= '9')
+		s++;
+	return *s == '\0';
+}
+
+/*
+ * Copies text s into out (reset first) made safe for a spreadsheet:
+ *  - control characters are removed: C0 (0x00-0x1f, which includes TAB, CR
+ *    and LF), DEL and the C1 controls U+0080..U+009F, so no escape sequence
+ *    reaches a terminal or a cell;
+ *  - a byte that is not well-formed UTF-8 becomes U+FFFD, as in the JSON;
+ *  - when what is left starts with '=', '+', '-' or '@' (a formula in
+ *    Excel, LibreOffice and Google Sheets), a single quote is put in front
+ *    so that the cell is read as text; a plain E.164 number ("+" and digits
+ *    only) is left as it is, since a spreadsheet reads it as a number.
+ * The result is then quoted as RFC 4180 requires by ct_buf_csv_str.
+ */
+static void csv_safe(const char *s, struct ct_buf *out)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t n;
+
+	ct_buf_reset(out);
+	while (*u != '\0') {
+		if (*u < 0x20 || *u == 0x7f) {
+			u++;
+			continue;
+		}
+		n = *u >= 0x80 ? ct_utf8_len(u, strnlen((const char *)u, 4)) : 1;
+		if (n == 0) {
+			ct_buf_puts(out, "\xef\xbf\xbd");   /* U+FFFD */
+			u++;
+			continue;
+		}
+		if (!(n == 2 && u[0] == 0xc2 && u[1] <= 0x9f))
+			ct_buf_append(out, u, n);
+		u += n;
+	}
+	if (out->oom || out->len == 0 || strchr("=+-@", out->p[0]) == NULL || is_e164(out->p))
+		return;
+	ct_buf_append(out, "", 1);   /* room for the quote, then shift */
+	if (!out->oom) {
+		memmove(out->p + 1, out->p, out->len);
+		out->p[0] = '\'';
+	}
+}
 
 /* Appends the header row to b. */
 static void csv_header(struct ct_buf *b)
@@ -36,15 +94,23 @@ static void csv_header(struct ct_buf *b)
 	ct_buf_puts(b, "streams\n");
 }
 
-/* Appends the row of r to b. */
-static void csv_row(const struct ct_call_record *r, struct ct_buf *b)
+/* Appends the row of r to b; text cells go through csv_safe (cell is scratch). */
+static void csv_row(const struct ct_call_record *r, struct ct_buf *b, struct ct_buf *cell)
 {
 	struct ct_val v = { 0 };
 	size_t i;
 
 	for (i = 0; i < ct_record_ncols; i++) {
 		ct_record_cols[i].get(r, &v);
-		ct_val_csv(&v, b);
+		if (v.kind == CT_VAL_TEXT) {
+			csv_safe(v.s, cell);
+			if (cell->oom)
+				b->oom = 1;
+			else
+				ct_buf_csv_str(b, cell->p);
+		} else {
+			ct_val_csv(&v, b);
+		}
 		ct_buf_append(b, ",", 1);
 	}
 	ct_buf_printf(b, "%zu\n", r->streams != NULL ? r->n_streams : 0);
@@ -63,11 +129,11 @@ static void *csv_open(const char *arg, char *errbuf)
 		return NULL;
 	}
 	ct_buf_init(&cs->row);
+	ct_buf_init(&cs->cell);
 	if (ct_outfile_open(&cs->out, arg, errbuf) != CT_OK)
 		goto fail;
 	/* Reopened in append mode (">>path") onto rows already written: no second header. */
-	if (strncmp(arg, ">>", 2) == 0 && fseek(cs->out.fp, 0, SEEK_END) == 0 &&
-	    ftell(cs->out.fp) > 0)
+	if (strncmp(arg, ">>", 2) == 0 && cs->out.good > 0)
 		return cs;
 	csv_header(&cs->row);
 	if (ct_outfile_write(&cs->out, &cs->row, errbuf) != CT_OK) {
@@ -77,6 +143,7 @@ static void *csv_open(const char *arg, char *errbuf)
 	return cs;
 fail:
 	ct_buf_fini(&cs->row);
+	ct_buf_fini(&cs->cell);
 	free(cs);
 	return NULL;
 }
@@ -87,7 +154,7 @@ static int csv_write(void *priv, const struct ct_call_record *rec, char *errbuf)
 	struct csv_sink *cs = priv;
 
 	ct_buf_reset(&cs->row);
-	csv_row(rec, &cs->row);
+	csv_row(rec, &cs->row, &cs->cell);
 	return ct_outfile_write(&cs->out, &cs->row, errbuf);
 }
 
@@ -108,6 +175,7 @@ static int csv_close(void *priv, char *errbuf)
 		return CT_OK;
 	rc = ct_outfile_close(&cs->out, errbuf);
 	ct_buf_fini(&cs->row);
+	ct_buf_fini(&cs->cell);
 	free(cs);
 	return rc;
 }

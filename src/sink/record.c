@@ -14,13 +14,16 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "calltap/buf.h"
 #include "calltap/err.h"
@@ -511,67 +514,131 @@ void ct_sink_err(char *errbuf, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* strerror(e), or a generic text when e is 0 (stdio lost the errno). */
+/* strerror(e), or a generic text when e is 0. */
 static const char *err_text(int e)
 {
 	return e != 0 ? strerror(e) : "I/O error";
 }
 
 /*
- * Opens arg for writing (created or truncated), or stdout when arg is "-";
- * ">>path" opens path in append mode (the engine reopening outputs on
- * SIGHUP).  Returns CT_OK, CT_NOMEM, or CT_ERR with "cannot open 'x' for
- * writing: <strerror>" in errbuf.  f is left closed on failure.
+ * Opens arg for writing (created or truncated, mode 0666 less the umask),
+ * or standard output when arg is "-"; ">>path" opens path in append mode
+ * (the engine reopening outputs on SIGHUP).  Returns CT_OK, CT_NOMEM, or
+ * CT_ERR with "cannot open 'x' for writing: <strerror>" in errbuf.  f is
+ * left closed (fd -1) on failure.
  */
 int ct_outfile_open(struct ct_outfile *f, const char *arg, char *errbuf)
 {
-	const char *mode = "w";
+	int flags = O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC;
+	struct stat st;
+	bool append;
+	off_t pos;
 
 	if (strncmp(arg, ">>", 2) == 0) {
 		arg += 2;
-		mode = "a";
+		flags = O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC;
 	}
 	memset(f, 0, sizeof(*f));
+	f->fd = -1;
 	f->is_stdout = strcmp(arg, "-") == 0;
 	f->name = strdup(f->is_stdout ? "standard output" : arg);
 	if (f->name == NULL) {
 		ct_sink_err(errbuf, "out of memory");
 		return CT_NOMEM;
 	}
-	f->fp = f->is_stdout ? stdout : fopen(arg, mode);
-	if (f->fp == NULL) {
+	f->fd = f->is_stdout ? STDOUT_FILENO : open(arg, flags, 0666);
+	if (f->fd < 0) {
 		ct_sink_err(errbuf, "cannot open '%s' for writing: %s", arg, strerror(errno));
 		free(f->name);
 		f->name = NULL;
 		return CT_ERR;
 	}
+	/* Where the next record starts: the end in append mode, else here. */
+	f->regular = fstat(f->fd, &st) == 0 && S_ISREG(st.st_mode);
+	append = (fcntl(f->fd, F_GETFL) & O_APPEND) != 0;
+	if (f->regular && (pos = lseek(f->fd, 0, append ? SEEK_END : SEEK_CUR)) >= 0)
+		f->good = pos;
 	return CT_OK;
 }
 
 /*
- * Writes the bytes of b and flushes them, so that a consumer following the
- * file sees whole records and a full disk is reported on the record that hit
- * it.  Returns CT_OK, or CT_ERR with "cannot write to 'x': <strerror>".
+ * Writes all of b with write(2), retrying short writes.  On a failure
+ * (disk full, file size limit, I/O error) a regular file is cut back to
+ * f->good, the end of the last complete record, so it never ends in half a
+ * record.  0, or the errno of the failure.
+ */
+static int write_whole(struct ct_outfile *f, const char *p, size_t len)
+{
+	ssize_t n;
+	int e;
+
+	if (f->is_stdout)
+		fflush(stdout);   /* keep the order of anything stdio holds */
+	while (len > 0) {
+		n = write(f->fd, p, len);
+		if (n > 0) {
+			p += n;
+			len -= (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		e = n < 0 ? errno : EIO;
+		if (f->regular && ftruncate(f->fd, f->good) == 0)
+			lseek(f->fd, f->good, SEEK_SET);
+		return e;
+	}
+	return 0;
+}
+
+/*
+ * Writes the bytes of b, one or more whole records, straight to the file
+ * (no user-space buffer: a consumer following the file sees whole records,
+ * a crash of this process loses none, and a full disk is reported on the
+ * record that hit it).  A failed write leaves the file at its last complete
+ * record and marks f broken: later writes are refused, so nothing lands
+ * after a hole.  Returns CT_OK, or CT_ERR with "cannot write to 'x':
+ * <strerror>" (plus a note when the file was cut back).
  */
 int ct_outfile_write(struct ct_outfile *f, const struct ct_buf *b, char *errbuf)
 {
+	int e;
+
 	if (b->oom) {
 		ct_sink_err(errbuf, "cannot write to '%s': out of memory", f->name);
 		return CT_ERR;
 	}
-	errno = 0;
-	if (fwrite(b->p, 1, b->len, f->fp) != b->len || ferror(f->fp)) {
-		ct_sink_err(errbuf, "cannot write to '%s': %s", f->name, err_text(errno));
+	if (f->broken) {
+		ct_sink_err(errbuf, "cannot write to '%s': an earlier write failed", f->name);
 		return CT_ERR;
 	}
-	return ct_outfile_flush(f, errbuf);
+	e = write_whole(f, b->p, b->len);
+	if (e != 0) {
+		f->broken = true;
+		ct_sink_err(errbuf, "cannot write to '%s': %s%s", f->name, err_text(e),
+		    f->regular ? " (the incomplete record was removed)" : "");
+		return CT_ERR;
+	}
+	if (f->regular)
+		f->good += (off_t)b->len;
+	f->unsynced = true;
+	return CT_OK;
 }
 
-/* fflush()es the file; CT_OK, or CT_ERR with the file name and strerror. */
+/*
+ * Makes what was written durable: fdatasync(2) of a regular file when
+ * anything was written since the last call (the engine calls this about
+ * once a second, so a power loss costs at most that much).  Pipes and
+ * terminals have nothing to sync.  CT_OK, or CT_ERR naming the file.
+ */
 int ct_outfile_flush(struct ct_outfile *f, char *errbuf)
 {
-	errno = 0;
-	if (fflush(f->fp) != 0 || ferror(f->fp)) {
+	if (f->fd < 0 || !f->unsynced)
+		return CT_OK;
+	f->unsynced = false;
+	if (!f->regular || f->broken)
+		return CT_OK;
+	if (fdatasync(f->fd) != 0 && errno != EINVAL && errno != EROFS) {
 		ct_sink_err(errbuf, "cannot write to '%s': %s", f->name, err_text(errno));
 		return CT_ERR;
 	}
@@ -579,27 +646,23 @@ int ct_outfile_flush(struct ct_outfile *f, char *errbuf)
 }
 
 /*
- * Flushes and closes the file (stdout is flushed, not closed) and frees the
- * name.  Returns CT_OK, or CT_ERR naming the file when the last bytes could
- * not be written.  f is closed either way; a closed f is a no-op.
+ * Syncs and closes the file (standard output is left open) and frees the
+ * name.  Returns CT_OK, or CT_ERR naming the file when the data could not
+ * be made durable.  f is closed either way; a closed f is a no-op.
  */
 int ct_outfile_close(struct ct_outfile *f, char *errbuf)
 {
-	int rc = CT_OK, had_error;
+	int rc;
 
-	if (f->fp == NULL)
+	if (f->name == NULL)
 		return CT_OK;
-	errno = 0;
-	had_error = ferror(f->fp);
-	if (f->is_stdout) {
-		if (fflush(f->fp) != 0 || ferror(f->fp))
-			rc = CT_ERR;
-	} else if (fclose(f->fp) != 0 || had_error) {
+	rc = ct_outfile_flush(f, errbuf);
+	if (!f->is_stdout && close(f->fd) != 0 && rc == CT_OK) {
+		ct_sink_err(errbuf, "cannot write to '%s': %s", f->name, err_text(errno));
 		rc = CT_ERR;
 	}
-	if (rc != CT_OK)
-		ct_sink_err(errbuf, "cannot write to '%s': %s", f->name, err_text(errno));
 	free(f->name);
 	memset(f, 0, sizeof(*f));
+	f->fd = -1;
 	return rc;
 }

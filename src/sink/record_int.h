@@ -16,6 +16,7 @@
 
 #include "calltap/buf.h"
 #include "calltap/record.h"
+#include "calltap/sink.h"
 
 enum ct_val_kind {
 	CT_VAL_NULL = 0,
@@ -59,22 +60,8 @@ void ct_val_json(const struct ct_val *v, struct ct_buf *b);
 /* Appends v as a CSV field (empty for null). */
 void ct_val_csv(const struct ct_val *v, struct ct_buf *b);
 
-/*
- * The output file of a text sink (JSON lines, CSV, table): a path opened for
- * writing (truncated) or "-" for stdout, with errors that name the file.
- */
-struct ct_outfile {
-	FILE *fp;
-	char *name;      /* path, or "standard output"; for messages */
-	bool is_stdout;  /* flushed but never closed */
-};
-
 /* Formats a message into errbuf (CT_ERRBUF_SIZE bytes; NULL is ignored). */
 void ct_sink_err(char *errbuf, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-int ct_outfile_open(struct ct_outfile *f, const char *arg, char *errbuf);
-int ct_outfile_write(struct ct_outfile *f, const struct ct_buf *b, char *errbuf);
-int ct_outfile_flush(struct ct_outfile *f, char *errbuf);
-int ct_outfile_close(struct ct_outfile *f, char *errbuf);
 
 #endif

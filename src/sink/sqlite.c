@@ -9,12 +9,17 @@
  * database from version i to i + 1 and is never edited once released, so a
  * database of any older version is brought up to date at open and one
  * written by a newer calltap is refused.  Workload: records arrive one by
- * one from a long-running capture; writes are batched in one transaction of
- * up to BATCH records (WAL journal, synchronous=NORMAL), statements are
- * prepared once, and each record is wrapped in a savepoint so that a failed
- * record never leaves a call row without its streams.  Every error names the
- * database file.  The open path performs a real write (schema + meta row) so
- * that an unwritable target fails at open, not at the first record.
+ * one from a long-running capture; writes are batched in one transaction
+ * that is committed after BATCH records or COMMIT_MS of wall time, whichever
+ * comes first, and by flush (which the engine calls about once a second, so
+ * an idle capture commits too): a crash or power loss costs at most the
+ * last second of records.  WAL journal with synchronous=FULL, so each
+ * commit is on disk (one fsync of the WAL per commit, at most one a second
+ * at a low record rate).  Statements are prepared once, and each record is
+ * wrapped in a savepoint so that a failed record never leaves a call row
+ * without its streams.  Every error names the database file.  The open
+ * path performs a real write (schema + meta row) so that an unwritable
+ * target fails at open, not at the first record.
  * References: https://sqlite.org/pragma.html (user_version, journal_mode,
  * synchronous), https://sqlite.org/wal.html, docs/schema.md.
  */
@@ -25,6 +30,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sqlite3.h>
 
@@ -34,7 +40,8 @@
 #include "record_int.h"
 
 #define SCHEMA_VERSION 2
-#define BATCH 500          /* records per transaction */
+#define BATCH 500          /* records per transaction at most */
+#define COMMIT_MS 1000     /* wall time a transaction stays open at most */
 #define BUSY_TIMEOUT_MS 5000
 
 struct sqlite_sink {
@@ -45,6 +52,7 @@ struct sqlite_sink {
 	sqlite3_stmt *upd_callback;   /* missed calls answered by an outbound call */
 	unsigned pending;           /* records in the open transaction */
 	bool in_txn;
+	int64_t txn_start_ms;       /* monotonic clock when it began */
 };
 
 /* Version 1.  Frozen: later changes go into a new migration. */
@@ -236,7 +244,7 @@ static int db_setup(struct sqlite_sink *ss, char *errbuf)
 		return CT_ERR;
 	}
 	if (exec(ss->db, "PRAGMA journal_mode=WAL", &msg) != CT_OK ||
-	    exec(ss->db, "PRAGMA synchronous=NORMAL", &msg) != CT_OK ||
+	    exec(ss->db, "PRAGMA synchronous=FULL", &msg) != CT_OK ||
 	    migrate(ss->db, ver < 0 ? 0 : ver, &msg) != CT_OK)
 		goto fail_msg;
 	if (prepare_all(ss) != CT_OK)
@@ -413,9 +421,18 @@ static int insert_record(struct sqlite_sink *ss, const struct ct_call_record *r)
 	return rc;
 }
 
+/* Monotonic clock in milliseconds. */
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /*
  * Appends rec (and its streams) to the current batch, starting one when
- * needed and committing it every BATCH records.  A record that fails is
+ * needed and committing it after BATCH records or COMMIT_MS.  A record that fails is
  * rolled back alone; the rest of the batch stays.  CT_OK, or CT_ERR with
  * "cannot write to database 'x': ..." in errbuf.
  */
@@ -428,6 +445,7 @@ static int sqlite_write(void *priv, const struct ct_call_record *rec, char *errb
 		if (exec(ss->db, "BEGIN", &msg) != CT_OK)
 			goto fail;
 		ss->in_txn = true;
+		ss->txn_start_ms = mono_ms();
 	}
 	if (exec(ss->db, "SAVEPOINT rec", &msg) != CT_OK)
 		goto fail;
@@ -440,7 +458,7 @@ static int sqlite_write(void *priv, const struct ct_call_record *rec, char *errb
 	}
 	if (exec(ss->db, "RELEASE rec", &msg) != CT_OK)
 		goto fail;
-	if (++ss->pending >= BATCH)
+	if (++ss->pending >= BATCH || mono_ms() - ss->txn_start_ms >= COMMIT_MS)
 		return commit(ss, errbuf);
 	return CT_OK;
 fail:
@@ -448,7 +466,7 @@ fail:
 	return CT_ERR;
 }
 
-/* Commits the open batch; CT_OK or CT_ERR naming the file. */
+/* Commits the open batch (the engine's 1 s timer); CT_OK or CT_ERR naming the file. */
 static int sqlite_flush(void *priv, char *errbuf)
 {
 	return commit(priv, errbuf);

