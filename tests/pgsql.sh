@@ -64,7 +64,7 @@ sensor_opt() { # prints --sensor NAME when this calltap has the option
 }
 
 # ---- one sensor: every row and value matches the JSON output -------------
-"$CALLTAP" -r "$srcdir/pcaps" --json "$t/a.json" --pg "$(conn postgres)" \
+"$CALLTAP" --spool "$t/spool" -r "$srcdir/pcaps" --json "$t/a.json" --pg "$(conn postgres)" \
     $(sensor_opt s1) 2>"$t/err"
 check "first run: exit status, stderr" "0 0" "$? $(wc -c <"$t/err")"
 n=$(wc -l <"$t/a.json")
@@ -123,7 +123,7 @@ else
 fi
 
 # ---- a second sensor appends to the same tables ---------------------------
-"$CALLTAP" -r "$srcdir/pcaps" --json "$t/b.json" --pg "$(conn postgres)" \
+"$CALLTAP" --spool "$t/spool" -r "$srcdir/pcaps" --json "$t/b.json" --pg "$(conn postgres)" \
     $(sensor_opt s2) 2>"$t/err"
 check "second sensor exit status" 0 $?
 check "second sensor appends" $((2 * n)) "$(sql postgres 'SELECT count(*) FROM calls')"
@@ -137,7 +137,7 @@ check "calls without streams row ids are unique" $((2 * n)) "$(sql postgres 'SEL
 sql postgres "CREATE DATABASE race" 2>"$t/err"
 pids=
 for i in 1 2 3 4; do
-	"$CALLTAP" -r "$srcdir/pcaps" --pg "$(conn race)" --json /dev/null 2>"$t/race$i.err" &
+	"$CALLTAP" --spool "$t/spool" -r "$srcdir/pcaps" --pg "$(conn race)" --json /dev/null 2>"$t/race$i.err" &
 	pids="$pids $!"
 done
 st=0
@@ -161,20 +161,20 @@ sql postgres "CREATE DATABASE mid" 2>"$t/err"
 	    -o "-k $t/sock -p $PORT -c listen_addresses= -c fsync=off" start >/dev/null 2>&1
 	sleep 1.5
 	tail -c +$((sz / 2 + sz / 5 + 1)) "$f"
-} | "$CALLTAP" -r - --json "$t/mid.json" --pg "$(conn mid)" 2>"$t/err"
+} | "$CALLTAP" --spool "$t/spool" -r - --json "$t/mid.json" --pg "$(conn mid)" 2>"$t/err"
 check "server restart mid-run: exit status" 0 $?
 check "server restart mid-run: every record stored" "$(wc -l <"$t/mid.json")" "$(sql mid 'SELECT count(*) FROM calls')"
 if grep -q "connected again" "$t/err"; then ok "server restart mid-run: outage and reconnection reported"; else bad "server restart mid-run: no reconnection message"; fi
 
 # ---- a column missing from the database is added back ---------------------
 sql race "ALTER TABLE calls DROP COLUMN invites" 2>"$t/err"
-"$CALLTAP" -r "$srcdir/pcaps" --pg "$(conn race)" --json /dev/null 2>"$t/err"
+"$CALLTAP" --spool "$t/spool" -r "$srcdir/pcaps" --pg "$(conn race)" --json /dev/null 2>"$t/err"
 check "dropped column: exit status" 0 $?
 check "dropped column is back and filled" "$n" "$(sql race 'SELECT count(invites) FROM calls')"
 
 # ---- a database written by a newer calltap is refused ---------------------
 sql race "UPDATE calltap_schema SET version = 99" 2>"$t/err"
-"$CALLTAP" -r "$srcdir/pcaps" --pg "$(conn race)" --json /dev/null 2>"$t/err"
+"$CALLTAP" --spool "$t/spool" -r "$srcdir/pcaps" --pg "$(conn race)" --json /dev/null 2>"$t/err"
 st=$?
 if [ $st -eq 3 ] && grep -q "newer" "$t/err" && grep -q "database 'race'" "$t/err"; then
 	ok "newer schema refused"
@@ -184,7 +184,7 @@ fi
 
 # ---- calltap report --pg gives the report of the same SQLite database -----
 sql postgres "CREATE DATABASE rep" 2>"$t/err"
-"$CALLTAP" -r "$srcdir/pcaps" --pg "$(conn rep)" --db "$t/rep.db" --json /dev/null \
+"$CALLTAP" --spool "$t/spool" -r "$srcdir/pcaps" --pg "$(conn rep)" --db "$t/rep.db" --json /dev/null \
     $(sensor_opt s1) 2>"$t/err"
 check "report data: exit status" 0 $?
 "$CALLTAP" report --pg "$(conn rep)" --format json -o "$t/rep.pg.json" 2>"$t/err"
@@ -275,7 +275,7 @@ else
 fi
 if grep -q sekrit42 "$t/err"; then bad "password in a message"; else ok "password never shown"; fi
 
-"$CALLTAP" -r "$srcdir/pcaps" --json /dev/null --pg "host=$t/sock port=$PORT dbname=postgres user=calltap bogus=1" 2>"$t/err"
+"$CALLTAP" --spool "$t/spool" -r "$srcdir/pcaps" --json /dev/null --pg "host=$t/sock port=$PORT dbname=postgres user=calltap bogus=1" 2>"$t/err"
 st=$?
 if [ $st -eq 3 ] && grep -q "invalid PostgreSQL connection string" "$t/err"; then
 	ok "bad connection string refused"
