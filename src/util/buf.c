@@ -381,16 +381,19 @@ static void emit(struct ct_buf *out, const char *s, size_t a, size_t b)
 static size_t mask_url(const char *s, size_t n, size_t i, struct ct_buf *out,
     struct mask_spans *sp)
 {
-	size_t e, a = i + 3, ae, at = 0, k, p, pe, q;
+	size_t e, a = i + 3, ae, at = 0, k, p, pe, q, lim;
 	bool has_at = false;
 
-	for (e = a; e < n && strchr(" \t\r\n\"'<>`", s[e]) == NULL; e++)
-		;
-	for (ae = a; ae < e && s[ae] != '/' && s[ae] != '?' && s[ae] != '#'; ae++)
-		if (s[ae] == '@') {
-			at = ae;
+	/* userinfo may hold blanks (a badly quoted password): look for '@' up to the path */
+	for (lim = a; lim < n && strchr("/?#\"'<>`\r\n", s[lim]) == NULL; lim++)
+		if (s[lim] == '@') {
+			at = lim;
 			has_at = true;
 		}
+	for (ae = has_at ? at : a; ae < n && strchr("/?#\"'<>` \t\r\n", s[ae]) == NULL; ae++)
+		;
+	for (e = ae; e < n && strchr(" \t\r\n\"'<>`", s[e]) == NULL; e++)
+		;
 	emit(out, s, i, a);
 	k = a;
 	if (has_at) {

@@ -26,6 +26,9 @@ static void test_mask(void)
 		  "webhook 'http://u:***@h/x?k=***': HTTP status 503" },
 		{ "postgresql://calltap:hunter22@db.example:5432/crm?sslmode=require", NULL,
 		  "postgresql://calltap:***@db.example:5432/crm?sslmode=***" },
+		{ "unexpected spaces found in \"postgresql://u:sek rit42@h/db\", use %20", NULL,
+		  "unexpected spaces found in \"postgresql://u:***@h/db\", use %20" },
+		{ "http://host:80 failed", NULL, "http://host:80 failed" },
 		/* conninfo key=value */
 		{ "host=db port=5432 dbname=crm user=calltap password=sekrit42", NULL,
 		  "host=db port=5432 dbname=crm user=calltap password=***" },
