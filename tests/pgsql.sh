@@ -174,6 +174,17 @@ check "server restart mid-run: exit status" 0 $?
 check "server restart mid-run: every record stored" "$(wc -l <"$t/mid.json")" "$(sql mid 'SELECT count(*) FROM calls')"
 if grep -q "connected again" "$t/err"; then ok "server restart mid-run: outage and reconnection reported"; else bad "server restart mid-run: no reconnection message"; fi
 
+# ---- SIGHUP mid-run: the PostgreSQL output is flushed, not reopened ------
+sql postgres "CREATE DATABASE hup" 2>"$t/err"
+{ head -c 20000 "$f"; sleep 2; tail -c +20001 "$f"; } |
+    "$CALLTAP" --spool "$t/spool" -r - --json "$t/h.json" --pg "$(conn hup)" 2>"$t/err" &
+hpid=$!
+sleep 1
+kill -HUP "$hpid"
+wait "$hpid"
+check "SIGHUP: exit status, stderr" "0 0" "$? $(wc -c <"$t/err")"
+check "SIGHUP: every record stored" "$(wc -l <"$t/h.json")" "$(sql hup 'SELECT count(*) FROM calls')"
+
 # ---- a column missing from the database is added back ---------------------
 sql race "ALTER TABLE calls DROP COLUMN invites" 2>"$t/err"
 "$CALLTAP" --spool "$t/spool" -r "$srcdir/pcaps" --pg "$(conn race)" --json /dev/null 2>"$t/err"

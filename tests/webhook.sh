@@ -189,6 +189,18 @@ else
 	bad "cannot generate calls (scripts/gen-calls)"
 fi
 
+# ---- SIGHUP mid-run: the webhook output is flushed, not reopened ---------
+reset
+f=$srcdir/pcaps/irontec-aaa.pcap
+{ head -c 20000 "$f"; sleep 2; tail -c +20001 "$f"; } |
+    "$CALLTAP" -r - --json "$t/h.json" --webhook "$url" --spool "$t/sp9" 2>"$t/err" &
+hpid=$!
+sleep 1
+kill -HUP "$hpid"
+wait "$hpid"
+check "SIGHUP: exit status, stderr" "0 0" "$? $(wc -c <"$t/err")"
+if [ -s "$t/h.json" ] && cmp -s "$t/h.json" "$t/bodies"; then ok "SIGHUP: every record delivered once"; else bad "SIGHUP: bodies differ"; fi
+
 # ---- a 400 is not retried: kept in a rejected file and reported ----------
 reset
 echo "400 2" >"$t/fail"
