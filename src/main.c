@@ -506,6 +506,51 @@ static void hand_outputs(const struct options *o, uid_t uid, gid_t gid)
 }
 
 /*
+ * Hands the spool of --webhook/--pg (DIR, its per-target subdirectories and
+ * their files) to uid:gid before privileges are dropped: the sinks create
+ * segment files there while running.  Errors are reported, not fatal (the
+ * sink then counts what it cannot spool).
+ */
+static void hand_spool(const struct options *o, uid_t uid, gid_t gid)
+{
+	const char *top = o->spool != NULL ? o->spool : "calltap-spool";
+	char sub[4096], path[sizeof(sub) + 260];
+	struct dirent *d, *f;
+	DIR *dir, *in;
+	size_t i;
+
+	for (i = 0; i < o->n_outputs; i++)
+		if (strcmp(o->outputs[i].ops->name, "webhook") == 0 ||
+		    strcmp(o->outputs[i].ops->name, "pgsql") == 0)
+			break;
+	if (i == o->n_outputs || (dir = opendir(top)) == NULL)
+		return;
+	if (chown(top, uid, gid) != 0)
+		fprintf(stderr, "calltap: cannot hand '%s' to uid %u: %s\n", top, (unsigned)uid,
+		    strerror(errno));
+	while ((d = readdir(dir)) != NULL) {
+		if (d->d_name[0] == '.')
+			continue;
+		snprintf(sub, sizeof(sub), "%s/%s", top, d->d_name);
+		if ((in = opendir(sub)) == NULL)
+			continue;
+		if (chown(sub, uid, gid) != 0)
+			fprintf(stderr, "calltap: cannot hand '%s' to uid %u: %s\n", sub,
+			    (unsigned)uid, strerror(errno));
+		while ((f = readdir(in)) != NULL) {
+			if (strcmp(f->d_name, "..") == 0 || strcmp(f->d_name, ".") == 0)
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", sub, f->d_name);
+			if (chown(path, uid, gid) != 0)
+				fprintf(stderr, "calltap: cannot hand '%s' to uid %u: %s\n", path,
+				    (unsigned)uid, strerror(errno));
+		}
+		closedir(in);
+	}
+	closedir(dir);
+}
+
+/*
  * -Z USER: after the interface and the outputs are open, switches to USER's
  * uid and gid with USER's primary group as the only supplementary group.
  * Returns 0, or -1 (reported) when USER is unknown or the switch failed.
@@ -526,6 +571,7 @@ static int drop_privileges(const struct options *o)
 	uid = pw->pw_uid;
 	gid = pw->pw_gid;
 	hand_outputs(o, uid, gid);
+	hand_spool(o, uid, gid);
 	if (setgroups(1, &gid) != 0 || setgid(gid) != 0 || setuid(uid) != 0) {
 		fprintf(stderr, "calltap: cannot switch to user '%s': %s\n", o->user, strerror(errno));
 		return -1;

@@ -201,6 +201,21 @@ wait "$hpid"
 check "SIGHUP: exit status, stderr" "0 0" "$? $(wc -c <"$t/err")"
 if [ -s "$t/h.json" ] && cmp -s "$t/h.json" "$t/bodies"; then ok "SIGHUP: every record delivered once"; else bad "SIGHUP: bodies differ"; fi
 
+# ---- -Z USER: the spool is handed to USER, records are spooled, not lost --
+if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
+	mkdir "$t/spz"
+	chmod 755 "$t"
+	"$CALLTAP" -r "$srcdir/pcaps" --json /dev/null --webhook "http://127.0.0.1:$dead/z" --spool "$t/spz" \
+	    -Z nobody 2>"$t/err"
+	st=$?
+	if [ $st -eq 3 ] && grep -q "$n record(s) not delivered" "$t/err" && ! grep -q LOST "$t/err" &&
+	    [ "$(pending "$t/spz")" -eq "$n" ]; then
+		ok "-Z nobody: all $n records in the spool"
+	else
+		bad "-Z nobody: status $st, $(pending "$t/spz") spooled"
+	fi
+fi
+
 # ---- a 400 is not retried: kept in a rejected file and reported ----------
 reset
 echo "400 2" >"$t/fail"
