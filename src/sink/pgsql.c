@@ -105,6 +105,7 @@ struct pg_sink {
 	bool closing;
 	int64_t deadline_ms;
 	uint64_t delivered, rejected, duplicates, lost;
+	bool said_lost;
 	char last_err[256];
 	char first_reject[256];
 
@@ -1192,14 +1193,19 @@ fail:
 static int pgsql_write(void *priv, const struct ct_call_record *rec, char *errbuf)
 {
 	struct pg_sink *ps = priv;
+	bool oom;
 	int rc;
 
 	(void)errbuf;
-	rc = render(ps, rec) == CT_OK ? ct_spool_append(ps->spool, ps->wbuf.p, ps->wbuf.len) : CT_ERR;
+	oom = render(ps, rec) != CT_OK;
+	rc = oom ? CT_ERR : ct_spool_append(ps->spool, ps->wbuf.p, ps->wbuf.len);
 	pthread_mutex_lock(&ps->mu);
-	if (rc == CT_ERR && ps->lost++ == 0)
+	if (rc == CT_ERR && !ps->said_lost) {
+		ps->said_lost = true;
 		fprintf(stderr, "calltap: %s: a record is LOST: %s\n", ps->where,
-		    ct_spool_error(ps->spool)[0] ? ct_spool_error(ps->spool) : "out of memory");
+		    oom ? "out of memory" : ct_spool_error(ps->spool));
+	}
+	ps->lost += oom;     /* the spool counts its own losses */
 	pthread_cond_signal(&ps->cv);
 	pthread_mutex_unlock(&ps->mu);
 	return CT_OK;

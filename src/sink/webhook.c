@@ -75,6 +75,7 @@ struct wh_sink {
 	char net_err[200];           /* last retryable failure */
 	char rej_err[200];           /* first rejection */
 	char lost_err[256];
+	bool said_lost;
 
 	/* worker only */
 	bool failing;                /* the last attempt failed; retry at next_ms */
@@ -458,24 +459,23 @@ static int webhook_write(void *priv, const struct ct_call_record *rec, char *err
 {
 	struct wh_sink *wh = priv;
 	struct ct_buf b;
+	bool oom;
 	int rc;
 
 	(void)errbuf;
 	ct_buf_init(&b);
-	if (ct_record_json(rec, &b) != CT_OK || b.oom) {
-		rc = CT_ERR;
-		pthread_mutex_lock(&wh->mu);
-		if (wh->lost_err[0] == '\0')
-			snprintf(wh->lost_err, sizeof(wh->lost_err), "out of memory");
-		pthread_mutex_unlock(&wh->mu);
-	} else {
-		rc = ct_spool_append(wh->spool, b.p, b.len);
-	}
+	oom = ct_record_json(rec, &b) != CT_OK || b.oom;
+	rc = oom ? CT_ERR : ct_spool_append(wh->spool, b.p, b.len);  /* the spool counts its losses */
 	ct_buf_fini(&b);
 	pthread_mutex_lock(&wh->mu);
-	if (rc == CT_ERR && wh->lost++ == 0)
+	if (oom && wh->lost_err[0] == '\0')
+		snprintf(wh->lost_err, sizeof(wh->lost_err), "out of memory");
+	if (rc == CT_ERR && !wh->said_lost) {
+		wh->said_lost = true;
 		fprintf(stderr, "calltap: webhook '%s': a record is LOST: %s\n", wh->shown,
-		    wh->lost_err[0] ? wh->lost_err : ct_spool_error(wh->spool));
+		    oom ? wh->lost_err : ct_spool_error(wh->spool));
+	}
+	wh->lost += oom;
 	pthread_cond_signal(&wh->cv);
 	pthread_mutex_unlock(&wh->mu);
 	return CT_OK;
