@@ -371,9 +371,9 @@ static void warn_old_spool(const struct wh_sink *wh)
 			free(names);
 		return;
 	}
-	fprintf(stderr, "calltap: spool '%s' holds %d file(s) pending-*.jsonl of an older "
-	    "calltap that did not record their URL: not sent; to send them to '%s', append "
-	    "them to a running spool of that URL by hand\n", wh->top, n, wh->shown);
+	fprintf(stderr, "calltap: spool '%s' holds %d file(s) pending-*.jsonl written by an "
+	    "older calltap, which did not record their URL: not sent to '%s' (one JSON record "
+	    "per line: POST them by hand where they belong)\n", wh->top, n, wh->shown);
 	for (i = 0; i < n; i++)
 		free(names[i]);
 	free(names);
