@@ -113,6 +113,7 @@ struct pg_sink {
 	PGconn *conn;               /* NULL or connected with statements prepared */
 	struct ct_buf prepared;     /* header the statements were prepared for */
 	int64_t next_retry_ms;
+	int64_t idle_until_ms;      /* the last batch read nothing: wait until then */
 	unsigned backoff_s;
 	bool down;                  /* the last attempt failed (reported once) */
 	struct ct_buf rec;
@@ -898,16 +899,17 @@ out:
 
 /*
  * Sends up to BATCH synced spool entries in one transaction and
- * acknowledges them after COMMIT.  CT_OK (possibly nothing to send) or
- * CT_ERR (the spool is rewound: they are sent again).
+ * acknowledges them after COMMIT.  CT_OK (*nread: how many; possibly
+ * none) or CT_ERR (the spool is rewound: they are sent again).
  */
-static int send_batch(struct pg_sink *ps)
+static int send_batch(struct pg_sink *ps, uint64_t *nread)
 {
 	uint64_t n = 0, rejected = 0, dups = 0;
 	char why[256] = "", first[256] = "";
 	bool dup, began = false;
 	int rc;
 
+	*nread = 0;
 	ct_spool_sync(ps->spool);     /* on disk before delivery is attempted */
 	while (n < BATCH && (rc = ct_spool_read(ps->spool, &ps->rec)) == CT_OK) {
 		const struct ct_buf *h = ct_spool_header(ps->spool);
@@ -928,6 +930,7 @@ static int send_batch(struct pg_sink *ps)
 		dups += dup;
 		n++;
 	}
+	*nread = n;
 	if (!began)
 		return CT_OK;
 	if (exec(ps, "COMMIT") != CT_OK)
@@ -981,9 +984,11 @@ static int next_step(struct pg_sink *ps)
 		if (ps->closing && (now >= ps->deadline_ms || !unread ||
 		    (ps->down && ps->next_retry_ms > ps->deadline_ms)))
 			return 1;
-		if (unread && (!ps->down || now >= ps->next_retry_ms))
+		if (unread && (!ps->down || now >= ps->next_retry_ms) && now >= ps->idle_until_ms)
 			return 0;
 		wake = ps->down && unread ? ps->next_retry_ms : now + 1000;
+		if (unread && ps->idle_until_ms > now && ps->idle_until_ms < wake)
+			wake = ps->idle_until_ms;
 		if (ps->closing && wake > ps->deadline_ms)
 			wake = ps->deadline_ms;
 		ts.tv_sec = wake / 1000;
@@ -997,6 +1002,7 @@ static void *worker(void *arg)
 {
 	struct pg_sink *ps = arg;
 	struct ct_spool_stats st;
+	uint64_t n;
 	int rc;
 
 	for (;;) {
@@ -1019,8 +1025,10 @@ static void *worker(void *arg)
 			ps->down = false;
 			ps->backoff_s = 1;
 		}
-		if (send_batch(ps) != CT_OK)
+		if (send_batch(ps, &n) != CT_OK)
 			went_down(ps);
+		else if (n == 0)   /* pending but unreadable (a segment lost under us): no spinning */
+			ps->idle_until_ms = now_ms() + 1000;
 	}
 }
 

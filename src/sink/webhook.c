@@ -80,6 +80,7 @@ struct wh_sink {
 	/* worker only */
 	bool failing;                /* the last attempt failed; retry at next_ms */
 	int64_t next_ms, backoff_ms;
+	int64_t idle_until_ms;       /* the last round read nothing: wait until then */
 	struct ct_buf rec;
 };
 
@@ -233,9 +234,11 @@ static int next_step(struct wh_sink *wh)
 		if (wh->closing && (now >= wh->deadline_ms || !unread ||
 		    (wh->failing && wh->next_ms > wh->deadline_ms)))
 			return 1;
-		if (unread && (!wh->failing || now >= wh->next_ms))
+		if (unread && (!wh->failing || now >= wh->next_ms) && now >= wh->idle_until_ms)
 			return 0;
 		wake = wh->failing && unread ? wh->next_ms : now + 1000;
+		if (unread && wh->idle_until_ms > now && wh->idle_until_ms < wake)
+			wake = wh->idle_until_ms;
 		if (wh->closing && wake > wh->deadline_ms)
 			wake = wh->deadline_ms;
 		ts.tv_sec = wake / 1000;
@@ -247,18 +250,19 @@ static int next_step(struct wh_sink *wh)
 /*
  * Sends every synced record in order, acknowledging each after its 2xx or
  * rejection; stops at the first retryable failure (the spool goes back to
- * that record) or at the close deadline.
+ * that record) or at the close deadline.  Returns the records read.
  */
-static void deliver(struct wh_sink *wh, int64_t deadline)
+static size_t deliver(struct wh_sink *wh, int64_t deadline)
 {
-	int rc;
+	size_t n = 0;
 
 	ct_spool_sync(wh->spool);    /* on disk before delivery is attempted */
-	while ((rc = ct_spool_read(wh->spool, &wh->rec)) == CT_OK) {
+	while (ct_spool_read(wh->spool, &wh->rec) == CT_OK) {
+		n++;
 		switch (post(wh, wh->rec.p != NULL ? wh->rec.p : "", wh->rec.len, deadline)) {
 		case WH_RETRY:
 			ct_spool_rewind(wh->spool);
-			return;
+			return n;
 		case WH_REJECTED:
 			reject(wh, wh->rec.p != NULL ? wh->rec.p : "", wh->rec.len);
 			break;
@@ -270,8 +274,9 @@ static void deliver(struct wh_sink *wh, int64_t deadline)
 		}
 		ct_spool_ack(wh->spool);
 		if (deadline > 0 && now_ms() >= deadline)
-			return;
+			return n;
 	}
+	return n;
 }
 
 /* The delivery thread: spool to the server, until close. */
@@ -288,7 +293,10 @@ static void *worker(void *arg)
 		}
 		deadline = wh->closing ? wh->deadline_ms : 0;
 		pthread_mutex_unlock(&wh->mu);
-		deliver(wh, deadline);
+		/* nothing readable although records are pending (a segment lost
+		 * under us): do not spin, look again in a second */
+		if (deliver(wh, deadline) == 0)
+			wh->idle_until_ms = now_ms() + 1000;
 	}
 }
 
