@@ -713,7 +713,8 @@ int ct_engine_flush_due(struct ct_engine *e, int64_t mono_us)
  * Closes sink s and opens it again on the same target: SQLite reopens its
  * database, the text sinks reopen their file in append mode (">>" prefix, see
  * ct_outfile_open) so nothing already written is lost when the file was not
- * rotated away.  Standard output is only flushed.  A sink that failed earlier
+ * rotated away.  Standard output and the network sinks (pgsql, webhook) are
+ * only flushed.  A sink that failed earlier
  * gets another chance.  Returns CT_OK, or CT_ERR (reported; the sink is then
  * left closed and failed).
  */
@@ -722,7 +723,10 @@ static int sink_reopen(struct ct_engine *e, struct ct_sink *s)
 	char errbuf[CT_ERRBUF_SIZE];
 	char arg[4096];
 
-	if (strcmp(s->arg, "-") == 0)
+	/* Standard output, and the network sinks (PostgreSQL, webhook: a
+	 * connection and a spool, no file to rotate): only flushed. */
+	if (strcmp(s->arg, "-") == 0 || strcmp(s->ops->name, "pgsql") == 0 ||
+	    strcmp(s->ops->name, "webhook") == 0)
 		return s->failed || s->ops->flush == NULL ? CT_OK : s->ops->flush(s->priv, errbuf);
 	if (s->priv != NULL) {
 		errbuf[0] = '\0';

@@ -13,6 +13,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <grp.h>
 #include <pthread.h>
 #include <pwd.h>
@@ -35,6 +36,7 @@
 #include "calltap/err.h"
 #include "calltap/sink.h"
 #include "calltap/source.h"
+#include "calltap/spool.h"
 
 #define MAX_OUTPUTS 8
 
@@ -60,8 +62,9 @@ struct options {
 	struct output outputs[MAX_OUTPUTS];
 	size_t n_outputs;
 	char *bpf;
-	const char *spool;     /* --spool DIR, for the webhook sink */
-	char *webhook_args[MAX_OUTPUTS]; /* "URL SPOOLDIR", owned */
+	const char *spool;     /* --spool DIR, for the webhook and pgsql sinks */
+	const char *spool_max; /* --spool-max SIZE */
+	char *webhook_args[MAX_OUTPUTS]; /* "TARGET\nSPOOLDIR\nMAXBYTES", owned */
 	const char *orphans;   /* --orphans FILE */
 	int stats;
 	int quiet;
@@ -105,7 +108,8 @@ static void usage(FILE *out)
 	    "  --table FILE|-          human-readable call table\n"
 	    "  --pg CONNINFO           PostgreSQL database (libpq conninfo or URI)\n"
 	    "  --webhook URL           POST each call as JSON to URL\n"
-	    "  --spool DIR             webhook records not yet delivered (./calltap-spool)\n"
+	    "  --spool DIR             --webhook/--pg records not yet delivered (./calltap-spool)\n"
+	    "  --spool-max SIZE        disk cap of each spool (default 1G; K, M, G suffixes)\n"
 	    "options:\n"
 	    "  --no-rtp                do not match or measure RTP\n"
 	    "  --audio DIR             write each answered call's audio (stereo: caller left)\n"
@@ -204,7 +208,7 @@ enum {
 	OPT_JSON = 256, OPT_CSV, OPT_DB, OPT_TABLE, OPT_NO_RTP, OPT_SETUP_TO,
 	OPT_CALL_TO, OPT_SNAPLEN, OPT_BUFFER, OPT_AUDIO, OPT_AUDIO_FMT, OPT_ORPHANS,
 	OPT_STATS_INTERVAL,
-	OPT_PG, OPT_WEBHOOK, OPT_SPOOL,
+	OPT_PG, OPT_WEBHOOK, OPT_SPOOL, OPT_SPOOL_MAX,
 	OPT_NUMBERS, OPT_HOME, OPT_COUNTRY, OPT_SENSOR, OPT_HISTORY_MAX,
 	OPT_VERSION, OPT_UMASK
 };
@@ -219,6 +223,7 @@ static const struct option long_opts[] = {
 	{ "pg", required_argument, NULL, OPT_PG },
 	{ "webhook", required_argument, NULL, OPT_WEBHOOK },
 	{ "spool", required_argument, NULL, OPT_SPOOL },
+	{ "spool-max", required_argument, NULL, OPT_SPOOL_MAX },
 	{ "no-rtp", no_argument, NULL, OPT_NO_RTP },
 	{ "audio", required_argument, NULL, OPT_AUDIO },
 	{ "orphans", required_argument, NULL, OPT_ORPHANS },
@@ -241,20 +246,36 @@ static const struct option long_opts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
-/* Gives each webhook output its spool directory: arg "URL SPOOLDIR". */
+/*
+ * Gives each webhook and PostgreSQL output its spool directory and disk
+ * cap: arg "TARGET\nSPOOLDIR\nMAXBYTES" (a conninfo may hold blanks and
+ * newlines; the sinks split at the last two newlines).  0, or -1 after a
+ * message.
+ */
 static int webhook_args(struct options *o)
 {
 	const char *spool = o->spool != NULL ? o->spool : "calltap-spool";
+	uint64_t max = CT_SPOOL_MAX_DEFAULT;
 	size_t i, len;
 
+	if (o->spool_max != NULL && ct_spool_parse_size(o->spool_max, &max) != 0) {
+		fprintf(stderr, "calltap: --spool-max wants a size such as 500M or 2G, not '%s'\n",
+		    o->spool_max);
+		return -1;
+	}
+	if (strchr(spool, '\n') != NULL) {
+		fprintf(stderr, "calltap: --spool: a directory name with a newline is not supported\n");
+		return -1;
+	}
 	for (i = 0; i < o->n_outputs; i++) {
-		if (strcmp(o->outputs[i].ops->name, "webhook") != 0)
+		if (strcmp(o->outputs[i].ops->name, "webhook") != 0 &&
+		    strcmp(o->outputs[i].ops->name, "pgsql") != 0)
 			continue;
-		len = strlen(o->outputs[i].arg) + strlen(spool) + 2;
+		len = strlen(o->outputs[i].arg) + strlen(spool) + 32;
 		o->webhook_args[i] = malloc(len);
 		if (o->webhook_args[i] == NULL)
 			return -1;
-		snprintf(o->webhook_args[i], len, "%s %s", o->outputs[i].arg, spool);
+		snprintf(o->webhook_args[i], len, "%s\n%s\n%" PRIu64, o->outputs[i].arg, spool, max);
 		o->outputs[i].arg = o->webhook_args[i];
 	}
 	return 0;
@@ -460,6 +481,7 @@ static int parse_options(struct options *o, int argc, char **argv)
 		case OPT_WEBHOOK: fprintf(stderr, "calltap: built without webhooks (libcurl)\n"); rc = 1; break;
 #endif
 		case OPT_SPOOL: o->spool = optarg; break;
+		case OPT_SPOOL_MAX: o->spool_max = optarg; break;
 		case OPT_NO_RTP: o->cfg.rtp = false; break;
 		case OPT_AUDIO: o->cfg.audio_dir = optarg; break;
 		case OPT_ORPHANS: o->orphans = optarg; break;
@@ -927,6 +949,51 @@ static void hand_outputs(const struct options *o, const struct outdir *dirs, int
 }
 
 /*
+ * Hands the spool of --webhook/--pg (DIR, its per-target subdirectories and
+ * their files) to uid:gid before privileges are dropped: the sinks create
+ * segment files there while running.  Errors are reported, not fatal (the
+ * sink then counts what it cannot spool).
+ */
+static void hand_spool(const struct options *o, uid_t uid, gid_t gid)
+{
+	const char *top = o->spool != NULL ? o->spool : "calltap-spool";
+	char sub[4096], path[sizeof(sub) + 260];
+	struct dirent *d, *f;
+	DIR *dir, *in;
+	size_t i;
+
+	for (i = 0; i < o->n_outputs; i++)
+		if (strcmp(o->outputs[i].ops->name, "webhook") == 0 ||
+		    strcmp(o->outputs[i].ops->name, "pgsql") == 0)
+			break;
+	if (i == o->n_outputs || (dir = opendir(top)) == NULL)
+		return;
+	if (chown(top, uid, gid) != 0)
+		fprintf(stderr, "calltap: cannot hand '%s' to uid %u: %s\n", top, (unsigned)uid,
+		    strerror(errno));
+	while ((d = readdir(dir)) != NULL) {
+		if (d->d_name[0] == '.')
+			continue;
+		snprintf(sub, sizeof(sub), "%s/%s", top, d->d_name);
+		if ((in = opendir(sub)) == NULL)
+			continue;
+		if (chown(sub, uid, gid) != 0)
+			fprintf(stderr, "calltap: cannot hand '%s' to uid %u: %s\n", sub,
+			    (unsigned)uid, strerror(errno));
+		while ((f = readdir(in)) != NULL) {
+			if (strcmp(f->d_name, "..") == 0 || strcmp(f->d_name, ".") == 0)
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", sub, f->d_name);
+			if (chown(path, uid, gid) != 0)
+				fprintf(stderr, "calltap: cannot hand '%s' to uid %u: %s\n", path,
+				    (unsigned)uid, strerror(errno));
+		}
+		closedir(in);
+	}
+	closedir(dir);
+}
+
+/*
  * Empties the capability bounding set, so that nothing this process could
  * ever execute regains a capability.  Needs CAP_SETPCAP, so it runs before
  * setuid().  0, or -1 with errno (e.g. EPERM in a container without it).
@@ -970,6 +1037,7 @@ static int drop_privileges(const struct options *o, const struct outdir *dirs, i
 	uid = pw->pw_uid;
 	gid = pw->pw_gid;
 	hand_outputs(o, dirs, n_dirs, uid, gid);
+	hand_spool(o, uid, gid);
 	if (drop_bounding_set() != 0)
 		fprintf(stderr, "calltap: warning: cannot empty the capability bounding set: %s\n",
 		    strerror(errno));

@@ -37,6 +37,7 @@ for p in $(ls "$t/parts" | sort); do
 	i=$((i + 1))
 done
 echo "not a capture" >"$t/arch/README.txt"
+echo "not a capture" >"$t/arch/c/old.pcap.bz2"
 [ "$i" -ge 11 ] || { echo "FAIL only $i parts"; exit 1; }
 
 check() { # name status calltap-args...
@@ -54,8 +55,10 @@ check() { # name status calltap-args...
 }
 check whole 0 -r "$t/all.pcap"
 check folder-of-folders 0 -r "$t/arch"
-grep -q "warning: skipped '$t/arch/README.txt': not a capture" "$t/err" &&
-    ok "skipped file named in a warning" || bad "skipped file not named"
+grep -q "warning: skipped '$t/arch/c/old.pcap.bz2': named like a capture" "$t/err" &&
+    ok "unreadable capture-named file warned of" || bad "old.pcap.bz2 not named"
+! grep -q "README.txt" "$t/err" && ok "a README among captures left out silently" ||
+    bad "README warned of"
 check rotations-folder 0 -r "$t/flat"
 # the shell's glob order: trunk.pcap trunk.pcap1 trunk.pcap10 trunk.pcap11 trunk.pcap12 trunk.pcap2 ...
 # shellcheck disable=SC2086
@@ -79,7 +82,7 @@ check list-file 0 -V "$t/list"
 # A time gap between two files is warned of, naming both.
 editcap -t 7200 "$t/flat/trunk.pcap12" "$t/late.pcap" >/dev/null 2>&1
 "$CALLTAP" --json "$t/gap.jsonl" -r "$t/flat/trunk.pcap11" -r "$t/late.pcap" >/dev/null 2>"$t/err"
-if grep -q "time gap of [0-9]* s between '.*trunk.pcap11' and '.*late.pcap'" "$t/err"; then
+if grep -q "1 time gap over 60 s between input files, the longest [0-9]* s between '.*trunk.pcap11' and '.*late.pcap'" "$t/err"; then
 	ok "time gap warned of"; else bad "time gap not warned of"; fi
 
 # A folder with no capture: exit 2 with a message naming it.

@@ -28,5 +28,12 @@ size_t ct_utf8_len(const unsigned char *s, size_t avail);
 void ct_one_line(char *dst, size_t size, const char *msg);
 /* Appends s as a CSV field (RFC 4180 quoting when needed); NULL appends nothing. */
 int ct_buf_csv_str(struct ct_buf *b, const char *s);
+/*
+ * Copies text into dst (size bytes) with credentials shown as "***": a
+ * URL's user:password@ password and query values, password=/token=/...
+ * items; plus, wherever they occur, the credentials of origin (the URL or
+ * conninfo the message is about; NULL for none).  Returns dst.
+ */
+char *ct_mask_secrets(char *dst, size_t size, const char *text, const char *origin);
 
 #endif

@@ -29,9 +29,10 @@ struct ct_inputs *ct_inputs_new(void);
 void ct_inputs_free(struct ct_inputs *in);
 
 /*
- * Warnings (one line each, no newline): every file skipped in a directory,
- * every file that overlaps the ones before it in time, every gap over 60 s
- * between files.  The caller prints them; without a callback they are
+ * Warnings (one line each, no newline): every file skipped in a directory
+ * although named like a capture (x.pcap.bz2), every file that overlaps the
+ * ones before it in time, and at the end one line for the gaps over 60 s
+ * between files (how many, the longest and its two files).  The caller prints them; without a callback they are
  * dropped.
  */
 typedef void (*ct_inputs_warn_fn)(void *user, const char *msg);

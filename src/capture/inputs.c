@@ -60,6 +60,10 @@ struct ct_inputs {
 	void *warn_user;
 	int64_t newest_ts;     /* newest frame handed out (INT64_MIN: none yet) */
 	const char *newest_path;
+	size_t gaps;           /* silences over INPUTS_GAP_US between files */
+	int64_t gap_us;        /* the longest, between gap_from and gap_to */
+	const char *gap_from, *gap_to;
+	int summarised;        /* the gap summary was given */
 };
 
 /* Ancestors of the directory being walked, to cut symlink loops. */
@@ -189,6 +193,19 @@ static int has_capture_magic(const char *path)
 	be = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
 	return be == 0xa1b2c3d4u || be == 0xd4c3b2a1u || be == 0xa1b23c4du ||
 	    be == 0x4d3cb2a1u || be == 0x0a0d0d0au;
+}
+
+/*
+ * A file left out of a folder is warned of when its name says capture
+ * (x.pcap.bz2, x.pcap.old, x.cap.part): a capture calltap cannot read.
+ * Other files (README, scripts) are left out silently.
+ */
+static void skipped(const struct ct_inputs *in, const char *name, const char *path)
+{
+	if (strstr(name, ".pcap") != NULL || strstr(name, ".cap") != NULL ||
+	    strstr(name, ".dmp") != NULL)
+		warnf(in, "skipped '%s': named like a capture, but not a pcap, pcapng or "
+		    "gzip/xz/zstd/lz4 file", path);
 }
 
 /* Names of captures: .pcap .pcapng .cap .dmp, then rotation digits, then .gz .xz .zst .lz4. */
@@ -356,7 +373,7 @@ static int walk_dir(struct ct_inputs *in, struct walk *w, const char *dir,
 				else
 					w->found++;
 			} else
-				warnf(in, "skipped '%s': not a capture file", path);
+				skipped(in, names[i], path);
 		} else
 			warnf(in, "skipped '%s': %s", path, strerror(errno));
 		free(path);
@@ -540,17 +557,28 @@ int ct_inputs_next(struct ct_inputs *in, struct ct_frame *f, char *errbuf)
 			warnf(in, "'%s' overlaps '%s' in time: packets merged by time", nf->path,
 			    in->heap[0]->path);
 		else if (in->newest_ts != INT64_MIN && nf->first_ts != INT64_MIN &&
-		    nf->first_ts != INT64_MAX && nf->first_ts - in->newest_ts > INPUTS_GAP_US)
-			warnf(in, "time gap of %.0f s between '%s' and '%s': no packets were "
-			    "captured in between", (double)(nf->first_ts - in->newest_ts) / 1e6,
-			    in->newest_path, nf->path);
+		    nf->first_ts != INT64_MAX && nf->first_ts - in->newest_ts > INPUTS_GAP_US) {
+			in->gaps++;
+			if (nf->first_ts - in->newest_ts > in->gap_us) {
+				in->gap_us = nf->first_ts - in->newest_ts;
+				in->gap_from = in->newest_path;
+				in->gap_to = nf->path;
+			}
+		}
 		if ((nf->src = ct_source_open_file(nf->path, in->bpf, errbuf)) == NULL)
 			return CT_ERR;
 		if (refill(in, nf, errbuf) == CT_ERR)
 			return CT_ERR;
 	}
-	if (in->nheap == 0)
+	if (in->nheap == 0) {
+		/* One line for all the gaps: unrelated captures in one folder have many. */
+		if (in->gaps > 0 && !in->summarised)
+			warnf(in, "%zu time gap%s over 60 s between input files, the longest %.0f s "
+			    "between '%s' and '%s': calls open across a gap are cut", in->gaps,
+			    in->gaps == 1 ? "" : "s", (double)in->gap_us / 1e6, in->gap_from, in->gap_to);
+		in->summarised = 1;
 		return CT_EOF;
+	}
 	top = heap_pop(in);
 	*f = top->cur;
 	in->advance = top;

@@ -702,11 +702,12 @@ static int load_pg(struct ct_report_data *d, const char *conninfo, char *errbuf)
 	const char *vals[] = { "10", "calltap-report", conninfo, NULL };
 	PQconninfoOption *opts;
 	PGconn *conn = NULL;
-	char where[200], msg[256], *perr = NULL;
+	char where[200], line[256], msg[256], *perr = NULL;
 	int rc = CT_ERR;
 
 	if ((opts = PQconninfoParse(conninfo, &perr)) == NULL) {
-		ct_one_line(msg, sizeof(msg), perr != NULL ? perr : "out of memory");
+		ct_one_line(line, sizeof(line), perr != NULL ? perr : "out of memory");
+		ct_mask_secrets(msg, sizeof(msg), line, conninfo);
 		snprintf(errbuf, CT_ERRBUF_SIZE, "invalid PostgreSQL connection string: %s", msg);
 		PQfreemem(perr);
 		return CT_ERR;
@@ -715,7 +716,8 @@ static int load_pg(struct ct_report_data *d, const char *conninfo, char *errbuf)
 	pg_describe(NULL, conninfo, where, sizeof(where));
 	conn = PQconnectdbParams(keys, vals, 1);
 	if (PQstatus(conn) != CONNECTION_OK) {
-		ct_one_line(msg, sizeof(msg), conn != NULL ? PQerrorMessage(conn) : "out of memory");
+		ct_one_line(line, sizeof(line), conn != NULL ? PQerrorMessage(conn) : "out of memory");
+		ct_mask_secrets(msg, sizeof(msg), line, conninfo);
 		snprintf(errbuf, CT_ERRBUF_SIZE, "cannot connect to %s: %s", where, msg);
 		goto out;
 	}
@@ -726,7 +728,8 @@ static int load_pg(struct ct_report_data *d, const char *conninfo, char *errbuf)
 	}
 	rc = pg_load_all(conn, d, where, errbuf);
 	if (rc == CT_ERR) {
-		ct_one_line(msg, sizeof(msg), PQerrorMessage(conn));
+		ct_one_line(line, sizeof(line), PQerrorMessage(conn));
+		ct_mask_secrets(msg, sizeof(msg), line, conninfo);
 		snprintf(errbuf, CT_ERRBUF_SIZE, "cannot read %s: %s", where, msg);
 	}
 out:

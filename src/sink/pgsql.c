@@ -5,74 +5,118 @@
  * with PostgreSQL types; calls.id is a BIGSERIAL and rtp_streams.call_rowid
  * references it through INSERT ... RETURNING id).  Columns come from the
  * column tables of record_int.h: the versioned migrations only create the
- * skeleton, and every open adds the columns the running calltap writes that
- * the database lacks, so a new record field reaches the database without a
- * hand-written ALTER.  Workload: several sensors write to one database at
- * once, each a long-running capture producing records one by one.  Schema
- * work runs in one transaction under a transaction-level advisory lock, so
- * concurrent first starts cannot race on CREATE TABLE; inserts are prepared
- * once per connection (text parameters) and sent in transactions of up to
- * BATCH records, each record in a savepoint so a rejected row never takes
- * the batch down.  Records are rendered to text at write time and kept in
- * memory (at most MAX_PENDING) until the server has committed them; when the
- * server is unreachable the sink says so once on stderr, keeps buffering and
- * reconnects with exponential backoff on later writes; at close whatever is
- * still undelivered is reported with a count.  Messages name the database,
- * host and port, never the password.
- * References: PostgreSQL 15 manual, libpq §34.1 (PQconnectdbParams,
- * expand_dbname), §34.3 (PQprepare, PQexecPrepared), §9.27.10 (advisory
- * locks), §8.6 (boolean input); docs/schema.md.
+ * skeleton, and every connection adds the columns the running calltap
+ * writes that the database lacks, so a new record field reaches the
+ * database without a hand-written ALTER.  Workload: several sensors write
+ * to one database at once, each a long-running capture producing records
+ * one by one; the server may be down, restarting or hung (SIGSTOP, a dead
+ * link), and the capture must never wait for it.
+ *
+ * So write() (capture thread) only renders the record to text parameters
+ * and appends it to the write-ahead spool (spool.c: on disk within a
+ * second, survives SIGKILL, bounded by --spool-max with counted, loud
+ * drops), keyed by server, port, database and user.  One worker thread
+ * reads the spool in order and delivers: transactions of up to BATCH
+ * records, each in a savepoint so a rejected row never takes the batch
+ * down, acknowledged in the spool after COMMIT.  Every record carries a
+ * record_uid (random per run + sequence number) under a unique index and is
+ * inserted with ON CONFLICT (record_uid) DO NOTHING, so a batch re-sent
+ * after a crash or a lost COMMIT answer is stored once.  libpq runs
+ * non-blocking with a client-side limit on every step (connect and each
+ * statement: OP_TIMEOUT_S; the server's statement_timeout too) and TCP
+ * keepalives and tcp_user_timeout, so a hung server costs the worker a
+ * timeout, never the capture.  While the server is away the worker retries
+ * with exponential backoff; records spooled by an earlier run are sent
+ * before new ones.  Schema work runs in one transaction under a
+ * transaction-level advisory lock, so concurrent first starts cannot race
+ * on CREATE TABLE.  Each spool segment starts with the column list it was
+ * rendered for, so records of an older calltap are inserted with theirs.
+ * At close the worker drains for at most DRAIN_S seconds; what is left
+ * stays in the spool for the next run and is reported with a count.
+ * Messages name the database, host and port, never the password (library
+ * messages go through ct_mask_secrets).
+ * References: PostgreSQL 15 manual, libpq §34.1 (PQconnectStartParams,
+ * PQconnectPoll, expand_dbname, keepalives, tcp_user_timeout), §34.4
+ * (asynchronous command processing), §34.10 (nonblocking mode), §9.27.10
+ * (advisory locks), INSERT ... ON CONFLICT, §8.6 (boolean input);
+ * docs/schema.md.
  */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <poll.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <libpq-fe.h>
 
 #include "calltap/buf.h"
 #include "calltap/err.h"
+#include "calltap/hash.h"
 #include "calltap/sink.h"
+#include "calltap/spool.h"
 #include "record_int.h"
 
 #define SCHEMA_VERSION 1
 #define BATCH 500               /* records per transaction */
-#define MAX_PENDING 100000      /* records kept while the server is away */
-#define SEND_INTERVAL_S 1       /* a lone record waits at most this long */
-#define RETRY_MAX_S 60          /* reconnect backoff ceiling */
+#define OP_TIMEOUT_S 10         /* connect, and each statement, at most */
+#define RETRY_MAX_S 30          /* reconnect backoff ceiling */
+#define DRAIN_S 10              /* close delivers for at most this long */
 #define MAX_COLS 128
 #define LOCK_KEY "4237518946102"  /* pg_advisory_xact_lock key of every calltap */
-
-/* One record rendered to text parameters, kept until a COMMIT covers it. */
-struct pg_item {
-	struct pg_item *next;
-	size_t n_streams;
-	const char **vals;   /* call values, then n_streams rows of stream values */
-};
+#define HDR_MAGIC "calltap pgsql columns 1\n"
 
 struct pg_col {
 	const char *name;
 	const char *type;    /* PostgreSQL type */
 };
 
+/* A column list as read from a spool segment header. */
+struct pg_cols {
+	struct pg_col call[MAX_COLS], stream[MAX_COLS];
+	size_t n_call, n_stream;
+	struct ct_buf text;      /* the header; names point into a copy */
+	char *store;
+};
+
 struct pg_sink {
-	PGconn *conn;               /* NULL or a connection with statements prepared */
 	char *conninfo;
-	char where[256];            /* "database 'x' on host 'y' port z" */
+	char where[256];            /* "PostgreSQL database 'x' on 'y' port z" */
 	struct pg_col call_cols[MAX_COLS], stream_cols[MAX_COLS];
 	size_t n_call, n_stream;    /* parameters per call row / stream row */
-	struct pg_item *head, *tail;
-	size_t n_pending;
-	uint64_t dropped, rejected, delivered;
-	time_t last_send, next_retry;
-	unsigned backoff_s;
-	bool down;                  /* the last attempt failed (reported once) */
+	struct ct_spool *spool;
+	uint64_t run_id, next_uid;  /* record_uid: run_id-next_uid (capture thread) */
+	struct ct_buf wbuf;         /* capture thread: the record being rendered */
+	long *woff;
+	size_t woff_cap;
+
+	pthread_t thread;
+	bool started;
+	int wake[2];                /* close -> worker: interrupts a wait */
+	pthread_mutex_t mu;         /* guards the shared part below */
+	pthread_cond_t cv;
+	bool closing;
+	int64_t deadline_ms;
+	uint64_t delivered, rejected, duplicates, lost;
+	bool said_lost;
 	char last_err[256];
 	char first_reject[256];
+
+	/* worker (and open, before the worker starts) */
+	PGconn *conn;               /* NULL or connected with statements prepared */
+	struct ct_buf prepared;     /* header the statements were prepared for */
+	int64_t next_retry_ms;
+	int64_t idle_until_ms;      /* the last batch read nothing: wait until then */
+	unsigned backoff_s;
+	bool down;                  /* the last attempt failed (reported once) */
+	struct ct_buf rec;
 };
 
 /* Skeleton of version 1; the columns are added from the column tables. */
@@ -91,14 +135,15 @@ static const char *const migrations[SCHEMA_VERSION] = {
 static const char indexes[] =
 	"CREATE INDEX IF NOT EXISTS calls_start_time ON calls(start_time);"
 	"CREATE INDEX IF NOT EXISTS calls_caller ON calls(caller);"
-	"CREATE INDEX IF NOT EXISTS calls_callee ON calls(callee);";
+	"CREATE INDEX IF NOT EXISTS calls_callee ON calls(callee);"
+	"CREATE UNIQUE INDEX IF NOT EXISTS calls_record_uid ON calls(record_uid);";
 
-static time_t now_s(void)
+static int64_t now_ms(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec;
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* Drops server notices ("relation ... already exists, skipping"). */
@@ -106,6 +151,17 @@ static void no_notice(void *arg, const char *msg)
 {
 	(void)arg;
 	(void)msg;
+}
+
+/* Sets ps->last_err from a library message, credentials masked. */
+static void set_err(struct pg_sink *ps, const char *msg)
+{
+	char line[256];
+
+	ct_one_line(line, sizeof(line), msg);
+	pthread_mutex_lock(&ps->mu);
+	ct_mask_secrets(ps->last_err, sizeof(ps->last_err), line, ps->conninfo);
+	pthread_mutex_unlock(&ps->mu);
 }
 
 /* The PostgreSQL type of a column: BOOLEAN when its values are booleans. */
@@ -133,7 +189,7 @@ static int build_columns(struct pg_sink *ps)
 	struct ct_val v;
 	size_t i;
 
-	if (ct_record_ncols + 2 > MAX_COLS || ct_stream_ncols + 1 > MAX_COLS)
+	if (ct_record_ncols + 3 > MAX_COLS || ct_stream_ncols + 1 > MAX_COLS)
 		return CT_ERR;
 	memset(&r, 0, sizeof(r));
 	memset(&s, 0, sizeof(s));
@@ -147,6 +203,7 @@ static int build_columns(struct pg_sink *ps)
 	}
 	ps->call_cols[i++] = (struct pg_col){ "streams", "BIGINT" };
 	ps->call_cols[i++] = (struct pg_col){ "start_us", "BIGINT" };
+	ps->call_cols[i++] = (struct pg_col){ "record_uid", "TEXT" };
 	ps->n_call = i;
 	ps->stream_cols[0] = (struct pg_col){ "call_id", "TEXT" };
 	for (i = 0; i < ct_stream_ncols; i++) {
@@ -159,7 +216,7 @@ static int build_columns(struct pg_sink *ps)
 	return CT_OK;
 }
 
-/* ---- rendering a record to text parameters ------------------------------ */
+/* ---- rendering text parameters ------------------------------------------ */
 
 /* Appends v as PostgreSQL text input plus a NUL; *off = -1 for SQL NULL. */
 static void put_val(struct ct_buf *b, const struct ct_val *v, const char *type, long *off)
@@ -194,91 +251,330 @@ static void put_val(struct ct_buf *b, const struct ct_val *v, const char *type, 
 	ct_buf_append(b, "", 1);
 }
 
-/* Renders every value of r into b, offsets into off[]. */
-static void render(const struct pg_sink *ps, const struct ct_call_record *r,
-    struct ct_buf *b, long *off)
-{
-	struct ct_val v;
-	size_t i, k, n = 0;
+/* ---- rendering a record to a spool entry ------------------------------- */
 
-	for (i = 0; i < ct_record_ncols; i++) {
+/*
+ * The spool entry of a record: uint32 value count, uint32 stream count
+ * (host byte order: the spool never leaves this machine), then per value a
+ * uint32 length (UINT32_MAX for SQL NULL) and the bytes.  Values: the call
+ * columns, then per stream its columns.
+ */
+static void put_u32(struct ct_buf *b, uint32_t v)
+{
+	ct_buf_append(b, &v, sizeof(v));
+}
+
+/* Renders r into ps->wbuf (capture thread); CT_OK or CT_NOMEM. */
+static int render(struct pg_sink *ps, const struct ct_call_record *r)
+{
+	struct ct_buf *b = &ps->wbuf;
+	struct ct_buf t;
+	struct ct_val v;
+	size_t ns = r->streams != NULL ? r->n_streams : 0;
+	size_t nv = ps->n_call + ns * ps->n_stream, i, k, n = 0;
+	char uid[48];
+	long off;
+
+	ct_buf_reset(b);
+	ct_buf_init(&t);
+	put_u32(b, (uint32_t)nv);
+	put_u32(b, (uint32_t)ns);
+	for (i = 0; i < nv; i++) {
+		const char *type;
+
 		memset(&v, 0, sizeof(v));
-		ct_record_cols[i].get(r, &v);
-		put_val(b, &v, ps->call_cols[i].type, &off[n++]);
-	}
-	memset(&v, 0, sizeof(v));
-	v.kind = CT_VAL_INT;
-	v.i = r->streams != NULL ? (int64_t)r->n_streams : 0;
-	put_val(b, &v, "BIGINT", &off[n++]);
-	v.kind = r->start_us == CT_TIME_NONE ? CT_VAL_NULL : CT_VAL_INT;
-	v.i = r->start_us;
-	put_val(b, &v, "BIGINT", &off[n++]);
-	for (k = 0; r->streams != NULL && k < r->n_streams; k++) {
-		memset(&v, 0, sizeof(v));
-		v.kind = r->call_id != NULL ? CT_VAL_TEXT : CT_VAL_NULL;
-		v.s = r->call_id;
-		put_val(b, &v, "TEXT", &off[n++]);
-		for (i = 0; i < ct_stream_ncols; i++) {
-			memset(&v, 0, sizeof(v));
-			ct_stream_cols[i].get(&r->streams[k], &v);
-			put_val(b, &v, ps->stream_cols[i + 1].type, &off[n++]);
+		if (n < ct_record_ncols) {
+			ct_record_cols[n].get(r, &v);
+			type = ps->call_cols[n].type;
+		} else if (n == ct_record_ncols) {
+			v.kind = CT_VAL_INT;
+			v.i = (int64_t)ns;
+			type = "BIGINT";
+		} else if (n == ct_record_ncols + 1) {
+			v.kind = r->start_us == CT_TIME_NONE ? CT_VAL_NULL : CT_VAL_INT;
+			v.i = r->start_us;
+			type = "BIGINT";
+		} else if (n == ct_record_ncols + 2) {
+			snprintf(uid, sizeof(uid), "%016" PRIx64 "-%" PRIu64, ps->run_id, ps->next_uid);
+			v.kind = CT_VAL_TEXT;
+			v.s = uid;
+			type = "TEXT";
+		} else {
+			size_t j = n - ps->n_call;
+
+			k = j / ps->n_stream;
+			j %= ps->n_stream;
+			if (j == 0) {
+				v.kind = r->call_id != NULL ? CT_VAL_TEXT : CT_VAL_NULL;
+				v.s = r->call_id;
+				type = "TEXT";
+			} else {
+				ct_stream_cols[j - 1].get(&r->streams[k], &v);
+				type = ps->stream_cols[j].type;
+			}
 		}
+		n++;
+		ct_buf_reset(&t);
+		put_val(&t, &v, type, &off);
+		if (off < 0 || t.oom) {
+			put_u32(b, UINT32_MAX);
+		} else {
+			put_u32(b, (uint32_t)(t.len - 1));
+			ct_buf_append(b, t.p, t.len - 1);
+		}
+	}
+	ct_buf_fini(&t);
+	ps->next_uid++;
+	return b->oom ? CT_NOMEM : CT_OK;
+}
+
+/* The spool header: the column lists this calltap renders. */
+static void make_header(const struct pg_sink *ps, struct ct_buf *b)
+{
+	size_t i;
+
+	ct_buf_puts(b, HDR_MAGIC);
+	for (i = 0; i < ps->n_call; i++)
+		ct_buf_printf(b, "C %s %s\n", ps->call_cols[i].name, ps->call_cols[i].type);
+	for (i = 0; i < ps->n_stream; i++)
+		ct_buf_printf(b, "S %s %s\n", ps->stream_cols[i].name, ps->stream_cols[i].type);
+}
+
+/* Parses a spool header into c (names point into c->store); CT_OK or CT_ERR. */
+static int parse_header(const struct ct_buf *h, struct pg_cols *c)
+{
+	char *p, *line, *save = NULL;
+
+	free(c->store);
+	c->store = NULL;
+	c->n_call = c->n_stream = 0;
+	if (h->len < sizeof(HDR_MAGIC) - 1 || memcmp(h->p, HDR_MAGIC, sizeof(HDR_MAGIC) - 1) != 0)
+		return CT_ERR;
+	c->store = strndup(h->p + sizeof(HDR_MAGIC) - 1, h->len - (sizeof(HDR_MAGIC) - 1));
+	if (c->store == NULL)
+		return CT_ERR;
+	for (line = strtok_r(c->store, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
+		char *name, *type;
+		bool call = line[0] == 'C';
+
+		if ((line[0] != 'C' && line[0] != 'S') || line[1] != ' ')
+			return CT_ERR;
+		name = line + 2;
+		if ((p = strchr(name, ' ')) == NULL)
+			return CT_ERR;
+		*p = '\0';
+		type = p + 1;
+		/* names and types are ours, but never trust a file: identifiers only */
+		if (strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789_") != strlen(name) ||
+		    strspn(type, "ABCDEFGHIJKLMNOPQRSTUVWXYZ ") != strlen(type) || !*name || !*type)
+			return CT_ERR;
+		if (call && c->n_call < MAX_COLS)
+			c->call[c->n_call++] = (struct pg_col){ name, type };
+		else if (!call && c->n_stream < MAX_COLS)
+			c->stream[c->n_stream++] = (struct pg_col){ name, type };
+		else
+			return CT_ERR;
+	}
+	return c->n_call > 0 && c->n_stream > 0 ? CT_OK : CT_ERR;
+}
+
+/*
+ * Splits a spool entry into *vals (allocated; the texts are copied,
+ * NUL-terminated, into store).  CT_OK or CT_ERR (malformed, no memory).
+ */
+static int parse_entry(const struct ct_buf *e, const char ***valsp,
+    size_t *n_vals, size_t *n_streams, struct ct_buf *store)
+{
+	const char **vals;
+	const char *p = e->p, *end = e->p + e->len;
+	uint32_t nv, ns, len, i;
+	size_t *offs;
+
+	if (e->len < 8)
+		return CT_ERR;
+	memcpy(&nv, p, 4);
+	memcpy(&ns, p + 4, 4);
+	p += 8;
+	if (nv > e->len / 4)
+		return CT_ERR;
+	offs = calloc(nv ? nv : 1, sizeof(*offs));
+	vals = calloc(nv ? nv : 1, sizeof(*vals));
+	if (offs == NULL || vals == NULL) {
+		free(offs);
+		free(vals);
+		return CT_ERR;
+	}
+	ct_buf_reset(store);
+	for (i = 0; i < nv; i++) {
+		if (end - p < 4)
+			goto bad;
+		memcpy(&len, p, 4);
+		p += 4;
+		if (len == UINT32_MAX) {
+			offs[i] = SIZE_MAX;
+			continue;
+		}
+		if ((size_t)(end - p) < len)
+			goto bad;
+		offs[i] = store->len;
+		ct_buf_append(store, p, len);
+		ct_buf_append(store, "", 1);
+		p += len;
+	}
+	if (store->oom)
+		goto bad;
+	for (i = 0; i < nv; i++)
+		vals[i] = offs[i] == SIZE_MAX ? NULL : store->p + offs[i];
+	*n_vals = nv;
+	*n_streams = ns;
+	*valsp = vals;
+	free(offs);
+	return CT_OK;
+bad:
+	free(offs);
+	free(vals);
+	return CT_ERR;
+}
+
+/* ---- non-blocking libpq with time limits -------------------------------- */
+
+/* The time limit of one step: OP_TIMEOUT_S, or the close deadline if sooner. */
+static int64_t step_deadline(struct pg_sink *ps)
+{
+	int64_t d = now_ms() + OP_TIMEOUT_S * 1000;
+
+	pthread_mutex_lock(&ps->mu);
+	if (ps->closing && ps->deadline_ms < d)
+		d = ps->deadline_ms;
+	pthread_mutex_unlock(&ps->mu);
+	return d;
+}
+
+/*
+ * Waits until fd is readable (or writable), the step deadline passes or
+ * close wakes us.  1 ready; 0 out of time (ps->last_err says so).
+ */
+static int wait_fd(struct pg_sink *ps, int fd, bool for_write, int64_t until)
+{
+	struct pollfd p[2];
+	int64_t left;
+	char junk[16];
+	int n;
+
+	for (;;) {
+		left = until - now_ms();
+		pthread_mutex_lock(&ps->mu);
+		if (ps->closing && ps->deadline_ms < until)
+			until = ps->deadline_ms, left = until - now_ms();
+		pthread_mutex_unlock(&ps->mu);
+		if (left <= 0) {
+			set_err(ps, "no answer in time (server hung or unreachable)");
+			return 0;
+		}
+		p[0] = (struct pollfd){ .fd = fd, .events = for_write ? POLLOUT : POLLIN };
+		p[1] = (struct pollfd){ .fd = ps->wake[0], .events = POLLIN };
+		n = poll(p, 2, left > 1000 ? 1000 : (int)left);
+		if (n < 0 && errno != EINTR)
+			return 0;
+		if (n > 0 && (p[1].revents & POLLIN))
+			while (read(ps->wake[0], junk, sizeof(junk)) > 0)
+				;
+		if (n > 0 && p[0].revents != 0)
+			return 1;
 	}
 }
 
 /*
- * Renders r into one heap block: the item, its parameter pointers and the
- * text they point to.  Returns the item (free() releases it) or NULL when
- * out of memory.
+ * Collects the results of the command just sent: the first failed one, or
+ * the last.  NULL when the connection failed or the step ran out of time
+ * (ps->last_err set; the caller drops the connection).
  */
-static struct pg_item *item_new(const struct pg_sink *ps, const struct ct_call_record *r)
+static PGresult *get_result(struct pg_sink *ps)
 {
-	size_t ns = r->streams != NULL ? r->n_streams : 0;
-	size_t nv = ps->n_call + ns * ps->n_stream, i;
-	struct pg_item *it = NULL;
-	struct ct_buf b;
-	long *off;
-	char *text;
+	int64_t until = step_deadline(ps);
+	PGresult *res, *keep = NULL;
+	int f;
 
-	off = calloc(nv, sizeof(*off));
-	if (off == NULL)
-		return NULL;
-	ct_buf_init(&b);
-	render(ps, r, &b, off);
-	if (b.oom)
-		goto out;
-	it = malloc(sizeof(*it) + nv * sizeof(char *) + b.len + 1);
-	if (it == NULL)
-		goto out;
-	it->next = NULL;
-	it->n_streams = ns;
-	it->vals = (const char **)(it + 1);
-	text = (char *)(it->vals + nv);
-	if (b.len > 0)
-		memcpy(text, b.p, b.len);
-	for (i = 0; i < nv; i++)
-		it->vals[i] = off[i] < 0 ? NULL : text + off[i];
-out:
-	ct_buf_fini(&b);
-	free(off);
-	return it;
+	while ((f = PQflush(ps->conn)) == 1)
+		if (!wait_fd(ps, PQsocket(ps->conn), true, until))
+			goto fail;
+	if (f < 0)
+		goto conn_fail;
+	for (;;) {
+		while (PQisBusy(ps->conn)) {
+			if (!wait_fd(ps, PQsocket(ps->conn), false, until))
+				goto fail;
+			if (!PQconsumeInput(ps->conn))
+				goto conn_fail;
+		}
+		res = PQgetResult(ps->conn);
+		if (res == NULL)
+			break;
+		if (keep != NULL && (PQresultStatus(keep) == PGRES_FATAL_ERROR)) {
+			PQclear(res);
+			continue;
+		}
+		PQclear(keep);
+		keep = res;
+	}
+	if (keep == NULL)
+		goto conn_fail;
+	return keep;
+conn_fail:
+	set_err(ps, PQerrorMessage(ps->conn));
+fail:
+	PQclear(keep);
+	return NULL;
 }
 
-/* ---- connection and schema --------------------------------------------- */
+/* True when res is a success of either kind; else sets last_err. */
+static bool res_ok(struct pg_sink *ps, PGresult *res)
+{
+	ExecStatusType st;
 
-/* Runs sql (no parameters); CT_OK or CT_ERR with the server message in ps->last_err. */
+	if (res == NULL)
+		return false;
+	st = PQresultStatus(res);
+	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
+		return true;
+	set_err(ps, PQresultErrorMessage(res));
+	return false;
+}
+
+/* Runs sql (no parameters); CT_OK or CT_ERR with ps->last_err. */
 static int exec(struct pg_sink *ps, const char *sql)
 {
-	PGresult *res = PQexec(ps->conn, sql);
-	ExecStatusType st = PQresultStatus(res);
-	int rc = CT_OK;
+	PGresult *res = NULL;
+	int rc;
 
-	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-		ct_one_line(ps->last_err, sizeof(ps->last_err), PQerrorMessage(ps->conn));
-		rc = CT_ERR;
-	}
+	if (PQsendQuery(ps->conn, sql))
+		res = get_result(ps);
+	else
+		set_err(ps, PQerrorMessage(ps->conn));
+	rc = res_ok(ps, res) ? CT_OK : CT_ERR;
 	PQclear(res);
 	return rc;
+}
+
+/* Runs sql and returns its result (PGRES_TUPLES_OK) or NULL. */
+static PGresult *query(struct pg_sink *ps, const char *sql)
+{
+	PGresult *res = PQsendQuery(ps->conn, sql) ? get_result(ps) : NULL;
+
+	if (res != NULL && PQresultStatus(res) != PGRES_TUPLES_OK) {
+		res_ok(ps, res);
+		PQclear(res);
+		return NULL;
+	}
+	return res;
+}
+
+/* True when the connection can still be used after a failed statement. */
+static bool conn_alive(struct pg_sink *ps)
+{
+	return ps->conn != NULL && PQstatus(ps->conn) == CONNECTION_OK &&
+	    PQtransactionStatus(ps->conn) != PQTRANS_ACTIVE &&
+	    PQtransactionStatus(ps->conn) != PQTRANS_UNKNOWN;
 }
 
 /* Reads the schema version into *ver (0 for a new database); CT_OK or CT_ERR. */
@@ -288,9 +584,8 @@ static int schema_version(struct pg_sink *ps, int *ver)
 
 	if (exec(ps, "CREATE TABLE IF NOT EXISTS calltap_schema (version integer NOT NULL)") != CT_OK)
 		return CT_ERR;
-	res = PQexec(ps->conn, "SELECT max(version) FROM calltap_schema");
-	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
-		ct_one_line(ps->last_err, sizeof(ps->last_err), PQerrorMessage(ps->conn));
+	res = query(ps, "SELECT max(version) FROM calltap_schema");
+	if (res == NULL || PQntuples(res) != 1) {
 		PQclear(res);
 		return CT_ERR;
 	}
@@ -299,56 +594,31 @@ static int schema_version(struct pg_sink *ps, int *ver)
 	return CT_OK;
 }
 
-/* True when (table, name) is a row of res. */
-static bool has_column(PGresult *res, const char *table, const char *name)
-{
-	int i, n = PQntuples(res);
-
-	for (i = 0; i < n; i++)
-		if (strcmp(PQgetvalue(res, i, 0), table) == 0 &&
-		    strcmp(PQgetvalue(res, i, 1), name) == 0)
-			return true;
-	return false;
-}
-
 /* Adds to table every column of cols[0..n) it lacks; CT_OK or CT_ERR. */
-static int add_columns(struct pg_sink *ps, PGresult *have, const char *table,
-    const struct pg_col *cols, size_t n)
+static int add_columns(struct pg_sink *ps, const char *table, const struct pg_col *cols, size_t n)
 {
-	char sql[256];
+	struct ct_buf sql;
 	size_t i;
+	int rc;
 
-	for (i = 0; i < n; i++) {
-		if (has_column(have, table, cols[i].name))
-			continue;
-		snprintf(sql, sizeof(sql), "ALTER TABLE %s ADD COLUMN %s %s",
-		    table, cols[i].name, cols[i].type);
-		if (exec(ps, sql) != CT_OK)
-			return CT_ERR;
-	}
-	return CT_OK;
+	ct_buf_init(&sql);
+	for (i = 0; i < n; i++)
+		ct_buf_printf(&sql, "ALTER TABLE %s ADD COLUMN IF NOT EXISTS %s %s;", table,
+		    cols[i].name, cols[i].type);
+	rc = sql.oom ? CT_ERR : exec(ps, sql.p != NULL ? sql.p : "");
+	ct_buf_fini(&sql);
+	return rc;
 }
 
-/* Brings both tables up to the columns this calltap writes; CT_OK or CT_ERR. */
-static int sync_columns(struct pg_sink *ps)
+/* Brings both tables up to the columns cols names; CT_OK or CT_ERR. */
+static int sync_columns(struct pg_sink *ps, const struct pg_col *call, size_t n_call,
+    const struct pg_col *stream, size_t n_stream)
 {
-	PGresult *res;
-	int rc = CT_ERR;
-
-	res = PQexec(ps->conn, "SELECT table_name, column_name FROM information_schema.columns"
-	    " WHERE table_schema = current_schema()"
-	    " AND table_name IN ('calls', 'rtp_streams')");
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		ct_one_line(ps->last_err, sizeof(ps->last_err), PQerrorMessage(ps->conn));
-		goto out;
-	}
-	if (add_columns(ps, res, "calls", ps->call_cols, ps->n_call) == CT_OK &&
-	    add_columns(ps, res, "rtp_streams", ps->stream_cols, ps->n_stream) == CT_OK &&
+	if (add_columns(ps, "calls", call, n_call) == CT_OK &&
+	    add_columns(ps, "rtp_streams", stream, n_stream) == CT_OK &&
 	    exec(ps, indexes) == CT_OK)
-		rc = CT_OK;
-out:
-	PQclear(res);
-	return rc;
+		return CT_OK;
+	return CT_ERR;
 }
 
 /*
@@ -367,9 +637,10 @@ static int setup_schema(struct pg_sink *ps)
 	    schema_version(ps, &ver) != CT_OK)
 		goto fail;
 	if (ver > SCHEMA_VERSION) {
+		pthread_mutex_lock(&ps->mu);
 		snprintf(ps->last_err, sizeof(ps->last_err), "schema version %d is newer "
 		    "than this calltap's (%d)", ver, SCHEMA_VERSION);
-		exec(ps, "ROLLBACK");
+		pthread_mutex_unlock(&ps->mu);
 		return CT_PARTIAL;
 	}
 	for (v = ver; v < SCHEMA_VERSION; v++)
@@ -377,18 +648,12 @@ static int setup_schema(struct pg_sink *ps)
 			goto fail;
 	snprintf(sql, sizeof(sql), "DELETE FROM calltap_schema;"
 	    " INSERT INTO calltap_schema (version) VALUES (%d)", SCHEMA_VERSION);
-	if ((ver < SCHEMA_VERSION && exec(ps, sql) != CT_OK) || sync_columns(ps) != CT_OK)
+	if ((ver < SCHEMA_VERSION && exec(ps, sql) != CT_OK) ||
+	    sync_columns(ps, ps->call_cols, ps->n_call, ps->stream_cols, ps->n_stream) != CT_OK)
 		goto fail;
 	if (exec(ps, "COMMIT") == CT_OK)
 		return CT_OK;
 fail:
-	if (PQstatus(ps->conn) == CONNECTION_OK) {
-		char keep[sizeof(ps->last_err)];
-
-		memcpy(keep, ps->last_err, sizeof(keep));
-		exec(ps, "ROLLBACK");
-		memcpy(ps->last_err, keep, sizeof(keep));
-	}
 	return CT_ERR;
 }
 
@@ -397,7 +662,7 @@ static int prepare(struct pg_sink *ps, const char *name, const char *table,
     const char *first, const struct pg_col *cols, size_t n, const char *tail)
 {
 	struct ct_buf sql;
-	PGresult *res;
+	PGresult *res = NULL;
 	size_t i, np = n + (first != NULL);
 	int rc = CT_ERR;
 
@@ -410,18 +675,121 @@ static int prepare(struct pg_sink *ps, const char *name, const char *table,
 		ct_buf_printf(&sql, "%s$%zu", i ? ", " : "", i + 1);
 	ct_buf_printf(&sql, ")%s", tail);
 	if (sql.oom) {
-		snprintf(ps->last_err, sizeof(ps->last_err), "out of memory");
+		set_err(ps, "out of memory");
 		ct_buf_fini(&sql);
 		return CT_ERR;
 	}
-	res = PQprepare(ps->conn, name, sql.p, (int)np, NULL);
-	if (PQresultStatus(res) == PGRES_COMMAND_OK)
+	if (PQsendPrepare(ps->conn, name, sql.p, (int)np, NULL))
+		res = get_result(ps);
+	if (res_ok(ps, res))
 		rc = CT_OK;
-	else
-		ct_one_line(ps->last_err, sizeof(ps->last_err), PQerrorMessage(ps->conn));
 	PQclear(res);
 	ct_buf_fini(&sql);
 	return rc;
+}
+
+/*
+ * Prepares the inserts for the columns of header h (a spool segment's),
+ * adding the columns the database lacks.  Inside the current transaction
+ * when there is one.  CT_OK or CT_ERR.
+ */
+static int prepare_for(struct pg_sink *ps, const struct ct_buf *h)
+{
+	struct pg_cols c;
+	int rc = CT_ERR;
+
+	memset(&c, 0, sizeof(c));
+	if (parse_header(h, &c) != CT_OK) {
+		set_err(ps, "a spool segment has an unreadable column list");
+		goto out;
+	}
+	if (ps->prepared.len > 0 && exec(ps, "DEALLOCATE ct_call; DEALLOCATE ct_stream") != CT_OK)
+		goto out;
+	ct_buf_reset(&ps->prepared);
+	if (sync_columns(ps, c.call, c.n_call, c.stream, c.n_stream) == CT_OK &&
+	    prepare(ps, "ct_call", "calls", NULL, c.call, c.n_call,
+	    " ON CONFLICT (record_uid) DO NOTHING RETURNING id") == CT_OK &&
+	    prepare(ps, "ct_stream", "rtp_streams", "call_rowid", c.stream, c.n_stream, "") == CT_OK) {
+		ct_buf_append(&ps->prepared, h->p, h->len);
+		rc = ps->prepared.oom ? CT_ERR : CT_OK;
+	}
+out:
+	free(c.store);
+	return rc;
+}
+
+/* Starts connecting (non-blocking); the connection, or NULL (last_err set). */
+static PGconn *start_connect(struct pg_sink *ps)
+{
+	/* Ours first: the user's conninfo (dbname, expanded) overrides them. */
+	static const char *const keys[] = {
+		"connect_timeout", "keepalives", "keepalives_idle", "keepalives_interval",
+		"keepalives_count", "tcp_user_timeout", "options",
+		"fallback_application_name", "dbname", NULL
+	};
+	const char *vals[] = {
+		"10", "1", "10", "5", "3", "15000", "-c statement_timeout=30000",
+		"calltap", ps->conninfo, NULL
+	};
+	PGconn *c = PQconnectStartParams(keys, vals, 1);
+
+	if (c == NULL)
+		set_err(ps, "out of memory");
+	return c;
+}
+
+/*
+ * Connects within the step time limit, sets the schema up and prepares the
+ * inserts.  CT_OK; CT_ERR with ps->last_err (server away, hung or
+ * refusing); CT_PARTIAL: the server answered but the database cannot be
+ * used (newer schema, SQL error during setup).
+ */
+static int pg_connect(struct pg_sink *ps)
+{
+	PostgresPollingStatusType st = PGRES_POLLING_WRITING;
+	int64_t until = step_deadline(ps);
+	int rc;
+
+	PQfinish(ps->conn);
+	ct_buf_reset(&ps->prepared);
+	ps->conn = start_connect(ps);
+	if (ps->conn == NULL)
+		return CT_ERR;
+	while (PQstatus(ps->conn) != CONNECTION_BAD && st != PGRES_POLLING_OK &&
+	    st != PGRES_POLLING_FAILED) {
+		if (PQsocket(ps->conn) < 0 ||
+		    !wait_fd(ps, PQsocket(ps->conn), st == PGRES_POLLING_WRITING, until))
+			goto fail_keep;
+		st = PQconnectPoll(ps->conn);
+	}
+	if (PQstatus(ps->conn) != CONNECTION_OK) {
+		set_err(ps, PQerrorMessage(ps->conn));
+		goto fail_keep;
+	}
+	PQsetnonblocking(ps->conn, 1);
+	PQsetNoticeProcessor(ps->conn, no_notice, NULL);
+	rc = setup_schema(ps);
+	if (rc == CT_OK) {
+		struct ct_buf h;
+
+		ct_buf_init(&h);
+		make_header(ps, &h);
+		rc = h.oom ? CT_ERR : prepare_for(ps, &h);
+		ct_buf_fini(&h);
+		if (rc == CT_OK)
+			return CT_OK;
+	}
+	if (rc != CT_PARTIAL && conn_alive(ps) && PQtransactionStatus(ps->conn) != PQTRANS_ACTIVE)
+		rc = CT_PARTIAL;
+	if (rc == CT_PARTIAL && !conn_alive(ps))
+		rc = CT_ERR;
+	PQfinish(ps->conn);
+	ps->conn = NULL;
+	return rc;
+fail_keep:
+	PQfinish(ps->conn);
+	ps->conn = NULL;
+	return CT_ERR;
 }
 
 /* Names the server in ps->where from the conninfo, or the live connection. */
@@ -452,136 +820,134 @@ static void describe(struct pg_sink *ps, PGconn *conn)
 	PQconninfoFree(opts);
 }
 
+/* ---- delivery (worker) ------------------------------------------------- */
+
 /*
- * Connects, sets the schema up and prepares the inserts.  CT_OK; CT_ERR with
- * ps->last_err (server away or refusing); CT_PARTIAL: the server answered
- * but the database cannot be used (newer schema, SQL error during setup).
+ * Inserts one spool entry (call row, then its stream rows) inside a
+ * savepoint.  CT_OK (stored, or already stored: *dup); CT_PARTIAL when the
+ * server rejected the record (rolled back alone); CT_ERR when the
+ * connection failed or the entry is unreadable.
  */
-static int pg_connect(struct pg_sink *ps)
+static int send_entry(struct pg_sink *ps, const struct ct_buf *e, bool *dup, char *why, size_t wsz)
 {
-	static const char *const keys[] = {
-		"connect_timeout", "fallback_application_name", "dbname", NULL
-	};
-	const char *vals[] = { "10", "calltap", ps->conninfo, NULL };
-	int rc;
-
-	PQfinish(ps->conn);
-	ps->conn = PQconnectdbParams(keys, vals, 1);
-	if (ps->conn == NULL) {
-		snprintf(ps->last_err, sizeof(ps->last_err), "out of memory");
-		return CT_ERR;
-	}
-	if (PQstatus(ps->conn) != CONNECTION_OK) {
-		ct_one_line(ps->last_err, sizeof(ps->last_err), PQerrorMessage(ps->conn));
-		goto fail;
-	}
-	PQsetNoticeProcessor(ps->conn, no_notice, NULL);
-	describe(ps, ps->conn);
-	rc = setup_schema(ps);
-	if (rc == CT_OK &&
-	    prepare(ps, "ct_call", "calls", NULL, ps->call_cols, ps->n_call, " RETURNING id") == CT_OK &&
-	    prepare(ps, "ct_stream", "rtp_streams", "call_rowid", ps->stream_cols, ps->n_stream, "") == CT_OK)
-		return CT_OK;
-	if (PQstatus(ps->conn) == CONNECTION_OK)
-		rc = CT_PARTIAL;
-	else
-		rc = CT_ERR;
-	PQfinish(ps->conn);
-	ps->conn = NULL;
-	return rc;
-fail:
-	PQfinish(ps->conn);
-	ps->conn = NULL;
-	return CT_ERR;
-}
-
-/* ---- delivery ----------------------------------------------------------- */
-
-/* Inserts one item (call row, then its stream rows); CT_OK or CT_ERR. */
-static int insert_item(struct pg_sink *ps, const struct pg_item *it)
-{
+	const char **vals = NULL;
 	const char *p[MAX_COLS + 1];
-	PGresult *res;
+	struct ct_buf store;
+	size_t nv, ns, n_call, n_stream, k;
+	struct pg_cols c;
+	PGresult *res = NULL;
 	char id[32];
-	size_t k;
+	int rc = CT_ERR;
 
-	res = PQexecPrepared(ps->conn, "ct_call", (int)ps->n_call, it->vals, NULL, NULL, 0);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
-		goto fail;
+	*dup = false;
+	memset(&c, 0, sizeof(c));
+	ct_buf_init(&store);
+	if (parse_header(&ps->prepared, &c) != CT_OK ||
+	    parse_entry(e, &vals, &nv, &ns, &store) != CT_OK)
+		goto unreadable;
+	n_call = c.n_call;
+	n_stream = c.n_stream;
+	if (nv != n_call + ns * n_stream || n_stream > MAX_COLS)
+		goto unreadable;
+	if (exec(ps, "SAVEPOINT rec") != CT_OK)
+		goto out;
+	if (PQsendQueryPrepared(ps->conn, "ct_call", (int)n_call, vals, NULL, NULL, 0))
+		res = get_result(ps);
+	if (res == NULL)
+		goto out;
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		goto rejected;
+	if (PQntuples(res) == 0) {
+		*dup = true;              /* stored by an earlier attempt */
+		PQclear(res);
+		rc = exec(ps, "RELEASE rec");
+		goto out;
+	}
 	snprintf(id, sizeof(id), "%s", PQgetvalue(res, 0, 0));
 	PQclear(res);
+	res = NULL;
 	p[0] = id;
-	for (k = 0; k < it->n_streams; k++) {
-		memcpy(p + 1, it->vals + ps->n_call + k * ps->n_stream,
-		    ps->n_stream * sizeof(*p));
-		res = PQexecPrepared(ps->conn, "ct_stream", (int)ps->n_stream + 1, p,
-		    NULL, NULL, 0);
+	for (k = 0; k < ns; k++) {
+		memcpy(p + 1, vals + n_call + k * n_stream, n_stream * sizeof(*p));
+		if (PQsendQueryPrepared(ps->conn, "ct_stream", (int)n_stream + 1, p, NULL, NULL, 0))
+			res = get_result(ps);
+		if (res == NULL)
+			goto out;
 		if (PQresultStatus(res) != PGRES_COMMAND_OK)
-			goto fail;
+			goto rejected;
 		PQclear(res);
+		res = NULL;
 	}
-	return CT_OK;
-fail:
-	ct_one_line(ps->last_err, sizeof(ps->last_err), PQerrorMessage(ps->conn));
+	rc = exec(ps, "RELEASE rec");
+	goto out;
+rejected:
+	ct_one_line(why, wsz, PQresultErrorMessage(res));
 	PQclear(res);
-	return CT_ERR;
+	res = NULL;
+	rc = exec(ps, "ROLLBACK TO rec") == CT_OK ? CT_PARTIAL : CT_ERR;
+	goto out;
+unreadable:
+	snprintf(why, wsz, "unreadable spool entry");
+	rc = CT_PARTIAL;
+out:
+	PQclear(res);
+	free(c.store);
+	free(vals);
+	ct_buf_fini(&store);
+	return rc;
 }
 
 /*
- * Inserts one item inside a savepoint.  CT_OK; CT_PARTIAL when the server
- * rejected the record (rolled back alone, counted); CT_ERR when the
- * connection failed.
+ * Sends up to BATCH synced spool entries in one transaction and
+ * acknowledges them after COMMIT.  CT_OK (*nread: how many; possibly
+ * none) or CT_ERR (the spool is rewound: they are sent again).
  */
-static int send_item(struct pg_sink *ps, const struct pg_item *it)
+static int send_batch(struct pg_sink *ps, uint64_t *nread)
 {
-	if (exec(ps, "SAVEPOINT rec") != CT_OK)
-		return CT_ERR;
-	if (insert_item(ps, it) == CT_OK)
-		return exec(ps, "RELEASE rec");
-	if (PQstatus(ps->conn) != CONNECTION_OK)
-		return CT_ERR;
-	if (ps->rejected++ == 0) {
-		snprintf(ps->first_reject, sizeof(ps->first_reject), "%s", ps->last_err);
-		fprintf(stderr, "calltap: %s rejected a record: %s\n", ps->where, ps->last_err);
-	}
-	return exec(ps, "ROLLBACK TO rec");
-}
+	uint64_t n = 0, rejected = 0, dups = 0;
+	char why[256] = "", first[256] = "";
+	bool dup, began = false;
+	int rc;
 
-/* Frees the first n queued items (delivered or rejected). */
-static void pop(struct pg_sink *ps, size_t n)
-{
-	struct pg_item *it;
+	*nread = 0;
+	ct_spool_sync(ps->spool);     /* on disk before delivery is attempted */
+	while (n < BATCH && (rc = ct_spool_read(ps->spool, &ps->rec)) == CT_OK) {
+		const struct ct_buf *h = ct_spool_header(ps->spool);
 
-	while (n-- > 0 && (it = ps->head) != NULL) {
-		ps->head = it->next;
-		free(it);
-		ps->n_pending--;
-	}
-	if (ps->head == NULL)
-		ps->tail = NULL;
-}
-
-/* Sends up to BATCH queued items in one transaction; CT_OK or CT_ERR. */
-static int send_batch(struct pg_sink *ps)
-{
-	const struct pg_item *it;
-	uint64_t rejected = ps->rejected;
-	size_t n = 0;
-
-	if (exec(ps, "BEGIN") != CT_OK)
-		return CT_ERR;
-	for (it = ps->head; it != NULL && n < BATCH; it = it->next, n++)
-		if (send_item(ps, it) == CT_ERR)
+		if (!began) {
+			if (exec(ps, "BEGIN") != CT_OK)
+				goto fail;
+			began = true;
+		}
+		if (h->len != ps->prepared.len || memcmp(h->p, ps->prepared.p, h->len) != 0)
+			if (prepare_for(ps, h) != CT_OK)
+				goto fail;
+		rc = send_entry(ps, &ps->rec, &dup, why, sizeof(why));
+		if (rc == CT_ERR)
 			goto fail;
+		if (rc == CT_PARTIAL && rejected++ == 0)
+			snprintf(first, sizeof(first), "%s", why);
+		dups += dup;
+		n++;
+	}
+	*nread = n;
+	if (!began)
+		return CT_OK;
 	if (exec(ps, "COMMIT") != CT_OK)
 		goto fail;
-	ps->delivered += n - (size_t)(ps->rejected - rejected);
-	pop(ps, n);
+	ct_spool_ack(ps->spool);
+	pthread_mutex_lock(&ps->mu);
+	ps->delivered += n - rejected - dups;
+	ps->duplicates += dups;
+	if (rejected > 0 && ps->rejected == 0) {
+		ct_mask_secrets(ps->first_reject, sizeof(ps->first_reject), first, ps->conninfo);
+		fprintf(stderr, "calltap: %s rejected a record: %s\n", ps->where, ps->first_reject);
+	}
+	ps->rejected += rejected;
+	pthread_mutex_unlock(&ps->mu);
 	return CT_OK;
 fail:
-	ps->rejected = rejected;    /* those rows are sent again */
-	if (PQstatus(ps->conn) == CONNECTION_OK)
-		PQexec(ps->conn, "ROLLBACK");
+	ct_spool_rewind(ps->spool);
 	return CT_ERR;
 }
 
@@ -590,76 +956,184 @@ static void went_down(struct pg_sink *ps)
 {
 	PQfinish(ps->conn);
 	ps->conn = NULL;
-	if (!ps->down)
-		fprintf(stderr, "calltap: %s: %s; keeping records in memory (at most %d) "
-		    "and retrying\n", ps->where, ps->last_err, MAX_PENDING);
+	ct_buf_reset(&ps->prepared);
+	if (!ps->down) {
+		pthread_mutex_lock(&ps->mu);
+		fprintf(stderr, "calltap: %s: %s; keeping records in spool '%s' and retrying\n",
+		    ps->where, ps->last_err, ct_spool_dir(ps->spool));
+		pthread_mutex_unlock(&ps->mu);
+	}
 	ps->down = true;
-	ps->next_retry = now_s() + ps->backoff_s;
+	ps->next_retry_ms = now_ms() + ps->backoff_s * 1000;
 	ps->backoff_s = ps->backoff_s * 2 > RETRY_MAX_S ? RETRY_MAX_S : ps->backoff_s * 2;
 }
 
 /*
- * Sends every queued record, connecting first when needed (unless the
- * retry time has not come and force is false).  Failures are kept for the
- * next attempt; never returns an error itself.
+ * Under ps->mu: waits until there is something to do.  1 to quit (closing
+ * and nothing more can be done in time), else 0.
  */
-static void deliver(struct pg_sink *ps, bool force)
+static int next_step(struct pg_sink *ps)
 {
-	ps->last_send = now_s();
-	if (ps->head == NULL)
-		return;
-	if (ps->conn == NULL) {
-		if (!force && ps->last_send < ps->next_retry)
-			return;
-		if (pg_connect(ps) != CT_OK) {
-			went_down(ps);
-			return;
-		}
-		if (ps->down)
-			fprintf(stderr, "calltap: %s: connected again; sending %zu buffered "
-			    "record(s)\n", ps->where, ps->n_pending);
-		ps->down = false;
-		ps->backoff_s = 1;
+	struct timespec ts;
+	int64_t now, wake;
+	bool unread;
+
+	for (;;) {
+		now = now_ms();
+		unread = ct_spool_unread(ps->spool);
+		if (ps->closing && (now >= ps->deadline_ms || !unread ||
+		    (ps->down && ps->next_retry_ms > ps->deadline_ms)))
+			return 1;
+		if (unread && (!ps->down || now >= ps->next_retry_ms) && now >= ps->idle_until_ms)
+			return 0;
+		wake = ps->down && unread ? ps->next_retry_ms : now + 1000;
+		if (unread && ps->idle_until_ms > now && ps->idle_until_ms < wake)
+			wake = ps->idle_until_ms;
+		if (ps->closing && wake > ps->deadline_ms)
+			wake = ps->deadline_ms;
+		ts.tv_sec = wake / 1000;
+		ts.tv_nsec = (wake % 1000) * 1000000;
+		pthread_cond_timedwait(&ps->cv, &ps->mu, &ts);
 	}
-	while (ps->head != NULL)
-		if (send_batch(ps) != CT_OK) {
-			went_down(ps);
-			return;
+}
+
+/* The delivery thread: spool to the server, until close. */
+static void *worker(void *arg)
+{
+	struct pg_sink *ps = arg;
+	struct ct_spool_stats st;
+	uint64_t n;
+	int rc;
+
+	for (;;) {
+		pthread_mutex_lock(&ps->mu);
+		rc = next_step(ps);
+		pthread_mutex_unlock(&ps->mu);
+		if (rc)
+			return NULL;
+		if (ps->conn == NULL) {
+			rc = pg_connect(ps);
+			if (rc != CT_OK) {
+				went_down(ps);
+				continue;
+			}
+			if (ps->down) {
+				ct_spool_get_stats(ps->spool, &st);
+				fprintf(stderr, "calltap: %s: connected again; sending %" PRIu64
+				    " spooled record(s)\n", ps->where, st.pending);
+			}
+			ps->down = false;
+			ps->backoff_s = 1;
 		}
+		if (send_batch(ps, &n) != CT_OK)
+			went_down(ps);
+		else if (n == 0)   /* pending but unreadable (a segment lost under us): no spinning */
+			ps->idle_until_ms = now_ms() + 1000;
+	}
 }
 
 /* ---- sink methods ------------------------------------------------------- */
 
 static void sink_free(struct pg_sink *ps)
 {
-	pop(ps, ps->n_pending);
 	PQfinish(ps->conn);
+	ct_spool_close(ps->spool);
+	if (ps->wake[0] >= 0)
+		close(ps->wake[0]);
+	if (ps->wake[1] >= 0)
+		close(ps->wake[1]);
+	pthread_cond_destroy(&ps->cv);
+	pthread_mutex_destroy(&ps->mu);
+	ct_buf_fini(&ps->wbuf);
+	ct_buf_fini(&ps->rec);
+	ct_buf_fini(&ps->prepared);
 	free(ps->conninfo);
 	free(ps);
 }
 
 /*
- * Opens the sink on a libpq connection string or URI.  A syntax error in
- * conninfo, a database with a newer schema or one where the schema cannot
- * be created fail here (NULL, message naming the server in errbuf).  An
- * unreachable server does not: it is reported on stderr and retried, and
- * the records wait in memory.
+ * Splits arg: "CONNINFO", or main's "CONNINFO\nSPOOLDIR\nMAXBYTES" (split
+ * at the last two newlines: a conninfo may hold newlines).  CT_OK or CT_ERR.
  */
-static void *pgsql_open(const char *conninfo, char *errbuf)
+static int split_arg(struct pg_sink *ps, const char *arg, char **dir, uint64_t *max)
+{
+	const char *last = strrchr(arg, '\n'), *prev = NULL, *q;
+
+	*max = 0;
+	for (q = arg; last != NULL && q < last; q++)
+		if (*q == '\n')
+			prev = q;
+	if (last != NULL && prev != NULL) {
+		ps->conninfo = strndup(arg, (size_t)(prev - arg));
+		*dir = strndup(prev + 1, (size_t)(last - prev - 1));
+		if (ct_spool_parse_size(last + 1, max) != 0)
+			return CT_ERR;
+	} else {
+		ps->conninfo = strdup(arg);
+		*dir = strdup("calltap-spool");
+	}
+	return ps->conninfo != NULL && *dir != NULL ? CT_OK : CT_ERR;
+}
+
+/* The spool key: server, port, database and user (never the password). */
+static void spool_key(const char *conninfo, char *key, size_t size)
+{
+	static const char *const keep[] = { "host", "hostaddr", "port", "dbname", "user", "service" };
+	PQconninfoOption *opts = PQconninfoParse(conninfo, NULL), *o;
+	size_t off = 0, i;
+
+	key[0] = '\0';
+	for (o = opts; o != NULL && o->keyword != NULL; o++)
+		for (i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
+			if (strcmp(o->keyword, keep[i]) == 0 && o->val != NULL && off < size)
+				off += (size_t)snprintf(key + off, size - off, "%s=%s\n", o->keyword, o->val);
+	PQconninfoFree(opts);
+}
+
+/*
+ * Opens the sink on arg (see split_arg).  A syntax error in conninfo, a
+ * database with a newer schema or one where the schema cannot be created,
+ * or a spool that cannot be opened fail here (NULL, message naming the
+ * server or directory in errbuf).  An unreachable or hung server does not:
+ * it is reported on stderr and retried by the worker, and the records wait
+ * in the spool.  The first connection attempt takes at most OP_TIMEOUT_S.
+ */
+static void *pgsql_open(const char *arg, char *errbuf)
 {
 	struct pg_sink *ps = calloc(1, sizeof(*ps));
+	struct ct_spool_cfg cfg;
+	struct ct_spool_stats st;
+	struct ct_hash_key rk;
+	pthread_condattr_t ca;
 	PQconninfoOption *opts;
-	char *msg = NULL;
+	struct ct_buf hdr;
+	char *msg = NULL, *dir = NULL, key[1024], line[256];
+	uint64_t max;
 	int rc;
 
-	if (ps == NULL || (ps->conninfo = strdup(conninfo)) == NULL) {
+	if (ps == NULL) {
 		ct_sink_err(errbuf, "out of memory");
-		free(ps);
 		return NULL;
 	}
-	opts = PQconninfoParse(conninfo, &msg);
+	ps->wake[0] = ps->wake[1] = -1;
+	ps->backoff_s = 1;
+	pthread_mutex_init(&ps->mu, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&ps->cv, &ca);
+	pthread_condattr_destroy(&ca);
+	ct_buf_init(&ps->wbuf);
+	ct_buf_init(&ps->rec);
+	ct_buf_init(&ps->prepared);
+	ct_buf_init(&hdr);
+	if (split_arg(ps, arg, &dir, &max) != CT_OK) {
+		ct_sink_err(errbuf, "PostgreSQL sink: out of memory or bad spool size");
+		goto fail;
+	}
+	opts = PQconninfoParse(ps->conninfo, &msg);
 	if (opts == NULL) {
-		ct_one_line(ps->last_err, sizeof(ps->last_err), msg != NULL ? msg : "out of memory");
+		ct_one_line(line, sizeof(line), msg != NULL ? msg : "out of memory");
+		ct_mask_secrets(ps->last_err, sizeof(ps->last_err), line, ps->conninfo);
 		ct_sink_err(errbuf, "invalid PostgreSQL connection string: %s", ps->last_err);
 		PQfreemem(msg);
 		goto fail;
@@ -670,7 +1144,28 @@ static void *pgsql_open(const char *conninfo, char *errbuf)
 		ct_sink_err(errbuf, "%s: too many columns", ps->where);
 		goto fail;
 	}
-	ps->backoff_s = 1;
+	ct_hash_key_random(&rk);
+	ps->run_id = rk.k0 ^ (rk.k1 << 1);
+	if (pipe(ps->wake) != 0 || fcntl(ps->wake[0], F_SETFL, O_NONBLOCK) != 0 ||
+	    fcntl(ps->wake[1], F_SETFL, O_NONBLOCK) != 0) {
+		ct_sink_err(errbuf, "%s: cannot make a pipe: %s", ps->where, strerror(errno));
+		goto fail;
+	}
+	make_header(ps, &hdr);
+	spool_key(ps->conninfo, key, sizeof(key));
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.dir = dir;
+	cfg.kind = "pg";
+	cfg.key = key;
+	cfg.shown = ps->where;
+	cfg.max_bytes = max;
+	cfg.header = hdr.p;
+	cfg.header_len = hdr.len;
+	if (hdr.oom || (ps->spool = ct_spool_open(&cfg, errbuf)) == NULL) {
+		if (hdr.oom)
+			ct_sink_err(errbuf, "out of memory");
+		goto fail;
+	}
 	rc = pg_connect(ps);
 	if (rc == CT_PARTIAL) {
 		ct_sink_err(errbuf, "cannot use %s: %s", ps->where, ps->last_err);
@@ -678,69 +1173,95 @@ static void *pgsql_open(const char *conninfo, char *errbuf)
 	}
 	if (rc != CT_OK)
 		went_down(ps);
-	ps->last_send = now_s();
+	ct_spool_get_stats(ps->spool, &st);
+	if (st.recovered > 0)
+		fprintf(stderr, "calltap: %s: %" PRIu64 " record(s) spooled by an earlier run "
+		    "in '%s' are sent first\n", ps->where, st.recovered, ct_spool_dir(ps->spool));
+	if (pthread_create(&ps->thread, NULL, worker, ps) != 0) {
+		ct_sink_err(errbuf, "%s: cannot start a thread", ps->where);
+		goto fail;
+	}
+	ps->started = true;
+	ct_buf_fini(&hdr);
+	free(dir);
 	return ps;
 fail:
+	ct_buf_fini(&hdr);
+	free(dir);
 	sink_free(ps);
 	return NULL;
 }
 
 /*
- * Queues rec and sends the queue when BATCH records wait or SEND_INTERVAL_S
- * passed since the last send.  Always CT_OK: an unreachable server or a
- * full buffer (the record is then counted as dropped) is reported at close.
+ * Renders rec and appends it to the spool, then wakes the worker (capture
+ * thread: never waits for the server).  Always CT_OK: a record the spool
+ * could not take (full: dropped, said on stderr; I/O error: lost) is
+ * counted and reported at close.
  */
 static int pgsql_write(void *priv, const struct ct_call_record *rec, char *errbuf)
 {
 	struct pg_sink *ps = priv;
-	struct pg_item *it;
+	bool oom;
+	int rc;
 
 	(void)errbuf;
-	if (ps->n_pending >= MAX_PENDING || (it = item_new(ps, rec)) == NULL) {
-		if (ps->dropped++ == 0)
-			fprintf(stderr, "calltap: %s: %zu records waiting; dropping further "
-			    "records until the server is back\n", ps->where, ps->n_pending);
-		return CT_OK;
+	oom = render(ps, rec) != CT_OK;
+	rc = oom ? CT_ERR : ct_spool_append(ps->spool, ps->wbuf.p, ps->wbuf.len);
+	pthread_mutex_lock(&ps->mu);
+	if (rc == CT_ERR && !ps->said_lost) {
+		ps->said_lost = true;
+		fprintf(stderr, "calltap: %s: a record is LOST: %s\n", ps->where,
+		    oom ? "out of memory" : ct_spool_error(ps->spool));
 	}
-	if (ps->tail != NULL)
-		ps->tail->next = it;
-	else
-		ps->head = it;
-	ps->tail = it;
-	ps->n_pending++;
-	if (ps->n_pending >= BATCH || now_s() - ps->last_send >= SEND_INTERVAL_S)
-		deliver(ps, false);
+	ps->lost += oom;     /* the spool counts its own losses */
+	pthread_cond_signal(&ps->cv);
+	pthread_mutex_unlock(&ps->mu);
 	return CT_OK;
 }
 
-/*
- * Sends what is queued, retrying the connection now.  Always CT_OK, like
- * write: a failure to reach the server is not the end of this sink, and
- * whatever stays undelivered is reported by close.
- */
+/* Makes the spooled records durable now (the worker delivers them).  CT_OK. */
 static int pgsql_flush(void *priv, char *errbuf)
 {
+	struct pg_sink *ps = priv;
+
 	(void)errbuf;
-	deliver(priv, true);
+	ct_spool_sync(ps->spool);
 	return CT_OK;
 }
 
 /*
- * Sends what is queued, then closes.  CT_ERR with a count when any record
- * was not stored: undelivered, dropped for lack of room, or rejected by the
- * server.  priv is freed either way.
+ * Delivers for at most DRAIN_S seconds, stops the worker, then reports:
+ * CT_ERR with counts when any record was not stored (left in the spool for
+ * the next run, dropped because the spool was full, lost, or rejected by
+ * the server).  priv is freed either way.
  */
 static int pgsql_close(void *priv, char *errbuf)
 {
 	struct pg_sink *ps = priv;
+	struct ct_spool_stats st;
 	int rc = CT_OK;
 
 	if (ps == NULL)
 		return CT_OK;
-	deliver(ps, true);
-	if (ps->n_pending > 0 || ps->dropped > 0) {
-		ct_sink_err(errbuf, "%s: %" PRIu64 " record(s) not delivered (%s)",
-		    ps->where, (uint64_t)ps->n_pending + ps->dropped, ps->last_err);
+	pthread_mutex_lock(&ps->mu);
+	ps->closing = true;
+	ps->deadline_ms = now_ms() + DRAIN_S * 1000;
+	pthread_cond_signal(&ps->cv);
+	pthread_mutex_unlock(&ps->mu);
+	if (write(ps->wake[1], "x", 1) < 0) {
+		/* the pipe is full: the worker wakes anyway */
+	}
+	if (ps->started)
+		pthread_join(ps->thread, NULL);
+	ct_spool_get_stats(ps->spool, &st);
+	if (st.pending > 0 || st.dropped > 0 || st.lost + ps->lost > 0) {
+		ct_sink_err(errbuf, "%s: %" PRIu64 " record(s) not delivered (%s)%s%s; "
+		    "%" PRIu64 " kept in spool '%s' for the next run", ps->where,
+		    st.pending + st.dropped + st.lost + ps->lost,
+		    ps->last_err[0] ? ps->last_err : "not tried",
+		    st.dropped > 0 ? "; DROPPED: spool full (--spool-max)" : "",
+		    st.lost + ps->lost > 0 ? "; some LOST (spool I/O error)" : "",
+		    st.pending, ct_spool_dir(ps->spool));
 		rc = CT_ERR;
 	} else if (ps->rejected > 0) {
 		ct_sink_err(errbuf, "%s: %" PRIu64 " record(s) rejected; first: %s",

@@ -3,26 +3,28 @@
  * Webhook sink: POSTs each finished call record as one JSON object
  * (ct_record_json, Content-Type: application/json) to a URL, typically a
  * CRM.  Workload: records arrive from the packet loop, which must never wait
- * for the network, so write() only renders the JSON and appends it to a
- * bounded in-memory queue; one worker thread (pthread, one libcurl easy
- * handle, 5 s timeout) delivers them in order.  A delivery that fails in a
- * way worth retrying (network error, timeout, HTTP 5xx, 408, 429) moves the
- * record and everything queued behind it into the spool directory, and the
- * spool is retried, oldest file first, with exponential backoff from 1 s to
- * 5 min; a record leaves the spool only after a 2xx answer.  Other answers
- * (3xx, 4xx) are permanent rejections: the record is kept in a separate
- * rejected-*.jsonl file, reported, and not sent again.  Spool files are JSON
- * lines written to a temporary name, fsync()ed and renamed into place (the
- * directory is fsync()ed too), so a crash leaves either the old or the new
- * file, never half of one.  Records spooled by an earlier run are sent
- * before new ones.  At close the queue is drained for at most DRAIN_S
- * seconds; what is still undelivered is in the spool and counted in the
- * close message.  One calltap per spool directory (enforced with flock).
- * Delivery is at least once: a crash between a 2xx and the spool rewrite
- * sends that record again.
+ * for the network, so write() only renders the JSON and appends it to the
+ * write-ahead spool (spool.c: a record is in a spool file before delivery is
+ * attempted, on disk within a second, and survives SIGKILL); one worker
+ * thread (pthread, one libcurl easy handle, 5 s timeout) reads the spool in
+ * order and POSTs each record, and a record leaves the spool (its position
+ * is acknowledged) only after a 2xx answer.  A delivery that fails in a way
+ * worth retrying (network error, timeout, HTTP 5xx, 408, 429) is retried
+ * with exponential backoff from 1 s to 5 min, the records staying in order.
+ * Other answers (3xx, 4xx) are permanent rejections: the record is kept in
+ * a separate rejected-*.jsonl file, reported, and not sent again.  The spool
+ * is keyed by URL (its subdirectory of --spool DIR is named by a hash of the
+ * URL, which it records and checks), so a record spooled for one URL is never
+ * sent to another; records spooled by an earlier run for the same URL are
+ * sent before new ones.  At close the spool is drained for at most DRAIN_S
+ * seconds; what is still undelivered stays for the next run and is counted
+ * in the close message.  Delivery is exactly once unless calltap dies
+ * between a 2xx and the pwrite of the acknowledgement that follows it (then
+ * that one record is sent again).  Messages show the URL with its
+ * credentials masked (ct_mask_secrets).
  * References: RFC 9110 §15 (status codes: 2xx success, 408, 429 (RFC 6585
- * §4), 5xx), RFC 8259 (JSON), RFC 7464 is not used (plain JSON lines),
- * libcurl-tutorial(3), curl_easy_setopt(3), POSIX rename(2)/fsync(2).
+ * §4), 5xx), RFC 8259 (JSON), libcurl-tutorial(3), curl_easy_setopt(3),
+ * POSIX rename(2)/fsync(2).
  */
 #include "config.h"
 
@@ -35,7 +37,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -46,32 +47,20 @@
 #include "calltap/err.h"
 #include "calltap/sink.h"
 #include "record_int.h"
+#include "calltap/spool.h"
 
-#define MAX_QUEUE 10000          /* records in memory before write() spools */
 #define TIMEOUT_MS 5000          /* per request, connection included */
 #define BACKOFF_MIN_MS 1000
 #define BACKOFF_MAX_MS 300000
 #define DRAIN_S 10               /* close waits this long for delivery */
-#define SPOOL_EVERY_MS 1000      /* while failing, queue -> spool this often */
-
-struct wh_msg {
-	struct wh_msg *next;
-	size_t len;
-	char body[];                 /* JSON, NUL-terminated */
-};
-
-/* One record to (re)write into a spool file. */
-struct wh_line {
-	const char *p;
-	size_t len;
-};
 
 enum wh_result { WH_SENT, WH_RETRY, WH_REJECTED };
 
 struct wh_sink {
 	char *url;
-	char *dir;                   /* spool directory */
-	int lock_fd;                 /* flock()ed DIR/.lock */
+	char shown[512];             /* url, credentials masked */
+	char *top;                   /* --spool DIR */
+	struct ct_spool *spool;
 	CURL *curl;                  /* worker only */
 	struct curl_slist *headers;
 	pthread_t thread;
@@ -79,20 +68,20 @@ struct wh_sink {
 
 	pthread_mutex_t mu;          /* guards everything below up to the worker-only part */
 	pthread_cond_t cv;
-	struct wh_msg *head, *tail;
-	size_t n_queued;
 	bool closing;
 	int64_t deadline_ms;         /* closing: give up delivering after this */
-	bool spool_pending;          /* pending-*.jsonl files exist */
-	unsigned seq;                /* spool file names */
+	unsigned seq;                /* rejected file names */
 	uint64_t delivered, rejected, lost;
-	char net_err[160];           /* last retryable failure */
-	char rej_err[160];           /* first rejection */
-	char spool_err[CT_ERRBUF_SIZE / 2];
+	char net_err[200];           /* last retryable failure */
+	char rej_err[200];           /* first rejection */
+	char lost_err[256];
+	bool said_lost;
 
 	/* worker only */
 	bool failing;                /* the last attempt failed; retry at next_ms */
-	int64_t next_ms, backoff_ms, last_spool_ms;
+	int64_t next_ms, backoff_ms;
+	int64_t idle_until_ms;       /* the last round read nothing: wait until then */
+	struct ct_buf rec;
 };
 
 static int64_t now_ms(void)
@@ -103,7 +92,7 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* ---- spool files -------------------------------------------------------- */
+/* ---- rejected records --------------------------------------------------- */
 
 /* write(2) all of p; 0 or -1 (errno set). */
 static int write_all(int fd, const char *p, size_t len)
@@ -122,149 +111,46 @@ static int write_all(int fd, const char *p, size_t len)
 	return 0;
 }
 
-/* Makes a rename in dir durable; errors are ignored (nothing to undo). */
-static void sync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY);
-
-	if (fd >= 0) {
-		fsync(fd);
-		close(fd);
-	}
-}
-
 /*
- * Writes lines[0..n) as JSON lines to DIR/name via a temporary file,
- * fsync() and rename().  name NULL: a new "<prefix>-<time>-<pid>-<seq>.jsonl".
- * CT_OK, or CT_ERR with the reason in wh->spool_err (the caller holds no lock).
+ * Keeps a rejected record in its own rejected-<time>-<pid>-<seq>.jsonl of
+ * the URL's spool directory (temporary name, fsync, rename, directory
+ * fsync) and counts it; a failure to write counts it as lost.
  */
-static int spool_write(struct wh_sink *wh, const char *prefix, const char *name,
-    const struct wh_line *lines, size_t n)
+static void reject(struct wh_sink *wh, const char *body, size_t len)
 {
+	const char *dir = ct_spool_dir(wh->spool);
 	char tmp[4096], dst[4096];
 	unsigned seq;
-	size_t i;
-	int fd, rc = 0;
+	int fd, ok = 0;
 
 	pthread_mutex_lock(&wh->mu);
 	seq = wh->seq++;
 	pthread_mutex_unlock(&wh->mu);
-	snprintf(tmp, sizeof(tmp), "%s/.tmp-%ld-%u", wh->dir, (long)getpid(), seq);
-	if (name != NULL)
-		snprintf(dst, sizeof(dst), "%s/%s", wh->dir, name);
-	else
-		snprintf(dst, sizeof(dst), "%s/%s-%010lld-%ld-%06u.jsonl", wh->dir, prefix,
-		    (long long)time(NULL), (long)getpid(), seq);
+	snprintf(tmp, sizeof(tmp), "%s/.tmp-%ld-%u", dir, (long)getpid(), seq);
+	snprintf(dst, sizeof(dst), "%s/rejected-%010lld-%ld-%06u.jsonl", dir,
+	    (long long)time(NULL), (long)getpid(), seq);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0)
-		goto fail;
-	for (i = 0; i < n && rc == 0; i++)
-		rc = write_all(fd, lines[i].p, lines[i].len) || write_all(fd, "\n", 1) ? -1 : 0;
-	if (rc != 0 || fsync(fd) != 0) {
-		close(fd);
-		unlink(tmp);
-		goto fail;
-	}
-	if (close(fd) != 0 || rename(tmp, dst) != 0) {
-		unlink(tmp);
-		goto fail;
-	}
-	sync_dir(wh->dir);
-	return CT_OK;
-fail:
-	pthread_mutex_lock(&wh->mu);
-	snprintf(wh->spool_err, sizeof(wh->spool_err), "cannot write spool file in '%s': %s",
-	    wh->dir, strerror(errno));
-	pthread_mutex_unlock(&wh->mu);
-	return CT_ERR;
-}
-
-/* Spools a list of messages as pending and frees it; failures count as lost. */
-static void spool_list(struct wh_sink *wh, struct wh_msg *list)
-{
-	struct wh_line *lines;
-	struct wh_msg *m, *next;
-	size_t n = 0, i = 0;
-	int rc = CT_ERR;
-
-	for (m = list; m != NULL; m = m->next)
-		n++;
-	if (n == 0)
-		return;
-	lines = calloc(n, sizeof(*lines));
-	if (lines != NULL) {
-		for (m = list; m != NULL; m = m->next)
-			lines[i++] = (struct wh_line){ m->body, m->len };
-		rc = spool_write(wh, "pending", NULL, lines, n);
-		free(lines);
+	if (fd >= 0) {
+		ok = write_all(fd, body, len) == 0 && write_all(fd, "\n", 1) == 0 && fsync(fd) == 0;
+		ok = close(fd) == 0 && ok && rename(tmp, dst) == 0;
+		if (!ok)
+			unlink(tmp);
+		else if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+			fsync(fd);
+			close(fd);
+		}
 	}
 	pthread_mutex_lock(&wh->mu);
-	if (rc == CT_OK)
-		wh->spool_pending = true;
-	else
-		wh->lost += n;
+	if (wh->rejected++ == 0)
+		fprintf(stderr, "calltap: webhook '%s' rejected a record (%s); kept in '%s'\n",
+		    wh->shown, wh->rej_err, dir);
+	if (!ok) {
+		wh->lost++;
+		if (wh->lost_err[0] == '\0')
+			snprintf(wh->lost_err, sizeof(wh->lost_err), "cannot write '%.200s': %s",
+			    dst, strerror(errno));
+	}
 	pthread_mutex_unlock(&wh->mu);
-	for (m = list; m != NULL; m = next) {
-		next = m->next;
-		free(m);
-	}
-	wh->last_spool_ms = now_ms();
-}
-
-static int pending_name(const struct dirent *d)
-{
-	size_t n = strlen(d->d_name);
-
-	return strncmp(d->d_name, "pending-", 8) == 0 && n > 14 &&
-	    strcmp(d->d_name + n - 6, ".jsonl") == 0;
-}
-
-/* Reads DIR/name whole; NULL on error.  *len excludes the added NUL. */
-static char *read_file(const char *dir, const char *name, size_t *len)
-{
-	char path[4096];
-	struct ct_buf b;
-	char chunk[65536];
-	size_t n;
-	FILE *fp;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	fp = fopen(path, "rb");
-	if (fp == NULL)
-		return NULL;
-	ct_buf_init(&b);
-	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
-		ct_buf_append(&b, chunk, n);
-	if (ferror(fp) || b.oom || b.p == NULL) {
-		fclose(fp);
-		ct_buf_fini(&b);
-		return NULL;
-	}
-	fclose(fp);
-	*len = b.len;
-	return b.p;   /* ownership moves to the caller */
-}
-
-/* Counts the records in DIR/pending-*.jsonl (the undelivered ones). */
-static uint64_t count_pending(const char *dir)
-{
-	struct dirent **names;
-	uint64_t total = 0;
-	size_t len, k;
-	char *text;
-	int n, i;
-
-	n = scandir(dir, &names, pending_name, alphasort);
-	for (i = 0; i < n; i++) {
-		text = read_file(dir, names[i]->d_name, &len);
-		for (k = 0; text != NULL && k < len; k++)
-			total += text[k] == '\n';
-		free(text);
-		free(names[i]);
-	}
-	if (n > 0)
-		free(names);
-	return total;
 }
 
 /* ---- HTTP --------------------------------------------------------------- */
@@ -286,27 +172,30 @@ static void failed(struct wh_sink *wh, const char *why)
 	pthread_mutex_unlock(&wh->mu);
 	if (first)
 		fprintf(stderr, "calltap: webhook '%s': %s; spooling to '%s' and retrying\n",
-		    wh->url, why, wh->dir);
+		    wh->shown, why, ct_spool_dir(wh->spool));
 	wh->failing = true;
 	wh->next_ms = now_ms() + wh->backoff_ms;
 	wh->backoff_ms = wh->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : wh->backoff_ms * 2;
 }
 
 /* POSTs one body; WH_SENT (2xx), WH_RETRY or WH_REJECTED (worker only). */
-static enum wh_result post(struct wh_sink *wh, const char *body, size_t len)
+static enum wh_result post(struct wh_sink *wh, const char *body, size_t len, int64_t deadline)
 {
-	char err[CURL_ERROR_SIZE] = "", why[160];
-	long code = 0;
+	char err[CURL_ERROR_SIZE] = "", why[200], raw[200];
+	long code = 0, tmo = TIMEOUT_MS;
 	CURLcode rc;
 
+	if (deadline > 0 && deadline - now_ms() < tmo)
+		tmo = deadline - now_ms() > 1 ? (long)(deadline - now_ms()) : 1;
+	curl_easy_setopt(wh->curl, CURLOPT_TIMEOUT_MS, tmo);
 	curl_easy_setopt(wh->curl, CURLOPT_POSTFIELDS, body);
 	curl_easy_setopt(wh->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
 	curl_easy_setopt(wh->curl, CURLOPT_ERRORBUFFER, err);
 	rc = curl_easy_perform(wh->curl);
 	curl_easy_setopt(wh->curl, CURLOPT_ERRORBUFFER, NULL);
 	if (rc != CURLE_OK) {
-		snprintf(why, sizeof(why), "%.150s", err[0] ? err : curl_easy_strerror(rc));
-		failed(wh, why);
+		snprintf(raw, sizeof(raw), "%.150s", err[0] ? err : curl_easy_strerror(rc));
+		failed(wh, ct_mask_secrets(why, sizeof(why), raw, wh->url));
 		return WH_RETRY;
 	}
 	curl_easy_getinfo(wh->curl, CURLINFO_RESPONSE_CODE, &code);
@@ -327,36 +216,55 @@ static enum wh_result post(struct wh_sink *wh, const char *body, size_t len)
 	return WH_REJECTED;
 }
 
-/* Keeps a rejected record in a rejected-*.jsonl file and counts it. */
-static void reject(struct wh_sink *wh, const char *body, size_t len)
-{
-	struct wh_line line = { body, len };
-	int rc = spool_write(wh, "rejected", NULL, &line, 1);
+/* ---- worker ------------------------------------------------------------- */
 
-	pthread_mutex_lock(&wh->mu);
-	if (wh->rejected++ == 0)
-		fprintf(stderr, "calltap: webhook '%s' rejected a record (%s); kept in '%s'\n",
-		    wh->url, wh->rej_err, wh->dir);
-	if (rc != CT_OK)
-		wh->lost++;
-	pthread_mutex_unlock(&wh->mu);
+/*
+ * Under wh->mu: waits until there is something to do.  Returns 1 to quit
+ * (closing, and nothing more can be done in time), else 0.
+ */
+static int next_step(struct wh_sink *wh)
+{
+	struct timespec ts;
+	int64_t now, wake;
+	bool unread;
+
+	for (;;) {
+		now = now_ms();
+		unread = ct_spool_unread(wh->spool);
+		if (wh->closing && (now >= wh->deadline_ms || !unread ||
+		    (wh->failing && wh->next_ms > wh->deadline_ms)))
+			return 1;
+		if (unread && (!wh->failing || now >= wh->next_ms) && now >= wh->idle_until_ms)
+			return 0;
+		wake = wh->failing && unread ? wh->next_ms : now + 1000;
+		if (unread && wh->idle_until_ms > now && wh->idle_until_ms < wake)
+			wake = wh->idle_until_ms;
+		if (wh->closing && wake > wh->deadline_ms)
+			wake = wh->deadline_ms;
+		ts.tv_sec = wake / 1000;
+		ts.tv_nsec = (wake % 1000) * 1000000;
+		pthread_cond_timedwait(&wh->cv, &wh->mu, &ts);
+	}
 }
 
 /*
- * Sends a list in order and frees it; at the first retryable failure the
- * rest of the list (that record included) goes to the spool.
+ * Sends every synced record in order, acknowledging each after its 2xx or
+ * rejection; stops at the first retryable failure (the spool goes back to
+ * that record) or at the close deadline.  Returns the records read.
  */
-static void send_list(struct wh_sink *wh, struct wh_msg *list)
+static size_t deliver(struct wh_sink *wh, int64_t deadline)
 {
-	struct wh_msg *m;
+	size_t n = 0;
 
-	while ((m = list) != NULL) {
-		switch (post(wh, m->body, m->len)) {
+	ct_spool_sync(wh->spool);    /* on disk before delivery is attempted */
+	while (ct_spool_read(wh->spool, &wh->rec) == CT_OK) {
+		n++;
+		switch (post(wh, wh->rec.p != NULL ? wh->rec.p : "", wh->rec.len, deadline)) {
 		case WH_RETRY:
-			spool_list(wh, list);
-			return;
+			ct_spool_rewind(wh->spool);
+			return n;
 		case WH_REJECTED:
-			reject(wh, m->body, m->len);
+			reject(wh, wh->rec.p != NULL ? wh->rec.p : "", wh->rec.len);
 			break;
 		case WH_SENT:
 			pthread_mutex_lock(&wh->mu);
@@ -364,187 +272,31 @@ static void send_list(struct wh_sink *wh, struct wh_msg *list)
 			pthread_mutex_unlock(&wh->mu);
 			break;
 		}
-		list = m->next;
-		free(m);
+		ct_spool_ack(wh->spool);
+		if (deadline > 0 && now_ms() >= deadline)
+			return n;
 	}
+	return n;
 }
 
-/*
- * Sends the lines of one spool file.  Returns the length of the leading
- * part whose lines are done with (delivered or rejected); *stopped when a
- * retryable failure ended the file early.
- */
-static size_t send_lines(struct wh_sink *wh, char *text, size_t len, bool *stopped)
-{
-	size_t done = 0, start = 0, end;
-
-	*stopped = false;
-	while (start < len) {
-		for (end = start; end < len && text[end] != '\n'; end++)
-			;
-		if (end > start) {
-			enum wh_result r;
-
-			text[end] = '\0';
-			r = post(wh, text + start, end - start);
-			if (end < len)
-				text[end] = '\n';
-			if (r == WH_RETRY) {
-				*stopped = true;
-				return start;
-			}
-			if (r == WH_REJECTED)
-				reject(wh, text + start, end - start);
-			pthread_mutex_lock(&wh->mu);
-			wh->delivered += r == WH_SENT;
-			pthread_mutex_unlock(&wh->mu);
-		}
-		start = done = end + 1;
-	}
-	return done > len ? len : done;
-}
-
-/*
- * Retries one spool file: removes it when every record is done with, else
- * rewrites it with the records left.  Returns false when sending stopped.
- */
-static bool retry_file(struct wh_sink *wh, const char *name)
-{
-	struct wh_line rest;
-	char path[4096];
-	size_t len, done;
-	bool stopped;
-	char *text;
-
-	text = read_file(wh->dir, name, &len);
-	if (text == NULL)
-		return true;   /* gone or unreadable; count_pending still reports it */
-	done = send_lines(wh, text, len, &stopped);
-	if (!stopped) {
-		snprintf(path, sizeof(path), "%s/%s", wh->dir, name);
-		unlink(path);
-		sync_dir(wh->dir);
-	} else if (done > 0) {
-		rest = (struct wh_line){ text + done, len - done };
-		if (rest.len > 0 && rest.p[rest.len - 1] == '\n')
-			rest.len--;
-		spool_write(wh, "pending", name, &rest, 1);
-	}
-	free(text);
-	return !stopped;
-}
-
-/* Retries the spool, oldest file first, until a failure (worker only). */
-static void retry_spool(struct wh_sink *wh)
-{
-	struct dirent **names;
-	bool ok = true;
-	int n, i;
-
-	n = scandir(wh->dir, &names, pending_name, alphasort);
-	for (i = 0; i < n; i++) {
-		if (ok)
-			ok = retry_file(wh, names[i]->d_name);
-		free(names[i]);
-	}
-	if (n >= 0)
-		free(names);
-	if (ok && n >= 0) {
-		pthread_mutex_lock(&wh->mu);
-		wh->spool_pending = false;
-		pthread_mutex_unlock(&wh->mu);
-	}
-}
-
-/* ---- worker ------------------------------------------------------------- */
-
-/* Waits on the condition variable until abs_ms (monotonic), or forever if < 0. */
-static void wait_until(struct wh_sink *wh, int64_t abs_ms)
-{
-	struct timespec ts;
-
-	if (abs_ms < 0) {
-		pthread_cond_wait(&wh->cv, &wh->mu);
-		return;
-	}
-	ts.tv_sec = abs_ms / 1000;
-	ts.tv_nsec = (abs_ms % 1000) * 1000000;
-	pthread_cond_timedwait(&wh->cv, &wh->mu, &ts);
-}
-
-static int64_t earliest(int64_t a, int64_t b)
-{
-	if (a < 0)
-		return b;
-	return b < 0 || a < b ? a : b;
-}
-
-/*
- * Under wh->mu: waits until there is something to do.  Returns 1 to quit
- * (closing and nothing more can be done in time), else 0 with *due set when
- * the spool should be retried now.
- */
-static int next_step(struct wh_sink *wh, bool *due)
-{
-	int64_t now, wake;
-	bool queue_ready;
-
-	for (;;) {
-		now = now_ms();
-		*due = wh->spool_pending && now >= wh->next_ms;
-		if (wh->closing && (now >= wh->deadline_ms ||
-		    (wh->head == NULL && !wh->spool_pending) ||
-		    (wh->failing && wh->next_ms > wh->deadline_ms)))
-			return 1;
-		/* While failing, records are spooled in batches, not one file each. */
-		queue_ready = wh->head != NULL && (!wh->failing || wh->closing ||
-		    now >= wh->last_spool_ms + SPOOL_EVERY_MS || wh->n_queued >= MAX_QUEUE / 2);
-		if (*due || queue_ready)
-			return 0;
-		wake = wh->spool_pending ? wh->next_ms : -1;
-		if (wh->closing)
-			wake = earliest(wake, wh->deadline_ms);
-		if (wh->head != NULL)
-			wake = earliest(wake, wh->last_spool_ms + SPOOL_EVERY_MS);
-		wait_until(wh, wake);
-	}
-}
-
-static bool spool_pending(struct wh_sink *wh)
-{
-	bool p;
-
-	pthread_mutex_lock(&wh->mu);
-	p = wh->spool_pending;
-	pthread_mutex_unlock(&wh->mu);
-	return p;
-}
-
-/* The delivery thread: queue and spool to the server, until close. */
+/* The delivery thread: spool to the server, until close. */
 static void *worker(void *arg)
 {
 	struct wh_sink *wh = arg;
-	struct wh_msg *batch;
-	bool due;
-	int quit;
+	int64_t deadline;
 
 	for (;;) {
 		pthread_mutex_lock(&wh->mu);
-		quit = next_step(wh, &due);
-		batch = wh->head;
-		wh->head = wh->tail = NULL;
-		wh->n_queued = 0;
-		pthread_mutex_unlock(&wh->mu);
-		if (quit) {
-			spool_list(wh, batch);
+		if (next_step(wh)) {
+			pthread_mutex_unlock(&wh->mu);
 			return NULL;
 		}
-		if (due)
-			retry_spool(wh);
-		if (batch != NULL && (wh->failing || spool_pending(wh)))
-			spool_list(wh, batch);    /* behind the older records */
-		else if (batch != NULL)
-			send_list(wh, batch);
+		deadline = wh->closing ? wh->deadline_ms : 0;
+		pthread_mutex_unlock(&wh->mu);
+		/* nothing readable although records are pending (a segment lost
+		 * under us): do not spin, look again in a second */
+		if (deliver(wh, deadline) == 0)
+			wh->idle_until_ms = now_ms() + 1000;
 	}
 }
 
@@ -552,74 +304,87 @@ static void *worker(void *arg)
 
 static void sink_free(struct wh_sink *wh)
 {
-	struct wh_msg *m;
-
-	while ((m = wh->head) != NULL) {
-		wh->head = m->next;
-		free(m);
-	}
 	if (wh->curl != NULL)
 		curl_easy_cleanup(wh->curl);
 	curl_slist_free_all(wh->headers);
 	curl_global_cleanup();
-	if (wh->lock_fd >= 0)
-		close(wh->lock_fd);
+	ct_spool_close(wh->spool);
 	pthread_cond_destroy(&wh->cv);
 	pthread_mutex_destroy(&wh->mu);
+	ct_buf_fini(&wh->rec);
 	free(wh->url);
-	free(wh->dir);
+	free(wh->top);
 	free(wh);
 }
 
-/* Splits "URL DIR" into wh->url and wh->dir; CT_OK or CT_ERR (no memory). */
-static int split_arg(struct wh_sink *wh, const char *arg)
+/*
+ * Splits arg into the URL, the spool directory and the disk cap: "URL",
+ * "URL SPOOLDIR" or "URL\nSPOOLDIR\nMAXBYTES" (main's form).  CT_OK, or
+ * CT_ERR (no memory, bad size).
+ */
+static int split_arg(struct wh_sink *wh, const char *arg, uint64_t *max)
 {
-	const char *sp = strchr(arg, ' ');
+	const char *nl = strchr(arg, '\n'), *sp = strchr(arg, ' '), *nl2;
 
-	wh->url = sp != NULL ? strndup(arg, (size_t)(sp - arg)) : strdup(arg);
-	wh->dir = strdup(sp != NULL && sp[1] != '\0' ? sp + 1 : "calltap-spool");
-	return wh->url != NULL && wh->dir != NULL ? CT_OK : CT_ERR;
+	*max = 0;
+	if (nl != NULL && (nl2 = strchr(nl + 1, '\n')) != NULL) {
+		wh->url = strndup(arg, (size_t)(nl - arg));
+		wh->top = strndup(nl + 1, (size_t)(nl2 - nl - 1));
+		if (ct_spool_parse_size(nl2 + 1, max) != 0)
+			return CT_ERR;
+	} else {
+		wh->url = sp != NULL ? strndup(arg, (size_t)(sp - arg)) : strdup(arg);
+		wh->top = strdup(sp != NULL && sp[1] != '\0' ? sp + 1 : "calltap-spool");
+	}
+	return wh->url != NULL && wh->top != NULL ? CT_OK : CT_ERR;
 }
 
 /* Checks that the URL is http(s) and parses; CT_OK or CT_ERR + errbuf. */
-static int check_url(const char *url, char *errbuf)
+static int check_url(struct wh_sink *wh, char *errbuf)
 {
 	CURLU *u = curl_url();
 	char *scheme = NULL;
 	int rc = CT_ERR;
 
-	if (u != NULL && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	if (u != NULL && curl_url_set(u, CURLUPART_URL, wh->url, 0) == CURLUE_OK &&
 	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
 	    (strcmp(scheme, "http") == 0 || strcmp(scheme, "https") == 0))
 		rc = CT_OK;
 	else
-		ct_sink_err(errbuf, "invalid webhook URL '%s' (want http:// or https://)", url);
+		ct_sink_err(errbuf, "invalid webhook URL '%s' (want http:// or https://)", wh->shown);
 	curl_free(scheme);
 	curl_url_cleanup(u);
 	return rc;
 }
 
-/* Creates the spool directory if needed and locks it; CT_OK or CT_ERR + errbuf. */
-static int open_spool(struct wh_sink *wh, char *errbuf)
+static int old_name(const struct dirent *d)
 {
-	char path[4096];
+	size_t n = strlen(d->d_name);
 
-	if (mkdir(wh->dir, 0700) != 0 && errno != EEXIST) {
-		ct_sink_err(errbuf, "cannot create spool directory '%s': %s", wh->dir, strerror(errno));
-		return CT_ERR;
+	return strncmp(d->d_name, "pending-", 8) == 0 && n > 14 &&
+	    strcmp(d->d_name + n - 6, ".jsonl") == 0;
+}
+
+/*
+ * Spool files of calltap before the spool was keyed by URL (DIR/pending-*)
+ * do not say which URL they were for: they are not sent anywhere, but said.
+ */
+static void warn_old_spool(const struct wh_sink *wh)
+{
+	struct dirent **names;
+	int n = scandir(wh->top, &names, old_name, alphasort), i;
+
+	if (n <= 0) {
+		if (n == 0)
+			free(names);
+		return;
 	}
-	snprintf(path, sizeof(path), "%s/.lock", wh->dir);
-	wh->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (wh->lock_fd < 0) {
-		ct_sink_err(errbuf, "cannot use spool directory '%s': %s", wh->dir, strerror(errno));
-		return CT_ERR;
-	}
-	if (flock(wh->lock_fd, LOCK_EX | LOCK_NB) != 0) {
-		ct_sink_err(errbuf, "spool directory '%s' is in use by another calltap", wh->dir);
-		return CT_ERR;
-	}
-	wh->spool_pending = count_pending(wh->dir) > 0;
-	return CT_OK;
+	fprintf(stderr, "calltap: spool '%s' holds %d file(s) pending-*.jsonl written by an "
+	    "older calltap, which did not record their URL: not sent to '%s' (one JSON record "
+	    "per line: POST them by hand where they belong)\n", wh->top, n, wh->shown);
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
 }
 
 /* Prepares the libcurl handle; CT_OK or CT_ERR. */
@@ -641,36 +406,49 @@ static int setup_curl(struct wh_sink *wh)
 }
 
 /*
- * Opens the sink on arg "URL" or "URL SPOOLDIR" (default ./calltap-spool):
- * checks the URL, creates and locks the spool directory and starts the
- * worker, which first re-sends what earlier runs spooled.  Returns the state,
- * or NULL with a message naming the URL or directory in errbuf.
+ * Opens the sink on arg (see split_arg; default spool ./calltap-spool):
+ * checks the URL, opens the URL's spool (creating it) and starts the worker,
+ * which first sends what earlier runs spooled for this URL.  Returns the
+ * state, or NULL with a message naming the (masked) URL or directory.
  */
 static void *webhook_open(const char *arg, char *errbuf)
 {
 	struct wh_sink *wh = calloc(1, sizeof(*wh));
+	struct ct_spool_cfg cfg;
 	pthread_condattr_t ca;
+	uint64_t max;
 
 	if (wh == NULL) {
 		ct_sink_err(errbuf, "out of memory");
 		return NULL;
 	}
-	wh->lock_fd = -1;
 	wh->backoff_ms = BACKOFF_MIN_MS;
+	ct_buf_init(&wh->rec);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	pthread_mutex_init(&wh->mu, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&wh->cv, &ca);
 	pthread_condattr_destroy(&ca);
-	if (split_arg(wh, arg) != CT_OK || setup_curl(wh) != CT_OK) {
-		ct_sink_err(errbuf, "webhook: out of memory");
+	if (split_arg(wh, arg, &max) != CT_OK || setup_curl(wh) != CT_OK) {
+		ct_sink_err(errbuf, "webhook: out of memory or bad spool size");
 		goto fail;
 	}
-	if (check_url(wh->url, errbuf) != CT_OK || open_spool(wh, errbuf) != CT_OK)
+	ct_mask_secrets(wh->shown, sizeof(wh->shown), wh->url, NULL);
+	if (check_url(wh, errbuf) != CT_OK)
 		goto fail;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.dir = wh->top;
+	cfg.kind = "webhook";
+	cfg.key = wh->url;
+	cfg.shown = wh->shown;
+	cfg.max_bytes = max;
+	wh->spool = ct_spool_open(&cfg, errbuf);
+	if (wh->spool == NULL)
+		goto fail;
+	warn_old_spool(wh);
 	if (pthread_create(&wh->thread, NULL, worker, wh) != 0) {
-		ct_sink_err(errbuf, "webhook '%s': cannot start thread", wh->url);
+		ct_sink_err(errbuf, "webhook '%s': cannot start thread", wh->shown);
 		goto fail;
 	}
 	wh->started = true;
@@ -681,91 +459,84 @@ fail:
 }
 
 /*
- * Queues rec as JSON for the worker.  When the queue is full the record is
- * spooled right here instead.  CT_OK, or CT_ERR when it could not even be
- * spooled (message names the directory).
+ * Appends rec as JSON to the spool and wakes the worker.  Always CT_OK: a
+ * record the spool could not take (full: dropped; I/O error: lost) is
+ * counted, said on stderr, and reported by close.
  */
 static int webhook_write(void *priv, const struct ct_call_record *rec, char *errbuf)
 {
 	struct wh_sink *wh = priv;
-	struct wh_msg *m;
-	struct wh_line line;
 	struct ct_buf b;
+	bool oom;
+	int rc;
 
+	(void)errbuf;
 	ct_buf_init(&b);
-	if (ct_record_json(rec, &b) != CT_OK || b.oom ||
-	    (m = malloc(sizeof(*m) + b.len + 1)) == NULL) {
-		ct_buf_fini(&b);
-		ct_sink_err(errbuf, "webhook '%s': out of memory", wh->url);
-		return CT_ERR;
-	}
-	m->next = NULL;
-	m->len = b.len;
-	memcpy(m->body, b.p, b.len + 1);
+	oom = ct_record_json(rec, &b) != CT_OK || b.oom;
+	rc = oom ? CT_ERR : ct_spool_append(wh->spool, b.p, b.len);  /* the spool counts its losses */
 	ct_buf_fini(&b);
 	pthread_mutex_lock(&wh->mu);
-	if (wh->n_queued < MAX_QUEUE) {
-		if (wh->tail != NULL)
-			wh->tail->next = m;
-		else
-			wh->head = m;
-		wh->tail = m;
-		wh->n_queued++;
-		pthread_cond_signal(&wh->cv);
-		pthread_mutex_unlock(&wh->mu);
-		return CT_OK;
+	if (oom && wh->lost_err[0] == '\0')
+		snprintf(wh->lost_err, sizeof(wh->lost_err), "out of memory");
+	if (rc == CT_ERR && !wh->said_lost) {
+		wh->said_lost = true;
+		fprintf(stderr, "calltap: webhook '%s': a record is LOST: %s\n", wh->shown,
+		    oom ? wh->lost_err : ct_spool_error(wh->spool));
 	}
+	wh->lost += oom;
+	pthread_cond_signal(&wh->cv);
 	pthread_mutex_unlock(&wh->mu);
-	line = (struct wh_line){ m->body, m->len };
-	if (spool_write(wh, "pending", NULL, &line, 1) == CT_OK) {
-		pthread_mutex_lock(&wh->mu);
-		wh->spool_pending = true;
-		pthread_mutex_unlock(&wh->mu);
-		free(m);
-		return CT_OK;
-	}
-	free(m);
-	pthread_mutex_lock(&wh->mu);
-	ct_sink_err(errbuf, "webhook '%s': queue full and %s", wh->url, wh->spool_err);
-	pthread_mutex_unlock(&wh->mu);
-	return CT_ERR;
+	return CT_OK;
 }
 
-/* Nothing to do: the worker delivers continuously.  Always CT_OK. */
+/* Makes the spooled records durable now.  Always CT_OK. */
 static int webhook_flush(void *priv, char *errbuf)
 {
-	(void)priv;
+	struct wh_sink *wh = priv;
+
 	(void)errbuf;
+	ct_spool_sync(wh->spool);
 	return CT_OK;
 }
 
 /* Builds the close message; CT_OK when every record was delivered. */
-static int close_report(struct wh_sink *wh, uint64_t undelivered, char *errbuf)
+static int close_report(struct wh_sink *wh, char *errbuf)
 {
-	if (wh->lost > 0) {
-		ct_sink_err(errbuf, "webhook '%s': %" PRIu64 " record(s) LOST: %s", wh->url,
-		    wh->lost, wh->spool_err);
+	struct ct_spool_stats st;
+
+	ct_spool_get_stats(wh->spool, &st);
+	if (wh->lost + st.lost > 0) {
+		ct_sink_err(errbuf, "webhook '%s': %" PRIu64 " record(s) LOST: %s", wh->shown,
+		    wh->lost + st.lost, wh->lost_err[0] ? wh->lost_err : ct_spool_error(wh->spool));
 		return CT_ERR;
 	}
-	if (undelivered > 0) {
+	if (st.dropped > 0) {
+		ct_sink_err(errbuf, "webhook '%s': %" PRIu64 " record(s) DROPPED: spool '%s' "
+		    "was full (--spool-max)%s", wh->shown, st.dropped, ct_spool_dir(wh->spool),
+		    st.pending > 0 ? "; more are not delivered yet" : "");
+		return CT_ERR;
+	}
+	if (st.pending > 0) {
 		ct_sink_err(errbuf, "webhook '%s': %" PRIu64 " record(s) not delivered (%s); "
-		    "kept in spool '%s' for the next run%s", wh->url, undelivered,
-		    wh->net_err[0] ? wh->net_err : "not tried", wh->dir,
+		    "kept in spool '%s' for the next run%s", wh->shown, st.pending,
+		    wh->net_err[0] ? wh->net_err : "not tried", ct_spool_dir(wh->spool),
 		    wh->rejected > 0 ? "; some were also rejected" : "");
 		return CT_ERR;
 	}
 	if (wh->rejected > 0) {
 		ct_sink_err(errbuf, "webhook '%s': %" PRIu64 " record(s) rejected (first: %s); "
-		    "kept in '%s/rejected-*.jsonl'", wh->url, wh->rejected, wh->rej_err, wh->dir);
+		    "kept in '%s/rejected-*.jsonl'", wh->shown, wh->rejected, wh->rej_err,
+		    ct_spool_dir(wh->spool));
 		return CT_ERR;
 	}
 	return CT_OK;
 }
 
 /*
- * Drains the queue for at most DRAIN_S seconds, stops the worker (what is
- * left goes to the spool) and reports: CT_ERR with counts when records were
- * left undelivered, rejected or lost.  priv is freed either way.
+ * Delivers for at most DRAIN_S seconds, stops the worker and reports:
+ * CT_ERR with counts when records were left undelivered (they stay in the
+ * spool for the next run), dropped, rejected or lost.  priv is freed either
+ * way.
  */
 static int webhook_close(void *priv, char *errbuf)
 {
@@ -781,7 +552,7 @@ static int webhook_close(void *priv, char *errbuf)
 	pthread_mutex_unlock(&wh->mu);
 	if (wh->started)
 		pthread_join(wh->thread, NULL);
-	rc = close_report(wh, count_pending(wh->dir), errbuf);
+	rc = close_report(wh, errbuf);
 	sink_free(wh);
 	return rc;
 }

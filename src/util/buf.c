@@ -305,3 +305,286 @@ void ct_one_line(char *dst, size_t size, const char *msg)
 	}
 	dst[o] = '\0';
 }
+
+/* ---- credentials in messages -------------------------------------------- */
+
+#define MASK "***"
+#define MASK_MAX_SECRETS 8
+#define MASK_MIN_SECRET 4   /* shorter values of origin are not searched for in text */
+
+/* A value of the scanned text that is a credential: [start, end). */
+struct mask_span {
+	size_t start, end;
+};
+
+struct mask_spans {
+	struct mask_span v[MASK_MAX_SECRETS];
+	size_t n;
+};
+
+static bool ident_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	    c == '_' || c == '-';
+}
+
+/* True when a key=value name names a credential (case-insensitive). */
+static bool secret_name(const char *s, size_t n)
+{
+	static const char *const part[] = {
+		"pass", "pwd", "token", "secret", "apikey", "api_key", "api-key", "auth",
+		"credential", "signature",
+	};
+	static const char *const whole[] = { "key", "code", "sig", "sas", "jwt" };
+	char low[64];
+	size_t i;
+
+	if (n == 0 || n >= sizeof(low))
+		return false;
+	for (i = 0; i < n; i++)
+		low[i] = (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] - 'A' + 'a' : s[i]);
+	low[n] = '\0';
+	for (i = 0; i < sizeof(part) / sizeof(part[0]); i++)
+		if (strstr(low, part[i]) != NULL)
+			return true;
+	for (i = 0; i < sizeof(whole) / sizeof(whole[0]); i++)
+		if (strcmp(low, whole[i]) == 0)
+			return true;
+	return false;
+}
+
+/* Notes [a, b) as a credential: into spans (when given), "***" into out. */
+static size_t mask_value(const char *s, size_t a, size_t b, struct ct_buf *out,
+    struct mask_spans *sp)
+{
+	(void)s;
+	if (b <= a)
+		return a;
+	if (sp != NULL && sp->n < MASK_MAX_SECRETS)
+		sp->v[sp->n++] = (struct mask_span){ a, b };
+	if (out != NULL)
+		ct_buf_puts(out, MASK);
+	return b;
+}
+
+static void emit(struct ct_buf *out, const char *s, size_t a, size_t b)
+{
+	if (out != NULL && b > a)
+		ct_buf_append(out, s + a, b - a);
+}
+
+/*
+ * One URL starting with "://" at s[i] (the scheme is already emitted):
+ * masks the password of user:password@ and the value of every query
+ * parameter (a bare parameter whole).  Returns the index after the URL.
+ */
+static size_t mask_url(const char *s, size_t n, size_t i, struct ct_buf *out,
+    struct mask_spans *sp)
+{
+	size_t e, a = i + 3, ae, at = 0, k, p, pe, q, lim;
+	bool has_at = false;
+
+	/* userinfo may hold blanks (a badly quoted password): look for '@' up to the path */
+	for (lim = a; lim < n && strchr("/?#\"'<>`\r\n", s[lim]) == NULL; lim++)
+		if (s[lim] == '@') {
+			at = lim;
+			has_at = true;
+		}
+	for (ae = has_at ? at : a; ae < n && strchr("/?#\"'<>` \t\r\n", s[ae]) == NULL; ae++)
+		;
+	for (e = ae; e < n && strchr(" \t\r\n\"'<>`", s[e]) == NULL; e++)
+		;
+	emit(out, s, i, a);
+	k = a;
+	if (has_at) {
+		for (p = a; p < at && s[p] != ':'; p++)
+			;
+		if (p < at) {
+			emit(out, s, a, p + 1);
+			mask_value(s, p + 1, at, out, sp);
+			k = at;
+		}
+	}
+	for (q = ae; q < e && s[q] != '?'; q++)
+		;
+	emit(out, s, k, q < e ? q + 1 : e);
+	if (q >= e)
+		return e;
+	for (p = q + 1; p < e && s[p] != '#'; p = pe + (pe < e && s[pe] != '#')) {
+		size_t eq;
+
+		for (pe = p; pe < e && s[pe] != '&' && s[pe] != ';' && s[pe] != '#'; pe++)
+			;
+		for (eq = p; eq < pe && s[eq] != '='; eq++)
+			;
+		if (eq < pe) {
+			emit(out, s, p, eq + 1);
+			mask_value(s, eq + 1, pe, out, sp);
+		} else {
+			mask_value(s, p, pe, out, sp);
+		}
+		if (pe < e && s[pe] != '#')
+			emit(out, s, pe, pe + 1);
+	}
+	emit(out, s, p, e);
+	return e;
+}
+
+/* End of a key=value value at s[v]: quoted ('...' or "..." with \ escapes) or up to a blank. */
+static size_t value_end(const char *s, size_t n, size_t v)
+{
+	char q = s[v];
+
+	if (q == '\'' || q == '"') {
+		for (v++; v < n && s[v] != q; v++)
+			if (s[v] == '\\' && v + 1 < n)
+				v++;
+		return v < n ? v + 1 : n;
+	}
+	while (v < n && strchr(" \t\r\n&;,)\"'", s[v]) == NULL)
+		v++;
+	return v;
+}
+
+/*
+ * Copies s[0..n) into out (when given) with its credentials masked, noting
+ * their spans in sp (when given): URLs (see mask_url) and key=value items
+ * whose key names a credential (password=, sslpassword=, token=, api_key=...,
+ * spaces allowed around '=', libpq quoting understood).
+ */
+static void mask_scan(const char *s, size_t n, struct ct_buf *out, struct mask_spans *sp)
+{
+	size_t i = 0, j, k;
+
+	while (i < n) {
+		if (n - i >= 3 && memcmp(s + i, "://", 3) == 0) {
+			i = mask_url(s, n, i, out, sp);
+			continue;
+		}
+		if (!ident_char(s[i]) || (i > 0 && (ident_char(s[i - 1]) || s[i - 1] == '.'))) {
+			emit(out, s, i, i + 1);
+			i++;
+			continue;
+		}
+		for (j = i; j < n && ident_char(s[j]); j++)
+			;
+		for (k = j; k < n && (s[k] == ' ' || s[k] == '\t'); k++)
+			;
+		if (k < n && s[k] == '=' && secret_name(s + i, j - i)) {
+			for (k++; k < n && (s[k] == ' ' || s[k] == '\t'); k++)
+				;
+			emit(out, s, i, k);
+			i = mask_value(s, k, value_end(s, n, k), out, sp);
+			continue;
+		}
+		emit(out, s, i, j);
+		i = j;
+	}
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Decodes %XX escapes (and, for a quoted value, the quotes and \ escapes) into out. */
+static void secret_decoded(const char *s, size_t n, struct ct_buf *out)
+{
+	size_t i;
+
+	if (n >= 2 && (s[0] == '\'' || s[0] == '"')) {
+		for (i = 1; i < n && s[i] != s[0]; i++) {
+			if (s[i] == '\\' && i + 1 < n)
+				i++;
+			ct_buf_append(out, s + i, 1);
+		}
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		int hi, lo;
+
+		if (s[i] == '%' && i + 2 < n &&
+		    (hi = hexval(s[i + 1])) >= 0 && (lo = hexval(s[i + 2])) >= 0) {
+			char c = (char)(hi * 16 + lo);
+
+			ct_buf_append(out, &c, 1);
+			i += 2;
+		} else {
+			ct_buf_append(out, s + i, 1);
+		}
+	}
+}
+
+/*
+ * Copies text into dst (size bytes, always NUL-terminated, cut to fit) with
+ * every credential replaced by "***": the password of a URL's
+ * user:password@, the value of every URL query parameter, and the value of
+ * key=value items whose key names a credential (password, sslpassword,
+ * token, secret, api_key, ...).  origin, when not NULL, is the URL or libpq
+ * connection string the text came from or talks about (a library's error
+ * message may quote a piece of it): its credentials, as written and
+ * decoded, are masked wherever they occur in text (those of at least
+ * MASK_MIN_SECRET bytes).  Returns dst.  Every message that shows a webhook
+ * URL or a PostgreSQL conninfo, or a library's message about one, goes
+ * through here.
+ */
+char *ct_mask_secrets(char *dst, size_t size, const char *text, const char *origin)
+{
+	struct ct_buf sec[MASK_MAX_SECRETS * 2], a, b;
+	struct mask_spans sp;
+	size_t i, k, n = 0, tn;
+
+	if (size == 0)
+		return dst;
+	if (text == NULL)
+		text = "";
+	sp.n = 0;
+	if (origin != NULL)
+		mask_scan(origin, strlen(origin), NULL, &sp);
+	for (k = 0; k < sp.n; k++) {
+		const char *v = origin + sp.v[k].start;
+		size_t len = sp.v[k].end - sp.v[k].start;
+
+		ct_buf_init(&sec[n]);
+		ct_buf_append(&sec[n++], v, len);
+		ct_buf_init(&sec[n]);
+		secret_decoded(v, len, &sec[n++]);
+	}
+	/* Pass 1: the origin's secrets, longest match first at each place. */
+	ct_buf_init(&a);
+	tn = strlen(text);
+	for (i = 0; i < tn;) {
+		size_t best = 0;
+
+		for (k = 0; k < n; k++)
+			if (!sec[k].oom && sec[k].len >= MASK_MIN_SECRET && sec[k].len > best &&
+			    sec[k].len <= tn - i && memcmp(text + i, sec[k].p, sec[k].len) == 0)
+				best = sec[k].len;
+		if (best > 0) {
+			ct_buf_puts(&a, MASK);
+			i += best;
+		} else {
+			ct_buf_append(&a, text + i, 1);
+			i++;
+		}
+	}
+	/* Pass 2: the patterns. */
+	ct_buf_init(&b);
+	if (!a.oom)
+		mask_scan(a.p != NULL ? a.p : "", a.len, &b, NULL);
+	if (a.oom || b.oom)
+		snprintf(dst, size, "(message hidden: out of memory)");
+	else
+		snprintf(dst, size, "%s", b.p != NULL ? b.p : "");
+	for (k = 0; k < n; k++)
+		ct_buf_fini(&sec[k]);
+	ct_buf_fini(&a);
+	ct_buf_fini(&b);
+	return dst;
+}

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * Write-ahead spool of the network sinks (webhook, PostgreSQL): records are
+ * appended by the capture thread, made durable by a sync thread at least
+ * every second, read back in order by the sink's delivery thread and
+ * acknowledged once delivered.  See spool.c.
+ */
+#ifndef CALLTAP_SPOOL_H
+#define CALLTAP_SPOOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "calltap/buf.h"
+
+#define CT_SPOOL_MAX_DEFAULT (UINT64_C(1) << 30)   /* --spool-max default: 1 GiB */
+
+struct ct_spool;
+
+struct ct_spool_cfg {
+	const char *dir;         /* top spool directory (created 0700) */
+	const char *kind;        /* subdirectory prefix: "webhook", "pg" */
+	const char *key;         /* the target's identity: names the subdirectory, checked */
+	const char *shown;       /* the target for messages (credentials masked) */
+	uint64_t max_bytes;      /* disk cap of the records; 0: CT_SPOOL_MAX_DEFAULT */
+	const void *header;      /* first record of every segment this run creates, or NULL */
+	size_t header_len;
+};
+
+struct ct_spool_stats {
+	uint64_t pending;        /* appended (or left by earlier runs), not acknowledged */
+	uint64_t recovered;      /* of those, left by earlier runs */
+	uint64_t dropped;        /* refused: the disk cap was reached */
+	uint64_t lost;           /* could not be written (I/O error) or read back */
+	uint64_t bytes;          /* on disk now */
+};
+
+struct ct_spool *ct_spool_open(const struct ct_spool_cfg *cfg, char *errbuf);
+int ct_spool_append(struct ct_spool *sp, const void *p, size_t len);
+void ct_spool_sync(struct ct_spool *sp);
+int ct_spool_read(struct ct_spool *sp, struct ct_buf *rec);
+const struct ct_buf *ct_spool_header(struct ct_spool *sp);
+int ct_spool_unread(struct ct_spool *sp);
+void ct_spool_ack(struct ct_spool *sp);
+void ct_spool_rewind(struct ct_spool *sp);
+void ct_spool_get_stats(struct ct_spool *sp, struct ct_spool_stats *st);
+const char *ct_spool_dir(const struct ct_spool *sp);
+const char *ct_spool_error(struct ct_spool *sp);
+void ct_spool_close(struct ct_spool *sp);
+int ct_spool_parse_size(const char *s, uint64_t *out);
+
+#endif
