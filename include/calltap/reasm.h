@@ -60,14 +60,30 @@ struct ct_tcp_stats {
 };
 
 /*
+ * The consumer's memory of one direction, so that it never rescans bytes it
+ * has already examined when more arrive (a SIP message sent a few bytes per
+ * segment would otherwise cost O(n^2)).  Offsets are relative to the start
+ * of the unconsumed bytes handed in.  The reassembler zeroes it when a
+ * direction starts and whenever the unconsumed bytes are discarded (gap
+ * skipped, buffer overflow, new connection); otherwise only the consumer
+ * changes it, and must keep it consistent with what it consumes.
+ */
+struct ct_tcp_scan {
+	size_t done;            /* bytes already examined */
+	size_t need;            /* bytes wanted before examining again (0 = any) */
+	int phase;              /* consumer-defined, 0 = at the start of a unit */
+};
+
+/*
  * Consumer of in-order stream bytes.  `data` holds every byte not yet
  * consumed, in order; the callback returns how many of them it consumed
  * (0..len).  The remainder is handed again, with more data appended, when the
  * next segment arrives.  `pkt` is the packet that completed the data (tuple,
  * time, vlan).  `gap` is true when bytes were lost just before `data`.
+ * `scan` is the direction's struct ct_tcp_scan.
  */
 typedef size_t (*ct_tcp_data_fn)(void *user, const struct ct_packet *pkt,
-    const uint8_t *data, size_t len, int gap);
+    const uint8_t *data, size_t len, int gap, struct ct_tcp_scan *scan);
 
 struct ct_tcp_reasm;
 

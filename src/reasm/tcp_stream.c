@@ -69,6 +69,7 @@ struct dir {
 	struct seg *ooo_tail;
 	size_t ooo_bytes;           /* held data plus per-segment overhead */
 	bool gap;                   /* bytes were lost before the next delivery */
+	struct ct_tcp_scan scan;    /* the consumer's progress over buf */
 	size_t charged;             /* cap + ooo_bytes as last counted in held */
 };
 
@@ -278,6 +279,7 @@ static void buf_drop(struct dir *d)
 	d->off = 0;
 	d->len = 0;
 	d->gap = true;
+	memset(&d->scan, 0, sizeof(d->scan));
 }
 
 /*
@@ -321,7 +323,7 @@ static void deliver(struct ct_tcp_reasm *r, struct dir *d, struct ct_packet *pkt
 	size_t n;
 
 	while (d->len > 0) {
-		n = r->fn(r->user, pkt, d->buf + d->off, d->len, d->gap);
+		n = r->fn(r->user, pkt, d->buf + d->off, d->len, d->gap, &d->scan);
 		d->gap = false;
 		if (n > d->len)
 			n = d->len;
@@ -452,6 +454,7 @@ static void dir_syn(struct dir *d, uint32_t seq)
 	d->off = 0;
 	d->len = 0;
 	d->gap = false;
+	memset(&d->scan, 0, sizeof(d->scan));
 	d->next_seq = seq + 1;
 }
 

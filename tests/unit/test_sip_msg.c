@@ -565,7 +565,7 @@ static void test_bad(void)
 		ct_sip_msg_fini(&m);
 	}
 	CHECK_INT(ct_sip_msg_parse(&m, NULL, 0), CT_ERR);
-	CHECK_INT(ct_sip_msg_parse(&m, "SIP/2.0 200 OK", (size_t)64 * 1024 * 1024), CT_ERR);
+	CHECK_INT(ct_sip_msg_parse(&m, "SIP/2.0 200 OK", (size_t)64 * 1024 * 1024), CT_SIP_REFUSED);
 	ct_sip_msg_fini(NULL);
 }
 

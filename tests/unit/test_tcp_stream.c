@@ -67,12 +67,13 @@ static size_t consume_lines(const uint8_t *data, size_t len, int one)
 }
 
 static size_t sink_fn(void *user, const struct ct_packet *pkt, const uint8_t *data,
-    size_t len, int gap)
+    size_t len, int gap, struct ct_tcp_scan *scan)
 {
 	struct sink *s = user;
 	size_t n = 0;
 
 	(void)pkt;
+	(void)scan;
 	s->calls++;
 	s->gap_calls += gap != 0;
 	s->last_len = len;
