@@ -56,6 +56,7 @@ struct ct_tcp_stats {
 	uint64_t gaps;          /* holes skipped (data lost) */
 	uint64_t overflows;     /* buffers dropped because a limit was hit */
 	uint64_t expired;       /* directions forgotten by idle timeout */
+	uint64_t ooo_steps;     /* out-of-order tree nodes visited (work, O(n log n)) */
 	size_t streams;         /* directions tracked now */
 };
 
