@@ -73,6 +73,7 @@ struct ct_tcp_scan {
 	size_t done;            /* bytes already examined */
 	size_t need;            /* bytes wanted before examining again (0 = any) */
 	int phase;              /* consumer-defined, 0 = at the start of a unit */
+	uint64_t work;          /* bytes the consumer examined (a work counter for tests) */
 };
 
 /*

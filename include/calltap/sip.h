@@ -102,6 +102,7 @@ struct ct_sip_msg {
 
 	bool has_sdp;           /* body is (or contains) application/sdp */
 	struct ct_sdp sdp;
+	uint16_t osip_lines;    /* header lines handed to libosip2 (work bound, tests) */
 };
 
 /*

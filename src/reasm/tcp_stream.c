@@ -536,6 +536,8 @@ static bool held_insert(struct ct_tcp_reasm *r, struct dir *d, uint32_t seq,
 		seq = pend;
 	}
 	while ((p = held_ge(r, d, seq)) != NULL && seq_lt(p->seq, end)) {
+		if (p->seq == seq && !seq_lt(p->seq + p->len, end))
+			return false;
 		if (seq_lt(end, p->seq + p->len)) {
 			end = p->seq;
 			break;

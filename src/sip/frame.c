@@ -292,6 +292,14 @@ enum {
 	SCAN_BODY             /* framed: need = whole message length */
 };
 
+/* Back to the start of a message; the work counter carries on. */
+static void scan_reset(struct ct_tcp_scan *scan)
+{
+	scan->done = 0;
+	scan->need = 0;
+	scan->phase = SCAN_START_LINE;
+}
+
 /*
  * Incremental ct_sip_frame() for a stream buffer that grows between calls:
  * *scan (zero at the first call and after every result other than
@@ -301,15 +309,15 @@ enum {
  * search stopped, Content-Length is read once, and then only the length is
  * compared.  An incomplete start line is checked again when a line end
  * arrives or the bytes have doubled since the last check (amortised
- * linear; an invalid start line is still found before 64 KiB).  Results are
- * those of ct_sip_frame(); on CT_PARTIAL the caller must drop the *skip
+ * linear; an invalid start line is still found before 64 KiB); scan->work
+ * counts the bytes examined.  Results are those of ct_sip_frame(); on CT_PARTIAL the caller must drop the *skip
  * leading bytes before the next call (the offsets in *scan start after
  * them) and must not change the bytes it keeps.
  */
 ssize_t ct_sip_frame_scan(const char *buf, size_t len, size_t *skip,
     struct ct_tcp_scan *scan)
 {
-	size_t s = 0, hlen, avail, limit;
+	size_t s = 0, hlen, avail, limit, from;
 	long clen;
 
 	while (s < len && (buf[s] == '\r' || buf[s] == '\n'))
@@ -322,16 +330,18 @@ ssize_t ct_sip_frame_scan(const char *buf, size_t len, size_t *skip,
 	if (scan->phase == SCAN_START_LINE) {
 		if (scan->done > 0 && avail < scan->need && (scan->done >= avail ||
 		    memchr(buf + scan->done, '\n', avail - scan->done) == NULL)) {
+			scan->work += avail > scan->done ? avail - scan->done : 0;
 			scan->done = avail;
 			return CT_PARTIAL;
 		}
+		scan->work += avail;
 		switch (check_start_line(buf, avail)) {
 		case LINE_BAD:
-			memset(scan, 0, sizeof(*scan));
+			scan_reset(scan);
 			return CT_ERR;
 		case LINE_PREFIX:
 			if (avail > MAX_HEADER_BYTES) {
-				memset(scan, 0, sizeof(*scan));
+				scan_reset(scan);
 				return CT_ERR;
 			}
 			scan->done = avail;
@@ -346,18 +356,21 @@ ssize_t ct_sip_frame_scan(const char *buf, size_t len, size_t *skip,
 	}
 	if (scan->phase == SCAN_HEADERS) {
 		limit = avail < MAX_HEADER_BYTES ? avail : MAX_HEADER_BYTES;
-		hlen = header_end(buf, limit, scan->done >= 2 ? scan->done - 2 : 0);
+		from = scan->done >= 2 ? scan->done - 2 : 0;
+		hlen = header_end(buf, limit, from);
+		scan->work += (hlen > 0 ? hlen : limit) - from;
 		if (hlen == 0) {
 			if (avail >= MAX_HEADER_BYTES) {
-				memset(scan, 0, sizeof(*scan));
+				scan_reset(scan);
 				return CT_ERR;
 			}
 			scan->done = limit;
 			return CT_PARTIAL;
 		}
+		scan->work += hlen;
 		clen = find_content_length(buf, hlen);
 		if (clen < 0) {
-			memset(scan, 0, sizeof(*scan));
+			scan_reset(scan);
 			return CT_ERR;
 		}
 		scan->phase = SCAN_BODY;
@@ -368,7 +381,7 @@ ssize_t ct_sip_frame_scan(const char *buf, size_t len, size_t *skip,
 		return CT_PARTIAL;
 	}
 	hlen = scan->need;
-	memset(scan, 0, sizeof(*scan));
+	scan_reset(scan);
 	return (ssize_t)hlen;
 }
 

@@ -608,7 +608,7 @@ static size_t count_delimiters(const char *body, size_t n)
  * its header section is closed so osip accepts it.  Returns the length of
  * the copy (NUL-terminated), or CT_SIP_REFUSED.
  */
-static ssize_t copy_for_osip(const char *buf, size_t len, char *out)
+static ssize_t copy_for_osip(const char *buf, size_t len, char *out, uint16_t *kept)
 {
 	const char *p = buf, *end = buf + len, *nl;
 	struct keep_state ks;
@@ -641,10 +641,13 @@ static ssize_t copy_for_osip(const char *buf, size_t len, char *out)
 			o += v;
 			out[o++] = '\r';
 			out[o++] = '\n';
+			(*kept)++;
 			ks.cur = KEEP_NONE;   /* the rest of this header */
 		} else if (ks.cur != KEEP_NONE) {
 			memcpy(out + o, p, n);
 			o += n;
+			if (p != buf)
+				(*kept)++;
 		}
 		p += n;
 	}
@@ -729,7 +732,7 @@ int ct_sip_msg_parse(struct ct_sip_msg *m, const char *buf, size_t len)
 	copy = malloc(len + 8);
 	if (copy == NULL)
 		return CT_NOMEM;
-	clen = copy_for_osip(buf, len, copy);
+	clen = copy_for_osip(buf, len, copy, &m->osip_lines);
 	if (clen < 0) {
 		free(copy);
 		return (int)clen;
