@@ -5,7 +5,11 @@
  * names, Via branch, CSeq, Reason, SDP media).  osip_message_t never leaves
  * this file.  One message is parsed per datagram or framed TCP message
  * (usually 0.5–4 KiB); osip allocates a full tree for it, which we free
- * before returning, so nothing of osip is kept.  osip itself understands
+ * before returning, so nothing of osip is kept.  osip appends every header
+ * and body part to a list by walking the list (O(n^2) in their number), so
+ * a message over the CT_SIP_MAX_* limits is refused after a linear
+ * pre-scan, and the copy osip parses holds only the headers we read; its
+ * lists are walked here with iterators only.  osip itself understands
  * the compact header forms (i: f: t: m: v: l: c: ...); this file works
  * around defects seen in real traffic that osip cannot take: stray CRs in
  * the header section are always blanked, and backslash-escaped quotes
