@@ -224,15 +224,23 @@ static void handle_sip_text(struct ct_engine *e, const struct ct_packet *pkt,
     const char *text, size_t len, uint8_t transport)
 {
 	struct ct_sip_msg m;
+	int rc;
 
 	memset(&m, 0, sizeof(m));
 	m.ts_us = pkt->ts_us;
 	m.t = pkt->t;
 	m.vlan = pkt->vlan;
 	m.transport = transport;
-	if (ct_sip_msg_parse(&m, text, len) != CT_OK) {
-		e->c.sip_malformed++;
-		e->c.events[CT_EV_SIP_MALFORMED]++;
+	rc = ct_sip_msg_parse(&m, text, len);
+	if (rc != CT_OK) {
+		/* Over the size or header limits: counted, never parsed.  A call
+		 * whose in-dialog message is refused just misses that message. */
+		if (rc == CT_SIP_REFUSED) {
+			e->c.sip_refused++;
+		} else {
+			e->c.sip_malformed++;
+			e->c.events[CT_EV_SIP_MALFORMED]++;
+		}
 		ct_sip_msg_fini(&m);
 		return;
 	}
@@ -244,39 +252,34 @@ static void handle_sip_text(struct ct_engine *e, const struct ct_packet *pkt,
 	ct_sip_msg_fini(&m);
 }
 
+/* One framed SIP message from a TCP stream (ct_sip_stream_consume). */
+struct tcp_msg_ctx {
+	struct ct_engine *e;
+	const struct ct_packet *pkt;
+};
+
+static void on_tcp_msg(void *user, const char *text, size_t len)
+{
+	struct tcp_msg_ctx *c = user;
+
+	handle_sip_text(c->e, c->pkt, text, len, CT_TRANSPORT_TCP);
+}
+
 /*
  * TCP stream consumer: frames as many whole SIP messages as the in-order
- * bytes hold and returns how many bytes it used.  Bytes that cannot start a
- * SIP message (a stream that is not SIP, or the tail of a message cut by a
- * gap) are skipped up to the next plausible start line.
+ * bytes hold and returns how many bytes it used (ct_sip_stream_consume;
+ * incremental over the direction's scan state, so a message sent in tiny
+ * segments is not rescanned at each one).
  */
 static size_t on_tcp_data(void *user, const struct ct_packet *pkt,
-    const uint8_t *data, size_t len, int gap)
+    const uint8_t *data, size_t len, int gap, struct ct_tcp_scan *scan)
 {
+	struct tcp_msg_ctx c = { user, pkt };
 	struct ct_engine *e = user;
-	const char *buf = (const char *)data;
-	size_t off = 0;
 
 	(void)gap;
-	while (off < len) {
-		size_t skip = 0;
-		ssize_t n = ct_sip_frame(buf + off, len - off, &skip);
-
-		if (n > 0) {
-			handle_sip_text(e, pkt, buf + off + skip, (size_t)n, CT_TRANSPORT_TCP);
-			off += skip + (size_t)n;
-		} else if (n == CT_PARTIAL) {
-			off += skip;
-			break;
-		} else {
-			size_t r = ct_sip_resync(buf + off, len - off);
-
-			if (ct_sip_looks_like(buf + off, len - off))
-				e->c.events[CT_EV_SIP_FRAMING]++;
-			off += r > 0 ? r : len - off;
-		}
-	}
-	return off;
+	return ct_sip_stream_consume(data, len, scan, on_tcp_msg, &c,
+	    &e->c.events[CT_EV_SIP_FRAMING]);
 }
 
 static void handle_udp(struct ct_engine *e, struct ct_packet *pkt)
@@ -860,6 +863,7 @@ void ct_engine_print_stats(const struct ct_engine *e, FILE *out)
 	print_row(out, "sip_udp", e->c.sip_udp);
 	print_row(out, "sip_tcp", e->c.sip_tcp);
 	print_row(out, "sip_malformed", e->c.sip_malformed);
+	print_row(out, "sip_refused", e->c.sip_refused);
 	print_row(out, "sip_retransmissions", ds.retransmissions);
 	print_row(out, "sip_register", ds.requests[CT_M_REGISTER]);
 	print_row(out, "sip_options", ds.requests[CT_M_OPTIONS]);

@@ -113,5 +113,9 @@ char *ct_addr_str(const struct ct_addr *a, char *buf, size_t len);
 int ct_addr_parse(struct ct_addr *a, const char *text);
 bool ct_addr_eq(const struct ct_addr *x, const struct ct_addr *y);
 uint32_t ct_addr_hash(const struct ct_addr *a, uint32_t seed);
+struct ct_hash_key;
+/* Keyed (SipHash) hash of an address pair and an extra word (src/util/addr.c). */
+uint64_t ct_addr_pair_hash(const struct ct_hash_key *k, const struct ct_addr *src,
+    const struct ct_addr *dst, uint32_t extra);
 
 #endif

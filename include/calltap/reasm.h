@@ -56,7 +56,24 @@ struct ct_tcp_stats {
 	uint64_t gaps;          /* holes skipped (data lost) */
 	uint64_t overflows;     /* buffers dropped because a limit was hit */
 	uint64_t expired;       /* directions forgotten by idle timeout */
+	uint64_t ooo_steps;     /* out-of-order tree nodes visited (work, O(n log n)) */
 	size_t streams;         /* directions tracked now */
+};
+
+/*
+ * The consumer's memory of one direction, so that it never rescans bytes it
+ * has already examined when more arrive (a SIP message sent a few bytes per
+ * segment would otherwise cost O(n^2)).  Offsets are relative to the start
+ * of the unconsumed bytes handed in.  The reassembler zeroes it when a
+ * direction starts and whenever the unconsumed bytes are discarded (gap
+ * skipped, buffer overflow, new connection); otherwise only the consumer
+ * changes it, and must keep it consistent with what it consumes.
+ */
+struct ct_tcp_scan {
+	size_t done;            /* bytes already examined */
+	size_t need;            /* bytes wanted before examining again (0 = any) */
+	int phase;              /* consumer-defined, 0 = at the start of a unit */
+	uint64_t work;          /* bytes the consumer examined (a work counter for tests) */
 };
 
 /*
@@ -65,9 +82,10 @@ struct ct_tcp_stats {
  * (0..len).  The remainder is handed again, with more data appended, when the
  * next segment arrives.  `pkt` is the packet that completed the data (tuple,
  * time, vlan).  `gap` is true when bytes were lost just before `data`.
+ * `scan` is the direction's struct ct_tcp_scan.
  */
 typedef size_t (*ct_tcp_data_fn)(void *user, const struct ct_packet *pkt,
-    const uint8_t *data, size_t len, int gap);
+    const uint8_t *data, size_t len, int gap, struct ct_tcp_scan *scan);
 
 struct ct_tcp_reasm;
 

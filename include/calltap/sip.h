@@ -13,10 +13,17 @@
 #include <sys/types.h>
 
 #include "calltap/packet.h"
+#include "calltap/reasm.h"
 
 /* ---- framing ----------------------------------------------------------- */
 
 ssize_t ct_sip_frame(const char *buf, size_t len, size_t *skip);
+ssize_t ct_sip_frame_scan(const char *buf, size_t len, size_t *skip,
+    struct ct_tcp_scan *scan);
+/* Receives one framed SIP message text[0..len) (ct_sip_stream_consume). */
+typedef void (*ct_sip_text_fn)(void *user, const char *text, size_t len);
+size_t ct_sip_stream_consume(const uint8_t *data, size_t len, struct ct_tcp_scan *scan,
+    ct_sip_text_fn fn, void *user, uint64_t *framing_errors);
 size_t ct_sip_resync(const char *buf, size_t len);
 bool ct_sip_looks_like(const char *buf, size_t len);
 
@@ -95,7 +102,23 @@ struct ct_sip_msg {
 
 	bool has_sdp;           /* body is (or contains) application/sdp */
 	struct ct_sdp sdp;
+	uint16_t osip_lines;    /* header lines handed to libosip2 (work bound, tests) */
 };
+
+/*
+ * Limits checked before a message is parsed (a cheap linear pre-scan): a
+ * message longer than CT_SIP_MAX_BYTES, with more header lines than
+ * CT_SIP_MAX_HEADERS (folded lines count) or a multipart body of more than
+ * CT_SIP_MAX_PARTS parts is refused unparsed with CT_SIP_REFUSED.  Real
+ * user agents stay far below these (a few KiB, a few dozen headers, two or
+ * three body parts: SDP with ISUP or a location object; 70 Via and 70 Record-Route lines, the most Max-Forwards
+ * allows through proxies, still fit).  The byte limit is the default TCP
+ * stream buffer (struct ct_tcp_limits), above any UDP datagram.  Documented in docs/schema.md.
+ */
+#define CT_SIP_MAX_BYTES   (256 * 1024)
+#define CT_SIP_MAX_HEADERS 256
+#define CT_SIP_MAX_PARTS   16
+#define CT_SIP_REFUSED     (-32)
 
 void ct_sip_init(void);
 int ct_sip_msg_parse(struct ct_sip_msg *m, const char *buf, size_t len);

@@ -67,7 +67,7 @@ struct ct_ipfrag {
 	struct ct_ipfrag_limits lim;
 	struct dgram **buckets;
 	uint32_t mask;              /* bucket count - 1 (power of two) */
-	uint32_t seed;
+	struct ct_hash_key key;     /* keyed hash of the datagrams (random) */
 	struct dgram *oldest;       /* age list head */
 	struct dgram *newest;       /* age list tail */
 	struct ct_ipfrag_stats st;
@@ -107,9 +107,9 @@ struct ct_ipfrag *ct_ipfrag_new(const struct ct_ipfrag_limits *lim)
 	if (f->buckets == NULL)
 		goto fail;
 	f->mask = n - 1;
-	/* Per-instance seed (address space layout) so bucket placement is not
-	 * the same in every process. */
-	f->seed = (uint32_t)((uintptr_t)f >> 4) * 0x9e3779b1u;
+	/* A random key per table: fragment ids and addresses are chosen by
+	 * the sender, so unkeyed buckets could be flooded with collisions. */
+	ct_hash_key_random(&f->key);
 	return f;
 fail:
 	free(f);
@@ -148,12 +148,9 @@ static uint8_t pkt_proto(const struct ct_packet *pkt)
 
 static uint32_t key_hash(const struct ct_ipfrag *f, const struct ct_packet *pkt)
 {
-	uint32_t h;
+	uint64_t h = ct_addr_pair_hash(&f->key, &pkt->t.src, &pkt->t.dst, pkt->frag_id);
 
-	h = ct_addr_hash(&pkt->t.src, f->seed);
-	h = ct_addr_hash(&pkt->t.dst, h ^ 0x5bd1e995u);
-	h ^= ct_hash_fmix32(pkt->frag_id ^ ((uint32_t)pkt_proto(pkt) << 24) ^ f->seed);
-	return ct_hash_fmix32(h);
+	return (uint32_t)(h ^ (h >> 32)) ^ pkt_proto(pkt);
 }
 
 static struct dgram *dgram_find(const struct ct_ipfrag *f,

@@ -5,9 +5,14 @@
  * and kept on an LRU list (least recently used first), so idle expiry costs
  * O(expired) and the table can evict its stalest direction when full.  A
  * direction holds the next expected sequence number, the in-order bytes the
- * consumer has not consumed yet, and copies of segments that arrived ahead
- * of a hole (a list sorted by sequence number).  Sequence numbers are
- * compared modulo 2^32 ((int32_t)(a - b), RFC 9293 §3.4).  Workload: SIP
+ * consumer has not consumed yet (with the consumer's scan state over them,
+ * reset when they are dropped), and copies of segments that arrived ahead
+ * of a hole: disjoint ranges in a treap ordered by sequence number, so
+ * that segments arriving in any order (one byte each, shuffled) cost
+ * O(log n) each, not O(n).  The direction table hashes the address pair
+ * and ports with SipHash under a random per-table key, so crafted tuples
+ * cannot pile into one chain.  Sequence numbers are compared modulo 2^32
+ * ((int32_t)(a - b), RFC 9293 §3.4).  Workload: SIP
  * streams are long-lived and mostly in order with small messages; loss,
  * retransmission and reordering are rare but must never stall a stream:
  * when the held bytes (data plus per-segment overhead) pass max_ooo_bytes
@@ -43,10 +48,13 @@
 #define TCP_SYN_WINDOW (1 << 20)    /* a SYN this close before next is a retransmission */
 #define TCP_HELD_FACTOR 128u        /* total buffer budget, in per-direction limits */
 
+/* A held segment: a node of the direction's treap, keyed by seq. */
 struct seg {
-	struct seg *next;
+	struct seg *left;           /* segments before this one */
+	struct seg *right;          /* segments after it */
 	uint32_t seq;
 	uint32_t len;
+	uint32_t prio;              /* heap order: random, never from the wire */
 	uint8_t data[];
 };
 
@@ -65,10 +73,10 @@ struct dir {
 	size_t off;
 	size_t len;
 	size_t cap;
-	struct seg *ooo;            /* held segments sorted by seq */
-	struct seg *ooo_tail;
+	struct seg *ooo;            /* treap of held segments (disjoint ranges) */
 	size_t ooo_bytes;           /* held data plus per-segment overhead */
 	bool gap;                   /* bytes were lost before the next delivery */
+	struct ct_tcp_scan scan;    /* the consumer's progress over buf */
 	size_t charged;             /* cap + ooo_bytes as last counted in held */
 };
 
@@ -78,7 +86,8 @@ struct ct_tcp_reasm {
 	void *user;
 	struct dir **buckets;
 	uint32_t mask;              /* bucket count - 1 (power of two) */
-	uint32_t seed;
+	struct ct_hash_key key;     /* keyed hash of the directions (random) */
+	uint64_t prng;              /* treap priorities (xorshift64) */
 	struct dir *oldest;         /* LRU head */
 	struct dir *newest;         /* LRU tail */
 	size_t held;                /* sum of every direction's charged bytes */
@@ -138,23 +147,32 @@ struct ct_tcp_reasm *ct_tcp_reasm_new(const struct ct_tcp_limits *lim,
 	if (r->buckets == NULL)
 		goto fail;
 	r->mask = n - 1;
-	r->seed = (uint32_t)((uintptr_t)r >> 4) * 0x9e3779b1u;
+	ct_hash_key_random(&r->key);
+	r->prng = (r->key.k0 ^ r->key.k1 ^ (r->key.k0 << 7)) | 1;
 	return r;
 fail:
 	free(r);
 	return NULL;
 }
 
+/* Frees every held segment (rotations turn the tree into a list: O(n)). */
 static void held_clear(struct dir *d)
 {
-	struct seg *s, *next;
+	struct seg *t = d->ooo, *l;
 
-	for (s = d->ooo; s != NULL; s = next) {
-		next = s->next;
-		free(s);
+	while (t != NULL) {
+		if (t->left != NULL) {
+			l = t->left;
+			t->left = l->right;
+			l->right = t;
+			t = l;
+		} else {
+			l = t->right;
+			free(t);
+			t = l;
+		}
 	}
 	d->ooo = NULL;
-	d->ooo_tail = NULL;
 	d->ooo_bytes = 0;
 }
 
@@ -187,12 +205,8 @@ void ct_tcp_reasm_free(struct ct_tcp_reasm *r)
 static uint32_t dir_hash(const struct ct_tcp_reasm *r, const struct ct_addr *src,
     const struct ct_addr *dst, uint16_t sport, uint16_t dport)
 {
-	uint32_t h;
-
-	h = ct_addr_hash(src, r->seed);
-	h = ct_addr_hash(dst, h ^ 0x5bd1e995u);
-	h ^= ct_hash_fmix32(((uint32_t)sport << 16 | dport) ^ r->seed);
-	return ct_hash_fmix32(h);
+	return (uint32_t)ct_addr_pair_hash(&r->key, src, dst,
+	    (uint32_t)sport << 16 | dport);
 }
 
 static struct dir *dir_find(const struct ct_tcp_reasm *r, const struct ct_addr *src,
@@ -278,6 +292,7 @@ static void buf_drop(struct dir *d)
 	d->off = 0;
 	d->len = 0;
 	d->gap = true;
+	memset(&d->scan, 0, sizeof(d->scan));
 }
 
 /*
@@ -321,7 +336,7 @@ static void deliver(struct ct_tcp_reasm *r, struct dir *d, struct ct_packet *pkt
 	size_t n;
 
 	while (d->len > 0) {
-		n = r->fn(r->user, pkt, d->buf + d->off, d->len, d->gap);
+		n = r->fn(r->user, pkt, d->buf + d->off, d->len, d->gap, &d->scan);
 		d->gap = false;
 		if (n > d->len)
 			n = d->len;
@@ -340,20 +355,146 @@ static void deliver(struct ct_tcp_reasm *r, struct dir *d, struct ct_packet *pkt
 	}
 }
 
+/*
+ * The held segments form a treap (a binary search tree by seq, a heap by a
+ * random priority), so every operation costs O(log n) expected whatever
+ * order the segments come in; the segments are kept disjoint (an arriving
+ * segment is trimmed against those it overlaps, and replaces those it
+ * covers whole), so "already held" is one predecessor lookup.  Sequence
+ * numbers compare modulo 2^32: every held segment lies within 2^31 after
+ * next_seq, so the order is consistent.  Nodes visited are counted in
+ * st.ooo_steps (the unit tests check it stays O(n log n)).
+ */
+
+/* The leftmost (lowest seq) held segment, or NULL. */
+static struct seg *held_first(struct ct_tcp_reasm *r, struct dir *d)
+{
+	struct seg *t = d->ooo;
+
+	while (t != NULL && t->left != NULL) {
+		r->st.ooo_steps++;
+		t = t->left;
+	}
+	return t;
+}
+
+/* The held segment with the greatest seq <= key, or NULL. */
+static struct seg *held_le(struct ct_tcp_reasm *r, struct dir *d, uint32_t key)
+{
+	struct seg *t = d->ooo, *best = NULL;
+
+	while (t != NULL) {
+		r->st.ooo_steps++;
+		if (seq_lt(key, t->seq)) {
+			t = t->left;
+		} else {
+			best = t;
+			t = t->right;
+		}
+	}
+	return best;
+}
+
+/* The held segment with the least seq >= key, or NULL. */
+static struct seg *held_ge(struct ct_tcp_reasm *r, struct dir *d, uint32_t key)
+{
+	struct seg *t = d->ooo, *best = NULL;
+
+	while (t != NULL) {
+		r->st.ooo_steps++;
+		if (seq_lt(t->seq, key)) {
+			t = t->right;
+		} else {
+			best = t;
+			t = t->left;
+		}
+	}
+	return best;
+}
+
+/* Joins treaps a and b, every key of a before every key of b. */
+static struct seg *treap_merge(struct ct_tcp_reasm *r, struct seg *a, struct seg *b)
+{
+	struct seg *root = NULL, **pp = &root;
+
+	while (a != NULL && b != NULL) {
+		r->st.ooo_steps++;
+		if (a->prio > b->prio) {
+			*pp = a;
+			pp = &a->right;
+			a = a->right;
+		} else {
+			*pp = b;
+			pp = &b->left;
+			b = b->left;
+		}
+	}
+	*pp = a != NULL ? a : b;
+	return root;
+}
+
+/* Splits treap t into the keys before key (*l) and the others (*g). */
+static void treap_split(struct ct_tcp_reasm *r, struct seg *t, uint32_t key,
+    struct seg **l, struct seg **g)
+{
+	while (t != NULL) {
+		r->st.ooo_steps++;
+		if (seq_lt(t->seq, key)) {
+			*l = t;
+			l = &t->right;
+			t = t->right;
+		} else {
+			*g = t;
+			g = &t->left;
+			t = t->left;
+		}
+	}
+	*l = NULL;
+	*g = NULL;
+}
+
+/* Unlinks held segment s (present in d's treap); the caller frees it. */
+static void held_unlink(struct ct_tcp_reasm *r, struct dir *d, struct seg *s)
+{
+	struct seg **pp = &d->ooo;
+
+	while (*pp != s) {
+		r->st.ooo_steps++;
+		pp = seq_lt(s->seq, (*pp)->seq) ? &(*pp)->left : &(*pp)->right;
+	}
+	*pp = treap_merge(r, s->left, s->right);
+	d->ooo_bytes -= sizeof(*s) + s->len;
+}
+
+/* Links the new segment n (no held segment has its seq). */
+static void held_link(struct ct_tcp_reasm *r, struct dir *d, struct seg *n)
+{
+	struct seg **pp = &d->ooo;
+
+	r->prng ^= r->prng << 13;
+	r->prng ^= r->prng >> 7;
+	r->prng ^= r->prng << 17;
+	n->prio = (uint32_t)(r->prng >> 32);
+	while (*pp != NULL && (*pp)->prio >= n->prio) {
+		r->st.ooo_steps++;
+		pp = seq_lt(n->seq, (*pp)->seq) ? &(*pp)->left : &(*pp)->right;
+	}
+	treap_split(r, *pp, n->seq, &n->left, &n->right);
+	*pp = n;
+	d->ooo_bytes += sizeof(*n) + n->len;
+}
+
 /* Moves held segments that now start at or before next into the buffer. */
 static void held_pull(struct ct_tcp_reasm *r, struct dir *d, struct ct_packet *pkt)
 {
 	struct seg *s;
 	int32_t delta;
 
-	while ((s = d->ooo) != NULL) {
+	while ((s = held_first(r, d)) != NULL) {
 		delta = (int32_t)(s->seq - d->next_seq);
 		if (delta > 0)
 			break;
-		d->ooo = s->next;
-		if (d->ooo == NULL)
-			d->ooo_tail = NULL;
-		d->ooo_bytes -= sizeof(*s) + s->len;
+		held_unlink(r, d, s);
 		if ((int64_t)delta + s->len > 0) {
 			buf_append(r, d, pkt, s->data + (uint32_t)-delta, s->len - (uint32_t)-delta);
 			d->next_seq += s->len - (uint32_t)-delta;
@@ -366,48 +507,54 @@ static void held_pull(struct ct_tcp_reasm *r, struct dir *d, struct ct_packet *p
 static void gap_skip(struct ct_tcp_reasm *r, struct dir *d, struct ct_packet *pkt)
 {
 	buf_drop(d);
-	d->next_seq = d->ooo->seq;
+	d->next_seq = held_first(r, d)->seq;
 	r->st.gaps++;
 	ct_pkt_event(pkt, CT_EV_TCP_GAP);
 	held_pull(r, d, pkt);
 	deliver(r, d, pkt);
 }
 
-/* True when held segment s already holds every byte of [seq, seq + len). */
-static bool seg_covers(const struct seg *s, uint32_t seq, uint32_t len)
-{
-	return !seq_lt(seq, s->seq) && !seq_lt(s->seq + s->len, seq + len);
-}
-
 /*
- * Holds a copy of a segment that starts after next (sorted by seq).  Returns
- * false when it was not held (already covered, or out of memory).
+ * Holds a copy of the bytes of a segment that starts after next and that no
+ * held segment has: it is trimmed at the front by the segment before it,
+ * replaces the held segments it covers whole, and is trimmed at the end by
+ * the next one.  Returns false when nothing was held (every byte already
+ * held, or out of memory).
  */
-static bool held_insert(struct dir *d, uint32_t seq, const uint8_t *data, uint32_t len)
+static bool held_insert(struct ct_tcp_reasm *r, struct dir *d, uint32_t seq,
+    const uint8_t *data, uint32_t len)
 {
-	struct seg **pp = &d->ooo, *n;
+	uint32_t end = seq + len, pend;
+	struct seg *p, *n;
 
-	if (d->ooo_tail != NULL && seq_lt(d->ooo_tail->seq, seq)) {
-		if (seg_covers(d->ooo_tail, seq, len))
+	p = held_le(r, d, seq);
+	if (p != NULL && seq_lt(seq, p->seq + p->len)) {
+		pend = p->seq + p->len;
+		if (!seq_lt(pend, end))
 			return false;
-		pp = &d->ooo_tail->next;
-	} else {
-		for (; *pp != NULL && !seq_lt(seq, (*pp)->seq); pp = &(*pp)->next) {
-			if (seg_covers(*pp, seq, len))
-				return false;
-		}
+		data += pend - seq;
+		seq = pend;
 	}
+	while ((p = held_ge(r, d, seq)) != NULL && seq_lt(p->seq, end)) {
+		if (p->seq == seq && !seq_lt(p->seq + p->len, end))
+			return false;
+		if (seq_lt(end, p->seq + p->len)) {
+			end = p->seq;
+			break;
+		}
+		held_unlink(r, d, p);
+		free(p);
+	}
+	if (seq == end)
+		return false;
+	len = end - seq;
 	n = malloc(sizeof(*n) + len);
 	if (n == NULL)
 		return false;
 	n->seq = seq;
 	n->len = len;
 	memcpy(n->data, data, len);
-	n->next = *pp;
-	*pp = n;
-	if (n->next == NULL)
-		d->ooo_tail = n;
-	d->ooo_bytes += sizeof(*n) + len;
+	held_link(r, d, n);
 	return true;
 }
 
@@ -424,7 +571,7 @@ static void dir_data(struct ct_tcp_reasm *r, struct dir *d, struct ct_packet *pk
 		return;
 	}
 	if (delta > 0) {
-		if (!held_insert(d, seq, data, len)) {
+		if (!held_insert(r, d, seq, data, len)) {
 			r->st.retransmitted++;
 			return;
 		}
@@ -452,6 +599,7 @@ static void dir_syn(struct dir *d, uint32_t seq)
 	d->off = 0;
 	d->len = 0;
 	d->gap = false;
+	memset(&d->scan, 0, sizeof(d->scan));
 	d->next_seq = seq + 1;
 }
 

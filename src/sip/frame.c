@@ -22,6 +22,7 @@
 #include <sys/types.h>
 
 #include "calltap/err.h"
+#include "calltap/reasm.h"
 #include "calltap/sip.h"
 
 #define MAX_HEADER_BYTES (64u * 1024u)        /* header section limit */
@@ -193,11 +194,14 @@ static enum line_check check_start_line(const char *buf, size_t len)
 /*
  * Returns the length of the header section (start line, headers and the
  * closing empty line) or 0 when its end is not in buf.  Accepts CRLFCRLF
- * and bare LFLF (and mixtures).
+ * and bare LFLF (and mixtures).  The search starts at buf + from: a caller
+ * that searched buf[0..n) before passes from = n - 2 (the terminator is at
+ * most 3 bytes long and starts with a LF, so one that begins earlier was
+ * whole in the earlier search).
  */
-static size_t header_end(const char *buf, size_t len)
+static size_t header_end(const char *buf, size_t len, size_t from)
 {
-	const char *p = buf, *end = buf + len, *nl;
+	const char *p = buf + from, *end = buf + len, *nl;
 
 	while (p < end && (nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
 		p = nl + 1;
@@ -281,6 +285,106 @@ static long find_content_length(const char *hdr, size_t n)
 	return found == -2 ? 0 : found;
 }
 
+/* Phases of struct ct_tcp_scan for the framer. */
+enum {
+	SCAN_START_LINE = 0,  /* start line not yet whole: done = bytes checked */
+	SCAN_HEADERS,         /* start line valid: done = bytes searched for the empty line */
+	SCAN_BODY             /* framed: need = whole message length */
+};
+
+/* Back to the start of a message; the work counter carries on. */
+static void scan_reset(struct ct_tcp_scan *scan)
+{
+	scan->done = 0;
+	scan->need = 0;
+	scan->phase = SCAN_START_LINE;
+}
+
+/*
+ * Incremental ct_sip_frame() for a stream buffer that grows between calls:
+ * *scan (zero at the first call and after every result other than
+ * CT_PARTIAL) remembers how far the previous calls got in buf + *skip, so
+ * that each byte is examined O(1) times however small the segments:
+ * the empty line closing the header section is searched from where the last
+ * search stopped, Content-Length is read once, and then only the length is
+ * compared.  An incomplete start line is checked again when a line end
+ * arrives or the bytes have doubled since the last check (amortised
+ * linear; an invalid start line is still found before 64 KiB); scan->work
+ * counts the bytes examined.  Results are those of ct_sip_frame(); on CT_PARTIAL the caller must drop the *skip
+ * leading bytes before the next call (the offsets in *scan start after
+ * them) and must not change the bytes it keeps.
+ */
+ssize_t ct_sip_frame_scan(const char *buf, size_t len, size_t *skip,
+    struct ct_tcp_scan *scan)
+{
+	size_t s = 0, hlen, avail, limit, from;
+	long clen;
+
+	while (s < len && (buf[s] == '\r' || buf[s] == '\n'))
+		s++;
+	*skip = s;
+	buf += s;
+	avail = len - s;
+	if (avail == 0)
+		return CT_PARTIAL;
+	if (scan->phase == SCAN_START_LINE) {
+		if (scan->done > 0 && avail < scan->need && (scan->done >= avail ||
+		    memchr(buf + scan->done, '\n', avail - scan->done) == NULL)) {
+			scan->work += avail > scan->done ? avail - scan->done : 0;
+			scan->done = avail;
+			return CT_PARTIAL;
+		}
+		scan->work += avail;
+		switch (check_start_line(buf, avail)) {
+		case LINE_BAD:
+			scan_reset(scan);
+			return CT_ERR;
+		case LINE_PREFIX:
+			if (avail > MAX_HEADER_BYTES) {
+				scan_reset(scan);
+				return CT_ERR;
+			}
+			scan->done = avail;
+			scan->need = avail * 2;
+			return CT_PARTIAL;
+		case LINE_OK:
+			break;
+		}
+		scan->phase = SCAN_HEADERS;
+		scan->done = 0;
+		scan->need = 0;
+	}
+	if (scan->phase == SCAN_HEADERS) {
+		limit = avail < MAX_HEADER_BYTES ? avail : MAX_HEADER_BYTES;
+		from = scan->done >= 2 ? scan->done - 2 : 0;
+		hlen = header_end(buf, limit, from);
+		scan->work += (hlen > 0 ? hlen : limit) - from;
+		if (hlen == 0) {
+			if (avail >= MAX_HEADER_BYTES) {
+				scan_reset(scan);
+				return CT_ERR;
+			}
+			scan->done = limit;
+			return CT_PARTIAL;
+		}
+		scan->work += hlen;
+		clen = find_content_length(buf, hlen);
+		if (clen < 0) {
+			scan_reset(scan);
+			return CT_ERR;
+		}
+		scan->phase = SCAN_BODY;
+		scan->need = hlen + (size_t)clen;
+	}
+	if (avail < scan->need) {
+		scan->done = avail;
+		return CT_PARTIAL;
+	}
+	hlen = scan->need;
+	scan_reset(scan);
+	return (ssize_t)hlen;
+}
+
 /*
  * Frames one SIP message at the start of a stream buffer.  *skip (never
  * NULL) receives the number of leading CR/LF bytes (keep-alives) before the
@@ -291,36 +395,53 @@ static long find_content_length(const char *hdr, size_t n)
  * or CT_ERR when buf + *skip cannot start a SIP message, the header section
  * passes 64 KiB without ending, or Content-Length is malformed or over
  * 16 MiB.  After CT_ERR use ct_sip_resync() to find the next message.
+ * Stateless: it examines the whole buffer at every call (a stream consumer
+ * uses ct_sip_frame_scan()).
  */
 ssize_t ct_sip_frame(const char *buf, size_t len, size_t *skip)
 {
-	size_t s = 0, hlen, avail;
-	long clen;
+	struct ct_tcp_scan scan;
 
-	while (s < len && (buf[s] == '\r' || buf[s] == '\n'))
-		s++;
-	*skip = s;
-	buf += s;
-	avail = len - s;
-	if (avail == 0)
-		return CT_PARTIAL;
-	switch (check_start_line(buf, avail)) {
-	case LINE_BAD:
-		return CT_ERR;
-	case LINE_PREFIX:
-		return avail > MAX_HEADER_BYTES ? CT_ERR : CT_PARTIAL;
-	case LINE_OK:
-		break;
+	memset(&scan, 0, sizeof(scan));
+	return ct_sip_frame_scan(buf, len, skip, &scan);
+}
+
+/*
+ * The SIP-over-TCP stream consumer (struct ct_tcp_reasm's callback does
+ * little more than call it): frames as many whole SIP messages as
+ * data[0..len) holds, hands each to fn(user, text, n), and returns how many
+ * bytes it used (the caller drops them; the rest comes again with more
+ * bytes).  Bytes that cannot start a SIP message (a stream that is not SIP,
+ * or the tail of a message cut by a gap) are skipped up to the next
+ * plausible start line; *framing_errors counts those that looked like SIP.
+ * *scan is the direction's memory (see ct_sip_frame_scan()).  Each byte is
+ * examined O(1) times over the calls, however the stream is segmented.
+ */
+size_t ct_sip_stream_consume(const uint8_t *data, size_t len, struct ct_tcp_scan *scan,
+    ct_sip_text_fn fn, void *user, uint64_t *framing_errors)
+{
+	const char *buf = (const char *)data;
+	size_t off = 0;
+
+	while (off < len) {
+		size_t skip = 0;
+		ssize_t n = ct_sip_frame_scan(buf + off, len - off, &skip, scan);
+
+		if (n > 0) {
+			fn(user, buf + off + skip, (size_t)n);
+			off += skip + (size_t)n;
+		} else if (n == CT_PARTIAL) {
+			off += skip;
+			break;
+		} else {
+			size_t r = ct_sip_resync(buf + off, len - off);
+
+			if (ct_sip_looks_like(buf + off, len - off))
+				(*framing_errors)++;
+			off += r > 0 ? r : len - off;
+		}
 	}
-	hlen = header_end(buf, avail < MAX_HEADER_BYTES ? avail : MAX_HEADER_BYTES);
-	if (hlen == 0)
-		return avail >= MAX_HEADER_BYTES ? CT_ERR : CT_PARTIAL;
-	clen = find_content_length(buf, hlen);
-	if (clen < 0)
-		return CT_ERR;
-	if (avail - hlen < (size_t)clen)
-		return CT_PARTIAL;
-	return (ssize_t)(hlen + (size_t)clen);
+	return off;
 }
 
 /*

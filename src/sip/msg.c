@@ -5,7 +5,11 @@
  * names, Via branch, CSeq, Reason, SDP media).  osip_message_t never leaves
  * this file.  One message is parsed per datagram or framed TCP message
  * (usually 0.5–4 KiB); osip allocates a full tree for it, which we free
- * before returning, so nothing of osip is kept.  osip itself understands
+ * before returning, so nothing of osip is kept.  osip appends every header
+ * and body part to a list by walking the list (O(n^2) in their number), so
+ * a message over the CT_SIP_MAX_* limits is refused after a linear
+ * pre-scan, and the copy osip parses holds only the headers we read; its
+ * lists are walked here with iterators only.  osip itself understands
  * the compact header forms (i: f: t: m: v: l: c: ...); this file works
  * around defects seen in real traffic that osip cannot take: stray CRs in
  * the header section are always blanked, and backslash-escaped quotes
@@ -27,14 +31,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/types.h>
 
 #include <osipparser2/osip_parser.h>
 
 #include "calltap/err.h"
 #include "calltap/sip.h"
 
-/* Largest message accepted: the framer's header and body limits. */
-#define MAX_MSG_BYTES (64u * 1024u + 16u * 1024u * 1024u)
+/* Reason headers handed to osip (RFC 3326 has one per protocol). */
+#define MAX_REASON_HEADERS 8
 
 /* Discards osip's trace lines: malformed traffic is data, not a log line. */
 static void quiet_trace(const char *fi, int li, osip_trace_level_t level,
@@ -247,20 +252,16 @@ static void take_addressing(struct ct_sip_msg *m, osip_message_t *sip)
 }
 
 /*
- * User of the first P-Asserted-Identity: the URI inside <...>, or the whole
+ * User of a P-Asserted-Identity value v: the URI inside <...>, or the whole
  * value when it has no angle brackets.
  */
-static void take_pai(struct ct_sip_msg *m, osip_message_t *sip)
+static void take_pai(struct ct_sip_msg *m, const char *hvalue)
 {
-	osip_header_t *h = NULL;
 	osip_uri_t *uri = NULL;
 	const char *v, *lt, *gt;
 	char *text;
 
-	if (osip_message_header_get_byname(sip, "p-asserted-identity", 0, &h) < 0 ||
-	    h == NULL || h->hvalue == NULL)
-		return;
-	v = h->hvalue + strspn(h->hvalue, " \t");
+	v = hvalue + strspn(hvalue, " \t");
 	lt = strchr(v, '<');
 	gt = lt ? strchr(lt, '>') : NULL;
 	if (lt != NULL && gt != NULL)
@@ -350,21 +351,33 @@ static void take_reason_value(struct ct_sip_msg *m, const char *v, char **first_
 }
 
 /*
- * Reason headers (RFC 3326), every value of every header: the first Q.850
- * cause, and the Q.850 text, else the first text found.
+ * The headers osip keeps as plain name/value pairs, in one pass over its
+ * list (an iterator: osip_list_get(i) and osip_message_header_get_byname()
+ * walk the list from its head at every call, quadratic in the header
+ * count): the first P-Asserted-Identity, and every value of every Reason
+ * header (RFC 3326): the first Q.850 cause, and the Q.850 text, else the
+ * first text found.
  */
-static void take_reason(struct ct_sip_msg *m, osip_message_t *sip)
+static void take_other_headers(struct ct_sip_msg *m, osip_message_t *sip)
 {
-	osip_header_t *h = NULL;
+	osip_list_iterator_t it;
+	osip_header_t *h;
 	char *first_text = NULL;
+	bool pai_seen = false;
 	const char *v;
-	int pos;
 
-	for (pos = 0; (pos = osip_message_header_get_byname(sip, "reason", pos, &h)) >= 0; pos++) {
-		if (h == NULL || h->hvalue == NULL)
+	for (h = osip_list_get_first(&sip->headers, &it); h != NULL;
+	    h = osip_list_get_next(&it)) {
+		if (h->hname == NULL)
 			continue;
-		for (v = h->hvalue; v != NULL; v = next_reason(v))
-			take_reason_value(m, v, &first_text);
+		if (!pai_seen && strcasecmp(h->hname, "p-asserted-identity") == 0) {
+			pai_seen = true;
+			if (h->hvalue != NULL)
+				take_pai(m, h->hvalue);
+		} else if (h->hvalue != NULL && strcasecmp(h->hname, "reason") == 0) {
+			for (v = h->hvalue; v != NULL; v = next_reason(v))
+				take_reason_value(m, v, &first_text);
+		}
 	}
 	if (m->reason_text == NULL)
 		m->reason_text = first_text;
@@ -389,12 +402,15 @@ static void try_sdp(struct ct_sip_msg *m, const osip_body_t *b)
 		memset(&m->sdp, 0, sizeof(m->sdp));
 }
 
-/* An application/sdp body, or the first application/sdp part of a multipart. */
+/*
+ * An application/sdp body, or the first application/sdp part of a
+ * multipart (walked with an iterator: osip_message_get_body(i) is O(i)).
+ */
 static void take_sdp(struct ct_sip_msg *m, osip_message_t *sip)
 {
 	osip_content_type_t *ct = osip_message_get_content_type(sip);
+	osip_list_iterator_t it;
 	osip_body_t *b = NULL;
-	int i;
 
 	if (is_sdp_type(ct)) {
 		if (osip_message_get_body(sip, 0, &b) >= 0)
@@ -403,8 +419,9 @@ static void take_sdp(struct ct_sip_msg *m, osip_message_t *sip)
 	}
 	if (ct == NULL || ct->type == NULL || strcasecmp(ct->type, "multipart") != 0)
 		return;
-	for (i = 0; !m->has_sdp && osip_message_get_body(sip, i, &b) >= 0; i++)
-		if (b != NULL && is_sdp_type(b->content_type))
+	for (b = osip_list_get_first(&sip->bodies, &it); !m->has_sdp && b != NULL;
+	    b = osip_list_get_next(&it))
+		if (is_sdp_type(b->content_type))
 			try_sdp(m, b);
 }
 
@@ -464,6 +481,192 @@ static bool repair_headers(char *s, size_t hlen)
 	return changed;
 }
 
+/* What the copy handed to osip keeps of one header (see copy_for_osip). */
+enum keep {
+	KEEP_NONE = 0,      /* dropped: nothing we read */
+	KEEP_ALL,           /* copied whole */
+	KEEP_FIRST_VALUE    /* copied up to its first comma outside quotes and <> */
+};
+
+struct keep_state {
+	unsigned via, contact, pai, reason;   /* headers of each kind seen */
+	enum keep cur;      /* decision for the current header's lines */
+	bool quoted;        /* KEEP_FIRST_VALUE: inside "..." */
+	unsigned angle;     /* KEEP_FIRST_VALUE: inside <...> */
+	bool multipart;     /* a Content-Type says multipart */
+};
+
+/* Case-insensitive: is name[0..n) the NUL-terminated lowercase word w? */
+static bool name_is(const char *name, size_t n, const char *w)
+{
+	return strlen(w) == n && strncasecmp(name, w, n) == 0;
+}
+
+/*
+ * Decides what to keep of the header whose line starts at line[0..n).  The
+ * headers read from osip's tree: From, To, Call-ID, CSeq (whole, every
+ * occurrence, as osip judges them), Content-Type, Content-Length and
+ * MIME-Version (body framing), the first value of the first Via and of the
+ * first Contact, the first P-Asserted-Identity and the first
+ * MAX_REASON_HEADERS Reason headers.  A line without a colon is kept for
+ * osip to judge.  Everything else is dropped.
+ */
+static enum keep keep_header(struct keep_state *ks, const char *line, size_t n)
+{
+	const char *colon = memchr(line, ':', n);
+	size_t k;
+
+	if (colon == NULL)
+		return KEEP_ALL;
+	for (k = (size_t)(colon - line); k > 0 && (line[k - 1] == ' ' || line[k - 1] == '\t'); k--)
+		;
+	if (name_is(line, k, "content-type") || name_is(line, k, "c")) {
+		const char *v = colon + 1, *end = line + n;
+
+		while (v < end && (*v == ' ' || *v == '\t'))
+			v++;
+		if ((size_t)(end - v) >= 9 && strncasecmp(v, "multipart", 9) == 0)
+			ks->multipart = true;
+		return KEEP_ALL;
+	}
+	if (name_is(line, k, "from") || name_is(line, k, "f") ||
+	    name_is(line, k, "to") || name_is(line, k, "t") ||
+	    name_is(line, k, "call-id") || name_is(line, k, "i") ||
+	    name_is(line, k, "cseq") ||
+	    name_is(line, k, "content-length") || name_is(line, k, "l") ||
+	    name_is(line, k, "mime-version"))
+		return KEEP_ALL;
+	if (name_is(line, k, "via") || name_is(line, k, "v"))
+		return ks->via++ == 0 ? KEEP_FIRST_VALUE : KEEP_NONE;
+	if (name_is(line, k, "contact") || name_is(line, k, "m"))
+		return ks->contact++ == 0 ? KEEP_FIRST_VALUE : KEEP_NONE;
+	if (name_is(line, k, "p-asserted-identity"))
+		return ks->pai++ == 0 ? KEEP_ALL : KEEP_NONE;
+	if (name_is(line, k, "reason"))
+		return ks->reason++ < MAX_REASON_HEADERS ? KEEP_ALL : KEEP_NONE;
+	return KEEP_NONE;
+}
+
+/*
+ * Length of the first value in line[0..n) for KEEP_FIRST_VALUE: up to the
+ * first comma outside "..." and <...> (state carried across folded lines in
+ * ks), or n when the line has none.
+ */
+static size_t first_value_len(struct keep_state *ks, const char *line, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		char c = line[i];
+
+		if (ks->quoted) {
+			if (c == '\\' && i + 1 < n)
+				i++;
+			else if (c == '"')
+				ks->quoted = false;
+		} else if (c == '"') {
+			ks->quoted = true;
+		} else if (c == '<') {
+			ks->angle++;
+		} else if (c == '>' && ks->angle > 0) {
+			ks->angle--;
+		} else if (c == ',' && ks->angle == 0) {
+			return i;
+		}
+	}
+	return n;
+}
+
+/*
+ * Number of lines of body[0..n) that start with "--": multipart delimiters
+ * (RFC 2046 §5.1.1) and the closing one.
+ */
+static size_t count_delimiters(const char *body, size_t n)
+{
+	const char *p = body, *end = body + n, *nl;
+	size_t count = 0;
+
+	while (p < end) {
+		if (end - p >= 2 && p[0] == '-' && p[1] == '-')
+			count++;
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (nl == NULL)
+			break;
+		p = nl + 1;
+	}
+	return count;
+}
+
+/*
+ * Copies the message buf[0..len) into out (room for len + 8 bytes) for
+ * osip, in one pass: the start line, the headers keep_header() selects (a
+ * header's folded continuation lines follow its decision), then the empty
+ * line and the body unchanged.  osip appends every header it stores to a
+ * list by walking the list from its head, so a message of n headers costs
+ * it O(n^2); dropping what we never read keeps its work linear, and a
+ * message with more than CT_SIP_MAX_HEADERS header lines, or a multipart
+ * body of more than CT_SIP_MAX_PARTS parts (osip lists those the same way),
+ * is refused.  A message without an empty line after its headers (Zoiper
+ * sends UDP datagrams ending in "Content-Length: 0" without even a CRLF) is
+ * whole, since the caller hands in whole datagrams or framed TCP messages:
+ * its header section is closed so osip accepts it.  Returns the length of
+ * the copy (NUL-terminated), or CT_SIP_REFUSED.
+ */
+static ssize_t copy_for_osip(const char *buf, size_t len, char *out, uint16_t *kept)
+{
+	const char *p = buf, *end = buf + len, *nl;
+	struct keep_state ks;
+	size_t o = 0, n, v, lines = 0;
+	bool closed = false;
+
+	memset(&ks, 0, sizeof(ks));
+	while (p < end) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		n = nl != NULL ? (size_t)(nl + 1 - p) : (size_t)(end - p);
+		if (p == buf) {
+			ks.cur = KEEP_ALL;                    /* start line */
+		} else if (p[0] == '\n' || (n == 2 && p[0] == '\r' && p[1] == '\n')) {
+			closed = p + n < end;                 /* empty line */
+			if (ks.multipart && count_delimiters(p + n, (size_t)(end - p - n)) >
+			    CT_SIP_MAX_PARTS + 1)
+				return CT_SIP_REFUSED;
+			memcpy(out + o, p, (size_t)(end - p));
+			o += (size_t)(end - p);
+			break;
+		} else if (++lines > CT_SIP_MAX_HEADERS) {
+			return CT_SIP_REFUSED;
+		} else if (p[0] != ' ' && p[0] != '\t') {
+			ks.cur = keep_header(&ks, p, n);
+			ks.quoted = false;
+			ks.angle = 0;
+		}
+		if (ks.cur == KEEP_FIRST_VALUE && (v = first_value_len(&ks, p, n)) < n) {
+			memcpy(out + o, p, v);
+			o += v;
+			out[o++] = '\r';
+			out[o++] = '\n';
+			(*kept)++;
+			ks.cur = KEEP_NONE;   /* the rest of this header */
+		} else if (ks.cur != KEEP_NONE) {
+			memcpy(out + o, p, n);
+			o += n;
+			if (p != buf)
+				(*kept)++;
+		}
+		p += n;
+	}
+	if (!closed) {
+		if (o == 0 || out[o - 1] != '\n') {
+			out[o++] = '\r';
+			out[o++] = '\n';
+		}
+		out[o++] = '\r';
+		out[o++] = '\n';
+	}
+	out[o] = '\0';
+	return (ssize_t)o;
+}
+
 /*
  * Runs osip on the NUL-terminated copy s[0..len), which it may repair in
  * place; NULL when osip fails even after the repairs.
@@ -505,13 +708,16 @@ static void reset_keep_caller_fields(struct ct_sip_msg *m)
 }
 
 /*
- * Parses one whole SIP message buf[0..len) (no NUL needed; at most
- * 16 MiB + 64 KiB) into *m.  The caller fills m->ts_us, m->t, m->vlan and
- * m->transport before the call; every other field is cleared first and set
- * here (strings are malloc'ed copies owned by m: release them with
- * ct_sip_msg_fini()).  m must not hold strings from an earlier parse: fini
- * it first.  Returns CT_OK; CT_ERR when the message is malformed or lacks a
- * Call-ID or a valid CSeq; CT_NOMEM when memory runs out.  On error m holds
+ * Parses one whole SIP message buf[0..len) (no NUL needed) into *m.  The
+ * caller fills m->ts_us, m->t, m->vlan and m->transport before the call;
+ * every other field is cleared first and set here (strings are malloc'ed
+ * copies owned by m: release them with ct_sip_msg_fini()).  m must not hold
+ * strings from an earlier parse: fini it first.  Returns CT_OK; CT_ERR when
+ * the message is malformed or lacks a Call-ID or a valid CSeq;
+ * CT_SIP_REFUSED, before any parsing, when it is longer than
+ * CT_SIP_MAX_BYTES, has more than CT_SIP_MAX_HEADERS header lines or more
+ * than CT_SIP_MAX_PARTS multipart body parts;
+ * CT_NOMEM when memory runs out.  Time is linear in len.  On error m holds
  * no strings (the caller's four fields are kept) and is safe to fini.
  * ct_sip_init() must have been called.
  */
@@ -519,30 +725,23 @@ int ct_sip_msg_parse(struct ct_sip_msg *m, const char *buf, size_t len)
 {
 	osip_message_t *sip = NULL;
 	char *copy;
+	ssize_t clen;
 	int rc = CT_ERR;
 
 	reset_keep_caller_fields(m);
-	if (buf == NULL || len == 0 || len > MAX_MSG_BYTES)
+	if (buf == NULL || len == 0)
 		return CT_ERR;
-	copy = malloc(len + 5);
+	if (len > CT_SIP_MAX_BYTES)
+		return CT_SIP_REFUSED;
+	copy = malloc(len + 8);
 	if (copy == NULL)
 		return CT_NOMEM;
-	memcpy(copy, buf, len);
-	/*
-	 * A message with no empty line after its headers (Zoiper sends UDP
-	 * datagrams ending in "Content-Length: 0", without even a CRLF) is
-	 * whole, since the caller hands in whole datagrams or framed TCP
-	 * messages: close its header section so osip accepts it.
-	 */
-	if (header_len(copy, len) == len) {
-		if (buf[len - 1] != '\n') {
-			copy[len++] = '\r';
-			copy[len++] = '\n';
-		}
-		copy[len++] = '\r';
-		copy[len++] = '\n';
+	clen = copy_for_osip(buf, len, copy, &m->osip_lines);
+	if (clen < 0) {
+		free(copy);
+		return (int)clen;
 	}
-	copy[len] = '\0';
+	len = (size_t)clen;
 	sip = osip_parse(copy, len);
 	if (sip == NULL)
 		goto fail;
@@ -554,8 +753,7 @@ int ct_sip_msg_parse(struct ct_sip_msg *m, const char *buf, size_t len)
 	if (rc != CT_OK)
 		goto fail;
 	take_addressing(m, sip);
-	take_pai(m, sip);
-	take_reason(m, sip);
+	take_other_headers(m, sip);
 	take_sdp(m, sip);
 fail:
 	if (sip != NULL)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * IPv4/IPv6 addresses as carried in struct ct_addr: formatting, parsing,
- * equality and hashing.  ct_addr_eq and ct_addr_hash sit on the hot path of
+ * equality and hashing.  ct_addr_eq and the hashes sit on the hot path of
  * every flow and RTP lookup (one call per packet or more), so they touch only
  * the 4 or 16 relevant bytes; formatting and parsing run at report time and
  * on SDP text.  References: RFC 4291 §2.2 (IPv6 text), RFC 3986 §3.2.2
@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -131,4 +132,39 @@ uint32_t ct_addr_hash(const struct ct_addr *a, uint32_t seed)
 	}
 	h ^= (uint32_t)n;
 	return ct_hash_fmix32(h);
+}
+
+/* What ct_addr_pair_hash() hashes: fixed layout, no padding holes. */
+struct pair_key {
+	uint8_t fam[2];
+	uint8_t pad[2];
+	uint32_t extra;
+	uint8_t a[32];      /* source then destination address bytes */
+};
+
+/*
+ * Keyed hash (SipHash-1-3 under k, hash.h) of an address pair and a 32-bit
+ * extra word (ports, fragment id and protocol), for tables whose keys come
+ * from packets: without k an attacker cannot make keys collide.  It hashes
+ * a small fixed-layout struct: the families and the extra word, then the 4
+ * (IPv4) or 16 (IPv6) bytes of each address, so an IPv4 pair costs two
+ * SipHash blocks.  Equal inputs (ct_addr_eq) hash equally; NULL hashes as
+ * an unset address.
+ */
+uint64_t ct_addr_pair_hash(const struct ct_hash_key *k, const struct ct_addr *src,
+    const struct ct_addr *dst, uint32_t extra)
+{
+	struct pair_key key;
+	size_t ns = src != NULL ? addr_len(src->family) : 0;
+	size_t nd = dst != NULL ? addr_len(dst->family) : 0;
+
+	key.fam[0] = src != NULL ? src->family : 0;
+	key.fam[1] = dst != NULL ? dst->family : 0;
+	key.pad[0] = key.pad[1] = 0;
+	key.extra = extra;
+	if (ns > 0)
+		memcpy(key.a, src->a, ns);
+	if (nd > 0)
+		memcpy(key.a + ns, dst->a, nd);
+	return ct_siphash(k, &key, offsetof(struct pair_key, a) + ns + nd);
 }

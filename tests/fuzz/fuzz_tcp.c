@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * Fuzz harness for TCP stream reassembly (src/reasm/tcp_stream.c) with the
- * engine's SIP consumer: whole messages are framed with ct_sip_frame(),
- * junk is skipped with ct_sip_resync(), and each message goes through
- * ct_sip_msg_parse().  The input is a sequence of segments, each:
+ * engine's SIP consumer, ct_sip_stream_consume() (incremental framing with
+ * the direction's scan state, junk skipped with ct_sip_resync()); each
+ * message goes through ct_sip_msg_parse().  The input is a sequence of segments, each:
  *
  *   ctl (1 byte)   bits 0-1 connection, bit 2 reverse direction, bit 3 SYN,
  *                  bit 4 FIN, bit 5 RST, bit 6 a 61 s pause (idle expiry),
@@ -34,6 +34,8 @@ static const uint32_t fuzz_isn[4] = { 1000, 0xFFFFFF00u, 0x7FFFFFF0u, 0 };
 struct fuzz_tcp_state {
 	size_t max_len;     /* the most bytes a callback may be handed */
 	uint64_t messages;
+	const char *view;   /* the bytes of the current callback */
+	size_t view_len;
 };
 
 static void fuzz_parse(const char *text, size_t len)
@@ -45,13 +47,25 @@ static void fuzz_parse(const char *text, size_t len)
 	ct_sip_msg_fini(&m);
 }
 
-/* The engine's consumer (src/engine.c on_tcp_data), with checks. */
-static size_t fuzz_on_data(void *user, const struct ct_packet *pkt,
-    const uint8_t *data, size_t len, int gap)
+/* Receives each framed message; it must lie inside the bytes handed in. */
+static void fuzz_on_msg(void *user, const char *text, size_t len)
 {
 	struct fuzz_tcp_state *st = user;
-	const char *buf = (const char *)data;
-	size_t off = 0;
+
+	if (text < st->view || len > st->view_len ||
+	    (size_t)(text - st->view) > st->view_len - len)
+		ct_fuzz_fail("ct_sip_stream_consume framed beyond the buffer");
+	fuzz_parse(text, len);
+	st->messages++;
+}
+
+/* The engine's consumer (src/engine.c on_tcp_data), with checks. */
+static size_t fuzz_on_data(void *user, const struct ct_packet *pkt,
+    const uint8_t *data, size_t len, int gap, struct ct_tcp_scan *scan)
+{
+	struct fuzz_tcp_state *st = user;
+	uint64_t framing = 0;
+	size_t used;
 
 	(void)pkt;
 	(void)gap;
@@ -59,28 +73,14 @@ static size_t fuzz_on_data(void *user, const struct ct_packet *pkt,
 		ct_fuzz_fail("consumer handed more than the buffer limit");
 	if (len > 0 && data == NULL)
 		ct_fuzz_fail("NULL data with a length");
-	while (off < len) {
-		size_t skip = 0;
-		ssize_t n = ct_sip_frame(buf + off, len - off, &skip);
-
-		if (skip > len - off || (n > 0 && (size_t)n > len - off - skip))
-			ct_fuzz_fail("ct_sip_frame beyond the buffer");
-		if (n > 0) {
-			fuzz_parse(buf + off + skip, (size_t)n);
-			st->messages++;
-			off += skip + (size_t)n;
-		} else if (n == CT_PARTIAL) {
-			off += skip;
-			break;
-		} else {
-			size_t r = ct_sip_resync(buf + off, len - off);
-
-			if (r == 0 || r > len - off)
-				ct_fuzz_fail("ct_sip_resync made no progress");
-			off += r;
-		}
-	}
-	return off;
+	st->view = (const char *)data;
+	st->view_len = len;
+	used = ct_sip_stream_consume(data, len, scan, fuzz_on_msg, st, &framing);
+	if (used > len)
+		ct_fuzz_fail("consumer used more than it was given");
+	if (len > 0 && used < len && scan->done > len - used)
+		ct_fuzz_fail("scan state past the unconsumed bytes");
+	return used;
 }
 
 static void fill_segment(struct ct_packet *pkt, uint8_t ctl, int64_t now)
@@ -111,7 +111,7 @@ int ct_fuzz_tcp(const uint8_t *data, size_t size)
 {
 	static bool sip_ready;
 	struct ct_fuzz_in in = { data, size };
-	struct fuzz_tcp_state st = { 0, 0 };
+	struct fuzz_tcp_state st = { 0, 0, NULL, 0 };
 	struct ct_tcp_limits lim;
 	struct ct_tcp_reasm *r;
 	struct ct_tcp_stats ts;

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "calltap/err.h"
+#include "calltap/hash.h"
 #include "calltap/packet.h"
 #include "calltap/reasm.h"
 #include "test.h"
@@ -617,8 +618,50 @@ static void test_model(void)
 	ct_ipfrag_free(f);
 }
 
+/*
+ * The fragment and TCP direction tables hash their keys with
+ * ct_addr_pair_hash under a random per-table key (no longer an
+ * address-derived seed): equal keys hash equally, and the value depends on
+ * the key, the family, the order of the pair and the extra word.
+ */
+static void test_pair_hash(void)
+{
+	struct ct_hash_key k1 = { 1, 2 }, k2 = { 3, 4 };
+	struct ct_addr a, b, a6;
+	uint64_t h;
+	int differ = 0;
+	uint32_t i;
+
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	memset(&a6, 0, sizeof(a6));
+	a.family = 4;
+	a.a[0] = 192;
+	a.a[3] = 1;
+	b = a;
+	b.a[3] = 2;
+	a6.family = 6;
+	a6.a[0] = 192;
+	a6.a[3] = 1;
+	a.a[10] = 0x55;   /* bytes past an IPv4 address do not count */
+	h = ct_addr_pair_hash(&k1, &a, &b, 7);
+	a.a[10] = 0;
+	CHECK(ct_addr_pair_hash(&k1, &a, &b, 7) == h);
+	CHECK(ct_addr_pair_hash(&k2, &a, &b, 7) != h);
+	CHECK(ct_addr_pair_hash(&k1, &b, &a, 7) != h);
+	CHECK(ct_addr_pair_hash(&k1, &a, &b, 8) != h);
+	CHECK(ct_addr_pair_hash(&k1, &a6, &b, 7) != h);
+	CHECK(ct_addr_pair_hash(&k1, NULL, NULL, 0) == ct_addr_pair_hash(&k1, NULL, NULL, 0));
+	/* Under two keys, the bucket order of 64 ids is not the same. */
+	for (i = 0; i < 64; i++)
+		differ += (ct_addr_pair_hash(&k1, &a, &b, i) & 1023) !=
+		    (ct_addr_pair_hash(&k2, &a, &b, i) & 1023);
+	CHECK(differ > 48);
+}
+
 int main(void)
 {
+	test_pair_hash();
 	test_defaults();
 	test_orders();
 	test_partial_stats_and_atomic();

@@ -3,7 +3,9 @@
  * Unit tests for src/sip/msg.c, the libosip2 wrapper: every field of
  * struct ct_sip_msg on a realistic call (INVITE/180/200/BYE, 486, 487,
  * CANCEL), compact forms, tel: URIs, quoted display names, Reason/Q.850,
- * multipart bodies, and malformed input (which must fail without leaks).
+ * multipart bodies, malformed input (which must fail without leaks), and
+ * the limits checked before osip (header lines, size, parts; only the
+ * headers we read reach osip).
  * Messages are written by hand after real captures (suricata-verify
  * sip-compact-form, SIPp uac/uas, goffinet SIP over TCP).
  * References: RFC 3261, RFC 3326, RFC 3966, RFC 3325, RFC 2046.
@@ -565,7 +567,7 @@ static void test_bad(void)
 		ct_sip_msg_fini(&m);
 	}
 	CHECK_INT(ct_sip_msg_parse(&m, NULL, 0), CT_ERR);
-	CHECK_INT(ct_sip_msg_parse(&m, "SIP/2.0 200 OK", (size_t)64 * 1024 * 1024), CT_ERR);
+	CHECK_INT(ct_sip_msg_parse(&m, "SIP/2.0 200 OK", (size_t)64 * 1024 * 1024), CT_SIP_REFUSED);
 	ct_sip_msg_fini(NULL);
 }
 
@@ -627,9 +629,191 @@ static void test_no_blank_line(void)
 	ct_sip_msg_fini(&m);
 }
 
+/* ---- limits and hostile messages ----------------------------------------- */
+
+/*
+ * An INVITE with `fillers` filler lines ("X-Filler-N: some value", "a:b" or
+ * a folded " folded" continuation) after its own headers, then PAI and Reason after
+ * them, and an SDP body.  Returns its length in *out (malloc'ed).
+ */
+enum filler { FILL_NAMED, FILL_TINY, FILL_FOLDED };
+
+static char *filler_invite(size_t fillers, enum filler fill, size_t *len)
+{
+	size_t cap = fillers * 40 + 4096, n = 0, i;
+	char *out = malloc(cap);
+
+	n += (size_t)snprintf(out + n, cap - n, "%s", invite_hdrs);
+	for (i = 0; i < fillers; i++) {
+		if (fill == FILL_NAMED)
+			n += (size_t)snprintf(out + n, cap - n, "X-Filler-%zu: some value\r\n", i);
+		else
+			n += (size_t)snprintf(out + n, cap - n, "%s",
+			    fill == FILL_TINY ? "a:b\r\n" : " folded\r\n");
+	}
+	n += (size_t)snprintf(out + n, cap - n,
+	    "Reason: Q.850;cause=16;text=\"Normal call clearing\"\r\n"
+	    "Content-Length: %zu\r\n\r\n%s", strlen(invite_sdp), invite_sdp);
+	*len = n;
+	return out;
+}
+
+/* Header lines of s (between the start line and the empty line). */
+static size_t header_lines(const char *s)
+{
+	const char *p = strchr(s, '\n') + 1;
+	size_t n = 0;
+
+	while (*p != '\r' && *p != '\n') {
+		p = strchr(p, '\n') + 1;
+		n++;
+	}
+	return n;
+}
+
+/*
+ * Attack: 12,000 headers in one datagram cost 0.5 s in libosip2 (it walks
+ * its header list at every append) and in our lookups.  Over
+ * CT_SIP_MAX_HEADERS lines the message is refused unparsed; under it, only
+ * the headers we read reach osip (osip_lines), so its work stays small.
+ */
+static void test_header_limit(void)
+{
+	struct ct_sip_msg m;
+	size_t len, base;
+	char *msg;
+
+	memset(&m, 0, sizeof(m));
+	msg = filler_invite(0, FILL_NAMED, &len);
+	base = header_lines(msg);
+	free(msg);
+
+	/* Exactly at the limit: parsed, every field read, osip saw ~12 lines. */
+	msg = filler_invite(CT_SIP_MAX_HEADERS - base, FILL_NAMED, &len);
+	CHECK_INT(header_lines(msg), CT_SIP_MAX_HEADERS);
+	m.ts_us = 7;
+	CHECK_INT(ct_sip_msg_parse(&m, msg, len), CT_OK);
+	CHECK_STR(m.call_id, "8d2a9c4e1b7f@192.0.2.10");
+	CHECK_STR(m.via_branch, "z9hG4bK-d8754z-1f2e3d");
+	CHECK_STR(m.contact_user, "alice");
+	CHECK_STR(m.pai_user, "+4930111");
+	CHECK_STR(m.from_tag, "a73kszlfl");
+	CHECK_INT(m.q850_cause, 16);
+	CHECK_STR(m.reason_text, "Normal call clearing");
+	CHECK(m.has_sdp);
+	CHECK_INT(m.sdp.media[0].port, 49170);
+	CHECK(m.osip_lines <= 12);
+	ct_sip_msg_fini(&m);
+	free(msg);
+
+	/* One more line: refused, nothing parsed, the caller's fields kept. */
+	msg = filler_invite(CT_SIP_MAX_HEADERS - base + 1, FILL_NAMED, &len);
+	CHECK_INT(ct_sip_msg_parse(&m, msg, len), CT_SIP_REFUSED);
+	CHECK_STR(m.call_id, NULL);
+	CHECK_INT(m.ts_us, 7);
+	ct_sip_msg_fini(&m);
+	free(msg);
+
+	/* The attack itself: 12,000 tiny headers (60 KB, fits a datagram). */
+	msg = filler_invite(12000, FILL_TINY, &len);
+	CHECK(len < 65507);
+	CHECK_INT(ct_sip_msg_parse(&m, msg, len), CT_SIP_REFUSED);
+	ct_sip_msg_fini(&m);
+	free(msg);
+
+	/* Folded continuation lines count as lines too. */
+	msg = filler_invite(CT_SIP_MAX_HEADERS, FILL_FOLDED, &len);
+	CHECK_INT(ct_sip_msg_parse(&m, msg, len), CT_SIP_REFUSED);
+	ct_sip_msg_fini(&m);
+	free(msg);
+}
+
+/* Size and multipart limits. */
+static void test_size_limits(void)
+{
+	static const char mp_hdrs[] =
+		"INVITE sip:bob@example.com SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKmp\r\n"
+		"From: <sip:alice@example.com>;tag=1\r\n"
+		"To: <sip:bob@example.com>\r\n"
+		"Call-ID: mp@192.0.2.1\r\n"
+		"CSeq: 1 INVITE\r\n"
+		"Content-Type: multipart/mixed;boundary=bb\r\n";
+	struct ct_sip_msg m;
+	char *msg, *body;
+	size_t len, i, parts;
+
+	memset(&m, 0, sizeof(m));
+	body = malloc(CT_SIP_MAX_BYTES + 1);
+	msg = malloc(2 * CT_SIP_MAX_BYTES);
+	/* A body that takes the message past CT_SIP_MAX_BYTES. */
+	memset(body, 'x', CT_SIP_MAX_BYTES);
+	body[CT_SIP_MAX_BYTES] = '\0';
+	len = build(msg, 2 * CT_SIP_MAX_BYTES, invite_hdrs, body);
+	CHECK(len > CT_SIP_MAX_BYTES);
+	CHECK_INT(ct_sip_msg_parse(&m, msg, len), CT_SIP_REFUSED);
+	ct_sip_msg_fini(&m);
+	/* Multipart: CT_SIP_MAX_PARTS parts parse (the SDP is the last one),
+	 * one more is refused (osip lists parts quadratically too). */
+	for (parts = CT_SIP_MAX_PARTS; parts <= CT_SIP_MAX_PARTS + 1; parts++) {
+		size_t n = 0;
+
+		for (i = 0; i + 1 < parts; i++)
+			n += (size_t)sprintf(body + n, "--bb\r\nContent-Type: text/plain\r\n\r\nx\r\n");
+		n += (size_t)sprintf(body + n, "--bb\r\nContent-Type: application/sdp\r\n\r\n%s--bb--\r\n",
+		    invite_sdp);
+		len = build(msg, 2 * CT_SIP_MAX_BYTES, mp_hdrs, body);
+		if (parts == CT_SIP_MAX_PARTS) {
+			CHECK_INT(ct_sip_msg_parse(&m, msg, len), CT_OK);
+			CHECK(m.has_sdp);
+			CHECK_INT(m.sdp.media[0].port, 49170);
+		} else {
+			CHECK_INT(ct_sip_msg_parse(&m, msg, len), CT_SIP_REFUSED);
+		}
+		ct_sip_msg_fini(&m);
+	}
+	free(body);
+	free(msg);
+}
+
+/*
+ * Only the first Via and Contact values reach osip: commas inside quotes
+ * and angle brackets do not cut them; later values and headers are dropped.
+ */
+static void test_first_values(void)
+{
+	static const char bye[] =
+		"BYE sip:bob@192.0.2.2 SIP/2.0\r\n"
+		"v: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKfirst;x=\"a,b\", SIP/2.0/UDP 10.0.0.1;branch=z9hG4bKsecond\r\n"
+		"Via: SIP/2.0/UDP 10.0.0.2;branch=z9hG4bKthird\r\n"
+		"Route: <sip:p1;lr>, <sip:p2;lr>\r\n"
+		"X-Folded: one,\r\n two\r\n"
+		"Contact: \"Doe, J\" <sip:u1@192.0.2.1;p=\"a,b\">,\r\n <sip:u2@192.0.2.1>\r\n"
+		"Contact: <sip:u3@192.0.2.1>\r\n"
+		"f: <sip:alice@example.com>;tag=f1\r\n"
+		"t: <sip:bob@example.com>;tag=t1\r\n"
+		"i: fv@192.0.2.1\r\n"
+		"CSeq: 2 BYE\r\n"
+		"l: 0\r\n\r\n";
+	struct ct_sip_msg m;
+
+	memset(&m, 0, sizeof(m));
+	CHECK_INT(parse_str(&m, bye), CT_OK);
+	CHECK_STR(m.via_branch, "z9hG4bKfirst");
+	CHECK_STR(m.contact_user, "u1");
+	CHECK_STR(m.call_id, "fv@192.0.2.1");
+	CHECK_STR(m.to_tag, "t1");
+	CHECK_INT(m.cseq, 2);
+	CHECK_INT(m.osip_lines, 7);
+	ct_sip_msg_fini(&m);
+}
+
 int main(void)
 {
 	ct_sip_init();
+	test_header_limit();
+	test_size_limits();
+	test_first_values();
 	test_no_blank_line();
 	ct_sip_init();
 	test_invite();

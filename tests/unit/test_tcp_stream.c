@@ -3,7 +3,8 @@
  * Unit tests for src/reasm/tcp_stream.c: hand-built segment vectors (in
  * order, split and multiple messages with a line-framed consumer, reordering,
  * retransmission and partial overlap, 2^32 wrap-around, SYN handling, gap
- * skip, buffer limit, FIN/RST, idle expiry, LRU eviction) and a randomized
+ * skip, buffer limit, FIN/RST, idle expiry, LRU eviction, overlapping held
+ * segments, one-byte out-of-order attacks with a work bound) and a randomized
  * comparison against the original byte string (shuffled segments with
  * duplicates and overlapping re-segmentation).
  * References: RFC 9293 §3.4, §3.10.7.4.
@@ -67,12 +68,13 @@ static size_t consume_lines(const uint8_t *data, size_t len, int one)
 }
 
 static size_t sink_fn(void *user, const struct ct_packet *pkt, const uint8_t *data,
-    size_t len, int gap)
+    size_t len, int gap, struct ct_tcp_scan *scan)
 {
 	struct sink *s = user;
 	size_t n = 0;
 
 	(void)pkt;
+	(void)scan;
 	s->calls++;
 	s->gap_calls += gap != 0;
 	s->last_len = len;
@@ -559,6 +561,112 @@ static void test_lru(void)
 	free(s);
 }
 
+/*
+ * Held segments are kept disjoint: an arriving segment is trimmed against
+ * what is held, replaces held segments it covers whole, and counts as a
+ * retransmission when every byte of it is held already.
+ */
+static void test_ooo_overlaps(void)
+{
+	struct sink *s = sink_new(CONSUME_ALL);
+	struct ct_tcp_reasm *r = ct_tcp_reasm_new(NULL, sink_fn, s);
+	struct ct_tcp_stats st;
+
+	feed(r, 2, 0, CT_TCP_SYN, NULL);
+	feed(r, 2, 11, CT_TCP_ACK, "KLM");             /* [11,14) */
+	feed(r, 2, 16, CT_TCP_ACK, "PQ");              /* [16,18) */
+	feed(r, 2, 9, CT_TCP_ACK, "IJKLMNOPQRS");      /* [9,20): covers both */
+	feed(r, 2, 12, CT_TCP_ACK, "LMNOP");           /* inside: retransmission */
+	feed(r, 2, 19, CT_TCP_ACK, "STU");             /* trimmed to [20,22) */
+	feed(r, 2, 5, CT_TCP_ACK, "EFGHI");            /* trimmed to [5,9) */
+	/* Held already, but in three segments: it replaces the two it covers
+	 * whole (one node afterwards, so a repeat costs one lookup). */
+	feed(r, 2, 5, CT_TCP_ACK, "EFGHIJKLMNOPQRSTU");
+	feed(r, 2, 5, CT_TCP_ACK, "EFGHIJKLMNOPQRSTU"); /* now one lookup: held */
+	CHECK_INT(s->calls, 0);
+	ct_tcp_reasm_get_stats(r, &st);
+	CHECK_INT(st.out_of_order, 6);
+	CHECK_INT(st.retransmitted, 2);
+	feed(r, 2, 1, CT_TCP_ACK, "ABCD");
+	out_is(s, "ABCDEFGHIJKLMNOPQRSTU");
+	CHECK_INT(s->calls, 1);
+	ct_tcp_reasm_get_stats(r, &st);
+	CHECK_INT(st.gaps, 0);
+	ct_tcp_reasm_free(r);
+	free(s);
+}
+
+/*
+ * Attack: one-byte segments after a hole, in shuffled order and in the
+ * order worst for a sorted list (every even offset, then every odd one).
+ * Each insertion walked the held list: O(n^2) over the attack.  The treap
+ * visits O(log n) nodes per segment: ooo_steps stays under 100 per segment (about 40 measured)
+ * (a list would need n/4 = 1500 on average).
+ */
+static void ooo_attack(int shuffled)
+{
+	enum { N = 6000 };
+	static uint8_t text[N + 1];
+	static uint32_t order[N];
+	struct sink *s = sink_new(CONSUME_ALL);
+	struct ct_tcp_reasm *r = ct_tcp_reasm_new(NULL, sink_fn, s);
+	struct ct_tcp_stats st;
+	struct ct_packet p;
+	uint64_t rs = 0x5eed5eed1234ull;
+	uint32_t i, k = 0;
+
+	for (i = 0; i <= N; i++)
+		text[i] = (uint8_t)('a' + i % 26);
+	if (shuffled) {
+		for (i = 0; i < N; i++)
+			order[i] = i + 1;
+		for (i = N; i > 1; i--) {
+			uint32_t j = (uint32_t)(rnd(&rs) % i), t = order[i - 1];
+
+			order[i - 1] = order[j];
+			order[j] = t;
+		}
+	} else {
+		for (i = 2; i <= N; i += 2)
+			order[k++] = i;
+		for (i = 1; i <= N; i += 2)
+			order[k++] = i;
+	}
+	p = seg(2, 40000, 1, 999, CT_TCP_SYN, NULL, 0);
+	ct_tcp_reasm_feed(r, &p);
+	for (i = 0; i < N; i++) {
+		p = seg(2, 40000, 1, 1000 + order[i], CT_TCP_ACK, NULL, 0);
+		p.payload = text + order[i];
+		p.payload_len = 1;
+		ct_tcp_reasm_feed(r, &p);
+	}
+	ct_tcp_reasm_get_stats(r, &st);
+	CHECK_INT(st.out_of_order, N);
+	CHECK_INT(st.gaps, 0);
+	CHECK_INT(s->calls, 0);
+	if (st.ooo_steps > 100 * (uint64_t)N)
+		fprintf(stderr, "out-of-order: %llu steps for %d segments\n",
+		    (unsigned long long)st.ooo_steps, N);
+	CHECK(st.ooo_steps <= 100 * (uint64_t)N);
+	/* The missing first byte releases everything, in order. */
+	p = seg(2, 40000, 1, 1000, CT_TCP_ACK, NULL, 0);
+	p.payload = text;
+	p.payload_len = 1;
+	ct_tcp_reasm_feed(r, &p);
+	CHECK_INT(s->out_len, N + 1);
+	CHECK(memcmp(s->out, text, N + 1) == 0);
+	ct_tcp_reasm_get_stats(r, &st);
+	CHECK(st.ooo_steps <= 120 * (uint64_t)N);
+	ct_tcp_reasm_free(r);
+	free(s);
+}
+
+static void test_ooo_attack(void)
+{
+	ooo_attack(1);
+	ooo_attack(0);
+}
+
 /* ---- randomized model test ---------------------------------------------- */
 
 #define MODEL_LEN 20000
@@ -669,6 +777,8 @@ int main(void)
 	test_fin_rst();
 	test_expire();
 	test_lru();
+	test_ooo_overlaps();
+	test_ooo_attack();
 	test_model();
 	return TEST_REPORT();
 }
