@@ -1198,3 +1198,21 @@ void ct_media_get_stats(const struct ct_media_table *t, struct ct_media_stats *s
 	    t->n_endpoints * sizeof(struct endpoint) + (t->st.n + t->orph.n) * sizeof(struct mstream) +
 	    t->n_calls * (sizeof(struct call_media) + MEDIA_MAX_PT * sizeof(struct pt_name));
 }
+
+/*
+ * The longest chain of the endpoint hash table (a diagnostic for tests and
+ * benchmarks: O(buckets), not for the packet path).
+ */
+size_t ct_media_longest_chain(const struct ct_media_table *t)
+{
+	size_t i, n, best = 0;
+	const struct endpoint *e;
+
+	for (i = 0; i <= t->ep.mask; i++) {
+		for (n = 0, e = t->ep.b[i]; e != NULL; e = e->hnext)
+			n++;
+		if (n > best)
+			best = n;
+	}
+	return best;
+}
