@@ -193,12 +193,26 @@ static uint64_t ep_hash(const struct htab *h, const struct ct_addr *a, uint16_t 
 	return ct_siphash(&h->key, k, n);
 }
 
-/* Keyed hash of a 4-tuple (at most 38 bytes; the SSRC is compared, not hashed). */
+/*
+ * Keyed hash of a 4-tuple (the SSRC is compared, not hashed), once per RTP
+ * packet: IPv4 both ways hashes 12 bytes (addresses, ports), anything else
+ * at most 38 (families too).  The lengths differ, so the forms cannot
+ * collide by construction.
+ */
 static uint64_t st_hash(const struct htab *h, const struct ct_addr *s, uint16_t sp,
     const struct ct_addr *d, uint16_t dp)
 {
 	uint8_t k[38];
-	size_t n = key_addr(k, s);
+	size_t n;
+
+	if (s->family == 4 && d->family == 4) {
+		memcpy(k, s->a, 4);
+		memcpy(k + 4, d->a, 4);
+		key_port(k + 8, sp);
+		key_port(k + 10, dp);
+		return ct_siphash(&h->key, k, 12);
+	}
+	n = key_addr(k, s);
 
 	n += key_addr(k + n, d);
 	n += key_port(k + n, sp);
