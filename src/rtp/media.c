@@ -1057,20 +1057,20 @@ static struct mstream *match_new(struct ct_media_table *t, const struct ct_packe
 		    source_ok(e, &pkt->t.src, pkt->t.sport))
 			best = e;
 	}
+	/* Endpoints are marked used first: learning the source must not retire them. */
 	if (best != NULL) {                                     /* rule 1 */
-		if ((m = st_new(t, best->cm, pkt, h, other_party(best->side))) != NULL) {
-			best->flags |= EPF_USED | EPF_RECV;
+		best->flags |= EPF_USED | EPF_RECV;
+		if ((m = st_new(t, best->cm, pkt, h, other_party(best->side))) != NULL)
 			pending_recheck(t, best->cm);
-		}
 		return m;
 	}
 	if ((e = ep_find(t, &pkt->t.src, pkt->t.sport)) != NULL) { /* rule 2 */
 		struct call_media *cm = e->cm;
 		struct endpoint *d;
 
+		e->flags |= EPF_USED;
 		if ((m = st_new(t, cm, pkt, h, e->side)) == NULL)
 			return NULL;
-		e->flags |= EPF_USED;
 		d = ep_add(t, cm, &pkt->t.dst, pkt->t.dport, other_party(e->side), 0);
 		if (d != NULL)
 			d->flags |= EPF_USED | EPF_RECV;

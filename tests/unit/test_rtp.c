@@ -910,6 +910,37 @@ static void test_media_update_storm(void)
 }
 
 /*
+ * A call at its 32 endpoints takes a stream into its oldest, unused
+ * endpoint from a new source: learning that source retires another
+ * endpoint, never the one the stream arrives at (which stays and keeps
+ * refusing strangers).
+ */
+static void test_media_full_call(void)
+{
+	struct mctx c;
+	struct ct_media_stats ms;
+	unsigned i;
+
+	mctx_init(&c, 0);
+	call_setup(&c, T0, "full-1", "198.51.100.10", "198.51.100.20", 20000, "203.0.113.10", 10010);
+	for (i = 0; i < 14; i++)
+		sip(&c, T0 + SEC + i, "full-1", "UPDATE", 0, NULL, 3 + i, true, "198.51.100.10",
+		    "203.0.113.10", "198.51.100.21", 30000 + 2 * i);
+	ct_media_get_stats(c.mt, &ms);
+	CHECK_INT(ms.endpoints, 32);
+	CHECK_INT(ms.endpoints_retired, 0);
+	/* 198.51.100.20:20001 is the oldest; 203.0.113.10:10500 is new (rule 1b). */
+	CHECK_INT(rtp(&c, T0 + 2 * SEC, "203.0.113.10", 10500, "198.51.100.20", 20001, 0x51, 1, 0),
+	    CT_MEDIA_CALL);
+	ct_media_get_stats(c.mt, &ms);
+	CHECK_INT(ms.endpoints, 32);
+	CHECK_INT(ms.endpoints_retired, 1);
+	CHECK_INT(rtp(&c, T0 + 2 * SEC, "45.33.1.2", 4000, "198.51.100.20", 20001, 0x52, 1, 0),
+	    CT_MEDIA_INJECTED);
+	mctx_fini(&c);
+}
+
+/*
  * Endpoints chosen to collide under the old fixed-seed hash (same low 12
  * bits of ct_addr_hash(addr, 0x9e3779b9 ^ port)) spread over the keyed
  * table; and one address:port announced by 200 calls is indexed for at most
@@ -977,6 +1008,7 @@ int main(void)
 	test_media_nat();
 	test_media_confirm();
 	test_media_update_storm();
+	test_media_full_call();
 	test_media_collisions();
 	return TEST_REPORT();
 }
