@@ -194,6 +194,7 @@ static void handle_udp(struct ct_engine *e, struct ct_packet *pkt)
 		return;
 	default:
 		e->c.other_udp++;
+		break;
 	}
 }
 
@@ -722,6 +723,7 @@ void ct_engine_print_stats(const struct ct_engine *e, FILE *out)
 		print_row(out, "rtp_endpoints_retired", ms.endpoints_retired);
 		print_row(out, "rtp_endpoints_refused", ms.endpoints_refused);
 		print_row(out, "rtp_endpoints_unindexed", ms.endpoints_unindexed);
+		print_row(out, "rtp_streams_refused", ms.streams_refused);
 		print_row(out, "rtcp_packets", ms.rtcp);
 		print_row(out, "recordings", ms.recordings);
 		print_row(out, "recording_errors", ms.audio_errors);

@@ -39,9 +39,10 @@ struct ct_media_stats {
 	                           (less those of streams promoted later) */
 	uint64_t injected_streams; /* refused streams (4-tuple + SSRC), promoted ones included */
 	uint64_t promoted;      /* refused streams accepted later (SDP answer, symmetric RTP) */
-	uint64_t endpoints_retired; /* dropped for newer ones (MEDIA_MAX_EP_CALL per call) */
+	uint64_t endpoints_retired; /* dropped for newer ones (32 per call at most) */
 	uint64_t endpoints_refused; /* not kept: call or table full, or no memory */
-	uint64_t endpoints_unindexed; /* kept by their call, not indexed (address:port shared by too many calls) */
+	uint64_t endpoints_unindexed; /* kept by their call only (address:port of 32+ calls) */
+	uint64_t streams_refused; /* streams of a call not tracked: call (64) or table full */
 	size_t endpoints;       /* endpoints known now */
 	size_t flows;           /* call streams tracked now */
 	size_t orphan_flows;    /* orphan streams tracked now */

@@ -43,12 +43,14 @@
  * one that is now accepted moves into the call with all its statistics
  * (counted as promoted).  Other RTP of no call is counted as orphan.
  *
- * Bounds: at most MEDIA_MAX_EP_CALL endpoints per call (the most recent are
- * kept: a new one retires the oldest endpoint that carries no stream, else
- * it is refused), at most max_flows endpoints and max_flows streams in the
- * table, at most MEDIA_MAX_SAME_EP calls indexed under one address:port (more
+ * Bounds: at most MEDIA_MAX_EP_CALL endpoints per call, half of them at most
+ * learnt (the most recent are kept: a new SDP endpoint retires the oldest
+ * endpoint that carries no stream, else it is refused; a learnt one is not
+ * kept when the call is full, rules 1b and 1c still cover its address), at most MEDIA_MAX_STREAMS_CALL streams per call (more are
+ * refused and tracked as orphans), at most max_flows endpoints and
+ * max_flows streams in the table, at most MEDIA_MAX_SAME_EP calls indexed under one address:port (more
  * are kept by their call for rule 1 but not indexed).  Retired and refused
- * endpoints are counted.
+ * endpoints and refused streams are counted.
  *
  * Workload: up to ~100k concurrent calls with 2-4 streams each; every RTP
  * packet does one hash lookup and one ct_rtp_stream_update.
@@ -75,6 +77,7 @@
 #define MEDIA_MAX_EP_CALL 32  /* endpoints per call (8 m= lines with RTCP, both parties) */
 #define MEDIA_MAX_SAME_EP 32  /* calls indexed under one address:port */
 #define MEDIA_MAX_PENDING 4   /* refused streams per call checked again later */
+#define MEDIA_MAX_STREAMS_CALL 64 /* streams per call (audio + video, SSRC changes) */
 
 struct pt_name {
 	uint8_t pt;
@@ -119,7 +122,8 @@ struct call_media {
 	struct ct_dialog *d;
 	struct call_media *prev, *next; /* all call media of the table */
 	struct endpoint *endpoints;
-	size_t n_ep;
+	size_t n_ep;                    /* endpoints, of which n_learnt not from SDP */
+	size_t n_learnt;
 	struct mstream *streams;
 	size_t n_streams;
 	struct mstream *pending;        /* refused orphan streams, at most MEDIA_MAX_PENDING */
@@ -345,6 +349,8 @@ static void ep_remove(struct ct_media_table *t, struct endpoint **pp)
 
 	*pp = e->cnext;
 	e->cm->n_ep--;
+	if (!(e->flags & EPF_SDP))
+		e->cm->n_learnt--;
 	t->n_endpoints--;
 	ep_unlink(t, e);
 	free(e);
@@ -387,6 +393,7 @@ static struct endpoint *ep_add(struct ct_media_table *t, struct call_media *cm,
 		if ((flags & EPF_SDP) && !(e->flags & EPF_SDP)) {
 			e->flags |= EPF_SDP;
 			e->side = side;
+			cm->n_learnt--;
 		}
 		*pp = e->cnext;             /* most recent first, in the call and the table */
 		e->cnext = cm->endpoints;
@@ -394,7 +401,9 @@ static struct endpoint *ep_add(struct ct_media_table *t, struct call_media *cm,
 		e->serial = ++t->ep_serial;
 		return e;
 	}
-	if ((cm->n_ep >= MEDIA_MAX_EP_CALL && !ep_retire_one(t, cm)) ||
+	/* Learnt ones never push out announced ones: at most half, never retiring. */
+	if ((!(flags & EPF_SDP) && cm->n_learnt >= MEDIA_MAX_EP_CALL / 2) ||
+	    (cm->n_ep >= MEDIA_MAX_EP_CALL && (!(flags & EPF_SDP) || !ep_retire_one(t, cm))) ||
 	    t->n_endpoints >= t->max_flows || (e = calloc(1, sizeof(*e))) == NULL) {
 		t->stats.endpoints_refused++;
 		return NULL;
@@ -408,6 +417,8 @@ static struct endpoint *ep_add(struct ct_media_table *t, struct call_media *cm,
 	e->cnext = cm->endpoints;
 	cm->endpoints = e;
 	cm->n_ep++;
+	if (!(flags & EPF_SDP))
+		cm->n_learnt++;
 	t->n_endpoints++;
 	for (x = ep_first(t, a, port); x != NULL && same < MEDIA_MAX_SAME_EP;
 	    x = ep_next(x->hnext, a, port))
@@ -936,7 +947,11 @@ static struct mstream *st_new(struct ct_media_table *t, struct call_media *cm,
 	const struct pt_name *pn = pt_lookup(cm, h->pt);
 	struct mstream *m;
 
-	if (t->st.n >= t->max_flows || (m = calloc(1, sizeof(*m))) == NULL)
+	if (t->st.n >= t->max_flows || cm->n_streams >= MEDIA_MAX_STREAMS_CALL) {
+		t->stats.streams_refused++;
+		return NULL;
+	}
+	if ((m = calloc(1, sizeof(*m))) == NULL)
 		return NULL;
 	m->src = pkt->t.src;
 	m->dst = pkt->t.dst;
@@ -971,7 +986,8 @@ static void pending_recheck(struct ct_media_table *t, struct call_media *cm)
 				if (e->port == m->dport && ct_addr_eq(&e->addr, &m->dst) &&
 				    source_ok(e, &m->src, m->sport))
 					break;
-			if (e == NULL || t->st.n >= t->max_flows)
+			if (e == NULL || t->st.n >= t->max_flows ||
+			    cm->n_streams >= MEDIA_MAX_STREAMS_CALL)
 				continue;
 			orphan_unlink(t, m);
 			e->flags |= EPF_USED | EPF_RECV;

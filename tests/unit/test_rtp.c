@@ -911,9 +911,10 @@ static void test_media_update_storm(void)
 
 /*
  * A call at its 32 endpoints takes a stream into its oldest, unused
- * endpoint from a new source: learning that source retires another
- * endpoint, never the one the stream arrives at (which stays and keeps
- * refusing strangers).
+ * endpoint from a new source: the source is not learnt (learnt endpoints
+ * never push out announced ones), the endpoint the stream arrives at stays
+ * and keeps refusing strangers.  A call holds at most 64 streams, and
+ * learns at most 16 sources.
  */
 static void test_media_full_call(void)
 {
@@ -934,9 +935,22 @@ static void test_media_full_call(void)
 	    CT_MEDIA_CALL);
 	ct_media_get_stats(c.mt, &ms);
 	CHECK_INT(ms.endpoints, 32);
-	CHECK_INT(ms.endpoints_retired, 1);
+	CHECK_INT(ms.endpoints_retired, 0);
+	CHECK_INT(ms.endpoints_refused, 1);
 	CHECK_INT(rtp(&c, T0 + 2 * SEC, "45.33.1.2", 4000, "198.51.100.20", 20001, 0x52, 1, 0),
 	    CT_MEDIA_INJECTED);
+	mctx_fini(&c);
+
+	/* The far party sends from 100 ports of its SDP address: 64 streams at most. */
+	mctx_init(&c, 0);
+	call_setup(&c, T0, "many-1", "198.51.100.10", "198.51.100.20", 20000, "203.0.113.10", 10012);
+	for (i = 0; i < 100; i++)
+		CHECK_INT(rtp(&c, T0 + SEC, "198.51.100.20", (uint16_t)(40000 + i), "203.0.113.10",
+		    10012, 0x60 + i, 1, 0), i < 64 ? CT_MEDIA_CALL : CT_MEDIA_OTHER);
+	ct_media_get_stats(c.mt, &ms);
+	CHECK_INT(ms.flows, 64);
+	CHECK_INT(ms.streams_refused, 36);
+	CHECK_INT(ms.endpoints, 4 + 16);
 	mctx_fini(&c);
 }
 
