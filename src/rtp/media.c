@@ -7,9 +7,10 @@
  * or answer, RFC 3264, or learnt from the call's own RTP) and streams
  * (4-tuple + SSRC, RFC 3550 §8).  A packet is first looked up as a stream;
  * only the first packet of a stream looks up endpoints.  Both tables (and
- * the orphan table) hash a small fixed key (family, address bytes, port)
- * with SipHash-1-3 under a random per-table key (calltap/hash.h), so chosen
- * addresses cannot pile into one bucket.  Each call's media state lists its
+ * the orphan table) hash a small fixed key on the stack (address bytes and
+ * ports, with the families unless both are IPv4) with SipHash-1-3 under a
+ * random per-table key (calltap/hash.h), so chosen addresses and ports
+ * cannot pile into one bucket.  Each call's media state lists its
  * endpoints and streams so that closing a call releases them without
  * scanning anything else.
  *
@@ -41,16 +42,19 @@
  * stay linked to the call: when the call learns more (an SDP answer that
  * arrives after the media, a learnt endpoint), they are checked again, and
  * one that is now accepted moves into the call with all its statistics
- * (counted as promoted).  Other RTP of no call is counted as orphan.
+ * (counted as promoted; its audio is recorded from then on).  Other RTP of
+ * no call is counted as orphan.  The rules judge addresses: a spoofer who
+ * forges the far party's own address:port is not told apart.
  *
- * Bounds: at most MEDIA_MAX_EP_CALL endpoints per call, half of them at most
- * learnt (the most recent are kept: a new SDP endpoint retires the oldest
- * endpoint that carries no stream, else it is refused; a learnt one is not
- * kept when the call is full, rules 1b and 1c still cover its address), at most MEDIA_MAX_STREAMS_CALL streams per call (more are
- * refused and tracked as orphans), at most max_flows endpoints and
- * max_flows streams in the table, at most MEDIA_MAX_SAME_EP calls indexed under one address:port (more
- * are kept by their call for rule 1 but not indexed).  Retired and refused
- * endpoints and refused streams are counted.
+ * Bounds: at most MEDIA_MAX_EP_CALL endpoints per call, of which at most
+ * half learnt.  A new SDP endpoint retires the call's oldest endpoint that
+ * carries no stream (else it is refused); a learnt one is simply not kept
+ * when there is no room (learnt ones never push out announced ones).  At
+ * most MEDIA_MAX_STREAMS_CALL streams per call (more are refused and
+ * tracked as orphans), max_flows endpoints and max_flows streams in the
+ * table, and MEDIA_MAX_SAME_EP calls indexed under one address:port (more
+ * keep it for rule 1 but are not indexed).  Everything refused or retired
+ * is counted.
  *
  * Workload: up to ~100k concurrent calls with 2-4 streams each; every RTP
  * packet does one hash lookup and one ct_rtp_stream_update.
