@@ -289,11 +289,16 @@ static void handle_udp(struct ct_engine *e, struct ct_packet *pkt)
 		    CT_TRANSPORT_UDP);
 		return;
 	}
-	if (e->media != NULL && ct_media_packet(e->media, pkt) > 0) {
+	switch (e->media != NULL ? ct_media_packet(e->media, pkt) : CT_MEDIA_OTHER) {
+	case CT_MEDIA_CALL:
 		e->c.rtp_packets++;
 		return;
+	case CT_MEDIA_INJECTED:     /* counted by the media table (sync_media) */
+		return;
+	default:
+		e->c.other_udp++;
+		break;
 	}
-	e->c.other_udp++;
 }
 
 static void count_events(struct ct_engine *e, uint64_t events)
@@ -416,9 +421,21 @@ static void ct_engine_close_orphans(struct ct_engine *e)
 		ct_media_set_orphan_hook(e->media, NULL, NULL);
 }
 
+/* Copies the media table's counters that the engine's counters show. */
+static void sync_media(struct ct_engine *e)
+{
+	struct ct_media_stats ms;
+
+	if (e->media == NULL)
+		return;
+	ct_media_get_stats(e->media, &ms);
+	e->c.rtp_injected = ms.injected;
+}
+
 static void tick(struct ct_engine *e)
 {
 	release_held(e, false);
+	sync_media(e);
 	ct_ipfrag_expire(e->frag, e->now_us);
 	ct_tcp_reasm_expire(e->tcp, e->now_us);
 	ct_dialog_expire(e->dialogs, e->now_us);
@@ -789,6 +806,7 @@ int ct_engine_finish(struct ct_engine *e)
 
 		ct_media_get_stats(e->media, &ms);
 		e->c.audio_errors = ms.audio_errors;
+		e->c.rtp_injected = ms.injected;
 		if (err != NULL)
 			fprintf(stderr, "calltap: %llu recording(s) failed; first: %s\n",
 			    (unsigned long long)ms.audio_errors, err);
@@ -874,6 +892,13 @@ void ct_engine_print_stats(const struct ct_engine *e, FILE *out)
 
 		ct_media_get_stats(e->media, &ms);
 		print_row(out, "rtp_orphan", ms.orphan);
+		print_row(out, "rtp_injected", ms.injected);
+		print_row(out, "rtp_injected_streams", ms.injected_streams);
+		print_row(out, "rtp_promoted_streams", ms.promoted);
+		print_row(out, "rtp_endpoints_retired", ms.endpoints_retired);
+		print_row(out, "rtp_endpoints_refused", ms.endpoints_refused);
+		print_row(out, "rtp_endpoints_unindexed", ms.endpoints_unindexed);
+		print_row(out, "rtp_streams_refused", ms.streams_refused);
 		print_row(out, "rtcp_packets", ms.rtcp);
 		print_row(out, "recordings", ms.recordings - e->recordings_lost);
 		print_row(out, "recording_errors", ms.audio_errors);

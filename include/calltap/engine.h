@@ -47,6 +47,8 @@ struct ct_engine_counters {
 	uint64_t sip_refused;      /* over the CT_SIP_MAX_* limits (sip.h), not parsed */
 	uint64_t rtp_packets;      /* RTP packets matched to a call */
 	uint64_t rtp_orphan;       /* RTP-looking packets with no call */
+	uint64_t rtp_injected;     /* RTP to a call's endpoint from a source the call refused
+	                              (media table's count, copied every tick and at finish) */
 	uint64_t other_udp;        /* UDP that is neither SIP nor RTP */
 	uint64_t time_backwards;   /* frames older than the newest seen */
 	uint64_t time_out_of_range; /* frame times clamped into [CT_TS_MIN, CT_TS_MAX] (clock.h) */

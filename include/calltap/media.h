@@ -3,9 +3,13 @@
  * Media matching: which call does an RTP packet belong to?  SDP offers and
  * answers (RFC 3264) announce the address:port each party receives on; the
  * table maps those endpoints, and the flows seen towards or from them, to the
- * call in O(1) per packet (hash on address:port, never a scan of calls).
- * Symmetric RTP / NAT (RFC 4961): a flow matched through its destination
- * also teaches its source endpoint, so the reverse direction matches too.
+ * call in O(1) per packet (keyed hash on address:port, never a scan of
+ * calls).  A stream sent to a call's endpoint is the call's only when its
+ * source is one the call expects: the far party's SDP address or IP, the IP
+ * its SDP was signalled from, an address the call's own RTP confirmed
+ * (symmetric RTP, RFC 4961), or the first source behind NAT (the rules are
+ * in src/rtp/media.c).  Others are injected: counted, never measured or
+ * recorded as the call's.  Endpoints are bounded per call and per table.
  */
 #ifndef CALLTAP_MEDIA_H
 #define CALLTAP_MEDIA_H
@@ -31,9 +35,22 @@ struct ct_media_stats {
 	uint64_t rtcp;          /* RTCP packets seen on call endpoints */
 	uint64_t recordings;    /* audio files written */
 	uint64_t audio_errors;  /* recordings that failed (first message: ct_media_audio_error) */
-	size_t endpoints;       /* endpoints announced now */
-	size_t flows;           /* flows tracked now */
+	uint64_t injected;      /* RTP packets to a call's endpoint from a source it refused
+	                           (less those of streams promoted later) */
+	uint64_t injected_streams; /* refused streams (4-tuple + SSRC), promoted ones included */
+	uint64_t promoted;      /* refused streams accepted later (SDP answer, symmetric RTP) */
+	uint64_t endpoints_retired; /* dropped for newer ones (32 per call at most) */
+	uint64_t endpoints_refused; /* not kept: call or table full, or no memory */
+	uint64_t endpoints_unindexed; /* kept by their call only (address:port of 32+ calls) */
+	uint64_t streams_refused; /* streams of a call not tracked: call (64) or table full */
+	size_t endpoints;       /* endpoints known now */
+	size_t flows;           /* call streams tracked now */
+	size_t orphan_flows;    /* orphan streams tracked now */
+	size_t bytes;           /* memory held by the table, estimated from its counts */
 };
+
+/* ct_media_packet() results. */
+enum { CT_MEDIA_OTHER = 0, CT_MEDIA_CALL = 1, CT_MEDIA_INJECTED = 2 };
 
 struct ct_media_table *ct_media_new(size_t max_flows);
 void ct_media_free(struct ct_media_table *t);
@@ -48,5 +65,6 @@ struct ct_audio_finisher *ct_media_audio_finisher(const struct ct_media_table *t
 void ct_media_set_orphan_hook(struct ct_media_table *t, ct_media_orphan_fn fn, void *user);
 void ct_media_expire(struct ct_media_table *t, int64_t now_us, int64_t idle_us);
 void ct_media_flush(struct ct_media_table *t);
+size_t ct_media_longest_chain(const struct ct_media_table *t);
 
 #endif

@@ -1,15 +1,61 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * Media matching: maps RTP packets to calls in O(1).
+ * Media matching: maps RTP packets to calls in O(1), and refuses RTP that a
+ * stranger sends to a call's ports.
  *
  * Two chained hash tables: endpoints (address:port announced in an SDP offer
- * or answer, RFC 3264, or learnt from a matched flow's source for symmetric
- * RTP behind NAT, RFC 4961) and streams (4-tuple + SSRC, RFC 3550 §8).  A
- * packet is first looked up as a stream; only the first packet of a stream
- * looks up endpoints (destination first, then source).  Each call's media
- * state lists its endpoints and streams so that closing a call releases them
- * without scanning anything else.  Packets that look like RTP but match no
- * call are counted as orphans.
+ * or answer, RFC 3264, or learnt from the call's own RTP) and streams
+ * (4-tuple + SSRC, RFC 3550 §8).  A packet is first looked up as a stream;
+ * only the first packet of a stream looks up endpoints.  Both tables (and
+ * the orphan table) hash a small fixed key on the stack (address bytes and
+ * ports, with the families unless both are IPv4) with SipHash-1-3 under a
+ * random per-table key (calltap/hash.h), so chosen addresses and ports
+ * cannot pile into one bucket.  Each call's media state lists its
+ * endpoints and streams so that closing a call releases them without
+ * scanning anything else.
+ *
+ * Which stream belongs to a call.  Every endpoint E has the party that
+ * receives there (the one whose SDP announced it; for a learnt endpoint the
+ * party seen sending from it).  A new stream from S to D is taken, first
+ * rule that applies:
+ *   1. D is an endpoint E of call C and S may send to E's party, i.e. S is
+ *      (a) an endpoint of C of the other party (its SDP address:port, or an
+ *          address learnt below: symmetric RTP, RFC 4961), or
+ *      (b) on the IP address of one of the other party's SDP endpoints (a
+ *          device that sends from another port than it receives on), or
+ *      (c) on the IP address the other party's SDP was signalled from (the
+ *          SIP source: a phone behind NAT, an SBC), or
+ *      (d) NAT latching: the other party announced only non-public addresses
+ *          (RFC 1918, 100.64/10, link-local, loopback, fc00::/7, fe80::/10)
+ *          and no stream has been taken into E yet: the first source wins.
+ *      When several calls own D (a port reused while the old call lingers),
+ *      the newest one that accepts S takes the stream.
+ *   2. Otherwise S is an endpoint of a call (a party sends from the port it
+ *      receives on): the stream is that party's, and D is learnt as an
+ *      endpoint of the other party (so the reverse stream D -> S satisfies
+ *      1a: this is how a NAT'd source is confirmed by the call's own media).
+ * A stream taken by either rule teaches its source as an endpoint of its
+ * speaker.  A stream to a call's endpoint that no rule accepts is injected:
+ * it is never measured or recorded as the call's, its packets are counted
+ * (injected, the engine's rtp_injected) and it is tracked as an orphan stream
+ * (reported by --orphans).  Up to MEDIA_MAX_PENDING such streams per call
+ * stay linked to the call: when the call learns more (an SDP answer that
+ * arrives after the media, a learnt endpoint), they are checked again, and
+ * one that is now accepted moves into the call with all its statistics
+ * (counted as promoted; its audio is recorded from then on).  Other RTP of
+ * no call is counted as orphan.  The rules judge addresses: a spoofer who
+ * forges the far party's own address:port is not told apart.
+ *
+ * Bounds: at most MEDIA_MAX_EP_CALL endpoints per call, of which at most
+ * half learnt.  A new SDP endpoint retires the call's oldest endpoint that
+ * carries no stream (else it is refused); a learnt one is simply not kept
+ * when there is no room (learnt ones never push out announced ones).  At
+ * most MEDIA_MAX_STREAMS_CALL streams per call (more are refused and
+ * tracked as orphans), max_flows endpoints and max_flows streams in the
+ * table, and MEDIA_MAX_SAME_EP calls indexed under one address:port (more
+ * keep it for rule 1 but are not indexed).  Everything refused or retired
+ * is counted.
+ *
  * Workload: up to ~100k concurrent calls with 2-4 streams each; every RTP
  * packet does one hash lookup and one ct_rtp_stream_update.
  */
@@ -24,6 +70,7 @@
 
 #include "calltap/audio.h"
 #include "calltap/err.h"
+#include "calltap/hash.h"
 #include "calltap/media.h"
 #include "calltap/rtp.h"
 
@@ -31,6 +78,10 @@
 #define MEDIA_PT_STEP 4      /* pts[] grows by this many (most calls offer <= 4) */
 #define MEDIA_MIN_BUCKETS 1024
 #define MEDIA_ORPHAN_MIN_PACKETS 10 /* fewer: noise that happened to parse as RTP */
+#define MEDIA_MAX_EP_CALL 32  /* endpoints per call (8 m= lines with RTCP, both parties) */
+#define MEDIA_MAX_SAME_EP 32  /* calls indexed under one address:port */
+#define MEDIA_MAX_PENDING 4   /* refused streams per call checked again later */
+#define MEDIA_MAX_STREAMS_CALL 64 /* streams per call (audio + video, SSRC changes) */
 
 struct pt_name {
 	uint8_t pt;
@@ -40,21 +91,31 @@ struct pt_name {
 
 struct call_media;
 
+enum {
+	EPF_SDP = 1,      /* announced in SDP (else learnt from the call's RTP) */
+	EPF_USED = 2,     /* a stream was taken through it: never retired */
+	EPF_RECV = 4,     /* a stream was taken into it (NAT latch done) */
+	EPF_NOINDEX = 8   /* not in the hash (MEDIA_MAX_SAME_EP): rule 1 only */
+};
+
 struct endpoint {
 	struct ct_addr addr;
 	uint16_t port;
+	uint8_t side;             /* enum ct_party receiving here */
+	uint8_t flags;            /* EPF_* */
+	uint64_t serial;          /* creation order in the table: newer owner wins */
 	struct call_media *cm;
 	struct endpoint *hnext;   /* hash chain */
-	struct endpoint *cnext;   /* call's list */
-	uint8_t side;             /* enum ct_party receiving here (who announced it) */
+	struct endpoint *cnext;   /* call's list, most recent first */
 };
 
 struct mstream {
 	struct ct_addr src, dst;
 	uint16_t sport, dport;
-	struct call_media *cm;
+	struct call_media *cm;    /* the call (NULL for an orphan) */
+	struct call_media *pcm;   /* orphan refused by this call, checked again (pending) */
 	struct mstream *hnext;
-	struct mstream *cnext;
+	struct mstream *cnext;    /* call's streams, or the call's pending list */
 	struct mstream *lprev, *lnext; /* orphans only: least recently used first */
 	int last_pt;              /* payload type whose clock rate st uses */
 	uint8_t speaker;          /* enum ct_party whose voice this stream carries */
@@ -65,8 +126,13 @@ struct call_media {
 	struct ct_dialog *d;
 	struct call_media *prev, *next; /* all call media of the table */
 	struct endpoint *endpoints;
+	size_t n_ep;                    /* endpoints, of which n_learnt not from SDP */
+	size_t n_learnt;
 	struct mstream *streams;
 	size_t n_streams;
+	struct mstream *pending;        /* refused orphan streams, at most MEDIA_MAX_PENDING */
+	size_t n_pending;
+	struct ct_addr sig[3];          /* by enum ct_party: source of its latest SDP message */
 	struct ct_audio_call *audio;    /* recording, NULL until the first packet */
 	bool audio_failed;              /* could not start the recording */
 	uint8_t n_pt, cap_pt;
@@ -78,12 +144,16 @@ struct htab {
 	void **b;       /* buckets */
 	size_t mask;    /* buckets - 1 */
 	size_t n;       /* entries */
+	struct ct_hash_key key; /* SipHash key, random per table */
 };
 
 struct ct_media_table {
 	struct htab ep;
 	struct htab st;
-	size_t max_flows;
+	size_t max_flows;               /* streams, and endpoints, at most */
+	size_t n_endpoints;             /* indexed or not */
+	size_t n_calls;                 /* call media in calls */
+	uint64_t ep_serial;
 	struct call_media *calls;       /* list of every call's media */
 	struct htab orph;               /* RTP streams of no known call */
 	struct mstream *orph_head, *orph_tail; /* orphans, least recently seen first */
@@ -104,30 +174,75 @@ static int htab_init(struct htab *h, size_t buckets)
 	return h->b != NULL ? CT_OK : CT_NOMEM;
 }
 
-static uint32_t ep_hash(const struct ct_addr *a, uint16_t port)
+/* Appends a as it is compared (ct_addr_eq): family, then 4 or 16 bytes. */
+static size_t key_addr(uint8_t *k, const struct ct_addr *a)
 {
-	return ct_addr_hash(a, 0x9e3779b9u ^ port);
+	size_t n = a->family == 6 ? 16 : a->family == 4 ? 4 : 0;
+
+	k[0] = a->family;
+	memcpy(k + 1, a->a, n);
+	return n + 1;
 }
 
-static uint32_t st_hash(const struct ct_addr *s, uint16_t sp, const struct ct_addr *d, uint16_t dp)
+static size_t key_port(uint8_t *k, uint16_t port)
 {
-	return ct_addr_hash(s, ct_addr_hash(d, ((uint32_t)sp << 16) | dp));
+	k[0] = (uint8_t)(port >> 8);
+	k[1] = (uint8_t)port;
+	return 2;
+}
+
+/* Keyed hash of address:port (at most 19 bytes hashed, on the stack). */
+static uint64_t ep_hash(const struct htab *h, const struct ct_addr *a, uint16_t port)
+{
+	uint8_t k[19];
+	size_t n = key_addr(k, a);
+
+	n += key_port(k + n, port);
+	return ct_siphash(&h->key, k, n);
+}
+
+/*
+ * Keyed hash of a 4-tuple (the SSRC is compared, not hashed), once per RTP
+ * packet: IPv4 both ways hashes 12 bytes (addresses, ports), anything else
+ * at most 38 (families too).  The lengths differ, so the forms cannot
+ * collide by construction.
+ */
+static uint64_t st_hash(const struct htab *h, const struct ct_addr *s, uint16_t sp,
+    const struct ct_addr *d, uint16_t dp)
+{
+	uint8_t k[38];
+	size_t n;
+
+	if (s->family == 4 && d->family == 4) {
+		memcpy(k, s->a, 4);
+		memcpy(k + 4, d->a, 4);
+		key_port(k + 8, sp);
+		key_port(k + 10, dp);
+		return ct_siphash(&h->key, k, 12);
+	}
+	n = key_addr(k, s);
+
+	n += key_addr(k + n, d);
+	n += key_port(k + n, sp);
+	n += key_port(k + n, dp);
+	return ct_siphash(&h->key, k, n);
 }
 
 static size_t ep_bucket(const struct htab *h, const struct endpoint *e)
 {
-	return ep_hash(&e->addr, e->port) & h->mask;
+	return (size_t)ep_hash(h, &e->addr, e->port) & h->mask;
 }
 
 static size_t st_bucket(const struct htab *h, const struct mstream *m)
 {
-	return st_hash(&m->src, m->sport, &m->dst, m->dport) & h->mask;
+	return (size_t)st_hash(h, &m->src, m->sport, &m->dst, m->dport) & h->mask;
 }
 
 /*
  * Doubles the bucket array when the load passes 1.  Entries are chained
- * through a `next` pointer at next_off; bucket() rehashes one entry.  A failed
- * allocation keeps the old array (longer chains, still correct).
+ * through a `next` pointer at next_off; bucket() rehashes one entry under
+ * the same key.  A failed allocation keeps the old array (longer chains,
+ * still correct).
  */
 static void htab_maybe_grow(struct htab *h, size_t next_off,
     size_t (*bucket)(const struct htab *, const void *))
@@ -138,6 +253,7 @@ static void htab_maybe_grow(struct htab *h, size_t next_off,
 	if (h->n <= h->mask + 1 || htab_init(&nh, (h->mask + 1) * 2) != CT_OK)
 		return;
 	nh.n = h->n;
+	nh.key = h->key;
 	for (i = 0; i <= h->mask; i++) {
 		void *x = h->b[i];
 
@@ -165,20 +281,41 @@ static size_t st_bucket_v(const struct htab *h, const void *x)
 	return st_bucket(h, x);
 }
 
-static struct endpoint *ep_find(const struct ct_media_table *t, const struct ct_addr *a, uint16_t port)
+/* The first endpoint at a:port from e on along its hash chain, or NULL. */
+static struct endpoint *ep_next(struct endpoint *e, const struct ct_addr *a, uint16_t port)
 {
-	struct endpoint *e = t->ep.b[ep_hash(a, port) & t->ep.mask];
-
 	for (; e != NULL; e = e->hnext)
 		if (e->port == port && ct_addr_eq(&e->addr, a))
 			return e;
 	return NULL;
 }
 
+/* The first indexed endpoint at a:port (any call), or NULL; see ep_next. */
+static struct endpoint *ep_first(const struct ct_media_table *t, const struct ct_addr *a,
+    uint16_t port)
+{
+	return ep_next(t->ep.b[(size_t)ep_hash(&t->ep, a, port) & t->ep.mask], a, port);
+}
+
+/* The newest indexed endpoint at a:port (any call), or NULL. */
+static struct endpoint *ep_find(const struct ct_media_table *t, const struct ct_addr *a,
+    uint16_t port)
+{
+	struct endpoint *e, *best = NULL;
+
+	for (e = ep_first(t, a, port); e != NULL; e = ep_next(e->hnext, a, port))
+		if (best == NULL || e->serial > best->serial)
+			best = e;
+	return best;
+}
+
 static void ep_unlink(struct ct_media_table *t, struct endpoint *e)
 {
-	struct endpoint **pp = (struct endpoint **)&t->ep.b[ep_bucket(&t->ep, e)];
+	struct endpoint **pp;
 
+	if (e->flags & EPF_NOINDEX)
+		return;
+	pp = (struct endpoint **)&t->ep.b[ep_bucket(&t->ep, e)];
 	for (; *pp != NULL; pp = &(*pp)->hnext) {
 		if (*pp == e) {
 			*pp = e->hnext;
@@ -209,34 +346,104 @@ static void audio_error(struct ct_media_table *t, const char *msg)
 		snprintf(t->audio_err, sizeof(t->audio_err), "%s", msg);
 }
 
-/* Adds addr:port for cm unless cm already owns it; newest owner wins lookups. */
-static void ep_add(struct ct_media_table *t, struct call_media *cm,
-    const struct ct_addr *a, uint16_t port, uint8_t side)
+/* Removes endpoint e (found at *pp in its call's list) from the table. */
+static void ep_remove(struct ct_media_table *t, struct endpoint **pp)
 {
-	struct endpoint *e = ep_find(t, a, port);
-	size_t b;
+	struct endpoint *e = *pp;
 
-	if (e != NULL && e->cm == cm)
-		return;
-	e = calloc(1, sizeof(*e));
-	if (e == NULL)
-		return;
+	*pp = e->cnext;
+	e->cm->n_ep--;
+	if (!(e->flags & EPF_SDP))
+		e->cm->n_learnt--;
+	t->n_endpoints--;
+	ep_unlink(t, e);
+	free(e);
+}
+
+/*
+ * Makes room for one more endpoint of cm: retires its oldest endpoint that
+ * carries no stream.  False when every one carries a stream.
+ */
+static bool ep_retire_one(struct ct_media_table *t, struct call_media *cm)
+{
+	struct endpoint **pp, **oldest = NULL;
+
+	for (pp = &cm->endpoints; *pp != NULL; pp = &(*pp)->cnext)
+		if (!((*pp)->flags & EPF_USED))
+			oldest = pp;
+	if (oldest == NULL)
+		return false;
+	ep_remove(t, oldest);
+	t->stats.endpoints_retired++;
+	return true;
+}
+
+/*
+ * Adds addr:port, where party side receives, to cm (flags EPF_SDP when an
+ * SDP announced it) and returns it; when cm already has it, it becomes cm's
+ * most recent endpoint (and an SDP one when sdp).  Within the bounds (see
+ * the file comment): NULL when refused or out of memory.
+ */
+static struct endpoint *ep_add(struct ct_media_table *t, struct call_media *cm,
+    const struct ct_addr *a, uint16_t port, uint8_t side, uint8_t flags)
+{
+	struct endpoint **pp, *e, *x;
+	size_t same = 0, b;
+
+	for (pp = &cm->endpoints; *pp != NULL; pp = &(*pp)->cnext) {
+		e = *pp;
+		if (e->port != port || !ct_addr_eq(&e->addr, a))
+			continue;
+		if ((flags & EPF_SDP) && !(e->flags & EPF_SDP)) {
+			e->flags |= EPF_SDP;
+			e->side = side;
+			cm->n_learnt--;
+		}
+		*pp = e->cnext;             /* most recent first, in the call and the table */
+		e->cnext = cm->endpoints;
+		cm->endpoints = e;
+		e->serial = ++t->ep_serial;
+		return e;
+	}
+	/* Learnt ones never push out announced ones: at most half, never retiring. */
+	if ((!(flags & EPF_SDP) && cm->n_learnt >= MEDIA_MAX_EP_CALL / 2) ||
+	    (cm->n_ep >= MEDIA_MAX_EP_CALL && (!(flags & EPF_SDP) || !ep_retire_one(t, cm))) ||
+	    t->n_endpoints >= t->max_flows || (e = calloc(1, sizeof(*e))) == NULL) {
+		t->stats.endpoints_refused++;
+		return NULL;
+	}
 	e->addr = *a;
 	e->port = port;
 	e->cm = cm;
 	e->side = side;
+	e->flags = flags;
+	e->serial = ++t->ep_serial;
 	e->cnext = cm->endpoints;
 	cm->endpoints = e;
+	cm->n_ep++;
+	if (!(flags & EPF_SDP))
+		cm->n_learnt++;
+	t->n_endpoints++;
+	for (x = ep_first(t, a, port); x != NULL && same < MEDIA_MAX_SAME_EP;
+	    x = ep_next(x->hnext, a, port))
+		same++;
+	if (same >= MEDIA_MAX_SAME_EP) {
+		e->flags |= EPF_NOINDEX;
+		t->stats.endpoints_unindexed++;
+		return e;
+	}
 	b = ep_bucket(&t->ep, e);
 	e->hnext = t->ep.b[b];
 	t->ep.b[b] = e;
 	t->ep.n++;
 	htab_maybe_grow(&t->ep, offsetof(struct endpoint, hnext), ep_bucket_v);
+	return e;
 }
 
 /*
  * Creates an empty media table.  max_flows bounds the streams tracked at once
- * (0 = 1,000,000).  Returns NULL when out of memory.
+ * and the endpoints known at once (0 = 1,000,000 each).  Each hash table
+ * gets its own random key.  Returns NULL when out of memory.
  */
 struct ct_media_table *ct_media_new(size_t max_flows)
 {
@@ -245,6 +452,9 @@ struct ct_media_table *ct_media_new(size_t max_flows)
 	if (t == NULL)
 		return NULL;
 	t->max_flows = max_flows ? max_flows : 1000000;
+	ct_hash_key_random(&t->ep.key);
+	ct_hash_key_random(&t->st.key);
+	ct_hash_key_random(&t->orph.key);
 	if (htab_init(&t->ep, MEDIA_MIN_BUCKETS) != CT_OK ||
 	    htab_init(&t->st, MEDIA_MIN_BUCKETS) != CT_OK ||
 	    htab_init(&t->orph, MEDIA_MIN_BUCKETS) != CT_OK) {
@@ -299,12 +509,14 @@ static void audio_finish(struct ct_media_table *t, struct call_media *cm,
 static void call_media_free(struct ct_media_table *t, struct call_media *cm)
 {
 	audio_finish(t, cm, NULL);
-	while (cm->endpoints != NULL) {
-		struct endpoint *e = cm->endpoints;
+	while (cm->endpoints != NULL)
+		ep_remove(t, &cm->endpoints);
+	while (cm->pending != NULL) {
+		struct mstream *m = cm->pending;   /* stays an orphan */
 
-		cm->endpoints = e->cnext;
-		ep_unlink(t, e);
-		free(e);
+		cm->pending = m->cnext;
+		m->cnext = NULL;
+		m->pcm = NULL;
 	}
 	while (cm->streams != NULL) {
 		struct mstream *m = cm->streams;
@@ -321,13 +533,14 @@ static void call_media_free(struct ct_media_table *t, struct call_media *cm)
 		cm->next->prev = cm->prev;
 	free(cm->pts);
 	free(cm);
+	t->n_calls--;
 }
 
 static struct mstream *orph_find(const struct ct_media_table *t, const struct ct_packet *pkt,
     uint32_t ssrc)
 {
-	struct mstream *m = t->orph.b[st_hash(&pkt->t.src, pkt->t.sport, &pkt->t.dst,
-	    pkt->t.dport) & t->orph.mask];
+	struct mstream *m = t->orph.b[(size_t)st_hash(&t->orph, &pkt->t.src, pkt->t.sport,
+	    &pkt->t.dst, pkt->t.dport) & t->orph.mask];
 
 	for (; m != NULL; m = m->hnext)
 		if (m->st.ssrc == ssrc && m->sport == pkt->t.sport && m->dport == pkt->t.dport &&
@@ -360,6 +573,39 @@ static void lru_append(struct ct_media_table *t, struct mstream *m)
 	t->orph_tail = m;
 }
 
+/* Takes orphan m out of its call's pending list, if it is on one. */
+static void pending_unlink(struct mstream *m)
+{
+	struct mstream **pp;
+
+	if (m->pcm == NULL)
+		return;
+	for (pp = &m->pcm->pending; *pp != NULL; pp = &(*pp)->cnext)
+		if (*pp == m) {
+			*pp = m->cnext;
+			m->pcm->n_pending--;
+			break;
+		}
+	m->cnext = NULL;
+	m->pcm = NULL;
+}
+
+/* Takes orphan m out of the orphan table (LRU list, hash, pending list). */
+static void orphan_unlink(struct ct_media_table *t, struct mstream *m)
+{
+	struct mstream **pp = (struct mstream **)&t->orph.b[st_bucket(&t->orph, m)];
+
+	lru_unlink(t, m);
+	for (; *pp != NULL; pp = &(*pp)->hnext)
+		if (*pp == m) {
+			*pp = m->hnext;
+			t->orph.n--;
+			break;
+		}
+	m->hnext = NULL;
+	pending_unlink(m);
+}
+
 /*
  * An orphan stream ended (idle, evicted, or end of input): reported when
  * report is set and it looks like a real stream (MEDIA_ORPHAN_MIN_PACKETS),
@@ -370,17 +616,7 @@ static void orphan_end(struct ct_media_table *t, struct mstream *m, bool report)
 	struct ct_stream_stats out;
 	const char *name;
 
-	lru_unlink(t, m);
-	{
-		struct mstream **pp = (struct mstream **)&t->orph.b[st_bucket(&t->orph, m)];
-
-		for (; *pp != NULL; pp = &(*pp)->hnext)
-			if (*pp == m) {
-				*pp = m->hnext;
-				t->orph.n--;
-				break;
-			}
-	}
+	orphan_unlink(t, m);
 	if (report && t->orphan_fn != NULL && m->st.packets >= MEDIA_ORPHAN_MIN_PACKETS) {
 		memset(&out, 0, sizeof(out));
 		ct_rtp_stream_stats(&m->st, &out);
@@ -397,12 +633,17 @@ static void orphan_end(struct ct_media_table *t, struct mstream *m, bool report)
 	free(m);
 }
 
+static void set_clock_rate(struct mstream *m, const struct call_media *cm, uint8_t pt);
+
 /*
  * Tracks RTP of no known call as an orphan stream (4-tuple + SSRC), bounded
  * by max_flows / 4 entries: the least recently seen one is ended first.
+ * refused_by: the call whose endpoint the stream was sent to but which did
+ * not accept its source (NULL: none); the stream is linked to that call to
+ * be checked again while the call has room (MEDIA_MAX_PENDING).
  */
 static void orphan_packet(struct ct_media_table *t, const struct ct_packet *pkt,
-    const struct ct_rtp_hdr *h)
+    const struct ct_rtp_hdr *h, struct call_media *refused_by)
 {
 	struct mstream *m = orph_find(t, pkt, h->ssrc);
 	size_t b;
@@ -420,15 +661,29 @@ static void orphan_packet(struct ct_media_table *t, const struct ct_packet *pkt,
 		ct_rtp_stream_init(&m->st, h->ssrc, 0);
 		if (ct_rtp_static_codec(h->pt, &m->st.clock_rate) == NULL)
 			m->st.clock_rate = 0;
+		if (refused_by != NULL && refused_by->n_pending < MEDIA_MAX_PENDING) {
+			/* Measured as the call would: exact if it is promoted. */
+			m->pcm = refused_by;
+			m->cnext = refused_by->pending;
+			refused_by->pending = m;
+			refused_by->n_pending++;
+			m->st.clock_rate = 8000;
+			m->st.dtmf_pt = refused_by->dtmf_pt;
+			m->last_pt = -1;
+		}
 		b = st_bucket(&t->orph, m);
 		m->hnext = t->orph.b[b];
 		t->orph.b[b] = m;
 		t->orph.n++;
 		htab_maybe_grow(&t->orph, offsetof(struct mstream, hnext), st_bucket_v);
+		if (refused_by != NULL)
+			t->stats.injected_streams++;
 	} else {
 		lru_unlink(t, m);
 	}
 	lru_append(t, m);
+	if (m->pcm != NULL && h->pt != m->last_pt)
+		set_clock_rate(m, m->pcm, h->pt);
 	ct_rtp_stream_update(&m->st, h, pkt->ts_us);
 }
 
@@ -490,6 +745,7 @@ static struct call_media *call_media_get(struct ct_media_table *t, struct ct_dia
 	if (cm == NULL)
 		return NULL;
 	cm->d = d;
+	t->n_calls++;
 	cm->next = t->calls;
 	if (t->calls != NULL)
 		t->calls->prev = cm;
@@ -537,10 +793,87 @@ static void learn_codecs(struct call_media *cm, const struct ct_sdp_media *md)
 	}
 }
 
+static uint8_t other_party(uint8_t p)
+{
+	if (p == CT_PARTY_CALLER)
+		return CT_PARTY_CALLEE;
+	return p == CT_PARTY_CALLEE ? CT_PARTY_CALLER : CT_PARTY_NONE;
+}
+
+/*
+ * True when party q may be the far party of an endpoint where party p
+ * receives: the other party, or either when one of them is unknown.
+ */
+static bool far_of(uint8_t p, uint8_t q)
+{
+	return p == CT_PARTY_NONE || q == CT_PARTY_NONE || p != q;
+}
+
+/*
+ * False for addresses that cannot be reached from the Internet, the ones a
+ * party behind NAT announces: IPv4 0/8, 10/8, 100.64/10, 127/8, 169.254/16,
+ * 172.16/12, 192.168/16; IPv6 ::, ::1, fc00::/7, fe80::/10, and IPv4-mapped
+ * forms of the IPv4 ones.
+ */
+static bool addr_public(const struct ct_addr *a)
+{
+	const uint8_t *b = a->a;
+	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	static const uint8_t zero15[15];
+
+	if (a->family == 6) {
+		if (memcmp(b, mapped, sizeof(mapped)) == 0) {
+			struct ct_addr v4 = { .family = 4 };
+
+			memcpy(v4.a, b + 12, 4);
+			return addr_public(&v4);
+		}
+		if (memcmp(b, zero15, sizeof(zero15)) == 0 && b[15] <= 1)
+			return false;
+		return (b[0] & 0xfe) != 0xfc && !(b[0] == 0xfe && (b[1] & 0xc0) == 0x80);
+	}
+	if (a->family != 4)
+		return false;
+	return !(b[0] == 0 || b[0] == 10 || b[0] == 127 ||
+	    (b[0] == 100 && (b[1] & 0xc0) == 64) || (b[0] == 169 && b[1] == 254) ||
+	    (b[0] == 172 && (b[1] & 0xf0) == 16) || (b[0] == 192 && b[1] == 168));
+}
+
+/*
+ * Rule 1 of the file comment: may src:sport send RTP into call e->cm at its
+ * endpoint e?  O(endpoints of the call), at most MEDIA_MAX_EP_CALL.
+ */
+static bool source_ok(const struct endpoint *e, const struct ct_addr *src, uint16_t sport)
+{
+	const struct call_media *cm = e->cm;
+	const struct endpoint *x;
+	bool far_sdp = false, far_public = false;
+	uint8_t q;
+
+	for (q = CT_PARTY_NONE; q <= CT_PARTY_CALLEE; q++)          /* 1c */
+		if (far_of(e->side, q) && cm->sig[q].family != 0 && ct_addr_eq(&cm->sig[q], src))
+			return true;
+	for (x = cm->endpoints; x != NULL; x = x->cnext) {
+		if (x == e || !far_of(e->side, x->side))
+			continue;
+		if (ct_addr_eq(&x->addr, src) && (x->port == sport || (x->flags & EPF_SDP)))
+			return true;                                 /* 1a, 1b */
+		if (x->flags & EPF_SDP) {
+			far_sdp = true;
+			far_public = far_public || addr_public(&x->addr);
+		}
+	}
+	return far_sdp && !far_public && !(e->flags & EPF_RECV); /* 1d */
+}
+
+static void pending_recheck(struct ct_media_table *t, struct call_media *cm);
+
 /*
  * Records the media endpoints of an SDP body seen in call d (offer or
- * answer, initial or re-INVITE, early media in 183).  Disabled streams
- * (port 0) and hold addresses (0.0.0.0) are ignored.
+ * answer, initial or re-INVITE, early media in 183), and the address the
+ * SDP came from (rule 1c).  Disabled streams (port 0) and hold addresses
+ * (0.0.0.0) are ignored.  Streams the call refused earlier are checked
+ * again.
  */
 void ct_media_on_sdp(struct ct_media_table *t, struct ct_dialog *d, const struct ct_sip_msg *m)
 {
@@ -551,6 +884,8 @@ void ct_media_on_sdp(struct ct_media_table *t, struct ct_dialog *d, const struct
 	if (!m->has_sdp || (cm = call_media_get(t, d)) == NULL)
 		return;
 	side = (uint8_t)ct_dialog_sender(d, m);
+	if (side <= CT_PARTY_CALLEE && (m->t.src.family == 4 || m->t.src.family == 6))
+		cm->sig[side] = m->t.src;
 	for (i = 0; i < m->sdp.n_media; i++) {
 		const struct ct_sdp_media *md = &m->sdp.media[i];
 		static const uint8_t zero[16];
@@ -560,16 +895,17 @@ void ct_media_on_sdp(struct ct_media_table *t, struct ct_dialog *d, const struct
 		if (memcmp(md->addr.a, zero, sizeof(zero)) == 0)
 			continue;
 		learn_codecs(cm, md);
-		ep_add(t, cm, &md->addr, md->port, side);
 		/* RTCP on the next port (RFC 3550 §11) belongs to the call too. */
-		ep_add(t, cm, &md->addr, (uint16_t)(md->port + 1), side);
+		ep_add(t, cm, &md->addr, (uint16_t)(md->port + 1), side, EPF_SDP);
+		ep_add(t, cm, &md->addr, md->port, side, EPF_SDP);
 	}
+	pending_recheck(t, cm);
 }
 
 static struct mstream *st_find(const struct ct_media_table *t, const struct ct_packet *pkt, uint32_t ssrc)
 {
-	struct mstream *m = t->st.b[st_hash(&pkt->t.src, pkt->t.sport, &pkt->t.dst,
-	    pkt->t.dport) & t->st.mask];
+	struct mstream *m = t->st.b[(size_t)st_hash(&t->st, &pkt->t.src, pkt->t.sport,
+	    &pkt->t.dst, pkt->t.dport) & t->st.mask];
 
 	for (; m != NULL; m = m->hnext)
 		if (m->st.ssrc == ssrc && m->sport == pkt->t.sport && m->dport == pkt->t.dport &&
@@ -578,11 +914,30 @@ static struct mstream *st_find(const struct ct_media_table *t, const struct ct_p
 	return NULL;
 }
 
-static uint8_t other_party(uint8_t p)
+/*
+ * Makes m (zeroed but for its tuple, statistics and clock) a stream of call cm
+ * whose voice is speaker's, and teaches its source as speaker's endpoint
+ * (symmetric RTP, RFC 4961) when there is room for it.
+ */
+static void st_attach(struct ct_media_table *t, struct call_media *cm, struct mstream *m,
+    uint8_t speaker)
 {
-	if (p == CT_PARTY_CALLER)
-		return CT_PARTY_CALLEE;
-	return p == CT_PARTY_CALLEE ? CT_PARTY_CALLER : CT_PARTY_NONE;
+	struct endpoint *src;
+	size_t b;
+
+	m->cm = cm;
+	m->speaker = speaker;
+	m->cnext = cm->streams;
+	cm->streams = m;
+	cm->n_streams++;
+	b = st_bucket(&t->st, m);
+	m->hnext = t->st.b[b];
+	t->st.b[b] = m;
+	t->st.n++;
+	htab_maybe_grow(&t->st, offsetof(struct mstream, hnext), st_bucket_v);
+	src = ep_add(t, cm, &m->src, m->sport, speaker, 0);
+	if (src != NULL)
+		src->flags |= EPF_USED;
 }
 
 /*
@@ -595,30 +950,60 @@ static struct mstream *st_new(struct ct_media_table *t, struct call_media *cm,
 {
 	const struct pt_name *pn = pt_lookup(cm, h->pt);
 	struct mstream *m;
-	size_t b;
 
-	if (t->st.n >= t->max_flows || (m = calloc(1, sizeof(*m))) == NULL)
+	if (t->st.n >= t->max_flows || cm->n_streams >= MEDIA_MAX_STREAMS_CALL) {
+		t->stats.streams_refused++;
+		return NULL;
+	}
+	if ((m = calloc(1, sizeof(*m))) == NULL)
 		return NULL;
 	m->src = pkt->t.src;
 	m->dst = pkt->t.dst;
 	m->sport = pkt->t.sport;
 	m->dport = pkt->t.dport;
-	m->cm = cm;
-	m->speaker = speaker;
 	ct_rtp_stream_init(&m->st, h->ssrc, pn != NULL && pn->rate ? pn->rate : 8000);
 	m->last_pt = -1;
 	m->st.dtmf_pt = cm->dtmf_pt;
-	m->cnext = cm->streams;
-	cm->streams = m;
-	cm->n_streams++;
-	b = st_bucket(&t->st, m);
-	m->hnext = t->st.b[b];
-	t->st.b[b] = m;
-	t->st.n++;
-	htab_maybe_grow(&t->st, offsetof(struct mstream, hnext), st_bucket_v);
-	/* Symmetric RTP / NAT: the source now identifies this call too. */
-	ep_add(t, cm, &pkt->t.src, pkt->t.sport, speaker);
+	st_attach(t, cm, m, speaker);
 	return m;
+}
+
+/*
+ * Checks cm's pending (refused) streams again after cm learnt something;
+ * each one now accepted by rule 1 moves from the orphans into the call with
+ * its statistics so far.  Repeats while that teaches more (at most
+ * MEDIA_MAX_PENDING rounds).
+ */
+static void pending_recheck(struct ct_media_table *t, struct call_media *cm)
+{
+	bool again = true;
+
+	while (again && cm->pending != NULL) {
+		struct mstream *m, *next;
+
+		again = false;
+		for (m = cm->pending; m != NULL; m = next) {
+			struct endpoint *e;
+
+			next = m->cnext;
+			for (e = cm->endpoints; e != NULL; e = e->cnext)
+				if (e->port == m->dport && ct_addr_eq(&e->addr, &m->dst) &&
+				    source_ok(e, &m->src, m->sport))
+					break;
+			if (e == NULL || t->st.n >= t->max_flows ||
+			    cm->n_streams >= MEDIA_MAX_STREAMS_CALL)
+				continue;
+			orphan_unlink(t, m);
+			e->flags |= EPF_USED | EPF_RECV;
+			st_attach(t, cm, m, other_party(e->side));
+			t->stats.promoted++;
+			/* Its packets were the call's after all. */
+			t->stats.injected -= m->st.packets <= t->stats.injected ? m->st.packets : t->stats.injected;
+			t->stats.packets += m->st.packets;
+			again = true;
+			break;    /* the list changed */
+		}
+	}
 }
 
 /*
@@ -627,9 +1012,9 @@ static struct mstream *st_new(struct ct_media_table *t, struct call_media *cm,
  * the rate follows the payload type, from the call's rtpmap lines, else the
  * static table (RFC 3551), else 0 (unknown: no jitter is computed).
  */
-static void set_clock_rate(struct mstream *m, uint8_t pt)
+static void set_clock_rate(struct mstream *m, const struct call_media *cm, uint8_t pt)
 {
-	const struct pt_name *pn = pt_lookup(m->cm, pt);
+	const struct pt_name *pn = pt_lookup(cm, pt);
 	uint32_t rate = 0;
 
 	if (pn != NULL && pn->rate != 0)
@@ -673,50 +1058,94 @@ static void record_packet(struct ct_media_table *t, struct mstream *m,
 }
 
 /*
- * Measures one UDP packet that is not SIP.  Returns 1 when it is RTP or RTCP
- * of a known call, 0 otherwise (orphan or not RTP; counted).
+ * The first packet of a stream from src to dst (the file comment's rules):
+ * returns the new stream of the call it belongs to, or NULL with *refused_by
+ * set to the call whose endpoint dst is but which refused src (else NULL).
+ */
+static struct mstream *match_new(struct ct_media_table *t, const struct ct_packet *pkt,
+    const struct ct_rtp_hdr *h, struct call_media **refused_by)
+{
+	struct endpoint *e, *best = NULL, *hit = NULL;
+	struct mstream *m;
+
+	*refused_by = NULL;
+	for (e = ep_first(t, &pkt->t.dst, pkt->t.dport); e != NULL;
+	    e = ep_next(e->hnext, &pkt->t.dst, pkt->t.dport)) {
+		if (hit == NULL || e->serial > hit->serial)
+			hit = e;
+		if ((best == NULL || e->serial > best->serial) &&
+		    source_ok(e, &pkt->t.src, pkt->t.sport))
+			best = e;
+	}
+	/* Endpoints are marked used first: learning the source must not retire them. */
+	if (best != NULL) {                                     /* rule 1 */
+		best->flags |= EPF_USED | EPF_RECV;
+		if ((m = st_new(t, best->cm, pkt, h, other_party(best->side))) != NULL)
+			pending_recheck(t, best->cm);
+		return m;
+	}
+	if ((e = ep_find(t, &pkt->t.src, pkt->t.sport)) != NULL) { /* rule 2 */
+		struct call_media *cm = e->cm;
+		struct endpoint *d;
+
+		e->flags |= EPF_USED;
+		if ((m = st_new(t, cm, pkt, h, e->side)) == NULL)
+			return NULL;
+		d = ep_add(t, cm, &pkt->t.dst, pkt->t.dport, other_party(e->side), 0);
+		if (d != NULL)
+			d->flags |= EPF_USED | EPF_RECV;
+		pending_recheck(t, cm);
+		return m;
+	}
+	if (hit != NULL)
+		*refused_by = hit->cm;
+	return NULL;
+}
+
+/*
+ * Measures one UDP packet that is not SIP.  Returns CT_MEDIA_CALL when it is
+ * RTP or RTCP of a known call, CT_MEDIA_INJECTED when it is RTP sent to a
+ * call's endpoint from a source the call does not accept (not measured as
+ * the call's), CT_MEDIA_OTHER otherwise (orphan or not RTP).  All counted.
  */
 int ct_media_packet(struct ct_media_table *t, const struct ct_packet *pkt)
 {
 	const uint8_t *p = pkt->payload;
 	struct ct_rtp_hdr h;
 	struct mstream *m;
-	struct endpoint *e;
 
 	if (ct_rtcp_looks_like(p, pkt->payload_len)) {
-		if (ep_find(t, &pkt->t.dst, pkt->t.dport) == NULL)
-			return 0;
+		if (ep_first(t, &pkt->t.dst, pkt->t.dport) == NULL)
+			return CT_MEDIA_OTHER;
 		t->stats.rtcp++;
-		return 1;
+		return CT_MEDIA_CALL;
 	}
 	if (ct_rtp_parse(p, pkt->payload_len, &h) != CT_OK) {
 		t->stats.not_rtp++;
-		return 0;
+		return CT_MEDIA_OTHER;
 	}
 	m = st_find(t, pkt, h.ssrc);
 	if (m == NULL) {
-		uint8_t speaker;
+		struct call_media *refused_by;
 
-		e = ep_find(t, &pkt->t.dst, pkt->t.dport);
-		if (e != NULL) {
-			speaker = other_party(e->side);
-		} else {
-			e = ep_find(t, &pkt->t.src, pkt->t.sport);
-			speaker = e != NULL ? e->side : CT_PARTY_NONE;
-		}
-		if (e == NULL || (m = st_new(t, e->cm, pkt, &h, speaker)) == NULL) {
-			t->stats.orphan++;
-			orphan_packet(t, pkt, &h);
-			return 0;
+		m = match_new(t, pkt, &h, &refused_by);
+		if (m == NULL) {
+			orphan_packet(t, pkt, &h, refused_by);
+			if (refused_by == NULL) {
+				t->stats.orphan++;
+				return CT_MEDIA_OTHER;
+			}
+			t->stats.injected++;
+			return CT_MEDIA_INJECTED;
 		}
 	}
 	if (h.pt != m->last_pt)
-		set_clock_rate(m, h.pt);
+		set_clock_rate(m, m->cm, h.pt);
 	ct_rtp_stream_update(&m->st, &h, pkt->ts_us);
 	t->stats.packets++;
 	if (t->audio_dir != NULL && m->speaker != CT_PARTY_NONE)
 		record_packet(t, m, &h, pkt->ts_us);
-	return 1;
+	return CT_MEDIA_CALL;
 }
 
 static void fill_stream(const struct call_media *cm, const struct mstream *m,
@@ -802,6 +1231,28 @@ const char *ct_media_audio_error(const struct ct_media_table *t)
 void ct_media_get_stats(const struct ct_media_table *t, struct ct_media_stats *st)
 {
 	*st = t->stats;
-	st->endpoints = t->ep.n;
+	st->endpoints = t->n_endpoints;
 	st->flows = t->st.n;
+	st->orphan_flows = t->orph.n;
+	st->bytes = sizeof(*t) + (t->ep.mask + 1 + t->st.mask + 1 + t->orph.mask + 1) * sizeof(void *) +
+	    t->n_endpoints * sizeof(struct endpoint) + (t->st.n + t->orph.n) * sizeof(struct mstream) +
+	    t->n_calls * (sizeof(struct call_media) + MEDIA_MAX_PT * sizeof(struct pt_name));
+}
+
+/*
+ * The longest chain of the endpoint hash table (a diagnostic for tests and
+ * benchmarks: O(buckets), not for the packet path).
+ */
+size_t ct_media_longest_chain(const struct ct_media_table *t)
+{
+	size_t i, n, best = 0;
+	const struct endpoint *e;
+
+	for (i = 0; i <= t->ep.mask; i++) {
+		for (n = 0, e = t->ep.b[i]; e != NULL; e = e->hnext)
+			n++;
+		if (n > best)
+			best = n;
+	}
+	return best;
 }

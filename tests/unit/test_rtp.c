@@ -13,8 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "calltap/dialog.h"
 #include "calltap/err.h"
+#include "calltap/media.h"
 #include "calltap/rtp.h"
+#include "calltap/sip.h"
 #include "test.h"
 
 #define NEAR(a, b, eps) CHECK(fabs((double)(a) - (double)(b)) <= (eps))
@@ -500,6 +503,513 @@ static void test_mos(void)
 	NEAR(ct_rtp_mos("PCMU", 0.0, 1e6), 1.0, 0.0);
 }
 
+/* ---- media matching ---------------------------------------------------- */
+
+#define SEC INT64_C(1000000)
+#define T0 (INT64_C(1700000000) * SEC)
+
+/* A dialog table wired to a media table, as the engine wires them. */
+struct mctx {
+	struct ct_dialog_table *dt;
+	struct ct_media_table *mt;
+	struct ct_call_record *recs[16];
+	size_t n;
+};
+
+static void m_emit(void *user, struct ct_call_record *r)
+{
+	struct mctx *c = user;
+
+	if (c->n < sizeof(c->recs) / sizeof(c->recs[0]))
+		c->recs[c->n++] = r;
+	else
+		ct_call_record_free(r);
+}
+
+static void m_media(void *user, struct ct_dialog *d, const struct ct_sip_msg *m)
+{
+	ct_media_on_sdp(((struct mctx *)user)->mt, d, m);
+}
+
+static void m_closing(void *user, struct ct_dialog *d, struct ct_call_record *r)
+{
+	ct_media_closing(((struct mctx *)user)->mt, d, r);
+}
+
+static void mctx_init(struct mctx *c, size_t max_flows)
+{
+	struct ct_dialog_hooks h = { m_emit, m_media, m_closing, c };
+	struct ct_dialog_cfg cfg;
+
+	memset(c, 0, sizeof(*c));
+	ct_sip_init();
+	ct_dialog_cfg_default(&cfg);
+	cfg.max_dialogs = 100000;
+	c->dt = ct_dialog_table_new(&cfg, &h);
+	c->mt = ct_media_new(max_flows);
+	CHECK(c->dt != NULL && c->mt != NULL);
+}
+
+static void mctx_fini(struct mctx *c)
+{
+	size_t i;
+
+	ct_dialog_table_free(c->dt);
+	ct_media_free(c->mt);
+	for (i = 0; i < c->n; i++)
+		ct_call_record_free(c->recs[i]);
+}
+
+static struct ct_addr ip(const char *text)
+{
+	struct ct_addr a;
+
+	memset(&a, 0, sizeof(a));
+	CHECK_INT(ct_addr_parse(&a, text), 0);
+	return a;
+}
+
+/* Parses text as a SIP message sent src:5060 -> dst:5060 at ts (fini'd by the caller). */
+static void sip_parse(struct ct_sip_msg *m, int64_t ts, const char *src, const char *dst,
+    const char *text)
+{
+	memset(m, 0, sizeof(*m));
+	CHECK_INT(ct_sip_msg_parse(m, text, strlen(text)), CT_OK);
+	m->ts_us = ts;
+	m->t.src = ip(src);
+	m->t.dst = ip(dst);
+	m->t.sport = m->t.dport = 5060;
+	m->t.proto = 17;
+	m->transport = CT_TRANSPORT_UDP;
+}
+
+/*
+ * One SIP message of call cid between caller A and callee B.  method NULL:
+ * a response (status) to cseq_method.  from_a: A sent it.  media: the SDP
+ * connection address and port ("" = no body).
+ */
+static void sip(struct mctx *c, int64_t ts, const char *cid, const char *method, int status,
+    const char *cseq_method, unsigned cseq, bool from_a, const char *sig_src,
+    const char *sig_dst, const char *media_ip, unsigned media_port)
+{
+	char sdp[512], msg[2048], start[128];
+	struct ct_sip_msg m;
+	bool req = method != NULL;
+	/* Requests from A and responses to A's requests carry A's From tag. */
+	bool a_from = req ? from_a : !from_a;
+
+	sdp[0] = '\0';
+	if (media_ip[0] != '\0')
+		snprintf(sdp, sizeof(sdp), "v=0\r\no=- 1 %u IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\n"
+		    "t=0 0\r\nm=audio %u RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\n"
+		    "a=rtpmap:101 telephone-event/8000\r\n", cseq, media_ip, media_ip, media_port);
+	if (req)
+		snprintf(start, sizeof(start), "%s sip:%s@%s SIP/2.0", method, a_from ? "bob" : "alice",
+		    sig_dst);
+	else
+		snprintf(start, sizeof(start), "SIP/2.0 %d %s", status, status == 200 ? "OK" : "Ringing");
+	snprintf(msg, sizeof(msg), "%s\r\nVia: SIP/2.0/UDP %s:5060;branch=z9hG4bK%s%u%s\r\n"
+	    "From: <sip:%s@x>;tag=%s\r\nTo: <sip:%s@x>%s\r\nCall-ID: %s\r\nCSeq: %u %s\r\n"
+	    "Contact: <sip:%s@%s>\r\n%sContent-Length: %zu\r\n\r\n%s",
+	    start, req ? sig_src : sig_dst, cid, cseq, method ? method : cseq_method,
+	    a_from ? "alice" : "bob", a_from ? "ta" : "tb",
+	    a_from ? "bob" : "alice",
+	    (req && strcmp(method, "INVITE") == 0 && cseq == 1) ? "" : (a_from ? ";tag=tb" : ";tag=ta"),
+	    cid, cseq, req ? method : cseq_method, from_a ? "alice" : "bob", sig_src,
+	    sdp[0] ? "Content-Type: application/sdp\r\n" : "", strlen(sdp), sdp);
+	sip_parse(&m, ts, sig_src, sig_dst, msg);
+	ct_dialog_on_msg(c->dt, &m);
+	ct_sip_msg_fini(&m);
+}
+
+/* One RTP packet (PCMU, 20 ms, 160 bytes of payload byte fill); returns ct_media_packet's result. */
+static int rtp(struct mctx *c, int64_t ts, const char *src, uint16_t sport, const char *dst,
+    uint16_t dport, uint32_t ssrc, uint16_t seq, uint8_t fill)
+{
+	uint8_t b[12 + 160];
+	struct ct_packet pkt;
+	uint32_t rts = (uint32_t)seq * 160;
+
+	memset(b, fill, sizeof(b));
+	b[0] = 0x80;
+	b[1] = 0;
+	b[2] = (uint8_t)(seq >> 8);
+	b[3] = (uint8_t)seq;
+	b[4] = (uint8_t)(rts >> 24);
+	b[5] = (uint8_t)(rts >> 16);
+	b[6] = (uint8_t)(rts >> 8);
+	b[7] = (uint8_t)rts;
+	b[8] = (uint8_t)(ssrc >> 24);
+	b[9] = (uint8_t)(ssrc >> 16);
+	b[10] = (uint8_t)(ssrc >> 8);
+	b[11] = (uint8_t)ssrc;
+	memset(&pkt, 0, sizeof(pkt));
+	pkt.ts_us = ts;
+	pkt.t.src = ip(src);
+	pkt.t.dst = ip(dst);
+	pkt.t.sport = sport;
+	pkt.t.dport = dport;
+	pkt.t.proto = 17;
+	pkt.payload = b;
+	pkt.payload_len = sizeof(b);
+	return ct_media_packet(c->mt, &pkt);
+}
+
+/* n packets of one stream, 20 ms apart from t; counts the results that were `want`. */
+static int burst(struct mctx *c, int64_t t, const char *src, uint16_t sport, const char *dst,
+    uint16_t dport, uint32_t ssrc, uint16_t seq0, int n, int want)
+{
+	int i, got = 0;
+
+	for (i = 0; i < n; i++)
+		got += rtp(c, t + i * 20000, src, sport, dst, dport, ssrc, (uint16_t)(seq0 + i), 0x55) == want;
+	return got;
+}
+
+/* Sets up call cid: INVITE from A (offer a_ip:a_port), 200 OK from B (answer b_ip:b_port), ACK. */
+static void call_setup(struct mctx *c, int64_t t, const char *cid, const char *a_sig,
+    const char *a_ip, unsigned a_port, const char *b_ip, unsigned b_port)
+{
+	sip(c, t, cid, "INVITE", 0, NULL, 1, true, a_sig, "203.0.113.10", a_ip, a_port);
+	sip(c, t + 100000, cid, NULL, 200, "INVITE", 1, false, "203.0.113.10", a_sig, b_ip, b_port);
+	sip(c, t + 200000, cid, "ACK", 0, NULL, 1, true, a_sig, "203.0.113.10", "", 0);
+}
+
+static void call_bye(struct mctx *c, int64_t t, const char *cid, const char *a_sig)
+{
+	sip(c, t, cid, "BYE", 0, NULL, 2, true, a_sig, "203.0.113.10", "", 0);
+	sip(c, t + 1000, cid, NULL, 200, "BYE", 2, false, "203.0.113.10", a_sig, "", 0);
+	ct_dialog_flush(c->dt);
+	ct_media_flush(c->mt);
+}
+
+/* The stream src -> dst of record r (text "ip:port"), or NULL. */
+static const struct ct_stream_stats *stream_of(const struct ct_call_record *r, const char *src,
+    uint16_t sport)
+{
+	struct ct_addr a = ip(src);
+	size_t i;
+
+	for (i = 0; i < r->n_streams; i++)
+		if (ct_addr_eq(&r->streams[i].src, &a) && r->streams[i].sport == sport)
+			return &r->streams[i];
+	return NULL;
+}
+
+/*
+ * A stranger sends RTP to the PBX's port of a call (public SDP on both
+ * sides): every packet is refused and counted, the call keeps its two
+ * streams, exactly.
+ */
+static void test_media_injection(void)
+{
+	struct mctx c;
+	struct ct_media_stats ms;
+	const struct ct_stream_stats *s;
+	int64_t t = T0 + SEC;
+
+	mctx_init(&c, 0);
+	call_setup(&c, T0, "inj-1", "198.51.100.10", "198.51.100.20", 20000, "203.0.113.10", 10000);
+	/* The stranger starts first, and keeps going between the real packets. */
+	CHECK_INT(burst(&c, t - 5000, "45.33.1.2", 40000, "203.0.113.10", 10000, 0xbad, 1, 50,
+	    CT_MEDIA_INJECTED), 50);
+	CHECK_INT(burst(&c, t, "198.51.100.20", 20000, "203.0.113.10", 10000, 0x1111, 100, 50,
+	    CT_MEDIA_CALL), 50);
+	CHECK_INT(burst(&c, t, "203.0.113.10", 10000, "198.51.100.20", 20000, 0x2222, 7, 50,
+	    CT_MEDIA_CALL), 50);
+	/* Another stranger on the RTCP port and on the caller's port. */
+	CHECK_INT(burst(&c, t, "45.33.1.3", 5000, "203.0.113.10", 10001, 0xbad2, 1, 20,
+	    CT_MEDIA_INJECTED), 20);
+	CHECK_INT(burst(&c, t, "45.33.1.3", 5000, "198.51.100.20", 20000, 0xbad3, 1, 20,
+	    CT_MEDIA_INJECTED), 20);
+	/* The far party's SDP IP from another port (1b), and its signalling IP (1c). */
+	CHECK_INT(burst(&c, t, "198.51.100.20", 20010, "203.0.113.10", 10000, 0x3333, 1, 5,
+	    CT_MEDIA_CALL), 5);
+	CHECK_INT(burst(&c, t, "198.51.100.10", 30000, "203.0.113.10", 10000, 0x4444, 1, 5,
+	    CT_MEDIA_CALL), 5);
+	ct_media_get_stats(c.mt, &ms);
+	CHECK_INT(ms.injected, 90);
+	CHECK_INT(ms.injected_streams, 3);
+	CHECK_INT(ms.promoted, 0);
+	CHECK_INT(ms.packets, 110);
+	call_bye(&c, t + 2 * SEC, "inj-1", "198.51.100.10");
+	CHECK_INT(c.n, 1);
+	if (c.n == 1) {
+		CHECK_INT(c.recs[0]->n_streams, 4);
+		CHECK(stream_of(c.recs[0], "45.33.1.2", 40000) == NULL);
+		CHECK(stream_of(c.recs[0], "45.33.1.3", 5000) == NULL);
+		s = stream_of(c.recs[0], "198.51.100.20", 20000);
+		CHECK(s != NULL && s->packets == 50 && s->lost == 0 && s->ssrc == 0x1111);
+		s = stream_of(c.recs[0], "203.0.113.10", 10000);
+		CHECK(s != NULL && s->packets == 50 && s->lost == 0);
+	}
+	mctx_fini(&c);
+}
+
+/*
+ * NAT: the caller announces a private address; its RTP comes from a public
+ * one nobody announced.  The first source is latched (1d), a second stranger
+ * is refused, and the PBX answering the latched address is the call's.
+ */
+static void test_media_nat(void)
+{
+	struct mctx c;
+	struct ct_media_stats ms;
+	int64_t t = T0 + SEC;
+
+	mctx_init(&c, 0);
+	call_setup(&c, T0, "nat-1", "198.51.100.77", "192.168.1.50", 4000, "203.0.113.10", 10002);
+	CHECK_INT(burst(&c, t, "198.51.100.99", 31000, "203.0.113.10", 10002, 0xa1, 1, 30,
+	    CT_MEDIA_CALL), 30);
+	CHECK_INT(burst(&c, t + 5000, "45.33.1.2", 40000, "203.0.113.10", 10002, 0xbad, 1, 30,
+	    CT_MEDIA_INJECTED), 30);
+	CHECK_INT(burst(&c, t + 10000, "203.0.113.10", 10002, "198.51.100.99", 31000, 0xb1, 1, 30,
+	    CT_MEDIA_CALL), 30);
+	/* The PBX also sends to the private address (it does not know better). */
+	CHECK_INT(burst(&c, t + 10000, "203.0.113.10", 10002, "192.168.1.50", 4000, 0xb1, 1, 3,
+	    CT_MEDIA_CALL), 3);
+	ct_media_get_stats(c.mt, &ms);
+	CHECK_INT(ms.injected, 30);
+	call_bye(&c, t + 2 * SEC, "nat-1", "198.51.100.77");
+	CHECK_INT(c.n, 1);
+	if (c.n == 1) {
+		CHECK_INT(c.recs[0]->n_streams, 3);
+		CHECK(stream_of(c.recs[0], "198.51.100.99", 31000) != NULL);
+		CHECK(stream_of(c.recs[0], "45.33.1.2", 40000) == NULL);
+	}
+	mctx_fini(&c);
+}
+
+/*
+ * Symmetric RTP confirms a source (rule 2 then 1a): the caller announces a
+ * public address but its media comes from a relay.  Refused at first (kept
+ * pending), it moves into the call with all its packets when the PBX sends
+ * to the relay.  And media before the SDP answer is seen: refused until the
+ * 200 OK, then promoted with exact statistics.
+ */
+static void test_media_confirm(void)
+{
+	struct mctx c;
+	struct ct_media_stats ms;
+	const struct ct_stream_stats *s;
+	int64_t t = T0 + SEC;
+
+	mctx_init(&c, 0);
+	call_setup(&c, T0, "sym-1", "198.51.100.10", "198.51.100.20", 20000, "203.0.113.10", 10004);
+	CHECK_INT(burst(&c, t, "198.51.100.30", 22000, "203.0.113.10", 10004, 0xc1, 1, 10,
+	    CT_MEDIA_INJECTED), 10);
+	ct_media_get_stats(c.mt, &ms);
+	CHECK_INT(ms.injected, 10);
+	CHECK_INT(burst(&c, t + 200000, "203.0.113.10", 10004, "198.51.100.30", 22000, 0xd1, 1, 10,
+	    CT_MEDIA_CALL), 10);
+	CHECK_INT(burst(&c, t + 200000, "198.51.100.30", 22000, "203.0.113.10", 10004, 0xc1, 11, 10,
+	    CT_MEDIA_CALL), 10);
+	ct_media_get_stats(c.mt, &ms);
+	CHECK_INT(ms.injected, 0);
+	CHECK_INT(ms.promoted, 1);
+	CHECK_INT(ms.packets, 30);
+	call_bye(&c, t + 2 * SEC, "sym-1", "198.51.100.10");
+	CHECK_INT(c.n, 1);
+	if (c.n == 1) {
+		CHECK_INT(c.recs[0]->n_streams, 2);
+		s = stream_of(c.recs[0], "198.51.100.30", 22000);
+		CHECK(s != NULL && s->packets == 20 && s->lost == 0 && s->first_us == t);
+	}
+	mctx_fini(&c);
+
+	/* The callee's media arrives before its 200 OK is captured. */
+	mctx_init(&c, 0);
+	sip(&c, T0, "early-1", "INVITE", 0, NULL, 1, true, "198.51.100.10", "203.0.113.10",
+	    "198.51.100.20", 20000);
+	CHECK_INT(burst(&c, T0 + SEC, "203.0.113.10", 10006, "198.51.100.20", 20000, 0xe1, 1, 5,
+	    CT_MEDIA_INJECTED), 5);
+	sip(&c, T0 + SEC + 90000, "early-1", NULL, 200, "INVITE", 1, false, "203.0.113.10",
+	    "198.51.100.10", "203.0.113.10", 10006);
+	ct_media_get_stats(c.mt, &ms);
+	CHECK_INT(ms.promoted, 1);
+	CHECK_INT(ms.injected, 0);
+	CHECK_INT(burst(&c, T0 + SEC + 100000, "203.0.113.10", 10006, "198.51.100.20", 20000, 0xe1,
+	    6, 5, CT_MEDIA_CALL), 5);
+	call_bye(&c, T0 + 3 * SEC, "early-1", "198.51.100.10");
+	CHECK_INT(c.n, 1);
+	if (c.n == 1) {
+		CHECK_INT(c.recs[0]->n_streams, 1);
+		s = stream_of(c.recs[0], "203.0.113.10", 10006);
+		CHECK(s != NULL && s->packets == 10 && s->lost == 0 && s->first_us == T0 + SEC);
+	}
+	mctx_fini(&c);
+}
+
+/*
+ * 300,000 UPDATEs on one call, each announcing a new port: the call keeps
+ * its 32 most recent endpoints (the old ones carry no stream and are
+ * retired), the table's memory stays flat, and the endpoint that carries
+ * the call's media survives.  A table with room for 100 endpoints refuses
+ * the rest.
+ */
+static void test_media_update_storm(void)
+{
+	struct mctx c;
+	struct ct_media_stats ms, ms0;
+	struct ct_sip_msg m;
+	char cid[32], body[256], text[1024];
+	unsigned i;
+	int64_t t = T0 + SEC;
+
+	mctx_init(&c, 0);
+	call_setup(&c, T0, "storm-1", "198.51.100.10", "198.51.100.20", 20000, "203.0.113.10", 10008);
+	CHECK_INT(burst(&c, t, "198.51.100.20", 20000, "203.0.113.10", 10008, 0xf1, 1, 5,
+	    CT_MEDIA_CALL), 5);
+	ct_media_get_stats(c.mt, &ms0);
+	sip(&c, t, "storm-1", "UPDATE", 0, NULL, 3, true, "198.51.100.10", "203.0.113.10",
+	    "198.51.100.20", 30000);
+	snprintf(body, sizeof(body), "%s", "v=0\r\no=- 1 1 IN IP4 1.1.1.1\r\ns=-\r\n"
+	    "c=IN IP4 198.51.100.20\r\nt=0 0\r\nm=audio 2 RTP/AVP 0\r\n");
+	snprintf(text, sizeof(text), "UPDATE sip:bob@203.0.113.10 SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 198.51.100.10;branch=z9hG4bKu\r\n"
+	    "From: <sip:alice@x>;tag=ta\r\nTo: <sip:bob@x>;tag=tb\r\nCall-ID: storm-1\r\n"
+	    "CSeq: 4 UPDATE\r\nContent-Type: application/sdp\r\nContent-Length: %zu\r\n\r\n%s",
+	    strlen(body), body);
+	sip_parse(&m, t, "198.51.100.10", "203.0.113.10", text);
+	CHECK(m.has_sdp && m.sdp.n_media == 1);
+	for (i = 0; i < 300000; i++) {
+		m.cseq = 4 + i;
+		m.sdp.media[0].port = (uint16_t)(30002 + 2 * (i % 16000));
+		m.sdp.media[0].addr.a[3] = (uint8_t)(i / 16000);
+		ct_dialog_on_msg(c.dt, &m);
+		if (i % 1000 == 999) {     /* bounded all along (stop early if not) */
+			ct_media_get_stats(c.mt, &ms);
+			CHECK_INT(ms.endpoints, 32);
+			if (ms.endpoints != 32)
+				break;
+		}
+	}
+	ct_sip_msg_fini(&m);
+	ct_media_get_stats(c.mt, &ms);
+	CHECK_INT(ms.endpoints, 32);
+	CHECK(ms.endpoints_retired >= 2 * 300000 - 32);
+	CHECK(ms.bytes < ms0.bytes + 32 * 1024);
+	/* The endpoint in use was kept: the call's media still matches. */
+	CHECK_INT(burst(&c, t + SEC, "203.0.113.10", 10008, "198.51.100.20", 20000, 0xf2, 1, 5,
+	    CT_MEDIA_CALL), 5);
+	call_bye(&c, t + 2 * SEC, "storm-1", "198.51.100.10");
+	ct_media_get_stats(c.mt, &ms);
+	CHECK_INT(ms.endpoints, 0);
+	mctx_fini(&c);
+
+	mctx_init(&c, 100);
+	for (i = 0; i < 200; i++) {
+		snprintf(cid, sizeof(cid), "cap-%u", i);
+		sip(&c, T0 + i, cid, "INVITE", 0, NULL, 1, true, "198.51.100.10", "203.0.113.10",
+		    "198.51.100.20", 20000 + 2 * i);
+	}
+	ct_media_get_stats(c.mt, &ms);
+	CHECK_INT(ms.endpoints, 100);
+	CHECK_INT(ms.endpoints_refused, 300);
+	mctx_fini(&c);
+}
+
+/*
+ * A call at its 32 endpoints takes a stream into its oldest, unused
+ * endpoint from a new source: the source is not learnt (learnt endpoints
+ * never push out announced ones), the endpoint the stream arrives at stays
+ * and keeps refusing strangers.  A call holds at most 64 streams, and
+ * learns at most 16 sources.
+ */
+static void test_media_full_call(void)
+{
+	struct mctx c;
+	struct ct_media_stats ms;
+	unsigned i;
+
+	mctx_init(&c, 0);
+	call_setup(&c, T0, "full-1", "198.51.100.10", "198.51.100.20", 20000, "203.0.113.10", 10010);
+	for (i = 0; i < 14; i++)
+		sip(&c, T0 + SEC + i, "full-1", "UPDATE", 0, NULL, 3 + i, true, "198.51.100.10",
+		    "203.0.113.10", "198.51.100.21", 30000 + 2 * i);
+	ct_media_get_stats(c.mt, &ms);
+	CHECK_INT(ms.endpoints, 32);
+	CHECK_INT(ms.endpoints_retired, 0);
+	/* 198.51.100.20:20001 is the oldest; 203.0.113.10:10500 is new (rule 1b). */
+	CHECK_INT(rtp(&c, T0 + 2 * SEC, "203.0.113.10", 10500, "198.51.100.20", 20001, 0x51, 1, 0),
+	    CT_MEDIA_CALL);
+	ct_media_get_stats(c.mt, &ms);
+	CHECK_INT(ms.endpoints, 32);
+	CHECK_INT(ms.endpoints_retired, 0);
+	CHECK_INT(ms.endpoints_refused, 1);
+	CHECK_INT(rtp(&c, T0 + 2 * SEC, "45.33.1.2", 4000, "198.51.100.20", 20001, 0x52, 1, 0),
+	    CT_MEDIA_INJECTED);
+	mctx_fini(&c);
+
+	/* The far party sends from 100 ports of its SDP address: 64 streams at most. */
+	mctx_init(&c, 0);
+	call_setup(&c, T0, "many-1", "198.51.100.10", "198.51.100.20", 20000, "203.0.113.10", 10012);
+	for (i = 0; i < 100; i++)
+		CHECK_INT(rtp(&c, T0 + SEC, "198.51.100.20", (uint16_t)(40000 + i), "203.0.113.10",
+		    10012, 0x60 + i, 1, 0), i < 64 ? CT_MEDIA_CALL : CT_MEDIA_OTHER);
+	ct_media_get_stats(c.mt, &ms);
+	CHECK_INT(ms.flows, 64);
+	CHECK_INT(ms.streams_refused, 36);
+	CHECK_INT(ms.endpoints, 4 + 16);
+	mctx_fini(&c);
+}
+
+/*
+ * Endpoints chosen to collide under the old fixed-seed hash (same low 12
+ * bits of ct_addr_hash(addr, 0x9e3779b9 ^ port)) spread over the keyed
+ * table; and one address:port announced by 200 calls is indexed for at most
+ * 32 of them, each call still matching its media.
+ */
+static void test_media_collisions(void)
+{
+	struct mctx c;
+	struct ct_media_stats ms;
+	char cid[32], addr[32];
+	unsigned found = 0, a = 0, i;
+	uint32_t want = 0;
+	bool have = false;
+
+	mctx_init(&c, 0);
+	while (found < 1000 && a < (1u << 24)) {
+		struct ct_addr x = { .family = 4, .a = { 10, (uint8_t)(a >> 16), (uint8_t)(a >> 8),
+		    (uint8_t)a } };
+		uint16_t port = 20000;
+		uint32_t h = ct_addr_hash(&x, 0x9e3779b9u ^ port) & 0xfff;
+
+		a++;
+		if (!have) {
+			want = h;
+			have = true;
+		}
+		if (h != want)
+			continue;
+		snprintf(addr, sizeof(addr), "10.%u.%u.%u", x.a[1], x.a[2], x.a[3]);
+		snprintf(cid, sizeof(cid), "coll-%u", found++);
+		sip(&c, T0 + found, cid, "INVITE", 0, NULL, 1, true, "198.51.100.10", "203.0.113.10",
+		    addr, port);
+	}
+	CHECK_INT(found, 1000);
+	ct_media_get_stats(c.mt, &ms);
+	CHECK_INT(ms.endpoints, 2000);
+	CHECK(ct_media_longest_chain(c.mt) <= 16);
+	mctx_fini(&c);
+
+	mctx_init(&c, 0);
+	for (i = 0; i < 200; i++) {
+		snprintf(cid, sizeof(cid), "same-%u", i);
+		call_setup(&c, T0 + i * SEC, cid, "198.51.100.10", "192.168.1.100", 5004,
+		    "203.0.113.10", (unsigned)(12000 + 2 * i));
+	}
+	ct_media_get_stats(c.mt, &ms);
+	CHECK_INT(ms.endpoints, 800);
+	CHECK_INT(ms.endpoints_unindexed, 2 * (200 - 32));
+	CHECK(ct_media_longest_chain(c.mt) <= 32 + 16);
+	/* NAT latching still works for a call whose private endpoint is unindexed. */
+	CHECK_INT(burst(&c, T0 + 300 * SEC, "198.51.100.99", 31000, "203.0.113.10", 12000 + 2 * 199,
+	    0x99, 1, 5, CT_MEDIA_CALL), 5);
+	mctx_fini(&c);
+}
+
 int main(void)
 {
 	test_parse();
@@ -508,5 +1018,11 @@ int main(void)
 	test_wrap_and_edges();
 	test_dtmf();
 	test_mos();
+	test_media_injection();
+	test_media_nat();
+	test_media_confirm();
+	test_media_update_storm();
+	test_media_full_call();
+	test_media_collisions();
 	return TEST_REPORT();
 }

@@ -1,0 +1,96 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Spoofed RTP at a trunk's media ports (issue 9, integrity): scripts/gen-calls
+# makes legitimate calls with their truth (caller 440 Hz, callee 1000 Hz,
+# loss and jitter, NAT-free public SDP, IPv4 and IPv6), tests/rtp-inject.py
+# adds a flood of RTP from foreign sources at random PBX ports, bursts at
+# every answered call's two media endpoints while it talks, and one loud
+# 3000 Hz stream to the PBX port of the longest call.  Checks:
+#   - every record is exact (scripts/compare-truth, streams included: no
+#     foreign stream in any call, every real stream's packets and loss);
+#   - --stats counts at least every packet sent to a live call endpoint as
+#     rtp_injected;
+#   - with --audio the loud call's recording holds the caller's 440 Hz on
+#     the left and the callee's 1000 Hz on the right, and no 3000 Hz.
+. "$(dirname "$0")/lib.sh"
+if ! command -v python3 >/dev/null 2>&1; then
+	echo "skip: python3 is needed"
+	exit 77
+fi
+t=$(mktemp -d) || exit 1
+trap 'rm -rf "$t"' EXIT
+"$srcdir/scripts/gen-calls" -q -o "$t/legit.pcap" --truth "$t/truth.jsonl" --seed 11 --calls 60 \
+	--concurrency 15 --talk-mean 5 --tone --loss 1 --jitter-ms 10 || exit 1
+python3 "$srcdir/tests/rtp-inject.py" "$t/legit.pcap" "$t/truth.jsonl" "$t/in.pcap" 5 >"$t/info" || exit 1
+mkdir "$t/audio"
+"$CALLTAP" -r "$t/in.pcap" --json "$t/calls.jsonl" --audio "$t/audio" -s 2>"$t/stats"
+st=$?
+if [ $st -eq 0 ]; then ok "calltap exit status 0"; else bad "calltap exit status $st"; fi
+if "$srcdir/scripts/compare-truth" "$t/truth.jsonl" "$t/calls.jsonl" >"$t/cmp"; then
+	ok "every record exact with the flood: $(tail -n 1 "$t/cmp")"
+else
+	cp "$t/cmp" "$t/err"
+	bad "records differ from the truth"
+fi
+python3 - "$t/info" "$t/stats" "$t/calls.jsonl" >"$t/check" 2>&1 <<'PY'
+import json, math, sys, wave
+
+def goertzel(xs, rate, f):
+    k = 2 * math.cos(2 * math.pi * f / rate)
+    s1 = s2 = 0.0
+    for x in xs:
+        s1, s2 = x + k * s1 - s2, s1
+    return s1 * s1 + s2 * s2 - k * s1 * s2
+
+info = json.load(open(sys.argv[1]))
+stats = {}
+for line in open(sys.argv[2]):
+    f = line.split()
+    if len(f) == 2 and f[1].isdigit():
+        stats[f[0]] = int(f[1])
+errs = []
+inj = stats.get('rtp_injected', 0)
+if inj < info['targeted']:
+    errs.append('rtp_injected %d < %d packets sent to live call endpoints' % (inj, info['targeted']))
+if inj > info['targeted'] + info['flood']:
+    errs.append('rtp_injected %d > all injected packets %d' % (inj, info['targeted'] + info['flood']))
+rec = None
+for line in open(sys.argv[3]):
+    r = json.loads(line)
+    for s in r['streams']:
+        if s['src'].startswith('45.') or s['src'].startswith('[2a05:'):
+            errs.append('%s has a foreign stream from %s' % (r['call_id'], s['src']))
+    if r['call_id'] == info['loud_call']:
+        rec = r['recording']
+if rec is None:
+    errs.append('no recording for the loud call %s' % info['loud_call'])
+else:
+    w = wave.open(rec)
+    rate, n = w.getframerate(), w.getnframes()
+    data = w.readframes(n)
+    x = [int.from_bytes(data[i:i + 2], 'little', signed=True) for i in range(0, len(data), 2)]
+    left, right = x[0::2], x[1::2]
+    # Every whole second of the file: the loud stream covered the whole talk time.
+    for sec in range(int(n / rate)):
+        lo, hi = sec * rate, (sec + 1) * rate
+        for name, ch, own in (('left', left, 440), ('right', right, 1000)):
+            loud = goertzel(ch[lo:hi], rate, 3000)
+            mine = goertzel(ch[lo:hi], rate, own)
+            if loud > 1e6 and loud * 100 > mine:
+                errs.append('%s channel second %d: 3000 Hz %.3g vs own %d Hz %.3g'
+                            % (name, sec, loud, own, mine))
+for e in errs:
+    print(e)
+print('%d packets to call endpoints, %d flood, rtp_injected %d, loud call %s (%d packets, would be %s)'
+      % (info['targeted'], info['flood'], inj, info['loud_call'], info['loud_packets'],
+         info['loud_channel']))
+sys.exit(1 if errs else 0)
+PY
+if [ $? -eq 0 ]; then
+	ok "injected packets counted, recording clean: $(tail -n 1 "$t/check")"
+else
+	cp "$t/check" "$t/err"
+	bad "injection not contained"
+fi
+echo "rtp-inject: $pass passed, $fail failed"
+[ $fail -eq 0 ]
