@@ -61,13 +61,18 @@
  *    nothing, it only ranks evictions.
  *  - max_dialogs bounds open calls.  A new call in a full table evicts one,
  *    O(1) per decision, trying in order: (1) the least recently active call
- *    with no response at all from the far side (an INVITE flood); (2) the
- *    oldest answered call with no in-dialog message and no RTP since the
- *    answer, silent for media_timeout_us (spoofed INVITE + 200 pairs);
- *    (3) the least recently active call waiting after 401/407 or CANCEL
- *    (its outcome is settled); (4) the least recently active other call,
- *    RTP counting as activity, so calls with live media go last.  Only when
- *    nothing can be evicted is the new call refused (stats.dropped).  The
+ *    with no response at all from the far side, silent for GRACE_US (an
+ *    INVITE flood); (2) the oldest answered call with no in-dialog message
+ *    and no RTP since the answer, silent for media_timeout_us (spoofed
+ *    INVITE + 200 pairs); (3) the least recently active call waiting after
+ *    401/407 or CANCEL, silent for GRACE_US (its outcome is settled);
+ *    (4) when none of those waited that long (a table that holds less than
+ *    GRACE_US of the flood), the least recently active of them anyway, so
+ *    a real call's first milliseconds before its 100 Trying do not make it
+ *    the victim of a flood the PBX answers; (5) the least recently active
+ *    other call (ringing or answered), RTP counting as activity, so calls
+ *    with live media go last.  Only when nothing can be evicted is the new
+ *    call refused (stats.dropped).  The
  *    evicted call is closed as at flush (truncated), marked evicted, emitted
  *    at once, and lingers to absorb its retransmissions.  Ended calls
  *    lingering are bounded by max_dialogs too (the oldest is emitted early).
@@ -106,6 +111,7 @@ enum elist { E_NORESP = 0, E_BARE, E_SETTLED, E_COUNT };
 #define SEEN_MAX 32       /* keys remembered per call at most */
 #define BUCKETS_MIN 1024  /* initial hash buckets (power of two) */
 #define REQUEUE_MAX 8     /* call-list heads re-queued per eviction decision at most */
+#define GRACE_US INT64_C(1000000) /* normal wait for a response, an ACK or a re-sent INVITE */
 
 struct dlink {
 	struct ct_dialog *prev, *next;
@@ -976,20 +982,18 @@ static void evict(struct ct_dialog_table *t, struct ct_dialog *d, enum ct_evict_
 }
 
 /*
- * The answered call silent longest with nothing since its answer (class
- * idle), or NULL.  Heads that had RTP meanwhile leave the list (at most
- * REQUEUE_MAX per call, so a decision stays O(1); each leaves once).
+ * The answered call silent longest with nothing since its answer, or NULL.
+ * Heads that had RTP meanwhile leave the list (at most REQUEUE_MAX per
+ * decision, so it stays O(1); each call leaves once).
  */
-static struct ct_dialog *idle_candidate(struct ct_dialog_table *t, int64_t now_us)
+static struct ct_dialog *bare_head(struct ct_dialog_table *t)
 {
-	int64_t limit = t->cfg.media_timeout_us > 0 ? t->cfg.media_timeout_us :
-	    t->cfg.call_timeout_us;
 	struct ct_dialog *d;
 	int i;
 
 	for (i = 0; i < REQUEUE_MAX && (d = t->elists[E_BARE].head) != NULL; i++) {
 		if (d->media_us == CT_TIME_NONE)
-			return now_us - d->last_us >= limit ? d : NULL;
+			return d;
 		elist_move(t, d, E_COUNT);
 	}
 	return NULL;
@@ -1026,18 +1030,30 @@ static struct ct_dialog *active_candidate(struct ct_dialog_table *t)
  */
 static bool make_room(struct ct_dialog_table *t, int64_t now_us)
 {
-	struct ct_dialog *d;
+	int64_t idle = t->cfg.media_timeout_us > 0 ? t->cfg.media_timeout_us :
+	    t->cfg.call_timeout_us;
+	struct ct_dialog *cand[3], *d;
+	static const enum ct_evict_class cls[3] = {
+		CT_EVICT_NORESPONSE, CT_EVICT_IDLE, CT_EVICT_SETTLED
+	};
+	const int64_t wait[3] = { GRACE_US, idle, GRACE_US };
+	int i, best = -1;
 
-	if ((d = t->elists[E_NORESP].head) != NULL) {
-		evict(t, d, CT_EVICT_NORESPONSE, now_us);
-		return true;
+	cand[0] = t->elists[E_NORESP].head;
+	cand[1] = bare_head(t);
+	cand[2] = t->elists[E_SETTLED].head;
+	for (i = 0; i < 3; i++) {
+		if (cand[i] != NULL && now_us - cand[i]->last_us >= wait[i]) {
+			evict(t, cand[i], cls[i], now_us);
+			return true;
+		}
 	}
-	if ((d = idle_candidate(t, now_us)) != NULL) {
-		evict(t, d, CT_EVICT_IDLE, now_us);
-		return true;
-	}
-	if ((d = t->elists[E_SETTLED].head) != NULL) {
-		evict(t, d, CT_EVICT_SETTLED, now_us);
+	/* None waited that long (a table small for the flood): the oldest of them. */
+	for (i = 0; i < 3; i++)
+		if (cand[i] != NULL && (best < 0 || cand[i]->last_us < cand[best]->last_us))
+			best = i;
+	if (best >= 0) {
+		evict(t, cand[best], cls[best], now_us);
 		return true;
 	}
 	if ((d = active_candidate(t)) != NULL) {

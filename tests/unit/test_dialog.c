@@ -1323,26 +1323,23 @@ static void test_max_dialogs(void)
 
 /*
  * Class idle: an answered call with no in-dialog message (no ACK) and no
- * RTP since its answer, silent for media_timeout_us, goes before any other
- * answered or ringing call.  Without a media stage (rtp_tracked false, the
- * --no-rtp case) it is never closed by the media timeout, only evicted; a
- * bare call with RTP, or one answered less than media_timeout_us ago, is
- * not idle.
+ * RTP since its answer, silent for media_timeout_us, goes before a call
+ * with no response that is younger than the grace second, and before any
+ * ringing or answered call.  Without a media stage (rtp_tracked false, the
+ * --no-rtp case) it is never closed by the media timeout, only evicted.
  */
 static void test_evict_idle(void)
 {
 	static const struct tcall b1 = { "b1", "a", NULL, "tb1", "b", "ub1", 1, 2, 5060, 5060 };
-	static const struct tcall b2 = { "b2", "a", NULL, "tb2", "b", "ub2", 1, 2, 5060, 5060 };
 	static const struct tcall a1 = { "a1", "a", NULL, "ta1", "b", "ua1", 1, 2, 5060, 5060 };
+	static const struct tcall n1 = { "n1", "a", NULL, "tn1", "b", "un1", 1, 2, 5060, 5060 };
 	static const struct tcall x1 = { "x1", "a", NULL, "tx1", "b", "ux1", 1, 2, 5060, 5060 };
-	static const struct tcall x2 = { "x2", "a", NULL, "tx2", "b", "ux2", 1, 2, 5060, 5060 };
 	int rtp;
 
 	for (rtp = 0; rtp < 2; rtp++) {
 		struct ct_dialog_cfg cfg;
 		struct collector c;
 		struct ct_dialog_table *t;
-		struct ct_dialog *db2;
 
 		ct_dialog_cfg_default(&cfg);
 		cfg.max_dialogs = 3;
@@ -1351,25 +1348,90 @@ static void test_evict_idle(void)
 		answered(t, &a1, T0);                     /* ACK: in-dialog traffic */
 		invite(t, &b1, 1, T0 + 1 * SEC, NULL);
 		rsp_a(t, &b1, 200, "OK", "INVITE", 1, T0 + 2 * SEC, NULL); /* no ACK, no RTP */
-		invite(t, &b2, 1, T0 + 3 * SEC, &(struct opt){ .sdp = true });
-		db2 = c.last_d;
-		rsp_a(t, &b2, 200, "OK", "INVITE", 1, T0 + 4 * SEC, NULL);
-		ct_dialog_touch_media(db2, T0 + 5 * SEC);  /* b2 has RTP: not idle */
-		/* b1 answered 299 s ago: not idle yet; a1 is the least recently active */
-		invite(t, &x1, 1, T0 + 301 * SEC, NULL);
-		CHECK_INT(stats(t).evicted[CT_EVICT_IDLE], 0);
-		CHECK_INT(stats(t).evicted[CT_EVICT_ACTIVE], 1);
-		CHECK_EVICTED(c.n ? c.recs[0] : NULL, "a1", CT_DISP_ANSWERED, T0 + 5 * SEC + 20 * MS);
-		rsp_a(t, &x1, 180, "Ringing", "INVITE", 1, T0 + 301 * SEC, NULL);
-		/* 300 s after its answer b1 is idle: it goes before b2 (RTP) and x1 */
-		invite(t, &x2, 1, T0 + 302 * SEC, NULL);
+		invite(t, &n1, 1, T0 + 399 * SEC + 500 * MS, NULL); /* no response yet, 0.5 s */
+		invite(t, &x1, 1, T0 + 400 * SEC, NULL);
 		CHECK_INT(stats(t).evicted[CT_EVICT_IDLE], 1);
-		CHECK_EVICTED(c.n > 1 ? c.recs[1] : NULL, "b1", CT_DISP_ANSWERED, T0 + 2 * SEC);
-		CHECK_INT(c.n, 2);
+		CHECK_INT(stats(t).evicted[CT_EVICT_NORESPONSE], 0);
+		CHECK_EVICTED(c.n ? c.recs[0] : NULL, "b1", CT_DISP_ANSWERED, T0 + 2 * SEC);
+		CHECK_INT(c.n, 1);
 		CHECK_INT(stats(t).dropped, 0);
 		ct_dialog_table_free(t);
 		collector_fini(&c);
 	}
+}
+
+/*
+ * When no call waited its grace (a table that holds less than a second of
+ * the flood), the oldest call of the three first kinds goes, whatever its
+ * kind: the challenged flood calls before a real call that waits 10 ms for
+ * its 100 Trying (a flood the PBX answers), the no-response flood before a
+ * real call ringing, a bare answered call older than the real INVITE.  A
+ * bare call with RTP is not bare; ringing and answered calls go last.
+ */
+static void test_evict_young(void)
+{
+	static const struct tcall f1 = { "f1", "a", NULL, "tf1", "b", "uf1", 1, 2, 5060, 5060 };
+	static const struct tcall f2 = { "f2", "a", NULL, "tf2", "b", "uf2", 1, 2, 5060, 5060 };
+	static const struct tcall f3 = { "f3", "a", NULL, "tf3", "b", "uf3", 1, 2, 5060, 5060 };
+	static const struct tcall lg = { "lg", "a", NULL, "tlg", "b", "ulg", 1, 2, 5060, 5060 };
+	static const struct tcall rg = { "rg", "a", NULL, "trg", "b", "urg", 1, 2, 5060, 5060 };
+	static const struct tcall nw = { "nw", "a", NULL, "tnw", "b", "unw", 1, 2, 5060, 5060 };
+	struct ct_dialog_cfg cfg;
+	struct collector c;
+	struct ct_dialog_table *t;
+	struct ct_dialog *d;
+
+	ct_dialog_cfg_default(&cfg);
+	cfg.max_dialogs = 3;
+
+	/* challenged flood (0.1 s) before a real INVITE (10 ms, no 100 yet) */
+	t = table(&c, &cfg);
+	invite(t, &f1, 1, T0, NULL);
+	rsp_a(t, &f1, 401, "Unauthorized", "INVITE", 1, T0 + 2 * MS, NULL);
+	invite(t, &f2, 1, T0 + 50 * MS, NULL);
+	rsp_a(t, &f2, 401, "Unauthorized", "INVITE", 1, T0 + 52 * MS, NULL);
+	invite(t, &lg, 1, T0 + 90 * MS, NULL);
+	invite(t, &f3, 1, T0 + 100 * MS, NULL);
+	CHECK_INT(stats(t).evicted[CT_EVICT_SETTLED], 1);
+	CHECK_EVICTED(c.n ? c.recs[0] : NULL, "f1", CT_DISP_FAILED, T0 + 2 * MS);
+	ct_dialog_table_free(t);
+	collector_fini(&c);
+
+	/* no-response flood (0.3 s) before a real call ringing for longer */
+	t = table(&c, &cfg);
+	invite(t, &rg, 1, T0, NULL);
+	rsp_a(t, &rg, 180, "Ringing", "INVITE", 1, T0 + 50 * MS, NULL);
+	invite(t, &f1, 1, T0 + 100 * MS, NULL);
+	invite(t, &f2, 1, T0 + 200 * MS, NULL);
+	invite(t, &f3, 1, T0 + 400 * MS, NULL);
+	CHECK_INT(stats(t).evicted[CT_EVICT_NORESPONSE], 1);
+	CHECK_EVICTED(c.n ? c.recs[0] : NULL, "f1", CT_DISP_UNFINISHED, T0 + 100 * MS);
+	ct_dialog_table_free(t);
+	collector_fini(&c);
+
+	/* spoofed INVITE + 200 (0.5 s, no ACK) before a real INVITE; RTP makes f2 not bare */
+	t = table(&c, &cfg);
+	invite(t, &f1, 1, T0, NULL);
+	rsp_a(t, &f1, 200, "OK", "INVITE", 1, T0 + 3 * MS, NULL);
+	invite(t, &f2, 1, T0 + 1 * MS, &(struct opt){ .sdp = true });
+	d = c.last_d;
+	rsp_a(t, &f2, 200, "OK", "INVITE", 1, T0 + 2 * MS, NULL);
+	ct_dialog_touch_media(d, T0 + 400 * MS);
+	invite(t, &lg, 1, T0 + 490 * MS, NULL);
+	invite(t, &f3, 1, T0 + 500 * MS, NULL);
+	CHECK_INT(stats(t).evicted[CT_EVICT_IDLE], 1);
+	CHECK_EVICTED(c.n ? c.recs[0] : NULL, "f1", CT_DISP_ANSWERED, T0 + 3 * MS);
+	/* next: lg (no response, 20 ms) before f2 (answered, RTP) */
+	rsp_a(t, &f3, 100, "Trying", "INVITE", 1, T0 + 505 * MS, NULL);
+	invite(t, &rg, 1, T0 + 510 * MS, NULL);
+	CHECK_EVICTED(c.n > 1 ? c.recs[1] : NULL, "lg", CT_DISP_UNFINISHED, T0 + 490 * MS);
+	/* then only ringing / answered: f2 (RTP at 0.4 s) before f3 (100 at 0.505 s) */
+	rsp_a(t, &rg, 100, "Trying", "INVITE", 1, T0 + 515 * MS, NULL);
+	invite(t, &nw, 1, T0 + 520 * MS, NULL);
+	CHECK_INT(stats(t).evicted[CT_EVICT_ACTIVE], 1);
+	CHECK_EVICTED(c.n > 2 ? c.recs[2] : NULL, "f2", CT_DISP_ANSWERED, T0 + 2 * MS);
+	ct_dialog_table_free(t);
+	collector_fini(&c);
 }
 
 /* Ended calls lingering are bounded by max_dialogs too: the oldest goes early. */
@@ -2023,6 +2085,7 @@ int main(void)
 	test_non_call_and_orphans();
 	test_max_dialogs();
 	test_evict_idle();
+	test_evict_young();
 	test_linger_bound();
 	test_media_timeout();
 	test_caps();
