@@ -24,6 +24,16 @@ packets.
 
 one answered call with no RTP whose BYE comes SECONDS after the ACK (the
 media timeout closes it unless RTP is off).
+
+    evict.py bigfield N > capture.pcap     (measurements)
+
+N INVITEs (one per ms, no response), each with a 30,000-byte Call-ID (a
+common prefix, then its number) and a 30,000-byte display name.
+
+    evict.py collide K > capture.pcap      (measurements)
+
+2^K INVITEs (one per ms) whose Call-IDs all have one 32-bit FNV-1a hash
+(the Call-ID hash before the keyed one; see tests/unit/fnv_collide.h).
 """
 
 import struct
@@ -116,6 +126,53 @@ def attack(mode, n, ts, ev):
                        '192.0.2.1')))
 
 
+def big_invites(n, ev):
+    for i in range(n):
+        cid = 'c' * 30000 + '-%d' % i
+        msg = ('INVITE sip:5551000@203.0.113.10 SIP/2.0\r\n'
+               'Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKbig%d\r\n'
+               'From: "%s" <sip:1001@192.0.2.1>;tag=bf%d\r\nTo: <sip:5551000@203.0.113.10>\r\n'
+               'Call-ID: %s\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n'
+               % (i, 'N' * 30000, i, cid))
+        ev.append((i * 1000, bytes([192, 0, 2, 1]), PBX, 5060, 5060, msg.encode()))
+
+
+def fnv(h, b):
+    for c in b:
+        h = ((h ^ c) * 16777619) & 0xffffffff
+    return h
+
+
+def colliding_ids(k):
+    import random
+    rng = random.Random(1)
+    alpha = b'abcdefghijklmnopqrstuvwxyz0123456789'
+    h = fnv(2166136261, b'cid-')
+    pairs = []
+    for _ in range(k):
+        seen = {}
+        while True:
+            b = bytes(rng.choice(alpha) for _ in range(6))
+            s = fnv(h, b)
+            if s in seen and seen[s] != b:
+                pairs.append((seen[s], b))
+                h = s
+                break
+            seen[s] = b
+    for i in range(1 << k):
+        yield b'cid-' + b''.join(pairs[j][(i >> j) & 1] for j in range(k))
+
+
+def collide(k, ev):
+    for i, cid in enumerate(colliding_ids(k)):
+        msg = ('INVITE sip:5551000@203.0.113.10 SIP/2.0\r\n'
+               'Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKcol%d\r\n'
+               'From: <sip:1001@192.0.2.1>;tag=cf%d\r\nTo: <sip:5551000@203.0.113.10>\r\n'
+               'Call-ID: %s\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n'
+               % (i, i, cid.decode()))
+        ev.append((i * 1000, bytes([192, 0, 2, 1]), PBX, 5060, 5060, msg.encode()))
+
+
 def write(ev):
     out = sys.stdout.buffer
     out.write(struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
@@ -138,6 +195,10 @@ def main(argv):
         sipev[-2] = (1010000 + gap,) + sipev[-2][1:]
         sipev[-1] = (1020000 + gap,) + sipev[-1][1:]
         write(sipev)
+        return 0
+    if len(argv) == 3 and argv[1] in ('bigfield', 'collide'):
+        (big_invites if argv[1] == 'bigfield' else collide)(int(argv[2]), ev)
+        write(ev)
         return 0
     if len(argv) != 5 or argv[1] not in ('invite', 'trying', 'answer', 'none'):
         sys.stderr.write(__doc__)

@@ -1355,6 +1355,7 @@ static void test_evict_idle(void)
 		CHECK_EVICTED(c.n ? c.recs[0] : NULL, "b1", CT_DISP_ANSWERED, T0 + 2 * SEC);
 		CHECK_INT(c.n, 1);
 		CHECK_INT(stats(t).dropped, 0);
+		ct_dialog_flush(t);  /* releases a1's media slot */
 		ct_dialog_table_free(t);
 		collector_fini(&c);
 	}
