@@ -72,10 +72,10 @@
  *    the victim of a flood the PBX answers; (5) the least recently active
  *    other call (ringing or answered), RTP counting as activity, so calls
  *    with live media go last.  Only when nothing can be evicted is the new
- *    call refused (stats.dropped).  The
- *    evicted call is closed as at flush (truncated), marked evicted, emitted
- *    at once, and lingers to absorb its retransmissions.  Ended calls
- *    lingering are bounded by max_dialogs too (the oldest is emitted early).
+ *    call refused (stats.dropped).  The evicted call is closed as at flush
+ *    (truncated), marked evicted, emitted at once, and lingers to absorb
+ *    its retransmissions.  Ended calls lingering are bounded by max_dialogs
+ *    too (the oldest is emitted early).
  *  - Stored strings are capped (CT_CAP_*, dialog.h) and the record lists the
  *    cut ones (cut_fields); tags, users and branches are compared as cut.
  *    The table is keyed by the whole Call-ID: keyed SipHash (a random key
@@ -104,7 +104,7 @@ enum dstate {
 
 enum dlist { L_SETUP = 0, L_CALL, L_LINGER, L_COUNT };
 
-/* Eviction lists (the order classes 1-3 try); calls of class 4 are on none. */
+/* Eviction lists (classes 1-3, and 4); the other open calls are on none. */
 enum elist { E_NORESP = 0, E_BARE, E_SETTLED, E_COUNT };
 
 #define SEEN_MIN 8        /* first allocation of the seen-key ring */
@@ -955,8 +955,6 @@ static void evict(struct ct_dialog_table *t, struct ct_dialog *d, enum ct_evict_
 {
 	enum ct_disposition disp = CT_DISP_UNFINISHED;
 
-	t->st.evicted[cls]++;
-	d->evicted = true;
 	switch (d->state) {
 	case DS_SETUP:
 	case DS_CONFIRMED:
@@ -973,8 +971,10 @@ static void evict(struct ct_dialog_table *t, struct ct_dialog *d, enum ct_evict_
 		disp = CT_DISP_CANCELLED;
 		break;
 	default:
-		return;
+		return; /* ended already: never a candidate */
 	}
+	t->st.evicted[cls]++;
+	d->evicted = true;
 	if (now_us > d->last_us)
 		d->last_us = now_us; /* linger from now */
 	close_call(t, d, disp, true);
