@@ -637,6 +637,11 @@ static void close_call(struct ct_dialog_table *t, struct ct_dialog *d,
 	d->pending = build_record(t, d, disp, truncated);
 	if (d->cut != 0)
 		t->st.fields_cut++;
+	/* Matching an ended call needs only its Call-ID and seen keys. */
+	free(d->from_tag);
+	free(d->from_user);
+	free(d->invite_branch);
+	d->from_tag = d->from_user = d->invite_branch = NULL;
 	d->state = DS_ENDED;
 	t->st.active--;
 	list_move(t, d, L_LINGER);
