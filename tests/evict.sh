@@ -6,8 +6,8 @@
 # with unique Call-IDs and no response, the same flood answered by the PBX
 # (100 Trying + 401), and 50/s spoofed INVITE + 200 OK pairs, for 12 s.  Every other
 # attack call gets a record too, marked evicted; --stats counts evictions by
-# class; the stderr warning is rate-limited (at most one line per 10 s of
-# capture, plus one at the end).  An answered call whose BYE comes 400 s
+# class and the status line shows the running total; the stderr warning is
+# rate-limited (at most one line per 10 s of capture, plus one at the end).  An answered call whose BYE comes 400 s
 # after the ACK with no RTP is closed by the media timeout (truncated), but
 # not with --no-rtp, and not with --media-timeout 0.
 # Prints "evict: N passed, N failed".
@@ -23,7 +23,7 @@ trap 'rm -rf "$t"' EXIT
 check() {
 	mode=$1 row=$2
 	python3 "$srcdir/tests/evict.py" "$mode" 20 "$3" 12 >"$t/$mode.pcap" || { bad "$mode: generator"; return; }
-	"$CALLTAP" -r "$t/$mode.pcap" --json "$t/$mode.jsonl" --max-calls 200 -s 2>"$t/$mode.err"
+	"$CALLTAP" -r "$t/$mode.pcap" --json "$t/$mode.jsonl" --max-calls 200 -s --stats-interval 5 2>"$t/$mode.err"
 	rc=$?
 	[ $rc -eq 0 ] || { bad "$mode: exit status $rc"; return; }
 	if python3 - "$t/$mode.jsonl" "$t/$mode.err" "$row" "$4" <<'EOF'
@@ -47,6 +47,9 @@ assert re.search(r'^  calls_refused', err, re.M) is None, err
 warn = re.findall(r'^calltap: call table full \(at most 200 open calls\): (\d+) calls evicted', err, re.M)
 # 17 s of capture: at the first tick, after 10 s, and the rest at the end
 assert 2 <= len(warn) <= 4 and sum(map(int, warn)) == evicted, ('warnings', warn, evicted)
+# status lines: the running total of evictions, never more than the end total
+live = [int(x) for x in re.findall(r'^calltap: packets .* evicted (\d+) refused 0 ', err, re.M)]
+assert len(live) >= 2 and live == sorted(live) and 0 < live[-1] <= evicted, ('status lines', live)
 EOF
 	then ok "$mode: 20 legit calls exact, $row counted, warning rate-limited"
 	else bad "$mode"; fi
