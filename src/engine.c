@@ -51,6 +51,7 @@ struct held {
 	bool pending;            /* rec->recording is submitted, not yet confirmed */
 	struct held *next;
 };
+#define EVICT_WARN_US (10 * INT64_C(1000000))  /* eviction warnings at most this often */
 
 static void ct_engine_close_orphans(struct ct_engine *e);
 
@@ -81,6 +82,10 @@ struct ct_engine {
 	struct held *held_head, *held_tail; /* records waiting for a recording, in order */
 	size_t n_held;
 	uint64_t recordings_lost;  /* handed to the finisher but not written */
+	int64_t warn_us;         /* capture time of the last eviction warning, INT64_MIN = none */
+	int64_t warn_from_us;    /* start of the period it reported */
+	uint64_t warn_evicted[CT_EVICT_COUNT]; /* dialog counters at the last warning */
+	uint64_t warn_dropped;
 	struct ct_engine_counters c;
 };
 
@@ -432,6 +437,41 @@ static void sync_media(struct ct_engine *e)
 	e->c.rtp_injected = ms.injected;
 }
 
+/*
+ * Warns on stderr about calls evicted from (or refused by) a full call
+ * table since the last warning: at most once per EVICT_WARN_US of capture
+ * time, and once more at the end (at_end) for what is left unreported.
+ */
+static void warn_evictions(struct ct_engine *e, bool at_end)
+{
+	struct ct_dialog_stats ds;
+	uint64_t n[CT_EVICT_COUNT], dropped, total = 0;
+	int i;
+
+	ct_dialog_get_stats(e->dialogs, &ds);
+	for (i = 0; i < CT_EVICT_COUNT; i++) {
+		n[i] = ds.evicted[i] - e->warn_evicted[i];
+		total += n[i];
+	}
+	dropped = ds.dropped - e->warn_dropped;
+	if (total == 0 && dropped == 0)
+		return;
+	if (!at_end && e->warn_us != INT64_MIN && e->now_us - e->warn_us < EVICT_WARN_US)
+		return;
+	fprintf(stderr, "calltap: call table full (at most %zu open calls): %llu calls evicted"
+	    " (%llu no response, %llu idle, %llu settled, %llu active), %llu refused"
+	    " in %.0f s of capture\n", e->cfg.dialog.max_dialogs, (unsigned long long)total,
+	    (unsigned long long)n[CT_EVICT_NORESPONSE], (unsigned long long)n[CT_EVICT_IDLE],
+	    (unsigned long long)n[CT_EVICT_SETTLED], (unsigned long long)n[CT_EVICT_ACTIVE],
+	    (unsigned long long)dropped,
+	    e->warn_from_us == INT64_MIN ? 0.0 : (double)(e->now_us - e->warn_from_us) / 1e6);
+	for (i = 0; i < CT_EVICT_COUNT; i++)
+		e->warn_evicted[i] = ds.evicted[i];
+	e->warn_dropped = ds.dropped;
+	e->warn_us = e->now_us;
+	e->warn_from_us = e->now_us;
+}
+
 static void tick(struct ct_engine *e)
 {
 	release_held(e, false);
@@ -439,6 +479,7 @@ static void tick(struct ct_engine *e)
 	ct_ipfrag_expire(e->frag, e->now_us);
 	ct_tcp_reasm_expire(e->tcp, e->now_us);
 	ct_dialog_expire(e->dialogs, e->now_us);
+	warn_evictions(e, false);
 	if (e->media != NULL)
 		ct_media_expire(e->media, e->now_us, ORPHAN_IDLE_US);
 	e->next_tick_us = ct_ts_add(e->now_us, e->cfg.tick_us);
@@ -549,6 +590,8 @@ void ct_engine_frame(struct ct_engine *e, const struct ct_frame *f)
 	e->c.bytes += f->caplen;
 	if (ct_ts_clamp(&ts))
 		e->c.time_out_of_range++;
+	if (e->warn_from_us == INT64_MIN)
+		e->warn_from_us = ts;
 	if (e->new_input)
 		input_boundary(e, ts);
 	if (ts >= e->now_us)
@@ -601,6 +644,7 @@ struct ct_engine *ct_engine_new(const struct ct_engine_cfg *cfg, char *errbuf)
 		ct_engine_cfg_default(&e->cfg);
 	if (e->cfg.tick_us <= 0)
 		e->cfg.tick_us = 1000000;
+	e->cfg.dialog.rtp_tracked = e->cfg.rtp; /* without RTP every call looks silent */
 	ct_sip_init();
 	ct_decode_ctx_init(&e->dctx);
 	hooks.emit = on_emit;
@@ -611,6 +655,7 @@ struct ct_engine *ct_engine_new(const struct ct_engine_cfg *cfg, char *errbuf)
 	e->orphans.fd = -1;
 	e->now_us = INT64_MIN;
 	e->next_tick_us = INT64_MIN;
+	e->warn_us = e->warn_from_us = INT64_MIN;
 	e->frag = ct_ipfrag_new(&e->cfg.frag);
 	e->tcp = ct_tcp_reasm_new(&e->cfg.tcp, on_tcp_data, e);
 	e->dialogs = ct_dialog_table_new(&e->cfg.dialog, &hooks);
@@ -796,6 +841,7 @@ int ct_engine_finish(struct ct_engine *e)
 	size_t i;
 
 	ct_dialog_flush(e->dialogs);
+	warn_evictions(e, true);
 	if (e->media != NULL)
 		ct_media_flush(e->media);
 	release_held(e, true);
@@ -906,6 +952,14 @@ void ct_engine_print_stats(const struct ct_engine *e, FILE *out)
 	print_row(out, "other_udp", e->c.other_udp);
 	print_row(out, "calls", ds.calls);
 	print_row(out, "calls_timed_out", ds.calls_timed_out);
+	print_row(out, "calls_media_timeout", ds.media_timeouts);
+	print_row(out, "calls_evicted_noresponse", ds.evicted[CT_EVICT_NORESPONSE]);
+	print_row(out, "calls_evicted_idle", ds.evicted[CT_EVICT_IDLE]);
+	print_row(out, "calls_evicted_settled", ds.evicted[CT_EVICT_SETTLED]);
+	print_row(out, "calls_evicted_active", ds.evicted[CT_EVICT_ACTIVE]);
+	print_row(out, "calls_refused", ds.dropped);
+	print_row(out, "calls_linger_cut", ds.linger_cut);
+	print_row(out, "records_fields_cut", ds.fields_cut);
 	print_row(out, "records", e->c.records);
 	print_row(out, "sink_errors", e->c.sink_errors);
 	print_row(out, "time_backwards", e->c.time_backwards);
@@ -920,21 +974,27 @@ void ct_engine_print_stats(const struct ct_engine *e, FILE *out)
 
 /*
  * Prints one status line for a long-running capture: frames (and their rate
- * since the previous line, by capture time), calls open and done, RTP
- * packets, and the capture's kernel / interface drops.  Ends with a newline.
+ * since the previous line, by capture time), calls open and done, calls
+ * evicted from a full table and refused (totals), RTP packets, and the
+ * capture's kernel / interface drops.  Ends with a newline.
  */
 void ct_engine_print_stats_line(const struct ct_engine *e, FILE *out)
 {
 	struct ct_dialog_stats ds;
 	int64_t span = e->now_us - e->prev_stats_us;
 	double rate = 0;
+	uint64_t evicted = 0;
+	int i;
 
 	ct_dialog_get_stats(e->dialogs, &ds);
+	for (i = 0; i < CT_EVICT_COUNT; i++)
+		evicted += ds.evicted[i];
 	if (e->prev_stats_us != 0 && span > 0)
 		rate = (double)(e->c.frames - e->prev_stats_frames) * 1e6 / (double)span;
 	fprintf(out, "calltap: packets %llu (%.0f/s) calls active %zu done %llu"
-	    " rtp %llu sip %llu drops %llu ifdrops %llu\n",
+	    " evicted %llu refused %llu rtp %llu sip %llu drops %llu ifdrops %llu\n",
 	    (unsigned long long)e->c.frames, rate, ds.active, (unsigned long long)ds.calls,
+	    (unsigned long long)evicted, (unsigned long long)ds.dropped,
 	    (unsigned long long)e->c.rtp_packets,
 	    (unsigned long long)(e->c.sip_udp + e->c.sip_tcp),
 	    (unsigned long long)e->c.capture_drops, (unsigned long long)e->c.capture_ifdrops);

@@ -117,6 +117,9 @@ static void usage(FILE *out)
 	    "  --orphans FILE|-        RTP streams of no SIP call, as JSON lines\n"
 	    "  --setup-timeout SEC     close calls with no final response after SEC (300)\n"
 	    "  --call-timeout SEC      close answered calls silent for SEC (14400)\n"
+	    "  --media-timeout SEC     close answered calls with no SIP and no RTP for SEC\n"
+	    "                          (300; 0 = off; not with --no-rtp)\n"
+	    "  --max-calls N           open calls at most; more evict the least useful (200000)\n"
 	    "  --snaplen N, --buffer-mb N   live capture settings (65535, 64)\n"
 	    "  -Z, --user USER         run as USER once the interface and outputs are open\n"
 	    "                          (outputs are handed to USER; --audio DIR and the spool\n"
@@ -157,6 +160,22 @@ static int parse_seconds(const char *s, int64_t *us)
 		return -1;
 	}
 	*us = (int64_t)(v * 1e6);
+	return 0;
+}
+
+/* A count >= 1 (--max-calls); -1 with a message otherwise. */
+static int parse_count(const char *s, size_t *n)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (end == s || *end != '\0' || s[0] == '-' || v == 0 || errno != 0 || v > SIZE_MAX) {
+		fprintf(stderr, "calltap: not a positive count: '%s'\n", s);
+		return -1;
+	}
+	*n = (size_t)v;
 	return 0;
 }
 
@@ -206,7 +225,7 @@ static char *join_args(int argc, char **argv)
 
 enum {
 	OPT_JSON = 256, OPT_CSV, OPT_DB, OPT_TABLE, OPT_NO_RTP, OPT_SETUP_TO,
-	OPT_CALL_TO, OPT_SNAPLEN, OPT_BUFFER, OPT_AUDIO, OPT_AUDIO_FMT, OPT_ORPHANS,
+	OPT_CALL_TO, OPT_MEDIA_TO, OPT_MAX_CALLS, OPT_SNAPLEN, OPT_BUFFER, OPT_AUDIO, OPT_AUDIO_FMT, OPT_ORPHANS,
 	OPT_STATS_INTERVAL,
 	OPT_PG, OPT_WEBHOOK, OPT_SPOOL, OPT_SPOOL_MAX,
 	OPT_NUMBERS, OPT_HOME, OPT_COUNTRY, OPT_SENSOR, OPT_HISTORY_MAX,
@@ -230,6 +249,8 @@ static const struct option long_opts[] = {
 	{ "audio-format", required_argument, NULL, OPT_AUDIO_FMT },
 	{ "setup-timeout", required_argument, NULL, OPT_SETUP_TO },
 	{ "call-timeout", required_argument, NULL, OPT_CALL_TO },
+	{ "media-timeout", required_argument, NULL, OPT_MEDIA_TO },
+	{ "max-calls", required_argument, NULL, OPT_MAX_CALLS },
 	{ "snaplen", required_argument, NULL, OPT_SNAPLEN },
 	{ "buffer-mb", required_argument, NULL, OPT_BUFFER },
 	{ "stats", no_argument, NULL, 's' },
@@ -497,6 +518,8 @@ static int parse_options(struct options *o, int argc, char **argv)
 		}
 		case OPT_SETUP_TO: rc |= parse_seconds(optarg, &o->cfg.dialog.setup_timeout_us); break;
 		case OPT_CALL_TO: rc |= parse_seconds(optarg, &o->cfg.dialog.call_timeout_us); break;
+		case OPT_MEDIA_TO: rc |= parse_interval(optarg, &o->cfg.dialog.media_timeout_us); break;
+		case OPT_MAX_CALLS: rc |= parse_count(optarg, &o->cfg.dialog.max_dialogs); break;
 		case OPT_SNAPLEN: o->snaplen = atoi(optarg); break;
 		case OPT_BUFFER: o->buffer_mb = atoi(optarg); break;
 		case 's': o->stats = 1; break;

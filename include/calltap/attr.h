@@ -42,6 +42,7 @@ struct ct_numbers *ct_numbers_parse(const char *text, size_t len, const char *na
 void ct_numbers_free(struct ct_numbers *n);
 const struct ct_number_info *ct_numbers_find(const struct ct_numbers *n, const char *norm);
 size_t ct_numbers_count(const struct ct_numbers *n);
+size_t ct_numbers_max_probe(const struct ct_numbers *n);  /* tests: longest lookup */
 const struct ct_number_info *ct_numbers_at(const struct ct_numbers *n, size_t i);
 
 /* ---- direction.c: home prefixes and the direction rule ------------------- */
@@ -84,6 +85,7 @@ void ct_history_free(struct ct_history *h);
 int ct_history_add(struct ct_history *h, const struct ct_history_call *c,
     struct ct_history_result *res);
 size_t ct_history_size(const struct ct_history *h);
+size_t ct_history_longest_chain(const struct ct_history *h); /* tests: O(buckets) */
 int ct_history_preload(struct ct_history *h, const char *db_path, const char *cc,
     char *errbuf);
 

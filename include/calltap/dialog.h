@@ -9,6 +9,7 @@
 #ifndef CALLTAP_DIALOG_H
 #define CALLTAP_DIALOG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -18,11 +19,47 @@
 struct ct_dialog;
 struct ct_dialog_table;
 
+/*
+ * Longest stored copy of each string a call keeps (bytes, without the NUL).
+ * A longer value is cut (at a UTF-8 character boundary for the texts shown
+ * to people) and the record says which fields were cut (cut_fields).  The
+ * Call-ID is cut too, but calls stay keyed by the whole Call-ID (its keyed
+ * hash and length are kept), so two long Call-IDs with a common prefix are
+ * two calls.  docs/schema.md lists the caps.
+ */
+#define CT_CAP_CALL_ID 128  /* call_id */
+#define CT_CAP_USER 64      /* caller, callee, agent (URI user parts) */
+#define CT_CAP_NAME 64      /* caller_name (display name) */
+#define CT_CAP_REASON 128   /* hangup_reason */
+#define CT_CAP_TOKEN 64     /* kept for matching only: From tag, From user, Via branch */
+
 struct ct_dialog_cfg {
 	int64_t setup_timeout_us;  /* no final response after this: close as unfinished (default 300 s) */
 	int64_t call_timeout_us;   /* answered, no message for this long: close as truncated (default 4 h) */
 	int64_t linger_us;         /* keep an ended call this long to absorb retransmissions (default 32 s) */
-	size_t max_dialogs;        /* open calls at most (default 200000); more are counted and dropped */
+	/*
+	 * Answered, no SIP and no RTP (ct_dialog_touch_media) for this long:
+	 * close as truncated (default 300 s; 0 = off, call_timeout_us alone).
+	 * Only with rtp_tracked: without a media stage (--no-rtp) every call
+	 * would look silent, so the timeout then only ranks evictions.
+	 */
+	int64_t media_timeout_us;
+	bool rtp_tracked;          /* a media stage reports RTP (default true); false: media_timeout_us only ranks evictions */
+	/*
+	 * Open calls at most (default 200000; 0 = no limit).  A new call in a
+	 * full table evicts one (see ct_dialog_on_msg); ended calls lingering
+	 * are bounded by the same number.
+	 */
+	size_t max_dialogs;
+};
+
+/* Eviction classes, in the order they are tried (ct_dialog_stats.evicted). */
+enum ct_evict_class {
+	CT_EVICT_NORESPONSE = 0, /* no response at all from the far side yet */
+	CT_EVICT_IDLE,           /* answered, no in-dialog message and no RTP since, for media_timeout */
+	CT_EVICT_SETTLED,        /* waiting after 401/407 or after CANCEL */
+	CT_EVICT_ACTIVE,         /* least recently active of the others */
+	CT_EVICT_COUNT
 };
 
 struct ct_dialog_hooks {
@@ -43,9 +80,16 @@ struct ct_dialog_stats {
 	uint64_t calls;           /* records emitted */
 	uint64_t calls_timed_out;
 	uint64_t orphan_messages; /* in-dialog messages with no known call */
-	uint64_t dropped;         /* calls refused by max_dialogs */
+	uint64_t dropped;         /* new calls refused: table full and nothing to evict, or no memory */
+	uint64_t evicted[CT_EVICT_COUNT]; /* open calls closed early to make room, by class */
+	uint64_t media_timeouts;  /* answered calls closed by media_timeout_us (also in calls_timed_out) */
+	uint64_t linger_cut;      /* ended calls whose linger was cut short by max_dialogs */
+	uint64_t fields_cut;      /* records with at least one string cut to its cap */
 	size_t active;            /* calls open now */
 };
+
+/* Short name of an eviction class ("noresponse", "idle", "settled", "active"). */
+const char *ct_evict_class_name(enum ct_evict_class c);
 
 /* Index into ct_dialog_stats.requests: INVITE ACK BYE CANCEL REGISTER OPTIONS (PRACK/UPDATE/INFO/...) */
 enum { CT_M_INVITE, CT_M_ACK, CT_M_BYE, CT_M_CANCEL, CT_M_REGISTER, CT_M_OPTIONS, CT_M_INDIALOG, CT_M_OTHER };
@@ -64,8 +108,13 @@ void ct_dialog_set_capture_drops(struct ct_dialog_table *t, uint64_t drops);
 /* Opaque per-call slot for the media stage (RTP), NULL until set. */
 void *ct_dialog_media_get(const struct ct_dialog *d);
 void ct_dialog_media_set(struct ct_dialog *d, void *media);
+/* RTP of call d seen at ts_us (cheap: stores the time; no list moves). */
+void ct_dialog_touch_media(struct ct_dialog *d, int64_t ts_us);
 const char *ct_dialog_call_id(const struct ct_dialog *d);
 /* The party (caller/callee) that sent m, a message of call d. */
 enum ct_party ct_dialog_sender(const struct ct_dialog *d, const struct ct_sip_msg *m);
+
+/* Tests and --stats: the longest hash chain of the Call-ID table (O(buckets)). */
+size_t ct_dialog_longest_chain(const struct ct_dialog_table *t);
 
 #endif

@@ -38,6 +38,16 @@ enum ct_direction {
 	CT_DIR_INTERNAL
 };
 
+/* Bits of ct_call_record.cut_fields: strings cut to their cap (dialog.h). */
+enum {
+	CT_CUT_CALL_ID = 1u << 0,
+	CT_CUT_CALLER = 1u << 1,
+	CT_CUT_CALLER_NAME = 1u << 2,
+	CT_CUT_CALLEE = 1u << 3,
+	CT_CUT_AGENT = 1u << 4,
+	CT_CUT_HANGUP_REASON = 1u << 5
+};
+
 /* One RTP stream of a call (issue: RTP quality); empty until RTP is matched. */
 struct ct_stream_stats {
 	struct ct_addr src, dst;
@@ -99,6 +109,8 @@ struct ct_call_record {
 	bool has_callback;     /* missed inbound call: callback_us valid */
 	int64_t callback_us;   /* end of this missed call -> first later outbound call to the caller */
 	char *callback_of;     /* outbound call: Call-ID of the missed call it answers, may be NULL */
+	bool evicted;          /* closed early to make room in a full call table (truncated too) */
+	uint32_t cut_fields;   /* CT_CUT_* bits: strings cut to their cap */
 
 	size_t n_streams;
 	struct ct_stream_stats *streams;

@@ -10,6 +10,9 @@
  * HIST_OUT outbound calls to it.  Calls are fed in the order their records
  * are written (call end order), and at startup from the SQLite store in
  * start order, so successive captures continue one history.
+ * Keys come from the wire (caller numbers and user parts), so they are
+ * hashed with keyed SipHash under a random key per history: colliding
+ * numbers cannot be precomputed to make chains long.
  * Workload: one lookup or two per call record; the table grows by doubling.
  * References: docs/schema.md (first_call, repeat_count, callback_s,
  * callback_of), https://sqlite.org/c3ref/prepare.html.
@@ -24,6 +27,7 @@
 
 #include "calltap/attr.h"
 #include "calltap/err.h"
+#include "calltap/hash.h"
 
 #define HIST_PENDING 4     /* missed calls per number awaiting a callback */
 #define HIST_OUT 4         /* outbound call starts remembered per number */
@@ -36,7 +40,7 @@ struct pending {
 struct hent {
 	struct hent *chain;            /* hash bucket */
 	struct hent *newer, *older;    /* LRU list */
-	uint32_t hash;
+	uint64_t hash;                 /* keyed hash of key */
 	uint32_t calls;                /* calls from this number (as caller) */
 	uint8_t n_pending, n_out;
 	struct pending pending[HIST_PENDING]; /* oldest first */
@@ -49,17 +53,8 @@ struct ct_history {
 	size_t nbuckets;               /* power of two */
 	size_t count, max;
 	struct hent *newest, *oldest;
+	struct ct_hash_key key;        /* random per history */
 };
-
-/* FNV-1a, 32 bits. */
-static uint32_t hash_key(const char *s)
-{
-	uint32_t h = 2166136261u;
-
-	for (; *s != '\0'; s++)
-		h = (h ^ (uint8_t)*s) * 16777619u;
-	return h;
-}
 
 /*
  * Creates an empty history keeping at most max_entries numbers (at least
@@ -72,6 +67,7 @@ struct ct_history *ct_history_new(size_t max_entries)
 	if (h == NULL)
 		return NULL;
 	h->max = max_entries > 0 ? max_entries : 1;
+	ct_hash_key_random(&h->key);
 	h->nbuckets = 1024;
 	h->buckets = calloc(h->nbuckets, sizeof(*h->buckets));
 	if (h->buckets == NULL) {
@@ -109,6 +105,21 @@ void ct_history_free(struct ct_history *h)
 size_t ct_history_size(const struct ct_history *h)
 {
 	return h != NULL ? h->count : 0;
+}
+
+/* Length of the longest hash chain (tests, diagnostics; O(buckets)); 0 for NULL. */
+size_t ct_history_longest_chain(const struct ct_history *h)
+{
+	const struct hent *e;
+	size_t i, n, best = 0;
+
+	for (i = 0; h != NULL && i < h->nbuckets; i++) {
+		for (n = 0, e = h->buckets[i]; e != NULL; e = e->chain)
+			n++;
+		if (n > best)
+			best = n;
+	}
+	return best;
 }
 
 static void lru_unlink(struct ct_history *h, struct hent *e)
@@ -174,8 +185,8 @@ static void grow(struct ct_history *h)
 /* Finds key, or creates it (evicting when full); marks it most recent. */
 static struct hent *get(struct ct_history *h, const char *key)
 {
-	uint32_t hv = hash_key(key);
 	size_t klen = strlen(key);
+	uint64_t hv = ct_siphash(&h->key, key, klen);
 	struct hent *e;
 
 	for (e = h->buckets[hv & (h->nbuckets - 1)]; e != NULL; e = e->chain)

@@ -8,6 +8,8 @@
  * is a CSV file (number,source,campaign[,cost] with a header row) loaded once
  * at startup into an open-addressing hash table; every call record does one
  * lookup, so the workload is O(1) reads of a table of up to ~100k numbers.
+ * Lookups are keyed by numbers from the wire, so slots are chosen by keyed
+ * SipHash under a random key per pool (no precomputed probe clusters).
  * Any bad line stops the load with "FILE:LINE: why".
  * References: RFC 4180 (CSV), RFC 3966 §5.1.1 (visual separators, tel URI),
  * RFC 3261 §19.1 (SIP URI user part), ITU-T E.164 / E.123 ("(0)" notation).
@@ -25,6 +27,7 @@
 #include "calltap/attr.h"
 #include "calltap/buf.h"
 #include "calltap/err.h"
+#include "calltap/hash.h"
 
 #define CSV_MAX_FIELDS 8
 #define CSV_FIELD_MAX 1024          /* bytes per field */
@@ -35,6 +38,7 @@ struct ct_numbers {
 	size_t n, cap;
 	uint32_t *slots;            /* index + 1 into v, 0 = empty */
 	size_t nslots;              /* power of two, > 2 * n; 0 before the first row */
+	struct ct_hash_key key;     /* random per pool */
 };
 
 /* ---- normalisation -------------------------------------------------------- */
@@ -176,24 +180,38 @@ int ct_number_key(const char *user, const char *cc, char *out, size_t len)
 
 /* ---- hash table ------------------------------------------------------------ */
 
-/* FNV-1a, 32 bits. */
-static uint32_t hash_str(const char *s)
+/* First slot to probe for norm. */
+static size_t home_slot(const struct ct_numbers *t, const char *norm)
 {
-	uint32_t h = 2166136261u;
-
-	for (; *s != '\0'; s++)
-		h = (h ^ (uint8_t)*s) * 16777619u;
-	return h;
+	return (size_t)ct_siphash(&t->key, norm, strlen(norm)) & (t->nslots - 1);
 }
 
 /* Slot holding norm, or the empty slot where it would go. */
 static size_t find_slot(const struct ct_numbers *t, const char *norm)
 {
-	size_t mask = t->nslots - 1, i = hash_str(norm) & mask;
+	size_t mask = t->nslots - 1, i = home_slot(t, norm);
 
 	while (t->slots[i] != 0 && strcmp(t->v[t->slots[i] - 1].number, norm) != 0)
 		i = (i + 1) & mask;
 	return i;
+}
+
+/*
+ * Longest probe sequence of any listed number: slots visited by its lookup
+ * (tests, diagnostics; O(n)).  0 for NULL or an empty pool.
+ */
+size_t ct_numbers_max_probe(const struct ct_numbers *n)
+{
+	size_t i, best = 0;
+
+	for (i = 0; n != NULL && n->slots != NULL && i < n->n; i++) {
+		size_t d = (find_slot(n, n->v[i].number) - home_slot(n, n->v[i].number)) &
+		    (n->nslots - 1);
+
+		if (d + 1 > best)
+			best = d + 1;
+	}
+	return best;
 }
 
 /* Makes room for one more number: grows the slot array past 2 * (n + 1). */
@@ -536,6 +554,7 @@ struct ct_numbers *ct_numbers_parse(const char *text, size_t len, const char *na
 
 	if (t == NULL || c == NULL)
 		goto fail;
+	ct_hash_key_random(&t->key);
 	c->p = text;
 	c->end = text + len;
 	c->line = 1;

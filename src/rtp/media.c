@@ -1142,6 +1142,7 @@ int ct_media_packet(struct ct_media_table *t, const struct ct_packet *pkt)
 	if (h.pt != m->last_pt)
 		set_clock_rate(m, m->cm, h.pt);
 	ct_rtp_stream_update(&m->st, &h, pkt->ts_us);
+	ct_dialog_touch_media(m->cm->d, pkt->ts_us);
 	t->stats.packets++;
 	if (t->audio_dir != NULL && m->speaker != CT_PARTY_NONE)
 		record_packet(t, m, &h, pkt->ts_us);

@@ -314,6 +314,25 @@ static void g_repeat_count(R, V)  { val_int(v, r->repeat_count); if (!r->has_his
 static void g_callback_s(R, V)    { val_real(v, (double)r->callback_us / 1e6, 3, true); if (!r->has_callback) v->kind = CT_VAL_NULL; }
 static void g_callback_of(R, V)   { val_text(v, r->callback_of); }
 static void g_capture_drops(R, V) { val_int(v, (int64_t)r->capture_drops); if (!r->has_capture_drops) v->kind = CT_VAL_NULL; }
+static void g_evicted(R, V)       { v->kind = CT_VAL_BOOL; v->i = r->evicted; }
+
+/* The record fields named by r->cut_fields, comma-separated; null when none. */
+static void g_cut_fields(R, V)
+{
+	static const struct { uint32_t bit; const char *name; } names[] = {
+		{ CT_CUT_CALL_ID, "call_id" }, { CT_CUT_CALLER, "caller" },
+		{ CT_CUT_CALLER_NAME, "caller_name" }, { CT_CUT_CALLEE, "callee" },
+		{ CT_CUT_AGENT, "agent" }, { CT_CUT_HANGUP_REASON, "hangup_reason" },
+	};
+	size_t i, n = 0;
+
+	v->tmp[0] = '\0';
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (r->cut_fields & names[i].bit)
+			n += (size_t)snprintf(v->tmp + n, sizeof(v->tmp) - n, "%s%s",
+			    n > 0 ? "," : "", names[i].name);
+	val_text(v, n > 0 ? v->tmp : NULL);
+}
 #undef R
 #undef V
 
@@ -356,6 +375,8 @@ const struct ct_col ct_record_cols[] = {
 	{ "callback_s", "REAL", g_callback_s },
 	{ "callback_of", "TEXT", g_callback_of },
 	{ "capture_drops", "INTEGER", g_capture_drops },
+	{ "evicted", "INTEGER", g_evicted },
+	{ "cut_fields", "TEXT", g_cut_fields },
 };
 const size_t ct_record_ncols = sizeof(ct_record_cols) / sizeof(ct_record_cols[0]);
 

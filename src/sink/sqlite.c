@@ -39,7 +39,7 @@
 #include "calltap/sink.h"
 #include "record_int.h"
 
-#define SCHEMA_VERSION 2
+#define SCHEMA_VERSION 3
 #define BATCH 500          /* records per transaction at most */
 #define COMMIT_MS 1000     /* wall time a transaction stays open at most */
 #define BUSY_TIMEOUT_MS 5000
@@ -105,10 +105,16 @@ static const char upd_callback_sql[] =
 static const char schema_v2[] =
 	"ALTER TABLE calls ADD COLUMN capture_drops INTEGER;";
 
+/* Version 3: calls evicted from a full call table; strings cut to their cap. */
+static const char schema_v3[] =
+	"ALTER TABLE calls ADD COLUMN evicted INTEGER;"
+	"ALTER TABLE calls ADD COLUMN cut_fields TEXT;";
+
 /* migrations[i] brings a database from user_version i to i + 1. */
 static const char *const migrations[SCHEMA_VERSION] = {
 	schema_v1,
 	schema_v2,
+	schema_v3,
 };
 
 /* Runs sql; CT_OK or CT_ERR with the SQLite message in *msg (static text). */

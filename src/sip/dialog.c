@@ -49,8 +49,38 @@
  *    it ends as failed with that code, not truncated (the signalling settled
  *    it).  A CANCEL without a final response waits linger_us likewise.  At ct_dialog_flush() every record is marked
  *    truncated, since the capture cut the wait short.
- *  - max_dialogs bounds open calls; ended calls lingering (record pending)
- *    are not counted (they are bounded by linger_us).
+ *  - An answered call is also closed (truncated, "no BYE seen (media
+ *    timeout)") when neither SIP nor RTP (ct_dialog_touch_media) was seen
+ *    for media_timeout_us; call_timeout_us stays the cap on SIP silence.
+ *    RTP only stores a time: the call list is ordered by the time a call was
+ *    last queued, and when its head is due the call is re-queued at its
+ *    latest activity instead of closed.  So a media timeout fires between
+ *    media_timeout_us and twice that after the last packet, and the cap up
+ *    to media_timeout_us late; without RTP both are exact.  With
+ *    cfg.rtp_tracked false (no media stage) the media timeout closes
+ *    nothing, it only ranks evictions.
+ *  - max_dialogs bounds open calls.  A new call in a full table evicts one,
+ *    O(1) per decision, trying in order: (1) the least recently active call
+ *    with no response at all from the far side, silent for GRACE_US (an
+ *    INVITE flood); (2) the oldest answered call with no in-dialog message
+ *    and no RTP since the answer, silent for media_timeout_us (spoofed
+ *    INVITE + 200 pairs); (3) the least recently active call waiting after
+ *    401/407 or CANCEL, silent for GRACE_US (its outcome is settled);
+ *    (4) when none of those waited that long (a table that holds less than
+ *    GRACE_US of the flood), the least recently active of them anyway, so
+ *    a real call's first milliseconds before its 100 Trying do not make it
+ *    the victim of a flood the PBX answers; (5) the least recently active
+ *    other call (ringing or answered), RTP counting as activity, so calls
+ *    with live media go last.  Only when nothing can be evicted is the new
+ *    call refused (stats.dropped).  The evicted call is closed as at flush
+ *    (truncated), marked evicted, emitted at once, and lingers to absorb
+ *    its retransmissions.  Ended calls lingering are bounded by max_dialogs
+ *    too (the oldest is emitted early).
+ *  - Stored strings are capped (CT_CAP_*, dialog.h) and the record lists the
+ *    cut ones (cut_fields); tags, users and branches are compared as cut.
+ *    The table is keyed by the whole Call-ID: keyed SipHash (a random key
+ *    per table, so colliding Call-IDs cannot be precomputed) plus length
+ *    plus the kept prefix.
  *
  * References: RFC 3261 §12-§17 (dialogs, transactions), §22.2 (auth),
  * RFC 3262 (PRACK), RFC 3311 (UPDATE), RFC 3326 (Reason header).
@@ -62,6 +92,7 @@
 #include <string.h>
 
 #include "calltap/dialog.h"
+#include "calltap/hash.h"
 
 enum dstate {
 	DS_SETUP = 0,   /* INVITE sent, no final response yet */
@@ -73,16 +104,27 @@ enum dstate {
 
 enum dlist { L_SETUP = 0, L_CALL, L_LINGER, L_COUNT };
 
+/* Eviction lists (classes 1-3, and 4); the other open calls are on none. */
+enum elist { E_NORESP = 0, E_BARE, E_SETTLED, E_COUNT };
+
 #define SEEN_MIN 8        /* first allocation of the seen-key ring */
 #define SEEN_MAX 32       /* keys remembered per call at most */
 #define BUCKETS_MIN 1024  /* initial hash buckets (power of two) */
+#define REQUEUE_MAX 8     /* call-list heads re-queued per eviction decision at most */
+#define GRACE_US INT64_C(1000000) /* normal wait for a response, an ACK or a re-sent INVITE */
+
+struct dlink {
+	struct ct_dialog *prev, *next;
+};
 
 struct ct_dialog {
 	struct ct_dialog *hnext;       /* hash chain */
-	struct ct_dialog *prev, *next; /* timer list, ordered by last_us */
+	struct dlink tl;               /* timer list, ordered by act_us */
+	struct dlink el;               /* eviction list (enum elist), least recent first */
 	void *media;                   /* media stage slot, not owned */
 	struct ct_call_record *pending; /* built at the end, emitted when the linger ends */
-	char *call_id;
+	char *call_id;                 /* cut to CT_CAP_CALL_ID */
+	size_t call_id_len;            /* length of the whole Call-ID */
 	char *from_tag;                /* From tag of the first INVITE */
 	char *caller, *caller_name, *callee, *agent; /* moved into the record */
 	char *from_user;               /* From user of the first INVITE (caller may be the PAI) */
@@ -90,10 +132,12 @@ struct ct_dialog {
 	char *reason;                  /* hangup_reason candidate */
 	uint64_t *seen;                /* ring of message keys already seen */
 	int64_t start_us, ringing_us, answer_us, end_us, cancel_us;
-	int64_t last_us;               /* last activity (max ts), timer base */
+	int64_t last_us;               /* last SIP activity (max ts), timer base */
+	int64_t act_us;                /* position in the timer list (last_us, or later activity) */
+	int64_t media_us;              /* last RTP (ct_dialog_touch_media), CT_TIME_NONE if none */
 	uint64_t drops_start, drops_last; /* capture drops at the first / last message */
 	struct ct_addr src, dst;       /* of the first INVITE */
-	uint32_t hash;                 /* of call_id */
+	uint64_t hash;                 /* keyed hash of the whole Call-ID */
 	uint32_t invite_cseq;          /* CSeq of the current initial INVITE */
 	int final_code;
 	int q850;                      /* -1 = none */
@@ -102,8 +146,13 @@ struct ct_dialog {
 	uint8_t transport;
 	uint8_t state;                 /* enum dstate */
 	uint8_t list;                  /* enum dlist, L_COUNT = none */
+	uint8_t elist;                 /* enum elist, E_COUNT = none */
 	uint8_t hangup_by;             /* enum ct_party */
 	uint8_t n_seen, seen_cap, seen_pos;
+	uint8_t cut;                   /* CT_CUT_* of the strings kept for the record */
+	bool responded;                /* a response was seen */
+	bool bare;                     /* answered, nothing seen since the answer */
+	bool evicted;
 };
 
 struct dlist_head {
@@ -117,6 +166,8 @@ struct ct_dialog_table {
 	size_t nbuckets;               /* power of two */
 	size_t count;                  /* dialogs in the table, lingering ones too */
 	struct dlist_head lists[L_COUNT];
+	struct dlist_head elists[E_COUNT];
+	struct ct_hash_key key;        /* random per table: Call-IDs and message keys */
 	struct ct_dialog_stats st;
 	uint64_t drops;                /* capture drops so far (live capture) */
 	bool drops_known;              /* drops is set: records carry capture_drops */
@@ -147,48 +198,35 @@ int ct_sip_method_index(const char *method)
 	return CT_M_OTHER;
 }
 
-static uint32_t str_hash(const char *s)
-{
-	uint32_t h = 2166136261u; /* FNV-1a */
-
-	while (*s != '\0')
-		h = (h ^ (uint8_t)*s++) * 16777619u;
-	return h;
-}
-
-static uint64_t key_bytes(uint64_t h, const void *p, size_t n)
-{
-	const uint8_t *b = p;
-
-	while (n-- > 0)
-		h = (h ^ *b++) * 1099511628211ull; /* FNV-1a 64 */
-	return h;
-}
-
-/* Hashes s with its terminator; NULL hashes differently from "". */
-static uint64_t key_str(uint64_t h, const char *s)
+/* Feeds s with its terminator; NULL hashes differently from "". */
+static void key_str(struct ct_siphash_state *h, const char *s)
 {
 	static const uint8_t none = 0xff;
 
 	if (s == NULL)
-		return key_bytes(h, &none, 1);
-	return key_bytes(h, s, strlen(s) + 1);
+		ct_siphash_feed(h, &none, 1);
+	else
+		ct_siphash_feed(h, s, strlen(s) + 1);
 }
 
 /* Identity of a message for retransmission detection (see file comment). */
-static uint64_t msg_key(const struct ct_sip_msg *m)
+static uint64_t msg_key(const struct ct_dialog_table *t, const struct ct_sip_msg *m)
 {
-	uint64_t h = 14695981039346656037ull;
+	struct ct_siphash_state h;
 	int32_t status = m->status;
 
-	h = key_bytes(h, m->is_request ? "Q" : "R", 1);
-	h = key_bytes(h, &m->cseq, sizeof(m->cseq));
-	h = key_str(h, m->from_tag);
-	if (m->is_request)
-		return key_str(h, m->method);
-	h = key_bytes(h, &status, sizeof(status));
-	h = key_str(h, m->cseq_method);
-	return key_str(h, m->to_tag);
+	ct_siphash_init(&h, &t->key);
+	ct_siphash_feed(&h, m->is_request ? "Q" : "R", 1);
+	ct_siphash_feed(&h, &m->cseq, sizeof(m->cseq));
+	key_str(&h, m->from_tag);
+	if (m->is_request) {
+		key_str(&h, m->method);
+		return ct_siphash_final(&h);
+	}
+	ct_siphash_feed(&h, &status, sizeof(status));
+	key_str(&h, m->cseq_method);
+	key_str(&h, m->to_tag);
+	return ct_siphash_final(&h);
 }
 
 static bool has_text(const char *s)
@@ -196,26 +234,69 @@ static bool has_text(const char *s)
 	return s != NULL && s[0] != '\0';
 }
 
-/* strdup that keeps NULL; *ok becomes false when a copy fails. */
-static char *dup_opt(const char *s, bool *ok)
+/*
+ * Length of the first len bytes of s cut to at most cap, not inside a UTF-8
+ * sequence (at most three continuation bytes are given back).
+ */
+static size_t cut_len(const char *s, size_t len, size_t cap)
 {
+	size_t n = cap;
+	int k;
+
+	if (len <= cap)
+		return len;
+	for (k = 0; k < 3 && n > 0 && ((uint8_t)s[n] & 0xc0) == 0x80; k++)
+		n--;
+	return n;
+}
+
+/*
+ * Copy of s cut to cap bytes (cut_len) that keeps NULL; sets bit in *cut
+ * when s was cut; *ok becomes false when the copy fails.
+ */
+static char *dup_cap(const char *s, size_t cap, uint8_t bit, uint8_t *cut, bool *ok)
+{
+	size_t len, n;
 	char *c;
 
 	if (s == NULL)
 		return NULL;
-	c = strdup(s);
-	if (c == NULL)
+	len = strlen(s);
+	n = cut_len(s, len, cap);
+	if (n < len && cut != NULL)
+		*cut |= bit;
+	c = malloc(n + 1);
+	if (c == NULL) {
 		*ok = false;
+		return NULL;
+	}
+	memcpy(c, s, n);
+	c[n] = '\0';
 	return c;
 }
 
-/* Replaces d->reason with a copy of text (NULL clears it). */
+/* dup_cap for the strings kept only to match messages (no record field). */
+static char *dup_token(const char *s, bool *ok)
+{
+	return dup_cap(s, CT_CAP_TOKEN, 0, NULL, ok);
+}
+
+/* True when wire, cut as dup_token cuts, equals kept (a stored token). */
+static bool token_eq(const char *wire, const char *kept)
+{
+	size_t n = cut_len(wire, strlen(wire), CT_CAP_TOKEN);
+
+	return n == strlen(kept) && memcmp(wire, kept, n) == 0;
+}
+
+/* Replaces d->reason with a capped copy of text (NULL clears it). */
 static void set_reason(struct ct_dialog *d, const char *text)
 {
 	bool ok = true;
 
 	free(d->reason);
-	d->reason = dup_opt(text, &ok);
+	d->cut &= (uint8_t)~CT_CUT_HANGUP_REASON;
+	d->reason = dup_cap(text, CT_CAP_REASON, CT_CUT_HANGUP_REASON, &d->cut, &ok);
 }
 
 /*
@@ -226,9 +307,9 @@ static void set_reason(struct ct_dialog *d, const char *text)
 static enum ct_party from_party(const struct ct_dialog *d, const struct ct_sip_msg *m)
 {
 	if (has_text(m->from_tag) && d->from_tag != NULL)
-		return strcmp(m->from_tag, d->from_tag) == 0 ? CT_PARTY_CALLER : CT_PARTY_CALLEE;
+		return token_eq(m->from_tag, d->from_tag) ? CT_PARTY_CALLER : CT_PARTY_CALLEE;
 	if (m->from_user != NULL && d->from_user != NULL)
-		return strcmp(m->from_user, d->from_user) == 0 ? CT_PARTY_CALLER : CT_PARTY_CALLEE;
+		return token_eq(m->from_user, d->from_user) ? CT_PARTY_CALLER : CT_PARTY_CALLEE;
 	return CT_PARTY_NONE;
 }
 
@@ -258,52 +339,130 @@ static bool seen_check_add(struct ct_dialog *d, uint64_t key)
 	return false;
 }
 
-/* ---- timer lists -------------------------------------------------------- */
+/* ---- timer and eviction lists ------------------------------------------ */
 
-static void list_unlink(struct ct_dialog_table *t, struct ct_dialog *d)
+/* The links of d in a timer list (ev false) or an eviction list (ev true). */
+static struct dlink *link_of(struct ct_dialog *d, bool ev)
 {
-	struct dlist_head *l;
-
-	if (d->list >= L_COUNT)
-		return;
-	l = &t->lists[d->list];
-	if (d->prev != NULL)
-		d->prev->next = d->next;
-	else
-		l->head = d->next;
-	if (d->next != NULL)
-		d->next->prev = d->prev;
-	else
-		l->tail = d->prev;
-	d->prev = d->next = NULL;
-	d->list = L_COUNT;
+	return ev ? &d->el : &d->tl;
 }
 
-/* Moves d to the tail of list which (its newest end). */
-static void list_move(struct ct_dialog_table *t, struct ct_dialog *d, enum dlist which)
+static void q_unlink(struct dlist_head *l, struct ct_dialog *d, bool ev)
 {
-	struct dlist_head *l = &t->lists[which];
+	struct dlink *k = link_of(d, ev);
 
-	list_unlink(t, d);
-	d->prev = l->tail;
-	d->next = NULL;
+	if (k->prev != NULL)
+		link_of(k->prev, ev)->next = k->next;
+	else
+		l->head = k->next;
+	if (k->next != NULL)
+		link_of(k->next, ev)->prev = k->prev;
+	else
+		l->tail = k->prev;
+	k->prev = k->next = NULL;
+}
+
+static void q_append(struct dlist_head *l, struct ct_dialog *d, bool ev)
+{
+	struct dlink *k = link_of(d, ev);
+
+	k->prev = l->tail;
+	k->next = NULL;
 	if (l->tail != NULL)
-		l->tail->next = d;
+		link_of(l->tail, ev)->next = d;
 	else
 		l->head = d;
 	l->tail = d;
+}
+
+static void list_unlink(struct ct_dialog_table *t, struct ct_dialog *d)
+{
+	if (d->list >= L_COUNT)
+		return;
+	q_unlink(&t->lists[d->list], d, false);
+	d->list = L_COUNT;
+}
+
+/* Latest activity of d: its last SIP message or its last RTP packet. */
+static int64_t activity(const struct ct_dialog *d)
+{
+	return d->media_us > d->last_us ? d->media_us : d->last_us;
+}
+
+/*
+ * Moves d to the tail of timer list which (its newest end), keyed by
+ * last_us (by its latest activity, RTP included, in the call list).
+ */
+static void list_move(struct ct_dialog_table *t, struct ct_dialog *d, enum dlist which)
+{
+	list_unlink(t, d);
+	q_append(&t->lists[which], d, false);
 	d->list = (uint8_t)which;
+	d->act_us = which == L_CALL ? activity(d) : d->last_us;
+}
+
+/* Moves d to the tail of eviction list which; E_COUNT takes it off any. */
+static void elist_move(struct ct_dialog_table *t, struct ct_dialog *d, enum elist which)
+{
+	if (d->elist < E_COUNT)
+		q_unlink(&t->elists[d->elist], d, true);
+	d->elist = E_COUNT;
+	if (which < E_COUNT) {
+		q_append(&t->elists[which], d, true);
+		d->elist = (uint8_t)which;
+	}
+}
+
+/* Puts d, just active, at the tail of the eviction list of its class. */
+static void reclass(struct ct_dialog_table *t, struct ct_dialog *d)
+{
+	enum elist e = E_COUNT;
+
+	switch (d->state) {
+	case DS_SETUP:
+		e = d->responded ? E_COUNT : E_NORESP;
+		break;
+	case DS_CHALLENGED:
+	case DS_CANCELLING:
+		e = E_SETTLED;
+		break;
+	case DS_CONFIRMED:
+		e = d->bare && d->media_us == CT_TIME_NONE ? E_BARE : E_COUNT;
+		break;
+	default:
+		break;
+	}
+	elist_move(t, d, e);
+}
+
+/*
+ * Moves the call-list head d to the tail at its latest activity (never
+ * before the tail's key, so the list stays ordered).
+ */
+static void requeue(struct ct_dialog_table *t, struct ct_dialog *d)
+{
+	struct ct_dialog *tail = t->lists[L_CALL].tail;
+	int64_t key = activity(d);
+
+	if (tail != NULL && tail->act_us > key)
+		key = tail->act_us;
+	q_unlink(&t->lists[L_CALL], d, false);
+	q_append(&t->lists[L_CALL], d, false);
+	d->act_us = key;
 }
 
 /* ---- hash table --------------------------------------------------------- */
 
+/* The call with this whole Call-ID (len bytes, keyed hash h), or NULL. */
 static struct ct_dialog *lookup(const struct ct_dialog_table *t, const char *call_id,
-    uint32_t h)
+    size_t len, uint64_t h)
 {
+	size_t kept = cut_len(call_id, len, CT_CAP_CALL_ID);
 	struct ct_dialog *d;
 
 	for (d = t->buckets[h & (t->nbuckets - 1)]; d != NULL; d = d->hnext)
-		if (d->hash == h && strcmp(d->call_id, call_id) == 0)
+		if (d->hash == h && d->call_id_len == len &&
+		    memcmp(d->call_id, call_id, kept) == 0 && d->call_id[kept] == '\0')
 			return d;
 	return NULL;
 }
@@ -374,30 +533,34 @@ static void dialog_free(struct ct_dialog_table *t, struct ct_dialog *d)
 		t->st.active--;
 	hash_remove(t, d);
 	list_unlink(t, d);
+	elist_move(t, d, E_COUNT);
 	dialog_destroy(d);
 }
 
 /* Creates the call for the initial INVITE m; NULL when out of memory. */
 static struct ct_dialog *dialog_new(struct ct_dialog_table *t, const struct ct_sip_msg *m,
-    uint32_t h)
+    size_t len, uint64_t h)
 {
 	struct ct_dialog *d = calloc(1, sizeof(*d));
 	bool ok = true;
 
 	if (d == NULL)
 		return NULL;
-	d->call_id = dup_opt(m->call_id, &ok);
-	d->from_tag = has_text(m->from_tag) ? dup_opt(m->from_tag, &ok) : NULL;
-	d->from_user = dup_opt(m->from_user, &ok);
+	d->call_id = dup_cap(m->call_id, CT_CAP_CALL_ID, CT_CUT_CALL_ID, &d->cut, &ok);
+	d->call_id_len = len;
+	d->from_tag = has_text(m->from_tag) ? dup_token(m->from_tag, &ok) : NULL;
+	d->from_user = dup_token(m->from_user, &ok);
 	/* A trunk asserts the real calling number (RFC 3325) when From hides it. */
-	d->caller = dup_opt(has_text(m->pai_user) ? m->pai_user : m->from_user, &ok);
-	d->caller_name = dup_opt(m->from_name, &ok);
-	d->callee = dup_opt(m->ruri_user, &ok);
-	d->invite_branch = dup_opt(m->via_branch, &ok);
+	d->caller = dup_cap(has_text(m->pai_user) ? m->pai_user : m->from_user, CT_CAP_USER,
+	    CT_CUT_CALLER, &d->cut, &ok);
+	d->caller_name = dup_cap(m->from_name, CT_CAP_NAME, CT_CUT_CALLER_NAME, &d->cut, &ok);
+	d->callee = dup_cap(m->ruri_user, CT_CAP_USER, CT_CUT_CALLEE, &d->cut, &ok);
+	d->invite_branch = dup_token(m->via_branch, &ok);
 	if (!ok) {
 		dialog_destroy(d);
 		return NULL;
 	}
+	d->media_us = CT_TIME_NONE;
 	d->start_us = d->last_us = m->ts_us;
 	d->drops_start = d->drops_last = t->drops;
 	d->ringing_us = d->answer_us = d->end_us = d->cancel_us = CT_TIME_NONE;
@@ -411,8 +574,10 @@ static struct ct_dialog *dialog_new(struct ct_dialog_table *t, const struct ct_s
 	d->invite_cseq = m->cseq;
 	d->q850 = -1;
 	d->list = L_COUNT;
+	d->elist = E_COUNT;
 	hash_insert(t, d);
 	list_move(t, d, L_SETUP);
+	elist_move(t, d, E_NORESP);
 	t->st.active++;
 	return d;
 }
@@ -452,6 +617,8 @@ static struct ct_call_record *build_record(const struct ct_dialog_table *t, stru
 	r->q850_cause = d->q850;
 	r->direction = CT_DIR_UNKNOWN;
 	r->truncated = truncated;
+	r->evicted = d->evicted;
+	r->cut_fields = d->cut;
 	r->auth_challenges = d->auth_challenges;
 	r->invites = d->invites;
 	return r;
@@ -468,9 +635,17 @@ static void close_call(struct ct_dialog_table *t, struct ct_dialog *d,
     enum ct_disposition disp, bool truncated)
 {
 	d->pending = build_record(t, d, disp, truncated);
+	if (d->cut != 0)
+		t->st.fields_cut++;
+	/* Matching an ended call needs only its Call-ID and seen keys. */
+	free(d->from_tag);
+	free(d->from_user);
+	free(d->invite_branch);
+	d->from_tag = d->from_user = d->invite_branch = NULL;
 	d->state = DS_ENDED;
 	t->st.active--;
 	list_move(t, d, L_LINGER);
+	elist_move(t, d, E_COUNT);
 }
 
 /*
@@ -506,7 +681,8 @@ static void on_invite(struct ct_dialog_table *t, struct ct_dialog *d,
 	/* A new initial INVITE: the retry after 401/407 (RFC 3261 §22.2). */
 	d->invite_cseq = m->cseq;
 	if (has_text(m->via_branch)) {
-		char *b = strdup(m->via_branch);
+		bool ok = true;
+		char *b = dup_token(m->via_branch, &ok);
 
 		if (b != NULL) {
 			free(d->invite_branch);
@@ -572,7 +748,9 @@ static void on_answer(struct ct_dialog_table *t, struct ct_dialog *d,
 
 	d->answer_us = m->ts_us;
 	d->final_code = m->status;
-	d->agent = dup_opt(has_text(m->contact_user) ? m->contact_user : m->to_user, &ok);
+	d->agent = dup_cap(has_text(m->contact_user) ? m->contact_user : m->to_user,
+	    CT_CAP_USER, CT_CUT_AGENT, &d->cut, &ok);
+	d->bare = true;
 	d->cancel_us = CT_TIME_NONE; /* the 2xx beat the CANCEL */
 	d->q850 = -1;
 	set_reason(d, NULL);
@@ -652,7 +830,7 @@ static void on_response(struct ct_dialog_table *t, struct ct_dialog *d,
 	 */
 	if (from_party(d, m) == CT_PARTY_CALLEE &&
 	    !(has_text(m->via_branch) && d->invite_branch != NULL &&
-	    strcmp(m->via_branch, d->invite_branch) == 0))
+	    token_eq(m->via_branch, d->invite_branch)))
 		return;
 	if (d->state != DS_SETUP && d->state != DS_CANCELLING)
 		return;
@@ -670,13 +848,32 @@ static void on_response(struct ct_dialog_table *t, struct ct_dialog *d,
 
 /* ---- entry points ------------------------------------------------------- */
 
-/* Fills cfg with the defaults: 300 s setup, 4 h call, 32 s linger, 200000 calls. */
+/*
+ * Fills cfg with the defaults: 300 s setup, 4 h call, 32 s linger, 300 s
+ * media timeout with RTP tracked, 200000 calls.
+ */
 void ct_dialog_cfg_default(struct ct_dialog_cfg *cfg)
 {
+	memset(cfg, 0, sizeof(*cfg));
 	cfg->setup_timeout_us = 300 * INT64_C(1000000);
 	cfg->call_timeout_us = 4 * 3600 * INT64_C(1000000);
 	cfg->linger_us = 32 * INT64_C(1000000);
+	cfg->media_timeout_us = 300 * INT64_C(1000000);
+	cfg->rtp_tracked = true;
 	cfg->max_dialogs = 200000;
+}
+
+/* Short name of c; "unknown" outside the enum. */
+const char *ct_evict_class_name(enum ct_evict_class c)
+{
+	static const char *const names[] = {
+		[CT_EVICT_NORESPONSE] = "noresponse", [CT_EVICT_IDLE] = "idle",
+		[CT_EVICT_SETTLED] = "settled", [CT_EVICT_ACTIVE] = "active",
+	};
+
+	if ((unsigned)c >= sizeof(names) / sizeof(names[0]))
+		return "unknown";
+	return names[c];
 }
 
 /*
@@ -701,6 +898,9 @@ struct ct_dialog_table *ct_dialog_table_new(const struct ct_dialog_cfg *cfg,
 		t->cfg.call_timeout_us = 0;
 	if (t->cfg.linger_us < 0)
 		t->cfg.linger_us = 0;
+	if (t->cfg.media_timeout_us < 0)
+		t->cfg.media_timeout_us = 0;
+	ct_hash_key_random(&t->key);
 	if (hooks != NULL)
 		t->hooks = *hooks;
 	t->nbuckets = BUCKETS_MIN;
@@ -744,18 +944,165 @@ static int count_msg(struct ct_dialog_table *t, const struct ct_sip_msg *m)
 	return idx;
 }
 
+/* True when the media timeout closes answered calls (a media stage reports RTP). */
+static bool media_timeout_on(const struct ct_dialog_table *t)
+{
+	return t->cfg.rtp_tracked && t->cfg.media_timeout_us > 0;
+}
+
+/*
+ * Closes the open call d early to make room (class cls) at capture time
+ * now: as at flush (truncated), marked evicted, emitted at once; d then
+ * lingers from now to absorb its retransmissions.
+ */
+static void evict(struct ct_dialog_table *t, struct ct_dialog *d, enum ct_evict_class cls,
+    int64_t now_us)
+{
+	enum ct_disposition disp = CT_DISP_UNFINISHED;
+
+	switch (d->state) {
+	case DS_SETUP:
+	case DS_CONFIRMED:
+		d->end_us = d->last_us;
+		d->hangup_by = CT_PARTY_NONE;
+		set_reason(d, "call table full (evicted)");
+		disp = d->state == DS_SETUP ? CT_DISP_UNFINISHED : CT_DISP_ANSWERED;
+		break;
+	case DS_CHALLENGED:
+		disp = CT_DISP_FAILED;
+		break;
+	case DS_CANCELLING:
+		set_cancelled(d);
+		disp = CT_DISP_CANCELLED;
+		break;
+	default:
+		return; /* ended already: never a candidate */
+	}
+	t->st.evicted[cls]++;
+	d->evicted = true;
+	if (now_us > d->last_us)
+		d->last_us = now_us; /* linger from now */
+	close_call(t, d, disp, true);
+	emit_pending(t, d);
+}
+
+/*
+ * The answered call silent longest with nothing since its answer, or NULL.
+ * Heads that had RTP meanwhile leave the list (at most REQUEUE_MAX per
+ * decision, so it stays O(1); each call leaves once).
+ */
+static struct ct_dialog *bare_head(struct ct_dialog_table *t)
+{
+	struct ct_dialog *d;
+	int i;
+
+	for (i = 0; i < REQUEUE_MAX && (d = t->elists[E_BARE].head) != NULL; i++) {
+		if (d->media_us == CT_TIME_NONE)
+			return d;
+		elist_move(t, d, E_COUNT);
+	}
+	return NULL;
+}
+
+/*
+ * Class active: the least recently active of the oldest call still setting
+ * up and the oldest answered call, RTP counting as activity (up to
+ * REQUEUE_MAX call-list heads with later RTP are re-queued first).  NULL
+ * when there is neither.
+ */
+static struct ct_dialog *active_candidate(struct ct_dialog_table *t)
+{
+	struct ct_dialog *s = t->lists[L_SETUP].head, *c;
+	int i;
+
+	for (i = 0; i < REQUEUE_MAX; i++) {
+		c = t->lists[L_CALL].head;
+		if (c == NULL || activity(c) <= c->act_us || c == t->lists[L_CALL].tail)
+			break;
+		requeue(t, c);
+	}
+	c = t->lists[L_CALL].head;
+	if (s == NULL)
+		return c;
+	if (c == NULL)
+		return s;
+	return activity(c) < s->last_us ? c : s;
+}
+
+/*
+ * Makes room for one new call at now_us by evicting one open call (order
+ * in the file comment).  Returns false when there is nothing to evict.
+ */
+static bool make_room(struct ct_dialog_table *t, int64_t now_us)
+{
+	int64_t idle = t->cfg.media_timeout_us > 0 ? t->cfg.media_timeout_us :
+	    t->cfg.call_timeout_us;
+	struct ct_dialog *cand[3], *d;
+	static const enum ct_evict_class cls[3] = {
+		CT_EVICT_NORESPONSE, CT_EVICT_IDLE, CT_EVICT_SETTLED
+	};
+	const int64_t wait[3] = { GRACE_US, idle, GRACE_US };
+	int i, best = -1;
+
+	cand[0] = t->elists[E_NORESP].head;
+	cand[1] = bare_head(t);
+	cand[2] = t->elists[E_SETTLED].head;
+	for (i = 0; i < 3; i++) {
+		if (cand[i] != NULL && now_us - cand[i]->last_us >= wait[i]) {
+			evict(t, cand[i], cls[i], now_us);
+			return true;
+		}
+	}
+	/* None waited that long (a table small for the flood): the oldest of them. */
+	for (i = 0; i < 3; i++)
+		if (cand[i] != NULL && (best < 0 || cand[i]->last_us < cand[best]->last_us))
+			best = i;
+	if (best >= 0) {
+		evict(t, cand[best], cls[best], now_us);
+		return true;
+	}
+	if ((d = active_candidate(t)) != NULL) {
+		evict(t, d, CT_EVICT_ACTIVE, now_us);
+		return true;
+	}
+	return false;
+}
+
+/*
+ * Ended calls lingering are bounded by max_dialogs: beyond it the one that
+ * ended first is emitted (if not yet) and freed now (a call waiting after
+ * CANCEL at the head ends as its timer would end it).
+ */
+static void bound_linger(struct ct_dialog_table *t)
+{
+	struct ct_dialog *d;
+
+	while (t->cfg.max_dialogs != 0 && t->count - t->st.active > t->cfg.max_dialogs &&
+	    (d = t->lists[L_LINGER].head) != NULL) {
+		t->st.linger_cut++;
+		if (d->state == DS_CANCELLING) {
+			set_cancelled(d);
+			close_call(t, d, CT_DISP_CANCELLED, false);
+		}
+		emit_pending(t, d);
+		dialog_free(t, d);
+	}
+}
+
 /* A message for an unknown Call-ID: creates the call or counts an orphan. */
 static struct ct_dialog *on_unknown(struct ct_dialog_table *t, const struct ct_sip_msg *m,
-    int idx, uint32_t h)
+    int idx, size_t len, uint64_t h)
 {
 	struct ct_dialog *d;
 
 	if (m->is_request && idx == CT_M_INVITE && !has_text(m->to_tag)) {
-		if (t->cfg.max_dialogs != 0 && t->st.active >= t->cfg.max_dialogs) {
+		if (t->cfg.max_dialogs != 0 && t->st.active >= t->cfg.max_dialogs &&
+		    !make_room(t, m->ts_us)) {
 			t->st.dropped++;
 			return NULL;
 		}
-		d = dialog_new(t, m, h);
+		bound_linger(t);
+		d = dialog_new(t, m, len, h);
 		if (d == NULL)
 			t->st.dropped++;
 		return d;
@@ -770,7 +1117,9 @@ static struct ct_dialog *on_unknown(struct ct_dialog_table *t, const struct ct_s
  * table.  Every message is counted; retransmissions change nothing; an
  * initial INVITE may create a call; a message may end a call (its record is
  * built then and emitted by a later ct_dialog_expire/flush, never before this
- * returns).  hooks.media is called after
+ * returns).  Only when an initial INVITE finds the table full is a record
+ * emitted (closing and emit hooks) from here: that of the call evicted to
+ * make room, or of a lingering call cut short.  hooks.media is called after
  * the state update for messages with SDP, unless the message ended the call.
  * NULL t or m, or a message without Call-ID, is ignored (the latter counted
  * as an orphan).
@@ -778,7 +1127,8 @@ static struct ct_dialog *on_unknown(struct ct_dialog_table *t, const struct ct_s
 void ct_dialog_on_msg(struct ct_dialog_table *t, const struct ct_sip_msg *m)
 {
 	struct ct_dialog *d;
-	uint32_t h;
+	uint64_t h;
+	size_t len;
 	int idx;
 
 	if (t == NULL || m == NULL)
@@ -788,11 +1138,12 @@ void ct_dialog_on_msg(struct ct_dialog_table *t, const struct ct_sip_msg *m)
 		t->st.orphan_messages++;
 		return;
 	}
-	h = str_hash(m->call_id);
-	d = lookup(t, m->call_id, h);
-	if (d == NULL && (d = on_unknown(t, m, idx, h)) == NULL)
+	len = strlen(m->call_id);
+	h = ct_siphash(&t->key, m->call_id, len);
+	d = lookup(t, m->call_id, len, h);
+	if (d == NULL && (d = on_unknown(t, m, idx, len, h)) == NULL)
 		return;
-	if (seen_check_add(d, msg_key(m))) {
+	if (seen_check_add(d, msg_key(t, m))) {
 		t->st.retransmissions++;
 		return;
 	}
@@ -801,24 +1152,36 @@ void ct_dialog_on_msg(struct ct_dialog_table *t, const struct ct_sip_msg *m)
 	if (m->ts_us > d->last_us)
 		d->last_us = m->ts_us;
 	d->drops_last = t->drops;
+	if (d->state == DS_CONFIRMED)
+		d->bare = false; /* in-dialog traffic after the answer */
+	if (!m->is_request)
+		d->responded = true;
 	list_move(t, d, (enum dlist)d->list);
 	if (m->is_request)
 		on_request(t, d, m);
 	else
 		on_response(t, d, m);
+	if (d->state != DS_ENDED)
+		reclass(t, d);
 	if (m->has_sdp && d->state != DS_ENDED && t->hooks.media != NULL)
 		t->hooks.media(t->hooks.user, d, m);
 }
 
-/* Handles the timer of d, the head of its list, due at now. */
-static void on_timer(struct ct_dialog_table *t, struct ct_dialog *d, int64_t now_us)
+/*
+ * Handles the timer of d, the head of its list, due at now (media: an
+ * answered call closed by the media timeout).
+ */
+static void on_timer(struct ct_dialog_table *t, struct ct_dialog *d, int64_t now_us, bool media)
 {
 	switch (d->state) {
 	case DS_SETUP:
 	case DS_CONFIRMED:
 		d->end_us = d->last_us;
 		d->hangup_by = CT_PARTY_NONE;
-		set_reason(d, d->state == DS_SETUP ? "no final response" : "no BYE seen (timeout)");
+		set_reason(d, d->state == DS_SETUP ? "no final response" :
+		    media ? "no BYE seen (media timeout)" : "no BYE seen (timeout)");
+		if (media)
+			t->st.media_timeouts++;
 		d->last_us = now_us; /* linger from now */
 		t->st.calls_timed_out++;
 		close_call(t, d, d->state == DS_SETUP ? CT_DISP_UNFINISHED : CT_DISP_ANSWERED, true);
@@ -843,30 +1206,51 @@ static void on_timer(struct ct_dialog_table *t, struct ct_dialog *d, int64_t now
 }
 
 /*
+ * The answered calls due at now_us: SIP silent for call_timeout_us (the
+ * cap), or with the media timeout on, neither SIP nor RTP for
+ * media_timeout_us; a due head with later RTP is re-queued instead.  Each
+ * re-queue moves the key forward past now - media_timeout_us, so the loop
+ * ends.
+ */
+static void expire_calls(struct ct_dialog_table *t, int64_t now_us)
+{
+	int64_t cap = t->cfg.call_timeout_us, media = t->cfg.media_timeout_us;
+	int64_t first = media_timeout_on(t) && media < cap ? media : cap;
+	struct ct_dialog *d;
+
+	while ((d = t->lists[L_CALL].head) != NULL && now_us - d->act_us >= first) {
+		if (now_us - d->last_us >= cap)
+			on_timer(t, d, now_us, false);
+		else if (media_timeout_on(t) && now_us - activity(d) >= media)
+			on_timer(t, d, now_us, true);
+		else
+			requeue(t, d);
+	}
+}
+
+/*
  * Closes calls whose timer ran out at capture time now_us: setup_timeout_us
  * without activity before a final response (unfinished, truncated),
- * call_timeout_us without activity in an answered call (answered,
- * truncated), setup_timeout_us after 401/407 and linger_us after a CANCEL
- * (failed / cancelled), and emits (closing, then emit hook) and frees ended
- * calls linger_us after their last activity.  Costs O(expired calls).
+ * call_timeout_us without SIP or media_timeout_us without SIP and RTP in an
+ * answered call (answered, truncated), setup_timeout_us after 401/407 and
+ * linger_us after a CANCEL (failed / cancelled), and emits (closing, then
+ * emit hook) and frees ended calls linger_us after their last activity.
+ * Costs O(expired calls), plus one re-queue per answered call with RTP and
+ * media_timeout_us.
  */
 void ct_dialog_expire(struct ct_dialog_table *t, int64_t now_us)
 {
-	static const enum dlist order[] = { L_SETUP, L_CALL, L_LINGER };
 	struct ct_dialog *d;
-	int64_t timeout[L_COUNT];
-	size_t i;
 
 	if (t == NULL)
 		return;
-	timeout[L_SETUP] = t->cfg.setup_timeout_us;
-	timeout[L_CALL] = t->cfg.call_timeout_us;
-	timeout[L_LINGER] = t->cfg.linger_us;
-	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
-		while ((d = t->lists[order[i]].head) != NULL &&
-		    now_us - d->last_us >= timeout[order[i]])
-			on_timer(t, d, now_us);
-	}
+	while ((d = t->lists[L_SETUP].head) != NULL &&
+	    now_us - d->act_us >= t->cfg.setup_timeout_us)
+		on_timer(t, d, now_us, false);
+	expire_calls(t, now_us);
+	while ((d = t->lists[L_LINGER].head) != NULL &&
+	    now_us - d->act_us >= t->cfg.linger_us)
+		on_timer(t, d, now_us, false);
 }
 
 /* Emits d at end of input (see ct_dialog_flush) and frees it. */
@@ -923,6 +1307,32 @@ void ct_dialog_set_capture_drops(struct ct_dialog_table *t, uint64_t drops)
 {
 	t->drops = drops;
 	t->drops_known = true;
+}
+
+/*
+ * RTP of call d was seen at ts_us: the media timeout counts from the latest
+ * such time, and a call with RTP is no longer idle.  Only stores the time
+ * (cheap enough for every packet).  NULL d: no-op.
+ */
+void ct_dialog_touch_media(struct ct_dialog *d, int64_t ts_us)
+{
+	if (d != NULL && ts_us > d->media_us)
+		d->media_us = ts_us;
+}
+
+/* Length of the longest hash chain (tests, diagnostics); 0 for NULL. */
+size_t ct_dialog_longest_chain(const struct ct_dialog_table *t)
+{
+	const struct ct_dialog *d;
+	size_t i, n, best = 0;
+
+	for (i = 0; t != NULL && i < t->nbuckets; i++) {
+		for (n = 0, d = t->buckets[i]; d != NULL; d = d->hnext)
+			n++;
+		if (n > best)
+			best = n;
+	}
+	return best;
 }
 
 /* Copies the counters into st (active = calls not yet emitted). */

@@ -20,6 +20,7 @@
 #include "calltap/err.h"
 #include "calltap/record.h"
 #include "calltap/sink.h"
+#include "fnv_collide.h"
 #include "test.h"
 
 #define T0 INT64_C(1700000000000000)   /* 2023-11-14T22:13:20Z */
@@ -324,6 +325,76 @@ static void test_csv_many(void)
 	CHECK(ct_numbers_find(t, "18009999999") == NULL);
 	ct_numbers_free(t);
 	free(text);
+}
+
+/*
+ * Hash flooding: numbers that all collide under the old FNV-1a (in the low
+ * 12 bits, all that the pool of 512 numbers, 2048 slots, looks at) would
+ * all start probing at one slot; under the keyed hash lookups stay short.
+ */
+static void test_numbers_colliding(void)
+{
+	enum { K = 9, N = 1 << K };
+	char errbuf[CT_ERRBUF_SIZE];
+	char **nums = calloc(N, sizeof(*nums));
+	char *text = malloc(N * 48 + 64);
+	struct ct_numbers *t;
+	size_t len, i, found = 0, same = 0;
+
+	for (i = 0; i < N; i++)
+		nums[i] = malloc(1 + 3 * K + 1);
+	CHECK_INT(fc_multicollide("1", 3, "0123456789", 12, K, nums), 0);
+	len = (size_t)sprintf(text, "number,source,campaign\n");
+	for (i = 0; i < N; i++) {
+		len += (size_t)sprintf(text + len, "+%s,S,C\n", nums[i]);
+		same += (fc_hash(nums[i]) & 0xfff) == (fc_hash(nums[0]) & 0xfff);
+	}
+	CHECK_INT(same, N);
+	t = ct_numbers_parse(text, len, "collide.csv", NULL, errbuf);
+	CHECK(t != NULL);
+	for (i = 0; t != NULL && i < N; i++)
+		found += ct_numbers_find(t, nums[i]) != NULL;
+	CHECK_INT(found, N);
+	CHECK(ct_numbers_max_probe(t) >= 1 && ct_numbers_max_probe(t) <= 16);
+	if (ct_numbers_max_probe(t) > 16)
+		fprintf(stderr, "  longest probe %zu\n", ct_numbers_max_probe(t));
+	ct_numbers_free(t);
+	for (i = 0; i < N; i++)
+		free(nums[i]);
+	free(nums);
+	free(text);
+}
+
+/* The same for caller history keys (all 32 bits of FNV-1a collide). */
+static void test_history_colliding(void)
+{
+	enum { K = 10, N = 1 << K };
+	char **keys = calloc(N, sizeof(*keys));
+	struct ct_history *h = ct_history_new(100000);
+	size_t i, known = 0;
+
+	for (i = 0; i < N; i++)
+		keys[i] = malloc(2 + 6 * K + 1);
+	CHECK_INT(fc_multicollide("u-", 6, "abcdefghijklmnopqrstuvwxyz0123456789", 32, K, keys), 0);
+	for (i = 0; i < N; i++) {
+		struct ct_history_call c = { NULL, keys[i], "18005550199", 0, 60,
+		    CT_DIR_INBOUND, CT_DISP_ANSWERED, false };
+		struct ct_history_result r;
+
+		CHECK_INT(fc_hash(keys[i]), fc_hash(keys[0]));
+		CHECK_INT(ct_history_add(h, &c, &r), CT_OK);
+		known += r.known && r.repeat == 0;
+		free(r.callback_of);
+	}
+	CHECK_INT(known, N);
+	CHECK_INT(ct_history_size(h), N);
+	CHECK(ct_history_longest_chain(h) <= 12);
+	if (ct_history_longest_chain(h) > 12)
+		fprintf(stderr, "  longest chain %zu\n", ct_history_longest_chain(h));
+	ct_history_free(h);
+	for (i = 0; i < N; i++)
+		free(keys[i]);
+	free(keys);
 }
 
 /* ---- CIDR and direction ------------------------------------------------ */
@@ -950,6 +1021,8 @@ int main(void)
 	test_history_repeat();
 	test_history_callback();
 	test_history_lru();
+	test_numbers_colliding();
+	test_history_colliding();
 	test_attr_cfg();
 	test_attr_enrich();
 	test_store();

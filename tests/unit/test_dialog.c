@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "calltap/dialog.h"
+#include "fnv_collide.h"
 #include "test.h"
 
 #define MS INT64_C(1000)
@@ -1006,6 +1007,7 @@ static void test_no_bye(void)
 
 	ct_dialog_cfg_default(&cfg);
 	cfg.call_timeout_us = 3600 * SEC;
+	cfg.rtp_tracked = false; /* no media stage (--no-rtp): no media timeout */
 	for (by_timeout = 0; by_timeout < 2; by_timeout++) {
 		struct collector c;
 		struct ct_dialog_table *t = table(&c, &cfg);
@@ -1176,58 +1178,522 @@ static void test_non_call_and_orphans(void)
 	collector_fini(&c);
 }
 
+/* Checks the common fields of an evicted call's record. */
+#define CHECK_EVICTED(r, cid, disp, end) check_evicted((r), (cid), (disp), (end), __LINE__)
+
+static void check_evicted(const struct ct_call_record *r, const char *cid,
+    enum ct_disposition disp, int64_t end, int line)
+{
+	int before = ct_t_fail;
+
+	CHECK(r != NULL);
+	if (r != NULL) {
+		CHECK_STR(r->call_id, cid);
+		CHECK_INT(r->disposition, disp);
+		CHECK_INT(r->end_us, end);
+		CHECK_INT(r->evicted, 1);
+		CHECK_INT(r->truncated, 1);
+	}
+	if (ct_t_fail != before)
+		fprintf(stderr, "  ^ evicted record expected at line %d\n", line);
+}
+
+static struct ct_dialog_stats evict_stats(const struct ct_dialog_table *t, uint64_t *total)
+{
+	struct ct_dialog_stats st = stats(t);
+	int i;
+
+	*total = 0;
+	for (i = 0; i < CT_EVICT_COUNT; i++)
+		*total += st.evicted[i];
+	return st;
+}
+
+/*
+ * A full table (max_dialogs 3) evicts, for each new call: calls with no
+ * response from the far side first (least recently active first), then
+ * calls waiting after 401/407 or CANCEL, then the least recently active of
+ * the rest, where RTP (ct_dialog_touch_media) counts as activity.  Each
+ * evicted call is emitted at once, marked evicted and truncated, counted by
+ * class, and lingers (its retransmissions are absorbed).  Nothing is
+ * refused.
+ */
 static void test_max_dialogs(void)
 {
-	static const struct tcall k[4] = {
-		{ "k0", "a", NULL, "t0", "b", "u0", 1, 2, 5060, 5060 },
-		{ "k1", "a", NULL, "t1", "b", "u1", 1, 2, 5060, 5060 },
-		{ "k2", "a", NULL, "t2", "b", "u2", 1, 2, 5060, 5060 },
-		{ "k3", "a", NULL, "t3", "b", "u3", 1, 2, 5060, 5060 },
-	};
+	static const struct tcall n1 = { "n1", "a", NULL, "tn1", "b", "un1", 1, 2, 5060, 5060 };
+	static const struct tcall n2 = { "n2", "a", NULL, "tn2", "b", "un2", 1, 2, 5060, 5060 };
+	static const struct tcall a1 = { "a1", "a", NULL, "ta1", "b", "ua1", 1, 2, 5060, 5060 };
+	static const struct tcall x1 = { "x1", "a", NULL, "tx1", "b", "ux1", 1, 2, 5060, 5060 };
+	static const struct tcall x2 = { "x2", "a", NULL, "tx2", "b", "ux2", 1, 2, 5060, 5060 };
+	static const struct tcall y1 = { "y1", "a", NULL, "ty1", "b", "uy1", 1, 2, 5060, 5060 };
+	static const struct tcall z1 = { "z1", "a", NULL, "tz1", "b", "uz1", 1, 2, 5060, 5060 };
+	static const struct tcall z2 = { "z2", "a", NULL, "tz2", "b", "uz2", 1, 2, 5060, 5060 };
+	static const struct tcall z3 = { "z3", "a", NULL, "tz3", "b", "uz3", 1, 2, 5060, 5060 };
 	struct ct_dialog_cfg cfg;
 	struct collector c;
 	struct ct_dialog_table *t;
 	struct ct_dialog_stats st;
+	struct ct_dialog *da1;
+	uint64_t total;
+
+	ct_dialog_cfg_default(&cfg);
+	cfg.max_dialogs = 3;
+	t = table(&c, &cfg);
+	invite(t, &n1, 1, T0, NULL);
+	invite(t, &n2, 1, T0 + 1 * SEC, NULL);
+	answered(t, &a1, T0 + 2 * SEC);          /* ACK at T0 + 7.02 s */
+	da1 = c.last_d;
+	CHECK_INT(stats(t).active, 3);
+	CHECK_INT(c.n, 0);
+
+	/* (1) no response: n1, the least recently active, goes first */
+	invite(t, &x1, 1, T0 + 10 * SEC, NULL);
+	st = evict_stats(t, &total);
+	CHECK_INT(st.evicted[CT_EVICT_NORESPONSE], 1);
+	CHECK_INT(total, 1);
+	CHECK_INT(st.active, 3);
+	CHECK_INT(c.n, 1);                        /* emitted at once */
+	CHECK_INT(c.closing, 1);
+	CHECK_EVICTED(c.n ? c.recs[0] : NULL, "n1", CT_DISP_UNFINISHED, T0);
+	if (c.n > 0)
+		CHECK_STR(c.recs[0]->hangup_reason, "call table full (evicted)");
+	invite(t, &n1, 1, T0 + 11 * SEC, NULL);   /* retransmission: absorbed */
+	CHECK_INT(stats(t).retransmissions, 1);
+	CHECK_INT(c.n, 1);
+	/* n2 got a response: x1 is now the only call with none */
+	rsp_a(t, &n2, 100, "Trying", "INVITE", 1, T0 + 12 * SEC, NULL);
+	invite(t, &x2, 1, T0 + 13 * SEC, NULL);
+	CHECK_INT(stats(t).evicted[CT_EVICT_NORESPONSE], 2);
+	CHECK_EVICTED(c.n > 1 ? c.recs[1] : NULL, "x1", CT_DISP_UNFINISHED, T0 + 10 * SEC);
+
+	/* (3) settled: x2 waits after a 407 */
+	rsp_a(t, &x2, 407, "Proxy Authentication Required", "INVITE", 1, T0 + 14 * SEC, NULL);
+	invite(t, &y1, 1, T0 + 15 * SEC, NULL);
+	CHECK_INT(stats(t).evicted[CT_EVICT_SETTLED], 1);
+	CHECK_EVICTED(c.n > 2 ? c.recs[2] : NULL, "x2", CT_DISP_FAILED, T0 + 14 * SEC);
+	if (c.n > 2) {
+		CHECK_INT(c.recs[2]->final_code, 407);
+		CHECK_STR(c.recs[2]->hangup_reason, "Proxy Authentication Required");
+	}
+
+	/*
+	 * (4) active: n2 (last SIP T0 + 12 s) against a1 (last SIP T0 + 7.02 s,
+	 * RTP at T0 + 20 s): the RTP protects a1.
+	 */
+	rsp_a(t, &y1, 180, "Ringing", "INVITE", 1, T0 + 16 * SEC, NULL);
+	ct_dialog_touch_media(da1, T0 + 20 * SEC);
+	invite(t, &z1, 1, T0 + 21 * SEC, NULL);
+	CHECK_INT(stats(t).evicted[CT_EVICT_ACTIVE], 1);
+	CHECK_EVICTED(c.n > 3 ? c.recs[3] : NULL, "n2", CT_DISP_UNFINISHED, T0 + 12 * SEC);
+	rsp_a(t, &z1, 100, "Trying", "INVITE", 1, T0 + 22 * SEC, NULL);
+	invite(t, &z2, 1, T0 + 23 * SEC, NULL);   /* y1 (T0 + 16 s) before a1 (T0 + 20 s) */
+	CHECK_EVICTED(c.n > 4 ? c.recs[4] : NULL, "y1", CT_DISP_UNFINISHED, T0 + 16 * SEC);
+	rsp_a(t, &z2, 100, "Trying", "INVITE", 1, T0 + 24 * SEC, NULL);
+	invite(t, &z3, 1, T0 + 30 * SEC, NULL);   /* a1 (RTP T0 + 20 s) before z1 (T0 + 22 s) */
+	CHECK_EVICTED(c.n > 5 ? c.recs[5] : NULL, "a1", CT_DISP_ANSWERED, T0 + 7 * SEC + 20 * MS);
+	if (c.n > 5) {
+		CHECK_INT(c.recs[5]->final_code, 200);
+		CHECK_INT(c.recs[5]->answer_us, T0 + 7 * SEC);
+	}
+	st = evict_stats(t, &total);
+	CHECK_INT(st.evicted[CT_EVICT_NORESPONSE], 2);
+	CHECK_INT(st.evicted[CT_EVICT_IDLE], 0);
+	CHECK_INT(st.evicted[CT_EVICT_SETTLED], 1);
+	CHECK_INT(st.evicted[CT_EVICT_ACTIVE], 3);
+	CHECK_INT(total, 6);
+	CHECK_INT(st.dropped, 0);
+	CHECK_INT(st.active, 3);
+	CHECK_INT(st.calls, 6);
+	CHECK_INT(c.n, 6);
+	/* an evicted call lingers: its late BYE is absorbed, not an orphan */
+	req_a(t, &a1, "BYE", 2, T0 + 31 * SEC, true, NULL);
+	CHECK_INT(stats(t).orphan_messages, 0);
+	ct_dialog_flush(t);
+	CHECK_INT(c.n, 9);
+	CHECK_INT(c.closing, 9);
+	CHECK_INT(stats(t).calls, 9);
+	if (c.n == 9) {
+		CHECK_STR(c.recs[6]->call_id, "z1");
+		CHECK_INT(c.recs[6]->evicted, 0);
+		CHECK_INT(c.recs[6]->truncated, 1);
+	}
+	ct_dialog_table_free(t);
+	collector_fini(&c);
+}
+
+/*
+ * Class idle: an answered call with no in-dialog message (no ACK) and no
+ * RTP since its answer, silent for media_timeout_us, goes before a call
+ * with no response that is younger than the grace second, and before any
+ * ringing or answered call.  Without a media stage (rtp_tracked false, the
+ * --no-rtp case) it is never closed by the media timeout, only evicted.
+ */
+static void test_evict_idle(void)
+{
+	static const struct tcall b1 = { "b1", "a", NULL, "tb1", "b", "ub1", 1, 2, 5060, 5060 };
+	static const struct tcall a1 = { "a1", "a", NULL, "ta1", "b", "ua1", 1, 2, 5060, 5060 };
+	static const struct tcall n1 = { "n1", "a", NULL, "tn1", "b", "un1", 1, 2, 5060, 5060 };
+	static const struct tcall x1 = { "x1", "a", NULL, "tx1", "b", "ux1", 1, 2, 5060, 5060 };
+	int rtp;
+
+	for (rtp = 0; rtp < 2; rtp++) {
+		struct ct_dialog_cfg cfg;
+		struct collector c;
+		struct ct_dialog_table *t;
+
+		ct_dialog_cfg_default(&cfg);
+		cfg.max_dialogs = 3;
+		cfg.rtp_tracked = rtp != 0;
+		t = table(&c, &cfg);
+		answered(t, &a1, T0);                     /* ACK: in-dialog traffic */
+		invite(t, &b1, 1, T0 + 1 * SEC, NULL);
+		rsp_a(t, &b1, 200, "OK", "INVITE", 1, T0 + 2 * SEC, NULL); /* no ACK, no RTP */
+		invite(t, &n1, 1, T0 + 399 * SEC + 500 * MS, NULL); /* no response yet, 0.5 s */
+		invite(t, &x1, 1, T0 + 400 * SEC, NULL);
+		CHECK_INT(stats(t).evicted[CT_EVICT_IDLE], 1);
+		CHECK_INT(stats(t).evicted[CT_EVICT_NORESPONSE], 0);
+		CHECK_EVICTED(c.n ? c.recs[0] : NULL, "b1", CT_DISP_ANSWERED, T0 + 2 * SEC);
+		CHECK_INT(c.n, 1);
+		CHECK_INT(stats(t).dropped, 0);
+		ct_dialog_flush(t);  /* releases a1's media slot */
+		ct_dialog_table_free(t);
+		collector_fini(&c);
+	}
+}
+
+/*
+ * When no call waited its grace (a table that holds less than a second of
+ * the flood), the oldest call of the three first kinds goes, whatever its
+ * kind: the challenged flood calls before a real call that waits 10 ms for
+ * its 100 Trying (a flood the PBX answers), the no-response flood before a
+ * real call ringing, a bare answered call older than the real INVITE.  A
+ * bare call with RTP is not bare; ringing and answered calls go last.
+ */
+static void test_evict_young(void)
+{
+	static const struct tcall f1 = { "f1", "a", NULL, "tf1", "b", "uf1", 1, 2, 5060, 5060 };
+	static const struct tcall f2 = { "f2", "a", NULL, "tf2", "b", "uf2", 1, 2, 5060, 5060 };
+	static const struct tcall f3 = { "f3", "a", NULL, "tf3", "b", "uf3", 1, 2, 5060, 5060 };
+	static const struct tcall lg = { "lg", "a", NULL, "tlg", "b", "ulg", 1, 2, 5060, 5060 };
+	static const struct tcall rg = { "rg", "a", NULL, "trg", "b", "urg", 1, 2, 5060, 5060 };
+	static const struct tcall nw = { "nw", "a", NULL, "tnw", "b", "unw", 1, 2, 5060, 5060 };
+	struct ct_dialog_cfg cfg;
+	struct collector c;
+	struct ct_dialog_table *t;
+	struct ct_dialog *d;
+
+	ct_dialog_cfg_default(&cfg);
+	cfg.max_dialogs = 3;
+
+	/* challenged flood (0.1 s) before a real INVITE (10 ms, no 100 yet) */
+	t = table(&c, &cfg);
+	invite(t, &f1, 1, T0, NULL);
+	rsp_a(t, &f1, 401, "Unauthorized", "INVITE", 1, T0 + 2 * MS, NULL);
+	invite(t, &f2, 1, T0 + 50 * MS, NULL);
+	rsp_a(t, &f2, 401, "Unauthorized", "INVITE", 1, T0 + 52 * MS, NULL);
+	invite(t, &lg, 1, T0 + 90 * MS, NULL);
+	invite(t, &f3, 1, T0 + 100 * MS, NULL);
+	CHECK_INT(stats(t).evicted[CT_EVICT_SETTLED], 1);
+	CHECK_EVICTED(c.n ? c.recs[0] : NULL, "f1", CT_DISP_FAILED, T0 + 2 * MS);
+	ct_dialog_table_free(t);
+	collector_fini(&c);
+
+	/* no-response flood (0.3 s) before a real call ringing for longer */
+	t = table(&c, &cfg);
+	invite(t, &rg, 1, T0, NULL);
+	rsp_a(t, &rg, 180, "Ringing", "INVITE", 1, T0 + 50 * MS, NULL);
+	invite(t, &f1, 1, T0 + 100 * MS, NULL);
+	invite(t, &f2, 1, T0 + 200 * MS, NULL);
+	invite(t, &f3, 1, T0 + 400 * MS, NULL);
+	CHECK_INT(stats(t).evicted[CT_EVICT_NORESPONSE], 1);
+	CHECK_EVICTED(c.n ? c.recs[0] : NULL, "f1", CT_DISP_UNFINISHED, T0 + 100 * MS);
+	ct_dialog_table_free(t);
+	collector_fini(&c);
+
+	/* spoofed INVITE + 200 (0.5 s, no ACK) before a real INVITE; RTP makes f2 not bare */
+	t = table(&c, &cfg);
+	invite(t, &f1, 1, T0, NULL);
+	rsp_a(t, &f1, 200, "OK", "INVITE", 1, T0 + 3 * MS, NULL);
+	invite(t, &f2, 1, T0 + 1 * MS, &(struct opt){ .sdp = true });
+	d = c.last_d;
+	rsp_a(t, &f2, 200, "OK", "INVITE", 1, T0 + 2 * MS, NULL);
+	ct_dialog_touch_media(d, T0 + 400 * MS);
+	invite(t, &lg, 1, T0 + 490 * MS, NULL);
+	invite(t, &f3, 1, T0 + 500 * MS, NULL);
+	CHECK_INT(stats(t).evicted[CT_EVICT_IDLE], 1);
+	CHECK_EVICTED(c.n ? c.recs[0] : NULL, "f1", CT_DISP_ANSWERED, T0 + 3 * MS);
+	/* next: lg (no response, 20 ms) before f2 (answered, RTP) */
+	rsp_a(t, &f3, 100, "Trying", "INVITE", 1, T0 + 505 * MS, NULL);
+	invite(t, &rg, 1, T0 + 510 * MS, NULL);
+	CHECK_EVICTED(c.n > 1 ? c.recs[1] : NULL, "lg", CT_DISP_UNFINISHED, T0 + 490 * MS);
+	/* then only ringing / answered: f2 (RTP at 0.4 s) before f3 (100 at 0.505 s) */
+	rsp_a(t, &rg, 100, "Trying", "INVITE", 1, T0 + 515 * MS, NULL);
+	invite(t, &nw, 1, T0 + 520 * MS, NULL);
+	CHECK_INT(stats(t).evicted[CT_EVICT_ACTIVE], 1);
+	CHECK_EVICTED(c.n > 2 ? c.recs[2] : NULL, "f2", CT_DISP_ANSWERED, T0 + 2 * MS);
+	ct_dialog_table_free(t);
+	collector_fini(&c);
+}
+
+/* Ended calls lingering are bounded by max_dialogs too: the oldest goes early. */
+static void test_linger_bound(void)
+{
+	static char ids[6][8];
+	struct tcall k[6];
+	struct ct_dialog_cfg cfg;
+	struct collector c;
+	struct ct_dialog_table *t;
+	int i;
 
 	ct_dialog_cfg_default(&cfg);
 	cfg.max_dialogs = 2;
 	t = table(&c, &cfg);
-	invite(t, &k[0], 1, T0, NULL);
-	invite(t, &k[1], 1, T0 + 1, NULL);
-	invite(t, &k[2], 1, T0 + 2, NULL);
-	rsp_a(t, &k[2], 180, "Ringing", "INVITE", 1, T0 + 3, NULL);
-	st = stats(t);
-	CHECK_INT(st.dropped, 1);
-	CHECK_INT(st.active, 2);
-	CHECK_INT(st.orphan_messages, 1);
-	/* an ended (lingering) call does not count against the limit */
-	rsp_a(t, &k[0], 486, "Busy Here", "INVITE", 1, T0 + 4, NULL);
-	invite(t, &k[3], 1, T0 + 5, NULL);
-	CHECK_INT(stats(t).dropped, 1);
-	CHECK_INT(stats(t).active, 2);
-	CHECK_INT(c.n, 0); /* k0 is ended but still lingering */
-	/*
-	 * Flush order: the open calls of the setup list by last activity (k1 at
-	 * T0 + 1, k3 at T0 + 5), then the lingering k0 (ended at T0 + 4) last.
-	 * Only the open ones are truncated.
-	 */
-	ct_dialog_flush(t);
-	CHECK_INT(c.n, 3);
-	if (c.n == 3) {
-		CHECK_STR(c.recs[0]->call_id, "k1");
-		CHECK_INT(c.recs[0]->disposition, CT_DISP_UNFINISHED);
-		CHECK_INT(c.recs[0]->truncated, 1);
-		CHECK_STR(c.recs[1]->call_id, "k3");
-		CHECK_INT(c.recs[1]->start_us, T0 + 5);
-		CHECK_INT(c.recs[1]->truncated, 1);
-		CHECK_STR(c.recs[2]->call_id, "k0");
-		CHECK_INT(c.recs[2]->disposition, CT_DISP_BUSY);
-		CHECK_INT(c.recs[2]->end_us, T0 + 4);
-		CHECK_INT(c.recs[2]->truncated, 0);
+	for (i = 0; i < 6; i++) {
+		snprintf(ids[i], sizeof(ids[i]), "L%d", i);
+		k[i] = (struct tcall){ ids[i], "a", NULL, ids[i], "b", "u", 1, 2, 5060, 5060 };
+		invite(t, &k[i], 1, T0 + i * SEC, NULL);
+		rsp_a(t, &k[i], 486, "Busy Here", "INVITE", 1, T0 + i * SEC + 1, NULL);
 	}
-	CHECK_INT(stats(t).calls, 3);
+	/* L0..L5 ended and linger; creating L3, L4, L5 each cut one (L0, L1, L2) */
+	CHECK_INT(stats(t).linger_cut, 3);
+	CHECK_INT(c.n, 3);
+	for (i = 0; i < 3 && (size_t)i < c.n; i++) {
+		CHECK_STR(c.recs[i]->call_id, ids[i]);
+		CHECK_INT(c.recs[i]->disposition, CT_DISP_BUSY);
+		CHECK_INT(c.recs[i]->evicted, 0);
+		CHECK_INT(c.recs[i]->truncated, 0);
+	}
+	ct_dialog_flush(t);
+	CHECK_INT(c.n, 6);
 	ct_dialog_table_free(t);
 	collector_fini(&c);
+}
+
+/*
+ * Media timeout: an answered call with neither SIP nor RTP for
+ * media_timeout_us (300 s) is closed (truncated, "no BYE seen (media
+ * timeout)", end = its last SIP message: the media stage moves it to the
+ * last RTP).  RTP keeps a call open; call_timeout_us stays the cap on SIP
+ * silence; without a media stage (rtp_tracked false) only the cap applies.
+ */
+static void test_media_timeout(void)
+{
+	static const struct tcall m1 = { "m1", "a", NULL, "tm1", "b", "um1", 1, 2, 5060, 5060 };
+	const int64_t ack = T0 + 5 * SEC + 20 * MS;  /* last SIP of answered() */
+	struct ct_dialog_cfg cfg;
+	struct collector c;
+	struct ct_dialog_table *t;
+	struct ct_dialog *d;
+	int64_t now;
+
+	/* no RTP: closed exactly media_timeout_us after the ACK */
+	t = table(&c, NULL);
+	answered(t, &m1, T0);
+	ct_dialog_expire(t, ack + 300 * SEC - 1);
+	CHECK_INT(c.n, 0);
+	ct_dialog_expire(t, ack + 300 * SEC);
+	CHECK_INT(c.n, 1);
+	if (c.n == 1) {
+		CHECK_STR(c.recs[0]->hangup_reason, "no BYE seen (media timeout)");
+		CHECK_INT(c.recs[0]->truncated, 1);
+		CHECK_INT(c.recs[0]->evicted, 0);
+		CHECK_INT(c.recs[0]->disposition, CT_DISP_ANSWERED);
+		CHECK_INT(c.recs[0]->end_us, ack);
+	}
+	CHECK_INT(stats(t).media_timeouts, 1);
+	CHECK_INT(stats(t).calls_timed_out, 1);
+	ct_dialog_table_free(t);
+	collector_fini(&c);
+
+	/* RTP until T0 + 250 s: closed 300 s after it */
+	t = table(&c, NULL);
+	answered(t, &m1, T0);
+	d = c.last_d;
+	ct_dialog_touch_media(d, T0 + 100 * SEC);
+	ct_dialog_touch_media(d, T0 + 250 * SEC);
+	ct_dialog_touch_media(d, T0 + 200 * SEC);  /* older: ignored */
+	ct_dialog_expire(t, ack + 300 * SEC);       /* due by SIP, re-queued at its RTP */
+	CHECK_INT(c.n, 0);
+	ct_dialog_expire(t, T0 + 550 * SEC - 1);
+	CHECK_INT(c.n, 0);
+	ct_dialog_expire(t, T0 + 550 * SEC);
+	CHECK_INT(c.n, 1);
+	if (c.n == 1) {
+		CHECK_STR(c.recs[0]->hangup_reason, "no BYE seen (media timeout)");
+		CHECK_INT(c.recs[0]->end_us, ack);
+	}
+	CHECK_INT(stats(t).media_timeouts, 1);
+	ct_dialog_table_free(t);
+	collector_fini(&c);
+
+	/* RTP all along: the call timeout (1000 s of SIP silence) still ends it */
+	ct_dialog_cfg_default(&cfg);
+	cfg.call_timeout_us = 1000 * SEC;
+	t = table(&c, &cfg);
+	answered(t, &m1, T0);
+	d = c.last_d;
+	for (now = T0 + 10 * SEC; now <= T0 + 2000 * SEC && c.n == 0; now += 10 * SEC) {
+		ct_dialog_touch_media(d, now);
+		ct_dialog_expire(t, now);
+	}
+	CHECK_INT(c.n, 1);
+	CHECK(now - 10 * SEC >= ack + 1000 * SEC && now - 10 * SEC <= ack + 1300 * SEC);
+	if (c.n == 1)
+		CHECK_STR(c.recs[0]->hangup_reason, "no BYE seen (timeout)");
+	CHECK_INT(stats(t).media_timeouts, 0);
+	ct_dialog_table_free(t);
+	collector_fini(&c);
+
+	/* no media stage (--no-rtp): no media timeout, only the call timeout */
+	ct_dialog_cfg_default(&cfg);
+	cfg.rtp_tracked = false;
+	t = table(&c, &cfg);
+	answered(t, &m1, T0);
+	ct_dialog_expire(t, ack + 3600 * SEC);
+	CHECK_INT(c.n, 0);
+	ct_dialog_expire(t, ack + 4 * 3600 * SEC);
+	CHECK_INT(c.n, 1);
+	if (c.n == 1)
+		CHECK_STR(c.recs[0]->hangup_reason, "no BYE seen (timeout)");
+	CHECK_INT(stats(t).media_timeouts, 0);
+	ct_dialog_table_free(t);
+	collector_fini(&c);
+
+	/* media timeout 0: off */
+	ct_dialog_cfg_default(&cfg);
+	cfg.media_timeout_us = 0;
+	t = table(&c, &cfg);
+	answered(t, &m1, T0);
+	ct_dialog_expire(t, ack + 3600 * SEC);
+	CHECK_INT(c.n, 0);
+	ct_dialog_flush(t);
+	ct_dialog_table_free(t);
+	collector_fini(&c);
+}
+
+/* A string of n copies of unit after head (heap; the caller frees it). */
+static char *long_str(const char *head, const char *unit, size_t n)
+{
+	size_t hl = strlen(head), ul = strlen(unit), i;
+	char *s = malloc(hl + n * ul + 1);
+
+	if (s == NULL)
+		abort();
+	memcpy(s, head, hl);
+	for (i = 0; i < n; i++)
+		memcpy(s + hl + i * ul, unit, ul);
+	s[hl + n * ul] = '\0';
+	return s;
+}
+
+static bool all_chars(const char *s, char ch)
+{
+	for (; *s != '\0'; s++)
+		if (*s != ch)
+			return false;
+	return true;
+}
+
+/*
+ * 30 KB strings are cut to their caps (at a UTF-8 boundary) and listed in
+ * cut_fields; two Call-IDs that differ only after 30,000 common bytes are
+ * two calls; a 30 KB From tag still ties the 200 and the BYE to the call.
+ */
+static void test_caps(void)
+{
+	char *cid1 = long_str("", "x", 30000), *cid2 = long_str("", "x", 30001);
+	char *tag = long_str("t", "g", 30000), *user = long_str("", "1", 30000);
+	char *name = long_str("a", "\xc3\xa9", 15000), *callee = long_str("", "2", 30000);
+	char *agent = long_str("", "3", 30000), *why = long_str("", "r", 30000);
+	struct tcall k1 = { cid1, user, name, tag, callee, "bt1", 1, 2, 5060, 5060 };
+	struct tcall k2 = { cid2, "1001", NULL, "at2", "2002", "bt2", 1, 2, 5060, 5060 };
+	const struct opt contact = { .contact = agent };
+	const struct opt reason = { .rtext = why };
+	struct collector c;
+	struct ct_dialog_table *t = table(&c, NULL);
+	const struct ct_call_record *r;
+
+	invite(t, &k1, 1, T0, NULL);
+	invite(t, &k2, 1, T0 + 1, NULL);
+	CHECK_INT(stats(t).active, 2);
+	rsp_a(t, &k1, 200, "OK", "INVITE", 1, T0 + 1 * SEC, &contact);
+	req_a(t, &k1, "ACK", 1, T0 + 1 * SEC + 1, true, NULL);
+	req_a(t, &k1, "BYE", 2, T0 + 9 * SEC, true, &reason);
+	ct_dialog_flush(t);
+	CHECK_INT(c.n, 2);
+	CHECK_INT(stats(t).orphan_messages, 0);
+	CHECK_INT(stats(t).fields_cut, 2);
+	r = c.n == 2 ? c.recs[1] : NULL;      /* k2 (setup list) first, then k1 (lingering) */
+	CHECK(r != NULL);
+	if (r != NULL) {
+		CHECK_INT(strlen(r->call_id), CT_CAP_CALL_ID);
+		CHECK(all_chars(r->call_id, 'x'));
+		CHECK_INT(strlen(r->caller), CT_CAP_USER);
+		CHECK_INT(strlen(r->callee), CT_CAP_USER);
+		CHECK_INT(strlen(r->agent), CT_CAP_USER);
+		CHECK(all_chars(r->agent, '3'));
+		CHECK_INT(strlen(r->caller_name), CT_CAP_NAME - 1); /* not inside a 2-byte character */
+		CHECK(strncmp(r->caller_name, name, CT_CAP_NAME - 1) == 0);
+		CHECK_INT(strlen(r->hangup_reason), CT_CAP_REASON);
+		CHECK_INT(r->cut_fields, CT_CUT_CALL_ID | CT_CUT_CALLER | CT_CUT_CALLER_NAME |
+		    CT_CUT_CALLEE | CT_CUT_AGENT | CT_CUT_HANGUP_REASON);
+		CHECK_INT(r->disposition, CT_DISP_ANSWERED);  /* the 200 matched the long tag */
+		CHECK_INT(r->hangup_by, CT_PARTY_CALLER);      /* so did the BYE */
+		CHECK_INT(r->truncated, 0);
+	}
+	r = c.n == 2 ? c.recs[0] : NULL;
+	if (r != NULL) {
+		CHECK_INT(strlen(r->call_id), CT_CAP_CALL_ID);
+		CHECK_INT(r->cut_fields, CT_CUT_CALL_ID);
+		CHECK_STR(r->caller, "1001");
+		CHECK_INT(r->disposition, CT_DISP_UNFINISHED);
+	}
+	ct_dialog_table_free(t);
+	collector_fini(&c);
+	free(cid1);
+	free(cid2);
+	free(tag);
+	free(user);
+	free(name);
+	free(callee);
+	free(agent);
+	free(why);
+}
+
+/*
+ * Hash flooding: 1024 Call-IDs that all collide under the old FNV-1a
+ * Call-ID hash stay in short chains under the keyed hash (1024 calls in
+ * 1024 buckets: chains of a few; FNV-1a put all 1024 in one chain).
+ */
+static void test_colliding_call_ids(void)
+{
+	enum { K = 10, N = 1 << K };
+	char **ids = calloc(N, sizeof(*ids));
+	struct collector c;
+	struct ct_dialog_table *t = table(&c, NULL);
+	int i, same = 0;
+
+	for (i = 0; i < N; i++)
+		ids[i] = malloc(4 + 6 * K + 1);
+	CHECK_INT(fc_multicollide("cid-", 6, "abcdefghijklmnopqrstuvwxyz0123456789", 32, K, ids), 0);
+	for (i = 0; i < N; i++) {
+		struct tcall k = { ids[i], "a", NULL, "ta", "b", "tb", 1, 2, 5060, 5060 };
+
+		same += fc_hash(ids[i]) == fc_hash(ids[0]);
+		invite(t, &k, 1, T0 + i, NULL);
+	}
+	CHECK_INT(same, N);                      /* the attack itself works */
+	CHECK_INT(stats(t).active, N);
+	CHECK(ct_dialog_longest_chain(t) <= 12);
+	if (ct_dialog_longest_chain(t) > 12)
+		fprintf(stderr, "  longest chain %zu\n", ct_dialog_longest_chain(t));
+	ct_dialog_flush(t);
+	CHECK_INT(c.n, N);
+	ct_dialog_table_free(t);
+	collector_fini(&c);
+	for (i = 0; i < N; i++)
+		free(ids[i]);
+	free(ids);
 }
 
 /* Table free without flush, NULL arguments, and defaults. */
@@ -1556,9 +2022,13 @@ static void test_emission_order(void)
 		{ "ord-c", CT_DISP_ANSWERED, T0 + 3 * SEC, 200, true },
 	};
 	struct collector c;
-	struct ct_dialog_table *t = table(&c, NULL);
+	struct ct_dialog_cfg cfg;
+	struct ct_dialog_table *t;
 	size_t i;
 
+	ct_dialog_cfg_default(&cfg);
+	cfg.rtp_tracked = false; /* ord-c (answered, silent) waits for the call timeout */
+	t = table(&c, &cfg);
 	answered(t, &ca, T0);
 	invite(t, &cb, 1, T0 + 1 * SEC, NULL);
 	invite(t, &cc, 1, T0 + 2 * SEC, NULL);
@@ -1615,6 +2085,12 @@ int main(void)
 	test_no_tags();
 	test_non_call_and_orphans();
 	test_max_dialogs();
+	test_evict_idle();
+	test_evict_young();
+	test_linger_bound();
+	test_media_timeout();
+	test_caps();
+	test_colliding_call_ids();
 	test_api_edges();
 	test_many();
 	test_closing_at_emission();

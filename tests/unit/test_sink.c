@@ -109,6 +109,8 @@ static struct ct_call_record *full_record(void)
 	r->callback_of = strdup("m1@x");
 	r->has_capture_drops = true;
 	r->capture_drops = 17;
+	r->evicted = true;
+	r->cut_fields = CT_CUT_CALLER_NAME | CT_CUT_HANGUP_REASON;
 	r->n_streams = 2;
 	r->streams = calloc(2, sizeof(*r->streams));
 	s = &r->streams[0];
@@ -158,7 +160,8 @@ static const char full_json[] =
 	"\"direction\":\"unknown\",\"truncated\":false,\"auth_challenges\":1,\"invites\":2,\"recording\":null,\"undecodable_codecs\":null,"
 	"\"sensor\":\"edge-1\",\"source\":\"Google Ads\",\"campaign\":\"Spring, 2024\","
 	"\"first_call\":false,\"repeat_count\":3,\"callback_s\":90.123,\"callback_of\":\"m1@x\","
-	"\"capture_drops\":17,\"streams\":["
+	"\"capture_drops\":17,\"evicted\":true,\"cut_fields\":\"caller_name,hangup_reason\","
+	"\"streams\":["
 	"{\"src\":\"192.0.2.10:40000\",\"dst\":\"198.51.100.20:50000\","
 	"\"ssrc\":\"0x1234ABCD\",\"payload_type\":0,\"codec\":\"PCMU\",\"packets\":3000,"
 	"\"lost\":3,\"loss_pct\":0.10,\"duplicates\":1,\"out_of_order\":2,"
@@ -181,14 +184,15 @@ static const char empty_json[] =
 	"\"auth_challenges\":0,\"invites\":0,\"recording\":null,\"undecodable_codecs\":null,"
 	"\"sensor\":null,\"source\":null,\"campaign\":null,\"first_call\":null,"
 	"\"repeat_count\":null,\"callback_s\":null,\"callback_of\":null,\"capture_drops\":null,"
-	"\"streams\":[]}";
+	"\"evicted\":false,\"cut_fields\":null,\"streams\":[]}";
 
 static const char csv_header[] =
 	"call_id,caller,caller_name,callee,agent,src_ip,src_port,dst_ip,dst_port,"
 	"transport,vlan,start_time,ringing_time,answer_time,end_time,setup_ms,"
 	"answer_ms,duration_s,talk_s,final_code,disposition,hangup_by,q850_cause,"
 	"hangup_reason,direction,truncated,auth_challenges,invites,recording,undecodable_codecs,"
-	"sensor,source,campaign,first_call,repeat_count,callback_s,callback_of,capture_drops,streams\n";
+	"sensor,source,campaign,first_call,repeat_count,callback_s,callback_of,capture_drops,"
+	"evicted,cut_fields,streams\n";
 
 static const char csv_full[] =
 	"a84b4c76e66710@pc33.example.com,+15551234567,Alice Smith,18005550199,2001,"
@@ -196,10 +200,10 @@ static const char csv_full[] =
 	"2024-03-01T12:34:57.357956Z,2024-03-01T12:35:01.123955Z,"
 	"2024-03-01T12:36:01.555556Z,1235,5000,65.432,60.432,200,answered,caller,16,"
 	"Normal call clearing,unknown,false,1,2,,,edge-1,Google Ads,\"Spring, 2024\",false,3,"
-	"90.123,m1@x,17,2\n";
+	"90.123,m1@x,17,true,\"caller_name,hangup_reason\",2\n";
 
 static const char csv_empty[] =
-	",,,,,,,,,unknown,,,,,,,,,,,unfinished,,,,unknown,true,0,0,,,,,,,,,,,0\n";
+	",,,,,,,,,unknown,,,,,,,,,,,unfinished,,,,unknown,true,0,0,,,,,,,,,,,false,,0\n";
 
 /* Reads a whole small file into a static buffer ("" on error). */
 static const char *slurp(const char *path)
@@ -517,7 +521,7 @@ static void test_csv_sink(void)
 	CHECK_INT(run_sink(&ct_sink_csv, tmp_path("out.csv"), recs, 3, errbuf), CT_OK);
 	/* call_id is quoted because of its '"'; empty caller is "" */
 	snprintf(want, sizeof(want), "%s%s%s\"q\"\"1\",\"\",\" x\"\" y\",\"\"\"Boss\"\", Inc.\","
-	    ",,,,,unknown,,,,,,,,,,,unfinished,,,,unknown,true,0,0,,,,,,,,,,,0\n",
+	    ",,,,,unknown,,,,,,,,,,,unfinished,,,,unknown,true,0,0,,,,,,,,,,,false,,0\n",
 	    csv_header, csv_full, csv_empty);
 	CHECK_STR(slurp(tmp_path("out.csv")), want);
 
@@ -726,8 +730,12 @@ static void check_db_content(const char *path, long long calls)
 	sqlite3 *db = NULL;
 
 	CHECK_INT(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	CHECK_INT(q_int(db, "PRAGMA user_version"), 2);
+	CHECK_INT(q_int(db, "PRAGMA user_version"), 3);
 	CHECK_INT(q_int(db, "SELECT capture_drops FROM calls WHERE id = 1"), 17);
+	CHECK_INT(q_int(db, "SELECT evicted FROM calls WHERE id = 1"), 1);
+	CHECK_STR(q_text(db, "SELECT cut_fields FROM calls WHERE id = 1"), "caller_name,hangup_reason");
+	CHECK_INT(q_int(db, "SELECT evicted FROM calls WHERE id = 2"), 0);
+	CHECK_STR(q_text(db, "SELECT cut_fields FROM calls WHERE id = 2"), "<null>");
 	CHECK_STR(q_text(db, "SELECT capture_drops FROM calls WHERE id = 2"), "<null>");
 	CHECK_STR(q_text(db, "PRAGMA journal_mode"), "wal");
 	CHECK_INT(q_int(db, "SELECT count(*) FROM calls"), calls);
@@ -792,8 +800,9 @@ static void test_sqlite_sink(void)
 	CHECK_INT(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
 	CHECK_INT(q_int(db, "SELECT count(*) FROM calls"), 7);
 
-	/* a version 1 database (no capture_drops) is migrated, its rows kept */
+	/* a version 1 database (no capture_drops, evicted, cut_fields) is migrated, its rows kept */
 	CHECK_INT(sqlite3_exec(db, "ALTER TABLE calls DROP COLUMN capture_drops;"
+	    "ALTER TABLE calls DROP COLUMN evicted; ALTER TABLE calls DROP COLUMN cut_fields;"
 	    "PRAGMA user_version = 1", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	priv = ct_sink_sqlite.open(path, errbuf);
@@ -803,16 +812,17 @@ static void test_sqlite_sink(void)
 		CHECK_INT(ct_sink_sqlite.close(priv, errbuf), CT_OK);
 	}
 	CHECK_INT(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-	CHECK_INT(q_int(db, "PRAGMA user_version"), 2);
+	CHECK_INT(q_int(db, "PRAGMA user_version"), 3);
 	CHECK_INT(q_int(db, "SELECT count(*) FROM calls"), 8);
 	CHECK_INT(q_int(db, "SELECT count(capture_drops) FROM calls"), 1);
+	CHECK_INT(q_int(db, "SELECT count(evicted) FROM calls"), 1);
 
 	/* a newer schema is refused */
 	sqlite3_exec(db, "PRAGMA user_version = 7", NULL, NULL, NULL);
 	sqlite3_close(db);
 	CHECK(ct_sink_sqlite.open(path, errbuf) == NULL);
 	snprintf(want, sizeof(want), "database '%s' has schema version 7, newer than "
-	    "this calltap (2)", path);
+	    "this calltap (3)", path);
 	CHECK_STR(errbuf, want);
 
 	/* unwritable targets fail at open, naming the file */

@@ -1,0 +1,76 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Full call table and media timeout, end to end (tests/evict.py makes the
+# captures).  With --max-calls 200, 20 legitimate calls (SDP, ACK, 4 s of
+# RTP, BYE) must come out exact under each attack: a 1000/s INVITE flood
+# with unique Call-IDs and no response, the same flood answered by the PBX
+# (100 Trying + 401), and 50/s spoofed INVITE + 200 OK pairs, for 12 s.  Every other
+# attack call gets a record too, marked evicted; --stats counts evictions by
+# class and the status line shows the running total; the stderr warning is
+# rate-limited (at most one line per 10 s of capture, plus one at the end).  An answered call whose BYE comes 400 s
+# after the ACK with no RTP is closed by the media timeout (truncated), but
+# not with --no-rtp, and not with --media-timeout 0.
+# Prints "evict: N passed, N failed".
+. "$(dirname "$0")/lib.sh"
+if ! command -v python3 >/dev/null 2>&1; then
+	echo "skip: python3 is needed to make the captures"
+	exit 77
+fi
+t=$(mktemp -d) || exit 1
+trap 'rm -rf "$t"' EXIT
+
+# check MODE STATS_ROW: 20 legit calls exact, the rest evicted and counted.
+check() {
+	mode=$1 row=$2
+	python3 "$srcdir/tests/evict.py" "$mode" 20 "$3" 12 >"$t/$mode.pcap" || { bad "$mode: generator"; return; }
+	"$CALLTAP" -r "$t/$mode.pcap" --json "$t/$mode.jsonl" --max-calls 200 -s --stats-interval 5 2>"$t/$mode.err"
+	rc=$?
+	[ $rc -eq 0 ] || { bad "$mode: exit status $rc"; return; }
+	if python3 - "$t/$mode.jsonl" "$t/$mode.err" "$row" "$4" <<'EOF'
+import json, re, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+err = open(sys.argv[2]).read()
+row, attacks = sys.argv[3], int(sys.argv[4])
+legit = [r for r in recs if r['call_id'].startswith('legit-')]
+bad = [r['call_id'] for r in legit
+       if not (r['disposition'] == 'answered' and r['hangup_by'] == 'caller'
+               and not r['truncated'] and not r['evicted'] and r['hangup_reason'] == 'BYE'
+               and [s['packets'] for s in r['streams']] == [200, 200])]
+assert len(legit) == 20 and not bad, ('legit calls not exact', len(legit), bad)
+others = [r for r in recs if not r['call_id'].startswith('legit-')]
+assert len(others) == attacks, ('attack records', len(others), attacks)
+evicted = sum(r['evicted'] for r in others)
+assert all(r['truncated'] for r in others if r['evicted'])
+m = re.search(r'^  %s +(\d+)$' % row, err, re.M)
+assert m and int(m.group(1)) == evicted and evicted > attacks // 2, ('stats', row, evicted, err)
+assert re.search(r'^  calls_refused', err, re.M) is None, err
+warn = re.findall(r'^calltap: call table full \(at most 200 open calls\): (\d+) calls evicted', err, re.M)
+# 17 s of capture: at the first tick, after 10 s, and the rest at the end
+assert 2 <= len(warn) <= 4 and sum(map(int, warn)) == evicted, ('warnings', warn, evicted)
+# status lines: the running total of evictions, never more than the end total
+live = [int(x) for x in re.findall(r'^calltap: packets .* evicted (\d+) refused 0 ', err, re.M)]
+assert len(live) >= 2 and live == sorted(live) and 0 < live[-1] <= evicted, ('status lines', live)
+EOF
+	then ok "$mode: 20 legit calls exact, $row counted, warning rate-limited"
+	else bad "$mode"; fi
+}
+check invite calls_evicted_noresponse 1000 12000
+check trying calls_evicted_settled 1000 12000
+check answer calls_evicted_idle 50 600
+
+# media timeout: BYE 400 s after the ACK, no RTP
+python3 "$srcdir/tests/evict.py" silent 400 >"$t/silent.pcap"
+for opts in "" "--no-rtp" "--media-timeout 0" "--media-timeout 500"; do
+	# shellcheck disable=SC2086
+	"$CALLTAP" -r "$t/silent.pcap" --json - $opts >"$t/silent.jsonl" 2>"$t/err"
+	want="True no BYE seen (media timeout)"
+	[ -n "$opts" ] && want="False BYE"
+	got=$(python3 -c 'import json,sys; r=[json.loads(l) for l in open(sys.argv[1])]; print(len(r), r[0]["truncated"], r[0]["hangup_reason"], r[0]["evicted"])' "$t/silent.jsonl")
+	if [ "$got" = "1 $want False" ]; then
+		ok "silent answered call, options '$opts': $want"
+	else
+		bad "silent answered call, options '$opts': got '$got', want '1 $want False'"
+	fi
+done
+echo "evict: $pass passed, $fail failed"
+[ $fail -eq 0 ]
