@@ -589,18 +589,19 @@ static int64_t mono_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-/* "1.5 GiB", "312.4 MiB", "900 B" */
-static void fmt_bytes(char *buf, size_t len, uint64_t n)
+/* "101.7/217.4 MiB", "900/1000 B": done and total in the unit of total */
+static void fmt_bytes(char *buf, size_t len, uint64_t done, uint64_t total)
 {
 	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB" };
-	double v = (double)n;
+	double d = (double)done, t = (double)total;
 	int u = 0;
 
-	while (v >= 1024 && u < 4) {
-		v /= 1024;
+	while (t >= 1024 && u < 4) {
+		d /= 1024;
+		t /= 1024;
 		u++;
 	}
-	snprintf(buf, len, u == 0 ? "%.0f %s" : "%.1f %s", v, unit[u]);
+	snprintf(buf, len, u == 0 ? "%.0f/%.0f %s" : "%.1f/%.1f %s", d, t, unit[u]);
 }
 
 /* "4.2 s", "12:34", "1:02:03"; "?" when unknown (negative) */
@@ -651,14 +652,13 @@ static void progress_draw(struct progress *p, const struct ct_engine *e, int64_t
 {
 	const struct ct_engine_counters *c = ct_engine_counters(e);
 	double elapsed = (double)(now - p->start_us) / 1e6;
-	char line[256], done[32], total[32], el[32], left[32], rate[32];
+	char line[256], bytes[64], el[32], left[32], rate[32];
 	struct winsize ws;
 	int n;
 
 	if (final)
 		p->rate = elapsed > 0 ? (double)c->frames / elapsed : 0;
-	fmt_bytes(done, sizeof(done), p->done);
-	fmt_bytes(total, sizeof(total), p->total);
+	fmt_bytes(bytes, sizeof(bytes), p->done, p->total);
 	fmt_duration(el, sizeof(el), elapsed);
 	fmt_count(rate, sizeof(rate), p->rate);
 	if (p->known && p->total > 0) {
@@ -669,11 +669,11 @@ static void progress_draw(struct progress *p, const struct ct_engine *e, int64_t
 			left[0] = '\0';
 		else
 			strcat(left, " left");
-		n = snprintf(line, sizeof(line), "calltap: %5.1f%% %s of %s, %s packets/s, "
-		    "%llu calls, %s elapsed%s%s", 100 * frac, done, total, rate,
-		    (unsigned long long)c->records, el, final ? "" : ", ", left);
+		n = snprintf(line, sizeof(line), "calltap: %5.1f%% %s  %s pkt/s  %llu calls  "
+		    "%s elapsed%s%s", 100 * frac, bytes, rate, (unsigned long long)c->records, el,
+		    final ? "" : "  ", left);
 	} else
-		n = snprintf(line, sizeof(line), "calltap: %llu packets, %s packets/s, %llu calls, "
+		n = snprintf(line, sizeof(line), "calltap: %llu packets  %s pkt/s  %llu calls  "
 		    "%s elapsed", (unsigned long long)c->frames, rate,
 		    (unsigned long long)c->records, el);
 	if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 1 && n >= ws.ws_col)
