@@ -669,11 +669,11 @@ static void progress_draw(struct progress *p, const struct ct_engine *e, int64_t
 			left[0] = '\0';
 		else
 			strcat(left, " left");
-		n = snprintf(line, sizeof(line), "calltap: %5.1f%% %s  %s pkt/s  %llu calls  "
+		n = snprintf(line, sizeof(line), "%5.1f%% %s  %s pkt/s  %llu calls  "
 		    "%s elapsed%s%s", 100 * frac, bytes, rate, (unsigned long long)c->records, el,
 		    final ? "" : "  ", left);
 	} else
-		n = snprintf(line, sizeof(line), "calltap: %llu packets  %s pkt/s  %llu calls  "
+		n = snprintf(line, sizeof(line), "%llu packets  %s pkt/s  %llu calls  "
 		    "%s elapsed", (unsigned long long)c->frames, rate,
 		    (unsigned long long)c->records, el);
 	if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 1 && n >= ws.ws_col)
