@@ -562,17 +562,20 @@ static int run_source(struct ct_engine *e, struct ct_source *src)
  * -q: percent and bytes of the inputs read (ct_inputs_progress), packets/s
  * since the previous update, calls written, elapsed and estimated time
  * left, redrawn in place ("\r", erase to end of line) about four times a
- * second and cut to the terminal's width.  The clock is read once every
- * PROGRESS_EVERY frames, so the per-frame cost is one decrement.  Other
- * messages on stderr clear the line first (progress_clear); the last
- * update ends it with a newline.
+ * second and cut to the terminal's width.  The cursor is left at the start
+ * of the line, so that records written to the same terminal on standard
+ * output (table, JSON, CSV rows: all longer) overwrite it rather than
+ * being glued to its end; the next update redraws it below them.  The
+ * clock is read once every PROGRESS_EVERY frames, so the per-frame cost is
+ * one decrement.  Other messages on stderr clear the line first
+ * (progress_clear); the last update ends it with a newline.
  */
 #define PROGRESS_EVERY 1024
 #define PROGRESS_US 250000
 
 struct progress {
 	int on;
-	int shown;             /* a line is on the screen, the cursor at its end */
+	int shown;             /* a line is on the screen, the cursor at its start */
 	unsigned countdown;
 	int64_t start_us, last_us;
 	uint64_t last_frames;
@@ -678,7 +681,7 @@ static void progress_draw(struct progress *p, const struct ct_engine *e, int64_t
 		    (unsigned long long)c->records, el);
 	if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 1 && n >= ws.ws_col)
 		line[ws.ws_col - 1] = '\0';
-	fprintf(stderr, "\r%s\033[K%s", line, final ? "\n" : "");
+	fprintf(stderr, "\r%s\033[K%s", line, final ? "\n" : "\r");
 	p->shown = !final;
 }
 
@@ -737,6 +740,7 @@ static int run_inputs(struct ct_engine *e, const struct options *o, struct progr
 		return 0;
 	if (!ct_inputs_check_filter(o->bpf, errbuf)) {
 		fprintf(stderr, "calltap: %s\n", errbuf);
+		prog->on = 0;   /* nothing is read: no progress to tell */
 		return 2;
 	}
 	if ((in = ct_inputs_new()) == NULL)
