@@ -106,6 +106,25 @@ if command -v script >/dev/null 2>&1; then
 	tr '\r' '\n' <"$t/tty" >"$t/err"
 	grep -qE '^[0-9]+ packets .* pkt/s .* calls .* elapsed' "$t/err" && ! grep -q '%' "$t/err" &&
 	    ok "progress of a pipe: packets, no percent" || bad "progress of a pipe"
+	# Updated while reading: 4096 frames through a pipe that pauses 0.6 s
+	# after 2000 of them; the clock is looked at every 1024 frames, so
+	# frame 2048 must redraw the line before the last one.
+	python3 - "$t/many.pcap" <<'EOF'
+import struct, sys
+frame = bytes(12) + b'\x08\x00' + bytes(46)
+with open(sys.argv[1], 'wb') as f:
+    f.write(struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+    for i in range(4096):
+        f.write(struct.pack('<IIII', 1700000000 + i // 100, i % 100 * 10000, len(frame), len(frame)))
+        f.write(frame)
+EOF
+	half=$((24 + 2000 * 76))
+	script -qfec "(head -c $half '$t/many.pcap'; sleep 0.6; tail -c +$((half + 1)) '$t/many.pcap') |
+	    '$CALLTAP' -r - --json /dev/null" /dev/null >"$t/tty" 2>&1
+	tr '\r' '\n' <"$t/tty" >"$t/err"
+	n=$(grep -cE '^[0-9]+ packets .* elapsed' "$t/err")
+	[ "$n" -ge 2 ] && grep -q '^4096 packets' "$t/err" && ok "progress updated while reading ($n lines)" ||
+	    bad "progress not updated while reading ($n lines)"
 else
 	echo "skip progress on a terminal: no script(1) (Debian: bsdutils)"
 fi
