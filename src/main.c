@@ -121,7 +121,7 @@ static void usage(FILE *out)
 	    "  --history-max N         numbers remembered for first_call/callbacks (500000; 0 = off)\n"
 	    "signals: INT/TERM write every open call and exit; HUP reopens the output files\n"
 	    "  -s, --stats             print counters on stderr at the end (-v: the same)\n"
-	    "  -q, --quiet             no progress line (shown on a terminal while files are read)\n"
+	    "  -q, --quiet             no progress line (drawn on a terminal for files)\n"
 	    "  -n                      accepted and ignored (calltap never resolves names)\n"
 	    "  -h, --help, --version   (--version lists the formats, outputs and codecs built in)\n");
 }
