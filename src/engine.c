@@ -976,7 +976,8 @@ void ct_engine_print_stats(const struct ct_engine *e, FILE *out)
  * Prints one status line for a long-running capture: frames (and their rate
  * since the previous line, by capture time), calls open and done, calls
  * evicted from a full table and refused (totals), RTP packets, and the
- * capture's kernel / interface drops.  Ends with a newline.
+ * capture's kernel / interface drops (live capture only: with a drops
+ * hook).  Ends with a newline.
  */
 void ct_engine_print_stats_line(const struct ct_engine *e, FILE *out)
 {
@@ -992,10 +993,14 @@ void ct_engine_print_stats_line(const struct ct_engine *e, FILE *out)
 	if (e->prev_stats_us != 0 && span > 0)
 		rate = (double)(e->c.frames - e->prev_stats_frames) * 1e6 / (double)span;
 	fprintf(out, "calltap: packets %llu (%.0f/s) calls active %zu done %llu"
-	    " evicted %llu refused %llu rtp %llu sip %llu drops %llu ifdrops %llu\n",
+	    " evicted %llu refused %llu rtp %llu sip %llu",
 	    (unsigned long long)e->c.frames, rate, ds.active, (unsigned long long)ds.calls,
 	    (unsigned long long)evicted, (unsigned long long)ds.dropped,
 	    (unsigned long long)e->c.rtp_packets,
-	    (unsigned long long)(e->c.sip_udp + e->c.sip_tcp),
-	    (unsigned long long)e->c.capture_drops, (unsigned long long)e->c.capture_ifdrops);
+	    (unsigned long long)(e->c.sip_udp + e->c.sip_tcp));
+	/* Drops exist for a live capture only (a drops hook); a file has none to tell. */
+	if (e->drops_fn != NULL)
+		fprintf(out, " drops %llu ifdrops %llu", (unsigned long long)e->c.capture_drops,
+		    (unsigned long long)e->c.capture_ifdrops);
+	fputc('\n', out);
 }

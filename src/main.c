@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -67,7 +68,7 @@ struct options {
 	char *webhook_args[MAX_OUTPUTS]; /* "TARGET\nSPOOLDIR\nMAXBYTES", owned */
 	const char *orphans;   /* --orphans FILE */
 	int stats;
-	int quiet;
+	int quiet;             /* -q: no progress line */
 	int snaplen;
 	int buffer_mb;
 	const char *user;          /* -Z: run as this user once everything is open */
@@ -134,7 +135,9 @@ static void usage(FILE *out)
 	    "  --sensor NAME           sensor name in every record (default: host name)\n"
 	    "  --history-max N         numbers remembered for first_call/callbacks (500000; 0 = off)\n"
 	    "signals: INT/TERM write every open call and exit; HUP reopens the output files\n"
-	    "  -s, --stats             print counters on stderr at the end\n"
+	    "  -s, --stats             print counters on stderr at the end (-v: the same)\n"
+	    "  -q, --quiet             no progress line (drawn on a terminal for files)\n"
+	    "  -n                      accepted and ignored (calltap never resolves names)\n"
 	    "  -h, --help, --version   (--version lists the formats, outputs and codecs built in)\n");
 }
 
@@ -254,6 +257,7 @@ static const struct option long_opts[] = {
 	{ "snaplen", required_argument, NULL, OPT_SNAPLEN },
 	{ "buffer-mb", required_argument, NULL, OPT_BUFFER },
 	{ "stats", no_argument, NULL, 's' },
+	{ "quiet", no_argument, NULL, 'q' },
 	{ "user", required_argument, NULL, 'Z' },
 	{ "umask", required_argument, NULL, OPT_UMASK },
 	{ "stats-interval", required_argument, NULL, OPT_STATS_INTERVAL },
@@ -469,7 +473,7 @@ static int parse_options(struct options *o, int argc, char **argv)
 	o->buffer_mb = 64;
 	o->stats_interval_us = -1;
 	o->umask = 077;
-	while ((c = getopt_long(argc, argv, "r:i:shV:Z:", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "r:i:shV:Z:qnv", long_opts, NULL)) != -1) {
 		/*
 		 * An option's value that looks like an option is a forgotten
 		 * value (--json --table x): say so rather than create a file
@@ -522,7 +526,9 @@ static int parse_options(struct options *o, int argc, char **argv)
 		case OPT_MAX_CALLS: rc |= parse_count(optarg, &o->cfg.dialog.max_dialogs); break;
 		case OPT_SNAPLEN: o->snaplen = atoi(optarg); break;
 		case OPT_BUFFER: o->buffer_mb = atoi(optarg); break;
-		case 's': o->stats = 1; break;
+		case 's': case 'v': o->stats = 1; break;  /* -v: tcpdump's habit, more output */
+		case 'q': o->quiet = 1; break;
+		case 'n': break;                           /* tcpdump's habit: no name lookups */
 		case 'Z': o->user = optarg; break;
 		case OPT_UMASK: rc |= parse_umask(optarg, &o->umask); break;
 		case OPT_STATS_INTERVAL: rc |= parse_interval(optarg, &o->stats_interval_us); break;
@@ -736,9 +742,158 @@ static int run_source(struct ct_engine *e, struct ct_source *src, struct idle_fl
 	return 0;
 }
 
+/*
+ * Progress line of a file replay, on a terminal only (stderr) and not with
+ * -q: percent and bytes of the inputs read (ct_inputs_progress), packets/s
+ * since the previous update, calls written, elapsed and estimated time
+ * left, redrawn in place ("\r", erase to end of line) about four times a
+ * second and cut to the terminal's width.  The cursor is left at the start
+ * of the line, so that records written to the same terminal on standard
+ * output (table, JSON, CSV rows: all longer) overwrite it rather than
+ * being glued to its end; the next update redraws it below them.  The
+ * clock is read once every PROGRESS_EVERY frames, so the per-frame cost is
+ * one decrement.  Other messages on stderr clear the line first
+ * (progress_clear); the last update ends it with a newline.
+ */
+#define PROGRESS_EVERY 1024
+#define PROGRESS_US 250000
+
+struct progress {
+	int on;
+	int shown;             /* a line is on the screen, the cursor at its start */
+	unsigned countdown;
+	int64_t start_us, last_us;
+	uint64_t last_frames;
+	double rate;           /* packets/s over the last update's span */
+	uint64_t done, total;  /* bytes, last read */
+	int known;             /* total is known */
+};
+
+/* "101.7/217.4 MiB", "900/1000 B": done and total in the unit of total */
+static void fmt_bytes(char *buf, size_t len, uint64_t done, uint64_t total)
+{
+	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	double d = (double)done, t = (double)total;
+	int u = 0;
+
+	while (t >= 1024 && u < 4) {
+		d /= 1024;
+		t /= 1024;
+		u++;
+	}
+	snprintf(buf, len, u == 0 ? "%.0f/%.0f %s" : "%.1f/%.1f %s", d, t, unit[u]);
+}
+
+/* "4.2 s", "12:34", "1:02:03"; "?" when unknown (negative) */
+static void fmt_duration(char *buf, size_t len, double sec)
+{
+	long long s = (long long)(sec + 0.5);
+
+	if (!(sec >= 0) || sec > 1e8)
+		snprintf(buf, len, "?");
+	else if (sec < 59.95)
+		snprintf(buf, len, "%.1f s", sec);
+	else if (s >= 3600)
+		snprintf(buf, len, "%lld:%02lld:%02lld", s / 3600, s / 60 % 60, s % 60);
+	else
+		snprintf(buf, len, "%lld:%02lld", s / 60, s % 60);
+}
+
+static void progress_init(struct progress *p, const struct options *o)
+{
+	memset(p, 0, sizeof(*p));
+	p->on = !o->quiet && o->n_inputs > 0 && o->iface == NULL && isatty(STDERR_FILENO);
+	p->countdown = PROGRESS_EVERY;
+	p->start_us = p->last_us = mono_us();
+}
+
+/* Erases the progress line, so that a message can take its place. */
+static void progress_clear(struct progress *p)
+{
+	if (p != NULL && p->shown) {
+		fputs("\r\033[K", stderr);
+		p->shown = 0;
+	}
+}
+
+/* "950", "12.3 k", "2.78 M" */
+static void fmt_count(char *buf, size_t len, double v)
+{
+	if (v >= 999500)
+		snprintf(buf, len, "%.2f M", v / 1e6);
+	else if (v >= 999.5)
+		snprintf(buf, len, "%.1f k", v / 1e3);
+	else
+		snprintf(buf, len, "%.0f", v);
+}
+
+/* Draws the line from p's figures; final: whole-run rate, no time left, newline. */
+static void progress_draw(struct progress *p, const struct ct_engine *e, int64_t now, int final)
+{
+	const struct ct_engine_counters *c = ct_engine_counters(e);
+	double elapsed = (double)(now - p->start_us) / 1e6;
+	char line[256], bytes[64], el[32], left[32], rate[32];
+	struct winsize ws;
+	int n;
+
+	if (final)
+		p->rate = elapsed > 0 ? (double)c->frames / elapsed : 0;
+	fmt_bytes(bytes, sizeof(bytes), p->done, p->total);
+	fmt_duration(el, sizeof(el), elapsed);
+	fmt_count(rate, sizeof(rate), p->rate);
+	if (p->known && p->total > 0) {
+		double frac = (double)p->done / (double)p->total;
+
+		fmt_duration(left, sizeof(left) - 16, frac > 0 ? elapsed * (1 - frac) / frac : -1);
+		if (final)
+			left[0] = '\0';
+		else
+			strcat(left, " left");
+		n = snprintf(line, sizeof(line), "%5.1f%% %s  %s pkt/s  %llu calls  "
+		    "%s elapsed%s%s", 100 * frac, bytes, rate, (unsigned long long)c->records, el,
+		    final ? "" : "  ", left);
+	} else
+		n = snprintf(line, sizeof(line), "%llu packets  %s pkt/s  %llu calls  "
+		    "%s elapsed", (unsigned long long)c->frames, rate,
+		    (unsigned long long)c->records, el);
+	if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 1 && n >= ws.ws_col)
+		line[ws.ws_col - 1] = '\0';
+	fprintf(stderr, "\r%s\033[K%s", line, final ? "\n" : "\r");
+	p->shown = !final;
+}
+
+/* Called for every frame: redraws when PROGRESS_US have passed since the last time. */
+static inline void progress_tick(struct progress *p, const struct ct_engine *e,
+    const struct ct_inputs *in)
+{
+	int64_t now;
+	uint64_t frames;
+
+	if (!p->on || --p->countdown != 0)
+		return;
+	p->countdown = PROGRESS_EVERY;
+	now = mono_us();
+	if (now - p->last_us < PROGRESS_US)
+		return;
+	frames = ct_engine_counters(e)->frames;
+	p->rate = (double)(frames - p->last_frames) * 1e6 / (double)(now - p->last_us);
+	p->last_frames = frames;
+	p->last_us = now;
+	p->known = ct_inputs_progress(in, &p->done, &p->total);
+	progress_draw(p, e, now, 0);
+}
+
+/* The last line, after the outputs are finished (every call written). */
+static void progress_end(struct progress *p, const struct ct_engine *e)
+{
+	if (p->on)
+		progress_draw(p, e, mono_us(), 1);
+	p->on = 0;
+}
+
 static void print_warning(void *user, const char *msg)
 {
-	(void)user;
+	progress_clear(user);
 	fprintf(stderr, "calltap: warning: %s\n", msg);
 }
 
@@ -747,10 +902,10 @@ static void print_warning(void *user, const char *msg)
  * files ordered by their first frame and merged by timestamp, directories
  * walked recursively, gzip read as is).  A bad filter is reported once and
  * nothing is read; a file that cannot be read is reported, naming it, and
- * the others are still read.  Returns 0, or 2 when an input was missing,
- * unreadable or truncated.
+ * the others are still read.  Updates the progress line (prog).  Returns 0,
+ * or 2 when an input was missing, unreadable or truncated.
  */
-static int run_inputs(struct ct_engine *e, const struct options *o)
+static int run_inputs(struct ct_engine *e, const struct options *o, struct progress *prog)
 {
 	char errbuf[CT_ERRBUF_SIZE];
 	struct ct_inputs *in;
@@ -765,11 +920,12 @@ static int run_inputs(struct ct_engine *e, const struct options *o)
 		return 0;
 	if (!ct_inputs_check_filter(o->bpf, errbuf)) {
 		fprintf(stderr, "calltap: %s\n", errbuf);
+		prog->on = 0;   /* nothing is read: no progress to tell */
 		return 2;
 	}
 	if ((in = ct_inputs_new()) == NULL)
 		goto nomem;
-	ct_inputs_set_warn(in, print_warning, NULL);
+	ct_inputs_set_warn(in, print_warning, prog);
 	for (i = 0; i < o->n_inputs; i++) {
 		rc = ct_inputs_add(in, o->inputs[i], errbuf);
 		if (rc == CT_NOMEM)
@@ -804,11 +960,13 @@ static int run_inputs(struct ct_engine *e, const struct options *o)
 			reopen_requested = 0;
 			ct_engine_reopen_sinks(e);
 		}
-		if (rc == 1)
+		if (rc == 1) {
 			ct_engine_frame(e, &f);
-		else if (rc == CT_EOF)
+			progress_tick(prog, e, in);
+		} else if (rc == CT_EOF)
 			break;
 		else {
+			progress_clear(prog);
 			fprintf(stderr, "calltap: %s\n", errbuf);
 			status = 2;
 		}
@@ -816,6 +974,8 @@ static int run_inputs(struct ct_engine *e, const struct options *o)
 	}
 	if (pipe)
 		idle_flusher_stop(&fl);
+	prog->known = ct_inputs_progress(in, &prog->done, &prog->total);
+	progress_clear(prog);
 	if (ct_inputs_deferred(in) > 0)
 		fprintf(stderr, "calltap: warning: %zu capture files overlapped in time with too many "
 		    "open ones and were read after them, out of time order\n", ct_inputs_deferred(in));
@@ -837,10 +997,10 @@ static void update_drops(void *user, struct ct_engine *e)
 		ct_engine_capture_drops(e, st.dropped, st.ifdropped);
 }
 
-/* Stats hook: the drop counters are fresh from this tick's drops hook. */
+/* Stats hook: the drop counters are fresh from this tick's drops hook; user: the progress line. */
 static void on_stats(void *user, struct ct_engine *e)
 {
-	(void)user;
+	progress_clear(user);
 	ct_engine_print_stats_line(e, stderr);
 }
 
@@ -1119,6 +1279,7 @@ int main(int argc, char **argv)
 	struct ct_engine *e;
 	struct ct_source *live = NULL;
 	struct outdir dirs[MAX_OUTDIRS];
+	struct progress prog;
 	struct sigaction sa;
 	int status = 0, rc, n_dirs = 0;
 
@@ -1177,7 +1338,8 @@ int main(int argc, char **argv)
 	}
 	if (o.stats_interval_us < 0)
 		o.stats_interval_us = live != NULL ? 60 * INT64_C(1000000) : 0;
-	ct_engine_set_stats_hook(e, o.stats_interval_us, on_stats, live);
+	progress_init(&prog, &o);
+	ct_engine_set_stats_hook(e, o.stats_interval_us, on_stats, &prog);
 	if (live != NULL)
 		ct_engine_set_drops_hook(e, update_drops, live);
 	/*
@@ -1191,13 +1353,14 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 
-	status |= run_inputs(e, &o);
+	status |= run_inputs(e, &o, &prog);
 	if (live != NULL && !stop_requested)
 		status |= run_source(e, live, NULL);
 	if (live != NULL)
 		update_drops(live, e);  /* final counts, before the open calls end */
 	if (ct_engine_finish(e) != CT_OK)
 		status = 3;
+	progress_end(&prog, e);
 	if (live != NULL && o.stats_interval_us > 0)
 		ct_engine_print_stats_line(e, stderr);
 	if (o.stats)

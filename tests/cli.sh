@@ -3,7 +3,9 @@
 # Command-line habits: a forgotten option value is refused (no file named
 # "--table"), two outputs on standard output are refused, --help names the
 # report subcommand and the manual, --version lists what was built in,
-# absurd durations are refused instead of overflowing.
+# absurd durations are refused instead of overflowing; -n/-v/-q; the man
+# pages (man --warnings, every --help option described, make install); the
+# progress line on a terminal; --stats-interval on files without drops.
 . "$(dirname "$0")/lib.sh"
 t=$(mktemp -d) || exit 1
 trap 'rm -rf "$t"' EXIT
@@ -36,6 +38,104 @@ grep -q "^calltap " "$t/out" && grep -q "^inputs: pcap pcapng" "$t/out" &&
 "$CALLTAP" -r "$cap" --setup-timeout 1e300 --json /dev/null 2>"$t/err"
 st=$?
 [ $st -eq 1 ] && ok "absurd timeout refused" || bad "absurd timeout: exit $st"
+
+# tcpdump habits: -n is accepted and ignored, -v is --stats.
+"$CALLTAP" -n -v -r "$cap" --json /dev/null 2>"$t/err"
+st=$?
+[ $st -eq 0 ] && grep -q "^calltap statistics" "$t/err" && ok "-n accepted, -v prints the statistics" ||
+    bad "-n -v: exit $st"
+
+# Manual pages: groff is silent on them (man --warnings), every option that
+# --help prints is described in the matching page (so they cannot drift), and
+# make install puts both under share/man/man1.
+man_page() { # page help-command...
+	page=$1
+	shift
+	name=$(basename "$page")
+	if command -v man >/dev/null 2>&1; then
+		man --warnings -E UTF-8 -l "$page" >/dev/null 2>"$t/err"
+		[ $? -eq 0 ] && [ ! -s "$t/err" ] && ok "man --warnings silent on $name" ||
+		    bad "man --warnings on $name"
+	else
+		echo "skip man --warnings on $name: no man(1) (Debian: man-db)"
+	fi
+	"$@" >"$t/help" 2>&1
+	sed 's/\\-/-/g' "$page" >"$t/page"
+	opts=$(grep -oE -- '(^|[ ,(])--?[A-Za-z][A-Za-z0-9-]*' "$t/help" | sed 's/^[ ,(]//' | sort -u)
+	missing=
+	for o in $opts; do
+		grep -qE -- "(^|[^A-Za-z0-9-])$o([^A-Za-z0-9-]|\$)" "$t/page" || missing="$missing $o"
+	done
+	n=$(echo $opts | wc -w)
+	if [ $n -ge 5 ] && [ -z "$missing" ]; then
+		ok "$name describes all $n options of '$*'"
+	else
+		: >"$t/err"
+		bad "$name lacks$missing (of $n options)"
+	fi
+}
+man_page "$srcdir/docs/calltap.1" "$CALLTAP" --help
+man_page "$srcdir/docs/calltap-report.1" "$CALLTAP" report --help
+
+if [ -f "$builddir/Makefile" ]; then
+	(cd "$builddir" && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make install DESTDIR="$t/inst") \
+	    >"$t/err" 2>&1
+	st=$?
+	d=$(find "$t/inst" -type d -path '*/share/man/man1' | head -1)
+	if [ $st -eq 0 ] && [ -n "$d" ] && cmp -s "$d/calltap.1" "$srcdir/docs/calltap.1" &&
+	    cmp -s "$d/calltap-report.1" "$srcdir/docs/calltap-report.1"; then
+		ok "make install puts calltap.1 and calltap-report.1 in share/man/man1"
+	else bad "make install DESTDIR: exit $st, man1 '$d'"; fi
+else
+	echo "skip make install: no Makefile in $builddir"
+fi
+
+# Progress line: on a terminal (script(1) gives one) a line with the percent
+# of the input read, ending at 100.0 %; nothing when stderr is a file or
+# with -q; a pipe on standard input (size unknown) shows packets instead.
+if command -v script >/dev/null 2>&1; then
+	script -qfec "'$CALLTAP' -r '$srcdir/pcaps' --json /dev/null" /dev/null >"$t/tty" 2>&1
+	tr '\r' '\n' <"$t/tty" >"$t/err"
+	if grep -qE '^ *[0-9]+\.[0-9]% [0-9.]+/[0-9.]+ (B|KiB|MiB) .* pkt/s +[0-9]+ calls +[0-9.]+ s elapsed' "$t/err" &&
+	    [ "$(grep -E '% .* elapsed' "$t/err" | tail -1 | cut -c1-7)" = "100.0% " ]; then
+		ok "progress line on a terminal, ending at 100.0%"
+	else bad "progress line on a terminal"; fi
+	script -qfec "'$CALLTAP' -q -r '$srcdir/pcaps' --json /dev/null" /dev/null >"$t/tty" 2>&1
+	grep -q "elapsed" "$t/tty" && bad "-q: progress line shown" || ok "-q: no progress line"
+	script -qfec "cat '$cap' | '$CALLTAP' -r - --json /dev/null" /dev/null >"$t/tty" 2>&1
+	tr '\r' '\n' <"$t/tty" >"$t/err"
+	grep -qE '^[0-9]+ packets .* pkt/s .* calls .* elapsed' "$t/err" && ! grep -q '%' "$t/err" &&
+	    ok "progress of a pipe: packets, no percent" || bad "progress of a pipe"
+	# Updated while reading: 4096 frames through a pipe that pauses 0.6 s
+	# after 2000 of them; the clock is looked at every 1024 frames, so
+	# frame 2048 must redraw the line before the last one.
+	python3 - "$t/many.pcap" <<'EOF'
+import struct, sys
+frame = bytes(12) + b'\x08\x00' + bytes(46)
+with open(sys.argv[1], 'wb') as f:
+    f.write(struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+    for i in range(4096):
+        f.write(struct.pack('<IIII', 1700000000 + i // 100, i % 100 * 10000, len(frame), len(frame)))
+        f.write(frame)
+EOF
+	half=$((24 + 2000 * 76))
+	script -qfec "(head -c $half '$t/many.pcap'; sleep 0.6; tail -c +$((half + 1)) '$t/many.pcap') |
+	    '$CALLTAP' -r - --json /dev/null" /dev/null >"$t/tty" 2>&1
+	tr '\r' '\n' <"$t/tty" >"$t/err"
+	n=$(grep -cE '^[0-9]+ packets .* elapsed' "$t/err")
+	[ "$n" -ge 2 ] && grep -q '^4096 packets' "$t/err" && ok "progress updated while reading ($n lines)" ||
+	    bad "progress not updated while reading ($n lines)"
+else
+	echo "skip progress on a terminal: no script(1) (Debian: bsdutils)"
+fi
+"$CALLTAP" -r "$srcdir/pcaps" --json /dev/null 2>"$t/err"
+grep -q "elapsed" "$t/err" && bad "progress line written to a file" ||
+    ok "no progress line when stderr is a file"
+
+# --stats-interval on files: no drops fields (they exist only live).
+"$CALLTAP" -r "$srcdir/pcaps" --json /dev/null --stats-interval 1 2>"$t/err"
+grep -q "^calltap: packets [0-9]" "$t/err" && ! grep -q "drops" "$t/err" &&
+    ok "--stats-interval on files: status lines without drops" || bad "--stats-interval on files"
 
 echo "cli: $pass passed, $fail failed"
 [ $fail -eq 0 ]

@@ -19,6 +19,7 @@
 #define CALLTAP_INPUTS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "calltap/source.h"
 
@@ -86,6 +87,18 @@ int ct_inputs_next(struct ct_inputs *in, struct ct_frame *f, char *errbuf);
 
 /* Files that could not be merged in time order because too many were open at once. */
 size_t ct_inputs_deferred(const struct ct_inputs *in);
+
+/*
+ * How far reading has got, for a progress line: *done = bytes of the
+ * capture files consumed so far, *total = the sum of their sizes.  A file
+ * finished (or that failed) counts whole; an open one counts its read
+ * position in the file on disk (for a compressed file, the position in
+ * the compressed bytes), which the read-ahead keeps up to 1 MiB ahead of
+ * the frames handed out; one not opened yet counts 0.  Cheap: one lseek(2)
+ * per open file.  Returns 1, or 0 when a size is unknown (standard input
+ * from a pipe): the figures then cover the other files only.
+ */
+int ct_inputs_progress(const struct ct_inputs *in, uint64_t *done, uint64_t *total);
 
 /* Natural order of two names: digit runs compare as numbers ("t2" < "t10"). */
 int ct_natural_cmp(const char *a, const char *b);

@@ -45,6 +45,9 @@ struct input_file {
 	struct ct_source *src; /* open while its frames are being merged */
 	struct ct_frame cur;   /* its current frame, while in the heap */
 	int deferred;
+	uint64_t size;         /* bytes on disk (regular files; stdin when it is one) */
+	int pos_fd;            /* open: a dup of its descriptor, sharing the read offset; else -1 */
+	int finished;          /* read to its end, or failed: counts whole for progress */
 };
 
 struct ct_inputs {
@@ -64,6 +67,7 @@ struct ct_inputs {
 	int64_t gap_us;        /* the longest, between gap_from and gap_to */
 	const char *gap_from, *gap_to;
 	int summarised;        /* the gap summary was given */
+	int size_unknown;      /* standard input is not a regular file */
 };
 
 /* Ancestors of the directory being walked, to cut symlink loops. */
@@ -113,6 +117,8 @@ void ct_inputs_free(struct ct_inputs *in)
 		return;
 	for (i = 0; i < in->n; i++) {
 		ct_source_close(in->v[i].src);
+		if (in->v[i].pos_fd >= 0)
+			close(in->v[i].pos_fd);
 		free(in->v[i].path);
 	}
 	free(in->v);
@@ -293,7 +299,11 @@ static int add_file(struct ct_inputs *in, const char *path, const struct stat *s
 	if (st != NULL) {
 		f->dev = st->st_dev;
 		f->ino = st->st_ino;
+		f->size = S_ISREG(st->st_mode) ? (uint64_t)st->st_size : 0;
+		if (!S_ISREG(st->st_mode))
+			in->size_unknown = 1;   /* a FIFO, <(zcat ...): no size */
 	}
+	f->pos_fd = -1;
 	f->first_ts = INT64_MIN;
 	in->n++;
 	return CT_OK;
@@ -453,6 +463,16 @@ int ct_inputs_start(struct ct_inputs *in, const char *bpf)
 
 	if (bpf != NULL && *bpf != '\0' && (in->bpf = strdup(bpf)) == NULL)
 		return CT_NOMEM;
+	for (i = 0; i < in->n; i++) {
+		struct stat st;
+
+		if (strcmp(in->v[i].path, "-") != 0)
+			continue;
+		if (fstat(STDIN_FILENO, &st) == 0 && S_ISREG(st.st_mode))
+			in->v[i].size = (uint64_t)st.st_size;
+		else
+			in->size_unknown = 1;
+	}
 	if (in->n > 0 && (in->heap = calloc(in->n < INPUTS_MAX_OPEN ? in->n : INPUTS_MAX_OPEN,
 	    sizeof(*in->heap))) == NULL)
 		return CT_NOMEM;
@@ -465,6 +485,69 @@ int ct_inputs_start(struct ct_inputs *in, const char *bpf)
 		qsort(in->v, in->n, sizeof(*in->v), order_cmp);
 	}
 	return CT_OK;
+}
+
+/*
+ * ct_source_open_file(), keeping in f->pos_fd a dup(2) of the file's
+ * descriptor: it shares the read offset, so lseek(pos_fd, 0, SEEK_CUR)
+ * tells how far the reader (or its read-ahead thread, or the decompressor
+ * reading the compressed bytes) has got, for ct_inputs_progress().
+ */
+static struct ct_source *open_counted(struct input_file *f, const char *bpf, char *errbuf)
+{
+	struct ct_source *src = NULL;
+	uint8_t magic[8];
+	ssize_t n;
+	FILE *fp;
+	int fd, kind;
+
+	if (strcmp(f->path, "-") == 0) {
+		f->pos_fd = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 0);
+		src = ct_source_open_file(f->path, bpf, errbuf);
+	} else if ((fd = open(f->path, O_RDONLY | O_CLOEXEC)) < 0)
+		snprintf(errbuf, CT_ERRBUF_SIZE, "cannot read capture '%s': %s", f->path,
+		    strerror(errno));
+	else {
+		n = pread(fd, magic, sizeof(magic), 0);
+		kind = ct_compress_kind(magic, n > 0 ? (size_t)n : 0);
+		f->pos_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+		if ((fp = ct_decompress_stream(fd, kind)) == NULL)
+			snprintf(errbuf, CT_ERRBUF_SIZE, "cannot read capture '%s': %s", f->path,
+			    errno == ENOTSUP ? "compressed with a format this calltap was built "
+			    "without (see calltap --version)" : strerror(errno));
+		else
+			src = ct_source_open_savefile(fp, f->path, bpf, errbuf);
+	}
+	if (src == NULL) {
+		if (f->pos_fd >= 0)
+			close(f->pos_fd);
+		f->pos_fd = -1;
+		f->finished = 1;
+	}
+	return src;
+}
+
+int ct_inputs_progress(const struct ct_inputs *in, uint64_t *done, uint64_t *total)
+{
+	uint64_t d = 0, t = 0;
+	size_t i;
+
+	for (i = 0; i < in->n; i++) {
+		const struct input_file *f = &in->v[i];
+
+		t += f->size;
+		if (f->finished)
+			d += f->size;
+		else if (f->pos_fd >= 0) {
+			off_t pos = lseek(f->pos_fd, 0, SEEK_CUR);
+
+			if (pos > 0)
+				d += (uint64_t)pos < f->size ? (uint64_t)pos : f->size;
+		}
+	}
+	*done = d;
+	*total = t;
+	return !in->size_unknown;
 }
 
 static int heap_less(const struct input_file *a, const struct input_file *b)
@@ -522,6 +605,10 @@ static int refill(struct ct_inputs *in, struct input_file *f, char *errbuf)
 	}
 	ct_source_close(f->src);
 	f->src = NULL;
+	if (f->pos_fd >= 0)
+		close(f->pos_fd);
+	f->pos_fd = -1;
+	f->finished = 1;
 	return rc == CT_EOF || rc == 0 ? 0 : CT_ERR;
 }
 
@@ -565,7 +652,7 @@ int ct_inputs_next(struct ct_inputs *in, struct ct_frame *f, char *errbuf)
 				in->gap_to = nf->path;
 			}
 		}
-		if ((nf->src = ct_source_open_file(nf->path, in->bpf, errbuf)) == NULL)
+		if ((nf->src = open_counted(nf, in->bpf, errbuf)) == NULL)
 			return CT_ERR;
 		if (refill(in, nf, errbuf) == CT_ERR)
 			return CT_ERR;
