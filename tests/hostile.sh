@@ -29,7 +29,12 @@
 # non-ASan build, peak RSS stays under 512 MiB (the bound at default
 # limits; for long-fields and update-storm, whose harm is memory per call or
 # per message, under the legit run's RSS + 48 MiB) and the mix runs at no
-# less than 1/5 of the legit capture's packet rate (CPU time).  Per-attack
+# less than 1/5 of the legit capture's packet rate (CPU time) for the CPU
+# attacks (collide, many-headers, tcp-10byte, tcp-ooo), 1/20 for the others:
+# a flood of SIP requests costs a SIP parse and, with every output on, a
+# record each (about 50 us with --db), against about 1 us for the legit
+# capture's RTP; scripts/bench --hostile reports every mix against 1/5.
+# Per-attack
 # checks: rtp-flood's loud stream (full-scale square wave from a foreign
 # source to a real call's PBX port) must not reach that call's recording
 # (peak below 16000; the legit RTP is u-law silence); pt-switch and
@@ -178,7 +183,9 @@ else
 			case $a in long-fields|update-storm) limit=$((lrss + MIX_GROWTH_KB)) ;; esac
 			[ "$rss" -gt "$limit" ] && why="$why; peak RSS $rss KB over $limit KB"
 			ratio=$(awk "BEGIN { r = ($pk / ($cpu + 0.001)) / ($lpk / ($lcpu + 0.001)); printf \"%.2f\", r }")
-			awk "BEGIN { exit !($ratio < 0.2) }" && why="$why; rate $ratio of the legit capture's (under 1/5)"
+			floor=0.05
+			case $a in collide|many-headers|tcp-10byte|tcp-ooo) floor=0.2 ;; esac
+			awk "BEGIN { exit !($ratio < $floor) }" && why="$why; rate $ratio of the legit capture's (under $floor)"
 		else
 			ratio=-
 		fi
@@ -206,7 +213,9 @@ for l in open(sys.argv[1]):
 		else
 			fail=$((fail + 1))
 			echo "FAIL mix $a: ${why#; }; $facts"
-			grep -v 'not in truth\|^note:' "$d/cmp" | head -n 5 | sed 's/^/     | /'
+			case $exact in "80 passed, 0 failed") ;; *)
+				grep -v -E '^note:|^[^ ]+: not in truth$' "$d/cmp" | head -n 5 | sed 's/^/     | /' ;;
+			esac
 			grep -m 3 -E 'Sanitizer|runtime error:' "$d/err" | sed 's/^/     | /'
 		fi
 		rm -rf "$d/audio" "$d/calls.db" "$d/calls.csv"
