@@ -49,6 +49,10 @@ ATTACKS = {
                     'answered calls with a 30 KB Call-ID and a 30 KB display name'),
     'collide': ('log2 of Call-IDs', 14, 17,
                 'INVITEs whose Call-IDs share one FNV-1a 32-bit hash'),
+    'collide-caller': ('log2 of callers', 14, 15,
+                       'calls whose caller numbers share one FNV-1a hash (caller history)'),
+    'collide-media': ('calls', 8000, 32000,
+                      'calls whose SDP endpoints share one media-table hash, then RTP to them'),
     'update-storm': ('UPDATEs', 50000, 300000,
                      'UPDATEs on one call, each announcing new ports'),
     'many-headers': ('packets', 6, 200,
@@ -335,6 +339,107 @@ def a_collide(ctx, k):
             yield t, f
 
 
+# 15 pairs of 4-byte blocks (the same search from the FNV-1a basis, seed 4):
+# 2^15 keys of 60 characters, under the 63 of a caller-history key.
+PAIRS4_15 = [('7yfz', 'e6un'),
+            ('a6od', '3ylp'),
+            ('01eg', 'ntts'),
+            ('0pud', 'f3fp'),
+            ('7rjt', 'opfz'),
+            ('05zm', 'bpcq'),
+            ('6rnu', 'npbc'),
+            ('o3ll', '9pox'),
+            ('zwjg', '2qfu'),
+            ('xwf6', '0uj8'),
+            ('ywfl', '1ujb'),
+            ('4yem', 'f6vy'),
+            ('3pfd', 'krjj'),
+            ('qqdi', '9wlg'),
+            ('g5fc', '5pww')]
+
+
+def a_collide_caller(ctx, k):
+    """2^k calls rejected at once (486), whose From users (lower case, not
+    numbers: kept whole as caller-history keys) share one FNV-1a hash."""
+    rng = ctx.rng
+    pairs = [(a.encode(), b.encode()) for a, b in PAIRS4_15[:k]]
+    if fnv1a32(b''.join(p[0] for p in pairs)) != fnv1a32(b''.join(p[1] for p in pairs)):
+        raise SystemExit('attacks.py: caller pairs do not collide')
+    n = 1 << k
+    t1 = ctx.t0 + max(US, (ctx.t1 - ctx.t0) * 2 // 5)
+    for i, t in enumerate(spread(n, ctx.t0, t1)):
+        user = b''.join(p[(i >> j) & 1] for j, p in enumerate(pairs)).decode()
+        src = foreign(i % 60000 + 1)
+        d = Dialog(rng, src, 5060, 'collide-caller-%d-%x' % (i, rng.getrandbits(32)), user=user)
+        for f in d.invite():
+            yield t, f
+        h = [d.inv_via, 'From: ' + d.frm, 'To: ' + d.to + d.to_tag, 'Call-ID: ' + d.cid,
+             'CSeq: 1 INVITE']
+        for f in udp(PBX, src, 5060, 5060, sip('SIP/2.0 486 Busy Here', h)):
+            yield t + 500, f
+
+
+M32 = 0xFFFFFFFF
+
+
+def rotl32(x, r):
+    return ((x << r) | (x >> (32 - r))) & M32
+
+
+def murmur_mix(h, k):
+    """hash_mix of src/util/addr.c (one MurmurHash3 block step)."""
+    k = rotl32((k * 0xcc9e2d51) & M32, 15) * 0x1b873593 & M32
+    h = rotl32(h ^ k, 13)
+    return (h * 5 + 0xe6546b64) & M32
+
+
+def murmur_unmix(h, target):
+    """The word k with murmur_mix(h, k) == target."""
+    x = ((target - 0xe6546b64) * pow(5, -1, 1 << 32)) & M32
+    x = rotl32(x, 19) ^ h
+    x = (x * pow(0x1b873593, -1, 1 << 32)) & M32
+    return (rotl32(x, 17) * pow(0xcc9e2d51, -1, 1 << 32)) & M32
+
+
+def media_collider(port, target=0x5eed1e55):
+    """The IPv4 address (bytes) whose media endpoint hash with this port, as
+    src/rtp/media.c ep_hash computes it (ct_addr_hash with seed 0x9e3779b9 ^
+    port; the address word read in little-endian byte order), has the inner
+    state target: every (port, media_collider(port)) shares one hash."""
+    h = murmur_mix((2166136261 ^ 0x9e3779b9 ^ port) & M32, 4)
+    w = murmur_unmix(h, target)
+    assert murmur_mix(h, w) == target
+    return struct.pack('<I', w)
+
+
+def a_collide_media(ctx, n):
+    """n answered calls over the first 40 % of the capture, each offering one
+    endpoint (address, even port) from media_collider, then 4 n RTP packets
+    from those endpoints to the PBX over the rest: every endpoint insertion
+    and lookup walks one chain of n entries in an unkeyed table."""
+    rng = ctx.rng
+    n = min(n, 32000)
+    t1 = ctx.t0 + max(US, (ctx.t1 - ctx.t0) * 2 // 5)
+    eps = []
+    for i, t in enumerate(spread(n, ctx.t0, t1)):
+        port = 1024 + 2 * i
+        a = media_collider(port)
+        if a == b'\0\0\0\0':
+            continue
+        eps.append((a, port))
+        src = foreign(i % 60000 + 1)
+        d = Dialog(rng, src, 5060, 'collide-media-%d-%x' % (i, rng.getrandbits(32)))
+        for f in d.invite(sdp(ip_s(a), port)):
+            yield t, f
+        for f in d.ok(sdp(PBX_S, 60001)):
+            yield t + 500, f
+    ssrc = [rng.getrandbits(32) for _ in eps]
+    for j, t in enumerate(spread(4 * len(eps), t1 + 1000, ctx.t1)):
+        i = rng.randrange(len(eps))
+        a, port = eps[i]
+        yield t, udp(a, PBX, port, 60001, rtp(0, j, 160 * j, ssrc[i], b'\xff' * 160))[0]
+
+
 def a_update_storm(ctx, n):
     """One answered attacker call, then n UPDATE transactions: each offer
     and each answer carries 8 audio m= lines on ports (and an address) never
@@ -554,7 +659,8 @@ def a_pcapng_ts(ctx, n):
 
 GENERATORS = {
     'scan': a_scan, 'invite-flood': a_invite_flood, 'spoofed-pairs': a_spoofed_pairs,
-    'long-fields': a_long_fields, 'collide': a_collide, 'update-storm': a_update_storm,
+    'long-fields': a_long_fields, 'collide': a_collide, 'collide-caller': a_collide_caller,
+    'collide-media': a_collide_media, 'update-storm': a_update_storm,
     'many-headers': a_many_headers, 'tcp-10byte': a_tcp_10byte, 'tcp-ooo': a_tcp_ooo,
     'rtp-flood': a_rtp_flood, 'pt-switch': a_pt_switch, 'pcapng-ts': a_pcapng_ts,
 }
