@@ -16,14 +16,20 @@ packets first on equal times) to OUT (default stdout): a classic pcap, or
 pcapng for pcapng-ts.  The legit frames are copied unchanged, so the truth
 of every legitimate call still holds.  --scale sets the attack's size (its
 unit is given by `list`; the default is the make check size, the bench
-size is in BENCH_SCALE).  --info FILE gets one JSON object: packets (total),
+size is the third column of ATTACKS).  --info FILE gets one JSON object: packets (total),
 legit_packets, attack_packets, and per attack facts (e.g. the call_id whose
 RTP port received the loud stream).
 
 Attacker addresses are in 100.64.0.0/10 (never used by gen-calls); the PBX
 is 203.0.113.10 as in gen-calls.  References: RFC 3261, RFC 4566, RFC 3550,
 RFC 3551 (payload types 0 and 9), RFC 791 (fragments), RFC 793, the pcap
-and pcapng file formats.  FNV-1a: Fowler/Noll/Vo, 32-bit variant.
+and pcapng file formats.  FNV-1a: Fowler/Noll/Vo, 32-bit variant;
+MurmurHash3 (Austin Appleby) block step, as in src/util/addr.c.
+
+The collision attacks target the hashes of this tree as it was when they
+were written (src/sip/dialog.c str_hash, src/attr/history.c hash_key,
+src/rtp/media.c ep_hash): with a keyed hash (per-run random key) they are
+plain floods of distinct keys, which is the point of the regression test.
 """
 
 import argparse
@@ -740,8 +746,6 @@ def legit_span(truth):
                 v = iso_us(r[k])
                 t0 = v if t0 is None or v < t0 else t0
                 t1 = v if t1 is None or v > t1 else t1
-        for s in r.get('streams', []):
-            pass
     return t0, t1
 
 

@@ -128,6 +128,7 @@ measure "fragment flood, 100000 fragments never completed" $FRAG_RSS_KB fragfloo
 MIX_RSS_KB=524288
 MIX_GROWTH_KB=49152
 TIMEOUT=${HOSTILE_TIMEOUT:-300}
+[ $asan -eq 1 ] && TIMEOUT=${HOSTILE_TIMEOUT:-1800}
 A="$srcdir/tests/attacks.py"
 mkdir "$t/mix"
 # Runs calltap on pcap $1 (or - for stdin) with every output into $t/mix/$2.
