@@ -5,7 +5,7 @@ tests/hostile.sh and scripts/bench --hostile.
 
     attacks.py list
     attacks.py mix ATTACK LEGIT.pcap TRUTH.jsonl [--scale N] [--seed S]
-                   [-o OUT] [--info FILE]
+                   [-o OUT] [--info FILE] [--control]
     attacks.py collide K            2^K Call-IDs of one FNV-1a 32-bit hash
     attacks.py wavpeak WAV          largest absolute sample of a 16-bit WAV
 
@@ -57,7 +57,7 @@ ATTACKS = {
                 'INVITEs whose Call-IDs share one FNV-1a 32-bit hash'),
     'collide-caller': ('log2 of callers', 14, 15,
                        'calls whose caller numbers share one FNV-1a hash (caller history)'),
-    'collide-media': ('calls', 8000, 32000,
+    'collide-media': ('calls', 10000, 32000,
                       'calls whose SDP endpoints share one media-table hash, then RTP to them'),
     'update-storm': ('UPDATEs', 50000, 300000,
                      'UPDATEs on one call, each announcing new ports'),
@@ -266,6 +266,11 @@ def a_long_fields(ctx, n):
             yield t + 5000, f
 
 
+def twin(rng, s):
+    """--control: a random string of the same length and alphabet."""
+    return ''.join(rng.choice('abcdefghijklmnopqrstuvwxyz0123456789') for _ in s)
+
+
 def fnv1a32(data, h=2166136261):
     for c in data:
         h = ((h ^ c) * 16777619) & 0xFFFFFFFF
@@ -339,6 +344,8 @@ def a_collide(ctx, k):
     ids = colliding_ids(k)
     for i, t in enumerate(spread(n, ctx.t0, t1)):
         cid = next(ids).decode()
+        if ctx.control:
+            cid = twin(rng, cid)
         src = foreign(i % 60000 + 1)
         d = Dialog(rng, src, 5060, cid)
         for f in d.invite():
@@ -375,6 +382,8 @@ def a_collide_caller(ctx, k):
     t1 = ctx.t0 + max(US, (ctx.t1 - ctx.t0) * 2 // 5)
     for i, t in enumerate(spread(n, ctx.t0, t1)):
         user = b''.join(p[(i >> j) & 1] for j, p in enumerate(pairs)).decode()
+        if ctx.control:
+            user = twin(rng, user)
         src = foreign(i % 60000 + 1)
         d = Dialog(rng, src, 5060, 'collide-caller-%d-%x' % (i, rng.getrandbits(32)), user=user)
         for f in d.invite():
@@ -430,6 +439,8 @@ def a_collide_media(ctx, n):
     for i, t in enumerate(spread(n, ctx.t0, t1)):
         port = 1024 + 2 * i
         a = media_collider(port)
+        if ctx.control:
+            a = bytes([100, 64 + rng.randrange(64), rng.randrange(256), 1 + rng.randrange(254)])
         if a == b'\0\0\0\0':
             continue
         eps.append((a, port))
@@ -485,9 +496,16 @@ def a_many_headers(ctx, n):
              'From: <sip:a@%s>;tag=%x' % (ip_s(src), rng.getrandbits(32)),
              'To: <sip:+14155550100@%s>' % PBX_S,
              'Call-ID: many-headers-%d@%s' % (i, ip_s(src)), 'CSeq: 1 INVITE']
-        h += ['a:%d' % (j % 10) for j in range(12000)]
-        for f in udp(src, PBX, 5060, 5060, sip('INVITE sip:+14155550100@%s SIP/2.0' % PBX_S, h),
-                     ident=i):
+        lines = ['a:%d' % (j % 10) for j in range(12000)]
+        body = ''
+        if ctx.control:
+            # The same bytes as a body: same size, same fragments.
+            h.append('Content-Type: text/plain')
+            body = '\r\n'.join(lines) + '\r\n'
+        else:
+            h += lines
+        for f in udp(src, PBX, 5060, 5060, sip('INVITE sip:+14155550100@%s SIP/2.0' % PBX_S, h,
+                                               body), ident=i):
             yield t, f
 
 
@@ -504,8 +522,12 @@ def a_tcp_10byte(ctx, n):
         h = ['Via: SIP/2.0/TCP %s:%d;branch=z9hG4bK%x' % (ip_s(src), 40000 + i,
                                                         rng.getrandbits(40)),
              'Call-ID: tcp-10byte-%d@%s' % (i, ip_s(src))]
+        line = b'a:1\r\n'
+        if ctx.control:
+            # Same bytes in 1,000-byte lines: a rescan costs one memchr per line.
+            line = b'X-Long: ' + b'l' * 990 + b'\r\n'
         data = ('\r\n'.join(['INVITE sip:+14155550100@%s SIP/2.0' % PBX_S] + h) + '\r\n'
-                ).encode() + b'a:1\r\n' * (66 * 1024 // 5)
+                ).encode() + line * (66 * 1024 // len(line))
         msgs.append((src, 40000 + i, data))
     total = sum((len(m[2]) + 9) // 10 for m in msgs)
     times = spread(total + 2 * n, ctx.t0, ctx.t1)
@@ -536,6 +558,8 @@ def a_tcp_ooo(ctx, n, per=12000):
     times = spread(n * (per + 3), ctx.t0, ctx.t1)
     isn = rng.getrandbits(31)
     order = [0, per] + list(range(2, per)) + [1]
+    if ctx.control:
+        order = sorted(order)    # the same segments in order
     for idx in order:
         for src, sp, body in streams:
             yield next(times), tcp(src, PBX, sp, 5060, isn + idx, body[idx:idx + 1])
@@ -663,6 +687,12 @@ def a_pcapng_ts(ctx, n):
                                   rtp(0, 10 + k, 160 * (10 + k), ssrc, b'\xff' * 160))[0]
 
 
+# CPU attacks with a harmless twin (mix --control): the same number of
+# packets and about the same bytes and records, without what makes them
+# costly (colliding keys, header count, short lines, disorder).
+CONTROLLED = ('collide', 'collide-caller', 'collide-media', 'many-headers', 'tcp-10byte',
+              'tcp-ooo')
+
 GENERATORS = {
     'scan': a_scan, 'invite-flood': a_invite_flood, 'spoofed-pairs': a_spoofed_pairs,
     'long-fields': a_long_fields, 'collide': a_collide, 'collide-caller': a_collide_caller,
@@ -766,7 +796,10 @@ def mix(args):
     ctx.t0, ctx.t1 = legit_span(ctx.truth)
     if ctx.t0 is None:
         raise SystemExit('attacks.py: empty truth %s' % args.truth)
-    ctx.info = {'attack': args.attack}
+    ctx.info = {'attack': args.attack, 'control': bool(args.control)}
+    ctx.control = args.control
+    if args.control and args.attack not in CONTROLLED:
+        raise SystemExit('attacks.py: %s has no --control twin' % args.attack)
     scale = args.scale if args.scale is not None else ATTACKS[args.attack][1]
     ctx.info['scale'] = scale
     out = open(args.output, 'wb') if args.output and args.output != '-' else sys.stdout.buffer
@@ -842,6 +875,8 @@ def main(argv):
     m.add_argument('--seed', type=int, default=9)
     m.add_argument('-o', '--output')
     m.add_argument('--info')
+    m.add_argument('--control', action='store_true',
+                   help='the harmless twin of a CPU attack (see CONTROLLED)')
     c = sub.add_parser('collide')
     c.add_argument('k', type=int)
     wp = sub.add_parser('wavpeak')
