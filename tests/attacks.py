@@ -488,6 +488,28 @@ def a_update_storm(ctx, n):
             yield t + 100, f
 
 
+def a_sdp_steal(ctx, n):
+    """Not in `list` (not an item of issue 9; reported separately): one
+    attacker call whose UPDATE answers, spoofed from the PBX, announce every
+    PBX media port gen-calls uses (10000-59998, even), n of them spread
+    over the capture, each with a new attacker address: a media table where
+    the newest SDP owner wins takes live legit endpoints away from their
+    calls."""
+    rng = ctx.rng
+    src = foreign(11)
+    d = Dialog(rng, src, 5060, 'sdp-steal-%x@%s' % (rng.getrandbits(32), ip_s(src)))
+    t = ctx.t0 + 1000
+    for f in d.invite(sdp(ip_s(src), 20000)):
+        yield t, f
+    for f in d.ok(sdp(PBX_S, 60001)):
+        yield t + 1000, f
+    for i, t in enumerate(spread(n, t + 2000, ctx.t1)):
+        for f in d.request('UPDATE', sdp(ip_s(foreign(20000 + i)), 20000)):
+            yield t, f
+        for f in d.ok(sdp(PBX_S, 10000 + 2 * (i % 25000)), '%d UPDATE' % d.cseq, d.last_via):
+            yield t + 100, f
+
+
 def a_many_headers(ctx, n):
     rng = ctx.rng
     for i, t in enumerate(spread(n, ctx.t0, ctx.t1)):
@@ -699,7 +721,10 @@ GENERATORS = {
     'collide-media': a_collide_media, 'update-storm': a_update_storm,
     'many-headers': a_many_headers, 'tcp-10byte': a_tcp_10byte, 'tcp-ooo': a_tcp_ooo,
     'rtp-flood': a_rtp_flood, 'pt-switch': a_pt_switch, 'pcapng-ts': a_pcapng_ts,
+    'sdp-steal': a_sdp_steal,
 }
+# Mixes that `list` does not show (hostile.sh and bench --hostile skip them).
+UNLISTED = {'sdp-steal': ('UPDATEs', 25000, 25000, 'spoofed SDP answers claiming PBX ports')}
 
 
 # ---------------------------------------------------------------- pcap I/O
@@ -800,7 +825,8 @@ def mix(args):
     ctx.control = args.control
     if args.control and args.attack not in CONTROLLED:
         raise SystemExit('attacks.py: %s has no --control twin' % args.attack)
-    scale = args.scale if args.scale is not None else ATTACKS[args.attack][1]
+    scale = args.scale if args.scale is not None else \
+        (ATTACKS.get(args.attack) or UNLISTED[args.attack])[1]
     ctx.info['scale'] = scale
     out = open(args.output, 'wb') if args.output and args.output != '-' else sys.stdout.buffer
     w = PcapngOut(out) if args.attack == 'pcapng-ts' else PcapOut(out)
