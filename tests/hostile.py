@@ -7,6 +7,8 @@
     hostile.py fragflood FRAGMENTS          pcap on stdout (see below)
     hostile.py checkjson FILE...            every line must be a JSON object
     hostile.py rss OUT CMD...               runs CMD, writes its peak RSS (KB) to OUT
+    hostile.py usage OUT SECS CMD...        runs CMD (killed after SECS), writes
+                                            "peak-RSS-KB cpu-seconds wall-seconds" to OUT
 
 mutate writes NAME.cut-N (the file cut after N bytes: inside the file
 header, inside the first record header, at 1/5..4/5 of the file and one
@@ -203,6 +205,25 @@ def main(argv):
         rc = subprocess.call(argv[3:])
         with open(argv[2], 'w') as f:
             f.write('%d\n' % resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+        return rc if rc >= 0 else 128 - rc
+    if len(argv) >= 5 and argv[1] == 'usage':
+        # Peak RSS and CPU time (user + system) of CMD alone; status as a
+        # shell gives it (128 + signal); 124 when it ran out of time.
+        import resource
+        import subprocess
+        import time
+        t0 = time.monotonic()
+        p = subprocess.Popen(argv[4:])
+        try:
+            rc = p.wait(timeout=float(argv[3]))
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+            rc = 124
+        wall = time.monotonic() - t0
+        ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+        with open(argv[2], 'w') as f:
+            f.write('%d %.3f %.3f\n' % (ru.ru_maxrss, ru.ru_utime + ru.ru_stime, wall))
         return rc if rc >= 0 else 128 - rc
     if len(argv) >= 2 and argv[1] == 'checkjson':
         return checkjson(argv[2:])

@@ -19,6 +19,31 @@
 #              16 MiB and 4096 datagrams are held, plus the baseline:
 #              limit 48 MiB.
 #
+# Attack mixes (tests/attacks.py; `python3 tests/attacks.py list`): each
+# attack of issue 9 is mixed into one generated legitimate capture
+# (scripts/gen-calls, 80 calls with TCP, fragments, VLANs and IPv6) and run
+# with every output on (--json --csv --db --audio).  For each mix: calltap
+# exits 0 (no crash, not killed after HOSTILE_TIMEOUT s), no sanitizer report,
+# every legitimate call's record is exact (scripts/compare-truth
+# --ignore-extra: the attack's own records are not judged), and, in a
+# non-ASan build, peak RSS stays under 512 MiB (the issue's bound at default
+# limits; for long-fields and update-storm, whose harm is memory per call or
+# per message, under the legit run's RSS + 48 MiB), the mix runs at no less
+# than 1/20 of the legit capture's packet rate (CPU time: a flood of SIP
+# requests costs a SIP parse and, with every output on, a record each, about
+# 50 us with --db, against about 1 us for the legit capture's RTP;
+# scripts/bench --hostile reports every mix against the issue's 1/5), and a
+# CPU attack (collide*, many-headers, tcp-10byte, tcp-ooo: attacks.py
+# CONTROLLED) costs at most 2x + 0.25 s the CPU time of its harmless twin
+# (attacks.py mix --control: same packets, bytes and records, without the
+# colliding keys, the header count, the short lines or the disorder).
+# Per-attack
+# checks: rtp-flood's loud stream (full-scale square wave from a foreign
+# source to a real call's PBX port) must not reach that call's recording
+# (peak below 16000; the legit RTP is u-law silence); pt-switch and
+# pcapng-ts calls must each get a record.  HOSTILE_ATTACKS="a b ..." runs only
+# those mixes (names: python3 tests/attacks.py list).
+#
 # Prints "hostile: N passed, N failed".
 . "$(dirname "$0")/lib.sh"
 SLOW_RSS_KB=131072
@@ -101,5 +126,116 @@ measure() { # name limit-KB generator-args...
 }
 measure "slowloris, 4000 TCP streams x 48 KiB partial SIP header" $SLOW_RSS_KB slowloris 4000 49152
 measure "fragment flood, 100000 fragments never completed" $FRAG_RSS_KB fragflood 100000
+
+# ---- attack mixes
+MIX_RSS_KB=524288
+MIX_GROWTH_KB=49152
+TIMEOUT=${HOSTILE_TIMEOUT:-300}
+[ $asan -eq 1 ] && TIMEOUT=${HOSTILE_TIMEOUT:-1800}
+A="$srcdir/tests/attacks.py"
+mkdir "$t/mix"
+# Runs calltap on pcap $1 (or - for stdin) with every output into $t/mix/$2.
+run_all() {
+	rm -rf "$t/mix/$2"
+	mkdir -p "$t/mix/$2/audio"
+	python3 "$srcdir/tests/hostile.py" usage "$t/mix/$2/use" "$TIMEOUT" \
+	    "$CALLTAP" -r "$1" --json "$t/mix/$2/calls.jsonl" --csv "$t/mix/$2/calls.csv" \
+	    --db "$t/mix/$2/calls.db" --audio "$t/mix/$2/audio" -s 2>"$t/mix/$2/err"
+	st=$?
+	echo $st >"$t/mix/$2/status"
+	return $st
+}
+if ! "$srcdir/scripts/gen-calls" -o "$t/legit.pcap" --truth "$t/legit.truth" -q \
+    --calls 80 --concurrency 10 --talk-mean 8 --seed 11; then
+	bad "gen-calls failed: no attack mix run"
+else
+	# The legit capture alone: best CPU time of three runs is the reference rate.
+	lcpu=
+	for i in 1 2 3; do
+		run_all "$t/legit.pcap" legit
+		st=$?
+		set -- $(cat "$t/mix/legit/use")
+		lrss=$1
+		if [ -z "$lcpu" ] || awk "BEGIN { exit !($2 < $lcpu) }"; then lcpu=$2; fi
+	done
+	nlegit=$(grep -c . "$t/legit.truth")
+	lpk=$(python3 -c 'import sys; sys.path.insert(0, sys.argv[1]); import attacks; print(sum(1 for _ in attacks.read_pcap(sys.argv[2])))' "$srcdir/tests" "$t/legit.pcap")
+	w=$(verdict $st "$t/mix/legit/err")
+	"$srcdir/scripts/compare-truth" "$t/legit.truth" "$t/mix/legit/calls.jsonl" >"$t/mix/legit/cmp" 2>&1 ||
+	    w="$w $(tail -n 1 "$t/mix/legit/cmp")"
+	if [ -n "$w" ]; then
+		bad "legit capture alone: $w"
+	else
+		ok "legit capture alone: $lpk packets, $(tail -n 1 "$t/mix/legit/cmp" | sed 's/compare-truth: //'), cpu ${lcpu} s, peak RSS $lrss KB"
+	fi
+	for a in ${HOSTILE_ATTACKS:-$(python3 "$A" list | cut -d' ' -f1)}; do
+		# A CPU attack's harmless twin (same packets, bytes and records).
+		ccpu=
+		case " $(python3 -c 'import sys; sys.path.insert(0, sys.argv[1]); import attacks; print(" ".join(attacks.CONTROLLED))' "$srcdir/tests") " in
+		*" $a "*)
+			python3 "$A" mix "$a" "$t/legit.pcap" "$t/legit.truth" --control --info "$t/mix/$a.cinfo" |
+			    run_all - "$a-control"
+			[ "$(cat "$t/mix/$a-control/status")" = 0 ] && ccpu=$(cut -d' ' -f2 "$t/mix/$a-control/use")
+			rm -rf "$t/mix/$a-control" ;;
+		esac
+		# Piped: no large capture on disk.  run_all keeps calltap's status.
+		python3 "$A" mix "$a" "$t/legit.pcap" "$t/legit.truth" --info "$t/mix/$a.info" |
+		    run_all - "$a"
+		d="$t/mix/$a"
+		why=
+		[ -s "$t/mix/$a.info" ] || why="$why; generator failed"
+		set -- $(cat "$d/use" 2>/dev/null) 0 0 0
+		rss=$1 cpu=$2
+		v=$(verdict "$(cat "$d/status")" "$d/err")
+		[ -n "$v" ] && why="$why; $v"
+		[ "$(cat "$d/status")" = 2 ] && why="$why; exit status 2"
+		"$srcdir/scripts/compare-truth" --ignore-extra "$t/legit.truth" "$d/calls.jsonl" >"$d/cmp" 2>&1
+		exact=$(tail -n 1 "$d/cmp" | sed 's/compare-truth: //')
+		case $exact in "$nlegit passed, 0 failed") ;; *) why="$why; legit calls: $exact (lines below)" ;; esac
+		pk=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["packets"])' "$t/mix/$a.info" 2>/dev/null)
+		if [ $asan -eq 0 ] && [ -z "$v" ]; then
+			limit=$MIX_RSS_KB
+			case $a in long-fields|update-storm) limit=$((lrss + MIX_GROWTH_KB)) ;; esac
+			[ "$rss" -gt "$limit" ] && why="$why; peak RSS $rss KB over $limit KB"
+			ratio=$(awk "BEGIN { r = ($pk / ($cpu + 0.001)) / ($lpk / ($lcpu + 0.001)); printf \"%.2f\", r }")
+			awk "BEGIN { exit !($ratio < 0.05) }" && why="$why; rate $ratio of the legit capture's (under 1/20)"
+			if [ -n "$ccpu" ] && awk "BEGIN { exit !($cpu > 2 * $ccpu + 0.25) }"; then
+				why="$why; cpu $cpu s against $ccpu s for its harmless twin (over 2x + 0.25 s)"
+			fi
+		else
+			ratio=-
+		fi
+		case $a in
+		rtp-flood)
+			cid=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1])).get("loud_call_id", ""))' "$t/mix/$a.info")
+			wav=$(python3 -c 'import json, sys
+for l in open(sys.argv[1]):
+    r = json.loads(l)
+    if r.get("call_id") == sys.argv[2]: print(r.get("recording") or "")' "$d/calls.jsonl" "$cid" 2>/dev/null)
+			if [ -z "$wav" ] || [ ! -f "$wav" ]; then
+				why="$why; no recording for the call of the loud stream ($cid)"
+			else
+				peak=$(python3 "$A" wavpeak "$wav")
+				[ "$peak" -ge 16000 ] && why="$why; injected stream recorded in $cid (peak $peak)"
+			fi ;;
+		pt-switch|pcapng-ts)
+			want=$(python3 -c 'import json, sys; i = json.load(open(sys.argv[1])); print(i["scale"] if i["attack"] == "pt-switch" else 1)' "$t/mix/$a.info")
+			got=$(grep -c "\"call_id\":\"$a-" "$d/calls.jsonl" 2>/dev/null)
+			[ "${got:-0}" -ne "$want" ] && why="$why; $got of $want attack call records" ;;
+		esac
+		facts="$pk packets, cpu $cpu s${ccpu:+ (twin $ccpu s)}, rate ${ratio} x legit, peak RSS $rss KB"
+		if [ -z "$why" ]; then
+			ok "mix $a: legit $exact; $facts"
+		else
+			fail=$((fail + 1))
+			echo "FAIL mix $a: ${why#; }; $facts"
+			case $exact in "$nlegit passed, 0 failed") ;; *)
+				grep -v -E '^note:|^[^ ]+: not in truth$' "$d/cmp" | head -n 5 | sed 's/^/     | /' ;;
+			esac
+			grep -m 3 -E 'Sanitizer|runtime error:' "$d/err" | sed 's/^/     | /'
+		fi
+		rm -rf "$d/audio" "$d/calls.db" "$d/calls.csv"
+	done
+fi
 echo "hostile: $pass passed, $fail failed"
 [ $fail -eq 0 ]

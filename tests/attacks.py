@@ -1,0 +1,928 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""attacks.py: attack traffic mixed into a legitimate trunk capture, for
+tests/hostile.sh and scripts/bench --hostile.
+
+    attacks.py list
+    attacks.py mix ATTACK LEGIT.pcap TRUTH.jsonl [--scale N] [--seed S]
+                   [-o OUT] [--info FILE] [--control]
+    attacks.py collide K            2^K Call-IDs of one FNV-1a 32-bit hash
+    attacks.py wavpeak WAV          largest absolute sample of a 16-bit WAV
+
+mix reads LEGIT.pcap (classic pcap, microseconds, Ethernet, as written by
+scripts/gen-calls) and its truth, makes the attack traffic over the legit
+capture's time span and writes the two merged in timestamp order (legit
+packets first on equal times) to OUT (default stdout): a classic pcap, or
+pcapng for pcapng-ts.  The legit frames are copied unchanged, so the truth
+of every legitimate call still holds.  --scale sets the attack's size (its
+unit is given by `list`; the default is the make check size, the bench
+size is the third column of ATTACKS).  --info FILE gets one JSON object: packets (total),
+legit_packets, attack_packets, and per attack facts (e.g. the call_id whose
+RTP port received the loud stream).
+
+Attacker addresses are in 100.64.0.0/10 (never used by gen-calls); the PBX
+is 203.0.113.10 as in gen-calls.  References: RFC 3261, RFC 4566, RFC 3550,
+RFC 3551 (payload types 0 and 9), RFC 791 (fragments), RFC 793, the pcap
+and pcapng file formats.  FNV-1a: Fowler/Noll/Vo, 32-bit variant;
+MurmurHash3 (Austin Appleby) block step, as in src/util/addr.c.
+
+The collision attacks target the hashes of this tree as it was when they
+were written (src/sip/dialog.c str_hash, src/attr/history.c hash_key,
+src/rtp/media.c ep_hash): with a keyed hash (per-run random key) they are
+plain floods of distinct keys, which is the point of the regression test.
+"""
+
+import argparse
+import heapq
+import json
+import random
+import struct
+import sys
+
+US = 1000000
+PBX = bytes([203, 0, 113, 10])
+PBX_S = '203.0.113.10'
+
+# name: (unit, make check scale, bench scale, description)
+ATTACKS = {
+    'scan': ('messages', 20000, 500000,
+             'sipvicious-style OPTIONS/REGISTER/INVITE sweeps from many sources'),
+    'invite-flood': ('INVITEs', 205000, 400000,
+                     'INVITEs with unique Call-IDs, thousands per second, never answered'),
+    'spoofed-pairs': ('INVITE+200 pairs', 205000, 300000,
+                      'spoofed INVITE + 200 OK pairs, never ended, no media'),
+    'long-fields': ('calls', 1500, 5000,
+                    'answered calls with a 30 KB Call-ID and a 30 KB display name'),
+    'collide': ('log2 of Call-IDs', 14, 17,
+                'INVITEs whose Call-IDs share one FNV-1a 32-bit hash'),
+    'collide-caller': ('log2 of callers', 14, 15,
+                       'calls whose caller numbers share one FNV-1a hash (caller history)'),
+    'collide-media': ('calls', 10000, 32000,
+                      'calls whose SDP endpoints share one media-table hash, then RTP to them'),
+    'update-storm': ('UPDATEs', 50000, 300000,
+                     'UPDATEs on one call, each announcing new ports'),
+    'many-headers': ('packets', 6, 200,
+                     'UDP SIP requests of 12,000 headers each (fragmented)'),
+    'tcp-10byte': ('connections', 6, 60,
+                   'SIP over TCP in 10-byte segments, 66 KB of short header lines'),
+    'tcp-ooo': ('streams', 6, 80,
+                'out-of-order TCP in 1-byte segments (12,000 per stream)'),
+    'rtp-flood': ('packets', 100000, 1000000,
+                  'RTP at random PBX ports from foreign sources, plus one loud '
+                  'stream to a real call\'s port'),
+    'pt-switch': ('calls', 3, 200,
+                  'answered calls whose RTP switches from PCMU to G.722 mid-call'),
+    'pcapng-ts': ('packets', 40, 4000,
+                  'pcapng with extreme timestamps (RTP and IP fragments)'),
+}
+
+
+# ---------------------------------------------------------------- frames
+
+def csum(b):
+    if len(b) % 2:
+        b += b'\0'
+    s = sum(struct.unpack('!%dH' % (len(b) // 2), b))
+    s = (s >> 16) + (s & 0xFFFF)
+    s += s >> 16
+    return ~s & 0xFFFF
+
+
+def ipv4(src, dst, proto, payload, ident=0, flags_off=0):
+    h = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(payload), ident & 0xFFFF,
+                    flags_off, 64, proto, 0, src, dst)
+    return h[:10] + struct.pack('!H', csum(h)) + h[12:] + payload
+
+
+def ether(ip):
+    return b'\x02\x00\x00\x00\x00\x01\x02\x00\x00\x00\x00\x02\x08\x00' + ip
+
+
+def udp(src, dst, sp, dp, data, ident=0):
+    """One Ethernet frame, or IPv4 fragments (1480 bytes) when too large."""
+    u = struct.pack('!HHHH', sp, dp, 8 + len(data), 0) + data
+    if len(u) <= 1480:
+        return [ether(ipv4(src, dst, 17, u, ident))]
+    out = []
+    for off in range(0, len(u), 1480):
+        mf = 0x2000 if off + 1480 < len(u) else 0
+        out.append(ether(ipv4(src, dst, 17, u[off:off + 1480], ident, mf | (off >> 3))))
+    return out
+
+
+def tcp(src, dst, sp, dp, seq, data, flags=0x18):
+    t = struct.pack('!HHIIBBHHH', sp, dp, seq & 0xFFFFFFFF, 1, 5 << 4, flags, 65535, 0, 0)
+    return ether(ipv4(src, dst, 6, t + data, flags_off=0x4000))
+
+
+def foreign(i):
+    """The i-th attacker address in 100.64.0.0/10."""
+    return bytes([100, 64 + (i >> 16 & 63), i >> 8 & 255, i & 255])
+
+
+def ip_s(b):
+    return '.'.join(str(x) for x in b)
+
+
+def rtp(pt, seq, ts, ssrc, payload, marker=False):
+    return struct.pack('!BBHII', 0x80, pt | (0x80 if marker else 0), seq & 0xFFFF,
+                       ts & 0xFFFFFFFF, ssrc) + payload
+
+
+def sip(first, headers, body=b''):
+    if isinstance(body, str):
+        body = body.encode()
+    return ('\r\n'.join([first] + headers) + '\r\nContent-Length: %d\r\n\r\n'
+            % len(body)).encode() + body
+
+
+def sdp(ip, port, fmts='0 101', extra=()):
+    lines = ['v=0', 'o=- 1 1 IN IP4 %s' % ip, 's=-', 'c=IN IP4 %s' % ip, 't=0 0',
+             'm=audio %d RTP/AVP %s' % (port, fmts), 'a=rtpmap:0 PCMU/8000'] + list(extra)
+    return '\r\n'.join(lines) + '\r\n'
+
+
+class Dialog:
+    """The SIP messages of one attacker call, src -> PBX."""
+
+    def __init__(self, rng, src, sport, call_id, user='attacker', disp=None):
+        self.rng, self.src, self.sport, self.cid = rng, src, sport, call_id
+        d = '"%s" ' % disp if disp is not None else ''
+        self.frm = '%s<sip:%s@%s>;tag=%08x' % (d, user, ip_s(src), rng.getrandbits(32))
+        self.to = '<sip:+14155550100@%s>' % PBX_S
+        self.to_tag = ';tag=%08x' % rng.getrandbits(32)
+        self.cseq = 1
+
+    def via(self):
+        return 'Via: SIP/2.0/UDP %s:%d;branch=z9hG4bK%012x' % (
+            ip_s(self.src), self.sport, self.rng.getrandbits(48))
+
+    def invite(self, body=''):
+        self.inv_via = self.via()
+        h = [self.inv_via, 'Max-Forwards: 70', 'From: ' + self.frm, 'To: ' + self.to,
+             'Call-ID: ' + self.cid, 'CSeq: 1 INVITE',
+             'Contact: <sip:attacker@%s:%d>' % (ip_s(self.src), self.sport)]
+        if body:
+            h.append('Content-Type: application/sdp')
+        return udp(self.src, PBX, self.sport, 5060,
+                   sip('INVITE sip:+14155550100@%s SIP/2.0' % PBX_S, h, body))
+
+    def ok(self, body='', cseq='1 INVITE', via=None):
+        h = [via or self.inv_via, 'From: ' + self.frm, 'To: ' + self.to + self.to_tag,
+             'Call-ID: ' + self.cid, 'CSeq: ' + cseq, 'Contact: <sip:pbx@%s:5060>' % PBX_S]
+        if body:
+            h.append('Content-Type: application/sdp')
+        return udp(PBX, self.src, 5060, self.sport, sip('SIP/2.0 200 OK', h, body))
+
+    def request(self, method, body=''):
+        self.cseq += 1
+        self.last_via = self.via()
+        h = [self.last_via, 'Max-Forwards: 70', 'From: ' + self.frm,
+             'To: ' + self.to + self.to_tag, 'Call-ID: ' + self.cid,
+             'CSeq: %d %s' % (self.cseq, method)]
+        if body:
+            h.append('Content-Type: application/sdp')
+        return udp(self.src, PBX, self.sport, 5060,
+                   sip('%s sip:pbx@%s:5060 SIP/2.0' % (method, PBX_S), h, body))
+
+
+# ---------------------------------------------------------------- attacks
+# Each attack is a generator of (time_us, frame) in time order over the
+# window [t0, t1] of the legit capture; ctx carries the legit facts and
+# collects the info written by --info.
+
+def spread(n, t0, t1):
+    """n times evenly spread over [t0, t1)."""
+    span = max(1, t1 - t0)
+    return (t0 + span * i // max(1, n) for i in range(n))
+
+
+def a_scan(ctx, n):
+    rng = ctx.rng
+    t0, t1 = ctx.t0, ctx.t1
+    nsrc = max(20, n // 200)
+    methods = ('OPTIONS', 'REGISTER', 'INVITE')
+    for i, t in enumerate(spread(n, t0, t1)):
+        src = foreign(1 + rng.randrange(nsrc))
+        sport = 5060 + rng.randrange(3)
+        ext = 100 + i % 9900
+        m = methods[(i // 7) % 3]
+        ruri = 'sip:%d@%s' % (ext, PBX_S) if m != 'OPTIONS' else 'sip:100@1.1.1.1'
+        cid = '%x' % rng.getrandbits(64)
+        tag = '%x' % rng.getrandbits(40)
+        h = ['Via: SIP/2.0/UDP %s:%d;branch=z9hG4bK-%x;rport' % (ip_s(src), sport,
+                                                                 rng.getrandbits(40)),
+             'Max-Forwards: 70', 'From: "%d"<sip:%d@%s>;tag=%s' % (ext, ext, PBX_S, tag),
+             'To: "%d"<sip:%d@%s>' % (ext, ext, PBX_S), 'User-Agent: friendly-scanner',
+             'Call-ID: ' + cid, 'CSeq: 1 %s' % m,
+             'Contact: <sip:%d@%s:%d>' % (ext, ip_s(src), sport), 'Accept: application/sdp']
+        if m == 'REGISTER':
+            h.append('Expires: 3600')
+        for f in udp(src, PBX, sport, 5060, sip('%s %s SIP/2.0' % (m, ruri), h)):
+            yield t, f
+        if i % 2 == 0:
+            code = {'OPTIONS': '200 OK', 'REGISTER': '401 Unauthorized',
+                    'INVITE': '404 Not Found'}[m]
+            r = [h[0], 'From: ' + h[2][6:], 'To: ' + h[3][4:] + ';tag=pbx%x' % i,
+                 'Call-ID: ' + cid, 'CSeq: 1 %s' % m]
+            for f in udp(PBX, src, 5060, sport, sip('SIP/2.0 ' + code, r)):
+                yield t + 2000, f
+
+
+def flood_invites(ctx, n, answered):
+    """n INVITEs (and a 200 OK each when answered) over the first 40 % of the
+    legit capture: later legit calls arrive with the table already full."""
+    rng = ctx.rng
+    t1 = ctx.t0 + max(US, (ctx.t1 - ctx.t0) * 2 // 5)
+    ctx.info['rate_per_s'] = round(n * US / (t1 - ctx.t0))
+    for i, t in enumerate(spread(n, ctx.t0, t1)):
+        src = foreign(i % 60000 + 1)
+        d = Dialog(rng, src, 5060, 'flood-%d-%x@%s' % (i, rng.getrandbits(32), ip_s(src)))
+        for f in d.invite():
+            yield t, f
+        if answered:
+            for f in d.ok(sdp(PBX_S, 60001 + 2 * (i % 2700))):
+                yield t + 300, f
+
+
+def a_invite_flood(ctx, n):
+    return flood_invites(ctx, n, False)
+
+
+def a_spoofed_pairs(ctx, n):
+    return flood_invites(ctx, n, True)
+
+
+def a_long_fields(ctx, n):
+    rng = ctx.rng
+    for i, t in enumerate(spread(n, ctx.t0, ctx.t1)):
+        src = foreign(i % 60000 + 1)
+        cid = ('%08d-' % i) + ''.join(rng.choice('abcdef0123456789') for _ in range(16)) \
+            + 'c' * (30 * 1024 - 25)
+        d = Dialog(rng, src, 5060, cid, disp='N' * (30 * 1024))
+        for f in d.invite(sdp(ip_s(src), 20000)):
+            yield t, f
+        for f in d.ok(sdp(PBX_S, 60001 + 2 * (i % 2700))):
+            yield t + 5000, f
+
+
+def twin(rng, s):
+    """--control: a random string of the same length and alphabet."""
+    return ''.join(rng.choice('abcdefghijklmnopqrstuvwxyz0123456789') for _ in s)
+
+
+def fnv1a32(data, h=2166136261):
+    for c in data:
+        h = ((h ^ c) * 16777619) & 0xFFFFFFFF
+    return h
+
+
+COLLIDE_ALPHABET = b'abcdefghijklmnopqrstuvwxyz0123456789'
+
+
+def collision_pairs(k, seed=1):
+    """k pairs of 6-byte blocks (a, b), a != b, each mapping the FNV-1a state
+    reached after the blocks before it to one same state: any choice of a or
+    b per position gives the same hash (FNV-1a is a bijection per byte, so a
+    birthday search over blocks from a fixed state finds a pair in about
+    2^16 tries)."""
+    rng = random.Random(seed)
+    h = 2166136261
+    pairs = []
+    alpha = COLLIDE_ALPHABET
+    for _ in range(k):
+        seen = {}
+        while True:
+            blk = bytes(rng.choice(alpha) for _ in range(6))
+            v = fnv1a32(blk, h)
+            o = seen.get(v)
+            if o is not None and o != blk:
+                pairs.append((o, blk))
+                h = v
+                break
+            seen[v] = blk
+    return pairs
+
+
+# collision_pairs(17, seed=1), precomputed (the search takes about 8 s).
+PAIRS_17 = [('m0oe1l', '5aum35'),
+             ('kh1fii', 'fklzzk'),
+             ('4jai4c', 'd2xy8l'),
+             ('kb9qxi', '9jav4d'),
+             ('isw090', 'q8h15g'),
+             ('l13j90', 'n4w7sh'),
+             ('1aahan', 'sgd7pe'),
+             ('jn5s73', '2uwx6j'),
+             ('uv0o5m', 'dfrm5v'),
+             ('3tgb78', 'x092j0'),
+             ('beds3f', 'w1dfev'),
+             ('071qbo', 's8pat4'),
+             ('c0lscl', '8vavfb'),
+             ('vhvjgb', 'ck7w5z'),
+             ('vbn5gj', 'ty6rbg'),
+             ('alnhr5', 'v52h2q'),
+             ('zq48zl', 'yphnqo')]
+
+
+def colliding_ids(k, suffix=b'@collide.invalid'):
+    """2^k Call-IDs (bytes) of one FNV-1a 32-bit hash, checked."""
+    if k <= len(PAIRS_17):
+        pairs = [(a.encode(), b.encode()) for a, b in PAIRS_17[:k]]
+    else:
+        pairs = collision_pairs(k)
+    h = {fnv1a32(b''.join(p[0] for p in pairs)), fnv1a32(b''.join(p[1] for p in pairs))}
+    if len(h) != 1:
+        raise SystemExit('attacks.py: collision pairs do not collide')
+    for i in range(1 << k):
+        yield b''.join(p[(i >> j) & 1] for j, p in enumerate(pairs)) + suffix
+
+
+def a_collide(ctx, k):
+    rng = ctx.rng
+    n = 1 << k
+    t1 = ctx.t0 + max(US, (ctx.t1 - ctx.t0) * 2 // 5)
+    ids = colliding_ids(k)
+    for i, t in enumerate(spread(n, ctx.t0, t1)):
+        cid = next(ids).decode()
+        if ctx.control:
+            cid = twin(rng, cid)
+        src = foreign(i % 60000 + 1)
+        d = Dialog(rng, src, 5060, cid)
+        for f in d.invite():
+            yield t, f
+
+
+# 15 pairs of 4-byte blocks (the same search from the FNV-1a basis, seed 4):
+# 2^15 keys of 60 characters, under the 63 of a caller-history key.
+PAIRS4_15 = [('7yfz', 'e6un'),
+            ('a6od', '3ylp'),
+            ('01eg', 'ntts'),
+            ('0pud', 'f3fp'),
+            ('7rjt', 'opfz'),
+            ('05zm', 'bpcq'),
+            ('6rnu', 'npbc'),
+            ('o3ll', '9pox'),
+            ('zwjg', '2qfu'),
+            ('xwf6', '0uj8'),
+            ('ywfl', '1ujb'),
+            ('4yem', 'f6vy'),
+            ('3pfd', 'krjj'),
+            ('qqdi', '9wlg'),
+            ('g5fc', '5pww')]
+
+
+def a_collide_caller(ctx, k):
+    """2^k calls rejected at once (486), whose From users (lower case, not
+    numbers: kept whole as caller-history keys) share one FNV-1a hash."""
+    rng = ctx.rng
+    pairs = [(a.encode(), b.encode()) for a, b in PAIRS4_15[:k]]
+    if fnv1a32(b''.join(p[0] for p in pairs)) != fnv1a32(b''.join(p[1] for p in pairs)):
+        raise SystemExit('attacks.py: caller pairs do not collide')
+    n = 1 << k
+    t1 = ctx.t0 + max(US, (ctx.t1 - ctx.t0) * 2 // 5)
+    for i, t in enumerate(spread(n, ctx.t0, t1)):
+        user = b''.join(p[(i >> j) & 1] for j, p in enumerate(pairs)).decode()
+        if ctx.control:
+            user = twin(rng, user)
+        src = foreign(i % 60000 + 1)
+        d = Dialog(rng, src, 5060, 'collide-caller-%d-%x' % (i, rng.getrandbits(32)), user=user)
+        for f in d.invite():
+            yield t, f
+        h = [d.inv_via, 'From: ' + d.frm, 'To: ' + d.to + d.to_tag, 'Call-ID: ' + d.cid,
+             'CSeq: 1 INVITE']
+        for f in udp(PBX, src, 5060, 5060, sip('SIP/2.0 486 Busy Here', h)):
+            yield t + 500, f
+
+
+M32 = 0xFFFFFFFF
+
+
+def rotl32(x, r):
+    return ((x << r) | (x >> (32 - r))) & M32
+
+
+def murmur_mix(h, k):
+    """hash_mix of src/util/addr.c (one MurmurHash3 block step)."""
+    k = rotl32((k * 0xcc9e2d51) & M32, 15) * 0x1b873593 & M32
+    h = rotl32(h ^ k, 13)
+    return (h * 5 + 0xe6546b64) & M32
+
+
+def murmur_unmix(h, target):
+    """The word k with murmur_mix(h, k) == target."""
+    x = ((target - 0xe6546b64) * pow(5, -1, 1 << 32)) & M32
+    x = rotl32(x, 19) ^ h
+    x = (x * pow(0x1b873593, -1, 1 << 32)) & M32
+    return (rotl32(x, 17) * pow(0xcc9e2d51, -1, 1 << 32)) & M32
+
+
+def media_collider(port, target=0x5eed1e55):
+    """The IPv4 address (bytes) whose media endpoint hash with this port, as
+    src/rtp/media.c ep_hash computes it (ct_addr_hash with seed 0x9e3779b9 ^
+    port; the address word read in little-endian byte order), has the inner
+    state target: every (port, media_collider(port)) shares one hash."""
+    h = murmur_mix((2166136261 ^ 0x9e3779b9 ^ port) & M32, 4)
+    w = murmur_unmix(h, target)
+    assert murmur_mix(h, w) == target
+    return struct.pack('<I', w)
+
+
+def a_collide_media(ctx, n):
+    """n answered calls over the first 40 % of the capture, each offering one
+    endpoint (address, even port) from media_collider, then 4 n RTP packets
+    from those endpoints to the PBX over the rest: every endpoint insertion
+    and lookup walks one chain of n entries in an unkeyed table."""
+    rng = ctx.rng
+    n = min(n, 32000)
+    t1 = ctx.t0 + max(US, (ctx.t1 - ctx.t0) * 2 // 5)
+    eps = []
+    for i, t in enumerate(spread(n, ctx.t0, t1)):
+        port = 1024 + 2 * i
+        a = media_collider(port)
+        if ctx.control:
+            a = bytes([100, 64 + rng.randrange(64), rng.randrange(256), 1 + rng.randrange(254)])
+        if a == b'\0\0\0\0':
+            continue
+        eps.append((a, port))
+        src = foreign(i % 60000 + 1)
+        d = Dialog(rng, src, 5060, 'collide-media-%d-%x' % (i, rng.getrandbits(32)))
+        for f in d.invite(sdp(ip_s(a), port)):
+            yield t, f
+        for f in d.ok(sdp(PBX_S, 60001)):
+            yield t + 500, f
+    ssrc = [rng.getrandbits(32) for _ in eps]
+    for j, t in enumerate(spread(4 * len(eps), t1 + 1000, ctx.t1)):
+        i = rng.randrange(len(eps))
+        a, port = eps[i]
+        yield t, udp(a, PBX, port, 60001, rtp(0, j, 160 * j, ssrc[i], b'\xff' * 160))[0]
+
+
+def a_update_storm(ctx, n):
+    """One answered attacker call, then n UPDATE transactions: each offer
+    and each answer carries 8 audio m= lines on ports (and an address) never
+    announced before, so every message adds 16 media endpoints (RTP and
+    RTCP) to the call."""
+    rng = ctx.rng
+    src = foreign(7)
+    d = Dialog(rng, src, 5060, 'update-storm-%x@%s' % (rng.getrandbits(32), ip_s(src)))
+    t = ctx.t0 + 1000
+    for f in d.invite(sdp(ip_s(src), 20000)):
+        yield t, f
+    for f in d.ok(sdp(PBX_S, 60001)):
+        yield t + 1000, f
+
+    def multi(addr, base):
+        lines = ['v=0', 'o=- 1 %d IN IP4 %s' % (base, addr), 's=-', 'c=IN IP4 %s' % addr,
+                 't=0 0']
+        for j in range(8):
+            lines += ['m=audio %d RTP/AVP 0' % (base + 2 * j), 'a=rtpmap:0 PCMU/8000']
+        return '\r\n'.join(lines) + '\r\n'
+    for i, t in enumerate(spread(n, t + 2000, ctx.t1)):
+        # New addresses in 100.64.0.0/10 and new ports: never a legit endpoint.
+        base = 1024 + 16 * (i % 4000)
+        a = '100.%d.%d.%d' % (64 + (i >> 16 & 31), i >> 8 & 255, i & 255)
+        b = '100.%d.%d.%d' % (96 + (i >> 16 & 31), i >> 8 & 255, i & 255)
+        for f in d.request('UPDATE', multi(a, base)):
+            yield t, f
+        for f in d.ok(multi(b, base), '%d UPDATE' % d.cseq, d.last_via):
+            yield t + 100, f
+
+
+def a_sdp_steal(ctx, n):
+    """Not in `list` (not an item of issue 9; reported separately): one
+    attacker call whose UPDATE answers, spoofed from the PBX, announce every
+    PBX media port gen-calls uses (10000-59998, even), n of them spread
+    over the capture, each with a new attacker address: a media table where
+    the newest SDP owner wins takes live legit endpoints away from their
+    calls."""
+    rng = ctx.rng
+    src = foreign(11)
+    d = Dialog(rng, src, 5060, 'sdp-steal-%x@%s' % (rng.getrandbits(32), ip_s(src)))
+    t = ctx.t0 + 1000
+    for f in d.invite(sdp(ip_s(src), 20000)):
+        yield t, f
+    for f in d.ok(sdp(PBX_S, 60001)):
+        yield t + 1000, f
+    for i, t in enumerate(spread(n, t + 2000, ctx.t1)):
+        for f in d.request('UPDATE', sdp(ip_s(foreign(20000 + i)), 20000)):
+            yield t, f
+        for f in d.ok(sdp(PBX_S, 10000 + 2 * (i % 25000)), '%d UPDATE' % d.cseq, d.last_via):
+            yield t + 100, f
+
+
+def a_many_headers(ctx, n):
+    rng = ctx.rng
+    for i, t in enumerate(spread(n, ctx.t0, ctx.t1)):
+        src = foreign(100 + i)
+        h = ['Via: SIP/2.0/UDP %s:5060;branch=z9hG4bK%x' % (ip_s(src), rng.getrandbits(40)),
+             'From: <sip:a@%s>;tag=%x' % (ip_s(src), rng.getrandbits(32)),
+             'To: <sip:+14155550100@%s>' % PBX_S,
+             'Call-ID: many-headers-%d@%s' % (i, ip_s(src)), 'CSeq: 1 INVITE']
+        lines = ['a:%d' % (j % 10) for j in range(12000)]
+        body = ''
+        if ctx.control:
+            # The same bytes as a body: same size, same fragments.
+            h.append('Content-Type: text/plain')
+            body = '\r\n'.join(lines) + '\r\n'
+        else:
+            h += lines
+        for f in udp(src, PBX, 5060, 5060, sip('INVITE sip:+14155550100@%s SIP/2.0' % PBX_S, h,
+                                               body), ident=i):
+            yield t, f
+
+
+def a_tcp_10byte(ctx, n):
+    """Each message: an INVITE start line and 66 KB of 5-byte header lines
+    that never end (the framing limit is 64 KB: the stream is then
+    resynchronised), sent in 10-byte segments on its own connection; the
+    messages take turns segment by segment.  A framer that rescans the
+    buffer from its start on each segment walks 13,000 lines each time."""
+    rng = ctx.rng
+    msgs = []
+    for i in range(n):
+        src = foreign(200 + i)
+        h = ['Via: SIP/2.0/TCP %s:%d;branch=z9hG4bK%x' % (ip_s(src), 40000 + i,
+                                                        rng.getrandbits(40)),
+             'Call-ID: tcp-10byte-%d@%s' % (i, ip_s(src))]
+        line = b'a:1\r\n'
+        if ctx.control:
+            # Same bytes in 1,000-byte lines: a rescan costs one memchr per line.
+            line = b'X-Long: ' + b'l' * 990 + b'\r\n'
+        data = ('\r\n'.join(['INVITE sip:+14155550100@%s SIP/2.0' % PBX_S] + h) + '\r\n'
+                ).encode() + line * (66 * 1024 // len(line))
+        msgs.append((src, 40000 + i, data))
+    total = sum((len(m[2]) + 9) // 10 for m in msgs)
+    times = spread(total + 2 * n, ctx.t0, ctx.t1)
+    isn = 1000
+    for src, sp, _ in msgs:
+        yield next(times), tcp(src, PBX, sp, 5060, isn - 1, b'', 0x02)
+    for off in range(0, max(len(m[2]) for m in msgs), 10):
+        for src, sp, data in msgs:
+            if off < len(data):
+                yield next(times), tcp(src, PBX, sp, 5060, isn + off, data[off:off + 10])
+    for src, sp, data in msgs:
+        yield next(times), tcp(src, PBX, sp, 5060, isn + len(data), b'', 0x11)
+
+
+def a_tcp_ooo(ctx, n, per=12000):
+    """Each stream: one byte in order, a hole of one byte, one byte far
+    ahead (the tail of the held list), then bytes 2, 3, ... in ascending
+    order: each lands just before the tail, so an insertion that walks the
+    held list from its head costs O(held).  The hole is filled last."""
+    rng = ctx.rng
+    streams = []
+    for i in range(n):
+        src = foreign(300 + i)
+        body = ('INVITE sip:+14155550100@%s SIP/2.0\r\nCall-ID: tcp-ooo-%d\r\n' % (PBX_S, i)
+                ).encode()
+        body += b'X' * (per + 1 - len(body))
+        streams.append((src, 41000 + i, body))
+    times = spread(n * (per + 3), ctx.t0, ctx.t1)
+    isn = rng.getrandbits(31)
+    order = [0, per] + list(range(2, per)) + [1]
+    if ctx.control:
+        order = sorted(order)    # the same segments in order
+    for idx in order:
+        for src, sp, body in streams:
+            yield next(times), tcp(src, PBX, sp, 5060, isn + idx, body[idx:idx + 1])
+
+
+def legit_target(ctx):
+    """An answered legit call with a stream to the PBX and a long talk: its
+    call_id, the PBX media endpoint and the time span of that stream."""
+    best = None
+    for r in ctx.truth:
+        if r.get('disposition') != 'answered' or r.get('transport') != 'udp' \
+                or ':' in r['dst_ip'] or r.get('vlan') is not None:
+            continue
+        if not r.get('answer_time') or not r.get('end_time'):
+            continue
+        for s in r.get('streams', []):
+            if s['dst'].startswith(PBX_S + ':'):
+                a, b = iso_us(r['answer_time']), iso_us(r['end_time'])
+                if best is None or b - a > best[3] - best[2]:
+                    best = (r['call_id'], int(s['dst'].rsplit(':', 1)[1]), a, b,
+                            s['src'])
+    return best
+
+
+def a_rtp_flood(ctx, n):
+    rng = ctx.rng
+    target = legit_target(ctx)
+    loud = []
+    if target is not None:
+        cid, port, a, b = target[:4]
+        ctx.info['loud_call_id'] = cid
+        ctx.info['loud_port'] = port
+        src = foreign(999)
+        ssrc = 0x10AD10AD
+        t = a + 40000
+        k = 0
+        # A full-scale square wave in u-law (0x80 = +32124, 0x00 = -32124).
+        pay = (b'\x80' * 20 + b'\x00' * 20) * 4
+        while t < b - 40000:
+            loud.append((t, udp(src, PBX, 47000, port, rtp(0, k, 160 * k, ssrc, pay))[0]))
+            t += 20000
+            k += 1
+        ctx.info['loud_packets'] = len(loud)
+
+    def flood():
+        for i, t in enumerate(spread(n, ctx.t0, ctx.t1)):
+            src = foreign(1000 + rng.randrange(4000))
+            port = 10000 + 2 * rng.randrange(25000)
+            pay = bytes([rng.randrange(256)]) * 160
+            yield t, udp(src, PBX, 16384 + 2 * rng.randrange(8000), port,
+                         rtp(0, i, 160 * i, rng.getrandbits(32), pay))[0]
+    return heapq.merge(flood(), loud, key=lambda x: x[0])
+
+
+def a_pt_switch(ctx, n):
+    """Answered attacker calls (offer PCMU and G.722) whose RTP, both ways,
+    is PCMU for 1 s then G.722 (PT 9) for 1 s; then BYE."""
+    rng = ctx.rng
+    gens = []
+    for i, t in enumerate(spread(n, ctx.t0, max(ctx.t0 + 1, ctx.t1 - 4 * US))):
+        gens.append(pt_call(rng, i, t))
+    return heapq.merge(*gens, key=lambda x: x[0])
+
+
+def pt_call(rng, i, t):
+    src = foreign(5000 + i)
+    d = Dialog(rng, src, 5060, 'pt-switch-%d-%x@%s' % (i, rng.getrandbits(32), ip_s(src)))
+    cport, pport = 20000 + 2 * i, 60001 + 2 * (i % 2700)
+    ext = ['a=rtpmap:9 G722/8000']
+    for f in d.invite(sdp(ip_s(src), cport, '0 9', ext)):
+        yield t, f
+    for f in d.ok(sdp(PBX_S, pport, '0 9', ext)):
+        yield t + 100000, f
+    for f in d.request('ACK'):
+        yield t + 110000, f
+    pkts = []
+    for side, (s, sp, dst, dp) in enumerate(((src, cport, PBX, pport), (PBX, pport, src, cport))):
+        ssrc = rng.getrandbits(32)
+        for k in range(100):
+            pt = 0 if k < 50 else 9
+            pay = bytes(rng.randrange(256) for _ in range(8)) * 20
+            pkts.append((t + 120000 + 20000 * k + side * 7,
+                         udp(s, dst, sp, dp, rtp(pt, k, 160 * k, ssrc, pay))[0]))
+    pkts.sort(key=lambda x: x[0])
+    yield from pkts
+    for f in d.request('BYE'):
+        yield t + 2200000, f
+
+
+INT64_MAX = (1 << 63) - 1
+
+
+def a_pcapng_ts(ctx, n):
+    """After the legit traffic: an answered attacker call with RTP at normal
+    times, then RTP packets and IP fragments on interface 1, whose raw
+    64-bit timestamps (microseconds) are near INT64_MAX, INT64_MIN (as
+    unsigned), 0 and 2^64 - 1, and on interface 2 (resolution 1 s and an
+    if_tsoffset of 2^62 s) where every conversion to microseconds
+    overflows.  The timestamps are returned as (interface, raw) tuples."""
+    rng = ctx.rng
+    t = ctx.t1 + US
+    src = foreign(8000)
+    d = Dialog(rng, src, 5060, 'pcapng-ts-%x@%s' % (rng.getrandbits(32), ip_s(src)))
+    for f in d.invite(sdp(ip_s(src), 20000)):
+        yield t, f
+    for f in d.ok(sdp(PBX_S, 60001)):
+        yield t + 1000, f
+    ssrc = rng.getrandbits(32)
+    for k in range(10):
+        yield t + 2000 + 20000 * k, udp(src, PBX, 20000, 60001, rtp(0, k, 160 * k, ssrc,
+                                                                   b'\xff' * 160))[0]
+    raws = [INT64_MAX, INT64_MAX - 1, 1 << 63, (1 << 64) - 1, 0, 1, (1 << 63) + 1,
+            INT64_MAX - 20000]
+    big = sip('MESSAGE sip:x@%s SIP/2.0' % PBX_S, ['Call-ID: frag-ts', 'X: ' + 'f' * 3000])
+    for k in range(n):
+        ifc = 1 if k % 4 else 2
+        raw = raws[k % len(raws)] if ifc == 1 else (k * 7919) % (1 << 40)
+        if k % 3 == 2:
+            frags = udp(src, PBX, 5060, 5060, big, ident=k)
+            yield (ifc, raw), frags[0]
+            raw2 = raws[(k + 3) % len(raws)]
+            yield (1, raw2), frags[-1]
+        else:
+            yield (ifc, raw), udp(src, PBX, 20000, 60001,
+                                  rtp(0, 10 + k, 160 * (10 + k), ssrc, b'\xff' * 160))[0]
+
+
+# CPU attacks with a harmless twin (mix --control): the same number of
+# packets and about the same bytes and records, without what makes them
+# costly (colliding keys, header count, short lines, disorder).
+CONTROLLED = ('collide', 'collide-caller', 'collide-media', 'many-headers', 'tcp-10byte',
+              'tcp-ooo')
+
+GENERATORS = {
+    'scan': a_scan, 'invite-flood': a_invite_flood, 'spoofed-pairs': a_spoofed_pairs,
+    'long-fields': a_long_fields, 'collide': a_collide, 'collide-caller': a_collide_caller,
+    'collide-media': a_collide_media, 'update-storm': a_update_storm,
+    'many-headers': a_many_headers, 'tcp-10byte': a_tcp_10byte, 'tcp-ooo': a_tcp_ooo,
+    'rtp-flood': a_rtp_flood, 'pt-switch': a_pt_switch, 'pcapng-ts': a_pcapng_ts,
+    'sdp-steal': a_sdp_steal,
+}
+# Mixes that `list` does not show (hostile.sh and bench --hostile skip them).
+UNLISTED = {'sdp-steal': ('UPDATEs', 25000, 25000, 'spoofed SDP answers claiming PBX ports')}
+
+
+# ---------------------------------------------------------------- pcap I/O
+
+def iso_us(s):
+    from datetime import datetime, timezone
+    d = datetime.strptime(s, '%Y-%m-%dT%H:%M:%S.%fZ').replace(tzinfo=timezone.utc)
+    return int(d.timestamp()) * US + d.microsecond
+
+
+def read_pcap(path):
+    """(time_us, frame) of a classic little-endian microsecond pcap."""
+    with open(path, 'rb') as f:
+        hdr = f.read(24)
+        if len(hdr) < 24 or hdr[:4] != b'\xd4\xc3\xb2\xa1':
+            raise SystemExit('attacks.py: %s: not a little-endian microsecond pcap' % path)
+        unpack = struct.Struct('<IIII').unpack
+        while True:
+            rh = f.read(16)
+            if len(rh) < 16:
+                return
+            s, u, incl, _ = unpack(rh)
+            yield s * US + u, f.read(incl)
+
+
+class PcapOut:
+    def __init__(self, f):
+        self.f = f
+        f.write(struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 262144, 1))
+
+    def put(self, ts, frame):
+        self.f.write(struct.pack('<IIII', ts // US, ts % US, len(frame), len(frame)) + frame)
+
+
+class PcapngOut:
+    """Section header, interface 0 (microseconds), interface 1
+    (microseconds), interface 2 (seconds, if_tsoffset 2^62 s)."""
+
+    def __init__(self, f):
+        self.f = f
+        self.block(0x0A0D0D0A, struct.pack('<IHHq', 0x1A2B3C4D, 1, 0, -1))
+        for opts in (b'', b'', struct.pack('<HHB3x', 9, 1, 0) + struct.pack('<HHQ', 14, 8, 1 << 62)):
+            self.block(1, struct.pack('<HHI', 1, 0, 262144) + opts +
+                       (struct.pack('<HH', 0, 0) if opts else b''))
+
+    def block(self, btype, body):
+        body += b'\0' * (-len(body) % 4)
+        n = len(body) + 12
+        self.f.write(struct.pack('<II', btype, n) + body + struct.pack('<I', n))
+
+    def put(self, ts, frame):
+        if isinstance(ts, tuple):
+            ifc, raw = ts
+        else:
+            ifc, raw = 0, ts
+        self.block(6, struct.pack('<IIIII', ifc, raw >> 32, raw & 0xFFFFFFFF, len(frame),
+                                  len(frame)) + frame)
+
+
+class Ctx:
+    pass
+
+
+def load_truth(path):
+    with open(path, encoding='utf-8') as f:
+        return [json.loads(x) for x in f if x.strip()]
+
+
+def legit_span(truth):
+    t0 = t1 = None
+    for r in truth:
+        for k in ('start_time', 'end_time'):
+            if r.get(k):
+                v = iso_us(r[k])
+                t0 = v if t0 is None or v < t0 else t0
+                t1 = v if t1 is None or v > t1 else t1
+    return t0, t1
+
+
+def quiet_stdout():
+    """After EPIPE: stdout goes to /dev/null so the exit flush is silent."""
+    import os
+    fd = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(fd, 1)
+    os.close(fd)
+
+
+def mix(args):
+    if args.attack not in GENERATORS:
+        raise SystemExit('attacks.py: unknown attack %s (see list)' % args.attack)
+    ctx = Ctx()
+    ctx.rng = random.Random(args.seed)
+    ctx.truth = load_truth(args.truth)
+    ctx.t0, ctx.t1 = legit_span(ctx.truth)
+    if ctx.t0 is None:
+        raise SystemExit('attacks.py: empty truth %s' % args.truth)
+    ctx.info = {'attack': args.attack, 'control': bool(args.control)}
+    ctx.control = args.control
+    if args.control and args.attack not in CONTROLLED:
+        raise SystemExit('attacks.py: %s has no --control twin' % args.attack)
+    scale = args.scale if args.scale is not None else \
+        (ATTACKS.get(args.attack) or UNLISTED[args.attack])[1]
+    ctx.info['scale'] = scale
+    out = open(args.output, 'wb') if args.output and args.output != '-' else sys.stdout.buffer
+    w = PcapngOut(out) if args.attack == 'pcapng-ts' else PcapOut(out)
+    counts = [0, 0]
+
+    def tagged(it, k):
+        for ts, fr in it:
+            counts[k] += 1
+            yield ts, k, fr
+    atk = GENERATORS[args.attack](ctx, scale)
+    put = w.put
+
+    def put_safe(ts, fr):
+        # calltap gone (crashed): count the rest, write nothing.
+        nonlocal put
+        try:
+            put(ts, fr)
+        except BrokenPipeError:
+            put = lambda ts, fr: None
+            ctx.info['broken_pipe'] = True
+            quiet_stdout()
+    if args.attack == 'pcapng-ts':
+        # After the whole legit capture: no merge by time.
+        for ts, k, fr in tagged(read_pcap(args.legit), 0):
+            put_safe(ts, fr)
+        for ts, k, fr in tagged(atk, 1):
+            put_safe(ts, fr)
+    else:
+        for ts, k, fr in heapq.merge(tagged(read_pcap(args.legit), 0), tagged(atk, 1),
+                                     key=lambda x: (x[0], x[1])):
+            put_safe(ts, fr)
+    try:
+        out.flush()
+        if out is not sys.stdout.buffer:
+            out.close()
+    except BrokenPipeError:
+        ctx.info['broken_pipe'] = True
+        quiet_stdout()
+    ctx.info.update(legit_packets=counts[0], attack_packets=counts[1],
+                    packets=counts[0] + counts[1])
+    if args.info:
+        with open(args.info, 'w') as f:
+            json.dump(ctx.info, f)
+            f.write('\n')
+    return 0
+
+
+def wavpeak(path):
+    import wave
+    w = wave.open(path, 'rb')
+    if w.getsampwidth() != 2:
+        raise SystemExit('attacks.py: %s: not 16-bit' % path)
+    peak = 0
+    while True:
+        b = w.readframes(65536)
+        if not b:
+            break
+        a = struct.unpack('<%dh' % (len(b) // 2), b)
+        peak = max(peak, max(a), -min(a))
+    return peak
+
+
+def main(argv):
+    p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    sub = p.add_subparsers(dest='cmd', required=True)
+    sub.add_parser('list')
+    m = sub.add_parser('mix')
+    m.add_argument('attack')
+    m.add_argument('legit')
+    m.add_argument('truth')
+    m.add_argument('--scale', type=int)
+    m.add_argument('--seed', type=int, default=9)
+    m.add_argument('-o', '--output')
+    m.add_argument('--info')
+    m.add_argument('--control', action='store_true',
+                   help='the harmless twin of a CPU attack (see CONTROLLED)')
+    c = sub.add_parser('collide')
+    c.add_argument('k', type=int)
+    wp = sub.add_parser('wavpeak')
+    wp.add_argument('wav')
+    a = p.parse_args(argv[1:])
+    if a.cmd == 'list':
+        for name, (unit, test, bench, desc) in ATTACKS.items():
+            print('%-14s %-40s check %-7d bench %-8d %s' % (name, unit, test, bench, desc))
+        return 0
+    if a.cmd == 'mix':
+        return mix(a)
+    if a.cmd == 'collide':
+        for cid in colliding_ids(a.k):
+            print(cid.decode())
+        return 0
+    if a.cmd == 'wavpeak':
+        print(wavpeak(a.wav))
+        return 0
+    return 1
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv))
