@@ -74,6 +74,7 @@
 #define MAX_STREAMS 32        /* SSRC x codec per call; more are dropped */
 #define MAX_PAYLOAD 65536     /* larger payloads are dropped */
 #define NAME_MAX_ID 80        /* cap of the sanitised Call-ID */
+#define MAX_HOLE_US (3 * INT64_C(1000000)) /* longer stretches without a packet are cut to this */
 #define NAME_HASH 17          /* "~" and 16 hex digits of the whole Call-ID */
 #define NAME_TRIES 1000       /* "-2" .. "-999" after an existing name */
 #define UNDEC_MAX 256         /* cap of the undecodable-codec list */
@@ -125,6 +126,9 @@ struct ct_audio_call {
 	char undec[UNDEC_MAX];     /* "G723,AMR" */
 	uint64_t dropped;          /* packets out of range, malformed, too many streams */
 	uint64_t resyncs;          /* timestamp jumps re-anchored on arrival time */
+	int64_t end_us;            /* end of the latest audio placed, in file time */
+	int64_t cut_us;            /* silence removed so far (MAX_HOLE_US rule) */
+	uint64_t holes_cut;        /* stretches shortened */
 };
 
 static const char *const ext_name[] = { "wav", "flac", "ogg" };
@@ -481,6 +485,34 @@ static int64_t scale(int64_t a, int64_t b, int64_t c)
 	return p >= 0 ? p / c : -((-p + c - 1) / c);
 }
 
+/*
+ * Silence that nobody sent is not stored: when a packet would start more
+ * than MAX_HOLE_US after the end of all audio placed so far (on either
+ * channel), the gap is shortened to MAX_HOLE_US, for this packet and every
+ * later one of the call (cut_us grows by the excess, so both channels stay
+ * aligned).  A recording therefore grows with the packets received, not
+ * with the span of their times: two packets an hour apart make seconds of
+ * file, not an hour (a spoofed call cannot fill the disk with zeros).  Real
+ * calls with continuous RTP never have such a gap; with silence
+ * suppression or a held call without media, pauses over 3 s are shortened.
+ * Returns the position to write at, in the channel's rate.
+ */
+static int64_t cut_hole(struct ct_audio_call *ac, int64_t pos, long n, uint32_t rate)
+{
+	int64_t t = scale(pos, 1000000, rate) - ac->cut_us;
+	int64_t end;
+
+	if (t > ac->end_us + MAX_HOLE_US) {
+		ac->cut_us += t - (ac->end_us + MAX_HOLE_US);
+		ac->holes_cut++;
+		t = ac->end_us + MAX_HOLE_US;
+	}
+	end = t + scale(n, 1000000, rate);
+	if (end > ac->end_us)
+		ac->end_us = end;
+	return scale(t, rate, 1000000);
+}
+
 /* Channel position of rtp_ts in s, re-anchoring on arrival_pos if far off. */
 static int64_t place(struct ct_audio_call *ac, struct stream *s, uint32_t rtp_ts,
     int64_t arrival_pos, uint32_t rate)
@@ -576,6 +608,9 @@ void ct_audio_call_add(struct ct_audio_call *ac, int channel, const char *codec_
 	pos = place(ac, s, rtp_ts, arrival_pos, rate);
 	n = decode(ac, s, payload, len, rate, &pcm);
 	if (n <= 0 || pos < 0 || pos + n > (int64_t)MAX_S * rate)
+		goto drop;
+	pos = cut_hole(ac, pos, n, rate);
+	if (pos < 0)       /* reordered from before a shortened gap, past sample 0 */
 		goto drop;
 	scratch_write(ac, channel, pos, pcm, (size_t)n);
 	return;

@@ -346,6 +346,49 @@ static void test_undecodable(const char *dir)
 	free(undec);
 }
 
+/*
+ * Stretches without any packet are cut to 3 s: two packets an hour apart
+ * make 3 s + 2 packets of file, not an hour of zeros (a spoofed call must
+ * not fill the disk); both channels stay aligned after the cut.
+ */
+static void test_hole_cut(const char *dir)
+{
+	char errbuf[CT_ERRBUF_SIZE] = "", *path = NULL, *undec = NULL;
+	struct ct_audio_call *ac = ct_audio_call_new(dir, CT_AUDIO_WAV, "hole", START_US, errbuf);
+	uint8_t p[160];
+	SF_INFO info;
+	short *b = NULL;
+	long n;
+
+	memset(p, 0x80, sizeof(p));                 /* µ-law +32124 */
+	ct_audio_call_add(ac, CT_AUDIO_CALLER, "PCMU", 8000, 1, 0, START_US, p, 160);
+	/* an hour later, both sides, 100 ms apart */
+	ct_audio_call_add(ac, CT_AUDIO_CALLER, "PCMU", 8000, 1, 3600u * 8000,
+	    START_US + 3600LL * 1000000, p, 160);
+	ct_audio_call_add(ac, CT_AUDIO_CALLEE, "PCMA", 8000, 2, 0,
+	    START_US + 3600LL * 1000000 + 100000, p, 160);
+	/* a 2 s pause is kept as it is */
+	ct_audio_call_add(ac, CT_AUDIO_CALLER, "PCMU", 8000, 1, 3602u * 8000,
+	    START_US + 3602LL * 1000000, p, 160);
+	CHECK_INT(ct_audio_call_finish(ac, &path, &undec, errbuf), 0);
+	CHECK(path != NULL);
+	if (path == NULL)
+		return;
+	n = read_file(path, &b, &info);
+	/* 160 + 3 s + (2 s + 160) samples */
+	CHECK_INT(n, 160 + 3 * 8000 + 2 * 8000 + 160);
+	if (n == 160 + 3 * 8000 + 2 * 8000 + 160) {
+		CHECK_INT(b[2 * 159], 32124);
+		CHECK_INT(b[2 * 160], 0);
+		CHECK_INT(b[2 * (160 + 3 * 8000)], 32124);          /* caller after the cut */
+		CHECK_INT(b[2 * (160 + 3 * 8000 + 800) + 1], ct_g711_alaw_decode(0x80)); /* callee 100 ms on */
+		CHECK_INT(b[2 * (160 + 5 * 8000)], 32124);          /* 2 s later, not cut */
+	}
+	unlink(path);
+	free(b);
+	free(path);
+}
+
 /* Malformed and out-of-range packets are dropped; the rest is placed. */
 static void test_drops(const char *dir)
 {
@@ -1100,6 +1143,7 @@ int main(void)
 	test_ogg(dir);
 	test_undecodable(dir);
 	test_drops(dir);
+	test_hole_cut(dir);
 	test_bad_dir();
 	test_names(dir);
 	test_8k_codecs(dir);
