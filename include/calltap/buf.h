@@ -4,6 +4,7 @@
 #define CALLTAP_BUF_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct ct_buf {
 	char *p;      /* NUL-terminated while oom is false */
@@ -17,6 +18,8 @@ void ct_buf_fini(struct ct_buf *b);
 void ct_buf_reset(struct ct_buf *b);
 int ct_buf_append(struct ct_buf *b, const void *p, size_t n);
 int ct_buf_puts(struct ct_buf *b, const char *s);
+/* Appends v in decimal (as "%" PRId64, without printf); CT_OK or CT_NOMEM. */
+int ct_buf_i64(struct ct_buf *b, int64_t v);
 int ct_buf_printf(struct ct_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Appends s as a JSON string literal (with quotes); NULL appends null. */

@@ -439,7 +439,7 @@ void ct_val_json(const struct ct_val *v, struct ct_buf *b)
 		ct_buf_json_str(b, v->s);
 		break;
 	case CT_VAL_INT:
-		ct_buf_printf(b, "%" PRId64, v->i);
+		ct_buf_i64(b, v->i);
 		break;
 	case CT_VAL_REAL:
 		ct_buf_puts(b, ct_fmt_fixed(v->d, v->prec, num, sizeof(num)) ? num : "null");
@@ -463,7 +463,7 @@ void ct_val_csv(const struct ct_val *v, struct ct_buf *b)
 		ct_buf_csv_str(b, v->s);
 		break;
 	case CT_VAL_INT:
-		ct_buf_printf(b, "%" PRId64, v->i);
+		ct_buf_i64(b, v->i);
 		break;
 	case CT_VAL_REAL:
 		if (ct_fmt_fixed(v->d, v->prec, num, sizeof(num)))
@@ -487,7 +487,9 @@ void ct_stream_json(const struct ct_stream_stats *s, struct ct_buf *b)
 	for (i = 0; i < ct_stream_ncols; i++) {
 		memset(&v, 0, sizeof(v));
 		ct_stream_cols[i].get(s, &v);
-		ct_buf_printf(b, "%s\"%s\":", i ? "," : "", ct_stream_cols[i].name);
+		ct_buf_puts(b, i ? ",\"" : "\"");
+		ct_buf_puts(b, ct_stream_cols[i].name);
+		ct_buf_puts(b, "\":");
 		ct_val_json(&v, b);
 	}
 	ct_buf_puts(b, "}");
@@ -508,7 +510,9 @@ int ct_record_json(const struct ct_call_record *r, struct ct_buf *b)
 	for (i = 0; i < ct_record_ncols; i++) {
 		memset(&v, 0, sizeof(v));
 		ct_record_cols[i].get(r, &v);
-		ct_buf_printf(b, "%s\"%s\":", i ? "," : "", ct_record_cols[i].name);
+		ct_buf_puts(b, i ? ",\"" : "\"");
+		ct_buf_puts(b, ct_record_cols[i].name);
+		ct_buf_puts(b, "\":");
 		ct_val_json(&v, b);
 	}
 	ct_buf_puts(b, ",\"streams\":[");

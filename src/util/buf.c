@@ -106,6 +106,25 @@ int ct_buf_puts(struct ct_buf *b, const char *s)
 	return ct_buf_append(b, s, strlen(s));
 }
 
+/*
+ * Appends v in decimal, as printf's "%" PRId64 would, without going through
+ * printf (records have dozens of integers).  CT_OK or CT_NOMEM.
+ */
+int ct_buf_i64(struct ct_buf *b, int64_t v)
+{
+	char tmp[24];
+	char *p = tmp + sizeof(tmp);
+	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (v < 0)
+		*--p = '-';
+	return ct_buf_append(b, p, (size_t)(tmp + sizeof(tmp) - p));
+}
+
 /* Appends printf-formatted text; CT_OK, CT_NOMEM, or CT_ERR (bad format). */
 int ct_buf_printf(struct ct_buf *b, const char *fmt, ...)
 {
