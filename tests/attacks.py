@@ -79,13 +79,7 @@ ATTACKS = {
 
 # ---------------------------------------------------------------- frames
 
-def csum(b):
-    if len(b) % 2:
-        b += b'\0'
-    s = sum(struct.unpack('!%dH' % (len(b) // 2), b))
-    s = (s >> 16) + (s & 0xFFFF)
-    s += s >> 16
-    return ~s & 0xFFFF
+from pktlib import csum  # noqa: E402  (tests/pktlib.py)
 
 
 def ipv4(src, dst, proto, payload, ident=0, flags_off=0):

@@ -35,13 +35,7 @@ PBX = bytes([203, 0, 113, 10])
 SBC = bytes([198, 51, 100, 10])
 
 
-def csum(b):
-    if len(b) % 2:
-        b += b'\0'
-    s = sum(struct.unpack('!%dH' % (len(b) // 2), b))
-    s = (s >> 16) + (s & 0xFFFF)
-    s += s >> 16
-    return ~s & 0xFFFF
+from pktlib import csum  # noqa: E402  (tests/pktlib.py)
 
 
 def udp_frame(src, dst, sport, dport, payload):

@@ -106,13 +106,7 @@ def pcap_header():
     return struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1)
 
 
-def csum(b):
-    if len(b) % 2:
-        b += b'\0'
-    s = sum(struct.unpack('!%dH' % (len(b) // 2), b))
-    s = (s >> 16) + (s & 0xFFFF)
-    s += s >> 16
-    return ~s & 0xFFFF
+from pktlib import csum  # noqa: E402  (tests/pktlib.py)
 
 
 def ipv4(src, dst, proto, payload, ident=0, flags_off=0):
