@@ -137,5 +137,10 @@ grep -q "elapsed" "$t/err" && bad "progress line written to a file" ||
 grep -q "^calltap: packets [0-9]" "$t/err" && ! grep -q "drops" "$t/err" &&
     ok "--stats-interval on files: status lines without drops" || bad "--stats-interval on files"
 
+"$CALLTAP" -r "$cap" --db /dev/null >/dev/null 2>"$t/err"
+st=$?
+[ $st -eq 3 ] && grep -q "'/dev/null' is not a regular file" "$t/err" &&
+    ok "--db /dev/null: a clear message" || bad "--db /dev/null: exit $st: $(cat "$t/err")"
+
 echo "cli: $pass passed, $fail failed"
 [ $fail -eq 0 ]

@@ -30,6 +30,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include <sqlite3.h>
@@ -236,8 +237,15 @@ static void sink_free(struct sqlite_sink *ss)
 static int db_setup(struct sqlite_sink *ss, char *errbuf)
 {
 	const char *msg = "unknown error";
+	struct stat st;
 	int ver = 0;
 
+	/* /dev/null, a FIFO, a directory: say so rather than "disk I/O error". */
+	if (stat(ss->path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		ct_sink_err(errbuf, "database '%s' is not a regular file (SQLite needs a file "
+		    "it can lock and journal)", ss->path);
+		return CT_ERR;
+	}
 	if (sqlite3_open_v2(ss->path, &ss->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
 	    NULL) != SQLITE_OK)
 		goto fail;
