@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "calltap/buf.h"
 #include "calltap/attr.h"
@@ -78,6 +79,7 @@ struct ct_engine {
 	void *stats_user;
 	int64_t prev_stats_us;   /* capture time and frames at the previous line */
 	uint64_t prev_stats_frames;
+	uint64_t prev_stats_calls; /* calls done at the previous line */
 	struct ct_audio_finisher *fin; /* reports written recordings; NULL: none pending */
 	struct held *held_head, *held_tail; /* records waiting for a recording, in order */
 	size_t n_held;
@@ -372,6 +374,12 @@ static void stats_due(struct ct_engine *e)
 	e->stats_fn(e->stats_user, e);
 	e->prev_stats_us = e->now_us;
 	e->prev_stats_frames = e->c.frames;
+	{
+		struct ct_dialog_stats ds;
+
+		ct_dialog_get_stats(e->dialogs, &ds);
+		e->prev_stats_calls = ds.calls;
+	}
 	e->next_stats_us = ct_ts_add(e->now_us, e->stats_interval_us);
 }
 
@@ -974,17 +982,21 @@ void ct_engine_print_stats(const struct ct_engine *e, FILE *out)
 
 /*
  * Prints one status line for a long-running capture: frames (and their rate
- * since the previous line, by capture time), calls open and done, calls
+ * since the previous line, by capture time), calls open and done (and calls
+ * ended per minute since the previous line), calls
  * evicted from a full table and refused (totals), RTP packets, and the
  * capture's kernel / interface drops (live capture only: with a drops
- * hook).  Ends with a newline.
+ * hook), then the capture time of the line (UTC).  Ends with a newline.
  */
 void ct_engine_print_stats_line(const struct ct_engine *e, FILE *out)
 {
 	struct ct_dialog_stats ds;
 	int64_t span = e->now_us - e->prev_stats_us;
-	double rate = 0;
+	double rate = 0, per_min = 0;
 	uint64_t evicted = 0;
+	char when[32] = "-";
+	struct tm tm;
+	time_t sec;
 	int i;
 
 	ct_dialog_get_stats(e->dialogs, &ds);
@@ -992,9 +1004,16 @@ void ct_engine_print_stats_line(const struct ct_engine *e, FILE *out)
 		evicted += ds.evicted[i];
 	if (e->prev_stats_us != 0 && span > 0)
 		rate = (double)(e->c.frames - e->prev_stats_frames) * 1e6 / (double)span;
-	fprintf(out, "calltap: packets %llu (%.0f/s) calls active %zu done %llu"
+	if (e->prev_stats_us != 0 && span > 0)
+		per_min = (double)(ds.calls - e->prev_stats_calls) * 60e6 / (double)span;
+	if (e->now_us > 0) {
+		sec = (time_t)(e->now_us / 1000000);
+		if (gmtime_r(&sec, &tm) != NULL)
+			strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	}
+	fprintf(out, "calltap: packets %llu (%.0f/s) calls active %zu done %llu (%.1f/min)"
 	    " evicted %llu refused %llu rtp %llu sip %llu",
-	    (unsigned long long)e->c.frames, rate, ds.active, (unsigned long long)ds.calls,
+	    (unsigned long long)e->c.frames, rate, ds.active, (unsigned long long)ds.calls, per_min,
 	    (unsigned long long)evicted, (unsigned long long)ds.dropped,
 	    (unsigned long long)e->c.rtp_packets,
 	    (unsigned long long)(e->c.sip_udp + e->c.sip_tcp));
@@ -1002,5 +1021,5 @@ void ct_engine_print_stats_line(const struct ct_engine *e, FILE *out)
 	if (e->drops_fn != NULL)
 		fprintf(out, " drops %llu ifdrops %llu", (unsigned long long)e->c.capture_drops,
 		    (unsigned long long)e->c.capture_ifdrops);
-	fputc('\n', out);
+	fprintf(out, " at %s\n", when);
 }
