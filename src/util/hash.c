@@ -77,19 +77,22 @@ static uint64_t siphash_cd(const struct ct_hash_key *k, const void *p, size_t le
  */
 uint64_t ct_siphash(const struct ct_hash_key *k, const void *p, size_t len)
 {
-	const uint8_t *in = p, *end = in + (len & ~(size_t)7);
+	const uint8_t *in = p;
+	size_t i, whole = len & ~(size_t)7;
 	uint64_t v0 = k->k0 ^ 0x736f6d6570736575ull;
 	uint64_t v1 = k->k1 ^ 0x646f72616e646f6dull;
 	uint64_t v2 = k->k0 ^ 0x6c7967656e657261ull;
 	uint64_t v3 = k->k1 ^ 0x7465646279746573ull;
 	uint64_t m, b = (uint64_t)len << 56;
 
-	for (; in != end; in += 8) {
-		m = load_le64(in);
+	for (i = 0; i < whole; i += 8) {
+		m = load_le64(in + i);
 		v3 ^= m;
 		sipround(&v0, &v1, &v2, &v3);
 		v0 ^= m;
 	}
+	if (whole != 0)       /* p may be NULL when len is 0: no arithmetic on it */
+		in += whole;
 	switch (len & 7) {
 	case 7: b |= (uint64_t)in[6] << 48; /* fall through */
 	case 6: b |= (uint64_t)in[5] << 40; /* fall through */
