@@ -40,6 +40,9 @@ struct ct_source {
 };
 
 struct ct_source *ct_source_open_file(const char *path, const char *bpf, char *errbuf);
+/* The same, with a duplicate of the file's descriptor in *pos_fd (for progress). */
+struct ct_source *ct_source_open_path(const char *path, const char *bpf, int *pos_fd,
+    char *errbuf);
 struct ct_source *ct_source_open_live(const char *iface, const char *bpf,
     int snaplen, int buffer_mb, char *errbuf);
 void ct_source_close(struct ct_source *s);

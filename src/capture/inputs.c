@@ -495,35 +495,10 @@ int ct_inputs_start(struct ct_inputs *in, const char *bpf)
  */
 static struct ct_source *open_counted(struct input_file *f, const char *bpf, char *errbuf)
 {
-	struct ct_source *src = NULL;
-	uint8_t magic[8];
-	ssize_t n;
-	FILE *fp;
-	int fd, kind;
+	struct ct_source *src = ct_source_open_path(f->path, bpf, &f->pos_fd, errbuf);
 
-	if (strcmp(f->path, "-") == 0) {
-		f->pos_fd = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 0);
-		src = ct_source_open_file(f->path, bpf, errbuf);
-	} else if ((fd = open(f->path, O_RDONLY | O_CLOEXEC)) < 0)
-		snprintf(errbuf, CT_ERRBUF_SIZE, "cannot read capture '%s': %s", f->path,
-		    strerror(errno));
-	else {
-		n = pread(fd, magic, sizeof(magic), 0);
-		kind = ct_compress_kind(magic, n > 0 ? (size_t)n : 0);
-		f->pos_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-		if ((fp = ct_decompress_stream(fd, kind)) == NULL)
-			snprintf(errbuf, CT_ERRBUF_SIZE, "cannot read capture '%s': %s", f->path,
-			    errno == ENOTSUP ? "compressed with a format this calltap was built "
-			    "without (see calltap --version)" : strerror(errno));
-		else
-			src = ct_source_open_savefile(fp, f->path, bpf, errbuf);
-	}
-	if (src == NULL) {
-		if (f->pos_fd >= 0)
-			close(f->pos_fd);
-		f->pos_fd = -1;
+	if (src == NULL)
 		f->finished = 1;
-	}
 	return src;
 }
 

@@ -184,12 +184,29 @@ static struct ct_source *source_wrap(pcap_t *p, const char *name, int live, char
  */
 struct ct_source *ct_source_open_file(const char *path, const char *bpf, char *errbuf)
 {
-	FILE *fp;
-	int fd;
+	return ct_source_open_path(path, bpf, NULL, errbuf);
+}
 
-	if (strcmp(path, "-") == 0)
+/*
+ * As ct_source_open_file; when pos_fd is not NULL it receives a duplicate
+ * of the descriptor the file is read from (standard input's for "-"), whose
+ * offset tells how far reading got, in the file's own bytes (compressed
+ * ones for a compressed file): the caller closes it.  -1 on failure.
+ */
+struct ct_source *ct_source_open_path(const char *path, const char *bpf, int *pos_fd,
+    char *errbuf)
+{
+	struct ct_source *src;
+	FILE *fp;
+	int fd, dup_fd = -1;
+
+	if (pos_fd != NULL)
+		*pos_fd = -1;
+	if (strcmp(path, "-") == 0) {
 		fp = stdin;
-	else if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		if (pos_fd != NULL)
+			dup_fd = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 0);
+	} else if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
 		snprintf(errbuf, CT_ERRBUF_SIZE, "cannot read capture '%s': %s", path, strerror(errno));
 		return NULL;
 	} else {
@@ -197,15 +214,26 @@ struct ct_source *ct_source_open_file(const char *path, const char *bpf, char *e
 		ssize_t n = pread(fd, magic, sizeof(magic), 0);
 		int kind = ct_compress_kind(magic, n > 0 ? (size_t)n : 0);
 
+		if (pos_fd != NULL)
+			dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
 		if ((fp = ct_decompress_stream(fd, kind)) == NULL) {
 			snprintf(errbuf, CT_ERRBUF_SIZE, "cannot read capture '%s': %s", path,
 			    errno == ENOTSUP ? "compressed with a format this calltap was built "
 			    "without (see calltap --version)" : strerror(errno));
+			if (dup_fd >= 0)
+				close(dup_fd);
 			return NULL;
 		}
 	}
 	/* Read in 256 KiB windows by readahead.c, on another thread for large files. */
-	return ct_source_open_savefile(fp, path, bpf, errbuf);
+	src = ct_source_open_savefile(fp, path, bpf, errbuf);
+	if (src == NULL && dup_fd >= 0) {
+		close(dup_fd);
+		dup_fd = -1;
+	}
+	if (pos_fd != NULL)
+		*pos_fd = dup_fd;
+	return src;
 }
 
 /*
