@@ -139,7 +139,7 @@ grep -q "^calltap: packets [0-9]" "$t/err" && ! grep -q "drops" "$t/err" &&
 
 "$CALLTAP" -r "$cap" --db /dev/null >/dev/null 2>"$t/err"
 st=$?
-[ $st -eq 3 ] && grep -q "'/dev/null' is not a regular file" "$t/err" &&
+[ $st -eq 3 ] && grep -q "cannot open database '/dev/null': not a regular file" "$t/err" &&
     ok "--db /dev/null: a clear message" || bad "--db /dev/null: exit $st: $(cat "$t/err")"
 
 echo "cli: $pass passed, $fail failed"

@@ -242,7 +242,7 @@ static int db_setup(struct sqlite_sink *ss, char *errbuf)
 
 	/* /dev/null, a FIFO, a directory: say so rather than "disk I/O error". */
 	if (stat(ss->path, &st) == 0 && !S_ISREG(st.st_mode)) {
-		ct_sink_err(errbuf, "database '%s' is not a regular file (SQLite needs a file "
+		ct_sink_err(errbuf, "cannot open database '%s': not a regular file (SQLite needs a file "
 		    "it can lock and journal)", ss->path);
 		return CT_ERR;
 	}
