@@ -984,7 +984,8 @@ void ct_engine_print_stats(const struct ct_engine *e, FILE *out)
  * Prints one status line for a long-running capture: frames (and their rate
  * since the previous line, by capture time), calls open and done (and calls
  * ended per minute since the previous line), calls
- * evicted from a full table and refused (totals), RTP packets, and the
+ * evicted from a full table and refused (totals), RTP packets (and foreign
+ * ones refused as injected), SIP messages, and the
  * capture's kernel / interface drops (live capture only: with a drops
  * hook), then the capture time of the line (UTC).  Ends with a newline.
  */
@@ -1012,10 +1013,10 @@ void ct_engine_print_stats_line(const struct ct_engine *e, FILE *out)
 			strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	}
 	fprintf(out, "calltap: packets %llu (%.0f/s) calls active %zu done %llu (%.1f/min)"
-	    " evicted %llu refused %llu rtp %llu sip %llu",
+	    " evicted %llu refused %llu rtp %llu injected %llu sip %llu",
 	    (unsigned long long)e->c.frames, rate, ds.active, (unsigned long long)ds.calls, per_min,
 	    (unsigned long long)evicted, (unsigned long long)ds.dropped,
-	    (unsigned long long)e->c.rtp_packets,
+	    (unsigned long long)e->c.rtp_packets, (unsigned long long)e->c.rtp_injected,
 	    (unsigned long long)(e->c.sip_udp + e->c.sip_tcp));
 	/* Drops exist for a live capture only (a drops hook); a file has none to tell. */
 	if (e->drops_fn != NULL)

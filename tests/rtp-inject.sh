@@ -92,5 +92,12 @@ else
 	cp "$t/check" "$t/err"
 	bad "injection not contained"
 fi
+# The status line tells injected packets too (network teams watch it live).
+"$CALLTAP" -r "$t/in.pcap" --json /dev/null --stats-interval 1 -q 2>"$t/err"
+if grep -Eq "^calltap: packets .* rtp [0-9]+ injected [1-9][0-9]* sip " "$t/err"; then
+	ok "status line counts injected RTP"
+else
+	bad "status line without injected RTP"
+fi
 echo "rtp-inject: $pass passed, $fail failed"
 [ $fail -eq 0 ]
