@@ -65,6 +65,7 @@
 #include "calltap/audio.h"
 #include "calltap/clock.h"
 #include "calltap/err.h"
+#include "calltap/fdio.h"
 #include "calltap/hash.h"
 #include "audio_int.h"
 
@@ -374,28 +375,6 @@ static int scratch_open(struct ct_audio_call *ac)
 	return 0;
 }
 
-/* Full pwrite; 0 or -1 with errno. */
-static int pwrite_all(int fd, const void *buf, size_t len, off_t off)
-{
-	const char *p = buf;
-
-	while (len > 0) {
-		ssize_t w = pwrite(fd, p, len, off);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			if (w == 0)
-				errno = ENOSPC;
-			return -1;
-		}
-		p += w;
-		len -= (size_t)w;
-		off += w;
-	}
-	return 0;
-}
-
 /* Byte offset of sample i of channel c in the block layout. */
 static off_t block_offset(int c, int64_t i)
 {
@@ -410,7 +389,7 @@ static int cache_flush(struct ct_audio_call *ac, int c)
 
 	if (ch->hi <= ch->lo)
 		return 0;
-	if (pwrite_all(ac->fd, ch->cache + (ch->lo - base), (size_t)(ch->hi - ch->lo) * sizeof(int16_t),
+	if (ct_pwrite_all(ac->fd, ch->cache + (ch->lo - base), (size_t)(ch->hi - ch->lo) * sizeof(int16_t),
 	    block_offset(c, ch->lo)) < 0) {
 		ac->io_errno = errno;
 		return -1;
@@ -428,7 +407,7 @@ static void piece_write(struct ct_audio_call *ac, int c, int64_t pos, const int1
 	int64_t blk = pos / BLOCK, end = pos + (int64_t)k;
 
 	if (ch->cache == NULL && (ch->cache = malloc(BLOCK * sizeof(int16_t))) == NULL) {
-		if (pwrite_all(ac->fd, s, k * sizeof(*s), block_offset(c, pos)) < 0)
+		if (ct_pwrite_all(ac->fd, s, k * sizeof(*s), block_offset(c, pos)) < 0)
 			ac->io_errno = errno;
 		return;
 	}

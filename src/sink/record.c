@@ -27,6 +27,7 @@
 
 #include "calltap/buf.h"
 #include "calltap/err.h"
+#include "calltap/fdio.h"
 #include "calltap/record.h"
 #include "calltap/sip.h"
 #include "record_int.h"
@@ -594,26 +595,16 @@ int ct_outfile_open(struct ct_outfile *f, const char *arg, char *errbuf)
  */
 static int write_whole(struct ct_outfile *f, const char *p, size_t len)
 {
-	ssize_t n;
 	int e;
 
 	if (f->is_stdout)
 		fflush(stdout);   /* keep the order of anything stdio holds */
-	while (len > 0) {
-		n = write(f->fd, p, len);
-		if (n > 0) {
-			p += n;
-			len -= (size_t)n;
-			continue;
-		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		e = n < 0 ? errno : EIO;
-		if (f->regular && ftruncate(f->fd, f->good) == 0)
-			lseek(f->fd, f->good, SEEK_SET);
-		return e;
-	}
-	return 0;
+	if (ct_write_all(f->fd, p, len) == 0)
+		return 0;
+	e = errno;
+	if (f->regular && ftruncate(f->fd, f->good) == 0)
+		lseek(f->fd, f->good, SEEK_SET);
+	return e;
 }
 
 /*

@@ -51,6 +51,7 @@
 #include <unistd.h>
 
 #include "calltap/err.h"
+#include "calltap/fdio.h"
 #include "calltap/hash.h"
 #include "calltap/spool.h"
 
@@ -156,42 +157,6 @@ static int add_seg(struct ct_spool *sp, uint64_t seq, uint64_t size)
 	return CT_OK;
 }
 
-static int pwrite_all(int fd, const void *p, size_t len, off_t off)
-{
-	const char *c = p;
-	ssize_t n;
-
-	while (len > 0) {
-		n = pwrite(fd, c, len, off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		c += n;
-		len -= (size_t)n;
-		off += n;
-	}
-	return 0;
-}
-
-static int pread_all(int fd, void *p, size_t len, off_t off)
-{
-	char *c = p;
-	ssize_t n;
-
-	while (len > 0) {
-		n = pread(fd, c, len, off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		c += n;
-		len -= (size_t)n;
-		off += n;
-	}
-	return 0;
-}
-
 /* ---- frames ------------------------------------------------------------- */
 
 /*
@@ -207,7 +172,7 @@ static uint64_t read_frame(int fd, uint64_t off, uint64_t end, struct ct_buf *ou
 	struct ct_buf *b = out != NULL ? out : &tmp;
 	bool ok;
 
-	if (end < off + FRAME_HDR + 1 || pread_all(fd, hdr, FRAME_HDR, (off_t)off) != 0)
+	if (end < off + FRAME_HDR + 1 || ct_pread_all(fd, hdr, FRAME_HDR, (off_t)off) != 0)
 		return 0;
 	hdr[FRAME_HDR] = '\0';
 	if (hdr[8] != ' ' || hdr[25] != ' ')
@@ -227,7 +192,7 @@ static uint64_t read_frame(int fd, uint64_t off, uint64_t end, struct ct_buf *ou
 	{
 		char *p = malloc(len + 1);
 
-		ok = p != NULL && pread_all(fd, p, len + 1, (off_t)(off + FRAME_HDR)) == 0 &&
+		ok = p != NULL && ct_pread_all(fd, p, len + 1, (off_t)(off + FRAME_HDR)) == 0 &&
 		    p[len] == '\n' && ct_siphash(&frame_key, p, len) == h &&
 		    ct_buf_append(b, p, len) == CT_OK;
 		free(p);
@@ -317,7 +282,7 @@ static void ack_store(struct ct_spool *sp)
 	    sp->agen, sp->aseq, sp->aoff, ack_hash(sp->agen, sp->aseq, sp->aoff));
 	slot[strlen(slot)] = ' ';
 	slot[ACK_SLOT - 1] = '\n';
-	if (pwrite_all(sp->ack_fd, slot, ACK_SLOT, (off_t)((sp->agen % 2) * ACK_SLOT)) != 0)
+	if (ct_pwrite_all(sp->ack_fd, slot, ACK_SLOT, (off_t)((sp->agen % 2) * ACK_SLOT)) != 0)
 		set_err(sp, "cannot write the delivery position", errno);
 	pthread_mutex_lock(&sp->mu);
 	sp->ack_dirty = true;
@@ -823,7 +788,7 @@ static int write_target(const char *dir, const char *text)
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -1;
-	if (pwrite_all(fd, text, len, 0) != 0 || fdatasync(fd) != 0) {
+	if (ct_pwrite_all(fd, text, len, 0) != 0 || fdatasync(fd) != 0) {
 		close(fd);
 		return -1;
 	}

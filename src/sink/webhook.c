@@ -45,6 +45,7 @@
 
 #include "calltap/buf.h"
 #include "calltap/err.h"
+#include "calltap/fdio.h"
 #include "calltap/sink.h"
 #include "record_int.h"
 #include "calltap/spool.h"
@@ -94,23 +95,6 @@ static int64_t now_ms(void)
 
 /* ---- rejected records --------------------------------------------------- */
 
-/* write(2) all of p; 0 or -1 (errno set). */
-static int write_all(int fd, const char *p, size_t len)
-{
-	ssize_t n;
-
-	while (len > 0) {
-		n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /*
  * Keeps a rejected record in its own rejected-<time>-<pid>-<seq>.jsonl of
  * the URL's spool directory (temporary name, fsync, rename, directory
@@ -131,7 +115,7 @@ static void reject(struct wh_sink *wh, const char *body, size_t len)
 	    (long long)time(NULL), (long)getpid(), seq);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd >= 0) {
-		ok = write_all(fd, body, len) == 0 && write_all(fd, "\n", 1) == 0 && fsync(fd) == 0;
+		ok = ct_write_all(fd, body, len) == 0 && ct_write_all(fd, "\n", 1) == 0 && fsync(fd) == 0;
 		ok = close(fd) == 0 && ok && rename(tmp, dst) == 0;
 		if (!ok)
 			unlink(tmp);
