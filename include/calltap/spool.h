@@ -8,6 +8,8 @@
 #ifndef CALLTAP_SPOOL_H
 #define CALLTAP_SPOOL_H
 
+#include <pthread.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -48,5 +50,25 @@ const char *ct_spool_dir(const struct ct_spool *sp);
 const char *ct_spool_error(struct ct_spool *sp);
 void ct_spool_close(struct ct_spool *sp);
 int ct_spool_parse_size(const char *s, uint64_t *out);
+
+/*
+ * Shared by the spool's sync thread and the delivery workers of the
+ * network sinks: a monotonic clock in milliseconds, condition variables on
+ * that clock, and a timed wait until a time of it.
+ */
+int64_t ct_spool_now_ms(void);
+void ct_spool_cond_init(pthread_cond_t *cv);
+void ct_spool_sleep(pthread_cond_t *cv, pthread_mutex_t *mu, int64_t wake_ms);
+
+/*
+ * The pace of a delivery worker, decided under its mutex at now: -1 to
+ * quit (closing, and nothing more can be delivered by deadline_ms), 0 to
+ * deliver now, else the time to sleep until (a signal may come sooner).
+ * Records wait while failing (until retry_ms) or after a round that read
+ * nothing (until idle_until_ms); with nothing to read, or while not
+ * failing, the worker looks again at least every second.
+ */
+int64_t ct_spool_pace(struct ct_spool *sp, int64_t now, bool closing, int64_t deadline_ms,
+    bool failing, int64_t retry_ms, int64_t idle_until_ms);
 
 #endif

@@ -138,14 +138,6 @@ static const char indexes[] =
 	"CREATE INDEX IF NOT EXISTS calls_callee ON calls(callee);"
 	"CREATE UNIQUE INDEX IF NOT EXISTS calls_record_uid ON calls(record_uid);";
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Drops server notices ("relation ... already exists, skipping"). */
 static void no_notice(void *arg, const char *msg)
 {
@@ -441,7 +433,7 @@ bad:
 /* The time limit of one step: OP_TIMEOUT_S, or the close deadline if sooner. */
 static int64_t step_deadline(struct pg_sink *ps)
 {
-	int64_t d = now_ms() + OP_TIMEOUT_S * 1000;
+	int64_t d = ct_spool_now_ms() + OP_TIMEOUT_S * 1000;
 
 	pthread_mutex_lock(&ps->mu);
 	if (ps->closing && ps->deadline_ms < d)
@@ -462,10 +454,10 @@ static int wait_fd(struct pg_sink *ps, int fd, bool for_write, int64_t until)
 	int n;
 
 	for (;;) {
-		left = until - now_ms();
+		left = until - ct_spool_now_ms();
 		pthread_mutex_lock(&ps->mu);
 		if (ps->closing && ps->deadline_ms < until)
-			until = ps->deadline_ms, left = until - now_ms();
+			until = ps->deadline_ms, left = until - ct_spool_now_ms();
 		pthread_mutex_unlock(&ps->mu);
 		if (left <= 0) {
 			set_err(ps, "no answer in time (server hung or unreachable)");
@@ -964,7 +956,7 @@ static void went_down(struct pg_sink *ps)
 		pthread_mutex_unlock(&ps->mu);
 	}
 	ps->down = true;
-	ps->next_retry_ms = now_ms() + ps->backoff_s * 1000;
+	ps->next_retry_ms = ct_spool_now_ms() + ps->backoff_s * 1000;
 	ps->backoff_s = ps->backoff_s * 2 > RETRY_MAX_S ? RETRY_MAX_S : ps->backoff_s * 2;
 }
 
@@ -974,27 +966,12 @@ static void went_down(struct pg_sink *ps)
  */
 static int next_step(struct pg_sink *ps)
 {
-	struct timespec ts;
-	int64_t now, wake;
-	bool unread;
+	int64_t wake;
 
-	for (;;) {
-		now = now_ms();
-		unread = ct_spool_unread(ps->spool);
-		if (ps->closing && (now >= ps->deadline_ms || !unread ||
-		    (ps->down && ps->next_retry_ms > ps->deadline_ms)))
-			return 1;
-		if (unread && (!ps->down || now >= ps->next_retry_ms) && now >= ps->idle_until_ms)
-			return 0;
-		wake = ps->down && unread ? ps->next_retry_ms : now + 1000;
-		if (unread && ps->idle_until_ms > now && ps->idle_until_ms < wake)
-			wake = ps->idle_until_ms;
-		if (ps->closing && wake > ps->deadline_ms)
-			wake = ps->deadline_ms;
-		ts.tv_sec = wake / 1000;
-		ts.tv_nsec = (wake % 1000) * 1000000;
-		pthread_cond_timedwait(&ps->cv, &ps->mu, &ts);
-	}
+	while ((wake = ct_spool_pace(ps->spool, ct_spool_now_ms(), ps->closing, ps->deadline_ms,
+	    ps->down, ps->next_retry_ms, ps->idle_until_ms)) > 0)
+		ct_spool_sleep(&ps->cv, &ps->mu, wake);
+	return wake < 0;
 }
 
 /* The delivery thread: spool to the server, until close. */
@@ -1028,7 +1005,7 @@ static void *worker(void *arg)
 		if (send_batch(ps, &n) != CT_OK)
 			went_down(ps);
 		else if (n == 0)   /* pending but unreadable (a segment lost under us): no spinning */
-			ps->idle_until_ms = now_ms() + 1000;
+			ps->idle_until_ms = ct_spool_now_ms() + 1000;
 	}
 }
 
@@ -1104,7 +1081,6 @@ static void *pgsql_open(const char *arg, char *errbuf)
 	struct ct_spool_cfg cfg;
 	struct ct_spool_stats st;
 	struct ct_hash_key rk;
-	pthread_condattr_t ca;
 	PQconninfoOption *opts;
 	struct ct_buf hdr;
 	char *msg = NULL, *dir = NULL, key[1024], line[256];
@@ -1118,10 +1094,7 @@ static void *pgsql_open(const char *arg, char *errbuf)
 	ps->wake[0] = ps->wake[1] = -1;
 	ps->backoff_s = 1;
 	pthread_mutex_init(&ps->mu, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&ps->cv, &ca);
-	pthread_condattr_destroy(&ca);
+	ct_spool_cond_init(&ps->cv);
 	ct_buf_init(&ps->wbuf);
 	ct_buf_init(&ps->rec);
 	ct_buf_init(&ps->prepared);
@@ -1245,7 +1218,7 @@ static int pgsql_close(void *priv, char *errbuf)
 		return CT_OK;
 	pthread_mutex_lock(&ps->mu);
 	ps->closing = true;
-	ps->deadline_ms = now_ms() + DRAIN_S * 1000;
+	ps->deadline_ms = ct_spool_now_ms() + DRAIN_S * 1000;
 	pthread_cond_signal(&ps->cv);
 	pthread_mutex_unlock(&ps->mu);
 	if (write(ps->wake[1], "x", 1) < 0) {

@@ -109,12 +109,56 @@ struct ct_spool {
 	uint64_t rhdr_frame;         /* its frame length (0 without headers) */
 };
 
-static int64_t now_ms(void)
+int64_t ct_spool_now_ms(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void ct_spool_cond_init(pthread_cond_t *cv)
+{
+	pthread_condattr_t ca;
+
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(cv, &ca);
+	pthread_condattr_destroy(&ca);
+}
+
+void ct_spool_sleep(pthread_cond_t *cv, pthread_mutex_t *mu, int64_t wake_ms)
+{
+	struct timespec ts;
+
+	ts.tv_sec = (time_t)(wake_ms / 1000);
+	ts.tv_nsec = (long)(wake_ms % 1000) * 1000000;
+	pthread_cond_timedwait(cv, mu, &ts);
+}
+
+int64_t ct_spool_pace(struct ct_spool *sp, int64_t now, bool closing, int64_t deadline_ms,
+    bool failing, int64_t retry_ms, int64_t idle_until_ms)
+{
+	bool unread = ct_spool_unread(sp);
+	int64_t wake;
+
+	if (closing && (now >= deadline_ms || !unread || (failing && retry_ms > deadline_ms)))
+		return -1;
+	if (unread && (!failing || now >= retry_ms) && now >= idle_until_ms)
+		return 0;
+	if (!unread)
+		wake = now + 1000;
+	else {
+		/* Blocked by the retry time, the idle time, or both: the later one. */
+		wake = failing && retry_ms > now ? retry_ms : now;
+		if (idle_until_ms > wake)
+			wake = idle_until_ms;
+		if (!failing && wake > now + 1000)
+			wake = now + 1000;
+	}
+	if (closing && wake > deadline_ms)
+		wake = deadline_ms;
+	return wake;
 }
 
 static void seg_path(const struct ct_spool *sp, uint64_t seq, char *path, size_t size)
@@ -342,17 +386,12 @@ void ct_spool_sync(struct ct_spool *sp)
 static void *syncer(void *arg)
 {
 	struct ct_spool *sp = arg;
-	struct timespec ts;
-	int64_t at;
 	bool stop, dirty;
 
 	for (;;) {
 		pthread_mutex_lock(&sp->mu);
-		at = now_ms() + SYNC_MS;
-		ts.tv_sec = at / 1000;
-		ts.tv_nsec = (at % 1000) * 1000000;
 		if (!sp->stop)
-			pthread_cond_timedwait(&sp->cv, &sp->mu, &ts);
+			ct_spool_sleep(&sp->cv, &sp->mu, ct_spool_now_ms() + SYNC_MS);
 		stop = sp->stop;
 		dirty = sp->dirty || sp->dir_dirty || sp->ack_dirty || sp->old_fd >= 0;
 		pthread_mutex_unlock(&sp->mu);
@@ -886,7 +925,6 @@ static int take_slot(struct ct_spool *sp, const struct ct_spool_cfg *cfg, char *
 struct ct_spool *ct_spool_open(const struct ct_spool_cfg *cfg, char *errbuf)
 {
 	struct ct_spool *sp = calloc(1, sizeof(*sp));
-	pthread_condattr_t ca;
 	char path[4096];
 
 	if (sp == NULL) {
@@ -896,10 +934,7 @@ struct ct_spool *ct_spool_open(const struct ct_spool_cfg *cfg, char *errbuf)
 	sp->lock_fd = sp->ack_fd = sp->wfd = sp->old_fd = sp->rfd = -1;
 	pthread_mutex_init(&sp->mu, NULL);
 	pthread_mutex_init(&sp->sync_mu, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&sp->cv, &ca);
-	pthread_condattr_destroy(&ca);
+	ct_spool_cond_init(&sp->cv);
 	ct_buf_init(&sp->rhdr);
 	sp->max_bytes = cfg->max_bytes != 0 ? cfg->max_bytes : CT_SPOOL_MAX_DEFAULT;
 	sp->seg_max = sp->max_bytes / 8 < SEG_MAX ? sp->max_bytes / 8 : SEG_MAX;

@@ -85,14 +85,6 @@ struct wh_sink {
 	struct ct_buf rec;
 };
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* ---- rejected records --------------------------------------------------- */
 
 /*
@@ -158,7 +150,7 @@ static void failed(struct wh_sink *wh, const char *why)
 		fprintf(stderr, "calltap: webhook '%s': %s; spooling to '%s' and retrying\n",
 		    wh->shown, why, ct_spool_dir(wh->spool));
 	wh->failing = true;
-	wh->next_ms = now_ms() + wh->backoff_ms;
+	wh->next_ms = ct_spool_now_ms() + wh->backoff_ms;
 	wh->backoff_ms = wh->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : wh->backoff_ms * 2;
 }
 
@@ -169,8 +161,8 @@ static enum wh_result post(struct wh_sink *wh, const char *body, size_t len, int
 	long code = 0, tmo = TIMEOUT_MS;
 	CURLcode rc;
 
-	if (deadline > 0 && deadline - now_ms() < tmo)
-		tmo = deadline - now_ms() > 1 ? (long)(deadline - now_ms()) : 1;
+	if (deadline > 0 && deadline - ct_spool_now_ms() < tmo)
+		tmo = deadline - ct_spool_now_ms() > 1 ? (long)(deadline - ct_spool_now_ms()) : 1;
 	curl_easy_setopt(wh->curl, CURLOPT_TIMEOUT_MS, tmo);
 	curl_easy_setopt(wh->curl, CURLOPT_POSTFIELDS, body);
 	curl_easy_setopt(wh->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
@@ -208,27 +200,12 @@ static enum wh_result post(struct wh_sink *wh, const char *body, size_t len, int
  */
 static int next_step(struct wh_sink *wh)
 {
-	struct timespec ts;
-	int64_t now, wake;
-	bool unread;
+	int64_t wake;
 
-	for (;;) {
-		now = now_ms();
-		unread = ct_spool_unread(wh->spool);
-		if (wh->closing && (now >= wh->deadline_ms || !unread ||
-		    (wh->failing && wh->next_ms > wh->deadline_ms)))
-			return 1;
-		if (unread && (!wh->failing || now >= wh->next_ms) && now >= wh->idle_until_ms)
-			return 0;
-		wake = wh->failing && unread ? wh->next_ms : now + 1000;
-		if (unread && wh->idle_until_ms > now && wh->idle_until_ms < wake)
-			wake = wh->idle_until_ms;
-		if (wh->closing && wake > wh->deadline_ms)
-			wake = wh->deadline_ms;
-		ts.tv_sec = wake / 1000;
-		ts.tv_nsec = (wake % 1000) * 1000000;
-		pthread_cond_timedwait(&wh->cv, &wh->mu, &ts);
-	}
+	while ((wake = ct_spool_pace(wh->spool, ct_spool_now_ms(), wh->closing, wh->deadline_ms,
+	    wh->failing, wh->next_ms, wh->idle_until_ms)) > 0)
+		ct_spool_sleep(&wh->cv, &wh->mu, wake);
+	return wake < 0;
 }
 
 /*
@@ -257,7 +234,7 @@ static size_t deliver(struct wh_sink *wh, int64_t deadline)
 			break;
 		}
 		ct_spool_ack(wh->spool);
-		if (deadline > 0 && now_ms() >= deadline)
+		if (deadline > 0 && ct_spool_now_ms() >= deadline)
 			return n;
 	}
 	return n;
@@ -280,7 +257,7 @@ static void *worker(void *arg)
 		/* nothing readable although records are pending (a segment lost
 		 * under us): do not spin, look again in a second */
 		if (deliver(wh, deadline) == 0)
-			wh->idle_until_ms = now_ms() + 1000;
+			wh->idle_until_ms = ct_spool_now_ms() + 1000;
 	}
 }
 
@@ -399,7 +376,6 @@ static void *webhook_open(const char *arg, char *errbuf)
 {
 	struct wh_sink *wh = calloc(1, sizeof(*wh));
 	struct ct_spool_cfg cfg;
-	pthread_condattr_t ca;
 	uint64_t max;
 
 	if (wh == NULL) {
@@ -410,10 +386,7 @@ static void *webhook_open(const char *arg, char *errbuf)
 	ct_buf_init(&wh->rec);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	pthread_mutex_init(&wh->mu, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&wh->cv, &ca);
-	pthread_condattr_destroy(&ca);
+	ct_spool_cond_init(&wh->cv);
 	if (split_arg(wh, arg, &max) != CT_OK || setup_curl(wh) != CT_OK) {
 		ct_sink_err(errbuf, "webhook: out of memory or bad spool size");
 		goto fail;
@@ -531,7 +504,7 @@ static int webhook_close(void *priv, char *errbuf)
 		return CT_OK;
 	pthread_mutex_lock(&wh->mu);
 	wh->closing = true;
-	wh->deadline_ms = now_ms() + DRAIN_S * 1000;
+	wh->deadline_ms = ct_spool_now_ms() + DRAIN_S * 1000;
 	pthread_cond_signal(&wh->cv);
 	pthread_mutex_unlock(&wh->mu);
 	if (wh->started)

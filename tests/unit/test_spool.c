@@ -210,6 +210,49 @@ static void test_parse_size(void)
 	}
 }
 
+/*
+ * Pacing of the delivery workers (ct_spool_pace), at now = 10000 ms, on an
+ * empty spool and on one with a record to deliver.
+ */
+static void test_pace(void)
+{
+	static const struct {
+		int unread, closing;
+		int64_t deadline;
+		int failing;
+		int64_t retry, idle, want;
+	} v[] = {
+		{ 0, 0, 0, 0, 0, 0, 11000 },           /* nothing to do: look again in 1 s */
+		{ 0, 1, 20000, 0, 0, 0, -1 },          /* closing, nothing left: quit */
+		{ 1, 0, 0, 0, 0, 9000, 0 },            /* deliver now */
+		{ 1, 0, 0, 1, 15000, 0, 15000 },       /* failing: wait for the retry */
+		{ 1, 0, 0, 1, 9000, 12000, 12000 },    /* retry due, idle not: the later (no spin) */
+		{ 1, 0, 0, 1, 12000, 11000, 12000 },   /* both ahead: the later */
+		{ 1, 0, 0, 0, 0, 10500, 10500 },       /* idle round: wait it out */
+		{ 1, 0, 0, 0, 0, 20000, 11000 },       /* ... but look again within 1 s */
+		{ 1, 1, 10200, 1, 15000, 0, -1 },      /* the retry comes after the deadline */
+		{ 1, 1, 13000, 1, 12000, 0, 12000 },   /* the retry comes before it */
+		{ 1, 1, 11000, 0, 0, 20000, 11000 },   /* never past the deadline */
+		{ 1, 1, 10000, 0, 0, 0, -1 },          /* deadline reached */
+	};
+	struct ct_spool *empty = open_sp("pace-empty", 0, NULL);
+	struct ct_spool *full = open_sp("pace-full", 0, NULL);
+	size_t i;
+
+	CHECK(empty != NULL && full != NULL);
+	if (empty == NULL || full == NULL)
+		return;
+	CHECK_INT(ct_spool_append(full, "r", 1), CT_OK);
+	ct_spool_sync(full);
+	CHECK(ct_spool_unread(full));
+	CHECK(!ct_spool_unread(empty));
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		CHECK_INT(ct_spool_pace(v[i].unread ? full : empty, 10000, v[i].closing,
+		    v[i].deadline, v[i].failing, v[i].retry, v[i].idle), v[i].want);
+	ct_spool_close(empty);
+	ct_spool_close(full);
+}
+
 int main(void)
 {
 	struct ct_buf b;
@@ -223,6 +266,7 @@ int main(void)
 	test_torn_tail(&b);
 	test_cap_keys_header(&b);
 	test_parse_size();
+	test_pace();
 	ct_buf_fini(&b);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", top);
 	if (system(cmd) != 0)
