@@ -184,7 +184,6 @@ int ct_natural_cmp(const char *a, const char *b)
 static int has_capture_magic(const char *path)
 {
 	uint8_t b[8];
-	uint32_t be;
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	ssize_t n;
 
@@ -192,14 +191,14 @@ static int has_capture_magic(const char *path)
 		return 0;
 	n = read(fd, b, sizeof(b));
 	close(fd);
-	if (n > 0 && ct_compress_kind(b, (size_t)n) != CT_COMPRESS_NONE)
-		return 1;
-	if (n < 4)
+	if (n <= 0)
 		return 0;
-	be = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-	return be == 0xa1b2c3d4u || be == 0xd4c3b2a1u || be == 0xa1b23c4du ||
-	    be == 0x4d3cb2a1u || be == 0x0a0d0d0au;
+	return ct_compress_kind(b, (size_t)n) != CT_COMPRESS_NONE ||
+	    ct_savefile_magic(b, (size_t)n);
 }
+
+/* Extensions of captures, before rotation digits and a compression suffix. */
+static const char *const capture_exts[] = { ".pcap", ".pcapng", ".cap", ".dmp", NULL };
 
 /*
  * A file left out of a folder is warned of when its name says capture
@@ -208,8 +207,12 @@ static int has_capture_magic(const char *path)
  */
 static void skipped(const struct ct_inputs *in, const char *name, const char *path)
 {
-	if (strstr(name, ".pcap") != NULL || strstr(name, ".cap") != NULL ||
-	    strstr(name, ".dmp") != NULL)
+	size_t i;
+
+	for (i = 0; capture_exts[i] != NULL; i++)
+		if (strstr(name, capture_exts[i]) != NULL)
+			break;
+	if (capture_exts[i] != NULL)
 		warnf(in, "skipped '%s': named like a capture, but not a pcap, pcapng or "
 		    "gzip/xz/zstd/lz4 file", path);
 }
@@ -217,7 +220,6 @@ static void skipped(const struct ct_inputs *in, const char *name, const char *pa
 /* Names of captures: .pcap .pcapng .cap .dmp, then rotation digits, then .gz .xz .zst .lz4. */
 static int has_capture_name(const char *name)
 {
-	static const char *const exts[] = { ".pcap", ".pcapng", ".cap", ".dmp", NULL };
 	static const char *const zs[] = { ".gz", ".xz", ".zst", ".lz4", NULL };
 	size_t n = strlen(name), i;
 
@@ -231,10 +233,10 @@ static int has_capture_name(const char *name)
 	}
 	while (n > 0 && name[n - 1] >= '0' && name[n - 1] <= '9')
 		n--;
-	for (i = 0; exts[i] != NULL; i++) {
-		size_t k = strlen(exts[i]);
+	for (i = 0; capture_exts[i] != NULL; i++) {
+		size_t k = strlen(capture_exts[i]);
 
-		if (n > k && strncmp(name + n - k, exts[i], k) == 0)
+		if (n > k && strncmp(name + n - k, capture_exts[i], k) == 0)
 			return 1;
 	}
 	return 0;

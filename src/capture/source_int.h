@@ -6,6 +6,8 @@
 #ifndef CALLTAP_SOURCE_INT_H
 #define CALLTAP_SOURCE_INT_H
 
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "calltap/source.h"
@@ -16,6 +18,9 @@ struct ct_source *ct_source_open_pcapng(FILE *fp, const char *name, const char *
 /* Reads a pcapng or classic pcap stream, told apart by its first 4 bytes. */
 struct ct_source *ct_source_open_savefile(FILE *fp, const char *name, const char *bpf,
     char *errbuf);
+
+/* 1 when b[0..n) starts a pcap (any magic, either byte order) or pcapng file. */
+int ct_savefile_magic(const uint8_t *b, size_t n);
 
 /* Compression of a capture file, told by its first bytes (decompress.c). */
 enum { CT_COMPRESS_NONE, CT_COMPRESS_GZIP, CT_COMPRESS_XZ, CT_COMPRESS_ZSTD, CT_COMPRESS_LZ4 };

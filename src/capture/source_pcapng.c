@@ -758,6 +758,17 @@ static int is_pcap_magic(uint32_t m)
 	return 0;
 }
 
+/* 1 when the first n bytes at b start a pcap (any magic) or pcapng file. */
+int ct_savefile_magic(const uint8_t *b, size_t n)
+{
+	uint32_t m;
+
+	if (n < 4)
+		return 0;
+	m = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+	return m == BT_SHB || is_pcap_magic(m);
+}
+
 /* Reads the magic and the file / section header; CT_ERR with sf->msg set. */
 static int sf_open_format(struct savefile *sf, int allow_pcap)
 {
