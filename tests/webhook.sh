@@ -203,9 +203,11 @@ if [ -s "$t/h.json" ] && cmp -s "$t/h.json" "$t/bodies"; then ok "SIGHUP: every 
 
 # ---- -Z USER: the spool is handed to USER, records are spooled, not lost --
 if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
-	mkdir "$t/spz"
+	mkdir "$t/spz" "$t/zin"
 	chmod 755 "$t"
-	"$CALLTAP" -r "$srcdir/pcaps" --json /dev/null --webhook "http://127.0.0.1:$dead/z" --spool "$t/spz" \
+	# The captures are read after the switch: copies nobody can reach, wherever the checkout is.
+	cp "$srcdir"/pcaps/*.pcap "$srcdir"/pcaps/*.pcapng "$t/zin/" && chmod -R a+rX "$t/zin"
+	"$CALLTAP" -r "$t/zin" --json /dev/null --webhook "http://127.0.0.1:$dead/z" --spool "$t/spz" \
 	    -Z nobody 2>"$t/err"
 	st=$?
 	if [ $st -eq 3 ] && grep -q "$n record(s) not delivered" "$t/err" && ! grep -q LOST "$t/err" &&
