@@ -306,6 +306,30 @@ static int webhook_args(struct options *o)
 	return 0;
 }
 
+/*
+ * Warns once when calls are stored for the report but their direction
+ * cannot be told (no --home, no --numbers): outbound calls then count as
+ * inbound ones (docs/schema.md, Direction).
+ */
+static void warn_direction(const struct options *o)
+{
+	size_t i;
+
+	if (ct_attr_direction_configured(o->cfg.attr))
+		return;
+	for (i = 0; i < o->n_outputs; i++)
+		if (o->outputs[i].ops == &ct_sink_sqlite
+#ifdef HAVE_PQ
+		    || o->outputs[i].ops == &ct_sink_pgsql
+#endif
+		    ) {
+			fprintf(stderr, "calltap: warning: without --home (or --numbers) outbound calls "
+			    "cannot be told from inbound ones: missed calls, first-time callers and "
+			    "callbacks will include them\n");
+			return;
+		}
+}
+
 /* --home (repeatable) and --history-max; 0, or -1 after a message. */
 static int attr_option(struct ct_attr_cfg *a, int c, const char *arg)
 {
@@ -1314,6 +1338,7 @@ int main(int argc, char **argv)
 		free_options(&o);
 		return 1;
 	}
+	warn_direction(&o);
 	e = ct_engine_new(&o.cfg, errbuf);
 	if (e == NULL) {
 		fprintf(stderr, "calltap: %s\n", errbuf);

@@ -16,15 +16,19 @@
 #include "calltap/packet.h"
 #include "calltap/record.h"
 
-#define CT_NUMBER_MAX 32    /* normalised number, digits + NUL */
-#define CT_KEY_MAX 64       /* history key (number or lower-case user) + NUL */
+#define CT_NUMBER_MAX 32    /* normalised number, '+' and digits + NUL */
 
 /* ---- numbers.c: normalisation and the tracking-number pool -------------- */
 
-/* Normalises a dialled/calling number; CT_OK, or CT_ERR if it is not one. */
+/*
+ * Normalises a number (SIP user, sip:/tel: URI, name-addr or file text):
+ * "+DIGITS" when international, else plain digits; CT_ERR (out = "") when
+ * it is not a number (withheld, no digit, other characters).  cc = country
+ * code digits or NULL.  The one normalisation every comparison uses.
+ */
 int ct_number_norm(const char *in, const char *cc, char *out, size_t len);
-/* History key of a SIP user: its number, else its lower-cased text; CT_ERR = anonymous. */
-int ct_number_key(const char *user, const char *cc, char *out, size_t len);
+/* True when a SIP user part is a company extension (short digits or a name). */
+bool ct_number_is_extension(const char *user);
 
 struct ct_number_info {
 	char *number;      /* normalised */
@@ -60,34 +64,53 @@ enum ct_direction ct_direction_classify(const struct ct_cidr *home, size_t n_hom
 
 /* ---- history.c: callers seen before, missed calls and callbacks ---------- */
 
-/* One call as the history sees it (a record, or a row of the store). */
+/* One call as the history sees it (a record, or a row of a store). */
 struct ct_history_call {
 	const char *call_id;
-	const char *caller_key;   /* ct_number_key() of caller, NULL = anonymous */
-	const char *callee_key;   /* ct_number_key() of callee, NULL = none */
+	const char *caller;       /* ct_number_norm() of the caller, NULL = not a number */
+	const char *callee;       /* ct_number_norm() of the callee, NULL = not a number */
 	int64_t start_us, end_us; /* CT_TIME_NONE when unknown */
-	enum ct_direction direction;
+	enum ct_direction direction; /* as the figures count it: unknown already mapped */
 	enum ct_disposition disposition;
-	bool callback_known;      /* a store row whose callback_s is already set */
 };
 
 struct ct_history_result {
-	bool known;               /* caller identified: first_call/repeat are valid */
-	uint32_t repeat;          /* earlier calls from the caller */
-	bool has_callback;        /* missed call whose callback was already seen */
+	bool known;               /* inbound call from a number: first_call/repeat are valid */
+	uint32_t repeat;          /* earlier inbound calls from the caller */
+	bool has_callback;        /* missed call whose first callback attempt is known */
 	int64_t callback_us;
-	char *callback_of;        /* outbound call: Call-ID of the missed call (caller frees) */
+	char *callback_of;        /* outbound attempt: Call-ID of the missed call (caller frees) */
+};
+
+/*
+ * One stored call as a store hands it to the history (strings borrowed,
+ * NULL for SQL NULL).  With numbers_known the stored caller_number /
+ * callee_number are used as they are; else caller / callee are normalised
+ * with the history's country code.  direction / disposition are the
+ * stored names (ct_direction_name, ct_disposition_name).
+ */
+struct ct_history_row {
+	const char *call_id;
+	const char *caller, *callee;
+	const char *caller_number, *callee_number;
+	bool numbers_known;
+	const char *direction, *disposition;
+	int64_t start_us, end_us;  /* CT_TIME_NONE for NULL */
 };
 
 struct ct_history;
 struct ct_history *ct_history_new(size_t max_entries);
 void ct_history_free(struct ct_history *h);
+/* Rules for rows: country code (NULL = none); unknown direction counted as inbound. */
+int ct_history_set_rules(struct ct_history *h, const char *cc, bool unknown_inbound);
+enum ct_direction ct_history_direction(const struct ct_history *h, enum ct_direction d);
 int ct_history_add(struct ct_history *h, const struct ct_history_call *c,
     struct ct_history_result *res);
+int ct_history_feed_row(struct ct_history *h, const struct ct_history_row *row);
 size_t ct_history_size(const struct ct_history *h);
 size_t ct_history_longest_chain(const struct ct_history *h); /* tests: O(buckets) */
-int ct_history_preload(struct ct_history *h, const char *db_path, const char *cc,
-    char *errbuf);
+/* Feeds every call of the SQLite store at db_path (ct_history_feed_row). */
+int ct_history_preload(struct ct_history *h, const char *db_path, char *errbuf);
 
 /* ---- attr.c: the stage --------------------------------------------------- */
 
@@ -108,6 +131,8 @@ void ct_attr_cfg_default(struct ct_attr_cfg *cfg);
 struct ct_attr *ct_attr_new(const struct ct_attr_cfg *cfg, char *errbuf);
 void ct_attr_free(struct ct_attr *a);
 int ct_attr_enrich(struct ct_attr *a, struct ct_call_record *rec);
+/* True when --home or --numbers can tell inbound calls (else unknown counts as inbound). */
+bool ct_attr_direction_configured(const struct ct_attr *a);
 /* Preloads the history from an SQLite store and writes its numbers table. */
 int ct_attr_attach_db(struct ct_attr *a, const char *path, char *errbuf);
 

@@ -126,7 +126,8 @@ struct ct_attr *ct_attr_new(const struct ct_attr_cfg *cfg, char *errbuf)
 	if (cfg->numbers_path != NULL &&
 	    (a->numbers = ct_numbers_load(cfg->numbers_path, cc_or_null(a), errbuf)) == NULL)
 		goto fail;
-	if (cfg->history_max > 0 && (a->hist = ct_history_new(cfg->history_max)) == NULL)
+	if (cfg->history_max > 0 && ((a->hist = ct_history_new(cfg->history_max)) == NULL ||
+	    ct_history_set_rules(a->hist, cc_or_null(a), !ct_attr_direction_configured(a)) != CT_OK))
 		goto nomem;
 	return a;
 nomem:
@@ -158,23 +159,91 @@ static int set_str(char **dst, const char *src)
 	return *dst != NULL ? CT_OK : CT_NOMEM;
 }
 
+/*
+ * The tracking number dialled as num (normalised): the listed number equal
+ * to it, else, for plain digits (no country code could place them), the
+ * listed international number with those digits ("18005550199" on the wire
+ * finds "+1 800 555 0199" of the file).  NULL when none.
+ */
+static const struct ct_number_info *find_tracking(const struct ct_attr *a, const char *num)
+{
+	const struct ct_number_info *tn = ct_numbers_find(a->numbers, num);
+	char plus[CT_NUMBER_MAX + 1];
+
+	if (tn != NULL || num == NULL || num[0] == '+' || strlen(num) < 7)
+		return tn;
+	snprintf(plus, sizeof(plus), "+%s", num);
+	return ct_numbers_find(a->numbers, plus);
+}
+
+/* Sets caller_number and callee_number (ct_number_norm) of r. */
+static int set_numbers(const struct ct_attr *a, struct ct_call_record *r)
+{
+	char num[CT_NUMBER_MAX];
+
+	if (set_str(&r->caller_number, ct_number_norm(r->caller, cc_or_null(a), num,
+	    sizeof(num)) == CT_OK ? num : NULL) != CT_OK)
+		return CT_NOMEM;
+	return set_str(&r->callee_number, ct_number_norm(r->callee, cc_or_null(a), num,
+	    sizeof(num)) == CT_OK ? num : NULL);
+}
+
+/* True when user is text equal to s, or a number equal to the normalised num. */
+static bool same_party(const struct ct_attr *a, const char *user, const char *s, const char *num)
+{
+	char n[CT_NUMBER_MAX];
+
+	if (s != NULL && strcmp(user, s) == 0)
+		return true;
+	return num != NULL && ct_number_norm(user, cc_or_null(a), n, sizeof(n)) == CT_OK &&
+	    strcmp(n, num) == 0;
+}
+
+/*
+ * The agent once the direction is known (the dialog's candidate is the
+ * answering extension, else the calling one; docs/schema.md, agent):
+ * outbound: the caller when it is an extension, else the candidate;
+ * inbound and internal: the candidate of an answered call.  Never the
+ * customer: a candidate that is not an extension, equals the callee (the
+ * dialled tracking number, the customer called) or, for an inbound call,
+ * the caller (as text or as a number) is dropped.
+ */
+static int set_agent(const struct ct_attr *a, struct ct_call_record *r)
+{
+	const char *ag = r->agent;
+	bool answered = r->answer_us != CT_TIME_NONE;
+
+	if (r->direction == CT_DIR_OUTBOUND && ct_number_is_extension(r->caller))
+		ag = r->caller;
+	if (ag != NULL && !ct_number_is_extension(ag))
+		ag = NULL;
+	if (ag != NULL && (r->direction == CT_DIR_INBOUND || r->direction == CT_DIR_INTERNAL) &&
+	    !answered)
+		ag = NULL;
+	if (ag != NULL && same_party(a, ag, r->callee, r->callee_number))
+		ag = NULL;
+	if (ag != NULL && r->direction == CT_DIR_INBOUND &&
+	    same_party(a, ag, r->caller, r->caller_number))
+		ag = NULL;
+	if (ag == r->agent)
+		return CT_OK;
+	return set_str(&r->agent, ag);
+}
+
 /* Feeds r to the history and copies what it knew into r. */
 static int enrich_history(struct ct_attr *a, struct ct_call_record *r)
 {
-	char ck[CT_KEY_MAX], dk[CT_KEY_MAX];
 	struct ct_history_call c;
 	struct ct_history_result res;
 	int rc;
 
 	memset(&c, 0, sizeof(c));
 	c.call_id = r->call_id;
-	if (ct_number_key(r->caller, cc_or_null(a), ck, sizeof(ck)) == CT_OK)
-		c.caller_key = ck;
-	if (ct_number_key(r->callee, cc_or_null(a), dk, sizeof(dk)) == CT_OK)
-		c.callee_key = dk;
+	c.caller = r->caller_number;
+	c.callee = r->callee_number;
 	c.start_us = r->start_us;
 	c.end_us = r->end_us;
-	c.direction = r->direction;
+	c.direction = ct_history_direction(a->hist, r->direction);
 	c.disposition = r->disposition;
 	rc = ct_history_add(a->hist, &c, &res);
 	r->has_history = res.known;
@@ -188,9 +257,21 @@ static int enrich_history(struct ct_attr *a, struct ct_call_record *r)
 }
 
 /*
- * Enriches one record in place: sensor; source and campaign when the callee
- * is a tracking number; direction when it is still unknown (see
- * ct_direction_classify); first_call, repeat_count, callback_s and
+ * True when the direction of calls can be told: --home prefixes, or a
+ * numbers file (calls to a tracking number are inbound).  Otherwise every
+ * call is of unknown direction and counts as inbound (history, missed
+ * calls), outbound calls included.  False for NULL.
+ */
+bool ct_attr_direction_configured(const struct ct_attr *a)
+{
+	return a != NULL && (a->n_home > 0 || a->numbers != NULL);
+}
+
+/*
+ * Enriches one record in place: sensor; caller_number and callee_number;
+ * source and campaign when the callee is a tracking number; direction when
+ * it is still unknown (see ct_direction_classify); the agent for that
+ * direction (set_agent); first_call, repeat_count, callback_s and
  * callback_of from the history, which then remembers the call.  Must be
  * called once per record, in the order the records are written.  Returns
  * CT_OK, or CT_NOMEM (the record is still valid, some fields left null).
@@ -199,19 +280,20 @@ static int enrich_history(struct ct_attr *a, struct ct_call_record *r)
 int ct_attr_enrich(struct ct_attr *a, struct ct_call_record *r)
 {
 	const struct ct_number_info *tn = NULL;
-	char num[CT_NUMBER_MAX];
 	int rc = CT_OK;
 
 	if (a == NULL || r == NULL)
 		return CT_OK;
-	if (a->numbers != NULL && ct_number_norm(r->callee, cc_or_null(a), num, sizeof(num)) == CT_OK)
-		tn = ct_numbers_find(a->numbers, num);
+	if (set_numbers(a, r) != CT_OK)
+		rc = CT_NOMEM;
+	tn = find_tracking(a, r->callee_number);
 	if (r->direction == CT_DIR_UNKNOWN)
 		r->direction = ct_direction_classify(a->home, a->n_home, &r->src_ip, &r->dst_ip,
 		    tn != NULL);
 	if (set_str(&r->sensor, a->sensor) != CT_OK ||
 	    set_str(&r->source, tn != NULL ? tn->source : NULL) != CT_OK ||
-	    set_str(&r->campaign, tn != NULL ? tn->campaign : NULL) != CT_OK)
+	    set_str(&r->campaign, tn != NULL ? tn->campaign : NULL) != CT_OK ||
+	    set_agent(a, r) != CT_OK)
 		rc = CT_NOMEM;
 	if (a->hist != NULL && enrich_history(a, r) != CT_OK)
 		rc = CT_NOMEM;
@@ -279,7 +361,7 @@ int ct_attr_attach_db(struct ct_attr *a, const char *path, char *errbuf)
 	if (a == NULL)
 		return CT_OK;
 	if (a->hist != NULL && !a->preloaded) {
-		if (ct_history_preload(a->hist, path, cc_or_null(a), errbuf) != CT_OK)
+		if (ct_history_preload(a->hist, path, errbuf) != CT_OK)
 			return CT_ERR;
 		a->preloaded = true;
 	}

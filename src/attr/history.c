@@ -1,19 +1,33 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * Caller history: how many calls each number made before (first_call,
- * repeat_count) and which missed inbound calls were called back.  One entry
- * per normalised number (ct_number_key) in a chained hash table with an LRU
- * list; at most max entries are kept and the least recently used one is
- * evicted, so memory is bounded on an endless live capture.  An entry keeps
- * its count of calls as caller, the last HIST_PENDING missed inbound calls
- * not yet called back (Call-ID, end time) and the start times of the last
- * HIST_OUT outbound calls to it.  Calls are fed in the order their records
- * are written (call end order), and at startup from the SQLite store in
- * start order, so successive captures continue one history.
- * Keys come from the wire (caller numbers and user parts), so they are
- * hashed with keyed SipHash under a random key per history: colliding
- * numbers cannot be precomputed to make chains long.
- * Workload: one lookup or two per call record; the table grows by doubling.
+ * Caller history: how many inbound calls each number made before
+ * (first_call, repeat_count), its missed calls and their callbacks.  One
+ * entry per normalised number (ct_number_norm) in a chained hash table with
+ * an LRU list; at most max entries are kept and the least recently used one
+ * is evicted, so memory is bounded on an endless live capture.  An entry
+ * keeps the start times (and Call-ID hashes) of its last HIST_CALLS inbound
+ * calls, sorted, so "earlier" means a strictly earlier start whatever order
+ * the calls come in, and a call seen again (same Call-ID and start: a
+ * replayed capture, a store row) is not its own earlier call; its last
+ * HIST_MISSED missed calls with their first callback attempt and the start
+ * of the call that closed them; and its last HIST_EVENTS outbound calls and
+ * answered inbound calls, for missed calls that are fed after them.
+ *
+ * Callbacks follow call START order (docs/schema.md, Callbacks) although
+ * records come in end order: an outbound call starting at s is an attempt
+ * for every missed call m of its callee with m.end <= s that was still open
+ * at s (not closed, or closed by a call starting at or after s); an
+ * answered outbound call to the number, or an answered inbound call from
+ * it, closes every open missed call that ended by its start.  Each decision
+ * compares start times instead of relying on the feeding order, so a long
+ * callback that ends after a short later one still comes first.
+ *
+ * Calls are fed as records are written, and at startup from the store
+ * (ct_history_feed_row: SQLite here, any store through the same rows).
+ * Keys come from the wire, so they are hashed with keyed SipHash under a
+ * random key per history: colliding numbers cannot be precomputed.
+ * Workload: one or two lookups per call record and a scan of a few short
+ * arrays; the table grows by doubling.
  * References: docs/schema.md (first_call, repeat_count, callback_s,
  * callback_of), https://sqlite.org/c3ref/prepare.html.
  */
@@ -29,22 +43,41 @@
 #include "calltap/err.h"
 #include "calltap/hash.h"
 
-#define HIST_PENDING 4     /* missed calls per number awaiting a callback */
-#define HIST_OUT 4         /* outbound call starts remembered per number */
+#define HIST_CALLS 256     /* inbound call starts remembered per number */
+#define HIST_MISSED 8      /* missed calls remembered per number */
+#define HIST_EVENTS 8      /* outbound / answered inbound starts per number */
 
-struct pending {
-	char *call_id;         /* owned; may be NULL (Call-ID unknown) */
-	int64_t end_us;
+struct hcall {
+	int64_t start_us;
+	uint64_t id;                   /* keyed hash of the Call-ID, 0 = none */
+};
+
+struct missed {
+	char *call_id;                 /* owned; may be NULL (Call-ID unknown) */
+	uint64_t id;
+	int64_t start_us, end_us;
+	int64_t attempt_us;            /* start of the first callback attempt, or NONE */
+	int64_t close_us;              /* start of the call that closed it, or NONE (open) */
+};
+
+enum ev_kind { EV_OUT = 0, EV_OUT_ANSWERED, EV_IN_ANSWERED };
+
+struct event {
+	int64_t start_us;
+	uint64_t id;
+	uint8_t kind;                  /* enum ev_kind */
 };
 
 struct hent {
 	struct hent *chain;            /* hash bucket */
 	struct hent *newer, *older;    /* LRU list */
 	uint64_t hash;                 /* keyed hash of key */
-	uint32_t calls;                /* calls from this number (as caller) */
-	uint8_t n_pending, n_out;
-	struct pending pending[HIST_PENDING]; /* oldest first */
-	int64_t out_start[HIST_OUT];   /* oldest first */
+	uint32_t older_calls;          /* inbound calls before calls[0], forgotten */
+	uint16_t n_calls, cap_calls;
+	uint8_t n_missed, n_ev;
+	struct hcall *calls;           /* sorted by start, then id */
+	struct missed *missed;         /* HIST_MISSED slots once allocated */
+	struct event *ev;              /* HIST_EVENTS slots once allocated */
 	char key[];
 };
 
@@ -54,6 +87,8 @@ struct ct_history {
 	size_t count, max;
 	struct hent *newest, *oldest;
 	struct ct_hash_key key;        /* random per history */
+	char cc[8];                    /* country code for rows, "" = none */
+	bool unknown_inbound;          /* rows: unknown direction counts as inbound */
 };
 
 /*
@@ -81,8 +116,11 @@ static void entry_free(struct hent *e)
 {
 	unsigned i;
 
-	for (i = 0; i < e->n_pending; i++)
-		free(e->pending[i].call_id);
+	for (i = 0; i < e->n_missed; i++)
+		free(e->missed[i].call_id);
+	free(e->calls);
+	free(e->missed);
+	free(e->ev);
 	free(e);
 }
 
@@ -211,122 +249,287 @@ static struct hent *get(struct ct_history *h, const char *key)
 	return e;
 }
 
-static bool is_missed_inbound(const struct ct_history_call *c)
+/*
+ * Sets the rules used by ct_history_feed_row and ct_history_direction: cc
+ * (country code digits, NULL or "" = none) and whether a call of unknown
+ * direction counts as inbound (no direction configured).  CT_OK, or CT_ERR
+ * for a cc longer than 7 bytes.
+ */
+int ct_history_set_rules(struct ct_history *h, const char *cc, bool unknown_inbound)
 {
-	return c->direction == CT_DIR_INBOUND && (c->disposition == CT_DISP_BUSY ||
-	    c->disposition == CT_DISP_NOANSWER || c->disposition == CT_DISP_CANCELLED);
+	if (cc == NULL)
+		cc = "";
+	if (strlen(cc) >= sizeof(h->cc))
+		return CT_ERR;
+	strcpy(h->cc, cc);
+	h->unknown_inbound = unknown_inbound;
+	return CT_OK;
 }
 
-/* Earliest remembered outbound start at or after t, or CT_TIME_NONE. */
-static int64_t first_out_after(const struct hent *e, int64_t t)
+/* The direction the history counts a call with direction d as. */
+enum ct_direction ct_history_direction(const struct ct_history *h, enum ct_direction d)
+{
+	return d == CT_DIR_UNKNOWN && h != NULL && h->unknown_inbound ? CT_DIR_INBOUND : d;
+}
+
+static bool is_missed(enum ct_disposition d)
+{
+	return d == CT_DISP_BUSY || d == CT_DISP_NOANSWER || d == CT_DISP_CANCELLED;
+}
+
+static uint64_t id_hash(const struct ct_history *h, const char *call_id)
+{
+	return call_id != NULL ? ct_siphash(&h->key, call_id, strlen(call_id)) | 1 : 0;
+}
+
+/*
+ * Counts the remembered inbound calls of e that started strictly before
+ * start and remembers this one (start, id), unless it is already there (a
+ * call fed again).  Keeps the last HIST_CALLS starts; older ones only count.
+ */
+static int count_call(struct hent *e, int64_t start, uint64_t id, uint32_t *repeat)
+{
+	size_t lo = 0, hi = e->n_calls, i;
+
+	while (lo < hi) {           /* first call with start >= start */
+		size_t mid = (lo + hi) / 2;
+
+		if (e->calls[mid].start_us < start)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*repeat = e->older_calls + (uint32_t)lo;
+	for (i = lo; i < e->n_calls && e->calls[i].start_us == start; i++)
+		if (e->calls[i].id == id)
+			return CT_OK;   /* seen before: not its own earlier call */
+	if (e->n_calls == e->cap_calls && e->cap_calls < HIST_CALLS) {
+		size_t cap = e->cap_calls ? 4u * e->cap_calls : 2;
+		struct hcall *v;
+
+		if (cap > HIST_CALLS)
+			cap = HIST_CALLS;
+		if ((v = realloc(e->calls, cap * sizeof(*v))) == NULL)
+			return CT_NOMEM;
+		e->calls = v;
+		e->cap_calls = (uint16_t)cap;
+	}
+	if (e->n_calls == HIST_CALLS) {
+		if (lo == 0) {          /* older than every remembered call */
+			if (e->older_calls < UINT32_MAX)
+				e->older_calls++;
+			return CT_OK;
+		}
+		memmove(&e->calls[0], &e->calls[1], (lo - 1) * sizeof(e->calls[0]));
+		e->older_calls += e->older_calls < UINT32_MAX;
+		e->n_calls--;
+		lo--;
+	} else {
+		memmove(&e->calls[lo + 1], &e->calls[lo], (e->n_calls - lo) * sizeof(e->calls[0]));
+	}
+	e->calls[lo].start_us = start;
+	e->calls[lo].id = id;
+	e->n_calls++;
+	return CT_OK;
+}
+
+/* Remembers an outbound or answered inbound call (the last HIST_EVENTS by start). */
+static int add_event(struct hent *e, int64_t start, uint64_t id, enum ev_kind kind)
+{
+	unsigned i, low = 0;
+
+	if (e->ev == NULL && (e->ev = calloc(HIST_EVENTS, sizeof(*e->ev))) == NULL)
+		return CT_NOMEM;
+	for (i = 0; i < e->n_ev; i++) {
+		if (e->ev[i].start_us == start && e->ev[i].id == id)
+			return CT_OK;
+		if (e->ev[i].start_us < e->ev[low].start_us)
+			low = i;
+	}
+	if (e->n_ev == HIST_EVENTS) {
+		if (e->ev[low].start_us > start)
+			return CT_OK;
+		i = low;
+	} else {
+		i = e->n_ev++;
+	}
+	e->ev[i].start_us = start;
+	e->ev[i].id = id;
+	e->ev[i].kind = (uint8_t)kind;
+	return CT_OK;
+}
+
+/* An attempt starting at s counts for m: m ended by s and was open at s. */
+static bool attempt_for(const struct missed *m, int64_t s)
+{
+	return m->end_us <= s && (m->close_us == CT_TIME_NONE || s <= m->close_us);
+}
+
+/* First attempt for m among the remembered outbound calls of e, or NONE. */
+static int64_t first_attempt(const struct hent *e, const struct missed *m)
 {
 	int64_t best = CT_TIME_NONE;
 	unsigned i;
 
-	for (i = 0; i < e->n_out; i++)
-		if (e->out_start[i] >= t && (best == CT_TIME_NONE || e->out_start[i] < best))
-			best = e->out_start[i];
+	for (i = 0; i < e->n_ev; i++)
+		if (e->ev[i].kind != EV_IN_ANSWERED && attempt_for(m, e->ev[i].start_us) &&
+		    (best == CT_TIME_NONE || e->ev[i].start_us < best))
+			best = e->ev[i].start_us;
 	return best;
 }
 
-/* A missed call: answered already by a known outbound call, or pending. */
-static int add_missed(struct hent *e, const struct ct_history_call *c,
+/*
+ * An answered call starting at s closes m when m ended by s and was open
+ * then; an attempt already counted that starts after s no longer counts.
+ */
+static void close_at(const struct hent *e, struct missed *m, int64_t s)
+{
+	if (m->end_us > s || (m->close_us != CT_TIME_NONE && m->close_us <= s))
+		return;
+	m->close_us = s;
+	if (m->attempt_us != CT_TIME_NONE && m->attempt_us > s)
+		m->attempt_us = first_attempt(e, m);
+}
+
+/* Index of the slot for a new missed call: a free one, else the oldest (closed first). */
+static unsigned missed_slot(struct hent *e)
+{
+	unsigned i, best = 0;
+
+	if (e->n_missed < HIST_MISSED)
+		return e->n_missed++;
+	for (i = 1; i < HIST_MISSED; i++) {
+		bool ci = e->missed[i].close_us != CT_TIME_NONE;
+		bool cb = e->missed[best].close_us != CT_TIME_NONE;
+
+		if (ci > cb || (ci == cb && e->missed[i].end_us < e->missed[best].end_us))
+			best = i;
+	}
+	free(e->missed[best].call_id);
+	return best;
+}
+
+/*
+ * A missed call of e: the one already remembered (same start and Call-ID),
+ * or a new one whose attempt and close times come from the remembered
+ * outbound and answered calls.  Reports its callback delay when known.
+ */
+static int add_missed(struct hent *e, const struct ct_history_call *c, uint64_t id,
     struct ct_history_result *res)
 {
-	int64_t t = first_out_after(e, c->end_us);
-	char *id = NULL;
+	struct missed *m = NULL;
+	unsigned i;
 
-	if (t != CT_TIME_NONE) {
-		res->has_callback = true;
-		res->callback_us = t - c->end_us;
-		return CT_OK;
-	}
-	if (c->call_id != NULL && (id = strdup(c->call_id)) == NULL)
-		return CT_NOMEM;
-	if (e->n_pending == HIST_PENDING) {
-		free(e->pending[0].call_id);
-		memmove(&e->pending[0], &e->pending[1], (HIST_PENDING - 1) * sizeof(e->pending[0]));
-		e->n_pending--;
-	}
-	e->pending[e->n_pending].call_id = id;
-	e->pending[e->n_pending].end_us = c->end_us;
-	e->n_pending++;
-	return CT_OK;
-}
+	for (i = 0; i < e->n_missed && m == NULL; i++)
+		if (e->missed[i].start_us == c->start_us && e->missed[i].id == id)
+			m = &e->missed[i];
+	if (m == NULL) {
+		char *cid = NULL;
 
-/*
- * An outbound call to e starting at start: every pending missed call that
- * ended at or before start is answered by it; callback_of takes the Call-ID
- * of the latest of them.  The start is remembered for later missed records.
- */
-static int add_outbound(struct hent *e, int64_t start, struct ct_history_result *res)
-{
-	unsigned i, kept = 0;
-	int best = -1;
-
-	for (i = 0; i < e->n_pending; i++)
-		if (e->pending[i].end_us <= start &&
-		    (best < 0 || e->pending[i].end_us >= e->pending[best].end_us))
-			best = (int)i;
-	for (i = 0; i < e->n_pending; i++) {
-		if (e->pending[i].end_us > start) {
-			e->pending[kept++] = e->pending[i];
-		} else if ((int)i == best && e->pending[i].call_id != NULL) {
-			res->callback_of = e->pending[i].call_id;  /* moved */
-		} else {
-			free(e->pending[i].call_id);
+		if (c->call_id != NULL && (cid = strdup(c->call_id)) == NULL)
+			return CT_NOMEM;
+		if (e->missed == NULL && (e->missed = calloc(HIST_MISSED, sizeof(*e->missed))) == NULL) {
+			free(cid);
+			return CT_NOMEM;
 		}
+		m = &e->missed[missed_slot(e)];
+		m->call_id = cid;
+		m->id = id;
+		m->start_us = c->start_us;
+		m->end_us = c->end_us;
+		m->attempt_us = m->close_us = CT_TIME_NONE;
+		for (i = 0; i < e->n_ev; i++)
+			if (e->ev[i].kind != EV_OUT)
+				close_at(e, m, e->ev[i].start_us);
+		m->attempt_us = first_attempt(e, m);
 	}
-	e->n_pending = (uint8_t)kept;
-	if (e->n_out == HIST_OUT) {
-		memmove(&e->out_start[0], &e->out_start[1], (HIST_OUT - 1) * sizeof(int64_t));
-		e->n_out--;
+	if (m->attempt_us != CT_TIME_NONE) {
+		res->has_callback = true;
+		res->callback_us = m->attempt_us - m->end_us;
 	}
-	e->out_start[e->n_out++] = start;
 	return CT_OK;
 }
 
 /*
- * Feeds one call to the history and reports what was known before it:
- * res->known/repeat (calls from the same caller key seen earlier; known is
- * false for an anonymous caller), res->has_callback/callback_us (a missed
- * inbound call, busy/noanswer/cancelled, whose callback, the first outbound
- * call to the caller starting at or after its end, was already fed) and
- * res->callback_of (an outbound call that answers pending missed calls of
- * its callee: the Call-ID of the latest one, owned by the caller).  Each
- * missed call is answered once.  Returns CT_OK, or CT_NOMEM (res is then
- * partly filled, and valid to free).
+ * An outbound call to e starting at s: an attempt for every missed call
+ * open at s that ended by s (callback_of names the latest of them, by end);
+ * an answered one then closes them.
+ */
+static int add_outbound(struct hent *e, int64_t s, bool answered, struct ct_history_result *res)
+{
+	int best = -1;
+	unsigned i;
+
+	for (i = 0; i < e->n_missed; i++) {
+		struct missed *m = &e->missed[i];
+
+		if (!attempt_for(m, s))
+			continue;
+		if (m->attempt_us == CT_TIME_NONE || s < m->attempt_us)
+			m->attempt_us = s;
+		if (m->call_id != NULL && (best < 0 || m->end_us > e->missed[best].end_us))
+			best = (int)i;
+	}
+	for (i = 0; answered && i < e->n_missed; i++)
+		close_at(e, &e->missed[i], s);
+	if (best >= 0 && (res->callback_of = strdup(e->missed[best].call_id)) == NULL)
+		return CT_NOMEM;
+	return CT_OK;
+}
+
+/*
+ * Feeds one call to the history and reports what was known before it.
+ * c->direction is the direction as the figures count it (see
+ * ct_history_direction).  For an inbound call from a number:
+ * res->known/repeat (inbound calls from it with a strictly earlier start;
+ * the same call fed again is not its own earlier call); for a missed one
+ * (busy, noanswer, cancelled): res->has_callback/callback_us when its first
+ * callback attempt was already fed; an answered one closes the number's
+ * open missed calls that ended by its start.  For an outbound call to a
+ * number: res->callback_of, the Call-ID of the latest missed call it is an
+ * attempt for (owned by the caller); an answered one closes them.  Returns
+ * CT_OK, or CT_NOMEM (res is then partly filled, and valid to free).
  */
 int ct_history_add(struct ct_history *h, const struct ct_history_call *c,
     struct ct_history_result *res)
 {
+	uint64_t id = id_hash(h, c->call_id);
+	bool answered = c->disposition == CT_DISP_ANSWERED;
 	struct hent *e;
 
 	memset(res, 0, sizeof(*res));
 	res->callback_us = CT_TIME_NONE;
-	if (c->caller_key != NULL && c->caller_key[0] != '\0') {
-		if ((e = get(h, c->caller_key)) == NULL)
+	if (c->start_us == CT_TIME_NONE)
+		return CT_OK;
+	if (c->direction == CT_DIR_INBOUND && c->caller != NULL && c->caller[0] != '\0') {
+		if ((e = get(h, c->caller)) == NULL || count_call(e, c->start_us, id, &res->repeat) != CT_OK)
 			return CT_NOMEM;
 		res->known = true;
-		res->repeat = e->calls;
-		if (e->calls < UINT32_MAX)
-			e->calls++;
-		if (is_missed_inbound(c) && !c->callback_known && c->end_us != CT_TIME_NONE &&
-		    add_missed(e, c, res) != CT_OK)
-			return CT_NOMEM;
+		if (is_missed(c->disposition) && c->end_us != CT_TIME_NONE)
+			return add_missed(e, c, id, res);
+		if (answered) {
+			unsigned i;
+
+			if (add_event(e, c->start_us, id, EV_IN_ANSWERED) != CT_OK)
+				return CT_NOMEM;
+			for (i = 0; i < e->n_missed; i++)
+				close_at(e, &e->missed[i], c->start_us);
+			return CT_OK;
+		}
+		return CT_OK;
 	}
-	if (c->direction == CT_DIR_OUTBOUND && c->start_us != CT_TIME_NONE &&
-	    c->callee_key != NULL && c->callee_key[0] != '\0') {
-		if ((e = get(h, c->callee_key)) == NULL)
+	if (c->direction == CT_DIR_OUTBOUND && c->callee != NULL && c->callee[0] != '\0') {
+		if ((e = get(h, c->callee)) == NULL ||
+		    add_event(e, c->start_us, id, answered ? EV_OUT_ANSWERED : EV_OUT) != CT_OK)
 			return CT_NOMEM;
-		return add_outbound(e, c->start_us, res);
+		return add_outbound(e, c->start_us, answered, res);
 	}
 	return CT_OK;
 }
 
-/* ---- preload from the SQLite store ---------------------------------------- */
+/* ---- rows of a store ------------------------------------------------------ */
 
-static enum ct_direction dir_from_text(const unsigned char *s)
+static enum ct_direction dir_from_text(const char *s)
 {
 	static const enum ct_direction all[] = {
 		CT_DIR_INBOUND, CT_DIR_OUTBOUND, CT_DIR_INTERNAL,
@@ -334,20 +537,56 @@ static enum ct_direction dir_from_text(const unsigned char *s)
 	size_t i;
 
 	for (i = 0; s != NULL && i < sizeof(all) / sizeof(all[0]); i++)
-		if (strcmp((const char *)s, ct_direction_name(all[i])) == 0)
+		if (strcmp(s, ct_direction_name(all[i])) == 0)
 			return all[i];
 	return CT_DIR_UNKNOWN;
 }
 
-static enum ct_disposition disp_from_text(const unsigned char *s)
+static enum ct_disposition disp_from_text(const char *s)
 {
 	int d;
 
 	for (d = CT_DISP_ANSWERED; s != NULL && d <= CT_DISP_UNFINISHED; d++)
-		if (strcmp((const char *)s, ct_disposition_name((enum ct_disposition)d)) == 0)
+		if (strcmp(s, ct_disposition_name((enum ct_disposition)d)) == 0)
 			return (enum ct_disposition)d;
 	return CT_DISP_UNFINISHED;
 }
+
+/*
+ * Feeds one stored call (a row of any store; see struct ct_history_row)
+ * with the rules of ct_history_set_rules.  Rows may come in any order;
+ * start order keeps the repeat counts of numbers with more than HIST_CALLS
+ * calls exact.  Returns CT_OK or CT_NOMEM.
+ */
+int ct_history_feed_row(struct ct_history *h, const struct ct_history_row *row)
+{
+	char caller[CT_NUMBER_MAX], callee[CT_NUMBER_MAX];
+	const char *cc = h->cc[0] != '\0' ? h->cc : NULL;
+	struct ct_history_call c;
+	struct ct_history_result res;
+	int rc;
+
+	memset(&c, 0, sizeof(c));
+	if (row->numbers_known) {
+		c.caller = row->caller_number;
+		c.callee = row->callee_number;
+	} else {
+		if (ct_number_norm(row->caller, cc, caller, sizeof(caller)) == CT_OK)
+			c.caller = caller;
+		if (ct_number_norm(row->callee, cc, callee, sizeof(callee)) == CT_OK)
+			c.callee = callee;
+	}
+	c.call_id = row->call_id;
+	c.start_us = row->start_us;
+	c.end_us = row->end_us;
+	c.direction = ct_history_direction(h, dir_from_text(row->direction));
+	c.disposition = disp_from_text(row->disposition);
+	rc = ct_history_add(h, &c, &res);
+	free(res.callback_of);
+	return rc;
+}
+
+/* ---- preload from the SQLite store ---------------------------------------- */
 
 static int64_t col_time(sqlite3_stmt *st, int i)
 {
@@ -355,42 +594,19 @@ static int64_t col_time(sqlite3_stmt *st, int i)
 	    : (int64_t)sqlite3_column_int64(st, i);
 }
 
-/* Feeds one row of the SELECT in preload(); CT_OK or CT_NOMEM. */
-static int feed_row(struct ct_history *h, sqlite3_stmt *st, const char *cc)
-{
-	char caller[CT_KEY_MAX], callee[CT_KEY_MAX];
-	struct ct_history_call c;
-	struct ct_history_result res;
-	int rc;
-
-	memset(&c, 0, sizeof(c));
-	if (ct_number_key((const char *)sqlite3_column_text(st, 0), cc, caller, sizeof(caller)) == CT_OK)
-		c.caller_key = caller;
-	if (ct_number_key((const char *)sqlite3_column_text(st, 1), cc, callee, sizeof(callee)) == CT_OK)
-		c.callee_key = callee;
-	c.start_us = col_time(st, 2);
-	c.direction = dir_from_text(sqlite3_column_text(st, 3));
-	c.disposition = disp_from_text(sqlite3_column_text(st, 4));
-	c.call_id = (const char *)sqlite3_column_text(st, 5);
-	c.end_us = col_time(st, 6);
-	c.callback_known = sqlite3_column_type(st, 7) != SQLITE_NULL;
-	rc = ct_history_add(h, &c, &res);
-	free(res.callback_of);
-	return rc;
-}
-
 /*
- * Replays every call of the SQLite store at db_path (table calls, in start
- * order) into h, keys normalised with country code cc.  The file is opened
- * read-only and must exist.  Returns CT_OK, or CT_ERR with "cannot read
- * history from 'PATH': ..." in errbuf.
+ * Feeds every call of the SQLite store at db_path (table calls, in start
+ * order) to h through ct_history_feed_row; numbers are normalised from the
+ * stored caller and callee text with the history's country code, so a
+ * store written before caller_number existed gives the same history.  The
+ * file is opened read-only and must exist.  Returns CT_OK, or CT_ERR with
+ * "cannot read history from 'PATH': ..." in errbuf.
  */
-int ct_history_preload(struct ct_history *h, const char *db_path, const char *cc,
-    char *errbuf)
+int ct_history_preload(struct ct_history *h, const char *db_path, char *errbuf)
 {
 	static const char sql[] =
-	    "SELECT caller, callee, start_us, direction, disposition, call_id, end_us,"
-	    " callback_s FROM calls ORDER BY start_us, id";
+	    "SELECT call_id, caller, callee, direction, disposition, start_us, end_us"
+	    " FROM calls ORDER BY start_us, id";
 	sqlite3 *db = NULL;
 	sqlite3_stmt *st = NULL;
 	const char *msg = "out of memory";
@@ -400,9 +616,20 @@ int ct_history_preload(struct ct_history *h, const char *db_path, const char *cc
 	    sqlite3_busy_timeout(db, 5000) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
 		goto fail_db;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		if (feed_row(h, st, cc) != CT_OK)
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct ct_history_row row;
+
+		memset(&row, 0, sizeof(row));
+		row.call_id = (const char *)sqlite3_column_text(st, 0);
+		row.caller = (const char *)sqlite3_column_text(st, 1);
+		row.callee = (const char *)sqlite3_column_text(st, 2);
+		row.direction = (const char *)sqlite3_column_text(st, 3);
+		row.disposition = (const char *)sqlite3_column_text(st, 4);
+		row.start_us = col_time(st, 5);
+		row.end_us = col_time(st, 6);
+		if (ct_history_feed_row(h, &row) != CT_OK)
 			goto fail;
+	}
 	if (rc != SQLITE_DONE)
 		goto fail_db;
 	sqlite3_finalize(st);

@@ -2,9 +2,11 @@
 /*
  * Phone number normalisation and the tracking-number pool (--numbers).
  * A number from the wire (Request-URI user, From/PAI user, tel: URI) or from
- * the CSV file is reduced to the digits of its international form, so that
- * "+1 (800) 555-0199", "0018005550199" and "sip:+18005550199@host;user=phone"
- * all become "18005550199"; the rules are listed in docs/schema.md.  The pool
+ * the CSV file is reduced to one form, "+" and the digits when it is
+ * international, so that "+1 (800) 555-0199", "0018005550199",
+ * "sip:+18005550199@host;user=phone" and, with --country-code 1,
+ * "8005550199" all become "+18005550199"; withheld callers are not numbers.
+ * The rules are listed in docs/schema.md.  The pool
  * is a CSV file (number,source,campaign[,cost] with a header row) loaded once
  * at startup into an open-addressing hash table; every call record does one
  * lookup, so the workload is O(1) reads of a table of up to ~100k numbers.
@@ -57,13 +59,66 @@ static const char *skip_scheme(const char *p)
 
 static bool is_separator(char c)
 {
-	return c == ' ' || c == '\t' || c == '-' || c == '.' || c == '(' || c == ')';
+	return c == ' ' || c == '\t' || c == '-' || c == '.' || c == '(' || c == ')' || c == '/';
+}
+
+/* Names a caller uses to hide the number (compared case-insensitively). */
+static bool is_withheld_name(const char *s, size_t n)
+{
+	static const char *const names[] = {
+		"anonymous", "restricted", "private", "unavailable", "unknown",
+		"withheld", "blocked", "anonymous.invalid",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strlen(names[i]) == n && strncasecmp(s, names[i], n) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * The URI (or bare user) inside text: the part between the first '<' that
+ * is not inside a quoted display name and the next '>', else the whole text;
+ * surrounding blanks skipped.  *end is set to the end of that part.
+ */
+static const char *uri_part(const char *in, const char **end)
+{
+	const char *p, *lt = NULL;
+	bool quoted = false;
+
+	for (p = in; *p != '\0' && lt == NULL; p++) {
+		if (*p == '"')
+			quoted = !quoted;
+		else if (*p == '\\' && quoted && p[1] != '\0')
+			p++;
+		else if (*p == '<' && !quoted)
+			lt = p;
+	}
+	p = lt != NULL ? lt + 1 : in;
+	p += strspn(p, " \t");
+	*end = p + strcspn(p, ">");
+	while (*end > p && ((*end)[-1] == ' ' || (*end)[-1] == '\t'))
+		(*end)--;
+	return p;
+}
+
+/* Case-insensitive search of needle in [p, end); NULL when absent. */
+static const char *find_ci(const char *p, const char *end, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	for (; (size_t)(end - p) >= n; p++)
+		if (strncasecmp(p, needle, n) == 0)
+			return p;
+	return NULL;
 }
 
 /*
  * Collects the digits of [p, end) into d (size len) and whether the number
  * started with '+'.  "(0)" after an international prefix (E.123 notation of
- * the national trunk prefix) is dropped.  CT_ERR on any other character.
+ * the national trunk prefix) is dropped.  CT_ERR on any other character, on
+ * no digit at all, or when d is too small.
  */
 static int collect_digits(const char *p, const char *end, char *d, size_t len, bool *plus)
 {
@@ -89,93 +144,142 @@ static int collect_digits(const char *p, const char *end, char *d, size_t len, b
 	return n > 0 ? CT_OK : CT_ERR;
 }
 
+/* Digits of a "phone-context=+<digits>" parameter in [p, end) into ctx, else "". */
+static void phone_context(const char *p, const char *end, char *ctx, size_t len)
+{
+	const char *v = find_ci(p, end, ";phone-context=");
+	const char *ve;
+	bool plus;
+
+	ctx[0] = '\0';
+	if (v == NULL)
+		return;
+	v += strlen(";phone-context=");
+	ve = v + strcspn(v, ";@?>");
+	if (ve > end)
+		ve = end;
+	if (collect_digits(v, ve, ctx, len, &plus) != CT_OK || !plus)
+		ctx[0] = '\0';
+}
+
 /*
- * Normalises the number in `in` into out (len bytes, CT_NUMBER_MAX is
- * enough): strips a sip:/sips:/tel: scheme, surrounding blanks and <>,
- * everything from the first '@', ';', '?' or '>' on, the visual separators
- * space - . ( ), then the international prefix ('+', "00", or "011" when cc
- * is NULL or "1"); with a country code cc, a number with one leading 0
- * becomes cc + the rest.  Returns CT_OK, or CT_ERR (out = "") when in is
- * NULL, holds no digits, holds any other character, or is too long.
+ * The international/national decision on the digits d (no '+', no scheme)
+ * with country code cc (NULL = none); writes "+DIGITS" or plain digits.
+ * Returns CT_OK, or CT_ERR when nothing is left or out is too small.
+ */
+static int classify(const char *d, bool plus, const char *cc, char *out, size_t len)
+{
+	size_t n = strlen(d), ncc = cc != NULL ? strlen(cc) : 0;
+	const char *pre = "", *rest = d;
+	int w;
+
+	if (plus) {
+		pre = "+";
+	} else if (n >= 2 && d[0] == '0' && d[1] == '0') {
+		pre = "+";
+		rest = d + 2;
+	} else if (cc != NULL && strcmp(cc, "1") == 0 && n > 3 && strncmp(d, "011", 3) == 0) {
+		pre = "+";                  /* the North American international prefix */
+		rest = d + 3;
+	} else if (cc != NULL && n >= 7 && d[0] == '0' && d[1] != '0') {
+		w = snprintf(out, len, "+%s%s", cc, d + 1);   /* national trunk prefix 0 */
+		return w > 0 && (size_t)w < len && w < CT_NUMBER_MAX ? CT_OK : CT_ERR;
+	} else if (cc != NULL && strcmp(cc, "1") == 0) {
+		if (n == 11 && d[0] == '1')
+			pre = "+";
+		else if (n == 10 && d[0] >= '2' && d[0] <= '9')
+			pre = "+1";             /* NANP: area code + number */
+	} else if (cc != NULL && n >= 10 && strncmp(d, cc, ncc) == 0) {
+		pre = "+";                  /* already international, without its '+' */
+	}
+	if (rest[0] == '\0')
+		return CT_ERR;
+	w = snprintf(out, len, "%s%s", pre, rest);
+	return w > 0 && (size_t)w < len && w < CT_NUMBER_MAX ? CT_OK : CT_ERR;
+}
+
+/*
+ * Normalises a number into out (len bytes; CT_NUMBER_MAX is enough), the
+ * one form every comparison of numbers uses (docs/schema.md, Number
+ * normalisation).  in may be a SIP user part, a sip:/sips:/tel: URI, a
+ * name-addr ("Bob" <sip:...>) or free text from a file.  The URI scheme,
+ * the display name, the host and the parameters are dropped, except
+ * phone-context=+DIGITS, which prefixes a local number; the visual
+ * separators space, tab, - . ( ) / are removed.  The result is "+" and the
+ * digits for an international number (+, 00, and with cc: a national
+ * number with trunk prefix 0, cc's digits already in front, NANP 10 digits
+ * when cc is "1"), else the plain digits (extensions, numbers that cannot
+ * be placed).  cc: country code digits, NULL = none.  Returns CT_OK, or
+ * CT_ERR (out = "") when in is NULL, withheld (anonymous, restricted, ...,
+ * an anonymous.invalid host), holds no digit, holds any other character, or
+ * is longer than CT_NUMBER_MAX - 1.
  */
 int ct_number_norm(const char *in, const char *cc, char *out, size_t len)
 {
-	char d[CT_NUMBER_MAX + 4];
-	const char *p, *end, *digits;
+	char d[CT_NUMBER_MAX + 4], ctx[CT_NUMBER_MAX + 4], both[2 * CT_NUMBER_MAX + 8];
+	const char *p, *q, *end, *uend, *host;
 	bool plus;
-	int n;
 
 	if (len == 0)
 		return CT_ERR;
 	out[0] = '\0';
 	if (in == NULL)
 		return CT_ERR;
-	p = in + strspn(in, " \t<");
-	p = skip_scheme(p);
-	end = p + strcspn(p, "@;?>");
-	if (collect_digits(p, end, d, sizeof(d), &plus) != CT_OK)
+	if (cc != NULL && cc[0] == '\0')
+		cc = NULL;
+	p = skip_scheme(uri_part(in, &end));
+	uend = p + strcspn(p, "@;?>");
+	if (uend > end)
+		uend = end;
+	host = memchr(p, '@', (size_t)(end - p));
+	if (host != NULL && find_ci(host, end, "anonymous.invalid") != NULL)
 		return CT_ERR;
-	digits = d;
-	if (!plus && strncmp(d, "00", 2) == 0)
-		digits = d + 2;
-	else if (!plus && strncmp(d, "011", 3) == 0 && (cc == NULL || strcmp(cc, "1") == 0))
-		digits = d + 3;
-	if (digits[0] == '\0')
+	while (p < uend && (*p == ' ' || *p == '\t'))
+		p++;
+	for (q = uend; q > p && (q[-1] == ' ' || q[-1] == '\t'); q--)
+		;
+	if (is_withheld_name(p, (size_t)(q - p)))
 		return CT_ERR;
-	if (!plus && digits == d && d[0] == '0' && d[1] != '0' && d[1] != '\0' && cc != NULL)
-		n = snprintf(out, len, "%s%s", cc, d + 1);
-	else
-		n = snprintf(out, len, "%s", digits);
-	if (n < 0 || (size_t)n >= len || n >= CT_NUMBER_MAX) {
-		out[0] = '\0';
+	if (collect_digits(p, uend, d, sizeof(d), &plus) != CT_OK)
 		return CT_ERR;
+	phone_context(p, end, ctx, sizeof(ctx));
+	if (!plus && ctx[0] != '\0') {
+		snprintf(both, sizeof(both), "%s%s", ctx, d);
+		if (classify(both, true, cc, out, len) != CT_OK)
+			goto fail;
+		return CT_OK;
 	}
-	return CT_OK;
-}
-
-/* Callers that hide their number (case-insensitive user parts). */
-static bool is_anonymous(const char *u)
-{
-	static const char *const names[] = {
-		"anonymous", "restricted", "private", "unavailable", "unknown",
-		"withheld", "blocked", "anonymous.invalid",
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (strcasecmp(u, names[i]) == 0)
-			return true;
-	return false;
+	if (classify(d, plus, cc, out, len) == CT_OK)
+		return CT_OK;
+fail:
+	out[0] = '\0';
+	return CT_ERR;
 }
 
 /*
- * History key of a SIP user part: ct_number_norm() of it when it is a
- * number, else the text itself lower-cased (extensions such as "alice"),
- * cut to len - 1 bytes.  Returns CT_ERR (out = "") for NULL, an empty or
- * blank user and the anonymous names (anonymous, restricted, private,
- * unavailable, unknown, withheld, blocked).
+ * True when user (a SIP user part) names a company extension rather than a
+ * subscriber number: 1-6 plain digits (no '+', no international prefix), or
+ * a name of a letter then letters, digits, '.', '_', '-' (at most 32 bytes)
+ * that is not a withheld name.  NULL and "" are not.
  */
-int ct_number_key(const char *user, const char *cc, char *out, size_t len)
+bool ct_number_is_extension(const char *user)
 {
-	size_t i, n;
+	size_t n, i;
 
-	if (len == 0)
-		return CT_ERR;
-	out[0] = '\0';
 	if (user == NULL)
-		return CT_ERR;
-	user += strspn(user, " \t");
-	if (user[0] == '\0' || is_anonymous(user))
-		return CT_ERR;
-	if (ct_number_norm(user, cc, out, len) == CT_OK)
-		return CT_OK;
+		return false;
 	n = strlen(user);
-	if (n >= len)
-		n = len - 1;
-	for (i = 0; i < n; i++)
-		out[i] = (char)tolower((unsigned char)user[i]);
-	out[n] = '\0';
-	return CT_OK;
+	if (n == 0 || n > 32 || is_withheld_name(user, n))
+		return false;
+	if (strspn(user, "0123456789") == n)
+		return n <= 6 && !(n >= 2 && user[0] == '0' && user[1] == '0');
+	if (!((user[0] >= 'a' && user[0] <= 'z') || (user[0] >= 'A' && user[0] <= 'Z')))
+		return false;
+	for (i = 1; i < n; i++)
+		if (!isalnum((unsigned char)user[i]) && user[i] != '.' && user[i] != '_' &&
+		    user[i] != '-')
+			return false;
+	return true;
 }
 
 /* ---- hash table ------------------------------------------------------------ */

@@ -165,6 +165,8 @@ void ct_call_record_free(struct ct_call_record *r)
 	free(r->sensor);
 	free(r->source);
 	free(r->campaign);
+	free(r->caller_number);
+	free(r->callee_number);
 	free(r->callback_of);
 	free(r->streams);
 	free(r);

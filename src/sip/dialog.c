@@ -31,8 +31,12 @@
  *  - caller = the P-Asserted-Identity user (RFC 3325: a trunk asserts the
  *    real number when From is anonymous) if present, else the From user;
  *    caller_name = From display name, callee = Request-URI user; all from
- *    the first INVITE.  agent = Contact user of the first 2xx, else its To
- *    user.  A response to the initial INVITE is recognised by its CSeq and
+ *    the first INVITE.  agent = the answering extension: the Contact, else
+ *    the P-Asserted-Identity user of the first 2xx when it is an extension
+ *    (ct_number_is_extension) other than the callee; else the calling
+ *    extension: the From, else the P-Asserted-Identity user of the INVITE
+ *    when it is one.  The attribution stage keeps the one that fits the
+ *    direction (docs/schema.md, agent).  A response to the initial INVITE is recognised by its CSeq and
  *    the caller's From tag, or by the INVITE's top Via branch when a phone
  *    echoes a wrong From tag (RFC 3261 §17.1.3).
  *  - A final failure (3xx-6xx other than 401/407) ends the call at once; a
@@ -91,6 +95,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "calltap/attr.h"
 #include "calltap/dialog.h"
 #include "calltap/hash.h"
 
@@ -537,6 +542,28 @@ static void dialog_free(struct ct_dialog_table *t, struct ct_dialog *d)
 	dialog_destroy(d);
 }
 
+/* The calling extension of the initial INVITE m (From, else PAI user), or NULL. */
+static char *calling_extension(const struct ct_sip_msg *m, uint8_t *cut, bool *ok)
+{
+	const char *u = ct_number_is_extension(m->from_user) ? m->from_user
+	    : ct_number_is_extension(m->pai_user) ? m->pai_user : NULL;
+
+	return u != NULL ? dup_cap(u, CT_CAP_USER, CT_CUT_AGENT, cut, ok) : NULL;
+}
+
+/* The answering extension of the 2xx m (Contact, else PAI user) other than the callee. */
+static const char *answering_extension(const struct ct_dialog *d, const struct ct_sip_msg *m)
+{
+	const char *const cand[2] = { m->contact_user, m->pai_user };
+	size_t i;
+
+	for (i = 0; i < 2; i++)
+		if (ct_number_is_extension(cand[i]) &&
+		    (d->callee == NULL || strcmp(cand[i], d->callee) != 0))
+			return cand[i];
+	return NULL;
+}
+
 /* Creates the call for the initial INVITE m; NULL when out of memory. */
 static struct ct_dialog *dialog_new(struct ct_dialog_table *t, const struct ct_sip_msg *m,
     size_t len, uint64_t h)
@@ -555,6 +582,7 @@ static struct ct_dialog *dialog_new(struct ct_dialog_table *t, const struct ct_s
 	    CT_CUT_CALLER, &d->cut, &ok);
 	d->caller_name = dup_cap(m->from_name, CT_CAP_NAME, CT_CUT_CALLER_NAME, &d->cut, &ok);
 	d->callee = dup_cap(m->ruri_user, CT_CAP_USER, CT_CUT_CALLEE, &d->cut, &ok);
+	d->agent = calling_extension(m, &d->cut, &ok);
 	d->invite_branch = dup_token(m->via_branch, &ok);
 	if (!ok) {
 		dialog_destroy(d);
@@ -744,12 +772,19 @@ static void on_request(struct ct_dialog_table *t, struct ct_dialog *d,
 static void on_answer(struct ct_dialog_table *t, struct ct_dialog *d,
     const struct ct_sip_msg *m)
 {
+	const char *ext = answering_extension(d, m);
 	bool ok = true;
 
 	d->answer_us = m->ts_us;
 	d->final_code = m->status;
-	d->agent = dup_cap(has_text(m->contact_user) ? m->contact_user : m->to_user,
-	    CT_CAP_USER, CT_CUT_AGENT, &d->cut, &ok);
+	if (ext != NULL) {
+		char *a = dup_cap(ext, CT_CAP_USER, CT_CUT_AGENT, &d->cut, &ok);
+
+		if (a != NULL) {
+			free(d->agent);
+			d->agent = a;
+		}
+	}
 	d->bare = true;
 	d->cancel_us = CT_TIME_NONE; /* the 2xx beat the CANCEL */
 	d->q850 = -1;

@@ -53,46 +53,95 @@ static void write_file(const char *path, const char *text)
 static const struct {
 	const char *in, *cc, *out;   /* out NULL = not a number */
 } norm_vec[] = {
-	{ "18005550199", NULL, "18005550199" },
-	{ "+18005550199", NULL, "18005550199" },
-	{ "+1 (800) 555-0199", NULL, "18005550199" },
-	{ "0018005550199", NULL, "18005550199" },
-	{ "01118005550199", NULL, "18005550199" },
-	{ "01118005550199", "1", "18005550199" },
-	{ "tel:+18005550199", NULL, "18005550199" },
-	{ "sip:+18005550199@host;user=phone", NULL, "18005550199" },
-	{ "sips:+18005550199@host", NULL, "18005550199" },
-	{ "SIP:+1-800-555-0199@Host", NULL, "18005550199" },
-	{ "<sip:+18005550199@host>", NULL, "18005550199" },
-	{ "tel:+1.800.555.0199;phone-context=example.com", NULL, "18005550199" },
-	{ "sip:+18005550199;npdi@host", NULL, "18005550199" },
-	{ "1 800 555 0199", NULL, "18005550199" },
-	{ "  +1 800 555 0199  ", NULL, "18005550199" },
-	{ "02079460018", "44", "442079460018" },
-	{ "020 7946 0018", "44", "442079460018" },
-	{ "(020) 7946-0018", "44", "442079460018" },
-	{ "+44 (0)20 7946 0018", NULL, "442079460018" },
-	{ "+44 (0)20 7946 0018", "44", "442079460018" },
-	{ "0044 20 7946 0018", "44", "442079460018" },
-	{ "0044 (0)20 7946 0018", NULL, "442079460018" },
-	{ "02079460018", NULL, "02079460018" },
-	{ "01134960000", "44", "441134960000" },
-	{ "tel:02079460018", "44", "442079460018" },
+	/* International: '+', 00, with separators and URIs. */
+	{ "+18005550199", NULL, "+18005550199" },
+	{ "+1 (800) 555-0199", NULL, "+18005550199" },
+	{ "0018005550199", NULL, "+18005550199" },
+	{ "tel:+18005550199", NULL, "+18005550199" },
+	{ "tel:+1-415-555-0147", NULL, "+14155550147" },
+	{ "tel:+1-415-555-0147", "380", "+14155550147" },
+	{ "sip:+14155550147@host;user=phone", NULL, "+14155550147" },
+	{ "sip:+14155550147@host;user=phone", "1", "+14155550147" },
+	{ "sips:+18005550199@host", NULL, "+18005550199" },
+	{ "SIP:+1-800-555-0199@Host", NULL, "+18005550199" },
+	{ "<sip:+18005550199@host>", NULL, "+18005550199" },
+	{ "\"Bob <Sales>\" <sip:+18005550199@host>;tag=x", NULL, "+18005550199" },
+	{ "Bob <tel:+1.800.555.0199>", NULL, "+18005550199" },
+	{ "tel:+1.800.555.0199;phone-context=example.com", NULL, "+18005550199" },
+	{ "sip:+18005550199;npdi@host", NULL, "+18005550199" },
+	{ "  +1 800 555 0199  ", NULL, "+18005550199" },
+	{ "+1/800/555/0199", NULL, "+18005550199" },
+	/* Ukraine: +380, 380, 00380, 0 with --country-code 380. */
+	{ "+380441234567", "380", "+380441234567" },
+	{ "+38 (044) 123-45-67", "380", "+380441234567" },
+	{ "380441234567", "380", "+380441234567" },
+	{ "00380441234567", "380", "+380441234567" },
+	{ "0441234567", "380", "+380441234567" },
+	{ "044 123 45 67", "380", "+380441234567" },
+	{ "(044) 123-45-67", "380", "+380441234567" },
+	{ "sip:0441234567@10.0.0.1", "380", "+380441234567" },
+	{ "380441234567", NULL, "380441234567" },
+	{ "0441234567", NULL, "0441234567" },
+	{ "00380441234567", NULL, "+380441234567" },
+	/* NANP with --country-code 1: 10 and 11 digits. */
+	{ "4155550147", "1", "+14155550147" },
+	{ "14155550147", "1", "+14155550147" },
+	{ "+1 (415) 555-0147", "1", "+14155550147" },
+	{ "(415) 555-0147", "1", "+14155550147" },
+	{ "415.555.0147", "1", "+14155550147" },
+	{ "01144 20 7946 0018", "1", "+442079460018" },
+	{ "1155550147", "1", "1155550147" },          /* area code cannot start with 1 */
+	{ "4155550147", NULL, "4155550147" },
+	{ "4155550147", "44", "4155550147" },
+	{ "01118005550199", NULL, "01118005550199" },
+	/* phone-context: a global prefix for a local number. */
+	{ "tel:5550147;phone-context=+1415", NULL, "+14155550147" },
+	{ "tel:5550147;phone-context=+1-415", "1", "+14155550147" },
+	{ "sip:5550147;phone-context=+1415@host;user=phone", NULL, "+14155550147" },
+	{ "tel:+14155550147;phone-context=+1415", NULL, "+14155550147" },
+	{ "tel:2001;phone-context=example.com", "44", "2001" },
+	/* UK national and E.123 "(0)". */
+	{ "02079460018", "44", "+442079460018" },
+	{ "020 7946 0018", "44", "+442079460018" },
+	{ "+44 (0)20 7946 0018", NULL, "+442079460018" },
+	{ "0044 (0)20 7946 0018", NULL, "+442079460018" },
+	{ "447700900001", "44", "+447700900001" },
+	{ "01134960000", "44", "+441134960000" },
+	{ "tel:02079460018", "44", "+442079460018" },
+	/* Extensions and short numbers stay plain. */
 	{ "sip:2001@10.0.0.1", NULL, "2001" },
 	{ "2001", "44", "2001" },
+	{ "2001", "1", "2001" },
+	{ "012345", "380", "012345" },
 	{ "0", "44", "0" },
+	{ "112", "380", "112" },
+	/* Withheld and not a number. */
 	{ "anonymous", NULL, NULL },
+	{ "Anonymous", "380", NULL },
+	{ "Anonymous <sip:anonymous@anonymous.invalid>", NULL, NULL },
 	{ "sip:anonymous@anonymous.invalid", NULL, NULL },
+	{ "sip:0441234567@anonymous.invalid", "380", NULL },
+	{ "restricted", NULL, NULL },
+	{ "RESTRICTED", NULL, NULL },
+	{ "unavailable", NULL, NULL },
+	{ "unknown", NULL, NULL },
+	{ "private", NULL, NULL },
+	{ "withheld", NULL, NULL },
+	{ "blocked", NULL, NULL },
+	{ " anonymous ", NULL, NULL },
+	{ "alice", NULL, NULL },
 	{ "", NULL, NULL },
+	{ "   ", NULL, NULL },
 	{ "+", NULL, NULL },
 	{ "00", NULL, NULL },
-	{ "011", NULL, NULL },
 	{ "*67 800 555 0199", NULL, NULL },
 	{ "800#1", NULL, NULL },
 	{ "sip:@host", NULL, NULL },
 	{ "++18005550199", NULL, NULL },
 	{ "1+8005550199", NULL, NULL },
 	{ "1234567890123456789012345678901", NULL, "1234567890123456789012345678901" },
+	{ "+123456789012345678901234567890", NULL, "+123456789012345678901234567890" },
+	{ "+1234567890123456789012345678901", NULL, NULL },
 	{ "12345678901234567890123456789012", NULL, NULL },
 	{ "12345678901234567890123456789012345678", NULL, NULL },
 };
@@ -120,35 +169,27 @@ static void test_norm(void)
 	CHECK_INT(ct_number_norm("18005550199", NULL, out, 5), CT_ERR);
 	CHECK_STR(out, "");
 	CHECK_INT(ct_number_norm("18005550199", NULL, out, 0), CT_ERR);
+	CHECK_INT(ct_number_norm("+18005550199", "", out, sizeof(out)), CT_OK);
+	CHECK_STR(out, "+18005550199");
 }
 
-static void test_key(void)
+static void test_extension(void)
 {
-	static const struct { const char *in, *out; } v[] = {
-		{ "+1 800 555 0199", "18005550199" },
-		{ "02079460018", "442079460018" },
-		{ "Alice", "alice" },
-		{ "bob.smith", "bob.smith" },
-		{ "anonymous", NULL },
-		{ "Anonymous", NULL },
-		{ "RESTRICTED", NULL },
-		{ "unknown", NULL },
-		{ "private", NULL },
-		{ "", NULL },
-		{ "   ", NULL },
-		{ NULL, NULL },
+	static const struct { const char *in; bool ext; } v[] = {
+		{ "2001", true }, { "7", true }, { "123456", true }, { "alice", true },
+		{ "bob.smith", true }, { "agent_7", true }, { "1234567", false },
+		{ "+2001", false }, { "00123", false }, { "380441234567", false },
+		{ "anonymous", false }, { "Restricted", false }, { "", false }, { NULL, false },
+		{ "7alice", false }, { "al ice", false }, { "sip:2001@pbx", false },
+		{ "abcdefghijklmnopqrstuvwxyz0123456", false },
 	};
-	char out[CT_KEY_MAX], small[6];
 	size_t i;
 
 	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
-		int rc = ct_number_key(v[i].in, "44", out, sizeof(out));
-
-		CHECK_INT(rc, v[i].out != NULL ? CT_OK : CT_ERR);
-		CHECK_STR(out, v[i].out != NULL ? v[i].out : "");
+		CHECK_INT(ct_number_is_extension(v[i].in), v[i].ext);
+		if (ct_number_is_extension(v[i].in) != v[i].ext)
+			fprintf(stderr, "  extension vector %zu: '%s'\n", i, v[i].in ? v[i].in : "NULL");
 	}
-	CHECK_INT(ct_number_key("VeryLongName", NULL, small, sizeof(small)), CT_OK);
-	CHECK_STR(small, "veryl");
 }
 
 /* ---- numbers CSV ------------------------------------------------------- */
@@ -174,7 +215,7 @@ static void test_csv_good(void)
 	if (t == NULL)
 		return;
 	CHECK_INT(ct_numbers_count(t), 5);
-	n = ct_numbers_find(t, "18005550199");
+	n = ct_numbers_find(t, "+18005550199");
 	CHECK(n != NULL);
 	if (n != NULL) {
 		CHECK_STR(n->source, "Google Ads");
@@ -182,7 +223,7 @@ static void test_csv_good(void)
 		CHECK(n->has_cost && n->cost == 12.5);
 		CHECK_INT(n->line, 2);
 	}
-	n = ct_numbers_find(t, "18005550100");
+	n = ct_numbers_find(t, "+18005550100");
 	CHECK(n != NULL);
 	if (n != NULL) {
 		CHECK_STR(n->source, "Radio \"Morning\" Show");
@@ -190,14 +231,14 @@ static void test_csv_good(void)
 		CHECK(!n->has_cost);
 		CHECK_INT(n->line, 4);
 	}
-	n = ct_numbers_find(t, "442079460018");
+	n = ct_numbers_find(t, "+442079460018");
 	CHECK(n != NULL);
 	if (n != NULL) {
 		CHECK_STR(n->campaign, "M25\nnorth");
 		CHECK(n->has_cost && n->cost == 0);
 		CHECK_INT(n->line, 5);
 	}
-	n = ct_numbers_find(t, "442079460019");
+	n = ct_numbers_find(t, "+442079460019");
 	CHECK(n != NULL);
 	if (n != NULL) {
 		CHECK_STR(n->source, "Flyer");
@@ -205,9 +246,10 @@ static void test_csv_good(void)
 		CHECK_INT(n->line, 7);
 	}
 	n = ct_numbers_at(t, 4);
-	CHECK(n != NULL && strcmp(n->number, "18005550101") == 0 && n->cost == 30);
+	CHECK(n != NULL && strcmp(n->number, "+18005550101") == 0 && n->cost == 30);
 	CHECK(ct_numbers_at(t, 5) == NULL);
-	CHECK(ct_numbers_find(t, "18005550198") == NULL);
+	CHECK(ct_numbers_find(t, "+18005550198") == NULL);
+	CHECK(ct_numbers_find(t, "18005550199") == NULL);
 	CHECK(ct_numbers_find(t, NULL) == NULL);
 	CHECK(ct_numbers_find(NULL, "18005550199") == NULL);
 	ct_numbers_free(t);
@@ -245,7 +287,7 @@ static const struct {
 	{ "number,source,campaign,cost\n18005550199,A,B,inf\n",
 	  "bad.csv:2: cost 'inf' is not a number >= 0" },
 	{ "number,source,campaign\n+18005550199,A,B\n\n0018005550199,C,D\n",
-	  "bad.csv:4: number 18005550199 already listed on line 2" },
+	  "bad.csv:4: number +18005550199 already listed on line 2" },
 	{ "number,source,campaign\n18005550199,\"A,B\n", "bad.csv:2: unterminated quoted field" },
 	{ "number,source,campaign\n18005550199,\"A\"x,B\n", "bad.csv:2: text after a closing quote" },
 	{ "number,source,campaign\n18005550199,A\"x,B\n", "bad.csv:2: quote inside an unquoted field" },
@@ -317,12 +359,12 @@ static void test_csv_many(void)
 	for (i = 0; t != NULL && i < 20000; i++) {
 		const struct ct_number_info *n;
 
-		snprintf(num, sizeof(num), "1800%07zu", i);
+		snprintf(num, sizeof(num), "+1800%07zu", i);
 		n = ct_numbers_find(t, num);
 		found += n != NULL && n->line == i + 2;
 	}
 	CHECK_INT(found, 20000);
-	CHECK(ct_numbers_find(t, "18009999999") == NULL);
+	CHECK(ct_numbers_find(t, "+18009999999") == NULL);
 	ct_numbers_free(t);
 	free(text);
 }
@@ -346,7 +388,7 @@ static void test_numbers_colliding(void)
 	CHECK_INT(fc_multicollide("1", 3, "0123456789", 12, K, nums), 0);
 	len = (size_t)sprintf(text, "number,source,campaign\n");
 	for (i = 0; i < N; i++) {
-		len += (size_t)sprintf(text + len, "+%s,S,C\n", nums[i]);
+		len += (size_t)sprintf(text + len, "%s,S,C\n", nums[i]);
 		same += (fc_hash(nums[i]) & 0xfff) == (fc_hash(nums[0]) & 0xfff);
 	}
 	CHECK_INT(same, N);
@@ -377,8 +419,8 @@ static void test_history_colliding(void)
 		keys[i] = malloc(2 + 6 * K + 1);
 	CHECK_INT(fc_multicollide("u-", 6, "abcdefghijklmnopqrstuvwxyz0123456789", 32, K, keys), 0);
 	for (i = 0; i < N; i++) {
-		struct ct_history_call c = { NULL, keys[i], "18005550199", 0, 60,
-		    CT_DIR_INBOUND, CT_DISP_ANSWERED, false };
+		struct ct_history_call c = { NULL, keys[i], "+18005550199", 0, 60,
+		    CT_DIR_INBOUND, CT_DISP_ANSWERED };
 		struct ct_history_result r;
 
 		CHECK_INT(fc_hash(keys[i]), fc_hash(keys[0]));
@@ -521,8 +563,8 @@ static struct ct_history_call hc(const char *id, const char *caller, const char 
 
 	memset(&c, 0, sizeof(c));
 	c.call_id = id;
-	c.caller_key = caller;
-	c.callee_key = callee;
+	c.caller = caller;
+	c.callee = callee;
 	c.start_us = T0 + start_s * SEC;
 	c.end_us = T0 + end_s * SEC;
 	c.direction = dir;
@@ -530,7 +572,7 @@ static struct ct_history_call hc(const char *id, const char *caller, const char 
 	return c;
 }
 
-/* Adds c; returns res (callback_of freed into of[] copy). */
+/* Adds c; returns res (callback_of copied into of[], "-" for none). */
 static struct ct_history_result add(struct ct_history *h, struct ct_history_call c, char *of)
 {
 	struct ct_history_result r;
@@ -542,100 +584,229 @@ static struct ct_history_result add(struct ct_history *h, struct ct_history_call
 	return r;
 }
 
+#define IN CT_DIR_INBOUND
+#define OUT CT_DIR_OUTBOUND
+#define ANS CT_DISP_ANSWERED
+#define NOANS CT_DISP_NOANSWER
+
 static void test_history_repeat(void)
 {
+	static const char n1[] = "+447700900001", n3[] = "+447700900003", tn[] = "+18005550199";
 	struct ct_history *h = ct_history_new(100);
 	struct ct_history_result r;
 	char of[64];
+	int i;
 
-	r = add(h, hc("a1", "447700900001", "18005550199", 0, 60, CT_DIR_INBOUND, CT_DISP_ANSWERED), of);
+	r = add(h, hc("a1", n1, tn, 0, 60, IN, ANS), of);
 	CHECK(r.known && r.repeat == 0);
-	r = add(h, hc("a2", "447700900001", "18005550199", 100, 160, CT_DIR_INBOUND, CT_DISP_ANSWERED), of);
+	r = add(h, hc("a2", n1, tn, 100, 160, IN, ANS), of);
 	CHECK(r.known && r.repeat == 1);
-	r = add(h, hc("b1", "447700900002", "18005550199", 110, 120, CT_DIR_INBOUND, CT_DISP_ANSWERED), of);
+	r = add(h, hc("b1", "+447700900002", tn, 110, 120, IN, ANS), of);
 	CHECK(r.known && r.repeat == 0);
-	r = add(h, hc("a3", "447700900001", "2001", 200, 260, CT_DIR_INTERNAL, CT_DISP_ANSWERED), of);
-	CHECK(r.known && r.repeat == 2);
-	r = add(h, hc("x1", NULL, "18005550199", 300, 310, CT_DIR_INBOUND, CT_DISP_BUSY), of);
+	/* Internal, outbound and unknown calls have no history and do not count. */
+	r = add(h, hc("a3", n1, "2001", 200, 260, CT_DIR_INTERNAL, ANS), of);
+	CHECK(!r.known && r.repeat == 0);
+	r = add(h, hc("a3u", n1, tn, 210, 260, CT_DIR_UNKNOWN, ANS), of);
+	CHECK(!r.known);
+	r = add(h, hc("x1", NULL, tn, 300, 310, IN, CT_DISP_BUSY), of);
 	CHECK(!r.known && r.repeat == 0 && !r.has_callback);
 	CHECK_STR(of, "-");
 	/* Being called does not count as calling. */
-	r = add(h, hc("o1", "2001", "447700900003", 400, 460, CT_DIR_OUTBOUND, CT_DISP_ANSWERED), of);
-	r = add(h, hc("c1", "447700900003", "18005550199", 500, 560, CT_DIR_INBOUND, CT_DISP_ANSWERED), of);
+	r = add(h, hc("o1", "2001", n3, 400, 460, OUT, ANS), of);
+	CHECK(!r.known);
+	r = add(h, hc("c1", n3, tn, 500, 560, IN, ANS), of);
 	CHECK(r.known && r.repeat == 0);
-	CHECK_INT(ct_history_size(h), 4);
+	/* A record that ends late: only strictly earlier starts count. */
+	r = add(h, hc("a4", n1, tn, 50, 600, IN, ANS), of);
+	CHECK(r.known && r.repeat == 1);
+	/* The same call again (replay: same Call-ID and start) is not its own earlier call. */
+	r = add(h, hc("a2", n1, tn, 100, 160, IN, ANS), of);
+	CHECK(r.known && r.repeat == 2);
+	r = add(h, hc("a5", n1, tn, 700, 760, IN, ANS), of);
+	CHECK(r.repeat == 3);
+	/* Same start, another Call-ID: a different call, not earlier. */
+	r = add(h, hc("a6", n1, tn, 700, 760, IN, CT_DISP_BUSY), of);
+	CHECK(r.repeat == 3);
+	r = add(h, hc("a7", n1, tn, 800, 860, IN, ANS), of);
+	CHECK(r.repeat == 5);
+	CHECK_INT(ct_history_size(h), 3);
 	ct_history_free(h);
 	ct_history_free(NULL);
+
+	/* More calls than the per-number window: counts stay exact in start order. */
+	h = ct_history_new(10);
+	for (i = 0; i < 600; i++) {
+		char id[16];
+
+		snprintf(id, sizeof(id), "w%d", i);
+		r = add(h, hc(id, n1, tn, 10 * i, 10 * i + 5, IN, ANS), of);
+		CHECK_INT(r.repeat, (uint32_t)i);
+	}
+	r = add(h, hc("w599", n1, tn, 5990, 5995, IN, ANS), of);
+	CHECK_INT(r.repeat, 599);
+	r = add(h, hc("w600", n1, tn, 6000, 6005, IN, ANS), of);
+	CHECK_INT(r.repeat, 600);
+	ct_history_free(h);
+
+	/* The rules: unknown counts as inbound only when no direction is configured. */
+	h = ct_history_new(10);
+	CHECK_INT(ct_history_direction(h, CT_DIR_UNKNOWN), CT_DIR_UNKNOWN);
+	CHECK_INT(ct_history_set_rules(h, "380", true), CT_OK);
+	CHECK_INT(ct_history_direction(h, CT_DIR_UNKNOWN), CT_DIR_INBOUND);
+	CHECK_INT(ct_history_direction(h, CT_DIR_OUTBOUND), CT_DIR_OUTBOUND);
+	CHECK_INT(ct_history_set_rules(h, NULL, false), CT_OK);
+	CHECK_INT(ct_history_direction(h, CT_DIR_UNKNOWN), CT_DIR_UNKNOWN);
+	CHECK_INT(ct_history_set_rules(h, "123456789", false), CT_ERR);
+	CHECK_INT(ct_history_direction(NULL, CT_DIR_UNKNOWN), CT_DIR_UNKNOWN);
+	ct_history_free(h);
+}
+
+/* Replays missed call c: its callback delay in seconds, -1 when none known. */
+static int64_t delay_of(struct ct_history *h, struct ct_history_call c)
+{
+	char of[64];
+	struct ct_history_result r = add(h, c, of);
+
+	return r.has_callback ? r.callback_us / SEC : -1;
 }
 
 static void test_history_callback(void)
 {
+	static const char n1[] = "+447700900001", n2[] = "+447700900002", n3[] = "+447700900003",
+	    n4[] = "+447700900004", n5[] = "+447700900005", n6[] = "+447700900006",
+	    n7[] = "+447700900007", tn[] = "+18005550199";
 	struct ct_history *h = ct_history_new(100);
 	struct ct_history_result r;
 	char of[64];
+	int i;
 
-	/* Missed at t=0..20, outbound at 20+90 s: answers it, once. */
-	r = add(h, hc("m1", "447700900001", "18005550199", 0, 20, CT_DIR_INBOUND, CT_DISP_NOANSWER), of);
+	/* Missed at 0..20, answered outbound at 110: attempt and close; later ones are not. */
+	r = add(h, hc("m1", n1, tn, 0, 20, IN, NOANS), of);
 	CHECK(!r.has_callback);
-	r = add(h, hc("o1", "2001", "447700900001", 110, 200, CT_DIR_OUTBOUND, CT_DISP_ANSWERED), of);
+	r = add(h, hc("o1", "2001", n1, 110, 200, OUT, ANS), of);
 	CHECK_STR(of, "m1");
-	CHECK(!r.has_callback);
-	r = add(h, hc("o2", "2001", "447700900001", 300, 400, CT_DIR_OUTBOUND, CT_DISP_ANSWERED), of);
+	CHECK(!r.has_callback && !r.known);
+	r = add(h, hc("o2", "2001", n1, 300, 400, OUT, ANS), of);
 	CHECK_STR(of, "-");
+	CHECK_INT(delay_of(h, hc("m1", n1, tn, 0, 20, IN, NOANS)), 90);
 
-	/* An outbound call before the missed call ended does not count. */
-	r = add(h, hc("m2", "447700900002", "18005550199", 1000, 1030, CT_DIR_INBOUND, CT_DISP_BUSY), of);
-	r = add(h, hc("o3", "2001", "447700900002", 1010, 1020, CT_DIR_OUTBOUND, CT_DISP_ANSWERED), of);
+	/* Before the end: not an attempt; unanswered attempts leave it open. */
+	r = add(h, hc("m2", n2, tn, 1000, 1030, IN, CT_DISP_BUSY), of);
+	r = add(h, hc("o3", "2001", n2, 1010, 1020, OUT, ANS), of);
 	CHECK_STR(of, "-");
-	r = add(h, hc("o4", "2001", "447700900002", 1100, 1120, CT_DIR_OUTBOUND, CT_DISP_NOANSWER), of);
+	r = add(h, hc("o4", "2001", n2, 1100, 1120, OUT, NOANS), of);
 	CHECK_STR(of, "m2");
-
-	/* Two missed calls: the callback names the latest and answers both. */
-	r = add(h, hc("m3", "447700900003", "18005550199", 2000, 2010, CT_DIR_INBOUND, CT_DISP_CANCELLED), of);
-	r = add(h, hc("m4", "447700900003", "18005550199", 2100, 2110, CT_DIR_INBOUND, CT_DISP_BUSY), of);
-	CHECK(r.repeat == 1);
-	r = add(h, hc("o5", "2001", "447700900003", 2200, 2210, CT_DIR_OUTBOUND, CT_DISP_ANSWERED), of);
-	CHECK_STR(of, "m4");
-	r = add(h, hc("o6", "2001", "447700900003", 2300, 2310, CT_DIR_OUTBOUND, CT_DISP_ANSWERED), of);
+	r = add(h, hc("o5", "2001", n2, 1200, 1220, OUT, CT_DISP_BUSY), of);
+	CHECK_STR(of, "m2");
+	r = add(h, hc("o6", "2001", n2, 1300, 1320, OUT, ANS), of);
+	CHECK_STR(of, "m2");
+	r = add(h, hc("o7", "2001", n2, 1400, 1420, OUT, ANS), of);
 	CHECK_STR(of, "-");
+	CHECK_INT(delay_of(h, hc("m2", n2, tn, 1000, 1030, IN, CT_DISP_BUSY)), 70);
 
-	/* Answered and failed inbound calls, and outbound calls, are not missed. */
-	r = add(h, hc("a1", "447700900004", "18005550199", 3000, 3010, CT_DIR_INBOUND, CT_DISP_ANSWERED), of);
-	r = add(h, hc("f1", "447700900004", "18005550199", 3020, 3030, CT_DIR_INBOUND, CT_DISP_FAILED), of);
-	r = add(h, hc("u1", "447700900004", "18005550199", 3040, 3050, CT_DIR_UNKNOWN, CT_DISP_BUSY), of);
-	r = add(h, hc("o7", "2001", "447700900004", 3100, 3110, CT_DIR_OUTBOUND, CT_DISP_ANSWERED), of);
+	/*
+	 * Overlapping callbacks, records in end order: A starts 2100 and ends
+	 * 2400, B starts 2200 and ends 2210 (B's record comes first).  A is the
+	 * first attempt for both missed calls (start order), B too names them.
+	 */
+	r = add(h, hc("m3a", n3, tn, 2000, 2010, IN, CT_DISP_CANCELLED), of);
+	r = add(h, hc("m3b", n3, tn, 2050, 2060, IN, NOANS), of);
+	CHECK(r.repeat == 1);
+	r = add(h, hc("B", "2002", n3, 2200, 2210, OUT, ANS), of);
+	CHECK_STR(of, "m3b");
+	r = add(h, hc("A", "2001", n3, 2100, 2400, OUT, ANS), of);
+	CHECK_STR(of, "m3b");
+	r = add(h, hc("C", "2001", n3, 2500, 2510, OUT, ANS), of);
+	CHECK_STR(of, "-");
+	CHECK_INT(delay_of(h, hc("m3a", n3, tn, 2000, 2010, IN, CT_DISP_CANCELLED)), 90);
+	CHECK_INT(delay_of(h, hc("m3b", n3, tn, 2050, 2060, IN, NOANS)), 40);
+
+	/* An answered inbound call from the number closes its missed calls. */
+	r = add(h, hc("m4", n4, tn, 3000, 3010, IN, NOANS), of);
+	r = add(h, hc("i4", n4, tn, 3100, 3150, IN, ANS), of);
+	CHECK(r.repeat == 1);
+	r = add(h, hc("o8", "2001", n4, 3200, 3210, OUT, ANS), of);
+	CHECK_STR(of, "-");
+	CHECK_INT(delay_of(h, hc("m4", n4, tn, 3000, 3010, IN, NOANS)), -1);
+	/* ... also when its record comes after a later attempt's. */
+	r = add(h, hc("m5", n5, tn, 4000, 4010, IN, NOANS), of);
+	r = add(h, hc("o9", "2001", n5, 4200, 4205, OUT, NOANS), of);
+	CHECK_STR(of, "m5");
+	r = add(h, hc("i5", n5, tn, 4100, 4300, IN, ANS), of);
+	r = add(h, hc("o10", "2001", n5, 4400, 4410, OUT, ANS), of);
+	CHECK_STR(of, "-");
+	CHECK_INT(delay_of(h, hc("m5", n5, tn, 4000, 4010, IN, NOANS)), -1);
+
+	/* Failed, unknown-direction and answered inbound calls are not missed. */
+	r = add(h, hc("f1", n6, tn, 5020, 5030, IN, CT_DISP_FAILED), of);
+	r = add(h, hc("u1", n6, tn, 5040, 5050, CT_DIR_UNKNOWN, CT_DISP_BUSY), of);
+	r = add(h, hc("o11", "2001", n6, 5100, 5110, OUT, ANS), of);
 	CHECK_STR(of, "-");
 
 	/* The callback's record written before the missed call's: 30 s, on the missed one. */
-	r = add(h, hc("o8", "2001", "447700900005", 4100, 4200, CT_DIR_OUTBOUND, CT_DISP_ANSWERED), of);
+	r = add(h, hc("o12", "2001", n7, 6100, 6200, OUT, ANS), of);
 	CHECK_STR(of, "-");
-	r = add(h, hc("m5", "447700900005", "18005550199", 4000, 4070, CT_DIR_INBOUND, CT_DISP_NOANSWER), of);
+	r = add(h, hc("m7", n7, tn, 6000, 6070, IN, NOANS), of);
 	CHECK(r.has_callback);
 	CHECK_INT(r.callback_us, 30 * SEC);
-	CHECK_STR(of, "-");
-	r = add(h, hc("o9", "2001", "447700900005", 4300, 4400, CT_DIR_OUTBOUND, CT_DISP_ANSWERED), of);
-	CHECK_STR(of, "-");   /* m5 was answered already */
+	r = add(h, hc("o13", "2001", n7, 6300, 6400, OUT, ANS), of);
+	CHECK_STR(of, "-");   /* closed by o12 */
 
-	/* A store row whose callback_s is set is not pending. */
-	{
-		struct ct_history_call c = hc("m6", "447700900006", "18005550199", 5000, 5010,
-		    CT_DIR_INBOUND, CT_DISP_BUSY);
+	/* More missed calls than remembered: the oldest is forgotten. */
+	for (i = 0; i < 10; i++) {
+		char id[8];
 
-		c.callback_known = true;
-		r = add(h, c, of);
-		r = add(h, hc("o10", "2001", "447700900006", 5100, 5110, CT_DIR_OUTBOUND, CT_DISP_ANSWERED), of);
-		CHECK_STR(of, "-");
+		snprintf(id, sizeof(id), "p%d", i);
+		r = add(h, hc(id, "+447700900008", tn, 7000 + 10 * i, 7001 + 10 * i, IN,
+		    CT_DISP_BUSY), of);
 	}
-	/* More missed calls than remembered: the oldest is dropped. */
-	r = add(h, hc("p1", "447700900007", "1", 6000, 6001, CT_DIR_INBOUND, CT_DISP_BUSY), of);
-	r = add(h, hc("p2", "447700900007", "1", 6010, 6011, CT_DIR_INBOUND, CT_DISP_BUSY), of);
-	r = add(h, hc("p3", "447700900007", "1", 6020, 6021, CT_DIR_INBOUND, CT_DISP_BUSY), of);
-	r = add(h, hc("p4", "447700900007", "1", 6030, 6031, CT_DIR_INBOUND, CT_DISP_BUSY), of);
-	r = add(h, hc("p5", "447700900007", "1", 6040, 6041, CT_DIR_INBOUND, CT_DISP_BUSY), of);
-	r = add(h, hc("o11", "2001", "447700900007", 6035, 6036, CT_DIR_OUTBOUND, CT_DISP_ANSWERED), of);
-	CHECK_STR(of, "p4");
-	r = add(h, hc("o12", "2001", "447700900007", 6050, 6060, CT_DIR_OUTBOUND, CT_DISP_ANSWERED), of);
-	CHECK_STR(of, "p5");
+	r = add(h, hc("o14", "2001", "+447700900008", 7035, 7036, OUT, ANS), of);
+	CHECK_STR(of, "p3");
+	r = add(h, hc("o15", "2001", "+447700900008", 7200, 7260, OUT, ANS), of);
+	CHECK_STR(of, "p9");
+	ct_history_free(h);
+}
+
+/* Rows of a store: text normalised with the rules, or numbers as stored. */
+static void test_history_rows(void)
+{
+	struct ct_history *h = ct_history_new(100);
+	struct ct_history_row row;
+	struct ct_history_result r;
+	char of[64];
+
+	CHECK_INT(ct_history_set_rules(h, "380", true), CT_OK);
+	memset(&row, 0, sizeof(row));
+	row.call_id = "s1";
+	row.caller = "0501234567";
+	row.callee = "0441234567";
+	row.direction = "unknown";       /* counts as inbound: no direction configured */
+	row.disposition = "noanswer";
+	row.start_us = T0;
+	row.end_us = T0 + 10 * SEC;
+	CHECK_INT(ct_history_feed_row(h, &row), CT_OK);
+	row.call_id = "s2";
+	row.caller = "anonymous";
+	row.start_us = T0 + 20 * SEC;
+	CHECK_INT(ct_history_feed_row(h, &row), CT_OK);
+	row.call_id = "s3";
+	row.numbers_known = true;
+	row.caller_number = "+380501234567";
+	row.disposition = "answered";
+	row.start_us = T0 + 30 * SEC;
+	row.end_us = T0 + 90 * SEC;
+	CHECK_INT(ct_history_feed_row(h, &row), CT_OK);
+	row.call_id = "s4";
+	row.caller_number = "+380501234567";
+	row.direction = "outbound";      /* known direction: not counted */
+	row.disposition = NULL;
+	CHECK_INT(ct_history_feed_row(h, &row), CT_OK);
+	/* A record of the run after the preload: the number in another format. */
+	r = add(h, hc("s5", "+380501234567", "+380441234567", 100, 110, IN, ANS), of);
+	CHECK(r.known && r.repeat == 2);
+	/* s1 again (a replayed capture): the same call, closed by s3. */
+	r = add(h, hc("s1", "+380501234567", "+380441234567", 0, 10, IN, NOANS), of);
+	CHECK(r.known && r.repeat == 0 && !r.has_callback);
 	ct_history_free(h);
 }
 
@@ -644,36 +815,41 @@ static void test_history_lru(void)
 	struct ct_history *h = ct_history_new(3);
 	struct ct_history_result r;
 	char of[64], key[16];
-	int i;
+	int i, t = 0;
 
-	r = add(h, hc("1", "111", "9", 0, 1, CT_DIR_INBOUND, CT_DISP_ANSWERED), of);
-	r = add(h, hc("2", "222", "9", 0, 1, CT_DIR_INBOUND, CT_DISP_ANSWERED), of);
-	r = add(h, hc("3", "333", "9", 0, 1, CT_DIR_INBOUND, CT_DISP_ANSWERED), of);
-	r = add(h, hc("4", "111", "9", 0, 1, CT_DIR_INBOUND, CT_DISP_ANSWERED), of);
+#define ADD(id, n) add(h, hc(id, n, "9", t, t + 1, IN, ANS), of); t += 10
+	r = ADD("1", "111");
+	r = ADD("2", "222");
+	r = ADD("3", "333");
+	r = ADD("4", "111");
 	CHECK(r.repeat == 1);
-	r = add(h, hc("5", "444", "9", 0, 1, CT_DIR_INBOUND, CT_DISP_ANSWERED), of);
+	r = ADD("5", "444");
 	CHECK_INT(ct_history_size(h), 3);
-	r = add(h, hc("6", "111", "9", 0, 1, CT_DIR_INBOUND, CT_DISP_ANSWERED), of);
+	r = ADD("6", "111");
 	CHECK(r.repeat == 2);
-	r = add(h, hc("7", "222", "9", 0, 1, CT_DIR_INBOUND, CT_DISP_ANSWERED), of);
+	r = ADD("7", "222");
 	CHECK(r.known && r.repeat == 0);  /* evicted: a first call again */
-	r = add(h, hc("8", "333", "9", 0, 1, CT_DIR_INBOUND, CT_DISP_ANSWERED), of);
+	r = ADD("8", "333");
 	CHECK(r.repeat == 0);             /* evicted by 222 */
-	r = add(h, hc("9", "444", "9", 0, 1, CT_DIR_INBOUND, CT_DISP_ANSWERED), of);
+	r = ADD("9", "444");
 	CHECK(r.repeat == 0);             /* evicted by 333; evicts 111 */
-	r = add(h, hc("10", "222", "9", 0, 1, CT_DIR_INBOUND, CT_DISP_ANSWERED), of);
+	r = ADD("10", "222");
 	CHECK(r.repeat == 1);
-	r = add(h, hc("11", "111", "9", 0, 1, CT_DIR_INBOUND, CT_DISP_ANSWERED), of);
+	r = ADD("11", "111");
 	CHECK(r.repeat == 0);
 	CHECK_INT(ct_history_size(h), 3);
-	/* Pending missed calls are freed with their entry (ASan checks). */
-	r = add(h, hc("m", "555", "9", 0, 1, CT_DIR_INBOUND, CT_DISP_BUSY), of);
+#undef ADD
+	/* Missed calls and events are freed with their entry (ASan checks). */
+	r = add(h, hc("m", "555", "9", 0, 1, IN, CT_DISP_BUSY), of);
+	r = add(h, hc("o0", "2001", "555", 2, 3, OUT, NOANS), of);
+	CHECK_STR(of, "m");
 	for (i = 0; i < 5000; i++) {
 		snprintf(key, sizeof(key), "%d", 100000 + i);
-		r = add(h, hc("z", key, "9", 0, 1, CT_DIR_INBOUND, CT_DISP_BUSY), of);
+		r = add(h, hc("z", key, "9", 0, 1, IN, CT_DISP_BUSY), of);
+		r = add(h, hc("y", "2001", key, 5, 6, OUT, NOANS), of);
 	}
 	CHECK_INT(ct_history_size(h), 3);
-	r = add(h, hc("o", "2001", "555", 5, 6, CT_DIR_OUTBOUND, CT_DISP_ANSWERED), of);
+	r = add(h, hc("o", "2001", "555", 5, 6, OUT, ANS), of);
 	CHECK_STR(of, "-");
 	ct_history_free(h);
 
@@ -681,10 +857,10 @@ static void test_history_lru(void)
 	h = ct_history_new(50000);
 	for (i = 0; i < 20000; i++) {
 		snprintf(key, sizeof(key), "%d", 200000 + i);
-		r = add(h, hc("g", key, "9", 0, 1, CT_DIR_INBOUND, CT_DISP_ANSWERED), of);
+		r = add(h, hc("g", key, "9", 0, 1, IN, ANS), of);
 	}
 	CHECK_INT(ct_history_size(h), 20000);
-	r = add(h, hc("g", "200123", "9", 0, 1, CT_DIR_INBOUND, CT_DISP_ANSWERED), of);
+	r = add(h, hc("g2", "200123", "9", 10, 11, IN, ANS), of);
 	CHECK(r.repeat == 1);
 	ct_history_free(h);
 }
@@ -910,8 +1086,8 @@ static void test_store(void)
 	CHECK_STR(q(h, "SELECT callback_of FROM calls WHERE call_id = 'o1'"), "m2");
 	CHECK_STR(q(h, "SELECT callback_s FROM calls WHERE call_id = 'o1'"), "NULL");
 	CHECK_STR(q(h, "SELECT callback_s FROM calls WHERE call_id = 'm3'"), "NULL");
-	CHECK_STR(q(h, "SELECT group_concat(first_call || '/' || repeat_count, ' ') FROM calls"),
-	    "1/0 0/1 1/0 1/0");
+	CHECK_STR(q(h, "SELECT group_concat(coalesce(first_call, '-') || '/' ||"
+	    " coalesce(repeat_count, '-'), ' ') FROM calls"), "1/0 0/1 -/- 1/0");
 	CHECK_STR(q(h, "SELECT group_concat(direction, ' ') FROM calls"),
 	    "inbound inbound outbound inbound");
 	CHECK_STR(q(h, "SELECT group_concat(coalesce(source, '-') || ':' || coalesce(campaign, '-'),"
@@ -920,7 +1096,7 @@ static void test_store(void)
 	CHECK_STR(q(h, "SELECT end_us - start_us FROM calls WHERE call_id = 'o1'"), "70000000");
 	CHECK_STR(q(h, "SELECT group_concat(number || ',' || source || ',' || coalesce(campaign, '') ||"
 	    " ',' || coalesce(cost, ''), ';') FROM numbers"),
-	    "18005550199,Google Ads,Brand,10.5;442079460018,Radio,,");
+	    "+18005550199,Google Ads,Brand,10.5;+442079460018,Radio,,");
 	CHECK_STR(q(h, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND"
 	    " name IN ('calls_caller', 'calls_callee', 'calls_call_id')"), "3");
 	CHECK_STR(q(h, "SELECT group_concat(name, ' ') FROM pragma_index_info('calls_caller')"),
@@ -953,7 +1129,7 @@ static void test_store(void)
 	CHECK_STR(q(h, "SELECT source || ':' || campaign FROM calls WHERE call_id = 'n1'"),
 	    "Bing:Generic");
 	CHECK_STR(q(h, "SELECT group_concat(number || ',' || source, ';') FROM numbers"),
-	    "18005550199,Bing");
+	    "+18005550199,Bing");
 	CHECK_STR(q(h, "SELECT count(*) FROM calls"), "8");
 	sqlite3_close(h);
 }
@@ -997,7 +1173,7 @@ static void test_store_update(void)
 		char want[CT_ERRBUF_SIZE];
 		const char *missing = tmp_path("missing.db");
 
-		CHECK_INT(ct_history_preload(hist, missing, NULL, errbuf), CT_ERR);
+		CHECK_INT(ct_history_preload(hist, missing, errbuf), CT_ERR);
 		snprintf(want, sizeof(want), "cannot read history from '%s': unable to open database file",
 		    missing);
 		CHECK_STR(errbuf, want);
@@ -1011,7 +1187,7 @@ int main(void)
 	if (mkdtemp(tmpdir) == NULL)
 		return 1;
 	test_norm();
-	test_key();
+	test_extension();
 	test_csv_good();
 	test_csv_bad();
 	test_csv_file();
@@ -1020,6 +1196,7 @@ int main(void)
 	test_direction();
 	test_history_repeat();
 	test_history_callback();
+	test_history_rows();
 	test_history_lru();
 	test_numbers_colliding();
 	test_history_colliding();
