@@ -201,30 +201,41 @@ static bool same_party(const struct ct_attr *a, const char *user, const char *s,
 
 /*
  * The agent once the direction is known (the dialog's candidate is the
- * answering extension, else the calling one; docs/schema.md, agent):
- * outbound: the caller when it is an extension, else the candidate;
- * inbound and internal: the candidate of an answered call.  Never the
- * customer: a candidate that is not an extension, equals the callee (the
- * dialled tracking number, the customer called) or, for an inbound call,
- * the caller (as text or as a number) is dropped.
+ * answering extension, else the calling one; docs/schema.md, agent).
+ * Outbound: the caller when it is an extension, else the candidate, never
+ * the callee (the customer).  Inbound: the candidate of an answered call,
+ * never the callee (the dialled tracking number) nor the caller (the
+ * customer).  Internal and unknown: the candidate of an answered call
+ * other than the caller, else the callee when it is an extension (it
+ * answered itself; a tracking or customer number is never one).  Only
+ * extensions (ct_number_is_extension); equality is by text or by number.
  */
 static int set_agent(const struct ct_attr *a, struct ct_call_record *r)
 {
-	const char *ag = r->agent;
+	const char *ag = ct_number_is_extension(r->agent) ? r->agent : NULL;
 	bool answered = r->answer_us != CT_TIME_NONE;
 
-	if (r->direction == CT_DIR_OUTBOUND && ct_number_is_extension(r->caller))
-		ag = r->caller;
-	if (ag != NULL && !ct_number_is_extension(ag))
-		ag = NULL;
-	if (ag != NULL && (r->direction == CT_DIR_INBOUND || r->direction == CT_DIR_INTERNAL) &&
-	    !answered)
-		ag = NULL;
-	if (ag != NULL && same_party(a, ag, r->callee, r->callee_number))
-		ag = NULL;
-	if (ag != NULL && r->direction == CT_DIR_INBOUND &&
-	    same_party(a, ag, r->caller, r->caller_number))
-		ag = NULL;
+	switch (r->direction) {
+	case CT_DIR_OUTBOUND:
+		if (ct_number_is_extension(r->caller))
+			ag = r->caller;
+		if (ag != NULL && same_party(a, ag, r->callee, r->callee_number))
+			ag = NULL;
+		break;
+	case CT_DIR_INBOUND:
+		if (!answered || (ag != NULL && (same_party(a, ag, r->callee, r->callee_number) ||
+		    same_party(a, ag, r->caller, r->caller_number))))
+			ag = NULL;
+		break;
+	default:    /* internal, or unknown */
+		if (ag != NULL && same_party(a, ag, r->caller, r->caller_number))
+			ag = NULL;
+		if (ag == NULL && ct_number_is_extension(r->callee))
+			ag = r->callee;
+		if (!answered)
+			ag = NULL;
+		break;
+	}
 	if (ag == r->agent)
 		return CT_OK;
 	return set_str(&r->agent, ag);

@@ -33,9 +33,9 @@
  *    caller_name = From display name, callee = Request-URI user; all from
  *    the first INVITE.  agent = the answering extension: the Contact, else
  *    the P-Asserted-Identity user of the first 2xx when it is an extension
- *    (ct_number_is_extension) other than the callee; else the calling
- *    extension: the From, else the P-Asserted-Identity user of the INVITE
- *    when it is one.  The attribution stage keeps the one that fits the
+ *    (ct_number_is_extension), one other than the callee first; else the
+ *    calling extension: the From, else the P-Asserted-Identity user of the
+ *    INVITE when it is one.  The attribution stage keeps the one that fits the
  *    direction (docs/schema.md, agent).  A response to the initial INVITE is recognised by its CSeq and
  *    the caller's From tag, or by the INVITE's top Via branch when a phone
  *    echoes a wrong From tag (RFC 3261 §17.1.3).
@@ -551,7 +551,11 @@ static char *calling_extension(const struct ct_sip_msg *m, uint8_t *cut, bool *o
 	return u != NULL ? dup_cap(u, CT_CAP_USER, CT_CUT_AGENT, cut, ok) : NULL;
 }
 
-/* The answering extension of the 2xx m (Contact, else PAI user) other than the callee. */
+/*
+ * The answering extension of the 2xx m: its Contact, else its PAI user,
+ * when it is an extension; one other than the callee first (a PBX that
+ * answers with the dialled number in Contact and the agent in PAI).
+ */
 static const char *answering_extension(const struct ct_dialog *d, const struct ct_sip_msg *m)
 {
 	const char *const cand[2] = { m->contact_user, m->pai_user };
@@ -560,6 +564,9 @@ static const char *answering_extension(const struct ct_dialog *d, const struct c
 	for (i = 0; i < 2; i++)
 		if (ct_number_is_extension(cand[i]) &&
 		    (d->callee == NULL || strcmp(cand[i], d->callee) != 0))
+			return cand[i];
+	for (i = 0; i < 2; i++)
+		if (ct_number_is_extension(cand[i]))
 			return cand[i];
 	return NULL;
 }

@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "calltap/attr.h"
 #include "calltap/dialog.h"
 #include "fnv_collide.h"
 #include "test.h"
@@ -319,6 +320,8 @@ static void expect(struct ct_call_record *e, const struct tcall *c, int64_t star
 	e->q850_cause = -1;
 	e->direction = CT_DIR_UNKNOWN;
 	e->invites = 1;
+	/* The agent candidate without an answering extension: the calling one. */
+	e->agent = ct_number_is_extension(c->a_user) ? (char *)c->a_user : NULL;
 }
 
 static bool addr_same(const struct ct_addr *x, const struct ct_addr *y)
@@ -689,7 +692,6 @@ static void test_cancel_race(void)
 	e.answer_us = T0 + 4 * SEC + 1 * MS;
 	e.end_us = T0 + 61 * SEC;
 	e.final_code = 200;
-	e.agent = (char *)"5550100";
 	e.hangup_by = CT_PARTY_CALLER;
 	e.hangup_reason = (char *)"BYE";
 	CHECK_INT(c.n, 1);
@@ -724,7 +726,6 @@ static void test_auth_retry(void)
 	e.answer_us = T0 + 7 * SEC;
 	e.end_us = T0 + 90 * SEC;
 	e.final_code = 200;
-	e.agent = (char *)"5550100";
 	e.hangup_by = CT_PARTY_CALLER;
 	e.hangup_reason = (char *)"BYE";
 	e.auth_challenges = 1;
@@ -829,7 +830,6 @@ static void test_retransmissions(void)
 	e.answer_us = T0 + 3 * SEC;
 	e.end_us = T0 + 20 * SEC;
 	e.final_code = 200;
-	e.agent = (char *)"5550100";
 	e.hangup_by = CT_PARTY_CALLEE;
 	e.hangup_reason = (char *)"BYE";
 	CHECK_INT(c.n, 1);
@@ -876,7 +876,6 @@ static void test_proxy_hops(void)
 	e.answer_us = T0 + 6 * SEC;
 	e.end_us = T0 + 50 * SEC;
 	e.final_code = 200;
-	e.agent = (char *)"8005551234";
 	e.hangup_by = CT_PARTY_CALLEE;
 	e.hangup_reason = (char *)"BYE";
 	CHECK_INT(c.n, 1);
@@ -985,7 +984,6 @@ static void test_prack_update(void)
 	e.answer_us = T0 + 4 * SEC;
 	e.end_us = T0 + 9 * SEC;
 	e.final_code = 200;
-	e.agent = (char *)"5550100";
 	e.hangup_by = CT_PARTY_CALLER;
 	e.hangup_reason = (char *)"BYE";
 	CHECK_INT(c.n, 1);
@@ -1630,13 +1628,12 @@ static void test_caps(void)
 		CHECK(all_chars(r->call_id, 'x'));
 		CHECK_INT(strlen(r->caller), CT_CAP_USER);
 		CHECK_INT(strlen(r->callee), CT_CAP_USER);
-		CHECK_INT(strlen(r->agent), CT_CAP_USER);
-		CHECK(all_chars(r->agent, '3'));
+		CHECK(r->agent == NULL);   /* 30000 digits: not an extension, never an agent */
 		CHECK_INT(strlen(r->caller_name), CT_CAP_NAME - 1); /* not inside a 2-byte character */
 		CHECK(strncmp(r->caller_name, name, CT_CAP_NAME - 1) == 0);
 		CHECK_INT(strlen(r->hangup_reason), CT_CAP_REASON);
 		CHECK_INT(r->cut_fields, CT_CUT_CALL_ID | CT_CUT_CALLER | CT_CUT_CALLER_NAME |
-		    CT_CUT_CALLEE | CT_CUT_AGENT | CT_CUT_HANGUP_REASON);
+		    CT_CUT_CALLEE | CT_CUT_HANGUP_REASON);
 		CHECK_INT(r->disposition, CT_DISP_ANSWERED);  /* the 200 matched the long tag */
 		CHECK_INT(r->hangup_by, CT_PARTY_CALLER);      /* so did the BYE */
 		CHECK_INT(r->truncated, 0);
@@ -1857,6 +1854,63 @@ static void test_many(void)
 	collector_fini(&c);
 }
 
+
+/*
+ * The agent candidate: the answering extension from the 2xx (Contact, else
+ * PAI; one other than the callee first), else the calling extension (From,
+ * else PAI of the INVITE); never a subscriber number.
+ */
+static void test_agent(void)
+{
+	static const struct tcall in = { "ag@x", "+380501234567", NULL, "ta", "0441234567", "tb",
+	    1, 2, 5060, 5060 };
+	static const struct tcall ext = { "ag2@x", "2001", NULL, "ta", "+380671112233", "tb",
+	    1, 2, 5060, 5060 };
+	static const struct {
+		const struct tcall *c;
+		const char *inv_pai, *contact, *pai;   /* of the INVITE, of the 2xx */
+		bool answer;
+		const char *agent;
+	} v[] = {
+		{ &in, NULL, "2001", NULL, true, "2001" },           /* the phone answered */
+		{ &in, NULL, "0441234567", "2002", true, "2002" },   /* Contact = dialled number */
+		{ &in, NULL, "0441234567", NULL, true, NULL },       /* only the tracking number */
+		{ &in, NULL, "+380441234567", "+380441234567", true, NULL },
+		{ &in, NULL, "alice", "2002", true, "alice" },
+		{ &in, NULL, "2001", NULL, false, NULL },            /* not answered */
+		{ &ext, NULL, "+380671112233", NULL, true, "2001" }, /* outbound: the caller */
+		{ &ext, "+380441234567", NULL, NULL, false, "2001" },
+		{ &ext, NULL, "s-1.x", NULL, true, "s-1.x" },        /* a name is an extension */
+		{ &in, "2005", "+380671112233", NULL, true, "2005" }, /* From a number, PAI an extension */
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		struct collector c;
+		struct ct_dialog_table *t = table(&c, NULL);
+		struct opt io = { .pai = v[i].inv_pai };
+		struct opt ao = { .contact = v[i].contact, .pai = v[i].pai };
+
+		invite(t, v[i].c, 1, T0, &io);
+		if (v[i].answer) {
+			rsp_a(t, v[i].c, 200, "OK", "INVITE", 1, T0 + 2 * SEC, &ao);
+			req_b(t, v[i].c, "BYE", 1, T0 + 3 * SEC, NULL);
+		} else {
+			rsp_a(t, v[i].c, 486, "Busy Here", "INVITE", 1, T0 + 2 * SEC, &ao);
+		}
+		ct_dialog_flush(t);
+		CHECK_INT(c.n, 1);
+		if (c.n == 1) {
+			CHECK_STR(c.recs[0]->agent, v[i].agent);
+			if ((c.recs[0]->agent == NULL) != (v[i].agent == NULL) ||
+			    (v[i].agent != NULL && strcmp(c.recs[0]->agent, v[i].agent) != 0))
+				fprintf(stderr, "  agent vector %zu\n", i);
+		}
+		ct_dialog_table_free(t);
+		collector_fini(&c);
+	}
+}
+
 /*
  * A trunk that hides the caller in From (anonymous) but asserts it in
  * P-Asserted-Identity: caller is the PAI user; the caller's BYE is still
@@ -2063,6 +2117,7 @@ static void test_emission_order(void)
 int main(void)
 {
 	test_pai_caller();
+	test_agent();
 	test_method_index();
 	test_capture_drops();
 	test_bye_caller();
