@@ -117,14 +117,19 @@ fail=0
 # shellcheck disable=SC2086
 "$CALLTAP" -r "$t/trunk2.pcap" --json "$t/run2.jsonl" --db "$t/store.db" $opts 2>"$t/err2" ||
 	{ echo "FAIL attr: run 2 exited $?"; cat "$t/err2"; exit 1; }
-[ -s "$t/err1" ] || [ -s "$t/err2" ] && { echo "FAIL attr: stderr: $(cat "$t/err1" "$t/err2")"; fail=1; }
+# Run 3: the first capture replayed into the same store: the same history fields.
+# shellcheck disable=SC2086
+"$CALLTAP" -r "$t/trunk1.pcap" --json "$t/run3.jsonl" --db "$t/store.db" $opts 2>"$t/err3" ||
+	{ echo "FAIL attr: run 3 exited $?"; cat "$t/err3"; exit 1; }
+[ -s "$t/err1" ] || [ -s "$t/err2" ] || [ -s "$t/err3" ] &&
+	{ echo "FAIL attr: stderr: $(cat "$t/err1" "$t/err2" "$t/err3")"; fail=1; }
 
 python3 - "$t" <<'EOF' || fail=1
 import json, sqlite3, sys
 
 d = sys.argv[1]
 keys = ['call_id', 'direction', 'disposition', 'sensor', 'source', 'campaign',
-        'first_call', 'repeat_count', 'callback_s', 'callback_of']
+        'first_call', 'repeat_count', 'callback_s', 'callback_of', 'agent']
 def load(name):
     with open('%s/%s' % (d, name)) as f:
         recs = [json.loads(l) for l in f]
@@ -135,23 +140,31 @@ def load(name):
         'cut_fields', 'streams'], order
     return {r['call_id']: [r[k] for k in keys[1:]] for r in recs}
 
+# History only for inbound calls from a number; the agent is the company's
+# extension (outbound: the caller 2001; internal: 2002 answered), never the
+# customer's number nor the dialled tracking number (the 200's Contact).
 want1 = {
-    'm1': ['inbound', 'busy', 'edge-1', 'Google Ads', 'Brand, exact', True, 0, None, None],
-    'o1': ['outbound', 'answered', 'edge-1', None, None, True, 0, None, 'm1'],
-    'r1': ['inbound', 'answered', 'edge-1', 'Radio', None, False, 1, None, None],
-    'a1': ['inbound', 'noanswer', 'edge-1', None, None, None, None, None, None],
-    'i1': ['internal', 'answered', 'edge-1', None, None, False, 1, None, None],
-    'v6': ['inbound', 'answered', 'edge-1', 'Google Ads', 'Brand, exact', True, 0, None, None],
-    'm2': ['inbound', 'noanswer', 'edge-1', 'Google Ads', 'Brand, exact', True, 0, None, None],
+    'm1': ['inbound', 'busy', 'edge-1', 'Google Ads', 'Brand, exact', True, 0, None, None, None],
+    'o1': ['outbound', 'answered', 'edge-1', None, None, None, None, None, 'm1', '2001'],
+    'r1': ['inbound', 'answered', 'edge-1', 'Radio', None, False, 1, None, None, None],
+    'a1': ['inbound', 'noanswer', 'edge-1', None, None, None, None, None, None, None],
+    'i1': ['internal', 'answered', 'edge-1', None, None, None, None, None, None, '2002'],
+    'v6': ['inbound', 'answered', 'edge-1', 'Google Ads', 'Brand, exact', True, 0, None, None, None],
+    'm2': ['inbound', 'noanswer', 'edge-1', 'Google Ads', 'Brand, exact', True, 0, None, None, None],
 }
 # Run 2 continues the history from the store.
 want2 = {
-    'o2': ['outbound', 'answered', 'edge-1', None, None, False, 2, None, 'm2'],
-    'o3': ['outbound', 'answered', 'edge-1', None, None, False, 3, None, None],
-    'r2': ['inbound', 'answered', 'edge-1', 'Google Ads', 'Brand, exact', False, 2, None, None],
+    'o2': ['outbound', 'answered', 'edge-1', None, None, None, None, None, 'm2', '2001'],
+    'o3': ['outbound', 'answered', 'edge-1', None, None, None, None, None, None, '2001'],
+    'r2': ['inbound', 'answered', 'edge-1', 'Google Ads', 'Brand, exact', False, 2, None, None, None],
 }
+# Run 3 replays capture 1: no call is its own earlier call; the callbacks
+# (o1 in the store, o2 of run 2) are known now, so the missed calls carry them.
+want3 = dict(want1)
+want3['m1'] = want1['m1'][:7] + [90.0, None, None]
+want3['m2'] = want1['m2'][:7] + [400.0, None, None]
 bad = 0
-for name, want in (('run1.jsonl', want1), ('run2.jsonl', want2)):
+for name, want in (('run1.jsonl', want1), ('run2.jsonl', want2), ('run3.jsonl', want3)):
     got = load(name)
     if got != want:
         bad = 1
@@ -160,19 +173,19 @@ for name, want in (('run1.jsonl', want1), ('run2.jsonl', want2)):
                 print('FAIL attr %s %s:\n  got  %s\n  want %s' % (name, k, got.get(k), want.get(k)))
 db = sqlite3.connect('%s/store.db' % d)
 rows = db.execute("SELECT call_id, callback_s, callback_of, first_call, repeat_count, sensor"
-                  " FROM calls ORDER BY id").fetchall()
+                  " FROM calls ORDER BY id LIMIT 10").fetchall()
 want_rows = [
-    ('m1', 90.0, None, 1, 0, 'edge-1'), ('o1', None, 'm1', 1, 0, 'edge-1'),
+    ('m1', 90.0, None, 1, 0, 'edge-1'), ('o1', None, 'm1', None, None, 'edge-1'),
     ('r1', None, None, 0, 1, 'edge-1'), ('a1', None, None, None, None, 'edge-1'),
-    ('i1', None, None, 0, 1, 'edge-1'), ('v6', None, None, 1, 0, 'edge-1'),
-    ('m2', 400.0, None, 1, 0, 'edge-1'), ('o2', None, 'm2', 0, 2, 'edge-1'),
-    ('o3', None, None, 0, 3, 'edge-1'), ('r2', None, None, 0, 2, 'edge-1'),
+    ('i1', None, None, None, None, 'edge-1'), ('v6', None, None, 1, 0, 'edge-1'),
+    ('m2', 400.0, None, 1, 0, 'edge-1'), ('o2', None, 'm2', None, None, 'edge-1'),
+    ('o3', None, None, None, None, 'edge-1'), ('r2', None, None, 0, 2, 'edge-1'),
 ]
 if rows != want_rows:
     bad = 1
     print('FAIL attr store rows:\n  got  %s\n  want %s' % (rows, want_rows))
 nums = db.execute("SELECT number, source, campaign, cost FROM numbers ORDER BY number").fetchall()
-if nums != [('18005550199', 'Google Ads', 'Brand, exact', 12.5), ('442079460018', 'Radio', None, None)]:
+if nums != [('+18005550199', 'Google Ads', 'Brand, exact', 12.5), ('+442079460018', 'Radio', None, None)]:
     bad = 1
     print('FAIL attr numbers table: %s' % nums)
 sys.exit(bad)
@@ -197,7 +210,21 @@ rc=$?
 if [ $rc -ne 1 ]; then
 	echo "FAIL attr: bad --history-max: exit $rc"; fail=1
 fi
+# No direction configured and a store written: one warning at startup;
+# --numbers (calls to tracking numbers are inbound) or --home silence it.
+"$CALLTAP" -r "$t/trunk1.pcap" --db "$t/w.db" 2>"$t/err6"
+rc=$?
+if [ $rc -ne 0 ] || [ "$(grep -c 'warning: without --home (or --numbers) outbound calls cannot be told' "$t/err6")" != 1 ] ||
+    [ "$(wc -l <"$t/err6")" != 1 ]; then
+	echo "FAIL attr: no-direction warning: exit $rc, stderr: $(cat "$t/err6")"; fail=1
+fi
+"$CALLTAP" -r "$t/trunk1.pcap" --db "$t/w2.db" --numbers "$t/numbers.csv" 2>"$t/err7"
+"$CALLTAP" -r "$t/trunk1.pcap" --db "$t/w3.db" --home 203.0.113.0/24 2>>"$t/err7"
+"$CALLTAP" -r "$t/trunk1.pcap" --json /dev/null 2>>"$t/err7"
+if [ -s "$t/err7" ]; then
+	echo "FAIL attr: a warning with a direction configured or no store: $(cat "$t/err7")"; fail=1
+fi
 if [ $fail -eq 0 ]; then
-	echo "attr: ok (2 captures, 10 records, store, numbers table, 3 startup errors)"
+	echo "attr: ok (3 captures, 13 records, replay, store, numbers table, 3 startup errors, warning)"
 fi
 exit $fail
