@@ -1020,6 +1020,156 @@ static void test_attr_enrich(void)
 	ct_attr_free(a);
 }
 
+/* Runs one record through a; returns it (free with ct_call_record_free). */
+static struct ct_call_record *enrich1(struct ct_attr *a, const char *id, const char *caller,
+    const char *callee, const char *src, const char *dst, int64_t start_s, int64_t end_s,
+    enum ct_disposition disp, const char *agent)
+{
+	struct ct_call_record *r = mkrec(id, caller, callee, src, dst, start_s, end_s, disp);
+
+	if (disp == CT_DISP_ANSWERED)
+		r->answer_us = r->start_us + SEC;
+	r->agent = agent != NULL ? strdup(agent) : NULL;
+	CHECK_INT(ct_attr_enrich(a, r), CT_OK);
+	return r;
+}
+
+static struct ct_attr *mkattr_cc(const char *numbers, const char *cc, bool home)
+{
+	struct ct_attr_cfg cfg;
+	char errbuf[CT_ERRBUF_SIZE] = "";
+	struct ct_attr *a;
+
+	ct_attr_cfg_default(&cfg);
+	cfg.numbers_path = numbers;
+	cfg.country_code = cc;
+	cfg.sensor = "";
+	if (home) {
+		cfg.home[0] = "203.0.113.0/24";
+		cfg.n_home = 1;
+	}
+	a = ct_attr_new(&cfg, errbuf);
+	CHECK(a != NULL);
+	CHECK_STR(errbuf, "");
+	return a;
+}
+
+/* caller_number / callee_number, and --country-code 1 with a NANP numbers file. */
+static void test_attr_numbers(void)
+{
+	const char *numbers = tmp_path("nanp.csv");
+	struct ct_attr *a;
+	struct ct_call_record *r;
+
+	write_file(numbers, "number,source,campaign\n+1 (415) 555-0147,Google,Search\n");
+	a = mkattr_cc(numbers, "1", false);
+	if (a == NULL)
+		return;
+	CHECK(ct_attr_direction_configured(a));
+	r = enrich1(a, "n1", "(650) 555-0100", "4155550147", "198.51.100.1", "192.0.2.1", 0, 10,
+	    CT_DISP_ANSWERED, NULL);
+	CHECK_STR(r->caller_number, "+16505550100");
+	CHECK_STR(r->callee_number, "+14155550147");
+	CHECK_STR(r->source, "Google");
+	CHECK_STR(r->campaign, "Search");
+	CHECK_INT(r->direction, CT_DIR_INBOUND);
+	CHECK(r->has_history && r->first_call);
+	ct_call_record_free(r);
+	/* The same caller in other formats; a withheld caller is never one. */
+	r = enrich1(a, "n2", "sip:+16505550100@carrier;user=phone", "tel:+1-415-555-0147",
+	    "198.51.100.1", "192.0.2.1", 20, 30, CT_DISP_BUSY, NULL);
+	CHECK_STR(r->caller_number, "+16505550100");
+	CHECK(r->has_history && !r->first_call && r->repeat_count == 1);
+	ct_call_record_free(r);
+	r = enrich1(a, "n3", "Anonymous", "14155550147", "198.51.100.1", "192.0.2.1", 40, 50,
+	    CT_DISP_BUSY, NULL);
+	CHECK(r->caller_number == NULL);
+	CHECK_STR(r->callee_number, "+14155550147");
+	CHECK(!r->has_history && !r->first_call);
+	ct_call_record_free(r);
+	/* --numbers makes the direction decidable: an unknown call has no history. */
+	r = enrich1(a, "n4", "6505550100", "2125550199", "198.51.100.1", "192.0.2.1", 60, 70,
+	    CT_DISP_BUSY, NULL);
+	CHECK_INT(r->direction, CT_DIR_UNKNOWN);
+	CHECK(!r->has_history);
+	ct_call_record_free(r);
+	ct_attr_free(a);
+
+	/* Without a country code, plain digits still find the listed +number. */
+	a = mkattr_cc(numbers, NULL, false);
+	r = enrich1(a, "n5", "16505550100", "14155550147", "198.51.100.1", "192.0.2.1", 0, 10,
+	    CT_DISP_ANSWERED, NULL);
+	CHECK_STR(r->callee_number, "14155550147");
+	CHECK_STR(r->source, "Google");
+	ct_call_record_free(r);
+	ct_attr_free(a);
+
+	/* No direction configured: unknown calls count as inbound. */
+	a = mkattr_cc(NULL, "380", false);
+	CHECK(!ct_attr_direction_configured(a));
+	r = enrich1(a, "u1", "0501234567", "0441234567", "198.51.100.1", "192.0.2.1", 0, 10,
+	    CT_DISP_NOANSWER, NULL);
+	CHECK_STR(r->caller_number, "+380501234567");
+	CHECK(r->has_history && r->first_call);
+	ct_call_record_free(r);
+	r = enrich1(a, "u2", "+380 50 123 45 67", "0441234567", "198.51.100.1", "192.0.2.1", 20, 30,
+	    CT_DISP_ANSWERED, NULL);
+	CHECK(r->has_history && r->repeat_count == 1);
+	ct_call_record_free(r);
+	ct_attr_free(a);
+	CHECK(!ct_attr_direction_configured(NULL));
+}
+
+/* The agent per direction: the company's extension, never the customer. */
+static void test_attr_agent(void)
+{
+	static const struct {
+		const char *caller, *callee, *src, *dst;
+		enum ct_disposition disp;
+		const char *cand, *want;
+	} v[] = {
+		/* inbound (to the home side) */
+		{ "0501234567", "0441234567", "198.51.100.1", "203.0.113.10", CT_DISP_ANSWERED, "2001", "2001" },
+		{ "0501234567", "0441234567", "198.51.100.1", "203.0.113.10", CT_DISP_ANSWERED, "0441234567", NULL },
+		{ "0501234567", "200", "198.51.100.1", "203.0.113.10", CT_DISP_ANSWERED, "200", NULL },
+		{ "0501234567", "0441234567", "198.51.100.1", "203.0.113.10", CT_DISP_NOANSWER, "2001", NULL },
+		{ "2001", "0441234567", "198.51.100.1", "203.0.113.10", CT_DISP_ANSWERED, "2001", NULL },
+		{ "0501234567", "0441234567", "198.51.100.1", "203.0.113.10", CT_DISP_ANSWERED, NULL, NULL },
+		/* outbound (from the home side) */
+		{ "2001", "0501234567", "203.0.113.10", "198.51.100.1", CT_DISP_ANSWERED, "2001", "2001" },
+		{ "2001", "0501234567", "203.0.113.10", "198.51.100.1", CT_DISP_NOANSWER, NULL, "2001" },
+		{ "+380441234567", "0501234567", "203.0.113.10", "198.51.100.1", CT_DISP_ANSWERED, "alice", "alice" },
+		{ "+380441234567", "0501234567", "203.0.113.10", "198.51.100.1", CT_DISP_ANSWERED, NULL, NULL },
+		{ "+380441234567", "100", "203.0.113.10", "198.51.100.1", CT_DISP_ANSWERED, "100", NULL },
+		/* internal */
+		{ "2001", "2002", "203.0.113.10", "203.0.113.11", CT_DISP_ANSWERED, "2002", "2002" },
+		{ "2001", "2002", "203.0.113.10", "203.0.113.11", CT_DISP_ANSWERED, "2001", "2002" },
+		{ "2001", "2002", "203.0.113.10", "203.0.113.11", CT_DISP_ANSWERED, "2003", "2003" },
+		{ "2001", "2002", "203.0.113.10", "203.0.113.11", CT_DISP_BUSY, "2001", NULL },
+		/* unknown */
+		{ "alice", "bob", "198.51.100.1", "192.0.2.1", CT_DISP_ANSWERED, "alice", "bob" },
+		{ "0501234567", "0441234567", "198.51.100.1", "192.0.2.1", CT_DISP_ANSWERED, NULL, NULL },
+		{ "0501234567", "0441234567", "198.51.100.1", "192.0.2.1", CT_DISP_ANSWERED, "+380501234567", NULL },
+	};
+	struct ct_attr *a = mkattr_cc(NULL, "380", true);
+	size_t i;
+
+	for (i = 0; a != NULL && i < sizeof(v) / sizeof(v[0]); i++) {
+		char id[16];
+		struct ct_call_record *r;
+
+		snprintf(id, sizeof(id), "g%zu", i);
+		r = enrich1(a, id, v[i].caller, v[i].callee, v[i].src, v[i].dst, 100 * (int64_t)i,
+		    100 * (int64_t)i + 10, v[i].disp, v[i].cand);
+		CHECK_STR(r->agent, v[i].want);
+		if ((r->agent == NULL) != (v[i].want == NULL) ||
+		    (r->agent != NULL && strcmp(r->agent, v[i].want) != 0))
+			fprintf(stderr, "  agent vector %zu\n", i);
+		ct_call_record_free(r);
+	}
+	ct_attr_free(a);
+}
+
 /* Writes recs through the stage and the SQLite sink, as the engine does. */
 static void run_store(const char *db, const char *numbers, struct ct_call_record **recs, size_t n)
 {
@@ -1202,6 +1352,8 @@ int main(void)
 	test_history_colliding();
 	test_attr_cfg();
 	test_attr_enrich();
+	test_attr_numbers();
+	test_attr_agent();
 	test_store();
 	test_store_update();
 	{
