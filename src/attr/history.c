@@ -74,10 +74,10 @@ struct hent {
 	uint64_t hash;                 /* keyed hash of key */
 	uint32_t older_calls;          /* inbound calls before calls[0], forgotten */
 	uint16_t n_calls, cap_calls;
-	uint8_t n_missed, n_ev;
+	uint8_t n_missed, cap_missed, n_ev, cap_ev;
 	struct hcall *calls;           /* sorted by start, then id */
-	struct missed *missed;         /* HIST_MISSED slots once allocated */
-	struct event *ev;              /* HIST_EVENTS slots once allocated */
+	struct missed *missed;         /* grows to HIST_MISSED slots */
+	struct event *ev;              /* grows to HIST_EVENTS slots */
 	char key[];
 };
 
@@ -304,7 +304,7 @@ static int count_call(struct hent *e, int64_t start, uint64_t id, uint32_t *repe
 		if (e->calls[i].id == id)
 			return CT_OK;   /* seen before: not its own earlier call */
 	if (e->n_calls == e->cap_calls && e->cap_calls < HIST_CALLS) {
-		size_t cap = e->cap_calls ? 4u * e->cap_calls : 2;
+		size_t cap = e->cap_calls ? 4u * e->cap_calls : 1;
 		struct hcall *v;
 
 		if (cap > HIST_CALLS)
@@ -333,12 +333,32 @@ static int count_call(struct hent *e, int64_t start, uint64_t id, uint32_t *repe
 	return CT_OK;
 }
 
+/*
+ * Makes room for element n of *v (capacity *cap, at most max): doubles the
+ * array from 2 slots; CT_OK (also when full at max) or CT_NOMEM.
+ */
+static int grow_array(void **v, uint8_t *cap, unsigned n, unsigned max, size_t size)
+{
+	unsigned want = *cap ? 2u * *cap : 2;
+	void *p;
+
+	if (n < *cap || *cap >= max)
+		return CT_OK;
+	if (want > max)
+		want = max;
+	if ((p = realloc(*v, want * size)) == NULL)
+		return CT_NOMEM;
+	*v = p;
+	*cap = (uint8_t)want;
+	return CT_OK;
+}
+
 /* Remembers an outbound or answered inbound call (the last HIST_EVENTS by start). */
 static int add_event(struct hent *e, int64_t start, uint64_t id, enum ev_kind kind)
 {
 	unsigned i, low = 0;
 
-	if (e->ev == NULL && (e->ev = calloc(HIST_EVENTS, sizeof(*e->ev))) == NULL)
+	if (grow_array((void **)&e->ev, &e->cap_ev, e->n_ev, HIST_EVENTS, sizeof(*e->ev)) != CT_OK)
 		return CT_NOMEM;
 	for (i = 0; i < e->n_ev; i++) {
 		if (e->ev[i].start_us == start && e->ev[i].id == id)
@@ -428,7 +448,8 @@ static int add_missed(struct hent *e, const struct ct_history_call *c, uint64_t 
 
 		if (c->call_id != NULL && (cid = strdup(c->call_id)) == NULL)
 			return CT_NOMEM;
-		if (e->missed == NULL && (e->missed = calloc(HIST_MISSED, sizeof(*e->missed))) == NULL) {
+		if (grow_array((void **)&e->missed, &e->cap_missed, e->n_missed, HIST_MISSED,
+		    sizeof(*e->missed)) != CT_OK) {
 			free(cid);
 			return CT_NOMEM;
 		}

@@ -107,9 +107,10 @@ static const char *uri_part(const char *in, const char **end)
 static const char *find_ci(const char *p, const char *end, const char *needle)
 {
 	size_t n = strlen(needle);
+	int c0 = tolower((unsigned char)needle[0]);
 
 	for (; (size_t)(end - p) >= n; p++)
-		if (strncasecmp(p, needle, n) == 0)
+		if (tolower((unsigned char)*p) == c0 && strncasecmp(p, needle, n) == 0)
 			return p;
 	return NULL;
 }
