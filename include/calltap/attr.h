@@ -135,5 +135,12 @@ int ct_attr_enrich(struct ct_attr *a, struct ct_call_record *rec);
 bool ct_attr_direction_configured(const struct ct_attr *a);
 /* Preloads the history from an SQLite store and writes its numbers table. */
 int ct_attr_attach_db(struct ct_attr *a, const char *path, char *errbuf);
+/*
+ * The stage's history for another store to preload (ct_history_feed_row),
+ * NULL when the history is off or was already preloaded from a store; the
+ * first call claims the preload (later calls and ct_attr_attach_db then do
+ * not preload again).
+ */
+struct ct_history *ct_attr_claim_history(struct ct_attr *a);
 
 #endif

@@ -380,3 +380,17 @@ int ct_attr_attach_db(struct ct_attr *a, const char *path, char *errbuf)
 		return store_numbers(a->numbers, path, errbuf);
 	return CT_OK;
 }
+
+/*
+ * Hands the history to a store that preloads it row by row (for example
+ * PostgreSQL through ct_history_feed_row).  Returns NULL for a NULL a, when
+ * the history is off, or when a store already preloaded it; otherwise the
+ * history (owned by a), and marks it preloaded.
+ */
+struct ct_history *ct_attr_claim_history(struct ct_attr *a)
+{
+	if (a == NULL || a->hist == NULL || a->preloaded)
+		return NULL;
+	a->preloaded = true;
+	return a->hist;
+}

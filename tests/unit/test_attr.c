@@ -1116,8 +1116,29 @@ static void test_attr_numbers(void)
 	    CT_DISP_ANSWERED, NULL);
 	CHECK(r->has_history && r->repeat_count == 1);
 	ct_call_record_free(r);
+	/* Another store claims the preload once; attach_db then skips it. */
+	{
+		struct ct_history *h = ct_attr_claim_history(a);
+		struct ct_history_row row;
+
+		CHECK(h != NULL);
+		CHECK(ct_attr_claim_history(a) == NULL);
+		memset(&row, 0, sizeof(row));
+		row.call_id = "pg1";
+		row.caller = "050 123 45 67";
+		row.direction = "unknown";
+		row.disposition = "answered";
+		row.start_us = T0 + 50 * SEC;
+		row.end_us = T0 + 60 * SEC;
+		CHECK_INT(ct_history_feed_row(h, &row), CT_OK);
+		r = enrich1(a, "u3", "0501234567", "0441234567", "198.51.100.1", "192.0.2.1", 100,
+		    110, CT_DISP_ANSWERED, NULL);
+		CHECK(r->has_history && r->repeat_count == 3);
+		ct_call_record_free(r);
+	}
 	ct_attr_free(a);
 	CHECK(!ct_attr_direction_configured(NULL));
+	CHECK(ct_attr_claim_history(NULL) == NULL);
 }
 
 /* The agent per direction: the company's extension, never the customer. */
