@@ -47,6 +47,9 @@ struct ct_htab {
 	struct ct_hash_key key;     /* random per table */
 };
 
+/* max_buckets for a table bounded only by its elements (see ct_htab_init). */
+#define CT_HTAB_UNBOUNDED SIZE_MAX
+
 int ct_htab_init(struct ct_htab *t, size_t min_buckets, size_t max_buckets);
 void ct_htab_fini(struct ct_htab *t);
 void ct_htab_set_key(struct ct_htab *t, const struct ct_hash_key *key);

@@ -23,9 +23,10 @@ static size_t pow2_at_least(size_t n)
 
 /*
  * Makes t an empty table of min_buckets buckets (rounded up to a power of
- * two, at least 16) that may grow to max_buckets (rounded likewise; 0 or
- * less than min_buckets: it never grows), under a random key.  Returns
- * CT_OK, or CT_NOMEM with t left empty (ct_htab_fini is still safe).
+ * two, at least 16) that may grow to max_buckets (rounded likewise; less
+ * than min_buckets: it never grows; CT_HTAB_UNBOUNDED: it grows with its
+ * load, so the caller's bound on elements bounds it), under a random key.
+ * Returns CT_OK, or CT_NOMEM with t left empty (ct_htab_fini is still safe).
  */
 int ct_htab_init(struct ct_htab *t, size_t min_buckets, size_t max_buckets)
 {
