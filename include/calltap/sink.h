@@ -69,4 +69,13 @@ int ct_outfile_write(struct ct_outfile *f, const struct ct_buf *b, char *errbuf)
 int ct_outfile_flush(struct ct_outfile *f, char *errbuf);
 int ct_outfile_close(struct ct_outfile *f, char *errbuf);
 
+/*
+ * How messages name a PostgreSQL server (pgsql.c, built with libpq), for the
+ * pgsql sink and the report alike.  conn is a libpq PGconn (NULL: use
+ * conninfo).
+ */
+struct pg_conn;
+void ct_pgsql_describe(const struct pg_conn *conn, const char *conninfo, char *where,
+    size_t size);
+
 #endif

@@ -784,8 +784,12 @@ fail_keep:
 	return CT_ERR;
 }
 
-/* Names the server in ps->where from the conninfo, or the live connection. */
-static void describe(struct pg_sink *ps, PGconn *conn)
+/*
+ * Names the server in where ("PostgreSQL database 'x' on 'h' port p") from
+ * the live connection conn, or when conn is NULL from conninfo (a
+ * conninfo that does not parse names the defaults).
+ */
+void ct_pgsql_describe(const PGconn *conn, const char *conninfo, char *where, size_t size)
 {
 	const char *db = NULL, *host = NULL, *port = NULL;
 	PQconninfoOption *opts = NULL, *o;
@@ -794,7 +798,7 @@ static void describe(struct pg_sink *ps, PGconn *conn)
 		db = PQdb(conn);
 		host = PQhost(conn);
 		port = PQport(conn);
-	} else if ((opts = PQconninfoParse(ps->conninfo, NULL)) != NULL) {
+	} else if ((opts = PQconninfoParse(conninfo, NULL)) != NULL) {
 		for (o = opts; o->keyword != NULL; o++) {
 			if (strcmp(o->keyword, "dbname") == 0)
 				db = o->val;
@@ -806,10 +810,16 @@ static void describe(struct pg_sink *ps, PGconn *conn)
 				port = o->val;
 		}
 	}
-	snprintf(ps->where, sizeof(ps->where), "PostgreSQL database '%s' on '%s'%s%s",
+	snprintf(where, size, "PostgreSQL database '%s' on '%s'%s%s",
 	    db != NULL && *db ? db : "(default)", host != NULL && *host ? host : "(default host)",
 	    port != NULL && *port ? " port " : "", port != NULL && *port ? port : "");
 	PQconninfoFree(opts);
+}
+
+/* Names the server in ps->where from the conninfo, or the live connection. */
+static void describe(struct pg_sink *ps, PGconn *conn)
+{
+	ct_pgsql_describe(conn, ps->conninfo, ps->where, sizeof(ps->where));
 }
 
 /* ---- delivery (worker) ------------------------------------------------- */
