@@ -542,8 +542,9 @@ static int pg_read_call(const PGresult *res, struct ct_report_call *c)
 
 /*
  * Column presence of calls (required and optional) and numbers, from
- * information_schema in the current schema.  CT_OK; CT_ERR with the reason
- * in errbuf (where names the server).
+ * information_schema in the current schema.  CT_OK; CT_UNUSABLE (not a
+ * calltap database, or columns missing) with the reason in errbuf (where
+ * names the server); CT_ERR when the query failed (the caller says why).
  */
 static int pg_check_schema(PGconn *conn, struct ct_report_data *d, const char *where,
     char *errbuf)
@@ -576,7 +577,7 @@ static int pg_check_schema(PGconn *conn, struct ct_report_data *d, const char *w
 	if (ncalls == 0) {
 		snprintf(errbuf, CT_ERRBUF_SIZE, "%s has no table calls (not a calltap "
 		    "database?)", where);
-		return CT_PARTIAL;
+		return CT_UNUSABLE;
 	}
 	len = snprintf(errbuf, CT_ERRBUF_SIZE, "%s: table calls lacks column(s)", where);
 	for (i = 0; i < N_REQUIRED; i++)
@@ -585,7 +586,7 @@ static int pg_check_schema(PGconn *conn, struct ct_report_data *d, const char *w
 			len += snprintf(errbuf + len, CT_ERRBUF_SIZE - (size_t)len, " %s",
 			    required_cols[i]);
 		}
-	return missing ? CT_PARTIAL : CT_OK;
+	return missing ? CT_UNUSABLE : CT_OK;
 }
 
 /* Streams the calls query row by row into d; CT_OK, CT_ERR or CT_NOMEM. */
@@ -648,7 +649,10 @@ static int pg_load_costs(PGconn *conn, struct ct_report_data *d)
 	return oom ? CT_NOMEM : CT_OK;
 }
 
-/* Schema check and both loads inside one read-only snapshot; as pg_check_schema. */
+/*
+ * Schema check and both loads inside one read-only snapshot: as
+ * pg_check_schema, or CT_NOMEM with the message in errbuf.
+ */
 static int pg_load_all(PGconn *conn, struct ct_report_data *d, const char *where, char *errbuf)
 {
 	PGresult *res;
@@ -665,7 +669,7 @@ static int pg_load_all(PGconn *conn, struct ct_report_data *d, const char *where
 		rc = pg_load_costs(conn, d);
 	if (rc == CT_NOMEM)
 		snprintf(errbuf, CT_ERRBUF_SIZE, "cannot read %s: out of memory", where);
-	return rc == CT_NOMEM ? CT_PARTIAL : rc;
+	return rc;
 }
 
 /*

@@ -616,7 +616,7 @@ static int sync_columns(struct pg_sink *ps, const struct pg_col *call, size_t n_
 /*
  * Creates or migrates the schema in one transaction holding the advisory
  * lock, so sensors starting together apply it once.  CT_OK; CT_ERR with
- * ps->last_err; CT_PARTIAL when the database is newer than this calltap.
+ * ps->last_err; CT_UNUSABLE when the database is newer than this calltap.
  */
 static int setup_schema(struct pg_sink *ps)
 {
@@ -633,7 +633,7 @@ static int setup_schema(struct pg_sink *ps)
 		snprintf(ps->last_err, sizeof(ps->last_err), "schema version %d is newer "
 		    "than this calltap's (%d)", ver, SCHEMA_VERSION);
 		pthread_mutex_unlock(&ps->mu);
-		return CT_PARTIAL;
+		return CT_UNUSABLE;
 	}
 	for (v = ver; v < SCHEMA_VERSION; v++)
 		if (exec(ps, migrations[v]) != CT_OK)
@@ -733,7 +733,7 @@ static PGconn *start_connect(struct pg_sink *ps)
 /*
  * Connects within the step time limit, sets the schema up and prepares the
  * inserts.  CT_OK; CT_ERR with ps->last_err (server away, hung or
- * refusing); CT_PARTIAL: the server answered but the database cannot be
+ * refusing); CT_UNUSABLE: the server answered but the database cannot be
  * used (newer schema, SQL error during setup).
  */
 static int pg_connect(struct pg_sink *ps)
@@ -771,9 +771,9 @@ static int pg_connect(struct pg_sink *ps)
 		if (rc == CT_OK)
 			return CT_OK;
 	}
-	if (rc != CT_PARTIAL && conn_alive(ps) && PQtransactionStatus(ps->conn) != PQTRANS_ACTIVE)
-		rc = CT_PARTIAL;
-	if (rc == CT_PARTIAL && !conn_alive(ps))
+	if (rc != CT_UNUSABLE && conn_alive(ps) && PQtransactionStatus(ps->conn) != PQTRANS_ACTIVE)
+		rc = CT_UNUSABLE;
+	if (rc == CT_UNUSABLE && !conn_alive(ps))
 		rc = CT_ERR;
 	PQfinish(ps->conn);
 	ps->conn = NULL;
@@ -826,9 +826,9 @@ static void describe(struct pg_sink *ps, PGconn *conn)
 
 /*
  * Inserts one spool entry (call row, then its stream rows) inside a
- * savepoint.  CT_OK (stored, or already stored: *dup); CT_PARTIAL when the
- * server rejected the record (rolled back alone); CT_ERR when the
- * connection failed or the entry is unreadable.
+ * savepoint.  CT_OK (stored, or already stored: *dup); CT_REFUSED when the
+ * server rejected the record (rolled back alone) or the entry is
+ * unreadable (why says which); CT_ERR when the connection failed.
  */
 static int send_entry(struct pg_sink *ps, const struct ct_buf *e, bool *dup, char *why, size_t wsz)
 {
@@ -886,11 +886,11 @@ rejected:
 	ct_one_line(why, wsz, PQresultErrorMessage(res));
 	PQclear(res);
 	res = NULL;
-	rc = exec(ps, "ROLLBACK TO rec") == CT_OK ? CT_PARTIAL : CT_ERR;
+	rc = exec(ps, "ROLLBACK TO rec") == CT_OK ? CT_REFUSED : CT_ERR;
 	goto out;
 unreadable:
 	snprintf(why, wsz, "unreadable spool entry");
-	rc = CT_PARTIAL;
+	rc = CT_REFUSED;
 out:
 	PQclear(res);
 	free(c.store);
@@ -927,7 +927,7 @@ static int send_batch(struct pg_sink *ps, uint64_t *nread)
 		rc = send_entry(ps, &ps->rec, &dup, why, sizeof(why));
 		if (rc == CT_ERR)
 			goto fail;
-		if (rc == CT_PARTIAL && rejected++ == 0)
+		if (rc == CT_REFUSED && rejected++ == 0)
 			snprintf(first, sizeof(first), "%s", why);
 		dups += dup;
 		n++;
@@ -1150,7 +1150,7 @@ static void *pgsql_open(const char *arg, char *errbuf)
 		goto fail;
 	}
 	rc = pg_connect(ps);
-	if (rc == CT_PARTIAL) {
+	if (rc == CT_UNUSABLE) {
 		ct_sink_err(errbuf, "cannot use %s: %s", ps->where, ps->last_err);
 		goto fail;
 	}

@@ -453,7 +453,7 @@ static void full(struct ct_spool *sp)
 
 /*
  * Appends one record (capture thread; never waits for the network, only
- * for the local write).  CT_OK; CT_PARTIAL when the record was dropped
+ * for the local write).  CT_OK; CT_REFUSED when the record was dropped
  * because the spool is at its cap (counted, said on stderr); CT_ERR when it
  * could not be written (counted as lost, ct_spool_error says why).
  */
@@ -469,7 +469,7 @@ int ct_spool_append(struct ct_spool *sp, const void *p, size_t len)
 	if (sp->bytes + frame > sp->max_bytes) {
 		full(sp);
 		pthread_mutex_unlock(&sp->mu);
-		return CT_PARTIAL;
+		return CT_REFUSED;
 	}
 	s = sp->wfd >= 0 ? find_seg(sp, sp->wseq) : NULL;
 	if (s != NULL && s->size + frame > sp->seg_max &&

@@ -162,7 +162,7 @@ static void test_cap_keys_header(struct ct_buf *b)
 	for (i = 0; i < 40; i++) {
 		rc = ct_spool_append(sp, rec, sizeof(rec));
 		ok += rc == CT_OK;
-		dropped += rc == CT_PARTIAL;
+		dropped += rc == CT_REFUSED;
 	}
 	ct_spool_get_stats(sp, &st);
 	CHECK(ok >= 10 && ok <= 13);        /* 4096 bytes of 327-byte frames */
