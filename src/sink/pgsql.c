@@ -87,6 +87,7 @@ struct pg_cols {
 };
 
 struct pg_sink {
+	struct ct_log log;          /* messages (log.h) */
 	char *conninfo;
 	char where[256];            /* "PostgreSQL database 'x' on 'y' port z" */
 	struct pg_col call_cols[MAX_COLS], stream_cols[MAX_COLS];
@@ -943,7 +944,7 @@ static int send_batch(struct pg_sink *ps, uint64_t *nread)
 	ps->duplicates += dups;
 	if (rejected > 0 && ps->rejected == 0) {
 		ct_mask_secrets(ps->first_reject, sizeof(ps->first_reject), first, ps->conninfo);
-		fprintf(stderr, "calltap: %s rejected a record: %s\n", ps->where, ps->first_reject);
+		ct_log(&ps->log, CT_LOG_WARN, "%s rejected a record: %s", ps->where, ps->first_reject);
 	}
 	ps->rejected += rejected;
 	pthread_mutex_unlock(&ps->mu);
@@ -961,7 +962,7 @@ static void went_down(struct pg_sink *ps)
 	ct_buf_reset(&ps->prepared);
 	if (!ps->down) {
 		pthread_mutex_lock(&ps->mu);
-		fprintf(stderr, "calltap: %s: %s; keeping records in spool '%s' and retrying\n",
+		ct_log(&ps->log, CT_LOG_WARN, "%s: %s; keeping records in spool '%s' and retrying",
 		    ps->where, ps->last_err, ct_spool_dir(ps->spool));
 		pthread_mutex_unlock(&ps->mu);
 	}
@@ -1006,8 +1007,8 @@ static void *worker(void *arg)
 			}
 			if (ps->down) {
 				ct_spool_get_stats(ps->spool, &st);
-				fprintf(stderr, "calltap: %s: connected again; sending %" PRIu64
-				    " spooled record(s)\n", ps->where, st.pending);
+				ct_log(&ps->log, CT_LOG_INFO, "%s: connected again; sending %" PRIu64
+				    " spooled record(s)", ps->where, st.pending);
 			}
 			ps->down = false;
 			ps->backoff_s = 1;
@@ -1082,10 +1083,10 @@ static void spool_key(const char *conninfo, char *key, size_t size)
  * database with a newer schema or one where the schema cannot be created,
  * or a spool that cannot be opened fail here (NULL, message naming the
  * server or directory in errbuf).  An unreachable or hung server does not:
- * it is reported on stderr and retried by the worker, and the records wait
+ * it is logged and retried by the worker, and the records wait
  * in the spool.  The first connection attempt takes at most OP_TIMEOUT_S.
  */
-static void *pgsql_open(const char *arg, char *errbuf)
+static void *pgsql_open(const char *arg, const struct ct_log *log, char *errbuf)
 {
 	struct pg_sink *ps = calloc(1, sizeof(*ps));
 	struct ct_spool_cfg cfg;
@@ -1101,6 +1102,8 @@ static void *pgsql_open(const char *arg, char *errbuf)
 		ct_sink_err(errbuf, "out of memory");
 		return NULL;
 	}
+	if (log != NULL)
+		ps->log = *log;
 	ps->wake[0] = ps->wake[1] = -1;
 	ps->backoff_s = 1;
 	pthread_mutex_init(&ps->mu, NULL);
@@ -1144,6 +1147,7 @@ static void *pgsql_open(const char *arg, char *errbuf)
 	cfg.max_bytes = max;
 	cfg.header = hdr.p;
 	cfg.header_len = hdr.len;
+	cfg.log = &ps->log;
 	if (hdr.oom || (ps->spool = ct_spool_open(&cfg, errbuf)) == NULL) {
 		if (hdr.oom)
 			ct_sink_err(errbuf, "out of memory");
@@ -1158,8 +1162,8 @@ static void *pgsql_open(const char *arg, char *errbuf)
 		went_down(ps);
 	ct_spool_get_stats(ps->spool, &st);
 	if (st.recovered > 0)
-		fprintf(stderr, "calltap: %s: %" PRIu64 " record(s) spooled by an earlier run "
-		    "in '%s' are sent first\n", ps->where, st.recovered, ct_spool_dir(ps->spool));
+		ct_log(&ps->log, CT_LOG_INFO, "%s: %" PRIu64 " record(s) spooled by an earlier run "
+		    "in '%s' are sent first", ps->where, st.recovered, ct_spool_dir(ps->spool));
 	if (pthread_create(&ps->thread, NULL, worker, ps) != 0) {
 		ct_sink_err(errbuf, "%s: cannot start a thread", ps->where);
 		goto fail;
@@ -1178,7 +1182,7 @@ fail:
 /*
  * Renders rec and appends it to the spool, then wakes the worker (capture
  * thread: never waits for the server).  Always CT_OK: a record the spool
- * could not take (full: dropped, said on stderr; I/O error: lost) is
+ * could not take (full: dropped, logged; I/O error: lost) is
  * counted and reported at close.
  */
 static int pgsql_write(void *priv, const struct ct_call_record *rec, char *errbuf)
@@ -1193,7 +1197,7 @@ static int pgsql_write(void *priv, const struct ct_call_record *rec, char *errbu
 	pthread_mutex_lock(&ps->mu);
 	if (rc == CT_ERR && !ps->said_lost) {
 		ps->said_lost = true;
-		fprintf(stderr, "calltap: %s: a record is LOST: %s\n", ps->where,
+		ct_log(&ps->log, CT_LOG_ERR, "%s: a record is LOST: %s", ps->where,
 		    oom ? "out of memory" : ct_spool_error(ps->spool));
 	}
 	ps->lost += oom;     /* the spool counts its own losses */
