@@ -88,6 +88,16 @@ static inline struct ct_list *ct_list_first(const struct ct_list *head)
 	return head->next != head ? head->next : NULL;
 }
 
+/* Takes the first (oldest) link off head and returns it; NULL when empty. */
+static inline struct ct_list *ct_list_pop_first(struct ct_list *head)
+{
+	struct ct_list *n = ct_list_first(head);
+
+	if (n != NULL)
+		ct_list_remove(n);
+	return n;
+}
+
 /* The last (newest) link of head, or NULL when it is empty. */
 static inline struct ct_list *ct_list_last(const struct ct_list *head)
 {

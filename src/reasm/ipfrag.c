@@ -126,10 +126,8 @@ void ct_ipfrag_free(struct ct_ipfrag *f)
 
 	if (f == NULL)
 		return;
-	while ((l = ct_list_first(&f->age)) != NULL) {
-		ct_list_remove(l);
+	while ((l = ct_list_pop_first(&f->age)) != NULL)
 		dgram_release(ct_container_of(l, struct dgram, age));
-	}
 	ct_htab_fini(&f->tab);
 	free(f);
 }

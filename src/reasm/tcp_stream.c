@@ -187,10 +187,8 @@ void ct_tcp_reasm_free(struct ct_tcp_reasm *r)
 
 	if (r == NULL)
 		return;
-	while ((l = ct_list_first(&r->lru)) != NULL) {
-		ct_list_remove(l);
+	while ((l = ct_list_pop_first(&r->lru)) != NULL)
 		dir_release(ct_container_of(l, struct dir, lru));
-	}
 	ct_htab_fini(&r->tab);
 	free(r);
 }

@@ -471,6 +471,21 @@ static void dialog_free(struct ct_dialog_table *t, struct ct_dialog *d)
 	dialog_destroy(d);
 }
 
+/*
+ * Applies end to the first call of each timer list (setup, call, linger, in
+ * that order) until the list is empty; end must take the call off it.
+ */
+static void drain(struct ct_dialog_table *t,
+    void (*end)(struct ct_dialog_table *, struct ct_dialog *))
+{
+	struct ct_dialog *d;
+	int i;
+
+	for (i = 0; i < L_COUNT; i++)
+		while ((d = tl_first(&t->lists[i])) != NULL)
+			end(t, d);
+}
+
 /* Creates the call for the initial INVITE m; NULL when out of memory. */
 static struct ct_dialog *dialog_new(struct ct_dialog_table *t, const struct ct_sip_msg *m,
     size_t len, uint64_t h)
@@ -857,14 +872,9 @@ fail:
  */
 void ct_dialog_table_free(struct ct_dialog_table *t)
 {
-	struct ct_dialog *d;
-	int i;
-
 	if (t == NULL)
 		return;
-	for (i = 0; i < L_COUNT; i++)
-		while ((d = tl_first(&t->lists[i])) != NULL)
-			dialog_free(t, d);
+	drain(t, dialog_free);
 	ct_htab_fini(&t->tab);
 	free(t);
 }
@@ -1226,14 +1236,9 @@ static void flush_one(struct ct_dialog_table *t, struct ct_dialog *d)
  */
 void ct_dialog_flush(struct ct_dialog_table *t)
 {
-	struct ct_dialog *d;
-	int i;
-
 	if (t == NULL)
 		return;
-	for (i = 0; i < L_COUNT; i++)
-		while ((d = tl_first(&t->lists[i])) != NULL)
-			flush_one(t, d);
+	drain(t, flush_one);
 }
 
 /*

@@ -31,7 +31,7 @@ static void spell(const struct ct_list *head, bool fwd, char *out)
 
 /*
  * Script: pairs of (op, element): A append, P prepend, R remove, M move to
- * the tail, F pop the first (element ignored).
+ * the tail, F take the first off (ct_list_pop_first; element ignored).
  */
 static const struct {
 	const char *ops;
@@ -81,10 +81,8 @@ int main(void)
 			case 'R': ct_list_remove(&x->link); break;
 			case 'M': ct_list_move_tail(&head, &x->link); break;
 			case 'F':
-				l = ct_list_first(&head);
-				CHECK(l != NULL);
-				if (l != NULL)
-					ct_list_remove(l);
+				l = ct_list_pop_first(&head);
+				CHECK(l != NULL && !ct_list_linked(l));
 				break;
 			default: CHECK(!"bad op"); break;
 			}
