@@ -44,7 +44,19 @@ struct ct_rtp_static_pt {
 	bool stats_name;        /* a speech codec the stream statistics name on their own */
 };
 
-const struct ct_rtp_static_pt *ct_rtp_static_pt(uint8_t pt);
+#define CT_RTP_STATIC_PTS 35
+extern const struct ct_rtp_static_pt ct_rtp_static_pts[CT_RTP_STATIC_PTS];
+
+/*
+ * The RFC 3551 entry of static payload type pt, or NULL (dynamic,
+ * unassigned).  Inline: the stream statistics ask once per packet.
+ */
+static inline const struct ct_rtp_static_pt *ct_rtp_static_pt(uint8_t pt)
+{
+	if (pt >= CT_RTP_STATIC_PTS || ct_rtp_static_pts[pt].rate == 0)
+		return NULL;
+	return &ct_rtp_static_pts[pt];
+}
 /* Static RTP payload type names (RFC 3551), NULL when dynamic/unknown. */
 const char *ct_rtp_static_codec(uint8_t pt, uint32_t *rate);
 

@@ -111,11 +111,12 @@ struct endpoint {
 };
 
 struct mstream {
+	struct ct_hnode hn;       /* in the stream table, or the orphan table (first: the
+	                             per-packet lookup needs no offset) */
 	struct ct_addr src, dst;
 	uint16_t sport, dport;
 	struct call_media *cm;    /* the call (NULL for an orphan) */
 	struct call_media *pcm;   /* orphan refused by this call, checked again (pending) */
-	struct ct_hnode hn;       /* in the stream table, or the orphan table */
 	struct mstream *cnext;    /* call's streams, or the call's pending list */
 	struct ct_list lru;       /* orphans only: least recently used first */
 	int last_pt;              /* payload type whose clock rate st uses */
@@ -447,7 +448,7 @@ static void call_media_free(struct ct_media_table *t, struct call_media *cm)
 }
 
 /* The stream of pkt's 4-tuple and ssrc in table h (streams or orphans), or NULL. */
-static struct mstream *st_lookup(const struct ct_htab *h, const struct ct_packet *pkt,
+static inline struct mstream *st_lookup(const struct ct_htab *h, const struct ct_packet *pkt,
     uint32_t ssrc)
 {
 	struct ct_hnode *n = ct_htab_first(h, st_hash(h, &pkt->t.src, pkt->t.sport,
@@ -615,9 +616,9 @@ void ct_media_free(struct ct_media_table *t)
 
 	if (t == NULL)
 		return;
-	while (t->calls.next != NULL && (l = ct_list_first(&t->calls)) != NULL)
+	while ((l = ct_list_first(&t->calls)) != NULL)
 		call_media_free(t, ct_container_of(l, struct call_media, link));
-	while (t->orph_lru.next != NULL && (m = orph_oldest(t)) != NULL)
+	while ((m = orph_oldest(t)) != NULL)
 		orphan_end(t, m, false);
 	ct_audio_finisher_free(t->finisher);
 	ct_htab_fini(&t->ep);

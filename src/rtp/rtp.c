@@ -28,7 +28,7 @@
  * (old senders), its name is not given.  stats_name marks the speech codecs
  * the stream statistics name by themselves (for the MOS).
  */
-static const struct ct_rtp_static_pt static_pts[35] = {
+const struct ct_rtp_static_pt ct_rtp_static_pts[CT_RTP_STATIC_PTS] = {
 	[0] = { "PCMU", 8000, 1, true },    [3] = { "GSM", 8000, 1, true },
 	[4] = { "G723", 8000, 1, true },    [5] = { "DVI4", 8000, 1, false },
 	[6] = { "DVI4", 16000, 1, false },  [7] = { "LPC", 8000, 1, false },
@@ -43,14 +43,6 @@ static const struct ct_rtp_static_pt static_pts[35] = {
 	[32] = { "MPV", 90000, 1, false },  [33] = { "MP2T", 90000, 1, false },
 	[34] = { "H263", 90000, 1, false },
 };
-
-/* The RFC 3551 entry of static payload type pt, or NULL (dynamic, unassigned). */
-const struct ct_rtp_static_pt *ct_rtp_static_pt(uint8_t pt)
-{
-	if (pt >= sizeof(static_pts) / sizeof(static_pts[0]) || static_pts[pt].rate == 0)
-		return NULL;
-	return &static_pts[pt];
-}
 
 /*
  * Returns the RFC 3551 name of static payload type pt and stores its clock
