@@ -106,6 +106,8 @@ int main(void)
 			    cases[c].want[strlen(cases[c].want) - 1]);
 		}
 	}
-	CHECK(ct_list_entry((struct ct_list *)NULL, struct item, link) == NULL);
+	ct_list_init(&head);                    /* an empty list has no entry */
+	CHECK(ct_list_entry(ct_list_first(&head), struct item, link) == NULL);
+	CHECK(ct_list_pop_first(&head) == NULL);
 	return TEST_REPORT();
 }
