@@ -37,6 +37,7 @@
 #include "calltap/decode.h"
 #include "calltap/engine.h"
 #include "calltap/err.h"
+#include "calltap/log.h"
 #include "calltap/media.h"
 #include "calltap/sip.h"
 
@@ -115,7 +116,7 @@ static void sink_write_all(struct ct_engine *e, const struct ct_call_record *rec
 		errbuf[0] = '\0';
 		if (s->ops->write(s->priv, rec, errbuf) != CT_OK) {
 			/* Reported once; the other sinks still get every record. */
-			fprintf(stderr, "calltap: %s\n", errbuf);
+			ct_log(&e->cfg.log, CT_LOG_ERR, "%s", errbuf);
 			s->failed = 1;
 			e->c.sink_errors++;
 		} else {
@@ -398,7 +399,7 @@ static void on_orphan(void *user, const struct ct_stream_stats *st)
 	ct_stream_json(st, &e->obuf);
 	ct_buf_puts(&e->obuf, "\n");
 	if (ct_outfile_write(&e->orphans, &e->obuf, errbuf) != CT_OK) {
-		fprintf(stderr, "calltap: orphan streams: %s\n", errbuf);
+		ct_log(&e->cfg.log, CT_LOG_ERR, "orphan streams: %s", errbuf);
 		e->c.sink_errors++;
 		ct_outfile_close(&e->orphans, NULL);
 		ct_engine_close_orphans(e);
@@ -427,7 +428,7 @@ static void ct_engine_close_orphans(struct ct_engine *e)
 	char errbuf[CT_ERRBUF_SIZE];
 
 	if (ct_outfile_close(&e->orphans, errbuf) != CT_OK) {
-		fprintf(stderr, "calltap: orphan streams: %s\n", errbuf);
+		ct_log(&e->cfg.log, CT_LOG_ERR, "orphan streams: %s", errbuf);
 		e->c.sink_errors++;
 	}
 	if (e->media != NULL)
@@ -446,7 +447,7 @@ static void sync_media(struct ct_engine *e)
 }
 
 /*
- * Warns on stderr about calls evicted from (or refused by) a full call
+ * Warns (log) about calls evicted from (or refused by) a full call
  * table since the last warning: at most once per EVICT_WARN_US of capture
  * time, and once more at the end (at_end) for what is left unreported.
  */
@@ -466,9 +467,9 @@ static void warn_evictions(struct ct_engine *e, bool at_end)
 		return;
 	if (!at_end && e->warn_us != INT64_MIN && e->now_us - e->warn_us < EVICT_WARN_US)
 		return;
-	fprintf(stderr, "calltap: call table full (at most %zu open calls): %llu calls evicted"
-	    " (%llu no response, %llu idle, %llu settled, %llu active), %llu refused"
-	    " in %.0f s of capture\n", e->cfg.dialog.max_dialogs, (unsigned long long)total,
+	ct_log(&e->cfg.log, CT_LOG_WARN, "call table full (at most %zu open calls): %llu calls "
+	    "evicted (%llu no response, %llu idle, %llu settled, %llu active), %llu refused"
+	    " in %.0f s of capture", e->cfg.dialog.max_dialogs, (unsigned long long)total,
 	    (unsigned long long)n[CT_EVICT_NORESPONSE], (unsigned long long)n[CT_EVICT_IDLE],
 	    (unsigned long long)n[CT_EVICT_SETTLED], (unsigned long long)n[CT_EVICT_ACTIVE],
 	    (unsigned long long)dropped,
@@ -700,11 +701,18 @@ int ct_engine_add_sink(struct ct_engine *e, const struct ct_sink_ops *ops,
 	}
 	s = &e->sinks[e->n_sinks];
 	memset(s, 0, sizeof(*s));
-	s->priv = ops->open(arg, errbuf);
-	if (s->priv == NULL)
-		return CT_ERR;
-	s->ops = ops;
 	s->arg = strdup(arg);
+	if (s->arg == NULL) {
+		snprintf(errbuf, CT_ERRBUF_SIZE, "out of memory");
+		return CT_ERR;
+	}
+	s->priv = ops->open(arg, &e->cfg.log, errbuf);
+	if (s->priv == NULL) {
+		free(s->arg);
+		s->arg = NULL;
+		return CT_ERR;
+	}
+	s->ops = ops;
 	e->n_sinks++;
 	/* A store continues the caller history and gets the number pool. */
 	if (ops == &ct_sink_sqlite && e->cfg.attr != NULL)
@@ -727,7 +735,7 @@ static int flush_sinks(struct ct_engine *e, bool only_dirty)
 		s->dirty = 0;
 		errbuf[0] = '\0';
 		if (s->ops->flush(s->priv, errbuf) != CT_OK) {
-			fprintf(stderr, "calltap: %s\n", errbuf);
+			ct_log(&e->cfg.log, CT_LOG_ERR, "%s", errbuf);
 			s->failed = 1;
 			e->c.sink_errors++;
 			rc = CT_ERR;
@@ -736,7 +744,7 @@ static int flush_sinks(struct ct_engine *e, bool only_dirty)
 	return rc;
 }
 
-/* Flushes every healthy sink; CT_ERR if any failed (reported on stderr). */
+/* Flushes every healthy sink; CT_ERR if any failed (reported through the log). */
 int ct_engine_flush(struct ct_engine *e)
 {
 	return flush_sinks(e, false);
@@ -765,7 +773,7 @@ int64_t ct_engine_next_flush(const struct ct_engine *e)
  * flushes every sink written since its last flush (SQLite commits, text
  * files are fdatasync()ed), so a crash or a power loss costs at most about
  * a second of finished calls, also when the link then goes idle.  Returns
- * CT_OK, or CT_ERR when a sink failed (reported on stderr, marked failed).
+ * CT_OK, or CT_ERR when a sink failed (logged, marked failed).
  */
 int ct_engine_flush_due(struct ct_engine *e, int64_t mono_us)
 {
@@ -775,7 +783,7 @@ int ct_engine_flush_due(struct ct_engine *e, int64_t mono_us)
 		return CT_OK;
 	e->next_flush_us = mono_us + FLUSH_INTERVAL_US;
 	if (ct_outfile_flush(&e->orphans, errbuf) != CT_OK) {
-		fprintf(stderr, "calltap: orphan streams: %s\n", errbuf);
+		ct_log(&e->cfg.log, CT_LOG_ERR, "orphan streams: %s", errbuf);
 		e->c.sink_errors++;
 		ct_engine_close_orphans(e);
 	}
@@ -804,16 +812,16 @@ static int sink_reopen(struct ct_engine *e, struct ct_sink *s)
 	if (s->priv != NULL) {
 		errbuf[0] = '\0';
 		if (s->ops->close(s->priv, errbuf) != CT_OK && !s->failed) {
-			fprintf(stderr, "calltap: %s\n", errbuf);
+			ct_log(&e->cfg.log, CT_LOG_ERR, "%s", errbuf);
 			e->c.sink_errors++;
 		}
 		s->priv = NULL;
 	}
 	snprintf(arg, sizeof(arg), "%s%s", s->ops == &ct_sink_sqlite ? "" : ">>", s->arg);
 	errbuf[0] = '\0';
-	s->priv = s->ops->open(arg, errbuf);
+	s->priv = s->ops->open(arg, &e->cfg.log, errbuf);
 	if (s->priv == NULL) {
-		fprintf(stderr, "calltap: %s\n", errbuf);
+		ct_log(&e->cfg.log, CT_LOG_ERR, "%s", errbuf);
 		s->failed = 1;
 		e->c.sink_errors++;
 		return CT_ERR;
@@ -825,7 +833,7 @@ static int sink_reopen(struct ct_engine *e, struct ct_sink *s)
 /*
  * Reopens every sink (SIGHUP after log rotation): the records written so far
  * are flushed and closed first.  Returns CT_OK, or CT_ERR when any sink could
- * not be reopened (reported on stderr; the others go on).
+ * not be reopened (logged; the others go on).
  */
 int ct_engine_reopen_sinks(struct ct_engine *e)
 {
@@ -841,7 +849,7 @@ int ct_engine_reopen_sinks(struct ct_engine *e)
 /*
  * End of input: closes every open call (marked truncated), writes the
  * records and closes the sinks.  Returns CT_OK, or CT_ERR when any sink
- * failed at any point (each failure was reported on stderr).
+ * failed at any point (each failure was logged).
  */
 int ct_engine_finish(struct ct_engine *e)
 {
@@ -862,7 +870,7 @@ int ct_engine_finish(struct ct_engine *e)
 		e->c.audio_errors = ms.audio_errors;
 		e->c.rtp_injected = ms.injected;
 		if (err != NULL)
-			fprintf(stderr, "calltap: %llu recording(s) failed; first: %s\n",
+			ct_log(&e->cfg.log, CT_LOG_ERR, "%llu recording(s) failed; first: %s",
 			    (unsigned long long)ms.audio_errors, err);
 	}
 	for (i = 0; i < e->n_sinks; i++) {
@@ -870,7 +878,7 @@ int ct_engine_finish(struct ct_engine *e)
 
 		errbuf[0] = '\0';
 		if (s->priv != NULL && s->ops->close(s->priv, errbuf) != CT_OK && !s->failed) {
-			fprintf(stderr, "calltap: %s\n", errbuf);
+			ct_log(&e->cfg.log, CT_LOG_ERR, "%s", errbuf);
 			e->c.sink_errors++;
 		}
 		free(s->arg);

@@ -78,6 +78,14 @@ struct options {
 	struct ct_engine_cfg cfg;  /* cfg.attr: built from attr, owned here */
 };
 
+/* The library's messages (log.h): one "calltap: " line each on stderr. */
+static void log_stderr(void *user, enum ct_log_level level, const char *msg)
+{
+	(void)user;
+	(void)level;
+	fprintf(stderr, "calltap: %s\n", msg);
+}
+
 static void on_signal(int sig)
 {
 	if (sig == SIGHUP)
@@ -492,6 +500,7 @@ static int parse_options(struct options *o, int argc, char **argv)
 	int c, rc = 0;
 
 	ct_engine_cfg_default(&o->cfg);
+	o->cfg.log.fn = log_stderr;
 	ct_attr_cfg_default(&o->attr);
 	o->snaplen = 65535;
 	o->buffer_mb = 64;

@@ -13,6 +13,7 @@
 #include <stdio.h>
 
 #include "calltap/dialog.h"
+#include "calltap/log.h"
 #include "calltap/packet.h"
 #include "calltap/reasm.h"
 #include "calltap/sink.h"
@@ -31,6 +32,7 @@ struct ct_engine_cfg {
 	int audio_format;          /* enum ct_audio_format */
 	int64_t tick_us;           /* how often expiry runs, capture time (default 1 s) */
 	struct ct_attr *attr;      /* record enrichment before the sinks (attr.h), borrowed; NULL = off */
+	struct ct_log log;         /* library messages (log.h); fn NULL = none */
 };
 
 struct ct_engine_counters {

@@ -33,6 +33,33 @@ int ct_rtp_parse(const uint8_t *p, size_t len, struct ct_rtp_hdr *h);
 /* True when p looks like RTCP (version 2, PT 200..204 in the first packet). */
 bool ct_rtcp_looks_like(const uint8_t *p, size_t len);
 
+/*
+ * A static RTP payload type (RFC 3551 §6, tables 4 and 5), defined once in
+ * rtp.c for the SDP parser, the stream statistics and the media matcher.
+ */
+struct ct_rtp_static_pt {
+	const char *name;       /* encoding name; NULL: reserved, clock rate only */
+	uint32_t rate;          /* clock rate in Hz */
+	uint8_t channels;
+	bool stats_name;        /* a speech codec the stream statistics name on their own */
+};
+
+#define CT_RTP_STATIC_PTS 35
+extern const struct ct_rtp_static_pt ct_rtp_static_pts[CT_RTP_STATIC_PTS];
+
+/*
+ * The RFC 3551 entry of static payload type pt, or NULL (dynamic,
+ * unassigned).  Inline: the stream statistics ask once per packet.
+ */
+static inline const struct ct_rtp_static_pt *ct_rtp_static_pt(uint8_t pt)
+{
+	if (pt >= CT_RTP_STATIC_PTS || ct_rtp_static_pts[pt].rate == 0)
+		return NULL;
+	return &ct_rtp_static_pts[pt];
+}
+/* Static RTP payload type names (RFC 3551), NULL when dynamic/unknown. */
+const char *ct_rtp_static_codec(uint8_t pt, uint32_t *rate);
+
 #define CT_RTP_SEQ_WINDOW 128 /* duplicate detection window, packets */
 
 struct ct_rtp_stream {

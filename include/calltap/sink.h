@@ -11,15 +11,18 @@
 #include <sys/types.h>
 
 #include "calltap/buf.h"
+#include "calltap/log.h"
 #include "calltap/record.h"
 
 struct ct_sink_ops {
 	const char *name;
 	/*
 	 * Opens the sink on arg (a path, "-" for stdout where it makes sense).
-	 * Returns the private state, or NULL with a message in errbuf.
+	 * Messages while it runs go to log (log.h; NULL: none), which must
+	 * outlive the sink.  Returns the private state, or NULL with a message
+	 * in errbuf.
 	 */
-	void *(*open)(const char *arg, char *errbuf);
+	void *(*open)(const char *arg, const struct ct_log *log, char *errbuf);
 	/* Writes one record; CT_OK, or CT_ERR with a message in errbuf. */
 	int (*write)(void *priv, const struct ct_call_record *rec, char *errbuf);
 	/*
@@ -68,5 +71,14 @@ int ct_outfile_open(struct ct_outfile *f, const char *arg, char *errbuf);
 int ct_outfile_write(struct ct_outfile *f, const struct ct_buf *b, char *errbuf);
 int ct_outfile_flush(struct ct_outfile *f, char *errbuf);
 int ct_outfile_close(struct ct_outfile *f, char *errbuf);
+
+/*
+ * How messages name a PostgreSQL server (pgsql.c, built with libpq), for the
+ * pgsql sink and the report alike.  conn is a libpq PGconn (NULL: use
+ * conninfo).
+ */
+struct pg_conn;
+void ct_pgsql_describe(const struct pg_conn *conn, const char *conninfo, char *where,
+    size_t size);
 
 #endif

@@ -64,8 +64,6 @@ struct ct_sdp {
 };
 
 int ct_sdp_parse(const char *text, size_t len, struct ct_sdp *out);
-/* Static RTP payload type names (RFC 3551 table 4), NULL when dynamic/unknown. */
-const char *ct_rtp_static_codec(uint8_t pt, uint32_t *rate);
 
 /* ---- messages ---------------------------------------------------------- */
 

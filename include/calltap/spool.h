@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "calltap/buf.h"
+#include "calltap/log.h"
 
 #define CT_SPOOL_MAX_DEFAULT (UINT64_C(1) << 30)   /* --spool-max default: 1 GiB */
 
@@ -27,6 +28,7 @@ struct ct_spool_cfg {
 	uint64_t max_bytes;      /* disk cap of the records; 0: CT_SPOOL_MAX_DEFAULT */
 	const void *header;      /* first record of every segment this run creates, or NULL */
 	size_t header_len;
+	const struct ct_log *log; /* messages (log.h), must outlive the spool; NULL: none */
 };
 
 struct ct_spool_stats {

@@ -885,8 +885,8 @@ static void call_free(struct ct_audio_call *ac)
  * malloc'ed path that ct_audio_call_produce() will try first in *path (it
  * takes "<name>-2.<ext>" ... when that exists, and reports the name it
  * used); 0 when no decodable audio was added (no file; *path NULL); -1 with
- * a message in errbuf after a scratch I/O error (*path NULL).  ac stays
- * allocated.
+ * a message in errbuf after a scratch I/O error or out of memory (*path
+ * NULL, *undecodable NULL).  ac stays allocated.
  */
 int ct_audio_call_prepare(struct ct_audio_call *ac, char **path, char **undecodable,
     char *errbuf)
@@ -895,8 +895,13 @@ int ct_audio_call_prepare(struct ct_audio_call *ac, char **path, char **undecoda
 	int c;
 
 	*path = NULL;
-	if (undecodable != NULL)
+	if (undecodable != NULL) {
 		*undecodable = ac->undec[0] != '\0' ? strdup(ac->undec) : NULL;
+		if (ac->undec[0] != '\0' && *undecodable == NULL) {
+			snprintf(errbuf, CT_ERRBUF_SIZE, "audio: out of memory");
+			return -1;
+		}
+	}
 	if (ac->fd >= 0 && ac->io_errno == 0)
 		for (c = 0; c < 2; c++)
 			cache_flush(ac, c);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * IPv4/IPv6 fragment reassembly.  Each datagram under reassembly is keyed by
- * (family, src, dst, identification, protocol) in a fixed-size chained hash
+ * (family, src, dst, identification, protocol) in a fixed-size keyed table
  * and keeps its bytes in one buffer plus a sorted array of hole descriptors
  * (RFC 815): a fragment fills the parts of the holes it covers and the
  * datagram is complete when no hole is left.  Workload: fragments are rare
@@ -28,7 +28,8 @@
 
 #include "calltap/clock.h"
 #include "calltap/err.h"
-#include "calltap/hash.h"
+#include "calltap/hashtab.h"
+#include "calltap/list.h"
 #include "calltap/packet.h"
 #include "calltap/reasm.h"
 
@@ -44,13 +45,11 @@ struct hole {
 };
 
 struct dgram {
-	struct dgram *hnext;        /* hash chain */
-	struct dgram *older;        /* age list neighbours */
-	struct dgram *newer;
+	struct ct_hnode hn;         /* in the datagram table */
+	struct ct_list age;         /* on the age list */
 	struct ct_addr src;
 	struct ct_addr dst;
 	uint32_t id;
-	uint32_t hash;
 	uint8_t proto;
 	bool have_end;              /* the last fragment arrived */
 	uint32_t total;             /* datagram length, valid when have_end */
@@ -65,11 +64,8 @@ struct dgram {
 
 struct ct_ipfrag {
 	struct ct_ipfrag_limits lim;
-	struct dgram **buckets;
-	uint32_t mask;              /* bucket count - 1 (power of two) */
-	struct ct_hash_key key;     /* keyed hash of the datagrams (random) */
-	struct dgram *oldest;       /* age list head */
-	struct dgram *newest;       /* age list tail */
+	struct ct_htab tab;         /* datagrams by key (random SipHash key) */
+	struct ct_list age;         /* datagrams, oldest first */
 	struct ct_ipfrag_stats st;
 };
 
@@ -90,7 +86,7 @@ void ct_ipfrag_limits_default(struct ct_ipfrag_limits *lim)
 struct ct_ipfrag *ct_ipfrag_new(const struct ct_ipfrag_limits *lim)
 {
 	struct ct_ipfrag *f;
-	uint32_t n = IPFRAG_MIN_BUCKETS;
+	size_t n = IPFRAG_MIN_BUCKETS;
 
 	f = calloc(1, sizeof(*f));
 	if (f == NULL)
@@ -103,13 +99,11 @@ struct ct_ipfrag *ct_ipfrag_new(const struct ct_ipfrag_limits *lim)
 		f->lim.max_datagrams = 1;
 	while (n < f->lim.max_datagrams && n < IPFRAG_MAX_BUCKETS)
 		n <<= 1;
-	f->buckets = calloc(n, sizeof(*f->buckets));
-	if (f->buckets == NULL)
-		goto fail;
-	f->mask = n - 1;
 	/* A random key per table: fragment ids and addresses are chosen by
 	 * the sender, so unkeyed buckets could be flooded with collisions. */
-	ct_hash_key_random(&f->key);
+	if (ct_htab_init(&f->tab, n, n) != CT_OK)
+		goto fail;
+	ct_list_init(&f->age);
 	return f;
 fail:
 	free(f);
@@ -128,15 +122,13 @@ static void dgram_release(struct dgram *d)
  */
 void ct_ipfrag_free(struct ct_ipfrag *f)
 {
-	struct dgram *d, *next;
+	struct ct_list *l;
 
 	if (f == NULL)
 		return;
-	for (d = f->oldest; d != NULL; d = next) {
-		next = d->newer;
-		dgram_release(d);
-	}
-	free(f->buckets);
+	while ((l = ct_list_pop_first(&f->age)) != NULL)
+		dgram_release(ct_container_of(l, struct dgram, age));
+	ct_htab_fini(&f->tab);
 	free(f);
 }
 
@@ -146,21 +138,28 @@ static uint8_t pkt_proto(const struct ct_packet *pkt)
 	return pkt->frag_proto != 0 ? pkt->frag_proto : pkt->t.proto;
 }
 
-static uint32_t key_hash(const struct ct_ipfrag *f, const struct ct_packet *pkt)
+static uint64_t key_hash(const struct ct_ipfrag *f, const struct ct_packet *pkt)
 {
-	uint64_t h = ct_addr_pair_hash(&f->key, &pkt->t.src, &pkt->t.dst, pkt->frag_id);
+	return ct_addr_pair_hash(&f->tab.key, &pkt->t.src, &pkt->t.dst, pkt->frag_id) ^
+	    pkt_proto(pkt);
+}
 
-	return (uint32_t)(h ^ (h >> 32)) ^ pkt_proto(pkt);
+/* The oldest datagram under reassembly, or NULL. */
+static struct dgram *dgram_oldest(const struct ct_ipfrag *f)
+{
+	return ct_list_entry(ct_list_first(&f->age), struct dgram, age);
 }
 
 static struct dgram *dgram_find(const struct ct_ipfrag *f,
-    const struct ct_packet *pkt, uint32_t hash)
+    const struct ct_packet *pkt, uint64_t hash)
 {
-	struct dgram *d;
+	struct ct_hnode *n;
 	uint8_t proto = pkt_proto(pkt);
 
-	for (d = f->buckets[hash & f->mask]; d != NULL; d = d->hnext) {
-		if (d->hash == hash && d->id == pkt->frag_id && d->proto == proto &&
+	for (n = ct_htab_first(&f->tab, hash); n != NULL; n = ct_htab_next(n)) {
+		struct dgram *d = ct_container_of(n, struct dgram, hn);
+
+		if (d->id == pkt->frag_id && d->proto == proto &&
 		    ct_addr_eq(&d->src, &pkt->t.src) && ct_addr_eq(&d->dst, &pkt->t.dst))
 			return d;
 	}
@@ -175,19 +174,8 @@ static size_t dgram_bytes(const struct dgram *d)
 /* Unlinks d from the hash and the age list, updates the stats, frees it. */
 static void dgram_destroy(struct ct_ipfrag *f, struct dgram *d)
 {
-	struct dgram **pp = &f->buckets[d->hash & f->mask];
-
-	while (*pp != d)
-		pp = &(*pp)->hnext;
-	*pp = d->hnext;
-	if (d->older != NULL)
-		d->older->newer = d->newer;
-	else
-		f->oldest = d->newer;
-	if (d->newer != NULL)
-		d->newer->older = d->older;
-	else
-		f->newest = d->older;
+	ct_htab_remove(&f->tab, &d->hn);
+	ct_list_remove(&d->age);
 	f->st.pending--;
 	f->st.bytes -= dgram_bytes(d);
 	dgram_release(d);
@@ -196,7 +184,7 @@ static void dgram_destroy(struct ct_ipfrag *f, struct dgram *d)
 /* Creates an empty datagram (one open hole, RFC 815 step 0) for pkt's key;
  * NULL on ENOMEM. */
 static struct dgram *dgram_create(struct ct_ipfrag *f, const struct ct_packet *pkt,
-    uint32_t hash)
+    uint64_t hash)
 {
 	struct dgram *d;
 
@@ -216,16 +204,9 @@ static struct dgram *dgram_create(struct ct_ipfrag *f, const struct ct_packet *p
 	d->dst = pkt->t.dst;
 	d->id = pkt->frag_id;
 	d->proto = pkt_proto(pkt);
-	d->hash = hash;
 	d->first_us = pkt->ts_us;
-	d->hnext = f->buckets[hash & f->mask];
-	f->buckets[hash & f->mask] = d;
-	d->older = f->newest;
-	if (f->newest != NULL)
-		f->newest->newer = d;
-	else
-		f->oldest = d;
-	f->newest = d;
+	ct_htab_insert(&f->tab, &d->hn, hash);
+	ct_list_append(&f->age, &d->age);
 	f->st.pending++;
 	return d;
 }
@@ -252,7 +233,10 @@ static int dgram_reserve(struct ct_ipfrag *f, struct ct_packet *pkt,
 		nhcap = nhcap == 0 ? 4 : nhcap * 2;
 	grow = (ncap - d->cap) + (nhcap - d->hcap) * sizeof(struct hole);
 	while (grow > 0 && f->st.bytes + grow > f->lim.max_bytes) {
-		struct dgram *victim = f->oldest == d ? d->newer : f->oldest;
+		struct dgram *victim = dgram_oldest(f);
+
+		if (victim == d)
+			victim = ct_list_entry(ct_list_next(&f->age, &d->age), struct dgram, age);
 
 		if (victim == NULL)
 			return CT_ERR;
@@ -403,7 +387,7 @@ static int add_atomic(struct ct_ipfrag *f, const struct ct_packet *pkt,
  * limit; dropping a timed-out one first).  NULL on ENOMEM. */
 static struct dgram *dgram_lookup(struct ct_ipfrag *f, struct ct_packet *pkt)
 {
-	uint32_t hash = key_hash(f, pkt);
+	uint64_t hash = key_hash(f, pkt);
 	struct dgram *d = dgram_find(f, pkt, hash);
 
 	if (d != NULL && ct_ts_sub(pkt->ts_us, d->first_us) > f->lim.timeout_us) {
@@ -418,10 +402,10 @@ static struct dgram *dgram_lookup(struct ct_ipfrag *f, struct ct_packet *pkt)
 	 * too, so that bytes never passes max_bytes. */
 	while ((f->st.pending >= f->lim.max_datagrams ||
 	    f->st.bytes + IPFRAG_INIT_HOLES * sizeof(struct hole) > f->lim.max_bytes) &&
-	    f->oldest != NULL) {
+	    (d = dgram_oldest(f)) != NULL) {
 		ct_pkt_event(pkt, CT_EV_FRAG_LIMIT);
 		f->st.dropped++;
-		dgram_destroy(f, f->oldest);
+		dgram_destroy(f, d);
 	}
 	return dgram_create(f, pkt, hash);
 }
@@ -504,11 +488,13 @@ int ct_ipfrag_add(struct ct_ipfrag *f, struct ct_packet *pkt, uint8_t **out, siz
  */
 void ct_ipfrag_expire(struct ct_ipfrag *f, int64_t now_us)
 {
+	struct dgram *d;
+
 	if (f == NULL)
 		return;
-	while (f->oldest != NULL && ct_ts_sub(now_us, f->oldest->first_us) > f->lim.timeout_us) {
+	while ((d = dgram_oldest(f)) != NULL && ct_ts_sub(now_us, d->first_us) > f->lim.timeout_us) {
 		f->st.timeouts++;
-		dgram_destroy(f, f->oldest);
+		dgram_destroy(f, d);
 	}
 }
 

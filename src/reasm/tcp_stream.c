@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * Per-direction TCP byte streams for the SIP-over-TCP framer.  Each direction
- * (src, dst, sport, dport) is tracked on its own in a fixed-size chained hash
- * and kept on an LRU list (least recently used first), so idle expiry costs
+ * (src, dst, sport, dport) is tracked on its own in a fixed-size keyed table
+ * (hashtab.h) and kept on an LRU list (list.h) (least recently used first), so idle expiry costs
  * O(expired) and the table can evict its stalest direction when full.  A
  * direction holds the next expected sequence number, the in-order bytes the
  * consumer has not consumed yet (with the consumer's scan state over them,
@@ -37,7 +37,8 @@
 #include <string.h>
 
 #include "calltap/err.h"
-#include "calltap/hash.h"
+#include "calltap/hashtab.h"
+#include "calltap/list.h"
 #include "calltap/packet.h"
 #include "calltap/reasm.h"
 
@@ -59,14 +60,12 @@ struct seg {
 };
 
 struct dir {
-	struct dir *hnext;          /* hash chain */
-	struct dir *older;          /* LRU neighbours */
-	struct dir *newer;
+	struct ct_hnode hn;         /* in the direction table */
+	struct ct_list lru;         /* on the LRU list */
 	struct ct_addr src;
 	struct ct_addr dst;
 	uint16_t sport;
 	uint16_t dport;
-	uint32_t hash;
 	uint32_t next_seq;          /* next expected sequence number */
 	int64_t last_us;            /* capture time of the last segment */
 	uint8_t *buf;               /* unconsumed bytes are buf[off..off+len) */
@@ -84,12 +83,9 @@ struct ct_tcp_reasm {
 	struct ct_tcp_limits lim;
 	ct_tcp_data_fn fn;
 	void *user;
-	struct dir **buckets;
-	uint32_t mask;              /* bucket count - 1 (power of two) */
-	struct ct_hash_key key;     /* keyed hash of the directions (random) */
+	struct ct_htab tab;         /* directions by tuple (random SipHash key) */
 	uint64_t prng;              /* treap priorities (xorshift64) */
-	struct dir *oldest;         /* LRU head */
-	struct dir *newest;         /* LRU tail */
+	struct ct_list lru;         /* directions, least recently used first */
 	size_t held;                /* sum of every direction's charged bytes */
 	size_t max_held;            /* budget for held */
 	struct ct_tcp_stats st;
@@ -121,7 +117,7 @@ struct ct_tcp_reasm *ct_tcp_reasm_new(const struct ct_tcp_limits *lim,
     ct_tcp_data_fn fn, void *user)
 {
 	struct ct_tcp_reasm *r = NULL;
-	uint32_t n = TCP_MIN_BUCKETS;
+	size_t n = TCP_MIN_BUCKETS;
 
 	if (fn == NULL)
 		goto fail;
@@ -143,12 +139,10 @@ struct ct_tcp_reasm *ct_tcp_reasm_new(const struct ct_tcp_limits *lim,
 	r->user = user;
 	while (n < r->lim.max_streams && n < TCP_MAX_BUCKETS)
 		n <<= 1;
-	r->buckets = calloc(n, sizeof(*r->buckets));
-	if (r->buckets == NULL)
+	if (ct_htab_init(&r->tab, n, n) != CT_OK)
 		goto fail;
-	r->mask = n - 1;
-	ct_hash_key_random(&r->key);
-	r->prng = (r->key.k0 ^ r->key.k1 ^ (r->key.k0 << 7)) | 1;
+	ct_list_init(&r->lru);
+	r->prng = (r->tab.key.k0 ^ r->tab.key.k1 ^ (r->tab.key.k0 << 7)) | 1;
 	return r;
 fail:
 	free(r);
@@ -189,87 +183,63 @@ static void dir_release(struct dir *d)
  */
 void ct_tcp_reasm_free(struct ct_tcp_reasm *r)
 {
-	struct dir *d, *next;
+	struct ct_list *l;
 
 	if (r == NULL)
 		return;
-	for (d = r->oldest; d != NULL; d = next) {
-		next = d->newer;
-		dir_release(d);
-	}
-	free(r->buckets);
+	while ((l = ct_list_pop_first(&r->lru)) != NULL)
+		dir_release(ct_container_of(l, struct dir, lru));
+	ct_htab_fini(&r->tab);
 	free(r);
 }
 
 
-static uint32_t dir_hash(const struct ct_tcp_reasm *r, const struct ct_addr *src,
+static uint64_t dir_hash(const struct ct_tcp_reasm *r, const struct ct_addr *src,
     const struct ct_addr *dst, uint16_t sport, uint16_t dport)
 {
-	return (uint32_t)ct_addr_pair_hash(&r->key, src, dst,
-	    (uint32_t)sport << 16 | dport);
+	return ct_addr_pair_hash(&r->tab.key, src, dst, (uint32_t)sport << 16 | dport);
 }
 
 static struct dir *dir_find(const struct ct_tcp_reasm *r, const struct ct_addr *src,
-    const struct ct_addr *dst, uint16_t sport, uint16_t dport, uint32_t hash)
+    const struct ct_addr *dst, uint16_t sport, uint16_t dport, uint64_t hash)
 {
-	struct dir *d;
+	struct ct_hnode *n;
 
-	for (d = r->buckets[hash & r->mask]; d != NULL; d = d->hnext) {
-		if (d->hash == hash && d->sport == sport && d->dport == dport &&
+	for (n = ct_htab_first(&r->tab, hash); n != NULL; n = ct_htab_next(n)) {
+		struct dir *d = ct_container_of(n, struct dir, hn);
+
+		if (d->sport == sport && d->dport == dport &&
 		    ct_addr_eq(&d->src, src) && ct_addr_eq(&d->dst, dst))
 			return d;
 	}
 	return NULL;
 }
 
-static void lru_unlink(struct ct_tcp_reasm *r, struct dir *d)
+/* The least recently used direction, or NULL. */
+static struct dir *dir_stalest(const struct ct_tcp_reasm *r)
 {
-	if (d->older != NULL)
-		d->older->newer = d->newer;
-	else
-		r->oldest = d->newer;
-	if (d->newer != NULL)
-		d->newer->older = d->older;
-	else
-		r->newest = d->older;
-	d->older = NULL;
-	d->newer = NULL;
-}
-
-static void lru_append(struct ct_tcp_reasm *r, struct dir *d)
-{
-	d->older = r->newest;
-	d->newer = NULL;
-	if (r->newest != NULL)
-		r->newest->newer = d;
-	else
-		r->oldest = d;
-	r->newest = d;
+	return ct_list_entry(ct_list_first(&r->lru), struct dir, lru);
 }
 
 /* Unlinks d from the hash and the LRU list and frees it. */
 static void dir_destroy(struct ct_tcp_reasm *r, struct dir *d)
 {
-	struct dir **pp = &r->buckets[d->hash & r->mask];
-
-	while (*pp != d)
-		pp = &(*pp)->hnext;
-	*pp = d->hnext;
-	lru_unlink(r, d);
+	ct_htab_remove(&r->tab, &d->hn);
+	ct_list_remove(&d->lru);
 	r->st.streams--;
 	r->held -= d->charged;
 	dir_release(d);
 }
 
 /* Tracks pkt's direction, evicting the least recently used one when full. */
-static struct dir *dir_create(struct ct_tcp_reasm *r, struct ct_packet *pkt, uint32_t hash)
+static struct dir *dir_create(struct ct_tcp_reasm *r, struct ct_packet *pkt, uint64_t hash)
 {
 	struct dir *d;
 
-	while (r->st.streams >= r->lim.max_streams && r->oldest != NULL) {
+	while (r->st.streams >= r->lim.max_streams && (d = dir_stalest(r)) != NULL) {
 		ct_pkt_event(pkt, CT_EV_TCP_LIMIT);
 		r->st.overflows++;
-		dir_destroy(r, r->oldest);
+		dir_destroy(r, d);
 	}
 	d = calloc(1, sizeof(*d));
 	if (d == NULL)
@@ -278,10 +248,8 @@ static struct dir *dir_create(struct ct_tcp_reasm *r, struct ct_packet *pkt, uin
 	d->dst = pkt->t.dst;
 	d->sport = pkt->t.sport;
 	d->dport = pkt->t.dport;
-	d->hash = hash;
-	d->hnext = r->buckets[hash & r->mask];
-	r->buckets[hash & r->mask] = d;
-	lru_append(r, d);
+	ct_htab_insert(&r->tab, &d->hn, hash);
+	ct_list_append(&r->lru, &d->lru);
 	r->st.streams++;
 	return d;
 }
@@ -606,7 +574,7 @@ static void dir_syn(struct dir *d, uint32_t seq)
 /* Forgets the reverse direction of pkt (on RST). */
 static void forget_reverse(struct ct_tcp_reasm *r, const struct ct_packet *pkt)
 {
-	uint32_t h = dir_hash(r, &pkt->t.dst, &pkt->t.src, pkt->t.dport, pkt->t.sport);
+	uint64_t h = dir_hash(r, &pkt->t.dst, &pkt->t.src, pkt->t.dport, pkt->t.sport);
 	struct dir *d = dir_find(r, &pkt->t.dst, &pkt->t.src, pkt->t.dport, pkt->t.sport, h);
 
 	if (d != NULL)
@@ -620,13 +588,14 @@ static void forget_reverse(struct ct_tcp_reasm *r, const struct ct_packet *pkt)
 static void held_account(struct ct_tcp_reasm *r, struct dir *d, struct ct_packet *pkt)
 {
 	size_t now = d->cap + d->ooo_bytes;
+	struct dir *x;
 
 	r->held = r->held - d->charged + now;
 	d->charged = now;
-	while (r->held > r->max_held && r->oldest != NULL && r->oldest != d) {
+	while (r->held > r->max_held && (x = dir_stalest(r)) != NULL && x != d) {
 		ct_pkt_event(pkt, CT_EV_TCP_LIMIT);
 		r->st.overflows++;
-		dir_destroy(r, r->oldest);
+		dir_destroy(r, x);
 	}
 }
 
@@ -644,7 +613,8 @@ void ct_tcp_reasm_feed(struct ct_tcp_reasm *r, struct ct_packet *pkt)
 {
 	const struct ct_tuple *t;
 	struct dir *d;
-	uint32_t hash, seq;
+	uint64_t hash;
+	uint32_t seq;
 	uint8_t flags;
 
 	if (r == NULL || pkt == NULL || pkt->t.proto != TCP_PROTO ||
@@ -664,8 +634,7 @@ void ct_tcp_reasm_feed(struct ct_tcp_reasm *r, struct ct_packet *pkt)
 	} else if (d != NULL) {
 		if (flags & CT_TCP_SYN)
 			dir_syn(d, pkt->tcp_seq);
-		lru_unlink(r, d);
-		lru_append(r, d);
+		ct_list_move_tail(&r->lru, &d->lru);
 	}
 	if (d != NULL) {
 		d->last_us = pkt->ts_us;
@@ -690,11 +659,13 @@ void ct_tcp_reasm_feed(struct ct_tcp_reasm *r, struct ct_packet *pkt)
  */
 void ct_tcp_reasm_expire(struct ct_tcp_reasm *r, int64_t now_us)
 {
+	struct dir *d;
+
 	if (r == NULL)
 		return;
-	while (r->oldest != NULL && now_us - r->oldest->last_us > r->lim.idle_us) {
+	while ((d = dir_stalest(r)) != NULL && now_us - d->last_us > r->lim.idle_us) {
 		r->st.expired++;
-		dir_destroy(r, r->oldest);
+		dir_destroy(r, d);
 	}
 }
 

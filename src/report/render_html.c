@@ -331,9 +331,6 @@ static void frow_n(FILE *out, const char *label, long v, double pct, const char 
 
 static void figures(FILE *out, const struct ct_report *r)
 {
-	static const char *const names[CT_RD_COUNT] = {
-		"answered", "busy", "noanswer", "cancelled", "failed", "unfinished", "other"
-	};
 	char b[64], l[64];
 	int i;
 
@@ -341,7 +338,8 @@ static void figures(FILE *out, const struct ct_report *r)
 	    out);
 	frow_n(out, "calls", r->calls, 0, NULL);
 	for (i = 0; i < CT_RD_COUNT; i++)
-		frow_n(out, names[i], r->disp[i], ct_report_pct(r->disp[i], r->calls), "");
+		frow_n(out, ct_report_disp_name((enum ct_report_disp)i), r->disp[i],
+		    ct_report_pct(r->disp[i], r->calls), "");
 	frow_n(out, "missed (of inbound/unknown)", r->missed,
 	    ct_report_pct(r->missed, r->missable), "");
 	for (i = 0; i < CT_REPORT_NWITHIN; i++) {

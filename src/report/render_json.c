@@ -75,16 +75,13 @@ static void jrange(struct ct_buf *b, const struct ct_report *r)
 
 static void jtotals(struct ct_buf *b, const struct ct_report *r)
 {
-	static const char *const names[CT_RD_COUNT] = {
-		"answered", "busy", "noanswer", "cancelled", "failed", "unfinished", "other"
-	};
 	int i;
 
 	ct_buf_puts(b, "\"totals\":{");
 	jint(b, "calls", r->calls);
 	for (i = 0; i < CT_RD_COUNT; i++) {
 		ct_buf_puts(b, ",");
-		jint(b, names[i], r->disp[i]);
+		jint(b, ct_report_disp_name((enum ct_report_disp)i), r->disp[i]);
 	}
 	ct_buf_puts(b, "},\"missed\":{");
 	jint(b, "calls", r->missed);

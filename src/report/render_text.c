@@ -198,9 +198,6 @@ static void header(const struct ct_report *r, FILE *out)
 
 static void totals(const struct ct_report *r, FILE *out)
 {
-	static const char *const names[CT_RD_COUNT] = {
-		"answered", "busy", "noanswer", "cancelled", "failed", "unfinished", "other"
-	};
 	char of[64];
 	int i;
 
@@ -208,8 +205,8 @@ static void totals(const struct ct_report *r, FILE *out)
 	line(out, "total", r->calls, 0, NULL);
 	for (i = 0; i < CT_RD_COUNT; i++)
 		if (i != CT_RD_OTHER || r->disp[i] != 0)
-			line(out, names[i], r->disp[i], ct_report_pct(r->disp[i], r->calls),
-			    "of calls");
+			line(out, ct_report_disp_name((enum ct_report_disp)i), r->disp[i],
+			    ct_report_pct(r->disp[i], r->calls), "of calls");
 	snprintf(of, sizeof(of), "of %ld inbound/unknown", r->missable);
 	line(out, "missed", r->missed, ct_report_pct(r->missed, r->missable), of);
 

@@ -33,6 +33,8 @@
 
 #include "calltap/buf.h"
 #include "calltap/err.h"
+#include "calltap/record.h"
+#include "calltap/sink.h"
 #include "report_int.h"
 
 #define US_PER_S 1000000LL
@@ -56,9 +58,11 @@ static const char *const required_cols[] = {
 };
 #define N_REQUIRED (sizeof(required_cols) / sizeof(required_cols[0]))
 
-static const char *const disp_names[CT_RD_OTHER] = {
-	"answered", "busy", "noanswer", "cancelled", "failed", "unfinished"
-};
+/* The report's dispositions are the records' (record.c names them). */
+_Static_assert(CT_RD_ANSWERED == (int)CT_DISP_ANSWERED && CT_RD_BUSY == (int)CT_DISP_BUSY &&
+    CT_RD_NOANSWER == (int)CT_DISP_NOANSWER && CT_RD_CANCELLED == (int)CT_DISP_CANCELLED &&
+    CT_RD_FAILED == (int)CT_DISP_FAILED && CT_RD_UNFINISHED == (int)CT_DISP_UNFINISHED &&
+    CT_RD_OTHER == (int)CT_DISP_UNFINISHED + 1, "report dispositions follow enum ct_disposition");
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (civil calendar). */
 static int64_t days_from_civil(int y, int m, int d)
@@ -232,12 +236,18 @@ static double col_real(sqlite3_stmt *st, int i)
 	return sqlite3_column_type(st, i) == SQLITE_NULL ? NAN : sqlite3_column_double(st, i);
 }
 
+/* The record's disposition name ("answered" ...), "other" for CT_RD_OTHER. */
+const char *ct_report_disp_name(enum ct_report_disp d)
+{
+	return d < CT_RD_OTHER ? ct_disposition_name((enum ct_disposition)d) : "other";
+}
+
 static enum ct_report_disp disp_of(const unsigned char *s)
 {
 	int i;
 
 	for (i = 0; s != NULL && i < CT_RD_OTHER; i++)
-		if (strcmp((const char *)s, disp_names[i]) == 0)
+		if (strcmp((const char *)s, ct_report_disp_name((enum ct_report_disp)i)) == 0)
 			return (enum ct_report_disp)i;
 	return CT_RD_OTHER;
 }
@@ -466,33 +476,6 @@ int ct_report_load_sqlite(struct ct_report_data *d, const char *path, char *errb
  * REPEATABLE READ transaction, so calls and numbers are one snapshot.
  */
 
-/* Names the server in where ("PostgreSQL database 'x' on 'h' port p"). */
-static void pg_describe(PGconn *conn, const char *conninfo, char *where, size_t size)
-{
-	const char *db = NULL, *host = NULL, *port = NULL;
-	PQconninfoOption *opts = NULL, *o;
-
-	if (conn != NULL) {
-		db = PQdb(conn);
-		host = PQhost(conn);
-		port = PQport(conn);
-	} else if ((opts = PQconninfoParse(conninfo, NULL)) != NULL) {
-		for (o = opts; o->keyword != NULL; o++) {
-			if (strcmp(o->keyword, "dbname") == 0)
-				db = o->val;
-			else if (strcmp(o->keyword, "host") == 0 ||
-			    (strcmp(o->keyword, "hostaddr") == 0 && host == NULL))
-				host = o->val;
-			else if (strcmp(o->keyword, "port") == 0)
-				port = o->val;
-		}
-	}
-	snprintf(where, size, "PostgreSQL database '%s' on '%s'%s%s",
-	    db != NULL && *db ? db : "(default)", host != NULL && *host ? host : "(default host)",
-	    port != NULL && *port ? " port " : "", port != NULL && *port ? port : "");
-	PQconninfoFree(opts);
-}
-
 /* Runs sql expecting want; the result (to PQclear), or NULL on failure. */
 static PGresult *pg_exec(PGconn *conn, const char *sql, ExecStatusType want)
 {
@@ -559,8 +542,9 @@ static int pg_read_call(const PGresult *res, struct ct_report_call *c)
 
 /*
  * Column presence of calls (required and optional) and numbers, from
- * information_schema in the current schema.  CT_OK; CT_ERR with the reason
- * in errbuf (where names the server).
+ * information_schema in the current schema.  CT_OK; CT_UNUSABLE (not a
+ * calltap database, or columns missing) with the reason in errbuf (where
+ * names the server); CT_ERR when the query failed (the caller says why).
  */
 static int pg_check_schema(PGconn *conn, struct ct_report_data *d, const char *where,
     char *errbuf)
@@ -593,7 +577,7 @@ static int pg_check_schema(PGconn *conn, struct ct_report_data *d, const char *w
 	if (ncalls == 0) {
 		snprintf(errbuf, CT_ERRBUF_SIZE, "%s has no table calls (not a calltap "
 		    "database?)", where);
-		return CT_PARTIAL;
+		return CT_UNUSABLE;
 	}
 	len = snprintf(errbuf, CT_ERRBUF_SIZE, "%s: table calls lacks column(s)", where);
 	for (i = 0; i < N_REQUIRED; i++)
@@ -602,7 +586,7 @@ static int pg_check_schema(PGconn *conn, struct ct_report_data *d, const char *w
 			len += snprintf(errbuf + len, CT_ERRBUF_SIZE - (size_t)len, " %s",
 			    required_cols[i]);
 		}
-	return missing ? CT_PARTIAL : CT_OK;
+	return missing ? CT_UNUSABLE : CT_OK;
 }
 
 /* Streams the calls query row by row into d; CT_OK, CT_ERR or CT_NOMEM. */
@@ -665,7 +649,10 @@ static int pg_load_costs(PGconn *conn, struct ct_report_data *d)
 	return oom ? CT_NOMEM : CT_OK;
 }
 
-/* Schema check and both loads inside one read-only snapshot; as pg_check_schema. */
+/*
+ * Schema check and both loads inside one read-only snapshot: as
+ * pg_check_schema, or CT_NOMEM with the message in errbuf.
+ */
 static int pg_load_all(PGconn *conn, struct ct_report_data *d, const char *where, char *errbuf)
 {
 	PGresult *res;
@@ -682,7 +669,7 @@ static int pg_load_all(PGconn *conn, struct ct_report_data *d, const char *where
 		rc = pg_load_costs(conn, d);
 	if (rc == CT_NOMEM)
 		snprintf(errbuf, CT_ERRBUF_SIZE, "cannot read %s: out of memory", where);
-	return rc == CT_NOMEM ? CT_PARTIAL : rc;
+	return rc;
 }
 
 /*
@@ -713,7 +700,7 @@ static int load_pg(struct ct_report_data *d, const char *conninfo, char *errbuf)
 		return CT_ERR;
 	}
 	PQconninfoFree(opts);
-	pg_describe(NULL, conninfo, where, sizeof(where));
+	ct_pgsql_describe(NULL, conninfo, where, sizeof(where));
 	conn = PQconnectdbParams(keys, vals, 1);
 	if (PQstatus(conn) != CONNECTION_OK) {
 		ct_one_line(line, sizeof(line), conn != NULL ? PQerrorMessage(conn) : "out of memory");
@@ -721,7 +708,7 @@ static int load_pg(struct ct_report_data *d, const char *conninfo, char *errbuf)
 		snprintf(errbuf, CT_ERRBUF_SIZE, "cannot connect to %s: %s", where, msg);
 		goto out;
 	}
-	pg_describe(conn, conninfo, where, sizeof(where));
+	ct_pgsql_describe(conn, conninfo, where, sizeof(where));
 	if ((d->source_name = strdup(where)) == NULL) {
 		snprintf(errbuf, CT_ERRBUF_SIZE, "out of memory");
 		goto out;

@@ -24,6 +24,9 @@ enum ct_report_disp {
 	CT_RD_FAILED, CT_RD_UNFINISHED, CT_RD_OTHER, CT_RD_COUNT
 };
 
+/* The record's disposition name ("answered" ...), "other" for CT_RD_OTHER. */
+const char *ct_report_disp_name(enum ct_report_disp d);
+
 /* Optional columns of `calls` (added by the attribution feature). */
 enum ct_report_opt {
 	CT_RO_SOURCE, CT_RO_CAMPAIGN, CT_RO_FIRST_CALL, CT_RO_CALLBACK_S,

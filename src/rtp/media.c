@@ -70,7 +70,8 @@
 
 #include "calltap/audio.h"
 #include "calltap/err.h"
-#include "calltap/hash.h"
+#include "calltap/hashtab.h"
+#include "calltap/list.h"
 #include "calltap/media.h"
 #include "calltap/rtp.h"
 
@@ -105,18 +106,19 @@ struct endpoint {
 	uint8_t flags;            /* EPF_* */
 	uint64_t serial;          /* creation order in the table: newer owner wins */
 	struct call_media *cm;
-	struct endpoint *hnext;   /* hash chain */
+	struct ct_hnode hn;       /* in the endpoint table */
 	struct endpoint *cnext;   /* call's list, most recent first */
 };
 
 struct mstream {
+	struct ct_hnode hn;       /* in the stream table, or the orphan table (first: the
+	                             per-packet lookup needs no offset) */
 	struct ct_addr src, dst;
 	uint16_t sport, dport;
 	struct call_media *cm;    /* the call (NULL for an orphan) */
 	struct call_media *pcm;   /* orphan refused by this call, checked again (pending) */
-	struct mstream *hnext;
 	struct mstream *cnext;    /* call's streams, or the call's pending list */
-	struct mstream *lprev, *lnext; /* orphans only: least recently used first */
+	struct ct_list lru;       /* orphans only: least recently used first */
 	int last_pt;              /* payload type whose clock rate st uses */
 	uint8_t speaker;          /* enum ct_party whose voice this stream carries */
 	struct ct_rtp_stream st;
@@ -124,7 +126,7 @@ struct mstream {
 
 struct call_media {
 	struct ct_dialog *d;
-	struct call_media *prev, *next; /* all call media of the table */
+	struct ct_list link;            /* on the table's list of call media */
 	struct endpoint *endpoints;
 	size_t n_ep;                    /* endpoints, of which n_learnt not from SDP */
 	size_t n_learnt;
@@ -140,23 +142,16 @@ struct call_media {
 	struct pt_name *pts;            /* n_pt used of cap_pt, at most MEDIA_MAX_PT */
 };
 
-struct htab {
-	void **b;       /* buckets */
-	size_t mask;    /* buckets - 1 */
-	size_t n;       /* entries */
-	struct ct_hash_key key; /* SipHash key, random per table */
-};
-
 struct ct_media_table {
-	struct htab ep;
-	struct htab st;
+	struct ct_htab ep;              /* endpoints by address:port */
+	struct ct_htab st;              /* call streams by 4-tuple */
 	size_t max_flows;               /* streams, and endpoints, at most */
 	size_t n_endpoints;             /* indexed or not */
 	size_t n_calls;                 /* call media in calls */
 	uint64_t ep_serial;
-	struct call_media *calls;       /* list of every call's media */
-	struct htab orph;               /* RTP streams of no known call */
-	struct mstream *orph_head, *orph_tail; /* orphans, least recently seen first */
+	struct ct_list calls;           /* every call's media */
+	struct ct_htab orph;            /* RTP streams of no known call, by 4-tuple */
+	struct ct_list orph_lru;        /* orphans, least recently seen first */
 	ct_media_orphan_fn orphan_fn;   /* reports an orphan stream when it ends */
 	void *orphan_user;
 	const char *audio_dir;          /* record answered calls here; NULL = off */
@@ -165,14 +160,6 @@ struct ct_media_table {
 	char audio_err[CT_ERRBUF_SIZE]; /* first recording error, "" = none */
 	struct ct_media_stats stats;
 };
-
-static int htab_init(struct htab *h, size_t buckets)
-{
-	h->b = calloc(buckets, sizeof(void *));
-	h->mask = buckets - 1;
-	h->n = 0;
-	return h->b != NULL ? CT_OK : CT_NOMEM;
-}
 
 /* Appends a as it is compared (ct_addr_eq): family, then 4 or 16 bytes. */
 static size_t key_addr(uint8_t *k, const struct ct_addr *a)
@@ -192,13 +179,13 @@ static size_t key_port(uint8_t *k, uint16_t port)
 }
 
 /* Keyed hash of address:port (at most 19 bytes hashed, on the stack). */
-static uint64_t ep_hash(const struct htab *h, const struct ct_addr *a, uint16_t port)
+static uint64_t ep_hash(const struct ct_htab *h, const struct ct_addr *a, uint16_t port)
 {
 	uint8_t k[19];
 	size_t n = key_addr(k, a);
 
 	n += key_port(k + n, port);
-	return ct_siphash(&h->key, k, n);
+	return ct_htab_hash(h, k, n);
 }
 
 /*
@@ -207,7 +194,7 @@ static uint64_t ep_hash(const struct htab *h, const struct ct_addr *a, uint16_t 
  * at most 38 (families too).  The lengths differ, so the forms cannot
  * collide by construction.
  */
-static uint64_t st_hash(const struct htab *h, const struct ct_addr *s, uint16_t sp,
+static uint64_t st_hash(const struct ct_htab *h, const struct ct_addr *s, uint16_t sp,
     const struct ct_addr *d, uint16_t dp)
 {
 	uint8_t k[38];
@@ -218,83 +205,39 @@ static uint64_t st_hash(const struct htab *h, const struct ct_addr *s, uint16_t 
 		memcpy(k + 4, d->a, 4);
 		key_port(k + 8, sp);
 		key_port(k + 10, dp);
-		return ct_siphash(&h->key, k, 12);
+		return ct_htab_hash(h, k, 12);
 	}
 	n = key_addr(k, s);
 
 	n += key_addr(k + n, d);
 	n += key_port(k + n, sp);
 	n += key_port(k + n, dp);
-	return ct_siphash(&h->key, k, n);
+	return ct_htab_hash(h, k, n);
 }
 
-static size_t ep_bucket(const struct htab *h, const struct endpoint *e)
+/* The first endpoint at a:port from table node n on along its hash, or NULL. */
+static struct endpoint *ep_match(struct ct_hnode *n, const struct ct_addr *a, uint16_t port)
 {
-	return (size_t)ep_hash(h, &e->addr, e->port) & h->mask;
-}
+	for (; n != NULL; n = ct_htab_next(n)) {
+		struct endpoint *e = ct_container_of(n, struct endpoint, hn);
 
-static size_t st_bucket(const struct htab *h, const struct mstream *m)
-{
-	return (size_t)st_hash(h, &m->src, m->sport, &m->dst, m->dport) & h->mask;
-}
-
-/*
- * Doubles the bucket array when the load passes 1.  Entries are chained
- * through a `next` pointer at next_off; bucket() rehashes one entry under
- * the same key.  A failed allocation keeps the old array (longer chains,
- * still correct).
- */
-static void htab_maybe_grow(struct htab *h, size_t next_off,
-    size_t (*bucket)(const struct htab *, const void *))
-{
-	struct htab nh;
-	size_t i;
-
-	if (h->n <= h->mask + 1 || htab_init(&nh, (h->mask + 1) * 2) != CT_OK)
-		return;
-	nh.n = h->n;
-	nh.key = h->key;
-	for (i = 0; i <= h->mask; i++) {
-		void *x = h->b[i];
-
-		while (x != NULL) {
-			void **nextp = (void **)((char *)x + next_off);
-			void *next = *nextp;
-			size_t nb = bucket(&nh, x);
-
-			*nextp = nh.b[nb];
-			nh.b[nb] = x;
-			x = next;
-		}
-	}
-	free(h->b);
-	*h = nh;
-}
-
-static size_t ep_bucket_v(const struct htab *h, const void *x)
-{
-	return ep_bucket(h, x);
-}
-
-static size_t st_bucket_v(const struct htab *h, const void *x)
-{
-	return st_bucket(h, x);
-}
-
-/* The first endpoint at a:port from e on along its hash chain, or NULL. */
-static struct endpoint *ep_next(struct endpoint *e, const struct ct_addr *a, uint16_t port)
-{
-	for (; e != NULL; e = e->hnext)
 		if (e->port == port && ct_addr_eq(&e->addr, a))
 			return e;
+	}
 	return NULL;
+}
+
+/* The next indexed endpoint at a:port after e (found at a:port), or NULL. */
+static struct endpoint *ep_next(struct endpoint *e, const struct ct_addr *a, uint16_t port)
+{
+	return ep_match(ct_htab_next(&e->hn), a, port);
 }
 
 /* The first indexed endpoint at a:port (any call), or NULL; see ep_next. */
 static struct endpoint *ep_first(const struct ct_media_table *t, const struct ct_addr *a,
     uint16_t port)
 {
-	return ep_next(t->ep.b[(size_t)ep_hash(&t->ep, a, port) & t->ep.mask], a, port);
+	return ep_match(ct_htab_first(&t->ep, ep_hash(&t->ep, a, port)), a, port);
 }
 
 /* The newest indexed endpoint at a:port (any call), or NULL. */
@@ -303,7 +246,7 @@ static struct endpoint *ep_find(const struct ct_media_table *t, const struct ct_
 {
 	struct endpoint *e, *best = NULL;
 
-	for (e = ep_first(t, a, port); e != NULL; e = ep_next(e->hnext, a, port))
+	for (e = ep_first(t, a, port); e != NULL; e = ep_next(e, a, port))
 		if (best == NULL || e->serial > best->serial)
 			best = e;
 	return best;
@@ -311,31 +254,8 @@ static struct endpoint *ep_find(const struct ct_media_table *t, const struct ct_
 
 static void ep_unlink(struct ct_media_table *t, struct endpoint *e)
 {
-	struct endpoint **pp;
-
-	if (e->flags & EPF_NOINDEX)
-		return;
-	pp = (struct endpoint **)&t->ep.b[ep_bucket(&t->ep, e)];
-	for (; *pp != NULL; pp = &(*pp)->hnext) {
-		if (*pp == e) {
-			*pp = e->hnext;
-			t->ep.n--;
-			return;
-		}
-	}
-}
-
-static void st_unlink(struct ct_media_table *t, struct mstream *m)
-{
-	struct mstream **pp = (struct mstream **)&t->st.b[st_bucket(&t->st, m)];
-
-	for (; *pp != NULL; pp = &(*pp)->hnext) {
-		if (*pp == m) {
-			*pp = m->hnext;
-			t->st.n--;
-			return;
-		}
-	}
+	if (!(e->flags & EPF_NOINDEX))
+		ct_htab_remove(&t->ep, &e->hn);
 }
 
 /* Keeps the first recording error for the report; counts every one. */
@@ -388,7 +308,7 @@ static struct endpoint *ep_add(struct ct_media_table *t, struct call_media *cm,
     const struct ct_addr *a, uint16_t port, uint8_t side, uint8_t flags)
 {
 	struct endpoint **pp, *e, *x;
-	size_t same = 0, b;
+	size_t same = 0;
 
 	for (pp = &cm->endpoints; *pp != NULL; pp = &(*pp)->cnext) {
 		e = *pp;
@@ -425,18 +345,14 @@ static struct endpoint *ep_add(struct ct_media_table *t, struct call_media *cm,
 		cm->n_learnt++;
 	t->n_endpoints++;
 	for (x = ep_first(t, a, port); x != NULL && same < MEDIA_MAX_SAME_EP;
-	    x = ep_next(x->hnext, a, port))
+	    x = ep_next(x, a, port))
 		same++;
 	if (same >= MEDIA_MAX_SAME_EP) {
 		e->flags |= EPF_NOINDEX;
 		t->stats.endpoints_unindexed++;
 		return e;
 	}
-	b = ep_bucket(&t->ep, e);
-	e->hnext = t->ep.b[b];
-	t->ep.b[b] = e;
-	t->ep.n++;
-	htab_maybe_grow(&t->ep, offsetof(struct endpoint, hnext), ep_bucket_v);
+	ct_htab_insert(&t->ep, &e->hn, ep_hash(&t->ep, a, port));
 	return e;
 }
 
@@ -452,12 +368,12 @@ struct ct_media_table *ct_media_new(size_t max_flows)
 	if (t == NULL)
 		return NULL;
 	t->max_flows = max_flows ? max_flows : 1000000;
-	ct_hash_key_random(&t->ep.key);
-	ct_hash_key_random(&t->st.key);
-	ct_hash_key_random(&t->orph.key);
-	if (htab_init(&t->ep, MEDIA_MIN_BUCKETS) != CT_OK ||
-	    htab_init(&t->st, MEDIA_MIN_BUCKETS) != CT_OK ||
-	    htab_init(&t->orph, MEDIA_MIN_BUCKETS) != CT_OK) {
+	ct_list_init(&t->calls);
+	ct_list_init(&t->orph_lru);
+	/* Each grows with its load up to its bound (max_flows entries). */
+	if (ct_htab_init(&t->ep, MEDIA_MIN_BUCKETS, t->max_flows) != CT_OK ||
+	    ct_htab_init(&t->st, MEDIA_MIN_BUCKETS, t->max_flows) != CT_OK ||
+	    ct_htab_init(&t->orph, MEDIA_MIN_BUCKETS, t->max_flows / 4) != CT_OK) {
 		ct_media_free(t);
 		return NULL;
 	}
@@ -522,55 +438,36 @@ static void call_media_free(struct ct_media_table *t, struct call_media *cm)
 		struct mstream *m = cm->streams;
 
 		cm->streams = m->cnext;
-		st_unlink(t, m);
+		ct_htab_remove(&t->st, &m->hn);
 		free(m);
 	}
-	if (cm->prev != NULL)
-		cm->prev->next = cm->next;
-	else
-		t->calls = cm->next;
-	if (cm->next != NULL)
-		cm->next->prev = cm->prev;
+	ct_list_remove(&cm->link);
 	free(cm->pts);
 	free(cm);
 	t->n_calls--;
 }
 
-static struct mstream *orph_find(const struct ct_media_table *t, const struct ct_packet *pkt,
+/* The stream of pkt's 4-tuple and ssrc in table h (streams or orphans), or NULL. */
+static inline struct mstream *st_lookup(const struct ct_htab *h, const struct ct_packet *pkt,
     uint32_t ssrc)
 {
-	struct mstream *m = t->orph.b[(size_t)st_hash(&t->orph, &pkt->t.src, pkt->t.sport,
-	    &pkt->t.dst, pkt->t.dport) & t->orph.mask];
+	struct ct_hnode *n = ct_htab_first(h, st_hash(h, &pkt->t.src, pkt->t.sport,
+	    &pkt->t.dst, pkt->t.dport));
 
-	for (; m != NULL; m = m->hnext)
+	for (; n != NULL; n = ct_htab_next(n)) {
+		struct mstream *m = ct_container_of(n, struct mstream, hn);
+
 		if (m->st.ssrc == ssrc && m->sport == pkt->t.sport && m->dport == pkt->t.dport &&
 		    ct_addr_eq(&m->src, &pkt->t.src) && ct_addr_eq(&m->dst, &pkt->t.dst))
 			return m;
+	}
 	return NULL;
 }
 
-static void lru_unlink(struct ct_media_table *t, struct mstream *m)
+/* The least recently seen orphan stream, or NULL. */
+static struct mstream *orph_oldest(const struct ct_media_table *t)
 {
-	if (m->lprev != NULL)
-		m->lprev->lnext = m->lnext;
-	else
-		t->orph_head = m->lnext;
-	if (m->lnext != NULL)
-		m->lnext->lprev = m->lprev;
-	else
-		t->orph_tail = m->lprev;
-	m->lprev = m->lnext = NULL;
-}
-
-static void lru_append(struct ct_media_table *t, struct mstream *m)
-{
-	m->lprev = t->orph_tail;
-	m->lnext = NULL;
-	if (t->orph_tail != NULL)
-		t->orph_tail->lnext = m;
-	else
-		t->orph_head = m;
-	t->orph_tail = m;
+	return ct_list_entry(ct_list_first(&t->orph_lru), struct mstream, lru);
 }
 
 /* Takes orphan m out of its call's pending list, if it is on one. */
@@ -593,16 +490,8 @@ static void pending_unlink(struct mstream *m)
 /* Takes orphan m out of the orphan table (LRU list, hash, pending list). */
 static void orphan_unlink(struct ct_media_table *t, struct mstream *m)
 {
-	struct mstream **pp = (struct mstream **)&t->orph.b[st_bucket(&t->orph, m)];
-
-	lru_unlink(t, m);
-	for (; *pp != NULL; pp = &(*pp)->hnext)
-		if (*pp == m) {
-			*pp = m->hnext;
-			t->orph.n--;
-			break;
-		}
-	m->hnext = NULL;
+	ct_list_remove(&m->lru);
+	ct_htab_remove(&t->orph, &m->hn);
 	pending_unlink(m);
 }
 
@@ -645,12 +534,11 @@ static void set_clock_rate(struct mstream *m, const struct call_media *cm, uint8
 static void orphan_packet(struct ct_media_table *t, const struct ct_packet *pkt,
     const struct ct_rtp_hdr *h, struct call_media *refused_by)
 {
-	struct mstream *m = orph_find(t, pkt, h->ssrc);
-	size_t b;
+	struct mstream *m = st_lookup(&t->orph, pkt, h->ssrc), *old;
 
 	if (m == NULL) {
-		if (t->orph.n >= t->max_flows / 4 && t->orph_head != NULL)
-			orphan_end(t, t->orph_head, true);
+		if (ct_htab_count(&t->orph) >= t->max_flows / 4 && (old = orph_oldest(t)) != NULL)
+			orphan_end(t, old, true);
 		if ((m = calloc(1, sizeof(*m))) == NULL)
 			return;
 		m->src = pkt->t.src;
@@ -671,17 +559,14 @@ static void orphan_packet(struct ct_media_table *t, const struct ct_packet *pkt,
 			m->st.dtmf_pt = refused_by->dtmf_pt;
 			m->last_pt = -1;
 		}
-		b = st_bucket(&t->orph, m);
-		m->hnext = t->orph.b[b];
-		t->orph.b[b] = m;
-		t->orph.n++;
-		htab_maybe_grow(&t->orph, offsetof(struct mstream, hnext), st_bucket_v);
+		ct_htab_insert(&t->orph, &m->hn, st_hash(&t->orph, &m->src, m->sport,
+		    &m->dst, m->dport));
+		ct_list_append(&t->orph_lru, &m->lru);
 		if (refused_by != NULL)
 			t->stats.injected_streams++;
 	} else {
-		lru_unlink(t, m);
+		ct_list_move_tail(&t->orph_lru, &m->lru);
 	}
-	lru_append(t, m);
 	if (m->pcm != NULL && h->pt != m->last_pt)
 		set_clock_rate(m, m->pcm, h->pt);
 	ct_rtp_stream_update(&m->st, h, pkt->ts_us);
@@ -693,8 +578,10 @@ static void orphan_packet(struct ct_media_table *t, const struct ct_packet *pkt,
  */
 void ct_media_expire(struct ct_media_table *t, int64_t now_us, int64_t idle_us)
 {
-	while (t->orph_head != NULL && now_us - t->orph_head->st.last_us >= idle_us)
-		orphan_end(t, t->orph_head, true);
+	struct mstream *m;
+
+	while ((m = orph_oldest(t)) != NULL && now_us - m->st.last_us >= idle_us)
+		orphan_end(t, m, true);
 }
 
 /*
@@ -703,8 +590,10 @@ void ct_media_expire(struct ct_media_table *t, int64_t now_us, int64_t idle_us)
  */
 void ct_media_flush(struct ct_media_table *t)
 {
-	while (t->orph_head != NULL)
-		orphan_end(t, t->orph_head, true);
+	struct mstream *m;
+
+	while ((m = orph_oldest(t)) != NULL)
+		orphan_end(t, m, true);
 	ct_audio_finisher_drain(t->finisher);
 	audio_collect(t);
 }
@@ -722,16 +611,19 @@ void ct_media_set_orphan_hook(struct ct_media_table *t, ct_media_orphan_fn fn, v
  */
 void ct_media_free(struct ct_media_table *t)
 {
+	struct ct_list *l;
+	struct mstream *m;
+
 	if (t == NULL)
 		return;
-	while (t->calls != NULL)
-		call_media_free(t, t->calls);
-	while (t->orph_head != NULL)
-		orphan_end(t, t->orph_head, false);
+	while ((l = ct_list_first(&t->calls)) != NULL)
+		call_media_free(t, ct_container_of(l, struct call_media, link));
+	while ((m = orph_oldest(t)) != NULL)
+		orphan_end(t, m, false);
 	ct_audio_finisher_free(t->finisher);
-	free(t->ep.b);
-	free(t->st.b);
-	free(t->orph.b);
+	ct_htab_fini(&t->ep);
+	ct_htab_fini(&t->st);
+	ct_htab_fini(&t->orph);
 	free(t);
 }
 
@@ -746,10 +638,7 @@ static struct call_media *call_media_get(struct ct_media_table *t, struct ct_dia
 		return NULL;
 	cm->d = d;
 	t->n_calls++;
-	cm->next = t->calls;
-	if (t->calls != NULL)
-		t->calls->prev = cm;
-	t->calls = cm;
+	ct_list_prepend(&t->calls, &cm->link);
 	ct_dialog_media_set(d, cm);
 	return cm;
 }
@@ -902,18 +791,6 @@ void ct_media_on_sdp(struct ct_media_table *t, struct ct_dialog *d, const struct
 	pending_recheck(t, cm);
 }
 
-static struct mstream *st_find(const struct ct_media_table *t, const struct ct_packet *pkt, uint32_t ssrc)
-{
-	struct mstream *m = t->st.b[(size_t)st_hash(&t->st, &pkt->t.src, pkt->t.sport,
-	    &pkt->t.dst, pkt->t.dport) & t->st.mask];
-
-	for (; m != NULL; m = m->hnext)
-		if (m->st.ssrc == ssrc && m->sport == pkt->t.sport && m->dport == pkt->t.dport &&
-		    ct_addr_eq(&m->src, &pkt->t.src) && ct_addr_eq(&m->dst, &pkt->t.dst))
-			return m;
-	return NULL;
-}
-
 /*
  * Makes m (zeroed but for its tuple, statistics and clock) a stream of call cm
  * whose voice is speaker's, and teaches its source as speaker's endpoint
@@ -923,18 +800,13 @@ static void st_attach(struct ct_media_table *t, struct call_media *cm, struct ms
     uint8_t speaker)
 {
 	struct endpoint *src;
-	size_t b;
 
 	m->cm = cm;
 	m->speaker = speaker;
 	m->cnext = cm->streams;
 	cm->streams = m;
 	cm->n_streams++;
-	b = st_bucket(&t->st, m);
-	m->hnext = t->st.b[b];
-	t->st.b[b] = m;
-	t->st.n++;
-	htab_maybe_grow(&t->st, offsetof(struct mstream, hnext), st_bucket_v);
+	ct_htab_insert(&t->st, &m->hn, st_hash(&t->st, &m->src, m->sport, &m->dst, m->dport));
 	src = ep_add(t, cm, &m->src, m->sport, speaker, 0);
 	if (src != NULL)
 		src->flags |= EPF_USED;
@@ -951,7 +823,7 @@ static struct mstream *st_new(struct ct_media_table *t, struct call_media *cm,
 	const struct pt_name *pn = pt_lookup(cm, h->pt);
 	struct mstream *m;
 
-	if (t->st.n >= t->max_flows || cm->n_streams >= MEDIA_MAX_STREAMS_CALL) {
+	if (ct_htab_count(&t->st) >= t->max_flows || cm->n_streams >= MEDIA_MAX_STREAMS_CALL) {
 		t->stats.streams_refused++;
 		return NULL;
 	}
@@ -990,7 +862,7 @@ static void pending_recheck(struct ct_media_table *t, struct call_media *cm)
 				if (e->port == m->dport && ct_addr_eq(&e->addr, &m->dst) &&
 				    source_ok(e, &m->src, m->sport))
 					break;
-			if (e == NULL || t->st.n >= t->max_flows ||
+			if (e == NULL || ct_htab_count(&t->st) >= t->max_flows ||
 			    cm->n_streams >= MEDIA_MAX_STREAMS_CALL)
 				continue;
 			orphan_unlink(t, m);
@@ -1070,7 +942,7 @@ static struct mstream *match_new(struct ct_media_table *t, const struct ct_packe
 
 	*refused_by = NULL;
 	for (e = ep_first(t, &pkt->t.dst, pkt->t.dport); e != NULL;
-	    e = ep_next(e->hnext, &pkt->t.dst, pkt->t.dport)) {
+	    e = ep_next(e, &pkt->t.dst, pkt->t.dport)) {
 		if (hit == NULL || e->serial > hit->serial)
 			hit = e;
 		if ((best == NULL || e->serial > best->serial) &&
@@ -1124,7 +996,7 @@ int ct_media_packet(struct ct_media_table *t, const struct ct_packet *pkt)
 		t->stats.not_rtp++;
 		return CT_MEDIA_OTHER;
 	}
-	m = st_find(t, pkt, h.ssrc);
+	m = st_lookup(&t->st, pkt, h.ssrc);
 	if (m == NULL) {
 		struct call_media *refused_by;
 
@@ -1233,10 +1105,11 @@ void ct_media_get_stats(const struct ct_media_table *t, struct ct_media_stats *s
 {
 	*st = t->stats;
 	st->endpoints = t->n_endpoints;
-	st->flows = t->st.n;
-	st->orphan_flows = t->orph.n;
-	st->bytes = sizeof(*t) + (t->ep.mask + 1 + t->st.mask + 1 + t->orph.mask + 1) * sizeof(void *) +
-	    t->n_endpoints * sizeof(struct endpoint) + (t->st.n + t->orph.n) * sizeof(struct mstream) +
+	st->flows = ct_htab_count(&t->st);
+	st->orphan_flows = ct_htab_count(&t->orph);
+	st->bytes = sizeof(*t) + (ct_htab_buckets(&t->ep) + ct_htab_buckets(&t->st) +
+	    ct_htab_buckets(&t->orph)) * sizeof(void *) + t->n_endpoints * sizeof(struct endpoint) +
+	    (st->flows + st->orphan_flows) * sizeof(struct mstream) +
 	    t->n_calls * (sizeof(struct call_media) + MEDIA_MAX_PT * sizeof(struct pt_name));
 }
 
@@ -1246,14 +1119,5 @@ void ct_media_get_stats(const struct ct_media_table *t, struct ct_media_stats *s
  */
 size_t ct_media_longest_chain(const struct ct_media_table *t)
 {
-	size_t i, n, best = 0;
-	const struct endpoint *e;
-
-	for (i = 0; i <= t->ep.mask; i++) {
-		for (n = 0, e = t->ep.b[i]; e != NULL; e = e->hnext)
-			n++;
-		if (n > best)
-			best = n;
-	}
-	return best;
+	return ct_htab_longest_chain(&t->ep);
 }

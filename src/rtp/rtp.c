@@ -7,9 +7,10 @@
  * multiplexed) out of the RTP statistics.  Workload: every UDP datagram on a
  * media port goes through these, so they read only the header, through a
  * bounded cursor, and never allocate.
+ * The static payload type table (RFC 3551 §6) lives here too, once.
  * References: RFC 3550 §5.1 (fixed header, padding, CSRC), §5.3.1 (header
  * extension, length in 32-bit words), §6.4 (SR/RR), §6.5-6.7 (SDES, BYE,
- * APP); RFC 5761 §4 (telling RTP from RTCP on a shared port).
+ * APP); RFC 5761 §4 (telling RTP from RTCP on a shared port); RFC 3551 §6.
  */
 #include "config.h"
 
@@ -20,6 +21,44 @@
 #define RTP_FIXED_LEN 12
 #define RTCP_PT_FIRST 200 /* SR */
 #define RTCP_PT_LAST 204  /* APP */
+
+/*
+ * RFC 3551 §6 tables 4 and 5; entries without a rate are unassigned.  19 was
+ * comfort noise in RFC 1890 and is reserved now: its clock is still known
+ * (old senders), its name is not given.  stats_name marks the speech codecs
+ * the stream statistics name by themselves (for the MOS).
+ */
+const struct ct_rtp_static_pt ct_rtp_static_pts[CT_RTP_STATIC_PTS] = {
+	[0] = { "PCMU", 8000, 1, true },    [3] = { "GSM", 8000, 1, true },
+	[4] = { "G723", 8000, 1, true },    [5] = { "DVI4", 8000, 1, false },
+	[6] = { "DVI4", 16000, 1, false },  [7] = { "LPC", 8000, 1, false },
+	[8] = { "PCMA", 8000, 1, true },    [9] = { "G722", 8000, 1, true },
+	[10] = { "L16", 44100, 2, false },  [11] = { "L16", 44100, 1, false },
+	[12] = { "QCELP", 8000, 1, false }, [13] = { "CN", 8000, 1, false },
+	[14] = { "MPA", 90000, 1, false },  [15] = { "G728", 8000, 1, true },
+	[16] = { "DVI4", 11025, 1, false }, [17] = { "DVI4", 22050, 1, false },
+	[18] = { "G729", 8000, 1, true },   [19] = { NULL, 8000, 1, false },
+	[25] = { "CelB", 90000, 1, false }, [26] = { "JPEG", 90000, 1, false },
+	[28] = { "nv", 90000, 1, false },   [31] = { "H261", 90000, 1, false },
+	[32] = { "MPV", 90000, 1, false },  [33] = { "MP2T", 90000, 1, false },
+	[34] = { "H263", 90000, 1, false },
+};
+
+/*
+ * Returns the RFC 3551 name of static payload type pt and stores its clock
+ * rate in *rate (when rate is not NULL).  Returns NULL, leaving *rate
+ * untouched, for dynamic, unassigned or reserved types.
+ */
+const char *ct_rtp_static_codec(uint8_t pt, uint32_t *rate)
+{
+	const struct ct_rtp_static_pt *s = ct_rtp_static_pt(pt);
+
+	if (s == NULL || s->name == NULL)
+		return NULL;
+	if (rate != NULL)
+		*rate = s->rate;
+	return s->name;
+}
 
 /* Skips the RFC 3550 §5.3.1 extension: 16-bit profile, 16-bit length in words. */
 static void skip_extension(struct ct_cursor *c)

@@ -64,21 +64,6 @@
 #define SEQ_HALF 0x8000u
 #define EVENT_MAX 16 /* RFC 4733 §3.2: 0-9 * # A-D flash */
 
-/* RFC 3551 table 4/5 clock rates of the static payload types (0 = unassigned). */
-static const uint32_t static_clock[PT_DYNAMIC_FIRST] = {
-	[0] = 8000, [3] = 8000, [4] = 8000, [5] = 8000, [6] = 16000,
-	[7] = 8000, [8] = 8000, [9] = 8000, [10] = 44100, [11] = 44100,
-	[12] = 8000, [13] = 8000, [14] = 90000, [15] = 8000, [16] = 11025,
-	[17] = 22050, [18] = 8000, [19] = 8000, [25] = 90000, [26] = 90000,
-	[28] = 90000, [31] = 90000, [32] = 90000, [33] = 90000, [34] = 90000,
-};
-
-/* RFC 3551 encoding names of the static audio payload types, for the MOS. */
-static const char *const static_name[PT_DYNAMIC_FIRST] = {
-	[0] = "PCMU", [3] = "GSM", [4] = "G723", [8] = "PCMA", [9] = "G722",
-	[15] = "G728", [18] = "G729",
-};
-
 static const char event_digit[EVENT_MAX + 1] = "0123456789*#ABCD!";
 
 /*
@@ -112,13 +97,13 @@ static bool is_cn_pt(uint8_t pt)
 /* Timestamp units per ms for pt, 0 when jitter cannot be computed. */
 static uint32_t units_per_ms(const struct ct_rtp_stream *s, uint8_t pt)
 {
+	const struct ct_rtp_static_pt *sp;
 	uint32_t rate;
 
 	if (is_event_pt(s, pt))
 		return 0;
-	rate = pt < PT_DYNAMIC_FIRST ? static_clock[pt] : 0;
-	if (rate == 0)
-		rate = s->clock_rate;
+	sp = ct_rtp_static_pt(pt);
+	rate = sp != NULL ? sp->rate : s->clock_rate;
 	return rate / 1000;
 }
 
@@ -272,11 +257,12 @@ void ct_rtp_stream_update(struct ct_rtp_stream *s, const struct ct_rtp_hdr *h, i
 /* Codec name for the MOS: the caller's, else the static payload type's. */
 static const char *mos_codec(const struct ct_rtp_stream *s, const struct ct_stream_stats *out)
 {
+	const struct ct_rtp_static_pt *sp;
+
 	if (out->codec[0] != '\0')
 		return out->codec;
-	if (s->pt >= 0 && s->pt < PT_DYNAMIC_FIRST)
-		return static_name[s->pt];
-	return NULL;
+	sp = s->pt >= 0 && s->pt < PT_DYNAMIC_FIRST ? ct_rtp_static_pt((uint8_t)s->pt) : NULL;
+	return sp != NULL && sp->stats_name ? sp->name : NULL;
 }
 
 /*

@@ -120,10 +120,11 @@ static void csv_row(const struct ct_call_record *r, struct ct_buf *b, struct ct_
  * Opens arg ("-" = stdout) and writes the header row, so an unwritable
  * target fails here.  NULL with a message naming the file on failure.
  */
-static void *csv_open(const char *arg, char *errbuf)
+static void *csv_open(const char *arg, const struct ct_log *log, char *errbuf)
 {
 	struct csv_sink *cs = calloc(1, sizeof(*cs));
 
+	(void)log;                  /* nothing to say while running */
 	if (cs == NULL) {
 		ct_sink_err(errbuf, "out of memory");
 		return NULL;

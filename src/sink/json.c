@@ -23,10 +23,11 @@ struct json_sink {
 };
 
 /* Opens arg ("-" = stdout); NULL with "cannot open 'x' for writing: ..." on failure. */
-static void *json_open(const char *arg, char *errbuf)
+static void *json_open(const char *arg, const struct ct_log *log, char *errbuf)
 {
 	struct json_sink *js = calloc(1, sizeof(*js));
 
+	(void)log;                  /* nothing to say while running */
 	if (js == NULL) {
 		ct_sink_err(errbuf, "out of memory");
 		return NULL;

@@ -87,6 +87,7 @@ struct pg_cols {
 };
 
 struct pg_sink {
+	struct ct_log log;          /* messages (log.h) */
 	char *conninfo;
 	char where[256];            /* "PostgreSQL database 'x' on 'y' port z" */
 	struct pg_col call_cols[MAX_COLS], stream_cols[MAX_COLS];
@@ -616,7 +617,7 @@ static int sync_columns(struct pg_sink *ps, const struct pg_col *call, size_t n_
 /*
  * Creates or migrates the schema in one transaction holding the advisory
  * lock, so sensors starting together apply it once.  CT_OK; CT_ERR with
- * ps->last_err; CT_PARTIAL when the database is newer than this calltap.
+ * ps->last_err; CT_UNUSABLE when the database is newer than this calltap.
  */
 static int setup_schema(struct pg_sink *ps)
 {
@@ -633,7 +634,7 @@ static int setup_schema(struct pg_sink *ps)
 		snprintf(ps->last_err, sizeof(ps->last_err), "schema version %d is newer "
 		    "than this calltap's (%d)", ver, SCHEMA_VERSION);
 		pthread_mutex_unlock(&ps->mu);
-		return CT_PARTIAL;
+		return CT_UNUSABLE;
 	}
 	for (v = ver; v < SCHEMA_VERSION; v++)
 		if (exec(ps, migrations[v]) != CT_OK)
@@ -733,7 +734,7 @@ static PGconn *start_connect(struct pg_sink *ps)
 /*
  * Connects within the step time limit, sets the schema up and prepares the
  * inserts.  CT_OK; CT_ERR with ps->last_err (server away, hung or
- * refusing); CT_PARTIAL: the server answered but the database cannot be
+ * refusing); CT_UNUSABLE: the server answered but the database cannot be
  * used (newer schema, SQL error during setup).
  */
 static int pg_connect(struct pg_sink *ps)
@@ -771,9 +772,9 @@ static int pg_connect(struct pg_sink *ps)
 		if (rc == CT_OK)
 			return CT_OK;
 	}
-	if (rc != CT_PARTIAL && conn_alive(ps) && PQtransactionStatus(ps->conn) != PQTRANS_ACTIVE)
-		rc = CT_PARTIAL;
-	if (rc == CT_PARTIAL && !conn_alive(ps))
+	if (rc != CT_UNUSABLE && conn_alive(ps) && PQtransactionStatus(ps->conn) != PQTRANS_ACTIVE)
+		rc = CT_UNUSABLE;
+	if (rc == CT_UNUSABLE && !conn_alive(ps))
 		rc = CT_ERR;
 	PQfinish(ps->conn);
 	ps->conn = NULL;
@@ -784,8 +785,12 @@ fail_keep:
 	return CT_ERR;
 }
 
-/* Names the server in ps->where from the conninfo, or the live connection. */
-static void describe(struct pg_sink *ps, PGconn *conn)
+/*
+ * Names the server in where ("PostgreSQL database 'x' on 'h' port p") from
+ * the live connection conn, or when conn is NULL from conninfo (a
+ * conninfo that does not parse names the defaults).
+ */
+void ct_pgsql_describe(const PGconn *conn, const char *conninfo, char *where, size_t size)
 {
 	const char *db = NULL, *host = NULL, *port = NULL;
 	PQconninfoOption *opts = NULL, *o;
@@ -794,7 +799,7 @@ static void describe(struct pg_sink *ps, PGconn *conn)
 		db = PQdb(conn);
 		host = PQhost(conn);
 		port = PQport(conn);
-	} else if ((opts = PQconninfoParse(ps->conninfo, NULL)) != NULL) {
+	} else if ((opts = PQconninfoParse(conninfo, NULL)) != NULL) {
 		for (o = opts; o->keyword != NULL; o++) {
 			if (strcmp(o->keyword, "dbname") == 0)
 				db = o->val;
@@ -806,19 +811,25 @@ static void describe(struct pg_sink *ps, PGconn *conn)
 				port = o->val;
 		}
 	}
-	snprintf(ps->where, sizeof(ps->where), "PostgreSQL database '%s' on '%s'%s%s",
+	snprintf(where, size, "PostgreSQL database '%s' on '%s'%s%s",
 	    db != NULL && *db ? db : "(default)", host != NULL && *host ? host : "(default host)",
 	    port != NULL && *port ? " port " : "", port != NULL && *port ? port : "");
 	PQconninfoFree(opts);
+}
+
+/* Names the server in ps->where from the conninfo, or the live connection. */
+static void describe(struct pg_sink *ps, PGconn *conn)
+{
+	ct_pgsql_describe(conn, ps->conninfo, ps->where, sizeof(ps->where));
 }
 
 /* ---- delivery (worker) ------------------------------------------------- */
 
 /*
  * Inserts one spool entry (call row, then its stream rows) inside a
- * savepoint.  CT_OK (stored, or already stored: *dup); CT_PARTIAL when the
- * server rejected the record (rolled back alone); CT_ERR when the
- * connection failed or the entry is unreadable.
+ * savepoint.  CT_OK (stored, or already stored: *dup); CT_REFUSED when the
+ * server rejected the record (rolled back alone) or the entry is
+ * unreadable (why says which); CT_ERR when the connection failed.
  */
 static int send_entry(struct pg_sink *ps, const struct ct_buf *e, bool *dup, char *why, size_t wsz)
 {
@@ -876,11 +887,11 @@ rejected:
 	ct_one_line(why, wsz, PQresultErrorMessage(res));
 	PQclear(res);
 	res = NULL;
-	rc = exec(ps, "ROLLBACK TO rec") == CT_OK ? CT_PARTIAL : CT_ERR;
+	rc = exec(ps, "ROLLBACK TO rec") == CT_OK ? CT_REFUSED : CT_ERR;
 	goto out;
 unreadable:
 	snprintf(why, wsz, "unreadable spool entry");
-	rc = CT_PARTIAL;
+	rc = CT_REFUSED;
 out:
 	PQclear(res);
 	free(c.store);
@@ -917,7 +928,7 @@ static int send_batch(struct pg_sink *ps, uint64_t *nread)
 		rc = send_entry(ps, &ps->rec, &dup, why, sizeof(why));
 		if (rc == CT_ERR)
 			goto fail;
-		if (rc == CT_PARTIAL && rejected++ == 0)
+		if (rc == CT_REFUSED && rejected++ == 0)
 			snprintf(first, sizeof(first), "%s", why);
 		dups += dup;
 		n++;
@@ -933,7 +944,7 @@ static int send_batch(struct pg_sink *ps, uint64_t *nread)
 	ps->duplicates += dups;
 	if (rejected > 0 && ps->rejected == 0) {
 		ct_mask_secrets(ps->first_reject, sizeof(ps->first_reject), first, ps->conninfo);
-		fprintf(stderr, "calltap: %s rejected a record: %s\n", ps->where, ps->first_reject);
+		ct_log(&ps->log, CT_LOG_WARN, "%s rejected a record: %s", ps->where, ps->first_reject);
 	}
 	ps->rejected += rejected;
 	pthread_mutex_unlock(&ps->mu);
@@ -951,7 +962,7 @@ static void went_down(struct pg_sink *ps)
 	ct_buf_reset(&ps->prepared);
 	if (!ps->down) {
 		pthread_mutex_lock(&ps->mu);
-		fprintf(stderr, "calltap: %s: %s; keeping records in spool '%s' and retrying\n",
+		ct_log(&ps->log, CT_LOG_WARN, "%s: %s; keeping records in spool '%s' and retrying",
 		    ps->where, ps->last_err, ct_spool_dir(ps->spool));
 		pthread_mutex_unlock(&ps->mu);
 	}
@@ -996,8 +1007,8 @@ static void *worker(void *arg)
 			}
 			if (ps->down) {
 				ct_spool_get_stats(ps->spool, &st);
-				fprintf(stderr, "calltap: %s: connected again; sending %" PRIu64
-				    " spooled record(s)\n", ps->where, st.pending);
+				ct_log(&ps->log, CT_LOG_INFO, "%s: connected again; sending %" PRIu64
+				    " spooled record(s)", ps->where, st.pending);
 			}
 			ps->down = false;
 			ps->backoff_s = 1;
@@ -1072,10 +1083,10 @@ static void spool_key(const char *conninfo, char *key, size_t size)
  * database with a newer schema or one where the schema cannot be created,
  * or a spool that cannot be opened fail here (NULL, message naming the
  * server or directory in errbuf).  An unreachable or hung server does not:
- * it is reported on stderr and retried by the worker, and the records wait
+ * it is logged and retried by the worker, and the records wait
  * in the spool.  The first connection attempt takes at most OP_TIMEOUT_S.
  */
-static void *pgsql_open(const char *arg, char *errbuf)
+static void *pgsql_open(const char *arg, const struct ct_log *log, char *errbuf)
 {
 	struct pg_sink *ps = calloc(1, sizeof(*ps));
 	struct ct_spool_cfg cfg;
@@ -1091,6 +1102,8 @@ static void *pgsql_open(const char *arg, char *errbuf)
 		ct_sink_err(errbuf, "out of memory");
 		return NULL;
 	}
+	if (log != NULL)
+		ps->log = *log;
 	ps->wake[0] = ps->wake[1] = -1;
 	ps->backoff_s = 1;
 	pthread_mutex_init(&ps->mu, NULL);
@@ -1134,13 +1147,14 @@ static void *pgsql_open(const char *arg, char *errbuf)
 	cfg.max_bytes = max;
 	cfg.header = hdr.p;
 	cfg.header_len = hdr.len;
+	cfg.log = &ps->log;
 	if (hdr.oom || (ps->spool = ct_spool_open(&cfg, errbuf)) == NULL) {
 		if (hdr.oom)
 			ct_sink_err(errbuf, "out of memory");
 		goto fail;
 	}
 	rc = pg_connect(ps);
-	if (rc == CT_PARTIAL) {
+	if (rc == CT_UNUSABLE) {
 		ct_sink_err(errbuf, "cannot use %s: %s", ps->where, ps->last_err);
 		goto fail;
 	}
@@ -1148,8 +1162,8 @@ static void *pgsql_open(const char *arg, char *errbuf)
 		went_down(ps);
 	ct_spool_get_stats(ps->spool, &st);
 	if (st.recovered > 0)
-		fprintf(stderr, "calltap: %s: %" PRIu64 " record(s) spooled by an earlier run "
-		    "in '%s' are sent first\n", ps->where, st.recovered, ct_spool_dir(ps->spool));
+		ct_log(&ps->log, CT_LOG_INFO, "%s: %" PRIu64 " record(s) spooled by an earlier run "
+		    "in '%s' are sent first", ps->where, st.recovered, ct_spool_dir(ps->spool));
 	if (pthread_create(&ps->thread, NULL, worker, ps) != 0) {
 		ct_sink_err(errbuf, "%s: cannot start a thread", ps->where);
 		goto fail;
@@ -1168,7 +1182,7 @@ fail:
 /*
  * Renders rec and appends it to the spool, then wakes the worker (capture
  * thread: never waits for the server).  Always CT_OK: a record the spool
- * could not take (full: dropped, said on stderr; I/O error: lost) is
+ * could not take (full: dropped, logged; I/O error: lost) is
  * counted and reported at close.
  */
 static int pgsql_write(void *priv, const struct ct_call_record *rec, char *errbuf)
@@ -1183,7 +1197,7 @@ static int pgsql_write(void *priv, const struct ct_call_record *rec, char *errbu
 	pthread_mutex_lock(&ps->mu);
 	if (rc == CT_ERR && !ps->said_lost) {
 		ps->said_lost = true;
-		fprintf(stderr, "calltap: %s: a record is LOST: %s\n", ps->where,
+		ct_log(&ps->log, CT_LOG_ERR, "%s: a record is LOST: %s", ps->where,
 		    oom ? "out of memory" : ct_spool_error(ps->spool));
 	}
 	ps->lost += oom;     /* the spool counts its own losses */

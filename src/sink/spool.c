@@ -28,7 +28,7 @@
  * every SYNC_MS, and the reader never sees a record that is not yet synced
  * (ct_spool_sync forces a round): a record is on disk before delivery is
  * attempted.  The total size of the segments is capped (--spool-max); a
- * record that does not fit is dropped, counted, and said on stderr (at
+ * record that does not fit is dropped, counted, and logged (at
  * most every DROP_SAY_S seconds).
  * References: POSIX write(2)/fdatasync(2)/rename(2)/flock(2), the SipHash
  * paper (see calltap/hash.h).
@@ -74,6 +74,7 @@ struct seg {
 };
 
 struct ct_spool {
+	struct ct_log log;           /* messages (log.h) */
 	char *dir;                   /* the subdirectory */
 	char *shown;
 	int lock_fd, ack_fd;
@@ -438,23 +439,23 @@ static int new_segment(struct ct_spool *sp)
 	return 0;
 }
 
-/* Under mu: the cap was reached; says so now and then on stderr. */
+/* Under mu: the cap was reached; says so now and then (log). */
 static void full(struct ct_spool *sp)
 {
 	time_t now = time(NULL);
 
 	sp->dropped++;
 	if (sp->dropped == 1 || now - sp->drop_said >= DROP_SAY_S) {
-		fprintf(stderr, "calltap: spool for %s is full (%" PRIu64 " bytes, --spool-max): "
-		    "%" PRIu64 " record(s) DROPPED so far\n", sp->shown, sp->bytes, sp->dropped);
+		ct_log(&sp->log, CT_LOG_WARN, "spool for %s is full (%" PRIu64 " bytes, --spool-max): "
+		    "%" PRIu64 " record(s) DROPPED so far", sp->shown, sp->bytes, sp->dropped);
 		sp->drop_said = now;
 	}
 }
 
 /*
  * Appends one record (capture thread; never waits for the network, only
- * for the local write).  CT_OK; CT_PARTIAL when the record was dropped
- * because the spool is at its cap (counted, said on stderr); CT_ERR when it
+ * for the local write).  CT_OK; CT_REFUSED when the record was dropped
+ * because the spool is at its cap (counted, logged); CT_ERR when it
  * could not be written (counted as lost, ct_spool_error says why).
  */
 int ct_spool_append(struct ct_spool *sp, const void *p, size_t len)
@@ -469,7 +470,7 @@ int ct_spool_append(struct ct_spool *sp, const void *p, size_t len)
 	if (sp->bytes + frame > sp->max_bytes) {
 		full(sp);
 		pthread_mutex_unlock(&sp->mu);
-		return CT_PARTIAL;
+		return CT_REFUSED;
 	}
 	s = sp->wfd >= 0 ? find_seg(sp, sp->wseq) : NULL;
 	if (s != NULL && s->size + frame > sp->seg_max &&
@@ -764,8 +765,8 @@ static int recover(struct ct_spool *sp)
 			off += len;
 		}
 		if (off < (uint64_t)st.st_size) {
-			fprintf(stderr, "calltap: spool for %s: cut %" PRIu64 " byte(s) of an "
-			    "incomplete record at the end of '%s'\n", sp->shown,
+			ct_log(&sp->log, CT_LOG_WARN, "spool for %s: cut %" PRIu64 " byte(s) of an "
+			    "incomplete record at the end of '%s'", sp->shown,
 			    (uint64_t)st.st_size - off, path);
 			if (ftruncate(fd, (off_t)off) == 0)
 				fdatasync(fd);
@@ -931,6 +932,8 @@ struct ct_spool *ct_spool_open(const struct ct_spool_cfg *cfg, char *errbuf)
 		snprintf(errbuf, CT_ERRBUF_SIZE, "out of memory");
 		return NULL;
 	}
+	if (cfg->log != NULL)
+		sp->log = *cfg->log;
 	sp->lock_fd = sp->ack_fd = sp->wfd = sp->old_fd = sp->rfd = -1;
 	pthread_mutex_init(&sp->mu, NULL);
 	pthread_mutex_init(&sp->sync_mu, NULL);

@@ -276,10 +276,11 @@ fail_msg:
  * writable.  Returns the sink state, or NULL with "cannot open database
  * 'x': ..." or the newer-schema message in errbuf.
  */
-static void *sqlite_open(const char *path, char *errbuf)
+static void *sqlite_open(const char *path, const struct ct_log *log, char *errbuf)
 {
 	struct sqlite_sink *ss = calloc(1, sizeof(*ss));
 
+	(void)log;                  /* nothing to say while running */
 	if (ss == NULL || (ss->path = strdup(path)) == NULL) {
 		ct_sink_err(errbuf, "out of memory");
 		free(ss);

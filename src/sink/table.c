@@ -137,10 +137,11 @@ static void table_row(const struct ct_call_record *r, struct ct_buf *b)
 }
 
 /* Opens arg ("-" = stdout) and writes the header line; NULL + errbuf on failure. */
-static void *table_open(const char *arg, char *errbuf)
+static void *table_open(const char *arg, const struct ct_log *log, char *errbuf)
 {
 	struct table_sink *ts = calloc(1, sizeof(*ts));
 
+	(void)log;                  /* nothing to say while running */
 	if (ts == NULL) {
 		ct_sink_err(errbuf, "out of memory");
 		return NULL;

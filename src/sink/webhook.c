@@ -58,6 +58,7 @@
 enum wh_result { WH_SENT, WH_RETRY, WH_REJECTED };
 
 struct wh_sink {
+	struct ct_log log;           /* messages (log.h) */
 	char *url;
 	char shown[512];             /* url, credentials masked */
 	char *top;                   /* --spool DIR */
@@ -118,7 +119,7 @@ static void reject(struct wh_sink *wh, const char *body, size_t len)
 	}
 	pthread_mutex_lock(&wh->mu);
 	if (wh->rejected++ == 0)
-		fprintf(stderr, "calltap: webhook '%s' rejected a record (%s); kept in '%s'\n",
+		ct_log(&wh->log, CT_LOG_WARN, "webhook '%s' rejected a record (%s); kept in '%s'",
 		    wh->shown, wh->rej_err, dir);
 	if (!ok) {
 		wh->lost++;
@@ -147,7 +148,7 @@ static void failed(struct wh_sink *wh, const char *why)
 	snprintf(wh->net_err, sizeof(wh->net_err), "%s", why);
 	pthread_mutex_unlock(&wh->mu);
 	if (first)
-		fprintf(stderr, "calltap: webhook '%s': %s; spooling to '%s' and retrying\n",
+		ct_log(&wh->log, CT_LOG_WARN, "webhook '%s': %s; spooling to '%s' and retrying",
 		    wh->shown, why, ct_spool_dir(wh->spool));
 	wh->failing = true;
 	wh->next_ms = ct_spool_now_ms() + wh->backoff_ms;
@@ -340,9 +341,9 @@ static void warn_old_spool(const struct wh_sink *wh)
 			free(names);
 		return;
 	}
-	fprintf(stderr, "calltap: spool '%s' holds %d file(s) pending-*.jsonl written by an "
+	ct_log(&wh->log, CT_LOG_WARN, "spool '%s' holds %d file(s) pending-*.jsonl written by an "
 	    "older calltap, which did not record their URL: not sent to '%s' (one JSON record "
-	    "per line: POST them by hand where they belong)\n", wh->top, n, wh->shown);
+	    "per line: POST them by hand where they belong)", wh->top, n, wh->shown);
 	for (i = 0; i < n; i++)
 		free(names[i]);
 	free(names);
@@ -372,7 +373,7 @@ static int setup_curl(struct wh_sink *wh)
  * which first sends what earlier runs spooled for this URL.  Returns the
  * state, or NULL with a message naming the (masked) URL or directory.
  */
-static void *webhook_open(const char *arg, char *errbuf)
+static void *webhook_open(const char *arg, const struct ct_log *log, char *errbuf)
 {
 	struct wh_sink *wh = calloc(1, sizeof(*wh));
 	struct ct_spool_cfg cfg;
@@ -382,6 +383,8 @@ static void *webhook_open(const char *arg, char *errbuf)
 		ct_sink_err(errbuf, "out of memory");
 		return NULL;
 	}
+	if (log != NULL)
+		wh->log = *log;
 	wh->backoff_ms = BACKOFF_MIN_MS;
 	ct_buf_init(&wh->rec);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -400,6 +403,7 @@ static void *webhook_open(const char *arg, char *errbuf)
 	cfg.key = wh->url;
 	cfg.shown = wh->shown;
 	cfg.max_bytes = max;
+	cfg.log = &wh->log;
 	wh->spool = ct_spool_open(&cfg, errbuf);
 	if (wh->spool == NULL)
 		goto fail;
@@ -418,7 +422,7 @@ fail:
 /*
  * Appends rec as JSON to the spool and wakes the worker.  Always CT_OK: a
  * record the spool could not take (full: dropped; I/O error: lost) is
- * counted, said on stderr, and reported by close.
+ * counted, logged, and reported by close.
  */
 static int webhook_write(void *priv, const struct ct_call_record *rec, char *errbuf)
 {
@@ -437,7 +441,7 @@ static int webhook_write(void *priv, const struct ct_call_record *rec, char *err
 		snprintf(wh->lost_err, sizeof(wh->lost_err), "out of memory");
 	if (rc == CT_ERR && !wh->said_lost) {
 		wh->said_lost = true;
-		fprintf(stderr, "calltap: webhook '%s': a record is LOST: %s\n", wh->shown,
+		ct_log(&wh->log, CT_LOG_ERR, "webhook '%s': a record is LOST: %s", wh->shown,
 		    oom ? wh->lost_err : ct_spool_error(wh->spool));
 	}
 	wh->lost += oom;

@@ -97,7 +97,9 @@
 
 #include "calltap/attr.h"
 #include "calltap/dialog.h"
-#include "calltap/hash.h"
+#include "calltap/err.h"
+#include "calltap/hashtab.h"
+#include "calltap/list.h"
 
 enum dstate {
 	DS_SETUP = 0,   /* INVITE sent, no final response yet */
@@ -118,14 +120,10 @@ enum elist { E_NORESP = 0, E_BARE, E_SETTLED, E_COUNT };
 #define REQUEUE_MAX 8     /* call-list heads re-queued per eviction decision at most */
 #define GRACE_US INT64_C(1000000) /* normal wait for a response, an ACK or a re-sent INVITE */
 
-struct dlink {
-	struct ct_dialog *prev, *next;
-};
-
 struct ct_dialog {
-	struct ct_dialog *hnext;       /* hash chain */
-	struct dlink tl;               /* timer list, ordered by act_us */
-	struct dlink el;               /* eviction list (enum elist), least recent first */
+	struct ct_hnode hn;            /* in the table, by keyed hash of the whole Call-ID */
+	struct ct_list tl;             /* timer list, ordered by act_us */
+	struct ct_list el;             /* eviction list (enum elist), least recent first */
 	void *media;                   /* media stage slot, not owned */
 	struct ct_call_record *pending; /* built at the end, emitted when the linger ends */
 	char *call_id;                 /* cut to CT_CAP_CALL_ID */
@@ -142,7 +140,6 @@ struct ct_dialog {
 	int64_t media_us;              /* last RTP (ct_dialog_touch_media), CT_TIME_NONE if none */
 	uint64_t drops_start, drops_last; /* capture drops at the first / last message */
 	struct ct_addr src, dst;       /* of the first INVITE */
-	uint64_t hash;                 /* keyed hash of the whole Call-ID */
 	uint32_t invite_cseq;          /* CSeq of the current initial INVITE */
 	int final_code;
 	int q850;                      /* -1 = none */
@@ -160,19 +157,13 @@ struct ct_dialog {
 	bool evicted;
 };
 
-struct dlist_head {
-	struct ct_dialog *head, *tail;
-};
-
 struct ct_dialog_table {
 	struct ct_dialog_cfg cfg;
 	struct ct_dialog_hooks hooks;
-	struct ct_dialog **buckets;
-	size_t nbuckets;               /* power of two */
-	size_t count;                  /* dialogs in the table, lingering ones too */
-	struct dlist_head lists[L_COUNT];
-	struct dlist_head elists[E_COUNT];
-	struct ct_hash_key key;        /* random per table: Call-IDs and message keys */
+	struct ct_htab tab;            /* every dialog, lingering ones too; its random
+	                                  key also hashes the message keys */
+	struct ct_list lists[L_COUNT];
+	struct ct_list elists[E_COUNT];
 	struct ct_dialog_stats st;
 	uint64_t drops;                /* capture drops so far (live capture) */
 	bool drops_known;              /* drops is set: records carry capture_drops */
@@ -220,7 +211,7 @@ static uint64_t msg_key(const struct ct_dialog_table *t, const struct ct_sip_msg
 	struct ct_siphash_state h;
 	int32_t status = m->status;
 
-	ct_siphash_init(&h, &t->key);
+	ct_htab_hash_state(&t->tab, &h);
 	ct_siphash_feed(&h, m->is_request ? "Q" : "R", 1);
 	ct_siphash_feed(&h, &m->cseq, sizeof(m->cseq));
 	key_str(&h, m->from_tag);
@@ -346,45 +337,29 @@ static bool seen_check_add(struct ct_dialog *d, uint64_t key)
 
 /* ---- timer and eviction lists ------------------------------------------ */
 
-/* The links of d in a timer list (ev false) or an eviction list (ev true). */
-static struct dlink *link_of(struct ct_dialog *d, bool ev)
+/* The first (oldest) call of timer list l, or NULL. */
+static struct ct_dialog *tl_first(const struct ct_list *l)
 {
-	return ev ? &d->el : &d->tl;
+	return ct_list_entry(ct_list_first(l), struct ct_dialog, tl);
 }
 
-static void q_unlink(struct dlist_head *l, struct ct_dialog *d, bool ev)
+/* The last (newest) call of timer list l, or NULL. */
+static struct ct_dialog *tl_last(const struct ct_list *l)
 {
-	struct dlink *k = link_of(d, ev);
-
-	if (k->prev != NULL)
-		link_of(k->prev, ev)->next = k->next;
-	else
-		l->head = k->next;
-	if (k->next != NULL)
-		link_of(k->next, ev)->prev = k->prev;
-	else
-		l->tail = k->prev;
-	k->prev = k->next = NULL;
+	return ct_list_entry(ct_list_last(l), struct ct_dialog, tl);
 }
 
-static void q_append(struct dlist_head *l, struct ct_dialog *d, bool ev)
+/* The first (least recent) call of eviction list l, or NULL. */
+static struct ct_dialog *el_first(const struct ct_list *l)
 {
-	struct dlink *k = link_of(d, ev);
-
-	k->prev = l->tail;
-	k->next = NULL;
-	if (l->tail != NULL)
-		link_of(l->tail, ev)->next = d;
-	else
-		l->head = d;
-	l->tail = d;
+	return ct_list_entry(ct_list_first(l), struct ct_dialog, el);
 }
 
-static void list_unlink(struct ct_dialog_table *t, struct ct_dialog *d)
+static void list_unlink(struct ct_dialog *d)
 {
 	if (d->list >= L_COUNT)
 		return;
-	q_unlink(&t->lists[d->list], d, false);
+	ct_list_remove(&d->tl);
 	d->list = L_COUNT;
 }
 
@@ -400,8 +375,8 @@ static int64_t activity(const struct ct_dialog *d)
  */
 static void list_move(struct ct_dialog_table *t, struct ct_dialog *d, enum dlist which)
 {
-	list_unlink(t, d);
-	q_append(&t->lists[which], d, false);
+	list_unlink(d);
+	ct_list_append(&t->lists[which], &d->tl);
 	d->list = (uint8_t)which;
 	d->act_us = which == L_CALL ? activity(d) : d->last_us;
 }
@@ -410,10 +385,10 @@ static void list_move(struct ct_dialog_table *t, struct ct_dialog *d, enum dlist
 static void elist_move(struct ct_dialog_table *t, struct ct_dialog *d, enum elist which)
 {
 	if (d->elist < E_COUNT)
-		q_unlink(&t->elists[d->elist], d, true);
+		ct_list_remove(&d->el);
 	d->elist = E_COUNT;
 	if (which < E_COUNT) {
-		q_append(&t->elists[which], d, true);
+		ct_list_append(&t->elists[which], &d->el);
 		d->elist = (uint8_t)which;
 	}
 }
@@ -446,13 +421,12 @@ static void reclass(struct ct_dialog_table *t, struct ct_dialog *d)
  */
 static void requeue(struct ct_dialog_table *t, struct ct_dialog *d)
 {
-	struct ct_dialog *tail = t->lists[L_CALL].tail;
+	struct ct_dialog *tail = tl_last(&t->lists[L_CALL]);
 	int64_t key = activity(d);
 
 	if (tail != NULL && tail->act_us > key)
 		key = tail->act_us;
-	q_unlink(&t->lists[L_CALL], d, false);
-	q_append(&t->lists[L_CALL], d, false);
+	ct_list_move_tail(&t->lists[L_CALL], &d->tl);
 	d->act_us = key;
 }
 
@@ -463,56 +437,16 @@ static struct ct_dialog *lookup(const struct ct_dialog_table *t, const char *cal
     size_t len, uint64_t h)
 {
 	size_t kept = cut_len(call_id, len, CT_CAP_CALL_ID);
-	struct ct_dialog *d;
+	struct ct_hnode *n;
 
-	for (d = t->buckets[h & (t->nbuckets - 1)]; d != NULL; d = d->hnext)
-		if (d->hash == h && d->call_id_len == len &&
+	for (n = ct_htab_first(&t->tab, h); n != NULL; n = ct_htab_next(n)) {
+		struct ct_dialog *d = ct_container_of(n, struct ct_dialog, hn);
+
+		if (d->call_id_len == len &&
 		    memcmp(d->call_id, call_id, kept) == 0 && d->call_id[kept] == '\0')
 			return d;
+	}
 	return NULL;
-}
-
-/* Doubles the bucket array; on allocation failure the table stays as is. */
-static void rehash(struct ct_dialog_table *t)
-{
-	size_t n = t->nbuckets * 2, i;
-	struct ct_dialog **b, *d, *next;
-
-	b = calloc(n, sizeof(*b));
-	if (b == NULL)
-		return;
-	for (i = 0; i < t->nbuckets; i++) {
-		for (d = t->buckets[i]; d != NULL; d = next) {
-			next = d->hnext;
-			d->hnext = b[d->hash & (n - 1)];
-			b[d->hash & (n - 1)] = d;
-		}
-	}
-	free(t->buckets);
-	t->buckets = b;
-	t->nbuckets = n;
-}
-
-static void hash_insert(struct ct_dialog_table *t, struct ct_dialog *d)
-{
-	struct ct_dialog **b = &t->buckets[d->hash & (t->nbuckets - 1)];
-
-	d->hnext = *b;
-	*b = d;
-	if (++t->count > t->nbuckets)
-		rehash(t);
-}
-
-static void hash_remove(struct ct_dialog_table *t, struct ct_dialog *d)
-{
-	struct ct_dialog **p = &t->buckets[d->hash & (t->nbuckets - 1)];
-
-	while (*p != NULL && *p != d)
-		p = &(*p)->hnext;
-	if (*p == d) {
-		*p = d->hnext;
-		t->count--;
-	}
 }
 
 static void dialog_destroy(struct ct_dialog *d)
@@ -536,8 +470,8 @@ static void dialog_free(struct ct_dialog_table *t, struct ct_dialog *d)
 {
 	if (d->state != DS_ENDED)
 		t->st.active--;
-	hash_remove(t, d);
-	list_unlink(t, d);
+	ct_htab_remove(&t->tab, &d->hn);
+	list_unlink(d);
 	elist_move(t, d, E_COUNT);
 	dialog_destroy(d);
 }
@@ -569,6 +503,21 @@ static const char *answering_extension(const struct ct_dialog *d, const struct c
 		if (ct_number_is_extension(cand[i]))
 			return cand[i];
 	return NULL;
+}
+
+/*
+ * Applies end to the first call of each timer list (setup, call, linger, in
+ * that order) until the list is empty; end must take the call off it.
+ */
+static void drain(struct ct_dialog_table *t,
+    void (*end)(struct ct_dialog_table *, struct ct_dialog *))
+{
+	struct ct_dialog *d;
+	int i;
+
+	for (i = 0; i < L_COUNT; i++)
+		while ((d = tl_first(&t->lists[i])) != NULL)
+			end(t, d);
 }
 
 /* Creates the call for the initial INVITE m; NULL when out of memory. */
@@ -605,12 +554,11 @@ static struct ct_dialog *dialog_new(struct ct_dialog_table *t, const struct ct_s
 	d->dport = m->t.dport;
 	d->transport = m->transport;
 	d->vlan = m->vlan;
-	d->hash = h;
 	d->invite_cseq = m->cseq;
 	d->q850 = -1;
 	d->list = L_COUNT;
 	d->elist = E_COUNT;
-	hash_insert(t, d);
+	ct_htab_insert(&t->tab, &d->hn, h);
 	list_move(t, d, L_SETUP);
 	elist_move(t, d, E_NORESP);
 	t->st.active++;
@@ -927,6 +875,7 @@ struct ct_dialog_table *ct_dialog_table_new(const struct ct_dialog_cfg *cfg,
     const struct ct_dialog_hooks *hooks)
 {
 	struct ct_dialog_table *t = calloc(1, sizeof(*t));
+	int i;
 
 	if (t == NULL)
 		goto fail;
@@ -942,12 +891,15 @@ struct ct_dialog_table *ct_dialog_table_new(const struct ct_dialog_cfg *cfg,
 		t->cfg.linger_us = 0;
 	if (t->cfg.media_timeout_us < 0)
 		t->cfg.media_timeout_us = 0;
-	ct_hash_key_random(&t->key);
 	if (hooks != NULL)
 		t->hooks = *hooks;
-	t->nbuckets = BUCKETS_MIN;
-	t->buckets = calloc(t->nbuckets, sizeof(*t->buckets));
-	if (t->buckets == NULL)
+	for (i = 0; i < L_COUNT; i++)
+		ct_list_init(&t->lists[i]);
+	for (i = 0; i < E_COUNT; i++)
+		ct_list_init(&t->elists[i]);
+	/* Open calls and lingering ones are each bounded by max_dialogs. */
+	if (ct_htab_init(&t->tab, BUCKETS_MIN, t->cfg.max_dialogs != 0 &&
+	    t->cfg.max_dialogs < SIZE_MAX / 2 ? 2 * t->cfg.max_dialogs : CT_HTAB_UNBOUNDED) != CT_OK)
 		goto fail;
 	return t;
 fail:
@@ -962,14 +914,10 @@ fail:
  */
 void ct_dialog_table_free(struct ct_dialog_table *t)
 {
-	int i;
-
 	if (t == NULL)
 		return;
-	for (i = 0; i < L_COUNT; i++)
-		while (t->lists[i].head != NULL)
-			dialog_free(t, t->lists[i].head);
-	free(t->buckets);
+	drain(t, dialog_free);
+	ct_htab_fini(&t->tab);
 	free(t);
 }
 
@@ -1038,7 +986,7 @@ static struct ct_dialog *bare_head(struct ct_dialog_table *t)
 	struct ct_dialog *d;
 	int i;
 
-	for (i = 0; i < REQUEUE_MAX && (d = t->elists[E_BARE].head) != NULL; i++) {
+	for (i = 0; i < REQUEUE_MAX && (d = el_first(&t->elists[E_BARE])) != NULL; i++) {
 		if (d->media_us == CT_TIME_NONE)
 			return d;
 		elist_move(t, d, E_COUNT);
@@ -1054,16 +1002,16 @@ static struct ct_dialog *bare_head(struct ct_dialog_table *t)
  */
 static struct ct_dialog *active_candidate(struct ct_dialog_table *t)
 {
-	struct ct_dialog *s = t->lists[L_SETUP].head, *c;
+	struct ct_dialog *s = tl_first(&t->lists[L_SETUP]), *c;
 	int i;
 
 	for (i = 0; i < REQUEUE_MAX; i++) {
-		c = t->lists[L_CALL].head;
-		if (c == NULL || activity(c) <= c->act_us || c == t->lists[L_CALL].tail)
+		c = tl_first(&t->lists[L_CALL]);
+		if (c == NULL || activity(c) <= c->act_us || c == tl_last(&t->lists[L_CALL]))
 			break;
 		requeue(t, c);
 	}
-	c = t->lists[L_CALL].head;
+	c = tl_first(&t->lists[L_CALL]);
 	if (s == NULL)
 		return c;
 	if (c == NULL)
@@ -1086,9 +1034,9 @@ static bool make_room(struct ct_dialog_table *t, int64_t now_us)
 	const int64_t wait[3] = { GRACE_US, idle, GRACE_US };
 	int i, best = -1;
 
-	cand[0] = t->elists[E_NORESP].head;
+	cand[0] = el_first(&t->elists[E_NORESP]);
 	cand[1] = bare_head(t);
-	cand[2] = t->elists[E_SETTLED].head;
+	cand[2] = el_first(&t->elists[E_SETTLED]);
 	for (i = 0; i < 3; i++) {
 		if (cand[i] != NULL && now_us - cand[i]->last_us >= wait[i]) {
 			evict(t, cand[i], cls[i], now_us);
@@ -1119,8 +1067,8 @@ static void bound_linger(struct ct_dialog_table *t)
 {
 	struct ct_dialog *d;
 
-	while (t->cfg.max_dialogs != 0 && t->count - t->st.active > t->cfg.max_dialogs &&
-	    (d = t->lists[L_LINGER].head) != NULL) {
+	while (t->cfg.max_dialogs != 0 && ct_htab_count(&t->tab) - t->st.active > t->cfg.max_dialogs &&
+	    (d = tl_first(&t->lists[L_LINGER])) != NULL) {
 		t->st.linger_cut++;
 		if (d->state == DS_CANCELLING) {
 			set_cancelled(d);
@@ -1181,7 +1129,7 @@ void ct_dialog_on_msg(struct ct_dialog_table *t, const struct ct_sip_msg *m)
 		return;
 	}
 	len = strlen(m->call_id);
-	h = ct_siphash(&t->key, m->call_id, len);
+	h = ct_htab_hash(&t->tab, m->call_id, len);
 	d = lookup(t, m->call_id, len, h);
 	if (d == NULL && (d = on_unknown(t, m, idx, len, h)) == NULL)
 		return;
@@ -1260,7 +1208,7 @@ static void expire_calls(struct ct_dialog_table *t, int64_t now_us)
 	int64_t first = media_timeout_on(t) && media < cap ? media : cap;
 	struct ct_dialog *d;
 
-	while ((d = t->lists[L_CALL].head) != NULL && now_us - d->act_us >= first) {
+	while ((d = tl_first(&t->lists[L_CALL])) != NULL && now_us - d->act_us >= first) {
 		if (now_us - d->last_us >= cap)
 			on_timer(t, d, now_us, false);
 		else if (media_timeout_on(t) && now_us - activity(d) >= media)
@@ -1286,11 +1234,11 @@ void ct_dialog_expire(struct ct_dialog_table *t, int64_t now_us)
 
 	if (t == NULL)
 		return;
-	while ((d = t->lists[L_SETUP].head) != NULL &&
+	while ((d = tl_first(&t->lists[L_SETUP])) != NULL &&
 	    now_us - d->act_us >= t->cfg.setup_timeout_us)
 		on_timer(t, d, now_us, false);
 	expire_calls(t, now_us);
-	while ((d = t->lists[L_LINGER].head) != NULL &&
+	while ((d = tl_first(&t->lists[L_LINGER])) != NULL &&
 	    now_us - d->act_us >= t->cfg.linger_us)
 		on_timer(t, d, now_us, false);
 }
@@ -1330,13 +1278,9 @@ static void flush_one(struct ct_dialog_table *t, struct ct_dialog *d)
  */
 void ct_dialog_flush(struct ct_dialog_table *t)
 {
-	int i;
-
 	if (t == NULL)
 		return;
-	for (i = 0; i < L_COUNT; i++)
-		while (t->lists[i].head != NULL)
-			flush_one(t, t->lists[i].head);
+	drain(t, flush_one);
 }
 
 /*
@@ -1365,16 +1309,7 @@ void ct_dialog_touch_media(struct ct_dialog *d, int64_t ts_us)
 /* Length of the longest hash chain (tests, diagnostics); 0 for NULL. */
 size_t ct_dialog_longest_chain(const struct ct_dialog_table *t)
 {
-	const struct ct_dialog *d;
-	size_t i, n, best = 0;
-
-	for (i = 0; t != NULL && i < t->nbuckets; i++) {
-		for (n = 0, d = t->buckets[i]; d != NULL; d = d->hnext)
-			n++;
-		if (n > best)
-			best = n;
-	}
-	return best;
+	return t != NULL ? ct_htab_longest_chain(&t->tab) : 0;
 }
 
 /* Copies the counters into st (active = calls not yet emitted). */

@@ -23,6 +23,7 @@
 
 #include "calltap/err.h"
 #include "calltap/packet.h"
+#include "calltap/rtp.h"
 #include "calltap/sip.h"
 
 /* A borrowed slice of the SDP text. */
@@ -42,43 +43,6 @@ struct sdp_state {
 	bool own_conn[CT_SDP_MAX_MEDIA];
 	bool own_dir[CT_SDP_MAX_MEDIA];
 };
-
-struct static_pt {
-	const char *name;
-	uint32_t rate;
-	uint8_t channels;
-};
-
-/* RFC 3551 §6 tables 4 and 5; entries with a NULL name are unassigned. */
-static const struct static_pt static_pts[35] = {
-	[0] = { "PCMU", 8000, 1 },   [3] = { "GSM", 8000, 1 },
-	[4] = { "G723", 8000, 1 },   [5] = { "DVI4", 8000, 1 },
-	[6] = { "DVI4", 16000, 1 },  [7] = { "LPC", 8000, 1 },
-	[8] = { "PCMA", 8000, 1 },   [9] = { "G722", 8000, 1 },
-	[10] = { "L16", 44100, 2 },  [11] = { "L16", 44100, 1 },
-	[12] = { "QCELP", 8000, 1 }, [13] = { "CN", 8000, 1 },
-	[14] = { "MPA", 90000, 1 },  [15] = { "G728", 8000, 1 },
-	[16] = { "DVI4", 11025, 1 }, [17] = { "DVI4", 22050, 1 },
-	[18] = { "G729", 8000, 1 },  [25] = { "CelB", 90000, 1 },
-	[26] = { "JPEG", 90000, 1 }, [28] = { "nv", 90000, 1 },
-	[31] = { "H261", 90000, 1 }, [32] = { "MPV", 90000, 1 },
-	[33] = { "MP2T", 90000, 1 }, [34] = { "H263", 90000, 1 },
-};
-
-/*
- * Returns the RFC 3551 name of static payload type pt and stores its clock
- * rate in *rate (when rate is not NULL).  Returns NULL, leaving *rate
- * untouched, for dynamic or unassigned types.
- */
-const char *ct_rtp_static_codec(uint8_t pt, uint32_t *rate)
-{
-	if (pt >= sizeof(static_pts) / sizeof(static_pts[0]) ||
-	    static_pts[pt].name == NULL)
-		return NULL;
-	if (rate != NULL)
-		*rate = static_pts[pt].rate;
-	return static_pts[pt].name;
-}
 
 static bool is_ws(char c)
 {
@@ -180,7 +144,7 @@ static void add_codec(struct ct_sdp_media *m, uint8_t pt)
 	name = ct_rtp_static_codec(pt, &rate);
 	if (name != NULL) {
 		snprintf(c->name, sizeof(c->name), "%s", name);
-		c->channels = static_pts[pt].channels;
+		c->channels = ct_rtp_static_pt(pt)->channels;
 	}
 	c->rate = rate;
 }

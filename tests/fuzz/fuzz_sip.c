@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "calltap/err.h"
+#include "calltap/rtp.h"
 #include "calltap/sip.h"
 #include "fuzz.h"
 

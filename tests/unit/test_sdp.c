@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "calltap/err.h"
+#include "calltap/rtp.h"
 #include "calltap/sip.h"
 #include "test.h"
 

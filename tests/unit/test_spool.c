@@ -18,10 +18,28 @@
 
 #include "calltap/buf.h"
 #include "calltap/err.h"
+#include "calltap/log.h"
 #include "calltap/spool.h"
 #include "test.h"
 
 static char top[256];
+
+/* The spool's messages go to the owner's callback (log.h), not to stderr. */
+static char logged[2048];
+static int n_logged;
+static enum ct_log_level last_level;
+
+static void capture(void *user, enum ct_log_level level, const char *msg)
+{
+	size_t n = strlen(logged);
+
+	(void)user;
+	snprintf(logged + n, sizeof(logged) - n, "%s\n", msg);
+	n_logged++;
+	last_level = level;
+}
+
+static const struct ct_log test_log = { capture, NULL };
 
 static struct ct_spool *open_sp(const char *key, uint64_t max, const char *hdr)
 {
@@ -37,6 +55,7 @@ static struct ct_spool *open_sp(const char *key, uint64_t max, const char *hdr)
 	cfg.max_bytes = max;
 	cfg.header = hdr;
 	cfg.header_len = hdr != NULL ? strlen(hdr) : 0;
+	cfg.log = &test_log;
 	sp = ct_spool_open(&cfg, errbuf);
 	if (sp == NULL)
 		fprintf(stderr, "open: %s\n", errbuf);
@@ -133,10 +152,14 @@ static void test_torn_tail(struct ct_buf *b)
 		close(fd);
 	}
 	globfree(&g);
+	logged[0] = '\0';
+	n_logged = 0;
 	sp = open_sp("B", 0, NULL);
 	CHECK(sp != NULL);
 	if (sp == NULL)
 		return;
+	CHECK_INT(n_logged, 1);
+	CHECK(strncmp(logged, "spool for B: cut 29 byte(s) of an incomplete record", 51) == 0);
 	CHECK_INT(pending(sp), 2);
 	CHECK_STR(next(sp, b), "one");
 	CHECK_STR(next(sp, b), "two");
@@ -159,16 +182,23 @@ static void test_cap_keys_header(struct ct_buf *b)
 	if (sp == NULL)
 		return;
 	memset(rec, 'x', sizeof(rec));
+	logged[0] = '\0';
+	n_logged = 0;
 	for (i = 0; i < 40; i++) {
 		rc = ct_spool_append(sp, rec, sizeof(rec));
 		ok += rc == CT_OK;
-		dropped += rc == CT_PARTIAL;
+		dropped += rc == CT_REFUSED;
 	}
 	ct_spool_get_stats(sp, &st);
 	CHECK(ok >= 10 && ok <= 13);        /* 4096 bytes of 327-byte frames */
 	CHECK_INT(dropped, 40 - ok);
 	CHECK_INT(st.dropped, (uint64_t)dropped);
 	CHECK(st.bytes <= 4096);
+	/* said once (at most every DROP_SAY_S seconds), through the callback */
+	CHECK_INT(n_logged, 1);
+	CHECK_INT(last_level, CT_LOG_WARN);
+	CHECK(strncmp(logged, "spool for C is full (", 21) == 0);
+	CHECK(strstr(logged, "record(s) DROPPED so far\n") != NULL);
 	ct_spool_sync(sp);
 	CHECK_INT(ct_spool_read(sp, b), CT_OK);
 	CHECK_INT(b->len, sizeof(rec));
