@@ -145,9 +145,8 @@ def business_deadline(t_us, o):
     for k in range(0, 15):
         d = day + dt.timedelta(days=k)
         for lo, hi in o.hours[d.weekday()]:
-            a = dt.datetime(d.year, d.month, d.day, lo // 60, lo % 60, tzinfo=o.tz)
             b = dt.datetime(d.year, d.month, d.day, hi // 60, hi % 60, tzinfo=o.tz)
-            ea, eb = int(a.timestamp()) * US, int(b.timestamp()) * US
+            eb = int(b.timestamp()) * US
             if t_us < eb:
                 return eb
     return None

@@ -221,7 +221,6 @@ TEXT_FIGURES = [
     (r'first.time callers', 'marketing.first_time_callers'),
     (r'lost leads', 'marketing.lost_leads'),
     (r'cost per lead', 'marketing.cost_per_lead'),
-    (r'outbound calls', 'outbound.calls'),
 ]
 
 
