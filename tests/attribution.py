@@ -455,23 +455,25 @@ def check_text(t, truth, path):
         return
     for label, tp in TEXT_FIGURES:
         want = get_path(truth, tp)
-        line = next((l for l in lines if re.search(r'(^|\W)' + label + r'\b', l, re.I)), None)
-        if line is None:
+        found = [l for l in lines if re.search(r'(^|\W)' + label + r'\b', l, re.I)]
+        if not found:
             t.bad('text', 'text: no line labelled %r (truth %s = %s)' % (label, tp, fmt(want)))
             continue
-        body = re.sub(label, ' ', line, flags=re.I)
-        nums = [x.replace(',', '') for x in re.findall(r'-?\d[\d,]*(?:\.\d+)?', body)]
         ok = False
-        for x in nums:
-            dec = len(x.split('.')[1]) if '.' in x else 0
-            if want is not None and abs(float(x) - float(want)) <= 0.5 * 10 ** -dec + 1e-9:
+        for line in found:       # the figure may be on any line with its label
+            body = re.sub(label, ' ', line, flags=re.I)
+            nums = [x.replace(',', '') for x in re.findall(r'-?\d[\d,]*(?:\.\d+)?', body)]
+            for x in nums:
+                dec = len(x.split('.')[1]) if '.' in x else 0
+                if want is not None and \
+                        abs(float(x) - float(want)) <= 0.5 * 10 ** -dec + 1e-9:
+                    ok = True
+            if want is None and (not nums or '-' in body):
                 ok = True
-        if want is None:
-            ok = not nums or '-' in body
         if ok:
             t.ok()
         else:
-            t.bad('text', 'text: %s: truth=%s line=%r' % (tp, fmt(want), line.strip()))
+            t.bad('text', 'text: %s: truth=%s line=%r' % (tp, fmt(want), found[0].strip()))
 
 
 def report(a):
