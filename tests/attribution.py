@@ -9,6 +9,8 @@ reports with the truth that `scripts/gen-calls --attribution` wrote
       GOT: calltap JSON lines, or an SQLite store (file ending .db), or
       store rows as JSON lines (--store; e.g. PostgreSQL row_to_json).
   attribution.py report TRUTH.json [--json F] [--csv F] [--text F] [--label L]
+  attribution.py selfcheck TRUTH.jsonl TRUTH.json
+      the truth computed again in SQL (history fields, leads, callbacks)
 
 The last line is `LABEL: N passed, M failed` (fields or figures compared);
 exit status 1 when M > 0.  Names of the report's JSON keys are in one
@@ -489,6 +491,88 @@ def report(a):
     return t.finish()
 
 
+# ---------------------------------------------------------------- oracle
+
+def selfcheck(a):
+    """A second computation of the truth, in SQL over the truth file's
+    knowledge (true numbers, directions, times), for the history fields
+    of every record and the lead and callback figures of the whole-store
+    report truth: the two oracles must agree before calltap is judged."""
+    with open(a.truth, encoding='utf-8') as f:
+        truth = [json.loads(l) for l in f if l.strip()]
+    with open(a.report, encoding='utf-8') as f:
+        rt = json.load(f)
+    db = sqlite3.connect(':memory:')
+    db.execute('CREATE TABLE c (id, s, e, dir, ans, missed, num, cnum)')
+    for r in truth:
+        k = r['_know']
+        db.execute('INSERT INTO c VALUES (?,?,?,?,?,?,?,?)', (
+            r['call_id'], time_us(r['start_time']), time_us(r['end_time']),
+            k['kind'], r['disposition'] == 'answered',
+            k['kind'] == 'inbound' and r['disposition'] in ('busy', 'noanswer', 'cancelled'),
+            k['caller_number'] if k['kind'] == 'inbound' else None, k['callee_number']))
+    W = int(rt['options']['lead_window_s'] * 1000000)
+    q = lambda sql: db.execute(sql).fetchall()
+    t = Tally(a.label)
+    # records: repeat_count and callback_s
+    rows = dict((x[0], x[1:]) for x in q("""
+        SELECT x.id,
+          CASE WHEN x.num IS NULL THEN NULL ELSE
+            (SELECT count(*) FROM c y WHERE y.dir = 'inbound' AND y.num = x.num AND y.s < x.s) END,
+          CASE WHEN x.missed AND x.num IS NOT NULL THEN
+            (SELECT min(o.s) FROM c o WHERE o.dir = 'outbound' AND o.cnum = x.num AND o.s >= x.e)
+          END
+        FROM c x"""))
+    for r in truth:
+        rc, first = rows[r['call_id']]
+        cb = None
+        if first is not None and not q(
+                "SELECT 1 FROM c i WHERE i.dir = 'inbound' AND i.ans AND i.num = '%s' "
+                "AND i.s >= %d AND i.s < %d" % (r['_know']['caller_number'],
+                                               time_us(r['end_time']), first)):
+            cb = round((first - time_us(r['end_time'])) / 1e6, 3)
+        for f, v in (('repeat_count', rc), ('callback_s', cb)):
+            if same_value(f, r[f], v):
+                t.ok()
+            else:
+                t.bad(f, '%s: %s: truth=%s sql=%s' % (r['call_id'], f, fmt(r[f]), fmt(v)))
+    last = """FROM c x WHERE x.missed AND x.num IS NOT NULL
+              AND x.s = (SELECT max(s) FROM c y WHERE y.missed AND y.num = x.num)"""
+    unresolved = """AND NOT EXISTS (SELECT 1 FROM c o WHERE o.dir = 'outbound' AND o.ans
+                   AND o.cnum = x.num AND o.s >= x.e %s)
+              AND NOT EXISTS (SELECT 1 FROM c i WHERE i.dir = 'inbound' AND i.ans
+                   AND i.num = x.num AND i.s > x.s %s)"""
+    delays = """FROM (SELECT ((SELECT min(o.s) FROM c o WHERE o.dir = 'outbound' %s
+                    AND o.cnum = x.num AND o.s >= x.e) - x.e) / 1e6 AS d
+              FROM c x WHERE x.missed AND x.num IS NOT NULL
+              AND x.s = (SELECT min(s) FROM c y WHERE y.missed AND y.num = x.num))"""
+    sql = {
+        'marketing.missed': "SELECT count(*) FROM c WHERE missed",
+        'marketing.missed_callers': "SELECT count(DISTINCT num) FROM c WHERE missed",
+        'marketing.first_time_callers': "SELECT count(DISTINCT num) FROM c WHERE dir = 'inbound'",
+        'marketing.lost_leads': "SELECT count(*) " + last + unresolved % (
+            'AND o.s <= x.e + %d' % W, 'AND i.s <= x.e + %d' % W),
+        'callback_list': "SELECT count(*) " + last + unresolved % ('', ''),
+        'callbacks.called_back': "SELECT count(d) " + delays % '',
+        'callbacks.answered_callback': "SELECT count(d) " + delays % 'AND o.ans',
+        'callbacks.within_5min': "SELECT total(d <= 300) " + delays % '',
+        'callbacks.within_15min': "SELECT total(d <= 900) " + delays % '',
+        'callbacks.within_60min': "SELECT total(d <= 3600) " + delays % '',
+        'callbacks.attempt_delay_mean_s': "SELECT avg(d) " + delays % '',
+        'outbound.numbers_called': "SELECT count(DISTINCT cnum) FROM c WHERE dir = 'outbound'",
+    }
+    for path, query in sql.items():
+        want = get_path(rt, path)
+        if isinstance(want, list):
+            want = len(want)
+        got = q(query)[0][0]
+        if same_fig(path.split('.')[-1], want, got):
+            t.ok()
+        else:
+            t.bad(path, '%s: python=%s sql=%s' % (path, fmt(want), fmt(got)))
+    return t.finish()
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     sub = p.add_subparsers(dest='cmd', required=True)
@@ -506,8 +590,12 @@ def main():
     q.add_argument('--csv')
     q.add_argument('--text')
     q.add_argument('--label', default='', help='prefix of every line')
+    o = sub.add_parser('selfcheck')
+    o.add_argument('truth')
+    o.add_argument('report')
+    o.add_argument('--label', default='', help='prefix of every line')
     a = p.parse_args()
-    sys.exit(records(a) if a.cmd == 'records' else report(a))
+    sys.exit({'records': records, 'report': report, 'selfcheck': selfcheck}[a.cmd](a))
 
 
 if __name__ == '__main__':

@@ -17,6 +17,7 @@
 # store rows) and every report figure (`calltap report --format json`, the
 # csv tables and the key figures of the text) with the truth, for two
 # option sets (whole store; a 4-day window with a 2 h lead window).
+# First the truth is checked against a second computation of it in SQL.
 # Each mismatch is printed (25 per field; ATTR_VERBOSE=1 for all).
 # Prints "attribution: N passed, N failed".
 . "$(dirname "$0")/lib.sh"
@@ -61,6 +62,13 @@ if ! python3 "$srcdir/scripts/calltruth.py" "$t/truth.jsonl" --tz $TZN --hours "
 fi
 N=$(wc -l <"$t/truth.jsonl")
 echo "attribution: $N calls ($(python3 -c 'import json,sys,collections; print(dict(collections.Counter(json.loads(l)["direction"] for l in open(sys.argv[1]))))' "$t/truth.jsonl"))"
+
+# The oracle against itself: the history fields and the lead and callback
+# figures computed again in SQL from the same knowledge.
+$CHECK selfcheck "$t/truth.jsonl" "$t/rt-all.json" >"$t/chk" 2>&1
+st=$?
+if [ $st -eq 0 ]; then ok "truth: python = SQL: $(tail -n 1 "$t/chk")"; else
+	fail=$((fail + 1)); echo "FAIL truth: python != SQL"; sed 's/^/     | /' "$t/chk"; fi
 
 # ---- PostgreSQL (optional) ----------------------------------------------
 for d in /usr/lib/postgresql/*/bin; do
