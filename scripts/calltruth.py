@@ -32,18 +32,67 @@ import sys
 from zoneinfo import ZoneInfo
 
 US = 1000000
-COUNTRY = '380'
-OFFICE = '+380441234500'          # the company's own line (office test call)
-# tracking numbers: national digits, source, campaign, as written in the
-# numbers file (visual formats), weight of callers that find it
-TRACKING = [
-    ('441234501', 'Google Ads', 'Brand', '+380 44 123 45 01', 30),
-    ('441234502', 'Google Ads', 'Generic', '044 123-45-02', 20),
-    ('441234503', 'Facebook', 'Spring sale', '(044) 123 45 03', 20),
-    ('441234504', 'Radio', None, '380441234504', 10),
-    ('441234505', 'Billboard', None, 'tel:+380441234505', 0),   # no calls
-    ('441234506', 'Website', None, '0441234506', 20),
-]
+
+class NumberPlan:
+    """Numbers of one country: Ukraine (380, national trunk prefix 0) or
+    NANP (1, ten-digit national numbers).  `nat` is the national
+    significant number; the true form is '+' CC nat."""
+
+    def __init__(self, cc):
+        self.cc = cc
+        if cc == '380':
+            self.office = '441234500'
+            # tracking numbers: nat, source, campaign, as written in the
+            # numbers file (visual formats), weight of callers that find it
+            self.tracking = [
+                ('441234501', 'Google Ads', 'Brand', '+380 44 123 45 01', 30),
+                ('441234502', 'Google Ads', 'Generic', '044 123-45-02', 20),
+                ('441234503', 'Facebook', 'Spring sale', '(044) 123 45 03', 20),
+                ('441234504', 'Radio', None, '380441234504', 10),
+                ('441234505', 'Billboard', None, 'tel:+380441234505', 0),  # no calls
+                ('441234506', 'Website', None, '0441234506', 20)]
+            self.foreign = '+48221%06d'
+        elif cc == '1':
+            self.office = '4155550100'
+            self.tracking = [
+                ('4155550101', 'Google Ads', 'Brand', '+1 (415) 555-0101', 30),
+                ('4155550102', 'Google Ads', 'Generic', '(415) 555-0102', 20),
+                ('4155550103', 'Facebook', 'Spring sale', '415.555.0103', 20),
+                ('4155550104', 'Radio', None, '14155550104', 10),
+                ('4155550105', 'Billboard', None, 'tel:+14155550105', 0),
+                ('4155550106', 'Website', None, '415-555-0106', 20)]
+            self.foreign = '+44207946%04d'
+        else:
+            raise ValueError('number plan for country code %s: 380 or 1' % cc)
+
+    def true(self, nat):
+        return '+' + self.cc + nat
+
+    def person(self, rng):
+        if self.cc == '380':
+            return '+380%s%07d' % (rng.choice(MOBILE), rng.randrange(10 ** 7))
+        return '+1%d%d%02d%04d' % (rng.choice(NPA), rng.randint(2, 9),
+                                   rng.randrange(100), rng.randrange(10 ** 4))
+
+    def wire(self, rng, number, weights=(3, 3, 3, 1)):
+        """How a carrier or a dialling agent writes the true number."""
+        if not number.startswith('+' + self.cc):
+            return rng.choice([number, '00' + number[1:]])
+        nat = number[1 + len(self.cc):]
+        cc = self.cc
+        national = '0' + nat if cc == '380' else nat
+        return rng.choices(['+' + cc + nat, cc + nat, national, '00' + cc + nat],
+                           weights)[0]
+
+    def wire_tracking(self, rng, nat):
+        return rng.choice([self.cc + nat, '+' + self.cc + nat,
+                           '0' + nat if self.cc == '380' else nat])
+
+    def national(self, nat):
+        return '0' + nat if self.cc == '380' else nat
+
+
+NPA = [201, 212, 310, 312, 415, 503, 617, 646, 702, 713, 917]
 AGENTS = ['201', '202', '203', '204', '205']
 DUTY = '206'                       # answers some calls after hours
 PHONES = {0: ['203.0.113.21', '203.0.113.22'], 1: ['203.0.113.23', '203.0.113.24']}
@@ -159,16 +208,7 @@ class Person:
         self.pid, self.number, self.name, self.track = pid, number, name, track
 
 
-def wire_number(rng, number, weights=(3, 3, 3, 1)):
-    """How a carrier or a dialling agent writes the true number +CCNNN."""
-    if not number.startswith('+' + COUNTRY):
-        return rng.choice([number, '00' + number[1:]])
-    nat = number[1 + len(COUNTRY):]
-    return rng.choices(['+' + COUNTRY + nat, COUNTRY + nat, '0' + nat,
-                        '00' + COUNTRY + nat], weights)[0]
-
-
-def plan(start_us, days, hours_text, tz_name, seed, rtp_calls):
+def plan(start_us, days, hours_text, tz_name, seed, rtp_calls, cc='380'):
     """The calls to generate, as specs (dicts) sorted by planned start:
     kind (inbound/outbound/internal), t (us), caller, caller_name, callee
     (wire text), shape, talk_us, answer_contact/answer_pai (user in the
@@ -176,6 +216,9 @@ def plan(start_us, days, hours_text, tz_name, seed, rtp_calls):
     phone (internal caller's address), rtp, and `know`: the truth the
     generator keeps about the call."""
     rng = random.Random(seed * 7919 + 11)
+    P = NumberPlan(cc)
+    TRACKING = P.tracking
+    wire_number = P.wire
     tz = ZoneInfo(tz_name)
     hours = parse_hours(hours_text)
     persons = []
@@ -186,9 +229,9 @@ def plan(start_us, days, hours_text, tz_name, seed, rtp_calls):
     def new_person():
         pid = len(persons)
         if pid in (7, 31):          # callers from abroad
-            number = '+48221%06d' % rng.randrange(10 ** 6)
+            number = P.foreign % rng.randrange(10 ** 4)
         else:
-            number = '+%s%s%07d' % (COUNTRY, rng.choice(MOBILE), rng.randrange(10 ** 7))
+            number = P.person(rng)
         name = rng.choice([None, None, '%s %s' % (rng.choice(FIRST), rng.choice(LAST))])
         tr = rng.choices(range(len(TRACKING)), track_w)[0]
         p = Person(pid, number, name, tr)
@@ -236,7 +279,7 @@ def plan(start_us, days, hours_text, tz_name, seed, rtp_calls):
             if rng.random() < 0.7:
                 contact, pai = ext, None
             else:
-                contact, pai = COUNTRY + tr[0], ext
+                contact, pai = cc + tr[0], ext
             shape = shape or rng.choice(['bye_caller', 'bye_callee', 'bye_callee',
                                          'early', 'retrans'])
             talk = rng.choice([rng.uniform(4, 25), rng.uniform(35, 240)])
@@ -245,15 +288,16 @@ def plan(start_us, days, hours_text, tz_name, seed, rtp_calls):
             shape = shape or rng.choice(['noanswer', 'noanswer', 'cancel', 'cancel',
                                          'busy', 'timeout'])
             talk = None
-        callee = rng.choice([COUNTRY + tr[0], '+' + COUNTRY + tr[0], '0' + tr[0]])
+        callee = P.wire_tracking(rng, tr[0])
         return add('inbound', t, caller=caller_text,
                    caller_name=(person.name if person else
                                 ('Anonymous' if caller_text == 'anonymous' else None)),
                    callee=callee, shape=shape, talk_us=talk and int(talk * US),
                    answer_contact=contact, answer_pai=pai,
                    know=dict(person=person.pid if person else None,
-                             caller_number=number, callee_number='+' + COUNTRY + tr[0],
-                             agent=ext if answered else None))
+                             caller_number=number, callee_number=P.true(tr[0]),
+                             agent=ext if answered else None,
+                             source=tr[1], campaign=tr[2]))
 
     def outbound(t, number, answered, ext=None, shape=None, callee_text=None):
         ext = ext or rng.choice(AGENTS)
@@ -343,7 +387,7 @@ def plan(start_us, days, hours_text, tz_name, seed, rtp_calls):
             continue
         x = rng.random()
         if x < 0.45:                                     # sales call, new number
-            outbound(t, '+%s%s%07d' % (COUNTRY, rng.choice(MOBILE), rng.randrange(10 ** 7)),
+            outbound(t, P.person(rng),
                      rng.random() < 0.5)
         elif x < 0.65 and persons:                       # follow-up with a customer
             outbound(t, rng.choice(persons).number, rng.random() < 0.7)
@@ -361,10 +405,10 @@ def plan(start_us, days, hours_text, tz_name, seed, rtp_calls):
     # --- fixed cases
     # A withheld caller that is not 'anonymous'.
     t = next_open(start_us) + 3 * 3600 * US
-    add('inbound', t, caller='restricted', callee=COUNTRY + TRACKING[0][0],
+    add('inbound', t, caller='restricted', callee=cc + TRACKING[0][0],
         shape='noanswer', know=dict(person=None, caller_number=None,
-                                    callee_number='+' + COUNTRY + TRACKING[0][0],
-                                    agent=None))
+                                    callee_number=P.true(TRACKING[0][0]), agent=None,
+                                    source=TRACKING[0][1], campaign=TRACKING[0][2]))
     # A missed caller reached only after 26-30 h: lost within a 24 h window,
     # but not on the call-back list.
     p = new_person()
@@ -398,11 +442,12 @@ def plan(start_us, days, hours_text, tz_name, seed, rtp_calls):
     # office line; the trunk shows the outbound leg and the inbound leg.
     t = next_open(start_us + 4 * 86400 * US) + 5 * 60 * US
     tr = TRACKING[2]
-    outbound(t, '+' + COUNTRY + tr[0], True, '205', 'bye_caller',
-             callee_text='0' + tr[0])
+    c = outbound(t, P.true(tr[0]), True, '205', 'bye_caller',
+                 callee_text=P.national(tr[0]))
+    c['know'].update(source=tr[1], campaign=tr[2])
     c = inbound(t + 400000, None, True, '202', callee_track=2,
-                caller_text=COUNTRY + OFFICE[4:], shape='bye_caller')
-    c['know']['caller_number'] = OFFICE
+                caller_text=cc + P.office, shape='bye_caller')
+    c['know']['caller_number'] = P.true(P.office)
     c['know']['office_test'] = True
 
     calls.sort(key=lambda c: c['t'])
@@ -414,9 +459,9 @@ def plan(start_us, days, hours_text, tz_name, seed, rtp_calls):
     return calls
 
 
-def numbers_csv():
+def numbers_csv(cc):
     rows = ['number,source,campaign']
-    for nat, src, camp, text, _ in TRACKING:
+    for nat, src, camp, text, _ in NumberPlan(cc).tracking:
         rows.append('%s,%s,%s' % ('"%s"' % text if ',' in text else text, src,
                                   '"%s"' % camp if camp and ',' in camp else camp or ''))
     return '\n'.join(rows) + '\n'
@@ -448,13 +493,6 @@ def read_costs(path):
 
 # ---------------------------------------------------------------- records
 
-def tracking_of(number):
-    for nat, src, camp, _, _ in TRACKING:
-        if number == '+' + COUNTRY + nat:
-            return src, camp
-    return None, None
-
-
 def ms_round(us):
     return (us + 500) // 1000
 
@@ -474,7 +512,7 @@ def record_truth(recs):
         r['caller_number'] = k['caller_number']
         r['callee_number'] = k['callee_number']
         r['agent'] = k['agent']
-        r['source'], r['campaign'] = tracking_of(k['callee_number'])
+        r['source'], r['campaign'] = k.get('source'), k.get('campaign')
         r['setup_ms'] = ms_round(iso_us(r['ringing_time']) - s) if r['ringing_time'] else None
         r['answer_ms'] = ms_round(a - s) if a is not None else None
         r['duration_s'] = round((e - s) / US, 3)

@@ -16,7 +16,8 @@
 # and tests/attribution.py compares every record field (JSON lines and
 # store rows) and every report figure (`calltap report --format json`, the
 # csv tables and the key figures of the text) with the truth, for two
-# option sets (whole store; a 4-day window with a 2 h lead window).
+# option sets (whole store; a 4-day window with a 2 h lead window); then
+# the same scenario with NANP numbers (--country-code 1), SQLite only.
 # First the truth is checked against a second computation of it in SQL.
 # Each mismatch is printed (25 per field; ATTR_VERBOSE=1 for all).
 # Prints "attribution: N passed, N failed".
@@ -196,5 +197,20 @@ for b in $backends; do
 		    --lead-window 24h
 	done
 done
+# ---- NANP: the same scenario with North American numbers (--country-code 1)
+if "$srcdir/scripts/gen-calls" --attribution --seed 12 --split-share 0 -q --country-code 1 \
+    -o "$t/nanp.pcap" --truth "$t/truth.jsonl" --numbers "$t/numbers.csv" \
+    --costs "$t/costs.csv" --report-truth "$t/rt-all.json" --tz $TZN --hours "$HOURS" \
+    --lead-window 24h >"$t/gen.err" 2>&1; then
+	N=$(wc -l <"$t/truth.jsonl")
+	OPTS="--numbers $t/numbers.csv --home 203.0.113.0/24 --home 2001:db8:113::/48 --country-code 1"
+	ingest sqlite nanp one "$t/nanp.pcap" "$t/nanp.jsonl"
+	check_records "sqlite NANP: JSON" "$t/nanp.jsonl" --sensors one
+	check_store sqlite nanp "sqlite NANP" one
+	check_report sqlite nanp "sqlite NANP (whole store)" "$t/rt-all.json" --lead-window 24h
+else
+	fail=$((fail + 1)); echo "FAIL NANP: gen-calls failed"; cat "$t/gen.err"
+fi
+
 echo "attribution: $pass passed, $fail failed"
 [ $fail -eq 0 ]
