@@ -120,8 +120,8 @@ def parse_hours(text):
         b = WEEKDAYS.index((m.group(2) or m.group(1)).title())
         lo = int(m.group(3)) * 60 + int(m.group(4))
         hi = int(m.group(5)) * 60 + int(m.group(6))
-        for d in range(a, b + 1):
-            out[d].append((lo, hi))
+        for d in range(a, b + 1 if b >= a else b + 8):    # Sat-Sun, Fri-Mon
+            out[d % 7].append((lo, hi))
     for d in out:
         out[d].sort()
     return out
@@ -144,8 +144,10 @@ def parse_date(text, tz, end):
         if end:
             d += dt.timedelta(days=1)
     else:
-        d = dt.datetime.fromisoformat(text.replace('T', ' '))
-    return int(d.replace(tzinfo=tz).timestamp() * US)
+        d = dt.datetime.fromisoformat(text.replace('T', ' ').replace('Z', '+00:00'))
+    if d.tzinfo is None:
+        d = d.replace(tzinfo=tz)
+    return int(d.timestamp()) * US + d.microsecond
 
 
 class Opts:
@@ -194,8 +196,8 @@ def business_deadline(t_us, o):
     for k in range(0, 15):
         d = day + dt.timedelta(days=k)
         for lo, hi in o.hours[d.weekday()]:
-            b = dt.datetime(d.year, d.month, d.day, hi // 60, hi % 60, tzinfo=o.tz)
-            eb = int(b.timestamp()) * US
+            b = dt.datetime(d.year, d.month, d.day) + dt.timedelta(minutes=hi)
+            eb = int(b.replace(tzinfo=o.tz).timestamp()) * US
             if t_us < eb:
                 return eb
     return None
