@@ -45,7 +45,8 @@ TZN=Europe/Kyiv
 HOURS='Mon-Fri 09:00-18:00,Sat 10:00-14:00'
 # The window: 4 local days (29 March to 1 April, across the DST change).
 WIN="--from 2024-03-29 --to 2024-04-01 --lead-window 2h"
-OPTS="--numbers $t/numbers.csv --home 203.0.113.0/24 --home 2001:db8:113::/48 --country-code 380"
+CC=380
+OPTS="--numbers $t/numbers.csv --home 203.0.113.0/24 --home 2001:db8:113::/48 --country-code $CC"
 
 # ---- the traffic and its truth ------------------------------------------
 # --split-share 0: a TCP message split in two swapped halves as the first
@@ -150,7 +151,8 @@ check_report() { # backend store label truth-file extra-options...
 	if [ "$b" = pg ]; then src=--pg; db=$(conn "$s"); else src=--db; db=$t/$s.db; fi
 	args=
 	for f in json csv text; do
-		"$CALLTAP" report $src "$db" --tz $TZN --hours "$HOURS" --costs "$t/costs.csv" "$@" \
+		"$CALLTAP" report $src "$db" --tz $TZN --hours "$HOURS" --costs "$t/costs.csv" \
+		    --country-code "$CC" "$@" \
 		    --format $f -o "$t/rep.$f" 2>"$t/err"
 		rc=$?
 		if [ $rc -ne 0 ]; then
@@ -219,7 +221,8 @@ if "$srcdir/scripts/gen-calls" --attribution --seed 12 --split-share 0 -q --coun
     --costs "$t/costs.csv" --report-truth "$t/rt-all.json" --tz $TZN --hours "$HOURS" \
     --lead-window 24h >"$t/gen.err" 2>&1; then
 	N=$(wc -l <"$t/truth.jsonl")
-	OPTS="--numbers $t/numbers.csv --home 203.0.113.0/24 --home 2001:db8:113::/48 --country-code 1"
+	CC=1
+	OPTS="--numbers $t/numbers.csv --home 203.0.113.0/24 --home 2001:db8:113::/48 --country-code $CC"
 	ingest sqlite nanp one "$t/nanp.pcap" "$t/nanp.jsonl"
 	check_records "sqlite NANP: JSON" "$t/nanp.jsonl" --sensors one
 	check_store sqlite nanp "sqlite NANP" one
