@@ -11,6 +11,8 @@ filters, and the CSV format.
 usage: report_stores.py run CALLTAP TMPDIR   run every check, print ok/FAIL
        report_stores.py db NAME PATH          write store NAME as SQLite
        report_stores.py sql NAME              print store NAME as PostgreSQL SQL
+       report_stores.py costs PATH            write the costs file of store C
+(tests/pgsql.sh loads the same stores into PostgreSQL and compares.)
 """
 import csv
 import datetime as dt
@@ -170,7 +172,7 @@ def write_db(rows, path, numbers=None):
     db.close()
 
 
-def sql_text(rows):
+def sql_text(rows, numbers=None):
     def lit(v):
         if v is None:
             return "NULL"
@@ -182,6 +184,11 @@ def sql_text(rows):
     for r in rows:
         out.append("INSERT INTO calls (%s) VALUES (%s);" % (", ".join(COLS),
                    ", ".join(lit(r[c]) for c in COLS)))
+    if numbers is not None:
+        out.append("CREATE TABLE numbers (number TEXT PRIMARY KEY, source TEXT, campaign TEXT,"
+                   " cost DOUBLE PRECISION);")
+        for n in numbers:
+            out.append("INSERT INTO numbers VALUES (%s);" % ", ".join(lit(v) for v in n))
     return "\n".join(out) + "\n"
 
 
@@ -460,8 +467,12 @@ def main():
         rows = STORES[sys.argv[2]]
         write_db(rows, sys.argv[3], C_NUMBERS if sys.argv[2] == "C" else None)
         return 0
+    if sys.argv[1] == "costs":
+        with open(sys.argv[2], "w") as f:
+            f.write(COSTS)
+        return 0
     if sys.argv[1] == "sql":
-        sys.stdout.write(sql_text(STORES[sys.argv[2]]))
+        sys.stdout.write(sql_text(STORES[sys.argv[2]], C_NUMBERS if sys.argv[2] == "C" else None))
         return 0
     t = Runner(sys.argv[2], sys.argv[3])
     for f in (test_a, test_b, test_c, test_d):

@@ -53,7 +53,7 @@ struct report_opts {
 
 const char *const ct_report_opt_name[CT_RO_COUNT] = {
 	"end_us", "callee", "sensor", "source", "campaign", "caller_number", "callee_number",
-	"utm_source", "utm_medium", "utm_campaign"
+	"utm_source", "utm_medium", "utm_campaign", "duration_s"
 };
 
 const char *const ct_report_dir_name[CT_RDIR_COUNT] = {
@@ -267,7 +267,7 @@ static enum ct_report_disp disp_of(const unsigned char *s)
 /* One row of the calls query as text and numbers, before interning. */
 struct raw_row {
 	int64_t start_us, end_us, answer_ms;   /* end/answer: CT_REPORT_NONE = NULL */
-	double talk_s;
+	double talk_s, duration_s;             /* NaN = NULL */
 	const char *disp, *dir, *caller, *agent;
 	const char *opt[CT_RO_COUNT];           /* optional columns, NULL = NULL */
 };
@@ -342,8 +342,11 @@ static int add_row(struct ct_report_data *d, const struct raw_row *w)
 	c = &d->calls[d->n_calls];
 	memset(c, 0, sizeof(*c));
 	c->start_us = w->start_us;
-	c->end_us = w->end_us != CT_REPORT_NONE && w->end_us >= w->start_us ? w->end_us
-	    : w->start_us;
+	c->end_us = w->start_us;
+	if (w->end_us != CT_REPORT_NONE && w->end_us >= w->start_us)
+		c->end_us = w->end_us;
+	else if (!isnan(w->duration_s) && w->duration_s > 0 && w->duration_s < 1e9)
+		c->end_us = w->start_us + llround(w->duration_s * 1e6);
 	c->answer_ms = w->answer_ms;
 	c->talk_s = w->talk_s;
 	c->disp = (uint8_t)disp_of((const unsigned char *)w->disp);
@@ -377,9 +380,10 @@ static int read_call(sqlite3_stmt *st, struct ct_report_data *d)
 	w.caller = col_str(st, 5);
 	w.agent = col_str(st, 6);
 	for (i = 0; i < CT_RO_COUNT; i++)
-		w.opt[i] = i == CT_RO_END_US ? NULL : col_str(st, 7 + i);
+		w.opt[i] = i == CT_RO_END_US || i == CT_RO_DURATION_S ? NULL : col_str(st, 7 + i);
 	w.end_us = sqlite3_column_type(st, 7 + CT_RO_END_US) == SQLITE_NULL ? CT_REPORT_NONE
 	    : sqlite3_column_int64(st, 7 + CT_RO_END_US);
+	w.duration_s = col_real(st, 7 + CT_RO_DURATION_S);
 	return add_row(d, &w);
 }
 
@@ -636,8 +640,9 @@ static int pg_read_call(const PGresult *res, struct ct_report_data *d)
 	w.caller = pg_str(res, 5);
 	w.agent = pg_str(res, 6);
 	for (i = 0; i < CT_RO_COUNT; i++)
-		w.opt[i] = i == CT_RO_END_US ? NULL : pg_str(res, 7 + i);
+		w.opt[i] = i == CT_RO_END_US || i == CT_RO_DURATION_S ? NULL : pg_str(res, 7 + i);
 	w.end_us = pg_int(res, 7 + CT_RO_END_US);
+	w.duration_s = pg_real(res, 0, 7 + CT_RO_DURATION_S);
 	return add_row(d, &w);
 }
 
