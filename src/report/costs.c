@@ -141,8 +141,9 @@ static const char *cost_row(struct ct_report_data *d, char f[NFIELDS][FIELD_MAX]
 		d->cap_costs = ncap;
 	}
 	c = &d->costs[d->n_costs];
-	c->source = ct_report_intern(&d->strs, src, NULL);
-	c->campaign = *camp ? ct_report_intern(&d->strs, camp, NULL) : NULL;
+	c->kid = -1;
+	c->source = ct_report_intern(&d->strs, src, &c->sid);
+	c->campaign = *camp ? ct_report_intern(&d->strs, camp, &c->kid) : NULL;
 	if (c->source == NULL || (*camp && c->campaign == NULL))
 		return "out of memory";
 	c->from_day = from;

@@ -353,12 +353,13 @@ static int add_row(struct ct_report_data *d, const struct raw_row *w)
 	c->dir = (uint8_t)dir_of(w->dir);
 	c->cnum = number_of(d, w->opt[CT_RO_CALLER_NUMBER], w->caller, &c->cid, &oom);
 	c->dnum = number_of(d, w->opt[CT_RO_CALLEE_NUMBER], w->opt[CT_RO_CALLEE], &c->did, &oom);
-	c->agent = intern(d, w->agent, NULL, &oom);
+	c->agent = intern(d, w->agent, &c->kid[CT_RK_AGENT], &oom);
 	c->sensor = intern(d, w->opt[CT_RO_SENSOR], NULL, &oom);
-	c->source = intern(d, w->opt[CT_RO_SOURCE], NULL, &oom);
-	c->campaign = intern(d, w->opt[CT_RO_CAMPAIGN], NULL, &oom);
+	c->source = intern(d, w->opt[CT_RO_SOURCE], &c->kid[CT_RK_SOURCE], &oom);
+	c->campaign = intern(d, w->opt[CT_RO_CAMPAIGN], &c->kid[CT_RK_CAMPAIGN], &oom);
 	for (i = 0; i < 3; i++)
-		c->utm[i] = intern(d, w->opt[CT_RO_UTM_SOURCE + i], NULL, &oom);
+		c->utm[i] = intern(d, w->opt[CT_RO_UTM_SOURCE + i], &c->kid[CT_RK_UTM_SOURCE + i],
+		    &oom);
 	if (oom)
 		return CT_NOMEM;
 	d->n_calls++;
@@ -495,8 +496,8 @@ static int add_number_cost(struct ct_report_data *d, const char *source, const c
 	if (grow((void **)&d->costs, &d->cap_costs, d->n_costs, sizeof(*d->costs)))
 		return CT_NOMEM;
 	c = &d->costs[d->n_costs];
-	c->source = intern(d, source, NULL, &oom);
-	c->campaign = intern(d, campaign, NULL, &oom);
+	c->source = intern(d, source, &c->sid, &oom);
+	c->campaign = intern(d, campaign, &c->kid, &oom);
 	c->from_day = c->to_day = CT_REPORT_NONE;
 	c->cost = cost;
 	if (oom)

@@ -52,6 +52,12 @@ struct ct_report_strtab {
 	struct ct_hash_key key;
 };
 
+/* Group keys of a call (string ids in struct ct_report_call.kid). */
+enum ct_report_key {
+	CT_RK_SOURCE, CT_RK_CAMPAIGN, CT_RK_UTM_SOURCE, CT_RK_UTM_MEDIUM, CT_RK_UTM_CAMPAIGN,
+	CT_RK_AGENT, CT_RK_COUNT
+};
+
 /* One call row as read from the database; strings are interned. */
 struct ct_report_call {
 	int64_t start_us;         /* µs since the epoch, UTC */
@@ -62,6 +68,7 @@ struct ct_report_call {
 	const char *agent, *source, *campaign, *sensor;
 	const char *utm[3];       /* utm_source, utm_medium, utm_campaign */
 	int32_t cid, did;         /* string ids of cnum / dnum, -1 when NULL */
+	int32_t kid[CT_RK_COUNT]; /* string ids of the group keys, -1 when NULL */
 	uint8_t disp;             /* enum ct_report_disp */
 	uint8_t dir;              /* enum ct_report_dir */
 	uint8_t marketing;        /* set by compute: a marketing call (any range) */
@@ -72,6 +79,7 @@ struct ct_report_call {
 /* One cost: a row of --costs (days given) or numbers.cost summed per pair. */
 struct ct_report_cost {
 	const char *source, *campaign;  /* interned; campaign NULL = whole source */
+	int32_t sid, kid;               /* their string ids, -1 when NULL */
 	int64_t from_day, to_day;       /* days since 1970-01-01, inclusive; numbers: NONE */
 	double cost;
 };

@@ -187,7 +187,9 @@ struct ctx {
 	size_t *off;           /* number id -> first event; off[nstr] = end */
 	double *att, *ans;     /* callback delays of the missed callers (totals) */
 	size_t n_att, n_ans;
-	size_t cap_cb;
+	uint32_t *gkey;        /* call index -> group or number key (scratch) */
+	uint32_t *tmp;         /* scratch of n_calls indices */
+	int agents_inbound;    /* ranking of the agent groups */
 };
 
 /* What happened to a missed caller after their missed calls. */
@@ -306,32 +308,6 @@ static void lead_of(const struct ctx *x, int32_t id, const struct ct_report_call
 
 /* ---- figures of a set of marketing calls ----------------------------------- */
 
-/* One call of a set sorted by group key, number, start. */
-struct skey {
-	const char *k[3];
-	int64_t start_us;
-	int32_t cid;
-	uint32_t i;
-};
-
-static int cmp_skey(const void *pa, const void *pb)
-{
-	const struct skey *a = pa, *b = pb;
-	int c, i;
-
-	for (i = 0; i < 3; i++)
-		if ((c = cmp_null(a->k[i], b->k[i])) != 0)
-			return c;
-	if (a->cid != b->cid) {   /* numbers first (by id), then the withheld */
-		if (a->cid < 0 || b->cid < 0)
-			return a->cid < 0 ? 1 : -1;
-		return a->cid < b->cid ? -1 : 1;
-	}
-	if (a->start_us != b->start_us)
-		return a->start_us < b->start_us ? -1 : 1;
-	return (a->i > b->i) - (a->i < b->i);
-}
-
 static void fig_call(struct ct_report_fig *f, const struct ct_report_call *c, double quality_s)
 {
 	f->calls++;
@@ -353,7 +329,7 @@ static void fig_call(struct ct_report_fig *f, const struct ct_report_call *c, do
 }
 
 /* Callback figures and call-back list entry of one missed caller (totals). */
-static int totals_lead(struct ctx *x, const struct lead *l, const struct ct_report_call *fm,
+static void totals_lead(struct ctx *x, const struct lead *l, const struct ct_report_call *fm,
     const struct ct_report_call *lm, long missed)
 {
 	struct ct_report *r = x->r;
@@ -387,7 +363,6 @@ static int totals_lead(struct ctx *x, const struct lead *l, const struct ct_repo
 		it->missed = missed;
 		it->attempts = l->attempts;
 	}
-	return CT_OK;
 }
 
 /* Adds one to the daily first-time callers of the day of us. */
@@ -400,24 +375,24 @@ static void daily_first(struct ct_report *r, const struct ct_report_data *d, int
 }
 
 /*
- * Figures of the calls v[0..n) (sorted by number, then start) into f; with
- * totals, also the callbacks, the call-back list and the daily first-time
- * callers of r.
+ * Figures of the calls v[0..n) (indices into the calls, ordered by number
+ * id, the withheld last, then start) into f; with totals, also the
+ * callbacks, the call-back list and the daily first-time callers of r.
  */
-static void fig_set(struct ctx *x, const struct skey *v, size_t n, struct ct_report_fig *f,
+static void fig_set(struct ctx *x, const uint32_t *v, size_t n, struct ct_report_fig *f,
     int totals)
 {
 	const struct ct_report_call *calls = x->calls;
 	size_t i = 0, j;
 
 	while (i < n) {
-		int32_t id = v[i].cid;
+		int32_t id = calls[v[i]].cid;
 		const struct ct_report_call *fm = NULL, *lm = NULL, *fc = NULL;
 		long missed = 0;
 		struct lead l;
 
-		for (j = i; j < n && v[j].cid == id; j++) {
-			const struct ct_report_call *c = &calls[v[j].i];
+		for (j = i; j < n && calls[v[j]].cid == id; j++) {
+			const struct ct_report_call *c = &calls[v[j]];
 
 			fig_call(f, c, x->d->quality_s);
 			if (c->first && fc == NULL)
@@ -447,20 +422,118 @@ static void fig_set(struct ctx *x, const struct skey *v, size_t n, struct ct_rep
 	}
 }
 
+/*
+ * Stable counting sort of v[0..n) by key[v[i]] in [0, nkeys) into out;
+ * O(n + nkeys).  CT_OK or CT_NOMEM.
+ */
+static int counting_sort(const uint32_t *v, size_t n, const uint32_t *key, size_t nkeys,
+    uint32_t *out)
+{
+	size_t *pos = calloc(nkeys + 1, sizeof(*pos)), i;
+
+	if (pos == NULL)
+		return CT_NOMEM;
+	for (i = 0; i < n; i++)
+		pos[key[v[i]] + 1]++;
+	for (i = 0; i < nkeys; i++)
+		pos[i + 1] += pos[i];
+	for (i = 0; i < n; i++)
+		out[pos[key[v[i]]]++] = v[i];
+	free(pos);
+	return CT_OK;
+}
+
 /* ---- groups ---------------------------------------------------------------- */
 
-enum group_kind { G_SOURCE, G_CAMPAIGN, G_SESSION };
+enum group_kind { G_SOURCE, G_CAMPAIGN, G_SESSION, G_AGENT };
 
-static void group_keys(enum group_kind k, const struct ct_report_call *c, const char **key)
+/* Group table: groups keyed by up to three string ids, by keyed hash. */
+struct gtab {
+	const struct ct_report_data *d;
+	struct ct_report_group *g;
+	int32_t (*ids)[3];
+	size_t n, cap;
+	uint32_t *slots;          /* group index + 1, 0 = empty */
+	size_t nslots;
+};
+
+static size_t gtab_slot(const struct gtab *t, const int32_t *id)
 {
-	key[0] = key[1] = key[2] = NULL;
-	if (k == G_SESSION) {
-		key[0] = c->utm[0];
-		key[1] = c->utm[1];
-		key[2] = c->utm[2];
-	} else {
-		key[0] = c->source;
-		key[1] = k == G_CAMPAIGN ? c->campaign : NULL;
+	return (size_t)ct_siphash(&t->d->strs.key, id, 3 * sizeof(*id)) & (t->nslots - 1);
+}
+
+static int gtab_grow(struct gtab *t)
+{
+	size_t ns = t->nslots ? t->nslots * 2 : 64, i, h;
+	uint32_t *slots = calloc(ns, sizeof(*slots));
+	void *g, *ids;
+
+	if (slots == NULL)
+		return CT_NOMEM;
+	g = realloc(t->g, ns / 2 * sizeof(*t->g));
+	ids = g != NULL ? realloc(t->ids, ns / 2 * sizeof(*t->ids)) : NULL;
+	if (g != NULL)
+		t->g = g;
+	if (ids != NULL)
+		t->ids = ids;
+	if (g == NULL || ids == NULL) {
+		free(slots);
+		return CT_NOMEM;
+	}
+	t->cap = ns / 2;
+	t->nslots = ns;
+	free(t->slots);
+	t->slots = slots;
+	for (i = 0; i < t->n; i++) {
+		for (h = gtab_slot(t, t->ids[i]); slots[h] != 0; h = (h + 1) & (ns - 1))
+			;
+		slots[h] = (uint32_t)i + 1;
+	}
+	return CT_OK;
+}
+
+/* Index of the group with string ids id[0..2] (added when new); -1 on OOM. */
+static long gtab_find(struct gtab *t, const int32_t *id)
+{
+	const char *const *v = (const char *const *)t->d->strs.v;
+	size_t h;
+	int k;
+
+	if (t->n + 1 > t->cap && gtab_grow(t) != CT_OK)
+		return -1;
+	for (h = gtab_slot(t, id); t->slots[h] != 0; h = (h + 1) & (t->nslots - 1)) {
+		const int32_t *o = t->ids[t->slots[h] - 1];
+
+		if (o[0] == id[0] && o[1] == id[1] && o[2] == id[2])
+			return (long)t->slots[h] - 1;
+	}
+	memset(&t->g[t->n], 0, sizeof(t->g[t->n]));
+	for (k = 0; k < 3; k++) {
+		t->ids[t->n][k] = id[k];
+		t->g[t->n].key[k] = id[k] >= 0 ? v[id[k]] : NULL;
+	}
+	t->slots[h] = (uint32_t)t->n + 1;
+	return (long)t->n++;
+}
+
+static void group_ids(enum group_kind k, const struct ct_report_call *c, int32_t *id)
+{
+	id[0] = id[1] = id[2] = -1;
+	switch (k) {
+	case G_SESSION:
+		id[0] = c->kid[CT_RK_UTM_SOURCE];
+		id[1] = c->kid[CT_RK_UTM_MEDIUM];
+		id[2] = c->kid[CT_RK_UTM_CAMPAIGN];
+		break;
+	case G_AGENT:
+		id[0] = c->kid[CT_RK_AGENT];
+		break;
+	case G_CAMPAIGN:
+		id[1] = c->kid[CT_RK_CAMPAIGN];
+		/* fall through */
+	case G_SOURCE:
+		id[0] = c->kid[CT_RK_SOURCE];
+		break;
 	}
 }
 
@@ -491,11 +564,6 @@ static int cmp_agent_rank(const void *pa, const void *pb)
 
 	if (a->f.answered != b->f.answered)
 		return a->f.answered < b->f.answered ? 1 : -1;
-	return cmp_group_key(a, b);
-}
-
-static int cmp_group_key_v(const void *a, const void *b)
-{
 	return cmp_group_key(a, b);
 }
 
@@ -531,118 +599,68 @@ static int cost_in_scope(const struct ct_report_data *d, const struct ct_report_
 	return 1;
 }
 
-/* Sorts v[0..n) by key and merges equal keys (figures and costs add up). */
-static size_t merge_groups(struct ct_report_group *v, size_t n)
-{
-	size_t i, out = 0;
-
-	qsort(v, n, sizeof(*v), cmp_group_key_v);
-	for (i = 0; i < n; i++) {
-		struct ct_report_group *g = &v[out - (out > 0)];
-
-		if (out > 0 && cmp_group_key(g, &v[i]) == 0) {
-			g->f.has_cost |= v[i].f.has_cost;
-			g->f.cost += v[i].f.cost;
-		} else {
-			v[out++] = v[i];
-		}
-	}
-	return out;
-}
-
 /*
- * Per-group figures of the marketing calls m[0..nm) (indices into calls):
- * each group is computed as a report filtered to it.  Costs are added to
- * the source and campaign groups.  CT_OK or CT_NOMEM.
+ * Groups of kind of the calls byc[0..n) (the marketing calls in scope
+ * ordered by number then start; for agents, any calls): each group's
+ * figures are those of a report filtered to it; costs are added to the
+ * source and campaign groups.  The groups go to *out in display order.
+ * CT_OK or CT_NOMEM.
  */
-static int groups(struct ctx *x, enum group_kind kind, const uint32_t *m, size_t nm,
-    struct skey *sk, struct ct_report_group **out, size_t *nout)
+static int groups(struct ctx *x, enum group_kind kind, const uint32_t *byc, size_t n,
+    uint32_t *gkey, uint32_t *tmp, struct ct_report_group **out, size_t *nout)
 {
 	const struct ct_report_data *d = x->d;
-	struct ct_report_group *v;
-	size_t i, j, n = 0;
+	struct gtab t = { .d = d };
+	int32_t id[3];
+	size_t i, j;
+	long gi;
+	int rc = CT_NOMEM;
 
-	v = calloc(nm + d->n_costs + 1, sizeof(*v));
-	if (v == NULL)
-		return CT_NOMEM;
-	for (i = 0; i < nm; i++) {
-		const struct ct_report_call *c = &x->calls[m[i]];
-
-		group_keys(kind, c, sk[i].k);
-		sk[i].cid = c->cid;
-		sk[i].start_us = c->start_us;
-		sk[i].i = m[i];
+	for (i = 0; i < n; i++) {
+		group_ids(kind, &x->calls[byc[i]], id);
+		if ((gi = gtab_find(&t, id)) < 0)
+			goto out;
+		gkey[byc[i]] = (uint32_t)gi;
 	}
-	qsort(sk, nm, sizeof(*sk), cmp_skey);
-	for (i = 0; i < nm; i = j) {
-		for (j = i; j < nm && cmp_null(sk[j].k[0], sk[i].k[0]) == 0 &&
-		    cmp_null(sk[j].k[1], sk[i].k[1]) == 0 && cmp_null(sk[j].k[2], sk[i].k[2]) == 0;
-		    j++)
-			;
-		memcpy(v[n].key, sk[i].k, sizeof(v[n].key));
-		fig_set(x, sk + i, j - i, &v[n].f, 0);
-		n++;
+	if (kind == G_AGENT) {
+		for (i = 0; i < n; i++)
+			fig_call(&t.g[gkey[byc[i]]].f, &x->calls[byc[i]], d->quality_s);
+	} else {
+		/* stable: by group, then (as byc) number, then start */
+		if (counting_sort(byc, n, gkey, t.n, tmp) != CT_OK)
+			goto out;
+		for (i = 0; i < n; i = j) {
+			for (j = i; j < n && gkey[tmp[j]] == gkey[tmp[i]]; j++)
+				;
+			fig_set(x, tmp + i, j - i, &t.g[gkey[tmp[i]]].f, 0);
+		}
 	}
-	for (i = 0; i < d->n_costs && kind != G_SESSION; i++) {
+	for (i = 0; i < d->n_costs && (kind == G_SOURCE || kind == G_CAMPAIGN); i++) {
 		const struct ct_report_cost *c = &d->costs[i];
 
 		if (!cost_in_scope(d, c))
 			continue;
 		if (kind == G_CAMPAIGN && c->campaign == NULL && d->costs_from_file)
 			continue;   /* whole-source spend is not split among campaigns */
-		v[n].key[0] = c->source;
-		v[n].key[1] = kind == G_CAMPAIGN ? c->campaign : NULL;
-		v[n].f.has_cost = 1;
-		v[n].f.cost = c->cost * cost_share(d, c);
-		n++;
+		id[0] = c->sid;
+		id[1] = kind == G_CAMPAIGN ? c->kid : -1;
+		id[2] = -1;
+		if ((gi = gtab_find(&t, id)) < 0)
+			goto out;
+		t.g[gi].f.has_cost = 1;
+		t.g[gi].f.cost += c->cost * cost_share(d, c);
 	}
-	n = merge_groups(v, n);
-	qsort(v, n, sizeof(*v), cmp_group_rank);
-	*out = v;
-	*nout = n;
-	return CT_OK;
-}
-
-/* Per agent: answered marketing calls (inbound) or outbound calls. */
-static int agents(struct ctx *x, int outbound, struct ct_report_group **out, size_t *nout)
-{
-	const struct ct_report_data *d = x->d;
-	struct ct_report_group *v;
-	size_t i, n = 0, k = 0;
-
-	v = calloc(d->n_calls + 1, sizeof(*v));
-	if (v == NULL)
-		return CT_NOMEM;
-	for (i = 0; i < d->n_calls; i++) {
-		const struct ct_report_call *c = &x->calls[i];
-
-		if (!c->scope || (outbound ? c->dir != CT_RDIR_OUT
-		    : !(c->marketing && c->disp == CT_RD_ANSWERED)))
-			continue;
-		v[n].key[0] = c->agent;
-		fig_call(&v[n++].f, c, d->quality_s);
-	}
-	qsort(v, n, sizeof(*v), cmp_group_key_v);
-	for (i = 0; i < n; i++) {
-		struct ct_report_fig *g = &v[k - (k > 0)].f, *f = &v[i].f;
-
-		if (k > 0 && cmp_group_key(&v[k - 1], &v[i]) == 0) {
-			g->calls += f->calls;
-			g->answered += f->answered;
-			g->missed += f->missed;
-			g->quality += f->quality;
-			g->tta_n += f->tta_n;
-			g->tta_sum += f->tta_sum;
-			g->talk_n += f->talk_n;
-			g->talk_sum += f->talk_sum;
-		} else {
-			v[k++] = v[i];
-		}
-	}
-	qsort(v, k, sizeof(*v), outbound ? cmp_group_rank : cmp_agent_rank);
-	*out = v;
-	*nout = k;
-	return CT_OK;
+	qsort(t.g, t.n, sizeof(*t.g), kind == G_AGENT && x->agents_inbound ? cmp_agent_rank
+	    : cmp_group_rank);
+	*out = t.g;
+	*nout = t.n;
+	t.g = NULL;
+	rc = CT_OK;
+out:
+	free(t.g);
+	free(t.ids);
+	free(t.slots);
+	return rc;
 }
 
 /* ---- the whole report ------------------------------------------------------ */
@@ -778,28 +796,50 @@ static void numbers_called(struct ctx *x, uint8_t *seen)
 	}
 }
 
+/* Per agent: answered marketing calls (inbound) or outbound calls. */
+static int agents(struct ctx *x, int outbound, struct ct_report_group **out, size_t *nout)
+{
+	const struct ct_report_data *d = x->d;
+	uint32_t *v = malloc((d->n_calls + 1) * sizeof(*v));
+	size_t i, n = 0;
+	int rc;
+
+	if (v == NULL)
+		return CT_NOMEM;
+	for (i = 0; i < d->n_calls; i++) {
+		const struct ct_report_call *c = &x->calls[i];
+
+		if (c->scope && (outbound ? c->dir == CT_RDIR_OUT
+		    : c->marketing && c->disp == CT_RD_ANSWERED))
+			v[n++] = (uint32_t)i;
+	}
+	x->agents_inbound = !outbound;
+	rc = groups(x, G_AGENT, v, n, x->gkey, x->tmp, out, nout);
+	free(v);
+	return rc;
+}
+
 /* Marketing figures, callbacks and groups; CT_OK or CT_NOMEM. */
 static int marketing(struct ctx *x, uint32_t *m, size_t nm)
 {
 	struct ct_report *r = x->r;
 	const struct ct_report_data *d = x->d;
-	struct skey *sk = malloc((nm + 1) * sizeof(*sk));
-	size_t i;
+	uint32_t *byc = malloc((nm + 1) * sizeof(*byc));
+	size_t i, nstr = d->strs.n;
 	int rc = CT_NOMEM;
 
 	x->att = malloc((nm + 1) * sizeof(*x->att));
 	x->ans = malloc((nm + 1) * sizeof(*x->ans));
 	r->cblist = malloc((nm + 1) * sizeof(*r->cblist));
-	if (sk == NULL || x->att == NULL || x->ans == NULL || r->cblist == NULL)
+	if (byc == NULL || x->att == NULL || x->ans == NULL || r->cblist == NULL)
 		goto out;
-	for (i = 0; i < nm; i++) {
-		sk[i].k[0] = sk[i].k[1] = sk[i].k[2] = NULL;
-		sk[i].cid = x->calls[m[i]].cid;
-		sk[i].start_us = x->calls[m[i]].start_us;
-		sk[i].i = m[i];
-	}
-	qsort(sk, nm, sizeof(*sk), cmp_skey);
-	fig_set(x, sk, nm, &r->m, 1);
+	/* by number (withheld last), then start: m is in start order */
+	for (i = 0; i < nm; i++)
+		x->gkey[m[i]] = x->calls[m[i]].cid >= 0 ? (uint32_t)x->calls[m[i]].cid
+		    : (uint32_t)nstr;
+	if (counting_sort(m, nm, x->gkey, nstr + 1, byc) != CT_OK)
+		goto out;
+	fig_set(x, byc, nm, &r->m, 1);
 	r->cb_att_mean = r->cb_ans_mean = NAN;
 	for (i = 0; i < x->n_att; i++)
 		r->cb_att_mean = (i ? r->cb_att_mean : 0) + x->att[i];
@@ -810,12 +850,14 @@ static int marketing(struct ctx *x, uint32_t *m, size_t nm)
 	r->cb_att_median = median(x->att, x->n_att);
 	r->cb_ans_median = median(x->ans, x->n_ans);
 	qsort(r->cblist, r->n_cblist, sizeof(*r->cblist), cmp_cbitem);
-	if (groups(x, G_SOURCE, m, nm, sk, &r->sources, &r->n_sources) != CT_OK ||
-	    groups(x, G_CAMPAIGN, m, nm, sk, &r->campaigns, &r->n_campaigns) != CT_OK)
+	if (groups(x, G_SOURCE, byc, nm, x->gkey, x->tmp, &r->sources, &r->n_sources) != CT_OK ||
+	    groups(x, G_CAMPAIGN, byc, nm, x->gkey, x->tmp, &r->campaigns, &r->n_campaigns)
+	    != CT_OK)
 		goto out;
 	if (d->has_opt[CT_RO_UTM_SOURCE] || d->has_opt[CT_RO_UTM_MEDIUM] ||
 	    d->has_opt[CT_RO_UTM_CAMPAIGN])
-		if (groups(x, G_SESSION, m, nm, sk, &r->sessions, &r->n_sessions) != CT_OK)
+		if (groups(x, G_SESSION, byc, nm, x->gkey, x->tmp, &r->sessions, &r->n_sessions)
+		    != CT_OK)
 			goto out;
 	for (i = 0; i < d->n_costs; i++) {
 		const struct ct_report_cost *c = &d->costs[i];
@@ -828,7 +870,7 @@ static int marketing(struct ctx *x, uint32_t *m, size_t nm)
 	r->has_cost |= d->costs_from_file;
 	rc = CT_OK;
 out:
-	free(sk);
+	free(byc);
 	free(x->att);
 	free(x->ans);
 	x->att = x->ans = NULL;
@@ -874,7 +916,9 @@ int ct_report_compute(struct ct_report *r, struct ct_report_data *d)
 	m = malloc((d->n_calls + 1) * sizeof(*m));
 	tta = malloc((d->n_calls + 1) * sizeof(*tta));
 	seen = calloc(d->strs.n + 1, 1);
-	if (m == NULL || tta == NULL || seen == NULL)
+	x.gkey = malloc((d->n_calls + 1) * sizeof(*x.gkey));
+	x.tmp = malloc((d->n_calls + 1) * sizeof(*x.tmp));
+	if (m == NULL || tta == NULL || seen == NULL || x.gkey == NULL || x.tmp == NULL)
 		goto out;
 	scope_pass(&x, m, &nm, tta);
 	r->mostly_unknown = r->calls > 0 && r->dir[CT_RDIR_UNKNOWN] * 2 > r->calls;
@@ -890,6 +934,8 @@ out:
 	free(seen);
 	free(x.ev);
 	free(x.off);
+	free(x.gkey);
+	free(x.tmp);
 	if (rc != CT_OK)
 		ct_report_fini(r);
 	return rc;
