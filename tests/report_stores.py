@@ -154,17 +154,29 @@ D = [
          answer_ms=1000, talk=40),
 ]
 
-STORES = {"A": A, "B": B, "C": C, "D": D}
+# ---- store E: web sessions (utm columns, as the lease log fills them) -------
+E = [
+    dict(call(1, "2024-03-04T10:00:00", 30, "noanswer", "inbound", "+380501230001", "0800"),
+         utm_source="google", utm_medium="cpc", utm_campaign="spring"),
+    dict(call(2, "2024-03-04T10:05:00", 60, "answered", "inbound", "+380501230002", "0800",
+              answer_ms=1000, talk=40), utm_source="google", utm_medium="cpc",
+         utm_campaign="spring"),
+    dict(call(3, "2024-03-04T10:10:00", 60, "answered", "inbound", "+380501230003", "0800",
+              answer_ms=1000, talk=40), utm_source=None, utm_medium=None, utm_campaign=None),
+]
+
+STORES = {"A": A, "B": B, "C": C, "D": D, "E": E}
 
 
 def write_db(rows, path, numbers=None):
     if os.path.exists(path):
         os.unlink(path)
+    cols = COLS + [k for k in ("utm_source", "utm_medium", "utm_campaign") if k in rows[0]]
     db = sqlite3.connect(path)
-    db.execute("CREATE TABLE calls (id INTEGER PRIMARY KEY, %s)" % ", ".join(COLS))
+    db.execute("CREATE TABLE calls (id INTEGER PRIMARY KEY, %s)" % ", ".join(cols))
     for r in rows:
-        db.execute("INSERT INTO calls (%s) VALUES (%s)" % (", ".join(COLS), ",".join("?" * len(COLS))),
-                   [r[c] for c in COLS])
+        db.execute("INSERT INTO calls (%s) VALUES (%s)" % (", ".join(cols), ",".join("?" * len(cols))),
+                   [r[c] for c in cols])
     if numbers is not None:
         db.execute("CREATE TABLE numbers (number TEXT PRIMARY KEY, source TEXT, campaign TEXT, cost REAL)")
         db.executemany("INSERT INTO numbers VALUES (?,?,?,?)", numbers)
@@ -462,6 +474,19 @@ def test_d(t):
     t.check("D: html warnings", 2, html.count("Warning (") )
 
 
+def test_e(t):
+    db = os.path.join(t.tmp, "e.db")
+    write_db(E, db)
+    r = t.report(db)
+    t.check("E: sessions by utm_source/medium/campaign", [
+        ("google", "cpc", "spring", 2, 1, 1, 2), (None, None, None, 1, 1, 0, 1)],
+        [(g["utm_source"], g["utm_medium"], g["utm_campaign"], g["calls"], g["answered"],
+          g["missed_callers"], g["first_time_callers"]) for g in r["sessions"]])
+    out = t.report(db, fmt="csv")
+    t.check("E: csv sessions section", True, "\n# sessions\nutm_source,utm_medium,utm_campaign,"
+            "calls," in out)
+
+
 def main():
     if sys.argv[1] == "db":
         rows = STORES[sys.argv[2]]
@@ -475,7 +500,7 @@ def main():
         sys.stdout.write(sql_text(STORES[sys.argv[2]], C_NUMBERS if sys.argv[2] == "C" else None))
         return 0
     t = Runner(sys.argv[2], sys.argv[3])
-    for f in (test_a, test_b, test_c, test_d):
+    for f in (test_a, test_b, test_c, test_d, test_e):
         f(t)
     print("report stores: %d passed, %d failed" % (t.passes, t.fails))
     return 1 if t.fails else 0
