@@ -650,8 +650,9 @@ static int groups(struct ctx *x, enum group_kind kind, const uint32_t *byc, size
 		t.g[gi].f.has_cost = 1;
 		t.g[gi].f.cost += c->cost * cost_share(d, c);
 	}
-	qsort(t.g, t.n, sizeof(*t.g), kind == G_AGENT && x->agents_inbound ? cmp_agent_rank
-	    : cmp_group_rank);
+	if (t.n > 0)
+		qsort(t.g, t.n, sizeof(*t.g), kind == G_AGENT && x->agents_inbound ? cmp_agent_rank
+		    : cmp_group_rank);
 	*out = t.g;
 	*nout = t.n;
 	t.g = NULL;
