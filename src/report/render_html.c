@@ -474,10 +474,12 @@ static void head(FILE *out, const struct ct_report *r)
 		esc(out, msgs[i], 0);
 		fputs("</div>\n", out);
 	}
-	for (i = 0; i < CT_RO_COUNT; i++)
+	for (i = 0, nw = 0; i < CT_RO_COUNT; i++)
 		if (!d->has_opt[i])
-			fprintf(out, "<div class=\"note\">The database has no column calls.%s.</div>\n",
-			    ct_report_opt_name[i]);
+			fprintf(out, "%s%s", nw++ ? ", " : "<div class=\"note\">The database has no "
+			    "column(s) ", ct_report_opt_name[i]);
+	if (nw > 0)
+		fputs(".</div>\n", out);
 }
 
 /*

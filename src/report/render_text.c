@@ -22,6 +22,7 @@
 #define NAME_MAX_W 30   /* characters shown of a name cell */
 #define BAR_W 40        /* characters of the longest '#' bar */
 #define MAX_COLS 16
+#define DAYS_ALL 92     /* longer daily trends list only days with calls */
 
 /* A table being filled: rows of ncols owned, sanitised cells. */
 struct ttab {
@@ -214,10 +215,12 @@ static void header(const struct ct_report *r, FILE *out)
 			}
 		fputc('\n', out);
 	}
-	for (i = 0; i < CT_RO_COUNT; i++)
+	for (i = 0, nw = 0; i < CT_RO_COUNT; i++)
 		if (!d->has_opt[i])
-			fprintf(out, "note: the database has no column calls.%s\n",
+			fprintf(out, "%s%s", nw++ ? ", " : "note: the database has no column(s) ",
 			    ct_report_opt_name[i]);
+	if (nw > 0)
+		fputc('\n', out);
 	if (d->costs_from_file)
 		fprintf(out, "costs: from the costs file, in %s\n", d->currency ? d->currency : "?");
 	else if (!r->has_cost)
@@ -357,6 +360,8 @@ static void buckets(FILE *out, const char *title, const char *key,
 		const char *row[6] = { lab, c[0], c[1], c[2], c[3], bar };
 		int len = max ? (int)((b[i].calls * BAR_W + max - 1) / max) : 0;
 
+		if (day0 != CT_REPORT_NONE && n > DAYS_ALL && b[i].calls == 0)
+			continue;   /* a long range: the days without calls are left out */
 		if (labels != NULL)
 			snprintf(lab, sizeof(lab), "%s", labels[i]);
 		else if (day0 != CT_REPORT_NONE)
@@ -533,7 +538,8 @@ int ct_report_render_text(const struct ct_report *r, FILE *out)
 	buckets(out, title, "hour", r->by_hour, 24, NULL, CT_REPORT_NONE);
 	snprintf(title, sizeof(title), "By day of week (%s, marketing calls)", tz);
 	buckets(out, title, "day", r->by_wday, 7, ct_report_wday, CT_REPORT_NONE);
-	snprintf(title, sizeof(title), "Daily trend (%s, marketing calls)", tz);
+	snprintf(title, sizeof(title), "Daily trend (%s, marketing calls%s)", tz,
+	    r->n_daily > DAYS_ALL ? "; days without calls left out" : "");
 	buckets(out, title, "date", r->daily, (int)r->n_daily, NULL, r->daily_first_day);
 	histogram(r, out);
 	groups(out, "Per source", k_src, 1, r->sources, r->n_sources);
