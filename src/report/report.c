@@ -1,15 +1,18 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * `calltap report`: reads the calls of a date range from a calltap SQLite
- * database (or, built with libpq, the PostgreSQL database of the pgsql
- * sink: same rows, same figures), computes the figures of docs/report.md (stats.c) and renders them
- * as a terminal text report, one JSON object or one self-contained HTML page.
- * Workload: run on demand over a database of up to a few million calls; the
- * rows of the range are loaded into memory once (about 100 bytes per call
- * plus its strings), read-only, so calltap can keep writing meanwhile (WAL).
- * Columns added by later schema versions (source, campaign, first_call,
- * callback_s; table numbers) are optional: without them the figures that
- * need them are reported as unavailable.  Dates are ISO 8601, UTC.
+ * `calltap report`: reads every call row of a calltap SQLite database (or,
+ * built with libpq, the PostgreSQL database of the pgsql sink: same rows,
+ * same figures), computes the figures of docs/report.md (stats.c) and
+ * renders them as a terminal text report, one JSON object, one
+ * self-contained HTML page or CSV tables.  All rows are read, not only
+ * those of the range, because first-time callers, callbacks and leads
+ * depend on calls before and after it; numbers are taken normalised from
+ * caller_number / callee_number, or normalised here with ct_number_norm().
+ * Workload: run on demand over a database of up to a few million calls,
+ * loaded into memory once (about 130 bytes per call, each distinct text
+ * once), read-only, so calltap can keep writing meanwhile (WAL).  Columns
+ * added by later schema versions are optional.  Dates are ISO 8601, local
+ * time in --tz when they carry no offset.
  * Exit status: 0 success, 1 usage error, 2 the database cannot be read,
  * 3 the output cannot be written.
  * References: ISO 8601 / RFC 3339 §5.6 (date-time syntax),
@@ -528,9 +531,9 @@ static int load_costs(sqlite3 *db, struct ct_report_data *d)
 }
 
 /*
- * Loads the calls of [d->from_us, d->to_us) (rows without start_us are
- * skipped) and the summed costs from the SQLite database at path, opened
- * read-only.  d must be zeroed apart from its parameters.  Returns CT_OK,
+ * Loads every call (rows without start_us are skipped), in start order,
+ * and, unless a costs file was loaded, the summed numbers.cost from the
+ * SQLite database at path, opened read-only.  d must be zeroed apart from its parameters.  Returns CT_OK,
  * or CT_ERR with "cannot open database 'path': ...", a missing-table or
  * missing-column message in errbuf; rows read so far stay in d (release
  * with ct_report_data_fini()).
