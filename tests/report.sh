@@ -3,7 +3,9 @@
 # End-to-end test of `calltap report`: reconstructs the bundled captures into
 # a SQLite database, renders the report as text, JSON (validated with
 # python3 and compared with the database) and HTML (self-contained, hostile
-# names escaped), checks the error statuses, and renders the HTML in headless
+# names escaped), checks the error statuses, runs tests/report_stores.py
+# (hand-built stores with figures worked out by hand: leads, callbacks,
+# Europe/Kyiv DST, business hours, costs, filters, CSV, warnings), and renders the HTML in headless
 # Chromium (screenshot size, SVG elements in the DOM).  Without chromium the
 # other checks still run and the test then exits 77 (skipped) if they pass.
 # Set REPORT_KEEP=DIR to keep the HTML, screenshot and DOM there.
@@ -23,6 +25,7 @@ check "capture into $t/x.db" [ $? -eq 0 ]
 "$CALLTAP" report --db "$t/x.db" --format text >"$t/r.txt" 2>"$t/err"
 check "text report (status 0)" [ $? -eq 0 ]
 check "text report has totals" grep -q '^  total  ' "$t/r.txt"
+check "text report has the summary and the call-back list" grep -q -e '^Summary' -e '^Call-back list' "$t/r.txt"
 check "text report has hours and agents" grep -q -e '^By hour of day' -e '^Per answering agent' "$t/r.txt"
 check "text report has no control characters" sh -c "! LC_ALL=C grep -q '[[:cntrl:]]' '$t/r.txt'"
 
@@ -36,14 +39,20 @@ db = sqlite3.connect(sys.argv[2])
 n = db.execute("SELECT count(*) FROM calls WHERE start_us IS NOT NULL").fetchone()[0]
 ans = db.execute("SELECT count(*) FROM calls WHERE start_us IS NOT NULL"
                  " AND disposition = 'answered'").fetchone()[0]
-keys = ["report", "version", "database", "range", "quality_s", "missing_columns", "has_costs",
-        "totals", "missed", "answer_time", "quality", "callers", "callbacks", "by_hour",
-        "by_weekday", "campaigns", "agents"]
+keys = ["report", "version", "database", "range", "data_range", "tz", "quality_s",
+        "lead_window_s", "hours", "filters", "missing_columns", "has_costs", "cost_source",
+        "currency", "warnings", "totals", "marketing", "answer_time", "callbacks",
+        "business_hours", "outbound", "by_hour", "by_weekday", "daily", "sources",
+        "campaigns", "sessions", "agents", "outbound_agents", "callback_list"]
 assert list(r) == keys, list(r)
 assert n > 0 and r["totals"]["calls"] == n, (r["totals"], n)
 assert r["totals"]["answered"] == ans
+# the captures were read without --home: every call is a marketing call
+assert [w["code"] for w in r["warnings"]] == ["no_direction", "mostly_unknown_direction"]
+assert r["marketing"]["calls"] == n
 assert sum(h["calls"] for h in r["by_hour"]) == n and len(r["by_hour"]) == 24
 assert sum(d["calls"] for d in r["by_weekday"]) == n and len(r["by_weekday"]) == 7
+assert sum(d["calls"] for d in r["daily"]) == n
 assert sum(a["answered"] for a in r["agents"]) == ans
 assert sum(h["calls"] for h in r["answer_time"]["histogram"]) == r["answer_time"]["calls"]
 assert sum(c["calls"] for c in r["campaigns"]) == n
@@ -55,6 +64,14 @@ fi
 "$CALLTAP" report --db "$t/x.db" --format json --from 1990-01-01 --to 1990-01-02 >"$t/e.json" 2>"$t/err"
 check "empty range (status 0)" [ $? -eq 0 ]
 check "empty range has 0 calls" grep -q '"totals":{"calls":0,' "$t/e.json"
+
+# Hand-built stores whose figures are worked out in tests/report_stores.py.
+if [ -n "$PY" ]; then
+	"$PY" "$srcdir/tests/report_stores.py" run "$CALLTAP" "$t" >"$t/stores.out" 2>&1
+	st=$?
+	grep -v '^ok ' "$t/stores.out"
+	check "hand-built stores: every figure as worked out by hand" [ $st -eq 0 ]
+fi
 "$CALLTAP" report --db "$t/x.db" --from 2024-02-30 >/dev/null 2>"$t/err"
 check "bad --from: status 1" [ $? -eq 1 ]
 check "bad --from: message" grep -q "bad --from '2024-02-30'" "$t/err"
@@ -81,7 +98,7 @@ fi
 
 "$CALLTAP" report --db "$t/x.db" --format html -o "$t/r.html" 2>"$t/err"
 check "html report (status 0)" [ $? -eq 0 ]
-check "html has 4 inline SVG charts" [ "$(grep -o '<svg ' "$t/r.html" | wc -l)" -eq 4 ]
+check "html has 5 inline SVG charts" [ "$(grep -o '<svg ' "$t/r.html" | wc -l)" -eq 5 ]
 check "html is self-contained" sh -c "! grep -Eqi '<(script|link|img|iframe)|url\\(|https?://[^\"]*\"[^>]*(src|href)' '$t/r.html'"
 [ -n "$REPORT_KEEP" ] && mkdir -p "$REPORT_KEEP" && cp "$t/r.html" "$REPORT_KEEP/"
 
@@ -102,9 +119,9 @@ size=$(wc -c <"$t/r.png" 2>/dev/null || echo 0)
 check "chromium screenshot is a PNG of $size bytes (> 20 KB)" \
     sh -c "[ '$size' -gt 20000 ] && head -c 8 '$t/r.png' | od -An -c | grep -q 'P   N   G'"
 chrome --dump-dom "file://$t/r.html" >"$t/dom.html"
-check "rendered DOM has 4 svg elements" [ "$(grep -o '<svg ' "$t/dom.html" | wc -l)" -eq 4 ]
+check "rendered DOM has 5 svg elements" [ "$(grep -o '<svg ' "$t/dom.html" | wc -l)" -eq 5 ]
 check "rendered DOM has bars" [ "$(grep -o '<rect ' "$t/dom.html" | wc -l)" -ge 10 ]
-check "rendered DOM has the figures table" grep -q '<td>missed (of inbound/unknown)</td>' "$t/dom.html"
+check "rendered DOM has the figures table" grep -q '<td>marketing.missed_rate_pct</td>' "$t/dom.html"
 [ -n "$REPORT_KEEP" ] && cp "$t/r.png" "$t/dom.html" "$REPORT_KEEP/"
 
 echo "report: $pass passed, $fail failed"

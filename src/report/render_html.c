@@ -16,6 +16,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "calltap/err.h"
@@ -204,9 +205,9 @@ static void vchart(FILE *out, const struct chart *c)
 /* Writes "source / campaign" of g, escaped and cut to LABEL_CHARS. */
 static void campaign_label(FILE *out, const struct ct_report_group *g, size_t max)
 {
-	esc(out, g->source, max);
+	esc(out, g->key[0], max);
 	fputs(" / ", out);
-	esc(out, g->campaign, max);
+	esc(out, g->key[1], max);
 }
 
 /* Horizontal stacked bars (answered, missed, other) per source/campaign. */
@@ -217,7 +218,7 @@ static void campaign_chart(FILE *out, const struct ct_report *r)
 	long max = 1;
 
 	for (i = 0; i < n; i++)
-		max = r->campaigns[i].calls > max ? r->campaigns[i].calls : max;
+		max = r->campaigns[i].f.calls > max ? r->campaigns[i].f.calls : max;
 	fputs("<div class=\"chart\"><h3>Calls per source / campaign</h3>", out);
 	fputs("<div class=\"legend\">", out);
 	for (j = 0; j < 3; j++)
@@ -227,7 +228,7 @@ static void campaign_chart(FILE *out, const struct ct_report *r)
 	    "height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\">\n", CW, h, CW, h);
 	for (i = 0; i < n; i++) {
 		const struct ct_report_group *g = &r->campaigns[i];
-		long v[3] = { g->answered, g->missed, g->calls - g->answered - g->missed };
+		long v[3] = { g->f.answered, g->f.missed, g->f.calls - g->f.answered - g->f.missed };
 		double x = LABEL_W;
 		int y = MT + 24 * i;
 
@@ -245,9 +246,39 @@ static void campaign_chart(FILE *out, const struct ct_report *r)
 			fprintf(out, ": %ld %s</title></rect>\n", v[j], stack_names[j]);
 			x += w;
 		}
-		fprintf(out, "<text x=\"%.1f\" y=\"%d\">%ld</text>\n", x + 4, y + 14, g->calls);
+		fprintf(out, "<text x=\"%.1f\" y=\"%d\">%ld</text>\n", x + 4, y + 14, g->f.calls);
 	}
 	fputs("</svg></div>\n", out);
+}
+
+/* Daily trend: stacked answered / missed / other per local day. */
+static void daily_chart(FILE *out, const struct ct_report *r)
+{
+	int n = r->n_daily > 366 ? 366 : (int)r->n_daily, i;
+	char (*lab)[8] = calloc((size_t)n + 1, sizeof(*lab));
+	const char **labels = calloc((size_t)n + 1, sizeof(*labels));
+	long *v = calloc((size_t)n * 3 + 1, sizeof(*v));
+	struct chart c;
+	char day[16];
+
+	if (lab != NULL && labels != NULL && v != NULL && n > 0) {
+		for (i = 0; i < n; i++) {
+			const struct ct_report_bucket *b = &r->daily[i];
+
+			ct_report_format_day(r->daily_first_day + i, day, sizeof(day));
+			snprintf(lab[i], sizeof(lab[i]), "%.5s", day + 5);
+			labels[i] = lab[i];
+			v[i * 3] = b->answered;
+			v[i * 3 + 1] = b->missed;
+			v[i * 3 + 2] = b->calls - b->answered - b->missed;
+		}
+		c = (struct chart){ "Daily trend (marketing calls)", n, 3, labels, v,
+			stack_names, stack_colors };
+		vchart(out, &c);
+	}
+	free(lab);
+	free(labels);
+	free(v);
 }
 
 static void charts(FILE *out, const struct ct_report *r)
@@ -259,6 +290,8 @@ static void charts(FILE *out, const struct ct_report *r)
 	};
 	long hour[24 * 3], wday[7 * 3];
 	struct chart c;
+	char t1[96], t2[96];
+	const char *tz = r->data->tz != NULL ? r->data->tz : "UTC";
 	int i;
 
 	for (i = 0; i < 24; i++) {
@@ -272,11 +305,12 @@ static void charts(FILE *out, const struct ct_report *r)
 		wday[i * 3 + 2] = r->by_wday[i].calls - r->by_wday[i].answered - r->by_wday[i].missed;
 	}
 	fputs("<h2>Charts</h2><div class=\"charts\">\n", out);
-	c = (struct chart){ "Calls by hour of day (UTC)", 24, 3, hour_labels, hour,
-		stack_names, stack_colors };
+	daily_chart(out, r);
+	snprintf(t1, sizeof(t1), "Marketing calls by hour of day (%s)", tz);
+	snprintf(t2, sizeof(t2), "Marketing calls by day of week (%s)", tz);
+	c = (struct chart){ t1, 24, 3, hour_labels, hour, stack_names, stack_colors };
 	vchart(out, &c);
-	c = (struct chart){ "Calls by day of week (UTC)", 7, 3, ct_report_wday, wday,
-		stack_names, stack_colors };
+	c = (struct chart){ t2, 7, 3, ct_report_wday, wday, stack_names, stack_colors };
 	vchart(out, &c);
 	campaign_chart(out, r);
 	c = (struct chart){ "Time to answer, seconds (answered calls)", CT_REPORT_NHIST, 1,
@@ -292,117 +326,111 @@ static void card(FILE *out, const char *value, const char *label)
 
 static void cards(FILE *out, const struct ct_report *r)
 {
+	const struct ct_report_fig *m = &r->m;
 	char b[64];
 
 	fputs("<div class=\"cards\">\n", out);
-	snprintf(b, sizeof(b), "%ld", r->calls);
-	card(out, b, "calls");
-	snprintf(b, sizeof(b), "%ld", r->disp[CT_RD_ANSWERED]);
-	card(out, b, "answered");
-	snprintf(b, sizeof(b), "%ld", r->missed);
-	card(out, b, "missed (inbound/unknown)");
-	card(out, num(b, sizeof(b), ct_report_pct(r->missed, r->missable), 1, "%"), "missed rate");
-	card(out, num(b, sizeof(b), r->tta_mean_ms / 1000.0, 1, " s"), "mean time to answer");
-	card(out, num(b, sizeof(b), r->tta_p90_ms == CT_REPORT_NONE ? NAN :
-	    (double)r->tta_p90_ms / 1000.0, 1, " s"), "p90 time to answer");
-	snprintf(b, sizeof(b), "%ld", r->quality);
-	card(out, b, "quality calls");
-	snprintf(b, sizeof(b), "%ld", r->unique_callers);
-	card(out, b, "unique callers");
+	snprintf(b, sizeof(b), "%ld", m->calls);
+	card(out, b, "marketing calls");
+	card(out, num(b, sizeof(b), ct_report_pct(m->missed, m->calls), 1, "%"), "missed rate");
+	snprintf(b, sizeof(b), "%ld", m->first_callers);
+	card(out, b, "first-time callers (leads)");
+	snprintf(b, sizeof(b), "%ld / %ld", m->lost_leads, m->missed_callers);
+	card(out, b, "lost leads / missed callers");
+	card(out, num(b, sizeof(b), ct_report_pct(r->cb_within[1], m->missed_callers), 1, "%"),
+	    "missed callers called back within 15 min");
+	card(out, num(b, sizeof(b), r->cb_att_median / 60.0, 1, " min"),
+	    "median callback delay");
+	card(out, num(b, sizeof(b), ct_report_div(r->cost, m->first_callers, r->has_cost), 2,
+	    ""), "cost per lead");
+	card(out, num(b, sizeof(b), ct_report_mean(m->tta_sum, m->tta_n) / 1000.0, 1, " s"),
+	    "mean time to answer");
 	fputs("</div>\n", out);
 }
 
-/* One "label | value | share" row of the figures table. */
-static void frow(FILE *out, const char *label, const char *value, double pct, const char *of)
+/* Rows "section.key | value" of a (key, value) list. */
+static void kv_rows(FILE *out, const char *section, const struct ct_report_kv *v, size_t n)
 {
-	char b[32];
+	char b[64];
+	size_t i;
 
-	fprintf(out, "<tr><td>%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td></tr>\n",
-	    label, value, of != NULL ? num(b, sizeof(b), pct, 1, "%") : "");
-}
-
-static void frow_n(FILE *out, const char *label, long v, double pct, const char *of)
-{
-	char b[32];
-
-	snprintf(b, sizeof(b), "%ld", v);
-	frow(out, label, b, pct, of);
+	for (i = 0; i < n; i++) {
+		fprintf(out, "<tr><td>%s.%s</td><td class=\"n\">%s</td></tr>\n", section, v[i].key,
+		    ct_report_kv_format(&v[i], b, sizeof(b)) ? b : "\xe2\x80\x93");
+	}
 }
 
 static void figures(FILE *out, const struct ct_report *r)
 {
-	char b[64], l[64];
+	struct ct_report_kv v[CT_REPORT_KV_MAX];
 	int i;
 
-	fputs("<h2>Figures</h2><table><tr><th>figure</th><th>value</th><th>share</th></tr>\n",
-	    out);
-	frow_n(out, "calls", r->calls, 0, NULL);
-	for (i = 0; i < CT_RD_COUNT; i++)
-		frow_n(out, ct_report_disp_name((enum ct_report_disp)i), r->disp[i],
-		    ct_report_pct(r->disp[i], r->calls), "");
-	frow_n(out, "missed (of inbound/unknown)", r->missed,
-	    ct_report_pct(r->missed, r->missable), "");
-	for (i = 0; i < CT_REPORT_NWITHIN; i++) {
-		snprintf(l, sizeof(l), "answered within %d s", ct_report_within_s[i]);
-		frow_n(out, l, r->within[i], ct_report_pct(r->within[i], r->tta_n), "");
-	}
-	frow_n(out, "quality calls (of answered)", r->quality,
-	    ct_report_pct(r->quality, r->disp[CT_RD_ANSWERED]), "");
-	frow_n(out, "first-time calls", r->first_time, ct_report_pct(r->first_time, r->calls), "");
-	frow_n(out, "repeat calls", r->repeat, ct_report_pct(r->repeat, r->calls), "");
-	frow_n(out, "missed calls called back", r->called_back,
-	    ct_report_pct(r->called_back, r->missed), "");
-	frow_n(out, "&#8230; within 5 min (of called back)", r->cb_within_5min,
-	    ct_report_pct(r->cb_within_5min, r->called_back), "");
-	frow(out, "mean callback delay", num(b, sizeof(b),
-	    ct_report_mean(r->cb_delay_sum, r->called_back), 1, " s"), 0, NULL);
+	fputs("<h2>Figures</h2><table><tr><th>figure (JSON key)</th><th>value</th></tr>\n", out);
+	kv_rows(out, "totals", v, ct_report_kv_totals(r, v));
+	kv_rows(out, "marketing", v, ct_report_kv_marketing(r, v));
+	kv_rows(out, "answer_time", v, ct_report_kv_answer(r, v));
+	kv_rows(out, "callbacks", v, ct_report_kv_callbacks(r, v));
+	kv_rows(out, "outbound", v, ct_report_kv_outbound(r, v));
+	for (i = 0; i < 2 && r->data->hours.set; i++)
+		kv_rows(out, i ? "business_hours.after_hours" : "business_hours.in_hours", v,
+		    ct_report_kv_bucket(&r->bhours[i], 0, 1, v));
 	fputs("</table>\n", out);
 }
 
-static void campaign_table(FILE *out, const struct ct_report *r)
+/* A table of groups: key columns, then the (key, value) figures. */
+static void group_table(FILE *out, const char *title, const char *const *keys, int nk,
+    const struct ct_report_group *g, size_t n, int agent)
 {
-	char b[5][32];
+	struct ct_report_kv v[CT_REPORT_KV_MAX];
+	struct ct_report_fig zero = { 0 };
+	char b[64];
+	size_t i, j, nv;
+	int k;
+
+	fprintf(out, "<h2>%s</h2><table><tr>", title);
+	for (k = 0; k < nk; k++)
+		fprintf(out, "<th>%s</th>", keys[k]);
+	nv = agent ? ct_report_kv_agent(&zero, agent > 1, v) : ct_report_kv_group(&zero, v);
+	for (j = 0; j < nv; j++)
+		fprintf(out, "<th>%s</th>", v[j].key);
+	fputs("</tr>\n", out);
+	for (i = 0; i < n; i++) {
+		fputs("<tr>", out);
+		for (k = 0; k < nk; k++) {
+			fputs("<td>", out);
+			esc(out, g[i].key[k] != NULL ? g[i].key[k] : agent ? "(unknown)" : "(none)", 0);
+			fputs("</td>", out);
+		}
+		nv = agent ? ct_report_kv_agent(&g[i].f, agent > 1, v)
+		    : ct_report_kv_group(&g[i].f, v);
+		for (j = 0; j < nv; j++)
+			fprintf(out, "<td class=\"n\">%s</td>",
+			    ct_report_kv_format(&v[j], b, sizeof(b)) ? b : "\xe2\x80\x93");
+		fputs("</tr>\n", out);
+	}
+	fputs("</table>\n", out);
+}
+
+static void cb_table(FILE *out, const struct ct_report *r)
+{
+	char t[48];
 	size_t i;
 
-	fputs("<h2>Per source / campaign</h2><table><tr><th>source</th><th>campaign</th>"
-	    "<th>calls</th><th>answered</th><th>missed</th><th>quality</th>"
-	    "<th>mean talk</th><th>cost</th><th>cost/call</th><th>cost/quality call</th></tr>\n",
-	    out);
-	for (i = 0; i < r->n_campaigns; i++) {
-		const struct ct_report_group *g = &r->campaigns[i];
-		double cost = g->has_cost ? g->cost : NAN;
+	fputs("<h2>Call-back list (missed callers still waiting, oldest first)</h2><table><tr>"
+	    "<th>number</th><th>last missed call (local)</th><th>missed calls</th>"
+	    "<th>callback attempts</th><th>source</th><th>campaign</th></tr>\n", out);
+	for (i = 0; i < r->n_cblist; i++) {
+		const struct ct_report_cbitem *it = &r->cblist[i];
 
 		fputs("<tr><td>", out);
-		esc(out, g->source, 0);
+		esc(out, it->number, 0);
+		ct_report_format_local(r->data->tz, it->last_us, t, sizeof(t));
+		fprintf(out, "</td><td>%s</td><td class=\"n\">%ld</td><td class=\"n\">%ld</td><td>",
+		    t, it->missed, it->attempts);
+		esc(out, it->source, 0);
 		fputs("</td><td>", out);
-		esc(out, g->campaign, 0);
-		fprintf(out, "</td><td class=\"n\">%ld</td><td class=\"n\">%ld</td>"
-		    "<td class=\"n\">%ld</td><td class=\"n\">%ld</td><td class=\"n\">%s</td>"
-		    "<td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td></tr>\n",
-		    g->calls, g->answered, g->missed, g->quality,
-		    num(b[0], sizeof(b[0]), ct_report_mean(g->talk_sum, g->talk_n), 1, " s"),
-		    num(b[1], sizeof(b[1]), cost, 2, ""),
-		    num(b[2], sizeof(b[2]), ct_report_mean(cost, g->calls), 2, ""),
-		    num(b[3], sizeof(b[3]), ct_report_mean(cost, g->quality), 2, ""));
-	}
-	fputs("</table>\n", out);
-}
-
-static void agent_table(FILE *out, const struct ct_report *r)
-{
-	char b[32];
-	size_t i;
-
-	fputs("<h2>Per answering agent</h2><table><tr><th>agent</th><th>answered</th>"
-	    "<th>mean talk</th><th>quality calls</th></tr>\n", out);
-	for (i = 0; i < r->n_agents; i++) {
-		const struct ct_report_group *g = &r->agents[i];
-
-		fputs("<tr><td>", out);
-		esc(out, g->agent != NULL ? g->agent : "(unknown)", 0);
-		fprintf(out, "</td><td class=\"n\">%ld</td><td class=\"n\">%s</td>"
-		    "<td class=\"n\">%ld</td></tr>\n", g->answered,
-		    num(b, sizeof(b), ct_report_mean(g->talk_sum, g->talk_n), 1, " s"), g->quality);
+		esc(out, it->campaign, 0);
+		fputs("</td></tr>\n", out);
 	}
 	fputs("</table>\n", out);
 }
@@ -410,11 +438,14 @@ static void agent_table(FILE *out, const struct ct_report *r)
 static void head(FILE *out, const struct ct_report *r)
 {
 	const struct ct_report_data *d = r->data;
-	char from[40], to[40];
-	int i;
+	char from[48], to[48], first[48], last[48], msgs[2][300];
+	const char *codes[2];
+	size_t i, nw;
 
-	ct_report_format_time(d->from_us, from, sizeof(from));
-	ct_report_format_time(d->to_us, to, sizeof(to));
+	ct_report_format_local(d->tz, d->from_us, from, sizeof(from));
+	ct_report_format_local(d->tz, d->to_us, to, sizeof(to));
+	ct_report_format_local(d->tz, r->first_us, first, sizeof(first));
+	ct_report_format_local(d->tz, r->last_us, last, sizeof(last));
 	fprintf(out, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
 	    "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
 	    "style-src 'unsafe-inline'; img-src data:\">\n"
@@ -422,16 +453,33 @@ static void head(FILE *out, const struct ct_report *r)
 	    "<title>calltap report</title>\n<style>%s</style></head><body>\n"
 	    "<h1>calltap report</h1>\n<div class=\"sub\">", css);
 	esc(out, d->source_name, 0);
-	fprintf(out, " &middot; calls starting %s &ndash; %s (UTC) &middot; quality call: "
-	    "talk &ge; %g s</div>\n", d->from_us == CT_REPORT_NONE ? "(any)" : from,
-	    d->to_us == CT_REPORT_NONE ? "(any)" : to, d->quality_s);
-	for (i = 0; i < CT_RO_COUNT; i++)
+	fprintf(out, " &middot; calls starting %s &ndash; %s &middot; data: %s &ndash; %s "
+	    "&middot; time zone ", d->from_us == CT_REPORT_NONE ? "(any)" : from,
+	    d->to_us == CT_REPORT_NONE ? "(any)" : to, first, last);
+	esc(out, d->tz != NULL ? d->tz : "UTC", 0);
+	fprintf(out, " &middot; quality call: talk &ge; %g s &middot; lead window %lld s",
+	    d->quality_s, (long long)(d->lead_window_us / 1000000));
+	if (d->hours_spec != NULL) {
+		fputs(" &middot; business hours ", out);
+		esc(out, d->hours_spec, 0);
+	}
+	if (d->costs_from_file) {
+		fputs(" &middot; costs in ", out);
+		esc(out, d->currency, 0);
+	}
+	fputs("</div>\n", out);
+	nw = ct_report_warnings(r, codes, msgs);
+	for (i = 0; i < nw; i++) {
+		fprintf(out, "<div class=\"note\"><b>Warning (%s):</b> ", codes[i]);
+		esc(out, msgs[i], 0);
+		fputs("</div>\n", out);
+	}
+	for (i = 0, nw = 0; i < CT_RO_COUNT; i++)
 		if (!d->has_opt[i])
-			fprintf(out, "<div class=\"note\">The database has no column calls.%s; "
-			    "figures using it are unavailable.</div>\n", ct_report_opt_name[i]);
-	if (!d->has_numbers)
-		fputs("<div class=\"note\">The database has no table numbers with costs; "
-		    "no costs shown.</div>\n", out);
+			fprintf(out, "%s%s", nw++ ? ", " : "<div class=\"note\">The database has no "
+			    "column(s) ", ct_report_opt_name[i]);
+	if (nw > 0)
+		fputs(".</div>\n", out);
 }
 
 /*
@@ -440,12 +488,23 @@ static void head(FILE *out, const struct ct_report *r)
  */
 int ct_report_render_html(const struct ct_report *r, FILE *out)
 {
+	static const char *const k_src[1] = { "source" };
+	static const char *const k_camp[2] = { "source", "campaign" };
+	static const char *const k_utm[3] = { "utm_source", "utm_medium", "utm_campaign" };
+	static const char *const k_agent[1] = { "agent" };
+
 	head(out, r);
 	cards(out, r);
 	charts(out, r);
 	figures(out, r);
-	campaign_table(out, r);
-	agent_table(out, r);
+	group_table(out, "Per source", k_src, 1, r->sources, r->n_sources, 0);
+	group_table(out, "Per source / campaign", k_camp, 2, r->campaigns, r->n_campaigns, 0);
+	if (r->n_sessions > 0)
+		group_table(out, "Per session (utm)", k_utm, 3, r->sessions, r->n_sessions, 0);
+	group_table(out, "Per answering agent (answered marketing calls)", k_agent, 1, r->agents,
+	    r->n_agents, 1);
+	group_table(out, "Outbound per agent", k_agent, 1, r->out_agents, r->n_out_agents, 2);
+	cb_table(out, r);
 	fputs("</body></html>\n", out);
 	return ferror(out) ? CT_ERR : CT_OK;
 }

@@ -21,7 +21,8 @@
 
 #define NAME_MAX_W 30   /* characters shown of a name cell */
 #define BAR_W 40        /* characters of the longest '#' bar */
-#define MAX_COLS 10
+#define MAX_COLS 16
+#define DAYS_ALL 92     /* longer daily trends list only days with calls */
 
 /* A table being filled: rows of ncols owned, sanitised cells. */
 struct ttab {
@@ -177,101 +178,200 @@ static void line_real(FILE *out, const char *label, double v, int prec, const ch
 static void header(const struct ct_report *r, FILE *out)
 {
 	const struct ct_report_data *d = r->data;
-	char from[40], to[40], *src = sanitize(d->source_name ? d->source_name : "-", 200);
-	int i;
+	char from[48], to[48], *src = sanitize(d->source_name ? d->source_name : "-", 200);
+	const char *codes[2];
+	char msgs[2][300];
+	size_t i, nw;
 
-	ct_report_format_time(d->from_us, from, sizeof(from));
-	ct_report_format_time(d->to_us, to, sizeof(to));
 	fprintf(out, "calltap report: %s\n", src ? src : "?");
 	free(src);
-	fprintf(out, "range (UTC, by call start): %s .. %s\n", d->from_us == CT_REPORT_NONE ?
+	ct_report_format_local(d->tz, d->from_us, from, sizeof(from));
+	ct_report_format_local(d->tz, d->to_us, to, sizeof(to));
+	fprintf(out, "time zone: %s\n", d->tz != NULL ? d->tz : "UTC");
+	fprintf(out, "range asked (by call start): %s .. %s\n", d->from_us == CT_REPORT_NONE ?
 	    "start" : from, d->to_us == CT_REPORT_NONE ? "end" : to);
-	fprintf(out, "quality call: talk >= %g s\n", d->quality_s);
-	for (i = 0; i < CT_RO_COUNT; i++)
+	ct_report_format_local(d->tz, r->first_us, from, sizeof(from));
+	ct_report_format_local(d->tz, r->last_us, to, sizeof(to));
+	fprintf(out, "data range (first .. last call): %s .. %s\n", from, to);
+	fprintf(out, "quality call: talk >= %g s; lead window: %lld s\n", d->quality_s,
+	    (long long)(d->lead_window_us / 1000000));
+	if (d->hours_spec != NULL) {
+		char *h = sanitize(d->hours_spec, 200);
+
+		fprintf(out, "business hours: %s\n", h ? h : "?");
+		free(h);
+	}
+	if (d->f_dir || d->f_source || d->f_campaign || d->f_sensor) {
+		const char *k[4] = { "direction", "source", "campaign", "sensor" };
+		const char *v[4] = { d->f_dir, d->f_source, d->f_campaign, d->f_sensor };
+
+		fputs("filters:", out);
+		for (i = 0; i < 4; i++)
+			if (v[i] != NULL) {
+				char *t = sanitize(v[i], NAME_MAX_W);
+
+				fprintf(out, " %s=%s", k[i], t ? t : "?");
+				free(t);
+			}
+		fputc('\n', out);
+	}
+	for (i = 0, nw = 0; i < CT_RO_COUNT; i++)
 		if (!d->has_opt[i])
-			fprintf(out, "note: the database has no column calls.%s; figures "
-			    "using it are unavailable\n", ct_report_opt_name[i]);
-	if (!d->has_numbers)
-		fprintf(out, "note: the database has no table numbers(source, campaign, cost); "
-		    "no costs\n");
+			fprintf(out, "%s%s", nw++ ? ", " : "note: the database has no column(s) ",
+			    ct_report_opt_name[i]);
+	if (nw > 0)
+		fputc('\n', out);
+	if (d->costs_from_file)
+		fprintf(out, "costs: from the costs file, in %s\n", d->currency ? d->currency : "?");
+	else if (!r->has_cost)
+		fprintf(out, "note: no costs (no --costs file, no numbers.cost)\n");
+	nw = ct_report_warnings(r, codes, msgs);
+	for (i = 0; i < nw; i++)
+		fprintf(out, "WARNING (%s): %s\n", codes[i], msgs[i]);
+}
+
+static void summary(const struct ct_report *r, FILE *out)
+{
+	const struct ct_report_fig *m = &r->m;
+	char b[32];
+
+	fprintf(out, "\nSummary\n");
+	line(out, "marketing calls", m->calls, 0, NULL);
+	line(out, "missed calls", m->missed, ct_report_pct(m->missed, m->calls), "missed rate");
+	line(out, "first-time callers (leads)", m->first_callers, 0, NULL);
+	line(out, "missed callers", m->missed_callers, 0, NULL);
+	line(out, "lost leads", m->lost_leads, ct_report_pct(m->lost_leads, m->missed_callers),
+	    "of missed callers");
+	line(out, "called back within 15 min", r->cb_within[1],
+	    ct_report_pct(r->cb_within[1], m->missed_callers), "of missed callers");
+	num(b, sizeof(b), ct_report_div(r->cost, m->first_callers, r->has_cost), 2);
+	fprintf(out, "  %-26s %8s%s%s\n", "cost per lead", b,
+	    r->data->costs_from_file && r->data->currency ? " " : "",
+	    r->data->costs_from_file && r->data->currency ? r->data->currency : "");
 }
 
 static void totals(const struct ct_report *r, FILE *out)
 {
+	const struct ct_report_fig *m = &r->m;
 	char of[64];
 	int i;
 
-	fprintf(out, "\nCalls\n");
+	fprintf(out, "\nAll calls in range (every direction)\n");
 	line(out, "total", r->calls, 0, NULL);
 	for (i = 0; i < CT_RD_COUNT; i++)
 		if (i != CT_RD_OTHER || r->disp[i] != 0)
 			line(out, ct_report_disp_name((enum ct_report_disp)i), r->disp[i],
 			    ct_report_pct(r->disp[i], r->calls), "of calls");
-	snprintf(of, sizeof(of), "of %ld inbound/unknown", r->missable);
-	line(out, "missed", r->missed, ct_report_pct(r->missed, r->missable), of);
+	for (i = 0; i < CT_RDIR_COUNT; i++)
+		line(out, ct_report_dir_name[i], r->dir[i], ct_report_pct(r->dir[i], r->calls),
+		    "of calls");
 
-	fprintf(out, "\nTime to answer (%ld answered calls with a time)\n", r->tta_n);
-	line_real(out, "mean", r->tta_mean_ms / 1000.0, 1, "s");
+	fprintf(out, "\nMarketing calls (inbound%s)\n", r->no_direction ? " and unknown" : "");
+	line(out, "calls", m->calls, 0, NULL);
+	line(out, "answered", m->answered, ct_report_pct(m->answered, m->calls), "of calls");
+	line(out, "missed", m->missed, ct_report_pct(m->missed, m->calls), "of calls");
+	line(out, "unique callers", m->unique, 0, NULL);
+	line(out, "first-time callers", m->first_callers, 0, NULL);
+	line(out, "first-time calls", m->first_calls, ct_report_pct(m->first_calls, m->calls),
+	    "of calls");
+	line(out, "repeat calls", m->repeat, ct_report_pct(m->repeat, m->calls), "of calls");
+	line(out, "quality calls", m->quality, ct_report_pct(m->quality, m->answered),
+	    "of answered");
+
+	fprintf(out, "\nTime to answer (%ld answered calls with a time)\n", m->tta_n);
+	line_real(out, "mean", ct_report_mean(m->tta_sum, m->tta_n) / 1000.0, 1, "s");
 	line_real(out, "p90 (nearest rank)", r->tta_p90_ms == CT_REPORT_NONE ? NAN
 	    : (double)r->tta_p90_ms / 1000.0, 1, "s");
 	for (i = 0; i < CT_REPORT_NWITHIN; i++) {
 		snprintf(of, sizeof(of), "within %d s", ct_report_within_s[i]);
-		line(out, of, r->within[i], ct_report_pct(r->within[i], r->tta_n), "of those");
+		line(out, of, r->within[i], ct_report_pct(r->within[i], m->tta_n), "of those");
 	}
 }
 
-static void callers(const struct ct_report *r, FILE *out)
+static void callbacks(const struct ct_report *r, FILE *out)
 {
-	fprintf(out, "\nQuality and callers\n");
-	line(out, "quality calls", r->quality,
-	    ct_report_pct(r->quality, r->disp[CT_RD_ANSWERED]), "of answered");
-	line(out, "unique callers", r->unique_callers, 0, NULL);
-	if (r->data->has_opt[CT_RO_FIRST_CALL]) {
-		line(out, "first-time calls", r->first_time,
-		    ct_report_pct(r->first_time, r->calls), "of calls");
-		line(out, "repeat calls", r->repeat, ct_report_pct(r->repeat, r->calls), "of calls");
-		line(out, "first/repeat unknown", r->first_unknown,
-		    ct_report_pct(r->first_unknown, r->calls), "of calls");
-	} else {
-		fprintf(out, "  %-26s %8s\n", "first-time/repeat calls", "-");
+	long mc = r->m.missed_callers;
+	char of[64];
+	int i;
+
+	fprintf(out, "\nMissed callers and callbacks\n");
+	line(out, "missed callers", mc, 0, NULL);
+	line(out, "lost leads", r->m.lost_leads, ct_report_pct(r->m.lost_leads, mc),
+	    "of missed callers");
+	line(out, "called back", r->cb_called, ct_report_pct(r->cb_called, mc),
+	    "of missed callers");
+	line(out, "reached by callback", r->cb_answered, ct_report_pct(r->cb_answered, mc),
+	    "of missed callers");
+	for (i = 0; i < CT_REPORT_NCB; i++) {
+		snprintf(of, sizeof(of), "called back within %d min", ct_report_cb_min[i]);
+		line(out, of, r->cb_within[i], ct_report_pct(r->cb_within[i], mc),
+		    "of missed callers");
 	}
-	fprintf(out, "\nCallbacks of missed calls\n");
-	if (!r->data->has_opt[CT_RO_CALLBACK_S]) {
-		fprintf(out, "  %-26s %8s\n", "called back", "-");
-		return;
+	if (r->data->hours.set)
+		line(out, "within the business day", r->cb_bday, ct_report_pct(r->cb_bday, mc),
+		    "of missed callers");
+	line_real(out, "first attempt, mean", r->cb_att_mean / 60.0, 1, "min");
+	line_real(out, "first attempt, median", r->cb_att_median / 60.0, 1, "min");
+	line_real(out, "answered callback, mean", r->cb_ans_mean / 60.0, 1, "min");
+	line_real(out, "answered callback, median", r->cb_ans_median / 60.0, 1, "min");
+	line(out, "callback attempts", r->cb_attempts, 0, NULL);
+
+	fprintf(out, "\nOutbound calls\n");
+	line(out, "calls", r->out_calls, 0, NULL);
+	line(out, "answered", r->out_answered, ct_report_pct(r->out_answered, r->out_calls),
+	    "of calls");
+	line_real(out, "talk time", r->out_talk_sum / 60.0, 1, "min");
+	line_real(out, "mean talk", ct_report_mean(r->out_talk_sum, r->out_talk_n), 1, "s");
+	line(out, "numbers called", r->out_numbers, 0, NULL);
+	if (r->data->hours.set) {
+		fprintf(out, "\nBusiness hours (marketing calls)\n");
+		for (i = 0; i < 2; i++) {
+			const struct ct_report_bucket *b = &r->bhours[i];
+
+			fprintf(out, "  %-12s calls %ld, answered %ld, missed %ld (%s%%)\n",
+			    i ? "after hours" : "in hours", b->calls, b->answered, b->missed,
+			    num(of, sizeof(of), ct_report_pct(b->missed, b->calls), 1));
+		}
 	}
-	line(out, "called back", r->called_back, ct_report_pct(r->called_back, r->missed),
-	    "of missed");
-	line(out, "within 5 min", r->cb_within_5min,
-	    ct_report_pct(r->cb_within_5min, r->called_back), "of called back");
-	line_real(out, "mean delay", ct_report_mean(r->cb_delay_sum, r->called_back), 1, "s");
 }
 
 /* A table of buckets with a '#' bar scaled to the largest count. */
 static void buckets(FILE *out, const char *title, const char *key,
-    const struct ct_report_bucket *b, int n, const char *const *labels)
+    const struct ct_report_bucket *b, int n, const char *const *labels, int64_t day0)
 {
-	static const int right[5] = { 0, 1, 1, 1, 0 };
-	const char *hdr[5] = { key, "calls", "answered", "missed", "" };
-	struct ttab t = { .ncols = 5, .hdr = hdr, .right = right, .maxw = BAR_W + 1 };
-	char c[3][24], lab[16], bar[BAR_W + 1];
+	static const int right[6] = { 0, 1, 1, 1, 1, 0 };
+	const char *hdr[6] = { key, "calls", "answered", "missed", "first-time", "" };
+	struct ttab t = { .ncols = 6, .hdr = hdr, .right = right, .maxw = BAR_W + 1 };
+	char c[4][24], lab[16], bar[BAR_W + 1];
 	long max = 0;
 	int i;
 
 	for (i = 0; i < n; i++)
 		max = b[i].calls > max ? b[i].calls : max;
 	fprintf(out, "\n%s\n", title);
+	if (day0 == CT_REPORT_NONE) {
+		hdr[4] = "";
+		t.ncols = 6;
+	}
 	for (i = 0; i < n; i++) {
-		const char *row[5] = { lab, c[0], c[1], c[2], bar };
+		const char *row[6] = { lab, c[0], c[1], c[2], c[3], bar };
 		int len = max ? (int)((b[i].calls * BAR_W + max - 1) / max) : 0;
 
+		if (day0 != CT_REPORT_NONE && n > DAYS_ALL && b[i].calls == 0)
+			continue;   /* a long range: the days without calls are left out */
 		if (labels != NULL)
 			snprintf(lab, sizeof(lab), "%s", labels[i]);
+		else if (day0 != CT_REPORT_NONE)
+			ct_report_format_day(day0 + i, lab, sizeof(lab));
 		else
 			snprintf(lab, sizeof(lab), "%02d", i);
 		snprintf(c[0], sizeof(c[0]), "%ld", b[i].calls);
 		snprintf(c[1], sizeof(c[1]), "%ld", b[i].answered);
 		snprintf(c[2], sizeof(c[2]), "%ld", b[i].missed);
+		if (day0 != CT_REPORT_NONE)
+			snprintf(c[3], sizeof(c[3]), "%ld", b[i].first_callers);
+		else
+			c[3][0] = '\0';
 		memset(bar, '#', (size_t)len);
 		bar[len] = '\0';
 		ttab_row(&t, row);
@@ -297,39 +397,58 @@ static void histogram(const struct ct_report *r, FILE *out)
 			snprintf(lab, sizeof(lab), "> %d s", lo);
 		lo = ct_report_hist_s[i];
 		snprintf(c, sizeof(c), "%ld", r->hist[i]);
-		num(p, sizeof(p), ct_report_pct(r->hist[i], r->tta_n), 1);
-		if (!isnan(ct_report_pct(r->hist[i], r->tta_n)))
+		num(p, sizeof(p), ct_report_pct(r->hist[i], r->m.tta_n), 1);
+		if (!isnan(ct_report_pct(r->hist[i], r->m.tta_n)))
 			strcat(p, "%");
 		ttab_row(&t, row);
 	}
 	ttab_print(&t, out);
 }
 
-static void campaigns(const struct ct_report *r, FILE *out)
+/* A group table: nk key columns, then the marketing figures and costs. */
+static void groups(FILE *out, const char *title, const char *const *keys, int nk,
+    const struct ct_report_group *g, size_t n)
 {
-	static const int right[10] = { 0, 0, 1, 1, 1, 1, 1, 1, 1, 1 };
-	static const char *const hdr[10] = { "source", "campaign", "calls", "answered",
-		"missed", "quality", "mean talk s", "cost", "cost/call", "cost/quality" };
-	struct ttab t = { .ncols = 10, .hdr = hdr, .right = right };
-	char c[8][32];
+	static const int right[MAX_COLS + 4] = { 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1 };
+	static const char *const fig[] = { "calls", "answered", "missed", "missed callers",
+		"lost leads", "first-time", "quality", "cost", "cost/call", "cost/lead",
+		"cost/quality" };
+	const char *hdr[14];
+	const int *rt;
+	struct ttab t = { .ncols = (size_t)nk + 11, .hdr = hdr };
+	char c[11][32];
 	size_t i;
+	int k;
 
-	fprintf(out, "\nPer source/campaign\n");
-	for (i = 0; i < r->n_campaigns; i++) {
-		const struct ct_report_group *g = &r->campaigns[i];
-		const char *row[10] = { g->source ? g->source : "(none)",
-			g->campaign ? g->campaign : "(none)", c[0], c[1], c[2], c[3], c[4], c[5],
-			c[6], c[7] };
-		double cost = g->has_cost ? g->cost : NAN;
+	if (n == 0 && nk == 3)
+		return;
+	rt = right + (3 - nk);
+	t.right = rt;
+	for (k = 0; k < nk; k++)
+		hdr[k] = keys[k];
+	for (k = 0; k < 11; k++)
+		hdr[nk + k] = fig[k];
+	fprintf(out, "\n%s\n", title);
+	for (i = 0; i < n; i++) {
+		const struct ct_report_fig *f = &g[i].f;
+		const char *row[14];
+		double cost = f->has_cost ? f->cost : NAN;
 
-		snprintf(c[0], sizeof(c[0]), "%ld", g->calls);
-		snprintf(c[1], sizeof(c[1]), "%ld", g->answered);
-		snprintf(c[2], sizeof(c[2]), "%ld", g->missed);
-		snprintf(c[3], sizeof(c[3]), "%ld", g->quality);
-		num(c[4], sizeof(c[4]), ct_report_mean(g->talk_sum, g->talk_n), 1);
-		num(c[5], sizeof(c[5]), cost, 2);
-		num(c[6], sizeof(c[6]), ct_report_mean(cost, g->calls), 2);
-		num(c[7], sizeof(c[7]), ct_report_mean(cost, g->quality), 2);
+		for (k = 0; k < nk; k++)
+			row[k] = g[i].key[k] ? g[i].key[k] : "(none)";
+		snprintf(c[0], sizeof(c[0]), "%ld", f->calls);
+		snprintf(c[1], sizeof(c[1]), "%ld", f->answered);
+		snprintf(c[2], sizeof(c[2]), "%ld", f->missed);
+		snprintf(c[3], sizeof(c[3]), "%ld", f->missed_callers);
+		snprintf(c[4], sizeof(c[4]), "%ld", f->lost_leads);
+		snprintf(c[5], sizeof(c[5]), "%ld", f->first_callers);
+		snprintf(c[6], sizeof(c[6]), "%ld", f->quality);
+		num(c[7], sizeof(c[7]), cost, 2);
+		num(c[8], sizeof(c[8]), ct_report_div(cost, f->calls, f->has_cost), 2);
+		num(c[9], sizeof(c[9]), ct_report_div(cost, f->first_callers, f->has_cost), 2);
+		num(c[10], sizeof(c[10]), ct_report_div(cost, f->quality, f->has_cost), 2);
+		for (k = 0; k < 11; k++)
+			row[nk + k] = c[k];
 		ttab_row(&t, row);
 	}
 	ttab_print(&t, out);
@@ -337,20 +456,60 @@ static void campaigns(const struct ct_report *r, FILE *out)
 
 static void agents(const struct ct_report *r, FILE *out)
 {
-	static const int right[4] = { 0, 1, 1, 1 };
+	static const int right[5] = { 0, 1, 1, 1, 1 };
 	static const char *const hdr[4] = { "agent", "answered", "mean talk s", "quality" };
+	static const char *const ohdr[5] = { "agent", "calls", "answered", "talk min",
+		"mean talk s" };
 	struct ttab t = { .ncols = 4, .hdr = hdr, .right = right };
-	char c[3][32];
+	char c[4][32];
 	size_t i;
 
-	fprintf(out, "\nPer answering agent\n");
+	fprintf(out, "\nPer answering agent (answered marketing calls)\n");
 	for (i = 0; i < r->n_agents; i++) {
-		const struct ct_report_group *g = &r->agents[i];
-		const char *row[4] = { g->agent ? g->agent : "(unknown)", c[0], c[1], c[2] };
+		const struct ct_report_fig *f = &r->agents[i].f;
+		const char *row[4] = { r->agents[i].key[0] ? r->agents[i].key[0] : "(unknown)",
+			c[0], c[1], c[2] };
 
-		snprintf(c[0], sizeof(c[0]), "%ld", g->answered);
-		num(c[1], sizeof(c[1]), ct_report_mean(g->talk_sum, g->talk_n), 1);
-		snprintf(c[2], sizeof(c[2]), "%ld", g->quality);
+		snprintf(c[0], sizeof(c[0]), "%ld", f->answered);
+		num(c[1], sizeof(c[1]), ct_report_mean(f->talk_sum, f->talk_n), 1);
+		snprintf(c[2], sizeof(c[2]), "%ld", f->quality);
+		ttab_row(&t, row);
+	}
+	ttab_print(&t, out);
+	t = (struct ttab){ .ncols = 5, .hdr = ohdr, .right = right };
+	fprintf(out, "\nOutbound per agent\n");
+	for (i = 0; i < r->n_out_agents; i++) {
+		const struct ct_report_fig *f = &r->out_agents[i].f;
+		const char *row[5] = { r->out_agents[i].key[0] ? r->out_agents[i].key[0]
+			: "(unknown)", c[0], c[1], c[2], c[3] };
+
+		snprintf(c[0], sizeof(c[0]), "%ld", f->calls);
+		snprintf(c[1], sizeof(c[1]), "%ld", f->answered);
+		num(c[2], sizeof(c[2]), f->talk_sum / 60.0, 1);
+		num(c[3], sizeof(c[3]), ct_report_mean(f->talk_sum, f->talk_n), 1);
+		ttab_row(&t, row);
+	}
+	ttab_print(&t, out);
+}
+
+static void cblist(const struct ct_report *r, FILE *out)
+{
+	static const int right[6] = { 0, 0, 1, 1, 0, 0 };
+	static const char *const hdr[6] = { "number", "last missed (local)", "missed",
+		"attempts", "source", "campaign" };
+	struct ttab t = { .ncols = 6, .hdr = hdr, .right = right };
+	char c[3][48];
+	size_t i;
+
+	fprintf(out, "\nCall-back list (missed callers still waiting, oldest first)\n");
+	for (i = 0; i < r->n_cblist; i++) {
+		const struct ct_report_cbitem *it = &r->cblist[i];
+		const char *row[6] = { it->number, c[0], c[1], c[2],
+			it->source ? it->source : "(none)", it->campaign ? it->campaign : "(none)" };
+
+		ct_report_format_local(r->data->tz, it->last_us, c[0], sizeof(c[0]));
+		snprintf(c[1], sizeof(c[1]), "%ld", it->missed);
+		snprintf(c[2], sizeof(c[2]), "%ld", it->attempts);
 		ttab_row(&t, row);
 	}
 	ttab_print(&t, out);
@@ -362,13 +521,28 @@ static void agents(const struct ct_report *r, FILE *out)
  */
 int ct_report_render_text(const struct ct_report *r, FILE *out)
 {
+	static const char *const k_src[1] = { "source" };
+	static const char *const k_camp[2] = { "source", "campaign" };
+	static const char *const k_utm[3] = { "utm_source", "utm_medium", "utm_campaign" };
+	char title[96];
+	const char *tz = r->data->tz != NULL ? r->data->tz : "UTC";
+
 	header(r, out);
+	summary(r, out);
 	totals(r, out);
-	callers(r, out);
-	buckets(out, "By hour of day (UTC)", "hour", r->by_hour, 24, NULL);
-	buckets(out, "By day of week (UTC)", "day", r->by_wday, 7, ct_report_wday);
+	callbacks(r, out);
+	snprintf(title, sizeof(title), "By hour of day (%s, marketing calls)", tz);
+	buckets(out, title, "hour", r->by_hour, 24, NULL, CT_REPORT_NONE);
+	snprintf(title, sizeof(title), "By day of week (%s, marketing calls)", tz);
+	buckets(out, title, "day", r->by_wday, 7, ct_report_wday, CT_REPORT_NONE);
+	snprintf(title, sizeof(title), "Daily trend (%s, marketing calls%s)", tz,
+	    r->n_daily > DAYS_ALL ? "; days without calls left out" : "");
+	buckets(out, title, "date", r->daily, (int)r->n_daily, NULL, r->daily_first_day);
 	histogram(r, out);
-	campaigns(r, out);
+	groups(out, "Per source", k_src, 1, r->sources, r->n_sources);
+	groups(out, "Per source/campaign", k_camp, 2, r->campaigns, r->n_campaigns);
+	groups(out, "Per session (utm)", k_utm, 3, r->sessions, r->n_sessions);
 	agents(r, out);
+	cblist(r, out);
 	return ferror(out) ? CT_ERR : CT_OK;
 }

@@ -1,15 +1,18 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * `calltap report`: reads the calls of a date range from a calltap SQLite
- * database (or, built with libpq, the PostgreSQL database of the pgsql
- * sink: same rows, same figures), computes the figures of docs/report.md (stats.c) and renders them
- * as a terminal text report, one JSON object or one self-contained HTML page.
- * Workload: run on demand over a database of up to a few million calls; the
- * rows of the range are loaded into memory once (about 100 bytes per call
- * plus its strings), read-only, so calltap can keep writing meanwhile (WAL).
- * Columns added by later schema versions (source, campaign, first_call,
- * callback_s; table numbers) are optional: without them the figures that
- * need them are reported as unavailable.  Dates are ISO 8601, UTC.
+ * `calltap report`: reads every call row of a calltap SQLite database (or,
+ * built with libpq, the PostgreSQL database of the pgsql sink: same rows,
+ * same figures), computes the figures of docs/report.md (stats.c) and
+ * renders them as a terminal text report, one JSON object, one
+ * self-contained HTML page or CSV tables.  All rows are read, not only
+ * those of the range, because first-time callers, callbacks and leads
+ * depend on calls before and after it; numbers are taken normalised from
+ * caller_number / callee_number, or normalised here with ct_number_norm().
+ * Workload: run on demand over a database of up to a few million calls,
+ * loaded into memory once (about 130 bytes per call, each distinct text
+ * once), read-only, so calltap can keep writing meanwhile (WAL).  Columns
+ * added by later schema versions are optional.  Dates are ISO 8601, local
+ * time in --tz when they carry no offset.
  * Exit status: 0 success, 1 usage error, 2 the database cannot be read,
  * 3 the output cannot be written.
  * References: ISO 8601 / RFC 3339 §5.6 (date-time syntax),
@@ -31,6 +34,7 @@
 #include <libpq-fe.h>
 #endif
 
+#include "calltap/attr.h"
 #include "calltap/buf.h"
 #include "calltap/err.h"
 #include "calltap/record.h"
@@ -45,12 +49,20 @@ struct report_opts {
 	const char *pg;
 	const char *from, *to;
 	const char *out;
+	const char *tz, *hours, *costs, *cc;
+	const char *f_dir, *f_source, *f_campaign, *f_sensor;
+	int64_t lead_window_us;
 	double quality_s;
 	enum ct_report_fmt fmt;
 };
 
 const char *const ct_report_opt_name[CT_RO_COUNT] = {
-	"source", "campaign", "first_call", "callback_s"
+	"end_us", "callee", "sensor", "source", "campaign", "caller_number", "callee_number",
+	"utm_source", "utm_medium", "utm_campaign", "duration_s"
+};
+
+const char *const ct_report_dir_name[CT_RDIR_COUNT] = {
+	"unknown", "inbound", "outbound", "internal"
 };
 
 static const char *const required_cols[] = {
@@ -124,37 +136,66 @@ static int parse_clock(const char **s, int64_t *us)
 }
 
 /*
- * Parses an ISO 8601 UTC date "YYYY-MM-DD" or date-time
- * "YYYY-MM-DD[T| ]HH:MM[:SS[.ffffff]][Z]" into µs since the epoch.  A bare
- * date is its midnight, or with is_end set the next midnight (so that
- * "--to 2024-03-31" includes that day).  Offsets other than Z are refused.
- * Returns CT_OK, or CT_ERR leaving *us unchanged.
+ * Parses an ISO 8601 date "YYYY-MM-DD" or date-time
+ * "YYYY-MM-DD[T| ]HH:MM[:SS[.ffffff]][Z|+HH:MM|-HH:MM]" into µs since the
+ * epoch.  Without Z or an offset the time is local wall-clock time in tz
+ * (an IANA name made current by ct_report_tz_set(); NULL = UTC).  A bare
+ * date is its local midnight, or with is_end set the next one (so that
+ * "--to 2024-03-31" includes that day).  Returns CT_OK, or CT_ERR leaving
+ * *us unchanged.
  */
-int ct_report_parse_time(const char *s, int is_end, int64_t *us)
+int ct_report_parse_time_tz(const char *s, int is_end, const char *tz, int64_t *us)
 {
-	int y, m, d;
-	int64_t clock = 0, days;
+	int y, m, d, oh, om, sign, bare;
+	int64_t clock = 0, days, off = 0, v;
+	struct tm tm;
 
 	if (s == NULL || digits(&s, 4, &y) || *s++ != '-' || digits(&s, 2, &m) ||
 	    *s++ != '-' || digits(&s, 2, &d) || m < 1 || m > 12 || d < 1 ||
 	    d > days_in_month(y, m))
 		return CT_ERR;
 	days = days_from_civil(y, m, d);
-	if (*s == '\0') {
-		*us = (days + (is_end != 0)) * US_PER_DAY;
+	bare = *s == '\0';
+	if (!bare) {
+		if (*s != 'T' && *s != 't' && *s != ' ')
+			return CT_ERR;
+		s++;
+		if (parse_clock(&s, &clock) != 0)
+			return CT_ERR;
+		if (*s == 'Z' || *s == 'z') {
+			s++;
+			tz = NULL;
+		} else if (*s == '+' || *s == '-') {
+			sign = *s++ == '-' ? -1 : 1;
+			if (digits(&s, 2, &oh) || *s++ != ':' || digits(&s, 2, &om) || oh > 23 ||
+			    om > 59)
+				return CT_ERR;
+			off = sign * ((int64_t)oh * 3600 + om * 60) * US_PER_S;
+			tz = NULL;
+		}
+		if (*s != '\0')
+			return CT_ERR;
+	} else if (is_end) {
+		days++;
+	}
+	if (tz == NULL) {
+		*us = days * US_PER_DAY + clock - off;
 		return CT_OK;
 	}
-	if (*s != 'T' && *s != 't' && *s != ' ')
-		return CT_ERR;
-	s++;
-	if (parse_clock(&s, &clock) != 0)
-		return CT_ERR;
-	if (*s == 'Z' || *s == 'z')
-		s++;
-	if (*s != '\0')
-		return CT_ERR;
-	*us = days * US_PER_DAY + clock;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = m - 1;
+	tm.tm_mday = d + (bare && is_end);
+	tm.tm_sec = (int)(clock / US_PER_S);
+	v = ct_report_from_local(tz, &tm);
+	*us = v + clock % US_PER_S;
 	return CT_OK;
+}
+
+/* ct_report_parse_time_tz() in UTC. */
+int ct_report_parse_time(const char *s, int is_end, int64_t *us)
+{
+	return ct_report_parse_time_tz(s, is_end, NULL, us);
 }
 
 /*
@@ -195,20 +236,11 @@ void ct_report_format_time(int64_t us, char *buf, size_t size)
  */
 void ct_report_data_fini(struct ct_report_data *d)
 {
-	size_t i;
-
 	if (d == NULL)
 		return;
-	for (i = 0; i < d->n_calls; i++) {
-		free(d->calls[i].caller);
-		free(d->calls[i].agent);
-		free(d->calls[i].source);
-		free(d->calls[i].campaign);
-	}
-	for (i = 0; i < d->n_costs; i++) {
-		free(d->costs[i].source);
-		free(d->costs[i].campaign);
-	}
+	ct_report_strtab_fini(&d->strs);
+	free(d->currency);
+	d->currency = NULL;
 	free(d->calls);
 	free(d->costs);
 	free(d->source_name);
@@ -218,17 +250,10 @@ void ct_report_data_fini(struct ct_report_data *d)
 	d->n_calls = d->cap_calls = d->n_costs = d->cap_costs = 0;
 }
 
-/* Copy of text column i of st, NULL when NULL; *oom set on failure. */
-static char *col_text(sqlite3_stmt *st, int i, int *oom)
+/* Column i of st as text, NULL when NULL (valid until the next step). */
+static const char *col_str(sqlite3_stmt *st, int i)
 {
-	const unsigned char *s = sqlite3_column_text(st, i);
-	char *p;
-
-	if (s == NULL)
-		return NULL;
-	p = strdup((const char *)s);
-	*oom |= p == NULL;
-	return p;
+	return (const char *)sqlite3_column_text(st, i);
 }
 
 static double col_real(sqlite3_stmt *st, int i)
@@ -252,27 +277,54 @@ static enum ct_report_disp disp_of(const unsigned char *s)
 	return CT_RD_OTHER;
 }
 
-/* Reads the current row of the calls query into c; CT_OK or CT_NOMEM. */
-static int read_call(sqlite3_stmt *st, struct ct_report_call *c)
-{
-	const unsigned char *dir = sqlite3_column_text(st, 2);
-	int oom = 0;
+/* One row of the calls query as text and numbers, before interning. */
+struct raw_row {
+	int64_t start_us, end_us, answer_ms;   /* end/answer: CT_REPORT_NONE = NULL */
+	double talk_s, duration_s;             /* NaN = NULL */
+	const char *disp, *dir, *caller, *agent;
+	const char *opt[CT_RO_COUNT];           /* optional columns, NULL = NULL */
+};
 
-	c->start_us = sqlite3_column_int64(st, 0);
-	c->disp = disp_of(sqlite3_column_text(st, 1));
-	c->missable = dir == NULL || (strcmp((const char *)dir, "outbound") != 0 &&
-	    strcmp((const char *)dir, "internal") != 0);
-	c->answer_ms = sqlite3_column_type(st, 3) == SQLITE_NULL ? CT_REPORT_NONE
-	    : sqlite3_column_int64(st, 3);
-	c->talk_s = col_real(st, 4);
-	c->caller = col_text(st, 5, &oom);
-	c->agent = col_text(st, 6, &oom);
-	c->source = col_text(st, 7, &oom);
-	c->campaign = col_text(st, 8, &oom);
-	c->first_call = sqlite3_column_type(st, 9) == SQLITE_NULL ? -1
-	    : sqlite3_column_int(st, 9) != 0;
-	c->callback_s = col_real(st, 10);
-	return oom ? CT_NOMEM : CT_OK;
+static enum ct_report_dir dir_of(const char *s)
+{
+	int i;
+
+	for (i = CT_RDIR_IN; s != NULL && i < CT_RDIR_COUNT; i++)
+		if (strcmp(s, ct_report_dir_name[i]) == 0)
+			return (enum ct_report_dir)i;
+	return CT_RDIR_UNKNOWN;
+}
+
+/* Interned copy of s (NULL stays NULL); *oom set on failure. */
+static const char *intern(struct ct_report_data *d, const char *s, int32_t *id, int *oom)
+{
+	const char *p;
+
+	if (id != NULL)
+		*id = -1;
+	if (s == NULL)
+		return NULL;
+	p = ct_report_intern(&d->strs, s, id);
+	*oom |= p == NULL;
+	return p;
+}
+
+/*
+ * Normalised number of a row: the stored normalised column when not NULL,
+ * else ct_number_norm() of the wire text; interned, NULL when withheld.
+ */
+static const char *number_of(struct ct_report_data *d, const char *stored, const char *wire,
+    int32_t *id, int *oom)
+{
+	char num[CT_NUMBER_MAX + 8];
+
+	if (stored != NULL && stored[0] != '\0')
+		return intern(d, stored, id, oom);
+	if (wire == NULL || ct_number_norm(wire, d->cc, num, sizeof(num)) != CT_OK) {
+		*id = -1;
+		return NULL;
+	}
+	return intern(d, num, id, oom);
 }
 
 /* Grows an array to hold one more element; 0 on success. */
@@ -290,6 +342,63 @@ static int grow(void **v, size_t *cap, size_t n, size_t elem)
 	*v = p;
 	*cap = ncap;
 	return 0;
+}
+
+/* Appends row w to d->calls, interning its strings; CT_OK or CT_NOMEM. */
+static int add_row(struct ct_report_data *d, const struct raw_row *w)
+{
+	struct ct_report_call *c;
+	int oom = 0, i;
+
+	if (grow((void **)&d->calls, &d->cap_calls, d->n_calls, sizeof(*d->calls)))
+		return CT_NOMEM;
+	c = &d->calls[d->n_calls];
+	memset(c, 0, sizeof(*c));
+	c->start_us = w->start_us;
+	c->end_us = w->start_us;
+	if (w->end_us != CT_REPORT_NONE && w->end_us >= w->start_us)
+		c->end_us = w->end_us;
+	else if (!isnan(w->duration_s) && w->duration_s > 0 && w->duration_s < 1e9)
+		c->end_us = w->start_us + llround(w->duration_s * 1e6);
+	c->answer_ms = w->answer_ms;
+	c->talk_s = w->talk_s;
+	c->disp = (uint8_t)disp_of((const unsigned char *)w->disp);
+	c->dir = (uint8_t)dir_of(w->dir);
+	c->cnum = number_of(d, w->opt[CT_RO_CALLER_NUMBER], w->caller, &c->cid, &oom);
+	c->dnum = number_of(d, w->opt[CT_RO_CALLEE_NUMBER], w->opt[CT_RO_CALLEE], &c->did, &oom);
+	c->agent = intern(d, w->agent, &c->kid[CT_RK_AGENT], &oom);
+	c->sensor = intern(d, w->opt[CT_RO_SENSOR], NULL, &oom);
+	c->source = intern(d, w->opt[CT_RO_SOURCE], &c->kid[CT_RK_SOURCE], &oom);
+	c->campaign = intern(d, w->opt[CT_RO_CAMPAIGN], &c->kid[CT_RK_CAMPAIGN], &oom);
+	for (i = 0; i < 3; i++)
+		c->utm[i] = intern(d, w->opt[CT_RO_UTM_SOURCE + i], &c->kid[CT_RK_UTM_SOURCE + i],
+		    &oom);
+	if (oom)
+		return CT_NOMEM;
+	d->n_calls++;
+	return CT_OK;
+}
+
+/* Reads the current row of the calls query into d; CT_OK or CT_NOMEM. */
+static int read_call(sqlite3_stmt *st, struct ct_report_data *d)
+{
+	struct raw_row w;
+	int i;
+
+	w.start_us = sqlite3_column_int64(st, 0);
+	w.disp = col_str(st, 1);
+	w.dir = col_str(st, 2);
+	w.answer_ms = sqlite3_column_type(st, 3) == SQLITE_NULL ? CT_REPORT_NONE
+	    : sqlite3_column_int64(st, 3);
+	w.talk_s = col_real(st, 4);
+	w.caller = col_str(st, 5);
+	w.agent = col_str(st, 6);
+	for (i = 0; i < CT_RO_COUNT; i++)
+		w.opt[i] = i == CT_RO_END_US || i == CT_RO_DURATION_S ? NULL : col_str(st, 7 + i);
+	w.end_us = sqlite3_column_type(st, 7 + CT_RO_END_US) == SQLITE_NULL ? CT_REPORT_NONE
+	    : sqlite3_column_int64(st, 7 + CT_RO_END_US);
+	w.duration_s = col_real(st, 7 + CT_RO_DURATION_S);
+	return add_row(d, &w);
 }
 
 /*
@@ -356,7 +465,7 @@ sql_fail:
 	return CT_ERR;
 }
 
-/* Builds the calls query for the columns and range of d. */
+/* Builds the calls query: every row with a start (history needs them all). */
 static void calls_query(struct ct_buf *q, const struct ct_report_data *d)
 {
 	int i;
@@ -364,12 +473,7 @@ static void calls_query(struct ct_buf *q, const struct ct_report_data *d)
 	ct_buf_puts(q, "SELECT start_us, disposition, direction, answer_ms, talk_s, caller, agent");
 	for (i = 0; i < CT_RO_COUNT; i++)
 		ct_buf_printf(q, ", %s", d->has_opt[i] ? ct_report_opt_name[i] : "NULL");
-	ct_buf_puts(q, " FROM calls WHERE start_us IS NOT NULL");
-	if (d->from_us != CT_REPORT_NONE)
-		ct_buf_printf(q, " AND start_us >= %lld", (long long)d->from_us);
-	if (d->to_us != CT_REPORT_NONE)
-		ct_buf_printf(q, " AND start_us < %lld", (long long)d->to_us);
-	ct_buf_puts(q, " ORDER BY start_us");
+	ct_buf_puts(q, " FROM calls WHERE start_us IS NOT NULL ORDER BY start_us");
 }
 
 /* Runs the calls query and appends every row to d; SQLite or CT_NOMEM code. */
@@ -386,19 +490,33 @@ static int load_calls(sqlite3 *db, struct ct_report_data *d)
 	if (rc != SQLITE_OK)
 		return rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (grow((void **)&d->calls, &d->cap_calls, d->n_calls, sizeof(*d->calls))) {
-			rc = SQLITE_NOMEM;
-			break;
-		}
-		memset(&d->calls[d->n_calls], 0, sizeof(*d->calls));
-		rc = read_call(st, &d->calls[d->n_calls++]);
-		if (rc != CT_OK) {
+		if (read_call(st, d) != CT_OK) {
 			rc = SQLITE_NOMEM;
 			break;
 		}
 	}
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* Appends one numbers.cost sum (source, campaign, cost); CT_OK or CT_NOMEM. */
+static int add_number_cost(struct ct_report_data *d, const char *source, const char *campaign,
+    double cost)
+{
+	struct ct_report_cost *c;
+	int oom = 0;
+
+	if (grow((void **)&d->costs, &d->cap_costs, d->n_costs, sizeof(*d->costs)))
+		return CT_NOMEM;
+	c = &d->costs[d->n_costs];
+	c->source = intern(d, source, &c->sid, &oom);
+	c->campaign = intern(d, campaign, &c->kid, &oom);
+	c->from_day = c->to_day = CT_REPORT_NONE;
+	c->cost = cost;
+	if (oom)
+		return CT_NOMEM;
+	d->n_costs++;
+	return CT_OK;
 }
 
 /* Sums numbers.cost per (source, campaign) into d->costs; SQLite code. */
@@ -407,24 +525,15 @@ static int load_costs(sqlite3 *db, struct ct_report_data *d)
 	sqlite3_stmt *st = NULL;
 	int rc, oom = 0;
 
-	if (!d->has_numbers)
+	if (!d->has_numbers || d->costs_from_file)
 		return SQLITE_OK;
 	rc = sqlite3_prepare_v2(db, "SELECT source, campaign, SUM(cost) FROM numbers"
 	    " WHERE cost IS NOT NULL GROUP BY source, campaign", -1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW && !oom) {
-		struct ct_report_cost *c;
-
-		if (grow((void **)&d->costs, &d->cap_costs, d->n_costs, sizeof(*d->costs))) {
-			oom = 1;
-			break;
-		}
-		c = &d->costs[d->n_costs++];
-		c->source = col_text(st, 0, &oom);
-		c->campaign = col_text(st, 1, &oom);
-		c->cost = sqlite3_column_double(st, 2);
-	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && !oom)
+		oom = add_number_cost(d, col_str(st, 0), col_str(st, 1),
+		    sqlite3_column_double(st, 2)) != CT_OK;
 	sqlite3_finalize(st);
 	if (oom)
 		return SQLITE_NOMEM;
@@ -432,9 +541,9 @@ static int load_costs(sqlite3 *db, struct ct_report_data *d)
 }
 
 /*
- * Loads the calls of [d->from_us, d->to_us) (rows without start_us are
- * skipped) and the summed costs from the SQLite database at path, opened
- * read-only.  d must be zeroed apart from its parameters.  Returns CT_OK,
+ * Loads every call (rows without start_us are skipped), in start order,
+ * and, unless a costs file was loaded, the summed numbers.cost from the
+ * SQLite database at path, opened read-only.  d must be zeroed apart from its parameters.  Returns CT_OK,
  * or CT_ERR with "cannot open database 'path': ...", a missing-table or
  * missing-column message in errbuf; rows read so far stay in d (release
  * with ct_report_data_fini()).
@@ -488,16 +597,10 @@ static PGresult *pg_exec(PGconn *conn, const char *sql, ExecStatusType want)
 	return res;
 }
 
-/* Copy of field (row, i) of res, NULL when NULL; *oom set on failure. */
-static char *pg_text(const PGresult *res, int row, int i, int *oom)
+/* Field (row 0, i) of a single-row result as text, NULL when NULL. */
+static const char *pg_str(const PGresult *res, int i)
 {
-	char *p;
-
-	if (PQgetisnull(res, row, i))
-		return NULL;
-	p = strdup(PQgetvalue(res, row, i));
-	*oom |= p == NULL;
-	return p;
+	return PQgetisnull(res, 0, i) ? NULL : PQgetvalue(res, 0, i);
 }
 
 static double pg_real(const PGresult *res, int row, int i)
@@ -505,39 +608,29 @@ static double pg_real(const PGresult *res, int row, int i)
 	return PQgetisnull(res, row, i) ? NAN : strtod(PQgetvalue(res, row, i), NULL);
 }
 
-/* A boolean (t/f/true/false) or integer field as 1/0; -1 when NULL. */
-static int pg_flag(const PGresult *res, int row, int i)
+static int64_t pg_int(const PGresult *res, int i)
 {
-	const char *v = PQgetvalue(res, row, i);
-
-	if (PQgetisnull(res, row, i))
-		return -1;
-	if (v[0] == 't' || v[0] == 'f')
-		return v[0] == 't';
-	return strtoll(v, NULL, 10) != 0;
+	return PQgetisnull(res, 0, i) ? CT_REPORT_NONE : strtoll(PQgetvalue(res, 0, i), NULL, 10);
 }
 
-/* Reads row 0 of one single-row result into c (as read_call); CT_OK or CT_NOMEM. */
-static int pg_read_call(const PGresult *res, struct ct_report_call *c)
+/* Reads row 0 of one single-row result into d (as read_call); CT_OK or CT_NOMEM. */
+static int pg_read_call(const PGresult *res, struct ct_report_data *d)
 {
-	const char *dir = PQgetisnull(res, 0, 2) ? NULL : PQgetvalue(res, 0, 2);
-	int oom = 0;
+	struct raw_row w;
+	int i;
 
-	c->start_us = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-	c->disp = disp_of(PQgetisnull(res, 0, 1) ? NULL
-	    : (const unsigned char *)PQgetvalue(res, 0, 1));
-	c->missable = dir == NULL || (strcmp(dir, "outbound") != 0 &&
-	    strcmp(dir, "internal") != 0);
-	c->answer_ms = PQgetisnull(res, 0, 3) ? CT_REPORT_NONE
-	    : strtoll(PQgetvalue(res, 0, 3), NULL, 10);
-	c->talk_s = pg_real(res, 0, 4);
-	c->caller = pg_text(res, 0, 5, &oom);
-	c->agent = pg_text(res, 0, 6, &oom);
-	c->source = pg_text(res, 0, 7, &oom);
-	c->campaign = pg_text(res, 0, 8, &oom);
-	c->first_call = pg_flag(res, 0, 9);
-	c->callback_s = pg_real(res, 0, 10);
-	return oom ? CT_NOMEM : CT_OK;
+	w.start_us = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	w.disp = pg_str(res, 1);
+	w.dir = pg_str(res, 2);
+	w.answer_ms = pg_int(res, 3);
+	w.talk_s = pg_real(res, 0, 4);
+	w.caller = pg_str(res, 5);
+	w.agent = pg_str(res, 6);
+	for (i = 0; i < CT_RO_COUNT; i++)
+		w.opt[i] = i == CT_RO_END_US || i == CT_RO_DURATION_S ? NULL : pg_str(res, 7 + i);
+	w.end_us = pg_int(res, 7 + CT_RO_END_US);
+	w.duration_s = pg_real(res, 0, 7 + CT_RO_DURATION_S);
+	return add_row(d, &w);
 }
 
 /*
@@ -607,12 +700,7 @@ static int pg_load_calls(PGconn *conn, struct ct_report_data *d)
 		ExecStatusType st = PQresultStatus(res);
 
 		if (st == PGRES_SINGLE_TUPLE && rc == CT_OK) {
-			if (grow((void **)&d->calls, &d->cap_calls, d->n_calls, sizeof(*d->calls))) {
-				rc = CT_NOMEM;
-			} else {
-				memset(&d->calls[d->n_calls], 0, sizeof(*d->calls));
-				rc = pg_read_call(res, &d->calls[d->n_calls++]);
-			}
+			rc = pg_read_call(res, d);
 		} else if (st != PGRES_SINGLE_TUPLE && st != PGRES_TUPLES_OK && rc == CT_OK) {
 			rc = CT_ERR;
 		}
@@ -627,24 +715,16 @@ static int pg_load_costs(PGconn *conn, struct ct_report_data *d)
 	PGresult *res;
 	int r, oom = 0;
 
-	if (!d->has_numbers)
+	if (!d->has_numbers || d->costs_from_file)
 		return CT_OK;
 	res = pg_exec(conn, "SELECT source, campaign, SUM(cost) FROM numbers"
 	    " WHERE cost IS NOT NULL GROUP BY source, campaign", PGRES_TUPLES_OK);
 	if (res == NULL)
 		return CT_ERR;
-	for (r = 0; r < PQntuples(res) && !oom; r++) {
-		struct ct_report_cost *c;
-
-		if (grow((void **)&d->costs, &d->cap_costs, d->n_costs, sizeof(*d->costs))) {
-			oom = 1;
-			break;
-		}
-		c = &d->costs[d->n_costs++];
-		c->source = pg_text(res, r, 0, &oom);
-		c->campaign = pg_text(res, r, 1, &oom);
-		c->cost = pg_real(res, r, 2);
-	}
+	for (r = 0; r < PQntuples(res) && !oom; r++)
+		oom = add_number_cost(d, PQgetisnull(res, r, 0) ? NULL : PQgetvalue(res, r, 0),
+		    PQgetisnull(res, r, 1) ? NULL : PQgetvalue(res, r, 1), pg_real(res, r, 2))
+		    != CT_OK;
 	PQclear(res);
 	return oom ? CT_NOMEM : CT_OK;
 }
@@ -729,7 +809,10 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 	    "usage: calltap report [--db FILE | --pg CONNINFO] [--from DATE] [--to DATE]\n"
-	    "                      [--quality-s S] [--format text|json|html] [-o FILE]\n"
+	    "                      [--tz AREA/CITY] [--hours SPEC] [--lead-window DUR]\n"
+	    "                      [--quality-s S] [--country-code CC] [--costs FILE]\n"
+	    "                      [--direction D] [--source S] [--campaign C] [--sensor N]\n"
+	    "                      [--format text|json|html|csv] [-o FILE]\n"
 	    "\n"
 	    "Summarises the calls stored by calltap (see docs/report.md).\n"
 	    "\n"
@@ -737,17 +820,32 @@ static void usage(FILE *out)
 	    "  --pg CONNINFO      PostgreSQL database written by calltap --pg (libpq conninfo\n"
 	    "                     or URI), instead of --db\n"
 	    "  --from DATE        first instant, inclusive: YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS]\n"
-	    "  --to DATE          end, exclusive; a bare date includes that whole day (UTC)\n"
+	    "                     [Z|+HH:MM]; local time in --tz without an offset\n"
+	    "  --to DATE          end, exclusive; a bare date includes that whole day\n"
+	    "  --tz AREA/CITY     time zone for hours, weekdays, days and dates (IANA name,\n"
+	    "                     e.g. Europe/Kyiv; default UTC)\n"
+	    "  --hours SPEC       business hours, e.g. 'Mon-Fri 09:00-18:00,Sat 10:00-14:00'\n"
+	    "  --lead-window DUR  a missed caller not reached within DUR is a lost lead\n"
+	    "                     (default 24h; seconds or 90m, 2h, 1d)\n"
 	    "  --quality-s S      a quality call talks at least S seconds (default 30)\n"
-	    "  --format FMT       text (default), json or html\n"
+	    "  --country-code CC  country code for numbers stored without normalised form\n"
+	    "  --costs FILE       costs CSV: source,campaign,from,to,cost,currency\n"
+	    "  --direction D      only calls of direction D (inbound, outbound, internal,\n"
+	    "                     unknown)\n"
+	    "  --source S         only calls of source S\n"
+	    "  --campaign C       only calls of campaign C\n"
+	    "  --sensor N         only calls captured by sensor N\n"
+	    "  --format FMT       text (default), json, html or csv\n"
 	    "  -o, --output FILE  write to FILE instead of standard output\n");
 }
 
 /* Sets *fmt from its name; 0, or 1 (message printed) when unknown. */
 static int parse_format(const char *s, enum ct_report_fmt *fmt)
 {
-	static const char *const names[] = { "text", "json", "html" };
-	static const enum ct_report_fmt fmts[] = { CT_REPORT_TEXT, CT_REPORT_JSON, CT_REPORT_HTML };
+	static const char *const names[] = { "text", "json", "html", "csv" };
+	static const enum ct_report_fmt fmts[] = {
+		CT_REPORT_TEXT, CT_REPORT_JSON, CT_REPORT_HTML, CT_REPORT_CSV
+	};
 	size_t i;
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -755,8 +853,31 @@ static int parse_format(const char *s, enum ct_report_fmt *fmt)
 			*fmt = fmts[i];
 			return 0;
 		}
-	fprintf(stderr, "calltap report: unknown format '%s' (text, json or html)\n", s);
+	fprintf(stderr, "calltap report: unknown format '%s' (text, json, html or csv)\n", s);
 	return 1;
+}
+
+/* Checks the option values that need no database; 0 or 1 (message printed). */
+static int check_values(const struct report_opts *o)
+{
+	size_t i;
+	int ok = 0;
+
+	if (o->f_dir != NULL) {
+		for (i = 0; i < CT_RDIR_COUNT; i++)
+			ok |= strcmp(o->f_dir, ct_report_dir_name[i]) == 0;
+		if (!ok) {
+			fprintf(stderr, "calltap report: bad --direction '%s' (inbound, outbound, "
+			    "internal or unknown)\n", o->f_dir);
+			return 1;
+		}
+	}
+	if (o->cc != NULL && (o->cc[0] == '\0' || strspn(o->cc, "0123456789") != strlen(o->cc) ||
+	    strlen(o->cc) > 4)) {
+		fprintf(stderr, "calltap report: bad --country-code '%s' (1 to 4 digits)\n", o->cc);
+		return 1;
+	}
+	return 0;
 }
 
 /* Parses argv into o; 0 to run, -1 after --help, 1 on a usage error. */
@@ -768,6 +889,14 @@ static int parse_args(struct report_opts *o, int argc, char **argv)
 		{ "quality-s", required_argument, NULL, 'q' },
 		{ "format", required_argument, NULL, 'F' },
 		{ "output", required_argument, NULL, 'o' }, { "help", no_argument, NULL, 'h' },
+		{ "tz", required_argument, NULL, 'z' }, { "hours", required_argument, NULL, 'H' },
+		{ "lead-window", required_argument, NULL, 'l' },
+		{ "country-code", required_argument, NULL, 'c' },
+		{ "costs", required_argument, NULL, 'C' },
+		{ "direction", required_argument, NULL, 'D' },
+		{ "source", required_argument, NULL, 'S' },
+		{ "campaign", required_argument, NULL, 'K' },
+		{ "sensor", required_argument, NULL, 'N' },
 		{ NULL, 0, NULL, 0 }
 	};
 	char *end;
@@ -781,6 +910,21 @@ static int parse_args(struct report_opts *o, int argc, char **argv)
 		case 'f': o->from = optarg; break;
 		case 't': o->to = optarg; break;
 		case 'o': o->out = optarg; break;
+		case 'z': o->tz = optarg; break;
+		case 'H': o->hours = optarg; break;
+		case 'c': o->cc = optarg; break;
+		case 'C': o->costs = optarg; break;
+		case 'D': o->f_dir = optarg; break;
+		case 'S': o->f_source = optarg; break;
+		case 'K': o->f_campaign = optarg; break;
+		case 'N': o->f_sensor = optarg; break;
+		case 'l':
+			if (ct_report_parse_duration(optarg, &o->lead_window_us) != 0) {
+				fprintf(stderr, "calltap report: bad --lead-window '%s' (seconds, or "
+				    "a whole number with s, m, h or d: 90m, 24h, 1d)\n", optarg);
+				return 1;
+			}
+			break;
 		case 'q':
 			o->quality_s = strtod(optarg, &end);
 			if (end == optarg || *end != '\0' || !isfinite(o->quality_s) ||
@@ -801,21 +945,39 @@ static int parse_args(struct report_opts *o, int argc, char **argv)
 		fprintf(stderr, "calltap report: unexpected argument '%s'\n", argv[optind]);
 		return 1;
 	}
-	return 0;
+	return check_values(o);
 }
 
-/* Converts --from/--to into d's range; 0 or 1 (usage error, message printed). */
-static int parse_range(const struct report_opts *o, struct ct_report_data *d)
+/*
+ * Sets the time zone, business hours and --from/--to of d; 0 or 1 (usage
+ * error, message printed).
+ */
+static int parse_time_opts(const struct report_opts *o, struct ct_report_data *d)
 {
-	d->from_us = d->to_us = CT_REPORT_NONE;
-	if (o->from != NULL && ct_report_parse_time(o->from, 0, &d->from_us) != CT_OK) {
-		fprintf(stderr, "calltap report: bad --from '%s' (want YYYY-MM-DD or "
-		    "YYYY-MM-DDTHH:MM[:SS[.ffffff]][Z], UTC)\n", o->from);
+	char errbuf[CT_ERRBUF_SIZE];
+
+	d->tz = NULL;
+	if (o->tz != NULL && strcmp(o->tz, "UTC") != 0) {
+		if (ct_report_tz_set(o->tz, errbuf) != CT_OK) {
+			fprintf(stderr, "calltap report: --tz: %s\n", errbuf);
+			return 1;
+		}
+		d->tz = o->tz;
+	}
+	if (o->hours != NULL && ct_report_hours_parse(&d->hours, o->hours, errbuf) != CT_OK) {
+		fprintf(stderr, "calltap report: %s\n", errbuf);
 		return 1;
 	}
-	if (o->to != NULL && ct_report_parse_time(o->to, 1, &d->to_us) != CT_OK) {
+	d->hours_spec = o->hours;
+	d->from_us = d->to_us = CT_REPORT_NONE;
+	if (o->from != NULL && ct_report_parse_time_tz(o->from, 0, d->tz, &d->from_us) != CT_OK) {
+		fprintf(stderr, "calltap report: bad --from '%s' (want YYYY-MM-DD or "
+		    "YYYY-MM-DDTHH:MM[:SS[.ffffff]][Z|+HH:MM])\n", o->from);
+		return 1;
+	}
+	if (o->to != NULL && ct_report_parse_time_tz(o->to, 1, d->tz, &d->to_us) != CT_OK) {
 		fprintf(stderr, "calltap report: bad --to '%s' (want YYYY-MM-DD or "
-		    "YYYY-MM-DDTHH:MM[:SS[.ffffff]][Z], UTC)\n", o->to);
+		    "YYYY-MM-DDTHH:MM[:SS[.ffffff]][Z|+HH:MM])\n", o->to);
 		return 1;
 	}
 	if (d->from_us != CT_REPORT_NONE && d->to_us != CT_REPORT_NONE &&
@@ -840,6 +1002,8 @@ static int write_report(const struct ct_report *r, enum ct_report_fmt fmt, const
 		rc = ct_report_render_json(r, out);
 	else if (fmt == CT_REPORT_HTML)
 		rc = ct_report_render_html(r, out);
+	else if (fmt == CT_REPORT_CSV)
+		rc = ct_report_render_csv(r, out);
 	else
 		rc = ct_report_render_text(r, out);
 	if (fflush(out) != 0 || ferror(out))
@@ -874,31 +1038,47 @@ static int load_data(const struct report_opts *o, struct ct_report_data *d, char
  */
 int ct_report_main(int argc, char **argv)
 {
-	struct report_opts o = { .db = "calltap.db", .quality_s = 30.0, .fmt = CT_REPORT_TEXT };
-	struct ct_report_data d;
+	struct report_opts o = {
+		.db = "calltap.db", .quality_s = 30.0, .fmt = CT_REPORT_TEXT,
+		.lead_window_us = 86400LL * US_PER_S
+	};
+	struct ct_report_data *d;
 	struct ct_report r;
 	char errbuf[CT_ERRBUF_SIZE];
 	int rc;
 
-	memset(&d, 0, sizeof(d));
 	rc = parse_args(&o, argc, argv);
 	if (rc != 0)
 		return rc < 0 ? 0 : 1;
-	if (parse_range(&o, &d) != 0)
-		return 1;
-	d.quality_s = o.quality_s;
-	if (load_data(&o, &d, errbuf) != CT_OK) {
-		fprintf(stderr, "calltap report: %s\n", errbuf);
-		ct_report_data_fini(&d);
-		return 2;
-	}
-	if (ct_report_compute(&r, &d) != CT_OK) {
+	if ((d = calloc(1, sizeof(*d))) == NULL) {
 		fprintf(stderr, "calltap report: out of memory\n");
-		ct_report_data_fini(&d);
 		return 2;
 	}
-	rc = write_report(&r, o.fmt, o.out);
-	ct_report_fini(&r);
-	ct_report_data_fini(&d);
+	rc = parse_time_opts(&o, d);
+	d->quality_s = o.quality_s;
+	d->lead_window_us = o.lead_window_us;
+	d->cc = o.cc;
+	d->f_dir = o.f_dir;
+	d->f_source = o.f_source;
+	d->f_campaign = o.f_campaign;
+	d->f_sensor = o.f_sensor;
+	if (rc == 0 && o.costs != NULL && ct_report_costs_load(d, o.costs, errbuf) != CT_OK) {
+		fprintf(stderr, "calltap report: %s\n", errbuf);
+		rc = 1;
+	}
+	if (rc == 0 && load_data(&o, d, errbuf) != CT_OK) {
+		fprintf(stderr, "calltap report: %s\n", errbuf);
+		rc = 2;
+	}
+	if (rc == 0 && ct_report_compute(&r, d) != CT_OK) {
+		fprintf(stderr, "calltap report: out of memory\n");
+		rc = 2;
+	}
+	if (rc == 0) {
+		rc = write_report(&r, o.fmt, o.out);
+		ct_report_fini(&r);
+	}
+	ct_report_data_fini(d);
+	free(d);
 	return rc;
 }

@@ -116,6 +116,15 @@ static void bind_num(sqlite3_stmt *st, int i, double v)
 		sqlite3_bind_double(st, i, v);
 }
 
+/* The callers "c01" / "x31" of the table as numbers "555001" / "555931". */
+static const char *number_of(const char *caller, char *buf)
+{
+	if (caller == NULL || strlen(caller) != 3 || (caller[0] != 'c' && caller[0] != 'x'))
+		return caller;
+	snprintf(buf, 8, "555%c%s", caller[0] == 'c' ? '0' : '9', caller + 1);
+	return buf;
+}
+
 /* Creates path with schema (SQL text) and, when with_rows, the rows above. */
 static int make_db(const char *path, const char *schema, int with_rows, int attrib)
 {
@@ -123,6 +132,7 @@ static int make_db(const char *path, const char *schema, int with_rows, int attr
 	sqlite3_stmt *st;
 	size_t i;
 	int64_t us;
+	char num[8];
 	const char *ins = attrib ?
 	    "INSERT INTO calls (start_us, disposition, direction, answer_ms, talk_s, caller,"
 	    " agent, source, campaign, first_call, callback_s) VALUES (?,?,?,?,?,?,?,?,?,?,?)" :
@@ -142,7 +152,7 @@ static int make_db(const char *path, const char *schema, int with_rows, int attr
 		bind_text(st, 3, r->dir);
 		bind_num(st, 4, (double)r->answer_ms);
 		bind_num(st, 5, r->talk_s);
-		bind_text(st, 6, r->caller);
+		bind_text(st, 6, number_of(r->caller, num));
 		bind_text(st, 7, r->agent);
 		if (attrib) {
 			bind_text(st, 8, r->source);
@@ -167,6 +177,7 @@ static int load(struct ct_report_data *d, struct ct_report *r, const char *path,
 	memset(r, 0, sizeof(*r));
 	d->from_us = d->to_us = CT_REPORT_NONE;
 	d->quality_s = 30.0;
+	d->lead_window_us = 86400LL * 1000000;
 	if (from != NULL)
 		CHECK_INT(ct_report_parse_time(from, 0, &d->from_us), CT_OK);
 	if (to != NULL)
@@ -194,7 +205,8 @@ static void test_parse_time(void)
 		{ "2000-03-01", 0, 1, 951868800000000LL },
 		{ "2023-02-29", 0, 0, 0 }, { "2024-02-30", 0, 0, 0 }, { "2024-13-01", 0, 0, 0 },
 		{ "2024-00-10", 0, 0, 0 }, { "2024-03-04T24:00", 0, 0, 0 },
-		{ "2024-03-04T09:60", 0, 0, 0 }, { "2024-03-04T09:30+01:00", 0, 0, 0 },
+		{ "2024-03-04T09:60", 0, 0, 0 }, { "2024-03-04T09:30+01:00", 0, 1, 1709541000000000LL },
+		{ "2024-03-04T09:30-00:30", 0, 1, 1709546400000000LL }, { "2024-03-04T09:30+1", 0, 0, 0 },
 		{ "2024/03/04", 0, 0, 0 }, { "", 0, 0, 0 }, { "2024-3-4", 0, 0, 0 },
 		{ "2024-03-04T09:30:15.1234567", 0, 0, 0 }, { "2024-03-04T09:30:15.", 0, 0, 0 },
 		{ "2024-03-04T", 0, 0, 0 }, { "2024-03-04Tx", 0, 0, 0 }, { "2024-03-04Z", 0, 0, 0 },
@@ -225,27 +237,37 @@ static void test_format_time(void)
 	CHECK_STR(b, "-");
 }
 
-/* The week of 30 calls: every figure (rows 31-33 are outside). */
+/*
+ * The week of 30 calls: every figure (rows 31-33 are outside).  The store
+ * has directions, so the marketing calls are the 21 inbound ones: 1-7, 9,
+ * 10, 11, 13, 14, 15, 20, 21, 23, 24, 25, 26, 28, 29 (16 NULL and 17
+ * unknown are not; outbound 8, 18, 22, 27, 30; internal 12, 19).
+ */
 static void check_week(const struct ct_report *r)
 {
-	/* by hour: 09 = calls 1,2,13,14,15; 10,11,14,15,16 = 2 answered each; 20 =
-	 * 16,17 (both missed); 21 = 18,19; 22 = 20,21; 23 = 22; 00 = 23,24 (missed);
-	 * 01 = 25; 02 = 26 (missed),27; 03 = 28,29 (missed); 04 = 30. */
+	/* marketing calls by UTC hour: 00 = 23, 24 (missed); 01 = 25; 02 = 26
+	 * (missed); 03 = 28, 29 (missed); 09 = 1, 2, 13, 14, 15; 10, 11, 15 = two
+	 * answered each; 14 = 7; 16 = 11; 22 = 20, 21. */
 	static const long hour[24][3] = {
-		{ 2, 0, 2 }, { 1, 0, 0 }, { 2, 0, 1 }, { 2, 0, 1 }, { 1, 0, 0 }, { 0, 0, 0 },
+		{ 2, 0, 2 }, { 1, 0, 0 }, { 1, 0, 1 }, { 2, 0, 1 }, { 0, 0, 0 }, { 0, 0, 0 },
 		{ 0, 0, 0 }, { 0, 0, 0 }, { 0, 0, 0 }, { 5, 2, 3 }, { 2, 2, 0 }, { 2, 2, 0 },
-		{ 0, 0, 0 }, { 0, 0, 0 }, { 2, 2, 0 }, { 2, 2, 0 }, { 2, 2, 0 }, { 0, 0, 0 },
-		{ 0, 0, 0 }, { 0, 0, 0 }, { 2, 0, 2 }, { 2, 0, 0 }, { 2, 0, 0 }, { 1, 0, 0 },
+		{ 0, 0, 0 }, { 0, 0, 0 }, { 1, 1, 0 }, { 2, 2, 0 }, { 1, 1, 0 }, { 0, 0, 0 },
+		{ 0, 0, 0 }, { 0, 0, 0 }, { 0, 0, 0 }, { 0, 0, 0 }, { 2, 0, 0 }, { 0, 0, 0 },
 	};
-	/* Mon 1,2,3,4,13,14,15; Tue 5,6,7,16,17; Wed 8,9,18,19; Thu 10,11,20,21;
-	 * Fri 12,28,29,30; Sat 22,26,27; Sun 23,24,25. */
+	/* Mon 1, 2, 3, 4, 13, 14, 15; Tue 5, 6, 7; Wed 9; Thu 10, 11, 20, 21;
+	 * Fri 28, 29; Sat 26; Sun 23, 24, 25. */
 	static const long wday[7][3] = {
-		{ 7, 4, 3 }, { 5, 3, 2 }, { 4, 2, 0 }, { 4, 2, 0 }, { 4, 1, 1 }, { 3, 0, 1 },
+		{ 7, 4, 3 }, { 3, 3, 0 }, { 1, 1, 0 }, { 4, 2, 0 }, { 2, 0, 1 }, { 1, 0, 1 },
 		{ 3, 0, 2 },
 	};
-	/* (0,5] 1000 2000 3000 5000; (5,10] 5001; (10,15] 12000 15000; (15,20] 15001;
+	/* answer_ms of the answered marketing calls 1-7, 9, 10 (11 has none):
+	 * (0,5] 3000 5000; (5,10] 5001; (10,15] 12000 15000; (15,20] 15001;
 	 * (20,30] 30000; (30,60] 45000; > 60 70000. */
-	static const long hist[CT_REPORT_NHIST] = { 4, 1, 2, 1, 1, 1, 1 };
+	static const long hist[CT_REPORT_NHIST] = { 2, 1, 2, 1, 1, 1, 1 };
+	/* missed callers, none reached later: oldest last missed call first */
+	static const char *const cbl[6] = {
+		"555013", "555014", "555015", "555026", "555001", "555002"
+	};
 	const struct ct_report_group *g;
 	int i;
 
@@ -259,35 +281,46 @@ static void check_week(const struct ct_report *r)
 	CHECK_INT(r->disp[CT_RD_FAILED], 3);
 	CHECK_INT(r->disp[CT_RD_UNFINISHED], 2);
 	CHECK_INT(r->disp[CT_RD_OTHER], 1);
-	/* not missable: outbound 8,18,22,27,30, internal 12,19 -> 30 - 7 = 23;
-	 * missed: 13,17(unknown),24,29, 14,26, 15,16(NULL dir),23 = 9 */
-	CHECK_INT(r->missable, 23);
-	CHECK_INT(r->missed, 9);
-	CHECK_INT((long)round(ct_report_pct(r->missed, r->missable) * 100), 3913);
-	/* answer_ms of answered 1-12 except 11: sorted 1000 2000 3000 5000 5001
-	 * 12000 15000 15001 30000 45000 70000; sum 203002 / 11 = 18454.727;
-	 * p90 rank ceil(9.9) = 10 -> 45000 */
-	CHECK_INT(r->tta_n, 11);
-	CHECK_INT((long)round(r->tta_mean_ms * 1000), 18454727);
-	CHECK_INT(r->tta_p90_ms, 45000);
-	CHECK_INT(r->within[0], 4);   /* <= 5000 */
-	CHECK_INT(r->within[1], 7);   /* + 5001 12000 15000 */
-	CHECK_INT(r->within[2], 9);   /* + 15001 30000 */
+	CHECK_INT(r->dir[CT_RDIR_IN], 21);
+	CHECK_INT(r->dir[CT_RDIR_OUT], 5);
+	CHECK_INT(r->dir[CT_RDIR_INTERNAL], 2);
+	CHECK_INT(r->dir[CT_RDIR_UNKNOWN], 2);
+	CHECK_INT(r->no_direction, 0);
+	CHECK_INT(r->mostly_unknown, 0);
+	CHECK_INT(r->m.calls, 21);
+	CHECK_INT(r->m.answered, 10);      /* 1-7, 9, 10, 11 */
+	CHECK_INT(r->m.missed, 7);         /* 13, 14, 15, 23, 24, 26, 29 */
+	/* 3000+5000+5001+12000+15000+15001+30000+45000+70000 = 200002 / 9;
+	 * p90 rank ceil(8.1) = 9 -> 70000 */
+	CHECK_INT(r->m.tta_n, 9);
+	CHECK_INT((long)round(ct_report_mean(r->m.tta_sum, r->m.tta_n) * 1000), 22222444);
+	CHECK_INT(r->tta_p90_ms, 70000);
+	CHECK_INT(r->within[0], 2);
+	CHECK_INT(r->within[1], 5);
+	CHECK_INT(r->within[2], 7);
 	for (i = 0; i < CT_REPORT_NHIST; i++)
 		CHECK_INT(r->hist[i], hist[i]);
-	/* talk >= 30: 1 (45), 3 (60), 4 (31), 5 (30), 7 (100), 10 (200), 12 (40);
-	 * not 6 (29.999), 2, 8, 9, 11 (NULL) */
-	CHECK_INT(r->quality, 7);
-	/* c01..c22, c25, c26, c27, c30 (c01, c02 twice; 28, 29 NULL) */
-	CHECK_INT(r->unique_callers, 26);
-	CHECK_INT(r->first_time, 11);   /* 1 2 4 5 7 9 11 13 14 17 20 */
-	CHECK_INT(r->repeat, 6);        /* 3 6 10 15 23 24 */
-	CHECK_INT(r->first_unknown, 13);
-	/* missed with callback: 13 (120) 14 (300) 15 (301) 16 (1000) 23 (60)
-	 * 29 (200); 18 (50) is outbound, not missed.  <= 300 s: 4; mean 1981 / 6 */
-	CHECK_INT(r->called_back, 6);
-	CHECK_INT(r->cb_within_5min, 4);
-	CHECK_INT((long)round(ct_report_mean(r->cb_delay_sum, r->called_back) * 1000), 330167);
+	/* talk >= 30: 1 (45), 3 (60), 4 (31), 5 (30), 7 (100), 10 (200); not 6
+	 * (29.999), 2, 9, 11 (NULL); 12 is internal */
+	CHECK_INT(r->m.quality, 6);
+	/* 17 numbers (555001 and 555002 twice: 23, 24 are repeat calls; 28 and
+	 * 29 withheld) */
+	CHECK_INT(r->m.unique, 17);
+	CHECK_INT(r->m.first_callers, 17);
+	CHECK_INT(r->m.first_calls, 17);
+	CHECK_INT(r->m.repeat, 2);
+	/* missed callers 13, 14, 15, 23 (555001), 24 (555002), 26; no callback
+	 * (no callee numbers) and no later answered call: all lost */
+	CHECK_INT(r->m.missed_callers, 6);
+	CHECK_INT(r->m.lost_leads, 6);
+	CHECK_INT(r->cb_called, 0);
+	CHECK(isnan(r->cb_att_mean) && isnan(r->cb_att_median));
+	CHECK_INT(r->n_cblist, 6);
+	for (i = 0; i < 6 && r->n_cblist == 6; i++)
+		CHECK_STR(r->cblist[i].number, cbl[i]);
+	CHECK_INT(r->out_calls, 5);
+	CHECK_INT(r->out_answered, 1);     /* 8 */
+	CHECK_INT(r->out_numbers, 0);
 	for (i = 0; i < 24; i++) {
 		CHECK_INT(r->by_hour[i].calls, hour[i][0]);
 		CHECK_INT(r->by_hour[i].answered, hour[i][1]);
@@ -298,62 +331,71 @@ static void check_week(const struct ct_report *r)
 		CHECK_INT(r->by_wday[i].answered, wday[i][1]);
 		CHECK_INT(r->by_wday[i].missed, wday[i][2]);
 	}
-	/* campaigns, most calls first: none/none 13, google/spring 12,
+	/* daily: Mon 2024-03-04 .. Sun 2024-03-10, as the weekdays */
+	CHECK_INT(r->n_daily, 7);
+	for (i = 0; i < 7 && r->n_daily == 7; i++)
+		CHECK_INT(r->daily[i].calls, wday[i][0]);
+	/* campaigns, most calls first: google/spring 11, none/none 5,
 	 * facebook/spring 5, radio/fall 0 (numbers only) */
 	CHECK_INT(r->n_campaigns, 4);
 	if (r->n_campaigns != 4)
 		return;
-	g = &r->campaigns[0];   /* 7 8 12 16 18 19 21 22 25 26 27 28 30 */
-	CHECK(g->source == NULL && g->campaign == NULL);
-	CHECK_INT(g->calls, 13);
-	CHECK_INT(g->answered, 3);       /* 7 8 12 */
-	CHECK_INT(g->missed, 2);         /* 16 26 */
-	CHECK_INT(g->quality, 2);        /* 7 12 */
-	CHECK_INT(g->talk_n, 3);
-	CHECK_INT((long)round(g->talk_sum * 1000), 150000);
-	CHECK_INT(g->has_cost, 0);
-	g = &r->campaigns[1];   /* 1 2 3 6 9 10 13 14 17 20 23 29 */
-	CHECK_STR(g->source, "google");
-	CHECK_STR(g->campaign, "spring");
-	CHECK_INT(g->calls, 12);
-	CHECK_INT(g->answered, 6);       /* 1 2 3 6 9 10 */
-	CHECK_INT(g->missed, 5);         /* 13 14 17 23 29 */
-	CHECK_INT(g->quality, 3);        /* 1 3 10 */
-	CHECK_INT(g->talk_n, 6);         /* 45 + 20 + 60 + 29.999 + 5 + 200 */
-	CHECK_INT((long)round(g->talk_sum * 1000), 359999);
-	CHECK_INT(g->has_cost, 1);       /* 100 + 50 (+ NULL) */
-	CHECK_INT((long)round(g->cost * 100), 15000);
+	g = &r->campaigns[0];   /* 1 2 3 6 9 10 13 14 20 23 29 */
+	CHECK_STR(g->key[0], "google");
+	CHECK_STR(g->key[1], "spring");
+	CHECK_INT(g->f.calls, 11);
+	CHECK_INT(g->f.answered, 6);       /* 1 2 3 6 9 10 */
+	CHECK_INT(g->f.missed, 4);         /* 13 14 23 29 */
+	CHECK_INT(g->f.quality, 3);        /* 1 3 10 */
+	CHECK_INT(g->f.talk_n, 6);         /* 45 + 20 + 60 + 29.999 + 5 + 200 */
+	CHECK_INT((long)round(g->f.talk_sum * 1000), 359999);
+	CHECK_INT(g->f.first_callers, 9);
+	CHECK_INT(g->f.missed_callers, 3);
+	CHECK_INT(g->f.has_cost, 1);       /* 100 + 50 (+ NULL) */
+	CHECK_INT((long)round(g->f.cost * 100), 15000);
+	g = &r->campaigns[1];   /* 7 21 25 26 28 */
+	CHECK(g->key[0] == NULL && g->key[1] == NULL);
+	CHECK_INT(g->f.calls, 5);
+	CHECK_INT(g->f.answered, 1);
+	CHECK_INT(g->f.missed, 1);
+	CHECK_INT(g->f.has_cost, 0);
 	g = &r->campaigns[2];   /* 4 5 11 15 24 */
-	CHECK_STR(g->source, "facebook");
-	CHECK_INT(g->calls, 5);
-	CHECK_INT(g->answered, 3);
-	CHECK_INT(g->missed, 2);
-	CHECK_INT(g->quality, 2);        /* 4 (31) 5 (30) */
-	CHECK_INT(g->talk_n, 2);         /* 11 has no talk time */
-	CHECK_INT((long)round(g->talk_sum * 1000), 61000);
-	CHECK_INT((long)round(g->cost * 100), 6000);
+	CHECK_STR(g->key[0], "facebook");
+	CHECK_INT(g->f.calls, 5);
+	CHECK_INT(g->f.answered, 3);
+	CHECK_INT(g->f.missed, 2);
+	CHECK_INT(g->f.quality, 2);        /* 4 (31) 5 (30) */
+	CHECK_INT(g->f.talk_n, 2);         /* 11 has no talk time */
+	CHECK_INT(g->f.first_callers, 4);  /* 24 is 555002's second call */
+	CHECK_INT((long)round(g->f.cost * 100), 6000);
 	g = &r->campaigns[3];
-	CHECK_STR(g->source, "radio");
-	CHECK_STR(g->campaign, "fall");
-	CHECK_INT(g->calls, 0);
-	CHECK_INT((long)round(g->cost * 100), 4000);
-	/* agents: alice 1 2 5 6 9 12, bob 3 4 8 10 11, none 7 */
+	CHECK_STR(g->key[0], "radio");
+	CHECK_STR(g->key[1], "fall");
+	CHECK_INT(g->f.calls, 0);
+	CHECK_INT((long)round(g->f.cost * 100), 4000);
+	/* agents (answered marketing calls): alice 1 2 5 6 9, bob 3 4 10 11, none 7 */
 	CHECK_INT(r->n_agents, 3);
 	if (r->n_agents != 3)
 		return;
-	CHECK_STR(r->agents[0].agent, "alice");
-	CHECK_INT(r->agents[0].answered, 6);
-	CHECK_INT((long)round(r->agents[0].talk_sum * 1000), 169999);
-	CHECK_INT(r->agents[0].talk_n, 6);
-	CHECK_INT(r->agents[0].quality, 3);   /* 1 5 12 */
-	CHECK_STR(r->agents[1].agent, "bob");
-	CHECK_INT(r->agents[1].answered, 5);
-	CHECK_INT(r->agents[1].talk_n, 4);    /* 60 + 31 + 10 + 200 = 301 */
-	CHECK_INT((long)round(r->agents[1].talk_sum * 1000), 301000);
-	CHECK_INT(r->agents[1].quality, 3);   /* 3 4 10 */
-	CHECK_STR(r->agents[2].agent, NULL);
-	CHECK_INT(r->agents[2].answered, 1);
-	CHECK_INT(r->agents[2].quality, 1);
+	CHECK_STR(r->agents[0].key[0], "alice");
+	CHECK_INT(r->agents[0].f.answered, 5);
+	CHECK_INT((long)round(r->agents[0].f.talk_sum * 1000), 129999);
+	CHECK_INT(r->agents[0].f.quality, 2);   /* 1 5 */
+	CHECK_STR(r->agents[1].key[0], "bob");
+	CHECK_INT(r->agents[1].f.answered, 4);
+	CHECK_INT(r->agents[1].f.talk_n, 3);    /* 60 + 31 + 200 */
+	CHECK_INT((long)round(r->agents[1].f.talk_sum * 1000), 291000);
+	CHECK_INT(r->agents[1].f.quality, 3);
+	CHECK_STR(r->agents[2].key[0], NULL);
+	CHECK_INT(r->agents[2].f.answered, 1);
+	/* outbound per agent: none 18 22 27 30, bob 8 */
+	CHECK_INT(r->n_out_agents, 2);
+	if (r->n_out_agents == 2) {
+		CHECK_STR(r->out_agents[0].key[0], NULL);
+		CHECK_INT(r->out_agents[0].f.calls, 4);
+		CHECK_STR(r->out_agents[1].key[0], "bob");
+		CHECK_INT(r->out_agents[1].f.answered, 1);
+	}
 }
 
 /* Renders r with fn into a string (caller frees). */
@@ -381,56 +423,91 @@ static void check_week_json(const struct ct_report *r)
 	char *j = render(r, ct_report_render_json);
 
 	CHECK_HAS(j, "\"range\":{\"from\":\"2024-03-04T00:00:00Z\",\"to\":\"2024-03-11T00:00:00Z\"},"
-	    "\"quality_s\":30.000,\"missing_columns\":[],\"has_costs\":true,");
+	    "\"data_range\":{\"first\":\"2024-03-04T09:00:00Z\",\"last\":\"2024-03-10T01:00:00Z\"},"
+	    "\"tz\":\"UTC\",\"quality_s\":30.000,\"lead_window_s\":86400,\"hours\":null,");
+	CHECK_HAS(j, "\"has_costs\":true,\"cost_source\":\"numbers\",\"currency\":null,"
+	    "\"warnings\":[],");
 	CHECK_HAS(j, "\"totals\":{\"calls\":30,\"answered\":12,\"busy\":4,\"noanswer\":3,"
-	    "\"cancelled\":5,\"failed\":3,\"unfinished\":2,\"other\":1}");
-	CHECK_HAS(j, "\"missed\":{\"calls\":9,\"base\":23,\"rate_pct\":39.13}");
-	CHECK_HAS(j, "\"answer_time\":{\"calls\":11,\"mean_ms\":18454.7,\"p90_ms\":45000,"
-	    "\"within_5s\":4,\"within_5s_pct\":36.36,\"within_15s\":7,\"within_15s_pct\":63.64,"
-	    "\"within_30s\":9,\"within_30s_pct\":81.82,\"histogram\":[{\"from_s\":0,\"to_s\":5,"
-	    "\"calls\":4},");
+	    "\"cancelled\":5,\"failed\":3,\"unfinished\":2,\"other\":1,\"inbound\":21,"
+	    "\"outbound\":5,\"internal\":2,\"unknown\":2}");
+	/* cost 150 + 60 + 40 = 250: / 21 calls, / 17 leads, / 6 quality calls */
+	CHECK_HAS(j, "\"marketing\":{\"calls\":21,\"answered\":10,\"missed\":7,"
+	    "\"missed_rate_pct\":33.33,\"missed_callers\":6,\"lost_leads\":6,"
+	    "\"lost_leads_pct\":100.00,\"unique_callers\":17,\"first_time_callers\":17,"
+	    "\"first_time_calls\":17,\"repeat_calls\":2,\"quality_calls\":6,\"quality_pct\":60.00,"
+	    "\"cost\":250.0000,\"cost_per_call\":11.9048,\"cost_per_lead\":14.7059,"
+	    "\"cost_per_quality_call\":41.6667}");
+	CHECK_HAS(j, "\"answer_time\":{\"calls\":9,\"mean_ms\":22222.4,\"p90_ms\":70000,"
+	    "\"within_5s\":2,\"within_5s_pct\":22.22,\"within_15s\":5,\"within_15s_pct\":55.56,"
+	    "\"within_30s\":7,\"within_30s_pct\":77.78,\"histogram\":[{\"from_s\":0,\"to_s\":5,"
+	    "\"calls\":2},");
 	CHECK_HAS(j, "{\"from_s\":60,\"to_s\":null,\"calls\":1}]}");
-	CHECK_HAS(j, "\"quality\":{\"calls\":7,\"pct_of_answered\":58.33}");
-	CHECK_HAS(j, "\"callers\":{\"unique\":26,\"first_time\":11,\"repeat\":6,\"unknown\":13}");
-	CHECK_HAS(j, "\"callbacks\":{\"called_back\":6,\"called_back_pct\":66.67,"
-	    "\"within_5min\":4,\"within_5min_pct\":66.67,\"mean_delay_s\":330.167}");
+	CHECK_HAS(j, "\"callbacks\":{\"missed_callers\":6,\"called_back\":0,"
+	    "\"called_back_pct\":0.00,");
+	CHECK_HAS(j, "\"within_business_day\":null,\"within_business_day_pct\":null,"
+	    "\"attempt_delay_mean_s\":null,");
+	CHECK_HAS(j, "\"business_hours\":null,\"outbound\":{\"calls\":5,\"answered\":1,"
+	    "\"talk_s\":10.000,\"mean_talk_s\":10.000,\"numbers_called\":0}");
 	CHECK_HAS(j, "\"by_hour\":[{\"hour\":0,\"calls\":2,\"answered\":0,\"missed\":2},");
 	CHECK_HAS(j, "{\"day\":\"Mon\",\"calls\":7,\"answered\":4,\"missed\":3}");
-	/* cost 150 / 12 calls = 12.5; / 3 quality = 50; mean talk 359.999 / 6 */
-	CHECK_HAS(j, "{\"source\":\"google\",\"campaign\":\"spring\",\"calls\":12,\"answered\":6,"
-	    "\"missed\":5,\"quality\":3,\"mean_talk_s\":60.000,\"cost\":150.0000,"
-	    "\"cost_per_call\":12.5000,\"cost_per_quality_call\":50.0000}");
+	CHECK_HAS(j, "\"daily\":[{\"date\":\"2024-03-04\",\"calls\":7,\"answered\":4,\"missed\":3,"
+	    "\"first_time_callers\":7},");
+	/* cost 150 / 11 calls, / 9 leads, / 3 quality calls; mean talk 359.999 / 6 */
+	CHECK_HAS(j, "{\"source\":\"google\",\"campaign\":\"spring\",\"calls\":11,\"answered\":6,"
+	    "\"missed\":4,\"missed_rate_pct\":36.36,\"missed_callers\":3,\"lost_leads\":3,"
+	    "\"first_time_callers\":9,\"unique_callers\":9,\"quality_calls\":3,"
+	    "\"mean_answer_ms\":23833.7,\"mean_talk_s\":60.000,\"cost\":150.0000,"
+	    "\"cost_per_call\":13.6364,\"cost_per_lead\":16.6667,\"cost_per_quality_call\":50.0000}");
 	CHECK_HAS(j, "{\"source\":\"radio\",\"campaign\":\"fall\",\"calls\":0,\"answered\":0,"
-	    "\"missed\":0,\"quality\":0,\"mean_talk_s\":null,\"cost\":40.0000,"
-	    "\"cost_per_call\":null,\"cost_per_quality_call\":null}");
-	CHECK_HAS(j, "{\"source\":null,\"campaign\":null,\"calls\":13,");
-	CHECK_HAS(j, "\"agents\":[{\"agent\":\"alice\",\"answered\":6,\"mean_talk_s\":28.333,"
-	    "\"quality\":3},{\"agent\":\"bob\",\"answered\":5,\"mean_talk_s\":75.250,\"quality\":3},"
-	    "{\"agent\":null,\"answered\":1,\"mean_talk_s\":100.000,\"quality\":1}]}\n");
+	    "\"missed\":0,\"missed_rate_pct\":null,");
+	CHECK_HAS(j, "\"sources\":[{\"source\":\"google\",\"calls\":11,");
+	CHECK_HAS(j, "\"sessions\":[],");
+	CHECK_HAS(j, "\"agents\":[{\"agent\":\"alice\",\"answered\":5,\"talk_s\":129.999,"
+	    "\"mean_talk_s\":26.000,\"quality_calls\":2,\"mean_answer_ms\":16600.2},");
+	CHECK_HAS(j, "\"outbound_agents\":[{\"agent\":null,\"calls\":4,\"answered\":0,"
+	    "\"talk_s\":0.000,\"mean_talk_s\":null},");
+	CHECK_HAS(j, "\"callback_list\":[{\"number\":\"555013\",\"last_missed\":"
+	    "\"2024-03-04T09:20:00Z\",\"last_missed_local\":\"2024-03-04T09:20:00Z\","
+	    "\"missed_calls\":1,\"callback_attempts\":0,\"source\":\"google\","
+	    "\"campaign\":\"spring\"},");
 	free(j);
 }
 
 static void check_week_text_html(const struct ct_report *r)
 {
 	char *t = render(r, ct_report_render_text), *h = render(r, ct_report_render_html);
+	char *c = render(r, ct_report_render_csv);
 
+	if (getenv("TEST_REPORT_DUMP") != NULL && t != NULL)
+		fputs(t, stderr);
 	CHECK_HAS(t, "\n  total                            30\n");
-	CHECK_HAS(t, "\n  missed                            9    39.1% of 23 inbound/unknown\n");
-	CHECK_HAS(t, "\n  p90 (nearest rank)             45.0 s\n");
-	CHECK_HAS(t, "\n  within 5 min                      4    66.7% of called back\n");
-	CHECK_HAS(t, "\n  09        5         2       3  ########################################\n");
-	CHECK_HAS(t, "\n  google    spring       12         6       5        3         60.0  150.00"
-	    "      12.50         50.00\n");
-	CHECK_HAS(t, "\n  (unknown)         1        100.0        1\n");
-	CHECK(strstr(t, "note:") == NULL);
+	CHECK_HAS(t, "\n  missed calls                      7    33.3% missed rate\n");
+	CHECK_HAS(t, "\n  lost leads                        6   100.0% of missed callers\n");
+	CHECK_HAS(t, "\n  p90 (nearest rank)             70.0 s\n");
+	CHECK_HAS(t, "\n  09        5         2       3    ########################################\n");
+	CHECK_HAS(t, "\n  google    spring       11         6       4               3           3"
+	    "           9        3  150.00      13.64      16.67         50.00\n");
+	CHECK_HAS(t, "\n  555013  2024-03-04T09:20:00Z");
+	CHECK(strstr(t, "WARNING") == NULL);
 	CHECK_HAS(h, "<!DOCTYPE html>");
 	CHECK_HAS(h, "Content-Security-Policy");
-	CHECK_HAS(h, "<td>google</td><td>spring</td><td class=\"n\">12</td>");
+	CHECK_HAS(h, "<td>google</td><td>spring</td><td class=\"n\">11</td>");
 	CHECK(h != NULL && strstr(h, "http://") == strstr(h, "http://www.w3.org/2000/svg"));
 	CHECK(h != NULL && strstr(h, "https://") == NULL && strstr(h, "<script") == NULL &&
 	    strstr(h, "src=") == NULL && strstr(h, "<link") == NULL);
+	CHECK_HAS(c, "# summary\nfigure,value\ntotals.calls,30\n");
+	CHECK_HAS(c, "\nmarketing.cost_per_lead,14.7059\n");
+	CHECK_HAS(c, "\n# campaigns\nsource,campaign,calls,answered,missed,missed_rate_pct,"
+	    "missed_callers,lost_leads,first_time_callers,unique_callers,quality_calls,"
+	    "mean_answer_ms,mean_talk_s,cost,cost_per_call,cost_per_lead,cost_per_quality_call\n"
+	    "google,spring,11,6,4,36.36,3,3,9,9,3,23833.7,60.000,150.0000,13.6364,16.6667,"
+	    "50.0000\n");
+	CHECK_HAS(c, "\n# callback_list\nnumber,last_missed,last_missed_local,missed_calls,"
+	    "callback_attempts,source,campaign\n555013,2024-03-04T09:20:00Z,2024-03-04T09:20:00Z,1,0,"
+	    "google,spring\n");
 	free(t);
 	free(h);
+	free(c);
 }
 
 static void test_week(const char *path)
@@ -453,7 +530,7 @@ static void test_week(const char *path)
 	CHECK_INT(load(&d, &r, path, NULL, NULL, err), CT_OK);
 	CHECK_INT(r.calls, 32);
 	CHECK_INT(r.disp[CT_RD_ANSWERED], 13);
-	CHECK_INT(r.missed, 10);
+	CHECK_INT(r.m.missed, 8);
 	CHECK_INT(r.n_agents, 4);
 	ct_report_fini(&r);
 	ct_report_data_fini(&d);
@@ -462,7 +539,7 @@ static void test_week(const char *path)
 	CHECK_INT(load(&d, &r, path, "2024-03-04T09:00", "2024-03-04T09:30:00Z", err), CT_OK);
 	CHECK_INT(r.calls, 3);
 	CHECK_INT(r.disp[CT_RD_ANSWERED], 2);
-	CHECK_INT(r.missed, 1);
+	CHECK_INT(r.m.missed, 1);
 	CHECK_INT(r.tta_p90_ms, 5000);   /* 3000 5000: rank ceil(1.8) = 2 */
 	ct_report_fini(&r);
 	ct_report_data_fini(&d);
@@ -470,7 +547,16 @@ static void test_week(const char *path)
 	/* the last microsecond before the week holds row 31 only */
 	CHECK_INT(load(&d, &r, path, "2024-03-03T23:59:59.999999", "2024-03-04T00:00", err), CT_OK);
 	CHECK_INT(r.calls, 1);
-	CHECK_INT(r.unique_callers, 1);
+	CHECK_INT(r.m.unique, 1);
+	ct_report_fini(&r);
+	ct_report_data_fini(&d);
+
+	/* Sun 2024-03-10 only: 23 and 24 are repeat calls (1 and 2 on Monday
+	 * are in the history although outside the range) */
+	CHECK_INT(load(&d, &r, path, "2024-03-10", "2024-03-10", err), CT_OK);
+	CHECK_INT(r.m.calls, 3);
+	CHECK_INT(r.m.repeat, 2);
+	CHECK_INT(r.m.first_callers, 1);   /* 25 */
 	ct_report_fini(&r);
 	ct_report_data_fini(&d);
 }
@@ -479,37 +565,42 @@ static void test_empty(const char *path)
 {
 	struct ct_report_data d;
 	struct ct_report r;
-	char err[CT_ERRBUF_SIZE], *j, *t, *h;
+	char err[CT_ERRBUF_SIZE], *j, *t, *h, *c;
 
 	CHECK_INT(make_db(path, CALLS_V1 ATTRIB, 0, 1), 0);
 	CHECK_INT(load(&d, &r, path, NULL, NULL, err), CT_OK);
 	CHECK_INT(r.calls, 0);
-	CHECK_INT(r.missed, 0);
-	CHECK_INT(r.tta_n, 0);
-	CHECK(isnan(r.tta_mean_ms));
+	CHECK_INT(r.m.missed, 0);
+	CHECK_INT(r.m.tta_n, 0);
 	CHECK_INT(r.tta_p90_ms, CT_REPORT_NONE);
 	CHECK_INT(r.n_campaigns, 0);
 	CHECK_INT(r.n_agents, 0);
+	CHECK_INT(r.n_daily, 0);
 	CHECK_INT(d.has_numbers, 1);
 	j = render(&r, ct_report_render_json);
-	CHECK_HAS(j, "\"missed\":{\"calls\":0,\"base\":0,\"rate_pct\":null}");
+	CHECK_HAS(j, "\"data_range\":{\"first\":null,\"last\":null}");
+	CHECK_HAS(j, "\"missed\":0,\"missed_rate_pct\":null,");
 	CHECK_HAS(j, "\"mean_ms\":null,\"p90_ms\":null,\"within_5s\":0,\"within_5s_pct\":null");
-	CHECK_HAS(j, "\"callbacks\":{\"called_back\":0,\"called_back_pct\":null,"
-	    "\"within_5min\":0,\"within_5min_pct\":null,\"mean_delay_s\":null}");
-	CHECK_HAS(j, "\"campaigns\":[],\"agents\":[]}");
+	CHECK_HAS(j, "\"callbacks\":{\"missed_callers\":0,\"called_back\":0,"
+	    "\"called_back_pct\":null,");
+	CHECK_HAS(j, "\"campaigns\":[],\"sessions\":[],\"agents\":[],\"outbound_agents\":[],"
+	    "\"callback_list\":[]}");
 	t = render(&r, ct_report_render_text);
 	CHECK_HAS(t, "\n  mean                              -\n");
 	CHECK(t != NULL && strstr(t, "nan") == NULL);
 	h = render(&r, ct_report_render_html);
 	CHECK(h != NULL && strstr(h, "nan") == NULL && strstr(h, "</html>") != NULL);
+	c = render(&r, ct_report_render_csv);
+	CHECK(c != NULL && strstr(c, "nan") == NULL && strstr(c, "# callback_list\n") != NULL);
 	free(j);
 	free(t);
 	free(h);
+	free(c);
 	ct_report_fini(&r);
 	ct_report_data_fini(&d);
 }
 
-/* Schema version 1 (no attribution columns, no numbers): figures unavailable. */
+/* Schema version 1 (no attribution columns, no numbers): still every figure. */
 static void test_v1(const char *path)
 {
 	struct ct_report_data d;
@@ -518,21 +609,20 @@ static void test_v1(const char *path)
 
 	CHECK_INT(make_db(path, CALLS_V1, 1, 0), 0);
 	CHECK_INT(load(&d, &r, path, "2024-03-04", "2024-03-10", err), CT_OK);
-	CHECK_INT(d.has_opt[CT_RO_SOURCE] + d.has_opt[CT_RO_CAMPAIGN] +
-	    d.has_opt[CT_RO_FIRST_CALL] + d.has_opt[CT_RO_CALLBACK_S], 0);
+	CHECK_INT(d.has_opt[CT_RO_SOURCE] + d.has_opt[CT_RO_CAMPAIGN] + d.has_opt[CT_RO_END_US],
+	    0);
+	CHECK_INT(d.has_opt[CT_RO_CALLEE], 1);
 	CHECK_INT(d.has_numbers, 0);
 	CHECK_INT(r.calls, 30);
-	CHECK_INT(r.missed, 9);
+	CHECK_INT(r.m.missed, 7);
+	CHECK_INT(r.m.first_callers, 17);
 	CHECK_INT(r.n_campaigns, 1);     /* everything in (none)/(none) */
-	CHECK_INT(r.first_unknown, 30);
 	j = render(&r, ct_report_render_json);
-	CHECK_HAS(j, "\"missing_columns\":[\"source\",\"campaign\",\"first_call\","
-	    "\"callback_s\"],\"has_costs\":false,");
-	CHECK_HAS(j, "\"callers\":{\"unique\":26,\"first_time\":null,\"repeat\":null,"
-	    "\"unknown\":null}");
-	CHECK_HAS(j, "\"callbacks\":{\"called_back\":null,\"called_back_pct\":null,");
+	CHECK_HAS(j, "\"missing_columns\":[\"end_us\",\"sensor\",\"source\",\"campaign\","
+	    "\"caller_number\",\"callee_number\",\"utm_source\",\"utm_medium\",\"utm_campaign\"],"
+	    "\"has_costs\":false,\"cost_source\":null,");
 	t = render(&r, ct_report_render_text);
-	CHECK_HAS(t, "note: the database has no column calls.callback_s;");
+	CHECK_HAS(t, "note: the database has no column(s) end_us, sensor, source, campaign,");
 	free(j);
 	free(t);
 	ct_report_fini(&r);
