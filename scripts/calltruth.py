@@ -552,8 +552,10 @@ def record_truth(recs):
             for m in claimed:
                 m['_know']['first_attempt'] = k['start_us']
                 m['callback_s'] = round((k['start_us'] - m['_know']['end_us']) / US, 3)
-            if claimed:
-                r['callback_of'] = max(claimed, key=lambda m: m['_know']['start_us'])['call_id']
+            if ms:
+                # every attempt names the latest (by end) open missed call it answers
+                r['callback_of'] = max(ms, key=lambda m: (m['_know']['end_us'],
+                                                          m['_know']['start_us']))['call_id']
             if r['disposition'] == 'answered':
                 open_missed[n] = [m for m in open_missed[n] if m not in ms] \
                     if n in open_missed else []
