@@ -22,8 +22,11 @@ struct json_sink {
 	struct ct_buf line;     /* reused for every record */
 };
 
-/* Opens arg ("-" = stdout); NULL with "cannot open 'x' for writing: ..." on failure. */
-static void *json_open(const char *arg, char *errbuf)
+/*
+ * Opens args->target ("-" = stdout; appended to with args->append); NULL
+ * with "cannot open 'x' for writing: ..." on failure.
+ */
+static void *json_open(const struct ct_sink_args *args, char *errbuf)
 {
 	struct json_sink *js = calloc(1, sizeof(*js));
 
@@ -32,7 +35,7 @@ static void *json_open(const char *arg, char *errbuf)
 		return NULL;
 	}
 	ct_buf_init(&js->line);
-	if (ct_outfile_open(&js->out, arg, errbuf) != CT_OK) {
+	if (ct_outfile_open(&js->out, args->target, args->append, errbuf) != CT_OK) {
 		free(js);
 		return NULL;
 	}
@@ -57,6 +60,14 @@ static int json_flush(void *priv, char *errbuf)
 	return ct_outfile_flush(&js->out, errbuf);
 }
 
+/* SIGHUP: the file is reopened in append mode (stdout: synced). */
+static int json_reopen(void *priv, char *errbuf)
+{
+	struct json_sink *js = priv;
+
+	return ct_outfile_reopen(&js->out, errbuf);
+}
+
 /* Closes the file (stdout is only flushed) and frees priv either way. */
 static int json_close(void *priv, char *errbuf)
 {
@@ -76,5 +87,6 @@ const struct ct_sink_ops ct_sink_json = {
 	.open = json_open,
 	.write = json_write,
 	.flush = json_flush,
+	.reopen = json_reopen,
 	.close = json_close,
 };
