@@ -681,8 +681,9 @@ static void on_tick(struct run *r);
  * Durability while a pipe is idle ("-r -" on a pipe or a socket): the read
  * loop can block in next() for as long as the writer pauses, so a helper
  * thread flushes the sinks when their flush comes due while the main thread
- * waits there.  The engine is only used under mu: the main thread holds it
- * except while it is in next() (one uncontended unlock/lock per frame).
+ * waits there, and reopens them on SIGHUP (within a second).  The sinks are
+ * only used under mu: the main thread holds it except while it is in next()
+ * (one uncontended unlock/lock per frame).
  */
 struct idle_flusher {
 	pthread_mutex_t mu;
@@ -705,6 +706,11 @@ static void *idle_flusher_main(void *arg)
 		due = ct_sinkset_next_flush(fl->sinks);
 		clock_gettime(CLOCK_MONOTONIC, &ts);
 		now = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+		if (fl->in_read && reopen_requested) {   /* SIGHUP on an idle pipe */
+			reopen_requested = 0;
+			ct_sinkset_reopen(fl->sinks);
+			continue;
+		}
 		if (fl->in_read && due <= now) {
 			ct_sinkset_flush_due(fl->sinks, now);
 			continue;

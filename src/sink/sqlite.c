@@ -507,6 +507,13 @@ static int db_close(struct sqlite_sink *ss, char *errbuf)
 	sqlite3_finalize(ss->ins_stream);
 	sqlite3_finalize(ss->upd_callback);
 	ss->ins_call = ss->ins_stream = ss->upd_callback = NULL;
+	/*
+	 * Everything into the database file now: SQLite skips its checkpoint
+	 * at close when the file was moved away (log rotation), which would
+	 * leave the moved file without the records still in the -wal file
+	 * under the old name.  Busy readers only delay it (not an error).
+	 */
+	sqlite3_wal_checkpoint_v2(ss->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
 	if (sqlite3_close(ss->db) != SQLITE_OK) {
 		if (rc == CT_OK)
 			ct_sink_err(errbuf, "cannot close database '%s': %s", ss->path,
