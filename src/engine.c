@@ -6,7 +6,8 @@
  *   decode (stateless) -> IP fragment reassembly -> decode L4 again
  *     UDP: SIP if the payload starts like a SIP message, else RTP matching
  *     TCP: per-direction stream reassembly -> SIP framer -> libosip2
- *   SIP messages -> dialog table -> call records -> attribution -> sinks (in order)
+ *   SIP messages -> dialog table -> call records -> attribution -> the sink set
+ *   (cfg.sinks, borrowed: it writes every output; the engine only hands records over)
  *
  * A record whose call was recorded waits before the sinks until the
  * finisher thread has written the file (its completion report gives the
