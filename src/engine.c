@@ -555,7 +555,8 @@ struct ct_engine *ct_engine_new(const struct ct_engine_cfg *cfg, char *errbuf)
 		goto fail;
 	if (e->cfg.rtp && (e->media = ct_media_new(0)) == NULL)
 		goto fail;
-	if (e->media != NULL && e->cfg.sinks != NULL)
+	/* Orphan streams are measured and reported only for an output that takes them. */
+	if (e->media != NULL && e->cfg.sinks != NULL && ct_sinkset_wants_orphans(e->cfg.sinks))
 		ct_media_set_orphan_hook(e->media, on_orphan, e);
 	if (e->media != NULL && e->cfg.audio_dir != NULL) {
 		ct_media_set_audio(e->media, e->cfg.audio_dir, (enum ct_audio_format)e->cfg.audio_format);

@@ -1436,12 +1436,6 @@ int main(int argc, char **argv)
 		return 3;
 	}
 	o.cfg.sinks = run.sinks;
-	run.e = ct_engine_new(&o.cfg, errbuf);
-	if (run.e == NULL) {
-		fprintf(stderr, "calltap: %s\n", errbuf);
-		free_run(&run, &o);
-		return 3;
-	}
 	rc = 0;
 	if (o.iface != NULL && (run.live = ct_source_open_live(o.iface, o.bpf, o.snaplen,
 	    o.buffer_mb, errbuf)) == NULL) {
@@ -1449,10 +1443,14 @@ int main(int argc, char **argv)
 		rc = 2;
 	} else if ((n_dirs = prepare_outdirs(&o, dirs)) < 0 || open_outputs(run.sinks, &o) != 0)
 		rc = 3;
-	else if (o.user != NULL)
+	else if ((run.e = ct_engine_new(&o.cfg, errbuf)) == NULL) {   /* after the outputs */
+		fprintf(stderr, "calltap: %s\n", errbuf);
+		rc = 3;
+	} else if (o.user != NULL)
 		rc = drop_privileges(&o, dirs, n_dirs);
 	if (rc != 0) {
-		ct_engine_finish(run.e);
+		if (run.e != NULL)
+			ct_engine_finish(run.e);
 		ct_sinkset_close(run.sinks);
 		free_run(&run, &o);
 		return rc;

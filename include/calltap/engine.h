@@ -34,7 +34,9 @@ struct ct_engine_cfg {
 	int audio_format;          /* enum ct_audio_format */
 	int64_t tick_us;           /* how often expiry runs, capture time (default 1 s) */
 	struct ct_attr *attr;      /* record enrichment before the sinks (attr.h), borrowed; NULL = off */
-	struct ct_sinkset *sinks;  /* where records and orphan streams go, borrowed; NULL = nowhere */
+	struct ct_sinkset *sinks;  /* where records and orphan streams go, borrowed; NULL = nowhere.
+	                              Its sinks are added before ct_engine_new (orphan streams are
+	                              reported only when one of them takes them) */
 };
 
 struct ct_engine_counters {

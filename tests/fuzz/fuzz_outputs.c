@@ -98,26 +98,21 @@ struct ct_engine *ct_fuzz_engine_open(void)
 		return NULL;
 	if ((fuzz_sinks = ct_sinkset_new(NULL, NULL)) == NULL)
 		return NULL;
-	ct_engine_cfg_default(&cfg);
-	cfg.audio_dir = dir;
-	cfg.audio_format = CT_AUDIO_WAV;
-	cfg.sinks = fuzz_sinks;
-	e = ct_engine_new(&cfg, errbuf);
+	snprintf(db, sizeof(db), "%s/calls.db", dir);
+	e = NULL;
+	if (add_sink(&ct_sink_json, "/dev/null", errbuf) == CT_OK &&
+	    add_sink(&ct_sink_csv, "/dev/null", errbuf) == CT_OK &&
+	    add_sink(&ct_sink_sqlite, db, errbuf) == CT_OK &&
+	    add_sink(&ct_sink_orphans, "/dev/null", errbuf) == CT_OK) {
+		ct_engine_cfg_default(&cfg);
+		cfg.audio_dir = dir;
+		cfg.audio_format = CT_AUDIO_WAV;
+		cfg.sinks = fuzz_sinks;   /* outputs first: the engine asks who takes orphans */
+		e = ct_engine_new(&cfg, errbuf);
+	}
 	if (e == NULL) {
 		ct_sinkset_free(fuzz_sinks);
 		fuzz_sinks = NULL;
-		return NULL;
-	}
-	snprintf(db, sizeof(db), "%s/calls.db", dir);
-	if (add_sink(&ct_sink_json, "/dev/null", errbuf) != CT_OK ||
-	    add_sink(&ct_sink_csv, "/dev/null", errbuf) != CT_OK ||
-	    add_sink(&ct_sink_sqlite, db, errbuf) != CT_OK ||
-	    add_sink(&ct_sink_orphans, "/dev/null", errbuf) != CT_OK) {
-		ct_engine_finish(e);
-		ct_engine_free(e);
-		ct_sinkset_free(fuzz_sinks);
-		fuzz_sinks = NULL;
-		return NULL;
 	}
 	return e;
 }
