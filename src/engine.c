@@ -6,7 +6,8 @@
  *   decode (stateless) -> IP fragment reassembly -> decode L4 again
  *     UDP: SIP if the payload starts like a SIP message, else RTP matching
  *     TCP: per-direction stream reassembly -> SIP framer -> libosip2
- *   SIP messages -> dialog table -> call records -> attribution -> sinks (in order)
+ *   SIP messages -> dialog table -> call records -> attribution -> the sink set
+ *   (cfg.sinks, borrowed: it writes every output; the engine only hands records over)
  *
  * A record whose call was recorded waits before the sinks until the
  * finisher thread has written the file (its completion report gives the
@@ -41,9 +42,7 @@
 #include "calltap/media.h"
 #include "calltap/sip.h"
 
-#define ENGINE_MAX_SINKS 8
 #define ENGINE_MAX_REDECODE 4
-#define FLUSH_INTERVAL_US INT64_C(1000000) /* sinks are made durable this often (wall time) */
 #define ORPHAN_IDLE_US (60 * INT64_C(1000000)) /* an orphan stream silent this long ended */
 #define ENGINE_MAX_HELD 4096   /* records held back behind a recording being written */
 
@@ -55,8 +54,6 @@ struct held {
 };
 #define EVICT_WARN_US (10 * INT64_C(1000000))  /* eviction warnings at most this often */
 
-static void ct_engine_close_orphans(struct ct_engine *e);
-
 struct ct_engine {
 	struct ct_engine_cfg cfg;
 	struct ct_decode_ctx dctx;
@@ -64,23 +61,10 @@ struct ct_engine {
 	struct ct_tcp_reasm *tcp;
 	struct ct_dialog_table *dialogs;
 	struct ct_media_table *media;
-	struct ct_sink sinks[ENGINE_MAX_SINKS];
-	size_t n_sinks;
 	int64_t now_us;          /* newest capture time seen */
 	int64_t next_tick_us;    /* when expiry runs next */
-	int64_t next_flush_us;   /* ct_engine_flush_due: monotonic time of the next flush */
 	bool new_input;          /* the next frame opens another capture file */
-	struct ct_outfile orphans; /* orphan RTP streams as JSON lines; fd -1 = off */
-	struct ct_buf obuf;      /* reused to format one orphan stream */
-	int64_t stats_interval_us; /* periodic stats hook (0 = off) */
-	int64_t next_stats_us;
-	ct_engine_stats_fn stats_fn;
-	ct_engine_drops_fn drops_fn;  /* live capture: polls pcap_stats each tick */
-	void *drops_user;
-	void *stats_user;
-	int64_t prev_stats_us;   /* capture time and frames at the previous line */
-	uint64_t prev_stats_frames;
-	uint64_t prev_stats_calls; /* calls done at the previous line */
+	bool drops_known;        /* ct_engine_capture_drops was called */
 	struct ct_audio_finisher *fin; /* reports written recordings; NULL: none pending */
 	struct held *held_head, *held_tail; /* records waiting for a recording, in order */
 	size_t n_held;
@@ -103,31 +87,15 @@ void ct_engine_cfg_default(struct ct_engine_cfg *cfg)
 	cfg->tick_us = 1000000;
 }
 
-static void sink_write_all(struct ct_engine *e, const struct ct_call_record *rec)
-{
-	char errbuf[CT_ERRBUF_SIZE];
-	size_t i;
-
-	for (i = 0; i < e->n_sinks; i++) {
-		struct ct_sink *s = &e->sinks[i];
-
-		if (s->failed)
-			continue;
-		errbuf[0] = '\0';
-		if (s->ops->write(s->priv, rec, errbuf) != CT_OK) {
-			/* Reported once; the other sinks still get every record. */
-			ct_log(&e->cfg.log, CT_LOG_ERR, "%s", errbuf);
-			s->failed = 1;
-			e->c.sink_errors++;
-		} else {
-			s->dirty = 1;
-		}
-	}
-}
-
+/*
+ * The hand-off to the outputs: every finished record, in emission order,
+ * goes to the sink set in this one call (sinkset.h), which writes it to
+ * every output; then it is freed.
+ */
 static void write_record(struct ct_engine *e, struct ct_call_record *rec)
 {
-	sink_write_all(e, rec);
+	if (e->cfg.sinks != NULL)
+		ct_sinkset_write(e->cfg.sinks, rec);
 	e->c.records++;
 	ct_call_record_free(rec);
 }
@@ -362,77 +330,12 @@ static void handle_fragment(struct ct_engine *e, struct ct_packet *pkt)
 	free(prev);
 }
 
-/* Calls the stats hook when its interval has passed; the rate base moves on. */
-static void stats_due(struct ct_engine *e)
-{
-	if (e->next_stats_us == INT64_MIN) {
-		e->next_stats_us = ct_ts_add(e->now_us, e->stats_interval_us);
-		e->prev_stats_us = e->now_us;
-		return;
-	}
-	if (e->now_us < e->next_stats_us)
-		return;
-	e->stats_fn(e->stats_user, e);
-	e->prev_stats_us = e->now_us;
-	e->prev_stats_frames = e->c.frames;
-	{
-		struct ct_dialog_stats ds;
-
-		ct_dialog_get_stats(e->dialogs, &ds);
-		e->prev_stats_calls = ds.calls;
-	}
-	e->next_stats_us = ct_ts_add(e->now_us, e->stats_interval_us);
-}
-
-/*
- * Writes one orphan RTP stream (no SIP call) as a JSON line, whole (a full
- * disk cuts the file back to its last whole line and ends the output).
- */
+/* An orphan RTP stream (no SIP call) ended: handed to the outputs that take them. */
 static void on_orphan(void *user, const struct ct_stream_stats *st)
 {
 	struct ct_engine *e = user;
-	char errbuf[CT_ERRBUF_SIZE];
 
-	if (e->orphans.fd < 0)
-		return;
-	ct_buf_reset(&e->obuf);
-	ct_stream_json(st, &e->obuf);
-	ct_buf_puts(&e->obuf, "\n");
-	if (ct_outfile_write(&e->orphans, &e->obuf, errbuf) != CT_OK) {
-		ct_log(&e->cfg.log, CT_LOG_ERR, "orphan streams: %s", errbuf);
-		e->c.sink_errors++;
-		ct_outfile_close(&e->orphans, NULL);
-		ct_engine_close_orphans(e);
-	}
-}
-
-/*
- * Reports RTP streams that belong to no SIP call (idle 60 s, or at the end)
- * as JSON lines to path ("-" = stdout).  Returns CT_OK, or CT_ERR with a
- * message naming path in errbuf.
- */
-int ct_engine_set_orphans(struct ct_engine *e, const char *path, char *errbuf)
-{
-	if (e->media == NULL) {
-		snprintf(errbuf, CT_ERRBUF_SIZE, "--orphans needs RTP analysis (drop --no-rtp)");
-		return CT_ERR;
-	}
-	if (ct_outfile_open(&e->orphans, path, errbuf) != CT_OK)
-		return CT_ERR;
-	ct_media_set_orphan_hook(e->media, on_orphan, e);
-	return CT_OK;
-}
-
-static void ct_engine_close_orphans(struct ct_engine *e)
-{
-	char errbuf[CT_ERRBUF_SIZE];
-
-	if (ct_outfile_close(&e->orphans, errbuf) != CT_OK) {
-		ct_log(&e->cfg.log, CT_LOG_ERR, "orphan streams: %s", errbuf);
-		e->c.sink_errors++;
-	}
-	if (e->media != NULL)
-		ct_media_set_orphan_hook(e->media, NULL, NULL);
+	ct_sinkset_orphan(e->cfg.sinks, st);
 }
 
 /* Copies the media table's counters that the engine's counters show. */
@@ -492,43 +395,28 @@ static void tick(struct ct_engine *e)
 	if (e->media != NULL)
 		ct_media_expire(e->media, e->now_us, ORPHAN_IDLE_US);
 	e->next_tick_us = ct_ts_add(e->now_us, e->cfg.tick_us);
-	if (e->drops_fn != NULL)
-		e->drops_fn(e->drops_user, e);
-	if (e->stats_interval_us > 0)
-		stats_due(e);
 }
 
 /*
- * Advances the capture clock to now_us without a frame, running expiry and
- * the stats hook when due: a live capture calls it when the link is idle so
- * calls still time out.  A time at or before the newest frame is ignored;
- * one outside [CT_TS_MIN, CT_TS_MAX] is clamped first (not counted: it is
- * the system clock, not a frame).
+ * Advances the capture clock to now_us without a frame, running expiry when
+ * due: a live capture calls it when the link is idle so calls still time
+ * out.  A time at or before the newest frame is ignored; one outside
+ * [CT_TS_MIN, CT_TS_MAX] is clamped first (not counted: it is the system
+ * clock, not a frame).  Returns true when expiry ran (the driver's cue for
+ * its own once-a-tick work: capture drops, the status line).
  */
-void ct_engine_clock(struct ct_engine *e, int64_t now_us)
+bool ct_engine_clock(struct ct_engine *e, int64_t now_us)
 {
 	(void)ct_ts_clamp(&now_us);
 	if (now_us <= e->now_us || e->new_input)
-		return;
+		return false;
 	if (e->now_us == INT64_MIN)
 		e->next_tick_us = now_us;
 	e->now_us = now_us;
-	if (e->now_us >= e->next_tick_us)
-		tick(e);
-}
-
-/*
- * Calls fn(user, e) about every interval_us of capture time (checked on each
- * expiry tick, so at most tick_us late); interval_us <= 0 or fn NULL turns it
- * off.  The first call comes one interval after the next tick.
- */
-void ct_engine_set_stats_hook(struct ct_engine *e, int64_t interval_us,
-    ct_engine_stats_fn fn, void *user)
-{
-	e->stats_interval_us = fn != NULL && interval_us > 0 ? interval_us : 0;
-	e->stats_fn = fn;
-	e->stats_user = user;
-	e->next_stats_us = INT64_MIN;
+	if (e->now_us < e->next_tick_us)
+		return false;
+	tick(e);
+	return true;
 }
 
 /*
@@ -537,17 +425,10 @@ void ct_engine_set_stats_hook(struct ct_engine *e, int64_t interval_us,
  */
 void ct_engine_capture_drops(struct ct_engine *e, uint64_t drops, uint64_t ifdrops)
 {
+	e->drops_known = true;
 	e->c.capture_drops = drops;
 	e->c.capture_ifdrops = ifdrops;
 	ct_dialog_set_capture_drops(e->dialogs, drops + ifdrops);
-}
-
-void ct_engine_set_drops_hook(struct ct_engine *e, ct_engine_drops_fn fn, void *user)
-{
-	e->drops_fn = fn;
-	e->drops_user = user;
-	if (fn != NULL)
-		fn(user, e);
 }
 
 /*
@@ -588,12 +469,14 @@ static void input_boundary(struct ct_engine *e, int64_t ts_us)
  * value a pcapng file can express): it is clamped into [CT_TS_MIN,
  * CT_TS_MAX] and counted in time_out_of_range, so that no stage behind
  * (timeouts, durations, record times, sample positions) can overflow.
+ * Returns true when expiry ran before the frame (as ct_engine_clock).
  */
-void ct_engine_frame(struct ct_engine *e, const struct ct_frame *f)
+bool ct_engine_frame(struct ct_engine *e, const struct ct_frame *f)
 {
 	struct ct_packet pkt;
 	enum ct_verdict v;
 	int64_t ts = f->ts_us;
+	bool ticked = false;
 
 	e->c.frames++;
 	e->c.bytes += f->caplen;
@@ -607,8 +490,10 @@ void ct_engine_frame(struct ct_engine *e, const struct ct_frame *f)
 		e->now_us = ts;
 	else
 		e->c.time_backwards++;
-	if (e->now_us >= e->next_tick_us)
+	if (e->now_us >= e->next_tick_us) {
 		tick(e);
+		ticked = true;
+	}
 
 	pkt.ts_us = ts;
 	pkt.linktype = f->linktype;
@@ -633,6 +518,7 @@ void ct_engine_frame(struct ct_engine *e, const struct ct_frame *f)
 		break;
 	}
 	count_events(e, pkt.events);
+	return ticked;
 }
 
 /*
@@ -660,8 +546,6 @@ struct ct_engine *ct_engine_new(const struct ct_engine_cfg *cfg, char *errbuf)
 	hooks.media = on_media;
 	hooks.closing = on_closing;
 	hooks.user = e;
-	ct_buf_init(&e->obuf);
-	e->orphans.fd = -1;
 	e->now_us = INT64_MIN;
 	e->next_tick_us = INT64_MIN;
 	e->warn_us = e->warn_from_us = INT64_MIN;
@@ -672,6 +556,9 @@ struct ct_engine *ct_engine_new(const struct ct_engine_cfg *cfg, char *errbuf)
 		goto fail;
 	if (e->cfg.rtp && (e->media = ct_media_new(0)) == NULL)
 		goto fail;
+	/* Orphan streams are measured and reported only for an output that takes them. */
+	if (e->media != NULL && e->cfg.sinks != NULL && ct_sinkset_wants_orphans(e->cfg.sinks))
+		ct_media_set_orphan_hook(e->media, on_orphan, e);
 	if (e->media != NULL && e->cfg.audio_dir != NULL) {
 		ct_media_set_audio(e->media, e->cfg.audio_dir, (enum ct_audio_format)e->cfg.audio_format);
 		e->fin = ct_media_audio_finisher(e->media);
@@ -685,183 +572,18 @@ fail:
 }
 
 /*
- * Opens a sink with ops on arg and appends it to the fan-out list; an
- * SQLite store is then attached to the attribution stage (history preload,
- * numbers table).  Returns CT_OK, or CT_ERR with the sink's message (naming
- * arg) in errbuf; a sink that opened stays in the list (closed by finish).
- */
-int ct_engine_add_sink(struct ct_engine *e, const struct ct_sink_ops *ops,
-    const char *arg, char *errbuf)
-{
-	struct ct_sink *s;
-
-	if (e->n_sinks == ENGINE_MAX_SINKS) {
-		snprintf(errbuf, CT_ERRBUF_SIZE, "too many outputs (at most %d)", ENGINE_MAX_SINKS);
-		return CT_ERR;
-	}
-	s = &e->sinks[e->n_sinks];
-	memset(s, 0, sizeof(*s));
-	s->arg = strdup(arg);
-	if (s->arg == NULL) {
-		snprintf(errbuf, CT_ERRBUF_SIZE, "out of memory");
-		return CT_ERR;
-	}
-	s->priv = ops->open(arg, &e->cfg.log, errbuf);
-	if (s->priv == NULL) {
-		free(s->arg);
-		s->arg = NULL;
-		return CT_ERR;
-	}
-	s->ops = ops;
-	e->n_sinks++;
-	/* A store continues the caller history and gets the number pool. */
-	if (ops == &ct_sink_sqlite && e->cfg.attr != NULL)
-		return ct_attr_attach_db(e->cfg.attr, arg, errbuf);
-	return CT_OK;
-}
-
-/* Flushes every healthy sink (only_dirty: those written since their last flush). */
-static int flush_sinks(struct ct_engine *e, bool only_dirty)
-{
-	char errbuf[CT_ERRBUF_SIZE];
-	int rc = CT_OK;
-	size_t i;
-
-	for (i = 0; i < e->n_sinks; i++) {
-		struct ct_sink *s = &e->sinks[i];
-
-		if (s->failed || s->ops->flush == NULL || (only_dirty && !s->dirty))
-			continue;
-		s->dirty = 0;
-		errbuf[0] = '\0';
-		if (s->ops->flush(s->priv, errbuf) != CT_OK) {
-			ct_log(&e->cfg.log, CT_LOG_ERR, "%s", errbuf);
-			s->failed = 1;
-			e->c.sink_errors++;
-			rc = CT_ERR;
-		}
-	}
-	return rc;
-}
-
-/* Flushes every healthy sink; CT_ERR if any failed (reported through the log). */
-int ct_engine_flush(struct ct_engine *e)
-{
-	return flush_sinks(e, false);
-}
-
-/*
- * When ct_engine_flush_due will next have work: the monotonic time of the
- * next flush when a sink (or the orphan streams) was written since its last
- * flush, INT64_MAX when nothing waits.  A driver about to block on a pipe
- * waits for input at most until then and calls ct_engine_flush_due with it.
- */
-int64_t ct_engine_next_flush(const struct ct_engine *e)
-{
-	size_t i;
-
-	for (i = 0; i < e->n_sinks; i++)
-		if (e->sinks[i].dirty && !e->sinks[i].failed)
-			return e->next_flush_us;
-	return e->orphans.unsynced ? e->next_flush_us : INT64_MAX;
-}
-
-/*
- * The durability timer, on wall time: the driver calls this with a
- * monotonic clock in microseconds as often as it likes (after each frame
- * and each read timeout of a live capture).  At most once per second it
- * flushes every sink written since its last flush (SQLite commits, text
- * files are fdatasync()ed), so a crash or a power loss costs at most about
- * a second of finished calls, also when the link then goes idle.  Returns
- * CT_OK, or CT_ERR when a sink failed (logged, marked failed).
- */
-int ct_engine_flush_due(struct ct_engine *e, int64_t mono_us)
-{
-	char errbuf[CT_ERRBUF_SIZE];
-
-	if (mono_us < e->next_flush_us)
-		return CT_OK;
-	e->next_flush_us = mono_us + FLUSH_INTERVAL_US;
-	if (ct_outfile_flush(&e->orphans, errbuf) != CT_OK) {
-		ct_log(&e->cfg.log, CT_LOG_ERR, "orphan streams: %s", errbuf);
-		e->c.sink_errors++;
-		ct_engine_close_orphans(e);
-	}
-	return flush_sinks(e, true);
-}
-
-/*
- * Closes sink s and opens it again on the same target: SQLite reopens its
- * database, the text sinks reopen their file in append mode (">>" prefix, see
- * ct_outfile_open) so nothing already written is lost when the file was not
- * rotated away.  Standard output and the network sinks (pgsql, webhook) are
- * only flushed.  A sink that failed earlier
- * gets another chance.  Returns CT_OK, or CT_ERR (reported; the sink is then
- * left closed and failed).
- */
-static int sink_reopen(struct ct_engine *e, struct ct_sink *s)
-{
-	char errbuf[CT_ERRBUF_SIZE];
-	char arg[4096];
-
-	/* Standard output, and the network sinks (PostgreSQL, webhook: a
-	 * connection and a spool, no file to rotate): only flushed. */
-	if (strcmp(s->arg, "-") == 0 || strcmp(s->ops->name, "pgsql") == 0 ||
-	    strcmp(s->ops->name, "webhook") == 0)
-		return s->failed || s->ops->flush == NULL ? CT_OK : s->ops->flush(s->priv, errbuf);
-	if (s->priv != NULL) {
-		errbuf[0] = '\0';
-		if (s->ops->close(s->priv, errbuf) != CT_OK && !s->failed) {
-			ct_log(&e->cfg.log, CT_LOG_ERR, "%s", errbuf);
-			e->c.sink_errors++;
-		}
-		s->priv = NULL;
-	}
-	snprintf(arg, sizeof(arg), "%s%s", s->ops == &ct_sink_sqlite ? "" : ">>", s->arg);
-	errbuf[0] = '\0';
-	s->priv = s->ops->open(arg, &e->cfg.log, errbuf);
-	if (s->priv == NULL) {
-		ct_log(&e->cfg.log, CT_LOG_ERR, "%s", errbuf);
-		s->failed = 1;
-		e->c.sink_errors++;
-		return CT_ERR;
-	}
-	s->failed = 0;
-	return CT_OK;
-}
-
-/*
- * Reopens every sink (SIGHUP after log rotation): the records written so far
- * are flushed and closed first.  Returns CT_OK, or CT_ERR when any sink could
- * not be reopened (logged; the others go on).
- */
-int ct_engine_reopen_sinks(struct ct_engine *e)
-{
-	int rc = CT_OK;
-	size_t i;
-
-	for (i = 0; i < e->n_sinks; i++)
-		if (sink_reopen(e, &e->sinks[i]) != CT_OK)
-			rc = CT_ERR;
-	return rc;
-}
-
-/*
- * End of input: closes every open call (marked truncated), writes the
- * records and closes the sinks.  Returns CT_OK, or CT_ERR when any sink
- * failed at any point (each failure was logged).
+ * End of input: closes every open call (marked truncated) and hands the
+ * records and the orphan streams still open to the sinks (which the caller
+ * closes after).  Returns CT_OK, or CT_ERR when a recording failed
+ * (reported on stderr).
  */
 int ct_engine_finish(struct ct_engine *e)
 {
-	char errbuf[CT_ERRBUF_SIZE];
-	size_t i;
-
 	ct_dialog_flush(e->dialogs);
 	warn_evictions(e, true);
 	if (e->media != NULL)
 		ct_media_flush(e->media);
 	release_held(e, true);
-	ct_engine_close_orphans(e);
 	if (e->media != NULL) {
 		struct ct_media_stats ms;
 		const char *err = ct_media_audio_error(e->media);
@@ -873,21 +595,10 @@ int ct_engine_finish(struct ct_engine *e)
 			ct_log(&e->cfg.log, CT_LOG_ERR, "%llu recording(s) failed; first: %s",
 			    (unsigned long long)ms.audio_errors, err);
 	}
-	for (i = 0; i < e->n_sinks; i++) {
-		struct ct_sink *s = &e->sinks[i];
-
-		errbuf[0] = '\0';
-		if (s->priv != NULL && s->ops->close(s->priv, errbuf) != CT_OK && !s->failed) {
-			ct_log(&e->cfg.log, CT_LOG_ERR, "%s", errbuf);
-			e->c.sink_errors++;
-		}
-		free(s->arg);
-	}
-	e->n_sinks = 0;
-	return e->c.sink_errors || e->c.audio_errors ? CT_ERR : CT_OK;
+	return e->c.audio_errors ? CT_ERR : CT_OK;
 }
 
-/* Frees the engine and every stage; sinks must have been closed by finish. */
+/* Frees the engine and every stage (not the sink set: the caller's). */
 void ct_engine_free(struct ct_engine *e)
 {
 	if (e == NULL)
@@ -899,12 +610,10 @@ void ct_engine_free(struct ct_engine *e)
 		ct_call_record_free(h->rec);
 		free(h);
 	}
-	ct_engine_close_orphans(e); /* uses e->media: before ct_media_free */
 	ct_dialog_table_free(e->dialogs);
 	ct_media_free(e->media);
 	ct_tcp_reasm_free(e->tcp);
 	ct_ipfrag_free(e->frag);
-	ct_buf_fini(&e->obuf);
 	free(e);
 }
 
@@ -913,122 +622,19 @@ const struct ct_engine_counters *ct_engine_counters(const struct ct_engine *e)
 	return &e->c;
 }
 
-static void print_row(FILE *out, const char *name, uint64_t v)
+/* A snapshot of every stage's counters (struct ct_engine_stats). */
+void ct_engine_get_stats(const struct ct_engine *e, struct ct_engine_stats *st)
 {
-	if (v != 0)
-		fprintf(out, "  %-24s %llu\n", name, (unsigned long long)v);
-}
-
-/* Prints every non-zero counter, one per line, for humans. */
-void ct_engine_print_stats(const struct ct_engine *e, FILE *out)
-{
-	struct ct_dialog_stats ds;
-	struct ct_tcp_stats ts;
-	struct ct_ipfrag_stats fs;
-	int ev;
-
-	ct_dialog_get_stats(e->dialogs, &ds);
-	ct_tcp_reasm_get_stats(e->tcp, &ts);
-	ct_ipfrag_get_stats(e->frag, &fs);
-	fprintf(out, "calltap statistics:\n");
-	print_row(out, "frames", e->c.frames);
-	print_row(out, "bytes", e->c.bytes);
-	print_row(out, "decoded", e->c.decoded);
-	print_row(out, "skipped", e->c.skipped);
-	print_row(out, "invalid", e->c.invalid);
-	print_row(out, "fragments", e->c.fragments);
-	print_row(out, "reassembled", fs.reassembled);
-	print_row(out, "tcp_segments", ts.segments);
-	print_row(out, "tcp_gaps", ts.gaps);
-	print_row(out, "sip_udp", e->c.sip_udp);
-	print_row(out, "sip_tcp", e->c.sip_tcp);
-	print_row(out, "sip_malformed", e->c.sip_malformed);
-	print_row(out, "sip_refused", e->c.sip_refused);
-	print_row(out, "sip_retransmissions", ds.retransmissions);
-	print_row(out, "sip_register", ds.requests[CT_M_REGISTER]);
-	print_row(out, "sip_options", ds.requests[CT_M_OPTIONS]);
-	print_row(out, "sip_orphan_messages", ds.orphan_messages);
-	print_row(out, "rtp_packets", e->c.rtp_packets);
+	memset(st, 0, sizeof(*st));
+	st->c = e->c;
+	ct_dialog_get_stats(e->dialogs, &st->dialog);
+	ct_tcp_reasm_get_stats(e->tcp, &st->tcp);
+	ct_ipfrag_get_stats(e->frag, &st->frag);
+	st->rtp = e->media != NULL;
 	if (e->media != NULL) {
-		struct ct_media_stats ms;
-
-		ct_media_get_stats(e->media, &ms);
-		print_row(out, "rtp_orphan", ms.orphan);
-		print_row(out, "rtp_injected", ms.injected);
-		print_row(out, "rtp_injected_streams", ms.injected_streams);
-		print_row(out, "rtp_promoted_streams", ms.promoted);
-		print_row(out, "rtp_endpoints_retired", ms.endpoints_retired);
-		print_row(out, "rtp_endpoints_refused", ms.endpoints_refused);
-		print_row(out, "rtp_endpoints_unindexed", ms.endpoints_unindexed);
-		print_row(out, "rtp_streams_refused", ms.streams_refused);
-		print_row(out, "rtcp_packets", ms.rtcp);
-		print_row(out, "recordings", ms.recordings - e->recordings_lost);
-		print_row(out, "recording_errors", ms.audio_errors);
+		ct_media_get_stats(e->media, &st->media);
+		st->recordings = st->media.recordings - e->recordings_lost;
 	}
-	print_row(out, "other_udp", e->c.other_udp);
-	print_row(out, "calls", ds.calls);
-	print_row(out, "calls_timed_out", ds.calls_timed_out);
-	print_row(out, "calls_media_timeout", ds.media_timeouts);
-	print_row(out, "calls_evicted_noresponse", ds.evicted[CT_EVICT_NORESPONSE]);
-	print_row(out, "calls_evicted_idle", ds.evicted[CT_EVICT_IDLE]);
-	print_row(out, "calls_evicted_settled", ds.evicted[CT_EVICT_SETTLED]);
-	print_row(out, "calls_evicted_active", ds.evicted[CT_EVICT_ACTIVE]);
-	print_row(out, "calls_refused", ds.dropped);
-	print_row(out, "calls_linger_cut", ds.linger_cut);
-	print_row(out, "records_fields_cut", ds.fields_cut);
-	print_row(out, "records", e->c.records);
-	print_row(out, "sink_errors", e->c.sink_errors);
-	print_row(out, "time_backwards", e->c.time_backwards);
-	print_row(out, "time_out_of_range", e->c.time_out_of_range);
-	print_row(out, "capture_drops", e->c.capture_drops);
-	print_row(out, "capture_ifdrops", e->c.capture_ifdrops);
-	for (ev = 0; ev < CT_EV_COUNT; ev++)
-		if (e->c.events[ev] != 0)
-			fprintf(out, "  event %-18s %llu\n", ct_event_name((enum ct_event)ev),
-			    (unsigned long long)e->c.events[ev]);
-}
-
-/*
- * Prints one status line for a long-running capture: frames (and their rate
- * since the previous line, by capture time), calls open and done (and calls
- * ended per minute since the previous line), calls
- * evicted from a full table and refused (totals), RTP packets (and foreign
- * ones refused as injected), SIP messages, and the
- * capture's kernel / interface drops (live capture only: with a drops
- * hook), then the capture time of the line (UTC).  Ends with a newline.
- */
-void ct_engine_print_stats_line(const struct ct_engine *e, FILE *out)
-{
-	struct ct_dialog_stats ds;
-	int64_t span = e->now_us - e->prev_stats_us;
-	double rate = 0, per_min = 0;
-	uint64_t evicted = 0;
-	char when[32] = "-";
-	struct tm tm;
-	time_t sec;
-	int i;
-
-	ct_dialog_get_stats(e->dialogs, &ds);
-	for (i = 0; i < CT_EVICT_COUNT; i++)
-		evicted += ds.evicted[i];
-	if (e->prev_stats_us != 0 && span > 0)
-		rate = (double)(e->c.frames - e->prev_stats_frames) * 1e6 / (double)span;
-	if (e->prev_stats_us != 0 && span > 0)
-		per_min = (double)(ds.calls - e->prev_stats_calls) * 60e6 / (double)span;
-	if (e->now_us > 0) {
-		sec = (time_t)(e->now_us / 1000000);
-		if (gmtime_r(&sec, &tm) != NULL)
-			strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	}
-	fprintf(out, "calltap: packets %llu (%.0f/s) calls active %zu done %llu (%.1f/min)"
-	    " evicted %llu refused %llu rtp %llu injected %llu sip %llu",
-	    (unsigned long long)e->c.frames, rate, ds.active, (unsigned long long)ds.calls, per_min,
-	    (unsigned long long)evicted, (unsigned long long)ds.dropped,
-	    (unsigned long long)e->c.rtp_packets, (unsigned long long)e->c.rtp_injected,
-	    (unsigned long long)(e->c.sip_udp + e->c.sip_tcp));
-	/* Drops exist for a live capture only (a drops hook); a file has none to tell. */
-	if (e->drops_fn != NULL)
-		fprintf(out, " drops %llu ifdrops %llu", (unsigned long long)e->c.capture_drops,
-		    (unsigned long long)e->c.capture_ifdrops);
-	fprintf(out, " at %s\n", when);
+	st->drops_known = e->drops_known;
+	st->now_us = e->now_us;
 }

@@ -36,10 +36,12 @@
 #include "calltap/report.h"
 #include "calltap/err.h"
 #include "calltap/sink.h"
+#include "calltap/sinkset.h"
 #include "calltap/source.h"
 #include "calltap/spool.h"
+#include "calltap/stats.h"
 
-#define MAX_OUTPUTS 8
+#define MAX_OUTPUTS CT_SINKSET_MAX
 
 /*
  * The only process-wide mutable state: flags set by the signal handlers
@@ -49,9 +51,54 @@
 static volatile sig_atomic_t stop_requested;
 static volatile sig_atomic_t reopen_requested;
 
+/*
+ * The outputs calltap knows, one row each: option name, sink, and how its
+ * arguments are built (flags).  Everything main does with outputs (parsing,
+ * help, opening, -Z hand-over, spool directories) loops over this table.
+ */
+enum {
+	OUT_FILE = 1,    /* target is a file path or "-" (stdout): -Z hands the file over */
+	OUT_SPOOL = 2,   /* gets --spool DIR and --spool-max SIZE (network sinks) */
+	OUT_STORE = 4,   /* a call store the report reads (direction matters there) */
+};
+
+struct output_kind {
+	const char *option;             /* long option, without "--" */
+	const struct ct_sink_ops *ops;  /* NULL: not built into this calltap */
+	unsigned flags;                 /* OUT_* */
+	const char *missing;            /* ops NULL: why */
+	const char *help;               /* the usage line */
+};
+
+static const struct output_kind output_kinds[] = {
+	{ .option = "json", .ops = &ct_sink_json, .flags = OUT_FILE,
+	  .help = "  --json FILE|-           JSON lines, one call per line\n" },
+	{ .option = "csv", .ops = &ct_sink_csv, .flags = OUT_FILE,
+	  .help = "  --csv FILE|-            CSV with a header row\n" },
+	{ .option = "db", .ops = &ct_sink_sqlite, .flags = OUT_FILE | OUT_STORE,
+	  .help = "  --db FILE               SQLite database (table calls)\n" },
+	{ .option = "table", .ops = &ct_sink_table, .flags = OUT_FILE,
+	  .help = "  --table FILE|-          human-readable call table\n" },
+	{ .option = "orphans", .ops = &ct_sink_orphans, .flags = OUT_FILE,
+	  .help = "  --orphans FILE|-        RTP streams of no SIP call, as JSON lines\n" },
+#ifdef HAVE_PQ
+	{ .option = "pg", .ops = &ct_sink_pgsql, .flags = OUT_SPOOL | OUT_STORE,
+#else
+	{ .option = "pg", .missing = "built without PostgreSQL (libpq)", .flags = OUT_SPOOL | OUT_STORE,
+#endif
+	  .help = "  --pg CONNINFO           PostgreSQL database (libpq conninfo or URI)\n" },
+#ifdef HAVE_CURL
+	{ .option = "webhook", .ops = &ct_sink_webhook, .flags = OUT_SPOOL,
+#else
+	{ .option = "webhook", .missing = "built without webhooks (libcurl)", .flags = OUT_SPOOL,
+#endif
+	  .help = "  --webhook URL           POST each call as JSON to URL\n" },
+};
+#define N_OUTPUT_KINDS (sizeof(output_kinds) / sizeof(output_kinds[0]))
+
 struct output {
-	const struct ct_sink_ops *ops;
-	const char *arg;
+	const struct output_kind *kind;
+	const char *value;     /* the option's value: path, URL, conninfo */
 };
 
 struct options {
@@ -63,10 +110,9 @@ struct options {
 	struct output outputs[MAX_OUTPUTS];
 	size_t n_outputs;
 	char *bpf;
-	const char *spool;     /* --spool DIR, for the webhook and pgsql sinks */
+	const char *spool;     /* --spool DIR, for the OUT_SPOOL outputs */
 	const char *spool_max; /* --spool-max SIZE */
-	char *webhook_args[MAX_OUTPUTS]; /* "TARGET\nSPOOLDIR\nMAXBYTES", owned */
-	const char *orphans;   /* --orphans FILE */
+	uint64_t spool_max_bytes; /* parsed; 0 = the default */
 	int stats;
 	int quiet;             /* -q: no progress line */
 	int snaplen;
@@ -78,11 +124,17 @@ struct options {
 	struct ct_engine_cfg cfg;  /* cfg.attr: built from attr, owned here */
 };
 
-/* The library's messages (log.h): one "calltap: " line each on stderr. */
+struct progress;
+static void progress_clear(struct progress *p);
+
+/*
+ * The library's messages (log.h): one "calltap: " line each on stderr,
+ * below the progress line (user: the struct progress, or NULL).
+ */
 static void log_stderr(void *user, enum ct_log_level level, const char *msg)
 {
-	(void)user;
 	(void)level;
+	progress_clear(user);
 	fprintf(stderr, "calltap: %s\n", msg);
 }
 
@@ -96,6 +148,8 @@ static void on_signal(int sig)
 
 static void usage(FILE *out)
 {
+	size_t i;
+
 	fprintf(out,
 	    "usage: calltap [-r FILE|DIR|-]... [-V LIST] [-i IFACE] [outputs] [options] [BPF filter]\n"
 	    "       calltap report [--db FILE | --pg CONNINFO] [options]   (calltap report --help)\n"
@@ -110,20 +164,16 @@ static void usage(FILE *out)
 	    "                          count too; all are merged in capture-time order\n"
 	    "  -V FILE                 read the captures named in FILE, one per line (as tcpdump -V)\n"
 	    "  -i, --interface IFACE   live capture\n"
-	    "outputs (default: --table - --db calltap.db):\n"
-	    "  --json FILE|-           JSON lines, one call per line\n"
-	    "  --csv FILE|-            CSV with a header row\n"
-	    "  --db FILE               SQLite database (table calls)\n"
-	    "  --table FILE|-          human-readable call table\n"
-	    "  --pg CONNINFO           PostgreSQL database (libpq conninfo or URI)\n"
-	    "  --webhook URL           POST each call as JSON to URL\n"
+	    "outputs (default: --table - --db calltap.db):\n");
+	for (i = 0; i < N_OUTPUT_KINDS; i++)
+		fputs(output_kinds[i].help, out);
+	fprintf(out,
 	    "  --spool DIR             --webhook/--pg records not yet delivered (./calltap-spool)\n"
 	    "  --spool-max SIZE        disk cap of each spool (default 1G; K, M, G suffixes)\n"
 	    "options:\n"
 	    "  --no-rtp                do not match or measure RTP\n"
 	    "  --audio DIR             write each answered call's audio (stereo: caller left)\n"
 	    "  --audio-format FMT      wav (default), flac or ogg\n"
-	    "  --orphans FILE|-        RTP streams of no SIP call, as JSON lines\n"
 	    "  --setup-timeout SEC     close calls with no final response after SEC (300)\n"
 	    "  --call-timeout SEC      close answered calls silent for SEC (14400)\n"
 	    "  --media-timeout SEC     close answered calls with no SIP and no RTP for SEC\n"
@@ -149,16 +199,55 @@ static void usage(FILE *out)
 	    "  -h, --help, --version   (--version lists the formats, outputs and codecs built in)\n");
 }
 
-static int add_output(struct options *o, const struct ct_sink_ops *ops, const char *arg)
+/* Adds an output of kind with value; 0, or -1 after a message. */
+static int add_output(struct options *o, const struct output_kind *kind, const char *value)
 {
+	if (kind->ops == NULL) {
+		fprintf(stderr, "calltap: %s\n", kind->missing);
+		return -1;
+	}
 	if (o->n_outputs == MAX_OUTPUTS) {
 		fprintf(stderr, "calltap: too many outputs\n");
 		return -1;
 	}
-	o->outputs[o->n_outputs].ops = ops;
-	o->outputs[o->n_outputs].arg = arg;
+	o->outputs[o->n_outputs].kind = kind;
+	o->outputs[o->n_outputs].value = value;
 	o->n_outputs++;
 	return 0;
+}
+
+/* The kind of the option named name; NULL when it is not an output. */
+static const struct output_kind *output_kind(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < N_OUTPUT_KINDS; i++)
+		if (strcmp(output_kinds[i].option, name) == 0)
+			return &output_kinds[i];
+	return NULL;
+}
+
+/* The sink arguments of output out (the table's flags say which options apply). */
+static void output_args(const struct options *o, const struct output *out,
+    struct ct_sink_args *args)
+{
+	memset(args, 0, sizeof(*args));
+	args->target = out->value;
+	if (out->kind->flags & OUT_SPOOL) {
+		args->spool_dir = o->spool;
+		args->spool_max = o->spool_max_bytes;
+	}
+}
+
+/* True when some output has any of the OUT_* flags in mask. */
+static bool has_output(const struct options *o, unsigned mask)
+{
+	size_t i;
+
+	for (i = 0; i < o->n_outputs; i++)
+		if (o->outputs[i].kind->flags & mask)
+			return true;
+	return false;
 }
 
 static int parse_seconds(const char *s, int64_t *us)
@@ -235,28 +324,23 @@ static char *join_args(int argc, char **argv)
 }
 
 enum {
-	OPT_JSON = 256, OPT_CSV, OPT_DB, OPT_TABLE, OPT_NO_RTP, OPT_SETUP_TO,
-	OPT_CALL_TO, OPT_MEDIA_TO, OPT_MAX_CALLS, OPT_SNAPLEN, OPT_BUFFER, OPT_AUDIO, OPT_AUDIO_FMT, OPT_ORPHANS,
+	OPT_NO_RTP = 256, OPT_SETUP_TO,
+	OPT_CALL_TO, OPT_MEDIA_TO, OPT_MAX_CALLS, OPT_SNAPLEN, OPT_BUFFER, OPT_AUDIO, OPT_AUDIO_FMT,
 	OPT_STATS_INTERVAL,
-	OPT_PG, OPT_WEBHOOK, OPT_SPOOL, OPT_SPOOL_MAX,
+	OPT_SPOOL, OPT_SPOOL_MAX,
 	OPT_NUMBERS, OPT_HOME, OPT_COUNTRY, OPT_SENSOR, OPT_HISTORY_MAX,
-	OPT_VERSION, OPT_UMASK
+	OPT_VERSION, OPT_UMASK,
+	OPT_OUTPUT = 512   /* + index into output_kinds */
 };
 
-static const struct option long_opts[] = {
+/* The options other than the outputs (parse_options appends those from output_kinds). */
+static const struct option fixed_opts[] = {
 	{ "read", required_argument, NULL, 'r' },
 	{ "interface", required_argument, NULL, 'i' },
-	{ "json", required_argument, NULL, OPT_JSON },
-	{ "csv", required_argument, NULL, OPT_CSV },
-	{ "db", required_argument, NULL, OPT_DB },
-	{ "table", required_argument, NULL, OPT_TABLE },
-	{ "pg", required_argument, NULL, OPT_PG },
-	{ "webhook", required_argument, NULL, OPT_WEBHOOK },
 	{ "spool", required_argument, NULL, OPT_SPOOL },
 	{ "spool-max", required_argument, NULL, OPT_SPOOL_MAX },
 	{ "no-rtp", no_argument, NULL, OPT_NO_RTP },
 	{ "audio", required_argument, NULL, OPT_AUDIO },
-	{ "orphans", required_argument, NULL, OPT_ORPHANS },
 	{ "audio-format", required_argument, NULL, OPT_AUDIO_FMT },
 	{ "setup-timeout", required_argument, NULL, OPT_SETUP_TO },
 	{ "call-timeout", required_argument, NULL, OPT_CALL_TO },
@@ -276,40 +360,16 @@ static const struct option long_opts[] = {
 	{ "history-max", required_argument, NULL, OPT_HISTORY_MAX },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
-	{ NULL, 0, NULL, 0 }
 };
+#define N_FIXED_OPTS (sizeof(fixed_opts) / sizeof(fixed_opts[0]))
 
-/*
- * Gives each webhook and PostgreSQL output its spool directory and disk
- * cap: arg "TARGET\nSPOOLDIR\nMAXBYTES" (a conninfo may hold blanks and
- * newlines; the sinks split at the last two newlines).  0, or -1 after a
- * message.
- */
-static int webhook_args(struct options *o)
+/* --spool-max: parsed once for every OUT_SPOOL output; 0, or -1 after a message. */
+static int spool_options(struct options *o)
 {
-	const char *spool = o->spool != NULL ? o->spool : "calltap-spool";
-	uint64_t max = CT_SPOOL_MAX_DEFAULT;
-	size_t i, len;
-
-	if (o->spool_max != NULL && ct_spool_parse_size(o->spool_max, &max) != 0) {
+	if (o->spool_max != NULL && ct_spool_parse_size(o->spool_max, &o->spool_max_bytes) != 0) {
 		fprintf(stderr, "calltap: --spool-max wants a size such as 500M or 2G, not '%s'\n",
 		    o->spool_max);
 		return -1;
-	}
-	if (strchr(spool, '\n') != NULL) {
-		fprintf(stderr, "calltap: --spool: a directory name with a newline is not supported\n");
-		return -1;
-	}
-	for (i = 0; i < o->n_outputs; i++) {
-		if (strcmp(o->outputs[i].ops->name, "webhook") != 0 &&
-		    strcmp(o->outputs[i].ops->name, "pgsql") != 0)
-			continue;
-		len = strlen(o->outputs[i].arg) + strlen(spool) + 32;
-		o->webhook_args[i] = malloc(len);
-		if (o->webhook_args[i] == NULL)
-			return -1;
-		snprintf(o->webhook_args[i], len, "%s\n%s\n%" PRIu64, o->outputs[i].arg, spool, max);
-		o->outputs[i].arg = o->webhook_args[i];
 	}
 	return 0;
 }
@@ -326,11 +386,7 @@ static void warn_direction(const struct options *o)
 	if (ct_attr_direction_configured(o->cfg.attr))
 		return;
 	for (i = 0; i < o->n_outputs; i++)
-		if (o->outputs[i].ops == &ct_sink_sqlite
-#ifdef HAVE_PQ
-		    || o->outputs[i].ops == &ct_sink_pgsql
-#endif
-		    ) {
+		if (o->outputs[i].kind->flags & OUT_STORE) {
 			fprintf(stderr, "calltap: warning: without --home (or --numbers) outbound calls "
 			    "cannot be told from inbound ones: missed calls, first-time callers and "
 			    "callbacks will include them\n");
@@ -497,7 +553,19 @@ static int read_list_file(struct options *o, const char *path)
 /* Returns 0 to run, 1 on a usage error, -1 when help/version was printed. */
 static int parse_options(struct options *o, int argc, char **argv)
 {
+	struct option long_opts[N_FIXED_OPTS + N_OUTPUT_KINDS + 1];
+	bool records = false;
 	int c, rc = 0;
+	size_t i;
+
+	memcpy(long_opts, fixed_opts, sizeof(fixed_opts));
+	for (i = 0; i < N_OUTPUT_KINDS; i++) {
+		long_opts[N_FIXED_OPTS + i].name = output_kinds[i].option;
+		long_opts[N_FIXED_OPTS + i].has_arg = required_argument;
+		long_opts[N_FIXED_OPTS + i].flag = NULL;
+		long_opts[N_FIXED_OPTS + i].val = OPT_OUTPUT + (int)i;
+	}
+	memset(&long_opts[N_FIXED_OPTS + N_OUTPUT_KINDS], 0, sizeof(long_opts[0]));
 
 	ct_engine_cfg_default(&o->cfg);
 	o->cfg.log.fn = log_stderr;
@@ -524,25 +592,10 @@ static int parse_options(struct options *o, int argc, char **argv)
 				return 1;
 			break;
 		case 'i': o->iface = optarg; break;
-		case OPT_JSON: rc |= add_output(o, &ct_sink_json, optarg); break;
-		case OPT_CSV: rc |= add_output(o, &ct_sink_csv, optarg); break;
-		case OPT_DB: rc |= add_output(o, &ct_sink_sqlite, optarg); break;
-		case OPT_TABLE: rc |= add_output(o, &ct_sink_table, optarg); break;
-#ifdef HAVE_PQ
-		case OPT_PG: rc |= add_output(o, &ct_sink_pgsql, optarg); break;
-#else
-		case OPT_PG: fprintf(stderr, "calltap: built without PostgreSQL (libpq)\n"); rc = 1; break;
-#endif
-#ifdef HAVE_CURL
-		case OPT_WEBHOOK: rc |= add_output(o, &ct_sink_webhook, optarg); break;
-#else
-		case OPT_WEBHOOK: fprintf(stderr, "calltap: built without webhooks (libcurl)\n"); rc = 1; break;
-#endif
 		case OPT_SPOOL: o->spool = optarg; break;
 		case OPT_SPOOL_MAX: o->spool_max = optarg; break;
 		case OPT_NO_RTP: o->cfg.rtp = false; break;
 		case OPT_AUDIO: o->cfg.audio_dir = optarg; break;
-		case OPT_ORPHANS: o->orphans = optarg; break;
 		case OPT_AUDIO_FMT: {
 			enum ct_audio_format fmt = CT_AUDIO_WAV;
 
@@ -576,22 +629,31 @@ static int parse_options(struct options *o, int argc, char **argv)
 			if (read_list_file(o, optarg) != 0)
 				return 1;
 			break;
-		default: usage(stderr); return 1;
+		default:
+			if (c >= OPT_OUTPUT && c < OPT_OUTPUT + (int)N_OUTPUT_KINDS) {
+				rc |= add_output(o, &output_kinds[c - OPT_OUTPUT], optarg) != 0;
+				break;
+			}
+			usage(stderr);
+			return 1;
 		}
 	}
 	{
 		/* Two outputs on standard output would interleave their lines. */
-		size_t i, on_stdout = o->orphans != NULL && strcmp(o->orphans, "-") == 0;
+		size_t on_stdout = 0;
 
-		for (i = 0; i < o->n_outputs; i++)
-			on_stdout += strcmp(o->outputs[i].arg, "-") == 0;
+		for (i = 0; i < o->n_outputs; i++) {
+			on_stdout += (o->outputs[i].kind->flags & OUT_FILE) &&
+			    strcmp(o->outputs[i].value, "-") == 0;
+			records |= o->outputs[i].kind->ops->write != NULL;
+		}
 		if (on_stdout > 1) {
 			fprintf(stderr, "calltap: only one output can go to standard output ('-'); "
 			    "give the others a file\n");
 			return 1;
 		}
 	}
-	if (rc == 0 && webhook_args(o) != 0)
+	if (rc == 0 && spool_options(o) != 0)
 		return 1;
 	if (rc != 0)
 		return 1;
@@ -608,9 +670,9 @@ static int parse_options(struct options *o, int argc, char **argv)
 		usage(stderr);
 		return 1;
 	}
-	if (o->n_outputs == 0) {
-		add_output(o, &ct_sink_table, "-");
-		add_output(o, &ct_sink_sqlite, "calltap.db");
+	if (!records) {   /* no output of call records: the default ones */
+		add_output(o, output_kind("table"), "-");
+		add_output(o, output_kind("db"), "calltap.db");
 	}
 	if (optind < argc && (o->bpf = join_args(argc - optind, argv + optind)) == NULL)
 		return 1;
@@ -636,17 +698,34 @@ static int64_t mono_us(void)
 }
 
 /*
+ * One run's pieces, for the read loops: the engine, the outputs it hands
+ * records to, the live source (NULL: reading files), the progress line and
+ * the status line's schedule.
+ */
+struct progress;
+struct run {
+	struct ct_engine *e;
+	struct ct_sinkset *sinks;
+	struct ct_source *live;
+	struct progress *prog;
+	struct ct_stats_line line;
+};
+
+static void on_tick(struct run *r);
+
+/*
  * Durability while a pipe is idle ("-r -" on a pipe or a socket): the read
  * loop can block in next() for as long as the writer pauses, so a helper
  * thread flushes the sinks when their flush comes due while the main thread
- * waits there.  The engine is only used under mu: the main thread holds it
- * except while it is in next() (one uncontended unlock/lock per frame).
+ * waits there, and reopens them on SIGHUP (within a second).  The sinks are
+ * only used under mu: the main thread holds it except while it is in next()
+ * (one uncontended unlock/lock per frame).
  */
 struct idle_flusher {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;       /* stop; otherwise a timed wait (monotonic clock) */
 	pthread_t thread;
-	struct ct_engine *e;
+	struct ct_sinkset *sinks;
 	bool in_read;            /* the main thread is in next(), without mu */
 	bool stop;
 };
@@ -660,11 +739,16 @@ static void *idle_flusher_main(void *arg)
 
 	pthread_mutex_lock(&fl->mu);
 	while (!fl->stop) {
-		due = ct_engine_next_flush(fl->e);
+		due = ct_sinkset_next_flush(fl->sinks);
 		clock_gettime(CLOCK_MONOTONIC, &ts);
 		now = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+		if (fl->in_read && reopen_requested) {   /* SIGHUP on an idle pipe */
+			reopen_requested = 0;
+			ct_sinkset_reopen(fl->sinks);
+			continue;
+		}
 		if (fl->in_read && due <= now) {
-			ct_engine_flush_due(fl->e, now);
+			ct_sinkset_flush_due(fl->sinks, now);
 			continue;
 		}
 		/*
@@ -684,18 +768,18 @@ static void *idle_flusher_main(void *arg)
 }
 
 /*
- * Starts the helper for e; the caller then holds fl->mu.  CT_OK, or CT_ERR
+ * Starts the helper for the sinks; the caller then holds fl->mu.  CT_OK, or CT_ERR
  * (nothing to undo: the run goes on without it).  Signals stay with the
  * main thread.
  */
-static int idle_flusher_start(struct idle_flusher *fl, struct ct_engine *e)
+static int idle_flusher_start(struct idle_flusher *fl, struct ct_sinkset *sinks)
 {
 	pthread_condattr_t ca;
 	sigset_t all, old;
 	int rc;
 
 	memset(fl, 0, sizeof(*fl));
-	fl->e = e;
+	fl->sinks = sinks;
 	if (pthread_condattr_init(&ca) != 0)
 		return CT_ERR;
 	rc = pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) == 0 &&
@@ -740,7 +824,7 @@ static void idle_flusher_stop(struct idle_flusher *fl)
  * frames.  Returns 0, or 2 when the source ended with a read error
  * (reported, naming the file).
  */
-static int run_source(struct ct_engine *e, struct ct_source *src, struct idle_flusher *fl)
+static int run_source(struct run *r, struct ct_source *src, struct idle_flusher *fl)
 {
 	char errbuf[CT_ERRBUF_SIZE];
 	struct ct_frame f;
@@ -758,19 +842,21 @@ static int run_source(struct ct_engine *e, struct ct_source *src, struct idle_fl
 		}
 		if (reopen_requested) {
 			reopen_requested = 0;
-			ct_engine_reopen_sinks(e);
+			ct_sinkset_reopen(r->sinks);
 		}
-		if (rc == 1)
-			ct_engine_frame(e, &f);
-		else if (rc == 0)
-			ct_engine_clock(e, wall_us() - 1000000);
-		else if (rc == CT_EOF)
+		if (rc == 1) {
+			if (ct_engine_frame(r->e, &f))
+				on_tick(r);
+		} else if (rc == 0) {
+			if (ct_engine_clock(r->e, wall_us() - 1000000))
+				on_tick(r);
+		} else if (rc == CT_EOF)
 			return 0;
 		else {
 			fprintf(stderr, "calltap: %s\n", errbuf);
 			return 2;
 		}
-		ct_engine_flush_due(e, mono_us());
+		ct_sinkset_flush_due(r->sinks, mono_us());
 	}
 	return 0;
 }
@@ -938,8 +1024,9 @@ static void print_warning(void *user, const char *msg)
  * the others are still read.  Updates the progress line (prog).  Returns 0,
  * or 2 when an input was missing, unreadable or truncated.
  */
-static int run_inputs(struct ct_engine *e, const struct options *o, struct progress *prog)
+static int run_inputs(struct run *r, const struct options *o)
 {
+	struct progress *prog = r->prog;
 	char errbuf[CT_ERRBUF_SIZE];
 	struct ct_inputs *in;
 	struct ct_frame f;
@@ -970,7 +1057,7 @@ static int run_inputs(struct ct_engine *e, const struct options *o, struct progr
 	}
 	if (ct_inputs_start(in, o->bpf) != CT_OK)
 		goto nomem;
-	ct_engine_new_input(e);
+	ct_engine_new_input(r->e);
 	/*
 	 * Standard input on a pipe or a socket can block for as long as its
 	 * writer pauses: a helper flushes due sinks meanwhile (idle_flusher).
@@ -978,7 +1065,7 @@ static int run_inputs(struct ct_engine *e, const struct options *o, struct progr
 	for (i = 0; i < o->n_inputs && !pipe; i++)
 		pipe = strcmp(o->inputs[i], "-") == 0 && fstat(STDIN_FILENO, &st) == 0 &&
 		    (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)) &&
-		    idle_flusher_start(&fl, e) == CT_OK;
+		    idle_flusher_start(&fl, r->sinks) == CT_OK;
 	while (!stop_requested) {
 		if (pipe) {
 			fl.in_read = true;
@@ -991,11 +1078,12 @@ static int run_inputs(struct ct_engine *e, const struct options *o, struct progr
 		}
 		if (reopen_requested) {
 			reopen_requested = 0;
-			ct_engine_reopen_sinks(e);
+			ct_sinkset_reopen(r->sinks);
 		}
 		if (rc == 1) {
-			ct_engine_frame(e, &f);
-			progress_tick(prog, e, in);
+			if (ct_engine_frame(r->e, &f))
+				on_tick(r);
+			progress_tick(prog, r->e, in);
 		} else if (rc == CT_EOF)
 			break;
 		else {
@@ -1003,7 +1091,7 @@ static int run_inputs(struct ct_engine *e, const struct options *o, struct progr
 			fprintf(stderr, "calltap: %s\n", errbuf);
 			status = 2;
 		}
-		ct_engine_flush_due(e, mono_us());
+		ct_sinkset_flush_due(r->sinks, mono_us());
 	}
 	if (pipe)
 		idle_flusher_stop(&fl);
@@ -1020,21 +1108,35 @@ nomem:
 	return 2;
 }
 
-/* Drops hook: copies the live source's cumulative drop counters into the engine. */
-static void update_drops(void *user, struct ct_engine *e)
+
+/* Copies the live source's cumulative drop counters into the engine. */
+static void update_drops(struct run *r)
 {
-	struct ct_source *src = user;
 	struct ct_source_stats st;
 
-	if (src != NULL && src->ops->stats != NULL && src->ops->stats(src, &st) == CT_OK)
-		ct_engine_capture_drops(e, st.dropped, st.ifdropped);
+	if (r->live != NULL && r->live->ops->stats != NULL &&
+	    r->live->ops->stats(r->live, &st) == CT_OK)
+		ct_engine_capture_drops(r->e, st.dropped, st.ifdropped);
 }
 
-/* Stats hook: the drop counters are fresh from this tick's drops hook; user: the progress line. */
-static void on_stats(void *user, struct ct_engine *e)
+/*
+ * Once per engine tick (about a second of capture time, after expiry): a
+ * live capture's drop counters are refreshed, and the status line is
+ * printed when due.
+ */
+static void on_tick(struct run *r)
 {
-	progress_clear(user);
-	ct_engine_print_stats_line(e, stderr);
+	struct ct_engine_stats es;
+
+	if (r->live != NULL)
+		update_drops(r);
+	if (r->line.interval_us == 0)
+		return;
+	ct_engine_get_stats(r->e, &es);
+	if (ct_stats_line_due(&r->line, &es)) {
+		progress_clear(r->prog);
+		ct_stats_line_print(&r->line, &es, stderr);
+	}
 }
 
 /*
@@ -1058,19 +1160,16 @@ struct outdir {
 static int prepare_outdirs(const struct options *o, struct outdir *dirs)
 {
 	struct stat st;
-	size_t i;
 	int n = 0, k;
 
 	if (o->cfg.audio_dir != NULL) {
 		dirs[n].path = o->cfg.audio_dir;
 		dirs[n++].what = "--audio directory";
 	}
-	for (i = 0; i < o->n_outputs; i++)
-		if (strcmp(o->outputs[i].ops->name, "webhook") == 0) {
-			dirs[n].path = o->spool != NULL ? o->spool : "calltap-spool";
-			dirs[n++].what = "spool directory";
-			break;
-		}
+	if (has_output(o, OUT_SPOOL)) {
+		dirs[n].path = o->spool != NULL ? o->spool : "calltap-spool";
+		dirs[n++].what = "spool directory";
+	}
 	for (k = 0; k < n; k++) {
 		dirs[k].created = false;
 		if (stat(dirs[k].path, &st) != 0) {
@@ -1138,10 +1237,10 @@ static void hand_outputs(const struct options *o, const struct outdir *dirs, int
 	DIR *d;
 	int j;
 
-	for (i = 0; i <= o->n_outputs; i++) {
-		const char *arg = i < o->n_outputs ? o->outputs[i].arg : o->orphans;
+	for (i = 0; i < o->n_outputs; i++) {
+		const char *arg = o->outputs[i].value;
 
-		if (arg == NULL || strcmp(arg, "-") == 0)
+		if (!(o->outputs[i].kind->flags & OUT_FILE) || strcmp(arg, "-") == 0)
 			continue;
 		for (k = 0; k < sizeof(sfx) / sizeof(sfx[0]); k++) {
 			snprintf(path, sizeof(path), "%s%s", arg, sfx[k]);
@@ -1176,13 +1275,8 @@ static void hand_spool(const struct options *o, uid_t uid, gid_t gid)
 	char sub[4096], path[sizeof(sub) + 260];
 	struct dirent *d, *f;
 	DIR *dir, *in;
-	size_t i;
 
-	for (i = 0; i < o->n_outputs; i++)
-		if (strcmp(o->outputs[i].ops->name, "webhook") == 0 ||
-		    strcmp(o->outputs[i].ops->name, "pgsql") == 0)
-			break;
-	if (i == o->n_outputs || (dir = opendir(top)) == NULL)
+	if (!has_output(o, OUT_SPOOL) || (dir = opendir(top)) == NULL)
 		return;
 	if (chown(top, uid, gid) != 0)
 		fprintf(stderr, "calltap: cannot hand '%s' to uid %u: %s\n", top, (unsigned)uid,
@@ -1272,19 +1366,30 @@ static int drop_privileges(const struct options *o, const struct outdir *dirs, i
 	return check_outdirs(o, dirs, n_dirs) != 0 ? 3 : 0;
 }
 
-static int open_outputs(struct ct_engine *e, const struct options *o)
+/*
+ * Opens every output into sinks, in command-line order, then lets the
+ * attribution stage continue from the call stores among them.  0, or -1
+ * after a message.
+ */
+static int open_outputs(struct ct_sinkset *sinks, const struct options *o)
 {
 	char errbuf[CT_ERRBUF_SIZE];
+	struct ct_sink_args args;
 	size_t i;
 
 	for (i = 0; i < o->n_outputs; i++) {
-		errbuf[0] = '\0';
-		if (ct_engine_add_sink(e, o->outputs[i].ops, o->outputs[i].arg, errbuf) != CT_OK) {
+		output_args(o, &o->outputs[i], &args);
+		if (!o->cfg.rtp && o->outputs[i].kind->ops->write_orphan != NULL) {
+			fprintf(stderr, "calltap: --%s needs RTP analysis (drop --no-rtp)\n",
+			    o->outputs[i].kind->option);
+			return -1;
+		}
+		if (ct_sinkset_add(sinks, o->outputs[i].kind->ops, &args, errbuf) != CT_OK) {
 			fprintf(stderr, "calltap: %s\n", errbuf);
 			return -1;
 		}
 	}
-	if (o->orphans != NULL && ct_engine_set_orphans(e, o->orphans, errbuf) != CT_OK) {
+	if (ct_sinkset_attach_history(sinks, o->cfg.attr, errbuf) != CT_OK) {
 		fprintf(stderr, "calltap: %s\n", errbuf);
 		return -1;
 	}
@@ -1293,10 +1398,6 @@ static int open_outputs(struct ct_engine *e, const struct options *o)
 
 static void free_options(struct options *o)
 {
-	size_t i;
-
-	for (i = 0; i < MAX_OUTPUTS; i++)
-		free(o->webhook_args[i]);
 	free(o->bpf);
 	free(o->inputs);
 	while (o->n_listed > 0)
@@ -1305,12 +1406,20 @@ static void free_options(struct options *o)
 	ct_attr_free(o->cfg.attr);
 }
 
+/* The end of a run: the engine, the outputs, the source and the options freed. */
+static void free_run(struct run *r, struct options *o)
+{
+	ct_engine_free(r->e);
+	ct_sinkset_free(r->sinks);
+	ct_source_close(r->live);
+	free_options(o);
+}
+
 int main(int argc, char **argv)
 {
 	char errbuf[CT_ERRBUF_SIZE];
 	struct options o;
-	struct ct_engine *e;
-	struct ct_source *live = NULL;
+	struct run run;
 	struct outdir dirs[MAX_OUTDIRS];
 	struct progress prog;
 	struct sigaction sa;
@@ -1348,34 +1457,40 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	warn_direction(&o);
-	e = ct_engine_new(&o.cfg, errbuf);
-	if (e == NULL) {
-		fprintf(stderr, "calltap: %s\n", errbuf);
+	memset(&run, 0, sizeof(run));
+	progress_init(&prog, &o);
+	run.prog = &prog;
+	o.cfg.log.user = &prog;   /* messages clear the progress line first */
+	if ((run.sinks = ct_sinkset_new(&o.cfg.log)) == NULL) {
+		fprintf(stderr, "calltap: out of memory\n");
 		free_options(&o);
 		return 3;
 	}
+	o.cfg.sinks = run.sinks;
 	rc = 0;
-	if (o.iface != NULL && (live = ct_source_open_live(o.iface, o.bpf, o.snaplen,
+	if (o.iface != NULL && (run.live = ct_source_open_live(o.iface, o.bpf, o.snaplen,
 	    o.buffer_mb, errbuf)) == NULL) {
 		fprintf(stderr, "calltap: %s\n", errbuf);
 		rc = 2;
-	} else if ((n_dirs = prepare_outdirs(&o, dirs)) < 0 || open_outputs(e, &o) != 0)
+	} else if ((n_dirs = prepare_outdirs(&o, dirs)) < 0 || open_outputs(run.sinks, &o) != 0)
 		rc = 3;
-	else if (o.user != NULL)
+	else if ((run.e = ct_engine_new(&o.cfg, errbuf)) == NULL) {   /* after the outputs */
+		fprintf(stderr, "calltap: %s\n", errbuf);
+		rc = 3;
+	} else if (o.user != NULL)
 		rc = drop_privileges(&o, dirs, n_dirs);
 	if (rc != 0) {
-		ct_engine_finish(e);
-		ct_engine_free(e);
-		ct_source_close(live);
-		free_options(&o);
+		if (run.e != NULL)
+			ct_engine_finish(run.e);
+		ct_sinkset_close(run.sinks);
+		free_run(&run, &o);
 		return rc;
 	}
 	if (o.stats_interval_us < 0)
-		o.stats_interval_us = live != NULL ? 60 * INT64_C(1000000) : 0;
-	progress_init(&prog, &o);
-	ct_engine_set_stats_hook(e, o.stats_interval_us, on_stats, &prog);
-	if (live != NULL)
-		ct_engine_set_drops_hook(e, update_drops, live);
+		o.stats_interval_us = run.live != NULL ? 60 * INT64_C(1000000) : 0;
+	ct_stats_line_init(&run.line, o.stats_interval_us);
+	if (run.live != NULL)
+		update_drops(&run);   /* from now on records carry capture_drops */
 	/*
 	 * SA_RESTART: a signal must not fail a read(2) of a savefile or stdin;
 	 * the live source's poll(2) is never restarted, so it still returns.
@@ -1387,20 +1502,27 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 
-	status |= run_inputs(e, &o, &prog);
-	if (live != NULL && !stop_requested)
-		status |= run_source(e, live, NULL);
-	if (live != NULL)
-		update_drops(live, e);  /* final counts, before the open calls end */
-	if (ct_engine_finish(e) != CT_OK)
+	status |= run_inputs(&run, &o);
+	if (run.live != NULL && !stop_requested)
+		status |= run_source(&run, run.live, NULL);
+	if (run.live != NULL)
+		update_drops(&run);  /* final counts, before the open calls end */
+	if (ct_engine_finish(run.e) != CT_OK)
 		status = 3;
-	progress_end(&prog, e);
-	if (live != NULL && o.stats_interval_us > 0)
-		ct_engine_print_stats_line(e, stderr);
-	if (o.stats)
-		ct_engine_print_stats(e, stderr);
-	ct_engine_free(e);
-	ct_source_close(live);
-	free_options(&o);
+	if (ct_sinkset_close(run.sinks) != CT_OK)
+		status = 3;
+	progress_end(&prog, run.e);
+	if (run.live != NULL || o.stats) {
+		struct ct_engine_stats es;
+		struct ct_sinkset_stats ss;
+
+		ct_engine_get_stats(run.e, &es);
+		ct_sinkset_get_stats(run.sinks, &ss);
+		if (run.live != NULL && o.stats_interval_us > 0)
+			ct_stats_line_print(&run.line, &es, stderr);
+		if (o.stats)
+			ct_stats_print(&es, &ss, stderr);
+	}
+	free_run(&run, &o);
 	return status;
 }

@@ -175,15 +175,24 @@ check "server restart mid-run: every record stored" "$(wc -l <"$t/mid.json")" "$
 if grep -q "connected again" "$t/err"; then ok "server restart mid-run: outage and reconnection reported"; else bad "server restart mid-run: no reconnection message"; fi
 
 # ---- SIGHUP mid-run: the PostgreSQL output is flushed, not reopened ------
+# A two-phase capture through a pipe (tests/sighup.py): SIGHUP once the
+# first phase's records are stored, then the second phase.  Was: "invalid
+# connection option \">>dbname\"", exit 3.
 sql postgres "CREATE DATABASE hup" 2>"$t/err"
-{ head -c 20000 "$f"; sleep 2; tail -c +20001 "$f"; } |
-    "$CALLTAP" --spool "$t/spool" -r - --json "$t/h.json" --pg "$(conn hup)" 2>"$t/err" &
+mkfifo "$t/hfifo"
+python3 "$srcdir/tests/sighup.py" pipe "$t/ready" "$t/go" >"$t/hfifo" &
+"$CALLTAP" --spool "$t/spool" -r - --json "$t/h.json" --pg "$(conn hup)" <"$t/hfifo" 2>"$t/err" &
 hpid=$!
-sleep 1
+i=0
+while [ "$(sql hup 'SELECT count(*) FROM calls' 2>/dev/null)" != 3 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+check "SIGHUP: the first phase stored before it" 3 "$(sql hup 'SELECT count(*) FROM calls')"
 kill -HUP "$hpid"
+sleep 0.3
+touch "$t/go"
 wait "$hpid"
 check "SIGHUP: exit status, stderr" "0 0" "$? $(grep -v "^calltap: warning: " "$t/err" | wc -c)"
-check "SIGHUP: every record stored" "$(wc -l <"$t/h.json")" "$(sql hup 'SELECT count(*) FROM calls')"
+check "SIGHUP: every record (3 before, 3 after) stored once" "6 6 6" \
+    "$(wc -l <"$t/h.json") $(sql hup 'SELECT count(*), count(DISTINCT call_id) FROM calls' | tr '|' ' ')"
 
 # ---- a column missing from the database is added back ---------------------
 sql race "ALTER TABLE calls DROP COLUMN invites" 2>"$t/err"

@@ -190,16 +190,24 @@ else
 fi
 
 # ---- SIGHUP mid-run: the webhook output is flushed, not reopened ---------
+# A two-phase capture through a pipe (tests/sighup.py): SIGHUP once the
+# first phase's records are out, then the second phase.  Was: "invalid
+# webhook URL '>>http://...'", exit 3.
 reset
-f=$srcdir/pcaps/irontec-aaa.pcap
-{ head -c 20000 "$f"; sleep 2; tail -c +20001 "$f"; } |
-    "$CALLTAP" -r - --json "$t/h.json" --webhook "$url" --spool "$t/sp9" 2>"$t/err" &
+rm -f "$t/ready" "$t/go"
+mkfifo "$t/hfifo"
+python3 "$srcdir/tests/sighup.py" pipe "$t/ready" "$t/go" >"$t/hfifo" &
+"$CALLTAP" -r - --json "$t/h.json" --webhook "$url" --spool "$t/sp9" <"$t/hfifo" 2>"$t/err" &
 hpid=$!
-sleep 1
+i=0
+while [ "$(wc -l <"$t/bodies")" -lt 3 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+check "SIGHUP: the first phase delivered before it" 3 "$(wc -l <"$t/bodies")"
 kill -HUP "$hpid"
+sleep 0.3
+touch "$t/go"
 wait "$hpid"
 check "SIGHUP: exit status, stderr" "0 0" "$? $(grep -v "^calltap: warning: " "$t/err" | wc -c)"
-if [ -s "$t/h.json" ] && cmp -s "$t/h.json" "$t/bodies"; then ok "SIGHUP: every record delivered once"; else bad "SIGHUP: bodies differ"; fi
+if [ "$(wc -l <"$t/h.json")" -eq 6 ] && cmp -s "$t/h.json" "$t/bodies"; then ok "SIGHUP: every record (3 before, 3 after) delivered once"; else bad "SIGHUP: bodies differ"; fi
 
 # ---- -Z USER: the spool is handed to USER, records are spooled, not lost --
 if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * The engine owns every table, sink and counter and runs the stages in a
- * fixed order: decode -> ipfrag -> TCP stream -> SIP framer -> dialogs, and
- * UDP -> SIP or RTP.  There is no global mutable state: two engines in one
+ * The engine owns every table and counter and runs the stages in a fixed
+ * order: decode -> ipfrag -> TCP stream -> SIP framer -> dialogs, and
+ * UDP -> SIP or RTP; finished call records (after attribution) and orphan
+ * RTP streams are handed to the caller's sink set (sinkset.h), which owns
+ * the outputs.  There is no global mutable state: two engines in one
  * process are independent.
  */
 #ifndef CALLTAP_ENGINE_H
@@ -14,9 +16,10 @@
 
 #include "calltap/dialog.h"
 #include "calltap/log.h"
+#include "calltap/media.h"
 #include "calltap/packet.h"
 #include "calltap/reasm.h"
-#include "calltap/sink.h"
+#include "calltap/sinkset.h"
 #include "calltap/source.h"
 
 struct ct_engine;
@@ -33,6 +36,9 @@ struct ct_engine_cfg {
 	int64_t tick_us;           /* how often expiry runs, capture time (default 1 s) */
 	struct ct_attr *attr;      /* record enrichment before the sinks (attr.h), borrowed; NULL = off */
 	struct ct_log log;         /* library messages (log.h); fn NULL = none */
+	struct ct_sinkset *sinks;  /* where records and orphan streams go, borrowed; NULL = nowhere.
+	                              Its sinks are added before ct_engine_new (orphan streams are
+	                              reported only when one of them takes them) */
 };
 
 struct ct_engine_counters {
@@ -54,53 +60,42 @@ struct ct_engine_counters {
 	uint64_t other_udp;        /* UDP that is neither SIP nor RTP */
 	uint64_t time_backwards;   /* frames older than the newest seen */
 	uint64_t time_out_of_range; /* frame times clamped into [CT_TS_MIN, CT_TS_MAX] (clock.h) */
-	uint64_t records;          /* call records written */
-	uint64_t sink_errors;      /* failed sink writes */
+	uint64_t records;          /* call records handed to the sinks */
 	uint64_t audio_errors;     /* recordings that failed */
 	uint64_t capture_drops;    /* kernel drops last reported (ct_engine_capture_drops) */
 	uint64_t capture_ifdrops;  /* interface drops last reported */
 	uint64_t events[CT_EV_COUNT];
 };
 
-/* Periodic statistics callback (ct_engine_set_stats_hook). */
-typedef void (*ct_engine_stats_fn)(void *user, struct ct_engine *e);
-
 void ct_engine_cfg_default(struct ct_engine_cfg *cfg);
 struct ct_engine *ct_engine_new(const struct ct_engine_cfg *cfg, char *errbuf);
 void ct_engine_free(struct ct_engine *e);
-int ct_engine_add_sink(struct ct_engine *e, const struct ct_sink_ops *ops,
-    const char *arg, char *errbuf);
-void ct_engine_frame(struct ct_engine *e, const struct ct_frame *f);
+/* Processes one frame; true when expiry ran (a tick: about once per second of capture time). */
+bool ct_engine_frame(struct ct_engine *e, const struct ct_frame *f);
 void ct_engine_new_input(struct ct_engine *e);
-int ct_engine_set_orphans(struct ct_engine *e, const char *path, char *errbuf);
 int ct_engine_finish(struct ct_engine *e);
 const struct ct_engine_counters *ct_engine_counters(const struct ct_engine *e);
-void ct_engine_print_stats(const struct ct_engine *e, FILE *out);
-/* Flushes every sink (periodic durability, SIGHUP); CT_OK or CT_ERR. */
-int ct_engine_flush(struct ct_engine *e);
-/* Flushes the sinks written since their last flush, at most once per second of mono_us. */
-int ct_engine_flush_due(struct ct_engine *e, int64_t mono_us);
-/* When that flush will have work (monotonic us), INT64_MAX when nothing waits. */
-int64_t ct_engine_next_flush(const struct ct_engine *e);
-/* SIGHUP: flushes, closes and reopens every file sink (text files in append mode). */
-int ct_engine_reopen_sinks(struct ct_engine *e);
-/* Advances the capture clock without a frame (live capture, idle link). */
-void ct_engine_clock(struct ct_engine *e, int64_t now_us);
-/* Calls fn every interval_us of capture time (0 = never). */
-void ct_engine_set_stats_hook(struct ct_engine *e, int64_t interval_us,
-    ct_engine_stats_fn fn, void *user);
-/* Records the capture's cumulative kernel / interface drop counts. */
+/* Advances the capture clock without a frame (live capture, idle link); true when expiry ran. */
+bool ct_engine_clock(struct ct_engine *e, int64_t now_us);
+/*
+ * Records the capture's cumulative kernel / interface drop counts (live
+ * capture: the driver calls it at the start and on every tick); from the
+ * first call on, every call record carries capture_drops (else null).
+ */
 void ct_engine_capture_drops(struct ct_engine *e, uint64_t drops, uint64_t ifdrops);
 
-/*
- * Live capture: fn(user, e) reports the capture's drop counters through
- * ct_engine_capture_drops(); it is called now and on every expiry tick
- * (1 s of capture time), and from then on every call record carries
- * capture_drops.  NULL fn turns it off (records then carry null).
- */
-typedef void (*ct_engine_drops_fn)(void *user, struct ct_engine *e);
-void ct_engine_set_drops_hook(struct ct_engine *e, ct_engine_drops_fn fn, void *user);
-/* One status line (frames, rate, calls active/done, RTP, SIP, drops), newline-terminated. */
-void ct_engine_print_stats_line(const struct ct_engine *e, FILE *out);
+/* A snapshot of every stage's counters, for the statistics printouts (stats.h). */
+struct ct_engine_stats {
+	struct ct_engine_counters c;
+	struct ct_dialog_stats dialog;
+	struct ct_tcp_stats tcp;
+	struct ct_ipfrag_stats frag;
+	bool rtp;                  /* RTP analysis is on: media is valid */
+	struct ct_media_stats media;
+	uint64_t recordings;       /* recordings written (handed over and confirmed) */
+	bool drops_known;          /* ct_engine_capture_drops was called (live capture) */
+	int64_t now_us;            /* newest capture time; INT64_MIN before the first frame */
+};
+void ct_engine_get_stats(const struct ct_engine *e, struct ct_engine_stats *st);
 
 #endif

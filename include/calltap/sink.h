@@ -1,59 +1,88 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * Record sinks: const method tables (SQLite sqlite3_io_methods style).  Each
- * backend lives in src/sink/<name>.c and fills one table.  The engine fans a
- * finished call record out to every open sink in registration order.
+ * backend lives in src/sink/<name>.c and fills one table.  The sink set
+ * (sinkset.h) fans a finished call record out to every open sink in
+ * registration order, flushes them on a timer and reopens them on SIGHUP.
  */
 #ifndef CALLTAP_SINK_H
 #define CALLTAP_SINK_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "calltap/buf.h"
 #include "calltap/log.h"
 #include "calltap/record.h"
 
+struct ct_attr;
+
+/*
+ * What a sink is opened on, as the command line gave it (main.c builds it
+ * from the sink's option; every field a sink does not use is ignored).
+ */
+struct ct_sink_args {
+	const char *target;     /* file path ("-" = standard output), URL or libpq conninfo */
+	bool append;            /* text files: append to the file instead of truncating it */
+	const char *spool_dir;  /* network sinks: where undelivered records wait (NULL = "calltap-spool") */
+	uint64_t spool_max;     /* network sinks: disk cap of that spool in bytes (0 = default) */
+	const struct ct_log *log; /* messages while the sink runs (log.h; NULL: none); outlives the sink */
+};
+
+/*
+ * A sink's capabilities are its ops: an op a sink does not have is NULL.
+ * Every table uses designated initializers, so an op added later is NULL in
+ * the tables that do not know it.  The sink set (sinkset.h) is the only
+ * caller; a sink never sees another sink.
+ */
 struct ct_sink_ops {
 	const char *name;
-	/*
-	 * Opens the sink on arg (a path, "-" for stdout where it makes sense).
-	 * Messages while it runs go to log (log.h; NULL: none), which must
-	 * outlive the sink.  Returns the private state, or NULL with a message
-	 * in errbuf.
-	 */
-	void *(*open)(const char *arg, const struct ct_log *log, char *errbuf);
-	/* Writes one record; CT_OK, or CT_ERR with a message in errbuf. */
+	/* Opens the sink; returns its private state, or NULL with a message in errbuf. */
+	void *(*open)(const struct ct_sink_args *args, char *errbuf);
+	/* Writes one call record; CT_OK, or CT_ERR with a message in errbuf.  NULL: takes none. */
 	int (*write)(void *priv, const struct ct_call_record *rec, char *errbuf);
+	/* Writes one RTP stream of no call (--orphans); as write.  NULL: takes none. */
+	int (*write_orphan)(void *priv, const struct ct_stream_stats *st, char *errbuf);
 	/*
 	 * Makes written records durable (commit, fdatasync); CT_OK or CT_ERR.
-	 * Called about once a second while records come (ct_engine_flush_due),
-	 * so it must be cheap and must not block for long.
+	 * Called about once a second while records come (ct_sinkset_flush_due),
+	 * so it must be cheap and must not block for long.  NULL: nothing to do.
 	 */
 	int (*flush)(void *priv, char *errbuf);
+	/*
+	 * SIGHUP after log rotation: flushes, then reopens the target by name
+	 * (a text file in append mode, so nothing is lost when it was not
+	 * rotated away).  CT_OK, or CT_ERR with a message: priv then stays
+	 * valid for close, and writes fail until a later reopen succeeds.
+	 * NULL: nothing to reopen (a connection, a spool): the set only flushes.
+	 */
+	int (*reopen)(void *priv, char *errbuf);
+	/*
+	 * The sink is a call store attribution continues from: hands it to a,
+	 * which replays its calls into the caller history and writes the number
+	 * pool there (attr.h).  CT_OK, or CT_ERR with a message.  NULL: not a store.
+	 */
+	int (*attach_history)(void *priv, struct ct_attr *a, char *errbuf);
 	/* Flushes and releases everything; CT_OK or CT_ERR.  priv is freed either way. */
 	int (*close)(void *priv, char *errbuf);
 };
 
-extern const struct ct_sink_ops ct_sink_json;   /* JSON lines */
-extern const struct ct_sink_ops ct_sink_csv;    /* CSV with a header row */
-extern const struct ct_sink_ops ct_sink_sqlite; /* table `calls` in an SQLite file */
-extern const struct ct_sink_ops ct_sink_table;  /* human-readable table (text) */
-extern const struct ct_sink_ops ct_sink_pgsql;  /* tables calls, rtp_streams on a PostgreSQL server (arg: libpq conninfo) */
-extern const struct ct_sink_ops ct_sink_webhook; /* JSON POST per call (arg: "URL" or "URL SPOOLDIR"), spooled until delivered */
+extern const struct ct_sink_ops ct_sink_json;    /* JSON lines */
+extern const struct ct_sink_ops ct_sink_csv;     /* CSV with a header row */
+extern const struct ct_sink_ops ct_sink_sqlite;  /* table `calls` in an SQLite file */
+extern const struct ct_sink_ops ct_sink_table;   /* human-readable table (text) */
+extern const struct ct_sink_ops ct_sink_orphans; /* RTP streams of no call, JSON lines (--orphans) */
+extern const struct ct_sink_ops ct_sink_pgsql;   /* tables calls, rtp_streams on a PostgreSQL server (target: libpq conninfo) */
+extern const struct ct_sink_ops ct_sink_webhook; /* JSON POST per call (target: URL), spooled until delivered */
 
-struct ct_sink {
-	const struct ct_sink_ops *ops;
-	void *priv;
-	char *arg;     /* what it was opened on, for messages */
-	int failed;    /* a write failed; further writes are skipped */
-	int dirty;     /* written since its last flush (ct_engine_flush_due) */
-};
+/* Opens ops on target alone (no append, default spool): tests and tools. */
+void *ct_sink_open_target(const struct ct_sink_ops *ops, const char *target, char *errbuf);
 
 /*
  * The output file of a text output (JSON lines, CSV, table, orphan
- * streams): a path opened for writing (truncated, or appended with
- * ">>path") or "-" for stdout, written with write(2) one whole record at a
+ * streams): a path opened for writing (truncated, or appended) or "-" for
+ * stdout, written with write(2) one whole record at a
  * time, cut back to its last whole record when a write fails, synced by
  * flush, with errors that name the file (src/sink/record.c).
  */
@@ -67,9 +96,10 @@ struct ct_outfile {
 	off_t good;      /* regular file: offset after the last complete record */
 };
 
-int ct_outfile_open(struct ct_outfile *f, const char *arg, char *errbuf);
+int ct_outfile_open(struct ct_outfile *f, const char *path, bool append, char *errbuf);
 int ct_outfile_write(struct ct_outfile *f, const struct ct_buf *b, char *errbuf);
 int ct_outfile_flush(struct ct_outfile *f, char *errbuf);
+int ct_outfile_reopen(struct ct_outfile *f, char *errbuf);
 int ct_outfile_close(struct ct_outfile *f, char *errbuf);
 
 /*

@@ -117,27 +117,36 @@ static void csv_row(const struct ct_call_record *r, struct ct_buf *b, struct ct_
 }
 
 /*
- * Opens arg ("-" = stdout) and writes the header row, so an unwritable
- * target fails here.  NULL with a message naming the file on failure.
+ * Writes the header row, unless appending to a file that already has rows
+ * (appended: the file was opened in append mode).
  */
-static void *csv_open(const char *arg, const struct ct_log *log, char *errbuf)
+static int csv_start(struct csv_sink *cs, bool appended, char *errbuf)
+{
+	if (appended && cs->out.good > 0)
+		return CT_OK;
+	ct_buf_reset(&cs->row);
+	csv_header(&cs->row);
+	return ct_outfile_write(&cs->out, &cs->row, errbuf);
+}
+
+/*
+ * Opens args->target ("-" = stdout; appended to with args->append) and
+ * writes the header row, so an unwritable target fails here.  NULL with a
+ * message naming the file on failure.
+ */
+static void *csv_open(const struct ct_sink_args *args, char *errbuf)
 {
 	struct csv_sink *cs = calloc(1, sizeof(*cs));
 
-	(void)log;                  /* nothing to say while running */
 	if (cs == NULL) {
 		ct_sink_err(errbuf, "out of memory");
 		return NULL;
 	}
 	ct_buf_init(&cs->row);
 	ct_buf_init(&cs->cell);
-	if (ct_outfile_open(&cs->out, arg, errbuf) != CT_OK)
+	if (ct_outfile_open(&cs->out, args->target, args->append, errbuf) != CT_OK)
 		goto fail;
-	/* Reopened in append mode (">>path") onto rows already written: no second header. */
-	if (strncmp(arg, ">>", 2) == 0 && cs->out.good > 0)
-		return cs;
-	csv_header(&cs->row);
-	if (ct_outfile_write(&cs->out, &cs->row, errbuf) != CT_OK) {
+	if (csv_start(cs, args->append, errbuf) != CT_OK) {
 		ct_outfile_close(&cs->out, NULL);
 		goto fail;
 	}
@@ -166,6 +175,19 @@ static int csv_flush(void *priv, char *errbuf)
 	return ct_outfile_flush(&cs->out, errbuf);
 }
 
+/*
+ * SIGHUP: the file is reopened in append mode (stdout: synced); a new
+ * (rotated) file gets the header row, one continued does not.
+ */
+static int csv_reopen(void *priv, char *errbuf)
+{
+	struct csv_sink *cs = priv;
+
+	if (ct_outfile_reopen(&cs->out, errbuf) != CT_OK)
+		return CT_ERR;
+	return cs->out.is_stdout ? CT_OK : csv_start(cs, true, errbuf);
+}
+
 /* Closes the file (stdout is only flushed) and frees priv either way. */
 static int csv_close(void *priv, char *errbuf)
 {
@@ -186,5 +208,6 @@ const struct ct_sink_ops ct_sink_csv = {
 	.open = csv_open,
 	.write = csv_write,
 	.flush = csv_flush,
+	.reopen = csv_reopen,
 	.close = csv_close,
 };

@@ -22,18 +22,20 @@ struct json_sink {
 	struct ct_buf line;     /* reused for every record */
 };
 
-/* Opens arg ("-" = stdout); NULL with "cannot open 'x' for writing: ..." on failure. */
-static void *json_open(const char *arg, const struct ct_log *log, char *errbuf)
+/*
+ * Opens args->target ("-" = stdout; appended to with args->append); NULL
+ * with "cannot open 'x' for writing: ..." on failure.
+ */
+static void *json_open(const struct ct_sink_args *args, char *errbuf)
 {
 	struct json_sink *js = calloc(1, sizeof(*js));
 
-	(void)log;                  /* nothing to say while running */
 	if (js == NULL) {
 		ct_sink_err(errbuf, "out of memory");
 		return NULL;
 	}
 	ct_buf_init(&js->line);
-	if (ct_outfile_open(&js->out, arg, errbuf) != CT_OK) {
+	if (ct_outfile_open(&js->out, args->target, args->append, errbuf) != CT_OK) {
 		free(js);
 		return NULL;
 	}
@@ -58,6 +60,14 @@ static int json_flush(void *priv, char *errbuf)
 	return ct_outfile_flush(&js->out, errbuf);
 }
 
+/* SIGHUP: the file is reopened in append mode (stdout: synced). */
+static int json_reopen(void *priv, char *errbuf)
+{
+	struct json_sink *js = priv;
+
+	return ct_outfile_reopen(&js->out, errbuf);
+}
+
 /* Closes the file (stdout is only flushed) and frees priv either way. */
 static int json_close(void *priv, char *errbuf)
 {
@@ -77,5 +87,6 @@ const struct ct_sink_ops ct_sink_json = {
 	.open = json_open,
 	.write = json_write,
 	.flush = json_flush,
+	.reopen = json_reopen,
 	.close = json_close,
 };

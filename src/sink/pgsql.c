@@ -1039,30 +1039,6 @@ static void sink_free(struct pg_sink *ps)
 	free(ps);
 }
 
-/*
- * Splits arg: "CONNINFO", or main's "CONNINFO\nSPOOLDIR\nMAXBYTES" (split
- * at the last two newlines: a conninfo may hold newlines).  CT_OK or CT_ERR.
- */
-static int split_arg(struct pg_sink *ps, const char *arg, char **dir, uint64_t *max)
-{
-	const char *last = strrchr(arg, '\n'), *prev = NULL, *q;
-
-	*max = 0;
-	for (q = arg; last != NULL && q < last; q++)
-		if (*q == '\n')
-			prev = q;
-	if (last != NULL && prev != NULL) {
-		ps->conninfo = strndup(arg, (size_t)(prev - arg));
-		*dir = strndup(prev + 1, (size_t)(last - prev - 1));
-		if (ct_spool_parse_size(last + 1, max) != 0)
-			return CT_ERR;
-	} else {
-		ps->conninfo = strdup(arg);
-		*dir = strdup("calltap-spool");
-	}
-	return ps->conninfo != NULL && *dir != NULL ? CT_OK : CT_ERR;
-}
-
 /* The spool key: server, port, database and user (never the password). */
 static void spool_key(const char *conninfo, char *key, size_t size)
 {
@@ -1079,14 +1055,16 @@ static void spool_key(const char *conninfo, char *key, size_t size)
 }
 
 /*
- * Opens the sink on arg (see split_arg).  A syntax error in conninfo, a
+ * Opens the sink on args: target, the libpq conninfo; spool_dir (NULL:
+ * ./calltap-spool) and spool_max for the records not yet stored.  A syntax
+ * error in conninfo, a
  * database with a newer schema or one where the schema cannot be created,
  * or a spool that cannot be opened fail here (NULL, message naming the
  * server or directory in errbuf).  An unreachable or hung server does not:
  * it is logged and retried by the worker, and the records wait
  * in the spool.  The first connection attempt takes at most OP_TIMEOUT_S.
  */
-static void *pgsql_open(const char *arg, const struct ct_log *log, char *errbuf)
+static void *pgsql_open(const struct ct_sink_args *args, char *errbuf)
 {
 	struct pg_sink *ps = calloc(1, sizeof(*ps));
 	struct ct_spool_cfg cfg;
@@ -1094,16 +1072,15 @@ static void *pgsql_open(const char *arg, const struct ct_log *log, char *errbuf)
 	struct ct_hash_key rk;
 	PQconninfoOption *opts;
 	struct ct_buf hdr;
-	char *msg = NULL, *dir = NULL, key[1024], line[256];
-	uint64_t max;
+	char *msg = NULL, key[1024], line[256];
 	int rc;
 
 	if (ps == NULL) {
 		ct_sink_err(errbuf, "out of memory");
 		return NULL;
 	}
-	if (log != NULL)
-		ps->log = *log;
+	if (args->log != NULL)
+		ps->log = *args->log;
 	ps->wake[0] = ps->wake[1] = -1;
 	ps->backoff_s = 1;
 	pthread_mutex_init(&ps->mu, NULL);
@@ -1112,8 +1089,8 @@ static void *pgsql_open(const char *arg, const struct ct_log *log, char *errbuf)
 	ct_buf_init(&ps->rec);
 	ct_buf_init(&ps->prepared);
 	ct_buf_init(&hdr);
-	if (split_arg(ps, arg, &dir, &max) != CT_OK) {
-		ct_sink_err(errbuf, "PostgreSQL sink: out of memory or bad spool size");
+	if ((ps->conninfo = strdup(args->target)) == NULL) {
+		ct_sink_err(errbuf, "out of memory");
 		goto fail;
 	}
 	opts = PQconninfoParse(ps->conninfo, &msg);
@@ -1140,11 +1117,11 @@ static void *pgsql_open(const char *arg, const struct ct_log *log, char *errbuf)
 	make_header(ps, &hdr);
 	spool_key(ps->conninfo, key, sizeof(key));
 	memset(&cfg, 0, sizeof(cfg));
-	cfg.dir = dir;
+	cfg.dir = args->spool_dir != NULL ? args->spool_dir : "calltap-spool";
 	cfg.kind = "pg";
 	cfg.key = key;
 	cfg.shown = ps->where;
-	cfg.max_bytes = max;
+	cfg.max_bytes = args->spool_max;
 	cfg.header = hdr.p;
 	cfg.header_len = hdr.len;
 	cfg.log = &ps->log;
@@ -1170,11 +1147,9 @@ static void *pgsql_open(const char *arg, const struct ct_log *log, char *errbuf)
 	}
 	ps->started = true;
 	ct_buf_fini(&hdr);
-	free(dir);
 	return ps;
 fail:
 	ct_buf_fini(&hdr);
-	free(dir);
 	sink_free(ps);
 	return NULL;
 }
@@ -1259,6 +1234,7 @@ static int pgsql_close(void *priv, char *errbuf)
 	return rc;
 }
 
+/* No reopen: a connection and a spool, no file to rotate (SIGHUP only flushes). */
 const struct ct_sink_ops ct_sink_pgsql = {
 	.name = "pgsql",
 	.open = pgsql_open,

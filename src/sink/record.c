@@ -549,44 +549,88 @@ static const char *err_text(int e)
 }
 
 /*
- * Opens arg for writing (created or truncated, mode 0666 less the umask),
- * or standard output when arg is "-"; ">>path" opens path in append mode
- * (the engine reopening outputs on SIGHUP).  Returns CT_OK, CT_NOMEM, or
- * CT_ERR with "cannot open 'x' for writing: <strerror>" in errbuf.  f is
- * left closed (fd -1) on failure.
+ * Opens f->name for writing (f->is_stdout: takes standard output) and
+ * finds where the next record starts: the end in append mode, else the
+ * start.  CT_OK, or CT_ERR with "cannot open 'x' for writing: ..." in
+ * errbuf (when not NULL) and f->fd -1.
  */
-int ct_outfile_open(struct ct_outfile *f, const char *arg, char *errbuf)
+static int open_fd(struct ct_outfile *f, bool append, char *errbuf)
 {
-	int flags = O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC;
+	int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_TRUNC);
 	struct stat st;
-	bool append;
 	off_t pos;
 
-	if (strncmp(arg, ">>", 2) == 0) {
-		arg += 2;
-		flags = O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC;
-	}
-	memset(f, 0, sizeof(*f));
-	f->fd = -1;
-	f->is_stdout = strcmp(arg, "-") == 0;
-	f->name = strdup(f->is_stdout ? "standard output" : arg);
-	if (f->name == NULL) {
-		ct_sink_err(errbuf, "out of memory");
-		return CT_NOMEM;
-	}
-	f->fd = f->is_stdout ? STDOUT_FILENO : open(arg, flags, 0666);
+	f->fd = f->is_stdout ? STDOUT_FILENO : open(f->name, flags, 0666);
 	if (f->fd < 0) {
-		ct_sink_err(errbuf, "cannot open '%s' for writing: %s", arg, strerror(errno));
-		free(f->name);
-		f->name = NULL;
+		if (errbuf != NULL)
+			ct_sink_err(errbuf, "cannot open '%s' for writing: %s", f->name,
+			    strerror(errno));
 		return CT_ERR;
 	}
-	/* Where the next record starts: the end in append mode, else here. */
 	f->regular = fstat(f->fd, &st) == 0 && S_ISREG(st.st_mode);
 	append = (fcntl(f->fd, F_GETFL) & O_APPEND) != 0;
 	if (f->regular && (pos = lseek(f->fd, 0, append ? SEEK_END : SEEK_CUR)) >= 0)
 		f->good = pos;
 	return CT_OK;
+}
+
+/*
+ * Opens path for writing (created, mode 0666 less the umask; truncated, or
+ * appended to when append is set), or standard output when path is "-".
+ * Returns CT_OK, CT_NOMEM, or CT_ERR with "cannot open 'x' for writing:
+ * <strerror>" in errbuf.  f is left closed (fd -1) on failure.
+ */
+int ct_outfile_open(struct ct_outfile *f, const char *path, bool append, char *errbuf)
+{
+	bool is_stdout = strcmp(path, "-") == 0;
+	char *name = strdup(is_stdout ? "standard output" : path);
+
+	memset(f, 0, sizeof(*f));
+	f->fd = -1;
+	if (name == NULL) {
+		ct_sink_err(errbuf, "out of memory");
+		return CT_NOMEM;
+	}
+	f->name = name;
+	f->is_stdout = is_stdout;
+	if (open_fd(f, append, errbuf) != CT_OK) {
+		free(f->name);
+		f->name = NULL;
+		return CT_ERR;
+	}
+	return CT_OK;
+}
+
+/*
+ * SIGHUP after log rotation: syncs and closes the file, then opens the same
+ * path again in append mode (a file moved away is created anew; one still
+ * there is continued after its last whole record).  Standard output is
+ * only synced.  A file that was broken by a failed write gets another
+ * chance.  CT_OK, or CT_ERR naming the file: f then has no descriptor
+ * (writes fail, a later reopen tries again, close frees it).
+ */
+int ct_outfile_reopen(struct ct_outfile *f, char *errbuf)
+{
+	int rc;
+
+	if (f->name == NULL) {
+		ct_sink_err(errbuf, "cannot reopen an output that is closed");
+		return CT_ERR;
+	}
+	rc = ct_outfile_flush(f, errbuf);
+	if (f->is_stdout)
+		return rc;
+	if (f->fd >= 0 && close(f->fd) != 0 && rc == CT_OK) {
+		ct_sink_err(errbuf, "cannot write to '%s': %s", f->name, err_text(errno));
+		rc = CT_ERR;
+	}
+	f->fd = -1;
+	f->broken = false;
+	f->unsynced = false;
+	f->good = 0;
+	if (open_fd(f, true, rc == CT_OK ? errbuf : NULL) != CT_OK)
+		return CT_ERR;
+	return rc;
 }
 
 /*
@@ -628,6 +672,10 @@ int ct_outfile_write(struct ct_outfile *f, const struct ct_buf *b, char *errbuf)
 	}
 	if (f->broken) {
 		ct_sink_err(errbuf, "cannot write to '%s': an earlier write failed", f->name);
+		return CT_ERR;
+	}
+	if (f->fd < 0) {
+		ct_sink_err(errbuf, "cannot write to '%s': it could not be reopened", f->name);
 		return CT_ERR;
 	}
 	e = write_whole(f, b->p, b->len);
@@ -675,7 +723,7 @@ int ct_outfile_close(struct ct_outfile *f, char *errbuf)
 	if (f->name == NULL)
 		return CT_OK;
 	rc = ct_outfile_flush(f, errbuf);
-	if (!f->is_stdout && close(f->fd) != 0 && rc == CT_OK) {
+	if (!f->is_stdout && f->fd >= 0 && close(f->fd) != 0 && rc == CT_OK) {
 		ct_sink_err(errbuf, "cannot write to '%s': %s", f->name, err_text(errno));
 		rc = CT_ERR;
 	}

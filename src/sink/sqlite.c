@@ -35,6 +35,7 @@
 
 #include <sqlite3.h>
 
+#include "calltap/attr.h"
 #include "calltap/buf.h"
 #include "calltap/err.h"
 #include "calltap/sink.h"
@@ -272,16 +273,15 @@ fail_msg:
 }
 
 /*
- * Opens or creates the database at path, migrates its schema and proves it
- * writable.  Returns the sink state, or NULL with "cannot open database
- * 'x': ..." or the newer-schema message in errbuf.
+ * Opens or creates the database at args->target, migrates its schema and
+ * proves it writable.  Returns the sink state, or NULL with "cannot open
+ * database 'x': ..." or the newer-schema message in errbuf.
  */
-static void *sqlite_open(const char *path, const struct ct_log *log, char *errbuf)
+static void *sqlite_open(const struct ct_sink_args *args, char *errbuf)
 {
 	struct sqlite_sink *ss = calloc(1, sizeof(*ss));
 
-	(void)log;                  /* nothing to say while running */
-	if (ss == NULL || (ss->path = strdup(path)) == NULL) {
+	if (ss == NULL || (ss->path = strdup(args->target)) == NULL) {
 		ct_sink_err(errbuf, "out of memory");
 		free(ss);
 		return NULL;
@@ -456,6 +456,10 @@ static int sqlite_write(void *priv, const struct ct_call_record *rec, char *errb
 	struct sqlite_sink *ss = priv;
 	const char *msg;
 
+	if (ss->db == NULL) {
+		ct_sink_err(errbuf, "cannot write to database '%s': it could not be reopened", ss->path);
+		return CT_ERR;
+	}
 	if (!ss->in_txn) {
 		if (exec(ss->db, "BEGIN", &msg) != CT_OK)
 			goto fail;
@@ -487,19 +491,29 @@ static int sqlite_flush(void *priv, char *errbuf)
 	return commit(priv, errbuf);
 }
 
-/* Commits, then closes the database; priv is freed either way. */
-static int sqlite_close(void *priv, char *errbuf)
+/*
+ * Commits, then closes the handle and its statements (ss stays, without a
+ * database: writes fail until db_setup succeeds again).  CT_OK or CT_ERR
+ * naming the file.
+ */
+static int db_close(struct sqlite_sink *ss, char *errbuf)
 {
-	struct sqlite_sink *ss = priv;
 	int rc;
 
-	if (ss == NULL)
+	if (ss->db == NULL)
 		return CT_OK;
 	rc = commit(ss, errbuf);
 	sqlite3_finalize(ss->ins_call);
 	sqlite3_finalize(ss->ins_stream);
 	sqlite3_finalize(ss->upd_callback);
 	ss->ins_call = ss->ins_stream = ss->upd_callback = NULL;
+	/*
+	 * Everything into the database file now: SQLite skips its checkpoint
+	 * at close when the file was moved away (log rotation), which would
+	 * leave the moved file without the records still in the -wal file
+	 * under the old name.  Busy readers only delay it (not an error).
+	 */
+	sqlite3_wal_checkpoint_v2(ss->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
 	if (sqlite3_close(ss->db) != SQLITE_OK) {
 		if (rc == CT_OK)
 			ct_sink_err(errbuf, "cannot close database '%s': %s", ss->path,
@@ -508,6 +522,53 @@ static int sqlite_close(void *priv, char *errbuf)
 		sqlite3_close_v2(ss->db);
 	}
 	ss->db = NULL;
+	ss->in_txn = false;
+	ss->pending = 0;
+	return rc;
+}
+
+/*
+ * SIGHUP: commits and closes the database, then opens the same path again
+ * (a file moved away is created anew with the schema).  CT_OK, or CT_ERR
+ * naming the file (ss then has no database; close still frees it).
+ */
+static int sqlite_reopen(void *priv, char *errbuf)
+{
+	struct sqlite_sink *ss = priv;
+	int rc = db_close(ss, errbuf);
+
+	if (db_setup(ss, rc == CT_OK ? errbuf : NULL) != CT_OK) {
+		sqlite3_finalize(ss->ins_call);
+		sqlite3_finalize(ss->ins_stream);
+		sqlite3_finalize(ss->upd_callback);
+		ss->ins_call = ss->ins_stream = ss->upd_callback = NULL;
+		sqlite3_close(ss->db);
+		ss->db = NULL;
+		return CT_ERR;
+	}
+	return rc;
+}
+
+/*
+ * The database is a call store: attribution replays its calls into the
+ * caller history and writes the number pool into its table numbers.
+ */
+static int sqlite_attach_history(void *priv, struct ct_attr *a, char *errbuf)
+{
+	struct sqlite_sink *ss = priv;
+
+	return ct_attr_attach_db(a, ss->path, errbuf);
+}
+
+/* Commits, then closes the database; priv is freed either way. */
+static int sqlite_close(void *priv, char *errbuf)
+{
+	struct sqlite_sink *ss = priv;
+	int rc;
+
+	if (ss == NULL)
+		return CT_OK;
+	rc = db_close(ss, errbuf);
 	sink_free(ss);
 	return rc;
 }
@@ -517,5 +578,7 @@ const struct ct_sink_ops ct_sink_sqlite = {
 	.open = sqlite_open,
 	.write = sqlite_write,
 	.flush = sqlite_flush,
+	.reopen = sqlite_reopen,
+	.attach_history = sqlite_attach_history,
 	.close = sqlite_close,
 };

@@ -136,18 +136,20 @@ static void table_row(const struct ct_call_record *r, struct ct_buf *b)
 	ct_buf_append(b, "\n", 1);
 }
 
-/* Opens arg ("-" = stdout) and writes the header line; NULL + errbuf on failure. */
-static void *table_open(const char *arg, const struct ct_log *log, char *errbuf)
+/*
+ * Opens args->target ("-" = stdout; appended to with args->append) and
+ * writes the header line; NULL + errbuf on failure.
+ */
+static void *table_open(const struct ct_sink_args *args, char *errbuf)
 {
 	struct table_sink *ts = calloc(1, sizeof(*ts));
 
-	(void)log;                  /* nothing to say while running */
 	if (ts == NULL) {
 		ct_sink_err(errbuf, "out of memory");
 		return NULL;
 	}
 	ct_buf_init(&ts->line);
-	if (ct_outfile_open(&ts->out, arg, errbuf) != CT_OK)
+	if (ct_outfile_open(&ts->out, args->target, args->append, errbuf) != CT_OK)
 		goto fail;
 	table_header(&ts->line);
 	if (ct_outfile_write(&ts->out, &ts->line, errbuf) != CT_OK) {
@@ -181,6 +183,39 @@ static int table_flush(void *priv, char *errbuf)
 	return ct_outfile_flush(&ts->out, errbuf);
 }
 
+/* Writes the summary line of the calls written since the header; CT_OK or CT_ERR. */
+static int table_summary(struct table_sink *ts, char *errbuf)
+{
+	ct_buf_reset(&ts->line);
+	ct_buf_printf(&ts->line, "%llu calls: %llu answered, %llu busy, %llu noanswer, "
+	    "%llu cancelled, %llu failed, %llu unfinished\n", ts->total,
+	    ts->by_disp[CT_DISP_ANSWERED], ts->by_disp[CT_DISP_BUSY],
+	    ts->by_disp[CT_DISP_NOANSWER], ts->by_disp[CT_DISP_CANCELLED],
+	    ts->by_disp[CT_DISP_FAILED], ts->by_disp[CT_DISP_UNFINISHED]);
+	return ct_outfile_write(&ts->out, &ts->line, errbuf);
+}
+
+/*
+ * SIGHUP: the file gets the summary of its calls and is reopened in append
+ * mode, where a header line starts the next part (its own summary at
+ * close).  Standard output is only synced.
+ */
+static int table_reopen(void *priv, char *errbuf)
+{
+	struct table_sink *ts = priv;
+
+	if (ts->out.is_stdout)
+		return ct_outfile_flush(&ts->out, errbuf);
+	(void)table_summary(ts, errbuf);   /* a full disk: the reopen below tells */
+	ts->total = 0;
+	memset(ts->by_disp, 0, sizeof(ts->by_disp));
+	if (ct_outfile_reopen(&ts->out, errbuf) != CT_OK)
+		return CT_ERR;
+	ct_buf_reset(&ts->line);
+	table_header(&ts->line);
+	return ct_outfile_write(&ts->out, &ts->line, errbuf);
+}
+
 /* Writes the summary line, closes (stdout: flushes) and frees priv either way. */
 static int table_close(void *priv, char *errbuf)
 {
@@ -189,13 +224,7 @@ static int table_close(void *priv, char *errbuf)
 
 	if (ts == NULL)
 		return CT_OK;
-	ct_buf_reset(&ts->line);
-	ct_buf_printf(&ts->line, "%llu calls: %llu answered, %llu busy, %llu noanswer, "
-	    "%llu cancelled, %llu failed, %llu unfinished\n", ts->total,
-	    ts->by_disp[CT_DISP_ANSWERED], ts->by_disp[CT_DISP_BUSY],
-	    ts->by_disp[CT_DISP_NOANSWER], ts->by_disp[CT_DISP_CANCELLED],
-	    ts->by_disp[CT_DISP_FAILED], ts->by_disp[CT_DISP_UNFINISHED]);
-	rc = ct_outfile_write(&ts->out, &ts->line, errbuf);
+	rc = table_summary(ts, errbuf);
 	if (ct_outfile_close(&ts->out, rc == CT_OK ? errbuf : NULL) != CT_OK)
 		rc = CT_ERR;
 	ct_buf_fini(&ts->line);
@@ -208,5 +237,6 @@ const struct ct_sink_ops ct_sink_table = {
 	.open = table_open,
 	.write = table_write,
 	.flush = table_flush,
+	.reopen = table_reopen,
 	.close = table_close,
 };

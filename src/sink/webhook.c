@@ -279,28 +279,6 @@ static void sink_free(struct wh_sink *wh)
 	free(wh);
 }
 
-/*
- * Splits arg into the URL, the spool directory and the disk cap: "URL",
- * "URL SPOOLDIR" or "URL\nSPOOLDIR\nMAXBYTES" (main's form).  CT_OK, or
- * CT_ERR (no memory, bad size).
- */
-static int split_arg(struct wh_sink *wh, const char *arg, uint64_t *max)
-{
-	const char *nl = strchr(arg, '\n'), *sp = strchr(arg, ' '), *nl2;
-
-	*max = 0;
-	if (nl != NULL && (nl2 = strchr(nl + 1, '\n')) != NULL) {
-		wh->url = strndup(arg, (size_t)(nl - arg));
-		wh->top = strndup(nl + 1, (size_t)(nl2 - nl - 1));
-		if (ct_spool_parse_size(nl2 + 1, max) != 0)
-			return CT_ERR;
-	} else {
-		wh->url = sp != NULL ? strndup(arg, (size_t)(sp - arg)) : strdup(arg);
-		wh->top = strdup(sp != NULL && sp[1] != '\0' ? sp + 1 : "calltap-spool");
-	}
-	return wh->url != NULL && wh->top != NULL ? CT_OK : CT_ERR;
-}
-
 /* Checks that the URL is http(s) and parses; CT_OK or CT_ERR + errbuf. */
 static int check_url(struct wh_sink *wh, char *errbuf)
 {
@@ -368,30 +346,32 @@ static int setup_curl(struct wh_sink *wh)
 }
 
 /*
- * Opens the sink on arg (see split_arg; default spool ./calltap-spool):
- * checks the URL, opens the URL's spool (creating it) and starts the worker,
+ * Opens the sink on args: target, the URL; spool_dir (NULL:
+ * ./calltap-spool) and spool_max for the records not yet delivered.
+ * Checks the URL, opens the URL's spool (creating it) and starts the worker,
  * which first sends what earlier runs spooled for this URL.  Returns the
  * state, or NULL with a message naming the (masked) URL or directory.
  */
-static void *webhook_open(const char *arg, const struct ct_log *log, char *errbuf)
+static void *webhook_open(const struct ct_sink_args *args, char *errbuf)
 {
 	struct wh_sink *wh = calloc(1, sizeof(*wh));
 	struct ct_spool_cfg cfg;
-	uint64_t max;
 
 	if (wh == NULL) {
 		ct_sink_err(errbuf, "out of memory");
 		return NULL;
 	}
-	if (log != NULL)
-		wh->log = *log;
+	if (args->log != NULL)
+		wh->log = *args->log;
 	wh->backoff_ms = BACKOFF_MIN_MS;
 	ct_buf_init(&wh->rec);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	pthread_mutex_init(&wh->mu, NULL);
 	ct_spool_cond_init(&wh->cv);
-	if (split_arg(wh, arg, &max) != CT_OK || setup_curl(wh) != CT_OK) {
-		ct_sink_err(errbuf, "webhook: out of memory or bad spool size");
+	wh->url = strdup(args->target);
+	wh->top = strdup(args->spool_dir != NULL ? args->spool_dir : "calltap-spool");
+	if (wh->url == NULL || wh->top == NULL || setup_curl(wh) != CT_OK) {
+		ct_sink_err(errbuf, "webhook: out of memory");
 		goto fail;
 	}
 	ct_mask_secrets(wh->shown, sizeof(wh->shown), wh->url, NULL);
@@ -402,7 +382,7 @@ static void *webhook_open(const char *arg, const struct ct_log *log, char *errbu
 	cfg.kind = "webhook";
 	cfg.key = wh->url;
 	cfg.shown = wh->shown;
-	cfg.max_bytes = max;
+	cfg.max_bytes = args->spool_max;
 	cfg.log = &wh->log;
 	wh->spool = ct_spool_open(&cfg, errbuf);
 	if (wh->spool == NULL)
@@ -518,6 +498,7 @@ static int webhook_close(void *priv, char *errbuf)
 	return rc;
 }
 
+/* No reopen: a spool and HTTP, no file to rotate (SIGHUP only flushes). */
 const struct ct_sink_ops ct_sink_webhook = {
 	.name = "webhook",
 	.open = webhook_open,

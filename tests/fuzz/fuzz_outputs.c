@@ -22,10 +22,22 @@
 #include "calltap/engine.h"
 #include "calltap/err.h"
 #include "calltap/sink.h"
+#include "calltap/sinkset.h"
 #include "fuzz.h"
 
 /* On tmpfs when there is one: SQLite's fsyncs on a disk cost ~60 ms an input. */
 static char fuzz_audio_path[] = "/dev/shm/calltap-fuzz-out-XXXXXX";
+
+/* The outputs of the one engine open at a time (ct_fuzz_engine_open .. _close). */
+static struct ct_sinkset *fuzz_sinks;
+
+/* Opens ops on target into fuzz_sinks; CT_OK or CT_ERR. */
+static int add_sink(const struct ct_sink_ops *ops, const char *target, char *errbuf)
+{
+	struct ct_sink_args args = { .target = target };
+
+	return ct_sinkset_add(fuzz_sinks, ops, &args, errbuf);
+}
 
 /* Removes every file of dir; returns how many names ending in ".wav" it held. */
 static int empty_dir(const char *dir)
@@ -84,41 +96,34 @@ struct ct_engine *ct_fuzz_engine_open(void)
 
 	if (dir == NULL)
 		return NULL;
-	ct_engine_cfg_default(&cfg);
-	cfg.audio_dir = dir;
-	cfg.audio_format = CT_AUDIO_WAV;
-	e = ct_engine_new(&cfg, errbuf);
-	if (e == NULL)
+	if ((fuzz_sinks = ct_sinkset_new(NULL)) == NULL)
 		return NULL;
 	snprintf(db, sizeof(db), "%s/calls.db", dir);
-	if (ct_engine_add_sink(e, &ct_sink_json, "/dev/null", errbuf) != CT_OK ||
-	    ct_engine_add_sink(e, &ct_sink_csv, "/dev/null", errbuf) != CT_OK ||
-	    ct_engine_add_sink(e, &ct_sink_sqlite, db, errbuf) != CT_OK ||
-	    ct_engine_set_orphans(e, "/dev/null", errbuf) != CT_OK) {
-		ct_engine_finish(e);
-		ct_engine_free(e);
-		return NULL;
+	e = NULL;
+	if (add_sink(&ct_sink_json, "/dev/null", errbuf) == CT_OK &&
+	    add_sink(&ct_sink_csv, "/dev/null", errbuf) == CT_OK &&
+	    add_sink(&ct_sink_sqlite, db, errbuf) == CT_OK &&
+	    add_sink(&ct_sink_orphans, "/dev/null", errbuf) == CT_OK) {
+		ct_engine_cfg_default(&cfg);
+		cfg.audio_dir = dir;
+		cfg.audio_format = CT_AUDIO_WAV;
+		cfg.sinks = fuzz_sinks;   /* outputs first: the engine asks who takes orphans */
+		e = ct_engine_new(&cfg, errbuf);
+	}
+	if (e == NULL) {
+		ct_sinkset_free(fuzz_sinks);
+		fuzz_sinks = NULL;
 	}
 	return e;
 }
 
-/* The "recordings" line of the engine's statistics: files written. */
+/* The recordings the engine counts as written. */
 static int fuzz_recordings(const struct ct_engine *e)
 {
-	char *buf = NULL, *p;
-	size_t len = 0;
-	int n = 0;
-	FILE *fp = open_memstream(&buf, &len);
+	struct ct_engine_stats st;
 
-	if (fp == NULL)
-		return -1;
-	ct_engine_print_stats(e, fp);
-	fclose(fp);
-	p = buf != NULL ? strstr(buf, "  recordings ") : NULL;
-	if (p != NULL)
-		n = atoi(p + strlen("  recordings "));
-	free(buf);
-	return n;
+	ct_engine_get_stats(e, &st);
+	return (int)st.recordings;
 }
 
 /* Finishes and frees e, checks the recordings against the files, empties the directory. */
@@ -127,8 +132,11 @@ void ct_fuzz_engine_close(struct ct_engine *e)
 	int recorded;
 
 	ct_engine_finish(e);
+	ct_sinkset_close(fuzz_sinks);
 	recorded = fuzz_recordings(e);
 	ct_engine_free(e);
+	ct_sinkset_free(fuzz_sinks);
+	fuzz_sinks = NULL;
 	if (empty_dir(audio_dir()) != recorded)
 		ct_fuzz_fail("recordings counted differ from the files written");
 }

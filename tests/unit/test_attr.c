@@ -1196,7 +1196,7 @@ static void run_store(const char *db, const char *numbers, struct ct_call_record
 {
 	char errbuf[CT_ERRBUF_SIZE] = "";
 	struct ct_attr *a = mkattr(numbers, "edge-1", 1000);
-	void *priv = ct_sink_sqlite.open(db, NULL, errbuf);
+	void *priv = ct_sink_open_target(&ct_sink_sqlite, db, errbuf);
 	size_t i;
 
 	CHECK(priv != NULL);
@@ -1326,7 +1326,7 @@ static void test_store_update(void)
 	    CT_DISP_ANSWERED);
 	r[2]->direction = CT_DIR_OUTBOUND;
 	r[2]->callback_of = strdup("m1");
-	priv = ct_sink_sqlite.open(db, NULL, errbuf);
+	priv = ct_sink_open_target(&ct_sink_sqlite, db, errbuf);
 	CHECK(priv != NULL);
 	for (i = 0; i < 3; i++) {
 		if (priv != NULL)

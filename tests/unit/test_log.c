@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "calltap/engine.h"
+#include "calltap/sinkset.h"
 #include "calltap/err.h"
 #include "calltap/log.h"
 #include "test.h"
@@ -59,13 +60,12 @@ static void test_format(void)
 /* A sink that keeps nothing and fails to close. */
 static const struct ct_log *opened_with;
 
-static void *fake_open(const char *arg, const struct ct_log *log, char *errbuf)
+static void *fake_open(const struct ct_sink_args *args, char *errbuf)
 {
 	static int state;
 
-	(void)arg;
 	(void)errbuf;
-	opened_with = log;
+	opened_with = args->log;
 	return &state;
 }
 
@@ -91,33 +91,36 @@ static const struct ct_sink_ops fake_ops = {
 	.close = fake_close,
 };
 
-static void test_engine_routes(void)
+/* The sink set hands its owner's log to every sink it opens and reports a failed close there. */
+static void test_sinkset_routes(void)
 {
 	struct ct_engine_cfg cfg;
-	struct ct_engine *e;
+	struct ct_log log = { capture, &n_got };
+	struct ct_sink_args args = { .target = "somewhere" };
+	struct ct_sinkset_stats st;
+	struct ct_sinkset *s;
 	char errbuf[CT_ERRBUF_SIZE];
 
 	ct_engine_cfg_default(&cfg);
 	CHECK(cfg.log.fn == NULL);              /* the library says nothing by default */
-	cfg.log.fn = capture;
-	cfg.log.user = &n_got;
-	e = ct_engine_new(&cfg, errbuf);
-	CHECK(e != NULL);
-	if (e == NULL)
+	s = ct_sinkset_new(&log);
+	CHECK(s != NULL);
+	if (s == NULL)
 		return;
-	CHECK_INT(ct_engine_add_sink(e, &fake_ops, "somewhere", errbuf), CT_OK);
+	CHECK_INT(ct_sinkset_add(s, &fake_ops, &args, errbuf), CT_OK);
 	CHECK(opened_with != NULL && opened_with->fn == capture && opened_with->user == &n_got);
 	reset();
-	ct_engine_finish(e);
+	CHECK_INT(ct_sinkset_close(s), CT_ERR);
 	CHECK_STR(got, "fake: cannot close|");
 	CHECK_INT(got_level, CT_LOG_ERR);
-	CHECK_INT(ct_engine_counters(e)->sink_errors, 1);
-	ct_engine_free(e);
+	ct_sinkset_get_stats(s, &st);
+	CHECK_INT(st.errors, 1);
+	ct_sinkset_free(s);
 }
 
 int main(void)
 {
 	test_format();
-	test_engine_routes();
+	test_sinkset_routes();
 	return TEST_REPORT();
 }

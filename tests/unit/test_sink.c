@@ -469,7 +469,7 @@ static void test_json(void)
 static int run_sink(const struct ct_sink_ops *ops, const char *path,
     struct ct_call_record **recs, size_t n, char *errbuf)
 {
-	void *priv = ops->open(path, NULL, errbuf);
+	void *priv = ct_sink_open_target(ops, path, errbuf);
 	size_t i;
 
 	if (priv == NULL)
@@ -490,14 +490,14 @@ static void test_json_sink(void)
 	snprintf(want, sizeof(want), "%s\n%s\n", full_json, empty_json);
 	CHECK_STR(slurp(tmp_path("out.jsonl")), want);
 
-	CHECK(ct_sink_json.open("/nonexistent-dir/x.jsonl", NULL, errbuf) == NULL);
+	CHECK(ct_sink_open_target(&ct_sink_json, "/nonexistent-dir/x.jsonl", errbuf) == NULL);
 	CHECK_STR(errbuf, "cannot open '/nonexistent-dir/x.jsonl' for writing: "
 	    "No such file or directory");
-	CHECK(ct_sink_json.open(tmpdir, NULL, errbuf) == NULL);
+	CHECK(ct_sink_open_target(&ct_sink_json, tmpdir, errbuf) == NULL);
 	CHECK(strstr(errbuf, tmpdir) != NULL && strstr(errbuf, "Is a directory") != NULL);
 
 	/* a full disk is reported on the record that hit it, naming the file */
-	priv = ct_sink_json.open("/dev/full", NULL, errbuf);
+	priv = ct_sink_open_target(&ct_sink_json, "/dev/full", errbuf);
 	CHECK(priv != NULL);
 	if (priv != NULL) {
 		errbuf[0] = '\0';
@@ -525,11 +525,11 @@ static void test_csv_sink(void)
 	    csv_header, csv_full, csv_empty);
 	CHECK_STR(slurp(tmp_path("out.csv")), want);
 
-	CHECK(ct_sink_csv.open("/nonexistent-dir/x.csv", NULL, errbuf) == NULL);
+	CHECK(ct_sink_open_target(&ct_sink_csv, "/nonexistent-dir/x.csv", errbuf) == NULL);
 	CHECK_STR(errbuf, "cannot open '/nonexistent-dir/x.csv' for writing: "
 	    "No such file or directory");
 	/* the header is written at open, so a full disk fails there */
-	CHECK(ct_sink_csv.open("/dev/full", NULL, errbuf) == NULL);
+	CHECK(ct_sink_open_target(&ct_sink_csv, "/dev/full", errbuf) == NULL);
 	CHECK_STR(errbuf, "cannot write to '/dev/full': No space left on device");
 	ct_call_record_free(recs[0]);
 	ct_call_record_free(recs[1]);
@@ -661,7 +661,7 @@ static void test_sink_cut_back(void)
 	CHECK_INT(getrlimit(RLIMIT_FSIZE, &saved), 0);
 	old = signal(SIGXFSZ, SIG_IGN);
 	for (k = 0; k < sizeof(ops) / sizeof(ops[0]); k++) {
-		priv = ops[k]->open(path, NULL, errbuf);
+		priv = ct_sink_open_target(ops[k], path, errbuf);
 		CHECK(priv != NULL);
 		if (priv == NULL)
 			continue;
@@ -791,7 +791,7 @@ static void test_sqlite_sink(void)
 	check_db_content(path, 6);
 
 	/* rows written before close are visible after close without flush */
-	priv = ct_sink_sqlite.open(path, NULL, errbuf);
+	priv = ct_sink_open_target(&ct_sink_sqlite, path, errbuf);
 	CHECK(priv != NULL);
 	if (priv != NULL) {
 		CHECK_INT(ct_sink_sqlite.write(priv, recs[1], errbuf), CT_OK);
@@ -805,7 +805,7 @@ static void test_sqlite_sink(void)
 	    "ALTER TABLE calls DROP COLUMN evicted; ALTER TABLE calls DROP COLUMN cut_fields;"
 	    "PRAGMA user_version = 1", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
-	priv = ct_sink_sqlite.open(path, NULL, errbuf);
+	priv = ct_sink_open_target(&ct_sink_sqlite, path, errbuf);
 	CHECK(priv != NULL);
 	if (priv != NULL) {
 		CHECK_INT(ct_sink_sqlite.write(priv, recs[0], errbuf), CT_OK);
@@ -820,22 +820,22 @@ static void test_sqlite_sink(void)
 	/* a newer schema is refused */
 	sqlite3_exec(db, "PRAGMA user_version = 7", NULL, NULL, NULL);
 	sqlite3_close(db);
-	CHECK(ct_sink_sqlite.open(path, NULL, errbuf) == NULL);
+	CHECK(ct_sink_open_target(&ct_sink_sqlite, path, errbuf) == NULL);
 	snprintf(want, sizeof(want), "database '%s' has schema version 7, newer than "
 	    "this calltap (3)", path);
 	CHECK_STR(errbuf, want);
 
 	/* unwritable targets fail at open, naming the file */
 	errbuf[0] = '\0';
-	CHECK(ct_sink_sqlite.open("/nonexistent-dir/x.db", NULL, errbuf) == NULL);
+	CHECK(ct_sink_open_target(&ct_sink_sqlite, "/nonexistent-dir/x.db", errbuf) == NULL);
 	CHECK(strncmp(errbuf, "cannot open database '/nonexistent-dir/x.db': ", 46) == 0);
 	errbuf[0] = '\0';
-	CHECK(ct_sink_sqlite.open(tmpdir, NULL, errbuf) == NULL);
+	CHECK(ct_sink_open_target(&ct_sink_sqlite, tmpdir, errbuf) == NULL);
 	snprintf(want, sizeof(want), "cannot open database '%s': ", tmpdir);
 	CHECK(strncmp(errbuf, want, strlen(want)) == 0);
 	/* a file that is not a database */
 	CHECK_INT(run_sink(&ct_sink_json, tmp_path("not.db"), recs, 1, errbuf), CT_OK);
-	CHECK(ct_sink_sqlite.open(tmp_path("not.db"), NULL, errbuf) == NULL);
+	CHECK(ct_sink_open_target(&ct_sink_sqlite, tmp_path("not.db"), errbuf) == NULL);
 	snprintf(want, sizeof(want), "cannot open database '%s': file is not a database",
 	    tmp_path("not.db"));
 	CHECK_STR(errbuf, want);
@@ -851,7 +851,7 @@ static void test_sqlite_batch(void)
 	char errbuf[CT_ERRBUF_SIZE] = "";
 	const char *path = tmp_path("batch.db");
 	sqlite3 *db = NULL;
-	void *priv = ct_sink_sqlite.open(path, NULL, errbuf);
+	void *priv = ct_sink_open_target(&ct_sink_sqlite, path, errbuf);
 	int i, ok = 1;
 
 	CHECK(priv != NULL);
@@ -880,7 +880,7 @@ static void test_sqlite_commit_time(void)
 	char errbuf[CT_ERRBUF_SIZE] = "";
 	const char *path = tmp_path("timed.db");
 	sqlite3 *db = NULL;
-	void *priv = ct_sink_sqlite.open(path, NULL, errbuf);
+	void *priv = ct_sink_open_target(&ct_sink_sqlite, path, errbuf);
 
 	CHECK(priv != NULL);
 	if (priv == NULL)
@@ -904,7 +904,7 @@ static void test_sqlite_partial(void)
 	char errbuf[CT_ERRBUF_SIZE] = "", want[CT_ERRBUF_SIZE];
 	const char *path = tmp_path("partial.db");
 	sqlite3 *db = NULL;
-	void *priv = ct_sink_sqlite.open(path, NULL, errbuf);
+	void *priv = ct_sink_open_target(&ct_sink_sqlite, path, errbuf);
 
 	CHECK(priv != NULL);
 	if (priv == NULL)

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * The sink set: every output of a run, in the order they were added.  It
+ * is the one place that runs sinks: it fans each finished call record (and
+ * each orphan RTP stream) out to the sinks that take it, makes them durable
+ * on a one-second wall-clock timer, reopens them on SIGHUP (flushes those
+ * with nothing to reopen) and closes them.  A sink that fails is reported
+ * once through the message callback and skipped from then on (a reopen gives
+ * it another chance); the others still get every record.  The engine only
+ * hands it records (ct_sinkset_write, ct_sinkset_orphan); the caller owns
+ * it and drives the rest.  Not thread-safe: one thread at a time.
+ */
+#ifndef CALLTAP_SINKSET_H
+#define CALLTAP_SINKSET_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "calltap/record.h"
+#include "calltap/sink.h"
+
+#define CT_SINKSET_MAX 16   /* sinks in one set at most */
+
+struct ct_sinkset;
+struct ct_attr;
+
+struct ct_sinkset_stats {
+	uint64_t records;    /* call records handed in */
+	uint64_t orphans;    /* orphan streams handed in */
+	uint64_t errors;     /* sink failures (write, flush, reopen, close) */
+};
+
+/*
+ * An empty set.  Sink failures are reported through log (log.h; copied; NULL
+ * or no fn: not reported, only counted), which every sink added also gets
+ * unless its args name another.  NULL when out of memory.
+ */
+struct ct_sinkset *ct_sinkset_new(const struct ct_log *log);
+/* Opens a sink and appends it; CT_OK, or CT_ERR with the sink's message in errbuf. */
+int ct_sinkset_add(struct ct_sinkset *s, const struct ct_sink_ops *ops,
+    const struct ct_sink_args *args, char *errbuf);
+/* Hands every call store (ops->attach_history) to the attribution stage a. */
+int ct_sinkset_attach_history(struct ct_sinkset *s, struct ct_attr *a, char *errbuf);
+/* True when a sink takes orphan streams. */
+bool ct_sinkset_wants_orphans(const struct ct_sinkset *s);
+
+/* The hand-off: one finished call record / one orphan stream to every sink that takes it. */
+void ct_sinkset_write(struct ct_sinkset *s, const struct ct_call_record *rec);
+void ct_sinkset_orphan(struct ct_sinkset *s, const struct ct_stream_stats *st);
+
+/* Flushes every healthy sink; CT_OK, or CT_ERR when one failed. */
+int ct_sinkset_flush(struct ct_sinkset *s);
+/* The durability timer: flushes the sinks written to, at most once per second of mono_us. */
+int ct_sinkset_flush_due(struct ct_sinkset *s, int64_t mono_us);
+/* When that flush will have work (monotonic us), INT64_MAX when nothing waits. */
+int64_t ct_sinkset_next_flush(const struct ct_sinkset *s);
+/* SIGHUP: reopens every sink that has a target to reopen, flushes the others. */
+int ct_sinkset_reopen(struct ct_sinkset *s);
+/* Closes every sink; CT_OK, or CT_ERR when any sink failed at any point. */
+int ct_sinkset_close(struct ct_sinkset *s);
+void ct_sinkset_get_stats(const struct ct_sinkset *s, struct ct_sinkset_stats *st);
+/* Frees the set (closing what is still open, without reporting). NULL is a no-op. */
+void ct_sinkset_free(struct ct_sinkset *s);
+
+#endif

@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * Statistics printouts (include/calltap/stats.h): the end-of-run counters
+ * (every non-zero counter of every stage and of the sinks, one per line)
+ * and the status line of a long-running capture.  Pure formatting of
+ * snapshots; the driver decides when (on engine ticks, at the end).
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "calltap/clock.h"
+#include "calltap/stats.h"
+
+static void print_row(FILE *out, const char *name, uint64_t v)
+{
+	if (v != 0)
+		fprintf(out, "  %-24s %llu\n", name, (unsigned long long)v);
+}
+
+/* Prints every non-zero counter, one per line, for humans. */
+void ct_stats_print(const struct ct_engine_stats *es, const struct ct_sinkset_stats *sinks,
+    FILE *out)
+{
+	const struct ct_engine_counters *c = &es->c;
+	const struct ct_dialog_stats *ds = &es->dialog;
+	int ev;
+
+	fprintf(out, "calltap statistics:\n");
+	print_row(out, "frames", c->frames);
+	print_row(out, "bytes", c->bytes);
+	print_row(out, "decoded", c->decoded);
+	print_row(out, "skipped", c->skipped);
+	print_row(out, "invalid", c->invalid);
+	print_row(out, "fragments", c->fragments);
+	print_row(out, "reassembled", es->frag.reassembled);
+	print_row(out, "tcp_segments", es->tcp.segments);
+	print_row(out, "tcp_gaps", es->tcp.gaps);
+	print_row(out, "sip_udp", c->sip_udp);
+	print_row(out, "sip_tcp", c->sip_tcp);
+	print_row(out, "sip_malformed", c->sip_malformed);
+	print_row(out, "sip_refused", c->sip_refused);
+	print_row(out, "sip_retransmissions", ds->retransmissions);
+	print_row(out, "sip_register", ds->requests[CT_M_REGISTER]);
+	print_row(out, "sip_options", ds->requests[CT_M_OPTIONS]);
+	print_row(out, "sip_orphan_messages", ds->orphan_messages);
+	print_row(out, "rtp_packets", c->rtp_packets);
+	if (es->rtp) {
+		const struct ct_media_stats *ms = &es->media;
+
+		print_row(out, "rtp_orphan", ms->orphan);
+		print_row(out, "rtp_injected", ms->injected);
+		print_row(out, "rtp_injected_streams", ms->injected_streams);
+		print_row(out, "rtp_promoted_streams", ms->promoted);
+		print_row(out, "rtp_endpoints_retired", ms->endpoints_retired);
+		print_row(out, "rtp_endpoints_refused", ms->endpoints_refused);
+		print_row(out, "rtp_endpoints_unindexed", ms->endpoints_unindexed);
+		print_row(out, "rtp_streams_refused", ms->streams_refused);
+		print_row(out, "rtcp_packets", ms->rtcp);
+		print_row(out, "recordings", es->recordings);
+		print_row(out, "recording_errors", ms->audio_errors);
+	}
+	print_row(out, "other_udp", c->other_udp);
+	print_row(out, "calls", ds->calls);
+	print_row(out, "calls_timed_out", ds->calls_timed_out);
+	print_row(out, "calls_media_timeout", ds->media_timeouts);
+	print_row(out, "calls_evicted_noresponse", ds->evicted[CT_EVICT_NORESPONSE]);
+	print_row(out, "calls_evicted_idle", ds->evicted[CT_EVICT_IDLE]);
+	print_row(out, "calls_evicted_settled", ds->evicted[CT_EVICT_SETTLED]);
+	print_row(out, "calls_evicted_active", ds->evicted[CT_EVICT_ACTIVE]);
+	print_row(out, "calls_refused", ds->dropped);
+	print_row(out, "calls_linger_cut", ds->linger_cut);
+	print_row(out, "records_fields_cut", ds->fields_cut);
+	print_row(out, "records", c->records);
+	if (sinks != NULL)
+		print_row(out, "sink_errors", sinks->errors);
+	print_row(out, "time_backwards", c->time_backwards);
+	print_row(out, "time_out_of_range", c->time_out_of_range);
+	print_row(out, "capture_drops", c->capture_drops);
+	print_row(out, "capture_ifdrops", c->capture_ifdrops);
+	for (ev = 0; ev < CT_EV_COUNT; ev++)
+		if (c->events[ev] != 0)
+			fprintf(out, "  event %-18s %llu\n", ct_event_name((enum ct_event)ev),
+			    (unsigned long long)c->events[ev]);
+}
+
+void ct_stats_line_init(struct ct_stats_line *l, int64_t interval_us)
+{
+	memset(l, 0, sizeof(*l));
+	l->interval_us = interval_us > 0 ? interval_us : 0;
+	l->next_us = INT64_MIN;
+}
+
+/*
+ * On each tick: the first starts the clock (the rates of the first line
+ * count from there); then true every interval_us of capture time.
+ */
+bool ct_stats_line_due(struct ct_stats_line *l, const struct ct_engine_stats *es)
+{
+	if (l->interval_us == 0)
+		return false;
+	if (l->next_us == INT64_MIN) {
+		l->next_us = ct_ts_add(es->now_us, l->interval_us);
+		l->prev_us = es->now_us;
+		return false;
+	}
+	return es->now_us >= l->next_us;
+}
+
+/*
+ * Prints one status line for a long-running capture: frames (and their rate
+ * since the previous line, by capture time), calls open and done (and calls
+ * ended per minute since the previous line), calls evicted from a full
+ * table and refused (totals), RTP packets (and foreign ones refused as
+ * injected), SIP messages, and the capture's kernel / interface drops (live
+ * capture only: when drops were reported), then the capture time of the
+ * line (UTC).  Ends with a newline.  This line becomes the rates' base.
+ */
+void ct_stats_line_print(struct ct_stats_line *l, const struct ct_engine_stats *es, FILE *out)
+{
+	const struct ct_engine_counters *c = &es->c;
+	const struct ct_dialog_stats *ds = &es->dialog;
+	int64_t span = es->now_us - l->prev_us;
+	double rate = 0, per_min = 0;
+	uint64_t evicted = 0;
+	char when[32] = "-";
+	struct tm tm;
+	time_t sec;
+	int i;
+
+	for (i = 0; i < CT_EVICT_COUNT; i++)
+		evicted += ds->evicted[i];
+	if (l->prev_us != 0 && span > 0)
+		rate = (double)(c->frames - l->prev_frames) * 1e6 / (double)span;
+	if (l->prev_us != 0 && span > 0)
+		per_min = (double)(ds->calls - l->prev_calls) * 60e6 / (double)span;
+	if (es->now_us > 0) {
+		sec = (time_t)(es->now_us / 1000000);
+		if (gmtime_r(&sec, &tm) != NULL)
+			strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	}
+	fprintf(out, "calltap: packets %llu (%.0f/s) calls active %zu done %llu (%.1f/min)"
+	    " evicted %llu refused %llu rtp %llu injected %llu sip %llu",
+	    (unsigned long long)c->frames, rate, ds->active, (unsigned long long)ds->calls, per_min,
+	    (unsigned long long)evicted, (unsigned long long)ds->dropped,
+	    (unsigned long long)c->rtp_packets, (unsigned long long)c->rtp_injected,
+	    (unsigned long long)(c->sip_udp + c->sip_tcp));
+	/* Drops exist for a live capture only; a file has none to tell. */
+	if (es->drops_known)
+		fprintf(out, " drops %llu ifdrops %llu", (unsigned long long)c->capture_drops,
+		    (unsigned long long)c->capture_ifdrops);
+	fprintf(out, " at %s\n", when);
+	l->prev_us = es->now_us;
+	l->prev_frames = c->frames;
+	l->prev_calls = ds->calls;
+	if (l->interval_us > 0)
+		l->next_us = ct_ts_add(es->now_us, l->interval_us);
+}
