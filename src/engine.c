@@ -709,6 +709,11 @@ int ct_engine_add_sink(struct ct_engine *e, const struct ct_sink_ops *ops,
 	/* A store continues the caller history and gets the number pool. */
 	if (ops == &ct_sink_sqlite && e->cfg.attr != NULL)
 		return ct_attr_attach_db(e->cfg.attr, arg, errbuf);
+#ifdef HAVE_PQ
+	/* So does the PostgreSQL store (its table numbers). */
+	if (ops == &ct_sink_pgsql && e->cfg.attr != NULL)
+		return ct_pgsql_set_numbers(s->priv, ct_attr_numbers(e->cfg.attr), errbuf);
+#endif
 	return CT_OK;
 }
 

@@ -108,6 +108,8 @@ void ct_attr_cfg_default(struct ct_attr_cfg *cfg);
 struct ct_attr *ct_attr_new(const struct ct_attr_cfg *cfg, char *errbuf);
 void ct_attr_free(struct ct_attr *a);
 int ct_attr_enrich(struct ct_attr *a, struct ct_call_record *rec);
+/* The tracking-number pool (--numbers), or NULL. */
+const struct ct_numbers *ct_attr_numbers(const struct ct_attr *a);
 /* Preloads the history from an SQLite store and writes its numbers table. */
 int ct_attr_attach_db(struct ct_attr *a, const char *path, char *errbuf);
 

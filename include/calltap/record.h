@@ -2,8 +2,8 @@
 /*
  * struct ct_call_record: the flattened, immutable call detail record handed to
  * every sink.  Sinks never see internal dialog or stream state.  Field
- * meanings are documented in docs/schema.md; the JSON, CSV and SQLite sinks
- * write exactly these fields in this order.
+ * meanings are documented in docs/schema.md; the outputs write them as the
+ * schema table (calltap/schema.h, src/sink/schema.c) says.
  */
 #ifndef CALLTAP_RECORD_H
 #define CALLTAP_RECORD_H
@@ -103,6 +103,8 @@ struct ct_call_record {
 	char *sensor;          /* --sensor name (default the host name), may be NULL */
 	char *source;          /* tracking-number source of the callee, may be NULL */
 	char *campaign;        /* tracking-number campaign of the callee, may be NULL */
+	char *caller_number;   /* normalised caller (ct_number_norm), NULL when withheld or not a number */
+	char *callee_number;   /* normalised callee, NULL when not a number */
 	bool has_history;      /* caller identified: first_call/repeat_count valid */
 	bool first_call;       /* no earlier call from this caller */
 	uint32_t repeat_count; /* earlier calls from this caller */

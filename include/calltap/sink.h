@@ -37,6 +37,14 @@ extern const struct ct_sink_ops ct_sink_csv;    /* CSV with a header row */
 extern const struct ct_sink_ops ct_sink_sqlite; /* table `calls` in an SQLite file */
 extern const struct ct_sink_ops ct_sink_table;  /* human-readable table (text) */
 extern const struct ct_sink_ops ct_sink_pgsql;  /* tables calls, rtp_streams on a PostgreSQL server (arg: libpq conninfo) */
+/*
+ * Gives an open pgsql sink the rows of table numbers (the --numbers pool,
+ * NULL = none: the table is left as it is); its worker replaces the
+ * table's rows with them in one transaction once connected, as the SQLite
+ * store does at open.  CT_OK, or CT_NOMEM with a message in errbuf.
+ */
+struct ct_numbers;
+int ct_pgsql_set_numbers(void *priv, const struct ct_numbers *pool, char *errbuf);
 extern const struct ct_sink_ops ct_sink_webhook; /* JSON POST per call (arg: "URL" or "URL SPOOLDIR"), spooled until delivered */
 
 struct ct_sink {

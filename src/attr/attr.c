@@ -287,3 +287,9 @@ int ct_attr_attach_db(struct ct_attr *a, const char *path, char *errbuf)
 		return store_numbers(a->numbers, path, errbuf);
 	return CT_OK;
 }
+
+/* The tracking-number pool of a (--numbers), or NULL when none or a is NULL. */
+const struct ct_numbers *ct_attr_numbers(const struct ct_attr *a)
+{
+	return a != NULL ? a->numbers : NULL;
+}
