@@ -48,13 +48,14 @@
 #define BATCH 500          /* records per transaction at most */
 #define COMMIT_MS 1000     /* wall time a transaction stays open at most */
 #define BUSY_TIMEOUT_MS 5000
+#define N_CALLBACK 3       /* statements of the callback update */
 
 struct sqlite_sink {
 	sqlite3 *db;
 	char *path;                 /* for messages */
 	sqlite3_stmt *ins_call;
 	sqlite3_stmt *ins_stream;
-	sqlite3_stmt *upd_callback;   /* missed calls answered by an outbound call */
+	sqlite3_stmt *upd_callback[N_CALLBACK];   /* missed calls answered by an outbound call */
 	unsigned pending;           /* records in the open transaction */
 	bool in_txn;
 	int64_t txn_start_ms;       /* monotonic clock when it began */
@@ -71,6 +72,14 @@ static const char fixed_tables[] =
 	"INSERT OR IGNORE INTO meta (key, value) VALUES ('created_by', '" PACKAGE_STRING "');";
 
 /*
+ * A missed call's disposition, spelt as ORs: the partial index
+ * calls_missed_number and the callback update use the same text, so the
+ * planner sees that the index covers the rows (an IN list there made every
+ * insert several times dearer).
+ */
+#define MISSED "(disposition = 'busy' OR disposition = 'noanswer' OR disposition = 'cancelled')"
+
+/*
  * Run after the columns exist; idempotent.  calls_key makes a call stored
  * once: (call_id, start_us) identifies it, and inserts are INSERT OR IGNORE.
  */
@@ -78,7 +87,8 @@ static const char indexes[] =
 	"CREATE INDEX IF NOT EXISTS calls_start_time ON calls(start_time);"
 	"CREATE INDEX IF NOT EXISTS calls_caller ON calls(caller, start_us);"
 	"CREATE INDEX IF NOT EXISTS calls_callee ON calls(callee, start_us);"
-	"CREATE INDEX IF NOT EXISTS calls_caller_number ON calls(caller_number, start_us);"
+	"CREATE INDEX IF NOT EXISTS calls_missed_number ON calls(caller_number, end_us)"
+	" WHERE caller_number IS NOT NULL AND direction = 'inbound' AND " MISSED ";"
 	"CREATE UNIQUE INDEX IF NOT EXISTS calls_key ON calls(call_id, start_us);"
 	"CREATE INDEX IF NOT EXISTS rtp_streams_call ON rtp_streams(call_rowid);";
 
@@ -104,15 +114,21 @@ static const char dedupe_v4[] =
  * callback_s, the delay from its end in seconds (3 decimals, as the JSON
  * form).  The same caller: the same caller_number as ?3; for rows without
  * a number (written before numbers were stored, or a caller that is no
- * number) the same caller text as the call named by callback_of.
+ * number) the same caller text as the call named by callback_of.  Three
+ * statements, one per kind of match, so each is an index search
+ * (calls_key, calls_missed_number: a partial index of the missed calls
+ * only, so other inserts do not pay for it; calls_caller); as one
+ * statement with OR, SQLite scans the table.  pgsql.c runs the same three.
  */
-static const char upd_callback_sql[] =
-	"UPDATE calls SET callback_s = round((?1 - end_us) / 1000000.0, 3)"
-	" WHERE callback_s IS NULL AND end_us IS NOT NULL AND end_us <= ?1"
-	" AND direction = 'inbound' AND disposition IN ('busy', 'noanswer', 'cancelled')"
-	" AND (call_id = ?2 OR (?3 IS NOT NULL AND caller_number = ?3)"
-	" OR (caller_number IS NULL AND caller = (SELECT caller FROM calls WHERE call_id = ?2"
-	" ORDER BY id DESC LIMIT 1)))";
+#define CALLBACK_SET "UPDATE calls SET callback_s = round((?1 - end_us) / 1000000.0, 3)" \
+	" WHERE callback_s IS NULL AND end_us IS NOT NULL AND end_us <= ?1" \
+	" AND direction = 'inbound' AND " MISSED " AND "
+static const char *const upd_callback_sql[N_CALLBACK] = {
+	CALLBACK_SET "call_id = ?2",
+	CALLBACK_SET "caller_number = ?3",
+	CALLBACK_SET "caller_number IS NULL AND caller = (SELECT caller FROM calls"
+	" WHERE call_id = ?2 ORDER BY id DESC LIMIT 1)",
+};
 
 /* Runs sql; CT_OK or CT_ERR with the SQLite message in *msg (static text). */
 static int exec(sqlite3 *db, const char *sql, const char **msg)
@@ -282,8 +298,10 @@ static int prepare_all(struct sqlite_sink *ss)
 			names[n++] = ct_schema_calls[i].name;
 	if (prepare_insert(ss->db, "OR IGNORE INTO", "calls", names, n, &ss->ins_call) != CT_OK)
 		return CT_ERR;
-	if (sqlite3_prepare_v2(ss->db, upd_callback_sql, -1, &ss->upd_callback, NULL) != SQLITE_OK)
-		return CT_ERR;
+	for (i = 0; i < N_CALLBACK; i++)
+		if (sqlite3_prepare_v2(ss->db, upd_callback_sql[i], -1, &ss->upd_callback[i],
+		    NULL) != SQLITE_OK)
+			return CT_ERR;
 	n = 0;
 	names[n++] = "call_rowid";
 	names[n++] = "call_id";
@@ -292,12 +310,24 @@ static int prepare_all(struct sqlite_sink *ss)
 	return prepare_insert(ss->db, "INTO", "rtp_streams", names, n, &ss->ins_stream);
 }
 
+/* Finalizes the prepared statements (NULL ones are no-ops). */
+static void finalize_all(struct sqlite_sink *ss)
+{
+	int i;
+
+	sqlite3_finalize(ss->ins_call);
+	sqlite3_finalize(ss->ins_stream);
+	ss->ins_call = ss->ins_stream = NULL;
+	for (i = 0; i < N_CALLBACK; i++) {
+		sqlite3_finalize(ss->upd_callback[i]);
+		ss->upd_callback[i] = NULL;
+	}
+}
+
 /* Frees everything; the database handle is closed without a commit. */
 static void sink_free(struct sqlite_sink *ss)
 {
-	sqlite3_finalize(ss->ins_call);
-	sqlite3_finalize(ss->ins_stream);
-	sqlite3_finalize(ss->upd_callback);
+	finalize_all(ss);
 	sqlite3_close(ss->db);
 	free(ss->path);
 	free(ss);
@@ -459,24 +489,32 @@ static int commit(struct sqlite_sink *ss, char *errbuf)
 	return CT_ERR;
 }
 
-/* Sets callback_s of the missed calls that r (an outbound call) answers. */
+/*
+ * Sets callback_s of the missed calls that r (an outbound call) answers
+ * (upd_callback_sql; the match by number only when r has callee_number).
+ * SQLITE_DONE on success.
+ */
 static int update_callbacks(struct sqlite_sink *ss, const struct ct_call_record *r)
 {
-	sqlite3_stmt *st = ss->upd_callback;
-	int rc;
+	sqlite3_stmt *st;
+	int i, rc = SQLITE_DONE;
 
-	rc = sqlite3_bind_int64(st, 1, r->start_us);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_text(st, 2, r->callback_of, -1, SQLITE_TRANSIENT);
-	if (rc == SQLITE_OK)
-		rc = r->callee_number != NULL ? sqlite3_bind_text(st, 3, r->callee_number, -1,
-		    SQLITE_TRANSIENT) : sqlite3_bind_null(st, 3);
-	if (rc != SQLITE_OK) {
-		sqlite3_reset(st);
-		sqlite3_clear_bindings(st);
-		return rc;
+	for (i = 0; i < N_CALLBACK && rc == SQLITE_DONE; i++) {
+		st = ss->upd_callback[i];
+		if (i == 1 && r->callee_number == NULL)
+			continue;
+		rc = sqlite3_bind_int64(st, 1, r->start_us);
+		if (rc == SQLITE_OK)
+			rc = i == 1 ? sqlite3_bind_text(st, 3, r->callee_number, -1, SQLITE_TRANSIENT)
+			    : sqlite3_bind_text(st, 2, r->callback_of, -1, SQLITE_TRANSIENT);
+		if (rc != SQLITE_OK) {
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			return rc;
+		}
+		rc = step_reset(st);
 	}
-	return step_reset(st);
+	return rc;
 }
 
 /*
@@ -561,10 +599,7 @@ static int sqlite_close(void *priv, char *errbuf)
 	if (ss == NULL)
 		return CT_OK;
 	rc = commit(ss, errbuf);
-	sqlite3_finalize(ss->ins_call);
-	sqlite3_finalize(ss->ins_stream);
-	sqlite3_finalize(ss->upd_callback);
-	ss->ins_call = ss->ins_stream = ss->upd_callback = NULL;
+	finalize_all(ss);
 	if (sqlite3_close(ss->db) != SQLITE_OK) {
 		if (rc == CT_OK)
 			ct_sink_err(errbuf, "cannot close database '%s': %s", ss->path,

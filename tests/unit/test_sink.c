@@ -772,7 +772,7 @@ static void check_db_content(const char *path, long long calls)
 	    " AND payload_type IS NULL AND mos IS NULL AND mean_jitter_ms IS NULL"), 1);
 	CHECK_INT(q_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'index'"
 	    " AND name IN ('calls_start_time', 'calls_caller', 'calls_callee', 'calls_key',"
-	    " 'calls_caller_number')"), 5);
+	    " 'calls_missed_number')"), 5);
 	CHECK_STR(q_text(db, "SELECT sensor || '|' || source || '|' || campaign || '|' ||"
 	    " first_call || '|' || repeat_count || '|' || callback_s || '|' || callback_of"
 	    " FROM calls WHERE id = 1"), "edge-1|Google Ads|Spring, 2024|0|3|90.123|m1@x");
@@ -820,7 +820,7 @@ static void test_sqlite_sink(void)
 	 * its streams) is upgraded: the columns are added, its rows kept but
 	 * the copy and its streams.
 	 */
-	CHECK_INT(sqlite3_exec(db, "DROP INDEX calls_key; DROP INDEX calls_caller_number;"
+	CHECK_INT(sqlite3_exec(db, "DROP INDEX calls_key; DROP INDEX calls_missed_number;"
 	    "ALTER TABLE calls DROP COLUMN capture_drops;"
 	    "ALTER TABLE calls DROP COLUMN evicted; ALTER TABLE calls DROP COLUMN cut_fields;"
 	    "ALTER TABLE calls DROP COLUMN caller_number; ALTER TABLE calls DROP COLUMN callee_number;"
