@@ -121,7 +121,7 @@ const char *ct_schema_sqlite_type(enum ct_col_type t);
 const char *ct_schema_pg_type(enum ct_col_type t);
 /* Name of t as docs/schema.md writes it ("text", "integer", ...). */
 const char *ct_schema_type_name(enum ct_col_type t);
-/* Appends docs/schema.md's column lists (calls, then streams) in Markdown. */
-void ct_schema_markdown(struct ct_buf *b);
+/* Appends docs/schema.md's list of the call (or stream) columns in Markdown. */
+void ct_schema_markdown(struct ct_buf *b, bool streams);
 
 #endif

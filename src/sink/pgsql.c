@@ -924,8 +924,9 @@ static int send_entry(struct pg_sink *ps, const struct ct_buf *e, bool *dup, cha
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 		goto rejected;
 	if (PQntuples(res) == 0) {
-		*dup = true;              /* stored by an earlier attempt */
+		*dup = true;              /* stored already (a re-sent batch, a replay) */
 		PQclear(res);
+		res = NULL;               /* cleared: not again at out */
 		rc = exec(ps, "RELEASE rec");
 		goto out;
 	}

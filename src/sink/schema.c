@@ -565,15 +565,29 @@ static void md_outputs(struct ct_buf *b, unsigned out)
 }
 
 /*
- * Appends the two column lists of docs/schema.md, generated: "calls" (the
- * call fields, every output) and "streams" (the stream fields), each a
- * Markdown table introduced by a marker line that scripts/update-schema-doc.sh
- * and tests/schema.sh look for.
+ * Appends one generated column list of docs/schema.md (the call fields, or
+ * with streams the stream fields) as a Markdown table between two marker
+ * lines, which scripts/update-schema-doc.sh and tests/unit/test_schema
+ * look for.
  */
-void ct_schema_markdown(struct ct_buf *b)
+void ct_schema_markdown(struct ct_buf *b, bool streams)
 {
 	size_t i;
 
+	if (streams) {
+		ct_buf_puts(b, "<!-- streams columns: generated from src/sink/schema.c -->\n"
+		    "| name | type | null when | meaning |\n"
+		    "|---|---|---|---|\n");
+		for (i = 0; i < ct_schema_nstreams; i++) {
+			const struct ct_schema_stream_col *c = &ct_schema_streams[i];
+
+			ct_buf_printf(b, "| `%s` | ", c->name);
+			md_type(b, c->type, c->prec);
+			ct_buf_printf(b, " | %s | %s |\n", c->null_when, c->doc);
+		}
+		ct_buf_puts(b, "<!-- end of streams columns -->\n");
+		return;
+	}
 	ct_buf_puts(b, "<!-- calls columns: generated from src/sink/schema.c -->\n"
 	    "| # | name | type | outputs | null when | meaning |\n"
 	    "|---|---|---|---|---|---|\n");
@@ -587,15 +601,4 @@ void ct_schema_markdown(struct ct_buf *b)
 		ct_buf_printf(b, " | %s | %s |\n", c->null_when, c->doc);
 	}
 	ct_buf_puts(b, "<!-- end of calls columns -->\n");
-	ct_buf_puts(b, "\n<!-- streams columns: generated from src/sink/schema.c -->\n"
-	    "| name | type | null when | meaning |\n"
-	    "|---|---|---|---|\n");
-	for (i = 0; i < ct_schema_nstreams; i++) {
-		const struct ct_schema_stream_col *c = &ct_schema_streams[i];
-
-		ct_buf_printf(b, "| `%s` | ", c->name);
-		md_type(b, c->type, c->prec);
-		ct_buf_printf(b, " | %s | %s |\n", c->null_when, c->doc);
-	}
-	ct_buf_puts(b, "<!-- end of streams columns -->\n");
 }
