@@ -962,12 +962,75 @@ out:
 	ct_call_record_free(empty);
 }
 
+/* A call for the callback tests: direction, disposition, times in seconds. */
+static struct ct_call_record *cb_call(const char *id, const char *caller, const char *caller_num,
+    const char *callee, const char *callee_num, enum ct_direction dir, enum ct_disposition d,
+    int start_s, int end_s)
+{
+	struct ct_call_record *r = empty_record();
+
+	r->call_id = strdup(id);
+	r->caller = strdup(caller);
+	r->caller_number = caller_num != NULL ? strdup(caller_num) : NULL;
+	r->callee = strdup(callee);
+	r->callee_number = callee_num != NULL ? strdup(callee_num) : NULL;
+	r->direction = dir;
+	r->disposition = d;
+	r->start_us = T0 + (int64_t)start_s * 1000000;
+	r->end_us = T0 + (int64_t)end_s * 1000000;
+	return r;
+}
+
+/*
+ * The store sets callback_s of the missed calls an outbound call answers:
+ * the call named by callback_of, and the other missed calls of the same
+ * caller_number (whatever their caller text), or, for rows without a
+ * number, of the same caller text; never a call that ended after the
+ * callback started, an answered call, or one that has a callback already.
+ */
+static void test_sqlite_callbacks(void)
+{
+	const char *path = tmp_path("cb.db");
+	struct ct_call_record *r[8];
+	char errbuf[CT_ERRBUF_SIZE] = "";
+	sqlite3 *db = NULL;
+	size_t i;
+
+	r[0] = cb_call("m1", "0441234567", "+380441234567", "100", "100", CT_DIR_INBOUND,
+	    CT_DISP_BUSY, 0, 10);
+	r[1] = cb_call("m2", "+380 44 123 4567", "+380441234567", "100", "100", CT_DIR_INBOUND,
+	    CT_DISP_NOANSWER, 20, 30);
+	r[2] = cb_call("a1", "0441234567", "+380441234567", "100", "100", CT_DIR_INBOUND,
+	    CT_DISP_ANSWERED, 40, 50);
+	r[3] = cb_call("x1", "anonymous", NULL, "100", "100", CT_DIR_INBOUND,
+	    CT_DISP_CANCELLED, 41, 51);
+	r[4] = cb_call("t1", "old-text", NULL, "100", "100", CT_DIR_INBOUND,
+	    CT_DISP_BUSY, 42, 52);
+	r[5] = cb_call("o1", "2001", NULL, "380441234567", "+380441234567", CT_DIR_OUTBOUND,
+	    CT_DISP_ANSWERED, 60, 90);
+	r[5]->callback_of = strdup("m2");
+	r[6] = cb_call("m3", "0441234567", "+380441234567", "100", "100", CT_DIR_INBOUND,
+	    CT_DISP_BUSY, 55, 65);       /* ended after o1 started */
+	r[7] = cb_call("o2", "2001", NULL, "old-text", NULL, CT_DIR_OUTBOUND,
+	    CT_DISP_ANSWERED, 70, 80);
+	r[7]->callback_of = strdup("t1");
+	unlink(path);
+	CHECK_INT(run_sink(&ct_sink_sqlite, path, r, 8, errbuf), CT_OK);
+	CHECK_INT(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	CHECK_STR(q_text(db, "SELECT group_concat(call_id || '=' || coalesce(callback_s, '-'), ' ')"
+	    " FROM (SELECT * FROM calls ORDER BY id)"),
+	    "m1=50.0 m2=30.0 a1=- x1=- t1=18.0 o1=- m3=- o2=-");
+	sqlite3_close(db);
+	for (i = 0; i < 8; i++)
+		ct_call_record_free(r[i]);
+}
+
 static void cleanup(void)
 {
 	static const char *const names[] = { "out.jsonl", "out.csv", "out.txt",
 		"calls.db", "calls.db-wal", "calls.db-shm", "batch.db", "batch.db-wal",
 		"batch.db-shm", "not.db", "partial.db", "partial.db-wal", "partial.db-shm",
-		"timed.db", "timed.db-wal", "timed.db-shm" };
+		"timed.db", "timed.db-wal", "timed.db-shm", "cb.db", "cb.db-wal", "cb.db-shm" };
 	size_t i;
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -998,6 +1061,7 @@ int main(void)
 	test_sqlite_batch();
 	test_sqlite_partial();
 	test_sqlite_commit_time();
+	test_sqlite_callbacks();
 	cleanup();
 	return TEST_REPORT();
 }
