@@ -247,14 +247,15 @@ for run in 1 2; do
 	    --home 203.0.113.0/24 --home 2001:db8:113::/48 --country-code 44 --numbers "$t/st-num.csv" \
 	    --sensor "s$run" 2>"$t/err"
 	check "stores run $run: exit status" 0 $?
+	# after the first run the records of m1, m2 had no callback yet: the store sets it
+	[ "$run" = 1 ] && check "callback_s set by the store (PostgreSQL)" "m1 145 m2 85" \
+	    "$(sql st "SELECT call_id, callback_s FROM calls WHERE callback_s IS NOT NULL ORDER BY call_id" | tr '|\n' '  ' | sed 's/ $//')"
 done
 nst=$(wc -l <"$t/st.json")
 check "replayed twice: each call once in PostgreSQL" "$nst $nst" \
     "$(sql st 'SELECT count(*), count(DISTINCT call_id) FROM calls' | tr '|' ' ')"
 check "replayed twice: each call once in SQLite" "$nst $nst" \
     "$(python3 -c 'import sqlite3,sys; print(*sqlite3.connect(sys.argv[1]).execute("SELECT count(*), count(DISTINCT call_id) FROM calls").fetchone())' "$t/st.db")"
-check "callback_s set by the store (PostgreSQL)" "m1 145 m2 85" \
-    "$(sql st "SELECT call_id, callback_s FROM calls WHERE callback_s IS NOT NULL ORDER BY call_id" | tr '|\n' '  ' | sed 's/ $//')"
 # a version 1 database that stored a call twice (and its stream rows): the
 # upgrade keeps the first row only, then makes the key unique
 sql st "DROP INDEX calls_key; INSERT INTO calls (call_id, start_us, caller, sensor)
