@@ -6,7 +6,8 @@
  * from struct ct_call_record (or struct ct_stream_stats) and its doc line.
  * The JSON and CSV writers, the SQLite and PostgreSQL DDL and inserts, the
  * report's column checks and the column lists of docs/schema.md are all
- * produced from it (tests/schema.sh checks that they agree).
+ * produced from it (tests/unit/test_schema and tests/pgsql.sh check that
+ * they agree).
  */
 #ifndef CALLTAP_SCHEMA_H
 #define CALLTAP_SCHEMA_H

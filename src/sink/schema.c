@@ -7,12 +7,15 @@
  * (record.c, csv.c), the SQLite DDL, upgrade and inserts (sqlite.c), the
  * PostgreSQL DDL and inserts (pgsql.c), the report's column checks
  * (report.c) and the column lists of docs/schema.md (ct_schema_markdown;
- * tests/schema.sh fails when docs, SQLite, PostgreSQL and this table
+ * tests/unit/test_schema and tests/pgsql.sh fail when docs, SQLite,
+ * PostgreSQL and this table
  * disagree).
  *
  * Adding a column is one entry in ct_schema_calls[]:
  *   { "name", CT_COL_<type>, CT_OUT_<outputs>, <report use>, <decimals>,
  *     STR(field) or GET(getter), "null when", "meaning" },
+ * for example, for a `char *session_id` of struct ct_call_record:
+ *   { "session_id", CT_COL_TEXT, CT_OUT_ALL, 0, 0, STR(session_id), "no lease", "..." },
  * STR(field) takes a `char *` field of struct ct_call_record as it is (NULL
  * is null); anything else needs a getter (one line below, with the val_*
  * constructors).  Put it before `streams` (JSON and CSV append new keys at
