@@ -8,8 +8,7 @@
  * PostgreSQL DDL and inserts (pgsql.c), the report's column checks
  * (report.c) and the column lists of docs/schema.md (ct_schema_markdown;
  * tests/unit/test_schema and tests/pgsql.sh fail when docs, SQLite,
- * PostgreSQL and this table
- * disagree).
+ * PostgreSQL and this table disagree).
  *
  * Adding a column is one entry in ct_schema_calls[]:
  *   { "name", CT_COL_<type>, CT_OUT_<outputs>, <report use>, <decimals>,
