@@ -2,14 +2,18 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # PostgreSQL sink against a throwaway server owned by this test (initdb +
 # pg_ctl on a temporary directory, Unix socket only, stopped by the trap):
-# every record and stream arrives with the values of the JSON output, two
-# sensors share one database, four first starts racing on an empty database
-# create the schema once, a dropped column is added back, a newer schema
-# is refused, and an unreachable server is a clear error (naming the
+# every record and stream arrives with the values of the JSON output, a
+# second sensor or a replay of the same calls stores each call once, four
+# first starts racing on an empty database create the schema once (and
+# every call once), a dropped column is added back, the columns are those
+# of the schema table (tests/unit/test_schema --pg-columns), the same
+# capture (tests/stores.py, with --numbers and a callback) gives the same
+# calls and numbers rows in SQLite and PostgreSQL, a newer schema is
+# refused, and an unreachable server is a clear error (naming the
 # server, never the password) with exit status 3 while --json is still
 # written in full.  `calltap report --pg` on the pcaps/ calls gives the JSON
 # report of `calltap report --db` on the same calls (apart from the database
-# named; costs unavailable until the database has a table numbers), and its
+# named), and its
 # errors (no table calls, unreachable server, bad conninfo) exit 2 without
 # the password.  Skips (77) when the PostgreSQL server is not installed.
 # Prints "pgsql: N passed, N failed".
@@ -80,7 +84,7 @@ ns=$(python3 -c 'import json,sys; print(sum(len(json.loads(l).get("streams") or 
 [ "$n" -gt 0 ] || bad "no calls in the bundled captures"
 check "calls rows = JSON lines" "$n" "$(sql postgres 'SELECT count(*) FROM calls')"
 check "rtp_streams rows = JSON streams" "$ns" "$(sql postgres 'SELECT count(*) FROM rtp_streams')"
-check "schema version" 1 "$(sql postgres 'SELECT version FROM calltap_schema')"
+check "schema version" 2 "$(sql postgres 'SELECT version FROM calltap_schema')"
 check "truncated is BOOLEAN" boolean \
     "$(sql postgres "SELECT data_type FROM information_schema.columns WHERE table_name = 'calls' AND column_name = 'truncated'")"
 
@@ -130,16 +134,17 @@ else
 	bad "database values differ from the JSON output"
 fi
 
-# ---- a second sensor appends to the same tables ---------------------------
+# ---- a second sensor (or a replay) of the same calls stores each once -----
 "$CALLTAP" --spool "$t/spool" -r "$srcdir/pcaps" --json "$t/b.json" --pg "$(conn postgres)" \
     $(sensor_opt s2) 2>"$t/err"
 check "second sensor exit status" 0 $?
-check "second sensor appends" $((2 * n)) "$(sql postgres 'SELECT count(*) FROM calls')"
+check "the same calls again: stored once" "$n" "$(sql postgres 'SELECT count(*) FROM calls')"
+check "the same calls again: their streams once" "$ns" "$(sql postgres 'SELECT count(*) FROM rtp_streams')"
 if [ -n "$(sensor_opt s2)" ]; then
-	check "rows per sensor" "s1|$n s2|$n" \
+	check "the first sensor's rows kept" "s1|$n" \
 	    "$(sql postgres 'SELECT sensor, count(*) FROM calls GROUP BY sensor ORDER BY sensor' | tr '\n' ' ' | sed 's/ $//')"
 fi
-check "calls without streams row ids are unique" $((2 * n)) "$(sql postgres 'SELECT count(DISTINCT id) FROM calls')"
+check "call key unique" "$n" "$(sql postgres 'SELECT count(DISTINCT (call_id, start_us)) FROM calls')"
 
 # ---- four first starts race on an empty database --------------------------
 sql postgres "CREATE DATABASE race" 2>"$t/err"
@@ -154,7 +159,7 @@ for p in $pids; do
 done
 cat "$t"/race*.err >"$t/err"
 check "concurrent first starts all succeed" "0 0" "$st $(grep -v "^calltap: warning: " "$t/err" | wc -c)"
-check "concurrent first starts: all rows" $((4 * n)) "$(sql race 'SELECT count(*) FROM calls')"
+check "concurrent first starts: every call once" "$n" "$(sql race 'SELECT count(*) FROM calls')"
 check "concurrent first starts: one schema row" 1 "$(sql race 'SELECT count(*) FROM calltap_schema')"
 
 # ---- the server restarts mid-capture: records wait, nothing is lost -------
@@ -195,7 +200,7 @@ check "SIGHUP: every record (3 before, 3 after) stored once" "6 6 6" \
     "$(wc -l <"$t/h.json") $(sql hup 'SELECT count(*), count(DISTINCT call_id) FROM calls' | tr '|' ' ')"
 
 # ---- a column missing from the database is added back ---------------------
-sql race "ALTER TABLE calls DROP COLUMN invites" 2>"$t/err"
+sql race "DELETE FROM calls; ALTER TABLE calls DROP COLUMN invites" 2>"$t/err"
 "$CALLTAP" --spool "$t/spool" -r "$srcdir/pcaps" --pg "$(conn race)" --json /dev/null 2>"$t/err"
 check "dropped column: exit status" 0 $?
 check "dropped column is back and filled" "$n" "$(sql race 'SELECT count(invites) FROM calls')"
@@ -210,16 +215,104 @@ else
 	bad "newer schema: status $st"
 fi
 
-# ---- calltap report --pg gives the report of the same SQLite database -----
-# (also on the hand-built stores of tests/report_stores.py, further below)
+# ---- the schema: PostgreSQL's columns are the schema table's --------------
+# (tests/unit/test_schema prints them; a new database has them in order)
 sql postgres "CREATE DATABASE rep" 2>"$t/err"
 "$CALLTAP" --spool "$t/spool" -r "$srcdir/pcaps" --pg "$(conn rep)" --db "$t/rep.db" --json /dev/null \
     $(sensor_opt s1) 2>"$t/err"
 check "report data: exit status" 0 $?
-"$CALLTAP" report --pg "$(conn rep)" --format json -o "$t/rep.pg.json" 2>"$t/err"
-check "report --pg: exit status, stderr" "0 0" "$? $(grep -v "^calltap: warning: " "$t/err" | wc -c)"
-"$CALLTAP" report --db "$t/rep.db" --format json -o "$t/rep.db.json" 2>"$t/err"
-check "report --db: exit status" 0 $?
+schema_cols="SELECT table_name || ' ' || column_name || ' ' || data_type FROM information_schema.columns
+    WHERE table_schema = current_schema() AND table_name IN ('calls', 'rtp_streams')"
+if [ -x "$builddir/tests/unit/test_schema" ]; then
+	"$builddir/tests/unit/test_schema" --pg-columns >"$t/cols.want"
+	sql rep "$schema_cols ORDER BY table_name, ordinal_position" >"$t/cols.got"
+	if cmp -s "$t/cols.want" "$t/cols.got"; then
+		ok "PostgreSQL columns = the schema table ($(wc -l <"$t/cols.got") columns, in order)"
+	else
+		bad "PostgreSQL columns differ from the schema table:"; diff "$t/cols.want" "$t/cols.got" | head
+	fi
+	# an older database: the columns of a version 1 database (with record_uid) plus the new ones
+	sql race "$schema_cols AND column_name <> 'record_uid' ORDER BY 1" >"$t/cols.old"
+	if LC_ALL=C sort "$t/cols.want" | cmp -s - "$t/cols.old"; then
+		ok "PostgreSQL columns of an upgraded database = the schema table"
+	else
+		bad "PostgreSQL columns (upgraded database) differ:"; LC_ALL=C sort "$t/cols.want" | diff - "$t/cols.old" | head
+	fi
+else
+	bad "tests/unit/test_schema not built"
+fi
+
+# ---- stores: the same capture gives the same rows in SQLite and PostgreSQL -
+# A trunk capture with missed calls and a callback (tests/stores.py), with
+# --numbers, written twice into both stores: each call once, callback_s
+# set by the same rule, tables numbers equal, and `calltap report --pg`
+# equals `calltap report --db` (JSON, apart from the database named).
+python3 "$srcdir/tests/stores.py" "$t/st.pcap"
+printf '%s\n' 'number,source,campaign,cost' '"+1 (800) 555-0199",Google Ads,"Brand, exact",12.50' \
+    '020 7946 0018,Radio,,' >"$t/st-num.csv"
+sql postgres "CREATE DATABASE st" 2>"$t/err"
+for run in 1 2; do
+	"$CALLTAP" --spool "$t/spool" -r "$t/st.pcap" --pg "$(conn st)" --db "$t/st.db" --json "$t/st.json" \
+	    --home 203.0.113.0/24 --home 2001:db8:113::/48 --country-code 44 --numbers "$t/st-num.csv" \
+	    --sensor "s$run" 2>"$t/err"
+	check "stores run $run: exit status" 0 $?
+	# after the first run the records of m1, m2 had no callback yet: the store sets it
+	[ "$run" = 1 ] && check "callback_s set by the store (PostgreSQL)" "m1 145 m2 85" \
+	    "$(sql st "SELECT call_id, callback_s FROM calls WHERE callback_s IS NOT NULL ORDER BY call_id" | tr '|\n' '  ' | sed 's/ $//')"
+done
+nst=$(wc -l <"$t/st.json")
+check "replayed twice: each call once in PostgreSQL" "$nst $nst" \
+    "$(sql st 'SELECT count(*), count(DISTINCT call_id) FROM calls' | tr '|' ' ')"
+check "replayed twice: each call once in SQLite" "$nst $nst" \
+    "$(python3 -c 'import sqlite3,sys; print(*sqlite3.connect(sys.argv[1]).execute("SELECT count(*), count(DISTINCT call_id) FROM calls").fetchone())' "$t/st.db")"
+# a version 1 database that stored a call twice (and its stream rows): the
+# upgrade keeps the first row only, then makes the key unique
+sql st "DROP INDEX calls_key; INSERT INTO calls (call_id, start_us, caller, sensor)
+    SELECT call_id, start_us, caller, 'copy' FROM calls WHERE call_id = 'm1';
+    INSERT INTO rtp_streams (call_rowid, call_id) SELECT id, call_id FROM calls WHERE sensor = 'copy';
+    UPDATE calltap_schema SET version = 1" 2>"$t/err"
+check "version 1 database with a copy" "$((nst + 1)) 1" \
+    "$(sql st "SELECT count(*), (SELECT count(*) FROM rtp_streams) FROM calls" | tr '|' ' ')"
+"$CALLTAP" --spool "$t/spool" -r "$t/st.pcap" --pg "$(conn st)" --json /dev/null 2>"$t/err"
+check "version 1 upgrade: exit status" 0 $?
+check "version 1 upgrade: the copy and its streams removed, key unique, version 2" "$nst 0 1 2" \
+    "$(sql st "SELECT count(*), (SELECT count(*) FROM rtp_streams), (SELECT count(*) FROM pg_indexes
+    WHERE indexname = 'calls_key'), (SELECT version FROM calltap_schema) FROM calls" | tr '|' ' ')"
+sql st "SELECT row_to_json(c) FROM (SELECT * FROM calls ORDER BY start_us, call_id) c" >"$t/st.pg.calls"
+sql st "SELECT row_to_json(s) FROM (SELECT * FROM numbers ORDER BY number) s" >"$t/st.pg.numbers"
+cat >"$t/same.py" <<'EOF'
+import json, sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.row_factory = sqlite3.Row
+bad = 0
+def norm(v):
+    if isinstance(v, bool):
+        return int(v)
+    if isinstance(v, float):
+        return round(v, 6)
+    return v
+for table, order, pgfile in (("calls", "start_us, call_id", sys.argv[2]), ("numbers", "number", sys.argv[3])):
+    lite = [dict(r) for r in db.execute("SELECT * FROM %s ORDER BY %s" % (table, order))]
+    pg = [json.loads(l) for l in open(pgfile)]
+    if len(lite) != len(pg):
+        print("%s: %d SQLite rows, %d PostgreSQL rows" % (table, len(lite), len(pg))); bad += 1; continue
+    for a, b in zip(lite, pg):
+        for k in sorted(set(a) | set(b)):
+            if k == "id":
+                continue
+            if k not in a or k not in b or norm(a[k]) != norm(b[k]):
+                bad += 1
+                if bad < 10:
+                    print("%s %s: %s: SQLite %r, PostgreSQL %r" % (table, a.get("call_id", a.get("number")),
+                          k, a.get(k, "(no column)"), b.get(k, "(no column)")))
+print("%d values differ" % bad)
+sys.exit(1 if bad else 0)
+EOF
+if python3 "$t/same.py" "$t/st.db" "$t/st.pg.calls" "$t/st.pg.numbers" >"$t/err" 2>&1; then
+	ok "the same rows in SQLite and PostgreSQL (calls, numbers)"
+else
+	bad "SQLite and PostgreSQL rows differ:"; cat "$t/err"
+fi
 cat >"$t/rep.py" <<'EOF'
 import json, sys
 a, b = (json.load(open(f)) for f in sys.argv[1:3])
@@ -233,22 +326,27 @@ if a != b:
     sys.exit(1)
 print("%d calls" % a["totals"]["calls"] if "totals" in a else "same")
 EOF
-# The pgsql sink creates no table numbers and no end_us column (the end is
-# then start_us + duration_s): missing_columns differs, the figures do not.
-if python3 "$t/rep.py" "$t/rep.pg.json" "$t/rep.db.json" missing_columns >"$t/err" 2>&1; then
+"$CALLTAP" report --pg "$(conn st)" --format json -o "$t/st.rep.pg.json" 2>"$t/err"
+check "report --pg (stores): exit status" 0 $?
+"$CALLTAP" report --db "$t/st.db" --format json -o "$t/st.rep.db.json" 2>"$t/err"
+check "report --db (stores): exit status" 0 $?
+if python3 "$t/rep.py" "$t/st.rep.pg.json" "$t/st.rep.db.json" >"$t/err" 2>&1; then
+	ok "report --pg JSON = report --db JSON, with numbers and costs ($(cat "$t/err"))"
+else
+	bad "report --pg JSON differs from report --db JSON (stores):"; cat "$t/err"
+fi
+check "report (stores): costs known in both" "True True" \
+    "$(python3 -c 'import json,sys; print(*(json.load(open(f))["has_costs"] for f in sys.argv[1:]))' "$t/st.rep.pg.json" "$t/st.rep.db.json")"
+
+# ---- calltap report --pg gives the report of the same SQLite database -----
+"$CALLTAP" report --pg "$(conn rep)" --format json -o "$t/rep.pg.json" 2>"$t/err"
+check "report --pg: exit status, stderr" "0 0" "$? $(grep -v "^calltap: warning: " "$t/err" | wc -c)"
+"$CALLTAP" report --db "$t/rep.db" --format json -o "$t/rep.db.json" 2>"$t/err"
+check "report --db: exit status" 0 $?
+if python3 "$t/rep.py" "$t/rep.pg.json" "$t/rep.db.json" >"$t/err" 2>&1; then
 	ok "report --pg JSON = report --db JSON ($(cat "$t/err"))"
 else
-	bad "report --pg JSON differs from report --db JSON"
-fi
-check "report --pg: no costs (no numbers.cost)" "False False" \
-    "$(python3 -c 'import json,sys; print(*(json.load(open(f))["has_costs"] for f in sys.argv[1:]))' "$t/rep.pg.json" "$t/rep.db.json")"
-# With a numbers table (empty, as in the SQLite database) the whole report is equal.
-sql rep "CREATE TABLE numbers (number TEXT PRIMARY KEY, source TEXT, campaign TEXT, cost DOUBLE PRECISION)" 2>"$t/err"
-"$CALLTAP" report --pg "$(conn rep)" --format json -o "$t/rep.pg.json" 2>"$t/err"
-if python3 "$t/rep.py" "$t/rep.pg.json" "$t/rep.db.json" missing_columns >"$t/err" 2>&1; then
-	ok "report --pg with table numbers: JSON equal"
-else
-	bad "report --pg with table numbers: JSON differs"
+	bad "report --pg JSON differs from report --db JSON:"; cat "$t/err"
 fi
 "$CALLTAP" report --pg "$(conn rep)" --from 2011-01-01 --to 2022-02-27 --format json \
     -o "$t/rep.pg.json" 2>"$t/err"
@@ -403,7 +501,7 @@ EOF
 	fi
 	check "hung server: exit status" 0 $st
 	check "hung server: every record once" "$ng $ng" \
-	    "$(sql stall1 'SELECT count(*), count(DISTINCT record_uid) FROM calls' | tr '|' ' ')"
+	    "$(sql stall1 'SELECT count(*), count(DISTINCT (call_id, start_us)) FROM calls' | tr '|' ' ')"
 	ids "$t/s1.json" >"$t/s1.ids"
 	sql stall1 'SELECT call_id FROM calls ORDER BY id' >"$t/db1.ids"
 	if cmp -s "$t/s1.ids" "$t/db1.ids"; then ok "hung server: rows in record order"; else bad "hung server: order differs"; fi
@@ -427,7 +525,7 @@ EOF
 	nk2=$(wc -l <"$t/k2.json")
 	[ "$nk" -gt 100 ] || bad "kill -9: only $nk records before the kill"
 	check "restart after kill -9: the spool and the new records, each once" "$((nk + nk2)) $((nk + nk2))" \
-	    "$(sql kill1 'SELECT count(*), count(DISTINCT record_uid) FROM calls' | tr '|' ' ')"
+	    "$(sql kill1 'SELECT count(*), count(DISTINCT (call_id, start_us)) FROM calls' | tr '|' ' ')"
 	if grep -q "$((nk - stored)) record(s) spooled by an earlier run" "$t/err"; then ok "restart: spooled records reported"; else bad "restart: no report of the spooled records"; fi
 	ids "$t/k1.json" "$t/k2.json" >"$t/k.ids"
 	sql kill1 'SELECT call_id FROM calls ORDER BY id' >"$t/dbk.ids"

@@ -86,7 +86,7 @@ if [ -n "$PY" ]; then
 	"$PY" -c "import sqlite3,sys; sqlite3.connect(sys.argv[1]).execute('CREATE TABLE calls (id INTEGER, caller TEXT)')" "$t/old.db"
 	"$CALLTAP" report --db "$t/old.db" >/dev/null 2>"$t/err"
 	check "missing columns: status 2" [ $? -eq 2 ]
-	check "missing columns: message" grep -q "table calls lacks column(s) start_us disposition" "$t/err"
+	check "missing columns: message" grep -q "table calls lacks column(s) .*disposition.*start_us" "$t/err"
 	# A hostile agent name (the Contact user part comes from the wire).
 	cp "$t/x.db" "$t/h.db"
 	"$PY" -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute(\"UPDATE calls SET agent='<script>alert(1)</script>' WHERE disposition='answered'\"); c.commit()" "$t/h.db"

@@ -133,6 +133,8 @@ void ct_attr_free(struct ct_attr *a);
 int ct_attr_enrich(struct ct_attr *a, struct ct_call_record *rec);
 /* True when --home or --numbers can tell inbound calls (else unknown counts as inbound). */
 bool ct_attr_direction_configured(const struct ct_attr *a);
+/* The tracking-number pool (--numbers), or NULL. */
+const struct ct_numbers *ct_attr_numbers(const struct ct_attr *a);
 /* Preloads the history from an SQLite store and writes its numbers table. */
 int ct_attr_attach_db(struct ct_attr *a, const char *path, char *errbuf);
 /*

@@ -2,8 +2,8 @@
 /*
  * struct ct_call_record: the flattened, immutable call detail record handed to
  * every sink.  Sinks never see internal dialog or stream state.  Field
- * meanings are documented in docs/schema.md; the JSON, CSV and SQLite sinks
- * write exactly these fields in this order.
+ * meanings are documented in docs/schema.md; the outputs write them as the
+ * schema table (calltap/schema.h, src/sink/schema.c) says.
  */
 #ifndef CALLTAP_RECORD_H
 #define CALLTAP_RECORD_H

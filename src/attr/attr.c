@@ -394,3 +394,9 @@ struct ct_history *ct_attr_claim_history(struct ct_attr *a)
 	a->preloaded = true;
 	return a->hist;
 }
+
+/* The tracking-number pool of a (--numbers), or NULL when none or a is NULL. */
+const struct ct_numbers *ct_attr_numbers(const struct ct_attr *a)
+{
+	return a != NULL ? a->numbers : NULL;
+}

@@ -39,6 +39,7 @@
 #include "calltap/err.h"
 #include "calltap/record.h"
 #include "calltap/sink.h"
+#include "calltap/schema.h"
 #include "report_int.h"
 
 #define US_PER_S 1000000LL
@@ -65,10 +66,22 @@ const char *const ct_report_dir_name[CT_RDIR_COUNT] = {
 	"unknown", "inbound", "outbound", "internal"
 };
 
-static const char *const required_cols[] = {
-	"start_us", "disposition", "direction", "answer_ms", "talk_s", "caller", "agent"
-};
-#define N_REQUIRED (sizeof(required_cols) / sizeof(required_cols[0]))
+#define MAX_REQUIRED 32
+
+/*
+ * The columns table calls must have: those the schema table marks
+ * CT_REPORT_REQUIRED, in its order (names[MAX_REQUIRED]).  The optional
+ * ones (CT_REPORT_OPTIONAL) are ct_report_opt_name[], checked by test_schema.
+ */
+static size_t required_cols(const char **names)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < ct_schema_ncalls && n < MAX_REQUIRED; i++)
+		if (ct_schema_calls[i].report == CT_REPORT_REQUIRED)
+			names[n++] = ct_schema_calls[i].name;
+	return n;
+}
 
 /* The report's dispositions are the records' (record.c names them). */
 _Static_assert(CT_RD_ANSWERED == (int)CT_DISP_ANSWERED && CT_RD_BUSY == (int)CT_DISP_BUSY &&
@@ -434,10 +447,11 @@ static int table_columns(sqlite3 *db, const char *table, const char *const *name
 static int check_schema(sqlite3 *db, struct ct_report_data *d, const char *path, char *errbuf)
 {
 	static const char *const cost_cols[] = { "source", "campaign", "cost" };
-	int has[N_REQUIRED], hcost[3], n, len;
-	size_t i;
+	const char *req[MAX_REQUIRED];
+	size_t i, nreq = required_cols(req);
+	int has[MAX_REQUIRED], hcost[3], n, len;
 
-	n = table_columns(db, "calls", required_cols, N_REQUIRED, has);
+	n = table_columns(db, "calls", req, nreq, has);
 	if (n < 0)
 		goto sql_fail;
 	if (n == 0) {
@@ -447,11 +461,10 @@ static int check_schema(sqlite3 *db, struct ct_report_data *d, const char *path,
 	}
 	len = snprintf(errbuf, CT_ERRBUF_SIZE, "database '%s': table calls lacks "
 	    "column(s)", path);
-	for (i = 0; i < N_REQUIRED; i++)
+	for (i = 0; i < nreq; i++)
 		if (!has[i] && len > 0 && len < CT_ERRBUF_SIZE)
-			len += snprintf(errbuf + len, CT_ERRBUF_SIZE - (size_t)len, " %s",
-			    required_cols[i]);
-	for (i = 0; i < N_REQUIRED; i++)
+			len += snprintf(errbuf + len, CT_ERRBUF_SIZE - (size_t)len, " %s", req[i]);
+	for (i = 0; i < nreq; i++)
 		if (!has[i])
 			return CT_ERR;
 	if (table_columns(db, "calls", ct_report_opt_name, CT_RO_COUNT, d->has_opt) < 0 ||
@@ -644,8 +657,9 @@ static int pg_check_schema(PGconn *conn, struct ct_report_data *d, const char *w
 {
 	static const char *const cost_cols[] = { "source", "campaign", "cost" };
 	PGresult *res;
-	int has[N_REQUIRED], hcost[3] = { 0, 0, 0 }, ncalls = 0, missing = 0, len, r;
-	size_t i;
+	const char *req[MAX_REQUIRED];
+	size_t i, nreq = required_cols(req);
+	int has[MAX_REQUIRED], hcost[3] = { 0, 0, 0 }, ncalls = 0, missing = 0, len, r;
 
 	res = pg_exec(conn, "SELECT table_name, column_name FROM information_schema.columns"
 	    " WHERE table_schema = current_schema() AND table_name IN ('calls', 'numbers')",
@@ -658,8 +672,8 @@ static int pg_check_schema(PGconn *conn, struct ct_report_data *d, const char *w
 		int calls = strcmp(PQgetvalue(res, r, 0), "calls") == 0;
 
 		ncalls += calls;
-		for (i = 0; i < N_REQUIRED && calls; i++)
-			has[i] |= strcmp(col, required_cols[i]) == 0;
+		for (i = 0; i < nreq && calls; i++)
+			has[i] |= strcmp(col, req[i]) == 0;
 		for (i = 0; i < CT_RO_COUNT && calls; i++)
 			d->has_opt[i] |= strcmp(col, ct_report_opt_name[i]) == 0;
 		for (i = 0; i < 3 && !calls; i++)
@@ -673,11 +687,10 @@ static int pg_check_schema(PGconn *conn, struct ct_report_data *d, const char *w
 		return CT_UNUSABLE;
 	}
 	len = snprintf(errbuf, CT_ERRBUF_SIZE, "%s: table calls lacks column(s)", where);
-	for (i = 0; i < N_REQUIRED; i++)
+	for (i = 0; i < nreq; i++)
 		if (!has[i] && len > 0 && len < CT_ERRBUF_SIZE) {
 			missing = 1;
-			len += snprintf(errbuf + len, CT_ERRBUF_SIZE - (size_t)len, " %s",
-			    required_cols[i]);
+			len += snprintf(errbuf + len, CT_ERRBUF_SIZE - (size_t)len, " %s", req[i]);
 		}
 	return missing ? CT_UNUSABLE : CT_OK;
 }

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * CSV sink: a header row with the scalar column names of the JSON form (in
- * the same order) plus `streams` (the number of RTP streams), then one row
- * per call record.  Null values are empty fields; an empty string is
+ * CSV sink: a header row with the names of the CSV columns of the schema
+ * table (the keys of the JSON form, in the same order; `streams` is the
+ * number of RTP streams), then one row per call record.  Null values are empty fields; an empty string is
  * written as "" so that it stays distinct from null.  Rows end in LF.
  * Text comes from the wire and the file is meant for spreadsheets, so every
  * text cell is made safe first (csv_safe): control characters go, and a
@@ -82,26 +82,37 @@ static void csv_safe(const char *s, struct ct_buf *out)
 	}
 }
 
-/* Appends the header row to b. */
+/* Appends the header row to b: the names of the CT_OUT_CSV columns. */
 static void csv_header(struct ct_buf *b)
 {
+	const char *sep = "";
 	size_t i;
 
-	for (i = 0; i < ct_record_ncols; i++) {
-		ct_buf_csv_str(b, ct_record_cols[i].name);
-		ct_buf_append(b, ",", 1);
+	for (i = 0; i < ct_schema_ncalls; i++) {
+		if (!(ct_schema_calls[i].outputs & CT_OUT_CSV))
+			continue;
+		ct_buf_puts(b, sep);
+		ct_buf_csv_str(b, ct_schema_calls[i].name);
+		sep = ",";
 	}
-	ct_buf_puts(b, "streams\n");
+	ct_buf_append(b, "\n", 1);
 }
 
 /* Appends the row of r to b; text cells go through csv_safe (cell is scratch). */
 static void csv_row(const struct ct_call_record *r, struct ct_buf *b, struct ct_buf *cell)
 {
-	struct ct_val v = { 0 };
+	const struct ct_schema_col *c;
+	const char *sep = "";
+	struct ct_val v;
 	size_t i;
 
-	for (i = 0; i < ct_record_ncols; i++) {
-		ct_record_cols[i].get(r, &v);
+	for (i = 0; i < ct_schema_ncalls; i++) {
+		c = &ct_schema_calls[i];
+		if (!(c->outputs & CT_OUT_CSV))
+			continue;
+		ct_buf_puts(b, sep);
+		sep = ",";
+		ct_schema_value(c, r, &v);
 		if (v.kind == CT_VAL_TEXT) {
 			csv_safe(v.s, cell);
 			if (cell->oom)
@@ -111,9 +122,8 @@ static void csv_row(const struct ct_call_record *r, struct ct_buf *b, struct ct_
 		} else {
 			ct_val_csv(&v, b);
 		}
-		ct_buf_append(b, ",", 1);
 	}
-	ct_buf_printf(b, "%zu\n", r->streams != NULL ? r->n_streams : 0);
+	ct_buf_append(b, "\n", 1);
 }
 
 /*

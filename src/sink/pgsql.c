@@ -4,7 +4,7 @@
  * streams to `rtp_streams` in a server database (the SQLite sink's schema
  * with PostgreSQL types; calls.id is a BIGSERIAL and rtp_streams.call_rowid
  * references it through INSERT ... RETURNING id).  Columns come from the
- * column tables of record_int.h: the versioned migrations only create the
+ * schema table (calltap/schema.h): the versioned migrations only create the
  * skeleton, and every connection adds the columns the running calltap
  * writes that the database lacks, so a new record field reaches the
  * database without a hand-written ALTER.  Workload: several sensors write
@@ -18,10 +18,13 @@
  * drops), keyed by server, port, database and user.  One worker thread
  * reads the spool in order and delivers: transactions of up to BATCH
  * records, each in a savepoint so a rejected row never takes the batch
- * down, acknowledged in the spool after COMMIT.  Every record carries a
- * record_uid (random per run + sequence number) under a unique index and is
- * inserted with ON CONFLICT (record_uid) DO NOTHING, so a batch re-sent
- * after a crash or a lost COMMIT answer is stored once.  libpq runs
+ * down, acknowledged in the spool after COMMIT.  A call is stored once:
+ * (call_id, start_us) is a unique key and every row is inserted with ON
+ * CONFLICT (call_id, start_us) DO NOTHING, so a batch re-sent after a
+ * crash or a lost COMMIT answer, a replayed capture or a second sensor on
+ * the same link store each call once (as the SQLite sink).  A call that
+ * answers a missed call sets its callback_s by the SQLite sink's rule, and
+ * the --numbers pool is written to table numbers (pg_set_numbers).  libpq runs
  * non-blocking with a client-side limit on every step (connect and each
  * statement: OP_TIMEOUT_S; the server's statement_timeout too) and TCP
  * keepalives and tcp_user_timeout, so a hung server costs the worker a
@@ -59,12 +62,12 @@
 
 #include "calltap/buf.h"
 #include "calltap/err.h"
-#include "calltap/hash.h"
+#include "calltap/attr.h"
 #include "calltap/sink.h"
 #include "calltap/spool.h"
 #include "record_int.h"
 
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2
 #define BATCH 500               /* records per transaction */
 #define OP_TIMEOUT_S 10         /* connect, and each statement, at most */
 #define RETRY_MAX_S 30          /* reconnect backoff ceiling */
@@ -86,14 +89,20 @@ struct pg_cols {
 	char *store;
 };
 
+/* The rows of table numbers to write: 4 texts per row, NULL = SQL NULL. */
+struct pg_numbers {
+	size_t n;
+	char **vals;
+};
+
 struct pg_sink {
 	struct ct_log log;          /* messages (log.h) */
 	char *conninfo;
 	char where[256];            /* "PostgreSQL database 'x' on 'y' port z" */
 	struct pg_col call_cols[MAX_COLS], stream_cols[MAX_COLS];
+	const struct ct_schema_col *call_src[MAX_COLS];  /* schema column of call_cols[i] */
 	size_t n_call, n_stream;    /* parameters per call row / stream row */
 	struct ct_spool *spool;
-	uint64_t run_id, next_uid;  /* record_uid: run_id-next_uid (capture thread) */
 	struct ct_buf wbuf;         /* capture thread: the record being rendered */
 	long *woff;
 	size_t woff_cap;
@@ -107,6 +116,7 @@ struct pg_sink {
 	int64_t deadline_ms;
 	uint64_t delivered, rejected, duplicates, lost;
 	bool said_lost;
+	struct pg_numbers *numbers; /* table numbers still to be written, or NULL */
 	char last_err[256];
 	char first_reject[256];
 
@@ -120,24 +130,66 @@ struct pg_sink {
 	struct ct_buf rec;
 };
 
-/* Skeleton of version 1; the columns are added from the column tables. */
+/* Skeleton of version 1; the columns are added from the schema table. */
 static const char schema_v1[] =
 	"CREATE TABLE IF NOT EXISTS calls (id BIGSERIAL PRIMARY KEY);"
 	"CREATE TABLE IF NOT EXISTS rtp_streams ("
 	" call_rowid BIGINT NOT NULL REFERENCES calls(id) ON DELETE CASCADE);"
 	"CREATE INDEX IF NOT EXISTS rtp_streams_call ON rtp_streams(call_rowid);";
 
+/*
+ * Version 2: a call is stored once, keyed by (call_id, start_us) (unique
+ * index below).  Rows stored twice before (two sensors, a replay) are
+ * removed by dedupe_v2 once the columns exist, keeping the first; their
+ * streams go with them (ON DELETE CASCADE).
+ */
+static const char schema_v2[] = "SELECT 1";
+static const char dedupe_v2[] =
+	"DELETE FROM calls a USING calls b WHERE a.call_id = b.call_id"
+	" AND a.start_us = b.start_us AND a.id > b.id";
+
 /* migrations[i] brings a database from calltap_schema.version i to i + 1. */
 static const char *const migrations[SCHEMA_VERSION] = {
 	schema_v1,
+	schema_v2,
 };
 
-/* Run after the columns exist; idempotent. */
+/*
+ * A missed call's disposition, spelt as ORs: the partial index
+ * calls_missed_number and the callback update use the same text, so the
+ * planner sees that the index covers the rows (an IN list there made every
+ * insert several times dearer).
+ */
+#define MISSED "(disposition = 'busy' OR disposition = 'noanswer' OR disposition = 'cancelled')"
+
+/* Run after the columns exist; idempotent.  Table numbers as SQLite's. */
 static const char indexes[] =
 	"CREATE INDEX IF NOT EXISTS calls_start_time ON calls(start_time);"
 	"CREATE INDEX IF NOT EXISTS calls_caller ON calls(caller);"
 	"CREATE INDEX IF NOT EXISTS calls_callee ON calls(callee);"
-	"CREATE UNIQUE INDEX IF NOT EXISTS calls_record_uid ON calls(record_uid);";
+	"CREATE INDEX IF NOT EXISTS calls_missed_number ON calls(caller_number, end_us)"
+	" WHERE caller_number IS NOT NULL AND direction = 'inbound' AND " MISSED ";"
+	"CREATE UNIQUE INDEX IF NOT EXISTS calls_key ON calls(call_id, start_us);"
+	"CREATE TABLE IF NOT EXISTS numbers (number TEXT PRIMARY KEY, source TEXT,"
+	" campaign TEXT, cost DOUBLE PRECISION);";
+
+/*
+ * The callback rule of the SQLite sink (sqlite.c upd_callback_sql: by
+ * call_id, by caller_number, by caller text for rows without a number),
+ * in PostgreSQL.  $1 = start_us of the outbound call; $2 = its
+ * callback_of, its callee_number, its callback_of.
+ */
+#define CALLBACK_SET "UPDATE calls SET callback_s = round(($1::bigint - end_us) / 1000000.0, 3)" \
+	" WHERE callback_s IS NULL AND end_us IS NOT NULL AND end_us <= $1::bigint" \
+	" AND direction = 'inbound' AND " MISSED " AND "
+#define N_CALLBACK 3
+static const char *const upd_callback_sql[N_CALLBACK] = {
+	CALLBACK_SET "call_id = $2",
+	CALLBACK_SET "caller_number = $2",
+	CALLBACK_SET "caller_number IS NULL AND caller = (SELECT caller FROM calls"
+	" WHERE call_id = $2 ORDER BY id DESC LIMIT 1)",
+};
+static const char *const callback_stmt[N_CALLBACK] = { "ct_cb0", "ct_cb1", "ct_cb2" };
 
 /* Drops server notices ("relation ... already exists, skipping"). */
 static void no_notice(void *arg, const char *msg)
@@ -157,54 +209,30 @@ static void set_err(struct pg_sink *ps, const char *msg)
 	pthread_mutex_unlock(&ps->mu);
 }
 
-/* The PostgreSQL type of a column: BOOLEAN when its values are booleans. */
-static const char *pg_type(const char *sql_type, enum ct_val_kind kind)
-{
-	if (kind == CT_VAL_BOOL || strcmp(sql_type, "BOOLEAN") == 0)
-		return "BOOLEAN";
-	if (strcmp(sql_type, "INTEGER") == 0)
-		return "BIGINT";
-	if (strcmp(sql_type, "REAL") == 0)
-		return "DOUBLE PRECISION";
-	return "TEXT";
-}
-
 /*
- * Fills the parameter column lists from the column tables.  The kind of
- * each value is probed on a blank record (with its validity flags set),
- * which tells boolean columns apart from integer ones; a column declared
- * "BOOLEAN" in the table is one too.  CT_OK, or CT_ERR when the tables exceed MAX_COLS.
+ * Fills the parameter column lists from the schema table: the store
+ * columns of calls (types from the table), and call_id then the stream
+ * columns for rtp_streams.  CT_OK, or CT_ERR when the table exceeds MAX_COLS.
  */
 static int build_columns(struct pg_sink *ps)
 {
-	struct ct_call_record r;
-	struct ct_stream_stats s;
-	struct ct_val v;
-	size_t i;
+	const struct ct_schema_col *c;
+	size_t i, n = 0;
 
-	if (ct_record_ncols + 3 > MAX_COLS || ct_stream_ncols + 1 > MAX_COLS)
+	if (ct_schema_ncalls > MAX_COLS || ct_schema_nstreams + 1 > MAX_COLS)
 		return CT_ERR;
-	memset(&r, 0, sizeof(r));
-	memset(&s, 0, sizeof(s));
-	r.start_us = r.ringing_us = r.answer_us = r.end_us = CT_TIME_NONE;
-	r.has_history = r.has_callback = true;  /* else those columns probe as null */
-	for (i = 0; i < ct_record_ncols; i++) {
-		memset(&v, 0, sizeof(v));
-		ct_record_cols[i].get(&r, &v);
-		ps->call_cols[i].name = ct_record_cols[i].name;
-		ps->call_cols[i].type = pg_type(ct_record_cols[i].sql_type, v.kind);
+	for (i = 0; i < ct_schema_ncalls; i++) {
+		c = &ct_schema_calls[i];
+		if (!(c->outputs & CT_OUT_STORE))
+			continue;
+		ps->call_src[n] = c;
+		ps->call_cols[n++] = (struct pg_col){ c->name, ct_schema_pg_type(c->type) };
 	}
-	ps->call_cols[i++] = (struct pg_col){ "streams", "BIGINT" };
-	ps->call_cols[i++] = (struct pg_col){ "start_us", "BIGINT" };
-	ps->call_cols[i++] = (struct pg_col){ "record_uid", "TEXT" };
-	ps->n_call = i;
+	ps->n_call = n;
 	ps->stream_cols[0] = (struct pg_col){ "call_id", "TEXT" };
-	for (i = 0; i < ct_stream_ncols; i++) {
-		memset(&v, 0, sizeof(v));
-		ct_stream_cols[i].get(&s, &v);
-		ps->stream_cols[i + 1].name = ct_stream_cols[i].name;
-		ps->stream_cols[i + 1].type = pg_type(ct_stream_cols[i].sql_type, v.kind);
-	}
+	for (i = 0; i < ct_schema_nstreams; i++)
+		ps->stream_cols[i + 1] = (struct pg_col){ ct_schema_streams[i].name,
+		    ct_schema_pg_type(ct_schema_streams[i].type) };
 	ps->n_stream = i + 1;
 	return CT_OK;
 }
@@ -222,7 +250,8 @@ static void put_val(struct ct_buf *b, const struct ct_val *v, const char *type, 
 		ct_buf_puts(b, v->s);
 		break;
 	case CT_VAL_INT:
-		ct_buf_printf(b, "%" PRId64, v->i);
+	case CT_VAL_STREAMS:
+		ct_buf_i64(b, v->i);
 		break;
 	case CT_VAL_BOOL:
 		if (strcmp(type, "BOOLEAN") == 0)
@@ -257,6 +286,22 @@ static void put_u32(struct ct_buf *b, uint32_t v)
 	ct_buf_append(b, &v, sizeof(v));
 }
 
+/* Appends v as one value of a spool entry (type: its PostgreSQL type). */
+static void put_entry_val(struct ct_buf *b, struct ct_buf *t, const struct ct_val *v,
+    const char *type)
+{
+	long off;
+
+	ct_buf_reset(t);
+	put_val(t, v, type, &off);
+	if (off < 0 || t->oom) {
+		put_u32(b, UINT32_MAX);
+	} else {
+		put_u32(b, (uint32_t)(t->len - 1));
+		ct_buf_append(b, t->p, t->len - 1);
+	}
+}
+
 /* Renders r into ps->wbuf (capture thread); CT_OK or CT_NOMEM. */
 static int render(struct pg_sink *ps, const struct ct_call_record *r)
 {
@@ -264,60 +309,26 @@ static int render(struct pg_sink *ps, const struct ct_call_record *r)
 	struct ct_buf t;
 	struct ct_val v;
 	size_t ns = r->streams != NULL ? r->n_streams : 0;
-	size_t nv = ps->n_call + ns * ps->n_stream, i, k, n = 0;
-	char uid[48];
-	long off;
+	size_t nv = ps->n_call + ns * ps->n_stream, i, k;
 
 	ct_buf_reset(b);
 	ct_buf_init(&t);
 	put_u32(b, (uint32_t)nv);
 	put_u32(b, (uint32_t)ns);
-	for (i = 0; i < nv; i++) {
-		const char *type;
-
-		memset(&v, 0, sizeof(v));
-		if (n < ct_record_ncols) {
-			ct_record_cols[n].get(r, &v);
-			type = ps->call_cols[n].type;
-		} else if (n == ct_record_ncols) {
-			v.kind = CT_VAL_INT;
-			v.i = (int64_t)ns;
-			type = "BIGINT";
-		} else if (n == ct_record_ncols + 1) {
-			v.kind = r->start_us == CT_TIME_NONE ? CT_VAL_NULL : CT_VAL_INT;
-			v.i = r->start_us;
-			type = "BIGINT";
-		} else if (n == ct_record_ncols + 2) {
-			snprintf(uid, sizeof(uid), "%016" PRIx64 "-%" PRIu64, ps->run_id, ps->next_uid);
-			v.kind = CT_VAL_TEXT;
-			v.s = uid;
-			type = "TEXT";
-		} else {
-			size_t j = n - ps->n_call;
-
-			k = j / ps->n_stream;
-			j %= ps->n_stream;
-			if (j == 0) {
-				v.kind = r->call_id != NULL ? CT_VAL_TEXT : CT_VAL_NULL;
-				v.s = r->call_id;
-				type = "TEXT";
-			} else {
-				ct_stream_cols[j - 1].get(&r->streams[k], &v);
-				type = ps->stream_cols[j].type;
-			}
-		}
-		n++;
-		ct_buf_reset(&t);
-		put_val(&t, &v, type, &off);
-		if (off < 0 || t.oom) {
-			put_u32(b, UINT32_MAX);
-		} else {
-			put_u32(b, (uint32_t)(t.len - 1));
-			ct_buf_append(b, t.p, t.len - 1);
+	for (i = 0; i < ps->n_call; i++) {
+		ct_schema_value(ps->call_src[i], r, &v);
+		put_entry_val(b, &t, &v, ps->call_cols[i].type);
+	}
+	for (k = 0; k < ns; k++) {
+		v.kind = r->call_id != NULL ? CT_VAL_TEXT : CT_VAL_NULL;
+		v.s = r->call_id;
+		put_entry_val(b, &t, &v, "TEXT");
+		for (i = 1; i < ps->n_stream; i++) {
+			ct_schema_stream_value(&ct_schema_streams[i - 1], &r->streams[k], &v);
+			put_entry_val(b, &t, &v, ps->stream_cols[i].type);
 		}
 	}
 	ct_buf_fini(&t);
-	ps->next_uid++;
 	return b->oom ? CT_NOMEM : CT_OK;
 }
 
@@ -641,13 +652,31 @@ static int setup_schema(struct pg_sink *ps)
 			goto fail;
 	snprintf(sql, sizeof(sql), "DELETE FROM calltap_schema;"
 	    " INSERT INTO calltap_schema (version) VALUES (%d)", SCHEMA_VERSION);
-	if ((ver < SCHEMA_VERSION && exec(ps, sql) != CT_OK) ||
-	    sync_columns(ps, ps->call_cols, ps->n_call, ps->stream_cols, ps->n_stream) != CT_OK)
+	if (ver < SCHEMA_VERSION && exec(ps, sql) != CT_OK)
+		goto fail;
+	if (add_columns(ps, "calls", ps->call_cols, ps->n_call) != CT_OK ||
+	    add_columns(ps, "rtp_streams", ps->stream_cols, ps->n_stream) != CT_OK ||
+	    (ver == 1 && exec(ps, dedupe_v2) != CT_OK) || exec(ps, indexes) != CT_OK)
 		goto fail;
 	if (exec(ps, "COMMIT") == CT_OK)
 		return CT_OK;
 fail:
 	return CT_ERR;
+}
+
+/* Prepares sql (n parameters) as name; CT_OK or CT_ERR with ps->last_err. */
+static int prepare_sql(struct pg_sink *ps, const char *name, const char *sql, int n)
+{
+	PGresult *res = NULL;
+	int rc;
+
+	if (PQsendPrepare(ps->conn, name, sql, n, NULL))
+		res = get_result(ps);
+	else
+		set_err(ps, PQerrorMessage(ps->conn));
+	rc = res_ok(ps, res) ? CT_OK : CT_ERR;
+	PQclear(res);
+	return rc;
 }
 
 /* Prepares name as "INSERT INTO table (cols) VALUES ($1...)" + tail. */
@@ -701,7 +730,7 @@ static int prepare_for(struct pg_sink *ps, const struct ct_buf *h)
 	ct_buf_reset(&ps->prepared);
 	if (sync_columns(ps, c.call, c.n_call, c.stream, c.n_stream) == CT_OK &&
 	    prepare(ps, "ct_call", "calls", NULL, c.call, c.n_call,
-	    " ON CONFLICT (record_uid) DO NOTHING RETURNING id") == CT_OK &&
+	    " ON CONFLICT (call_id, start_us) DO NOTHING RETURNING id") == CT_OK &&
 	    prepare(ps, "ct_stream", "rtp_streams", "call_rowid", c.stream, c.n_stream, "") == CT_OK) {
 		ct_buf_append(&ps->prepared, h->p, h->len);
 		rc = ps->prepared.oom ? CT_ERR : CT_OK;
@@ -741,7 +770,7 @@ static int pg_connect(struct pg_sink *ps)
 {
 	PostgresPollingStatusType st = PGRES_POLLING_WRITING;
 	int64_t until = step_deadline(ps);
-	int rc;
+	int rc, i;
 
 	PQfinish(ps->conn);
 	ct_buf_reset(&ps->prepared);
@@ -769,6 +798,8 @@ static int pg_connect(struct pg_sink *ps)
 		make_header(ps, &h);
 		rc = h.oom ? CT_ERR : prepare_for(ps, &h);
 		ct_buf_fini(&h);
+		for (i = 0; i < N_CALLBACK && rc == CT_OK; i++)
+			rc = prepare_sql(ps, callback_stmt[i], upd_callback_sql[i], 2);
 		if (rc == CT_OK)
 			return CT_OK;
 	}
@@ -825,6 +856,49 @@ static void describe(struct pg_sink *ps, PGconn *conn)
 
 /* ---- delivery (worker) ------------------------------------------------- */
 
+/* Index of the call column name in c, or -1. */
+static int call_index(const struct pg_cols *c, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < c->n_call; i++)
+		if (strcmp(c->call[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+/*
+ * For a call that answers a missed call (callback_of set), sets callback_s
+ * of the missed calls it answers (upd_callback_sql; by number only when
+ * the call has callee_number: old spool segments have none).  CT_OK,
+ * CT_PARTIAL (rejected: the result is left in *resp) or CT_ERR (connection).
+ */
+static int update_callbacks(struct pg_sink *ps, const struct pg_cols *c, const char **vals,
+    PGresult **resp)
+{
+	int is = call_index(c, "start_us"), io = call_index(c, "callback_of");
+	int in = call_index(c, "callee_number"), i;
+	const char *p[2];
+
+	*resp = NULL;
+	if (is < 0 || io < 0 || vals[is] == NULL || vals[io] == NULL)
+		return CT_OK;
+	for (i = 0; i < N_CALLBACK; i++) {
+		p[0] = vals[is];
+		p[1] = i == 1 ? (in >= 0 ? vals[in] : NULL) : vals[io];
+		if (p[1] == NULL)
+			continue;
+		if (!PQsendQueryPrepared(ps->conn, callback_stmt[i], 2, p, NULL, NULL, 0) ||
+		    (*resp = get_result(ps)) == NULL)
+			return CT_ERR;
+		if (PQresultStatus(*resp) != PGRES_COMMAND_OK)
+			return CT_PARTIAL;
+		PQclear(*resp);
+		*resp = NULL;
+	}
+	return CT_OK;
+}
+
 /*
  * Inserts one spool entry (call row, then its stream rows) inside a
  * savepoint.  CT_OK (stored, or already stored: *dup); CT_REFUSED when the
@@ -861,8 +935,9 @@ static int send_entry(struct pg_sink *ps, const struct ct_buf *e, bool *dup, cha
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 		goto rejected;
 	if (PQntuples(res) == 0) {
-		*dup = true;              /* stored by an earlier attempt */
+		*dup = true;              /* stored already (a re-sent batch, a replay) */
 		PQclear(res);
+		res = NULL;               /* cleared: not again at out */
 		rc = exec(ps, "RELEASE rec");
 		goto out;
 	}
@@ -881,6 +956,11 @@ static int send_entry(struct pg_sink *ps, const struct ct_buf *e, bool *dup, cha
 		PQclear(res);
 		res = NULL;
 	}
+	rc = update_callbacks(ps, &c, vals, &res);
+	if (rc == CT_ERR)
+		goto out;
+	if (rc == CT_PARTIAL)
+		goto rejected;
 	rc = exec(ps, "RELEASE rec");
 	goto out;
 rejected:
@@ -977,12 +1057,90 @@ static void went_down(struct pg_sink *ps)
  */
 static int next_step(struct pg_sink *ps)
 {
-	int64_t wake;
+	int64_t wake, now;
 
-	while ((wake = ct_spool_pace(ps->spool, ct_spool_now_ms(), ps->closing, ps->deadline_ms,
-	    ps->down, ps->next_retry_ms, ps->idle_until_ms)) > 0)
+	for (;;) {
+		now = ct_spool_now_ms();
+		/* table numbers to write: as records, but even with none */
+		if (ps->numbers != NULL && (!ps->closing || now < ps->deadline_ms) &&
+		    (!ps->down || now >= ps->next_retry_ms))
+			return 0;
+		wake = ct_spool_pace(ps->spool, now, ps->closing, ps->deadline_ms,
+		    ps->down, ps->next_retry_ms, ps->idle_until_ms);
+		if (wake <= 0)
+			return wake < 0;
+		if (ps->numbers != NULL && ps->down && ps->next_retry_ms < wake)
+			wake = ps->next_retry_ms;
 		ct_spool_sleep(&ps->cv, &ps->mu, wake);
-	return wake < 0;
+	}
+}
+
+/* Frees a numbers list (NULL is a no-op). */
+static void numbers_free(struct pg_numbers *nb)
+{
+	size_t i;
+
+	if (nb == NULL)
+		return;
+	for (i = 0; i < 4 * nb->n; i++)
+		free(nb->vals[i]);
+	free(nb->vals);
+	free(nb);
+}
+
+/*
+ * Replaces the rows of table numbers by the pending list, in one
+ * transaction (worker, connected).  The list is dropped once written, or
+ * when the server rejects it (said on stderr).  CT_OK, or CT_ERR when the
+ * connection failed (the list stays pending for the next connection).
+ */
+static int write_numbers(struct pg_sink *ps)
+{
+	static const char ins[] = "INSERT INTO numbers (number, source, campaign, cost)"
+	    " VALUES ($1, $2, $3, $4::double precision)";
+	struct pg_numbers *nb;
+	PGresult *res = NULL;
+	size_t i;
+	int rc = CT_OK;
+
+	pthread_mutex_lock(&ps->mu);
+	nb = ps->numbers;
+	ps->numbers = NULL;
+	pthread_mutex_unlock(&ps->mu);
+	if (nb == NULL)
+		return CT_OK;
+	if (exec(ps, "BEGIN") != CT_OK || exec(ps, "DELETE FROM numbers") != CT_OK)
+		goto failed;
+	for (i = 0; i < nb->n; i++) {
+		if (!PQsendQueryParams(ps->conn, ins, 4, NULL, (const char *const *)nb->vals + 4 * i,
+		    NULL, NULL, 0) || (res = get_result(ps)) == NULL || !res_ok(ps, res))
+			goto failed;
+		PQclear(res);
+		res = NULL;
+	}
+	if (exec(ps, "COMMIT") != CT_OK)
+		goto failed;
+	numbers_free(nb);
+	return CT_OK;
+failed:
+	PQclear(res);
+	if (conn_alive(ps)) {
+		exec(ps, "ROLLBACK");
+		pthread_mutex_lock(&ps->mu);
+		fprintf(stderr, "calltap: %s: cannot write table numbers: %s\n", ps->where,
+		    ps->last_err);
+		pthread_mutex_unlock(&ps->mu);
+		numbers_free(nb);
+		return CT_OK;
+	}
+	rc = CT_ERR;
+	pthread_mutex_lock(&ps->mu);
+	if (ps->numbers == NULL)
+		ps->numbers = nb;   /* again on the next connection */
+	else
+		numbers_free(nb);
+	pthread_mutex_unlock(&ps->mu);
+	return rc;
 }
 
 /* The delivery thread: spool to the server, until close. */
@@ -1013,7 +1171,7 @@ static void *worker(void *arg)
 			ps->down = false;
 			ps->backoff_s = 1;
 		}
-		if (send_batch(ps, &n) != CT_OK)
+		if (write_numbers(ps) != CT_OK || send_batch(ps, &n) != CT_OK)
 			went_down(ps);
 		else if (n == 0)   /* pending but unreadable (a segment lost under us): no spinning */
 			ps->idle_until_ms = ct_spool_now_ms() + 1000;
@@ -1035,6 +1193,7 @@ static void sink_free(struct pg_sink *ps)
 	ct_buf_fini(&ps->wbuf);
 	ct_buf_fini(&ps->rec);
 	ct_buf_fini(&ps->prepared);
+	numbers_free(ps->numbers);
 	free(ps->conninfo);
 	free(ps);
 }
@@ -1069,7 +1228,6 @@ static void *pgsql_open(const struct ct_sink_args *args, char *errbuf)
 	struct pg_sink *ps = calloc(1, sizeof(*ps));
 	struct ct_spool_cfg cfg;
 	struct ct_spool_stats st;
-	struct ct_hash_key rk;
 	PQconninfoOption *opts;
 	struct ct_buf hdr;
 	char *msg = NULL, key[1024], line[256];
@@ -1107,8 +1265,6 @@ static void *pgsql_open(const struct ct_sink_args *args, char *errbuf)
 		ct_sink_err(errbuf, "%s: too many columns", ps->where);
 		goto fail;
 	}
-	ct_hash_key_random(&rk);
-	ps->run_id = rk.k0 ^ (rk.k1 << 1);
 	if (pipe(ps->wake) != 0 || fcntl(ps->wake[0], F_SETFL, O_NONBLOCK) != 0 ||
 	    fcntl(ps->wake[1], F_SETFL, O_NONBLOCK) != 0) {
 		ct_sink_err(errbuf, "%s: cannot make a pipe: %s", ps->where, strerror(errno));
@@ -1234,11 +1390,163 @@ static int pgsql_close(void *priv, char *errbuf)
 	return rc;
 }
 
+/* Copies s into *dst (NULL stays NULL); false when out of memory. */
+static bool dup_or_null(char **dst, const char *s)
+{
+	*dst = s != NULL ? strdup(s) : NULL;
+	return s == NULL || *dst != NULL;
+}
+
+/*
+ * Copies the pool into the rows to write to table numbers and wakes the
+ * worker.  NULL pool: nothing.  CT_OK or CT_NOMEM.
+ */
+static int pg_set_numbers(void *priv, const struct ct_numbers *pool, char *errbuf)
+{
+	struct pg_sink *ps = priv;
+	struct pg_numbers *nb;
+	char cost[64];
+	size_t i;
+	bool ok = true;
+
+	if (ps == NULL || pool == NULL)
+		return CT_OK;
+	nb = calloc(1, sizeof(*nb));
+	if (nb == NULL || (nb->vals = calloc(4 * ct_numbers_count(pool) + 1,
+	    sizeof(*nb->vals))) == NULL) {
+		free(nb);
+		ct_sink_err(errbuf, "out of memory");
+		return CT_NOMEM;
+	}
+	nb->n = ct_numbers_count(pool);
+	for (i = 0; i < nb->n && ok; i++) {
+		const struct ct_number_info *n = ct_numbers_at(pool, i);
+
+		snprintf(cost, sizeof(cost), "%.17g", n->cost);
+		ok = dup_or_null(&nb->vals[4 * i], n->number) &&
+		    dup_or_null(&nb->vals[4 * i + 1], n->source) &&
+		    dup_or_null(&nb->vals[4 * i + 2], n->campaign) &&
+		    dup_or_null(&nb->vals[4 * i + 3], n->has_cost ? cost : NULL);
+	}
+	if (!ok) {
+		numbers_free(nb);
+		ct_sink_err(errbuf, "out of memory");
+		return CT_NOMEM;
+	}
+	pthread_mutex_lock(&ps->mu);
+	numbers_free(ps->numbers);
+	ps->numbers = nb;
+	pthread_cond_signal(&ps->cv);
+	pthread_mutex_unlock(&ps->mu);
+	return CT_OK;
+}
+
+
+/* A column of a history row: NULL for SQL NULL. */
+static const char *pg_cell(const PGresult *res, int i)
+{
+	return PQgetisnull(res, 0, i) ? NULL : PQgetvalue(res, 0, i);
+}
+
+static int64_t pg_cell_time(const PGresult *res, int i)
+{
+	const char *v = pg_cell(res, i);
+
+	return v != NULL ? (int64_t)strtoll(v, NULL, 10) : CT_TIME_NONE;
+}
+
+/*
+ * Replays every call of the database (table calls, in start order) into
+ * the caller history h, as the SQLite store does (ct_history_preload), on a
+ * short-lived connection of its own: blocking, 10 s to connect, 60 s per
+ * statement, rows streamed one at a time (single-row mode), so a big store
+ * costs no more memory than the history itself.  A database without table
+ * calls yet is an empty history.  A server that cannot be reached or read
+ * costs only the history (a warning; first_call and callbacks then know
+ * this run's calls only): the records still spool and are delivered later.
+ * Returns CT_OK, or CT_NOMEM.
+ */
+static int preload_history(struct pg_sink *ps, struct ct_history *h)
+{
+	static const char *const keys[] = {
+		"connect_timeout", "options", "fallback_application_name", "dbname", NULL
+	};
+	static const char sql[] =
+	    "SELECT call_id, caller, callee, direction, disposition, start_us, end_us"
+	    " FROM calls ORDER BY start_us, id";
+	const char *vals[] = { "10", "-c statement_timeout=60000", "calltap", ps->conninfo, NULL };
+	PGconn *c = PQconnectdbParams(keys, vals, 1);
+	PGresult *res;
+	int rc = CT_OK;
+	bool failed = false;
+
+	if (c == NULL)
+		return CT_NOMEM;
+	if (PQstatus(c) != CONNECTION_OK || !PQsendQuery(c, sql) || !PQsetSingleRowMode(c)) {
+		ct_log(&ps->log, CT_LOG_WARN, "%s: caller history not loaded: %s", ps->where,
+		    PQerrorMessage(c));
+		PQfinish(c);
+		return CT_OK;
+	}
+	PQsetNoticeProcessor(c, no_notice, NULL);
+	while ((res = PQgetResult(c)) != NULL) {
+		ExecStatusType st = PQresultStatus(res);
+
+		if (st == PGRES_SINGLE_TUPLE && rc == CT_OK && !failed) {
+			struct ct_history_row row;
+
+			memset(&row, 0, sizeof(row));
+			row.call_id = pg_cell(res, 0);
+			row.caller = pg_cell(res, 1);
+			row.callee = pg_cell(res, 2);
+			row.direction = pg_cell(res, 3);
+			row.disposition = pg_cell(res, 4);
+			row.start_us = pg_cell_time(res, 5);
+			row.end_us = pg_cell_time(res, 6);
+			rc = ct_history_feed_row(h, &row) == CT_OK ? CT_OK : CT_NOMEM;
+		} else if (st == PGRES_FATAL_ERROR && !failed) {
+			const char *code = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+
+			failed = true;
+			/* 42P01 undefined_table: a new database, nothing to replay */
+			if (code == NULL || strcmp(code, "42P01") != 0)
+				ct_log(&ps->log, CT_LOG_WARN, "%s: caller history not loaded: %s",
+				    ps->where, PQresultErrorMessage(res));
+		}
+		PQclear(res);
+	}
+	PQfinish(c);
+	return rc;
+}
+
+/*
+ * The database is a call store like the SQLite one: the number pool goes
+ * to its table numbers (written by the worker once connected) and the
+ * caller history continues from its calls (when no other store of this run
+ * preloaded it already, see ct_attr_claim_history).  CT_OK, or CT_NOMEM
+ * with a message in errbuf.
+ */
+static int pgsql_attach_history(void *priv, struct ct_attr *a, char *errbuf)
+{
+	struct pg_sink *ps = priv;
+	struct ct_history *h;
+
+	if (pg_set_numbers(ps, ct_attr_numbers(a), errbuf) != CT_OK)
+		return CT_NOMEM;
+	h = ct_attr_claim_history(a);
+	if (h != NULL && preload_history(ps, h) != CT_OK) {
+		ct_sink_err(errbuf, "out of memory");
+		return CT_NOMEM;
+	}
+	return CT_OK;
+}
+
 /* No reopen: a connection and a spool, no file to rotate (SIGHUP only flushes). */
 const struct ct_sink_ops ct_sink_pgsql = {
 	.name = "pgsql",
 	.open = pgsql_open,
 	.write = pgsql_write,
 	.flush = pgsql_flush,
+	.attach_history = pgsql_attach_history,
 	.close = pgsql_close,
 };

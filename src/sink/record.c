@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * Call detail record helpers: derived durations, enum names, ISO 8601 time
- * formatting, the record's column model (record_int.h), its JSON form, and
+ * formatting, the record's JSON form (from the schema table, schema.c), and
  * the output file (path or stdout) shared by the JSON, CSV and table sinks.
  * Workload: one record per finished call, rendered once per sink, so clarity
  * beats speed here; the JSON form is diffed byte for byte by the golden
  * tests, so every number format is fixed (no locale, no NaN/Inf, fixed
- * decimals) and the key order is the order of ct_record_cols[].
+ * decimals) and the key order is the order of ct_schema_calls[].
  * References: RFC 8259 (JSON), RFC 3339 §5.6 (timestamps), RFC 3550 A.3/A.8
  * (stream loss and jitter), ITU-T G.107 (MOS), RFC 4733 (DTMF);
  * docs/schema.md defines every field.
@@ -200,236 +200,6 @@ bool ct_fmt_fixed(double d, int prec, char *buf, size_t len)
 	return true;
 }
 
-/* ---- value constructors ------------------------------------------------- */
-
-static void val_text(struct ct_val *v, const char *s)
-{
-	v->kind = s != NULL ? CT_VAL_TEXT : CT_VAL_NULL;
-	v->s = s;
-}
-
-/* Text from a fixed array that may lack its NUL; "" becomes null. */
-static void val_chars(struct ct_val *v, const char *a, size_t size)
-{
-	size_t n = strnlen(a, size);
-
-	if (n >= sizeof(v->tmp))
-		n = sizeof(v->tmp) - 1;
-	memcpy(v->tmp, a, n);
-	v->tmp[n] = '\0';
-	val_text(v, n > 0 ? v->tmp : NULL);
-}
-
-static void val_int(struct ct_val *v, int64_t i)
-{
-	v->kind = CT_VAL_INT;
-	v->i = i;
-}
-
-/* An integer that is null when it equals none. */
-static void val_int_or_null(struct ct_val *v, int64_t i, int64_t none)
-{
-	val_int(v, i);
-	if (i == none)
-		v->kind = CT_VAL_NULL;
-}
-
-/* A real with prec decimals; null when negative (if neg_null) or not finite. */
-static void val_real(struct ct_val *v, double d, int prec, bool neg_null)
-{
-	v->kind = CT_VAL_REAL;
-	v->d = d;
-	v->prec = prec;
-	if (!isfinite(d) || (neg_null && d < 0))
-		v->kind = CT_VAL_NULL;
-}
-
-static void val_time(struct ct_val *v, int64_t us)
-{
-	ct_time_iso(us, v->tmp, sizeof(v->tmp));
-	val_text(v, v->tmp[0] != '\0' ? v->tmp : NULL);
-}
-
-static void val_addr(struct ct_val *v, const struct ct_addr *a)
-{
-	v->tmp[0] = '\0';
-	if (a->family == 4 || a->family == 6)
-		ct_addr_str(a, v->tmp, sizeof(v->tmp));
-	val_text(v, v->tmp[0] != '\0' ? v->tmp : NULL);
-}
-
-/* "ip:port", "[ipv6]:port", or null when the address is unset. */
-static void val_endpoint(struct ct_val *v, const struct ct_addr *a, uint16_t port)
-{
-	char ip[CT_ADDRSTRLEN] = "";
-
-	if (a->family == 4 || a->family == 6)
-		ct_addr_str(a, ip, sizeof(ip));
-	if (ip[0] == '\0') {
-		val_text(v, NULL);
-		return;
-	}
-	snprintf(v->tmp, sizeof(v->tmp), a->family == 6 ? "[%s]:%u" : "%s:%u",
-	    ip, (unsigned)port);
-	val_text(v, v->tmp);
-}
-
-/* ---- call columns (order = JSON key order) ------------------------------ */
-
-/* R and V only shorten the parameter lists of the one-line getters. */
-#define R const struct ct_call_record *r
-#define V struct ct_val *v
-static void g_call_id(R, V)       { val_text(v, r->call_id); }
-static void g_caller(R, V)        { val_text(v, r->caller); }
-static void g_caller_name(R, V)   { val_text(v, r->caller_name); }
-static void g_callee(R, V)        { val_text(v, r->callee); }
-static void g_agent(R, V)         { val_text(v, r->agent); }
-static void g_src_ip(R, V)        { val_addr(v, &r->src_ip); }
-static void g_src_port(R, V)      { val_int_or_null(v, r->src_port, 0); }
-static void g_dst_ip(R, V)        { val_addr(v, &r->dst_ip); }
-static void g_dst_port(R, V)      { val_int_or_null(v, r->dst_port, 0); }
-static void g_transport(R, V)     { val_text(v, ct_transport_name(r->transport)); }
-static void g_vlan(R, V)          { val_int_or_null(v, r->vlan, 0); }
-static void g_start_time(R, V)    { val_time(v, r->start_us); }
-static void g_ringing_time(R, V)  { val_time(v, r->ringing_us); }
-static void g_answer_time(R, V)   { val_time(v, r->answer_us); }
-static void g_end_time(R, V)      { val_time(v, r->end_us); }
-static void g_setup_ms(R, V)      { val_int_or_null(v, ct_record_setup_ms(r), -1); }
-static void g_answer_ms(R, V)     { val_int_or_null(v, ct_record_answer_ms(r), -1); }
-static void g_duration_s(R, V)    { val_real(v, ct_record_duration_s(r), 3, true); }
-static void g_talk_s(R, V)        { val_real(v, ct_record_talk_s(r), 3, true); }
-static void g_final_code(R, V)    { val_int_or_null(v, r->final_code, 0); }
-static void g_disposition(R, V)   { val_text(v, ct_disposition_name(r->disposition)); }
-static void g_hangup_by(R, V)     { val_text(v, ct_party_name(r->hangup_by)); }
-static void g_q850_cause(R, V)    { val_int_or_null(v, r->q850_cause < 0 ? -1 : r->q850_cause, -1); }
-static void g_hangup_reason(R, V) { val_text(v, r->hangup_reason); }
-static void g_direction(R, V)     { val_text(v, ct_direction_name(r->direction)); }
-static void g_truncated(R, V)     { v->kind = CT_VAL_BOOL; v->i = r->truncated; }
-static void g_auth_chall(R, V)    { val_int(v, r->auth_challenges); }
-static void g_invites(R, V)       { val_int(v, r->invites); }
-static void g_recording(R, V)     { val_text(v, r->recording); }
-static void g_undecodable(R, V)   { val_text(v, r->undecodable); }
-static void g_sensor(R, V)        { val_text(v, r->sensor); }
-static void g_source(R, V)        { val_text(v, r->source); }
-static void g_campaign(R, V)      { val_text(v, r->campaign); }
-static void g_first_call(R, V)    { v->kind = r->has_history ? CT_VAL_BOOL : CT_VAL_NULL; v->i = r->first_call; }
-static void g_repeat_count(R, V)  { val_int(v, r->repeat_count); if (!r->has_history) v->kind = CT_VAL_NULL; }
-static void g_callback_s(R, V)    { val_real(v, (double)r->callback_us / 1e6, 3, true); if (!r->has_callback) v->kind = CT_VAL_NULL; }
-static void g_callback_of(R, V)   { val_text(v, r->callback_of); }
-static void g_capture_drops(R, V) { val_int(v, (int64_t)r->capture_drops); if (!r->has_capture_drops) v->kind = CT_VAL_NULL; }
-static void g_evicted(R, V)       { v->kind = CT_VAL_BOOL; v->i = r->evicted; }
-
-/* The record fields named by r->cut_fields, comma-separated; null when none. */
-static void g_cut_fields(R, V)
-{
-	static const struct { uint32_t bit; const char *name; } names[] = {
-		{ CT_CUT_CALL_ID, "call_id" }, { CT_CUT_CALLER, "caller" },
-		{ CT_CUT_CALLER_NAME, "caller_name" }, { CT_CUT_CALLEE, "callee" },
-		{ CT_CUT_AGENT, "agent" }, { CT_CUT_HANGUP_REASON, "hangup_reason" },
-	};
-	size_t i, n = 0;
-
-	v->tmp[0] = '\0';
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (r->cut_fields & names[i].bit)
-			n += (size_t)snprintf(v->tmp + n, sizeof(v->tmp) - n, "%s%s",
-			    n > 0 ? "," : "", names[i].name);
-	val_text(v, n > 0 ? v->tmp : NULL);
-}
-#undef R
-#undef V
-
-const struct ct_col ct_record_cols[] = {
-	{ "call_id", "TEXT", g_call_id },
-	{ "caller", "TEXT", g_caller },
-	{ "caller_name", "TEXT", g_caller_name },
-	{ "callee", "TEXT", g_callee },
-	{ "agent", "TEXT", g_agent },
-	{ "src_ip", "TEXT", g_src_ip },
-	{ "src_port", "INTEGER", g_src_port },
-	{ "dst_ip", "TEXT", g_dst_ip },
-	{ "dst_port", "INTEGER", g_dst_port },
-	{ "transport", "TEXT", g_transport },
-	{ "vlan", "INTEGER", g_vlan },
-	{ "start_time", "TEXT", g_start_time },
-	{ "ringing_time", "TEXT", g_ringing_time },
-	{ "answer_time", "TEXT", g_answer_time },
-	{ "end_time", "TEXT", g_end_time },
-	{ "setup_ms", "INTEGER", g_setup_ms },
-	{ "answer_ms", "INTEGER", g_answer_ms },
-	{ "duration_s", "REAL", g_duration_s },
-	{ "talk_s", "REAL", g_talk_s },
-	{ "final_code", "INTEGER", g_final_code },
-	{ "disposition", "TEXT", g_disposition },
-	{ "hangup_by", "TEXT", g_hangup_by },
-	{ "q850_cause", "INTEGER", g_q850_cause },
-	{ "hangup_reason", "TEXT", g_hangup_reason },
-	{ "direction", "TEXT", g_direction },
-	{ "truncated", "INTEGER", g_truncated },
-	{ "auth_challenges", "INTEGER", g_auth_chall },
-	{ "invites", "INTEGER", g_invites },
-	{ "recording", "TEXT", g_recording },
-	{ "undecodable_codecs", "TEXT", g_undecodable },
-	{ "sensor", "TEXT", g_sensor },
-	{ "source", "TEXT", g_source },
-	{ "campaign", "TEXT", g_campaign },
-	{ "first_call", "INTEGER", g_first_call },
-	{ "repeat_count", "INTEGER", g_repeat_count },
-	{ "callback_s", "REAL", g_callback_s },
-	{ "callback_of", "TEXT", g_callback_of },
-	{ "capture_drops", "INTEGER", g_capture_drops },
-	{ "evicted", "INTEGER", g_evicted },
-	{ "cut_fields", "TEXT", g_cut_fields },
-};
-const size_t ct_record_ncols = sizeof(ct_record_cols) / sizeof(ct_record_cols[0]);
-
-/* ---- stream columns ------------------------------------------------------ */
-
-/* "0x" and 8 upper-case hex digits. */
-static void s_ssrc(const struct ct_stream_stats *s, struct ct_val *v)
-{
-	snprintf(v->tmp, sizeof(v->tmp), "0x%08" PRIX32, s->ssrc);
-	val_text(v, v->tmp);
-}
-
-#define S const struct ct_stream_stats *s
-#define V struct ct_val *v
-static void s_src(S, V)       { val_endpoint(v, &s->src, s->sport); }
-static void s_dst(S, V)       { val_endpoint(v, &s->dst, s->dport); }
-static void s_pt(S, V)        { val_int_or_null(v, s->payload_type < 0 ? -1 : s->payload_type, -1); }
-static void s_codec(S, V)     { val_chars(v, s->codec, sizeof(s->codec)); }
-static void s_packets(S, V)   { val_int(v, (int64_t)s->packets); }
-static void s_lost(S, V)      { val_int(v, s->lost); }
-static void s_loss_pct(S, V)  { val_real(v, s->loss_pct, 2, false); }
-static void s_dups(S, V)      { val_int(v, (int64_t)s->duplicates); }
-static void s_ooo(S, V)       { val_int(v, (int64_t)s->out_of_order); }
-static void s_max_jit(S, V)   { val_real(v, s->max_jitter_ms, 3, false); }
-static void s_mean_jit(S, V)  { val_real(v, s->mean_jitter_ms, 3, false); }
-static void s_max_delta(S, V) { val_real(v, s->max_delta_ms, 3, false); }
-static void s_mos(S, V)       { val_real(v, s->mos, 2, false); if (s->mos == 0) val_text(v, NULL); }
-static void s_dtmf(S, V)      { val_chars(v, s->dtmf, sizeof(s->dtmf)); }
-#undef S
-#undef V
-
-const struct ct_stream_col ct_stream_cols[] = {
-	{ "src", "TEXT", s_src },
-	{ "dst", "TEXT", s_dst },
-	{ "ssrc", "TEXT", s_ssrc },
-	{ "payload_type", "INTEGER", s_pt },
-	{ "codec", "TEXT", s_codec },
-	{ "packets", "INTEGER", s_packets },
-	{ "lost", "INTEGER", s_lost },
-	{ "loss_pct", "REAL", s_loss_pct },
-	{ "duplicates", "INTEGER", s_dups },
-	{ "out_of_order", "INTEGER", s_ooo },
-	{ "max_jitter_ms", "REAL", s_max_jit },
-	{ "mean_jitter_ms", "REAL", s_mean_jit },
-	{ "max_delta_ms", "REAL", s_max_delta },
-	{ "mos", "REAL", s_mos },
-	{ "dtmf", "TEXT", s_dtmf },
-};
-const size_t ct_stream_ncols = sizeof(ct_stream_cols) / sizeof(ct_stream_cols[0]);
-
 /* ---- rendering ----------------------------------------------------------- */
 
 /* Appends v in JSON syntax; a REAL that cannot be formatted becomes null. */
@@ -442,6 +212,7 @@ void ct_val_json(const struct ct_val *v, struct ct_buf *b)
 		ct_buf_json_str(b, v->s);
 		break;
 	case CT_VAL_INT:
+	case CT_VAL_STREAMS:
 		ct_buf_i64(b, v->i);
 		break;
 	case CT_VAL_REAL:
@@ -466,6 +237,7 @@ void ct_val_csv(const struct ct_val *v, struct ct_buf *b)
 		ct_buf_csv_str(b, v->s);
 		break;
 	case CT_VAL_INT:
+	case CT_VAL_STREAMS:
 		ct_buf_i64(b, v->i);
 		break;
 	case CT_VAL_REAL:
@@ -480,18 +252,17 @@ void ct_val_csv(const struct ct_val *v, struct ct_buf *b)
 	}
 }
 
-/* Appends one stream as a JSON object, keys in ct_stream_cols[] order. */
+/* Appends one stream as a JSON object, keys in ct_schema_streams[] order. */
 void ct_stream_json(const struct ct_stream_stats *s, struct ct_buf *b)
 {
 	struct ct_val v;
 	size_t i;
 
 	ct_buf_puts(b, "{");
-	for (i = 0; i < ct_stream_ncols; i++) {
-		memset(&v, 0, sizeof(v));
-		ct_stream_cols[i].get(s, &v);
+	for (i = 0; i < ct_schema_nstreams; i++) {
+		ct_schema_stream_value(&ct_schema_streams[i], s, &v);
 		ct_buf_puts(b, i ? ",\"" : "\"");
-		ct_buf_puts(b, ct_stream_cols[i].name);
+		ct_buf_puts(b, ct_schema_streams[i].name);
 		ct_buf_puts(b, "\":");
 		ct_val_json(&v, b);
 	}
@@ -500,31 +271,40 @@ void ct_stream_json(const struct ct_stream_stats *s, struct ct_buf *b)
 
 /*
  * Appends r to b as one compact JSON object without a newline: the keys of
- * ct_record_cols[] in order, then "streams" (an array, [] when there are
- * none).  r is only read.  Returns CT_OK, or CT_NOMEM when b ran out of
- * memory (b->oom is then set and its content is incomplete).
+ * the CT_OUT_JSON columns of ct_schema_calls[] in order; "streams" is an
+ * array of stream objects ([] when there are none).  r is only read.
+ * Returns CT_OK, or CT_NOMEM when b ran out of memory (b->oom is then set
+ * and its content is incomplete).
  */
 int ct_record_json(const struct ct_call_record *r, struct ct_buf *b)
 {
+	const struct ct_schema_col *c;
+	const char *sep = "{\"";
 	struct ct_val v;
-	size_t i;
+	size_t i, k;
 
-	ct_buf_puts(b, "{");
-	for (i = 0; i < ct_record_ncols; i++) {
-		memset(&v, 0, sizeof(v));
-		ct_record_cols[i].get(r, &v);
-		ct_buf_puts(b, i ? ",\"" : "\"");
-		ct_buf_puts(b, ct_record_cols[i].name);
+	for (i = 0; i < ct_schema_ncalls; i++) {
+		c = &ct_schema_calls[i];
+		if (!(c->outputs & CT_OUT_JSON))
+			continue;
+		ct_schema_value(c, r, &v);
+		ct_buf_puts(b, sep);
+		ct_buf_puts(b, c->name);
 		ct_buf_puts(b, "\":");
-		ct_val_json(&v, b);
+		sep = ",\"";
+		if (v.kind != CT_VAL_STREAMS) {
+			ct_val_json(&v, b);
+			continue;
+		}
+		ct_buf_puts(b, "[");
+		for (k = 0; r->streams != NULL && k < r->n_streams; k++) {
+			if (k > 0)
+				ct_buf_puts(b, ",");
+			ct_stream_json(&r->streams[k], b);
+		}
+		ct_buf_puts(b, "]");
 	}
-	ct_buf_puts(b, ",\"streams\":[");
-	for (i = 0; r->streams != NULL && i < r->n_streams; i++) {
-		if (i > 0)
-			ct_buf_puts(b, ",");
-		ct_stream_json(&r->streams[i], b);
-	}
-	ct_buf_puts(b, "]}");
+	ct_buf_puts(b, sep[0] == '{' ? "{}" : "}");
 	return b->oom ? CT_NOMEM : CT_OK;
 }
 

@@ -1,15 +1,19 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * SQLite sink: appends call records to table `calls` (one row per call, the
- * scalar fields of the JSON form plus `streams`, `start_us` and `end_us`) and
- * their RTP streams to `rtp_streams`, in a database file created on first
- * use.  A record that answers a missed call (callback_of) also sets
- * callback_s of the missed calls it answers, in the same transaction.
- * The schema is versioned with PRAGMA user_version: migrations[i] takes a
- * database from version i to i + 1 and is never edited once released, so a
- * database of any older version is brought up to date at open and one
- * written by a newer calltap is refused.  Workload: records arrive one by
- * one from a long-running capture; writes are batched in one transaction
+ * store columns of the schema table, schema.c: the fields of the JSON form
+ * with `streams` as a count, plus `start_us` and `end_us`) and their RTP
+ * streams to `rtp_streams`, in a database file created on first use.  A
+ * call is stored once: (call_id, start_us) is a unique key and a call
+ * already there (a capture replayed, a second sensor) is ignored.  A record
+ * that answers a missed call (callback_of) also sets callback_s of the
+ * missed calls it answers, in the same transaction.  The tables are
+ * generated from the schema table: a new database gets every column, an
+ * older one gets the columns it lacks (ALTER TABLE ADD COLUMN) at open.
+ * PRAGMA user_version says which one-off upgrades ran (version 4: the
+ * duplicate calls of older files are removed before the unique key is
+ * made), so a database written by a newer calltap is refused.  Workload:
+ * records arrive one by one from a long-running capture; writes are batched in one transaction
  * that is committed after BATCH records or COMMIT_MS of wall time, whichever
  * comes first, and by flush (which the engine calls about once a second, so
  * an idle capture commits too): a crash or power loss costs at most the
@@ -41,82 +45,90 @@
 #include "calltap/sink.h"
 #include "record_int.h"
 
-#define SCHEMA_VERSION 3
+#define SCHEMA_VERSION 4
 #define BATCH 500          /* records per transaction at most */
 #define COMMIT_MS 1000     /* wall time a transaction stays open at most */
 #define BUSY_TIMEOUT_MS 5000
+#define N_CALLBACK 3       /* statements of the callback update */
 
 struct sqlite_sink {
 	sqlite3 *db;
 	char *path;                 /* for messages */
 	sqlite3_stmt *ins_call;
 	sqlite3_stmt *ins_stream;
-	sqlite3_stmt *upd_callback;   /* missed calls answered by an outbound call */
+	sqlite3_stmt *upd_callback[N_CALLBACK];   /* missed calls answered by an outbound call */
 	unsigned pending;           /* records in the open transaction */
 	bool in_txn;
 	int64_t txn_start_ms;       /* monotonic clock when it began */
 };
 
-/* Version 1.  Frozen: later changes go into a new migration. */
-static const char schema_v1[] =
-	"CREATE TABLE calls ("
-	" id INTEGER PRIMARY KEY,"
-	" call_id TEXT, caller TEXT, caller_name TEXT, callee TEXT, agent TEXT,"
-	" src_ip TEXT, src_port INTEGER, dst_ip TEXT, dst_port INTEGER,"
-	" transport TEXT, vlan INTEGER,"
-	" start_time TEXT, ringing_time TEXT, answer_time TEXT, end_time TEXT,"
-	" setup_ms INTEGER, answer_ms INTEGER, duration_s REAL, talk_s REAL,"
-	" final_code INTEGER, disposition TEXT, hangup_by TEXT,"
-	" q850_cause INTEGER, hangup_reason TEXT, direction TEXT,"
-	" truncated INTEGER, auth_challenges INTEGER, invites INTEGER,"
-	" recording TEXT, undecodable_codecs TEXT,"
-	" sensor TEXT, source TEXT, campaign TEXT, first_call INTEGER,"
-	" repeat_count INTEGER, callback_s REAL, callback_of TEXT,"
-	" streams INTEGER, start_us INTEGER, end_us INTEGER);"
-	"CREATE INDEX calls_start_time ON calls(start_time);"
-	"CREATE INDEX calls_caller ON calls(caller, start_us);"
-	"CREATE INDEX calls_callee ON calls(callee, start_us);"
-	"CREATE INDEX calls_call_id ON calls(call_id);"
-	"CREATE TABLE numbers ("
+/*
+ * Tables besides calls and rtp_streams, whose columns come from the schema
+ * table.  IF NOT EXISTS: run on every open, new or old database.
+ */
+static const char fixed_tables[] =
+	"CREATE TABLE IF NOT EXISTS numbers ("
 	" number TEXT PRIMARY KEY, source TEXT, campaign TEXT, cost REAL);"
-	"CREATE TABLE rtp_streams ("
-	" call_rowid INTEGER REFERENCES calls(id), call_id TEXT,"
-	" src TEXT, dst TEXT, ssrc TEXT, payload_type INTEGER, codec TEXT,"
-	" packets INTEGER, lost INTEGER, loss_pct REAL, duplicates INTEGER,"
-	" out_of_order INTEGER, max_jitter_ms REAL, mean_jitter_ms REAL,"
-	" max_delta_ms REAL, mos REAL, dtmf TEXT);"
-	"CREATE INDEX rtp_streams_call ON rtp_streams(call_rowid);"
-	"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);"
-	"INSERT INTO meta (key, value) VALUES ('created_by', '" PACKAGE_STRING "');";
+	"CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);"
+	"INSERT OR IGNORE INTO meta (key, value) VALUES ('created_by', '" PACKAGE_STRING "');";
+
+/*
+ * A missed call's disposition, spelt as ORs: the partial index
+ * calls_missed_number and the callback update use the same text, so the
+ * planner sees that the index covers the rows (an IN list there made every
+ * insert several times dearer).
+ */
+#define MISSED "(disposition = 'busy' OR disposition = 'noanswer' OR disposition = 'cancelled')"
+
+/*
+ * Run after the columns exist; idempotent.  calls_key makes a call stored
+ * once: (call_id, start_us) identifies it, and inserts are INSERT OR IGNORE.
+ */
+static const char indexes[] =
+	"CREATE INDEX IF NOT EXISTS calls_start_time ON calls(start_time);"
+	"CREATE INDEX IF NOT EXISTS calls_caller ON calls(caller, start_us);"
+	"CREATE INDEX IF NOT EXISTS calls_callee ON calls(callee, start_us);"
+	"CREATE INDEX IF NOT EXISTS calls_missed_number ON calls(caller_number, end_us)"
+	" WHERE caller_number IS NOT NULL AND direction = 'inbound' AND " MISSED ";"
+	"CREATE UNIQUE INDEX IF NOT EXISTS calls_key ON calls(call_id, start_us);"
+	"CREATE INDEX IF NOT EXISTS rtp_streams_call ON rtp_streams(call_rowid);";
+
+/*
+ * Version 4 makes (call_id, start_us) unique.  A database written before
+ * may hold the same call more than once (a capture replayed, two sensors
+ * on one link): the first row of each call is kept, the later copies and
+ * their streams go.
+ */
+static const char dedupe_v4[] =
+	"CREATE TEMP TABLE ct_dups AS SELECT c.id AS id FROM calls c"
+	" WHERE EXISTS (SELECT 1 FROM calls d WHERE d.call_id = c.call_id"
+	" AND d.start_us = c.start_us AND d.id < c.id);"
+	"DELETE FROM rtp_streams WHERE call_rowid IN (SELECT id FROM ct_dups);"
+	"DELETE FROM calls WHERE id IN (SELECT id FROM ct_dups);"
+	"DROP TABLE ct_dups;";
 
 /*
  * Run after inserting an outbound call that answers a missed call (its
- * record has callback_of, ?2; ?1 = its start_us): every missed inbound call
- * from the same caller as the call named by callback_of (and that call
- * itself) that ended by ?1 and has no callback yet gets callback_s, the
- * delay from its end in seconds (3 decimals, as the JSON form).
+ * record has callback_of, ?2; ?1 = its start_us; ?3 = its callee_number):
+ * every missed inbound call that ended by ?1, has no callback yet and is
+ * either the call named by callback_of or from the same caller gets
+ * callback_s, the delay from its end in seconds (3 decimals, as the JSON
+ * form).  The same caller: the same caller_number as ?3; for rows without
+ * a number (written before numbers were stored, or a caller that is no
+ * number) the same caller text as the call named by callback_of.  Three
+ * statements, one per kind of match, so each is an index search
+ * (calls_key, calls_missed_number: a partial index of the missed calls
+ * only, so other inserts do not pay for it; calls_caller); as one
+ * statement with OR, SQLite scans the table.  pgsql.c runs the same three.
  */
-static const char upd_callback_sql[] =
-	"UPDATE calls SET callback_s = round((?1 - end_us) / 1000000.0, 3)"
-	" WHERE callback_s IS NULL AND end_us IS NOT NULL AND end_us <= ?1"
-	" AND direction = 'inbound' AND disposition IN ('busy', 'noanswer', 'cancelled')"
-	" AND (call_id = ?2 OR caller = (SELECT caller FROM calls WHERE call_id = ?2"
-	" ORDER BY id DESC LIMIT 1))";
-
-/* Version 2: per-call capture drops of a live capture (NULL when reading files). */
-static const char schema_v2[] =
-	"ALTER TABLE calls ADD COLUMN capture_drops INTEGER;";
-
-/* Version 3: calls evicted from a full call table; strings cut to their cap. */
-static const char schema_v3[] =
-	"ALTER TABLE calls ADD COLUMN evicted INTEGER;"
-	"ALTER TABLE calls ADD COLUMN cut_fields TEXT;";
-
-/* migrations[i] brings a database from user_version i to i + 1. */
-static const char *const migrations[SCHEMA_VERSION] = {
-	schema_v1,
-	schema_v2,
-	schema_v3,
+#define CALLBACK_SET "UPDATE calls SET callback_s = round((?1 - end_us) / 1000000.0, 3)" \
+	" WHERE callback_s IS NULL AND end_us IS NOT NULL AND end_us <= ?1" \
+	" AND direction = 'inbound' AND " MISSED " AND "
+static const char *const upd_callback_sql[N_CALLBACK] = {
+	CALLBACK_SET "call_id = ?2",
+	CALLBACK_SET "caller_number = ?3",
+	CALLBACK_SET "caller_number IS NULL AND caller = (SELECT caller FROM calls"
+	" WHERE call_id = ?2 ORDER BY id DESC LIMIT 1)",
 };
 
 /* Runs sql; CT_OK or CT_ERR with the SQLite message in *msg (static text). */
@@ -145,44 +157,120 @@ static int user_version(sqlite3 *db, int *ver)
 }
 
 /*
- * Applies the migrations from version ver up to SCHEMA_VERSION and records
- * this writer in meta, all in one transaction (a write even when nothing is
- * migrated, which proves the file is writable).  CT_OK or CT_ERR + *msg.
+ * Appends to sql "CREATE TABLE IF NOT EXISTS calls (...)" and the same for
+ * rtp_streams, with every store column of the schema table, and for each
+ * store column the table lacks (have: its columns, "\nname\n" each; empty
+ * for a new table) "ALTER TABLE ... ADD COLUMN".
+ */
+static void schema_sql(struct ct_buf *sql, const struct ct_buf *have_calls,
+    const struct ct_buf *have_streams)
+{
+	char key[80];
+	size_t i;
+
+	ct_buf_puts(sql, "CREATE TABLE IF NOT EXISTS calls (id INTEGER PRIMARY KEY");
+	for (i = 0; i < ct_schema_ncalls; i++)
+		if (ct_schema_calls[i].outputs & CT_OUT_STORE)
+			ct_buf_printf(sql, ", %s %s", ct_schema_calls[i].name,
+			    ct_schema_sqlite_type(ct_schema_calls[i].type));
+	ct_buf_puts(sql, ");CREATE TABLE IF NOT EXISTS rtp_streams ("
+	    "call_rowid INTEGER REFERENCES calls(id), call_id TEXT");
+	for (i = 0; i < ct_schema_nstreams; i++)
+		ct_buf_printf(sql, ", %s %s", ct_schema_streams[i].name,
+		    ct_schema_sqlite_type(ct_schema_streams[i].type));
+	ct_buf_puts(sql, ");");
+	for (i = 0; have_calls->len > 0 && i < ct_schema_ncalls; i++) {
+		snprintf(key, sizeof(key), "\n%s\n", ct_schema_calls[i].name);
+		if ((ct_schema_calls[i].outputs & CT_OUT_STORE) && !strstr(have_calls->p, key))
+			ct_buf_printf(sql, "ALTER TABLE calls ADD COLUMN %s %s;",
+			    ct_schema_calls[i].name, ct_schema_sqlite_type(ct_schema_calls[i].type));
+	}
+	for (i = 0; have_streams->len > 0 && i < ct_schema_nstreams; i++) {
+		snprintf(key, sizeof(key), "\n%s\n", ct_schema_streams[i].name);
+		if (!strstr(have_streams->p, key))
+			ct_buf_printf(sql, "ALTER TABLE rtp_streams ADD COLUMN %s %s;",
+			    ct_schema_streams[i].name, ct_schema_sqlite_type(ct_schema_streams[i].type));
+	}
+}
+
+/* The columns of table as "\nname\n..." in out (empty: no such table); SQLite code. */
+static int table_cols(sqlite3 *db, const char *table, struct ct_buf *out)
+{
+	sqlite3_stmt *st = NULL;
+	char sql[64];
+	int rc;
+
+	ct_buf_reset(out);
+	snprintf(sql, sizeof(sql), "PRAGMA table_info(%s)", table);
+	rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+	if (rc == SQLITE_OK)
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+			ct_buf_printf(out, "%s%s\n", out->len ? "" : "\n",
+			    (const char *)sqlite3_column_text(st, 1));
+	sqlite3_finalize(st);
+	if (out->oom)
+		return SQLITE_NOMEM;
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/*
+ * Brings the database from version ver to SCHEMA_VERSION in one
+ * transaction: creates what is missing (tables, columns of the schema
+ * table, indexes), removes the duplicate calls of a database older than
+ * version 4, and records this writer in meta (a write even when nothing
+ * changes, which proves the file is writable).  Columns are added from the
+ * schema table, so a new column needs no migration.  CT_OK or CT_ERR + *msg.
  */
 static int migrate(sqlite3 *db, int ver, const char **msg)
 {
-	char sql[64];
-	int v;
+	struct ct_buf sql, have_calls, have_streams;
+	int rc = CT_ERR;
 
+	ct_buf_init(&sql);
+	ct_buf_init(&have_calls);
+	ct_buf_init(&have_streams);
 	if (exec(db, "BEGIN IMMEDIATE", msg) != CT_OK)
-		return CT_ERR;
-	for (v = ver; v < SCHEMA_VERSION; v++)
-		if (exec(db, migrations[v], msg) != CT_OK)
-			goto fail;
-	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", SCHEMA_VERSION);
-	if (exec(db, sql, msg) != CT_OK)
+		goto out;
+	if (table_cols(db, "calls", &have_calls) != SQLITE_OK ||
+	    table_cols(db, "rtp_streams", &have_streams) != SQLITE_OK) {
+		*msg = sqlite3_errmsg(db);
 		goto fail;
-	if (exec(db, "INSERT OR REPLACE INTO meta (key, value) VALUES"
-	    " ('last_writer', '" PACKAGE_STRING "')", msg) != CT_OK)
+	}
+	schema_sql(&sql, &have_calls, &have_streams);
+	if (ver > 0 && ver < 4)
+		ct_buf_puts(&sql, dedupe_v4);
+	ct_buf_puts(&sql, fixed_tables);
+	ct_buf_puts(&sql, indexes);
+	ct_buf_printf(&sql, "PRAGMA user_version = %d;", SCHEMA_VERSION);
+	ct_buf_puts(&sql, "INSERT OR REPLACE INTO meta (key, value) VALUES"
+	    " ('last_writer', '" PACKAGE_STRING "');");
+	if (sql.oom) {
+		*msg = "out of memory";
 		goto fail;
-	if (exec(db, "COMMIT", msg) != CT_OK)
+	}
+	if (exec(db, sql.p, msg) != CT_OK || exec(db, "COMMIT", msg) != CT_OK)
 		goto fail;
-	return CT_OK;
+	rc = CT_OK;
+	goto out;
 fail:
 	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-	return CT_ERR;
+out:
+	ct_buf_fini(&sql);
+	ct_buf_fini(&have_calls);
+	ct_buf_fini(&have_streams);
+	return rc;
 }
 
-/* Prepares "INSERT INTO table (names...) VALUES (?, ...)"; CT_OK or CT_ERR. */
-static int prepare_insert(sqlite3 *db, const char *table, const char *const *names,
-    size_t n, sqlite3_stmt **st)
+/* Prepares "INSERT <verb> table (names...) VALUES (?, ...)"; CT_OK or CT_ERR. */
+static int prepare_insert(sqlite3 *db, const char *verb, const char *table,
+    const char *const *names, size_t n, sqlite3_stmt **st)
 {
 	struct ct_buf sql;
 	size_t i;
 	int rc;
 
 	ct_buf_init(&sql);
-	ct_buf_printf(&sql, "INSERT INTO %s (", table);
+	ct_buf_printf(&sql, "INSERT %s %s (", verb, table);
 	for (i = 0; i < n; i++)
 		ct_buf_printf(&sql, "%s%s", i ? ", " : "", names[i]);
 	ct_buf_puts(&sql, ") VALUES (");
@@ -195,40 +283,52 @@ static int prepare_insert(sqlite3 *db, const char *table, const char *const *nam
 }
 
 /*
- * Prepares the two inserts from the column tables (calls gets the record
- * columns then streams, start_us and end_us; rtp_streams gets call_rowid and
- * call_id then the stream columns) and the callback update.  A column
- * missing from the schema fails here.
+ * Prepares the two inserts from the schema table (calls gets its store
+ * columns, and a call already stored is ignored; rtp_streams gets
+ * call_rowid and call_id then the stream columns) and the callback update.
+ * A column missing from the database fails here.
  */
 static int prepare_all(struct sqlite_sink *ss)
 {
-	const char *names[64];
+	const char *names[128];
 	size_t i, n = 0;
 
-	assert(ct_record_ncols + 3 <= 64 && ct_stream_ncols + 2 <= 64);
-	for (i = 0; i < ct_record_ncols; i++)
-		names[n++] = ct_record_cols[i].name;
-	names[n++] = "streams";
-	names[n++] = "start_us";
-	names[n++] = "end_us";
-	if (prepare_insert(ss->db, "calls", names, n, &ss->ins_call) != CT_OK)
+	assert(ct_schema_ncalls <= 128 && ct_schema_nstreams + 2 <= 128);
+	for (i = 0; i < ct_schema_ncalls; i++)
+		if (ct_schema_calls[i].outputs & CT_OUT_STORE)
+			names[n++] = ct_schema_calls[i].name;
+	if (prepare_insert(ss->db, "OR IGNORE INTO", "calls", names, n, &ss->ins_call) != CT_OK)
 		return CT_ERR;
-	if (sqlite3_prepare_v2(ss->db, upd_callback_sql, -1, &ss->upd_callback, NULL) != SQLITE_OK)
-		return CT_ERR;
+	for (i = 0; i < N_CALLBACK; i++)
+		if (sqlite3_prepare_v2(ss->db, upd_callback_sql[i], -1, &ss->upd_callback[i],
+		    NULL) != SQLITE_OK)
+			return CT_ERR;
 	n = 0;
 	names[n++] = "call_rowid";
 	names[n++] = "call_id";
-	for (i = 0; i < ct_stream_ncols; i++)
-		names[n++] = ct_stream_cols[i].name;
-	return prepare_insert(ss->db, "rtp_streams", names, n, &ss->ins_stream);
+	for (i = 0; i < ct_schema_nstreams; i++)
+		names[n++] = ct_schema_streams[i].name;
+	return prepare_insert(ss->db, "INTO", "rtp_streams", names, n, &ss->ins_stream);
+}
+
+/* Finalizes the prepared statements (NULL ones are no-ops). */
+static void finalize_all(struct sqlite_sink *ss)
+{
+	int i;
+
+	sqlite3_finalize(ss->ins_call);
+	sqlite3_finalize(ss->ins_stream);
+	ss->ins_call = ss->ins_stream = NULL;
+	for (i = 0; i < N_CALLBACK; i++) {
+		sqlite3_finalize(ss->upd_callback[i]);
+		ss->upd_callback[i] = NULL;
+	}
 }
 
 /* Frees everything; the database handle is closed without a commit. */
 static void sink_free(struct sqlite_sink *ss)
 {
-	sqlite3_finalize(ss->ins_call);
-	sqlite3_finalize(ss->ins_stream);
-	sqlite3_finalize(ss->upd_callback);
+	finalize_all(ss);
 	sqlite3_close(ss->db);
 	free(ss->path);
 	free(ss);
@@ -303,6 +403,7 @@ static int bind_val(sqlite3_stmt *st, int idx, const struct ct_val *v)
 		return sqlite3_bind_text(st, idx, v->s, -1, SQLITE_TRANSIENT);
 	case CT_VAL_INT:
 	case CT_VAL_BOOL:
+	case CT_VAL_STREAMS:
 		return sqlite3_bind_int64(st, idx, v->i);
 	case CT_VAL_REAL:
 		/* Same rounding as the JSON text, so both forms agree. */
@@ -323,30 +424,21 @@ static int step_reset(sqlite3_stmt *st)
 	return rc;
 }
 
-/* Binds a time in microseconds, NULL for CT_TIME_NONE. */
-static int bind_time(sqlite3_stmt *st, int idx, int64_t us)
-{
-	return us == CT_TIME_NONE ? sqlite3_bind_null(st, idx) : sqlite3_bind_int64(st, idx, us);
-}
-
-/* Inserts the calls row of r; SQLITE_DONE on success. */
+/* Inserts the calls row of r (ignored when the call is stored); SQLITE_DONE on success. */
 static int insert_call(struct sqlite_sink *ss, const struct ct_call_record *r)
 {
-	struct ct_val v = { 0 };
+	const struct ct_schema_col *c;
+	struct ct_val v;
 	int idx = 1, rc = SQLITE_OK;
 	size_t i;
 
-	for (i = 0; i < ct_record_ncols && rc == SQLITE_OK; i++) {
-		ct_record_cols[i].get(r, &v);
+	for (i = 0; i < ct_schema_ncalls && rc == SQLITE_OK; i++) {
+		c = &ct_schema_calls[i];
+		if (!(c->outputs & CT_OUT_STORE))
+			continue;
+		ct_schema_value(c, r, &v);
 		rc = bind_val(ss->ins_call, idx++, &v);
 	}
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int64(ss->ins_call, idx++,
-		    r->streams != NULL ? (sqlite3_int64)r->n_streams : 0);
-	if (rc == SQLITE_OK)
-		rc = bind_time(ss->ins_call, idx++, r->start_us);
-	if (rc == SQLITE_OK)
-		rc = bind_time(ss->ins_call, idx, r->end_us);
 	if (rc != SQLITE_OK) {
 		sqlite3_reset(ss->ins_call);
 		sqlite3_clear_bindings(ss->ins_call);
@@ -359,7 +451,7 @@ static int insert_call(struct sqlite_sink *ss, const struct ct_call_record *r)
 static int insert_stream(struct sqlite_sink *ss, sqlite3_int64 call, const char *call_id,
     const struct ct_stream_stats *s)
 {
-	struct ct_val v = { 0 };
+	struct ct_val v;
 	sqlite3_stmt *st = ss->ins_stream;
 	int idx = 3, rc;
 	size_t i;
@@ -368,8 +460,8 @@ static int insert_stream(struct sqlite_sink *ss, sqlite3_int64 call, const char 
 	if (rc == SQLITE_OK)
 		rc = call_id ? sqlite3_bind_text(st, 2, call_id, -1, SQLITE_TRANSIENT)
 		    : sqlite3_bind_null(st, 2);
-	for (i = 0; i < ct_stream_ncols && rc == SQLITE_OK; i++) {
-		ct_stream_cols[i].get(s, &v);
+	for (i = 0; i < ct_schema_nstreams && rc == SQLITE_OK; i++) {
+		ct_schema_stream_value(&ct_schema_streams[i], s, &v);
 		rc = bind_val(st, idx++, &v);
 	}
 	if (rc != SQLITE_OK) {
@@ -398,26 +490,38 @@ static int commit(struct sqlite_sink *ss, char *errbuf)
 	return CT_ERR;
 }
 
-/* Sets callback_s of the missed calls that r (an outbound call) answers. */
+/*
+ * Sets callback_s of the missed calls that r (an outbound call) answers
+ * (upd_callback_sql; the match by number only when r has callee_number).
+ * SQLITE_DONE on success.
+ */
 static int update_callbacks(struct sqlite_sink *ss, const struct ct_call_record *r)
 {
-	sqlite3_stmt *st = ss->upd_callback;
-	int rc;
+	sqlite3_stmt *st;
+	int i, rc = SQLITE_DONE;
 
-	rc = sqlite3_bind_int64(st, 1, r->start_us);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_text(st, 2, r->callback_of, -1, SQLITE_TRANSIENT);
-	if (rc != SQLITE_OK) {
-		sqlite3_reset(st);
-		sqlite3_clear_bindings(st);
-		return rc;
+	for (i = 0; i < N_CALLBACK && rc == SQLITE_DONE; i++) {
+		st = ss->upd_callback[i];
+		if (i == 1 && r->callee_number == NULL)
+			continue;
+		rc = sqlite3_bind_int64(st, 1, r->start_us);
+		if (rc == SQLITE_OK)
+			rc = i == 1 ? sqlite3_bind_text(st, 3, r->callee_number, -1, SQLITE_TRANSIENT)
+			    : sqlite3_bind_text(st, 2, r->callback_of, -1, SQLITE_TRANSIENT);
+		if (rc != SQLITE_OK) {
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			return rc;
+		}
+		rc = step_reset(st);
 	}
-	return step_reset(st);
+	return rc;
 }
 
 /*
  * Inserts r and its streams, and for a callback updates the missed calls it
- * answers, inside savepoint "rec"; SQLITE_DONE on success.
+ * answers, inside savepoint "rec"; SQLITE_DONE on success.  A call already
+ * stored (same call_id and start_us) is left as it is: SQLITE_DONE.
  */
 static int insert_record(struct sqlite_sink *ss, const struct ct_call_record *r)
 {
@@ -426,8 +530,8 @@ static int insert_record(struct sqlite_sink *ss, const struct ct_call_record *r)
 	int rc;
 
 	rc = insert_call(ss, r);
-	if (rc != SQLITE_DONE)
-		return rc;
+	if (rc != SQLITE_DONE || sqlite3_changes(ss->db) == 0)
+		return rc;    /* failed, or already stored (a replay): nothing more */
 	call = sqlite3_last_insert_rowid(ss->db);
 	for (i = 0; r->streams != NULL && i < r->n_streams && rc == SQLITE_DONE; i++)
 		rc = insert_stream(ss, call, r->call_id, &r->streams[i]);
@@ -503,10 +607,7 @@ static int db_close(struct sqlite_sink *ss, char *errbuf)
 	if (ss->db == NULL)
 		return CT_OK;
 	rc = commit(ss, errbuf);
-	sqlite3_finalize(ss->ins_call);
-	sqlite3_finalize(ss->ins_stream);
-	sqlite3_finalize(ss->upd_callback);
-	ss->ins_call = ss->ins_stream = ss->upd_callback = NULL;
+	finalize_all(ss);
 	/*
 	 * Everything into the database file now: SQLite skips its checkpoint
 	 * at close when the file was moved away (log rotation), which would
@@ -538,10 +639,7 @@ static int sqlite_reopen(void *priv, char *errbuf)
 	int rc = db_close(ss, errbuf);
 
 	if (db_setup(ss, rc == CT_OK ? errbuf : NULL) != CT_OK) {
-		sqlite3_finalize(ss->ins_call);
-		sqlite3_finalize(ss->ins_stream);
-		sqlite3_finalize(ss->upd_callback);
-		ss->ins_call = ss->ins_stream = ss->upd_callback = NULL;
+		finalize_all(ss);
 		sqlite3_close(ss->db);
 		ss->db = NULL;
 		return CT_ERR;

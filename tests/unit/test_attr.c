@@ -1269,7 +1269,7 @@ static void test_store(void)
 	    " ',' || coalesce(cost, ''), ';') FROM numbers"),
 	    "+18005550199,Google Ads,Brand,10.5;+442079460018,Radio,,");
 	CHECK_STR(q(h, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND"
-	    " name IN ('calls_caller', 'calls_callee', 'calls_call_id')"), "3");
+	    " name IN ('calls_caller', 'calls_callee', 'calls_key')"), "3");
 	CHECK_STR(q(h, "SELECT group_concat(name, ' ') FROM pragma_index_info('calls_caller')"),
 	    "caller start_us");
 	CHECK_STR(q(h, "SELECT group_concat(name, ' ') FROM pragma_index_info('calls_callee')"),

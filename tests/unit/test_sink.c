@@ -101,6 +101,8 @@ static struct ct_call_record *full_record(void)
 	r->sensor = strdup("edge-1");
 	r->source = strdup("Google Ads");
 	r->campaign = strdup("Spring, 2024");
+	r->caller_number = strdup("+15551234567");
+	r->callee_number = strdup("+18005550199");
 	r->has_history = true;
 	r->first_call = false;
 	r->repeat_count = 3;
@@ -161,6 +163,7 @@ static const char full_json[] =
 	"\"sensor\":\"edge-1\",\"source\":\"Google Ads\",\"campaign\":\"Spring, 2024\","
 	"\"first_call\":false,\"repeat_count\":3,\"callback_s\":90.123,\"callback_of\":\"m1@x\","
 	"\"capture_drops\":17,\"evicted\":true,\"cut_fields\":\"caller_name,hangup_reason\","
+	"\"caller_number\":\"+15551234567\",\"callee_number\":\"+18005550199\","
 	"\"streams\":["
 	"{\"src\":\"192.0.2.10:40000\",\"dst\":\"198.51.100.20:50000\","
 	"\"ssrc\":\"0x1234ABCD\",\"payload_type\":0,\"codec\":\"PCMU\",\"packets\":3000,"
@@ -184,7 +187,8 @@ static const char empty_json[] =
 	"\"auth_challenges\":0,\"invites\":0,\"recording\":null,\"undecodable_codecs\":null,"
 	"\"sensor\":null,\"source\":null,\"campaign\":null,\"first_call\":null,"
 	"\"repeat_count\":null,\"callback_s\":null,\"callback_of\":null,\"capture_drops\":null,"
-	"\"evicted\":false,\"cut_fields\":null,\"streams\":[]}";
+	"\"evicted\":false,\"cut_fields\":null,\"caller_number\":null,\"callee_number\":null,"
+	"\"streams\":[]}";
 
 static const char csv_header[] =
 	"call_id,caller,caller_name,callee,agent,src_ip,src_port,dst_ip,dst_port,"
@@ -192,7 +196,7 @@ static const char csv_header[] =
 	"answer_ms,duration_s,talk_s,final_code,disposition,hangup_by,q850_cause,"
 	"hangup_reason,direction,truncated,auth_challenges,invites,recording,undecodable_codecs,"
 	"sensor,source,campaign,first_call,repeat_count,callback_s,callback_of,capture_drops,"
-	"evicted,cut_fields,streams\n";
+	"evicted,cut_fields,caller_number,callee_number,streams\n";
 
 static const char csv_full[] =
 	"a84b4c76e66710@pc33.example.com,+15551234567,Alice Smith,18005550199,2001,"
@@ -200,10 +204,10 @@ static const char csv_full[] =
 	"2024-03-01T12:34:57.357956Z,2024-03-01T12:35:01.123955Z,"
 	"2024-03-01T12:36:01.555556Z,1235,5000,65.432,60.432,200,answered,caller,16,"
 	"Normal call clearing,unknown,false,1,2,,,edge-1,Google Ads,\"Spring, 2024\",false,3,"
-	"90.123,m1@x,17,true,\"caller_name,hangup_reason\",2\n";
+	"90.123,m1@x,17,true,\"caller_name,hangup_reason\",+15551234567,+18005550199,2\n";
 
 static const char csv_empty[] =
-	",,,,,,,,,unknown,,,,,,,,,,,unfinished,,,,unknown,true,0,0,,,,,,,,,,,false,,0\n";
+	",,,,,,,,,unknown,,,,,,,,,,,unfinished,,,,unknown,true,0,0,,,,,,,,,,,false,,,,0\n";
 
 /* Reads a whole small file into a static buffer ("" on error). */
 static const char *slurp(const char *path)
@@ -521,7 +525,7 @@ static void test_csv_sink(void)
 	CHECK_INT(run_sink(&ct_sink_csv, tmp_path("out.csv"), recs, 3, errbuf), CT_OK);
 	/* call_id is quoted because of its '"'; empty caller is "" */
 	snprintf(want, sizeof(want), "%s%s%s\"q\"\"1\",\"\",\" x\"\" y\",\"\"\"Boss\"\", Inc.\","
-	    ",,,,,unknown,,,,,,,,,,,unfinished,,,,unknown,true,0,0,,,,,,,,,,,false,,0\n",
+	    ",,,,,unknown,,,,,,,,,,,unfinished,,,,unknown,true,0,0,,,,,,,,,,,false,,,,0\n",
 	    csv_header, csv_full, csv_empty);
 	CHECK_STR(slurp(tmp_path("out.csv")), want);
 
@@ -730,7 +734,11 @@ static void check_db_content(const char *path, long long calls)
 	sqlite3 *db = NULL;
 
 	CHECK_INT(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	CHECK_INT(q_int(db, "PRAGMA user_version"), 3);
+	CHECK_INT(q_int(db, "PRAGMA user_version"), 4);
+	CHECK_STR(q_text(db, "SELECT caller_number || '>' || callee_number FROM calls WHERE id = 1"),
+	    "+15551234567>+18005550199");
+	CHECK_STR(q_text(db, "SELECT coalesce(caller_number, callee_number) FROM calls WHERE id = 2"),
+	    "<null>");
 	CHECK_INT(q_int(db, "SELECT capture_drops FROM calls WHERE id = 1"), 17);
 	CHECK_INT(q_int(db, "SELECT evicted FROM calls WHERE id = 1"), 1);
 	CHECK_STR(q_text(db, "SELECT cut_fields FROM calls WHERE id = 1"), "caller_name,hangup_reason");
@@ -739,7 +747,7 @@ static void check_db_content(const char *path, long long calls)
 	CHECK_STR(q_text(db, "SELECT capture_drops FROM calls WHERE id = 2"), "<null>");
 	CHECK_STR(q_text(db, "PRAGMA journal_mode"), "wal");
 	CHECK_INT(q_int(db, "SELECT count(*) FROM calls"), calls);
-	CHECK_INT(q_int(db, "SELECT count(*) FROM rtp_streams"), 2 * (calls / 3));
+	CHECK_INT(q_int(db, "SELECT count(*) FROM rtp_streams"), 2);   /* the full call's, once */
 	CHECK_STR(q_text(db, "SELECT call_id FROM calls WHERE id = 1"),
 	    "a84b4c76e66710@pc33.example.com");
 	CHECK_STR(q_text(db, "SELECT start_time FROM calls WHERE id = 1"),
@@ -763,7 +771,8 @@ static void check_db_content(const char *path, long long calls)
 	CHECK_INT(q_int(db, "SELECT count(*) FROM rtp_streams WHERE call_rowid = 1"
 	    " AND payload_type IS NULL AND mos IS NULL AND mean_jitter_ms IS NULL"), 1);
 	CHECK_INT(q_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'index'"
-	    " AND name IN ('calls_start_time', 'calls_caller', 'calls_callee', 'calls_call_id')"), 4);
+	    " AND name IN ('calls_start_time', 'calls_caller', 'calls_callee', 'calls_key',"
+	    " 'calls_missed_number')"), 5);
 	CHECK_STR(q_text(db, "SELECT sensor || '|' || source || '|' || campaign || '|' ||"
 	    " first_call || '|' || repeat_count || '|' || callback_s || '|' || callback_of"
 	    " FROM calls WHERE id = 1"), "edge-1|Google Ads|Spring, 2024|0|3|90.123|m1@x");
@@ -786,9 +795,13 @@ static void test_sqlite_sink(void)
 	recs[2]->caller_name = strdup("J\xc3\xbcrgen");
 	CHECK_INT(run_sink(&ct_sink_sqlite, path, recs, 3, errbuf), CT_OK);
 	check_db_content(path, 3);
-	/* reopening appends; ids continue */
+	/*
+	 * reopening appends; ids continue; a call is stored once (call_id,
+	 * start_us): the replayed full call is ignored, its streams too; the
+	 * empty records have no key (NULL) and are stored again
+	 */
 	CHECK_INT(run_sink(&ct_sink_sqlite, path, recs, 3, errbuf), CT_OK);
-	check_db_content(path, 6);
+	check_db_content(path, 5);
 
 	/* rows written before close are visible after close without flush */
 	priv = ct_sink_open_target(&ct_sink_sqlite, path, errbuf);
@@ -798,13 +811,26 @@ static void test_sqlite_sink(void)
 		CHECK_INT(ct_sink_sqlite.close(priv, errbuf), CT_OK);
 	}
 	CHECK_INT(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-	CHECK_INT(q_int(db, "SELECT count(*) FROM calls"), 7);
+	CHECK_INT(q_int(db, "SELECT count(*) FROM calls"), 6);
 
 	/* a version 1 database (no capture_drops, evicted, cut_fields) is migrated, its rows kept */
-	CHECK_INT(sqlite3_exec(db, "ALTER TABLE calls DROP COLUMN capture_drops;"
+	/*
+	 * A version 1 database (no capture_drops, evicted, cut_fields, numbers
+	 * columns, unique key) that stored a call twice (id 7 copies id 1, with
+	 * its streams) is upgraded: the columns are added, its rows kept but
+	 * the copy and its streams.
+	 */
+	CHECK_INT(sqlite3_exec(db, "DROP INDEX calls_key; DROP INDEX calls_missed_number;"
+	    "ALTER TABLE calls DROP COLUMN capture_drops;"
 	    "ALTER TABLE calls DROP COLUMN evicted; ALTER TABLE calls DROP COLUMN cut_fields;"
+	    "ALTER TABLE calls DROP COLUMN caller_number; ALTER TABLE calls DROP COLUMN callee_number;"
+	    "INSERT INTO calls (id, call_id, start_us, caller) SELECT 7, call_id, start_us, caller"
+	    " FROM calls WHERE id = 1;"
+	    "INSERT INTO rtp_streams (call_rowid, call_id, ssrc) VALUES (7, 'copy', 'x');"
 	    "PRAGMA user_version = 1", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
+	free(recs[0]->call_id);
+	recs[0]->call_id = strdup("another-call@x");
 	priv = ct_sink_open_target(&ct_sink_sqlite, path, errbuf);
 	CHECK(priv != NULL);
 	if (priv != NULL) {
@@ -812,17 +838,23 @@ static void test_sqlite_sink(void)
 		CHECK_INT(ct_sink_sqlite.close(priv, errbuf), CT_OK);
 	}
 	CHECK_INT(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-	CHECK_INT(q_int(db, "PRAGMA user_version"), 3);
-	CHECK_INT(q_int(db, "SELECT count(*) FROM calls"), 8);
+	CHECK_INT(q_int(db, "PRAGMA user_version"), 4);
+	CHECK_INT(q_int(db, "SELECT count(*) FROM calls"), 7);
+	CHECK_INT(q_int(db, "SELECT count(*) FROM calls WHERE call_id ="
+	    " 'a84b4c76e66710@pc33.example.com'"), 1);
+	CHECK_INT(q_int(db, "SELECT count(*) FROM rtp_streams WHERE call_id = 'copy'"), 0);
+	CHECK_INT(q_int(db, "SELECT count(*) FROM rtp_streams"), 4);
 	CHECK_INT(q_int(db, "SELECT count(capture_drops) FROM calls"), 1);
 	CHECK_INT(q_int(db, "SELECT count(evicted) FROM calls"), 1);
+	CHECK_INT(q_int(db, "SELECT count(caller_number) FROM calls"), 1);
+	CHECK_INT(q_int(db, "SELECT count(*) FROM sqlite_master WHERE name = 'calls_key'"), 1);
 
 	/* a newer schema is refused */
 	sqlite3_exec(db, "PRAGMA user_version = 7", NULL, NULL, NULL);
 	sqlite3_close(db);
 	CHECK(ct_sink_open_target(&ct_sink_sqlite, path, errbuf) == NULL);
 	snprintf(want, sizeof(want), "database '%s' has schema version 7, newer than "
-	    "this calltap (3)", path);
+	    "this calltap (4)", path);
 	CHECK_STR(errbuf, want);
 
 	/* unwritable targets fail at open, naming the file */
@@ -930,12 +962,75 @@ out:
 	ct_call_record_free(empty);
 }
 
+/* A call for the callback tests: direction, disposition, times in seconds. */
+static struct ct_call_record *cb_call(const char *id, const char *caller, const char *caller_num,
+    const char *callee, const char *callee_num, enum ct_direction dir, enum ct_disposition d,
+    int start_s, int end_s)
+{
+	struct ct_call_record *r = empty_record();
+
+	r->call_id = strdup(id);
+	r->caller = strdup(caller);
+	r->caller_number = caller_num != NULL ? strdup(caller_num) : NULL;
+	r->callee = strdup(callee);
+	r->callee_number = callee_num != NULL ? strdup(callee_num) : NULL;
+	r->direction = dir;
+	r->disposition = d;
+	r->start_us = T0 + (int64_t)start_s * 1000000;
+	r->end_us = T0 + (int64_t)end_s * 1000000;
+	return r;
+}
+
+/*
+ * The store sets callback_s of the missed calls an outbound call answers:
+ * the call named by callback_of, and the other missed calls of the same
+ * caller_number (whatever their caller text), or, for rows without a
+ * number, of the same caller text; never a call that ended after the
+ * callback started, an answered call, or one that has a callback already.
+ */
+static void test_sqlite_callbacks(void)
+{
+	const char *path = tmp_path("cb.db");
+	struct ct_call_record *r[8];
+	char errbuf[CT_ERRBUF_SIZE] = "";
+	sqlite3 *db = NULL;
+	size_t i;
+
+	r[0] = cb_call("m1", "0441234567", "+380441234567", "100", "100", CT_DIR_INBOUND,
+	    CT_DISP_BUSY, 0, 10);
+	r[1] = cb_call("m2", "+380 44 123 4567", "+380441234567", "100", "100", CT_DIR_INBOUND,
+	    CT_DISP_NOANSWER, 20, 30);
+	r[2] = cb_call("a1", "0441234567", "+380441234567", "100", "100", CT_DIR_INBOUND,
+	    CT_DISP_ANSWERED, 40, 50);
+	r[3] = cb_call("x1", "anonymous", NULL, "100", "100", CT_DIR_INBOUND,
+	    CT_DISP_CANCELLED, 41, 51);
+	r[4] = cb_call("t1", "old-text", NULL, "100", "100", CT_DIR_INBOUND,
+	    CT_DISP_BUSY, 42, 52);
+	r[5] = cb_call("o1", "2001", NULL, "380441234567", "+380441234567", CT_DIR_OUTBOUND,
+	    CT_DISP_ANSWERED, 60, 90);
+	r[5]->callback_of = strdup("m2");
+	r[6] = cb_call("m3", "0441234567", "+380441234567", "100", "100", CT_DIR_INBOUND,
+	    CT_DISP_BUSY, 55, 65);       /* ended after o1 started */
+	r[7] = cb_call("o2", "2001", NULL, "old-text", NULL, CT_DIR_OUTBOUND,
+	    CT_DISP_ANSWERED, 70, 80);
+	r[7]->callback_of = strdup("t1");
+	unlink(path);
+	CHECK_INT(run_sink(&ct_sink_sqlite, path, r, 8, errbuf), CT_OK);
+	CHECK_INT(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	CHECK_STR(q_text(db, "SELECT group_concat(call_id || '=' || coalesce(callback_s, '-'), ' ')"
+	    " FROM (SELECT * FROM calls ORDER BY id)"),
+	    "m1=50.0 m2=30.0 a1=- x1=- t1=18.0 o1=- m3=- o2=-");
+	sqlite3_close(db);
+	for (i = 0; i < 8; i++)
+		ct_call_record_free(r[i]);
+}
+
 static void cleanup(void)
 {
 	static const char *const names[] = { "out.jsonl", "out.csv", "out.txt",
 		"calls.db", "calls.db-wal", "calls.db-shm", "batch.db", "batch.db-wal",
 		"batch.db-shm", "not.db", "partial.db", "partial.db-wal", "partial.db-shm",
-		"timed.db", "timed.db-wal", "timed.db-shm" };
+		"timed.db", "timed.db-wal", "timed.db-shm", "cb.db", "cb.db-wal", "cb.db-shm" };
 	size_t i;
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -966,6 +1061,7 @@ int main(void)
 	test_sqlite_batch();
 	test_sqlite_partial();
 	test_sqlite_commit_time();
+	test_sqlite_callbacks();
 	cleanup();
 	return TEST_REPORT();
 }

@@ -1,0 +1,618 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * The record schema table (include/calltap/schema.h): every column of table
+ * calls / the call record and of table rtp_streams / a stream object, in
+ * output order, with its type, outputs, report use, value and doc line.
+ * Everything else is generated from here: the JSON and CSV writers
+ * (record.c, csv.c), the SQLite DDL, upgrade and inserts (sqlite.c), the
+ * PostgreSQL DDL and inserts (pgsql.c), the report's column checks
+ * (report.c) and the column lists of docs/schema.md (ct_schema_markdown;
+ * tests/unit/test_schema and tests/pgsql.sh fail when docs, SQLite,
+ * PostgreSQL and this table disagree).
+ *
+ * Adding a column is one entry in ct_schema_calls[]:
+ *   { "name", CT_COL_<type>, CT_OUT_<outputs>, <report use>, <decimals>,
+ *     STR(field) or GET(getter), "null when", "meaning" },
+ * for example, for a `char *session_id` of struct ct_call_record:
+ *   { "session_id", CT_COL_TEXT, CT_OUT_ALL, 0, 0, STR(session_id), "no lease", "..." },
+ * STR(field) takes a `char *` field of struct ct_call_record as it is (NULL
+ * is null); anything else needs a getter (one line below, with the val_*
+ * constructors).  Put it before `streams` (JSON and CSV append new keys at
+ * the end; the stores add the column to an existing database by themselves,
+ * no migration needed), then run scripts/update-schema-doc.sh and re-bless
+ * the golden files (scripts/update-golden.sh --all: one added line per
+ * record).  Never rename, reorder or retype a released column.
+ * Workload: read once per record and output; the string columns cost one
+ * load, the rest one small call.
+ * References: docs/schema.md; RFC 8259 (JSON), RFC 3339 §5.6 (timestamps),
+ * RFC 3550 A.3/A.8 (stream loss and jitter), ITU-T G.107 (MOS), RFC 4733
+ * (DTMF).
+ */
+#include "config.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "calltap/buf.h"
+#include "calltap/record.h"
+#include "calltap/schema.h"
+#include "calltap/sip.h"
+
+/* ---- value constructors ------------------------------------------------- */
+
+static void val_text(struct ct_val *v, const char *s)
+{
+	v->kind = s != NULL ? CT_VAL_TEXT : CT_VAL_NULL;
+	v->s = s;
+}
+
+/* Text from a fixed array that may lack its NUL; "" becomes null. */
+static void val_chars(struct ct_val *v, const char *a, size_t size)
+{
+	size_t n = strnlen(a, size);
+
+	if (n >= sizeof(v->tmp))
+		n = sizeof(v->tmp) - 1;
+	memcpy(v->tmp, a, n);
+	v->tmp[n] = '\0';
+	val_text(v, n > 0 ? v->tmp : NULL);
+}
+
+static void val_int(struct ct_val *v, int64_t i)
+{
+	v->kind = CT_VAL_INT;
+	v->i = i;
+}
+
+/* An integer that is null when it equals none. */
+static void val_int_or_null(struct ct_val *v, int64_t i, int64_t none)
+{
+	val_int(v, i);
+	if (i == none)
+		v->kind = CT_VAL_NULL;
+}
+
+/* A real (decimals from the table); null when negative (if neg_null) or not finite. */
+static void val_real(struct ct_val *v, double d, bool neg_null)
+{
+	v->kind = CT_VAL_REAL;
+	v->d = d;
+	if (!isfinite(d) || (neg_null && d < 0))
+		v->kind = CT_VAL_NULL;
+}
+
+static void val_bool(struct ct_val *v, bool b)
+{
+	v->kind = CT_VAL_BOOL;
+	v->i = b;
+}
+
+static void val_time(struct ct_val *v, int64_t us)
+{
+	ct_time_iso(us, v->tmp, sizeof(v->tmp));
+	val_text(v, v->tmp[0] != '\0' ? v->tmp : NULL);
+}
+
+static void val_addr(struct ct_val *v, const struct ct_addr *a)
+{
+	v->tmp[0] = '\0';
+	if (a->family == 4 || a->family == 6)
+		ct_addr_str(a, v->tmp, sizeof(v->tmp));
+	val_text(v, v->tmp[0] != '\0' ? v->tmp : NULL);
+}
+
+/* "ip:port", "[ipv6]:port", or null when the address is unset. */
+static void val_endpoint(struct ct_val *v, const struct ct_addr *a, uint16_t port)
+{
+	char ip[CT_ADDRSTRLEN] = "";
+
+	if (a->family == 4 || a->family == 6)
+		ct_addr_str(a, ip, sizeof(ip));
+	if (ip[0] == '\0') {
+		val_text(v, NULL);
+		return;
+	}
+	snprintf(v->tmp, sizeof(v->tmp), a->family == 6 ? "[%s]:%u" : "%s:%u",
+	    ip, (unsigned)port);
+	val_text(v, v->tmp);
+}
+
+/* ---- call getters -------------------------------------------------------- */
+
+/* R and V only shorten the parameter lists of the one-line getters. */
+#define R const struct ct_call_record *r
+#define V struct ct_val *v
+static void g_src_ip(R, V)        { val_addr(v, &r->src_ip); }
+static void g_src_port(R, V)      { val_int_or_null(v, r->src_port, 0); }
+static void g_dst_ip(R, V)        { val_addr(v, &r->dst_ip); }
+static void g_dst_port(R, V)      { val_int_or_null(v, r->dst_port, 0); }
+static void g_transport(R, V)     { val_text(v, ct_transport_name(r->transport)); }
+static void g_vlan(R, V)          { val_int_or_null(v, r->vlan, 0); }
+static void g_start_time(R, V)    { val_time(v, r->start_us); }
+static void g_ringing_time(R, V)  { val_time(v, r->ringing_us); }
+static void g_answer_time(R, V)   { val_time(v, r->answer_us); }
+static void g_end_time(R, V)      { val_time(v, r->end_us); }
+static void g_setup_ms(R, V)      { val_int_or_null(v, ct_record_setup_ms(r), -1); }
+static void g_answer_ms(R, V)     { val_int_or_null(v, ct_record_answer_ms(r), -1); }
+static void g_duration_s(R, V)    { val_real(v, ct_record_duration_s(r), true); }
+static void g_talk_s(R, V)        { val_real(v, ct_record_talk_s(r), true); }
+static void g_final_code(R, V)    { val_int_or_null(v, r->final_code, 0); }
+static void g_disposition(R, V)   { val_text(v, ct_disposition_name(r->disposition)); }
+static void g_hangup_by(R, V)     { val_text(v, ct_party_name(r->hangup_by)); }
+static void g_q850_cause(R, V)    { val_int_or_null(v, r->q850_cause < 0 ? -1 : r->q850_cause, -1); }
+static void g_direction(R, V)     { val_text(v, ct_direction_name(r->direction)); }
+static void g_truncated(R, V)     { val_bool(v, r->truncated); }
+static void g_auth_chall(R, V)    { val_int(v, r->auth_challenges); }
+static void g_invites(R, V)       { val_int(v, r->invites); }
+static void g_first_call(R, V)    { if (r->has_history) val_bool(v, r->first_call); }
+static void g_repeat_count(R, V)  { if (r->has_history) val_int(v, r->repeat_count); }
+static void g_callback_s(R, V)    { if (r->has_callback) val_real(v, (double)r->callback_us / 1e6, true); }
+static void g_capture_drops(R, V) { if (r->has_capture_drops) val_int(v, (int64_t)r->capture_drops); }
+static void g_evicted(R, V)       { val_bool(v, r->evicted); }
+static void g_streams(R, V)       { val_int(v, r->streams != NULL ? (int64_t)r->n_streams : 0); v->kind = CT_VAL_STREAMS; }
+static void g_start_us(R, V)      { val_int_or_null(v, r->start_us, CT_TIME_NONE); }
+static void g_end_us(R, V)        { val_int_or_null(v, r->end_us, CT_TIME_NONE); }
+
+/* The record fields named by r->cut_fields, comma-separated; null when none. */
+static void g_cut_fields(R, V)
+{
+	static const struct { uint32_t bit; const char *name; } names[] = {
+		{ CT_CUT_CALL_ID, "call_id" }, { CT_CUT_CALLER, "caller" },
+		{ CT_CUT_CALLER_NAME, "caller_name" }, { CT_CUT_CALLEE, "callee" },
+		{ CT_CUT_AGENT, "agent" }, { CT_CUT_HANGUP_REASON, "hangup_reason" },
+	};
+	size_t i, n = 0;
+
+	v->tmp[0] = '\0';
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (r->cut_fields & names[i].bit)
+			n += (size_t)snprintf(v->tmp + n, sizeof(v->tmp) - n, "%s%s",
+			    n > 0 ? "," : "", names[i].name);
+	val_text(v, n > 0 ? v->tmp : NULL);
+}
+#undef R
+#undef V
+
+/* ---- the calls table ----------------------------------------------------- */
+
+#define STR(f) NULL, offsetof(struct ct_call_record, f)
+#define GET(fn) fn, 0
+#define REQ CT_REPORT_REQUIRED
+#define OPT CT_REPORT_OPTIONAL
+
+const struct ct_schema_col ct_schema_calls[] = {
+	{ "call_id", CT_COL_TEXT, CT_OUT_ALL, 0, 0, STR(call_id),
+	    "never in practice",
+	    "`Call-ID` header of the dialog (RFC 3261 §8.1.1.4), verbatim up to "
+	    "its cap (see [String caps](#string-caps))." },
+	{ "caller", CT_COL_TEXT, CT_OUT_ALL, REQ, 0, STR(caller),
+	    "no user part",
+	    "User part of the `P-Asserted-Identity` URI (RFC 3325) of the initial "
+	    "INVITE if present, else of its `From` URI.  Usually the calling "
+	    "number." },
+	{ "caller_name", CT_COL_TEXT, CT_OUT_ALL, 0, 0, STR(caller_name),
+	    "no display name",
+	    "Display name of the initial INVITE's `From` header, unquoted and "
+	    "unescaped." },
+	{ "callee", CT_COL_TEXT, CT_OUT_ALL, OPT, 0, STR(callee),
+	    "no user part",
+	    "User part of the initial INVITE's Request-URI (the dialled number; "
+	    "not the `To` header, which proxies do not rewrite)." },
+	{ "agent", CT_COL_TEXT, CT_OUT_ALL, REQ, 0, STR(agent),
+	    "not known (see [Agent](#agent))",
+	    "The company's person on the call: for an inbound call the "
+	    "extension that answered (user of the 2xx's `Contact`, else its "
+	    "`P-Asserted-Identity`, when it is an extension; never the dialled "
+	    "tracking number, the callee or the caller); for an outbound call "
+	    "the calling extension (`caller`, else the `From`/PAI user of the "
+	    "INVITE that is an extension); for internal (and unknown-direction) "
+	    "calls the answering extension, else the dialled extension when "
+	    "answered.  Never the customer's number, see [Agent](#agent)." },
+	{ "src_ip", CT_COL_TEXT, CT_OUT_ALL, 0, 0, GET(g_src_ip),
+	    "address unknown",
+	    "Source IP address of the first INVITE packet (dotted IPv4 or RFC "
+	    "5952 IPv6 text, without brackets)." },
+	{ "src_port", CT_COL_INTEGER, CT_OUT_ALL, 0, 0, GET(g_src_port),
+	    "port 0 (unknown)",
+	    "Source UDP/TCP port of the first INVITE." },
+	{ "dst_ip", CT_COL_TEXT, CT_OUT_ALL, 0, 0, GET(g_dst_ip),
+	    "address unknown",
+	    "Destination IP address of the first INVITE." },
+	{ "dst_port", CT_COL_INTEGER, CT_OUT_ALL, 0, 0, GET(g_dst_port),
+	    "port 0 (unknown)",
+	    "Destination port of the first INVITE." },
+	{ "transport", CT_COL_TEXT, CT_OUT_ALL, 0, 0, GET(g_transport),
+	    "never",
+	    "`udp`, `tcp`, or `unknown`: transport that carried the first INVITE." },
+	{ "vlan", CT_COL_INTEGER, CT_OUT_ALL, 0, 0, GET(g_vlan),
+	    "untagged (0)",
+	    "Outermost 802.1Q VLAN id of the first INVITE frame." },
+	{ "start_time", CT_COL_TIME, CT_OUT_ALL, 0, 0, GET(g_start_time),
+	    "no start (should not happen)",
+	    "Capture time of the first INVITE." },
+	{ "ringing_time", CT_COL_TIME, CT_OUT_ALL, 0, 0, GET(g_ringing_time),
+	    "no 180/183",
+	    "Capture time of the first 180 or 183 response to the initial INVITE." },
+	{ "answer_time", CT_COL_TIME, CT_OUT_ALL, 0, 0, GET(g_answer_time),
+	    "not answered",
+	    "Capture time of the first 2xx response to the initial INVITE." },
+	{ "end_time", CT_COL_TIME, CT_OUT_ALL, 0, 0, GET(g_end_time),
+	    "no end known",
+	    "Capture time of the message that ended the call: the BYE, the "
+	    "CANCEL, the final non-2xx response, or (for truncated calls) the "
+	    "last message seen; for a truncated answered call, the last SIP "
+	    "message or RTP packet of the call, whichever is later (the "
+	    "conversation went on as long as its media)." },
+	{ "setup_ms", CT_COL_INTEGER, CT_OUT_ALL, 0, 0, GET(g_setup_ms),
+	    "no 180/183",
+	    "Post-dial delay: `ringing_time - start_time` in milliseconds, "
+	    "rounded to nearest (half up); 0 if the clock went backwards." },
+	{ "answer_ms", CT_COL_INTEGER, CT_OUT_ALL, REQ, 0, GET(g_answer_ms),
+	    "not answered",
+	    "Time to answer: `answer_time - start_time` in milliseconds, rounded "
+	    "as `setup_ms`." },
+	{ "duration_s", CT_COL_REAL, CT_OUT_ALL, OPT, 3, GET(g_duration_s),
+	    "no `end_time`",
+	    "Total call time `end_time - start_time` in seconds (never negative)." },
+	{ "talk_s", CT_COL_REAL, CT_OUT_ALL, REQ, 3, GET(g_talk_s),
+	    "not answered or no `end_time`",
+	    "Conversation time `end_time - answer_time` in seconds, minimum 0." },
+	{ "final_code", CT_COL_INTEGER, CT_OUT_ALL, 0, 0, GET(g_final_code),
+	    "no final response",
+	    "Status code of the final response to the initial INVITE transaction "
+	    "(200-699).  A 401/407 followed by an authenticated re-send counts "
+	    "only through the later transaction's final response." },
+	{ "disposition", CT_COL_TEXT, CT_OUT_ALL, REQ, 0, GET(g_disposition),
+	    "never",
+	    "Outcome, see [Disposition](#disposition)." },
+	{ "hangup_by", CT_COL_TEXT, CT_OUT_ALL, 0, 0, GET(g_hangup_by),
+	    "unknown",
+	    "`caller` or `callee`, see [Hangup side](#hangup-side)." },
+	{ "q850_cause", CT_COL_INTEGER, CT_OUT_ALL, 0, 0, GET(g_q850_cause),
+	    "no Reason header",
+	    "ISDN cause value from the `Reason: Q.850;cause=N` header (RFC 3326) "
+	    "of the BYE, CANCEL or final response that ended the call (e.g. 16 "
+	    "normal clearing, 17 user busy, 19 no answer, 21 call rejected)." },
+	{ "hangup_reason", CT_COL_TEXT, CT_OUT_ALL, 0, 0, STR(hangup_reason),
+	    "never for ended calls",
+	    "Free text explaining the end: the `text=` parameter of the RFC 3326 "
+	    "Reason header of the BYE/CANCEL/response if present; else the reason "
+	    "phrase of a failure final response (e.g. `Busy Here`); else what "
+	    "ended the call: `BYE`, `CANCEL`; for calls closed without "
+	    "signalling: `no BYE seen (end of capture)`, `no BYE seen (timeout)` "
+	    "(call timeout), `no BYE seen (media timeout)`, `capture ended before "
+	    "a final response`, `no final response` (setup timeout), `call table "
+	    "full (evicted)` (see `evicted`)." },
+	{ "direction", CT_COL_TEXT, CT_OUT_ALL, REQ, 0, GET(g_direction),
+	    "never",
+	    "`unknown`, `inbound`, `outbound`, `internal`, see "
+	    "[Direction](#direction): from the `--home` prefixes, else the "
+	    "tracking-number pool." },
+	{ "truncated", CT_COL_BOOLEAN, CT_OUT_ALL, 0, 0, GET(g_truncated),
+	    "never",
+	    "True when the record was closed by a timeout, by the end of the "
+	    "input or by eviction (`evicted`) rather than by signalling (BYE, "
+	    "CANCEL, final failure); the times and disposition then describe what "
+	    "was seen.  Timeouts: `--setup-timeout` (300 s) without activity "
+	    "before a final response; for answered calls `--media-timeout` (300 "
+	    "s) with neither a SIP message nor an RTP packet of the call (not "
+	    "with `--no-rtp`, where nothing reports RTP), and `--call-timeout` (4 "
+	    "h) without a SIP message whatever the RTP." },
+	{ "auth_challenges", CT_COL_INTEGER, CT_OUT_ALL, 0, 0, GET(g_auth_chall),
+	    "never",
+	    "Number of 401/407 responses to INVITEs of the call (RFC 3261 §22)." },
+	{ "invites", CT_COL_INTEGER, CT_OUT_ALL, 0, 0, GET(g_invites),
+	    "never",
+	    "Number of distinct INVITE requests in the dialog, including "
+	    "authenticated re-sends and re-INVITEs, excluding retransmissions." },
+	{ "recording", CT_COL_TEXT, CT_OUT_ALL, 0, 0, STR(recording),
+	    "no recording",
+	    "Path of the call's audio file (`--audio`), set only once the file is "
+	    "completely written (null when it could not be); never another call's "
+	    "file, see docs/audio.md." },
+	{ "undecodable_codecs", CT_COL_TEXT, CT_OUT_ALL, 0, 0, STR(undecodable),
+	    "none",
+	    "Comma-separated codecs the recording could not decode, see "
+	    "docs/audio.md." },
+	{ "sensor", CT_COL_TEXT, CT_OUT_ALL, OPT, 0, STR(sensor),
+	    "`--sensor \"\"`, or no host name",
+	    "Name of the calltap instance that wrote the record: `--sensor NAME`, "
+	    "by default the host name (`gethostname`), so several sensors can "
+	    "feed one database." },
+	{ "source", CT_COL_TEXT, CT_OUT_ALL, OPT, 0, STR(source),
+	    "callee not a tracking number",
+	    "`source` column of the `--numbers` row whose number equals the "
+	    "normalised `callee` (see "
+	    "[Attribution](#attribution-numbers-direction-history))." },
+	{ "campaign", CT_COL_TEXT, CT_OUT_ALL, OPT, 0, STR(campaign),
+	    "not a tracking number, or empty campaign",
+	    "`campaign` column of that row." },
+	{ "first_call", CT_COL_BOOLEAN, CT_OUT_ALL, 0, 0, GET(g_first_call),
+	    "not an inbound call; caller withheld or not a number; history off",
+	    "Inbound calls only (and unknown-direction calls when no direction "
+	    "is configured): true when no inbound call from the same normalised "
+	    "caller with a strictly earlier `start_time` is known, in the store "
+	    "(`--db`) or in this run; i.e. `repeat_count == 0`, see "
+	    "[History](#history-first_call-repeat_count)." },
+	{ "repeat_count", CT_COL_INTEGER, CT_OUT_ALL, 0, 0, GET(g_repeat_count),
+	    "as `first_call`",
+	    "Number of inbound calls from the same normalised caller with a "
+	    "strictly earlier `start_time` known to the history (a call already "
+	    "in the store, same `call_id` and start, is not its own earlier "
+	    "call)." },
+	{ "callback_s", CT_COL_REAL, CT_OUT_ALL, 0, 3, GET(g_callback_s),
+	    "not a missed call, or no callback attempt known when written",
+	    "Missed calls only: seconds from this call's `end_time` to the "
+	    "`start_time` of the first callback attempt (the first outbound "
+	    "call to the caller's normalised number starting at or after that "
+	    "end, while the missed call was open), see [Callbacks](#callbacks)." },
+	{ "callback_of", CT_COL_TEXT, CT_OUT_ALL, 0, 0, STR(callback_of),
+	    "not a callback attempt",
+	    "Outbound calls only: `call_id` of the latest (by end) open missed "
+	    "call of the callee's number this call is an attempt for, see "
+	    "[Callbacks](#callbacks)." },
+	{ "capture_drops", CT_COL_INTEGER, CT_OUT_ALL, 0, 0, GET(g_capture_drops),
+	    "reading capture files",
+	    "Live capture (`-i`) only: packets the kernel or the interface "
+	    "dropped (`pcap_stats` `ps_drop + ps_ifdrop`) between the call's "
+	    "first and last SIP message. The counters are read once a second, so "
+	    "a drop within a second of either end may go to the neighbouring "
+	    "call. A non-zero value means fields of this call may be missing or "
+	    "wrong (e.g. a lost BYE makes the call `truncated`)." },
+	{ "evicted", CT_COL_BOOLEAN, CT_OUT_ALL, 0, 0, GET(g_evicted),
+	    "never",
+	    "True when the call was closed early to make room for a new call in a "
+	    "full call table (`--max-calls`, default 200000 open calls), see "
+	    "[Full call table](#full-call-table).  Such a record is also "
+	    "`truncated`, its `hangup_reason` is `call table full (evicted)` (or "
+	    "the 401/407 or CANCEL text of a call that was waiting after one), "
+	    "and it describes the call up to the eviction.  SQLite `1`/`0`, "
+	    "PostgreSQL BOOLEAN." },
+	{ "cut_fields", CT_COL_TEXT, CT_OUT_ALL, 0, 0, GET(g_cut_fields),
+	    "no string was cut",
+	    "Comma-separated names of the fields of this record that were cut to "
+	    "their cap, in field order (`call_id`, `caller`, `caller_name`, "
+	    "`callee`, `agent`, `hangup_reason`), see [String "
+	    "caps](#string-caps)." },
+	{ "caller_number", CT_COL_TEXT, CT_OUT_ALL, OPT, 0, STR(caller_number),
+	    "caller withheld or not a number; attribution off",
+	    "`caller` normalised as a phone number (see [Number "
+	    "normalisation](#number-normalisation)): `+` and digits when "
+	    "international, else plain digits.  Set by the attribution stage; "
+	    "history, callbacks, unique callers and the report match callers by "
+	    "it." },
+	{ "callee_number", CT_COL_TEXT, CT_OUT_ALL, OPT, 0, STR(callee_number),
+	    "callee not a number; attribution off",
+	    "`callee` normalised as `caller_number`." },
+	{ "streams", CT_COL_INTEGER, CT_OUT_ALL, 0, 0, GET(g_streams),
+	    "never",
+	    "JSON: array of stream objects, `[]` when no RTP was matched.  CSV "
+	    "and SQLite `calls.streams`: the number of streams." },
+	{ "start_us", CT_COL_INTEGER, CT_OUT_STORE, REQ, 0, GET(g_start_us),
+	    "no start (should not happen)",
+	    "Stores only: `start_time` in microseconds since the Unix epoch, for "
+	    "sorting and range queries.  With `call_id` the key of a call: a "
+	    "call already stored is not stored again (see [Stored "
+	    "once](#stored-once))." },
+	{ "end_us", CT_COL_INTEGER, CT_OUT_STORE, OPT, 0, GET(g_end_us),
+	    "no end known",
+	    "Stores only: `end_time` in microseconds since the Unix epoch (used "
+	    "for `callback_s`)." },
+};
+const size_t ct_schema_ncalls = sizeof(ct_schema_calls) / sizeof(ct_schema_calls[0]);
+
+#undef STR
+#undef GET
+#undef REQ
+#undef OPT
+
+/* ---- stream getters ------------------------------------------------------ */
+
+/* "0x" and 8 upper-case hex digits. */
+static void s_ssrc(const struct ct_stream_stats *s, struct ct_val *v)
+{
+	snprintf(v->tmp, sizeof(v->tmp), "0x%08" PRIX32, s->ssrc);
+	val_text(v, v->tmp);
+}
+
+#define S const struct ct_stream_stats *s
+#define V struct ct_val *v
+static void s_src(S, V)       { val_endpoint(v, &s->src, s->sport); }
+static void s_dst(S, V)       { val_endpoint(v, &s->dst, s->dport); }
+static void s_pt(S, V)        { val_int_or_null(v, s->payload_type < 0 ? -1 : s->payload_type, -1); }
+static void s_codec(S, V)     { val_chars(v, s->codec, sizeof(s->codec)); }
+static void s_packets(S, V)   { val_int(v, (int64_t)s->packets); }
+static void s_lost(S, V)      { val_int(v, s->lost); }
+static void s_loss_pct(S, V)  { val_real(v, s->loss_pct, false); }
+static void s_dups(S, V)      { val_int(v, (int64_t)s->duplicates); }
+static void s_ooo(S, V)       { val_int(v, (int64_t)s->out_of_order); }
+static void s_max_jit(S, V)   { val_real(v, s->max_jitter_ms, false); }
+static void s_mean_jit(S, V)  { val_real(v, s->mean_jitter_ms, false); }
+static void s_max_delta(S, V) { val_real(v, s->max_delta_ms, false); }
+static void s_mos(S, V)       { if (s->mos != 0) val_real(v, s->mos, false); }
+static void s_dtmf(S, V)      { val_chars(v, s->dtmf, sizeof(s->dtmf)); }
+#undef S
+#undef V
+
+/* ---- the rtp_streams table ----------------------------------------------- */
+
+const struct ct_schema_stream_col ct_schema_streams[] = {
+	{ "src", CT_COL_TEXT, 0, s_src,
+	    "address unknown",
+	    "Sender `ip:port`; IPv6 as `[addr]:port`." },
+	{ "dst", CT_COL_TEXT, 0, s_dst,
+	    "address unknown",
+	    "Receiver `ip:port`, same format." },
+	{ "ssrc", CT_COL_TEXT, 0, s_ssrc,
+	    "never",
+	    "Synchronisation source, `0x` and 8 upper-case hex digits." },
+	{ "payload_type", CT_COL_INTEGER, 0, s_pt,
+	    "no packet seen (-1)",
+	    "RTP payload type of the stream (the first audio one if it changed)." },
+	{ "codec", CT_COL_TEXT, 0, s_codec,
+	    "unknown",
+	    "Encoding name from the SDP `a=rtpmap`, or the static RFC 3551 name "
+	    "(`PCMU`, `PCMA`, `G729`, ...)." },
+	{ "packets", CT_COL_INTEGER, 0, s_packets,
+	    "never",
+	    "RTP packets received (duplicates included)." },
+	{ "lost", CT_COL_INTEGER, 0, s_lost,
+	    "never",
+	    "RFC 3550 A.3 cumulative loss: expected (extended highest sequence - "
+	    "base + 1) minus received.  May be negative when duplicates outnumber "
+	    "losses." },
+	{ "loss_pct", CT_COL_REAL, 2, s_loss_pct,
+	    "not finite",
+	    "`lost / expected * 100` (RFC 3550 A.3 fraction, as a percentage)." },
+	{ "duplicates", CT_COL_INTEGER, 0, s_dups,
+	    "never",
+	    "Packets whose sequence number was already received." },
+	{ "out_of_order", CT_COL_INTEGER, 0, s_ooo,
+	    "never",
+	    "Packets that arrived with a sequence number lower than the highest "
+	    "seen." },
+	{ "max_jitter_ms", CT_COL_REAL, 3, s_max_jit,
+	    "not finite",
+	    "Maximum of the RFC 3550 A.8 interarrival jitter estimate J, "
+	    "converted from timestamp units to milliseconds with the codec clock "
+	    "rate." },
+	{ "mean_jitter_ms", CT_COL_REAL, 3, s_mean_jit,
+	    "not finite",
+	    "Mean of the jitter estimate over the stream's packets, in ms." },
+	{ "max_delta_ms", CT_COL_REAL, 3, s_max_delta,
+	    "not finite",
+	    "Largest gap in capture time between consecutive packets, in ms." },
+	{ "mos", CT_COL_REAL, 2, s_mos,
+	    "not computed (0)",
+	    "Estimated listening quality, 1.00-4.50: ITU-T G.107 E-model R factor "
+	    "from loss and jitter with codec defaults, converted to MOS with the "
+	    "G.107 Annex B formula: R = 93.2 − Id − Ie_eff; Ie_eff = Ie + (95 − "
+	    "Ie)·Ppl/(Ppl + Bpl) with Ppl the loss in percent and the codec's "
+	    "Ie/Bpl from G.113 Appendix I (G.711: 0/25.1, G.729: 11/19); Id = "
+	    "0.024·Ta + 0.11·(Ta − 177.3)·H(Ta − 177.3) with Ta = 2·mean jitter + "
+	    "30 ms; MOS = 1 + 0.035R + R(R − 60)(100 − R)·7·10⁻⁶, clamped to [1, "
+	    "4.5].  The full table is in `src/rtp/mos.c`." },
+	{ "dtmf", CT_COL_TEXT, 0, s_dtmf,
+	    "no digits",
+	    "RFC 4733 telephone-event digits (`0-9*#A-D`) in the order they were "
+	    "pressed, one per event (end-bit retransmissions counted once)." },
+};
+const size_t ct_schema_nstreams = sizeof(ct_schema_streams) / sizeof(ct_schema_streams[0]);
+
+/* ---- lookups and names --------------------------------------------------- */
+
+/* The calls column named name, or NULL (a linear scan: for setup code). */
+const struct ct_schema_col *ct_schema_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; name != NULL && i < ct_schema_ncalls; i++)
+		if (strcmp(ct_schema_calls[i].name, name) == 0)
+			return &ct_schema_calls[i];
+	return NULL;
+}
+
+/* SQLite declared type: booleans are INTEGER 1/0, times ISO 8601 TEXT. */
+const char *ct_schema_sqlite_type(enum ct_col_type t)
+{
+	switch (t) {
+	case CT_COL_INTEGER:
+	case CT_COL_BOOLEAN: return "INTEGER";
+	case CT_COL_REAL:    return "REAL";
+	default:             return "TEXT";
+	}
+}
+
+/* PostgreSQL type: 64-bit integers, double precision, native booleans. */
+const char *ct_schema_pg_type(enum ct_col_type t)
+{
+	switch (t) {
+	case CT_COL_INTEGER: return "BIGINT";
+	case CT_COL_REAL:    return "DOUBLE PRECISION";
+	case CT_COL_BOOLEAN: return "BOOLEAN";
+	default:             return "TEXT";
+	}
+}
+
+/* The type as docs/schema.md names it. */
+const char *ct_schema_type_name(enum ct_col_type t)
+{
+	switch (t) {
+	case CT_COL_INTEGER: return "integer";
+	case CT_COL_REAL:    return "real";
+	case CT_COL_BOOLEAN: return "boolean";
+	case CT_COL_TIME:    return "time";
+	default:             return "text";
+	}
+}
+
+/* Appends the type cell: "real, 3 decimals" for reals, else the type name. */
+static void md_type(struct ct_buf *b, enum ct_col_type t, unsigned prec)
+{
+	ct_buf_puts(b, ct_schema_type_name(t));
+	if (t == CT_COL_REAL)
+		ct_buf_printf(b, ", %u decimals", prec);
+}
+
+/* Appends the outputs cell: "all", or a list of JSON, CSV, stores. */
+static void md_outputs(struct ct_buf *b, unsigned out)
+{
+	const char *sep = "";
+
+	if ((out & CT_OUT_ALL) == CT_OUT_ALL) {
+		ct_buf_puts(b, "all");
+		return;
+	}
+	if (out & CT_OUT_JSON) {
+		ct_buf_puts(b, "JSON");
+		sep = ", ";
+	}
+	if (out & CT_OUT_CSV) {
+		ct_buf_printf(b, "%sCSV", sep);
+		sep = ", ";
+	}
+	if (out & CT_OUT_STORE)
+		ct_buf_printf(b, "%sstores", sep);
+}
+
+/*
+ * Appends one generated column list of docs/schema.md (the call fields, or
+ * with streams the stream fields) as a Markdown table between two marker
+ * lines, which scripts/update-schema-doc.sh and tests/unit/test_schema
+ * look for.
+ */
+void ct_schema_markdown(struct ct_buf *b, bool streams)
+{
+	size_t i;
+
+	if (streams) {
+		ct_buf_puts(b, "<!-- streams columns: generated from src/sink/schema.c -->\n"
+		    "| name | type | null when | meaning |\n"
+		    "|---|---|---|---|\n");
+		for (i = 0; i < ct_schema_nstreams; i++) {
+			const struct ct_schema_stream_col *c = &ct_schema_streams[i];
+
+			ct_buf_printf(b, "| `%s` | ", c->name);
+			md_type(b, c->type, c->prec);
+			ct_buf_printf(b, " | %s | %s |\n", c->null_when, c->doc);
+		}
+		ct_buf_puts(b, "<!-- end of streams columns -->\n");
+		return;
+	}
+	ct_buf_puts(b, "<!-- calls columns: generated from src/sink/schema.c -->\n"
+	    "| # | name | type | outputs | null when | meaning |\n"
+	    "|---|---|---|---|---|---|\n");
+	for (i = 0; i < ct_schema_ncalls; i++) {
+		const struct ct_schema_col *c = &ct_schema_calls[i];
+
+		ct_buf_printf(b, "| %zu | `%s` | ", i + 1, c->name);
+		md_type(b, c->type, c->prec);
+		ct_buf_puts(b, " | ");
+		md_outputs(b, c->outputs);
+		ct_buf_printf(b, " | %s | %s |\n", c->null_when, c->doc);
+	}
+	ct_buf_puts(b, "<!-- end of calls columns -->\n");
+}
