@@ -130,6 +130,8 @@ static void usage(FILE *out)
 	    "  --stats-interval SEC    status line on stderr every SEC (live: 60, else off; 0 = off)\n"
 	    "attribution (docs/schema.md):\n"
 	    "  --numbers FILE          tracking numbers CSV: number,source,campaign[,cost]\n"
+	    "  --leases FILE           number-pool lease log CSV (followed while running):\n"
+	    "                          number,session_id,...,leased_from,leased_until\n"
 	    "  --home CIDR             home (PBX) side prefix, IPv4 or IPv6 (repeatable)\n"
 	    "  --country-code CC       country code for national numbers (0...), e.g. 44\n"
 	    "  --sensor NAME           sensor name in every record (default: host name)\n"
@@ -232,7 +234,8 @@ enum {
 	OPT_STATS_INTERVAL,
 	OPT_PG, OPT_WEBHOOK, OPT_SPOOL, OPT_SPOOL_MAX,
 	OPT_NUMBERS, OPT_HOME, OPT_COUNTRY, OPT_SENSOR, OPT_HISTORY_MAX,
-	OPT_VERSION, OPT_UMASK
+	OPT_VERSION, OPT_UMASK,
+	OPT_LEASES
 };
 
 static const struct option long_opts[] = {
@@ -262,6 +265,7 @@ static const struct option long_opts[] = {
 	{ "umask", required_argument, NULL, OPT_UMASK },
 	{ "stats-interval", required_argument, NULL, OPT_STATS_INTERVAL },
 	{ "numbers", required_argument, NULL, OPT_NUMBERS },
+	{ "leases", required_argument, NULL, OPT_LEASES },
 	{ "home", required_argument, NULL, OPT_HOME },
 	{ "country-code", required_argument, NULL, OPT_COUNTRY },
 	{ "sensor", required_argument, NULL, OPT_SENSOR },
@@ -533,6 +537,7 @@ static int parse_options(struct options *o, int argc, char **argv)
 		case OPT_UMASK: rc |= parse_umask(optarg, &o->umask); break;
 		case OPT_STATS_INTERVAL: rc |= parse_interval(optarg, &o->stats_interval_us); break;
 		case OPT_NUMBERS: o->attr.numbers_path = optarg; break;
+		case OPT_LEASES: o->attr.leases_path = optarg; break;
 		case OPT_COUNTRY: o->attr.country_code = optarg; break;
 		case OPT_SENSOR: o->attr.sensor = optarg; break;
 		case OPT_HOME:

@@ -166,6 +166,17 @@ void ct_call_record_free(struct ct_call_record *r)
 	free(r->source);
 	free(r->campaign);
 	free(r->callback_of);
+	free(r->session_id);   /* lease fields */
+	free(r->visitor_id);
+	free(r->client_id);
+	free(r->utm_source);
+	free(r->utm_medium);
+	free(r->utm_campaign);
+	free(r->utm_term);
+	free(r->utm_content);
+	free(r->click_id);
+	free(r->caller_number);
+	free(r->callee_number);
 	free(r->streams);
 	free(r);
 }
@@ -334,6 +345,27 @@ static void g_cut_fields(R, V)
 			    n > 0 ? "," : "", names[i].name);
 	val_text(v, n > 0 ? v->tmp : NULL);
 }
+/* lease fields: the number-pool session (docs/schema.md), after the other columns */
+static void g_session_id(R, V)    { val_text(v, r->session_id); }
+static void g_visitor_id(R, V)    { val_text(v, r->visitor_id); }
+static void g_client_id(R, V)     { val_text(v, r->client_id); }
+static void g_utm_source(R, V)    { val_text(v, r->utm_source); }
+static void g_utm_medium(R, V)    { val_text(v, r->utm_medium); }
+static void g_utm_campaign(R, V)  { val_text(v, r->utm_campaign); }
+static void g_utm_term(R, V)      { val_text(v, r->utm_term); }
+static void g_utm_content(R, V)   { val_text(v, r->utm_content); }
+static void g_click_id(R, V)      { val_text(v, r->click_id); }
+#define CT_LEASE_COLS \
+	{ "session_id", "TEXT", g_session_id }, \
+	{ "visitor_id", "TEXT", g_visitor_id }, \
+	{ "client_id", "TEXT", g_client_id }, \
+	{ "utm_source", "TEXT", g_utm_source }, \
+	{ "utm_medium", "TEXT", g_utm_medium }, \
+	{ "utm_campaign", "TEXT", g_utm_campaign }, \
+	{ "utm_term", "TEXT", g_utm_term }, \
+	{ "utm_content", "TEXT", g_utm_content }, \
+	{ "click_id", "TEXT", g_click_id },
+/* end of lease fields */
 #undef R
 #undef V
 
@@ -378,6 +410,7 @@ const struct ct_col ct_record_cols[] = {
 	{ "capture_drops", "INTEGER", g_capture_drops },
 	{ "evicted", "INTEGER", g_evicted },
 	{ "cut_fields", "TEXT", g_cut_fields },
+	CT_LEASE_COLS /* lease fields */
 };
 const size_t ct_record_ncols = sizeof(ct_record_cols) / sizeof(ct_record_cols[0]);
 

@@ -40,7 +40,7 @@
 #include "calltap/sink.h"
 #include "record_int.h"
 
-#define SCHEMA_VERSION 3
+#define SCHEMA_VERSION 4
 #define BATCH 500          /* records per transaction at most */
 #define COMMIT_MS 1000     /* wall time a transaction stays open at most */
 #define BUSY_TIMEOUT_MS 5000
@@ -111,11 +111,25 @@ static const char schema_v3[] =
 	"ALTER TABLE calls ADD COLUMN evicted INTEGER;"
 	"ALTER TABLE calls ADD COLUMN cut_fields TEXT;";
 
+/* lease fields. Version 4: the number-pool session of a call (--leases). */
+static const char schema_v4[] =
+	"ALTER TABLE calls ADD COLUMN session_id TEXT;"
+	"ALTER TABLE calls ADD COLUMN visitor_id TEXT;"
+	"ALTER TABLE calls ADD COLUMN client_id TEXT;"
+	"ALTER TABLE calls ADD COLUMN utm_source TEXT;"
+	"ALTER TABLE calls ADD COLUMN utm_medium TEXT;"
+	"ALTER TABLE calls ADD COLUMN utm_campaign TEXT;"
+	"ALTER TABLE calls ADD COLUMN utm_term TEXT;"
+	"ALTER TABLE calls ADD COLUMN utm_content TEXT;"
+	"ALTER TABLE calls ADD COLUMN click_id TEXT;";
+/* end of lease fields */
+
 /* migrations[i] brings a database from user_version i to i + 1. */
 static const char *const migrations[SCHEMA_VERSION] = {
 	schema_v1,
 	schema_v2,
 	schema_v3,
+	schema_v4,
 };
 
 /* Runs sql; CT_OK or CT_ERR with the SQLite message in *msg (static text). */

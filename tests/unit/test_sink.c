@@ -145,6 +145,14 @@ static struct ct_call_record *full_record(void)
 	return r;
 }
 
+/* lease fields: the number-pool session columns (all null here) */
+#define LEASE_JSON "\"session_id\":null,\"visitor_id\":null,\"client_id\":null," \
+	"\"utm_source\":null,\"utm_medium\":null,\"utm_campaign\":null,\"utm_term\":null," \
+	"\"utm_content\":null,\"click_id\":null,"
+#define LEASE_CSV_HEADER "session_id,visitor_id,client_id,utm_source,utm_medium,utm_campaign," \
+	"utm_term,utm_content,click_id,"
+#define LEASE_CSV ",,,,,,,,,"
+
 static const char full_json[] =
 	"{\"call_id\":\"a84b4c76e66710@pc33.example.com\",\"caller\":\"+15551234567\","
 	"\"caller_name\":\"Alice Smith\",\"callee\":\"18005550199\",\"agent\":\"2001\","
@@ -161,7 +169,7 @@ static const char full_json[] =
 	"\"sensor\":\"edge-1\",\"source\":\"Google Ads\",\"campaign\":\"Spring, 2024\","
 	"\"first_call\":false,\"repeat_count\":3,\"callback_s\":90.123,\"callback_of\":\"m1@x\","
 	"\"capture_drops\":17,\"evicted\":true,\"cut_fields\":\"caller_name,hangup_reason\","
-	"\"streams\":["
+	LEASE_JSON "\"streams\":["
 	"{\"src\":\"192.0.2.10:40000\",\"dst\":\"198.51.100.20:50000\","
 	"\"ssrc\":\"0x1234ABCD\",\"payload_type\":0,\"codec\":\"PCMU\",\"packets\":3000,"
 	"\"lost\":3,\"loss_pct\":0.10,\"duplicates\":1,\"out_of_order\":2,"
@@ -184,7 +192,7 @@ static const char empty_json[] =
 	"\"auth_challenges\":0,\"invites\":0,\"recording\":null,\"undecodable_codecs\":null,"
 	"\"sensor\":null,\"source\":null,\"campaign\":null,\"first_call\":null,"
 	"\"repeat_count\":null,\"callback_s\":null,\"callback_of\":null,\"capture_drops\":null,"
-	"\"evicted\":false,\"cut_fields\":null,\"streams\":[]}";
+	"\"evicted\":false,\"cut_fields\":null," LEASE_JSON "\"streams\":[]}";
 
 static const char csv_header[] =
 	"call_id,caller,caller_name,callee,agent,src_ip,src_port,dst_ip,dst_port,"
@@ -192,7 +200,7 @@ static const char csv_header[] =
 	"answer_ms,duration_s,talk_s,final_code,disposition,hangup_by,q850_cause,"
 	"hangup_reason,direction,truncated,auth_challenges,invites,recording,undecodable_codecs,"
 	"sensor,source,campaign,first_call,repeat_count,callback_s,callback_of,capture_drops,"
-	"evicted,cut_fields,streams\n";
+	"evicted,cut_fields," LEASE_CSV_HEADER "streams\n";
 
 static const char csv_full[] =
 	"a84b4c76e66710@pc33.example.com,+15551234567,Alice Smith,18005550199,2001,"
@@ -200,10 +208,10 @@ static const char csv_full[] =
 	"2024-03-01T12:34:57.357956Z,2024-03-01T12:35:01.123955Z,"
 	"2024-03-01T12:36:01.555556Z,1235,5000,65.432,60.432,200,answered,caller,16,"
 	"Normal call clearing,unknown,false,1,2,,,edge-1,Google Ads,\"Spring, 2024\",false,3,"
-	"90.123,m1@x,17,true,\"caller_name,hangup_reason\",2\n";
+	"90.123,m1@x,17,true,\"caller_name,hangup_reason\"," LEASE_CSV "2\n";
 
 static const char csv_empty[] =
-	",,,,,,,,,unknown,,,,,,,,,,,unfinished,,,,unknown,true,0,0,,,,,,,,,,,false,,0\n";
+	",,,,,,,,,unknown,,,,,,,,,,,unfinished,,,,unknown,true,0,0,,,,,,,,,,,false,," LEASE_CSV "0\n";
 
 /* Reads a whole small file into a static buffer ("" on error). */
 static const char *slurp(const char *path)
@@ -521,7 +529,7 @@ static void test_csv_sink(void)
 	CHECK_INT(run_sink(&ct_sink_csv, tmp_path("out.csv"), recs, 3, errbuf), CT_OK);
 	/* call_id is quoted because of its '"'; empty caller is "" */
 	snprintf(want, sizeof(want), "%s%s%s\"q\"\"1\",\"\",\" x\"\" y\",\"\"\"Boss\"\", Inc.\","
-	    ",,,,,unknown,,,,,,,,,,,unfinished,,,,unknown,true,0,0,,,,,,,,,,,false,,0\n",
+	    ",,,,,unknown,,,,,,,,,,,unfinished,,,,unknown,true,0,0,,,,,,,,,,,false,," LEASE_CSV "0\n",
 	    csv_header, csv_full, csv_empty);
 	CHECK_STR(slurp(tmp_path("out.csv")), want);
 
@@ -730,7 +738,7 @@ static void check_db_content(const char *path, long long calls)
 	sqlite3 *db = NULL;
 
 	CHECK_INT(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	CHECK_INT(q_int(db, "PRAGMA user_version"), 3);
+	CHECK_INT(q_int(db, "PRAGMA user_version"), 4);
 	CHECK_INT(q_int(db, "SELECT capture_drops FROM calls WHERE id = 1"), 17);
 	CHECK_INT(q_int(db, "SELECT evicted FROM calls WHERE id = 1"), 1);
 	CHECK_STR(q_text(db, "SELECT cut_fields FROM calls WHERE id = 1"), "caller_name,hangup_reason");
@@ -803,6 +811,12 @@ static void test_sqlite_sink(void)
 	/* a version 1 database (no capture_drops, evicted, cut_fields) is migrated, its rows kept */
 	CHECK_INT(sqlite3_exec(db, "ALTER TABLE calls DROP COLUMN capture_drops;"
 	    "ALTER TABLE calls DROP COLUMN evicted; ALTER TABLE calls DROP COLUMN cut_fields;"
+	    /* lease fields: version 4 */
+	    "ALTER TABLE calls DROP COLUMN session_id; ALTER TABLE calls DROP COLUMN visitor_id;"
+	    "ALTER TABLE calls DROP COLUMN client_id; ALTER TABLE calls DROP COLUMN utm_source;"
+	    "ALTER TABLE calls DROP COLUMN utm_medium; ALTER TABLE calls DROP COLUMN utm_campaign;"
+	    "ALTER TABLE calls DROP COLUMN utm_term; ALTER TABLE calls DROP COLUMN utm_content;"
+	    "ALTER TABLE calls DROP COLUMN click_id;"
 	    "PRAGMA user_version = 1", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	priv = ct_sink_sqlite.open(path, errbuf);
@@ -812,7 +826,7 @@ static void test_sqlite_sink(void)
 		CHECK_INT(ct_sink_sqlite.close(priv, errbuf), CT_OK);
 	}
 	CHECK_INT(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-	CHECK_INT(q_int(db, "PRAGMA user_version"), 3);
+	CHECK_INT(q_int(db, "PRAGMA user_version"), 4);
 	CHECK_INT(q_int(db, "SELECT count(*) FROM calls"), 8);
 	CHECK_INT(q_int(db, "SELECT count(capture_drops) FROM calls"), 1);
 	CHECK_INT(q_int(db, "SELECT count(evicted) FROM calls"), 1);
@@ -822,7 +836,7 @@ static void test_sqlite_sink(void)
 	sqlite3_close(db);
 	CHECK(ct_sink_sqlite.open(path, errbuf) == NULL);
 	snprintf(want, sizeof(want), "database '%s' has schema version 7, newer than "
-	    "this calltap (3)", path);
+	    "this calltap (4)", path);
 	CHECK_STR(errbuf, want);
 
 	/* unwritable targets fail at open, naming the file */
