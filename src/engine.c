@@ -65,6 +65,7 @@ struct ct_engine {
 	struct ct_media_table *media;
 	struct ct_sink sinks[ENGINE_MAX_SINKS];
 	size_t n_sinks;
+	bool want_start;         /* a sink has call_start: calls are announced when they start */
 	int64_t now_us;          /* newest capture time seen */
 	int64_t next_tick_us;    /* when expiry runs next */
 	int64_t next_flush_us;   /* ct_engine_flush_due: monotonic time of the next flush */
@@ -209,6 +210,47 @@ static void on_emit(void *user, struct ct_call_record *rec)
 	e->held_tail = h;
 	e->n_held++;
 	release_held(e, false);
+}
+
+/*
+ * A call has just started (dialog start hook): a copy of what is known,
+ * enriched like a finished record but without the history (ct_attr_start),
+ * goes to the call_start of every healthy sink that has one.  A sink whose
+ * call_start fails is reported and skipped from then on, as for write.
+ */
+static void on_start(void *user, const struct ct_call_record *view)
+{
+	struct ct_engine *e = user;
+	char errbuf[CT_ERRBUF_SIZE];
+	struct ct_call_record *rec;
+	size_t i;
+
+	if (!e->want_start || (rec = malloc(sizeof(*rec))) == NULL)
+		return;
+	*rec = *view;
+	rec->call_id = view->call_id != NULL ? strdup(view->call_id) : NULL;
+	rec->caller = view->caller != NULL ? strdup(view->caller) : NULL;
+	rec->caller_name = view->caller_name != NULL ? strdup(view->caller_name) : NULL;
+	rec->callee = view->callee != NULL ? strdup(view->callee) : NULL;
+	rec->streams = NULL;
+	rec->n_streams = 0;
+	if (e->cfg.attr != NULL)
+		ct_attr_start(e->cfg.attr, rec);   /* on CT_NOMEM some fields stay null */
+	for (i = 0; i < e->n_sinks; i++) {
+		struct ct_sink *s = &e->sinks[i];
+
+		if (s->failed || s->ops->call_start == NULL)
+			continue;
+		errbuf[0] = '\0';
+		if (s->ops->call_start(s->priv, rec, errbuf) != CT_OK) {
+			fprintf(stderr, "calltap: %s\n", errbuf);
+			s->failed = 1;
+			e->c.sink_errors++;
+		} else {
+			s->dirty = 1;
+		}
+	}
+	ct_call_record_free(rec);
 }
 
 static void on_media(void *user, struct ct_dialog *d, const struct ct_sip_msg *m)
@@ -659,6 +701,7 @@ struct ct_engine *ct_engine_new(const struct ct_engine_cfg *cfg, char *errbuf)
 	hooks.media = on_media;
 	hooks.closing = on_closing;
 	hooks.user = e;
+	hooks.start = on_start;
 	ct_buf_init(&e->obuf);
 	e->orphans.fd = -1;
 	e->now_us = INT64_MIN;
@@ -706,6 +749,7 @@ int ct_engine_add_sink(struct ct_engine *e, const struct ct_sink_ops *ops,
 	s->ops = ops;
 	s->arg = strdup(arg);
 	e->n_sinks++;
+	e->want_start |= ops->call_start != NULL;
 	/* A store continues the caller history and gets the number pool. */
 	if (ops == &ct_sink_sqlite && e->cfg.attr != NULL)
 		return ct_attr_attach_db(e->cfg.attr, arg, errbuf);

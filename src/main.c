@@ -65,7 +65,8 @@ struct options {
 	char *bpf;
 	const char *spool;     /* --spool DIR, for the webhook and pgsql sinks */
 	const char *spool_max; /* --spool-max SIZE */
-	char *webhook_args[MAX_OUTPUTS]; /* "TARGET\nSPOOLDIR\nMAXBYTES", owned */
+	char *webhook_args[MAX_OUTPUTS]; /* "TARGET\nSPOOLDIR\nMAXBYTES[\nOPTIONS]", owned */
+	struct ct_buf webhook_opts; /* --webhook-* options as "name=value" lines, for the webhook sink */
 	const char *orphans;   /* --orphans FILE */
 	int stats;
 	int quiet;             /* -q: no progress line */
@@ -108,7 +109,12 @@ static void usage(FILE *out)
 	    "  --db FILE               SQLite database (table calls)\n"
 	    "  --table FILE|-          human-readable call table\n"
 	    "  --pg CONNINFO           PostgreSQL database (libpq conninfo or URI)\n"
-	    "  --webhook URL           POST each call as JSON to URL\n"
+	    "  --webhook URL           POST each call as JSON to URL (docs/webhook.md)\n"
+	    "  --webhook-events LIST   start,end: also a call_start event (screen pop); default end\n"
+	    "  --webhook-header 'N: V' extra request header (repeatable)\n"
+	    "  --webhook-token-file F  bearer token (else $CALLTAP_WEBHOOK_TOKEN), never printed\n"
+	    "  --webhook-secret-file F HMAC-SHA256 key: X-Calltap-Signature: t=UNIX,sha256=HEX\n"
+	    "  --recording-url-prefix URL  recording_url = URL + recording path under --audio\n"
 	    "  --spool DIR             --webhook/--pg records not yet delivered (./calltap-spool)\n"
 	    "  --spool-max SIZE        disk cap of each spool (default 1G; K, M, G suffixes)\n"
 	    "options:\n"
@@ -235,7 +241,7 @@ enum {
 	OPT_PG, OPT_WEBHOOK, OPT_SPOOL, OPT_SPOOL_MAX,
 	OPT_NUMBERS, OPT_HOME, OPT_COUNTRY, OPT_SENSOR, OPT_HISTORY_MAX,
 	OPT_VERSION, OPT_UMASK,
-	OPT_LEASES
+	OPT_LEASES, OPT_WEBHOOK_OPT
 };
 
 static const struct option long_opts[] = {
@@ -249,6 +255,12 @@ static const struct option long_opts[] = {
 	{ "webhook", required_argument, NULL, OPT_WEBHOOK },
 	{ "spool", required_argument, NULL, OPT_SPOOL },
 	{ "spool-max", required_argument, NULL, OPT_SPOOL_MAX },
+	/* handed to the webhook sink as they are (webhook.c parses them) */
+	{ "webhook-events", required_argument, NULL, OPT_WEBHOOK_OPT },
+	{ "webhook-header", required_argument, NULL, OPT_WEBHOOK_OPT },
+	{ "webhook-token-file", required_argument, NULL, OPT_WEBHOOK_OPT },
+	{ "webhook-secret-file", required_argument, NULL, OPT_WEBHOOK_OPT },
+	{ "recording-url-prefix", required_argument, NULL, OPT_WEBHOOK_OPT },
 	{ "no-rtp", no_argument, NULL, OPT_NO_RTP },
 	{ "audio", required_argument, NULL, OPT_AUDIO },
 	{ "orphans", required_argument, NULL, OPT_ORPHANS },
@@ -300,13 +312,60 @@ static int webhook_args(struct options *o)
 		if (strcmp(o->outputs[i].ops->name, "webhook") != 0 &&
 		    strcmp(o->outputs[i].ops->name, "pgsql") != 0)
 			continue;
-		len = strlen(o->outputs[i].arg) + strlen(spool) + 32;
+		len = strlen(o->outputs[i].arg) + strlen(spool) + o->webhook_opts.len + 32;
 		o->webhook_args[i] = malloc(len);
 		if (o->webhook_args[i] == NULL)
 			return -1;
-		snprintf(o->webhook_args[i], len, "%s\n%s\n%" PRIu64, o->outputs[i].arg, spool, max);
+		snprintf(o->webhook_args[i], len, "%s\n%s\n%" PRIu64 "%s%s", o->outputs[i].arg, spool, max,
+		    strcmp(o->outputs[i].ops->name, "webhook") == 0 && o->webhook_opts.len > 0 ? "\n" : "",
+		    strcmp(o->outputs[i].ops->name, "webhook") == 0 && o->webhook_opts.p != NULL ?
+		    o->webhook_opts.p : "");
 		o->outputs[i].arg = o->webhook_args[i];
 	}
+	return 0;
+}
+
+/*
+ * Keeps one --webhook-* option (name without "--") for the webhook sink,
+ * which checks it (ct_webhook_check_options) and applies it to every
+ * --webhook.  0, or -1 after a message.
+ */
+static int webhook_opt(struct options *o, const char *name, const char *value)
+{
+	if (strchr(value, '\n') != NULL || strchr(value, '\r') != NULL) {
+		fprintf(stderr, "calltap: --%s: a value with CR or LF is refused\n", name);
+		return -1;
+	}
+	ct_buf_printf(&o->webhook_opts, "%s=%s\n", name, value);
+	return o->webhook_opts.oom ? -1 : 0;
+}
+
+/*
+ * Checks the --webhook-* options once all are known (and adds --audio DIR,
+ * which makes --recording-url-prefix URLs relative to it): they need a
+ * --webhook.  0, or -1 after a message.
+ */
+static int check_webhook_opts(struct options *o)
+{
+	char errbuf[CT_ERRBUF_SIZE] = "";
+	size_t i, n = 0;
+
+	for (i = 0; i < o->n_outputs; i++)
+		n += strcmp(o->outputs[i].ops->name, "webhook") == 0;
+	if (o->webhook_opts.len == 0)
+		return 0;
+	if (n == 0) {
+		fprintf(stderr, "calltap: --webhook-* and --recording-url-prefix need --webhook URL\n");
+		return -1;
+	}
+	if (o->cfg.audio_dir != NULL && webhook_opt(o, "audio-dir", o->cfg.audio_dir) != 0)
+		return -1;
+#ifdef HAVE_CURL
+	if (ct_webhook_check_options(o->webhook_opts.p, errbuf) != CT_OK) {
+		fprintf(stderr, "calltap: %s\n", errbuf);
+		return -1;
+	}
+#endif
 	return 0;
 }
 
@@ -469,7 +528,7 @@ static int read_list_file(struct options *o, const char *path)
 /* Returns 0 to run, 1 on a usage error, -1 when help/version was printed. */
 static int parse_options(struct options *o, int argc, char **argv)
 {
-	int c, rc = 0;
+	int c, rc = 0, longindex = 0;
 
 	ct_engine_cfg_default(&o->cfg);
 	ct_attr_cfg_default(&o->attr);
@@ -477,7 +536,7 @@ static int parse_options(struct options *o, int argc, char **argv)
 	o->buffer_mb = 64;
 	o->stats_interval_us = -1;
 	o->umask = 077;
-	while ((c = getopt_long(argc, argv, "r:i:shV:Z:qnv", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "r:i:shV:Z:qnv", long_opts, &longindex)) != -1) {
 		/*
 		 * An option's value that looks like an option is a forgotten
 		 * value (--json --table x): say so rather than create a file
@@ -511,6 +570,7 @@ static int parse_options(struct options *o, int argc, char **argv)
 #endif
 		case OPT_SPOOL: o->spool = optarg; break;
 		case OPT_SPOOL_MAX: o->spool_max = optarg; break;
+		case OPT_WEBHOOK_OPT: rc |= webhook_opt(o, long_opts[longindex].name, optarg) != 0; break;
 		case OPT_NO_RTP: o->cfg.rtp = false; break;
 		case OPT_AUDIO: o->cfg.audio_dir = optarg; break;
 		case OPT_ORPHANS: o->orphans = optarg; break;
@@ -563,7 +623,7 @@ static int parse_options(struct options *o, int argc, char **argv)
 			return 1;
 		}
 	}
-	if (rc == 0 && webhook_args(o) != 0)
+	if (rc == 0 && (check_webhook_opts(o) != 0 || webhook_args(o) != 0))
 		return 1;
 	if (rc != 0)
 		return 1;
@@ -1269,6 +1329,7 @@ static void free_options(struct options *o)
 
 	for (i = 0; i < MAX_OUTPUTS; i++)
 		free(o->webhook_args[i]);
+	ct_buf_fini(&o->webhook_opts);
 	free(o->bpf);
 	free(o->inputs);
 	while (o->n_listed > 0)

@@ -30,6 +30,15 @@ struct ct_sink_ops {
 	int (*flush)(void *priv, char *errbuf);
 	/* Flushes and releases everything; CT_OK or CT_ERR.  priv is freed either way. */
 	int (*close)(void *priv, char *errbuf);
+	/*
+	 * A call has just started (its first INVITE): rec holds what is known
+	 * then (call_id, caller, caller_name, callee, start_time, addresses,
+	 * and the attribution stage's sensor, source, campaign, direction,
+	 * lease fields, caller_number, callee_number); everything else empty.
+	 * Same return and failure rules as write.  NULL for sinks that only
+	 * want finished calls (most).
+	 */
+	int (*call_start)(void *priv, const struct ct_call_record *rec, char *errbuf);
 };
 
 extern const struct ct_sink_ops ct_sink_json;   /* JSON lines */
@@ -38,6 +47,8 @@ extern const struct ct_sink_ops ct_sink_sqlite; /* table `calls` in an SQLite fi
 extern const struct ct_sink_ops ct_sink_table;  /* human-readable table (text) */
 extern const struct ct_sink_ops ct_sink_pgsql;  /* tables calls, rtp_streams on a PostgreSQL server (arg: libpq conninfo) */
 extern const struct ct_sink_ops ct_sink_webhook; /* JSON POST per call (arg: "URL" or "URL SPOOLDIR"), spooled until delivered */
+/* Checks the webhook's option lines ("webhook-header=...\n", see webhook.c); CT_OK or CT_ERR + errbuf. */
+int ct_webhook_check_options(const char *opts, char *errbuf);
 
 struct ct_sink {
 	const struct ct_sink_ops *ops;
