@@ -130,9 +130,10 @@ def load(name):
         recs = [json.loads(l) for l in f]
     order = list(recs[0].keys())
     i = order.index('undecodable_codecs')
-    assert order[i + 1:i + 12] == ['sensor', 'source', 'campaign', 'first_call',
+    assert order[i + 1:i + 11] == ['sensor', 'source', 'campaign', 'first_call',
         'repeat_count', 'callback_s', 'callback_of', 'capture_drops', 'evicted',
-        'cut_fields', 'streams'], order
+        'cut_fields'], order
+    assert order[-1] == 'streams', order
     return {r['call_id']: [r[k] for k in keys[1:]] for r in recs}
 
 want1 = {
