@@ -89,6 +89,7 @@ struct ct_pool {
 	ino_t ino;
 	off_t off;                   /* bytes of fd consumed (complete lines) */
 	struct ct_buf part;          /* a line without its newline yet */
+	bool part_long;              /* part outgrew POOL_LINE_MAX: dropped at its newline */
 	unsigned line;               /* physical lines of this file read */
 	int col[COL_COUNT];          /* CSV column of each, -1 = absent */
 	bool have_header;
@@ -504,13 +505,14 @@ static int feed(struct ct_pool *p, const char *data, size_t n, bool at_open, con
 	while (data < end) {
 		nl = memchr(data, '\n', (size_t)(end - data));
 		if (nl == NULL) {
-			if (p->part.len + (size_t)(end - data) > POOL_LINE_MAX + 2)
-				p->part.oom = 1;   /* too long: dropped at its newline */
+			if (p->part_long || p->part.len + (size_t)(end - data) > POOL_LINE_MAX + 2)
+				p->part_long = true;
 			else
 				ct_buf_append(&p->part, data, (size_t)(end - data));
 			return CT_OK;
 		}
-		if (p->part.oom) {
+		if (p->part_long || (p->part.len > 0 &&
+		    p->part.len + (size_t)(nl - data) > POOL_LINE_MAX + 2)) {
 			p->line++;
 			count_bad(p, "line longer than 16384 bytes");
 		} else if (p->part.len > 0) {
@@ -527,6 +529,7 @@ static int feed(struct ct_pool *p, const char *data, size_t n, bool at_open, con
 		}
 		ct_buf_fini(&p->part);
 		ct_buf_init(&p->part);
+		p->part_long = false;
 		data = nl + 1;
 	}
 	return CT_OK;
@@ -573,6 +576,7 @@ static void restart(struct ct_pool *p, int fd, const struct stat *st)
 	p->line = 0;
 	ct_buf_fini(&p->part);
 	ct_buf_init(&p->part);
+	p->part_long = false;
 }
 
 /*
