@@ -1018,6 +1018,17 @@ void ct_engine_print_stats(const struct ct_engine *e, FILE *out)
 	print_row(out, "time_out_of_range", e->c.time_out_of_range);
 	print_row(out, "capture_drops", e->c.capture_drops);
 	print_row(out, "capture_ifdrops", e->c.capture_ifdrops);
+	if (e->cfg.attr != NULL) {   /* lease fields: the --leases log */
+		struct ct_pool_stats ps;
+
+		ct_attr_pool_stats(e->cfg.attr, &ps);
+		print_row(out, "leases_held", ps.leases);
+		print_row(out, "leases_read", ps.added);
+		print_row(out, "leases_bad_lines", ps.bad);
+		print_row(out, "leases_expired", ps.expired);
+		print_row(out, "leases_refused", ps.refused);
+		print_row(out, "leases_log_reopened", ps.reopened);
+	}
 	for (ev = 0; ev < CT_EV_COUNT; ev++)
 		if (e->c.events[ev] != 0)
 			fprintf(out, "  event %-18s %llu\n", ct_event_name((enum ct_event)ev),

@@ -115,7 +115,7 @@ EOF
 cp "$t/leases.csv" "$t/log.csv"
 { cat "$t/part1.pcap"; sleep 3; cat "$t/part2.bin"; } |
     "$CALLTAP" -r - --json "$t/out.json" --csv "$t/out.csv" --db "$t/out.db" --leases "$t/log.csv" \
-    --numbers "$t/numbers.csv" --country-code 1 --home 203.0.113.10/32 --sensor s1 2>"$t/err" &
+    --numbers "$t/numbers.csv" --country-code 1 --home 203.0.113.10/32 --sensor s1 -s 2>"$t/err" &
 cpid=$!
 sleep 1.5
 # appended while calltap runs: a partial last line first, completed later
@@ -134,6 +134,12 @@ if grep -q "leases $t/log.csv:2: leased_from 'not-a-time' is not an ISO 8601 tim
 	ok "malformed lease line said with its line number"
 else
 	bad "malformed lease line not reported"
+fi
+nl=$(($(wc -l <"$t/leases.csv") + $(wc -l <"$t/late.csv") - 2))
+if grep -q "^  leases_bad_lines  *1$" "$t/err" && grep -q "^  leases_read  *$nl$" "$t/err"; then
+	ok "--stats: $nl leases read, 1 bad line"
+else
+	bad "--stats lease counters: $(grep leases_ "$t/err" | tr '\n' ' ')"
 fi
 
 python3 - "$t" >"$t/check.out" <<'EOF'

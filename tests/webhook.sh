@@ -331,7 +331,8 @@ for cid, (line, r) in recs.items():
             fail("%s: %s %r for %r" % (cid, k, end[k], wire))
         if st[k] != end[k]:
             fail("%s: %s differs between start and end" % (cid, k))
-    for k in ("start_time", "caller", "callee", "source", "campaign", "sensor", "direction", "src_ip", "dst_ip"):
+    for k in ("start_time", "caller", "callee", "source", "campaign", "sensor", "direction", "src_ip", "dst_ip",
+              "session_id", "visitor_id", "utm_source", "utm_campaign", "click_id"):
         if st[k] != r[k]:
             fail("%s: call_start %s %r != record %r" % (cid, k, st[k], r[k]))
     if "disposition" in st or "end_time" in st:
@@ -339,8 +340,9 @@ for cid, (line, r) in recs.items():
 if n != 2 * len(recs):
     fail("%d requests for %d calls" % (n, len(recs)))
 srcs = sum(1 for _, r in recs.values() if r["source"] is not None)
+sess = sum(1 for cid in recs for e in events.get(cid, []) if e["event"] == "call_start" and e.get("session_id"))
 miss = sum(1 for cid in recs for e in events.get(cid, []) if e["event"] == "call_end" and e["missed"])
-print("CHECKED %d calls, %d with a source, %d missed" % (len(recs), srcs, miss))
+print("CHECKED %d calls, %d with a source, %d with a lease session, %d missed" % (len(recs), srcs, sess, miss))
 for b in bad:
     print("BAD " + b)
 PYEOF
@@ -359,11 +361,18 @@ nums = sorted({json.loads(l)["callee"] for l in open(sys.argv[1]) if json.loads(
 print("number,source,campaign")
 for i, n in enumerate(nums):
     print("%s,%s,camp%d" % (n, "google" if i % 2 else "radio", i % 3))
-' "$t/crm.truth" >"$t/crm-numbers.csv"
+with open(sys.argv[2], "w") as f:   # a lease around every other call to a pool number
+    f.write("number,session_id,visitor_id,utm_source,utm_campaign,click_id,leased_from,leased_until\n")
+    for i, c in enumerate(json.loads(l) for l in open(sys.argv[1])):
+        if c["callee"] in nums and i % 2:
+            t = c["start_time"][:19]
+            f.write("%s,S-%d,V-%d,lease-src,,ck%d,%sZ,\n" % (c["callee"], i, i, i, t))
+' "$t/crm.truth" "$t/crm-leases.csv" >"$t/crm-numbers.csv"
 	"$CALLTAP" -r "$t/crm.pcap" --json "$t/crm.json" --webhook "$url/crm" --spool "$t/spc" \
 	    --webhook-events start,end --webhook-header 'X-Tenant: acme' --webhook-header 'X-Trace:a b;c=d' \
 	    --webhook-token-file "$t/token" --webhook-secret-file "$t/key" \
-	    --numbers "$t/crm-numbers.csv" --home 203.0.113.10/32 --country-code 1 2>"$t/err"
+	    --numbers "$t/crm-numbers.csv" --leases "$t/crm-leases.csv" --home 203.0.113.10/32 \
+	    --country-code 1 2>"$t/err"
 	check "crm: exit status" 0 $?
 	crm_check "$t/raw" "$t/crm.json" "$tok" "$key" >"$t/crm.out"
 	if grep -q '^CHECKED' "$t/crm.out" && ! grep -q '^BAD' "$t/crm.out"; then
@@ -371,7 +380,7 @@ for i, n in enumerate(nums):
 	else
 		bad "crm: $(head -n 5 "$t/crm.out" | tr '\n' ';')"
 	fi
-	if grep -q ', 0 with a source' "$t/crm.out" || grep -q ', 0 missed' "$t/crm.out"; then
+	if grep -q -e ', 0 with a source' -e ', 0 with a lease' -e ', 0 missed' "$t/crm.out"; then
 		bad "crm: the capture has no attributed or no missed call: the payload test is empty"
 	fi
 	if ! grep -rq -e "$tok" -e "$key" "$t/err" "$t/spc"; then ok "crm: token and secret not in messages or the spool"; else bad "crm: a secret leaked"; fi
