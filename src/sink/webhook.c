@@ -22,9 +22,20 @@
  * between a 2xx and the pwrite of the acknowledgement that follows it (then
  * that one record is sent again).  Messages show the URL with its
  * credentials masked (ct_mask_secrets).
+ * Events (docs/webhook.md): call_end, the record's JSON followed by event,
+ * missed, caller_number, callee_number and recording_url; with
+ * --webhook-events start also call_start (call_start op, when the first
+ * INVITE is seen), through the same spool, so a call's start is delivered
+ * before its end.  Options other than the URL arrive as "name=value" lines
+ * after it (parse_opts): extra headers (CR/LF refused), a bearer token
+ * (file or CALLTAP_WEBHOOK_TOKEN), and a shared secret with which each
+ * attempt is signed, "X-Calltap-Signature: t=<unix>,sha256=<hex>", the
+ * HMAC-SHA256 (util/sha256.c) of "<unix>.<body>".  Token and secret stay
+ * in memory only (never in the spool, masked in messages).
  * References: RFC 9110 §15 (status codes: 2xx success, 408, 429 (RFC 6585
- * §4), 5xx), RFC 8259 (JSON), libcurl-tutorial(3), curl_easy_setopt(3),
- * POSIX rename(2)/fsync(2).
+ * §4), 5xx), RFC 9110 §5.6.2 (header field names), RFC 6750 (bearer
+ * token), RFC 2104 (HMAC), RFC 3986 §2.1 (percent-encoding), RFC 8259
+ * (JSON), libcurl-tutorial(3), curl_easy_setopt(3), POSIX rename(2)/fsync(2).
  */
 #include "config.h"
 
@@ -592,19 +603,32 @@ static void sign(const struct wh_opts *o, const char *body, size_t len, long lon
 	snprintf(hdr, size, "X-Calltap-Signature: t=%lld,sha256=%s", t, ct_hex(mac, sizeof(mac), hex));
 }
 
-/* Copies msg into dst with the token and the secret, wherever they occur, as "***". */
-static void mask_own(const struct wh_opts *o, char *msg)
+/*
+ * Replaces, in msg (size bytes), every occurrence of the token and of the
+ * secret by "***", scanning on after each replacement; cut to size.
+ */
+static void mask_own(const struct wh_opts *o, char *msg, size_t size)
 {
 	const char *const secrets[2] = { o->token, o->secret };
-	char *p;
-	size_t i, n;
+	char out[512];
+	size_t i, n, k;
+	const char *p;
 
-	for (i = 0; i < 2; i++)
-		while (secrets[i] != NULL && (n = strlen(secrets[i])) > 0 &&
-		    (p = strstr(msg, secrets[i])) != NULL) {
-			memmove(p + 3, p + n, strlen(p + n) + 1);
-			memcpy(p, "***", 3);
+	for (i = 0; i < 2; i++) {
+		if (secrets[i] == NULL || (n = strlen(secrets[i])) == 0)
+			continue;
+		for (p = msg, k = 0; *p != '\0' && k + 4 < sizeof(out);) {
+			if (strncmp(p, secrets[i], n) == 0) {
+				memcpy(out + k, "***", 3);
+				k += 3;
+				p += n;
+			} else {
+				out[k++] = *p++;
+			}
 		}
+		out[k] = '\0';
+		snprintf(msg, size, "%s", out);
+	}
 }
 
 /* POSTs one body; WH_SENT (2xx), WH_RETRY or WH_REJECTED (worker only). */
@@ -639,7 +663,7 @@ static enum wh_result post(struct wh_sink *wh, const char *body, size_t len, int
 	curl_slist_free_all(signed_hdrs);
 	if (rc != CURLE_OK) {
 		snprintf(raw, sizeof(raw), "%.150s", err[0] ? err : curl_easy_strerror(rc));
-		mask_own(&wh->opt, raw);
+		mask_own(&wh->opt, raw, sizeof(raw));
 		failed(wh, ct_mask_secrets(why, sizeof(why), raw, wh->url));
 		return WH_RETRY;
 	}
