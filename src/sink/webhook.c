@@ -626,8 +626,10 @@ static void mask_own(const struct wh_opts *o, char *msg, size_t size)
 				out[k++] = *p++;
 			}
 		}
-		out[k] = '\0';
-		snprintf(msg, size, "%s", out);
+		if (k >= size)
+			k = size - 1;
+		memcpy(msg, out, k);
+		msg[k] = '\0';
 	}
 }
 
