@@ -103,6 +103,7 @@ struct ct_pool {
 	size_t nslots;               /* power of two, > 2 * n_nums */
 	struct ct_hash_key key;
 	struct fields *fs;           /* scratch of on_line */
+	char why[160];               /* reason of the last malformed line */
 	struct ct_pool_stats st;
 };
 
@@ -459,7 +460,6 @@ static int on_line(struct ct_pool *p, const char *line, size_t len, bool fatal,
     const char **why_out)
 {
 	struct fields *f = p->fs;
-	char why[160];
 	const char *err;
 
 	p->line++;
@@ -478,7 +478,7 @@ static int on_line(struct ct_pool *p, const char *line, size_t len, bool fatal,
 		err = "no header row (number,...,leased_from,leased_until) before the data";
 	else if (err == NULL) {
 		p->st.lines++;
-		err = add_row(p, f, why, sizeof(why));
+		err = add_row(p, f, p->why, sizeof(p->why));
 	}
 	if (err == NULL)
 		return CT_OK;
