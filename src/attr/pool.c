@@ -28,8 +28,8 @@
  * header when calltap starts.  Memory is bounded: at most max_leases
  * leases (more are refused and counted), and leases that ended
  * CT_POOL_KEEP_US before the capture clock (the latest call start looked
- * up) are dropped, as are open-ended leases superseded that long ago by a
- * later open-ended lease of the same number.  Lookups are keyed by numbers
+ * up; a pass every hour of it) are dropped, as are open-ended leases
+ * superseded that long ago by a later open-ended lease of the same number.  Lookups are keyed by numbers
  * from the wire: the number table is an open-addressing table under a
  * random SipHash key; each number keeps its leases in a small array.
  * References: RFC 4180 (CSV), ISO 8601 / RFC 3339 (times).
@@ -56,7 +56,7 @@
 #define POOL_FIELD_MAX 1024          /* bytes per field */
 #define POOL_LINE_MAX 16384          /* a longer line is malformed */
 #define POOL_REFRESH_MS 1000
-#define POOL_EXPIRE_EVERY_US (INT64_C(60) * 1000000)
+#define POOL_EXPIRE_EVERY_US (INT64_C(3600) * 1000000) /* capture time between expiry passes */
 #define POOL_SAY_BAD 5               /* malformed lines said on stderr */
 
 /* Columns the pool reads: the session fields, then these three. */
@@ -621,7 +621,11 @@ int ct_pool_refresh(struct ct_pool *p, int64_t mono_ms)
 
 /* ---- lookups and expiry ---------------------------------------------------- */
 
-/* Drops the leases no call at or after clock_us - CT_POOL_KEEP_US can get. */
+/*
+ * Drops the leases no call at or after clock_us - CT_POOL_KEEP_US can get:
+ * ended before that horizon, or open-ended and superseded before it by a
+ * later open-ended lease of the same number.  O(leases).
+ */
 static void expire(struct ct_pool *p)
 {
 	int64_t horizon = p->clock_us - CT_POOL_KEEP_US;
@@ -629,16 +633,16 @@ static void expire(struct ct_pool *p)
 
 	for (i = 0; i < p->n_nums; i++) {
 		struct pool_num *e = &p->nums[i];
+		int64_t open_from = INT64_MIN;   /* latest open-ended start before the horizon */
 
+		for (j = 0; j < e->n; j++)
+			if (e->v[j].until_us == INT64_MAX && e->v[j].from_us < horizon &&
+			    e->v[j].from_us > open_from)
+				open_from = e->v[j].from_us;
 		for (j = k = 0; j < e->n; j++) {
 			struct ct_lease *l = &e->v[j];
-			bool gone = l->until_us != INT64_MAX && l->until_us < horizon;
-			size_t m;
+			bool gone = l->until_us == INT64_MAX ? l->from_us < open_from : l->until_us < horizon;
 
-			/* open-ended, superseded long ago by a later open-ended lease */
-			for (m = 0; !gone && l->until_us == INT64_MAX && m < e->n; m++)
-				gone = e->v[m].until_us == INT64_MAX && e->v[m].from_us > l->from_us &&
-				    e->v[m].from_us < horizon;
 			if (gone) {
 				lease_clear(l);
 				p->st.leases--;
@@ -655,7 +659,7 @@ static void expire(struct ct_pool *p)
  * The lease that held the normalised number norm at at_us: leased_from <=
  * at_us < leased_until, the latest leased_from when several do; NULL when
  * none.  at_us also advances the pool's capture clock, which expires old
- * leases (at most once a minute of it).  The lease is owned by the pool
+ * leases (at most once an hour of it).  The lease is owned by the pool
  * and valid until the next ct_pool_find or ct_pool_refresh.
  */
 const struct ct_lease *ct_pool_find(struct ct_pool *p, const char *norm, int64_t at_us)
