@@ -61,6 +61,7 @@ struct ct_engine {
 	struct ct_tcp_reasm *tcp;
 	struct ct_dialog_table *dialogs;
 	struct ct_media_table *media;
+	bool want_start;         /* a sink has call_start: calls are announced when they start */
 	int64_t now_us;          /* newest capture time seen */
 	int64_t next_tick_us;    /* when expiry runs next */
 	bool new_input;          /* the next frame opens another capture file */
@@ -178,6 +179,32 @@ static void on_emit(void *user, struct ct_call_record *rec)
 	e->held_tail = h;
 	e->n_held++;
 	release_held(e, false);
+}
+
+/*
+ * A call has just started (dialog start hook): a copy of what is known,
+ * enriched like a finished record but without the history (ct_attr_start),
+ * goes to the call_start of every healthy sink that has one.  A sink whose
+ * call_start fails is reported and skipped from then on, as for write.
+ */
+static void on_start(void *user, const struct ct_call_record *view)
+{
+	struct ct_engine *e = user;
+	struct ct_call_record *rec;
+
+	if (!e->want_start || (rec = calloc(1, sizeof(*rec))) == NULL)
+		return;
+	*rec = *view;
+	rec->call_id = view->call_id != NULL ? strdup(view->call_id) : NULL;
+	rec->caller = view->caller != NULL ? strdup(view->caller) : NULL;
+	rec->caller_name = view->caller_name != NULL ? strdup(view->caller_name) : NULL;
+	rec->callee = view->callee != NULL ? strdup(view->callee) : NULL;
+	rec->streams = NULL;
+	rec->n_streams = 0;
+	if (e->cfg.attr != NULL)
+		ct_attr_start(e->cfg.attr, rec);   /* on CT_NOMEM some fields stay null */
+	ct_sinkset_call_start(e->cfg.sinks, rec);
+	ct_call_record_free(rec);
 }
 
 static void on_media(void *user, struct ct_dialog *d, const struct ct_sip_msg *m)
@@ -546,6 +573,7 @@ struct ct_engine *ct_engine_new(const struct ct_engine_cfg *cfg, char *errbuf)
 	hooks.media = on_media;
 	hooks.closing = on_closing;
 	hooks.user = e;
+	hooks.start = on_start;
 	e->now_us = INT64_MIN;
 	e->next_tick_us = INT64_MIN;
 	e->warn_us = e->warn_from_us = INT64_MIN;
@@ -559,6 +587,8 @@ struct ct_engine *ct_engine_new(const struct ct_engine_cfg *cfg, char *errbuf)
 	/* Orphan streams are measured and reported only for an output that takes them. */
 	if (e->media != NULL && e->cfg.sinks != NULL && ct_sinkset_wants_orphans(e->cfg.sinks))
 		ct_media_set_orphan_hook(e->media, on_orphan, e);
+	/* Calls are announced when they start only to an output that takes it (call_start). */
+	e->want_start = e->cfg.sinks != NULL && ct_sinkset_wants_start(e->cfg.sinks);
 	if (e->media != NULL && e->cfg.audio_dir != NULL) {
 		ct_media_set_audio(e->media, e->cfg.audio_dir, (enum ct_audio_format)e->cfg.audio_format);
 		e->fin = ct_media_audio_finisher(e->media);
@@ -636,5 +666,8 @@ void ct_engine_get_stats(const struct ct_engine *e, struct ct_engine_stats *st)
 		st->recordings = st->media.recordings - e->recordings_lost;
 	}
 	st->drops_known = e->drops_known;
+	st->attr = e->cfg.attr != NULL;
+	if (st->attr)
+		ct_attr_pool_stats(e->cfg.attr, &st->pool);
 	st->now_us = e->now_us;
 }

@@ -96,6 +96,8 @@ static const struct output_kind output_kinds[] = {
 };
 #define N_OUTPUT_KINDS (sizeof(output_kinds) / sizeof(output_kinds[0]))
 
+#define MAX_WEBHOOK_OPTS 64
+
 struct output {
 	const struct output_kind *kind;
 	const char *value;     /* the option's value: path, URL, conninfo */
@@ -113,6 +115,8 @@ struct options {
 	const char *spool;     /* --spool DIR, for the OUT_SPOOL outputs */
 	const char *spool_max; /* --spool-max SIZE */
 	uint64_t spool_max_bytes; /* parsed; 0 = the default */
+	struct ct_sink_opt webhook_opts[MAX_WEBHOOK_OPTS]; /* --webhook-* options, for every --webhook */
+	size_t n_webhook_opts;
 	int stats;
 	int quiet;             /* -q: no progress line */
 	int snaplen;
@@ -167,6 +171,12 @@ static void usage(FILE *out)
 	    "outputs (default: --table - --db calltap.db):\n");
 	for (i = 0; i < N_OUTPUT_KINDS; i++)
 		fputs(output_kinds[i].help, out);
+	fputs("  --webhook-events LIST   start,end: also a call_start event (screen pop); default end\n"
+	    "  --webhook-header 'N: V' extra request header (repeatable)\n"
+	    "  --webhook-token-file F  bearer token (else $CALLTAP_WEBHOOK_TOKEN), never printed\n"
+	    "  --webhook-secret-file F HMAC-SHA256 key: X-Calltap-Signature: t=UNIX,sha256=HEX\n"
+	    "  --recording-url-prefix URL  recording_url = URL + recording path under --audio\n"
+	    "                          (webhooks: docs/webhook.md)\n", out);
 	fprintf(out,
 	    "  --spool DIR             --webhook/--pg records not yet delivered (./calltap-spool)\n"
 	    "  --spool-max SIZE        disk cap of each spool (default 1G; K, M, G suffixes)\n"
@@ -188,6 +198,8 @@ static void usage(FILE *out)
 	    "  --stats-interval SEC    status line on stderr every SEC (live: 60, else off; 0 = off)\n"
 	    "attribution (docs/schema.md):\n"
 	    "  --numbers FILE          tracking numbers CSV: number,source,campaign[,cost]\n"
+	    "  --leases FILE           number-pool lease log CSV (followed while running):\n"
+	    "                          number,session_id,...,leased_from,leased_until\n"
 	    "  --home CIDR             home (PBX) side prefix, IPv4 or IPv6 (repeatable)\n"
 	    "  --country-code CC       country code for national numbers (0...), e.g. 44\n"
 	    "  --sensor NAME           sensor name in every record (default: host name)\n"
@@ -236,6 +248,10 @@ static void output_args(const struct options *o, const struct output *out,
 	if (out->kind->flags & OUT_SPOOL) {
 		args->spool_dir = o->spool;
 		args->spool_max = o->spool_max_bytes;
+	}
+	if (strcmp(out->kind->option, "webhook") == 0) {
+		args->opts = o->webhook_opts;
+		args->n_opts = o->n_webhook_opts;
 	}
 }
 
@@ -330,6 +346,7 @@ enum {
 	OPT_SPOOL, OPT_SPOOL_MAX,
 	OPT_NUMBERS, OPT_HOME, OPT_COUNTRY, OPT_SENSOR, OPT_HISTORY_MAX,
 	OPT_VERSION, OPT_UMASK,
+	OPT_LEASES, OPT_WEBHOOK_OPT,
 	OPT_OUTPUT = 512   /* + index into output_kinds */
 };
 
@@ -339,6 +356,12 @@ static const struct option fixed_opts[] = {
 	{ "interface", required_argument, NULL, 'i' },
 	{ "spool", required_argument, NULL, OPT_SPOOL },
 	{ "spool-max", required_argument, NULL, OPT_SPOOL_MAX },
+	/* handed to the webhook sink as they are (webhook.c parses them) */
+	{ "webhook-events", required_argument, NULL, OPT_WEBHOOK_OPT },
+	{ "webhook-header", required_argument, NULL, OPT_WEBHOOK_OPT },
+	{ "webhook-token-file", required_argument, NULL, OPT_WEBHOOK_OPT },
+	{ "webhook-secret-file", required_argument, NULL, OPT_WEBHOOK_OPT },
+	{ "recording-url-prefix", required_argument, NULL, OPT_WEBHOOK_OPT },
 	{ "no-rtp", no_argument, NULL, OPT_NO_RTP },
 	{ "audio", required_argument, NULL, OPT_AUDIO },
 	{ "audio-format", required_argument, NULL, OPT_AUDIO_FMT },
@@ -354,6 +377,7 @@ static const struct option fixed_opts[] = {
 	{ "umask", required_argument, NULL, OPT_UMASK },
 	{ "stats-interval", required_argument, NULL, OPT_STATS_INTERVAL },
 	{ "numbers", required_argument, NULL, OPT_NUMBERS },
+	{ "leases", required_argument, NULL, OPT_LEASES },
 	{ "home", required_argument, NULL, OPT_HOME },
 	{ "country-code", required_argument, NULL, OPT_COUNTRY },
 	{ "sensor", required_argument, NULL, OPT_SENSOR },
@@ -392,6 +416,53 @@ static void warn_direction(const struct options *o)
 			    "callbacks will include them\n");
 			return;
 		}
+}
+
+/*
+ * Keeps one --webhook-* option (name without "--") for the webhook sinks,
+ * which check it (ct_webhook_check_options) and apply it to every
+ * --webhook.  0, or -1 after a message.
+ */
+static int webhook_opt(struct options *o, const char *name, const char *value)
+{
+	if (o->n_webhook_opts == MAX_WEBHOOK_OPTS) {
+		fprintf(stderr, "calltap: too many --webhook-* options (at most %d)\n",
+		    MAX_WEBHOOK_OPTS);
+		return -1;
+	}
+	o->webhook_opts[o->n_webhook_opts].name = name;
+	o->webhook_opts[o->n_webhook_opts].value = value;
+	o->n_webhook_opts++;
+	return 0;
+}
+
+/*
+ * Checks the --webhook-* options once all are known (and adds --audio DIR,
+ * which makes --recording-url-prefix URLs relative to it): they need a
+ * --webhook.  0, or -1 after a message.
+ */
+static int check_webhook_opts(struct options *o)
+{
+	char errbuf[CT_ERRBUF_SIZE] = "";
+	size_t i, n = 0;
+
+	for (i = 0; i < o->n_outputs; i++)
+		n += strcmp(o->outputs[i].kind->option, "webhook") == 0;
+	if (o->n_webhook_opts == 0)
+		return 0;
+	if (n == 0) {
+		fprintf(stderr, "calltap: --webhook-* and --recording-url-prefix need --webhook URL\n");
+		return -1;
+	}
+	if (o->cfg.audio_dir != NULL && webhook_opt(o, "audio-dir", o->cfg.audio_dir) != 0)
+		return -1;
+#ifdef HAVE_CURL
+	if (ct_webhook_check_options(o->webhook_opts, o->n_webhook_opts, errbuf) != CT_OK) {
+		fprintf(stderr, "calltap: %s\n", errbuf);
+		return -1;
+	}
+#endif
+	return 0;
 }
 
 /* --home (repeatable) and --history-max; 0, or -1 after a message. */
@@ -555,7 +626,7 @@ static int parse_options(struct options *o, int argc, char **argv)
 {
 	struct option long_opts[N_FIXED_OPTS + N_OUTPUT_KINDS + 1];
 	bool records = false;
-	int c, rc = 0;
+	int c, rc = 0, longindex = 0;
 	size_t i;
 
 	memcpy(long_opts, fixed_opts, sizeof(fixed_opts));
@@ -574,7 +645,7 @@ static int parse_options(struct options *o, int argc, char **argv)
 	o->buffer_mb = 64;
 	o->stats_interval_us = -1;
 	o->umask = 077;
-	while ((c = getopt_long(argc, argv, "r:i:shV:Z:qnv", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "r:i:shV:Z:qnv", long_opts, &longindex)) != -1) {
 		/*
 		 * An option's value that looks like an option is a forgotten
 		 * value (--json --table x): say so rather than create a file
@@ -594,6 +665,7 @@ static int parse_options(struct options *o, int argc, char **argv)
 		case 'i': o->iface = optarg; break;
 		case OPT_SPOOL: o->spool = optarg; break;
 		case OPT_SPOOL_MAX: o->spool_max = optarg; break;
+		case OPT_WEBHOOK_OPT: rc |= webhook_opt(o, long_opts[longindex].name, optarg) != 0; break;
 		case OPT_NO_RTP: o->cfg.rtp = false; break;
 		case OPT_AUDIO: o->cfg.audio_dir = optarg; break;
 		case OPT_AUDIO_FMT: {
@@ -619,6 +691,7 @@ static int parse_options(struct options *o, int argc, char **argv)
 		case OPT_UMASK: rc |= parse_umask(optarg, &o->umask); break;
 		case OPT_STATS_INTERVAL: rc |= parse_interval(optarg, &o->stats_interval_us); break;
 		case OPT_NUMBERS: o->attr.numbers_path = optarg; break;
+		case OPT_LEASES: o->attr.leases_path = optarg; break;
 		case OPT_COUNTRY: o->attr.country_code = optarg; break;
 		case OPT_SENSOR: o->attr.sensor = optarg; break;
 		case OPT_HOME:
@@ -653,7 +726,7 @@ static int parse_options(struct options *o, int argc, char **argv)
 			return 1;
 		}
 	}
-	if (rc == 0 && spool_options(o) != 0)
+	if (rc == 0 && (spool_options(o) != 0 || check_webhook_opts(o) != 0))
 		return 1;
 	if (rc != 0)
 		return 1;

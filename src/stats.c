@@ -76,6 +76,14 @@ void ct_stats_print(const struct ct_engine_stats *es, const struct ct_sinkset_st
 	print_row(out, "records", c->records);
 	if (sinks != NULL)
 		print_row(out, "sink_errors", sinks->errors);
+	if (es->attr) {   /* the --leases log */
+		print_row(out, "leases_held", es->pool.leases);
+		print_row(out, "leases_read", es->pool.added);
+		print_row(out, "leases_bad_lines", es->pool.bad);
+		print_row(out, "leases_expired", es->pool.expired);
+		print_row(out, "leases_refused", es->pool.refused);
+		print_row(out, "leases_log_reopened", es->pool.reopened);
+	}
 	print_row(out, "time_backwards", c->time_backwards);
 	print_row(out, "time_out_of_range", c->time_out_of_range);
 	print_row(out, "capture_drops", c->capture_drops);

@@ -134,6 +134,26 @@ else
 	bad "database values differ from the JSON output"
 fi
 
+# ---- lease fields (--leases) are stored like every other field -----------
+if "$CALLTAP" --help 2>&1 | grep -q -- '--leases'; then
+	printf '%s\n%s\n' \
+	    'number,session_id,visitor_id,client_id,utm_source,utm_medium,utm_campaign,utm_term,utm_content,click_id,leased_from,leased_until' \
+	    '1000,sess-1,vis-1,cli-1,google,cpc,"spring, 2014",kw,ad,gclid-1,2014-11-25T21:00:00Z,2014-11-25T23:00:00+01:00' \
+	    >"$t/leases.csv"
+	sql postgres "CREATE DATABASE leases" >/dev/null
+	"$CALLTAP" --spool "$t/spool" -r "$srcdir/pcaps/MichalCab-sip.pcap" --json "$t/l.json" \
+	    --pg "$(conn leases)" --leases "$t/leases.csv" 2>"$t/err"
+	sql leases "SELECT row_to_json(c) FROM calls c ORDER BY id" >"$t/l.db.json"
+	sql leases "SELECT row_to_json(s) FROM rtp_streams s ORDER BY call_rowid, ctid" >"$t/l.streams.json"
+	if python3 "$t/cmp.py" "$t/l.json" "$t/l.db.json" "$t/l.streams.json" >"$t/err" 2>&1 &&
+	    [ "$(sql leases "SELECT session_id || '|' || utm_campaign || '|' || source || '|' || click_id FROM calls")" = \
+	    "sess-1|spring, 2014|google|gclid-1" ]; then
+		ok "lease fields: stored, equal to the JSON output"
+	else
+		bad "lease fields in PostgreSQL"
+	fi
+fi
+
 # ---- a second sensor (or a replay) of the same calls stores each once -----
 "$CALLTAP" --spool "$t/spool" -r "$srcdir/pcaps" --json "$t/b.json" --pg "$(conn postgres)" \
     $(sensor_opt s2) 2>"$t/err"

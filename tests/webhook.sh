@@ -10,6 +10,14 @@
 # while the server is slow loses nothing (the spool is write-ahead) and the
 # restart delivers every record (duplicates counted); credentials in the URL
 # are never printed; a 400 is kept in a rejected file and reported.
+# CRM features: call_start and call_end events in order for every call,
+# custom headers, the bearer token (file or environment, never printed),
+# the X-Calltap-Signature HMAC checked independently with python's hmac
+# module, the payload fields (missed, caller_number, first_call, source,
+# campaign, recording_url), and refused options (CR/LF in a header).
+# The server keeps every request whole in "raw" (JSON lines with the
+# headers) and, in "bodies", each call_end body cut back to the record's
+# --json line (the event fields the webhook appends are removed).
 # Loopback only.  Prints "webhook: N passed, N failed".
 . "$(dirname "$0")/lib.sh"
 command -v python3 >/dev/null 2>&1 || { echo "webhook: python3 missing"; exit 77; }
@@ -32,7 +40,7 @@ cat >"$t/server.py" <<'EOF'
 # server.py DIR [PORT]: records accepted bodies (one per line) in
 # DIR/bodies; DIR/fail holds "STATUS COUNT": answer the next COUNT requests
 # with STATUS; DIR/slow holds seconds to wait before answering.
-import http.server, os, sys, time
+import http.server, json, os, re, sys, time
 d = sys.argv[1]
 class H(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
@@ -43,6 +51,9 @@ class H(http.server.BaseHTTPRequestHandler):
             pass
         with open(os.path.join(d, "requests"), "ab") as f:
             f.write(body + b"\n")
+        with open(os.path.join(d, "raw"), "a") as f:
+            f.write(json.dumps({"path": self.path, "headers": dict(self.headers),
+                                "body": body.decode("latin-1")}) + "\n")
         status = 200
         try:
             code, n = open(os.path.join(d, "fail")).read().split()
@@ -54,9 +65,9 @@ class H(http.server.BaseHTTPRequestHandler):
         if status == 200:
             if self.headers.get("Content-Type") != "application/json":
                 status = 415
-            else:
+            elif not body.startswith(b'{"event":"call_start"'):
                 with open(os.path.join(d, "bodies"), "ab") as f:
-                    f.write(body + b"\n")
+                    f.write(re.sub(rb',"event":"call_end",.*\}$', b'}', body) + b"\n")
         self.send_response(status)
         self.send_header("Content-Length", "0")
         self.end_headers()
@@ -79,7 +90,7 @@ dead=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); p
 check() { # name expected actual
 	if [ "$2" = "$3" ]; then ok "$1"; else bad "$1 (want '$2', got '$3')"; fi
 }
-reset() { rm -f "$t/bodies" "$t/requests" "$t/fail"; : >"$t/bodies"; : >"$t/requests"; }
+reset() { rm -f "$t/bodies" "$t/requests" "$t/fail" "$t/raw"; : >"$t/bodies"; : >"$t/requests"; : >"$t/raw"; }
 # records in a spool directory not yet delivered: frames of the segments
 # (one line each; segments are deleted once everything is delivered)
 pending() { cat "$1"/*/seg-*.log 2>/dev/null | wc -l; }
@@ -232,7 +243,7 @@ echo "400 2" >"$t/fail"
 "$CALLTAP" -r "$srcdir/pcaps" --json /dev/null --webhook "$url" --spool "$t/sp4" 2>"$t/err"
 st=$?
 check "400: exit status" 3 $st
-cat "$t"/sp4/*/rejected-*.jsonl >"$t/rej" 2>/dev/null
+cat "$t"/sp4/*/rejected-*.jsonl 2>/dev/null | sed 's/,"event":"call_end",.*}$/}/' >"$t/rej"
 head -n 2 "$t/a.json" >"$t/first2"
 if cmp -s "$t/first2" "$t/rej"; then ok "400: the 2 rejected records are in rejected-*.jsonl"; else bad "400: rejected files"; fi
 tail -n +3 "$t/a.json" >"$t/rest"
@@ -260,6 +271,198 @@ if [ $st -eq 0 ] && [ -d "$(echo "$t"/sp6/webhook-*.1)" ] && cmp -s "$t/d6.json"
 else
 	bad "busy spool slot: status $st"
 fi
+
+# ---- CRM: call_start + call_end, headers, token, signature, payload ------
+# Generated trunk traffic (inbound to the PBX 203.0.113.10 and outbound),
+# tracking numbers for the PBX's +1415555.... numbers.
+crm_check() { # raw-file json-file token key: verifies every request, prints failures
+	python3 - "$@" <<'PYEOF'
+import hashlib, hmac, json, re, sys, time
+raw, jsonf, token, key = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4].encode()
+recs = {}
+for line in open(jsonf):
+    r = json.loads(line)
+    recs[r["call_id"]] = (line.rstrip("\n"), r)
+events, bad = {}, []
+def fail(msg):
+    if len(bad) < 10:
+        bad.append(msg)
+def digits(s):
+    return re.sub(r"\D", "", s or "")
+now = time.time()
+n = 0
+for line in open(raw):
+    q = json.loads(line)
+    n += 1
+    h, body = q["headers"], q["body"].encode("latin-1")
+    if h.get("Authorization") != "Bearer " + token:
+        fail("Authorization header: %r" % h.get("Authorization"))
+    if h.get("X-Tenant") != "acme" or h.get("X-Trace") != "a b;c=d":
+        fail("custom headers: %r %r" % (h.get("X-Tenant"), h.get("X-Trace")))
+    m = re.fullmatch(r"t=(\d+),sha256=([0-9a-f]{64})", h.get("X-Calltap-Signature", ""))
+    if not m:
+        fail("signature header: %r" % h.get("X-Calltap-Signature"))
+        continue
+    mac = hmac.new(key, m.group(1).encode() + b"." + body, hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(mac, m.group(2)):
+        fail("signature does not verify")
+    if abs(int(m.group(1)) - now) > 600:
+        fail("signature time %s far from now" % m.group(1))
+    ev = json.loads(body)
+    ev["_body"] = body.decode("utf-8")
+    events.setdefault(ev["call_id"], []).append(ev)
+for cid, (line, r) in recs.items():
+    evs = events.get(cid, [])
+    kinds = [e["event"] for e in evs]
+    if kinds != ["call_start", "call_end"]:
+        fail("%s: events %s" % (cid, kinds))
+        continue
+    st, end = evs
+    # the end event is the --json line plus the event fields, in this order
+    if re.sub(r',"event":"call_end",.*\}$', "}", end.pop("_body")) != line:
+        fail("%s: call_end body is not the JSON line + event fields: %s" % (cid, line[:60]))
+    st.pop("_body")
+    extra = [k for k in end if k not in r]
+    if extra != ["event", "missed", "recording_url"]:   # caller_number etc. are in the record
+        fail("%s: extra fields %s" % (cid, extra))
+    missed = r["direction"] == "inbound" and r["disposition"] in ("busy", "noanswer", "cancelled")
+    if end["missed"] is not missed:
+        fail("%s: missed %r, want %r (%s %s)" % (cid, end["missed"], missed, r["direction"], r["disposition"]))
+    for k in ("first_call", "source", "campaign", "recording"):
+        if end[k] != r[k]:
+            fail("%s: %s %r != %r" % (cid, k, end[k], r[k]))
+    if end["recording_url"] is not None:
+        fail("%s: recording_url without a prefix" % cid)
+    for k in ("caller_number", "callee_number"):
+        wire = r[k.split("_")[0]]
+        if digits(wire) and (not end[k] or digits(end[k])[-10:] != digits(wire)[-10:]):
+            fail("%s: %s %r for %r" % (cid, k, end[k], wire))
+        if st[k] != end[k]:
+            fail("%s: %s differs between start and end" % (cid, k))
+    for k in ("start_time", "caller", "callee", "source", "campaign", "sensor", "direction", "src_ip", "dst_ip",
+              "session_id", "visitor_id", "utm_source", "utm_campaign", "click_id"):
+        if st[k] != r[k]:
+            fail("%s: call_start %s %r != record %r" % (cid, k, st[k], r[k]))
+    if "disposition" in st or "end_time" in st:
+        fail("%s: call_start carries end fields" % cid)
+if n != 2 * len(recs):
+    fail("%d requests for %d calls" % (n, len(recs)))
+srcs = sum(1 for _, r in recs.values() if r["source"] is not None)
+sess = sum(1 for cid in recs for e in events.get(cid, []) if e["event"] == "call_start" and e.get("session_id"))
+miss = sum(1 for cid in recs for e in events.get(cid, []) if e["event"] == "call_end" and e["missed"])
+print("CHECKED %d calls, %d with a source, %d with a lease session, %d missed" % (len(recs), srcs, sess, miss))
+for b in bad:
+    print("BAD " + b)
+PYEOF
+}
+if [ -x "$srcdir/scripts/gen-calls" ] &&
+    "$srcdir/scripts/gen-calls" -o "$t/crm.pcap" --truth "$t/crm.truth" --calls 60 --no-rtp \
+    --seed 11 >/dev/null 2>&1; then
+	reset
+	tok="tok-$$-Zq81"
+	printf '%s\n' "$tok" >"$t/token"
+	printf '  k3y-%s-secret  \n' "$$" >"$t/key"          # blanks around it are trimmed
+	key="k3y-$$-secret"
+	python3 -c '
+import json, sys
+nums = sorted({json.loads(l)["callee"] for l in open(sys.argv[1]) if json.loads(l)["callee"].startswith("+1415555")})
+print("number,source,campaign")
+for i, n in enumerate(nums):
+    print("%s,%s,camp%d" % (n, "google" if i % 2 else "radio", i % 3))
+with open(sys.argv[2], "w") as f:   # a lease around every other call to a pool number
+    f.write("number,session_id,visitor_id,utm_source,utm_campaign,click_id,leased_from,leased_until\n")
+    for i, c in enumerate(json.loads(l) for l in open(sys.argv[1])):
+        if c["callee"] in nums and i % 2:
+            t = c["start_time"][:19]
+            f.write("%s,S-%d,V-%d,lease-src,,ck%d,%sZ,\n" % (c["callee"], i, i, i, t))
+' "$t/crm.truth" "$t/crm-leases.csv" >"$t/crm-numbers.csv"
+	"$CALLTAP" -r "$t/crm.pcap" --json "$t/crm.json" --webhook "$url/crm" --spool "$t/spc" \
+	    --webhook-events start,end --webhook-header 'X-Tenant: acme' --webhook-header 'X-Trace:a b;c=d' \
+	    --webhook-token-file "$t/token" --webhook-secret-file "$t/key" \
+	    --numbers "$t/crm-numbers.csv" --leases "$t/crm-leases.csv" --home 203.0.113.10/32 \
+	    --country-code 1 2>"$t/err"
+	check "crm: exit status" 0 $?
+	crm_check "$t/raw" "$t/crm.json" "$tok" "$key" >"$t/crm.out"
+	if grep -q '^CHECKED' "$t/crm.out" && ! grep -q '^BAD' "$t/crm.out"; then
+		ok "crm: $(sed -n 's/^CHECKED //p' "$t/crm.out"): start then end per call, headers, token, signatures verified with python hmac, payload fields"
+	else
+		bad "crm: $(head -n 5 "$t/crm.out" | tr '\n' ';')"
+	fi
+	if grep -q -e ', 0 with a source' -e ', 0 with a lease' -e ', 0 missed' "$t/crm.out"; then
+		bad "crm: the capture has no attributed or no missed call: the payload test is empty"
+	fi
+	if ! grep -rq -e "$tok" -e "$key" "$t/err" "$t/spc"; then ok "crm: token and secret not in messages or the spool"; else bad "crm: a secret leaked"; fi
+	# the token from the environment, only the end event by default
+	reset
+	CALLTAP_WEBHOOK_TOKEN="env-$tok" "$CALLTAP" -r "$one" --json "$t/e.json" --webhook "$url/env" --spool "$t/spe" 2>"$t/err"
+	st=$?
+	if [ $st -eq 0 ] && python3 -c '
+import json, sys
+q = [json.loads(l) for l in open(sys.argv[1])]
+sys.exit(not (q and all(r["headers"].get("Authorization") == "Bearer " + sys.argv[2] and
+    "X-Calltap-Signature" not in r["headers"] and r["body"].startswith("{\"call_id\"") for r in q)))
+' "$t/raw" "env-$tok" && cmp -s "$t/e.json" "$t/bodies"; then
+		ok "crm: bearer token from CALLTAP_WEBHOOK_TOKEN; default events: call_end only, unsigned"
+	else
+		bad "crm: environment token (status $st)"
+	fi
+	# server down: the messages never show the token
+	CALLTAP_WEBHOOK_TOKEN="env-$tok" "$CALLTAP" -r "$one" --json /dev/null --webhook "http://127.0.0.1:$dead/t" \
+	    --spool "$t/spd" --webhook-secret-file "$t/key" 2>"$t/err"
+	if [ $? -eq 3 ] && ! grep -rq -e "$tok" -e "$key" "$t/err" "$t/spd"; then ok "crm: server down: no secret in messages or spool"; else bad "crm: server down: secret shown"; fi
+else
+	bad "cannot generate calls for the CRM test (scripts/gen-calls)"
+fi
+
+# ---- --recording-url-prefix: prefix + the file under --audio, escaped -----
+if "$CALLTAP" --version | grep -q 'audio('; then
+	reset
+	"$CALLTAP" -r "$srcdir/pcaps" --json "$t/r.json" --audio "$t/rec dir" --webhook "$url/rec" --spool "$t/spr" \
+	    --recording-url-prefix 'https://rec.example/calls' 2>"$t/err"
+	st=$?
+	python3 - "$t/raw" "$t/r.json" "$t/rec dir" >"$t/rec.out" <<'PYEOF'
+import json, os, sys, urllib.parse
+recs = {json.loads(l)["call_id"]: json.loads(l) for l in open(sys.argv[2])}
+n = bad = 0
+for l in open(sys.argv[1]):
+    e = json.loads(json.loads(l)["body"])
+    r = recs[e["call_id"]]
+    if r["recording"] is None:
+        bad += e["recording_url"] is not None
+        continue
+    n += 1
+    rel = os.path.relpath(r["recording"], sys.argv[3])
+    want = "https://rec.example/calls/" + urllib.parse.quote(rel, safe="/")
+    if e["recording_url"] != want or not os.path.exists(r["recording"]):
+        bad += 1
+        print("BAD %r != %r" % (e["recording_url"], want))
+print("RECORDINGS %d BAD %d" % (n, bad))
+PYEOF
+	if [ $st -eq 0 ] && grep -q '^RECORDINGS [1-9][0-9]* BAD 0$' "$t/rec.out"; then
+		ok "recording_url: $(sed -n 's/^RECORDINGS \([0-9]*\).*/\1/p' "$t/rec.out") recordings, prefix + path under --audio, percent-encoded"
+	else
+		bad "recording_url: status $st; $(head -n 3 "$t/rec.out" | tr '\n' ';')"
+	fi
+fi
+
+# ---- refused options: a usage error (exit 1) naming the option -----------
+"$CALLTAP" -r "$one" --json /dev/null --webhook "$url" --spool "$t/spx" \
+    --webhook-header "$(printf 'X-A: b\r\nX-Evil: 1')" 2>"$t/err"
+if [ $? -eq 1 ] && grep -q "CR or LF is refused" "$t/err"; then ok "header with CR/LF refused"; else bad "header with CR/LF"; fi
+"$CALLTAP" -r "$one" --json /dev/null --webhook "$url" --spool "$t/spx" --webhook-header 'Content-Type: text/plain' 2>"$t/err"
+if [ $? -eq 1 ] && grep -q "calltap sets Content-Type itself" "$t/err"; then ok "own header refused"; else bad "own header"; fi
+"$CALLTAP" -r "$one" --json /dev/null --webhook "$url" --spool "$t/spx" --webhook-header "$(printf 'X-Key: s3cr3tvalue\001')" 2>"$t/err"
+if [ $? -eq 1 ] && grep -q "header X-Key has a control character" "$t/err" && ! grep -q s3cr3tvalue "$t/err"; then ok "control character in a header refused, value not shown"; else bad "control character in a header"; fi
+"$CALLTAP" -r "$one" --json /dev/null --webhook "$url" --spool "$t/spx" --webhook-events start,middle 2>"$t/err"
+if [ $? -eq 1 ] && grep -q "'middle' is not an event" "$t/err"; then ok "unknown event refused"; else bad "unknown event"; fi
+"$CALLTAP" -r "$one" --json /dev/null --webhook-events start 2>"$t/err"
+if [ $? -eq 1 ] && grep -q "need --webhook" "$t/err"; then ok "webhook options without --webhook refused"; else bad "webhook options without --webhook"; fi
+: >"$t/empty"
+"$CALLTAP" -r "$one" --json /dev/null --webhook "$url" --spool "$t/spx" --webhook-secret-file "$t/empty" 2>"$t/err"
+if [ $? -eq 1 ] && grep -q "holds no secret" "$t/err"; then ok "empty secret file refused"; else bad "empty secret file"; fi
+"$CALLTAP" -r "$one" --json /dev/null --webhook "$url" --spool "$t/spx" --webhook-token-file "$t/token" \
+    --webhook-header "Authorization: Basic $tok" 2>"$t/err"
+if [ $? -eq 1 ] && grep -q "exclude each other" "$t/err" && ! grep -q "$tok" "$t/err"; then ok "Authorization header and token refused together, value not shown"; else bad "Authorization + token"; fi
 
 echo "webhook: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

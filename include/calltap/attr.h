@@ -112,6 +112,50 @@ size_t ct_history_longest_chain(const struct ct_history *h); /* tests: O(buckets
 /* Feeds every call of the SQLite store at db_path (ct_history_feed_row). */
 int ct_history_preload(struct ct_history *h, const char *db_path, char *errbuf);
 
+/* ---- pool.c: dynamic number pools (lease log, --leases) ----------------- */
+
+/* Session fields of a lease, in record and CSV order (names: ct_lease_field_name). */
+enum ct_lease_field {
+	CT_LEASE_SESSION_ID = 0, CT_LEASE_VISITOR_ID, CT_LEASE_CLIENT_ID,
+	CT_LEASE_UTM_SOURCE, CT_LEASE_UTM_MEDIUM, CT_LEASE_UTM_CAMPAIGN,
+	CT_LEASE_UTM_TERM, CT_LEASE_UTM_CONTENT, CT_LEASE_CLICK_ID,
+	CT_LEASE_NFIELDS
+};
+
+/* One lease: number held by a visit from from_us (inclusive) to until_us (exclusive). */
+struct ct_lease {
+	char number[CT_NUMBER_MAX];     /* normalised */
+	int64_t from_us, until_us;      /* until_us INT64_MAX: open-ended */
+	char *f[CT_LEASE_NFIELDS];      /* NULL when empty */
+	unsigned line;                  /* line of the lease log */
+};
+
+struct ct_pool_stats {
+	uint64_t lines;      /* data lines read (blank lines not counted) */
+	uint64_t leases;     /* leases held now */
+	uint64_t added;      /* leases read (a line replacing an earlier one counts too) */
+	uint64_t replaced;   /* lines that replaced a lease of the same number and leased_from */
+	uint64_t bad;        /* malformed lines (skipped) */
+	uint64_t expired;    /* leases dropped: ended CT_POOL_KEEP_US before the capture clock */
+	uint64_t refused;    /* leases not kept: CT_POOL_MAX_LEASES reached */
+	uint64_t reopened;   /* the file was rotated or truncated and read again from its start */
+	unsigned bad_line[8];    /* lines of the first 8 malformed lines (0 = none) */
+};
+
+#define CT_POOL_MAX_LEASES 1000000
+#define CT_POOL_KEEP_US (INT64_C(48) * 3600 * 1000000) /* leases ended this long ago go */
+
+struct ct_pool;
+const char *ct_lease_field_name(enum ct_lease_field f);
+struct ct_pool *ct_pool_open(const char *path, const char *cc, size_t max_leases,
+    char *errbuf);
+void ct_pool_free(struct ct_pool *p);
+int ct_pool_refresh(struct ct_pool *p, int64_t mono_ms);
+const struct ct_lease *ct_pool_find(struct ct_pool *p, const char *norm, int64_t at_us);
+void ct_pool_get_stats(const struct ct_pool *p, struct ct_pool_stats *st);
+/* ISO 8601 time (Z, offset, or none = UTC) to microseconds; CT_OK or CT_ERR. */
+int ct_pool_parse_time(const char *s, int64_t *us);
+
 /* ---- attr.c: the stage --------------------------------------------------- */
 
 #define CT_ATTR_MAX_HOME 64
@@ -119,6 +163,7 @@ int ct_history_preload(struct ct_history *h, const char *db_path, char *errbuf);
 
 struct ct_attr_cfg {
 	const char *numbers_path;       /* tracking numbers CSV, NULL = none */
+	const char *leases_path;        /* lease log CSV of the number pools, NULL = none */
 	const char *country_code;       /* digits for national numbers, NULL = none */
 	const char *home[CT_ATTR_MAX_HOME]; /* CIDR texts of the home side */
 	size_t n_home;
@@ -135,6 +180,9 @@ int ct_attr_enrich(struct ct_attr *a, struct ct_call_record *rec);
 bool ct_attr_direction_configured(const struct ct_attr *a);
 /* The tracking-number pool (--numbers), or NULL. */
 const struct ct_numbers *ct_attr_numbers(const struct ct_attr *a);
+/* The same for a call that has just started (no history): the call_start event. */
+int ct_attr_start(struct ct_attr *a, struct ct_call_record *rec);
+void ct_attr_pool_stats(const struct ct_attr *a, struct ct_pool_stats *st);
 /* Preloads the history from an SQLite store and writes its numbers table. */
 int ct_attr_attach_db(struct ct_attr *a, const char *path, char *errbuf);
 /*

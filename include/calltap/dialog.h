@@ -70,6 +70,13 @@ struct ct_dialog_hooks {
 	/* Called just before a call's record is emitted, to fill rec->streams. May be NULL. */
 	void (*closing)(void *user, struct ct_dialog *d, struct ct_call_record *rec);
 	void *user;
+	/*
+	 * Called once when an initial INVITE creates a call, with a record of
+	 * what is known then (call_id, caller, caller_name, callee, addresses,
+	 * ports, transport, vlan, start_us; the rest empty).  rec and its
+	 * strings are borrowed for the call only.  May be NULL.
+	 */
+	void (*start)(void *user, const struct ct_call_record *rec);
 };
 
 struct ct_dialog_stats {

@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "calltap/attr.h"
 #include "calltap/dialog.h"
 #include "calltap/log.h"
 #include "calltap/media.h"
@@ -94,6 +95,8 @@ struct ct_engine_stats {
 	struct ct_media_stats media;
 	uint64_t recordings;       /* recordings written (handed over and confirmed) */
 	bool drops_known;          /* ct_engine_capture_drops was called (live capture) */
+	bool attr;                 /* attribution is on: pool is valid */
+	struct ct_pool_stats pool; /* the --leases log (attr.h) */
 	int64_t now_us;            /* newest capture time; INT64_MIN before the first frame */
 };
 void ct_engine_get_stats(const struct ct_engine *e, struct ct_engine_stats *st);

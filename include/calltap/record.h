@@ -111,6 +111,15 @@ struct ct_call_record {
 	bool has_callback;     /* missed inbound call: callback_us valid */
 	int64_t callback_us;   /* end of this missed call -> first later outbound call to the caller */
 	char *callback_of;     /* outbound call: Call-ID of the missed call it answers, may be NULL */
+	/* lease fields: the number-pool lease (--leases, attr/pool.c) that held
+	 * the dialled number at the call's start; all NULL when none did. */
+	char *session_id, *visitor_id, *client_id;
+	char *utm_source, *utm_medium, *utm_campaign, *utm_term, *utm_content;
+	char *click_id;
+	/* Webhook payload (set by the attribution stage, not a stored column):
+	 * missed per docs/report.md (inbound, or direction unknown when no
+	 * direction is configured; busy, noanswer, cancelled). */
+	bool missed;
 	bool evicted;          /* closed early to make room in a full call table (truncated too) */
 	uint32_t cut_fields;   /* CT_CUT_* bits: strings cut to their cap */
 

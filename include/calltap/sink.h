@@ -22,12 +22,20 @@ struct ct_attr;
  * What a sink is opened on, as the command line gave it (main.c builds it
  * from the sink's option; every field a sink does not use is ignored).
  */
+/* One sink-specific option: a long option's name (without "--") and its value. */
+struct ct_sink_opt {
+	const char *name;
+	const char *value;
+};
+
 struct ct_sink_args {
 	const char *target;     /* file path ("-" = standard output), URL or libpq conninfo */
 	bool append;            /* text files: append to the file instead of truncating it */
 	const char *spool_dir;  /* network sinks: where undelivered records wait (NULL = "calltap-spool") */
 	uint64_t spool_max;     /* network sinks: disk cap of that spool in bytes (0 = default) */
 	const struct ct_log *log; /* messages while the sink runs (log.h; NULL: none); outlives the sink */
+	const struct ct_sink_opt *opts; /* the sink's own options (webhook: --webhook-*), n_opts of them */
+	size_t n_opts;
 };
 
 /*
@@ -66,6 +74,15 @@ struct ct_sink_ops {
 	int (*attach_history)(void *priv, struct ct_attr *a, char *errbuf);
 	/* Flushes and releases everything; CT_OK or CT_ERR.  priv is freed either way. */
 	int (*close)(void *priv, char *errbuf);
+	/*
+	 * A call has just started (its first INVITE): rec holds what is known
+	 * then (call_id, caller, caller_name, callee, start_time, addresses,
+	 * and the attribution stage's sensor, source, campaign, direction,
+	 * lease fields, caller_number, callee_number); everything else empty.
+	 * Same return and failure rules as write.  NULL for sinks that only
+	 * want finished calls (most).
+	 */
+	int (*call_start)(void *priv, const struct ct_call_record *rec, char *errbuf);
 };
 
 extern const struct ct_sink_ops ct_sink_json;    /* JSON lines */
@@ -75,6 +92,8 @@ extern const struct ct_sink_ops ct_sink_table;   /* human-readable table (text) 
 extern const struct ct_sink_ops ct_sink_orphans; /* RTP streams of no call, JSON lines (--orphans) */
 extern const struct ct_sink_ops ct_sink_pgsql;   /* tables calls, rtp_streams on a PostgreSQL server (target: libpq conninfo) */
 extern const struct ct_sink_ops ct_sink_webhook; /* JSON POST per call (target: URL), spooled until delivered */
+/* Checks the webhook's options (--webhook-* as name/value pairs); CT_OK or CT_ERR + errbuf. */
+int ct_webhook_check_options(const struct ct_sink_opt *opts, size_t n, char *errbuf);
 
 /* Opens ops on target alone (no append, default spool): tests and tools. */
 void *ct_sink_open_target(const struct ct_sink_ops *ops, const char *target, char *errbuf);

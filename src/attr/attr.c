@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -32,6 +33,7 @@ struct ct_attr {
 	size_t n_home;
 	struct ct_history *hist;         /* NULL = history off */
 	bool preloaded;                  /* history already read from a store */
+	struct ct_pool *pool;            /* lease log (--leases), NULL = none */
 };
 
 /* Defaults: no pool, no home prefixes, host name, 500000 history entries. */
@@ -129,6 +131,9 @@ struct ct_attr *ct_attr_new(const struct ct_attr_cfg *cfg, char *errbuf)
 	if (cfg->history_max > 0 && ((a->hist = ct_history_new(cfg->history_max)) == NULL ||
 	    ct_history_set_rules(a->hist, cc_or_null(a), !ct_attr_direction_configured(a)) != CT_OK))
 		goto nomem;
+	if (cfg->leases_path != NULL &&
+	    (a->pool = ct_pool_open(cfg->leases_path, cc_or_null(a), 0, errbuf)) == NULL)
+		goto fail;
 	return a;
 nomem:
 	snprintf(errbuf, CT_ERRBUF_SIZE, "out of memory");
@@ -144,6 +149,7 @@ void ct_attr_free(struct ct_attr *a)
 		return;
 	ct_numbers_free(a->numbers);
 	ct_history_free(a->hist);
+	ct_pool_free(a->pool);
 	free(a->sensor);
 	free(a);
 }
@@ -267,6 +273,85 @@ static int enrich_history(struct ct_attr *a, struct ct_call_record *r)
 	return rc;
 }
 
+/* ---- lease fields: number pools (--leases, pool.c) ------------------------ */
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The lease that held r's dialled number at its start (reads new lease lines first). */
+static const struct ct_lease *lease_of(struct ct_attr *a, const struct ct_call_record *r)
+{
+	if (a->pool == NULL || r->callee_number == NULL)
+		return NULL;
+	ct_pool_refresh(a->pool, mono_ms());
+	return ct_pool_find(a->pool, r->callee_number, r->start_us);
+}
+
+/*
+ * Copies the session fields of lease l into r; utm_source / utm_campaign,
+ * when set, replace the number's static source / campaign.  CT_OK or
+ * CT_NOMEM.
+ */
+static int apply_lease(struct ct_call_record *r, const struct ct_lease *l)
+{
+	char **dst[CT_LEASE_NFIELDS] = {
+		&r->session_id, &r->visitor_id, &r->client_id, &r->utm_source, &r->utm_medium,
+		&r->utm_campaign, &r->utm_term, &r->utm_content, &r->click_id,
+	};
+	int i, rc = CT_OK;
+
+	for (i = 0; i < CT_LEASE_NFIELDS; i++)
+		if (set_str(dst[i], l->f[i]) != CT_OK)
+			rc = CT_NOMEM;
+	if (l->f[CT_LEASE_UTM_SOURCE] != NULL && set_str(&r->source, l->f[CT_LEASE_UTM_SOURCE]) != CT_OK)
+		rc = CT_NOMEM;
+	if (l->f[CT_LEASE_UTM_CAMPAIGN] != NULL &&
+	    set_str(&r->campaign, l->f[CT_LEASE_UTM_CAMPAIGN]) != CT_OK)
+		rc = CT_NOMEM;
+	return rc;
+}
+
+/* Lease log counters (tests, --stats); zeros without --leases. */
+void ct_attr_pool_stats(const struct ct_attr *a, struct ct_pool_stats *st)
+{
+	ct_pool_get_stats(a != NULL ? a->pool : NULL, st);
+}
+
+/* ---- webhook payload: normalised numbers and missed ----------------------- */
+
+/* Sets missed of r (after its direction; the webhook's payload). */
+static void set_missed(const struct ct_attr *a, struct ct_call_record *r)
+{
+	r->missed = (r->direction == CT_DIR_INBOUND ||
+	    (r->direction == CT_DIR_UNKNOWN && !ct_attr_direction_configured(a))) &&
+	    (r->disposition == CT_DISP_BUSY || r->disposition == CT_DISP_NOANSWER ||
+	    r->disposition == CT_DISP_CANCELLED);
+}
+
+/*
+ * Enriches the record of a call that has just started (the webhook's
+ * call_start event): the same fields as ct_attr_enrich except the history,
+ * which sees a call once, when it ends.  CT_OK or CT_NOMEM.
+ */
+int ct_attr_start(struct ct_attr *a, struct ct_call_record *r)
+{
+	struct ct_history *h;
+	int rc;
+
+	if (a == NULL || r == NULL)
+		return CT_OK;
+	h = a->hist;
+	a->hist = NULL;
+	rc = ct_attr_enrich(a, r);
+	a->hist = h;
+	return rc;
+}
+
 /*
  * True when the direction of calls can be told: --home prefixes, or a
  * numbers file (calls to a tracking number are inbound).  Otherwise every
@@ -275,7 +360,7 @@ static int enrich_history(struct ct_attr *a, struct ct_call_record *r)
  */
 bool ct_attr_direction_configured(const struct ct_attr *a)
 {
-	return a != NULL && (a->n_home > 0 || a->numbers != NULL);
+	return a != NULL && (a->n_home > 0 || a->numbers != NULL || a->pool != NULL);
 }
 
 /*
@@ -291,6 +376,7 @@ bool ct_attr_direction_configured(const struct ct_attr *a)
 int ct_attr_enrich(struct ct_attr *a, struct ct_call_record *r)
 {
 	const struct ct_number_info *tn = NULL;
+	const struct ct_lease *lease;
 	int rc = CT_OK;
 
 	if (a == NULL || r == NULL)
@@ -298,14 +384,18 @@ int ct_attr_enrich(struct ct_attr *a, struct ct_call_record *r)
 	if (set_numbers(a, r) != CT_OK)
 		rc = CT_NOMEM;
 	tn = find_tracking(a, r->callee_number);
+	lease = lease_of(a, r);   /* lease fields */
 	if (r->direction == CT_DIR_UNKNOWN)
 		r->direction = ct_direction_classify(a->home, a->n_home, &r->src_ip, &r->dst_ip,
-		    tn != NULL);
+		    tn != NULL || lease != NULL);
 	if (set_str(&r->sensor, a->sensor) != CT_OK ||
 	    set_str(&r->source, tn != NULL ? tn->source : NULL) != CT_OK ||
 	    set_str(&r->campaign, tn != NULL ? tn->campaign : NULL) != CT_OK ||
 	    set_agent(a, r) != CT_OK)
 		rc = CT_NOMEM;
+	if (lease != NULL && apply_lease(r, lease) != CT_OK)
+		rc = CT_NOMEM;
+	set_missed(a, r);
 	if (a->hist != NULL && enrich_history(a, r) != CT_OK)
 		rc = CT_NOMEM;
 	return rc;

@@ -168,6 +168,15 @@ void ct_call_record_free(struct ct_call_record *r)
 	free(r->caller_number);
 	free(r->callee_number);
 	free(r->callback_of);
+	free(r->session_id);   /* lease fields */
+	free(r->visitor_id);
+	free(r->client_id);
+	free(r->utm_source);
+	free(r->utm_medium);
+	free(r->utm_campaign);
+	free(r->utm_term);
+	free(r->utm_content);
+	free(r->click_id);
 	free(r->streams);
 	free(r);
 }

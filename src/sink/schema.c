@@ -326,10 +326,12 @@ const struct ct_schema_col ct_schema_calls[] = {
 	    "callee not a tracking number",
 	    "`source` column of the `--numbers` row whose number equals the "
 	    "normalised `callee` (see "
-	    "[Attribution](#attribution-numbers-direction-history))." },
+	    "[Attribution](#attribution-numbers-direction-history)), or the "
+	    "`utm_source` of the `--leases` lease that held the number when set." },
 	{ "campaign", CT_COL_TEXT, CT_OUT_ALL, OPT, 0, STR(campaign),
 	    "not a tracking number, or empty campaign",
-	    "`campaign` column of that row." },
+	    "`campaign` column of that row, or the lease's `utm_campaign` when "
+	    "set (see [Number pools](#number-pools-leases))." },
 	{ "first_call", CT_COL_BOOLEAN, CT_OUT_ALL, 0, 0, GET(g_first_call),
 	    "not an inbound call; caller withheld or not a number; history off",
 	    "Inbound calls only (and unknown-direction calls when no direction "
@@ -387,6 +389,37 @@ const struct ct_schema_col ct_schema_calls[] = {
 	{ "callee_number", CT_COL_TEXT, CT_OUT_ALL, OPT, 0, STR(callee_number),
 	    "callee not a number; attribution off",
 	    "`callee` normalised as `caller_number`." },
+	/* lease fields: the number-pool session (--leases, src/attr/pool.c) */
+	{ "session_id", CT_COL_TEXT, CT_OUT_ALL, 0, 0, STR(session_id),
+	    "no lease (see [Number pools](#number-pools-leases))",
+	    "`session_id` of the `--leases` lease that held the dialled number at "
+	    "the call's start." },
+	{ "visitor_id", CT_COL_TEXT, CT_OUT_ALL, 0, 0, STR(visitor_id),
+	    "no lease, or empty in the lease",
+	    "`visitor_id` of that lease (the website's visitor)." },
+	{ "client_id", CT_COL_TEXT, CT_OUT_ALL, 0, 0, STR(client_id),
+	    "as `visitor_id`",
+	    "`client_id` of that lease (analytics client id, e.g. Google "
+	    "Analytics `_ga`)." },
+	{ "utm_source", CT_COL_TEXT, CT_OUT_ALL, OPT, 0, STR(utm_source),
+	    "as `visitor_id`",
+	    "`utm_source` of that lease; when set it is also the call's `source`." },
+	{ "utm_medium", CT_COL_TEXT, CT_OUT_ALL, OPT, 0, STR(utm_medium),
+	    "as `visitor_id`",
+	    "`utm_medium` of that lease." },
+	{ "utm_campaign", CT_COL_TEXT, CT_OUT_ALL, OPT, 0, STR(utm_campaign),
+	    "as `visitor_id`",
+	    "`utm_campaign` of that lease; when set it is also the call's "
+	    "`campaign`." },
+	{ "utm_term", CT_COL_TEXT, CT_OUT_ALL, 0, 0, STR(utm_term),
+	    "as `visitor_id`",
+	    "`utm_term` of that lease." },
+	{ "utm_content", CT_COL_TEXT, CT_OUT_ALL, 0, 0, STR(utm_content),
+	    "as `visitor_id`",
+	    "`utm_content` of that lease." },
+	{ "click_id", CT_COL_TEXT, CT_OUT_ALL, 0, 0, STR(click_id),
+	    "as `visitor_id`",
+	    "`click_id` of that lease (gclid, fbclid, ...)." },
 	{ "streams", CT_COL_INTEGER, CT_OUT_ALL, 0, 0, GET(g_streams),
 	    "never",
 	    "JSON: array of stream objects, `[]` when no RTP was matched.  CSV "

@@ -111,6 +111,17 @@ bool ct_sinkset_wants_orphans(const struct ct_sinkset *s)
 	return false;
 }
 
+/* True when a sink takes call-start events (call_start). */
+bool ct_sinkset_wants_start(const struct ct_sinkset *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		if (s->sinks[i].ops->call_start != NULL)
+			return true;
+	return false;
+}
+
 /* Marks k failed after a failed op and reports errbuf once. */
 static void sink_failed(struct ct_sinkset *s, struct sink *k, const char *errbuf)
 {
@@ -135,6 +146,29 @@ void ct_sinkset_write(struct ct_sinkset *s, const struct ct_call_record *rec)
 			continue;
 		errbuf[0] = '\0';
 		if (k->ops->write(k->priv, rec, errbuf) != CT_OK)
+			sink_failed(s, k, errbuf);
+		else
+			k->dirty = true;
+	}
+}
+
+/*
+ * A call has just started (its first INVITE): rec (borrowed; no end, no
+ * streams) goes to every healthy sink that takes call-start events, as
+ * ct_sinkset_write.
+ */
+void ct_sinkset_call_start(struct ct_sinkset *s, const struct ct_call_record *rec)
+{
+	char errbuf[CT_ERRBUF_SIZE];
+	size_t i;
+
+	for (i = 0; i < s->n; i++) {
+		struct sink *k = &s->sinks[i];
+
+		if (k->failed || k->ops->call_start == NULL)
+			continue;
+		errbuf[0] = '\0';
+		if (k->ops->call_start(k->priv, rec, errbuf) != CT_OK)
 			sink_failed(s, k, errbuf);
 		else
 			k->dirty = true;

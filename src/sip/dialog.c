@@ -1079,6 +1079,30 @@ static void bound_linger(struct ct_dialog_table *t)
 	}
 }
 
+/* Hands the start hook a borrowed view of the call d has just opened. */
+static void announce(struct ct_dialog_table *t, const struct ct_dialog *d)
+{
+	struct ct_call_record r;
+
+	memset(&r, 0, sizeof(r));
+	r.call_id = d->call_id;
+	r.caller = d->caller;
+	r.caller_name = d->caller_name;
+	r.callee = d->callee;
+	r.src_ip = d->src;
+	r.dst_ip = d->dst;
+	r.src_port = d->sport;
+	r.dst_port = d->dport;
+	r.transport = d->transport;
+	r.vlan = d->vlan;
+	r.start_us = d->start_us;
+	r.ringing_us = r.answer_us = r.end_us = CT_TIME_NONE;
+	r.disposition = CT_DISP_UNFINISHED;
+	r.q850_cause = -1;
+	r.cut_fields = d->cut;
+	t->hooks.start(t->hooks.user, &r);
+}
+
 /* A message for an unknown Call-ID: creates the call or counts an orphan. */
 static struct ct_dialog *on_unknown(struct ct_dialog_table *t, const struct ct_sip_msg *m,
     int idx, size_t len, uint64_t h)
@@ -1095,6 +1119,8 @@ static struct ct_dialog *on_unknown(struct ct_dialog_table *t, const struct ct_s
 		d = dialog_new(t, m, len, h);
 		if (d == NULL)
 			t->st.dropped++;
+		else if (t->hooks.start != NULL)
+			announce(t, d);
 		return d;
 	}
 	if (idx <= CT_M_CANCEL || idx == CT_M_INDIALOG)

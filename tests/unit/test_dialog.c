@@ -51,7 +51,27 @@ struct collector {
 	const struct ct_call_record *closed; /* record of the last closing call */
 	struct ct_dialog *last_d;            /* dialog of the last media call (valid until emitted) */
 	unsigned closing_rtp;                /* media_slot.rtp seen by the last closing call */
+	unsigned starts;                     /* start hook calls */
+	unsigned emitted_at_start;           /* records emitted before the last start */
+	char start_id[64], start_caller[32], start_callee[32], start_name[32];
+	int64_t start_us;
 };
+
+/* The start hook: the view of a call that has just started (borrowed). */
+static void on_start(void *user, const struct ct_call_record *r)
+{
+	struct collector *c = user;
+
+	c->starts++;
+	c->emitted_at_start = (unsigned)c->n;
+	snprintf(c->start_id, sizeof(c->start_id), "%s", r->call_id ? r->call_id : "(null)");
+	snprintf(c->start_caller, sizeof(c->start_caller), "%s", r->caller ? r->caller : "(null)");
+	snprintf(c->start_callee, sizeof(c->start_callee), "%s", r->callee ? r->callee : "(null)");
+	snprintf(c->start_name, sizeof(c->start_name), "%s", r->caller_name ? r->caller_name : "(null)");
+	c->start_us = r->start_us;
+	if (r->end_us != CT_TIME_NONE || r->answer_us != CT_TIME_NONE || r->streams != NULL)
+		c->closing_mismatch++;
+}
 
 static void on_emit(void *user, struct ct_call_record *r)
 {
@@ -97,7 +117,7 @@ static void on_closing(void *user, struct ct_dialog *d, struct ct_call_record *r
 
 static struct ct_dialog_table *table(struct collector *c, const struct ct_dialog_cfg *cfg)
 {
-	struct ct_dialog_hooks h = { on_emit, on_media, on_closing, c };
+	struct ct_dialog_hooks h = { on_emit, on_media, on_closing, c, on_start };
 	struct ct_dialog_cfg def;
 
 	memset(c, 0, sizeof(*c));
@@ -372,6 +392,9 @@ static void check_rec(const struct ct_call_record *r, const struct ct_call_recor
 
 static const struct tcall call1 = {
 	"call-1@host", "1001", "Alice", "atag1", "5550100", "btag1", 1, 2, 5060, 5062
+};
+static const struct tcall call2 = {
+	"call-2@host", "1002", "Bob", "atag2", "5550101", "btag2", 3, 2, 5060, 5062
 };
 
 /* The answered part of a call: INVITE, 100, 180, 200 (SDP), ACK. */
@@ -733,6 +756,42 @@ static void test_auth_retry(void)
 	CHECK_INT(c.n, 1);
 	CHECK_REC(c.n ? c.recs[0] : NULL, &e);
 	CHECK_INT(stats(t).retransmissions, 1);
+	ct_dialog_table_free(t);
+	collector_fini(&c);
+}
+
+/*
+ * The start hook runs once per call, when its initial INVITE creates it:
+ * not for a retransmission, the authenticated retry, a re-INVITE or an
+ * orphan in-dialog request; with what is known then.
+ */
+static void test_start_hook(void)
+{
+	struct collector c;
+	struct ct_dialog_table *t = table(&c, NULL);
+
+	invite(t, &call1, 1, T0, NULL);
+	CHECK_INT(c.starts, 1);
+	CHECK_STR(c.start_id, "call-1@host");
+	CHECK_STR(c.start_caller, "1001");
+	CHECK_STR(c.start_name, "Alice");
+	CHECK_STR(c.start_callee, "5550100");
+	CHECK_INT(c.start_us, T0);
+	invite(t, &call1, 1, T0 + 500 * MS, NULL);          /* retransmission */
+	rsp_a(t, &call1, 407, "Proxy Authentication Required", "INVITE", 1, T0 + SEC, NULL);
+	invite(t, &call1, 2, T0 + 2 * SEC, NULL);           /* authenticated retry */
+	rsp_a(t, &call1, 200, "OK", "INVITE", 2, T0 + 3 * SEC, NULL);
+	req_a(t, &call1, "INVITE", 3, T0 + 4 * SEC, true, NULL);   /* re-INVITE */
+	req_a(t, &call2, "BYE", 5, T0 + 4 * SEC, true, NULL);      /* orphan */
+	CHECK_INT(c.starts, 1);
+	req_a(t, &call1, "BYE", 4, T0 + 5 * SEC, true, NULL);
+	invite(t, &call2, 1, T0 + 6 * SEC, NULL);
+	CHECK_INT(c.starts, 2);
+	CHECK_STR(c.start_id, call2.cid);
+	CHECK_INT(c.emitted_at_start, 0);                   /* call 1 still lingers */
+	ct_dialog_flush(t);
+	CHECK_INT(c.n, 2);
+	CHECK_INT(c.closing_mismatch, 0);
 	ct_dialog_table_free(t);
 	collector_fini(&c);
 }
@@ -2127,6 +2186,7 @@ int main(void)
 	test_cancel_no_487();
 	test_cancel_race();
 	test_auth_retry();
+	test_start_hook();
 	test_auth_unseen();
 	test_auth_only();
 	test_retransmissions();
