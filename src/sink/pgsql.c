@@ -169,6 +169,8 @@ static const char indexes[] =
 	"CREATE INDEX IF NOT EXISTS calls_callee ON calls(callee);"
 	"CREATE INDEX IF NOT EXISTS calls_missed_number ON calls(caller_number, end_us)"
 	" WHERE caller_number IS NOT NULL AND direction = 'inbound' AND " MISSED ";"
+	"CREATE INDEX IF NOT EXISTS calls_history ON calls(caller_number, start_us)"
+	" WHERE repeat_count IS NOT NULL;"
 	"CREATE UNIQUE INDEX IF NOT EXISTS calls_key ON calls(call_id, start_us);"
 	"CREATE TABLE IF NOT EXISTS numbers (number TEXT PRIMARY KEY, source TEXT,"
 	" campaign TEXT, cost DOUBLE PRECISION);";
@@ -180,7 +182,8 @@ static const char indexes[] =
  * callback_of, its callee_number, its callback_of.
  */
 #define CALLBACK_SET "UPDATE calls SET callback_s = round(($1::bigint - end_us) / 1000000.0, 3)" \
-	" WHERE callback_s IS NULL AND end_us IS NOT NULL AND end_us <= $1::bigint" \
+	" WHERE end_us IS NOT NULL AND end_us <= $1::bigint" \
+	" AND (callback_s IS NULL OR callback_s > round(($1::bigint - end_us) / 1000000.0, 3))" \
 	" AND direction = 'inbound' AND " MISSED " AND "
 #define N_CALLBACK 3
 static const char *const upd_callback_sql[N_CALLBACK] = {
@@ -190,6 +193,15 @@ static const char *const upd_callback_sql[N_CALLBACK] = {
 	" WHERE call_id = $2 ORDER BY id DESC LIMIT 1)",
 };
 static const char *const callback_stmt[N_CALLBACK] = { "ct_cb0", "ct_cb1", "ct_cb2" };
+
+/*
+ * The history rule of the SQLite sink (sqlite.c upd_repeat_sql): a call
+ * stored after later calls of its caller counts as one more earlier call
+ * for each.  $1 caller_number, $2 start_us.
+ */
+static const char upd_repeat_sql[] =
+	"UPDATE calls SET repeat_count = repeat_count + 1, first_call = false"
+	" WHERE caller_number = $1 AND start_us > $2::bigint AND repeat_count IS NOT NULL";
 
 /* Drops server notices ("relation ... already exists, skipping"). */
 static void no_notice(void *arg, const char *msg)
@@ -801,6 +813,8 @@ static int pg_connect(struct pg_sink *ps)
 		for (i = 0; i < N_CALLBACK && rc == CT_OK; i++)
 			rc = prepare_sql(ps, callback_stmt[i], upd_callback_sql[i], 2);
 		if (rc == CT_OK)
+			rc = prepare_sql(ps, "ct_repeat", upd_repeat_sql, 2);
+		if (rc == CT_OK)
 			return CT_OK;
 	}
 	if (rc != CT_UNUSABLE && conn_alive(ps) && PQtransactionStatus(ps->conn) != PQTRANS_ACTIVE)
@@ -900,6 +914,34 @@ static int update_callbacks(struct pg_sink *ps, const struct pg_cols *c, const c
 }
 
 /*
+ * For a call with a history (repeat_count set) and a caller_number, adds
+ * it as an earlier call to the later calls of its caller already stored
+ * (upd_repeat_sql).  CT_OK, CT_PARTIAL (rejected: the result is left in
+ * *resp) or CT_ERR (connection).
+ */
+static int update_repeats(struct pg_sink *ps, const struct pg_cols *c, const char **vals,
+    PGresult **resp)
+{
+	int is = call_index(c, "start_us"), ir = call_index(c, "repeat_count");
+	int in = call_index(c, "caller_number");
+	const char *p[2];
+
+	*resp = NULL;
+	if (is < 0 || ir < 0 || in < 0 || vals[is] == NULL || vals[ir] == NULL || vals[in] == NULL)
+		return CT_OK;
+	p[0] = vals[in];
+	p[1] = vals[is];
+	if (!PQsendQueryPrepared(ps->conn, "ct_repeat", 2, p, NULL, NULL, 0) ||
+	    (*resp = get_result(ps)) == NULL)
+		return CT_ERR;
+	if (PQresultStatus(*resp) != PGRES_COMMAND_OK)
+		return CT_PARTIAL;
+	PQclear(*resp);
+	*resp = NULL;
+	return CT_OK;
+}
+
+/*
  * Inserts one spool entry (call row, then its stream rows) inside a
  * savepoint.  CT_OK (stored, or already stored: *dup); CT_REFUSED when the
  * server rejected the record (rolled back alone) or the entry is
@@ -957,6 +999,8 @@ static int send_entry(struct pg_sink *ps, const struct ct_buf *e, bool *dup, cha
 		res = NULL;
 	}
 	rc = update_callbacks(ps, &c, vals, &res);
+	if (rc == CT_OK)
+		rc = update_repeats(ps, &c, vals, &res);
 	if (rc == CT_ERR)
 		goto out;
 	if (rc == CT_PARTIAL)

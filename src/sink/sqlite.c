@@ -57,6 +57,7 @@ struct sqlite_sink {
 	sqlite3_stmt *ins_call;
 	sqlite3_stmt *ins_stream;
 	sqlite3_stmt *upd_callback[N_CALLBACK];   /* missed calls answered by an outbound call */
+	sqlite3_stmt *upd_repeat;                 /* later calls of a caller stored earlier */
 	unsigned pending;           /* records in the open transaction */
 	bool in_txn;
 	int64_t txn_start_ms;       /* monotonic clock when it began */
@@ -90,6 +91,8 @@ static const char indexes[] =
 	"CREATE INDEX IF NOT EXISTS calls_callee ON calls(callee, start_us);"
 	"CREATE INDEX IF NOT EXISTS calls_missed_number ON calls(caller_number, end_us)"
 	" WHERE caller_number IS NOT NULL AND direction = 'inbound' AND " MISSED ";"
+	"CREATE INDEX IF NOT EXISTS calls_history ON calls(caller_number, start_us)"
+	" WHERE repeat_count IS NOT NULL;"
 	"CREATE UNIQUE INDEX IF NOT EXISTS calls_key ON calls(call_id, start_us);"
 	"CREATE INDEX IF NOT EXISTS rtp_streams_call ON rtp_streams(call_rowid);";
 
@@ -113,7 +116,9 @@ static const char dedupe_v4[] =
  * every missed inbound call that ended by ?1, has no callback yet and is
  * either the call named by callback_of or from the same caller gets
  * callback_s, the delay from its end in seconds (3 decimals, as the JSON
- * form).  The same caller: the same caller_number as ?3; for rows without
+ * form), unless an earlier-starting attempt already set a smaller one:
+ * records arrive in end order, so an attempt that started first but ended
+ * last still gives the first attempt's delay.  The same caller: the same caller_number as ?3; for rows without
  * a number (written before numbers were stored, or a caller that is no
  * number) the same caller text as the call named by callback_of.  Three
  * statements, one per kind of match, so each is an index search
@@ -122,7 +127,8 @@ static const char dedupe_v4[] =
  * statement with OR, SQLite scans the table.  pgsql.c runs the same three.
  */
 #define CALLBACK_SET "UPDATE calls SET callback_s = round((?1 - end_us) / 1000000.0, 3)" \
-	" WHERE callback_s IS NULL AND end_us IS NOT NULL AND end_us <= ?1" \
+	" WHERE end_us IS NOT NULL AND end_us <= ?1" \
+	" AND (callback_s IS NULL OR callback_s > round((?1 - end_us) / 1000000.0, 3))" \
 	" AND direction = 'inbound' AND " MISSED " AND "
 static const char *const upd_callback_sql[N_CALLBACK] = {
 	CALLBACK_SET "call_id = ?2",
@@ -130,6 +136,18 @@ static const char *const upd_callback_sql[N_CALLBACK] = {
 	CALLBACK_SET "caller_number IS NULL AND caller = (SELECT caller FROM calls"
 	" WHERE call_id = ?2 ORDER BY id DESC LIMIT 1)",
 };
+
+/*
+ * A call stored after later calls of the same caller (another sensor's, or
+ * a capture ingested out of order) is one more earlier call for each of
+ * them: their repeat_count grows by one and first_call becomes false, so
+ * the store's history is that of all its calls whatever the order they
+ * came in (docs/schema.md, History).  ?1 caller_number, ?2 start_us; the
+ * partial index calls_history covers exactly the rows with a history.
+ */
+static const char upd_repeat_sql[] =
+	"UPDATE calls SET repeat_count = repeat_count + 1, first_call = 0"
+	" WHERE caller_number = ?1 AND start_us > ?2 AND repeat_count IS NOT NULL";
 
 /* Runs sql; CT_OK or CT_ERR with the SQLite message in *msg (static text). */
 static int exec(sqlite3 *db, const char *sql, const char **msg)
@@ -303,6 +321,8 @@ static int prepare_all(struct sqlite_sink *ss)
 		if (sqlite3_prepare_v2(ss->db, upd_callback_sql[i], -1, &ss->upd_callback[i],
 		    NULL) != SQLITE_OK)
 			return CT_ERR;
+	if (sqlite3_prepare_v2(ss->db, upd_repeat_sql, -1, &ss->upd_repeat, NULL) != SQLITE_OK)
+		return CT_ERR;
 	n = 0;
 	names[n++] = "call_rowid";
 	names[n++] = "call_id";
@@ -319,6 +339,8 @@ static void finalize_all(struct sqlite_sink *ss)
 	sqlite3_finalize(ss->ins_call);
 	sqlite3_finalize(ss->ins_stream);
 	ss->ins_call = ss->ins_stream = NULL;
+	sqlite3_finalize(ss->upd_repeat);
+	ss->upd_repeat = NULL;
 	for (i = 0; i < N_CALLBACK; i++) {
 		sqlite3_finalize(ss->upd_callback[i]);
 		ss->upd_callback[i] = NULL;
@@ -537,6 +559,16 @@ static int insert_record(struct sqlite_sink *ss, const struct ct_call_record *r)
 		rc = insert_stream(ss, call, r->call_id, &r->streams[i]);
 	if (rc == SQLITE_DONE && r->callback_of != NULL && r->start_us != CT_TIME_NONE)
 		rc = update_callbacks(ss, r);
+	if (rc == SQLITE_DONE && r->has_history && r->caller_number != NULL &&
+	    r->start_us != CT_TIME_NONE) {
+		if (sqlite3_bind_text(ss->upd_repeat, 1, r->caller_number, -1, SQLITE_STATIC) != SQLITE_OK ||
+		    sqlite3_bind_int64(ss->upd_repeat, 2, r->start_us) != SQLITE_OK) {
+			sqlite3_reset(ss->upd_repeat);
+			sqlite3_clear_bindings(ss->upd_repeat);
+			return SQLITE_ERROR;
+		}
+		rc = step_reset(ss->upd_repeat);
+	}
 	return rc;
 }
 

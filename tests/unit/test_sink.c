@@ -828,7 +828,7 @@ static void test_sqlite_sink(void)
 	 * its streams) is upgraded: the columns are added, its rows kept but
 	 * the copy and its streams.
 	 */
-	CHECK_INT(sqlite3_exec(db, "DROP INDEX calls_key; DROP INDEX calls_missed_number;"
+	CHECK_INT(sqlite3_exec(db, "DROP INDEX calls_key; DROP INDEX calls_missed_number; DROP INDEX calls_history;"
 	    "ALTER TABLE calls DROP COLUMN capture_drops;"
 	    "ALTER TABLE calls DROP COLUMN evicted; ALTER TABLE calls DROP COLUMN cut_fields;"
 	    "ALTER TABLE calls DROP COLUMN caller_number; ALTER TABLE calls DROP COLUMN callee_number;"
