@@ -523,6 +523,7 @@ def record_truth(recs):
     ev.sort(key=lambda r: (r['_know']['start_us'], r['call_id']))
     seen = {}
     open_missed = {}
+    all_missed = {}
     for r in ev:
         k = r['_know']
         r['first_call'] = r['repeat_count'] = None
@@ -534,17 +535,26 @@ def record_truth(recs):
             r['repeat_count'] = sum(1 for x in starts if x < k['start_us'])
             r['first_call'] = r['repeat_count'] == 0
             starts.append(k['start_us'])
-    # callbacks in start order: attempts and closing answered calls
+    # callbacks in start order: attempts and closing answered calls.  A
+    # closed missed call remembers when its closer ENDED: a stream (records
+    # in end order) cannot know of a closer still in progress when a later
+    # attempt's record is written, so that attempt's callback_of may name
+    # the missed call too (_know['callback_of_stream'], accepted in streams).
+    closed_end = {}
     for r in ev:
         k = r['_know']
         if r['direction'] == 'inbound' and k['caller_number']:
             n = k['caller_number']
             if r['disposition'] == 'answered':
+                for m in open_missed.get(n, []):
+                    if m['_know']['end_us'] <= k['start_us']:
+                        closed_end[m['call_id']] = k['end_us']
                 open_missed[n] = [m for m in open_missed.get(n, [])
                                   if not m['_know']['end_us'] <= k['start_us']]
             if k['missed']:
                 k['first_attempt'] = None
                 open_missed.setdefault(n, []).append(r)
+                all_missed.setdefault(n, []).append(r)
         elif r['direction'] == 'outbound' and k['callee_number']:
             n = k['callee_number']
             ms = [m for m in open_missed.get(n, []) if m['_know']['end_us'] <= k['start_us']]
@@ -552,11 +562,17 @@ def record_truth(recs):
             for m in claimed:
                 m['_know']['first_attempt'] = k['start_us']
                 m['callback_s'] = round((k['start_us'] - m['_know']['end_us']) / US, 3)
+            latest = lambda v: max(v, key=lambda m: (m['_know']['end_us'],
+                                                     m['_know']['start_us']))['call_id']
             if ms:
                 # every attempt names the latest (by end) open missed call it answers
-                r['callback_of'] = max(ms, key=lambda m: (m['_know']['end_us'],
-                                                          m['_know']['start_us']))['call_id']
+                r['callback_of'] = latest(ms)
+            vis = [m for m in all_missed.get(n, []) if m['_know']['end_us'] <= k['start_us'] and
+                   (m in ms or closed_end.get(m['call_id'], -1) > k['end_us'])]
+            k['callback_of_stream'] = latest(vis) if vis else None
             if r['disposition'] == 'answered':
+                for m in ms:
+                    closed_end[m['call_id']] = k['end_us']
                 open_missed[n] = [m for m in open_missed[n] if m not in ms] \
                     if n in open_missed else []
     return recs

@@ -184,7 +184,10 @@ static const char indexes[] =
 #define CALLBACK_SET "UPDATE calls SET callback_s = round(($1::bigint - end_us) / 1000000.0, 3)" \
 	" WHERE end_us IS NOT NULL AND end_us <= $1::bigint" \
 	" AND (callback_s IS NULL OR callback_s > round(($1::bigint - end_us) / 1000000.0, 3))" \
-	" AND direction = 'inbound' AND " MISSED " AND "
+	" AND direction = 'inbound' AND " MISSED \
+	" AND NOT EXISTS (SELECT 1 FROM calls a WHERE a.caller_number = calls.caller_number" \
+	" AND a.repeat_count IS NOT NULL AND a.disposition = 'answered'" \
+	" AND a.start_us > calls.start_us AND a.start_us <= $1::bigint) AND "
 #define N_CALLBACK 3
 static const char *const upd_callback_sql[N_CALLBACK] = {
 	CALLBACK_SET "call_id = $2",
@@ -199,6 +202,14 @@ static const char *const callback_stmt[N_CALLBACK] = { "ct_cb0", "ct_cb1", "ct_c
  * stored after later calls of its caller counts as one more earlier call
  * for each.  $1 caller_number, $2 start_us.
  */
+/* The closing rule of the SQLite sink (sqlite.c upd_closed_sql). */
+static const char upd_closed_sql[] =
+	"UPDATE calls SET callback_s = NULL"
+	" WHERE caller_number = $1 AND end_us IS NOT NULL AND end_us <= $2::bigint"
+	" AND direction = 'inbound' AND " MISSED
+	" AND start_us < $2::bigint AND callback_s IS NOT NULL"
+	" AND end_us + callback_s * 1000000.0 > $2::bigint";
+
 static const char upd_repeat_sql[] =
 	"UPDATE calls SET repeat_count = repeat_count + 1, first_call = false"
 	" WHERE caller_number = $1 AND start_us > $2::bigint AND repeat_count IS NOT NULL";
@@ -815,6 +826,8 @@ static int pg_connect(struct pg_sink *ps)
 		if (rc == CT_OK)
 			rc = prepare_sql(ps, "ct_repeat", upd_repeat_sql, 2);
 		if (rc == CT_OK)
+			rc = prepare_sql(ps, "ct_closed", upd_closed_sql, 2);
+		if (rc == CT_OK)
 			return CT_OK;
 	}
 	if (rc != CT_UNUSABLE && conn_alive(ps) && PQtransactionStatus(ps->conn) != PQTRANS_ACTIVE)
@@ -916,28 +929,35 @@ static int update_callbacks(struct pg_sink *ps, const struct pg_cols *c, const c
 /*
  * For a call with a history (repeat_count set) and a caller_number, adds
  * it as an earlier call to the later calls of its caller already stored
- * (upd_repeat_sql).  CT_OK, CT_PARTIAL (rejected: the result is left in
+ * (upd_repeat_sql) and, when answered, closes its caller's earlier missed
+ * calls (upd_closed_sql).  CT_OK, CT_PARTIAL (rejected: the result is left in
  * *resp) or CT_ERR (connection).
  */
 static int update_repeats(struct pg_sink *ps, const struct pg_cols *c, const char **vals,
     PGresult **resp)
 {
 	int is = call_index(c, "start_us"), ir = call_index(c, "repeat_count");
-	int in = call_index(c, "caller_number");
+	int in = call_index(c, "caller_number"), id = call_index(c, "disposition");
 	const char *p[2];
+	int k;
 
 	*resp = NULL;
 	if (is < 0 || ir < 0 || in < 0 || vals[is] == NULL || vals[ir] == NULL || vals[in] == NULL)
 		return CT_OK;
 	p[0] = vals[in];
 	p[1] = vals[is];
-	if (!PQsendQueryPrepared(ps->conn, "ct_repeat", 2, p, NULL, NULL, 0) ||
-	    (*resp = get_result(ps)) == NULL)
-		return CT_ERR;
-	if (PQresultStatus(*resp) != PGRES_COMMAND_OK)
-		return CT_PARTIAL;
-	PQclear(*resp);
-	*resp = NULL;
+	for (k = 0; k < 2; k++) {
+		/* ct_closed: an answered call also closes its caller's missed calls */
+		if (k == 1 && (id < 0 || vals[id] == NULL || strcmp(vals[id], "answered") != 0))
+			break;
+		if (!PQsendQueryPrepared(ps->conn, k == 0 ? "ct_repeat" : "ct_closed", 2, p, NULL,
+		    NULL, 0) || (*resp = get_result(ps)) == NULL)
+			return CT_ERR;
+		if (PQresultStatus(*resp) != PGRES_COMMAND_OK)
+			return CT_PARTIAL;
+		PQclear(*resp);
+		*resp = NULL;
+	}
 	return CT_OK;
 }
 

@@ -58,6 +58,7 @@ struct sqlite_sink {
 	sqlite3_stmt *ins_stream;
 	sqlite3_stmt *upd_callback[N_CALLBACK];   /* missed calls answered by an outbound call */
 	sqlite3_stmt *upd_repeat;                 /* later calls of a caller stored earlier */
+	sqlite3_stmt *upd_closed;                 /* missed calls closed before their attempt */
 	unsigned pending;           /* records in the open transaction */
 	bool in_txn;
 	int64_t txn_start_ms;       /* monotonic clock when it began */
@@ -129,7 +130,10 @@ static const char dedupe_v4[] =
 #define CALLBACK_SET "UPDATE calls SET callback_s = round((?1 - end_us) / 1000000.0, 3)" \
 	" WHERE end_us IS NOT NULL AND end_us <= ?1" \
 	" AND (callback_s IS NULL OR callback_s > round((?1 - end_us) / 1000000.0, 3))" \
-	" AND direction = 'inbound' AND " MISSED " AND "
+	" AND direction = 'inbound' AND " MISSED \
+	" AND NOT EXISTS (SELECT 1 FROM calls a WHERE a.caller_number = calls.caller_number" \
+	" AND a.repeat_count IS NOT NULL AND a.disposition = 'answered'" \
+	" AND a.start_us > calls.start_us AND a.start_us <= ?1) AND "
 static const char *const upd_callback_sql[N_CALLBACK] = {
 	CALLBACK_SET "call_id = ?2",
 	CALLBACK_SET "caller_number = ?3",
@@ -148,6 +152,20 @@ static const char *const upd_callback_sql[N_CALLBACK] = {
 static const char upd_repeat_sql[] =
 	"UPDATE calls SET repeat_count = repeat_count + 1, first_call = 0"
 	" WHERE caller_number = ?1 AND start_us > ?2 AND repeat_count IS NOT NULL";
+
+/*
+ * An answered call with a history (inbound) closes the missed calls of its
+ * caller that ended before it started: one whose stored callback_s names an
+ * attempt after that start (an attempt stored first) had no callback while
+ * it was open, so callback_s goes back to null.  ?1 caller_number, ?2
+ * start_us; calls_missed_number is the index.
+ */
+static const char upd_closed_sql[] =
+	"UPDATE calls SET callback_s = NULL"
+	" WHERE caller_number = ?1 AND end_us IS NOT NULL AND end_us <= ?2"
+	" AND direction = 'inbound' AND " MISSED
+	" AND start_us < ?2 AND callback_s IS NOT NULL"
+	" AND end_us + callback_s * 1000000.0 > ?2";
 
 /* Runs sql; CT_OK or CT_ERR with the SQLite message in *msg (static text). */
 static int exec(sqlite3 *db, const char *sql, const char **msg)
@@ -321,7 +339,8 @@ static int prepare_all(struct sqlite_sink *ss)
 		if (sqlite3_prepare_v2(ss->db, upd_callback_sql[i], -1, &ss->upd_callback[i],
 		    NULL) != SQLITE_OK)
 			return CT_ERR;
-	if (sqlite3_prepare_v2(ss->db, upd_repeat_sql, -1, &ss->upd_repeat, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(ss->db, upd_repeat_sql, -1, &ss->upd_repeat, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(ss->db, upd_closed_sql, -1, &ss->upd_closed, NULL) != SQLITE_OK)
 		return CT_ERR;
 	n = 0;
 	names[n++] = "call_rowid";
@@ -340,7 +359,8 @@ static void finalize_all(struct sqlite_sink *ss)
 	sqlite3_finalize(ss->ins_stream);
 	ss->ins_call = ss->ins_stream = NULL;
 	sqlite3_finalize(ss->upd_repeat);
-	ss->upd_repeat = NULL;
+	sqlite3_finalize(ss->upd_closed);
+	ss->upd_repeat = ss->upd_closed = NULL;
 	for (i = 0; i < N_CALLBACK; i++) {
 		sqlite3_finalize(ss->upd_callback[i]);
 		ss->upd_callback[i] = NULL;
@@ -568,6 +588,16 @@ static int insert_record(struct sqlite_sink *ss, const struct ct_call_record *r)
 			return SQLITE_ERROR;
 		}
 		rc = step_reset(ss->upd_repeat);
+	}
+	if (rc == SQLITE_DONE && r->has_history && r->caller_number != NULL &&
+	    r->start_us != CT_TIME_NONE && r->disposition == CT_DISP_ANSWERED) {
+		if (sqlite3_bind_text(ss->upd_closed, 1, r->caller_number, -1, SQLITE_STATIC) != SQLITE_OK ||
+		    sqlite3_bind_int64(ss->upd_closed, 2, r->start_us) != SQLITE_OK) {
+			sqlite3_reset(ss->upd_closed);
+			sqlite3_clear_bindings(ss->upd_closed);
+			return SQLITE_ERROR;
+		}
+		rc = step_reset(ss->upd_closed);
 	}
 	return rc;
 }
