@@ -1524,6 +1524,7 @@ int main(int argc, char **argv)
 			setrlimit(RLIMIT_NOFILE, &rl);
 		}
 	}
+	o.attr.log = o.cfg.log;   /* the lease log's messages */
 	if ((o.cfg.attr = ct_attr_new(&o.attr, errbuf)) == NULL) {
 		fprintf(stderr, "calltap: %s\n", errbuf);
 		free_options(&o);

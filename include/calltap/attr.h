@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "calltap/log.h"
 #include "calltap/packet.h"
 #include "calltap/record.h"
 
@@ -147,8 +148,9 @@ struct ct_pool_stats {
 
 struct ct_pool;
 const char *ct_lease_field_name(enum ct_lease_field f);
+/* log: where bad lines and refusals are reported (log.h; copied; NULL: nowhere). */
 struct ct_pool *ct_pool_open(const char *path, const char *cc, size_t max_leases,
-    char *errbuf);
+    const struct ct_log *log, char *errbuf);
 void ct_pool_free(struct ct_pool *p);
 int ct_pool_refresh(struct ct_pool *p, int64_t mono_ms);
 const struct ct_lease *ct_pool_find(struct ct_pool *p, const char *norm, int64_t at_us);
@@ -169,6 +171,7 @@ struct ct_attr_cfg {
 	size_t n_home;
 	const char *sensor;             /* NULL = the host name */
 	size_t history_max;             /* numbers remembered; 0 = no history */
+	struct ct_log log;              /* messages while running (log.h; fn NULL: none) */
 };
 
 struct ct_attr;

@@ -26,6 +26,12 @@ int ct_buf_printf(struct ct_buf *b, const char *fmt, ...)
 int ct_buf_json_str(struct ct_buf *b, const char *s);
 /* Length of the well-formed UTF-8 sequence at s (1-4), 0 if ill-formed. */
 size_t ct_utf8_len(const unsigned char *s, size_t avail);
+/*
+ * Copies text s into out (reset first) made safe for a spreadsheet cell:
+ * controls removed, ill-formed UTF-8 as U+FFFD, a leading = + - @ quoted
+ * with ' unless s is a plain +digits number (then ct_buf_csv_str it).
+ */
+void ct_buf_csv_safe(struct ct_buf *out, const char *s);
 /* Copies msg (a library's message, may be NULL) into dst (size bytes) as
  * one line: newlines become "; " (a final one goes), tabs and CRs go. */
 void ct_one_line(char *dst, size_t size, const char *msg);

@@ -132,7 +132,7 @@ struct ct_attr *ct_attr_new(const struct ct_attr_cfg *cfg, char *errbuf)
 	    ct_history_set_rules(a->hist, cc_or_null(a), !ct_attr_direction_configured(a)) != CT_OK))
 		goto nomem;
 	if (cfg->leases_path != NULL &&
-	    (a->pool = ct_pool_open(cfg->leases_path, cc_or_null(a), 0, errbuf)) == NULL)
+	    (a->pool = ct_pool_open(cfg->leases_path, cc_or_null(a), 0, &cfg->log, errbuf)) == NULL)
 		goto fail;
 	return a;
 nomem:

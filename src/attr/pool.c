@@ -57,7 +57,7 @@
 #define POOL_LINE_MAX 16384          /* a longer line is malformed */
 #define POOL_REFRESH_MS 1000
 #define POOL_EXPIRE_EVERY_US (INT64_C(3600) * 1000000) /* capture time between expiry passes */
-#define POOL_SAY_BAD 5               /* malformed lines said on stderr */
+#define POOL_SAY_BAD 5               /* malformed lines said through the log */
 
 /* Columns the pool reads: the session fields, then these three. */
 enum { COL_NUMBER = CT_LEASE_NFIELDS, COL_FROM, COL_UNTIL, COL_COUNT };
@@ -83,6 +83,7 @@ struct pool_num {
 
 struct ct_pool {
 	char *path;
+	struct ct_log log;           /* bad lines, refusals, read errors (log.h) */
 	char cc[8];                  /* "" = none */
 	int fd;                      /* -1: not open (the file is missing) */
 	dev_t dev;
@@ -380,8 +381,8 @@ static const char *store(struct ct_pool *p, struct ct_lease *l)
 	if (p->st.leases >= p->max) {
 		p->st.refused++;
 		if (p->st.refused == 1)
-			fprintf(stderr, "calltap: leases '%s': more than %zu leases held; further "
-			    "leases are refused (counted)\n", p->path, p->max);
+			ct_log(&p->log, CT_LOG_WARN, "leases '%s': more than %zu leases held; "
+			    "further leases are refused (counted)", p->path, p->max);
 		return "";
 	}
 	if ((e = num_get(p, l->number)) == NULL)
@@ -447,8 +448,8 @@ static void count_bad(struct ct_pool *p, const char *why)
 		p->st.bad_line[p->st.bad] = p->line;
 	p->st.bad++;
 	if (p->st.bad <= POOL_SAY_BAD)
-		fprintf(stderr, "calltap: leases %s:%u: %s; line skipped%s\n", p->path, p->line, why,
-		    p->st.bad == POOL_SAY_BAD ? " (further malformed lines are only counted)" : "");
+		ct_log(&p->log, CT_LOG_WARN, "leases %s:%u: %s; line skipped%s", p->path, p->line,
+		    why, p->st.bad == POOL_SAY_BAD ? " (further malformed lines are only counted)" : "");
 }
 
 /*
@@ -615,7 +616,7 @@ int ct_pool_refresh(struct ct_pool *p, int64_t mono_ms)
 		}
 	}
 	if (rc != CT_OK)
-		fprintf(stderr, "calltap: %s\n", errbuf);
+		ct_log(&p->log, CT_LOG_ERR, "%s", errbuf);
 	return rc;
 }
 
@@ -729,7 +730,7 @@ void ct_pool_free(struct ct_pool *p)
  * Malformed data lines are counted, not fatal.
  */
 struct ct_pool *ct_pool_open(const char *path, const char *cc, size_t max_leases,
-    char *errbuf)
+    const struct ct_log *log, char *errbuf)
 {
 	struct ct_pool *p = calloc(1, sizeof(*p));
 	struct stat st;
@@ -740,6 +741,8 @@ struct ct_pool *ct_pool_open(const char *path, const char *cc, size_t max_leases
 		goto fail;
 	}
 	p->fd = -1;
+	if (log != NULL)
+		p->log = *log;
 	ct_buf_init(&p->part);
 	ct_hash_key_random(&p->key);
 	snprintf(p->cc, sizeof(p->cc), "%s", cc != NULL ? cc : "");

@@ -19,46 +19,14 @@
 #include "calltap/err.h"
 #include "report_int.h"
 
-/* "+" and digits only: a spreadsheet reads it as a number, no formula. */
-static bool plain_number(const char *s)
-{
-	if (*s++ != '+' || *s == '\0')
-		return false;
-	return strspn(s, "0123456789") == strlen(s);
-}
-
-/* Appends text s (NULL: an empty cell) made safe for spreadsheets. */
+/* Appends text s (NULL: an empty cell) made safe for spreadsheets (ct_buf_csv_safe). */
 static void cell(struct ct_buf *b, const char *s, struct ct_buf *tmp)
 {
-	const unsigned char *u = (const unsigned char *)s;
-	const char *t;
-	size_t n;
-
 	if (s == NULL)
 		return;
-	ct_buf_reset(tmp);
-	ct_buf_puts(tmp, "'");   /* kept only when the cell would be a formula */
-	while (*u != '\0') {
-		if (*u < 0x20 || *u == 0x7f) {
-			u++;
-			continue;
-		}
-		n = *u >= 0x80 ? ct_utf8_len(u, strnlen((const char *)u, 4)) : 1;
-		if (n == 0) {
-			ct_buf_puts(tmp, "\xef\xbf\xbd");
-			u++;
-			continue;
-		}
-		if (!(n == 2 && u[0] == 0xc2 && u[1] <= 0x9f))   /* C1 controls */
-			ct_buf_append(tmp, u, n);
-		u += n;
-	}
-	if (tmp->oom)
-		return;
-	t = tmp->p + 1;
-	if (*t != '\0' && strchr("=+-@", *t) != NULL && !plain_number(t))
-		t = tmp->p;
-	ct_buf_csv_str(b, t);
+	ct_buf_csv_safe(tmp, s);
+	if (!tmp->oom)
+		ct_buf_csv_str(b, tmp->p != NULL ? tmp->p : "");
 }
 
 static void values(struct ct_buf *b, const struct ct_report_kv *v, size_t n, int comma)

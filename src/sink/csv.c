@@ -5,7 +5,7 @@
  * number of RTP streams), then one row per call record.  Null values are empty fields; an empty string is
  * written as "" so that it stays distinct from null.  Rows end in LF.
  * Text comes from the wire and the file is meant for spreadsheets, so every
- * text cell is made safe first (csv_safe): control characters go, and a
+ * text cell is made safe first (ct_buf_csv_safe, buf.c): control characters go, and a
  * cell that a spreadsheet would run as a formula is turned into text.
  * Workload and error behaviour as the JSON sink: each row is formatted
  * whole in memory, written with one write(2) and errors name the file.
@@ -30,58 +30,6 @@ struct csv_sink {
 	struct ct_buf cell;     /* reused for every text cell */
 };
 
-/* True for "+" followed by one or more digits only: a plain E.164 number. */
-static bool is_e164(const char *s)
-{
-	if (*s++ != '+' || *s == '\0')
-		return false;
-	while (*s >= '0' && *s <= '9')
-		s++;
-	return *s == '\0';
-}
-
-/*
- * Copies text s into out (reset first) made safe for a spreadsheet:
- *  - control characters are removed: C0 (0x00-0x1f, which includes TAB, CR
- *    and LF), DEL and the C1 controls U+0080..U+009F, so no escape sequence
- *    reaches a terminal or a cell;
- *  - a byte that is not well-formed UTF-8 becomes U+FFFD, as in the JSON;
- *  - when what is left starts with '=', '+', '-' or '@' (a formula in
- *    Excel, LibreOffice and Google Sheets), a single quote is put in front
- *    so that the cell is read as text; a plain E.164 number ("+" and digits
- *    only) is left as it is, since a spreadsheet reads it as a number.
- * The result is then quoted as RFC 4180 requires by ct_buf_csv_str.
- */
-static void csv_safe(const char *s, struct ct_buf *out)
-{
-	const unsigned char *u = (const unsigned char *)s;
-	size_t n;
-
-	ct_buf_reset(out);
-	while (*u != '\0') {
-		if (*u < 0x20 || *u == 0x7f) {
-			u++;
-			continue;
-		}
-		n = *u >= 0x80 ? ct_utf8_len(u, strnlen((const char *)u, 4)) : 1;
-		if (n == 0) {
-			ct_buf_puts(out, "\xef\xbf\xbd");   /* U+FFFD */
-			u++;
-			continue;
-		}
-		if (!(n == 2 && u[0] == 0xc2 && u[1] <= 0x9f))
-			ct_buf_append(out, u, n);
-		u += n;
-	}
-	if (out->oom || out->len == 0 || strchr("=+-@", out->p[0]) == NULL || is_e164(out->p))
-		return;
-	ct_buf_append(out, "", 1);   /* room for the quote, then shift */
-	if (!out->oom) {
-		memmove(out->p + 1, out->p, out->len);
-		out->p[0] = '\'';
-	}
-}
-
 /* Appends the header row to b: the names of the CT_OUT_CSV columns. */
 static void csv_header(struct ct_buf *b)
 {
@@ -98,7 +46,7 @@ static void csv_header(struct ct_buf *b)
 	ct_buf_append(b, "\n", 1);
 }
 
-/* Appends the row of r to b; text cells go through csv_safe (cell is scratch). */
+/* Appends the row of r to b; text cells go through ct_buf_csv_safe (cell is scratch). */
 static void csv_row(const struct ct_call_record *r, struct ct_buf *b, struct ct_buf *cell)
 {
 	const struct ct_schema_col *c;
@@ -114,7 +62,7 @@ static void csv_row(const struct ct_call_record *r, struct ct_buf *b, struct ct_
 		sep = ",";
 		ct_schema_value(c, r, &v);
 		if (v.kind == CT_VAL_TEXT) {
-			csv_safe(v.s, cell);
+			ct_buf_csv_safe(cell, v.s);
 			if (cell->oom)
 				b->oom = 1;
 			else

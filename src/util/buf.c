@@ -607,3 +607,55 @@ char *ct_mask_secrets(char *dst, size_t size, const char *text, const char *orig
 	ct_buf_fini(&b);
 	return dst;
 }
+
+/* True for "+" followed by one or more digits only: a plain E.164 number. */
+static bool is_e164(const char *s)
+{
+	if (*s++ != '+' || *s == '\0')
+		return false;
+	while (*s >= '0' && *s <= '9')
+		s++;
+	return *s == '\0';
+}
+
+/*
+ * Copies text s into out (reset first) made safe for a spreadsheet:
+ *  - control characters are removed: C0 (0x00-0x1f, which includes TAB, CR
+ *    and LF), DEL and the C1 controls U+0080..U+009F, so no escape sequence
+ *    reaches a terminal or a cell;
+ *  - a byte that is not well-formed UTF-8 becomes U+FFFD, as in the JSON;
+ *  - when what is left starts with '=', '+', '-' or '@' (a formula in
+ *    Excel, LibreOffice and Google Sheets), a single quote is put in front
+ *    so that the cell is read as text; a plain E.164 number ("+" and digits
+ *    only) is left as it is, since a spreadsheet reads it as a number.
+ * The result is then quoted as RFC 4180 requires by ct_buf_csv_str.
+ */
+void ct_buf_csv_safe(struct ct_buf *out, const char *s)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t n;
+
+	ct_buf_reset(out);
+	while (*u != '\0') {
+		if (*u < 0x20 || *u == 0x7f) {
+			u++;
+			continue;
+		}
+		n = *u >= 0x80 ? ct_utf8_len(u, strnlen((const char *)u, 4)) : 1;
+		if (n == 0) {
+			ct_buf_puts(out, "\xef\xbf\xbd");   /* U+FFFD */
+			u++;
+			continue;
+		}
+		if (!(n == 2 && u[0] == 0xc2 && u[1] <= 0x9f))
+			ct_buf_append(out, u, n);
+		u += n;
+	}
+	if (out->oom || out->len == 0 || strchr("=+-@", out->p[0]) == NULL || is_e164(out->p))
+		return;
+	ct_buf_append(out, "", 1);   /* room for the quote, then shift */
+	if (!out->oom) {
+		memmove(out->p + 1, out->p, out->len);
+		out->p[0] = '\'';
+	}
+}

@@ -27,6 +27,20 @@
 
 static char tmpdir[64];
 
+/* The pool's messages (log.h): counted, the first kept. */
+static unsigned n_said;
+static char first_said[256];
+
+static void on_say(void *user, enum ct_log_level level, const char *msg)
+{
+	(void)user;
+	(void)level;
+	if (n_said++ == 0)
+		snprintf(first_said, sizeof(first_said), "%s", msg);
+}
+
+static const struct ct_log say = { on_say, NULL };
+
 static const char *tmp_path(const char *name)
 {
 	static char path[4][128];
@@ -125,7 +139,7 @@ static void test_lookup(void)
 	    "\n"
 	    /* line 6: replaces line 2 (same number and start): ends at 10:40 now */
 	    "380441000001,s1b,v1,c1,google,cpc,spring,shoes,ad1,gclid1,2024-03-01T10:00:00Z,2024-03-01T10:40:00Z\n");
-	p = ct_pool_open(path, "380", 0, err);
+	p = ct_pool_open(path, "380", 0, &say, err);
 	CHECK(p != NULL);
 	if (p == NULL) {
 		fprintf(stderr, "%s\n", err);
@@ -182,13 +196,17 @@ static void test_bad_lines(void)
 	    "2024-03-01T11:00:00Z,0441000001,x,2024-03-01T10:30:00Z,\"goo\"gle\n"       /* 6 quote */
 	    "2024-03-01T11:00:00Z,0441000004,x,2024-03-01T10:30:00Z,bing\n"             /* 7 ok */
 	    "2024-03-01T11:00:00Z,0441000005,x,2024-03-01T10:30:00Z,\"unterminated\n"); /* 8 */
-	p = ct_pool_open(path, "380", 0, err);
+	n_said = 0;
+	p = ct_pool_open(path, "380", 0, &say, err);
 	CHECK(p != NULL);
 	if (p == NULL)
 		return;
 	ct_pool_get_stats(p, &st);
 	CHECK_INT(st.leases, 2);
 	CHECK_INT(st.bad, 5);
+	/* the bad lines are said through the caller's log, never on stderr */
+	CHECK_INT(n_said, 5);
+	CHECK(strstr(first_said, "leases2.csv:3: ") != NULL && strstr(first_said, "line skipped"));
 	CHECK_INT(st.bad_line[0], 3);
 	CHECK_INT(st.bad_line[1], 4);
 	CHECK_INT(st.bad_line[2], 5);
@@ -199,12 +217,12 @@ static void test_bad_lines(void)
 
 	/* a first line that is not a header is refused at open, with its line */
 	write_file(path, "w", "0441000001,s1,2024-03-01T10:00:00Z\n");
-	CHECK(ct_pool_open(path, "380", 0, err) == NULL);
+	CHECK(ct_pool_open(path, "380", 0, &say, err) == NULL);
 	CHECK(strstr(err, "leases2.csv:1: no header row") != NULL);
 	write_file(path, "w", "number,leased_from\n");
-	CHECK(ct_pool_open(path, "380", 0, err) == NULL);
+	CHECK(ct_pool_open(path, "380", 0, &say, err) == NULL);
 	CHECK(strstr(err, ":1: the header must name number, leased_from and leased_until") != NULL);
-	CHECK(ct_pool_open(tmp_path("missing.csv"), "380", 0, err) == NULL);
+	CHECK(ct_pool_open(tmp_path("missing.csv"), "380", 0, &say, err) == NULL);
 	CHECK(strstr(err, "cannot open leases file") != NULL);
 }
 
@@ -218,7 +236,7 @@ static void test_follow(void)
 
 	write_file(path, "w", "number,session_id,leased_from,leased_until\n"
 	    "0441000001,a1,2024-03-01T10:00:00Z,2024-03-01T11:00:00Z\n");
-	p = ct_pool_open(path, "380", 0, err);
+	p = ct_pool_open(path, "380", 0, &say, err);
 	CHECK(p != NULL);
 	if (p == NULL)
 		return;
@@ -296,7 +314,7 @@ static void test_bounds(void)
 	    "0441000001,open2,2024-03-01T13:00:00Z,\n"
 	    "0441000002,x,2024-03-05T10:00:00Z,2024-03-05T11:00:00Z\n"
 	    "0441000003,refused,2024-03-05T10:00:00Z,2024-03-05T11:00:00Z\n");
-	p = ct_pool_open(path, "380", 4, err);
+	p = ct_pool_open(path, "380", 4, &say, err);
 	CHECK(p != NULL);
 	if (p == NULL)
 		return;
