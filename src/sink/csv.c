@@ -59,6 +59,13 @@ static void csv_safe(const char *s, struct ct_buf *out)
 
 	ct_buf_reset(out);
 	while (*u != '\0') {
+		for (n = 0; u[n] >= 0x20 && u[n] < 0x7f; n++)
+			;
+		if (n > 0) {    /* a run of printable ASCII, copied at once */
+			ct_buf_append(out, u, n);
+			u += n;
+			continue;
+		}
 		if (*u < 0x20 || *u == 0x7f) {
 			u++;
 			continue;

@@ -89,6 +89,13 @@ fail:
  */
 int ct_buf_append(struct ct_buf *b, const void *p, size_t n)
 {
+	/* Room already (the usual case once the buffer has its working size). */
+	if (n < b->cap - b->len && !b->oom) {
+		memcpy(b->p + b->len, p, n);
+		b->len += n;
+		b->p[b->len] = '\0';
+		return CT_OK;
+	}
 	if (reserve(b, n) != CT_OK)
 		return CT_NOMEM;
 	if (n > 0)
