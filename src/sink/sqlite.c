@@ -15,9 +15,10 @@
  * an idle capture commits too): a crash or power loss costs at most the
  * last second of records.  WAL journal with synchronous=FULL, so each
  * commit is on disk (one fsync of the WAL per commit, at most one a second
- * at a low record rate).  Statements are prepared once, and each record is
- * wrapped in a savepoint so that a failed record never leaves a call row
- * without its streams.  Every error names the database file.  The open
+ * at a low record rate).  Statements are prepared once (the transaction
+ * statements too), and a record of several statements (streams, callback
+ * update) is wrapped in a savepoint so that a failed record never leaves a
+ * call row without its streams; a lone INSERT is atomic by itself.  Every error names the database file.  The open
  * path performs a real write (schema + meta row) so that an unwritable
  * target fails at open, not at the first record.
  * References: https://sqlite.org/pragma.html (user_version, journal_mode,
@@ -51,6 +52,8 @@ struct sqlite_sink {
 	sqlite3_stmt *ins_call;
 	sqlite3_stmt *ins_stream;
 	sqlite3_stmt *upd_callback;   /* missed calls answered by an outbound call */
+	sqlite3_stmt *txn[4];       /* BEGIN, COMMIT, SAVEPOINT rec, RELEASE rec */
+	struct ct_val vals[64];     /* one per bound column: text bound without a copy */
 	unsigned pending;           /* records in the open transaction */
 	bool in_txn;
 	int64_t txn_start_ms;       /* monotonic clock when it began */
@@ -116,6 +119,12 @@ static const char *const migrations[SCHEMA_VERSION] = {
 	schema_v1,
 	schema_v2,
 	schema_v3,
+};
+
+/* Indexes of struct sqlite_sink.txn, the transaction statements run per record. */
+enum { TXN_BEGIN, TXN_COMMIT, TXN_SAVEPOINT, TXN_RELEASE, TXN_N };
+static const char *const txn_sql[TXN_N] = {
+	"BEGIN", "COMMIT", "SAVEPOINT rec", "RELEASE rec",
 };
 
 /* Runs sql; CT_OK or CT_ERR with the SQLite message in *msg (static text). */
@@ -205,6 +214,7 @@ static int prepare_all(struct sqlite_sink *ss)
 	size_t i, n = 0;
 
 	assert(ct_record_ncols + 3 <= 64 && ct_stream_ncols + 2 <= 64);
+	assert(ct_record_ncols <= sizeof(ss->vals) / sizeof(ss->vals[0]));
 	for (i = 0; i < ct_record_ncols; i++)
 		names[n++] = ct_record_cols[i].name;
 	names[n++] = "streams";
@@ -214,6 +224,9 @@ static int prepare_all(struct sqlite_sink *ss)
 		return CT_ERR;
 	if (sqlite3_prepare_v2(ss->db, upd_callback_sql, -1, &ss->upd_callback, NULL) != SQLITE_OK)
 		return CT_ERR;
+	for (i = 0; i < TXN_N; i++)
+		if (sqlite3_prepare_v2(ss->db, txn_sql[i], -1, &ss->txn[i], NULL) != SQLITE_OK)
+			return CT_ERR;
 	n = 0;
 	names[n++] = "call_rowid";
 	names[n++] = "call_id";
@@ -222,12 +235,25 @@ static int prepare_all(struct sqlite_sink *ss)
 	return prepare_insert(ss->db, "rtp_streams", names, n, &ss->ins_stream);
 }
 
-/* Frees everything; the database handle is closed without a commit. */
-static void sink_free(struct sqlite_sink *ss)
+/* Finalizes every prepared statement (NULL ones are no-ops). */
+static void finalize_all(struct sqlite_sink *ss)
 {
+	size_t i;
+
 	sqlite3_finalize(ss->ins_call);
 	sqlite3_finalize(ss->ins_stream);
 	sqlite3_finalize(ss->upd_callback);
+	ss->ins_call = ss->ins_stream = ss->upd_callback = NULL;
+	for (i = 0; i < TXN_N; i++) {
+		sqlite3_finalize(ss->txn[i]);
+		ss->txn[i] = NULL;
+	}
+}
+
+/* Frees everything; the database handle is closed without a commit. */
+static void sink_free(struct sqlite_sink *ss)
+{
+	finalize_all(ss);
 	sqlite3_close(ss->db);
 	free(ss->path);
 	free(ss);
@@ -246,8 +272,9 @@ static int db_setup(struct sqlite_sink *ss, char *errbuf)
 		    "it can lock and journal)", ss->path);
 		return CT_ERR;
 	}
-	if (sqlite3_open_v2(ss->path, &ss->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-	    NULL) != SQLITE_OK)
+	/* NOMUTEX: one thread at a time uses the handle (the engine's output thread). */
+	if (sqlite3_open_v2(ss->path, &ss->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
 		goto fail;
 	sqlite3_busy_timeout(ss->db, BUSY_TIMEOUT_MS);
 	if (user_version(ss->db, &ver) != CT_OK)
@@ -292,14 +319,18 @@ static void *sqlite_open(const char *path, char *errbuf)
 	return ss;
 }
 
-/* Binds v to parameter idx of st (text is copied). */
+/*
+ * Binds v to parameter idx of st.  Text is not copied (SQLITE_STATIC): it
+ * lives in the record or in v->tmp, both untouched until the statement has
+ * run (each column has its own struct ct_val in ss->vals).
+ */
 static int bind_val(sqlite3_stmt *st, int idx, const struct ct_val *v)
 {
 	double scale;
 
 	switch (v->kind) {
 	case CT_VAL_TEXT:
-		return sqlite3_bind_text(st, idx, v->s, -1, SQLITE_TRANSIENT);
+		return sqlite3_bind_text(st, idx, v->s, -1, SQLITE_STATIC);
 	case CT_VAL_INT:
 	case CT_VAL_BOOL:
 		return sqlite3_bind_int64(st, idx, v->i);
@@ -312,13 +343,15 @@ static int bind_val(sqlite3_stmt *st, int idx, const struct ct_val *v)
 	}
 }
 
-/* Steps an insert once and resets it; SQLITE_DONE on success. */
+/*
+ * Steps a statement once and resets it; SQLITE_DONE on success.  Its
+ * bindings stay (every parameter is bound again before the next step).
+ */
 static int step_reset(sqlite3_stmt *st)
 {
 	int rc = sqlite3_step(st);
 
 	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
 	return rc;
 }
 
@@ -331,13 +364,12 @@ static int bind_time(sqlite3_stmt *st, int idx, int64_t us)
 /* Inserts the calls row of r; SQLITE_DONE on success. */
 static int insert_call(struct sqlite_sink *ss, const struct ct_call_record *r)
 {
-	struct ct_val v = { 0 };
 	int idx = 1, rc = SQLITE_OK;
 	size_t i;
 
 	for (i = 0; i < ct_record_ncols && rc == SQLITE_OK; i++) {
-		ct_record_cols[i].get(r, &v);
-		rc = bind_val(ss->ins_call, idx++, &v);
+		ct_record_cols[i].get(r, &ss->vals[i]);
+		rc = bind_val(ss->ins_call, idx++, &ss->vals[i]);
 	}
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int64(ss->ins_call, idx++,
@@ -358,18 +390,17 @@ static int insert_call(struct sqlite_sink *ss, const struct ct_call_record *r)
 static int insert_stream(struct sqlite_sink *ss, sqlite3_int64 call, const char *call_id,
     const struct ct_stream_stats *s)
 {
-	struct ct_val v = { 0 };
 	sqlite3_stmt *st = ss->ins_stream;
 	int idx = 3, rc;
 	size_t i;
 
 	rc = sqlite3_bind_int64(st, 1, call);
 	if (rc == SQLITE_OK)
-		rc = call_id ? sqlite3_bind_text(st, 2, call_id, -1, SQLITE_TRANSIENT)
+		rc = call_id ? sqlite3_bind_text(st, 2, call_id, -1, SQLITE_STATIC)
 		    : sqlite3_bind_null(st, 2);
 	for (i = 0; i < ct_stream_ncols && rc == SQLITE_OK; i++) {
-		ct_stream_cols[i].get(s, &v);
-		rc = bind_val(st, idx++, &v);
+		ct_stream_cols[i].get(s, &ss->vals[i]);
+		rc = bind_val(st, idx++, &ss->vals[i]);
 	}
 	if (rc != SQLITE_OK) {
 		sqlite3_reset(st);
@@ -377,6 +408,21 @@ static int insert_stream(struct sqlite_sink *ss, sqlite3_int64 call, const char 
 		return rc;
 	}
 	return step_reset(st);
+}
+
+/*
+ * Runs transaction statement k (prepared once: sqlite3_exec would parse and
+ * prepare it again for every record); CT_OK or CT_ERR with the message in *msg.
+ */
+static int txn(struct sqlite_sink *ss, int k, const char **msg)
+{
+	int rc = sqlite3_step(ss->txn[k]);
+
+	sqlite3_reset(ss->txn[k]);
+	if (rc == SQLITE_DONE)
+		return CT_OK;
+	*msg = sqlite3_errmsg(ss->db);
+	return CT_ERR;
 }
 
 /* Commits the open batch, if any; CT_OK or CT_ERR naming the file. */
@@ -390,7 +436,7 @@ static int commit(struct sqlite_sink *ss, char *errbuf)
 	ss->pending = 0;
 	if (sqlite3_get_autocommit(ss->db))
 		return CT_OK;   /* SQLite already rolled it back after an error */
-	if (exec(ss->db, "COMMIT", &msg) == CT_OK)
+	if (txn(ss, TXN_COMMIT, &msg) == CT_OK)
 		return CT_OK;
 	ct_sink_err(errbuf, "cannot write to database '%s': %s", ss->path, msg);
 	sqlite3_exec(ss->db, "ROLLBACK", NULL, NULL, NULL);
@@ -405,7 +451,7 @@ static int update_callbacks(struct sqlite_sink *ss, const struct ct_call_record 
 
 	rc = sqlite3_bind_int64(st, 1, r->start_us);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_text(st, 2, r->callback_of, -1, SQLITE_TRANSIENT);
+		rc = sqlite3_bind_text(st, 2, r->callback_of, -1, SQLITE_STATIC);
 	if (rc != SQLITE_OK) {
 		sqlite3_reset(st);
 		sqlite3_clear_bindings(st);
@@ -454,23 +500,27 @@ static int sqlite_write(void *priv, const struct ct_call_record *rec, char *errb
 {
 	struct sqlite_sink *ss = priv;
 	const char *msg;
+	bool one;
 
 	if (!ss->in_txn) {
-		if (exec(ss->db, "BEGIN", &msg) != CT_OK)
+		if (txn(ss, TXN_BEGIN, &msg) != CT_OK)
 			goto fail;
 		ss->in_txn = true;
 		ss->txn_start_ms = mono_ms();
 	}
-	if (exec(ss->db, "SAVEPOINT rec", &msg) != CT_OK)
+	/* One INSERT is atomic by itself: the savepoint is for records of several statements. */
+	one = (rec->streams == NULL || rec->n_streams == 0) &&
+	    (rec->callback_of == NULL || rec->start_us == CT_TIME_NONE);
+	if (!one && txn(ss, TXN_SAVEPOINT, &msg) != CT_OK)
 		goto fail;
 	if (insert_record(ss, rec) != SQLITE_DONE) {
 		msg = sqlite3_errmsg(ss->db);
 		ct_sink_err(errbuf, "cannot write to database '%s': %s", ss->path, msg);
-		if (!sqlite3_get_autocommit(ss->db))
+		if (!one && !sqlite3_get_autocommit(ss->db))
 			sqlite3_exec(ss->db, "ROLLBACK TO rec; RELEASE rec", NULL, NULL, NULL);
 		return CT_ERR;
 	}
-	if (exec(ss->db, "RELEASE rec", &msg) != CT_OK)
+	if (!one && txn(ss, TXN_RELEASE, &msg) != CT_OK)
 		goto fail;
 	if (++ss->pending >= BATCH || mono_ms() - ss->txn_start_ms >= COMMIT_MS)
 		return commit(ss, errbuf);
@@ -495,10 +545,7 @@ static int sqlite_close(void *priv, char *errbuf)
 	if (ss == NULL)
 		return CT_OK;
 	rc = commit(ss, errbuf);
-	sqlite3_finalize(ss->ins_call);
-	sqlite3_finalize(ss->ins_stream);
-	sqlite3_finalize(ss->upd_callback);
-	ss->ins_call = ss->ins_stream = ss->upd_callback = NULL;
+	finalize_all(ss);
 	if (sqlite3_close(ss->db) != SQLITE_OK) {
 		if (rc == CT_OK)
 			ct_sink_err(errbuf, "cannot close database '%s': %s", ss->path,
