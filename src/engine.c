@@ -16,6 +16,15 @@
  * on each emission and tick; beyond ENGINE_MAX_HELD the capture thread
  * waits for the oldest recording (bounded memory under a call flood).
  *
+ * The sinks run on an output thread (calltap/worker.h), started with the
+ * first record: a released record is queued for it (attribution already
+ * done), and the durability flush, SIGHUP's reopen and the final close are
+ * queued behind the records as control messages, so the capture thread
+ * never waits for an output except when ENGINE_OUT_QUEUE records are
+ * queued (it then waits, counted in output_waits; nothing is dropped).
+ * From then on the sinks and their failed/dirty flags belong to that
+ * thread; its sink errors are counted atomically and added at finish.
+ *
  * Expiry of fragments, TCP streams and dialogs runs on capture time every
  * tick (1 s by default), so replaying a file and a live capture behave alike.
  * Workload: one trunk of up to ~100k concurrent calls; the per-frame path is
@@ -39,12 +48,17 @@
 #include "calltap/err.h"
 #include "calltap/media.h"
 #include "calltap/sip.h"
+#include "calltap/worker.h"
 
 #define ENGINE_MAX_SINKS 8
 #define ENGINE_MAX_REDECODE 4
 #define FLUSH_INTERVAL_US INT64_C(1000000) /* sinks are made durable this often (wall time) */
 #define ORPHAN_IDLE_US (60 * INT64_C(1000000)) /* an orphan stream silent this long ended */
 #define ENGINE_MAX_HELD 4096   /* records held back behind a recording being written */
+#define ENGINE_OUT_QUEUE 1024  /* records queued for the output thread at most */
+
+/* Control messages of the output thread (out_control). */
+enum { OUT_FLUSH_DIRTY, OUT_FLUSH_ALL, OUT_REOPEN, OUT_CLOSE };
 
 /* A record held back until its recording (or an older one) is written. */
 struct held {
@@ -88,6 +102,10 @@ struct ct_engine {
 	int64_t warn_from_us;    /* start of the period it reported */
 	uint64_t warn_evicted[CT_EVICT_COUNT]; /* dialog counters at the last warning */
 	uint64_t warn_dropped;
+	struct ct_worker *out;   /* the output thread; NULL: none yet (or it could not start) */
+	bool out_dirty;          /* records queued since the last flush message */
+	bool out_broken;         /* it could not start: the sinks run on this thread */
+	uint64_t out_errors;     /* sink errors on the output thread (atomic) */
 	struct ct_engine_counters c;
 };
 
@@ -100,6 +118,12 @@ void ct_engine_cfg_default(struct ct_engine_cfg *cfg)
 	ct_dialog_cfg_default(&cfg->dialog);
 	cfg->rtp = true;
 	cfg->tick_us = 1000000;
+}
+
+/* One more sink error, from whichever thread runs the sinks. */
+static void sink_error(struct ct_engine *e)
+{
+	__atomic_fetch_add(&e->out_errors, 1, __ATOMIC_RELAXED);
 }
 
 static void sink_write_all(struct ct_engine *e, const struct ct_call_record *rec)
@@ -117,18 +141,47 @@ static void sink_write_all(struct ct_engine *e, const struct ct_call_record *rec
 			/* Reported once; the other sinks still get every record. */
 			fprintf(stderr, "calltap: %s\n", errbuf);
 			s->failed = 1;
-			e->c.sink_errors++;
+			sink_error(e);
 		} else {
 			s->dirty = 1;
 		}
 	}
 }
 
+/* The output thread: writes one record to every sink and frees it. */
+static void out_deliver(void *user, void *item)
+{
+	struct ct_call_record *rec = item;
+
+	sink_write_all(user, rec);
+	ct_call_record_free(rec);
+}
+
+static int out_control(void *user, int op);
+
+/*
+ * Hands rec (finished, enriched, its recording resolved) to the sinks:
+ * queued for the output thread, started on the first record.  Without
+ * sinks it is only freed; if the thread cannot start, written here.
+ */
 static void write_record(struct ct_engine *e, struct ct_call_record *rec)
 {
-	sink_write_all(e, rec);
+	static const struct ct_worker_ops ops = { out_deliver, out_control };
+	char errbuf[CT_ERRBUF_SIZE];
+
 	e->c.records++;
-	ct_call_record_free(rec);
+	if (e->out == NULL && e->n_sinks > 0 && !e->out_broken) {
+		e->out = ct_worker_new(ENGINE_OUT_QUEUE, &ops, e, errbuf);
+		if (e->out == NULL) {
+			fprintf(stderr, "calltap: %s; outputs are written on the capture thread\n", errbuf);
+			e->out_broken = true;
+		}
+	}
+	if (e->out != NULL && ct_worker_put(e->out, rec) == CT_OK) {
+		e->out_dirty = true;
+		return;
+	}
+	out_deliver(e, rec);
 }
 
 /*
@@ -434,6 +487,17 @@ static void ct_engine_close_orphans(struct ct_engine *e)
 		ct_media_set_orphan_hook(e->media, NULL, NULL);
 }
 
+/* Copies the output thread's backpressure count into the counters. */
+static void sync_output(struct ct_engine *e)
+{
+	struct ct_worker_stats ws;
+
+	if (e->out == NULL)
+		return;
+	ct_worker_get_stats(e->out, &ws);
+	e->c.output_waits = ws.waits;
+}
+
 /* Copies the media table's counters that the engine's counters show. */
 static void sync_media(struct ct_engine *e)
 {
@@ -484,6 +548,7 @@ static void tick(struct ct_engine *e)
 {
 	release_held(e, false);
 	sync_media(e);
+	sync_output(e);
 	ct_ipfrag_expire(e->frag, e->now_us);
 	ct_tcp_reasm_expire(e->tcp, e->now_us);
 	ct_dialog_expire(e->dialogs, e->now_us);
@@ -694,6 +759,10 @@ int ct_engine_add_sink(struct ct_engine *e, const struct ct_sink_ops *ops,
 {
 	struct ct_sink *s;
 
+	if (e->out != NULL) {
+		snprintf(errbuf, CT_ERRBUF_SIZE, "outputs are added before the first record");
+		return CT_ERR;
+	}
 	if (e->n_sinks == ENGINE_MAX_SINKS) {
 		snprintf(errbuf, CT_ERRBUF_SIZE, "too many outputs (at most %d)", ENGINE_MAX_SINKS);
 		return CT_ERR;
@@ -729,16 +798,21 @@ static int flush_sinks(struct ct_engine *e, bool only_dirty)
 		if (s->ops->flush(s->priv, errbuf) != CT_OK) {
 			fprintf(stderr, "calltap: %s\n", errbuf);
 			s->failed = 1;
-			e->c.sink_errors++;
+			sink_error(e);
 			rc = CT_ERR;
 		}
 	}
 	return rc;
 }
 
-/* Flushes every healthy sink; CT_ERR if any failed (reported on stderr). */
+/*
+ * Flushes every healthy sink, behind the records queued so far (waits for
+ * the output thread); CT_ERR if any failed (reported on stderr).
+ */
 int ct_engine_flush(struct ct_engine *e)
 {
+	if (e->out != NULL)
+		return ct_worker_control(e->out, OUT_FLUSH_ALL, true);
 	return flush_sinks(e, false);
 }
 
@@ -752,6 +826,8 @@ int64_t ct_engine_next_flush(const struct ct_engine *e)
 {
 	size_t i;
 
+	if (e->out != NULL)    /* the sinks' flags belong to the output thread */
+		return e->out_dirty || e->orphans.unsynced ? e->next_flush_us : INT64_MAX;
 	for (i = 0; i < e->n_sinks; i++)
 		if (e->sinks[i].dirty && !e->sinks[i].failed)
 			return e->next_flush_us;
@@ -779,6 +855,12 @@ int ct_engine_flush_due(struct ct_engine *e, int64_t mono_us)
 		e->c.sink_errors++;
 		ct_engine_close_orphans(e);
 	}
+	if (e->out != NULL) {
+		/* Queued behind the records: never overtakes one, never waits for it. */
+		if (e->out_dirty && ct_worker_control(e->out, OUT_FLUSH_DIRTY, false) == CT_OK)
+			e->out_dirty = false;
+		return CT_OK;
+	}
 	return flush_sinks(e, true);
 }
 
@@ -805,7 +887,7 @@ static int sink_reopen(struct ct_engine *e, struct ct_sink *s)
 		errbuf[0] = '\0';
 		if (s->ops->close(s->priv, errbuf) != CT_OK && !s->failed) {
 			fprintf(stderr, "calltap: %s\n", errbuf);
-			e->c.sink_errors++;
+			sink_error(e);
 		}
 		s->priv = NULL;
 	}
@@ -815,7 +897,7 @@ static int sink_reopen(struct ct_engine *e, struct ct_sink *s)
 	if (s->priv == NULL) {
 		fprintf(stderr, "calltap: %s\n", errbuf);
 		s->failed = 1;
-		e->c.sink_errors++;
+		sink_error(e);
 		return CT_ERR;
 	}
 	s->failed = 0;
@@ -827,7 +909,7 @@ static int sink_reopen(struct ct_engine *e, struct ct_sink *s)
  * are flushed and closed first.  Returns CT_OK, or CT_ERR when any sink could
  * not be reopened (reported on stderr; the others go on).
  */
-int ct_engine_reopen_sinks(struct ct_engine *e)
+static int reopen_all(struct ct_engine *e)
 {
 	int rc = CT_OK;
 	size_t i;
@@ -839,14 +921,61 @@ int ct_engine_reopen_sinks(struct ct_engine *e)
 }
 
 /*
+ * SIGHUP: with the output thread running, the reopen is queued behind the
+ * records (not waited for: its failures are reported on stderr) and CT_OK
+ * returned.
+ */
+int ct_engine_reopen_sinks(struct ct_engine *e)
+{
+	if (e->out != NULL)
+		return ct_worker_control(e->out, OUT_REOPEN, false);
+	return reopen_all(e);
+}
+
+/* Closes every sink (the end of output). */
+static void close_sinks(struct ct_engine *e)
+{
+	char errbuf[CT_ERRBUF_SIZE];
+	size_t i;
+
+	for (i = 0; i < e->n_sinks; i++) {
+		struct ct_sink *s = &e->sinks[i];
+
+		errbuf[0] = '\0';
+		if (s->priv != NULL && s->ops->close(s->priv, errbuf) != CT_OK && !s->failed) {
+			fprintf(stderr, "calltap: %s\n", errbuf);
+			sink_error(e);
+		}
+		free(s->arg);
+	}
+	e->n_sinks = 0;
+}
+
+/* The output thread's control messages, in queue order with the records. */
+static int out_control(void *user, int op)
+{
+	struct ct_engine *e = user;
+
+	switch (op) {
+	case OUT_FLUSH_DIRTY:
+		return flush_sinks(e, true);
+	case OUT_FLUSH_ALL:
+		return flush_sinks(e, false);
+	case OUT_REOPEN:
+		return reopen_all(e);
+	default:
+		close_sinks(e);
+		return CT_OK;
+	}
+}
+
+/*
  * End of input: closes every open call (marked truncated), writes the
  * records and closes the sinks.  Returns CT_OK, or CT_ERR when any sink
  * failed at any point (each failure was reported on stderr).
  */
 int ct_engine_finish(struct ct_engine *e)
 {
-	char errbuf[CT_ERRBUF_SIZE];
-	size_t i;
 
 	ct_dialog_flush(e->dialogs);
 	warn_evictions(e, true);
@@ -865,17 +994,16 @@ int ct_engine_finish(struct ct_engine *e)
 			fprintf(stderr, "calltap: %llu recording(s) failed; first: %s\n",
 			    (unsigned long long)ms.audio_errors, err);
 	}
-	for (i = 0; i < e->n_sinks; i++) {
-		struct ct_sink *s = &e->sinks[i];
-
-		errbuf[0] = '\0';
-		if (s->priv != NULL && s->ops->close(s->priv, errbuf) != CT_OK && !s->failed) {
-			fprintf(stderr, "calltap: %s\n", errbuf);
-			e->c.sink_errors++;
-		}
-		free(s->arg);
+	if (e->out != NULL) {
+		/* Every queued record is written, then the sinks close; the thread ends. */
+		ct_worker_finish(e->out, OUT_CLOSE);
+		sync_output(e);
+		ct_worker_free(e->out);
+		e->out = NULL;
+	} else {
+		close_sinks(e);
 	}
-	e->n_sinks = 0;
+	e->c.sink_errors += __atomic_exchange_n(&e->out_errors, 0, __ATOMIC_RELAXED);
 	return e->c.sink_errors || e->c.audio_errors ? CT_ERR : CT_OK;
 }
 
@@ -884,6 +1012,7 @@ void ct_engine_free(struct ct_engine *e)
 {
 	if (e == NULL)
 		return;
+	ct_worker_free(e->out);   /* ct_engine_finish was not called: delivers what is queued */
 	while (e->held_head != NULL) {     /* ct_engine_finish was not called */
 		struct held *h = e->held_head;
 
@@ -970,6 +1099,7 @@ void ct_engine_print_stats(const struct ct_engine *e, FILE *out)
 	print_row(out, "records_fields_cut", ds.fields_cut);
 	print_row(out, "records", e->c.records);
 	print_row(out, "sink_errors", e->c.sink_errors);
+	print_row(out, "output_waits", e->c.output_waits);
 	print_row(out, "time_backwards", e->c.time_backwards);
 	print_row(out, "time_out_of_range", e->c.time_out_of_range);
 	print_row(out, "capture_drops", e->c.capture_drops);

@@ -54,6 +54,7 @@ struct ct_engine_counters {
 	uint64_t time_out_of_range; /* frame times clamped into [CT_TS_MIN, CT_TS_MAX] (clock.h) */
 	uint64_t records;          /* call records written */
 	uint64_t sink_errors;      /* failed sink writes */
+	uint64_t output_waits;     /* records that waited for room in the output queue */
 	uint64_t audio_errors;     /* recordings that failed */
 	uint64_t capture_drops;    /* kernel drops last reported (ct_engine_capture_drops) */
 	uint64_t capture_ifdrops;  /* interface drops last reported */
