@@ -90,15 +90,16 @@ void ct_engine_cfg_default(struct ct_engine_cfg *cfg)
 
 /*
  * The hand-off to the outputs: every finished record, in emission order,
- * goes to the sink set in this one call (sinkset.h), which writes it to
- * every output; then it is freed.
+ * goes to the sink set in this one call (sinkset.h), which owns it from
+ * then on (queued for its output thread, or written and freed).
  */
 static void write_record(struct ct_engine *e, struct ct_call_record *rec)
 {
-	if (e->cfg.sinks != NULL)
-		ct_sinkset_write(e->cfg.sinks, rec);
 	e->c.records++;
-	ct_call_record_free(rec);
+	if (e->cfg.sinks != NULL)
+		ct_sinkset_put(e->cfg.sinks, rec);
+	else
+		ct_call_record_free(rec);
 }
 
 /*
@@ -203,8 +204,7 @@ static void on_start(void *user, const struct ct_call_record *view)
 	rec->n_streams = 0;
 	if (e->cfg.attr != NULL)
 		ct_attr_start(e->cfg.attr, rec);   /* on CT_NOMEM some fields stay null */
-	ct_sinkset_call_start(e->cfg.sinks, rec);
-	ct_call_record_free(rec);
+	ct_sinkset_put_start(e->cfg.sinks, rec);   /* owned by the sink set now */
 }
 
 static void on_media(void *user, struct ct_dialog *d, const struct ct_sip_msg *m)

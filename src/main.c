@@ -1553,6 +1553,8 @@ int main(int argc, char **argv)
 		rc = 3;
 	} else if (o.user != NULL)
 		rc = drop_privileges(&o, dirs, n_dirs);
+	if (rc == 0)
+		ct_sinkset_start(run.sinks);   /* outputs on their own thread from now on */
 	if (rc != 0) {
 		if (run.e != NULL)
 			ct_engine_finish(run.e);

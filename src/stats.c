@@ -74,8 +74,11 @@ void ct_stats_print(const struct ct_engine_stats *es, const struct ct_sinkset_st
 	print_row(out, "calls_linger_cut", ds->linger_cut);
 	print_row(out, "records_fields_cut", ds->fields_cut);
 	print_row(out, "records", c->records);
-	if (sinks != NULL)
+	if (sinks != NULL) {
 		print_row(out, "sink_errors", sinks->errors);
+		print_row(out, "output_queue_waits", sinks->queue_waits);
+		print_row(out, "output_queue_peak", sinks->queue_peak);
+	}
 	if (es->attr) {   /* the --leases log */
 		print_row(out, "leases_held", es->pool.leases);
 		print_row(out, "leases_read", es->pool.added);

@@ -5,6 +5,9 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
+
+#include "calltap/err.h"
 
 struct ct_buf {
 	char *p;      /* NUL-terminated while oom is false */
@@ -16,8 +19,38 @@ struct ct_buf {
 void ct_buf_init(struct ct_buf *b);
 void ct_buf_fini(struct ct_buf *b);
 void ct_buf_reset(struct ct_buf *b);
-int ct_buf_append(struct ct_buf *b, const void *p, size_t n);
-int ct_buf_puts(struct ct_buf *b, const char *s);
+/* ct_buf_append when the room is not there yet (grows b); use ct_buf_append. */
+int ct_buf_append_grow(struct ct_buf *b, const void *p, size_t n);
+
+/*
+ * Appends n bytes from p (which need not be NUL-terminated) and keeps b->p
+ * NUL-terminated.  Returns CT_OK, or CT_NOMEM when out of memory or when an
+ * earlier append failed (the buffer is then left as it was).  Inline for
+ * the usual case, room already there: records are built from thousands of
+ * short appends per second under a call flood.
+ */
+static inline int ct_buf_append(struct ct_buf *b, const void *p, size_t n)
+{
+	if (n < b->cap - b->len && !b->oom) {
+		memcpy(b->p + b->len, p, n);
+		b->len += n;
+		b->p[b->len] = '\0';
+		return CT_OK;
+	}
+	return ct_buf_append_grow(b, p, n);
+}
+
+/*
+ * Appends the C string s (NULL appends nothing); CT_OK or CT_NOMEM.  Inline
+ * so that the length of a literal is known when compiling: records append
+ * about a hundred keys and punctuation strings each.
+ */
+static inline int ct_buf_puts(struct ct_buf *b, const char *s)
+{
+	if (s == NULL)
+		return b->oom ? CT_NOMEM : CT_OK;
+	return ct_buf_append(b, s, strlen(s));
+}
 /* Appends v in decimal (as "%" PRId64, without printf); CT_OK or CT_NOMEM. */
 int ct_buf_i64(struct ct_buf *b, int64_t v);
 int ct_buf_printf(struct ct_buf *b, const char *fmt, ...)

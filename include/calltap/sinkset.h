@@ -28,6 +28,8 @@ struct ct_sinkset_stats {
 	uint64_t records;    /* call records handed in */
 	uint64_t orphans;    /* orphan streams handed in */
 	uint64_t errors;     /* sink failures (write, flush, reopen, close) */
+	uint64_t queue_waits; /* hand-offs that waited for room in the output queue */
+	uint64_t queue_peak;  /* most entries queued at once */
 };
 
 /*
@@ -41,6 +43,12 @@ int ct_sinkset_add(struct ct_sinkset *s, const struct ct_sink_ops *ops,
     const struct ct_sink_args *args, char *errbuf);
 /* Hands every call store (ops->attach_history) to the attribution stage a. */
 int ct_sinkset_attach_history(struct ct_sinkset *s, struct ct_attr *a, char *errbuf);
+/* Starts the output thread: every sink op runs there from now on (see sinkset.c). */
+int ct_sinkset_start(struct ct_sinkset *s);
+/* Hands over a finished record (owned from now on): queued, or written and freed. */
+void ct_sinkset_put(struct ct_sinkset *s, struct ct_call_record *rec);
+/* Hands over a call-start event (owned from now on), as ct_sinkset_put. */
+void ct_sinkset_put_start(struct ct_sinkset *s, struct ct_call_record *rec);
 /* True when a sink takes orphan streams. */
 bool ct_sinkset_wants_orphans(const struct ct_sinkset *s);
 /* True when a sink takes call-start events (ops->call_start). */

@@ -121,31 +121,64 @@ const char *ct_transport_name(uint8_t transport)
 	}
 }
 
+/* Writes v as exactly n decimal digits (zero-padded) ending at p[n - 1]. */
+static void put_digits(char *p, unsigned v, int n)
+{
+	while (n-- > 0) {
+		p[n] = (char)('0' + v % 10);
+		v /= 10;
+	}
+}
+
 /*
  * Writes us (microseconds since the epoch) as "YYYY-MM-DDTHH:MM:SS.uuuuuuZ"
  * (UTC, 27 characters) into buf and returns buf.  Negative times (including
- * CT_TIME_NONE), times gmtime_r() cannot convert and a buffer too small for
- * the text give "" (when len > 0).  buf may be NULL only when len is 0.
+ * CT_TIME_NONE), times after 9999-12-31 (timestamps are clamped below that)
+ * and a buffer too small for the text give "" (when len > 0).  buf may be
+ * NULL only when len is 0.  The civil date comes from the day count by the
+ * proleptic Gregorian rule (400-year eras of 146097 days, years starting in
+ * March so that the leap day is the last of its year), without gmtime_r and
+ * printf: records carry two or more times each and floods make millions.
  */
 char *ct_time_iso(int64_t us, char *buf, size_t len)
 {
-	struct tm tm;
-	time_t sec;
-	int n;
+	int64_t sec, days;
+	unsigned sod, era_day, yoe, doy, mp, y, m, d;
 
 	if (len == 0)
 		return buf;
 	buf[0] = '\0';
-	if (us < 0)
+	if (us < 0 || len < 28 || us / 1000000 >= INT64_C(253402300800))   /* 10000-01-01 */
 		return buf;
-	sec = (time_t)(us / 1000000);
-	if (gmtime_r(&sec, &tm) == NULL)
-		return buf;
-	n = snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ",
-	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-	    tm.tm_sec, (int)(us % 1000000));
-	if (n < 0 || (size_t)n >= len)
-		buf[0] = '\0';
+	sec = us / 1000000;
+	days = sec / 86400;
+	sod = (unsigned)(sec % 86400);
+	/* Days since 0000-03-01: 719468 days before 1970-01-01. */
+	days += 719468;
+	era_day = (unsigned)(days % 146097);
+	yoe = (era_day - era_day / 1460 + era_day / 36524 - era_day / 146096) / 365;
+	y = (unsigned)(days / 146097) * 400 + yoe;
+	doy = era_day - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	d = doy - (153 * mp + 2) / 5 + 1;
+	m = mp < 10 ? mp + 3 : mp - 9;
+	if (m <= 2)
+		y++;
+	put_digits(buf, y, 4);
+	buf[4] = '-';
+	put_digits(buf + 5, m, 2);
+	buf[7] = '-';
+	put_digits(buf + 8, d, 2);
+	buf[10] = 'T';
+	put_digits(buf + 11, sod / 3600, 2);
+	buf[13] = ':';
+	put_digits(buf + 14, sod / 60 % 60, 2);
+	buf[16] = ':';
+	put_digits(buf + 17, sod % 60, 2);
+	buf[19] = '.';
+	put_digits(buf + 20, (unsigned)(us % 1000000), 6);
+	buf[26] = 'Z';
+	buf[27] = '\0';
 	return buf;
 }
 

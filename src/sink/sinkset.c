@@ -7,7 +7,19 @@
  * fails is reported once (message callback) and skipped until a reopen
  * succeeds; the others go on, and close reports CT_ERR for the run.
  * Workload: one call per finished call record and per sink (a few thousand
- * a second at most); the timer costs one comparison per frame.
+ * a second at most; tens of thousands under a SIP flood); the timer costs
+ * one comparison per frame.
+ *
+ * Threads: once ct_sinkset_start ran, every sink op runs on one output
+ * thread (calltap/worker.h): records, call-start events and orphan streams
+ * are queued for it (ct_sinkset_put*, ownership passes), and the timed
+ * flush, SIGHUP's reopen and the close travel through the same queue as
+ * control messages, so none overtakes a record and the capture thread
+ * never waits for an output except while SINKSET_QUEUE entries are queued
+ * (backpressure, counted in queue_waits; nothing is dropped).  The sinks'
+ * failed/dirty flags then belong to that thread; the error count is
+ * atomic.  Before ct_sinkset_start (tests, one-shot tools) everything runs
+ * on the caller's thread.
  */
 #include "config.h"
 
@@ -17,6 +29,20 @@
 
 #include "calltap/err.h"
 #include "calltap/sinkset.h"
+#include "calltap/worker.h"
+
+#define SINKSET_QUEUE 1024   /* entries queued for the output thread at most */
+
+/* Control messages of the output thread (out_control). */
+enum { OUT_FLUSH_DIRTY, OUT_FLUSH_ALL, OUT_REOPEN, OUT_CLOSE };
+
+/* One queued entry: a record, a call-start event or an orphan stream. */
+enum item_kind { IT_RECORD, IT_START, IT_ORPHAN };
+struct item {
+	enum item_kind kind;
+	struct ct_call_record *rec;   /* IT_RECORD, IT_START: owned */
+	struct ct_stream_stats st;    /* IT_ORPHAN: a copy */
+};
 
 #define FLUSH_INTERVAL_US INT64_C(1000000) /* sinks are made durable this often (wall time) */
 
@@ -32,6 +58,9 @@ struct ct_sinkset {
 	size_t n;
 	int64_t next_flush_us;   /* monotonic time of the next timed flush */
 	struct ct_log log;       /* where failures are reported; handed to every sink */
+	struct ct_worker *w;     /* the output thread, NULL: the caller's thread */
+	bool w_dirty;            /* entries queued since the last flush message */
+	struct ct_worker_stats wst; /* its counters when it stopped */
 	struct ct_sinkset_stats st;
 };
 
@@ -49,7 +78,7 @@ struct ct_sinkset *ct_sinkset_new(const struct ct_log *log)
 /* Reports one sink failure (counted in errors). */
 static void report(struct ct_sinkset *s, const char *text)
 {
-	s->st.errors++;
+	__atomic_fetch_add(&s->st.errors, 1, __ATOMIC_RELAXED);
 	ct_log(&s->log, CT_LOG_ERR, "%s", text);
 }
 
@@ -133,12 +162,11 @@ static void sink_failed(struct ct_sinkset *s, struct sink *k, const char *errbuf
  * The hand-off of one finished call record: written to every healthy sink
  * that takes call records, in the order they were added.  rec is borrowed.
  */
-void ct_sinkset_write(struct ct_sinkset *s, const struct ct_call_record *rec)
+static void do_write(struct ct_sinkset *s, const struct ct_call_record *rec)
 {
 	char errbuf[CT_ERRBUF_SIZE];
 	size_t i;
 
-	s->st.records++;
 	for (i = 0; i < s->n; i++) {
 		struct sink *k = &s->sinks[i];
 
@@ -157,7 +185,7 @@ void ct_sinkset_write(struct ct_sinkset *s, const struct ct_call_record *rec)
  * streams) goes to every healthy sink that takes call-start events, as
  * ct_sinkset_write.
  */
-void ct_sinkset_call_start(struct ct_sinkset *s, const struct ct_call_record *rec)
+static void do_call_start(struct ct_sinkset *s, const struct ct_call_record *rec)
 {
 	char errbuf[CT_ERRBUF_SIZE];
 	size_t i;
@@ -176,12 +204,11 @@ void ct_sinkset_call_start(struct ct_sinkset *s, const struct ct_call_record *re
 }
 
 /* The hand-off of one orphan RTP stream: as ct_sinkset_write, to the sinks that take them. */
-void ct_sinkset_orphan(struct ct_sinkset *s, const struct ct_stream_stats *st)
+static void do_orphan(struct ct_sinkset *s, const struct ct_stream_stats *st)
 {
 	char errbuf[CT_ERRBUF_SIZE];
 	size_t i;
 
-	s->st.orphans++;
 	for (i = 0; i < s->n; i++) {
 		struct sink *k = &s->sinks[i];
 
@@ -220,6 +247,8 @@ static int flush_sinks(struct ct_sinkset *s, bool only_dirty)
 /* Flushes every healthy sink; CT_ERR if any failed (reported, then skipped). */
 int ct_sinkset_flush(struct ct_sinkset *s)
 {
+	if (s->w != NULL)   /* behind the queued entries, waited for */
+		return ct_worker_control(s->w, OUT_FLUSH_ALL, true);
 	return flush_sinks(s, false);
 }
 
@@ -233,6 +262,8 @@ int64_t ct_sinkset_next_flush(const struct ct_sinkset *s)
 {
 	size_t i;
 
+	if (s->w != NULL)   /* the sinks' flags belong to the output thread */
+		return s->w_dirty ? s->next_flush_us : INT64_MAX;
 	for (i = 0; i < s->n; i++)
 		if (s->sinks[i].dirty && !s->sinks[i].failed)
 			return s->next_flush_us;
@@ -253,7 +284,152 @@ int ct_sinkset_flush_due(struct ct_sinkset *s, int64_t mono_us)
 	if (mono_us < s->next_flush_us)
 		return CT_OK;
 	s->next_flush_us = mono_us + FLUSH_INTERVAL_US;
+	if (s->w != NULL) {
+		/* Queued behind the records: never overtakes one, never waits for it. */
+		if (s->w_dirty && ct_worker_control(s->w, OUT_FLUSH_DIRTY, false) == CT_OK)
+			s->w_dirty = false;
+		return CT_OK;
+	}
 	return flush_sinks(s, true);
+}
+
+/* ---- the output thread ------------------------------------------------- */
+
+static int do_reopen(struct ct_sinkset *s);
+static void do_close(struct ct_sinkset *s);
+
+/* Delivers one queued entry (output thread) and frees it. */
+static void out_deliver(void *user, void *p)
+{
+	struct ct_sinkset *s = user;
+	struct item *it = p;
+
+	if (it->kind == IT_RECORD)
+		do_write(s, it->rec);
+	else if (it->kind == IT_START)
+		do_call_start(s, it->rec);
+	else
+		do_orphan(s, &it->st);
+	ct_call_record_free(it->rec);
+	free(it);
+}
+
+/* The output thread's control messages, in queue order with the entries. */
+static int out_control(void *user, int op)
+{
+	struct ct_sinkset *s = user;
+
+	switch (op) {
+	case OUT_FLUSH_DIRTY:
+		return flush_sinks(s, true);
+	case OUT_FLUSH_ALL:
+		return flush_sinks(s, false);
+	case OUT_REOPEN:
+		return do_reopen(s);
+	default:
+		do_close(s);
+		return CT_OK;
+	}
+}
+
+/*
+ * Starts the output thread (after the sinks are added and attached): from
+ * now on every sink op runs there.  CT_OK, or CT_ERR (reported through the
+ * log) when it cannot start: the sinks then keep running on the caller's
+ * thread, nothing is lost.  Starting twice is a no-op.
+ */
+int ct_sinkset_start(struct ct_sinkset *s)
+{
+	static const struct ct_worker_ops ops = { out_deliver, out_control };
+	char errbuf[CT_ERRBUF_SIZE];
+
+	if (s->w != NULL || s->n == 0)
+		return CT_OK;
+	s->w = ct_worker_new(SINKSET_QUEUE, &ops, s, errbuf);
+	if (s->w == NULL) {
+		ct_log(&s->log, CT_LOG_WARN, "%s; outputs are written on the capture thread", errbuf);
+		return CT_ERR;
+	}
+	return CT_OK;
+}
+
+/* Queues it for the output thread; false (not queued, caller keeps it) without one. */
+static bool enqueue(struct ct_sinkset *s, struct item *it)
+{
+	if (s->w == NULL || ct_worker_put(s->w, it) != CT_OK)
+		return false;
+	s->w_dirty = true;
+	return true;
+}
+
+/*
+ * The hand-off of one finished call record, owned from now on: written
+ * to every healthy sink that takes call records, in the order they were
+ * added (on the output thread once started), then freed.
+ */
+void ct_sinkset_put(struct ct_sinkset *s, struct ct_call_record *rec)
+{
+	struct item *it;
+
+	s->st.records++;
+	if (s->w != NULL && (it = calloc(1, sizeof(*it))) != NULL) {
+		it->kind = IT_RECORD;
+		it->rec = rec;
+		if (enqueue(s, it))
+			return;
+		free(it);
+	}
+	do_write(s, rec);
+	ct_call_record_free(rec);
+}
+
+/* As ct_sinkset_put for a call-start event (rec owned from now on). */
+void ct_sinkset_put_start(struct ct_sinkset *s, struct ct_call_record *rec)
+{
+	struct item *it;
+
+	if (s->w != NULL && (it = calloc(1, sizeof(*it))) != NULL) {
+		it->kind = IT_START;
+		it->rec = rec;
+		if (enqueue(s, it))
+			return;
+		free(it);
+	}
+	do_call_start(s, rec);
+	ct_call_record_free(rec);
+}
+
+/* The hand-off of one orphan RTP stream (st borrowed: copied when queued). */
+void ct_sinkset_orphan(struct ct_sinkset *s, const struct ct_stream_stats *st)
+{
+	struct item *it;
+
+	s->st.orphans++;
+	if (s->w != NULL && (it = calloc(1, sizeof(*it))) != NULL) {
+		it->kind = IT_ORPHAN;
+		it->st = *st;
+		if (enqueue(s, it))
+			return;
+		free(it);
+	}
+	do_orphan(s, st);
+}
+
+/*
+ * Writes rec (borrowed) to every sink on the caller's thread; only before
+ * ct_sinkset_start (tests, tools): with the output thread, use
+ * ct_sinkset_put.
+ */
+void ct_sinkset_write(struct ct_sinkset *s, const struct ct_call_record *rec)
+{
+	s->st.records++;
+	do_write(s, rec);
+}
+
+/* As ct_sinkset_write for a call-start event. */
+void ct_sinkset_call_start(struct ct_sinkset *s, const struct ct_call_record *rec)
+{
+	do_call_start(s, rec);
 }
 
 /*
@@ -264,7 +440,7 @@ int ct_sinkset_flush_due(struct ct_sinkset *s, int64_t mono_us)
  * flushed.  Returns CT_OK, or CT_ERR when any sink could not be reopened
  * (reported; it is skipped until a later reopen works; the others go on).
  */
-int ct_sinkset_reopen(struct ct_sinkset *s)
+static int do_reopen(struct ct_sinkset *s)
 {
 	char errbuf[CT_ERRBUF_SIZE];
 	int rc = CT_OK;
@@ -299,7 +475,7 @@ int ct_sinkset_reopen(struct ct_sinkset *s)
  * the sink already failed.  Returns CT_OK, or CT_ERR when any sink failed
  * at any point of the run.
  */
-int ct_sinkset_close(struct ct_sinkset *s)
+static void do_close(struct ct_sinkset *s)
 {
 	char errbuf[CT_ERRBUF_SIZE];
 	size_t i;
@@ -314,7 +490,41 @@ int ct_sinkset_close(struct ct_sinkset *s)
 			sink_failed(s, k, errbuf);
 		k->priv = NULL;
 	}
-	return s->st.errors != 0 ? CT_ERR : CT_OK;
+}
+
+/*
+ * SIGHUP after log rotation: every sink with a reopen op reopens its target
+ * by name (do_reopen); with the output thread, queued behind the entries so
+ * far and not waited for (failures are reported through the log).  CT_OK,
+ * or CT_ERR when a sink could not be reopened (reported; it is skipped
+ * until a later reopen works; the others go on).
+ */
+int ct_sinkset_reopen(struct ct_sinkset *s)
+{
+	if (s->w != NULL)
+		return ct_worker_control(s->w, OUT_REOPEN, false);
+	return do_reopen(s);
+}
+
+/*
+ * Closes every sink (each flushes and releases what it holds; the network
+ * sinks deliver for a bounded time), after the output thread delivered
+ * everything queued, and stops that thread.  A close failure is reported
+ * unless the sink already failed.  Returns CT_OK, or CT_ERR when any sink
+ * failed at any point of the run.
+ */
+int ct_sinkset_close(struct ct_sinkset *s)
+{
+	if (s->w != NULL) {
+		ct_worker_get_stats(s->w, &s->wst);
+		ct_worker_finish(s->w, OUT_CLOSE);
+		ct_worker_get_stats(s->w, &s->wst);
+		ct_worker_free(s->w);
+		s->w = NULL;
+	} else {
+		do_close(s);
+	}
+	return __atomic_load_n(&s->st.errors, __ATOMIC_RELAXED) != 0 ? CT_ERR : CT_OK;
 }
 
 /* Opens ops on target with every other argument at its default; NULL + errbuf on failure. */
@@ -329,7 +539,14 @@ void *ct_sink_open_target(const struct ct_sink_ops *ops, const char *target, cha
 
 void ct_sinkset_get_stats(const struct ct_sinkset *s, struct ct_sinkset_stats *st)
 {
+	struct ct_worker_stats ws = s->wst;
+
 	*st = s->st;
+	st->errors = __atomic_load_n(&s->st.errors, __ATOMIC_RELAXED);
+	if (s->w != NULL)
+		ct_worker_get_stats(s->w, &ws);
+	st->queue_waits = ws.waits;
+	st->queue_peak = ws.peak;
 }
 
 void ct_sinkset_free(struct ct_sinkset *s)
@@ -339,6 +556,7 @@ void ct_sinkset_free(struct ct_sinkset *s)
 
 	if (s == NULL)
 		return;
+	ct_worker_free(s->w);   /* ct_sinkset_close was not called: delivers what is queued */
 	for (i = 0; i < s->n; i++)
 		if (s->sinks[i].priv != NULL)
 			s->sinks[i].ops->close(s->sinks[i].priv, errbuf);

@@ -19,9 +19,10 @@
  * an idle capture commits too): a crash or power loss costs at most the
  * last second of records.  WAL journal with synchronous=FULL, so each
  * commit is on disk (one fsync of the WAL per commit, at most one a second
- * at a low record rate).  Statements are prepared once, and each record is
- * wrapped in a savepoint so that a failed record never leaves a call row
- * without its streams.  Every error names the database file.  The open
+ * at a low record rate).  Statements are prepared once (the transaction
+ * statements too), and a record of several statements (streams, callback
+ * update) is wrapped in a savepoint so that a failed record never leaves a
+ * call row without its streams; a lone INSERT is atomic by itself.  Every error names the database file.  The open
  * path performs a real write (schema + meta row) so that an unwritable
  * target fails at open, not at the first record.
  * References: https://sqlite.org/pragma.html (user_version, journal_mode,
@@ -50,6 +51,7 @@
 #define COMMIT_MS 1000     /* wall time a transaction stays open at most */
 #define BUSY_TIMEOUT_MS 5000
 #define N_CALLBACK 3       /* statements of the callback update */
+#define CT_SQLITE_MAX_PARAMS 128 /* columns of one insert at most (the schema table's) */
 
 struct sqlite_sink {
 	sqlite3 *db;
@@ -59,6 +61,8 @@ struct sqlite_sink {
 	sqlite3_stmt *upd_callback[N_CALLBACK];   /* missed calls answered by an outbound call */
 	sqlite3_stmt *upd_repeat;                 /* later calls of a caller stored earlier */
 	sqlite3_stmt *upd_closed;                 /* missed calls closed before their attempt */
+	sqlite3_stmt *txn[4];                     /* BEGIN, COMMIT, SAVEPOINT rec, RELEASE rec */
+	struct ct_val vals[CT_SQLITE_MAX_PARAMS + 1]; /* parameter i's value: text bound without a copy */
 	unsigned pending;           /* records in the open transaction */
 	bool in_txn;
 	int64_t txn_start_ms;       /* monotonic clock when it began */
@@ -166,6 +170,12 @@ static const char upd_closed_sql[] =
 	" AND direction = 'inbound' AND " MISSED
 	" AND start_us < ?2 AND callback_s IS NOT NULL"
 	" AND end_us + callback_s * 1000000.0 > ?2";
+
+/* Indexes of struct sqlite_sink.txn, the transaction statements run per record. */
+enum { TXN_BEGIN, TXN_COMMIT, TXN_SAVEPOINT, TXN_RELEASE, TXN_N };
+static const char *const txn_sql[TXN_N] = {
+	"BEGIN", "COMMIT", "SAVEPOINT rec", "RELEASE rec",
+};
 
 /* Runs sql; CT_OK or CT_ERR with the SQLite message in *msg (static text). */
 static int exec(sqlite3 *db, const char *sql, const char **msg)
@@ -329,7 +339,7 @@ static int prepare_all(struct sqlite_sink *ss)
 	const char *names[128];
 	size_t i, n = 0;
 
-	assert(ct_schema_ncalls <= 128 && ct_schema_nstreams + 2 <= 128);
+	assert(ct_schema_ncalls <= CT_SQLITE_MAX_PARAMS && ct_schema_nstreams + 2 <= CT_SQLITE_MAX_PARAMS);
 	for (i = 0; i < ct_schema_ncalls; i++)
 		if (ct_schema_calls[i].outputs & CT_OUT_STORE)
 			names[n++] = ct_schema_calls[i].name;
@@ -342,6 +352,9 @@ static int prepare_all(struct sqlite_sink *ss)
 	if (sqlite3_prepare_v2(ss->db, upd_repeat_sql, -1, &ss->upd_repeat, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(ss->db, upd_closed_sql, -1, &ss->upd_closed, NULL) != SQLITE_OK)
 		return CT_ERR;
+	for (i = 0; i < TXN_N; i++)
+		if (sqlite3_prepare_v2(ss->db, txn_sql[i], -1, &ss->txn[i], NULL) != SQLITE_OK)
+			return CT_ERR;
 	n = 0;
 	names[n++] = "call_rowid";
 	names[n++] = "call_id";
@@ -364,6 +377,10 @@ static void finalize_all(struct sqlite_sink *ss)
 	for (i = 0; i < N_CALLBACK; i++) {
 		sqlite3_finalize(ss->upd_callback[i]);
 		ss->upd_callback[i] = NULL;
+	}
+	for (i = 0; i < TXN_N; i++) {
+		sqlite3_finalize(ss->txn[i]);
+		ss->txn[i] = NULL;
 	}
 }
 
@@ -389,8 +406,9 @@ static int db_setup(struct sqlite_sink *ss, char *errbuf)
 		    "it can lock and journal)", ss->path);
 		return CT_ERR;
 	}
-	if (sqlite3_open_v2(ss->path, &ss->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-	    NULL) != SQLITE_OK)
+	/* NOMUTEX: one thread at a time uses the handle (the engine's output thread). */
+	if (sqlite3_open_v2(ss->path, &ss->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
 		goto fail;
 	sqlite3_busy_timeout(ss->db, BUSY_TIMEOUT_MS);
 	if (user_version(ss->db, &ver) != CT_OK)
@@ -435,14 +453,18 @@ static void *sqlite_open(const struct ct_sink_args *args, char *errbuf)
 	return ss;
 }
 
-/* Binds v to parameter idx of st (text is copied). */
+/*
+ * Binds v to parameter idx of st.  Text is not copied (SQLITE_STATIC): it
+ * lives in the record or in v->tmp, both untouched until the statement has
+ * run (each column has its own struct ct_val in ss->vals).
+ */
 static int bind_val(sqlite3_stmt *st, int idx, const struct ct_val *v)
 {
 	double scale;
 
 	switch (v->kind) {
 	case CT_VAL_TEXT:
-		return sqlite3_bind_text(st, idx, v->s, -1, SQLITE_TRANSIENT);
+		return sqlite3_bind_text(st, idx, v->s, -1, SQLITE_STATIC);
 	case CT_VAL_INT:
 	case CT_VAL_BOOL:
 	case CT_VAL_STREAMS:
@@ -456,13 +478,15 @@ static int bind_val(sqlite3_stmt *st, int idx, const struct ct_val *v)
 	}
 }
 
-/* Steps an insert once and resets it; SQLITE_DONE on success. */
+/*
+ * Steps a statement once and resets it; SQLITE_DONE on success.  Its
+ * bindings stay (every parameter is bound again before the next step).
+ */
 static int step_reset(sqlite3_stmt *st)
 {
 	int rc = sqlite3_step(st);
 
 	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
 	return rc;
 }
 
@@ -470,7 +494,6 @@ static int step_reset(sqlite3_stmt *st)
 static int insert_call(struct sqlite_sink *ss, const struct ct_call_record *r)
 {
 	const struct ct_schema_col *c;
-	struct ct_val v;
 	int idx = 1, rc = SQLITE_OK;
 	size_t i;
 
@@ -478,8 +501,10 @@ static int insert_call(struct sqlite_sink *ss, const struct ct_call_record *r)
 		c = &ct_schema_calls[i];
 		if (!(c->outputs & CT_OUT_STORE))
 			continue;
-		ct_schema_value(c, r, &v);
-		rc = bind_val(ss->ins_call, idx++, &v);
+		/* one slot per parameter: text is bound without a copy (SQLITE_STATIC) */
+		ct_schema_value(c, r, &ss->vals[idx]);
+		rc = bind_val(ss->ins_call, idx, &ss->vals[idx]);
+		idx++;
 	}
 	if (rc != SQLITE_OK) {
 		sqlite3_reset(ss->ins_call);
@@ -493,18 +518,18 @@ static int insert_call(struct sqlite_sink *ss, const struct ct_call_record *r)
 static int insert_stream(struct sqlite_sink *ss, sqlite3_int64 call, const char *call_id,
     const struct ct_stream_stats *s)
 {
-	struct ct_val v;
 	sqlite3_stmt *st = ss->ins_stream;
 	int idx = 3, rc;
 	size_t i;
 
 	rc = sqlite3_bind_int64(st, 1, call);
 	if (rc == SQLITE_OK)
-		rc = call_id ? sqlite3_bind_text(st, 2, call_id, -1, SQLITE_TRANSIENT)
+		rc = call_id ? sqlite3_bind_text(st, 2, call_id, -1, SQLITE_STATIC)
 		    : sqlite3_bind_null(st, 2);
 	for (i = 0; i < ct_schema_nstreams && rc == SQLITE_OK; i++) {
-		ct_schema_stream_value(&ct_schema_streams[i], s, &v);
-		rc = bind_val(st, idx++, &v);
+		ct_schema_stream_value(&ct_schema_streams[i], s, &ss->vals[idx]);
+		rc = bind_val(st, idx, &ss->vals[idx]);
+		idx++;
 	}
 	if (rc != SQLITE_OK) {
 		sqlite3_reset(st);
@@ -512,6 +537,21 @@ static int insert_stream(struct sqlite_sink *ss, sqlite3_int64 call, const char 
 		return rc;
 	}
 	return step_reset(st);
+}
+
+/*
+ * Runs transaction statement k (prepared once: sqlite3_exec would parse and
+ * prepare it again for every record); CT_OK or CT_ERR with the message in *msg.
+ */
+static int txn(struct sqlite_sink *ss, int k, const char **msg)
+{
+	int rc = sqlite3_step(ss->txn[k]);
+
+	sqlite3_reset(ss->txn[k]);
+	if (rc == SQLITE_DONE)
+		return CT_OK;
+	*msg = sqlite3_errmsg(ss->db);
+	return CT_ERR;
 }
 
 /* Commits the open batch, if any; CT_OK or CT_ERR naming the file. */
@@ -525,7 +565,7 @@ static int commit(struct sqlite_sink *ss, char *errbuf)
 	ss->pending = 0;
 	if (sqlite3_get_autocommit(ss->db))
 		return CT_OK;   /* SQLite already rolled it back after an error */
-	if (exec(ss->db, "COMMIT", &msg) == CT_OK)
+	if (txn(ss, TXN_COMMIT, &msg) == CT_OK)
 		return CT_OK;
 	ct_sink_err(errbuf, "cannot write to database '%s': %s", ss->path, msg);
 	sqlite3_exec(ss->db, "ROLLBACK", NULL, NULL, NULL);
@@ -621,27 +661,32 @@ static int sqlite_write(void *priv, const struct ct_call_record *rec, char *errb
 {
 	struct sqlite_sink *ss = priv;
 	const char *msg;
+	bool one;
 
 	if (ss->db == NULL) {
 		ct_sink_err(errbuf, "cannot write to database '%s': it could not be reopened", ss->path);
 		return CT_ERR;
 	}
 	if (!ss->in_txn) {
-		if (exec(ss->db, "BEGIN", &msg) != CT_OK)
+		if (txn(ss, TXN_BEGIN, &msg) != CT_OK)
 			goto fail;
 		ss->in_txn = true;
 		ss->txn_start_ms = mono_ms();
 	}
-	if (exec(ss->db, "SAVEPOINT rec", &msg) != CT_OK)
+	/* One INSERT is atomic by itself: the savepoint is for records of several statements. */
+	one = (rec->streams == NULL || rec->n_streams == 0) &&
+	    (rec->callback_of == NULL || rec->start_us == CT_TIME_NONE) &&
+	    (!rec->has_history || rec->caller_number == NULL);   /* no history updates */
+	if (!one && txn(ss, TXN_SAVEPOINT, &msg) != CT_OK)
 		goto fail;
 	if (insert_record(ss, rec) != SQLITE_DONE) {
 		msg = sqlite3_errmsg(ss->db);
 		ct_sink_err(errbuf, "cannot write to database '%s': %s", ss->path, msg);
-		if (!sqlite3_get_autocommit(ss->db))
+		if (!one && !sqlite3_get_autocommit(ss->db))
 			sqlite3_exec(ss->db, "ROLLBACK TO rec; RELEASE rec", NULL, NULL, NULL);
 		return CT_ERR;
 	}
-	if (exec(ss->db, "RELEASE rec", &msg) != CT_OK)
+	if (!one && txn(ss, TXN_RELEASE, &msg) != CT_OK)
 		goto fail;
 	if (++ss->pending >= BATCH || mono_ms() - ss->txn_start_ms >= COMMIT_MS)
 		return commit(ss, errbuf);

@@ -39,6 +39,23 @@ char *ct_addr_str(const struct ct_addr *a, char *buf, size_t len)
 	buf[0] = '\0';
 	if (a == NULL || (a->family != 4 && a->family != 6))
 		return buf;
+	if (a->family == 4 && len >= 16) {
+		/* Dotted quad by hand, as inet_ntop writes it: records format two each. */
+		char *p = buf;
+		int i;
+
+		for (i = 0; i < 4; i++) {
+			unsigned o = a->a[i];
+
+			if (o >= 100)
+				*p++ = (char)('0' + o / 100);
+			if (o >= 10)
+				*p++ = (char)('0' + o / 10 % 10);
+			*p++ = (char)('0' + o % 10);
+			*p++ = i < 3 ? '.' : '\0';
+		}
+		return buf;
+	}
 	af = a->family == 4 ? AF_INET : AF_INET6;
 	if (inet_ntop(af, a->a, buf, (socklen_t)len) == NULL)
 		buf[0] = '\0';

@@ -83,11 +83,10 @@ fail:
 }
 
 /*
- * Appends n bytes from p (which need not be NUL-terminated) and keeps b->p
- * NUL-terminated.  Returns CT_OK, or CT_NOMEM when out of memory or when an
- * earlier append failed (the buffer is then left as it was).
+ * The growing half of ct_buf_append (buf.h): makes room for n more bytes,
+ * then appends them.  CT_OK, or CT_NOMEM (sticky) with b left as it was.
  */
-int ct_buf_append(struct ct_buf *b, const void *p, size_t n)
+int ct_buf_append_grow(struct ct_buf *b, const void *p, size_t n)
 {
 	if (reserve(b, n) != CT_OK)
 		return CT_NOMEM;
@@ -96,14 +95,6 @@ int ct_buf_append(struct ct_buf *b, const void *p, size_t n)
 	b->len += n;
 	b->p[b->len] = '\0';
 	return CT_OK;
-}
-
-/* Appends the C string s (NULL appends nothing); CT_OK or CT_NOMEM. */
-int ct_buf_puts(struct ct_buf *b, const char *s)
-{
-	if (s == NULL)
-		return b->oom ? CT_NOMEM : CT_OK;
-	return ct_buf_append(b, s, strlen(s));
 }
 
 /*
@@ -637,6 +628,13 @@ void ct_buf_csv_safe(struct ct_buf *out, const char *s)
 
 	ct_buf_reset(out);
 	while (*u != '\0') {
+		for (n = 0; u[n] >= 0x20 && u[n] < 0x7f; n++)
+			;
+		if (n > 0) {    /* a run of printable ASCII, copied at once */
+			ct_buf_append(out, u, n);
+			u += n;
+			continue;
+		}
 		if (*u < 0x20 || *u == 0x7f) {
 			u++;
 			continue;

@@ -11,6 +11,7 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1238,6 +1239,21 @@ static void test_addr(void)
 	CHECK_STR(ct_addr_str(NULL, buf, sizeof(buf)), "");
 	ct_addr_parse(&a, "2001:db8::1234:5678");
 	CHECK_STR(ct_addr_str(&a, buf, 5), ""); /* too small */
+	/* IPv4 text is written by hand: the same as inet_ntop for every octet value. */
+	for (i = 0; i < 256; i++) {
+		char want[INET_ADDRSTRLEN];
+
+		a = unset;
+		a.family = 4;
+		a.a[0] = (uint8_t)i;
+		a.a[1] = (uint8_t)(255 - i);
+		a.a[2] = (uint8_t)(i * 7);
+		a.a[3] = (uint8_t)(i / 3);
+		inet_ntop(AF_INET, a.a, want, sizeof(want));
+		CHECK_STR(ct_addr_str(&a, buf, sizeof(buf)), want);
+	}
+	a.a[0] = 100;
+	CHECK_STR(ct_addr_str(&a, buf, 8), "");  /* "100.0..." does not fit */
 
 	/* IPv4 zero-fills the tail; equality ignores bytes past the family. */
 	ct_addr_parse(&a, "192.0.2.1");

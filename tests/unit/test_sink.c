@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -338,6 +339,11 @@ static const struct {
 	{ INT64_C(946684799999999), "1999-12-31T23:59:59.999999Z" },
 	{ INT64_C(951782400000000), "2000-02-29T00:00:00.000000Z" },
 	{ T0, "2024-03-01T12:34:56.123456Z" },
+	{ INT64_C(4107542400000000), "2100-03-01T00:00:00.000000Z" },   /* 2100: no leap day */
+	{ INT64_C(4107542399999999), "2100-02-28T23:59:59.999999Z" },
+	{ INT64_C(253402300799999999), "9999-12-31T23:59:59.999999Z" },
+	{ INT64_C(253402300800000000), "" },    /* year 10000: past the clamp */
+	{ INT64_MAX, "" },
 	{ -1, "" },
 	{ CT_TIME_NONE, "" },
 };
@@ -377,6 +383,21 @@ static void test_time_iso(void)
 	CHECK_STR(ct_time_iso(0, buf, 27), "");    /* needs 28 bytes */
 	CHECK_STR(ct_time_iso(0, buf, 28), "1970-01-01T00:00:00.000000Z");
 	CHECK(ct_time_iso(0, NULL, 0) == NULL);
+	/* The day arithmetic against gmtime_r, every 7 h 13 min 17 s up to 2400. */
+	for (int64_t sec = 0; sec < INT64_C(13569465600); sec += 25997) {
+		char want[96];
+		struct tm tm;
+		time_t t = (time_t)sec;
+
+		gmtime_r(&t, &tm);
+		snprintf(want, sizeof(want), "%04d-%02d-%02dT%02d:%02d:%02d.000007Z",
+		    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+		ct_time_iso(sec * 1000000 + 7, buf, sizeof(buf));
+		if (strcmp(buf, want) != 0) {
+			CHECK_STR(buf, want);
+			break;
+		}
+	}
 }
 
 static const struct {
