@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * The one hash table of the stages (fragments, TCP directions, media
- * endpoints and streams, calls; caller history later): intrusive, chained,
+ * endpoints and streams, calls, caller history): intrusive, chained,
  * keyed.  An element embeds a struct ct_hnode and is found back from it
  * with ct_container_of (calltap/list.h).  The caller hashes its key with
  * ct_htab_hash() or ct_htab_hash_state() (SipHash-1-3 under the table's own

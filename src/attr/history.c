@@ -2,8 +2,9 @@
 /*
  * Caller history: how many inbound calls each number made before
  * (first_call, repeat_count), its missed calls and their callbacks.  One
- * entry per normalised number (ct_number_norm) in a chained hash table with
- * an LRU list; at most max entries are kept and the least recently used one
+ * entry per normalised number (ct_number_norm) in the shared keyed hash
+ * table (calltap/hashtab.h) and on an LRU list (calltap/list.h, oldest
+ * first); at most max entries are kept and the least recently used one
  * is evicted, so memory is bounded on an endless live capture.  An entry
  * keeps the start times (and Call-ID hashes) of its last HIST_CALLS inbound
  * calls, sorted, so "earlier" means a strictly earlier start whatever order
@@ -24,8 +25,8 @@
  *
  * Calls are fed as records are written, and at startup from the store
  * (ct_history_feed_row: SQLite here, any store through the same rows).
- * Keys come from the wire, so they are hashed with keyed SipHash under a
- * random key per history: colliding numbers cannot be precomputed.
+ * Keys come from the wire, so they are hashed with keyed SipHash under the
+ * table's random key: colliding numbers cannot be precomputed.
  * Workload: one or two lookups per call record and a scan of a few short
  * arrays; the table grows by doubling.
  * References: docs/schema.md (first_call, repeat_count, callback_s,
@@ -41,7 +42,8 @@
 
 #include "calltap/attr.h"
 #include "calltap/err.h"
-#include "calltap/hash.h"
+#include "calltap/hashtab.h"
+#include "calltap/list.h"
 
 #define HIST_CALLS 256     /* inbound call starts remembered per number */
 #define HIST_MISSED 8      /* missed calls remembered per number */
@@ -69,9 +71,8 @@ struct event {
 };
 
 struct hent {
-	struct hent *chain;            /* hash bucket */
-	struct hent *newer, *older;    /* LRU list */
-	uint64_t hash;                 /* keyed hash of key */
+	struct ct_hnode hn;            /* in ct_history.tab, under the hash of key */
+	struct ct_list lru;            /* on ct_history.lru */
 	uint32_t older_calls;          /* inbound calls before calls[0], forgotten */
 	uint16_t n_calls, cap_calls;
 	uint8_t n_missed, cap_missed, n_ev, cap_ev;
@@ -82,11 +83,10 @@ struct hent {
 };
 
 struct ct_history {
-	struct hent **buckets;
-	size_t nbuckets;               /* power of two */
-	size_t count, max;
-	struct hent *newest, *oldest;
-	struct ct_hash_key key;        /* random per history */
+	struct ct_htab tab;            /* every entry, by number; its random key also
+	                                  hashes Call-IDs */
+	struct ct_list lru;            /* every entry, least recently used first */
+	size_t max;
 	char cc[8];                    /* country code for rows, "" = none */
 	bool unknown_inbound;          /* rows: unknown direction counts as inbound */
 };
@@ -102,10 +102,8 @@ struct ct_history *ct_history_new(size_t max_entries)
 	if (h == NULL)
 		return NULL;
 	h->max = max_entries > 0 ? max_entries : 1;
-	ct_hash_key_random(&h->key);
-	h->nbuckets = 1024;
-	h->buckets = calloc(h->nbuckets, sizeof(*h->buckets));
-	if (h->buckets == NULL) {
+	ct_list_init(&h->lru);
+	if (ct_htab_init(&h->tab, 1024, CT_HTAB_UNBOUNDED) != CT_OK) {
 		free(h);
 		return NULL;
 	}
@@ -127,125 +125,64 @@ static void entry_free(struct hent *e)
 /* Frees the history and every entry.  NULL is a no-op. */
 void ct_history_free(struct ct_history *h)
 {
-	struct hent *e, *next;
+	struct ct_list *n;
 
 	if (h == NULL)
 		return;
-	for (e = h->newest; e != NULL; e = next) {
-		next = e->older;
-		entry_free(e);
-	}
-	free(h->buckets);
+	while ((n = ct_list_pop_first(&h->lru)) != NULL)
+		entry_free(ct_container_of(n, struct hent, lru));
+	ct_htab_fini(&h->tab);
 	free(h);
 }
 
 /* Number of numbers remembered (0 for NULL). */
 size_t ct_history_size(const struct ct_history *h)
 {
-	return h != NULL ? h->count : 0;
+	return h != NULL ? ct_htab_count(&h->tab) : 0;
 }
 
-/* Length of the longest hash chain (tests, diagnostics; O(buckets)); 0 for NULL. */
+/* Longest hash chain (tests, diagnostics; O(buckets + entries)); 0 for NULL. */
 size_t ct_history_longest_chain(const struct ct_history *h)
 {
-	const struct hent *e;
-	size_t i, n, best = 0;
-
-	for (i = 0; h != NULL && i < h->nbuckets; i++) {
-		for (n = 0, e = h->buckets[i]; e != NULL; e = e->chain)
-			n++;
-		if (n > best)
-			best = n;
-	}
-	return best;
-}
-
-static void lru_unlink(struct ct_history *h, struct hent *e)
-{
-	if (e->newer != NULL)
-		e->newer->older = e->older;
-	else
-		h->newest = e->older;
-	if (e->older != NULL)
-		e->older->newer = e->newer;
-	else
-		h->oldest = e->newer;
-	e->newer = e->older = NULL;
-}
-
-static void lru_push(struct ct_history *h, struct hent *e)
-{
-	e->older = h->newest;
-	e->newer = NULL;
-	if (h->newest != NULL)
-		h->newest->newer = e;
-	h->newest = e;
-	if (h->oldest == NULL)
-		h->oldest = e;
+	return h != NULL ? ct_htab_longest_chain(&h->tab) : 0;
 }
 
 /* Removes the least recently used entry. */
 static void evict_oldest(struct ct_history *h)
 {
-	struct hent *e = h->oldest, **pp;
+	struct ct_list *n = ct_list_pop_first(&h->lru);
+	struct hent *e;
 
-	if (e == NULL)
+	if (n == NULL)
 		return;
-	pp = &h->buckets[e->hash & (h->nbuckets - 1)];
-	while (*pp != e)
-		pp = &(*pp)->chain;
-	*pp = e->chain;
-	lru_unlink(h, e);
-	h->count--;
+	e = ct_container_of(n, struct hent, lru);
+	ct_htab_remove(&h->tab, &e->hn);
 	entry_free(e);
-}
-
-/* Doubles the bucket array (silently keeps the old one without memory). */
-static void grow(struct ct_history *h)
-{
-	size_t n = h->nbuckets * 2, i;
-	struct hent **b = calloc(n, sizeof(*b));
-	struct hent *e, *next;
-
-	if (b == NULL)
-		return;
-	for (i = 0; i < h->nbuckets; i++)
-		for (e = h->buckets[i]; e != NULL; e = next) {
-			next = e->chain;
-			e->chain = b[e->hash & (n - 1)];
-			b[e->hash & (n - 1)] = e;
-		}
-	free(h->buckets);
-	h->buckets = b;
-	h->nbuckets = n;
 }
 
 /* Finds key, or creates it (evicting when full); marks it most recent. */
 static struct hent *get(struct ct_history *h, const char *key)
 {
 	size_t klen = strlen(key);
-	uint64_t hv = ct_siphash(&h->key, key, klen);
+	uint64_t hv = ct_htab_hash(&h->tab, key, klen);
+	struct ct_hnode *n;
 	struct hent *e;
 
-	for (e = h->buckets[hv & (h->nbuckets - 1)]; e != NULL; e = e->chain)
-		if (e->hash == hv && strcmp(e->key, key) == 0) {
-			lru_unlink(h, e);
-			lru_push(h, e);
+	for (n = ct_htab_first(&h->tab, hv); n != NULL; n = ct_htab_next(n)) {
+		e = ct_container_of(n, struct hent, hn);
+		if (strcmp(e->key, key) == 0) {
+			ct_list_move_tail(&h->lru, &e->lru);
 			return e;
 		}
-	while (h->count >= h->max)
+	}
+	while (ct_htab_count(&h->tab) >= h->max)
 		evict_oldest(h);
-	if (h->count >= h->nbuckets)
-		grow(h);
 	e = calloc(1, sizeof(*e) + klen + 1);
 	if (e == NULL)
 		return NULL;
 	memcpy(e->key, key, klen + 1);
-	e->hash = hv;
-	e->chain = h->buckets[hv & (h->nbuckets - 1)];
-	h->buckets[hv & (h->nbuckets - 1)] = e;
-	lru_push(h, e);
-	h->count++;
+	ct_htab_insert(&h->tab, &e->hn, hv);
+	ct_list_append(&h->lru, &e->lru);
 	return e;
 }
 
@@ -279,7 +216,7 @@ static bool is_missed(enum ct_disposition d)
 
 static uint64_t id_hash(const struct ct_history *h, const char *call_id)
 {
-	return call_id != NULL ? ct_siphash(&h->key, call_id, strlen(call_id)) | 1 : 0;
+	return call_id != NULL ? ct_htab_hash(&h->tab, call_id, strlen(call_id)) | 1 : 0;
 }
 
 /*
