@@ -48,8 +48,16 @@
  * (SIGINT/SIGTERM: stop; SIGHUP: reopen the outputs), polled by the read
  * loop (a handler can reach nothing else).
  */
+/*
+ * Set by the signal handler, read by the read loops and the idle flusher
+ * thread: every access is atomic (lock-free int, async-signal-safe).
+ */
 static volatile sig_atomic_t stop_requested;
 static volatile sig_atomic_t reopen_requested;
+#define FLAG_SET(f) __atomic_store_n(&(f), 1, __ATOMIC_RELEASE)
+#define FLAG_GET(f) __atomic_load_n(&(f), __ATOMIC_ACQUIRE)
+/* Reads and clears a flag in one step: true when it was set. */
+#define FLAG_TAKE(f) (__atomic_exchange_n(&(f), 0, __ATOMIC_ACQ_REL) != 0)
 
 /*
  * The outputs calltap knows, one row each: option name, sink, and how its
@@ -145,9 +153,9 @@ static void log_stderr(void *user, enum ct_log_level level, const char *msg)
 static void on_signal(int sig)
 {
 	if (sig == SIGHUP)
-		reopen_requested = 1;
+		FLAG_SET(reopen_requested);
 	else
-		stop_requested = 1;
+		FLAG_SET(stop_requested);
 }
 
 static void usage(FILE *out)
@@ -815,8 +823,7 @@ static void *idle_flusher_main(void *arg)
 		due = ct_sinkset_next_flush(fl->sinks);
 		clock_gettime(CLOCK_MONOTONIC, &ts);
 		now = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-		if (fl->in_read && reopen_requested) {   /* SIGHUP on an idle pipe */
-			reopen_requested = 0;
+		if (fl->in_read && FLAG_TAKE(reopen_requested)) {   /* SIGHUP on an idle pipe */
 			ct_sinkset_reopen(fl->sinks);
 			continue;
 		}
@@ -903,7 +910,7 @@ static int run_source(struct run *r, struct ct_source *src, struct idle_flusher 
 	struct ct_frame f;
 	int rc;
 
-	while (!stop_requested) {
+	while (!FLAG_GET(stop_requested)) {
 		if (fl != NULL) {
 			fl->in_read = true;
 			pthread_mutex_unlock(&fl->mu);
@@ -913,8 +920,7 @@ static int run_source(struct run *r, struct ct_source *src, struct idle_flusher 
 			pthread_mutex_lock(&fl->mu);
 			fl->in_read = false;
 		}
-		if (reopen_requested) {
-			reopen_requested = 0;
+		if (FLAG_TAKE(reopen_requested)) {
 			ct_sinkset_reopen(r->sinks);
 		}
 		if (rc == 1) {
@@ -1139,7 +1145,7 @@ static int run_inputs(struct run *r, const struct options *o)
 		pipe = strcmp(o->inputs[i], "-") == 0 && fstat(STDIN_FILENO, &st) == 0 &&
 		    (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)) &&
 		    idle_flusher_start(&fl, r->sinks) == CT_OK;
-	while (!stop_requested) {
+	while (!FLAG_GET(stop_requested)) {
 		if (pipe) {
 			fl.in_read = true;
 			pthread_mutex_unlock(&fl.mu);
@@ -1149,8 +1155,7 @@ static int run_inputs(struct run *r, const struct options *o)
 			pthread_mutex_lock(&fl.mu);
 			fl.in_read = false;
 		}
-		if (reopen_requested) {
-			reopen_requested = 0;
+		if (FLAG_TAKE(reopen_requested)) {
 			ct_sinkset_reopen(r->sinks);
 		}
 		if (rc == 1) {
@@ -1579,7 +1584,7 @@ int main(int argc, char **argv)
 	sigaction(SIGHUP, &sa, NULL);
 
 	status |= run_inputs(&run, &o);
-	if (run.live != NULL && !stop_requested)
+	if (run.live != NULL && !FLAG_GET(stop_requested))
 		status |= run_source(&run, run.live, NULL);
 	if (run.live != NULL)
 		update_drops(&run);  /* final counts, before the open calls end */
