@@ -898,7 +898,7 @@ static int call_index(const struct pg_cols *c, const char *name)
  * For a call that answers a missed call (callback_of set), sets callback_s
  * of the missed calls it answers (upd_callback_sql; by number only when
  * the call has callee_number: old spool segments have none).  CT_OK,
- * CT_PARTIAL (rejected: the result is left in *resp) or CT_ERR (connection).
+ * CT_REFUSED (rejected: the result is left in *resp) or CT_ERR (connection).
  */
 static int update_callbacks(struct pg_sink *ps, const struct pg_cols *c, const char **vals,
     PGresult **resp)
@@ -919,7 +919,7 @@ static int update_callbacks(struct pg_sink *ps, const struct pg_cols *c, const c
 		    (*resp = get_result(ps)) == NULL)
 			return CT_ERR;
 		if (PQresultStatus(*resp) != PGRES_COMMAND_OK)
-			return CT_PARTIAL;
+			return CT_REFUSED;
 		PQclear(*resp);
 		*resp = NULL;
 	}
@@ -930,7 +930,7 @@ static int update_callbacks(struct pg_sink *ps, const struct pg_cols *c, const c
  * For a call with a history (repeat_count set) and a caller_number, adds
  * it as an earlier call to the later calls of its caller already stored
  * (upd_repeat_sql) and, when answered, closes its caller's earlier missed
- * calls (upd_closed_sql).  CT_OK, CT_PARTIAL (rejected: the result is left in
+ * calls (upd_closed_sql).  CT_OK, CT_REFUSED (rejected: the result is left in
  * *resp) or CT_ERR (connection).
  */
 static int update_repeats(struct pg_sink *ps, const struct pg_cols *c, const char **vals,
@@ -954,7 +954,7 @@ static int update_repeats(struct pg_sink *ps, const struct pg_cols *c, const cha
 		    NULL, 0) || (*resp = get_result(ps)) == NULL)
 			return CT_ERR;
 		if (PQresultStatus(*resp) != PGRES_COMMAND_OK)
-			return CT_PARTIAL;
+			return CT_REFUSED;
 		PQclear(*resp);
 		*resp = NULL;
 	}
@@ -1023,7 +1023,7 @@ static int send_entry(struct pg_sink *ps, const struct ct_buf *e, bool *dup, cha
 		rc = update_repeats(ps, &c, vals, &res);
 	if (rc == CT_ERR)
 		goto out;
-	if (rc == CT_PARTIAL)
+	if (rc == CT_REFUSED)
 		goto rejected;
 	rc = exec(ps, "RELEASE rec");
 	goto out;
