@@ -78,6 +78,7 @@ void ct_stats_print(const struct ct_engine_stats *es, const struct ct_sinkset_st
 		print_row(out, "sink_errors", sinks->errors);
 		print_row(out, "output_queue_waits", sinks->queue_waits);
 		print_row(out, "output_queue_peak", sinks->queue_peak);
+		print_row(out, "output_events_lost", sinks->lost);
 	}
 	if (es->attr) {   /* the --leases log */
 		print_row(out, "leases_held", es->pool.leases);

@@ -29,6 +29,7 @@ struct ct_sinkset_stats {
 	uint64_t orphans;    /* orphan streams handed in */
 	uint64_t errors;     /* sink failures (write, flush, reopen, close) */
 	uint64_t queue_waits; /* hand-offs that waited for room in the output queue */
+	uint64_t lost;        /* call-start events / orphan streams lost for want of memory */
 	uint64_t queue_peak;  /* most entries queued at once */
 };
 

@@ -23,6 +23,7 @@
  */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,11 +37,11 @@
 /* Control messages of the output thread (out_control). */
 enum { OUT_FLUSH_DIRTY, OUT_FLUSH_ALL, OUT_REOPEN, OUT_CLOSE };
 
-/* One queued entry: a record, a call-start event or an orphan stream. */
-enum item_kind { IT_RECORD, IT_START, IT_ORPHAN };
+/* A queued call-start event or orphan stream (records are queued as themselves). */
+enum item_kind { IT_START, IT_ORPHAN };
 struct item {
 	enum item_kind kind;
-	struct ct_call_record *rec;   /* IT_RECORD, IT_START: owned */
+	struct ct_call_record *rec;   /* IT_START: owned */
 	struct ct_stream_stats st;    /* IT_ORPHAN: a copy */
 };
 
@@ -298,15 +299,26 @@ int ct_sinkset_flush_due(struct ct_sinkset *s, int64_t mono_us)
 static int do_reopen(struct ct_sinkset *s);
 static void do_close(struct ct_sinkset *s);
 
+/*
+ * Queue entries are void pointers: a record is queued as itself (no
+ * allocation per record); a call-start event or an orphan stream as a
+ * struct item with the low bit of its address set (malloc'd, so aligned).
+ */
+#define ITEM_TAG ((uintptr_t)1)
+
 /* Delivers one queued entry (output thread) and frees it. */
 static void out_deliver(void *user, void *p)
 {
 	struct ct_sinkset *s = user;
-	struct item *it = p;
+	struct item *it;
 
-	if (it->kind == IT_RECORD)
-		do_write(s, it->rec);
-	else if (it->kind == IT_START)
+	if (((uintptr_t)p & ITEM_TAG) == 0) {
+		do_write(s, p);
+		ct_call_record_free(p);
+		return;
+	}
+	it = (struct item *)((uintptr_t)p & ~ITEM_TAG);
+	if (it->kind == IT_START)
 		do_call_start(s, it->rec);
 	else
 		do_orphan(s, &it->st);
@@ -353,13 +365,21 @@ int ct_sinkset_start(struct ct_sinkset *s)
 	return CT_OK;
 }
 
-/* Queues it for the output thread; false (not queued, caller keeps it) without one. */
-static bool enqueue(struct ct_sinkset *s, struct item *it)
+/* Queues entry p for the output thread; false (not queued, caller keeps it) without one. */
+static bool enqueue(struct ct_sinkset *s, void *p)
 {
-	if (s->w == NULL || ct_worker_put(s->w, it) != CT_OK)
+	if (s->w == NULL || ct_worker_put(s->w, p) != CT_OK)
 		return false;
 	s->w_dirty = true;
 	return true;
+}
+
+/* An event that could not be queued for want of memory: counted and reported once. */
+static void lost_event(struct ct_sinkset *s, const char *what)
+{
+	if (s->st.lost++ == 0)
+		ct_log(&s->log, CT_LOG_ERR, "out of memory: %s not written (counted in "
+		    "output_events_lost)", what);
 }
 
 /*
@@ -369,17 +389,10 @@ static bool enqueue(struct ct_sinkset *s, struct item *it)
  */
 void ct_sinkset_put(struct ct_sinkset *s, struct ct_call_record *rec)
 {
-	struct item *it;
-
 	s->st.records++;
-	if (s->w != NULL && (it = calloc(1, sizeof(*it))) != NULL) {
-		it->kind = IT_RECORD;
-		it->rec = rec;
-		if (enqueue(s, it))
-			return;
-		free(it);
-	}
-	do_write(s, rec);
+	if (enqueue(s, rec))
+		return;
+	do_write(s, rec);   /* no output thread (or it has stopped): on this thread */
 	ct_call_record_free(rec);
 }
 
@@ -388,12 +401,18 @@ void ct_sinkset_put_start(struct ct_sinkset *s, struct ct_call_record *rec)
 {
 	struct item *it;
 
-	if (s->w != NULL && (it = calloc(1, sizeof(*it))) != NULL) {
-		it->kind = IT_START;
-		it->rec = rec;
-		if (enqueue(s, it))
+	if (s->w != NULL) {
+		if ((it = calloc(1, sizeof(*it))) != NULL) {
+			it->kind = IT_START;
+			it->rec = rec;
+			if (enqueue(s, (void *)((uintptr_t)it | ITEM_TAG)))
+				return;
+			free(it);
+		} else {
+			lost_event(s, "a call-start event");   /* never written from this thread */
+			ct_call_record_free(rec);
 			return;
-		free(it);
+		}
 	}
 	do_call_start(s, rec);
 	ct_call_record_free(rec);
@@ -405,12 +424,17 @@ void ct_sinkset_orphan(struct ct_sinkset *s, const struct ct_stream_stats *st)
 	struct item *it;
 
 	s->st.orphans++;
-	if (s->w != NULL && (it = calloc(1, sizeof(*it))) != NULL) {
-		it->kind = IT_ORPHAN;
-		it->st = *st;
-		if (enqueue(s, it))
+	if (s->w != NULL) {
+		if ((it = calloc(1, sizeof(*it))) != NULL) {
+			it->kind = IT_ORPHAN;
+			it->st = *st;
+			if (enqueue(s, (void *)((uintptr_t)it | ITEM_TAG)))
+				return;
+			free(it);
+		} else {
+			lost_event(s, "an orphan stream");   /* never written from this thread */
 			return;
-		free(it);
+		}
 	}
 	do_orphan(s, st);
 }
