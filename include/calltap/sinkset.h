@@ -5,10 +5,13 @@
  * each orphan RTP stream) out to the sinks that take it, makes them durable
  * on a one-second wall-clock timer, reopens them on SIGHUP (flushes those
  * with nothing to reopen) and closes them.  A sink that fails is reported
- * once through the message callback and skipped from then on (a reopen gives
- * it another chance); the others still get every record.  The engine only
- * hands it records (ct_sinkset_write, ct_sinkset_orphan); the caller owns
- * it and drives the rest.  Not thread-safe: one thread at a time.
+ * once through the owner's log (log.h) and skipped from then on (a reopen
+ * gives it another chance); the others still get every record.  The engine
+ * only hands it records, call-start events and orphan streams
+ * (ct_sinkset_put, ct_sinkset_put_start, ct_sinkset_orphan); the caller
+ * owns it and drives the rest.  Once ct_sinkset_start ran, the sinks run on
+ * the set's own output thread (sinkset.c); the set's functions are still
+ * called from one thread at a time.
  */
 #ifndef CALLTAP_SINKSET_H
 #define CALLTAP_SINKSET_H
