@@ -153,6 +153,64 @@ static void g_callback_s(R, V)    { if (r->has_callback) val_real(v, (double)r->
 static void g_capture_drops(R, V) { if (r->has_capture_drops) val_int(v, (int64_t)r->capture_drops); }
 static void g_evicted(R, V)       { val_bool(v, r->evicted); }
 static void g_streams(R, V)       { val_int(v, r->streams != NULL ? (int64_t)r->n_streams : 0); v->kind = CT_VAL_STREAMS; }
+/* Call quality over the call's RTP streams (null when it has none). */
+static void g_rtp_packets(R, V)
+{
+	uint64_t n = 0;
+	size_t i;
+
+	for (i = 0; r->streams != NULL && i < r->n_streams; i++)
+		n += r->streams[i].packets;
+	val_int(v, (int64_t)n);
+	if (r->streams == NULL || r->n_streams == 0)
+		v->kind = CT_VAL_NULL;
+}
+
+static void g_mos_min(R, V)
+{
+	double m = 0;
+	size_t i;
+
+	for (i = 0; r->streams != NULL && i < r->n_streams; i++)
+		if (r->streams[i].mos > 0 && (m == 0 || r->streams[i].mos < m))
+			m = r->streams[i].mos;
+	val_real(v, m, true);
+	if (m == 0)
+		v->kind = CT_VAL_NULL;
+}
+
+static void g_loss_pct_max(R, V)
+{
+	double m = 0;
+	bool any = false;
+	size_t i;
+
+	for (i = 0; r->streams != NULL && i < r->n_streams; i++)
+		if (isfinite(r->streams[i].loss_pct) && (!any || r->streams[i].loss_pct > m)) {
+			m = r->streams[i].loss_pct;
+			any = true;
+		}
+	val_real(v, m, false);
+	if (!any)
+		v->kind = CT_VAL_NULL;
+}
+
+static void g_jitter_max_ms(R, V)
+{
+	double m = 0;
+	bool any = false;
+	size_t i;
+
+	for (i = 0; r->streams != NULL && i < r->n_streams; i++)
+		if (isfinite(r->streams[i].max_jitter_ms) &&
+		    (!any || r->streams[i].max_jitter_ms > m)) {
+			m = r->streams[i].max_jitter_ms;
+			any = true;
+		}
+	val_real(v, m, false);
+	if (!any)
+		v->kind = CT_VAL_NULL;
+}
 static void g_start_us(R, V)      { val_int_or_null(v, r->start_us, CT_TIME_NONE); }
 static void g_end_us(R, V)        { val_int_or_null(v, r->end_us, CT_TIME_NONE); }
 
@@ -420,6 +478,21 @@ const struct ct_schema_col ct_schema_calls[] = {
 	{ "click_id", CT_COL_TEXT, CT_OUT_ALL, 0, 0, STR(click_id),
 	    "as `visitor_id`",
 	    "`click_id` of that lease (gclid, fbclid, ...)." },
+	{ "rtp_packets", CT_COL_INTEGER, CT_OUT_ALL, 0, 0, GET(g_rtp_packets),
+	    "no RTP stream",
+	    "RTP packets received over all the call's streams (sum of the "
+	    "streams' `packets`)." },
+	{ "mos_min", CT_COL_REAL, CT_OUT_ALL, 0, 2, GET(g_mos_min),
+	    "no stream with a MOS",
+	    "Lowest `mos` of the call's streams: the worse direction's estimated "
+	    "listening quality (1-4.5), see [RTP streams](#rtp-streams)." },
+	{ "loss_pct_max", CT_COL_REAL, CT_OUT_ALL, 0, 2, GET(g_loss_pct_max),
+	    "no RTP stream",
+	    "Highest `loss_pct` of the call's streams, in percent (may be "
+	    "negative when duplicates outnumber losses)." },
+	{ "jitter_max_ms", CT_COL_REAL, CT_OUT_ALL, 0, 3, GET(g_jitter_max_ms),
+	    "no RTP stream",
+	    "Highest `max_jitter_ms` of the call's streams, in milliseconds." },
 	{ "streams", CT_COL_INTEGER, CT_OUT_ALL, 0, 0, GET(g_streams),
 	    "never",
 	    "JSON: array of stream objects, `[]` when no RTP was matched.  CSV "
