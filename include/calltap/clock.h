@@ -16,6 +16,26 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/*
+ * Days since 1970-01-01 of the proleptic Gregorian date y-m-d (m 1-12,
+ * d 1-31, not checked against the month): 400-year eras of 146097 days,
+ * years counted from March so that the leap day comes last.  The one copy
+ * for every date parser (the report's --from/--to and time zones, the lease
+ * log); record.c's ct_time_iso runs it backwards.
+ */
+static inline int64_t ct_days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+	int64_t era;
+	unsigned yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = (unsigned)(y - era * 400);
+	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (int64_t)doe - 719468;
+}
+
 /* 1970-01-01T00:00:00Z and 9999-12-31T23:59:59.999999Z, in µs. */
 #define CT_TS_MIN INT64_C(0)
 #define CT_TS_MAX INT64_C(253402300799999999)

@@ -49,6 +49,7 @@
 
 #include "calltap/attr.h"
 #include "calltap/buf.h"
+#include "calltap/clock.h"
 #include "calltap/err.h"
 #include "calltap/hash.h"
 
@@ -116,20 +117,6 @@ const char *ct_lease_field_name(enum ct_lease_field f)
 
 /* ---- times ---------------------------------------------------------------- */
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm). */
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-	int64_t era;
-	unsigned yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = (unsigned)(y - era * 400);
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (int64_t)doe - 719468;
-}
-
 /* Reads exactly n digits at *p into *v; false otherwise. */
 static bool digits(const char **p, int n, int *v)
 {
@@ -188,7 +175,7 @@ int ct_pool_parse_time(const char *s, int64_t *us)
 	    (mo == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))) ||
 	    h > 23 || mi > 59 || sec > 60 || oh > 23 || om > 59)
 		return CT_ERR;
-	*us = ((days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + sec -
+	*us = ((ct_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + sec -
 	    sign * (oh * 3600 + om * 60)) * INT64_C(1000000)) + frac;
 	return CT_OK;
 }

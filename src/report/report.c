@@ -36,6 +36,7 @@
 
 #include "calltap/attr.h"
 #include "calltap/buf.h"
+#include "calltap/clock.h"
 #include "calltap/err.h"
 #include "calltap/record.h"
 #include "calltap/sink.h"
@@ -88,19 +89,6 @@ _Static_assert(CT_RD_ANSWERED == (int)CT_DISP_ANSWERED && CT_RD_BUSY == (int)CT_
     CT_RD_NOANSWER == (int)CT_DISP_NOANSWER && CT_RD_CANCELLED == (int)CT_DISP_CANCELLED &&
     CT_RD_FAILED == (int)CT_DISP_FAILED && CT_RD_UNFINISHED == (int)CT_DISP_UNFINISHED &&
     CT_RD_OTHER == (int)CT_DISP_UNFINISHED + 1, "report dispositions follow enum ct_disposition");
-
-/* Days since 1970-01-01 of a proleptic Gregorian date (civil calendar). */
-static int64_t days_from_civil(int y, int m, int d)
-{
-	int64_t era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
 
 static int days_in_month(int y, int m)
 {
@@ -167,7 +155,7 @@ int ct_report_parse_time_tz(const char *s, int is_end, const char *tz, int64_t *
 	    *s++ != '-' || digits(&s, 2, &d) || m < 1 || m > 12 || d < 1 ||
 	    d > days_in_month(y, m))
 		return CT_ERR;
-	days = days_from_civil(y, m, d);
+	days = ct_days_from_civil(y, (unsigned)m, (unsigned)d);
 	bare = *s == '\0';
 	if (!bare) {
 		if (*s != 'T' && *s != 't' && *s != ' ')

@@ -202,7 +202,6 @@ int64_t ct_report_local_day(const char *tz, int64_t us);
 int64_t ct_report_from_local(const char *tz, struct tm *tm);
 void ct_report_format_local(const char *tz, int64_t us, char *buf, size_t size);
 void ct_report_format_day(int64_t day, char *buf, size_t size);
-int64_t ct_report_days_from_civil(int y, int m, int d);
 int ct_report_hours_parse(struct ct_report_hours *h, const char *spec, char *errbuf);
 int ct_report_minute_of_week(const struct tm *tm);
 int64_t ct_report_bday_deadline(const struct ct_report_data *d, int64_t us);

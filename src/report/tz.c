@@ -20,6 +20,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "calltap/clock.h"
 #include "calltap/err.h"
 #include "report_int.h"
 
@@ -30,19 +31,6 @@ static int64_t floor_div(int64_t a, int64_t b)
 	int64_t q = a / b;
 
 	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
-}
-
-/* Days since 1970-01-01 of a proleptic Gregorian date (civil calendar). */
-int64_t ct_report_days_from_civil(int y, int m, int d)
-{
-	int64_t era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
 }
 
 /*
@@ -104,7 +92,8 @@ int64_t ct_report_local_day(const char *tz, int64_t us)
 		return floor_div(us, 86400 * US_PER_S);
 	if (ct_report_local(tz, us, &tm) != CT_OK)
 		return floor_div(us, 86400 * US_PER_S);
-	return ct_report_days_from_civil(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+	return ct_days_from_civil(tm.tm_year + 1900, (unsigned)tm.tm_mon + 1,
+	    (unsigned)tm.tm_mday);
 }
 
 /*
