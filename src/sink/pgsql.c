@@ -66,6 +66,7 @@
 #include "calltap/sink.h"
 #include "calltap/spool.h"
 #include "record_int.h"
+#include "store_sql.h"
 
 #define SCHEMA_VERSION 2
 #define BATCH 500               /* records per transaction */
@@ -154,24 +155,13 @@ static const char *const migrations[SCHEMA_VERSION] = {
 	schema_v2,
 };
 
-/*
- * A missed call's disposition, spelt as ORs: the partial index
- * calls_missed_number and the callback update use the same text, so the
- * planner sees that the index covers the rows (an IN list there made every
- * insert several times dearer).
- */
-#define MISSED "(disposition = 'busy' OR disposition = 'noanswer' OR disposition = 'cancelled')"
 
 /* Run after the columns exist; idempotent.  Table numbers as SQLite's. */
 static const char indexes[] =
 	"CREATE INDEX IF NOT EXISTS calls_start_time ON calls(start_time);"
 	"CREATE INDEX IF NOT EXISTS calls_caller ON calls(caller);"
 	"CREATE INDEX IF NOT EXISTS calls_callee ON calls(callee);"
-	"CREATE INDEX IF NOT EXISTS calls_missed_number ON calls(caller_number, end_us)"
-	" WHERE caller_number IS NOT NULL AND direction = 'inbound' AND " MISSED ";"
-	"CREATE INDEX IF NOT EXISTS calls_history ON calls(caller_number, start_us)"
-	" WHERE repeat_count IS NOT NULL;"
-	"CREATE UNIQUE INDEX IF NOT EXISTS calls_key ON calls(call_id, start_us);"
+	CT_SQL_HISTORY_INDEXES
 	"CREATE TABLE IF NOT EXISTS numbers (number TEXT PRIMARY KEY, source TEXT,"
 	" campaign TEXT, cost DOUBLE PRECISION);";
 
@@ -181,13 +171,7 @@ static const char indexes[] =
  * in PostgreSQL.  $1 = start_us of the outbound call; $2 = its
  * callback_of, its callee_number, its callback_of.
  */
-#define CALLBACK_SET "UPDATE calls SET callback_s = round(($1::bigint - end_us) / 1000000.0, 3)" \
-	" WHERE end_us IS NOT NULL AND end_us <= $1::bigint" \
-	" AND (callback_s IS NULL OR callback_s > round(($1::bigint - end_us) / 1000000.0, 3))" \
-	" AND direction = 'inbound' AND " MISSED \
-	" AND NOT EXISTS (SELECT 1 FROM calls a WHERE a.caller_number = calls.caller_number" \
-	" AND a.repeat_count IS NOT NULL AND a.disposition = 'answered'" \
-	" AND a.start_us > calls.start_us AND a.start_us <= $1::bigint) AND "
+#define CALLBACK_SET CT_SQL_CALLBACK_SET("$1::bigint")
 #define N_CALLBACK 3
 static const char *const upd_callback_sql[N_CALLBACK] = {
 	CALLBACK_SET "call_id = $2",
@@ -203,16 +187,9 @@ static const char *const callback_stmt[N_CALLBACK] = { "ct_cb0", "ct_cb1", "ct_c
  * for each.  $1 caller_number, $2 start_us.
  */
 /* The closing rule of the SQLite sink (sqlite.c upd_closed_sql). */
-static const char upd_closed_sql[] =
-	"UPDATE calls SET callback_s = NULL"
-	" WHERE caller_number = $1 AND end_us IS NOT NULL AND end_us <= $2::bigint"
-	" AND direction = 'inbound' AND " MISSED
-	" AND start_us < $2::bigint AND callback_s IS NOT NULL"
-	" AND end_us + callback_s * 1000000.0 > $2::bigint";
+static const char upd_closed_sql[] = CT_SQL_CLOSED("$1", "$2::bigint");
 
-static const char upd_repeat_sql[] =
-	"UPDATE calls SET repeat_count = repeat_count + 1, first_call = false"
-	" WHERE caller_number = $1 AND start_us > $2::bigint AND repeat_count IS NOT NULL";
+static const char upd_repeat_sql[] = CT_SQL_REPEAT("$1", "$2::bigint", "false");
 
 /* Drops server notices ("relation ... already exists, skipping"). */
 static void no_notice(void *arg, const char *msg)

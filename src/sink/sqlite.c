@@ -45,6 +45,7 @@
 #include "calltap/err.h"
 #include "calltap/sink.h"
 #include "record_int.h"
+#include "store_sql.h"
 
 #define SCHEMA_VERSION 4
 #define BATCH 500          /* records per transaction at most */
@@ -78,13 +79,6 @@ static const char fixed_tables[] =
 	"CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);"
 	"INSERT OR IGNORE INTO meta (key, value) VALUES ('created_by', '" PACKAGE_STRING "');";
 
-/*
- * A missed call's disposition, spelt as ORs: the partial index
- * calls_missed_number and the callback update use the same text, so the
- * planner sees that the index covers the rows (an IN list there made every
- * insert several times dearer).
- */
-#define MISSED "(disposition = 'busy' OR disposition = 'noanswer' OR disposition = 'cancelled')"
 
 /*
  * Run after the columns exist; idempotent.  calls_key makes a call stored
@@ -94,11 +88,7 @@ static const char indexes[] =
 	"CREATE INDEX IF NOT EXISTS calls_start_time ON calls(start_time);"
 	"CREATE INDEX IF NOT EXISTS calls_caller ON calls(caller, start_us);"
 	"CREATE INDEX IF NOT EXISTS calls_callee ON calls(callee, start_us);"
-	"CREATE INDEX IF NOT EXISTS calls_missed_number ON calls(caller_number, end_us)"
-	" WHERE caller_number IS NOT NULL AND direction = 'inbound' AND " MISSED ";"
-	"CREATE INDEX IF NOT EXISTS calls_history ON calls(caller_number, start_us)"
-	" WHERE repeat_count IS NOT NULL;"
-	"CREATE UNIQUE INDEX IF NOT EXISTS calls_key ON calls(call_id, start_us);"
+	CT_SQL_HISTORY_INDEXES
 	"CREATE INDEX IF NOT EXISTS rtp_streams_call ON rtp_streams(call_rowid);";
 
 /*
@@ -131,13 +121,7 @@ static const char dedupe_v4[] =
  * only, so other inserts do not pay for it; calls_caller); as one
  * statement with OR, SQLite scans the table.  pgsql.c runs the same three.
  */
-#define CALLBACK_SET "UPDATE calls SET callback_s = round((?1 - end_us) / 1000000.0, 3)" \
-	" WHERE end_us IS NOT NULL AND end_us <= ?1" \
-	" AND (callback_s IS NULL OR callback_s > round((?1 - end_us) / 1000000.0, 3))" \
-	" AND direction = 'inbound' AND " MISSED \
-	" AND NOT EXISTS (SELECT 1 FROM calls a WHERE a.caller_number = calls.caller_number" \
-	" AND a.repeat_count IS NOT NULL AND a.disposition = 'answered'" \
-	" AND a.start_us > calls.start_us AND a.start_us <= ?1) AND "
+#define CALLBACK_SET CT_SQL_CALLBACK_SET("?1")
 static const char *const upd_callback_sql[N_CALLBACK] = {
 	CALLBACK_SET "call_id = ?2",
 	CALLBACK_SET "caller_number = ?3",
@@ -153,9 +137,7 @@ static const char *const upd_callback_sql[N_CALLBACK] = {
  * came in (docs/schema.md, History).  ?1 caller_number, ?2 start_us; the
  * partial index calls_history covers exactly the rows with a history.
  */
-static const char upd_repeat_sql[] =
-	"UPDATE calls SET repeat_count = repeat_count + 1, first_call = 0"
-	" WHERE caller_number = ?1 AND start_us > ?2 AND repeat_count IS NOT NULL";
+static const char upd_repeat_sql[] = CT_SQL_REPEAT("?1", "?2", "0");
 
 /*
  * An answered call with a history (inbound) closes the missed calls of its
@@ -164,12 +146,7 @@ static const char upd_repeat_sql[] =
  * it was open, so callback_s goes back to null.  ?1 caller_number, ?2
  * start_us; calls_missed_number is the index.
  */
-static const char upd_closed_sql[] =
-	"UPDATE calls SET callback_s = NULL"
-	" WHERE caller_number = ?1 AND end_us IS NOT NULL AND end_us <= ?2"
-	" AND direction = 'inbound' AND " MISSED
-	" AND start_us < ?2 AND callback_s IS NOT NULL"
-	" AND end_us + callback_s * 1000000.0 > ?2";
+static const char upd_closed_sql[] = CT_SQL_CLOSED("?1", "?2");
 
 /* Indexes of struct sqlite_sink.txn, the transaction statements run per record. */
 enum { TXN_BEGIN, TXN_COMMIT, TXN_SAVEPOINT, TXN_RELEASE, TXN_N };

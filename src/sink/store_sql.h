@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * The rules the two call stores (sqlite.c, pgsql.c) keep in SQL, written
+ * once and spelt for each by its parameters (SQLite "?1", PostgreSQL
+ * "$1::bigint") and its false literal, so that the stores cannot drift
+ * apart.  What they do is in docs/schema.md (Stored once, History,
+ * Callbacks) and in the comments where sqlite.c prepares them.
+ */
+#ifndef CALLTAP_STORE_SQL_H
+#define CALLTAP_STORE_SQL_H
+
+/*
+ * A missed call's disposition, spelt as ORs: the partial index
+ * calls_missed_number and the callback update use the same text, so the
+ * planner sees that the index covers the rows (an IN list there made every
+ * insert several times dearer).
+ */
+#define CT_SQL_MISSED \
+	"(disposition = 'busy' OR disposition = 'noanswer' OR disposition = 'cancelled')"
+
+/* The indexes of the history rules and of "stored once" (both stores). */
+#define CT_SQL_HISTORY_INDEXES \
+	"CREATE INDEX IF NOT EXISTS calls_missed_number ON calls(caller_number, end_us)" \
+	" WHERE caller_number IS NOT NULL AND direction = 'inbound' AND " CT_SQL_MISSED ";" \
+	"CREATE INDEX IF NOT EXISTS calls_history ON calls(caller_number, start_us)" \
+	" WHERE repeat_count IS NOT NULL;" \
+	"CREATE UNIQUE INDEX IF NOT EXISTS calls_key ON calls(call_id, start_us);"
+
+/*
+ * The head of the callback update of an attempt starting at START: the
+ * missed inbound calls that ended by START, have no earlier attempt, and
+ * were not closed by an answered call of their caller before it; the
+ * statement appends which calls (by call_id, caller_number or caller text).
+ */
+#define CT_SQL_CALLBACK_SET(START) \
+	"UPDATE calls SET callback_s = round((" START " - end_us) / 1000000.0, 3)" \
+	" WHERE end_us IS NOT NULL AND end_us <= " START \
+	" AND (callback_s IS NULL OR callback_s > round((" START " - end_us) / 1000000.0, 3))" \
+	" AND direction = 'inbound' AND " CT_SQL_MISSED \
+	" AND NOT EXISTS (SELECT 1 FROM calls a WHERE a.caller_number = calls.caller_number" \
+	" AND a.repeat_count IS NOT NULL AND a.disposition = 'answered'" \
+	" AND a.start_us > calls.start_us AND a.start_us <= " START ") AND "
+
+/* A call of caller NUMBER starting at START stored after later calls of NUMBER. */
+#define CT_SQL_REPEAT(NUMBER, START, FALSE) \
+	"UPDATE calls SET repeat_count = repeat_count + 1, first_call = " FALSE \
+	" WHERE caller_number = " NUMBER " AND start_us > " START " AND repeat_count IS NOT NULL"
+
+/* An answered call of NUMBER starting at START closes its earlier missed calls. */
+#define CT_SQL_CLOSED(NUMBER, START) \
+	"UPDATE calls SET callback_s = NULL" \
+	" WHERE caller_number = " NUMBER " AND end_us IS NOT NULL AND end_us <= " START \
+	" AND direction = 'inbound' AND " CT_SQL_MISSED \
+	" AND start_us < " START " AND callback_s IS NOT NULL" \
+	" AND end_us + callback_s * 1000000.0 > " START
+
+#endif
