@@ -108,6 +108,15 @@ enum ct_direction ct_history_direction(const struct ct_history *h, enum ct_direc
 int ct_history_add(struct ct_history *h, const struct ct_history_call *c,
     struct ct_history_result *res);
 int ct_history_feed_row(struct ct_history *h, const struct ct_history_row *row);
+/*
+ * The query a store answers with the rows to feed, in start order (the
+ * same text for SQLite and PostgreSQL); the columns in this order are the
+ * fields of struct ct_history_row: call_id, caller, callee, direction,
+ * disposition, start_us, end_us.
+ */
+#define CT_HISTORY_ROWS_SQL \
+	"SELECT call_id, caller, callee, direction, disposition, start_us, end_us" \
+	" FROM calls ORDER BY start_us, id"
 size_t ct_history_size(const struct ct_history *h);
 size_t ct_history_longest_chain(const struct ct_history *h); /* tests: O(buckets) */
 /* Feeds every call of the SQLite store at db_path (ct_history_feed_row). */

@@ -562,9 +562,7 @@ static int64_t col_time(sqlite3_stmt *st, int i)
  */
 int ct_history_preload(struct ct_history *h, const char *db_path, char *errbuf)
 {
-	static const char sql[] =
-	    "SELECT call_id, caller, callee, direction, disposition, start_us, end_us"
-	    " FROM calls ORDER BY start_us, id";
+	static const char sql[] = CT_HISTORY_ROWS_SQL;
 	sqlite3 *db = NULL;
 	sqlite3_stmt *st = NULL;
 	const char *msg = "out of memory";

@@ -1512,9 +1512,7 @@ static int preload_history(struct pg_sink *ps, struct ct_history *h)
 	static const char *const keys[] = {
 		"connect_timeout", "options", "fallback_application_name", "dbname", NULL
 	};
-	static const char sql[] =
-	    "SELECT call_id, caller, callee, direction, disposition, start_us, end_us"
-	    " FROM calls ORDER BY start_us, id";
+	static const char sql[] = CT_HISTORY_ROWS_SQL;
 	const char *vals[] = { "10", "-c statement_timeout=60000", "calltap", ps->conninfo, NULL };
 	PGconn *c = PQconnectdbParams(keys, vals, 1);
 	PGresult *res;
