@@ -57,8 +57,6 @@ void ct_sinkset_put_start(struct ct_sinkset *s, struct ct_call_record *rec);
 bool ct_sinkset_wants_orphans(const struct ct_sinkset *s);
 /* True when a sink takes call-start events (ops->call_start). */
 bool ct_sinkset_wants_start(const struct ct_sinkset *s);
-/* A call just started: rec (borrowed) to every sink with call_start. */
-void ct_sinkset_call_start(struct ct_sinkset *s, const struct ct_call_record *rec);
 
 /* The hand-off: one finished call record / one orphan stream to every sink that takes it. */
 void ct_sinkset_write(struct ct_sinkset *s, const struct ct_call_record *rec);

@@ -450,12 +450,6 @@ void ct_sinkset_write(struct ct_sinkset *s, const struct ct_call_record *rec)
 	do_write(s, rec);
 }
 
-/* As ct_sinkset_write for a call-start event. */
-void ct_sinkset_call_start(struct ct_sinkset *s, const struct ct_call_record *rec)
-{
-	do_call_start(s, rec);
-}
-
 /*
  * SIGHUP after log rotation: every sink with a reopen op reopens its target
  * by name (text files in append mode, SQLite its database), which also
@@ -540,9 +534,8 @@ int ct_sinkset_reopen(struct ct_sinkset *s)
 int ct_sinkset_close(struct ct_sinkset *s)
 {
 	if (s->w != NULL) {
-		ct_worker_get_stats(s->w, &s->wst);
 		ct_worker_finish(s->w, OUT_CLOSE);
-		ct_worker_get_stats(s->w, &s->wst);
+		ct_worker_get_stats(s->w, &s->wst);   /* kept for ct_sinkset_get_stats */
 		ct_worker_free(s->w);
 		s->w = NULL;
 	} else {
