@@ -545,19 +545,28 @@ static bool res_ok(struct pg_sink *ps, PGresult *res)
 	return false;
 }
 
-/* Runs sql (no parameters); CT_OK or CT_ERR with ps->last_err. */
-static int exec(struct pg_sink *ps, const char *sql)
+/*
+ * Waits for the result of a command just sent (sent: what PQsend* returned)
+ * and checks it; CT_OK or CT_ERR with ps->last_err.
+ */
+static int command_done(struct pg_sink *ps, int sent)
 {
 	PGresult *res = NULL;
 	int rc;
 
-	if (PQsendQuery(ps->conn, sql))
+	if (sent)
 		res = get_result(ps);
 	else
 		set_err(ps, PQerrorMessage(ps->conn));
 	rc = res_ok(ps, res) ? CT_OK : CT_ERR;
 	PQclear(res);
 	return rc;
+}
+
+/* Runs sql (no parameters); CT_OK or CT_ERR with ps->last_err. */
+static int exec(struct pg_sink *ps, const char *sql)
+{
+	return command_done(ps, PQsendQuery(ps->conn, sql));
 }
 
 /* Runs sql and returns its result (PGRES_TUPLES_OK) or NULL. */
@@ -667,16 +676,7 @@ fail:
 /* Prepares sql (n parameters) as name; CT_OK or CT_ERR with ps->last_err. */
 static int prepare_sql(struct pg_sink *ps, const char *name, const char *sql, int n)
 {
-	PGresult *res = NULL;
-	int rc;
-
-	if (PQsendPrepare(ps->conn, name, sql, n, NULL))
-		res = get_result(ps);
-	else
-		set_err(ps, PQerrorMessage(ps->conn));
-	rc = res_ok(ps, res) ? CT_OK : CT_ERR;
-	PQclear(res);
-	return rc;
+	return command_done(ps, PQsendPrepare(ps->conn, name, sql, n, NULL));
 }
 
 /* Prepares name as "INSERT INTO table (cols) VALUES ($1...)" + tail. */
