@@ -46,6 +46,7 @@ void ct_stats_print(const struct ct_engine_stats *es, const struct ct_sinkset_st
 	print_row(out, "sip_register", ds->requests[CT_M_REGISTER]);
 	print_row(out, "sip_options", ds->requests[CT_M_OPTIONS]);
 	print_row(out, "sip_orphan_messages", ds->orphan_messages);
+	print_row(out, "sip_foreign_in_dialog", ds->foreign_in_dialog);
 	print_row(out, "rtp_packets", c->rtp_packets);
 	if (es->rtp) {
 		const struct ct_media_stats *ms = &es->media;

@@ -92,6 +92,8 @@ struct ct_dialog_stats {
 	uint64_t media_timeouts;  /* answered calls closed by media_timeout_us (also in calls_timed_out) */
 	uint64_t linger_cut;      /* ended calls whose linger was cut short by max_dialogs */
 	uint64_t fields_cut;      /* records with at least one string cut to its cap */
+	uint64_t foreign_in_dialog; /* messages of a known call from off its signalling path (sigpath.h):
+	                               requests ignored, responses' SDP ignored */
 	size_t active;            /* calls open now */
 };
 

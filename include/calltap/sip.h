@@ -92,6 +92,8 @@ struct ct_sip_msg {
 	char *contact_user;
 	char *pai_user;         /* P-Asserted-Identity user, may be NULL */
 	char *via_branch;       /* top Via branch parameter, may be NULL */
+	struct ct_addr via_addr;     /* top Via sent-by host when an IP literal (else unset) */
+	struct ct_addr contact_addr; /* first Contact URI host when an IP literal (else unset) */
 	uint32_t cseq;
 	char cseq_method[16];
 

@@ -100,6 +100,7 @@
 #include "calltap/err.h"
 #include "calltap/hashtab.h"
 #include "calltap/list.h"
+#include "calltap/sigpath.h"
 
 enum dstate {
 	DS_SETUP = 0,   /* INVITE sent, no final response yet */
@@ -140,6 +141,7 @@ struct ct_dialog {
 	int64_t media_us;              /* last RTP (ct_dialog_touch_media), CT_TIME_NONE if none */
 	uint64_t drops_start, drops_last; /* capture drops at the first / last message */
 	struct ct_addr src, dst;       /* of the first INVITE */
+	struct ct_sigpath path;        /* addresses its messages may come from (sigpath.c) */
 	uint32_t invite_cseq;          /* CSeq of the current initial INVITE */
 	int final_code;
 	int q850;                      /* -1 = none */
@@ -461,6 +463,7 @@ static void dialog_destroy(struct ct_dialog *d)
 	free(d->agent);
 	free(d->reason);
 	free(d->seen);
+	ct_sigpath_fini(&d->path);
 	ct_call_record_free(d->pending);
 	free(d);
 }
@@ -550,6 +553,7 @@ static struct ct_dialog *dialog_new(struct ct_dialog_table *t, const struct ct_s
 	d->ringing_us = d->answer_us = d->end_us = d->cancel_us = CT_TIME_NONE;
 	d->src = m->t.src;
 	d->dst = m->t.dst;
+	ct_sigpath_init(&d->path, m);
 	d->sport = m->t.sport;
 	d->dport = m->t.dport;
 	d->transport = m->transport;
@@ -1143,6 +1147,7 @@ static struct ct_dialog *on_unknown(struct ct_dialog_table *t, const struct ct_s
 void ct_dialog_on_msg(struct ct_dialog_table *t, const struct ct_sip_msg *m)
 {
 	struct ct_dialog *d;
+	bool foreign = false;
 	uint64_t h;
 	size_t len;
 	int idx;
@@ -1159,7 +1164,16 @@ void ct_dialog_on_msg(struct ct_dialog_table *t, const struct ct_sip_msg *m)
 	d = lookup(t, m->call_id, len, h);
 	if (d == NULL && (d = on_unknown(t, m, idx, len, h)) == NULL)
 		return;
-	if (seen_check_add(d, msg_key(t, m))) {
+	if (!ct_sigpath_accept(&d->path, m)) {
+		/* Off the call's signalling path (a stranger who knows the
+		 * Call-ID): a request is no part of the call; a response still
+		 * counts (a second box of an SBC pool) but its SDP does not,
+		 * and neither is remembered as seen (the real one may follow). */
+		t->st.foreign_in_dialog++;
+		if (m->is_request)
+			return;
+		foreign = true;
+	} else if (seen_check_add(d, msg_key(t, m))) {
 		t->st.retransmissions++;
 		return;
 	}
@@ -1179,7 +1193,7 @@ void ct_dialog_on_msg(struct ct_dialog_table *t, const struct ct_sip_msg *m)
 		on_response(t, d, m);
 	if (d->state != DS_ENDED)
 		reclass(t, d);
-	if (m->has_sdp && d->state != DS_ENDED && t->hooks.media != NULL)
+	if (m->has_sdp && !foreign && d->state != DS_ENDED && t->hooks.media != NULL)
 		t->hooks.media(t->hooks.user, d, m);
 }
 

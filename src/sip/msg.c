@@ -227,6 +227,13 @@ static int take_cseq(struct ct_sip_msg *m, osip_message_t *sip)
 	return CT_OK;
 }
 
+/* Sets *a to host when it is an IP literal (IPv6 with or without brackets); else unset. */
+static void host_addr(struct ct_addr *a, const char *host)
+{
+	if (host == NULL || ct_addr_parse(a, host) != 0)
+		memset(a, 0, sizeof(*a));
+}
+
 /* From, To, first Contact and top Via. */
 static void take_addressing(struct ct_sip_msg *m, osip_message_t *sip)
 {
@@ -245,10 +252,15 @@ static void take_addressing(struct ct_sip_msg *m, osip_message_t *sip)
 		m->to_name = display_name(to->displayname);
 		m->to_tag = param_value(&to->gen_params, "tag");
 	}
-	if (osip_message_get_contact(sip, 0, &contact) >= 0 && contact != NULL)
+	if (osip_message_get_contact(sip, 0, &contact) >= 0 && contact != NULL) {
 		m->contact_user = uri_user(contact->url);
-	if (osip_message_get_via(sip, 0, &via) >= 0 && via != NULL)
+		if (contact->url != NULL)
+			host_addr(&m->contact_addr, contact->url->host);
+	}
+	if (osip_message_get_via(sip, 0, &via) >= 0 && via != NULL) {
 		m->via_branch = param_value(&via->via_params, "branch");
+		host_addr(&m->via_addr, via->host);
+	}
 }
 
 /*
