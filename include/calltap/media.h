@@ -32,7 +32,8 @@ struct ct_media_stats {
 	uint64_t orphan;        /* RTP-looking packets with no call */
 	uint64_t orphan_streams; /* orphan streams reported (>= 10 packets) */
 	uint64_t not_rtp;       /* UDP payloads that are not RTP/RTCP */
-	uint64_t rtcp;          /* RTCP packets seen on call endpoints */
+	uint64_t rtcp;          /* RTCP packets of a call (to its endpoint, from a source it accepts) */
+	uint64_t rtcp_foreign;  /* RTCP packets to a call's endpoint from a source it refused */
 	uint64_t recordings;    /* audio files written */
 	uint64_t audio_errors;  /* recordings that failed (first message: ct_media_audio_error) */
 	uint64_t injected;      /* RTP packets to a call's endpoint from a source it refused

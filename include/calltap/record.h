@@ -66,6 +66,10 @@ struct ct_stream_stats {
 	double mos;            /* 0 = not computed */
 	char dtmf[64];         /* RFC 4733 digits seen, in order */
 	int64_t first_us, last_us;
+	/* Orphan streams only: the Call-ID (as kept, at most 128 bytes) of the
+	 * call whose endpoint the stream was sent to but which refused its
+	 * source (injected); "" for RTP of no call, and in call records. */
+	char injected_into[129];
 };
 
 struct ct_call_record {

@@ -53,6 +53,7 @@ struct ct_sdp_media {
 	char proto[16];      /* "RTP/AVP", "RTP/SAVP", ... */
 	enum ct_sdp_dir dir;
 	uint16_t ptime;      /* a=ptime, ms; 0 = not given */
+	uint16_t rtcp_port;  /* a=rtcp port (RFC 3605; its address is not kept); 0 = not given */
 	uint8_t n_codecs;
 	struct ct_sdp_codec codecs[CT_SDP_MAX_CODECS]; /* in m= order */
 };

@@ -119,6 +119,7 @@ struct mstream {
 	struct call_media *pcm;   /* orphan refused by this call, checked again (pending) */
 	struct mstream *cnext;    /* call's streams, or the call's pending list */
 	struct ct_list lru;       /* orphans only: least recently used first */
+	char *into;               /* injected orphans only: Call-ID of the call that refused it */
 	int last_pt;              /* payload type whose clock rate st uses */
 	uint8_t speaker;          /* enum ct_party whose voice this stream carries */
 	struct ct_rtp_stream st;
@@ -516,9 +517,12 @@ static void orphan_end(struct ct_media_table *t, struct mstream *m, bool report)
 		name = out.payload_type >= 0 ? ct_rtp_static_codec((uint8_t)out.payload_type, NULL) : NULL;
 		if (name != NULL && out.codec[0] == '\0')
 			snprintf(out.codec, sizeof(out.codec), "%s", name);
+		if (m->into != NULL)
+			snprintf(out.injected_into, sizeof(out.injected_into), "%s", m->into);
 		t->stats.orphan_streams++;
 		t->orphan_fn(t->orphan_user, &out);
 	}
+	free(m->into);
 	free(m);
 }
 
@@ -562,8 +566,11 @@ static void orphan_packet(struct ct_media_table *t, const struct ct_packet *pkt,
 		ct_htab_insert(&t->orph, &m->hn, st_hash(&t->orph, &m->src, m->sport,
 		    &m->dst, m->dport));
 		ct_list_append(&t->orph_lru, &m->lru);
-		if (refused_by != NULL)
+		if (refused_by != NULL) {
+			/* Reported as injected into that call (NULL: out of memory, plain orphan). */
+			m->into = strdup(ct_dialog_call_id(refused_by->d));
 			t->stats.injected_streams++;
+		}
 	} else {
 		ct_list_move_tail(&t->orph_lru, &m->lru);
 	}
@@ -730,9 +737,11 @@ static bool addr_public(const struct ct_addr *a)
 
 /*
  * Rule 1 of the file comment: may src:sport send RTP into call e->cm at its
- * endpoint e?  O(endpoints of the call), at most MEDIA_MAX_EP_CALL.
+ * endpoint e?  O(endpoints of the call), at most MEDIA_MAX_EP_CALL.  latch
+ * false leaves out 1d (RTCP never latches: the RTP does).
  */
-static bool source_ok(const struct endpoint *e, const struct ct_addr *src, uint16_t sport)
+static bool source_ok(const struct endpoint *e, const struct ct_addr *src, uint16_t sport,
+    bool latch)
 {
 	const struct call_media *cm = e->cm;
 	const struct endpoint *x;
@@ -752,7 +761,7 @@ static bool source_ok(const struct endpoint *e, const struct ct_addr *src, uint1
 			far_public = far_public || addr_public(&x->addr);
 		}
 	}
-	return far_sdp && !far_public && !(e->flags & EPF_RECV); /* 1d */
+	return latch && far_sdp && !far_public && !(e->flags & EPF_RECV); /* 1d */
 }
 
 static void pending_recheck(struct ct_media_table *t, struct call_media *cm);
@@ -784,8 +793,9 @@ void ct_media_on_sdp(struct ct_media_table *t, struct ct_dialog *d, const struct
 		if (memcmp(md->addr.a, zero, sizeof(zero)) == 0)
 			continue;
 		learn_codecs(cm, md);
-		/* RTCP on the next port (RFC 3550 §11) belongs to the call too. */
-		ep_add(t, cm, &md->addr, (uint16_t)(md->port + 1), side, EPF_SDP);
+		/* RTCP on the next port (RFC 3550 §11), or where a=rtcp says (RFC 3605). */
+		ep_add(t, cm, &md->addr, md->rtcp_port != 0 ? md->rtcp_port :
+		    (uint16_t)(md->port + 1), side, EPF_SDP);
 		ep_add(t, cm, &md->addr, md->port, side, EPF_SDP);
 	}
 	pending_recheck(t, cm);
@@ -860,12 +870,14 @@ static void pending_recheck(struct ct_media_table *t, struct call_media *cm)
 			next = m->cnext;
 			for (e = cm->endpoints; e != NULL; e = e->cnext)
 				if (e->port == m->dport && ct_addr_eq(&e->addr, &m->dst) &&
-				    source_ok(e, &m->src, m->sport))
+				    source_ok(e, &m->src, m->sport, true))
 					break;
 			if (e == NULL || ct_htab_count(&t->st) >= t->max_flows ||
 			    cm->n_streams >= MEDIA_MAX_STREAMS_CALL)
 				continue;
 			orphan_unlink(t, m);
+			free(m->into);
+			m->into = NULL;
 			e->flags |= EPF_USED | EPF_RECV;
 			st_attach(t, cm, m, other_party(e->side));
 			t->stats.promoted++;
@@ -946,7 +958,7 @@ static struct mstream *match_new(struct ct_media_table *t, const struct ct_packe
 		if (hit == NULL || e->serial > hit->serial)
 			hit = e;
 		if ((best == NULL || e->serial > best->serial) &&
-		    source_ok(e, &pkt->t.src, pkt->t.sport))
+		    source_ok(e, &pkt->t.src, pkt->t.sport, true))
 			best = e;
 	}
 	/* Endpoints are marked used first: learning the source must not retire them. */
@@ -975,6 +987,42 @@ static struct mstream *match_new(struct ct_media_table *t, const struct ct_packe
 }
 
 /*
+ * RTCP to a call's endpoint e from src:sport is the call's when rule 1a-1c
+ * accepts the source at its own port or at the RTP port below it (RTCP on
+ * the next port, RFC 3550 §11; on the RTP port itself with rtcp-mux, RFC
+ * 5761).  There is no NAT latch (1d) for RTCP: once RTP latched a source,
+ * that source (learnt, 1a) covers its RTCP.
+ */
+static bool rtcp_source_ok(const struct endpoint *e, const struct ct_addr *src, uint16_t sport)
+{
+	return source_ok(e, src, sport, false) ||
+	    (sport > 0 && source_ok(e, src, (uint16_t)(sport - 1), false));
+}
+
+/*
+ * One RTCP packet: CT_MEDIA_CALL (counted as rtcp) when a call whose
+ * endpoint it is sent to accepts its source (rtcp_source_ok),
+ * CT_MEDIA_INJECTED (counted as rtcp_foreign) when calls own the
+ * destination but none accepts the source, CT_MEDIA_OTHER when no call
+ * owns it.  Nothing is measured from RTCP.
+ */
+static int rtcp_packet(struct ct_media_table *t, const struct ct_packet *pkt)
+{
+	struct endpoint *e = ep_first(t, &pkt->t.dst, pkt->t.dport);
+
+	if (e == NULL)
+		return CT_MEDIA_OTHER;
+	for (; e != NULL; e = ep_next(e, &pkt->t.dst, pkt->t.dport)) {
+		if (rtcp_source_ok(e, &pkt->t.src, pkt->t.sport)) {
+			t->stats.rtcp++;
+			return CT_MEDIA_CALL;
+		}
+	}
+	t->stats.rtcp_foreign++;
+	return CT_MEDIA_INJECTED;
+}
+
+/*
  * Measures one UDP packet that is not SIP.  Returns CT_MEDIA_CALL when it is
  * RTP or RTCP of a known call, CT_MEDIA_INJECTED when it is RTP sent to a
  * call's endpoint from a source the call does not accept (not measured as
@@ -986,12 +1034,8 @@ int ct_media_packet(struct ct_media_table *t, const struct ct_packet *pkt)
 	struct ct_rtp_hdr h;
 	struct mstream *m;
 
-	if (ct_rtcp_looks_like(p, pkt->payload_len)) {
-		if (ep_first(t, &pkt->t.dst, pkt->t.dport) == NULL)
-			return CT_MEDIA_OTHER;
-		t->stats.rtcp++;
-		return CT_MEDIA_CALL;
-	}
+	if (ct_rtcp_looks_like(p, pkt->payload_len))
+		return rtcp_packet(t, pkt);
 	if (ct_rtp_parse(p, pkt->payload_len, &h) != CT_OK) {
 		t->stats.not_rtp++;
 		return CT_MEDIA_OTHER;

@@ -3,7 +3,9 @@
  * Orphan-stream sink (--orphans): one JSON object per line for each RTP
  * stream that belonged to no SIP call, in the "streams" element format of
  * the call records (ct_stream_json), written when the stream ends (idle
- * 60 s, or at the end of input).  It takes no call records.  A text output
+ * 60 s, or at the end of input), plus "injected_into": the Call-ID of the
+ * call it was sent to when that call refused its source (an injected
+ * stream, docs/schema.md).  It takes no call records.  A text output
  * like the JSON sink: a file (created or truncated, appended to on SIGHUP)
  * or stdout ("-"), one whole line per write(2), errors naming the file.
  */
@@ -45,6 +47,13 @@ static int orphans_write(void *priv, const struct ct_stream_stats *st, char *err
 
 	ct_buf_reset(&os->line);
 	ct_stream_json(st, &os->line);
+	if (st->injected_into[0] != '\0' && !os->line.oom && os->line.len > 0) {
+		/* Sent to a call's endpoint from a source the call refused. */
+		os->line.len--;    /* reopen the object: drop its "}" */
+		ct_buf_puts(&os->line, ",\"injected_into\":");
+		ct_buf_json_str(&os->line, st->injected_into);
+		ct_buf_puts(&os->line, "}");
+	}
 	ct_buf_append(&os->line, "\n", 1);
 	return ct_outfile_write(&os->out, &os->line, errbuf);
 }

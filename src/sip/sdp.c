@@ -3,7 +3,7 @@
  * SDP media descriptions: a small line-based parser that keeps only what an
  * RTP analyzer needs — connection addresses, m= lines with their codecs
  * (static RFC 3551 names, overridden by a=rtpmap), direction attributes and
- * a=ptime.  Input is one SIP body (usually < 2 KiB, a handful of m= lines),
+ * a=ptime, a=rtcp (RFC 3605, the port).  Input is one SIP body (usually < 2 KiB, a handful of m= lines),
  * read with explicit bounds, no NUL terminator needed; nothing is allocated.
  * It is tolerant: unknown or malformed lines are skipped, media past
  * CT_SDP_MAX_MEDIA and codecs past CT_SDP_MAX_CODECS are ignored, and
@@ -248,6 +248,9 @@ static void parse_attr(struct sdp_state *st, struct span v)
 	} else if (st->cur != NULL && span_eq(name, "ptime") &&
 	    next_token(&val, &tok) && span_uint(span_before(tok, '.'), 65535, &num)) {
 		st->cur->ptime = (uint16_t)num;
+	} else if (st->cur != NULL && span_eq(name, "rtcp") &&
+	    next_token(&val, &tok) && span_uint(tok, 65535, &num) && num != 0) {
+		st->cur->rtcp_port = (uint16_t)num;   /* RFC 3605: a=rtcp:<port> [IN IP4 <addr>] */
 	}
 }
 

@@ -1010,6 +1010,210 @@ static void test_media_collisions(void)
 	mctx_fini(&c);
 }
 
+/* One RTCP sender report (28 bytes) src -> dst; returns ct_media_packet's result. */
+static int rtcp(struct mctx *c, int64_t ts, const char *src, uint16_t sport, const char *dst,
+    uint16_t dport)
+{
+	uint8_t b[28];
+	struct ct_packet pkt;
+
+	memset(b, 0, sizeof(b));
+	b[0] = 0x80;
+	b[1] = 200;
+	b[3] = 6;
+	memset(&pkt, 0, sizeof(pkt));
+	pkt.ts_us = ts;
+	pkt.t.src = ip(src);
+	pkt.t.dst = ip(dst);
+	pkt.t.sport = sport;
+	pkt.t.dport = dport;
+	pkt.t.proto = 17;
+	pkt.payload = b;
+	pkt.payload_len = sizeof(b);
+	return ct_media_packet(c->mt, &pkt);
+}
+
+/*
+ * A stranger who knows the Call-ID (and the tags) of an answered call sends,
+ * from its own address, a re-INVITE and an UPDATE offering its own media,
+ * a 200 with SDP, then its RTP to the PBX's port and to the caller's; later
+ * a BYE and a CANCEL.  None of it is the call's: the SDP teaches nothing
+ * (so the stranger's RTP is injected, not measured), the BYE does not end
+ * the call (the real one does, 2 s later), and every message is counted.
+ */
+static void test_media_sdp_steal(void)
+{
+	struct mctx c;
+	struct ct_media_stats ms;
+	struct ct_dialog_stats ds;
+	const struct ct_call_record *r;
+	int64_t t = T0 + SEC;
+	size_t i;
+
+	mctx_init(&c, 0);
+	call_setup(&c, T0, "steal-1", "198.51.100.10", "198.51.100.20", 20000, "203.0.113.10", 10000);
+	CHECK_INT(burst(&c, t, "198.51.100.20", 20000, "203.0.113.10", 10000, 0x1111, 1, 50,
+	    CT_MEDIA_CALL), 50);
+	CHECK_INT(burst(&c, t, "203.0.113.10", 10000, "198.51.100.20", 20000, 0x2222, 1, 50,
+	    CT_MEDIA_CALL), 50);
+	sip(&c, t + 100, "steal-1", "INVITE", 0, NULL, 3, true, "45.33.9.9", "203.0.113.10",
+	    "45.33.9.9", 30000);
+	sip(&c, t + 200, "steal-1", "UPDATE", 0, NULL, 4, true, "45.33.9.9", "203.0.113.10",
+	    "45.33.9.9", 30000);
+	sip(&c, t + 300, "steal-1", NULL, 200, "INVITE", 3, false, "45.33.9.10", "198.51.100.10",
+	    "45.33.9.10", 30002);
+	CHECK_INT(burst(&c, t + 1000, "45.33.9.9", 30000, "203.0.113.10", 10000, 0xbad, 1, 20,
+	    CT_MEDIA_INJECTED), 20);
+	CHECK_INT(burst(&c, t + 1000, "45.33.9.10", 30002, "198.51.100.20", 20000, 0xbad2, 1, 20,
+	    CT_MEDIA_INJECTED), 20);
+	sip(&c, t + SEC, "steal-1", "BYE", 0, NULL, 5, true, "45.33.9.9", "203.0.113.10", "", 0);
+	sip(&c, t + SEC + 1, "steal-1", "CANCEL", 0, NULL, 1, true, "45.33.9.9", "203.0.113.10",
+	    "", 0);
+	CHECK_INT(burst(&c, t + SEC, "198.51.100.20", 20000, "203.0.113.10", 10000, 0x1111, 51, 50,
+	    CT_MEDIA_CALL), 50);
+	ct_dialog_get_stats(c.dt, &ds);
+	CHECK_INT(ds.foreign_in_dialog, 5);
+	CHECK_INT(ds.active, 1);
+	ct_media_get_stats(c.mt, &ms);
+	CHECK_INT(ms.injected, 40);
+	CHECK_INT(ms.packets, 150);
+	call_bye(&c, t + 3 * SEC, "steal-1", "198.51.100.10");
+	CHECK_INT(c.n, 1);
+	if (c.n == 1) {
+		r = c.recs[0];
+		CHECK_INT(r->end_us, t + 3 * SEC);
+		CHECK_STR(r->hangup_reason, "BYE");
+		CHECK_INT(r->disposition, CT_DISP_ANSWERED);
+		CHECK(!r->truncated);
+		CHECK_INT(r->n_streams, 2);
+		for (i = 0; i < r->n_streams; i++)
+			CHECK(r->streams[i].src.a[0] != 45);
+		CHECK(stream_of(r, "198.51.100.20", 20000) != NULL &&
+		    stream_of(r, "198.51.100.20", 20000)->packets == 100);
+	}
+	mctx_fini(&c);
+}
+
+/*
+ * RTCP is the call's only from the sources its RTP may come from (at the
+ * RTP port or the one above it): the far party's SDP address, the learnt
+ * NAT source, rtcp-mux on the RTP port; a stranger's is counted as foreign.
+ */
+static void test_media_rtcp(void)
+{
+	struct mctx c;
+	struct ct_media_stats ms;
+	int64_t t = T0 + SEC;
+
+	mctx_init(&c, 0);
+	call_setup(&c, T0, "rtcp-1", "198.51.100.10", "198.51.100.20", 20000, "203.0.113.10", 10000);
+	CHECK_INT(rtcp(&c, t, "198.51.100.20", 20001, "203.0.113.10", 10001), CT_MEDIA_CALL);
+	CHECK_INT(rtcp(&c, t, "203.0.113.10", 10001, "198.51.100.20", 20001), CT_MEDIA_CALL);
+	CHECK_INT(rtcp(&c, t, "198.51.100.20", 20000, "203.0.113.10", 10000), CT_MEDIA_CALL);
+	CHECK_INT(rtcp(&c, t, "45.33.1.3", 5001, "203.0.113.10", 10001), CT_MEDIA_INJECTED);
+	CHECK_INT(rtcp(&c, t, "45.33.1.3", 5000, "203.0.113.10", 10000), CT_MEDIA_INJECTED);
+	CHECK_INT(rtcp(&c, t, "45.33.1.3", 5001, "203.0.113.99", 10001), CT_MEDIA_OTHER);
+	/* NAT: the caller announced a private address; its RTP latched a public one. */
+	call_setup(&c, T0, "rtcp-2", "198.51.100.11", "192.168.1.100", 5004, "203.0.113.10", 10100);
+	CHECK_INT(rtcp(&c, t, "198.51.100.99", 31001, "203.0.113.10", 10101), CT_MEDIA_INJECTED);
+	CHECK_INT(burst(&c, t, "198.51.100.99", 31000, "203.0.113.10", 10100, 0x77, 1, 5,
+	    CT_MEDIA_CALL), 5);
+	CHECK_INT(rtcp(&c, t + SEC, "198.51.100.99", 31001, "203.0.113.10", 10101), CT_MEDIA_CALL);
+	CHECK_INT(rtcp(&c, t + SEC, "198.51.100.98", 31001, "203.0.113.10", 10101), CT_MEDIA_INJECTED);
+	ct_media_get_stats(c.mt, &ms);
+	CHECK_INT(ms.rtcp, 4);
+	CHECK_INT(ms.rtcp_foreign, 4);
+	mctx_fini(&c);
+}
+
+/* a=rtcp (RFC 3605) moves the call's RTCP endpoint off port + 1. */
+static void test_media_rtcp_attr(void)
+{
+	static const char body[] = "v=0\r\no=- 1 1 IN IP4 198.51.100.20\r\ns=-\r\n"
+	    "c=IN IP4 198.51.100.20\r\nt=0 0\r\nm=audio 20000 RTP/AVP 0\r\na=rtcp:20011\r\n";
+	char invite[1024];
+	struct mctx c;
+	struct ct_sip_msg m;
+	struct ct_media_stats ms;
+
+	snprintf(invite, sizeof(invite), "INVITE sip:bob@203.0.113.10 SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 198.51.100.10:5060;branch=z9hG4bKa1\r\n"
+	    "From: <sip:alice@x>;tag=ta\r\nTo: <sip:bob@x>\r\nCall-ID: rtcp-3\r\nCSeq: 1 INVITE\r\n"
+	    "Content-Type: application/sdp\r\nContent-Length: %zu\r\n\r\n%s", strlen(body), body);
+	mctx_init(&c, 0);
+	sip_parse(&m, T0, "198.51.100.10", "203.0.113.10", invite);
+	CHECK_INT(m.sdp.n_media, 1);
+	CHECK_INT(m.sdp.media[0].rtcp_port, 20011);
+	ct_dialog_on_msg(c.dt, &m);
+	ct_sip_msg_fini(&m);
+	sip(&c, T0 + 1000, "rtcp-3", NULL, 200, "INVITE", 1, false, "203.0.113.10", "198.51.100.10",
+	    "203.0.113.10", 10000);
+	CHECK_INT(rtcp(&c, T0 + SEC, "203.0.113.10", 10001, "198.51.100.20", 20011), CT_MEDIA_CALL);
+	CHECK_INT(rtcp(&c, T0 + SEC, "45.33.1.3", 10001, "198.51.100.20", 20011), CT_MEDIA_INJECTED);
+	CHECK_INT(rtcp(&c, T0 + SEC, "203.0.113.10", 10001, "198.51.100.20", 20001), CT_MEDIA_OTHER);
+	ct_media_get_stats(c.mt, &ms);
+	CHECK_INT(ms.rtcp, 1);
+	CHECK_INT(ms.rtcp_foreign, 1);
+	mctx_fini(&c);
+}
+
+/* Orphan streams seen by the hook (copies). */
+struct orphans {
+	struct ct_stream_stats s[8];
+	size_t n;
+};
+
+static void on_orphan(void *user, const struct ct_stream_stats *s)
+{
+	struct orphans *o = user;
+
+	if (o->n < 8)
+		o->s[o->n++] = *s;
+}
+
+/*
+ * An injected stream is reported as an orphan marked with the call it was
+ * sent to; RTP of no call is not marked; a stream promoted into its call
+ * (the answer arrived after its first packets) is no orphan at all.
+ */
+static void test_media_orphan_marked(void)
+{
+	struct mctx c;
+	struct orphans o;
+	size_t i, marked = 0, plain = 0;
+
+	memset(&o, 0, sizeof(o));
+	mctx_init(&c, 0);
+	ct_media_set_orphan_hook(c.mt, on_orphan, &o);
+	call_setup(&c, T0, "orph-1", "198.51.100.10", "198.51.100.20", 20000, "203.0.113.10", 10000);
+	CHECK_INT(burst(&c, T0 + SEC, "45.33.1.2", 40000, "203.0.113.10", 10000, 0xbad, 1, 20,
+	    CT_MEDIA_INJECTED), 20);
+	CHECK_INT(burst(&c, T0 + SEC, "45.33.1.2", 40000, "203.0.113.77", 10000, 0xbad1, 1, 20,
+	    CT_MEDIA_OTHER), 20);
+	/* Sent before the answer that announces its source: promoted later. */
+	sip(&c, T0 + 2 * SEC, "orph-2", "INVITE", 0, NULL, 1, true, "198.51.100.10", "203.0.113.10",
+	    "198.51.100.30", 22000);
+	CHECK_INT(burst(&c, T0 + 2 * SEC, "198.51.100.40", 24000, "198.51.100.30", 22000, 0x42, 1, 20,
+	    CT_MEDIA_INJECTED), 20);
+	sip(&c, T0 + 3 * SEC, "orph-2", NULL, 200, "INVITE", 1, false, "203.0.113.10",
+	    "198.51.100.10", "198.51.100.40", 24000);
+	call_bye(&c, T0 + 5 * SEC, "orph-1", "198.51.100.10");
+	CHECK_INT(o.n, 2);
+	for (i = 0; i < o.n; i++) {
+		if (ct_addr_eq(&o.s[i].dst, &(struct ct_addr){ .family = 4, .a = { 203, 0, 113, 10 } })) {
+			CHECK_STR(o.s[i].injected_into, "orph-1");
+			CHECK_INT(o.s[i].packets, 20);
+			marked++;
+		} else {
+			CHECK_STR(o.s[i].injected_into, "");
+			plain++;
+		}
+	}
+	CHECK_INT(marked, 1);
+	CHECK_INT(plain, 1);
+	mctx_fini(&c);
+}
+
 int main(void)
 {
 	test_parse();
@@ -1024,5 +1228,9 @@ int main(void)
 	test_media_update_storm();
 	test_media_full_call();
 	test_media_collisions();
+	test_media_sdp_steal();
+	test_media_rtcp();
+	test_media_rtcp_attr();
+	test_media_orphan_marked();
 	return TEST_REPORT();
 }
