@@ -74,6 +74,12 @@ ATTACKS = {
                   'answered calls whose RTP switches from PCMU to G.722 mid-call'),
     'pcapng-ts': ('packets', 40, 4000,
                   'pcapng with extreme timestamps (RTP and IP fragments)'),
+    'sdp-hijack': ('calls', 40, 40,
+                   're-INVITE/UPDATE/ACK/200 with SDP from a stranger who knows the Call-ID, '
+                   'then its RTP and RTCP to the call\'s ports'),
+    'forged-bye': ('calls', 80, 80,
+                   'BYE (answered calls) or CANCEL (ringing ones) from a stranger who knows '
+                   'the Call-ID'),
 }
 
 
@@ -703,6 +709,144 @@ def a_pcapng_ts(ctx, n):
                                   rtp(0, 10 + k, 160 * (10 + k), ssrc, b'\xff' * 160))[0]
 
 
+# ---------------------------------------------------------------- in-dialog forgeries
+
+def legit_tags(ctx):
+    """Call-ID -> [caller From tag, callee To tag] sniffed from the legit
+    capture (what an attacker on the path, or one that reads a leaked log,
+    knows)."""
+    import re
+    cid_re = re.compile(rb'\r\n(?:Call-ID|i)\s*:\s*([^\r\n]+)', re.I)
+    from_re = re.compile(rb'\r\n(?:From|f)\s*:[^\r\n]*;tag=([^;\r\n>]+)', re.I)
+    to_re = re.compile(rb'\r\n(?:To|t)\s*:[^\r\n]*;tag=([^;\r\n>]+)', re.I)
+    tags = {}
+    for _, fr in read_pcap(ctx.legit):
+        if b'SIP/2.0' not in fr:
+            continue
+        m = cid_re.search(fr)
+        if m is None:
+            continue
+        cid = m.group(1).strip().decode('utf-8', 'replace')
+        t = tags.setdefault(cid, [None, None])
+        i = fr.find(b'INVITE sip:')
+        f, to = from_re.search(fr), to_re.search(fr)
+        if t[0] is None and f is not None and 0 <= i < 80:
+            t[0] = f.group(1).decode()
+        if t[1] is None and to is not None and fr.find(b'SIP/2.0 ') >= 0 and \
+                fr.find(b'SIP/2.0 1') < 0 and f is not None and t[0] == f.group(1).decode():
+            t[1] = to.group(1).decode()
+    return tags
+
+
+def ep(s):
+    """'ip:port' or '[ip6]:port' of the truth -> (ip text, port)."""
+    host, port = s.rsplit(':', 1)
+    return host.strip('[]'), int(port)
+
+
+def forged(src, dst_ip, cid, first, method_cseq, ftag, ttag, body='', contact=True):
+    """One in-dialog SIP message from an attacker at src (bytes) to dst_ip
+    (text), carrying the call's Call-ID and tags: a request when first is a
+    method, else a response status line."""
+    req = not first.startswith('SIP/2.0')
+    h = ['Via: SIP/2.0/UDP %s:5060;branch=z9hG4bKforge%x' % (ip_s(src), hash(first) & 0xffffff),
+         'Max-Forwards: 70',
+         'From: <sip:caller@%s>;tag=%s' % (dst_ip, ftag),
+         'To: <sip:callee@%s>%s' % (dst_ip, ';tag=' + ttag if ttag else ''),
+         'Call-ID: ' + cid, 'CSeq: ' + method_cseq]
+    if contact:
+        h.append('Contact: <sip:x@%s:5060>' % ip_s(src))
+    if body:
+        h.append('Content-Type: application/sdp')
+    line = '%s sip:callee@%s SIP/2.0' % (first, dst_ip) if req else first
+    return udp(src, bytes(int(x) for x in dst_ip.split('.')), 5060, 5060, sip(line, h, body))
+
+
+def rtcp_sr(ssrc):
+    return struct.pack('!BBHIIIIII', 0x80, 200, 6, ssrc, 0, 0, 0, 0, 0)
+
+
+def a_sdp_hijack(ctx, n):
+    """For n answered legit IPv4 calls: an attacker who knows the Call-ID
+    and tags sends, from its own address, a re-INVITE, an UPDATE and an ACK
+    offering its own media, and a 200 with SDP; then RTP from that media
+    address to both parties' media ports and RTCP to their RTCP ports.
+    The legit records must not change (no foreign stream, no new media)."""
+    rng = ctx.rng
+    tags = legit_tags(ctx)
+    calls = [r for r in ctx.truth if r.get('disposition') == 'answered'
+             and r.get('answer_time') and r.get('end_time') and ':' not in r['dst_ip']
+             and len(r.get('streams') or []) >= 2 and tags.get(r['call_id'], [None])[0]]
+    rng.shuffle(calls)
+    calls = calls[:n]
+    gens, msgs, rtcps, rtps = [], 0, 0, 0
+    for i, r in enumerate(calls):
+        a, b = iso_us(r['answer_time']), iso_us(r['end_time'])
+        if b - a < 400000:
+            continue
+        cid, (ft, tt) = r['call_id'], tags[r['call_id']]
+        src = foreign(30000 + i)
+        mport = 30000 + 2 * i
+        offer = sdp(ip_s(src), mport)
+        t = a + (b - a) // 4
+        out = []
+        for k, (first, cs) in enumerate((('INVITE', '9001 INVITE'), ('UPDATE', '9002 UPDATE'),
+                                         ('SIP/2.0 200 OK', '9001 INVITE'),
+                                         ('ACK', '9001 ACK'))):
+            for f in forged(src, r['dst_ip'], cid, first, cs, ft, tt, offer):
+                out.append((t + 1000 * k, f))
+            msgs += 1
+        ssrc = rng.getrandbits(32)
+        dsts = [ep(x['dst']) for x in r['streams'][:2]]
+        for j in range(min(50, max(1, (b - t - 10000) // 20000 - 1))):
+            for d, (dip, dport) in enumerate(dsts):
+                out.append((t + 10000 + 20000 * j + d, udp(
+                    src, bytes(int(x) for x in dip.split('.')), mport, dport,
+                    rtp(0, j, 160 * j, ssrc + d, b'\x80\x00' * 80))[0]))
+                rtps += 1
+                if j % 10 == 0:
+                    out.append((t + 10000 + 20000 * j + d + 2, udp(
+                        src, bytes(int(x) for x in dip.split('.')), mport + 1, dport + 1,
+                        rtcp_sr(ssrc + d))[0]))
+                    rtcps += 1
+        out.sort(key=lambda x: x[0])
+        gens.append(out)
+    ctx.info.update(calls=len(gens), foreign_msgs=msgs, rtp=rtps, rtcp=rtcps)
+    return heapq.merge(*gens, key=lambda x: x[0])
+
+
+def a_forged_bye(ctx, n):
+    """For n legit calls: an attacker who knows the Call-ID and tags sends,
+    from its own address, a BYE halfway through an answered call (both
+    directions' tags) and a CANCEL (then a BYE) while an unanswered call is
+    still ringing.  The legit records must not change."""
+    tags = legit_tags(ctx)
+    calls = [r for r in ctx.truth if r.get('start_time') and r.get('end_time')
+             and tags.get(r['call_id'], [None])[0] and ':' not in r['dst_ip']]
+    ctx.rng.shuffle(calls)
+    out, msgs = [], 0
+    for i, r in enumerate(calls[:n]):
+        cid, (ft, tt) = r['call_id'], tags[r['call_id']]
+        src = foreign(40000 + i)
+        s, e = iso_us(r['start_time']), iso_us(r['end_time'])
+        if r.get('answer_time'):
+            a = iso_us(r['answer_time'])
+            t = a + (e - a) // 2
+            seq = [('BYE', '9101 BYE', ft, tt), ('BYE', '9102 BYE', tt or 'x', ft)]
+        else:
+            t = s + (e - s) // 2
+            seq = [('CANCEL', '1 CANCEL', ft, None), ('BYE', '9103 BYE', ft, tt)]
+        if e - t < 2000:
+            continue
+        for k, (m, cs, f, to) in enumerate(seq):
+            for fr in forged(src, r['dst_ip'], cid, m, cs, f, to):
+                out.append((t + 500 * k, fr))
+            msgs += 1
+    out.sort(key=lambda x: x[0])
+    ctx.info.update(calls=msgs // 2, foreign_msgs=msgs)
+    return iter(out)
+
+
 # CPU attacks with a harmless twin (mix --control): the same number of
 # packets and about the same bytes and records, without what makes them
 # costly (colliding keys, header count, short lines, disorder).
@@ -715,7 +859,7 @@ GENERATORS = {
     'collide-media': a_collide_media, 'update-storm': a_update_storm,
     'many-headers': a_many_headers, 'tcp-10byte': a_tcp_10byte, 'tcp-ooo': a_tcp_ooo,
     'rtp-flood': a_rtp_flood, 'pt-switch': a_pt_switch, 'pcapng-ts': a_pcapng_ts,
-    'sdp-steal': a_sdp_steal,
+    'sdp-steal': a_sdp_steal, 'sdp-hijack': a_sdp_hijack, 'forged-bye': a_forged_bye,
 }
 # Mixes that `list` does not show (hostile.sh and bench --hostile skip them).
 UNLISTED = {'sdp-steal': ('UPDATEs', 25000, 25000, 'spoofed SDP answers claiming PBX ports')}
@@ -816,6 +960,7 @@ def mix(args):
     if ctx.t0 is None:
         raise SystemExit('attacks.py: empty truth %s' % args.truth)
     ctx.info = {'attack': args.attack, 'control': bool(args.control)}
+    ctx.legit = args.legit
     ctx.control = args.control
     if args.control and args.attack not in CONTROLLED:
         raise SystemExit('attacks.py: %s has no --control twin' % args.attack)

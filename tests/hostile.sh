@@ -41,8 +41,11 @@
 # checks: rtp-flood's loud stream (full-scale square wave from a foreign
 # source to a real call's PBX port) must not reach that call's recording
 # (peak below 16000; the legit RTP is u-law silence); pt-switch and
-# pcapng-ts calls must each get a record.  HOSTILE_ATTACKS="a b ..." runs only
-# those mixes (names: python3 tests/attacks.py list).
+# pcapng-ts calls must each get a record; sdp-hijack and forged-bye (in-dialog
+# messages with the Call-ID and tags of legit calls, from a stranger's address)
+# must each be counted in sip_foreign_in_dialog, and the hijacker's RTCP in
+# rtcp_foreign, its RTP streams listed in --orphans with injected_into.
+# HOSTILE_ATTACKS="a b ..." runs only those mixes (names: python3 tests/attacks.py list).
 #
 # Prints "hostile: N passed, N failed".
 . "$(dirname "$0")/lib.sh"
@@ -140,7 +143,8 @@ run_all() {
 	mkdir -p "$t/mix/$2/audio"
 	python3 "$srcdir/tests/hostile.py" usage "$t/mix/$2/use" "$TIMEOUT" \
 	    "$CALLTAP" -r "$1" --json "$t/mix/$2/calls.jsonl" --csv "$t/mix/$2/calls.csv" \
-	    --db "$t/mix/$2/calls.db" --audio "$t/mix/$2/audio" -s 2>"$t/mix/$2/err"
+	    --db "$t/mix/$2/calls.db" --audio "$t/mix/$2/audio" --orphans "$t/mix/$2/orphans.jsonl" \
+	    -s 2>"$t/mix/$2/err"
 	st=$?
 	echo $st >"$t/mix/$2/status"
 	return $st
@@ -218,6 +222,30 @@ for l in open(sys.argv[1]):
 				peak=$(python3 "$A" wavpeak "$wav")
 				[ "$peak" -ge 16000 ] && why="$why; injected stream recorded in $cid (peak $peak)"
 			fi ;;
+		sdp-hijack|forged-bye)
+			# Every forged message counted as foreign; the hijacker's RTP
+			# refused and listed as injected into its call, its RTCP foreign.
+			why="$why$(python3 - "$t/mix/$a.info" "$d/err" "$d/orphans.jsonl" <<'PY'
+import json, sys
+info = json.load(open(sys.argv[1]))
+st = {}
+for line in open(sys.argv[2]):
+    f = line.split()
+    if len(f) == 2 and f[1].isdigit():
+        st[f[0]] = int(f[1])
+out = []
+if st.get('sip_foreign_in_dialog', 0) != info['foreign_msgs']:
+    out.append('sip_foreign_in_dialog %d, %d forged' % (st.get('sip_foreign_in_dialog', 0),
+                                                        info['foreign_msgs']))
+if info['attack'] == 'sdp-hijack':
+    if st.get('rtcp_foreign', 0) != info['rtcp']:
+        out.append('rtcp_foreign %d, %d sent' % (st.get('rtcp_foreign', 0), info['rtcp']))
+    marked = sum(1 for l in open(sys.argv[3]) if json.loads(l).get('injected_into'))
+    if marked != 2 * info['calls']:
+        out.append('%d orphan streams marked injected_into, want %d' % (marked, 2 * info['calls']))
+print(''.join('; ' + x for x in out), end='')
+PY
+)" ;;
 		pt-switch|pcapng-ts)
 			want=$(python3 -c 'import json, sys; i = json.load(open(sys.argv[1])); print(i["scale"] if i["attack"] == "pt-switch" else 1)' "$t/mix/$a.info")
 			got=$(grep -c "\"call_id\":\"$a-" "$d/calls.jsonl" 2>/dev/null)
