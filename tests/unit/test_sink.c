@@ -1075,6 +1075,40 @@ static void cleanup(void)
 	rmdir(tmpdir);
 }
 
+/*
+ * --orphans: one stream object per line; an injected stream carries
+ * "injected_into" (the Call-ID, JSON-escaped) as its last key, others not.
+ */
+static void test_orphans_sink(void)
+{
+	struct ct_stream_stats st;
+	char errbuf[CT_ERRBUF_SIZE] = "";
+	const char *text, *nl;
+	void *priv;
+
+	priv = ct_sink_open_target(&ct_sink_orphans, tmp_path("orph.jsonl"), errbuf);
+	CHECK(priv != NULL);
+	if (priv == NULL)
+		return;
+	memset(&st, 0, sizeof(st));
+	st.payload_type = 0;
+	st.packets = 20;
+	st.src.family = st.dst.family = 4;
+	CHECK_INT(ct_sink_orphans.write_orphan(priv, &st, errbuf), CT_OK);
+	snprintf(st.injected_into, sizeof(st.injected_into), "inj\"-1@x");
+	CHECK_INT(ct_sink_orphans.write_orphan(priv, &st, errbuf), CT_OK);
+	CHECK_INT(ct_sink_orphans.close(priv, errbuf), CT_OK);
+	text = slurp(tmp_path("orph.jsonl"));
+	CHECK(text != NULL);
+	if (text == NULL)
+		return;
+	nl = strchr(text, '\n');
+	CHECK(strstr(text, "\"packets\":20,") != NULL);
+	CHECK(nl != NULL && strncmp(nl - 1, "}\n{", 3) == 0);
+	CHECK(strstr(text, ",\"injected_into\":\"inj\\\"-1@x\"}\n") != NULL);
+	CHECK(nl != NULL && strstr(text, "injected_into") > nl);
+}
+
 int main(void)
 {
 	snprintf(tmpdir, sizeof(tmpdir), "/tmp/ct_sink_XXXXXX");
@@ -1099,6 +1133,7 @@ int main(void)
 	test_sqlite_partial();
 	test_sqlite_commit_time();
 	test_sqlite_callbacks();
+	test_orphans_sink();
 	cleanup();
 	return TEST_REPORT();
 }
