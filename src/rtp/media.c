@@ -38,13 +38,21 @@
  * speaker.  A stream to a call's endpoint that no rule accepts is injected:
  * it is never measured or recorded as the call's, its packets are counted
  * (injected, the engine's rtp_injected) and it is tracked as an orphan stream
- * (reported by --orphans).  Up to MEDIA_MAX_PENDING such streams per call
+ * (reported by --orphans with the Call-ID of the call it was sent to,
+ * injected_into).  Up to MEDIA_MAX_PENDING such streams per call
  * stay linked to the call: when the call learns more (an SDP answer that
  * arrives after the media, a learnt endpoint), they are checked again, and
  * one that is now accepted moves into the call with all its statistics
  * (counted as promoted; its audio is recorded from then on).  Other RTP of
  * no call is counted as orphan.  The rules judge addresses: a spoofer who
  * forges the far party's own address:port is not told apart.
+ *
+ * RTCP (never measured) is the call's when it is sent to a call's endpoint
+ * from a source rule 1a-1c accepts at its port or the port below it; to a
+ * call's endpoint from any other source it is foreign (rtcp_foreign).
+ * Only SDP from the call's signalling path reaches ct_media_on_sdp (the
+ * dialog table drops a stranger's, src/sip/sigpath.c), so a stranger who
+ * knows the Call-ID cannot make its own address a party's (rules 1a-1c).
  *
  * Bounds: at most MEDIA_MAX_EP_CALL endpoints per call, of which at most
  * half learnt.  A new SDP endpoint retires the call's oldest endpoint that

@@ -80,6 +80,11 @@
  *    (truncated), marked evicted, emitted at once, and lingers to absorb
  *    its retransmissions.  Ended calls lingering are bounded by max_dialogs
  *    too (the oldest is emitted early).
+ *  - A message of a known call from an address off its signalling path
+ *    (src/sip/sigpath.c) is foreign (stats.foreign_in_dialog): a request
+ *    is ignored (it cannot end the call or announce media), a response
+ *    still counts for the state but its SDP is not handed to hooks.media;
+ *    neither is remembered as seen.
  *  - Stored strings are capped (CT_CAP_*, dialog.h) and the record lists the
  *    cut ones (cut_fields); tags, users and branches are compared as cut.
  *    The table is keyed by the whole Call-ID: keyed SipHash (a random key
@@ -1140,7 +1145,8 @@ static struct ct_dialog *on_unknown(struct ct_dialog_table *t, const struct ct_s
  * returns).  Only when an initial INVITE finds the table full is a record
  * emitted (closing and emit hooks) from here: that of the call evicted to
  * make room, or of a lingering call cut short.  hooks.media is called after
- * the state update for messages with SDP, unless the message ended the call.
+ * the state update for messages with SDP, unless the message ended the call
+ * or came from off its signalling path.
  * NULL t or m, or a message without Call-ID, is ignored (the latter counted
  * as an orphan).
  */
