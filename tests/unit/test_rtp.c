@@ -1092,6 +1092,26 @@ static void test_media_sdp_steal(void)
 		    stream_of(r, "198.51.100.20", 20000)->packets == 100);
 	}
 	mctx_fini(&c);
+
+	/* A stranger's CANCEL while the callee rings: the call still ends busy. */
+	mctx_init(&c, 0);
+	sip(&c, T0, "steal-2", "INVITE", 0, NULL, 1, true, "198.51.100.10", "203.0.113.10",
+	    "198.51.100.20", 20000);
+	sip(&c, T0 + 1000, "steal-2", NULL, 180, "INVITE", 1, false, "203.0.113.10",
+	    "198.51.100.10", "", 0);
+	sip(&c, T0 + SEC, "steal-2", "CANCEL", 0, NULL, 1, true, "45.33.9.9", "203.0.113.10", "", 0);
+	sip(&c, T0 + 2 * SEC, "steal-2", NULL, 486, "INVITE", 1, false, "203.0.113.10",
+	    "198.51.100.10", "", 0);
+	ct_dialog_flush(c.dt);
+	ct_dialog_get_stats(c.dt, &ds);
+	CHECK_INT(ds.foreign_in_dialog, 1);
+	CHECK_INT(c.n, 1);
+	if (c.n == 1) {
+		CHECK_INT(c.recs[0]->disposition, CT_DISP_BUSY);
+		CHECK_INT(c.recs[0]->end_us, T0 + 2 * SEC);
+		CHECK_INT(c.recs[0]->hangup_by, CT_PARTY_CALLEE);
+	}
+	mctx_fini(&c);
 }
 
 /*
