@@ -4,8 +4,8 @@
  * RTP analyzer needs — connection addresses, m= lines with their codecs
  * (static RFC 3551 names, overridden by a=rtpmap), direction attributes,
  * a=ptime and a=rtcp (RFC 3605, its port).  Input is one SIP body (usually
- * < 2 KiB, a handful of m= lines), read with explicit bounds, no NUL terminator needed; nothing is allocated.
- * It is tolerant: unknown or malformed lines are skipped, media past
+ * < 2 KiB, a handful of m= lines), read with explicit bounds, no NUL
+ * terminator needed; nothing is allocated.  It is tolerant: unknown or malformed lines are skipped, media past
  * CT_SDP_MAX_MEDIA and codecs past CT_SDP_MAX_CODECS are ignored, and
  * session-level c= and direction attributes apply to every media lacking
  * its own, wherever they appear.
