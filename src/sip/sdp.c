@@ -5,10 +5,10 @@
  * (static RFC 3551 names, overridden by a=rtpmap), direction attributes,
  * a=ptime and a=rtcp (RFC 3605, its port).  Input is one SIP body (usually
  * < 2 KiB, a handful of m= lines), read with explicit bounds, no NUL
- * terminator needed; nothing is allocated.  It is tolerant: unknown or malformed lines are skipped, media past
- * CT_SDP_MAX_MEDIA and codecs past CT_SDP_MAX_CODECS are ignored, and
- * session-level c= and direction attributes apply to every media lacking
- * its own, wherever they appear.
+ * terminator needed; nothing is allocated.  It is tolerant: unknown or
+ * malformed lines are skipped, media past CT_SDP_MAX_MEDIA and codecs past
+ * CT_SDP_MAX_CODECS are ignored, and session-level c= and direction
+ * attributes apply to every media lacking its own, wherever they appear.
  * References: RFC 8866 §5 (SDP lines: c= §5.7, m= §5.14, a= §6), RFC 3264
  * §5.1, §6.1 (offer/answer, direction attributes, port 0), RFC 3551 §6
  * tables 4 and 5 (static payload types).
