@@ -749,7 +749,9 @@ def forged(src, dst_ip, cid, first, method_cseq, ftag, ttag, body='', contact=Tr
     (text), carrying the call's Call-ID and tags: a request when first is a
     method, else a response status line."""
     req = not first.startswith('SIP/2.0')
-    h = ['Via: SIP/2.0/UDP %s:5060;branch=z9hG4bKforge%x' % (ip_s(src), hash(first) & 0xffffff),
+    import zlib
+    branch = zlib.crc32(('%s %s %s' % (cid, first, method_cseq)).encode())
+    h = ['Via: SIP/2.0/UDP %s:5060;branch=z9hG4bKforge%08x' % (ip_s(src), branch),
          'Max-Forwards: 70',
          'From: <sip:caller@%s>;tag=%s' % (dst_ip, ftag),
          'To: <sip:callee@%s>%s' % (dst_ip, ';tag=' + ttag if ttag else ''),
