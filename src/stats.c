@@ -40,6 +40,7 @@ void ct_stats_print(const struct ct_engine_stats *es, const struct ct_sinkset_st
 	print_row(out, "tcp_gaps", es->tcp.gaps);
 	print_row(out, "sip_udp", c->sip_udp);
 	print_row(out, "sip_tcp", c->sip_tcp);
+	print_row(out, "sip_ws", c->sip_ws);
 	print_row(out, "sip_malformed", c->sip_malformed);
 	print_row(out, "sip_refused", c->sip_refused);
 	print_row(out, "sip_retransmissions", ds->retransmissions);
