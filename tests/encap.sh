@@ -5,14 +5,18 @@
 # 0x88a8/0x9100/0x9200/0x8100, MPLS, MPLS Ethernet pseudowire, Geneve,
 # PPPoE, GTP-U) and the records of the result must equal those of the
 # original, field for field (QinQ: but for vlan, which becomes the outer
-# tag, 100).  Also: the committed wrapped captures pcaps/wrap-*.pcap are
-# exactly what the script makes; PPPoE discovery frames are counted
-# (pppoe_discovery) and nothing is invalid or left as other_udp.
+# tag, 100).  The bases are bundled captures and a VoLTE-style call
+# written by pcaps/gen/make-volte-capture.py (SIP over TCP over IPv6, tel:
+# URIs, AMR-WB).  Also: the committed wrapped captures pcaps/wrap-*.pcap and
+# pcaps/volte-gtpu.pcap are exactly what the scripts make; PPPoE discovery
+# frames are counted (pppoe_discovery) and nothing is invalid or left as
+# other_udp.
 . "$(dirname "$0")/lib.sh"
 t=$(mktemp -d) || exit 1
 trap 'rm -rf "$t"' EXIT
 wrap="$srcdir/pcaps/gen/wrap-encap.py"
-base="goffinet-SIP-Call-Flow-Over-TCP sipp-answered-caller-bye sipp-ipv6 sipp-many"
+base="goffinet-SIP-Call-Flow-Over-TCP sipp-answered-caller-bye sipp-ipv6 sipp-many volte"
+python3 "$srcdir/pcaps/gen/make-volte-capture.py" "$t/volte.pcap" || exit 1
 
 # same_records ORIG.jsonl WRAPPED.jsonl VLAN: equal but for vlan (VLAN or "-").
 same_records() {
@@ -34,11 +38,13 @@ PY
 }
 
 for b in $base; do
-	"$CALLTAP" -r "$srcdir/pcaps/$b.pcap" --json "$t/$b.jsonl" --sensor s -q 2>"$t/err" ||
+	in="$srcdir/pcaps/$b.pcap"
+	[ $b = volte ] && in="$t/volte.pcap"
+	"$CALLTAP" -r "$in" --json "$t/$b.jsonl" --sensor s -q 2>"$t/err" ||
 		{ bad "$b: calltap failed"; continue; }
 	for m in qinq qinq9200 mpls mplspw geneve pppoe gtpu; do
 		case $m in qinq*) vlan=100 ;; *) vlan=- ;; esac
-		python3 "$wrap" $m "$srcdir/pcaps/$b.pcap" "$t/$m.pcap" 2>"$t/err" ||
+		python3 "$wrap" $m "$in" "$t/$m.pcap" 2>"$t/err" ||
 			{ bad "$b $m: wrap failed"; continue; }
 		if ! "$CALLTAP" -r "$t/$m.pcap" --json "$t/$m.jsonl" --sensor s -q -s 2>"$t/err"; then
 			bad "$b $m: calltap failed"
@@ -57,11 +63,16 @@ for b in $base; do
 				bad "$b pppoe: discovery frames not counted"
 			fi
 		fi
-		if [ $b = goffinet-SIP-Call-Flow-Over-TCP ] && [ -f "$srcdir/pcaps/wrap-$m.pcap" ]; then
-			if cmp -s "$t/$m.pcap" "$srcdir/pcaps/wrap-$m.pcap"; then
-				ok "pcaps/wrap-$m.pcap is what wrap-encap.py makes"
+		case $b-$m in
+		goffinet-SIP-Call-Flow-Over-TCP-*) committed=pcaps/wrap-$m.pcap ;;
+		volte-gtpu) committed=pcaps/volte-gtpu.pcap ;;
+		*) committed= ;;
+		esac
+		if [ -n "$committed" ] && [ -f "$srcdir/$committed" ]; then
+			if cmp -s "$t/$m.pcap" "$srcdir/$committed"; then
+				ok "$committed is what the scripts make"
 			else
-				bad "pcaps/wrap-$m.pcap differs from what wrap-encap.py makes"
+				bad "$committed differs from what the scripts make"
 			fi
 		fi
 	done
