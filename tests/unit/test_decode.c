@@ -1321,6 +1321,29 @@ static void k_gtpu_empty_tpdu(struct frame *f)
 	gtpu_msg(f, 0, 255);
 }
 
+/* GTP-U in GTP-U ... levels deep around an IPv4/UDP datagram. */
+static void gtpu_nest(struct frame *f, int levels)
+{
+	int i;
+
+	outer_v4_udp(f);
+	for (i = 0; i < levels; i++) {
+		f_gtpu(f, 0, 255, NULL, 0);
+		f_udp(f, 2152, 2152);
+		f_ipv4(f, 17, "172.16.0.1", "172.16.0.2");
+	}
+}
+
+static void k_gtpu_nest4(struct frame *f)
+{
+	gtpu_nest(f, 4);   /* 3 layers each + IPv4/UDP: 14 */
+}
+
+static void k_gtpu_nest5(struct frame *f)
+{
+	gtpu_nest(f, 5);   /* 17 layers */
+}
+
 static void k_pppoe_discovery(struct frame *f)
 {
 	uint8_t *h = f_push(f, 6);
@@ -1495,6 +1518,8 @@ static const struct bad_case bad_cases[] = {
 	{ "gtpu_ext_overrun", k_gtpu_ext_overrun, LT_RAW, CT_DEC_INVALID, CT_EV_TUNNEL_TRUNCATED, 0, 0 },
 	{ "gtpu_not_ip", k_gtpu_not_ip, LT_RAW, CT_DEC_SKIP, CT_EV_TUNNEL_UNSUPPORTED, 0, 0 },
 	{ "gtpu_empty_tpdu", k_gtpu_empty_tpdu, LT_RAW, CT_DEC_INVALID, CT_EV_TUNNEL_TRUNCATED, 0, 0 },
+	{ "gtpu_nest4", k_gtpu_nest4, LT_RAW, CT_DEC_OK, -1, PL_LEN, 0 },
+	{ "gtpu_nest5", k_gtpu_nest5, LT_RAW, CT_DEC_INVALID, CT_EV_TOO_MANY_LAYERS, 0, 0 },
 	{ "pppoe_discovery", k_pppoe_discovery, LT_EN10MB, CT_DEC_SKIP, CT_EV_PPPOE_DISCOVERY, 0, 0 },
 	{ "pppoe_lcp", k_pppoe_lcp, LT_EN10MB, CT_DEC_SKIP, -1, 0, 0 },
 	{ "pppoe_bad_code", k_pppoe_bad_code, LT_EN10MB, CT_DEC_SKIP, CT_EV_TUNNEL_UNSUPPORTED, 0, 0 },
