@@ -75,6 +75,7 @@ struct ct_tcp_scan {
 	size_t need;            /* bytes wanted before examining again (0 = any) */
 	int phase;              /* consumer-defined, 0 = at the start of a unit */
 	int mode;               /* consumer-defined stream mode (SIP, WebSocket), kept across gaps */
+	size_t sniffed;         /* consumer-defined: bytes searched for another framing */
 	uint64_t work;          /* bytes the consumer examined (a work counter for tests) */
 };
 

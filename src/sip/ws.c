@@ -24,9 +24,11 @@
  * continuation without a message, a bad control frame or a 64-bit length
  * with its top bit set is a framing error: counted, then the stream is
  * searched for the next frame that carries the start of a SIP message
- * (resync), as after a TCP gap.  That search also recognises, on a stream
- * whose upgrade was not captured, a first segment that is a WebSocket frame
- * carrying SIP, and switches to WebSocket mode.
+ * (resync), as after a TCP gap.  On a stream whose upgrade was not
+ * captured (a sensor started on a live connection), a message boundary that
+ * is a WebSocket frame carrying SIP switches to WebSocket mode, and so does
+ * such a frame found by that search in the first WS_SNIFF_BYTES seen of a
+ * direction when they do not start a SIP message.
  *
  * Nothing is copied for an unmasked single-frame message; a masked or
  * fragmented one is unmasked into one allocation per SIP message.  Frames
@@ -63,6 +65,7 @@ enum {
 #define WS_MAX_HDR 14
 #define WS_CTRL_MAX 125
 #define WS_PEEK 32      /* payload bytes unmasked to recognise a SIP start */
+#define WS_SNIFF_BYTES 4096 /* first bytes of a direction searched for a frame */
 
 enum {
 	OP_CONT = 0, OP_TEXT = 1, OP_BINARY = 2,
@@ -571,7 +574,7 @@ size_t ct_sip_tcp_consume(const uint8_t *data, size_t len, int gap, struct ct_tc
 	}
 	while (off < len) {
 		const char *buf = (const char *)data + off;
-		size_t avail = len - off;
+		size_t avail = len - off, limit = avail;
 
 		if (scan->mode == MODE_WS)
 			return off + ws_consume(data + off, avail, scan, &s, ws_errors);
@@ -599,7 +602,25 @@ size_t ct_sip_tcp_consume(const uint8_t *data, size_t len, int gap, struct ct_tc
 					break;
 			}
 		}
-		off += ct_sip_stream_consume(data + off, avail, scan, tcp_text, &s, sip_errors);
+		if (scan->sniffed < WS_SNIFF_BYTES) {
+			/* The first bytes of a direction (or after a gap) may be a
+			 * WebSocket stream seen from its middle (capture started on a
+			 * live connection): a frame carrying SIP further on?  A
+			 * candidate cut by the end of data is waited for. */
+			n = ws_resync(data + off, avail);
+			scan->sniffed += n + 1;
+			if (n < avail) {
+				if (frame_carries_sip(data + off + n, avail - n, &partial)) {
+					off += n;
+					scan->done = scan->need = 0;
+					scan->phase = 0;
+					scan->mode = MODE_WS;
+					continue;
+				}
+				limit = n;
+			}
+		}
+		off += ct_sip_stream_consume(data + off, limit, scan, tcp_text, &s, sip_errors);
 		break;
 	}
 	return off;

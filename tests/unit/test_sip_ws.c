@@ -410,6 +410,23 @@ static void test_midstream(void)
 	free(b.p);
 }
 
+/* A capture that starts inside a frame: the next frame carrying SIP is found. */
+static void test_midstream_inside_frame(void)
+{
+	struct bytes b, c;
+
+	b_init(&b);
+	text_frame(&b, invite, true);
+	text_frame(&b, ok200, false);
+	text_frame(&b, invite, false);
+	b_init(&c);
+	b_put(&c, b.p + 9, b.n - 9);
+	check_stream("midstream inside a frame", &c, cat3(ok200, "|", cat3(invite, "|", "")), 2,
+	    0, 0);
+	free(b.p);
+	free(c.p);
+}
+
 /*
  * HTTP that is no SIP upgrade (no Sec-WebSocket-Protocol: sip, a 400 answer,
  * a plain GET) is consumed and the stream stays SIP over TCP.
@@ -473,6 +490,7 @@ int main(void)
 	test_bad_frames();
 	test_gap();
 	test_midstream();
+	test_midstream_inside_frame();
 	test_not_sip_upgrade();
 	test_token_list();
 	test_truncated();
