@@ -447,6 +447,28 @@ static void test_not_sip_upgrade(void)
 	free(b.p);
 }
 
+/* wss: TLS records (handshake, then application data) stay opaque. */
+static void test_tls_opaque(void)
+{
+	struct bytes b;
+	uint8_t rec[5 + 300];
+	size_t i;
+
+	b_init(&b);
+	for (i = 0; i < sizeof(rec); i++)
+		rec[i] = (uint8_t)(i * 131 + 7);
+	rec[0] = 0x16;  /* handshake */
+	rec[1] = 0x03;
+	rec[2] = 0x03;
+	rec[3] = 0x01;
+	rec[4] = 0x2c;
+	b_put(&b, rec, sizeof(rec));
+	rec[0] = 0x17;  /* application data */
+	b_put(&b, rec, sizeof(rec));
+	check_stream("tls", &b, "", 0, 0, 0);
+	free(b.p);
+}
+
 /* The header checks are by token, case-insensitive: "SIP" among others. */
 static void test_token_list(void)
 {
@@ -493,6 +515,7 @@ int main(void)
 	test_midstream_inside_frame();
 	test_not_sip_upgrade();
 	test_token_list();
+	test_tls_opaque();
 	test_truncated();
 	return TEST_REPORT();
 }
