@@ -15,10 +15,11 @@ Deterministic.
 
 usage: make-volte-capture.py OUT.pcap"""
 
+import os
 import struct
 import sys
 
-sys.path.insert(0, __file__.rsplit('/', 3)[0] + '/tests')
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'tests'))
 from pktlib import csum  # noqa: E402
 
 UE = bytes.fromhex('20010db8001000000000000000000010')

@@ -20,10 +20,11 @@ usage: make-ws-capture.py OUT.pcap [--segment N] [--after-upgrade]
   --after-upgrade  leave out everything before the INVITE (a capture that
                    starts on an established WebSocket)"""
 
+import os
 import struct
 import sys
 
-sys.path.insert(0, __file__.rsplit('/', 3)[0] + '/tests')
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'tests'))
 from pktlib import csum  # noqa: E402
 
 BROWSER, SERVER, MEDIA = [192, 0, 2, 10], [198, 51, 100, 5], [198, 51, 100, 20]

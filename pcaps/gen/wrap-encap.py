@@ -25,10 +25,11 @@ MODE:
 Frames that are not IPv4/IPv6 are copied unchanged.  Classic pcap in and
 out (microsecond, either byte order in)."""
 
+import os
 import struct
 import sys
 
-sys.path.insert(0, __file__.rsplit('/', 3)[0] + '/tests')
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'tests'))
 from pktlib import csum  # noqa: E402
 
 MAC_A = bytes.fromhex('020000000a01')
