@@ -249,28 +249,31 @@ static void handle_sip_text(struct ct_engine *e, const struct ct_packet *pkt,
 	}
 	if (transport == CT_TRANSPORT_TCP)
 		e->c.sip_tcp++;
+	else if (transport == CT_TRANSPORT_WS)
+		e->c.sip_ws++;
 	else
 		e->c.sip_udp++;
 	ct_dialog_on_msg(e->dialogs, &m);
 	ct_sip_msg_fini(&m);
 }
 
-/* One framed SIP message from a TCP stream (ct_sip_stream_consume). */
+/* One framed SIP message from a TCP stream, plain or WebSocket (ct_sip_tcp_consume). */
 struct tcp_msg_ctx {
 	struct ct_engine *e;
 	const struct ct_packet *pkt;
 };
 
-static void on_tcp_msg(void *user, const char *text, size_t len)
+static void on_tcp_msg(void *user, const char *text, size_t len, uint8_t transport)
 {
 	struct tcp_msg_ctx *c = user;
 
-	handle_sip_text(c->e, c->pkt, text, len, CT_TRANSPORT_TCP);
+	handle_sip_text(c->e, c->pkt, text, len, transport);
 }
 
 /*
- * TCP stream consumer: frames as many whole SIP messages as the in-order
- * bytes hold and returns how many bytes it used (ct_sip_stream_consume;
+ * TCP stream consumer: frames as many whole SIP messages (over TCP, or
+ * over WebSocket after an upgrade) as the in-order bytes hold and returns
+ * how many bytes it used (ct_sip_tcp_consume;
  * incremental over the direction's scan state, so a message sent in tiny
  * segments is not rescanned at each one).
  */
@@ -280,9 +283,8 @@ static size_t on_tcp_data(void *user, const struct ct_packet *pkt,
 	struct tcp_msg_ctx c = { user, pkt };
 	struct ct_engine *e = user;
 
-	(void)gap;
-	return ct_sip_stream_consume(data, len, scan, on_tcp_msg, &c,
-	    &e->c.events[CT_EV_SIP_FRAMING]);
+	return ct_sip_tcp_consume(data, len, gap, scan, on_tcp_msg, &c,
+	    &e->c.events[CT_EV_SIP_FRAMING], &e->c.events[CT_EV_WS_FRAMING]);
 }
 
 static void handle_udp(struct ct_engine *e, struct ct_packet *pkt)

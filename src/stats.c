@@ -40,6 +40,7 @@ void ct_stats_print(const struct ct_engine_stats *es, const struct ct_sinkset_st
 	print_row(out, "tcp_gaps", es->tcp.gaps);
 	print_row(out, "sip_udp", c->sip_udp);
 	print_row(out, "sip_tcp", c->sip_tcp);
+	print_row(out, "sip_ws", c->sip_ws);
 	print_row(out, "sip_malformed", c->sip_malformed);
 	print_row(out, "sip_refused", c->sip_refused);
 	print_row(out, "sip_retransmissions", ds->retransmissions);
@@ -160,7 +161,7 @@ void ct_stats_line_print(struct ct_stats_line *l, const struct ct_engine_stats *
 	    (unsigned long long)c->frames, rate, ds->active, (unsigned long long)ds->calls, per_min,
 	    (unsigned long long)evicted, (unsigned long long)ds->dropped,
 	    (unsigned long long)c->rtp_packets, (unsigned long long)c->rtp_injected,
-	    (unsigned long long)(c->sip_udp + c->sip_tcp));
+	    (unsigned long long)(c->sip_udp + c->sip_tcp + c->sip_ws));
 	/* Drops exist for a live capture only; a file has none to tell. */
 	if (es->drops_known)
 		fprintf(out, " drops %llu ifdrops %llu", (unsigned long long)c->capture_drops,

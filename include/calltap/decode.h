@@ -19,8 +19,11 @@ enum ct_verdict {
 	CT_DEC_INVALID    /* malformed: an event was recorded on pkt */
 };
 
+/* UDP ports that carry a tunnel (0 = that tunnel is not decoded). */
 struct ct_decode_ctx {
-	uint16_t vxlan_port; /* UDP port carrying VXLAN (4789) */
+	uint16_t vxlan_port;  /* VXLAN (4789) */
+	uint16_t geneve_port; /* Geneve (6081) */
+	uint16_t gtpu_port;   /* GTP-U (2152) */
 };
 
 typedef enum ct_verdict (*ct_decode_fn)(const struct ct_decode_ctx *ctx,
@@ -43,6 +46,11 @@ enum ct_verdict ct_decode_ipv4(const struct ct_decode_ctx *, struct ct_packet *,
 enum ct_verdict ct_decode_ipv6(const struct ct_decode_ctx *, struct ct_packet *, const uint8_t *, size_t);
 enum ct_verdict ct_decode_gre(const struct ct_decode_ctx *, struct ct_packet *, const uint8_t *, size_t);
 enum ct_verdict ct_decode_vxlan(const struct ct_decode_ctx *, struct ct_packet *, const uint8_t *, size_t);
+enum ct_verdict ct_decode_geneve(const struct ct_decode_ctx *, struct ct_packet *, const uint8_t *, size_t);
+enum ct_verdict ct_decode_gtpu(const struct ct_decode_ctx *, struct ct_packet *, const uint8_t *, size_t);
+enum ct_verdict ct_decode_mpls(const struct ct_decode_ctx *, struct ct_packet *, const uint8_t *, size_t);
+enum ct_verdict ct_decode_pppoe(const struct ct_decode_ctx *, struct ct_packet *, const uint8_t *, size_t);
+enum ct_verdict ct_decode_pppoe_discovery(const struct ct_decode_ctx *, struct ct_packet *, const uint8_t *, size_t);
 enum ct_verdict ct_decode_udp(const struct ct_decode_ctx *, struct ct_packet *, const uint8_t *, size_t);
 enum ct_verdict ct_decode_tcp(const struct ct_decode_ctx *, struct ct_packet *, const uint8_t *, size_t);
 
@@ -54,7 +62,7 @@ enum ct_verdict ct_decode_tcp(const struct ct_decode_ctx *, struct ct_packet *, 
 enum ct_verdict ct_decode_l4(const struct ct_decode_ctx *ctx, struct ct_packet *pkt,
     uint8_t proto, const uint8_t *p, size_t len);
 
-/* Dispatches on an EtherType (IPv4, IPv6, VLAN, QinQ). */
+/* Dispatches on an EtherType (IPv4, IPv6, VLAN, QinQ, MPLS, PPPoE). */
 enum ct_verdict ct_decode_ethertype(const struct ct_decode_ctx *ctx, struct ct_packet *pkt,
     uint16_t ethertype, const uint8_t *p, size_t len);
 

@@ -52,6 +52,7 @@ struct ct_engine_counters {
 	uint64_t fragments;        /* IP fragments seen */
 	uint64_t sip_udp;          /* SIP messages over UDP */
 	uint64_t sip_tcp;          /* SIP messages over TCP */
+	uint64_t sip_ws;           /* SIP messages over WebSocket (on TCP) */
 	uint64_t sip_malformed;    /* SIP messages libosip2 rejected */
 	uint64_t sip_refused;      /* over the CT_SIP_MAX_* limits (sip.h), not parsed */
 	uint64_t rtp_packets;      /* RTP packets matched to a call */

@@ -59,6 +59,8 @@ enum ct_event {
 	CT_EV_SDP_MALFORMED,
 	CT_EV_RTP_MALFORMED,
 	CT_EV_DIALOG_LIMIT,
+	CT_EV_PPPOE_DISCOVERY,  /* not an anomaly: PPPoE discovery carries no user data */
+	CT_EV_WS_FRAMING,       /* SIP over WebSocket: bad frame or message over the bound */
 	CT_EV_COUNT
 };
 

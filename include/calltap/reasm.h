@@ -66,13 +66,16 @@ struct ct_tcp_stats {
  * segment would otherwise cost O(n^2)).  Offsets are relative to the start
  * of the unconsumed bytes handed in.  The reassembler zeroes it when a
  * direction starts and whenever the unconsumed bytes are discarded (gap
- * skipped, buffer overflow, new connection); otherwise only the consumer
- * changes it, and must keep it consistent with what it consumes.
+ * skipped, buffer overflow, new connection), except `mode`, which only a new
+ * connection resets; otherwise only the consumer changes it, and must keep
+ * it consistent with what it consumes.
  */
 struct ct_tcp_scan {
 	size_t done;            /* bytes already examined */
 	size_t need;            /* bytes wanted before examining again (0 = any) */
 	int phase;              /* consumer-defined, 0 = at the start of a unit */
+	int mode;               /* consumer-defined stream mode (SIP, WebSocket), kept across gaps */
+	size_t sniffed;         /* consumer-defined: bytes searched for another framing */
 	uint64_t work;          /* bytes the consumer examined (a work counter for tests) */
 };
 

@@ -25,6 +25,15 @@ typedef void (*ct_sip_text_fn)(void *user, const char *text, size_t len);
 size_t ct_sip_stream_consume(const uint8_t *data, size_t len, struct ct_tcp_scan *scan,
     ct_sip_text_fn fn, void *user, uint64_t *framing_errors);
 size_t ct_sip_resync(const char *buf, size_t len);
+
+/* ---- SIP over TCP or WebSocket (RFC 7118), src/sip/ws.c ----------------- */
+
+/* A SIP-over-WebSocket message longer than this is counted and skipped. */
+#define CT_WS_MAX_MESSAGE (128u * 1024u)
+/* Receives one SIP message and the transport (CT_TRANSPORT_TCP or _WS) it came on. */
+typedef void (*ct_sip_msg_fn)(void *user, const char *text, size_t len, uint8_t transport);
+size_t ct_sip_tcp_consume(const uint8_t *data, size_t len, int gap, struct ct_tcp_scan *scan,
+    ct_sip_msg_fn fn, void *user, uint64_t *sip_errors, uint64_t *ws_errors);
 bool ct_sip_looks_like(const char *buf, size_t len);
 
 /* ---- SDP --------------------------------------------------------------- */
@@ -70,6 +79,7 @@ int ct_sdp_parse(const char *text, size_t len, struct ct_sdp *out);
 
 #define CT_TRANSPORT_UDP 1
 #define CT_TRANSPORT_TCP 2
+#define CT_TRANSPORT_WS 3       /* SIP over WebSocket (RFC 7118), on TCP */
 
 struct ct_sip_msg {
 	int64_t ts_us;          /* capture time of the (last) packet carrying it */

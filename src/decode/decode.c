@@ -14,6 +14,8 @@
 #include "decode_int.h"
 
 #define VXLAN_PORT 4789
+#define GENEVE_PORT 6081
+#define GTPU_PORT 2152
 
 enum {
 	LT_NULL = 0,
@@ -54,10 +56,15 @@ static ct_decode_fn link_lookup(int linktype)
 	return NULL;
 }
 
-/* Fills ctx with the defaults (VXLAN on UDP 4789).  ctx must not be NULL. */
+/*
+ * Fills ctx with the defaults (VXLAN on UDP 4789, Geneve on 6081, GTP-U on
+ * 2152).  ctx must not be NULL.
+ */
 void ct_decode_ctx_init(struct ct_decode_ctx *ctx)
 {
 	ctx->vxlan_port = VXLAN_PORT;
+	ctx->geneve_port = GENEVE_PORT;
+	ctx->gtpu_port = GTPU_PORT;
 }
 
 /* Returns 1 when linktype (a DLT_ or LINKTYPE_ value) has a decoder, 0 otherwise. */
@@ -69,7 +76,7 @@ int ct_decode_linktype_supported(int linktype)
 /*
  * Decodes the frame pkt->data (pkt->caplen bytes, borrowed) of link type
  * pkt->linktype.  Every decode field of pkt is reset first; ts_us, linktype,
- * data, caplen and wirelen are kept.  ctx may be NULL (VXLAN decoding off).
+ * data, caplen and wirelen are kept.  ctx may be NULL (no UDP tunnel decoded).
  * pkt->data may be NULL only with caplen 0.  Returns the verdict of the
  * chain; an unknown link type is CT_DEC_INVALID with CT_EV_LINK_UNSUPPORTED.
  */
@@ -89,9 +96,11 @@ enum ct_verdict ct_decode_frame(const struct ct_decode_ctx *ctx, struct ct_packe
 }
 
 /*
- * Dispatches the bytes after an EtherType: IPv4, IPv6, or an 802.1Q/802.1ad
- * tag (0x8100, 0x88A8, 0x9100).  Anything else (ARP, LLDP, ...) is
- * CT_DEC_SKIP.
+ * Dispatches the bytes after an EtherType: IPv4, IPv6, an 802.1Q/802.1ad
+ * tag (0x8100, 0x88A8, and the pre-standard QinQ TPIDs 0x9100, 0x9200,
+ * 0x9300), an MPLS label stack (0x8847, 0x8848) or PPPoE (session 0x8864;
+ * discovery 0x8863 is counted and skipped).  Anything else (ARP, LLDP, ...)
+ * is CT_DEC_SKIP.
  */
 enum ct_verdict ct_decode_ethertype(const struct ct_decode_ctx *ctx, struct ct_packet *pkt,
     uint16_t ethertype, const uint8_t *p, size_t len)
@@ -104,7 +113,16 @@ enum ct_verdict ct_decode_ethertype(const struct ct_decode_ctx *ctx, struct ct_p
 	case 0x8100:
 	case 0x88A8:
 	case 0x9100:
+	case 0x9200:
+	case 0x9300:
 		return ct_decode_vlan(ctx, pkt, p, len);
+	case 0x8847:
+	case 0x8848:
+		return ct_decode_mpls(ctx, pkt, p, len);
+	case 0x8864:
+		return ct_decode_pppoe(ctx, pkt, p, len);
+	case 0x8863:
+		return ct_decode_pppoe_discovery(ctx, pkt, p, len);
 	default:
 		return CT_DEC_SKIP;
 	}

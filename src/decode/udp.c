@@ -3,10 +3,12 @@
  * UDP decoder (RFC 768).  Validates the length field against the IP payload
  * (trailing bytes beyond it are trimmed), fills ports and payload.  The
  * checksum is not verified (offloaded in most host captures).  Datagrams to
- * or from ctx->vxlan_port are handed to the VXLAN decoder (RFC 7348 §5):
- * SIP and RTP on the inner network are what we want.
+ * or from a tunnel port of ctx (VXLAN, Geneve, GTP-U) are handed to that
+ * tunnel's decoder: SIP and RTP on the inner network are what we want.
  */
 #include "config.h"
+
+#include <stdbool.h>
 
 #include "calltap/cursor.h"
 #include "calltap/decode.h"
@@ -15,13 +17,19 @@
 #define UDP_HDR_LEN 8
 #define IPPROTO_UDP_NUM 17
 
+/* True when port (non-zero) is either port of pkt. */
+static bool on_port(const struct ct_packet *pkt, uint16_t port)
+{
+	return port != 0 && (pkt->t.dport == port || pkt->t.sport == port);
+}
+
 /*
  * Decodes a UDP datagram at p (len = IP payload bytes).  Returns CT_DEC_OK
  * with t.sport/dport, t.proto = 17 and payload set; CT_DEC_INVALID with
  * CT_EV_UDP_TRUNCATED (under 8 bytes) or CT_EV_UDP_BAD_LEN (length field
  * below 8, or beyond len in a frame cut by the snap length); a length beyond
  * a frame captured whole is a sender bug: the bytes that arrived are kept and
- * CT_EV_UDP_BAD_LEN is recorded.  VXLAN traffic returns the inner verdict.
+ * CT_EV_UDP_BAD_LEN is recorded.  Tunnelled traffic returns the inner verdict.
  */
 enum ct_verdict ct_decode_udp(const struct ct_decode_ctx *ctx, struct ct_packet *pkt,
     const uint8_t *p, size_t len)
@@ -48,8 +56,13 @@ enum ct_verdict ct_decode_udp(const struct ct_decode_ctx *ctx, struct ct_packet 
 	}
 	pkt->payload = p + UDP_HDR_LEN;
 	pkt->payload_len = (size_t)(ulen - UDP_HDR_LEN);
-	if (ctx != NULL && ctx->vxlan_port != 0 &&
-	    (pkt->t.dport == ctx->vxlan_port || pkt->t.sport == ctx->vxlan_port))
+	if (ctx == NULL)
+		return CT_DEC_OK;
+	if (on_port(pkt, ctx->vxlan_port))
 		return ct_decode_vxlan(ctx, pkt, pkt->payload, pkt->payload_len);
+	if (on_port(pkt, ctx->gtpu_port))
+		return ct_decode_gtpu(ctx, pkt, pkt->payload, pkt->payload_len);
+	if (on_port(pkt, ctx->geneve_port))
+		return ct_decode_geneve(ctx, pkt, pkt->payload, pkt->payload_len);
 	return CT_DEC_OK;
 }

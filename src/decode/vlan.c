@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * IEEE 802.1Q / 802.1ad (QinQ) tag decoder.  Called with the bytes after a
- * TPID (0x8100, 0x88A8 or 0x9100): 2 bytes TCI (PCP, DEI, 12-bit VLAN id)
+ * TPID (0x8100, 0x88A8, 0x9100, 0x9200 or 0x9300): 2 bytes TCI (PCP, DEI, 12-bit VLAN id)
  * and the encapsulated EtherType.  Stacked tags recurse through
  * ct_decode_ethertype; the packet keeps the OUTERMOST non-zero VLAN id, so a
  * tag inside a tunnel never overwrites the one seen on the wire.

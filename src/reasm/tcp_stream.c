@@ -254,13 +254,19 @@ static struct dir *dir_create(struct ct_tcp_reasm *r, struct ct_packet *pkt, uin
 	return d;
 }
 
-/* Discards the unconsumed bytes; the next delivery is flagged as a gap. */
+/*
+ * Discards the unconsumed bytes; the next delivery is flagged as a gap.
+ * The consumer's stream mode stays (the connection is the same).
+ */
 static void buf_drop(struct dir *d)
 {
+	int mode = d->scan.mode;
+
 	d->off = 0;
 	d->len = 0;
 	d->gap = true;
 	memset(&d->scan, 0, sizeof(d->scan));
+	d->scan.mode = mode;
 }
 
 /*

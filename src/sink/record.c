@@ -111,12 +111,13 @@ const char *ct_direction_name(enum ct_direction d)
 	}
 }
 
-/* "udp", "tcp", or "unknown" for any other CT_TRANSPORT_* value. */
+/* "udp", "tcp", "ws", or "unknown" for any other CT_TRANSPORT_* value. */
 const char *ct_transport_name(uint8_t transport)
 {
 	switch (transport) {
 	case CT_TRANSPORT_UDP: return "udp";
 	case CT_TRANSPORT_TCP: return "tcp";
+	case CT_TRANSPORT_WS:  return "ws";
 	default:               return "unknown";
 	}
 }

@@ -284,7 +284,7 @@ const struct ct_schema_col ct_schema_calls[] = {
 	    "Destination port of the first INVITE." },
 	{ "transport", CT_COL_TEXT, CT_OUT_ALL, 0, 0, GET(g_transport),
 	    "never",
-	    "`udp`, `tcp`, or `unknown`: transport that carried the first INVITE." },
+	    "`udp`, `tcp`, `ws` (SIP over WebSocket, RFC 7118), or `unknown`: transport that carried the first INVITE." },
 	{ "vlan", CT_COL_INTEGER, CT_OUT_ALL, 0, 0, GET(g_vlan),
 	    "untagged (0)",
 	    "Outermost 802.1Q VLAN id of the first INVITE frame." },

@@ -38,6 +38,8 @@ static const char *const event_names[CT_EV_COUNT] = {
 	[CT_EV_SDP_MALFORMED] = "sdp_malformed",
 	[CT_EV_RTP_MALFORMED] = "rtp_malformed",
 	[CT_EV_DIALOG_LIMIT] = "dialog_limit",
+	[CT_EV_PPPOE_DISCOVERY] = "pppoe_discovery",
+	[CT_EV_WS_FRAMING] = "ws_framing",
 };
 
 /*

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * Fuzz harness for TCP stream reassembly (src/reasm/tcp_stream.c) with the
- * engine's SIP consumer, ct_sip_stream_consume() (incremental framing with
- * the direction's scan state, junk skipped with ct_sip_resync()); each
+ * engine's SIP consumer, ct_sip_tcp_consume() (incremental SIP framing with
+ * the direction's scan state, junk skipped with ct_sip_resync(); HTTP
+ * upgrades to SIP over WebSocket and its frames, src/sip/ws.c); each
  * message goes through ct_sip_msg_parse().  The input is a sequence of segments, each:
  *
  *   ctl (1 byte)   bits 0-1 connection, bit 2 reverse direction, bit 3 SYN,
@@ -47,14 +48,22 @@ static void fuzz_parse(const char *text, size_t len)
 	ct_sip_msg_fini(&m);
 }
 
-/* Receives each framed message; it must lie inside the bytes handed in. */
-static void fuzz_on_msg(void *user, const char *text, size_t len)
+/*
+ * Receives each framed message; over TCP it must lie inside the bytes
+ * handed in (a WebSocket message may be an unmasked copy), and never be
+ * longer than the WebSocket bound.
+ */
+static void fuzz_on_msg(void *user, const char *text, size_t len, uint8_t transport)
 {
 	struct fuzz_tcp_state *st = user;
 
-	if (text < st->view || len > st->view_len ||
-	    (size_t)(text - st->view) > st->view_len - len)
-		ct_fuzz_fail("ct_sip_stream_consume framed beyond the buffer");
+	if (transport == CT_TRANSPORT_TCP && (text < st->view || len > st->view_len ||
+	    (size_t)(text - st->view) > st->view_len - len))
+		ct_fuzz_fail("ct_sip_tcp_consume framed beyond the buffer");
+	if (transport == CT_TRANSPORT_WS && (len == 0 || len > CT_WS_MAX_MESSAGE))
+		ct_fuzz_fail("WebSocket message empty or over the bound");
+	if (transport != CT_TRANSPORT_TCP && transport != CT_TRANSPORT_WS)
+		ct_fuzz_fail("unknown transport");
 	fuzz_parse(text, len);
 	st->messages++;
 }
@@ -64,18 +73,17 @@ static size_t fuzz_on_data(void *user, const struct ct_packet *pkt,
     const uint8_t *data, size_t len, int gap, struct ct_tcp_scan *scan)
 {
 	struct fuzz_tcp_state *st = user;
-	uint64_t framing = 0;
+	uint64_t framing = 0, ws_framing = 0;
 	size_t used;
 
 	(void)pkt;
-	(void)gap;
 	if (len > st->max_len)
 		ct_fuzz_fail("consumer handed more than the buffer limit");
 	if (len > 0 && data == NULL)
 		ct_fuzz_fail("NULL data with a length");
 	st->view = (const char *)data;
 	st->view_len = len;
-	used = ct_sip_stream_consume(data, len, scan, fuzz_on_msg, st, &framing);
+	used = ct_sip_tcp_consume(data, len, gap, scan, fuzz_on_msg, st, &framing, &ws_framing);
 	if (used > len)
 		ct_fuzz_fail("consumer used more than it was given");
 	if (len > 0 && used < len && scan->done > len - used)

@@ -281,6 +281,69 @@ static void f_vxlan(struct frame *f, uint8_t flags, uint32_t vni)
 	put32(h + 4, vni << 8);
 }
 
+/*
+ * GTP-U header (TS 29.281 §5.1) over what is already in f; flags besides
+ * version 1 / PT 1 are given; with E set, n_ext extension headers of ext_units[i]
+ * 4-octet units each (filled with 0x5a) precede the payload.
+ */
+static void f_gtpu(struct frame *f, uint8_t flags, uint8_t type, const uint8_t *ext_units,
+    int n_ext)
+{
+	uint8_t *h, next = 0;
+	int i;
+
+	for (i = n_ext - 1; i >= 0; i--) {
+		h = f_push(f, (size_t)ext_units[i] * 4);
+		memset(h, 0x5a, (size_t)ext_units[i] * 4);
+		h[0] = ext_units[i];
+		h[(size_t)ext_units[i] * 4 - 1] = next;
+		next = (uint8_t)(0x80 | i); /* PDU session container style types */
+	}
+	if (flags & 0x07) {
+		h = f_push(f, 4);
+		put16(h, 0x1234);
+		h[3] = next;
+	}
+	h = f_push(f, 8);
+	h[0] = (uint8_t)(0x30 | flags);
+	h[1] = type;
+	put16(h + 2, (uint16_t)(f_len(f) - 8));
+	put32(h + 4, 0x0badcafe);
+}
+
+/* PPPoE session header and PPP protocol (1 byte when proto < 0x100 and odd). */
+static void f_pppoe(struct frame *f, uint16_t proto, int pfc)
+{
+	uint8_t *h;
+
+	if (pfc) {
+		f_push(f, 1)[0] = (uint8_t)proto;
+	} else {
+		h = f_push(f, 2);
+		put16(h, proto);
+	}
+	h = f_push(f, 6);
+	h[0] = 0x11;
+	put16(h + 2, 0x0042);
+	put16(h + 4, (uint16_t)(f_len(f) - 6));
+}
+
+static void f_mpls(struct frame *f, uint32_t label, int bos)
+{
+	put32(f_push(f, 4), label << 12 | (bos ? 0x100u : 0) | 64);
+}
+
+static void f_geneve(struct frame *f, int optwords, uint8_t flags, uint16_t proto)
+{
+	uint8_t *h = f_push(f, 8 + (size_t)optwords * 4);
+
+	h[0] = (uint8_t)optwords;
+	h[1] = flags;
+	put16(h + 2, proto);
+	put32(h + 4, 77u << 8);
+	memset(h + 8, 0x33, (size_t)optwords * 4);
+}
+
 /* Inner IPv4/UDP SIP datagram with the payload; used by most builders. */
 static void inner_v4_udp(struct frame *f)
 {
@@ -344,6 +407,117 @@ static int b_qinq_9100(struct frame *f)
 	f_vlan(f, 7, 0x86DD);
 	f_vlan(f, 300, 0x8100);
 	f_eth(f, 0x9100);
+	return LT_EN10MB;
+}
+
+static int b_qinq_9200(struct frame *f)
+{
+	outer_v4_udp(f);
+	f_vlan(f, 100, 0x0800);
+	f_vlan(f, 30, 0x8100);
+	f_vlan(f, 20, 0x9100);
+	f_eth(f, 0x9200);
+	return LT_EN10MB;
+}
+
+static int b_gtpu(struct frame *f)
+{
+	inner_v4_udp(f);
+	f_gtpu(f, 0, 255, NULL, 0);
+	f_udp(f, 2152, 2152);
+	f_ipv4(f, 17, "10.0.0.1", "10.0.0.2");
+	f_eth(f, 0x0800);
+	return LT_EN10MB;
+}
+
+static int b_gtpu_ext_v6(struct frame *f)
+{
+	static const uint8_t ext[] = { 1, 2 };
+
+	outer_v6_udp(f);
+	f_gtpu(f, 0x06 /* E, S */, 255, ext, 2);
+	f_udp(f, 40000, 2152);
+	f_ipv4(f, 17, "10.0.0.1", "10.0.0.2");
+	f_eth(f, 0x0800);
+	return LT_EN10MB;
+}
+
+static int b_gtpu_seq_tcp(struct frame *f)
+{
+	f_payload(f);
+	f_tcp(f, 40000, 5060, 1000, 2000, 0x18, 0);
+	f_ipv6(f, 6, "2001:db8::1", "2001:db8::2");
+	f_gtpu(f, 0x02 /* S */, 255, NULL, 0);
+	f_udp(f, 2152, 2152);
+	f_ipv6(f, 17, "fd00::1", "fd00::2");
+	f_sll(f, 0x86DD);
+	return LT_SLL;
+}
+
+static int b_pppoe(struct frame *f)
+{
+	outer_v4_udp(f);
+	f_pppoe(f, 0x0021, 0);
+	f_eth(f, 0x8864);
+	return LT_EN10MB;
+}
+
+static int b_pppoe_v6_pfc_vlan(struct frame *f)
+{
+	outer_v6_udp(f);
+	f_pppoe(f, 0x57, 1);
+	f_vlan(f, 11, 0x8864);
+	f_eth(f, 0x8100);
+	return LT_EN10MB;
+}
+
+static int b_mpls(struct frame *f)
+{
+	outer_v4_udp(f);
+	f_mpls(f, 100, 1);
+	f_mpls(f, 200, 0);
+	f_eth(f, 0x8847);
+	return LT_EN10MB;
+}
+
+static int b_mpls_v6(struct frame *f)
+{
+	outer_v6_udp(f);
+	f_mpls(f, 2, 1); /* IPv6 explicit null */
+	f_eth(f, 0x8848);
+	return LT_EN10MB;
+}
+
+static int b_mpls_pw(struct frame *f)
+{
+	inner_v4_udp(f);
+	f_vlan(f, 40, 0x0800);
+	f_eth(f, 0x8100);
+	put32(f_push(f, 4), 0x00000007); /* control word, sequence 7 */
+	f_mpls(f, 1000, 1);
+	f_mpls(f, 16, 0);
+	f_eth(f, 0x8847);
+	return LT_EN10MB;
+}
+
+static int b_geneve(struct frame *f)
+{
+	inner_v4_udp(f);
+	f_eth(f, 0x0800);
+	f_geneve(f, 2, 0x40 /* C */, 0x6558);
+	f_udp(f, 50000, 6081);
+	f_ipv4(f, 17, "10.0.0.1", "10.0.0.2");
+	f_eth(f, 0x0800);
+	return LT_EN10MB;
+}
+
+static int b_geneve_v6(struct frame *f)
+{
+	outer_v6_udp(f);
+	f_geneve(f, 0, 0, 0x86DD);
+	f_udp(f, 6081, 50000);
+	f_ipv4(f, 17, "10.0.0.1", "10.0.0.2");
+	f_eth(f, 0x0800);
 	return LT_EN10MB;
 }
 
@@ -616,6 +790,17 @@ static const struct dec_case cases[] = {
 	{ "vlan", b_vlan, CT_DEC_OK, V4A, SIPP, 100, 0, 46, PL_LEN },
 	{ "qinq", b_qinq, CT_DEC_OK, V4A, SIPP, 200, 0, 50, PL_LEN },
 	{ "qinq_9100_v6", b_qinq_9100, CT_DEC_OK, V6A, SIPP, 300, 0, 70, PL_LEN },
+	{ "qinq_9200", b_qinq_9200, CT_DEC_OK, V4A, SIPP, 20, 0, 54, PL_LEN },
+	{ "gtpu", b_gtpu, CT_DEC_OK, V4I, SIPP, 0, 1, 78, PL_LEN },
+	{ "gtpu_ext_v6", b_gtpu_ext_v6, CT_DEC_OK, V6A, SIPP, 0, 1, 114, PL_LEN },
+	{ "gtpu_seq_tcp", b_gtpu_seq_tcp, CT_DEC_OK, V6A, 40000, 5060, 6, 0, 1, 136, PL_LEN },
+	{ "pppoe", b_pppoe, CT_DEC_OK, V4A, SIPP, 0, 0, 50, PL_LEN },
+	{ "pppoe_v6_pfc_vlan", b_pppoe_v6_pfc_vlan, CT_DEC_OK, V6A, SIPP, 11, 0, 73, PL_LEN },
+	{ "mpls", b_mpls, CT_DEC_OK, V4A, SIPP, 0, 0, 50, PL_LEN },
+	{ "mpls_v6", b_mpls_v6, CT_DEC_OK, V6A, SIPP, 0, 0, 66, PL_LEN },
+	{ "mpls_pw", b_mpls_pw, CT_DEC_OK, V4I, SIPP, 40, 1, 72, PL_LEN },
+	{ "geneve", b_geneve, CT_DEC_OK, V4I, SIPP, 0, 1, 100, PL_LEN },
+	{ "geneve_v6", b_geneve_v6, CT_DEC_OK, V6A, SIPP, 0, 1, 98, PL_LEN },
 	{ "sll", b_sll, CT_DEC_OK, V4A, SIPP, 0, 0, 44, PL_LEN },
 	{ "sll2_v6", b_sll2, CT_DEC_OK, V6A, SIPP, 0, 0, 68, PL_LEN },
 	{ "null_le", b_null_le, CT_DEC_OK, V4A, SIPP, 0, 0, 32, PL_LEN },
@@ -1070,6 +1255,224 @@ static void k_vlan_arp(struct frame *f)
 	f_eth(f, 0x8100);
 }
 
+/* A GTP-U message of type `type` around what f holds, over IPv4/UDP 2152. */
+static void gtpu_msg(struct frame *f, uint8_t flags, uint8_t type)
+{
+	f_gtpu(f, flags, type, NULL, 0);
+	f_udp(f, 2152, 2152);
+	f_ipv4(f, 17, "10.0.0.1", "10.0.0.2");
+}
+
+static void k_gtpu_echo(struct frame *f)
+{
+	memset(f_push(f, 2), 0, 2); /* Recovery IE placeholder */
+	gtpu_msg(f, 0x02, 1);
+}
+
+static void k_gtpu_rtp_on_port(struct frame *f)
+{
+	uint8_t *h = f_push(f, 12 + PL_LEN);
+
+	h[0] = 0x80; /* RTP version 2: not GTPv1 */
+	h[1] = 0;
+	f_udp(f, 2152, 30000);
+	f_ipv4(f, 17, "10.0.0.1", "10.0.0.2");
+}
+
+static void k_gtpu_len_big(struct frame *f)
+{
+	inner_v4_udp(f);
+	f_gtpu(f, 0, 255, NULL, 0);
+	put16(f->buf + f->off + 2, (uint16_t)(f_len(f) - 8 + 1));
+	f_udp(f, 2152, 2152);
+	f_ipv4(f, 17, "10.0.0.1", "10.0.0.2");
+}
+
+static void k_gtpu_ext_zero(struct frame *f)
+{
+	static const uint8_t ext[] = { 1 };
+
+	inner_v4_udp(f);
+	f_gtpu(f, 0x04, 255, ext, 1);
+	f->buf[f->off + 12] = 0; /* extension length 0 */
+	f_udp(f, 2152, 2152);
+	f_ipv4(f, 17, "10.0.0.1", "10.0.0.2");
+}
+
+static void k_gtpu_ext_overrun(struct frame *f)
+{
+	static const uint8_t ext[] = { 1 };
+
+	inner_v4_udp(f);
+	f_gtpu(f, 0x04, 255, ext, 1);
+	f->buf[f->off + 12] = 60; /* 240 bytes: past the message */
+	f_udp(f, 2152, 2152);
+	f_ipv4(f, 17, "10.0.0.1", "10.0.0.2");
+}
+
+static void k_gtpu_not_ip(struct frame *f)
+{
+	memset(f_push(f, 20), 0x50, 20);
+	gtpu_msg(f, 0, 255);
+}
+
+static void k_gtpu_empty_tpdu(struct frame *f)
+{
+	gtpu_msg(f, 0, 255);
+}
+
+/* GTP-U in GTP-U ... levels deep around an IPv4/UDP datagram. */
+static void gtpu_nest(struct frame *f, int levels)
+{
+	int i;
+
+	outer_v4_udp(f);
+	for (i = 0; i < levels; i++) {
+		f_gtpu(f, 0, 255, NULL, 0);
+		f_udp(f, 2152, 2152);
+		f_ipv4(f, 17, "172.16.0.1", "172.16.0.2");
+	}
+}
+
+static void k_gtpu_nest4(struct frame *f)
+{
+	gtpu_nest(f, 4);   /* 3 layers each + IPv4/UDP: 14 */
+}
+
+static void k_gtpu_nest5(struct frame *f)
+{
+	gtpu_nest(f, 5);   /* 17 layers */
+}
+
+static void k_pppoe_discovery(struct frame *f)
+{
+	uint8_t *h = f_push(f, 6);
+
+	h[0] = 0x11;
+	h[1] = 0x09; /* PADI */
+	f_eth(f, 0x8863);
+}
+
+static void k_pppoe_lcp(struct frame *f)
+{
+	memset(f_push(f, 8), 0x01, 8);
+	f_pppoe(f, 0xc021, 0);
+	f_eth(f, 0x8864);
+}
+
+static void k_pppoe_bad_code(struct frame *f)
+{
+	outer_v4_udp(f);
+	f_pppoe(f, 0x0021, 0);
+	f->buf[f->off + 1] = 0x09;
+	f_eth(f, 0x8864);
+}
+
+static void k_pppoe_len_big(struct frame *f)
+{
+	outer_v4_udp(f);
+	f_pppoe(f, 0x0021, 0);
+	put16(f->buf + f->off + 4, 1400);
+	f_eth(f, 0x8864);
+}
+
+static void k_pppoe_padded(struct frame *f)
+{
+	memset(f_push(f, 10), 0xee, 10); /* Ethernet padding */
+	outer_v4_udp(f);
+	put16(f->buf + f->off + 2, 33);
+	put16(f->buf + f->off + 24, 13);
+	f_pppoe(f, 0x0021, 0);
+	put16(f->buf + f->off + 4, (uint16_t)(f_len(f) - 6 - 10));
+	f_eth(f, 0x8864);
+}
+
+static void k_pppoe_short(struct frame *f)
+{
+	f_push(f, 3)[0] = 0x11; /* a session header cut after 3 of its 6 bytes */
+	f_eth(f, 0x8864);
+}
+
+static void mpls_stack(struct frame *f, int labels)
+{
+	int i;
+
+	outer_v4_udp(f);
+	for (i = 0; i < labels; i++)
+		f_mpls(f, (uint32_t)(16 + i), i == 0);
+	f_eth(f, 0x8847);
+}
+
+static void k_mpls_12(struct frame *f)
+{
+	mpls_stack(f, 12);
+}
+
+static void k_mpls_13(struct frame *f)
+{
+	mpls_stack(f, 13);
+}
+
+static void k_mpls_no_bos(struct frame *f)
+{
+	f_mpls(f, 16, 0);
+	f_mpls(f, 17, 0);
+	f_eth(f, 0x8847);
+}
+
+static void k_mpls_ach(struct frame *f)
+{
+	put32(f_push(f, 8), 0x10000007); /* ACH, BFD channel */
+	f_mpls(f, 13, 1);                 /* GAL */
+	f_eth(f, 0x8847);
+}
+
+static void k_mpls_unknown(struct frame *f)
+{
+	memset(f_push(f, 40), 0xa0, 40);
+	f_mpls(f, 16, 1);
+	f_eth(f, 0x8847);
+}
+
+static void k_mpls_cw_short(struct frame *f)
+{
+	memset(f_push(f, 2), 0, 2);
+	f_mpls(f, 16, 1);
+	f_eth(f, 0x8847);
+}
+
+static void geneve_over(struct frame *f, uint16_t proto, uint8_t vol, uint8_t flags)
+{
+	f_geneve(f, 0, flags, proto);
+	f->buf[f->off] = vol;
+	f_udp(f, 50000, 6081);
+	f_ipv4(f, 17, "10.0.0.1", "10.0.0.2");
+}
+
+static void k_geneve_oam(struct frame *f)
+{
+	inner_v4_udp(f);
+	geneve_over(f, 0x0800, 0, 0x80);
+}
+
+static void k_geneve_v1(struct frame *f)
+{
+	inner_v4_udp(f);
+	geneve_over(f, 0x0800, 0x40, 0);
+}
+
+static void k_geneve_opts_overrun(struct frame *f)
+{
+	inner_v4_udp(f);
+	geneve_over(f, 0x0800, 63, 0);
+}
+
+static void k_geneve_arp(struct frame *f)
+{
+	memset(f_push(f, 28), 0x01, 28);
+	geneve_over(f, 0x0806, 0, 0);
+}
+
 static const struct bad_case bad_cases[] = {
 	{ "arp", k_arp, LT_EN10MB, CT_DEC_SKIP, -1, 0, 0 },
 	{ "vlan_arp", k_vlan_arp, LT_EN10MB, CT_DEC_SKIP, -1, 0, 0 },
@@ -1107,6 +1510,34 @@ static const struct bad_case bad_cases[] = {
 	{ "ipip_15", k_ipip_15, LT_RAW, CT_DEC_OK, -1, PL_LEN, 0 },
 	{ "gre_loop", k_gre_loop, LT_RAW, CT_DEC_INVALID, CT_EV_TOO_MANY_LAYERS, 0, 0 },
 	{ "null_unknown_af", k_null_unknown_af, LT_NULL, CT_DEC_SKIP, -1, 0, 0 },
+	{ "gtpu_echo", k_gtpu_echo, LT_RAW, CT_DEC_SKIP, -1, 0, 0 },
+	/* RTP on the GTP-U port stays the UDP datagram it is. */
+	{ "gtpu_rtp_on_port", k_gtpu_rtp_on_port, LT_RAW, CT_DEC_OK, -1, 12 + PL_LEN, 0 },
+	{ "gtpu_len_big", k_gtpu_len_big, LT_RAW, CT_DEC_INVALID, CT_EV_TUNNEL_TRUNCATED, 0, 0 },
+	{ "gtpu_ext_zero", k_gtpu_ext_zero, LT_RAW, CT_DEC_SKIP, CT_EV_TUNNEL_UNSUPPORTED, 0, 0 },
+	{ "gtpu_ext_overrun", k_gtpu_ext_overrun, LT_RAW, CT_DEC_INVALID, CT_EV_TUNNEL_TRUNCATED, 0, 0 },
+	{ "gtpu_not_ip", k_gtpu_not_ip, LT_RAW, CT_DEC_SKIP, CT_EV_TUNNEL_UNSUPPORTED, 0, 0 },
+	{ "gtpu_empty_tpdu", k_gtpu_empty_tpdu, LT_RAW, CT_DEC_INVALID, CT_EV_TUNNEL_TRUNCATED, 0, 0 },
+	{ "gtpu_nest4", k_gtpu_nest4, LT_RAW, CT_DEC_OK, -1, PL_LEN, 0 },
+	{ "gtpu_nest5", k_gtpu_nest5, LT_RAW, CT_DEC_INVALID, CT_EV_TOO_MANY_LAYERS, 0, 0 },
+	{ "pppoe_discovery", k_pppoe_discovery, LT_EN10MB, CT_DEC_SKIP, CT_EV_PPPOE_DISCOVERY, 0, 0 },
+	{ "pppoe_lcp", k_pppoe_lcp, LT_EN10MB, CT_DEC_SKIP, -1, 0, 0 },
+	{ "pppoe_bad_code", k_pppoe_bad_code, LT_EN10MB, CT_DEC_SKIP, CT_EV_TUNNEL_UNSUPPORTED, 0, 0 },
+	{ "pppoe_len_big", k_pppoe_len_big, LT_EN10MB, CT_DEC_OK, CT_EV_TUNNEL_TRUNCATED, PL_LEN, 0 },
+	{ "pppoe_len_big_cut", k_pppoe_len_big, LT_EN10MB, CT_DEC_INVALID, CT_EV_TUNNEL_TRUNCATED, 0, 1 },
+	{ "pppoe_padded", k_pppoe_padded, LT_EN10MB, CT_DEC_OK, -1, PL_LEN, 0 },
+	{ "pppoe_short", k_pppoe_short, LT_EN10MB, CT_DEC_INVALID, CT_EV_TUNNEL_TRUNCATED, 0, 0 },
+	{ "mpls_12", k_mpls_12, LT_EN10MB, CT_DEC_OK, -1, PL_LEN, 0 },
+	{ "mpls_13", k_mpls_13, LT_EN10MB, CT_DEC_INVALID, CT_EV_TOO_MANY_LAYERS, 0, 0 },
+	{ "mpls_no_bos", k_mpls_no_bos, LT_EN10MB, CT_DEC_INVALID, CT_EV_TUNNEL_TRUNCATED, 0, 0 },
+	{ "mpls_ach", k_mpls_ach, LT_EN10MB, CT_DEC_SKIP, -1, 0, 0 },
+	{ "mpls_unknown", k_mpls_unknown, LT_EN10MB, CT_DEC_SKIP, CT_EV_TUNNEL_UNSUPPORTED, 0, 0 },
+	{ "mpls_cw_short", k_mpls_cw_short, LT_EN10MB, CT_DEC_INVALID, CT_EV_TUNNEL_TRUNCATED, 0, 0 },
+	{ "geneve_oam", k_geneve_oam, LT_RAW, CT_DEC_SKIP, -1, 0, 0 },
+	{ "geneve_v1", k_geneve_v1, LT_RAW, CT_DEC_SKIP, CT_EV_TUNNEL_UNSUPPORTED, 0, 0 },
+	{ "geneve_opts_overrun", k_geneve_opts_overrun, LT_RAW, CT_DEC_INVALID,
+	  CT_EV_TUNNEL_TRUNCATED, 0, 0 },
+	{ "geneve_arp", k_geneve_arp, LT_RAW, CT_DEC_SKIP, -1, 0, 0 },
 	{ "unknown_linktype", k_unknown_linktype, 9999, CT_DEC_INVALID, CT_EV_LINK_UNSUPPORTED, 0, 0 },
 };
 
@@ -1178,6 +1609,7 @@ static void test_vxlan_port(void)
 	pkt.linktype = LT_EN10MB;
 	pkt.data = f.buf + f.off;
 	pkt.caplen = (uint32_t)f_len(&f);
+	ct_decode_ctx_init(&ctx);
 	ctx.vxlan_port = 0;
 	CHECK_INT(ct_decode_frame(&ctx, &pkt), CT_DEC_OK);
 	CHECK_INT(pkt.t.dport, 4789);
@@ -1185,6 +1617,31 @@ static void test_vxlan_port(void)
 	CHECK_INT(pkt.payload_len, 8 + 14 + 20 + 8 + PL_LEN);
 	ct_decode_ctx_init(&ctx);
 	CHECK_INT(ctx.vxlan_port, 4789);
+	CHECK_INT(ctx.geneve_port, 6081);
+	CHECK_INT(ctx.gtpu_port, 2152);
+
+	/* GTP-U and Geneve off: the outer datagram is the result. */
+	f_init(&f);
+	b_gtpu(&f);
+	pkt.data = f.buf + f.off;
+	pkt.caplen = pkt.wirelen = (uint32_t)f_len(&f);
+	ctx.gtpu_port = 0;
+	CHECK_INT(ct_decode_frame(&ctx, &pkt), CT_DEC_OK);
+	CHECK_INT(pkt.t.dport, 2152);
+	CHECK_INT(pkt.tunnel, 0);
+	f_init(&f);
+	b_geneve(&f);
+	pkt.data = f.buf + f.off;
+	pkt.caplen = pkt.wirelen = (uint32_t)f_len(&f);
+	ctx.geneve_port = 0;
+	CHECK_INT(ct_decode_frame(&ctx, &pkt), CT_DEC_OK);
+	CHECK_INT(pkt.t.dport, 6081);
+	CHECK_INT(pkt.tunnel, 0);
+	/* ... and on again, with a non-default port: decoded. */
+	ctx.geneve_port = 50000;
+	CHECK_INT(ct_decode_frame(&ctx, &pkt), CT_DEC_OK);
+	CHECK_INT(pkt.tunnel, 1);
+	CHECK_INT(pkt.t.dport, 5062);
 }
 
 static void test_linktypes(void)

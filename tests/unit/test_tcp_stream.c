@@ -42,6 +42,9 @@ struct sink {
 	int last_gap;
 	uint64_t rnd;
 	const uint8_t *model;   /* CONSUME_RANDOM: expected stream */
+	int set_mode;           /* non-zero: stored in scan->mode (with done = 5) at each call */
+	int last_mode;          /* scan->mode as the last call found it */
+	size_t last_done;       /* scan->done as the last call found it */
 	int view_errors;        /* calls whose view did not match the model */
 };
 
@@ -74,7 +77,12 @@ static size_t sink_fn(void *user, const struct ct_packet *pkt, const uint8_t *da
 	size_t n = 0;
 
 	(void)pkt;
-	(void)scan;
+	s->last_mode = scan->mode;
+	s->last_done = scan->done;
+	if (s->set_mode != 0) {
+		scan->mode = s->set_mode;
+		scan->done = 5;
+	}
 	s->calls++;
 	s->gap_calls += gap != 0;
 	s->last_len = len;
@@ -411,6 +419,43 @@ static void test_gap(void)
 	CHECK_INT(s->out_len, 1205);
 	ct_tcp_reasm_get_stats(r, &st);
 	CHECK_INT(st.retransmitted, 1);
+	ct_tcp_reasm_free(r);
+	free(s);
+}
+
+/*
+ * The consumer's stream mode (scan->mode: SIP or WebSocket) survives a gap,
+ * when the rest of the scan state is zeroed; a new connection resets it.
+ */
+static void test_scan_mode(void)
+{
+	struct ct_tcp_limits lim;
+	struct sink *s = sink_new(CONSUME_LINES);
+	struct ct_tcp_reasm *r;
+	static char a[401], b[401], c[401];
+
+	ct_tcp_limits_default(&lim);
+	lim.max_ooo_bytes = 1000;
+	r = ct_tcp_reasm_new(&lim, sink_fn, s);
+	memset(a, 'a', 400);
+	memset(b, 'b', 400);
+	memset(c, 'c', 400);
+	s->set_mode = 7;
+	feed(r, 2, 0, CT_TCP_ACK, "partial");     /* held, the consumer sets mode 7 */
+	CHECK_INT(s->last_mode, 0);
+	feed(r, 2, 7, CT_TCP_ACK, "x");
+	CHECK_INT(s->last_mode, 7);
+	CHECK_INT(s->last_done, 5);
+	s->set_mode = 0;
+	feed(r, 2, 108, CT_TCP_ACK, a);           /* a hole, then past max_ooo_bytes */
+	feed(r, 2, 508, CT_TCP_ACK, b);
+	feed(r, 2, 908, CT_TCP_ACK, c);
+	CHECK_INT(s->last_gap, 1);
+	CHECK_INT(s->last_mode, 7);               /* kept across the gap */
+	CHECK_INT(s->last_done, 0);               /* the rest of the scan is new */
+	feed(r, 2, 900000000u, CT_TCP_SYN, NULL); /* a new connection */
+	feed(r, 2, 900000001u, CT_TCP_ACK, "D");
+	CHECK_INT(s->last_mode, 0);
 	ct_tcp_reasm_free(r);
 	free(s);
 }
@@ -773,6 +818,7 @@ int main(void)
 	test_wrap();
 	test_syn();
 	test_gap();
+	test_scan_mode();
 	test_buffer_limit();
 	test_fin_rst();
 	test_expire();
