@@ -152,6 +152,7 @@ static void g_repeat_count(R, V)  { if (r->has_history) val_int(v, r->repeat_cou
 static void g_callback_s(R, V)    { if (r->has_callback) val_real(v, (double)r->callback_us / 1e6, true); }
 static void g_capture_drops(R, V) { if (r->has_capture_drops) val_int(v, (int64_t)r->capture_drops); }
 static void g_evicted(R, V)       { val_bool(v, r->evicted); }
+static void g_start_seen(R, V)    { val_bool(v, !r->start_unseen); }
 static void g_streams(R, V)       { val_int(v, r->streams != NULL ? (int64_t)r->n_streams : 0); v->kind = CT_VAL_STREAMS; }
 /* Call quality over the call's RTP streams (null when it has none). */
 static void g_rtp_packets(R, V)
@@ -493,6 +494,14 @@ const struct ct_schema_col ct_schema_calls[] = {
 	{ "jitter_max_ms", CT_COL_REAL, CT_OUT_ALL, 0, 3, GET(g_jitter_max_ms),
 	    "no RTP stream",
 	    "Highest `max_jitter_ms` of the call's streams, in milliseconds." },
+	{ "start_seen", CT_COL_BOOLEAN, CT_OUT_ALL, 0, 0, GET(g_start_seen),
+	    "never",
+	    "False when the call's initial INVITE was not seen: the call was "
+	    "already in progress when the capture started (a sensor started or "
+	    "restarted mid-call, a capture cut), or the mirror delivers only the "
+	    "other direction.  Such a record describes what was seen, see [Calls "
+	    "already in progress](#calls-already-in-progress); true for every "
+	    "other call.  SQLite `1`/`0`, PostgreSQL BOOLEAN." },
 	{ "streams", CT_COL_INTEGER, CT_OUT_ALL, 0, 0, GET(g_streams),
 	    "never",
 	    "JSON: array of stream objects, `[]` when no RTP was matched.  CSV "
