@@ -92,6 +92,9 @@ struct ct_dialog_stats {
 	uint64_t media_timeouts;  /* answered calls closed by media_timeout_us (also in calls_timed_out) */
 	uint64_t linger_cut;      /* ended calls whose linger was cut short by max_dialogs */
 	uint64_t fields_cut;      /* records with at least one string cut to its cap */
+	uint64_t partial_calls;   /* records of calls already in progress (start_seen false) */
+	uint64_t partial_discarded; /* calls in progress dropped unrecorded: one message, or a 481 */
+	uint64_t inferred;        /* unseen 2xx, final response, BYE or CANCEL inferred (one-way) */
 	size_t active;            /* calls open now */
 };
 

@@ -155,6 +155,11 @@ struct ct_dialog {
 	bool responded;                /* a response was seen */
 	bool bare;                     /* answered, nothing seen since the answer */
 	bool evicted;
+	/* Calls already in progress (see "calls in progress" below). */
+	bool partial;                  /* opened by an in-dialog message: start_seen false */
+	bool roles_known;              /* partial: a message tied a party to the initial INVITE */
+	bool disproved;                /* partial: its first message got a 481 */
+	uint16_t n_msgs;               /* distinct messages seen (saturating) */
 };
 
 struct ct_dialog_table {
@@ -168,6 +173,21 @@ struct ct_dialog_table {
 	uint64_t drops;                /* capture drops so far (live capture) */
 	bool drops_known;              /* drops is set: records carry capture_drops */
 };
+
+/* Calls already in progress and one-way mirrors (their section is at the end). */
+static bool partial_unproven(const struct ct_dialog *d);
+static void partial_discard(struct ct_dialog_table *t, struct ct_dialog *d,
+    struct ct_call_record *r);
+static struct ct_dialog *partial_open(struct ct_dialog_table *t, const struct ct_sip_msg *m,
+    int idx, size_t len, uint64_t h);
+static void partial_note(struct ct_dialog_table *t, struct ct_dialog *d,
+    const struct ct_sip_msg *m);
+static bool partial_replaced(struct ct_dialog_table *t, struct ct_dialog *d,
+    const struct ct_sip_msg *m);
+static void on_ack_unseen_final(struct ct_dialog_table *t, struct ct_dialog *d,
+    const struct ct_sip_msg *m);
+static void on_unseen_request(struct ct_dialog_table *t, struct ct_dialog *d,
+    const struct ct_sip_msg *m);
 
 /* ---- small helpers ------------------------------------------------------ */
 
@@ -412,6 +432,8 @@ static void reclass(struct ct_dialog_table *t, struct ct_dialog *d)
 	default:
 		break;
 	}
+	if (partial_unproven(d))
+		e = E_NORESP;  /* one message of a call in progress: first to go */
 	elist_move(t, d, e);
 }
 
@@ -601,6 +623,7 @@ static struct ct_call_record *build_record(const struct ct_dialog_table *t, stru
 	r->direction = CT_DIR_UNKNOWN;
 	r->truncated = truncated;
 	r->evicted = d->evicted;
+	r->start_unseen = d->partial;
 	r->cut_fields = d->cut;
 	r->auth_challenges = d->auth_challenges;
 	r->invites = d->invites;
@@ -642,7 +665,13 @@ static void emit_pending(struct ct_dialog_table *t, struct ct_dialog *d)
 	if (r == NULL)
 		return;
 	d->pending = NULL;
+	if (partial_unproven(d)) {
+		partial_discard(t, d, r);
+		return;
+	}
 	t->st.calls++;
+	if (d->partial)
+		t->st.partial_calls++;
 	if (t->hooks.closing != NULL)
 		t->hooks.closing(t->hooks.user, d, r);
 	if (t->hooks.emit != NULL)
@@ -717,8 +746,11 @@ static void on_request(struct ct_dialog_table *t, struct ct_dialog *d,
 	case CT_M_CANCEL:
 		on_cancel(t, d, m);
 		break;
+	case CT_M_ACK:
+		on_ack_unseen_final(t, d, m);
+		break;
 	default:
-		break; /* ACK, PRACK, UPDATE, ...: activity only */
+		break; /* PRACK, UPDATE, ...: activity only */
 	}
 }
 
@@ -808,8 +840,10 @@ static void on_failure(struct ct_dialog_table *t, struct ct_dialog *d,
 static void on_response(struct ct_dialog_table *t, struct ct_dialog *d,
     const struct ct_sip_msg *m)
 {
-	if (ct_sip_method_index(m->cseq_method) != CT_M_INVITE)
-		return; /* 200 to BYE/CANCEL/PRACK...: activity only */
+	if (ct_sip_method_index(m->cseq_method) != CT_M_INVITE) {
+		on_unseen_request(t, d, m); /* a BYE or CANCEL seen only by its response */
+		return; /* 200 to PRACK, UPDATE...: activity only */
+	}
 	if (m->cseq != d->invite_cseq)
 		return; /* re-INVITE or a superseded INVITE */
 	/*
@@ -1123,8 +1157,10 @@ static struct ct_dialog *on_unknown(struct ct_dialog_table *t, const struct ct_s
 			announce(t, d);
 		return d;
 	}
-	if (idx <= CT_M_CANCEL || idx == CT_M_INDIALOG)
+	if (idx <= CT_M_CANCEL || idx == CT_M_INDIALOG) {
 		t->st.orphan_messages++;
+		return partial_open(t, m, idx, len, h);
+	}
 	return NULL;
 }
 
@@ -1157,12 +1193,18 @@ void ct_dialog_on_msg(struct ct_dialog_table *t, const struct ct_sip_msg *m)
 	len = strlen(m->call_id);
 	h = ct_htab_hash(&t->tab, m->call_id, len);
 	d = lookup(t, m->call_id, len, h);
+	if (d != NULL && d->partial && partial_replaced(t, d, m))
+		d = NULL;
 	if (d == NULL && (d = on_unknown(t, m, idx, len, h)) == NULL)
 		return;
 	if (seen_check_add(d, msg_key(t, m))) {
 		t->st.retransmissions++;
 		return;
 	}
+	if (d->n_msgs < UINT16_MAX)
+		d->n_msgs++;
+	if (d->partial)
+		partial_note(t, d, m);
 	if (d->state == DS_ENDED)
 		return; /* late message of an ended call: absorbed */
 	if (m->ts_us > d->last_us)
@@ -1387,4 +1429,304 @@ enum ct_party ct_dialog_sender(const struct ct_dialog *d, const struct ct_sip_ms
 	if (p == CT_PARTY_NONE || m->is_request)
 		return p;
 	return p == CT_PARTY_CALLER ? CT_PARTY_CALLEE : CT_PARTY_CALLER;
+}
+
+/* ---- calls already in progress ------------------------------------------ */
+
+/*
+ * A sensor started (or restarted) while calls are up, or a capture cut in
+ * the middle, sees in-dialog messages of Call-IDs whose initial INVITE it
+ * never saw.  Such a message opens a call "in progress" (partial; its
+ * record has start_seen false) that goes through the same state machine as
+ * any call, starting from the state the message implies:
+ *  - answered: ACK, BYE, a re-INVITE (an INVITE with a To tag), UPDATE,
+ *    INFO, REFER, a response to BYE; answer_time null (the answer came
+ *    before the first message seen; talk_s then counts from start_time);
+ *  - setting up: a response to INVITE (a 180/183 sets ringing_time, a 2xx
+ *    the answer, 3xx-6xx end it as for any call), PRACK, CANCEL or its 200
+ *    (cancelling).
+ * Not opened by REGISTER, OPTIONS, SUBSCRIBE, NOTIFY, MESSAGE (no call),
+ * nor by a 401/407 (the authenticated INVITE that follows opens the call
+ * with its start seen), a 481 (the far end says there is no such dialog)
+ * or a 491 (glare of two re-INVITEs).
+ * start_time is the first message seen.  Roles: the From of the first
+ * message is taken as the caller (caller = its P-Asserted-Identity user in
+ * a request, else its From user; caller_name its display name; callee its
+ * To user, the Request-URI of the INVITE being unseen; src/dst the caller's
+ * and callee's side of the hop it was seen on).  A message only the initial
+ * INVITE transaction carries -- a 101-199 response to INVITE (not 100: a
+ * re-INVITE gets one too), a 3xx-6xx to INVITE other than 488/491/500/501,
+ * a CANCEL, a PRACK and their responses -- ties its From to the caller: if
+ * it disagrees, the roles are set again from it (only before any SDP was
+ * handed to the media stage, which sides RTP by them).  When nothing ties
+ * them (a BYE and its 200 only), the caller may really be the callee; the
+ * record is consistent with its choice (hangup_by, stream sides).
+ * Evidence: a scanner's lone BYE or ACK must not become a call.  A call in
+ * progress is only recorded when it saw at least two distinct messages
+ * (retransmissions do not count; a BYE and its 200 suffice) and its first
+ * message was not answered by a 481; otherwise it is dropped unrecorded
+ * when it ends, times out or is evicted (stats.partial_discarded).  While
+ * unproven it is in eviction class noresponse (evicted first), and it only
+ * takes a free slot of the table: it never evicts another call.  RTP is
+ * linked as for any call, by the SDP seen (a re-INVITE, an UPDATE or a 2xx
+ * with SDP); a call whose SDP was not seen has no streams.
+ */
+
+/* True for a call in progress without the evidence to be recorded. */
+static bool partial_unproven(const struct ct_dialog *d)
+{
+	return d->partial && (d->n_msgs < 2 || d->disproved);
+}
+
+/*
+ * Drops the record r of the unproven call in progress d: nothing is
+ * emitted; the closing hook runs only when d has a media slot to release.
+ */
+static void partial_discard(struct ct_dialog_table *t, struct ct_dialog *d,
+    struct ct_call_record *r)
+{
+	t->st.partial_discarded++;
+	if (t->hooks.closing != NULL && d->media != NULL && r != NULL)
+		t->hooks.closing(t->hooks.user, d, r);
+	ct_call_record_free(r);
+}
+
+/*
+ * An initial INVITE m (no To tag) for the Call-ID of d, an unproven call in
+ * progress (a stray BYE of an earlier call, a lone 487 ...): d is dropped
+ * unrecorded so that the INVITE opens a call of its own.  Returns whether
+ * d was freed.
+ */
+static bool partial_replaced(struct ct_dialog_table *t, struct ct_dialog *d,
+    const struct ct_sip_msg *m)
+{
+	struct ct_call_record *r;
+
+	if (!partial_unproven(d) || !m->is_request || strcmp(m->method, "INVITE") != 0 ||
+	    has_text(m->to_tag))
+		return false;
+	r = d->pending;
+	d->pending = NULL;
+	if (r == NULL)
+		r = build_record(t, d, CT_DISP_UNFINISHED, true);
+	partial_discard(t, d, r);
+	dialog_free(t, d);
+	return true;
+}
+
+/* Method of request m, or of the request response m answers. */
+static const char *msg_method(const struct ct_sip_msg *m)
+{
+	return m->is_request ? m->method : m->cseq_method;
+}
+
+/*
+ * True when m belongs to the initial INVITE transaction (or the early
+ * dialog), so its From is the caller (see the section comment).
+ */
+static bool ties_caller(const struct ct_sip_msg *m, int idx)
+{
+	if (idx == CT_M_CANCEL || strcmp(msg_method(m), "PRACK") == 0)
+		return true;
+	if (m->is_request || idx != CT_M_INVITE)
+		return false;
+	if (m->status > 100 && m->status < 200)
+		return true;
+	return m->status >= 300 && m->status != 488 && m->status != 491 &&
+	    m->status != 500 && m->status != 501;
+}
+
+/*
+ * Sets d's parties from m, whose From is taken as the caller: tag and
+ * user (for matching), caller, caller_name, callee, agent, and the
+ * addresses of the hop m was seen on.  *ok becomes false when a copy fails.
+ */
+static void partial_roles(struct ct_dialog *d, const struct ct_sip_msg *m, bool *ok)
+{
+	const char *caller = m->is_request && has_text(m->pai_user) ? m->pai_user : m->from_user;
+	const char *ext;
+
+	free(d->from_tag);
+	free(d->from_user);
+	free(d->caller);
+	free(d->caller_name);
+	free(d->callee);
+	free(d->agent);
+	d->cut &= (uint8_t)~(CT_CUT_CALLER | CT_CUT_CALLER_NAME | CT_CUT_CALLEE | CT_CUT_AGENT);
+	d->from_tag = has_text(m->from_tag) ? dup_token(m->from_tag, ok) : NULL;
+	d->from_user = dup_token(m->from_user, ok);
+	d->caller = dup_cap(caller, CT_CAP_USER, CT_CUT_CALLER, &d->cut, ok);
+	d->caller_name = dup_cap(m->from_name, CT_CAP_NAME, CT_CUT_CALLER_NAME, &d->cut, ok);
+	d->callee = dup_cap(m->to_user, CT_CAP_USER, CT_CUT_CALLEE, &d->cut, ok);
+	/* Answered or answering: the extension on the call, callee's first. */
+	ext = ct_number_is_extension(m->to_user) ? m->to_user :
+	    ct_number_is_extension(m->from_user) ? m->from_user : NULL;
+	d->agent = dup_cap(ext, CT_CAP_USER, CT_CUT_AGENT, &d->cut, ok);
+	/* A request travels from the From party, a response towards it. */
+	d->src = m->is_request ? m->t.src : m->t.dst;
+	d->dst = m->is_request ? m->t.dst : m->t.src;
+	d->sport = m->is_request ? m->t.sport : m->t.dport;
+	d->dport = m->is_request ? m->t.dport : m->t.sport;
+	d->transport = m->transport;
+	d->vlan = m->vlan;
+}
+
+/* True when m, a message of an unknown Call-ID (stats index idx), opens a call in progress. */
+static bool partial_opens(const struct ct_sip_msg *m, int idx)
+{
+	if (!m->is_request && (m->status == 401 || m->status == 407 || m->status == 481 ||
+	    m->status == 491))
+		return false;
+	return idx <= CT_M_CANCEL || idx == CT_M_INDIALOG;
+}
+
+/*
+ * Opens a call in progress for m, a message of the unknown Call-ID of
+ * length len and keyed hash h (stats index idx), in the state m implies
+ * (section comment); the caller then handles m as a message of the call.
+ * NULL when m opens nothing, the table is full or memory runs out.
+ */
+static struct ct_dialog *partial_open(struct ct_dialog_table *t, const struct ct_sip_msg *m,
+    int idx, size_t len, uint64_t h)
+{
+	struct ct_dialog *d;
+	bool ok = true, setup;
+
+	if (!partial_opens(m, idx))
+		return NULL;
+	if (t->cfg.max_dialogs != 0 && t->st.active >= t->cfg.max_dialogs) {
+		t->st.dropped++;   /* never evicts a call for one that may be noise */
+		return NULL;
+	}
+	bound_linger(t);
+	if ((d = calloc(1, sizeof(*d))) == NULL) {
+		t->st.dropped++;
+		return NULL;
+	}
+	d->call_id = dup_cap(m->call_id, CT_CAP_CALL_ID, CT_CUT_CALL_ID, &d->cut, &ok);
+	d->call_id_len = len;
+	partial_roles(d, m, &ok);
+	if (!ok) {
+		dialog_destroy(d);
+		t->st.dropped++;
+		return NULL;
+	}
+	d->partial = true;
+	d->roles_known = ties_caller(m, idx);
+	d->media_us = CT_TIME_NONE;
+	d->start_us = d->last_us = m->ts_us;
+	d->drops_start = d->drops_last = t->drops;
+	d->ringing_us = d->answer_us = d->end_us = d->cancel_us = CT_TIME_NONE;
+	d->q850 = -1;
+	d->list = L_COUNT;
+	d->elist = E_COUNT;
+	/* Setting up: the INVITE transaction and the early dialog; else answered. */
+	setup = idx == CT_M_CANCEL || strcmp(msg_method(m), "PRACK") == 0 ||
+	    (idx == CT_M_INVITE && !m->is_request);
+	if (setup) {
+		d->state = DS_SETUP;
+		d->invite_cseq = m->cseq;   /* a CANCEL carries the INVITE's number */
+	} else {
+		d->state = DS_CONFIRMED;
+	}
+	ct_htab_insert(&t->tab, &d->hn, h);
+	list_move(t, d, setup ? L_SETUP : L_CALL);
+	t->st.active++;
+	return d;
+}
+
+/*
+ * A message m of the call in progress d (not a retransmission): a 481 to
+ * its first message disproves it; one that ties its From to the caller
+ * fixes the roles, set again from it when they disagree and no SDP was
+ * handed on yet.
+ */
+static void partial_note(struct ct_dialog_table *t, struct ct_dialog *d,
+    const struct ct_sip_msg *m)
+{
+	bool ok = true;
+
+	(void)t;
+	if (!m->is_request && m->status == 481 && d->n_msgs <= 2)
+		d->disproved = true;
+	if (d->roles_known || d->state == DS_ENDED ||
+	    !ties_caller(m, ct_sip_method_index(msg_method(m))))
+		return;
+	d->roles_known = true;
+	if (from_party(d, m) == CT_PARTY_CALLER || d->media != NULL)
+		return;
+	partial_roles(d, m, &ok);   /* a failed copy leaves that field null */
+}
+
+/* ---- one-way mirrors ----------------------------------------------------- */
+
+/*
+ * A mirror that delivers one direction of a trunk shows a call's requests
+ * without their responses, or the reverse.  What the signalling still
+ * proves is used (docs/schema.md, One-way mirrors):
+ *  - The caller's ACK of the initial INVITE (its CSeq) while no final
+ *    response was seen: an ACK of a 2xx is a transaction of its own with
+ *    a new Via branch (RFC 3261 §13.2.2.4), an ACK of a 3xx-6xx reuses
+ *    the INVITE's branch (§17.1.1.3).  A new branch: answered at the ACK's
+ *    time (within a round trip after the unseen 2xx), final_code null.
+ *    The INVITE's branch: cancelled when a CANCEL was seen, else failed
+ *    at the ACK's time, final_code null.  Without both branches: nothing.
+ *  - A final response to a BYE that was not seen: the call ended then, as
+ *    by that BYE (its sender, in the response's From, hung up).
+ *  - A 2xx to a CANCEL that was not seen, while setting up: cancelling, as
+ *    by that CANCEL.
+ * Calls in progress use the same rules.  Both directions together (two
+ * files merged by time) are the two-way capture: these rules then never
+ * fire, since the 2xx, the BYE or the CANCEL came first.
+ */
+static void on_ack_unseen_final(struct ct_dialog_table *t, struct ct_dialog *d,
+    const struct ct_sip_msg *m)
+{
+	if ((d->state != DS_SETUP && d->state != DS_CANCELLING) || m->cseq != d->invite_cseq ||
+	    from_party(d, m) == CT_PARTY_CALLEE || !has_text(m->via_branch) ||
+	    d->invite_branch == NULL)
+		return;
+	if (!token_eq(m->via_branch, d->invite_branch)) {
+		t->st.inferred++;
+		d->answer_us = m->ts_us;
+		d->final_code = 0;
+		d->bare = true;
+		d->cancel_us = CT_TIME_NONE;
+		d->q850 = -1;
+		set_reason(d, NULL);
+		d->state = DS_CONFIRMED;
+		list_move(t, d, L_CALL);
+		return;
+	}
+	t->st.inferred++;
+	if (d->state == DS_CANCELLING) {
+		set_cancelled(d);
+		close_call(t, d, CT_DISP_CANCELLED, false);
+		return;
+	}
+	d->end_us = m->ts_us;
+	d->hangup_by = CT_PARTY_CALLEE;
+	set_reason(d, "final response not seen (ACK)");
+	close_call(t, d, CT_DISP_FAILED, false);
+}
+
+/* A response m to a BYE or a CANCEL of d whose request was not seen. */
+static void on_unseen_request(struct ct_dialog_table *t, struct ct_dialog *d,
+    const struct ct_sip_msg *m)
+{
+	int idx = ct_sip_method_index(m->cseq_method);
+
+	if (idx == CT_M_BYE && m->status >= 200) {
+		t->st.inferred++;
+		d->hangup_by = (uint8_t)from_party(d, m);
+		d->end_us = m->ts_us;
+		d->q850 = -1;
+		set_reason(d, "BYE");
+		close_call(t, d, d->state == DS_CONFIRMED ? CT_DISP_ANSWERED : CT_DISP_CANCELLED,
+		    false);
+	} else if (idx == CT_M_CANCEL && m->status >= 200 && m->status < 300 &&
+	    d->state == DS_SETUP) {
+		t->st.inferred++;
+		on_cancel(t, d, m);
+	}
 }
