@@ -159,7 +159,7 @@ struct ct_dialog {
 	bool partial;                  /* opened by an in-dialog message: start_seen false */
 	bool roles_known;              /* partial: a message tied a party to the initial INVITE */
 	bool disproved;                /* partial: its first message got a 481 */
-	uint16_t n_msgs;               /* distinct messages seen (saturating) */
+	uint16_t n_msgs;               /* partial: distinct call messages seen (saturating) */
 };
 
 struct ct_dialog_table {
@@ -1201,8 +1201,6 @@ void ct_dialog_on_msg(struct ct_dialog_table *t, const struct ct_sip_msg *m)
 		t->st.retransmissions++;
 		return;
 	}
-	if (d->n_msgs < UINT16_MAX)
-		d->n_msgs++;
 	if (d->partial)
 		partial_note(t, d, m);
 	if (d->state == DS_ENDED)
@@ -1462,8 +1460,10 @@ enum ct_party ct_dialog_sender(const struct ct_dialog *d, const struct ct_sip_ms
  * them (a BYE and its 200 only), the caller may really be the callee; the
  * record is consistent with its choice (hangup_by, stream sides).
  * Evidence: a scanner's lone BYE or ACK must not become a call.  A call in
- * progress is only recorded when it saw at least two distinct messages
- * (retransmissions do not count; a BYE and its 200 suffice) and its first
+ * progress is only recorded when it saw at least two distinct messages of
+ * call traffic (INVITE, ACK, BYE, CANCEL, PRACK, UPDATE, INFO, REFER and
+ * their responses; retransmissions do not count; a BYE and its 200
+ * suffice) and its first
  * message was not answered by a 481; otherwise it is dropped unrecorded
  * when it ends, times out or is evicted (stats.partial_discarded).  While
  * unproven it is in eviction class noresponse (evicted first), and it only
@@ -1636,21 +1636,23 @@ static struct ct_dialog *partial_open(struct ct_dialog_table *t, const struct ct
 }
 
 /*
- * A message m of the call in progress d (not a retransmission): a 481 to
- * its first message disproves it; one that ties its From to the caller
- * fixes the roles, set again from it when they disagree and no SDP was
- * handed on yet.
+ * A message m of the call in progress d (not a retransmission): call
+ * traffic (not OPTIONS, NOTIFY...) counts as evidence; a 481 to its first
+ * message disproves it; one that ties its From to the caller fixes the
+ * roles, set again from it when they disagree and no SDP was handed on yet.
  */
 static void partial_note(struct ct_dialog_table *t, struct ct_dialog *d,
     const struct ct_sip_msg *m)
 {
+	int idx = ct_sip_method_index(msg_method(m));
 	bool ok = true;
 
 	(void)t;
+	if ((idx <= CT_M_CANCEL || idx == CT_M_INDIALOG) && d->n_msgs < UINT16_MAX)
+		d->n_msgs++;
 	if (!m->is_request && m->status == 481 && d->n_msgs <= 2)
 		d->disproved = true;
-	if (d->roles_known || d->state == DS_ENDED ||
-	    !ties_caller(m, ct_sip_method_index(msg_method(m))))
+	if (d->roles_known || d->state == DS_ENDED || !ties_caller(m, idx))
 		return;
 	d->roles_known = true;
 	if (from_party(d, m) == CT_PARTY_CALLER || d->media != NULL)
