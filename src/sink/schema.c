@@ -291,7 +291,8 @@ const struct ct_schema_col ct_schema_calls[] = {
 	    "Outermost 802.1Q VLAN id of the first INVITE frame." },
 	{ "start_time", CT_COL_TIME, CT_OUT_ALL, 0, 0, GET(g_start_time),
 	    "no start (should not happen)",
-	    "Capture time of the first INVITE." },
+	    "Capture time of the first INVITE (`start_seen` false: of the first "
+	    "message seen)." },
 	{ "ringing_time", CT_COL_TIME, CT_OUT_ALL, 0, 0, GET(g_ringing_time),
 	    "no 180/183",
 	    "Capture time of the first 180 or 183 response to the initial INVITE." },
@@ -318,7 +319,9 @@ const struct ct_schema_col ct_schema_calls[] = {
 	    "Total call time `end_time - start_time` in seconds (never negative)." },
 	{ "talk_s", CT_COL_REAL, CT_OUT_ALL, REQ, 3, GET(g_talk_s),
 	    "not answered or no `end_time`",
-	    "Conversation time `end_time - answer_time` in seconds, minimum 0." },
+	    "Conversation time `end_time - answer_time` in seconds, minimum 0; "
+	    "for a call answered before the capture started (`start_seen` "
+	    "false, no `answer_time`), `end_time - start_time`: the talk seen." },
 	{ "final_code", CT_COL_INTEGER, CT_OUT_ALL, 0, 0, GET(g_final_code),
 	    "no final response",
 	    "Status code of the final response to the initial INVITE transaction "
