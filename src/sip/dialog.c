@@ -119,6 +119,7 @@ enum elist { E_NORESP = 0, E_BARE, E_SETTLED, E_COUNT };
 #define BUCKETS_MIN 1024  /* initial hash buckets (power of two) */
 #define REQUEUE_MAX 8     /* call-list heads re-queued per eviction decision at most */
 #define GRACE_US INT64_C(1000000) /* normal wait for a response, an ACK or a re-sent INVITE */
+#define ENDED_SLOTS 65536         /* Call-IDs of recorded calls remembered (power of two) */
 
 struct ct_dialog {
 	struct ct_hnode hn;            /* in the table, by keyed hash of the whole Call-ID */
@@ -170,6 +171,8 @@ struct ct_dialog_table {
 	struct ct_list lists[L_COUNT];
 	struct ct_list elists[E_COUNT];
 	struct ct_dialog_stats st;
+	uint64_t *ended;               /* keyed hashes of the Call-IDs of calls recorded and freed,
+	                                  direct-mapped (ENDED_SLOTS, NULL until the first) */
 	uint64_t drops;                /* capture drops so far (live capture) */
 	bool drops_known;              /* drops is set: records carry capture_drops */
 };
@@ -184,6 +187,7 @@ static void partial_note(struct ct_dialog_table *t, struct ct_dialog *d,
     const struct ct_sip_msg *m);
 static bool partial_replaced(struct ct_dialog_table *t, struct ct_dialog *d,
     const struct ct_sip_msg *m);
+static void partial_remember(struct ct_dialog_table *t, const struct ct_dialog *d);
 static void on_ack_unseen_final(struct ct_dialog_table *t, struct ct_dialog *d,
     const struct ct_sip_msg *m);
 static void on_unseen_request(struct ct_dialog_table *t, struct ct_dialog *d,
@@ -490,6 +494,7 @@ static void dialog_destroy(struct ct_dialog *d)
 /* Unlinks d from the table and frees it (the media slot is not touched). */
 static void dialog_free(struct ct_dialog_table *t, struct ct_dialog *d)
 {
+	partial_remember(t, d);
 	if (d->state != DS_ENDED)
 		t->st.active--;
 	ct_htab_remove(&t->tab, &d->hn);
@@ -952,6 +957,7 @@ void ct_dialog_table_free(struct ct_dialog_table *t)
 		return;
 	drain(t, dialog_free);
 	ct_htab_fini(&t->tab);
+	free(t->ended);
 	free(t);
 }
 
@@ -1443,7 +1449,9 @@ enum ct_party ct_dialog_sender(const struct ct_dialog *d, const struct ct_sip_ms
  *  - setting up: a response to INVITE (a 180/183 sets ringing_time, a 2xx
  *    the answer, 3xx-6xx end it as for any call), PRACK, CANCEL or its 200
  *    (cancelling).
- * Not opened by REGISTER, OPTIONS, SUBSCRIBE, NOTIFY, MESSAGE (no call),
+ * Not opened by a late message of a call already recorded and freed (its
+ * Call-ID is remembered, partial_remember), nor by REGISTER, OPTIONS,
+ * SUBSCRIBE, NOTIFY, MESSAGE (no call),
  * nor by a 401/407 (the authenticated INVITE that follows opens the call
  * with its start seen), a 481 (the far end says there is no such dialog)
  * or a 491 (glare of two re-INVITEs).
@@ -1489,6 +1497,22 @@ static void partial_discard(struct ct_dialog_table *t, struct ct_dialog *d,
 	if (t->hooks.closing != NULL && d->media != NULL && r != NULL)
 		t->hooks.closing(t->hooks.user, d, r);
 	ct_call_record_free(r);
+}
+
+/*
+ * Remembers the Call-ID of d, a call being freed, when it was recorded: a
+ * late message of it (the BYE of a call the media timeout or an eviction
+ * closed, coming after its linger) must not open a second record as a call
+ * in progress.  Direct-mapped by keyed hash: O(1), bounded (ENDED_SLOTS);
+ * a newer call may take an older one's slot, which is then forgotten.
+ */
+static void partial_remember(struct ct_dialog_table *t, const struct ct_dialog *d)
+{
+	if (d->state != DS_ENDED || d->pending != NULL || partial_unproven(d))
+		return;
+	if (t->ended == NULL && (t->ended = calloc(ENDED_SLOTS, sizeof(*t->ended))) == NULL)
+		return;
+	t->ended[d->hn.hash & (ENDED_SLOTS - 1)] = d->hn.hash;
 }
 
 /*
@@ -1592,8 +1616,9 @@ static struct ct_dialog *partial_open(struct ct_dialog_table *t, const struct ct
 	struct ct_dialog *d;
 	bool ok = true, setup;
 
-	if (!partial_opens(m, idx))
-		return NULL;
+	if (!partial_opens(m, idx) ||
+	    (t->ended != NULL && t->ended[h & (ENDED_SLOTS - 1)] == h))
+		return NULL;   /* not call traffic, or a late message of a call recorded */
 	if (t->cfg.max_dialogs != 0 && t->st.active >= t->cfg.max_dialogs) {
 		t->st.dropped++;   /* never evicts a call for one that may be noise */
 		return NULL;

@@ -2486,6 +2486,37 @@ static void test_oneway_responses(void)
 	collector_fini(&c);
 }
 
+/*
+ * A late BYE of a call already recorded (closed by the media timeout, its
+ * linger over) opens no second record: the Call-ID is remembered.  Another
+ * Call-ID's BYE and 200 still make a call in progress.
+ */
+static void test_partial_not_twice(void)
+{
+	struct collector c;
+	struct ct_dialog_table *t = table(&c, NULL);
+
+	answered(t, &call1, T0);
+	ct_dialog_expire(t, T0 + 400 * SEC);      /* media timeout: recorded */
+	ct_dialog_expire(t, T0 + 500 * SEC);      /* linger over: freed */
+	CHECK_INT(c.n, 1);
+	CHECK_INT(stats(t).active, 0);
+	req_b(t, &call1, "BYE", 7001, T0 + 600 * SEC, NULL);
+	rsp_b(t, &call1, 200, "BYE", 7001, T0 + 600 * SEC + 2 * MS, NULL);
+	req_b(t, &call2, "BYE", 7001, T0 + 600 * SEC, NULL);
+	rsp_b(t, &call2, 200, "BYE", 7001, T0 + 600 * SEC + 2 * MS, NULL);
+	ct_dialog_flush(t);
+	CHECK_INT(c.n, 2);
+	CHECK_INT(stats(t).partial_calls, 1);
+	if (c.n == 2) {
+		CHECK_STR(c.recs[1]->call_id, call2.cid);
+		CHECK(c.recs[1]->start_unseen);
+		CHECK(!c.recs[0]->start_unseen);
+	}
+	ct_dialog_table_free(t);
+	collector_fini(&c);
+}
+
 int main(void)
 {
 	test_pai_caller();
@@ -2531,5 +2562,6 @@ int main(void)
 	test_partial_flood();
 	test_oneway_requests();
 	test_oneway_responses();
+	test_partial_not_twice();
 	return TEST_REPORT();
 }
