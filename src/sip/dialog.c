@@ -161,6 +161,7 @@ struct ct_dialog {
 	bool roles_known;              /* partial: a message tied a party to the initial INVITE */
 	bool disproved;                /* partial: its first message got a 481 */
 	uint16_t n_msgs;               /* partial: distinct call messages seen (saturating) */
+	bool fail_inferred;            /* DS_CHALLENGED after the ACK of an unseen failure */
 };
 
 struct ct_dialog_table {
@@ -192,6 +193,7 @@ static void on_ack_unseen_final(struct ct_dialog_table *t, struct ct_dialog *d,
     const struct ct_sip_msg *m);
 static void on_unseen_request(struct ct_dialog_table *t, struct ct_dialog *d,
     const struct ct_sip_msg *m);
+static void on_retry_after_unseen_failure(struct ct_dialog *d, const struct ct_sip_msg *m);
 
 /* ---- small helpers ------------------------------------------------------ */
 
@@ -743,6 +745,7 @@ static void on_request(struct ct_dialog_table *t, struct ct_dialog *d,
 {
 	switch (ct_sip_method_index(m->method)) {
 	case CT_M_INVITE:
+		on_retry_after_unseen_failure(d, m);
 		on_invite(t, d, m);
 		break;
 	case CT_M_BYE:
@@ -1328,7 +1331,8 @@ static void flush_one(struct ct_dialog_table *t, struct ct_dialog *d)
 		close_call(t, d, d->state == DS_SETUP ? CT_DISP_UNFINISHED : CT_DISP_ANSWERED, true);
 		break;
 	case DS_CHALLENGED:
-		close_call(t, d, CT_DISP_FAILED, true);
+		/* settled by the ACK of an unseen failure: not cut short */
+		close_call(t, d, CT_DISP_FAILED, !d->fail_inferred);
 		break;
 	case DS_CANCELLING:
 		set_cancelled(d);
@@ -1697,7 +1701,10 @@ static void partial_note(struct ct_dialog_table *t, struct ct_dialog *d,
  *    the INVITE's branch (§17.1.1.3).  A new branch: answered at the ACK's
  *    time (within a round trip after the unseen 2xx), final_code null.
  *    The INVITE's branch: cancelled when a CANCEL was seen, else failed
- *    at the ACK's time, final_code null.  Without both branches: nothing.
+ *    at the ACK's time, final_code null, waiting as after a 401/407 (it
+ *    may have been one: a new INVITE resumes the call and counts in
+ *    auth_challenges; else it ends failed, not truncated, when the setup
+ *    timeout runs out or the input ends).  Without both branches: nothing.
  *  - A final response to a BYE that was not seen: the call ended then, as
  *    by that BYE (its sender, in the response's From, hung up).
  *  - A 2xx to a CANCEL that was not seen, while setting up: cancelling, as
@@ -1731,10 +1738,29 @@ static void on_ack_unseen_final(struct ct_dialog_table *t, struct ct_dialog *d,
 		close_call(t, d, CT_DISP_CANCELLED, false);
 		return;
 	}
+	/* Failed, unless it was a 401/407 and the authenticated INVITE follows. */
+	d->final_code = 0;
 	d->end_us = m->ts_us;
 	d->hangup_by = CT_PARTY_CALLEE;
+	d->q850 = -1;
 	set_reason(d, "final response not seen (ACK)");
-	close_call(t, d, CT_DISP_FAILED, false);
+	d->fail_inferred = true;
+	d->state = DS_CHALLENGED;
+	list_move(t, d, L_SETUP);
+}
+
+/*
+ * A new initial INVITE m (higher CSeq, the caller's, no To tag) after the
+ * ACK of an unseen failure: that failure was a 401/407 challenge (counted);
+ * on_invite then resumes the call with it.
+ */
+static void on_retry_after_unseen_failure(struct ct_dialog *d, const struct ct_sip_msg *m)
+{
+	if (!d->fail_inferred || d->state != DS_CHALLENGED || has_text(m->to_tag) ||
+	    from_party(d, m) == CT_PARTY_CALLEE || m->cseq <= d->invite_cseq)
+		return;
+	d->fail_inferred = false;
+	d->auth_challenges++;
 }
 
 /* A response m to a BYE or a CANCEL of d whose request was not seen. */

@@ -2415,7 +2415,11 @@ static void test_oneway_requests(void)
 	static const struct tcall call3 = {
 		"call-3@host", "1003", "Carol", "atag3", "5550102", "btag3", 4, 2, 5060, 5062
 	};
+	static const struct tcall call4 = {
+		"call-4@host", "1004", "Dave", "atag4", "5550103", "btag4", 5, 2, 5060, 5062
+	};
 	const struct opt b1 = { .branch = "z9hG4bK-inv" }, b2 = { .branch = "z9hG4bK-ack" };
+	const struct opt b3 = { .branch = "z9hG4bK-inv2" };
 	struct collector c;
 	struct ct_dialog_table *t = table(&c, NULL);
 	struct ct_call_record e;
@@ -2428,10 +2432,33 @@ static void test_oneway_requests(void)
 	invite(t, &call3, 1, T0 + 2 * SEC, &b1);
 	req_a(t, &call3, "CANCEL", 1, T0 + 4 * SEC, false, &b1);
 	req_a(t, &call3, "ACK", 1, T0 + 4 * SEC + 5 * MS, true, &b1);
-	CHECK_INT(stats(t).inferred, 3);
-	ct_dialog_flush(t);
-	CHECK_INT(c.n, 3);
-	/* emission order at flush: the linger list, in the order the calls ended */
+	/* an auth retry: the first ACK reuses the INVITE's branch, then a new INVITE */
+	invite(t, &call4, 1, T0 + 3 * SEC, &b1);
+	req_a(t, &call4, "ACK", 1, T0 + 3 * SEC + 10 * MS, true, &b1);
+	invite(t, &call4, 2, T0 + 3 * SEC + 20 * MS, &b3);
+	req_a(t, &call4, "ACK", 2, T0 + 6 * SEC, true, &b2);
+	req_a(t, &call4, "BYE", 3, T0 + 9 * SEC, true, NULL);
+	CHECK_INT(stats(t).inferred, 5);
+	ct_dialog_expire(t, T0 + 8 * SEC + 300 * SEC - 1);
+	CHECK_INT(c.n, 3);    /* call 2 waits as after a 401/407 */
+	ct_dialog_expire(t, T0 + 8 * SEC + 300 * SEC);
+	CHECK_INT(c.n, 4);
+	/* emission order: the lingering calls in the order they ended (call 1 was fed first), then call 2's wait */
+	expect(&e, &call3, T0 + 2 * SEC);
+	e.end_us = T0 + 4 * SEC;
+	e.disposition = CT_DISP_CANCELLED;
+	e.hangup_by = CT_PARTY_CALLER;
+	e.hangup_reason = (char *)"CANCEL";
+	CHECK_REC(c.n > 1 ? c.recs[1] : NULL, &e);
+	expect(&e, &call4, T0 + 3 * SEC);
+	e.answer_us = T0 + 6 * SEC;
+	e.end_us = T0 + 9 * SEC;
+	e.disposition = CT_DISP_ANSWERED;
+	e.hangup_by = CT_PARTY_CALLER;
+	e.hangup_reason = (char *)"BYE";
+	e.auth_challenges = 1;
+	e.invites = 2;
+	CHECK_REC(c.n > 2 ? c.recs[2] : NULL, &e);
 	expect(&e, &call1, T0);
 	e.answer_us = T0 + 5 * SEC;     /* the ACK: a round trip after the unseen 2xx */
 	e.end_us = T0 + 65 * SEC;
@@ -2444,13 +2471,24 @@ static void test_oneway_requests(void)
 	e.disposition = CT_DISP_FAILED;
 	e.hangup_by = CT_PARTY_CALLEE;
 	e.hangup_reason = (char *)"final response not seen (ACK)";
-	CHECK_REC(c.n > 1 ? c.recs[1] : NULL, &e);
-	expect(&e, &call3, T0 + 2 * SEC);
-	e.end_us = T0 + 4 * SEC;
-	e.disposition = CT_DISP_CANCELLED;
-	e.hangup_by = CT_PARTY_CALLER;
-	e.hangup_reason = (char *)"CANCEL";
-	CHECK_REC(c.n > 2 ? c.recs[2] : NULL, &e);
+	CHECK_REC(c.n > 3 ? c.recs[3] : NULL, &e);
+	ct_dialog_flush(t);
+	CHECK_INT(c.n, 4);
+	ct_dialog_table_free(t);
+	collector_fini(&c);
+
+	/* at the end of the input, the failure inferred from the ACK is not truncated */
+	t = table(&c, NULL);
+	invite(t, &call2, 1, T0, &b1);
+	req_a(t, &call2, "ACK", 1, T0 + 8 * SEC, true, &b1);
+	ct_dialog_flush(t);
+	CHECK_INT(c.n, 1);
+	expect(&e, &call2, T0);
+	e.end_us = T0 + 8 * SEC;
+	e.disposition = CT_DISP_FAILED;
+	e.hangup_by = CT_PARTY_CALLEE;
+	e.hangup_reason = (char *)"final response not seen (ACK)";
+	CHECK_REC(c.n > 0 ? c.recs[0] : NULL, &e);
 	ct_dialog_table_free(t);
 	collector_fini(&c);
 }
