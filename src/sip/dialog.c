@@ -22,12 +22,15 @@
  * remembers the keys of its last 32 distinct messages.
  *
  * Decisions that the records depend on:
- *  - Only an INVITE without a To tag for an unknown Call-ID creates a call
+ *  - An INVITE without a To tag for an unknown Call-ID creates a call
  *    (RFC 3261 §12.2: an INVITE with a To tag is a re-INVITE of a call we did
- *    not see start; it is an orphan).  REGISTER, OPTIONS and other methods
- *    (SUBSCRIBE, NOTIFY, MESSAGE, PUBLISH) for unknown Call-IDs are not call
- *    traffic and are not counted as orphans; INVITE, ACK, BYE, CANCEL,
- *    PRACK, UPDATE, INFO, REFER (and responses to them) are.
+ *    not see start).  REGISTER, OPTIONS and other methods (SUBSCRIBE,
+ *    NOTIFY, MESSAGE, PUBLISH) for unknown Call-IDs are not call traffic and
+ *    are not counted as orphans; INVITE, ACK, BYE, CANCEL, PRACK, UPDATE,
+ *    INFO, REFER (and responses to them) are, and open a call already in
+ *    progress (start_seen false), recorded only once proven by a second
+ *    message (section "calls already in progress" at the end of the file;
+ *    one-way mirrors after it).
  *  - caller = the P-Asserted-Identity user (RFC 3325: a trunk asserts the
  *    real number when From is anonymous) if present, else the From user;
  *    caller_name = From display name, callee = Request-URI user; all from
