@@ -192,6 +192,7 @@ static void partial_note(struct ct_dialog_table *t, struct ct_dialog *d,
 static bool partial_replaced(struct ct_dialog_table *t, struct ct_dialog *d,
     const struct ct_sip_msg *m);
 static void partial_remember(struct ct_dialog_table *t, const struct ct_dialog *d);
+static void partial_drop(struct ct_dialog_table *t, struct ct_dialog *d);
 static void on_ack_unseen_final(struct ct_dialog_table *t, struct ct_dialog *d,
     const struct ct_sip_msg *m);
 static void on_unseen_request(struct ct_dialog_table *t, struct ct_dialog *d,
@@ -1481,8 +1482,11 @@ enum ct_party ct_dialog_sender(const struct ct_dialog *d, const struct ct_sip_ms
  * suffice) and its first
  * message was not answered by a 481; otherwise it is dropped unrecorded
  * when it ends, times out or is evicted (stats.partial_discarded).  While
- * unproven it is in eviction class noresponse (evicted first), and it only
- * takes a free slot of the table: it never evicts another call.  RTP is
+ * unproven it is in eviction class noresponse (evicted first).  It never
+ * evicts another call: in a full table it opens only in place of the
+ * least recently active unproven one (dropped unrecorded), so a flood of
+ * BYEs cycles through its own slots; otherwise the message is only an
+ * orphan.  RTP is
  * linked as for any call, by the SDP seen (a re-INVITE, an UPDATE or a 2xx
  * with SDP); a call whose SDP was not seen has no streams.
  */
@@ -1531,18 +1535,23 @@ static void partial_remember(struct ct_dialog_table *t, const struct ct_dialog *
 static bool partial_replaced(struct ct_dialog_table *t, struct ct_dialog *d,
     const struct ct_sip_msg *m)
 {
-	struct ct_call_record *r;
-
 	if (!partial_unproven(d) || !m->is_request || strcmp(m->method, "INVITE") != 0 ||
 	    has_text(m->to_tag))
 		return false;
-	r = d->pending;
+	partial_drop(t, d);
+	return true;
+}
+
+/* Drops d, an unproven call in progress, unrecorded, and frees it. */
+static void partial_drop(struct ct_dialog_table *t, struct ct_dialog *d)
+{
+	struct ct_call_record *r = d->pending;
+
 	d->pending = NULL;
 	if (r == NULL)
 		r = build_record(t, d, CT_DISP_UNFINISHED, true);
 	partial_discard(t, d, r);
 	dialog_free(t, d);
-	return true;
 }
 
 /* Method of request m, or of the request response m answers. */
@@ -1627,8 +1636,12 @@ static struct ct_dialog *partial_open(struct ct_dialog_table *t, const struct ct
 	    (t->ended != NULL && t->ended[h & (ENDED_SLOTS - 1)] == h))
 		return NULL;   /* not call traffic, or a late message of a call recorded */
 	if (t->cfg.max_dialogs != 0 && t->st.active >= t->cfg.max_dialogs) {
-		t->st.dropped++;   /* never evicts a call for one that may be noise */
-		return NULL;
+		/* Full: only an older unproven one makes room (a flood cycles). */
+		struct ct_dialog *v = el_first(&t->elists[E_NORESP]);
+
+		if (v == NULL || !partial_unproven(v))
+			return NULL;   /* never evicts a call for one that may be noise */
+		partial_drop(t, v);
 	}
 	bound_linger(t);
 	if ((d = calloc(1, sizeof(*d))) == NULL) {
