@@ -1458,11 +1458,10 @@ enum ct_party ct_dialog_sender(const struct ct_dialog *d, const struct ct_sip_ms
  *    the answer, 3xx-6xx end it as for any call), PRACK, CANCEL or its 200
  *    (cancelling).
  * Not opened by a late message of a call already recorded and freed (its
- * Call-ID is remembered, partial_remember), nor by REGISTER, OPTIONS,
- * SUBSCRIBE, NOTIFY, MESSAGE (no call),
- * nor by a 401/407 (the authenticated INVITE that follows opens the call
- * with its start seen), a 481 (the far end says there is no such dialog)
- * or a 491 (glare of two re-INVITEs).
+ * Call-ID is remembered, partial_remember), by REGISTER, OPTIONS,
+ * SUBSCRIBE, NOTIFY, MESSAGE (no call), by a 401/407 (the authenticated
+ * INVITE that follows opens the call with its start seen), a 481 (the far
+ * end says there is no such dialog) or a 491 (glare of two re-INVITEs).
  * start_time is the first message seen.  Roles: the From of the first
  * message is taken as the caller (caller = its P-Asserted-Identity user in
  * a request, else its From user; caller_name its display name; callee its
@@ -1479,16 +1478,15 @@ enum ct_party ct_dialog_sender(const struct ct_dialog *d, const struct ct_sip_ms
  * progress is only recorded when it saw at least two distinct messages of
  * call traffic (INVITE, ACK, BYE, CANCEL, PRACK, UPDATE, INFO, REFER and
  * their responses; retransmissions do not count; a BYE and its 200
- * suffice) and its first
- * message was not answered by a 481; otherwise it is dropped unrecorded
- * when it ends, times out or is evicted (stats.partial_discarded).  While
- * unproven it is in eviction class noresponse (evicted first).  It never
- * evicts another call: in a full table it opens only in place of the
- * least recently active unproven one (dropped unrecorded), so a flood of
- * BYEs cycles through its own slots; otherwise the message is only an
- * orphan.  RTP is
- * linked as for any call, by the SDP seen (a re-INVITE, an UPDATE or a 2xx
- * with SDP); a call whose SDP was not seen has no streams.
+ * suffice) and its first message was not answered by a 481; otherwise it
+ * is dropped unrecorded when it ends, times out or is evicted
+ * (stats.partial_discarded).  While unproven it is in eviction class
+ * noresponse (evicted first).  It never evicts another call: in a full
+ * table it opens only in place of the least recently active unproven one
+ * (dropped unrecorded), so a flood of BYEs cycles through its own slots;
+ * otherwise the message is only an orphan.  RTP is linked as for any call,
+ * by the SDP seen (a re-INVITE, an UPDATE or a 2xx with SDP); a call whose
+ * SDP was not seen has no streams.
  */
 
 /* True for a call in progress without the evidence to be recorded. */
