@@ -247,6 +247,8 @@ static void handle_sip_text(struct ct_engine *e, const struct ct_packet *pkt,
 		ct_sip_msg_fini(&m);
 		return;
 	}
+	if (m.repeated_headers > 0)
+		e->c.sip_repeated_header++;   /* kept: the first of each was used */
 	if (transport == CT_TRANSPORT_TCP)
 		e->c.sip_tcp++;
 	else if (transport == CT_TRANSPORT_WS)

@@ -43,6 +43,7 @@ void ct_stats_print(const struct ct_engine_stats *es, const struct ct_sinkset_st
 	print_row(out, "sip_ws", c->sip_ws);
 	print_row(out, "sip_malformed", c->sip_malformed);
 	print_row(out, "sip_refused", c->sip_refused);
+	print_row(out, "sip_repeated_header", c->sip_repeated_header);
 	print_row(out, "sip_retransmissions", ds->retransmissions);
 	print_row(out, "sip_register", ds->requests[CT_M_REGISTER]);
 	print_row(out, "sip_options", ds->requests[CT_M_OPTIONS]);
@@ -75,6 +76,9 @@ void ct_stats_print(const struct ct_engine_stats *es, const struct ct_sinkset_st
 	print_row(out, "calls_evicted_active", ds->evicted[CT_EVICT_ACTIVE]);
 	print_row(out, "calls_refused", ds->dropped);
 	print_row(out, "calls_linger_cut", ds->linger_cut);
+	print_row(out, "calls_partial", ds->partial_calls);
+	print_row(out, "calls_partial_discarded", ds->partial_discarded);
+	print_row(out, "calls_inferred", ds->inferred);
 	print_row(out, "records_fields_cut", ds->fields_cut);
 	print_row(out, "records", c->records);
 	if (sinks != NULL) {

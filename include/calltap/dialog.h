@@ -94,6 +94,9 @@ struct ct_dialog_stats {
 	uint64_t fields_cut;      /* records with at least one string cut to its cap */
 	uint64_t foreign_in_dialog; /* messages of a known call from off its signalling path (sigpath.h):
 	                               requests ignored, responses' SDP ignored */
+	uint64_t partial_calls;   /* records of calls already in progress (start_seen false) */
+	uint64_t partial_discarded; /* calls in progress dropped unrecorded: one message, or a 481 */
+	uint64_t inferred;        /* unseen 2xx, final response, BYE or CANCEL inferred (one-way) */
 	size_t active;            /* calls open now */
 };
 

@@ -55,6 +55,7 @@ struct ct_engine_counters {
 	uint64_t sip_ws;           /* SIP messages over WebSocket (on TCP) */
 	uint64_t sip_malformed;    /* SIP messages libosip2 rejected */
 	uint64_t sip_refused;      /* over the CT_SIP_MAX_* limits (sip.h), not parsed */
+	uint64_t sip_repeated_header; /* SIP messages kept with a repeated single header dropped */
 	uint64_t rtp_packets;      /* RTP packets matched to a call */
 	uint64_t rtp_orphan;       /* RTP-looking packets with no call */
 	uint64_t rtp_injected;     /* RTP to a call's endpoint from a source the call refused

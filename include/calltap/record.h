@@ -125,6 +125,10 @@ struct ct_call_record {
 	 * direction is configured; busy, noanswer, cancelled). */
 	bool missed;
 	bool evicted;          /* closed early to make room in a full call table (truncated too) */
+	/* The call's start (initial INVITE) was not seen: it was in progress when
+	 * the capture started, or one-way.  Output as start_seen = !start_unseen,
+	 * so a zeroed record is a normal call. */
+	bool start_unseen;
 	uint32_t cut_fields;   /* CT_CUT_* bits: strings cut to their cap */
 
 	size_t n_streams;

@@ -114,6 +114,8 @@ struct ct_sip_msg {
 	bool has_sdp;           /* body is (or contains) application/sdp */
 	struct ct_sdp sdp;
 	uint16_t osip_lines;    /* header lines handed to libosip2 (work bound, tests) */
+	uint16_t repeated_headers; /* repeats of single headers (From, To, Call-ID, CSeq,
+	                              Content-Type/-Length, MIME-Version) dropped: first kept */
 };
 
 /*

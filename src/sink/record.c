@@ -68,10 +68,18 @@ double ct_record_duration_s(const struct ct_call_record *r)
 	return d < 0 ? -1.0 : (double)d / 1e6;
 }
 
-/* Seconds from the answer to the end (>= 0), or -1.0 if unanswered or no end. */
+/*
+ * Seconds from the answer to the end (>= 0), or -1.0 if unanswered or no
+ * end.  A call answered before the capture started (start_seen false, no
+ * answer_time) talked at least from its first message seen: from start.
+ */
 double ct_record_talk_s(const struct ct_call_record *r)
 {
 	int64_t d = interval_us(r->answer_us, r->end_us);
+
+	if (r->start_unseen && r->answer_us == CT_TIME_NONE &&
+	    r->disposition == CT_DISP_ANSWERED)
+		d = interval_us(r->start_us, r->end_us);
 
 	return d < 0 ? -1.0 : (double)d / 1e6;
 }

@@ -152,6 +152,7 @@ static void g_repeat_count(R, V)  { if (r->has_history) val_int(v, r->repeat_cou
 static void g_callback_s(R, V)    { if (r->has_callback) val_real(v, (double)r->callback_us / 1e6, true); }
 static void g_capture_drops(R, V) { if (r->has_capture_drops) val_int(v, (int64_t)r->capture_drops); }
 static void g_evicted(R, V)       { val_bool(v, r->evicted); }
+static void g_start_seen(R, V)    { val_bool(v, !r->start_unseen); }
 static void g_streams(R, V)       { val_int(v, r->streams != NULL ? (int64_t)r->n_streams : 0); v->kind = CT_VAL_STREAMS; }
 /* Call quality over the call's RTP streams (null when it has none). */
 static void g_rtp_packets(R, V)
@@ -290,7 +291,8 @@ const struct ct_schema_col ct_schema_calls[] = {
 	    "Outermost 802.1Q VLAN id of the first INVITE frame." },
 	{ "start_time", CT_COL_TIME, CT_OUT_ALL, 0, 0, GET(g_start_time),
 	    "no start (should not happen)",
-	    "Capture time of the first INVITE." },
+	    "Capture time of the first INVITE (`start_seen` false: of the first "
+	    "message seen)." },
 	{ "ringing_time", CT_COL_TIME, CT_OUT_ALL, 0, 0, GET(g_ringing_time),
 	    "no 180/183",
 	    "Capture time of the first 180 or 183 response to the initial INVITE." },
@@ -317,7 +319,9 @@ const struct ct_schema_col ct_schema_calls[] = {
 	    "Total call time `end_time - start_time` in seconds (never negative)." },
 	{ "talk_s", CT_COL_REAL, CT_OUT_ALL, REQ, 3, GET(g_talk_s),
 	    "not answered or no `end_time`",
-	    "Conversation time `end_time - answer_time` in seconds, minimum 0." },
+	    "Conversation time `end_time - answer_time` in seconds, minimum 0; "
+	    "for a call answered before the capture started (`start_seen` "
+	    "false, no `answer_time`), `end_time - start_time`: the talk seen." },
 	{ "final_code", CT_COL_INTEGER, CT_OUT_ALL, 0, 0, GET(g_final_code),
 	    "no final response",
 	    "Status code of the final response to the initial INVITE transaction "
@@ -493,6 +497,14 @@ const struct ct_schema_col ct_schema_calls[] = {
 	{ "jitter_max_ms", CT_COL_REAL, CT_OUT_ALL, 0, 3, GET(g_jitter_max_ms),
 	    "no RTP stream",
 	    "Highest `max_jitter_ms` of the call's streams, in milliseconds." },
+	{ "start_seen", CT_COL_BOOLEAN, CT_OUT_ALL, 0, 0, GET(g_start_seen),
+	    "never",
+	    "False when the call's initial INVITE was not seen: the call was "
+	    "already in progress when the capture started (a sensor started or "
+	    "restarted mid-call, a capture cut), or the mirror delivers only the "
+	    "other direction.  Such a record describes what was seen, see [Calls "
+	    "already in progress](#calls-already-in-progress); true for every "
+	    "other call.  SQLite `1`/`0`, PostgreSQL BOOLEAN." },
 	{ "streams", CT_COL_INTEGER, CT_OUT_ALL, 0, 0, GET(g_streams),
 	    "never",
 	    "JSON: array of stream objects, `[]` when no RTP was matched.  CSV "

@@ -22,12 +22,15 @@
  * remembers the keys of its last 32 distinct messages.
  *
  * Decisions that the records depend on:
- *  - Only an INVITE without a To tag for an unknown Call-ID creates a call
+ *  - An INVITE without a To tag for an unknown Call-ID creates a call
  *    (RFC 3261 §12.2: an INVITE with a To tag is a re-INVITE of a call we did
- *    not see start; it is an orphan).  REGISTER, OPTIONS and other methods
- *    (SUBSCRIBE, NOTIFY, MESSAGE, PUBLISH) for unknown Call-IDs are not call
- *    traffic and are not counted as orphans; INVITE, ACK, BYE, CANCEL,
- *    PRACK, UPDATE, INFO, REFER (and responses to them) are.
+ *    not see start).  REGISTER, OPTIONS and other methods (SUBSCRIBE,
+ *    NOTIFY, MESSAGE, PUBLISH) for unknown Call-IDs are not call traffic and
+ *    are not counted as orphans; INVITE, ACK, BYE, CANCEL, PRACK, UPDATE,
+ *    INFO, REFER (and responses to them) are, and open a call already in
+ *    progress (start_seen false), recorded only once proven by a second
+ *    message (section "calls already in progress" at the end of the file;
+ *    one-way mirrors after it).
  *  - caller = the P-Asserted-Identity user (RFC 3325: a trunk asserts the
  *    real number when From is anonymous) if present, else the From user;
  *    caller_name = From display name, callee = Request-URI user; all from
@@ -125,6 +128,7 @@ enum elist { E_NORESP = 0, E_BARE, E_SETTLED, E_COUNT };
 #define BUCKETS_MIN 1024  /* initial hash buckets (power of two) */
 #define REQUEUE_MAX 8     /* call-list heads re-queued per eviction decision at most */
 #define GRACE_US INT64_C(1000000) /* normal wait for a response, an ACK or a re-sent INVITE */
+#define ENDED_SLOTS 65536         /* Call-IDs of recorded calls remembered (power of two) */
 
 struct ct_dialog {
 	struct ct_hnode hn;            /* in the table, by keyed hash of the whole Call-ID */
@@ -162,6 +166,12 @@ struct ct_dialog {
 	bool responded;                /* a response was seen */
 	bool bare;                     /* answered, nothing seen since the answer */
 	bool evicted;
+	/* Calls already in progress (see "calls in progress" below). */
+	bool partial;                  /* opened by an in-dialog message: start_seen false */
+	bool roles_known;              /* partial: a message tied a party to the initial INVITE */
+	bool disproved;                /* partial: its first message got a 481 */
+	uint16_t n_msgs;               /* partial: distinct call messages seen (saturating) */
+	bool fail_inferred;            /* DS_CHALLENGED after the ACK of an unseen failure */
 };
 
 struct ct_dialog_table {
@@ -172,9 +182,29 @@ struct ct_dialog_table {
 	struct ct_list lists[L_COUNT];
 	struct ct_list elists[E_COUNT];
 	struct ct_dialog_stats st;
+	uint64_t *ended;               /* keyed hashes of the Call-IDs of calls recorded and freed,
+	                                  direct-mapped (ENDED_SLOTS, NULL until the first) */
 	uint64_t drops;                /* capture drops so far (live capture) */
 	bool drops_known;              /* drops is set: records carry capture_drops */
 };
+
+/* Calls already in progress and one-way mirrors (their section is at the end). */
+static bool partial_unproven(const struct ct_dialog *d);
+static void partial_discard(struct ct_dialog_table *t, struct ct_dialog *d,
+    struct ct_call_record *r);
+static struct ct_dialog *partial_open(struct ct_dialog_table *t, const struct ct_sip_msg *m,
+    int idx, size_t len, uint64_t h);
+static void partial_note(struct ct_dialog_table *t, struct ct_dialog *d,
+    const struct ct_sip_msg *m);
+static bool partial_replaced(struct ct_dialog_table *t, struct ct_dialog *d,
+    const struct ct_sip_msg *m);
+static void partial_remember(struct ct_dialog_table *t, const struct ct_dialog *d);
+static void partial_drop(struct ct_dialog_table *t, struct ct_dialog *d);
+static void on_ack_unseen_final(struct ct_dialog_table *t, struct ct_dialog *d,
+    const struct ct_sip_msg *m);
+static void on_unseen_request(struct ct_dialog_table *t, struct ct_dialog *d,
+    const struct ct_sip_msg *m);
+static void on_retry_after_unseen_failure(struct ct_dialog *d, const struct ct_sip_msg *m);
 
 /* ---- small helpers ------------------------------------------------------ */
 
@@ -419,6 +449,8 @@ static void reclass(struct ct_dialog_table *t, struct ct_dialog *d)
 	default:
 		break;
 	}
+	if (partial_unproven(d))
+		e = E_NORESP;  /* one message of a call in progress: first to go */
 	elist_move(t, d, e);
 }
 
@@ -476,6 +508,7 @@ static void dialog_destroy(struct ct_dialog *d)
 /* Unlinks d from the table and frees it (the media slot is not touched). */
 static void dialog_free(struct ct_dialog_table *t, struct ct_dialog *d)
 {
+	partial_remember(t, d);
 	if (d->state != DS_ENDED)
 		t->st.active--;
 	ct_htab_remove(&t->tab, &d->hn);
@@ -610,6 +643,7 @@ static struct ct_call_record *build_record(const struct ct_dialog_table *t, stru
 	r->direction = CT_DIR_UNKNOWN;
 	r->truncated = truncated;
 	r->evicted = d->evicted;
+	r->start_unseen = d->partial;
 	r->cut_fields = d->cut;
 	r->auth_challenges = d->auth_challenges;
 	r->invites = d->invites;
@@ -651,7 +685,13 @@ static void emit_pending(struct ct_dialog_table *t, struct ct_dialog *d)
 	if (r == NULL)
 		return;
 	d->pending = NULL;
+	if (partial_unproven(d)) {
+		partial_discard(t, d, r);
+		return;
+	}
 	t->st.calls++;
+	if (d->partial)
+		t->st.partial_calls++;
 	if (t->hooks.closing != NULL)
 		t->hooks.closing(t->hooks.user, d, r);
 	if (t->hooks.emit != NULL)
@@ -718,6 +758,7 @@ static void on_request(struct ct_dialog_table *t, struct ct_dialog *d,
 {
 	switch (ct_sip_method_index(m->method)) {
 	case CT_M_INVITE:
+		on_retry_after_unseen_failure(d, m);
 		on_invite(t, d, m);
 		break;
 	case CT_M_BYE:
@@ -726,8 +767,11 @@ static void on_request(struct ct_dialog_table *t, struct ct_dialog *d,
 	case CT_M_CANCEL:
 		on_cancel(t, d, m);
 		break;
+	case CT_M_ACK:
+		on_ack_unseen_final(t, d, m);
+		break;
 	default:
-		break; /* ACK, PRACK, UPDATE, ...: activity only */
+		break; /* PRACK, UPDATE, ...: activity only */
 	}
 }
 
@@ -817,8 +861,10 @@ static void on_failure(struct ct_dialog_table *t, struct ct_dialog *d,
 static void on_response(struct ct_dialog_table *t, struct ct_dialog *d,
     const struct ct_sip_msg *m)
 {
-	if (ct_sip_method_index(m->cseq_method) != CT_M_INVITE)
-		return; /* 200 to BYE/CANCEL/PRACK...: activity only */
+	if (ct_sip_method_index(m->cseq_method) != CT_M_INVITE) {
+		on_unseen_request(t, d, m); /* a BYE or CANCEL seen only by its response */
+		return; /* 200 to PRACK, UPDATE...: activity only */
+	}
 	if (m->cseq != d->invite_cseq)
 		return; /* re-INVITE or a superseded INVITE */
 	/*
@@ -927,6 +973,7 @@ void ct_dialog_table_free(struct ct_dialog_table *t)
 		return;
 	drain(t, dialog_free);
 	ct_htab_fini(&t->tab);
+	free(t->ended);
 	free(t);
 }
 
@@ -1132,8 +1179,10 @@ static struct ct_dialog *on_unknown(struct ct_dialog_table *t, const struct ct_s
 			announce(t, d);
 		return d;
 	}
-	if (idx <= CT_M_CANCEL || idx == CT_M_INDIALOG)
+	if (idx <= CT_M_CANCEL || idx == CT_M_INDIALOG) {
 		t->st.orphan_messages++;
+		return partial_open(t, m, idx, len, h);
+	}
 	return NULL;
 }
 
@@ -1168,6 +1217,8 @@ void ct_dialog_on_msg(struct ct_dialog_table *t, const struct ct_sip_msg *m)
 	len = strlen(m->call_id);
 	h = ct_htab_hash(&t->tab, m->call_id, len);
 	d = lookup(t, m->call_id, len, h);
+	if (d != NULL && d->partial && partial_replaced(t, d, m))
+		d = NULL;
 	if (d == NULL && (d = on_unknown(t, m, idx, len, h)) == NULL)
 		return;
 	if (!ct_sigpath_accept(&d->path, m)) {
@@ -1183,6 +1234,8 @@ void ct_dialog_on_msg(struct ct_dialog_table *t, const struct ct_sip_msg *m)
 		t->st.retransmissions++;
 		return;
 	}
+	if (d->partial)
+		partial_note(t, d, m);
 	if (d->state == DS_ENDED)
 		return; /* late message of an ended call: absorbed */
 	if (m->ts_us > d->last_us)
@@ -1302,7 +1355,8 @@ static void flush_one(struct ct_dialog_table *t, struct ct_dialog *d)
 		close_call(t, d, d->state == DS_SETUP ? CT_DISP_UNFINISHED : CT_DISP_ANSWERED, true);
 		break;
 	case DS_CHALLENGED:
-		close_call(t, d, CT_DISP_FAILED, true);
+		/* settled by the ACK of an unseen failure: not cut short */
+		close_call(t, d, CT_DISP_FAILED, !d->fail_inferred);
 		break;
 	case DS_CANCELLING:
 		set_cancelled(d);
@@ -1407,4 +1461,359 @@ enum ct_party ct_dialog_sender(const struct ct_dialog *d, const struct ct_sip_ms
 	if (p == CT_PARTY_NONE || m->is_request)
 		return p;
 	return p == CT_PARTY_CALLER ? CT_PARTY_CALLEE : CT_PARTY_CALLER;
+}
+
+/* ---- calls already in progress ------------------------------------------ */
+
+/*
+ * A sensor started (or restarted) while calls are up, or a capture cut in
+ * the middle, sees in-dialog messages of Call-IDs whose initial INVITE it
+ * never saw.  Such a message opens a call "in progress" (partial; its
+ * record has start_seen false) that goes through the same state machine as
+ * any call, starting from the state the message implies:
+ *  - answered: ACK, BYE, a re-INVITE (an INVITE with a To tag), UPDATE,
+ *    INFO, REFER, a response to BYE; answer_time null (the answer came
+ *    before the first message seen; talk_s then counts from start_time);
+ *  - setting up: a response to INVITE (a 180/183 sets ringing_time, a 2xx
+ *    the answer, 3xx-6xx end it as for any call), PRACK, CANCEL or its 200
+ *    (cancelling).
+ * Not opened by a late message of a call already recorded and freed (its
+ * Call-ID is remembered, partial_remember), by REGISTER, OPTIONS,
+ * SUBSCRIBE, NOTIFY, MESSAGE (no call), by a 401/407 (the authenticated
+ * INVITE that follows opens the call with its start seen), a 481 (the far
+ * end says there is no such dialog) or a 491 (glare of two re-INVITEs).
+ * start_time is the first message seen.  Roles: the From of the first
+ * message is taken as the caller (caller = its P-Asserted-Identity user in
+ * a request, else its From user; caller_name its display name; callee its
+ * To user, the Request-URI of the INVITE being unseen; src/dst the caller's
+ * and callee's side of the hop it was seen on).  A message only the initial
+ * INVITE transaction carries -- a 101-199 response to INVITE (not 100: a
+ * re-INVITE gets one too), a 3xx-6xx to INVITE other than 488/491/500/501,
+ * a CANCEL, a PRACK and their responses -- ties its From to the caller: if
+ * it disagrees, the roles are set again from it (only before any SDP was
+ * handed to the media stage, which sides RTP by them).  When nothing ties
+ * them (a BYE and its 200 only), the caller may really be the callee; the
+ * record is consistent with its choice (hangup_by, stream sides).
+ * Evidence: a scanner's lone BYE or ACK must not become a call.  A call in
+ * progress is only recorded when it saw at least two distinct messages of
+ * call traffic (INVITE, ACK, BYE, CANCEL, PRACK, UPDATE, INFO, REFER and
+ * their responses; retransmissions do not count; a BYE and its 200
+ * suffice) and its first message was not answered by a 481; otherwise it
+ * is dropped unrecorded when it ends, times out or is evicted
+ * (stats.partial_discarded).  While unproven it is in eviction class
+ * noresponse (evicted first).  It never evicts another call: in a full
+ * table it opens only in place of the least recently active unproven one
+ * (dropped unrecorded), so a flood of BYEs cycles through its own slots;
+ * otherwise the message is only an orphan.  RTP is linked as for any call,
+ * by the SDP seen (a re-INVITE, an UPDATE or a 2xx with SDP); a call whose
+ * SDP was not seen has no streams.
+ */
+
+/* True for a call in progress without the evidence to be recorded. */
+static bool partial_unproven(const struct ct_dialog *d)
+{
+	return d->partial && (d->n_msgs < 2 || d->disproved);
+}
+
+/*
+ * Drops the record r of the unproven call in progress d: nothing is
+ * emitted; the closing hook runs only when d has a media slot to release.
+ */
+static void partial_discard(struct ct_dialog_table *t, struct ct_dialog *d,
+    struct ct_call_record *r)
+{
+	t->st.partial_discarded++;
+	if (t->hooks.closing != NULL && d->media != NULL && r != NULL)
+		t->hooks.closing(t->hooks.user, d, r);
+	ct_call_record_free(r);
+}
+
+/*
+ * Remembers the Call-ID of d, a call being freed, when it was recorded: a
+ * late message of it (the BYE of a call the media timeout or an eviction
+ * closed, coming after its linger) must not open a second record as a call
+ * in progress.  Direct-mapped by keyed hash: O(1), bounded (ENDED_SLOTS);
+ * a newer call may take an older one's slot, which is then forgotten.
+ */
+static void partial_remember(struct ct_dialog_table *t, const struct ct_dialog *d)
+{
+	if (d->state != DS_ENDED || d->pending != NULL || partial_unproven(d))
+		return;
+	if (t->ended == NULL && (t->ended = calloc(ENDED_SLOTS, sizeof(*t->ended))) == NULL)
+		return;
+	t->ended[d->hn.hash & (ENDED_SLOTS - 1)] = d->hn.hash;
+}
+
+/*
+ * An initial INVITE m (no To tag) for the Call-ID of d, an unproven call in
+ * progress (a stray BYE of an earlier call, a lone 487 ...): d is dropped
+ * unrecorded so that the INVITE opens a call of its own.  Returns whether
+ * d was freed.
+ */
+static bool partial_replaced(struct ct_dialog_table *t, struct ct_dialog *d,
+    const struct ct_sip_msg *m)
+{
+	if (!partial_unproven(d) || !m->is_request || strcmp(m->method, "INVITE") != 0 ||
+	    has_text(m->to_tag))
+		return false;
+	partial_drop(t, d);
+	return true;
+}
+
+/* Drops d, an unproven call in progress, unrecorded, and frees it. */
+static void partial_drop(struct ct_dialog_table *t, struct ct_dialog *d)
+{
+	struct ct_call_record *r = d->pending;
+
+	d->pending = NULL;
+	if (r == NULL)
+		r = build_record(t, d, CT_DISP_UNFINISHED, true);
+	partial_discard(t, d, r);
+	dialog_free(t, d);
+}
+
+/* Method of request m, or of the request response m answers. */
+static const char *msg_method(const struct ct_sip_msg *m)
+{
+	return m->is_request ? m->method : m->cseq_method;
+}
+
+/*
+ * True when m belongs to the initial INVITE transaction (or the early
+ * dialog), so its From is the caller (see the section comment).
+ */
+static bool ties_caller(const struct ct_sip_msg *m, int idx)
+{
+	if (idx == CT_M_CANCEL || strcmp(msg_method(m), "PRACK") == 0)
+		return true;
+	if (m->is_request || idx != CT_M_INVITE)
+		return false;
+	if (m->status > 100 && m->status < 200)
+		return true;
+	return m->status >= 300 && m->status != 488 && m->status != 491 &&
+	    m->status != 500 && m->status != 501;
+}
+
+/*
+ * Sets d's parties from m, whose From is taken as the caller: tag and
+ * user (for matching), caller, caller_name, callee, agent, and the
+ * addresses of the hop m was seen on.  *ok becomes false when a copy fails.
+ */
+static void partial_roles(struct ct_dialog *d, const struct ct_sip_msg *m, bool *ok)
+{
+	const char *caller = m->is_request && has_text(m->pai_user) ? m->pai_user : m->from_user;
+	const char *ext;
+
+	free(d->from_tag);
+	free(d->from_user);
+	free(d->caller);
+	free(d->caller_name);
+	free(d->callee);
+	free(d->agent);
+	d->cut &= (uint8_t)~(CT_CUT_CALLER | CT_CUT_CALLER_NAME | CT_CUT_CALLEE | CT_CUT_AGENT);
+	d->from_tag = has_text(m->from_tag) ? dup_token(m->from_tag, ok) : NULL;
+	d->from_user = dup_token(m->from_user, ok);
+	d->caller = dup_cap(caller, CT_CAP_USER, CT_CUT_CALLER, &d->cut, ok);
+	d->caller_name = dup_cap(m->from_name, CT_CAP_NAME, CT_CUT_CALLER_NAME, &d->cut, ok);
+	d->callee = dup_cap(m->to_user, CT_CAP_USER, CT_CUT_CALLEE, &d->cut, ok);
+	/* Answered or answering: the extension on the call, callee's first. */
+	ext = ct_number_is_extension(m->to_user) ? m->to_user :
+	    ct_number_is_extension(m->from_user) ? m->from_user : NULL;
+	d->agent = dup_cap(ext, CT_CAP_USER, CT_CUT_AGENT, &d->cut, ok);
+	/* A request travels from the From party, a response towards it. */
+	d->src = m->is_request ? m->t.src : m->t.dst;
+	d->dst = m->is_request ? m->t.dst : m->t.src;
+	d->sport = m->is_request ? m->t.sport : m->t.dport;
+	d->dport = m->is_request ? m->t.dport : m->t.sport;
+	d->transport = m->transport;
+	d->vlan = m->vlan;
+}
+
+/* True when m, a message of an unknown Call-ID (stats index idx), opens a call in progress. */
+static bool partial_opens(const struct ct_sip_msg *m, int idx)
+{
+	if (!m->is_request && (m->status == 401 || m->status == 407 || m->status == 481 ||
+	    m->status == 491))
+		return false;
+	return idx <= CT_M_CANCEL || idx == CT_M_INDIALOG;
+}
+
+/*
+ * Opens a call in progress for m, a message of the unknown Call-ID of
+ * length len and keyed hash h (stats index idx), in the state m implies
+ * (section comment); the caller then handles m as a message of the call.
+ * NULL when m opens nothing, the table is full or memory runs out.
+ */
+static struct ct_dialog *partial_open(struct ct_dialog_table *t, const struct ct_sip_msg *m,
+    int idx, size_t len, uint64_t h)
+{
+	struct ct_dialog *d;
+	bool ok = true, setup;
+
+	if (!partial_opens(m, idx) ||
+	    (t->ended != NULL && t->ended[h & (ENDED_SLOTS - 1)] == h))
+		return NULL;   /* not call traffic, or a late message of a call recorded */
+	if (t->cfg.max_dialogs != 0 && t->st.active >= t->cfg.max_dialogs) {
+		/* Full: only an older unproven one makes room (a flood cycles). */
+		struct ct_dialog *v = el_first(&t->elists[E_NORESP]);
+
+		if (v == NULL || !partial_unproven(v))
+			return NULL;   /* never evicts a call for one that may be noise */
+		partial_drop(t, v);
+	}
+	bound_linger(t);
+	if ((d = calloc(1, sizeof(*d))) == NULL) {
+		t->st.dropped++;
+		return NULL;
+	}
+	d->call_id = dup_cap(m->call_id, CT_CAP_CALL_ID, CT_CUT_CALL_ID, &d->cut, &ok);
+	d->call_id_len = len;
+	partial_roles(d, m, &ok);
+	if (!ok) {
+		dialog_destroy(d);
+		t->st.dropped++;
+		return NULL;
+	}
+	d->partial = true;
+	d->roles_known = ties_caller(m, idx);
+	d->media_us = CT_TIME_NONE;
+	d->start_us = d->last_us = m->ts_us;
+	d->drops_start = d->drops_last = t->drops;
+	d->ringing_us = d->answer_us = d->end_us = d->cancel_us = CT_TIME_NONE;
+	d->q850 = -1;
+	d->list = L_COUNT;
+	d->elist = E_COUNT;
+	/* Setting up: the INVITE transaction and the early dialog; else answered. */
+	setup = idx == CT_M_CANCEL || strcmp(msg_method(m), "PRACK") == 0 ||
+	    (idx == CT_M_INVITE && !m->is_request);
+	if (setup) {
+		d->state = DS_SETUP;
+		d->invite_cseq = m->cseq;   /* a CANCEL carries the INVITE's number */
+	} else {
+		d->state = DS_CONFIRMED;
+	}
+	ct_htab_insert(&t->tab, &d->hn, h);
+	list_move(t, d, setup ? L_SETUP : L_CALL);
+	t->st.active++;
+	return d;
+}
+
+/*
+ * A message m of the call in progress d (not a retransmission): call
+ * traffic (not OPTIONS, NOTIFY...) counts as evidence; a 481 to its first
+ * message disproves it; one that ties its From to the caller fixes the
+ * roles, set again from it when they disagree and no SDP was handed on yet.
+ */
+static void partial_note(struct ct_dialog_table *t, struct ct_dialog *d,
+    const struct ct_sip_msg *m)
+{
+	int idx = ct_sip_method_index(msg_method(m));
+	bool ok = true;
+
+	(void)t;
+	if ((idx <= CT_M_CANCEL || idx == CT_M_INDIALOG) && d->n_msgs < UINT16_MAX)
+		d->n_msgs++;
+	if (!m->is_request && m->status == 481 && d->n_msgs <= 2)
+		d->disproved = true;
+	if (d->roles_known || d->state == DS_ENDED || !ties_caller(m, idx))
+		return;
+	d->roles_known = true;
+	if (from_party(d, m) == CT_PARTY_CALLER || d->media != NULL)
+		return;
+	partial_roles(d, m, &ok);   /* a failed copy leaves that field null */
+}
+
+/* ---- one-way mirrors ----------------------------------------------------- */
+
+/*
+ * A mirror that delivers one direction of a trunk shows a call's requests
+ * without their responses, or the reverse.  What the signalling still
+ * proves is used (docs/schema.md, One-way mirrors):
+ *  - The caller's ACK of the initial INVITE (its CSeq) while no final
+ *    response was seen: an ACK of a 2xx is a transaction of its own with
+ *    a new Via branch (RFC 3261 §13.2.2.4), an ACK of a 3xx-6xx reuses
+ *    the INVITE's branch (§17.1.1.3).  A new branch: answered at the ACK's
+ *    time (within a round trip after the unseen 2xx), final_code null.
+ *    The INVITE's branch: cancelled when a CANCEL was seen, else failed
+ *    at the ACK's time, final_code null, waiting as after a 401/407 (it
+ *    may have been one: a new INVITE resumes the call and counts in
+ *    auth_challenges; else it ends failed, not truncated, when the setup
+ *    timeout runs out or the input ends).  Without both branches: nothing.
+ *  - A final response to a BYE that was not seen: the call ended then, as
+ *    by that BYE (its sender, in the response's From, hung up).
+ *  - A 2xx to a CANCEL that was not seen, while setting up: cancelling, as
+ *    by that CANCEL.
+ * Calls in progress use the same rules.  Both directions together (two
+ * files merged by time) are the two-way capture: these rules then never
+ * fire, since the 2xx, the BYE or the CANCEL came first.
+ */
+static void on_ack_unseen_final(struct ct_dialog_table *t, struct ct_dialog *d,
+    const struct ct_sip_msg *m)
+{
+	if ((d->state != DS_SETUP && d->state != DS_CANCELLING) || m->cseq != d->invite_cseq ||
+	    from_party(d, m) == CT_PARTY_CALLEE || !has_text(m->via_branch) ||
+	    d->invite_branch == NULL)
+		return;
+	if (!token_eq(m->via_branch, d->invite_branch)) {
+		t->st.inferred++;
+		d->answer_us = m->ts_us;
+		d->final_code = 0;
+		d->bare = true;
+		d->cancel_us = CT_TIME_NONE;
+		d->q850 = -1;
+		set_reason(d, NULL);
+		d->state = DS_CONFIRMED;
+		list_move(t, d, L_CALL);
+		return;
+	}
+	t->st.inferred++;
+	if (d->state == DS_CANCELLING) {
+		set_cancelled(d);
+		close_call(t, d, CT_DISP_CANCELLED, false);
+		return;
+	}
+	/* Failed, unless it was a 401/407 and the authenticated INVITE follows. */
+	d->final_code = 0;
+	d->end_us = m->ts_us;
+	d->hangup_by = CT_PARTY_CALLEE;
+	d->q850 = -1;
+	set_reason(d, "final response not seen (ACK)");
+	d->fail_inferred = true;
+	d->state = DS_CHALLENGED;
+	list_move(t, d, L_SETUP);
+}
+
+/*
+ * A new initial INVITE m (higher CSeq, the caller's, no To tag) after the
+ * ACK of an unseen failure: that failure was a 401/407 challenge (counted);
+ * on_invite then resumes the call with it.
+ */
+static void on_retry_after_unseen_failure(struct ct_dialog *d, const struct ct_sip_msg *m)
+{
+	if (!d->fail_inferred || d->state != DS_CHALLENGED || has_text(m->to_tag) ||
+	    from_party(d, m) == CT_PARTY_CALLEE || m->cseq <= d->invite_cseq)
+		return;
+	d->fail_inferred = false;
+	d->auth_challenges++;
+}
+
+/* A response m to a BYE or a CANCEL of d whose request was not seen. */
+static void on_unseen_request(struct ct_dialog_table *t, struct ct_dialog *d,
+    const struct ct_sip_msg *m)
+{
+	int idx = ct_sip_method_index(m->cseq_method);
+
+	if (idx == CT_M_BYE && m->status >= 200) {
+		t->st.inferred++;
+		d->hangup_by = (uint8_t)from_party(d, m);
+		d->end_us = m->ts_us;
+		d->q850 = -1;
+		set_reason(d, "BYE");
+		close_call(t, d, d->state == DS_CONFIRMED ? CT_DISP_ANSWERED : CT_DISP_CANCELLED,
+		    false);
+	} else if (idx == CT_M_CANCEL && m->status >= 200 && m->status < 300 &&
+	    d->state == DS_SETUP) {
+		t->st.inferred++;
+		on_cancel(t, d, m);
+	}
 }

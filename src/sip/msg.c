@@ -14,8 +14,10 @@
  * around defects seen in real traffic that osip cannot take: stray CRs in
  * the header section are always blanked, and backslash-escaped quotes
  * outside a quoted string (`f: \"name\" <sip:...>`) or empty ";;"
- * parameters are blanked for a second attempt when the first one fails.
- * osip's trace output (to stdout by default) is switched off in
+ * parameters are blanked for a second attempt when the first one fails;
+ * a repeat of a header that must be single (a second Content-Type, CSeq,
+ * From...) is dropped before osip sees it, the first one kept, and counted
+ * (repeated_headers).  osip's trace output (to stdout by default) is switched off in
  * ct_sip_init().
  * References: RFC 3261 §7 (messages), §8.1.1 (Call-ID, CSeq, From/To tags,
  * Via branch), §19.1 (SIP URIs), §25.1 (quoted-string); RFC 3966 (tel:
@@ -500,8 +502,21 @@ enum keep {
 	KEEP_FIRST_VALUE    /* copied up to its first comma outside quotes and <> */
 };
 
+/*
+ * Headers RFC 3261 §7.3.1/§20 allows once only, which osip reads: a second
+ * one makes osip reject the whole message.  Each is named long and compact.
+ */
+static const char *const single_headers[][2] = {
+	{ "from", "f" }, { "to", "t" }, { "call-id", "i" }, { "cseq", NULL },
+	{ "content-type", "c" }, { "content-length", "l" }, { "mime-version", NULL },
+};
+#define N_SINGLE (sizeof(single_headers) / sizeof(single_headers[0]))
+#define SINGLE_CONTENT_TYPE 4   /* index of content-type above */
+
 struct keep_state {
 	unsigned via, contact, pai, reason;   /* headers of each kind seen */
+	bool single_seen[N_SINGLE];  /* one of single_headers[] was kept */
+	uint16_t repeated;  /* repeated single headers dropped */
 	enum keep cur;      /* decision for the current header's lines */
 	bool quoted;        /* KEEP_FIRST_VALUE: inside "..." */
 	unsigned angle;     /* KEEP_FIRST_VALUE: inside <...> */
@@ -515,39 +530,58 @@ static bool name_is(const char *name, size_t n, const char *w)
 }
 
 /*
+ * Index in single_headers[] of the header named name[0..n), or N_SINGLE
+ * when it is not one of them.
+ */
+static size_t single_index(const char *name, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < N_SINGLE; i++)
+		if (name_is(name, n, single_headers[i][0]) ||
+		    (single_headers[i][1] != NULL && name_is(name, n, single_headers[i][1])))
+			return i;
+	return N_SINGLE;
+}
+
+/*
  * Decides what to keep of the header whose line starts at line[0..n).  The
- * headers read from osip's tree: From, To, Call-ID, CSeq (whole, every
- * occurrence, as osip judges them), Content-Type, Content-Length and
- * MIME-Version (body framing), the first value of the first Via and of the
- * first Contact, the first P-Asserted-Identity and the first
- * MAX_REASON_HEADERS Reason headers.  A line without a colon is kept for
- * osip to judge.  Everything else is dropped.
+ * headers read from osip's tree: From, To, Call-ID, CSeq, Content-Type,
+ * Content-Length and MIME-Version (body framing): the first occurrence
+ * whole; a repeat of one of them (real UAs send a second Content-Type)
+ * would make osip reject the whole message, so it is dropped and counted
+ * (ks->repeated): the first one wins (over TCP the framer has already
+ * refused two different Content-Length values).  The first value of the first Via and of the first
+ * Contact, the first P-Asserted-Identity and the first MAX_REASON_HEADERS
+ * Reason headers.  A line without a colon is kept for osip to judge.
+ * Everything else is dropped (Max-Forwards among them, so a repeated one
+ * never reaches osip).
  */
 static enum keep keep_header(struct keep_state *ks, const char *line, size_t n)
 {
 	const char *colon = memchr(line, ':', n);
-	size_t k;
+	size_t k, si;
 
 	if (colon == NULL)
 		return KEEP_ALL;
 	for (k = (size_t)(colon - line); k > 0 && (line[k - 1] == ' ' || line[k - 1] == '\t'); k--)
 		;
-	if (name_is(line, k, "content-type") || name_is(line, k, "c")) {
+	if ((si = single_index(line, k)) < N_SINGLE) {
 		const char *v = colon + 1, *end = line + n;
 
+		if (ks->single_seen[si]) {
+			if (ks->repeated < UINT16_MAX)
+				ks->repeated++;
+			return KEEP_NONE;
+		}
+		ks->single_seen[si] = true;
 		while (v < end && (*v == ' ' || *v == '\t'))
 			v++;
-		if ((size_t)(end - v) >= 9 && strncasecmp(v, "multipart", 9) == 0)
+		if (si == SINGLE_CONTENT_TYPE && (size_t)(end - v) >= 9 &&
+		    strncasecmp(v, "multipart", 9) == 0)
 			ks->multipart = true;
 		return KEEP_ALL;
 	}
-	if (name_is(line, k, "from") || name_is(line, k, "f") ||
-	    name_is(line, k, "to") || name_is(line, k, "t") ||
-	    name_is(line, k, "call-id") || name_is(line, k, "i") ||
-	    name_is(line, k, "cseq") ||
-	    name_is(line, k, "content-length") || name_is(line, k, "l") ||
-	    name_is(line, k, "mime-version"))
-		return KEEP_ALL;
 	if (name_is(line, k, "via") || name_is(line, k, "v"))
 		return ks->via++ == 0 ? KEEP_FIRST_VALUE : KEEP_NONE;
 	if (name_is(line, k, "contact") || name_is(line, k, "m"))
@@ -624,7 +658,8 @@ static size_t count_delimiters(const char *body, size_t n)
  * its header section is closed so osip accepts it.  Returns the length of
  * the copy (NUL-terminated), or CT_SIP_REFUSED.
  */
-static ssize_t copy_for_osip(const char *buf, size_t len, char *out, uint16_t *kept)
+static ssize_t copy_for_osip(const char *buf, size_t len, char *out, uint16_t *kept,
+    uint16_t *repeated)
 {
 	const char *p = buf, *end = buf + len, *nl;
 	struct keep_state ks;
@@ -676,6 +711,7 @@ static ssize_t copy_for_osip(const char *buf, size_t len, char *out, uint16_t *k
 		out[o++] = '\n';
 	}
 	out[o] = '\0';
+	*repeated = ks.repeated;
 	return (ssize_t)o;
 }
 
@@ -748,7 +784,7 @@ int ct_sip_msg_parse(struct ct_sip_msg *m, const char *buf, size_t len)
 	copy = malloc(len + 8);
 	if (copy == NULL)
 		return CT_NOMEM;
-	clen = copy_for_osip(buf, len, copy, &m->osip_lines);
+	clen = copy_for_osip(buf, len, copy, &m->osip_lines, &m->repeated_headers);
 	if (clen < 0) {
 		free(copy);
 		return (int)clen;

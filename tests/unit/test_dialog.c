@@ -384,6 +384,7 @@ static void check_rec(const struct ct_call_record *r, const struct ct_call_recor
 	CHECK_INT(r->truncated, e->truncated);
 	CHECK_INT(r->auth_challenges, e->auth_challenges);
 	CHECK_INT(r->invites, e->invites);
+	CHECK_INT(r->start_unseen, e->start_unseen);
 	CHECK_INT(r->n_streams, 0);
 	CHECK(r->streams == NULL);
 	if (ct_t_fail != before)
@@ -1210,7 +1211,12 @@ static void test_non_call_and_orphans(void)
 	CHECK_INT(st.responses, 3);
 	CHECK_INT(st.orphan_messages, 0);
 	CHECK_INT(st.active, 0);
-	/* orphans: BYE, ACK, a response to INVITE, an INVITE with a To tag */
+	/*
+	 * In-dialog messages of an unseen call: the first (an orphan) opens a
+	 * call in progress, which the BYE ends at once; the ACK, the 200 to
+	 * INVITE, the re-INVITE and the PRACK are its late messages, and the
+	 * second distinct message makes it a record (start_seen false).
+	 */
 	req_a(t, &orph, "BYE", 2, T0 + 1 * SEC, true, NULL);
 	req_a(t, &orph, "ACK", 1, T0 + 1 * SEC, true, NULL);
 	rsp_a(t, &orph, 200, "OK", "INVITE", 1, T0 + 1 * SEC, NULL);
@@ -1225,12 +1231,27 @@ static void test_non_call_and_orphans(void)
 	ct_dialog_on_msg(t, NULL);
 	ct_dialog_on_msg(NULL, &m);
 	st = stats(t);
-	CHECK_INT(st.orphan_messages, 6);
+	CHECK_INT(st.orphan_messages, 2);
 	CHECK_INT(st.messages, 13);
 	CHECK_INT(st.active, 0);
 	ct_dialog_flush(t);
-	CHECK_INT(c.n, 0);
-	CHECK_INT(stats(t).calls, 0);
+	CHECK_INT(c.n, 1);
+	CHECK_INT(stats(t).calls, 1);
+	CHECK_INT(stats(t).partial_calls, 1);
+	CHECK_INT(c.starts, 0);
+	if (c.n == 1) {
+		struct ct_call_record e;
+
+		expect(&e, &orph, T0 + 1 * SEC);
+		e.end_us = T0 + 1 * SEC;
+		e.disposition = CT_DISP_ANSWERED;
+		e.hangup_by = CT_PARTY_CALLER;
+		e.hangup_reason = (char *)"BYE";
+		e.agent = (char *)"2";
+		e.invites = 0;
+		e.start_unseen = true;
+		CHECK_REC(c.recs[0], &e);
+	}
 	ct_dialog_table_free(t);
 	collector_fini(&c);
 }
@@ -2173,6 +2194,370 @@ static void test_emission_order(void)
 	collector_fini(&c);
 }
 
+/* ---- calls already in progress and one-way mirrors ------------------------ */
+
+/* The expected record of call c seen from start on, its start not seen. */
+static void expect_partial(struct ct_call_record *e, const struct tcall *c, int64_t start)
+{
+	expect(e, c, start);
+	e->start_unseen = true;
+	e->invites = 0;
+}
+
+/*
+ * A capture that starts in the middle of answered calls: only the BYE and
+ * its 200 (callee hangs up: the From of the first message is taken as the
+ * caller, so the roles are swapped and the record says so consistently),
+ * and a re-INVITE/200/ACK then BYE/200 (the caller's re-INVITE first).
+ */
+static void test_partial_answered(void)
+{
+	const struct opt sdp = { .sdp = true };
+	struct collector c;
+	struct ct_dialog_table *t = table(&c, NULL);
+	struct ct_call_record e;
+
+	req_b(t, &call1, "BYE", 7001, T0, NULL);
+	rsp_b(t, &call1, 200, "BYE", 7001, T0 + 2 * MS, NULL);
+	req_a(t, &call2, "INVITE", 5, T0 + 1 * SEC, true, &sdp);
+	rsp_a(t, &call2, 200, "OK", "INVITE", 5, T0 + 1 * SEC + 30 * MS, &sdp);
+	req_a(t, &call2, "ACK", 5, T0 + 1 * SEC + 40 * MS, true, NULL);
+	req_b(t, &call2, "BYE", 9, T0 + 61 * SEC, NULL);
+	rsp_b(t, &call2, 200, "BYE", 9, T0 + 61 * SEC + 5 * MS, NULL);
+	CHECK_INT(c.starts, 0);          /* no call_start event for a call in progress */
+	CHECK_INT(c.media, 2);           /* the re-INVITE's and the 200's SDP */
+	CHECK_INT(stats(t).orphan_messages, 2);
+	ct_dialog_flush(t);
+	CHECK_INT(c.n, 2);
+	CHECK_INT(stats(t).partial_calls, 2);
+	CHECK_INT(stats(t).partial_discarded, 0);
+	/* call 1: B's BYE first, so B is the caller of the record */
+	memset(&e, 0, sizeof(e));
+	expect_partial(&e, &call1, T0);
+	e.caller = (char *)"5550100";
+	e.caller_name = NULL;
+	e.callee = (char *)"1001";
+	e.agent = (char *)"1001";
+	e.src_ip = host(call1.b_host);
+	e.dst_ip = host(call1.a_host);
+	e.src_port = call1.b_port;
+	e.dst_port = call1.a_port;
+	e.end_us = T0;
+	e.disposition = CT_DISP_ANSWERED;
+	e.hangup_by = CT_PARTY_CALLER;
+	e.hangup_reason = (char *)"BYE";
+	CHECK_REC(c.n > 0 ? c.recs[0] : NULL, &e);
+	if (c.n > 0) {
+		CHECK(ct_record_talk_s(c.recs[0]) == 0.0);  /* answered before the capture */
+		CHECK_INT(ct_record_answer_ms(c.recs[0]), -1);
+	}
+	/* call 2: the re-INVITE's 2xx is no answer (answered before); callee hangs up */
+	expect_partial(&e, &call2, T0 + 1 * SEC);
+	e.invites = 1;
+	e.end_us = T0 + 61 * SEC;
+	e.disposition = CT_DISP_ANSWERED;
+	e.hangup_by = CT_PARTY_CALLEE;
+	e.hangup_reason = (char *)"BYE";
+	CHECK_REC(c.n > 1 ? c.recs[1] : NULL, &e);
+	if (c.n > 1)
+		CHECK(ct_record_talk_s(c.recs[1]) == 60.0);
+	ct_dialog_table_free(t);
+	collector_fini(&c);
+}
+
+/*
+ * Cut after the INVITE: a 180 ties A to the caller, then 486 (busy) and the
+ * ACK.  A 487 alone with its ACK: cancelled by the caller.
+ */
+static void test_partial_failures(void)
+{
+	struct collector c;
+	struct ct_dialog_table *t = table(&c, NULL);
+	struct ct_call_record e;
+
+	rsp_a(t, &call1, 180, "Ringing", "INVITE", 1, T0, NULL);
+	rsp_a(t, &call1, 486, "Busy Here", "INVITE", 1, T0 + 3 * SEC, NULL);
+	req_a(t, &call1, "ACK", 1, T0 + 3 * SEC + 1 * MS, true, NULL);
+	rsp_a(t, &call2, 487, "Request Terminated", "INVITE", 1, T0 + 4 * SEC, NULL);
+	req_a(t, &call2, "ACK", 1, T0 + 4 * SEC + 1 * MS, true, NULL);
+	ct_dialog_flush(t);
+	CHECK_INT(c.n, 2);
+	expect_partial(&e, &call1, T0);
+	e.ringing_us = T0;
+	e.end_us = T0 + 3 * SEC;
+	e.final_code = 486;
+	e.disposition = CT_DISP_BUSY;
+	e.hangup_by = CT_PARTY_CALLEE;
+	e.hangup_reason = (char *)"Busy Here";
+	CHECK_REC(c.n > 0 ? c.recs[0] : NULL, &e);
+	expect_partial(&e, &call2, T0 + 4 * SEC);
+	e.end_us = T0 + 4 * SEC;
+	e.final_code = 487;
+	e.disposition = CT_DISP_CANCELLED;
+	e.hangup_by = CT_PARTY_CALLER;
+	e.hangup_reason = (char *)"Request Terminated";
+	e.agent = (char *)"1002";   /* the calling extension (5550101 is not one) */
+	CHECK_REC(c.n > 1 ? c.recs[1] : NULL, &e);
+	ct_dialog_table_free(t);
+	collector_fini(&c);
+}
+
+/*
+ * The roles: a first message that ties nothing (B's INFO) makes B the
+ * caller; a later 183 to INVITE, whose From is A, sets them again.
+ */
+static void test_partial_roles(void)
+{
+	struct collector c;
+	struct ct_dialog_table *t = table(&c, NULL);
+	struct ct_call_record e;
+
+	req_b(t, &call1, "INFO", 3, T0, NULL);
+	rsp_a(t, &call1, 183, "Session Progress", "INVITE", 1, T0 + 1 * SEC, NULL);
+	req_a(t, &call1, "BYE", 2, T0 + 9 * SEC, true, NULL);
+	ct_dialog_flush(t);
+	CHECK_INT(c.n, 1);
+	expect_partial(&e, &call1, T0);
+	e.end_us = T0 + 9 * SEC;
+	e.disposition = CT_DISP_ANSWERED;   /* INFO: in an answered dialog */
+	e.hangup_by = CT_PARTY_CALLER;
+	e.hangup_reason = (char *)"BYE";
+	CHECK_REC(c.n > 0 ? c.recs[0] : NULL, &e);
+	ct_dialog_table_free(t);
+	collector_fini(&c);
+}
+
+/*
+ * What is not a call: a lone BYE (no response within the capture), a BYE
+ * answered 481, a lone ACK timing out, a REGISTER/OPTIONS, a 401.  None is
+ * recorded; each one opened is counted as discarded.
+ */
+static void test_partial_not_calls(void)
+{
+	static const struct tcall scan = { "scan@x", "100", NULL, "s1", "200", "s2", 7, 8, 5060, 5060 };
+	struct collector c;
+	struct ct_dialog_table *t = table(&c, NULL);
+
+	req_a(t, &call1, "BYE", 2, T0, true, NULL);
+	req_a(t, &call1, "BYE", 2, T0 + 500 * MS, true, NULL);   /* retransmission: no evidence */
+	req_a(t, &call2, "BYE", 2, T0, true, NULL);
+	rsp_a(t, &call2, 481, "Call/Transaction Does Not Exist", "BYE", 2, T0 + 1 * MS, NULL);
+	req_a(t, &scan, "ACK", 1, T0, true, NULL);
+	req_a(t, &scan, "OPTIONS", 2, T0, true, NULL);           /* not call traffic */
+	CHECK_INT(stats(t).active, 1);                            /* the ACK's: answered state */
+	ct_dialog_expire(t, T0 + 400 * SEC);                      /* media timeout */
+	CHECK_INT(stats(t).active, 0);
+	rsp_a(t, &call1, 407, "Proxy Authentication Required", "INVITE", 9, T0 + 500 * SEC, NULL);
+	CHECK_INT(stats(t).active, 0);                            /* a 401/407 opens nothing */
+	ct_dialog_flush(t);
+	CHECK_INT(c.n, 0);
+	if (c.n > 0)
+		fprintf(stderr, "recorded %s\n", c.recs[0]->call_id);
+	CHECK_INT(stats(t).calls, 0);
+	CHECK_INT(stats(t).partial_discarded, 3);
+	CHECK_INT(stats(t).retransmissions, 1);
+	ct_dialog_table_free(t);
+	collector_fini(&c);
+}
+
+/*
+ * A flood of random in-dialog requests in a small table: it never evicts a
+ * real call (a full table makes room only by dropping its own oldest
+ * unproven call), and a new INVITE evicts one of its unproven calls
+ * (noresponse class) without a record.
+ */
+static void test_partial_flood(void)
+{
+	struct ct_dialog_cfg cfg;
+	struct collector c;
+	struct ct_dialog_table *t;
+	struct ct_call_record e;
+	char cid[32];
+	int i;
+
+	ct_dialog_cfg_default(&cfg);
+	cfg.max_dialogs = 4;
+	t = table(&c, &cfg);
+	answered(t, &call1, T0);
+	for (i = 0; i < 1000; i++) {
+		struct tcall f = { cid, "9", NULL, "ft", "8", "tt", 5, 6, 5060, 5060 };
+
+		snprintf(cid, sizeof(cid), "flood-%d", i);
+		req_a(t, &f, i % 2 ? "ACK" : "BYE", 1, T0 + 6 * SEC + i * MS, true, NULL);
+		CHECK(stats(t).active <= 4);
+	}
+	CHECK_INT(stats(t).active, 4);             /* call 1 and the three latest ACKs */
+	CHECK_INT(stats(t).evicted[CT_EVICT_ACTIVE], 0);
+	CHECK_INT(stats(t).dropped, 0);            /* the flood cycles through its own slots */
+	CHECK_INT(stats(t).orphan_messages, 1000);
+	invite(t, &call2, 1, T0 + 10 * SEC, NULL); /* evicts an unproven flood call */
+	CHECK_INT(stats(t).evicted[CT_EVICT_NORESPONSE], 1);
+	req_a(t, &call1, "BYE", 2, T0 + 20 * SEC, true, NULL);
+	ct_dialog_flush(t);
+	CHECK_INT(stats(t).calls, 2);               /* call 1 and call 2, nothing of the flood */
+	CHECK_INT(stats(t).partial_calls, 0);
+	CHECK_INT(stats(t).partial_discarded, 1000);
+	CHECK_INT(c.n, 2);
+	expect_answered(&e, &call1, T0);
+	e.end_us = T0 + 20 * SEC;
+	e.disposition = CT_DISP_ANSWERED;
+	e.hangup_by = CT_PARTY_CALLER;
+	e.hangup_reason = (char *)"BYE";
+	CHECK_REC(c.n > 1 ? c.recs[1] : NULL, &e);
+	ct_dialog_table_free(t);
+	collector_fini(&c);
+}
+
+/*
+ * One-way mirror, requests only (caller -> callee): the ACK of the 2xx
+ * (a Via branch of its own) proves the answer, the ACK of a failure (the
+ * INVITE's branch) the failure, after a CANCEL the cancellation.
+ */
+static void test_oneway_requests(void)
+{
+	static const struct tcall call3 = {
+		"call-3@host", "1003", "Carol", "atag3", "5550102", "btag3", 4, 2, 5060, 5062
+	};
+	static const struct tcall call4 = {
+		"call-4@host", "1004", "Dave", "atag4", "5550103", "btag4", 5, 2, 5060, 5062
+	};
+	const struct opt b1 = { .branch = "z9hG4bK-inv" }, b2 = { .branch = "z9hG4bK-ack" };
+	const struct opt b3 = { .branch = "z9hG4bK-inv2" };
+	struct collector c;
+	struct ct_dialog_table *t = table(&c, NULL);
+	struct ct_call_record e;
+
+	invite(t, &call1, 1, T0, &b1);
+	req_a(t, &call1, "ACK", 1, T0 + 5 * SEC, true, &b2);
+	req_a(t, &call1, "BYE", 2, T0 + 65 * SEC, true, NULL);
+	invite(t, &call2, 1, T0 + 1 * SEC, &b1);
+	req_a(t, &call2, "ACK", 1, T0 + 8 * SEC, true, &b1);
+	invite(t, &call3, 1, T0 + 2 * SEC, &b1);
+	req_a(t, &call3, "CANCEL", 1, T0 + 4 * SEC, false, &b1);
+	req_a(t, &call3, "ACK", 1, T0 + 4 * SEC + 5 * MS, true, &b1);
+	/* an auth retry: the first ACK reuses the INVITE's branch, then a new INVITE */
+	invite(t, &call4, 1, T0 + 3 * SEC, &b1);
+	req_a(t, &call4, "ACK", 1, T0 + 3 * SEC + 10 * MS, true, &b1);
+	invite(t, &call4, 2, T0 + 3 * SEC + 20 * MS, &b3);
+	req_a(t, &call4, "ACK", 2, T0 + 6 * SEC, true, &b2);
+	req_a(t, &call4, "BYE", 3, T0 + 9 * SEC, true, NULL);
+	CHECK_INT(stats(t).inferred, 5);
+	ct_dialog_expire(t, T0 + 8 * SEC + 300 * SEC - 1);
+	CHECK_INT(c.n, 3);    /* call 2 waits as after a 401/407 */
+	ct_dialog_expire(t, T0 + 8 * SEC + 300 * SEC);
+	CHECK_INT(c.n, 4);
+	/* emission order: the lingering calls in the order they ended (call 1 was fed first), then call 2's wait */
+	expect(&e, &call3, T0 + 2 * SEC);
+	e.end_us = T0 + 4 * SEC;
+	e.disposition = CT_DISP_CANCELLED;
+	e.hangup_by = CT_PARTY_CALLER;
+	e.hangup_reason = (char *)"CANCEL";
+	CHECK_REC(c.n > 1 ? c.recs[1] : NULL, &e);
+	expect(&e, &call4, T0 + 3 * SEC);
+	e.answer_us = T0 + 6 * SEC;
+	e.end_us = T0 + 9 * SEC;
+	e.disposition = CT_DISP_ANSWERED;
+	e.hangup_by = CT_PARTY_CALLER;
+	e.hangup_reason = (char *)"BYE";
+	e.auth_challenges = 1;
+	e.invites = 2;
+	CHECK_REC(c.n > 2 ? c.recs[2] : NULL, &e);
+	expect(&e, &call1, T0);
+	e.answer_us = T0 + 5 * SEC;     /* the ACK: a round trip after the unseen 2xx */
+	e.end_us = T0 + 65 * SEC;
+	e.disposition = CT_DISP_ANSWERED;
+	e.hangup_by = CT_PARTY_CALLER;
+	e.hangup_reason = (char *)"BYE";
+	CHECK_REC(c.n > 0 ? c.recs[0] : NULL, &e);
+	expect(&e, &call2, T0 + 1 * SEC);
+	e.end_us = T0 + 8 * SEC;
+	e.disposition = CT_DISP_FAILED;
+	e.hangup_by = CT_PARTY_CALLEE;
+	e.hangup_reason = (char *)"final response not seen (ACK)";
+	CHECK_REC(c.n > 3 ? c.recs[3] : NULL, &e);
+	ct_dialog_flush(t);
+	CHECK_INT(c.n, 4);
+	ct_dialog_table_free(t);
+	collector_fini(&c);
+
+	/* at the end of the input, the failure inferred from the ACK is not truncated */
+	t = table(&c, NULL);
+	invite(t, &call2, 1, T0, &b1);
+	req_a(t, &call2, "ACK", 1, T0 + 8 * SEC, true, &b1);
+	ct_dialog_flush(t);
+	CHECK_INT(c.n, 1);
+	expect(&e, &call2, T0);
+	e.end_us = T0 + 8 * SEC;
+	e.disposition = CT_DISP_FAILED;
+	e.hangup_by = CT_PARTY_CALLEE;
+	e.hangup_reason = (char *)"final response not seen (ACK)";
+	CHECK_REC(c.n > 0 ? c.recs[0] : NULL, &e);
+	ct_dialog_table_free(t);
+	collector_fini(&c);
+}
+
+/*
+ * One-way mirror, responses only (callee -> caller): the call starts at
+ * its first response (start_seen false), the 180 and 200 time it, and the
+ * 200 to the caller's unseen BYE ends it.
+ */
+static void test_oneway_responses(void)
+{
+	struct collector c;
+	struct ct_dialog_table *t = table(&c, NULL);
+	struct ct_call_record e;
+
+	rsp_a(t, &call1, 100, "Trying", "INVITE", 1, T0 + 10 * MS, NULL);
+	rsp_a(t, &call1, 180, "Ringing", "INVITE", 1, T0 + 1 * SEC, NULL);
+	rsp_a(t, &call1, 200, "OK", "INVITE", 1, T0 + 5 * SEC, NULL);
+	rsp_a(t, &call1, 200, "OK", "BYE", 2, T0 + 65 * SEC, NULL);
+	CHECK_INT(stats(t).inferred, 1);
+	ct_dialog_flush(t);
+	CHECK_INT(c.n, 1);
+	expect_partial(&e, &call1, T0 + 10 * MS);
+	e.ringing_us = T0 + 1 * SEC;
+	e.answer_us = T0 + 5 * SEC;
+	e.final_code = 200;
+	e.end_us = T0 + 65 * SEC;
+	e.disposition = CT_DISP_ANSWERED;
+	e.hangup_by = CT_PARTY_CALLER;
+	e.hangup_reason = (char *)"BYE";
+	CHECK_REC(c.n > 0 ? c.recs[0] : NULL, &e);
+	ct_dialog_table_free(t);
+	collector_fini(&c);
+}
+
+/*
+ * A late BYE of a call already recorded (closed by the media timeout, its
+ * linger over) opens no second record: the Call-ID is remembered.  Another
+ * Call-ID's BYE and 200 still make a call in progress.
+ */
+static void test_partial_not_twice(void)
+{
+	struct collector c;
+	struct ct_dialog_table *t = table(&c, NULL);
+
+	answered(t, &call1, T0);
+	ct_dialog_expire(t, T0 + 400 * SEC);      /* media timeout: recorded */
+	ct_dialog_expire(t, T0 + 500 * SEC);      /* linger over: freed */
+	CHECK_INT(c.n, 1);
+	CHECK_INT(stats(t).active, 0);
+	req_b(t, &call1, "BYE", 7001, T0 + 600 * SEC, NULL);
+	rsp_b(t, &call1, 200, "BYE", 7001, T0 + 600 * SEC + 2 * MS, NULL);
+	req_b(t, &call2, "BYE", 7001, T0 + 600 * SEC, NULL);
+	rsp_b(t, &call2, 200, "BYE", 7001, T0 + 600 * SEC + 2 * MS, NULL);
+	ct_dialog_flush(t);
+	CHECK_INT(c.n, 2);
+	CHECK_INT(stats(t).partial_calls, 1);
+	if (c.n == 2) {
+		CHECK_STR(c.recs[1]->call_id, call2.cid);
+		CHECK(c.recs[1]->start_unseen);
+		CHECK(!c.recs[0]->start_unseen);
+	}
+	ct_dialog_table_free(t);
+	collector_fini(&c);
+}
+
 int main(void)
 {
 	test_pai_caller();
@@ -2211,5 +2596,13 @@ int main(void)
 	test_closing_at_emission();
 	test_zero_linger();
 	test_emission_order();
+	test_partial_answered();
+	test_partial_failures();
+	test_partial_roles();
+	test_partial_not_calls();
+	test_partial_flood();
+	test_oneway_requests();
+	test_oneway_responses();
+	test_partial_not_twice();
 	return TEST_REPORT();
 }

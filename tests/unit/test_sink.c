@@ -156,13 +156,14 @@ static struct ct_call_record *full_record(void)
 	"utm_term,utm_content,click_id,"
 #define LEASE_CSV ",,,,,,,,,"
 /* call quality over the streams: the full record's two streams, or none */
+/* The quality columns, then start_seen (true: a zeroed record is a normal call). */
 #define QUAL_JSON_FULL "\"rtp_packets\":3000,\"mos_min\":4.30,\"loss_pct_max\":0.10," \
-	"\"jitter_max_ms\":4.568,"
+	"\"jitter_max_ms\":4.568,\"start_seen\":true,"
 #define QUAL_JSON_NONE "\"rtp_packets\":null,\"mos_min\":null,\"loss_pct_max\":null," \
-	"\"jitter_max_ms\":null,"
-#define QUAL_CSV_HEADER "rtp_packets,mos_min,loss_pct_max,jitter_max_ms,"
-#define QUAL_CSV_FULL "3000,4.30,0.10,4.568,"
-#define QUAL_CSV_NONE ",,,,"
+	"\"jitter_max_ms\":null,\"start_seen\":true,"
+#define QUAL_CSV_HEADER "rtp_packets,mos_min,loss_pct_max,jitter_max_ms,start_seen,"
+#define QUAL_CSV_FULL "3000,4.30,0.10,4.568,true,"
+#define QUAL_CSV_NONE ",,,,true,"
 
 static const char full_json[] =
 	"{\"call_id\":\"a84b4c76e66710@pc33.example.com\",\"caller\":\"+15551234567\","

@@ -808,6 +808,96 @@ static void test_first_values(void)
 	ct_sip_msg_fini(&m);
 }
 
+/*
+ * Headers that must be single, repeated (real UAs send a second
+ * Content-Type or Max-Forwards): the message is kept, the first occurrence
+ * wins, and each dropped repeat is counted.  Without the filter osip
+ * rejects every one of these messages whole.
+ */
+static void test_repeated_single(void)
+{
+	static const struct {
+		const char *extra;     /* inserted after the last header */
+		int repeated;
+	} v[] = {
+		{ "", 0 },
+		{ "Content-Type: text/plain\r\n", 1 },
+		{ "c: application/isup\r\n", 1 },
+		{ "Call-ID: other@192.0.2.9\r\n", 1 },
+		{ "i: other@192.0.2.9\r\n", 1 },
+		{ "CSeq: 77 BYE\r\n", 1 },
+		{ "From: <sip:eve@example.org>;tag=evil\r\n", 1 },
+		{ "f: <sip:eve@example.org>;tag=evil\r\n", 1 },
+		{ "To: <sip:carol@example.org>;tag=x\r\n", 1 },
+		{ "t: <sip:carol@example.org>\r\n", 1 },
+		{ "Content-Length: 0\r\n", 1 },
+		{ "l: 129\r\n", 1 },
+		{ "MIME-Version: 1.0\r\n", 1 },
+		{ "Max-Forwards: 69\r\nmax-forwards: 70\r\n", 0 },  /* never reaches osip */
+		{ "CSeq: 2 INVITE\r\nContent-Type: application/sdp\r\nFrom: <sip:x@y>\r\n", 3 },
+	};
+	static const char fmt[] =
+		"INVITE sip:bob@example.com SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKrep\r\n"
+		"Max-Forwards: 70\r\n"
+		"From: \"Alice\" <sip:alice@example.com>;tag=ft1\r\n"
+		"To: <sip:bob@example.com>\r\n"
+		"Call-ID: rep1@192.0.2.1\r\n"
+		"CSeq: 1 INVITE\r\n"
+		"Content-Type: application/sdp\r\n"
+		"MIME-Version: 1.0\r\n"
+		"Content-Length: %zu\r\n"
+		"%s"
+		"\r\n%s";
+	size_t i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		struct ct_sip_msg m;
+		char buf[2048];
+		int n = snprintf(buf, sizeof(buf), fmt, strlen(invite_sdp), v[i].extra, invite_sdp);
+
+		memset(&m, 0, sizeof(m));
+		CHECK_INT(ct_sip_msg_parse(&m, buf, (size_t)n), CT_OK);
+		CHECK_INT(m.repeated_headers, v[i].repeated);
+		CHECK_STR(m.call_id, "rep1@192.0.2.1");
+		CHECK_STR(m.from_user, "alice");
+		CHECK_STR(m.from_tag, "ft1");
+		CHECK_STR(m.to_user, "bob");
+		CHECK(m.to_tag == NULL);
+		CHECK_INT(m.cseq, 1);
+		CHECK_STR(m.cseq_method, "INVITE");
+		CHECK(m.is_request);
+		CHECK(m.has_sdp);
+		CHECK_INT(m.sdp.n_media, 1);
+		CHECK_INT(m.sdp.media[0].port, 49170);
+		ct_sip_msg_fini(&m);
+	}
+}
+
+/* A 200 OK whose second Content-Type is multipart: the first (SDP) wins. */
+static void test_repeated_content_type_multipart(void)
+{
+	char buf[2048];
+	struct ct_sip_msg m;
+	size_t n = build(buf, sizeof(buf),
+	    "SIP/2.0 200 OK\r\n"
+	    "Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKrep\r\n"
+	    "From: <sip:alice@example.com>;tag=ft1\r\n"
+	    "To: <sip:bob@example.com>;tag=tt2\r\n"
+	    "Call-ID: rep2@192.0.2.1\r\n"
+	    "CSeq: 1 INVITE\r\n"
+	    "Content-Type: application/sdp\r\n"
+	    "Content-Type: multipart/mixed;boundary=xx\r\n", invite_sdp);
+
+	memset(&m, 0, sizeof(m));
+	CHECK_INT(ct_sip_msg_parse(&m, buf, n), CT_OK);
+	CHECK_INT(m.status, 200);
+	CHECK_INT(m.repeated_headers, 1);
+	CHECK_STR(m.to_tag, "tt2");
+	CHECK(m.has_sdp);
+	ct_sip_msg_fini(&m);
+}
+
 int main(void)
 {
 	ct_sip_init();
@@ -829,5 +919,7 @@ int main(void)
 	test_repairs();
 	test_bad();
 	test_truncations();
+	test_repeated_single();
+	test_repeated_content_type_multipart();
 	return TEST_REPORT();
 }
