@@ -8,6 +8,9 @@
                                           the same second
     audio-hostile.py many OUT.pcap N      N answered calls of PCMU, 1 s and
                                           2 s in turn, one after the other
+    audio-hostile.py concurrent OUT.pcap N  N answered calls of 3 s, all
+                                          open at once (started within 0.5 s),
+                                          caller audio concurrent_payload(k, i)
     audio-hostile.py fsize BYTES CMD...   runs CMD with RLIMIT_FSIZE BYTES
                                           (SIGXFSZ ignored: writes fail EFBIG)
     audio-hostile.py timestamps OUT.pcapng  extreme pcapng timestamps (see
@@ -183,6 +186,18 @@ def attack_calls(t0):
             for k, (name, fn) in enumerate(attacks)]
 
 
+def concurrent_payload(k, i):
+    """Caller payload (PCMU) of packet i of call k of `concurrent`: loud,
+    never silence, different for every call and packet."""
+    return bytes(0x80 | ((k * 37 + i * 11 + j) % 0x70) for j in range(160))
+
+
+def concurrent_calls(n):
+    return [Call('conc-%04d@x' % k, BASE + k * 500000 // n, 20000 + 4 * k,
+                 lambda i, k=k: (0, 0xC0000 + k, 160 * i, concurrent_payload(k, i)))
+            for k in range(n)]
+
+
 def write_pcap(path, calls):
     frames = []
     for c in calls:
@@ -273,6 +288,8 @@ def main(argv):
     elif len(argv) == 4 and argv[1] == 'many':
         write_pcap(argv[2], [Call('many-%04d@x' % k, BASE + k * 2500000, 22000 + 4 * (k % 1000),
                                   pcmu, secs=1.0 + k % 2) for k in range(int(argv[3]))])
+    elif len(argv) == 4 and argv[1] == 'concurrent':
+        write_pcap(argv[2], concurrent_calls(int(argv[3])))
     elif len(argv) >= 4 and argv[1] == 'fsize':
         import os
         import resource

@@ -5,17 +5,19 @@
  *
  * Workload: many concurrent answered calls, each receiving ~50 RTP packets
  * per second per direction for minutes to hours.  Memory per call is fixed
- * (a few small arrays); decoded samples go to one scratch file per call in
- * the output directory, opened on the first decodable packet.  Scratch files
- * have no name (O_TMPFILE, or created and unlinked at once where the file
- * system lacks it), so a crash leaves nothing behind; the finisher empties
- * them and hands them to later calls, which spares the file system an inode
- * allocation and release per call.  The scratch file holds each channel as mono
- * int16 at the channel's rate, cut into blocks of BLOCK samples that
- * alternate between the two channels (block k of channel c lives at sample
- * offset (2k + c) * BLOCK).  A packet is one or two pwrite()s with no
- * read-modify-write; holes (lost packets, silence, late start) read back as
- * zeros and reordered packets land where their timestamp says.
+ * but for the block map (4 bytes per 4,096 samples of a channel); decoded
+ * samples go to the scratch store (store.c: one anonymous file shared by
+ * every call of a recorder thread, so open files do not grow with the
+ * calls), cut into blocks of BLOCK samples per channel that the call takes
+ * as it writes: a packet lands in a one-block write cache per channel, which
+ * reaches the store in one pwrite() per block.  Holes (lost packets,
+ * silence, late start) read back as zeros and reordered packets land where
+ * their timestamp says.
+ *
+ * Threads: with a finisher (ct_audio_call_set_finisher), ct_audio_call_add
+ * only looks the codec up and copies the payload into the finisher's ring;
+ * decoding, the store and the final file are the recorder thread's
+ * (finisher.c).  Without one, everything runs in place.
  *
  * Placement, per channel and SSRC (and codec): the first packet anchors at
  * sample (arrival_us - start_us) * rate / 1e6; later packets at anchor +
@@ -69,7 +71,7 @@
 #include "calltap/hash.h"
 #include "audio_int.h"
 
-#define BLOCK 4096            /* samples per channel block in the scratch file */
+#define BLOCK CT_AUDIO_BLOCK  /* samples per channel block (audio_int.h) */
 #define MAX_S (4 * 3600)      /* longest recording, seconds */
 #define RESYNC_S 30           /* timestamp/arrival disagreement that re-anchors */
 #define MAX_STREAMS 32        /* SSRC x codec per call; more are dropped */
@@ -94,29 +96,41 @@ struct stream {
 
 /*
  * Write cache, one block per channel: consecutive packets of a channel land
- * in cache[] and reach the scratch file in one pwrite() per block instead of
- * one per packet (the --audio benchmark spent half its time in pwrite).
- * Samples [lo, hi) of block cblk are dirty; the gap between hi and a later
- * packet is zero-filled only when nothing at or beyond hi was ever written
- * to the file (hi >= flushed), so the file reads the same as with direct
- * writes.
+ * in cache[] and reach the store in one pwrite() per block instead of one
+ * per packet.  A block the store does not have yet (fresh) is held whole,
+ * zeros where nothing was written, and written whole on flush: so a store
+ * block that an earlier call used never shows through.  A block the store
+ * has already (a packet reordered across a block boundary) holds only the
+ * dirty samples [lo, hi); a write that does not touch them flushes first.
+ * map[] gives the store block of each channel block (index + 1, 0: none:
+ * reads as zeros).
  */
 struct chan {
 	uint32_t rate;             /* Hz, 0 until the first decodable packet */
 	int64_t len;               /* samples: last written + 1 */
 	int16_t *cache;            /* BLOCK samples, NULL until the first write */
-	int64_t cblk;              /* block of the dirty range */
-	int64_t lo, hi;            /* dirty samples, lo == hi: none */
-	int64_t flushed;           /* channel positions >= this never reached the file */
+	int64_t cblk;              /* block in the cache, -1: none */
+	int fresh;                 /* cblk is not in the store yet: cache holds all of it */
+	int64_t lo, hi;            /* dirty samples of a stored block, lo == hi: none */
+	uint32_t *map;             /* channel block -> store block + 1 */
+	size_t map_n;              /* entries of map */
 };
 
+/*
+ * Threads: with a finisher (ct_audio_call_set_finisher) the capture thread
+ * owns only dir, name, fmt, fin, undec and has_audio (read-only once
+ * handed over, except the last two); everything else belongs to the
+ * recorder thread, which decodes the packets it is handed.
+ */
 struct ct_audio_call {
 	char *dir;
 	char *name;                /* "<YYYYmmdd-HHMMSS>_<call id>" */
 	enum ct_audio_format fmt;
 	int64_t start_us;          /* capture time of sample 0 */
-	int fd;                    /* scratch file, -1 until opened */
-	struct ct_audio_finisher *fin; /* source of reused scratch files, may be NULL */
+	struct ct_audio_finisher *fin; /* recorder thread and shared store, may be NULL */
+	int has_audio;             /* a decodable packet was added (capture side) */
+	struct ct_audio_store *store;  /* the scratch store: fin's, or own */
+	struct ct_audio_store *own;    /* a store of this call's own (no finisher) */
 	int io_errno;              /* first scratch I/O error, 0 if none */
 	char *scratch;             /* names the scratch data in messages once opened */
 	struct chan ch[2];
@@ -206,7 +220,7 @@ struct ct_audio_call *ct_audio_call_new(const char *dir, enum ct_audio_format fm
 	ac = calloc(1, sizeof(*ac));
 	if (ac == NULL)
 		goto fail;
-	ac->fd = -1;
+	ac->ch[0].cblk = ac->ch[1].cblk = -1;
 	ac->fmt = fmt;
 	ac->start_us = start_us;
 	ac->dir = strdup(dir);
@@ -351,12 +365,12 @@ int ct_audio_scratch_create(const char *dir)
 	return -1;
 }
 
-/* Opens the scratch file on first use; 0 or -1 with ac->io_errno set. */
+/* Gets the scratch store on first use; 0 or -1 with ac->io_errno set. */
 static int scratch_open(struct ct_audio_call *ac)
 {
 	size_t n;
 
-	if (ac->fd >= 0)
+	if (ac->store != NULL)
 		return 0;
 	n = strlen(ac->dir) + strlen(ac->name) + 24;
 	ac->scratch = malloc(n);
@@ -365,37 +379,81 @@ static int scratch_open(struct ct_audio_call *ac)
 		return -1;
 	}
 	snprintf(ac->scratch, n, "%s/%s (scratch data)", ac->dir, ac->name);
-	ac->fd = ac->fin != NULL ? ct_audio_finisher_take_scratch(ac->fin, ac->dir) : -1;
-	if (ac->fd < 0)
-		ac->fd = ct_audio_scratch_create(ac->dir);
-	if (ac->fd < 0) {
-		ac->io_errno = errno;
+	if (ac->fin != NULL)
+		ac->store = ct_audio_finisher_store(ac->fin, ac->dir);
+	else
+		ac->store = ac->own = ct_audio_store_new(ac->dir);
+	if (ac->store == NULL) {
+		ac->io_errno = ENOMEM;
 		return -1;
 	}
 	return 0;
 }
 
-/* Byte offset of sample i of channel c in the block layout. */
-static off_t block_offset(int c, int64_t i)
+/* Store block of channel block b, or -1 when it has none (zeros). */
+static int64_t map_get(const struct chan *ch, int64_t b)
 {
-	return (off_t)((2 * (i / BLOCK) + c) * BLOCK + i % BLOCK) * (off_t)sizeof(int16_t);
+	return b >= 0 && (uint64_t)b < ch->map_n && ch->map[b] != 0 ? (int64_t)ch->map[b] - 1 : -1;
 }
 
-/* Writes the dirty range of channel c to the scratch file; 0 or -1 (io_errno). */
+/* Maps channel block b to store block idx; 0 or -1 (ENOMEM). */
+static int map_set(struct chan *ch, int64_t b, int64_t idx)
+{
+	if ((uint64_t)b >= ch->map_n) {
+		size_t n = ch->map_n ? ch->map_n : 64;
+		uint32_t *p;
+
+		while (n <= (uint64_t)b)
+			n *= 2;
+		p = realloc(ch->map, n * sizeof(*p));
+		if (p == NULL)
+			return -1;
+		memset(p + ch->map_n, 0, (n - ch->map_n) * sizeof(*p));
+		ch->map = p;
+		ch->map_n = n;
+	}
+	ch->map[b] = (uint32_t)idx + 1;
+	return 0;
+}
+
+/* Byte offset of sample i (of a block stored at idx) in the store. */
+static off_t store_offset(int64_t idx, int64_t i)
+{
+	return (off_t)(idx * BLOCK + i % BLOCK) * (off_t)sizeof(int16_t);
+}
+
+/* Writes the cached block of channel c to the store; 0 or -1 (io_errno). */
 static int cache_flush(struct ct_audio_call *ac, int c)
 {
 	struct chan *ch = &ac->ch[c];
-	int64_t base = ch->cblk * BLOCK;
+	int64_t base = ch->cblk * BLOCK, idx;
+	int fd;
 
-	if (ch->hi <= ch->lo)
+	if (ch->cblk < 0)
 		return 0;
-	if (ct_pwrite_all(ac->fd, ch->cache + (ch->lo - base), (size_t)(ch->hi - ch->lo) * sizeof(int16_t),
-	    block_offset(c, ch->lo)) < 0) {
-		ac->io_errno = errno;
-		return -1;
+	if (ch->fresh) {
+		idx = ct_audio_store_alloc(ac->store);
+		if (idx < 0 || map_set(ch, ch->cblk, idx) < 0) {
+			ac->io_errno = idx < 0 ? errno : ENOMEM;
+			if (idx >= 0)
+				ct_audio_store_release(ac->store, (uint32_t)idx);
+			return -1;
+		}
+		fd = ct_audio_store_fd(ac->store);
+		if (ct_pwrite_all(fd, ch->cache, BLOCK * sizeof(int16_t), store_offset(idx, 0)) < 0) {
+			ac->io_errno = errno;
+			return -1;
+		}
+	} else if (ch->hi > ch->lo) {
+		idx = map_get(ch, ch->cblk);
+		fd = ct_audio_store_fd(ac->store);
+		if (ct_pwrite_all(fd, ch->cache + (ch->lo - base),
+		    (size_t)(ch->hi - ch->lo) * sizeof(int16_t), store_offset(idx, ch->lo)) < 0) {
+			ac->io_errno = errno;
+			return -1;
+		}
 	}
-	if (ch->hi > ch->flushed)
-		ch->flushed = ch->hi;
+	ch->cblk = -1;
 	ch->lo = ch->hi = 0;
 	return 0;
 }
@@ -407,25 +465,16 @@ static void piece_write(struct ct_audio_call *ac, int c, int64_t pos, const int1
 	int64_t blk = pos / BLOCK, end = pos + (int64_t)k;
 
 	if (ch->cache == NULL && (ch->cache = malloc(BLOCK * sizeof(int16_t))) == NULL) {
-		if (ct_pwrite_all(ac->fd, s, k * sizeof(*s), block_offset(c, pos)) < 0)
-			ac->io_errno = errno;
+		ac->io_errno = ENOMEM;
 		return;
 	}
-	if (ch->hi > ch->lo && ch->cblk == blk) {
-		if (pos <= ch->hi && end >= ch->lo) {
-			/* overlaps or touches the dirty range */
-		} else if (pos > ch->hi && ch->hi >= ch->flushed) {
-			memset(ch->cache + (ch->hi - blk * BLOCK), 0,
-			    (size_t)(pos - ch->hi) * sizeof(int16_t));
-			ch->hi = pos;
-		} else if (cache_flush(ac, c) < 0) {
+	if (ch->cblk != blk || (!ch->fresh && (pos > ch->hi || end < ch->lo))) {
+		if (cache_flush(ac, c) < 0)
 			return;
-		}
-	} else if (cache_flush(ac, c) < 0) {
-		return;
-	}
-	if (ch->hi <= ch->lo) {
 		ch->cblk = blk;
+		ch->fresh = map_get(ch, blk) < 0;
+		if (ch->fresh)
+			memset(ch->cache, 0, BLOCK * sizeof(int16_t));
 		ch->lo = pos;
 		ch->hi = end;
 	}
@@ -543,24 +592,21 @@ static long decode(struct ct_audio_call *ac, struct stream *s, const uint8_t *pa
 /*
  * Adds one RTP payload to channel (CT_AUDIO_CALLER or CT_AUDIO_CALLEE).
  * codec_name/clock_rate are the stream's (clock_rate 0: the codec's usual
- * one); payload is borrowed for the call only.  Telephone-event and CN are
- * ignored; a codec without decoder is remembered for the report; packets
- * that are malformed, placed out of range or beyond MAX_STREAMS streams are
- * dropped and counted.  After a scratch I/O error everything is ignored and
- * the error is reported by ct_audio_call_finish.  NULL ac is a no-op.
+ * one); payload is borrowed for the call only (copied when handed to a
+ * finisher's recorder thread, which decodes it there).  Telephone-event
+ * and CN are ignored; a codec without decoder is remembered for the
+ * report; packets that are malformed, placed out of range or beyond
+ * MAX_STREAMS streams are dropped and counted.  After a scratch I/O error
+ * everything is ignored and the error is reported when the call finishes.
+ * NULL ac is a no-op.
  */
 void ct_audio_call_add(struct ct_audio_call *ac, int channel, const char *codec_name,
     uint32_t clock_rate, uint32_t ssrc, uint32_t rtp_ts, int64_t arrival_us,
     const uint8_t *payload, size_t len)
 {
 	const struct ct_codec *codec;
-	struct stream *s;
-	const int16_t *pcm;
-	int64_t arrival_pos, pos;
-	uint32_t rate;
-	long n;
 
-	if (ac == NULL || ac->io_errno != 0)
+	if (ac == NULL)
 		return;
 	if (codec_name == NULL)
 		codec_name = "unknown";
@@ -573,7 +619,29 @@ void ct_audio_call_add(struct ct_audio_call *ac, int channel, const char *codec_
 	}
 	if ((channel != CT_AUDIO_CALLER && channel != CT_AUDIO_CALLEE) ||
 	    payload == NULL || len == 0 || len > MAX_PAYLOAD)
-		goto drop;
+		return;            /* dropped: nothing to decode */
+	ac->has_audio = 1;
+	if (ac->fin != NULL)
+		ct_audio_finisher_packet(ac->fin, ac, channel, codec, clock_rate, ssrc, rtp_ts,
+		    arrival_us, payload, len);
+	else
+		ct_audio_call_add_decoded(ac, channel, codec, clock_rate, ssrc, rtp_ts,
+		    arrival_us, payload, len);
+}
+
+/* The decoding half of ct_audio_call_add (audio_int.h). */
+void ct_audio_call_add_decoded(struct ct_audio_call *ac, int channel,
+    const struct ct_codec *codec, uint32_t clock_rate, uint32_t ssrc, uint32_t rtp_ts,
+    int64_t arrival_us, const uint8_t *payload, size_t len)
+{
+	struct stream *s;
+	const int16_t *pcm;
+	int64_t arrival_pos, pos;
+	uint32_t rate;
+	long n;
+
+	if (ac->io_errno != 0)
+		return;
 	if (ac->ch[channel].rate == 0)
 		ac->ch[channel].rate = codec->rate;
 	rate = ac->ch[channel].rate;
@@ -599,8 +667,8 @@ drop:
 
 /* Sequential reader of one channel of the scratch file. */
 struct reader {
+	const struct chan *ch;
 	int fd;
-	int c;
 	int64_t len;               /* samples in the channel */
 	int64_t blk;               /* block held in buf, -1 none */
 	int16_t buf[BLOCK];
@@ -614,8 +682,11 @@ static int16_t reader_get(struct reader *r, int64_t i, int *err)
 	if (i / BLOCK != r->blk) {
 		ssize_t got;
 
+		int64_t idx;
+
 		r->blk = i / BLOCK;
-		got = pread(r->fd, r->buf, sizeof(r->buf), block_offset(r->c, r->blk * BLOCK));
+		idx = map_get(r->ch, r->blk);
+		got = idx < 0 ? 0 : pread(r->fd, r->buf, sizeof(r->buf), store_offset(idx, 0));
 		if (got < 0) {
 			*err = errno;
 			got = 0;
@@ -685,7 +756,8 @@ static int interleave(struct ct_audio_call *ac, SNDFILE *sf, uint32_t out, int64
 		goto out;
 	}
 	for (c = 0; c < 2; c++)
-		r[c] = (struct reader){ .fd = ac->fd, .c = c, .len = ac->ch[c].len, .blk = -1 };
+		r[c] = (struct reader){ .ch = &ac->ch[c], .len = ac->ch[c].len, .blk = -1,
+		    .fd = ac->store != NULL ? ct_audio_store_fd(ac->store) : -1 };
 	while (j < frames) {
 		int64_t k, n = frames - j < CHUNK ? frames - j : CHUNK;
 
@@ -858,41 +930,47 @@ static int produce(struct ct_audio_call *ac, char **path, char *errbuf)
 	return write_file(ac, path, errbuf);
 }
 
-static void call_free(struct ct_audio_call *ac)
+/* Frees ac; its store blocks go back to the store (recorder side). */
+void ct_audio_call_free(struct ct_audio_call *ac)
 {
-	size_t i;
+	size_t i, b;
+	int c;
 
 	for (i = 0; i < ac->n_streams; i++)
 		if (ac->streams[i].state != NULL)
 			ac->streams[i].codec->state_free(ac->streams[i].state);
-	if (ac->fd >= 0)
-		close(ac->fd);
+	for (c = 0; c < 2; c++) {
+		for (b = 0; ac->store != NULL && b < ac->ch[c].map_n; b++)
+			if (ac->ch[c].map[b] != 0)
+				ct_audio_store_release(ac->store, ac->ch[c].map[b] - 1);
+		free(ac->ch[c].map);
+		free(ac->ch[c].cache);
+	}
+	ct_audio_store_free(ac->own);
 	free(ac->scratch);
 	free(ac->dir);
 	free(ac->name);
 	free(ac->pcm);
 	free(ac->conv);
-	free(ac->ch[0].cache);
-	free(ac->ch[1].cache);
 	free(ac);
 }
 
 /*
- * First half of finishing, which must run in the thread that added the
- * packets: writes the cached samples to the scratch file and tells what the
- * recording will be.  *undecodable (when undecodable is not NULL) gets a
- * malloc'ed list of codecs without decoder, or NULL.  Returns 1 with the
- * malloc'ed path that ct_audio_call_produce() will try first in *path (it
- * takes "<name>-2.<ext>" ... when that exists, and reports the name it
- * used); 0 when no decodable audio was added (no file; *path NULL); -1 with
- * a message in errbuf after a scratch I/O error or out of memory (*path
- * NULL, *undecodable NULL).  ac stays allocated.
+ * First half of finishing, in the thread that added the packets (the
+ * capture thread): tells what the recording will be.  *undecodable (when
+ * undecodable is not NULL) gets a malloc'ed list of codecs without
+ * decoder, or NULL.  Returns 1 with the malloc'ed path that
+ * ct_audio_call_produce() will try first in *path (it takes
+ * "<name>-2.<ext>" ... when that exists, and reports the name it used); 0
+ * when no decodable packet was added (no file; *path NULL); -1 with a
+ * message in errbuf when out of memory (*path NULL, *undecodable NULL).
+ * Whether the file is written is only known once settle and produce ran
+ * (packets may still be dropped there).  ac stays allocated.
  */
 int ct_audio_call_prepare(struct ct_audio_call *ac, char **path, char **undecodable,
     char *errbuf)
 {
 	size_t n;
-	int c;
 
 	*path = NULL;
 	if (undecodable != NULL) {
@@ -902,18 +980,14 @@ int ct_audio_call_prepare(struct ct_audio_call *ac, char **path, char **undecoda
 			return -1;
 		}
 	}
-	if (ac->fd >= 0 && ac->io_errno == 0)
-		for (c = 0; c < 2; c++)
-			cache_flush(ac, c);
-	if (ac->io_errno != 0) {
-		snprintf(errbuf, CT_ERRBUF_SIZE, "audio: %s: %s",
-		    ac->scratch != NULL ? ac->scratch : ac->dir, strerror(ac->io_errno));
-		return -1;
-	}
-	if (ac->ch[0].len == 0 && ac->ch[1].len == 0)
+	if (!ac->has_audio)
 		return 0;
 	n = strlen(ac->dir) + strlen(ac->name) + 16;
 	if ((*path = malloc(n)) == NULL) {
+		if (undecodable != NULL) {
+			free(*undecodable);
+			*undecodable = NULL;
+		}
 		snprintf(errbuf, CT_ERRBUF_SIZE, "audio: out of memory");
 		return -1;
 	}
@@ -922,11 +996,31 @@ int ct_audio_call_prepare(struct ct_audio_call *ac, char **path, char **undecoda
 }
 
 /*
- * Second half, which may run in another thread once ct_audio_call_prepare()
- * returned 1: writes the final file (unnamed until complete, then linked
- * under a free name, never replacing a file).  Returns 0 with the malloc'ed
- * name in *path (when path is not NULL), or -1 with a message naming the
- * path in errbuf (no file is left then; *path NULL).  ac stays allocated.
+ * Where the packets were decoded: writes the cached samples to the store.
+ * Returns 1 when there is audio to write, 0 when none was placed, -1 with
+ * a message in errbuf after a scratch I/O error.
+ */
+int ct_audio_call_settle(struct ct_audio_call *ac, char *errbuf)
+{
+	int c;
+
+	if (ac->store != NULL && ac->io_errno == 0)
+		for (c = 0; c < 2; c++)
+			cache_flush(ac, c);
+	if (ac->io_errno != 0) {
+		snprintf(errbuf, CT_ERRBUF_SIZE, "audio: %s: %s",
+		    ac->scratch != NULL ? ac->scratch : ac->dir, strerror(ac->io_errno));
+		return -1;
+	}
+	return ac->ch[0].len > 0 || ac->ch[1].len > 0;
+}
+
+/*
+ * Last part, after ct_audio_call_settle() returned 1: writes the final
+ * file (unnamed until complete, then linked under a free name, never
+ * replacing a file).  Returns 0 with the malloc'ed name in *path (when
+ * path is not NULL), or -1 with a message naming the path in errbuf (no
+ * file is left then; *path NULL).  ac stays allocated.
  */
 int ct_audio_call_produce(struct ct_audio_call *ac, char **path, char *errbuf)
 {
@@ -941,52 +1035,46 @@ int ct_audio_call_produce(struct ct_audio_call *ac, char **path, char *errbuf)
 }
 
 /*
- * Takes the scratch descriptor out of ac for reuse: returns it, or -1 when
- * there is none or it had an I/O error (then it is closed).
+ * Hands ac to finisher f: its packets are decoded and its store blocks
+ * taken on f's recorder thread from now on, and it must end through
+ * ct_audio_finisher_submit() or ct_audio_finisher_discard() (f must
+ * outlive ac).  Call before the first ct_audio_call_add.
  */
-int ct_audio_call_detach_scratch(struct ct_audio_call *ac)
-{
-	int fd = ac->fd;
-
-	ac->fd = -1;
-	if (fd >= 0 && ac->io_errno != 0) {
-		close(fd);
-		fd = -1;
-	}
-	return fd;
-}
-
-/* The output directory of ac. */
-const char *ct_audio_call_dir(const struct ct_audio_call *ac)
-{
-	return ac->dir;
-}
-
-/* Lets ac take its scratch file from f's spares (f must outlive ac). */
 void ct_audio_call_set_finisher(struct ct_audio_call *ac, struct ct_audio_finisher *f)
 {
 	if (ac != NULL)
 		ac->fin = f;
 }
 
+/* The finisher ac was handed to, or NULL. */
+struct ct_audio_finisher *ct_audio_call_finisher(const struct ct_audio_call *ac)
+{
+	return ac->fin;
+}
+
 /* Drops a recording without writing a file (calls that were not answered). */
 void ct_audio_call_discard(struct ct_audio_call *ac)
 {
-	if (ac != NULL)
-		call_free(ac);
+	if (ac == NULL)
+		return;
+	if (ac->fin != NULL)
+		ct_audio_finisher_discard(ac->fin, ac);   /* packets may still be queued */
+	else
+		ct_audio_call_free(ac);
 }
 
 /*
  * Ends the recording: writes "<dir>/<YYYYmmdd-HHMMSS>_<call id>.<ext>"
  * (start time in UTC; "-2", "-3" ... before the extension when that name
- * exists: never replaced) and removes the scratch file.  On success returns 0
+ * exists: never replaced) and gives the scratch blocks back.  On success returns 0
  * with a malloc'ed path in *path, or NULL when no decodable audio was added
  * (no file then); *undecodable gets a malloc'ed comma-separated list of
  * codec names without decoder, or NULL.  On an I/O error (directory missing,
  * disk full...) returns -1 with a message naming the path in errbuf, *path
  * NULL and *undecodable still set.  ac is freed either way; NULL ac returns
  * 0 and leaves *path and *undecodable NULL.  path or undecodable may be
- * NULL when the caller does not want that result.
+ * NULL when the caller does not want that result.  A recording handed to a
+ * finisher must end through it instead (this drops it and returns -1).
  */
 int ct_audio_call_finish(struct ct_audio_call *ac, char **path, char **undecodable,
     char *errbuf)
@@ -1000,13 +1088,19 @@ int ct_audio_call_finish(struct ct_audio_call *ac, char **path, char **undecodab
 		*undecodable = NULL;
 	if (ac == NULL)
 		return 0;
-	rc = ct_audio_call_prepare(ac, &p, undecodable, errbuf);
-	if (rc > 0) {
-		free(p);            /* the name actually taken comes from produce */
-		p = NULL;
-		rc = ct_audio_call_produce(ac, &p, errbuf);
+	if (ac->fin != NULL) {
+		snprintf(errbuf, CT_ERRBUF_SIZE, "audio: recording handed to a finisher finished in place");
+		ct_audio_finisher_discard(ac->fin, ac);
+		return -1;
 	}
-	call_free(ac);
+	rc = ct_audio_call_prepare(ac, &p, undecodable, errbuf);
+	free(p);                /* the name actually taken comes from produce */
+	p = NULL;
+	if (rc > 0)
+		rc = ct_audio_call_settle(ac, errbuf);
+	if (rc > 0)
+		rc = ct_audio_call_produce(ac, &p, errbuf);
+	ct_audio_call_free(ac);
 	if (path != NULL)
 		*path = p;
 	else

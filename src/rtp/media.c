@@ -1104,6 +1104,7 @@ const char *ct_media_audio_error(const struct ct_media_table *t)
 void ct_media_get_stats(const struct ct_media_table *t, struct ct_media_stats *st)
 {
 	*st = t->stats;
+	st->audio_queue_waits = ct_audio_finisher_queue_waits(t->finisher);
 	st->endpoints = t->n_endpoints;
 	st->flows = ct_htab_count(&t->st);
 	st->orphan_flows = ct_htab_count(&t->orph);
