@@ -14,6 +14,9 @@ int16_t ct_g711_ulaw_decode(uint8_t u);
 int16_t ct_g711_alaw_decode(uint8_t a);
 uint8_t ct_g711_ulaw_encode(int16_t pcm);
 uint8_t ct_g711_alaw_encode(int16_t pcm);
+/* The expansion tables behind the two decoders (for the codec loops). */
+extern const int16_t ct_g711_ulaw_table[256];
+extern const int16_t ct_g711_alaw_table[256];
 
 /* Returns the number of samples written to out (<= max_out), or -1 when the
  * payload is malformed for the codec. */

@@ -44,7 +44,7 @@ static int pcmu_decode(void *state, const uint8_t *in, size_t len, int16_t *out,
 
 	(void)state;
 	for (i = 0; i < n; i++)
-		out[i] = ct_g711_ulaw_decode(in[i]);
+		out[i] = ct_g711_ulaw_table[in[i]];
 	return (int)n;
 }
 
@@ -55,7 +55,7 @@ static int pcma_decode(void *state, const uint8_t *in, size_t len, int16_t *out,
 
 	(void)state;
 	for (i = 0; i < n; i++)
-		out[i] = ct_g711_alaw_decode(in[i]);
+		out[i] = ct_g711_alaw_table[in[i]];
 	return (int)n;
 }
 

@@ -154,9 +154,11 @@ static size_t entry_size(size_t len)
 	return sizeof(struct entry) + ((len + 7) & ~(size_t)7);
 }
 
-static void wake_producer(struct ct_audio_finisher *f)
+/* Wakes a producer waiting for room once a quarter of the ring is free. */
+static void wake_producer(struct ct_audio_finisher *f, size_t head)
 {
-	if (__atomic_load_n(&f->prod_waiting, __ATOMIC_SEQ_CST)) {
+	if (__atomic_load_n(&f->prod_waiting, __ATOMIC_SEQ_CST) &&
+	    __atomic_load_n(&f->tail, __ATOMIC_SEQ_CST) - head <= RING_BYTES - RING_BYTES / 4) {
 		pthread_mutex_lock(&f->mu);
 		pthread_cond_signal(&f->cv_room);
 		pthread_mutex_unlock(&f->mu);
@@ -212,7 +214,7 @@ static void *recorder_main(void *arg)
 			run_entry(f, e, (const uint8_t *)(e + 1));
 			head += e->kind == E_PACKET ? entry_size(e->len) : entry_size(0);
 			__atomic_store_n(&f->head, head, __ATOMIC_SEQ_CST);
-			wake_producer(f);
+			wake_producer(f, head);
 		}
 	}
 	return NULL;
@@ -242,7 +244,8 @@ static void put(struct ct_audio_finisher *f, const struct entry *e, const uint8_
 		pthread_mutex_lock(&f->mu);
 		__atomic_store_n(&f->prod_waiting, 1, __ATOMIC_SEQ_CST);
 		pthread_cond_signal(&f->cv_work);
-		if (RING_BYTES - (tail - __atomic_load_n(&f->head, __ATOMIC_SEQ_CST)) < total)
+		/* woken once a quarter of the ring is free (wake_producer) */
+		if (tail - __atomic_load_n(&f->head, __ATOMIC_SEQ_CST) > RING_BYTES - RING_BYTES / 4)
 			pthread_cond_wait(&f->cv_room, &f->mu);
 		__atomic_store_n(&f->prod_waiting, 0, __ATOMIC_SEQ_CST);
 		pthread_mutex_unlock(&f->mu);
@@ -262,7 +265,10 @@ static void put(struct ct_audio_finisher *f, const struct entry *e, const uint8_
 	if (__atomic_load_n(&f->cons_sleeping, __ATOMIC_SEQ_CST) &&
 	    (e->kind != E_PACKET || used + total >= WAKE_BYTES)) {
 		pthread_mutex_lock(&f->mu);
-		pthread_cond_signal(&f->cv_work);
+		if (f->cons_sleeping) {         /* one wake-up per sleep */
+			__atomic_store_n(&f->cons_sleeping, 0, __ATOMIC_SEQ_CST);
+			pthread_cond_signal(&f->cv_work);
+		}
 		pthread_mutex_unlock(&f->mu);
 	}
 }
