@@ -538,7 +538,7 @@ static void print_version(FILE *out)
 	    ""
 #endif
 	    );
-	fprintf(out, "codecs decoded: G.711(PCMU PCMA)%s%s%s%s\n",
+	fprintf(out, "codecs decoded: G.711(PCMU PCMA) L16%s%s%s%s%s%s\n",
 #ifdef HAVE_SPANDSP
 	    " G.722",
 #else
@@ -555,7 +555,17 @@ static void print_version(FILE *out)
 	    "",
 #endif
 #ifdef HAVE_OPUS
-	    " Opus"
+	    " Opus",
+#else
+	    "",
+#endif
+#ifdef HAVE_AMRNB
+	    " AMR",
+#else
+	    "",
+#endif
+#ifdef HAVE_AMRWB
+	    " AMR-WB"
 #else
 	    ""
 #endif

@@ -29,6 +29,11 @@ struct ct_codec;
 /* Finds a decoder by SDP encoding name (case-insensitive, "PCMU", "PCMA",
  * "G722", ...) and clock rate; NULL when not supported. */
 const struct ct_codec *ct_codec_find(const char *name, uint32_t clock_rate);
+
+/* Payload-format options from the SDP a=fmtp line that decoding depends on. */
+#define CT_CODEC_OCTET_ALIGN 0x01   /* RFC 4867 octet-align=1 (AMR, AMR-WB); else bandwidth-efficient */
+/* As ct_codec_find, for a payload type with the fmtp flags fmt (CT_CODEC_*). */
+const struct ct_codec *ct_codec_find_fmt(const char *name, uint32_t clock_rate, unsigned fmt);
 /* Output sample rate of the codec (8000 for G.711, 16000 for G.722 ...). */
 uint32_t ct_codec_rate(const struct ct_codec *c);
 const char *ct_codec_name(const struct ct_codec *c);
@@ -54,6 +59,10 @@ struct ct_audio_call *ct_audio_call_new(const char *dir, enum ct_audio_format fm
  */
 void ct_audio_call_add(struct ct_audio_call *ac, int channel, const char *codec_name,
     uint32_t clock_rate, uint32_t ssrc, uint32_t rtp_ts, int64_t arrival_us,
+    const uint8_t *payload, size_t len);
+/* As ct_audio_call_add, for a payload type with the fmtp flags fmt (CT_CODEC_*). */
+void ct_audio_call_add_fmt(struct ct_audio_call *ac, int channel, const char *codec_name,
+    uint32_t clock_rate, unsigned fmt, uint32_t ssrc, uint32_t rtp_ts, int64_t arrival_us,
     const uint8_t *payload, size_t len);
 
 /*

@@ -32,6 +32,8 @@ struct ct_codec {
 	void *(*state_new)(void);  /* NULL for stateless codecs */
 	void (*state_free)(void *state);
 	ct_codec_decode_fn *decode;
+	uint8_t fmt_mask;          /* payload-format flags (CT_CODEC_*) the row depends on */
+	uint8_t fmt;               /* their values for this row */
 };
 
 /* Upper bound of the samples one payload of len bytes decodes to. */

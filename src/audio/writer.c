@@ -604,6 +604,15 @@ void ct_audio_call_add(struct ct_audio_call *ac, int channel, const char *codec_
     uint32_t clock_rate, uint32_t ssrc, uint32_t rtp_ts, int64_t arrival_us,
     const uint8_t *payload, size_t len)
 {
+	ct_audio_call_add_fmt(ac, channel, codec_name, clock_rate, 0, ssrc, rtp_ts, arrival_us,
+	    payload, len);
+}
+
+/* ct_audio_call_add with the payload type's fmtp flags (AMR: octet-align). */
+void ct_audio_call_add_fmt(struct ct_audio_call *ac, int channel, const char *codec_name,
+    uint32_t clock_rate, unsigned fmt, uint32_t ssrc, uint32_t rtp_ts, int64_t arrival_us,
+    const uint8_t *payload, size_t len)
+{
 	const struct ct_codec *codec;
 
 	if (ac == NULL)
@@ -612,7 +621,7 @@ void ct_audio_call_add(struct ct_audio_call *ac, int channel, const char *codec_
 		codec_name = "unknown";
 	if (not_audio(codec_name))
 		return;
-	codec = ct_codec_find(codec_name, clock_rate);
+	codec = ct_codec_find_fmt(codec_name, clock_rate, fmt);
 	if (codec == NULL) {
 		remember_undecodable(ac, codec_name);
 		return;
