@@ -156,6 +156,13 @@ uint64_t ct_audio_finisher_take_errors(struct ct_audio_finisher *f, char *errbuf
  */
 uint64_t ct_audio_finisher_queue_waits(const struct ct_audio_finisher *f);
 
+/*
+ * Sets how many recordings f writes directly to their final file at once
+ * (WAV; one descriptor each; default: half the open-file limit beyond 128);
+ * the others go through the scratch store.  For tests.
+ */
+void ct_audio_finisher_set_direct_max(struct ct_audio_finisher *f, size_t n);
+
 /* Drains, stops the worker and frees f; NULL is a no-op. */
 void ct_audio_finisher_free(struct ct_audio_finisher *f);
 

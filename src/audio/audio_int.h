@@ -95,6 +95,15 @@ int ct_audio_store_fd(const struct ct_audio_store *s);
 int64_t ct_audio_store_alloc(struct ct_audio_store *s);
 void ct_audio_store_release(struct ct_audio_store *s, uint32_t idx);
 void ct_audio_store_usage(const struct ct_audio_store *s, uint32_t *blocks, uint32_t *used);
+/*
+ * Descriptors for recordings written directly (writer.c, direct WAV): take
+ * returns 1 when one more may be open (then give it back when closed), 0
+ * when the budget (half the open-file limit left at start) is used up.
+ * Recorder thread only.
+ */
+int ct_audio_finisher_direct_take(struct ct_audio_finisher *f);
+void ct_audio_finisher_direct_give(struct ct_audio_finisher *f);
+
 /* The recorder's store (created for dir on first use), NULL on ENOMEM. */
 struct ct_audio_store *ct_audio_finisher_store(struct ct_audio_finisher *f, const char *dir);
 

@@ -37,6 +37,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -48,6 +49,7 @@
 #define WAKE_BYTES (256u << 10)     /* queued bytes that wake a sleeping recorder */
 #define NAP_NS 20000000L            /* a sleeping recorder looks again after this */
 #define MAX_PAYLOAD 65536           /* as writer.c: larger payloads never come here */
+#define DIRECT_CAP 65536            /* direct WAV files open at once, at most */
 
 enum { E_PACKET, E_FINISH, E_DISCARD, E_WRAP };
 
@@ -85,7 +87,28 @@ struct ct_audio_finisher {
 	int track;                  /* report completions (ct_audio_finisher_track) */
 	struct done *done_head, *done_tail; /* reports not taken yet, oldest first */
 	struct ct_audio_store *store; /* the recorder's scratch store */
+	size_t direct_max, direct_open; /* direct WAV files: budget, open now (recorder) */
 };
+
+int ct_audio_finisher_direct_take(struct ct_audio_finisher *f)
+{
+	if (f->direct_open >= f->direct_max)
+		return 0;
+	f->direct_open++;
+	return 1;
+}
+
+void ct_audio_finisher_direct_give(struct ct_audio_finisher *f)
+{
+	if (f->direct_open > 0)
+		f->direct_open--;
+}
+
+void ct_audio_finisher_set_direct_max(struct ct_audio_finisher *f, size_t n)
+{
+	if (f != NULL)
+		f->direct_max = n;
+}
 
 struct ct_audio_store *ct_audio_finisher_store(struct ct_audio_finisher *f, const char *dir)
 {
@@ -290,6 +313,7 @@ struct ct_audio_finisher *ct_audio_finisher_new(void)
 {
 	struct ct_audio_finisher *f = calloc(1, sizeof(*f));
 	sigset_t all, old;
+	struct rlimit rl;
 	int rc;
 
 	if (f == NULL)
@@ -302,6 +326,10 @@ struct ct_audio_finisher *ct_audio_finisher_new(void)
 		goto fail_done;
 	if (pthread_cond_init(&f->cv_room, NULL) != 0)
 		goto fail_room;
+	/* Direct WAV files: half of what the open-file limit leaves beyond 128. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0)
+		f->direct_max = rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > DIRECT_CAP * 2 + 128 ?
+		    DIRECT_CAP : rl.rlim_cur > 128 ? (size_t)(rl.rlim_cur - 128) / 2 : 0;
 	f->ring = malloc(RING_BYTES);
 	if (f->ring == NULL)
 		return f;                       /* no ring: in place */

@@ -14,6 +14,9 @@
  * silence, late start) read back as zeros and reordered packets land where
  * their timestamp says.
  *
+ * WAV calls whose sides share one rate skip the store: their samples go
+ * straight into the final file (see "Direct WAV" below), written once.
+ *
  * Threads: with a finisher (ct_audio_call_set_finisher), ct_audio_call_add
  * only looks the codec up and copies the payload into the finisher's ring;
  * decoding, the store and the final file are the recorder thread's
@@ -83,6 +86,9 @@
 #define UNDEC_MAX 256         /* cap of the undecodable-codec list */
 #define CHUNK 4096            /* frames per sf_writef_short call */
 #define MAX_ARRIVAL_US ((int64_t)2 * MAX_S * 1000000) /* keeps the scaling in range */
+#define DBLOCK 2048           /* stereo frames per direct write-cache block */
+#define DIRECT_MAX_RATE 48000 /* 4 h of stereo 16-bit stays under WAV's 4 GiB */
+#define WAV_HEADER 44
 
 struct stream {
 	const struct ct_codec *codec;
@@ -131,6 +137,14 @@ struct ct_audio_call {
 	int has_audio;             /* a decodable packet was added (capture side) */
 	struct ct_audio_store *store;  /* the scratch store: fin's, or own */
 	struct ct_audio_store *own;    /* a store of this call's own (no finisher) */
+	int dfd;                   /* WAV written directly (unnamed final file), else -1 */
+	int direct_tried;          /* the choice between direct and store was made */
+	uint32_t drate;            /* the direct file's rate */
+	struct dslot {             /* direct write cache: two blocks of DBLOCK stereo frames */
+		int64_t blk;       /* -1: empty */
+		int16_t *buf;      /* 2 * DBLOCK samples, interleaved */
+	} dslot[2];
+	int64_t dfile_blocks;      /* blocks below this reached the direct file (or are holes) */
 	int io_errno;              /* first scratch I/O error, 0 if none */
 	char *scratch;             /* names the scratch data in messages once opened */
 	struct chan ch[2];
@@ -221,6 +235,8 @@ struct ct_audio_call *ct_audio_call_new(const char *dir, enum ct_audio_format fm
 	if (ac == NULL)
 		goto fail;
 	ac->ch[0].cblk = ac->ch[1].cblk = -1;
+	ac->dfd = -1;
+	ac->dslot[0].blk = ac->dslot[1].blk = -1;
 	ac->fmt = fmt;
 	ac->start_us = start_us;
 	ac->dir = strdup(dir);
@@ -505,6 +521,10 @@ static void scratch_write(struct ct_audio_call *ac, int c, int64_t pos,
 	}
 }
 
+static void audio_write(struct ct_audio_call *ac, int c, int64_t pos, const int16_t *s,
+    size_t n);
+static int direct_demote(struct ct_audio_call *ac);
+
 /* Floor of a * b / c for c > 0, b >= 0. */
 static int64_t scale(int64_t a, int64_t b, int64_t c)
 {
@@ -651,8 +671,11 @@ void ct_audio_call_add_decoded(struct ct_audio_call *ac, int channel,
 
 	if (ac->io_errno != 0)
 		return;
-	if (ac->ch[channel].rate == 0)
+	if (ac->ch[channel].rate == 0) {
 		ac->ch[channel].rate = codec->rate;
+		if (ac->dfd >= 0 && codec->rate != ac->drate && direct_demote(ac) < 0)
+			return;
+	}
 	rate = ac->ch[channel].rate;
 	arrival_us = ct_ts_sub(arrival_us, ac->start_us);   /* untrusted: saturated */
 	if (arrival_us > MAX_ARRIVAL_US || arrival_us < -MAX_ARRIVAL_US)
@@ -668,7 +691,7 @@ void ct_audio_call_add_decoded(struct ct_audio_call *ac, int channel,
 	pos = cut_hole(ac, pos, n, rate);
 	if (pos < 0)       /* reordered from before a shortened gap, past sample 0 */
 		goto drop;
-	scratch_write(ac, channel, pos, pcm, (size_t)n);
+	audio_write(ac, channel, pos, pcm, (size_t)n);
 	return;
 drop:
 	ac->dropped++;
@@ -866,6 +889,266 @@ static int final_link(const struct ct_audio_call *ac, int fd, const char *tmp, c
 }
 
 /*
+ * Direct WAV (issue 16: write each recording once).  A WAV call whose two
+ * sides have one rate is written straight into its final file: unnamed
+ * (O_TMPFILE only: a hidden named file would outlive a crash), frames at
+ * byte WAV_HEADER + 4 * frame, the header written and the file cut to its
+ * length when the call ends, then linked under its name as any other.  The
+ * content is the one the store path writes: samples where they were
+ * placed, zeros (holes) elsewhere.  Packets go through a write cache of two
+ * blocks of DBLOCK stereo frames (block b in slot b & 1), so the two sides,
+ * a little apart in time, fill a block before it is written whole; a
+ * packet for a block older than its slot's (reordered, or a side far
+ * behind) is read, patched and written back in the file.  Each direct call
+ * holds a descriptor, so the finisher hands out a bounded number of them
+ * (ct_audio_finisher_direct_take: half the open-file limit left); the
+ * others, FLAC and Ogg, rates above DIRECT_MAX_RATE and file systems
+ * without O_TMPFILE go through the store.  A side that turns out to have
+ * another rate moves the call to the store (direct_demote).
+ */
+static void put_le16(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+}
+
+static void put_le32(uint8_t *p, uint32_t v)
+{
+	put_le16(p, v & 0xFFFF);
+	put_le16(p + 2, v >> 16);
+}
+
+static off_t dframe_off(int64_t frame)
+{
+	return (off_t)(WAV_HEADER + frame * 4);
+}
+
+/* Chooses direct writing for ac at its first audio of rate `rate` when it may. */
+static void direct_open(struct ct_audio_call *ac, uint32_t rate)
+{
+	char *tmp = NULL;
+	int fd, i;
+
+	ac->direct_tried = 1;
+	if (ac->fmt != CT_AUDIO_WAV || rate > DIRECT_MAX_RATE || ac->store != NULL)
+		return;
+	if (ac->fin != NULL && !ct_audio_finisher_direct_take(ac->fin))
+		return;
+	fd = final_open(ac, &tmp);
+	if (fd >= 0 && tmp != NULL) {
+		unlink(tmp);
+		close(fd);
+		fd = -1;
+	}
+	free(tmp);
+	for (i = 0; fd >= 0 && i < 2; i++)
+		if ((ac->dslot[i].buf = malloc(DBLOCK * 2 * sizeof(int16_t))) == NULL) {
+			close(fd);
+			fd = -1;
+		}
+	if (fd < 0) {       /* the store path reports what is wrong, if anything */
+		if (ac->fin != NULL)
+			ct_audio_finisher_direct_give(ac->fin);
+		return;
+	}
+	ac->dfd = fd;
+	ac->drate = rate;
+}
+
+/* Writes slot s to the direct file and empties it; 0 or -1 (io_errno). */
+static int dslot_flush(struct ct_audio_call *ac, struct dslot *s)
+{
+	if (s->blk < 0)
+		return 0;
+	if (ct_pwrite_all(ac->dfd, s->buf, DBLOCK * 4, dframe_off(s->blk * DBLOCK)) < 0) {
+		ac->io_errno = errno;
+		return -1;
+	}
+	if (s->blk >= ac->dfile_blocks)
+		ac->dfile_blocks = s->blk + 1;
+	s->blk = -1;
+	return 0;
+}
+
+/* Reads n frames at frame pos of the direct file into buf (zeros past its end). */
+static int dread(struct ct_audio_call *ac, int16_t *buf, int64_t pos, size_t n)
+{
+	size_t got = 0;
+
+	while (got < n * 4) {
+		ssize_t r = pread(ac->dfd, (char *)buf + got, n * 4 - got, dframe_off(pos) + (off_t)got);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			ac->io_errno = errno;
+			return -1;
+		}
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
+	memset((char *)buf + got, 0, n * 4 - got);
+	return 0;
+}
+
+/* Writes k samples of channel c at frame pos, inside one DBLOCK block. */
+static void direct_piece(struct ct_audio_call *ac, int c, int64_t pos, const int16_t *smp,
+    size_t k)
+{
+	int64_t b = pos / DBLOCK;
+	struct dslot *s = &ac->dslot[b & 1];
+	int16_t *d;
+	size_t i;
+
+	if (s->blk > b) {                   /* behind its slot: patch the file */
+		int16_t tmp[DBLOCK * 2];
+
+		if (dread(ac, tmp, pos, k) < 0)
+			return;
+		for (i = 0; i < k; i++)
+			tmp[2 * i + c] = smp[i];
+		if (ct_pwrite_all(ac->dfd, tmp, k * 4, dframe_off(pos)) < 0)
+			ac->io_errno = errno;
+		return;
+	}
+	if (s->blk != b) {
+		if (dslot_flush(ac, s) < 0)
+			return;
+		if (b < ac->dfile_blocks) {
+			if (dread(ac, s->buf, b * DBLOCK, DBLOCK) < 0)
+				return;
+		} else {
+			memset(s->buf, 0, DBLOCK * 2 * sizeof(int16_t));
+		}
+		s->blk = b;
+	}
+	d = s->buf + 2 * (pos - b * DBLOCK) + c;
+	for (i = 0; i < k; i++)
+		d[2 * i] = smp[i];
+}
+
+/* Writes the direct cache out, the older block first; 0 or -1. */
+static int direct_flush(struct ct_audio_call *ac)
+{
+	int first = ac->dslot[0].blk <= ac->dslot[1].blk ? 0 : 1;
+
+	if (dslot_flush(ac, &ac->dslot[first]) < 0 || dslot_flush(ac, &ac->dslot[!first]) < 0)
+		return -1;
+	return 0;
+}
+
+/* Writes n samples of channel c at sample pos: direct or to the store. */
+static void audio_write(struct ct_audio_call *ac, int c, int64_t pos, const int16_t *s,
+    size_t n)
+{
+	if (!ac->direct_tried)
+		direct_open(ac, ac->ch[c].rate);
+	if (ac->dfd < 0) {
+		scratch_write(ac, c, pos, s, n);
+		return;
+	}
+	while (n > 0 && ac->io_errno == 0) {
+		size_t k = (size_t)(DBLOCK - pos % DBLOCK);
+
+		if (k > n)
+			k = n;
+		direct_piece(ac, c, pos, s, k);
+		if (pos + (int64_t)k > ac->ch[c].len)
+			ac->ch[c].len = pos + (int64_t)k;
+		pos += (int64_t)k;
+		s += k;
+		n -= k;
+	}
+}
+
+/* Closes the direct file (it has no name: it is gone) and returns its descriptor slot. */
+static void direct_close(struct ct_audio_call *ac)
+{
+	if (ac->dfd < 0)
+		return;
+	close(ac->dfd);
+	ac->dfd = -1;
+	if (ac->fin != NULL)
+		ct_audio_finisher_direct_give(ac->fin);
+}
+
+/*
+ * A side of another rate joined a direct call: what the file holds moves
+ * to the store (each side's samples, holes as zeros) and the call goes on
+ * there.  0, or -1 with io_errno set.
+ */
+static int direct_demote(struct ct_audio_call *ac)
+{
+	int16_t *tmp = malloc(DBLOCK * 2 * sizeof(int16_t)), mono[DBLOCK];
+	int c, rc = 0;
+
+	if (tmp == NULL || direct_flush(ac) < 0) {
+		if (ac->io_errno == 0)
+			ac->io_errno = ENOMEM;
+		rc = -1;
+	}
+	for (c = 0; c < 2 && rc == 0; c++) {
+		int64_t pos, len = ac->ch[c].len;
+
+		for (pos = 0; pos < len && rc == 0; pos += DBLOCK) {
+			size_t n = (size_t)(len - pos < DBLOCK ? len - pos : DBLOCK), i;
+
+			if (dread(ac, tmp, pos, n) < 0) {
+				rc = -1;
+				break;
+			}
+			for (i = 0; i < n; i++)
+				mono[i] = tmp[2 * i + c];
+			scratch_write(ac, c, pos, mono, n);
+			rc = ac->io_errno != 0 ? -1 : 0;
+		}
+	}
+	free(tmp);
+	direct_close(ac);
+	return rc;
+}
+
+/*
+ * Ends a direct file: header, length cut to the last frame, size checked,
+ * then linked under a free name.  0 with *final, or -1 with errbuf.
+ */
+static int direct_finish(struct ct_audio_call *ac, char **final, char *errbuf, const char *shown)
+{
+	int64_t frames = ac->ch[0].len > ac->ch[1].len ? ac->ch[0].len : ac->ch[1].len;
+	uint32_t data = (uint32_t)(frames * 4), r = ac->drate;
+	uint8_t h[WAV_HEADER];
+	struct stat st;
+
+	memcpy(h, "RIFF", 4);
+	put_le32(h + 4, 36 + data);
+	memcpy(h + 8, "WAVEfmt ", 8);
+	put_le32(h + 16, 16);
+	put_le16(h + 20, 1);                     /* PCM */
+	put_le16(h + 22, 2);
+	put_le32(h + 24, r);
+	put_le32(h + 28, r * 4);
+	put_le16(h + 32, 4);
+	put_le16(h + 34, 16);
+	memcpy(h + 36, "data", 4);
+	put_le32(h + 40, data);
+	if (ct_pwrite_all(ac->dfd, h, sizeof(h), 0) < 0 ||
+	    ftruncate(ac->dfd, dframe_off(frames)) != 0) {
+		snprintf(errbuf, CT_ERRBUF_SIZE, "audio: %s: %s", shown, strerror(errno));
+		return -1;
+	}
+	if (fstat(ac->dfd, &st) != 0 || st.st_size != dframe_off(frames)) {
+		snprintf(errbuf, CT_ERRBUF_SIZE, "audio: %s: incomplete", shown);
+		return -1;
+	}
+	if (final_link(ac, ac->dfd, NULL, final) != 0) {
+		snprintf(errbuf, CT_ERRBUF_SIZE, "audio: %s: %s", shown, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * Writes the final file unnamed, checks it is complete, then links it
  * under a free name (see final_link).  Returns 0 with the malloc'ed name in
  * *final, or -1 with a message naming the intended path in errbuf and no
@@ -887,6 +1170,11 @@ static int write_file(struct ct_audio_call *ac, char **final, char *errbuf)
 		return -1;
 	}
 	snprintf(shown, n, "%s/%s.%s", ac->dir, ac->name, ext_name[ac->fmt]);
+	if (ac->dfd >= 0) {
+		rc = direct_finish(ac, final, errbuf, shown);
+		free(shown);
+		return rc;
+	}
 	for (c = 0; c < 2; c++) {
 		int64_t f;
 
@@ -955,6 +1243,9 @@ void ct_audio_call_free(struct ct_audio_call *ac)
 		free(ac->ch[c].map);
 		free(ac->ch[c].cache);
 	}
+	direct_close(ac);
+	free(ac->dslot[0].buf);
+	free(ac->dslot[1].buf);
 	ct_audio_store_free(ac->own);
 	free(ac->scratch);
 	free(ac->dir);
@@ -1016,6 +1307,8 @@ int ct_audio_call_settle(struct ct_audio_call *ac, char *errbuf)
 	if (ac->store != NULL && ac->io_errno == 0)
 		for (c = 0; c < 2; c++)
 			cache_flush(ac, c);
+	if (ac->dfd >= 0 && ac->io_errno == 0)
+		direct_flush(ac);
 	if (ac->io_errno != 0) {
 		snprintf(errbuf, CT_ERRBUF_SIZE, "audio: %s: %s",
 		    ac->scratch != NULL ? ac->scratch : ac->dir, strerror(ac->io_errno));
