@@ -76,5 +76,30 @@ for lim in 64 256; do
 	fi
 done
 
+# SIGKILL while 300 recordings are being written (directly, each an open
+# unnamed file): nothing is left in the directory, named or hidden, so no
+# unfinished recording can ever pass for a complete one.
+mkfifo "$t/fifo" && mkdir "$t/k" || exit 1
+size=$(wc -c <"$t/conc.pcap")
+"$CALLTAP" -r - --json "$t/k.jsonl" --audio "$t/k" <"$t/fifo" 2>"$t/k.err" &
+pid=$!
+(head -c $((size * 6 / 10)) "$t/conc.pcap"; sleep 30) >"$t/fifo" &
+feeder=$!
+fds=0
+for i in $(seq 1 100); do   # until the recorder holds the direct files (or 10 s)
+	fds=$(ls "/proc/$pid/fd" 2>/dev/null | wc -l)
+	[ "$fds" -gt 250 ] && break
+	sleep 0.1
+done
+kill -9 $pid 2>/dev/null
+wait $pid 2>/dev/null
+kill $feeder 2>/dev/null
+wait $feeder 2>/dev/null
+if [ "$fds" -gt 250 ] && [ -z "$(ls -A "$t/k")" ] && [ ! -s "$t/k.jsonl" ]; then
+	ok "SIGKILL with $fds descriptors open (recordings in progress): no file left, none named"
+else
+	bad "SIGKILL mid-recording: $fds descriptors, left: $(ls -A "$t/k" | head -3)"
+fi
+
 echo "audio-fdlimit: $pass passed, $fail failed"
 [ $fail -eq 0 ]

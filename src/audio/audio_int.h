@@ -39,6 +39,17 @@ struct ct_codec {
 /* Upper bound of the samples one payload of len bytes decodes to. */
 size_t ct_codec_max_samples(const struct ct_codec *c, size_t len);
 
+/*
+ * Decode and rate-conversion buffers: the recorder's one set serves every
+ * call it decodes (warm in the cache), a call in place has its own.
+ */
+struct ct_audio_bufs {
+	int16_t *pcm, *conv;
+	size_t pcm_cap, conv_cap;  /* samples */
+};
+struct ct_audio_finisher;
+struct ct_audio_bufs *ct_audio_finisher_bufs(struct ct_audio_finisher *f);
+
 /* Samples per channel block: the unit of the write cache and the store. */
 #define CT_AUDIO_BLOCK 4096
 #define CT_AUDIO_BLOCK_BYTES (CT_AUDIO_BLOCK * 2)

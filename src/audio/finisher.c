@@ -88,7 +88,13 @@ struct ct_audio_finisher {
 	struct done *done_head, *done_tail; /* reports not taken yet, oldest first */
 	struct ct_audio_store *store; /* the recorder's scratch store */
 	size_t direct_max, direct_open; /* direct WAV files: budget, open now (recorder) */
+	struct ct_audio_bufs bufs;  /* the recorder's decode buffers */
 };
+
+struct ct_audio_bufs *ct_audio_finisher_bufs(struct ct_audio_finisher *f)
+{
+	return &f->bufs;
+}
 
 int ct_audio_finisher_direct_take(struct ct_audio_finisher *f)
 {
@@ -496,6 +502,8 @@ void ct_audio_finisher_free(struct ct_audio_finisher *f)
 		free(dn);
 	}
 	ct_audio_store_free(f->store);
+	free(f->bufs.pcm);
+	free(f->bufs.conv);
 	free(f->ring);
 	pthread_cond_destroy(&f->cv_room);
 	pthread_cond_destroy(&f->cv_done);

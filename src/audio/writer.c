@@ -135,6 +135,13 @@ struct ct_audio_call {
 	int64_t start_us;          /* capture time of sample 0 */
 	struct ct_audio_finisher *fin; /* recorder thread and shared store, may be NULL */
 	int has_audio;             /* a decodable packet was added (capture side) */
+	struct {                   /* the last codec looked up (capture side) */
+		char name[24];     /* "" none */
+		uint32_t rate;
+		unsigned fmt;
+		int kind;          /* 0 audio (codec), 1 not audio, 2 undecodable */
+		const struct ct_codec *codec;
+	} lk;
 	struct ct_audio_store *store;  /* the scratch store: fin's, or own */
 	struct ct_audio_store *own;    /* a store of this call's own (no finisher) */
 	int dfd;                   /* WAV written directly (unnamed final file), else -1 */
@@ -150,8 +157,7 @@ struct ct_audio_call {
 	struct chan ch[2];
 	struct stream streams[MAX_STREAMS];
 	size_t n_streams;
-	int16_t *pcm, *conv;       /* decode and rate-conversion buffers */
-	size_t pcm_cap, conv_cap;  /* samples */
+	struct ct_audio_bufs bufs; /* decode buffers in place (the recorder has its own) */
 	char undec[UNDEC_MAX];     /* "G723,AMR" */
 	uint64_t dropped;          /* packets out of range, malformed, too many streams */
 	uint64_t resyncs;          /* timestamp jumps re-anchored on arrival time */
@@ -338,18 +344,18 @@ static int16_t interp(const int16_t *in, size_t n, uint64_t num, uint64_t den)
 }
 
 /*
- * Converts n samples at rate from to rate to into ac->conv; returns the
+ * Converts n samples at rate from to rate to into b->conv; returns the
  * number of output samples or -1 on allocation failure.
  */
-static long convert_rate(struct ct_audio_call *ac, const int16_t *in, size_t n,
+static long convert_rate(struct ct_audio_bufs *b, const int16_t *in, size_t n,
     uint32_t from, uint32_t to)
 {
 	size_t out_n = (size_t)((uint64_t)n * to / from), j;
 
-	if (reserve(&ac->conv, &ac->conv_cap, out_n + 1) < 0)
+	if (reserve(&b->conv, &b->conv_cap, out_n + 1) < 0)
 		return -1;
 	for (j = 0; j < out_n; j++)
-		ac->conv[j] = interp(in, n, (uint64_t)j * from, to);
+		b->conv[j] = interp(in, n, (uint64_t)j * from, to);
 	return (long)out_n;
 }
 
@@ -580,32 +586,32 @@ static int64_t place(struct ct_audio_call *ac, struct stream *s, uint32_t rtp_ts
 
 /*
  * Decodes one payload at the channel's rate; returns the sample count and
- * sets *out to them (ac->pcm, or ac->conv after a rate conversion), or -1
+ * sets *out to them (b->pcm, or b->conv after a rate conversion), or -1
  * (malformed, out of memory: *out untouched).  *out is taken only once the
- * buffer it points into is final: convert_rate() may move ac->conv (a
+ * buffer it points into is final: convert_rate() may move b->conv (a
  * codec of another rate on the channel used to write from the stale or
  * NULL pointer and crash).
  */
-static long decode(struct ct_audio_call *ac, struct stream *s, const uint8_t *payload,
+static long decode(struct ct_audio_bufs *b, struct stream *s, const uint8_t *payload,
     size_t len, uint32_t rate, const int16_t **out)
 {
 	size_t max = ct_codec_max_samples(s->codec, len);
 	long conv;
 	int n;
 
-	if (max == 0 || reserve(&ac->pcm, &ac->pcm_cap, max) < 0)
+	if (max == 0 || reserve(&b->pcm, &b->pcm_cap, max) < 0)
 		return -1;
-	n = s->codec->decode(s->state, payload, len, ac->pcm, max);
+	n = s->codec->decode(s->state, payload, len, b->pcm, max);
 	if (n <= 0 || (size_t)n > max)
 		return -1;
 	if (s->codec->rate == rate) {
-		*out = ac->pcm;
+		*out = b->pcm;
 		return n;
 	}
-	conv = convert_rate(ac, ac->pcm, (size_t)n, s->codec->rate, rate);
+	conv = convert_rate(b, b->pcm, (size_t)n, s->codec->rate, rate);
 	if (conv <= 0)
 		return -1;
-	*out = ac->conv;
+	*out = b->conv;
 	return conv;
 }
 
@@ -639,13 +645,24 @@ void ct_audio_call_add_fmt(struct ct_audio_call *ac, int channel, const char *co
 		return;
 	if (codec_name == NULL)
 		codec_name = "unknown";
-	if (not_audio(codec_name))
-		return;
-	codec = ct_codec_find_fmt(codec_name, clock_rate, fmt);
-	if (codec == NULL) {
-		remember_undecodable(ac, codec_name);
-		return;
+	/* Most packets of a call carry the codec of the one before: no table scan. */
+	if (ac->lk.rate != clock_rate || ac->lk.fmt != fmt || ac->lk.name[0] == '\0' ||
+	    strcmp(ac->lk.name, codec_name) != 0) {
+		ac->lk.codec = NULL;
+		ac->lk.kind = not_audio(codec_name) ? 1 :
+		    (ac->lk.codec = ct_codec_find_fmt(codec_name, clock_rate, fmt)) != NULL ? 0 : 2;
+		if (ac->lk.kind == 2)
+			remember_undecodable(ac, codec_name);
+		ac->lk.rate = clock_rate;
+		ac->lk.fmt = fmt;
+		if (strlen(codec_name) < sizeof(ac->lk.name))
+			strcpy(ac->lk.name, codec_name);
+		else
+			ac->lk.name[0] = '\0';
 	}
+	if (ac->lk.kind != 0)
+		return;
+	codec = ac->lk.codec;
 	if ((channel != CT_AUDIO_CALLER && channel != CT_AUDIO_CALLEE) ||
 	    payload == NULL || len == 0 || len > MAX_PAYLOAD)
 		return;            /* dropped: nothing to decode */
@@ -685,7 +702,8 @@ void ct_audio_call_add_decoded(struct ct_audio_call *ac, int channel,
 	if (s == NULL)
 		goto drop;
 	pos = place(ac, s, rtp_ts, arrival_pos, rate);
-	n = decode(ac, s, payload, len, rate, &pcm);
+	n = decode(ac->fin != NULL ? ct_audio_finisher_bufs(ac->fin) : &ac->bufs, s, payload, len,
+	    rate, &pcm);
 	if (n <= 0 || pos < 0 || pos + n > (int64_t)MAX_S * rate)
 		goto drop;
 	pos = cut_hole(ac, pos, n, rate);
@@ -1250,8 +1268,8 @@ void ct_audio_call_free(struct ct_audio_call *ac)
 	free(ac->scratch);
 	free(ac->dir);
 	free(ac->name);
-	free(ac->pcm);
-	free(ac->conv);
+	free(ac->bufs.pcm);
+	free(ac->bufs.conv);
 	free(ac);
 }
 
