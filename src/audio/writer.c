@@ -948,7 +948,10 @@ static void direct_open(struct ct_audio_call *ac, uint32_t rate)
 	int fd, i;
 
 	ac->direct_tried = 1;
-	if (ac->fmt != CT_AUDIO_WAV || rate > DIRECT_MAX_RATE || ac->store != NULL)
+	/* both sides' rates may be known already (a first packet that was dropped) */
+	if (ac->fmt != CT_AUDIO_WAV || rate > DIRECT_MAX_RATE || ac->store != NULL ||
+	    (ac->ch[0].rate != 0 && ac->ch[0].rate != rate) ||
+	    (ac->ch[1].rate != 0 && ac->ch[1].rate != rate))
 		return;
 	if (ac->fin != NULL && !ct_audio_finisher_direct_take(ac->fin))
 		return;

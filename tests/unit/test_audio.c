@@ -979,6 +979,47 @@ static void test_rate_switch(const char *dir)
 }
 
 /*
+ * The caller's first packet sets its side's rate (16 kHz) but is dropped
+ * (odd L16 length); the callee's 8 kHz audio comes first: the call must not
+ * be written directly at 8 kHz (its sides' rates differ), and the file is
+ * the 16 kHz one.
+ */
+static void test_rate_first_dropped(const char *dir)
+{
+	static const struct pkt_spec pk[] = {
+		{ CT_AUDIO_CALLER, "L16", 16000, 1, 0, 0, 33, 1 },               /* malformed */
+		{ CT_AUDIO_CALLEE, "PCMU", 8000, 2, 0, 0, 160, 0x80 },
+		{ CT_AUDIO_CALLER, "L16", 16000, 1, 1600, 100000, 64, 700 },     /* [1600,1632) */
+	};
+	char errbuf[CT_ERRBUF_SIZE] = "", *path = NULL;
+	struct ct_audio_call *ac = ct_audio_call_new(dir, CT_AUDIO_WAV, "first-dropped", START_US,
+	    errbuf);
+	SF_INFO info;
+	short *b = NULL;
+	size_t i;
+	long n;
+
+	for (i = 0; i < sizeof(pk) / sizeof(pk[0]); i++)
+		add_spec(ac, &pk[i]);
+	CHECK_INT(ct_audio_call_finish(ac, &path, NULL, errbuf), 0);
+	CHECK(path != NULL);
+	if (path == NULL)
+		return;
+	n = read_file(path, &b, &info);
+	CHECK_INT(info.samplerate, 16000);
+	CHECK_INT(n, 1632);
+	if (n == 1632) {
+		CHECK_INT(b[2 * 1600], 700);
+		CHECK_INT(b[2 * 1631], 700);
+		CHECK_INT(b[1], 32124);
+		CHECK_INT(b[2 * 1599], 0);
+	}
+	free(b);
+	unlink(path);
+	free(path);
+}
+
+/*
  * Timestamp jumps of 2^31 and more inside one SSRC (re-anchored on the
  * arrival time), more SSRCs than a recording keeps (dropped), empty, odd
  * and oversized payloads, and arrival times at the ends of int64 (dropped,
@@ -1443,6 +1484,7 @@ int main(void)
 	test_finisher(dir);
 	test_finisher_reports(dir);
 	test_rate_switch(dir);
+	test_rate_first_dropped(dir);
 	test_ts_ssrc_chaos(dir);
 #ifdef HAVE_SPANDSP
 	test_g722(dir);
