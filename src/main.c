@@ -24,7 +24,6 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/ioctl.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -539,7 +538,7 @@ static void print_version(FILE *out)
 	    ""
 #endif
 	    );
-	fprintf(out, "codecs decoded: G.711(PCMU PCMA)%s%s%s%s\n",
+	fprintf(out, "codecs decoded: G.711(PCMU PCMA) L16%s%s%s%s%s%s\n",
 #ifdef HAVE_SPANDSP
 	    " G.722",
 #else
@@ -556,7 +555,17 @@ static void print_version(FILE *out)
 	    "",
 #endif
 #ifdef HAVE_OPUS
-	    " Opus"
+	    " Opus",
+#else
+	    "",
+#endif
+#ifdef HAVE_AMRNB
+	    " AMR",
+#else
+	    "",
+#endif
+#ifdef HAVE_AMRWB
+	    " AMR-WB"
 #else
 	    ""
 #endif
@@ -1516,19 +1525,6 @@ int main(int argc, char **argv)
 	if (rc != 0)
 		return rc < 0 ? 0 : 1;
 	umask(o.umask);
-	/*
-	 * Each call being recorded holds its scratch file open: raise the soft
-	 * limit on open files to the hard one (often 1024 soft, far more hard),
-	 * so thousands of concurrent recordings do not fail with EMFILE.
-	 */
-	if (o.cfg.audio_dir != NULL) {
-		struct rlimit rl;
-
-		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-			rl.rlim_cur = rl.rlim_max;
-			setrlimit(RLIMIT_NOFILE, &rl);
-		}
-	}
 	o.attr.log = o.cfg.log;   /* the lease log's messages */
 	if ((o.cfg.attr = ct_attr_new(&o.attr, errbuf)) == NULL) {
 		fprintf(stderr, "calltap: %s\n", errbuf);

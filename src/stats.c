@@ -65,6 +65,8 @@ void ct_stats_print(const struct ct_engine_stats *es, const struct ct_sinkset_st
 		print_row(out, "rtcp_foreign", ms->rtcp_foreign);
 		print_row(out, "recordings", es->recordings);
 		print_row(out, "recording_errors", ms->audio_errors);
+		if (ms->audio_queue_waits > 0)
+			print_row(out, "recording_queue_waits", ms->audio_queue_waits);
 	}
 	print_row(out, "other_udp", c->other_udp);
 	print_row(out, "calls", ds->calls);

@@ -8,6 +8,13 @@
                                           the same second
     audio-hostile.py many OUT.pcap N      N answered calls of PCMU, 1 s and
                                           2 s in turn, one after the other
+    audio-hostile.py concurrent OUT.pcap N  N answered calls of 3 s, all
+                                          open at once (started within 0.5 s),
+                                          caller audio concurrent_payload(k, i)
+    audio-hostile.py amr OUT.pcap         answered calls whose caller sends
+                                          AMR (octet-aligned), AMR (bandwidth-
+                                          efficient) and AMR-WB (bandwidth-
+                                          efficient, 2 frames a packet), 3 s
     audio-hostile.py fsize BYTES CMD...   runs CMD with RLIMIT_FSIZE BYTES
                                           (SIGXFSZ ignored: writes fail EFBIG)
     audio-hostile.py timestamps OUT.pcapng  extreme pcapng timestamps (see
@@ -76,7 +83,9 @@ class Call:
     """One answered call; rtp(i) gives the caller's i-th packet as
     (pt, ssrc, ts, payload) or None (not sent)."""
 
-    def __init__(self, call_id, t0, port, caller_rtp, secs=3.0):
+    def __init__(self, call_id, t0, port, caller_rtp, secs=3.0, sdp_fn=None, step=1):
+        self.sdp_fn = sdp_fn or sdp
+        self.step = step            # caller sends every step-th 20 ms slot
         self.call_id = call_id
         self.t0 = t0
         self.port = port
@@ -89,16 +98,16 @@ class Call:
         a_port, b_port = self.port, self.port + 2
         out.append((t, udp_frame(SBC, PBX, 5060, 5060, sip(
             'INVITE sip:+15550002@%s SIP/2.0' % ip_str(PBX), cid, '1 INVITE',
-            ['Contact: <sip:a@%s>' % ip_str(SBC)], sdp(SBC, a_port), to_tag=False))))
+            ['Contact: <sip:a@%s>' % ip_str(SBC)], self.sdp_fn(SBC, a_port), to_tag=False))))
         out.append((t + 50000, udp_frame(PBX, SBC, 5060, 5060, sip(
             'SIP/2.0 200 OK', cid, '1 INVITE', ['Contact: <sip:b@%s>' % ip_str(PBX)],
-            sdp(PBX, b_port)))))
+            self.sdp_fn(PBX, b_port)))))
         out.append((t + 60000, udp_frame(SBC, PBX, 5060, 5060, sip(
             'ACK sip:b@%s SIP/2.0' % ip_str(PBX), cid, '1 ACK', []))))
         n = int(self.secs * 50)
         for i in range(n):
             ts = t + 100000 + i * 20000
-            pkt = self.caller_rtp(i)
+            pkt = self.caller_rtp(i) if i % self.step == 0 else None
             if pkt is not None:
                 pt, ssrc, rts, payload = pkt
                 rtp = struct.pack('!BBHII', 0x80, pt & 0x7F, i & 0xFFFF, rts & 0xFFFFFFFF,
@@ -181,6 +190,69 @@ def attack_calls(t0):
                ('every-switch', every_switch)]
     return [Call('audio-%s@sbc' % name, t0 + k * 5000000, 20000 + 4 * k, fn)
             for k, (name, fn) in enumerate(attacks)]
+
+
+def concurrent_payload(k, i):
+    """Caller payload (PCMU) of packet i of call k of `concurrent`: loud,
+    never silence, different for every call and packet."""
+    return bytes(0x80 | ((k * 37 + i * 11 + j) % 0x70) for j in range(160))
+
+
+def concurrent_calls(n):
+    return [Call('conc-%04d@x' % k, BASE + k * 500000 // n, 20000 + 4 * k,
+                 lambda i, k=k: (0, 0xC0000 + k, 160 * i, concurrent_payload(k, i)))
+            for k in range(n)]
+
+
+AMR_BITS = {False: [95, 103, 118, 134, 148, 159, 204, 244, 39],
+            True: [132, 177, 253, 285, 317, 365, 397, 461, 477, 40]}
+
+
+def amr_payload(rng, wb, octet, nframes, ft):
+    """RFC 4867 payload: CMR 15, nframes ToC entries of frame type ft (Q 1),
+    random speech bits; octet-aligned or bandwidth-efficient."""
+    bits = []
+
+    def put(v, n):
+        bits.extend((v >> (n - 1 - k)) & 1 for k in range(n))
+    put(15, 4)
+    if octet:
+        put(0, 4)
+    for i in range(nframes):
+        put(1 if i + 1 < nframes else 0, 1)
+        put(ft, 4)
+        put(1, 1)
+        if octet:
+            put(0, 2)
+    for i in range(nframes):
+        put(rng.getrandbits(AMR_BITS[wb][ft]), AMR_BITS[wb][ft])
+        if octet:
+            bits.extend([0] * (-len(bits) % 8))
+    bits.extend([0] * (-len(bits) % 8))
+    return bytes(int(''.join(map(str, bits[k:k + 8])), 2) for k in range(0, len(bits), 8))
+
+
+def amr_sdp(ip, port):
+    return ('v=0\r\no=- 1 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\n'
+            'm=audio %d RTP/AVP 96 97 98 0\r\na=rtpmap:96 AMR/8000\r\n'
+            'a=fmtp:96 octet-align=1\r\na=rtpmap:97 AMR/8000\r\n'
+            'a=rtpmap:98 AMR-WB/16000\r\na=fmtp:98 mode-set=0,1,2,8\r\n'
+            'a=rtpmap:0 PCMU/8000\r\n'
+            'a=sendrecv\r\n' % (ip_str(ip), ip_str(ip), port)).encode()
+
+
+def amr_calls(t0):
+    import random
+    rng = random.Random(4867)
+    return [
+        Call('amr-oa@sbc', t0, 23000, lambda i: (96, 0xA1, 160 * i, amr_payload(rng, False, True, 1, 7)),
+             sdp_fn=amr_sdp),
+        Call('amr-be@sbc', t0 + 5000000, 23004,
+             lambda i: (97, 0xA2, 160 * i, amr_payload(rng, False, False, 1, 7)), sdp_fn=amr_sdp),
+        Call('amr-wb-be@sbc', t0 + 10000000, 23008,
+             lambda i: (98, 0xA3, 320 * i, amr_payload(rng, True, False, 2, 8)),
+             sdp_fn=amr_sdp, step=2),
+    ]
 
 
 def write_pcap(path, calls):
@@ -273,6 +345,10 @@ def main(argv):
     elif len(argv) == 4 and argv[1] == 'many':
         write_pcap(argv[2], [Call('many-%04d@x' % k, BASE + k * 2500000, 22000 + 4 * (k % 1000),
                                   pcmu, secs=1.0 + k % 2) for k in range(int(argv[3]))])
+    elif len(argv) == 3 and argv[1] == 'amr':
+        write_pcap(argv[2], amr_calls(BASE))
+    elif len(argv) == 4 and argv[1] == 'concurrent':
+        write_pcap(argv[2], concurrent_calls(int(argv[3])))
     elif len(argv) >= 4 and argv[1] == 'fsize':
         import os
         import resource

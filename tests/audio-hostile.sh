@@ -172,6 +172,41 @@ else
 	bad "disk full ($how): exit $rc, recordings ${recs:-0}, recording_errors ${errs:-0}, files $(ls "$t/full" | wc -l): $out"
 fi
 
+# ---- AMR and AMR-WB (RFC 4867): random frames in both payload formats
+if "$CALLTAP" --version | grep -q "AMR AMR-WB"; then
+	python3 "$gen" amr "$t/amr.pcap" || exit 1
+	mkdir "$t/a5"
+	run_all amr "$t/amr.pcap" "$t/a5"
+	if out=$(check_records amr 3) && python3 - "$t/amr.jsonl" <<'PY'
+import json, struct, sys, wave
+want = {'amr-oa@sbc': ('AMR', 8000), 'amr-be@sbc': ('AMR', 8000), 'amr-wb-be@sbc': ('AMR-WB', 16000)}
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    codec, rate = want[r['call_id']]
+    w = wave.open(r['recording'])
+    n = w.getnframes()
+    s = struct.unpack('<%dh' % (2 * n), w.readframes(n))
+    left = s[0::2]
+    # 150 frames of 20 ms from the first packet (the callee's tone starts 5 ms later)
+    ok = (w.getframerate() == rate and abs(n - 3 * rate - rate // 200) <= 1 and
+          r.get('undecodable') is None and
+          codec in [x.get('codec') for x in r['streams']] and
+          sum(1 for v in left[rate // 2:rate * 5 // 2] if v != 0) > rate)
+    if not ok:
+        print('     | %s: %d frames at %d Hz, undecodable %s, codecs %s' % (
+            r['call_id'], n, w.getframerate(), r.get('undecodable'),
+            [x.get('codec') for x in r['streams']]))
+        sys.exit(1)
+PY
+	then
+		ok "AMR octet-aligned, bandwidth-efficient, AMR-WB 2 frames a packet: $out, 3 s at 8/16 kHz, caller audio not silent"
+	else
+		bad "AMR recordings: $out"
+	fi
+else
+	echo "skip: calltap built without AMR / AMR-WB"
+fi
+
 # Held records keep their order: the same call_id sequence as without --audio.
 "$CALLTAP" -r "$t/many.pcap" --json "$t/plain.jsonl" 2>"$t/err"
 if python3 - "$t/full.jsonl" "$t/plain.jsonl" <<'PY'

@@ -29,6 +29,11 @@ struct ct_codec;
 /* Finds a decoder by SDP encoding name (case-insensitive, "PCMU", "PCMA",
  * "G722", ...) and clock rate; NULL when not supported. */
 const struct ct_codec *ct_codec_find(const char *name, uint32_t clock_rate);
+
+/* Payload-format options from the SDP a=fmtp line that decoding depends on. */
+#define CT_CODEC_OCTET_ALIGN 0x01   /* RFC 4867 octet-align=1 (AMR, AMR-WB); else bandwidth-efficient */
+/* As ct_codec_find, for a payload type with the fmtp flags fmt (CT_CODEC_*). */
+const struct ct_codec *ct_codec_find_fmt(const char *name, uint32_t clock_rate, unsigned fmt);
 /* Output sample rate of the codec (8000 for G.711, 16000 for G.722 ...). */
 uint32_t ct_codec_rate(const struct ct_codec *c);
 const char *ct_codec_name(const struct ct_codec *c);
@@ -55,6 +60,10 @@ struct ct_audio_call *ct_audio_call_new(const char *dir, enum ct_audio_format fm
 void ct_audio_call_add(struct ct_audio_call *ac, int channel, const char *codec_name,
     uint32_t clock_rate, uint32_t ssrc, uint32_t rtp_ts, int64_t arrival_us,
     const uint8_t *payload, size_t len);
+/* As ct_audio_call_add, for a payload type with the fmtp flags fmt (CT_CODEC_*). */
+void ct_audio_call_add_fmt(struct ct_audio_call *ac, int channel, const char *codec_name,
+    uint32_t clock_rate, unsigned fmt, uint32_t ssrc, uint32_t rtp_ts, int64_t arrival_us,
+    const uint8_t *payload, size_t len);
 
 /*
  * Ends the recording: writes the final file and removes the scratch data.
@@ -71,13 +80,17 @@ int ct_audio_call_finish(struct ct_audio_call *ac, char **path, char **undecodab
 void ct_audio_call_discard(struct ct_audio_call *ac);
 
 /*
- * The finisher: one worker thread that writes the final files (reading the
- * scratch data back, interleaving, encoding) while the capture thread goes
- * on.  Recordings are handed over at call end and written in that order.
+ * The finisher (the recorder thread): decodes the packets of the calls
+ * handed to it (ct_audio_call_set_finisher; the capture thread only copies
+ * payloads into its ring), keeps their audio in one shared scratch file
+ * (open files do not grow with concurrent calls) and writes the final files
+ * while the capture thread goes on.  Recordings are written in the order
+ * they are handed over.
  */
 struct ct_audio_finisher;
 
-/* Starts the worker; NULL when no thread could be started (finish in place). */
+/* Starts the recorder; NULL when out of memory (everything runs in place
+ * when no thread could be started). */
 struct ct_audio_finisher *ct_audio_finisher_new(void);
 
 /*
@@ -87,22 +100,24 @@ struct ct_audio_finisher *ct_audio_finisher_new(void);
  * ct_audio_finisher_take_done() with tracking on, and
  * ct_audio_finisher_drain() waits for it.  A failure while writing it is
  * counted by the finisher (ct_audio_finisher_take_errors) and leaves no
- * file.  Blocks while FINISH_QUEUE recordings are waiting, so memory and
- * open files stay bounded.  ac is taken over in every case.
+ * file.  Waits while the recorder's ring is full (memory stays bounded).
+ * ac is taken over in every case.
  */
 int ct_audio_finisher_submit(struct ct_audio_finisher *f, struct ct_audio_call *ac,
     char **path, char **undecodable, char *errbuf);
 
 /*
  * Hands over a recording to drop (a call that was not answered): the
- * worker frees it and keeps its scratch file for a later call.  NULL f
- * drops it in place.
+ * recorder frees it and its scratch blocks.  NULL f: ac's own finisher,
+ * or in place.
  */
 void ct_audio_finisher_discard(struct ct_audio_finisher *f, struct ct_audio_call *ac);
 
 /*
- * Lets ac reuse the scratch files the finisher f kept from earlier calls
- * (emptied; up to FINISH_SPARES, for one directory).  f must outlive ac.
+ * Hands ac to the recorder f before its first packet: ct_audio_call_add
+ * then only copies the payload into f's ring, and ac must end through
+ * ct_audio_finisher_submit or _discard (ct_audio_call_discard passes it on).
+ * f must outlive ac.
  */
 void ct_audio_call_set_finisher(struct ct_audio_call *ac, struct ct_audio_finisher *f);
 
@@ -134,6 +149,19 @@ void ct_audio_finisher_drain(struct ct_audio_finisher *f);
  * first of their messages into errbuf (CT_ERRBUF_SIZE; untouched when 0).
  */
 uint64_t ct_audio_finisher_take_errors(struct ct_audio_finisher *f, char *errbuf);
+
+/*
+ * Times the capture thread waited because the recorder's ring was full
+ * (recordings are never dropped for lack of room: capture waits instead).
+ */
+uint64_t ct_audio_finisher_queue_waits(const struct ct_audio_finisher *f);
+
+/*
+ * Sets how many recordings f writes directly to their final file at once
+ * (WAV; one descriptor each; default: half the open-file limit beyond 128);
+ * the others go through the scratch store.  For tests.
+ */
+void ct_audio_finisher_set_direct_max(struct ct_audio_finisher *f, size_t n);
 
 /* Drains, stops the worker and frees f; NULL is a no-op. */
 void ct_audio_finisher_free(struct ct_audio_finisher *f);

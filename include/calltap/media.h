@@ -36,6 +36,7 @@ struct ct_media_stats {
 	uint64_t rtcp_foreign;  /* RTCP packets to a call's endpoint from a source it refused */
 	uint64_t recordings;    /* audio files written */
 	uint64_t audio_errors;  /* recordings that failed (first message: ct_media_audio_error) */
+	uint64_t audio_queue_waits; /* capture waited for room in the recorder's ring */
 	uint64_t injected;      /* RTP packets to a call's endpoint from a source it refused
 	                           (less those of streams promoted later) */
 	uint64_t injected_streams; /* refused streams (4-tuple + SSRC), promoted ones included */

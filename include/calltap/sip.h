@@ -48,8 +48,11 @@ enum ct_sdp_dir {
 	CT_SDP_INACTIVE
 };
 
+#define CT_SDP_OCTET_ALIGN 0x01  /* a=fmtp octet-align=1 (RFC 4867 AMR, AMR-WB) */
+
 struct ct_sdp_codec {
 	uint8_t pt;          /* RTP payload type */
+	uint8_t fmt;         /* CT_SDP_* payload-format flags from a=fmtp */
 	char name[24];       /* encoding name from a=rtpmap, or the static name */
 	uint32_t rate;       /* clock rate, Hz */
 	uint8_t channels;

@@ -14,6 +14,9 @@ int16_t ct_g711_ulaw_decode(uint8_t u);
 int16_t ct_g711_alaw_decode(uint8_t a);
 uint8_t ct_g711_ulaw_encode(int16_t pcm);
 uint8_t ct_g711_alaw_encode(int16_t pcm);
+/* The expansion tables behind the two decoders (for the codec loops). */
+extern const int16_t ct_g711_ulaw_table[256];
+extern const int16_t ct_g711_alaw_table[256];
 
 /* Returns the number of samples written to out (<= max_out), or -1 when the
  * payload is malformed for the codec. */
@@ -29,23 +32,90 @@ struct ct_codec {
 	void *(*state_new)(void);  /* NULL for stateless codecs */
 	void (*state_free)(void *state);
 	ct_codec_decode_fn *decode;
+	uint8_t fmt_mask;          /* payload-format flags (CT_CODEC_*) the row depends on */
+	uint8_t fmt;               /* their values for this row */
 };
 
 /* Upper bound of the samples one payload of len bytes decodes to. */
 size_t ct_codec_max_samples(const struct ct_codec *c, size_t len);
 
-/* The two halves of ct_audio_call_finish (writer.c), for the finisher. */
+/*
+ * Decode and rate-conversion buffers: the recorder's one set serves every
+ * call it decodes (warm in the cache), a call in place has its own.
+ */
+struct ct_audio_bufs {
+	int16_t *pcm, *conv;
+	size_t pcm_cap, conv_cap;  /* samples */
+};
+struct ct_audio_finisher;
+struct ct_audio_bufs *ct_audio_finisher_bufs(struct ct_audio_finisher *f);
+
+/* Samples per channel block: the unit of the write cache and the store. */
+#define CT_AUDIO_BLOCK 4096
+#define CT_AUDIO_BLOCK_BYTES (CT_AUDIO_BLOCK * 2)
+
+/*
+ * Finishing a recording in two halves (writer.c).  prepare runs in the
+ * thread that adds the packets (the capture thread): the undecodable list
+ * and the path the file will try first (1), or 0 when no decodable packet
+ * was added.  settle and produce run where the packets are decoded (the
+ * recorder thread, or in place): settle writes the cached samples to the
+ * store and returns 1 (audio to write), 0 (none: every packet was dropped)
+ * or -1 with a message (scratch I/O error); produce writes the final file.
+ */
 struct ct_audio_call;
 int ct_audio_call_prepare(struct ct_audio_call *ac, char **path, char **undecodable,
     char *errbuf);
+int ct_audio_call_settle(struct ct_audio_call *ac, char *errbuf);
 int ct_audio_call_produce(struct ct_audio_call *ac, char **path, char *errbuf);
-int ct_audio_call_detach_scratch(struct ct_audio_call *ac);
-const char *ct_audio_call_dir(const struct ct_audio_call *ac);
+/* Frees ac and gives its store blocks back (recorder side). */
+void ct_audio_call_free(struct ct_audio_call *ac);
+/* The finisher ac was handed to (ct_audio_call_set_finisher), or NULL. */
+struct ct_audio_finisher *ct_audio_call_finisher(const struct ct_audio_call *ac);
 
-/* Scratch files: a new anonymous one in dir, or a spare of the finisher's
- * for dir (-1 when it has none). */
-int ct_audio_scratch_create(const char *dir);
+/*
+ * The decoding half of ct_audio_call_add: codec already looked up (not
+ * NULL); runs in the recorder thread (or in place without one).
+ */
+void ct_audio_call_add_decoded(struct ct_audio_call *ac, int channel,
+    const struct ct_codec *codec, uint32_t clock_rate, uint32_t ssrc, uint32_t rtp_ts,
+    int64_t arrival_us, const uint8_t *payload, size_t len);
+
+/*
+ * Hands one packet of ac to the finisher's recorder thread (copied into its
+ * ring; waits while the ring is full, counted).  In place when f has no
+ * thread.
+ */
 struct ct_audio_finisher;
-int ct_audio_finisher_take_scratch(struct ct_audio_finisher *f, const char *dir);
+void ct_audio_finisher_packet(struct ct_audio_finisher *f, struct ct_audio_call *ac,
+    int channel, const struct ct_codec *codec, uint32_t clock_rate, uint32_t ssrc,
+    uint32_t rtp_ts, int64_t arrival_us, const uint8_t *payload, size_t len);
+
+/* Anonymous scratch file in dir (read-write, close-on-exec), or -1 with errno. */
+int ct_audio_scratch_create(const char *dir);
+
+/*
+ * The scratch store (store.c): one anonymous file of CT_AUDIO_BLOCK_BYTES
+ * blocks shared by every call recorded by one thread, so open files do not
+ * grow with concurrent calls.
+ */
+struct ct_audio_store;
+struct ct_audio_store *ct_audio_store_new(const char *dir);
+void ct_audio_store_free(struct ct_audio_store *s);
+int ct_audio_store_fd(const struct ct_audio_store *s);
+int64_t ct_audio_store_alloc(struct ct_audio_store *s);
+void ct_audio_store_release(struct ct_audio_store *s, uint32_t idx);
+void ct_audio_store_usage(const struct ct_audio_store *s, uint32_t *blocks, uint32_t *used);
+/*
+ * Descriptors for recordings written directly (writer.c, direct WAV): take
+ * returns 1 when one more may be open (then give it back when closed), 0
+ * when the budget (half the open-file limit left at start) is used up.
+ * Recorder thread only.
+ */
+int ct_audio_finisher_direct_take(struct ct_audio_finisher *f);
+void ct_audio_finisher_direct_give(struct ct_audio_finisher *f);
+
+/* The recorder's store (created for dir on first use), NULL on ENOMEM. */
+struct ct_audio_store *ct_audio_finisher_store(struct ct_audio_finisher *f, const char *dir);
 
 #endif

@@ -18,6 +18,7 @@
 #include "config.h"
 
 #include <stdlib.h>
+#include <string.h>
 #include <strings.h>
 
 #include "calltap/audio.h"
@@ -36,6 +37,12 @@
 #ifdef HAVE_OPUS
 #include <opus.h>
 #endif
+#ifdef HAVE_AMRNB
+#include <opencore-amrnb/interf_dec.h>
+#endif
+#ifdef HAVE_AMRWB
+#include <opencore-amrwb/dec_if.h>
+#endif
 
 static int pcmu_decode(void *state, const uint8_t *in, size_t len, int16_t *out,
     size_t max_out)
@@ -44,7 +51,7 @@ static int pcmu_decode(void *state, const uint8_t *in, size_t len, int16_t *out,
 
 	(void)state;
 	for (i = 0; i < n; i++)
-		out[i] = ct_g711_ulaw_decode(in[i]);
+		out[i] = ct_g711_ulaw_table[in[i]];
 	return (int)n;
 }
 
@@ -55,7 +62,7 @@ static int pcma_decode(void *state, const uint8_t *in, size_t len, int16_t *out,
 
 	(void)state;
 	for (i = 0; i < n; i++)
-		out[i] = ct_g711_alaw_decode(in[i]);
+		out[i] = ct_g711_alaw_table[in[i]];
 	return (int)n;
 }
 
@@ -178,25 +185,175 @@ static int opus_dec(void *state, const uint8_t *in, size_t len, int16_t *out,
 }
 #endif
 
+#if defined(HAVE_AMRNB) || defined(HAVE_AMRWB)
+/*
+ * AMR and AMR-WB RTP payloads (RFC 4867 §4.3, §4.4): a 4-bit CMR, a table
+ * of contents (per frame: F more-follow bit, 4-bit frame type FT, Q
+ * quality bit) and the frames' speech bits.  Octet-aligned mode pads CMR
+ * and each ToC entry to a byte and each frame to whole bytes; the
+ * bandwidth-efficient mode (the default, SDP without octet-align=1) packs
+ * everything bit after bit.  Interleaving (interleaving=, an extra ILL/ILP
+ * byte) and robust sorting are not supported.  Each frame is handed to the
+ * decoder in the storage format (§5.3: a header byte 0 FT Q 0 0, then the
+ * speech bits from the most significant bit, zero-padded), 20 ms each;
+ * NO_DATA frames (FT 15) go too (the decoder continues comfort noise).
+ * Frame sizes in bits: RFC 4867 §3.6 table (3GPP TS 26.101, 26.201).
+ */
+#define AMR_MAX_FRAMES 64           /* per payload; more is taken as malformed */
+
+static const uint16_t amrnb_bits[16] = { 95, 103, 118, 134, 148, 159, 204, 244, 39,
+	0xFFFF, 0xFFFF, 0xFFFF, 0xFFFF, 0xFFFF, 0xFFFF, 0 };
+static const uint16_t amrwb_bits[16] = { 132, 177, 253, 285, 317, 365, 397, 461, 477, 40,
+	0xFFFF, 0xFFFF, 0xFFFF, 0xFFFF, 0, 0 };
+
+/* Bits [*pos, *pos + n) of in (MSB first), n <= 8; *pos advances. */
+static unsigned get_bits(const uint8_t *in, size_t *pos, unsigned n)
+{
+	unsigned v = 0;
+
+	while (n-- > 0) {
+		v = v << 1 | ((in[*pos / 8] >> (7 - *pos % 8)) & 1u);
+		(*pos)++;
+	}
+	return v;
+}
+
+typedef void amr_frame_fn(void *state, const uint8_t *frame, int16_t *out);
+
+/*
+ * Splits an RFC 4867 payload into storage-format frames and decodes each
+ * (spf samples per frame) into out; returns the samples or -1 when the
+ * payload is malformed (truncated, reserved frame type, too many frames).
+ */
+static int amr_payload(void *state, const uint8_t *in, size_t len, int16_t *out,
+    size_t max_out, int octet, const uint16_t *bits, unsigned spf, amr_frame_fn *dec)
+{
+	uint8_t toc[AMR_MAX_FRAMES], frame[1 + 61];
+	size_t n = 0, i, pos, nbits = len * 8;
+	unsigned f = 1;
+
+	if (len == 0)
+		return -1;
+	pos = octet ? 8 : 4;                        /* CMR */
+	while (f) {
+		unsigned ft, q;
+
+		if (n == AMR_MAX_FRAMES || pos + 6 > nbits)
+			return -1;
+		f = get_bits(in, &pos, 1);
+		ft = get_bits(in, &pos, 4);
+		q = get_bits(in, &pos, 1);
+		if (octet)
+			pos += 2;
+		if (bits[ft] == 0xFFFF)
+			return -1;
+		toc[n++] = (uint8_t)(ft << 3 | q << 2);
+	}
+	if ((size_t)n * spf > max_out)
+		return -1;
+	for (i = 0; i < n; i++) {
+		unsigned fb = bits[toc[i] >> 3], k;
+
+		if (pos + fb > nbits)
+			return -1;
+		memset(frame, 0, sizeof(frame));
+		frame[0] = toc[i];
+		for (k = 0; k < fb; k++)
+			frame[1 + k / 8] |= (uint8_t)(get_bits(in, &pos, 1) << (7 - k % 8));
+		if (octet)
+			pos = (pos + 7) / 8 * 8;
+		dec(state, frame, out + i * spf);
+	}
+	return (int)(n * spf);
+}
+#endif
+
+#ifdef HAVE_AMRNB
+static void *amrnb_new(void)
+{
+	return Decoder_Interface_init();
+}
+
+static void amrnb_free(void *state)
+{
+	Decoder_Interface_exit(state);
+}
+
+static void amrnb_frame(void *state, const uint8_t *frame, int16_t *out)
+{
+	Decoder_Interface_Decode(state, frame, out, 0);
+}
+
+static int amrnb_be(void *state, const uint8_t *in, size_t len, int16_t *out, size_t max_out)
+{
+	return amr_payload(state, in, len, out, max_out, 0, amrnb_bits, 160, amrnb_frame);
+}
+
+static int amrnb_oa(void *state, const uint8_t *in, size_t len, int16_t *out, size_t max_out)
+{
+	return amr_payload(state, in, len, out, max_out, 1, amrnb_bits, 160, amrnb_frame);
+}
+#endif
+
+#ifdef HAVE_AMRWB
+static void *amrwb_new(void)
+{
+	return D_IF_init();
+}
+
+static void amrwb_free(void *state)
+{
+	D_IF_exit(state);
+}
+
+static void amrwb_frame(void *state, const uint8_t *frame, int16_t *out)
+{
+	D_IF_decode(state, frame, out, 0);
+}
+
+static int amrwb_be(void *state, const uint8_t *in, size_t len, int16_t *out, size_t max_out)
+{
+	return amr_payload(state, in, len, out, max_out, 0, amrwb_bits, 320, amrwb_frame);
+}
+
+static int amrwb_oa(void *state, const uint8_t *in, size_t len, int16_t *out, size_t max_out)
+{
+	return amr_payload(state, in, len, out, max_out, 1, amrwb_bits, 320, amrwb_frame);
+}
+#endif
+
 static const struct ct_codec codecs[] = {
-	{ "PCMU", 8000, 8000, 1, 0, NULL, NULL, pcmu_decode },
-	{ "PCMA", 8000, 8000, 1, 0, NULL, NULL, pcma_decode },
-	{ "L16", 8000, 8000, 1, 0, NULL, NULL, l16_decode },
-	{ "L16", 16000, 16000, 1, 0, NULL, NULL, l16_decode },
-	{ "L16", 44100, 44100, 1, 0, NULL, NULL, l16_decode },
-	{ "L16", 48000, 48000, 1, 0, NULL, NULL, l16_decode },
+	{ "PCMU", 8000, 8000, 1, 0, NULL, NULL, pcmu_decode, 0, 0 },
+	{ "PCMA", 8000, 8000, 1, 0, NULL, NULL, pcma_decode, 0, 0 },
+	/* L16 at every sampling rate in use (RFC 3551 §4.5.11: the clock is the rate) */
+#define L16(r) { "L16", r, r, 1, 0, NULL, NULL, l16_decode, 0, 0 }
+	L16(8000), L16(11025), L16(12000), L16(16000), L16(22050), L16(24000), L16(32000),
+	L16(44100), L16(48000), L16(88200), L16(96000),
+#undef L16
 #ifdef HAVE_SPANDSP
-	{ "G722", 8000, 16000, 2, 0, g722_new, g722_free, g722_dec },
+	{ "G722", 8000, 16000, 2, 0, g722_new, g722_free, g722_dec, 0, 0 },
 #endif
 #ifdef HAVE_GSM
-	{ "GSM", 8000, 8000, 5, 0, gsm_new, gsm_free, gsm_dec },
+	{ "GSM", 8000, 8000, 5, 0, gsm_new, gsm_free, gsm_dec, 0, 0 },
 #endif
 #ifdef HAVE_BCG729
-	{ "G729", 8000, 8000, 8, 80, g729_new, g729_free, g729_dec },
+	{ "G729", 8000, 8000, 8, 80, g729_new, g729_free, g729_dec, 0, 0 },
 #endif
 #ifdef HAVE_OPUS
 	/* 120 ms (the longest Opus packet) at 16 kHz */
-	{ "opus", 48000, OPUS_OUT_RATE, 0, 1920, opus_new, opus_free, opus_dec },
+	{ "opus", 48000, OPUS_OUT_RATE, 0, 1920, opus_new, opus_free, opus_dec, 0, 0 },
+#endif
+#ifdef HAVE_AMRNB
+	{ "AMR", 8000, 8000, 0, AMR_MAX_FRAMES * 160, amrnb_new, amrnb_free, amrnb_be,
+	  CT_CODEC_OCTET_ALIGN, 0 },
+	{ "AMR", 8000, 8000, 0, AMR_MAX_FRAMES * 160, amrnb_new, amrnb_free, amrnb_oa,
+	  CT_CODEC_OCTET_ALIGN, CT_CODEC_OCTET_ALIGN },
+#endif
+#ifdef HAVE_AMRWB
+	{ "AMR-WB", 16000, 16000, 0, AMR_MAX_FRAMES * 320, amrwb_new, amrwb_free, amrwb_be,
+	  CT_CODEC_OCTET_ALIGN, 0 },
+	{ "AMR-WB", 16000, 16000, 0, AMR_MAX_FRAMES * 320, amrwb_new, amrwb_free, amrwb_oa,
+	  CT_CODEC_OCTET_ALIGN, CT_CODEC_OCTET_ALIGN },
 #endif
 };
 
@@ -208,13 +365,24 @@ static const struct ct_codec codecs[] = {
  */
 const struct ct_codec *ct_codec_find(const char *name, uint32_t clock_rate)
 {
+	return ct_codec_find_fmt(name, clock_rate, 0);
+}
+
+/*
+ * As ct_codec_find, for a payload type whose SDP fmtp gave the flags fmt
+ * (CT_CODEC_*): a codec whose payload format depends on them (AMR's
+ * octet-align) is found in that format.
+ */
+const struct ct_codec *ct_codec_find_fmt(const char *name, uint32_t clock_rate, unsigned fmt)
+{
 	size_t i;
 
 	if (name == NULL)
 		return NULL;
 	for (i = 0; i < sizeof(codecs) / sizeof(codecs[0]); i++) {
 		if (strcasecmp(codecs[i].name, name) == 0 &&
-		    (clock_rate == 0 || clock_rate == codecs[i].clock_rate))
+		    (clock_rate == 0 || clock_rate == codecs[i].clock_rate) &&
+		    (fmt & codecs[i].fmt_mask) == codecs[i].fmt)
 			return &codecs[i];
 	}
 	return NULL;

@@ -1,52 +1,66 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * The recording finisher (contract in include/calltap/audio.h): a worker
- * thread that turns a finished call's scratch file into its WAV, FLAC or Ogg
- * file, so that reading the scratch data back, interleaving, encoding and
- * creating the files run on a second core while the capture thread keeps
- * decoding packets.  On the benchmark capture (1,834 recordings, 962 MB of
- * WAV) that end-of-call work was about 40 % of the --audio run.
+ * The recorder (contract in include/calltap/audio.h): one thread that
+ * decodes every recorded packet, keeps the calls' audio in its scratch
+ * store and writes the final WAV, FLAC or Ogg files, so that the capture
+ * thread only copies a packet's payload and timing (about 200 bytes) into
+ * a ring.  Issue 16: with decoding and scratch writes on the capture thread,
+ * --audio ran at 8-10 % of the bare read loop.
  *
- * Work: a ring of FINISH_QUEUE recordings, handed over in call-end order
- * and written in that order, or only freed (calls that were not answered).
- * Their scratch files are emptied (ftruncate) and kept, up to FINISH_SPARES,
- * for later calls in the same directory: creating and deleting one file per
- * call cost about 13 % of the capture thread's time in ext4's inode
- * allocator on the benchmark.  The capture thread waits when the ring is
- * full (backpressure instead of unbounded memory and open scratch files).
- * One mutex guards the ring and the error tally; the worker holds it only
- * to take the next recording.  Signals are blocked in the worker, so the
- * process's handlers run on the capture thread.
+ * The ring: RING_BYTES of entries (a packet with its payload, a recording
+ * to finish, one to drop), one producer (the capture thread) and one
+ * consumer (the recorder), lock-free: the producer publishes tail, the
+ * consumer head.  Entries of a call come out in the order they went in,
+ * so a call's finish comes after its last packet.  When the ring is full
+ * the capture thread waits for room (counted, queue_waits): recordings are
+ * files QA listens to, so a packet is never dropped for lack of room; a
+ * live capture's kernel ring absorbs the wait, or counts its drops.  A
+ * sleeping recorder is woken by a job or by WAKE_BYTES of packets, else it
+ * looks every NAP_NS (no wake-up per packet).
  *
  * Completion reports (ct_audio_finisher_track): the name a recording got
  * is only known once it is written (the first free one, see writer.c), and
  * a write can fail (disk full), so a record must not name the file before
- * the worker is done with it.  With tracking on, every written recording
- * leaves a report (the path submit gave, the path written or NULL) in a
- * FIFO that the capture thread takes in submission order.  The FIFO holds
- * at most what the capture thread has not taken yet: one per record it
- * still holds back (the engine bounds those).
+ * the recorder is done with it.  With tracking on, every recording submitted
+ * with a path leaves a report (the path submit gave, the path written or
+ * NULL) in a FIFO that the capture thread takes in submission order.  One
+ * mutex guards the reports, the error tally and the sleep/wake hand-shake.
+ * Signals are blocked in the recorder, so the process's handlers run on
+ * the capture thread.  Without a thread (none could be started) every
+ * entry runs in place.
  */
 #include "config.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "calltap/audio.h"
 #include "calltap/err.h"
 #include "audio_int.h"
 
-#define FINISH_QUEUE 64
-#define FINISH_SPARES 64
+#define RING_BYTES (16u << 20)      /* packets and jobs waiting for the recorder */
+#define WAKE_BYTES (256u << 10)     /* queued bytes that wake a sleeping recorder */
+#define NAP_NS 20000000L            /* a sleeping recorder looks again after this */
+#define MAX_PAYLOAD 65536           /* as writer.c: larger payloads never come here */
+#define DIRECT_CAP 65536            /* direct WAV files open at once, at most */
 
-struct job {
+enum { E_PACKET, E_FINISH, E_DISCARD, E_WRAP };
+
+/* One ring entry; a packet's payload follows it, padded to 8 bytes. */
+struct entry {
 	struct ct_audio_call *ac;
-	int discard;                /* free only, no file */
-	char *intended;             /* tracked: the path submit returned, else NULL */
+	const struct ct_codec *codec;
+	char *intended;             /* E_FINISH tracked: the path submit gave, else NULL */
+	int64_t arrival_us;
+	uint32_t ssrc, rtp_ts, clock_rate, len;
+	uint8_t kind, channel;
 };
 
 struct done {
@@ -56,114 +70,256 @@ struct done {
 
 struct ct_audio_finisher {
 	pthread_t thread;
+	int threaded;               /* 0: no thread, every entry runs in place */
+	uint8_t *ring;              /* RING_BYTES */
+	size_t head, tail;          /* bytes consumed / produced so far (atomic) */
+	int cons_sleeping, prod_waiting; /* atomic flags, changed under mu */
 	pthread_mutex_t mu;
-	pthread_cond_t cv_work;     /* a recording was queued, or stop */
-	pthread_cond_t cv_done;     /* a recording was taken or written */
-	struct job ring[FINISH_QUEUE];
-	size_t head, n;             /* next to take, number queued */
-	int busy;                   /* the worker is writing one */
+	pthread_cond_t cv_work;     /* entries queued, or stop */
+	pthread_cond_t cv_room;     /* the recorder consumed entries */
+	pthread_cond_t cv_done;     /* a recording was written */
+	int busy;                   /* the recorder is working on taken entries (under mu) */
 	int stop;
+	size_t in_flight;           /* submitted recordings not reported yet (under mu) */
 	uint64_t errors;            /* failed since the last take_errors */
+	uint64_t queue_waits;       /* times the capture thread waited for room (atomic) */
 	char first_err[CT_ERRBUF_SIZE];
-	int spares[FINISH_SPARES];  /* empty scratch files of spare_dir */
-	size_t n_spares;
-	char *spare_dir;            /* set by the first file kept */
 	int track;                  /* report completions (ct_audio_finisher_track) */
 	struct done *done_head, *done_tail; /* reports not taken yet, oldest first */
+	struct ct_audio_store *store; /* the recorder's scratch store */
+	size_t direct_max, direct_open; /* direct WAV files: budget, open now (recorder) */
+	struct ct_audio_bufs bufs;  /* the recorder's decode buffers */
 };
 
-/* Keeps the emptied scratch file fd of a recording in dir, or closes it. */
-static void keep_spare(struct ct_audio_finisher *f, int fd, const char *dir)
+struct ct_audio_bufs *ct_audio_finisher_bufs(struct ct_audio_finisher *f)
 {
-	int kept = 0;
+	return &f->bufs;
+}
 
-	if (fd < 0)
-		return;
-	if (ftruncate(fd, 0) == 0) {
+int ct_audio_finisher_direct_take(struct ct_audio_finisher *f)
+{
+	if (f->direct_open >= f->direct_max)
+		return 0;
+	f->direct_open++;
+	return 1;
+}
+
+void ct_audio_finisher_direct_give(struct ct_audio_finisher *f)
+{
+	if (f->direct_open > 0)
+		f->direct_open--;
+}
+
+void ct_audio_finisher_set_direct_max(struct ct_audio_finisher *f, size_t n)
+{
+	if (f != NULL)
+		f->direct_max = n;
+}
+
+struct ct_audio_store *ct_audio_finisher_store(struct ct_audio_finisher *f, const char *dir)
+{
+	if (f->store == NULL)
+		f->store = ct_audio_store_new(dir);
+	return f->store;
+}
+
+/* Writes (or drops) one finished recording and leaves its report. */
+static void finish_one(struct ct_audio_finisher *f, struct ct_audio_call *ac, char *intended,
+    int discard)
+{
+	char errbuf[CT_ERRBUF_SIZE];
+	struct done *dn = NULL;
+	char *final = NULL;
+	int rc = 0;
+
+	errbuf[0] = '\0';
+	if (!discard) {
+		rc = ct_audio_call_settle(ac, errbuf);
+		if (rc > 0)
+			rc = ct_audio_call_produce(ac, &final, errbuf);   /* 0 or -1 */
+		/* rc 0 from settle: every packet was dropped, no file, no error */
+	}
+	ct_audio_call_free(ac);
+	if (intended != NULL && (dn = calloc(1, sizeof(*dn))) != NULL) {
+		dn->intended = intended;
+		dn->final = final;
+	} else {
+		free(intended);   /* no report: the taker treats it as failed */
+		free(final);
+	}
+	pthread_mutex_lock(&f->mu);
+	if (rc < 0 && f->errors++ == 0)
+		snprintf(f->first_err, sizeof(f->first_err), "%s", errbuf);
+	if (dn != NULL) {
+		if (f->done_tail != NULL)
+			f->done_tail->next = dn;
+		else
+			f->done_head = dn;
+		f->done_tail = dn;
+	}
+	if (!discard)
+		f->in_flight--;
+	pthread_cond_broadcast(&f->cv_done);
+	pthread_mutex_unlock(&f->mu);
+}
+
+/* Runs one entry (payload follows it). */
+static void run_entry(struct ct_audio_finisher *f, const struct entry *e, const uint8_t *payload)
+{
+	switch (e->kind) {
+	case E_PACKET:
+		ct_audio_call_add_decoded(e->ac, e->channel, e->codec, e->clock_rate, e->ssrc,
+		    e->rtp_ts, e->arrival_us, payload, e->len);
+		break;
+	case E_FINISH:
+	case E_DISCARD:
+		finish_one(f, e->ac, e->intended, e->kind == E_DISCARD);
+		break;
+	}
+}
+
+static size_t entry_size(size_t len)
+{
+	return sizeof(struct entry) + ((len + 7) & ~(size_t)7);
+}
+
+/* Wakes a producer waiting for room once a quarter of the ring is free. */
+static void wake_producer(struct ct_audio_finisher *f, size_t head)
+{
+	if (__atomic_load_n(&f->prod_waiting, __ATOMIC_SEQ_CST) &&
+	    __atomic_load_n(&f->tail, __ATOMIC_SEQ_CST) - head <= RING_BYTES - RING_BYTES / 4) {
 		pthread_mutex_lock(&f->mu);
-		if (f->spare_dir == NULL)
-			f->spare_dir = strdup(dir);
-		if (f->spare_dir != NULL && strcmp(f->spare_dir, dir) == 0 &&
-		    f->n_spares < FINISH_SPARES) {
-			f->spares[f->n_spares++] = fd;
-			kept = 1;
-		}
+		pthread_cond_signal(&f->cv_room);
 		pthread_mutex_unlock(&f->mu);
 	}
-	if (!kept)
-		close(fd);
 }
 
-/* An emptied scratch file for a recording in dir, or -1. */
-int ct_audio_finisher_take_scratch(struct ct_audio_finisher *f, const char *dir)
-{
-	int fd = -1;
-
-	if (f == NULL)
-		return -1;
-	pthread_mutex_lock(&f->mu);
-	if (f->n_spares > 0 && strcmp(f->spare_dir, dir) == 0)
-		fd = f->spares[--f->n_spares];
-	pthread_mutex_unlock(&f->mu);
-	return fd;
-}
-
-static void *finisher_main(void *arg)
+/*
+ * The recorder: takes entries in order, decodes packets into each call's
+ * store blocks and writes finished recordings.  Sleeps when the ring is
+ * empty (woken by a job, WAKE_BYTES of packets, or NAP_NS later).
+ */
+static void *recorder_main(void *arg)
 {
 	struct ct_audio_finisher *f = arg;
-	char errbuf[CT_ERRBUF_SIZE];
-	struct done *dn;
-	struct job job;
-	char *final;
-	int rc, fd;
+	size_t head = __atomic_load_n(&f->head, __ATOMIC_SEQ_CST);
 
-	pthread_mutex_lock(&f->mu);
 	for (;;) {
-		while (f->n == 0 && !f->stop)
-			pthread_cond_wait(&f->cv_work, &f->mu);
-		if (f->n == 0)
-			break;                      /* stop, and nothing left */
-		job = f->ring[f->head];
-		f->head = (f->head + 1) % FINISH_QUEUE;
-		f->n--;
-		f->busy = 1;
-		pthread_cond_broadcast(&f->cv_done);
-		pthread_mutex_unlock(&f->mu);
-		errbuf[0] = '\0';
-		final = NULL;
-		rc = job.discard ? 0 : ct_audio_call_produce(job.ac, &final, errbuf);
-		fd = ct_audio_call_detach_scratch(job.ac);
-		keep_spare(f, fd, ct_audio_call_dir(job.ac));
-		ct_audio_call_discard(job.ac);
-		dn = NULL;
-		if (job.intended != NULL && (dn = calloc(1, sizeof(*dn))) != NULL) {
-			dn->intended = job.intended;
-			dn->final = final;
-		} else {
-			free(job.intended);   /* no report: the taker treats it as failed */
-			free(final);
+		size_t tail = __atomic_load_n(&f->tail, __ATOMIC_SEQ_CST);
+
+		if (head == tail) {
+			struct timespec ts;
+
+			pthread_mutex_lock(&f->mu);
+			f->busy = 0;
+			pthread_cond_broadcast(&f->cv_done);
+			__atomic_store_n(&f->cons_sleeping, 1, __ATOMIC_SEQ_CST);
+			if (__atomic_load_n(&f->tail, __ATOMIC_SEQ_CST) == head) {
+				if (f->stop) {
+					pthread_mutex_unlock(&f->mu);
+					break;
+				}
+				clock_gettime(CLOCK_REALTIME, &ts);
+				ts.tv_nsec += NAP_NS;
+				if (ts.tv_nsec >= 1000000000L) {
+					ts.tv_sec++;
+					ts.tv_nsec -= 1000000000L;
+				}
+				pthread_cond_timedwait(&f->cv_work, &f->mu, &ts);
+			}
+			__atomic_store_n(&f->cons_sleeping, 0, __ATOMIC_SEQ_CST);
+			f->busy = 1;
+			pthread_mutex_unlock(&f->mu);
+			continue;
 		}
-		pthread_mutex_lock(&f->mu);
-		if (rc != 0 && f->errors++ == 0)
-			snprintf(f->first_err, sizeof(f->first_err), "%s", errbuf);
-		if (dn != NULL) {
-			if (f->done_tail != NULL)
-				f->done_tail->next = dn;
-			else
-				f->done_head = dn;
-			f->done_tail = dn;
+		while (head != tail) {
+			size_t off = head % RING_BYTES;
+			const struct entry *e = (const struct entry *)(f->ring + off);
+
+			if (RING_BYTES - off < sizeof(*e) || e->kind == E_WRAP) {
+				head += RING_BYTES - off;      /* the rest of the ring is unused */
+				continue;
+			}
+			run_entry(f, e, (const uint8_t *)(e + 1));
+			head += e->kind == E_PACKET ? entry_size(e->len) : entry_size(0);
+			__atomic_store_n(&f->head, head, __ATOMIC_SEQ_CST);
+			wake_producer(f, head);
 		}
-		f->busy = 0;
-		pthread_cond_broadcast(&f->cv_done);
 	}
-	pthread_mutex_unlock(&f->mu);
 	return NULL;
+}
+
+/*
+ * Queues an entry (payload of len bytes after it), waiting while the ring
+ * has no room; in place without a thread.
+ */
+static void put(struct ct_audio_finisher *f, const struct entry *e, const uint8_t *payload)
+{
+	size_t need = entry_size(e->kind == E_PACKET ? e->len : 0);
+	size_t tail, off, total, used;
+	int waited = 0;
+
+	if (!f->threaded) {
+		run_entry(f, e, payload);
+		return;
+	}
+	tail = __atomic_load_n(&f->tail, __ATOMIC_RELAXED);   /* only this thread writes it */
+	off = tail % RING_BYTES;
+	total = off + need > RING_BYTES ? RING_BYTES - off + need : need;
+	for (;;) {
+		used = tail - __atomic_load_n(&f->head, __ATOMIC_SEQ_CST);
+		if (RING_BYTES - used >= total)
+			break;
+		pthread_mutex_lock(&f->mu);
+		__atomic_store_n(&f->prod_waiting, 1, __ATOMIC_SEQ_CST);
+		pthread_cond_signal(&f->cv_work);
+		/* woken once a quarter of the ring is free (wake_producer) */
+		if (tail - __atomic_load_n(&f->head, __ATOMIC_SEQ_CST) > RING_BYTES - RING_BYTES / 4)
+			pthread_cond_wait(&f->cv_room, &f->mu);
+		__atomic_store_n(&f->prod_waiting, 0, __ATOMIC_SEQ_CST);
+		pthread_mutex_unlock(&f->mu);
+		waited = 1;
+	}
+	if (waited)
+		__atomic_fetch_add(&f->queue_waits, 1, __ATOMIC_RELAXED);
+	if (total != need) {                /* no room before the end: wrap */
+		if (RING_BYTES - off >= sizeof(*e))
+			((struct entry *)(f->ring + off))->kind = E_WRAP;
+		off = 0;
+	}
+	memcpy(f->ring + off, e, sizeof(*e));
+	if (e->kind == E_PACKET)
+		memcpy(f->ring + off + sizeof(*e), payload, e->len);
+	__atomic_store_n(&f->tail, tail + total, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&f->cons_sleeping, __ATOMIC_SEQ_CST) &&
+	    (e->kind != E_PACKET || used + total >= WAKE_BYTES)) {
+		pthread_mutex_lock(&f->mu);
+		if (f->cons_sleeping) {         /* one wake-up per sleep */
+			__atomic_store_n(&f->cons_sleeping, 0, __ATOMIC_SEQ_CST);
+			pthread_cond_signal(&f->cv_work);
+		}
+		pthread_mutex_unlock(&f->mu);
+	}
+}
+
+void ct_audio_finisher_packet(struct ct_audio_finisher *f, struct ct_audio_call *ac,
+    int channel, const struct ct_codec *codec, uint32_t clock_rate, uint32_t ssrc,
+    uint32_t rtp_ts, int64_t arrival_us, const uint8_t *payload, size_t len)
+{
+	struct entry e = { .ac = ac, .codec = codec, .arrival_us = arrival_us, .ssrc = ssrc,
+		.rtp_ts = rtp_ts, .clock_rate = clock_rate, .len = (uint32_t)len,
+		.kind = E_PACKET, .channel = (uint8_t)channel };
+
+	if (len > MAX_PAYLOAD)
+		return;
+	put(f, &e, payload);
 }
 
 struct ct_audio_finisher *ct_audio_finisher_new(void)
 {
 	struct ct_audio_finisher *f = calloc(1, sizeof(*f));
 	sigset_t all, old;
+	struct rlimit rl;
 	int rc;
 
 	if (f == NULL)
@@ -174,12 +330,25 @@ struct ct_audio_finisher *ct_audio_finisher_new(void)
 		goto fail_work;
 	if (pthread_cond_init(&f->cv_done, NULL) != 0)
 		goto fail_done;
+	if (pthread_cond_init(&f->cv_room, NULL) != 0)
+		goto fail_room;
+	/* Direct WAV files: half of what the open-file limit leaves beyond 128. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0)
+		f->direct_max = rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > DIRECT_CAP * 2 + 128 ?
+		    DIRECT_CAP : rl.rlim_cur > 128 ? (size_t)(rl.rlim_cur - 128) / 2 : 0;
+	f->ring = malloc(RING_BYTES);
+	if (f->ring == NULL)
+		return f;                       /* no ring: in place */
+	f->busy = 1;
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	rc = pthread_create(&f->thread, NULL, finisher_main, f);
+	rc = pthread_create(&f->thread, NULL, recorder_main, f);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc == 0)
-		return f;
+	f->threaded = rc == 0;
+	if (!f->threaded)
+		f->busy = 0;
+	return f;
+fail_room:
 	pthread_cond_destroy(&f->cv_done);
 fail_done:
 	pthread_cond_destroy(&f->cv_work);
@@ -190,35 +359,29 @@ fail_mu:
 	return NULL;
 }
 
-/* Queues a job (intended: its report's key, taken over), waiting while the ring is full. */
-static void enqueue(struct ct_audio_finisher *f, struct ct_audio_call *ac, int discard,
-    char *intended)
-{
-	pthread_mutex_lock(&f->mu);
-	while (f->n == FINISH_QUEUE)
-		pthread_cond_wait(&f->cv_done, &f->mu);
-	f->ring[(f->head + f->n) % FINISH_QUEUE] = (struct job){ ac, discard, intended };
-	f->n++;
-	pthread_cond_signal(&f->cv_work);
-	pthread_mutex_unlock(&f->mu);
-}
-
 int ct_audio_finisher_submit(struct ct_audio_finisher *f, struct ct_audio_call *ac,
     char **path, char **undecodable, char *errbuf)
 {
+	struct entry e = { .ac = ac, .kind = E_FINISH };
 	char *p;
 	int rc;
 
+	if (ac != NULL && ct_audio_call_finisher(ac) != NULL)
+		f = ct_audio_call_finisher(ac);     /* its packets went there */
 	if (f == NULL || ac == NULL)
 		return ct_audio_call_finish(ac, path, undecodable, errbuf);
 	if (path != NULL)
 		*path = NULL;
 	rc = ct_audio_call_prepare(ac, &p, undecodable, errbuf);
 	if (rc <= 0) {
-		ct_audio_call_discard(ac);
+		ct_audio_finisher_discard(f, ac);
 		return rc;
 	}
-	enqueue(f, ac, 0, f->track ? strdup(p) : NULL);
+	e.intended = f->track ? strdup(p) : NULL;
+	pthread_mutex_lock(&f->mu);
+	f->in_flight++;
+	pthread_mutex_unlock(&f->mu);
+	put(f, &e, NULL);
 	if (path != NULL)
 		*path = p;
 	else
@@ -228,12 +391,17 @@ int ct_audio_finisher_submit(struct ct_audio_finisher *f, struct ct_audio_call *
 
 void ct_audio_finisher_discard(struct ct_audio_finisher *f, struct ct_audio_call *ac)
 {
+	struct entry e = { .ac = ac, .kind = E_DISCARD };
+
 	if (ac == NULL)
 		return;
 	if (f == NULL)
-		ct_audio_call_discard(ac);
-	else
-		enqueue(f, ac, 1, NULL);
+		f = ct_audio_call_finisher(ac);
+	if (f == NULL) {
+		ct_audio_call_free(ac);
+		return;
+	}
+	put(f, &e, NULL);
 }
 
 void ct_audio_finisher_track(struct ct_audio_finisher *f)
@@ -245,6 +413,14 @@ void ct_audio_finisher_track(struct ct_audio_finisher *f)
 	pthread_mutex_unlock(&f->mu);
 }
 
+/* Wakes the recorder now (it may be napping on a few queued packets). */
+static void kick(struct ct_audio_finisher *f)
+{
+	pthread_mutex_lock(&f->mu);
+	pthread_cond_signal(&f->cv_work);
+	pthread_mutex_unlock(&f->mu);
+}
+
 int ct_audio_finisher_take_done(struct ct_audio_finisher *f, int wait, char **intended,
     char **final)
 {
@@ -253,8 +429,10 @@ int ct_audio_finisher_take_done(struct ct_audio_finisher *f, int wait, char **in
 	*intended = *final = NULL;
 	if (f == NULL)
 		return 0;
+	if (wait && f->threaded)
+		kick(f);
 	pthread_mutex_lock(&f->mu);
-	while (f->done_head == NULL && wait && (f->n > 0 || f->busy))
+	while (f->done_head == NULL && wait && f->in_flight > 0)
 		pthread_cond_wait(&f->cv_done, &f->mu);
 	dn = f->done_head;
 	if (dn != NULL) {
@@ -273,11 +451,14 @@ int ct_audio_finisher_take_done(struct ct_audio_finisher *f, int wait, char **in
 
 void ct_audio_finisher_drain(struct ct_audio_finisher *f)
 {
-	if (f == NULL)
+	if (f == NULL || !f->threaded)
 		return;
 	pthread_mutex_lock(&f->mu);
-	while (f->n > 0 || f->busy)
+	while (__atomic_load_n(&f->head, __ATOMIC_SEQ_CST) != __atomic_load_n(&f->tail, __ATOMIC_SEQ_CST) ||
+	    f->busy) {
+		pthread_cond_signal(&f->cv_work);
 		pthread_cond_wait(&f->cv_done, &f->mu);
+	}
 	pthread_mutex_unlock(&f->mu);
 }
 
@@ -296,17 +477,22 @@ uint64_t ct_audio_finisher_take_errors(struct ct_audio_finisher *f, char *errbuf
 	return n;
 }
 
+uint64_t ct_audio_finisher_queue_waits(const struct ct_audio_finisher *f)
+{
+	return f != NULL ? __atomic_load_n(&f->queue_waits, __ATOMIC_RELAXED) : 0;
+}
+
 void ct_audio_finisher_free(struct ct_audio_finisher *f)
 {
 	if (f == NULL)
 		return;
-	pthread_mutex_lock(&f->mu);
-	f->stop = 1;
-	pthread_cond_signal(&f->cv_work);
-	pthread_mutex_unlock(&f->mu);
-	pthread_join(f->thread, NULL);      /* the worker empties the ring first */
-	while (f->n_spares > 0)
-		close(f->spares[--f->n_spares]);
+	if (f->threaded) {
+		pthread_mutex_lock(&f->mu);
+		f->stop = 1;
+		pthread_cond_signal(&f->cv_work);
+		pthread_mutex_unlock(&f->mu);
+		pthread_join(f->thread, NULL);      /* the recorder empties the ring first */
+	}
 	while (f->done_head != NULL) {
 		struct done *dn = f->done_head;
 
@@ -315,7 +501,11 @@ void ct_audio_finisher_free(struct ct_audio_finisher *f)
 		free(dn->final);
 		free(dn);
 	}
-	free(f->spare_dir);
+	ct_audio_store_free(f->store);
+	free(f->bufs.pcm);
+	free(f->bufs.conv);
+	free(f->ring);
+	pthread_cond_destroy(&f->cv_room);
 	pthread_cond_destroy(&f->cv_done);
 	pthread_cond_destroy(&f->cv_work);
 	pthread_mutex_destroy(&f->mu);

@@ -42,19 +42,19 @@
 #define R64(f, b) R16(f, b), R16(f, (b) + 16), R16(f, (b) + 32), R16(f, (b) + 48)
 #define R256(f) R64(f, 0), R64(f, 64), R64(f, 128), R64(f, 192)
 
-static const int16_t ulaw_table[256] = { R256(ULAW) };
-static const int16_t alaw_table[256] = { R256(ALAW) };
+const int16_t ct_g711_ulaw_table[256] = { R256(ULAW) };
+const int16_t ct_g711_alaw_table[256] = { R256(ALAW) };
 
 /* Expands one µ-law byte; 0xFF and 0x7F are 0, 0x00 is -32124. */
 int16_t ct_g711_ulaw_decode(uint8_t u)
 {
-	return ulaw_table[u];
+	return ct_g711_ulaw_table[u];
 }
 
 /* Expands one A-law byte; 0xD5 is 8, 0x55 is -8, 0xAA is 32256. */
 int16_t ct_g711_alaw_decode(uint8_t a)
 {
-	return alaw_table[a];
+	return ct_g711_alaw_table[a];
 }
 
 /* Index of the highest set bit of v (v > 0). */

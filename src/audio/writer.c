@@ -5,17 +5,22 @@
  *
  * Workload: many concurrent answered calls, each receiving ~50 RTP packets
  * per second per direction for minutes to hours.  Memory per call is fixed
- * (a few small arrays); decoded samples go to one scratch file per call in
- * the output directory, opened on the first decodable packet.  Scratch files
- * have no name (O_TMPFILE, or created and unlinked at once where the file
- * system lacks it), so a crash leaves nothing behind; the finisher empties
- * them and hands them to later calls, which spares the file system an inode
- * allocation and release per call.  The scratch file holds each channel as mono
- * int16 at the channel's rate, cut into blocks of BLOCK samples that
- * alternate between the two channels (block k of channel c lives at sample
- * offset (2k + c) * BLOCK).  A packet is one or two pwrite()s with no
- * read-modify-write; holes (lost packets, silence, late start) read back as
- * zeros and reordered packets land where their timestamp says.
+ * but for the block map (4 bytes per 4,096 samples of a channel); decoded
+ * samples go to the scratch store (store.c: one anonymous file shared by
+ * every call of a recorder thread, so open files do not grow with the
+ * calls), cut into blocks of BLOCK samples per channel that the call takes
+ * as it writes: a packet lands in a one-block write cache per channel, which
+ * reaches the store in one pwrite() per block.  Holes (lost packets,
+ * silence, late start) read back as zeros and reordered packets land where
+ * their timestamp says.
+ *
+ * WAV calls whose sides share one rate skip the store: their samples go
+ * straight into the final file (see "Direct WAV" below), written once.
+ *
+ * Threads: with a finisher (ct_audio_call_set_finisher), ct_audio_call_add
+ * only looks the codec up and copies the payload into the finisher's ring;
+ * decoding, the store and the final file are the recorder thread's
+ * (finisher.c).  Without one, everything runs in place.
  *
  * Placement, per channel and SSRC (and codec): the first packet anchors at
  * sample (arrival_us - start_us) * rate / 1e6; later packets at anchor +
@@ -69,7 +74,7 @@
 #include "calltap/hash.h"
 #include "audio_int.h"
 
-#define BLOCK 4096            /* samples per channel block in the scratch file */
+#define BLOCK CT_AUDIO_BLOCK  /* samples per channel block (audio_int.h) */
 #define MAX_S (4 * 3600)      /* longest recording, seconds */
 #define RESYNC_S 30           /* timestamp/arrival disagreement that re-anchors */
 #define MAX_STREAMS 32        /* SSRC x codec per call; more are dropped */
@@ -81,6 +86,9 @@
 #define UNDEC_MAX 256         /* cap of the undecodable-codec list */
 #define CHUNK 4096            /* frames per sf_writef_short call */
 #define MAX_ARRIVAL_US ((int64_t)2 * MAX_S * 1000000) /* keeps the scaling in range */
+#define DBLOCK 2048           /* stereo frames per direct write-cache block */
+#define DIRECT_MAX_RATE 48000 /* 4 h of stereo 16-bit stays under WAV's 4 GiB */
+#define WAV_HEADER 44
 
 struct stream {
 	const struct ct_codec *codec;
@@ -94,36 +102,62 @@ struct stream {
 
 /*
  * Write cache, one block per channel: consecutive packets of a channel land
- * in cache[] and reach the scratch file in one pwrite() per block instead of
- * one per packet (the --audio benchmark spent half its time in pwrite).
- * Samples [lo, hi) of block cblk are dirty; the gap between hi and a later
- * packet is zero-filled only when nothing at or beyond hi was ever written
- * to the file (hi >= flushed), so the file reads the same as with direct
- * writes.
+ * in cache[] and reach the store in one pwrite() per block instead of one
+ * per packet.  A block the store does not have yet (fresh) is held whole,
+ * zeros where nothing was written, and written whole on flush: so a store
+ * block that an earlier call used never shows through.  A block the store
+ * has already (a packet reordered across a block boundary) holds only the
+ * dirty samples [lo, hi); a write that does not touch them flushes first.
+ * map[] gives the store block of each channel block (index + 1, 0: none:
+ * reads as zeros).
  */
 struct chan {
 	uint32_t rate;             /* Hz, 0 until the first decodable packet */
 	int64_t len;               /* samples: last written + 1 */
 	int16_t *cache;            /* BLOCK samples, NULL until the first write */
-	int64_t cblk;              /* block of the dirty range */
-	int64_t lo, hi;            /* dirty samples, lo == hi: none */
-	int64_t flushed;           /* channel positions >= this never reached the file */
+	int64_t cblk;              /* block in the cache, -1: none */
+	int fresh;                 /* cblk is not in the store yet: cache holds all of it */
+	int64_t lo, hi;            /* dirty samples of a stored block, lo == hi: none */
+	uint32_t *map;             /* channel block -> store block + 1 */
+	size_t map_n;              /* entries of map */
 };
 
+/*
+ * Threads: with a finisher (ct_audio_call_set_finisher) the capture thread
+ * owns only dir, name, fmt, fin, undec and has_audio (read-only once
+ * handed over, except the last two); everything else belongs to the
+ * recorder thread, which decodes the packets it is handed.
+ */
 struct ct_audio_call {
 	char *dir;
 	char *name;                /* "<YYYYmmdd-HHMMSS>_<call id>" */
 	enum ct_audio_format fmt;
 	int64_t start_us;          /* capture time of sample 0 */
-	int fd;                    /* scratch file, -1 until opened */
-	struct ct_audio_finisher *fin; /* source of reused scratch files, may be NULL */
+	struct ct_audio_finisher *fin; /* recorder thread and shared store, may be NULL */
+	int has_audio;             /* a decodable packet was added (capture side) */
+	struct {                   /* the last codec looked up (capture side) */
+		char name[24];     /* "" none */
+		uint32_t rate;
+		unsigned fmt;
+		int kind;          /* 0 audio (codec), 1 not audio, 2 undecodable */
+		const struct ct_codec *codec;
+	} lk;
+	struct ct_audio_store *store;  /* the scratch store: fin's, or own */
+	struct ct_audio_store *own;    /* a store of this call's own (no finisher) */
+	int dfd;                   /* WAV written directly (unnamed final file), else -1 */
+	int direct_tried;          /* the choice between direct and store was made */
+	uint32_t drate;            /* the direct file's rate */
+	struct dslot {             /* direct write cache: two blocks of DBLOCK stereo frames */
+		int64_t blk;       /* -1: empty */
+		int16_t *buf;      /* 2 * DBLOCK samples, interleaved */
+	} dslot[2];
+	int64_t dfile_blocks;      /* blocks below this reached the direct file (or are holes) */
 	int io_errno;              /* first scratch I/O error, 0 if none */
 	char *scratch;             /* names the scratch data in messages once opened */
 	struct chan ch[2];
 	struct stream streams[MAX_STREAMS];
 	size_t n_streams;
-	int16_t *pcm, *conv;       /* decode and rate-conversion buffers */
-	size_t pcm_cap, conv_cap;  /* samples */
+	struct ct_audio_bufs bufs; /* decode buffers in place (the recorder has its own) */
 	char undec[UNDEC_MAX];     /* "G723,AMR" */
 	uint64_t dropped;          /* packets out of range, malformed, too many streams */
 	uint64_t resyncs;          /* timestamp jumps re-anchored on arrival time */
@@ -206,7 +240,9 @@ struct ct_audio_call *ct_audio_call_new(const char *dir, enum ct_audio_format fm
 	ac = calloc(1, sizeof(*ac));
 	if (ac == NULL)
 		goto fail;
-	ac->fd = -1;
+	ac->ch[0].cblk = ac->ch[1].cblk = -1;
+	ac->dfd = -1;
+	ac->dslot[0].blk = ac->dslot[1].blk = -1;
 	ac->fmt = fmt;
 	ac->start_us = start_us;
 	ac->dir = strdup(dir);
@@ -308,18 +344,18 @@ static int16_t interp(const int16_t *in, size_t n, uint64_t num, uint64_t den)
 }
 
 /*
- * Converts n samples at rate from to rate to into ac->conv; returns the
+ * Converts n samples at rate from to rate to into b->conv; returns the
  * number of output samples or -1 on allocation failure.
  */
-static long convert_rate(struct ct_audio_call *ac, const int16_t *in, size_t n,
+static long convert_rate(struct ct_audio_bufs *b, const int16_t *in, size_t n,
     uint32_t from, uint32_t to)
 {
 	size_t out_n = (size_t)((uint64_t)n * to / from), j;
 
-	if (reserve(&ac->conv, &ac->conv_cap, out_n + 1) < 0)
+	if (reserve(&b->conv, &b->conv_cap, out_n + 1) < 0)
 		return -1;
 	for (j = 0; j < out_n; j++)
-		ac->conv[j] = interp(in, n, (uint64_t)j * from, to);
+		b->conv[j] = interp(in, n, (uint64_t)j * from, to);
 	return (long)out_n;
 }
 
@@ -351,12 +387,12 @@ int ct_audio_scratch_create(const char *dir)
 	return -1;
 }
 
-/* Opens the scratch file on first use; 0 or -1 with ac->io_errno set. */
+/* Gets the scratch store on first use; 0 or -1 with ac->io_errno set. */
 static int scratch_open(struct ct_audio_call *ac)
 {
 	size_t n;
 
-	if (ac->fd >= 0)
+	if (ac->store != NULL)
 		return 0;
 	n = strlen(ac->dir) + strlen(ac->name) + 24;
 	ac->scratch = malloc(n);
@@ -365,37 +401,81 @@ static int scratch_open(struct ct_audio_call *ac)
 		return -1;
 	}
 	snprintf(ac->scratch, n, "%s/%s (scratch data)", ac->dir, ac->name);
-	ac->fd = ac->fin != NULL ? ct_audio_finisher_take_scratch(ac->fin, ac->dir) : -1;
-	if (ac->fd < 0)
-		ac->fd = ct_audio_scratch_create(ac->dir);
-	if (ac->fd < 0) {
-		ac->io_errno = errno;
+	if (ac->fin != NULL)
+		ac->store = ct_audio_finisher_store(ac->fin, ac->dir);
+	else
+		ac->store = ac->own = ct_audio_store_new(ac->dir);
+	if (ac->store == NULL) {
+		ac->io_errno = ENOMEM;
 		return -1;
 	}
 	return 0;
 }
 
-/* Byte offset of sample i of channel c in the block layout. */
-static off_t block_offset(int c, int64_t i)
+/* Store block of channel block b, or -1 when it has none (zeros). */
+static int64_t map_get(const struct chan *ch, int64_t b)
 {
-	return (off_t)((2 * (i / BLOCK) + c) * BLOCK + i % BLOCK) * (off_t)sizeof(int16_t);
+	return b >= 0 && (uint64_t)b < ch->map_n && ch->map[b] != 0 ? (int64_t)ch->map[b] - 1 : -1;
 }
 
-/* Writes the dirty range of channel c to the scratch file; 0 or -1 (io_errno). */
+/* Maps channel block b to store block idx; 0 or -1 (ENOMEM). */
+static int map_set(struct chan *ch, int64_t b, int64_t idx)
+{
+	if ((uint64_t)b >= ch->map_n) {
+		size_t n = ch->map_n ? ch->map_n : 64;
+		uint32_t *p;
+
+		while (n <= (uint64_t)b)
+			n *= 2;
+		p = realloc(ch->map, n * sizeof(*p));
+		if (p == NULL)
+			return -1;
+		memset(p + ch->map_n, 0, (n - ch->map_n) * sizeof(*p));
+		ch->map = p;
+		ch->map_n = n;
+	}
+	ch->map[b] = (uint32_t)idx + 1;
+	return 0;
+}
+
+/* Byte offset of sample i (of a block stored at idx) in the store. */
+static off_t store_offset(int64_t idx, int64_t i)
+{
+	return (off_t)(idx * BLOCK + i % BLOCK) * (off_t)sizeof(int16_t);
+}
+
+/* Writes the cached block of channel c to the store; 0 or -1 (io_errno). */
 static int cache_flush(struct ct_audio_call *ac, int c)
 {
 	struct chan *ch = &ac->ch[c];
-	int64_t base = ch->cblk * BLOCK;
+	int64_t base = ch->cblk * BLOCK, idx;
+	int fd;
 
-	if (ch->hi <= ch->lo)
+	if (ch->cblk < 0)
 		return 0;
-	if (ct_pwrite_all(ac->fd, ch->cache + (ch->lo - base), (size_t)(ch->hi - ch->lo) * sizeof(int16_t),
-	    block_offset(c, ch->lo)) < 0) {
-		ac->io_errno = errno;
-		return -1;
+	if (ch->fresh) {
+		idx = ct_audio_store_alloc(ac->store);
+		if (idx < 0 || map_set(ch, ch->cblk, idx) < 0) {
+			ac->io_errno = idx < 0 ? errno : ENOMEM;
+			if (idx >= 0)
+				ct_audio_store_release(ac->store, (uint32_t)idx);
+			return -1;
+		}
+		fd = ct_audio_store_fd(ac->store);
+		if (ct_pwrite_all(fd, ch->cache, BLOCK * sizeof(int16_t), store_offset(idx, 0)) < 0) {
+			ac->io_errno = errno;
+			return -1;
+		}
+	} else if (ch->hi > ch->lo) {
+		idx = map_get(ch, ch->cblk);
+		fd = ct_audio_store_fd(ac->store);
+		if (ct_pwrite_all(fd, ch->cache + (ch->lo - base),
+		    (size_t)(ch->hi - ch->lo) * sizeof(int16_t), store_offset(idx, ch->lo)) < 0) {
+			ac->io_errno = errno;
+			return -1;
+		}
 	}
-	if (ch->hi > ch->flushed)
-		ch->flushed = ch->hi;
+	ch->cblk = -1;
 	ch->lo = ch->hi = 0;
 	return 0;
 }
@@ -407,25 +487,16 @@ static void piece_write(struct ct_audio_call *ac, int c, int64_t pos, const int1
 	int64_t blk = pos / BLOCK, end = pos + (int64_t)k;
 
 	if (ch->cache == NULL && (ch->cache = malloc(BLOCK * sizeof(int16_t))) == NULL) {
-		if (ct_pwrite_all(ac->fd, s, k * sizeof(*s), block_offset(c, pos)) < 0)
-			ac->io_errno = errno;
+		ac->io_errno = ENOMEM;
 		return;
 	}
-	if (ch->hi > ch->lo && ch->cblk == blk) {
-		if (pos <= ch->hi && end >= ch->lo) {
-			/* overlaps or touches the dirty range */
-		} else if (pos > ch->hi && ch->hi >= ch->flushed) {
-			memset(ch->cache + (ch->hi - blk * BLOCK), 0,
-			    (size_t)(pos - ch->hi) * sizeof(int16_t));
-			ch->hi = pos;
-		} else if (cache_flush(ac, c) < 0) {
+	if (ch->cblk != blk || (!ch->fresh && (pos > ch->hi || end < ch->lo))) {
+		if (cache_flush(ac, c) < 0)
 			return;
-		}
-	} else if (cache_flush(ac, c) < 0) {
-		return;
-	}
-	if (ch->hi <= ch->lo) {
 		ch->cblk = blk;
+		ch->fresh = map_get(ch, blk) < 0;
+		if (ch->fresh)
+			memset(ch->cache, 0, BLOCK * sizeof(int16_t));
 		ch->lo = pos;
 		ch->hi = end;
 	}
@@ -455,6 +526,10 @@ static void scratch_write(struct ct_audio_call *ac, int c, int64_t pos,
 		n -= k;
 	}
 }
+
+static void audio_write(struct ct_audio_call *ac, int c, int64_t pos, const int16_t *s,
+    size_t n);
+static int direct_demote(struct ct_audio_call *ac);
 
 /* Floor of a * b / c for c > 0, b >= 0. */
 static int64_t scale(int64_t a, int64_t b, int64_t c)
@@ -511,71 +586,113 @@ static int64_t place(struct ct_audio_call *ac, struct stream *s, uint32_t rtp_ts
 
 /*
  * Decodes one payload at the channel's rate; returns the sample count and
- * sets *out to them (ac->pcm, or ac->conv after a rate conversion), or -1
+ * sets *out to them (b->pcm, or b->conv after a rate conversion), or -1
  * (malformed, out of memory: *out untouched).  *out is taken only once the
- * buffer it points into is final: convert_rate() may move ac->conv (a
+ * buffer it points into is final: convert_rate() may move b->conv (a
  * codec of another rate on the channel used to write from the stale or
  * NULL pointer and crash).
  */
-static long decode(struct ct_audio_call *ac, struct stream *s, const uint8_t *payload,
+static long decode(struct ct_audio_bufs *b, struct stream *s, const uint8_t *payload,
     size_t len, uint32_t rate, const int16_t **out)
 {
 	size_t max = ct_codec_max_samples(s->codec, len);
 	long conv;
 	int n;
 
-	if (max == 0 || reserve(&ac->pcm, &ac->pcm_cap, max) < 0)
+	if (max == 0 || reserve(&b->pcm, &b->pcm_cap, max) < 0)
 		return -1;
-	n = s->codec->decode(s->state, payload, len, ac->pcm, max);
+	n = s->codec->decode(s->state, payload, len, b->pcm, max);
 	if (n <= 0 || (size_t)n > max)
 		return -1;
 	if (s->codec->rate == rate) {
-		*out = ac->pcm;
+		*out = b->pcm;
 		return n;
 	}
-	conv = convert_rate(ac, ac->pcm, (size_t)n, s->codec->rate, rate);
+	conv = convert_rate(b, b->pcm, (size_t)n, s->codec->rate, rate);
 	if (conv <= 0)
 		return -1;
-	*out = ac->conv;
+	*out = b->conv;
 	return conv;
 }
 
 /*
  * Adds one RTP payload to channel (CT_AUDIO_CALLER or CT_AUDIO_CALLEE).
  * codec_name/clock_rate are the stream's (clock_rate 0: the codec's usual
- * one); payload is borrowed for the call only.  Telephone-event and CN are
- * ignored; a codec without decoder is remembered for the report; packets
- * that are malformed, placed out of range or beyond MAX_STREAMS streams are
- * dropped and counted.  After a scratch I/O error everything is ignored and
- * the error is reported by ct_audio_call_finish.  NULL ac is a no-op.
+ * one); payload is borrowed for the call only (copied when handed to a
+ * finisher's recorder thread, which decodes it there).  Telephone-event
+ * and CN are ignored; a codec without decoder is remembered for the
+ * report; packets that are malformed, placed out of range or beyond
+ * MAX_STREAMS streams are dropped and counted.  After a scratch I/O error
+ * everything is ignored and the error is reported when the call finishes.
+ * NULL ac is a no-op.
  */
 void ct_audio_call_add(struct ct_audio_call *ac, int channel, const char *codec_name,
     uint32_t clock_rate, uint32_t ssrc, uint32_t rtp_ts, int64_t arrival_us,
     const uint8_t *payload, size_t len)
 {
+	ct_audio_call_add_fmt(ac, channel, codec_name, clock_rate, 0, ssrc, rtp_ts, arrival_us,
+	    payload, len);
+}
+
+/* ct_audio_call_add with the payload type's fmtp flags (AMR: octet-align). */
+void ct_audio_call_add_fmt(struct ct_audio_call *ac, int channel, const char *codec_name,
+    uint32_t clock_rate, unsigned fmt, uint32_t ssrc, uint32_t rtp_ts, int64_t arrival_us,
+    const uint8_t *payload, size_t len)
+{
 	const struct ct_codec *codec;
+
+	if (ac == NULL)
+		return;
+	if (codec_name == NULL)
+		codec_name = "unknown";
+	/* Most packets of a call carry the codec of the one before: no table scan. */
+	if (ac->lk.rate != clock_rate || ac->lk.fmt != fmt || ac->lk.name[0] == '\0' ||
+	    strcmp(ac->lk.name, codec_name) != 0) {
+		ac->lk.codec = NULL;
+		ac->lk.kind = not_audio(codec_name) ? 1 :
+		    (ac->lk.codec = ct_codec_find_fmt(codec_name, clock_rate, fmt)) != NULL ? 0 : 2;
+		if (ac->lk.kind == 2)
+			remember_undecodable(ac, codec_name);
+		ac->lk.rate = clock_rate;
+		ac->lk.fmt = fmt;
+		if (strlen(codec_name) < sizeof(ac->lk.name))
+			strcpy(ac->lk.name, codec_name);
+		else
+			ac->lk.name[0] = '\0';
+	}
+	if (ac->lk.kind != 0)
+		return;
+	codec = ac->lk.codec;
+	if ((channel != CT_AUDIO_CALLER && channel != CT_AUDIO_CALLEE) ||
+	    payload == NULL || len == 0 || len > MAX_PAYLOAD)
+		return;            /* dropped: nothing to decode */
+	ac->has_audio = 1;
+	if (ac->fin != NULL)
+		ct_audio_finisher_packet(ac->fin, ac, channel, codec, clock_rate, ssrc, rtp_ts,
+		    arrival_us, payload, len);
+	else
+		ct_audio_call_add_decoded(ac, channel, codec, clock_rate, ssrc, rtp_ts,
+		    arrival_us, payload, len);
+}
+
+/* The decoding half of ct_audio_call_add (audio_int.h). */
+void ct_audio_call_add_decoded(struct ct_audio_call *ac, int channel,
+    const struct ct_codec *codec, uint32_t clock_rate, uint32_t ssrc, uint32_t rtp_ts,
+    int64_t arrival_us, const uint8_t *payload, size_t len)
+{
 	struct stream *s;
 	const int16_t *pcm;
 	int64_t arrival_pos, pos;
 	uint32_t rate;
 	long n;
 
-	if (ac == NULL || ac->io_errno != 0)
+	if (ac->io_errno != 0)
 		return;
-	if (codec_name == NULL)
-		codec_name = "unknown";
-	if (not_audio(codec_name))
-		return;
-	codec = ct_codec_find(codec_name, clock_rate);
-	if (codec == NULL) {
-		remember_undecodable(ac, codec_name);
-		return;
-	}
-	if ((channel != CT_AUDIO_CALLER && channel != CT_AUDIO_CALLEE) ||
-	    payload == NULL || len == 0 || len > MAX_PAYLOAD)
-		goto drop;
-	if (ac->ch[channel].rate == 0)
+	if (ac->ch[channel].rate == 0) {
 		ac->ch[channel].rate = codec->rate;
+		if (ac->dfd >= 0 && codec->rate != ac->drate && direct_demote(ac) < 0)
+			return;
+	}
 	rate = ac->ch[channel].rate;
 	arrival_us = ct_ts_sub(arrival_us, ac->start_us);   /* untrusted: saturated */
 	if (arrival_us > MAX_ARRIVAL_US || arrival_us < -MAX_ARRIVAL_US)
@@ -585,13 +702,14 @@ void ct_audio_call_add(struct ct_audio_call *ac, int channel, const char *codec_
 	if (s == NULL)
 		goto drop;
 	pos = place(ac, s, rtp_ts, arrival_pos, rate);
-	n = decode(ac, s, payload, len, rate, &pcm);
+	n = decode(ac->fin != NULL ? ct_audio_finisher_bufs(ac->fin) : &ac->bufs, s, payload, len,
+	    rate, &pcm);
 	if (n <= 0 || pos < 0 || pos + n > (int64_t)MAX_S * rate)
 		goto drop;
 	pos = cut_hole(ac, pos, n, rate);
 	if (pos < 0)       /* reordered from before a shortened gap, past sample 0 */
 		goto drop;
-	scratch_write(ac, channel, pos, pcm, (size_t)n);
+	audio_write(ac, channel, pos, pcm, (size_t)n);
 	return;
 drop:
 	ac->dropped++;
@@ -599,8 +717,8 @@ drop:
 
 /* Sequential reader of one channel of the scratch file. */
 struct reader {
+	const struct chan *ch;
 	int fd;
-	int c;
 	int64_t len;               /* samples in the channel */
 	int64_t blk;               /* block held in buf, -1 none */
 	int16_t buf[BLOCK];
@@ -614,8 +732,11 @@ static int16_t reader_get(struct reader *r, int64_t i, int *err)
 	if (i / BLOCK != r->blk) {
 		ssize_t got;
 
+		int64_t idx;
+
 		r->blk = i / BLOCK;
-		got = pread(r->fd, r->buf, sizeof(r->buf), block_offset(r->c, r->blk * BLOCK));
+		idx = map_get(r->ch, r->blk);
+		got = idx < 0 ? 0 : pread(r->fd, r->buf, sizeof(r->buf), store_offset(idx, 0));
 		if (got < 0) {
 			*err = errno;
 			got = 0;
@@ -685,7 +806,8 @@ static int interleave(struct ct_audio_call *ac, SNDFILE *sf, uint32_t out, int64
 		goto out;
 	}
 	for (c = 0; c < 2; c++)
-		r[c] = (struct reader){ .fd = ac->fd, .c = c, .len = ac->ch[c].len, .blk = -1 };
+		r[c] = (struct reader){ .ch = &ac->ch[c], .len = ac->ch[c].len, .blk = -1,
+		    .fd = ac->store != NULL ? ct_audio_store_fd(ac->store) : -1 };
 	while (j < frames) {
 		int64_t k, n = frames - j < CHUNK ? frames - j : CHUNK;
 
@@ -785,6 +907,269 @@ static int final_link(const struct ct_audio_call *ac, int fd, const char *tmp, c
 }
 
 /*
+ * Direct WAV (issue 16: write each recording once).  A WAV call whose two
+ * sides have one rate is written straight into its final file: unnamed
+ * (O_TMPFILE only: a hidden named file would outlive a crash), frames at
+ * byte WAV_HEADER + 4 * frame, the header written and the file cut to its
+ * length when the call ends, then linked under its name as any other.  The
+ * content is the one the store path writes: samples where they were
+ * placed, zeros (holes) elsewhere.  Packets go through a write cache of two
+ * blocks of DBLOCK stereo frames (block b in slot b & 1), so the two sides,
+ * a little apart in time, fill a block before it is written whole; a
+ * packet for a block older than its slot's (reordered, or a side far
+ * behind) is read, patched and written back in the file.  Each direct call
+ * holds a descriptor, so the finisher hands out a bounded number of them
+ * (ct_audio_finisher_direct_take: half the open-file limit left); the
+ * others, FLAC and Ogg, rates above DIRECT_MAX_RATE and file systems
+ * without O_TMPFILE go through the store.  A side that turns out to have
+ * another rate moves the call to the store (direct_demote).
+ */
+static void put_le16(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+}
+
+static void put_le32(uint8_t *p, uint32_t v)
+{
+	put_le16(p, v & 0xFFFF);
+	put_le16(p + 2, v >> 16);
+}
+
+static off_t dframe_off(int64_t frame)
+{
+	return (off_t)(WAV_HEADER + frame * 4);
+}
+
+/* Chooses direct writing for ac at its first audio of rate `rate` when it may. */
+static void direct_open(struct ct_audio_call *ac, uint32_t rate)
+{
+	char *tmp = NULL;
+	int fd, i;
+
+	ac->direct_tried = 1;
+	/* both sides' rates may be known already (a first packet that was dropped) */
+	if (ac->fmt != CT_AUDIO_WAV || rate > DIRECT_MAX_RATE || ac->store != NULL ||
+	    (ac->ch[0].rate != 0 && ac->ch[0].rate != rate) ||
+	    (ac->ch[1].rate != 0 && ac->ch[1].rate != rate))
+		return;
+	if (ac->fin != NULL && !ct_audio_finisher_direct_take(ac->fin))
+		return;
+	fd = final_open(ac, &tmp);
+	if (fd >= 0 && tmp != NULL) {
+		unlink(tmp);
+		close(fd);
+		fd = -1;
+	}
+	free(tmp);
+	for (i = 0; fd >= 0 && i < 2; i++)
+		if ((ac->dslot[i].buf = malloc(DBLOCK * 2 * sizeof(int16_t))) == NULL) {
+			close(fd);
+			fd = -1;
+		}
+	if (fd < 0) {       /* the store path reports what is wrong, if anything */
+		if (ac->fin != NULL)
+			ct_audio_finisher_direct_give(ac->fin);
+		return;
+	}
+	ac->dfd = fd;
+	ac->drate = rate;
+}
+
+/* Writes slot s to the direct file and empties it; 0 or -1 (io_errno). */
+static int dslot_flush(struct ct_audio_call *ac, struct dslot *s)
+{
+	if (s->blk < 0)
+		return 0;
+	if (ct_pwrite_all(ac->dfd, s->buf, DBLOCK * 4, dframe_off(s->blk * DBLOCK)) < 0) {
+		ac->io_errno = errno;
+		return -1;
+	}
+	if (s->blk >= ac->dfile_blocks)
+		ac->dfile_blocks = s->blk + 1;
+	s->blk = -1;
+	return 0;
+}
+
+/* Reads n frames at frame pos of the direct file into buf (zeros past its end). */
+static int dread(struct ct_audio_call *ac, int16_t *buf, int64_t pos, size_t n)
+{
+	size_t got = 0;
+
+	while (got < n * 4) {
+		ssize_t r = pread(ac->dfd, (char *)buf + got, n * 4 - got, dframe_off(pos) + (off_t)got);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			ac->io_errno = errno;
+			return -1;
+		}
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
+	memset((char *)buf + got, 0, n * 4 - got);
+	return 0;
+}
+
+/* Writes k samples of channel c at frame pos, inside one DBLOCK block. */
+static void direct_piece(struct ct_audio_call *ac, int c, int64_t pos, const int16_t *smp,
+    size_t k)
+{
+	int64_t b = pos / DBLOCK;
+	struct dslot *s = &ac->dslot[b & 1];
+	int16_t *d;
+	size_t i;
+
+	if (s->blk > b) {                   /* behind its slot: patch the file */
+		int16_t tmp[DBLOCK * 2];
+
+		if (dread(ac, tmp, pos, k) < 0)
+			return;
+		for (i = 0; i < k; i++)
+			tmp[2 * i + c] = smp[i];
+		if (ct_pwrite_all(ac->dfd, tmp, k * 4, dframe_off(pos)) < 0)
+			ac->io_errno = errno;
+		return;
+	}
+	if (s->blk != b) {
+		if (dslot_flush(ac, s) < 0)
+			return;
+		if (b < ac->dfile_blocks) {
+			if (dread(ac, s->buf, b * DBLOCK, DBLOCK) < 0)
+				return;
+		} else {
+			memset(s->buf, 0, DBLOCK * 2 * sizeof(int16_t));
+		}
+		s->blk = b;
+	}
+	d = s->buf + 2 * (pos - b * DBLOCK) + c;
+	for (i = 0; i < k; i++)
+		d[2 * i] = smp[i];
+}
+
+/* Writes the direct cache out, the older block first; 0 or -1. */
+static int direct_flush(struct ct_audio_call *ac)
+{
+	int first = ac->dslot[0].blk <= ac->dslot[1].blk ? 0 : 1;
+
+	if (dslot_flush(ac, &ac->dslot[first]) < 0 || dslot_flush(ac, &ac->dslot[!first]) < 0)
+		return -1;
+	return 0;
+}
+
+/* Writes n samples of channel c at sample pos: direct or to the store. */
+static void audio_write(struct ct_audio_call *ac, int c, int64_t pos, const int16_t *s,
+    size_t n)
+{
+	if (!ac->direct_tried)
+		direct_open(ac, ac->ch[c].rate);
+	if (ac->dfd < 0) {
+		scratch_write(ac, c, pos, s, n);
+		return;
+	}
+	while (n > 0 && ac->io_errno == 0) {
+		size_t k = (size_t)(DBLOCK - pos % DBLOCK);
+
+		if (k > n)
+			k = n;
+		direct_piece(ac, c, pos, s, k);
+		if (pos + (int64_t)k > ac->ch[c].len)
+			ac->ch[c].len = pos + (int64_t)k;
+		pos += (int64_t)k;
+		s += k;
+		n -= k;
+	}
+}
+
+/* Closes the direct file (it has no name: it is gone) and returns its descriptor slot. */
+static void direct_close(struct ct_audio_call *ac)
+{
+	if (ac->dfd < 0)
+		return;
+	close(ac->dfd);
+	ac->dfd = -1;
+	if (ac->fin != NULL)
+		ct_audio_finisher_direct_give(ac->fin);
+}
+
+/*
+ * A side of another rate joined a direct call: what the file holds moves
+ * to the store (each side's samples, holes as zeros) and the call goes on
+ * there.  0, or -1 with io_errno set.
+ */
+static int direct_demote(struct ct_audio_call *ac)
+{
+	int16_t *tmp = malloc(DBLOCK * 2 * sizeof(int16_t)), mono[DBLOCK];
+	int c, rc = 0;
+
+	if (tmp == NULL || direct_flush(ac) < 0) {
+		if (ac->io_errno == 0)
+			ac->io_errno = ENOMEM;
+		rc = -1;
+	}
+	for (c = 0; c < 2 && rc == 0; c++) {
+		int64_t pos, len = ac->ch[c].len;
+
+		for (pos = 0; pos < len && rc == 0; pos += DBLOCK) {
+			size_t n = (size_t)(len - pos < DBLOCK ? len - pos : DBLOCK), i;
+
+			if (dread(ac, tmp, pos, n) < 0) {
+				rc = -1;
+				break;
+			}
+			for (i = 0; i < n; i++)
+				mono[i] = tmp[2 * i + c];
+			scratch_write(ac, c, pos, mono, n);
+			rc = ac->io_errno != 0 ? -1 : 0;
+		}
+	}
+	free(tmp);
+	direct_close(ac);
+	return rc;
+}
+
+/*
+ * Ends a direct file: header, length cut to the last frame, size checked,
+ * then linked under a free name.  0 with *final, or -1 with errbuf.
+ */
+static int direct_finish(struct ct_audio_call *ac, char **final, char *errbuf, const char *shown)
+{
+	int64_t frames = ac->ch[0].len > ac->ch[1].len ? ac->ch[0].len : ac->ch[1].len;
+	uint32_t data = (uint32_t)(frames * 4), r = ac->drate;
+	uint8_t h[WAV_HEADER];
+	struct stat st;
+
+	memcpy(h, "RIFF", 4);
+	put_le32(h + 4, 36 + data);
+	memcpy(h + 8, "WAVEfmt ", 8);
+	put_le32(h + 16, 16);
+	put_le16(h + 20, 1);                     /* PCM */
+	put_le16(h + 22, 2);
+	put_le32(h + 24, r);
+	put_le32(h + 28, r * 4);
+	put_le16(h + 32, 4);
+	put_le16(h + 34, 16);
+	memcpy(h + 36, "data", 4);
+	put_le32(h + 40, data);
+	if (ct_pwrite_all(ac->dfd, h, sizeof(h), 0) < 0 ||
+	    ftruncate(ac->dfd, dframe_off(frames)) != 0) {
+		snprintf(errbuf, CT_ERRBUF_SIZE, "audio: %s: %s", shown, strerror(errno));
+		return -1;
+	}
+	if (fstat(ac->dfd, &st) != 0 || st.st_size != dframe_off(frames)) {
+		snprintf(errbuf, CT_ERRBUF_SIZE, "audio: %s: incomplete", shown);
+		return -1;
+	}
+	if (final_link(ac, ac->dfd, NULL, final) != 0) {
+		snprintf(errbuf, CT_ERRBUF_SIZE, "audio: %s: %s", shown, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * Writes the final file unnamed, checks it is complete, then links it
  * under a free name (see final_link).  Returns 0 with the malloc'ed name in
  * *final, or -1 with a message naming the intended path in errbuf and no
@@ -806,6 +1191,11 @@ static int write_file(struct ct_audio_call *ac, char **final, char *errbuf)
 		return -1;
 	}
 	snprintf(shown, n, "%s/%s.%s", ac->dir, ac->name, ext_name[ac->fmt]);
+	if (ac->dfd >= 0) {
+		rc = direct_finish(ac, final, errbuf, shown);
+		free(shown);
+		return rc;
+	}
 	for (c = 0; c < 2; c++) {
 		int64_t f;
 
@@ -858,41 +1248,50 @@ static int produce(struct ct_audio_call *ac, char **path, char *errbuf)
 	return write_file(ac, path, errbuf);
 }
 
-static void call_free(struct ct_audio_call *ac)
+/* Frees ac; its store blocks go back to the store (recorder side). */
+void ct_audio_call_free(struct ct_audio_call *ac)
 {
-	size_t i;
+	size_t i, b;
+	int c;
 
 	for (i = 0; i < ac->n_streams; i++)
 		if (ac->streams[i].state != NULL)
 			ac->streams[i].codec->state_free(ac->streams[i].state);
-	if (ac->fd >= 0)
-		close(ac->fd);
+	for (c = 0; c < 2; c++) {
+		for (b = 0; ac->store != NULL && b < ac->ch[c].map_n; b++)
+			if (ac->ch[c].map[b] != 0)
+				ct_audio_store_release(ac->store, ac->ch[c].map[b] - 1);
+		free(ac->ch[c].map);
+		free(ac->ch[c].cache);
+	}
+	direct_close(ac);
+	free(ac->dslot[0].buf);
+	free(ac->dslot[1].buf);
+	ct_audio_store_free(ac->own);
 	free(ac->scratch);
 	free(ac->dir);
 	free(ac->name);
-	free(ac->pcm);
-	free(ac->conv);
-	free(ac->ch[0].cache);
-	free(ac->ch[1].cache);
+	free(ac->bufs.pcm);
+	free(ac->bufs.conv);
 	free(ac);
 }
 
 /*
- * First half of finishing, which must run in the thread that added the
- * packets: writes the cached samples to the scratch file and tells what the
- * recording will be.  *undecodable (when undecodable is not NULL) gets a
- * malloc'ed list of codecs without decoder, or NULL.  Returns 1 with the
- * malloc'ed path that ct_audio_call_produce() will try first in *path (it
- * takes "<name>-2.<ext>" ... when that exists, and reports the name it
- * used); 0 when no decodable audio was added (no file; *path NULL); -1 with
- * a message in errbuf after a scratch I/O error or out of memory (*path
- * NULL, *undecodable NULL).  ac stays allocated.
+ * First half of finishing, in the thread that added the packets (the
+ * capture thread): tells what the recording will be.  *undecodable (when
+ * undecodable is not NULL) gets a malloc'ed list of codecs without
+ * decoder, or NULL.  Returns 1 with the malloc'ed path that
+ * ct_audio_call_produce() will try first in *path (it takes
+ * "<name>-2.<ext>" ... when that exists, and reports the name it used); 0
+ * when no decodable packet was added (no file; *path NULL); -1 with a
+ * message in errbuf when out of memory (*path NULL, *undecodable NULL).
+ * Whether the file is written is only known once settle and produce ran
+ * (packets may still be dropped there).  ac stays allocated.
  */
 int ct_audio_call_prepare(struct ct_audio_call *ac, char **path, char **undecodable,
     char *errbuf)
 {
 	size_t n;
-	int c;
 
 	*path = NULL;
 	if (undecodable != NULL) {
@@ -902,18 +1301,14 @@ int ct_audio_call_prepare(struct ct_audio_call *ac, char **path, char **undecoda
 			return -1;
 		}
 	}
-	if (ac->fd >= 0 && ac->io_errno == 0)
-		for (c = 0; c < 2; c++)
-			cache_flush(ac, c);
-	if (ac->io_errno != 0) {
-		snprintf(errbuf, CT_ERRBUF_SIZE, "audio: %s: %s",
-		    ac->scratch != NULL ? ac->scratch : ac->dir, strerror(ac->io_errno));
-		return -1;
-	}
-	if (ac->ch[0].len == 0 && ac->ch[1].len == 0)
+	if (!ac->has_audio)
 		return 0;
 	n = strlen(ac->dir) + strlen(ac->name) + 16;
 	if ((*path = malloc(n)) == NULL) {
+		if (undecodable != NULL) {
+			free(*undecodable);
+			*undecodable = NULL;
+		}
 		snprintf(errbuf, CT_ERRBUF_SIZE, "audio: out of memory");
 		return -1;
 	}
@@ -922,11 +1317,33 @@ int ct_audio_call_prepare(struct ct_audio_call *ac, char **path, char **undecoda
 }
 
 /*
- * Second half, which may run in another thread once ct_audio_call_prepare()
- * returned 1: writes the final file (unnamed until complete, then linked
- * under a free name, never replacing a file).  Returns 0 with the malloc'ed
- * name in *path (when path is not NULL), or -1 with a message naming the
- * path in errbuf (no file is left then; *path NULL).  ac stays allocated.
+ * Where the packets were decoded: writes the cached samples to the store.
+ * Returns 1 when there is audio to write, 0 when none was placed, -1 with
+ * a message in errbuf after a scratch I/O error.
+ */
+int ct_audio_call_settle(struct ct_audio_call *ac, char *errbuf)
+{
+	int c;
+
+	if (ac->store != NULL && ac->io_errno == 0)
+		for (c = 0; c < 2; c++)
+			cache_flush(ac, c);
+	if (ac->dfd >= 0 && ac->io_errno == 0)
+		direct_flush(ac);
+	if (ac->io_errno != 0) {
+		snprintf(errbuf, CT_ERRBUF_SIZE, "audio: %s: %s",
+		    ac->scratch != NULL ? ac->scratch : ac->dir, strerror(ac->io_errno));
+		return -1;
+	}
+	return ac->ch[0].len > 0 || ac->ch[1].len > 0;
+}
+
+/*
+ * Last part, after ct_audio_call_settle() returned 1: writes the final
+ * file (unnamed until complete, then linked under a free name, never
+ * replacing a file).  Returns 0 with the malloc'ed name in *path (when
+ * path is not NULL), or -1 with a message naming the path in errbuf (no
+ * file is left then; *path NULL).  ac stays allocated.
  */
 int ct_audio_call_produce(struct ct_audio_call *ac, char **path, char *errbuf)
 {
@@ -941,52 +1358,46 @@ int ct_audio_call_produce(struct ct_audio_call *ac, char **path, char *errbuf)
 }
 
 /*
- * Takes the scratch descriptor out of ac for reuse: returns it, or -1 when
- * there is none or it had an I/O error (then it is closed).
+ * Hands ac to finisher f: its packets are decoded and its store blocks
+ * taken on f's recorder thread from now on, and it must end through
+ * ct_audio_finisher_submit() or ct_audio_finisher_discard() (f must
+ * outlive ac).  Call before the first ct_audio_call_add.
  */
-int ct_audio_call_detach_scratch(struct ct_audio_call *ac)
-{
-	int fd = ac->fd;
-
-	ac->fd = -1;
-	if (fd >= 0 && ac->io_errno != 0) {
-		close(fd);
-		fd = -1;
-	}
-	return fd;
-}
-
-/* The output directory of ac. */
-const char *ct_audio_call_dir(const struct ct_audio_call *ac)
-{
-	return ac->dir;
-}
-
-/* Lets ac take its scratch file from f's spares (f must outlive ac). */
 void ct_audio_call_set_finisher(struct ct_audio_call *ac, struct ct_audio_finisher *f)
 {
 	if (ac != NULL)
 		ac->fin = f;
 }
 
+/* The finisher ac was handed to, or NULL. */
+struct ct_audio_finisher *ct_audio_call_finisher(const struct ct_audio_call *ac)
+{
+	return ac->fin;
+}
+
 /* Drops a recording without writing a file (calls that were not answered). */
 void ct_audio_call_discard(struct ct_audio_call *ac)
 {
-	if (ac != NULL)
-		call_free(ac);
+	if (ac == NULL)
+		return;
+	if (ac->fin != NULL)
+		ct_audio_finisher_discard(ac->fin, ac);   /* packets may still be queued */
+	else
+		ct_audio_call_free(ac);
 }
 
 /*
  * Ends the recording: writes "<dir>/<YYYYmmdd-HHMMSS>_<call id>.<ext>"
  * (start time in UTC; "-2", "-3" ... before the extension when that name
- * exists: never replaced) and removes the scratch file.  On success returns 0
+ * exists: never replaced) and gives the scratch blocks back.  On success returns 0
  * with a malloc'ed path in *path, or NULL when no decodable audio was added
  * (no file then); *undecodable gets a malloc'ed comma-separated list of
  * codec names without decoder, or NULL.  On an I/O error (directory missing,
  * disk full...) returns -1 with a message naming the path in errbuf, *path
  * NULL and *undecodable still set.  ac is freed either way; NULL ac returns
  * 0 and leaves *path and *undecodable NULL.  path or undecodable may be
- * NULL when the caller does not want that result.
+ * NULL when the caller does not want that result.  A recording handed to a
+ * finisher must end through it instead (this drops it and returns -1).
  */
 int ct_audio_call_finish(struct ct_audio_call *ac, char **path, char **undecodable,
     char *errbuf)
@@ -1000,13 +1411,19 @@ int ct_audio_call_finish(struct ct_audio_call *ac, char **path, char **undecodab
 		*undecodable = NULL;
 	if (ac == NULL)
 		return 0;
-	rc = ct_audio_call_prepare(ac, &p, undecodable, errbuf);
-	if (rc > 0) {
-		free(p);            /* the name actually taken comes from produce */
-		p = NULL;
-		rc = ct_audio_call_produce(ac, &p, errbuf);
+	if (ac->fin != NULL) {
+		snprintf(errbuf, CT_ERRBUF_SIZE, "audio: recording handed to a finisher finished in place");
+		ct_audio_finisher_discard(ac->fin, ac);
+		return -1;
 	}
-	call_free(ac);
+	rc = ct_audio_call_prepare(ac, &p, undecodable, errbuf);
+	free(p);                /* the name actually taken comes from produce */
+	p = NULL;
+	if (rc > 0)
+		rc = ct_audio_call_settle(ac, errbuf);
+	if (rc > 0)
+		rc = ct_audio_call_produce(ac, &p, errbuf);
+	ct_audio_call_free(ac);
 	if (path != NULL)
 		*path = p;
 	else

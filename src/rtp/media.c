@@ -94,6 +94,7 @@
 
 struct pt_name {
 	uint8_t pt;
+	uint8_t fmt;              /* CT_SDP_* payload-format flags (a=fmtp) */
 	uint32_t rate;
 	char name[24];
 };
@@ -690,6 +691,7 @@ static void learn_codecs(struct call_media *cm, const struct ct_sdp_media *md)
 			p = &cm->pts[cm->n_pt++];
 		}
 		p->pt = c->pt;
+		p->fmt = c->fmt;
 		p->rate = c->rate;
 		snprintf(p->name, sizeof(p->name), "%s", c->name);
 		if (strcasecmp(c->name, "telephone-event") == 0)
@@ -917,19 +919,13 @@ static void set_clock_rate(struct mstream *m, const struct call_media *cm, uint8
 	m->last_pt = pt;
 }
 
-static const char *codec_name(const struct call_media *cm, uint8_t pt)
-{
-	const struct pt_name *pn = pt_lookup(cm, pt);
-
-	return pn != NULL ? pn->name : ct_rtp_static_codec(pt, NULL);
-}
-
 /* Adds one packet's payload to its call's recording, started on demand. */
 static void record_packet(struct ct_media_table *t, struct mstream *m,
     const struct ct_rtp_hdr *h, int64_t ts_us)
 {
 	struct call_media *cm = m->cm;
 	char errbuf[CT_ERRBUF_SIZE];
+	const struct pt_name *pn;
 
 	if (cm->audio == NULL) {
 		if (cm->audio_failed)
@@ -944,9 +940,11 @@ static void record_packet(struct ct_media_table *t, struct mstream *m,
 		}
 		ct_audio_call_set_finisher(cm->audio, t->finisher);
 	}
-	ct_audio_call_add(cm->audio, m->speaker == CT_PARTY_CALLER ? CT_AUDIO_CALLER : CT_AUDIO_CALLEE,
-	    codec_name(cm, h->pt), m->st.clock_rate, h->ssrc, h->ts, ts_us,
-	    h->payload, h->payload_len);
+	pn = pt_lookup(cm, h->pt);
+	ct_audio_call_add_fmt(cm->audio, m->speaker == CT_PARTY_CALLER ? CT_AUDIO_CALLER : CT_AUDIO_CALLEE,
+	    pn != NULL ? pn->name : ct_rtp_static_codec(h->pt, NULL), m->st.clock_rate,
+	    pn != NULL && (pn->fmt & CT_SDP_OCTET_ALIGN) ? CT_CODEC_OCTET_ALIGN : 0,
+	    h->ssrc, h->ts, ts_us, h->payload, h->payload_len);
 }
 
 /*
@@ -1156,6 +1154,7 @@ const char *ct_media_audio_error(const struct ct_media_table *t)
 void ct_media_get_stats(const struct ct_media_table *t, struct ct_media_stats *st)
 {
 	*st = t->stats;
+	st->audio_queue_waits = ct_audio_finisher_queue_waits(t->finisher);
 	st->endpoints = t->n_endpoints;
 	st->flows = ct_htab_count(&t->st);
 	st->orphan_flows = ct_htab_count(&t->orph);

@@ -212,6 +212,36 @@ static void parse_rtpmap(struct ct_sdp_media *m, struct span v)
 	}
 }
 
+/*
+ * a=fmtp:<pt> <param>[;<param>]... (RFC 8866 §6.15): only what decoding
+ * needs, octet-align=1 (RFC 4867 §8.1; absent or 0: bandwidth-efficient).
+ */
+static void parse_fmtp(struct ct_sdp_media *m, struct span v)
+{
+	struct span pt, par;
+	uint32_t num;
+	uint8_t fmt = 0, i;
+
+	if (!next_token(&v, &pt) || !span_uint(pt, 127, &num))
+		return;
+	while (v.n > 0) {
+		par = span_before(v, ';');
+		v.p += par.n + (par.n < v.n);
+		v.n -= par.n + (par.n < v.n);
+		while (par.n > 0 && is_ws(*par.p)) {
+			par.p++;
+			par.n--;
+		}
+		while (par.n > 0 && is_ws(par.p[par.n - 1]))
+			par.n--;
+		if (span_eq(par, "octet-align=1"))
+			fmt |= CT_SDP_OCTET_ALIGN;
+	}
+	for (i = 0; i < m->n_codecs; i++)
+		if (m->codecs[i].pt == num)
+			m->codecs[i].fmt = fmt;
+}
+
 /* Returns the direction named by attribute a, or -1 when it is none. */
 static int dir_attr(struct span a)
 {
@@ -245,6 +275,8 @@ static void parse_attr(struct sdp_state *st, struct span v)
 		st->own_dir[st->cur - st->out->media] = true;
 	} else if (st->cur != NULL && span_eq(name, "rtpmap")) {
 		parse_rtpmap(st->cur, val);
+	} else if (st->cur != NULL && span_eq(name, "fmtp")) {
+		parse_fmtp(st->cur, val);
 	} else if (st->cur != NULL && span_eq(name, "ptime") &&
 	    next_token(&val, &tok) && span_uint(span_before(tok, '.'), 65535, &num)) {
 		st->cur->ptime = (uint16_t)num;

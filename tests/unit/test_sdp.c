@@ -369,9 +369,44 @@ static void test_guard_page(void)
 	munmap(g.page, 2 * g.size);
 }
 
+/* a=fmtp octet-align=1 (RFC 4867 §8.1) marks its payload type only; 0 or absent: not. */
+static const char sdp_amr[] =
+	"v=0\r\n"
+	"o=- 1 1 IN IP4 192.0.2.1\r\n"
+	"s=-\r\n"
+	"c=IN IP4 192.0.2.1\r\n"
+	"t=0 0\r\n"
+	"m=audio 4000 RTP/AVP 96 97 98 99 0\r\n"
+	"a=fmtp:96 mode-change-capability=2; octet-align=1 ;max-red=0\r\n"
+	"a=rtpmap:96 AMR-WB/16000/1\r\n"
+	"a=rtpmap:97 AMR-WB/16000/1\r\n"
+	"a=fmtp:97 mode-change-capability=2;max-red=0\r\n"
+	"a=rtpmap:98 AMR/8000\r\n"
+	"a=fmtp:98 octet-align=0\r\n"
+	"a=rtpmap:99 AMR/8000\r\n"
+	"a=fmtp:99 octet-align=1\r\n";
+
+static void test_fmtp(void)
+{
+	struct ct_sdp s;
+	const struct ct_sdp_media *a = &s.media[0];
+
+	CHECK_INT(ct_sdp_parse(S(sdp_amr), &s), CT_OK);
+	CHECK_INT(a->n_codecs, 5);
+	CHECK_STR(a->codecs[0].name, "AMR-WB");
+	CHECK_INT(a->codecs[0].rate, 16000);
+	CHECK_INT(a->codecs[0].fmt, CT_SDP_OCTET_ALIGN);
+	CHECK_INT(a->codecs[1].fmt, 0);
+	CHECK_STR(a->codecs[2].name, "AMR");
+	CHECK_INT(a->codecs[2].fmt, 0);
+	CHECK_INT(a->codecs[3].fmt, CT_SDP_OCTET_ALIGN);
+	CHECK_INT(a->codecs[4].fmt, 0);
+}
+
 int main(void)
 {
 	test_audio_video();
+	test_fmtp();
 	test_telephone_event();
 	test_v6_media_conn_port0();
 	test_session_dir();
