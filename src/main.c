@@ -127,6 +127,7 @@ struct options {
 	size_t n_webhook_opts;
 	int stats;
 	int quiet;             /* -q: no progress line */
+	size_t count;          /* -c COUNT: stop after COUNT packets (0: no limit) */
 	int snaplen;
 	int buffer_mb;
 	const char *user;          /* -Z: run as this user once everything is open */
@@ -215,6 +216,8 @@ static void usage(FILE *out)
 	    "signals: INT/TERM write every open call and exit; HUP reopens the output files\n"
 	    "  -s, --stats             print counters on stderr at the end (-v: the same)\n"
 	    "  -q, --quiet             no progress line (drawn on a terminal for files)\n"
+	    "  -c COUNT                stop after COUNT packets (after the filter, as tcpdump);\n"
+	    "                          the calls still open are written as at the end of input\n"
 	    "  -n                      accepted and ignored (calltap never resolves names)\n"
 	    "  -h, --help, --version   (--version lists the formats, outputs and codecs built in)\n");
 }
@@ -653,7 +656,7 @@ static int parse_options(struct options *o, int argc, char **argv)
 	o->buffer_mb = 64;
 	o->stats_interval_us = -1;
 	o->umask = 077;
-	while ((c = getopt_long(argc, argv, "r:i:shV:Z:qnv", long_opts, &longindex)) != -1) {
+	while ((c = getopt_long(argc, argv, "r:i:shV:Z:qnvc:", long_opts, &longindex)) != -1) {
 		/*
 		 * An option's value that looks like an option is a forgotten
 		 * value (--json --table x): say so rather than create a file
@@ -695,6 +698,7 @@ static int parse_options(struct options *o, int argc, char **argv)
 		case 's': case 'v': o->stats = 1; break;  /* -v: tcpdump's habit, more output */
 		case 'q': o->quiet = 1; break;
 		case 'n': break;                           /* tcpdump's habit: no name lookups */
+		case 'c': rc |= parse_count(optarg, &o->count); break;
 		case 'Z': o->user = optarg; break;
 		case OPT_UMASK: rc |= parse_umask(optarg, &o->umask); break;
 		case OPT_STATS_INTERVAL: rc |= parse_interval(optarg, &o->stats_interval_us); break;
@@ -790,7 +794,15 @@ struct run {
 	struct ct_source *live;
 	struct progress *prog;
 	struct ct_stats_line line;
+	size_t left;           /* -c: packets still to read; 0: no limit */
+	bool count_done;       /* -c: COUNT packets were read */
 };
+
+/* -c: true once the COUNT-th packet was read (the caller then stops reading). */
+static inline bool count_reached(struct run *r)
+{
+	return r->left != 0 && --r->left == 0;
+}
 
 static void on_tick(struct run *r);
 
@@ -926,6 +938,10 @@ static int run_source(struct run *r, struct ct_source *src, struct idle_flusher 
 		if (rc == 1) {
 			if (ct_engine_frame(r->e, &f))
 				on_tick(r);
+			if (count_reached(r)) {
+				r->count_done = true;
+				return 0;
+			}
 		} else if (rc == 0) {
 			if (ct_engine_clock(r->e, wall_us() - 1000000))
 				on_tick(r);
@@ -1162,6 +1178,10 @@ static int run_inputs(struct run *r, const struct options *o)
 			if (ct_engine_frame(r->e, &f))
 				on_tick(r);
 			progress_tick(prog, r->e, in);
+			if (count_reached(r)) {
+				r->count_done = true;
+				break;
+			}
 		} else if (rc == CT_EOF)
 			break;
 		else {
@@ -1583,8 +1603,9 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 
+	run.left = o.count;
 	status |= run_inputs(&run, &o);
-	if (run.live != NULL && !FLAG_GET(stop_requested))
+	if (run.live != NULL && !FLAG_GET(stop_requested) && !run.count_done)
 		status |= run_source(&run, run.live, NULL);
 	if (run.live != NULL)
 		update_drops(&run);  /* final counts, before the open calls end */

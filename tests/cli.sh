@@ -142,5 +142,25 @@ st=$?
 [ $st -eq 3 ] && grep -q "cannot open database '/dev/null': not a regular file" "$t/err" &&
     ok "--db /dev/null: a clear message" || bad "--db /dev/null: exit $st: $(cat "$t/err")"
 
+# -c COUNT: stop after COUNT packets; the calls open then are written as at
+# the end of input (sipp-many: the 10th packet closes nothing yet, so every
+# call begun is written, unfinished or not).
+many=$srcdir/pcaps/sipp-many.pcap
+"$CALLTAP" -c 10 -r "$many" --json "$t/c.jsonl" -s 2>"$t/err"
+st=$?
+frames=$(sed -n 's/^  frames *//p' "$t/err")
+n=$(wc -l <"$t/c.jsonl")
+all=$("$CALLTAP" -r "$many" --json - 2>/dev/null | wc -l)
+if [ $st -eq 0 ] && [ "$frames" = 10 ] && [ "$n" -eq 3 ] && [ "$all" -eq 20 ] &&
+    grep -q '"disposition":"unfinished"' "$t/c.jsonl"; then
+	ok "-c 10: 10 packets read, the 3 calls begun written"
+else bad "-c 10: exit $st, $frames packets, $n of $all calls"; fi
+"$CALLTAP" -c 1000 -r "$many" --json - 2>/dev/null | wc -l | grep -qx 20 &&
+    ok "-c beyond the input: every call" || bad "-c beyond the input"
+"$CALLTAP" -c 0 -r "$many" --json /dev/null 2>"$t/err"
+st=$?
+[ $st -eq 1 ] && grep -q "not a positive count: '0'" "$t/err" && ok "-c 0 refused" ||
+    bad "-c 0: exit $st"
+
 echo "cli: $pass passed, $fail failed"
 [ $fail -eq 0 ]
