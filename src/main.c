@@ -264,6 +264,13 @@ static void output_args(const struct options *o, const struct output *out,
 		args->opts = o->webhook_opts;
 		args->n_opts = o->n_webhook_opts;
 	}
+	if (strcmp(out->kind->option, "table") == 0 && o->iface != NULL) {
+		/* live: a line as each call ends, not held back for start order */
+		static const struct ct_sink_opt end_order = { .name = "order", .value = "end" };
+
+		args->opts = &end_order;
+		args->n_opts = 1;
+	}
 }
 
 /* True when some output has any of the OUT_* flags in mask. */
