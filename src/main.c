@@ -128,6 +128,8 @@ struct options {
 	int stats;
 	int quiet;             /* -q: no progress line */
 	size_t count;          /* -c COUNT: stop after COUNT packets (0: no limit) */
+	const char *recording_base; /* --recording-base DIR, as given */
+	char *audio_abs, *base_abs; /* --audio DIR and --recording-base resolved, owned */
 	int snaplen;
 	int buffer_mb;
 	const char *user;          /* -Z: run as this user once everything is open */
@@ -193,6 +195,8 @@ static void usage(FILE *out)
 	    "  --no-rtp                do not match or measure RTP\n"
 	    "  --audio DIR             write each answered call's audio (stereo: caller left)\n"
 	    "  --audio-format FMT      wav (default), flac or ogg\n"
+	    "  --recording-base DIR    records name recordings relative to DIR (which holds\n"
+	    "                          --audio DIR); default: their absolute path\n"
 	    "  --setup-timeout SEC     close calls with no final response after SEC (300)\n"
 	    "  --call-timeout SEC      close answered calls silent for SEC (14400)\n"
 	    "  --media-timeout SEC     close answered calls with no SIP and no RTP for SEC\n"
@@ -364,7 +368,7 @@ enum {
 	OPT_SPOOL, OPT_SPOOL_MAX,
 	OPT_NUMBERS, OPT_HOME, OPT_COUNTRY, OPT_SENSOR, OPT_HISTORY_MAX,
 	OPT_VERSION, OPT_UMASK,
-	OPT_LEASES, OPT_WEBHOOK_OPT,
+	OPT_LEASES, OPT_WEBHOOK_OPT, OPT_RECORDING_BASE,
 	OPT_OUTPUT = 512   /* + index into output_kinds */
 };
 
@@ -383,6 +387,7 @@ static const struct option fixed_opts[] = {
 	{ "no-rtp", no_argument, NULL, OPT_NO_RTP },
 	{ "audio", required_argument, NULL, OPT_AUDIO },
 	{ "audio-format", required_argument, NULL, OPT_AUDIO_FMT },
+	{ "recording-base", required_argument, NULL, OPT_RECORDING_BASE },
 	{ "setup-timeout", required_argument, NULL, OPT_SETUP_TO },
 	{ "call-timeout", required_argument, NULL, OPT_CALL_TO },
 	{ "media-timeout", required_argument, NULL, OPT_MEDIA_TO },
@@ -686,6 +691,7 @@ static int parse_options(struct options *o, int argc, char **argv)
 		case OPT_WEBHOOK_OPT: rc |= webhook_opt(o, long_opts[longindex].name, optarg) != 0; break;
 		case OPT_NO_RTP: o->cfg.rtp = false; break;
 		case OPT_AUDIO: o->cfg.audio_dir = optarg; break;
+		case OPT_RECORDING_BASE: o->recording_base = optarg; break;
 		case OPT_AUDIO_FMT: {
 			enum ct_audio_format fmt = CT_AUDIO_WAV;
 
@@ -1257,6 +1263,31 @@ struct outdir {
 #define MAX_OUTDIRS 2
 
 /*
+ * mkdir -p: creates path and its missing parents (mode 0777 less the
+ * umask).  0, or -1 with errno.
+ */
+static int mkdir_parents(const char *path)
+{
+	char buf[4096];
+	size_t i, n = strlen(path);
+
+	if (n >= sizeof(buf)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(buf, path, n + 1);
+	for (i = 1; i <= n; i++) {
+		if (buf[i] != '/' && buf[i] != '\0')
+			continue;
+		buf[i] = '\0';
+		if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+			return -1;
+		buf[i] = path[i];
+	}
+	return 0;
+}
+
+/*
  * Lists the output directories of o in dirs and creates the missing ones
  * (mode 0777 less the umask, so 0700 by default).  Without -Z each must be
  * writable now; with -Z that is checked after the switch (check_outdirs).
@@ -1278,7 +1309,7 @@ static int prepare_outdirs(const struct options *o, struct outdir *dirs)
 	for (k = 0; k < n; k++) {
 		dirs[k].created = false;
 		if (stat(dirs[k].path, &st) != 0) {
-			if (errno != ENOENT || mkdir(dirs[k].path, 0777) != 0) {
+			if (errno != ENOENT || mkdir_parents(dirs[k].path) != 0) {
 				fprintf(stderr, "calltap: cannot create %s '%s': %s\n", dirs[k].what,
 				    dirs[k].path, strerror(errno));
 				return -1;
@@ -1296,6 +1327,56 @@ static int prepare_outdirs(const struct options *o, struct outdir *dirs)
 		}
 	}
 	return n;
+}
+
+/*
+ * The paths records give recordings (--audio DIR exists by now): the
+ * directory's absolute path, so a record still names the file when its
+ * database is opened from another directory; with --recording-base BASE,
+ * relative to BASE, which must hold the directory (the engine cuts BASE/
+ * from each path, and the webhook's recording_url is made from the same
+ * relative path).  0, or -1 after a message.
+ */
+static int resolve_recording_paths(struct options *o)
+{
+	size_t i, n;
+
+	if (o->cfg.audio_dir == NULL) {
+		if (o->recording_base == NULL)
+			return 0;
+		fprintf(stderr, "calltap: --recording-base needs --audio DIR\n");
+		return -1;
+	}
+	if ((o->audio_abs = realpath(o->cfg.audio_dir, NULL)) == NULL) {
+		fprintf(stderr, "calltap: --audio directory '%s': %s\n", o->cfg.audio_dir,
+		    strerror(errno));
+		return -1;
+	}
+	o->cfg.audio_dir = o->audio_abs;
+	if (o->recording_base != NULL) {
+		if ((o->base_abs = realpath(o->recording_base, NULL)) == NULL) {
+			fprintf(stderr, "calltap: --recording-base '%s': %s\n", o->recording_base,
+			    strerror(errno));
+			return -1;
+		}
+		n = strcmp(o->base_abs, "/") == 0 ? 0 : strlen(o->base_abs);
+		o->base_abs[n] = '\0';   /* "/" becomes "": every path is below it */
+		if (strncmp(o->audio_abs, o->base_abs, n) != 0 ||
+		    (o->audio_abs[n] != '/' && o->audio_abs[n] != '\0')) {
+			fprintf(stderr, "calltap: --audio directory '%s' is not under --recording-base "
+			    "'%s': records could not name their recordings relative to it\n",
+			    o->audio_abs, o->base_abs);
+			return -1;
+		}
+		o->cfg.recording_base = o->base_abs;
+	}
+	/* the webhook's recording_url: the recording's path below the --audio directory */
+	for (i = 0; i < o->n_webhook_opts; i++)
+		if (strcmp(o->webhook_opts[i].name, "audio-dir") == 0)
+			o->webhook_opts[i].value = o->base_abs == NULL ? o->audio_abs :
+			    o->audio_abs[strlen(o->base_abs)] == '/' ?
+			    o->audio_abs + strlen(o->base_abs) + 1 : "";
+	return 0;
 }
 
 /*
@@ -1508,6 +1589,8 @@ static void free_options(struct options *o)
 	while (o->n_listed > 0)
 		free(o->listed[--o->n_listed]);
 	free(o->listed);
+	free(o->audio_abs);
+	free(o->base_abs);
 	ct_attr_free(o->cfg.attr);
 }
 
@@ -1578,7 +1661,8 @@ int main(int argc, char **argv)
 	    o.buffer_mb, errbuf)) == NULL) {
 		fprintf(stderr, "calltap: %s\n", errbuf);
 		rc = 2;
-	} else if ((n_dirs = prepare_outdirs(&o, dirs)) < 0 || open_outputs(run.sinks, &o) != 0)
+	} else if ((n_dirs = prepare_outdirs(&o, dirs)) < 0 || resolve_recording_paths(&o) != 0 ||
+	    open_outputs(run.sinks, &o) != 0)
 		rc = 3;
 	else if ((run.e = ct_engine_new(&o.cfg, errbuf)) == NULL) {   /* after the outputs */
 		fprintf(stderr, "calltap: %s\n", errbuf);

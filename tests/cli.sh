@@ -162,5 +162,38 @@ st=$?
 [ $st -eq 1 ] && grep -q "not a positive count: '0'" "$t/err" && ok "-c 0 refused" ||
     bad "-c 0: exit $st"
 
+# Recordings: records name them by absolute path (a database opened from
+# another directory still finds them), or relative to --recording-base;
+# --audio DIR is created with its parents.
+if "$CALLTAP" --version | grep -q 'audio('; then
+	rec=$srcdir/pcaps/sipp-answered-caller-bye.pcap
+	mkdir "$t/run" "$t/else"
+	(cd "$t/run" && "$CALLTAP" -r "$rec" --audio rec --db calls.db --json c.jsonl) 2>"$t/err"
+	st=$?
+	p=$(cd "$t/else" && sqlite3 ../run/calls.db 'SELECT recording FROM calls WHERE recording IS NOT NULL' 2>&1)
+	case $p in
+	"$(cd "$t/run" && pwd -P)"/rec/*.wav) [ $st -eq 0 ] && (cd "$t/else" && [ -s "$p" ]) &&
+	    ok "recording stored by absolute path, found from elsewhere" || bad "recording '$p' not found" ;;
+	*) bad "recording stored as '$p' (exit $st)" ;;
+	esac
+	(cd "$t/run" && "$CALLTAP" -r "$rec" --audio srv/rec/2026 --recording-base srv/rec --json b.jsonl) 2>"$t/err"
+	st=$?
+	p=$(sed -n 's/.*"recording":"\([^"]*\)".*/\1/p' "$t/run/b.jsonl")
+	case $p in
+	2026/*.wav) [ $st -eq 0 ] && [ -s "$t/run/srv/rec/$p" ] &&
+	    ok "--recording-base: path relative to it ($p), --audio parents created" ||
+	    bad "--recording-base: '$p' not under it" ;;
+	*) bad "--recording-base: recording '$p' (exit $st)" ;;
+	esac
+	(cd "$t/run" && "$CALLTAP" -r "$rec" --audio other --recording-base srv/rec --json /dev/null) 2>"$t/err"
+	st=$?
+	[ $st -eq 3 ] && grep -q "is not under --recording-base" "$t/err" &&
+	    ok "--audio outside --recording-base refused at start-up" || bad "--audio outside the base: exit $st"
+	"$CALLTAP" -r "$rec" --recording-base "$t" --json /dev/null 2>"$t/err"
+	st=$?
+	[ $st -ne 0 ] && grep -q "recording-base needs --audio" "$t/err" &&
+	    ok "--recording-base without --audio refused" || bad "--recording-base alone: exit $st"
+fi
+
 echo "cli: $pass passed, $fail failed"
 [ $fail -eq 0 ]
