@@ -12,6 +12,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <grp.h>
@@ -1288,6 +1289,28 @@ static int mkdir_parents(const char *path)
 }
 
 /*
+ * Creates and removes a file in dir: access() says yes to root on a
+ * read-only or special file system (sysfs) where every recording would
+ * fail later.  0, or -1 with errno.
+ */
+static int probe_dir(const char *dir)
+{
+	char path[4096];
+	int fd;
+
+	if (snprintf(path, sizeof(path), "%s/.calltap-probe-%ld", dir, (long)getpid()) >=
+	    (int)sizeof(path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0)
+		return -1;
+	close(fd);
+	unlink(path);
+	return 0;
+}
+
+/*
  * Lists the output directories of o in dirs and creates the missing ones
  * (mode 0777 less the umask, so 0700 by default).  Without -Z each must be
  * writable now; with -Z that is checked after the switch (check_outdirs).
@@ -1320,7 +1343,8 @@ static int prepare_outdirs(const struct options *o, struct outdir *dirs)
 			    dirs[k].path);
 			return -1;
 		}
-		if (o->user == NULL && access(dirs[k].path, W_OK | X_OK) != 0) {
+		if (o->user == NULL && (access(dirs[k].path, W_OK | X_OK) != 0 ||
+		    probe_dir(dirs[k].path) != 0)) {
 			fprintf(stderr, "calltap: %s '%s' is not writable: %s\n", dirs[k].what,
 			    dirs[k].path, strerror(errno));
 			return -1;
@@ -1389,7 +1413,7 @@ static int check_outdirs(const struct options *o, const struct outdir *dirs, int
 	int k;
 
 	for (k = 0; k < n; k++)
-		if (access(dirs[k].path, W_OK | X_OK) != 0) {
+		if (access(dirs[k].path, W_OK | X_OK) != 0 || probe_dir(dirs[k].path) != 0) {
 			fprintf(stderr, "calltap: %s '%s' is not writable by user '%s': %s\n",
 			    dirs[k].what, dirs[k].path, o->user, strerror(errno));
 			return -1;
@@ -1645,7 +1669,6 @@ int main(int argc, char **argv)
 		free_options(&o);
 		return 1;
 	}
-	warn_direction(&o);
 	memset(&run, 0, sizeof(run));
 	progress_init(&prog, &o);
 	run.prog = &prog;
@@ -1678,6 +1701,7 @@ int main(int argc, char **argv)
 		free_run(&run, &o);
 		return rc;
 	}
+	warn_direction(&o);   /* once every output is open: an error at start-up comes alone */
 	if (o.stats_interval_us < 0)
 		o.stats_interval_us = run.live != NULL ? 60 * INT64_C(1000000) : 0;
 	ct_stats_line_init(&run.line, o.stats_interval_us);
