@@ -122,14 +122,15 @@ bool ct_stats_line_due(struct ct_stats_line *l, const struct ct_engine_stats *es
 }
 
 /*
- * Prints one status line for a long-running capture: the capture time of
- * the line (UTC) first, frames (and their rate since the previous line, by
- * capture time), calls in progress (begun, not ended), calls started (and
+ * Prints one status line for a long-running capture: frames (and their
+ * rate since the previous line, by capture time), calls in progress (begun, not ended), calls started (and
  * started per minute since the previous line), ended and written (a call is
  * written after a linger of its end), calls evicted from a full table and
  * refused (totals), RTP packets (and foreign ones refused as injected), SIP
- * messages, and the capture's kernel / interface drops (live capture only:
- * when drops were reported).  Ends with a newline.  This line becomes the
+ * messages, the capture's kernel / interface drops (live capture only:
+ * when drops were reported), then the capture time of the line (UTC; at
+ * the end, so that scripts reading "calltap: packets" keep working).  Ends
+ * with a newline.  This line becomes the
  * rates' base.
  */
 void ct_stats_line_print(struct ct_stats_line *l, const struct ct_engine_stats *es, FILE *out)
@@ -155,9 +156,9 @@ void ct_stats_line_print(struct ct_stats_line *l, const struct ct_engine_stats *
 		if (gmtime_r(&sec, &tm) != NULL)
 			strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	}
-	fprintf(out, "calltap: %s packets %llu (%.0f/s) calls in progress %zu started %llu "
+	fprintf(out, "calltap: packets %llu (%.0f/s) calls in progress %zu started %llu "
 	    "(%.1f/min) ended %llu written %llu evicted %llu refused %llu rtp %llu injected %llu "
-	    "sip %llu", when,
+	    "sip %llu",
 	    (unsigned long long)c->frames, rate, ds->active, (unsigned long long)ds->started,
 	    per_min, (unsigned long long)ds->ended, (unsigned long long)ds->calls,
 	    (unsigned long long)evicted, (unsigned long long)ds->dropped,
@@ -167,7 +168,7 @@ void ct_stats_line_print(struct ct_stats_line *l, const struct ct_engine_stats *
 	if (es->drops_known)
 		fprintf(out, " drops %llu ifdrops %llu", (unsigned long long)c->capture_drops,
 		    (unsigned long long)c->capture_ifdrops);
-	fputc('\n', out);
+	fprintf(out, " at %s\n", when);
 	l->prev_us = es->now_us;
 	l->prev_frames = c->frames;
 	l->prev_calls = ds->started;
