@@ -1,15 +1,15 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * Compressed captures read as streams (source_int.h): gzip (RFC 1952,
- * zlib's inflate; concatenated members are one file, bytes after the last
- * member that do not start another are ignored, as gzip does), xz
- * (liblzma), Zstandard (RFC 8878, libzstd) and LZ4 frames (liblz4).  The
- * format is told by the file's first bytes, never by its name; those bytes
- * may have been read already (standard input, which cannot be read twice):
+ * zlib), xz (liblzma), Zstandard (RFC 8878, libzstd) and LZ4 frames
+ * (liblz4).  The format is told by the file's first bytes, never by its
+ * name; those bytes may have been read already (standard input on a
+ * terminal or a device, which cannot be looked at without reading it):
  * they are handed in as the first input (ct_decompress_stream_pre), and a
- * plain stream read that way is passed through.  Each is wrapped in a stdio stream (fopencookie) whose read
- * decompresses the next bytes, so the savefile readers see a plain pcap or
- * pcapng stream and memory stays bounded (one input and one output buffer
+ * plain stream read that way is passed through (gzip cannot take them:
+ * zlib reads its descriptor itself).  Each is wrapped in a stdio stream
+ * (fopencookie) whose read decompresses the next bytes, so the savefile
+ * readers see a plain pcap or pcapng stream and memory stays bounded (one input and one output buffer
  * per file, whatever the file's size).  Every byte decoded before a cut or
  * a corruption is delivered; then the read fails with ENODATA (cut inside
  * a frame) or EBADMSG (corrupt), which ct_read_strerror() words for the
@@ -43,7 +43,7 @@
 #define DZ_INBUF (1u << 17)
 #define DZ_XZ_MEMLIMIT (UINT64_C(256) << 20)   /* xz -9 needs 65 MiB */
 
-/* Decoder state shared by every cookie. */
+/* Decoder state shared by the xz, zstd, lz4 and pass-through cookies. */
 struct dz {
 	int fd;
 	int kind;
@@ -53,10 +53,6 @@ struct dz {
 	int done;             /* the compressed stream ended */
 	int midframe;         /* the decoder is inside a frame (output still owed) */
 	int err;              /* errno of a failure, returned again by later reads */
-#ifdef HAVE_ZLIB
-	z_stream gz;
-	int gz_init;
-#endif
 #ifdef HAVE_LZMA
 	lzma_stream xz;
 #endif
@@ -104,43 +100,6 @@ static ssize_t dz_step(struct dz *z, char *buf, size_t len)
 		z->in_pos += n;
 		return (ssize_t)n;
 	}
-#ifdef HAVE_ZLIB
-	case CT_COMPRESS_GZIP: {
-		int r;
-
-		if (z->in_pos == z->in_len && !z->midframe)
-			return 0;
-		if (!z->midframe) {   /* between members: another one, or the end */
-			if (z->in_len - z->in_pos >= 2 && (z->in[z->in_pos] != 0x1f ||
-			    z->in[z->in_pos + 1] != 0x8b)) {
-				z->done = 1;   /* not a gzip member: ignored, as gzip does */
-				return 0;
-			}
-			if (z->in_len - z->in_pos < 2 && !z->in_eof && z->in_pos != 0) {
-				/* keep the byte for the next read to tell */
-				memmove(z->in, z->in + z->in_pos, z->in_len - z->in_pos);
-				z->in_len -= z->in_pos;
-				z->in_pos = 0;
-			}
-		}
-		z->gz.next_in = z->in + z->in_pos;
-		z->gz.avail_in = (uInt)(z->in_len - z->in_pos);
-		z->gz.next_out = (Bytef *)buf;
-		z->gz.avail_out = len > UINT_MAX ? UINT_MAX : (uInt)len;
-		r = inflate(&z->gz, Z_NO_FLUSH);
-		z->in_pos = z->in_len - z->gz.avail_in;
-		if (r == Z_STREAM_END) {
-			z->midframe = 0;
-			inflateReset(&z->gz);
-		} else if (r == Z_OK || r == Z_BUF_ERROR) {
-			z->midframe = 1;
-		} else {
-			errno = r == Z_MEM_ERROR ? ENOMEM : EBADMSG;
-			return -1;
-		}
-		return (ssize_t)((len > UINT_MAX ? UINT_MAX : len) - z->gz.avail_out);
-	}
-#endif
 #ifdef HAVE_LZMA
 	case CT_COMPRESS_XZ: {
 		lzma_ret r;
@@ -247,10 +206,6 @@ static int dz_close(void *cookie)
 {
 	struct dz *z = cookie;
 
-#ifdef HAVE_ZLIB
-	if (z->gz_init)
-		inflateEnd(&z->gz);
-#endif
 #ifdef HAVE_LZMA
 	if (z->kind == CT_COMPRESS_XZ)
 		lzma_end(&z->xz);
@@ -268,6 +223,33 @@ static int dz_close(void *cookie)
 	free(z);
 	return 0;
 }
+
+#ifdef HAVE_ZLIB
+static ssize_t gz_read(void *cookie, char *buf, size_t len)
+{
+	int n;
+
+	if (len > INT_MAX)
+		len = INT_MAX;
+	n = gzread((gzFile)cookie, buf, (unsigned)len);
+	if (n < 0) {
+		int zerr;
+
+		gzerror((gzFile)cookie, &zerr);
+		if (zerr == Z_BUF_ERROR)
+			errno = ENODATA;   /* cut short */
+		else if (zerr != Z_ERRNO)
+			errno = zerr == Z_MEM_ERROR ? ENOMEM : EBADMSG;
+		return -1;
+	}
+	return n;
+}
+
+static int gz_close(void *cookie)
+{
+	return gzclose_r((gzFile)cookie) == Z_OK ? 0 : EOF;
+}
+#endif
 
 const char *ct_read_strerror(int err)
 {
@@ -346,6 +328,29 @@ FILE *ct_decompress_stream_pre(int fd, int kind, const uint8_t *pre, size_t n_pr
 		errno = ENOTSUP;
 		return NULL;
 	}
+	if (kind == CT_COMPRESS_GZIP && n_pre > 0) {
+		close(fd);
+		errno = ESPIPE;   /* zlib reads fd itself: the bytes read ahead cannot be given back */
+		return NULL;
+	}
+#ifdef HAVE_ZLIB
+	if (kind == CT_COMPRESS_GZIP) {
+		static const cookie_io_functions_t gz_io = {
+			.read = gz_read, .write = NULL, .seek = NULL, .close = gz_close,
+		};
+		gzFile gz = gzdopen(fd, "rb");
+
+		if (gz == NULL) {
+			close(fd);
+			errno = ENOMEM;
+			return NULL;
+		}
+		gzbuffer(gz, DZ_INBUF);
+		if ((fp = fopencookie(gz, "rb", gz_io)) == NULL)
+			gzclose_r(gz);
+		return fp;
+	}
+#endif
 	if ((z = calloc(1, sizeof(*z))) == NULL || (z->in = malloc(DZ_INBUF)) == NULL) {
 		free(z);
 		close(fd);
@@ -360,14 +365,6 @@ FILE *ct_decompress_stream_pre(int fd, int kind, const uint8_t *pre, size_t n_pr
 		memcpy(z->in, pre, n_pre);
 	z->in_len = n_pre;
 	switch (kind) {
-#ifdef HAVE_ZLIB
-	case CT_COMPRESS_GZIP:
-		/* 16 + 15: a gzip wrapper, the largest window */
-		if (inflateInit2(&z->gz, 16 + MAX_WBITS) != Z_OK)
-			goto nomem;
-		z->gz_init = 1;
-		break;
-#endif
 #ifdef HAVE_LZMA
 	case CT_COMPRESS_XZ: {
 		lzma_stream init = LZMA_STREAM_INIT;

@@ -278,7 +278,9 @@ struct ct_source *ct_source_open_path(const char *path, const char *bpf, int *po
 		    ct_decompress_stream_pre(fd, kind, magic, n)) == NULL) {
 			snprintf(errbuf, CT_ERRBUF_SIZE, "cannot read standard input: %s",
 			    errno == ENOTSUP ? "compressed with a format this calltap was built "
-			    "without (see calltap --version)" : strerror(errno));
+			    "without (see calltap --version)" : errno == ESPIPE ? "gzip data from "
+			    "a terminal or device (give it as a file or through a pipe)" :
+			    strerror(errno));
 			if (dup_fd >= 0)
 				close(dup_fd);
 			return NULL;
