@@ -95,7 +95,14 @@ void ct_engine_cfg_default(struct ct_engine_cfg *cfg)
  */
 static void write_record(struct ct_engine *e, struct ct_call_record *rec)
 {
+	size_t n;
+
 	e->c.records++;
+	/* --recording-base: the path below the base, without it */
+	if (e->cfg.recording_base != NULL && rec->recording != NULL &&
+	    strncmp(rec->recording, e->cfg.recording_base,
+	    (n = strlen(e->cfg.recording_base))) == 0 && rec->recording[n] == '/')
+		memmove(rec->recording, rec->recording + n + 1, strlen(rec->recording + n + 1) + 1);
 	if (e->cfg.sinks != NULL)
 		ct_sinkset_put(e->cfg.sinks, rec);
 	else

@@ -12,6 +12,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <grp.h>
@@ -126,6 +127,9 @@ struct options {
 	size_t n_webhook_opts;
 	int stats;
 	int quiet;             /* -q: no progress line */
+	size_t count;          /* -c COUNT: stop after COUNT packets (0: no limit) */
+	const char *recording_base; /* --recording-base DIR, as given */
+	char *audio_abs, *base_abs; /* --audio DIR and --recording-base resolved, owned */
 	int snaplen;
 	int buffer_mb;
 	const char *user;          /* -Z: run as this user once everything is open */
@@ -191,6 +195,8 @@ static void usage(FILE *out)
 	    "  --no-rtp                do not match or measure RTP\n"
 	    "  --audio DIR             write each answered call's audio (stereo: caller left)\n"
 	    "  --audio-format FMT      wav (default), flac or ogg\n"
+	    "  --recording-base DIR    records name recordings relative to DIR (which holds\n"
+	    "                          --audio DIR); default: their absolute path\n"
 	    "  --setup-timeout SEC     close calls with no final response after SEC (300)\n"
 	    "  --call-timeout SEC      close answered calls silent for SEC (14400)\n"
 	    "  --media-timeout SEC     close answered calls with no SIP and no RTP for SEC\n"
@@ -214,6 +220,8 @@ static void usage(FILE *out)
 	    "signals: INT/TERM write every open call and exit; HUP reopens the output files\n"
 	    "  -s, --stats             print counters on stderr at the end (-v: the same)\n"
 	    "  -q, --quiet             no progress line (drawn on a terminal for files)\n"
+	    "  -c COUNT                stop after COUNT packets (after the filter, as tcpdump);\n"
+	    "                          the calls still open are written as at the end of input\n"
 	    "  -n                      accepted and ignored (calltap never resolves names)\n"
 	    "  -h, --help, --version   (--version lists the formats, outputs and codecs built in)\n");
 }
@@ -259,6 +267,13 @@ static void output_args(const struct options *o, const struct output *out,
 	if (strcmp(out->kind->option, "webhook") == 0) {
 		args->opts = o->webhook_opts;
 		args->n_opts = o->n_webhook_opts;
+	}
+	if (strcmp(out->kind->option, "table") == 0 && o->iface != NULL) {
+		/* live: a line as each call ends, not held back for start order */
+		static const struct ct_sink_opt end_order = { .name = "order", .value = "end" };
+
+		args->opts = &end_order;
+		args->n_opts = 1;
 	}
 }
 
@@ -353,7 +368,7 @@ enum {
 	OPT_SPOOL, OPT_SPOOL_MAX,
 	OPT_NUMBERS, OPT_HOME, OPT_COUNTRY, OPT_SENSOR, OPT_HISTORY_MAX,
 	OPT_VERSION, OPT_UMASK,
-	OPT_LEASES, OPT_WEBHOOK_OPT,
+	OPT_LEASES, OPT_WEBHOOK_OPT, OPT_RECORDING_BASE,
 	OPT_OUTPUT = 512   /* + index into output_kinds */
 };
 
@@ -372,6 +387,7 @@ static const struct option fixed_opts[] = {
 	{ "no-rtp", no_argument, NULL, OPT_NO_RTP },
 	{ "audio", required_argument, NULL, OPT_AUDIO },
 	{ "audio-format", required_argument, NULL, OPT_AUDIO_FMT },
+	{ "recording-base", required_argument, NULL, OPT_RECORDING_BASE },
 	{ "setup-timeout", required_argument, NULL, OPT_SETUP_TO },
 	{ "call-timeout", required_argument, NULL, OPT_CALL_TO },
 	{ "media-timeout", required_argument, NULL, OPT_MEDIA_TO },
@@ -662,7 +678,7 @@ static int parse_options(struct options *o, int argc, char **argv)
 	o->buffer_mb = 64;
 	o->stats_interval_us = -1;
 	o->umask = 077;
-	while ((c = getopt_long(argc, argv, "r:i:shV:Z:qnv", long_opts, &longindex)) != -1) {
+	while ((c = getopt_long(argc, argv, "r:i:shV:Z:qnvc:", long_opts, &longindex)) != -1) {
 		/*
 		 * An option's value that looks like an option is a forgotten
 		 * value (--json --table x): say so rather than create a file
@@ -685,6 +701,7 @@ static int parse_options(struct options *o, int argc, char **argv)
 		case OPT_WEBHOOK_OPT: rc |= webhook_opt(o, long_opts[longindex].name, optarg) != 0; break;
 		case OPT_NO_RTP: o->cfg.rtp = false; break;
 		case OPT_AUDIO: o->cfg.audio_dir = optarg; break;
+		case OPT_RECORDING_BASE: o->recording_base = optarg; break;
 		case OPT_AUDIO_FMT: {
 			enum ct_audio_format fmt = CT_AUDIO_WAV;
 
@@ -704,6 +721,7 @@ static int parse_options(struct options *o, int argc, char **argv)
 		case 's': case 'v': o->stats = 1; break;  /* -v: tcpdump's habit, more output */
 		case 'q': o->quiet = 1; break;
 		case 'n': break;                           /* tcpdump's habit: no name lookups */
+		case 'c': rc |= parse_count(optarg, &o->count); break;
 		case 'Z': o->user = optarg; break;
 		case OPT_UMASK: rc |= parse_umask(optarg, &o->umask); break;
 		case OPT_STATS_INTERVAL: rc |= parse_interval(optarg, &o->stats_interval_us); break;
@@ -799,7 +817,15 @@ struct run {
 	struct ct_source *live;
 	struct progress *prog;
 	struct ct_stats_line line;
+	size_t left;           /* -c: packets still to read; 0: no limit */
+	bool count_done;       /* -c: COUNT packets were read */
 };
+
+/* -c: true once the COUNT-th packet was read (the caller then stops reading). */
+static inline bool count_reached(struct run *r)
+{
+	return r->left != 0 && --r->left == 0;
+}
 
 static void on_tick(struct run *r);
 
@@ -935,6 +961,10 @@ static int run_source(struct run *r, struct ct_source *src, struct idle_flusher 
 		if (rc == 1) {
 			if (ct_engine_frame(r->e, &f))
 				on_tick(r);
+			if (count_reached(r)) {
+				r->count_done = true;
+				return 0;
+			}
 		} else if (rc == 0) {
 			if (ct_engine_clock(r->e, wall_us() - 1000000))
 				on_tick(r);
@@ -1171,6 +1201,10 @@ static int run_inputs(struct run *r, const struct options *o)
 			if (ct_engine_frame(r->e, &f))
 				on_tick(r);
 			progress_tick(prog, r->e, in);
+			if (count_reached(r)) {
+				r->count_done = true;
+				break;
+			}
 		} else if (rc == CT_EOF)
 			break;
 		else {
@@ -1239,6 +1273,53 @@ struct outdir {
 #define MAX_OUTDIRS 2
 
 /*
+ * mkdir -p: creates path and its missing parents (mode 0777 less the
+ * umask).  0, or -1 with errno.
+ */
+static int mkdir_parents(const char *path)
+{
+	char buf[4096];
+	size_t i, n = strlen(path);
+
+	if (n >= sizeof(buf)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(buf, path, n + 1);
+	for (i = 1; i <= n; i++) {
+		if (buf[i] != '/' && buf[i] != '\0')
+			continue;
+		buf[i] = '\0';
+		if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+			return -1;
+		buf[i] = path[i];
+	}
+	return 0;
+}
+
+/*
+ * Creates and removes a file in dir: access() says yes to root on a
+ * read-only or special file system (sysfs) where every recording would
+ * fail later.  0, or -1 with errno.
+ */
+static int probe_dir(const char *dir)
+{
+	char path[4096];
+	int fd;
+
+	if (snprintf(path, sizeof(path), "%s/.calltap-probe-%ld", dir, (long)getpid()) >=
+	    (int)sizeof(path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0)
+		return -1;
+	close(fd);
+	unlink(path);
+	return 0;
+}
+
+/*
  * Lists the output directories of o in dirs and creates the missing ones
  * (mode 0777 less the umask, so 0700 by default).  Without -Z each must be
  * writable now; with -Z that is checked after the switch (check_outdirs).
@@ -1260,7 +1341,7 @@ static int prepare_outdirs(const struct options *o, struct outdir *dirs)
 	for (k = 0; k < n; k++) {
 		dirs[k].created = false;
 		if (stat(dirs[k].path, &st) != 0) {
-			if (errno != ENOENT || mkdir(dirs[k].path, 0777) != 0) {
+			if (errno != ENOENT || mkdir_parents(dirs[k].path) != 0) {
 				fprintf(stderr, "calltap: cannot create %s '%s': %s\n", dirs[k].what,
 				    dirs[k].path, strerror(errno));
 				return -1;
@@ -1271,13 +1352,64 @@ static int prepare_outdirs(const struct options *o, struct outdir *dirs)
 			    dirs[k].path);
 			return -1;
 		}
-		if (o->user == NULL && access(dirs[k].path, W_OK | X_OK) != 0) {
+		if (o->user == NULL && (access(dirs[k].path, W_OK | X_OK) != 0 ||
+		    probe_dir(dirs[k].path) != 0)) {
 			fprintf(stderr, "calltap: %s '%s' is not writable: %s\n", dirs[k].what,
 			    dirs[k].path, strerror(errno));
 			return -1;
 		}
 	}
 	return n;
+}
+
+/*
+ * The paths records give recordings (--audio DIR exists by now): the
+ * directory's absolute path, so a record still names the file when its
+ * database is opened from another directory; with --recording-base BASE,
+ * relative to BASE, which must hold the directory (the engine cuts BASE/
+ * from each path, and the webhook's recording_url is made from the same
+ * relative path).  0, or -1 after a message.
+ */
+static int resolve_recording_paths(struct options *o)
+{
+	size_t i, n;
+
+	if (o->cfg.audio_dir == NULL) {
+		if (o->recording_base == NULL)
+			return 0;
+		fprintf(stderr, "calltap: --recording-base needs --audio DIR\n");
+		return -1;
+	}
+	if ((o->audio_abs = realpath(o->cfg.audio_dir, NULL)) == NULL) {
+		fprintf(stderr, "calltap: --audio directory '%s': %s\n", o->cfg.audio_dir,
+		    strerror(errno));
+		return -1;
+	}
+	o->cfg.audio_dir = o->audio_abs;
+	if (o->recording_base != NULL) {
+		if ((o->base_abs = realpath(o->recording_base, NULL)) == NULL) {
+			fprintf(stderr, "calltap: --recording-base '%s': %s\n", o->recording_base,
+			    strerror(errno));
+			return -1;
+		}
+		n = strcmp(o->base_abs, "/") == 0 ? 0 : strlen(o->base_abs);
+		o->base_abs[n] = '\0';   /* "/" becomes "": every path is below it */
+		if (strncmp(o->audio_abs, o->base_abs, n) != 0 ||
+		    (o->audio_abs[n] != '/' && o->audio_abs[n] != '\0')) {
+			fprintf(stderr, "calltap: --audio directory '%s' is not under --recording-base "
+			    "'%s': records could not name their recordings relative to it\n",
+			    o->audio_abs, o->base_abs);
+			return -1;
+		}
+		o->cfg.recording_base = o->base_abs;
+	}
+	/* the webhook's recording_url: the recording's path below the --audio directory */
+	for (i = 0; i < o->n_webhook_opts; i++)
+		if (strcmp(o->webhook_opts[i].name, "audio-dir") == 0)
+			o->webhook_opts[i].value = o->base_abs == NULL ? o->audio_abs :
+			    o->audio_abs[strlen(o->base_abs)] == '/' ?
+			    o->audio_abs + strlen(o->base_abs) + 1 : "";
+	return 0;
 }
 
 /*
@@ -1290,7 +1422,7 @@ static int check_outdirs(const struct options *o, const struct outdir *dirs, int
 	int k;
 
 	for (k = 0; k < n; k++)
-		if (access(dirs[k].path, W_OK | X_OK) != 0) {
+		if (access(dirs[k].path, W_OK | X_OK) != 0 || probe_dir(dirs[k].path) != 0) {
 			fprintf(stderr, "calltap: %s '%s' is not writable by user '%s': %s\n",
 			    dirs[k].what, dirs[k].path, o->user, strerror(errno));
 			return -1;
@@ -1490,6 +1622,8 @@ static void free_options(struct options *o)
 	while (o->n_listed > 0)
 		free(o->listed[--o->n_listed]);
 	free(o->listed);
+	free(o->audio_abs);
+	free(o->base_abs);
 	ct_attr_free(o->cfg.attr);
 }
 
@@ -1531,7 +1665,6 @@ int main(int argc, char **argv)
 		free_options(&o);
 		return 1;
 	}
-	warn_direction(&o);
 	memset(&run, 0, sizeof(run));
 	progress_init(&prog, &o);
 	run.prog = &prog;
@@ -1547,7 +1680,8 @@ int main(int argc, char **argv)
 	    o.buffer_mb, errbuf)) == NULL) {
 		fprintf(stderr, "calltap: %s\n", errbuf);
 		rc = 2;
-	} else if ((n_dirs = prepare_outdirs(&o, dirs)) < 0 || open_outputs(run.sinks, &o) != 0)
+	} else if ((n_dirs = prepare_outdirs(&o, dirs)) < 0 || resolve_recording_paths(&o) != 0 ||
+	    open_outputs(run.sinks, &o) != 0)
 		rc = 3;
 	else if ((run.e = ct_engine_new(&o.cfg, errbuf)) == NULL) {   /* after the outputs */
 		fprintf(stderr, "calltap: %s\n", errbuf);
@@ -1563,6 +1697,7 @@ int main(int argc, char **argv)
 		free_run(&run, &o);
 		return rc;
 	}
+	warn_direction(&o);   /* once every output is open: an error at start-up comes alone */
 	if (o.stats_interval_us < 0)
 		o.stats_interval_us = run.live != NULL ? 60 * INT64_C(1000000) : 0;
 	ct_stats_line_init(&run.line, o.stats_interval_us);
@@ -1579,8 +1714,9 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 
+	run.left = o.count;
 	status |= run_inputs(&run, &o);
-	if (run.live != NULL && !FLAG_GET(stop_requested))
+	if (run.live != NULL && !FLAG_GET(stop_requested) && !run.count_done)
 		status |= run_source(&run, run.live, NULL);
 	if (run.live != NULL)
 		update_drops(&run);  /* final counts, before the open calls end */

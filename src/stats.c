@@ -131,13 +131,16 @@ bool ct_stats_line_due(struct ct_stats_line *l, const struct ct_engine_stats *es
 }
 
 /*
- * Prints one status line for a long-running capture: frames (and their rate
- * since the previous line, by capture time), calls open and done (and calls
- * ended per minute since the previous line), calls evicted from a full
- * table and refused (totals), RTP packets (and foreign ones refused as
- * injected), SIP messages, and the capture's kernel / interface drops (live
- * capture only: when drops were reported), then the capture time of the
- * line (UTC).  Ends with a newline.  This line becomes the rates' base.
+ * Prints one status line for a long-running capture: frames (and their
+ * rate since the previous line, by capture time), calls in progress (begun, not ended), calls started (and
+ * started per minute since the previous line), ended and written (a call is
+ * written after a linger of its end), calls evicted from a full table and
+ * refused (totals), RTP packets (and foreign ones refused as injected), SIP
+ * messages, the capture's kernel / interface drops (live capture only:
+ * when drops were reported), then the capture time of the line (UTC; at
+ * the end, so that scripts reading "calltap: packets" keep working).  Ends
+ * with a newline.  This line becomes the
+ * rates' base.
  */
 void ct_stats_line_print(struct ct_stats_line *l, const struct ct_engine_stats *es, FILE *out)
 {
@@ -156,15 +159,17 @@ void ct_stats_line_print(struct ct_stats_line *l, const struct ct_engine_stats *
 	if (l->prev_us != 0 && span > 0)
 		rate = (double)(c->frames - l->prev_frames) * 1e6 / (double)span;
 	if (l->prev_us != 0 && span > 0)
-		per_min = (double)(ds->calls - l->prev_calls) * 60e6 / (double)span;
+		per_min = (double)(ds->started - l->prev_calls) * 60e6 / (double)span;
 	if (es->now_us > 0) {
 		sec = (time_t)(es->now_us / 1000000);
 		if (gmtime_r(&sec, &tm) != NULL)
 			strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	}
-	fprintf(out, "calltap: packets %llu (%.0f/s) calls active %zu done %llu (%.1f/min)"
-	    " evicted %llu refused %llu rtp %llu injected %llu sip %llu",
-	    (unsigned long long)c->frames, rate, ds->active, (unsigned long long)ds->calls, per_min,
+	fprintf(out, "calltap: packets %llu (%.0f/s) calls in progress %zu started %llu "
+	    "(%.1f/min) ended %llu written %llu evicted %llu refused %llu rtp %llu injected %llu "
+	    "sip %llu",
+	    (unsigned long long)c->frames, rate, ds->active, (unsigned long long)ds->started,
+	    per_min, (unsigned long long)ds->ended, (unsigned long long)ds->calls,
 	    (unsigned long long)evicted, (unsigned long long)ds->dropped,
 	    (unsigned long long)c->rtp_packets, (unsigned long long)c->rtp_injected,
 	    (unsigned long long)(c->sip_udp + c->sip_tcp + c->sip_ws));
@@ -175,7 +180,7 @@ void ct_stats_line_print(struct ct_stats_line *l, const struct ct_engine_stats *
 	fprintf(out, " at %s\n", when);
 	l->prev_us = es->now_us;
 	l->prev_frames = c->frames;
-	l->prev_calls = ds->calls;
+	l->prev_calls = ds->started;
 	if (l->interval_us > 0)
 		l->next_us = ct_ts_add(es->now_us, l->interval_us);
 }

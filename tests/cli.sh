@@ -134,13 +134,66 @@ grep -q "elapsed" "$t/err" && bad "progress line written to a file" ||
 
 # --stats-interval on files: no drops fields (they exist only live).
 "$CALLTAP" -r "$srcdir/pcaps" --json /dev/null --stats-interval 1 2>"$t/err"
-grep -q "^calltap: packets [0-9]" "$t/err" && ! grep -q "drops" "$t/err" &&
+grep -Eq "^calltap: packets [0-9]+ .* calls in progress [0-9]+ started [0-9]+ .* at 20[0-9-]{8}T[0-9:]{8}Z$" "$t/err" && ! grep -q "drops" "$t/err" &&
     ok "--stats-interval on files: status lines without drops" || bad "--stats-interval on files"
 
 "$CALLTAP" -r "$cap" --db /dev/null >/dev/null 2>"$t/err"
 st=$?
 [ $st -eq 3 ] && grep -q "cannot open database '/dev/null': not a regular file" "$t/err" &&
     ok "--db /dev/null: a clear message" || bad "--db /dev/null: exit $st: $(cat "$t/err")"
+
+# -c COUNT: stop after COUNT packets; the calls open then are written as at
+# the end of input (sipp-many: the 10th packet closes nothing yet, so every
+# call begun is written, unfinished or not).
+many=$srcdir/pcaps/sipp-many.pcap
+"$CALLTAP" -c 10 -r "$many" --json "$t/c.jsonl" -s 2>"$t/err"
+st=$?
+frames=$(sed -n 's/^  frames *//p' "$t/err")
+n=$(wc -l <"$t/c.jsonl")
+all=$("$CALLTAP" -r "$many" --json - 2>/dev/null | wc -l)
+if [ $st -eq 0 ] && [ "$frames" = 10 ] && [ "$n" -eq 3 ] && [ "$all" -eq 20 ] &&
+    grep -q '"disposition":"unfinished"' "$t/c.jsonl"; then
+	ok "-c 10: 10 packets read, the 3 calls begun written"
+else bad "-c 10: exit $st, $frames packets, $n of $all calls"; fi
+"$CALLTAP" -c 1000 -r "$many" --json - 2>/dev/null | wc -l | grep -qx 20 &&
+    ok "-c beyond the input: every call" || bad "-c beyond the input"
+"$CALLTAP" -c 0 -r "$many" --json /dev/null 2>"$t/err"
+st=$?
+[ $st -eq 1 ] && grep -q "not a positive count: '0'" "$t/err" && ok "-c 0 refused" ||
+    bad "-c 0: exit $st"
+
+# Recordings: records name them by absolute path (a database opened from
+# another directory still finds them), or relative to --recording-base;
+# --audio DIR is created with its parents.
+if "$CALLTAP" --version | grep -q 'audio('; then
+	rec=$srcdir/pcaps/sipp-answered-caller-bye.pcap
+	mkdir "$t/run" "$t/else"
+	(cd "$t/run" && "$CALLTAP" -r "$rec" --audio rec --db calls.db --json c.jsonl) 2>"$t/err"
+	st=$?
+	p=$(cd "$t/else" && sqlite3 ../run/calls.db 'SELECT recording FROM calls WHERE recording IS NOT NULL' 2>&1)
+	case $p in
+	"$(cd "$t/run" && pwd -P)"/rec/*.wav) [ $st -eq 0 ] && (cd "$t/else" && [ -s "$p" ]) &&
+	    ok "recording stored by absolute path, found from elsewhere" || bad "recording '$p' not found" ;;
+	*) bad "recording stored as '$p' (exit $st)" ;;
+	esac
+	(cd "$t/run" && "$CALLTAP" -r "$rec" --audio srv/rec/2026 --recording-base srv/rec --json b.jsonl) 2>"$t/err"
+	st=$?
+	p=$(sed -n 's/.*"recording":"\([^"]*\)".*/\1/p' "$t/run/b.jsonl")
+	case $p in
+	2026/*.wav) [ $st -eq 0 ] && [ -s "$t/run/srv/rec/$p" ] &&
+	    ok "--recording-base: path relative to it ($p), --audio parents created" ||
+	    bad "--recording-base: '$p' not under it" ;;
+	*) bad "--recording-base: recording '$p' (exit $st)" ;;
+	esac
+	(cd "$t/run" && "$CALLTAP" -r "$rec" --audio other --recording-base srv/rec --json /dev/null) 2>"$t/err"
+	st=$?
+	[ $st -eq 3 ] && grep -q "is not under --recording-base" "$t/err" &&
+	    ok "--audio outside --recording-base refused at start-up" || bad "--audio outside the base: exit $st"
+	"$CALLTAP" -r "$rec" --recording-base "$t" --json /dev/null 2>"$t/err"
+	st=$?
+	[ $st -ne 0 ] && grep -q "recording-base needs --audio" "$t/err" &&
+	    ok "--recording-base without --audio refused" || bad "--recording-base alone: exit $st"
+fi
 
 echo "cli: $pass passed, $fail failed"
 [ $fail -eq 0 ]

@@ -125,5 +125,42 @@ if [ $st -eq 0 ] && [ "$(wc -l <"$t/stdin.jsonl")" -eq "$one" ]; then ok "stdin 
 rows=$(sqlite3 "$t/calltap.db" 'select count(*) from calls' 2>/dev/null)
 if [ "$rows" = "$full" ] && grep -q "calls:" "$t/table.txt"; then ok "default table + calltap.db ($rows calls)"; else bad "default outputs: db rows '$rows', want $full"; fi
 
+# Every output is checked at start-up, before anything is read: one line
+# on stderr naming the output, exit 3, no record written anywhere (-s would
+# print the counters of a run; nothing is read, so none).
+touch "$t/afile"
+startup() { # name stderr-pattern calltap-output-args...
+	name=$1; pat=$2; shift 2
+	rm -f "$t/su.jsonl"
+	"$CALLTAP" -r "$many" --json "$t/su.jsonl" -s "$@" >"$t/out" 2>"$t/err"
+	st=$?
+	if [ $st -eq 3 ] && [ "$(wc -l <"$t/err")" -eq 1 ] && grep -q -- "$pat" "$t/err" &&
+	    [ ! -s "$t/su.jsonl" ]; then
+		ok "start-up check: $name"
+	else bad "start-up check: $name (status $st, stderr must be one line matching '$pat')"; fi
+}
+startup "--audio under a file" "cannot create --audio directory '$t/afile/rec'" --audio "$t/afile/rec"
+startup "--db under a file" "cannot open database '$t/afile/x.db'" --db "$t/afile/x.db"
+startup "--csv under a file" "cannot open '$t/afile/x.csv' for writing" --csv "$t/afile/x.csv"
+startup "--table under a file" "cannot open '$t/afile/x.txt' for writing" --table "$t/afile/x.txt"
+if "$CALLTAP" --version | grep -q webhook; then
+	startup "--webhook without a host" "invalid webhook URL 'http:///hook'" \
+	    --webhook http:///hook --spool "$t/spool-ok"
+	[ ! -e "$t/spool-ok" ] || [ -z "$(ls "$t/spool-ok")" ] && ok "bad URL: nothing spooled" ||
+	    bad "bad URL: spool written"
+	startup "--spool under a file" "cannot create spool directory '$t/afile/sp'" \
+	    --webhook http://127.0.0.1:9/hook --spool "$t/afile/sp"
+fi
+if "$CALLTAP" --version | grep -q postgresql; then
+	startup "--pg with a bad conninfo" "invalid PostgreSQL connection string" --pg "hostx=nowhere"
+fi
+# access(2) says yes to root in sysfs, where no file can be made: the
+# directory is tried for real, not at exit after every recording failed.
+if [ "$(id -u)" -eq 0 ] && [ -d /sys/kernel ] && ! touch /sys/kernel/.calltap-t 2>/dev/null &&
+    "$CALLTAP" --version | grep -q 'audio('; then
+	startup "--audio where no file can be made (sysfs, as root)" \
+	    "audio directory '/sys/kernel' is not writable" --audio /sys/kernel
+fi
+
 echo "errors: $pass passed, $fail failed"
 [ $fail -eq 0 ]

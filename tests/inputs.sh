@@ -44,6 +44,16 @@ check() { # name status calltap-args...
 	name=$1; want=$2; shift 2
 	"$CALLTAP" --json "$t/$name.jsonl" "$@" >"$t/$name.out" 2>"$t/err"
 	st=$?
+	verdict
+}
+# As check, reading standard input from a pipe: name command (its output is the capture)
+check_pipe() {
+	name=$1; want=0
+	sh -c "$2" | "$CALLTAP" --json "$t/$name.jsonl" -r - >"$t/$name.out" 2>"$t/err"
+	st=$?
+	verdict
+}
+verdict() {
 	if [ $st -ne "$want" ]; then
 		bad "$name: exit $st, expected $want"; return
 	fi
@@ -105,6 +115,12 @@ for z in gzip:gz xz:xz zstd:zst lz4:lz4; do
 	"$CALLTAP" --version 2>&1 | grep -q "$tool" || { echo "skip $tool: not built in"; continue; }
 	"$tool" -q -c "$t/all.pcap" >"$t/all.pcap.$ext" 2>/dev/null || "$tool" -c "$t/all.pcap" >"$t/all.pcap.$ext"
 	check "compressed-$tool" 0 -r "$t/all.pcap.$ext"
+	# the same on standard input (a pipe: its first bytes cannot be read twice)
+	check "compressed-$tool-stdin" 0 -r - <"$t/all.pcap.$ext"
+	check_pipe "compressed-$tool-pipe" "cat '$t/all.pcap.$ext'"
+	# a writer that pauses inside the first bytes
+	check_pipe "compressed-$tool-slow-pipe" \
+	    "head -c 3 '$t/all.pcap.$ext'; sleep 0.3; tail -c +4 '$t/all.pcap.$ext'"
 	size=$(wc -c <"$t/all.pcap.$ext")
 	head -c $((size / 2)) "$t/all.pcap.$ext" >"$t/cut.pcap.$ext"
 	"$CALLTAP" --json "$t/cut.jsonl" -r "$t/cut.pcap.$ext" >/dev/null 2>"$t/err"
@@ -113,6 +129,10 @@ for z in gzip:gz xz:xz zstd:zst lz4:lz4; do
 	    [ -s "$t/cut.jsonl" ]; then ok "$tool cut short: exit 2, named, $(wc -l <"$t/cut.jsonl") calls kept"
 	else bad "$tool cut short: exit $st"; fi
 done
+
+# A plain capture through a pipe still reads (its first bytes handed back).
+check_pipe plain-pipe "cat '$t/all.pcap'"
+check_pipe plain-slow-pipe "head -c 3 '$t/all.pcap'; sleep 0.3; tail -c +4 '$t/all.pcap'"
 
 # A bad filter: one message, not one per file; nothing read.
 "$CALLTAP" --json "$t/f.jsonl" -r "$t/flat" 'udp portt 5060' >/dev/null 2>"$t/err"

@@ -101,7 +101,7 @@ else
 	[ "$st" -eq 0 ] && ok "calltap exits 0 on SIGINT" || { bad "calltap exit status $st"; cat "$t/err"; }
 fi
 [ -f "$t/out/live.jsonl" ] && ok "SIGHUP reopened the rotated output" || bad "no output after SIGHUP"
-grep -Eq "calltap: packets [0-9]* .*calls active [0-9]+ done [0-9]+ \([0-9.]+/min\) .*drops 0 ifdrops 0 at 20[0-9-]{8}T[0-9:]{8}Z" "$t/err" && ok "stats line, no drops" ||
+grep -Eq "^calltap: packets [0-9]* .*calls in progress [0-9]+ started [0-9]+ \([0-9.]+/min\) ended [0-9]+ written [0-9]+ .*drops 0 ifdrops 0 at 20[0-9-]{8}T[0-9:]{8}Z$" "$t/err" && ok "stats line, no drops" ||
     { bad "stats line with no drops"; cat "$t/err"; }
 if [ -n "$user" ]; then
 	owner=$(stat -c %U "$t/out/live.jsonl" 2>/dev/null)

@@ -85,6 +85,8 @@ struct ct_dialog_stats {
 	uint64_t responses;
 	uint64_t retransmissions;
 	uint64_t calls;           /* records emitted */
+	uint64_t started;         /* calls begun (initial INVITEs that made a call) */
+	uint64_t ended;           /* calls ended (BYE, failure, timeout...); emitted after their linger */
 	uint64_t calls_timed_out;
 	uint64_t orphan_messages; /* in-dialog messages with no known call */
 	uint64_t dropped;         /* new calls refused: table full and nothing to evict, or no memory */

@@ -33,6 +33,9 @@ struct ct_engine_cfg {
 	struct ct_dialog_cfg dialog;
 	bool rtp;                  /* match and measure RTP streams (default true) */
 	const char *audio_dir;     /* record answered calls' audio here (NULL = off) */
+	const char *recording_base; /* records name recordings relative to this directory
+	                              (a prefix of audio_dir, without a trailing '/');
+	                              NULL: as written, under audio_dir */
 	int audio_format;          /* enum ct_audio_format */
 	int64_t tick_us;           /* how often expiry runs, capture time (default 1 s) */
 	struct ct_attr *attr;      /* record enrichment before the sinks (attr.h), borrowed; NULL = off */

@@ -25,7 +25,7 @@ struct ct_stats_line {
 	int64_t next_us;         /* INT64_MIN until the first tick */
 	int64_t prev_us;         /* capture time of the previous line (0 = none) */
 	uint64_t prev_frames;
-	uint64_t prev_calls;
+	uint64_t prev_calls;     /* calls started at the previous line */
 };
 
 void ct_stats_line_init(struct ct_stats_line *l, int64_t interval_us);

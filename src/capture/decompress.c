@@ -3,9 +3,13 @@
  * Compressed captures read as streams (source_int.h): gzip (RFC 1952,
  * zlib), xz (liblzma), Zstandard (RFC 8878, libzstd) and LZ4 frames
  * (liblz4).  The format is told by the file's first bytes, never by its
- * name.  Each is wrapped in a stdio stream (fopencookie) whose read
- * decompresses the next bytes, so the savefile readers see a plain pcap or
- * pcapng stream and memory stays bounded (one input and one output buffer
+ * name; those bytes may have been read already (standard input on a
+ * terminal or a device, which cannot be looked at without reading it):
+ * they are handed in as the first input (ct_decompress_stream_pre), and a
+ * plain stream read that way is passed through (gzip cannot take them:
+ * zlib reads its descriptor itself).  Each is wrapped in a stdio stream
+ * (fopencookie) whose read decompresses the next bytes, so the savefile
+ * readers see a plain pcap or pcapng stream and memory stays bounded (one input and one output buffer
  * per file, whatever the file's size).  Every byte decoded before a cut or
  * a corruption is delivered; then the read fails with ENODATA (cut inside
  * a frame) or EBADMSG (corrupt), which ct_read_strerror() words for the
@@ -39,7 +43,7 @@
 #define DZ_INBUF (1u << 17)
 #define DZ_XZ_MEMLIMIT (UINT64_C(256) << 20)   /* xz -9 needs 65 MiB */
 
-/* Decoder state shared by the xz, zstd and lz4 cookies. */
+/* Decoder state shared by the xz, zstd, lz4 and pass-through cookies. */
 struct dz {
 	int fd;
 	int kind;
@@ -89,6 +93,13 @@ static int dz_fill(struct dz *z)
 static ssize_t dz_step(struct dz *z, char *buf, size_t len)
 {
 	switch (z->kind) {
+	case CT_COMPRESS_NONE: {   /* read ahead (standard input): passed through */
+		size_t n = z->in_len - z->in_pos < len ? z->in_len - z->in_pos : len;
+
+		memcpy(buf, z->in + z->in_pos, n);
+		z->in_pos += n;
+		return (ssize_t)n;
+	}
 #ifdef HAVE_LZMA
 	case CT_COMPRESS_XZ: {
 		lzma_ret r;
@@ -296,13 +307,18 @@ int ct_compress_supported(int kind)
 
 FILE *ct_decompress_stream(int fd, int kind)
 {
+	return ct_decompress_stream_pre(fd, kind, NULL, 0);
+}
+
+FILE *ct_decompress_stream_pre(int fd, int kind, const uint8_t *pre, size_t n_pre)
+{
 	static const cookie_io_functions_t dz_io = {
 		.read = dz_read, .write = NULL, .seek = NULL, .close = dz_close,
 	};
 	struct dz *z;
 	FILE *fp;
 
-	if (kind == CT_COMPRESS_NONE) {
+	if (kind == CT_COMPRESS_NONE && n_pre == 0) {
 		if ((fp = fdopen(fd, "rb")) == NULL)
 			close(fd);
 		return fp;
@@ -310,6 +326,11 @@ FILE *ct_decompress_stream(int fd, int kind)
 	if (!ct_compress_supported(kind)) {
 		close(fd);
 		errno = ENOTSUP;
+		return NULL;
+	}
+	if (kind == CT_COMPRESS_GZIP && n_pre > 0) {
+		close(fd);
+		errno = ESPIPE;   /* zlib reads fd itself: the bytes read ahead cannot be given back */
 		return NULL;
 	}
 #ifdef HAVE_ZLIB
@@ -338,6 +359,11 @@ FILE *ct_decompress_stream(int fd, int kind)
 	}
 	z->fd = fd;
 	z->kind = kind;
+	if (n_pre > DZ_INBUF)
+		n_pre = DZ_INBUF;   /* never: the callers read a few bytes ahead */
+	if (n_pre > 0)
+		memcpy(z->in, pre, n_pre);
+	z->in_len = n_pre;
 	switch (kind) {
 #ifdef HAVE_LZMA
 	case CT_COMPRESS_XZ: {

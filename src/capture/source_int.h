@@ -33,6 +33,12 @@ int ct_compress_supported(int kind);
  * NULL with errno on failure (ENOTSUP: this build lacks the library).
  */
 FILE *ct_decompress_stream(int fd, int kind);
+/*
+ * The same, when the first n_pre bytes of fd were read already (pre, at
+ * most a few; standard input): they come first.  A plain stream (kind
+ * NONE) is then passed through.
+ */
+FILE *ct_decompress_stream_pre(int fd, int kind, const uint8_t *pre, size_t n_pre);
 /* strerror(), with words for a compressed stream cut short or corrupt. */
 const char *ct_read_strerror(int err);
 

@@ -15,10 +15,14 @@
 #include <limits.h>
 #include <pcap/pcap.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "calltap/err.h"
@@ -188,6 +192,63 @@ struct ct_source *ct_source_open_file(const char *path, const char *bpf, char *e
 }
 
 /*
+ * The first bytes of standard input (up to 8, fewer at its end) into
+ * magic, for the compression: true when they were only looked at (a
+ * regular file: pread at the offset; a pipe: tee(2) into a scratch pipe; a
+ * socket: MSG_PEEK), false when they had to be read (a terminal, a
+ * device): they must then be handed on (ct_decompress_stream_pre).  A pipe
+ * or socket holding fewer bytes is waited on (1 ms steps) until it holds 8
+ * or its writer is gone.
+ */
+static bool peek_stdin(uint8_t *magic, size_t *n)
+{
+	struct stat st;
+	ssize_t k = 0;
+	off_t off;
+	int p[2] = { -1, -1 };
+
+	*n = 0;
+	if (fstat(STDIN_FILENO, &st) == 0 && S_ISREG(st.st_mode) &&
+	    (off = lseek(STDIN_FILENO, 0, SEEK_CUR)) >= 0) {
+		k = pread(STDIN_FILENO, magic, 8, off);
+		*n = k > 0 ? (size_t)k : 0;
+		return true;
+	}
+	if ((S_ISFIFO(st.st_mode) && pipe2(p, O_CLOEXEC) == 0) || S_ISSOCK(st.st_mode)) {
+		for (;;) {
+			struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
+			struct timespec ms = { 0, 1000000 };
+
+			if (p[0] >= 0) {   /* a copy of what is there; taken back at once */
+				k = tee(STDIN_FILENO, p[1], 8, 0);
+				if (k > 0)
+					k = read(p[0], magic, (size_t)k);
+			} else {
+				k = recv(STDIN_FILENO, magic, 8, MSG_PEEK);
+			}
+			if (k < 0 && errno == EINTR)
+				continue;
+			if (k <= 0 || k >= 8 || poll(&pfd, 1, -1) < 0 || (pfd.revents & POLLHUP))
+				break;
+			nanosleep(&ms, NULL);   /* bytes there, not 8 yet */
+		}
+		if (p[0] >= 0) {
+			close(p[0]);
+			close(p[1]);
+		}
+		if (k >= 0) {
+			*n = (size_t)k;
+			return true;
+		}
+	}
+	/* Neither: read them (a terminal, a character device). */
+	while (*n < 8 && ((k = read(STDIN_FILENO, magic + *n, 8 - *n)) > 0 ||
+	    (k < 0 && errno == EINTR)))
+		*n += k > 0 ? (size_t)k : 0;
+	return false;
+}
+
+/*
  * As ct_source_open_file; when pos_fd is not NULL it receives a duplicate
  * of the descriptor the file is read from (standard input's for "-"), whose
  * offset tells how far reading got, in the file's own bytes (compressed
@@ -203,9 +264,27 @@ struct ct_source *ct_source_open_path(const char *path, const char *bpf, int *po
 	if (pos_fd != NULL)
 		*pos_fd = -1;
 	if (strcmp(path, "-") == 0) {
-		fp = stdin;
+		uint8_t magic[8];
+		size_t n = 0;
+		bool peeked = peek_stdin(magic, &n);
+		int kind = ct_compress_kind(magic, n);
+
 		if (pos_fd != NULL)
 			dup_fd = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 0);
+		if (peeked && kind == CT_COMPRESS_NONE) {
+			fp = stdin;   /* read as it is, by read(2) (readahead.c) */
+		} else if ((fd = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 0)) < 0 ||
+		    (fp = peeked ? ct_decompress_stream(fd, kind) :
+		    ct_decompress_stream_pre(fd, kind, magic, n)) == NULL) {
+			snprintf(errbuf, CT_ERRBUF_SIZE, "cannot read standard input: %s",
+			    errno == ENOTSUP ? "compressed with a format this calltap was built "
+			    "without (see calltap --version)" : errno == ESPIPE ? "gzip data from "
+			    "a terminal or device (give it as a file or through a pipe)" :
+			    strerror(errno));
+			if (dup_fd >= 0)
+				close(dup_fd);
+			return NULL;
+		}
 	} else if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
 		snprintf(errbuf, CT_ERRBUF_SIZE, "cannot read capture '%s': %s", path, strerror(errno));
 		return NULL;

@@ -374,7 +374,10 @@ const struct ct_schema_col ct_schema_calls[] = {
 	    "no recording",
 	    "Path of the call's audio file (`--audio`), set only once the file is "
 	    "completely written (null when it could not be); never another call's "
-	    "file, see docs/audio.md." },
+	    "file, see docs/audio.md.  Absolute (the `--audio` directory resolved at "
+	    "start-up, symbolic links included), so a database opened elsewhere still "
+	    "finds it; with `--recording-base BASE`, relative to BASE (also resolved): "
+	    "the file is BASE/`recording`, wherever BASE is mounted later." },
 	{ "undecodable_codecs", CT_COL_TEXT, CT_OUT_ALL, 0, 0, STR(undecodable),
 	    "none",
 	    "Comma-separated codecs the recording could not decode, see "

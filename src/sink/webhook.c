@@ -748,20 +748,33 @@ static void sink_free(struct wh_sink *wh)
 	free(wh);
 }
 
-/* Checks that the URL is http(s) and parses; CT_OK or CT_ERR + errbuf. */
+/*
+ * Checks that the URL is http(s) with a host and parses; CT_OK or CT_ERR +
+ * errbuf.  libcurl alone takes "http:///x" as host x: the text must name
+ * the host right after "//".
+ */
 static int check_url(struct wh_sink *wh, char *errbuf)
 {
 	CURLU *u = curl_url();
-	char *scheme = NULL;
+	char *scheme = NULL, *host = NULL;
+	const char *p = strstr(wh->url, "://");
 	int rc = CT_ERR;
 
+	if (p == NULL || p[3] == '\0' || p[3] == '/' || p[3] == '?' || p[3] == '#') {
+		ct_sink_err(errbuf, "invalid webhook URL '%s' (want http://HOST/... or "
+		    "https://HOST/...)", wh->shown);
+		curl_url_cleanup(u);
+		return CT_ERR;
+	}
 	if (u != NULL && curl_url_set(u, CURLUPART_URL, wh->url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK && host[0] != '\0' &&
 	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
 	    (strcmp(scheme, "http") == 0 || strcmp(scheme, "https") == 0))
 		rc = CT_OK;
 	else
 		ct_sink_err(errbuf, "invalid webhook URL '%s' (want http:// or https://)", wh->shown);
 	curl_free(scheme);
+	curl_free(host);
 	curl_url_cleanup(u);
 	return rc;
 }

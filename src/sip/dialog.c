@@ -604,6 +604,7 @@ static struct ct_dialog *dialog_new(struct ct_dialog_table *t, const struct ct_s
 	list_move(t, d, L_SETUP);
 	elist_move(t, d, E_NORESP);
 	t->st.active++;
+	t->st.started++;
 	return d;
 }
 
@@ -670,6 +671,7 @@ static void close_call(struct ct_dialog_table *t, struct ct_dialog *d,
 	d->from_tag = d->from_user = d->invite_branch = NULL;
 	d->state = DS_ENDED;
 	t->st.active--;
+	t->st.ended++;
 	list_move(t, d, L_LINGER);
 	elist_move(t, d, E_COUNT);
 }

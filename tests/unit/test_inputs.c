@@ -4,10 +4,13 @@
  * and ties, as a table of pairs; the merge itself is checked end to end by
  * tests/inputs.sh against generated ground truth.  ct_inputs_progress on
  * two files (one gzip-compressed when zlib is built in): never above the
- * total, never backwards, all at the end.
+ * total, never backwards, all at the end.  ct_decompress_stream_pre (the
+ * first bytes of standard input read ahead): they come first, then the rest.
  */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +23,7 @@
 #include "calltap/err.h"
 #include "calltap/inputs.h"
 #include "test.h"
+#include "../../src/capture/source_int.h"
 
 #define NFRAMES 20000  /* 100-byte frames: 2.3 MB, read by the read-ahead thread */
 
@@ -115,6 +119,42 @@ static void test_progress(void)
 	rmdir(dir);
 }
 
+/*
+ * Bytes read ahead (standard input on a terminal) are handed back first:
+ * plain bytes pass through; gzip, whose descriptor zlib reads itself, is
+ * refused (ESPIPE) rather than read without its first bytes.
+ */
+static void test_read_ahead(void)
+{
+	char path[] = "/tmp/ct-inputs-pre-XXXXXX", got[64] = "";
+	int fd = mkstemp(path);
+	FILE *fp;
+	size_t n;
+
+	CHECK(fd >= 0);
+	if (fd < 0)
+		return;
+	CHECK_INT((int)write(fd, "89abcdefghij", 12), 12);
+	lseek(fd, 0, SEEK_SET);
+	fp = ct_decompress_stream_pre(fd, CT_COMPRESS_NONE, (const uint8_t *)"01234567", 8);
+	CHECK(fp != NULL);
+	if (fp != NULL) {
+		n = fread(got, 1, sizeof(got) - 1, fp);
+		got[n] = '\0';
+		CHECK_STR(got, "0123456789abcdefghij");
+		fclose(fp);
+	}
+#ifdef HAVE_ZLIB
+	if ((fd = open(path, O_RDONLY)) >= 0) {
+		errno = 0;
+		CHECK(ct_decompress_stream_pre(fd, CT_COMPRESS_GZIP,
+		    (const uint8_t *)"\x1f\x8b\x08\0\0\0\0\0", 8) == NULL);
+		CHECK_INT(errno, ESPIPE);   /* fd is closed either way */
+	}
+#endif
+	unlink(path);
+}
+
 static int sign(int v)
 {
 	return (v > 0) - (v < 0);
@@ -143,5 +183,6 @@ int main(void)
 		CHECK_INT(sign(ct_natural_cmp(v[i].b, v[i].a)), -v[i].want);
 	}
 	test_progress();
+	test_read_ahead();
 	return TEST_REPORT();
 }

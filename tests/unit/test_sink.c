@@ -583,25 +583,130 @@ static void test_table_sink(void)
 	struct ct_call_record *recs[3] = { full_record(), empty_record(), empty_record() };
 	char errbuf[CT_ERRBUF_SIZE] = "";
 	const char *want =
-	    "start (UTC)         caller           callee           disposition ring    answer  talk    code hangup reason\n"
-	    "2024-03-01 12:34:56 +15551234567     18005550199      answered    1.2     5.0     60.4    200  caller Normal call clearing\n"
-	    "-                   -                -                unfinished  -       -       -       -    -      -\n"
-	    "2024-03-01 12:34:56 J\xc3\xbcrgen?x\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc 1234567890123456 busy        -       -       -       486  callee abcdefghijklmnopqrstuvwx\n"
+	    "start (UTC)         call-id  caller           callee           caller IP:port        callee IP:port        disposition ring s   answer s talk s   MOS  loss % code hangup reason\n"
+	    "2024-03-01 12:34:56 a84b4c76 +15551234567     18005550199      192.0.2.10:5060       198.51.100.20:5061    answered    1.2      5.0      60.4     4.30 0.1    200  caller Normal call clearing\n"
+	    "-                   -        -                -                -                     -                     unfinished  -        -        -        -    -      -    -      -\n"
+	    "2024-03-01 12:34:56 -        J\xc3\xbcrgen?x\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc 1234567890123456 [2001:db8::1]:5060    -                     busy        -        -        -        -    -      486  callee abcdefghijklmnopqrstuvwxyz, a reason longer than the column\n"
 	    "3 calls: 1 answered, 1 busy, 0 noanswer, 0 cancelled, 0 failed, 1 unfinished\n";
 
 	recs[2]->start_us = T0;
 	recs[2]->caller = strdup("J\xc3\xbcrgen\x1bx\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc"
 	    "\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc");
 	recs[2]->callee = strdup("123456789012345678");
+	recs[2]->src_ip.family = 6;
+	recs[2]->src_ip.a[0] = 0x20;
+	recs[2]->src_ip.a[1] = 0x01;
+	recs[2]->src_ip.a[2] = 0x0d;
+	recs[2]->src_ip.a[3] = 0xb8;
+	recs[2]->src_ip.a[15] = 1;
+	recs[2]->src_port = 5060;
 	recs[2]->disposition = CT_DISP_BUSY;
 	recs[2]->final_code = 486;
 	recs[2]->hangup_by = CT_PARTY_CALLEE;
-	recs[2]->hangup_reason = strdup("abcdefghijklmnopqrstuvwxyz");
+	recs[2]->hangup_reason = strdup("abcdefghijklmnopqrstuvwxyz, a reason longer than the column");
+	/* no call-start events: nothing to wait for, each line comes as written */
 	CHECK_INT(run_sink(&ct_sink_table, tmp_path("out.txt"), recs, 3, errbuf), CT_OK);
 	CHECK_STR(slurp(tmp_path("out.txt")), want);
 	ct_call_record_free(recs[0]);
 	ct_call_record_free(recs[1]);
 	ct_call_record_free(recs[2]);
+}
+
+/* The row of the table in text after its header line (its first 19 characters: the start). */
+static int table_rows(const char *text, char starts[][20], int max)
+{
+	const char *p = strchr(text, '\n');
+	int n = 0;
+
+	while (p != NULL && p[1] != '\0' && n < max) {
+		if (p[1] >= '0' && p[1] <= '9') {
+			memcpy(starts[n], p + 1, 19);
+			starts[n++][19] = '\0';
+		}
+		p = strchr(p + 1, '\n');
+	}
+	return n;
+}
+
+/*
+ * Start order: a line waits for every call that started before it (told by
+ * call_start), then comes out with the lines that waited for it; a live
+ * table ("order" = "end") writes each line at once under a first line
+ * that says so.
+ */
+static void test_table_order(void)
+{
+	struct ct_call_record *a = empty_record(), *b = empty_record(), *c = empty_record();
+	char errbuf[CT_ERRBUF_SIZE] = "", starts[8][20];
+	struct ct_sink_opt opt = { .name = "order", .value = "end" };
+	struct ct_sink_args args;
+	const char *path = tmp_path("order.txt");
+	void *priv;
+
+	a->call_id = strdup("a@x");
+	a->start_us = T0;
+	b->call_id = strdup("b@x");
+	b->start_us = T0 + 1000000;
+	c->call_id = strdup("c@x");
+	c->start_us = T0 + 2000000;
+	priv = ct_sink_open_target(&ct_sink_table, path, errbuf);
+	CHECK(priv != NULL);
+	if (priv == NULL)
+		return;
+	CHECK_INT(ct_sink_table.call_start(priv, a, errbuf), CT_OK);
+	CHECK_INT(ct_sink_table.call_start(priv, b, errbuf), CT_OK);
+	CHECK_INT(ct_sink_table.call_start(priv, c, errbuf), CT_OK);
+	CHECK_INT(ct_sink_table.write(priv, c, errbuf), CT_OK);   /* ends first */
+	CHECK_INT(ct_sink_table.write(priv, b, errbuf), CT_OK);
+	CHECK_INT(ct_sink_table.flush(priv, errbuf), CT_OK);
+	CHECK_INT(table_rows(slurp(path), starts, 8), 0);         /* a still open */
+	CHECK_INT(ct_sink_table.write(priv, a, errbuf), CT_OK);
+	CHECK_INT(ct_sink_table.flush(priv, errbuf), CT_OK);
+	CHECK_INT(table_rows(slurp(path), starts, 8), 3);         /* all three, in start order */
+	CHECK_STR(starts[0], "2024-03-01 12:34:56");
+	CHECK_STR(starts[1], "2024-03-01 12:34:57");
+	CHECK_STR(starts[2], "2024-03-01 12:34:58");
+	CHECK_INT(ct_sink_table.close(priv, errbuf), CT_OK);
+
+	/* a call whose record never comes does not hold the table back for ever */
+	priv = ct_sink_open_target(&ct_sink_table, path, errbuf);
+	CHECK(priv != NULL);
+	if (priv != NULL) {
+		int i, n;
+
+		CHECK_INT(ct_sink_table.call_start(priv, a, errbuf), CT_OK);
+		for (i = 0; i < 10000; i++)
+			CHECK_INT(ct_sink_table.write(priv, c, errbuf), CT_OK);
+		CHECK_INT(ct_sink_table.flush(priv, errbuf), CT_OK);
+		CHECK_INT(table_rows(slurp(path), starts, 8), 0);   /* 10,000 held for a */
+		CHECK_INT(ct_sink_table.write(priv, c, errbuf), CT_OK);
+		CHECK_INT(ct_sink_table.flush(priv, errbuf), CT_OK);
+		n = table_rows(slurp(path), starts, 8);
+		CHECK_INT(n, 8);   /* the 10,001st: a is no longer waited for, all come out */
+		CHECK_INT(ct_sink_table.close(priv, errbuf), CT_OK);
+	}
+
+	/* live: each line at once, after a line saying so */
+	memset(&args, 0, sizeof(args));
+	args.target = path;
+	args.opts = &opt;
+	args.n_opts = 1;
+	priv = ct_sink_table.open(&args, errbuf);
+	CHECK(priv != NULL);
+	if (priv != NULL) {
+		CHECK_INT(ct_sink_table.call_start(priv, a, errbuf), CT_OK);
+		CHECK_INT(ct_sink_table.call_start(priv, b, errbuf), CT_OK);
+		CHECK_INT(ct_sink_table.write(priv, b, errbuf), CT_OK);
+		CHECK_INT(ct_sink_table.flush(priv, errbuf), CT_OK);
+		CHECK(strncmp(slurp(path), "# live capture: one line per call as it ends "
+		    "(not in start order)\nstart (UTC) ", 71) == 0);
+		CHECK_INT(table_rows(slurp(path), starts, 8), 1);
+		CHECK_STR(starts[0], "2024-03-01 12:34:57");
+		CHECK_INT(ct_sink_table.close(priv, errbuf), CT_OK);
+	}
+	ct_call_record_free(a);
+	ct_call_record_free(b);
+	ct_call_record_free(c);
 }
 
 /*
@@ -673,8 +778,9 @@ static void test_table_controls(void)
 	text = slurp(tmp_path("out.txt"));
 	row = strchr(text, '\n');
 	CHECK(row != NULL);
-	CHECK_STR(row != NULL ? row + 1 : "", "-                   ?31mA?B?         "
-	    "?1?2\xc2\xa0" "3           unfinished  -       -       -       -    -      "
+	CHECK_STR(row != NULL ? row + 1 : "", "-                   -        ?31mA?B?         "
+	    "?1?2\xc2\xa0" "3           -                     -                     "
+	    "unfinished  -        -        -        -    -      -    -      "
 	    "?[2J??ok\n1 calls: 0 answered, 0 busy, 0 noanswer, 0 cancelled, 0 failed, "
 	    "1 unfinished\n");
 	CHECK(strchr(text, 0x1b) == NULL && strstr(text, "\xc2\x9b") == NULL &&
@@ -1126,6 +1232,7 @@ int main(void)
 	test_json_sink();
 	test_csv_sink();
 	test_table_sink();
+	test_table_order();
 	test_csv_injection();
 	test_table_controls();
 	test_sink_cut_back();
