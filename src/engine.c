@@ -227,8 +227,10 @@ static void on_closing(void *user, struct ct_dialog *d, struct ct_call_record *r
 
 /*
  * The message text[0..len) taken on the pre-scan alone (prescan.c) when the
- * dialog table needs nothing libosip2 would add: by its kind
- * (ct_sip_prescan_enough) or by its call's state (ct_dialog_keys_suffice:
+ * dialog table needs nothing libosip2 would add: the pre-scan read all of
+ * it (ct_sip_prescan_complete: plain messages, initial INVITEs with SDP
+ * too), or by its kind (ct_sip_prescan_enough) or its call's state
+ * (ct_dialog_keys_suffice:
  * a retransmission, an ended call, noise of no call).  The dialog table
  * then sees the same fields it would read from a full parse, so records
  * and counters are those of the libosip2 path.  Returns false when the
@@ -249,7 +251,8 @@ static bool handle_sip_prescan(struct ct_engine *e, const struct ct_packet *pkt,
 	m.transport = transport;
 	if (ct_sip_prescan_msg(&ps, &m, scratch, sizeof(scratch)) != CT_OK)
 		return false;
-	if (!ct_sip_prescan_enough(&ps) && !ct_dialog_keys_suffice(e->dialogs, &m))
+	if (!ct_sip_prescan_complete(&ps) && !ct_sip_prescan_enough(&ps) &&
+	    !ct_dialog_keys_suffice(e->dialogs, &m))
 		return false;
 	if (transport == CT_TRANSPORT_TCP)
 		e->c.sip_tcp++;

@@ -41,36 +41,57 @@ enum hdr {
 	H_CONTENT_LENGTH, H_CONTENT_TYPE, H_REASON, H_PAI, H_MIME, H_COUNT
 };
 
-/* RFC 3261 §25.1 token characters. */
+/* Character classes of the plain grammar (bits of cclass[]). */
+#define CC_TOKEN  0x01u /* RFC 3261 §25.1 token */
+#define CC_CALLID 0x02u /* a Call-ID taken as plain (token and "()/:[]?{}"; '@' apart) */
+#define CC_URI    0x04u /* a URI taken as plain: token and ";=?&$,:/[]@#" (no blank,
+                           quote, angle bracket or backslash) */
+#define CC_USER   0x08u /* a user part the pre-scan vouches for (RFC 3261 unreserved) */
+#define CC_PVALUE 0x10u /* a parameter value taken as plain (token, host ':' and []) */
+
+/* The classes of each byte (ASCII; every other byte is in none). */
+static const uint8_t cclass[256] = {
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x1f, 0x00, 0x04, 0x04, 0x17, 0x04, 0x1f, 0x0a, 0x0a, 0x1f, 0x1f, 0x04, 0x1f, 0x1f, 0x06,
+	0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x16, 0x04, 0x00, 0x04, 0x00, 0x06,
+	0x04, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f,
+	0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x16, 0x00, 0x16, 0x00, 0x1f,
+	0x17, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f,
+	0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x02, 0x00, 0x02, 0x1f, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+};
+
 static bool is_token(unsigned char c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	    (c != 0 && strchr("-.!%*_+`'~", c) != NULL);
+	return (cclass[c] & CC_TOKEN) != 0;
 }
 
-/* Characters of a Call-ID taken as plain (a subset of RFC 3261 word). */
 static bool is_callid_char(unsigned char c)
 {
-	return is_token(c) || (c != 0 && strchr("()/:[]?{}", c) != NULL);
+	return (cclass[c] & CC_CALLID) != 0;
 }
 
-/* Characters of a URI taken as plain (no blank, quote, angle bracket, backslash). */
 static bool is_uri_char(unsigned char c)
 {
-	return is_token(c) || (c != 0 && strchr(";=?&$,:/[]@#", c) != NULL);
+	return (cclass[c] & CC_URI) != 0;
 }
 
-/* Characters of a user part the pre-scan vouches for (RFC 3261 unreserved). */
 static bool is_user_char(unsigned char c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	    (c != 0 && strchr("-_.!~*'()+", c) != NULL);
+	return (cclass[c] & CC_USER) != 0;
 }
 
-/* Characters of a parameter value taken as plain (token, or host with ':' and []). */
 static bool is_pvalue_char(unsigned char c)
 {
-	return is_token(c) || c == ':' || c == '[' || c == ']';
+	return (cclass[c] & CC_PVALUE) != 0;
 }
 
 static bool is_blank(unsigned char c)
@@ -84,24 +105,49 @@ static bool word_is(const char *s, size_t n, const char *w)
 	return strlen(w) == n && strncasecmp(s, w, n) == 0;
 }
 
-/* The header kind of name[0..n). */
+/* The header kind of name[0..n) (case-insensitive; compact forms). */
 static enum hdr header_kind(const char *name, size_t n)
 {
-	static const struct { const char *name; enum hdr h; } names[] = {
-		{ "call-id", H_CALL_ID }, { "i", H_CALL_ID }, { "cseq", H_CSEQ },
-		{ "from", H_FROM }, { "f", H_FROM }, { "to", H_TO }, { "t", H_TO },
-		{ "via", H_VIA }, { "v", H_VIA }, { "contact", H_CONTACT }, { "m", H_CONTACT },
-		{ "content-length", H_CONTENT_LENGTH }, { "l", H_CONTENT_LENGTH },
-		{ "content-type", H_CONTENT_TYPE }, { "c", H_CONTENT_TYPE },
-		{ "reason", H_REASON }, { "p-asserted-identity", H_PAI },
-		{ "mime-version", H_MIME },
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (word_is(name, n, names[i].name))
-			return names[i].h;
-	return H_OTHER;
+	if (n == 1) {
+		switch (name[0] | 0x20) {
+		case 'i': return H_CALL_ID;
+		case 'f': return H_FROM;
+		case 't': return H_TO;
+		case 'v': return H_VIA;
+		case 'm': return H_CONTACT;
+		case 'l': return H_CONTENT_LENGTH;
+		case 'c': return H_CONTENT_TYPE;
+		default: return H_OTHER;
+		}
+	}
+	switch (name[0] | 0x20) {
+	case 'c':
+		if (word_is(name, n, "call-id"))
+			return H_CALL_ID;
+		if (word_is(name, n, "cseq"))
+			return H_CSEQ;
+		if (word_is(name, n, "contact"))
+			return H_CONTACT;
+		if (word_is(name, n, "content-length"))
+			return H_CONTENT_LENGTH;
+		if (word_is(name, n, "content-type"))
+			return H_CONTENT_TYPE;
+		return H_OTHER;
+	case 'f':
+		return word_is(name, n, "from") ? H_FROM : H_OTHER;
+	case 't':
+		return word_is(name, n, "to") ? H_TO : H_OTHER;
+	case 'v':
+		return word_is(name, n, "via") ? H_VIA : H_OTHER;
+	case 'r':
+		return word_is(name, n, "reason") ? H_REASON : H_OTHER;
+	case 'p':
+		return word_is(name, n, "p-asserted-identity") ? H_PAI : H_OTHER;
+	case 'm':
+		return word_is(name, n, "mime-version") ? H_MIME : H_OTHER;
+	default:
+		return H_OTHER;
+	}
 }
 
 /* A span of the value v[0..n) with blanks trimmed on both sides. */
@@ -270,16 +316,20 @@ static int take_uri(const char *u, size_t n, struct ct_sip_span *user, bool *use
 /*
  * A From, To or Contact value v[0..n): a name-addr ("display" <uri> or
  * tokens <uri>) or an addr-spec (uri up to the first ';'), then header
- * parameters.  tag gets the tag parameter (NULL tag: not wanted), user the
- * URI's user (see take_uri).  CT_ERR when anything is not plain.
+ * parameters (up to a ',' when comma_ends: the first of several values).
+ * tag gets the tag parameter (NULL tag: not wanted), user the URI's user
+ * (see take_uri), name the display name as written, quotes included
+ * (absent: p NULL).  CT_ERR when anything is not plain.
  */
 static int take_addr(const char *v, size_t n, struct ct_sip_span *tag,
-    struct ct_sip_span *user, bool *user_known)
+    struct ct_sip_span *user, bool *user_known, struct ct_sip_span *name, bool comma_ends)
 {
 	struct ct_sip_span none;
 	size_t i = 0, us, ue;
 
 	trim(&v, &n);
+	name->p = NULL;
+	name->n = 0;
 	if (n > 0 && v[0] == '"') {
 		for (i = 1; i < n && v[i] != '"'; i++) {
 			if (v[i] == '\\')
@@ -289,7 +339,7 @@ static int take_addr(const char *v, size_t n, struct ct_sip_span *tag,
 		}
 		if (i >= n)
 			return CT_ERR;
-		i++;
+		span_set(name, v, ++i);
 		while (i < n && is_blank((unsigned char)v[i]))
 			i++;
 		if (i == n || v[i] != '<')
@@ -301,6 +351,14 @@ static int take_addr(const char *v, size_t n, struct ct_sip_span *tag,
 			for (; v + i < lt; i++)
 				if (!is_token((unsigned char)v[i]) && !is_blank((unsigned char)v[i]))
 					return CT_ERR;
+			if (i > 0) {
+				const char *d = v;
+				size_t dn = i;
+
+				trim(&d, &dn);
+				if (dn > 0)
+					span_set(name, d, dn);
+			}
 		}
 	}
 	if (i < n && v[i] == '<') {
@@ -319,7 +377,37 @@ static int take_addr(const char *v, size_t n, struct ct_sip_span *tag,
 	if (take_uri(v + us, ue - us, user, user_known) != CT_OK)
 		return CT_ERR;
 	return take_params(v + i, n - i, tag != NULL ? "tag" : "", tag != NULL ? tag : &none,
-	    false);
+	    comma_ends);
+}
+
+/*
+ * The first P-Asserted-Identity value v[0..n), as msg.c reads it: the URI
+ * inside <...>, else the value up to a blank or ';'.  Sets CT_PS_PAI_USER
+ * when its user is known (a plain sip: URI).
+ */
+static void take_pai(struct ct_sip_prescan *ps, const char *v, size_t n)
+{
+	const char *lt, *gt = NULL;
+	size_t i;
+	bool known;
+
+	while (n > 0 && is_blank((unsigned char)*v)) {
+		v++;
+		n--;
+	}
+	lt = memchr(v, '<', n);
+	if (lt != NULL)
+		gt = memchr(lt, '>', n - (size_t)(lt - v));
+	if (lt != NULL && gt != NULL) {
+		v = lt + 1;
+		n = (size_t)(gt - lt - 1);
+	} else {
+		for (i = 0; i < n && !is_blank((unsigned char)v[i]) && v[i] != ';'; i++)
+			;
+		n = i;
+	}
+	if (take_uri(v, n, &ps->pai_user, &known) == CT_OK && known)
+		ps->flags |= CT_PS_PAI_USER;
 }
 
 /*
@@ -363,12 +451,13 @@ static int take_content_type(struct ct_sip_prescan *ps, const char *v, size_t n)
 		;
 	if (i == t + 1)
 		return CT_ERR;
-	if (word_is(v, t, "multipart") || (word_is(v, t, "application") &&
-	    word_is(v + t + 1, i - t - 1, "sdp")))
+	if (word_is(v, t, "multipart"))
+		ps->flags |= CT_PS_SDP | CT_PS_MULTIPART;
+	else if (word_is(v, t, "application") && word_is(v + t + 1, i - t - 1, "sdp"))
 		ps->flags |= CT_PS_SDP;
 	/* Parameter values such as boundary="..." may be quoted: libosip2 judges. */
 	if (take_params(v + i, n - i, "", &none, false) != CT_OK)
-		ps->flags |= CT_PS_SDP | CT_PS_COMPLEX;
+		ps->flags |= CT_PS_SDP | CT_PS_MULTIPART | CT_PS_COMPLEX;
 	return CT_OK;
 }
 
@@ -393,7 +482,6 @@ static int take_content_length(struct ct_sip_prescan *ps, const char *v, size_t 
 /* The start line l[0..n) (without its line end). */
 static int take_start_line(struct ct_sip_prescan *ps, const char *l, size_t n)
 {
-	struct ct_sip_span user;
 	bool known;
 	size_t i, u;
 
@@ -405,6 +493,10 @@ static int take_start_line(struct ct_sip_prescan *ps, const char *l, size_t n)
 		for (i = 12; i < n; i++)
 			if ((unsigned char)l[i] < 0x20 && l[i] != '\t')
 				return CT_ERR;
+		span_set(&ps->reason_phrase, l + 12, n - 12);
+		/* A phrase with blanks at either end: libosip2's copy is not checked. */
+		if (n > 12 && !is_blank((unsigned char)l[12]) && !is_blank((unsigned char)l[n - 1]))
+			ps->flags |= CT_PS_PHRASE;
 		return CT_OK;
 	}
 	for (i = 0; i < n && is_token((unsigned char)l[i]); i++)
@@ -416,8 +508,10 @@ static int take_start_line(struct ct_sip_prescan *ps, const char *l, size_t n)
 		;
 	if (i == n || n - i != 8 || memcmp(l + i, " SIP/2.0", 8) != 0)
 		return CT_ERR;
-	if (take_uri(l + u, i - u, &user, &known) != CT_OK)
+	if (take_uri(l + u, i - u, &ps->ruri_user, &known) != CT_OK)
 		return CT_ERR;
+	if (known)
+		ps->flags |= CT_PS_RURI_USER;
 	ps->is_request = true;
 	return CT_OK;
 }
@@ -484,7 +578,7 @@ static int header_value(struct ct_sip_prescan *ps, struct ct_cursor *c, const ch
 int ct_sip_prescan(struct ct_sip_prescan *ps, const char *buf, size_t len)
 {
 	unsigned seen[H_COUNT];
-	struct ct_sip_span from_user = { NULL, 0 }, to_user;
+	struct ct_sip_span from_user = { NULL, 0 }, to_user, to_name;
 	bool from_known = false, to_known, closed = false;
 	struct ct_cursor c;
 	const char *line, *nl, *colon, *v;
@@ -526,7 +620,7 @@ int ct_sip_prescan(struct ct_sip_prescan *ps, const char *buf, size_t len)
 			;
 		{
 			enum hdr h = header_kind(line, k);
-			bool want = h != H_OTHER && h != H_REASON && h != H_PAI;
+			bool want = h != H_OTHER && h != H_REASON;
 
 			if (header_value(ps, &c, colon, &v, &n, want) != CT_OK)
 				return CT_ERR;
@@ -542,11 +636,11 @@ int ct_sip_prescan(struct ct_sip_prescan *ps, const char *buf, size_t len)
 				break;
 			case H_FROM:
 				rc = seen[h] > 1 ? CT_ERR : take_addr(v, n, &ps->from_tag, &from_user,
-				    &from_known);
+				    &from_known, &ps->from_name, false);
 				break;
 			case H_TO:
 				rc = seen[h] > 1 ? CT_ERR : take_addr(v, n, &ps->to_tag, &to_user,
-				    &to_known);
+				    &to_known, &to_name, false);
 				break;
 			case H_VIA:
 				if (seen[h] == 1)
@@ -555,13 +649,16 @@ int ct_sip_prescan(struct ct_sip_prescan *ps, const char *buf, size_t len)
 			case H_CONTACT:
 				ps->flags |= CT_PS_CONTACT;
 				if (seen[h] == 1) {
-					struct ct_sip_span u;
-					bool known;
+					bool known = false;
 
 					trim(&v, &n);
-					if (!(n == 1 && v[0] == '*') &&
-					    take_addr(v, n, NULL, &u, &known) != CT_OK)
+					if (n == 1 && v[0] == '*')
+						known = true;   /* no URI: no user */
+					else if (take_addr(v, n, NULL, &ps->contact_user, &known,
+					    &to_name, true) != CT_OK)
 						ps->flags |= CT_PS_COMPLEX;
+					if (known)
+						ps->flags |= CT_PS_CONTACT_USER;
 				}
 				break;
 			case H_CONTENT_LENGTH:
@@ -570,13 +667,15 @@ int ct_sip_prescan(struct ct_sip_prescan *ps, const char *buf, size_t len)
 				break;
 			case H_CONTENT_TYPE:
 				if (seen[h] > 1 || take_content_type(ps, v, n) != CT_OK)
-					ps->flags |= CT_PS_COMPLEX | CT_PS_SDP;
+					ps->flags |= CT_PS_COMPLEX | CT_PS_SDP | CT_PS_MULTIPART;
 				break;
 			case H_REASON:
 				ps->flags |= CT_PS_REASON;
 				break;
 			case H_PAI:
 				ps->flags |= CT_PS_PAI;
+				if (seen[h] == 1)
+					take_pai(ps, v, n);
 				break;
 			case H_MIME:
 				ps->flags |= CT_PS_COMPLEX;
@@ -595,6 +694,8 @@ int ct_sip_prescan(struct ct_sip_prescan *ps, const char *buf, size_t len)
 		ps->from_user = from_user;
 		ps->flags |= CT_PS_FROM_USER;
 	}
+	ps->flags |= CT_PS_FROM_NAME;
+	ps->body = (const char *)c.p;
 	ps->body_len = closed ? ct_cursor_left(&c) : 0;
 	/* A body libosip2 would cut or pad to Content-Length: it judges. */
 	if (ps->has_content_length ? ps->content_length != ps->body_len : ps->body_len != 0)
@@ -641,6 +742,66 @@ bool ct_sip_prescan_enough(const struct ct_sip_prescan *ps)
 	return !invite || ps->status < 200;
 }
 
+/*
+ * True when the pre-scan knows every field ct_sip_msg_parse() would give
+ * but to_user and to_name (which nothing reads): the request URI's user,
+ * the From display name, the P-Asserted-Identity and Contact users, the
+ * reason phrase, and an SDP body (single part: ct_sdp_parse on it, as
+ * msg.c), with no Reason header.  Such a message may be taken on the
+ * pre-scan whatever it is (an initial INVITE too).
+ */
+bool ct_sip_prescan_complete(const struct ct_sip_prescan *ps)
+{
+	unsigned need = CT_PS_FROM_USER | CT_PS_FROM_NAME;
+
+	if (ps->flags & (CT_PS_COMPLEX | CT_PS_REASON | CT_PS_MULTIPART))
+		return false;
+	need |= ps->is_request ? CT_PS_RURI_USER : CT_PS_PHRASE;
+	if (ps->flags & CT_PS_PAI)
+		need |= CT_PS_PAI_USER;
+	if (ps->flags & CT_PS_CONTACT)
+		need |= CT_PS_CONTACT_USER;
+	return (ps->flags & need) == need;
+}
+
+/*
+ * Copies the display name s into scratch as msg.c's unquote_n does: blanks
+ * around and the surrounding quotes removed, backslash escapes undone,
+ * NULL when nothing is left.
+ */
+static char *put_unquoted(const struct ct_sip_span *s, char *scratch, size_t size,
+    size_t *used, bool *ok)
+{
+	const char *p = s->p;
+	size_t n = s->n, i, o;
+	char *r;
+
+	if (p == NULL)
+		return NULL;
+	trim(&p, &n);
+	if (n >= 2 && p[0] == '"' && p[n - 1] == '"') {
+		p++;
+		n -= 2;
+	}
+	if (n + 1 > size - *used) {
+		*ok = false;
+		return NULL;
+	}
+	r = scratch + *used;
+	for (i = o = 0; i < n; i++) {
+		if (p[i] == '\\' && i + 1 < n)
+			i++;
+		r[o++] = p[i];
+	}
+	while (o > 0 && is_blank((unsigned char)r[o - 1]))
+		o--;
+	if (o == 0)
+		return NULL;
+	r[o] = '\0';
+	*used += o + 1;
+	return r;
+}
+
 /* Copies span s NUL-terminated into scratch at *used; NULL when s is absent. */
 static char *put(const struct ct_sip_span *s, char *scratch, size_t size, size_t *used,
     bool *ok)
@@ -672,9 +833,10 @@ static void put_field(char *dst, size_t size, const struct ct_sip_span *s)
 
 /*
  * Fills m from the pre-scan ps the way ct_sip_msg_parse() would fill the
- * fields ct_sip_prescan_enough() names (the caller's ts_us, t, vlan and
- * transport are kept; every other string is NULL, has_sdp false,
- * q850_cause -1).  The strings are copied into scratch[0..size): m must
+ * fields ct_sip_prescan_enough() names, and when ct_sip_prescan_complete()
+ * every field but to_user and to_name (the SDP body parsed here); the
+ * caller's ts_us, t, vlan and transport are kept; every other string is
+ * NULL, has_sdp false, q850_cause -1.  The strings are copied into scratch[0..size): m must
  * not be passed to ct_sip_msg_fini().  Returns CT_OK, or CT_ERR when they
  * do not fit.
  */
@@ -699,5 +861,19 @@ int ct_sip_prescan_msg(const struct ct_sip_prescan *ps, struct ct_sip_msg *m,
 	m->to_tag = ps->to_tag.n > 0 ? put(&ps->to_tag, scratch, size, &used, &ok) : NULL;
 	m->via_branch = put(&ps->via_branch, scratch, size, &used, &ok);
 	m->from_user = put(&ps->from_user, scratch, size, &used, &ok);
+	if (!ct_sip_prescan_complete(ps))
+		return ok ? CT_OK : CT_ERR;
+	if (ps->is_request)
+		m->ruri_user = put(&ps->ruri_user, scratch, size, &used, &ok);
+	else
+		m->reason_phrase = put(&ps->reason_phrase, scratch, size, &used, &ok);
+	m->from_name = put_unquoted(&ps->from_name, scratch, size, &used, &ok);
+	m->pai_user = put(&ps->pai_user, scratch, size, &used, &ok);
+	m->contact_user = put(&ps->contact_user, scratch, size, &used, &ok);
+	if ((ps->flags & CT_PS_SDP) && ps->body_len > 0) {
+		m->has_sdp = ct_sdp_parse(ps->body, ps->body_len, &m->sdp) == CT_OK;
+		if (!m->has_sdp)
+			memset(&m->sdp, 0, sizeof(m->sdp));
+	}
 	return ok ? CT_OK : CT_ERR;
 }
