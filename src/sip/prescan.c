@@ -99,11 +99,21 @@ static bool is_blank(unsigned char c)
 	return c == ' ' || c == '\t';
 }
 
-/* Is s[0..n) the lowercase word w, ignoring case? */
-static bool word_is(const char *s, size_t n, const char *w)
+/* Is s[0..n) the lowercase word w (wn bytes), ignoring ASCII case? */
+static bool word_eq(const char *s, size_t n, const char *w, size_t wn)
 {
-	return strlen(w) == n && strncasecmp(s, w, n) == 0;
+	size_t i;
+
+	if (n != wn)
+		return false;
+	for (i = 0; i < n; i++)
+		if ((s[i] >= 'A' && s[i] <= 'Z' ? s[i] | 0x20 : s[i]) != w[i])
+			return false;
+	return true;
 }
+
+/* word_eq with a string literal. */
+#define word_is(s, n, lit) word_eq((s), (n), (lit), sizeof(lit) - 1)
 
 /* The header kind of name[0..n) (case-insensitive; compact forms). */
 static enum hdr header_kind(const char *name, size_t n)
@@ -259,7 +269,7 @@ static int take_params(const char *p, size_t n, const char *want, struct ct_sip_
 			if (ve == vs)
 				return CT_ERR;
 		}
-		if (word_is(p + ns, ne - ns, want)) {
+		if (word_eq(p + ns, ne - ns, want, strlen(want))) {
 			if (memcmp(p + ns, want, ne - ns) != 0 || out->p != NULL || ve == vs)
 				return CT_ERR;
 			span_set(out, p + vs, ve - vs);
@@ -451,8 +461,8 @@ static int take_content_type(struct ct_sip_prescan *ps, const char *v, size_t n)
 		;
 	if (i == t + 1)
 		return CT_ERR;
-	if (word_is(v, t, "multipart"))
-		ps->flags |= CT_PS_SDP | CT_PS_MULTIPART;
+	if (word_is(v, t, "multipart"))   /* msg.c bounds its parts: libosip2 judges */
+		ps->flags |= CT_PS_SDP | CT_PS_MULTIPART | CT_PS_COMPLEX;
 	else if (word_is(v, t, "application") && word_is(v + t + 1, i - t - 1, "sdp"))
 		ps->flags |= CT_PS_SDP;
 	/* Parameter values such as boundary="..." may be quoted: libosip2 judges. */
@@ -520,20 +530,21 @@ static int take_start_line(struct ct_sip_prescan *ps, const char *l, size_t n)
  * The value of the header whose first line starts at line: from after the
  * colon to the end of its last continuation line.  *v and *n get it; when
  * it is folded, an unfolded copy in ps->fold (CR and LF as spaces) unless
- * it does not fit (CT_ERR).  *next gets the start of the next line.
+ * it does not fit (CT_ERR).  nl is the end of the first line (NULL: none);
+ * the cursor moves to the next header.  CT_ERR too past CT_SIP_MAX_HEADERS.
  */
 static int header_value(struct ct_sip_prescan *ps, struct ct_cursor *c, const char *colon,
-    const char **v, size_t *n, bool copy)
+    const char *nl, const char **v, size_t *n, bool copy)
 {
-	const char *start = colon + 1, *end, *nl;
+	const char *start = colon + 1, *end;
 	size_t len;
 
-	nl = memchr(start, '\n', ct_cursor_left(c) - (size_t)((const uint8_t *)start - c->p));
 	for (;;) {
 		end = nl != NULL ? nl + 1 : (const char *)c->end;
 		if (nl == NULL || end >= (const char *)c->end || !is_blank((unsigned char)*end))
 			break;
-		ps->headers++;
+		if (++ps->headers > CT_SIP_MAX_HEADERS)
+			return CT_ERR;   /* msg.c refuses it */
 		if (copy)
 			ps->flags |= CT_PS_FOLDED;
 		nl = memchr(end, '\n', (size_t)((const char *)c->end - end));
@@ -622,7 +633,7 @@ int ct_sip_prescan(struct ct_sip_prescan *ps, const char *buf, size_t len)
 			enum hdr h = header_kind(line, k);
 			bool want = h != H_OTHER && h != H_REASON;
 
-			if (header_value(ps, &c, colon, &v, &n, want) != CT_OK)
+			if (header_value(ps, &c, colon, nl, &v, &n, want) != CT_OK)
 				return CT_ERR;
 			if (want && memchr(v, '\r', n) != NULL)
 				ps->flags |= CT_PS_COMPLEX;  /* a stray CR: msg.c blanks it */
@@ -725,7 +736,7 @@ int ct_sip_prescan(struct ct_sip_prescan *ps, const char *buf, size_t len)
 bool ct_sip_prescan_enough(const struct ct_sip_prescan *ps)
 {
 	const struct ct_sip_span *m = ps->is_request ? &ps->method : &ps->cseq_method;
-	bool invite = word_is(m->p, m->n, "INVITE") && memcmp(m->p, "INVITE", 6) == 0;
+	bool invite = m->n == 6 && memcmp(m->p, "INVITE", 6) == 0;
 
 	if (ps->flags & (CT_PS_COMPLEX | CT_PS_SDP))
 		return false;

@@ -104,7 +104,7 @@ static const struct vec vecs[] = {
 	  "alice", true, true },
 	{ "multipart may hold SDP", "INFO sip:a@b SIP/2.0\r\n" VIA FROM TO_T CID
 	  "CSeq: 5 INFO\r\nContent-Type: multipart/mixed;boundary=x\r\nl: 0\r\n\r\n", CT_OK,
-	  CT_PS_FROM_USER | CT_PS_SDP, 0, "INFO", "c1@host", 5, "INFO", "ft1", "tt1",
+	  CT_PS_FROM_USER | CT_PS_SDP | CT_PS_COMPLEX, 0, "INFO", "c1@host", 5, "INFO", "ft1", "tt1",
 	  "z9hG4bK-1", "alice", false, false },
 	{ "folded From and CSeq", "ACK sip:bob@192.0.2.2 SIP/2.0\r\n" VIA
 	  "From: \"Al\"\r\n <sip:alice@example.net>\r\n\t;tag=fold1\r\n" TO_T CID
@@ -291,6 +291,40 @@ static void test_msg(void)
 	CHECK(m.method[0] == '\0' && !m.is_request);
 }
 
+/*
+ * The limits of msg.c hold on the pre-scan too: more header lines than
+ * CT_SIP_MAX_HEADERS (folded continuation lines count) fail it, as msg.c
+ * refuses the message; so does a message over CT_SIP_MAX_BYTES.
+ */
+static void test_limits(void)
+{
+	static const char head[] = "ACK sip:a@b SIP/2.0\r\n" VIA FROM TO_T CID "CSeq: 1 ACK\r\n";
+	struct ct_sip_prescan ps;
+	size_t cap = 64 * 1024, n, i;
+	char *buf = malloc(CT_SIP_MAX_BYTES + 2);
+
+	if (buf == NULL)
+		return;
+	n = (size_t)snprintf(buf, cap, "%s", head);
+	for (i = 0; i < CT_SIP_MAX_HEADERS - 5; i++)
+		n += (size_t)snprintf(buf + n, cap - n, "X: y\r\n");
+	n += (size_t)snprintf(buf + n, cap - n, "\r\n");
+	CHECK_INT(ct_sip_prescan(&ps, buf, n), CT_OK);   /* 256 lines: at the limit */
+	n -= 2;
+	n += (size_t)snprintf(buf + n, cap - n, "X: y\r\n\r\n");
+	CHECK_INT(ct_sip_prescan(&ps, buf, n), CT_ERR);  /* 257 */
+	n = (size_t)snprintf(buf, cap, "%sSubject: a\r\n", head);
+	for (i = 0; i < CT_SIP_MAX_HEADERS; i++)
+		n += (size_t)snprintf(buf + n, cap - n, " b\r\n");
+	n += (size_t)snprintf(buf + n, cap - n, "\r\n");
+	CHECK_INT(ct_sip_prescan(&ps, buf, n), CT_ERR);  /* folded lines count */
+	n = (size_t)snprintf(buf, cap, "%s\r\n", head);
+	memset(buf + n, 'x', CT_SIP_MAX_BYTES + 1 - n);
+	CHECK_INT(ct_sip_prescan(&ps, buf, CT_SIP_MAX_BYTES + 1), CT_ERR);
+	CHECK_INT(ct_sip_prescan(&ps, buf, 0), CT_ERR);
+	free(buf);
+}
+
 struct diff_stats {
 	unsigned messages, plain, vouched, complete, failed;
 };
@@ -451,6 +485,7 @@ int main(void)
 	ct_sip_init();
 	test_vectors();
 	test_msg();
+	test_limits();
 	test_differential();
 	return TEST_REPORT();
 }
