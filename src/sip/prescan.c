@@ -372,12 +372,13 @@ static int take_addr(const char *v, size_t n, struct ct_sip_span *tag,
 		}
 	}
 	if (i < n && v[i] == '<') {
-		us = ++i;
-		while (i < n && v[i] != '>')
-			i++;
-		if (i == n)
+		const char *gt = memchr(v + i + 1, '>', n - i - 1);
+
+		if (gt == NULL)
 			return CT_ERR;
-		ue = i++;
+		us = i + 1;
+		ue = (size_t)(gt - v);
+		i = ue + 1;
 	} else {
 		us = i;
 		while (i < n && v[i] != ';')
@@ -537,6 +538,7 @@ static int header_value(struct ct_sip_prescan *ps, struct ct_cursor *c, const ch
     const char *nl, const char **v, size_t *n, bool copy)
 {
 	const char *start = colon + 1, *end;
+	bool folded = false;
 	size_t len;
 
 	for (;;) {
@@ -545,8 +547,7 @@ static int header_value(struct ct_sip_prescan *ps, struct ct_cursor *c, const ch
 			break;
 		if (++ps->headers > CT_SIP_MAX_HEADERS)
 			return CT_ERR;   /* msg.c refuses it */
-		if (copy)
-			ps->flags |= CT_PS_FOLDED;
+		folded = true;
 		nl = memchr(end, '\n', (size_t)((const char *)c->end - end));
 	}
 	len = (size_t)(end - start);
@@ -558,11 +559,10 @@ static int header_value(struct ct_sip_prescan *ps, struct ct_cursor *c, const ch
 		len--;
 	*v = start;
 	*n = len;
-	if (memchr(start, '\n', len) != NULL) {
+	if (folded && copy) {
 		size_t i;
 
-		if (!copy)
-			return CT_OK;
+		ps->flags |= CT_PS_FOLDED;
 		if (len > sizeof(ps->fold) - ps->fold_used)
 			return CT_ERR;
 		for (i = 0; i < len; i++)
