@@ -45,6 +45,7 @@
 #define ENGINE_MAX_REDECODE 4
 #define ORPHAN_IDLE_US (60 * INT64_C(1000000)) /* an orphan stream silent this long ended */
 #define ENGINE_MAX_HELD 4096   /* records held back behind a recording being written */
+#define SIP_PRESCAN_SCRATCH 1024 /* bytes of a pre-scanned message's strings (longer: libosip2) */
 
 /* A record held back until its recording (or an older one) is written. */
 struct held {
@@ -85,6 +86,7 @@ void ct_engine_cfg_default(struct ct_engine_cfg *cfg)
 	ct_tcp_limits_default(&cfg->tcp);
 	ct_dialog_cfg_default(&cfg->dialog);
 	cfg->rtp = true;
+	cfg->sip_prescan = getenv("CALLTAP_NO_PRESCAN") == NULL;
 	cfg->tick_us = 1000000;
 }
 
@@ -230,12 +232,52 @@ static void on_closing(void *user, struct ct_dialog *d, struct ct_call_record *r
 		ct_media_closing(e->media, d, rec);
 }
 
+/*
+ * The message text[0..len) taken on the pre-scan alone (prescan.c) when the
+ * dialog table needs nothing libosip2 would add: the pre-scan read all of
+ * it (ct_sip_prescan_complete: plain messages, initial INVITEs with SDP
+ * too), or by its kind (ct_sip_prescan_enough) or its call's state
+ * (ct_dialog_keys_suffice:
+ * a retransmission, an ended call, noise of no call).  The dialog table
+ * then sees the same fields it would read from a full parse, so records
+ * and counters are those of the libosip2 path.  Returns false when the
+ * message needs libosip2 (nothing was done).
+ */
+static bool handle_sip_prescan(struct ct_engine *e, const struct ct_packet *pkt,
+    const char *text, size_t len, uint8_t transport)
+{
+	struct ct_sip_prescan ps;
+	struct ct_sip_msg m;
+	char scratch[SIP_PRESCAN_SCRATCH];
+
+	if (ct_sip_prescan(&ps, text, len) != CT_OK || (ps.flags & CT_PS_COMPLEX))
+		return false;
+	m.ts_us = pkt->ts_us;
+	m.t = pkt->t;
+	m.vlan = pkt->vlan;
+	m.transport = transport;
+	if (ct_sip_prescan_msg(&ps, &m, scratch, sizeof(scratch)) != CT_OK)
+		return false;
+	if (!ct_sip_prescan_complete(&ps) && !ct_sip_prescan_enough(&ps) &&
+	    !ct_dialog_keys_suffice(e->dialogs, &m))
+		return false;
+	if (transport == CT_TRANSPORT_TCP)
+		e->c.sip_tcp++;
+	else
+		e->c.sip_udp++;
+	e->c.sip_prescan_skipped++;
+	ct_dialog_on_msg(e->dialogs, &m);
+	return true;
+}
+
 static void handle_sip_text(struct ct_engine *e, const struct ct_packet *pkt,
     const char *text, size_t len, uint8_t transport)
 {
 	struct ct_sip_msg m;
 	int rc;
 
+	if (e->cfg.sip_prescan && handle_sip_prescan(e, pkt, text, len, transport))
+		return;
 	memset(&m, 0, sizeof(m));
 	m.ts_us = pkt->ts_us;
 	m.t = pkt->t;

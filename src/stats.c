@@ -44,6 +44,7 @@ void ct_stats_print(const struct ct_engine_stats *es, const struct ct_sinkset_st
 	print_row(out, "sip_malformed", c->sip_malformed);
 	print_row(out, "sip_refused", c->sip_refused);
 	print_row(out, "sip_repeated_header", c->sip_repeated_header);
+	print_row(out, "sip_prescan_skipped", c->sip_prescan_skipped);
 	print_row(out, "sip_retransmissions", ds->retransmissions);
 	print_row(out, "sip_register", ds->requests[CT_M_REGISTER]);
 	print_row(out, "sip_options", ds->requests[CT_M_OPTIONS]);

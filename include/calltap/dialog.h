@@ -114,6 +114,12 @@ struct ct_dialog_table *ct_dialog_table_new(const struct ct_dialog_cfg *cfg,
     const struct ct_dialog_hooks *hooks);
 void ct_dialog_table_free(struct ct_dialog_table *t);
 void ct_dialog_on_msg(struct ct_dialog_table *t, const struct ct_sip_msg *m);
+/*
+ * m may come from the SIP pre-scan (prescan.c) with only some fields set
+ * (see ct_sip_prescan_enough and ct_dialog_keys_suffice): reading a new
+ * field of a message kind in dialog.c means updating those two.
+ */
+bool ct_dialog_keys_suffice(const struct ct_dialog_table *t, const struct ct_sip_msg *m);
 void ct_dialog_expire(struct ct_dialog_table *t, int64_t now_us);
 void ct_dialog_flush(struct ct_dialog_table *t);
 void ct_dialog_get_stats(const struct ct_dialog_table *t, struct ct_dialog_stats *st);

@@ -32,6 +32,9 @@ struct ct_engine_cfg {
 	struct ct_tcp_limits tcp;
 	struct ct_dialog_cfg dialog;
 	bool rtp;                  /* match and measure RTP streams (default true) */
+	bool sip_prescan;          /* feed the dialogs from the SIP pre-scan when it suffices
+	                              (default true; the environment variable
+	                              CALLTAP_NO_PRESCAN turns the default off, for benchmarks) */
 	const char *audio_dir;     /* record answered calls' audio here (NULL = off) */
 	const char *recording_base; /* records name recordings relative to this directory
 	                              (a prefix of audio_dir, without a trailing '/');
@@ -59,6 +62,7 @@ struct ct_engine_counters {
 	uint64_t sip_malformed;    /* SIP messages libosip2 rejected */
 	uint64_t sip_refused;      /* over the CT_SIP_MAX_* limits (sip.h), not parsed */
 	uint64_t sip_repeated_header; /* SIP messages kept with a repeated single header dropped */
+	uint64_t sip_prescan_skipped; /* SIP messages taken on the pre-scan, libosip2 skipped */
 	uint64_t rtp_packets;      /* RTP packets matched to a call */
 	uint64_t rtp_orphan;       /* RTP-looking packets with no call */
 	uint64_t rtp_injected;     /* RTP to a call's endpoint from a source the call refused

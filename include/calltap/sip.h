@@ -140,4 +140,62 @@ void ct_sip_init(void);
 int ct_sip_msg_parse(struct ct_sip_msg *m, const char *buf, size_t len);
 void ct_sip_msg_fini(struct ct_sip_msg *m);
 
+/* ---- pre-scan (src/sip/prescan.c) -------------------------------------- */
+
+/* A piece of the message text (or of struct ct_sip_prescan.fold); p NULL = absent. */
+struct ct_sip_span {
+	const char *p;
+	size_t n;
+};
+
+#define CT_PS_REASON    0x01u /* a Reason header (RFC 3326) */
+#define CT_PS_SDP       0x02u /* Content-Type application/sdp or multipart: the body may be SDP */
+#define CT_PS_CONTACT   0x04u /* a Contact header */
+#define CT_PS_PAI       0x08u /* a P-Asserted-Identity header */
+#define CT_PS_FOLDED    0x10u /* a header of interest was folded over lines */
+#define CT_PS_COMPLEX   0x20u /* outside the plain grammar: only libosip2 may judge it */
+#define CT_PS_FROM_USER 0x40u /* from_user is known (a NULL span: the From URI has no user) */
+#define CT_PS_MULTIPART 0x80u /* Content-Type multipart (with CT_PS_SDP) */
+/* The rest of what ct_sip_msg_parse() gives is known (ct_sip_prescan_complete): */
+#define CT_PS_RURI_USER 0x100u /* ruri_user (requests) */
+#define CT_PS_FROM_NAME 0x200u /* from_name (the raw display name; NULL span: none) */
+#define CT_PS_PAI_USER  0x400u /* pai_user of the first P-Asserted-Identity */
+#define CT_PS_CONTACT_USER 0x800u /* contact_user of the first Contact value */
+#define CT_PS_PHRASE    0x1000u /* reason_phrase (responses) */
+
+#define CT_PS_FOLD_MAX 1024   /* bytes of unfolded header values kept */
+
+/*
+ * What the pre-scan reads of a message without libosip2: spans point into
+ * the message (or into fold, for folded headers: CR and LF become spaces,
+ * as libosip2 unfolds), so they live as long as both.
+ */
+struct ct_sip_prescan {
+	bool is_request;
+	int status;                   /* responses */
+	struct ct_sip_span method;    /* requests */
+	struct ct_sip_span call_id;
+	uint32_t cseq;
+	struct ct_sip_span cseq_method;
+	struct ct_sip_span via_branch; /* branch of the first value of the first Via */
+	struct ct_sip_span from_tag, to_tag;
+	struct ct_sip_span from_user; /* valid with CT_PS_FROM_USER */
+	struct ct_sip_span ruri_user, from_name, pai_user, contact_user, reason_phrase;
+	                              /* valid with their CT_PS_* flag */
+	const char *body;             /* body_len bytes after the empty line */
+	bool has_content_length;
+	size_t content_length;
+	size_t body_len;              /* bytes after the empty line */
+	unsigned headers;             /* header lines (folded lines count) */
+	unsigned flags;               /* CT_PS_* */
+	size_t fold_used;
+	char fold[CT_PS_FOLD_MAX];
+};
+
+int ct_sip_prescan(struct ct_sip_prescan *ps, const char *buf, size_t len);
+bool ct_sip_prescan_enough(const struct ct_sip_prescan *ps);
+bool ct_sip_prescan_complete(const struct ct_sip_prescan *ps);
+int ct_sip_prescan_msg(const struct ct_sip_prescan *ps, struct ct_sip_msg *m,
+    char *scratch, size_t size);
+
 #endif

@@ -1259,6 +1259,39 @@ void ct_dialog_on_msg(struct ct_dialog_table *t, const struct ct_sip_msg *m)
 }
 
 /*
+ * True when ct_dialog_on_msg(t, m) would read nothing of m but its keys
+ * (call_id, is_request, method, status, cseq, cseq_method, from_tag,
+ * to_tag): m repeats a message its call has seen (a retransmission), its
+ * call has ended (absorbed), or its Call-ID is unknown and m is not an
+ * INVITE without To tag (only counted).  Changes nothing.  The engine then
+ * feeds m from the SIP pre-scan (src/sip/prescan.c) instead of libosip2:
+ * keep this in step with ct_dialog_on_msg and on_unknown.
+ */
+bool ct_dialog_keys_suffice(const struct ct_dialog_table *t, const struct ct_sip_msg *m)
+{
+	const struct ct_dialog *d;
+	uint64_t h, key;
+	size_t len;
+	unsigned i;
+
+	if (t == NULL || m == NULL || m->call_id == NULL)
+		return true;
+	len = strlen(m->call_id);
+	h = ct_htab_hash(&t->tab, m->call_id, len);
+	d = lookup(t, m->call_id, len, h);
+	if (d == NULL)
+		return !(m->is_request && ct_sip_method_index(m->method) == CT_M_INVITE &&
+		    !has_text(m->to_tag));
+	if (d->state == DS_ENDED)
+		return true;
+	key = msg_key(t, m);
+	for (i = 0; i < d->n_seen; i++)
+		if (d->seen[i] == key)
+			return true;
+	return false;
+}
+
+/*
  * Handles the timer of d, the head of its list, due at now (media: an
  * answered call closed by the media timeout).
  */

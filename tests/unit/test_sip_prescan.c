@@ -1,0 +1,491 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * Unit tests for src/sip/prescan.c, the SIP pre-scan: a table of byte
+ * vectors (compact forms, folded headers, case, missing and duplicate
+ * headers, garbage, truncation) with the values and flags expected, which
+ * kinds of message the dialog table can take from it
+ * (ct_sip_prescan_enough), and a differential test: for every SIP message
+ * carried in one UDP datagram in pcaps/ (and in the captures under the
+ * directories named by CT_PRESCAN_CORPUS, colon-separated, if set) the
+ * pre-scan's Call-ID, CSeq, method, status, tags, branch and From user
+ * equal what libosip2 gives through ct_sip_msg_parse(), and a message the
+ * pre-scan calls plain (not CT_PS_COMPLEX) is one libosip2 accepts, without
+ * SDP or Reason when the pre-scan saw none.
+ * References: RFC 3261 §7.3 (header folding, compact forms), §8.1.1, §20.
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "calltap/decode.h"
+#include "calltap/err.h"
+#include "calltap/sip.h"
+#include "calltap/source.h"
+#include "test.h"
+
+/* Span as a C string in buf (for CHECK_STR); NULL when absent. */
+static const char *str(const struct ct_sip_span *s, char *buf, size_t size)
+{
+	size_t n;
+
+	if (s->p == NULL)
+		return NULL;
+	n = s->n < size - 1 ? s->n : size - 1;
+	memcpy(buf, s->p, n);
+	buf[n] = '\0';
+	return buf;
+}
+
+struct vec {
+	const char *name;
+	const char *text;
+	int rc;               /* of ct_sip_prescan */
+	unsigned flags;       /* expected CT_PS_* (checked when rc is CT_OK) */
+	int status;
+	const char *method, *call_id;
+	uint32_t cseq;
+	const char *cseq_method, *from_tag, *to_tag, *branch, *from_user;
+	bool enough;          /* ct_sip_prescan_enough */
+	bool complete;        /* ct_sip_prescan_complete */
+};
+
+#define VIA "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK-1;rport\r\n"
+#define FROM "From: \"Al\" <sip:alice@example.net>;tag=ft1\r\n"
+#define TO "To: <sip:bob@example.net>\r\n"
+#define TO_T "To: <sip:bob@example.net>;tag=tt1\r\n"
+#define CID "Call-ID: c1@host\r\n"
+
+static const struct vec vecs[] = {
+	{ "ACK", "ACK sip:bob@192.0.2.2 SIP/2.0\r\n" VIA FROM TO_T CID
+	  "CSeq: 1 ACK\r\nContent-Length: 0\r\n\r\n", CT_OK, CT_PS_FROM_USER, 0, "ACK", "c1@host",
+	  1, "ACK", "ft1", "tt1", "z9hG4bK-1", "alice", true, true },
+	{ "180 to INVITE", "SIP/2.0 180 Ringing\r\n" VIA FROM TO_T CID
+	  "CSeq: 7 INVITE\r\nContact: <sip:bob@192.0.2.2>\r\nContent-Length: 0\r\n\r\n", CT_OK,
+	  CT_PS_FROM_USER | CT_PS_CONTACT, 180, NULL, "c1@host", 7, "INVITE", "ft1", "tt1",
+	  "z9hG4bK-1", "alice", true, true },
+	{ "200 to INVITE (reads Contact)", "SIP/2.0 200 OK\r\n" VIA FROM TO_T CID
+	  "CSeq: 7 INVITE\r\nContent-Length: 0\r\n\r\n", CT_OK, CT_PS_FROM_USER, 200, NULL,
+	  "c1@host", 7, "INVITE", "ft1", "tt1", "z9hG4bK-1", "alice", false, true },
+	{ "486 to INVITE (reads the phrase)", "SIP/2.0 486 Busy Here\r\n" VIA FROM TO_T CID
+	  "CSeq: 7 INVITE\r\nContent-Length: 0\r\n\r\n", CT_OK, CT_PS_FROM_USER, 486, NULL,
+	  "c1@host", 7, "INVITE", "ft1", "tt1", "z9hG4bK-1", "alice", false, true },
+	{ "200 to BYE", "SIP/2.0 200 OK\r\n" VIA FROM TO_T CID
+	  "CSeq: 8 BYE\r\nContent-Length: 0\r\n\r\n", CT_OK, CT_PS_FROM_USER, 200, NULL,
+	  "c1@host", 8, "BYE", "ft1", "tt1", "z9hG4bK-1", "alice", true, true },
+	{ "initial INVITE", "INVITE sip:bob@192.0.2.2 SIP/2.0\r\n" VIA FROM TO CID
+	  "CSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n", CT_OK, CT_PS_FROM_USER, 0, "INVITE",
+	  "c1@host", 1, "INVITE", "ft1", NULL, "z9hG4bK-1", "alice", false, true },
+	{ "re-INVITE without body", "INVITE sip:bob@192.0.2.2 SIP/2.0\r\n" VIA FROM TO_T CID
+	  "CSeq: 2 INVITE\r\nContent-Length: 0\r\n\r\n", CT_OK, CT_PS_FROM_USER, 0, "INVITE",
+	  "c1@host", 2, "INVITE", "ft1", "tt1", "z9hG4bK-1", "alice", true, true },
+	{ "re-INVITE with SDP", "INVITE sip:bob@192.0.2.2 SIP/2.0\r\n" VIA FROM TO_T CID
+	  "CSeq: 2 INVITE\r\nContent-Type: application/sdp\r\nContent-Length: 4\r\n\r\nv=0\n",
+	  CT_OK, CT_PS_FROM_USER | CT_PS_SDP, 0, "INVITE", "c1@host", 2, "INVITE", "ft1", "tt1",
+	  "z9hG4bK-1", "alice", false, true },
+	{ "BYE", "BYE sip:bob@192.0.2.2 SIP/2.0\r\n" VIA FROM TO_T CID
+	  "CSeq: 3 BYE\r\nContent-Length: 0\r\n\r\n", CT_OK, CT_PS_FROM_USER, 0, "BYE", "c1@host",
+	  3, "BYE", "ft1", "tt1", "z9hG4bK-1", "alice", true, true },
+	{ "BYE with Reason", "BYE sip:bob@192.0.2.2 SIP/2.0\r\n" VIA FROM TO_T CID
+	  "CSeq: 3 BYE\r\nReason: Q.850;cause=16\r\nContent-Length: 0\r\n\r\n", CT_OK,
+	  CT_PS_FROM_USER | CT_PS_REASON, 0, "BYE", "c1@host", 3, "BYE", "ft1", "tt1",
+	  "z9hG4bK-1", "alice", false, false },
+	{ "compact forms, odd case", "OPTIONS sip:100@1.1.1.1 SIP/2.0\r\n"
+	  "v: SIP/2.0/UDP 10.0.0.1;branch=b2\r\nf: <sip:100@1.1.1.1>;tag=x\r\n"
+	  "t: sip:100@1.1.1.1\r\ni: abc\r\nCSEQ: 12 OPTIONS\r\nl: 0\r\n\r\n", CT_OK,
+	  CT_PS_FROM_USER, 0, "OPTIONS", "abc", 12, "OPTIONS", "x", NULL, "b2", "100", true, true },
+	{ "NOTIFY with a non-SDP body", "NOTIFY sip:a@b SIP/2.0\r\n" VIA FROM TO_T CID
+	  "CSeq: 5 NOTIFY\r\nc: application/dialog-info+xml\r\nl: 5\r\n\r\n<x/>\n", CT_OK,
+	  CT_PS_FROM_USER, 0, "NOTIFY", "c1@host", 5, "NOTIFY", "ft1", "tt1", "z9hG4bK-1",
+	  "alice", true, true },
+	{ "multipart may hold SDP", "INFO sip:a@b SIP/2.0\r\n" VIA FROM TO_T CID
+	  "CSeq: 5 INFO\r\nContent-Type: multipart/mixed;boundary=x\r\nl: 0\r\n\r\n", CT_OK,
+	  CT_PS_FROM_USER | CT_PS_SDP | CT_PS_COMPLEX, 0, "INFO", "c1@host", 5, "INFO", "ft1", "tt1",
+	  "z9hG4bK-1", "alice", false, false },
+	{ "folded From and CSeq", "ACK sip:bob@192.0.2.2 SIP/2.0\r\n" VIA
+	  "From: \"Al\"\r\n <sip:alice@example.net>\r\n\t;tag=fold1\r\n" TO_T CID
+	  "CSeq: 4\r\n ACK\r\nContent-Length: 0\r\n\r\n", CT_OK, CT_PS_FROM_USER | CT_PS_FOLDED,
+	  0, "ACK", "c1@host", 4, "ACK", "fold1", "tt1", "z9hG4bK-1", "alice", true, true },
+	{ "second Via ignored, first value only", "SIP/2.0 100 Trying\r\n"
+	  "Via: SIP/2.0/UDP a.example;branch=top1, SIP/2.0/UDP b.example;branch=two\r\n"
+	  "Via: SIP/2.0/TCP c.example;branch=three\r\n" FROM TO CID
+	  "CSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n", CT_OK, CT_PS_FROM_USER, 100, NULL,
+	  "c1@host", 1, "INVITE", "ft1", NULL, "top1", "alice", true, true },
+	{ "tel: From: user unknown", "ACK sip:bob@192.0.2.2 SIP/2.0\r\n" VIA
+	  "From: <tel:+4930123>;tag=t9\r\n" TO_T CID "CSeq: 1 ACK\r\nl: 0\r\n\r\n", CT_OK, 0, 0,
+	  "ACK", "c1@host", 1, "ACK", "t9", "tt1", "z9hG4bK-1", NULL, false, false },
+	{ "escaped user: left to libosip2", "ACK sip:bob@192.0.2.2 SIP/2.0\r\n" VIA
+	  "From: <sip:al%20ice@example.net>;tag=t9\r\n" TO_T CID "CSeq: 1 ACK\r\nl: 0\r\n\r\n",
+	  CT_OK, 0, 0, "ACK", "c1@host", 1, "ACK", "t9", "tt1", "z9hG4bK-1", NULL, false, false },
+	{ "From without user", "ACK sip:bob@192.0.2.2 SIP/2.0\r\n" VIA
+	  "From: <sip:example.net>;tag=t9\r\n" TO_T CID "CSeq: 1 ACK\r\nl: 0\r\n\r\n", CT_OK,
+	  CT_PS_FROM_USER, 0, "ACK", "c1@host", 1, "ACK", "t9", "tt1", "z9hG4bK-1", NULL, true, true },
+	{ "no Content-Length, no body", "ACK sip:bob@192.0.2.2 SIP/2.0\r\n" VIA FROM TO_T CID
+	  "CSeq: 1 ACK\r\n\r\n", CT_OK, CT_PS_FROM_USER, 0, "ACK", "c1@host", 1, "ACK", "ft1",
+	  "tt1", "z9hG4bK-1", "alice", true, true },
+	{ "body longer than Content-Length", "ACK sip:bob@192.0.2.2 SIP/2.0\r\n" VIA FROM TO_T
+	  CID "CSeq: 1 ACK\r\nContent-Length: 0\r\n\r\ngarbage", CT_OK,
+	  CT_PS_FROM_USER | CT_PS_COMPLEX, 0, "ACK", "c1@host", 1, "ACK", "ft1", "tt1",
+	  "z9hG4bK-1", "alice", false, false },
+	{ "line without a colon", "ACK sip:bob@192.0.2.2 SIP/2.0\r\n" VIA FROM TO_T CID
+	  "CSeq: 1 ACK\r\nGarbage line\r\n\r\n", CT_OK, CT_PS_FROM_USER | CT_PS_COMPLEX, 0,
+	  "ACK", "c1@host", 1, "ACK", "ft1", "tt1", "z9hG4bK-1", "alice", false, false },
+	{ "stray CR in a header", "ACK sip:bob@192.0.2.2 SIP/2.0\r\n" VIA FROM TO_T
+	  "Contact: <sip:x@y>\r\r\n" CID "CSeq: 1 ACK\r\n\r\n", CT_OK,
+	  CT_PS_FROM_USER | CT_PS_COMPLEX | CT_PS_CONTACT, 0, "ACK", "c1@host", 1, "ACK", "ft1",
+	  "tt1", "z9hG4bK-1", "alice", false, false },
+	{ "MIME-Version: left to libosip2", "ACK sip:bob@192.0.2.2 SIP/2.0\r\n" VIA FROM TO_T
+	  CID "CSeq: 1 ACK\r\nMIME-Version: 1.0\r\n\r\n", CT_OK, CT_PS_FROM_USER | CT_PS_COMPLEX,
+	  0, "ACK", "c1@host", 1, "ACK", "ft1", "tt1", "z9hG4bK-1", "alice", false, false },
+	{ "long method truncated like msg.c", "VERYLONGMETHODNAME sip:a@b SIP/2.0\r\n" VIA FROM
+	  TO_T CID "CSeq: 1 VERYLONGMETHODNAME\r\n\r\n", CT_OK, CT_PS_FROM_USER, 0,
+	  "VERYLONGMETHODNAME", "c1@host", 1, "VERYLONGMETHODNAME", "ft1", "tt1", "z9hG4bK-1",
+	  "alice", true, true },
+	/* Failures: nothing is vouched for, libosip2 judges. */
+	{ "duplicate Call-ID", "ACK sip:a@b SIP/2.0\r\n" VIA FROM TO_T CID CID
+	  "CSeq: 1 ACK\r\n\r\n", CT_ERR, 0, 0, NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL,
+	  false, false },
+	{ "duplicate From", "ACK sip:a@b SIP/2.0\r\n" VIA FROM FROM TO_T CID
+	  "CSeq: 1 ACK\r\n\r\n", CT_ERR, 0, 0, NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL,
+	  false, false },
+	{ "missing CSeq", "ACK sip:a@b SIP/2.0\r\n" VIA FROM TO_T CID "\r\n", CT_ERR, 0, 0, NULL,
+	  NULL, 0, NULL, NULL, NULL, NULL, NULL, false, false },
+	{ "missing Via", "ACK sip:a@b SIP/2.0\r\n" FROM TO_T CID "CSeq: 1 ACK\r\n\r\n", CT_ERR,
+	  0, 0, NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, false, false },
+	{ "CSeq over 32 bits", "ACK sip:a@b SIP/2.0\r\n" VIA FROM TO_T CID
+	  "CSeq: 4294967296 ACK\r\n\r\n", CT_ERR, 0, 0, NULL, NULL, 0, NULL, NULL, NULL, NULL,
+	  NULL, false, false },
+	{ "Tag in capitals", "ACK sip:a@b SIP/2.0\r\n" VIA "From: <sip:a@b>;TAG=x\r\n" TO_T CID
+	  "CSeq: 1 ACK\r\n\r\n", CT_ERR, 0, 0, NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL,
+	  false, false },
+	{ "empty parameter", "ACK sip:a@b SIP/2.0\r\n"
+	  "Via: SIP/2.0/UDP h;;branch=x\r\n" FROM TO_T CID "CSeq: 1 ACK\r\n\r\n", CT_ERR, 0, 0,
+	  NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, false, false },
+	{ "escaped quote outside quotes", "ACK sip:a@b SIP/2.0\r\n" VIA
+	  "f: \\\"x\\\" <sip:a@b>;tag=1\r\n" TO_T CID "CSeq: 1 ACK\r\n\r\n", CT_ERR, 0, 0, NULL,
+	  NULL, 0, NULL, NULL, NULL, NULL, NULL, false, false },
+	{ "bad version", "ACK sip:a@b SIP/3.0\r\n" VIA FROM TO_T CID "CSeq: 1 ACK\r\n\r\n",
+	  CT_ERR, 0, 0, NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, false, false },
+	{ "garbage", "\x01\x02\x03 hello\r\n\r\n", CT_ERR, 0, 0, NULL, NULL, 0, NULL, NULL,
+	  NULL, NULL, NULL, false, false },
+	{ "truncated in the start line", "SIP/2.0 20", CT_ERR, 0, 0, NULL, NULL, 0, NULL, NULL,
+	  NULL, NULL, NULL, false, false },
+	{ "truncated in a header", "ACK sip:a@b SIP/2.0\r\n" VIA FROM TO_T "Call-", CT_ERR, 0,
+	  0, NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, false, false },
+	{ "initial INVITE, all fields", "INVITE sip:+4930555@pbx.example SIP/2.0\r\n" VIA
+	  "From: \"A \\\"B\\\"\" <sip:100@pbx.example>;tag=x\r\n" TO CID
+	  "P-Asserted-Identity: \"A\" <sip:+49301@pbx.example>\r\n"
+	  "Contact: <sip:ext@192.0.2.1:5060;transport=udp>;expires=60, <sip:other@h>\r\n"
+	  "CSeq: 1 INVITE\r\nContent-Type: application/sdp\r\nContent-Length: 75\r\n\r\n"
+	  "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\nc=IN IP4 192.0.2.1\r\nm=audio 4000 RTP/AVP 0\r\n",
+	  CT_OK, CT_PS_FROM_USER | CT_PS_SDP | CT_PS_PAI | CT_PS_CONTACT, 0, "INVITE", "c1@host",
+	  1, "INVITE", "x", NULL, "z9hG4bK-1", "100", false, true },
+	{ "tel: P-Asserted-Identity: not complete", "INVITE sip:+4930555@pbx.example SIP/2.0\r\n"
+	  VIA FROM TO CID "P-Asserted-Identity: <tel:+49301>\r\nCSeq: 1 INVITE\r\n\r\n", CT_OK,
+	  CT_PS_FROM_USER | CT_PS_PAI, 0, "INVITE", "c1@host", 1, "INVITE", "ft1", NULL,
+	  "z9hG4bK-1", "alice", false, false },
+	{ "reason phrase with a trailing blank: not complete", "SIP/2.0 180 Ringing \r\n" VIA
+	  FROM TO_T CID "CSeq: 7 INVITE\r\n\r\n", CT_OK, CT_PS_FROM_USER, 180, NULL, "c1@host", 7,
+	  "INVITE", "ft1", "tt1", "z9hG4bK-1", "alice", true, false },
+};
+
+/* The flags the vectors give (the "known" flags of complete messages apart). */
+#define PS_FLAGS (CT_PS_REASON | CT_PS_SDP | CT_PS_CONTACT | CT_PS_PAI | CT_PS_FOLDED | \
+	CT_PS_COMPLEX | CT_PS_FROM_USER)
+
+static void test_vectors(void)
+{
+	struct ct_sip_prescan ps;
+	char b[128];
+	size_t i;
+
+	for (i = 0; i < sizeof(vecs) / sizeof(vecs[0]); i++) {
+		const struct vec *v = &vecs[i];
+		int rc = ct_sip_prescan(&ps, v->text, strlen(v->text));
+
+		if (rc != v->rc)
+			fprintf(stderr, "vector: %s\n", v->name);
+		CHECK_INT(rc, v->rc);
+		if (rc != CT_OK || v->rc != CT_OK)
+			continue;
+		if ((ps.flags & PS_FLAGS) != v->flags)
+			fprintf(stderr, "vector: %s\n", v->name);
+		CHECK_INT(ps.flags & PS_FLAGS, v->flags);
+		CHECK_INT(ps.is_request, v->method != NULL);
+		CHECK_INT(ps.status, v->status);
+		CHECK_STR(str(&ps.method, b, sizeof(b)), v->method);
+		CHECK_STR(str(&ps.call_id, b, sizeof(b)), v->call_id);
+		CHECK_INT(ps.cseq, v->cseq);
+		CHECK_STR(str(&ps.cseq_method, b, sizeof(b)), v->cseq_method);
+		CHECK_STR(str(&ps.from_tag, b, sizeof(b)), v->from_tag);
+		CHECK_STR(str(&ps.to_tag, b, sizeof(b)), v->to_tag);
+		CHECK_STR(str(&ps.via_branch, b, sizeof(b)), v->branch);
+		CHECK_STR(str(&ps.from_user, b, sizeof(b)), v->from_user);
+		if (ct_sip_prescan_enough(&ps) != v->enough)
+			fprintf(stderr, "vector: %s (enough)\n", v->name);
+		CHECK_INT(ct_sip_prescan_enough(&ps), v->enough);
+		if (ct_sip_prescan_complete(&ps) != v->complete)
+			fprintf(stderr, "vector: %s (complete)\n", v->name);
+		CHECK_INT(ct_sip_prescan_complete(&ps), v->complete);
+	}
+}
+
+/* Index of the vector named name. */
+static const struct vec *vec_named(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(vecs) / sizeof(vecs[0]); i++)
+		if (strcmp(vecs[i].name, name) == 0)
+			return &vecs[i];
+	return &vecs[0];
+}
+
+/* ct_sip_prescan_msg: the fields msg.c would give, truncation and the scratch bound. */
+static void test_msg(void)
+{
+	struct ct_sip_prescan ps;
+	struct ct_sip_msg m;
+	char scratch[256];
+	const struct vec *v = vec_named("long method truncated like msg.c");
+
+	CHECK_INT(ct_sip_prescan(&ps, v->text, strlen(v->text)), CT_OK);
+	memset(&m, 0x5a, sizeof(m));
+	m.ts_us = 99;
+	CHECK_INT(ct_sip_prescan_msg(&ps, &m, scratch, sizeof(scratch)), CT_OK);
+	CHECK_INT(m.ts_us, 99);
+	CHECK_STR(m.method, "VERYLONGMETHODN");
+	CHECK_STR(m.cseq_method, "VERYLONGMETHODN");
+	CHECK_STR(m.call_id, "c1@host");
+	CHECK_STR(m.from_tag, "ft1");
+	CHECK_STR(m.to_tag, "tt1");
+	CHECK_STR(m.from_user, "alice");
+	CHECK_STR(m.from_name, "Al");
+	CHECK_STR(m.ruri_user, "a");
+	CHECK_STR(m.via_branch, "z9hG4bK-1");
+	CHECK(m.contact_user == NULL && m.pai_user == NULL && m.to_user == NULL);
+	CHECK(m.reason_text == NULL && m.reason_phrase == NULL && !m.has_sdp);
+	CHECK_INT(m.q850_cause, -1);
+	CHECK_INT(ct_sip_prescan_msg(&ps, &m, scratch, 12), CT_ERR);
+
+	v = vec_named("initial INVITE, all fields");
+	CHECK_INT(ct_sip_prescan(&ps, v->text, strlen(v->text)), CT_OK);
+	CHECK_INT(ct_sip_prescan_msg(&ps, &m, scratch, sizeof(scratch)), CT_OK);
+	CHECK_STR(m.ruri_user, "+4930555");
+	CHECK_STR(m.from_name, "A \"B\"");
+	CHECK_STR(m.pai_user, "+49301");
+	CHECK_STR(m.contact_user, "ext");
+	CHECK_INT(m.has_sdp, true);
+	CHECK_INT(m.sdp.n_media, 1);
+	CHECK_INT(m.sdp.media[0].port, 4000);
+
+	v = vec_named("486 to INVITE (reads the phrase)");
+	CHECK_INT(ct_sip_prescan(&ps, v->text, strlen(v->text)), CT_OK);
+	CHECK_INT(ct_sip_prescan_msg(&ps, &m, scratch, sizeof(scratch)), CT_OK);
+	CHECK_STR(m.reason_phrase, "Busy Here");
+	CHECK_INT(m.status, 486);
+	CHECK(m.method[0] == '\0' && !m.is_request);
+}
+
+/*
+ * The limits of msg.c hold on the pre-scan too: more header lines than
+ * CT_SIP_MAX_HEADERS (folded continuation lines count) fail it, as msg.c
+ * refuses the message; so does a message over CT_SIP_MAX_BYTES.
+ */
+static void test_limits(void)
+{
+	static const char head[] = "ACK sip:a@b SIP/2.0\r\n" VIA FROM TO_T CID "CSeq: 1 ACK\r\n";
+	struct ct_sip_prescan ps;
+	size_t cap = 64 * 1024, n, i;
+	char *buf = malloc(CT_SIP_MAX_BYTES + 2);
+
+	if (buf == NULL)
+		return;
+	n = (size_t)snprintf(buf, cap, "%s", head);
+	for (i = 0; i < CT_SIP_MAX_HEADERS - 5; i++)
+		n += (size_t)snprintf(buf + n, cap - n, "X: y\r\n");
+	n += (size_t)snprintf(buf + n, cap - n, "\r\n");
+	CHECK_INT(ct_sip_prescan(&ps, buf, n), CT_OK);   /* 256 lines: at the limit */
+	n -= 2;
+	n += (size_t)snprintf(buf + n, cap - n, "X: y\r\n\r\n");
+	CHECK_INT(ct_sip_prescan(&ps, buf, n), CT_ERR);  /* 257 */
+	n = (size_t)snprintf(buf, cap, "%sSubject: a\r\n", head);
+	for (i = 0; i < CT_SIP_MAX_HEADERS; i++)
+		n += (size_t)snprintf(buf + n, cap - n, " b\r\n");
+	n += (size_t)snprintf(buf + n, cap - n, "\r\n");
+	CHECK_INT(ct_sip_prescan(&ps, buf, n), CT_ERR);  /* folded lines count */
+	n = (size_t)snprintf(buf, cap, "%s\r\n", head);
+	memset(buf + n, 'x', CT_SIP_MAX_BYTES + 1 - n);
+	CHECK_INT(ct_sip_prescan(&ps, buf, CT_SIP_MAX_BYTES + 1), CT_ERR);
+	CHECK_INT(ct_sip_prescan(&ps, buf, 0), CT_ERR);
+	free(buf);
+}
+
+struct diff_stats {
+	unsigned messages, plain, vouched, complete, failed;
+};
+
+/* Compares the pre-scan with libosip2 on one message. */
+static void diff_one(const char *where, const char *text, size_t len, struct diff_stats *ds)
+{
+	struct ct_sip_prescan ps;
+	struct ct_sip_msg m;
+	char b[512];
+	int rc, prc;
+	int before = ct_t_fail;
+
+	ds->messages++;
+	prc = ct_sip_prescan(&ps, text, len);
+	memset(&m, 0, sizeof(m));
+	rc = ct_sip_msg_parse(&m, text, len);
+	if (prc == CT_OK)
+		ds->vouched++;
+	if (prc == CT_OK && !(ps.flags & CT_PS_COMPLEX)) {
+		ds->plain++;
+		CHECK_INT(rc, CT_OK);
+		if (!(ps.flags & CT_PS_SDP))
+			CHECK(!m.has_sdp);
+		if (!(ps.flags & CT_PS_REASON))
+			CHECK(m.q850_cause == -1 && m.reason_text == NULL);
+	}
+	if (prc == CT_OK && rc == CT_OK) {
+		struct ct_sip_msg p;
+		char scratch[1024];
+
+		p.ts_us = 0;
+		if (ct_sip_prescan_msg(&ps, &p, scratch, sizeof(scratch)) == CT_OK) {
+			CHECK_INT(p.is_request, m.is_request);
+			CHECK_STR(p.method, m.method);
+			CHECK_INT(p.status, m.status);
+			CHECK_STR(p.call_id, m.call_id);
+			CHECK_INT(p.cseq, m.cseq);
+			CHECK_STR(p.cseq_method, m.cseq_method);
+			CHECK_STR(p.from_tag, m.from_tag);
+			CHECK_STR(p.to_tag, m.to_tag);
+			CHECK_STR(p.via_branch, m.via_branch);
+			if (ps.flags & CT_PS_FROM_USER)
+				CHECK_STR(p.from_user, m.from_user);
+			if (ct_sip_prescan_complete(&ps)) {
+				ds->complete++;
+				CHECK_STR(p.ruri_user, m.ruri_user);
+				CHECK_STR(p.reason_phrase, m.reason_phrase);
+				CHECK_STR(p.from_name, m.from_name);
+				CHECK_STR(p.pai_user, m.pai_user);
+				CHECK_STR(p.contact_user, m.contact_user);
+				CHECK_INT(p.q850_cause, m.q850_cause);
+				CHECK_STR(p.reason_text, m.reason_text);
+				CHECK_INT(p.has_sdp, m.has_sdp);
+				if (p.has_sdp && m.has_sdp)
+					CHECK(memcmp(&p.sdp, &m.sdp, sizeof(p.sdp)) == 0);
+			}
+		}
+	}
+	if (ct_t_fail != before) {
+		ds->failed++;
+		snprintf(b, sizeof(b), "%.*s", (int)(len < 300 ? len : 300), text);
+		fprintf(stderr, "differential: %s: message %u:\n%s\n", where, ds->messages, b);
+	}
+	ct_sip_msg_fini(&m);
+}
+
+/* Every SIP message in one UDP datagram (not a fragment) of the capture path. */
+static void diff_capture(const char *path, struct diff_stats *ds)
+{
+	char errbuf[CT_ERRBUF_SIZE];
+	struct ct_decode_ctx dctx;
+	struct ct_source *s = ct_source_open_file(path, NULL, errbuf);
+	struct ct_frame f;
+
+	if (s == NULL)
+		return;
+	ct_decode_ctx_init(&dctx);
+	while (s->ops->next(s, &f, errbuf) == 1) {
+		struct ct_packet pkt;
+
+		memset(&pkt, 0, sizeof(pkt));
+		pkt.data = f.data;
+		pkt.caplen = f.caplen;
+		pkt.wirelen = f.wirelen;
+		pkt.linktype = f.linktype;
+		pkt.ts_us = f.ts_us;
+		if (ct_decode_frame(&dctx, &pkt) != CT_DEC_OK || pkt.t.proto != 17)
+			continue;
+		if (ct_sip_looks_like((const char *)pkt.payload, pkt.payload_len))
+			diff_one(path, (const char *)pkt.payload, pkt.payload_len, ds);
+	}
+	ct_source_close(s);
+}
+
+static bool is_capture(const char *name)
+{
+	size_t n = strlen(name);
+
+	return (n > 5 && strcmp(name + n - 5, ".pcap") == 0) ||
+	    (n > 7 && strcmp(name + n - 7, ".pcapng") == 0);
+}
+
+/* Every capture under dir (recursively, bounded depth). */
+static void diff_dir(const char *dir, int depth, struct diff_stats *ds)
+{
+	struct dirent *de;
+	DIR *d = opendir(dir);
+	char path[4096];
+
+	if (d == NULL || depth > 6) {
+		if (d != NULL)
+			closedir(d);
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (is_capture(de->d_name))
+			diff_capture(path, ds);
+		else if (de->d_type == DT_DIR || de->d_type == DT_UNKNOWN)
+			diff_dir(path, depth + 1, ds);
+	}
+	closedir(d);
+}
+
+static void test_differential(void)
+{
+	const char *top = getenv("top_srcdir");
+	const char *corpus = getenv("CT_PRESCAN_CORPUS");
+	struct diff_stats ds = { 0, 0, 0, 0, 0 };
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/pcaps", top != NULL ? top : ".");
+	diff_dir(path, 0, &ds);
+	printf("differential, pcaps/: %u SIP messages, %u read by the pre-scan, %u plain, "
+	    "%u complete, %u differ\n", ds.messages, ds.vouched, ds.plain, ds.complete, ds.failed);
+	/* pcaps/ holds several hundred SIP datagrams; most are plain. */
+	CHECK(ds.messages > 300);
+	CHECK(ds.plain * 10 > ds.messages * 7);
+	CHECK(ds.complete * 2 > ds.messages);
+	if (corpus != NULL) {
+		char *copy = strdup(corpus), *save = NULL, *dir;
+
+		memset(&ds, 0, sizeof(ds));
+		for (dir = strtok_r(copy, ":", &save); dir != NULL; dir = strtok_r(NULL, ":", &save))
+			diff_dir(dir, 0, &ds);
+		printf("differential, %s: %u SIP messages, %u read by the pre-scan, %u plain, "
+		    "%u complete, %u differ\n", corpus, ds.messages, ds.vouched, ds.plain,
+		    ds.complete, ds.failed);
+		free(copy);
+	}
+}
+
+int main(void)
+{
+	ct_sip_init();
+	test_vectors();
+	test_msg();
+	test_limits();
+	test_differential();
+	return TEST_REPORT();
+}
