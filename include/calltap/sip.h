@@ -92,6 +92,8 @@ struct ct_sip_msg {
 	char *contact_user;
 	char *pai_user;         /* P-Asserted-Identity user, may be NULL */
 	char *via_branch;       /* top Via branch parameter, may be NULL */
+	char *link_id;          /* first correlation header (X-CID, X-Orig-Call-ID, ...), may be NULL */
+	char *diversion_user;   /* user of the first Diversion, else History-Info, entry; may be NULL */
 	uint32_t cseq;
 	char cseq_method[16];
 

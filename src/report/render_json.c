@@ -73,6 +73,7 @@ size_t ct_report_kv_marketing(const struct ct_report *r, struct ct_report_kv *v)
 	n = kv(v, n, "answered", (double)f->answered, P_INT);
 	n = kv(v, n, "missed", (double)f->missed, P_INT);
 	n = kv(v, n, "missed_rate_pct", ct_report_pct(f->missed, f->calls), P_PCT);
+	n = kv(v, n, "answered_by_machine", (double)f->machine, P_INT);
 	n = kv(v, n, "missed_callers", (double)f->missed_callers, P_INT);
 	n = kv(v, n, "lost_leads", (double)f->lost_leads, P_INT);
 	n = kv(v, n, "lost_leads_pct", ct_report_pct(f->lost_leads, f->missed_callers), P_PCT);

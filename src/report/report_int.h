@@ -40,6 +40,7 @@ enum ct_report_opt {
 	CT_RO_END_US, CT_RO_CALLEE, CT_RO_SENSOR, CT_RO_SOURCE, CT_RO_CAMPAIGN,
 	CT_RO_CALLER_NUMBER, CT_RO_CALLEE_NUMBER,
 	CT_RO_UTM_SOURCE, CT_RO_UTM_MEDIUM, CT_RO_UTM_CAMPAIGN, CT_RO_DURATION_S,
+	CT_RO_ANSWERED_BY, CT_RO_PARENT_CALL_ID,
 	CT_RO_COUNT
 };
 
@@ -78,6 +79,7 @@ struct ct_report_call {
 	uint8_t marketing;        /* set by compute: a marketing call (any range) */
 	uint8_t first;            /* set by compute: a first-time call */
 	uint8_t scope;            /* set by compute: in range and filters */
+	uint8_t machine;          /* answered by an IVR or voicemail only: counted as noanswer */
 };
 
 /* One cost: a row of --costs (days given) or numbers.cost summed per pair. */
@@ -121,6 +123,7 @@ struct ct_report_data {
 /* Figures of a set of marketing calls (the whole report, or one group). */
 struct ct_report_fig {
 	long calls, answered, missed, quality;
+	long machine;              /* missed calls answered by an IVR or voicemail (answered_by) */
 	long unique, first_calls, first_callers, repeat;
 	long missed_callers, lost_leads;
 	long tta_n;

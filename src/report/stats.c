@@ -312,6 +312,7 @@ static void fig_call(struct ct_report_fig *f, const struct ct_report_call *c, do
 {
 	f->calls++;
 	f->missed += is_missed(c);
+	f->machine += c->machine;
 	f->quality += is_quality(c, quality_s);
 	f->first_calls += c->first;
 	f->repeat += c->cid >= 0 && !c->first;

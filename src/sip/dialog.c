@@ -133,6 +133,7 @@ struct ct_dialog {
 	char *from_user;               /* From user of the first INVITE (caller may be the PAI) */
 	char *invite_branch;           /* top Via branch of the current initial INVITE */
 	char *reason;                  /* hangup_reason candidate */
+	char *link_id, *diverted;      /* of the first INVITE, for the legs stage (record) */
 	uint64_t *seen;                /* ring of message keys already seen */
 	int64_t start_us, ringing_us, answer_us, end_us, cancel_us;
 	int64_t last_us;               /* last SIP activity (max ts), timer base */
@@ -460,6 +461,8 @@ static void dialog_destroy(struct ct_dialog *d)
 	free(d->callee);
 	free(d->agent);
 	free(d->reason);
+	free(d->link_id);
+	free(d->diverted);
 	free(d->seen);
 	ct_call_record_free(d->pending);
 	free(d);
@@ -540,6 +543,9 @@ static struct ct_dialog *dialog_new(struct ct_dialog_table *t, const struct ct_s
 	d->callee = dup_cap(m->ruri_user, CT_CAP_USER, CT_CUT_CALLEE, &d->cut, &ok);
 	d->agent = calling_extension(m, &d->cut, &ok);
 	d->invite_branch = dup_token(m->via_branch, &ok);
+	d->link_id = has_text(m->link_id) ? dup_cap(m->link_id, CT_CAP_CALL_ID, 0, NULL, &ok) : NULL;
+	d->diverted = has_text(m->diversion_user) ?
+	    dup_cap(m->diversion_user, CT_CAP_USER, 0, NULL, &ok) : NULL;
 	if (!ok) {
 		dialog_destroy(d);
 		return NULL;
@@ -581,7 +587,10 @@ static struct ct_call_record *build_record(const struct ct_dialog_table *t, stru
 	r->callee = d->callee;
 	r->agent = d->agent;
 	r->hangup_reason = d->reason;
+	r->link_id = d->link_id;
+	r->diverted_from = d->diverted;
 	d->caller = d->caller_name = d->callee = d->agent = d->reason = NULL;
+	d->link_id = d->diverted = NULL;
 	r->src_ip = d->src;
 	r->dst_ip = d->dst;
 	r->has_capture_drops = t->drops_known;
@@ -1089,6 +1098,8 @@ static void announce(struct ct_dialog_table *t, const struct ct_dialog *d)
 	r.caller = d->caller;
 	r.caller_name = d->caller_name;
 	r.callee = d->callee;
+	r.link_id = d->link_id;
+	r.diverted_from = d->diverted;
 	r.src_ip = d->src;
 	r.dst_ip = d->dst;
 	r.src_port = d->sport;

@@ -1,0 +1,66 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
+# PBX legs (docs/schema.md, PBX legs): scripts/gen-calls --pbx writes inbound
+# trunk calls together with the PBX's LAN side (ring groups, hunting, IVR,
+# voicemail, forwards, withheld callers with and without X-CID, a caller
+# with two calls open) and the truth of every trunk call's rings,
+# answered_by and agent and of every leg's parent_call_id; tests/legs.py
+# compares them with calltap's records.  Without --home nothing is linked.
+. "$(dirname "$0")/lib.sh"
+t=$(mktemp -d) || exit 1
+trap 'rm -rf "$t"' EXIT
+check() { # name command...: ok when the command succeeds
+	name=$1; shift
+	if "$@" 2>"$t/err"; then ok "$name"; else bad "$name"; fi
+}
+run() { # name gen-calls-options...
+	name=$1; shift
+	if ! "$srcdir/scripts/gen-calls" --pbx -q -o "$t/$name.pcap" --truth "$t/$name.truth" "$@" >"$t/$name.gen" 2>&1; then
+		fail=$((fail + 1)); echo "FAIL $name: gen-calls failed"; sed 's/^/     | /' "$t/$name.gen"; return
+	fi
+	if ! "$CALLTAP" -r "$t/$name.pcap" --home 203.0.113.0/24 --country-code 380 \
+	    --json "$t/$name.jsonl" 2>"$t/$name.err"; then
+		fail=$((fail + 1)); echo "FAIL $name: calltap failed"; sed 's/^/     | /' "$t/$name.err"; return
+	fi
+	if python3 "$srcdir/tests/legs.py" "$t/$name.truth" "$t/$name.jsonl" >"$t/$name.cmp" 2>&1; then
+		pass=$((pass + 1)); echo "ok   $name: $(tail -1 "$t/$name.cmp")"
+	else
+		fail=$((fail + 1)); echo "FAIL $name"; head -30 "$t/$name.cmp" | sed 's/^/     | /'
+	fi
+}
+run each-kind --seed 1 --calls 15
+run mix --seed 2 --calls 300
+run mix3 --seed 3 --calls 200
+
+# Without --home no call is linked: no rings, no parent, answered_by unknown.
+"$srcdir/scripts/gen-calls" --pbx -q -o "$t/n.pcap" --truth "$t/n.truth" --calls 15
+"$CALLTAP" -r "$t/n.pcap" --json "$t/n.jsonl" 2>/dev/null
+check "no --home: nothing linked" python3 -c '
+import json, sys
+rs = [json.loads(l) for l in open(sys.argv[1])]
+assert rs and all(r["rings"] == [] and r["parent_call_id"] is None for r in rs)
+assert all(r["answered_by"] in (None, "unknown") for r in rs)
+assert any(r["answered_by"] == "unknown" for r in rs)
+' "$t/n.jsonl"
+
+# CSV and SQLite carry rings as JSON text and answered_by as text.
+"$CALLTAP" -r "$t/each-kind.pcap" --home 203.0.113.0/24 --country-code 380 \
+    --csv "$t/k.csv" --db "$t/k.db" 2>/dev/null
+check "csv rings" python3 -c '
+import csv, json, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+tr = [r for r in rows if r["call_id"].startswith("trunk-0-")][0]
+assert tr["answered_by"] == "agent" and len(json.loads(tr["rings"])) in (2, 3), tr
+assert sum(1 for r in rows if r["parent_call_id"]) > 10
+' "$t/k.csv"
+check "sqlite rings" python3 -c '
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+n = db.execute("SELECT count(*) FROM calls, json_each(calls.rings) WHERE answered_by = "
+               "\x27agent\x27 AND json_extract(json_each.value, \x27$.outcome\x27) = "
+               "\x27answered\x27").fetchone()[0]
+m = db.execute("SELECT count(*) FROM calls WHERE answered_by = \x27agent\x27").fetchone()[0]
+assert n == m and n > 0, (n, m)
+' "$t/k.db"
+echo "legs: $pass passed, $fail failed"
+[ $fail -eq 0 ]
