@@ -526,16 +526,33 @@ static char *dup_or_null(const char *s, bool *ok)
 	return c;
 }
 
-/* Builds the rings of t (its agent legs, in link order) into t->rec. */
+/* Copies ring src into dst (strings duplicated); false when out of memory. */
+static bool copy_ring(struct ct_ring *dst, const struct ct_ring *src)
+{
+	bool ok = true;
+
+	*dst = *src;
+	dst->agent = dup_or_null(src->agent, &ok);
+	dst->call_id = dup_or_null(src->call_id, &ok);
+	return ok;
+}
+
+/*
+ * Builds the rings of t into t->rec: one per agent leg, in link order; a
+ * leg that was itself forked (its record has rings, one per branch)
+ * contributes its branches.  Without agent legs t->rec keeps its own rings
+ * (a trunk call forked straight to phones).
+ */
 static int set_rings(struct trunk *t)
 {
 	struct ct_ring *rings;
 	struct leg *g;
-	size_t n = 0;
+	size_t n = 0, k;
 	bool ok = true;
 
 	for (g = t->legs; g != NULL; g = g->next)
-		n += g->kind == K_AGENT;
+		if (g->kind == K_AGENT)
+			n += g->rec != NULL && g->rec->n_rings > 0 ? g->rec->n_rings : 1;
 	if (n == 0)
 		return CT_OK;
 	if ((rings = calloc(n, sizeof(*rings))) == NULL)
@@ -546,6 +563,11 @@ static int set_rings(struct trunk *t)
 
 		if (g->kind != K_AGENT)
 			continue;
+		if (g->rec != NULL && g->rec->n_rings > 0) {
+			for (k = 0; k < g->rec->n_rings; k++)
+				ok &= copy_ring(&rings[n++], &g->rec->rings[k]);
+			continue;
+		}
 		x = &rings[n++];
 		x->agent = dup_or_null(ring_agent(g), &ok);
 		x->call_id = dup_or_null(g->call_id, &ok);
@@ -596,6 +618,26 @@ static int set_answered_by(struct ct_legs *l, struct ct_call_record *r, const st
 			last = g;
 		ext |= g->kind == K_EXTERNAL;
 		vm |= g->kind == K_VOICEMAIL;
+	}
+	if (last == NULL && r->n_rings > 0) {
+		/* forked straight to phones (no legs): the branch that answered last */
+		const struct ct_ring *best = NULL;
+		size_t i;
+
+		for (i = 0; i < r->n_rings; i++)
+			if (r->rings[i].outcome == CT_RING_ANSWERED && r->rings[i].agent != NULL &&
+			    (best == NULL || r->rings[i].end_us >= best->end_us))
+				best = &r->rings[i];
+		if (best != NULL) {
+			char *a = strdup(best->agent);
+
+			if (a == NULL)
+				return CT_NOMEM;
+			free(r->agent);
+			r->agent = a;
+			r->answered_by = CT_ANS_AGENT;
+			return CT_OK;
+		}
 	}
 	if (last != NULL) {
 		char *a = strdup(ring_agent(last));

@@ -39,9 +39,13 @@
  *    direction (docs/schema.md, agent).  A response to the initial INVITE is recognised by its CSeq and
  *    the caller's From tag, or by the INVITE's top Via branch when a phone
  *    echoes a wrong From tag (RFC 3261 §17.1.3).
- *  - A final failure (3xx-6xx other than 401/407) ends the call at once; a
- *    later 2xx from another fork is ignored.  A 2xx that beats a CANCEL
- *    wins: the call is answered.
+ *  - A final failure (3xx-6xx other than 401/407) ends the call at once,
+ *    unless the INVITE was forked (forks.c: copies of it sent to several
+ *    targets): then one branch's failure only ends that branch, and the
+ *    call ends on the failure a proxy forwards upstream, on a 6xx, or when
+ *    every branch failed; a later 2xx of another branch answers the call,
+ *    and each branch becomes a ring of the record.  A 2xx that beats a
+ *    CANCEL wins: the call is answered.
  *  - CANCEL then any final failure: cancelled by the caller, end_us = CANCEL
  *    time, final_code = that status (0 if none came within linger_us),
  *    hangup_reason = the CANCEL's Reason text, else "CANCEL".
@@ -100,6 +104,7 @@
 #include "calltap/err.h"
 #include "calltap/hashtab.h"
 #include "calltap/list.h"
+#include "forks.h"
 
 enum dstate {
 	DS_SETUP = 0,   /* INVITE sent, no final response yet */
@@ -134,6 +139,8 @@ struct ct_dialog {
 	char *invite_branch;           /* top Via branch of the current initial INVITE */
 	char *reason;                  /* hangup_reason candidate */
 	char *link_id, *diverted;      /* of the first INVITE, for the legs stage (record) */
+	struct ct_forks *forks;        /* branches of a forked INVITE (forks.c), NULL: not forked */
+	uint8_t fork_verdict;          /* enum ct_fork_verdict of the message being handled */
 	uint64_t *seen;                /* ring of message keys already seen */
 	int64_t start_us, ringing_us, answer_us, end_us, cancel_us;
 	int64_t last_us;               /* last SIP activity (max ts), timer base */
@@ -463,6 +470,7 @@ static void dialog_destroy(struct ct_dialog *d)
 	free(d->reason);
 	free(d->link_id);
 	free(d->diverted);
+	ct_forks_free(d->forks);
 	free(d->seen);
 	ct_call_record_free(d->pending);
 	free(d);
@@ -613,6 +621,7 @@ static struct ct_call_record *build_record(const struct ct_dialog_table *t, stru
 	r->cut_fields = d->cut;
 	r->auth_challenges = d->auth_challenges;
 	r->invites = d->invites;
+	(void)ct_forks_rings(d->forks, r);   /* a forked call: one ring per branch */
 	return r;
 }
 
@@ -799,6 +808,8 @@ static void set_cancelled(struct ct_dialog *d)
 static void on_failure(struct ct_dialog_table *t, struct ct_dialog *d,
     const struct ct_sip_msg *m)
 {
+	if (d->state == DS_SETUP && d->fork_verdict == CT_FORK_BRANCH)
+		return;   /* one branch of a forked INVITE failed; another may answer */
 	d->final_code = m->status;
 	if (d->state == DS_CANCELLING) {
 		if (d->q850 < 0)
@@ -843,6 +854,30 @@ static void on_response(struct ct_dialog_table *t, struct ct_dialog *d,
 	} else {
 		on_failure(t, d, m);
 	}
+}
+
+/* ---- forks --------------------------------------------------------------- */
+
+/*
+ * Hands m to the fork table of d before the retransmission filter (the
+ * copies of a forked INVITE and the upstream copy of a response carry the
+ * key of the first): copies of the initial INVITE and responses to it.
+ * Returns the verdict on a final failure (forks.c), else CT_FORK_NONE.
+ */
+static enum ct_fork_verdict fork_observe(struct ct_dialog *d, const struct ct_sip_msg *m,
+    int idx)
+{
+	if (d->state == DS_ENDED)
+		return CT_FORK_NONE;
+	if (m->is_request) {
+		if (idx == CT_M_INVITE && !has_text(m->to_tag) && m->cseq >= d->invite_cseq &&
+		    from_party(d, m) != CT_PARTY_CALLEE)
+			ct_forks_invite(&d->forks, m, &d->dst, d->dport, d->callee, d->start_us);
+		return CT_FORK_NONE;
+	}
+	if (idx != CT_M_INVITE || m->cseq != d->invite_cseq)
+		return CT_FORK_NONE;
+	return ct_forks_response(d->forks, m);
 }
 
 /* ---- entry points ------------------------------------------------------- */
@@ -1170,7 +1205,13 @@ void ct_dialog_on_msg(struct ct_dialog_table *t, const struct ct_sip_msg *m)
 	d = lookup(t, m->call_id, len, h);
 	if (d == NULL && (d = on_unknown(t, m, idx, len, h)) == NULL)
 		return;
-	if (seen_check_add(d, msg_key(t, m))) {
+	d->fork_verdict = (uint8_t)fork_observe(d, m, idx);
+	/*
+	 * A proxy's upstream copy of the final failure of a forked call has the
+	 * key of the branch's own response: it still ends the call.
+	 */
+	if (seen_check_add(d, msg_key(t, m)) &&
+	    !(d->fork_verdict == CT_FORK_END && d->forks != NULL && d->state == DS_SETUP)) {
 		t->st.retransmissions++;
 		return;
 	}
