@@ -32,15 +32,17 @@ run each-kind --seed 1 --calls 15
 run mix --seed 2 --calls 300
 run mix3 --seed 3 --calls 200
 
-# Without --home no call is linked: no rings, no parent, answered_by unknown.
+# Without --home no call is linked: no parent, no rings for the trunk calls
+# (the proxy-forked leg still has its branches), answered_by unknown.
 "$srcdir/scripts/gen-calls" --pbx -q -o "$t/n.pcap" --truth "$t/n.truth" --calls 15
 "$CALLTAP" -r "$t/n.pcap" --json "$t/n.jsonl" 2>/dev/null
 check "no --home: nothing linked" python3 -c '
 import json, sys
 rs = [json.loads(l) for l in open(sys.argv[1])]
-assert rs and all(r["rings"] == [] and r["parent_call_id"] is None for r in rs)
-assert all(r["answered_by"] in (None, "unknown") for r in rs)
-assert any(r["answered_by"] == "unknown" for r in rs)
+tr = [r for r in rs if r["call_id"].startswith("trunk-")]
+assert len(tr) == 16 and all(r["parent_call_id"] is None for r in rs)
+assert all(r["rings"] == [] and r["answered_by"] in (None, "unknown") for r in tr)
+assert any(r["answered_by"] == "unknown" for r in tr)
 ' "$t/n.jsonl"
 
 # CSV and SQLite carry rings as JSON text and answered_by as text.
@@ -62,5 +64,18 @@ n = db.execute("SELECT count(*) FROM calls, json_each(calls.rings) WHERE answere
 m = db.execute("SELECT count(*) FROM calls WHERE answered_by = \x27agent\x27").fetchone()[0]
 assert n == m and n > 0, (n, m)
 ' "$t/k.db"
+# The report: legs are part of their trunk call; IVR and voicemail answers are missed.
+"$CALLTAP" report --db "$t/k.db" --format json >"$t/k.json" 2>"$t/err"
+check "report: machine answers are missed calls" python3 -c '
+import json, sys
+m = json.load(open(sys.argv[1]))["marketing"]
+tr = [json.loads(l) for l in open(sys.argv[2])]
+trunks = [r for r in tr if "kind" in r]
+machine = sum(1 for r in trunks if r["answered_by"] in ("ivr", "voicemail"))
+missed = machine + sum(1 for r in trunks if r["answered_by"] is None)
+assert machine >= 2, machine
+assert (m["calls"], m["answered_by_machine"], m["missed"]) == (len(trunks), machine, missed), m
+assert m["answered"] == len(trunks) - missed, m
+' "$t/k.json" "$t/each-kind.truth"
 echo "legs: $pass passed, $fail failed"
 [ $fail -eq 0 ]

@@ -239,7 +239,7 @@ static void summary(const struct ct_report *r, FILE *out)
 	line(out, "marketing calls", m->calls, 0, NULL);
 	line(out, "missed calls", m->missed, ct_report_pct(m->missed, m->calls), "missed rate");
 	if (m->machine > 0)
-		line(out, "  of which answered by IVR/voicemail", m->machine,
+		line(out, "  answered by IVR/voicemail", m->machine,
 		    ct_report_pct(m->machine, m->calls), "of calls");
 	line(out, "first-time callers (leads)", m->first_callers, 0, NULL);
 	line(out, "missed callers", m->missed_callers, 0, NULL);
