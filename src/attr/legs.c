@@ -600,7 +600,8 @@ static bool inbound(const struct ct_legs *l, const struct ct_call_record *r)
  *              and the caller's number known (a leg would have been linked)
  *              and no leg left unlinked because it matched this call and
  *              another one: the PBX itself answered (agent null);
- *   unknown    otherwise (agent left as attribution set it).
+ *   unknown    otherwise, or when a linked leg's record did not come in
+ *              time (agent left as attribution set it).
  */
 static int set_answered_by(struct ct_legs *l, struct ct_call_record *r, const struct trunk *t)
 {
@@ -610,6 +611,7 @@ static int set_answered_by(struct ct_legs *l, struct ct_call_record *r, const st
 	r->answered_by = CT_ANS_NONE;
 	if (!inbound(l, r) || r->answer_us == CT_TIME_NONE)
 		return CT_OK;
+	r->answered_by = CT_ANS_UNKNOWN;
 	for (g = t != NULL ? t->legs : NULL; g != NULL; g = g->next) {
 		if (g->rec == NULL || g->rec->answer_us == CT_TIME_NONE)
 			continue;
@@ -649,6 +651,9 @@ static int set_answered_by(struct ct_legs *l, struct ct_call_record *r, const st
 		r->answered_by = CT_ANS_AGENT;
 		return CT_OK;
 	}
+	for (g = t != NULL ? t->legs : NULL; g != NULL; g = g->next)
+		if (g->rec == NULL)
+			return CT_OK;     /* a leg's outcome is not known: answered_by unknown */
 	if (ext || vm || (t != NULL && t->caller[0] != '\0' && !t->unsure && is_pbx(l, &t->pbx))) {
 		r->answered_by = ext ? CT_ANS_EXTERNAL : vm ? CT_ANS_VOICEMAIL : CT_ANS_IVR;
 		free(r->agent);
