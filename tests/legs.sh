@@ -77,5 +77,59 @@ assert machine >= 2, machine
 assert (m["calls"], m["answered_by_machine"], m["missed"]) == (len(trunks), machine, missed), m
 assert m["answered"] == len(trunks) - missed, m
 ' "$t/k.json" "$t/each-kind.truth"
+# Agents' rings in the report: every figure recomputed from the truth.
+"$CALLTAP" -r "$t/mix.pcap" --home 203.0.113.0/24 --country-code 380 --db "$t/mix.db" 2>/dev/null
+"$CALLTAP" report --db "$t/mix.db" --format json >"$t/mix.json" 2>"$t/err"
+check "report: agents' rings as in the truth" python3 -c '
+import json, math, sys
+rep = json.load(open(sys.argv[1]))["ring_agents"]
+truth = [json.loads(l) for l in open(sys.argv[2])]
+recs = {}
+for l in open(sys.argv[3]):
+    r = json.loads(l)
+    recs[r["call_id"]] = r
+want = {}
+MISSED = ("no_answer", "busy", "rejected", "caller_hangup")
+for t in truth:
+    if "kind" not in t:
+        continue
+    for g in t["rings"]:
+        a = want.setdefault(g["agent"], {"rings": 0, "answered": 0, "missed_rings": 0,
+            "cancelled_elsewhere": 0, "p": [], "calls_taken": 0, "talk_s": 0.0})
+        a["rings"] += 1
+        a["answered"] += g["outcome"] == "answered"
+        a["missed_rings"] += g["outcome"] in MISSED
+        a["cancelled_elsewhere"] += g["outcome"] == "cancelled_elsewhere"
+        if g["outcome"] == "answered":
+            a["p"].append(g["pickup_ms"])
+    if t["answered_by"] == "agent" and t["agent"] in [g["agent"] for g in t["rings"]]:
+        a = want[t["agent"]]
+        a["calls_taken"] += 1
+        a["talk_s"] += recs[t["call_id"]]["talk_s"]
+assert [r["agent"] for r in rep] == sorted(want), ([r["agent"] for r in rep], sorted(want))
+n = 0
+for r in rep:
+    w = want[r["agent"]]
+    for k in ("rings", "answered", "missed_rings", "cancelled_elsewhere", "calls_taken"):
+        assert r[k] == w[k], (r, w, k)
+    den = w["answered"] + w["missed_rings"]
+    rate = round(100.0 * w["answered"] / den, 2) if den else None
+    assert r["answer_rate_pct"] == rate, (r, rate)
+    p = sorted(w["p"])
+    if p:
+        assert abs(r["pickup_mean_s"] - sum(p) / len(p) / 1000) < 0.0015, (r, p)
+        assert r["pickup_p90_s"] == p[(len(p) * 9 + 9) // 10 - 1] / 1000, (r, p)
+    else:
+        assert r["pickup_mean_s"] is None and r["pickup_p90_s"] is None, r
+    assert abs(r["talk_s"] - w["talk_s"]) < 0.01, (r, w)
+    n += r["rings"]
+assert n > 300, n
+' "$t/mix.json" "$t/mix.truth" "$t/mix.jsonl"
+"$CALLTAP" report --db "$t/mix.db" --format csv >"$t/mix.csv" 2>"$t/err"
+check "report csv: ring_agents section" grep -q "^# ring_agents" "$t/mix.csv"
+"$CALLTAP" report --db "$t/mix.db" >"$t/mix.txt" 2>"$t/err"
+check "report text: agents' rings table" grep -q "^Agents' rings" "$t/mix.txt"
+"$CALLTAP" report --db "$t/mix.db" --format html >"$t/mix.html" 2>"$t/err"
+check "report html: agents' rings table" grep -q "Agents&#39; rings\|Agents' rings" "$t/mix.html"
 echo "legs: $pass passed, $fail failed"
 [ $fail -eq 0 ]

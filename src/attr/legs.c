@@ -293,7 +293,8 @@ static struct leg *find_leg(const struct ct_legs *l, const char *call_id)
 /*
  * The only open trunk call (record not yet arrived, started no later than
  * at_us) whose caller (dial false) or dialled number (dial true) is num;
- * NULL when none, or when several (*ambiguous set).
+ * NULL when none, or when several (*ambiguous set; the first two found are
+ * marked unsure).
  */
 static struct trunk *only_open(struct ct_legs *l, const char *num, bool dial, int64_t at_us,
     bool *ambiguous)
@@ -312,8 +313,9 @@ static struct trunk *only_open(struct ct_legs *l, const char *num, bool dial, in
 		    t->start_us > at_us)
 			continue;
 		if (found != NULL) {
+			/* Two are enough to refuse: stop (a flood from one number stays O(1)). */
 			found->unsure = t->unsure = many = true;
-			continue;
+			break;
 		}
 		found = t;
 	}

@@ -60,7 +60,8 @@ struct report_opts {
 
 const char *const ct_report_opt_name[CT_RO_COUNT] = {
 	"end_us", "callee", "sensor", "source", "campaign", "caller_number", "callee_number",
-	"utm_source", "utm_medium", "utm_campaign", "duration_s", "answered_by", "parent_call_id"
+	"utm_source", "utm_medium", "utm_campaign", "duration_s", "answered_by", "parent_call_id",
+	"rings"
 };
 
 const char *const ct_report_dir_name[CT_RDIR_COUNT] = {
@@ -243,6 +244,9 @@ void ct_report_data_fini(struct ct_report_data *d)
 	free(d->currency);
 	d->currency = NULL;
 	free(d->calls);
+	free(d->rings);
+	d->rings = NULL;
+	d->n_rings = d->cap_rings = 0;
 	free(d->costs);
 	free(d->source_name);
 	d->calls = NULL;
@@ -389,7 +393,7 @@ static int add_row(struct ct_report_data *d, const struct raw_row *w)
 	for (i = 0; i < 3; i++)
 		c->utm[i] = intern(d, w->opt[CT_RO_UTM_SOURCE + i], &c->kid[CT_RK_UTM_SOURCE + i],
 		    &oom);
-	if (oom)
+	if (oom || ct_report_rings_parse(d, c, w->opt[CT_RO_RINGS]) != CT_OK)
 		return CT_NOMEM;
 	d->n_calls++;
 	return CT_OK;

@@ -491,7 +491,7 @@ const struct ct_schema_col ct_schema_calls[] = {
 	    "`unknown` (the PBX's LAN side is not seen, or the call could not be "
 	    "told apart), see [PBX legs](#pbx-legs-rings-answered_by).  `ivr` and "
 	    "`voicemail` calls count as missed in the report." },
-	{ "rings", CT_COL_TEXT, CT_OUT_ALL, 0, 0, GET(g_rings),
+	{ "rings", CT_COL_TEXT, CT_OUT_ALL, OPT, 0, GET(g_rings),
 	    "never (`[]` when no agent leg was seen)",
 	    "The agent legs offered for this call, in ring start order: JSON "
 	    "array of `{\"agent\", \"call_id\", \"ring_start\", "
