@@ -701,5 +701,6 @@ void ct_engine_get_stats(const struct ct_engine *e, struct ct_engine_stats *st)
 	st->attr = e->cfg.attr != NULL;
 	if (st->attr)
 		ct_attr_pool_stats(e->cfg.attr, &st->pool);
+	ct_legs_get_stats(e->legs, &st->legs);
 	st->now_us = e->now_us;
 }

@@ -77,6 +77,12 @@ assert machine >= 2, machine
 assert (m["calls"], m["answered_by_machine"], m["missed"]) == (len(trunks), machine, missed), m
 assert m["answered"] == len(trunks) - missed, m
 ' "$t/k.json" "$t/each-kind.truth"
+# The real SIPp capture (pcaps/sipp-pbx-ring-group.pcap): --stats counts the links.
+"$CALLTAP" -r "$srcdir/pcaps/sipp-pbx-ring-group.pcap" --home 127.0.0.0/24 --json /dev/null \
+    --stats >"$t/st.txt" 2>&1
+check "stats: legs linked by caller" sh -c "grep -Eq '^ +legs_linked +2\$' '$t/st.txt' &&
+    grep -Eq '^ +legs_by_caller +2\$' '$t/st.txt' && grep -Eq '^ +legs_trunk_calls +1\$' '$t/st.txt'"
+
 # Agents' rings in the report: every figure recomputed from the truth.
 "$CALLTAP" -r "$t/mix.pcap" --home 203.0.113.0/24 --country-code 380 --db "$t/mix.db" 2>/dev/null
 "$CALLTAP" report --db "$t/mix.db" --format json >"$t/mix.json" 2>"$t/err"
