@@ -228,6 +228,14 @@ static void on_start(void *user, const struct ct_call_record *view)
 	ct_sinkset_put_start(e->cfg.sinks, rec);   /* owned by the sink set now */
 }
 
+/* A call has just ended (its record is emitted after the linger): the legs stage's cue. */
+static void on_ended(void *user, const struct ct_call_record *rec)
+{
+	struct ct_engine *e = user;
+
+	ct_legs_ended(e->legs, rec);
+}
+
 static void on_media(void *user, struct ct_dialog *d, const struct ct_sip_msg *m)
 {
 	struct ct_engine *e = user;
@@ -597,6 +605,7 @@ struct ct_engine *ct_engine_new(const struct ct_engine_cfg *cfg, char *errbuf)
 	hooks.closing = on_closing;
 	hooks.user = e;
 	hooks.start = on_start;
+	hooks.ended = on_ended;
 	e->now_us = INT64_MIN;
 	e->next_tick_us = INT64_MIN;
 	e->warn_us = e->warn_from_us = INT64_MIN;

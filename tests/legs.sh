@@ -3,7 +3,7 @@
 # PBX legs (docs/schema.md, PBX legs): scripts/gen-calls --pbx writes inbound
 # trunk calls together with the PBX's LAN side (ring groups, hunting, IVR,
 # voicemail, forwards, a proxy forking a leg, blind transfer, a queue ringing
-# an agent again, withheld callers with and without X-CID, a caller
+# an agent again, a quick redial, withheld callers with and without X-CID, a caller
 # with two calls open) and the truth of every trunk call's rings,
 # answered_by and agent and of every leg's parent_call_id; tests/legs.py
 # compares them with calltap's records.  Without --home nothing is linked.
@@ -29,7 +29,7 @@ run() { # name gen-calls-options...
 		fail=$((fail + 1)); echo "FAIL $name"; head -30 "$t/$name.cmp" | sed 's/^/     | /'
 	fi
 }
-run each-kind --seed 1 --calls 17
+run each-kind --seed 1 --calls 18
 run mix --seed 2 --calls 300
 run mix3 --seed 3 --calls 200
 

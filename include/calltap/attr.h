@@ -195,6 +195,7 @@ void ct_legs_cfg_default(struct ct_legs_cfg *cfg);
 struct ct_legs *ct_legs_new(const struct ct_legs_cfg *cfg, ct_legs_out_fn out, void *user);
 void ct_legs_free(struct ct_legs *l);
 void ct_legs_start(struct ct_legs *l, const struct ct_call_record *view);
+void ct_legs_ended(struct ct_legs *l, const struct ct_call_record *rec);
 void ct_legs_put(struct ct_legs *l, struct ct_call_record *rec, int64_t now_us);
 void ct_legs_expire(struct ct_legs *l, int64_t now_us);
 void ct_legs_flush(struct ct_legs *l);

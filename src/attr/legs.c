@@ -72,7 +72,8 @@ struct trunk {
 	char dialled[CT_NUMBER_MAX];
 	struct ct_addr pbx;            /* destination of the trunk INVITE */
 	int64_t start_us;
-	struct ct_call_record *rec;    /* NULL while the call is open */
+	int64_t end_us;                /* when it ended (dialog), CT_TIME_NONE while open */
+	struct ct_call_record *rec;    /* NULL until its record arrived (a linger after its end) */
 	int64_t due_us;
 	struct leg *legs, *legs_tail;
 	size_t n_legs, n_done;
@@ -291,6 +292,17 @@ static struct leg *find_leg(const struct ct_legs *l, const char *call_id)
 }
 
 /*
+ * True when trunk call t was open at at_us: started by then and not ended
+ * before (a call that ended lingers a while before its record comes: a
+ * caller's quick redial must not see it as open).
+ */
+static bool open_at(const struct trunk *t, int64_t at_us)
+{
+	return t->rec == NULL && t->start_us <= at_us &&
+	    (t->end_us == CT_TIME_NONE || at_us <= t->end_us);
+}
+
+/*
  * The only open trunk call (record not yet arrived, started no later than
  * at_us) whose caller (dial false) or dialled number (dial true) is num;
  * NULL when none, or when several (*ambiguous set; the first two found are
@@ -309,8 +321,7 @@ static struct trunk *only_open(struct ct_legs *l, const char *num, bool dial, in
 		struct trunk *t = dial ? ct_container_of(n, struct trunk, hn_dial) :
 		    ct_container_of(n, struct trunk, hn_num);
 
-		if (strcmp(dial ? t->dialled : t->caller, num) != 0 || t->rec != NULL ||
-		    t->start_us > at_us)
+		if (strcmp(dial ? t->dialled : t->caller, num) != 0 || !open_at(t, at_us))
 			continue;
 		if (found != NULL) {
 			/* Two are enough to refuse: stop (a flood from one number stays O(1)). */
@@ -347,6 +358,7 @@ static void start_trunk(struct ct_legs *l, const struct ct_call_record *v)
 	norm(l, v->callee, t->dialled);
 	t->pbx = v->dst_ip;
 	t->start_us = v->start_us;
+	t->end_us = CT_TIME_NONE;
 	ct_list_append(&l->all, &t->al);
 	ct_htab_insert(&l->by_id, &t->hn_id, hstr(&l->by_id, t->call_id));
 	if (t->caller[0] != '\0')
@@ -364,7 +376,7 @@ static struct trunk *match(struct ct_legs *l, const struct ct_call_record *v)
 	bool amb = false;
 
 	if (v->link_id != NULL && v->link_id[0] != '\0' &&
-	    (t = find_trunk(l, v->link_id)) != NULL && t->rec == NULL) {
+	    (t = find_trunk(l, v->link_id)) != NULL && open_at(t, v->start_us)) {
 		l->st.by_header++;
 		return t;
 	}
@@ -438,6 +450,20 @@ void ct_legs_start(struct ct_legs *l, const struct ct_call_record *view)
 		start_trunk(l, view);
 	else if (s)
 		start_leg(l, view);
+}
+
+/*
+ * A call has just ended (the dialog's ended hook; rec borrowed): a trunk
+ * call stops being a candidate for legs that start later.
+ */
+void ct_legs_ended(struct ct_legs *l, const struct ct_call_record *rec)
+{
+	struct trunk *t;
+
+	if (l == NULL || rec == NULL || rec->call_id == NULL ||
+	    (t = find_trunk(l, rec->call_id)) == NULL || t->rec != NULL)
+		return;
+	t->end_us = rec->end_us != CT_TIME_NONE ? rec->end_us : rec->start_us;
 }
 
 /* ---- rings and answered_by ------------------------------------------------ */

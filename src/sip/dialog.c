@@ -636,6 +636,8 @@ static void close_call(struct ct_dialog_table *t, struct ct_dialog *d,
     enum ct_disposition disp, bool truncated)
 {
 	d->pending = build_record(t, d, disp, truncated);
+	if (d->pending != NULL && t->hooks.ended != NULL)
+		t->hooks.ended(t->hooks.user, d->pending);
 	if (d->cut != 0)
 		t->st.fields_cut++;
 	/* Matching an ended call needs only its Call-ID and seen keys. */

@@ -311,6 +311,42 @@ static void test_wait_bound(void)
 	ct_legs_free(l);
 }
 
+/*
+ * A quick redial: the first call ended (the dialog's ended hook) but its
+ * record still lingers; the second call's leg links to the second call,
+ * not "ambiguous".
+ */
+static void test_redial(void)
+{
+	struct out o = { .n = 0 };
+	struct ct_legs *l = stage(&o, true);
+	struct ct_call_record *t1, *t2, *g;
+	struct ct_legs_stats st;
+
+	t1 = start(l, rec("R1", "+380509990000", "0441234567", false, 1, true, 10, 0, -1, 10,
+	    CT_DISP_CANCELLED));
+	ct_legs_ended(l, t1);
+	t2 = start(l, rec("R2", "+380509990000", "0441234567", false, 1, true, 10, 15, 20, 40,
+	    CT_DISP_ANSWERED));
+	g = start(l, rec("RG", "+380509990000", "201", true, 10, true, 101, 16, 19.5, 40,
+	    CT_DISP_ANSWERED));
+	ct_legs_get_stats(l, &st);
+	CHECK_INT(st.ambiguous, 0);
+	CHECK_INT(st.by_caller, 1);
+	ct_legs_put(l, t1, T0 + 42 * SEC);
+	ct_legs_put(l, g, T0 + 72 * SEC);
+	ct_legs_put(l, t2, T0 + 72 * SEC);
+	CHECK_INT(o.n, 3);
+	if (o.n == 3) {
+		CHECK_STR(o.r[0]->call_id, "R1");
+		CHECK_STR(o.r[1]->call_id, "R2");
+		CHECK_STR(o.r[1]->agent, "201");
+		CHECK_STR(o.r[2]->parent_call_id, "R2");
+	}
+	out_clear(&o);
+	ct_legs_free(l);
+}
+
 /* No --home: nothing is linked; answered inbound (or unknown) calls are unknown. */
 static void test_no_home(void)
 {
@@ -342,6 +378,7 @@ int main(void)
 	test_ring_group();
 	test_rules();
 	test_wait_bound();
+	test_redial();
 	test_no_home();
 	return TEST_REPORT();
 }
