@@ -62,6 +62,7 @@ struct ct_engine {
 	struct ct_tcp_reasm *tcp;
 	struct ct_dialog_table *dialogs;
 	struct ct_media_table *media;
+	struct ct_legs *legs;    /* PBX legs: trunk records wait for their legs (attr.h); NULL = off */
 	bool want_start;         /* a sink has call_start: calls are announced when they start */
 	int64_t now_us;          /* newest capture time seen */
 	int64_t next_tick_us;    /* when expiry runs next */
@@ -158,14 +159,16 @@ static void release_held(struct ct_engine *e, bool wait)
 	}
 }
 
-static void on_emit(void *user, struct ct_call_record *rec)
+/*
+ * A record leaving the legs stage (or enriched, without one): written now,
+ * or held behind a recording being written.
+ */
+static void on_ready(void *user, struct ct_call_record *rec)
 {
 	struct ct_engine *e = user;
 	bool pending;
 	struct held *h;
 
-	if (e->cfg.attr != NULL)
-		ct_attr_enrich(e->cfg.attr, rec);   /* on CT_NOMEM some fields stay null */
 	pending = e->fin != NULL && rec->recording != NULL;
 	if (!pending && e->held_head == NULL) {
 		write_record(e, rec);
@@ -192,6 +195,22 @@ static void on_emit(void *user, struct ct_call_record *rec)
 }
 
 /*
+ * A call's record from the dialog table: attribution, then the legs stage
+ * (a trunk call waits there for the records of its PBX legs), then on_ready.
+ */
+static void on_emit(void *user, struct ct_call_record *rec)
+{
+	struct ct_engine *e = user;
+
+	if (e->cfg.attr != NULL)
+		ct_attr_enrich(e->cfg.attr, rec);   /* on CT_NOMEM some fields stay null */
+	if (e->legs != NULL)
+		ct_legs_put(e->legs, rec, e->now_us);
+	else
+		on_ready(e, rec);
+}
+
+/*
  * A call has just started (dialog start hook): a copy of what is known,
  * enriched like a finished record but without the history (ct_attr_start),
  * goes to the call_start of every healthy sink that has one.  A sink whose
@@ -202,6 +221,7 @@ static void on_start(void *user, const struct ct_call_record *view)
 	struct ct_engine *e = user;
 	struct ct_call_record *rec;
 
+	ct_legs_start(e->legs, view);
 	if (!e->want_start || (rec = calloc(1, sizeof(*rec))) == NULL)
 		return;
 	*rec = *view;
@@ -209,11 +229,20 @@ static void on_start(void *user, const struct ct_call_record *view)
 	rec->caller = view->caller != NULL ? strdup(view->caller) : NULL;
 	rec->caller_name = view->caller_name != NULL ? strdup(view->caller_name) : NULL;
 	rec->callee = view->callee != NULL ? strdup(view->callee) : NULL;
+	rec->link_id = rec->diverted_from = NULL;
 	rec->streams = NULL;
 	rec->n_streams = 0;
 	if (e->cfg.attr != NULL)
 		ct_attr_start(e->cfg.attr, rec);   /* on CT_NOMEM some fields stay null */
 	ct_sinkset_put_start(e->cfg.sinks, rec);   /* owned by the sink set now */
+}
+
+/* A call has just ended (its record is emitted after the linger): the legs stage's cue. */
+static void on_ended(void *user, const struct ct_call_record *rec)
+{
+	struct ct_engine *e = user;
+
+	ct_legs_ended(e->legs, rec);
 }
 
 static void on_media(void *user, struct ct_dialog *d, const struct ct_sip_msg *m)
@@ -471,6 +500,7 @@ static void tick(struct ct_engine *e)
 	ct_ipfrag_expire(e->frag, e->now_us);
 	ct_tcp_reasm_expire(e->tcp, e->now_us);
 	ct_dialog_expire(e->dialogs, e->now_us);
+	ct_legs_expire(e->legs, e->now_us);
 	warn_evictions(e, false);
 	if (e->media != NULL)
 		ct_media_expire(e->media, e->now_us, ORPHAN_IDLE_US);
@@ -537,6 +567,7 @@ static void input_boundary(struct ct_engine *e, int64_t ts_us)
 	if (ts_us >= e->now_us - 1000000 && ts_us - e->now_us <= e->cfg.dialog.setup_timeout_us)
 		return;
 	ct_dialog_flush(e->dialogs);
+	ct_legs_flush(e->legs);
 	ct_ipfrag_expire(e->frag, ct_ts_add(e->now_us, far));
 	ct_tcp_reasm_expire(e->tcp, ct_ts_add(e->now_us, far));
 	e->now_us = ts_us;
@@ -627,6 +658,7 @@ struct ct_engine *ct_engine_new(const struct ct_engine_cfg *cfg, char *errbuf)
 	hooks.closing = on_closing;
 	hooks.user = e;
 	hooks.start = on_start;
+	hooks.ended = on_ended;
 	e->now_us = INT64_MIN;
 	e->next_tick_us = INT64_MIN;
 	e->warn_us = e->warn_from_us = INT64_MIN;
@@ -635,6 +667,13 @@ struct ct_engine *ct_engine_new(const struct ct_engine_cfg *cfg, char *errbuf)
 	e->dialogs = ct_dialog_table_new(&e->cfg.dialog, &hooks);
 	if (e->frag == NULL || e->tcp == NULL || e->dialogs == NULL)
 		goto fail;
+	if (e->cfg.attr != NULL) {
+		struct ct_legs_cfg lc;
+
+		ct_attr_legs_cfg(e->cfg.attr, &lc);
+		if ((e->legs = ct_legs_new(&lc, on_ready, e)) == NULL)
+			goto fail;
+	}
 	if (e->cfg.rtp && (e->media = ct_media_new(0)) == NULL)
 		goto fail;
 	/* Orphan streams are measured and reported only for an output that takes them. */
@@ -663,6 +702,7 @@ fail:
 int ct_engine_finish(struct ct_engine *e)
 {
 	ct_dialog_flush(e->dialogs);
+	ct_legs_flush(e->legs);
 	warn_evictions(e, true);
 	if (e->media != NULL)
 		ct_media_flush(e->media);
@@ -694,6 +734,7 @@ void ct_engine_free(struct ct_engine *e)
 		free(h);
 	}
 	ct_dialog_table_free(e->dialogs);
+	ct_legs_free(e->legs);
 	ct_media_free(e->media);
 	ct_tcp_reasm_free(e->tcp);
 	ct_ipfrag_free(e->frag);
@@ -722,5 +763,6 @@ void ct_engine_get_stats(const struct ct_engine *e, struct ct_engine_stats *st)
 	st->attr = e->cfg.attr != NULL;
 	if (st->attr)
 		ct_attr_pool_stats(e->cfg.attr, &st->pool);
+	ct_legs_get_stats(e->legs, &st->legs);
 	st->now_us = e->now_us;
 }

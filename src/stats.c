@@ -97,6 +97,15 @@ void ct_stats_print(const struct ct_engine_stats *es, const struct ct_sinkset_st
 		print_row(out, "leases_expired", es->pool.expired);
 		print_row(out, "leases_refused", es->pool.refused);
 		print_row(out, "leases_log_reopened", es->pool.reopened);
+		/* PBX legs (docs/schema.md, PBX legs) */
+		print_row(out, "legs_trunk_calls", es->legs.trunk_calls);
+		print_row(out, "legs_linked", es->legs.legs_linked);
+		print_row(out, "legs_by_header", es->legs.by_header);
+		print_row(out, "legs_by_caller", es->legs.by_caller);
+		print_row(out, "legs_by_diversion", es->legs.by_diversion);
+		print_row(out, "legs_ambiguous", es->legs.ambiguous);
+		print_row(out, "legs_late", es->legs.legs_late);
+		print_row(out, "legs_not_tracked", es->legs.not_tracked);
 	}
 	print_row(out, "time_backwards", c->time_backwards);
 	print_row(out, "time_out_of_range", c->time_out_of_range);

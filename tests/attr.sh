@@ -135,11 +135,11 @@ def load(name):
         recs = [json.loads(l) for l in f]
     order = list(recs[0].keys())
     i = order.index('undecodable_codecs')
-    assert order[i + 1:i + 28] == ['sensor', 'source', 'campaign', 'first_call',
+    assert order[i + 1:i + 31] == ['sensor', 'source', 'campaign', 'first_call',
         'repeat_count', 'callback_s', 'callback_of', 'capture_drops', 'evicted',
         'cut_fields', 'caller_number', 'callee_number', 'session_id', 'visitor_id',
         'client_id', 'utm_source', 'utm_medium', 'utm_campaign', 'utm_term',
-        'utm_content', 'click_id', 'rtp_packets', 'mos_min', 'loss_pct_max',
+        'utm_content', 'click_id', 'answered_by', 'rings', 'parent_call_id', 'rtp_packets', 'mos_min', 'loss_pct_max',
         'jitter_max_ms', 'start_seen', 'streams'], order
     return {r['call_id']: [r[k] for k in keys[1:]] for r in recs}
 

@@ -243,7 +243,7 @@ def test_a(t):
         "lead_window_s", "hours", "filters", "missing_columns", "has_costs", "cost_source",
         "currency", "warnings", "totals", "marketing", "answer_time", "callbacks",
         "business_hours", "outbound", "by_hour", "by_weekday", "daily", "sources",
-        "campaigns", "sessions", "agents", "outbound_agents", "callback_list"], list(r))
+        "campaigns", "sessions", "agents", "outbound_agents", "callback_list", "ring_agents"], list(r))
     t.check("A: range and data range", [
         "2024-03-04T00:00:00Z", "2024-03-06T00:00:00Z", "2024-03-04T10:00:00Z",
         "2024-03-05T14:00:00Z"], [r["range"]["from"], r["range"]["to"],
@@ -260,6 +260,7 @@ def test_a(t):
     # missed callers X Y Z W; lost Z (never reached) and W (reached after 24 h).
     t.check("A: marketing figures", {
         "calls": 10, "answered": 3, "missed": 7, "missed_rate_pct": 70.0,
+        "answered_by_machine": 0,
         "missed_callers": 4, "lost_leads": 2, "lost_leads_pct": 50.0, "unique_callers": 5,
         "first_time_callers": 4, "first_time_calls": 4, "repeat_calls": 4,
         "quality_calls": 2, "quality_pct": 66.67, "cost": None, "cost_per_call": None,
@@ -440,7 +441,7 @@ def test_c(t):
         elif line and cur is not None:
             cur.append(line)
     t.check("C: csv sections", ["summary", "callbacks", "outbound", "by_hour", "by_weekday",
-            "daily", "sources", "campaigns", "agents", "outbound_agents", "callback_list"],
+            "daily", "sources", "campaigns", "agents", "outbound_agents", "callback_list", "ring_agents"],
             list(sections))
     rows = list(csv.reader(io.StringIO("\n".join(sections["campaigns"]))))
     t.check("C: csv campaigns header = JSON keys", list(r["campaigns"][0]), rows[0])

@@ -167,6 +167,42 @@ void ct_pool_get_stats(const struct ct_pool *p, struct ct_pool_stats *st);
 /* ISO 8601 time (Z, offset, or none = UTC) to microseconds; CT_OK or CT_ERR. */
 int ct_pool_parse_time(const char *s, int64_t *us);
 
+/* ---- legs.c: PBX legs, rings and answered_by (docs/schema.md) ------------ */
+
+struct ct_legs_cfg {
+	const struct ct_cidr *home;     /* home prefixes (copied); none: nothing is linked */
+	size_t n_home;
+	const char *cc;                 /* country code (copied), NULL = none */
+	int64_t wait_us;                /* longest wait of a trunk record for its legs (60 s) */
+	size_t max_calls;               /* trunk calls and legs tracked, each (200000) */
+};
+
+struct ct_legs_stats {
+	uint64_t trunk_calls;           /* inbound trunk calls tracked */
+	uint64_t legs_linked;           /* legs linked to one */
+	uint64_t by_header, by_caller, by_diversion; /* ... by rule */
+	uint64_t ambiguous;             /* legs not linked: several trunk calls matched */
+	uint64_t legs_late;             /* linked legs whose record came after the wait */
+	uint64_t released_by_wait;      /* trunk records written after waiting wait_us */
+	uint64_t not_tracked;           /* calls beyond max_calls (or no memory) */
+	uint64_t nomem;
+};
+
+/* Receives each record the stage lets go (ownership passes). */
+typedef void (*ct_legs_out_fn)(void *user, struct ct_call_record *rec);
+struct ct_legs;
+void ct_legs_cfg_default(struct ct_legs_cfg *cfg);
+struct ct_legs *ct_legs_new(const struct ct_legs_cfg *cfg, ct_legs_out_fn out, void *user);
+void ct_legs_free(struct ct_legs *l);
+void ct_legs_start(struct ct_legs *l, const struct ct_call_record *view);
+void ct_legs_ended(struct ct_legs *l, const struct ct_call_record *rec);
+void ct_legs_put(struct ct_legs *l, struct ct_call_record *rec, int64_t now_us);
+void ct_legs_expire(struct ct_legs *l, int64_t now_us);
+void ct_legs_flush(struct ct_legs *l);
+void ct_legs_get_stats(const struct ct_legs *l, struct ct_legs_stats *st);
+/* True when a SIP user names a voicemail box (vm, vm201, voicemail, vmail...). */
+bool ct_legs_is_voicemail(const char *user);
+
 /* ---- attr.c: the stage --------------------------------------------------- */
 
 #define CT_ATTR_MAX_HOME 64
@@ -190,6 +226,8 @@ void ct_attr_free(struct ct_attr *a);
 int ct_attr_enrich(struct ct_attr *a, struct ct_call_record *rec);
 /* True when --home or --numbers can tell inbound calls (else unknown counts as inbound). */
 bool ct_attr_direction_configured(const struct ct_attr *a);
+/* The legs stage's settings from the stage (home prefixes, country code). */
+void ct_attr_legs_cfg(const struct ct_attr *a, struct ct_legs_cfg *cfg);
 /* The tracking-number pool (--numbers), or NULL. */
 const struct ct_numbers *ct_attr_numbers(const struct ct_attr *a);
 /* The same for a call that has just started (no history): the call_start event. */

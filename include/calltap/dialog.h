@@ -77,6 +77,13 @@ struct ct_dialog_hooks {
 	 * strings are borrowed for the call only.  May be NULL.
 	 */
 	void (*start)(void *user, const struct ct_call_record *rec);
+	/*
+	 * Called once when a call ends (BYE, final response, CANCEL settled,
+	 * timeout, eviction, flush), with its record as built then (borrowed,
+	 * for the call only; emitted through emit up to linger_us later).
+	 * May be NULL.
+	 */
+	void (*ended)(void *user, const struct ct_call_record *rec);
 };
 
 struct ct_dialog_stats {

@@ -106,6 +106,7 @@ struct ct_engine_stats {
 	bool drops_known;          /* ct_engine_capture_drops was called (live capture) */
 	bool attr;                 /* attribution is on: pool is valid */
 	struct ct_pool_stats pool; /* the --leases log (attr.h) */
+	struct ct_legs_stats legs; /* PBX legs (attr.h), valid with attr */
 	int64_t now_us;            /* newest capture time; INT64_MIN before the first frame */
 };
 void ct_engine_get_stats(const struct ct_engine *e, struct ct_engine_stats *st);

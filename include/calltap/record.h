@@ -48,6 +48,37 @@ enum {
 	CT_CUT_HANGUP_REASON = 1u << 5
 };
 
+/* Outcome of one ring (one agent leg offered), docs/schema.md (Rings). */
+enum ct_ring_outcome {
+	CT_RING_ANSWERED = 0,
+	CT_RING_NO_ANSWER,          /* 408/480, or cancelled by the PBX on its ring timeout */
+	CT_RING_BUSY,               /* 486/600 */
+	CT_RING_REJECTED,           /* 603, 403 (declined by the person) */
+	CT_RING_CANCELLED_ELSEWHERE, /* cancelled because another agent answered */
+	CT_RING_CALLER_HANGUP,      /* cancelled because the caller hung up */
+	CT_RING_FAILED,             /* any other failure */
+	CT_RING_UNKNOWN             /* no outcome seen (capture cut) */
+};
+
+/* One ring of a trunk call: an agent leg (or a branch of a forked INVITE). */
+struct ct_ring {
+	char *agent;                /* extension offered (answering one when answered) */
+	char *call_id;              /* Call-ID of the leg */
+	int64_t start_us;           /* INVITE to the agent */
+	int64_t end_us;             /* answer, or end of the leg when not answered */
+	enum ct_ring_outcome outcome;
+};
+
+/* Who took an inbound call (docs/schema.md, answered_by). */
+enum ct_answered_by {
+	CT_ANS_NONE = 0,            /* not answered, or not an inbound call: null */
+	CT_ANS_AGENT,
+	CT_ANS_IVR,
+	CT_ANS_VOICEMAIL,
+	CT_ANS_EXTERNAL,
+	CT_ANS_UNKNOWN
+};
+
 /* One RTP stream of a call (issue: RTP quality); empty until RTP is matched. */
 struct ct_stream_stats {
 	struct ct_addr src, dst;
@@ -129,6 +160,14 @@ struct ct_call_record {
 	 * the capture started, or one-way.  Output as start_seen = !start_unseen,
 	 * so a zeroed record is a normal call. */
 	bool start_unseen;
+	/* PBX legs (src/attr/legs.c): set when the record leaves the legs stage. */
+	char *link_id;         /* correlation header of the first INVITE (X-CID, ...), may be NULL */
+	char *diverted_from;   /* user of its first Diversion / History-Info entry, may be NULL */
+	char *parent_call_id;  /* leg of a trunk call: that call's Call-ID, may be NULL */
+	enum ct_answered_by answered_by;
+	size_t n_rings;
+	struct ct_ring *rings;
+	char *rings_json;      /* rings as a JSON array (NULL = "[]") */
 	uint32_t cut_fields;   /* CT_CUT_* bits: strings cut to their cap */
 
 	size_t n_streams;
@@ -145,11 +184,20 @@ const char *ct_disposition_name(enum ct_disposition d);
 const char *ct_party_name(enum ct_party p);        /* NULL for CT_PARTY_NONE */
 const char *ct_direction_name(enum ct_direction d);
 const char *ct_transport_name(uint8_t transport);
+const char *ct_ring_outcome_name(enum ct_ring_outcome o);
+const char *ct_answered_by_name(enum ct_answered_by a);  /* NULL for CT_ANS_NONE */
 
 /* Formats an absolute time as ISO 8601 UTC with microseconds into buf (>= 32). */
 char *ct_time_iso(int64_t us, char *buf, size_t len);
 
 void ct_call_record_free(struct ct_call_record *r);
+/* Frees n rings and their strings.  NULL is a no-op. */
+void ct_rings_free(struct ct_ring *rings, size_t n);
+/*
+ * Replaces r's rings by rings[0..n) (ownership passes, freed on error too)
+ * and builds r->rings_json.  CT_OK or CT_NOMEM (r then has no rings).
+ */
+int ct_record_set_rings(struct ct_call_record *r, struct ct_ring *rings, size_t n);
 
 struct ct_buf;
 /* Appends r as one JSON object (no newline) to b; returns CT_OK or CT_NOMEM. */

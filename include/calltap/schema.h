@@ -49,7 +49,8 @@ enum ct_val_kind {
 	CT_VAL_INT,
 	CT_VAL_REAL,
 	CT_VAL_BOOL,
-	CT_VAL_STREAMS    /* INT (the stream count); JSON writes the stream array */
+	CT_VAL_STREAMS,   /* INT (the stream count); JSON writes the stream array */
+	CT_VAL_JSON       /* s is JSON text: written as it is in JSON, as text elsewhere */
 };
 
 /* One field value, rendered by each output in its own syntax. */

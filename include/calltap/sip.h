@@ -108,6 +108,8 @@ struct ct_sip_msg {
 	char *via_branch;       /* top Via branch parameter, may be NULL */
 	struct ct_addr via_addr;     /* top Via sent-by host when an IP literal (else unset) */
 	struct ct_addr contact_addr; /* first Contact URI host when an IP literal (else unset) */
+	char *link_id;          /* first correlation header (X-CID, X-Orig-Call-ID, ...), may be NULL */
+	char *diversion_user;   /* user of the first Diversion, else History-Info, entry; may be NULL */
 	uint32_t cseq;
 	char cseq_method[16];
 

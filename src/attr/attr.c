@@ -490,3 +490,17 @@ const struct ct_numbers *ct_attr_numbers(const struct ct_attr *a)
 {
 	return a != NULL ? a->numbers : NULL;
 }
+
+/*
+ * Fills cfg with the defaults and a's home prefixes and country code
+ * (pointers into a: valid while a lives; ct_legs_new copies them).
+ */
+void ct_attr_legs_cfg(const struct ct_attr *a, struct ct_legs_cfg *cfg)
+{
+	ct_legs_cfg_default(cfg);
+	if (a == NULL)
+		return;
+	cfg->home = a->home;
+	cfg->n_home = a->n_home;
+	cfg->cc = cc_or_null(a);
+}

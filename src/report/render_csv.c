@@ -172,6 +172,24 @@ static void group_table(struct ct_buf *b, const char *name, const char *const *k
 	ct_buf_puts(b, "\n");
 }
 
+/* Section ring_agents: one row per agent (docs/report.md, Agents' rings). */
+static void ring_agents(struct ct_buf *b, const struct ct_report *r, struct ct_buf *tmp)
+{
+	struct ct_report_kv v[CT_REPORT_KV_MAX];
+	struct ct_report_ringfig zero = { .pickup_p90_ms = CT_REPORT_NONE };
+	size_t i;
+
+	section(b, "ring_agents");
+	ct_buf_puts(b, "agent");
+	names(b, v, ct_report_kv_rings(&zero, v), 1);
+	for (i = 0; i < r->n_ring_agents; i++) {
+		ct_buf_puts(b, "\n");
+		cell(b, r->ring_agents[i].agent, tmp);
+		values(b, v, ct_report_kv_rings(&r->ring_agents[i], v), 1);
+	}
+	ct_buf_puts(b, "\n");
+}
+
 static void cblist(struct ct_buf *b, const struct ct_report *r, struct ct_buf *tmp)
 {
 	char t[48];
@@ -221,6 +239,7 @@ int ct_report_render_csv(const struct ct_report *r, FILE *out)
 	group_table(&b, "agents", k_agent, 1, r->agents, r->n_agents, 1, &tmp);
 	group_table(&b, "outbound_agents", k_agent, 1, r->out_agents, r->n_out_agents, 2, &tmp);
 	cblist(&b, r, &tmp);
+	ring_agents(&b, r, &tmp);
 	if (b.oom || tmp.oom)
 		rc = CT_NOMEM;
 	else if (fwrite(b.p, 1, b.len, out) != b.len)

@@ -377,6 +377,32 @@ static void figures(FILE *out, const struct ct_report *r)
 	fputs("</table>\n", out);
 }
 
+/* Agents' rings (PBX legs): one row per agent, the ring figures. */
+static void ring_agents(FILE *out, const struct ct_report *r)
+{
+	struct ct_report_kv v[CT_REPORT_KV_MAX];
+	struct ct_report_ringfig zero = { .pickup_p90_ms = CT_REPORT_NONE };
+	char b[64];
+	size_t i, j, nv;
+
+	fputs("<h2>Agents' rings (PBX legs)</h2><table><tr><th>agent</th>", out);
+	nv = ct_report_kv_rings(&zero, v);
+	for (j = 0; j < nv; j++)
+		fprintf(out, "<th>%s</th>", v[j].key);
+	fputs("</tr>\n", out);
+	for (i = 0; i < r->n_ring_agents; i++) {
+		fputs("<tr><td>", out);
+		esc(out, r->ring_agents[i].agent, 0);
+		fputs("</td>", out);
+		nv = ct_report_kv_rings(&r->ring_agents[i], v);
+		for (j = 0; j < nv; j++)
+			fprintf(out, "<td class=\"n\">%s</td>",
+			    ct_report_kv_format(&v[j], b, sizeof(b)) ? b : "\xe2\x80\x93");
+		fputs("</tr>\n", out);
+	}
+	fputs("</table>\n", out);
+}
+
 /* A table of groups: key columns, then the (key, value) figures. */
 static void group_table(FILE *out, const char *title, const char *const *keys, int nk,
     const struct ct_report_group *g, size_t n, int agent)
@@ -504,6 +530,7 @@ int ct_report_render_html(const struct ct_report *r, FILE *out)
 	group_table(out, "Per answering agent (answered marketing calls)", k_agent, 1, r->agents,
 	    r->n_agents, 1);
 	group_table(out, "Outbound per agent", k_agent, 1, r->out_agents, r->n_out_agents, 2);
+	ring_agents(out, r);
 	cb_table(out, r);
 	fputs("</body></html>\n", out);
 	return ferror(out) ? CT_ERR : CT_OK;

@@ -86,8 +86,9 @@ size_t ct_report_kv_marketing(const struct ct_report *r, struct ct_report_kv *v)
 	n = kv(v, n, "cost_per_call", ct_report_div(r->cost, f->calls, r->has_cost), P_COST);
 	n = kv(v, n, "cost_per_lead", ct_report_div(r->cost, f->first_callers, r->has_cost),
 	    P_COST);
-	return kv(v, n, "cost_per_quality_call", ct_report_div(r->cost, f->quality,
+	n = kv(v, n, "cost_per_quality_call", ct_report_div(r->cost, f->quality,
 	    r->has_cost), P_COST);
+	return kv(v, n, "answered_by_machine", (double)f->machine, P_INT);
 }
 
 size_t ct_report_kv_answer(const struct ct_report *r, struct ct_report_kv *v)
@@ -202,6 +203,23 @@ size_t ct_report_kv_agent(const struct ct_report_fig *f, int outbound, struct ct
 		n = kv(v, n, "mean_answer_ms", ct_report_mean(f->tta_sum, f->tta_n), P_MS);
 	}
 	return n;
+}
+
+/* Ring figures of one agent (docs/report.md, Agents' rings). */
+size_t ct_report_kv_rings(const struct ct_report_ringfig *f, struct ct_report_kv *v)
+{
+	size_t n = 0;
+
+	n = kv(v, n, "rings", (double)f->rings, P_INT);
+	n = kv(v, n, "answered", (double)f->answered, P_INT);
+	n = kv(v, n, "missed_rings", (double)f->missed, P_INT);
+	n = kv(v, n, "cancelled_elsewhere", (double)f->elsewhere, P_INT);
+	n = kv(v, n, "answer_rate_pct", ct_report_pct(f->answered, f->answered + f->missed), P_PCT);
+	n = kv(v, n, "pickup_mean_s", ct_report_mean(f->pickup_sum, f->pickup_n) / 1000.0, P_S);
+	n = kv(v, n, "pickup_p90_s", f->pickup_p90_ms == CT_REPORT_NONE ? NAN :
+	    (double)f->pickup_p90_ms / 1000.0, P_S);
+	n = kv(v, n, "calls_taken", (double)f->taken, P_INT);
+	return kv(v, n, "talk_s", f->talk_sum, P_S);
 }
 
 /*
@@ -401,6 +419,21 @@ static void jgroups(struct ct_buf *b, const char *name, const char *const *keys,
 	ct_buf_puts(b, "],");
 }
 
+static void jring_agents(struct ct_buf *b, const struct ct_report *r)
+{
+	struct ct_report_kv v[CT_REPORT_KV_MAX];
+	size_t i;
+
+	ct_buf_puts(b, ",\"ring_agents\":[");
+	for (i = 0; i < r->n_ring_agents; i++) {
+		ct_buf_puts(b, i ? ",{" : "{");
+		jstr(b, "agent", r->ring_agents[i].agent);
+		jkvs(b, v, ct_report_kv_rings(&r->ring_agents[i], v), 1);
+		ct_buf_puts(b, "}");
+	}
+	ct_buf_puts(b, "]");
+}
+
 static void jcblist(struct ct_buf *b, const struct ct_report *r)
 {
 	char t[48];
@@ -451,6 +484,7 @@ int ct_report_render_json(const struct ct_report *r, FILE *out)
 	jgroups(&b, "agents", k_agent, 1, r->agents, r->n_agents, 1);
 	jgroups(&b, "outbound_agents", k_agent, 1, r->out_agents, r->n_out_agents, 2);
 	jcblist(&b, r);
+	jring_agents(&b, r);
 	ct_buf_puts(&b, "}\n");
 	if (b.oom)
 		rc = CT_NOMEM;

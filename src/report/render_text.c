@@ -238,6 +238,9 @@ static void summary(const struct ct_report *r, FILE *out)
 	fprintf(out, "\nSummary\n");
 	line(out, "marketing calls", m->calls, 0, NULL);
 	line(out, "missed calls", m->missed, ct_report_pct(m->missed, m->calls), "missed rate");
+	if (m->machine > 0)
+		line(out, "  answered by IVR/voicemail", m->machine,
+		    ct_report_pct(m->machine, m->calls), "of calls");
 	line(out, "first-time callers (leads)", m->first_callers, 0, NULL);
 	line(out, "missed callers", m->missed_callers, 0, NULL);
 	line(out, "lost leads", m->lost_leads, ct_report_pct(m->lost_leads, m->missed_callers),
@@ -492,6 +495,36 @@ static void agents(const struct ct_report *r, FILE *out)
 	ttab_print(&t, out);
 }
 
+/* Agents' rings (PBX legs): offered, answered, missed, pick-up times. */
+static void ring_agents(const struct ct_report *r, FILE *out)
+{
+	static const int right[8] = { 0, 1, 1, 1, 1, 1, 1, 1 };
+	static const char *const hdr[8] = { "agent", "rings", "answered", "missed",
+		"answer %", "pickup s", "p90 s", "talk min" };
+	struct ttab t = { .ncols = 8, .hdr = hdr, .right = right };
+	char c[7][32];
+	size_t i;
+
+	if (r->n_ring_agents == 0)
+		return;
+	fprintf(out, "\nAgents' rings (PBX legs, marketing calls)\n");
+	for (i = 0; i < r->n_ring_agents; i++) {
+		const struct ct_report_ringfig *f = &r->ring_agents[i];
+		const char *row[8] = { f->agent, c[0], c[1], c[2], c[3], c[4], c[5], c[6] };
+
+		snprintf(c[0], sizeof(c[0]), "%ld", f->rings);
+		snprintf(c[1], sizeof(c[1]), "%ld", f->answered);
+		snprintf(c[2], sizeof(c[2]), "%ld", f->missed);
+		num(c[3], sizeof(c[3]), ct_report_pct(f->answered, f->answered + f->missed), 1);
+		num(c[4], sizeof(c[4]), ct_report_mean(f->pickup_sum, f->pickup_n) / 1000.0, 1);
+		num(c[5], sizeof(c[5]), f->pickup_p90_ms == CT_REPORT_NONE ? NAN :
+		    (double)f->pickup_p90_ms / 1000.0, 1);
+		num(c[6], sizeof(c[6]), f->talk_sum / 60.0, 1);
+		ttab_row(&t, row);
+	}
+	ttab_print(&t, out);
+}
+
 static void cblist(const struct ct_report *r, FILE *out)
 {
 	static const int right[6] = { 0, 0, 1, 1, 0, 0 };
@@ -543,6 +576,7 @@ int ct_report_render_text(const struct ct_report *r, FILE *out)
 	groups(out, "Per source/campaign", k_camp, 2, r->campaigns, r->n_campaigns);
 	groups(out, "Per session (utm)", k_utm, 3, r->sessions, r->n_sessions);
 	agents(r, out);
+	ring_agents(r, out);
 	cblist(r, out);
 	return ferror(out) ? CT_ERR : CT_OK;
 }

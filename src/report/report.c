@@ -60,7 +60,8 @@ struct report_opts {
 
 const char *const ct_report_opt_name[CT_RO_COUNT] = {
 	"end_us", "callee", "sensor", "source", "campaign", "caller_number", "callee_number",
-	"utm_source", "utm_medium", "utm_campaign", "duration_s"
+	"utm_source", "utm_medium", "utm_campaign", "duration_s", "answered_by", "parent_call_id",
+	"rings"
 };
 
 const char *const ct_report_dir_name[CT_RDIR_COUNT] = {
@@ -243,6 +244,9 @@ void ct_report_data_fini(struct ct_report_data *d)
 	free(d->currency);
 	d->currency = NULL;
 	free(d->calls);
+	free(d->rings);
+	d->rings = NULL;
+	d->n_rings = d->cap_rings = 0;
 	free(d->costs);
 	free(d->source_name);
 	d->calls = NULL;
@@ -351,6 +355,9 @@ static int add_row(struct ct_report_data *d, const struct raw_row *w)
 	struct ct_report_call *c;
 	int oom = 0, i;
 
+	/* A PBX leg is part of its trunk call (docs/schema.md, PBX legs), not a call of its own. */
+	if (w->opt[CT_RO_PARENT_CALL_ID] != NULL)
+		return CT_OK;
 	if (grow((void **)&d->calls, &d->cap_calls, d->n_calls, sizeof(*d->calls)))
 		return CT_NOMEM;
 	c = &d->calls[d->n_calls];
@@ -365,6 +372,18 @@ static int add_row(struct ct_report_data *d, const struct raw_row *w)
 	c->talk_s = w->talk_s;
 	c->disp = (uint8_t)disp_of((const unsigned char *)w->disp);
 	c->dir = (uint8_t)dir_of(w->dir);
+	/*
+	 * Answered only by an IVR or voicemail: for marketing nobody took the
+	 * call, so it counts as not answered (missed), and in answered_by_machine.
+	 */
+	if (c->disp == CT_RD_ANSWERED && w->opt[CT_RO_ANSWERED_BY] != NULL &&
+	    (strcmp(w->opt[CT_RO_ANSWERED_BY], "ivr") == 0 ||
+	    strcmp(w->opt[CT_RO_ANSWERED_BY], "voicemail") == 0)) {
+		c->disp = CT_RD_NOANSWER;
+		c->machine = 1;
+		c->answer_ms = CT_REPORT_NONE;
+		c->talk_s = NAN;
+	}
 	c->cnum = number_of(d, w->opt[CT_RO_CALLER_NUMBER], w->caller, &c->cid, &oom);
 	c->dnum = number_of(d, w->opt[CT_RO_CALLEE_NUMBER], w->opt[CT_RO_CALLEE], &c->did, &oom);
 	c->agent = intern(d, w->agent, &c->kid[CT_RK_AGENT], &oom);
@@ -374,7 +393,7 @@ static int add_row(struct ct_report_data *d, const struct raw_row *w)
 	for (i = 0; i < 3; i++)
 		c->utm[i] = intern(d, w->opt[CT_RO_UTM_SOURCE + i], &c->kid[CT_RK_UTM_SOURCE + i],
 		    &oom);
-	if (oom)
+	if (oom || ct_report_rings_parse(d, c, w->opt[CT_RO_RINGS]) != CT_OK)
 		return CT_NOMEM;
 	d->n_calls++;
 	return CT_OK;

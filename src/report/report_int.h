@@ -40,6 +40,7 @@ enum ct_report_opt {
 	CT_RO_END_US, CT_RO_CALLEE, CT_RO_SENSOR, CT_RO_SOURCE, CT_RO_CAMPAIGN,
 	CT_RO_CALLER_NUMBER, CT_RO_CALLEE_NUMBER,
 	CT_RO_UTM_SOURCE, CT_RO_UTM_MEDIUM, CT_RO_UTM_CAMPAIGN, CT_RO_DURATION_S,
+	CT_RO_ANSWERED_BY, CT_RO_PARENT_CALL_ID, CT_RO_RINGS,
 	CT_RO_COUNT
 };
 
@@ -78,6 +79,30 @@ struct ct_report_call {
 	uint8_t marketing;        /* set by compute: a marketing call (any range) */
 	uint8_t first;            /* set by compute: a first-time call */
 	uint8_t scope;            /* set by compute: in range and filters */
+	uint8_t machine;          /* answered by an IVR or voicemail only: counted as noanswer */
+	uint32_t ring0, nring;    /* its rings: d->rings[ring0 .. ring0 + nring) */
+};
+
+/* Ring outcomes (the `outcome` of a ring, docs/schema.md), in rings.c's name order. */
+enum ct_report_ring_outcome {
+	CT_RRING_ANSWERED = 0, CT_RRING_NO_ANSWER, CT_RRING_BUSY, CT_RRING_REJECTED,
+	CT_RRING_ELSEWHERE, CT_RRING_CALLER_HANGUP, CT_RRING_FAILED, CT_RRING_OTHER
+};
+
+/* One ring of a call (rings column), as the report keeps it. */
+struct ct_report_ring {
+	const char *agent;        /* interned; NULL = none */
+	int64_t pickup_ms;        /* CT_REPORT_NONE when null */
+	uint8_t outcome;          /* enum ct_report_ring_outcome */
+};
+
+/* Ring figures of one agent (rings.c). */
+struct ct_report_ringfig {
+	const char *agent;        /* interned */
+	long rings, answered, missed, elsewhere, pickup_n, taken;
+	double pickup_sum;        /* ms */
+	double talk_sum;          /* s, of the calls the agent took */
+	int64_t pickup_p90_ms;    /* CT_REPORT_NONE when no answered ring */
 };
 
 /* One cost: a row of --costs (days given) or numbers.cost summed per pair. */
@@ -100,6 +125,8 @@ struct ct_report_hours {
 struct ct_report_data {
 	struct ct_report_call *calls;
 	size_t n_calls, cap_calls;
+	struct ct_report_ring *rings;   /* every call's rings (ring0/nring of a call) */
+	size_t n_rings, cap_rings;
 	struct ct_report_cost *costs;
 	size_t n_costs, cap_costs;
 	int costs_from_file;       /* costs are --costs rows (else numbers.cost) */
@@ -121,6 +148,7 @@ struct ct_report_data {
 /* Figures of a set of marketing calls (the whole report, or one group). */
 struct ct_report_fig {
 	long calls, answered, missed, quality;
+	long machine;              /* missed calls answered by an IVR or voicemail (answered_by) */
 	long unique, first_calls, first_callers, repeat;
 	long missed_callers, lost_leads;
 	long tta_n;
@@ -179,6 +207,8 @@ struct ct_report {
 	size_t n_sources, n_campaigns, n_sessions, n_agents, n_out_agents;
 	struct ct_report_cbitem *cblist;
 	size_t n_cblist;
+	struct ct_report_ringfig *ring_agents;   /* by agent name */
+	size_t n_ring_agents;
 };
 
 extern const int ct_report_within_s[CT_REPORT_NWITHIN];
@@ -211,6 +241,10 @@ int ct_report_parse_duration(const char *s, int64_t *us);
 const char *ct_report_intern(struct ct_report_strtab *t, const char *s, int32_t *id);
 void ct_report_strtab_fini(struct ct_report_strtab *t);
 
+/* rings.c: per-agent ring figures */
+int ct_report_rings_parse(struct ct_report_data *d, struct ct_report_call *c, const char *text);
+int ct_report_ring_agents(struct ct_report *r, const struct ct_report_data *d);
+
 /* costs.c */
 int ct_report_costs_load(struct ct_report_data *d, const char *path, char *errbuf);
 
@@ -230,6 +264,7 @@ struct ct_report_kv {
 #define CT_REPORT_KV_MAX 24
 size_t ct_report_kv_totals(const struct ct_report *r, struct ct_report_kv *kv);
 size_t ct_report_kv_marketing(const struct ct_report *r, struct ct_report_kv *kv);
+size_t ct_report_kv_rings(const struct ct_report_ringfig *f, struct ct_report_kv *kv);
 size_t ct_report_kv_answer(const struct ct_report *r, struct ct_report_kv *kv);
 size_t ct_report_kv_callbacks(const struct ct_report *r, struct ct_report_kv *kv);
 size_t ct_report_kv_outbound(const struct ct_report *r, struct ct_report_kv *kv);

@@ -312,6 +312,7 @@ static void fig_call(struct ct_report_fig *f, const struct ct_report_call *c, do
 {
 	f->calls++;
 	f->missed += is_missed(c);
+	f->machine += c->machine;
 	f->quality += is_quality(c, quality_s);
 	f->first_calls += c->first;
 	f->repeat += c->cid >= 0 && !c->first;
@@ -926,7 +927,8 @@ int ct_report_compute(struct ct_report *r, struct ct_report_data *d)
 	numbers_called(&x, seen);
 	if (daily(&x, m, nm) != CT_OK || marketing(&x, m, nm) != CT_OK ||
 	    agents(&x, 0, &r->agents, &r->n_agents) != CT_OK ||
-	    agents(&x, 1, &r->out_agents, &r->n_out_agents) != CT_OK)
+	    agents(&x, 1, &r->out_agents, &r->n_out_agents) != CT_OK ||
+	    ct_report_ring_agents(r, d) != CT_OK)
 		goto out;
 	rc = CT_OK;
 out:
@@ -953,6 +955,9 @@ void ct_report_fini(struct ct_report *r)
 	free(r->sessions);
 	free(r->agents);
 	free(r->out_agents);
+	free(r->ring_agents);
+	r->ring_agents = NULL;
+	r->n_ring_agents = 0;
 	free(r->cblist);
 	r->daily = NULL;
 	r->sources = r->campaigns = r->sessions = r->agents = r->out_agents = NULL;

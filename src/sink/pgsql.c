@@ -247,6 +247,7 @@ static void put_val(struct ct_buf *b, const struct ct_val *v, const char *type, 
 	*off = (long)b->len;
 	switch (v->kind) {
 	case CT_VAL_TEXT:
+	case CT_VAL_JSON:
 		ct_buf_puts(b, v->s);
 		break;
 	case CT_VAL_INT:

@@ -130,6 +130,124 @@ const char *ct_transport_name(uint8_t transport)
 	}
 }
 
+/* Static name of o ("answered", "no_answer", ...); "unknown" outside the enum. */
+const char *ct_ring_outcome_name(enum ct_ring_outcome o)
+{
+	static const char *const names[] = {
+		[CT_RING_ANSWERED] = "answered", [CT_RING_NO_ANSWER] = "no_answer",
+		[CT_RING_BUSY] = "busy", [CT_RING_REJECTED] = "rejected",
+		[CT_RING_CANCELLED_ELSEWHERE] = "cancelled_elsewhere",
+		[CT_RING_CALLER_HANGUP] = "caller_hangup", [CT_RING_FAILED] = "failed",
+		[CT_RING_UNKNOWN] = "unknown",
+	};
+
+	if ((unsigned)o >= sizeof(names) / sizeof(names[0]))
+		return "unknown";
+	return names[o];
+}
+
+/* Static name of a ("agent", "ivr", ...); NULL for CT_ANS_NONE or outside the enum. */
+const char *ct_answered_by_name(enum ct_answered_by a)
+{
+	switch (a) {
+	case CT_ANS_AGENT:     return "agent";
+	case CT_ANS_IVR:       return "ivr";
+	case CT_ANS_VOICEMAIL: return "voicemail";
+	case CT_ANS_EXTERNAL:  return "external";
+	case CT_ANS_UNKNOWN:   return "unknown";
+	default:               return NULL;
+	}
+}
+
+/* Frees n rings and their strings.  NULL is a no-op. */
+void ct_rings_free(struct ct_ring *rings, size_t n)
+{
+	size_t i;
+
+	for (i = 0; rings != NULL && i < n; i++) {
+		free(rings[i].agent);
+		free(rings[i].call_id);
+	}
+	free(rings);
+}
+
+/* Appends t as a JSON string (ISO 8601) or null. */
+static void json_time(struct ct_buf *b, int64_t us)
+{
+	char t[40];
+
+	ct_time_iso(us, t, sizeof(t));
+	if (t[0] != '\0')
+		ct_buf_json_str(b, t);
+	else
+		ct_buf_puts(b, "null");
+}
+
+/*
+ * Replaces r's rings by rings[0..n) (ownership passes; on error they are
+ * freed too) and builds r->rings_json, the `rings` JSON array:
+ * [{"agent", "call_id", "ring_start", "ring_end", "outcome", "pickup_ms"}].
+ * CT_OK or CT_NOMEM (r then has no rings).
+ */
+int ct_record_set_rings(struct ct_call_record *r, struct ct_ring *rings, size_t n)
+{
+	struct ct_buf b;
+	size_t i;
+
+	ct_rings_free(r->rings, r->n_rings);
+	free(r->rings_json);
+	r->rings = NULL;
+	r->rings_json = NULL;
+	r->n_rings = 0;
+	if (n == 0) {
+		free(rings);
+		return CT_OK;
+	}
+	ct_buf_init(&b);
+	ct_buf_puts(&b, "[");
+	for (i = 0; i < n; i++) {
+		const struct ct_ring *g = &rings[i];
+
+		ct_buf_puts(&b, i > 0 ? ",{\"agent\":" : "{\"agent\":");
+		if (g->agent != NULL)
+			ct_buf_json_str(&b, g->agent);
+		else
+			ct_buf_puts(&b, "null");
+		ct_buf_puts(&b, ",\"call_id\":");
+		if (g->call_id != NULL)
+			ct_buf_json_str(&b, g->call_id);
+		else
+			ct_buf_puts(&b, "null");
+		ct_buf_puts(&b, ",\"ring_start\":");
+		json_time(&b, g->start_us);
+		ct_buf_puts(&b, ",\"ring_end\":");
+		json_time(&b, g->end_us);
+		ct_buf_puts(&b, ",\"outcome\":");
+		ct_buf_json_str(&b, ct_ring_outcome_name(g->outcome));
+		ct_buf_puts(&b, ",\"pickup_ms\":");
+		if (g->outcome == CT_RING_ANSWERED && g->start_us != CT_TIME_NONE &&
+		    g->end_us != CT_TIME_NONE && g->end_us >= g->start_us)
+			ct_buf_i64(&b, (g->end_us - g->start_us + 500) / 1000);
+		else
+			ct_buf_puts(&b, "null");
+		ct_buf_puts(&b, "}");
+	}
+	if (ct_buf_puts(&b, "]") != CT_OK || b.p == NULL) {
+		ct_buf_fini(&b);
+		ct_rings_free(rings, n);
+		return CT_NOMEM;
+	}
+	r->rings_json = strdup(b.p);
+	ct_buf_fini(&b);
+	if (r->rings_json == NULL) {
+		ct_rings_free(rings, n);
+		return CT_NOMEM;
+	}
+	r->rings = rings;
+	r->n_rings = n;
+	return CT_OK;
+}
+
 /* Writes v as exactly n decimal digits (zero-padded) ending at p[n - 1]. */
 static void put_digits(char *p, unsigned v, int n)
 {
@@ -220,6 +338,11 @@ void ct_call_record_free(struct ct_call_record *r)
 	free(r->utm_content);
 	free(r->click_id);
 	free(r->streams);
+	free(r->link_id);
+	free(r->diverted_from);
+	free(r->parent_call_id);
+	ct_rings_free(r->rings, r->n_rings);
+	free(r->rings_json);
 	free(r);
 }
 
@@ -262,6 +385,9 @@ void ct_val_json(const struct ct_val *v, struct ct_buf *b)
 	case CT_VAL_TEXT:
 		ct_buf_json_str(b, v->s);
 		break;
+	case CT_VAL_JSON:
+		ct_buf_puts(b, v->s);
+		break;
 	case CT_VAL_INT:
 	case CT_VAL_STREAMS:
 		ct_buf_i64(b, v->i);
@@ -285,6 +411,7 @@ void ct_val_csv(const struct ct_val *v, struct ct_buf *b)
 
 	switch (v->kind) {
 	case CT_VAL_TEXT:
+	case CT_VAL_JSON:
 		ct_buf_csv_str(b, v->s);
 		break;
 	case CT_VAL_INT:

@@ -212,6 +212,8 @@ static void g_jitter_max_ms(R, V)
 	if (!any)
 		v->kind = CT_VAL_NULL;
 }
+static void g_answered_by(R, V)   { val_text(v, ct_answered_by_name(r->answered_by)); }
+static void g_rings(R, V)         { v->kind = CT_VAL_JSON; v->s = r->rings_json != NULL ? r->rings_json : "[]"; }
 static void g_start_us(R, V)      { val_int_or_null(v, r->start_us, CT_TIME_NONE); }
 static void g_end_us(R, V)        { val_int_or_null(v, r->end_us, CT_TIME_NONE); }
 
@@ -485,6 +487,30 @@ const struct ct_schema_col ct_schema_calls[] = {
 	{ "click_id", CT_COL_TEXT, CT_OUT_ALL, 0, 0, STR(click_id),
 	    "as `visitor_id`",
 	    "`click_id` of that lease (gclid, fbclid, ...)." },
+	/* PBX legs (src/attr/legs.c, docs/schema.md "PBX legs") */
+	{ "answered_by", CT_COL_TEXT, CT_OUT_ALL, OPT, 0, GET(g_answered_by),
+	    "not an inbound call, or not answered",
+	    "Who took an answered inbound call: `agent` (an agent leg of the "
+	    "PBX answered; `agent` is then the last agent who answered), `ivr` "
+	    "(the PBX answered and no leg was answered: menu, queue music, its "
+	    "own voicemail), `voicemail` (a leg to a voicemail user answered), "
+	    "`external` (a leg forwarded out of the home network answered), "
+	    "`unknown` (the PBX's LAN side is not seen, or the call could not be "
+	    "told apart), see [PBX legs](#pbx-legs-rings-answered_by).  `ivr` and "
+	    "`voicemail` calls count as missed in the report." },
+	{ "rings", CT_COL_TEXT, CT_OUT_ALL, OPT, 0, GET(g_rings),
+	    "never (`[]` when no agent leg was seen)",
+	    "The agent legs offered for this call, in ring start order: JSON "
+	    "array of `{\"agent\", \"call_id\", \"ring_start\", "
+	    "\"ring_end\", \"outcome\", \"pickup_ms\"}` (in CSV and the "
+	    "stores the same array as JSON text), see [PBX "
+	    "legs](#pbx-legs-rings-answered_by)." },
+	{ "parent_call_id", CT_COL_TEXT, CT_OUT_ALL, OPT, 0, STR(parent_call_id),
+	    "not a leg of a trunk call",
+	    "A PBX leg (internal call to an agent, voicemail, or forward out) "
+	    "that serves an inbound trunk call: the trunk call's `call_id`.  The "
+	    "leg is still written as its own record, after its parent, and is "
+	    "not a marketing call." },
 	{ "rtp_packets", CT_COL_INTEGER, CT_OUT_ALL, 0, 0, GET(g_rtp_packets),
 	    "no RTP stream",
 	    "RTP packets received over all the call's streams (sum of the "

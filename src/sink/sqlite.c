@@ -441,6 +441,7 @@ static int bind_val(sqlite3_stmt *st, int idx, const struct ct_val *v)
 
 	switch (v->kind) {
 	case CT_VAL_TEXT:
+	case CT_VAL_JSON:
 		return sqlite3_bind_text(st, idx, v->s, -1, SQLITE_STATIC);
 	case CT_VAL_INT:
 	case CT_VAL_BOOL:

@@ -42,9 +42,13 @@
  *    direction (docs/schema.md, agent).  A response to the initial INVITE is recognised by its CSeq and
  *    the caller's From tag, or by the INVITE's top Via branch when a phone
  *    echoes a wrong From tag (RFC 3261 §17.1.3).
- *  - A final failure (3xx-6xx other than 401/407) ends the call at once; a
- *    later 2xx from another fork is ignored.  A 2xx that beats a CANCEL
- *    wins: the call is answered.
+ *  - A final failure (3xx-6xx other than 401/407) ends the call at once,
+ *    unless the INVITE was forked (forks.c: copies of it sent to several
+ *    targets): then one branch's failure only ends that branch, and the
+ *    call ends on the failure a proxy forwards upstream, on a 6xx, or when
+ *    every branch failed; a later 2xx of another branch answers the call,
+ *    and each branch becomes a ring of the record.  A 2xx that beats a
+ *    CANCEL wins: the call is answered.
  *  - CANCEL then any final failure: cancelled by the caller, end_us = CANCEL
  *    time, final_code = that status (0 if none came within linger_us),
  *    hangup_reason = the CANCEL's Reason text, else "CANCEL".
@@ -109,6 +113,7 @@
 #include "calltap/hashtab.h"
 #include "calltap/list.h"
 #include "calltap/sigpath.h"
+#include "forks.h"
 
 enum dstate {
 	DS_SETUP = 0,   /* INVITE sent, no final response yet */
@@ -143,6 +148,9 @@ struct ct_dialog {
 	char *from_user;               /* From user of the first INVITE (caller may be the PAI) */
 	char *invite_branch;           /* top Via branch of the current initial INVITE */
 	char *reason;                  /* hangup_reason candidate */
+	char *link_id, *diverted;      /* of the first INVITE, for the legs stage (record) */
+	struct ct_forks *forks;        /* branches of a forked INVITE (forks.c), NULL: not forked */
+	uint8_t fork_verdict;          /* enum ct_fork_verdict of the message being handled */
 	uint64_t *seen;                /* ring of message keys already seen */
 	int64_t start_us, ringing_us, answer_us, end_us, cancel_us;
 	int64_t last_us;               /* last SIP activity (max ts), timer base */
@@ -499,6 +507,9 @@ static void dialog_destroy(struct ct_dialog *d)
 	free(d->callee);
 	free(d->agent);
 	free(d->reason);
+	free(d->link_id);
+	free(d->diverted);
+	ct_forks_free(d->forks);
 	free(d->seen);
 	ct_sigpath_fini(&d->path);
 	ct_call_record_free(d->pending);
@@ -581,6 +592,9 @@ static struct ct_dialog *dialog_new(struct ct_dialog_table *t, const struct ct_s
 	d->callee = dup_cap(m->ruri_user, CT_CAP_USER, CT_CUT_CALLEE, &d->cut, &ok);
 	d->agent = calling_extension(m, &d->cut, &ok);
 	d->invite_branch = dup_token(m->via_branch, &ok);
+	d->link_id = has_text(m->link_id) ? dup_cap(m->link_id, CT_CAP_CALL_ID, 0, NULL, &ok) : NULL;
+	d->diverted = has_text(m->diversion_user) ?
+	    dup_cap(m->diversion_user, CT_CAP_USER, 0, NULL, &ok) : NULL;
 	if (!ok) {
 		dialog_destroy(d);
 		return NULL;
@@ -624,7 +638,10 @@ static struct ct_call_record *build_record(const struct ct_dialog_table *t, stru
 	r->callee = d->callee;
 	r->agent = d->agent;
 	r->hangup_reason = d->reason;
+	r->link_id = d->link_id;
+	r->diverted_from = d->diverted;
 	d->caller = d->caller_name = d->callee = d->agent = d->reason = NULL;
+	d->link_id = d->diverted = NULL;
 	r->src_ip = d->src;
 	r->dst_ip = d->dst;
 	r->has_capture_drops = t->drops_known;
@@ -648,6 +665,7 @@ static struct ct_call_record *build_record(const struct ct_dialog_table *t, stru
 	r->cut_fields = d->cut;
 	r->auth_challenges = d->auth_challenges;
 	r->invites = d->invites;
+	(void)ct_forks_rings(d->forks, r);   /* a forked call: one ring per branch */
 	return r;
 }
 
@@ -662,6 +680,8 @@ static void close_call(struct ct_dialog_table *t, struct ct_dialog *d,
     enum ct_disposition disp, bool truncated)
 {
 	d->pending = build_record(t, d, disp, truncated);
+	if (d->pending != NULL && t->hooks.ended != NULL)
+		t->hooks.ended(t->hooks.user, d->pending);
 	if (d->cut != 0)
 		t->st.fields_cut++;
 	/* Matching an ended call needs only its Call-ID and seen keys. */
@@ -845,6 +865,8 @@ static void set_cancelled(struct ct_dialog *d)
 static void on_failure(struct ct_dialog_table *t, struct ct_dialog *d,
     const struct ct_sip_msg *m)
 {
+	if (d->state == DS_SETUP && d->fork_verdict == CT_FORK_BRANCH)
+		return;   /* one branch of a forked INVITE failed; another may answer */
 	d->final_code = m->status;
 	if (d->state == DS_CANCELLING) {
 		if (d->q850 < 0)
@@ -891,6 +913,30 @@ static void on_response(struct ct_dialog_table *t, struct ct_dialog *d,
 	} else {
 		on_failure(t, d, m);
 	}
+}
+
+/* ---- forks --------------------------------------------------------------- */
+
+/*
+ * Hands m to the fork table of d before the retransmission filter (the
+ * copies of a forked INVITE and the upstream copy of a response carry the
+ * key of the first): copies of the initial INVITE and responses to it.
+ * Returns the verdict on a final failure (forks.c), else CT_FORK_NONE.
+ */
+static enum ct_fork_verdict fork_observe(struct ct_dialog *d, const struct ct_sip_msg *m,
+    int idx)
+{
+	if (d->state == DS_ENDED)
+		return CT_FORK_NONE;
+	if (m->is_request) {
+		if (idx == CT_M_INVITE && !has_text(m->to_tag) && m->cseq >= d->invite_cseq &&
+		    from_party(d, m) != CT_PARTY_CALLEE)
+			ct_forks_invite(&d->forks, m, &d->dst, d->dport, d->callee, d->start_us);
+		return CT_FORK_NONE;
+	}
+	if (idx != CT_M_INVITE || m->cseq != d->invite_cseq)
+		return CT_FORK_NONE;
+	return ct_forks_response(d->forks, m);
 }
 
 /* ---- entry points ------------------------------------------------------- */
@@ -1147,6 +1193,8 @@ static void announce(struct ct_dialog_table *t, const struct ct_dialog *d)
 	r.caller = d->caller;
 	r.caller_name = d->caller_name;
 	r.callee = d->callee;
+	r.link_id = d->link_id;
+	r.diverted_from = d->diverted;
 	r.src_ip = d->src;
 	r.dst_ip = d->dst;
 	r.src_port = d->sport;
@@ -1227,14 +1275,25 @@ void ct_dialog_on_msg(struct ct_dialog_table *t, const struct ct_sip_msg *m)
 		/* Off the call's signalling path (a stranger who knows the
 		 * Call-ID): a request is no part of the call; a response still
 		 * counts (a second box of an SBC pool) but its SDP does not,
-		 * and neither is remembered as seen (the real one may follow). */
+		 * and neither is remembered as seen (the real one may follow).
+		 * Nor does it fork the call. */
 		t->st.foreign_in_dialog++;
 		if (m->is_request)
 			return;
 		foreign = true;
-	} else if (seen_check_add(d, msg_key(t, m))) {
-		t->st.retransmissions++;
-		return;
+		d->fork_verdict = CT_FORK_NONE;
+	} else {
+		d->fork_verdict = (uint8_t)fork_observe(d, m, idx);
+		/*
+		 * A proxy's upstream copy of the final failure of a forked call
+		 * has the key of the branch's own response: it still ends the call.
+		 */
+		if (seen_check_add(d, msg_key(t, m)) &&
+		    !(d->fork_verdict == CT_FORK_END && d->forks != NULL &&
+		    d->state == DS_SETUP)) {
+			t->st.retransmissions++;
+			return;
+		}
 	}
 	if (d->partial)
 		partial_note(t, d, m);

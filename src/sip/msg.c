@@ -289,6 +289,48 @@ static void take_pai(struct ct_sip_msg *m, const char *hvalue)
 }
 
 /*
+ * User of the first URI of a name-addr list value v ("<sip:u@h>;p, ..."),
+ * the same way as take_pai; NULL when there is none.
+ */
+static char *first_uri_user(const char *hvalue)
+{
+	osip_uri_t *uri = NULL;
+	const char *v, *lt, *gt;
+	char *text, *user = NULL;
+
+	v = hvalue + strspn(hvalue, " \t");
+	lt = strchr(v, '<');
+	gt = lt ? strchr(lt, '>') : NULL;
+	if (lt != NULL && gt != NULL)
+		text = dup_n(lt + 1, (size_t)(gt - lt - 1));
+	else
+		text = dup_n(v, strcspn(v, " \t;,"));
+	if (text != NULL && osip_uri_init(&uri) == 0 && osip_uri_parse(uri, text) == 0)
+		user = uri_user(uri);
+	osip_uri_free(uri);
+	free(text);
+	return user;
+}
+
+/*
+ * True when name is a header PBXes and proxies put the original Call-ID
+ * (or another call correlation id) in: X-CID (Kamailio/OpenSIPS setups),
+ * X-Orig-Call-ID, X-Original-Call-ID, X-Linked-Call-ID.
+ */
+static bool is_link_header(const char *name)
+{
+	static const char *const names[] = {
+		"x-cid", "x-orig-call-id", "x-original-call-id", "x-linked-call-id",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcasecmp(name, names[i]) == 0)
+			return true;
+	return false;
+}
+
+/*
  * Finds parameter name in one Reason value "proto ;p=v ;text=\"...\"",
  * stopping at a comma outside quotes.  Returns a pointer to the value (just
  * after '=') and its length in *n (quotes included), or NULL.
@@ -377,7 +419,7 @@ static void take_other_headers(struct ct_sip_msg *m, osip_message_t *sip)
 	osip_list_iterator_t it;
 	osip_header_t *h;
 	char *first_text = NULL;
-	bool pai_seen = false;
+	bool pai_seen = false, div_seen = false;
 	const char *v;
 
 	for (h = osip_list_get_first(&sip->headers, &it); h != NULL;
@@ -388,6 +430,19 @@ static void take_other_headers(struct ct_sip_msg *m, osip_message_t *sip)
 			pai_seen = true;
 			if (h->hvalue != NULL)
 				take_pai(m, h->hvalue);
+		} else if (m->link_id == NULL && h->hvalue != NULL && is_link_header(h->hname)) {
+			v = h->hvalue + strspn(h->hvalue, " \t");
+			m->link_id = dup_n(v, strcspn(v, " \t;,"));
+		} else if (h->hvalue != NULL && strcasecmp(h->hname, "diversion") == 0) {
+			/* Diversion (RFC 5806) wins over History-Info (RFC 7044). */
+			if (!div_seen) {
+				free(m->diversion_user);
+				m->diversion_user = first_uri_user(h->hvalue);
+				div_seen = true;
+			}
+		} else if (h->hvalue != NULL && m->diversion_user == NULL &&
+		    strcasecmp(h->hname, "history-info") == 0) {
+			m->diversion_user = first_uri_user(h->hvalue);
 		} else if (h->hvalue != NULL && strcasecmp(h->hname, "reason") == 0) {
 			for (v = h->hvalue; v != NULL; v = next_reason(v))
 				take_reason_value(m, v, &first_text);
@@ -517,6 +572,7 @@ struct keep_state {
 	unsigned via, contact, pai, reason;   /* headers of each kind seen */
 	bool single_seen[N_SINGLE];  /* one of single_headers[] was kept */
 	uint16_t repeated;  /* repeated single headers dropped */
+	unsigned link, divert, hinfo;         /* correlation, Diversion, History-Info */
 	enum keep cur;      /* decision for the current header's lines */
 	bool quoted;        /* KEEP_FIRST_VALUE: inside "..." */
 	unsigned angle;     /* KEEP_FIRST_VALUE: inside <...> */
@@ -553,7 +609,9 @@ static size_t single_index(const char *name, size_t n)
  * (ks->repeated): the first one wins (over TCP the framer has already
  * refused two different Content-Length values).  The first value of the first Via and of the first
  * Contact, the first P-Asserted-Identity and the first MAX_REASON_HEADERS
- * Reason headers.  A line without a colon is kept for osip to judge.
+ * Reason headers, the first correlation header (X-CID and the others of
+ * is_link_header) and the first value of the first Diversion and
+ * History-Info (PBX legs).  A line without a colon is kept for osip to judge.
  * Everything else is dropped (Max-Forwards among them, so a repeated one
  * never reaches osip).
  */
@@ -590,6 +648,20 @@ static enum keep keep_header(struct keep_state *ks, const char *line, size_t n)
 		return ks->pai++ == 0 ? KEEP_ALL : KEEP_NONE;
 	if (name_is(line, k, "reason"))
 		return ks->reason++ < MAX_REASON_HEADERS ? KEEP_ALL : KEEP_NONE;
+	if (name_is(line, k, "diversion"))
+		return ks->divert++ == 0 ? KEEP_FIRST_VALUE : KEEP_NONE;
+	if (name_is(line, k, "history-info"))
+		return ks->hinfo++ == 0 ? KEEP_FIRST_VALUE : KEEP_NONE;
+	if (k > 2 && (line[0] == 'x' || line[0] == 'X') && line[1] == '-') {
+		char name[24];
+
+		if (k < sizeof(name)) {
+			memcpy(name, line, k);
+			name[k] = '\0';
+			if (is_link_header(name))
+				return ks->link++ == 0 ? KEEP_ALL : KEEP_NONE;
+		}
+	}
 	return KEEP_NONE;
 }
 
@@ -836,6 +908,9 @@ void ct_sip_msg_fini(struct ct_sip_msg *m)
 	free(m->pai_user);
 	free(m->via_branch);
 	free(m->reason_text);
+	free(m->link_id);
+	free(m->diversion_user);
+	m->link_id = m->diversion_user = NULL;
 	m->reason_phrase = m->call_id = m->ruri_user = NULL;
 	m->from_user = m->from_name = m->from_tag = NULL;
 	m->to_user = m->to_name = m->to_tag = NULL;

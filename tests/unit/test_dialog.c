@@ -117,7 +117,7 @@ static void on_closing(void *user, struct ct_dialog *d, struct ct_call_record *r
 
 static struct ct_dialog_table *table(struct collector *c, const struct ct_dialog_cfg *cfg)
 {
-	struct ct_dialog_hooks h = { on_emit, on_media, on_closing, c, on_start };
+	struct ct_dialog_hooks h = { on_emit, on_media, on_closing, c, on_start, NULL };
 	struct ct_dialog_cfg def;
 
 	memset(c, 0, sizeof(*c));
@@ -977,6 +977,73 @@ static void test_forking(void)
 	CHECK_INT(c.n, 1);
 	CHECK_REC(c.n ? c.recs[0] : NULL, &e);
 	CHECK_INT(stats(t).retransmissions, 0);
+	ct_dialog_table_free(t);
+	collector_fini(&c);
+}
+
+/*
+ * A proxy (host 2) forks the caller's INVITE to two phones (hosts 3 and 4):
+ * one branch's 486 must not end the call when the other answers later
+ * (the bug before forks.c); each branch is a ring.  Then: a branch fails,
+ * the other never answers, and the proxy's upstream failure (same key as
+ * the branch's own) ends the call.
+ */
+static void test_fork_branches(void)
+{
+	static const struct tcall h1 = { "fk@p", "+15550001", NULL, "ta", "600", "t3", 1, 2, 5060, 5060 };
+	static const struct tcall p3 = { "fk@p", "+15550001", NULL, "ta", "201", "t3", 2, 3, 5060, 5060 };
+	static const struct tcall p4 = { "fk@p", "+15550001", NULL, "ta", "202", "t4", 2, 4, 5060, 5060 };
+	static const struct tcall g1 = { "fk2@p", "+15550001", NULL, "ta", "600", "t4", 1, 2, 5060, 5060 };
+	static const struct tcall g3 = { "fk2@p", "+15550001", NULL, "ta", "201", "t3", 2, 3, 5060, 5060 };
+	static const struct tcall g4 = { "fk2@p", "+15550001", NULL, "ta", "202", "t4", 2, 4, 5060, 5060 };
+	const struct opt up4 = { .to_tag = "t4" };
+	struct collector c;
+	struct ct_dialog_table *t = table(&c, NULL);
+	const struct ct_call_record *r;
+
+	invite(t, &h1, 1, T0, NULL);
+	invite(t, &p3, 1, T0 + 2 * MS, NULL);
+	invite(t, &p4, 1, T0 + 3 * MS, NULL);
+	rsp_a(t, &p3, 180, "Ringing", "INVITE", 1, T0 + 100 * MS, NULL);
+	rsp_a(t, &p4, 180, "Ringing", "INVITE", 1, T0 + 110 * MS, NULL);
+	rsp_a(t, &p4, 486, "Busy Here", "INVITE", 1, T0 + 3 * SEC, NULL);
+	req_a(t, &p4, "ACK", 1, T0 + 3 * SEC + 1 * MS, true, NULL);
+	rsp_a(t, &p3, 200, "OK", "INVITE", 1, T0 + 5 * SEC, NULL);
+	rsp_a(t, &h1, 200, "OK", "INVITE", 1, T0 + 5 * SEC + 1 * MS, NULL);  /* upstream copy */
+	req_a(t, &h1, "BYE", 2, T0 + 20 * SEC, true, NULL);
+	ct_dialog_flush(t);
+	CHECK_INT(c.n, 1);
+	r = c.n > 0 ? c.recs[0] : NULL;
+	CHECK(r != NULL && r->disposition == CT_DISP_ANSWERED);
+	CHECK(r != NULL && r->answer_us == T0 + 5 * SEC && r->final_code == 200);
+	CHECK(r != NULL && r->n_rings == 2);
+	if (r != NULL && r->n_rings == 2) {
+		CHECK_STR(r->rings[0].agent, "201");
+		CHECK_INT(r->rings[0].outcome, CT_RING_ANSWERED);
+		CHECK(r->rings[0].start_us == T0 + 2 * MS && r->rings[0].end_us == T0 + 5 * SEC);
+		CHECK_STR(r->rings[1].agent, "202");
+		CHECK_INT(r->rings[1].outcome, CT_RING_BUSY);
+		CHECK(r->rings[1].start_us == T0 + 3 * MS && r->rings[1].end_us == T0 + 3 * SEC);
+		CHECK(r->rings_json != NULL && strstr(r->rings_json, "\"outcome\":\"busy\"") != NULL);
+	}
+	/* a branch fails, the other rings on; the proxy gives up upstream */
+	invite(t, &g1, 1, T0 + 100 * SEC, NULL);
+	invite(t, &g3, 1, T0 + 100 * SEC + 2 * MS, NULL);
+	invite(t, &g4, 1, T0 + 100 * SEC + 3 * MS, NULL);
+	rsp_a(t, &g4, 486, "Busy Here", "INVITE", 1, T0 + 101 * SEC, NULL);
+	ct_dialog_expire(t, T0 + 110 * SEC);
+	CHECK_INT(stats(t).active, 1);          /* still ringing on host 3 */
+	rsp_a(t, &g1, 486, "Busy Here", "INVITE", 1, T0 + 130 * SEC, &up4);
+	CHECK_INT(stats(t).active, 0);
+	ct_dialog_flush(t);
+	CHECK_INT(c.n, 2);
+	r = c.n > 1 ? c.recs[1] : NULL;
+	CHECK(r != NULL && r->disposition == CT_DISP_BUSY && r->end_us == T0 + 130 * SEC);
+	CHECK(r != NULL && r->n_rings == 2);
+	if (r != NULL && r->n_rings == 2) {
+		CHECK_INT(r->rings[0].outcome, CT_RING_NO_ANSWER);
+		CHECK_INT(r->rings[1].outcome, CT_RING_BUSY);
+	}
 	ct_dialog_table_free(t);
 	collector_fini(&c);
 }
@@ -2577,6 +2644,7 @@ int main(void)
 	test_retransmissions();
 	test_proxy_hops();
 	test_forking();
+	test_fork_branches();
 	test_reinvite();
 	test_prack_update();
 	test_no_bye();

@@ -436,7 +436,7 @@ static void check_week_json(const struct ct_report *r)
 	    "\"lost_leads_pct\":100.00,\"unique_callers\":17,\"first_time_callers\":17,"
 	    "\"first_time_calls\":17,\"repeat_calls\":2,\"quality_calls\":6,\"quality_pct\":60.00,"
 	    "\"cost\":250.0000,\"cost_per_call\":11.9048,\"cost_per_lead\":14.7059,"
-	    "\"cost_per_quality_call\":41.6667}");
+	    "\"cost_per_quality_call\":41.6667,\"answered_by_machine\":0}");
 	CHECK_HAS(j, "\"answer_time\":{\"calls\":9,\"mean_ms\":22222.4,\"p90_ms\":70000,"
 	    "\"within_5s\":2,\"within_5s_pct\":22.22,\"within_15s\":5,\"within_15s_pct\":55.56,"
 	    "\"within_30s\":7,\"within_30s_pct\":77.78,\"histogram\":[{\"from_s\":0,\"to_s\":5,"
@@ -584,7 +584,7 @@ static void test_empty(const char *path)
 	CHECK_HAS(j, "\"callbacks\":{\"missed_callers\":0,\"called_back\":0,"
 	    "\"called_back_pct\":null,");
 	CHECK_HAS(j, "\"campaigns\":[],\"sessions\":[],\"agents\":[],\"outbound_agents\":[],"
-	    "\"callback_list\":[]}");
+	    "\"callback_list\":[],\"ring_agents\":[]}");
 	t = render(&r, ct_report_render_text);
 	CHECK_HAS(t, "\n  mean                              -\n");
 	CHECK(t != NULL && strstr(t, "nan") == NULL);
@@ -619,7 +619,8 @@ static void test_v1(const char *path)
 	CHECK_INT(r.n_campaigns, 1);     /* everything in (none)/(none) */
 	j = render(&r, ct_report_render_json);
 	CHECK_HAS(j, "\"missing_columns\":[\"end_us\",\"sensor\",\"source\",\"campaign\","
-	    "\"caller_number\",\"callee_number\",\"utm_source\",\"utm_medium\",\"utm_campaign\"],"
+	    "\"caller_number\",\"callee_number\",\"utm_source\",\"utm_medium\",\"utm_campaign\","
+	    "\"answered_by\",\"parent_call_id\",\"rings\"],"
 	    "\"has_costs\":false,\"cost_source\":null,");
 	t = render(&r, ct_report_render_text);
 	CHECK_HAS(t, "note: the database has no column(s) end_us, sensor, source, campaign,");

@@ -155,6 +155,10 @@ static struct ct_call_record *full_record(void)
 #define LEASE_CSV_HEADER "session_id,visitor_id,client_id,utm_source,utm_medium,utm_campaign," \
 	"utm_term,utm_content,click_id,"
 #define LEASE_CSV ",,,,,,,,,"
+/* PBX legs (src/attr/legs.c): none here (tests/unit/test_legs.c has them) */
+#define LEGS_JSON "\"answered_by\":null,\"rings\":[],\"parent_call_id\":null,"
+#define LEGS_CSV_HEADER "answered_by,rings,parent_call_id,"
+#define LEGS_CSV ",[],,"
 /* call quality over the streams: the full record's two streams, or none */
 /* The quality columns, then start_seen (true: a zeroed record is a normal call). */
 #define QUAL_JSON_FULL "\"rtp_packets\":3000,\"mos_min\":4.30,\"loss_pct_max\":0.10," \
@@ -182,7 +186,7 @@ static const char full_json[] =
 	"\"first_call\":false,\"repeat_count\":3,\"callback_s\":90.123,\"callback_of\":\"m1@x\","
 	"\"capture_drops\":17,\"evicted\":true,\"cut_fields\":\"caller_name,hangup_reason\","
 	"\"caller_number\":\"+15551234567\",\"callee_number\":\"+18005550199\","
-	LEASE_JSON QUAL_JSON_FULL "\"streams\":["
+	LEASE_JSON LEGS_JSON QUAL_JSON_FULL "\"streams\":["
 	"{\"src\":\"192.0.2.10:40000\",\"dst\":\"198.51.100.20:50000\","
 	"\"ssrc\":\"0x1234ABCD\",\"payload_type\":0,\"codec\":\"PCMU\",\"packets\":3000,"
 	"\"lost\":3,\"loss_pct\":0.10,\"duplicates\":1,\"out_of_order\":2,"
@@ -206,7 +210,7 @@ static const char empty_json[] =
 	"\"sensor\":null,\"source\":null,\"campaign\":null,\"first_call\":null,"
 	"\"repeat_count\":null,\"callback_s\":null,\"callback_of\":null,\"capture_drops\":null,"
 	"\"evicted\":false,\"cut_fields\":null,\"caller_number\":null,\"callee_number\":null,"
-	LEASE_JSON QUAL_JSON_NONE "\"streams\":[]}";
+	LEASE_JSON LEGS_JSON QUAL_JSON_NONE "\"streams\":[]}";
 
 static const char csv_header[] =
 	"call_id,caller,caller_name,callee,agent,src_ip,src_port,dst_ip,dst_port,"
@@ -214,7 +218,7 @@ static const char csv_header[] =
 	"answer_ms,duration_s,talk_s,final_code,disposition,hangup_by,q850_cause,"
 	"hangup_reason,direction,truncated,auth_challenges,invites,recording,undecodable_codecs,"
 	"sensor,source,campaign,first_call,repeat_count,callback_s,callback_of,capture_drops,"
-	"evicted,cut_fields,caller_number,callee_number," LEASE_CSV_HEADER QUAL_CSV_HEADER "streams\n";
+	"evicted,cut_fields,caller_number,callee_number," LEASE_CSV_HEADER LEGS_CSV_HEADER QUAL_CSV_HEADER "streams\n";
 
 static const char csv_full[] =
 	"a84b4c76e66710@pc33.example.com,+15551234567,Alice Smith,18005550199,2001,"
@@ -222,10 +226,10 @@ static const char csv_full[] =
 	"2024-03-01T12:34:57.357956Z,2024-03-01T12:35:01.123955Z,"
 	"2024-03-01T12:36:01.555556Z,1235,5000,65.432,60.432,200,answered,caller,16,"
 	"Normal call clearing,unknown,false,1,2,,,edge-1,Google Ads,\"Spring, 2024\",false,3,"
-	"90.123,m1@x,17,true,\"caller_name,hangup_reason\",+15551234567,+18005550199," LEASE_CSV QUAL_CSV_FULL "2\n";
+	"90.123,m1@x,17,true,\"caller_name,hangup_reason\",+15551234567,+18005550199," LEASE_CSV LEGS_CSV QUAL_CSV_FULL "2\n";
 
 static const char csv_empty[] =
-	",,,,,,,,,unknown,,,,,,,,,,,unfinished,,,,unknown,true,0,0,,,,,,,,,,,false,,,," LEASE_CSV QUAL_CSV_NONE "0\n";
+	",,,,,,,,,unknown,,,,,,,,,,,unfinished,,,,unknown,true,0,0,,,,,,,,,,,false,,,," LEASE_CSV LEGS_CSV QUAL_CSV_NONE "0\n";
 
 /* Reads a whole small file into a static buffer ("" on error). */
 static const char *slurp(const char *path)
@@ -563,7 +567,7 @@ static void test_csv_sink(void)
 	CHECK_INT(run_sink(&ct_sink_csv, tmp_path("out.csv"), recs, 3, errbuf), CT_OK);
 	/* call_id is quoted because of its '"'; empty caller is "" */
 	snprintf(want, sizeof(want), "%s%s%s\"q\"\"1\",\"\",\" x\"\" y\",\"\"\"Boss\"\", Inc.\","
-	    ",,,,,unknown,,,,,,,,,,,unfinished,,,,unknown,true,0,0,,,,,,,,,,,false,,,," LEASE_CSV QUAL_CSV_NONE "0\n",
+	    ",,,,,unknown,,,,,,,,,,,unfinished,,,,unknown,true,0,0,,,,,,,,,,,false,,,," LEASE_CSV LEGS_CSV QUAL_CSV_NONE "0\n",
 	    csv_header, csv_full, csv_empty);
 	CHECK_STR(slurp(tmp_path("out.csv")), want);
 

@@ -870,6 +870,40 @@ static void test_repeated_single(void)
 		CHECK(m.has_sdp);
 		CHECK_INT(m.sdp.n_media, 1);
 		CHECK_INT(m.sdp.media[0].port, 49170);
+ * PBX legs: the first correlation header (X-CID and its kin, any case),
+ * the first Diversion value (over History-Info), else the first
+ * History-Info entry; none of them without the headers.
+ */
+static void test_leg_headers(void)
+{
+	static const struct {
+		const char *hdrs;
+		const char *link, *div;
+	} v[] = {
+		{ "X-CID: trunk-1@sbc;x=1\r\nX-Orig-Call-ID: other\r\n", "trunk-1@sbc", NULL },
+		{ "x-original-call-id: abc\r\n", "abc", NULL },
+		{ "X-Linked-Call-ID:   z9@h\r\n", "z9@h", NULL },
+		{ "X-Other: nope\r\n", NULL, NULL },
+		{ "Diversion: <sip:0441234567@pbx>;reason=unconditional, <sip:2@pbx>\r\n"
+		  "History-Info: <sip:999@pbx>;index=1\r\n", NULL, "0441234567" },
+		{ "History-Info: <sip:+380441234567@pbx>;index=1, <sip:201@pbx>;index=1.1\r\n",
+		  NULL, "+380441234567" },
+		{ "History-Info: <sip:5@pbx>;index=1\r\nDiversion: <tel:+15550100>\r\n",
+		  NULL, "+15550100" },
+		{ "", NULL, NULL },
+	};
+	char buf[2048], hdrs[1024];
+	struct ct_sip_msg m;
+	size_t i, n;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		snprintf(hdrs, sizeof(hdrs), "%s%s", invite_hdrs, v[i].hdrs);
+		n = build(buf, sizeof(buf), hdrs, invite_sdp);
+		memset(&m, 0, sizeof(m));
+		CHECK_INT(ct_sip_msg_parse(&m, buf, n), CT_OK);
+		CHECK_STR(m.link_id, v[i].link);
+		CHECK_STR(m.diversion_user, v[i].div);
+		CHECK_STR(m.pai_user, "+4930111");
 		ct_sip_msg_fini(&m);
 	}
 }
@@ -904,6 +938,7 @@ int main(void)
 	test_header_limit();
 	test_size_limits();
 	test_first_values();
+	test_leg_headers();
 	test_no_blank_line();
 	ct_sip_init();
 	test_invite();

@@ -1,0 +1,801 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * PBX legs: links each inbound trunk call (its first INVITE from outside
+ * the --home prefixes to inside) with the calls the PBX opens to serve it
+ * (legs: INVITEs sent from inside the home prefixes, to an extension, a
+ * voicemail user or out to an external number), without any PBX
+ * configuration, and from them fills the trunk call's `rings` and
+ * `answered_by` and each leg's `parent_call_id` (docs/schema.md, "PBX
+ * legs").
+ *
+ * A leg is linked when it starts (the dialog's start hook), while the
+ * trunk call is still open, by the first rule that gives exactly one open
+ * trunk call:
+ *   1. a correlation header of the leg's INVITE (X-CID, X-Orig-Call-ID, ...)
+ *      equal to the trunk call's Call-ID;
+ *   2. the leg's caller (P-Asserted-Identity, else From user, normalised)
+ *      equal to the trunk call's caller number (the PBX passes the caller
+ *      ID through);
+ *   3. the leg's Diversion / History-Info user, normalised, equal to the
+ *      number the trunk call dialled.
+ * Two or more candidates for a rule: no link (counted as ambiguous), never
+ * a guess.  A withheld caller without a correlation header cannot be linked.
+ *
+ * Records: the trunk call's record (after attribution) is held until the
+ * records of all its linked legs have arrived, at most wait_us of capture
+ * time; then it is written with its rings, followed by the records of its
+ * legs (parent_call_id set).  Every other record passes straight through.
+ * Tables are bounded by max_calls (trunk calls and legs each); calls beyond
+ * it are not tracked (counted).  All tables are keyed by wire data through
+ * the keyed hash; the output order depends only on the capture.
+ *
+ * Workload: one start and one record per call; each a few hash lookups.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "calltap/attr.h"
+#include "calltap/err.h"
+#include "calltap/hashtab.h"
+#include "calltap/list.h"
+
+#define NEAR_US INT64_C(2000000)   /* "at the same moment" for cancel reasons */
+#define LATE_US INT64_C(100000)    /* capture skew allowed between an answer and a CANCEL */
+#define MAX_PBX 32                 /* PBX addresses remembered */
+
+enum leg_kind { K_AGENT = 0, K_VOICEMAIL, K_EXTERNAL };
+
+struct trunk;
+
+struct leg {
+	struct ct_hnode hn;            /* in legs table by call_id, until released */
+	struct leg *next;              /* in the trunk's list, link order */
+	struct trunk *t;
+	char *call_id;
+	int64_t start_us;
+	char *callee;                  /* dialled user of the leg */
+	enum leg_kind kind;
+	struct ct_call_record *rec;    /* NULL until its record arrived */
+};
+
+struct trunk {
+	struct ct_hnode hn_id;         /* by call_id */
+	struct ct_hnode hn_num;        /* by caller number (when it has one) */
+	struct ct_hnode hn_dial;       /* by dialled number (when it has one) */
+	struct ct_list wl;             /* waiting list (record arrived), by due time */
+	struct ct_list al;             /* every trunk call, start order */
+	char *call_id;
+	char caller[CT_NUMBER_MAX];    /* "" = withheld */
+	char dialled[CT_NUMBER_MAX];
+	struct ct_addr pbx;            /* destination of the trunk INVITE */
+	int64_t start_us;
+	int64_t end_us;                /* when it ended (dialog), CT_TIME_NONE while open */
+	struct ct_call_record *rec;    /* NULL until its record arrived (a linger after its end) */
+	int64_t due_us;
+	struct leg *legs, *legs_tail;
+	size_t n_legs, n_done;
+	bool unsure;                   /* a leg matched it and another call: no ivr claim */
+};
+
+struct ct_legs {
+	struct ct_legs_cfg cfg;
+	struct ct_cidr home[CT_ATTR_MAX_HOME];
+	char cc[4];
+	ct_legs_out_fn out;
+	void *user;
+	struct ct_htab by_id, by_num, by_dial, legs;
+	struct ct_list waiting;        /* trunks whose record arrived, oldest first */
+	struct ct_list all;            /* every trunk call held, start order */
+	struct ct_addr pbx[MAX_PBX];   /* addresses of PBXes seen opening legs */
+	size_t n_pbx;
+	struct ct_legs_stats st;
+};
+
+/* ---- small helpers ------------------------------------------------------ */
+
+static const char *cc_or_null(const struct ct_legs *l)
+{
+	return l->cc[0] != '\0' ? l->cc : NULL;
+}
+
+/* ct_number_norm into out, "" when s is not a number. */
+static void norm(const struct ct_legs *l, const char *s, char out[CT_NUMBER_MAX])
+{
+	if (s == NULL || ct_number_norm(s, cc_or_null(l), out, CT_NUMBER_MAX) != CT_OK)
+		out[0] = '\0';
+}
+
+static uint64_t hstr(const struct ct_htab *t, const char *s)
+{
+	return ct_htab_hash(t, s, strlen(s));
+}
+
+static bool home(const struct ct_legs *l, const struct ct_addr *a)
+{
+	return ct_cidr_any(l->home, l->cfg.n_home, a);
+}
+
+static bool addr_eq(const struct ct_addr *a, const struct ct_addr *b)
+{
+	return a->family == b->family && memcmp(a->a, b->a, sizeof(a->a)) == 0;
+}
+
+static bool is_pbx(const struct ct_legs *l, const struct ct_addr *a)
+{
+	size_t i;
+
+	for (i = 0; i < l->n_pbx; i++)
+		if (addr_eq(&l->pbx[i], a))
+			return true;
+	return false;
+}
+
+/* Remembers a as a PBX (the oldest is forgotten beyond MAX_PBX). */
+static void learn_pbx(struct ct_legs *l, const struct ct_addr *a)
+{
+	if (a->family == 0 || is_pbx(l, a))
+		return;
+	if (l->n_pbx == MAX_PBX) {
+		memmove(&l->pbx[0], &l->pbx[1], (MAX_PBX - 1) * sizeof(l->pbx[0]));
+		l->n_pbx--;
+	}
+	l->pbx[l->n_pbx++] = *a;
+}
+
+/*
+ * True when user names a voicemail box: "voicemail", "vmail" or "vm"
+ * followed by nothing, a digit, '-' or '_' (vm, vm201, VM-sales), any case.
+ */
+bool ct_legs_is_voicemail(const char *user)
+{
+	if (user == NULL)
+		return false;
+	if (strncasecmp(user, "voicemail", 9) == 0 || strncasecmp(user, "vmail", 5) == 0)
+		return true;
+	return strncasecmp(user, "vm", 2) == 0 && (user[2] == '\0' ||
+	    (user[2] >= '0' && user[2] <= '9') || user[2] == '-' || user[2] == '_');
+}
+
+/* ---- lifetime ----------------------------------------------------------- */
+
+/* Defaults: no home prefixes (the stage then links nothing), 60 s wait, 200000 calls. */
+void ct_legs_cfg_default(struct ct_legs_cfg *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->wait_us = 60 * INT64_C(1000000);
+	cfg->max_calls = 200000;
+}
+
+/*
+ * Creates the stage: cfg (copied; home prefixes and country code as the
+ * attribution stage has them), out receives every record the stage lets go
+ * (ownership passes), in the order it lets them go.  NULL when out of
+ * memory.
+ */
+struct ct_legs *ct_legs_new(const struct ct_legs_cfg *cfg, ct_legs_out_fn out, void *user)
+{
+	struct ct_legs *l = calloc(1, sizeof(*l));
+	size_t i;
+
+	if (l == NULL)
+		return NULL;
+	if (cfg != NULL)
+		l->cfg = *cfg;
+	else
+		ct_legs_cfg_default(&l->cfg);
+	if (l->cfg.n_home > CT_ATTR_MAX_HOME)
+		l->cfg.n_home = CT_ATTR_MAX_HOME;
+	for (i = 0; i < l->cfg.n_home; i++)
+		l->home[i] = l->cfg.home[i];
+	l->cfg.home = NULL;
+	if (l->cfg.cc != NULL && strlen(l->cfg.cc) < sizeof(l->cc))
+		strcpy(l->cc, l->cfg.cc);
+	l->cfg.cc = NULL;
+	l->out = out;
+	l->user = user;
+	ct_list_init(&l->waiting);
+	ct_list_init(&l->all);
+	if (ct_htab_init(&l->by_id, 64, CT_HTAB_UNBOUNDED) != CT_OK ||
+	    ct_htab_init(&l->by_num, 64, CT_HTAB_UNBOUNDED) != CT_OK ||
+	    ct_htab_init(&l->by_dial, 64, CT_HTAB_UNBOUNDED) != CT_OK ||
+	    ct_htab_init(&l->legs, 64, CT_HTAB_UNBOUNDED) != CT_OK) {
+		ct_legs_free(l);
+		return NULL;
+	}
+	return l;
+}
+
+static void leg_free(struct leg *g)
+{
+	ct_call_record_free(g->rec);
+	free(g->call_id);
+	free(g->callee);
+	free(g);
+}
+
+/* Takes t out of every table and list (its legs too) and frees it, not its records. */
+static void trunk_unlink(struct ct_legs *l, struct trunk *t)
+{
+	struct leg *g, *n;
+
+	ct_htab_remove(&l->by_id, &t->hn_id);
+	if (t->caller[0] != '\0')
+		ct_htab_remove(&l->by_num, &t->hn_num);
+	if (t->dialled[0] != '\0')
+		ct_htab_remove(&l->by_dial, &t->hn_dial);
+	if (ct_list_linked(&t->wl))
+		ct_list_remove(&t->wl);
+	ct_list_remove(&t->al);
+	for (g = t->legs; g != NULL; g = n) {
+		n = g->next;
+		ct_htab_remove(&l->legs, &g->hn);
+		g->rec = NULL;     /* handed on by the caller */
+		leg_free(g);
+	}
+	free(t->call_id);
+	free(t);
+}
+
+/* Frees the stage and every record it still holds (unwritten).  NULL: no-op. */
+void ct_legs_free(struct ct_legs *l)
+{
+	struct trunk *t;
+	struct leg *g;
+
+	if (l == NULL)
+		return;
+	while (l->all.next != NULL &&
+	    (t = ct_list_entry(ct_list_first(&l->all), struct trunk, al)) != NULL) {
+		ct_call_record_free(t->rec);
+		for (g = t->legs; g != NULL; g = g->next)
+			ct_call_record_free(g->rec);
+		trunk_unlink(l, t);
+	}
+	ct_htab_fini(&l->by_id);
+	ct_htab_fini(&l->by_num);
+	ct_htab_fini(&l->by_dial);
+	ct_htab_fini(&l->legs);
+	free(l);
+}
+
+/* ---- lookups ------------------------------------------------------------- */
+
+static struct trunk *find_trunk(const struct ct_legs *l, const char *call_id)
+{
+	uint64_t h = hstr(&l->by_id, call_id);
+	struct ct_hnode *n;
+
+	for (n = ct_htab_first(&l->by_id, h); n != NULL; n = ct_htab_next(n)) {
+		struct trunk *t = ct_container_of(n, struct trunk, hn_id);
+
+		if (strcmp(t->call_id, call_id) == 0)
+			return t;
+	}
+	return NULL;
+}
+
+static struct leg *find_leg(const struct ct_legs *l, const char *call_id)
+{
+	uint64_t h = hstr(&l->legs, call_id);
+	struct ct_hnode *n;
+
+	for (n = ct_htab_first(&l->legs, h); n != NULL; n = ct_htab_next(n)) {
+		struct leg *g = ct_container_of(n, struct leg, hn);
+
+		if (strcmp(g->call_id, call_id) == 0)
+			return g;
+	}
+	return NULL;
+}
+
+/*
+ * True when trunk call t was open at at_us: started by then and not ended
+ * before (a call that ended lingers a while before its record comes: a
+ * caller's quick redial must not see it as open).
+ */
+static bool open_at(const struct trunk *t, int64_t at_us)
+{
+	return t->rec == NULL && t->start_us <= at_us &&
+	    (t->end_us == CT_TIME_NONE || at_us <= t->end_us);
+}
+
+/*
+ * The only open trunk call (record not yet arrived, started no later than
+ * at_us) whose caller (dial false) or dialled number (dial true) is num;
+ * NULL when none, or when several (*ambiguous set; the first two found are
+ * marked unsure).
+ */
+static struct trunk *only_open(struct ct_legs *l, const char *num, bool dial, int64_t at_us,
+    bool *ambiguous)
+{
+	struct ct_htab *tab = dial ? &l->by_dial : &l->by_num;
+	uint64_t h = hstr(tab, num);
+	struct trunk *found = NULL;
+	struct ct_hnode *n;
+	bool many = false;
+
+	for (n = ct_htab_first(tab, h); n != NULL; n = ct_htab_next(n)) {
+		struct trunk *t = dial ? ct_container_of(n, struct trunk, hn_dial) :
+		    ct_container_of(n, struct trunk, hn_num);
+
+		if (strcmp(dial ? t->dialled : t->caller, num) != 0 || !open_at(t, at_us))
+			continue;
+		if (found != NULL) {
+			/* Two are enough to refuse: stop (a flood from one number stays O(1)). */
+			found->unsure = t->unsure = many = true;
+			break;
+		}
+		found = t;
+	}
+	if (many) {
+		*ambiguous = true;
+		return NULL;
+	}
+	return found;
+}
+
+/* ---- starts -------------------------------------------------------------- */
+
+static void start_trunk(struct ct_legs *l, const struct ct_call_record *v)
+{
+	struct trunk *t;
+
+	if (find_trunk(l, v->call_id) != NULL)
+		return;
+	if (ct_htab_count(&l->by_id) >= l->cfg.max_calls) {
+		l->st.not_tracked++;
+		return;
+	}
+	if ((t = calloc(1, sizeof(*t))) == NULL || (t->call_id = strdup(v->call_id)) == NULL) {
+		free(t);
+		l->st.not_tracked++;
+		return;
+	}
+	norm(l, v->caller, t->caller);
+	norm(l, v->callee, t->dialled);
+	t->pbx = v->dst_ip;
+	t->start_us = v->start_us;
+	t->end_us = CT_TIME_NONE;
+	ct_list_append(&l->all, &t->al);
+	ct_htab_insert(&l->by_id, &t->hn_id, hstr(&l->by_id, t->call_id));
+	if (t->caller[0] != '\0')
+		ct_htab_insert(&l->by_num, &t->hn_num, hstr(&l->by_num, t->caller));
+	if (t->dialled[0] != '\0')
+		ct_htab_insert(&l->by_dial, &t->hn_dial, hstr(&l->by_dial, t->dialled));
+	l->st.trunk_calls++;
+}
+
+/* The open trunk call leg v serves (rules 1-3 of the file comment), or NULL. */
+static struct trunk *match(struct ct_legs *l, const struct ct_call_record *v)
+{
+	char num[CT_NUMBER_MAX];
+	struct trunk *t;
+	bool amb = false;
+
+	if (v->link_id != NULL && v->link_id[0] != '\0' &&
+	    (t = find_trunk(l, v->link_id)) != NULL && open_at(t, v->start_us)) {
+		l->st.by_header++;
+		return t;
+	}
+	norm(l, v->caller, num);
+	if (num[0] != '\0' && (t = only_open(l, num, false, v->start_us, &amb)) != NULL) {
+		l->st.by_caller++;
+		return t;
+	}
+	if (!amb) {
+		norm(l, v->diverted_from, num);
+		if (num[0] != '\0' && (t = only_open(l, num, true, v->start_us, &amb)) != NULL) {
+			l->st.by_diversion++;
+			return t;
+		}
+	}
+	if (amb)
+		l->st.ambiguous++;
+	return NULL;
+}
+
+static void start_leg(struct ct_legs *l, const struct ct_call_record *v)
+{
+	struct trunk *t;
+	struct leg *g;
+
+	if (find_leg(l, v->call_id) != NULL || find_trunk(l, v->call_id) != NULL ||
+	    (t = match(l, v)) == NULL)
+		return;
+	if (ct_htab_count(&l->legs) >= l->cfg.max_calls) {
+		l->st.not_tracked++;
+		return;
+	}
+	if ((g = calloc(1, sizeof(*g))) == NULL || (g->call_id = strdup(v->call_id)) == NULL ||
+	    (v->callee != NULL && (g->callee = strdup(v->callee)) == NULL)) {
+		if (g != NULL)
+			leg_free(g);
+		l->st.not_tracked++;
+		return;
+	}
+	g->t = t;
+	g->start_us = v->start_us;
+	g->kind = !home(l, &v->dst_ip) ? K_EXTERNAL :
+	    ct_legs_is_voicemail(v->callee) ? K_VOICEMAIL : K_AGENT;
+	if (t->legs_tail != NULL)
+		t->legs_tail->next = g;
+	else
+		t->legs = g;
+	t->legs_tail = g;
+	t->n_legs++;
+	ct_htab_insert(&l->legs, &g->hn, hstr(&l->legs, g->call_id));
+	learn_pbx(l, &t->pbx);
+	learn_pbx(l, &v->src_ip);
+	l->st.legs_linked++;
+}
+
+/*
+ * A call has just started (view: the dialog's start hook record, borrowed).
+ * An inbound trunk call (outside -> home) is remembered; a call sent from
+ * the home side is linked to the open trunk call it serves, if any.
+ * Without home prefixes nothing happens.
+ */
+void ct_legs_start(struct ct_legs *l, const struct ct_call_record *view)
+{
+	bool s, d;
+
+	if (l == NULL || view == NULL || view->call_id == NULL || l->cfg.n_home == 0)
+		return;
+	s = home(l, &view->src_ip);
+	d = home(l, &view->dst_ip);
+	if (!s && d)
+		start_trunk(l, view);
+	else if (s)
+		start_leg(l, view);
+}
+
+/*
+ * A call has just ended (the dialog's ended hook; rec borrowed): a trunk
+ * call stops being a candidate for legs that start later.
+ */
+void ct_legs_ended(struct ct_legs *l, const struct ct_call_record *rec)
+{
+	struct trunk *t;
+
+	if (l == NULL || rec == NULL || rec->call_id == NULL ||
+	    (t = find_trunk(l, rec->call_id)) == NULL || t->rec != NULL)
+		return;
+	t->end_us = rec->end_us != CT_TIME_NONE ? rec->end_us : rec->start_us;
+}
+
+/* ---- rings and answered_by ------------------------------------------------ */
+
+/* The extension a ring offered: the answering one when answered, else the dialled one. */
+static const char *ring_agent(const struct leg *g)
+{
+	const struct ct_call_record *r = g->rec;
+
+	if (r != NULL && r->answer_us != CT_TIME_NONE && ct_number_is_extension(r->agent))
+		return r->agent;
+	if (ct_number_is_extension(g->callee))
+		return g->callee;
+	return NULL;
+}
+
+/* True when s contains word, compared without case (ASCII). */
+static bool has_word(const char *s, const char *word)
+{
+	size_t n = strlen(word);
+
+	for (; *s != '\0'; s++)
+		if (strncasecmp(s, word, n) == 0)
+			return true;
+	return false;
+}
+
+static int64_t abs64(int64_t v)
+{
+	return v < 0 ? -v : v;
+}
+
+/*
+ * True when another agent leg of t than g was answered at most NEAR_US
+ * before at_us (a PBX cancels the other phones once one answered; a small
+ * capture skew of LATE_US the other way is allowed).
+ */
+static bool answered_elsewhere(const struct trunk *t, const struct leg *g, int64_t at_us)
+{
+	const struct leg *o;
+
+	for (o = t->legs; o != NULL; o = o->next)
+		if (o != g && o->kind == K_AGENT && o->rec != NULL &&
+		    o->rec->answer_us != CT_TIME_NONE && o->rec->answer_us <= at_us + LATE_US &&
+		    at_us - o->rec->answer_us <= NEAR_US)
+			return true;
+	return false;
+}
+
+/* Outcome of the ring of leg g of trunk t (docs/schema.md, PBX legs). */
+static enum ct_ring_outcome ring_outcome(const struct trunk *t, const struct leg *g)
+{
+	const struct ct_call_record *r = g->rec, *tr = t->rec;
+
+	if (r == NULL)
+		return CT_RING_UNKNOWN;
+	if (r->answer_us != CT_TIME_NONE)
+		return CT_RING_ANSWERED;
+	switch (r->disposition) {
+	case CT_DISP_BUSY:
+		return CT_RING_BUSY;
+	case CT_DISP_NOANSWER:
+		return CT_RING_NO_ANSWER;
+	case CT_DISP_FAILED:
+		return r->final_code == 603 || r->final_code == 403 ? CT_RING_REJECTED :
+		    CT_RING_FAILED;
+	case CT_DISP_CANCELLED:
+		if (r->hangup_reason != NULL && has_word(r->hangup_reason, "elsewhere"))
+			return CT_RING_CANCELLED_ELSEWHERE;
+		if (answered_elsewhere(t, g, r->end_us))
+			return CT_RING_CANCELLED_ELSEWHERE;
+		if (tr != NULL && tr->end_us != CT_TIME_NONE && abs64(r->end_us - tr->end_us) <= NEAR_US)
+			return CT_RING_CALLER_HANGUP;
+		return CT_RING_NO_ANSWER;     /* the PBX gave up: its ring timeout */
+	default:
+		return CT_RING_UNKNOWN;
+	}
+}
+
+static char *dup_or_null(const char *s, bool *ok)
+{
+	char *c;
+
+	if (s == NULL)
+		return NULL;
+	if ((c = strdup(s)) == NULL)
+		*ok = false;
+	return c;
+}
+
+/* Copies ring src into dst (strings duplicated); false when out of memory. */
+static bool copy_ring(struct ct_ring *dst, const struct ct_ring *src)
+{
+	bool ok = true;
+
+	*dst = *src;
+	dst->agent = dup_or_null(src->agent, &ok);
+	dst->call_id = dup_or_null(src->call_id, &ok);
+	return ok;
+}
+
+/*
+ * Builds the rings of t into t->rec: one per agent leg, in link order; a
+ * leg that was itself forked (its record has rings, one per branch)
+ * contributes its branches.  Without agent legs t->rec keeps its own rings
+ * (a trunk call forked straight to phones).
+ */
+static int set_rings(struct trunk *t)
+{
+	struct ct_ring *rings;
+	struct leg *g;
+	size_t n = 0, k;
+	bool ok = true;
+
+	for (g = t->legs; g != NULL; g = g->next)
+		if (g->kind == K_AGENT)
+			n += g->rec != NULL && g->rec->n_rings > 0 ? g->rec->n_rings : 1;
+	if (n == 0)
+		return CT_OK;
+	if ((rings = calloc(n, sizeof(*rings))) == NULL)
+		return CT_NOMEM;
+	n = 0;
+	for (g = t->legs; g != NULL; g = g->next) {
+		struct ct_ring *x;
+
+		if (g->kind != K_AGENT)
+			continue;
+		if (g->rec != NULL && g->rec->n_rings > 0) {
+			for (k = 0; k < g->rec->n_rings; k++)
+				ok &= copy_ring(&rings[n++], &g->rec->rings[k]);
+			continue;
+		}
+		x = &rings[n++];
+		x->agent = dup_or_null(ring_agent(g), &ok);
+		x->call_id = dup_or_null(g->call_id, &ok);
+		x->start_us = g->start_us;
+		x->outcome = ring_outcome(t, g);
+		x->end_us = g->rec == NULL ? CT_TIME_NONE :
+		    x->outcome == CT_RING_ANSWERED ? g->rec->answer_us : g->rec->end_us;
+	}
+	if (!ok) {
+		ct_rings_free(rings, n);
+		return CT_NOMEM;
+	}
+	return ct_record_set_rings(t->rec, rings, n);
+}
+
+/* True when r counts as an inbound call for answered_by (the report's marketing calls). */
+static bool inbound(const struct ct_legs *l, const struct ct_call_record *r)
+{
+	return r->direction == CT_DIR_INBOUND ||
+	    (r->direction == CT_DIR_UNKNOWN && l->cfg.n_home == 0);
+}
+
+/*
+ * Sets answered_by (and agent, missed) of r, an answered inbound call with
+ * trunk entry t (NULL: not tracked):
+ *   agent      an agent leg answered; agent = the one that answered last;
+ *   external   else a leg out of the home network answered (agent null);
+ *   voicemail  else a voicemail leg answered (agent null);
+ *   ivr        else, with the PBX known (it opened legs for some trunk call)
+ *              and the caller's number known (a leg would have been linked)
+ *              and no leg left unlinked because it matched this call and
+ *              another one: the PBX itself answered (agent null);
+ *   unknown    otherwise, or when a linked leg's record did not come in
+ *              time (agent left as attribution set it).
+ */
+static int set_answered_by(struct ct_legs *l, struct ct_call_record *r, const struct trunk *t)
+{
+	const struct leg *g, *last = NULL;
+	bool ext = false, vm = false;
+
+	r->answered_by = CT_ANS_NONE;
+	if (!inbound(l, r) || r->answer_us == CT_TIME_NONE)
+		return CT_OK;
+	r->answered_by = CT_ANS_UNKNOWN;
+	for (g = t != NULL ? t->legs : NULL; g != NULL; g = g->next) {
+		if (g->rec == NULL || g->rec->answer_us == CT_TIME_NONE)
+			continue;
+		if (g->kind == K_AGENT && ring_agent(g) != NULL &&
+		    (last == NULL || g->rec->answer_us >= last->rec->answer_us))
+			last = g;
+		ext |= g->kind == K_EXTERNAL;
+		vm |= g->kind == K_VOICEMAIL;
+	}
+	if (last == NULL && r->n_rings > 0) {
+		/* forked straight to phones (no legs): the branch that answered last */
+		const struct ct_ring *best = NULL;
+		size_t i;
+
+		for (i = 0; i < r->n_rings; i++)
+			if (r->rings[i].outcome == CT_RING_ANSWERED && r->rings[i].agent != NULL &&
+			    (best == NULL || r->rings[i].end_us >= best->end_us))
+				best = &r->rings[i];
+		if (best != NULL) {
+			char *a = strdup(best->agent);
+
+			if (a == NULL)
+				return CT_NOMEM;
+			free(r->agent);
+			r->agent = a;
+			r->answered_by = CT_ANS_AGENT;
+			return CT_OK;
+		}
+	}
+	if (last != NULL) {
+		char *a = strdup(ring_agent(last));
+
+		if (a == NULL)
+			return CT_NOMEM;
+		free(r->agent);
+		r->agent = a;
+		r->answered_by = CT_ANS_AGENT;
+		return CT_OK;
+	}
+	for (g = t != NULL ? t->legs : NULL; g != NULL; g = g->next)
+		if (g->rec == NULL)
+			return CT_OK;     /* a leg's outcome is not known: answered_by unknown */
+	if (ext || vm || (t != NULL && t->caller[0] != '\0' && !t->unsure && is_pbx(l, &t->pbx))) {
+		r->answered_by = ext ? CT_ANS_EXTERNAL : vm ? CT_ANS_VOICEMAIL : CT_ANS_IVR;
+		free(r->agent);
+		r->agent = NULL;
+		/* Answered by a machine only: a missed call for marketing. */
+		r->missed = r->answered_by != CT_ANS_EXTERNAL;
+		return CT_OK;
+	}
+	r->answered_by = CT_ANS_UNKNOWN;
+	return CT_OK;
+}
+
+/* Writes t's record with its rings, then its legs' records, and frees t. */
+static void release(struct ct_legs *l, struct trunk *t)
+{
+	struct ct_call_record *r = t->rec;
+	struct leg *g;
+
+	if (set_rings(t) != CT_OK || set_answered_by(l, r, t) != CT_OK)
+		l->st.nomem++;
+	l->out(l->user, r);
+	for (g = t->legs; g != NULL; g = g->next) {
+		if (g->rec == NULL) {
+			l->st.legs_late++;
+			continue;
+		}
+		free(g->rec->parent_call_id);
+		g->rec->parent_call_id = strdup(t->call_id);
+		l->out(l->user, g->rec);
+		g->rec = NULL;
+	}
+	trunk_unlink(l, t);
+}
+
+/*
+ * A finished record (after attribution; ownership passes).  The record of
+ * a tracked trunk call waits for its legs' records (at most cfg.wait_us
+ * after now_us); a linked leg's record waits with its trunk call; any
+ * other record gets its answered_by and goes straight to out.
+ */
+void ct_legs_put(struct ct_legs *l, struct ct_call_record *rec, int64_t now_us)
+{
+	struct trunk *t;
+	struct leg *g;
+
+	if (l == NULL || rec == NULL || rec->call_id == NULL) {
+		if (l != NULL && rec != NULL)
+			l->out(l->user, rec);
+		return;
+	}
+	if ((g = find_leg(l, rec->call_id)) != NULL && g->rec == NULL) {
+		g->rec = rec;
+		t = g->t;
+		t->n_done++;
+		if (t->rec != NULL && t->n_done == t->n_legs)
+			release(l, t);
+		return;
+	}
+	if ((t = find_trunk(l, rec->call_id)) != NULL && t->rec == NULL) {
+		t->rec = rec;
+		if (t->n_done == t->n_legs) {
+			release(l, t);
+			return;
+		}
+		t->due_us = now_us + l->cfg.wait_us;
+		ct_list_append(&l->waiting, &t->wl);
+		return;
+	}
+	if (set_answered_by(l, rec, NULL) != CT_OK)
+		l->st.nomem++;
+	l->out(l->user, rec);
+}
+
+/* Releases the trunk calls that waited cfg.wait_us for their legs by now_us. */
+void ct_legs_expire(struct ct_legs *l, int64_t now_us)
+{
+	struct trunk *t;
+
+	if (l == NULL)
+		return;
+	while ((t = ct_list_entry(ct_list_first(&l->waiting), struct trunk, wl)) != NULL &&
+	    now_us >= t->due_us) {
+		l->st.released_by_wait++;
+		release(l, t);
+	}
+}
+
+/*
+ * End of input (after the dialog table flushed every call): writes every
+ * held record; trunk calls whose record never came are forgotten.
+ */
+void ct_legs_flush(struct ct_legs *l)
+{
+	struct trunk *t;
+	struct leg *g;
+
+	if (l == NULL)
+		return;
+	while ((t = ct_list_entry(ct_list_first(&l->waiting), struct trunk, wl)) != NULL)
+		release(l, t);
+	while ((t = ct_list_entry(ct_list_first(&l->all), struct trunk, al)) != NULL) {
+		for (g = t->legs; g != NULL; g = g->next) {
+			if (g->rec != NULL)
+				l->out(l->user, g->rec);
+			g->rec = NULL;
+		}
+		trunk_unlink(l, t);
+	}
+}
+
+void ct_legs_get_stats(const struct ct_legs *l, struct ct_legs_stats *st)
+{
+	if (l == NULL)
+		memset(st, 0, sizeof(*st));
+	else
+		*st = l->st;
+}

@@ -1,0 +1,142 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
+# PBX legs (docs/schema.md, PBX legs): scripts/gen-calls --pbx writes inbound
+# trunk calls together with the PBX's LAN side (ring groups, hunting, IVR,
+# voicemail, forwards, a proxy forking a leg, blind transfer, a queue ringing
+# an agent again, a quick redial, withheld callers with and without X-CID, a caller
+# with two calls open) and the truth of every trunk call's rings,
+# answered_by and agent and of every leg's parent_call_id; tests/legs.py
+# compares them with calltap's records.  Without --home nothing is linked.
+. "$(dirname "$0")/lib.sh"
+t=$(mktemp -d) || exit 1
+trap 'rm -rf "$t"' EXIT
+check() { # name command...: ok when the command succeeds
+	name=$1; shift
+	if "$@" 2>"$t/err"; then ok "$name"; else bad "$name"; fi
+}
+run() { # name gen-calls-options...
+	name=$1; shift
+	if ! "$srcdir/scripts/gen-calls" --pbx -q -o "$t/$name.pcap" --truth "$t/$name.truth" "$@" >"$t/$name.gen" 2>&1; then
+		fail=$((fail + 1)); echo "FAIL $name: gen-calls failed"; sed 's/^/     | /' "$t/$name.gen"; return
+	fi
+	if ! "$CALLTAP" -r "$t/$name.pcap" --home 203.0.113.0/24 --country-code 380 \
+	    --json "$t/$name.jsonl" 2>"$t/$name.err"; then
+		fail=$((fail + 1)); echo "FAIL $name: calltap failed"; sed 's/^/     | /' "$t/$name.err"; return
+	fi
+	if python3 "$srcdir/tests/legs.py" "$t/$name.truth" "$t/$name.jsonl" >"$t/$name.cmp" 2>&1; then
+		pass=$((pass + 1)); echo "ok   $name: $(tail -1 "$t/$name.cmp")"
+	else
+		fail=$((fail + 1)); echo "FAIL $name"; head -30 "$t/$name.cmp" | sed 's/^/     | /'
+	fi
+}
+run each-kind --seed 1 --calls 18
+run mix --seed 2 --calls 300
+run mix3 --seed 3 --calls 200
+
+# Without --home no call is linked: no parent, no rings for the trunk calls
+# (the proxy-forked leg still has its branches), answered_by unknown.
+"$srcdir/scripts/gen-calls" --pbx -q -o "$t/n.pcap" --truth "$t/n.truth" --calls 15
+"$CALLTAP" -r "$t/n.pcap" --json "$t/n.jsonl" 2>/dev/null
+check "no --home: nothing linked" python3 -c '
+import json, sys
+rs = [json.loads(l) for l in open(sys.argv[1])]
+tr = [r for r in rs if r["call_id"].startswith("trunk-")]
+assert len(tr) == 16 and all(r["parent_call_id"] is None for r in rs)
+assert all(r["rings"] == [] and r["answered_by"] in (None, "unknown") for r in tr)
+assert any(r["answered_by"] == "unknown" for r in tr)
+' "$t/n.jsonl"
+
+# CSV and SQLite carry rings as JSON text and answered_by as text.
+"$CALLTAP" -r "$t/each-kind.pcap" --home 203.0.113.0/24 --country-code 380 \
+    --csv "$t/k.csv" --db "$t/k.db" 2>/dev/null
+check "csv rings" python3 -c '
+import csv, json, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+tr = [r for r in rows if r["call_id"].startswith("trunk-0-")][0]
+assert tr["answered_by"] == "agent" and len(json.loads(tr["rings"])) in (2, 3), tr
+assert sum(1 for r in rows if r["parent_call_id"]) > 10
+' "$t/k.csv"
+check "sqlite rings" python3 -c '
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+n = db.execute("SELECT count(DISTINCT calls.id) FROM calls, json_each(calls.rings) WHERE "
+               "answered_by = \x27agent\x27 AND json_extract(json_each.value, "
+               "\x27$.outcome\x27) = \x27answered\x27").fetchone()[0]
+m = db.execute("SELECT count(*) FROM calls WHERE answered_by = \x27agent\x27").fetchone()[0]
+assert n == m and n > 0, (n, m)
+' "$t/k.db"
+# The report: legs are part of their trunk call; IVR and voicemail answers are missed.
+"$CALLTAP" report --db "$t/k.db" --format json >"$t/k.json" 2>"$t/err"
+check "report: machine answers are missed calls" python3 -c '
+import json, sys
+m = json.load(open(sys.argv[1]))["marketing"]
+tr = [json.loads(l) for l in open(sys.argv[2])]
+trunks = [r for r in tr if "kind" in r]
+machine = sum(1 for r in trunks if r["answered_by"] in ("ivr", "voicemail"))
+missed = machine + sum(1 for r in trunks if r["answered_by"] is None)
+assert machine >= 2, machine
+assert (m["calls"], m["answered_by_machine"], m["missed"]) == (len(trunks), machine, missed), m
+assert m["answered"] == len(trunks) - missed, m
+' "$t/k.json" "$t/each-kind.truth"
+# The real SIPp capture (pcaps/sipp-pbx-ring-group.pcap): --stats counts the links.
+"$CALLTAP" -r "$srcdir/pcaps/sipp-pbx-ring-group.pcap" --home 127.0.0.0/24 --json /dev/null \
+    --stats >"$t/st.txt" 2>&1
+check "stats: legs linked by caller" sh -c "grep -Eq '^ +legs_linked +2\$' '$t/st.txt' &&
+    grep -Eq '^ +legs_by_caller +2\$' '$t/st.txt' && grep -Eq '^ +legs_trunk_calls +1\$' '$t/st.txt'"
+
+# Agents' rings in the report: every figure recomputed from the truth.
+"$CALLTAP" -r "$t/mix.pcap" --home 203.0.113.0/24 --country-code 380 --db "$t/mix.db" 2>/dev/null
+"$CALLTAP" report --db "$t/mix.db" --format json >"$t/mix.json" 2>"$t/err"
+check "report: agents' rings as in the truth" python3 -c '
+import json, math, sys
+rep = json.load(open(sys.argv[1]))["ring_agents"]
+truth = [json.loads(l) for l in open(sys.argv[2])]
+recs = {}
+for l in open(sys.argv[3]):
+    r = json.loads(l)
+    recs[r["call_id"]] = r
+want = {}
+MISSED = ("no_answer", "busy", "rejected", "caller_hangup")
+for t in truth:
+    if "kind" not in t:
+        continue
+    for g in t["rings"]:
+        a = want.setdefault(g["agent"], {"rings": 0, "answered": 0, "missed_rings": 0,
+            "cancelled_elsewhere": 0, "p": [], "calls_taken": 0, "talk_s": 0.0})
+        a["rings"] += 1
+        a["answered"] += g["outcome"] == "answered"
+        a["missed_rings"] += g["outcome"] in MISSED
+        a["cancelled_elsewhere"] += g["outcome"] == "cancelled_elsewhere"
+        if g["outcome"] == "answered":
+            a["p"].append(g["pickup_ms"])
+    if t["answered_by"] == "agent" and t["agent"] in [g["agent"] for g in t["rings"]]:
+        a = want[t["agent"]]
+        a["calls_taken"] += 1
+        a["talk_s"] += recs[t["call_id"]]["talk_s"]
+assert [r["agent"] for r in rep] == sorted(want), ([r["agent"] for r in rep], sorted(want))
+n = 0
+for r in rep:
+    w = want[r["agent"]]
+    for k in ("rings", "answered", "missed_rings", "cancelled_elsewhere", "calls_taken"):
+        assert r[k] == w[k], (r, w, k)
+    den = w["answered"] + w["missed_rings"]
+    rate = round(100.0 * w["answered"] / den, 2) if den else None
+    assert r["answer_rate_pct"] == rate, (r, rate)
+    p = sorted(w["p"])
+    if p:
+        assert abs(r["pickup_mean_s"] - sum(p) / len(p) / 1000) < 0.0015, (r, p)
+        assert r["pickup_p90_s"] == p[(len(p) * 9 + 9) // 10 - 1] / 1000, (r, p)
+    else:
+        assert r["pickup_mean_s"] is None and r["pickup_p90_s"] is None, r
+    assert abs(r["talk_s"] - w["talk_s"]) < 0.01, (r, w)
+    n += r["rings"]
+assert n > 300, n
+' "$t/mix.json" "$t/mix.truth" "$t/mix.jsonl"
+"$CALLTAP" report --db "$t/mix.db" --format csv >"$t/mix.csv" 2>"$t/err"
+check "report csv: ring_agents section" grep -q "^# ring_agents" "$t/mix.csv"
+"$CALLTAP" report --db "$t/mix.db" >"$t/mix.txt" 2>"$t/err"
+check "report text: agents' rings table" grep -q "^Agents' rings" "$t/mix.txt"
+"$CALLTAP" report --db "$t/mix.db" --format html >"$t/mix.html" 2>"$t/err"
+check "report html: agents' rings table" grep -q "Agents&#39; rings\|Agents' rings" "$t/mix.html"
+echo "legs: $pass passed, $fail failed"
+[ $fail -eq 0 ]

@@ -1,0 +1,384 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * The PBX legs stage (src/attr/legs.c): linking rules and their order,
+ * ambiguity (no link, no ivr claim), rings and their outcomes, answered_by,
+ * the wait bound for legs that end late, output order, no --home.
+ */
+#include "config.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "calltap/attr.h"
+#include "calltap/err.h"
+#include "test.h"
+
+#define SEC INT64_C(1000000)
+#define T0 (INT64_C(1700000000) * SEC)
+
+/* Records the stage let go, in order. */
+struct out {
+	struct ct_call_record *r[32];
+	size_t n;
+};
+
+static void on_out(void *user, struct ct_call_record *rec)
+{
+	struct out *o = user;
+
+	if (o->n < 32)
+		o->r[o->n++] = rec;
+	else
+		ct_call_record_free(rec);
+}
+
+static void out_clear(struct out *o)
+{
+	size_t i;
+
+	for (i = 0; i < o->n; i++)
+		ct_call_record_free(o->r[i]);
+	o->n = 0;
+}
+
+/* 10.0.0.h is home (10.0.0.0/24); 192.0.2.h is the carrier. */
+static struct ct_addr ip(bool home_side, uint8_t h)
+{
+	struct ct_addr a;
+
+	memset(&a, 0, sizeof(a));
+	a.family = 4;
+	a.a[0] = home_side ? 10 : 192;
+	a.a[1] = home_side ? 0 : 0;
+	a.a[2] = home_side ? 0 : 2;
+	a.a[3] = h;
+	return a;
+}
+
+static char *dup(const char *s)
+{
+	return s != NULL ? strdup(s) : NULL;
+}
+
+/* A record: from (home?, host) to (home?, host); answer/end offsets in seconds (-1: none). */
+static struct ct_call_record *rec(const char *cid, const char *caller, const char *callee,
+    bool src_home, uint8_t src, bool dst_home, uint8_t dst, double start, double answer,
+    double end, enum ct_disposition disp)
+{
+	struct ct_call_record *r = calloc(1, sizeof(*r));
+
+	r->call_id = dup(cid);
+	r->caller = dup(caller);
+	r->callee = dup(callee);
+	r->src_ip = ip(src_home, src);
+	r->dst_ip = ip(dst_home, dst);
+	r->start_us = T0 + llround(start * 1e6);
+	r->answer_us = answer < 0 ? CT_TIME_NONE : T0 + llround(answer * 1e6);
+	r->end_us = end < 0 ? CT_TIME_NONE : T0 + llround(end * 1e6);
+	r->ringing_us = CT_TIME_NONE;
+	r->disposition = disp;
+	r->q850_cause = -1;
+	r->direction = src_home && dst_home ? CT_DIR_INTERNAL : src_home ? CT_DIR_OUTBOUND :
+	    dst_home ? CT_DIR_INBOUND : CT_DIR_UNKNOWN;
+	if (answer >= 0 && callee != NULL && src_home)
+		r->agent = dup(callee);
+	return r;
+}
+
+/* Starts the call of r (the dialog's start hook) and keeps r for its end. */
+static struct ct_call_record *start(struct ct_legs *l, struct ct_call_record *r)
+{
+	ct_legs_start(l, r);
+	return r;
+}
+
+static struct ct_legs *stage(struct out *o, bool with_home)
+{
+	static struct ct_cidr home;
+	struct ct_legs_cfg cfg;
+
+	CHECK_INT(ct_cidr_parse(&home, "10.0.0.0/24"), CT_OK);
+	ct_legs_cfg_default(&cfg);
+	if (with_home) {
+		cfg.home = &home;
+		cfg.n_home = 1;
+	}
+	cfg.cc = "380";
+	return ct_legs_new(&cfg, on_out, o);
+}
+
+static void test_voicemail_names(void)
+{
+	static const struct { const char *u; bool vm; } v[] = {
+		{ "vm", true }, { "vm201", true }, { "VM-sales", true }, { "vm_1", true },
+		{ "voicemail", true }, { "VoiceMail201", true }, { "vmail", true },
+		{ "vmware", false }, { "201", false }, { "sales", false }, { NULL, false },
+		{ "v", false }, { "", false },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		CHECK_INT(ct_legs_is_voicemail(v[i].u), v[i].vm);
+}
+
+/* A ring group: one phone answers, the other is cancelled "elsewhere". */
+static void test_ring_group(void)
+{
+	struct out o = { .n = 0 };
+	struct ct_legs *l = stage(&o, true);
+	struct ct_call_record *t, *a, *b;
+	struct ct_legs_stats st;
+
+	t = start(l, rec("T1", "+380501112233", "0441234567", false, 1, true, 10, 0, 8, 60,
+	    CT_DISP_ANSWERED));
+	a = start(l, rec("L1", "0501112233", "201", true, 10, true, 101, 1, 7.5, 60,
+	    CT_DISP_ANSWERED));
+	b = start(l, rec("L2", "+380501112233", "202", true, 10, true, 102, 1.001, -1, 7.6,
+	    CT_DISP_CANCELLED));
+	b->hangup_reason = dup("Call completed elsewhere");
+	ct_legs_put(l, b, T0 + 40 * SEC);
+	CHECK_INT(o.n, 0);
+	ct_legs_put(l, t, T0 + 92 * SEC);
+	CHECK_INT(o.n, 0);                       /* waits for L1 */
+	ct_legs_put(l, a, T0 + 92 * SEC);
+	CHECK_INT(o.n, 3);                       /* trunk first, then its legs in link order */
+	if (o.n == 3) {
+		CHECK_STR(o.r[0]->call_id, "T1");
+		CHECK_STR(ct_answered_by_name(o.r[0]->answered_by), "agent");
+		CHECK_STR(o.r[0]->agent, "201");
+		CHECK_INT(o.r[0]->n_rings, 2);
+		CHECK_STR(o.r[0]->rings_json,
+		    "[{\"agent\":\"201\",\"call_id\":\"L1\",\"ring_start\":\"2023-11-14T22:13:21.000000Z\","
+		    "\"ring_end\":\"2023-11-14T22:13:27.500000Z\",\"outcome\":\"answered\","
+		    "\"pickup_ms\":6500},{\"agent\":\"202\",\"call_id\":\"L2\","
+		    "\"ring_start\":\"2023-11-14T22:13:21.001000Z\",\"ring_end\":"
+		    "\"2023-11-14T22:13:27.600000Z\",\"outcome\":\"cancelled_elsewhere\","
+		    "\"pickup_ms\":null}]");
+		CHECK(o.r[0]->parent_call_id == NULL);
+		CHECK_STR(o.r[1]->call_id, "L1");
+		CHECK_STR(o.r[1]->parent_call_id, "T1");
+		CHECK_STR(o.r[2]->call_id, "L2");
+		CHECK_STR(o.r[2]->parent_call_id, "T1");
+		CHECK(o.r[1]->answered_by == CT_ANS_NONE && o.r[1]->rings_json == NULL);
+	}
+	out_clear(&o);
+	/* Then the PBX (10.0.0.10) is known: a call it answers alone is the IVR. */
+	t = start(l, rec("T2", "+380507777777", "0441234567", false, 1, true, 10, 100, 100.5, 130,
+	    CT_DISP_ANSWERED));
+	t->agent = dup("ivr");
+	ct_legs_put(l, t, T0 + 162 * SEC);
+	CHECK_INT(o.n, 1);
+	if (o.n == 1) {
+		CHECK_STR(ct_answered_by_name(o.r[0]->answered_by), "ivr");
+		CHECK(o.r[0]->agent == NULL && o.r[0]->missed && o.r[0]->n_rings == 0);
+	}
+	out_clear(&o);
+	ct_legs_get_stats(l, &st);
+	CHECK_INT(st.trunk_calls, 2);
+	CHECK_INT(st.legs_linked, 2);
+	CHECK_INT(st.by_caller, 2);
+	ct_legs_free(l);
+}
+
+/*
+ * Rules in order: the correlation header beats the caller number; a
+ * withheld caller is linked only by the header; Diversion links a forward
+ * whose caller ID is the company's; a number that matches two open calls
+ * links nothing and keeps both from `ivr`.
+ */
+static void test_rules(void)
+{
+	struct out o = { .n = 0 };
+	struct ct_legs *l = stage(&o, true);
+	struct ct_call_record *t1, *t2, *t3, *g1, *g2, *g3, *w1, *w2, *wl;
+	struct ct_legs_stats st;
+
+	t1 = start(l, rec("A1", "anonymous", "0441230001", false, 1, true, 10, 0, 5, 50,
+	    CT_DISP_ANSWERED));
+	t2 = start(l, rec("A2", "+380501110000", "0441230002", false, 1, true, 10, 0.5, 6, 50,
+	    CT_DISP_ANSWERED));
+	g1 = rec("B1", "+380501110000", "203", true, 10, true, 103, 1, 5, 50, CT_DISP_ANSWERED);
+	g1->link_id = dup("A1");                  /* header names A1, the number A2 */
+	start(l, g1);
+	g2 = rec("B2", "anonymous", "204", true, 10, true, 104, 1, -1, 3, CT_DISP_NOANSWER);
+	start(l, g2);                             /* withheld, no header: not linked */
+	t3 = start(l, rec("A3", "+380502220000", "0441230003", false, 1, true, 10, 2, 4, 40,
+	    CT_DISP_ANSWERED));
+	g3 = rec("B3", "+380441111111", "+380671234567", true, 10, false, 1, 3, 4, 40,
+	    CT_DISP_ANSWERED);
+	g3->diverted_from = dup("0441230003");
+	start(l, g3);
+	/* the same caller twice at once: a leg matches both */
+	w1 = start(l, rec("W1", "+380503330000", "0441230004", false, 1, true, 10, 10, 11, 30,
+	    CT_DISP_ANSWERED));
+	w2 = start(l, rec("W2", "+380503330000", "0441230004", false, 1, true, 10, 12, 13, 30,
+	    CT_DISP_ANSWERED));
+	wl = start(l, rec("WL", "+380503330000", "205", true, 10, true, 105, 14, 15, 30,
+	    CT_DISP_ANSWERED));
+	ct_legs_get_stats(l, &st);
+	CHECK_INT(st.by_header, 1);
+	CHECK_INT(st.by_diversion, 1);
+	CHECK_INT(st.by_caller, 0);
+	CHECK_INT(st.ambiguous, 1);
+	ct_legs_put(l, g2, T0 + 35 * SEC);        /* not a leg: straight out */
+	CHECK_INT(o.n, 1);
+	ct_legs_put(l, wl, T0 + 62 * SEC);
+	ct_legs_put(l, w1, T0 + 62 * SEC);
+	ct_legs_put(l, w2, T0 + 62 * SEC);
+	CHECK_INT(o.n, 4);
+	if (o.n == 4) {
+		CHECK(o.r[0]->parent_call_id == NULL && o.r[1]->parent_call_id == NULL);
+		/* the PBX is known (B1), but the leg matched both calls: never ivr */
+		CHECK_STR(ct_answered_by_name(o.r[2]->answered_by), "unknown");
+		CHECK_STR(ct_answered_by_name(o.r[3]->answered_by), "unknown");
+	}
+	out_clear(&o);
+	ct_legs_put(l, g1, T0 + 82 * SEC);
+	ct_legs_put(l, t1, T0 + 82 * SEC);
+	ct_legs_put(l, t2, T0 + 82 * SEC);
+	CHECK_INT(o.n, 3);
+	if (o.n == 3) {
+		CHECK_STR(o.r[0]->call_id, "A1");
+		CHECK_STR(o.r[0]->agent, "203");
+		CHECK_STR(o.r[1]->parent_call_id, "A1");
+		CHECK_STR(o.r[2]->call_id, "A2");
+		CHECK_STR(ct_answered_by_name(o.r[2]->answered_by), "ivr");  /* PBX known now */
+	}
+	out_clear(&o);
+	ct_legs_put(l, t3, T0 + 72 * SEC);
+	ct_legs_put(l, g3, T0 + 72 * SEC);
+	CHECK_INT(o.n, 2);
+	if (o.n == 2) {
+		CHECK_STR(ct_answered_by_name(o.r[0]->answered_by), "external");
+		CHECK(o.r[0]->agent == NULL && !o.r[0]->missed && o.r[0]->n_rings == 0);
+		CHECK_STR(o.r[1]->parent_call_id, "A3");
+	}
+	out_clear(&o);
+	ct_legs_free(l);
+}
+
+/*
+ * A leg whose record comes after the wait: the trunk call is written
+ * without it (ring outcome unknown), the leg later on its own; flush
+ * writes what is still held.
+ */
+static void test_wait_bound(void)
+{
+	struct out o = { .n = 0 };
+	struct ct_legs *l = stage(&o, true);
+	struct ct_call_record *t, *g, *t2, *g2;
+	struct ct_legs_stats st;
+
+	t = start(l, rec("T", "+380501234567", "0441234567", false, 1, true, 10, 0, 2, 20,
+	    CT_DISP_ANSWERED));
+	g = start(l, rec("G", "+380501234567", "201", true, 10, true, 101, 1, 2, 20,
+	    CT_DISP_ANSWERED));
+	ct_legs_put(l, t, T0 + 52 * SEC);
+	ct_legs_expire(l, T0 + 111 * SEC);
+	CHECK_INT(o.n, 0);
+	ct_legs_expire(l, T0 + 112 * SEC);
+	CHECK_INT(o.n, 1);
+	if (o.n == 1) {
+		CHECK_INT(o.r[0]->n_rings, 1);
+		if (o.r[0]->n_rings == 1) {
+			CHECK_INT(o.r[0]->rings[0].outcome, CT_RING_UNKNOWN);
+			CHECK(o.r[0]->rings[0].end_us == CT_TIME_NONE);
+		}
+		/* a leg's outcome is missing: never ivr */
+		CHECK_STR(ct_answered_by_name(o.r[0]->answered_by), "unknown");
+	}
+	ct_legs_put(l, g, T0 + 120 * SEC);
+	CHECK_INT(o.n, 2);
+	if (o.n == 2)
+		CHECK(o.r[1]->parent_call_id == NULL);
+	out_clear(&o);
+	ct_legs_get_stats(l, &st);
+	CHECK_INT(st.released_by_wait, 1);
+	CHECK_INT(st.legs_late, 1);
+	/* end of input: the held trunk call and its leg go out, in that order */
+	t2 = start(l, rec("T2", "+380501234568", "0441234567", false, 1, true, 10, 200, -1, 210,
+	    CT_DISP_CANCELLED));
+	g2 = start(l, rec("G2", "+380501234568", "201", true, 10, true, 101, 201, -1, 210,
+	    CT_DISP_CANCELLED));
+	ct_legs_put(l, g2, T0 + 242 * SEC);
+	ct_legs_flush(l);
+	CHECK_INT(o.n, 1);                        /* T2's record never came: its leg alone */
+	if (o.n == 1)
+		CHECK(o.r[0]->parent_call_id == NULL);
+	out_clear(&o);
+	ct_call_record_free(t2);
+	ct_legs_free(l);
+}
+
+/*
+ * A quick redial: the first call ended (the dialog's ended hook) but its
+ * record still lingers; the second call's leg links to the second call,
+ * not "ambiguous".
+ */
+static void test_redial(void)
+{
+	struct out o = { .n = 0 };
+	struct ct_legs *l = stage(&o, true);
+	struct ct_call_record *t1, *t2, *g;
+	struct ct_legs_stats st;
+
+	t1 = start(l, rec("R1", "+380509990000", "0441234567", false, 1, true, 10, 0, -1, 10,
+	    CT_DISP_CANCELLED));
+	ct_legs_ended(l, t1);
+	t2 = start(l, rec("R2", "+380509990000", "0441234567", false, 1, true, 10, 15, 20, 40,
+	    CT_DISP_ANSWERED));
+	g = start(l, rec("RG", "+380509990000", "201", true, 10, true, 101, 16, 19.5, 40,
+	    CT_DISP_ANSWERED));
+	ct_legs_get_stats(l, &st);
+	CHECK_INT(st.ambiguous, 0);
+	CHECK_INT(st.by_caller, 1);
+	ct_legs_put(l, t1, T0 + 42 * SEC);
+	ct_legs_put(l, g, T0 + 72 * SEC);
+	ct_legs_put(l, t2, T0 + 72 * SEC);
+	CHECK_INT(o.n, 3);
+	if (o.n == 3) {
+		CHECK_STR(o.r[0]->call_id, "R1");
+		CHECK_STR(o.r[1]->call_id, "R2");
+		CHECK_STR(o.r[1]->agent, "201");
+		CHECK_STR(o.r[2]->parent_call_id, "R2");
+	}
+	out_clear(&o);
+	ct_legs_free(l);
+}
+
+/* No --home: nothing is linked; answered inbound (or unknown) calls are unknown. */
+static void test_no_home(void)
+{
+	struct out o = { .n = 0 };
+	struct ct_legs *l = stage(&o, false);
+	struct ct_call_record *t, *u;
+
+	t = start(l, rec("T", "+380501234567", "0441234567", false, 1, true, 10, 0, 2, 20,
+	    CT_DISP_ANSWERED));
+	t->direction = CT_DIR_UNKNOWN;
+	u = start(l, rec("U", "+380501234567", "0441234567", false, 1, true, 10, 0, -1, 20,
+	    CT_DISP_NOANSWER));
+	u->direction = CT_DIR_UNKNOWN;
+	ct_legs_put(l, t, T0 + 52 * SEC);
+	ct_legs_put(l, u, T0 + 52 * SEC);
+	CHECK_INT(o.n, 2);
+	if (o.n == 2) {
+		CHECK_STR(ct_answered_by_name(o.r[0]->answered_by), "unknown");
+		CHECK(o.r[1]->answered_by == CT_ANS_NONE);
+	}
+	out_clear(&o);
+	ct_legs_free(l);
+	ct_legs_free(NULL);
+}
+
+int main(void)
+{
+	test_voicemail_names();
+	test_ring_group();
+	test_rules();
+	test_wait_bound();
+	test_redial();
+	test_no_home();
+	return TEST_REPORT();
+}
