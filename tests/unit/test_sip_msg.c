@@ -870,6 +870,11 @@ static void test_repeated_single(void)
 		CHECK(m.has_sdp);
 		CHECK_INT(m.sdp.n_media, 1);
 		CHECK_INT(m.sdp.media[0].port, 49170);
+		ct_sip_msg_fini(&m);
+	}
+}
+
+/*
  * PBX legs: the first correlation header (X-CID and its kin, any case),
  * the first Diversion value (over History-Info), else the first
  * History-Info entry; none of them without the headers.
