@@ -1839,15 +1839,17 @@ static void partial_note(struct ct_dialog_table *t, struct ct_dialog *d,
  *    by that CANCEL.
  * Calls in progress use the same rules.  Both directions together (two
  * files merged by time) are the two-way capture: these rules then never
- * fire, since the 2xx, the BYE or the CANCEL came first.
+ * fire, since the 2xx, the BYE or the CANCEL came first.  Nor do they for
+ * a forked call (copies of its INVITE to several phones were seen): each
+ * branch's ACK answers that branch's own response.
  */
 static void on_ack_unseen_final(struct ct_dialog_table *t, struct ct_dialog *d,
     const struct ct_sip_msg *m)
 {
 	if ((d->state != DS_SETUP && d->state != DS_CANCELLING) || m->cseq != d->invite_cseq ||
 	    from_party(d, m) == CT_PARTY_CALLEE || !has_text(m->via_branch) ||
-	    d->invite_branch == NULL)
-		return;
+	    d->invite_branch == NULL || ct_forks_forked(d->forks))
+		return;   /* a forked call's ACKs are its branches' (forks.c) */
 	if (!token_eq(m->via_branch, d->invite_branch)) {
 		t->st.inferred++;
 		d->answer_us = m->ts_us;
