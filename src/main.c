@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "calltap/attr.h"
+#include "calltap/callcap.h"
 #include "calltap/audio.h"
 #include "calltap/engine.h"
 #include "calltap/inputs.h"
@@ -134,6 +135,7 @@ struct options {
 	int64_t stats_interval_us; /* -1 = default (60 s live, off otherwise) */
 	struct ct_attr_cfg attr;   /* --numbers, --home, --country-code, --sensor, --history-max */
 	struct ct_engine_cfg cfg;  /* cfg.attr: built from attr, owned here */
+	struct ct_callcap_cfg callcap; /* --pcap-dir, --pcap-sip-only, -w */
 };
 
 struct progress;
@@ -192,6 +194,11 @@ static void usage(FILE *out)
 	    "  --no-rtp                do not match or measure RTP\n"
 	    "  --audio DIR             write each answered call's audio (stereo: caller left)\n"
 	    "  --audio-format FMT      wav (default), flac or ogg\n"
+	    "  --pcap-dir DIR          each call's SIP and RTP in its own pcap file under\n"
+	    "                          DIR/YYYY-MM-DD/HH/ (record field pcap_path)\n"
+	    "  --pcap-sip-only         per-call pcap files hold the SIP messages only\n"
+	    "  -w, --write FILE        write the packets of every call (SIP, RTP, RTCP) to one\n"
+	    "                          pcap file: calltap as a call-aware filter\n"
 	    "  --setup-timeout SEC     close calls with no final response after SEC (300)\n"
 	    "  --call-timeout SEC      close answered calls silent for SEC (14400)\n"
 	    "  --media-timeout SEC     close answered calls with no SIP and no RTP for SEC\n"
@@ -354,7 +361,7 @@ enum {
 	OPT_SPOOL, OPT_SPOOL_MAX,
 	OPT_NUMBERS, OPT_HOME, OPT_COUNTRY, OPT_SENSOR, OPT_HISTORY_MAX,
 	OPT_VERSION, OPT_UMASK,
-	OPT_LEASES, OPT_WEBHOOK_OPT,
+	OPT_LEASES, OPT_WEBHOOK_OPT, OPT_PCAP_DIR, OPT_PCAP_SIP_ONLY,
 	OPT_OUTPUT = 512   /* + index into output_kinds */
 };
 
@@ -373,6 +380,9 @@ static const struct option fixed_opts[] = {
 	{ "no-rtp", no_argument, NULL, OPT_NO_RTP },
 	{ "audio", required_argument, NULL, OPT_AUDIO },
 	{ "audio-format", required_argument, NULL, OPT_AUDIO_FMT },
+	{ "pcap-dir", required_argument, NULL, OPT_PCAP_DIR },
+	{ "pcap-sip-only", no_argument, NULL, OPT_PCAP_SIP_ONLY },
+	{ "write", required_argument, NULL, 'w' },
 	{ "setup-timeout", required_argument, NULL, OPT_SETUP_TO },
 	{ "call-timeout", required_argument, NULL, OPT_CALL_TO },
 	{ "media-timeout", required_argument, NULL, OPT_MEDIA_TO },
@@ -653,7 +663,7 @@ static int parse_options(struct options *o, int argc, char **argv)
 	o->buffer_mb = 64;
 	o->stats_interval_us = -1;
 	o->umask = 077;
-	while ((c = getopt_long(argc, argv, "r:i:shV:Z:qnv", long_opts, &longindex)) != -1) {
+	while ((c = getopt_long(argc, argv, "r:i:shV:Z:qnvw:", long_opts, &longindex)) != -1) {
 		/*
 		 * An option's value that looks like an option is a forgotten
 		 * value (--json --table x): say so rather than create a file
@@ -676,6 +686,9 @@ static int parse_options(struct options *o, int argc, char **argv)
 		case OPT_WEBHOOK_OPT: rc |= webhook_opt(o, long_opts[longindex].name, optarg) != 0; break;
 		case OPT_NO_RTP: o->cfg.rtp = false; break;
 		case OPT_AUDIO: o->cfg.audio_dir = optarg; break;
+		case OPT_PCAP_DIR: o->callcap.dir = optarg; break;
+		case OPT_PCAP_SIP_ONLY: o->callcap.sip_only = true; break;
+		case 'w': o->callcap.all_path = optarg; break;
 		case OPT_AUDIO_FMT: {
 			enum ct_audio_format fmt = CT_AUDIO_WAV;
 
@@ -788,6 +801,7 @@ struct run {
 	struct ct_engine *e;
 	struct ct_sinkset *sinks;
 	struct ct_source *live;
+	struct ct_callcap *callcap;  /* --pcap-dir, -w; NULL: off */
 	struct progress *prog;
 	struct ct_stats_line line;
 };
@@ -1227,7 +1241,7 @@ struct outdir {
 	bool created;       /* made by this run: handed to the -Z user */
 };
 
-#define MAX_OUTDIRS 2
+#define MAX_OUTDIRS 3
 
 /*
  * Lists the output directories of o in dirs and creates the missing ones
@@ -1243,6 +1257,10 @@ static int prepare_outdirs(const struct options *o, struct outdir *dirs)
 	if (o->cfg.audio_dir != NULL) {
 		dirs[n].path = o->cfg.audio_dir;
 		dirs[n++].what = "--audio directory";
+	}
+	if (o->callcap.dir != NULL) {
+		dirs[n].path = o->callcap.dir;
+		dirs[n++].what = "--pcap-dir directory";
 	}
 	if (has_output(o, OUT_SPOOL)) {
 		dirs[n].path = o->spool != NULL ? o->spool : "calltap-spool";
@@ -1488,6 +1506,7 @@ static void free_options(struct options *o)
 static void free_run(struct run *r, struct options *o)
 {
 	ct_engine_free(r->e);
+	ct_callcap_free(r->callcap);
 	ct_sinkset_free(r->sinks);
 	ct_source_close(r->live);
 	free_options(o);
@@ -1540,6 +1559,7 @@ int main(int argc, char **argv)
 	progress_init(&prog, &o);
 	run.prog = &prog;
 	o.cfg.log.user = &prog;   /* messages clear the progress line first */
+	o.callcap.log = o.cfg.log;
 	if ((run.sinks = ct_sinkset_new(&o.cfg.log)) == NULL) {
 		fprintf(stderr, "calltap: out of memory\n");
 		free_options(&o);
@@ -1553,6 +1573,11 @@ int main(int argc, char **argv)
 		rc = 2;
 	} else if ((n_dirs = prepare_outdirs(&o, dirs)) < 0 || open_outputs(run.sinks, &o) != 0)
 		rc = 3;
+	else if ((o.callcap.dir != NULL || o.callcap.all_path != NULL) &&
+	    (run.callcap = o.cfg.callcap = ct_callcap_new(&o.callcap, errbuf)) == NULL) {
+		fprintf(stderr, "calltap: %s\n", errbuf);
+		rc = 3;
+	}
 	else if ((run.e = ct_engine_new(&o.cfg, errbuf)) == NULL) {   /* after the outputs */
 		fprintf(stderr, "calltap: %s\n", errbuf);
 		rc = 3;
@@ -1603,6 +1628,15 @@ int main(int argc, char **argv)
 			ct_stats_line_print(&run.line, &es, stderr);
 		if (o.stats)
 			ct_stats_print(&es, &ss, stderr);
+		if (o.stats && run.callcap != NULL) {
+			struct ct_callcap_stats cs;
+
+			ct_callcap_get_stats(run.callcap, &cs);
+			fprintf(stderr, "pcap: %llu frames kept for calls, %llu dropped, %llu files, "
+			    "%llu failed, %llu frames to -w\n", (unsigned long long)cs.frames,
+			    (unsigned long long)cs.drops, (unsigned long long)cs.files,
+			    (unsigned long long)cs.errors, (unsigned long long)cs.all_frames);
+		}
 	}
 	free_run(&run, &o);
 	return status;

@@ -26,6 +26,7 @@
 struct ct_engine;
 
 struct ct_attr;
+struct ct_callcap;
 
 struct ct_engine_cfg {
 	struct ct_ipfrag_limits frag;
@@ -37,6 +38,8 @@ struct ct_engine_cfg {
 	int64_t tick_us;           /* how often expiry runs, capture time (default 1 s) */
 	struct ct_attr *attr;      /* record enrichment before the sinks (attr.h), borrowed; NULL = off */
 	struct ct_log log;         /* library messages (log.h); fn NULL = none */
+	struct ct_callcap *callcap; /* per-call captures and -w (callcap.h), borrowed; NULL = off.
+	                              Freed by the caller after ct_engine_free */
 	struct ct_sinkset *sinks;  /* where records and orphan streams go, borrowed; NULL = nowhere.
 	                              Its sinks are added before ct_engine_new (orphan streams are
 	                              reported only when one of them takes them) */

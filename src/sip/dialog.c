@@ -125,6 +125,7 @@ struct ct_dialog {
 	struct ct_list tl;             /* timer list, ordered by act_us */
 	struct ct_list el;             /* eviction list (enum elist), least recent first */
 	void *media;                   /* media stage slot, not owned */
+	void *capture;                 /* per-call capture slot (callcap.h), not owned */
 	struct ct_call_record *pending; /* built at the end, emitted when the linger ends */
 	char *call_id;                 /* cut to CT_CAP_CALL_ID */
 	size_t call_id_len;            /* length of the whole Call-ID */
@@ -1159,6 +1160,8 @@ void ct_dialog_on_msg(struct ct_dialog_table *t, const struct ct_sip_msg *m)
 	d = lookup(t, m->call_id, len, h);
 	if (d == NULL && (d = on_unknown(t, m, idx, len, h)) == NULL)
 		return;
+	if (t->hooks.msg != NULL)
+		t->hooks.msg(t->hooks.user, d, m);
 	if (seen_check_add(d, msg_key(t, m))) {
 		t->st.retransmissions++;
 		return;
@@ -1359,6 +1362,12 @@ void *ct_dialog_media_get(const struct ct_dialog *d)
 }
 
 /* Sets d's media slot (borrowed; see ct_dialog_media_get).  NULL d: no-op. */
+/* The per-call capture slot (callcap.h): its address, for the capture stage to fill. */
+void **ct_dialog_capture_slot(struct ct_dialog *d)
+{
+	return &d->capture;
+}
+
 void ct_dialog_media_set(struct ct_dialog *d, void *media)
 {
 	if (d != NULL)
