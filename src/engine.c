@@ -309,6 +309,12 @@ static size_t on_tcp_data(void *user, const struct ct_packet *pkt,
 	    &e->c.events[CT_EV_SIP_FRAMING]);
 }
 
+/* TCP resynchronisation (ct_tcp_reasm_set_resync): a segment that starts a SIP message. */
+static bool tcp_starts_sip(const uint8_t *data, size_t len)
+{
+	return ct_sip_looks_like((const char *)data, len);
+}
+
 static void handle_udp(struct ct_engine *e, struct ct_packet *pkt)
 {
 	if (ct_sip_looks_like((const char *)pkt->payload, pkt->payload_len)) {
@@ -550,6 +556,7 @@ static void frame_captured(struct ct_engine *e, const struct ct_frame *f,
 	struct ct_callcap_key key;
 
 	key.kind = 0;
+	key.tcp_seq = 0;
 	if (v == CT_DEC_FRAGMENT) {
 		key.kind = 1;
 		key.t = pkt->t;
@@ -558,6 +565,7 @@ static void frame_captured(struct ct_engine *e, const struct ct_frame *f,
 		key.kind = 2;
 		key.t = pkt->t;
 		key.frag_id = 0;
+		key.tcp_seq = pkt->tcp_seq;
 	}
 	frame_stages(e, pkt, v);
 	ct_callcap_frame_end(e->cfg.callcap, f, &key);
@@ -644,6 +652,7 @@ struct ct_engine *ct_engine_new(const struct ct_engine_cfg *cfg, char *errbuf)
 	e->dialogs = ct_dialog_table_new(&e->cfg.dialog, &hooks);
 	if (e->frag == NULL || e->tcp == NULL || e->dialogs == NULL)
 		goto fail;
+	ct_tcp_reasm_set_resync(e->tcp, tcp_starts_sip);
 	if (e->cfg.rtp && (e->media = ct_media_new(0)) == NULL)
 		goto fail;
 	/* Orphan streams are measured and reported only for an output that takes them. */

@@ -70,6 +70,7 @@ struct ct_callcap_key {
 	uint8_t kind;          /* 0 none, 1 fragment, 2 TCP */
 	struct ct_tuple t;     /* kind 1: src, dst; kind 2: the whole tuple */
 	uint32_t frag_id;
+	uint32_t tcp_seq;      /* kind 2: the segment's sequence number */
 };
 void ct_callcap_hit(struct ct_callcap *cc, void **slot, bool sip);
 void ct_callcap_frame_end(struct ct_callcap *cc, const struct ct_frame *f,

@@ -88,6 +88,7 @@ struct ring_slot {
 struct hit {
 	struct ct_callcap_call *call;   /* NULL: -w only */
 	bool sip;
+	bool fresh;                     /* the call had no frame before this one */
 };
 
 struct ct_callcap {
@@ -516,22 +517,27 @@ static void all_flush(struct ct_callcap *cc)
 	cc->all_bytes = 0;
 }
 
-/* Keeps frame f for every call the current frame was given to. */
-static void deliver(struct ct_callcap *cc, const struct ct_frame *f)
+/*
+ * Keeps frame f for the calls the current frame was given to: with fresh
+ * 0 or 1, those whose hit is (1) or is not (0) their first frame, with -1
+ * all of them; all: the -w file too.
+ */
+static void deliver(struct ct_callcap *cc, const struct ct_frame *f, int fresh, bool all)
 {
 	int i;
 
 	for (i = 0; i < cc->n_hits; i++) {
 		struct ct_callcap_call *call = cc->hits[i].call;
 
-		if (call == NULL || (cc->cfg.sip_only && !cc->hits[i].sip))
+		if (call == NULL || (cc->cfg.sip_only && !cc->hits[i].sip) ||
+		    (fresh >= 0 && cc->hits[i].fresh != (fresh == 1)))
 			continue;
 		if (buf_append(cc, call, f))
 			cc->frames++;
 		else
 			cc->drops++;
 	}
-	if (cc->all_fd >= 0) {
+	if (all && cc->all_fd >= 0) {
 		if (buf_append(cc, &cc->all, f)) {
 			cc->all_frames++;
 			cc->all_bytes += 16 + f->caplen;
@@ -586,16 +592,50 @@ void ct_callcap_frame_end(struct ct_callcap *cc, const struct ct_frame *f,
 			ring_push(cc, f, key);
 		return;
 	}
-	if (key->kind != 0)    /* the frames it completes go first, oldest first */
+	/*
+	 * The frames it completes go first, in capture order; but a call's
+	 * first frames, when TCP segments, in sequence order: a message split
+	 * in two segments that came swapped must not start the call's file
+	 * with its second half (a reader that picks the stream up there drops
+	 * the first half as old).  Later in the file the reader knows the
+	 * stream and puts swapped segments in order itself, and the message
+	 * keeps the time of the segment that completed it.
+	 */
+	if (key->kind != 0) {
+		const struct ct_frame *order[RING_SLOTS + 1];
+		uint32_t seq[RING_SLOTS + 1];
+		unsigned n = 0, i, j;
+
 		for (k = 0; k < RING_SLOTS; k++) {
 			struct ring_slot *s = &cc->ring[(cc->ring_pos + k) % RING_SLOTS];
 
 			if (s->used && key_match(&s->key, key)) {
-				deliver(cc, &s->f);
+				order[n] = &s->f;
+				seq[n++] = s->key.tcp_seq;
 				s->used = false;
 			}
 		}
-	deliver(cc, f);
+		order[n] = f;
+		seq[n++] = key->tcp_seq;
+		for (i = 0; i < (unsigned)cc->n_hits; i++)
+			cc->hits[i].fresh = cc->hits[i].call != NULL && cc->hits[i].call->frames == 0;
+		for (i = 0; i < n; i++)        /* capture order */
+			deliver(cc, order[i], 0, true);
+		for (i = 1; key->kind == 2 && i < n; i++)    /* insertion sort, stable */
+			for (j = i; j > 0 && (int32_t)(seq[j] - seq[j - 1]) < 0; j--) {
+				const struct ct_frame *tf = order[j];
+				uint32_t ts = seq[j];
+
+				order[j] = order[j - 1];
+				seq[j] = seq[j - 1];
+				order[j - 1] = tf;
+				seq[j - 1] = ts;
+			}
+		for (i = 0; i < n; i++)
+			deliver(cc, order[i], 1, false);
+	} else {
+		deliver(cc, f, -1, true);
+	}
 	cc->n_hits = 0;
 }
 
