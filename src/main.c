@@ -1615,6 +1615,13 @@ int main(int argc, char **argv)
 		update_drops(&run);  /* final counts, before the open calls end */
 	if (ct_engine_finish(run.e) != CT_OK)
 		status = 3;
+	if (run.callcap != NULL) {   /* a per-call file or -w failed: as a failed recording */
+		struct ct_callcap_stats cs;
+
+		ct_callcap_get_stats(run.callcap, &cs);
+		if (cs.errors > 0)
+			status = 3;
+	}
 	if (ct_sinkset_close(run.sinks) != CT_OK)
 		status = 3;
 	progress_end(&prog, run.e);

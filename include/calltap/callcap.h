@@ -91,7 +91,7 @@ struct ct_callcap_job *ct_callcap_call_end(struct ct_callcap *cc, void **slot,
  */
 bool ct_callcap_job_take(struct ct_callcap *cc, struct ct_callcap_job *job, bool wait,
     char **path);
-/* End of input: flushes the -w buffer to the writer. */
+/* End of input: hands the -w buffer to the writer and waits until everything queued is written. */
 void ct_callcap_finish(struct ct_callcap *cc);
 void ct_callcap_get_stats(struct ct_callcap *cc, struct ct_callcap_stats *st);
 

@@ -703,6 +703,10 @@ bool ct_callcap_job_take(struct ct_callcap *cc, struct ct_callcap_job *job, bool
 void ct_callcap_finish(struct ct_callcap *cc)
 {
 	all_flush(cc);
+	pthread_mutex_lock(&cc->mu);
+	while (cc->q_head != NULL || cc->busy)
+		pthread_cond_wait(&cc->cv_done, &cc->mu);
+	pthread_mutex_unlock(&cc->mu);
 }
 
 void ct_callcap_get_stats(struct ct_callcap *cc, struct ct_callcap_stats *st)
