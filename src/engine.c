@@ -275,6 +275,8 @@ static void handle_sip_text(struct ct_engine *e, const struct ct_packet *pkt,
 		e->c.sip_tcp++;
 	else
 		e->c.sip_udp++;
+	if (e->cfg.sip_hook != NULL)
+		e->cfg.sip_hook(e->cfg.sip_hook_user, &m);
 	ct_dialog_on_msg(e->dialogs, &m);
 	ct_sip_msg_fini(&m);
 }

@@ -31,6 +31,7 @@
 
 #include "calltap/attr.h"
 #include "calltap/callcap.h"
+#include "calltap/show.h"
 #include "calltap/audio.h"
 #include "calltap/engine.h"
 #include "calltap/inputs.h"
@@ -167,6 +168,7 @@ static void usage(FILE *out)
 	fprintf(out,
 	    "usage: calltap [-r FILE|DIR|-]... [-V LIST] [-i IFACE] [outputs] [options] [BPF filter]\n"
 	    "       calltap report [--db FILE | --pg CONNINFO] [options]   (calltap report --help)\n"
+	    "       calltap show CALL-ID (-r FILE | --pcap-dir DIR | --db FILE)  (calltap show --help)\n"
 	    "\n"
 	    "Reconstructs SIP calls from captures and writes one record per call;\n"
 	    "'calltap report' summarises the stored calls for marketing (text, JSON, HTML).\n"
@@ -1530,6 +1532,8 @@ int main(int argc, char **argv)
 	umask(077);
 	if (argc > 1 && strcmp(argv[1], "report") == 0)
 		return ct_report_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "show") == 0)
+		return ct_show_main(argc - 1, argv + 1);
 	memset(&o, 0, sizeof(o));
 	rc = parse_options(&o, argc, argv);
 	if (rc != 0)
