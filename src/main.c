@@ -1644,9 +1644,10 @@ int main(int argc, char **argv)
 
 			ct_callcap_get_stats(run.callcap, &cs);
 			fprintf(stderr, "pcap: %llu frames kept for calls, %llu dropped, %llu files, "
-			    "%llu failed, %llu frames to -w\n", (unsigned long long)cs.frames,
-			    (unsigned long long)cs.drops, (unsigned long long)cs.files,
-			    (unsigned long long)cs.errors, (unsigned long long)cs.all_frames);
+			    "%llu failed (%llu spilled to disk), %llu frames to -w\n",
+			    (unsigned long long)cs.frames, (unsigned long long)cs.drops,
+			    (unsigned long long)cs.files, (unsigned long long)cs.errors,
+			    (unsigned long long)cs.spilled, (unsigned long long)cs.all_frames);
 		}
 	}
 	free_run(&run, &o);

@@ -16,9 +16,13 @@ pc=$srcdir/pcaps
 python3 "$srcdir/scripts/gen-calls" -o "$t/mix.pcap" --truth "$t/mix.truth" --calls 60 \
     --concurrency 15 --rtp --talk-mean 2 --tcp-share 0.4 --frag-share 0.2 --split-share 0.4 \
     --vlan-share 0.2 --ipv6-share 0.2 --seed 3 -q
+# long calls (60 s of RTP): past 256 KiB a call goes on in a spill file
+python3 "$srcdir/scripts/gen-calls" -o "$t/long.pcap" --truth "$t/long.truth" --calls 12 \
+    --concurrency 12 --rtp --talk-mean 60 --tcp-share 0.3 --seed 5 -q
 if python3 "$srcdir/tests/pcap-dir.py" "$CALLTAP" "$t" "$pc/sipp-many.pcap" \
     "$pc/lundgrel-sip-rtp-g729a.pcap" "$pc/goffinet-SIP-Call-Flow-Over-TCP.pcap" \
-    "$pc/sipp-tcp.pcap" "$pc/sipp-answered-caller-bye.pcap" "$t/mix.pcap" >"$t/err" 2>&1; then
+    "$pc/sipp-tcp.pcap" "$pc/sipp-answered-caller-bye.pcap" "$t/mix.pcap" "$t/long.pcap" \
+    >"$t/err" 2>&1; then
 	ok "per-call files and -w re-read by calltap and tshark: $(tail -1 "$t/err")"
 else
 	bad "per-call files and -w re-read by calltap and tshark"
@@ -87,6 +91,15 @@ if [ "$(stat -c %s "$t/none.pcap")" -eq 24 ] && tshark -r "$t/none.pcap" >/dev/n
 	ok "-w without calls (REGISTER only): an empty pcap"
 else
 	bad "-w without calls: $(stat -c %s "$t/none.pcap") bytes"
+fi
+
+# The long calls went through spill files, and none is left.
+"$CALLTAP" -q -r "$t/long.pcap" --pcap-dir "$t/long" --json /dev/null --stats 2>"$t/err"
+if grep -qE '^pcap: .* 12 files, 0 failed \(([1-9][0-9]*) spilled' "$t/err" &&
+    [ -z "$(find "$t/long" -name '.*')" ]; then
+	ok "long calls: $(grep -oE '[0-9]+ spilled' "$t/err") to disk, 12 files, no spill file left"
+else
+	bad "long calls: $(grep '^pcap:' "$t/err")"
 fi
 
 echo "pcap-dir.sh: $pass passed, $fail failed"

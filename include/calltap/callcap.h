@@ -45,6 +45,7 @@ struct ct_callcap_stats {
 	uint64_t files;        /* per-call files written */
 	uint64_t errors;       /* per-call files that could not be written (and -w write errors) */
 	uint64_t all_frames;   /* frames written with -w */
+	uint64_t spilled;      /* calls that outgrew memory (256 KiB) and went on in a spill file */
 };
 
 struct ct_callcap;

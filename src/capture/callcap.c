@@ -50,6 +50,8 @@
 #define RING_MAX_FRAME 65535      /* longer frames never wait */
 #define NAME_TRIES 1000
 #define PCAP_SNAPLEN 262144
+#define SPILL_AT (256 * 1024)     /* a call buffering this much goes on in its spill file */
+#define MAX_OPEN 256              /* spill files open at once (least recently used closed) */
 
 struct chunk {
 	struct chunk *next;
@@ -57,20 +59,39 @@ struct chunk {
 	uint8_t data[];
 };
 
+/*
+ * A long call's frames on disk while it lasts (writer thread only): a
+ * hidden file in DIR, created exclusively, appended to, closed when
+ * MAX_OPEN others were used since and reopened by name; linked under the
+ * call's name once complete (then unlinked), or removed when it failed.
+ */
+struct spill {
+	char *path;                /* DIR/.calltap-<pid>-<serial>.part */
+	int fd;                    /* -1: closed (or not created yet) */
+	int err;                   /* errno of the first failure, 0: none */
+	int slot;                  /* index in the open list, -1: not in it */
+	uint64_t last_use;
+	int linktype;
+};
+
 struct ct_callcap_call {
 	struct chunk *head, *tail;
+	size_t bytes;              /* frame bytes in the chunks */
+	struct spill *sp;          /* frames already handed to the spill file, NULL: none */
+	struct ct_callcap_job *reserve; /* with sp: the job that ends it when memory runs out */
 	int linktype;              /* of its first frame; -1 before */
 	uint64_t frames;
 	struct ct_callcap_call *prev, *next;  /* the live calls (freed with the stage) */
 };
 
-enum { JOB_CALL, JOB_ALL };
+enum { JOB_CALL, JOB_ALL, JOB_SPILL };
 
 struct ct_callcap_job {
 	struct ct_callcap_job *next;   /* the writer's queue */
 	int kind;
 	struct chunk *chunks;
 	int linktype;
+	struct spill *sp;          /* JOB_SPILL, JOB_CALL: the call's spill file, NULL: none */
 	char *dir;                 /* JOB_CALL: DIR/YYYY-MM-DD/HH */
 	char *name;                /* JOB_CALL: file name without ".pcap" */
 	bool done;                 /* written (or failed): final is the result */
@@ -103,9 +124,8 @@ struct ct_callcap {
 	struct ring_slot ring[RING_SLOTS];
 	unsigned ring_pos;
 	struct ct_callcap_call all;    /* -w frames not handed over yet */
-	size_t all_bytes;
 	int all_linktype;          /* of the -w file: its first frame's; -1 before */
-	uint64_t frames, drops, all_frames;
+	uint64_t frames, drops, all_frames, spilled;
 	/* writer thread */
 	pthread_t thread;
 	bool thread_ok;
@@ -118,6 +138,9 @@ struct ct_callcap {
 	bool all_broken;           /* a write failed: no more */
 	uint64_t files, errors;    /* under mu */
 	bool reported;             /* the first failure was logged */
+	struct spill *open[MAX_OPEN]; /* spill files open now */
+	int n_open;
+	uint64_t use_clock, spill_serial;
 };
 
 /* ---- buffers (capture thread) ------------------------------------------- */
@@ -173,6 +196,7 @@ static bool buf_append(struct ct_callcap *cc, struct ct_callcap_call *buf, const
 	memcpy(t->data + t->len, hdr, sizeof(hdr));
 	memcpy(t->data + t->len + 16, f->data, f->caplen);
 	t->len += need;
+	buf->bytes += need;
 	buf->frames++;
 	return true;
 }
@@ -237,18 +261,113 @@ static int make_dir(const char *path)
 	return -1;
 }
 
+/* Closes the least recently used spill file (it is reopened by name when needed). */
+static void lru_make_room(struct ct_callcap *cc)
+{
+	int i, old = 0;
+
+	for (i = 1; i < cc->n_open; i++)
+		if (cc->open[i]->last_use < cc->open[old]->last_use)
+			old = i;
+	close(cc->open[old]->fd);
+	cc->open[old]->fd = -1;
+	cc->open[old]->slot = -1;
+	cc->open[old] = cc->open[--cc->n_open];
+	if (old < cc->n_open)
+		cc->open[old]->slot = old;
+}
+
+static void lru_remove(struct ct_callcap *cc, struct spill *sp)
+{
+	if (sp->slot < 0)
+		return;
+	cc->open[sp->slot] = cc->open[--cc->n_open];
+	if (sp->slot < cc->n_open)
+		cc->open[sp->slot]->slot = sp->slot;
+	sp->slot = -1;
+}
+
+/* Opens (creates the first time) sp's file; 0, or -1 with sp->err set. */
+static int spill_open(struct ct_callcap *cc, struct spill *sp)
+{
+	if (sp->err != 0)
+		return -1;
+	sp->last_use = ++cc->use_clock;
+	if (sp->fd >= 0)
+		return 0;
+	if (cc->n_open == MAX_OPEN)
+		lru_make_room(cc);
+	if (sp->path == NULL) {
+		size_t n = strlen(cc->dir) + 64;
+		int k;
+
+		if ((sp->path = malloc(n)) == NULL) {
+			sp->err = ENOMEM;
+			return -1;
+		}
+		for (k = 0; k < 100 && sp->fd < 0; k++) {
+			snprintf(sp->path, n, "%s/.calltap-%ld-%llu.part", cc->dir, (long)getpid(),
+			    (unsigned long long)++cc->spill_serial);
+			sp->fd = open(sp->path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0666);
+			if (sp->fd < 0 && errno != EEXIST)
+				break;
+		}
+		if (sp->fd < 0 || write_header(sp->fd, sp->linktype) != 0) {
+			sp->err = errno != 0 ? errno : EIO;
+			if (sp->fd >= 0) {
+				close(sp->fd);
+				sp->fd = -1;
+				unlink(sp->path);
+			}
+			free(sp->path);
+			sp->path = NULL;
+			return -1;
+		}
+	} else if ((sp->fd = open(sp->path, O_WRONLY | O_APPEND | O_CLOEXEC)) < 0) {
+		sp->err = errno;
+		return -1;
+	}
+	sp->slot = cc->n_open;
+	cc->open[cc->n_open++] = sp;
+	return 0;
+}
+
+/* JOB_SPILL: appends the chunks to the call's spill file. */
+static void spill_write(struct ct_callcap *cc, struct ct_callcap_job *job)
+{
+	struct spill *sp = job->sp;
+
+	if (spill_open(cc, sp) == 0 && write_chunks(sp->fd, job->chunks) != 0)
+		sp->err = errno != 0 ? errno : EIO;
+}
+
+/* Forgets sp (its file removed unless linked already); NULL is a no-op. */
+static void spill_free(struct ct_callcap *cc, struct spill *sp)
+{
+	if (sp == NULL)
+		return;
+	lru_remove(cc, sp);
+	if (sp->fd >= 0)
+		close(sp->fd);
+	if (sp->path != NULL)
+		unlink(sp->path);
+	free(sp->path);
+	free(sp);
+}
+
 /*
  * Writes job's file: unnamed, then linked under the first free name.
  * Returns the malloc'ed path, or NULL after counting the failure.
  */
 static char *write_call(struct ct_callcap *cc, struct ct_callcap_job *job)
 {
-	size_t n = strlen(job->dir) + strlen(job->name) + 48;
+	size_t n = job->dir != NULL && job->name != NULL ? strlen(job->dir) + strlen(job->name) + 48 : 1;
 	char *tmp = NULL, *p = malloc(n), *slash, src[48];
 	int fd = -1, k, rc, err = 0;
 
-	if (p == NULL) {
-		fail_once(cc, "pcap", job->name, ENOMEM);
+	if (p == NULL || job->dir == NULL || job->name == NULL) {
+		fail_once(cc, "pcap", job->name != NULL ? job->name : "(a call's file)", ENOMEM);
+		free(p);
 		return NULL;
 	}
 	/* DIR exists; make DIR/YYYY-MM-DD and DIR/YYYY-MM-DD/HH */
@@ -259,6 +378,15 @@ static char *write_call(struct ct_callcap *cc, struct ct_callcap_job *job)
 	if (rc != 0 || make_dir(job->dir) != 0) {
 		err = errno;
 		goto fail;
+	}
+	if (job->sp != NULL) {     /* a long call: the rest of its frames after its spill file */
+		if (spill_open(cc, job->sp) != 0 || write_chunks(job->sp->fd, job->chunks) != 0) {
+			err = job->sp->err != 0 ? job->sp->err : errno;
+			goto fail;
+		}
+		tmp = job->sp->path;   /* linked below, then unlinked by spill_free */
+		fd = -1;
+		goto link;
 	}
 #ifdef O_TMPFILE
 	if (access("/proc/self/fd", X_OK) == 0) {
@@ -291,6 +419,7 @@ static char *write_call(struct ct_callcap *cc, struct ct_callcap_job *job)
 		err = errno;
 		goto fail;
 	}
+link:
 	snprintf(src, sizeof(src), "/proc/self/fd/%d", fd);
 	for (k = 1; k < NAME_TRIES; k++) {
 		if (k == 1)
@@ -307,10 +436,12 @@ static char *write_call(struct ct_callcap *cc, struct ct_callcap_job *job)
 		err = errno;
 		goto fail;
 	}
-	if (tmp != NULL)
-		unlink(tmp);
-	free(tmp);
-	close(fd);
+	if (job->sp == NULL) {
+		if (tmp != NULL)
+			unlink(tmp);
+		free(tmp);
+		close(fd);
+	}
 	pthread_mutex_lock(&cc->mu);
 	cc->files++;
 	pthread_mutex_unlock(&cc->mu);
@@ -318,12 +449,14 @@ static char *write_call(struct ct_callcap *cc, struct ct_callcap_job *job)
 fail:
 	snprintf(p, n, "%s/%s.pcap", job->dir, job->name);
 	fail_once(cc, "pcap", p, err);
-	if (tmp != NULL)
-		unlink(tmp);
-	free(tmp);
+	if (job->sp == NULL) {
+		if (tmp != NULL)
+			unlink(tmp);
+		free(tmp);
+		if (fd >= 0)
+			close(fd);
+	}
 	free(p);
-	if (fd >= 0)
-		close(fd);
 	return NULL;
 }
 
@@ -358,10 +491,15 @@ static void *writer_main(void *arg)
 		cc->busy = true;
 		pthread_mutex_unlock(&cc->mu);
 		final = NULL;
-		if (job->kind == JOB_CALL)
+		if (job->kind == JOB_CALL) {
 			final = write_call(cc, job);
-		else
+			spill_free(cc, job->sp);
+			job->sp = NULL;
+		} else if (job->kind == JOB_SPILL) {
+			spill_write(cc, job);
+		} else {
 			write_all(cc, job);
+		}
 		chunks_free(cc, job->chunks);
 		job->chunks = NULL;
 		pthread_mutex_lock(&cc->mu);
@@ -369,7 +507,7 @@ static void *writer_main(void *arg)
 		if (job->kind == JOB_CALL) {
 			job->final = final;
 			job->done = true;       /* the taker frees it */
-		} else {
+		} else {                    /* JOB_ALL, JOB_SPILL: done with */
 			free(job);
 		}
 		pthread_cond_broadcast(&cc->cv_done);
@@ -514,7 +652,39 @@ static void all_flush(struct ct_callcap *cc)
 	}
 	cc->all.head = cc->all.tail = NULL;
 	cc->all.frames = 0;
-	cc->all_bytes = 0;
+	cc->all.bytes = 0;
+}
+
+/*
+ * A long call: its chunks go to the writer, which appends them to the
+ * call's spill file, so a call holds at most SPILL_AT in memory.  Without
+ * memory for the job, the chunks stay (and the budget decides).
+ */
+static void spill(struct ct_callcap *cc, struct ct_callcap_call *call)
+{
+	struct ct_callcap_job *job = calloc(1, sizeof(*job));
+
+	if (job == NULL)
+		return;
+	if (call->sp == NULL) {
+		if ((call->reserve = calloc(1, sizeof(*job))) == NULL ||
+		    (call->sp = calloc(1, sizeof(*call->sp))) == NULL) {
+			free(call->reserve);
+			call->reserve = NULL;
+			free(job);
+			return;
+		}
+		cc->spilled++;
+		call->sp->fd = -1;
+		call->sp->slot = -1;
+		call->sp->linktype = call->linktype;
+	}
+	job->kind = JOB_SPILL;
+	job->sp = call->sp;
+	job->chunks = call->head;
+	call->head = call->tail = NULL;
+	call->bytes = 0;
+	submit(cc, job);
 }
 
 /*
@@ -536,12 +706,13 @@ static void deliver(struct ct_callcap *cc, const struct ct_frame *f, int fresh, 
 			cc->frames++;
 		else
 			cc->drops++;
+		if (call->bytes >= SPILL_AT)
+			spill(cc, call);
 	}
 	if (all && cc->all_fd >= 0) {
 		if (buf_append(cc, &cc->all, f)) {
 			cc->all_frames++;
-			cc->all_bytes += 16 + f->caplen;
-			if (cc->all_bytes >= ALL_BATCH)
+			if (cc->all.bytes >= ALL_BATCH)
 				all_flush(cc);
 		} else {
 			cc->drops++;
@@ -654,9 +825,10 @@ struct ct_callcap_job *ct_callcap_call_end(struct ct_callcap *cc, void **slot,
 		cc->live = call->next;
 	if (call->next != NULL)
 		call->next->prev = call->prev;
-	if (call->head != NULL && (job = calloc(1, sizeof(*job))) != NULL) {
+	if ((call->head != NULL || call->sp != NULL) && (job = calloc(1, sizeof(*job))) != NULL) {
 		job->kind = JOB_CALL;
 		job->linktype = call->linktype;
+		job->sp = call->sp;
 		job->dir = dated_dir(cc->dir, rec->start_us);
 		job->name = ct_callcap_name(rec);
 		if (job->dir == NULL || job->name == NULL) {
@@ -666,6 +838,14 @@ struct ct_callcap_job *ct_callcap_call_end(struct ct_callcap *cc, void **slot,
 			job = NULL;
 		}
 	}
+	if (job == NULL && call->sp != NULL) {
+		/* No memory for the names: the reserve job fails the file (the writer removes it). */
+		job = call->reserve;
+		call->reserve = NULL;
+		job->kind = JOB_CALL;
+		job->sp = call->sp;
+	}
+	free(call->reserve);
 	if (job == NULL) {
 		if (call->head != NULL) {
 			pthread_mutex_lock(&cc->mu);
@@ -714,6 +894,7 @@ void ct_callcap_get_stats(struct ct_callcap *cc, struct ct_callcap_stats *st)
 	st->frames = cc->frames;
 	st->drops = cc->drops;
 	st->all_frames = cc->all_frames;
+	st->spilled = cc->spilled;
 	pthread_mutex_lock(&cc->mu);
 	st->files = cc->files;
 	st->errors = cc->errors;
@@ -797,6 +978,8 @@ void ct_callcap_free(struct ct_callcap *cc)
 
 		cc->live = c->next;
 		chunks_free(cc, c->head);
+		spill_free(cc, c->sp);    /* the writer is gone: its file is removed here */
+		free(c->reserve);
 		free(c);
 	}
 	chunks_free(cc, cc->all.head);
