@@ -1544,7 +1544,7 @@ int main(int argc, char **argv)
 	 * limit on open files to the hard one (often 1024 soft, far more hard),
 	 * so thousands of concurrent recordings do not fail with EMFILE.
 	 */
-	if (o.cfg.audio_dir != NULL) {
+	if (o.cfg.audio_dir != NULL || o.callcap.dir != NULL) {   /* and the pcap spill files */
 		struct rlimit rl;
 
 		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
@@ -1564,6 +1564,7 @@ int main(int argc, char **argv)
 	run.prog = &prog;
 	o.cfg.log.user = &prog;   /* messages clear the progress line first */
 	o.callcap.log = o.cfg.log;
+	o.callcap.wait = o.iface == NULL;   /* files wait for the pcap writer, live drops */
 	if ((run.sinks = ct_sinkset_new(&o.cfg.log)) == NULL) {
 		fprintf(stderr, "calltap: out of memory\n");
 		free_options(&o);
@@ -1644,10 +1645,12 @@ int main(int argc, char **argv)
 
 			ct_callcap_get_stats(run.callcap, &cs);
 			fprintf(stderr, "pcap: %llu frames kept for calls, %llu dropped, %llu files, "
-			    "%llu failed (%llu spilled to disk), %llu frames to -w\n",
+			    "%llu failed (%llu spilled to disk, %llu waits for the writer), "
+			    "%llu frames to -w\n",
 			    (unsigned long long)cs.frames, (unsigned long long)cs.drops,
 			    (unsigned long long)cs.files, (unsigned long long)cs.errors,
-			    (unsigned long long)cs.spilled, (unsigned long long)cs.all_frames);
+			    (unsigned long long)cs.spilled, (unsigned long long)cs.waits,
+			    (unsigned long long)cs.all_frames);
 		}
 	}
 	free_run(&run, &o);

@@ -36,6 +36,7 @@ struct ct_callcap_cfg {
 	bool sip_only;         /* --pcap-sip-only: per-call files hold SIP only */
 	const char *all_path;  /* -w: every call's frames in one pcap file (NULL: off) */
 	size_t budget;         /* frame bytes buffered at most (0: CT_CALLCAP_DEFAULT_BUDGET) */
+	bool wait;             /* budget full: wait for the writer (files) instead of dropping (live) */
 	struct ct_log log;     /* messages (the first failure) */
 };
 
@@ -46,6 +47,7 @@ struct ct_callcap_stats {
 	uint64_t errors;       /* per-call files that could not be written (and -w write errors) */
 	uint64_t all_frames;   /* frames written with -w */
 	uint64_t spilled;      /* calls that outgrew memory (256 KiB) and went on in a spill file */
+	uint64_t waits;        /* times the capture thread waited for the writer (cfg.wait) */
 };
 
 struct ct_callcap;

@@ -51,7 +51,7 @@
 #define NAME_TRIES 1000
 #define PCAP_SNAPLEN 262144
 #define SPILL_AT (256 * 1024)     /* a call buffering this much goes on in its spill file */
-#define MAX_OPEN 256              /* spill files open at once (least recently used closed) */
+#define MAX_OPEN 512              /* spill files open at once (least recently used closed) */
 
 struct chunk {
 	struct chunk *next;
@@ -137,6 +137,7 @@ struct ct_callcap {
 	bool all_header;           /* its pcap header is written */
 	bool all_broken;           /* a write failed: no more */
 	uint64_t files, errors;    /* under mu */
+	uint64_t waits;            /* under mu: the capture thread waited for the writer */
 	bool reported;             /* the first failure was logged */
 	struct spill *open[MAX_OPEN]; /* spill files open now */
 	int n_open;
@@ -154,6 +155,28 @@ static void chunks_free(struct ct_callcap *cc, struct chunk *c)
 		free(c);
 		c = next;
 	}
+}
+
+/*
+ * The budget is full: with cfg.wait (reading files), waits until the
+ * writer finished a job and returns true (try again); false (drop the
+ * frame) when live, or when nothing is queued (the memory is in the calls'
+ * own buffers, which only their end or a spill frees).
+ */
+static bool wait_writer(struct ct_callcap *cc)
+{
+	bool waited = false;
+
+	if (!cc->cfg.wait)
+		return false;
+	pthread_mutex_lock(&cc->mu);
+	if (cc->q_head != NULL || cc->busy) {
+		cc->waits++;
+		pthread_cond_wait(&cc->cv_done, &cc->mu);
+		waited = true;
+	}
+	pthread_mutex_unlock(&cc->mu);
+	return waited;
 }
 
 /* Appends f as a pcap record to buf; false (counted by the caller) when it does not fit. */
@@ -175,8 +198,12 @@ static bool buf_append(struct ct_callcap *cc, struct ct_callcap_call *buf, const
 			cap = CHUNK_MAX;
 		if (cap < need)
 			cap = need;
-		if (__atomic_add_fetch(&cc->used, cap, __ATOMIC_RELAXED) > cc->budget ||
-		    (t = malloc(sizeof(*t) + cap)) == NULL) {
+		while (__atomic_add_fetch(&cc->used, cap, __ATOMIC_RELAXED) > cc->budget) {
+			__atomic_sub_fetch(&cc->used, cap, __ATOMIC_RELAXED);
+			if (!wait_writer(cc))
+				return false;
+		}
+		if ((t = malloc(sizeof(*t) + cap)) == NULL) {
 			__atomic_sub_fetch(&cc->used, cap, __ATOMIC_RELAXED);
 			return false;
 		}
@@ -706,7 +733,9 @@ static void deliver(struct ct_callcap *cc, const struct ct_frame *f, int fresh, 
 			cc->frames++;
 		else
 			cc->drops++;
-		if (call->bytes >= SPILL_AT)
+		/* past SPILL_AT, or past one full chunk when half the budget is used */
+		if (call->bytes >= SPILL_AT || (call->bytes >= CHUNK_MAX &&
+		    __atomic_load_n(&cc->used, __ATOMIC_RELAXED) > cc->budget / 2))
 			spill(cc, call);
 	}
 	if (all && cc->all_fd >= 0) {
@@ -897,6 +926,7 @@ void ct_callcap_get_stats(struct ct_callcap *cc, struct ct_callcap_stats *st)
 	st->spilled = cc->spilled;
 	pthread_mutex_lock(&cc->mu);
 	st->files = cc->files;
+	st->waits = cc->waits;
 	st->errors = cc->errors;
 	pthread_mutex_unlock(&cc->mu);
 }
