@@ -81,7 +81,8 @@ void ct_callcap_frame_end(struct ct_callcap *cc, const struct ct_frame *f,
 
 /*
  * The call of slot has ended (rec: its record, for the file name): its
- * buffer goes to the writer and *slot is cleared.  Returns the job whose
+ * buffer goes to the writer and *slot is marked written (later hits of the
+ * slot, a lingering call's late messages, go to -w only).  Returns the job whose
  * result ct_callcap_job_take gives, or NULL when there is no file to write
  * (no per-call files, or no frame kept).
  */

@@ -114,6 +114,7 @@ struct hit {
 
 struct ct_callcap {
 	struct ct_callcap_cfg cfg;
+	char ended;                /* its address in a slot: the call's file is written (ct_callcap_call_end) */
 	char *dir;                 /* absolute --pcap-dir, NULL: off */
 	size_t budget;
 	size_t used;               /* chunk bytes allocated (atomic: both threads) */
@@ -634,7 +635,8 @@ void ct_callcap_hit(struct ct_callcap *cc, void **slot, bool sip)
 	struct ct_callcap_call *call = NULL;
 	int i;
 
-	if (cc->dir != NULL && slot != NULL) {
+	if (cc->dir != NULL && slot != NULL && *slot != &cc->ended) {
+		/* (a late message of a lingering call whose file is written goes to -w only) */
 		if ((call = *slot) == NULL) {
 			if ((call = calloc(1, sizeof(*call))) == NULL) {
 				cc->drops++;
@@ -845,9 +847,9 @@ struct ct_callcap_job *ct_callcap_call_end(struct ct_callcap *cc, void **slot,
 	struct ct_callcap_call *call = *slot;
 	struct ct_callcap_job *job = NULL;
 
-	if (call == NULL)
+	if (call == NULL || *slot == (void *)&cc->ended)
 		return NULL;
-	*slot = NULL;
+	*slot = &cc->ended;    /* a lingering call's late messages start no second file */
 	if (call->prev != NULL)
 		call->prev->next = call->next;
 	else

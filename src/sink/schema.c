@@ -371,15 +371,15 @@ const struct ct_schema_col ct_schema_calls[] = {
 	    "Path of the call's audio file (`--audio`), set only once the file is "
 	    "completely written (null when it could not be); never another call's "
 	    "file, see docs/audio.md." },
-	{ "undecodable_codecs", CT_COL_TEXT, CT_OUT_ALL, 0, 0, STR(undecodable),
-	    "none",
-	    "Comma-separated codecs the recording could not decode, see "
-	    "docs/audio.md." },
 	{ "pcap_path", CT_COL_TEXT, CT_OUT_ALL, 0, 0, STR(pcap_path),
 	    "no `--pcap-dir`, no packet kept, or the file could not be written",
 	    "Absolute path of the call's own capture file (`--pcap-dir DIR`): "
 	    "`DIR/YYYY-MM-DD/HH/HHMMSS_caller_callee_callid_hash.pcap`, set only "
 	    "once the file is completely written; see docs/pcap.md." },
+	{ "undecodable_codecs", CT_COL_TEXT, CT_OUT_ALL, 0, 0, STR(undecodable),
+	    "none",
+	    "Comma-separated codecs the recording could not decode, see "
+	    "docs/audio.md." },
 	{ "sensor", CT_COL_TEXT, CT_OUT_ALL, OPT, 0, STR(sensor),
 	    "`--sensor \"\"`, or no host name",
 	    "Name of the calltap instance that wrote the record: `--sensor NAME`, "
