@@ -284,8 +284,11 @@ static int make_dir(const char *path)
 
 	if (mkdir(path, 0777) == 0)
 		return 0;
-	if (errno == EEXIST && stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-		return 0;
+	if (errno == EEXIST && stat(path, &st) == 0) {
+		if (S_ISDIR(st.st_mode))
+			return 0;
+		errno = ENOTDIR;   /* a file where the folder goes */
+	}
 	return -1;
 }
 
