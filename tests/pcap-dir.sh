@@ -102,5 +102,43 @@ else
 	bad "long calls: $(grep '^pcap:' "$t/err")"
 fi
 
+# A call closed by the setup timeout lingers; its late retransmitted INVITE
+# is not kept for a second file of it (every frame kept is in its file).
+python3 - "$t/late.pcap" <<'PY'
+import struct, sys
+def ip4(a): return bytes(int(x) for x in a.split('.'))
+def frame(src, dst, sp, dp, payload):
+    udp = struct.pack('!HHHH', sp, dp, 8 + len(payload), 0) + payload
+    ip = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(udp), 1, 0, 64, 17, 0, ip4(src), ip4(dst))
+    return b'\x02' * 6 + b'\x04' * 6 + b'\x08\x00' + ip + udp
+def sip(first, cid, cseq):
+    return ('%s\r\nVia: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK1\r\nFrom: <sip:100@a>;tag=1\r\n'
+            'To: <sip:200@b>\r\nCall-ID: %s\r\nCSeq: %s\r\nContent-Length: 0\r\n\r\n'
+            % (first, cid, cseq)).encode()
+inv = sip('INVITE sip:200@10.0.0.2 SIP/2.0', 'late-1', '1 INVITE')
+pk = [(0.0, frame('10.0.0.1', '10.0.0.2', 5060, 5060, inv)),
+      (0.01, frame('10.0.0.2', '10.0.0.1', 5060, 5060,
+                   sip('SIP/2.0 100 Trying', 'late-1', '1 INVITE'))),
+      (5.0, frame('10.0.0.1', '10.0.0.2', 5060, 5060,
+                  sip('OPTIONS sip:200@10.0.0.2 SIP/2.0', 'ping-1', '1 OPTIONS'))),
+      (6.0, frame('10.0.0.1', '10.0.0.2', 5060, 5060, inv))]
+with open(sys.argv[1], 'wb') as f:
+    f.write(struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+    for ts, b in pk:
+        f.write(struct.pack('<IIII', 1700000000 + int(ts), int(round(ts % 1 * 1e6)), len(b), len(b)))
+        f.write(b)
+PY
+"$CALLTAP" -q -r "$t/late.pcap" --setup-timeout 2 --pcap-dir "$t/late" -w "$t/late-w.pcap" \
+    --json "$t/late.json" --stats 2>"$t/err"
+kept=$(sed -n 's/^pcap: \([0-9]*\) frames kept.*/\1/p' "$t/err")
+infile=$(find "$t/late" -name '*.pcap' -exec tshark -r {} \; 2>/dev/null | wc -l)
+inw=$(tshark -r "$t/late-w.pcap" 2>/dev/null | wc -l)
+if [ "$kept" = 2 ] && [ "$infile" -eq 2 ] && [ "$inw" -eq 3 ] &&
+    grep -q '"disposition":"unfinished"' "$t/late.json"; then
+	ok "a timed-out call's late INVITE: 2 frames kept, both in its file; -w has all 3"
+else
+	bad "a timed-out call's late INVITE: $kept kept, $infile in the file, $inw in -w"
+fi
+
 echo "pcap-dir.sh: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
