@@ -33,6 +33,7 @@
 #include <time.h>
 
 #include "calltap/buf.h"
+#include "calltap/callcap.h"
 #include "calltap/attr.h"
 #include "calltap/clock.h"
 #include "calltap/decode.h"
@@ -51,6 +52,7 @@
 struct held {
 	struct ct_call_record *rec;
 	bool pending;            /* rec->recording is submitted, not yet confirmed */
+	struct ct_callcap_job *pcap; /* the call's capture file being written, else NULL */
 	struct held *next;
 };
 #define EVICT_WARN_US (10 * INT64_C(1000000))  /* eviction warnings at most this often */
@@ -150,6 +152,11 @@ static void release_held(struct ct_engine *e, bool wait)
 	while ((h = e->held_head) != NULL) {
 		if (h->pending && !recording_resolve(e, h->rec, wait || e->n_held > ENGINE_MAX_HELD))
 			return;
+		h->pending = false;
+		if (h->pcap != NULL && !ct_callcap_job_take(e->cfg.callcap, h->pcap,
+		    wait || e->n_held > ENGINE_MAX_HELD, &h->rec->pcap_path))
+			return;
+		h->pcap = NULL;
 		e->held_head = h->next;
 		if (e->held_head == NULL)
 			e->held_tail = NULL;
@@ -166,24 +173,29 @@ static void release_held(struct ct_engine *e, bool wait)
 static void on_ready(void *user, struct ct_call_record *rec)
 {
 	struct ct_engine *e = user;
+	struct ct_callcap_job *pcap = rec->capture_job;   /* set by on_closing */
 	bool pending;
 	struct held *h;
 
+	rec->capture_job = NULL;
 	pending = e->fin != NULL && rec->recording != NULL;
-	if (!pending && e->held_head == NULL) {
+	if (!pending && pcap == NULL && e->held_head == NULL) {
 		write_record(e, rec);
 		return;
 	}
 	if ((h = malloc(sizeof(*h))) == NULL) {
-		/* No memory to hold it: wait for the older ones and for its file. */
+		/* No memory to hold it: wait for the older ones and for its files. */
 		release_held(e, true);
 		if (pending)
 			(void)recording_resolve(e, rec, true);
+		if (pcap != NULL)
+			(void)ct_callcap_job_take(e->cfg.callcap, pcap, true, &rec->pcap_path);
 		write_record(e, rec);
 		return;
 	}
 	h->rec = rec;
 	h->pending = pending;
+	h->pcap = pcap;
 	h->next = NULL;
 	if (e->held_tail != NULL)
 		e->held_tail->next = h;
@@ -259,6 +271,24 @@ static void on_closing(void *user, struct ct_dialog *d, struct ct_call_record *r
 
 	if (e->media != NULL)
 		ct_media_closing(e->media, d, rec);
+	if (e->cfg.callcap == NULL)
+		return;
+	/* The call's packets go to its file (the record carries the job
+	 * through the legs stage to on_ready, which holds it until written);
+	 * an unproven call in progress dropped unrecorded gets none. */
+	if (ct_dialog_discarding(d))
+		ct_callcap_call_drop(e->cfg.callcap, ct_dialog_capture_slot(d), rec);
+	else
+		rec->capture_job = ct_callcap_call_end(e->cfg.callcap, ct_dialog_capture_slot(d), rec);
+}
+
+/* A message of call d (per-call captures only): the frame being processed is d's. */
+static void on_msg(void *user, struct ct_dialog *d, const struct ct_sip_msg *m)
+{
+	struct ct_engine *e = user;
+
+	(void)m;
+	ct_callcap_hit(e->cfg.callcap, ct_dialog_capture_slot(d), true);
 }
 
 /*
@@ -333,6 +363,8 @@ static void handle_sip_text(struct ct_engine *e, const struct ct_packet *pkt,
 		e->c.sip_ws++;
 	else
 		e->c.sip_udp++;
+	if (e->cfg.sip_hook != NULL)
+		e->cfg.sip_hook(e->cfg.sip_hook_user, &m);
 	ct_dialog_on_msg(e->dialogs, &m);
 	ct_sip_msg_fini(&m);
 }
@@ -367,6 +399,12 @@ static size_t on_tcp_data(void *user, const struct ct_packet *pkt,
 	    &e->c.events[CT_EV_SIP_FRAMING], &e->c.events[CT_EV_WS_FRAMING]);
 }
 
+/* TCP resynchronisation (ct_tcp_reasm_set_resync): a segment that starts a SIP message. */
+static bool tcp_starts_sip(const uint8_t *data, size_t len)
+{
+	return ct_sip_looks_like((const char *)data, len);
+}
+
 static void handle_udp(struct ct_engine *e, struct ct_packet *pkt)
 {
 	if (ct_sip_looks_like((const char *)pkt->payload, pkt->payload_len)) {
@@ -377,6 +415,9 @@ static void handle_udp(struct ct_engine *e, struct ct_packet *pkt)
 	switch (e->media != NULL ? ct_media_packet(e->media, pkt) : CT_MEDIA_OTHER) {
 	case CT_MEDIA_CALL:
 		e->c.rtp_packets++;
+		if (e->cfg.callcap != NULL)
+			ct_callcap_hit(e->cfg.callcap,
+			    ct_dialog_capture_slot(ct_media_last_call(e->media)), false);
 		return;
 	case CT_MEDIA_INJECTED:     /* counted by the media table (sync_media) */
 		return;
@@ -574,6 +615,54 @@ static void input_boundary(struct ct_engine *e, int64_t ts_us)
 	e->next_tick_us = ct_ts_add(ts_us, e->cfg.tick_us);
 }
 
+/* Runs the stages on a decoded frame (the switch of ct_engine_frame). */
+static inline void frame_stages(struct ct_engine *e, struct ct_packet *pkt, enum ct_verdict v)
+{
+	switch (v) {
+	case CT_DEC_OK:
+		handle_l4(e, pkt);
+		break;
+	case CT_DEC_FRAGMENT:
+		handle_fragment(e, pkt);
+		break;
+	case CT_DEC_SKIP:
+		e->c.skipped++;
+		break;
+	case CT_DEC_INVALID:
+		e->c.invalid++;
+		if (pkt->events & ((uint64_t)1 << CT_EV_LINK_UNSUPPORTED))
+			e->c.unsupported_link++;
+		break;
+	}
+	count_events(e, pkt->events);
+}
+
+/*
+ * ct_engine_frame with per-call captures on: the stages run as always,
+ * the hooks (on_msg, CT_MEDIA_CALL) tell the capture stage which calls
+ * the frame belongs to, and it keeps the frame for them.
+ */
+static void frame_captured(struct ct_engine *e, const struct ct_frame *f,
+    struct ct_packet *pkt, enum ct_verdict v)
+{
+	struct ct_callcap_key key;
+
+	key.kind = 0;
+	key.tcp_seq = 0;
+	if (v == CT_DEC_FRAGMENT) {
+		key.kind = 1;
+		key.t = pkt->t;
+		key.frag_id = pkt->frag_id;
+	} else if (v == CT_DEC_OK && pkt->t.proto == IPPROTO_TCP && pkt->payload_len > 0) {
+		key.kind = 2;
+		key.t = pkt->t;
+		key.frag_id = 0;
+		key.tcp_seq = pkt->tcp_seq;
+	}
+	frame_stages(e, pkt, v);
+	ct_callcap_frame_end(e->cfg.callcap, f, &key);
+}
+
 /*
  * Processes one frame (borrowed for the duration of the call).  Malformed
  * frames are counted, never fatal.  The frame time is untrusted (any 64-bit
@@ -612,23 +701,11 @@ bool ct_engine_frame(struct ct_engine *e, const struct ct_frame *f)
 	pkt.caplen = f->caplen;
 	pkt.wirelen = f->wirelen;
 	v = ct_decode_frame(&e->dctx, &pkt);
-	switch (v) {
-	case CT_DEC_OK:
-		handle_l4(e, &pkt);
-		break;
-	case CT_DEC_FRAGMENT:
-		handle_fragment(e, &pkt);
-		break;
-	case CT_DEC_SKIP:
-		e->c.skipped++;
-		break;
-	case CT_DEC_INVALID:
-		e->c.invalid++;
-		if (pkt.events & ((uint64_t)1 << CT_EV_LINK_UNSUPPORTED))
-			e->c.unsupported_link++;
-		break;
+	if (e->cfg.callcap != NULL) {   /* per-call captures: a separate path */
+		frame_captured(e, f, &pkt, v);
+		return ticked;
 	}
-	count_events(e, pkt.events);
+	frame_stages(e, &pkt, v);
 	return ticked;
 }
 
@@ -659,6 +736,7 @@ struct ct_engine *ct_engine_new(const struct ct_engine_cfg *cfg, char *errbuf)
 	hooks.user = e;
 	hooks.start = on_start;
 	hooks.ended = on_ended;
+	hooks.msg = e->cfg.callcap != NULL ? on_msg : NULL;
 	e->now_us = INT64_MIN;
 	e->next_tick_us = INT64_MIN;
 	e->warn_us = e->warn_from_us = INT64_MIN;
@@ -674,6 +752,7 @@ struct ct_engine *ct_engine_new(const struct ct_engine_cfg *cfg, char *errbuf)
 		if ((e->legs = ct_legs_new(&lc, on_ready, e)) == NULL)
 			goto fail;
 	}
+	ct_tcp_reasm_set_resync(e->tcp, tcp_starts_sip);
 	if (e->cfg.rtp && (e->media = ct_media_new(0)) == NULL)
 		goto fail;
 	/* Orphan streams are measured and reported only for an output that takes them. */
@@ -706,6 +785,8 @@ int ct_engine_finish(struct ct_engine *e)
 	warn_evictions(e, true);
 	if (e->media != NULL)
 		ct_media_flush(e->media);
+	if (e->cfg.callcap != NULL)
+		ct_callcap_finish(e->cfg.callcap);
 	release_held(e, true);
 	if (e->media != NULL) {
 		struct ct_media_stats ms;
@@ -730,6 +811,12 @@ void ct_engine_free(struct ct_engine *e)
 		struct held *h = e->held_head;
 
 		e->held_head = h->next;
+		if (h->pcap != NULL) {
+			char *path = NULL;
+
+			(void)ct_callcap_job_take(e->cfg.callcap, h->pcap, true, &path);
+			free(path);
+		}
 		ct_call_record_free(h->rec);
 		free(h);
 	}

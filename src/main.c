@@ -25,11 +25,14 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "calltap/attr.h"
+#include "calltap/callcap.h"
+#include "calltap/show.h"
 #include "calltap/audio.h"
 #include "calltap/engine.h"
 #include "calltap/inputs.h"
@@ -137,6 +140,7 @@ struct options {
 	int64_t stats_interval_us; /* -1 = default (60 s live, off otherwise) */
 	struct ct_attr_cfg attr;   /* --numbers, --home, --country-code, --sensor, --history-max */
 	struct ct_engine_cfg cfg;  /* cfg.attr: built from attr, owned here */
+	struct ct_callcap_cfg callcap; /* --pcap-dir, --pcap-sip-only, -w */
 };
 
 struct progress;
@@ -168,6 +172,7 @@ static void usage(FILE *out)
 	fprintf(out,
 	    "usage: calltap [-r FILE|DIR|-]... [-V LIST] [-i IFACE] [outputs] [options] [BPF filter]\n"
 	    "       calltap report [--db FILE | --pg CONNINFO] [options]   (calltap report --help)\n"
+	    "       calltap show CALL-ID (-r FILE | --pcap-dir DIR | --db FILE)  (calltap show --help)\n"
 	    "\n"
 	    "Reconstructs SIP calls from captures and writes one record per call;\n"
 	    "'calltap report' summarises the stored calls for marketing (text, JSON, HTML).\n"
@@ -197,6 +202,11 @@ static void usage(FILE *out)
 	    "  --audio-format FMT      wav (default), flac or ogg\n"
 	    "  --recording-base DIR    records name recordings relative to DIR (which holds\n"
 	    "                          --audio DIR); default: their absolute path\n"
+	    "  --pcap-dir DIR          each call's SIP and RTP in its own pcap file under\n"
+	    "                          DIR/YYYY-MM-DD/HH/ (record field pcap_path)\n"
+	    "  --pcap-sip-only         per-call pcap files hold the SIP messages only\n"
+	    "  -w, --write FILE        write the packets of every call (SIP, RTP, RTCP) to one\n"
+	    "                          pcap file: calltap as a call-aware filter\n"
 	    "  --setup-timeout SEC     close calls with no final response after SEC (300)\n"
 	    "  --call-timeout SEC      close answered calls silent for SEC (14400)\n"
 	    "  --media-timeout SEC     close answered calls with no SIP and no RTP for SEC\n"
@@ -368,7 +378,7 @@ enum {
 	OPT_SPOOL, OPT_SPOOL_MAX,
 	OPT_NUMBERS, OPT_HOME, OPT_COUNTRY, OPT_SENSOR, OPT_HISTORY_MAX,
 	OPT_VERSION, OPT_UMASK,
-	OPT_LEASES, OPT_WEBHOOK_OPT, OPT_RECORDING_BASE,
+	OPT_LEASES, OPT_WEBHOOK_OPT, OPT_RECORDING_BASE, OPT_PCAP_DIR, OPT_PCAP_SIP_ONLY,
 	OPT_OUTPUT = 512   /* + index into output_kinds */
 };
 
@@ -388,6 +398,9 @@ static const struct option fixed_opts[] = {
 	{ "audio", required_argument, NULL, OPT_AUDIO },
 	{ "audio-format", required_argument, NULL, OPT_AUDIO_FMT },
 	{ "recording-base", required_argument, NULL, OPT_RECORDING_BASE },
+	{ "pcap-dir", required_argument, NULL, OPT_PCAP_DIR },
+	{ "pcap-sip-only", no_argument, NULL, OPT_PCAP_SIP_ONLY },
+	{ "write", required_argument, NULL, 'w' },
 	{ "setup-timeout", required_argument, NULL, OPT_SETUP_TO },
 	{ "call-timeout", required_argument, NULL, OPT_CALL_TO },
 	{ "media-timeout", required_argument, NULL, OPT_MEDIA_TO },
@@ -678,7 +691,7 @@ static int parse_options(struct options *o, int argc, char **argv)
 	o->buffer_mb = 64;
 	o->stats_interval_us = -1;
 	o->umask = 077;
-	while ((c = getopt_long(argc, argv, "r:i:shV:Z:qnvc:", long_opts, &longindex)) != -1) {
+	while ((c = getopt_long(argc, argv, "r:i:shV:Z:qnvc:w:", long_opts, &longindex)) != -1) {
 		/*
 		 * An option's value that looks like an option is a forgotten
 		 * value (--json --table x): say so rather than create a file
@@ -702,6 +715,9 @@ static int parse_options(struct options *o, int argc, char **argv)
 		case OPT_NO_RTP: o->cfg.rtp = false; break;
 		case OPT_AUDIO: o->cfg.audio_dir = optarg; break;
 		case OPT_RECORDING_BASE: o->recording_base = optarg; break;
+		case OPT_PCAP_DIR: o->callcap.dir = optarg; break;
+		case OPT_PCAP_SIP_ONLY: o->callcap.sip_only = true; break;
+		case 'w': o->callcap.all_path = optarg; break;
 		case OPT_AUDIO_FMT: {
 			enum ct_audio_format fmt = CT_AUDIO_WAV;
 
@@ -815,6 +831,7 @@ struct run {
 	struct ct_engine *e;
 	struct ct_sinkset *sinks;
 	struct ct_source *live;
+	struct ct_callcap *callcap;  /* --pcap-dir, -w; NULL: off */
 	struct progress *prog;
 	struct ct_stats_line line;
 	size_t left;           /* -c: packets still to read; 0: no limit */
@@ -1270,7 +1287,7 @@ struct outdir {
 	bool created;       /* made by this run: handed to the -Z user */
 };
 
-#define MAX_OUTDIRS 2
+#define MAX_OUTDIRS 3
 
 /*
  * mkdir -p: creates path and its missing parents (mode 0777 less the
@@ -1333,6 +1350,10 @@ static int prepare_outdirs(const struct options *o, struct outdir *dirs)
 	if (o->cfg.audio_dir != NULL) {
 		dirs[n].path = o->cfg.audio_dir;
 		dirs[n++].what = "--audio directory";
+	}
+	if (o->callcap.dir != NULL) {
+		dirs[n].path = o->callcap.dir;
+		dirs[n++].what = "--pcap-dir directory";
 	}
 	if (has_output(o, OUT_SPOOL)) {
 		dirs[n].path = o->spool != NULL ? o->spool : "calltap-spool";
@@ -1631,6 +1652,7 @@ static void free_options(struct options *o)
 static void free_run(struct run *r, struct options *o)
 {
 	ct_engine_free(r->e);
+	ct_callcap_free(r->callcap);
 	ct_sinkset_free(r->sinks);
 	ct_source_close(r->live);
 	free_options(o);
@@ -1654,11 +1676,27 @@ int main(int argc, char **argv)
 	umask(077);
 	if (argc > 1 && strcmp(argv[1], "report") == 0)
 		return ct_report_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "show") == 0)
+		return ct_show_main(argc - 1, argv + 1);
 	memset(&o, 0, sizeof(o));
 	rc = parse_options(&o, argc, argv);
 	if (rc != 0)
 		return rc < 0 ? 0 : 1;
 	umask(o.umask);
+	/*
+	 * Raise the soft limit on open files to the hard one (often 1024 soft,
+	 * far more hard): recordings written straight to their final WAV file
+	 * hold it open (up to half the limit; the rest share one scratch file),
+	 * and long calls' per-call capture spill files are open up to 512.
+	 */
+	if (o.cfg.audio_dir != NULL || o.callcap.dir != NULL) {   /* and the pcap spill files */
+		struct rlimit rl;
+
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+			rl.rlim_cur = rl.rlim_max;
+			setrlimit(RLIMIT_NOFILE, &rl);
+		}
+	}
 	o.attr.log = o.cfg.log;   /* the lease log's messages */
 	if ((o.cfg.attr = ct_attr_new(&o.attr, errbuf)) == NULL) {
 		fprintf(stderr, "calltap: %s\n", errbuf);
@@ -1669,6 +1707,8 @@ int main(int argc, char **argv)
 	progress_init(&prog, &o);
 	run.prog = &prog;
 	o.cfg.log.user = &prog;   /* messages clear the progress line first */
+	o.callcap.log = o.cfg.log;
+	o.callcap.wait = o.iface == NULL;   /* files wait for the pcap writer, live drops */
 	if ((run.sinks = ct_sinkset_new(&o.cfg.log)) == NULL) {
 		fprintf(stderr, "calltap: out of memory\n");
 		free_options(&o);
@@ -1683,6 +1723,11 @@ int main(int argc, char **argv)
 	} else if ((n_dirs = prepare_outdirs(&o, dirs)) < 0 || resolve_recording_paths(&o) != 0 ||
 	    open_outputs(run.sinks, &o) != 0)
 		rc = 3;
+	else if ((o.callcap.dir != NULL || o.callcap.all_path != NULL) &&
+	    (run.callcap = o.cfg.callcap = ct_callcap_new(&o.callcap, errbuf)) == NULL) {
+		fprintf(stderr, "calltap: %s\n", errbuf);
+		rc = 3;
+	}
 	else if ((run.e = ct_engine_new(&o.cfg, errbuf)) == NULL) {   /* after the outputs */
 		fprintf(stderr, "calltap: %s\n", errbuf);
 		rc = 3;
@@ -1722,6 +1767,13 @@ int main(int argc, char **argv)
 		update_drops(&run);  /* final counts, before the open calls end */
 	if (ct_engine_finish(run.e) != CT_OK)
 		status = 3;
+	if (run.callcap != NULL) {   /* a per-call file or -w failed: as a failed recording */
+		struct ct_callcap_stats cs;
+
+		ct_callcap_get_stats(run.callcap, &cs);
+		if (cs.errors > 0)
+			status = 3;
+	}
 	if (ct_sinkset_close(run.sinks) != CT_OK)
 		status = 3;
 	progress_end(&prog, run.e);
@@ -1735,6 +1787,18 @@ int main(int argc, char **argv)
 			ct_stats_line_print(&run.line, &es, stderr);
 		if (o.stats)
 			ct_stats_print(&es, &ss, stderr);
+		if (o.stats && run.callcap != NULL) {
+			struct ct_callcap_stats cs;
+
+			ct_callcap_get_stats(run.callcap, &cs);
+			fprintf(stderr, "pcap: %llu frames kept for calls, %llu dropped, %llu files, "
+			    "%llu failed (%llu spilled to disk, %llu waits for the writer), "
+			    "%llu frames to -w\n",
+			    (unsigned long long)cs.frames, (unsigned long long)cs.drops,
+			    (unsigned long long)cs.files, (unsigned long long)cs.errors,
+			    (unsigned long long)cs.spilled, (unsigned long long)cs.waits,
+			    (unsigned long long)cs.all_frames);
+		}
 	}
 	free_run(&run, &o);
 	return status;

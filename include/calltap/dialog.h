@@ -84,6 +84,12 @@ struct ct_dialog_hooks {
 	 * May be NULL.
 	 */
 	void (*ended)(void *user, const struct ct_call_record *rec);
+	/*
+	 * Called for every message of a known call (created by it, a
+	 * retransmission or a late one included), before the call's state
+	 * changes: the per-call capture stage keeps its packet.  May be NULL.
+	 */
+	void (*msg)(void *user, struct ct_dialog *d, const struct ct_sip_msg *m);
 };
 
 struct ct_dialog_stats {
@@ -135,6 +141,9 @@ void ct_dialog_set_capture_drops(struct ct_dialog_table *t, uint64_t drops);
 /* Opaque per-call slot for the media stage (RTP), NULL until set. */
 void *ct_dialog_media_get(const struct ct_dialog *d);
 void ct_dialog_media_set(struct ct_dialog *d, void *media);
+/* Opaque per-call slot for the capture stage (callcap.h), NULL until set. */
+void **ct_dialog_capture_slot(struct ct_dialog *d);
+bool ct_dialog_discarding(const struct ct_dialog *d);
 /* RTP of call d seen at ts_us (cheap: stores the time; no list moves). */
 void ct_dialog_touch_media(struct ct_dialog *d, int64_t ts_us);
 const char *ct_dialog_call_id(const struct ct_dialog *d);

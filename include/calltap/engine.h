@@ -20,12 +20,14 @@
 #include "calltap/media.h"
 #include "calltap/packet.h"
 #include "calltap/reasm.h"
+#include "calltap/sip.h"
 #include "calltap/sinkset.h"
 #include "calltap/source.h"
 
 struct ct_engine;
 
 struct ct_attr;
+struct ct_callcap;
 
 struct ct_engine_cfg {
 	struct ct_ipfrag_limits frag;
@@ -43,6 +45,11 @@ struct ct_engine_cfg {
 	int64_t tick_us;           /* how often expiry runs, capture time (default 1 s) */
 	struct ct_attr *attr;      /* record enrichment before the sinks (attr.h), borrowed; NULL = off */
 	struct ct_log log;         /* library messages (log.h); fn NULL = none */
+	/* Called with every SIP message parsed (calltap show), before the dialogs see it; NULL = none. */
+	void (*sip_hook)(void *user, const struct ct_sip_msg *m);
+	void *sip_hook_user;
+	struct ct_callcap *callcap; /* per-call captures and -w (callcap.h), borrowed; NULL = off.
+	                              Freed by the caller after ct_engine_free */
 	struct ct_sinkset *sinks;  /* where records and orphan streams go, borrowed; NULL = nowhere.
 	                              Its sinks are added before ct_engine_new (orphan streams are
 	                              reported only when one of them takes them) */

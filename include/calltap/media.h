@@ -58,6 +58,8 @@ struct ct_media_table *ct_media_new(size_t max_flows);
 void ct_media_free(struct ct_media_table *t);
 void ct_media_on_sdp(struct ct_media_table *t, struct ct_dialog *d, const struct ct_sip_msg *m);
 int ct_media_packet(struct ct_media_table *t, const struct ct_packet *pkt);
+/* The call of the last packet ct_media_packet() returned CT_MEDIA_CALL for. */
+struct ct_dialog *ct_media_last_call(const struct ct_media_table *t);
 void ct_media_closing(struct ct_media_table *t, struct ct_dialog *d, struct ct_call_record *rec);
 void ct_media_get_stats(const struct ct_media_table *t, struct ct_media_stats *st);
 void ct_media_set_audio(struct ct_media_table *t, const char *dir, enum ct_audio_format fmt);

@@ -96,6 +96,16 @@ void ct_tcp_limits_default(struct ct_tcp_limits *lim);
 struct ct_tcp_reasm *ct_tcp_reasm_new(const struct ct_tcp_limits *lim,
     ct_tcp_data_fn fn, void *user);
 void ct_tcp_reasm_free(struct ct_tcp_reasm *r);
+/*
+ * Resynchronisation at a message start: when a segment arrives ahead of a
+ * hole while every byte before the hole was consumed (the consumer stands
+ * between two messages) and starts_message(segment) says it begins a
+ * message, the hole is declared lost at once (a gap, counted) instead of
+ * held for a segment that a lossy capture, or a per-call capture of a
+ * connection shared by several calls, never brings.  NULL: off (the default).
+ */
+typedef bool (*ct_tcp_start_fn)(const uint8_t *data, size_t len);
+void ct_tcp_reasm_set_resync(struct ct_tcp_reasm *r, ct_tcp_start_fn starts_message);
 void ct_tcp_reasm_feed(struct ct_tcp_reasm *r, struct ct_packet *pkt);
 void ct_tcp_reasm_expire(struct ct_tcp_reasm *r, int64_t now_us);
 void ct_tcp_reasm_get_stats(const struct ct_tcp_reasm *r, struct ct_tcp_stats *st);

@@ -133,6 +133,10 @@ struct ct_call_record {
 	uint64_t capture_drops; /* packets dropped by the capture between the first and last message */
 	char *recording;       /* path of the call's audio file (--audio), may be NULL */
 	char *undecodable;     /* comma-separated codecs the recording could not decode, may be NULL */
+	char *pcap_path;       /* path of the call's own capture file (--pcap-dir), may be NULL */
+	void *capture_job;     /* engine-internal, never output: the per-call capture file
+	                          being written (struct ct_callcap_job, callcap.h), carried
+	                          from the closing hook to the record's release */
 
 	/* Attribution (include/calltap/attr.h); all null when the stage is off. */
 	char *sensor;          /* --sensor name (default the host name), may be NULL */

@@ -83,6 +83,7 @@ struct ct_tcp_reasm {
 	struct ct_tcp_limits lim;
 	ct_tcp_data_fn fn;
 	void *user;
+	ct_tcp_start_fn starts_message; /* resynchronisation (ct_tcp_reasm_set_resync), NULL: off */
 	struct ct_htab tab;         /* directions by tuple (random SipHash key) */
 	uint64_t prng;              /* treap priorities (xorshift64) */
 	struct ct_list lru;         /* directions, least recently used first */
@@ -552,6 +553,10 @@ static void dir_data(struct ct_tcp_reasm *r, struct dir *d, struct ct_packet *pk
 		r->st.out_of_order++;
 		while (d->ooo != NULL && d->ooo_bytes > r->lim.max_ooo_bytes)
 			gap_skip(r, d, pkt);
+		/* Between two messages and this one starts a new one: skip the hole. */
+		if (r->starts_message != NULL && d->ooo != NULL && d->len == 0 &&
+		    held_first(r, d)->seq == seq && r->starts_message(data, len))
+			gap_skip(r, d, pkt);
 		return;
 	}
 	data += (uint32_t)-delta;
@@ -685,4 +690,11 @@ void ct_tcp_reasm_get_stats(const struct ct_tcp_reasm *r, struct ct_tcp_stats *s
 		return;
 	}
 	*st = r->st;
+}
+
+/* Turns resynchronisation at a message start on (starts_message) or off (NULL). */
+void ct_tcp_reasm_set_resync(struct ct_tcp_reasm *r, ct_tcp_start_fn starts_message)
+{
+	if (r != NULL)
+		r->starts_message = starts_message;
 }

@@ -165,6 +165,7 @@ struct ct_media_table {
 	ct_media_orphan_fn orphan_fn;   /* reports an orphan stream when it ends */
 	void *orphan_user;
 	const char *audio_dir;          /* record answered calls here; NULL = off */
+	struct ct_dialog *last_call;    /* call of the last CT_MEDIA_CALL packet (ct_media_last_call) */
 	enum ct_audio_format audio_fmt;
 	struct ct_audio_finisher *finisher; /* writes the files; NULL: in place */
 	char audio_err[CT_ERRBUF_SIZE]; /* first recording error, "" = none */
@@ -1020,6 +1021,7 @@ static int rtcp_packet(struct ct_media_table *t, const struct ct_packet *pkt)
 		return CT_MEDIA_OTHER;
 	for (; e != NULL; e = ep_next(e, &pkt->t.dst, pkt->t.dport)) {
 		if (rtcp_source_ok(e, &pkt->t.src, pkt->t.sport)) {
+			t->last_call = e->cm->d;
 			t->stats.rtcp++;
 			return CT_MEDIA_CALL;
 		}
@@ -1065,6 +1067,7 @@ int ct_media_packet(struct ct_media_table *t, const struct ct_packet *pkt)
 		set_clock_rate(m, m->cm, h.pt);
 	ct_rtp_stream_update(&m->st, &h, pkt->ts_us);
 	ct_dialog_touch_media(m->cm->d, pkt->ts_us);
+	t->last_call = m->cm->d;
 	t->stats.packets++;
 	if (t->audio_dir != NULL && m->speaker != CT_PARTY_NONE)
 		record_packet(t, m, &h, pkt->ts_us);
@@ -1171,4 +1174,10 @@ void ct_media_get_stats(const struct ct_media_table *t, struct ct_media_stats *s
 size_t ct_media_longest_chain(const struct ct_media_table *t)
 {
 	return ct_htab_longest_chain(&t->ep);
+}
+
+/* The call of the last packet ct_media_packet() gave CT_MEDIA_CALL (per-call captures). */
+struct ct_dialog *ct_media_last_call(const struct ct_media_table *t)
+{
+	return t->last_call;
 }

@@ -321,6 +321,7 @@ void ct_call_record_free(struct ct_call_record *r)
 	free(r->agent);
 	free(r->hangup_reason);
 	free(r->recording);
+	free(r->pcap_path);
 	free(r->undecodable);
 	free(r->sensor);
 	free(r->source);

@@ -380,6 +380,11 @@ const struct ct_schema_col ct_schema_calls[] = {
 	    "start-up, symbolic links included), so a database opened elsewhere still "
 	    "finds it; with `--recording-base BASE`, relative to BASE (also resolved): "
 	    "the file is BASE/`recording`, wherever BASE is mounted later." },
+	{ "pcap_path", CT_COL_TEXT, CT_OUT_ALL, 0, 0, STR(pcap_path),
+	    "no `--pcap-dir`, no packet kept, or the file could not be written",
+	    "Absolute path of the call's own capture file (`--pcap-dir DIR`): "
+	    "`DIR/YYYY-MM-DD/HH/HHMMSS_caller_callee_callid_hash.pcap`, set only "
+	    "once the file is completely written; see docs/pcap.md." },
 	{ "undecodable_codecs", CT_COL_TEXT, CT_OUT_ALL, 0, 0, STR(undecodable),
 	    "none",
 	    "Comma-separated codecs the recording could not decode, see "

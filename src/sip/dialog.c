@@ -140,6 +140,8 @@ struct ct_dialog {
 	struct ct_list tl;             /* timer list, ordered by act_us */
 	struct ct_list el;             /* eviction list (enum elist), least recent first */
 	void *media;                   /* media stage slot, not owned */
+	void *capture;                 /* per-call capture slot (callcap.h), not owned */
+	bool discarding;               /* an unproven call in progress dropped unrecorded */
 	struct ct_call_record *pending; /* built at the end, emitted when the linger ends */
 	char *call_id;                 /* cut to CT_CAP_CALL_ID */
 	size_t call_id_len;            /* length of the whole Call-ID */
@@ -1282,7 +1284,10 @@ void ct_dialog_on_msg(struct ct_dialog_table *t, const struct ct_sip_msg *m)
 			return;
 		foreign = true;
 		d->fork_verdict = CT_FORK_NONE;
-	} else {
+	}
+	if (t->hooks.msg != NULL)
+		t->hooks.msg(t->hooks.user, d, m);
+	if (!foreign) {
 		d->fork_verdict = (uint8_t)fork_observe(d, m, idx);
 		/*
 		 * A proxy's upstream copy of the final failure of a forked call
@@ -1527,6 +1532,22 @@ void *ct_dialog_media_get(const struct ct_dialog *d)
 }
 
 /* Sets d's media slot (borrowed; see ct_dialog_media_get).  NULL d: no-op. */
+/* The per-call capture slot (callcap.h): its address, for the capture stage to fill. */
+/*
+ * True while the closing hook runs for a call in progress that is dropped
+ * without a record (one message, or a 481: docs/schema.md): what the hook
+ * kept for the call (its per-call capture) is to be dropped, not written.
+ */
+bool ct_dialog_discarding(const struct ct_dialog *d)
+{
+	return d->discarding;
+}
+
+void **ct_dialog_capture_slot(struct ct_dialog *d)
+{
+	return &d->capture;
+}
+
 void ct_dialog_media_set(struct ct_dialog *d, void *media)
 {
 	if (d != NULL)
@@ -1617,7 +1638,8 @@ static void partial_discard(struct ct_dialog_table *t, struct ct_dialog *d,
     struct ct_call_record *r)
 {
 	t->st.partial_discarded++;
-	if (t->hooks.closing != NULL && d->media != NULL && r != NULL)
+	d->discarding = true;   /* the closing hook drops what it kept (ct_dialog_discarding) */
+	if (t->hooks.closing != NULL && (d->media != NULL || d->capture != NULL) && r != NULL)
 		t->hooks.closing(t->hooks.user, d, r);
 	ct_call_record_free(r);
 }

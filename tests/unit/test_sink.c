@@ -181,7 +181,7 @@ static const char full_json[] =
 	"\"setup_ms\":1235,\"answer_ms\":5000,\"duration_s\":65.432,\"talk_s\":60.432,"
 	"\"final_code\":200,\"disposition\":\"answered\",\"hangup_by\":\"caller\","
 	"\"q850_cause\":16,\"hangup_reason\":\"Normal call clearing\","
-	"\"direction\":\"unknown\",\"truncated\":false,\"auth_challenges\":1,\"invites\":2,\"recording\":null,\"undecodable_codecs\":null,"
+	"\"direction\":\"unknown\",\"truncated\":false,\"auth_challenges\":1,\"invites\":2,\"recording\":null,\"pcap_path\":null,\"undecodable_codecs\":null,"
 	"\"sensor\":\"edge-1\",\"source\":\"Google Ads\",\"campaign\":\"Spring, 2024\","
 	"\"first_call\":false,\"repeat_count\":3,\"callback_s\":90.123,\"callback_of\":\"m1@x\","
 	"\"capture_drops\":17,\"evicted\":true,\"cut_fields\":\"caller_name,hangup_reason\","
@@ -206,7 +206,7 @@ static const char empty_json[] =
 	"\"answer_ms\":null,\"duration_s\":null,\"talk_s\":null,\"final_code\":null,"
 	"\"disposition\":\"unfinished\",\"hangup_by\":null,\"q850_cause\":null,"
 	"\"hangup_reason\":null,\"direction\":\"unknown\",\"truncated\":true,"
-	"\"auth_challenges\":0,\"invites\":0,\"recording\":null,\"undecodable_codecs\":null,"
+	"\"auth_challenges\":0,\"invites\":0,\"recording\":null,\"pcap_path\":null,\"undecodable_codecs\":null,"
 	"\"sensor\":null,\"source\":null,\"campaign\":null,\"first_call\":null,"
 	"\"repeat_count\":null,\"callback_s\":null,\"callback_of\":null,\"capture_drops\":null,"
 	"\"evicted\":false,\"cut_fields\":null,\"caller_number\":null,\"callee_number\":null,"
@@ -216,7 +216,7 @@ static const char csv_header[] =
 	"call_id,caller,caller_name,callee,agent,src_ip,src_port,dst_ip,dst_port,"
 	"transport,vlan,start_time,ringing_time,answer_time,end_time,setup_ms,"
 	"answer_ms,duration_s,talk_s,final_code,disposition,hangup_by,q850_cause,"
-	"hangup_reason,direction,truncated,auth_challenges,invites,recording,undecodable_codecs,"
+	"hangup_reason,direction,truncated,auth_challenges,invites,recording,pcap_path,undecodable_codecs,"
 	"sensor,source,campaign,first_call,repeat_count,callback_s,callback_of,capture_drops,"
 	"evicted,cut_fields,caller_number,callee_number," LEASE_CSV_HEADER LEGS_CSV_HEADER QUAL_CSV_HEADER "streams\n";
 
@@ -225,11 +225,11 @@ static const char csv_full[] =
 	"192.0.2.10,5060,198.51.100.20,5061,udp,100,2024-03-01T12:34:56.123456Z,"
 	"2024-03-01T12:34:57.357956Z,2024-03-01T12:35:01.123955Z,"
 	"2024-03-01T12:36:01.555556Z,1235,5000,65.432,60.432,200,answered,caller,16,"
-	"Normal call clearing,unknown,false,1,2,,,edge-1,Google Ads,\"Spring, 2024\",false,3,"
+	"Normal call clearing,unknown,false,1,2,,,,edge-1,Google Ads,\"Spring, 2024\",false,3,"
 	"90.123,m1@x,17,true,\"caller_name,hangup_reason\",+15551234567,+18005550199," LEASE_CSV LEGS_CSV QUAL_CSV_FULL "2\n";
 
 static const char csv_empty[] =
-	",,,,,,,,,unknown,,,,,,,,,,,unfinished,,,,unknown,true,0,0,,,,,,,,,,,false,,,," LEASE_CSV LEGS_CSV QUAL_CSV_NONE "0\n";
+	",,,,,,,,,unknown,,,,,,,,,,,unfinished,,,,unknown,true,0,0,,,,,,,,,,,,false,,,," LEASE_CSV LEGS_CSV QUAL_CSV_NONE "0\n";
 
 /* Reads a whole small file into a static buffer ("" on error). */
 static const char *slurp(const char *path)
@@ -567,7 +567,7 @@ static void test_csv_sink(void)
 	CHECK_INT(run_sink(&ct_sink_csv, tmp_path("out.csv"), recs, 3, errbuf), CT_OK);
 	/* call_id is quoted because of its '"'; empty caller is "" */
 	snprintf(want, sizeof(want), "%s%s%s\"q\"\"1\",\"\",\" x\"\" y\",\"\"\"Boss\"\", Inc.\","
-	    ",,,,,unknown,,,,,,,,,,,unfinished,,,,unknown,true,0,0,,,,,,,,,,,false,,,," LEASE_CSV LEGS_CSV QUAL_CSV_NONE "0\n",
+	    ",,,,,unknown,,,,,,,,,,,unfinished,,,,unknown,true,0,0,,,,,,,,,,,,false,,,," LEASE_CSV LEGS_CSV QUAL_CSV_NONE "0\n",
 	    csv_header, csv_full, csv_empty);
 	CHECK_STR(slurp(tmp_path("out.csv")), want);
 

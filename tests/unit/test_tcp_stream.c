@@ -807,6 +807,53 @@ static void test_model(void)
 		model_run(&rs, round % 2 ? CONSUME_RANDOM : CONSUME_ALL, round);
 }
 
+/* A test "message start": a segment that begins with "M". */
+static bool starts_m(const uint8_t *data, size_t len)
+{
+	return len > 0 && data[0] == 'M';
+}
+
+/*
+ * ct_tcp_reasm_set_resync: a hole is skipped at once only when everything
+ * before it was consumed and the segment after it starts a message; a hole
+ * in the middle of a message, or after a segment that does not start one,
+ * still waits for its bytes.
+ */
+static void test_resync(void)
+{
+	struct sink *s = sink_new(CONSUME_LINES);
+	struct ct_tcp_reasm *r = ct_tcp_reasm_new(NULL, sink_fn, s);
+	struct ct_tcp_stats st;
+
+	ct_tcp_reasm_set_resync(r, starts_m);
+	feed(r, 2, 100, CT_TCP_ACK, "M1\n");        /* consumed: between messages */
+	feed(r, 2, 110, CT_TCP_ACK, "M2\n");        /* hole 103..110: skipped */
+	out_is(s, "M1\nM2\n");
+	CHECK_INT(s->gap_calls, 1);
+	feed(r, 2, 113, CT_TCP_ACK, "M3");          /* a partial message */
+	feed(r, 2, 120, CT_TCP_ACK, "M4\n");        /* hole mid-message: held */
+	out_is(s, "M1\nM2\n");
+	feed(r, 2, 115, CT_TCP_ACK, "\nxxxx");      /* filled */
+	out_is(s, "M1\nM2\nM3\nxxxxM4\n");
+	feed(r, 2, 130, CT_TCP_ACK, "tail\n");      /* not a message start: held */
+	out_is(s, "M1\nM2\nM3\nxxxxM4\n");
+	ct_tcp_reasm_get_stats(r, &st);
+	CHECK_INT(st.gaps, 1);
+	CHECK_INT(st.out_of_order, 3);
+	ct_tcp_reasm_free(r);
+	free(s);
+
+	/* Off (the default): the same hole waits. */
+	s = sink_new(CONSUME_LINES);
+	r = ct_tcp_reasm_new(NULL, sink_fn, s);
+	feed(r, 2, 100, CT_TCP_ACK, "M1\n");
+	feed(r, 2, 110, CT_TCP_ACK, "M2\n");
+	out_is(s, "M1\n");
+	CHECK_INT(s->gap_calls, 0);
+	ct_tcp_reasm_free(r);
+	free(s);
+}
+
 int main(void)
 {
 	test_defaults();
@@ -826,5 +873,6 @@ int main(void)
 	test_ooo_overlaps();
 	test_ooo_attack();
 	test_model();
+	test_resync();
 	return TEST_REPORT();
 }
