@@ -335,7 +335,8 @@ static void handle_sip_text(struct ct_engine *e, const struct ct_packet *pkt,
 	struct ct_sip_msg m;
 	int rc;
 
-	if (e->cfg.sip_prescan && handle_sip_prescan(e, pkt, text, len, transport))
+	if (e->cfg.sip_prescan && e->cfg.sip_hook == NULL &&
+	    handle_sip_prescan(e, pkt, text, len, transport))
 		return;
 	memset(&m, 0, sizeof(m));
 	m.ts_us = pkt->ts_us;

@@ -214,7 +214,8 @@ static int read_capture(struct show *s, const char *path)
 	}
 	ct_engine_cfg_default(&cfg);
 	cfg.sinks = sinks;
-	cfg.sip_hook = on_sip;
+	cfg.sip_hook = on_sip;   /* every message, parsed in full: */
+	cfg.sip_prescan = false; /* the hook runs on libosip2's path only */
 	cfg.sip_hook_user = s;
 	if ((e = ct_engine_new(&cfg, errbuf)) == NULL) {
 		fprintf(stderr, "calltap show: %s\n", errbuf);
