@@ -51,6 +51,7 @@ struct histo {
 /* What the server reads: every field copied under mu. */
 struct counters {
 	uint64_t calls[N_DISP];
+	uint64_t rejected;              /* 603 Decline (disposition failed): the user said no */
 	double talk_s;                  /* sum over answered calls */
 	struct histo setup, answer, mos, loss;
 	bool published;                 /* the engine snapshot below is set */
@@ -239,6 +240,8 @@ static int metrics_write(void *priv, const struct ct_call_record *r, char *errbu
 	pthread_mutex_lock(&m->mu);
 	if ((unsigned)r->disposition < N_DISP)
 		m->c.calls[r->disposition]++;
+	if (r->final_code == 603)
+		m->c.rejected++;
 	if (r->disposition == CT_DISP_ANSWERED && talk > 0)
 		m->c.talk_s += talk;
 	if (setup >= 0)
@@ -374,9 +377,9 @@ int ct_metrics_render(struct ct_metrics *m, struct ct_buf *b)
 		    (unsigned long long)c.calls[d]);
 	ratio(b, m, "calltap_asr", "Answer-seizure ratio: answered calls / all call records.",
 	    (double)c.calls[CT_DISP_ANSWERED], (double)attempts);
-	ratio(b, m, "calltap_ner", "Network effectiveness ratio: (answered + busy + noanswer) "
-	    "/ all call records.", (double)(c.calls[CT_DISP_ANSWERED] + c.calls[CT_DISP_BUSY] +
-	    c.calls[CT_DISP_NOANSWER]), (double)attempts);
+	ratio(b, m, "calltap_ner", "Network effectiveness ratio: (answered + busy + noanswer + "
+	    "user-rejected) / all call records.", (double)(c.calls[CT_DISP_ANSWERED] +
+	    c.calls[CT_DISP_BUSY] + c.calls[CT_DISP_NOANSWER] + c.rejected), (double)attempts);
 	ratio(b, m, "calltap_acd_seconds", "Average call duration: mean talk seconds of the "
 	    "answered calls.", c.talk_s, (double)c.calls[CT_DISP_ANSWERED]);
 	head(b, "calltap_talk_seconds_total", "counter", "Talk seconds of the answered calls.");

@@ -33,7 +33,8 @@ done
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 python3 "$srcdir/tests/metrics-feed.py" "$t/stop" "$P/sipp-many.pcap" "$P/sipp-cancel.pcap" \
     "$P/sipp-answered-callee-bye.pcap" "$P/lundgrel-sip-rtp-g729a.pcap" \
-    "$P/etakerim-whole-call.pcap" "$P/MichalCab-sip.pcap" 2>"$t/frames" |
+    "$P/etakerim-whole-call.pcap" "$P/MichalCab-sip.pcap" "$P/etakerim-04-decline-call.pcap" \
+    2>"$t/frames" |
     "$CALLTAP" -q -r - --json "$t/out.json" --sensor 'lab "1"' --metrics "127.0.0.1:$port" \
     2>"$t/err" &
 pid=$!
@@ -113,7 +114,8 @@ for d in ("answered", "busy", "noanswer", "cancelled", "failed", "unfinished"):
 n = len(recs)
 ans = disp.get("answered", 0)
 want("asr", vals[("calltap_asr",)], ans / n)
-want("ner", vals[("calltap_ner",)], (ans + disp.get("busy", 0) + disp.get("noanswer", 0)) / n)
+want("ner", vals[("calltap_ner",)], (ans + disp.get("busy", 0) + disp.get("noanswer", 0) +
+    sum(1 for r in recs if r["final_code"] == 603)) / n)
 talk = sum(r["talk_s"] or 0 for r in recs if r["disposition"] == "answered")
 if abs(vals[("calltap_acd_seconds",)] - talk / ans) > 0.0005:   # talk_s has 3 decimals
     errs.append("acd: scrape %r, records %r" % (vals[("calltap_acd_seconds",)], talk / ans))
@@ -134,12 +136,13 @@ print("calls %d, answered %d, with mos %d" % (n, ans, sum(1 for r in recs if r.g
 PY
 check "scrape agrees with the run's JSON records" same "$(head -1 "$t/cmp")"
 [ "$(head -1 "$t/cmp")" = same ] || cat "$t/cmp"
-check "the capture has answered calls with a MOS, busy, noanswer and cancelled ones" 4 \
+check "the capture has answered calls with a MOS, busy, noanswer, cancelled and declined ones" 5 \
     "$(python3 -c '
 import json, sys
 r = [json.loads(l) for l in open(sys.argv[1])]
 print(sum((any(x.get("mos_min") for x in r), any(x["disposition"] == "busy" for x in r),
-    any(x["disposition"] == "noanswer" for x in r), any(x["disposition"] == "cancelled" for x in r))))' "$t/out.json")"
+    any(x["disposition"] == "noanswer" for x in r), any(x["disposition"] == "cancelled" for x in r),
+    any(x["final_code"] == 603 for x in r))))' "$t/out.json")"
 
 if command -v promtool >/dev/null 2>&1; then
 	sed '1,/^\r$/d' "$t/scrape" | promtool check metrics >"$t/err.prom" 2>&1
