@@ -422,7 +422,7 @@ int ct_metrics_render(struct ct_metrics *m, struct ct_buf *b)
 			ct_buf_printf(b, "calltap_records_failed_total{sensor=\"%s\",output=\"%s\","
 			    "index=\"%zu\"} %llu\n", m->sensor, ss[i].name, i,
 			    (unsigned long long)ss[i].failed);
-	return b->len > 0 && b->p != NULL ? CT_OK : CT_NOMEM;
+	return b->oom || b->p == NULL ? CT_NOMEM : CT_OK;
 }
 
 /* ---- the server thread ---- */
