@@ -6,7 +6,8 @@
 # must agree with the JSON records of the same run (calls by disposition,
 # ASR, histogram counts and sums, records written per output, packets),
 # carry HELP/TYPE and the sensor label, answer 404 elsewhere and 400 to an
-# oversized request, and pass `promtool check metrics` when promtool is
+# oversized request, serve a scrape once four idle clients time out, and
+# pass `promtool check metrics` when promtool is
 # installed.  A bad address is one clear error at start-up.
 . "$(dirname "$0")/lib.sh"
 
@@ -172,6 +173,26 @@ while True:
 sys.stdout.write(d.decode())
 PY
 check "an oversized request: 400" "HTTP/1.0 400 Bad Request" "$(head -1 "$t/400" | tr -d '\r')"
+
+# Four clients that connect and send nothing hold every slot; each is dropped
+# after 5 s, so a fifth scrape is answered within a few seconds.
+python3 - "$port" >"$t/idle" 2>&1 <<'PY'
+import socket, sys, time
+port = int(sys.argv[1])
+idle = [socket.create_connection(("127.0.0.1", port)) for _ in range(4)]
+t0 = time.time()
+s = socket.create_connection(("127.0.0.1", port), timeout=15)
+s.sendall(b"GET /metrics HTTP/1.0\r\n\r\n")
+d = b""
+while True:
+    b = s.recv(65536)
+    if not b:
+        break
+    d += b
+took = time.time() - t0
+print("answered" if d.startswith(b"HTTP/1.0 200 OK") and 3 < took < 9 else "no: %.1f s %r" % (took, d[:40]))
+PY
+check "four idle clients: dropped after 5 s, then a scrape is answered" answered "$(cat "$t/idle")"
 
 : >"$t/stop"
 wait "$pid"
