@@ -35,6 +35,7 @@
 #include "calltap/show.h"
 #include "calltap/audio.h"
 #include "calltap/engine.h"
+#include "calltap/metrics.h"
 #include "calltap/inputs.h"
 #include "calltap/report.h"
 #include "calltap/err.h"
@@ -138,6 +139,7 @@ struct options {
 	const char *user;          /* -Z: run as this user once everything is open */
 	mode_t umask;              /* --umask: process umask for every file created (077) */
 	int64_t stats_interval_us; /* -1 = default (60 s live, off otherwise) */
+	const char *metrics;       /* --metrics ADDR:PORT */
 	struct ct_attr_cfg attr;   /* --numbers, --home, --country-code, --sensor, --history-max */
 	struct ct_engine_cfg cfg;  /* cfg.attr: built from attr, owned here */
 	struct ct_callcap_cfg callcap; /* --pcap-dir, --pcap-sip-only, -w */
@@ -219,6 +221,8 @@ static void usage(FILE *out)
 	    "  --umask OCTAL           umask for every file and directory created (077:\n"
 	    "                          outputs 0600, directories 0700; 027 gives 0640/0750)\n"
 	    "  --stats-interval SEC    status line on stderr every SEC (live: 60, else off; 0 = off)\n"
+	    "  --metrics ADDR:PORT     Prometheus metrics at http://ADDR:PORT/metrics\n"
+	    "                          (127.0.0.1:9105, [::1]:9105; label sensor=--sensor)\n"
 	    "attribution (docs/schema.md):\n"
 	    "  --numbers FILE          tracking numbers CSV: number,source,campaign[,cost]\n"
 	    "  --leases FILE           number-pool lease log CSV (followed while running):\n"
@@ -378,7 +382,7 @@ enum {
 	OPT_SPOOL, OPT_SPOOL_MAX,
 	OPT_NUMBERS, OPT_HOME, OPT_COUNTRY, OPT_SENSOR, OPT_HISTORY_MAX,
 	OPT_VERSION, OPT_UMASK,
-	OPT_LEASES, OPT_WEBHOOK_OPT, OPT_RECORDING_BASE, OPT_PCAP_DIR, OPT_PCAP_SIP_ONLY,
+	OPT_LEASES, OPT_WEBHOOK_OPT, OPT_RECORDING_BASE, OPT_PCAP_DIR, OPT_PCAP_SIP_ONLY, OPT_METRICS,
 	OPT_OUTPUT = 512   /* + index into output_kinds */
 };
 
@@ -417,6 +421,7 @@ static const struct option fixed_opts[] = {
 	{ "home", required_argument, NULL, OPT_HOME },
 	{ "country-code", required_argument, NULL, OPT_COUNTRY },
 	{ "sensor", required_argument, NULL, OPT_SENSOR },
+	{ "metrics", required_argument, NULL, OPT_METRICS },
 	{ "history-max", required_argument, NULL, OPT_HISTORY_MAX },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
@@ -745,6 +750,7 @@ static int parse_options(struct options *o, int argc, char **argv)
 		case OPT_LEASES: o->attr.leases_path = optarg; break;
 		case OPT_COUNTRY: o->attr.country_code = optarg; break;
 		case OPT_SENSOR: o->attr.sensor = optarg; break;
+		case OPT_METRICS: o->metrics = optarg; break;
 		case OPT_HOME:
 		case OPT_HISTORY_MAX: rc |= attr_option(&o->attr, c, optarg) != 0; break;
 		case 'h': usage(stdout); return -1;
@@ -830,6 +836,7 @@ struct progress;
 struct run {
 	struct ct_engine *e;
 	struct ct_sinkset *sinks;
+	struct ct_metrics *metrics; /* --metrics: published once per tick; NULL: none */
 	struct ct_source *live;
 	struct ct_callcap *callcap;  /* --pcap-dir, -w; NULL: off */
 	struct progress *prog;
@@ -1268,6 +1275,10 @@ static void on_tick(struct run *r)
 
 	if (r->live != NULL)
 		update_drops(r);
+	if (r->metrics != NULL) {
+		ct_engine_get_stats(r->e, &es);
+		ct_metrics_publish(r->metrics, &es, r->sinks);
+	}
 	if (r->line.interval_us == 0)
 		return;
 	ct_engine_get_stats(r->e, &es);
@@ -1636,6 +1647,37 @@ static int open_outputs(struct ct_sinkset *sinks, const struct options *o)
 	return 0;
 }
 
+/*
+ * --metrics: binds the endpoint (before -Z) and adds the sink that feeds it
+ * from the records.  0, or -1 after a message.
+ */
+static int open_metrics(struct run *r, const struct options *o)
+{
+	char errbuf[CT_ERRBUF_SIZE], host[256];
+	const char *sensor = o->attr.sensor;
+	struct ct_sink_args args;
+
+	if (o->metrics == NULL)
+		return 0;
+	if (sensor == NULL) {
+		memset(host, 0, sizeof(host));
+		if (gethostname(host, sizeof(host) - 1) != 0)
+			host[0] = '\0';
+		sensor = host;
+	}
+	if ((r->metrics = ct_metrics_new(o->metrics, sensor, errbuf)) == NULL) {
+		fprintf(stderr, "calltap: %s\n", errbuf);
+		return -1;
+	}
+	memset(&args, 0, sizeof(args));
+	args.ctx = r->metrics;
+	if (ct_sinkset_add(r->sinks, &ct_sink_metrics, &args, errbuf) != CT_OK) {
+		fprintf(stderr, "calltap: %s\n", errbuf);
+		return -1;
+	}
+	return 0;
+}
+
 static void free_options(struct options *o)
 {
 	free(o->bpf);
@@ -1653,6 +1695,8 @@ static void free_run(struct run *r, struct options *o)
 {
 	ct_engine_free(r->e);
 	ct_callcap_free(r->callcap);
+	/* The server first: it reads the sink set's counters (the metrics sink's close ignores m). */
+	ct_metrics_free(r->metrics);
 	ct_sinkset_free(r->sinks);
 	ct_source_close(r->live);
 	free_options(o);
@@ -1721,7 +1765,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "calltap: %s\n", errbuf);
 		rc = 2;
 	} else if ((n_dirs = prepare_outdirs(&o, dirs)) < 0 || resolve_recording_paths(&o) != 0 ||
-	    open_outputs(run.sinks, &o) != 0)
+	    open_outputs(run.sinks, &o) != 0 || open_metrics(&run, &o) != 0)
 		rc = 3;
 	else if ((o.callcap.dir != NULL || o.callcap.all_path != NULL) &&
 	    (run.callcap = o.cfg.callcap = ct_callcap_new(&o.callcap, errbuf)) == NULL) {

@@ -36,6 +36,7 @@ struct ct_sink_args {
 	const struct ct_log *log; /* messages while the sink runs (log.h; NULL: none); outlives the sink */
 	const struct ct_sink_opt *opts; /* the sink's own options (webhook: --webhook-*), n_opts of them */
 	size_t n_opts;
+	void *ctx;              /* an object the owner hands the sink (metrics: its struct ct_metrics) */
 };
 
 /*

@@ -73,6 +73,18 @@ int ct_sinkset_reopen(struct ct_sinkset *s);
 /* Closes every sink; CT_OK, or CT_ERR when any sink failed at any point. */
 int ct_sinkset_close(struct ct_sinkset *s);
 void ct_sinkset_get_stats(const struct ct_sinkset *s, struct ct_sinkset_stats *st);
+
+/* One sink's record counters (--metrics). */
+struct ct_sink_stats {
+	const char *name;     /* ops->name: "json", "sqlite", ... (static) */
+	bool takes_records;   /* has a write op */
+	uint64_t written;     /* records written */
+	uint64_t failed;      /* records its write failed, or skipped while it was failed */
+};
+/* How many sinks the set holds (fixed once started). */
+size_t ct_sinkset_count(const struct ct_sinkset *s);
+/* Sink i's counters (i < count); safe from any thread (atomic reads). */
+void ct_sinkset_sink_stats(const struct ct_sinkset *s, size_t i, struct ct_sink_stats *st);
 /* Frees the set (closing what is still open, without reporting). NULL is a no-op. */
 void ct_sinkset_free(struct ct_sinkset *s);
 

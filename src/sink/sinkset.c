@@ -52,6 +52,8 @@ struct sink {
 	void *priv;      /* NULL once closed */
 	bool failed;     /* a write, flush or reopen failed: skipped until a reopen works */
 	bool dirty;      /* written since its last flush */
+	uint64_t written; /* records this sink took (atomic: read by ct_sinkset_sink_stats) */
+	uint64_t refused; /* records it failed or skipped while failed (atomic, likewise) */
 };
 
 struct ct_sinkset {
@@ -171,13 +173,20 @@ static void do_write(struct ct_sinkset *s, const struct ct_call_record *rec)
 	for (i = 0; i < s->n; i++) {
 		struct sink *k = &s->sinks[i];
 
-		if (k->failed || k->ops->write == NULL)
+		if (k->ops->write == NULL)
 			continue;
+		if (k->failed) {
+			__atomic_fetch_add(&k->refused, 1, __ATOMIC_RELAXED);
+			continue;
+		}
 		errbuf[0] = '\0';
-		if (k->ops->write(k->priv, rec, errbuf) != CT_OK)
+		if (k->ops->write(k->priv, rec, errbuf) != CT_OK) {
+			__atomic_fetch_add(&k->refused, 1, __ATOMIC_RELAXED);
 			sink_failed(s, k, errbuf);
-		else
+		} else {
+			__atomic_fetch_add(&k->written, 1, __ATOMIC_RELAXED);
 			k->dirty = true;
+		}
 	}
 }
 
@@ -564,6 +573,26 @@ void ct_sinkset_get_stats(const struct ct_sinkset *s, struct ct_sinkset_stats *s
 		ct_worker_get_stats(s->w, &ws);
 	st->queue_waits = ws.waits;
 	st->queue_peak = ws.peak;
+}
+
+size_t ct_sinkset_count(const struct ct_sinkset *s)
+{
+	return s->n;
+}
+
+/*
+ * Sink i's name and record counters (i < ct_sinkset_count); atomic reads,
+ * so any thread may call it while the output thread writes.  A sink that
+ * takes no records reports write_ops false.
+ */
+void ct_sinkset_sink_stats(const struct ct_sinkset *s, size_t i, struct ct_sink_stats *st)
+{
+	const struct sink *k = &s->sinks[i];
+
+	st->name = k->ops->name;
+	st->takes_records = k->ops->write != NULL;
+	st->written = __atomic_load_n(&k->written, __ATOMIC_RELAXED);
+	st->failed = __atomic_load_n(&k->refused, __ATOMIC_RELAXED);
 }
 
 void ct_sinkset_free(struct ct_sinkset *s)

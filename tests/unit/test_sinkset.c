@@ -286,6 +286,37 @@ static void test_attach_and_add(void)
 	ct_sinkset_free(s);
 }
 
+/* Per-sink record counters (--metrics): written, and failed or skipped while failed. */
+static void test_sink_stats(void)
+{
+	struct ct_sinkset *s = make("f:A f:B,w o:O");
+	struct ct_call_record rec;
+	struct ct_sink_stats st;
+	int i;
+
+	memset(&rec, 0, sizeof(rec));
+	for (i = 0; i < 3; i++)
+		ct_sinkset_write(s, &rec);
+	CHECK_INT(ct_sinkset_count(s), 3);
+	ct_sinkset_sink_stats(s, 0, &st);
+	CHECK_STR(st.name, "file");
+	CHECK(st.takes_records);
+	CHECK_INT(st.written, 3);
+	CHECK_INT(st.failed, 0);
+	ct_sinkset_sink_stats(s, 1, &st);   /* first write fails, then skipped until a reopen */
+	CHECK_INT(st.written, 0);
+	CHECK_INT(st.failed, 3);
+	CHECK_INT(ct_sinkset_reopen(s), CT_OK);
+	ct_sinkset_write(s, &rec);
+	ct_sinkset_sink_stats(s, 1, &st);
+	CHECK_INT(st.written, 1);
+	CHECK_INT(st.failed, 3);
+	ct_sinkset_sink_stats(s, 2, &st);   /* orphans only: takes no records */
+	CHECK(!st.takes_records);
+	CHECK_INT(st.written, 0);
+	ct_sinkset_free(s);
+}
+
 /* ---- ct_outfile_reopen ---------------------------------------------------- */
 
 static char tmpdir[] = "/tmp/ct-sinkset-XXXXXX";
@@ -378,6 +409,7 @@ int main(void)
 	test_steps();
 	test_flush_due();
 	test_attach_and_add();
+	test_sink_stats();
 	if (mkdtemp(tmpdir) == NULL) {
 		perror("mkdtemp");
 		return 1;
