@@ -1177,6 +1177,11 @@ static void print_warning(void *user, const char *msg)
 	fprintf(stderr, "calltap: warning: %s\n", msg);
 }
 
+static void syslog_warning(void *user, const char *msg)
+{
+	log_syslog(user, CT_LOG_WARN, msg);
+}
+
 /*
  * Reads every capture input as one stream in capture-time order (inputs.h:
  * files ordered by their first frame and merged by timestamp, directories
@@ -1206,7 +1211,7 @@ static int run_inputs(struct run *r, const struct options *o)
 	}
 	if ((in = ct_inputs_new()) == NULL)
 		goto nomem;
-	ct_inputs_set_warn(in, print_warning, prog);
+	ct_inputs_set_warn(in, o->cfg.log.fn == log_syslog ? syslog_warning : print_warning, prog);
 	for (i = 0; i < o->n_inputs; i++) {
 		rc = ct_inputs_add(in, o->inputs[i], errbuf);
 		if (rc == CT_NOMEM)
