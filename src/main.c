@@ -32,7 +32,7 @@
 
 #include "calltap/attr.h"
 #include "calltap/audio.h"
-#include "calltap/config.h"
+#include "calltap/conffile.h"
 #include "calltap/engine.h"
 #include "calltap/inputs.h"
 #include "calltap/report.h"

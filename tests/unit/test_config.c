@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "calltap/config.h"
+#include "calltap/conffile.h"
 #include "test.h"
 
 static const struct option opts[] = {

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* --config FILE turned into command-line words (calltap/config.h). */
+/* --config FILE turned into command-line words (calltap/conffile.h). */
 #include "config.h"
 
 #include <errno.h>
@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "calltap/config.h"
+#include "calltap/conffile.h"
 
 #define CONFIG_LINE_MAX 8192   /* a longer line is an error, not a truncation */
 

@@ -13,8 +13,8 @@
  * command-line option overrides a single-valued one from the file and adds
  * to a repeatable one (--read, --home, --webhook-header, outputs).
  */
-#ifndef CALLTAP_CONFIG_H
-#define CALLTAP_CONFIG_H
+#ifndef CALLTAP_CONFFILE_H
+#define CALLTAP_CONFFILE_H
 
 #include <getopt.h>
 
