@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <syslog.h>
 #include <inttypes.h>
 #include <grp.h>
 #include <pthread.h>
@@ -34,6 +35,7 @@
 #include "calltap/callcap.h"
 #include "calltap/show.h"
 #include "calltap/audio.h"
+#include "calltap/conffile.h"
 #include "calltap/engine.h"
 #include "calltap/metrics.h"
 #include "calltap/inputs.h"
@@ -143,6 +145,7 @@ struct options {
 	struct ct_attr_cfg attr;   /* --numbers, --home, --country-code, --sensor, --history-max */
 	struct ct_engine_cfg cfg;  /* cfg.attr: built from attr, owned here */
 	struct ct_callcap_cfg callcap; /* --pcap-dir, --pcap-sip-only, -w */
+	struct ct_config_args args; /* --config FILE words + the command line (optarg points here) */
 };
 
 struct progress;
@@ -157,6 +160,21 @@ static void log_stderr(void *user, enum ct_log_level level, const char *msg)
 	(void)level;
 	progress_clear(user);
 	fprintf(stderr, "calltap: %s\n", msg);
+}
+
+/*
+ * --syslog: the library's messages to syslog (journald under systemd) with
+ * their level instead of stderr; messages main() prints itself (start-up
+ * errors) stay on stderr, which a service manager logs too.
+ */
+static void log_syslog(void *user, enum ct_log_level level, const char *msg)
+{
+	static const int prio[] = { [CT_LOG_ERR] = LOG_ERR, [CT_LOG_WARN] = LOG_WARNING,
+	    [CT_LOG_INFO] = LOG_INFO };
+
+	(void)user;
+	syslog((unsigned)level < sizeof(prio) / sizeof(prio[0]) ? prio[level] : LOG_NOTICE,
+	    "%s", msg);
 }
 
 static void on_signal(int sig)
@@ -231,6 +249,10 @@ static void usage(FILE *out)
 	    "  --country-code CC       country code for national numbers (0...), e.g. 44\n"
 	    "  --sensor NAME           sensor name in every record (default: host name)\n"
 	    "  --history-max N         numbers remembered for first_call/callbacks (500000; 0 = off)\n"
+	    "service (README: Running as a service):\n"
+	    "  --config FILE           read options from FILE first: 'option = value' or 'option'\n"
+	    "                          per line, # comments; the command line overrides or adds\n"
+	    "  --syslog                messages (errors, warnings, info) to syslog/journald\n"
 	    "signals: INT/TERM write every open call and exit; HUP reopens the output files\n"
 	    "  -s, --stats             print counters on stderr at the end (-v: the same)\n"
 	    "  -q, --quiet             no progress line (drawn on a terminal for files)\n"
@@ -383,6 +405,7 @@ enum {
 	OPT_NUMBERS, OPT_HOME, OPT_COUNTRY, OPT_SENSOR, OPT_HISTORY_MAX,
 	OPT_VERSION, OPT_UMASK,
 	OPT_LEASES, OPT_WEBHOOK_OPT, OPT_RECORDING_BASE, OPT_PCAP_DIR, OPT_PCAP_SIP_ONLY, OPT_METRICS,
+	OPT_CONFIG, OPT_SYSLOG,
 	OPT_OUTPUT = 512   /* + index into output_kinds */
 };
 
@@ -425,6 +448,8 @@ static const struct option fixed_opts[] = {
 	{ "history-max", required_argument, NULL, OPT_HISTORY_MAX },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
+	{ "config", required_argument, NULL, OPT_CONFIG },   /* read by ct_config_expand */
+	{ "syslog", no_argument, NULL, OPT_SYSLOG },
 };
 #define N_FIXED_OPTS (sizeof(fixed_opts) / sizeof(fixed_opts[0]))
 
@@ -688,6 +713,17 @@ static int parse_options(struct options *o, int argc, char **argv)
 		long_opts[N_FIXED_OPTS + i].val = OPT_OUTPUT + (int)i;
 	}
 	memset(&long_opts[N_FIXED_OPTS + N_OUTPUT_KINDS], 0, sizeof(long_opts[0]));
+	{
+		/* --config FILE: its entries become words before the command line's */
+		char errbuf[CT_ERRBUF_SIZE];
+
+		if (ct_config_expand(&o->args, argc, argv, long_opts, errbuf) != CT_OK) {
+			fprintf(stderr, "calltap: %s\n", errbuf);
+			return 1;
+		}
+		argc = o->args.argc;
+		argv = o->args.argv;
+	}
 
 	ct_engine_cfg_default(&o->cfg);
 	o->cfg.log.fn = log_stderr;
@@ -755,6 +791,13 @@ static int parse_options(struct options *o, int argc, char **argv)
 		case OPT_HISTORY_MAX: rc |= attr_option(&o->attr, c, optarg) != 0; break;
 		case 'h': usage(stdout); return -1;
 		case OPT_VERSION: print_version(stdout); return -1;
+		case OPT_CONFIG:   /* ct_config_expand took the first, spelled in full */
+			fprintf(stderr, "calltap: --config is given once, spelled in full\n");
+			return 1;
+		case OPT_SYSLOG:
+			openlog("calltap", LOG_PID, LOG_DAEMON);
+			o->cfg.log.fn = log_syslog;
+			break;
 		case 'V':
 			if (read_list_file(o, optarg) != 0)
 				return 1;
@@ -1158,6 +1201,11 @@ static void print_warning(void *user, const char *msg)
 	fprintf(stderr, "calltap: warning: %s\n", msg);
 }
 
+static void syslog_warning(void *user, const char *msg)
+{
+	log_syslog(user, CT_LOG_WARN, msg);
+}
+
 /*
  * Reads every capture input as one stream in capture-time order (inputs.h:
  * files ordered by their first frame and merged by timestamp, directories
@@ -1187,7 +1235,7 @@ static int run_inputs(struct run *r, const struct options *o)
 	}
 	if ((in = ct_inputs_new()) == NULL)
 		goto nomem;
-	ct_inputs_set_warn(in, print_warning, prog);
+	ct_inputs_set_warn(in, o->cfg.log.fn == log_syslog ? syslog_warning : print_warning, prog);
 	for (i = 0; i < o->n_inputs; i++) {
 		rc = ct_inputs_add(in, o->inputs[i], errbuf);
 		if (rc == CT_NOMEM)
@@ -1688,6 +1736,7 @@ static void free_options(struct options *o)
 	free(o->audio_abs);
 	free(o->base_abs);
 	ct_attr_free(o->cfg.attr);
+	ct_config_args_free(&o->args);
 }
 
 /* The end of a run: the engine, the outputs, the source and the options freed. */
