@@ -133,10 +133,12 @@ static void *sender_main(void *arg)
 {
 	struct ct_hep_out *h = arg;
 
+	bool give_up = false;   /* stopping and a send failed: drop the rest, do not wait */
+
 	pthread_mutex_lock(&h->mu);
 	for (;;) {
 		struct hep_pkt *p;
-		bool ok;
+		bool ok, stopping;
 
 		while (h->count == 0 && !h->stop)
 			pthread_cond_wait(&h->cv, &h->mu);
@@ -146,8 +148,10 @@ static void *sender_main(void *arg)
 		h->head = (h->head + 1) % h->cap;
 		h->count--;
 		h->bytes -= p->len;
+		stopping = h->stop;
 		pthread_mutex_unlock(&h->mu);
-		ok = send_pkt(h, p);
+		ok = !give_up && send_pkt(h, p);
+		give_up |= !ok && stopping;
 		free(p);
 		pthread_mutex_lock(&h->mu);
 		if (ok)
