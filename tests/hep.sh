@@ -91,6 +91,44 @@ else
 	bad "no TCP collector: sent $(counter hep_sent), dropped $(counter hep_dropped)"
 fi
 
+# A TCP collector that accepts and never reads: the queue fills and drops
+# (counted), the capture goes on (every record written), and the exit waits
+# 5 s for the stuck stream, not for the queue.
+mkdir "$t/many"
+i=0
+while [ $i -lt 150 ]; do cp "$srcdir/pcaps/sipp-many.pcap" "$t/many/c$i.pcap"; i=$((i + 1)); done
+rm -f "$t/port"
+python3 -c "
+import os, socket, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+s.bind(('127.0.0.1', 0))
+s.listen(1)
+open(sys.argv[1] + '.tmp', 'w').write(str(s.getsockname()[1]))
+os.rename(sys.argv[1] + '.tmp', sys.argv[1])
+c, _ = s.accept()
+time.sleep(120)
+" "$t/port" &
+col=$!
+i=0
+while [ ! -s "$t/port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+start=$(date +%s)
+"$CALLTAP" -q -s --json "$t/many.jsonl" --hep "127.0.0.1:$(cat "$t/port")" --hep-proto tcp \
+    "$t/many" 2>"$t/err"
+end=$(date +%s)
+kill "$col" 2>/dev/null
+wait "$col" 2>/dev/null
+col=
+sent=$(counter hep_sent)
+dropped=$(counter hep_dropped)
+if [ "$(counter sip_udp)" = 17250 ] && [ $((sent + dropped)) -eq 17250 ] &&
+    [ "$dropped" -gt 0 ] && [ "$(wc -l <"$t/many.jsonl")" -eq 20 ] &&
+    [ $((end - start)) -lt 30 ] && grep -q "send queue full" "$t/err"; then
+	ok "stuck TCP collector: 17250 messages, $sent sent, $dropped dropped, 20 records, exit in $((end - start)) s"
+else
+	bad "stuck TCP collector: sent $sent, dropped $dropped, $(wc -l <"$t/many.jsonl") records, $((end - start)) s"
+fi
+
 # Option errors.
 for bad_args in "--hep 127.0.0.1" "--hep :5060" "--hep ::1:9060" "--hep-id 1" \
     "--hep 127.0.0.1:9060 --hep-proto sctp" "--hep 127.0.0.1:9060 --hep-id x"; do

@@ -6,7 +6,8 @@
  * the queue in order: UDP, one datagram per packet, on a connected socket;
  * TCP, one stream, connected on first use and again (at most once a
  * second) after a failure.  Packets that cannot be sent are dropped and
- * counted; the first failure of a kind is logged.
+ * counted; the first failure of a kind is logged.  A TCP packet not sent
+ * whole within 5 s breaks the stream (the collector is stuck).
  */
 #include "config.h"
 
@@ -43,6 +44,7 @@ struct ct_hep_out {
 	int fd;                      /* UDP: from the start; TCP: -1 until connected */
 	int64_t next_connect_us;     /* TCP: no connect attempt before (monotonic) */
 	bool logged_send, logged_connect, logged_full;
+	bool failed;                 /* sender thread: a send or connect has failed */
 
 	pthread_mutex_t mu;          /* guards everything below */
 	pthread_cond_t cv;
@@ -104,6 +106,7 @@ static bool tcp_ready(struct ct_hep_out *h)
 /* Sender thread: sends one packet whole; true when it went. */
 static bool send_pkt(struct ct_hep_out *h, const struct hep_pkt *p)
 {
+	int64_t deadline = mono_us() + HEP_SEND_TIMEOUT_S * INT64_C(1000000);
 	size_t off = 0;
 
 	if (h->cfg.tcp && !tcp_ready(h))
@@ -113,6 +116,10 @@ static bool send_pkt(struct ct_hep_out *h, const struct hep_pkt *p)
 
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n >= 0 && h->cfg.tcp && (size_t)n < p->len - off && mono_us() > deadline) {
+			n = -1;          /* a packet that trickles out past the timeout: cut */
+			errno = ETIMEDOUT;
+		}
 		if (n < 0 || (!h->cfg.tcp && (size_t)n != p->len)) {
 			if (!h->logged_send)
 				ct_log(&h->cfg.log, CT_LOG_WARN, "hep: send to %s:%s failed: %s",
@@ -150,7 +157,10 @@ static void *sender_main(void *arg)
 		h->bytes -= p->len;
 		stopping = h->stop;
 		pthread_mutex_unlock(&h->mu);
+		/* Stopping after the stream broke: no new connection, drop the rest. */
+		give_up |= stopping && h->cfg.tcp && h->fd < 0 && h->failed;
 		ok = !give_up && send_pkt(h, p);
+		h->failed |= !ok;
 		give_up |= !ok && stopping;
 		free(p);
 		pthread_mutex_lock(&h->mu);
