@@ -38,6 +38,7 @@
 #include "calltap/clock.h"
 #include "calltap/decode.h"
 #include "calltap/engine.h"
+#include "calltap/hep.h"
 #include "calltap/err.h"
 #include "calltap/log.h"
 #include "calltap/media.h"
@@ -335,6 +336,8 @@ static void handle_sip_text(struct ct_engine *e, const struct ct_packet *pkt,
 	struct ct_sip_msg m;
 	int rc;
 
+	if (e->cfg.hep != NULL)   /* every SIP message, as seen: a copy queued, never a wait */
+		ct_hep_out_sip(e->cfg.hep, pkt, text, len, transport != CT_TRANSPORT_UDP);
 	if (e->cfg.sip_prescan && e->cfg.sip_hook == NULL &&
 	    handle_sip_prescan(e, pkt, text, len, transport))
 		return;
@@ -852,5 +855,13 @@ void ct_engine_get_stats(const struct ct_engine *e, struct ct_engine_stats *st)
 	if (st->attr)
 		ct_attr_pool_stats(e->cfg.attr, &st->pool);
 	ct_legs_get_stats(e->legs, &st->legs);
+	st->hep = e->cfg.hep != NULL;
+	if (st->hep) {
+		struct ct_hep_out_stats hs;
+
+		ct_hep_out_get_stats(e->cfg.hep, &hs);
+		st->hep_sent = hs.sent;
+		st->hep_dropped = hs.dropped;
+	}
 	st->now_us = e->now_us;
 }

@@ -38,6 +38,7 @@
 #include "calltap/conffile.h"
 #include "calltap/engine.h"
 #include "calltap/metrics.h"
+#include "calltap/hep.h"
 #include "calltap/inputs.h"
 #include "calltap/report.h"
 #include "calltap/err.h"
@@ -146,6 +147,9 @@ struct options {
 	struct ct_engine_cfg cfg;  /* cfg.attr: built from attr, owned here */
 	struct ct_callcap_cfg callcap; /* --pcap-dir, --pcap-sip-only, -w */
 	struct ct_config_args args; /* --config FILE words + the command line (optarg points here) */
+	char *hep_host;            /* --hep HOST:PORT split (owned); NULL = off */
+	const char *hep_port;      /* points into hep_host's allocation */
+	struct ct_hep_out_cfg hep; /* --hep-id, --hep-password, --hep-proto */
 };
 
 struct progress;
@@ -241,6 +245,12 @@ static void usage(FILE *out)
 	    "  --stats-interval SEC    status line on stderr every SEC (live: 60, else off; 0 = off)\n"
 	    "  --metrics ADDR:PORT     Prometheus metrics at http://ADDR:PORT/metrics\n"
 	    "                          (127.0.0.1:9105, [::1]:9105; label sensor=--sensor)\n"
+	    "HEP (Homer) output (a copy of each SIP message; dropped, never waited for):\n"
+	    "  --hep HOST:PORT         send every SIP message as HEP v3 to a collector\n"
+	    "                          ([IPV6]:PORT for an IPv6 address)\n"
+	    "  --hep-id N              capture agent id (0)\n"
+	    "  --hep-password P        HEP auth key\n"
+	    "  --hep-proto udp|tcp     transport (udp: one datagram per message)\n"
 	    "attribution (docs/schema.md):\n"
 	    "  --numbers FILE          tracking numbers CSV: number,source,campaign[,cost]\n"
 	    "  --leases FILE           number-pool lease log CSV (followed while running):\n"
@@ -406,6 +416,7 @@ enum {
 	OPT_VERSION, OPT_UMASK,
 	OPT_LEASES, OPT_WEBHOOK_OPT, OPT_RECORDING_BASE, OPT_PCAP_DIR, OPT_PCAP_SIP_ONLY, OPT_METRICS,
 	OPT_CONFIG, OPT_SYSLOG,
+	OPT_HEP, OPT_HEP_ID, OPT_HEP_PASSWORD, OPT_HEP_PROTO,
 	OPT_OUTPUT = 512   /* + index into output_kinds */
 };
 
@@ -422,6 +433,10 @@ static const struct option fixed_opts[] = {
 	{ "webhook-secret-file", required_argument, NULL, OPT_WEBHOOK_OPT },
 	{ "recording-url-prefix", required_argument, NULL, OPT_WEBHOOK_OPT },
 	{ "no-rtp", no_argument, NULL, OPT_NO_RTP },
+	{ "hep", required_argument, NULL, OPT_HEP },
+	{ "hep-id", required_argument, NULL, OPT_HEP_ID },
+	{ "hep-password", required_argument, NULL, OPT_HEP_PASSWORD },
+	{ "hep-proto", required_argument, NULL, OPT_HEP_PROTO },
 	{ "audio", required_argument, NULL, OPT_AUDIO },
 	{ "audio-format", required_argument, NULL, OPT_AUDIO_FMT },
 	{ "recording-base", required_argument, NULL, OPT_RECORDING_BASE },
@@ -697,6 +712,52 @@ static int read_list_file(struct options *o, const char *path)
 	return rc;
 }
 
+/*
+ * --hep HOST:PORT ([IPV6]:PORT), --hep-id N, --hep-password P,
+ * --hep-proto udp|tcp; 0, or -1 after a message.
+ */
+static int hep_option(struct options *o, int c, const char *v)
+{
+	char *colon, *end;
+	unsigned long id;
+
+	switch (c) {
+	case OPT_HEP:
+		free(o->hep_host);
+		if ((o->hep_host = strdup(v[0] == '[' ? v + 1 : v)) == NULL)
+			return -1;
+		colon = strrchr(o->hep_host, ':');
+		if (colon == NULL || colon == o->hep_host || colon[1] == '\0' ||
+		    (v[0] == '[' && colon[-1] != ']') ||
+		    (v[0] != '[' && strchr(o->hep_host, ':') != colon)) {
+			fprintf(stderr, "calltap: --hep wants HOST:PORT or [IPV6]:PORT, not '%s'\n", v);
+			return -1;
+		}
+		colon[v[0] == '[' ? -1 : 0] = '\0';
+		o->hep_port = colon + 1;
+		return 0;
+	case OPT_HEP_ID:
+		errno = 0;
+		id = strtoul(v, &end, 10);
+		if (end == v || *end != '\0' || v[0] == '-' || errno != 0 || id > UINT32_MAX) {
+			fprintf(stderr, "calltap: --hep-id wants a number 0..4294967295, not '%s'\n", v);
+			return -1;
+		}
+		o->hep.capture_id = (uint32_t)id;
+		return 0;
+	case OPT_HEP_PASSWORD:
+		o->hep.password = v;
+		return 0;
+	default:   /* OPT_HEP_PROTO */
+		if (strcmp(v, "udp") != 0 && strcmp(v, "tcp") != 0) {
+			fprintf(stderr, "calltap: --hep-proto wants udp or tcp, not '%s'\n", v);
+			return -1;
+		}
+		o->hep.tcp = strcmp(v, "tcp") == 0;
+		return 0;
+	}
+}
+
 /* Returns 0 to run, 1 on a usage error, -1 when help/version was printed. */
 static int parse_options(struct options *o, int argc, char **argv)
 {
@@ -754,6 +815,10 @@ static int parse_options(struct options *o, int argc, char **argv)
 		case OPT_SPOOL_MAX: o->spool_max = optarg; break;
 		case OPT_WEBHOOK_OPT: rc |= webhook_opt(o, long_opts[longindex].name, optarg) != 0; break;
 		case OPT_NO_RTP: o->cfg.rtp = false; break;
+		case OPT_HEP:
+		case OPT_HEP_ID:
+		case OPT_HEP_PASSWORD:
+		case OPT_HEP_PROTO: rc |= hep_option(o, c, optarg) != 0; break;
 		case OPT_AUDIO: o->cfg.audio_dir = optarg; break;
 		case OPT_RECORDING_BASE: o->recording_base = optarg; break;
 		case OPT_PCAP_DIR: o->callcap.dir = optarg; break;
@@ -825,6 +890,11 @@ static int parse_options(struct options *o, int argc, char **argv)
 			    "give the others a file\n");
 			return 1;
 		}
+	}
+	if (rc == 0 && o->hep_host == NULL && (o->hep.capture_id != 0 || o->hep.password != NULL ||
+	    o->hep.tcp)) {
+		fprintf(stderr, "calltap: --hep-id, --hep-password and --hep-proto need --hep HOST:PORT\n");
+		rc = 1;
 	}
 	if (rc == 0 && (spool_options(o) != 0 || check_webhook_opts(o) != 0))
 		return 1;
@@ -1726,6 +1796,23 @@ static int open_metrics(struct run *r, const struct options *o)
 	return 0;
 }
 
+/* --hep: the sender, before the engine (which borrows it); 0, or -1 after a message. */
+static int open_hep(struct options *o)
+{
+	char errbuf[CT_ERRBUF_SIZE];
+
+	if (o->hep_host == NULL)
+		return 0;
+	o->hep.host = o->hep_host;
+	o->hep.port = o->hep_port;
+	o->hep.log = o->cfg.log;
+	if ((o->cfg.hep = ct_hep_out_new(&o->hep, errbuf)) == NULL) {
+		fprintf(stderr, "calltap: %s\n", errbuf);
+		return -1;
+	}
+	return 0;
+}
+
 static void free_options(struct options *o)
 {
 	free(o->bpf);
@@ -1737,6 +1824,8 @@ static void free_options(struct options *o)
 	free(o->base_abs);
 	ct_attr_free(o->cfg.attr);
 	ct_config_args_free(&o->args);
+	ct_hep_out_free(o->cfg.hep);
+	free(o->hep_host);
 }
 
 /* The end of a run: the engine, the outputs, the source and the options freed. */
@@ -1814,7 +1903,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "calltap: %s\n", errbuf);
 		rc = 2;
 	} else if ((n_dirs = prepare_outdirs(&o, dirs)) < 0 || resolve_recording_paths(&o) != 0 ||
-	    open_outputs(run.sinks, &o) != 0 || open_metrics(&run, &o) != 0)
+	    open_outputs(run.sinks, &o) != 0 || open_metrics(&run, &o) != 0 ||
+	    open_hep(&o) != 0)
 		rc = 3;
 	else if ((o.callcap.dir != NULL || o.callcap.all_path != NULL) &&
 	    (run.callcap = o.cfg.callcap = ct_callcap_new(&o.callcap, errbuf)) == NULL) {
@@ -1860,6 +1950,7 @@ int main(int argc, char **argv)
 		update_drops(&run);  /* final counts, before the open calls end */
 	if (ct_engine_finish(run.e) != CT_OK)
 		status = 3;
+	ct_hep_out_close(o.cfg.hep);   /* what is queued is sent before the counts are read */
 	if (run.callcap != NULL) {   /* a per-call file or -w failed: as a failed recording */
 		struct ct_callcap_stats cs;
 

@@ -90,6 +90,10 @@ void ct_stats_print(const struct ct_engine_stats *es, const struct ct_sinkset_st
 		print_row(out, "output_queue_peak", sinks->queue_peak);
 		print_row(out, "output_events_lost", sinks->lost);
 	}
+	if (es->hep) {    /* shown even at 0: "nothing dropped" is the news */
+		fprintf(out, "  %-24s %llu\n", "hep_sent", (unsigned long long)es->hep_sent);
+		fprintf(out, "  %-24s %llu\n", "hep_dropped", (unsigned long long)es->hep_dropped);
+	}
 	if (es->attr) {   /* the --leases log */
 		print_row(out, "leases_held", es->pool.leases);
 		print_row(out, "leases_read", es->pool.added);

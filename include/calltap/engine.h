@@ -28,6 +28,7 @@ struct ct_engine;
 
 struct ct_attr;
 struct ct_callcap;
+struct ct_hep_out;
 
 struct ct_engine_cfg {
 	struct ct_ipfrag_limits frag;
@@ -50,6 +51,8 @@ struct ct_engine_cfg {
 	void *sip_hook_user;
 	struct ct_callcap *callcap; /* per-call captures and -w (callcap.h), borrowed; NULL = off.
 	                              Freed by the caller after ct_engine_free */
+	struct ct_hep_out *hep;    /* --hep: every SIP message is queued to it (hep.h),
+	                              borrowed; NULL = off */
 	struct ct_sinkset *sinks;  /* where records and orphan streams go, borrowed; NULL = nowhere.
 	                              Its sinks are added before ct_engine_new (orphan streams are
 	                              reported only when one of them takes them) */
@@ -114,6 +117,9 @@ struct ct_engine_stats {
 	bool attr;                 /* attribution is on: pool is valid */
 	struct ct_pool_stats pool; /* the --leases log (attr.h) */
 	struct ct_legs_stats legs; /* PBX legs (attr.h), valid with attr */
+	bool hep;                  /* --hep is on: hep_sent and hep_dropped are valid */
+	uint64_t hep_sent;         /* HEP packets sent (hep.h) */
+	uint64_t hep_dropped;      /* SIP messages not sent: queue full, too big, send failed */
 	int64_t now_us;            /* newest capture time; INT64_MIN before the first frame */
 };
 void ct_engine_get_stats(const struct ct_engine *e, struct ct_engine_stats *st);
