@@ -6,7 +6,11 @@
 # tests/attacks.py at make-check scale give the same JSON records
 # (byte for byte) and the same --stats counters with the pre-scan and
 # without it (CALLTAP_NO_PRESCAN=1: every message through libosip2), and
-# the pre-scan does take most messages (sip_prescan_skipped).
+# the pre-scan does take most messages (sip_prescan_skipped).  So do the
+# golden tests with their options (tests/TESTLIST), the signalling-path
+# attacks (sdp-hijack, forged-bye), a gen-calls --pbx capture (PBX legs,
+# with and without --home), and calls in progress: a capture cut in the
+# middle and one-way mirrors (each direction alone).
 # Prints "prescan-same: N passed, N failed".
 . "$(dirname "$0")/lib.sh"
 t=$(mktemp -d) || exit 1
@@ -38,6 +42,13 @@ for f in "$srcdir"/pcaps/*.pcap "$srcdir"/pcaps/*.pcapng; do
 	same "$(basename "$f")" "$f"
 	total=$((total + $(cat "$t/skipped")))
 done
+# Every golden test with its own options (--home for PBX legs, ...).
+while read -r name pcap expected opts; do
+	case $name in ''|'#'*) continue ;; esac
+	[ -n "$opts" ] || continue   # the plain ones ran above
+	# shellcheck disable=SC2086
+	same "TESTLIST $name" "$srcdir/$pcap" $opts
+done <"$srcdir/tests/TESTLIST"
 # pcaps/ holds about 560 SIP messages, most of them plain.
 [ "$total" -gt 350 ] && ok "pcaps/: $total messages taken on the pre-scan" ||
     bad "pcaps/: only $total messages taken on the pre-scan"
@@ -49,6 +60,16 @@ if command -v python3 >/dev/null 2>&1; then
 		same "gen-calls" "$t/legit.pcap"
 		[ "$(cat "$t/skipped")" -gt 300 ] && ok "gen-calls: $(cat "$t/skipped") taken" ||
 		    bad "gen-calls: $(cat "$t/skipped") taken on the pre-scan"
+		# The hostile mixes of the signalling-path check (tests/attacks.py).
+		for as in sdp-hijack=40 forged-bye=80; do
+			a=${as%%=*}
+			if python3 "$srcdir/tests/attacks.py" mix "$a" "$t/legit.pcap" "$t/legit.jsonl" \
+			    --scale "${as#*=}" -o "$t/mix.pcap" 2>"$t/err"; then
+				same "gen-calls + $a" "$t/mix.pcap"
+			else
+				bad "$a: generator"
+			fi
+		done
 		for as in scan=2000 invite-flood=5000 spoofed-pairs=3000 long-fields=50 collide=10 \
 		    collide-caller=8 update-storm=2000 many-headers=2 tcp-10byte=2 tcp-ooo=2; do
 			a=${as%%=*}
@@ -61,6 +82,43 @@ if command -v python3 >/dev/null 2>&1; then
 		done
 	else
 		bad "gen-calls failed"
+	fi
+	# PBX legs (tests/legs.sh): correlation headers, Diversion, ring groups.
+	if python3 "$srcdir/scripts/gen-calls" --pbx -q -o "$t/pbx.pcap" --truth "$t/pbx.truth" \
+	    --seed 2 --calls 120; then
+		same "gen-calls --pbx --home" "$t/pbx.pcap" --home 203.0.113.0/24 --country-code 380
+		same "gen-calls --pbx" "$t/pbx.pcap"
+	else
+		bad "gen-calls --pbx failed"
+	fi
+	# Calls in progress and one-way mirrors (tests/midcall.sh): a capture
+	# cut in the middle, and each direction of it alone.
+	if python3 "$srcdir/scripts/gen-calls" -o "$t/mc.pcap" --truth "$t/mc.truth" --seed 5 \
+	    --calls 40 --concurrency 12 --talk-mean 20 --tcp-share 0.3 --ipv6-share 0.1 -q; then
+		python3 - "$t/mc.pcap" "$t/cut.pcap" <<'PY' && same "gen-calls cut" "$t/cut.pcap"
+# Drops the first third of the packets (pcap, no external tool needed).
+import struct, sys
+d = open(sys.argv[1], "rb").read()
+end = "<" if d[:4] == b"\xd4\xc3\xb2\xa1" else ">"
+recs, o = [], 24
+while o + 16 <= len(d):
+    n = struct.unpack(end + "I", d[o + 8:o + 12])[0]
+    recs.append(d[o:o + 16 + n]); o += 16 + n
+open(sys.argv[2], "wb").write(d[:24] + b"".join(recs[len(recs) // 3:]))
+PY
+		if command -v tshark >/dev/null 2>&1; then
+			tofilter="ip.dst == 203.0.113.10 or ipv6.dst == 2001:db8:113::10"
+			tshark -r "$t/mc.pcap" -w "$t/to.pcap" -F pcap "$tofilter" 2>/dev/null &&
+			    same "gen-calls one-way (to the PBX)" "$t/to.pcap"
+			tshark -r "$t/mc.pcap" -w "$t/from.pcap" -F pcap "not ($tofilter)" 2>/dev/null &&
+			    same "gen-calls one-way (from the PBX)" "$t/from.pcap"
+			tshark -r "$t/cut.pcap" -w "$t/cutto.pcap" -F pcap "$tofilter" 2>/dev/null &&
+			    same "gen-calls cut, one-way" "$t/cutto.pcap"
+		else
+			echo "skip: tshark is needed for the one-way captures"
+		fi
+	else
+		bad "gen-calls (midcall) failed"
 	fi
 else
 	echo "skip: python3 is needed for the generated captures"
