@@ -124,5 +124,53 @@ else
 	echo "skip: python3 is needed for the generated captures"
 fi
 
+# Hops the signalling path learns only from a Via sent-by or a Contact host
+# (src/sip/sigpath.c): the callee's BYE from the host its 200's Contact
+# names, past the proxy that carried the INVITE; a request from the host
+# the INVITE's top Via names.  Neither is foreign, pre-scan or not.
+if command -v python3 >/dev/null 2>&1; then
+	python3 - "$t/hops.pcap" <<'PY'
+import struct, sys
+A, P, B, V = "192.0.2.10", "192.0.2.20", "192.0.2.30", "192.0.2.41"
+def ip(a): return bytes(int(x) for x in a.split("."))
+def pkt(src, dst, text):
+    body = text.replace("\n", "\r\n").encode()
+    udp = struct.pack(">HHHH", 5060, 5060, 8 + len(body), 0) + body
+    h = struct.pack(">BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 1, 0, 64, 17, 0, ip(src), ip(dst))
+    s = sum(struct.unpack(">10H", h)); s = (s & 0xffff) + (s >> 16); s = (s & 0xffff) + (s >> 16)
+    h = h[:10] + struct.pack(">H", ~s & 0xffff) + h[12:]
+    return b"\x02" * 6 + b"\x04" * 6 + b"\x08\x00" + h + udp
+def msg(start, cid, cseq, via, tot="", contact="", ftag="f1"):
+    m = (start + "\nVia: SIP/2.0/UDP " + via + ";branch=z9hG4bK" + cid + cseq.split()[0] + cseq.split()[1] +
+         "\nFrom: \"Alice\" <sip:100@example.net>;tag=" + ftag +
+         "\nTo: <sip:200@example.net>" + tot + "\nCall-ID: " + cid + "\nCSeq: " + cseq + "\n")
+    if contact: m += "Contact: <sip:" + contact + ">\n"
+    return m + "Content-Length: 0\n\n"
+out = [
+ (A, P, msg("INVITE sip:200@example.net SIP/2.0", "h1", "1 INVITE", A, "", "100@" + A)),
+ (P, A, msg("SIP/2.0 180 Ringing", "h1", "1 INVITE", A, ";tag=t1")),
+ (P, A, msg("SIP/2.0 200 OK", "h1", "1 INVITE", A, ";tag=t1", "200@" + B + ":5060")),
+ (A, B, msg("ACK sip:200@" + B + " SIP/2.0", "h1", "1 ACK", A, ";tag=t1")),
+ (B, A, msg("BYE sip:100@" + A + " SIP/2.0", "h1", "1 BYE", B + ":5060", ";tag=t1", ftag="t1")),
+ (A, B, msg("SIP/2.0 200 OK", "h1", "1 BYE", B + ":5060", ";tag=t1", ftag="t1")),
+ (A, P, msg("INVITE sip:200@example.net SIP/2.0", "h2", "1 INVITE", V, "", "100@" + A)),
+ (P, A, msg("SIP/2.0 200 OK", "h2", "1 INVITE", V, ";tag=t2", "200@" + P)),
+ (A, P, msg("ACK sip:200@" + P + " SIP/2.0", "h2", "1 ACK", A, ";tag=t2")),
+ (V, P, msg("BYE sip:200@" + P + " SIP/2.0", "h2", "2 BYE", V, ";tag=t2")),
+ (P, V, msg("SIP/2.0 200 OK", "h2", "2 BYE", V, ";tag=t2")),
+]
+with open(sys.argv[1], "wb") as f:
+    f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+    for i, (s_, d_, m) in enumerate(out):
+        p = pkt(s_, d_, m)
+        f.write(struct.pack("<IIII", 1700000000 + i, 0, len(p), len(p)) + p)
+PY
+	same "hops named by Via and Contact" "$t/hops.pcap"
+	! grep -q "sip_foreign_in_dialog" "$t/b.err" && grep -q "sip_prescan_skipped  *[1-9]" "$t/b.err" &&
+	    [ "$(grep -c '"disposition": *"answered"' "$t/b.jsonl")" -eq 2 ] &&
+	    ok "hops named by Via and Contact: nothing foreign, 2 answered calls" ||
+	    bad "hops named by Via and Contact: $(grep foreign "$t/b.err")"
+fi
+
 echo "prescan-same: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
