@@ -929,15 +929,52 @@ static void put_field(char *dst, size_t size, const struct ct_sip_span *s)
 	dst[n] = '\0';
 }
 
+/*
+ * True when s is a dotted quad of four decimal numbers 0-255 without
+ * leading zeros (which inet_pton takes, with this value), stored in *a.
+ * Anything else is left to ct_addr_parse.
+ */
+static bool fast_ipv4(struct ct_addr *a, const struct ct_sip_span *s)
+{
+	unsigned digits = 0, parts = 0, v = 0;
+	uint8_t b[4];
+	size_t i;
+
+	for (i = 0; i <= s->n; i++) {
+		if (i == s->n || s->p[i] == '.') {
+			if (digits == 0 || parts == 4)
+				return false;
+			b[parts++] = (uint8_t)v;
+			v = digits = 0;
+			continue;
+		}
+		if (s->p[i] < '0' || s->p[i] > '9' || (digits == 1 && v == 0))
+			return false;
+		v = v * 10 + (unsigned)(s->p[i] - '0');
+		if (++digits > 3 || v > 255)
+			return false;
+	}
+	if (parts != 4)
+		return false;
+	memset(a, 0, sizeof(*a));
+	memcpy(a->a, b, 4);
+	a->family = 4;
+	return true;
+}
+
 /* Sets *a to the host s when it is an IP literal, else unset (msg.c's host_addr). */
 static void put_addr(struct ct_addr *a, const struct ct_sip_span *s)
 {
 	char tmp[CT_ADDRSTRLEN + 4];
 
-	if (s->p == NULL || s->n >= sizeof(tmp)) {
+	/* A name (a letter first: no IPv4, and IPv6 comes in brackets) is none. */
+	if (s->p == NULL || s->n >= sizeof(tmp) || s->n == 0 ||
+	    ((s->p[0] | 0x20) >= 'a' && (s->p[0] | 0x20) <= 'z')) {
 		memset(a, 0, sizeof(*a));
 		return;
 	}
+	if (fast_ipv4(a, s))
+		return;
 	memcpy(tmp, s->p, s->n);
 	tmp[s->n] = '\0';
 	if (ct_addr_parse(a, tmp) != 0)

@@ -542,6 +542,12 @@ static void test_hosts(void)
 		  "Diversion: <sip:201@pbx>;reason=no-answer\r\n", CT_OK, false, false, 4, 4 },
 		{ "History-Info", "192.0.2.1", "<sip:bob@198.51.100.7>",
 		  "History-Info: <sip:201@pbx>;index=1\r\n", CT_OK, false, false, 4, 4 },
+		{ "IPv4 leading zero", "192.0.2.01", "<sip:bob@010.0.0.1>", "", CT_OK, false, true,
+		  0, 0 },
+		{ "IPv4 out of range", "256.0.2.1", "<sip:bob@1.2.3>", "", CT_OK, false, true, 0, 0 },
+		{ "IPv4 five parts", "1.2.3.4.5", "<sip:bob@1.2.3.4.>", "", CT_OK, false, true, 0, 0 },
+		{ "IPv4 edges", "0.0.0.0", "<sip:bob@255.255.255.255>", "", CT_OK, false, true, 4, 4 },
+		{ "digit-led name", "1abc.example", "<sip:bob@9.example>", "", CT_OK, false, true, 0, 0 },
 		{ "other X- header", "192.0.2.1", "<sip:bob@198.51.100.7>", "X-Cidr: 1\r\n", CT_OK,
 		  false, true, 4, 4 },
 	};
