@@ -11,7 +11,7 @@
  * messages the pre-scan cannot vouch for: a plain message is taken whole
  * (ct_sip_prescan_complete), and one with a Reason or a tel: URI still
  * when its kind or its call's state needs only what was read
- * (ct_sip_prescan_enough, ct_dialog_keys_suffice).
+ * (ct_sip_prescan_enough, ct_dialog_prescan_need).
  *
  * It vouches for a value only inside a plain grammar (RFC 3261 §7.3, §8.1.1,
  * §20, §25.1), narrower than what libosip2 takes: a value outside it makes
@@ -804,9 +804,12 @@ int ct_sip_prescan(struct ct_sip_prescan *ps, const char *buf, size_t len)
  * True when the dialog table (src/sip/dialog.c, ct_dialog_on_msg) reads
  * nothing of the pre-scanned message but what ct_sip_prescan_msg() fills:
  * the keys (Call-ID, method, status, CSeq and its method, From and To tags),
- * the top Via branch and the From user, with no SDP (has_sdp false), no
- * Reason (q850_cause -1, reason_text NULL) and no other string.  Whatever
- * the state of the call:
+ * the top Via branch and host and the first Contact host (via_addr,
+ * contact_addr), the From user, with no SDP (has_sdp false), no Reason
+ * (q850_cause -1, reason_text NULL) and no other string, in a call whose
+ * start was seen (ct_dialog_prescan_need says CT_DIALOG_NEED_KIND: a call
+ * in progress, or a message opening one, reads the To user, From name and
+ * P-Asserted-Identity too).  Whatever the state of that call:
  *  - an INVITE without To tag may create a call (every field): never;
  *  - BYE and CANCEL read the Reason: only without one;
  *  - a response to INVITE: 1xx reads the keys, branch and From user; 2xx
@@ -817,7 +820,7 @@ int ct_sip_prescan(struct ct_sip_prescan *ps, const char *buf, size_t len)
  *    response to one: the keys, branch and From user only;
  * and never when the body may be SDP (the media hook) or the message is
  * CT_PS_COMPLEX.  A change to what dialog.c reads of a message kind must
- * change this rule (and ct_dialog_keys_suffice for the stateful cases).
+ * change this rule (and ct_dialog_prescan_need for the stateful cases).
  */
 bool ct_sip_prescan_enough(const struct ct_sip_prescan *ps)
 {
