@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "calltap/decode.h"
+#include "calltap/dialog.h"
 #include "calltap/err.h"
 #include "calltap/sip.h"
 #include "calltap/source.h"
@@ -592,12 +593,120 @@ static void test_hosts(void)
 	}
 }
 
+/* A message of call cid for test_need (no addresses: the signalling path takes it). */
+static struct ct_sip_msg need_msg(const char *cid, const char *method, int status,
+    const char *cseq_method, uint32_t cseq, const char *to_tag)
+{
+	struct ct_sip_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.ts_us = 1000000;
+	m.is_request = status == 0;
+	snprintf(m.method, sizeof(m.method), "%s", status == 0 ? method : "");
+	m.status = status;
+	m.call_id = (char *)cid;
+	m.from_tag = (char *)"ft";
+	m.to_tag = (char *)to_tag;
+	m.from_user = (char *)"100";
+	m.to_user = (char *)"200";
+	m.via_branch = (char *)"z9hG4bK-n";
+	m.cseq = cseq;
+	snprintf(m.cseq_method, sizeof(m.cseq_method), "%s", cseq_method);
+	m.q850_cause = -1;
+	return m;
+}
+
+static void drop_record(void *user, struct ct_call_record *rec)
+{
+	(void)user;
+	ct_call_record_free(rec);
+}
+
+/*
+ * ct_dialog_prescan_need: what the dialog table reads of a message beyond
+ * the pre-scan's keys, by the state of its call (calls in progress read the
+ * To user; forks read the Request-URI, Contact and P-Asserted-Identity of a
+ * repeated initial INVITE or its final response).
+ */
+static void test_need(void)
+{
+	struct ct_dialog_hooks hooks = { .emit = drop_record };
+	struct ct_dialog_cfg cfg;
+	struct ct_dialog_table *t;
+	struct ct_sip_msg m;
+
+	ct_dialog_cfg_default(&cfg);
+	cfg.rtp_tracked = false;
+	t = ct_dialog_table_new(&cfg, &hooks);
+	CHECK(t != NULL);
+	if (t == NULL)
+		return;
+	/* Unknown Call-IDs: call traffic opens a call in progress; noise does not. */
+	m = need_msg("u1", "BYE", 0, "BYE", 2, "tt");
+	CHECK_INT(ct_dialog_prescan_need(t, &m), CT_DIALOG_NEED_ALL);
+	CHECK(!ct_dialog_keys_suffice(t, &m));
+	m = need_msg("u1", "", 180, "INVITE", 1, "tt");
+	CHECK_INT(ct_dialog_prescan_need(t, &m), CT_DIALOG_NEED_ALL);
+	m = need_msg("u1", "", 481, "BYE", 2, "tt");
+	CHECK_INT(ct_dialog_prescan_need(t, &m), CT_DIALOG_NEED_KEYS);
+	m = need_msg("u1", "", 407, "INVITE", 1, "tt");
+	CHECK_INT(ct_dialog_prescan_need(t, &m), CT_DIALOG_NEED_KEYS);
+	m = need_msg("u1", "INVITE", 0, "INVITE", 1, NULL);
+	CHECK_INT(ct_dialog_prescan_need(t, &m), CT_DIALOG_NEED_ALL);
+	{
+		static const char *const noise[] = {
+			"REGISTER", "OPTIONS", "SUBSCRIBE", "NOTIFY", "PUBLISH", "MESSAGE"
+		};
+		size_t i;
+
+		for (i = 0; i < sizeof(noise) / sizeof(noise[0]); i++) {
+			m = need_msg("u1", noise[i], 0, noise[i], 1, NULL);
+			CHECK_INT(ct_dialog_prescan_need(t, &m), CT_DIALOG_NEED_KEYS);
+			CHECK(ct_dialog_keys_suffice(t, &m));
+			m = need_msg("u1", "", 200, noise[i], 1, "tt");
+			CHECK_INT(ct_dialog_prescan_need(t, &m), CT_DIALOG_NEED_KEYS);
+		}
+	}
+	/* A call whose start was seen. */
+	m = need_msg("s1", "INVITE", 0, "INVITE", 1, NULL);
+	ct_dialog_on_msg(t, &m);
+	CHECK_INT(ct_dialog_prescan_need(t, &m), CT_DIALOG_NEED_ALL);   /* forks read it */
+	m = need_msg("s1", "", 180, "INVITE", 1, "tt");
+	CHECK_INT(ct_dialog_prescan_need(t, &m), CT_DIALOG_NEED_KIND);
+	ct_dialog_on_msg(t, &m);
+	CHECK_INT(ct_dialog_prescan_need(t, &m), CT_DIALOG_NEED_KEYS);  /* retransmission */
+	m = need_msg("s1", "", 200, "INVITE", 1, "tt");
+	ct_dialog_on_msg(t, &m);
+	/* Repeated, still not keys only (forks read it); its kind needs
+	 * Contact and P-Asserted-Identity: ct_sip_prescan_enough refuses it. */
+	CHECK_INT(ct_dialog_prescan_need(t, &m), CT_DIALOG_NEED_KIND);
+	m = need_msg("s1", "ACK", 0, "ACK", 1, "tt");
+	CHECK_INT(ct_dialog_prescan_need(t, &m), CT_DIALOG_NEED_KIND);
+	ct_dialog_on_msg(t, &m);
+	CHECK_INT(ct_dialog_prescan_need(t, &m), CT_DIALOG_NEED_KEYS);
+	m = need_msg("s1", "BYE", 0, "BYE", 2, "tt");
+	CHECK_INT(ct_dialog_prescan_need(t, &m), CT_DIALOG_NEED_KIND);
+	ct_dialog_on_msg(t, &m);
+	m = need_msg("s1", "", 200, "BYE", 2, "tt");
+	CHECK_INT(ct_dialog_prescan_need(t, &m), CT_DIALOG_NEED_KEYS);  /* ended */
+	/* A call in progress: every message of it reads the roles. */
+	m = need_msg("p1", "INFO", 0, "INFO", 5, "tt");
+	ct_dialog_on_msg(t, &m);
+	CHECK_INT(ct_dialog_prescan_need(t, &m), CT_DIALOG_NEED_KEYS);  /* retransmission */
+	m = need_msg("p1", "", 200, "INFO", 5, "tt");
+	CHECK_INT(ct_dialog_prescan_need(t, &m), CT_DIALOG_NEED_ALL);
+	m = need_msg("p1", "INVITE", 0, "INVITE", 1, NULL);   /* replaces the unproven one */
+	CHECK_INT(ct_dialog_prescan_need(t, &m), CT_DIALOG_NEED_ALL);
+	ct_dialog_table_free(t);
+}
+
 int main(void)
 {
 	ct_sip_init();
 	test_vectors();
 	test_msg();
 	test_hosts();
+	test_need();
 	test_limits();
 	test_differential();
 	return TEST_REPORT();
