@@ -296,9 +296,11 @@ static void on_msg(void *user, struct ct_dialog *d, const struct ct_sip_msg *m)
  * The message text[0..len) taken on the pre-scan alone (prescan.c) when the
  * dialog table needs nothing libosip2 would add: the pre-scan read all of
  * it (ct_sip_prescan_complete: plain messages, initial INVITEs with SDP
- * too), or by its kind (ct_sip_prescan_enough) or its call's state
- * (ct_dialog_keys_suffice:
- * a retransmission, an ended call, noise of no call).  The dialog table
+ * too), or its call's state needs only the keys (ct_dialog_prescan_need:
+ * a retransmission, an ended call, noise of no call), or its call started
+ * seen and its kind needs only what was read (ct_sip_prescan_enough).
+ * A message that opens a call, or a call in progress, is taken only when
+ * complete.  The dialog table
  * then sees the same fields it would read from a full parse, so records
  * and counters are those of the libosip2 path.  Returns false when the
  * message needs libosip2 (nothing was done).
@@ -318,11 +320,17 @@ static bool handle_sip_prescan(struct ct_engine *e, const struct ct_packet *pkt,
 	m.transport = transport;
 	if (ct_sip_prescan_msg(&ps, &m, scratch, sizeof(scratch)) != CT_OK)
 		return false;
-	if (!ct_sip_prescan_complete(&ps) && !ct_sip_prescan_enough(&ps) &&
-	    !ct_dialog_keys_suffice(e->dialogs, &m))
-		return false;
+	if (!ct_sip_prescan_complete(&ps)) {
+		enum ct_dialog_need need = ct_dialog_prescan_need(e->dialogs, &m);
+
+		if (need == CT_DIALOG_NEED_ALL ||
+		    (need == CT_DIALOG_NEED_KIND && !ct_sip_prescan_enough(&ps)))
+			return false;
+	}
 	if (transport == CT_TRANSPORT_TCP)
 		e->c.sip_tcp++;
+	else if (transport == CT_TRANSPORT_WS)
+		e->c.sip_ws++;
 	else
 		e->c.sip_udp++;
 	e->c.sip_prescan_skipped++;

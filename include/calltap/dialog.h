@@ -129,10 +129,13 @@ void ct_dialog_table_free(struct ct_dialog_table *t);
 void ct_dialog_on_msg(struct ct_dialog_table *t, const struct ct_sip_msg *m);
 /*
  * m may come from the SIP pre-scan (prescan.c) with only some fields set
- * (see ct_sip_prescan_enough and ct_dialog_keys_suffice): reading a new
+ * (see ct_sip_prescan_enough and ct_dialog_prescan_need): reading a new
  * field of a message kind in dialog.c means updating those two.
  */
 bool ct_dialog_keys_suffice(const struct ct_dialog_table *t, const struct ct_sip_msg *m);
+enum ct_dialog_need { CT_DIALOG_NEED_KEYS, CT_DIALOG_NEED_KIND, CT_DIALOG_NEED_ALL };
+enum ct_dialog_need ct_dialog_prescan_need(const struct ct_dialog_table *t,
+    const struct ct_sip_msg *m);
 void ct_dialog_expire(struct ct_dialog_table *t, int64_t now_us);
 void ct_dialog_flush(struct ct_dialog_table *t);
 void ct_dialog_get_stats(const struct ct_dialog_table *t, struct ct_dialog_stats *st);

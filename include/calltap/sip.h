@@ -164,6 +164,9 @@ struct ct_sip_span {
 #define CT_PS_PAI_USER  0x400u /* pai_user of the first P-Asserted-Identity */
 #define CT_PS_CONTACT_USER 0x800u /* contact_user of the first Contact value */
 #define CT_PS_PHRASE    0x1000u /* reason_phrase (responses) */
+#define CT_PS_TO_USER   0x2000u /* to_user (and to_name: the raw display name) */
+#define CT_PS_LEGS      0x4000u /* a header msg.c reads for PBX legs (X-CID and the other
+                                   correlation ids, Diversion, History-Info): not complete */
 
 #define CT_PS_FOLD_MAX 1024   /* bytes of unfolded header values kept */
 
@@ -184,6 +187,9 @@ struct ct_sip_prescan {
 	struct ct_sip_span from_user; /* valid with CT_PS_FROM_USER */
 	struct ct_sip_span ruri_user, from_name, pai_user, contact_user, reason_phrase;
 	                              /* valid with their CT_PS_* flag */
+	struct ct_sip_span to_user, to_name; /* valid with CT_PS_TO_USER */
+	struct ct_sip_span via_host;  /* host of the first Via (brackets kept) */
+	struct ct_sip_span contact_host; /* host of the first Contact URI (NULL: none) */
 	const char *body;             /* body_len bytes after the empty line */
 	bool has_content_length;
 	size_t content_length;

@@ -210,6 +210,7 @@ static bool partial_replaced(struct ct_dialog_table *t, struct ct_dialog *d,
     const struct ct_sip_msg *m);
 static void partial_remember(struct ct_dialog_table *t, const struct ct_dialog *d);
 static void partial_drop(struct ct_dialog_table *t, struct ct_dialog *d);
+static bool partial_opens(const struct ct_sip_msg *m, int idx);
 static void on_ack_unseen_final(struct ct_dialog_table *t, struct ct_dialog *d,
     const struct ct_sip_msg *m);
 static void on_unseen_request(struct ct_dialog_table *t, struct ct_dialog *d,
@@ -1323,36 +1324,69 @@ void ct_dialog_on_msg(struct ct_dialog_table *t, const struct ct_sip_msg *m)
 }
 
 /*
- * True when ct_dialog_on_msg(t, m) would read nothing of m but its keys
- * (call_id, is_request, method, status, cseq, cseq_method, from_tag,
- * to_tag): m repeats a message its call has seen (a retransmission), its
- * call has ended (absorbed), or its Call-ID is unknown and m is not an
- * INVITE without To tag (only counted).  Changes nothing.  The engine then
- * feeds m from the SIP pre-scan (src/sip/prescan.c) instead of libosip2:
- * keep this in step with ct_dialog_on_msg and on_unknown.
+ * What ct_dialog_on_msg(t, m) reads of m besides what the SIP pre-scan
+ * always fills (src/sip/prescan.c, ct_sip_prescan_msg: the keys call_id,
+ * is_request, method, status, cseq, cseq_method, from_tag, to_tag; the top
+ * Via branch, the From user, via_addr and contact_addr, which the
+ * signalling path learns from every message, retransmissions too):
+ *  - CT_DIALOG_NEED_KEYS: nothing more: m repeats a message its call has
+ *    seen (a retransmission; not an initial INVITE nor a final response
+ *    to the INVITE, which a forked call's branches read: ct_forks_invite,
+ *    ct_forks_response), its call has ended (absorbed), or its Call-ID is
+ *    unknown and m opens nothing (only counted: not an initial INVITE,
+ *    and no call in progress, partial_opens, or a late message of a call
+ *    recorded);
+ *  - CT_DIALOG_NEED_KIND: what its kind needs in a call that started seen
+ *    (ct_sip_prescan_enough);
+ *  - CT_DIALOG_NEED_ALL: every field (an initial INVITE opening a call or
+ *    replacing an unproven call in progress; a message opening a call in
+ *    progress, or of one, which may set its roles from its To user, From
+ *    name, P-Asserted-Identity: partial_roles).
+ * Changes nothing.  Keep this in step with ct_dialog_on_msg, on_unknown
+ * and the calls in progress.
  */
-bool ct_dialog_keys_suffice(const struct ct_dialog_table *t, const struct ct_sip_msg *m)
+enum ct_dialog_need ct_dialog_prescan_need(const struct ct_dialog_table *t,
+    const struct ct_sip_msg *m)
 {
 	const struct ct_dialog *d;
 	uint64_t h, key;
 	size_t len;
 	unsigned i;
+	int idx;
+	bool initial;
 
 	if (t == NULL || m == NULL || m->call_id == NULL)
-		return true;
+		return CT_DIALOG_NEED_KEYS;
+	idx = ct_sip_method_index(m->is_request ? m->method : m->cseq_method);
+	initial = m->is_request && idx == CT_M_INVITE && !has_text(m->to_tag);
 	len = strlen(m->call_id);
 	h = ct_htab_hash(&t->tab, m->call_id, len);
 	d = lookup(t, m->call_id, len, h);
-	if (d == NULL)
-		return !(m->is_request && ct_sip_method_index(m->method) == CT_M_INVITE &&
-		    !has_text(m->to_tag));
+	if (d == NULL) {
+		if (initial)
+			return CT_DIALOG_NEED_ALL;
+		if (!partial_opens(m, idx) ||
+		    (t->ended != NULL && t->ended[h & (ENDED_SLOTS - 1)] == h))
+			return CT_DIALOG_NEED_KEYS;
+		return CT_DIALOG_NEED_ALL;
+	}
+	if (initial && partial_unproven(d))
+		return CT_DIALOG_NEED_ALL;   /* partial_replaced: a new call */
 	if (d->state == DS_ENDED)
-		return true;
-	key = msg_key(t, m);
-	for (i = 0; i < d->n_seen; i++)
-		if (d->seen[i] == key)
-			return true;
-	return false;
+		return CT_DIALOG_NEED_KEYS;
+	if (!initial && !(!m->is_request && idx == CT_M_INVITE && m->status >= 200)) {
+		key = msg_key(t, m);
+		for (i = 0; i < d->n_seen; i++)
+			if (d->seen[i] == key)
+				return CT_DIALOG_NEED_KEYS;
+	}
+	return d->partial || initial ? CT_DIALOG_NEED_ALL : CT_DIALOG_NEED_KIND;
+}
+
+/* True when ct_dialog_prescan_need(t, m) is CT_DIALOG_NEED_KEYS. */
+bool ct_dialog_keys_suffice(const struct ct_dialog_table *t, const struct ct_sip_msg *m)
+{
+	return ct_dialog_prescan_need(t, m) == CT_DIALOG_NEED_KEYS;
 }
 
 /*

@@ -11,7 +11,7 @@
  * messages the pre-scan cannot vouch for: a plain message is taken whole
  * (ct_sip_prescan_complete), and one with a Reason or a tel: URI still
  * when its kind or its call's state needs only what was read
- * (ct_sip_prescan_enough, ct_dialog_keys_suffice).
+ * (ct_sip_prescan_enough, ct_dialog_prescan_need).
  *
  * It vouches for a value only inside a plain grammar (RFC 3261 §7.3, §8.1.1,
  * §20, §25.1), narrower than what libosip2 takes: a value outside it makes
@@ -41,7 +41,7 @@
 
 enum hdr {
 	H_OTHER = 0, H_CALL_ID, H_CSEQ, H_FROM, H_TO, H_VIA, H_CONTACT,
-	H_CONTENT_LENGTH, H_CONTENT_TYPE, H_REASON, H_PAI, H_MIME, H_COUNT
+	H_CONTENT_LENGTH, H_CONTENT_TYPE, H_REASON, H_PAI, H_MIME, H_LEGS, H_COUNT
 };
 
 /* Character classes of the plain grammar (bits of cclass[]). */
@@ -158,6 +158,15 @@ static enum hdr header_kind(const char *name, size_t n)
 		return word_is(name, n, "p-asserted-identity") ? H_PAI : H_OTHER;
 	case 'm':
 		return word_is(name, n, "mime-version") ? H_MIME : H_OTHER;
+	case 'd':
+		return word_is(name, n, "diversion") ? H_LEGS : H_OTHER;
+	case 'h':
+		return word_is(name, n, "history-info") ? H_LEGS : H_OTHER;
+	case 'x':
+		/* msg.c's is_link_header: correlation ids */
+		return word_is(name, n, "x-cid") || word_is(name, n, "x-orig-call-id") ||
+		    word_is(name, n, "x-original-call-id") || word_is(name, n, "x-linked-call-id") ?
+		    H_LEGS : H_OTHER;
 	default:
 		return H_OTHER;
 	}
@@ -281,18 +290,69 @@ static int take_params(const char *p, size_t n, const char *want, struct ct_sip_
 }
 
 /*
+ * The host of hostport h[0..n) (RFC 3261 §25.1): "[" IPv6 "]" or a name or
+ * IPv4 address of letters, digits, '.' and '-', then an optional ':' and 1
+ * to 5 digits.  *host gets the host (brackets kept: ct_addr_parse takes
+ * them, as it takes libosip2's host); CT_ERR for any other shape (libosip2
+ * may split it otherwise).
+ */
+static int split_host(const char *h, size_t n, struct ct_sip_span *host)
+{
+	size_t i, e;
+
+	if (n > 0 && h[0] == '[') {
+		const char *rb = memchr(h, ']', n);
+
+		if (rb == NULL)
+			return CT_ERR;
+		e = (size_t)(rb - h) + 1;
+		/* IPv6 only: libosip2 takes "[192.0.2.1]" as 192.0.2.1, ct_addr_parse not */
+		if (memchr(h, ':', e) == NULL)
+			return CT_ERR;
+		for (i = 1; i + 1 < e; i++)
+			if (!((h[i] >= '0' && h[i] <= '9') || ((h[i] | 0x20) >= 'a' &&
+			    (h[i] | 0x20) <= 'f') || h[i] == ':' || h[i] == '.'))
+				return CT_ERR;
+	} else {
+		for (e = 0; e < n && ((h[e] >= '0' && h[e] <= '9') || ((h[e] | 0x20) >= 'a' &&
+		    (h[e] | 0x20) <= 'z') || h[e] == '.' || h[e] == '-'); e++)
+			;
+	}
+	if (e <= 2 && (e == 0 || h[0] == '['))
+		return CT_ERR;
+	if (e < n) {
+		if (h[e] != ':' || n - e - 1 == 0 || n - e - 1 > 5)
+			return CT_ERR;
+		for (i = e + 1; i < n; i++)
+			if (h[i] < '0' || h[i] > '9')
+				return CT_ERR;
+	}
+	span_set(host, h, e);
+	return CT_OK;
+}
+
+/*
  * The URI u[0..n) of a From/To/Contact or the Request-URI: a scheme, ':',
  * plain URI characters.  For a lowercase sip:/sips: URI, *user gets the
  * user part when it is plain (none: p NULL) and true is returned in
- * *user_known.  CT_ERR when the URI is not plain.
+ * *user_known.  With host non-NULL, *host gets the host of a sip:/sips:
+ * URI (up to ';', '?' or the end; split_host) and *host_known becomes
+ * true when it is plain, or when the URI is a tel: one (no host: p NULL).
+ * CT_ERR when the URI is not plain.
  */
-static int take_uri(const char *u, size_t n, struct ct_sip_span *user, bool *user_known)
+static int take_uri(const char *u, size_t n, struct ct_sip_span *user, bool *user_known,
+    struct ct_sip_span *host, bool *host_known)
 {
-	size_t i, s, at = n;
+	size_t i, s, at = n, he;
 
 	*user_known = false;
 	user->p = NULL;
 	user->n = 0;
+	if (host != NULL) {
+		*host_known = false;
+		host->p = NULL;
+		host->n = 0;
+	}
 	for (i = 0; i < n && ((u[i] >= 'a' && u[i] <= 'z') || (u[i] >= 'A' && u[i] <= 'Z') ||
 	    (i > 0 && ((u[i] >= '0' && u[i] <= '9') || u[i] == '+' || u[i] == '-' ||
 	    u[i] == '.'))); i++)
@@ -306,12 +366,20 @@ static int take_uri(const char *u, size_t n, struct ct_sip_span *user, bool *use
 		if (u[i] == '@' && at == n)
 			at = i;
 	}
-	if (!((s == 4 && memcmp(u, "sip", 3) == 0) || (s == 5 && memcmp(u, "sips", 4) == 0)))
+	if (!((s == 4 && memcmp(u, "sip", 3) == 0) || (s == 5 && memcmp(u, "sips", 4) == 0))) {
+		if (host != NULL && s == 4 && memcmp(u, "tel", 3) == 0)
+			*host_known = true;
 		return CT_OK;
+	}
 	/* A SIP URI has a host (libosip2 rejects "sip:;transport=UDP"). */
 	i = at == n ? s : at + 1;
 	if (i >= n || !(is_user_char((unsigned char)u[i]) || u[i] == '['))
 		return CT_ERR;
+	if (host != NULL) {
+		for (he = i; he < n && u[he] != ';' && u[he] != '?'; he++)
+			;
+		*host_known = split_host(u + i, he - i, host) == CT_OK;
+	}
 	if (at == n) {
 		*user_known = true;   /* sip:host: no user */
 		return CT_OK;
@@ -332,10 +400,12 @@ static int take_uri(const char *u, size_t n, struct ct_sip_span *user, bool *use
  * parameters (up to a ',' when comma_ends: the first of several values).
  * tag gets the tag parameter (NULL tag: not wanted), user the URI's user
  * (see take_uri), name the display name as written, quotes included
- * (absent: p NULL).  CT_ERR when anything is not plain.
+ * (absent: p NULL), host and host_known the URI's host (see take_uri; host
+ * NULL: not wanted).  CT_ERR when anything is not plain.
  */
 static int take_addr(const char *v, size_t n, struct ct_sip_span *tag,
-    struct ct_sip_span *user, bool *user_known, struct ct_sip_span *name, bool comma_ends)
+    struct ct_sip_span *user, bool *user_known, struct ct_sip_span *name, bool comma_ends,
+    struct ct_sip_span *host, bool *host_known)
 {
 	struct ct_sip_span none;
 	size_t i = 0, us, ue;
@@ -388,7 +458,7 @@ static int take_addr(const char *v, size_t n, struct ct_sip_span *tag,
 			i++;
 		ue = i;
 	}
-	if (take_uri(v + us, ue - us, user, user_known) != CT_OK)
+	if (take_uri(v + us, ue - us, user, user_known, host, host_known) != CT_OK)
 		return CT_ERR;
 	return take_params(v + i, n - i, tag != NULL ? "tag" : "", tag != NULL ? tag : &none,
 	    comma_ends);
@@ -420,13 +490,14 @@ static void take_pai(struct ct_sip_prescan *ps, const char *v, size_t n)
 			;
 		n = i;
 	}
-	if (take_uri(v, n, &ps->pai_user, &known) == CT_OK && known)
+	if (take_uri(v, n, &ps->pai_user, &known, NULL, NULL) == CT_OK && known)
 		ps->flags |= CT_PS_PAI_USER;
 }
 
 /*
  * The first value of a Via v[0..n): "SIP/2.0/" transport, blanks, host
- * and port, parameters up to a ',' (the next value).  Takes its branch.
+ * and port, parameters up to a ',' (the next value).  Takes its branch
+ * and its host (split_host: other shapes fail).
  */
 static int take_via(struct ct_sip_prescan *ps, const char *v, size_t n)
 {
@@ -444,7 +515,7 @@ static int take_via(struct ct_sip_prescan *ps, const char *v, size_t n)
 	for (h = i; i < n && (is_token((unsigned char)v[i]) || v[i] == ':' || v[i] == '[' ||
 	    v[i] == ']'); i++)
 		;
-	if (i == h)
+	if (i == h || split_host(v + h, i - h, &ps->via_host) != CT_OK)
 		return CT_ERR;
 	return take_params(v + i, n - i, "branch", &ps->via_branch, true);
 }
@@ -522,7 +593,7 @@ static int take_start_line(struct ct_sip_prescan *ps, const char *l, size_t n)
 		;
 	if (i == n || n - i != 8 || memcmp(l + i, " SIP/2.0", 8) != 0)
 		return CT_ERR;
-	if (take_uri(l + u, i - u, &ps->ruri_user, &known) != CT_OK)
+	if (take_uri(l + u, i - u, &ps->ruri_user, &known, NULL, NULL) != CT_OK)
 		return CT_ERR;
 	if (known)
 		ps->flags |= CT_PS_RURI_USER;
@@ -592,8 +663,9 @@ static int header_value(struct ct_sip_prescan *ps, struct ct_cursor *c, const ch
 int ct_sip_prescan(struct ct_sip_prescan *ps, const char *buf, size_t len)
 {
 	unsigned seen[H_COUNT];
-	struct ct_sip_span from_user = { NULL, 0 }, to_user, to_name;
-	bool from_known = false, to_known, closed = false;
+	struct ct_sip_span from_user = { NULL, 0 }, to_user = { NULL, 0 }, to_name = { NULL, 0 };
+	struct ct_sip_span cname;
+	bool from_known = false, to_known = false, closed = false;
 	struct ct_cursor c;
 	const char *line, *nl, *colon, *v;
 	size_t n, k;
@@ -650,11 +722,11 @@ int ct_sip_prescan(struct ct_sip_prescan *ps, const char *buf, size_t len)
 				break;
 			case H_FROM:
 				rc = seen[h] > 1 ? CT_ERR : take_addr(v, n, &ps->from_tag, &from_user,
-				    &from_known, &ps->from_name, false);
+				    &from_known, &ps->from_name, false, NULL, NULL);
 				break;
 			case H_TO:
 				rc = seen[h] > 1 ? CT_ERR : take_addr(v, n, &ps->to_tag, &to_user,
-				    &to_known, &to_name, false);
+				    &to_known, &to_name, false, NULL, NULL);
 				break;
 			case H_VIA:
 				if (seen[h] == 1)
@@ -663,16 +735,19 @@ int ct_sip_prescan(struct ct_sip_prescan *ps, const char *buf, size_t len)
 			case H_CONTACT:
 				ps->flags |= CT_PS_CONTACT;
 				if (seen[h] == 1) {
-					bool known = false;
+					bool known = false, host_known = false;
 
 					trim(&v, &n);
 					if (n == 1 && v[0] == '*')
-						known = true;   /* no URI: no user */
+						known = host_known = true; /* no URI: no user, host */
 					else if (take_addr(v, n, NULL, &ps->contact_user, &known,
-					    &to_name, true) != CT_OK)
+					    &cname, true, &ps->contact_host, &host_known) != CT_OK)
 						ps->flags |= CT_PS_COMPLEX;
 					if (known)
 						ps->flags |= CT_PS_CONTACT_USER;
+					/* contact_addr is read of every message (sigpath.c). */
+					if (!host_known)
+						ps->flags |= CT_PS_COMPLEX;
 				}
 				break;
 			case H_CONTENT_LENGTH:
@@ -694,6 +769,9 @@ int ct_sip_prescan(struct ct_sip_prescan *ps, const char *buf, size_t len)
 			case H_MIME:
 				ps->flags |= CT_PS_COMPLEX;
 				break;
+			case H_LEGS:
+				ps->flags |= CT_PS_LEGS;
+				break;
 			default:
 				break;
 			}
@@ -708,6 +786,11 @@ int ct_sip_prescan(struct ct_sip_prescan *ps, const char *buf, size_t len)
 		ps->from_user = from_user;
 		ps->flags |= CT_PS_FROM_USER;
 	}
+	if (to_known) {
+		ps->to_user = to_user;
+		ps->flags |= CT_PS_TO_USER;
+	}
+	ps->to_name = to_name;
 	ps->flags |= CT_PS_FROM_NAME;
 	ps->body = (const char *)c.p;
 	ps->body_len = closed ? ct_cursor_left(&c) : 0;
@@ -721,9 +804,12 @@ int ct_sip_prescan(struct ct_sip_prescan *ps, const char *buf, size_t len)
  * True when the dialog table (src/sip/dialog.c, ct_dialog_on_msg) reads
  * nothing of the pre-scanned message but what ct_sip_prescan_msg() fills:
  * the keys (Call-ID, method, status, CSeq and its method, From and To tags),
- * the top Via branch and the From user, with no SDP (has_sdp false), no
- * Reason (q850_cause -1, reason_text NULL) and no other string.  Whatever
- * the state of the call:
+ * the top Via branch and host and the first Contact host (via_addr,
+ * contact_addr), the From user, with no SDP (has_sdp false), no Reason
+ * (q850_cause -1, reason_text NULL) and no other string, in a call whose
+ * start was seen (ct_dialog_prescan_need says CT_DIALOG_NEED_KIND: a call
+ * in progress, or a message opening one, reads the To user, From name and
+ * P-Asserted-Identity too).  Whatever the state of that call:
  *  - an INVITE without To tag may create a call (every field): never;
  *  - BYE and CANCEL read the Reason: only without one;
  *  - a response to INVITE: 1xx reads the keys, branch and From user; 2xx
@@ -734,7 +820,7 @@ int ct_sip_prescan(struct ct_sip_prescan *ps, const char *buf, size_t len)
  *    response to one: the keys, branch and From user only;
  * and never when the body may be SDP (the media hook) or the message is
  * CT_PS_COMPLEX.  A change to what dialog.c reads of a message kind must
- * change this rule (and ct_dialog_keys_suffice for the stateful cases).
+ * change this rule (and ct_dialog_prescan_need for the stateful cases).
  */
 bool ct_sip_prescan_enough(const struct ct_sip_prescan *ps)
 {
@@ -757,18 +843,19 @@ bool ct_sip_prescan_enough(const struct ct_sip_prescan *ps)
 }
 
 /*
- * True when the pre-scan knows every field ct_sip_msg_parse() would give
- * but to_user and to_name (which nothing reads): the request URI's user,
- * the From display name, the P-Asserted-Identity and Contact users, the
- * reason phrase, and an SDP body (single part: ct_sdp_parse on it, as
- * msg.c), with no Reason header.  Such a message may be taken on the
+ * True when the pre-scan knows every field ct_sip_msg_parse() would give:
+ * the request URI's user, the From display name, the To user and name,
+ * the P-Asserted-Identity and Contact users, the reason phrase, and an SDP
+ * body (single part: ct_sdp_parse on it, as msg.c), with no Reason header
+ * and no header PBX legs read (correlation ids, Diversion, History-Info:
+ * link_id and diversion_user stay NULL).  Such a message may be taken on the
  * pre-scan whatever it is (an initial INVITE too).
  */
 bool ct_sip_prescan_complete(const struct ct_sip_prescan *ps)
 {
-	unsigned need = CT_PS_FROM_USER | CT_PS_FROM_NAME;
+	unsigned need = CT_PS_FROM_USER | CT_PS_FROM_NAME | CT_PS_TO_USER;
 
-	if (ps->flags & (CT_PS_COMPLEX | CT_PS_REASON | CT_PS_MULTIPART))
+	if (ps->flags & (CT_PS_COMPLEX | CT_PS_REASON | CT_PS_MULTIPART | CT_PS_LEGS))
 		return false;
 	need |= ps->is_request ? CT_PS_RURI_USER : CT_PS_PHRASE;
 	if (ps->flags & CT_PS_PAI)
@@ -846,9 +933,62 @@ static void put_field(char *dst, size_t size, const struct ct_sip_span *s)
 }
 
 /*
+ * True when s is a dotted quad of four decimal numbers 0-255 without
+ * leading zeros (which inet_pton takes, with this value), stored in *a.
+ * Anything else is left to ct_addr_parse.
+ */
+static bool fast_ipv4(struct ct_addr *a, const struct ct_sip_span *s)
+{
+	unsigned digits = 0, parts = 0, v = 0;
+	uint8_t b[4];
+	size_t i;
+
+	for (i = 0; i <= s->n; i++) {
+		if (i == s->n || s->p[i] == '.') {
+			if (digits == 0 || parts == 4)
+				return false;
+			b[parts++] = (uint8_t)v;
+			v = digits = 0;
+			continue;
+		}
+		if (s->p[i] < '0' || s->p[i] > '9' || (digits == 1 && v == 0))
+			return false;
+		v = v * 10 + (unsigned)(s->p[i] - '0');
+		if (++digits > 3 || v > 255)
+			return false;
+	}
+	if (parts != 4)
+		return false;
+	memset(a, 0, sizeof(*a));
+	memcpy(a->a, b, 4);
+	a->family = 4;
+	return true;
+}
+
+/* Sets *a to the host s when it is an IP literal, else unset (msg.c's host_addr). */
+static void put_addr(struct ct_addr *a, const struct ct_sip_span *s)
+{
+	char tmp[CT_ADDRSTRLEN + 4];
+
+	/* A name (a letter first: no IPv4, and IPv6 comes in brackets) is none. */
+	if (s->p == NULL || s->n >= sizeof(tmp) || s->n == 0 ||
+	    ((s->p[0] | 0x20) >= 'a' && (s->p[0] | 0x20) <= 'z')) {
+		memset(a, 0, sizeof(*a));
+		return;
+	}
+	if (fast_ipv4(a, s))
+		return;
+	memcpy(tmp, s->p, s->n);
+	tmp[s->n] = '\0';
+	if (ct_addr_parse(a, tmp) != 0)
+		memset(a, 0, sizeof(*a));
+}
+
+/*
  * Fills m from the pre-scan ps the way ct_sip_msg_parse() would fill the
- * fields ct_sip_prescan_enough() names, and when ct_sip_prescan_complete()
- * every field but to_user and to_name (the SDP body parsed here); the
+ * fields ct_sip_prescan_enough() names and via_addr, contact_addr (read of
+ * every message), and when ct_sip_prescan_complete() every field (the SDP
+ * body parsed here); the
  * caller's ts_us, t, vlan and transport are kept; every other string is
  * NULL, has_sdp false, q850_cause -1.  The strings are copied into scratch[0..size): m must
  * not be passed to ct_sip_msg_fini().  Returns CT_OK, or CT_ERR when they
@@ -875,8 +1015,12 @@ int ct_sip_prescan_msg(const struct ct_sip_prescan *ps, struct ct_sip_msg *m,
 	m->to_tag = ps->to_tag.n > 0 ? put(&ps->to_tag, scratch, size, &used, &ok) : NULL;
 	m->via_branch = put(&ps->via_branch, scratch, size, &used, &ok);
 	m->from_user = put(&ps->from_user, scratch, size, &used, &ok);
+	put_addr(&m->via_addr, &ps->via_host);
+	put_addr(&m->contact_addr, &ps->contact_host);
 	if (!ct_sip_prescan_complete(ps))
 		return ok ? CT_OK : CT_ERR;
+	m->to_user = put(&ps->to_user, scratch, size, &used, &ok);
+	m->to_name = put_unquoted(&ps->to_name, scratch, size, &used, &ok);
 	if (ps->is_request)
 		m->ruri_user = put(&ps->ruri_user, scratch, size, &used, &ok);
 	else

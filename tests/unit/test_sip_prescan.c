@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "calltap/decode.h"
+#include "calltap/dialog.h"
 #include "calltap/err.h"
 #include "calltap/sip.h"
 #include "calltap/source.h"
@@ -267,7 +268,11 @@ static void test_msg(void)
 	CHECK_STR(m.from_name, "Al");
 	CHECK_STR(m.ruri_user, "a");
 	CHECK_STR(m.via_branch, "z9hG4bK-1");
-	CHECK(m.contact_user == NULL && m.pai_user == NULL && m.to_user == NULL);
+	CHECK(m.contact_user == NULL && m.pai_user == NULL);
+	CHECK_STR(m.to_user, "bob");   /* complete: the To user too (calls in progress) */
+	CHECK(m.to_name == NULL && m.link_id == NULL && m.diversion_user == NULL);
+	CHECK_INT(m.via_addr.family, 4);  /* 192.0.2.1 */
+	CHECK_INT(m.contact_addr.family, 0);
 	CHECK(m.reason_text == NULL && m.reason_phrase == NULL && !m.has_sdp);
 	CHECK_INT(m.q850_cause, -1);
 	CHECK_INT(ct_sip_prescan_msg(&ps, &m, scratch, 12), CT_ERR);
@@ -367,6 +372,9 @@ static void diff_one(const char *where, const char *text, size_t len, struct dif
 			CHECK_STR(p.from_tag, m.from_tag);
 			CHECK_STR(p.to_tag, m.to_tag);
 			CHECK_STR(p.via_branch, m.via_branch);
+			/* read of every message by the signalling path (sigpath.c) */
+			CHECK(ct_addr_eq(&p.via_addr, &m.via_addr));
+			CHECK(ct_addr_eq(&p.contact_addr, &m.contact_addr));
 			if (ps.flags & CT_PS_FROM_USER)
 				CHECK_STR(p.from_user, m.from_user);
 			if (ct_sip_prescan_complete(&ps)) {
@@ -376,6 +384,10 @@ static void diff_one(const char *where, const char *text, size_t len, struct dif
 				CHECK_STR(p.from_name, m.from_name);
 				CHECK_STR(p.pai_user, m.pai_user);
 				CHECK_STR(p.contact_user, m.contact_user);
+				CHECK_STR(p.to_user, m.to_user);
+				CHECK_STR(p.to_name, m.to_name);
+				CHECK_STR(p.link_id, m.link_id);
+				CHECK_STR(p.diversion_user, m.diversion_user);
 				CHECK_INT(p.q850_cause, m.q850_cause);
 				CHECK_STR(p.reason_text, m.reason_text);
 				CHECK_INT(p.has_sdp, m.has_sdp);
@@ -480,11 +492,221 @@ static void test_differential(void)
 	}
 }
 
+/*
+ * via_addr and contact_addr (the signalling path learns hops from them,
+ * retransmissions too) as libosip2 gives them, and the headers PBX legs
+ * read (correlation ids, Diversion, History-Info), which make a message
+ * incomplete; a host the pre-scan cannot split like libosip2 fails it or
+ * makes it complex.
+ */
+static void test_hosts(void)
+{
+	static const struct {
+		const char *name, *via, *contact, *extra;
+		int rc;          /* of ct_sip_prescan */
+		bool complex;    /* CT_PS_COMPLEX */
+		bool complete;
+		int via_family, contact_family;
+	} hv[] = {
+		{ "IPv4 both", "192.0.2.1:5060", "<sip:bob@198.51.100.7:5062;transport=udp>", "",
+		  CT_OK, false, true, 4, 4 },
+		{ "IPv4 no port", "192.0.2.1", "sip:bob@198.51.100.7", "", CT_OK, false, true, 4, 4 },
+		{ "IPv6 bracketed", "[2001:db8::1]:5060", "<sip:bob@[2001:db8::7]:5060>", "",
+		  CT_OK, false, true, 6, 6 },
+		{ "IPv6 no port", "[2001:db8::1]", "<sip:[2001:db8::7]>", "", CT_OK, false, true, 6, 6 },
+		{ "host names", "proxy.example.net:5060", "<sip:bob@pbx.example.net>", "",
+		  CT_OK, false, true, 0, 0 },
+		{ "contact host only", "192.0.2.1", "<sip:198.51.100.9;lr>", "", CT_OK, false, true, 4, 4 },
+		{ "contact user:password", "192.0.2.1", "<sip:bob:pw@198.51.100.9>", "", CT_OK, false,
+		  false, 4, 4 },
+		{ "tel contact", "192.0.2.1", "<tel:+4930555>", "", CT_OK, false, false, 4, 0 },
+		{ "star contact", "192.0.2.1", "*", "", CT_OK, false, true, 4, 0 },
+		{ "IPv4 in brackets", "192.0.2.1", "<sip:bob@[198.51.100.7]>", "", CT_OK, true,
+		  false, 4, 4 },
+		{ "contact host underscore", "192.0.2.1", "<sip:bob@pbx_1.example>", "", CT_OK, true,
+		  false, 4, 0 },
+		{ "contact bad port", "192.0.2.1", "<sip:bob@198.51.100.7:50x>", "", CT_OK, true,
+		  false, 4, 4 },
+		{ "via IPv6 unbracketed", "2001:db8::1", "<sip:bob@198.51.100.7>", "", CT_ERR, false,
+		  false, 0, 0 },
+		{ "via port too long", "192.0.2.1:506000", "<sip:bob@198.51.100.7>", "", CT_ERR, false,
+		  false, 0, 0 },
+		{ "X-CID", "192.0.2.1", "<sip:bob@198.51.100.7>", "X-CID: orig-1@pbx\r\n", CT_OK,
+		  false, false, 4, 4 },
+		{ "X-Orig-Call-ID", "192.0.2.1", "<sip:bob@198.51.100.7>", "x-orig-call-id: o2\r\n",
+		  CT_OK, false, false, 4, 4 },
+		{ "X-Original-Call-ID", "192.0.2.1", "<sip:bob@198.51.100.7>",
+		  "X-Original-Call-ID: o3\r\n", CT_OK, false, false, 4, 4 },
+		{ "X-Linked-Call-ID", "192.0.2.1", "<sip:bob@198.51.100.7>",
+		  "X-Linked-Call-ID: o4\r\n", CT_OK, false, false, 4, 4 },
+		{ "Diversion", "192.0.2.1", "<sip:bob@198.51.100.7>",
+		  "Diversion: <sip:201@pbx>;reason=no-answer\r\n", CT_OK, false, false, 4, 4 },
+		{ "History-Info", "192.0.2.1", "<sip:bob@198.51.100.7>",
+		  "History-Info: <sip:201@pbx>;index=1\r\n", CT_OK, false, false, 4, 4 },
+		{ "IPv4 leading zero", "192.0.2.01", "<sip:bob@010.0.0.1>", "", CT_OK, false, true,
+		  0, 0 },
+		{ "IPv4 out of range", "256.0.2.1", "<sip:bob@1.2.3>", "", CT_OK, false, true, 0, 0 },
+		{ "IPv4 five parts", "1.2.3.4.5", "<sip:bob@1.2.3.4.>", "", CT_OK, false, true, 0, 0 },
+		{ "IPv4 edges", "0.0.0.0", "<sip:bob@255.255.255.255>", "", CT_OK, false, true, 4, 4 },
+		{ "digit-led name", "1abc.example", "<sip:bob@9.example>", "", CT_OK, false, true, 0, 0 },
+		{ "other X- header", "192.0.2.1", "<sip:bob@198.51.100.7>", "X-Cidr: 1\r\n", CT_OK,
+		  false, true, 4, 4 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(hv) / sizeof(hv[0]); i++) {
+		struct ct_sip_prescan ps;
+		struct ct_sip_msg m, p;
+		char text[1024], scratch[1024];
+		int n, rc;
+
+		n = snprintf(text, sizeof(text), "INVITE sip:bob@example.net SIP/2.0\r\n"
+		    "Via: SIP/2.0/UDP %s;branch=z9hG4bK-h\r\n" FROM TO CID
+		    "CSeq: 1 INVITE\r\nContact: %s\r\n%sContent-Length: 0\r\n\r\n",
+		    hv[i].via, hv[i].contact, hv[i].extra);
+		rc = ct_sip_prescan(&ps, text, (size_t)n);
+		memset(&m, 0, sizeof(m));
+		CHECK_INT(ct_sip_msg_parse(&m, text, (size_t)n), CT_OK);
+		if (rc != hv[i].rc || (rc == CT_OK && (m.via_addr.family != hv[i].via_family ||
+		    m.contact_addr.family != hv[i].contact_family)) || (rc == CT_OK && (((ps.flags & CT_PS_COMPLEX) != 0) !=
+		    hv[i].complex || ct_sip_prescan_complete(&ps) != hv[i].complete)))
+			fprintf(stderr, "hosts: %s\n", hv[i].name);
+		CHECK_INT(rc, hv[i].rc);
+		if (rc == CT_OK) {
+			CHECK_INT((ps.flags & CT_PS_COMPLEX) != 0, hv[i].complex);
+			CHECK_INT(ct_sip_prescan_complete(&ps), hv[i].complete);
+			CHECK_INT(ct_sip_prescan_msg(&ps, &p, scratch, sizeof(scratch)), CT_OK);
+			CHECK_INT(m.via_addr.family, hv[i].via_family);
+			CHECK_INT(m.contact_addr.family, hv[i].contact_family);
+			if (!(ps.flags & CT_PS_COMPLEX)) {
+				CHECK(ct_addr_eq(&p.via_addr, &m.via_addr));
+				CHECK(ct_addr_eq(&p.contact_addr, &m.contact_addr));
+			}
+			if (ct_sip_prescan_complete(&ps)) {
+				CHECK_STR(p.to_user, m.to_user);
+				CHECK(m.link_id == NULL && m.diversion_user == NULL);
+			} else if (hv[i].extra[0] != '\0') {
+				CHECK(m.link_id != NULL || m.diversion_user != NULL);
+			}
+		}
+		ct_sip_msg_fini(&m);
+	}
+}
+
+/* A message of call cid for test_need (no addresses: the signalling path takes it). */
+static struct ct_sip_msg need_msg(const char *cid, const char *method, int status,
+    const char *cseq_method, uint32_t cseq, const char *to_tag)
+{
+	struct ct_sip_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.ts_us = 1000000;
+	m.is_request = status == 0;
+	snprintf(m.method, sizeof(m.method), "%s", status == 0 ? method : "");
+	m.status = status;
+	m.call_id = (char *)cid;
+	m.from_tag = (char *)"ft";
+	m.to_tag = (char *)to_tag;
+	m.from_user = (char *)"100";
+	m.to_user = (char *)"200";
+	m.via_branch = (char *)"z9hG4bK-n";
+	m.cseq = cseq;
+	snprintf(m.cseq_method, sizeof(m.cseq_method), "%s", cseq_method);
+	m.q850_cause = -1;
+	return m;
+}
+
+static void drop_record(void *user, struct ct_call_record *rec)
+{
+	(void)user;
+	ct_call_record_free(rec);
+}
+
+/*
+ * ct_dialog_prescan_need: what the dialog table reads of a message beyond
+ * the pre-scan's keys, by the state of its call (calls in progress read the
+ * To user; forks read the Request-URI, Contact and P-Asserted-Identity of a
+ * repeated initial INVITE or its final response).
+ */
+static void test_need(void)
+{
+	struct ct_dialog_hooks hooks = { .emit = drop_record };
+	struct ct_dialog_cfg cfg;
+	struct ct_dialog_table *t;
+	struct ct_sip_msg m;
+
+	ct_dialog_cfg_default(&cfg);
+	cfg.rtp_tracked = false;
+	t = ct_dialog_table_new(&cfg, &hooks);
+	CHECK(t != NULL);
+	if (t == NULL)
+		return;
+	/* Unknown Call-IDs: call traffic opens a call in progress; noise does not. */
+	m = need_msg("u1", "BYE", 0, "BYE", 2, "tt");
+	CHECK_INT(ct_dialog_prescan_need(t, &m), CT_DIALOG_NEED_ALL);
+	CHECK(!ct_dialog_keys_suffice(t, &m));
+	m = need_msg("u1", "", 180, "INVITE", 1, "tt");
+	CHECK_INT(ct_dialog_prescan_need(t, &m), CT_DIALOG_NEED_ALL);
+	m = need_msg("u1", "", 481, "BYE", 2, "tt");
+	CHECK_INT(ct_dialog_prescan_need(t, &m), CT_DIALOG_NEED_KEYS);
+	m = need_msg("u1", "", 407, "INVITE", 1, "tt");
+	CHECK_INT(ct_dialog_prescan_need(t, &m), CT_DIALOG_NEED_KEYS);
+	m = need_msg("u1", "INVITE", 0, "INVITE", 1, NULL);
+	CHECK_INT(ct_dialog_prescan_need(t, &m), CT_DIALOG_NEED_ALL);
+	{
+		static const char *const noise[] = {
+			"REGISTER", "OPTIONS", "SUBSCRIBE", "NOTIFY", "PUBLISH", "MESSAGE"
+		};
+		size_t i;
+
+		for (i = 0; i < sizeof(noise) / sizeof(noise[0]); i++) {
+			m = need_msg("u1", noise[i], 0, noise[i], 1, NULL);
+			CHECK_INT(ct_dialog_prescan_need(t, &m), CT_DIALOG_NEED_KEYS);
+			CHECK(ct_dialog_keys_suffice(t, &m));
+			m = need_msg("u1", "", 200, noise[i], 1, "tt");
+			CHECK_INT(ct_dialog_prescan_need(t, &m), CT_DIALOG_NEED_KEYS);
+		}
+	}
+	/* A call whose start was seen. */
+	m = need_msg("s1", "INVITE", 0, "INVITE", 1, NULL);
+	ct_dialog_on_msg(t, &m);
+	CHECK_INT(ct_dialog_prescan_need(t, &m), CT_DIALOG_NEED_ALL);   /* forks read it */
+	m = need_msg("s1", "", 180, "INVITE", 1, "tt");
+	CHECK_INT(ct_dialog_prescan_need(t, &m), CT_DIALOG_NEED_KIND);
+	ct_dialog_on_msg(t, &m);
+	CHECK_INT(ct_dialog_prescan_need(t, &m), CT_DIALOG_NEED_KEYS);  /* retransmission */
+	m = need_msg("s1", "", 200, "INVITE", 1, "tt");
+	ct_dialog_on_msg(t, &m);
+	/* Repeated, still not keys only (forks read it); its kind needs
+	 * Contact and P-Asserted-Identity: ct_sip_prescan_enough refuses it. */
+	CHECK_INT(ct_dialog_prescan_need(t, &m), CT_DIALOG_NEED_KIND);
+	m = need_msg("s1", "ACK", 0, "ACK", 1, "tt");
+	CHECK_INT(ct_dialog_prescan_need(t, &m), CT_DIALOG_NEED_KIND);
+	ct_dialog_on_msg(t, &m);
+	CHECK_INT(ct_dialog_prescan_need(t, &m), CT_DIALOG_NEED_KEYS);
+	m = need_msg("s1", "BYE", 0, "BYE", 2, "tt");
+	CHECK_INT(ct_dialog_prescan_need(t, &m), CT_DIALOG_NEED_KIND);
+	ct_dialog_on_msg(t, &m);
+	m = need_msg("s1", "", 200, "BYE", 2, "tt");
+	CHECK_INT(ct_dialog_prescan_need(t, &m), CT_DIALOG_NEED_KEYS);  /* ended */
+	/* A call in progress: every message of it reads the roles. */
+	m = need_msg("p1", "INFO", 0, "INFO", 5, "tt");
+	ct_dialog_on_msg(t, &m);
+	CHECK_INT(ct_dialog_prescan_need(t, &m), CT_DIALOG_NEED_KEYS);  /* retransmission */
+	m = need_msg("p1", "", 200, "INFO", 5, "tt");
+	CHECK_INT(ct_dialog_prescan_need(t, &m), CT_DIALOG_NEED_ALL);
+	m = need_msg("p1", "INVITE", 0, "INVITE", 1, NULL);   /* replaces the unproven one */
+	CHECK_INT(ct_dialog_prescan_need(t, &m), CT_DIALOG_NEED_ALL);
+	ct_dialog_table_free(t);
+}
+
 int main(void)
 {
 	ct_sip_init();
 	test_vectors();
 	test_msg();
+	test_hosts();
+	test_need();
 	test_limits();
 	test_differential();
 	return TEST_REPORT();
