@@ -420,16 +420,17 @@ static uint64_t fixed_digits(double a, int prec)
  * false and sets buf to "" when d is NaN or infinite or the text does not
  * fit.  Values below 2^53 / 10^prec with prec <= 9 (every column of the
  * schema) are formatted by hand, exactly as printf rounds (ties to even on
- * the binary value; tests/unit/test_sink checks it against snprintf):
+ * the binary value; tests/unit/test_recfmt checks it against snprintf):
  * records carry several reals each, and a flood makes millions.
+ * fixed_text is the same returning the length of the text (0 on failure).
  */
-bool ct_fmt_fixed(double d, int prec, char *buf, size_t len)
+static size_t fixed_text(double d, int prec, char *buf, size_t len)
 {
 	if (len == 0)
-		return false;
+		return 0;
 	buf[0] = '\0';
 	if (!isfinite(d))
-		return false;
+		return 0;
 #ifdef __SIZEOF_INT128__
 	if (prec >= 0 && prec <= FIX_MAX_PREC &&
 	    fabs(d) < 9007199254740992.0 / (double)pow10_u64[prec]) {
@@ -454,13 +455,18 @@ bool ct_fmt_fixed(double d, int prec, char *buf, size_t len)
 			n++;
 		}
 		if (n >= len)
-			return false;
+			return 0;
 		memcpy(buf, p, n);
 		buf[n] = '\0';
-		return true;
+		return n;
 	}
 #endif
-	return fmt_fixed_printf(d, prec, buf, len);
+	return fmt_fixed_printf(d, prec, buf, len) ? strlen(buf) : 0;
+}
+
+bool ct_fmt_fixed(double d, int prec, char *buf, size_t len)
+{
+	return fixed_text(d, prec, buf, len) > 0;
 }
 
 /* ---- rendering ----------------------------------------------------------- */
@@ -469,6 +475,7 @@ bool ct_fmt_fixed(double d, int prec, char *buf, size_t len)
 void ct_val_json(const struct ct_val *v, struct ct_buf *b)
 {
 	char num[64];
+	size_t n;
 
 	switch (v->kind) {
 	case CT_VAL_TEXT:
@@ -482,13 +489,20 @@ void ct_val_json(const struct ct_val *v, struct ct_buf *b)
 		ct_buf_i64(b, v->i);
 		break;
 	case CT_VAL_REAL:
-		ct_buf_puts(b, ct_fmt_fixed(v->d, v->prec, num, sizeof(num)) ? num : "null");
+		n = fixed_text(v->d, v->prec, num, sizeof(num));
+		if (n > 0)
+			ct_buf_append(b, num, n);
+		else
+			ct_buf_append(b, "null", 4);
 		break;
 	case CT_VAL_BOOL:
-		ct_buf_puts(b, v->i ? "true" : "false");
+		if (v->i)
+			ct_buf_append(b, "true", 4);
+		else
+			ct_buf_append(b, "false", 5);
 		break;
 	default:
-		ct_buf_puts(b, "null");
+		ct_buf_append(b, "null", 4);
 		break;
 	}
 }
@@ -497,6 +511,7 @@ void ct_val_json(const struct ct_val *v, struct ct_buf *b)
 void ct_val_csv(const struct ct_val *v, struct ct_buf *b)
 {
 	char num[64];
+	size_t n;
 
 	switch (v->kind) {
 	case CT_VAL_TEXT:
@@ -508,11 +523,15 @@ void ct_val_csv(const struct ct_val *v, struct ct_buf *b)
 		ct_buf_i64(b, v->i);
 		break;
 	case CT_VAL_REAL:
-		if (ct_fmt_fixed(v->d, v->prec, num, sizeof(num)))
-			ct_buf_puts(b, num);
+		n = fixed_text(v->d, v->prec, num, sizeof(num));
+		if (n > 0)
+			ct_buf_append(b, num, n);
 		break;
 	case CT_VAL_BOOL:
-		ct_buf_puts(b, v->i ? "true" : "false");
+		if (v->i)
+			ct_buf_append(b, "true", 4);
+		else
+			ct_buf_append(b, "false", 5);
 		break;
 	default:
 		break;

@@ -437,6 +437,8 @@ static void *sqlite_open(const struct ct_sink_args *args, char *errbuf)
  */
 static int bind_val(sqlite3_stmt *st, int idx, const struct ct_val *v)
 {
+	/* 10^prec for the schema's decimals: exact, as pow() gives them, without the call */
+	static const double pow10[] = { 1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9 };
 	double scale;
 
 	switch (v->kind) {
@@ -449,7 +451,8 @@ static int bind_val(sqlite3_stmt *st, int idx, const struct ct_val *v)
 		return sqlite3_bind_int64(st, idx, v->i);
 	case CT_VAL_REAL:
 		/* Same rounding as the JSON text, so both forms agree. */
-		scale = pow(10.0, v->prec);
+		scale = v->prec >= 0 && v->prec < (int)(sizeof(pow10) / sizeof(pow10[0])) ?
+		    pow10[v->prec] : pow(10.0, v->prec);
 		return sqlite3_bind_double(st, idx, round(v->d * scale) / scale);
 	default:
 		return sqlite3_bind_null(st, idx);
