@@ -64,6 +64,13 @@ struct sqlite_sink {
 	sqlite3_stmt *upd_closed;                 /* missed calls closed before their attempt */
 	sqlite3_stmt *txn[4];                     /* BEGIN, COMMIT, SAVEPOINT rec, RELEASE rec */
 	struct ct_val vals[CT_SQLITE_MAX_PARAMS + 1]; /* parameter i's value: text bound without a copy */
+	/*
+	 * Parameter i of ins_call is bound to NULL: bindings outlive
+	 * sqlite3_reset, so a column null again is not bound again (a flood
+	 * record has dozens).  Only ever true when it holds: a statement
+	 * prepared anew, or one whose bindings were cleared, has NULL everywhere.
+	 */
+	bool call_null[CT_SQLITE_MAX_PARAMS + 1];
 	unsigned pending;           /* records in the open transaction */
 	bool in_txn;
 	int64_t txn_start_ms;       /* monotonic clock when it began */
@@ -484,7 +491,12 @@ static int insert_call(struct sqlite_sink *ss, const struct ct_call_record *r)
 			continue;
 		/* one slot per parameter: text is bound without a copy (SQLITE_STATIC) */
 		ct_schema_value(c, r, &ss->vals[idx]);
+		if (ss->vals[idx].kind == CT_VAL_NULL && ss->call_null[idx]) {
+			idx++;
+			continue;
+		}
 		rc = bind_val(ss->ins_call, idx, &ss->vals[idx]);
+		ss->call_null[idx] = rc == SQLITE_OK && ss->vals[idx].kind == CT_VAL_NULL;
 		idx++;
 	}
 	if (rc != SQLITE_OK) {

@@ -14,11 +14,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
 
 #include "calltap/buf.h"
 #include "calltap/err.h"
 #include "calltap/record.h"
 #include "calltap/schema.h"
+#include "calltap/sink.h"
 #include "calltap/sip.h"
 #include "../../src/sink/record_int.h"
 #include "test.h"
@@ -256,8 +260,70 @@ static void test_json_keys(void)
 	ct_json_keys_fini(&k);   /* a second fini is a no-op */
 }
 
+/*
+ * The SQLite sink leaves a parameter that stays null unbound between rows:
+ * a column going text -> null -> null -> text -> null must store exactly that.
+ */
+static void test_sqlite_nulls(void)
+{
+	static const char *const names[] = { "A", NULL, NULL, "B", NULL, "C" };
+	struct ct_sink_args args = { 0 };
+	char path[] = "/tmp/ct_recfmt_XXXXXX", db[64], err[CT_ERRBUF_SIZE];
+	struct ct_call_record r;
+	sqlite3_stmt *st;
+	sqlite3 *h;
+	void *p;
+	size_t i;
+	int fd = mkstemp(path);
+
+	CHECK(fd >= 0);
+	if (fd < 0)
+		return;
+	close(fd);
+	unlink(path);
+	snprintf(db, sizeof(db), "%s.db", path);
+	args.target = db;
+	p = ct_sink_sqlite.open(&args, err);
+	CHECK(p != NULL);
+	if (p == NULL)
+		return;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		char id[16];
+
+		memset(&r, 0, sizeof(r));
+		snprintf(id, sizeof(id), "c%zu", i);
+		r.call_id = id;
+		r.caller = (char *)"100";
+		r.caller_name = (char *)names[i];
+		r.start_us = INT64_C(1709296496123456) + (int64_t)i;
+		r.ringing_us = r.answer_us = CT_TIME_NONE;
+		r.end_us = i % 2 ? CT_TIME_NONE : r.start_us + 1500000;
+		r.q850_cause = i % 3 ? -1 : 16;
+		CHECK_INT(ct_sink_sqlite.write(p, &r, err), CT_OK);
+	}
+	CHECK_INT(ct_sink_sqlite.close(p, err), CT_OK);
+	CHECK_INT(sqlite3_open(db, &h), SQLITE_OK);
+	CHECK_INT(sqlite3_prepare_v2(h, "SELECT call_id, caller_name, duration_s, q850_cause "
+	    "FROM calls ORDER BY call_id", -1, &st, NULL), SQLITE_OK);
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		CHECK_INT(sqlite3_step(st), SQLITE_ROW);
+		CHECK_STR((const char *)sqlite3_column_text(st, 1), names[i]);
+		CHECK_INT(sqlite3_column_type(st, 2), i % 2 ? SQLITE_NULL : SQLITE_FLOAT);
+		CHECK_INT(sqlite3_column_type(st, 3), i % 3 ? SQLITE_NULL : SQLITE_INTEGER);
+	}
+	CHECK_INT(sqlite3_step(st), SQLITE_DONE);
+	sqlite3_finalize(st);
+	sqlite3_close(h);
+	unlink(db);
+	snprintf(db, sizeof(db), "%s.db-wal", path);
+	unlink(db);
+	snprintf(db, sizeof(db), "%s.db-shm", path);
+	unlink(db);
+}
+
 int main(void)
 {
+	test_sqlite_nulls();
 	test_fixed();
 	test_json_str();
 	test_json_keys();
