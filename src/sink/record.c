@@ -401,7 +401,7 @@ static uint64_t fixed_digits(double a, int prec)
 	for (i = 0; i < prec; i++)
 		p5 *= 5;
 	num = (unsigned __int128)m * p5;
-	if (k > 120)             /* f * 10^prec < 2^-60: rounds to 0 */
+	if (k > 120)             /* f * 10^prec < 2^74 / 2^120: rounds to 0 */
 		return q;
 	if (k <= 0)              /* cannot happen for f < 1 and prec <= 9 */
 		return q + (uint64_t)(num << -k);
