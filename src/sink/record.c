@@ -435,7 +435,7 @@ static size_t fixed_text(double d, int prec, char *buf, size_t len)
 	if (prec >= 0 && prec <= FIX_MAX_PREC &&
 	    fabs(d) < 9007199254740992.0 / (double)pow10_u64[prec]) {
 		char tmp[32], *p = tmp + sizeof(tmp);
-		uint64_t q = fixed_digits(fabs(d), prec);
+		uint64_t q = fixed_digits(fabs(d), prec), digits = q;
 		size_t n;
 		int i;
 
@@ -450,7 +450,7 @@ static size_t fixed_text(double d, int prec, char *buf, size_t len)
 			q /= 10;
 		} while (q != 0);
 		n = (size_t)(tmp + sizeof(tmp) - p);
-		if (signbit(d) && strspn(p, "0.") != n) {
+		if (signbit(d) && digits != 0) {   /* no "-0.00" */
 			*--p = '-';
 			n++;
 		}
