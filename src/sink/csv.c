@@ -50,7 +50,7 @@ static void csv_header(struct ct_buf *b)
 static void csv_row(const struct ct_call_record *r, struct ct_buf *b, struct ct_buf *cell)
 {
 	const struct ct_schema_col *c;
-	const char *sep = "";
+	bool first = true;
 	struct ct_val v;
 	size_t i;
 
@@ -58,8 +58,9 @@ static void csv_row(const struct ct_call_record *r, struct ct_buf *b, struct ct_
 		c = &ct_schema_calls[i];
 		if (!(c->outputs & CT_OUT_CSV))
 			continue;
-		ct_buf_puts(b, sep);
-		sep = ",";
+		if (!first)
+			ct_buf_append(b, ",", 1);
+		first = false;
 		ct_schema_value(c, r, &v);
 		if (v.kind == CT_VAL_TEXT) {
 			ct_buf_csv_safe(cell, v.s);

@@ -20,6 +20,7 @@
 struct json_sink {
 	struct ct_outfile out;
 	struct ct_buf line;     /* reused for every record */
+	struct ct_json_keys keys; /* the record's keys, measured once */
 };
 
 /*
@@ -35,7 +36,13 @@ static void *json_open(const struct ct_sink_args *args, char *errbuf)
 		return NULL;
 	}
 	ct_buf_init(&js->line);
+	if (ct_json_keys_init(&js->keys) != CT_OK) {
+		ct_sink_err(errbuf, "out of memory");
+		free(js);
+		return NULL;
+	}
 	if (ct_outfile_open(&js->out, args->target, args->append, errbuf) != CT_OK) {
+		ct_json_keys_fini(&js->keys);
 		free(js);
 		return NULL;
 	}
@@ -48,7 +55,7 @@ static int json_write(void *priv, const struct ct_call_record *rec, char *errbuf
 	struct json_sink *js = priv;
 
 	ct_buf_reset(&js->line);
-	ct_record_json(rec, &js->line);
+	ct_record_json_keys(rec, &js->line, &js->keys);
 	ct_buf_append(&js->line, "\n", 1);
 	return ct_outfile_write(&js->out, &js->line, errbuf);
 }
@@ -78,6 +85,7 @@ static int json_close(void *priv, char *errbuf)
 		return CT_OK;
 	rc = ct_outfile_close(&js->out, errbuf);
 	ct_buf_fini(&js->line);
+	ct_json_keys_fini(&js->keys);
 	free(js);
 	return rc;
 }

@@ -348,20 +348,15 @@ void ct_call_record_free(struct ct_call_record *r)
 }
 
 /*
- * Formats d with prec decimals independently of LC_NUMERIC (a ',' decimal
- * point is turned back into '.') and without a "-0.000" negative zero.
- * Returns false and sets buf to "" when d is NaN or infinite.
+ * ct_fmt_fixed by snprintf, for what the hand-written path does not take
+ * (huge values, prec > FIX_MAX_PREC): a ',' decimal point is turned back
+ * into '.', and a negative zero loses its sign.
  */
-bool ct_fmt_fixed(double d, int prec, char *buf, size_t len)
+static bool fmt_fixed_printf(double d, int prec, char *buf, size_t len)
 {
 	char *p;
 	int n;
 
-	if (len == 0)
-		return false;
-	buf[0] = '\0';
-	if (!isfinite(d))
-		return false;
 	n = snprintf(buf, len, "%.*f", prec, d);
 	if (n < 0 || (size_t)n >= len) {
 		buf[0] = '\0';
@@ -375,12 +370,113 @@ bool ct_fmt_fixed(double d, int prec, char *buf, size_t len)
 	return true;
 }
 
+#ifdef __SIZEOF_INT128__
+/* 10^0 .. 10^FIX_MAX_PREC, exact in both uint64_t and double. */
+#define FIX_MAX_PREC 9
+static const uint64_t pow10_u64[FIX_MAX_PREC + 1] = {
+	1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000,
+};
+#endif
+
+/*
+ * The exact "%.*f" digits of |d| (0 <= |d| < 2^53, prec <= FIX_MAX_PREC) as
+ * one integer, round(|d| * 10^prec) with ties to even, as glibc's printf
+ * rounds the exact binary value in the default rounding mode.  The integer
+ * part is exact in a double and the fraction f = m * 2^-k (m < 2^53) times
+ * 5^prec * 2^prec is computed exactly in 128 bits, so no double rounding.
+ */
+#ifdef __SIZEOF_INT128__
+static uint64_t fixed_digits(double a, int prec)
+{
+	double ip = floor(a), f = a - ip;   /* both exact */
+	uint64_t q = (uint64_t)ip * pow10_u64[prec];
+	unsigned __int128 num, rem, half;
+	uint64_t m, p5 = 1;
+	int e, k, i;
+
+	if (f == 0)
+		return q;
+	/* f = m * 2^(e - 53) with 2^52 <= m < 2^53 (frexp: f = fr * 2^e, 0.5 <= fr < 1) */
+	m = (uint64_t)ldexp(frexp(f, &e), 53);
+	k = 53 - e - prec;       /* f * 10^prec = m * 5^prec / 2^k */
+	for (i = 0; i < prec; i++)
+		p5 *= 5;
+	num = (unsigned __int128)m * p5;
+	if (k > 120)             /* f * 10^prec < 2^74 / 2^120: rounds to 0 */
+		return q;
+	if (k <= 0)              /* cannot happen for f < 1 and prec <= 9 */
+		return q + (uint64_t)(num << -k);
+	q += (uint64_t)(num >> k);
+	rem = num & (((unsigned __int128)1 << k) - 1);
+	half = (unsigned __int128)1 << (k - 1);
+	if (rem > half || (rem == half && (q & 1)))
+		q++;
+	return q;
+}
+#endif
+
+/*
+ * Formats d with prec decimals as "%.*f" in the C locale would (the
+ * decimal point is always '.'), without a "-0.000" negative zero.  Returns
+ * false and sets buf to "" when d is NaN or infinite or the text does not
+ * fit.  Values below 2^53 / 10^prec with prec <= 9 (every column of the
+ * schema) are formatted by hand, exactly as printf rounds (ties to even on
+ * the binary value; tests/unit/test_recfmt checks it against snprintf):
+ * records carry several reals each, and a flood makes millions.
+ * fixed_text is the same returning the length of the text (0 on failure).
+ */
+static size_t fixed_text(double d, int prec, char *buf, size_t len)
+{
+	if (len == 0)
+		return 0;
+	buf[0] = '\0';
+	if (!isfinite(d))
+		return 0;
+#ifdef __SIZEOF_INT128__
+	if (prec >= 0 && prec <= FIX_MAX_PREC &&
+	    fabs(d) < 9007199254740992.0 / (double)pow10_u64[prec]) {
+		char tmp[32], *p = tmp + sizeof(tmp);
+		uint64_t q = fixed_digits(fabs(d), prec), digits = q;
+		size_t n;
+		int i;
+
+		for (i = 0; i < prec; i++) {
+			*--p = (char)('0' + q % 10);
+			q /= 10;
+		}
+		if (prec > 0)
+			*--p = '.';
+		do {
+			*--p = (char)('0' + q % 10);
+			q /= 10;
+		} while (q != 0);
+		n = (size_t)(tmp + sizeof(tmp) - p);
+		if (signbit(d) && digits != 0) {   /* no "-0.00" */
+			*--p = '-';
+			n++;
+		}
+		if (n >= len)
+			return 0;
+		memcpy(buf, p, n);
+		buf[n] = '\0';
+		return n;
+	}
+#endif
+	return fmt_fixed_printf(d, prec, buf, len) ? strlen(buf) : 0;
+}
+
+bool ct_fmt_fixed(double d, int prec, char *buf, size_t len)
+{
+	return fixed_text(d, prec, buf, len) > 0;
+}
+
 /* ---- rendering ----------------------------------------------------------- */
 
 /* Appends v in JSON syntax; a REAL that cannot be formatted becomes null. */
 void ct_val_json(const struct ct_val *v, struct ct_buf *b)
 {
 	char num[64];
+	size_t n;
 
 	switch (v->kind) {
 	case CT_VAL_TEXT:
@@ -394,13 +490,20 @@ void ct_val_json(const struct ct_val *v, struct ct_buf *b)
 		ct_buf_i64(b, v->i);
 		break;
 	case CT_VAL_REAL:
-		ct_buf_puts(b, ct_fmt_fixed(v->d, v->prec, num, sizeof(num)) ? num : "null");
+		n = fixed_text(v->d, v->prec, num, sizeof(num));
+		if (n > 0)
+			ct_buf_append(b, num, n);
+		else
+			ct_buf_append(b, "null", 4);
 		break;
 	case CT_VAL_BOOL:
-		ct_buf_puts(b, v->i ? "true" : "false");
+		if (v->i)
+			ct_buf_append(b, "true", 4);
+		else
+			ct_buf_append(b, "false", 5);
 		break;
 	default:
-		ct_buf_puts(b, "null");
+		ct_buf_append(b, "null", 4);
 		break;
 	}
 }
@@ -409,6 +512,7 @@ void ct_val_json(const struct ct_val *v, struct ct_buf *b)
 void ct_val_csv(const struct ct_val *v, struct ct_buf *b)
 {
 	char num[64];
+	size_t n;
 
 	switch (v->kind) {
 	case CT_VAL_TEXT:
@@ -420,32 +524,138 @@ void ct_val_csv(const struct ct_val *v, struct ct_buf *b)
 		ct_buf_i64(b, v->i);
 		break;
 	case CT_VAL_REAL:
-		if (ct_fmt_fixed(v->d, v->prec, num, sizeof(num)))
-			ct_buf_puts(b, num);
+		n = fixed_text(v->d, v->prec, num, sizeof(num));
+		if (n > 0)
+			ct_buf_append(b, num, n);
 		break;
 	case CT_VAL_BOOL:
-		ct_buf_puts(b, v->i ? "true" : "false");
+		if (v->i)
+			ct_buf_append(b, "true", 4);
+		else
+			ct_buf_append(b, "false", 5);
 		break;
 	default:
 		break;
 	}
 }
 
-/* Appends one stream as a JSON object, keys in ct_schema_streams[] order. */
-void ct_stream_json(const struct ct_stream_stats *s, struct ct_buf *b)
+/*
+ * Builds k: every key of the JSON form as ,"name": back to back, so that a
+ * record appends each with one memcpy of a known length instead of a
+ * strlen and three appends (a flood makes thousands of records a second,
+ * each with about 60 keys).  CT_OK or CT_NOMEM (k is then empty).
+ */
+int ct_json_keys_init(struct ct_json_keys *k)
+{
+	size_t n = ct_schema_ncalls + ct_schema_nstreams, i;
+	struct ct_buf t;
+
+	k->text = NULL;
+	k->off = calloc(n + 1, sizeof(*k->off));
+	if (k->off == NULL)
+		return CT_NOMEM;
+	ct_buf_init(&t);
+	for (i = 0; i < n; i++) {
+		k->off[i] = t.len;
+		if (i < ct_schema_ncalls && !(ct_schema_calls[i].outputs & CT_OUT_JSON))
+			continue;
+		ct_buf_puts(&t, ",\"");
+		ct_buf_puts(&t, i < ct_schema_ncalls ? ct_schema_calls[i].name :
+		    ct_schema_streams[i - ct_schema_ncalls].name);
+		ct_buf_puts(&t, "\":");
+	}
+	k->off[n] = t.len;
+	if (t.oom || t.cap == 0) {
+		ct_buf_fini(&t);
+		ct_json_keys_fini(k);
+		return CT_NOMEM;
+	}
+	k->text = t.p;   /* heap memory: t.cap > 0 */
+	return CT_OK;
+}
+
+/* Frees what ct_json_keys_init allocated; k is left empty (fini again is a no-op). */
+void ct_json_keys_fini(struct ct_json_keys *k)
+{
+	free(k->text);
+	free(k->off);
+	k->text = NULL;
+	k->off = NULL;
+}
+
+/*
+ * Appends key j (0..ncalls-1: ct_schema_calls[j], then the stream columns)
+ * of name: from k when given (first: without its leading comma), else
+ * built from name.
+ */
+static void json_key(struct ct_buf *b, const struct ct_json_keys *k, size_t j,
+    const char *name, bool first)
+{
+	if (k != NULL && k->text != NULL) {
+		ct_buf_append(b, k->text + k->off[j] + first, k->off[j + 1] - k->off[j] - first);
+		return;
+	}
+	ct_buf_puts(b, first ? "\"" : ",\"");
+	ct_buf_puts(b, name);
+	ct_buf_puts(b, "\":");
+}
+
+/* ct_stream_json with the keys of k (NULL: built from the names). */
+static void stream_json(const struct ct_stream_stats *s, struct ct_buf *b,
+    const struct ct_json_keys *k)
 {
 	struct ct_val v;
 	size_t i;
 
-	ct_buf_puts(b, "{");
+	ct_buf_append(b, "{", 1);
 	for (i = 0; i < ct_schema_nstreams; i++) {
 		ct_schema_stream_value(&ct_schema_streams[i], s, &v);
-		ct_buf_puts(b, i ? ",\"" : "\"");
-		ct_buf_puts(b, ct_schema_streams[i].name);
-		ct_buf_puts(b, "\":");
+		json_key(b, k, ct_schema_ncalls + i, ct_schema_streams[i].name, i == 0);
 		ct_val_json(&v, b);
 	}
-	ct_buf_puts(b, "}");
+	ct_buf_append(b, "}", 1);
+}
+
+/* Appends one stream as a JSON object, keys in ct_schema_streams[] order. */
+void ct_stream_json(const struct ct_stream_stats *s, struct ct_buf *b)
+{
+	stream_json(s, b, NULL);
+}
+
+/*
+ * ct_record_json with the keys precomputed in k (ct_json_keys_init; NULL:
+ * built from the names, as ct_record_json does): the same text.
+ */
+int ct_record_json_keys(const struct ct_call_record *r, struct ct_buf *b,
+    const struct ct_json_keys *k)
+{
+	const struct ct_schema_col *c;
+	bool first = true;
+	struct ct_val v;
+	size_t i, n;
+
+	ct_buf_append(b, "{", 1);
+	for (i = 0; i < ct_schema_ncalls; i++) {
+		c = &ct_schema_calls[i];
+		if (!(c->outputs & CT_OUT_JSON))
+			continue;
+		ct_schema_value(c, r, &v);
+		json_key(b, k, i, c->name, first);
+		first = false;
+		if (v.kind != CT_VAL_STREAMS) {
+			ct_val_json(&v, b);
+			continue;
+		}
+		ct_buf_append(b, "[", 1);
+		for (n = 0; r->streams != NULL && n < r->n_streams; n++) {
+			if (n > 0)
+				ct_buf_append(b, ",", 1);
+			stream_json(&r->streams[n], b, k);
+		}
+		ct_buf_append(b, "]", 1);
+	}
+	ct_buf_append(b, "}", 1);
+	return b->oom ? CT_NOMEM : CT_OK;
 }
 
 /*
@@ -453,38 +663,12 @@ void ct_stream_json(const struct ct_stream_stats *s, struct ct_buf *b)
  * the CT_OUT_JSON columns of ct_schema_calls[] in order; "streams" is an
  * array of stream objects ([] when there are none).  r is only read.
  * Returns CT_OK, or CT_NOMEM when b ran out of memory (b->oom is then set
- * and its content is incomplete).
+ * and its content is incomplete).  Sinks that write many records use
+ * ct_record_json_keys (record_int.h) with keys built once.
  */
 int ct_record_json(const struct ct_call_record *r, struct ct_buf *b)
 {
-	const struct ct_schema_col *c;
-	const char *sep = "{\"";
-	struct ct_val v;
-	size_t i, k;
-
-	for (i = 0; i < ct_schema_ncalls; i++) {
-		c = &ct_schema_calls[i];
-		if (!(c->outputs & CT_OUT_JSON))
-			continue;
-		ct_schema_value(c, r, &v);
-		ct_buf_puts(b, sep);
-		ct_buf_puts(b, c->name);
-		ct_buf_puts(b, "\":");
-		sep = ",\"";
-		if (v.kind != CT_VAL_STREAMS) {
-			ct_val_json(&v, b);
-			continue;
-		}
-		ct_buf_puts(b, "[");
-		for (k = 0; r->streams != NULL && k < r->n_streams; k++) {
-			if (k > 0)
-				ct_buf_puts(b, ",");
-			ct_stream_json(&r->streams[k], b);
-		}
-		ct_buf_puts(b, "]");
-	}
-	ct_buf_puts(b, sep[0] == '{' ? "{}" : "}");
-	return b->oom ? CT_NOMEM : CT_OK;
+	return ct_record_json_keys(r, b, NULL);
 }
 
 /* ---- output file shared by the text sinks -------------------------------- */

@@ -104,19 +104,37 @@ static void val_addr(struct ct_val *v, const struct ct_addr *a)
 	val_text(v, v->tmp[0] != '\0' ? v->tmp : NULL);
 }
 
-/* "ip:port", "[ipv6]:port", or null when the address is unset. */
+/*
+ * "ip:port", "[ipv6]:port", or null when the address is unset.  Built by
+ * hand (no snprintf): every stream of every record has two.
+ */
 static void val_endpoint(struct ct_val *v, const struct ct_addr *a, uint16_t port)
 {
-	char ip[CT_ADDRSTRLEN] = "";
+	char ip[CT_ADDRSTRLEN] = "", digits[5], *p = v->tmp;
+	size_t n, k = 0;
+	unsigned u = port;
 
 	if (a->family == 4 || a->family == 6)
 		ct_addr_str(a, ip, sizeof(ip));
-	if (ip[0] == '\0') {
+	n = strlen(ip);
+	if (n == 0 || n + 9 > sizeof(v->tmp)) {   /* [ ] : and 5 digits; ip is < 48 */
 		val_text(v, NULL);
 		return;
 	}
-	snprintf(v->tmp, sizeof(v->tmp), a->family == 6 ? "[%s]:%u" : "%s:%u",
-	    ip, (unsigned)port);
+	if (a->family == 6)
+		*p++ = '[';
+	memcpy(p, ip, n);
+	p += n;
+	if (a->family == 6)
+		*p++ = ']';
+	*p++ = ':';
+	do {
+		digits[k++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	while (k > 0)
+		*p++ = digits[--k];
+	*p = '\0';
 	val_text(v, v->tmp);
 }
 
@@ -566,7 +584,14 @@ const size_t ct_schema_ncalls = sizeof(ct_schema_calls) / sizeof(ct_schema_calls
 /* "0x" and 8 upper-case hex digits. */
 static void s_ssrc(const struct ct_stream_stats *s, struct ct_val *v)
 {
-	snprintf(v->tmp, sizeof(v->tmp), "0x%08" PRIX32, s->ssrc);
+	static const char hex[] = "0123456789ABCDEF";
+	int i;
+
+	v->tmp[0] = '0';
+	v->tmp[1] = 'x';
+	for (i = 0; i < 8; i++)
+		v->tmp[2 + i] = hex[(s->ssrc >> (28 - 4 * i)) & 0xf];
+	v->tmp[10] = '\0';
 	val_text(v, v->tmp);
 }
 

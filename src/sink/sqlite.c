@@ -64,6 +64,13 @@ struct sqlite_sink {
 	sqlite3_stmt *upd_closed;                 /* missed calls closed before their attempt */
 	sqlite3_stmt *txn[4];                     /* BEGIN, COMMIT, SAVEPOINT rec, RELEASE rec */
 	struct ct_val vals[CT_SQLITE_MAX_PARAMS + 1]; /* parameter i's value: text bound without a copy */
+	/*
+	 * Parameter i of ins_call is bound to NULL: bindings outlive
+	 * sqlite3_reset, so a column null again is not bound again (a flood
+	 * record has dozens).  Only ever true when it holds: a statement
+	 * prepared anew, or one whose bindings were cleared, has NULL everywhere.
+	 */
+	bool call_null[CT_SQLITE_MAX_PARAMS + 1];
 	unsigned pending;           /* records in the open transaction */
 	bool in_txn;
 	int64_t txn_start_ms;       /* monotonic clock when it began */
@@ -437,6 +444,8 @@ static void *sqlite_open(const struct ct_sink_args *args, char *errbuf)
  */
 static int bind_val(sqlite3_stmt *st, int idx, const struct ct_val *v)
 {
+	/* 10^prec for the schema's decimals: exact, as pow() gives them, without the call */
+	static const double pow10[] = { 1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9 };
 	double scale;
 
 	switch (v->kind) {
@@ -449,7 +458,8 @@ static int bind_val(sqlite3_stmt *st, int idx, const struct ct_val *v)
 		return sqlite3_bind_int64(st, idx, v->i);
 	case CT_VAL_REAL:
 		/* Same rounding as the JSON text, so both forms agree. */
-		scale = pow(10.0, v->prec);
+		scale = v->prec >= 0 && v->prec < (int)(sizeof(pow10) / sizeof(pow10[0])) ?
+		    pow10[v->prec] : pow(10.0, v->prec);
 		return sqlite3_bind_double(st, idx, round(v->d * scale) / scale);
 	default:
 		return sqlite3_bind_null(st, idx);
@@ -481,7 +491,12 @@ static int insert_call(struct sqlite_sink *ss, const struct ct_call_record *r)
 			continue;
 		/* one slot per parameter: text is bound without a copy (SQLITE_STATIC) */
 		ct_schema_value(c, r, &ss->vals[idx]);
+		if (ss->vals[idx].kind == CT_VAL_NULL && ss->call_null[idx]) {
+			idx++;
+			continue;
+		}
 		rc = bind_val(ss->ins_call, idx, &ss->vals[idx]);
+		ss->call_null[idx] = rc == SQLITE_OK && ss->vals[idx].kind == CT_VAL_NULL;
 		idx++;
 	}
 	if (rc != SQLITE_OK) {
