@@ -1691,9 +1691,30 @@ static int drop_bounding_set(void)
 }
 
 /*
+ * -Z USER, first step, before any thread starts: empties the capability
+ * bounding set and sets no_new_privs.  Both are attributes of a thread,
+ * inherited by the threads it creates later, so set here they hold for the
+ * output, recorder, per-call capture, metrics and HEP threads too (set in
+ * drop_privileges(), after those started, they held for this thread only).
+ * The process keeps its effective capabilities until setuid(): the
+ * interface and the outputs still open.  0, or 1 after a message.
+ */
+static int restrict_threads(void)
+{
+	if (drop_bounding_set() != 0)
+		fprintf(stderr, "calltap: warning: cannot empty the capability bounding set: %s\n",
+		    strerror(errno));
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
+		fprintf(stderr, "calltap: cannot set no_new_privs: %s\n", strerror(errno));
+		return 1;
+	}
+	return 0;
+}
+
+/*
  * -Z USER: after the interface and the outputs are open, hands the outputs
- * to USER, empties the capability bounding set and sets no_new_privs
- * (while still privileged), then switches to USER's uid and gid with USER's
+ * to USER (the bounding set and no_new_privs were set by
+ * restrict_threads() before any thread started), then switches to USER's uid and gid with USER's
  * primary group as the only supplementary group (setuid() last: it clears
  * the remaining capabilities), and checks that root cannot be regained and
  * that every output directory is writable.  Returns 0, 1 (reported) when
@@ -1717,13 +1738,7 @@ static int drop_privileges(const struct options *o, const struct outdir *dirs, i
 	gid = pw->pw_gid;
 	hand_outputs(o, dirs, n_dirs, uid, gid);
 	hand_spool(o, uid, gid);
-	if (drop_bounding_set() != 0)
-		fprintf(stderr, "calltap: warning: cannot empty the capability bounding set: %s\n",
-		    strerror(errno));
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
-		fprintf(stderr, "calltap: cannot set no_new_privs: %s\n", strerror(errno));
-		return 1;
-	}
+	/* The bounding set and no_new_privs were set by restrict_threads(). */
 	if (setgroups(1, &gid) != 0 || setgid(gid) != 0 || setuid(uid) != 0) {
 		fprintf(stderr, "calltap: cannot switch to user '%s': %s\n", o->user, strerror(errno));
 		return 1;
@@ -1865,6 +1880,10 @@ int main(int argc, char **argv)
 	if (rc != 0)
 		return rc < 0 ? 0 : 1;
 	umask(o.umask);
+	if (o.user != NULL && restrict_threads() != 0) {
+		free_options(&o);
+		return 1;
+	}
 	/*
 	 * Raise the soft limit on open files to the hard one (often 1024 soft,
 	 * far more hard): recordings written straight to their final WAV file

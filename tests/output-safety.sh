@@ -144,22 +144,32 @@ else
 		ok "-Z $user: an --audio directory $user cannot write fails at start, naming it"
 	else bad "-Z $user with a root-only --audio directory: status $st"; fi
 
-	# A running calltap after -Z: no capability left, not even in the bounding set.
+	# A running calltap after -Z: no capability left, not even in the bounding
+	# set, in every thread (the output, recorder and per-call capture threads
+	# start before -Z: bounding set and no_new_privs are per thread).
 	mkfifo "$t/fifo"
-	"$CALLTAP" -r "$t/fifo" -Z "$user" --json "$t/z/c.jsonl" 2>"$t/err" &
+	"$CALLTAP" -r "$t/fifo" -Z "$user" --json "$t/z/c.jsonl" --audio "$t/z/rec2" \
+	    --pcap-dir "$t/z/pc" 2>"$t/err" &
 	pid=$!
 	exec 3>"$t/fifo"   # calltap now waits for the capture header, after -Z
 	i=0
 	while ! grep -q "^Uid:.*65534" "/proc/$pid/status" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-	caps=$(grep -E "^(Uid|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs):" "/proc/$pid/status" | tr -s '\t' ' ' | tr '\n' ' ')
+	ntask=0
+	badtask=
+	for st in /proc/$pid/task/*/status; do
+		ntask=$((ntask + 1))
+		caps=$(grep -E "^(Uid|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs):" "$st" | tr -s '\t' ' ' | tr '\n' ' ')
+		case $caps in
+		*"CapPrm: 0000000000000000"*"CapEff: 0000000000000000"*"CapBnd: 0000000000000000"*"CapAmb: 0000000000000000"*"NoNewPrivs: 1"*) ;;
+		*) badtask="$badtask [$st: $caps]" ;;
+		esac
+	done
 	exec 3>&-
 	wait "$pid"
 	pid=
-	case $caps in
-	*"CapPrm: 0000000000000000"*"CapEff: 0000000000000000"*"CapBnd: 0000000000000000"*"CapAmb: 0000000000000000"*"NoNewPrivs: 1"*)
-		ok "-Z $user: no capabilities, empty bounding set, no_new_privs" ;;
-	*) bad "-Z $user: /proc status $caps" ;;
-	esac
+	if [ -z "$badtask" ] && [ "$ntask" -ge 3 ]; then
+		ok "-Z $user: no capabilities, empty bounding set, no_new_privs in all $ntask threads"
+	else bad "-Z $user: $ntask threads, /proc status$badtask"; fi
 fi
 
 echo "output-safety: $pass passed, $fail failed"
