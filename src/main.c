@@ -1877,8 +1877,10 @@ int main(int argc, char **argv)
 		return ct_show_main(argc - 1, argv + 1);
 	memset(&o, 0, sizeof(o));
 	rc = parse_options(&o, argc, argv);
-	if (rc != 0)
+	if (rc != 0) {   /* --help, --version, or a bad option: nothing opened yet */
+		free_options(&o);
 		return rc < 0 ? 0 : 1;
+	}
 	umask(o.umask);
 	if (o.user != NULL && restrict_threads() != 0) {
 		free_options(&o);
