@@ -292,6 +292,17 @@ static void on_msg(void *user, struct ct_dialog *d, const struct ct_sip_msg *m)
 	ct_callcap_hit(e->cfg.callcap, ct_dialog_capture_slot(d), true);
 }
 
+/* Counts one SIP message taken (pre-scanned or parsed) by its transport. */
+static void count_sip(struct ct_engine *e, uint8_t transport)
+{
+	if (transport == CT_TRANSPORT_TCP)
+		e->c.sip_tcp++;
+	else if (transport == CT_TRANSPORT_WS)
+		e->c.sip_ws++;
+	else
+		e->c.sip_udp++;
+}
+
 /*
  * The message text[0..len) taken on the pre-scan alone (prescan.c) when the
  * dialog table needs nothing libosip2 would add: the pre-scan read all of
@@ -327,12 +338,7 @@ static bool handle_sip_prescan(struct ct_engine *e, const struct ct_packet *pkt,
 		    (need == CT_DIALOG_NEED_KIND && !ct_sip_prescan_enough(&ps)))
 			return false;
 	}
-	if (transport == CT_TRANSPORT_TCP)
-		e->c.sip_tcp++;
-	else if (transport == CT_TRANSPORT_WS)
-		e->c.sip_ws++;
-	else
-		e->c.sip_udp++;
+	count_sip(e, transport);
 	e->c.sip_prescan_skipped++;
 	ct_dialog_on_msg(e->dialogs, &m);
 	return true;
@@ -369,12 +375,7 @@ static void handle_sip_text(struct ct_engine *e, const struct ct_packet *pkt,
 	}
 	if (m.repeated_headers > 0)
 		e->c.sip_repeated_header++;   /* kept: the first of each was used */
-	if (transport == CT_TRANSPORT_TCP)
-		e->c.sip_tcp++;
-	else if (transport == CT_TRANSPORT_WS)
-		e->c.sip_ws++;
-	else
-		e->c.sip_udp++;
+	count_sip(e, transport);
 	if (e->cfg.sip_hook != NULL)
 		e->cfg.sip_hook(e->cfg.sip_hook_user, &m);
 	ct_dialog_on_msg(e->dialogs, &m);

@@ -844,6 +844,23 @@ void ct_callcap_frame_end(struct ct_callcap *cc, const struct ct_frame *f,
 	cc->n_hits = 0;
 }
 
+/*
+ * Takes the call of *slot off the live list and marks *slot written (a
+ * lingering call's late messages start no second file).
+ */
+static void call_unlink(struct ct_callcap *cc, void **slot)
+{
+	struct ct_callcap_call *call = *slot;
+
+	*slot = &cc->ended;
+	if (call->prev != NULL)
+		call->prev->next = call->next;
+	else
+		cc->live = call->next;
+	if (call->next != NULL)
+		call->next->prev = call->prev;
+}
+
 struct ct_callcap_job *ct_callcap_call_end(struct ct_callcap *cc, void **slot,
     const struct ct_call_record *rec)
 {
@@ -852,13 +869,7 @@ struct ct_callcap_job *ct_callcap_call_end(struct ct_callcap *cc, void **slot,
 
 	if (call == NULL || *slot == (void *)&cc->ended)
 		return NULL;
-	*slot = &cc->ended;    /* a lingering call's late messages start no second file */
-	if (call->prev != NULL)
-		call->prev->next = call->next;
-	else
-		cc->live = call->next;
-	if (call->next != NULL)
-		call->next->prev = call->prev;
+	call_unlink(cc, slot);
 	if ((call->head != NULL || call->sp != NULL) && (job = calloc(1, sizeof(*job))) != NULL) {
 		job->kind = JOB_CALL;
 		job->linktype = call->linktype;
@@ -913,13 +924,7 @@ void ct_callcap_call_drop(struct ct_callcap *cc, void **slot, const struct ct_ca
 		}
 		return;
 	}
-	*slot = &cc->ended;
-	if (call->prev != NULL)
-		call->prev->next = call->next;
-	else
-		cc->live = call->next;
-	if (call->next != NULL)
-		call->next->prev = call->prev;
+	call_unlink(cc, slot);
 	free(call->reserve);
 	chunks_free(cc, call->head);
 	free(call);

@@ -266,33 +266,13 @@ static void take_addressing(struct ct_sip_msg *m, osip_message_t *sip)
 }
 
 /*
- * User of a P-Asserted-Identity value v: the URI inside <...>, or the whole
- * value when it has no angle brackets.
+ * User of the URI of a header value v: the URI inside its first <...>, or,
+ * without angle brackets, the value up to the first byte of stop (the
+ * parameters, and for a list the next entry).  Malloc'ed; NULL when there
+ * is none.  P-Asserted-Identity (stop " \t;"), Diversion and History-Info
+ * (name-addr lists, stop " \t;,").
  */
-static void take_pai(struct ct_sip_msg *m, const char *hvalue)
-{
-	osip_uri_t *uri = NULL;
-	const char *v, *lt, *gt;
-	char *text;
-
-	v = hvalue + strspn(hvalue, " \t");
-	lt = strchr(v, '<');
-	gt = lt ? strchr(lt, '>') : NULL;
-	if (lt != NULL && gt != NULL)
-		text = dup_n(lt + 1, (size_t)(gt - lt - 1));
-	else
-		text = dup_n(v, strcspn(v, " \t;"));
-	if (text != NULL && osip_uri_init(&uri) == 0 && osip_uri_parse(uri, text) == 0)
-		m->pai_user = uri_user(uri);
-	osip_uri_free(uri);
-	free(text);
-}
-
-/*
- * User of the first URI of a name-addr list value v ("<sip:u@h>;p, ..."),
- * the same way as take_pai; NULL when there is none.
- */
-static char *first_uri_user(const char *hvalue)
+static char *value_uri_user(const char *hvalue, const char *stop)
 {
 	osip_uri_t *uri = NULL;
 	const char *v, *lt, *gt;
@@ -304,7 +284,7 @@ static char *first_uri_user(const char *hvalue)
 	if (lt != NULL && gt != NULL)
 		text = dup_n(lt + 1, (size_t)(gt - lt - 1));
 	else
-		text = dup_n(v, strcspn(v, " \t;,"));
+		text = dup_n(v, strcspn(v, stop));
 	if (text != NULL && osip_uri_init(&uri) == 0 && osip_uri_parse(uri, text) == 0)
 		user = uri_user(uri);
 	osip_uri_free(uri);
@@ -429,7 +409,7 @@ static void take_other_headers(struct ct_sip_msg *m, osip_message_t *sip)
 		if (!pai_seen && strcasecmp(h->hname, "p-asserted-identity") == 0) {
 			pai_seen = true;
 			if (h->hvalue != NULL)
-				take_pai(m, h->hvalue);
+				m->pai_user = value_uri_user(h->hvalue, " \t;");
 		} else if (m->link_id == NULL && h->hvalue != NULL && is_link_header(h->hname)) {
 			v = h->hvalue + strspn(h->hvalue, " \t");
 			m->link_id = dup_n(v, strcspn(v, " \t;,"));
@@ -437,12 +417,12 @@ static void take_other_headers(struct ct_sip_msg *m, osip_message_t *sip)
 			/* Diversion (RFC 5806) wins over History-Info (RFC 7044). */
 			if (!div_seen) {
 				free(m->diversion_user);
-				m->diversion_user = first_uri_user(h->hvalue);
+				m->diversion_user = value_uri_user(h->hvalue, " \t;,");
 				div_seen = true;
 			}
 		} else if (h->hvalue != NULL && m->diversion_user == NULL &&
 		    strcasecmp(h->hname, "history-info") == 0) {
-			m->diversion_user = first_uri_user(h->hvalue);
+			m->diversion_user = value_uri_user(h->hvalue, " \t;,");
 		} else if (h->hvalue != NULL && strcasecmp(h->hname, "reason") == 0) {
 			for (v = h->hvalue; v != NULL; v = next_reason(v))
 				take_reason_value(m, v, &first_text);
