@@ -134,6 +134,8 @@ struct ct_call_record {
 	char *recording;       /* path of the call's audio file (--audio), may be NULL */
 	char *undecodable;     /* comma-separated codecs the recording could not decode, may be NULL */
 	char *pcap_path;       /* path of the call's own capture file (--pcap-dir), may be NULL */
+	unsigned out_refs;     /* sink-set-internal, never output: output threads still
+	                          holding the record (sinkset.c) */
 	void *capture_job;     /* engine-internal, never output: the per-call capture file
 	                          being written (struct ct_callcap_job, callcap.h), carried
 	                          from the closing hook to the record's release */

@@ -102,9 +102,10 @@ void *ct_sink_open_target(const struct ct_sink_ops *ops, const char *target, cha
 /*
  * The output file of a text output (JSON lines, CSV, table, orphan
  * streams): a path opened for writing (truncated, or appended) or "-" for
- * stdout, written with write(2) one whole record at a
- * time, cut back to its last whole record when a write fails, synced by
- * flush, with errors that name the file (src/sink/record.c).
+ * stdout, written with write(2) in whole records (a regular file: up to
+ * CT_OUTFILE_BUF bytes of them at once, and at least once a second), cut
+ * back to its last whole record when a write fails, synced by flush, with
+ * errors that name the file (src/sink/record.c).
  */
 struct ct_outfile {
 	int fd;          /* -1 when closed */
@@ -114,7 +115,19 @@ struct ct_outfile {
 	bool broken;     /* a write failed: further writes are refused */
 	bool unsynced;   /* written since the last ct_outfile_flush */
 	off_t good;      /* regular file: offset after the last complete record */
+	/*
+	 * A regular file other than stdout takes whole records into pend and
+	 * writes them with one write(2) when it holds CT_OUTFILE_BUF bytes or
+	 * CT_OUTFILE_RECS records, and on flush (about once a second), reopen
+	 * and close.  ends[i] is where record i ends in pend.
+	 */
+	struct ct_buf pend;
+	uint32_t *ends;
+	unsigned n_ends;
 };
+
+#define CT_OUTFILE_BUF  (64 * 1024) /* bytes of whole records held before a write */
+#define CT_OUTFILE_RECS 1024        /* records held before a write */
 
 int ct_outfile_open(struct ct_outfile *f, const char *path, bool append, char *errbuf);
 int ct_outfile_write(struct ct_outfile *f, const struct ct_buf *b, char *errbuf);

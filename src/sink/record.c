@@ -741,6 +741,16 @@ int ct_outfile_open(struct ct_outfile *f, const char *path, bool append, char *e
 		f->name = NULL;
 		return CT_ERR;
 	}
+	ct_buf_init(&f->pend);
+	/* Standard output stays unbuffered: its records keep their place among stdio's lines. */
+	if (!is_stdout && (f->ends = malloc(CT_OUTFILE_RECS * sizeof(*f->ends))) == NULL) {
+		close(f->fd);
+		free(f->name);
+		memset(f, 0, sizeof(*f));
+		f->fd = -1;
+		ct_sink_err(errbuf, "out of memory");
+		return CT_NOMEM;
+	}
 	return CT_OK;
 }
 
@@ -797,10 +807,58 @@ static int write_whole(struct ct_outfile *f, const char *p, size_t len)
 }
 
 /*
- * Writes the bytes of b, one or more whole records, straight to the file
- * (no user-space buffer: a consumer following the file sees whole records,
- * a crash of this process loses none, and a full disk is reported on the
- * record that hit it).  A failed write leaves the file at its last complete
+ * Writes the records held in f->pend with write(2), retrying short writes.
+ * On a failure the file is cut back to the end of the last record that
+ * reached it whole (a full disk keeps every record that fit), f is marked
+ * broken and the message in errbuf says how many records were lost.  The
+ * buffer is empty afterwards either way.  CT_OK or CT_ERR.
+ */
+static int write_pending(struct ct_outfile *f, char *errbuf)
+{
+	size_t done = 0, keep = 0;
+	unsigned i = 0, lost;
+	ssize_t n;
+	int e = 0;
+
+	while (done < f->pend.len) {
+		n = write(f->fd, f->pend.p + done, f->pend.len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			e = n == 0 ? ENOSPC : errno;
+			break;
+		}
+		done += (size_t)n;
+	}
+	if (e == 0) {
+		f->good += (off_t)done;
+	} else {
+		while (i < f->n_ends && f->ends[i] <= done)
+			i++;
+		keep = i > 0 ? f->ends[i - 1] : 0;
+		lost = f->n_ends - i;
+		f->good += (off_t)keep;
+		if (ftruncate(f->fd, f->good) == 0)
+			lseek(f->fd, f->good, SEEK_SET);
+		f->broken = true;
+		ct_sink_err(errbuf, "cannot write to '%s': %s (%u record%s that did not fit %s "
+		    "removed; the file ends with its last whole record)", f->name, err_text(e),
+		    lost, lost == 1 ? "" : "s", lost == 1 ? "was" : "were");
+	}
+	ct_buf_reset(&f->pend);
+	f->n_ends = 0;
+	return e == 0 ? CT_OK : CT_ERR;
+}
+
+/*
+ * Takes b, one or more whole records.  A regular file holds them in
+ * f->pend and writes whole records only, when CT_OUTFILE_BUF bytes or
+ * CT_OUTFILE_RECS records are held and on ct_outfile_flush (about once a
+ * second: a crash of this process costs at most that second, as for the
+ * database); one write(2) per record cost more than the formatting under
+ * a SIP flood.  Anything else (standard output, a pipe, a terminal, a
+ * device) is written at once, so a consumer reading it sees each record
+ * when it is made.  A failed write leaves the file at its last complete
  * record and marks f broken: later writes are refused, so nothing lands
  * after a hole.  Returns CT_OK, or CT_ERR with "cannot write to 'x':
  * <strerror>" (plus a note when the file was cut back).
@@ -821,6 +879,23 @@ int ct_outfile_write(struct ct_outfile *f, const struct ct_buf *b, char *errbuf)
 		ct_sink_err(errbuf, "cannot write to '%s': it could not be reopened", f->name);
 		return CT_ERR;
 	}
+	if (f->regular && f->ends != NULL) {
+		if ((f->pend.len + b->len > CT_OUTFILE_BUF || f->n_ends == CT_OUTFILE_RECS) &&
+		    f->n_ends > 0 && write_pending(f, errbuf) != CT_OK)
+			return CT_ERR;
+		f->unsynced = true;
+		if (b->len <= CT_OUTFILE_BUF) {
+			ct_buf_append(&f->pend, b->p, b->len);
+			if (f->pend.oom) {
+				ct_buf_reset(&f->pend);
+				f->n_ends = 0;
+			} else {
+				f->ends[f->n_ends++] = (uint32_t)f->pend.len;
+				return CT_OK;
+			}
+		}
+		/* a record larger than the buffer (or no memory to hold it): written alone */
+	}
 	e = write_whole(f, b->p, b->len);
 	if (e != 0) {
 		f->broken = true;
@@ -835,15 +910,20 @@ int ct_outfile_write(struct ct_outfile *f, const struct ct_buf *b, char *errbuf)
 }
 
 /*
- * Makes what was written durable: fdatasync(2) of a regular file when
- * anything was written since the last call (the engine calls this about
- * once a second, so a power loss costs at most that much).  Pipes and
- * terminals have nothing to sync.  CT_OK, or CT_ERR naming the file.
+ * Makes what was written durable: writes the records a regular file holds
+ * (ct_outfile_write), then fdatasync(2) when anything was written since the
+ * last call (the engine calls this about once a second, so a crash or a
+ * power loss costs at most that much).  Pipes and terminals have nothing
+ * to sync.  CT_OK, or CT_ERR naming the file.
  */
 int ct_outfile_flush(struct ct_outfile *f, char *errbuf)
 {
 	if (f->fd < 0 || !f->unsynced)
 		return CT_OK;
+	if (f->n_ends > 0 && !f->broken && write_pending(f, errbuf) != CT_OK) {
+		f->unsynced = false;
+		return CT_ERR;
+	}
 	f->unsynced = false;
 	if (!f->regular || f->broken)
 		return CT_OK;
@@ -871,6 +951,8 @@ int ct_outfile_close(struct ct_outfile *f, char *errbuf)
 		rc = CT_ERR;
 	}
 	free(f->name);
+	ct_buf_fini(&f->pend);
+	free(f->ends);
 	memset(f, 0, sizeof(*f));
 	f->fd = -1;
 	return rc;

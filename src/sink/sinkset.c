@@ -10,16 +10,22 @@
  * a second at most; tens of thousands under a SIP flood); the timer costs
  * one comparison per frame.
  *
- * Threads: once ct_sinkset_start ran, every sink op runs on one output
- * thread (calltap/worker.h): records, call-start events and orphan streams
- * are queued for it (ct_sinkset_put*, ownership passes), and the timed
- * flush, SIGHUP's reopen and the close travel through the same queue as
- * control messages, so none overtakes a record and the capture thread
- * never waits for an output except while SINKSET_QUEUE entries are queued
- * (backpressure, counted in queue_waits; nothing is dropped).  The sinks'
- * failed/dirty flags then belong to that thread; the error count is
- * atomic.  Before ct_sinkset_start (tests, one-shot tools) everything runs
- * on the caller's thread.
+ * Threads: once ct_sinkset_start ran, every sink op runs on an output
+ * thread (calltap/worker.h).  Sink i belongs to lane i % SINKSET_LANES, one
+ * thread and queue per lane, so a slow output (SQLite under a SIP flood,
+ * a database server) neither delays the others nor adds its time to
+ * theirs: on several cores the outputs run side by side.  Records,
+ * call-start events and orphan streams are queued to every lane
+ * (ct_sinkset_put*, ownership passes; a reference count frees each once
+ * the last lane is done with it), and the timed flush, SIGHUP's reopen and
+ * the close travel through each lane's queue as control messages, so none
+ * overtakes a record and the capture thread never waits for an output
+ * except while SINKSET_QUEUE entries are queued in a lane (backpressure,
+ * counted in queue_waits; nothing is dropped).  A sink's failed/dirty
+ * flags belong to its lane's thread; counters are atomic.  Within a lane
+ * the sinks see everything in the order they were added.  Before
+ * ct_sinkset_start (tests, one-shot tools) everything runs on the
+ * caller's thread.
  */
 #include "config.h"
 
@@ -32,7 +38,8 @@
 #include "calltap/sinkset.h"
 #include "calltap/worker.h"
 
-#define SINKSET_QUEUE 1024   /* entries queued for the output thread at most */
+#define SINKSET_QUEUE 1024   /* entries queued for one output thread at most */
+#define SINKSET_LANES 4      /* output threads at most */
 
 /* Control messages of the output thread (out_control). */
 enum { OUT_FLUSH_DIRTY, OUT_FLUSH_ALL, OUT_REOPEN, OUT_CLOSE };
@@ -40,6 +47,7 @@ enum { OUT_FLUSH_DIRTY, OUT_FLUSH_ALL, OUT_REOPEN, OUT_CLOSE };
 /* A queued call-start event or orphan stream (records are queued as themselves). */
 enum item_kind { IT_START, IT_ORPHAN };
 struct item {
+	unsigned refs;                /* lanes still holding it (atomic) */
 	enum item_kind kind;
 	struct ct_call_record *rec;   /* IT_START: owned */
 	struct ct_stream_stats st;    /* IT_ORPHAN: a copy */
@@ -54,6 +62,17 @@ struct sink {
 	bool dirty;      /* written since its last flush */
 	uint64_t written; /* records this sink took (atomic: read by ct_sinkset_sink_stats) */
 	uint64_t refused; /* records it failed or skipped while failed (atomic, likewise) */
+	int lane;        /* its output thread: lanes[lane] */
+};
+
+struct ct_sinkset;
+
+/* One output thread and the sinks whose lane it is. */
+struct lane {
+	struct ct_sinkset *s;
+	int idx;
+	struct ct_worker *w;     /* NULL: not started, or stopped */
+	bool dirty;              /* entries queued since its last flush message */
 };
 
 struct ct_sinkset {
@@ -61,9 +80,9 @@ struct ct_sinkset {
 	size_t n;
 	int64_t next_flush_us;   /* monotonic time of the next timed flush */
 	struct ct_log log;       /* where failures are reported; handed to every sink */
-	struct ct_worker *w;     /* the output thread, NULL: the caller's thread */
-	bool w_dirty;            /* entries queued since the last flush message */
-	struct ct_worker_stats wst; /* its counters when it stopped */
+	struct lane lanes[SINKSET_LANES];
+	int n_lanes;             /* output threads running; 0: the caller's thread */
+	struct ct_worker_stats wst; /* the stopped threads' counters (sums; peak: the highest) */
 	struct ct_sinkset_stats st;
 };
 
@@ -104,6 +123,7 @@ int ct_sinkset_add(struct ct_sinkset *s, const struct ct_sink_ops *ops,
 	}
 	k = &s->sinks[s->n];
 	memset(k, 0, sizeof(*k));
+	k->lane = (int)(s->n % SINKSET_LANES);
 	errbuf[0] = '\0';
 	k->priv = ops->open(&a, errbuf);
 	if (k->priv == NULL)
@@ -161,11 +181,18 @@ static void sink_failed(struct ct_sinkset *s, struct sink *k, const char *errbuf
 	report(s, errbuf[0] != '\0' ? errbuf : "an output failed");
 }
 
+/* True when sink k is served by lane (-1: every lane, on the caller's thread). */
+static inline bool in_lane(const struct sink *k, int lane)
+{
+	return lane < 0 || k->lane == lane;
+}
+
 /*
  * The hand-off of one finished call record: written to every healthy sink
- * that takes call records, in the order they were added.  rec is borrowed.
+ * of lane (-1: all) that takes call records, in the order they were added.
+ * rec is borrowed.
  */
-static void do_write(struct ct_sinkset *s, const struct ct_call_record *rec)
+static void do_write(struct ct_sinkset *s, const struct ct_call_record *rec, int lane)
 {
 	char errbuf[CT_ERRBUF_SIZE];
 	size_t i;
@@ -173,7 +200,7 @@ static void do_write(struct ct_sinkset *s, const struct ct_call_record *rec)
 	for (i = 0; i < s->n; i++) {
 		struct sink *k = &s->sinks[i];
 
-		if (k->ops->write == NULL)
+		if (k->ops->write == NULL || !in_lane(k, lane))
 			continue;
 		if (k->failed) {
 			__atomic_fetch_add(&k->refused, 1, __ATOMIC_RELAXED);
@@ -195,7 +222,7 @@ static void do_write(struct ct_sinkset *s, const struct ct_call_record *rec)
  * streams) goes to every healthy sink that takes call-start events, as
  * ct_sinkset_write.
  */
-static void do_call_start(struct ct_sinkset *s, const struct ct_call_record *rec)
+static void do_call_start(struct ct_sinkset *s, const struct ct_call_record *rec, int lane)
 {
 	char errbuf[CT_ERRBUF_SIZE];
 	size_t i;
@@ -203,7 +230,7 @@ static void do_call_start(struct ct_sinkset *s, const struct ct_call_record *rec
 	for (i = 0; i < s->n; i++) {
 		struct sink *k = &s->sinks[i];
 
-		if (k->failed || k->ops->call_start == NULL)
+		if (k->failed || k->ops->call_start == NULL || !in_lane(k, lane))
 			continue;
 		errbuf[0] = '\0';
 		if (k->ops->call_start(k->priv, rec, errbuf) != CT_OK)
@@ -214,7 +241,7 @@ static void do_call_start(struct ct_sinkset *s, const struct ct_call_record *rec
 }
 
 /* The hand-off of one orphan RTP stream: as ct_sinkset_write, to the sinks that take them. */
-static void do_orphan(struct ct_sinkset *s, const struct ct_stream_stats *st)
+static void do_orphan(struct ct_sinkset *s, const struct ct_stream_stats *st, int lane)
 {
 	char errbuf[CT_ERRBUF_SIZE];
 	size_t i;
@@ -222,7 +249,7 @@ static void do_orphan(struct ct_sinkset *s, const struct ct_stream_stats *st)
 	for (i = 0; i < s->n; i++) {
 		struct sink *k = &s->sinks[i];
 
-		if (k->failed || k->ops->write_orphan == NULL)
+		if (k->failed || k->ops->write_orphan == NULL || !in_lane(k, lane))
 			continue;
 		errbuf[0] = '\0';
 		if (k->ops->write_orphan(k->priv, st, errbuf) != CT_OK)
@@ -232,8 +259,8 @@ static void do_orphan(struct ct_sinkset *s, const struct ct_stream_stats *st)
 	}
 }
 
-/* Flushes every healthy sink (only_dirty: those written since their last flush). */
-static int flush_sinks(struct ct_sinkset *s, bool only_dirty)
+/* Flushes every healthy sink of lane (-1: all; only_dirty: those written since their last flush). */
+static int flush_sinks(struct ct_sinkset *s, bool only_dirty, int lane)
 {
 	char errbuf[CT_ERRBUF_SIZE];
 	int rc = CT_OK;
@@ -242,7 +269,7 @@ static int flush_sinks(struct ct_sinkset *s, bool only_dirty)
 	for (i = 0; i < s->n; i++) {
 		struct sink *k = &s->sinks[i];
 
-		if (k->failed || k->ops->flush == NULL || (only_dirty && !k->dirty))
+		if (k->failed || k->ops->flush == NULL || (only_dirty && !k->dirty) || !in_lane(k, lane))
 			continue;
 		k->dirty = false;
 		errbuf[0] = '\0';
@@ -257,9 +284,14 @@ static int flush_sinks(struct ct_sinkset *s, bool only_dirty)
 /* Flushes every healthy sink; CT_ERR if any failed (reported, then skipped). */
 int ct_sinkset_flush(struct ct_sinkset *s)
 {
-	if (s->w != NULL)   /* behind the queued entries, waited for */
-		return ct_worker_control(s->w, OUT_FLUSH_ALL, true);
-	return flush_sinks(s, false);
+	int i, rc = CT_OK;
+
+	if (s->n_lanes == 0)
+		return flush_sinks(s, false, -1);
+	for (i = 0; i < s->n_lanes; i++)   /* behind the queued entries, waited for */
+		if (ct_worker_control(s->lanes[i].w, OUT_FLUSH_ALL, true) != CT_OK)
+			rc = CT_ERR;
+	return rc;
 }
 
 /*
@@ -271,9 +303,14 @@ int ct_sinkset_flush(struct ct_sinkset *s)
 int64_t ct_sinkset_next_flush(const struct ct_sinkset *s)
 {
 	size_t i;
+	int j;
 
-	if (s->w != NULL)   /* the sinks' flags belong to the output thread */
-		return s->w_dirty ? s->next_flush_us : INT64_MAX;
+	if (s->n_lanes > 0) {   /* the sinks' flags belong to the output threads */
+		for (j = 0; j < s->n_lanes; j++)
+			if (s->lanes[j].dirty)
+				return s->next_flush_us;
+		return INT64_MAX;
+	}
 	for (i = 0; i < s->n; i++)
 		if (s->sinks[i].dirty && !s->sinks[i].failed)
 			return s->next_flush_us;
@@ -291,22 +328,26 @@ int64_t ct_sinkset_next_flush(const struct ct_sinkset *s)
  */
 int ct_sinkset_flush_due(struct ct_sinkset *s, int64_t mono_us)
 {
+	int j;
+
 	if (mono_us < s->next_flush_us)
 		return CT_OK;
 	s->next_flush_us = mono_us + FLUSH_INTERVAL_US;
-	if (s->w != NULL) {
+	if (s->n_lanes > 0) {
 		/* Queued behind the records: never overtakes one, never waits for it. */
-		if (s->w_dirty && ct_worker_control(s->w, OUT_FLUSH_DIRTY, false) == CT_OK)
-			s->w_dirty = false;
+		for (j = 0; j < s->n_lanes; j++)
+			if (s->lanes[j].dirty &&
+			    ct_worker_control(s->lanes[j].w, OUT_FLUSH_DIRTY, false) == CT_OK)
+				s->lanes[j].dirty = false;
 		return CT_OK;
 	}
-	return flush_sinks(s, true);
+	return flush_sinks(s, true, -1);
 }
 
 /* ---- the output thread ------------------------------------------------- */
 
-static int do_reopen(struct ct_sinkset *s);
-static void do_close(struct ct_sinkset *s);
+static int do_reopen(struct ct_sinkset *s, int lane);
+static void do_close(struct ct_sinkset *s, int lane);
 
 /*
  * Queue entries are void pointers: a record is queued as itself (no
@@ -315,71 +356,112 @@ static void do_close(struct ct_sinkset *s);
  */
 #define ITEM_TAG ((uintptr_t)1)
 
-/* Delivers one queued entry (output thread) and frees it. */
-static void out_deliver(void *user, void *p)
+/* A lane is done with record rec: the last one frees it. */
+static void release_record(struct ct_call_record *rec)
 {
-	struct ct_sinkset *s = user;
-	struct item *it;
+	if (__atomic_sub_fetch(&rec->out_refs, 1, __ATOMIC_ACQ_REL) == 0)
+		ct_call_record_free(rec);
+}
 
-	if (((uintptr_t)p & ITEM_TAG) == 0) {
-		do_write(s, p);
-		ct_call_record_free(p);
+/* A lane is done with item it: the last one frees it. */
+static void release_item(struct item *it)
+{
+	if (__atomic_sub_fetch(&it->refs, 1, __ATOMIC_ACQ_REL) != 0)
 		return;
-	}
-	it = (struct item *)((uintptr_t)p & ~ITEM_TAG);
-	if (it->kind == IT_START)
-		do_call_start(s, it->rec);
-	else
-		do_orphan(s, &it->st);
 	ct_call_record_free(it->rec);
 	free(it);
 }
 
-/* The output thread's control messages, in queue order with the entries. */
+/* Delivers one queued entry to the sinks of lane l (its output thread) and releases it. */
+static void out_deliver(void *user, void *p)
+{
+	struct lane *l = user;
+	struct item *it;
+
+	if (((uintptr_t)p & ITEM_TAG) == 0) {
+		do_write(l->s, p, l->idx);
+		release_record(p);
+		return;
+	}
+	it = (struct item *)((uintptr_t)p & ~ITEM_TAG);
+	if (it->kind == IT_START)
+		do_call_start(l->s, it->rec, l->idx);
+	else
+		do_orphan(l->s, &it->st, l->idx);
+	release_item(it);
+}
+
+/* A lane's control messages, in queue order with its entries, on its thread. */
 static int out_control(void *user, int op)
 {
-	struct ct_sinkset *s = user;
+	struct lane *l = user;
 
 	switch (op) {
 	case OUT_FLUSH_DIRTY:
-		return flush_sinks(s, true);
+		return flush_sinks(l->s, true, l->idx);
 	case OUT_FLUSH_ALL:
-		return flush_sinks(s, false);
+		return flush_sinks(l->s, false, l->idx);
 	case OUT_REOPEN:
-		return do_reopen(s);
+		return do_reopen(l->s, l->idx);
 	default:
-		do_close(s);
+		do_close(l->s, l->idx);
 		return CT_OK;
 	}
 }
 
+/* Adds the counters of a lane's stopped thread to s->wst. */
+static void keep_stats(struct ct_sinkset *s, const struct ct_worker *w)
+{
+	struct ct_worker_stats ws;
+
+	ct_worker_get_stats(w, &ws);
+	s->wst.items += ws.items;
+	s->wst.controls += ws.controls;
+	s->wst.waits += ws.waits;
+	if (ws.peak > s->wst.peak)
+		s->wst.peak = ws.peak;
+}
+
 /*
- * Starts the output thread (after the sinks are added and attached): from
- * now on every sink op runs there.  CT_OK, or CT_ERR (reported through the
- * log) when it cannot start: the sinks then keep running on the caller's
- * thread, nothing is lost.  Starting twice is a no-op.
+ * Starts the output threads, one per lane in use (after the sinks are
+ * added and attached): from now on every sink op runs on its lane's
+ * thread.  CT_OK, or CT_ERR (reported through the log) when one cannot
+ * start: the sinks then keep running on the caller's thread, nothing is
+ * lost.  Starting twice is a no-op.
  */
 int ct_sinkset_start(struct ct_sinkset *s)
 {
 	static const struct ct_worker_ops ops = { out_deliver, out_control };
 	char errbuf[CT_ERRBUF_SIZE];
+	int i, n = s->n < SINKSET_LANES ? (int)s->n : SINKSET_LANES;
 
-	if (s->w != NULL || s->n == 0)
+	if (s->n_lanes > 0 || s->n == 0)
 		return CT_OK;
-	s->w = ct_worker_new(SINKSET_QUEUE, &ops, s, errbuf);
-	if (s->w == NULL) {
-		ct_log(&s->log, CT_LOG_WARN, "%s; outputs are written on the capture thread", errbuf);
-		return CT_ERR;
+	for (i = 0; i < n; i++) {
+		s->lanes[i].s = s;
+		s->lanes[i].idx = i;
+		s->lanes[i].dirty = false;
+		s->lanes[i].w = ct_worker_new(SINKSET_QUEUE, &ops, &s->lanes[i], errbuf);
+		if (s->lanes[i].w == NULL) {
+			ct_log(&s->log, CT_LOG_WARN, "%s; outputs are written on the capture thread",
+			    errbuf);
+			while (i-- > 0) {   /* nothing was queued yet */
+				ct_worker_free(s->lanes[i].w);
+				s->lanes[i].w = NULL;
+			}
+			return CT_ERR;
+		}
 	}
+	s->n_lanes = n;
 	return CT_OK;
 }
 
-/* Queues entry p for the output thread; false (not queued, caller keeps it) without one. */
-static bool enqueue(struct ct_sinkset *s, void *p)
+/* Queues entry p for lane l's thread; false (not queued, caller delivers it) when it stopped. */
+static bool enqueue(struct lane *l, void *p)
 {
-	if (s->w == NULL || ct_worker_put(s->w, p) != CT_OK)
+	if (ct_worker_put(l->w, p) != CT_OK)
 		return false;
-	s->w_dirty = true;
+	l->dirty = true;
 	return true;
 }
 
@@ -398,11 +480,38 @@ static void lost_event(struct ct_sinkset *s, const char *what)
  */
 void ct_sinkset_put(struct ct_sinkset *s, struct ct_call_record *rec)
 {
+	int i;
+
 	s->st.records++;
-	if (enqueue(s, rec))
+	if (s->n_lanes == 0) {   /* no output thread: on this thread */
+		do_write(s, rec, -1);
+		ct_call_record_free(rec);
 		return;
-	do_write(s, rec);   /* no output thread (or it has stopped): on this thread */
-	ct_call_record_free(rec);
+	}
+	rec->out_refs = (unsigned)s->n_lanes;
+	for (i = 0; i < s->n_lanes; i++) {
+		if (enqueue(&s->lanes[i], rec))
+			continue;
+		do_write(s, rec, i);   /* that thread has stopped: on this one */
+		release_record(rec);
+	}
+}
+
+/* Queues item it (refs set) to every lane; a lane that stopped gets it on this thread. */
+static void put_item(struct ct_sinkset *s, struct item *it)
+{
+	int i;
+
+	it->refs = (unsigned)s->n_lanes;
+	for (i = 0; i < s->n_lanes; i++) {
+		if (enqueue(&s->lanes[i], (void *)((uintptr_t)it | ITEM_TAG)))
+			continue;
+		if (it->kind == IT_START)
+			do_call_start(s, it->rec, i);
+		else
+			do_orphan(s, &it->st, i);
+		release_item(it);
+	}
 }
 
 /* As ct_sinkset_put for a call-start event (rec owned from now on). */
@@ -410,20 +519,18 @@ void ct_sinkset_put_start(struct ct_sinkset *s, struct ct_call_record *rec)
 {
 	struct item *it;
 
-	if (s->w != NULL) {
+	if (s->n_lanes > 0) {
 		if ((it = calloc(1, sizeof(*it))) != NULL) {
 			it->kind = IT_START;
 			it->rec = rec;
-			if (enqueue(s, (void *)((uintptr_t)it | ITEM_TAG)))
-				return;
-			free(it);
+			put_item(s, it);
 		} else {
 			lost_event(s, "a call-start event");   /* never written from this thread */
 			ct_call_record_free(rec);
-			return;
 		}
+		return;
 	}
-	do_call_start(s, rec);
+	do_call_start(s, rec, -1);
 	ct_call_record_free(rec);
 }
 
@@ -433,19 +540,17 @@ void ct_sinkset_orphan(struct ct_sinkset *s, const struct ct_stream_stats *st)
 	struct item *it;
 
 	s->st.orphans++;
-	if (s->w != NULL) {
+	if (s->n_lanes > 0) {
 		if ((it = calloc(1, sizeof(*it))) != NULL) {
 			it->kind = IT_ORPHAN;
 			it->st = *st;
-			if (enqueue(s, (void *)((uintptr_t)it | ITEM_TAG)))
-				return;
-			free(it);
+			put_item(s, it);
 		} else {
 			lost_event(s, "an orphan stream");   /* never written from this thread */
-			return;
 		}
+		return;
 	}
-	do_orphan(s, st);
+	do_orphan(s, st, -1);
 }
 
 /*
@@ -456,7 +561,7 @@ void ct_sinkset_orphan(struct ct_sinkset *s, const struct ct_stream_stats *st)
 void ct_sinkset_write(struct ct_sinkset *s, const struct ct_call_record *rec)
 {
 	s->st.records++;
-	do_write(s, rec);
+	do_write(s, rec, -1);
 }
 
 /*
@@ -467,7 +572,7 @@ void ct_sinkset_write(struct ct_sinkset *s, const struct ct_call_record *rec)
  * flushed.  Returns CT_OK, or CT_ERR when any sink could not be reopened
  * (reported; it is skipped until a later reopen works; the others go on).
  */
-static int do_reopen(struct ct_sinkset *s)
+static int do_reopen(struct ct_sinkset *s, int lane)
 {
 	char errbuf[CT_ERRBUF_SIZE];
 	int rc = CT_OK;
@@ -476,6 +581,8 @@ static int do_reopen(struct ct_sinkset *s)
 	for (i = 0; i < s->n; i++) {
 		struct sink *k = &s->sinks[i];
 
+		if (!in_lane(k, lane))
+			continue;
 		errbuf[0] = '\0';
 		if (k->ops->reopen == NULL) {
 			if (!k->failed && k->ops->flush != NULL &&
@@ -502,7 +609,7 @@ static int do_reopen(struct ct_sinkset *s)
  * the sink already failed.  Returns CT_OK, or CT_ERR when any sink failed
  * at any point of the run.
  */
-static void do_close(struct ct_sinkset *s)
+static void do_close(struct ct_sinkset *s, int lane)
 {
 	char errbuf[CT_ERRBUF_SIZE];
 	size_t i;
@@ -510,7 +617,7 @@ static void do_close(struct ct_sinkset *s)
 	for (i = 0; i < s->n; i++) {
 		struct sink *k = &s->sinks[i];
 
-		if (k->priv == NULL)
+		if (k->priv == NULL || !in_lane(k, lane))
 			continue;
 		errbuf[0] = '\0';
 		if (k->ops->close(k->priv, errbuf) != CT_OK && !k->failed)
@@ -528,9 +635,14 @@ static void do_close(struct ct_sinkset *s)
  */
 int ct_sinkset_reopen(struct ct_sinkset *s)
 {
-	if (s->w != NULL)
-		return ct_worker_control(s->w, OUT_REOPEN, false);
-	return do_reopen(s);
+	int i, rc = CT_OK;
+
+	if (s->n_lanes == 0)
+		return do_reopen(s, -1);
+	for (i = 0; i < s->n_lanes; i++)
+		if (ct_worker_control(s->lanes[i].w, OUT_REOPEN, false) != CT_OK)
+			rc = CT_ERR;
+	return rc;
 }
 
 /*
@@ -542,13 +654,18 @@ int ct_sinkset_reopen(struct ct_sinkset *s)
  */
 int ct_sinkset_close(struct ct_sinkset *s)
 {
-	if (s->w != NULL) {
-		ct_worker_finish(s->w, OUT_CLOSE);
-		ct_worker_get_stats(s->w, &s->wst);   /* kept for ct_sinkset_get_stats */
-		ct_worker_free(s->w);
-		s->w = NULL;
+	int i;
+
+	if (s->n_lanes > 0) {
+		for (i = 0; i < s->n_lanes; i++) {
+			ct_worker_finish(s->lanes[i].w, OUT_CLOSE);
+			keep_stats(s, s->lanes[i].w);   /* kept for ct_sinkset_get_stats */
+			ct_worker_free(s->lanes[i].w);
+			s->lanes[i].w = NULL;
+		}
+		s->n_lanes = 0;
 	} else {
-		do_close(s);
+		do_close(s, -1);
 	}
 	return __atomic_load_n(&s->st.errors, __ATOMIC_RELAXED) != 0 ? CT_ERR : CT_OK;
 }
@@ -565,12 +682,17 @@ void *ct_sink_open_target(const struct ct_sink_ops *ops, const char *target, cha
 
 void ct_sinkset_get_stats(const struct ct_sinkset *s, struct ct_sinkset_stats *st)
 {
-	struct ct_worker_stats ws = s->wst;
+	struct ct_worker_stats ws = s->wst, l;
+	int i;
 
 	*st = s->st;
 	st->errors = __atomic_load_n(&s->st.errors, __ATOMIC_RELAXED);
-	if (s->w != NULL)
-		ct_worker_get_stats(s->w, &ws);
+	for (i = 0; i < s->n_lanes; i++) {
+		ct_worker_get_stats(s->lanes[i].w, &l);
+		ws.waits += l.waits;
+		if (l.peak > ws.peak)
+			ws.peak = l.peak;
+	}
 	st->queue_waits = ws.waits;
 	st->queue_peak = ws.peak;
 }
@@ -599,10 +721,12 @@ void ct_sinkset_free(struct ct_sinkset *s)
 {
 	char errbuf[CT_ERRBUF_SIZE];
 	size_t i;
+	int j;
 
 	if (s == NULL)
 		return;
-	ct_worker_free(s->w);   /* ct_sinkset_close was not called: delivers what is queued */
+	for (j = 0; j < s->n_lanes; j++)   /* ct_sinkset_close was not called: delivers what is queued */
+		ct_worker_free(s->lanes[j].w);
 	for (i = 0; i < s->n; i++)
 		if (s->sinks[i].priv != NULL)
 			s->sinks[i].ops->close(s->sinks[i].priv, errbuf);

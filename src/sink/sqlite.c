@@ -48,7 +48,14 @@
 #include "store_sql.h"
 
 #define SCHEMA_VERSION 4
-#define BATCH 500          /* records per transaction at most */
+/*
+ * Records per transaction at most: the 1 s timer decides in practice.  A
+ * commit writes every page its records touched to the WAL (the Call-ID and
+ * number indexes touch a random page per record) and syncs it: under a
+ * 400k-INVITE flood, 800 commits of 500 records cost about a tenth of the
+ * database's time more than a commit a second (7.5 s against 6.7 s).
+ */
+#define BATCH 100000
 #define COMMIT_MS 1000     /* wall time a transaction stays open at most */
 #define BUSY_TIMEOUT_MS 5000
 #define N_CALLBACK 3       /* statements of the callback update */
@@ -404,6 +411,8 @@ static int db_setup(struct sqlite_sink *ss, char *errbuf)
 	}
 	if (exec(ss->db, "PRAGMA journal_mode=WAL", &msg) != CT_OK ||
 	    exec(ss->db, "PRAGMA synchronous=FULL", &msg) != CT_OK ||
+	    /* 32 MiB of page cache (default 2 MiB): the indexes of a day's calls stay in memory */
+	    exec(ss->db, "PRAGMA cache_size=-32768", &msg) != CT_OK ||
 	    migrate(ss->db, ver < 0 ? 0 : ver, &msg) != CT_OK)
 		goto fail_msg;
 	if (prepare_all(ss) != CT_OK)

@@ -794,9 +794,10 @@ static void test_table_controls(void)
 
 /*
  * Disk full in the middle of a record (here: the file size limit, with
- * SIGXFSZ ignored so write(2) fails with EFBIG): the file is cut back to
- * its last whole record, and later writes are refused so nothing follows a
- * hole.  Both text formats.
+ * SIGXFSZ ignored so write(2) fails with EFBIG): the held records are
+ * written at flush, the file is cut back to the last record that fit
+ * whole, the message counts the records lost, and later writes are
+ * refused so nothing follows a hole.  Both text formats.
  */
 static void test_sink_cut_back(void)
 {
@@ -806,7 +807,7 @@ static void test_sink_cut_back(void)
 	struct rlimit saved, lim;
 	void (*old)(int);
 	const char *path = tmp_path("cut.out"), *text;
-	size_t k, len, line;
+	size_t k, len, line, hdr, n;
 	int i, rc;
 	void *priv;
 
@@ -817,26 +818,29 @@ static void test_sink_cut_back(void)
 		CHECK(priv != NULL);
 		if (priv == NULL)
 			continue;
+		line = k == 0 ? strlen(full_json) + 1 : strlen(csv_full);
+		hdr = k == 0 ? 0 : strlen(csv_header);
 		lim = saved;
-		lim.rlim_cur = 3000;    /* a few records and a part of one */
+		lim.rlim_cur = hdr + 3 * line + line / 2;    /* three records and a part of one */
 		setrlimit(RLIMIT_FSIZE, &lim);
+		/* A regular file holds whole records until flush: all 20 are taken. */
 		rc = CT_OK;
 		for (i = 0; i < 20 && rc == CT_OK; i++)
 			rc = ops[k]->write(priv, r, errbuf);
-		CHECK_INT(rc, CT_ERR);
-		snprintf(want, sizeof(want), "cannot write to '%s': File too large (the incomplete "
-		    "record was removed)", path);
+		CHECK_INT(rc, CT_OK);
+		CHECK_INT(ops[k]->flush(priv, errbuf), CT_ERR);
+		n = 3;   /* the records that fit whole below the limit stay, the others go */
+		snprintf(want, sizeof(want), "cannot write to '%s': File too large (%zu records that "
+		    "did not fit were removed; the file ends with its last whole record)", path, 20 - n);
 		CHECK_STR(errbuf, want);
 		CHECK_INT(ops[k]->write(priv, r, errbuf), CT_ERR);   /* refused from now on */
 		ops[k]->close(priv, errbuf);
 		setrlimit(RLIMIT_FSIZE, &saved);
 		text = slurp(path);
 		len = strlen(text);
-		line = k == 0 ? strlen(full_json) + 1 : strlen(csv_full);
-		/* JSON: i - 1 whole lines; CSV: the header and i - 1 rows */
+		/* JSON: n whole lines; CSV: the header and n rows */
 		CHECK(len > 0 && text[len - 1] == '\n');
-		CHECK_INT(len, (k == 0 ? 0 : strlen(csv_header)) + (size_t)(i - 1) * line);
-		CHECK(i > 1 && len < 3000);
+		CHECK_INT(len, hdr + n * line);
 	}
 	signal(SIGXFSZ, old);
 	unlink(path);
@@ -1024,7 +1028,11 @@ static void test_sqlite_sink(void)
 	ct_call_record_free(recs[2]);
 }
 
-/* Batches commit every 500 records: a reader sees them before close. */
+/*
+ * A batch is one transaction, committed by flush (the engine's 1 s timer)
+ * or when it has been open COMMIT_MS (1 s) at the next record: a reader
+ * sees nothing of an open batch and everything once committed.
+ */
 static void test_sqlite_batch(void)
 {
 	struct ct_call_record *r = empty_record();
@@ -1041,9 +1049,15 @@ static void test_sqlite_batch(void)
 		ok &= ct_sink_sqlite.write(priv, r, errbuf) == CT_OK;
 	CHECK(ok);
 	CHECK_INT(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	CHECK_INT(q_int(db, "SELECT count(*) FROM calls"), 500);
+	CHECK_INT(q_int(db, "SELECT count(*) FROM calls"), 0);
 	CHECK_INT(ct_sink_sqlite.flush(priv, errbuf), CT_OK);
 	CHECK_INT(q_int(db, "SELECT count(*) FROM calls"), 501);
+	/* no flush: the record after the batch's first second commits it */
+	CHECK_INT(ct_sink_sqlite.write(priv, r, errbuf), CT_OK);
+	usleep(1100 * 1000);
+	CHECK_INT(q_int(db, "SELECT count(*) FROM calls"), 501);
+	CHECK_INT(ct_sink_sqlite.write(priv, r, errbuf), CT_OK);
+	CHECK_INT(q_int(db, "SELECT count(*) FROM calls"), 503);
 	sqlite3_close(db);
 	CHECK_INT(ct_sink_sqlite.close(priv, errbuf), CT_OK);
 out:
