@@ -115,6 +115,21 @@ void ct_audio_store_usage(const struct ct_audio_store *s, uint32_t *blocks, uint
 int ct_audio_finisher_direct_take(struct ct_audio_finisher *f);
 void ct_audio_finisher_direct_give(struct ct_audio_finisher *f);
 
+/*
+ * Write-cache memory of the calls one recorder decodes (writer.c): each
+ * call holding buffers is on a list, least recently written first; bytes
+ * is what they hold together, max the budget (CT_AUDIO_CACHE_MAX).  A call
+ * that needs a buffer beyond it first writes out and frees the buffers of
+ * the calls written least recently.  Recorder thread only.
+ */
+#define CT_AUDIO_CACHE_MAX ((size_t)64 << 20)
+struct ct_audio_lru {
+	struct ct_audio_call *head, *tail;
+	size_t bytes, max;
+	uint64_t evictions;         /* buffers written out early for the budget */
+};
+struct ct_audio_lru *ct_audio_finisher_lru(struct ct_audio_finisher *f);
+
 /* The recorder's store (created for dir on first use), NULL on ENOMEM. */
 struct ct_audio_store *ct_audio_finisher_store(struct ct_audio_finisher *f, const char *dir);
 

@@ -89,7 +89,13 @@ struct ct_audio_finisher {
 	struct ct_audio_store *store; /* the recorder's scratch store */
 	size_t direct_max, direct_open; /* direct WAV files: budget, open now (recorder) */
 	struct ct_audio_bufs bufs;  /* the recorder's decode buffers */
+	struct ct_audio_lru lru;    /* the write caches of its calls (writer.c) */
 };
+
+struct ct_audio_lru *ct_audio_finisher_lru(struct ct_audio_finisher *f)
+{
+	return &f->lru;
+}
 
 struct ct_audio_bufs *ct_audio_finisher_bufs(struct ct_audio_finisher *f)
 {
@@ -336,6 +342,7 @@ struct ct_audio_finisher *ct_audio_finisher_new(void)
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0)
 		f->direct_max = rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > DIRECT_CAP * 2 + 128 ?
 		    DIRECT_CAP : rl.rlim_cur > 128 ? (size_t)(rl.rlim_cur - 128) / 2 : 0;
+	f->lru.max = CT_AUDIO_CACHE_MAX;
 	f->ring = malloc(RING_BYTES);
 	if (f->ring == NULL)
 		return f;                       /* no ring: in place */

@@ -161,6 +161,9 @@ struct ct_audio_call {
 	char undec[UNDEC_MAX];     /* "G723,AMR" */
 	uint64_t dropped;          /* packets out of range, malformed, too many streams */
 	uint64_t resyncs;          /* timestamp jumps re-anchored on arrival time */
+	struct ct_audio_call *lru_prev, *lru_next; /* fin's write-cache list (recorder side) */
+	int on_lru;
+	size_t cache_bytes;        /* write-cache memory held (cache[], dslot[].buf) */
 	int64_t end_us;            /* end of the latest audio placed, in file time */
 	int64_t cut_us;            /* silence removed so far (MAX_HOLE_US rule) */
 	uint64_t holes_cut;        /* stretches shortened */
@@ -438,6 +441,117 @@ static int map_set(struct chan *ch, int64_t b, int64_t idx)
 	return 0;
 }
 
+/*
+ * The write-cache budget (struct ct_audio_lru, audio_int.h).  A call is
+ * on its recorder's list while it holds buffers, moved to the end on every
+ * write; a buffer beyond the budget is made room for by writing out and
+ * freeing the buffers of the calls at the head (written least recently),
+ * which take them back on their next packet: a stored block then holds
+ * only its changed samples (cache) or is read back (direct).  So memory
+ * stays bounded with any number of concurrent recordings (tens of
+ * thousands of spoofed answered calls); past the budget, writes cost more
+ * I/O instead.  Calls without a recorder (tests, in place) have no budget.
+ */
+static int cache_flush(struct ct_audio_call *ac, int c);
+static int direct_flush(struct ct_audio_call *ac);
+
+static struct ct_audio_lru *lru_of(const struct ct_audio_call *ac)
+{
+	return ac->fin != NULL ? ct_audio_finisher_lru(ac->fin) : NULL;
+}
+
+static void lru_unlink(struct ct_audio_lru *l, struct ct_audio_call *ac)
+{
+	if (!ac->on_lru)
+		return;
+	if (ac->lru_prev != NULL)
+		ac->lru_prev->lru_next = ac->lru_next;
+	else
+		l->head = ac->lru_next;
+	if (ac->lru_next != NULL)
+		ac->lru_next->lru_prev = ac->lru_prev;
+	else
+		l->tail = ac->lru_prev;
+	ac->lru_prev = ac->lru_next = NULL;
+	ac->on_lru = 0;
+}
+
+/* ac was just written: the end of the list (when it holds buffers). */
+static void lru_touch(struct ct_audio_call *ac)
+{
+	struct ct_audio_lru *l = lru_of(ac);
+
+	if (l == NULL || ac->cache_bytes == 0 || l->tail == ac)
+		return;
+	lru_unlink(l, ac);
+	ac->lru_prev = l->tail;
+	if (l->tail != NULL)
+		l->tail->lru_next = ac;
+	else
+		l->head = ac;
+	l->tail = ac;
+	ac->on_lru = 1;
+}
+
+/* ac's buffers are freed (or about to be): off the list and the budget. */
+static void lru_forget(struct ct_audio_call *ac)
+{
+	struct ct_audio_lru *l = lru_of(ac);
+
+	if (l == NULL)
+		return;
+	lru_unlink(l, ac);
+	l->bytes -= ac->cache_bytes;
+	ac->cache_bytes = 0;
+}
+
+/* Writes out ac's cached samples and frees its write buffers (budget eviction). */
+static void caches_drop(struct ct_audio_call *ac)
+{
+	int c;
+
+	if (ac->dfd >= 0)
+		(void)direct_flush(ac);   /* an error stays in io_errno: reported at the end */
+	for (c = 0; c < 2; c++) {
+		if (ac->ch[c].cache == NULL)
+			continue;
+		(void)cache_flush(ac, c);
+		free(ac->ch[c].cache);
+		ac->ch[c].cache = NULL;
+		ac->ch[c].cblk = -1;
+	}
+	for (c = 0; c < 2; c++) {
+		free(ac->dslot[c].buf);
+		ac->dslot[c].buf = NULL;
+		ac->dslot[c].blk = -1;
+	}
+	lru_forget(ac);
+}
+
+/* Allocates a write buffer of n bytes for ac within the budget; NULL on ENOMEM. */
+static void *cache_alloc(struct ct_audio_call *ac, size_t n)
+{
+	struct ct_audio_lru *l = lru_of(ac);
+	struct ct_audio_call *v;
+	void *p;
+
+	while (l != NULL && l->bytes + n > l->max) {
+		v = l->head == ac ? ac->lru_next : l->head;
+		if (v == NULL)
+			break;
+		caches_drop(v);
+		l->evictions++;
+	}
+	if ((p = malloc(n)) == NULL)
+		return NULL;
+	if (l != NULL) {
+		l->bytes += n;
+		ac->cache_bytes += n;
+		lru_touch(ac);
+	}
+	return p;
+}
+
 /* Byte offset of sample i (of a block stored at idx) in the store. */
 static off_t store_offset(int64_t idx, int64_t i)
 {
@@ -486,7 +600,7 @@ static void piece_write(struct ct_audio_call *ac, int c, int64_t pos, const int1
 	struct chan *ch = &ac->ch[c];
 	int64_t blk = pos / BLOCK, end = pos + (int64_t)k;
 
-	if (ch->cache == NULL && (ch->cache = malloc(BLOCK * sizeof(int16_t))) == NULL) {
+	if (ch->cache == NULL && (ch->cache = cache_alloc(ac, BLOCK * sizeof(int16_t))) == NULL) {
 		ac->io_errno = ENOMEM;
 		return;
 	}
@@ -963,7 +1077,7 @@ static void direct_open(struct ct_audio_call *ac, uint32_t rate)
 	}
 	free(tmp);
 	for (i = 0; fd >= 0 && i < 2; i++)
-		if ((ac->dslot[i].buf = malloc(DBLOCK * 2 * sizeof(int16_t))) == NULL) {
+		if ((ac->dslot[i].buf = cache_alloc(ac, DBLOCK * 2 * sizeof(int16_t))) == NULL) {
 			close(fd);
 			fd = -1;
 		}
@@ -1022,6 +1136,10 @@ static void direct_piece(struct ct_audio_call *ac, int c, int64_t pos, const int
 	int16_t *d;
 	size_t i;
 
+	if (s->buf == NULL && (s->buf = cache_alloc(ac, DBLOCK * 2 * sizeof(int16_t))) == NULL) {
+		ac->io_errno = ENOMEM;   /* given up for the budget, not there again */
+		return;
+	}
 	if (s->blk > b) {                   /* behind its slot: patch the file */
 		int16_t tmp[DBLOCK * 2];
 
@@ -1063,6 +1181,7 @@ static int direct_flush(struct ct_audio_call *ac)
 static void audio_write(struct ct_audio_call *ac, int c, int64_t pos, const int16_t *s,
     size_t n)
 {
+	lru_touch(ac);
 	if (!ac->direct_tried)
 		direct_open(ac, ac->ch[c].rate);
 	if (ac->dfd < 0) {
@@ -1254,6 +1373,7 @@ void ct_audio_call_free(struct ct_audio_call *ac)
 	size_t i, b;
 	int c;
 
+	lru_forget(ac);
 	for (i = 0; i < ac->n_streams; i++)
 		if (ac->streams[i].state != NULL)
 			ac->streams[i].codec->state_free(ac->streams[i].state);

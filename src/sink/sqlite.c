@@ -411,8 +411,8 @@ static int db_setup(struct sqlite_sink *ss, char *errbuf)
 	}
 	if (exec(ss->db, "PRAGMA journal_mode=WAL", &msg) != CT_OK ||
 	    exec(ss->db, "PRAGMA synchronous=FULL", &msg) != CT_OK ||
-	    /* 32 MiB of page cache (default 2 MiB): the indexes of a day's calls stay in memory */
-	    exec(ss->db, "PRAGMA cache_size=-32768", &msg) != CT_OK ||
+	    /* 16 MiB of page cache (default 2 MiB): the hot index pages stay in memory */
+	    exec(ss->db, "PRAGMA cache_size=-16384", &msg) != CT_OK ||
 	    migrate(ss->db, ver < 0 ? 0 : ver, &msg) != CT_OK)
 		goto fail_msg;
 	if (prepare_all(ss) != CT_OK)

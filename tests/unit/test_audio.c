@@ -888,6 +888,90 @@ static void test_store(const char *dir, size_t direct_max)
 	CHECK(open_fds() <= fds - 1);           /* and it is closed */
 }
 
+/*
+ * The write-cache budget (CT_AUDIO_CACHE_MAX, here three calls' worth):
+ * 40 calls record at once, their packets interleaved, each jumping back
+ * over two blocks now and then; every call's buffers are written out and
+ * taken back many times, and every file must still hold exactly its
+ * packets (byte pattern per call and packet).  With and without direct
+ * WAV files.  The budget holds throughout and nothing is left at the end.
+ */
+#define BUDGET_CALLS 40
+#define BUDGET_PKTS 120
+static void test_cache_budget(const char *dir, size_t direct_max)
+{
+	static short model[BUDGET_CALLS][BUDGET_PKTS * 160 + 160];
+	struct ct_audio_finisher *f = ct_audio_finisher_new();
+	struct ct_audio_call *ac[BUDGET_CALLS];
+	char errbuf[CT_ERRBUF_SIZE] = "", id[64], *paths[BUDGET_CALLS];
+	struct ct_audio_lru *lru;
+	int64_t len[BUDGET_CALLS];
+	uint8_t p[160];
+	int i, k, c, over = 0, bad = 0;
+
+	CHECK(f != NULL);
+	if (f == NULL)
+		return;
+	ct_audio_finisher_set_direct_max(f, direct_max);
+	lru = ct_audio_finisher_lru(f);
+	lru->max = 3 * 4 * CT_AUDIO_BLOCK_BYTES / 2;   /* 3 calls of 2 x 8 KiB */
+	memset(model, 0, sizeof(model));
+	for (i = 0; i < BUDGET_CALLS; i++) {
+		snprintf(id, sizeof(id), "budget-%d", i);
+		ac[i] = ct_audio_call_new(dir, CT_AUDIO_WAV, id, START_US, errbuf);
+		CHECK(ac[i] != NULL);
+		if (ac[i] == NULL)
+			return;
+		ct_audio_call_set_finisher(ac[i], f);
+		len[i] = 0;
+	}
+	for (k = 0; k < BUDGET_PKTS; k++) {
+		for (i = 0; i < BUDGET_CALLS; i++) {
+			/* every 7th packet of a call goes back 90 packets (over two blocks) */
+			int q = (k % 7 == 6 && k >= 90) ? k - 90 : k;
+			uint8_t b = (uint8_t)(0x11 + i * 5 + k * 3);
+
+			memset(p, b, sizeof(p));
+			ct_audio_call_add(ac[i], 0, "PCMU", 8000, 0x7700u + (uint32_t)i,
+			    (uint32_t)q * 160, START_US + q * 20000LL, p, sizeof(p));
+			for (c = 0; c < 160; c++)
+				model[i][q * 160 + c] = ct_g711_ulaw_decode(b);
+			if ((int64_t)(q + 1) * 160 > len[i])
+				len[i] = (int64_t)(q + 1) * 160;
+		}
+		ct_audio_finisher_drain(f);
+		over += lru->bytes > lru->max;
+	}
+	CHECK_INT(over, 0);
+	CHECK(lru->evictions > 0);
+	for (i = 0; i < BUDGET_CALLS; i++) {
+		paths[i] = NULL;
+		CHECK_INT(ct_audio_finisher_submit(f, ac[i], &paths[i], NULL, errbuf), 0);
+	}
+	ct_audio_finisher_drain(f);
+	CHECK_INT(ct_audio_finisher_take_errors(f, errbuf), 0);
+	CHECK_INT(lru->bytes, 0);
+	CHECK(lru->head == NULL && lru->tail == NULL);
+	for (i = 0; i < BUDGET_CALLS; i++) {
+		SF_INFO info;
+		short *buf = NULL;
+		long n, j;
+
+		CHECK(paths[i] != NULL);
+		if (paths[i] == NULL)
+			continue;
+		n = read_file(paths[i], &buf, &info);
+		CHECK_INT(n, len[i]);
+		for (j = 0; j < n && j < len[i]; j++)
+			bad += buf[2 * j] != model[i][j] || buf[2 * j + 1] != 0;
+		free(buf);
+		unlink(paths[i]);
+		free(paths[i]);
+	}
+	CHECK_INT(bad, 0);
+	ct_audio_finisher_free(f);
+}
+
 /* ---- hostile RTP: codec, rate, payload type, timestamp and SSRC changes ---- */
 
 /* One packet of a table-driven recording: payload of len bytes of fill (L16: samples of value). */
@@ -1481,6 +1565,8 @@ int main(void)
 	test_write_cache_model(dir, NULL);
 	test_store(dir, 0);
 	test_store(dir, 10);
+	test_cache_budget(dir, 0);
+	test_cache_budget(dir, 1000);
 	test_finisher(dir);
 	test_finisher_reports(dir);
 	test_rate_switch(dir);
