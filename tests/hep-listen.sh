@@ -113,6 +113,65 @@ if listen; then
 	fi
 fi
 
+# -w: the rebuilt frames as a pcap, which calltap -r reads back into the same records;
+# --metrics: the collector's counters.
+mport=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+if listen -w "$t/hep.pcap" --metrics "127.0.0.1:$mport"; then
+	f="$srcdir/pcaps/sipp-many.pcap"
+	"$CALLTAP" -q --json /dev/null --hep "127.0.0.1:$port" --hep-proto tcp "$f" 2>/dev/null
+	sleep 2.5   # a tick (a second of the agents' time, idle: 1 s late) publishes them
+	python3 -c 'import sys, urllib.request; sys.stdout.write(urllib.request.urlopen("http://127.0.0.1:%s/metrics" % sys.argv[1], timeout=5).read().decode())' \
+	    "$mport" >"$t/metrics" 2>&1
+	stop
+	"$CALLTAP" -q --json "$t/file.json" "$f" 2>/dev/null
+	"$CALLTAP" -q --json "$t/w.json" -r "$t/hep.pcap" 2>/dev/null
+	fields "$t/file.json" >"$t/want"
+	fields "$t/w.json" >"$t/got"
+	if [ -s "$t/want" ] && cmp -s "$t/want" "$t/got"; then
+		ok "-w: the frames rebuilt from HEP, read back, give the same $(wc -l <"$t/want") records"
+	else
+		bad "-w: $(diff "$t/want" "$t/got" | head -4 | tr '\n' ';')"
+	fi
+	if grep -q '^calltap_hep_in_sip_total{sensor="[^"]*"} 115$' "$t/metrics" &&
+	    grep -q '^calltap_hep_in_malformed_total{sensor="[^"]*"} 0$' "$t/metrics" &&
+	    grep -q '^# HELP calltap_hep_in_auth_failed_total ' "$t/metrics"; then
+		ok "--metrics: calltap_hep_in_sip_total 115, calltap_hep_in_malformed_total 0"
+	else
+		bad "--metrics: $(grep hep_in "$t/metrics" | tr '\n' ';')"
+	fi
+	if command -v promtool >/dev/null 2>&1; then
+		if promtool check metrics <"$t/metrics" >"$t/err" 2>&1; then
+			ok "--metrics with --hep-listen: promtool check metrics"
+		else
+			bad "--metrics with --hep-listen: promtool check metrics"
+		fi
+	fi
+fi
+
+# IPv6: a collector on ::1 takes HEP over IPv6.
+if python3 -c 'import socket; socket.socket(socket.AF_INET6).bind(("::1", 0))' 2>/dev/null; then
+	rm -f "$t/hep.json"
+	"$CALLTAP" -s --hep-listen "[::1]:0" --json "$t/hep.json" 2>"$t/l.err" &
+	lst=$!
+	i=0
+	port=
+	while [ -z "$port" ] && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+		port=$(sed -n 's/^calltap: hep: listening on \[::1\]:\([0-9]*\) .*/\1/p' "$t/l.err")
+	done
+	"$CALLTAP" -q --json /dev/null --hep "[::1]:$port" "$srcdir/pcaps/sipp-ipv6.pcap" 2>/dev/null
+	stop
+	"$CALLTAP" -q --json "$t/file.json" "$srcdir/pcaps/sipp-ipv6.pcap" 2>/dev/null
+	fields "$t/file.json" >"$t/want"
+	fields "$t/hep.json" >"$t/got"
+	if [ -n "$port" ] && [ -s "$t/want" ] && cmp -s "$t/want" "$t/got"; then
+		ok "--hep-listen [::1]:PORT: the same records over IPv6"
+	else
+		bad "--hep-listen [::1]: port '$port', $(diff "$t/want" "$t/got" | head -3 | tr '\n' ';')"
+	fi
+fi
+
 # The auth key: a wrong or missing one is counted and dropped, the right one taken.
 if listen --hep-password s3cret; then
 	f="$srcdir/pcaps/sipp-answered-caller-bye.pcap"
