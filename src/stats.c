@@ -107,6 +107,7 @@ void ct_stats_print(const struct ct_engine_stats *es, const struct ct_sinkset_st
 		    (unsigned long long)h->tcp_accepted);
 		fprintf(out, "  %-24s %llu\n", "hep_in_tcp_refused",
 		    (unsigned long long)h->tcp_refused);
+		fprintf(out, "  %-24s %llu\n", "hep_in_udp_drops", (unsigned long long)h->udp_drops);
 	}
 	if (es->attr) {   /* the --leases log */
 		print_row(out, "leases_held", es->pool.leases);

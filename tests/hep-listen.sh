@@ -248,6 +248,42 @@ EOF
 	fi
 fi
 
+# A collector that cannot keep up: the datagrams the kernel dropped are counted
+# (hep_in_udp_drops, from SO_RXQ_OVFL), and every datagram is either taken or counted.
+if listen; then
+	kill -STOP "$lst"
+	python3 - "$port" "$t/one" <<'EOF'
+import socket, struct, sys
+port = int(sys.argv[1])
+def chunk(t, v):
+    return struct.pack("!HHH", 0, t, 6 + len(v)) + v
+sip = (b"OPTIONS sip:a@10.0.0.2 SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.1\r\nCall-ID: x1\r\n"
+       b"CSeq: 1 OPTIONS\r\nFrom: <sip:b@10.0.0.1>;tag=1\r\nTo: <sip:a@10.0.0.2>\r\n"
+       b"Content-Length: 0\r\n\r\n") + b"X" * 900
+body = b"".join([chunk(1, b"\x02"), chunk(2, b"\x11"), chunk(3, bytes([10, 0, 0, 1])),
+                 chunk(4, bytes([10, 0, 0, 2])), chunk(7, struct.pack("!H", 5060)),
+                 chunk(8, struct.pack("!H", 5060)), chunk(9, struct.pack("!I", 1700000000)),
+                 chunk(10, struct.pack("!I", 0)), chunk(11, b"\x01"), chunk(15, sip)])
+pkt = b"HEP3" + struct.pack("!H", 6 + len(body)) + body
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for i in range(20000):
+    u.sendto(pkt, ("127.0.0.1", port))
+open(sys.argv[2], "wb").write(pkt)
+EOF
+	kill -CONT "$lst"
+	sleep 1
+	# The kernel's count comes with the next datagram received.
+	python3 -c 'import socket,sys; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(open(sys.argv[2], "rb").read(), ("127.0.0.1", int(sys.argv[1])))' "$port" "$t/one"
+	stop
+	d=$(counter hep_in_udp_drops "$t/l.err")
+	s=$(counter hep_in_sip "$t/l.err")
+	if [ "${d:-0}" -gt 0 ] && [ $((d + s)) -eq 20001 ]; then
+		ok "a stopped collector: $s datagrams taken + $d counted as dropped = 20001 sent"
+	else
+		bad "a stopped collector: $s taken, ${d:-?} dropped, of 20001"
+	fi
+fi
+
 # Option errors.
 for bad_args in "--hep-listen 127.0.0.1:9060 -r $srcdir/pcaps/sipp-busy.pcap" \
     "--hep-listen 9060 -i lo" "--hep-listen 70000" "--hep-listen 127.0.0.1:" "--hep-listen ::1:9060" \

@@ -105,6 +105,8 @@ struct ct_hep_in_stats {
 	uint64_t auth_failed;        /* auth key missing or not --hep-password */
 	uint64_t tcp_accepted;       /* TCP connections taken */
 	uint64_t tcp_refused;        /* TCP connections refused: max_conns open already */
+	uint64_t udp_drops;          /* datagrams the kernel dropped, receive buffer full
+	                                (SO_RXQ_OVFL; also the source's capture drops) */
 };
 
 /*

@@ -39,6 +39,7 @@
 #define HEP_IN_CONN_BUF CT_HEP_MAX    /* one whole packet at most */
 #define HEP_IN_ACCEPTS 16             /* connections taken per poll */
 #define LINKTYPE_RAW 101
+#define HEP_IN_RCVBUF (8 << 20)       /* UDP receive buffer asked for (the kernel may cap it) */
 
 struct conn {
 	int fd;                      /* -1: closed, removed at the next poll */
@@ -251,6 +252,41 @@ static void conn_close(struct conn *c)
 	c->off = c->len = 0;
 }
 
+/*
+ * One datagram into h->rx (non-blocking): its length, or <= 0.  The
+ * kernel's count of datagrams dropped on this socket (SO_RXQ_OVFL) comes
+ * with it and is kept in udp_drops.
+ */
+static ssize_t udp_recv(struct ct_hep_in *h)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(uint32_t))];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = { h->rx, sizeof(h->rx) };
+	struct msghdr msg;
+	struct cmsghdr *cm;
+	ssize_t n;
+
+	memset(&msg, 0, sizeof(msg));
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = ctl.buf;
+	msg.msg_controllen = sizeof(ctl.buf);
+	n = recvmsg(h->udp_fd, &msg, MSG_DONTWAIT);
+	if (n < 0)
+		return n;
+	for (cm = CMSG_FIRSTHDR(&msg); cm != NULL; cm = CMSG_NXTHDR(&msg, cm))
+		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SO_RXQ_OVFL &&
+		    cm->cmsg_len >= CMSG_LEN(sizeof(uint32_t))) {
+			uint32_t drops;
+
+			memcpy(&drops, CMSG_DATA(cm), sizeof(drops));
+			h->st.udp_drops = drops;   /* the socket's running count */
+		}
+	return n;
+}
+
 /* Accepts what is waiting on the listener (a few at most per poll). */
 static void accept_conns(struct ct_hep_in *h)
 {
@@ -367,7 +403,7 @@ static int serve(struct ct_hep_in *h, struct ct_frame *f)
 			ssize_t n = 0;
 
 			if (p->revents & POLLIN)
-				n = recv(h->udp_fd, h->rx, sizeof(h->rx), MSG_DONTWAIT);
+				n = udp_recv(h);
 			h->scan++;
 			if (n > 0 && ct_hep_in_packet(h, h->rx, (size_t)n, wall_us(), f) == 1)
 				return 1;
@@ -418,6 +454,17 @@ static int hep_next(struct ct_source *s, struct ct_frame *f, char *errbuf)
 	return 0;
 }
 
+/* The source's drops: datagrams the kernel dropped (records carry them as capture_drops). */
+static int hep_stats(struct ct_source *s, struct ct_source_stats *st)
+{
+	const struct ct_hep_in *h = s->priv;
+
+	st->received = s->frames;
+	st->dropped = h->st.udp_drops;
+	st->ifdropped = 0;
+	return CT_OK;
+}
+
 static void hep_close(struct ct_source *s)
 {
 	ct_hep_in_free(s->priv);
@@ -426,6 +473,7 @@ static void hep_close(struct ct_source *s)
 static const struct ct_source_ops hep_source_ops = {
 	.name = "hep",
 	.next = hep_next,
+	.stats = hep_stats,
 	.close = hep_close,
 };
 
@@ -463,6 +511,12 @@ static int bind_one(const struct addrinfo *ai, int type)
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (ai->ai_family == AF_INET6)   /* "::" takes IPv4 too */
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
+	if (type == SOCK_DGRAM) {        /* room for bursts, and the kernel's drop count */
+		int rcvbuf = HEP_IN_RCVBUF;
+
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+		setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof(one));
+	}
 	if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 ||
 	    (type == SOCK_STREAM && listen(fd, 64) != 0)) {
 		int err = errno;
