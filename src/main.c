@@ -1833,8 +1833,9 @@ static int open_outputs(struct ct_sinkset *sinks, const struct options *o)
 	for (i = 0; i < o->n_outputs; i++) {
 		output_args(o, &o->outputs[i], &args);
 		if (!o->cfg.rtp && o->outputs[i].kind->ops->write_orphan != NULL) {
-			fprintf(stderr, "calltap: --%s needs RTP analysis (drop --no-rtp)\n",
-			    o->outputs[i].kind->option);
+			fprintf(stderr, "calltap: --%s needs RTP analysis (%s)\n",
+			    o->outputs[i].kind->option, o->hep_listen != NULL ?
+			    "HEP carries no RTP" : "drop --no-rtp");
 			return -1;
 		}
 		if (ct_sinkset_add(sinks, o->outputs[i].kind->ops, &args, errbuf) != CT_OK) {
