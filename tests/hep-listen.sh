@@ -101,6 +101,27 @@ for proto in udp tcp; do
 	done
 done
 
+# Every call shape of scripts/gen-calls (forking, PRACK, re-INVITE, auth, CANCEL,
+# fragmented INVITEs, SIP over TCP split and coalesced, IPv6, VLAN): 1000 calls over
+# HEP/TCP give the records of calltap --no-rtp -r (without RTP, as HEP: no media timeout).
+if python3 "$srcdir/scripts/gen-calls" -o "$t/gen.pcap" --truth "$t/gen.truth" --calls 1000 \
+    --no-rtp --seed 13 -q 2>"$t/err" && listen; then
+	"$CALLTAP" -q -s --json /dev/null --hep "127.0.0.1:$port" --hep-proto tcp "$t/gen.pcap" \
+	    2>"$t/s.err"
+	stop
+	"$CALLTAP" -q --no-rtp --json "$t/file.json" "$t/gen.pcap" 2>/dev/null
+	fields "$t/file.json" >"$t/want"
+	fields "$t/hep.json" >"$t/got"
+	sent=$(counter hep_sent "$t/s.err")
+	if [ "$(wc -l <"$t/want")" -eq 1000 ] && cmp -s "$t/want" "$t/got" &&
+	    [ "$(counter hep_in_sip "$t/l.err")" = "$sent" ]; then
+		ok "gen-calls: 1000 calls, $sent SIP messages over HEP/TCP, the same records"
+	else
+		bad "gen-calls: sent $sent, received $(counter hep_in_sip "$t/l.err"):" \
+		    "$(diff "$t/want" "$t/got" | head -4 | tr '\n' ';')"
+	fi
+fi
+
 # The RTP fields: null from HEP (it carries SIP only).
 if listen; then
 	"$CALLTAP" -q --json /dev/null --hep "127.0.0.1:$port" \

@@ -514,7 +514,9 @@ static int bind_one(const struct addrinfo *ai, int type)
 	if (type == SOCK_DGRAM) {        /* room for bursts, and the kernel's drop count */
 		int rcvbuf = HEP_IN_RCVBUF;
 
-		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+		/* past net.core.rmem_max when allowed (CAP_NET_ADMIN), else up to it */
+		if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) != 0)
+			setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 		setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof(one));
 	}
 	if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 ||
