@@ -12,6 +12,7 @@
 # Skipped (77) without kamailio, sipp or dumpcap, or when lo cannot be
 # sniffed.
 . "$(dirname "$0")/lib.sh"
+PATH=$PATH:/usr/sbin:/sbin   # kamailio lives in sbin
 for c in kamailio sipp dumpcap python3; do
 	command -v "$c" >/dev/null 2>&1 || { echo "SKIP: no $c"; exit 77; }
 done
