@@ -20,7 +20,10 @@ mpath=$(find /usr/lib /usr/lib64 /usr/local/lib -name siptrace.so -path '*kamail
 [ -n "$mpath" ] || { echo "SKIP: no kamailio siptrace module"; exit 77; }
 mpath=$(dirname "$mpath")
 t=$(mktemp -d) || exit 1
-col= kam= cap= uas=
+col=''
+kam=''
+cap=''
+uas=''
 # Each process this test started, by its id only.
 cleanup() {
 	for p in $uas $cap $kam $col; do
@@ -49,6 +52,7 @@ while len(out) < 3:
     keep += [u, s]
     out.append(str(p))
 print(" ".join(out))')
+# shellcheck disable=SC2086
 set -- $ports
 kport=$1 uasport=$2 uacport=$3
 
