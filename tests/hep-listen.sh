@@ -135,9 +135,9 @@ if listen; then
 fi
 
 # -w: the rebuilt frames as a pcap, which calltap -r reads back into the same records;
-# --metrics: the collector's counters.
+# --pcap-dir: a file per call; --metrics: the collector's counters.
 mport=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-if listen -w "$t/hep.pcap" --metrics "127.0.0.1:$mport"; then
+if listen -w "$t/hep.pcap" --pcap-dir "$t/pd" --metrics "127.0.0.1:$mport"; then
 	f="$srcdir/pcaps/sipp-many.pcap"
 	"$CALLTAP" -q --json /dev/null --hep "127.0.0.1:$port" --hep-proto tcp "$f" 2>/dev/null
 	sleep 2.5   # a tick (a second of the agents' time, idle: 1 s late) publishes them
@@ -152,6 +152,13 @@ if listen -w "$t/hep.pcap" --metrics "127.0.0.1:$mport"; then
 		ok "-w: the frames rebuilt from HEP, read back, give the same $(wc -l <"$t/want") records"
 	else
 		bad "-w: $(diff "$t/want" "$t/got" | head -4 | tr '\n' ';')"
+	fi
+	n=$(find "$t/pd" -name '*.pcap' | wc -l)
+	if [ "$n" -eq 20 ] && [ "$(grep -c '"pcap_path":"' "$t/hep.json")" -eq 20 ] &&
+	    [ "$(find "$t/pd" -name '*.pcap' -exec "$CALLTAP" -q --json - -r {} \; | wc -l)" -eq 20 ]; then
+		ok "--pcap-dir: 20 per-call files of frames rebuilt from HEP, each named by its record, each one call"
+	else
+		bad "--pcap-dir: $n files, $(grep -c '"pcap_path":"' "$t/hep.json") records with a path"
 	fi
 	if grep -q '^calltap_hep_in_sip_total{sensor="[^"]*"} 115$' "$t/metrics" &&
 	    grep -q '^calltap_hep_in_malformed_total{sensor="[^"]*"} 0$' "$t/metrics" &&
