@@ -7,8 +7,10 @@
 # an auth key) to calltap --hep-listen.  dumpcap sniffs the same SIP
 # traffic on lo (the proxy's and the UAS's ports); calltap -r on that
 # capture and the collector must give the same records: the same calls,
-# every SIP field equal, times within 50 ms (Kamailio stamps a message when
-# it handles it, the kernel when it passes lo).  UDP calls, then TCP calls.
+# every SIP field equal, times within 0.5 s (Kamailio stamps a message when
+# it handles it, the kernel when it passes lo: well under a millisecond
+# apart on an idle machine, tens of ms on a loaded one).  SIP calls over
+# UDP and over TCP; Kamailio sends HEP over UDP, then (a second run) TCP.
 # Skipped (77) without kamailio, sipp or dumpcap, or when lo cannot be
 # sniffed.
 . "$(dirname "$0")/lib.sh"
@@ -56,7 +58,12 @@ print(" ".join(out))')
 set -- $ports
 kport=$1 uasport=$2 uacport=$3
 
+# round udp|tcp: the whole run, with Kamailio sending HEP over that transport.
+round() {
+htp=
+[ "$1" = tcp ] && htp=";transport=tcp"
 # The collector, on a port of its own.
+rm -f "$t/hep.json" "$t/lo.pcap" "$t/lo.json"
 "$CALLTAP" -s --hep-listen 127.0.0.1:0 --hep-password s3cret --json "$t/hep.json" 2>"$t/l.err" &
 col=$!
 i=0
@@ -69,7 +76,8 @@ done
 [ -n "$hport" ] || { cat "$t/l.err"; echo "FAIL the collector did not start"; exit 1; }
 
 sed -e "s|@KPORT@|$kport|g; s|@UASPORT@|$uasport|g; s|@HEPPORT@|$hport|g" \
-    -e "s|@HEPKEY@|s3cret|g; s|@MPATH@|$mpath/|g" "$srcdir/tests/kamailio-hep.cfg" >"$t/k.cfg"
+    -e "s|@HEPKEY@|s3cret|g; s|@MPATH@|$mpath/|g; s|@HEPTRANSPORT@|$htp|g" \
+    "$srcdir/tests/kamailio-hep.cfg" >"$t/k.cfg"
 if ! kamailio -c -f "$t/k.cfg" >"$t/k.check" 2>&1; then
 	cat "$t/k.check"
 	echo "FAIL kamailio refuses tests/kamailio-hep.cfg"
@@ -163,15 +171,15 @@ for w, g in zip(want, got):
             bad.append("%s %s: %r != %r" % (w["call_id"], k, w.get(k), g.get(k)))
     for k in times:
         a, b = ts(w.get(k)), ts(g.get(k))
-        if not near(a, b, 0.05):
+        if not near(a, b, 0.5):
             bad.append("%s %s: %r != %r" % (w["call_id"], k, w.get(k), g.get(k)))
         elif a is not None:
             worst = max(worst, abs(a - b))
     for k in spans:
-        if not near(w.get(k), g.get(k), 50):
+        if not near(w.get(k), g.get(k), 500):
             bad.append("%s %s: %r != %r" % (w["call_id"], k, w.get(k), g.get(k)))
     for k in secs:
-        if not near(w.get(k), g.get(k), 0.05):
+        if not near(w.get(k), g.get(k), 0.5):
             bad.append("%s %s: %r != %r" % (w["call_id"], k, w.get(k), g.get(k)))
 tr = sorted(set(r["transport"] for r in want))
 disp = sorted(set(r["disposition"] for r in want))
@@ -183,21 +191,28 @@ EOF
 summary=$(head -1 "$t/cmp")
 if [ $crc -eq 0 ] && ! grep -q '^BAD' "$t/cmp" && [ "$(wc -l <"$t/lo.json")" -eq 15 ] &&
     echo "$summary" | grep -q "transports tcp,udp dispositions answered "; then
-	ok "kamailio siptrace: $summary (seconds apart at most); every SIP field equal"
+	ok "kamailio siptrace, HEP over $1: $summary (seconds apart at most); every SIP field equal"
 else
-	bad "kamailio siptrace: exit $crc, $(tr '\n' ';' <"$t/cmp")"
+	bad "kamailio siptrace, HEP over $1: exit $crc, $(tr '\n' ';' <"$t/cmp")"
 	tail -5 "$t/k.log"
 fi
 # Every message Kamailio handled came as SIP over HEP with the right key.
 if [ "$(counter hep_in_sip "$t/l.err")" -gt 0 ] && [ "$(counter hep_in_malformed "$t/l.err")" = 0 ] &&
     [ "$(counter hep_in_auth_failed "$t/l.err")" = 0 ] &&
     [ "$(counter hep_in_sip "$t/l.err")" = "$(($(counter sip_udp "$t/r.err") + $(counter sip_tcp "$t/r.err")))" ]; then
-	ok "kamailio siptrace: $(counter hep_in_sip "$t/l.err") SIP messages over HEP = the SIP messages sniffed"
+	ok "kamailio siptrace, HEP over $1: $(counter hep_in_sip "$t/l.err") SIP messages over HEP = the SIP messages sniffed"
 else
-	bad "kamailio siptrace: hep_in_sip $(counter hep_in_sip "$t/l.err"), malformed" \
+	bad "kamailio siptrace, HEP over $1: hep_in_sip $(counter hep_in_sip "$t/l.err"), malformed" \
 	    "$(counter hep_in_malformed "$t/l.err"), auth_failed $(counter hep_in_auth_failed "$t/l.err")," \
 	    "sniffed $(counter sip_udp "$t/r.err") UDP + $(counter sip_tcp "$t/r.err") TCP"
 fi
 
+if [ "$1" = tcp ] && [ "$(counter hep_in_tcp_accepted "$t/l.err")" -lt 1 ]; then
+	bad "kamailio siptrace, HEP over tcp: no TCP connection"
+fi
+}
+
+round udp
+round tcp
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
