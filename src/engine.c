@@ -872,5 +872,8 @@ void ct_engine_get_stats(const struct ct_engine *e, struct ct_engine_stats *st)
 		st->hep_sent = hs.sent;
 		st->hep_dropped = hs.dropped;
 	}
+	st->hep_in = e->cfg.hep_in != NULL;
+	if (st->hep_in)
+		ct_hep_in_get_stats(e->cfg.hep_in, &st->hep_in_st);
 	st->now_us = e->now_us;
 }

@@ -150,7 +150,15 @@ struct options {
 	char *hep_host;            /* --hep HOST:PORT split (owned); NULL = off */
 	const char *hep_port;      /* points into hep_host's allocation */
 	struct ct_hep_out_cfg hep; /* --hep-id, --hep-password, --hep-proto */
+	char *hep_listen;          /* --hep-listen [ADDR:]PORT split (owned); NULL = off */
+	const char *hep_listen_port; /* points into hep_listen's allocation */
 };
+
+/* A live input (-i or --hep-listen): no end of its own, time is wall time. */
+static bool is_live(const struct options *o)
+{
+	return o->iface != NULL || o->hep_listen != NULL;
+}
 
 struct progress;
 static void progress_clear(struct progress *p);
@@ -208,6 +216,8 @@ static void usage(FILE *out)
 	    "                          count too; all are merged in capture-time order\n"
 	    "  -V FILE                 read the captures named in FILE, one per line (as tcpdump -V)\n"
 	    "  -i, --interface IFACE   live capture\n"
+	    "  --hep-listen [ADDR:]PORT  HEP v3 collector on UDP and TCP PORT: calls rebuilt\n"
+	    "                          from the SIP that agents and proxies send (not with -i, -r)\n"
 	    "outputs (default: --table - --db calltap.db):\n");
 	for (i = 0; i < N_OUTPUT_KINDS; i++)
 		fputs(output_kinds[i].help, out);
@@ -249,7 +259,7 @@ static void usage(FILE *out)
 	    "  --hep HOST:PORT         send every SIP message as HEP v3 to a collector\n"
 	    "                          ([IPV6]:PORT for an IPv6 address)\n"
 	    "  --hep-id N              capture agent id (0)\n"
-	    "  --hep-password P        HEP auth key\n"
+	    "  --hep-password P        HEP auth key (sent; with --hep-listen, required)\n"
 	    "  --hep-proto udp|tcp     transport (udp: one datagram per message)\n"
 	    "attribution (docs/schema.md):\n"
 	    "  --numbers FILE          tracking numbers CSV: number,source,campaign[,cost]\n"
@@ -314,7 +324,7 @@ static void output_args(const struct options *o, const struct output *out,
 		args->opts = o->webhook_opts;
 		args->n_opts = o->n_webhook_opts;
 	}
-	if (strcmp(out->kind->option, "table") == 0 && o->iface != NULL) {
+	if (strcmp(out->kind->option, "table") == 0 && is_live(o)) {
 		/* live: a line as each call ends, not held back for start order */
 		static const struct ct_sink_opt end_order = { .name = "order", .value = "end" };
 
@@ -416,7 +426,7 @@ enum {
 	OPT_VERSION, OPT_UMASK,
 	OPT_LEASES, OPT_WEBHOOK_OPT, OPT_RECORDING_BASE, OPT_PCAP_DIR, OPT_PCAP_SIP_ONLY, OPT_METRICS,
 	OPT_CONFIG, OPT_SYSLOG,
-	OPT_HEP, OPT_HEP_ID, OPT_HEP_PASSWORD, OPT_HEP_PROTO,
+	OPT_HEP, OPT_HEP_ID, OPT_HEP_PASSWORD, OPT_HEP_PROTO, OPT_HEP_LISTEN,
 	OPT_OUTPUT = 512   /* + index into output_kinds */
 };
 
@@ -437,6 +447,7 @@ static const struct option fixed_opts[] = {
 	{ "hep-id", required_argument, NULL, OPT_HEP_ID },
 	{ "hep-password", required_argument, NULL, OPT_HEP_PASSWORD },
 	{ "hep-proto", required_argument, NULL, OPT_HEP_PROTO },
+	{ "hep-listen", required_argument, NULL, OPT_HEP_LISTEN },
 	{ "audio", required_argument, NULL, OPT_AUDIO },
 	{ "audio-format", required_argument, NULL, OPT_AUDIO_FMT },
 	{ "recording-base", required_argument, NULL, OPT_RECORDING_BASE },
@@ -713,6 +724,46 @@ static int read_list_file(struct options *o, const char *path)
 }
 
 /*
+ * --hep-listen PORT, ADDR:PORT or [IPV6]:PORT: o->hep_listen holds the
+ * address ("" for every address), o->hep_listen_port the port; 0, or -1
+ * after a message.
+ */
+static int hep_listen_option(struct options *o, const char *v)
+{
+	size_t n = strlen(v);
+	char *colon, *end;
+	unsigned long port;
+
+	free(o->hep_listen);
+	/* "\0" + v: PORT alone leaves the address empty in front of it */
+	if ((o->hep_listen = malloc(n + 2)) == NULL)
+		return -1;
+	o->hep_listen[0] = '\0';
+	memcpy(o->hep_listen + 1, v[0] == '[' ? v + 1 : v, n + 1 - (v[0] == '['));
+	colon = strrchr(o->hep_listen + 1, ':');
+	if (colon == NULL) {
+		o->hep_listen_port = o->hep_listen + 1;
+	} else if (colon == o->hep_listen + 1 || (v[0] == '[' && colon[-1] != ']') ||
+	    (v[0] != '[' && strchr(o->hep_listen + 1, ':') != colon)) {
+		fprintf(stderr, "calltap: --hep-listen wants PORT, ADDR:PORT or [IPV6]:PORT, "
+		    "not '%s'\n", v);
+		return -1;
+	} else {
+		colon[v[0] == '[' ? -1 : 0] = '\0';
+		o->hep_listen_port = colon + 1;
+		memmove(o->hep_listen, o->hep_listen + 1, strlen(o->hep_listen + 1) + 1);
+	}
+	errno = 0;
+	port = strtoul(o->hep_listen_port, &end, 10);
+	if (end == o->hep_listen_port || *end != '\0' || errno != 0 || port > 65535 ||
+	    o->hep_listen_port[0] == '-' || o->hep_listen_port[0] == '+') {
+		fprintf(stderr, "calltap: --hep-listen wants a port 0..65535, not '%s'\n", v);
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * --hep HOST:PORT ([IPV6]:PORT), --hep-id N, --hep-password P,
  * --hep-proto udp|tcp; 0, or -1 after a message.
  */
@@ -819,6 +870,7 @@ static int parse_options(struct options *o, int argc, char **argv)
 		case OPT_HEP_ID:
 		case OPT_HEP_PASSWORD:
 		case OPT_HEP_PROTO: rc |= hep_option(o, c, optarg) != 0; break;
+		case OPT_HEP_LISTEN: rc |= hep_listen_option(o, optarg) != 0; break;
 		case OPT_AUDIO: o->cfg.audio_dir = optarg; break;
 		case OPT_RECORDING_BASE: o->recording_base = optarg; break;
 		case OPT_PCAP_DIR: o->callcap.dir = optarg; break;
@@ -891,11 +943,19 @@ static int parse_options(struct options *o, int argc, char **argv)
 			return 1;
 		}
 	}
-	if (rc == 0 && o->hep_host == NULL && (o->hep.capture_id != 0 || o->hep.password != NULL ||
-	    o->hep.tcp)) {
-		fprintf(stderr, "calltap: --hep-id, --hep-password and --hep-proto need --hep HOST:PORT\n");
+	if (rc == 0 && o->hep_host == NULL && (o->hep.capture_id != 0 || o->hep.tcp ||
+	    (o->hep.password != NULL && o->hep_listen == NULL))) {
+		fprintf(stderr, "calltap: --hep-id, --hep-password and --hep-proto need --hep HOST:PORT "
+		    "(--hep-password: or --hep-listen)\n");
 		rc = 1;
 	}
+	/* The collector is an input of its own: one live input, not mixed with captures. */
+	if (rc == 0 && o->hep_listen != NULL && (o->iface != NULL || o->n_inputs > 0)) {
+		fprintf(stderr, "calltap: --hep-listen is an input of its own: not with -i or -r\n");
+		rc = 1;
+	}
+	if (o->hep_listen != NULL)   /* HEP brings SIP only: no media to match or time out */
+		o->cfg.rtp = false;
 	if (rc == 0 && (spool_options(o) != 0 || check_webhook_opts(o) != 0))
 		return 1;
 	if (rc != 0)
@@ -905,17 +965,22 @@ static int parse_options(struct options *o, int argc, char **argv)
 	 * (what a shell glob after -r expands to); the filter starts at the
 	 * first word that is not one.
 	 */
-	while (rc == 0 && o->iface == NULL && optind < argc && ct_inputs_is_capture_path(argv[optind]))
+	while (rc == 0 && !is_live(o) && optind < argc && ct_inputs_is_capture_path(argv[optind]))
 		if (add_input(o, argv[optind++]) != 0)
 			return 1;
-	if (o->n_inputs == 0 && o->iface == NULL) {
-		fprintf(stderr, "calltap: no input: give -r FILE or -i IFACE\n");
+	if (o->n_inputs == 0 && !is_live(o)) {
+		fprintf(stderr, "calltap: no input: give -r FILE, -i IFACE or --hep-listen PORT\n");
 		usage(stderr);
 		return 1;
 	}
 	if (!records) {   /* no output of call records: the default ones */
 		add_output(o, output_kind("table"), "-");
 		add_output(o, output_kind("db"), "calltap.db");
+	}
+	if (optind < argc && o->hep_listen != NULL) {
+		fprintf(stderr, "calltap: a capture filter ('%s') does not apply to --hep-listen\n",
+		    argv[optind]);
+		return 1;
 	}
 	if (optind < argc && (o->bpf = join_args(argc - optind, argv + optind)) == NULL)
 		return 1;
@@ -951,6 +1016,7 @@ struct run {
 	struct ct_sinkset *sinks;
 	struct ct_metrics *metrics; /* --metrics: published once per tick; NULL: none */
 	struct ct_source *live;
+	bool hep_in;           /* live is the --hep-listen collector */
 	struct ct_callcap *callcap;  /* --pcap-dir, -w; NULL: off */
 	struct progress *prog;
 	struct ct_stats_line line;
@@ -1103,7 +1169,10 @@ static int run_source(struct run *r, struct ct_source *src, struct idle_flusher 
 				return 0;
 			}
 		} else if (rc == 0) {
-			if (ct_engine_clock(r->e, wall_us() - 1000000))
+			/* idle: wall time, or the HEP agents' time (ct_hep_in_clock) */
+			int64_t now = r->hep_in ? ct_hep_in_clock(src, wall_us()) : wall_us() - 1000000;
+
+			if (now != INT64_MIN && ct_engine_clock(r->e, now))
 				on_tick(r);
 		} else if (rc == CT_EOF)
 			return 0;
@@ -1176,7 +1245,7 @@ static void fmt_duration(char *buf, size_t len, double sec)
 static void progress_init(struct progress *p, const struct options *o)
 {
 	memset(p, 0, sizeof(*p));
-	p->on = !o->quiet && o->n_inputs > 0 && o->iface == NULL && isatty(STDERR_FILENO);
+	p->on = !o->quiet && o->n_inputs > 0 && !is_live(o) && isatty(STDERR_FILENO);
 	p->countdown = PROGRESS_EVERY;
 	p->start_us = p->last_us = mono_us();
 }
@@ -1764,8 +1833,9 @@ static int open_outputs(struct ct_sinkset *sinks, const struct options *o)
 	for (i = 0; i < o->n_outputs; i++) {
 		output_args(o, &o->outputs[i], &args);
 		if (!o->cfg.rtp && o->outputs[i].kind->ops->write_orphan != NULL) {
-			fprintf(stderr, "calltap: --%s needs RTP analysis (drop --no-rtp)\n",
-			    o->outputs[i].kind->option);
+			fprintf(stderr, "calltap: --%s needs RTP analysis (%s)\n",
+			    o->outputs[i].kind->option, o->hep_listen != NULL ?
+			    "HEP carries no RTP" : "drop --no-rtp");
 			return -1;
 		}
 		if (ct_sinkset_add(sinks, o->outputs[i].kind->ops, &args, errbuf) != CT_OK) {
@@ -1811,6 +1881,19 @@ static int open_metrics(struct run *r, const struct options *o)
 	return 0;
 }
 
+/* --hep-listen: the collector, as the run's live source; NULL with errbuf set. */
+static struct ct_source *open_hep_listen(const struct options *o, char *errbuf)
+{
+	struct ct_hep_in_cfg hc;
+
+	memset(&hc, 0, sizeof(hc));
+	hc.addr = o->hep_listen;
+	hc.port = o->hep_listen_port;
+	hc.password = o->hep.password;
+	hc.log = o->cfg.log;
+	return ct_hep_in_open(&hc, errbuf);
+}
+
 /* --hep: the sender, before the engine (which borrows it); 0, or -1 after a message. */
 static int open_hep(struct options *o)
 {
@@ -1841,6 +1924,7 @@ static void free_options(struct options *o)
 	ct_config_args_free(&o->args);
 	ct_hep_out_free(o->cfg.hep);
 	free(o->hep_host);
+	free(o->hep_listen);
 }
 
 /* The end of a run: the engine, the outputs, the source and the options freed. */
@@ -1911,7 +1995,7 @@ int main(int argc, char **argv)
 	run.prog = &prog;
 	o.cfg.log.user = &prog;   /* messages clear the progress line first */
 	o.callcap.log = o.cfg.log;
-	o.callcap.wait = o.iface == NULL;   /* files wait for the pcap writer, live drops */
+	o.callcap.wait = !is_live(&o);   /* files wait for the pcap writer, live drops */
 	if ((run.sinks = ct_sinkset_new(&o.cfg.log)) == NULL) {
 		fprintf(stderr, "calltap: out of memory\n");
 		free_options(&o);
@@ -1921,6 +2005,10 @@ int main(int argc, char **argv)
 	rc = 0;
 	if (o.iface != NULL && (run.live = ct_source_open_live(o.iface, o.bpf, o.snaplen,
 	    o.buffer_mb, errbuf)) == NULL) {
+		fprintf(stderr, "calltap: %s\n", errbuf);
+		rc = 2;
+	} else if (o.hep_listen != NULL && (o.cfg.hep_in = run.live = open_hep_listen(&o,
+	    errbuf)) == NULL) {
 		fprintf(stderr, "calltap: %s\n", errbuf);
 		rc = 2;
 	} else if ((n_dirs = prepare_outdirs(&o, dirs)) < 0 || resolve_recording_paths(&o) != 0 ||
@@ -1965,6 +2053,7 @@ int main(int argc, char **argv)
 
 	run.left = o.count;
 	status |= run_inputs(&run, &o);
+	run.hep_in = o.hep_listen != NULL;
 	if (run.live != NULL && !FLAG_GET(stop_requested) && !run.count_done)
 		status |= run_source(&run, run.live, NULL);
 	if (run.live != NULL)

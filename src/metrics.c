@@ -58,6 +58,8 @@ struct counters {
 	uint64_t active, frames, invalid, sip_malformed, drops, ifdrops, rtp_packets;
 	const struct ct_sinkset *sinks; /* per-output counters, read when rendering (atomics) */
 	uint64_t sink_errors, queue_waits;
+	bool hep_in;                    /* --hep-listen: the collector's counters below */
+	struct ct_hep_in_stats hep;
 };
 
 struct client {
@@ -289,6 +291,8 @@ void ct_metrics_publish(struct ct_metrics *m, const struct ct_engine_stats *es,
 	m->c.drops = es->c.capture_drops;
 	m->c.ifdrops = es->c.capture_ifdrops;
 	m->c.rtp_packets = es->rtp ? es->c.rtp_packets : 0;
+	m->c.hep_in = es->hep_in;
+	m->c.hep = es->hep_in_st;
 	m->c.sinks = sinks;
 	m->c.sink_errors = st.errors;
 	m->c.queue_waits = st.queue_waits;
@@ -405,6 +409,22 @@ int ct_metrics_render(struct ct_metrics *m, struct ct_buf *b)
 	    "Packets the kernel dropped (live capture).", c.drops);
 	one(b, m, "calltap_capture_ifdrops_total", "counter",
 	    "Packets the interface dropped (live capture).", c.ifdrops);
+	if (c.hep_in) {
+		one(b, m, "calltap_hep_in_packets_total", "counter",
+		    "HEP packets received (--hep-listen).", c.hep.packets);
+		one(b, m, "calltap_hep_in_sip_total", "counter",
+		    "SIP messages received over HEP and analysed.", c.hep.sip);
+		one(b, m, "calltap_hep_in_other_total", "counter",
+		    "HEP packets of another payload type than SIP, ignored.", c.hep.other);
+		one(b, m, "calltap_hep_in_malformed_total", "counter",
+		    "HEP packets (or TCP streams) that were not valid HEP v3.", c.hep.malformed);
+		one(b, m, "calltap_hep_in_auth_failed_total", "counter",
+		    "HEP packets without the --hep-password auth key.", c.hep.auth_failed);
+		one(b, m, "calltap_hep_in_tcp_refused_total", "counter",
+		    "HEP TCP connections refused (too many open).", c.hep.tcp_refused);
+		one(b, m, "calltap_hep_in_udp_drops_total", "counter",
+		    "HEP datagrams the kernel dropped (receive buffer full).", c.hep.udp_drops);
+	}
 	one(b, m, "calltap_output_errors_total", "counter", "Output failures (write, flush, "
 	    "reopen).", c.sink_errors);
 	one(b, m, "calltap_output_queue_waits_total", "counter",

@@ -94,6 +94,21 @@ void ct_stats_print(const struct ct_engine_stats *es, const struct ct_sinkset_st
 		fprintf(out, "  %-24s %llu\n", "hep_sent", (unsigned long long)es->hep_sent);
 		fprintf(out, "  %-24s %llu\n", "hep_dropped", (unsigned long long)es->hep_dropped);
 	}
+	if (es->hep_in) {   /* --hep-listen: shown even at 0 */
+		const struct ct_hep_in_stats *h = &es->hep_in_st;
+
+		fprintf(out, "  %-24s %llu\n", "hep_in_packets", (unsigned long long)h->packets);
+		fprintf(out, "  %-24s %llu\n", "hep_in_sip", (unsigned long long)h->sip);
+		fprintf(out, "  %-24s %llu\n", "hep_in_other", (unsigned long long)h->other);
+		fprintf(out, "  %-24s %llu\n", "hep_in_malformed", (unsigned long long)h->malformed);
+		fprintf(out, "  %-24s %llu\n", "hep_in_auth_failed",
+		    (unsigned long long)h->auth_failed);
+		fprintf(out, "  %-24s %llu\n", "hep_in_tcp_accepted",
+		    (unsigned long long)h->tcp_accepted);
+		fprintf(out, "  %-24s %llu\n", "hep_in_tcp_refused",
+		    (unsigned long long)h->tcp_refused);
+		fprintf(out, "  %-24s %llu\n", "hep_in_udp_drops", (unsigned long long)h->udp_drops);
+	}
 	if (es->attr) {   /* the --leases log */
 		print_row(out, "leases_held", es->pool.leases);
 		print_row(out, "leases_read", es->pool.added);

@@ -19,7 +19,7 @@ if command -v python3 >/dev/null 2>&1 &&
 else
 	echo "note: no seed corpus (python3 or scripts/fuzz-corpus failed); regressions only"
 fi
-for target in decode ipfrag tcp sip rtp engine capture; do
+for target in decode ipfrag tcp sip rtp engine capture hep; do
 	set -- "$srcdir/tests/fuzz/regress/$target"
 	[ -d "$1" ] || set --
 	[ -n "$seeds" ] && set -- "$@" "$seeds/$target"

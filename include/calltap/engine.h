@@ -16,6 +16,7 @@
 
 #include "calltap/attr.h"
 #include "calltap/dialog.h"
+#include "calltap/hep.h"
 #include "calltap/log.h"
 #include "calltap/media.h"
 #include "calltap/packet.h"
@@ -53,6 +54,8 @@ struct ct_engine_cfg {
 	                              Freed by the caller after ct_engine_free */
 	struct ct_hep_out *hep;    /* --hep: every SIP message is queued to it (hep.h),
 	                              borrowed; NULL = off */
+	const struct ct_source *hep_in; /* --hep-listen: the collector source (hep.h), borrowed,
+	                              only for its counters in ct_engine_get_stats; NULL = off */
 	struct ct_sinkset *sinks;  /* where records and orphan streams go, borrowed; NULL = nowhere.
 	                              Its sinks are added before ct_engine_new (orphan streams are
 	                              reported only when one of them takes them) */
@@ -120,6 +123,8 @@ struct ct_engine_stats {
 	bool hep;                  /* --hep is on: hep_sent and hep_dropped are valid */
 	uint64_t hep_sent;         /* HEP packets sent (hep.h) */
 	uint64_t hep_dropped;      /* SIP messages not sent: queue full, too big, send failed */
+	bool hep_in;               /* --hep-listen is on: hep_in_st is valid */
+	struct ct_hep_in_stats hep_in_st; /* the collector's counters (hep.h) */
 	int64_t now_us;            /* newest capture time; INT64_MIN before the first frame */
 };
 void ct_engine_get_stats(const struct ct_engine *e, struct ct_engine_stats *st);

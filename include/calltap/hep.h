@@ -12,6 +12,10 @@
  * The sender (src/hep/hep_out.c) is what --hep runs: the capture thread
  * encodes a message into a bounded queue and never waits; a thread of its
  * own sends the queue over UDP (one datagram per message) or TCP (a stream).
+ * The collector (src/hep/hep_in.c) is what --hep-listen runs: a packet
+ * source (source.h) that receives HEP over UDP and TCP and hands each SIP
+ * message on as a frame rebuilt from the chunks' addresses, ports,
+ * transport and time.
  */
 #ifndef CALLTAP_HEP_H
 #define CALLTAP_HEP_H
@@ -22,6 +26,7 @@
 
 #include "calltap/log.h"
 #include "calltap/packet.h"
+#include "calltap/source.h"
 
 #define CT_HEP_MAX 65535u        /* the 16-bit total length bounds a packet */
 #define CT_HEP_PROTO_SIP 1       /* chunk 0x000b: protocol type */
@@ -57,6 +62,7 @@ struct ct_hep_msg {
 	size_t correlation_len;
 	const uint8_t *payload;
 	size_t payload_len;
+	bool ts_seen;                /* decoded: a seconds chunk was there (else ts_us is 0) */
 };
 
 /*
@@ -81,6 +87,79 @@ int ct_hep_decode(const uint8_t *buf, size_t len, struct ct_hep_msg *m);
  * 6-byte header is not all there yet, -1 when it is not a HEP v3 header.
  */
 long ct_hep_frame_len(const uint8_t *buf, size_t len);
+
+/* --hep-listen: the collector, a live packet source (hep_in.c). */
+struct ct_hep_in_cfg {
+	const char *addr;            /* address to bind; NULL or "": every address (IPv6 and IPv4) */
+	const char *port;
+	const char *password;        /* NULL: any auth key; else packets must carry it */
+	size_t max_conns;            /* TCP connections at once (0: 64); more are refused */
+	struct ct_log log;
+};
+
+struct ct_hep_in_stats {
+	uint64_t packets;            /* HEP packets received whole (UDP datagrams, TCP frames) */
+	uint64_t sip;                /* SIP messages handed on as frames */
+	uint64_t other;              /* well-formed packets of another payload type (RTCP, logs) */
+	uint64_t malformed;          /* not HEP v3, malformed, or not rebuildable as a frame */
+	uint64_t auth_failed;        /* auth key missing or not --hep-password */
+	uint64_t tcp_accepted;       /* TCP connections taken */
+	uint64_t tcp_refused;        /* TCP connections refused: max_conns open already */
+	uint64_t udp_drops;          /* datagrams the kernel dropped, receive buffer full
+	                                (SO_RXQ_OVFL; also the source's capture drops) */
+};
+
+/*
+ * Rebuilds the SIP message of a decoded packet m as a raw IP frame
+ * (LINKTYPE_RAW) in out (cap bytes, CT_HEP_FRAME_MAX is always enough):
+ * m's addresses and ports, UDP, or TCP when m's protocol is 6 (a segment
+ * with PSH, ACK and FIN set: one whole message that the TCP stage takes
+ * and forgets at once, whatever came before on the same ports), and m's
+ * time.  f points into out.  CT_ERR when the message does not fit an IP
+ * packet (IPv4: 65535 bytes in all).
+ */
+#define CT_HEP_FRAME_MAX (CT_HEP_MAX + 40 + 20)
+int ct_hep_in_frame(const struct ct_hep_msg *m, uint8_t *out, size_t cap, struct ct_frame *f);
+
+struct ct_hep_in;
+
+/*
+ * Takes one whole HEP packet (buf, len) received at now_us (wall time,
+ * for a packet without a time chunk): decodes it, checks the auth key,
+ * counts it, and for a SIP payload rebuilds its frame into h's buffer
+ * (valid until the next call).  Returns 1 with *f set, or 0 (counted:
+ * malformed, auth failed, another payload type).  The source's next()
+ * calls it for every packet; tests call it directly.
+ */
+int ct_hep_in_packet(struct ct_hep_in *h, const uint8_t *buf, size_t len, int64_t now_us,
+    struct ct_frame *f);
+
+/*
+ * A collector without sockets (for ct_hep_in_packet in tests), or NULL
+ * when memory runs out; ct_hep_in_free frees it.
+ */
+struct ct_hep_in *ct_hep_in_new_detached(const struct ct_hep_in_cfg *cfg);
+void ct_hep_in_free(struct ct_hep_in *h);
+
+/*
+ * Binds UDP and TCP on cfg's address and port and returns the collector as
+ * a live source (next(): 1 = a frame, 0 = 250 ms without one; never
+ * blocks longer); ct_source_close closes it.  NULL with errbuf
+ * (CT_ERRBUF_SIZE) set when a socket cannot be bound.
+ */
+struct ct_source *ct_hep_in_open(const struct ct_hep_in_cfg *cfg, char *errbuf);
+/* The counters of a source from ct_hep_in_open (all zero for any other source). */
+void ct_hep_in_get_stats(const struct ct_source *s, struct ct_hep_in_stats *st);
+/*
+ * The collector's clock for an idle moment (next() returned 0), in the
+ * agents' time: the newest message's capture time plus the wall time
+ * passed since it arrived (wall_us), less a second of slack for messages
+ * still on their way; INT64_MIN before the first message.  Agents' times
+ * need not be the wall clock (a replayed capture, a skewed agent).
+ */
+int64_t ct_hep_in_clock(const struct ct_source *s, int64_t wall_us);
+/* The same, for a collector (detached or not). */
+void ct_hep_in_counts(const struct ct_hep_in *h, struct ct_hep_in_stats *st);
 
 /* --hep: the sender. */
 struct ct_hep_out_cfg {

@@ -181,9 +181,10 @@ int ct_hep_decode(const uint8_t *buf, size_t len, struct ct_hep_msg *m)
 		case CT_HEP_TS_SEC: case CT_HEP_TS_USEC: case CT_HEP_CAPTURE_ID:
 			if (n != 4)
 				return CT_ERR;
-			if (type == CT_HEP_TS_SEC)
+			if (type == CT_HEP_TS_SEC) {
 				sec = get32(v);
-			else if (type == CT_HEP_TS_USEC)
+				m->ts_seen = true;
+			} else if (type == CT_HEP_TS_USEC)
 				usec = get32(v);
 			else
 				m->capture_id = get32(v);

@@ -23,6 +23,7 @@ int ct_fuzz_sip(const uint8_t *data, size_t size);
 int ct_fuzz_rtp(const uint8_t *data, size_t size);
 int ct_fuzz_engine(const uint8_t *data, size_t size);
 int ct_fuzz_capture(const uint8_t *data, size_t size);
+int ct_fuzz_hep(const uint8_t *data, size_t size);
 
 /* fuzz_outputs.c: an engine with every output on, and its end (checked). */
 struct ct_engine;

@@ -2,7 +2,7 @@
 /*
  * Replay driver for the fuzz harnesses when libFuzzer is not available (gcc
  * builds, CI): `replay TARGET PATH...` runs harness TARGET (decode, ipfrag,
- * tcp, sip, rtp, engine, capture) once on every file named, and on every file under
+ * tcp, sip, rtp, engine, capture, hep) once on every file named, and on every file under
  * each directory named (recursively, in name order).  Each input is read
  * into an exactly sized buffer, as libFuzzer does.  A broken invariant or a
  * sanitizer report aborts the process; the file being run is named on
@@ -32,6 +32,7 @@ static const struct replay_target replay_targets[] = {
 	{ "rtp", ct_fuzz_rtp },
 	{ "engine", ct_fuzz_engine },
 	{ "capture", ct_fuzz_capture },
+	{ "hep", ct_fuzz_hep },
 };
 
 struct replay_run {
@@ -119,7 +120,7 @@ int main(int argc, char **argv)
 		if (strcmp(argv[i], replay_targets[k].name) == 0)
 			run.t = &replay_targets[k];
 	if (run.t == NULL || i + 1 >= argc) {
-		fprintf(stderr, "usage: replay [-v] decode|ipfrag|tcp|sip|rtp|engine|capture FILE|DIR...\n");
+		fprintf(stderr, "usage: replay [-v] decode|ipfrag|tcp|sip|rtp|engine|capture|hep FILE|DIR...\n");
 		return 1;
 	}
 	for (i++; i < argc; i++)

@@ -1,0 +1,341 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
+# --hep-listen: calltap as a HEP v3 collector.  A second calltap replays a
+# capture with --hep to it on loopback (UDP and TCP); the collector's
+# records equal those of calltap -r on the same capture in every SIP-level
+# field (Call-ID, parties, addresses, ports, transport, times, codes,
+# disposition, hangup side and reason): the frames are rebuilt from the HEP
+# chunks, not from the HEP sender.  HEP carries no RTP: the RTP fields are
+# not compared (they are null from HEP).  Then: the auth key
+# (--hep-password), malformed packets and streams, other payload types and
+# too many TCP connections are counted and never stop the collector; bad
+# option combinations are refused.
+. "$(dirname "$0")/lib.sh"
+t=$(mktemp -d) || exit 1
+lst=
+trap '[ -n "$lst" ] && kill "$lst" 2>/dev/null; rm -rf "$t"' EXIT
+
+# The SIP-level fields of each record, one line per call, sorted.
+fields() {
+	python3 - "$1" <<'EOF'
+import json, sys
+keys = ("call_id", "caller", "caller_name", "callee", "src_ip", "src_port", "dst_ip",
+        "dst_port", "transport", "start_time", "ringing_time", "answer_time", "end_time",
+        "setup_ms", "answer_ms", "duration_s", "talk_s", "final_code", "disposition",
+        "hangup_by", "q850_cause", "hangup_reason", "truncated", "auth_challenges",
+        "invites", "start_seen", "rings")
+out = []
+for line in open(sys.argv[1]):
+    if line.strip():
+        r = json.loads(line)
+        out.append(" ".join("%s=%s" % (k, json.dumps(r.get(k))) for k in keys))
+print("\n".join(sorted(out)))
+EOF
+}
+
+# listen ARGS...: a collector on a port of its own (127.0.0.1:0), records to $t/hep.json
+listen() {
+	rm -f "$t/hep.json" "$t/l.err"
+	"$CALLTAP" -s --hep-listen 127.0.0.1:0 --json "$t/hep.json" "$@" 2>"$t/l.err" &
+	lst=$!
+	i=0
+	port=
+	while [ -z "$port" ] && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+		port=$(sed -n 's/^calltap: hep: listening on 127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$t/l.err")
+	done
+	[ -n "$port" ]
+}
+
+# stop: SIGTERM to the collector (its open calls end as at the end of a capture)
+stop() {
+	sleep 0.3   # loopback: what was sent has arrived
+	kill -TERM "$lst"
+	wait "$lst"
+	lrc=$?
+	lst=
+	return $lrc
+}
+
+counter() { sed -n "s/^  $1 *//p" "$2"; }
+
+for proto in udp tcp; do
+	for p in sipp-answered-caller-bye.pcap sipp-answered-callee-bye.pcap sipp-busy.pcap \
+	    sipp-cancel.pcap sipp-auth.pcap sipp-ipv6.pcap sipp-many.pcap sipp-tcp.pcap \
+	    OISF-sip_compact_form.pcap etakerim-transfer-call.pcap goffinet-SIP-Call-with-Proxy-Server.pcap; do
+		f="$srcdir/pcaps/$p"
+		"$CALLTAP" -q --json "$t/file.json" "$f" 2>/dev/null
+		if ! listen; then
+			bad "$proto $p: the collector did not start: $(cat "$t/l.err")"
+			continue
+		fi
+		"$CALLTAP" -q -s --json /dev/null --hep "127.0.0.1:$port" --hep-proto "$proto" \
+		    "$f" 2>"$t/s.err"
+		if ! stop; then
+			bad "$proto $p: the collector failed: $(tail -3 "$t/l.err")"
+			continue
+		fi
+		fields "$t/file.json" >"$t/want"
+		fields "$t/hep.json" >"$t/got"
+		n=$(wc -l <"$t/want")
+		if [ "$n" -gt 0 ] && cmp -s "$t/want" "$t/got"; then
+			ok "$proto $p: $n records, the same SIP fields as calltap -r"
+		else
+			bad "$proto $p: records differ: $(diff "$t/want" "$t/got" | head -4 | tr '\n' ';')"
+		fi
+		sent=$(counter hep_sent "$t/s.err")
+		if [ "$(counter hep_in_sip "$t/l.err")" = "$sent" ] &&
+		    [ "$(counter hep_in_packets "$t/l.err")" = "$sent" ] &&
+		    [ "$(counter hep_in_malformed "$t/l.err")" = 0 ] &&
+		    [ "$(counter sip_udp "$t/l.err")" = "$(counter sip_udp "$t/s.err")" ] &&
+		    [ "$(counter sip_tcp "$t/l.err")" = "$(counter sip_tcp "$t/s.err")" ]; then
+			ok "$proto $p: $sent sent, $sent received as SIP, same SIP counts by transport"
+		else
+			bad "$proto $p: sent $sent, hep_in_sip $(counter hep_in_sip "$t/l.err")," \
+			    "malformed $(counter hep_in_malformed "$t/l.err")"
+		fi
+		if [ "$proto" = tcp ] && [ "$(counter hep_in_tcp_accepted "$t/l.err")" != 1 ]; then
+			bad "tcp $p: hep_in_tcp_accepted $(counter hep_in_tcp_accepted "$t/l.err")"
+		fi
+	done
+done
+
+# Every call shape of scripts/gen-calls (forking, PRACK, re-INVITE, auth, CANCEL,
+# fragmented INVITEs, SIP over TCP split and coalesced, IPv6, VLAN): 1000 calls over
+# HEP/TCP give the records of calltap --no-rtp -r (without RTP, as HEP: no media timeout).
+if python3 "$srcdir/scripts/gen-calls" -o "$t/gen.pcap" --truth "$t/gen.truth" --calls 1000 \
+    --no-rtp --seed 13 -q 2>"$t/err" && listen; then
+	"$CALLTAP" -q -s --json /dev/null --hep "127.0.0.1:$port" --hep-proto tcp "$t/gen.pcap" \
+	    2>"$t/s.err"
+	stop
+	"$CALLTAP" -q --no-rtp --json "$t/file.json" "$t/gen.pcap" 2>/dev/null
+	fields "$t/file.json" >"$t/want"
+	fields "$t/hep.json" >"$t/got"
+	sent=$(counter hep_sent "$t/s.err")
+	if [ "$(wc -l <"$t/want")" -eq 1000 ] && cmp -s "$t/want" "$t/got" &&
+	    [ "$(counter hep_in_sip "$t/l.err")" = "$sent" ]; then
+		ok "gen-calls: 1000 calls, $sent SIP messages over HEP/TCP, the same records"
+	else
+		bad "gen-calls: sent $sent, received $(counter hep_in_sip "$t/l.err"):" \
+		    "$(diff "$t/want" "$t/got" | head -4 | tr '\n' ';')"
+	fi
+fi
+
+# The RTP fields: null from HEP (it carries SIP only).
+if listen; then
+	"$CALLTAP" -q --json /dev/null --hep "127.0.0.1:$port" \
+	    "$srcdir/pcaps/sipp-answered-caller-bye.pcap" 2>/dev/null
+	stop
+	if grep -q '"rtp_packets":null,"mos_min":null' "$t/hep.json" && grep -q '"streams":\[\]' "$t/hep.json"; then
+		ok "records from HEP: no RTP fields"
+	else
+		bad "records from HEP: $(head -c 300 "$t/hep.json")"
+	fi
+fi
+
+# -w: the rebuilt frames as a pcap, which calltap -r reads back into the same records;
+# --pcap-dir: a file per call; --metrics: the collector's counters.
+mport=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+if listen -w "$t/hep.pcap" --pcap-dir "$t/pd" --metrics "127.0.0.1:$mport"; then
+	f="$srcdir/pcaps/sipp-many.pcap"
+	"$CALLTAP" -q --json /dev/null --hep "127.0.0.1:$port" --hep-proto tcp "$f" 2>/dev/null
+	sleep 2.5   # a tick (a second of the agents' time, idle: 1 s late) publishes them
+	python3 -c 'import sys, urllib.request; sys.stdout.write(urllib.request.urlopen("http://127.0.0.1:%s/metrics" % sys.argv[1], timeout=5).read().decode())' \
+	    "$mport" >"$t/metrics" 2>&1
+	stop
+	"$CALLTAP" -q --json "$t/file.json" "$f" 2>/dev/null
+	"$CALLTAP" -q --json "$t/w.json" -r "$t/hep.pcap" 2>/dev/null
+	fields "$t/file.json" >"$t/want"
+	fields "$t/w.json" >"$t/got"
+	if [ -s "$t/want" ] && cmp -s "$t/want" "$t/got"; then
+		ok "-w: the frames rebuilt from HEP, read back, give the same $(wc -l <"$t/want") records"
+	else
+		bad "-w: $(diff "$t/want" "$t/got" | head -4 | tr '\n' ';')"
+	fi
+	n=$(find "$t/pd" -name '*.pcap' | wc -l)
+	if [ "$n" -eq 20 ] && [ "$(grep -c '"pcap_path":"' "$t/hep.json")" -eq 20 ] &&
+	    [ "$(find "$t/pd" -name '*.pcap' -exec "$CALLTAP" -q --json - -r {} \; | wc -l)" -eq 20 ]; then
+		ok "--pcap-dir: 20 per-call files of frames rebuilt from HEP, each named by its record, each one call"
+	else
+		bad "--pcap-dir: $n files, $(grep -c '"pcap_path":"' "$t/hep.json") records with a path"
+	fi
+	if grep -q '^calltap_hep_in_sip_total{sensor="[^"]*"} 115$' "$t/metrics" &&
+	    grep -q '^calltap_hep_in_malformed_total{sensor="[^"]*"} 0$' "$t/metrics" &&
+	    grep -q '^# HELP calltap_hep_in_auth_failed_total ' "$t/metrics"; then
+		ok "--metrics: calltap_hep_in_sip_total 115, calltap_hep_in_malformed_total 0"
+	else
+		bad "--metrics: $(grep hep_in "$t/metrics" | tr '\n' ';')"
+	fi
+	if command -v promtool >/dev/null 2>&1; then
+		if promtool check metrics <"$t/metrics" >"$t/err" 2>&1; then
+			ok "--metrics with --hep-listen: promtool check metrics"
+		else
+			bad "--metrics with --hep-listen: promtool check metrics"
+		fi
+	fi
+fi
+
+# IPv6: a collector on ::1 takes HEP over IPv6.
+if python3 -c 'import socket; socket.socket(socket.AF_INET6).bind(("::1", 0))' 2>/dev/null; then
+	rm -f "$t/hep.json"
+	"$CALLTAP" -s --hep-listen "[::1]:0" --json "$t/hep.json" 2>"$t/l.err" &
+	lst=$!
+	i=0
+	port=
+	while [ -z "$port" ] && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+		port=$(sed -n 's/^calltap: hep: listening on \[::1\]:\([0-9]*\) .*/\1/p' "$t/l.err")
+	done
+	"$CALLTAP" -q --json /dev/null --hep "[::1]:$port" "$srcdir/pcaps/sipp-ipv6.pcap" 2>/dev/null
+	stop
+	"$CALLTAP" -q --json "$t/file.json" "$srcdir/pcaps/sipp-ipv6.pcap" 2>/dev/null
+	fields "$t/file.json" >"$t/want"
+	fields "$t/hep.json" >"$t/got"
+	if [ -n "$port" ] && [ -s "$t/want" ] && cmp -s "$t/want" "$t/got"; then
+		ok "--hep-listen [::1]:PORT: the same records over IPv6"
+	else
+		bad "--hep-listen [::1]: port '$port', $(diff "$t/want" "$t/got" | head -3 | tr '\n' ';')"
+	fi
+fi
+
+# The auth key: a wrong or missing one is counted and dropped, the right one taken.
+if listen --hep-password s3cret; then
+	f="$srcdir/pcaps/sipp-answered-caller-bye.pcap"
+	"$CALLTAP" -q --json /dev/null --hep "127.0.0.1:$port" --hep-password wrong "$f" 2>/dev/null
+	"$CALLTAP" -q --json /dev/null --hep "127.0.0.1:$port" "$f" 2>/dev/null
+	"$CALLTAP" -q --json /dev/null --hep "127.0.0.1:$port" --hep-password s3cretX "$f" 2>/dev/null
+	"$CALLTAP" -q --json /dev/null --hep "127.0.0.1:$port" --hep-password s3cret "$f" 2>/dev/null
+	stop
+	if [ "$(counter hep_in_auth_failed "$t/l.err")" = 21 ] &&
+	    [ "$(counter hep_in_sip "$t/l.err")" = 7 ] && [ "$(wc -l <"$t/hep.json")" -eq 1 ]; then
+		ok "--hep-password: 21 packets with a wrong or no key counted, 7 taken, 1 call"
+	else
+		bad "--hep-password: auth_failed $(counter hep_in_auth_failed "$t/l.err"), sip" \
+		    "$(counter hep_in_sip "$t/l.err"), $(wc -l <"$t/hep.json") records"
+	fi
+fi
+
+# Hostile input: none of it stops the collector, each is counted, a good packet still works.
+if listen; then
+	python3 - "$port" <<'EOF'
+import socket, struct, sys, time
+port = int(sys.argv[1])
+def chunk(t, v):
+    return struct.pack("!HHH", 0, t, 6 + len(v)) + v
+def hep(chunks):
+    body = b"".join(chunks)
+    return b"HEP3" + struct.pack("!H", 6 + len(body)) + body
+base = [chunk(1, b"\x02"), chunk(2, b"\x11"), chunk(3, bytes([10, 0, 0, 1])),
+        chunk(4, bytes([10, 0, 0, 2])), chunk(7, struct.pack("!H", 5060)),
+        chunk(8, struct.pack("!H", 5060)), chunk(9, struct.pack("!I", 1700000000)),
+        chunk(10, struct.pack("!I", 0)), chunk(12, struct.pack("!I", 1))]
+sip = (b"OPTIONS sip:a@10.0.0.2 SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.1\r\nCall-ID: x1\r\n"
+       b"CSeq: 1 OPTIONS\r\nFrom: <sip:b@10.0.0.1>;tag=1\r\nTo: <sip:a@10.0.0.2>\r\n"
+       b"Content-Length: 0\r\n\r\n")
+good = hep(base + [chunk(11, b"\x01"), chunk(15, sip)])
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+bad = [b"garbage", b"HEP3", b"\x02\x10\x02\x11" + b"\0" * 20,    # not HEP, short, HEP v2
+       good[:-3],                                                 # truncated
+       good[:4] + struct.pack("!H", len(good) + 50) + good[6:],   # total length past the end
+       hep(base[:1] + [struct.pack("!HHH", 0, 15, 60000)]),       # a chunk length past the end
+       hep([chunk(11, b"\x01"), chunk(15, sip)]),                 # no addresses, ports, family
+       hep(base + [chunk(11, b"\x01")])]                          # no payload
+for b in bad:
+    u.sendto(b, ("127.0.0.1", port))
+u.sendto(hep(base + [chunk(11, b"\x05"), chunk(15, b"\x80\xc8\x00\x06")]), ("127.0.0.1", port))
+# TCP: a stream of garbage (closed), a stream cut in a packet, then good packets.
+s = socket.create_connection(("127.0.0.1", port)); s.sendall(b"GET / HTTP/1.0\r\n\r\n"); s.close()
+s = socket.create_connection(("127.0.0.1", port)); s.sendall(good + good[:20]); s.close()
+s = socket.create_connection(("127.0.0.1", port))
+for i in range(300):        # many packets, some split across sends
+    s.sendall(good[:7]); s.sendall(good[7:] + good[:0])
+s.close()
+# 80 connections at once: 64 taken, the rest refused.
+time.sleep(0.5)
+cs = [socket.create_connection(("127.0.0.1", port)) for i in range(80)]
+time.sleep(0.5)
+for c in cs:
+    c.close()
+u.sendto(good, ("127.0.0.1", port))
+time.sleep(0.2)
+EOF
+	stop
+	st=$?
+	m=$(counter hep_in_malformed "$t/l.err")
+	if [ $st -eq 0 ] && [ "$m" = 9 ] && [ "$(counter hep_in_other "$t/l.err")" = 1 ] &&
+	    [ "$(counter hep_in_sip "$t/l.err")" = 302 ] &&
+	    [ "$(counter hep_in_tcp_refused "$t/l.err")" = 16 ] &&
+	    [ "$(counter hep_in_tcp_accepted "$t/l.err")" = 67 ]; then
+		ok "hostile: 9 malformed (8 datagrams, 1 stream), 1 RTCP ignored, 302 SIP, 16 connections refused"
+	else
+		bad "hostile: exit $st, malformed $m, other $(counter hep_in_other "$t/l.err"), sip" \
+		    "$(counter hep_in_sip "$t/l.err"), refused $(counter hep_in_tcp_refused "$t/l.err")," \
+		    "accepted $(counter hep_in_tcp_accepted "$t/l.err")"
+	fi
+fi
+
+# A collector that cannot keep up: the datagrams the kernel dropped are counted
+# (hep_in_udp_drops, from SO_RXQ_OVFL), and every datagram is either taken or counted.
+if listen; then
+	kill -STOP "$lst"
+	python3 - "$port" "$t/one" <<'EOF'
+import socket, struct, sys
+port = int(sys.argv[1])
+def chunk(t, v):
+    return struct.pack("!HHH", 0, t, 6 + len(v)) + v
+sip = (b"OPTIONS sip:a@10.0.0.2 SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.1\r\nCall-ID: x1\r\n"
+       b"CSeq: 1 OPTIONS\r\nFrom: <sip:b@10.0.0.1>;tag=1\r\nTo: <sip:a@10.0.0.2>\r\n"
+       b"Content-Length: 0\r\n\r\n") + b"X" * 900
+body = b"".join([chunk(1, b"\x02"), chunk(2, b"\x11"), chunk(3, bytes([10, 0, 0, 1])),
+                 chunk(4, bytes([10, 0, 0, 2])), chunk(7, struct.pack("!H", 5060)),
+                 chunk(8, struct.pack("!H", 5060)), chunk(9, struct.pack("!I", 1700000000)),
+                 chunk(10, struct.pack("!I", 0)), chunk(11, b"\x01"), chunk(15, sip)])
+pkt = b"HEP3" + struct.pack("!H", 6 + len(body)) + body
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for i in range(20000):
+    u.sendto(pkt, ("127.0.0.1", port))
+open(sys.argv[2], "wb").write(pkt)
+EOF
+	kill -CONT "$lst"
+	sleep 1
+	# The kernel's count comes with the next datagram received.
+	python3 -c 'import socket,sys; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(open(sys.argv[2], "rb").read(), ("127.0.0.1", int(sys.argv[1])))' "$port" "$t/one"
+	stop
+	d=$(counter hep_in_udp_drops "$t/l.err")
+	s=$(counter hep_in_sip "$t/l.err")
+	if [ "${d:-0}" -gt 0 ] && [ $((d + s)) -eq 20001 ]; then
+		ok "a stopped collector: $s datagrams taken + $d counted as dropped = 20001 sent"
+	else
+		bad "a stopped collector: $s taken, ${d:-?} dropped, of 20001"
+	fi
+fi
+
+# Option errors.
+for bad_args in "--hep-listen 127.0.0.1:9060 -r $srcdir/pcaps/sipp-busy.pcap" \
+    "--hep-listen 9060 -i lo" "--hep-listen 70000" "--hep-listen 127.0.0.1:" "--hep-listen ::1:9060" \
+    "--hep-listen 9060 udp port 5060" "--hep-password x -r $srcdir/pcaps/sipp-busy.pcap"; do
+	# shellcheck disable=SC2086
+	if "$CALLTAP" -q --json /dev/null $bad_args 2>"$t/err"; then
+		bad "'$bad_args' accepted"
+	elif [ $? -eq 1 ] && [ -s "$t/err" ]; then
+		ok "'$bad_args' refused with a message"
+	else
+		bad "'$bad_args': wrong exit status"
+	fi
+done
+# A port taken: exit 2 with a message.
+if listen; then
+	if "$CALLTAP" -q --json /dev/null --hep-listen "127.0.0.1:$port" 2>"$t/err"; then
+		bad "a port in use: accepted"
+	elif [ $? -eq 2 ] && grep -q "cannot bind" "$t/err"; then
+		ok "a port in use: refused with a message"
+	else
+		bad "a port in use: $(cat "$t/err")"
+	fi
+	stop
+fi
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

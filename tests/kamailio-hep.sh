@@ -1,0 +1,218 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
+# --hep-listen against a real HEP agent: Debian's Kamailio, started here on
+# loopback (tests/kamailio-hep.cfg, in a temporary directory, as the
+# current user) as a proxy between a SIPp UAC and a SIPp UAS, its siptrace
+# module mirroring every SIP message it receives and sends as HEP v3 (with
+# an auth key) to calltap --hep-listen.  dumpcap sniffs the same SIP
+# traffic on lo (the proxy's and the UAS's ports); calltap -r on that
+# capture and the collector must give the same records: the same calls,
+# every SIP field equal, times within 0.5 s (Kamailio stamps a message when
+# it handles it, the kernel when it passes lo: well under a millisecond
+# apart on an idle machine, tens of ms on a loaded one).  SIP calls over
+# UDP and over TCP; Kamailio sends HEP over UDP, then (a second run) TCP.
+# Skipped (77) without kamailio, sipp or dumpcap, or when lo cannot be
+# sniffed.
+. "$(dirname "$0")/lib.sh"
+PATH=$PATH:/usr/sbin:/sbin   # kamailio lives in sbin
+for c in kamailio sipp dumpcap python3; do
+	command -v "$c" >/dev/null 2>&1 || { echo "SKIP: no $c"; exit 77; }
+done
+mpath=$(find /usr/lib /usr/lib64 /usr/local/lib -name siptrace.so -path '*kamailio*' 2>/dev/null | head -1)
+[ -n "$mpath" ] || { echo "SKIP: no kamailio siptrace module"; exit 77; }
+mpath=$(dirname "$mpath")
+t=$(mktemp -d) || exit 1
+col=''
+kam=''
+cap=''
+uas=''
+# Each process this test started, by its id only.
+cleanup() {
+	for p in $uas $cap $kam $col; do
+		kill -TERM "$p" 2>/dev/null
+	done
+	sleep 0.3
+	for p in $uas $cap $kam $col; do
+		kill -KILL "$p" 2>/dev/null
+	done
+	rm -rf "$t"
+}
+trap cleanup EXIT
+
+# Free ports on 127.0.0.1 (UDP and TCP), one per word.
+ports=$(python3 -c '
+import socket
+out, keep = [], []
+while len(out) < 3:
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("127.0.0.1", 0))
+    p = u.getsockname()[1]
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        s.bind(("127.0.0.1", p))
+    except OSError:
+        continue
+    keep += [u, s]
+    out.append(str(p))
+print(" ".join(out))')
+# shellcheck disable=SC2086
+set -- $ports
+kport=$1 uasport=$2 uacport=$3
+
+# round udp|tcp: the whole run, with Kamailio sending HEP over that transport.
+round() {
+htp=
+[ "$1" = tcp ] && htp=";transport=tcp"
+# The collector, on a port of its own.
+rm -f "$t/hep.json" "$t/lo.pcap" "$t/lo.json"
+"$CALLTAP" -s --hep-listen 127.0.0.1:0 --hep-password s3cret --json "$t/hep.json" 2>"$t/l.err" &
+col=$!
+i=0
+hport=
+while [ -z "$hport" ] && [ $i -lt 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+	hport=$(sed -n 's/^calltap: hep: listening on 127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$t/l.err")
+done
+[ -n "$hport" ] || { cat "$t/l.err"; echo "FAIL the collector did not start"; exit 1; }
+
+sed -e "s|@KPORT@|$kport|g; s|@UASPORT@|$uasport|g; s|@HEPPORT@|$hport|g" \
+    -e "s|@HEPKEY@|s3cret|g; s|@MPATH@|$mpath/|g; s|@HEPTRANSPORT@|$htp|g" \
+    "$srcdir/tests/kamailio-hep.cfg" >"$t/k.cfg"
+if ! kamailio -c -f "$t/k.cfg" >"$t/k.check" 2>&1; then
+	cat "$t/k.check"
+	echo "FAIL kamailio refuses tests/kamailio-hep.cfg"
+	exit 1
+fi
+
+# Sniffer first, so that it sees the proxy's first packet.
+dumpcap -q -i lo -f "(port $kport or port $uasport) and not port $hport" -w "$t/lo.pcap" \
+    2>"$t/d.err" &
+cap=$!
+i=0
+while [ ! -s "$t/lo.pcap" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+if [ ! -s "$t/lo.pcap" ]; then
+	cat "$t/d.err"
+	echo "SKIP: cannot capture on lo"
+	exit 77
+fi
+sleep 0.5
+
+kamailio -f "$t/k.cfg" -DD -E -w "$t" -Y "$t" -P "$t/k.pid" -m 32 -M 8 >"$t/k.log" 2>&1 &
+kam=$!
+# Ready once its UDP port is taken.
+i=0
+while [ $i -lt 100 ] && python3 -c 'import socket,sys; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).bind(("127.0.0.1", int(sys.argv[1])))' "$kport" 2>/dev/null; do
+	sleep 0.1
+	i=$((i + 1))
+done
+sleep 0.5
+kill -0 "$kam" 2>/dev/null || { cat "$t/k.log"; echo "FAIL kamailio did not start"; exit 1; }
+
+# calls TRANSPORT N: N calls UAC -> Kamailio -> UAS (SIPp's built-in scenarios: INVITE,
+# 100, 180, 200, ACK, a pause, BYE, 200), over u1 (UDP) or t1 (TCP).
+calls() {
+	(cd "$t" && exec sipp -sn uas -i 127.0.0.1 -p "$uasport" -t "$1" -nostdin \
+	    >"$t/uas.out" 2>&1) &
+	uas=$!
+	sleep 0.5
+	(cd "$t" && timeout 120 sipp -sn uac "127.0.0.1:$kport" -s 5551234 -i 127.0.0.1 \
+	    -p "$uacport" -t "$1" -m "$2" -r 10 -d 200 -nostdin >"$t/uac.out" 2>&1)
+	rc=$?
+	sleep 0.5
+	kill -TERM "$uas" 2>/dev/null
+	wait "$uas" 2>/dev/null
+	uas=
+	return $rc
+}
+
+calls u1 10 || { tail -20 "$t/uac.out"; bad "SIPp calls over UDP through kamailio failed"; }
+calls t1 5 || { tail -20 "$t/uac.out"; bad "SIPp calls over TCP through kamailio failed"; }
+sleep 0.5
+kill -TERM "$kam"
+wait "$kam"
+kam=
+kill -TERM "$cap"
+wait "$cap"
+cap=
+sleep 0.3
+kill -TERM "$col"
+wait "$col"
+crc=$?
+col=
+
+"$CALLTAP" -q -s --json "$t/lo.json" -r "$t/lo.pcap" 2>"$t/r.err"
+
+counter() { sed -n "s/^  $1 *//p" "$2"; }
+
+python3 - "$t/lo.json" "$t/hep.json" >"$t/cmp" <<'EOF'
+import json, sys
+from datetime import datetime
+exact = ("call_id", "caller", "caller_name", "callee", "src_ip", "src_port", "dst_ip",
+         "dst_port", "transport", "final_code", "disposition", "hangup_by", "q850_cause",
+         "hangup_reason", "truncated", "auth_challenges", "invites", "start_seen")
+times = ("start_time", "ringing_time", "answer_time", "end_time")
+spans = ("setup_ms", "answer_ms")
+secs = ("duration_s", "talk_s")
+def load(p):
+    recs = [json.loads(l) for l in open(p) if l.strip()]
+    return sorted(recs, key=lambda r: (r["call_id"], r["src_port"], r["dst_port"], r["start_time"]))
+def ts(v):
+    return datetime.strptime(v, "%Y-%m-%dT%H:%M:%S.%fZ").timestamp() if v else None
+def near(a, b, tol):
+    return (a is None) == (b is None) and (a is None or abs(a - b) <= tol)
+want, got = load(sys.argv[1]), load(sys.argv[2])
+bad = []
+if len(want) != len(got):
+    bad.append("%d records sniffed, %d from HEP" % (len(want), len(got)))
+worst = 0.0
+for w, g in zip(want, got):
+    for k in exact:
+        if w.get(k) != g.get(k):
+            bad.append("%s %s: %r != %r" % (w["call_id"], k, w.get(k), g.get(k)))
+    for k in times:
+        a, b = ts(w.get(k)), ts(g.get(k))
+        if not near(a, b, 0.5):
+            bad.append("%s %s: %r != %r" % (w["call_id"], k, w.get(k), g.get(k)))
+        elif a is not None:
+            worst = max(worst, abs(a - b))
+    for k in spans:
+        if not near(w.get(k), g.get(k), 500):
+            bad.append("%s %s: %r != %r" % (w["call_id"], k, w.get(k), g.get(k)))
+    for k in secs:
+        if not near(w.get(k), g.get(k), 0.5):
+            bad.append("%s %s: %r != %r" % (w["call_id"], k, w.get(k), g.get(k)))
+tr = sorted(set(r["transport"] for r in want))
+disp = sorted(set(r["disposition"] for r in want))
+print("records %d transports %s dispositions %s worst %.6f" % (len(want), ",".join(tr),
+      ",".join(disp), worst))
+for b in bad[:10]:
+    print("BAD " + b)
+EOF
+summary=$(head -1 "$t/cmp")
+if [ $crc -eq 0 ] && ! grep -q '^BAD' "$t/cmp" && [ "$(wc -l <"$t/lo.json")" -eq 15 ] &&
+    echo "$summary" | grep -q "transports tcp,udp dispositions answered "; then
+	ok "kamailio siptrace, HEP over $1: $summary (seconds apart at most); every SIP field equal"
+else
+	bad "kamailio siptrace, HEP over $1: exit $crc, $(tr '\n' ';' <"$t/cmp")"
+	tail -5 "$t/k.log"
+fi
+# Every message Kamailio handled came as SIP over HEP with the right key.
+if [ "$(counter hep_in_sip "$t/l.err")" -gt 0 ] && [ "$(counter hep_in_malformed "$t/l.err")" = 0 ] &&
+    [ "$(counter hep_in_auth_failed "$t/l.err")" = 0 ] &&
+    [ "$(counter hep_in_sip "$t/l.err")" = "$(($(counter sip_udp "$t/r.err") + $(counter sip_tcp "$t/r.err")))" ]; then
+	ok "kamailio siptrace, HEP over $1: $(counter hep_in_sip "$t/l.err") SIP messages over HEP = the SIP messages sniffed"
+else
+	bad "kamailio siptrace, HEP over $1: hep_in_sip $(counter hep_in_sip "$t/l.err"), malformed" \
+	    "$(counter hep_in_malformed "$t/l.err"), auth_failed $(counter hep_in_auth_failed "$t/l.err")," \
+	    "sniffed $(counter sip_udp "$t/r.err") UDP + $(counter sip_tcp "$t/r.err") TCP"
+fi
+
+if [ "$1" = tcp ] && [ "$(counter hep_in_tcp_accepted "$t/l.err")" -lt 1 ]; then
+	bad "kamailio siptrace, HEP over tcp: no TCP connection"
+fi
+}
+
+round udp
+round tcp
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
