@@ -132,7 +132,22 @@ struct mstream {
 	int last_pt;              /* payload type whose clock rate st uses */
 	uint8_t speaker;          /* enum ct_party whose voice this stream carries */
 	struct ct_rtp_stream st;
+	struct ct_rtp_ivals iv;   /* per-interval samples (st.ivals): call streams and
+	                             pending orphans only (intervals.c) */
 };
+
+/* Starts m's per-interval samples (a stream that may be a call's). */
+static void mstream_ivals_on(struct mstream *m)
+{
+	ct_rtp_ivals_init(&m->iv, CT_RTP_IVAL_US, CT_RTP_IVAL_MAX);
+	m->st.ivals = &m->iv;
+}
+
+static void mstream_free(struct mstream *m)
+{
+	ct_rtp_ivals_fini(&m->iv);
+	free(m);
+}
 
 struct call_media {
 	struct ct_dialog *d;
@@ -450,7 +465,7 @@ static void call_media_free(struct ct_media_table *t, struct call_media *cm)
 
 		cm->streams = m->cnext;
 		ct_htab_remove(&t->st, &m->hn);
-		free(m);
+		mstream_free(m);
 	}
 	ct_list_remove(&cm->link);
 	free(cm->pts);
@@ -533,7 +548,7 @@ static void orphan_end(struct ct_media_table *t, struct mstream *m, bool report)
 		t->orphan_fn(t->orphan_user, &out);
 	}
 	free(m->into);
-	free(m);
+	mstream_free(m);
 }
 
 static void set_clock_rate(struct mstream *m, const struct call_media *cm, uint8_t pt);
@@ -572,6 +587,7 @@ static void orphan_packet(struct ct_media_table *t, const struct ct_packet *pkt,
 			m->st.clock_rate = 8000;
 			m->st.dtmf_pt = refused_by->dtmf_pt;
 			m->last_pt = -1;
+			mstream_ivals_on(m);
 		}
 		ct_htab_insert(&t->orph, &m->hn, st_hash(&t->orph, &m->src, m->sport,
 		    &m->dst, m->dport));
@@ -857,6 +873,7 @@ static struct mstream *st_new(struct ct_media_table *t, struct call_media *cm,
 	ct_rtp_stream_init(&m->st, h->ssrc, pn != NULL && pn->rate ? pn->rate : 8000);
 	m->last_pt = -1;
 	m->st.dtmf_pt = cm->dtmf_pt;
+	mstream_ivals_on(m);
 	st_attach(t, cm, m, speaker);
 	return m;
 }
@@ -1094,6 +1111,9 @@ static void fill_stream(const struct call_media *cm, const struct mstream *m,
 		snprintf(out->codec, sizeof(out->codec), "%s", name);
 		out->mos = ct_rtp_mos(out->codec, out->loss_pct / 100.0, out->mean_jitter_ms);
 	}
+	/* the stream's MOS codec: its name, else (none known) rated as G.711 */
+	ct_rtp_ivals_export(m->st.ivals, out->codec[0] != '\0' ? out->codec : NULL,
+	    m->st.last_us, &out->ivals, &out->n_ivals);
 }
 
 /*
