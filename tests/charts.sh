@@ -84,5 +84,35 @@ if "$CALLTAP" show "$cid" --db "$t/s.db" --format html -o "$t/s.html" 2>"$t/err"
 else
 	bad "--pcap-sip-only"
 fi
+# the report links each answered or missed call to its page, when it has one
+cap=$srcdir/pcaps/sipp-cancel.pcap
+"$CALLTAP" -q -r "$cap" --db "$t/g.db" --pcap-dir "$t/pd" --json /dev/null 2>/dev/null
+canc=$(q "$t/g.db" "SELECT call_id FROM calls WHERE disposition = 'cancelled'")
+ans=$(q "$t/g.db" "SELECT call_id FROM calls WHERE disposition = 'answered' ORDER BY start_us")
+failed=$(q "$t/g.db" "SELECT call_id FROM calls WHERE disposition = 'failed'")
+mkdir "$t/pages"
+for id in "$canc" "$ans" "$failed"; do   # the other answered call gets no page
+	"$CALLTAP" show "$id" --db "$t/g.db" --format html --call-pages "$t/pages" 2>>"$t/err"
+done
+"$CALLTAP" report --db "$t/g.db" --format html --call-pages "$t/pages" -o "$t/r.html" 2>"$t/err"
+links=$(grep -o '<a href="[^"]*"' "$t/r.html" | sed 's/<a href="//; s/"$//')
+n=0 good=0
+for l in $links; do
+	n=$((n + 1))
+	[ -f "$l" ] && { grep -qF "<h1>Call $canc</h1>" "$l" || grep -qF "<h1>Call $ans</h1>" "$l"; } &&
+	    good=$((good + 1))
+done
+if [ "$n" = 2 ] && [ "$good" = 2 ] && [ "$(ls "$t/pages" | wc -l)" = 3 ]; then
+	ok "report --call-pages: the answered and the cancelled call link to their pages, the failed one and the one without a page do not"
+else
+	echo "$n links, $good to their pages: $links" >"$t/err"; bad "report --call-pages"
+fi
+if ! "$CALLTAP" report --db "$t/g.db" --call-pages "$t/pages" >/dev/null 2>&1 &&
+    "$CALLTAP" report --db "$t/g.db" --format html -o "$t/r0.html" 2>/dev/null &&
+    ! grep -q 'Calls with a page' "$t/r0.html"; then
+	ok "report: --call-pages only with --format html; no page list without it"
+else
+	bad "report: --call-pages without html"
+fi
 echo "charts.sh: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
