@@ -285,6 +285,7 @@ static int read_capture(struct show *s, const char *path)
 	cfg.sip_hook = on_sip;   /* every message, parsed in full: */
 	cfg.sip_prescan = false; /* the hook runs on libosip2's path only */
 	cfg.sip_hook_user = s;
+	cfg.rtp_intervals = true;   /* the charts */
 	if ((e = ct_engine_new(&cfg, errbuf)) == NULL) {
 		fprintf(stderr, "calltap show: %s\n", errbuf);
 		ct_sinkset_free(sinks);

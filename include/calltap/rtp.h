@@ -67,7 +67,7 @@ const char *ct_rtp_static_codec(uint8_t pt, uint32_t *rate);
  * time, from its first packet, cut into intervals of CT_RTP_IVAL_US; at most
  * CT_RTP_IVAL_MAX of them are kept: when a stream outlasts them, neighbours
  * merge in pairs and the width doubles (5 s for the first hour, then 10 s,
- * 20 s ...), so memory stays bounded (32 bytes an interval, at most 23 KiB
+ * 20 s ...), so memory stays bounded (24 bytes an interval, at most 17 KiB
  * a stream).  The array grows by doubling when an interval opens, never
  * per packet.
  */
@@ -78,7 +78,7 @@ struct ct_rtp_ival {
 	uint32_t packets;         /* received in the interval, duplicates included */
 	uint32_t expected;        /* advance of the extended highest sequence */
 	uint32_t jitter_n;        /* regular packets with a jitter figure */
-	double max_jitter_ms;
+	float max_jitter_ms;      /* float: 24 bytes an interval; 7 digits are plenty */
 	double jitter_sum_ms;
 };
 

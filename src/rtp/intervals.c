@@ -19,7 +19,7 @@
  * When the stream reaches the next one past the bound, neighbours merge in
  * pairs (sums add, maxima take the larger) and the width doubles, so a
  * stream always has between max / 2 and max intervals once it is longer
- * than max widths, all of one width.  The array starts at 16 entries and
+ * than max widths, all of one width.  The array starts at 4 entries and
  * doubles when an interval opens and it is full: no allocation per packet,
  * and O(1) work per packet except when an interval opens (amortised O(1);
  * a merge is O(max) once per doubling of the stream's length).  A failed
@@ -34,7 +34,7 @@
 #include "calltap/record.h"
 #include "calltap/rtp.h"
 
-#define IVAL_FIRST_CAP 16
+#define IVAL_FIRST_CAP 4     /* 20 s: most calls never grow it */
 
 /* Prepares iv: no interval yet, width width_us (> 0), at most max (>= 2). */
 void ct_rtp_ivals_init(struct ct_rtp_ivals *iv, int64_t width_us, uint32_t max)
@@ -148,7 +148,7 @@ void ct_rtp_ivals_add(struct ct_rtp_ivals *iv, int64_t t_us, uint32_t ext_seq, d
 		c->jitter_n++;
 		c->jitter_sum_ms += jitter_ms;
 		if (jitter_ms > c->max_jitter_ms)
-			c->max_jitter_ms = jitter_ms;
+			c->max_jitter_ms = (float)jitter_ms;
 	}
 }
 

@@ -136,19 +136,6 @@ struct mstream {
 	                             pending orphans only (intervals.c) */
 };
 
-/* Starts m's per-interval samples (a stream that may be a call's). */
-static void mstream_ivals_on(struct mstream *m)
-{
-	ct_rtp_ivals_init(&m->iv, CT_RTP_IVAL_US, CT_RTP_IVAL_MAX);
-	m->st.ivals = &m->iv;
-}
-
-static void mstream_free(struct mstream *m)
-{
-	ct_rtp_ivals_fini(&m->iv);
-	free(m);
-}
-
 struct call_media {
 	struct ct_dialog *d;
 	struct ct_list link;            /* on the table's list of call media */
@@ -180,12 +167,28 @@ struct ct_media_table {
 	ct_media_orphan_fn orphan_fn;   /* reports an orphan stream when it ends */
 	void *orphan_user;
 	const char *audio_dir;          /* record answered calls here; NULL = off */
+	bool intervals;                 /* per-interval samples of call streams */
 	struct ct_dialog *last_call;    /* call of the last CT_MEDIA_CALL packet (ct_media_last_call) */
 	enum ct_audio_format audio_fmt;
 	struct ct_audio_finisher *finisher; /* writes the files; NULL: in place */
 	char audio_err[CT_ERRBUF_SIZE]; /* first recording error, "" = none */
 	struct ct_media_stats stats;
 };
+
+/* Starts m's per-interval samples (a stream that may be a call's), when t keeps them. */
+static void mstream_ivals_on(const struct ct_media_table *t, struct mstream *m)
+{
+	if (!t->intervals)
+		return;
+	ct_rtp_ivals_init(&m->iv, CT_RTP_IVAL_US, CT_RTP_IVAL_MAX);
+	m->st.ivals = &m->iv;
+}
+
+static void mstream_free(struct mstream *m)
+{
+	ct_rtp_ivals_fini(&m->iv);
+	free(m);
+}
 
 /* Appends a as it is compared (ct_addr_eq): family, then 4 or 16 bytes. */
 static size_t key_addr(uint8_t *k, const struct ct_addr *a)
@@ -587,7 +590,7 @@ static void orphan_packet(struct ct_media_table *t, const struct ct_packet *pkt,
 			m->st.clock_rate = 8000;
 			m->st.dtmf_pt = refused_by->dtmf_pt;
 			m->last_pt = -1;
-			mstream_ivals_on(m);
+			mstream_ivals_on(t, m);
 		}
 		ct_htab_insert(&t->orph, &m->hn, st_hash(&t->orph, &m->src, m->sport,
 		    &m->dst, m->dport));
@@ -873,7 +876,7 @@ static struct mstream *st_new(struct ct_media_table *t, struct call_media *cm,
 	ct_rtp_stream_init(&m->st, h->ssrc, pn != NULL && pn->rate ? pn->rate : 8000);
 	m->last_pt = -1;
 	m->st.dtmf_pt = cm->dtmf_pt;
-	mstream_ivals_on(m);
+	mstream_ivals_on(t, m);
 	st_attach(t, cm, m, speaker);
 	return m;
 }
@@ -1159,6 +1162,11 @@ void ct_media_set_audio(struct ct_media_table *t, const char *dir, enum ct_audio
 	t->audio_fmt = fmt;
 	if (dir != NULL && t->finisher == NULL)
 		t->finisher = ct_audio_finisher_new();  /* NULL: files written in place */
+}
+
+void ct_media_set_intervals(struct ct_media_table *t, bool on)
+{
+	t->intervals = on;
 }
 
 /* The finisher writing the recordings (NULL: recording off, or written in place). */
