@@ -131,9 +131,8 @@ struct mstream {
 	char *into;               /* injected orphans only: Call-ID of the call that refused it */
 	int last_pt;              /* payload type whose clock rate st uses */
 	uint8_t speaker;          /* enum ct_party whose voice this stream carries */
-	struct ct_rtp_stream st;
-	struct ct_rtp_ivals iv;   /* per-interval samples (st.ivals): call streams and
-	                             pending orphans only (intervals.c) */
+	struct ct_rtp_stream st;  /* st.ivals: per-interval samples (malloc'ed), of call
+	                             streams and pending orphans when the table keeps them */
 };
 
 struct call_media {
@@ -178,15 +177,15 @@ struct ct_media_table {
 /* Starts m's per-interval samples (a stream that may be a call's), when t keeps them. */
 static void mstream_ivals_on(const struct ct_media_table *t, struct mstream *m)
 {
-	if (!t->intervals)
-		return;
-	ct_rtp_ivals_init(&m->iv, CT_RTP_IVAL_US, CT_RTP_IVAL_MAX);
-	m->st.ivals = &m->iv;
+	if (!t->intervals || (m->st.ivals = malloc(sizeof(*m->st.ivals))) == NULL)
+		return;     /* no memory: a stream without intervals */
+	ct_rtp_ivals_init(m->st.ivals, CT_RTP_IVAL_US, CT_RTP_IVAL_MAX);
 }
 
 static void mstream_free(struct mstream *m)
 {
-	ct_rtp_ivals_fini(&m->iv);
+	ct_rtp_ivals_fini(m->st.ivals);
+	free(m->st.ivals);
 	free(m);
 }
 
