@@ -359,6 +359,15 @@ static void print_pg(void)
 			    strcmp(t, "BIGINT") == 0 ? "bigint" : strcmp(t, "BOOLEAN") == 0 ?
 			    "boolean" : strcmp(t, "TEXT") == 0 ? "text" : "double precision");
 		}
+	/* tables in name order: rtp_intervals before rtp_streams */
+	printf("rtp_intervals stream_rowid bigint\nrtp_intervals call_rowid bigint\n"
+	    "rtp_intervals call_id text\n");
+	for (i = 0; i < ct_schema_nivals; i++) {
+		t = ct_schema_pg_type(ct_schema_ivals[i].type);
+		printf("rtp_intervals %s %s\n", ct_schema_ivals[i].name,
+		    strcmp(t, "BIGINT") == 0 ? "bigint" : strcmp(t, "BOOLEAN") == 0 ?
+		    "boolean" : strcmp(t, "TEXT") == 0 ? "text" : "double precision");
+	}
 	printf("rtp_streams call_rowid bigint\nrtp_streams call_id text\n");
 	for (i = 0; i < ct_schema_nstreams; i++) {
 		t = ct_schema_pg_type(ct_schema_streams[i].type);
@@ -366,6 +375,7 @@ static void print_pg(void)
 		    strcmp(t, "BIGINT") == 0 ? "bigint" : strcmp(t, "BOOLEAN") == 0 ?
 		    "boolean" : strcmp(t, "TEXT") == 0 ? "text" : "double precision");
 	}
+	printf("rtp_streams id bigint\n");   /* the key of rtp_intervals, added last */
 }
 
 /* Removes the files the tests made and their directory. */
