@@ -42,6 +42,7 @@
 #include "calltap/source.h"
 
 #define SHOW_MAX_STREAMS 64      /* charted streams (a call keeps at most 64) */
+#define SHOW_MAX_IVALS (2 * CT_RTP_IVAL_MAX)  /* intervals read from a database per stream */
 #define SHOW_MAX_HOSTS 8
 #define SHOW_MAX_MSGS 10000
 #define COLW 24               /* characters between two host columns */
@@ -336,7 +337,11 @@ static const char *col_text(sqlite3_stmt *st, int i)
 	return (const char *)sqlite3_column_text(st, i);
 }
 
-/* The intervals of stream row stream into c; false on an error. */
+/*
+ * The intervals of stream row stream into c, at most SHOW_MAX_IVALS (a
+ * database is not trusted to hold at most CT_RTP_IVAL_MAX); false when
+ * there is no table rtp_intervals, or no memory.
+ */
 static bool db_intervals(sqlite3 *h, sqlite3_int64 stream, struct cstream *c)
 {
 	sqlite3_stmt *st = NULL;
@@ -354,8 +359,11 @@ static bool db_intervals(sqlite3 *h, sqlite3_int64 stream, struct cstream *c)
 		if (c->n == cap) {
 			size_t ncap = cap ? cap * 2 : 64;
 
-			if (ncap > CT_RTP_IVAL_MAX * 2 ||
-			    (v = realloc(c->iv, ncap * sizeof(*v))) == NULL) {
+			if (cap == SHOW_MAX_IVALS)
+				break;
+			if (ncap > SHOW_MAX_IVALS)
+				ncap = SHOW_MAX_IVALS;
+			if ((v = realloc(c->iv, ncap * sizeof(*v))) == NULL) {
 				ok = false;
 				break;
 			}
