@@ -31,6 +31,24 @@ else
 	echo "$out" >"$t/err"; bad "show --db --format html: the charts of the stored intervals"
 fi
 
+# a database is not trusted: a stream with 3,000 intervals shows its first 1,440
+cp "$t/a.db" "$t/h.db"
+python3 -c "import sqlite3,sys
+c = sqlite3.connect(sys.argv[1])
+s, call, cid, t0 = c.execute('SELECT stream_rowid, call_rowid, call_id, start_us FROM rtp_intervals ORDER BY rowid').fetchone()
+c.executemany('INSERT INTO rtp_intervals (stream_rowid, call_rowid, call_id, start_us, duration_ms, packets, lost, loss_pct, mos) VALUES (?, ?, ?, ?, 5000, 250, 1, 0.4, 4.2)',
+    [(s, call, cid, t0 + 5000000 * (i + 1)) for i in range(2999)])
+c.commit()" "$t/h.db"
+if "$CALLTAP" show "$id" --db "$t/h.db" --format html -o "$t/h.html" 2>"$t/err" &&
+    n=$(python3 -c "import re,sys
+svg = re.findall(r'<svg class=\"stream\".*?</svg>', open(sys.argv[1]).read(), re.S)[0]
+print(sum(len(p.split()) for p in re.findall(r'class=\"mos\"[^>]* points=\"([^\"]*)\"', svg)))" "$t/h.html") &&
+    [ "$n" = 1440 ]; then
+	ok "show --db: at most 1,440 intervals of a stream read from a database"
+else
+	bad "show --db: $n points from 3,000 stored intervals"
+fi
+
 # a capture with loss and jitter
 if ! "$srcdir/scripts/gen-calls" -o "$t/g.pcap" --truth "$t/g.jsonl" --calls 3 --seed 8 --rtp \
     --talk-mean 40 --loss 3 --jitter-ms 5 --tcp-share 0 --frag-share 0 --vlan-share 0 \
