@@ -164,10 +164,16 @@ static const char *const migrations[SCHEMA_VERSION] = {
  * stream row: rtp_streams gets an id (existing rows numbered by the
  * sequence), rtp_intervals its key columns; the value columns are added
  * from the schema table.  Idempotent, no version: an older calltap still
- * writes rtp_streams (its rows get an id) and never rtp_intervals.
+ * writes rtp_streams (its rows get an id) and never rtp_intervals.  Run in
+ * setup_schema, under the advisory lock.  The id is added only when it is
+ * missing: ADD COLUMN IF NOT EXISTS of a serial column would create a new
+ * (unused) sequence at every run.
  */
 static const char ivals_sql[] =
-	"ALTER TABLE rtp_streams ADD COLUMN IF NOT EXISTS id BIGSERIAL;"
+	"DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM information_schema.columns"
+	" WHERE table_schema = current_schema() AND table_name = 'rtp_streams'"
+	" AND column_name = 'id') THEN ALTER TABLE rtp_streams ADD COLUMN id BIGSERIAL;"
+	" END IF; END $$;"
 	"CREATE UNIQUE INDEX IF NOT EXISTS rtp_streams_id ON rtp_streams(id);"
 	"CREATE TABLE IF NOT EXISTS rtp_intervals ("
 	" stream_rowid BIGINT NOT NULL REFERENCES rtp_streams(id) ON DELETE CASCADE,"
@@ -664,6 +670,8 @@ static int add_columns(struct pg_sink *ps, const char *table, const struct pg_co
 	size_t i;
 	int rc;
 
+	if (n == 0)
+		return CT_OK;   /* a segment without intervals: an empty query is an error */
 	ct_buf_init(&sql);
 	for (i = 0; i < n; i++)
 		ct_buf_printf(&sql, "ALTER TABLE %s ADD COLUMN IF NOT EXISTS %s %s;", table,
@@ -678,7 +686,6 @@ static int sync_columns(struct pg_sink *ps, const struct pg_cols *c)
 {
 	if (add_columns(ps, "calls", c->call, c->n_call) == CT_OK &&
 	    add_columns(ps, "rtp_streams", c->stream, c->n_stream) == CT_OK &&
-	    exec(ps, ivals_sql) == CT_OK &&
 	    add_columns(ps, "rtp_intervals", c->ival, c->n_ival) == CT_OK &&
 	    exec(ps, indexes) == CT_OK)
 		return CT_OK;
