@@ -1,8 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-3.0-or-later
-# Rewrites the two column lists of docs/schema.md (each between its marker
+# Rewrites the three column lists of docs/schema.md (each between its marker
 # lines "<!-- calls columns ..." / "<!-- end of calls columns -->" and the
-# same for streams) from the schema table, src/sink/schema.c, as printed by
+# same for streams and intervals) from the schema table, src/sink/schema.c, as printed by
 # the test program:
 #   scripts/update-schema-doc.sh [BUILDDIR]     (default: the source tree)
 # tests/unit/test_schema fails while docs/schema.md and the table differ.
@@ -19,7 +19,7 @@ import sys
 doc, cols = sys.argv[1:3]
 text = open(doc, encoding="utf-8").read()
 new = open(cols, encoding="utf-8").read()
-for kind in ("calls", "streams"):
+for kind in ("calls", "streams", "intervals"):
     begin, end = "<!-- %s columns" % kind, "<!-- end of %s columns -->\n" % kind
     a, b = new.index(begin), new.index(end) + len(end)
     x = text.index(begin)

@@ -768,6 +768,8 @@ struct ct_engine *ct_engine_new(const struct ct_engine_cfg *cfg, char *errbuf)
 	ct_tcp_reasm_set_resync(e->tcp, tcp_starts_sip);
 	if (e->cfg.rtp && (e->media = ct_media_new(0)) == NULL)
 		goto fail;
+	if (e->media != NULL)
+		ct_media_set_intervals(e->media, e->cfg.rtp_intervals);
 	/* Orphan streams are measured and reported only for an output that takes them. */
 	if (e->media != NULL && e->cfg.sinks != NULL && ct_sinkset_wants_orphans(e->cfg.sinks))
 		ct_media_set_orphan_hook(e->media, on_orphan, e);

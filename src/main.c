@@ -2002,6 +2002,7 @@ int main(int argc, char **argv)
 		return 3;
 	}
 	o.cfg.sinks = run.sinks;
+	o.cfg.rtp_intervals = has_output(&o, OUT_STORE);   /* the stores' rtp_intervals */
 	rc = 0;
 	if (o.iface != NULL && (run.live = ct_source_open_live(o.iface, o.bpf, o.snaplen,
 	    o.buffer_mb, errbuf)) == NULL) {

@@ -8,6 +8,13 @@
  * a database's record names (--db: pcap_path).  The capture is run through
  * the engine as calltap reads it (fragments, TCP, tunnels), with a SIP hook
  * that keeps the call's messages, and a sink that keeps its record.
+ *
+ * The HTML page also charts each RTP stream over time: jitter (max and
+ * mean), loss and MOS per interval (src/rtp/intervals.c), as inline SVG.
+ * With --db the intervals are the stored ones (table rtp_intervals, which
+ * holds them even when the call's file has no RTP: --pcap-sip-only);
+ * otherwise they come from the record of the analysis just run.  Every
+ * figure is also in a table under its chart.
  */
 #include "config.h"
 
@@ -25,12 +32,17 @@
 #include "calltap/callcap.h"
 #include "calltap/engine.h"
 #include "calltap/err.h"
+#include "calltap/report.h"
+#include "calltap/rtp.h"
+#include "calltap/schema.h"
 #include "calltap/show.h"
 #include "calltap/sink.h"
 #include "calltap/sinkset.h"
 #include "calltap/sip.h"
 #include "calltap/source.h"
 
+#define SHOW_MAX_STREAMS 64      /* charted streams (a call keeps at most 64) */
+#define SHOW_MAX_IVALS (2 * CT_RTP_IVAL_MAX)  /* intervals read from a database per stream */
 #define SHOW_MAX_HOSTS 8
 #define SHOW_MAX_MSGS 10000
 #define COLW 24               /* characters between two host columns */
@@ -48,8 +60,18 @@ struct smsg {
 	char note[200];           /* "[INVITE] SDP audio 10.0.0.1:4000 PCMU,PCMA" */
 };
 
+/* One RTP stream to chart. */
+struct cstream {
+	char label[160];          /* "src -> dst, SSRC 0x..., PCMU" */
+	struct ct_stream_ival *iv;
+	uint32_t n;
+};
+
 struct show {
 	const char *call_id;
+	struct cstream streams[SHOW_MAX_STREAMS];
+	size_t n_streams;
+	const char *ivals_note;   /* why there are no charts, NULL: none */
 	struct host hosts[SHOW_MAX_HOSTS];
 	int n_hosts;
 	struct smsg *msgs;
@@ -156,6 +178,52 @@ static void on_sip(void *user, const struct ct_sip_msg *m)
 
 /* ---- the record: a sink that keeps the call's record as JSON ------------- */
 
+/* "src -> dst, SSRC 0x..., codec" of a stream into c->label. */
+static void stream_label(struct cstream *c, const char *src, const char *dst, const char *ssrc,
+    const char *codec)
+{
+	snprintf(c->label, sizeof(c->label), "%s -> %s, SSRC %s%s%s", src != NULL ? src : "?",
+	    dst != NULL ? dst : "?", ssrc != NULL ? ssrc : "?", codec != NULL && *codec ? ", " : "",
+	    codec != NULL ? codec : "");
+}
+
+/* The value of rtp_streams column name of st (null when there is no such column). */
+static void stream_value(const char *name, const struct ct_stream_stats *st, struct ct_val *v)
+{
+	size_t i;
+
+	v->kind = CT_VAL_NULL;
+	for (i = 0; i < ct_schema_nstreams; i++)
+		if (strcmp(ct_schema_streams[i].name, name) == 0)
+			ct_schema_stream_value(&ct_schema_streams[i], st, v);
+}
+
+/* Keeps the intervals of rec's streams (the charts of a page made from a capture). */
+static void keep_streams(struct show *s, const struct ct_call_record *rec)
+{
+	size_t i;
+
+	for (i = 0; rec->streams != NULL && i < rec->n_streams && s->n_streams < SHOW_MAX_STREAMS;
+	    i++) {
+		const struct ct_stream_stats *st = &rec->streams[i];
+		struct cstream *c = &s->streams[s->n_streams];
+		struct ct_val a, b, k;
+
+		if (st->ivals == NULL || st->n_ivals == 0)
+			continue;
+		if ((c->iv = malloc(st->n_ivals * sizeof(*c->iv))) == NULL)
+			return;
+		memcpy(c->iv, st->ivals, st->n_ivals * sizeof(*c->iv));
+		c->n = st->n_ivals;
+		stream_value("src", st, &a);
+		stream_value("dst", st, &b);
+		stream_value("ssrc", st, &k);
+		stream_label(c, a.kind == CT_VAL_TEXT ? a.s : NULL, b.kind == CT_VAL_TEXT ? b.s : NULL,
+		    k.kind == CT_VAL_TEXT ? k.s : NULL, st->codec);
+		s->n_streams++;
+	}
+}
+
 static void *rec_open(const struct ct_sink_args *args, char *errbuf)
 {
 	(void)errbuf;
@@ -174,6 +242,7 @@ static int rec_write(void *priv, const struct ct_call_record *rec, char *errbuf)
 	if (ct_record_json(rec, &b) == CT_OK && !b.oom && b.p != NULL)
 		s->record = strdup(b.p);
 	ct_buf_fini(&b);
+	keep_streams(s, rec);
 	return CT_OK;
 }
 
@@ -217,6 +286,7 @@ static int read_capture(struct show *s, const char *path)
 	cfg.sip_hook = on_sip;   /* every message, parsed in full: */
 	cfg.sip_prescan = false; /* the hook runs on libosip2's path only */
 	cfg.sip_hook_user = s;
+	cfg.rtp_intervals = true;   /* the charts */
 	if ((e = ct_engine_new(&cfg, errbuf)) == NULL) {
 		fprintf(stderr, "calltap show: %s\n", errbuf);
 		ct_sinkset_free(sinks);
@@ -259,6 +329,98 @@ static char *from_db(const char *db, const char *call_id)
 	sqlite3_finalize(st);
 	sqlite3_close(h);
 	return path;
+}
+
+/* The text of column i of a row, or NULL. */
+static const char *col_text(sqlite3_stmt *st, int i)
+{
+	return (const char *)sqlite3_column_text(st, i);
+}
+
+/*
+ * The intervals of stream row stream into c, at most SHOW_MAX_IVALS (a
+ * database is not trusted to hold at most CT_RTP_IVAL_MAX); false when
+ * there is no table rtp_intervals, or no memory.
+ */
+static bool db_intervals(sqlite3 *h, sqlite3_int64 stream, struct cstream *c)
+{
+	sqlite3_stmt *st = NULL;
+	size_t cap = 0;
+	bool ok = true;
+
+	if (sqlite3_prepare_v2(h, "SELECT start_us, duration_ms, packets, lost, loss_pct,"
+	    " max_jitter_ms, mean_jitter_ms, mos FROM rtp_intervals WHERE stream_rowid = ?1"
+	    " ORDER BY start_us", -1, &st, NULL) != SQLITE_OK)
+		return false;
+	sqlite3_bind_int64(st, 1, stream);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		struct ct_stream_ival *v;
+
+		if (c->n == cap) {
+			size_t ncap = cap ? cap * 2 : 64;
+
+			if (cap == SHOW_MAX_IVALS)
+				break;
+			if (ncap > SHOW_MAX_IVALS)
+				ncap = SHOW_MAX_IVALS;
+			if ((v = realloc(c->iv, ncap * sizeof(*v))) == NULL) {
+				ok = false;
+				break;
+			}
+			c->iv = v;
+			cap = ncap;
+		}
+		v = &c->iv[c->n++];
+		memset(v, 0, sizeof(*v));
+		v->start_us = sqlite3_column_int64(st, 0);
+		v->end_us = v->start_us + sqlite3_column_int64(st, 1) * 1000;
+		v->packets = (uint64_t)sqlite3_column_int64(st, 2);
+		v->lost = sqlite3_column_int64(st, 3);
+		v->loss_pct = sqlite3_column_double(st, 4);
+		v->has_jitter = sqlite3_column_type(st, 5) != SQLITE_NULL;
+		v->max_jitter_ms = sqlite3_column_double(st, 5);
+		v->mean_jitter_ms = sqlite3_column_double(st, 6);
+		v->mos = sqlite3_column_double(st, 7);
+	}
+	sqlite3_finalize(st);
+	return ok;
+}
+
+/*
+ * The stored intervals of the streams of db's latest record of call_id, in
+ * the order of its rtp_streams rows, into s (a note when there are none).
+ */
+static void from_db_ivals(const char *db, struct show *s)
+{
+	sqlite3 *h = NULL;
+	sqlite3_stmt *st = NULL;
+
+	if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(h, "SELECT r.rowid, r.src, r.dst, r.ssrc, r.codec FROM rtp_streams r"
+	    " WHERE r.call_rowid = (SELECT id FROM calls WHERE call_id = ?1"
+	    " ORDER BY start_time DESC LIMIT 1) ORDER BY r.rowid", -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 1, s->call_id, -1, SQLITE_STATIC) != SQLITE_OK) {
+		s->ivals_note = "the database has no rtp_streams table";
+	} else {
+		while (sqlite3_step(st) == SQLITE_ROW && s->n_streams < SHOW_MAX_STREAMS) {
+			struct cstream *c = &s->streams[s->n_streams];
+
+			if (!db_intervals(h, sqlite3_column_int64(st, 0), c)) {
+				s->ivals_note = "the database has no rtp_intervals table "
+				    "(written by a calltap before them)";
+				free(c->iv);
+				c->iv = NULL;
+				c->n = 0;
+				break;
+			}
+			if (c->n == 0)
+				continue;
+			stream_label(c, col_text(st, 1), col_text(st, 2), col_text(st, 3), col_text(st, 4));
+			s->n_streams++;
+		}
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(h);
 }
 
 /* Searches dir (recursively, depth 2: YYYY-MM-DD/HH) for a name ending in key[-N].pcap. */
@@ -454,18 +616,215 @@ static void write_text(const struct show *s, FILE *out)
 		    s->dropped, SHOW_MAX_HOSTS, SHOW_MAX_MSGS);
 }
 
+/* ---- charts of the streams ---------------------------------------------- */
+
+#define CHW 760                /* chart width, px */
+#define CPW 680                /* plot width */
+#define CML 56                 /* left margin (axis labels) */
+#define CPH 70                 /* plot height of one panel */
+#define CPANEL (CPH + 34)      /* a panel with its title and time labels */
+
+enum series { S_JMAX, S_JMEAN, S_LOSS, S_MOS };
+
+static bool has_value(const struct ct_stream_ival *v, enum series k)
+{
+	return k == S_JMAX || k == S_JMEAN ? v->has_jitter && v->packets > 0 : v->packets > 0;
+}
+
+static double value(const struct ct_stream_ival *v, enum series k)
+{
+	switch (k) {
+	case S_JMAX: return v->max_jitter_ms;
+	case S_JMEAN: return v->mean_jitter_ms;
+	case S_LOSS: return v->loss_pct;
+	default: return v->mos;
+	}
+}
+
+/* A scale top of at least lo: 1, 2 or 5 times a power of ten, >= x. */
+static double nice_top(double x, double lo)
+{
+	double p = 1.0;
+
+	if (!(x > lo))
+		x = lo;
+	while (p * 10 < x)
+		p *= 10;
+	while (p > x)
+		p /= 10;
+	return x <= p ? p : x <= 2 * p ? 2 * p : x <= 5 * p ? 5 * p : 10 * p;
+}
+
+/*
+ * One series of c as polylines (one per run of intervals that have the
+ * value: an interval without packets leaves a gap), a point at each
+ * interval's middle; class cls names the series for whoever reads the page.
+ */
+static void series(FILE *out, const struct cstream *c, enum series k, const char *cls,
+    const char *color, double ylo, double yhi, int top)
+{
+	double t0 = (double)c->iv[0].start_us;
+	double span = (double)(c->iv[c->n - 1].end_us - c->iv[0].start_us);
+	bool open = false;
+	uint32_t i;
+
+	if (span <= 0)
+		span = 1;
+	for (i = 0; i < c->n; i++) {
+		const struct ct_stream_ival *v = &c->iv[i];
+		double x, y, f;
+
+		if (!has_value(v, k)) {
+			if (open)
+				fputs("\"/>\n", out);
+			open = false;
+			continue;
+		}
+		x = CML + ((double)(v->start_us + v->end_us) / 2 - t0) / span * CPW;
+		f = (value(v, k) - ylo) / (yhi - ylo);
+		y = top + CPH - (f < 0 ? 0 : f > 1 ? 1 : f) * CPH;
+		if (!open)
+			fprintf(out, "<polyline class=\"%s\" fill=\"none\" stroke=\"%s\" "
+			    "stroke-width=\"1.5\" points=\"", cls, color);
+		fprintf(out, "%s%.1f,%.1f", open ? " " : "", x, y);
+		open = true;
+	}
+	if (open)
+		fputs("\"/>\n", out);
+	for (i = 0; i < c->n; i++) {   /* the points, seen even where a line has one */
+		const struct ct_stream_ival *v = &c->iv[i];
+		double f = (value(v, k) - ylo) / (yhi - ylo);
+
+		if (has_value(v, k))
+			fprintf(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2\" fill=\"%s\"/>\n",
+			    CML + ((double)(v->start_us + v->end_us) / 2 - t0) / span * CPW,
+			    top + CPH - (f < 0 ? 0 : f > 1 ? 1 : f) * CPH, color);
+	}
+}
+
+/* The frame of a panel: title, axis, y labels and the time labels. */
+static void panel(FILE *out, const struct cstream *c, int top, const char *title, double ylo,
+    double yhi, const char *unit)
+{
+	double secs = (double)(c->iv[c->n - 1].end_us - c->iv[0].start_us) / 1e6;
+
+	fprintf(out, "<text x=\"%d\" y=\"%d\" font-weight=\"bold\">%s</text>\n", CML,
+	    top - 6, title);
+	fprintf(out, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"#fff\" "
+	    "stroke=\"#bbb\"/>\n", CML, top, CPW, CPH);
+	fprintf(out, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#eee\"/>\n",
+	    CML, top + CPH / 2, CML + CPW, top + CPH / 2);
+	fprintf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%g%s</text>\n", CML - 4,
+	    top + 10, yhi, unit);
+	fprintf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%g%s</text>\n", CML - 4,
+	    top + CPH, ylo, unit);
+	fprintf(out, "<text x=\"%d\" y=\"%d\">0 s</text>\n", CML, top + CPH + 14);
+	fprintf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%.1f s</text>\n",
+	    CML + CPW, top + CPH + 14, secs);
+}
+
+/* The decimals of rtp_intervals column name (as stored). */
+static int ival_prec(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ct_schema_nivals; i++)
+		if (strcmp(ct_schema_ivals[i].name, name) == 0)
+			return ct_schema_ivals[i].prec;
+	return 3;
+}
+
+static void put_real(FILE *out, bool has, double d, int prec)
+{
+	if (has)
+		fprintf(out, "<td>%.*f</td>", prec, d);
+	else
+		fputs("<td>-</td>", out);
+}
+
+/* One stream: an SVG of three panels (jitter, loss, MOS) and its figures. */
+static void chart_stream(FILE *out, const struct cstream *c, size_t no)
+{
+	double jtop = 0, ltop = 0;
+	int pj = ival_prec("max_jitter_ms"), pl = ival_prec("loss_pct"), pm = ival_prec("mos");
+	uint32_t i;
+
+	for (i = 0; i < c->n; i++) {
+		if (has_value(&c->iv[i], S_JMAX) && c->iv[i].max_jitter_ms > jtop)
+			jtop = c->iv[i].max_jitter_ms;
+		if (has_value(&c->iv[i], S_LOSS) && c->iv[i].loss_pct > ltop)
+			ltop = c->iv[i].loss_pct;
+	}
+	jtop = nice_top(jtop, 1.0);
+	ltop = nice_top(ltop, 1.0);
+	if (ltop > 100)
+		ltop = 100;
+	fprintf(out, "<h3>Stream %zu: ", no);
+	put_html(out, c->label);
+	fprintf(out, "</h3>\n<p class=\"sub\">%u interval%s of %.0f s</p>\n", c->n,
+	    c->n == 1 ? "" : "s", (double)(c->n > 1 ? c->iv[1].start_us - c->iv[0].start_us :
+	    c->iv[0].end_us - c->iv[0].start_us) / 1e6);
+	fprintf(out, "<svg class=\"stream\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" "
+	    "height=\"%d\" viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"11\">\n",
+	    CHW, 3 * CPANEL + 10, CHW, 3 * CPANEL + 10);
+	panel(out, c, 20, "Jitter, ms (max red, mean blue)", 0, jtop, "");
+	series(out, c, S_JMAX, "jmax", "#c62828", 0, jtop, 20);
+	series(out, c, S_JMEAN, "jmean", "#1565c0", 0, jtop, 20);
+	panel(out, c, 20 + CPANEL, "Loss, %", 0, ltop, "");
+	series(out, c, S_LOSS, "loss", "#6a1b9a", 0, ltop, 20 + CPANEL);
+	panel(out, c, 20 + 2 * CPANEL, "MOS (E-model)", 1, 4.5, "");
+	series(out, c, S_MOS, "mos", "#2e7d32", 1, 4.5, 20 + 2 * CPANEL);
+	fputs("</svg>\n<details><summary>Figures per interval</summary>\n<table class=\"ivals\">"
+	    "<tr><th>start</th><th>ms</th><th>packets</th><th>lost</th><th>loss %</th>"
+	    "<th>max jitter ms</th><th>mean jitter ms</th><th>MOS</th></tr>\n", out);
+	for (i = 0; i < c->n; i++) {
+		const struct ct_stream_ival *v = &c->iv[i];
+		char t[48];
+
+		ct_time_iso(v->start_us, t, sizeof(t));
+		fprintf(out, "<tr><td>%s</td><td>%lld</td><td>%llu</td><td>%lld</td>", t,
+		    (long long)((v->end_us - v->start_us) / 1000), (unsigned long long)v->packets,
+		    (long long)v->lost);
+		put_real(out, v->packets > 0, v->loss_pct, pl);
+		put_real(out, has_value(v, S_JMAX), v->max_jitter_ms, pj);
+		put_real(out, has_value(v, S_JMEAN), v->mean_jitter_ms, pj);
+		put_real(out, v->packets > 0 && v->mos != 0, v->mos, pm);
+		fputs("</tr>\n", out);
+	}
+	fputs("</table></details>\n", out);
+}
+
+static void write_charts(const struct show *s, FILE *out)
+{
+	size_t i;
+
+	fprintf(out, "<h2>RTP quality over time (%zu stream%s)</h2>\n", s->n_streams,
+	    s->n_streams == 1 ? "" : "s");
+	if (s->n_streams == 0) {
+		fputs("<p>(no RTP intervals: ", out);
+		put_html(out, s->ivals_note != NULL ? s->ivals_note : "no RTP stream of this call");
+		fputs(")</p>\n", out);
+	}
+	for (i = 0; i < s->n_streams; i++)
+		chart_stream(out, &s->streams[i], i + 1);
+}
+
 static void write_html(const struct show *s, FILE *out)
 {
 	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>calltap: ",
 	    out);
 	put_html(out, s->call_id);
 	fputs("</title>\n<style>body{font-family:sans-serif;margin:2em}"
-	    "pre{background:#f6f6f6;padding:1em;overflow-x:auto}</style>\n</head><body>\n<h1>Call ",
-	    out);
+	    "pre{background:#f6f6f6;padding:1em;overflow-x:auto}.sub{color:#666;font-size:13px}"
+	    "table.ivals{border-collapse:collapse;font-size:12px}"
+	    "table.ivals td,table.ivals th{border:1px solid #ddd;padding:2px 6px;text-align:right}"
+	    "</style>\n</head><body>\n<h1>Call ", out);
 	put_html(out, s->call_id);
 	fprintf(out, "</h1>\n<h2>SIP ladder (%zu messages, seconds from the first)</h2>\n<pre>", s->n);
 	ladder(s, out, put_html);
-	fputs("</pre>\n<h2>Record</h2>\n<pre>", out);
+	fputs("</pre>\n", out);
+	write_charts(s, out);
+	fputs("<h2>Record</h2>\n<pre>", out);
 	if (s->record != NULL)
 		record_lines(out, s->record, put_html);
 	else
@@ -476,16 +835,20 @@ static void write_html(const struct show *s, FILE *out)
 static void usage(FILE *out)
 {
 	fputs("usage: calltap show CALL-ID (-r FILE | --pcap-dir DIR | --db FILE)\n"
-	    "                    [--format text|html] [-o FILE]\n"
+	    "                    [--format text|html] [-o FILE | --call-pages DIR]\n"
 	    "\n"
 	    "Draws the SIP message flow of one call as a ladder: hosts as columns, one\n"
 	    "arrow per message with its time, method or status and an SDP summary.\n"
 	    "\n"
 	    "  -r, --read FILE     any capture holding the call\n"
 	    "  --pcap-dir DIR      the call's own file under DIR (calltap --pcap-dir)\n"
-	    "  --db FILE           the file the call's record names (pcap_path)\n"
-	    "  --format FMT        text (default) or html (one page: ladder and record)\n"
+	    "  --db FILE           the file the call's record names (pcap_path); the\n"
+	    "                      charts from the stored intervals (rtp_intervals)\n"
+	    "  --format FMT        text (default) or html (one page: ladder, charts of\n"
+	    "                      jitter, loss and MOS per stream over time, record)\n"
 	    "  -o, --output FILE   write there instead of standard output\n"
+	    "  --call-pages DIR    html: write DIR/<page name>, the page calltap report\n"
+	    "                      --call-pages DIR links to (docs/pcap.md)\n"
 	    "  -h, --help          this text\n", out);
 }
 
@@ -497,13 +860,15 @@ int ct_show_main(int argc, char **argv)
 		{ "db", required_argument, NULL, 'b' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
+		{ "call-pages", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *read = NULL, *dir = NULL, *db = NULL, *outp = NULL;
+	const char *read = NULL, *dir = NULL, *db = NULL, *outp = NULL, *pages = NULL;
 	struct show s;
-	char *path = NULL;
+	char *path = NULL, *page = NULL;
 	int c, html = 0, rc = 0, n_src;
+	size_t i;
 	FILE *out = stdout;
 
 	optind = 1;
@@ -513,6 +878,7 @@ int ct_show_main(int argc, char **argv)
 		case 'd': dir = optarg; break;
 		case 'b': db = optarg; break;
 		case 'o': outp = optarg; break;
+		case 'P': pages = optarg; break;
 		case 'f':
 			if (strcmp(optarg, "html") == 0) {
 				html = 1;
@@ -531,6 +897,10 @@ int ct_show_main(int argc, char **argv)
 		usage(stderr);
 		return 1;
 	}
+	if (pages != NULL && (outp != NULL || !html)) {
+		fprintf(stderr, "calltap show: --call-pages takes --format html and no -o\n");
+		return 1;
+	}
 	memset(&s, 0, sizeof(s));
 	s.call_id = argv[optind];
 	if (read != NULL)
@@ -541,12 +911,30 @@ int ct_show_main(int argc, char **argv)
 		path = from_db(db, s.call_id);
 	if (path == NULL)
 		return 2;
+	if (pages != NULL) {
+		char name[CT_CALL_PAGE_NAME_MAX];
+		size_t n = strlen(pages) + sizeof(name) + 2;
+
+		if ((page = malloc(n)) == NULL) {
+			free(path);
+			return 2;
+		}
+		snprintf(page, n, "%s/%s", pages, ct_call_page_name(s.call_id, name, sizeof(name)));
+		outp = page;
+	}
 	if (read_capture(&s, path) != 0) {
 		rc = 2;
 	} else if (s.n == 0) {
 		fprintf(stderr, "calltap show: no SIP message of call %s in %s\n", s.call_id, path);
 		rc = 2;
 	} else {
+		if (db != NULL && html) {   /* the stored intervals, not a new analysis */
+			for (i = 0; i < s.n_streams; i++)
+				free(s.streams[i].iv);
+			memset(s.streams, 0, sizeof(s.streams));
+			s.n_streams = 0;
+			from_db_ivals(db, &s);
+		}
 		if (outp != NULL && strcmp(outp, "-") != 0 && (out = fopen(outp, "w")) == NULL) {
 			fprintf(stderr, "calltap show: %s: %s\n", outp, strerror(errno));
 			rc = 2;
@@ -563,6 +951,9 @@ int ct_show_main(int argc, char **argv)
 				fclose(out);
 		}
 	}
+	for (i = 0; i < s.n_streams; i++)
+		free(s.streams[i].iv);
+	free(page);
 	free(path);
 	free(s.msgs);
 	free(s.record);

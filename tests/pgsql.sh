@@ -247,7 +247,7 @@ sql postgres "CREATE DATABASE rep" 2>"$t/err"
     $(sensor_opt s1) 2>"$t/err"
 check "report data: exit status" 0 $?
 schema_cols="SELECT table_name || ' ' || column_name || ' ' || data_type FROM information_schema.columns
-    WHERE table_schema = current_schema() AND table_name IN ('calls', 'rtp_streams')"
+    WHERE table_schema = current_schema() AND table_name IN ('calls', 'rtp_streams', 'rtp_intervals')"
 if [ -x "$builddir/tests/unit/test_schema" ]; then
 	"$builddir/tests/unit/test_schema" --pg-columns >"$t/cols.want"
 	sql rep "$schema_cols ORDER BY table_name, ordinal_position" >"$t/cols.got"
@@ -266,6 +266,18 @@ if [ -x "$builddir/tests/unit/test_schema" ]; then
 else
 	bad "tests/unit/test_schema not built"
 fi
+
+# the per-interval samples: the same rows in PostgreSQL as in SQLite, each
+# keyed by its stream row
+ivq="SELECT count(*), sum(i.packets), sum(i.lost), round(sum(i.mos)::numeric, 2)
+    FROM rtp_intervals i JOIN rtp_streams s ON"
+want=$(python3 -c "import sqlite3,sys
+c = sqlite3.connect(sys.argv[1])
+n, p, l, m = c.execute('SELECT count(*), sum(i.packets), sum(i.lost), sum(i.mos) FROM rtp_intervals i JOIN rtp_streams s ON i.stream_rowid = s.rowid AND i.call_id = s.call_id').fetchone()
+print('%d|%d|%d|%.2f' % (n, p, l, m))" "$t/rep.db")
+got=$(sql rep "$ivq i.stream_rowid = s.id AND i.call_id = s.call_id")
+[ "${want%%|*}" -gt 0 ] 2>/dev/null && check "rtp_intervals = SQLite's ($want: rows|packets|lost|sum of MOS)" "$want" "$got" ||
+    bad "rtp_intervals: SQLite $want, PostgreSQL $got"
 
 # ---- stores: the same capture gives the same rows in SQLite and PostgreSQL -
 # A trunk capture with missed calls and a callback (tests/stores.py), with

@@ -36,6 +36,9 @@ struct ct_engine_cfg {
 	struct ct_tcp_limits tcp;
 	struct ct_dialog_cfg dialog;
 	bool rtp;                  /* match and measure RTP streams (default true) */
+	bool rtp_intervals;        /* keep per-interval stream samples in the records
+	                              (ct_stream_stats.ivals; default false: only a
+	                              store writes them, rtp_intervals) */
 	bool sip_prescan;          /* feed the dialogs from the SIP pre-scan when it suffices
 	                              (default true; the environment variable
 	                              CALLTAP_NO_PRESCAN turns the default off, for benchmarks) */

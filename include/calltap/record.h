@@ -79,6 +79,20 @@ enum ct_answered_by {
 	CT_ANS_UNKNOWN
 };
 
+/*
+ * One interval of a stream (src/rtp/intervals.c, docs/schema.md "RTP
+ * intervals"): figures of the packets that arrived in [start_us, end_us).
+ */
+struct ct_stream_ival {
+	int64_t start_us, end_us;
+	uint64_t packets;
+	int64_t lost;          /* expected - received in the interval; may be < 0 */
+	double loss_pct;       /* lost / expected * 100, 0 when lost <= 0 */
+	bool has_jitter;       /* a regular packet gave jitter figures */
+	double max_jitter_ms, mean_jitter_ms;
+	double mos;            /* 0 = no packet in the interval */
+};
+
 /* One RTP stream of a call (issue: RTP quality); empty until RTP is matched. */
 struct ct_stream_stats {
 	struct ct_addr src, dst;
@@ -101,6 +115,10 @@ struct ct_stream_stats {
 	 * call whose endpoint the stream was sent to but which refused its
 	 * source (injected); "" for RTP of no call, and in call records. */
 	char injected_into[129];
+	/* Call records only: the stream's intervals (malloc'ed, freed with the
+	 * record), NULL when none were kept.  Stores only (rtp_intervals). */
+	struct ct_stream_ival *ivals;
+	uint32_t n_ivals;
 };
 
 struct ct_call_record {

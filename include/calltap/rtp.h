@@ -62,6 +62,55 @@ const char *ct_rtp_static_codec(uint8_t pt, uint32_t *rate);
 
 #define CT_RTP_SEQ_WINDOW 128 /* duplicate detection window, packets */
 
+/*
+ * Per-interval samples of one stream (src/rtp/intervals.c): the stream's
+ * time, from its first packet, cut into intervals of CT_RTP_IVAL_US; at most
+ * CT_RTP_IVAL_MAX of them are kept: when a stream outlasts them, neighbours
+ * merge in pairs and the width doubles (5 s for the first hour, then 10 s,
+ * 20 s ...), so memory stays bounded (24 bytes an interval, at most 17 KiB
+ * a stream).  The array grows by doubling when an interval opens, never
+ * per packet.
+ */
+#define CT_RTP_IVAL_US 5000000  /* first width: 5 s of stream time */
+#define CT_RTP_IVAL_MAX 720     /* intervals kept: one hour at 5 s */
+
+struct ct_rtp_ival {
+	uint32_t packets;         /* received in the interval, duplicates included */
+	uint32_t expected;        /* advance of the extended highest sequence */
+	uint32_t jitter_n;        /* regular packets with a jitter figure */
+	float max_jitter_ms;      /* float: 24 bytes an interval; 7 digits are plenty */
+	double jitter_sum_ms;
+};
+
+struct ct_rtp_ivals {
+	struct ct_rtp_ival *v;    /* v[0..n); v[n - 1] is the open interval */
+	uint32_t n, cap, max;
+	bool started, oom;        /* oom: an allocation failed, nothing kept */
+	int64_t t0_us;            /* the stream's first packet */
+	int64_t width_us;         /* current width */
+	int64_t end_us;           /* end of the open interval: t0 + n * width */
+	uint32_t seq_closed;      /* extended highest sequence when the open one began */
+	uint32_t seq_now;         /* extended highest sequence after the last packet */
+};
+
+/* An empty accumulator with intervals of width_us, at most max (>= 2) kept. */
+void ct_rtp_ivals_init(struct ct_rtp_ivals *iv, int64_t width_us, uint32_t max);
+/* Frees iv's intervals (iv itself is the caller's).  NULL is a no-op. */
+void ct_rtp_ivals_fini(struct ct_rtp_ivals *iv);
+/*
+ * Accounts one packet arrived at t_us, after which the stream's extended
+ * highest sequence is ext_seq; jitter_ms is its jitter figure (a regular
+ * packet, ms) or negative for none.  No allocation unless an interval opens.
+ */
+void ct_rtp_ivals_add(struct ct_rtp_ivals *iv, int64_t t_us, uint32_t ext_seq, double jitter_ms);
+/*
+ * The final figures of iv as a malloc'ed array in *out (*n entries; NULL
+ * and 0 when iv has none or on no memory): times absolute, the last
+ * interval ends at last_us, MOS from codec (ct_rtp_mos, as the stream's).
+ */
+void ct_rtp_ivals_export(const struct ct_rtp_ivals *iv, const char *codec, int64_t last_us,
+    struct ct_stream_ival **out, uint32_t *n);
+
 struct ct_rtp_stream {
 	uint32_t ssrc;
 	int pt;                   /* first payload type seen (excluding DTMF events) */
@@ -87,6 +136,9 @@ struct ct_rtp_stream {
 	bool dtmf_seen;           /* dtmf_last_ts holds an event already recorded */
 	char dtmf[64];
 	size_t dtmf_len;
+	/* Per-interval samples, NULL: not kept.  The caller owns it (init,
+	 * fini); ct_rtp_stream_update feeds it. */
+	struct ct_rtp_ivals *ivals;
 };
 
 void ct_rtp_stream_init(struct ct_rtp_stream *s, uint32_t ssrc, uint32_t clock_rate);

@@ -87,10 +87,25 @@ struct ct_schema_stream_col {
 	const char *doc;
 };
 
+/*
+ * A column of table rtp_intervals (stores only: one row per interval of a
+ * stream, ct_stream_stats.ivals; src/rtp/intervals.c).
+ */
+struct ct_schema_ival_col {
+	const char *name;
+	enum ct_col_type type;
+	unsigned char prec;
+	void (*get)(const struct ct_stream_ival *iv, struct ct_val *v);
+	const char *null_when;
+	const char *doc;
+};
+
 extern const struct ct_schema_col ct_schema_calls[];
 extern const size_t ct_schema_ncalls;
 extern const struct ct_schema_stream_col ct_schema_streams[];
 extern const size_t ct_schema_nstreams;
+extern const struct ct_schema_ival_col ct_schema_ivals[];
+extern const size_t ct_schema_nivals;
 
 /* Fills v (reset first) with the value of column c of r. */
 static inline void ct_schema_value(const struct ct_schema_col *c,
@@ -115,6 +130,15 @@ static inline void ct_schema_stream_value(const struct ct_schema_stream_col *c,
 	c->get(s, v);
 }
 
+/* Fills v (reset first) with the value of interval column c of iv. */
+static inline void ct_schema_ival_value(const struct ct_schema_ival_col *c,
+    const struct ct_stream_ival *iv, struct ct_val *v)
+{
+	v->kind = CT_VAL_NULL;
+	v->prec = c->prec;
+	c->get(iv, v);
+}
+
 /* The column named name, or NULL. */
 const struct ct_schema_col *ct_schema_find(const char *name);
 /* Declared type of t in SQLite ("TEXT", "INTEGER", "REAL"). */
@@ -125,5 +149,7 @@ const char *ct_schema_pg_type(enum ct_col_type t);
 const char *ct_schema_type_name(enum ct_col_type t);
 /* Appends docs/schema.md's list of the call (or stream) columns in Markdown. */
 void ct_schema_markdown(struct ct_buf *b, bool streams);
+/* Appends docs/schema.md's list of the rtp_intervals columns in Markdown. */
+void ct_schema_markdown_ivals(struct ct_buf *b);
 
 #endif

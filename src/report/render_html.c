@@ -461,6 +461,74 @@ static void cb_table(FILE *out, const struct ct_report *r)
 	fputs("</table>\n", out);
 }
 
+#define MAX_PAGE_LINKS 500   /* calls listed with their page, newest first */
+
+/*
+ * Writes s as the path of a URL: bytes outside the unreserved set (RFC 3986
+ * §2.3) and '/' percent-encoded, so that the result is also safe in an
+ * attribute.
+ */
+static void url_path(FILE *out, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    c == '-' || c == '.' || c == '_' || c == '~' || c == '/')
+			fputc(c, out);
+		else
+			fprintf(out, "%%%02X", c);
+	}
+}
+
+/*
+ * --call-pages DIR: the answered and missed (busy, no answer, cancelled)
+ * calls in scope whose page is in DIR, newest first, each linked to
+ * DIR/<its page> (docs/pcap.md, "Call pages").
+ */
+static void pages_table(FILE *out, const struct ct_report *r)
+{
+	const struct ct_report_data *d = r->data;
+	size_t i, shown = 0, total = 0;
+	char t[48];
+
+	if (d->call_pages == NULL)
+		return;
+	for (i = d->n_calls; i-- > 0;) {
+		const struct ct_report_call *c = &d->calls[i];
+
+		if (c->page == NULL || !c->scope || (c->disp != CT_RD_ANSWERED &&
+		    c->disp != CT_RD_BUSY && c->disp != CT_RD_NOANSWER && c->disp != CT_RD_CANCELLED))
+			continue;
+		if (total++ == 0)
+			fputs("<h2>Calls with a page (answered and missed, newest first)</h2><table><tr>"
+			    "<th>start (local)</th><th>caller</th><th>callee</th><th>disposition</th>"
+			    "<th>page</th></tr>\n", out);
+		if (shown == MAX_PAGE_LINKS)
+			continue;
+		shown++;
+		ct_report_format_local(d->tz, c->start_us, t, sizeof(t));
+		fprintf(out, "<tr><td>%s</td><td>", t);
+		esc(out, c->cnum, 0);
+		fputs("</td><td>", out);
+		esc(out, c->dnum, 0);
+		fprintf(out, "</td><td>%s</td><td><a href=\"", c->machine ? "noanswer (machine)" :
+		    ct_report_disp_name((enum ct_report_disp)c->disp));
+		url_path(out, d->call_pages);
+		fputc('/', out);
+		url_path(out, c->page);
+		fputs("\">call</a></td></tr>\n", out);
+	}
+	if (total > 0)
+		fputs("</table>\n", out);
+	if (total > shown)
+		fprintf(out, "<div class=\"note\">%zu more calls have a page (the newest %d are "
+		    "listed).</div>\n", total - shown, MAX_PAGE_LINKS);
+	if (total == 0)
+		fputs("<h2>Calls with a page</h2><div class=\"sub\">No answered or missed call of "
+		    "the report has a page in the --call-pages directory.</div>\n", out);
+}
+
 static void head(FILE *out, const struct ct_report *r)
 {
 	const struct ct_report_data *d = r->data;
@@ -532,6 +600,7 @@ int ct_report_render_html(const struct ct_report *r, FILE *out)
 	group_table(out, "Outbound per agent", k_agent, 1, r->out_agents, r->n_out_agents, 2);
 	ring_agents(out, r);
 	cb_table(out, r);
+	pages_table(out, r);
 	fputs("</body></html>\n", out);
 	return ferror(out) ? CT_ERR : CT_OK;
 }

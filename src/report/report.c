@@ -25,8 +25,10 @@
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include <sqlite3.h>
@@ -53,6 +55,7 @@ struct report_opts {
 	const char *out;
 	const char *tz, *hours, *costs, *cc;
 	const char *f_dir, *f_source, *f_campaign, *f_sensor;
+	const char *call_pages;
 	int64_t lead_window_us;
 	double quality_s;
 	enum ct_report_fmt fmt;
@@ -249,6 +252,11 @@ void ct_report_data_fini(struct ct_report_data *d)
 	d->n_rings = d->cap_rings = 0;
 	free(d->costs);
 	free(d->source_name);
+	while (d->n_pages > 0)
+		free(d->pages[--d->n_pages]);
+	free(d->pages);
+	d->pages = NULL;
+	d->cap_pages = 0;
 	d->calls = NULL;
 	d->costs = NULL;
 	d->source_name = NULL;
@@ -288,6 +296,7 @@ struct raw_row {
 	double talk_s, duration_s;             /* NaN = NULL */
 	const char *disp, *dir, *caller, *agent;
 	const char *opt[CT_RO_COUNT];           /* optional columns, NULL = NULL */
+	const char *call_id;                    /* only with --call-pages */
 };
 
 static enum ct_report_dir dir_of(const char *s)
@@ -350,6 +359,35 @@ static int grow(void **v, size_t *cap, size_t n, size_t elem)
 }
 
 /* Appends row w to d->calls, interning its strings; CT_OK or CT_NOMEM. */
+/*
+ * --call-pages: c->page names call_id's page (ct_call_page_name) when
+ * DIR/that name is a regular file; CT_OK or CT_NOMEM.
+ */
+static int find_page(struct ct_report_data *d, struct ct_report_call *c, const char *call_id)
+{
+	char name[CT_CALL_PAGE_NAME_MAX], *path;
+	struct stat st;
+	size_t n;
+	bool found;
+
+	if (d->call_pages == NULL || call_id == NULL)
+		return CT_OK;
+	ct_call_page_name(call_id, name, sizeof(name));
+	n = strlen(d->call_pages) + sizeof(name) + 2;
+	if ((path = malloc(n)) == NULL)
+		return CT_NOMEM;
+	snprintf(path, n, "%s/%s", d->call_pages, name);
+	found = stat(path, &st) == 0 && S_ISREG(st.st_mode);
+	free(path);
+	if (!found)
+		return CT_OK;
+	if (grow((void **)&d->pages, &d->cap_pages, d->n_pages, sizeof(*d->pages)) ||
+	    (d->pages[d->n_pages] = strdup(name)) == NULL)
+		return CT_NOMEM;
+	c->page = d->pages[d->n_pages++];
+	return CT_OK;
+}
+
 static int add_row(struct ct_report_data *d, const struct raw_row *w)
 {
 	struct ct_report_call *c;
@@ -393,7 +431,8 @@ static int add_row(struct ct_report_data *d, const struct raw_row *w)
 	for (i = 0; i < 3; i++)
 		c->utm[i] = intern(d, w->opt[CT_RO_UTM_SOURCE + i], &c->kid[CT_RK_UTM_SOURCE + i],
 		    &oom);
-	if (oom || ct_report_rings_parse(d, c, w->opt[CT_RO_RINGS]) != CT_OK)
+	if (oom || ct_report_rings_parse(d, c, w->opt[CT_RO_RINGS]) != CT_OK ||
+	    find_page(d, c, w->call_id) != CT_OK)
 		return CT_NOMEM;
 	d->n_calls++;
 	return CT_OK;
@@ -418,6 +457,7 @@ static int read_call(sqlite3_stmt *st, struct ct_report_data *d)
 	w.end_us = sqlite3_column_type(st, 7 + CT_RO_END_US) == SQLITE_NULL ? CT_REPORT_NONE
 	    : sqlite3_column_int64(st, 7 + CT_RO_END_US);
 	w.duration_s = col_real(st, 7 + CT_RO_DURATION_S);
+	w.call_id = d->call_pages != NULL ? col_str(st, 7 + CT_RO_COUNT) : NULL;
 	return add_row(d, &w);
 }
 
@@ -493,6 +533,8 @@ static void calls_query(struct ct_buf *q, const struct ct_report_data *d)
 	ct_buf_puts(q, "SELECT start_us, disposition, direction, answer_ms, talk_s, caller, agent");
 	for (i = 0; i < CT_RO_COUNT; i++)
 		ct_buf_printf(q, ", %s", d->has_opt[i] ? ct_report_opt_name[i] : "NULL");
+	if (d->call_pages != NULL)
+		ct_buf_puts(q, ", call_id");
 	ct_buf_puts(q, " FROM calls WHERE start_us IS NOT NULL ORDER BY start_us");
 }
 
@@ -650,6 +692,7 @@ static int pg_read_call(const PGresult *res, struct ct_report_data *d)
 		w.opt[i] = i == CT_RO_END_US || i == CT_RO_DURATION_S ? NULL : pg_str(res, 7 + i);
 	w.end_us = pg_int(res, 7 + CT_RO_END_US);
 	w.duration_s = pg_real(res, 0, 7 + CT_RO_DURATION_S);
+	w.call_id = d->call_pages != NULL ? pg_str(res, 7 + CT_RO_COUNT) : NULL;
 	return add_row(d, &w);
 }
 
@@ -833,6 +876,7 @@ static void usage(FILE *out)
 	    "                      [--quality-s S] [--country-code CC] [--costs FILE]\n"
 	    "                      [--direction D] [--source S] [--campaign C] [--sensor N]\n"
 	    "                      [--format text|json|html|csv] [-o FILE]\n"
+	    "                      [--call-pages DIR]\n"
 	    "\n"
 	    "Summarises the calls stored by calltap (see docs/report.md).\n"
 	    "\n"
@@ -856,7 +900,9 @@ static void usage(FILE *out)
 	    "  --campaign C       only calls of campaign C\n"
 	    "  --sensor N         only calls captured by sensor N\n"
 	    "  --format FMT       text (default), json, html or csv\n"
-	    "  -o, --output FILE  write to FILE instead of standard output\n");
+	    "  -o, --output FILE  write to FILE instead of standard output\n"
+	    "  --call-pages DIR   html: link the answered and missed calls whose page\n"
+	    "                     (calltap show ID --format html --call-pages DIR) is in DIR\n");
 }
 
 /* Sets *fmt from its name; 0, or 1 (message printed) when unknown. */
@@ -917,6 +963,7 @@ static int parse_args(struct report_opts *o, int argc, char **argv)
 		{ "source", required_argument, NULL, 'S' },
 		{ "campaign", required_argument, NULL, 'K' },
 		{ "sensor", required_argument, NULL, 'N' },
+		{ "call-pages", required_argument, NULL, 'P' },
 		{ NULL, 0, NULL, 0 }
 	};
 	char *end;
@@ -938,6 +985,7 @@ static int parse_args(struct report_opts *o, int argc, char **argv)
 		case 'S': o->f_source = optarg; break;
 		case 'K': o->f_campaign = optarg; break;
 		case 'N': o->f_sensor = optarg; break;
+		case 'P': o->call_pages = optarg; break;
 		case 'l':
 			if (ct_report_parse_duration(optarg, &o->lead_window_us) != 0) {
 				fprintf(stderr, "calltap report: bad --lead-window '%s' (seconds, or "
@@ -1070,6 +1118,10 @@ int ct_report_main(int argc, char **argv)
 	rc = parse_args(&o, argc, argv);
 	if (rc != 0)
 		return rc < 0 ? 0 : 1;
+	if (o.call_pages != NULL && o.fmt != CT_REPORT_HTML) {
+		fprintf(stderr, "calltap report: --call-pages takes --format html\n");
+		return 1;
+	}
 	if ((d = calloc(1, sizeof(*d))) == NULL) {
 		fprintf(stderr, "calltap report: out of memory\n");
 		return 2;
@@ -1082,6 +1134,7 @@ int ct_report_main(int argc, char **argv)
 	d->f_source = o.f_source;
 	d->f_campaign = o.f_campaign;
 	d->f_sensor = o.f_sensor;
+	d->call_pages = o.call_pages;
 	if (rc == 0 && o.costs != NULL && ct_report_costs_load(d, o.costs, errbuf) != CT_OK) {
 		fprintf(stderr, "calltap report: %s\n", errbuf);
 		rc = 1;

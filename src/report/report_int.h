@@ -81,6 +81,7 @@ struct ct_report_call {
 	uint8_t scope;            /* set by compute: in range and filters */
 	uint8_t machine;          /* answered by an IVR or voicemail only: counted as noanswer */
 	uint32_t ring0, nring;    /* its rings: d->rings[ring0 .. ring0 + nring) */
+	const char *page;         /* --call-pages: its page's file name when it exists, else NULL */
 };
 
 /* Ring outcomes (the `outcome` of a ring, docs/schema.md), in rings.c's name order. */
@@ -143,6 +144,9 @@ struct ct_report_data {
 	const char *cc;            /* --country-code, NULL = none */
 	const char *f_dir, *f_source, *f_campaign, *f_sensor;  /* filters, NULL = any */
 	char *source_name;         /* database named in the report; owned */
+	const char *call_pages;    /* --call-pages DIR, NULL = none */
+	char **pages;              /* the calls' page names (struct ct_report_call.page), owned */
+	size_t n_pages, cap_pages;
 };
 
 /* Figures of a set of marketing calls (the whole report, or one group). */

@@ -131,7 +131,8 @@ struct mstream {
 	char *into;               /* injected orphans only: Call-ID of the call that refused it */
 	int last_pt;              /* payload type whose clock rate st uses */
 	uint8_t speaker;          /* enum ct_party whose voice this stream carries */
-	struct ct_rtp_stream st;
+	struct ct_rtp_stream st;  /* st.ivals: per-interval samples (malloc'ed), of call
+	                             streams and pending orphans when the table keeps them */
 };
 
 struct call_media {
@@ -165,12 +166,28 @@ struct ct_media_table {
 	ct_media_orphan_fn orphan_fn;   /* reports an orphan stream when it ends */
 	void *orphan_user;
 	const char *audio_dir;          /* record answered calls here; NULL = off */
+	bool intervals;                 /* per-interval samples of call streams */
 	struct ct_dialog *last_call;    /* call of the last CT_MEDIA_CALL packet (ct_media_last_call) */
 	enum ct_audio_format audio_fmt;
 	struct ct_audio_finisher *finisher; /* writes the files; NULL: in place */
 	char audio_err[CT_ERRBUF_SIZE]; /* first recording error, "" = none */
 	struct ct_media_stats stats;
 };
+
+/* Starts m's per-interval samples (a stream that may be a call's), when t keeps them. */
+static void mstream_ivals_on(const struct ct_media_table *t, struct mstream *m)
+{
+	if (!t->intervals || (m->st.ivals = malloc(sizeof(*m->st.ivals))) == NULL)
+		return;     /* no memory: a stream without intervals */
+	ct_rtp_ivals_init(m->st.ivals, CT_RTP_IVAL_US, CT_RTP_IVAL_MAX);
+}
+
+static void mstream_free(struct mstream *m)
+{
+	ct_rtp_ivals_fini(m->st.ivals);
+	free(m->st.ivals);
+	free(m);
+}
 
 /* Appends a as it is compared (ct_addr_eq): family, then 4 or 16 bytes. */
 static size_t key_addr(uint8_t *k, const struct ct_addr *a)
@@ -450,7 +467,7 @@ static void call_media_free(struct ct_media_table *t, struct call_media *cm)
 
 		cm->streams = m->cnext;
 		ct_htab_remove(&t->st, &m->hn);
-		free(m);
+		mstream_free(m);
 	}
 	ct_list_remove(&cm->link);
 	free(cm->pts);
@@ -533,7 +550,7 @@ static void orphan_end(struct ct_media_table *t, struct mstream *m, bool report)
 		t->orphan_fn(t->orphan_user, &out);
 	}
 	free(m->into);
-	free(m);
+	mstream_free(m);
 }
 
 static void set_clock_rate(struct mstream *m, const struct call_media *cm, uint8_t pt);
@@ -572,6 +589,7 @@ static void orphan_packet(struct ct_media_table *t, const struct ct_packet *pkt,
 			m->st.clock_rate = 8000;
 			m->st.dtmf_pt = refused_by->dtmf_pt;
 			m->last_pt = -1;
+			mstream_ivals_on(t, m);
 		}
 		ct_htab_insert(&t->orph, &m->hn, st_hash(&t->orph, &m->src, m->sport,
 		    &m->dst, m->dport));
@@ -857,6 +875,7 @@ static struct mstream *st_new(struct ct_media_table *t, struct call_media *cm,
 	ct_rtp_stream_init(&m->st, h->ssrc, pn != NULL && pn->rate ? pn->rate : 8000);
 	m->last_pt = -1;
 	m->st.dtmf_pt = cm->dtmf_pt;
+	mstream_ivals_on(t, m);
 	st_attach(t, cm, m, speaker);
 	return m;
 }
@@ -1094,6 +1113,9 @@ static void fill_stream(const struct call_media *cm, const struct mstream *m,
 		snprintf(out->codec, sizeof(out->codec), "%s", name);
 		out->mos = ct_rtp_mos(out->codec, out->loss_pct / 100.0, out->mean_jitter_ms);
 	}
+	/* the stream's MOS codec: its name, else (none known) rated as G.711 */
+	ct_rtp_ivals_export(m->st.ivals, out->codec[0] != '\0' ? out->codec : NULL,
+	    m->st.last_us, &out->ivals, &out->n_ivals);
 }
 
 /*
@@ -1139,6 +1161,11 @@ void ct_media_set_audio(struct ct_media_table *t, const char *dir, enum ct_audio
 	t->audio_fmt = fmt;
 	if (dir != NULL && t->finisher == NULL)
 		t->finisher = ct_audio_finisher_new();  /* NULL: files written in place */
+}
+
+void ct_media_set_intervals(struct ct_media_table *t, bool on)
+{
+	t->intervals = on;
 }
 
 /* The finisher writing the recordings (NULL: recording off, or written in place). */

@@ -191,16 +191,18 @@ static void seq_track(struct ct_rtp_stream *s, uint16_t seq)
 /*
  * Jitter, max delta and mean jitter for every packet but the first.  A packet
  * whose timestamp lies before the first packet's (RFC 3550 timestamps are
- * compared modulo 2^32) is ignored here, as Wireshark does.
+ * compared modulo 2^32) is ignored here, as Wireshark does.  Returns the
+ * jitter figure (ms) of a regular packet, the one max and mean jitter take,
+ * or -1 for a packet that gives none.
  */
-static void timing(struct ct_rtp_stream *s, const struct ct_rtp_hdr *h, int64_t t_us)
+static double timing(struct ct_rtp_stream *s, const struct ct_rtp_hdr *h, int64_t t_us)
 {
 	uint32_t per_ms = units_per_ms(s, h->pt);
 	double delta_ms = (double)ct_ts_sub(t_us, s->last_arrival_us) / 1000.0;
-	double d_ms, j_ms;
+	double d_ms, j_ms = -1.0;
 
 	if ((int32_t)(h->ts - s->first_ts) < 0)
-		return;
+		return -1.0;
 	if (per_ms != 0) {
 		d_ms = fabs(delta_ms - (double)(int32_t)(h->ts - s->last_ts) / per_ms);
 		s->jitter += (d_ms * per_ms - s->jitter) / 16.0;
@@ -219,6 +221,7 @@ static void timing(struct ct_rtp_stream *s, const struct ct_rtp_hdr *h, int64_t 
 	s->last_arrival_us = t_us;
 	if (per_ms != 0)
 		s->last_ts = h->ts;
+	return j_ms;
 }
 
 /*
@@ -228,6 +231,7 @@ static void timing(struct ct_rtp_stream *s, const struct ct_rtp_hdr *h, int64_t 
  */
 void ct_rtp_stream_update(struct ct_rtp_stream *s, const struct ct_rtp_hdr *h, int64_t arrival_us)
 {
+	double j_ms = -1.0;
 	bool event;
 
 	if (s == NULL || h == NULL)
@@ -248,10 +252,12 @@ void ct_rtp_stream_update(struct ct_rtp_stream *s, const struct ct_rtp_hdr *h, i
 		s->first_us = arrival_us;
 	} else {
 		seq_track(s, h->seq);
-		timing(s, h, arrival_us);
+		j_ms = timing(s, h, arrival_us);
 	}
 	s->packets++;
 	s->last_us = arrival_us;
+	if (s->ivals != NULL)
+		ct_rtp_ivals_add(s->ivals, arrival_us, s->max_seq, j_ms);
 }
 
 /* Codec name for the MOS: the caller's, else the static payload type's. */

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * PostgreSQL sink: appends call records to table `calls` and their RTP
- * streams to `rtp_streams` in a server database (the SQLite sink's schema
- * with PostgreSQL types; calls.id is a BIGSERIAL and rtp_streams.call_rowid
- * references it through INSERT ... RETURNING id).  Columns come from the
+ * PostgreSQL sink: appends call records to table `calls`, their RTP
+ * streams to `rtp_streams` and the streams' intervals to `rtp_intervals` in
+ * a server database (the SQLite sink's schema with PostgreSQL types;
+ * calls.id and rtp_streams.id are BIGSERIALs, and rtp_streams.call_rowid,
+ * rtp_intervals.stream_rowid reference them through INSERT ... RETURNING
+ * id).  Columns come from the
  * schema table (calltap/schema.h): the versioned migrations only create the
  * skeleton, and every connection adds the columns the running calltap
  * writes that the database lacks, so a new record field reaches the
@@ -84,8 +86,8 @@ struct pg_col {
 
 /* A column list as read from a spool segment header. */
 struct pg_cols {
-	struct pg_col call[MAX_COLS], stream[MAX_COLS];
-	size_t n_call, n_stream;
+	struct pg_col call[MAX_COLS], stream[MAX_COLS], ival[MAX_COLS];
+	size_t n_call, n_stream, n_ival;  /* n_ival 0: a segment without intervals */
 	struct ct_buf text;      /* the header; names point into a copy */
 	char *store;
 };
@@ -100,9 +102,10 @@ struct pg_sink {
 	struct ct_log log;          /* messages (log.h) */
 	char *conninfo;
 	char where[256];            /* "PostgreSQL database 'x' on 'y' port z" */
-	struct pg_col call_cols[MAX_COLS], stream_cols[MAX_COLS];
+	struct pg_col call_cols[MAX_COLS], stream_cols[MAX_COLS], ival_cols[MAX_COLS];
 	const struct ct_schema_col *call_src[MAX_COLS];  /* schema column of call_cols[i] */
 	size_t n_call, n_stream;    /* parameters per call row / stream row */
+	size_t n_ival;              /* values per rtp_intervals row (ct_schema_ivals) */
 	struct ct_spool *spool;
 	struct ct_buf wbuf;         /* capture thread: the record being rendered */
 	long *woff;
@@ -155,6 +158,27 @@ static const char *const migrations[SCHEMA_VERSION] = {
 	schema_v2,
 };
 
+
+/*
+ * Per-interval stream samples (docs/schema.md, RTP intervals), keyed by the
+ * stream row: rtp_streams gets an id (existing rows numbered by the
+ * sequence), rtp_intervals its key columns; the value columns are added
+ * from the schema table.  Idempotent, no version: an older calltap still
+ * writes rtp_streams (its rows get an id) and never rtp_intervals.  Run in
+ * setup_schema, under the advisory lock.  The id is added only when it is
+ * missing: ADD COLUMN IF NOT EXISTS of a serial column would create a new
+ * (unused) sequence at every run.
+ */
+static const char ivals_sql[] =
+	"DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM information_schema.columns"
+	" WHERE table_schema = current_schema() AND table_name = 'rtp_streams'"
+	" AND column_name = 'id') THEN ALTER TABLE rtp_streams ADD COLUMN id BIGSERIAL;"
+	" END IF; END $$;"
+	"CREATE UNIQUE INDEX IF NOT EXISTS rtp_streams_id ON rtp_streams(id);"
+	"CREATE TABLE IF NOT EXISTS rtp_intervals ("
+	" stream_rowid BIGINT NOT NULL REFERENCES rtp_streams(id) ON DELETE CASCADE,"
+	" call_rowid BIGINT NOT NULL REFERENCES calls(id) ON DELETE CASCADE, call_id TEXT);"
+	"CREATE INDEX IF NOT EXISTS rtp_intervals_stream ON rtp_intervals(stream_rowid);";
 
 /* Run after the columns exist; idempotent.  Table numbers as SQLite's. */
 static const char indexes[] =
@@ -234,6 +258,12 @@ static int build_columns(struct pg_sink *ps)
 		ps->stream_cols[i + 1] = (struct pg_col){ ct_schema_streams[i].name,
 		    ct_schema_pg_type(ct_schema_streams[i].type) };
 	ps->n_stream = i + 1;
+	if (ct_schema_nivals + 3 > MAX_COLS)
+		return CT_ERR;
+	for (i = 0; i < ct_schema_nivals; i++)
+		ps->ival_cols[i] = (struct pg_col){ ct_schema_ivals[i].name,
+		    ct_schema_pg_type(ct_schema_ivals[i].type) };
+	ps->n_ival = i;
 	return CT_OK;
 }
 
@@ -280,7 +310,9 @@ static void put_val(struct ct_buf *b, const struct ct_val *v, const char *type, 
  * The spool entry of a record: uint32 value count, uint32 stream count
  * (host byte order: the spool never leaves this machine), then per value a
  * uint32 length (UINT32_MAX for SQL NULL) and the bytes.  Values: the call
- * columns, then per stream its columns.
+ * columns, then per stream its columns; then, when the segment's header
+ * lists interval columns ("I" lines), per stream its number of intervals
+ * (decimal text) and their columns, interval after interval.
  */
 static void put_u32(struct ct_buf *b, uint32_t v)
 {
@@ -311,6 +343,11 @@ static int render(struct pg_sink *ps, const struct ct_call_record *r)
 	struct ct_val v;
 	size_t ns = r->streams != NULL ? r->n_streams : 0;
 	size_t nv = ps->n_call + ns * ps->n_stream, i, k;
+	uint32_t j;
+	char cnt[16];
+
+	for (k = 0; k < ns; k++)
+		nv += 1 + (size_t)(r->streams[k].ivals != NULL ? r->streams[k].n_ivals : 0) * ps->n_ival;
 
 	ct_buf_reset(b);
 	ct_buf_init(&t);
@@ -329,6 +366,20 @@ static int render(struct pg_sink *ps, const struct ct_call_record *r)
 			put_entry_val(b, &t, &v, ps->stream_cols[i].type);
 		}
 	}
+	for (k = 0; k < ns; k++) {
+		const struct ct_stream_stats *st = &r->streams[k];
+		uint32_t n = st->ivals != NULL ? st->n_ivals : 0;
+
+		snprintf(cnt, sizeof(cnt), "%" PRIu32, n);
+		v.kind = CT_VAL_TEXT;
+		v.s = cnt;
+		put_entry_val(b, &t, &v, "TEXT");
+		for (j = 0; j < n; j++)
+			for (i = 0; i < ps->n_ival; i++) {
+				ct_schema_ival_value(&ct_schema_ivals[i], &st->ivals[j], &v);
+				put_entry_val(b, &t, &v, ps->ival_cols[i].type);
+			}
+	}
 	ct_buf_fini(&t);
 	return b->oom ? CT_NOMEM : CT_OK;
 }
@@ -343,6 +394,8 @@ static void make_header(const struct pg_sink *ps, struct ct_buf *b)
 		ct_buf_printf(b, "C %s %s\n", ps->call_cols[i].name, ps->call_cols[i].type);
 	for (i = 0; i < ps->n_stream; i++)
 		ct_buf_printf(b, "S %s %s\n", ps->stream_cols[i].name, ps->stream_cols[i].type);
+	for (i = 0; i < ps->n_ival; i++)
+		ct_buf_printf(b, "I %s %s\n", ps->ival_cols[i].name, ps->ival_cols[i].type);
 }
 
 /* Parses a spool header into c (names point into c->store); CT_OK or CT_ERR. */
@@ -352,7 +405,7 @@ static int parse_header(const struct ct_buf *h, struct pg_cols *c)
 
 	free(c->store);
 	c->store = NULL;
-	c->n_call = c->n_stream = 0;
+	c->n_call = c->n_stream = c->n_ival = 0;
 	if (h->len < sizeof(HDR_MAGIC) - 1 || memcmp(h->p, HDR_MAGIC, sizeof(HDR_MAGIC) - 1) != 0)
 		return CT_ERR;
 	c->store = strndup(h->p + sizeof(HDR_MAGIC) - 1, h->len - (sizeof(HDR_MAGIC) - 1));
@@ -360,9 +413,9 @@ static int parse_header(const struct ct_buf *h, struct pg_cols *c)
 		return CT_ERR;
 	for (line = strtok_r(c->store, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
 		char *name, *type;
-		bool call = line[0] == 'C';
+		bool call = line[0] == 'C', ival = line[0] == 'I';
 
-		if ((line[0] != 'C' && line[0] != 'S') || line[1] != ' ')
+		if ((line[0] != 'C' && line[0] != 'S' && !ival) || line[1] != ' ')
 			return CT_ERR;
 		name = line + 2;
 		if ((p = strchr(name, ' ')) == NULL)
@@ -375,7 +428,9 @@ static int parse_header(const struct ct_buf *h, struct pg_cols *c)
 			return CT_ERR;
 		if (call && c->n_call < MAX_COLS)
 			c->call[c->n_call++] = (struct pg_col){ name, type };
-		else if (!call && c->n_stream < MAX_COLS)
+		else if (ival && c->n_ival + 3 < MAX_COLS)
+			c->ival[c->n_ival++] = (struct pg_col){ name, type };
+		else if (!call && !ival && c->n_stream < MAX_COLS)
 			c->stream[c->n_stream++] = (struct pg_col){ name, type };
 		else
 			return CT_ERR;
@@ -615,6 +670,8 @@ static int add_columns(struct pg_sink *ps, const char *table, const struct pg_co
 	size_t i;
 	int rc;
 
+	if (n == 0)
+		return CT_OK;   /* a segment without intervals: an empty query is an error */
 	ct_buf_init(&sql);
 	for (i = 0; i < n; i++)
 		ct_buf_printf(&sql, "ALTER TABLE %s ADD COLUMN IF NOT EXISTS %s %s;", table,
@@ -624,12 +681,12 @@ static int add_columns(struct pg_sink *ps, const char *table, const struct pg_co
 	return rc;
 }
 
-/* Brings both tables up to the columns cols names; CT_OK or CT_ERR. */
-static int sync_columns(struct pg_sink *ps, const struct pg_col *call, size_t n_call,
-    const struct pg_col *stream, size_t n_stream)
+/* Brings the tables up to the columns c names; CT_OK or CT_ERR. */
+static int sync_columns(struct pg_sink *ps, const struct pg_cols *c)
 {
-	if (add_columns(ps, "calls", call, n_call) == CT_OK &&
-	    add_columns(ps, "rtp_streams", stream, n_stream) == CT_OK &&
+	if (add_columns(ps, "calls", c->call, c->n_call) == CT_OK &&
+	    add_columns(ps, "rtp_streams", c->stream, c->n_stream) == CT_OK &&
+	    add_columns(ps, "rtp_intervals", c->ival, c->n_ival) == CT_OK &&
 	    exec(ps, indexes) == CT_OK)
 		return CT_OK;
 	return CT_ERR;
@@ -666,6 +723,8 @@ static int setup_schema(struct pg_sink *ps)
 		goto fail;
 	if (add_columns(ps, "calls", ps->call_cols, ps->n_call) != CT_OK ||
 	    add_columns(ps, "rtp_streams", ps->stream_cols, ps->n_stream) != CT_OK ||
+	    exec(ps, ivals_sql) != CT_OK ||
+	    add_columns(ps, "rtp_intervals", ps->ival_cols, ps->n_ival) != CT_OK ||
 	    (ver == 1 && exec(ps, dedupe_v2) != CT_OK) || exec(ps, indexes) != CT_OK)
 		goto fail;
 	if (exec(ps, "COMMIT") == CT_OK)
@@ -680,13 +739,16 @@ static int prepare_sql(struct pg_sink *ps, const char *name, const char *sql, in
 	return command_done(ps, PQsendPrepare(ps->conn, name, sql, n, NULL));
 }
 
-/* Prepares name as "INSERT INTO table (cols) VALUES ($1...)" + tail. */
+/*
+ * Prepares name as "INSERT INTO table (first, cols) VALUES ($1...)" + tail;
+ * first (NULL: none) names n_first columns.
+ */
 static int prepare(struct pg_sink *ps, const char *name, const char *table,
-    const char *first, const struct pg_col *cols, size_t n, const char *tail)
+    const char *first, size_t n_first, const struct pg_col *cols, size_t n, const char *tail)
 {
 	struct ct_buf sql;
 	PGresult *res = NULL;
-	size_t i, np = n + (first != NULL);
+	size_t i, np = n + (first != NULL ? n_first : 0);
 	int rc = CT_ERR;
 
 	ct_buf_init(&sql);
@@ -726,13 +788,17 @@ static int prepare_for(struct pg_sink *ps, const struct ct_buf *h)
 		set_err(ps, "a spool segment has an unreadable column list");
 		goto out;
 	}
-	if (ps->prepared.len > 0 && exec(ps, "DEALLOCATE ct_call; DEALLOCATE ct_stream") != CT_OK)
+	if (ps->prepared.len > 0 &&
+	    exec(ps, "DEALLOCATE ct_call; DEALLOCATE ct_stream; DEALLOCATE ct_ival") != CT_OK)
 		goto out;
 	ct_buf_reset(&ps->prepared);
-	if (sync_columns(ps, c.call, c.n_call, c.stream, c.n_stream) == CT_OK &&
-	    prepare(ps, "ct_call", "calls", NULL, c.call, c.n_call,
+	if (sync_columns(ps, &c) == CT_OK &&
+	    prepare(ps, "ct_call", "calls", NULL, 0, c.call, c.n_call,
 	    " ON CONFLICT (call_id, start_us) DO NOTHING RETURNING id") == CT_OK &&
-	    prepare(ps, "ct_stream", "rtp_streams", "call_rowid", c.stream, c.n_stream, "") == CT_OK) {
+	    prepare(ps, "ct_stream", "rtp_streams", "call_rowid", 1, c.stream, c.n_stream,
+	    " RETURNING id") == CT_OK &&
+	    prepare(ps, "ct_ival", "rtp_intervals", "stream_rowid, call_rowid, call_id", 3, c.ival,
+	    c.n_ival, "") == CT_OK) {
 		ct_buf_append(&ps->prepared, h->p, h->len);
 		rc = ps->prepared.oom ? CT_ERR : CT_OK;
 	}
@@ -940,8 +1006,39 @@ static int update_repeats(struct pg_sink *ps, const struct pg_cols *c, const cha
 }
 
 /*
- * Inserts one spool entry (call row, then its stream rows) inside a
- * savepoint.  CT_OK (stored, or already stored: *dup); CT_REFUSED when the
+ * Inserts the intervals of one stream (row sid of call row cid, call_id
+ * text call_id): the count at vals[at], then their values.  CT_OK;
+ * CT_REFUSED with *resp the server's answer; CT_ERR (connection).
+ */
+static int send_ivals(struct pg_sink *ps, const struct pg_cols *c, const char **vals, size_t at,
+    const char *sid, const char *cid, const char *call_id, PGresult **resp)
+{
+	const char *p[MAX_COLS + 1];
+	size_t n = vals[at] != NULL ? strtoul(vals[at], NULL, 10) : 0, j;
+	PGresult *res;
+
+	p[0] = sid;
+	p[1] = cid;
+	p[2] = call_id;
+	for (j = 0; j < n; j++) {
+		memcpy(p + 3, vals + at + 1 + j * c->n_ival, c->n_ival * sizeof(*p));
+		res = NULL;
+		if (PQsendQueryPrepared(ps->conn, "ct_ival", (int)c->n_ival + 3, p, NULL, NULL, 0))
+			res = get_result(ps);
+		if (res == NULL)
+			return CT_ERR;
+		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+			*resp = res;
+			return CT_REFUSED;
+		}
+		PQclear(res);
+	}
+	return CT_OK;
+}
+
+/*
+ * Inserts one spool entry (call row, then its stream rows and their
+ * intervals) inside a savepoint.  CT_OK (stored, or already stored: *dup); CT_REFUSED when the
  * server rejected the record (rolled back alone) or the entry is
  * unreadable (why says which); CT_ERR when the connection failed.
  */
@@ -950,10 +1047,11 @@ static int send_entry(struct pg_sink *ps, const struct ct_buf *e, bool *dup, cha
 	const char **vals = NULL;
 	const char *p[MAX_COLS + 1];
 	struct ct_buf store;
-	size_t nv, ns, n_call, n_stream, k;
+	size_t nv, ns, n_call, n_stream, k, off, n;
+	size_t *iv_off = NULL;    /* per stream: where its intervals' count is in vals */
 	struct pg_cols c;
 	PGresult *res = NULL;
-	char id[32];
+	char id[32], sid[32];
 	int rc = CT_ERR;
 
 	*dup = false;
@@ -964,7 +1062,17 @@ static int send_entry(struct pg_sink *ps, const struct ct_buf *e, bool *dup, cha
 		goto unreadable;
 	n_call = c.n_call;
 	n_stream = c.n_stream;
-	if (nv != n_call + ns * n_stream || n_stream > MAX_COLS)
+	if (n_stream > MAX_COLS || ns > nv || (iv_off = calloc(ns + 1, sizeof(*iv_off))) == NULL)
+		goto unreadable;
+	off = n_call + ns * n_stream;
+	for (k = 0; c.n_ival > 0 && k < ns && off < nv; k++) {   /* "I" columns: the intervals */
+		iv_off[k] = off;
+		n = vals[off] != NULL ? strtoul(vals[off], NULL, 10) : 0;
+		if (n > nv)
+			goto unreadable;
+		off += 1 + n * c.n_ival;
+	}
+	if (off != nv || (c.n_ival > 0 && k != ns))
 		goto unreadable;
 	if (exec(ps, "SAVEPOINT rec") != CT_OK)
 		goto out;
@@ -991,10 +1099,17 @@ static int send_entry(struct pg_sink *ps, const struct ct_buf *e, bool *dup, cha
 			res = get_result(ps);
 		if (res == NULL)
 			goto out;
-		if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
 			goto rejected;
+		snprintf(sid, sizeof(sid), "%s", PQgetvalue(res, 0, 0));
 		PQclear(res);
 		res = NULL;
+		rc = c.n_ival > 0 ? send_ivals(ps, &c, vals, iv_off[k], sid, id,
+		    vals[n_call + k * n_stream], &res) : CT_OK;
+		if (rc == CT_ERR)
+			goto out;
+		if (rc == CT_REFUSED)
+			goto rejected;
 	}
 	rc = update_callbacks(ps, &c, vals, &res);
 	if (rc == CT_OK)
@@ -1018,6 +1133,7 @@ out:
 	PQclear(res);
 	free(c.store);
 	free(vals);
+	free(iv_off);
 	ct_buf_fini(&store);
 	return rc;
 }

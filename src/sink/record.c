@@ -312,6 +312,8 @@ char *ct_time_iso(int64_t us, char *buf, size_t len)
 /* Frees r, its strings and its stream array.  NULL is a no-op. */
 void ct_call_record_free(struct ct_call_record *r)
 {
+	size_t i;
+
 	if (r == NULL)
 		return;
 	free(r->call_id);
@@ -338,6 +340,8 @@ void ct_call_record_free(struct ct_call_record *r)
 	free(r->utm_term);
 	free(r->utm_content);
 	free(r->click_id);
+	for (i = 0; r->streams != NULL && i < r->n_streams; i++)
+		free(r->streams[i].ivals);
 	free(r->streams);
 	free(r->link_id);
 	free(r->diverted_from);

@@ -679,6 +679,66 @@ const struct ct_schema_stream_col ct_schema_streams[] = {
 };
 const size_t ct_schema_nstreams = sizeof(ct_schema_streams) / sizeof(ct_schema_streams[0]);
 
+/* ---- the rtp_intervals table --------------------------------------------- */
+
+#define I const struct ct_stream_ival *iv
+#define V struct ct_val *v
+static void i_start_time(I, V) { val_time(v, iv->start_us); }
+static void i_start_us(I, V)   { val_int(v, iv->start_us); }
+static void i_dur_ms(I, V)     { val_int(v, (iv->end_us - iv->start_us) / 1000); }
+static void i_packets(I, V)    { val_int(v, (int64_t)iv->packets); }
+static void i_lost(I, V)       { val_int(v, iv->lost); }
+static void i_loss_pct(I, V)   { if (iv->packets > 0) val_real(v, iv->loss_pct, false); }
+static void i_max_jit(I, V)    { if (iv->has_jitter) val_real(v, iv->max_jitter_ms, false); }
+static void i_mean_jit(I, V)   { if (iv->has_jitter) val_real(v, iv->mean_jitter_ms, false); }
+static void i_mos(I, V)        { if (iv->mos != 0) val_real(v, iv->mos, false); }
+#undef I
+#undef V
+
+/*
+ * After the key columns stream_rowid (the rtp_streams row), call_rowid and
+ * call_id, which the stores add themselves.
+ */
+const struct ct_schema_ival_col ct_schema_ivals[] = {
+	{ "start_time", CT_COL_TIME, 0, i_start_time,
+	    "never",
+	    "Start of the interval: the stream's first packet plus a whole number "
+	    "of interval widths." },
+	{ "start_us", CT_COL_INTEGER, 0, i_start_us,
+	    "never",
+	    "`start_time` in microseconds since the Unix epoch (the order of a "
+	    "stream's intervals)." },
+	{ "duration_ms", CT_COL_INTEGER, 0, i_dur_ms,
+	    "never",
+	    "Width of the interval: 5000 ms while the stream is under an hour, "
+	    "doubled each time it outgrows 720 intervals; the last one ends at "
+	    "the stream's last packet." },
+	{ "packets", CT_COL_INTEGER, 0, i_packets,
+	    "never",
+	    "RTP packets that arrived in the interval (0: none, e.g. on hold)." },
+	{ "lost", CT_COL_INTEGER, 0, i_lost,
+	    "never",
+	    "Advance of the extended highest sequence number over the interval "
+	    "minus `packets`: RFC 3550 A.3 per interval.  A loss counts where "
+	    "the packet after it arrives.  The intervals' `packets` and `lost` "
+	    "add up to the stream's." },
+	{ "loss_pct", CT_COL_REAL, 2, i_loss_pct,
+	    "no packet",
+	    "`lost / expected * 100`, 0 when `lost` <= 0." },
+	{ "max_jitter_ms", CT_COL_REAL, 3, i_max_jit,
+	    "no jitter figure (no regular packet after the first)",
+	    "Largest value of the stream's jitter estimate (as `max_jitter_ms` "
+	    "of the stream) at the interval's packets." },
+	{ "mean_jitter_ms", CT_COL_REAL, 3, i_mean_jit,
+	    "no jitter figure",
+	    "Mean of the jitter estimate over the interval's regular packets." },
+	{ "mos", CT_COL_REAL, 2, i_mos,
+	    "no packet",
+	    "The stream's MOS formula (`mos` above) applied to the interval's "
+	    "`loss_pct` and `mean_jitter_ms`." },
+};
+const size_t ct_schema_nivals = sizeof(ct_schema_ivals) / sizeof(ct_schema_ivals[0]);
+
 /* ---- lookups and names --------------------------------------------------- */
 
 /* The calls column named name, or NULL (a linear scan: for setup code). */
@@ -753,6 +813,24 @@ static void md_outputs(struct ct_buf *b, unsigned out)
 	}
 	if (out & CT_OUT_STORE)
 		ct_buf_printf(b, "%sstores", sep);
+}
+
+/* Appends the rtp_intervals column list of docs/schema.md, between marker lines. */
+void ct_schema_markdown_ivals(struct ct_buf *b)
+{
+	size_t i;
+
+	ct_buf_puts(b, "<!-- intervals columns: generated from src/sink/schema.c -->\n"
+	    "| name | type | null when | meaning |\n"
+	    "|---|---|---|---|\n");
+	for (i = 0; i < ct_schema_nivals; i++) {
+		const struct ct_schema_ival_col *c = &ct_schema_ivals[i];
+
+		ct_buf_printf(b, "| `%s` | ", c->name);
+		md_type(b, c->type, c->prec);
+		ct_buf_printf(b, " | %s | %s |\n", c->null_when, c->doc);
+	}
+	ct_buf_puts(b, "<!-- end of intervals columns -->\n");
 }
 
 /*

@@ -66,6 +66,7 @@ struct sqlite_sink {
 	char *path;                 /* for messages */
 	sqlite3_stmt *ins_call;
 	sqlite3_stmt *ins_stream;
+	sqlite3_stmt *ins_ival;     /* rtp_intervals: one row per interval of a stream */
 	sqlite3_stmt *upd_callback[N_CALLBACK];   /* missed calls answered by an outbound call */
 	sqlite3_stmt *upd_repeat;                 /* later calls of a caller stored earlier */
 	sqlite3_stmt *upd_closed;                 /* missed calls closed before their attempt */
@@ -103,7 +104,8 @@ static const char indexes[] =
 	"CREATE INDEX IF NOT EXISTS calls_caller ON calls(caller, start_us);"
 	"CREATE INDEX IF NOT EXISTS calls_callee ON calls(callee, start_us);"
 	CT_SQL_HISTORY_INDEXES
-	"CREATE INDEX IF NOT EXISTS rtp_streams_call ON rtp_streams(call_rowid);";
+	"CREATE INDEX IF NOT EXISTS rtp_streams_call ON rtp_streams(call_rowid);"
+	"CREATE INDEX IF NOT EXISTS rtp_intervals_stream ON rtp_intervals(stream_rowid);";
 
 /*
  * Version 4 makes (call_id, start_us) unique.  A database written before
@@ -195,12 +197,14 @@ static int user_version(sqlite3 *db, int *ver)
 
 /*
  * Appends to sql "CREATE TABLE IF NOT EXISTS calls (...)" and the same for
- * rtp_streams, with every store column of the schema table, and for each
- * store column the table lacks (have: its columns, "\nname\n" each; empty
- * for a new table) "ALTER TABLE ... ADD COLUMN".
+ * rtp_streams and rtp_intervals, with every store column of the schema
+ * table, and for each store column the table lacks (have: its columns,
+ * "\nname\n" each; empty for a new table) "ALTER TABLE ... ADD COLUMN".
+ * rtp_intervals.stream_rowid is the rowid of its rtp_streams row (no
+ * REFERENCES clause: a foreign key must name a declared column).
  */
 static void schema_sql(struct ct_buf *sql, const struct ct_buf *have_calls,
-    const struct ct_buf *have_streams)
+    const struct ct_buf *have_streams, const struct ct_buf *have_ivals)
 {
 	char key[80];
 	size_t i;
@@ -215,7 +219,18 @@ static void schema_sql(struct ct_buf *sql, const struct ct_buf *have_calls,
 	for (i = 0; i < ct_schema_nstreams; i++)
 		ct_buf_printf(sql, ", %s %s", ct_schema_streams[i].name,
 		    ct_schema_sqlite_type(ct_schema_streams[i].type));
+	ct_buf_puts(sql, ");CREATE TABLE IF NOT EXISTS rtp_intervals (stream_rowid INTEGER,"
+	    " call_rowid INTEGER REFERENCES calls(id), call_id TEXT");
+	for (i = 0; i < ct_schema_nivals; i++)
+		ct_buf_printf(sql, ", %s %s", ct_schema_ivals[i].name,
+		    ct_schema_sqlite_type(ct_schema_ivals[i].type));
 	ct_buf_puts(sql, ");");
+	for (i = 0; have_ivals->len > 0 && i < ct_schema_nivals; i++) {
+		snprintf(key, sizeof(key), "\n%s\n", ct_schema_ivals[i].name);
+		if (!strstr(have_ivals->p, key))
+			ct_buf_printf(sql, "ALTER TABLE rtp_intervals ADD COLUMN %s %s;",
+			    ct_schema_ivals[i].name, ct_schema_sqlite_type(ct_schema_ivals[i].type));
+	}
 	for (i = 0; have_calls->len > 0 && i < ct_schema_ncalls; i++) {
 		snprintf(key, sizeof(key), "\n%s\n", ct_schema_calls[i].name);
 		if ((ct_schema_calls[i].outputs & CT_OUT_STORE) && !strstr(have_calls->p, key))
@@ -260,20 +275,22 @@ static int table_cols(sqlite3 *db, const char *table, struct ct_buf *out)
  */
 static int migrate(sqlite3 *db, int ver, const char **msg)
 {
-	struct ct_buf sql, have_calls, have_streams;
+	struct ct_buf sql, have_calls, have_streams, have_ivals;
 	int rc = CT_ERR;
 
 	ct_buf_init(&sql);
 	ct_buf_init(&have_calls);
 	ct_buf_init(&have_streams);
+	ct_buf_init(&have_ivals);
 	if (exec(db, "BEGIN IMMEDIATE", msg) != CT_OK)
 		goto out;
 	if (table_cols(db, "calls", &have_calls) != SQLITE_OK ||
-	    table_cols(db, "rtp_streams", &have_streams) != SQLITE_OK) {
+	    table_cols(db, "rtp_streams", &have_streams) != SQLITE_OK ||
+	    table_cols(db, "rtp_intervals", &have_ivals) != SQLITE_OK) {
 		*msg = sqlite3_errmsg(db);
 		goto fail;
 	}
-	schema_sql(&sql, &have_calls, &have_streams);
+	schema_sql(&sql, &have_calls, &have_streams, &have_ivals);
 	if (ver > 0 && ver < 4)
 		ct_buf_puts(&sql, dedupe_v4);
 	ct_buf_puts(&sql, fixed_tables);
@@ -295,6 +312,7 @@ out:
 	ct_buf_fini(&sql);
 	ct_buf_fini(&have_calls);
 	ct_buf_fini(&have_streams);
+	ct_buf_fini(&have_ivals);
 	return rc;
 }
 
@@ -351,7 +369,15 @@ static int prepare_all(struct sqlite_sink *ss)
 	names[n++] = "call_id";
 	for (i = 0; i < ct_schema_nstreams; i++)
 		names[n++] = ct_schema_streams[i].name;
-	return prepare_insert(ss->db, "INTO", "rtp_streams", names, n, &ss->ins_stream);
+	if (prepare_insert(ss->db, "INTO", "rtp_streams", names, n, &ss->ins_stream) != CT_OK)
+		return CT_ERR;
+	n = 0;
+	names[n++] = "stream_rowid";
+	names[n++] = "call_rowid";
+	names[n++] = "call_id";
+	for (i = 0; i < ct_schema_nivals; i++)
+		names[n++] = ct_schema_ivals[i].name;
+	return prepare_insert(ss->db, "INTO", "rtp_intervals", names, n, &ss->ins_ival);
 }
 
 /* Finalizes the prepared statements (NULL ones are no-ops). */
@@ -361,7 +387,8 @@ static void finalize_all(struct sqlite_sink *ss)
 
 	sqlite3_finalize(ss->ins_call);
 	sqlite3_finalize(ss->ins_stream);
-	ss->ins_call = ss->ins_stream = NULL;
+	sqlite3_finalize(ss->ins_ival);
+	ss->ins_call = ss->ins_stream = ss->ins_ival = NULL;
 	sqlite3_finalize(ss->upd_repeat);
 	sqlite3_finalize(ss->upd_closed);
 	ss->upd_repeat = ss->upd_closed = NULL;
@@ -516,7 +543,40 @@ static int insert_call(struct sqlite_sink *ss, const struct ct_call_record *r)
 	return step_reset(ss->ins_call);
 }
 
-/* Inserts one rtp_streams row for stream s of call row call; SQLITE_DONE on success. */
+/* Inserts the rtp_intervals rows of stream row stream; SQLITE_DONE on success. */
+static int insert_ivals(struct sqlite_sink *ss, sqlite3_int64 stream, sqlite3_int64 call,
+    const char *call_id, const struct ct_stream_stats *s)
+{
+	sqlite3_stmt *st = ss->ins_ival;
+	int idx, rc = SQLITE_DONE;
+	uint32_t k;
+	size_t i;
+
+	for (k = 0; s->ivals != NULL && k < s->n_ivals && rc == SQLITE_DONE; k++) {
+		rc = sqlite3_bind_int64(st, 1, stream);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_bind_int64(st, 2, call);
+		if (rc == SQLITE_OK)
+			rc = call_id ? sqlite3_bind_text(st, 3, call_id, -1, SQLITE_STATIC)
+			    : sqlite3_bind_null(st, 3);
+		for (i = 0, idx = 4; i < ct_schema_nivals && rc == SQLITE_OK; i++, idx++) {
+			ct_schema_ival_value(&ct_schema_ivals[i], &s->ivals[k], &ss->vals[idx]);
+			rc = bind_val(st, idx, &ss->vals[idx]);
+		}
+		if (rc != SQLITE_OK) {
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			return rc;
+		}
+		rc = step_reset(st);
+	}
+	return rc;
+}
+
+/*
+ * Inserts one rtp_streams row for stream s of call row call, and its
+ * intervals; SQLITE_DONE on success.
+ */
 static int insert_stream(struct sqlite_sink *ss, sqlite3_int64 call, const char *call_id,
     const struct ct_stream_stats *s)
 {
@@ -538,7 +598,10 @@ static int insert_stream(struct sqlite_sink *ss, sqlite3_int64 call, const char 
 		sqlite3_clear_bindings(st);
 		return rc;
 	}
-	return step_reset(st);
+	rc = step_reset(st);
+	if (rc == SQLITE_DONE)
+		rc = insert_ivals(ss, sqlite3_last_insert_rowid(ss->db), call, call_id, s);
+	return rc;
 }
 
 /*

@@ -702,6 +702,45 @@ static void test_hostile(const char *path)
 	ct_report_data_fini(&d);
 }
 
+/* Call page names (callpage.c): safe, distinct, bounded, from any Call-ID. */
+static void test_page_name(void)
+{
+	static const struct { const char *id, *prefix; } cases[] = {
+		{ "abc@10.0.0.1", "abc_10.0.0.1-" },
+		{ "../../etc/passwd", "_._.._etc_passwd-" },
+		{ ".hidden", "_hidden-" },
+		{ "", "-" },
+		{ "a b\"<>&\x01\xff", "a_b______-" },
+	};
+	char a[CT_CALL_PAGE_NAME_MAX], b[CT_CALL_PAGE_NAME_MAX], longid[300], small[10];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ct_call_page_name(cases[i].id, a, sizeof(a));
+		CHECK(strncmp(a, cases[i].prefix, strlen(cases[i].prefix)) == 0);
+		CHECK(strchr(a, '/') == NULL && a[0] != '.');
+		CHECK_INT(strlen(a), strlen(cases[i].prefix) + 8 + 5);
+		CHECK(strcmp(a + strlen(a) - 5, ".html") == 0);
+	}
+	/* one Call-ID, one name; the replaced bytes or a long tail still tell two apart */
+	ct_call_page_name("a/b", a, sizeof(a));
+	ct_call_page_name("a:b", b, sizeof(b));
+	CHECK(strcmp(a, b) != 0);
+	CHECK(strncmp(a, "a_b-", 4) == 0 && strncmp(b, "a_b-", 4) == 0);
+	memset(longid, 'x', sizeof(longid) - 1);
+	longid[sizeof(longid) - 1] = '\0';
+	ct_call_page_name(longid, a, sizeof(a));
+	CHECK_INT(strlen(a), 64 + 1 + 8 + 5);
+	longid[200] = 'y';
+	ct_call_page_name(longid, b, sizeof(b));
+	CHECK(strcmp(a, b) != 0 && strlen(b) == strlen(a));
+	ct_call_page_name("abc", a, sizeof(a));
+	ct_call_page_name("abc", b, sizeof(b));
+	CHECK_STR(a, b);
+	CHECK_STR(a, "abc-ba7816bf.html");   /* SHA-256("abc") = ba7816bf 8f01cfea ... */
+	CHECK_STR(ct_call_page_name("abc", small, sizeof(small)), "");
+}
+
 int main(void)
 {
 	char path[] = "/tmp/test_report_XXXXXX";
@@ -717,6 +756,7 @@ int main(void)
 	test_v1(path);
 	test_bad_db(path);
 	test_hostile(path);
+	test_page_name();
 	unlink(path);
 	return TEST_REPORT();
 }

@@ -107,6 +107,17 @@ static void test_report_cols(void)
 	CHECK_INT(nopt, CT_RO_COUNT);
 }
 
+/* Expected "name TYPE" lines of PRAGMA table_info for rtp_intervals. */
+static void want_ivals(struct ct_buf *ivals)
+{
+	size_t i;
+
+	ct_buf_puts(ivals, "stream_rowid INTEGER\ncall_rowid INTEGER\ncall_id TEXT\n");
+	for (i = 0; i < ct_schema_nivals; i++)
+		ct_buf_printf(ivals, "%s %s\n", ct_schema_ivals[i].name,
+		    ct_schema_sqlite_type(ct_schema_ivals[i].type));
+}
+
 /* Expected "name TYPE" lines of PRAGMA table_info for calls and rtp_streams. */
 static void want_sqlite(struct ct_buf *calls, struct ct_buf *streams)
 {
@@ -190,6 +201,17 @@ static void test_sqlite(void)
 	CHECK_INT(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
 	got_sqlite(db, "calls", false, &gc);
 	got_sqlite(db, "rtp_streams", false, &gs);
+	{
+		struct ct_buf wi, gi;
+
+		ct_buf_init(&wi);
+		ct_buf_init(&gi);
+		want_ivals(&wi);
+		got_sqlite(db, "rtp_intervals", false, &gi);
+		CHECK_STR(gi.p, wi.p);
+		ct_buf_fini(&wi);
+		ct_buf_fini(&gi);
+	}
 	sqlite3_close(db);
 	CHECK_STR(gc.p, wc.p);
 	CHECK_STR(gs.p, ws.p);
@@ -235,6 +257,17 @@ static void test_sqlite(void)
 	sort_lines(&ws);
 	CHECK_STR(gc.p, wc.p);
 	CHECK_STR(gs.p, ws.p);
+	{   /* a database older than the intervals gets the table */
+		struct ct_buf wi, gi;
+
+		ct_buf_init(&wi);
+		ct_buf_init(&gi);
+		want_ivals(&wi);
+		got_sqlite(db, "rtp_intervals", false, &gi);
+		CHECK_STR(gi.p, wi.p);
+		ct_buf_fini(&wi);
+		ct_buf_fini(&gi);
+	}
 	{
 		sqlite3_stmt *st = NULL;
 
@@ -280,10 +313,12 @@ static char *block(const char *doc, const char *begin, const char *end)
 /* docs/schema.md holds the generated column lists, unchanged. */
 static void test_docs(void)
 {
-	static const char *const marks[2][2] = {
+	static const char *const marks[3][2] = {
 		{ "<!-- calls columns", "<!-- end of calls columns -->\n" },
 		{ "<!-- streams columns", "<!-- end of streams columns -->\n" },
+		{ "<!-- intervals columns", "<!-- end of intervals columns -->\n" },
 	};
+	static const char *const kinds[3] = { "calls", "streams", "intervals" };
 	const char *top = getenv("top_srcdir");
 	struct ct_buf doc, gen;
 	char path[512], *got;
@@ -292,14 +327,17 @@ static void test_docs(void)
 	ct_buf_init(&doc);
 	snprintf(path, sizeof(path), "%s/docs/schema.md", top != NULL ? top : ".");
 	CHECK(read_file(path, &doc));
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < 3; i++) {
 		ct_buf_init(&gen);
-		ct_schema_markdown(&gen, i == 1);
+		if (i == 2)
+			ct_schema_markdown_ivals(&gen);
+		else
+			ct_schema_markdown(&gen, i == 1);
 		got = block(doc.p, marks[i][0], marks[i][1]);
 		CHECK(got != NULL);
 		if (got != NULL && strcmp(got, gen.p) != 0)
 			fprintf(stderr, "docs/schema.md's %s column list differs from the schema "
-			    "table: run scripts/update-schema-doc.sh\n", i ? "streams" : "calls");
+			    "table: run scripts/update-schema-doc.sh\n", kinds[i]);
 		CHECK_STR(got, gen.p);
 		free(got);
 		ct_buf_fini(&gen);
@@ -321,6 +359,15 @@ static void print_pg(void)
 			    strcmp(t, "BIGINT") == 0 ? "bigint" : strcmp(t, "BOOLEAN") == 0 ?
 			    "boolean" : strcmp(t, "TEXT") == 0 ? "text" : "double precision");
 		}
+	/* tables in name order: rtp_intervals before rtp_streams */
+	printf("rtp_intervals stream_rowid bigint\nrtp_intervals call_rowid bigint\n"
+	    "rtp_intervals call_id text\n");
+	for (i = 0; i < ct_schema_nivals; i++) {
+		t = ct_schema_pg_type(ct_schema_ivals[i].type);
+		printf("rtp_intervals %s %s\n", ct_schema_ivals[i].name,
+		    strcmp(t, "BIGINT") == 0 ? "bigint" : strcmp(t, "BOOLEAN") == 0 ?
+		    "boolean" : strcmp(t, "TEXT") == 0 ? "text" : "double precision");
+	}
 	printf("rtp_streams call_rowid bigint\nrtp_streams call_id text\n");
 	for (i = 0; i < ct_schema_nstreams; i++) {
 		t = ct_schema_pg_type(ct_schema_streams[i].type);
@@ -328,6 +375,7 @@ static void print_pg(void)
 		    strcmp(t, "BIGINT") == 0 ? "bigint" : strcmp(t, "BOOLEAN") == 0 ?
 		    "boolean" : strcmp(t, "TEXT") == 0 ? "text" : "double precision");
 	}
+	printf("rtp_streams id bigint\n");   /* the key of rtp_intervals, added last */
 }
 
 /* Removes the files the tests made and their directory. */
@@ -356,6 +404,8 @@ int main(int argc, char **argv)
 		ct_schema_markdown(&md, false);
 		ct_buf_puts(&md, "\n");
 		ct_schema_markdown(&md, true);
+		ct_buf_puts(&md, "\n");
+		ct_schema_markdown_ivals(&md);
 		fwrite(md.p, 1, md.len, stdout);
 		ct_buf_fini(&md);
 		return 0;
