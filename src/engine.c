@@ -250,6 +250,14 @@ static void on_start(void *user, const struct ct_call_record *view)
 	ct_sinkset_put_start(e->cfg.sinks, rec);   /* owned by the sink set now */
 }
 
+/* A REFER in a call (dialog refer hook): a transfer, if the call is a PBX leg. */
+static void on_refer(void *user, const char *call_id, const struct ct_sip_msg *m)
+{
+	struct ct_engine *e = user;
+
+	ct_legs_refer(e->legs, call_id, m);
+}
+
 /* A call has just ended (its record is emitted after the linger): the legs stage's cue. */
 static void on_ended(void *user, const struct ct_call_record *rec)
 {
@@ -749,6 +757,7 @@ struct ct_engine *ct_engine_new(const struct ct_engine_cfg *cfg, char *errbuf)
 	hooks.user = e;
 	hooks.start = on_start;
 	hooks.ended = on_ended;
+	hooks.refer = on_refer;
 	hooks.msg = e->cfg.callcap != NULL ? on_msg : NULL;
 	e->now_us = INT64_MIN;
 	e->next_tick_us = INT64_MIN;

@@ -181,6 +181,9 @@ struct ct_legs_stats {
 	uint64_t trunk_calls;           /* inbound trunk calls tracked */
 	uint64_t legs_linked;           /* legs linked to one */
 	uint64_t by_header, by_caller, by_diversion; /* ... by rule */
+	uint64_t by_refer;              /* ... by a blind transfer's Refer-To */
+	uint64_t by_replaces;           /* calls adopted through an attended transfer's Replaces */
+	uint64_t transfers;             /* REFERs seen in linked legs */
 	uint64_t ambiguous;             /* legs not linked: several trunk calls matched */
 	uint64_t legs_late;             /* linked legs whose record came after the wait */
 	uint64_t released_by_wait;      /* trunk records written after waiting wait_us */
@@ -196,6 +199,8 @@ struct ct_legs *ct_legs_new(const struct ct_legs_cfg *cfg, ct_legs_out_fn out, v
 void ct_legs_free(struct ct_legs *l);
 void ct_legs_start(struct ct_legs *l, const struct ct_call_record *view);
 void ct_legs_ended(struct ct_legs *l, const struct ct_call_record *rec);
+struct ct_sip_msg;
+void ct_legs_refer(struct ct_legs *l, const char *call_id, const struct ct_sip_msg *m);
 void ct_legs_put(struct ct_legs *l, struct ct_call_record *rec, int64_t now_us);
 void ct_legs_expire(struct ct_legs *l, int64_t now_us);
 void ct_legs_flush(struct ct_legs *l);
