@@ -29,7 +29,7 @@ run() { # name gen-calls-options...
 		fail=$((fail + 1)); echo "FAIL $name"; head -30 "$t/$name.cmp" | sed 's/^/     | /'
 	fi
 }
-run each-kind --seed 1 --calls 18
+run each-kind --seed 1 --calls 21
 run mix --seed 2 --calls 300
 run mix3 --seed 3 --calls 200
 
@@ -45,6 +45,18 @@ assert len(tr) == 16 and all(r["parent_call_id"] is None for r in rs)
 assert all(r["rings"] == [] and r["answered_by"] in (None, "unknown") for r in tr)
 assert any(r["answered_by"] == "unknown" for r in tr)
 ' "$t/n.jsonl"
+
+# Transfers: each kind links its new leg by the rule the truth expects.
+"$CALLTAP" -r "$t/each-kind.pcap" --home 203.0.113.0/24 --country-code 380 --json /dev/null \
+    --stats >"$t/st1.txt" 2>&1
+check "stats: transfers linked by Refer-To and Replaces" sh -c "grep -Eq '^ +legs_by_refer +2\$' '$t/st1.txt' &&
+    grep -Eq '^ +legs_by_replaces +2\$' '$t/st1.txt' && grep -Eq '^ +legs_transfers +4\$' '$t/st1.txt'"
+check "truth: every transfer kind has a transferred ring" python3 -c '
+import json, sys
+tr = [json.loads(l) for l in open(sys.argv[1])]
+k = {r["kind"] for r in tr if "kind" in r and any(g["transferred_to"] for g in r["rings"])}
+assert k == {"transfer", "attended", "hold_transfer", "transfer_external", "transfer_anon"}, k
+' "$t/each-kind.truth"
 
 # CSV and SQLite carry rings as JSON text and answered_by as text.
 "$CALLTAP" -r "$t/each-kind.pcap" --home 203.0.113.0/24 --country-code 380 \
