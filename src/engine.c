@@ -215,12 +215,28 @@ static void on_emit(void *user, struct ct_call_record *rec)
 {
 	struct ct_engine *e = user;
 
-	if (e->cfg.attr != NULL)
-		ct_attr_enrich(e->cfg.attr, rec);   /* on CT_NOMEM some fields stay null */
-	if (e->legs != NULL)
+	if (e->legs != NULL) {
+		/* the history waits for answered_by: on_legs_out */
+		ct_attr_enrich_base(e->cfg.attr, rec);   /* on CT_NOMEM some fields stay null */
 		ct_legs_put(e->legs, rec, e->now_us);
-	else
-		on_ready(e, rec);
+		return;
+	}
+	if (e->cfg.attr != NULL)
+		ct_attr_enrich(e->cfg.attr, rec);
+	on_ready(e, rec);
+}
+
+/*
+ * A record leaving the legs stage (answered_by set): the caller history
+ * (an inbound call answered only by an IVR or voicemail is missed there
+ * too), in the order records are written, then on_ready.
+ */
+static void on_legs_out(void *user, struct ct_call_record *rec)
+{
+	struct ct_engine *e = user;
+
+	ct_attr_history(e->cfg.attr, rec);   /* on CT_NOMEM some fields stay null */
+	on_ready(e, rec);
 }
 
 /*
@@ -771,7 +787,7 @@ struct ct_engine *ct_engine_new(const struct ct_engine_cfg *cfg, char *errbuf)
 		struct ct_legs_cfg lc;
 
 		ct_attr_legs_cfg(e->cfg.attr, &lc);
-		if ((e->legs = ct_legs_new(&lc, on_ready, e)) == NULL)
+		if ((e->legs = ct_legs_new(&lc, on_legs_out, e)) == NULL)
 			goto fail;
 	}
 	ct_tcp_reasm_set_resync(e->tcp, tcp_starts_sip);

@@ -29,7 +29,7 @@ run() { # name gen-calls-options...
 		fail=$((fail + 1)); echo "FAIL $name"; head -30 "$t/$name.cmp" | sed 's/^/     | /'
 	fi
 }
-run each-kind --seed 1 --calls 21
+run each-kind --seed 1 --calls 22
 run mix --seed 2 --calls 300
 run mix3 --seed 3 --calls 200
 
@@ -77,6 +77,18 @@ n = db.execute("SELECT count(DISTINCT calls.id) FROM calls, json_each(calls.ring
 m = db.execute("SELECT count(*) FROM calls WHERE answered_by = \x27agent\x27").fetchone()[0]
 assert n == m and n > 0, (n, m)
 ' "$t/k.db"
+# A trunk call answered only by the IVR is a missed call for the history:
+# the agent's later call to the caller is its callback (callback_of in the
+# JSON, compared by legs.py; callback_s set in the store when it comes).
+check "sqlite: callback of an IVR-answered call" python3 -c '
+import json, sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+tr = [json.loads(l) for l in open(sys.argv[2])]
+want = [(t["call_id"], t["_callback_s"]) for t in tr if "_callback_s" in t]
+assert len(want) == 1, want
+got = db.execute("SELECT callback_s FROM calls WHERE call_id = ?", (want[0][0],)).fetchone()
+assert got is not None and abs(got[0] - want[0][1]) < 0.0005, (got, want)
+' "$t/k.db" "$t/each-kind.truth"
 # The report: legs are part of their trunk call; IVR and voicemail answers are missed.
 "$CALLTAP" report --db "$t/k.db" --format json >"$t/k.json" 2>"$t/err"
 check "report: machine answers are missed calls" python3 -c '
