@@ -126,9 +126,11 @@ for t in truth:
         continue
     for g in t["rings"]:
         a = want.setdefault(g["agent"], {"rings": 0, "answered": 0, "missed_rings": 0,
-            "cancelled_elsewhere": 0, "p": [], "calls_taken": 0, "talk_s": 0.0})
+            "cancelled_elsewhere": 0, "p": [], "calls_taken": 0, "talk_s": 0.0,
+            "calls_transferred": 0})
         a["rings"] += 1
         a["answered"] += g["outcome"] == "answered"
+        a["calls_transferred"] += g["outcome"] == "answered" and g["transferred_to"] is not None
         a["missed_rings"] += g["outcome"] in MISSED
         a["cancelled_elsewhere"] += g["outcome"] == "cancelled_elsewhere"
         if g["outcome"] == "answered":
@@ -141,7 +143,8 @@ assert [r["agent"] for r in rep] == sorted(want), ([r["agent"] for r in rep], so
 n = 0
 for r in rep:
     w = want[r["agent"]]
-    for k in ("rings", "answered", "missed_rings", "cancelled_elsewhere", "calls_taken"):
+    for k in ("rings", "answered", "missed_rings", "cancelled_elsewhere", "calls_taken",
+              "calls_transferred"):
         assert r[k] == w[k], (r, w, k)
     den = w["answered"] + w["missed_rings"]
     rate = round(100.0 * w["answered"] / den, 2) if den else None
@@ -155,12 +158,58 @@ for r in rep:
     assert abs(r["talk_s"] - w["talk_s"]) < 0.01, (r, w)
     n += r["rings"]
 assert n > 300, n
+assert sum(r["calls_transferred"] for r in rep) > 20, rep
 ' "$t/mix.json" "$t/mix.truth" "$t/mix.jsonl"
+# Missed calls by hour of day in the report's time zone (Kyiv: UTC+2 then).
+"$CALLTAP" report --db "$t/mix.db" --tz Europe/Kyiv --format json >"$t/mixk.json" 2>"$t/err"
+check "report: missed calls by hour of day as in the truth" python3 -c '
+import json, sys
+from datetime import datetime
+from zoneinfo import ZoneInfo
+rep = json.load(open(sys.argv[1]))
+truth = [json.loads(l) for l in open(sys.argv[2])]
+recs = {}
+for l in open(sys.argv[3]):
+    r = json.loads(l)
+    recs[r["call_id"]] = r
+MISSED = ("no_answer", "busy", "rejected", "caller_hangup")
+kyiv = ZoneInfo("Europe/Kyiv")
+hours = [{"calls": 0, "missed": 0, "answered_by_machine": 0, "rings": 0, "missed_rings": 0,
+          "agents": set()} for _ in range(24)]
+for t in truth:
+    if "kind" not in t:
+        continue
+    st = datetime.fromisoformat(recs[t["call_id"]]["start_time"].replace("Z", "+00:00"))
+    h = hours[st.astimezone(kyiv).hour]
+    h["calls"] += 1
+    h["missed"] += t["answered_by"] in (None, "ivr", "voicemail")
+    h["answered_by_machine"] += t["answered_by"] in ("ivr", "voicemail")
+    for g in t["rings"]:
+        h["rings"] += 1
+        h["missed_rings"] += g["outcome"] in MISSED
+        if g["outcome"] == "answered":
+            h["agents"].add(g["agent"])
+days = len(rep["daily"])
+got = rep["ring_hours"]
+assert [x["hour"] for x in got] == list(range(24)), got
+for i, (x, w) in enumerate(zip(got, hours)):
+    for k in ("calls", "missed", "answered_by_machine", "rings", "missed_rings"):
+        assert x[k] == w[k], (i, k, x, w)
+    assert x["agents_answering"] == len(w["agents"]), (i, x, w)
+    assert x["missed_per_day"] == round(w["missed"] / days, 2), (i, x, days)
+assert sum(x["missed"] for x in got) > 30 and [i for i in range(24) if got[i]["calls"]] == [0, 1], got
+' "$t/mixk.json" "$t/mix.truth" "$t/mix.jsonl"
 "$CALLTAP" report --db "$t/mix.db" --format csv >"$t/mix.csv" 2>"$t/err"
 check "report csv: ring_agents section" grep -q "^# ring_agents" "$t/mix.csv"
+check "report csv: ring_hours section" sh -c "grep -q '^# ring_hours' '$t/mix.csv' &&
+    grep -q '^hour,calls,missed,answered_by_machine,missed_per_day' '$t/mix.csv' &&
+    grep -q '^agent,rings,.*,calls_transferred\$' '$t/mix.csv'"
 "$CALLTAP" report --db "$t/mix.db" >"$t/mix.txt" 2>"$t/err"
 check "report text: agents' rings table" grep -q "^Agents' rings" "$t/mix.txt"
+check "report text: missed calls by hour" grep -q "^Missed calls by hour of day" "$t/mix.txt"
 "$CALLTAP" report --db "$t/mix.db" --format html >"$t/mix.html" 2>"$t/err"
 check "report html: agents' rings table" grep -q "Agents&#39; rings\|Agents' rings" "$t/mix.html"
+check "report html: missed calls by hour chart" sh -c "grep -q 'Missed calls by hour of day (UTC)' '$t/mix.html' &&
+    grep -q '<th>calls_transferred</th>' '$t/mix.html'"
 echo "legs: $pass passed, $fail failed"
 [ $fail -eq 0 ]
