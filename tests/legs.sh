@@ -108,6 +108,13 @@ assert m["answered"] == len(trunks) - missed, m
 check "stats: legs linked by caller" sh -c "grep -Eq '^ +legs_linked +2\$' '$t/st.txt' &&
     grep -Eq '^ +legs_by_caller +2\$' '$t/st.txt' && grep -Eq '^ +legs_trunk_calls +1\$' '$t/st.txt'"
 
+# The real SIPp blind transfer (pcaps/sipp-pbx-blind-transfer.pcap): the
+# new leg carries the company's number, so only the REFER's Refer-To links it.
+"$CALLTAP" -r "$srcdir/pcaps/sipp-pbx-blind-transfer.pcap" --home 127.0.0.0/24 --json /dev/null \
+    --stats >"$t/st2.txt" 2>&1
+check "stats: SIPp transfer linked by Refer-To" sh -c "grep -Eq '^ +legs_by_refer +1\$' '$t/st2.txt' &&
+    grep -Eq '^ +legs_by_caller +1\$' '$t/st2.txt' && grep -Eq '^ +legs_transfers +1\$' '$t/st2.txt'"
+
 # Agents' rings in the report: every figure recomputed from the truth.
 "$CALLTAP" -r "$t/mix.pcap" --home 203.0.113.0/24 --country-code 380 --db "$t/mix.db" 2>/dev/null
 "$CALLTAP" report --db "$t/mix.db" --format json >"$t/mix.json" 2>"$t/err"
