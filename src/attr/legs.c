@@ -679,10 +679,13 @@ static void adopt_consult(struct ct_legs *l, struct leg *via, const char *call_i
 		adopt_loose(l, t, x, kind_of(l, &x->dst, x->callee), via);
 		return;
 	}
-	for (n = ct_list_first(&l->loose_order); n != NULL; n = ct_list_next(&l->loose_order, n)) {
+	/* loose_order is in start order: only the calls of the next NEAR_US */
+	for (n = ct_list_next(&l->loose_order, &x->ll); n != NULL;
+	    n = ct_list_next(&l->loose_order, n)) {
 		y = ct_container_of(n, struct loose, ll);
-		if (y == x || !addr_eq(&y->src, &x->dst) || y->start_us < x->start_us ||
-		    y->start_us - x->start_us > NEAR_US)
+		if (y->start_us - x->start_us > NEAR_US)
+			break;
+		if (!addr_eq(&y->src, &x->dst) || y->start_us < x->start_us)
 			continue;
 		if (!((y->callee != NULL && x->callee != NULL && strcmp(y->callee, x->callee) == 0) ||
 		    (y->caller != NULL && x->caller != NULL && strcmp(y->caller, x->caller) == 0)))
@@ -874,7 +877,9 @@ static const char *reached(const struct leg *h)
  * To whom the agent of g, an answered agent leg of t, transferred the
  * caller (docs/schema.md, Transfers); NULL when g did not transfer:
  *  - g sent a REFER: the leg its REFER brought (through Refer-To or
- *    Replaces) that answered, else the first such leg, else its Refer-To user;
+ *    Replaces) that answered, else the first such leg, else, when g ended
+ *    more than NEAR_US before the trunk call (the agent left), its Refer-To
+ *    user;
  *  - else (a transfer made on the PBX: hold, feature code): g ended more
  *    than NEAR_US before the trunk call, and another leg started between
  *    g's answer and NEAR_US after g's end: the first of those that
@@ -884,6 +889,8 @@ static const char *transfer_target(const struct trunk *t, const struct leg *g)
 {
 	const struct ct_call_record *r = g->rec, *tr = t->rec;
 	const struct leg *h, *first = NULL;
+	bool left = r != NULL && r->answer_us != CT_TIME_NONE && r->end_us != CT_TIME_NONE &&
+	    tr != NULL && tr->end_us != CT_TIME_NONE && tr->end_us - r->end_us > NEAR_US;
 
 	if (g->refer_us != CT_TIME_NONE) {
 		for (h = t->legs; h != NULL; h = h->next) {
@@ -896,10 +903,11 @@ static const char *transfer_target(const struct trunk *t, const struct leg *g)
 		}
 		if (first != NULL)
 			return reached(first);
-		return g->refer_to[0] != '\0' ? g->refer_to : NULL;
+		/* no leg came of it: a transfer only when the agent left (a
+		 * refused REFER leaves the agent on the call) */
+		return left && g->refer_to[0] != '\0' ? g->refer_to : NULL;
 	}
-	if (r == NULL || r->answer_us == CT_TIME_NONE || r->end_us == CT_TIME_NONE ||
-	    tr == NULL || tr->end_us == CT_TIME_NONE || tr->end_us - r->end_us <= NEAR_US)
+	if (!left)
 		return NULL;
 	for (h = t->legs; h != NULL; h = h->next) {
 		if (h == g || h->kind == K_CONSULT || h->start_us < r->answer_us ||

@@ -503,10 +503,33 @@ static void test_transfers(void)
 	if (o.n == 3)
 		CHECK(xfer(&o, "A4") == NULL && xfer(&o, "B4") == NULL);
 	out_clear(&o);
+	/* A REFER no leg followed: the agent stayed (refused) or left (not seen). */
+	t = start(l, rec("T5", "+380504440000", "0441234567", false, 1, true, 10, 700, 703, 800,
+	    CT_DISP_ANSWERED));
+	a = start(l, rec("A5", "+380504440000", "201", true, 10, true, 101, 700.5, 702.9, 800.1,
+	    CT_DISP_ANSWERED));
+	refer(l, "A5", 720, "209", NULL);
+	ct_legs_put(l, a, T0 + 810 * SEC);
+	ct_legs_put(l, t, T0 + 840 * SEC);
+	CHECK_INT(o.n, 2);
+	if (o.n == 2)
+		CHECK(xfer(&o, "A5") == NULL);
+	out_clear(&o);
+	t = start(l, rec("T6", "+380505550000", "0441234567", false, 1, true, 10, 900, 903, 1000,
+	    CT_DISP_ANSWERED));
+	a = start(l, rec("A6", "+380505550000", "201", true, 10, true, 101, 900.5, 902.9, 920.1,
+	    CT_DISP_ANSWERED));
+	refer(l, "A6", 920, "+380671234567", NULL);
+	ct_legs_put(l, a, T0 + 1010 * SEC);
+	ct_legs_put(l, t, T0 + 1040 * SEC);
+	CHECK_INT(o.n, 2);
+	if (o.n == 2)
+		CHECK_STR(xfer(&o, "A6"), "+380671234567");
+	out_clear(&o);
 	ct_legs_get_stats(l, &st);
 	CHECK_INT(st.by_refer, 1);
 	CHECK_INT(st.by_replaces, 2);
-	CHECK_INT(st.transfers, 2);
+	CHECK_INT(st.transfers, 4);
 	ct_legs_free(l);
 }
 
