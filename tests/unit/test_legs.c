@@ -448,7 +448,7 @@ static void test_transfers(void)
 	    CT_DISP_ANSWERED));
 	c1 = start(l, rec("C1", "201", "202", true, 101, true, 10, 110, 115.01, 130.06,
 	    CT_DISP_ANSWERED));
-	c1->agent = dup("202");
+	CHECK_STR(c1->agent, "202");          /* the answering extension */
 	c2 = start(l, rec("C2", "201", "202", true, 10, true, 102, 110.03, 115, 200.1,
 	    CT_DISP_ANSWERED));
 	refer(l, "A2", 130, "202", "C1");
