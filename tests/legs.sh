@@ -89,6 +89,36 @@ assert len(want) == 1, want
 got = db.execute("SELECT callback_s FROM calls WHERE call_id = ?", (want[0][0],)).fetchone()
 assert got is not None and abs(got[0] - want[0][1]) < 0.0005, (got, want)
 ' "$t/k.db" "$t/each-kind.truth"
+# ... and across runs: the store's history replay knows that call as
+# missed (answered_by) when the callback comes in a later capture.
+check "split: callback in a capture of its own" python3 -c '
+import struct, sys
+d = open(sys.argv[1], "rb").read()
+outs = [open(sys.argv[2], "wb"), open(sys.argv[3], "wb")]
+for o in outs:
+    o.write(d[:24])
+p, n = 24, 0
+while p < len(d):
+    ln = struct.unpack("<I", d[p + 8:p + 12])[0]
+    rec = d[p:p + 16 + ln]
+    outs[b"callback-" in rec].write(rec)
+    n += b"callback-" in rec
+    p += 16 + ln
+assert n >= 4, n
+' "$t/each-kind.pcap" "$t/rest.pcap" "$t/cb.pcap"
+"$CALLTAP" -r "$t/rest.pcap" --home 203.0.113.0/24 --country-code 380 --db "$t/r.db" 2>/dev/null
+"$CALLTAP" -r "$t/cb.pcap" --home 203.0.113.0/24 --country-code 380 --db "$t/r.db" \
+    --json "$t/cb.jsonl" 2>/dev/null
+check "sqlite: history replay counts the IVR-answered call as missed" python3 -c '
+import json, sqlite3, sys
+tr = [json.loads(l) for l in open(sys.argv[3])]
+want = [(t["call_id"], t["_callback_s"]) for t in tr if "_callback_s" in t][0]
+cb = [json.loads(l) for l in open(sys.argv[2])]
+assert [r["callback_of"] for r in cb] == [want[0]], cb
+got = sqlite3.connect(sys.argv[1]).execute("SELECT callback_s FROM calls WHERE call_id = ?",
+                                           (want[0],)).fetchone()
+assert got is not None and abs(got[0] - want[1]) < 0.0005, (got, want)
+' "$t/r.db" "$t/cb.jsonl" "$t/each-kind.truth"
 # The report: legs are part of their trunk call; IVR and voicemail answers are missed.
 "$CALLTAP" report --db "$t/k.db" --format json >"$t/k.json" 2>"$t/err"
 check "report: machine answers are missed calls" python3 -c '
