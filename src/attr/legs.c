@@ -16,9 +16,9 @@
  *   2. the leg's caller (P-Asserted-Identity, else From user, normalised)
  *      equal to the trunk call's caller number (the PBX passes the caller
  *      ID through);
- *   3. a blind transfer: a REFER (without Replaces) in a linked leg of the
- *      trunk call, at most REFER_US before, whose Refer-To user is the
- *      leg's dialled user (each REFER links one leg);
+ *   3. a transfer: a REFER in a linked leg of the trunk call, at most
+ *      REFER_US before, whose Refer-To user is the leg's dialled user (each
+ *      REFER links one leg);
  *   4. the leg's Diversion / History-Info user, normalised, equal to the
  *      number the trunk call dialled.
  * Two or more candidates for a rule: no link (counted as ambiguous), never
@@ -54,7 +54,7 @@
 #include "calltap/sip.h"
 
 #define NEAR_US INT64_C(2000000)   /* "at the same moment" for cancel reasons */
-#define REFER_US INT64_C(10000000) /* a REFER's new leg starts this soon after it */
+#define REFER_US INT64_C(5000000)  /* a REFER's new leg starts this soon after it */
 #define USER_MAX 64                /* bytes of a SIP user kept (as dialog.c's cap) */
 #define LATE_US INT64_C(100000)    /* capture skew allowed between an answer and a CANCEL */
 #define MAX_PBX 32                 /* PBX addresses remembered */
@@ -475,8 +475,9 @@ static void start_trunk(struct ct_legs *l, const struct ct_call_record *v)
 }
 
 /*
- * The leg whose blind transfer's REFER (no Replaces), at most REFER_US
- * before leg v started, named v's dialled user, its trunk call open: of
+ * The leg whose REFER, at most REFER_US before leg v started, named v's
+ * dialled user (a blind transfer; or an attended one whose PBX sends the
+ * target an INVITE with Replaces), its trunk call open: of
  * trunk call only (NULL: of any); NULL when none, or when REFERs of two
  * trunk calls name it.  Referred-By is not needed: the REFER's leg says
  * who transferred.
@@ -491,7 +492,7 @@ static struct leg *by_referral(struct ct_legs *l, const struct ct_call_record *v
 	for (n = ct_list_first(&l->referrals); n != NULL; n = ct_list_next(&l->referrals, n)) {
 		struct leg *g = ct_container_of(n, struct leg, rl);
 
-		if (g->refer_replaces || g->refer_us > v->start_us + LATE_US ||
+		if (g->refer_us > v->start_us + LATE_US ||
 		    (only != NULL && g->t != only) || !open_at(g->t, v->start_us) ||
 		    !refer_target(l, g, v->callee))
 			continue;
@@ -660,24 +661,26 @@ static struct leg *adopt_loose(struct ct_legs *l, struct trunk *t, struct loose 
  * An attended transfer: the REFER of leg via (trunk t) replaces call
  * call_id, the agent's consultation.  That call becomes a leg of t: when
  * the agent's phone sent it to a PBX (K_CONSULT, no ring), so does the
- * one call the PBX opened for it (from that PBX, the same dialled or
- * calling user, within NEAR_US), which is the consulted agent's ring; when
+ * one call the PBX opened for it (from that PBX within NEAR_US, dialling
+ * the same user, else from the same calling user), which is the consulted
+ * agent's ring; when
  * it went straight to a phone, it is that ring itself.  Several candidates
- * for the PBX's call: none is taken (no guess).
+ * for the PBX's call: none is taken (no guess).  False when call_id is
+ * not an open loose call.
  */
-static void adopt_consult(struct ct_legs *l, struct leg *via, const char *call_id)
+static bool adopt_consult(struct ct_legs *l, struct leg *via, const char *call_id)
 {
 	struct trunk *t = via->t;
-	struct loose *x = find_loose(l, call_id), *y, *pair = NULL;
+	struct loose *x = find_loose(l, call_id), *y, *pair = NULL, *by_caller = NULL;
 	struct ct_list *n;
-	bool to_pbx, many = false;
+	bool to_pbx, many = false, many_caller = false;
 
 	if (x == NULL)
-		return;
+		return false;
 	to_pbx = is_pbx(l, &x->dst);
 	if (!to_pbx) {
 		adopt_loose(l, t, x, kind_of(l, &x->dst, x->callee), via);
-		return;
+		return true;
 	}
 	/* loose_order is in start order: only the calls of the next NEAR_US */
 	for (n = ct_list_next(&l->loose_order, &x->ll); n != NULL;
@@ -687,18 +690,25 @@ static void adopt_consult(struct ct_legs *l, struct leg *via, const char *call_i
 			break;
 		if (!addr_eq(&y->src, &x->dst) || y->start_us < x->start_us)
 			continue;
-		if (!((y->callee != NULL && x->callee != NULL && strcmp(y->callee, x->callee) == 0) ||
-		    (y->caller != NULL && x->caller != NULL && strcmp(y->caller, x->caller) == 0)))
-			continue;
-		if (pair != NULL)
-			many = true;
-		pair = y;
+		if (y->callee != NULL && x->callee != NULL && strcmp(y->callee, x->callee) == 0) {
+			many |= pair != NULL;
+			pair = y;
+		} else if (y->caller != NULL && x->caller != NULL &&
+		    strcmp(y->caller, x->caller) == 0) {
+			many_caller |= by_caller != NULL;
+			by_caller = y;
+		}
+	}
+	if (pair == NULL) {      /* the PBX dialled another user: the same caller then */
+		pair = by_caller;
+		many = many_caller;
 	}
 	adopt_loose(l, t, x, K_CONSULT, via);
 	if (pair != NULL && !many)
 		adopt_loose(l, t, pair, kind_of(l, &pair->dst, pair->callee), via);
 	else if (many)
 		l->st.ambiguous++;
+	return true;
 }
 
 /*
@@ -722,9 +732,9 @@ void ct_legs_refer(struct ct_legs *l, const char *call_id, const struct ct_sip_m
 	if (ct_list_linked(&g->rl))
 		ct_list_remove(&g->rl);
 	prune_referrals(l, m->ts_us);
-	ct_list_append(&l->referrals, &g->rl);
-	if (g->refer_replaces)
-		adopt_consult(l, g, m->refer_replaces);
+	/* an attended transfer whose consultation was seen is bridged: no new leg */
+	if (!g->refer_replaces || !adopt_consult(l, g, m->refer_replaces))
+		ct_list_append(&l->referrals, &g->rl);
 }
 
 /*

@@ -526,10 +526,29 @@ static void test_transfers(void)
 	if (o.n == 2)
 		CHECK_STR(xfer(&o, "A6"), "+380671234567");
 	out_clear(&o);
+	/* attended, the consultation not seen: the PBX's INVITE to 203 (withheld) */
+	t = start(l, rec("T7", "anonymous", "0441234567", false, 1, true, 10, 1100, 1103, 1200,
+	    CT_DISP_ANSWERED));
+	a = rec("A7", "anonymous", "201", true, 10, true, 101, 1100.5, 1102.9, 1130.1,
+	    CT_DISP_ANSWERED);
+	a->link_id = dup("T7");
+	start(l, a);
+	refer(l, "A7", 1130, "203", "consult-not-seen@x");
+	b = start(l, rec("B7", "anonymous", "203", true, 10, true, 103, 1130.2, 1130.4, 1200.1,
+	    CT_DISP_ANSWERED));
+	ct_legs_put(l, a, T0 + 1210 * SEC);
+	ct_legs_put(l, b, T0 + 1240 * SEC);
+	ct_legs_put(l, t, T0 + 1240 * SEC);
+	CHECK_INT(o.n, 3);
+	if (o.n == 3) {
+		CHECK_STR(o.r[0]->agent, "203");
+		CHECK_STR(xfer(&o, "A7"), "203");
+	}
+	out_clear(&o);
 	ct_legs_get_stats(l, &st);
-	CHECK_INT(st.by_refer, 1);
+	CHECK_INT(st.by_refer, 2);
 	CHECK_INT(st.by_replaces, 2);
-	CHECK_INT(st.transfers, 4);
+	CHECK_INT(st.transfers, 5);
 	ct_legs_free(l);
 }
 
