@@ -661,9 +661,9 @@ static struct leg *adopt_loose(struct ct_legs *l, struct trunk *t, struct loose 
  * An attended transfer: the REFER of leg via (trunk t) replaces call
  * call_id, the agent's consultation.  That call becomes a leg of t: when
  * the agent's phone sent it to a PBX (K_CONSULT, no ring), so does the
- * one call the PBX opened for it (from that PBX within NEAR_US, dialling
- * the same user, else from the same calling user), which is the consulted
- * agent's ring; when
+ * one call the PBX opened for it (from that PBX within NEAR_US; the one
+ * that dials the same user and has the same caller, else dials the same
+ * user, else has the same caller), which is the consulted agent's ring; when
  * it went straight to a phone, it is that ring itself.  Several candidates
  * for the PBX's call: none is taken (no guess).  False when call_id is
  * not an open loose call.
@@ -671,9 +671,10 @@ static struct leg *adopt_loose(struct ct_legs *l, struct trunk *t, struct loose 
 static bool adopt_consult(struct ct_legs *l, struct leg *via, const char *call_id)
 {
 	struct trunk *t = via->t;
-	struct loose *x = find_loose(l, call_id), *y, *pair = NULL, *by_caller = NULL;
+	struct loose *x = find_loose(l, call_id), *y, *pair = NULL;
 	struct ct_list *n;
-	bool to_pbx, many = false, many_caller = false;
+	bool to_pbx, many = false;
+	int best = 0, score;
 
 	if (x == NULL)
 		return false;
@@ -690,18 +691,15 @@ static bool adopt_consult(struct ct_legs *l, struct leg *via, const char *call_i
 			break;
 		if (!addr_eq(&y->src, &x->dst) || y->start_us < x->start_us)
 			continue;
-		if (y->callee != NULL && x->callee != NULL && strcmp(y->callee, x->callee) == 0) {
-			many |= pair != NULL;
-			pair = y;
-		} else if (y->caller != NULL && x->caller != NULL &&
-		    strcmp(y->caller, x->caller) == 0) {
-			many_caller |= by_caller != NULL;
-			by_caller = y;
-		}
-	}
-	if (pair == NULL) {      /* the PBX dialled another user: the same caller then */
-		pair = by_caller;
-		many = many_caller;
+		/* dialling the same user counts more than the same caller; both most */
+		score = 2 * (y->callee != NULL && x->callee != NULL &&
+		    strcmp(y->callee, x->callee) == 0) +
+		    (y->caller != NULL && x->caller != NULL && strcmp(y->caller, x->caller) == 0);
+		if (score == 0 || score < best)
+			continue;
+		many = score == best;
+		best = score;
+		pair = y;
 	}
 	adopt_loose(l, t, x, K_CONSULT, via);
 	if (pair != NULL && !many)
