@@ -215,12 +215,28 @@ static void on_emit(void *user, struct ct_call_record *rec)
 {
 	struct ct_engine *e = user;
 
-	if (e->cfg.attr != NULL)
-		ct_attr_enrich(e->cfg.attr, rec);   /* on CT_NOMEM some fields stay null */
-	if (e->legs != NULL)
+	if (e->legs != NULL) {
+		/* the history waits for answered_by: on_legs_out */
+		ct_attr_enrich_base(e->cfg.attr, rec);   /* on CT_NOMEM some fields stay null */
 		ct_legs_put(e->legs, rec, e->now_us);
-	else
-		on_ready(e, rec);
+		return;
+	}
+	if (e->cfg.attr != NULL)
+		ct_attr_enrich(e->cfg.attr, rec);
+	on_ready(e, rec);
+}
+
+/*
+ * A record leaving the legs stage (answered_by set): the caller history
+ * (an inbound call answered only by an IVR or voicemail is missed there
+ * too), in the order records are written, then on_ready.
+ */
+static void on_legs_out(void *user, struct ct_call_record *rec)
+{
+	struct ct_engine *e = user;
+
+	ct_attr_history(e->cfg.attr, rec);   /* on CT_NOMEM some fields stay null */
+	on_ready(e, rec);
 }
 
 /*
@@ -248,6 +264,14 @@ static void on_start(void *user, const struct ct_call_record *view)
 	if (e->cfg.attr != NULL)
 		ct_attr_start(e->cfg.attr, rec);   /* on CT_NOMEM some fields stay null */
 	ct_sinkset_put_start(e->cfg.sinks, rec);   /* owned by the sink set now */
+}
+
+/* A REFER in a call (dialog refer hook): a transfer, if the call is a PBX leg. */
+static void on_refer(void *user, const char *call_id, const struct ct_sip_msg *m)
+{
+	struct ct_engine *e = user;
+
+	ct_legs_refer(e->legs, call_id, m);
 }
 
 /* A call has just ended (its record is emitted after the linger): the legs stage's cue. */
@@ -749,6 +773,7 @@ struct ct_engine *ct_engine_new(const struct ct_engine_cfg *cfg, char *errbuf)
 	hooks.user = e;
 	hooks.start = on_start;
 	hooks.ended = on_ended;
+	hooks.refer = on_refer;
 	hooks.msg = e->cfg.callcap != NULL ? on_msg : NULL;
 	e->now_us = INT64_MIN;
 	e->next_tick_us = INT64_MIN;
@@ -762,7 +787,7 @@ struct ct_engine *ct_engine_new(const struct ct_engine_cfg *cfg, char *errbuf)
 		struct ct_legs_cfg lc;
 
 		ct_attr_legs_cfg(e->cfg.attr, &lc);
-		if ((e->legs = ct_legs_new(&lc, on_ready, e)) == NULL)
+		if ((e->legs = ct_legs_new(&lc, on_legs_out, e)) == NULL)
 			goto fail;
 	}
 	ct_tcp_reasm_set_resync(e->tcp, tcp_starts_sip);

@@ -29,7 +29,7 @@ run() { # name gen-calls-options...
 		fail=$((fail + 1)); echo "FAIL $name"; head -30 "$t/$name.cmp" | sed 's/^/     | /'
 	fi
 }
-run each-kind --seed 1 --calls 18
+run each-kind --seed 1 --calls 22
 run mix --seed 2 --calls 300
 run mix3 --seed 3 --calls 200
 
@@ -45,6 +45,18 @@ assert len(tr) == 16 and all(r["parent_call_id"] is None for r in rs)
 assert all(r["rings"] == [] and r["answered_by"] in (None, "unknown") for r in tr)
 assert any(r["answered_by"] == "unknown" for r in tr)
 ' "$t/n.jsonl"
+
+# Transfers: each kind links its new leg by the rule the truth expects.
+"$CALLTAP" -r "$t/each-kind.pcap" --home 203.0.113.0/24 --country-code 380 --json /dev/null \
+    --stats >"$t/st1.txt" 2>&1
+check "stats: transfers linked by Refer-To and Replaces" sh -c "grep -Eq '^ +legs_by_refer +2\$' '$t/st1.txt' &&
+    grep -Eq '^ +legs_by_replaces +2\$' '$t/st1.txt' && grep -Eq '^ +legs_transfers +4\$' '$t/st1.txt'"
+check "truth: every transfer kind has a transferred ring" python3 -c '
+import json, sys
+tr = [json.loads(l) for l in open(sys.argv[1])]
+k = {r["kind"] for r in tr if "kind" in r and any(g["transferred_to"] for g in r["rings"])}
+assert k == {"transfer", "attended", "hold_transfer", "transfer_external", "transfer_anon"}, k
+' "$t/each-kind.truth"
 
 # CSV and SQLite carry rings as JSON text and answered_by as text.
 "$CALLTAP" -r "$t/each-kind.pcap" --home 203.0.113.0/24 --country-code 380 \
@@ -65,6 +77,48 @@ n = db.execute("SELECT count(DISTINCT calls.id) FROM calls, json_each(calls.ring
 m = db.execute("SELECT count(*) FROM calls WHERE answered_by = \x27agent\x27").fetchone()[0]
 assert n == m and n > 0, (n, m)
 ' "$t/k.db"
+# A trunk call answered only by the IVR is a missed call for the history:
+# the agent's later call to the caller is its callback (callback_of in the
+# JSON, compared by legs.py; callback_s set in the store when it comes).
+check "sqlite: callback of an IVR-answered call" python3 -c '
+import json, sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+tr = [json.loads(l) for l in open(sys.argv[2])]
+want = [(t["call_id"], t["_callback_s"]) for t in tr if "_callback_s" in t]
+assert len(want) == 1, want
+got = db.execute("SELECT callback_s FROM calls WHERE call_id = ?", (want[0][0],)).fetchone()
+assert got is not None and abs(got[0] - want[0][1]) < 0.0005, (got, want)
+' "$t/k.db" "$t/each-kind.truth"
+# ... and across runs: the store's history replay knows that call as
+# missed (answered_by) when the callback comes in a later capture.
+check "split: callback in a capture of its own" python3 -c '
+import struct, sys
+d = open(sys.argv[1], "rb").read()
+outs = [open(sys.argv[2], "wb"), open(sys.argv[3], "wb")]
+for o in outs:
+    o.write(d[:24])
+p, n = 24, 0
+while p < len(d):
+    ln = struct.unpack("<I", d[p + 8:p + 12])[0]
+    rec = d[p:p + 16 + ln]
+    outs[b"callback-" in rec].write(rec)
+    n += b"callback-" in rec
+    p += 16 + ln
+assert n >= 4, n
+' "$t/each-kind.pcap" "$t/rest.pcap" "$t/cb.pcap"
+"$CALLTAP" -r "$t/rest.pcap" --home 203.0.113.0/24 --country-code 380 --db "$t/r.db" 2>/dev/null
+"$CALLTAP" -r "$t/cb.pcap" --home 203.0.113.0/24 --country-code 380 --db "$t/r.db" \
+    --json "$t/cb.jsonl" 2>/dev/null
+check "sqlite: history replay counts the IVR-answered call as missed" python3 -c '
+import json, sqlite3, sys
+tr = [json.loads(l) for l in open(sys.argv[3])]
+want = [(t["call_id"], t["_callback_s"]) for t in tr if "_callback_s" in t][0]
+cb = [json.loads(l) for l in open(sys.argv[2])]
+assert [r["callback_of"] for r in cb] == [want[0]], cb
+got = sqlite3.connect(sys.argv[1]).execute("SELECT callback_s FROM calls WHERE call_id = ?",
+                                           (want[0],)).fetchone()
+assert got is not None and abs(got[0] - want[1]) < 0.0005, (got, want)
+' "$t/r.db" "$t/cb.jsonl" "$t/each-kind.truth"
 # The report: legs are part of their trunk call; IVR and voicemail answers are missed.
 "$CALLTAP" report --db "$t/k.db" --format json >"$t/k.json" 2>"$t/err"
 check "report: machine answers are missed calls" python3 -c '
@@ -84,6 +138,13 @@ assert m["answered"] == len(trunks) - missed, m
 check "stats: legs linked by caller" sh -c "grep -Eq '^ +legs_linked +2\$' '$t/st.txt' &&
     grep -Eq '^ +legs_by_caller +2\$' '$t/st.txt' && grep -Eq '^ +legs_trunk_calls +1\$' '$t/st.txt'"
 
+# The real SIPp blind transfer (pcaps/sipp-pbx-blind-transfer.pcap): the
+# new leg carries the company's number, so only the REFER's Refer-To links it.
+"$CALLTAP" -r "$srcdir/pcaps/sipp-pbx-blind-transfer.pcap" --home 127.0.0.0/24 --json /dev/null \
+    --stats >"$t/st2.txt" 2>&1
+check "stats: SIPp transfer linked by Refer-To" sh -c "grep -Eq '^ +legs_by_refer +1\$' '$t/st2.txt' &&
+    grep -Eq '^ +legs_by_caller +1\$' '$t/st2.txt' && grep -Eq '^ +legs_transfers +1\$' '$t/st2.txt'"
+
 # Agents' rings in the report: every figure recomputed from the truth.
 "$CALLTAP" -r "$t/mix.pcap" --home 203.0.113.0/24 --country-code 380 --db "$t/mix.db" 2>/dev/null
 "$CALLTAP" report --db "$t/mix.db" --format json >"$t/mix.json" 2>"$t/err"
@@ -102,9 +163,11 @@ for t in truth:
         continue
     for g in t["rings"]:
         a = want.setdefault(g["agent"], {"rings": 0, "answered": 0, "missed_rings": 0,
-            "cancelled_elsewhere": 0, "p": [], "calls_taken": 0, "talk_s": 0.0})
+            "cancelled_elsewhere": 0, "p": [], "calls_taken": 0, "talk_s": 0.0,
+            "calls_transferred": 0})
         a["rings"] += 1
         a["answered"] += g["outcome"] == "answered"
+        a["calls_transferred"] += g["outcome"] == "answered" and g["transferred_to"] is not None
         a["missed_rings"] += g["outcome"] in MISSED
         a["cancelled_elsewhere"] += g["outcome"] == "cancelled_elsewhere"
         if g["outcome"] == "answered":
@@ -117,7 +180,8 @@ assert [r["agent"] for r in rep] == sorted(want), ([r["agent"] for r in rep], so
 n = 0
 for r in rep:
     w = want[r["agent"]]
-    for k in ("rings", "answered", "missed_rings", "cancelled_elsewhere", "calls_taken"):
+    for k in ("rings", "answered", "missed_rings", "cancelled_elsewhere", "calls_taken",
+              "calls_transferred"):
         assert r[k] == w[k], (r, w, k)
     den = w["answered"] + w["missed_rings"]
     rate = round(100.0 * w["answered"] / den, 2) if den else None
@@ -131,12 +195,58 @@ for r in rep:
     assert abs(r["talk_s"] - w["talk_s"]) < 0.01, (r, w)
     n += r["rings"]
 assert n > 300, n
+assert sum(r["calls_transferred"] for r in rep) > 20, rep
 ' "$t/mix.json" "$t/mix.truth" "$t/mix.jsonl"
+# Missed calls by hour of day in the report's time zone (Kyiv: UTC+2 then).
+"$CALLTAP" report --db "$t/mix.db" --tz Europe/Kyiv --format json >"$t/mixk.json" 2>"$t/err"
+check "report: missed calls by hour of day as in the truth" python3 -c '
+import json, sys
+from datetime import datetime
+from zoneinfo import ZoneInfo
+rep = json.load(open(sys.argv[1]))
+truth = [json.loads(l) for l in open(sys.argv[2])]
+recs = {}
+for l in open(sys.argv[3]):
+    r = json.loads(l)
+    recs[r["call_id"]] = r
+MISSED = ("no_answer", "busy", "rejected", "caller_hangup")
+kyiv = ZoneInfo("Europe/Kyiv")
+hours = [{"calls": 0, "missed": 0, "answered_by_machine": 0, "rings": 0, "missed_rings": 0,
+          "agents": set()} for _ in range(24)]
+for t in truth:
+    if "kind" not in t:
+        continue
+    st = datetime.fromisoformat(recs[t["call_id"]]["start_time"].replace("Z", "+00:00"))
+    h = hours[st.astimezone(kyiv).hour]
+    h["calls"] += 1
+    h["missed"] += t["answered_by"] in (None, "ivr", "voicemail")
+    h["answered_by_machine"] += t["answered_by"] in ("ivr", "voicemail")
+    for g in t["rings"]:
+        h["rings"] += 1
+        h["missed_rings"] += g["outcome"] in MISSED
+        if g["outcome"] == "answered":
+            h["agents"].add(g["agent"])
+days = len(rep["daily"])
+got = rep["ring_hours"]
+assert [x["hour"] for x in got] == list(range(24)), got
+for i, (x, w) in enumerate(zip(got, hours)):
+    for k in ("calls", "missed", "answered_by_machine", "rings", "missed_rings"):
+        assert x[k] == w[k], (i, k, x, w)
+    assert x["agents_answering"] == len(w["agents"]), (i, x, w)
+    assert x["missed_per_day"] == round(w["missed"] / days, 2), (i, x, days)
+assert sum(x["missed"] for x in got) > 30 and [i for i in range(24) if got[i]["calls"]] == [0, 1], got
+' "$t/mixk.json" "$t/mix.truth" "$t/mix.jsonl"
 "$CALLTAP" report --db "$t/mix.db" --format csv >"$t/mix.csv" 2>"$t/err"
 check "report csv: ring_agents section" grep -q "^# ring_agents" "$t/mix.csv"
+check "report csv: ring_hours section" sh -c "grep -q '^# ring_hours' '$t/mix.csv' &&
+    grep -q '^hour,calls,missed,answered_by_machine,missed_per_day' '$t/mix.csv' &&
+    grep -q '^agent,rings,.*,calls_transferred\$' '$t/mix.csv'"
 "$CALLTAP" report --db "$t/mix.db" >"$t/mix.txt" 2>"$t/err"
 check "report text: agents' rings table" grep -q "^Agents' rings" "$t/mix.txt"
+check "report text: missed calls by hour" grep -q "^Missed calls by hour of day" "$t/mix.txt"
 "$CALLTAP" report --db "$t/mix.db" --format html >"$t/mix.html" 2>"$t/err"
 check "report html: agents' rings table" grep -q "Agents&#39; rings\|Agents' rings" "$t/mix.html"
+check "report html: missed calls by hour chart" sh -c "grep -q 'Missed calls by hour of day (UTC)' '$t/mix.html' &&
+    grep -q '<th>calls_transferred</th>' '$t/mix.html'"
 echo "legs: $pass passed, $fail failed"
 [ $fail -eq 0 ]

@@ -43,7 +43,7 @@ keys = ["report", "version", "database", "range", "data_range", "tz", "quality_s
         "lead_window_s", "hours", "filters", "missing_columns", "has_costs", "cost_source",
         "currency", "warnings", "totals", "marketing", "answer_time", "callbacks",
         "business_hours", "outbound", "by_hour", "by_weekday", "daily", "sources",
-        "campaigns", "sessions", "agents", "outbound_agents", "callback_list", "ring_agents"]
+        "campaigns", "sessions", "agents", "outbound_agents", "callback_list", "ring_agents", "ring_hours"]
 assert list(r) == keys, list(r)
 assert n > 0 and r["totals"]["calls"] == n, (r["totals"], n)
 assert r["totals"]["answered"] == ans

@@ -243,7 +243,7 @@ def test_a(t):
         "lead_window_s", "hours", "filters", "missing_columns", "has_costs", "cost_source",
         "currency", "warnings", "totals", "marketing", "answer_time", "callbacks",
         "business_hours", "outbound", "by_hour", "by_weekday", "daily", "sources",
-        "campaigns", "sessions", "agents", "outbound_agents", "callback_list", "ring_agents"], list(r))
+        "campaigns", "sessions", "agents", "outbound_agents", "callback_list", "ring_agents", "ring_hours"], list(r))
     t.check("A: range and data range", [
         "2024-03-04T00:00:00Z", "2024-03-06T00:00:00Z", "2024-03-04T10:00:00Z",
         "2024-03-05T14:00:00Z"], [r["range"]["from"], r["range"]["to"],

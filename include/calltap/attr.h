@@ -73,6 +73,7 @@ struct ct_history_call {
 	int64_t start_us, end_us; /* CT_TIME_NONE when unknown */
 	enum ct_direction direction; /* as the figures count it: unknown already mapped */
 	enum ct_disposition disposition;
+	bool machine;             /* answered only by an IVR or voicemail (answered_by): missed */
 };
 
 struct ct_history_result {
@@ -97,6 +98,7 @@ struct ct_history_row {
 	bool numbers_known;
 	const char *direction, *disposition;
 	int64_t start_us, end_us;  /* CT_TIME_NONE for NULL */
+	const char *answered_by;   /* NULL: none (or a store without the column) */
 };
 
 struct ct_history;
@@ -112,9 +114,13 @@ int ct_history_feed_row(struct ct_history *h, const struct ct_history_row *row);
  * The query a store answers with the rows to feed, in start order (the
  * same text for SQLite and PostgreSQL); the columns in this order are the
  * fields of struct ct_history_row: call_id, caller, callee, direction,
- * disposition, start_us, end_us.
+ * disposition, start_us, end_us, answered_by.
  */
 #define CT_HISTORY_ROWS_SQL \
+	"SELECT call_id, caller, callee, direction, disposition, start_us, end_us, answered_by" \
+	" FROM calls ORDER BY start_us, id"
+/* The same without answered_by (column 7), for a store made before it existed. */
+#define CT_HISTORY_ROWS_SQL_OLD \
 	"SELECT call_id, caller, callee, direction, disposition, start_us, end_us" \
 	" FROM calls ORDER BY start_us, id"
 size_t ct_history_size(const struct ct_history *h);
@@ -181,6 +187,9 @@ struct ct_legs_stats {
 	uint64_t trunk_calls;           /* inbound trunk calls tracked */
 	uint64_t legs_linked;           /* legs linked to one */
 	uint64_t by_header, by_caller, by_diversion; /* ... by rule */
+	uint64_t by_refer;              /* ... by a blind transfer's Refer-To */
+	uint64_t by_replaces;           /* calls adopted through an attended transfer's Replaces */
+	uint64_t transfers;             /* REFERs seen in linked legs */
 	uint64_t ambiguous;             /* legs not linked: several trunk calls matched */
 	uint64_t legs_late;             /* linked legs whose record came after the wait */
 	uint64_t released_by_wait;      /* trunk records written after waiting wait_us */
@@ -196,6 +205,8 @@ struct ct_legs *ct_legs_new(const struct ct_legs_cfg *cfg, ct_legs_out_fn out, v
 void ct_legs_free(struct ct_legs *l);
 void ct_legs_start(struct ct_legs *l, const struct ct_call_record *view);
 void ct_legs_ended(struct ct_legs *l, const struct ct_call_record *rec);
+struct ct_sip_msg;
+void ct_legs_refer(struct ct_legs *l, const char *call_id, const struct ct_sip_msg *m);
 void ct_legs_put(struct ct_legs *l, struct ct_call_record *rec, int64_t now_us);
 void ct_legs_expire(struct ct_legs *l, int64_t now_us);
 void ct_legs_flush(struct ct_legs *l);
@@ -224,6 +235,8 @@ void ct_attr_cfg_default(struct ct_attr_cfg *cfg);
 struct ct_attr *ct_attr_new(const struct ct_attr_cfg *cfg, char *errbuf);
 void ct_attr_free(struct ct_attr *a);
 int ct_attr_enrich(struct ct_attr *a, struct ct_call_record *rec);
+int ct_attr_enrich_base(struct ct_attr *a, struct ct_call_record *rec);
+int ct_attr_history(struct ct_attr *a, struct ct_call_record *rec);
 /* True when --home or --numbers can tell inbound calls (else unknown counts as inbound). */
 bool ct_attr_direction_configured(const struct ct_attr *a);
 /* The legs stage's settings from the stage (home prefixes, country code). */

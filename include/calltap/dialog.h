@@ -90,6 +90,13 @@ struct ct_dialog_hooks {
 	 * changes: the per-call capture stage keeps its packet.  May be NULL.
 	 */
 	void (*msg)(void *user, struct ct_dialog *d, const struct ct_sip_msg *m);
+	/*
+	 * Called for each REFER of a call that has not ended (on its
+	 * signalling path, not a retransmission), after the dialog took it:
+	 * call_id is the call's, m the REFER (refer_to_user, refer_replaces,
+	 * referred_by_user, ts_us), both borrowed for the call only.  May be NULL.
+	 */
+	void (*refer)(void *user, const char *call_id, const struct ct_sip_msg *m);
 };
 
 struct ct_dialog_stats {

@@ -67,6 +67,7 @@ struct ct_ring {
 	int64_t start_us;           /* INVITE to the agent */
 	int64_t end_us;             /* answer, or end of the leg when not answered */
 	enum ct_ring_outcome outcome;
+	char *transferred_to;       /* answered ring whose agent transferred the call: to whom */
 };
 
 /* Who took an inbound call (docs/schema.md, answered_by). */

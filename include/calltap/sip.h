@@ -110,6 +110,9 @@ struct ct_sip_msg {
 	struct ct_addr contact_addr; /* first Contact URI host when an IP literal (else unset) */
 	char *link_id;          /* first correlation header (X-CID, X-Orig-Call-ID, ...), may be NULL */
 	char *diversion_user;   /* user of the first Diversion, else History-Info, entry; may be NULL */
+	char *refer_to_user;    /* REFER: user of the Refer-To URI (transfer target), may be NULL */
+	char *refer_replaces;   /* REFER: Call-ID of the Refer-To URI's Replaces (attended transfer) */
+	char *referred_by_user; /* user of the Referred-By URI (RFC 3892), may be NULL */
 	uint32_t cseq;
 	char cseq_method[16];
 
@@ -166,7 +169,8 @@ struct ct_sip_span {
 #define CT_PS_PHRASE    0x1000u /* reason_phrase (responses) */
 #define CT_PS_TO_USER   0x2000u /* to_user (and to_name: the raw display name) */
 #define CT_PS_LEGS      0x4000u /* a header msg.c reads for PBX legs (X-CID and the other
-                                   correlation ids, Diversion, History-Info): not complete */
+                                   correlation ids, Diversion, History-Info, Refer-To,
+                                   Referred-By): not complete, nor enough */
 
 #define CT_PS_FOLD_MAX 1024   /* bytes of unfolded header values kept */
 

@@ -262,6 +262,7 @@ static int enrich_history(struct ct_attr *a, struct ct_call_record *r)
 	c.end_us = r->end_us;
 	c.direction = ct_history_direction(a->hist, r->direction);
 	c.disposition = r->disposition;
+	c.machine = r->answered_by == CT_ANS_IVR || r->answered_by == CT_ANS_VOICEMAIL;
 	rc = ct_history_add(a->hist, &c, &res);
 	r->has_history = res.known;
 	r->first_call = res.known && res.repeat == 0;
@@ -375,6 +376,31 @@ bool ct_attr_direction_configured(const struct ct_attr *a)
  */
 int ct_attr_enrich(struct ct_attr *a, struct ct_call_record *r)
 {
+	int rc = ct_attr_enrich_base(a, r);
+
+	if (ct_attr_history(a, r) != CT_OK)
+		rc = CT_NOMEM;
+	return rc;
+}
+
+/*
+ * The history part of ct_attr_enrich: feeds r to the history and sets
+ * first_call, repeat_count, callback_s and callback_of.  The engine calls
+ * it when the record leaves the PBX legs stage (answered_by known: an
+ * inbound call answered only by an IVR or voicemail is a missed call for
+ * the history too), in the order the records are written.  CT_OK or
+ * CT_NOMEM; a NULL a or r is a no-op.
+ */
+int ct_attr_history(struct ct_attr *a, struct ct_call_record *r)
+{
+	if (a == NULL || r == NULL || a->hist == NULL)
+		return CT_OK;
+	return enrich_history(a, r);
+}
+
+/* ct_attr_enrich without the history (ct_attr_history). */
+int ct_attr_enrich_base(struct ct_attr *a, struct ct_call_record *r)
+{
 	const struct ct_number_info *tn = NULL;
 	const struct ct_lease *lease;
 	int rc = CT_OK;
@@ -396,8 +422,6 @@ int ct_attr_enrich(struct ct_attr *a, struct ct_call_record *r)
 	if (lease != NULL && apply_lease(r, lease) != CT_OK)
 		rc = CT_NOMEM;
 	set_missed(a, r);
-	if (a->hist != NULL && enrich_history(a, r) != CT_OK)
-		rc = CT_NOMEM;
 	return rc;
 }
 

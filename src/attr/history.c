@@ -441,7 +441,8 @@ static int add_outbound(struct hent *e, int64_t s, bool answered, struct ct_hist
  * ct_history_direction).  For an inbound call from a number:
  * res->known/repeat (inbound calls from it with a strictly earlier start;
  * the same call fed again is not its own earlier call); for a missed one
- * (busy, noanswer, cancelled): res->has_callback/callback_us when its first
+ * (busy, noanswer, cancelled, or answered only by a machine: c->machine,
+ * answered_by ivr or voicemail): res->has_callback/callback_us when its first
  * callback attempt was already fed; an answered one closes the number's
  * open missed calls that ended by its start.  For an outbound call to a
  * number: res->callback_of, the Call-ID of the latest missed call it is an
@@ -453,6 +454,7 @@ int ct_history_add(struct ct_history *h, const struct ct_history_call *c,
 {
 	uint64_t id = id_hash(h, c->call_id);
 	bool answered = c->disposition == CT_DISP_ANSWERED;
+	bool missed = is_missed(c->disposition);
 	struct hent *e;
 
 	memset(res, 0, sizeof(*res));
@@ -463,7 +465,12 @@ int ct_history_add(struct ct_history *h, const struct ct_history_call *c,
 		if ((e = get(h, c->caller)) == NULL || count_call(e, c->start_us, id, &res->repeat) != CT_OK)
 			return CT_NOMEM;
 		res->known = true;
-		if (is_missed(c->disposition) && c->end_us != CT_TIME_NONE)
+		if (answered && c->machine) {
+			/* answered by an IVR or voicemail only: missed, as the report says */
+			answered = false;
+			missed = true;
+		}
+		if (missed && c->end_us != CT_TIME_NONE)
 			return add_missed(e, c, id, res);
 		if (answered) {
 			unsigned i;
@@ -539,6 +546,8 @@ int ct_history_feed_row(struct ct_history *h, const struct ct_history_row *row)
 	c.end_us = row->end_us;
 	c.direction = ct_history_direction(h, dir_from_text(row->direction));
 	c.disposition = disp_from_text(row->disposition);
+	c.machine = row->answered_by != NULL && (strcmp(row->answered_by, "ivr") == 0 ||
+	    strcmp(row->answered_by, "voicemail") == 0);
 	rc = ct_history_add(h, &c, &res);
 	free(res.callback_of);
 	return rc;
@@ -562,16 +571,21 @@ static int64_t col_time(sqlite3_stmt *st, int i)
  */
 int ct_history_preload(struct ct_history *h, const char *db_path, char *errbuf)
 {
-	static const char sql[] = CT_HISTORY_ROWS_SQL;
+	static const char sql[] = CT_HISTORY_ROWS_SQL, old[] = CT_HISTORY_ROWS_SQL_OLD;
 	sqlite3 *db = NULL;
 	sqlite3_stmt *st = NULL;
 	const char *msg = "out of memory";
+	bool with_ab = true;
 	int rc;
 
 	if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
-	    sqlite3_busy_timeout(db, 5000) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+	    sqlite3_busy_timeout(db, 5000) != SQLITE_OK)
 		goto fail_db;
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+		with_ab = false;      /* a store made before answered_by */
+		if (sqlite3_prepare_v2(db, old, -1, &st, NULL) != SQLITE_OK)
+			goto fail_db;
+	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct ct_history_row row;
 
@@ -583,6 +597,7 @@ int ct_history_preload(struct ct_history *h, const char *db_path, char *errbuf)
 		row.disposition = (const char *)sqlite3_column_text(st, 4);
 		row.start_us = col_time(st, 5);
 		row.end_us = col_time(st, 6);
+		row.answered_by = with_ab ? (const char *)sqlite3_column_text(st, 7) : NULL;
 		if (ct_history_feed_row(h, &row) != CT_OK)
 			goto fail;
 	}

@@ -16,10 +16,20 @@
  *   2. the leg's caller (P-Asserted-Identity, else From user, normalised)
  *      equal to the trunk call's caller number (the PBX passes the caller
  *      ID through);
- *   3. the leg's Diversion / History-Info user, normalised, equal to the
+ *   3. a transfer: a REFER in a linked leg of the trunk call, at most
+ *      REFER_US before, whose Refer-To user is the leg's dialled user (each
+ *      REFER links one leg);
+ *   4. the leg's Diversion / History-Info user, normalised, equal to the
  *      number the trunk call dialled.
  * Two or more candidates for a rule: no link (counted as ambiguous), never
- * a guess.  A withheld caller without a correlation header cannot be linked.
+ * a guess.  A withheld caller without a correlation header or a REFER
+ * cannot be linked.  An attended transfer's REFER (Refer-To with Replaces)
+ * adopts the call it names, the agent's consultation call, and the one
+ * call the PBX opened for it (ct_legs_refer): calls from the home side no
+ * rule linked are remembered while they are open for that (loose calls).
+ * An answered ring whose agent transferred the caller (a REFER, or another
+ * leg opened while the agent talked and the agent left first) records to
+ * whom in its transferred_to (transfer_target).
  *
  * Records: the trunk call's record (after attribution) is held until the
  * records of all its linked legs have arrived, at most wait_us of capture
@@ -41,12 +51,16 @@
 #include "calltap/err.h"
 #include "calltap/hashtab.h"
 #include "calltap/list.h"
+#include "calltap/sip.h"
 
 #define NEAR_US INT64_C(2000000)   /* "at the same moment" for cancel reasons */
+#define REFER_US INT64_C(5000000)  /* a REFER's new leg starts this soon after it */
+#define USER_MAX 64                /* bytes of a SIP user kept (as dialog.c's cap) */
 #define LATE_US INT64_C(100000)    /* capture skew allowed between an answer and a CANCEL */
 #define MAX_PBX 32                 /* PBX addresses remembered */
 
-enum leg_kind { K_AGENT = 0, K_VOICEMAIL, K_EXTERNAL };
+/* K_CONSULT: a transferring agent's own consultation call to the PBX (no ring). */
+enum leg_kind { K_AGENT = 0, K_VOICEMAIL, K_EXTERNAL, K_CONSULT };
 
 struct trunk;
 
@@ -59,6 +73,27 @@ struct leg {
 	char *callee;                  /* dialled user of the leg */
 	enum leg_kind kind;
 	struct ct_call_record *rec;    /* NULL until its record arrived */
+	/* Transfers (REFER in this leg, or how this leg came from one) */
+	struct ct_list rl;             /* in l->referrals while its REFER is recent */
+	int64_t refer_us;              /* its last REFER, CT_TIME_NONE: none */
+	char refer_to[USER_MAX + 1];   /* that REFER's Refer-To user ("" none) */
+	char refer_num[CT_NUMBER_MAX]; /* ... normalised ("" when not a number) */
+	bool refer_replaces;           /* that REFER named a call to replace (attended) */
+	struct leg *via;               /* linked through this leg's REFER (Refer-To, Replaces) */
+};
+
+/*
+ * A call started from the home side that no rule linked (an internal call,
+ * an outbound call), while it is open: an attended transfer's REFER may
+ * name it in Replaces (the agent's consultation call) and adopt it.
+ */
+struct loose {
+	struct ct_hnode hn;            /* in l->loose by call_id */
+	struct ct_list ll;             /* l->loose_order, start order */
+	char *call_id;
+	char *callee, *caller;         /* users of its INVITE, may be NULL */
+	struct ct_addr src, dst;
+	int64_t start_us;
 };
 
 struct trunk {
@@ -86,8 +121,10 @@ struct ct_legs {
 	char cc[4];
 	ct_legs_out_fn out;
 	void *user;
-	struct ct_htab by_id, by_num, by_dial, legs;
+	struct ct_htab by_id, by_num, by_dial, legs, loose;
 	struct ct_list waiting;        /* trunks whose record arrived, oldest first */
+	struct ct_list referrals;      /* legs with a REFER of the last REFER_US, oldest first */
+	struct ct_list loose_order;    /* loose calls, oldest first */
 	struct ct_list all;            /* every trunk call held, start order */
 	struct ct_addr pbx[MAX_PBX];   /* addresses of PBXes seen opening legs */
 	size_t n_pbx;
@@ -198,10 +235,13 @@ struct ct_legs *ct_legs_new(const struct ct_legs_cfg *cfg, ct_legs_out_fn out, v
 	l->user = user;
 	ct_list_init(&l->waiting);
 	ct_list_init(&l->all);
+	ct_list_init(&l->referrals);
+	ct_list_init(&l->loose_order);
 	if (ct_htab_init(&l->by_id, 64, CT_HTAB_UNBOUNDED) != CT_OK ||
 	    ct_htab_init(&l->by_num, 64, CT_HTAB_UNBOUNDED) != CT_OK ||
 	    ct_htab_init(&l->by_dial, 64, CT_HTAB_UNBOUNDED) != CT_OK ||
-	    ct_htab_init(&l->legs, 64, CT_HTAB_UNBOUNDED) != CT_OK) {
+	    ct_htab_init(&l->legs, 64, CT_HTAB_UNBOUNDED) != CT_OK ||
+	    ct_htab_init(&l->loose, 64, CT_HTAB_UNBOUNDED) != CT_OK) {
 		ct_legs_free(l);
 		return NULL;
 	}
@@ -210,6 +250,8 @@ struct ct_legs *ct_legs_new(const struct ct_legs_cfg *cfg, ct_legs_out_fn out, v
 
 static void leg_free(struct leg *g)
 {
+	if (ct_list_linked(&g->rl))
+		ct_list_remove(&g->rl);
 	ct_call_record_free(g->rec);
 	free(g->call_id);
 	free(g->callee);
@@ -239,11 +281,23 @@ static void trunk_unlink(struct ct_legs *l, struct trunk *t)
 	free(t);
 }
 
+/* Takes x out of the loose table and frees it. */
+static void loose_drop(struct ct_legs *l, struct loose *x)
+{
+	ct_htab_remove(&l->loose, &x->hn);
+	ct_list_remove(&x->ll);
+	free(x->call_id);
+	free(x->callee);
+	free(x->caller);
+	free(x);
+}
+
 /* Frees the stage and every record it still holds (unwritten).  NULL: no-op. */
 void ct_legs_free(struct ct_legs *l)
 {
 	struct trunk *t;
 	struct leg *g;
+	struct loose *x;
 
 	if (l == NULL)
 		return;
@@ -257,7 +311,10 @@ void ct_legs_free(struct ct_legs *l)
 	ct_htab_fini(&l->by_id);
 	ct_htab_fini(&l->by_num);
 	ct_htab_fini(&l->by_dial);
+	while ((x = ct_list_entry(ct_list_first(&l->loose_order), struct loose, ll)) != NULL)
+		loose_drop(l, x);
 	ct_htab_fini(&l->legs);
+	ct_htab_fini(&l->loose);
 	free(l);
 }
 
@@ -289,6 +346,55 @@ static struct leg *find_leg(const struct ct_legs *l, const char *call_id)
 			return g;
 	}
 	return NULL;
+}
+
+static struct loose *find_loose(const struct ct_legs *l, const char *call_id)
+{
+	uint64_t h = hstr(&l->loose, call_id);
+	struct ct_hnode *n;
+
+	for (n = ct_htab_first(&l->loose, h); n != NULL; n = ct_htab_next(n)) {
+		struct loose *x = ct_container_of(n, struct loose, hn);
+
+		if (strcmp(x->call_id, call_id) == 0)
+			return x;
+	}
+	return NULL;
+}
+
+/* Copies user s into out (USER_MAX + 1 bytes), cut to USER_MAX; "" for NULL. */
+static void copy_user(char out[USER_MAX + 1], const char *s)
+{
+	size_t n = s != NULL ? strnlen(s, USER_MAX) : 0;
+
+	memcpy(out, s != NULL ? s : "", n);
+	out[n] = '\0';
+}
+
+/*
+ * True when user (a leg's dialled user) is the target a REFER of leg g
+ * named: the same number once normalised, else the same text.
+ */
+static bool refer_target(const struct ct_legs *l, const struct leg *g, const char *user)
+{
+	char num[CT_NUMBER_MAX];
+
+	if (user == NULL || g->refer_to[0] == '\0')
+		return false;
+	norm(l, user, num);
+	if (num[0] != '\0' && g->refer_num[0] != '\0')
+		return strcmp(num, g->refer_num) == 0;
+	return strncmp(user, g->refer_to, USER_MAX) == 0;
+}
+
+/* Forgets the referrals older than REFER_US before now_us. */
+static void prune_referrals(struct ct_legs *l, int64_t now_us)
+{
+	struct leg *g;
+
+	while ((g = ct_list_entry(ct_list_first(&l->referrals), struct leg, rl)) != NULL &&
+	    now_us - g->refer_us > REFER_US)
+		ct_list_remove(&g->rl);
 }
 
 /*
@@ -368,27 +474,67 @@ static void start_trunk(struct ct_legs *l, const struct ct_call_record *v)
 	l->st.trunk_calls++;
 }
 
-/* The open trunk call leg v serves (rules 1-3 of the file comment), or NULL. */
-static struct trunk *match(struct ct_legs *l, const struct ct_call_record *v)
+/*
+ * The leg whose REFER, at most REFER_US before leg v started, named v's
+ * dialled user (a blind transfer; or an attended one whose PBX sends the
+ * target an INVITE with Replaces), its trunk call open: of
+ * trunk call only (NULL: of any); NULL when none, or when REFERs of two
+ * trunk calls name it.  Referred-By is not needed: the REFER's leg says
+ * who transferred.
+ */
+static struct leg *by_referral(struct ct_legs *l, const struct ct_call_record *v,
+    const struct trunk *only)
+{
+	struct ct_list *n;
+	struct leg *found = NULL;
+
+	prune_referrals(l, v->start_us);
+	for (n = ct_list_first(&l->referrals); n != NULL; n = ct_list_next(&l->referrals, n)) {
+		struct leg *g = ct_container_of(n, struct leg, rl);
+
+		if (g->refer_us > v->start_us + LATE_US ||
+		    (only != NULL && g->t != only) || !open_at(g->t, v->start_us) ||
+		    !refer_target(l, g, v->callee))
+			continue;
+		if (found != NULL && found->t != g->t)
+			return NULL;
+		found = g;
+	}
+	return found;
+}
+
+/*
+ * The open trunk call leg v serves (rules 1-4 of the file comment), or
+ * NULL; *via: the leg whose REFER brought v, when one of that call did.
+ */
+static struct trunk *match(struct ct_legs *l, const struct ct_call_record *v, struct leg **via)
 {
 	char num[CT_NUMBER_MAX];
 	struct trunk *t;
 	bool amb = false;
 
+	*via = NULL;
 	if (v->link_id != NULL && v->link_id[0] != '\0' &&
 	    (t = find_trunk(l, v->link_id)) != NULL && open_at(t, v->start_us)) {
 		l->st.by_header++;
+		*via = by_referral(l, v, t);
 		return t;
 	}
 	norm(l, v->caller, num);
 	if (num[0] != '\0' && (t = only_open(l, num, false, v->start_us, &amb)) != NULL) {
 		l->st.by_caller++;
+		*via = by_referral(l, v, t);
 		return t;
+	}
+	if (!amb && (*via = by_referral(l, v, NULL)) != NULL) {
+		l->st.by_refer++;
+		return (*via)->t;
 	}
 	if (!amb) {
 		norm(l, v->diverted_from, num);
 		if (num[0] != '\0' && (t = only_open(l, num, true, v->start_us, &amb)) != NULL) {
 			l->st.by_diversion++;
+			*via = by_referral(l, v, t);
 			return t;
 		}
 	}
@@ -397,39 +543,196 @@ static struct trunk *match(struct ct_legs *l, const struct ct_call_record *v)
 	return NULL;
 }
 
-static void start_leg(struct ct_legs *l, const struct ct_call_record *v)
+/* Links g into t's list in start order (after the legs that started no later). */
+static void leg_insert(struct trunk *t, struct leg *g)
 {
-	struct trunk *t;
+	struct leg **pp = &t->legs;
+
+	while (*pp != NULL && (*pp)->start_us <= g->start_us)
+		pp = &(*pp)->next;
+	g->next = *pp;
+	*pp = g;
+	if (g->next == NULL)
+		t->legs_tail = g;
+	t->n_legs++;
+}
+
+/*
+ * A new leg of t: call_id, dialled user callee, start_us, kind; via: the
+ * leg whose REFER brought it (NULL: none).  NULL when not tracked.
+ */
+static struct leg *leg_add(struct ct_legs *l, struct trunk *t, const char *call_id,
+    const char *callee, int64_t start_us, enum leg_kind kind, struct leg *via)
+{
 	struct leg *g;
 
-	if (find_leg(l, v->call_id) != NULL || find_trunk(l, v->call_id) != NULL ||
-	    (t = match(l, v)) == NULL)
-		return;
 	if (ct_htab_count(&l->legs) >= l->cfg.max_calls) {
 		l->st.not_tracked++;
-		return;
+		return NULL;
 	}
-	if ((g = calloc(1, sizeof(*g))) == NULL || (g->call_id = strdup(v->call_id)) == NULL ||
-	    (v->callee != NULL && (g->callee = strdup(v->callee)) == NULL)) {
+	if ((g = calloc(1, sizeof(*g))) == NULL || (g->call_id = strdup(call_id)) == NULL ||
+	    (callee != NULL && (g->callee = strdup(callee)) == NULL)) {
 		if (g != NULL)
 			leg_free(g);
 		l->st.not_tracked++;
-		return;
+		return NULL;
 	}
 	g->t = t;
-	g->start_us = v->start_us;
-	g->kind = !home(l, &v->dst_ip) ? K_EXTERNAL :
-	    ct_legs_is_voicemail(v->callee) ? K_VOICEMAIL : K_AGENT;
-	if (t->legs_tail != NULL)
-		t->legs_tail->next = g;
-	else
-		t->legs = g;
-	t->legs_tail = g;
-	t->n_legs++;
+	g->start_us = start_us;
+	g->kind = kind;
+	g->refer_us = CT_TIME_NONE;
+	g->via = via;
+	leg_insert(t, g);
 	ct_htab_insert(&l->legs, &g->hn, hstr(&l->legs, g->call_id));
+	l->st.legs_linked++;
+	return g;
+}
+
+/* The kind of a leg sent to dst, dialling callee. */
+static enum leg_kind kind_of(const struct ct_legs *l, const struct ct_addr *dst, const char *callee)
+{
+	return !home(l, dst) ? K_EXTERNAL : ct_legs_is_voicemail(callee) ? K_VOICEMAIL : K_AGENT;
+}
+
+/* Remembers v, a call from the home side no rule linked, while it is open. */
+static void add_loose(struct ct_legs *l, const struct ct_call_record *v)
+{
+	struct loose *x;
+
+	if (find_loose(l, v->call_id) != NULL)
+		return;
+	if (ct_htab_count(&l->loose) >= l->cfg.max_calls) {
+		/* the oldest open call is the least likely to be consulted now */
+		loose_drop(l, ct_list_entry(ct_list_first(&l->loose_order), struct loose, ll));
+		l->st.not_tracked++;
+	}
+	if ((x = calloc(1, sizeof(*x))) == NULL || (x->call_id = strdup(v->call_id)) == NULL ||
+	    (v->callee != NULL && (x->callee = strdup(v->callee)) == NULL) ||
+	    (v->caller != NULL && (x->caller = strdup(v->caller)) == NULL)) {
+		if (x != NULL) {
+			free(x->call_id);
+			free(x->callee);
+			free(x->caller);
+			free(x);
+		}
+		l->st.not_tracked++;
+		return;
+	}
+	x->src = v->src_ip;
+	x->dst = v->dst_ip;
+	x->start_us = v->start_us;
+	ct_list_append(&l->loose_order, &x->ll);
+	ct_htab_insert(&l->loose, &x->hn, hstr(&l->loose, x->call_id));
+}
+
+static void start_leg(struct ct_legs *l, const struct ct_call_record *v)
+{
+	struct trunk *t;
+	struct leg *via = NULL;
+
+	if (find_leg(l, v->call_id) != NULL || find_trunk(l, v->call_id) != NULL)
+		return;
+	if ((t = match(l, v, &via)) == NULL) {
+		add_loose(l, v);
+		return;
+	}
+	if (leg_add(l, t, v->call_id, v->callee, v->start_us, kind_of(l, &v->dst_ip, v->callee),
+	    via) == NULL)
+		return;
+	if (via != NULL)      /* one new leg per REFER */
+		ct_list_remove(&via->rl);
 	learn_pbx(l, &t->pbx);
 	learn_pbx(l, &v->src_ip);
-	l->st.legs_linked++;
+}
+
+/* Makes loose call x a leg of t (kind, via), and forgets it as loose. */
+static struct leg *adopt_loose(struct ct_legs *l, struct trunk *t, struct loose *x,
+    enum leg_kind kind, struct leg *via)
+{
+	struct leg *g = leg_add(l, t, x->call_id, x->callee, x->start_us, kind, via);
+
+	loose_drop(l, x);
+	if (g != NULL)
+		l->st.by_replaces++;
+	return g;
+}
+
+/*
+ * An attended transfer: the REFER of leg via (trunk t) replaces call
+ * call_id, the agent's consultation.  That call becomes a leg of t: when
+ * the agent's phone sent it to a PBX (K_CONSULT, no ring), so does the
+ * one call the PBX opened for it (from that PBX within NEAR_US; the one
+ * that dials the same user and has the same caller, else dials the same
+ * user, else has the same caller), which is the consulted agent's ring; when
+ * it went straight to a phone, it is that ring itself.  Several candidates
+ * for the PBX's call: none is taken (no guess).  False when call_id is
+ * not an open loose call.
+ */
+static bool adopt_consult(struct ct_legs *l, struct leg *via, const char *call_id)
+{
+	struct trunk *t = via->t;
+	struct loose *x = find_loose(l, call_id), *y, *pair = NULL;
+	struct ct_list *n;
+	bool to_pbx, many = false;
+	int best = 0, score;
+
+	if (x == NULL)
+		return false;
+	to_pbx = is_pbx(l, &x->dst);
+	if (!to_pbx) {
+		adopt_loose(l, t, x, kind_of(l, &x->dst, x->callee), via);
+		return true;
+	}
+	/* loose_order is in start order: only the calls of the next NEAR_US */
+	for (n = ct_list_next(&l->loose_order, &x->ll); n != NULL;
+	    n = ct_list_next(&l->loose_order, n)) {
+		y = ct_container_of(n, struct loose, ll);
+		if (y->start_us - x->start_us > NEAR_US)
+			break;
+		if (!addr_eq(&y->src, &x->dst) || y->start_us < x->start_us)
+			continue;
+		/* dialling the same user counts more than the same caller; both most */
+		score = 2 * (y->callee != NULL && x->callee != NULL &&
+		    strcmp(y->callee, x->callee) == 0) +
+		    (y->caller != NULL && x->caller != NULL && strcmp(y->caller, x->caller) == 0);
+		if (score == 0 || score < best)
+			continue;
+		many = score == best;
+		best = score;
+		pair = y;
+	}
+	adopt_loose(l, t, x, K_CONSULT, via);
+	if (pair != NULL && !many)
+		adopt_loose(l, t, pair, kind_of(l, &pair->dst, pair->callee), via);
+	else if (many)
+		l->st.ambiguous++;
+	return true;
+}
+
+/*
+ * A REFER in call call_id (the dialog's refer hook; m borrowed): in a
+ * linked leg, a transfer by its agent.  Its Refer-To names the target a
+ * new leg will dial (rule 2 of the file comment); its Replaces (attended
+ * transfer) names the agent's consultation call, which becomes a leg.
+ */
+void ct_legs_refer(struct ct_legs *l, const char *call_id, const struct ct_sip_msg *m)
+{
+	struct leg *g;
+
+	if (l == NULL || call_id == NULL || m == NULL || (g = find_leg(l, call_id)) == NULL ||
+	    g->t->rec != NULL)
+		return;
+	l->st.transfers++;
+	g->refer_us = m->ts_us;
+	copy_user(g->refer_to, m->refer_to_user);
+	norm(l, m->refer_to_user, g->refer_num);
+	g->refer_replaces = m->refer_replaces != NULL && m->refer_replaces[0] != '\0';
+	if (ct_list_linked(&g->rl))
+		ct_list_remove(&g->rl);
+	prune_referrals(l, m->ts_us);
+	/* an attended transfer whose consultation was seen is bridged: no new leg */
+	if (!g->refer_replaces || !adopt_consult(l, g, m->refer_replaces))
+		ct_list_append(&l->referrals, &g->rl);
 }
 
 /*
@@ -459,9 +762,13 @@ void ct_legs_start(struct ct_legs *l, const struct ct_call_record *view)
 void ct_legs_ended(struct ct_legs *l, const struct ct_call_record *rec)
 {
 	struct trunk *t;
+	struct loose *x;
 
-	if (l == NULL || rec == NULL || rec->call_id == NULL ||
-	    (t = find_trunk(l, rec->call_id)) == NULL || t->rec != NULL)
+	if (l == NULL || rec == NULL || rec->call_id == NULL)
+		return;
+	if ((x = find_loose(l, rec->call_id)) != NULL)
+		loose_drop(l, x);
+	if ((t = find_trunk(l, rec->call_id)) == NULL || t->rec != NULL)
 		return;
 	t->end_us = rec->end_us != CT_TIME_NONE ? rec->end_us : rec->start_us;
 }
@@ -562,7 +869,64 @@ static bool copy_ring(struct ct_ring *dst, const struct ct_ring *src)
 	*dst = *src;
 	dst->agent = dup_or_null(src->agent, &ok);
 	dst->call_id = dup_or_null(src->call_id, &ok);
+	dst->transferred_to = dup_or_null(src->transferred_to, &ok);
 	return ok;
+}
+
+/* Who leg h reached, as a ring's transferred_to: its agent, else its dialled user. */
+static const char *reached(const struct leg *h)
+{
+	const char *a = h->kind == K_AGENT ? ring_agent(h) : NULL;
+
+	return a != NULL ? a : h->callee;
+}
+
+/*
+ * To whom the agent of g, an answered agent leg of t, transferred the
+ * caller (docs/schema.md, Transfers); NULL when g did not transfer:
+ *  - g sent a REFER: the leg its REFER brought (through Refer-To or
+ *    Replaces) that answered, else the first such leg, else, when g ended
+ *    more than NEAR_US before the trunk call (the agent left), its Refer-To
+ *    user;
+ *  - else (a transfer made on the PBX: hold, feature code): g ended more
+ *    than NEAR_US before the trunk call, and another leg started between
+ *    g's answer and NEAR_US after g's end: the first of those that
+ *    answered, else the first of them.
+ */
+static const char *transfer_target(const struct trunk *t, const struct leg *g)
+{
+	const struct ct_call_record *r = g->rec, *tr = t->rec;
+	const struct leg *h, *first = NULL;
+	bool left = r != NULL && r->answer_us != CT_TIME_NONE && r->end_us != CT_TIME_NONE &&
+	    tr != NULL && tr->end_us != CT_TIME_NONE && tr->end_us - r->end_us > NEAR_US;
+
+	if (g->refer_us != CT_TIME_NONE) {
+		for (h = t->legs; h != NULL; h = h->next) {
+			if (h->via != g || h->kind == K_CONSULT)
+				continue;
+			if (h->rec != NULL && h->rec->answer_us != CT_TIME_NONE)
+				return reached(h);
+			if (first == NULL)
+				first = h;
+		}
+		if (first != NULL)
+			return reached(first);
+		/* no leg came of it: a transfer only when the agent left (a
+		 * refused REFER leaves the agent on the call) */
+		return left && g->refer_to[0] != '\0' ? g->refer_to : NULL;
+	}
+	if (!left)
+		return NULL;
+	for (h = t->legs; h != NULL; h = h->next) {
+		if (h == g || h->kind == K_CONSULT || h->start_us < r->answer_us ||
+		    h->start_us > r->end_us + NEAR_US)
+			continue;
+		if (h->rec != NULL && h->rec->answer_us != CT_TIME_NONE)
+			return reached(h);
+		if (first == NULL)
+			first = h;
+	}
+	return first != NULL ? reached(first) : NULL;
 }
 
 /*
@@ -603,6 +967,8 @@ static int set_rings(struct trunk *t)
 		x->outcome = ring_outcome(t, g);
 		x->end_us = g->rec == NULL ? CT_TIME_NONE :
 		    x->outcome == CT_RING_ANSWERED ? g->rec->answer_us : g->rec->end_us;
+		if (x->outcome == CT_RING_ANSWERED)
+			x->transferred_to = dup_or_null(transfer_target(t, g), &ok);
 	}
 	if (!ok) {
 		ct_rings_free(rings, n);

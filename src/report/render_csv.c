@@ -190,6 +190,24 @@ static void ring_agents(struct ct_buf *b, const struct ct_report *r, struct ct_b
 	ct_buf_puts(b, "\n");
 }
 
+/* Section ring_hours: 24 rows, only with ring_agents (docs/report.md, Missed calls by hour). */
+static void ring_hours(struct ct_buf *b, const struct ct_report *r)
+{
+	struct ct_report_kv v[CT_REPORT_KV_MAX];
+	size_t i;
+
+	if (r->n_ring_agents == 0)
+		return;
+	section(b, "ring_hours");
+	ct_buf_puts(b, "hour");
+	names(b, v, ct_report_kv_ringhour(r, &r->ring_hours[0], v), 1);
+	for (i = 0; i < 24; i++) {
+		ct_buf_printf(b, "\n%zu", i);
+		values(b, v, ct_report_kv_ringhour(r, &r->ring_hours[i], v), 1);
+	}
+	ct_buf_puts(b, "\n");
+}
+
 static void cblist(struct ct_buf *b, const struct ct_report *r, struct ct_buf *tmp)
 {
 	char t[48];
@@ -240,6 +258,7 @@ int ct_report_render_csv(const struct ct_report *r, FILE *out)
 	group_table(&b, "outbound_agents", k_agent, 1, r->out_agents, r->n_out_agents, 2, &tmp);
 	cblist(&b, r, &tmp);
 	ring_agents(&b, r, &tmp);
+	ring_hours(&b, r);
 	if (b.oom || tmp.oom)
 		rc = CT_NOMEM;
 	else if (fwrite(b.p, 1, b.len, out) != b.len)

@@ -403,6 +403,48 @@ static void ring_agents(FILE *out, const struct ct_report *r)
 	fputs("</table>\n", out);
 }
 
+/*
+ * Missed calls by hour of day (PBX legs): a chart of the missed calls
+ * (not answered; answered by IVR/voicemail only) and a table of the team
+ * figures per hour.
+ */
+static void ring_hours(FILE *out, const struct ct_report *r)
+{
+	static const char *const names[2] = { "not answered", "IVR / voicemail only" };
+	static const char *const colors[2] = { "#c62828", "#ef9a9a" };
+	struct ct_report_kv v[CT_REPORT_KV_MAX];
+	long miss[24 * 2];
+	struct chart c;
+	char t[96], b[64];
+	size_t i, j, nv;
+
+	if (r->n_ring_agents == 0)
+		return;
+	snprintf(t, sizeof(t), "Missed calls by hour of day (%s)",
+	    r->data->tz != NULL ? r->data->tz : "UTC");
+	for (i = 0; i < 24; i++) {
+		miss[i * 2] = r->ring_hours[i].missed - r->ring_hours[i].machine;
+		miss[i * 2 + 1] = r->ring_hours[i].machine;
+	}
+	fputs("<h2>Missed calls by hour of day (PBX legs)</h2><div class=\"charts\">\n", out);
+	c = (struct chart){ t, 24, 2, hour_labels, miss, names, colors };
+	vchart(out, &c);
+	fputs("</div><table><tr><th>hour</th>", out);
+	nv = ct_report_kv_ringhour(r, &r->ring_hours[0], v);
+	for (j = 0; j < nv; j++)
+		fprintf(out, "<th>%s</th>", v[j].key);
+	fputs("</tr>\n", out);
+	for (i = 0; i < 24; i++) {
+		fprintf(out, "<tr><td>%02zu</td>", i);
+		nv = ct_report_kv_ringhour(r, &r->ring_hours[i], v);
+		for (j = 0; j < nv; j++)
+			fprintf(out, "<td class=\"n\">%s</td>",
+			    ct_report_kv_format(&v[j], b, sizeof(b)) ? b : "\xe2\x80\x93");
+		fputs("</tr>\n", out);
+	}
+	fputs("</table>\n", out);
+}
+
 /* A table of groups: key columns, then the (key, value) figures. */
 static void group_table(FILE *out, const char *title, const char *const *keys, int nk,
     const struct ct_report_group *g, size_t n, int agent)
@@ -599,6 +641,7 @@ int ct_report_render_html(const struct ct_report *r, FILE *out)
 	    r->n_agents, 1);
 	group_table(out, "Outbound per agent", k_agent, 1, r->out_agents, r->n_out_agents, 2);
 	ring_agents(out, r);
+	ring_hours(out, r);
 	cb_table(out, r);
 	pages_table(out, r);
 	fputs("</body></html>\n", out);

@@ -219,7 +219,28 @@ size_t ct_report_kv_rings(const struct ct_report_ringfig *f, struct ct_report_kv
 	n = kv(v, n, "pickup_p90_s", f->pickup_p90_ms == CT_REPORT_NONE ? NAN :
 	    (double)f->pickup_p90_ms / 1000.0, P_S);
 	n = kv(v, n, "calls_taken", (double)f->taken, P_INT);
-	return kv(v, n, "talk_s", f->talk_sum, P_S);
+	n = kv(v, n, "talk_s", f->talk_sum, P_S);
+	return kv(v, n, "calls_transferred", (double)f->transferred, P_INT);
+}
+
+/*
+ * Team figures of one hour of day (docs/report.md, Missed calls by hour):
+ * missed_per_day is the mean over the report's days (r->n_daily).
+ */
+size_t ct_report_kv_ringhour(const struct ct_report *r, const struct ct_report_ringhour *h,
+    struct ct_report_kv *v)
+{
+	size_t n = 0;
+
+	n = kv(v, n, "calls", (double)h->calls, P_INT);
+	n = kv(v, n, "missed", (double)h->missed, P_INT);
+	n = kv(v, n, "answered_by_machine", (double)h->machine, P_INT);
+	n = kv(v, n, "missed_per_day", r->n_daily > 0 ? (double)h->missed / (double)r->n_daily :
+	    NAN, P_PCT);
+	n = kv(v, n, "missed_rate_pct", ct_report_pct(h->missed, h->calls), P_PCT);
+	n = kv(v, n, "rings", (double)h->rings, P_INT);
+	n = kv(v, n, "missed_rings", (double)h->missed_rings, P_INT);
+	return kv(v, n, "agents_answering", (double)h->agents, P_INT);
 }
 
 /*
@@ -429,6 +450,12 @@ static void jring_agents(struct ct_buf *b, const struct ct_report *r)
 		ct_buf_puts(b, i ? ",{" : "{");
 		jstr(b, "agent", r->ring_agents[i].agent);
 		jkvs(b, v, ct_report_kv_rings(&r->ring_agents[i], v), 1);
+		ct_buf_puts(b, "}");
+	}
+	ct_buf_puts(b, "],\"ring_hours\":[");
+	for (i = 0; r->n_ring_agents > 0 && i < 24; i++) {
+		ct_buf_printf(b, "%s{\"hour\":%zu", i ? "," : "", i);
+		jkvs(b, v, ct_report_kv_ringhour(r, &r->ring_hours[i], v), 1);
 		ct_buf_puts(b, "}");
 	}
 	ct_buf_puts(b, "]");

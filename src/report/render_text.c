@@ -498,11 +498,11 @@ static void agents(const struct ct_report *r, FILE *out)
 /* Agents' rings (PBX legs): offered, answered, missed, pick-up times. */
 static void ring_agents(const struct ct_report *r, FILE *out)
 {
-	static const int right[8] = { 0, 1, 1, 1, 1, 1, 1, 1 };
-	static const char *const hdr[8] = { "agent", "rings", "answered", "missed",
-		"answer %", "pickup s", "p90 s", "talk min" };
-	struct ttab t = { .ncols = 8, .hdr = hdr, .right = right };
-	char c[7][32];
+	static const int right[9] = { 0, 1, 1, 1, 1, 1, 1, 1, 1 };
+	static const char *const hdr[9] = { "agent", "rings", "answered", "missed",
+		"answer %", "pickup s", "p90 s", "talk min", "transferred" };
+	struct ttab t = { .ncols = 9, .hdr = hdr, .right = right };
+	char c[8][32];
 	size_t i;
 
 	if (r->n_ring_agents == 0)
@@ -510,7 +510,7 @@ static void ring_agents(const struct ct_report *r, FILE *out)
 	fprintf(out, "\nAgents' rings (PBX legs, marketing calls)\n");
 	for (i = 0; i < r->n_ring_agents; i++) {
 		const struct ct_report_ringfig *f = &r->ring_agents[i];
-		const char *row[8] = { f->agent, c[0], c[1], c[2], c[3], c[4], c[5], c[6] };
+		const char *row[9] = { f->agent, c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7] };
 
 		snprintf(c[0], sizeof(c[0]), "%ld", f->rings);
 		snprintf(c[1], sizeof(c[1]), "%ld", f->answered);
@@ -520,6 +520,45 @@ static void ring_agents(const struct ct_report *r, FILE *out)
 		num(c[5], sizeof(c[5]), f->pickup_p90_ms == CT_REPORT_NONE ? NAN :
 		    (double)f->pickup_p90_ms / 1000.0, 1);
 		num(c[6], sizeof(c[6]), f->talk_sum / 60.0, 1);
+		snprintf(c[7], sizeof(c[7]), "%ld", f->transferred);
+		ttab_row(&t, row);
+	}
+	ttab_print(&t, out);
+}
+
+/* Missed calls by hour of day, with the rings and agents (to size the team). */
+static void ring_hours(const struct ct_report *r, FILE *out)
+{
+	static const int right[9] = { 0, 1, 1, 1, 1, 1, 1, 1, 0 };
+	static const char *const hdr[9] = { "hour", "calls", "missed", "per day", "machine",
+		"rings", "missed rings", "agents", "" };
+	struct ttab t = { .ncols = 9, .hdr = hdr, .right = right, .maxw = BAR_W + 1 };
+	char c[7][24], lab[8], bar[BAR_W + 1];
+	long max = 0;
+	int i;
+
+	if (r->n_ring_agents == 0)
+		return;
+	for (i = 0; i < 24; i++)
+		max = r->ring_hours[i].missed > max ? r->ring_hours[i].missed : max;
+	fprintf(out, "\nMissed calls by hour of day (%s; machine = answered by IVR/voicemail; "
+	    "agents = who answered a ring)\n", r->data->tz != NULL ? r->data->tz : "UTC");
+	for (i = 0; i < 24; i++) {
+		const struct ct_report_ringhour *h = &r->ring_hours[i];
+		const char *row[9] = { lab, c[0], c[1], c[2], c[3], c[4], c[5], c[6], bar };
+		int len = max ? (int)((h->missed * BAR_W + max - 1) / max) : 0;
+
+		snprintf(lab, sizeof(lab), "%02d", i);
+		snprintf(c[0], sizeof(c[0]), "%ld", h->calls);
+		snprintf(c[1], sizeof(c[1]), "%ld", h->missed);
+		num(c[2], sizeof(c[2]), r->n_daily > 0 ? (double)h->missed / (double)r->n_daily :
+		    NAN, 2);
+		snprintf(c[3], sizeof(c[3]), "%ld", h->machine);
+		snprintf(c[4], sizeof(c[4]), "%ld", h->rings);
+		snprintf(c[5], sizeof(c[5]), "%ld", h->missed_rings);
+		snprintf(c[6], sizeof(c[6]), "%ld", h->agents);
+		memset(bar, '#', (size_t)len);
+		bar[len] = '\0';
 		ttab_row(&t, row);
 	}
 	ttab_print(&t, out);
@@ -577,6 +616,7 @@ int ct_report_render_text(const struct ct_report *r, FILE *out)
 	groups(out, "Per session (utm)", k_utm, 3, r->sessions, r->n_sessions);
 	agents(r, out);
 	ring_agents(r, out);
+	ring_hours(r, out);
 	cblist(r, out);
 	return ferror(out) ? CT_ERR : CT_OK;
 }

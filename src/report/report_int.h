@@ -95,15 +95,24 @@ struct ct_report_ring {
 	const char *agent;        /* interned; NULL = none */
 	int64_t pickup_ms;        /* CT_REPORT_NONE when null */
 	uint8_t outcome;          /* enum ct_report_ring_outcome */
+	uint8_t transferred;      /* transferred_to set: the agent passed the caller on */
 };
 
 /* Ring figures of one agent (rings.c). */
 struct ct_report_ringfig {
 	const char *agent;        /* interned */
 	long rings, answered, missed, elsewhere, pickup_n, taken;
+	long transferred;         /* answered rings whose agent transferred the caller */
 	double pickup_sum;        /* ms */
 	double talk_sum;          /* s, of the calls the agent took */
 	int64_t pickup_p90_ms;    /* CT_REPORT_NONE when no answered ring */
+};
+
+/* Team figures of one local hour of day (rings.c): to size the team. */
+struct ct_report_ringhour {
+	long calls, missed, machine;   /* marketing calls, missed (machine answers too), machine */
+	long rings, missed_rings;      /* rings offered, rings missed (as ringfig.missed) */
+	long agents;                   /* distinct agents who answered a ring in this hour */
 };
 
 /* One cost: a row of --costs (days given) or numbers.cost summed per pair. */
@@ -213,6 +222,7 @@ struct ct_report {
 	size_t n_cblist;
 	struct ct_report_ringfig *ring_agents;   /* by agent name */
 	size_t n_ring_agents;
+	struct ct_report_ringhour ring_hours[24]; /* valid when n_ring_agents > 0 */
 };
 
 extern const int ct_report_within_s[CT_REPORT_NWITHIN];
@@ -269,6 +279,8 @@ struct ct_report_kv {
 size_t ct_report_kv_totals(const struct ct_report *r, struct ct_report_kv *kv);
 size_t ct_report_kv_marketing(const struct ct_report *r, struct ct_report_kv *kv);
 size_t ct_report_kv_rings(const struct ct_report_ringfig *f, struct ct_report_kv *kv);
+size_t ct_report_kv_ringhour(const struct ct_report *r, const struct ct_report_ringhour *h,
+    struct ct_report_kv *kv);
 size_t ct_report_kv_answer(const struct ct_report *r, struct ct_report_kv *kv);
 size_t ct_report_kv_callbacks(const struct ct_report *r, struct ct_report_kv *kv);
 size_t ct_report_kv_outbound(const struct ct_report *r, struct ct_report_kv *kv);

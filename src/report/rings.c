@@ -88,7 +88,8 @@ static int outcome_of(const char *s)
 }
 
 /* Appends one ring to d; CT_OK or CT_NOMEM. */
-static int add_ring(struct ct_report_data *d, const char *agent, int outcome, double pickup)
+static int add_ring(struct ct_report_data *d, const char *agent, int outcome, double pickup,
+    int transferred)
 {
 	struct ct_report_ring *g;
 
@@ -106,6 +107,7 @@ static int add_ring(struct ct_report_data *d, const char *agent, int outcome, do
 	if (agent[0] != '\0' && g->agent == NULL)
 		return CT_NOMEM;
 	g->outcome = (uint8_t)outcome;
+	g->transferred = transferred != 0;
 	g->pickup_ms = isfinite(pickup) && pickup >= 0 && pickup < 1e12 ? (int64_t)pickup :
 	    CT_REPORT_NONE;
 	return CT_OK;
@@ -121,7 +123,7 @@ int ct_report_rings_parse(struct ct_report_data *d, struct ct_report_call *c, co
 	char key[MAX_TEXT + 1], val[MAX_TEXT + 1], agent[MAX_TEXT + 1];
 	const char *p;
 	double num, pickup;
-	int is_num, outcome;
+	int is_num, outcome, transferred;
 
 	c->ring0 = (uint32_t)d->n_rings;
 	c->nring = 0;
@@ -131,6 +133,7 @@ int ct_report_rings_parse(struct ct_report_data *d, struct ct_report_call *c, co
 		agent[0] = '\0';
 		outcome = CT_RRING_OTHER;
 		pickup = NAN;
+		transferred = 0;
 		p = ws(p + 1);
 		while (*p == '"') {
 			if ((p = jstring(p, key)) == NULL || *(p = ws(p)) != ':')
@@ -143,6 +146,8 @@ int ct_report_rings_parse(struct ct_report_data *d, struct ct_report_call *c, co
 					memcpy(agent, val, sizeof(agent));
 				else if (strcmp(key, "outcome") == 0)
 					outcome = outcome_of(val);
+				else if (strcmp(key, "transferred_to") == 0)
+					transferred = val[0] != '\0';
 			} else {
 				if ((p = jscalar(p, &num, &is_num)) == NULL)
 					return CT_OK;
@@ -155,7 +160,7 @@ int ct_report_rings_parse(struct ct_report_data *d, struct ct_report_call *c, co
 		}
 		if (*p != '}')
 			return CT_OK;
-		if (add_ring(d, agent, outcome, pickup) != CT_OK)
+		if (add_ring(d, agent, outcome, pickup, transferred) != CT_OK)
 			return CT_NOMEM;
 		c->nring++;
 		p = ws(p + 1);
@@ -228,6 +233,73 @@ static int64_t p90(const struct ct_report_data *d, const char *a, int64_t *tmp)
 	return tmp[(n * 9 + 9) / 10 - 1];
 }
 
+static int ring_missed(const struct ct_report_ring *g)
+{
+	return g->outcome == CT_RRING_NO_ANSWER || g->outcome == CT_RRING_BUSY ||
+	    g->outcome == CT_RRING_REJECTED || g->outcome == CT_RRING_CALLER_HANGUP;
+}
+
+/*
+ * Fills r->ring_hours: per local hour of day (the report's time zone) of
+ * the start of the marketing calls in scope, the calls, the missed ones
+ * (machine answers included, as everywhere in the report), the rings and
+ * missed rings, and how many distinct agents answered a ring in that hour
+ * (over the whole range).  CT_OK or CT_NOMEM.
+ */
+static int ring_hours(struct ct_report *r, const struct ct_report_data *d)
+{
+	const char **seen[24] = { NULL };
+	size_t nseen[24] = { 0 }, cap[24] = { 0 }, i, j;
+	int rc = CT_OK, hr;
+
+	memset(r->ring_hours, 0, sizeof(r->ring_hours));
+	for (i = 0; i < d->n_calls && rc == CT_OK; i++) {
+		const struct ct_report_call *c = &d->calls[i];
+		struct ct_report_ringhour *h;
+		struct tm tm;
+		uint32_t k;
+
+		if (!c->scope || !c->marketing || ct_report_local(d->tz, c->start_us, &tm) != CT_OK)
+			continue;
+		hr = tm.tm_hour;
+		h = &r->ring_hours[hr];
+		h->calls++;
+		h->missed += c->disp == CT_RD_BUSY || c->disp == CT_RD_NOANSWER ||
+		    c->disp == CT_RD_CANCELLED;
+		h->machine += c->machine;
+		for (k = 0; k < c->nring; k++) {
+			const struct ct_report_ring *g = &d->rings[c->ring0 + k];
+
+			if (g->agent == NULL)
+				continue;    /* as the agents' figures: rings of an agent */
+			h->rings++;
+			h->missed_rings += ring_missed(g);
+			if (g->outcome != CT_RRING_ANSWERED)
+				continue;
+			for (j = 0; j < nseen[hr] && seen[hr][j] != g->agent; j++)
+				;   /* interned: pointers compare; a team is small */
+			if (j < nseen[hr])
+				continue;
+			if (nseen[hr] == cap[hr]) {
+				size_t nc = cap[hr] ? cap[hr] * 2 : 8;
+				const char **p = realloc(seen[hr], nc * sizeof(*p));
+
+				if (p == NULL) {
+					rc = CT_NOMEM;
+					break;
+				}
+				seen[hr] = p;
+				cap[hr] = nc;
+			}
+			seen[hr][nseen[hr]++] = g->agent;
+			h->agents++;
+		}
+	}
+	for (hr = 0; hr < 24; hr++)
+		free(seen[hr]);
+	return rc;
+}
+
 /*
  * Fills r->ring_agents from the rings of the marketing calls in scope and
  * the talk time of the calls each agent took.  CT_OK or CT_NOMEM.
@@ -257,6 +329,7 @@ int ct_report_ring_agents(struct ct_report *r, const struct ct_report_data *d)
 				goto nomem;
 			f->rings++;
 			f->answered += g->outcome == CT_RRING_ANSWERED;
+			f->transferred += g->outcome == CT_RRING_ANSWERED && g->transferred;
 			f->elsewhere += g->outcome == CT_RRING_ELSEWHERE;
 			f->missed += g->outcome == CT_RRING_NO_ANSWER || g->outcome == CT_RRING_BUSY ||
 			    g->outcome == CT_RRING_REJECTED || g->outcome == CT_RRING_CALLER_HANGUP;
@@ -278,6 +351,8 @@ int ct_report_ring_agents(struct ct_report *r, const struct ct_report_data *d)
 	}
 	if (n == 0)
 		return CT_OK;
+	if (ring_hours(r, d) != CT_OK)
+		goto nomem;
 	if ((tmp = malloc(d->n_rings * sizeof(*tmp))) == NULL)
 		goto nomem;
 	for (i = 0; i < n; i++)

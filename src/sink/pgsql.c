@@ -195,12 +195,12 @@ static const char indexes[] =
  * in PostgreSQL.  $1 = start_us of the outbound call; $2 = its
  * callback_of, its callee_number, its callback_of.
  */
-#define CALLBACK_SET CT_SQL_CALLBACK_SET("$1::bigint")
+#define CALLBACK_SET(MISSED) CT_SQL_CALLBACK_SET("$1::bigint", MISSED)
 #define N_CALLBACK 3
 static const char *const upd_callback_sql[N_CALLBACK] = {
-	CALLBACK_SET "call_id = $2",
-	CALLBACK_SET "caller_number = $2",
-	CALLBACK_SET "caller_number IS NULL AND caller = (SELECT caller FROM calls"
+	CALLBACK_SET(CT_SQL_MISSED_ANY) "call_id = $2",
+	CALLBACK_SET(CT_SQL_MISSED) "caller_number = $2",
+	CALLBACK_SET(CT_SQL_MISSED) "caller_number IS NULL AND caller = (SELECT caller FROM calls"
 	" WHERE call_id = $2 ORDER BY id DESC LIMIT 1)",
 };
 static const char *const callback_stmt[N_CALLBACK] = { "ct_cb0", "ct_cb1", "ct_cb2" };
@@ -982,6 +982,7 @@ static int update_repeats(struct pg_sink *ps, const struct pg_cols *c, const cha
 {
 	int is = call_index(c, "start_us"), ir = call_index(c, "repeat_count");
 	int in = call_index(c, "caller_number"), id = call_index(c, "disposition");
+	int ia = call_index(c, "answered_by");
 	const char *p[2];
 	int k;
 
@@ -993,6 +994,10 @@ static int update_repeats(struct pg_sink *ps, const struct pg_cols *c, const cha
 	for (k = 0; k < 2; k++) {
 		/* ct_closed: an answered call also closes its caller's missed calls */
 		if (k == 1 && (id < 0 || vals[id] == NULL || strcmp(vals[id], "answered") != 0))
+			break;
+		/* ... but not one only an IVR or voicemail answered (a missed call) */
+		if (k == 1 && ia >= 0 && vals[ia] != NULL && (strcmp(vals[ia], "ivr") == 0 ||
+		    strcmp(vals[ia], "voicemail") == 0))
 			break;
 		if (!PQsendQueryPrepared(ps->conn, k == 0 ? "ct_repeat" : "ct_closed", 2, p, NULL,
 		    NULL, 0) || (*resp = get_result(ps)) == NULL)
@@ -1622,14 +1627,15 @@ static int64_t pg_cell_time(const PGresult *res, int i)
  * calls yet is an empty history.  A server that cannot be reached or read
  * costs only the history (a warning; first_call and callbacks then know
  * this run's calls only): the records still spool and are delivered later.
- * Returns CT_OK, or CT_NOMEM.
+ * with_ab: the query reads answered_by; *no_column is set when the table
+ * has no such column (nothing was fed then).  Returns CT_OK, or CT_NOMEM.
  */
-static int preload_history(struct pg_sink *ps, struct ct_history *h)
+static int replay(struct pg_sink *ps, struct ct_history *h, bool with_ab, bool *no_column)
 {
 	static const char *const keys[] = {
 		"connect_timeout", "options", "fallback_application_name", "dbname", NULL
 	};
-	static const char sql[] = CT_HISTORY_ROWS_SQL;
+	const char *sql = with_ab ? CT_HISTORY_ROWS_SQL : CT_HISTORY_ROWS_SQL_OLD;
 	const char *vals[] = { "10", "-c statement_timeout=60000", "calltap", ps->conninfo, NULL };
 	PGconn *c = PQconnectdbParams(keys, vals, 1);
 	PGresult *res;
@@ -1659,19 +1665,34 @@ static int preload_history(struct pg_sink *ps, struct ct_history *h)
 			row.disposition = pg_cell(res, 4);
 			row.start_us = pg_cell_time(res, 5);
 			row.end_us = pg_cell_time(res, 6);
+			row.answered_by = with_ab ? pg_cell(res, 7) : NULL;
 			rc = ct_history_feed_row(h, &row) == CT_OK ? CT_OK : CT_NOMEM;
 		} else if (st == PGRES_FATAL_ERROR && !failed) {
 			const char *code = PQresultErrorField(res, PG_DIAG_SQLSTATE);
 
 			failed = true;
+			/* 42703 undefined_column: a store made before answered_by */
+			if (with_ab && code != NULL && strcmp(code, "42703") == 0)
+				*no_column = true;
 			/* 42P01 undefined_table: a new database, nothing to replay */
-			if (code == NULL || strcmp(code, "42P01") != 0)
+			else if (code == NULL || strcmp(code, "42P01") != 0)
 				ct_log(&ps->log, CT_LOG_WARN, "%s: caller history not loaded: %s",
 				    ps->where, PQresultErrorMessage(res));
 		}
 		PQclear(res);
 	}
 	PQfinish(c);
+	return rc;
+}
+
+/* Replays the store into h (replay), without answered_by when it has no such column. */
+static int preload_history(struct pg_sink *ps, struct ct_history *h)
+{
+	bool no_column = false;
+	int rc = replay(ps, h, true, &no_column);
+
+	if (rc == CT_OK && no_column)
+		rc = replay(ps, h, false, &no_column);
 	return rc;
 }
 

@@ -167,6 +167,7 @@ void ct_rings_free(struct ct_ring *rings, size_t n)
 	for (i = 0; rings != NULL && i < n; i++) {
 		free(rings[i].agent);
 		free(rings[i].call_id);
+		free(rings[i].transferred_to);
 	}
 	free(rings);
 }
@@ -186,7 +187,8 @@ static void json_time(struct ct_buf *b, int64_t us)
 /*
  * Replaces r's rings by rings[0..n) (ownership passes; on error they are
  * freed too) and builds r->rings_json, the `rings` JSON array:
- * [{"agent", "call_id", "ring_start", "ring_end", "outcome", "pickup_ms"}].
+ * [{"agent", "call_id", "ring_start", "ring_end", "outcome", "pickup_ms",
+ * "transferred_to"}].
  * CT_OK or CT_NOMEM (r then has no rings).
  */
 int ct_record_set_rings(struct ct_call_record *r, struct ct_ring *rings, size_t n)
@@ -228,6 +230,11 @@ int ct_record_set_rings(struct ct_call_record *r, struct ct_ring *rings, size_t 
 		if (g->outcome == CT_RING_ANSWERED && g->start_us != CT_TIME_NONE &&
 		    g->end_us != CT_TIME_NONE && g->end_us >= g->start_us)
 			ct_buf_i64(&b, (g->end_us - g->start_us + 500) / 1000);
+		else
+			ct_buf_puts(&b, "null");
+		ct_buf_puts(&b, ",\"transferred_to\":");
+		if (g->transferred_to != NULL)
+			ct_buf_json_str(&b, g->transferred_to);
 		else
 			ct_buf_puts(&b, "null");
 		ct_buf_puts(&b, "}");

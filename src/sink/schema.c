@@ -525,7 +525,9 @@ const struct ct_schema_col ct_schema_calls[] = {
 	    "never (`[]` when no agent leg was seen)",
 	    "The agent legs offered for this call, in ring start order: JSON "
 	    "array of `{\"agent\", \"call_id\", \"ring_start\", "
-	    "\"ring_end\", \"outcome\", \"pickup_ms\"}` (in CSV and the "
+	    "\"ring_end\", \"outcome\", \"pickup_ms\", \"transferred_to\"}` "
+	    "(`transferred_to`: the answered ring's agent transferred the caller, "
+	    "to that extension or number; see [Transfers](#transfers)) (in CSV and the "
 	    "stores the same array as JSON text), see [PBX "
 	    "legs](#pbx-legs-rings-answered_by)." },
 	{ "parent_call_id", CT_COL_TEXT, CT_OUT_ALL, OPT, 0, STR(parent_call_id),

@@ -125,7 +125,8 @@ static const char dedupe_v4[] =
  * Run after inserting an outbound call that answers a missed call (its
  * record has callback_of, ?2; ?1 = its start_us; ?3 = its callee_number):
  * every missed inbound call that ended by ?1, has no callback yet and is
- * either the call named by callback_of or from the same caller gets
+ * either the call named by callback_of (or answered only by an IVR or
+ * voicemail: CT_SQL_MISSED_ANY) or from the same caller gets
  * callback_s, the delay from its end in seconds (3 decimals, as the JSON
  * form), unless an earlier-starting attempt already set a smaller one:
  * records arrive in end order, so an attempt that started first but ended
@@ -137,11 +138,11 @@ static const char dedupe_v4[] =
  * only, so other inserts do not pay for it; calls_caller); as one
  * statement with OR, SQLite scans the table.  pgsql.c runs the same three.
  */
-#define CALLBACK_SET CT_SQL_CALLBACK_SET("?1")
+#define CALLBACK_SET(MISSED) CT_SQL_CALLBACK_SET("?1", MISSED)
 static const char *const upd_callback_sql[N_CALLBACK] = {
-	CALLBACK_SET "call_id = ?2",
-	CALLBACK_SET "caller_number = ?3",
-	CALLBACK_SET "caller_number IS NULL AND caller = (SELECT caller FROM calls"
+	CALLBACK_SET(CT_SQL_MISSED_ANY) "call_id = ?2",
+	CALLBACK_SET(CT_SQL_MISSED) "caller_number = ?3",
+	CALLBACK_SET(CT_SQL_MISSED) "caller_number IS NULL AND caller = (SELECT caller FROM calls"
 	" WHERE call_id = ?2 ORDER BY id DESC LIMIT 1)",
 };
 
@@ -695,7 +696,8 @@ static int insert_record(struct sqlite_sink *ss, const struct ct_call_record *r)
 		rc = step_reset(ss->upd_repeat);
 	}
 	if (rc == SQLITE_DONE && r->has_history && r->caller_number != NULL &&
-	    r->start_us != CT_TIME_NONE && r->disposition == CT_DISP_ANSWERED) {
+	    r->start_us != CT_TIME_NONE && r->disposition == CT_DISP_ANSWERED &&
+	    r->answered_by != CT_ANS_IVR && r->answered_by != CT_ANS_VOICEMAIL) {
 		if (sqlite3_bind_text(ss->upd_closed, 1, r->caller_number, -1, SQLITE_STATIC) != SQLITE_OK ||
 		    sqlite3_bind_int64(ss->upd_closed, 2, r->start_us) != SQLITE_OK) {
 			sqlite3_reset(ss->upd_closed);

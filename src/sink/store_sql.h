@@ -18,6 +18,19 @@
 #define CT_SQL_MISSED \
 	"(disposition = 'busy' OR disposition = 'noanswer' OR disposition = 'cancelled')"
 
+/*
+ * A missed call for the callback named by callback_of: as CT_SQL_MISSED,
+ * or answered only by an IVR or voicemail (answered_by, PBX legs: the
+ * history counts it missed too).  Used only where calls_key finds the row.
+ */
+#define CT_SQL_MISSED_ANY \
+	"(" CT_SQL_MISSED " OR answered_by = 'ivr' OR answered_by = 'voicemail')"
+
+/* An answered call that reached a person (not only an IVR or voicemail). */
+#define CT_SQL_PERSON(T) \
+	T ".disposition = 'answered' AND (" T ".answered_by IS NULL OR (" T ".answered_by <> 'ivr'" \
+	" AND " T ".answered_by <> 'voicemail'))"
+
 /* The indexes of the history rules and of "stored once" (both stores). */
 #define CT_SQL_HISTORY_INDEXES \
 	"CREATE INDEX IF NOT EXISTS calls_missed_number ON calls(caller_number, end_us)" \
@@ -32,13 +45,13 @@
  * were not closed by an answered call of their caller before it; the
  * statement appends which calls (by call_id, caller_number or caller text).
  */
-#define CT_SQL_CALLBACK_SET(START) \
+#define CT_SQL_CALLBACK_SET(START, MISSED) \
 	"UPDATE calls SET callback_s = round((" START " - end_us) / 1000000.0, 3)" \
 	" WHERE end_us IS NOT NULL AND end_us <= " START \
 	" AND (callback_s IS NULL OR callback_s > round((" START " - end_us) / 1000000.0, 3))" \
-	" AND direction = 'inbound' AND " CT_SQL_MISSED \
+	" AND direction = 'inbound' AND " MISSED \
 	" AND NOT EXISTS (SELECT 1 FROM calls a WHERE a.caller_number = calls.caller_number" \
-	" AND a.repeat_count IS NOT NULL AND a.disposition = 'answered'" \
+	" AND a.repeat_count IS NOT NULL AND " CT_SQL_PERSON("a") \
 	" AND a.start_us > calls.start_us AND a.start_us <= " START ") AND "
 
 /* A call of caller NUMBER starting at START stored after later calls of NUMBER. */

@@ -1317,6 +1317,9 @@ void ct_dialog_on_msg(struct ct_dialog_table *t, const struct ct_sip_msg *m)
 		on_request(t, d, m);
 	else
 		on_response(t, d, m);
+	if (m->is_request && t->hooks.refer != NULL && d->state != DS_ENDED &&
+	    strcmp(m->method, "REFER") == 0)
+		t->hooks.refer(t->hooks.user, d->call_id, m);
 	if (d->state != DS_ENDED)
 		reclass(t, d);
 	if (m->has_sdp && !foreign && d->state != DS_ENDED && t->hooks.media != NULL)

@@ -292,6 +292,49 @@ static char *value_uri_user(const char *hvalue, const char *stop)
 	return user;
 }
 
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = (char)(c | 0x20);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/*
+ * The Call-ID of the Replaces header embedded in a Refer-To value (RFC
+ * 3891 §5: <sip:202@pbx?Replaces=abc%40host%3Bto-tag%3D1%3Bfrom-tag%3D2>):
+ * percent-decoded, up to its first ';'.  Malloc'ed; NULL when there is none
+ * (a blind transfer) or it is empty.  At most 256 bytes are decoded.
+ */
+static char *refer_replaces(const char *hvalue)
+{
+	const char *p = hvalue, *end;
+	char out[257];
+	size_t n = 0;
+
+	for (; (p = strpbrk(p, "?&")) != NULL; p++)
+		if (strncasecmp(p + 1, "replaces=", 9) == 0)
+			break;
+	if (p == NULL)
+		return NULL;
+	p += 10;
+	end = p + strcspn(p, "&> \t");
+	while (p < end && n < sizeof(out) - 1) {
+		int hi, lo;
+
+		if (*p == '%' && end - p >= 3 && (hi = hexval(p[1])) >= 0 && (lo = hexval(p[2])) >= 0) {
+			out[n] = (char)(hi * 16 + lo);
+			p += 3;
+		} else {
+			out[n] = *p++;
+		}
+		if (out[n] == ';')
+			break;
+		n++;
+	}
+	return n > 0 ? dup_n(out, n) : NULL;
+}
+
 /*
  * True when name is a header PBXes and proxies put the original Call-ID
  * (or another call correlation id) in: X-CID (Kamailio/OpenSIPS setups),
@@ -423,6 +466,13 @@ static void take_other_headers(struct ct_sip_msg *m, osip_message_t *sip)
 		} else if (h->hvalue != NULL && m->diversion_user == NULL &&
 		    strcasecmp(h->hname, "history-info") == 0) {
 			m->diversion_user = value_uri_user(h->hvalue, " \t;,");
+		} else if (h->hvalue != NULL && m->refer_to_user == NULL &&
+		    (strcasecmp(h->hname, "refer-to") == 0 || strcasecmp(h->hname, "r") == 0)) {
+			m->refer_to_user = value_uri_user(h->hvalue, " \t;,?");
+			m->refer_replaces = refer_replaces(h->hvalue);
+		} else if (h->hvalue != NULL && m->referred_by_user == NULL &&
+		    (strcasecmp(h->hname, "referred-by") == 0 || strcasecmp(h->hname, "b") == 0)) {
+			m->referred_by_user = value_uri_user(h->hvalue, " \t;,");
 		} else if (h->hvalue != NULL && strcasecmp(h->hname, "reason") == 0) {
 			for (v = h->hvalue; v != NULL; v = next_reason(v))
 				take_reason_value(m, v, &first_text);
@@ -553,6 +603,7 @@ struct keep_state {
 	bool single_seen[N_SINGLE];  /* one of single_headers[] was kept */
 	uint16_t repeated;  /* repeated single headers dropped */
 	unsigned link, divert, hinfo;         /* correlation, Diversion, History-Info */
+	unsigned refer, referred;             /* Refer-To, Referred-By */
 	enum keep cur;      /* decision for the current header's lines */
 	bool quoted;        /* KEEP_FIRST_VALUE: inside "..." */
 	unsigned angle;     /* KEEP_FIRST_VALUE: inside <...> */
@@ -591,7 +642,7 @@ static size_t single_index(const char *name, size_t n)
  * Contact, the first P-Asserted-Identity and the first MAX_REASON_HEADERS
  * Reason headers, the first correlation header (X-CID and the others of
  * is_link_header) and the first value of the first Diversion and
- * History-Info (PBX legs).  A line without a colon is kept for osip to judge.
+ * History-Info, Refer-To and Referred-By (PBX legs).  A line without a colon is kept for osip to judge.
  * Everything else is dropped (Max-Forwards among them, so a repeated one
  * never reaches osip).
  */
@@ -632,6 +683,10 @@ static enum keep keep_header(struct keep_state *ks, const char *line, size_t n)
 		return ks->divert++ == 0 ? KEEP_FIRST_VALUE : KEEP_NONE;
 	if (name_is(line, k, "history-info"))
 		return ks->hinfo++ == 0 ? KEEP_FIRST_VALUE : KEEP_NONE;
+	if (name_is(line, k, "refer-to") || name_is(line, k, "r"))
+		return ks->refer++ == 0 ? KEEP_FIRST_VALUE : KEEP_NONE;
+	if (name_is(line, k, "referred-by") || name_is(line, k, "b"))
+		return ks->referred++ == 0 ? KEEP_FIRST_VALUE : KEEP_NONE;
 	if (k > 2 && (line[0] == 'x' || line[0] == 'X') && line[1] == '-') {
 		char name[24];
 
@@ -890,7 +945,11 @@ void ct_sip_msg_fini(struct ct_sip_msg *m)
 	free(m->reason_text);
 	free(m->link_id);
 	free(m->diversion_user);
+	free(m->refer_to_user);
+	free(m->refer_replaces);
+	free(m->referred_by_user);
 	m->link_id = m->diversion_user = NULL;
+	m->refer_to_user = m->refer_replaces = m->referred_by_user = NULL;
 	m->reason_phrase = m->call_id = m->ruri_user = NULL;
 	m->from_user = m->from_name = m->from_tag = NULL;
 	m->to_user = m->to_name = m->to_tag = NULL;

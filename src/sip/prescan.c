@@ -130,6 +130,8 @@ static enum hdr header_kind(const char *name, size_t n)
 		case 'm': return H_CONTACT;
 		case 'l': return H_CONTENT_LENGTH;
 		case 'c': return H_CONTENT_TYPE;
+		case 'r': return H_LEGS;   /* Refer-To */
+		case 'b': return H_LEGS;   /* Referred-By */
 		default: return H_OTHER;
 		}
 	}
@@ -153,7 +155,10 @@ static enum hdr header_kind(const char *name, size_t n)
 	case 'v':
 		return word_is(name, n, "via") ? H_VIA : H_OTHER;
 	case 'r':
-		return word_is(name, n, "reason") ? H_REASON : H_OTHER;
+		if (word_is(name, n, "reason"))
+			return H_REASON;
+		return word_is(name, n, "refer-to") || word_is(name, n, "referred-by") ?
+		    H_LEGS : H_OTHER;
 	case 'p':
 		return word_is(name, n, "p-asserted-identity") ? H_PAI : H_OTHER;
 	case 'm':
@@ -819,7 +824,8 @@ int ct_sip_prescan(struct ct_sip_prescan *ps, const char *buf, size_t len)
  *    REGISTER, OPTIONS, SUBSCRIBE, NOTIFY, MESSAGE, PUBLISH, ...) and every
  *    response to one: the keys, branch and From user only;
  * and never when the body may be SDP (the media hook) or the message is
- * CT_PS_COMPLEX.  A change to what dialog.c reads of a message kind must
+ * CT_PS_COMPLEX, or carries a header PBX legs read (CT_PS_LEGS: a REFER's
+ * Refer-To).  A change to what dialog.c reads of a message kind must
  * change this rule (and ct_dialog_prescan_need for the stateful cases).
  */
 bool ct_sip_prescan_enough(const struct ct_sip_prescan *ps)
@@ -827,7 +833,7 @@ bool ct_sip_prescan_enough(const struct ct_sip_prescan *ps)
 	const struct ct_sip_span *m = ps->is_request ? &ps->method : &ps->cseq_method;
 	bool invite = m->n == 6 && memcmp(m->p, "INVITE", 6) == 0;
 
-	if (ps->flags & (CT_PS_COMPLEX | CT_PS_SDP))
+	if (ps->flags & (CT_PS_COMPLEX | CT_PS_SDP | CT_PS_LEGS))
 		return false;
 	if (!(ps->flags & CT_PS_FROM_USER))
 		return false;

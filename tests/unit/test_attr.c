@@ -420,7 +420,7 @@ static void test_history_colliding(void)
 	CHECK_INT(fc_multicollide("u-", 6, "abcdefghijklmnopqrstuvwxyz0123456789", 32, K, keys), 0);
 	for (i = 0; i < N; i++) {
 		struct ct_history_call c = { NULL, keys[i], "+18005550199", 0, 60,
-		    CT_DIR_INBOUND, CT_DISP_ANSWERED };
+		    CT_DIR_INBOUND, CT_DISP_ANSWERED, false };
 		struct ct_history_result r;
 
 		CHECK_INT(fc_hash(keys[i]), fc_hash(keys[0]));
@@ -764,6 +764,24 @@ static void test_history_callback(void)
 	CHECK_STR(of, "p3");
 	r = add(h, hc("o15", "2001", "+447700900008", 7200, 7260, OUT, ANS), of);
 	CHECK_STR(of, "p9");
+
+	/*
+	 * Answered only by an IVR or voicemail (answered_by, PBX legs): a missed
+	 * call whose callback counts, and it closes nothing.
+	 */
+	{
+		struct ct_history_call c = hc("v1", "+447700900009", tn, 8000, 8030, IN, ANS);
+
+		c.machine = true;
+		r = add(h, hc("v0", "+447700900009", tn, 7900, 7910, IN, NOANS), of);
+		r = add(h, c, of);
+		CHECK(r.known && r.repeat == 1 && !r.has_callback);
+		r = add(h, hc("o16", "2001", "+447700900009", 8100, 8160, OUT, ANS), of);
+		CHECK_STR(of, "v1");
+		CHECK_INT(delay_of(h, c), 70);
+		/* v0 was not closed by the IVR's answer: o16 is its attempt too */
+		CHECK_INT(delay_of(h, hc("v0", "+447700900009", tn, 7900, 7910, IN, NOANS)), 190);
+	}
 	ct_history_free(h);
 }
 
@@ -801,6 +819,18 @@ static void test_history_rows(void)
 	row.direction = "outbound";      /* known direction: not counted */
 	row.disposition = NULL;
 	CHECK_INT(ct_history_feed_row(h, &row), CT_OK);
+	/* A stored call answered only by voicemail is missed: its callback counts. */
+	row.call_id = "s4v";
+	row.direction = "inbound";
+	row.disposition = "answered";
+	row.answered_by = "voicemail";
+	row.caller_number = "+380507654321";
+	row.start_us = T0 + 40 * SEC;
+	row.end_us = T0 + 50 * SEC;
+	CHECK_INT(ct_history_feed_row(h, &row), CT_OK);
+	row.answered_by = NULL;
+	r = add(h, hc("s4o", "2001", "+380507654321", 60, 70, OUT, ANS), of);
+	CHECK_STR(of, "s4v");
 	/* A record of the run after the preload: the number in another format. */
 	r = add(h, hc("s5", "+380501234567", "+380441234567", 100, 110, IN, ANS), of);
 	CHECK(r.known && r.repeat == 2);

@@ -117,7 +117,7 @@ static void on_closing(void *user, struct ct_dialog *d, struct ct_call_record *r
 
 static struct ct_dialog_table *table(struct collector *c, const struct ct_dialog_cfg *cfg)
 {
-	struct ct_dialog_hooks h = { on_emit, on_media, on_closing, c, on_start, NULL, NULL };
+	struct ct_dialog_hooks h = { on_emit, on_media, on_closing, c, on_start, NULL, NULL, NULL };
 	struct ct_dialog_cfg def;
 
 	memset(c, 0, sizeof(*c));

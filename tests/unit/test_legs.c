@@ -12,6 +12,7 @@
 
 #include "calltap/attr.h"
 #include "calltap/err.h"
+#include "calltap/sip.h"
 #include "test.h"
 
 #define SEC INT64_C(1000000)
@@ -151,10 +152,10 @@ static void test_ring_group(void)
 		CHECK_STR(o.r[0]->rings_json,
 		    "[{\"agent\":\"201\",\"call_id\":\"L1\",\"ring_start\":\"2023-11-14T22:13:21.000000Z\","
 		    "\"ring_end\":\"2023-11-14T22:13:27.500000Z\",\"outcome\":\"answered\","
-		    "\"pickup_ms\":6500},{\"agent\":\"202\",\"call_id\":\"L2\","
+		    "\"pickup_ms\":6500,\"transferred_to\":null},{\"agent\":\"202\",\"call_id\":\"L2\","
 		    "\"ring_start\":\"2023-11-14T22:13:21.001000Z\",\"ring_end\":"
 		    "\"2023-11-14T22:13:27.600000Z\",\"outcome\":\"cancelled_elsewhere\","
-		    "\"pickup_ms\":null}]");
+		    "\"pickup_ms\":null,\"transferred_to\":null}]");
 		CHECK(o.r[0]->parent_call_id == NULL);
 		CHECK_STR(o.r[1]->call_id, "L1");
 		CHECK_STR(o.r[1]->parent_call_id, "T1");
@@ -372,6 +373,185 @@ static void test_no_home(void)
 	ct_legs_free(NULL);
 }
 
+/* A REFER in call cid at offset at (s): Refer-To user to, Replaces call replaces. */
+static void refer(struct ct_legs *l, const char *cid, double at, const char *to,
+    const char *replaces)
+{
+	struct ct_sip_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.ts_us = T0 + llround(at * 1e6);
+	m.is_request = true;
+	strcpy(m.method, "REFER");
+	m.refer_to_user = (char *)to;
+	m.refer_replaces = (char *)replaces;
+	ct_legs_refer(l, cid, &m);
+}
+
+/* The ring of o.r[0] for leg call_id: its transferred_to ("-": no such ring). */
+static const char *xfer(const struct out *o, const char *call_id)
+{
+	size_t i;
+
+	for (i = 0; o->n > 0 && i < o->r[0]->n_rings; i++)
+		if (strcmp(o->r[0]->rings[i].call_id, call_id) == 0)
+			return o->r[0]->rings[i].transferred_to;
+	return "-";
+}
+
+/*
+ * Transfers: a blind transfer whose new leg only the REFER's Refer-To
+ * links (withheld caller), an attended one (Replaces adopts the agent's
+ * consultation call and the PBX's call to the consulted agent), one made
+ * on the PBX without REFER (new leg while the agent was on the call, the
+ * agent leaves first), and an agent who stays to the end (no transfer).
+ */
+static void test_transfers(void)
+{
+	struct out o = { .n = 0 };
+	struct ct_legs *l = stage(&o, true);
+	struct ct_call_record *t, *a, *b, *c1, *c2, *x;
+	struct ct_legs_stats st;
+
+	/* blind: T1 withheld; A's leg has X-CID; B's leg nothing but the REFER */
+	t = start(l, rec("T1", "anonymous", "0441234567", false, 1, true, 10, 0, 3, 60,
+	    CT_DISP_ANSWERED));
+	a = rec("A1", "anonymous", "201", true, 10, true, 101, 0.5, 2.9, 20.1, CT_DISP_ANSWERED);
+	a->link_id = dup("T1");
+	start(l, a);
+	refer(l, "A1", 20, "202", NULL);
+	b = start(l, rec("B1", "anonymous", "202", true, 10, true, 102, 20.05, 24, 60.1,
+	    CT_DISP_ANSWERED));
+	/* an unrelated leg to 202 of no call: not linked by the used REFER */
+	x = start(l, rec("X1", "anonymous", "202", true, 10, true, 102, 21, -1, 25,
+	    CT_DISP_CANCELLED));
+	ct_legs_put(l, a, T0 + 52 * SEC);
+	ct_legs_put(l, t, T0 + 92 * SEC);
+	ct_legs_put(l, x, T0 + 92 * SEC);
+	CHECK_INT(o.n, 1);               /* X1 passes through; T1 waits for B1 */
+	out_clear(&o);
+	ct_legs_put(l, b, T0 + 92 * SEC);
+	CHECK_INT(o.n, 3);
+	if (o.n == 3) {
+		CHECK_STR(o.r[0]->agent, "202");
+		CHECK_INT(o.r[0]->n_rings, 2);
+		CHECK_STR(xfer(&o, "A1"), "202");
+		CHECK(xfer(&o, "B1") == NULL);
+		CHECK_STR(o.r[2]->parent_call_id, "T1");
+	}
+	out_clear(&o);
+
+	/* attended: A's phone (.101) consults 202 through the PBX (.10) */
+	t = start(l, rec("T2", "+380501110000", "0441234567", false, 1, true, 10, 100, 103, 200,
+	    CT_DISP_ANSWERED));
+	a = start(l, rec("A2", "+380501110000", "201", true, 10, true, 101, 100.5, 102.9, 130.05,
+	    CT_DISP_ANSWERED));
+	c1 = start(l, rec("C1", "201", "202", true, 101, true, 10, 110, 115.01, 130.06,
+	    CT_DISP_ANSWERED));
+	CHECK_STR(c1->agent, "202");          /* the answering extension */
+	c2 = start(l, rec("C2", "201", "202", true, 10, true, 102, 110.03, 115, 200.1,
+	    CT_DISP_ANSWERED));
+	refer(l, "A2", 130, "202", "C1");
+	ct_legs_put(l, a, T0 + 170 * SEC);
+	ct_legs_put(l, c1, T0 + 170 * SEC);
+	ct_legs_put(l, t, T0 + 240 * SEC);
+	CHECK_INT(o.n, 0);
+	ct_legs_put(l, c2, T0 + 240 * SEC);
+	CHECK_INT(o.n, 4);
+	if (o.n == 4) {
+		CHECK_STR(o.r[0]->agent, "202");
+		CHECK_STR(ct_answered_by_name(o.r[0]->answered_by), "agent");
+		CHECK_INT(o.r[0]->n_rings, 2);          /* C1 is no ring */
+		CHECK_STR(xfer(&o, "A2"), "202");
+		CHECK_STR(o.r[0]->rings[1].call_id, "C2");
+		CHECK(xfer(&o, "C2") == NULL);
+		CHECK_STR(o.r[2]->call_id, "C1");       /* legs in start order */
+		CHECK_STR(o.r[2]->parent_call_id, "T2");
+		CHECK_STR(o.r[3]->parent_call_id, "T2");
+	}
+	out_clear(&o);
+
+	/* on the PBX: B's leg starts while A talks; A leaves 30 s before the end */
+	t = start(l, rec("T3", "+380502220000", "0441234567", false, 1, true, 10, 300, 303, 400,
+	    CT_DISP_ANSWERED));
+	a = start(l, rec("A3", "+380502220000", "201", true, 10, true, 101, 300.5, 302.9, 370,
+	    CT_DISP_ANSWERED));
+	b = start(l, rec("B3", "+380502220000", "203", true, 10, true, 103, 365, 369.9, 400.1,
+	    CT_DISP_ANSWERED));
+	ct_legs_put(l, a, T0 + 410 * SEC);
+	ct_legs_put(l, t, T0 + 440 * SEC);
+	ct_legs_put(l, b, T0 + 440 * SEC);
+	CHECK_INT(o.n, 3);
+	if (o.n == 3) {
+		CHECK_STR(o.r[0]->agent, "203");
+		CHECK_STR(xfer(&o, "A3"), "203");
+		CHECK(xfer(&o, "B3") == NULL);
+	}
+	out_clear(&o);
+
+	/* A stays to the end; a second agent joined (a conference): no transfer */
+	t = start(l, rec("T4", "+380503330000", "0441234567", false, 1, true, 10, 500, 503, 600,
+	    CT_DISP_ANSWERED));
+	a = start(l, rec("A4", "+380503330000", "201", true, 10, true, 101, 500.5, 502.9, 600.5,
+	    CT_DISP_ANSWERED));
+	b = start(l, rec("B4", "+380503330000", "203", true, 10, true, 103, 520, 525, 600.6,
+	    CT_DISP_ANSWERED));
+	ct_legs_put(l, a, T0 + 610 * SEC);
+	ct_legs_put(l, b, T0 + 610 * SEC);
+	ct_legs_put(l, t, T0 + 640 * SEC);
+	CHECK_INT(o.n, 3);
+	if (o.n == 3)
+		CHECK(xfer(&o, "A4") == NULL && xfer(&o, "B4") == NULL);
+	out_clear(&o);
+	/* A REFER no leg followed: the agent stayed (refused) or left (not seen). */
+	t = start(l, rec("T5", "+380504440000", "0441234567", false, 1, true, 10, 700, 703, 800,
+	    CT_DISP_ANSWERED));
+	a = start(l, rec("A5", "+380504440000", "201", true, 10, true, 101, 700.5, 702.9, 800.1,
+	    CT_DISP_ANSWERED));
+	refer(l, "A5", 720, "209", NULL);
+	ct_legs_put(l, a, T0 + 810 * SEC);
+	ct_legs_put(l, t, T0 + 840 * SEC);
+	CHECK_INT(o.n, 2);
+	if (o.n == 2)
+		CHECK(xfer(&o, "A5") == NULL);
+	out_clear(&o);
+	t = start(l, rec("T6", "+380505550000", "0441234567", false, 1, true, 10, 900, 903, 1000,
+	    CT_DISP_ANSWERED));
+	a = start(l, rec("A6", "+380505550000", "201", true, 10, true, 101, 900.5, 902.9, 920.1,
+	    CT_DISP_ANSWERED));
+	refer(l, "A6", 920, "+380671234567", NULL);
+	ct_legs_put(l, a, T0 + 1010 * SEC);
+	ct_legs_put(l, t, T0 + 1040 * SEC);
+	CHECK_INT(o.n, 2);
+	if (o.n == 2)
+		CHECK_STR(xfer(&o, "A6"), "+380671234567");
+	out_clear(&o);
+	/* attended, the consultation not seen: the PBX's INVITE to 203 (withheld) */
+	t = start(l, rec("T7", "anonymous", "0441234567", false, 1, true, 10, 1100, 1103, 1200,
+	    CT_DISP_ANSWERED));
+	a = rec("A7", "anonymous", "201", true, 10, true, 101, 1100.5, 1102.9, 1130.1,
+	    CT_DISP_ANSWERED);
+	a->link_id = dup("T7");
+	start(l, a);
+	refer(l, "A7", 1130, "203", "consult-not-seen@x");
+	b = start(l, rec("B7", "anonymous", "203", true, 10, true, 103, 1130.2, 1130.4, 1200.1,
+	    CT_DISP_ANSWERED));
+	ct_legs_put(l, a, T0 + 1210 * SEC);
+	ct_legs_put(l, b, T0 + 1240 * SEC);
+	ct_legs_put(l, t, T0 + 1240 * SEC);
+	CHECK_INT(o.n, 3);
+	if (o.n == 3) {
+		CHECK_STR(o.r[0]->agent, "203");
+		CHECK_STR(xfer(&o, "A7"), "203");
+	}
+	out_clear(&o);
+	ct_legs_get_stats(l, &st);
+	CHECK_INT(st.by_refer, 2);
+	CHECK_INT(st.by_replaces, 2);
+	CHECK_INT(st.transfers, 5);
+	ct_legs_free(l);
+}
+
 int main(void)
 {
 	test_voicemail_names();
@@ -380,5 +560,6 @@ int main(void)
 	test_wait_bound();
 	test_redial();
 	test_no_home();
+	test_transfers();
 	return TEST_REPORT();
 }

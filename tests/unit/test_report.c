@@ -584,7 +584,7 @@ static void test_empty(const char *path)
 	CHECK_HAS(j, "\"callbacks\":{\"missed_callers\":0,\"called_back\":0,"
 	    "\"called_back_pct\":null,");
 	CHECK_HAS(j, "\"campaigns\":[],\"sessions\":[],\"agents\":[],\"outbound_agents\":[],"
-	    "\"callback_list\":[],\"ring_agents\":[]}");
+	    "\"callback_list\":[],\"ring_agents\":[],\"ring_hours\":[]}");
 	t = render(&r, ct_report_render_text);
 	CHECK_HAS(t, "\n  mean                              -\n");
 	CHECK(t != NULL && strstr(t, "nan") == NULL);

@@ -538,7 +538,7 @@ static void m_closing(void *user, struct ct_dialog *d, struct ct_call_record *r)
 
 static void mctx_init(struct mctx *c, size_t max_flows)
 {
-	struct ct_dialog_hooks h = { m_emit, m_media, m_closing, c, NULL, NULL, NULL };
+	struct ct_dialog_hooks h = { m_emit, m_media, m_closing, c, NULL, NULL, NULL, NULL };
 	struct ct_dialog_cfg cfg;
 
 	memset(c, 0, sizeof(*c));

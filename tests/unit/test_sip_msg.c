@@ -913,6 +913,47 @@ static void test_leg_headers(void)
 	}
 }
 
+/*
+ * Transfers: a REFER's Refer-To user and the Call-ID of its Replaces
+ * (percent-decoded, up to the first ';'), Referred-By; compact forms r and
+ * b; the first of each kept; none without the headers.
+ */
+static void test_refer_headers(void)
+{
+	static const struct {
+		const char *hdrs;
+		const char *to, *repl, *by;
+	} v[] = {
+		{ "Refer-To: <sip:202@pbx.example>\r\nReferred-By: <sip:201@pbx.example>\r\n",
+		  "202", NULL, "201" },
+		{ "Refer-To: <sip:202@10.0.0.10?Replaces=abc%40h1%3Bto-tag%3D7%3Bfrom-tag%3D9>\r\n",
+		  "202", "abc@h1", NULL },
+		{ "r: <sip:+380671234567@pbx;user=phone?X=1&replaces=c2%40x%3Bto-tag%3D1>\r\n"
+		  "b: \"Ann\" <sip:ann@pbx>;cid=1\r\n", "+380671234567", "c2@x", "ann" },
+		{ "Refer-To: sip:303@pbx\r\nRefer-To: <sip:404@pbx>\r\n", "303", NULL, NULL },
+		{ "Refer-To: <sip:202@pbx?Replaces=>\r\n", "202", NULL, NULL },
+		{ "", NULL, NULL, NULL },
+	};
+	char buf[2048], hdrs[1024];
+	struct ct_sip_msg m;
+	size_t i, n;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		snprintf(hdrs, sizeof(hdrs), "REFER sip:pbx@192.0.2.10 SIP/2.0\r\n"
+		    "Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKref\r\n"
+		    "From: <sip:201@192.0.2.1>;tag=a1\r\nTo: <sip:pbx@192.0.2.10>;tag=b2\r\n"
+		    "Call-ID: leg1@192.0.2.10\r\nCSeq: 2 REFER\r\n%s", v[i].hdrs);
+		n = build(buf, sizeof(buf), hdrs, "");
+		memset(&m, 0, sizeof(m));
+		CHECK_INT(ct_sip_msg_parse(&m, buf, n), CT_OK);
+		CHECK_STR(m.method, "REFER");
+		CHECK_STR(m.refer_to_user, v[i].to);
+		CHECK_STR(m.refer_replaces, v[i].repl);
+		CHECK_STR(m.referred_by_user, v[i].by);
+		ct_sip_msg_fini(&m);
+	}
+}
+
 /* A 200 OK whose second Content-Type is multipart: the first (SDP) wins. */
 static void test_repeated_content_type_multipart(void)
 {
@@ -944,6 +985,7 @@ int main(void)
 	test_size_limits();
 	test_first_values();
 	test_leg_headers();
+	test_refer_headers();
 	test_no_blank_line();
 	ct_sip_init();
 	test_invite();

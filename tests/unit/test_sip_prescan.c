@@ -99,6 +99,16 @@ static const struct vec vecs[] = {
 	  "v: SIP/2.0/UDP 10.0.0.1;branch=b2\r\nf: <sip:100@1.1.1.1>;tag=x\r\n"
 	  "t: sip:100@1.1.1.1\r\ni: abc\r\nCSEQ: 12 OPTIONS\r\nl: 0\r\n\r\n", CT_OK,
 	  CT_PS_FROM_USER, 0, "OPTIONS", "abc", 12, "OPTIONS", "x", NULL, "b2", "100", true, true },
+	{ "REFER (PBX legs read Refer-To)", "REFER sip:pbx@192.0.2.2 SIP/2.0\r\n" VIA FROM TO_T
+	  CID "CSeq: 4 REFER\r\nRefer-To: <sip:202@pbx>\r\nReferred-By: <sip:201@pbx>\r\n"
+	  "Content-Length: 0\r\n\r\n", CT_OK, CT_PS_FROM_USER, 0, "REFER", "c1@host", 4, "REFER",
+	  "ft1", "tt1", "z9hG4bK-1", "alice", false, false },
+	{ "REFER, compact r and b", "REFER sip:pbx@192.0.2.2 SIP/2.0\r\n" VIA FROM TO_T CID
+	  "CSeq: 4 REFER\r\nr: <sip:202@pbx>\r\nContent-Length: 0\r\n\r\n", CT_OK, CT_PS_FROM_USER,
+	  0, "REFER", "c1@host", 4, "REFER", "ft1", "tt1", "z9hG4bK-1", "alice", false, false },
+	{ "REFER's Referred-By alone", "REFER sip:pbx@192.0.2.2 SIP/2.0\r\n" VIA FROM TO_T CID
+	  "CSeq: 4 REFER\r\nb: <sip:201@pbx>\r\nContent-Length: 0\r\n\r\n", CT_OK, CT_PS_FROM_USER,
+	  0, "REFER", "c1@host", 4, "REFER", "ft1", "tt1", "z9hG4bK-1", "alice", false, false },
 	{ "NOTIFY with a non-SDP body", "NOTIFY sip:a@b SIP/2.0\r\n" VIA FROM TO_T CID
 	  "CSeq: 5 NOTIFY\r\nc: application/dialog-info+xml\r\nl: 5\r\n\r\n<x/>\n", CT_OK,
 	  CT_PS_FROM_USER, 0, "NOTIFY", "c1@host", 5, "NOTIFY", "ft1", "tt1", "z9hG4bK-1",
