@@ -954,6 +954,8 @@ struct run {
 	struct ct_callcap *callcap;  /* --pcap-dir, -w; NULL: off */
 	struct progress *prog;
 	struct ct_stats_line line;
+	bool files_line;       /* reading files: the line runs on the wall clock */
+	unsigned line_countdown; /* files: frames until the clock is read again */
 	size_t left;           /* -c: packets still to read; 0: no limit */
 	bool count_done;       /* -c: COUNT packets were read */
 };
@@ -1277,6 +1279,40 @@ static void syslog_warning(void *user, const char *msg)
 }
 
 /*
+ * --stats-interval while reading files: the status line on the wall clock
+ * (capture time runs far faster or slower than reading), with the bytes
+ * read instead of drops (stats.h): the files' own bytes (compressed ones
+ * for a compressed file), or with standard input from a pipe among them
+ * (no size, no position) the bytes of the packets read.  The clock is read
+ * once every PROGRESS_EVERY frames; final: the last line, at the end of
+ * the inputs.
+ */
+static void file_line(struct run *r, const struct ct_inputs *in, int final)
+{
+	struct ct_engine_stats es;
+	struct ct_stats_input st;
+	int64_t now;
+
+	if (!r->files_line)
+		return;
+	if (!final) {
+		if (--r->line_countdown != 0)
+			return;
+		r->line_countdown = PROGRESS_EVERY;
+	}
+	now = mono_us();
+	if (!final && !ct_stats_line_due_at(&r->line, now))
+		return;
+	ct_engine_get_stats(r->e, &es);
+	if (!ct_inputs_progress(in, &st.done, &st.total)) {
+		st.done = es.c.bytes;   /* standard input: no size, no position; its packets' bytes */
+		st.total = 0;
+	}
+	progress_clear(r->prog);
+	ct_stats_line_print_read(&r->line, &es, &st, now, stderr);
+}
+
+/*
  * Reads every capture input as one stream in capture-time order (inputs.h:
  * files ordered by their first frame and merged by timestamp, directories
  * walked recursively, gzip read as is).  A bad filter is reported once and
@@ -1318,6 +1354,11 @@ static int run_inputs(struct run *r, const struct options *o)
 	if (ct_inputs_start(in, o->bpf) != CT_OK)
 		goto nomem;
 	ct_engine_new_input(r->e);
+	if (r->line.interval_us > 0) {
+		r->files_line = true;
+		r->line_countdown = PROGRESS_EVERY;
+		ct_stats_line_start(&r->line, mono_us());
+	}
 	/*
 	 * Standard input on a pipe or a socket can block for as long as its
 	 * writer pauses: a helper flushes due sinks meanwhile (idle_flusher).
@@ -1343,6 +1384,7 @@ static int run_inputs(struct run *r, const struct options *o)
 			if (ct_engine_frame(r->e, &f))
 				on_tick(r);
 			progress_tick(prog, r->e, in);
+			file_line(r, in, 0);
 			if (count_reached(r)) {
 				r->count_done = true;
 				break;
@@ -1358,6 +1400,11 @@ static int run_inputs(struct run *r, const struct options *o)
 	}
 	if (pipe)
 		idle_flusher_stop(&fl);
+	file_line(r, in, 1);
+	if (r->files_line) {   /* a live capture after the files runs on capture time */
+		r->files_line = false;
+		ct_stats_line_init(&r->line, r->line.interval_us);
+	}
 	prog->known = ct_inputs_progress(in, &prog->done, &prog->total);
 	progress_clear(prog);
 	if (ct_inputs_deferred(in) > 0)
@@ -1397,7 +1444,7 @@ static void on_tick(struct run *r)
 		ct_engine_get_stats(r->e, &es);
 		ct_metrics_publish(r->metrics, &es, r->sinks);
 	}
-	if (r->line.interval_us == 0)
+	if (r->line.interval_us == 0 || r->files_line)
 		return;
 	ct_engine_get_stats(r->e, &es);
 	if (ct_stats_line_due(&r->line, &es)) {
