@@ -363,6 +363,27 @@ static int parse_count(const char *s, size_t *n)
 	return 0;
 }
 
+/*
+ * An integer in [lo, hi] (--snaplen, --buffer-mb): 0, or -1 after a
+ * message naming the option (atoi took "64M" as 64 and "4096" overflowed
+ * the byte count handed to libpcap).
+ */
+static int parse_range(const char *opt, const char *s, long lo, long hi, int *v)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(s, &end, 10);
+	if (end == s || *end != '\0' || errno != 0 || n < lo || n > hi) {
+		fprintf(stderr, "calltap: %s wants a whole number from %ld to %ld: '%s'\n", opt, lo,
+		    hi, s);
+		return -1;
+	}
+	*v = (int)n;
+	return 0;
+}
+
 /* Like parse_seconds, but 0 is allowed (turns the feature off). */
 static int parse_interval(const char *s, int64_t *us)
 {
@@ -838,8 +859,9 @@ static int parse_options(struct options *o, int argc, char **argv)
 		case OPT_CALL_TO: rc |= parse_seconds(optarg, &o->cfg.dialog.call_timeout_us); break;
 		case OPT_MEDIA_TO: rc |= parse_interval(optarg, &o->cfg.dialog.media_timeout_us); break;
 		case OPT_MAX_CALLS: rc |= parse_count(optarg, &o->cfg.dialog.max_dialogs); break;
-		case OPT_SNAPLEN: o->snaplen = atoi(optarg); break;
-		case OPT_BUFFER: o->buffer_mb = atoi(optarg); break;
+		case OPT_SNAPLEN: rc |= parse_range("--snaplen", optarg, 0, 262144, &o->snaplen); break;
+		/* MiB of the TPACKET_V3 ring; libpcap takes the bytes as an int */
+		case OPT_BUFFER: rc |= parse_range("--buffer-mb", optarg, 1, 2047, &o->buffer_mb); break;
 		case 's': case 'v': o->stats = 1; break;  /* -v: tcpdump's habit, more output */
 		case 'q': o->quiet = 1; break;
 		case 'n': break;                           /* tcpdump's habit: no name lookups */

@@ -133,6 +133,22 @@ fi
 grep -q "elapsed" "$t/err" && bad "progress line written to a file" ||
     ok "no progress line when stderr is a file"
 
+# Live capture settings: a value libpcap cannot take is refused at once
+# (atoi took "64M" as 64, and 4096 MiB overflowed libpcap's int of bytes).
+for v in 64M 4096 0 -1; do
+	"$CALLTAP" -i ct-no-such-if0 --buffer-mb "$v" --json /dev/null 2>"$t/err"
+	st=$?
+	[ $st -eq 1 ] && grep -q "buffer-mb wants a whole number from 1 to 2047: '$v'" "$t/err" &&
+	    ok "--buffer-mb $v refused" || bad "--buffer-mb $v: exit $st"
+done
+"$CALLTAP" -i ct-no-such-if0 --snaplen 1x --json /dev/null 2>"$t/err"
+[ $? -eq 1 ] && grep -q "snaplen wants a whole number from 0 to 262144: '1x'" "$t/err" &&
+    ok "--snaplen 1x refused" || bad "--snaplen 1x"
+"$CALLTAP" -i ct-no-such-if0 --buffer-mb 2047 --snaplen 0 --json /dev/null 2>"$t/err"
+grep -q "ct-no-such-if0" "$t/err" && ! grep -q "wants a whole number" "$t/err" &&
+    ok "--buffer-mb 2047 --snaplen 0 accepted (the interface is what fails)" ||
+    bad "--buffer-mb 2047 --snaplen 0"
+
 # --stats-interval on files: no drops fields (they exist only live); the
 # lines run on the wall clock, not on capture time (pcaps/ spans years of
 # capture time: 1000 s of it would give many lines), and the last one, at
