@@ -1317,11 +1317,7 @@ static void file_line(struct run *r, const struct ct_inputs *in, int final)
 
 	if (!r->files_line)
 		return;
-	if (!final) {
-		if (--r->line_countdown != 0)
-			return;
-		r->line_countdown = PROGRESS_EVERY;
-	}
+	r->line_countdown = PROGRESS_EVERY;
 	now = mono_us();
 	if (!final && !ct_stats_line_due_at(&r->line, now))
 		return;
@@ -1332,6 +1328,13 @@ static void file_line(struct run *r, const struct ct_inputs *in, int final)
 	}
 	progress_clear(r->prog);
 	ct_stats_line_print_read(&r->line, &es, &st, now, stderr);
+}
+
+/* Per frame: one decrement while the file line is on, one branch otherwise. */
+static inline void file_line_tick(struct run *r, const struct ct_inputs *in)
+{
+	if (r->files_line && --r->line_countdown == 0)
+		file_line(r, in, 0);
 }
 
 /*
@@ -1406,7 +1409,7 @@ static int run_inputs(struct run *r, const struct options *o)
 			if (ct_engine_frame(r->e, &f))
 				on_tick(r);
 			progress_tick(prog, r->e, in);
-			file_line(r, in, 0);
+			file_line_tick(r, in);
 			if (count_reached(r)) {
 				r->count_done = true;
 				break;
