@@ -57,9 +57,16 @@ def unavailable():
     return None
 
 
+class Unavailable(Exception):
+    """The namespaces or the veth pair cannot be made here."""
+
+
 def _ip(*argv, check=True):
-    return subprocess.run(['ip'] + list(argv), check=check, stdout=subprocess.DEVNULL,
-                          stderr=subprocess.PIPE)
+    p = subprocess.run(['ip'] + list(argv), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                       universal_newlines=True)
+    if check and p.returncode != 0:
+        raise Unavailable('ip %s: %s' % (' '.join(argv), p.stderr.strip()))
+    return p
 
 
 def _stale_cleanup():
@@ -213,6 +220,8 @@ def trial(pair, calltap, sender, cap, count, pps, audio_dir, buffer_mb, drain):
         r['drops'] = _stat(err, 'capture_drops')
         r['ifdrops'] = _stat(err, 'capture_ifdrops')
         r['recordings'] = _stat(err, 'recordings')
+        # the capture thread waited for the recorder (its ring was full)
+        r['qwaits'] = _stat(err, 'recording_queue_waits')
         r['lossless'] = r['drops'] == 0 and r['ifdrops'] == 0 and r['frames'] >= r['sent']
         return r
     finally:
@@ -236,7 +245,9 @@ def _describe(r):
         lost.append('%s interface drops' % _fmt(r['ifdrops']))
     if r['frames'] < r['sent']:
         lost.append('%s of %s read' % (_fmt(r['frames']), _fmt(r['sent'])))
-    return 'lossless' if not lost else ', '.join(lost)
+    waits = ' (the recorder\'s queue was full %s times)' % _fmt(r['qwaits']) \
+        if r.get('qwaits') else ''
+    return ('lossless' if not lost else ', '.join(lost)) + waits
 
 
 def find_lossless(pair, calltap, sender, cap, packets, audio_dir, buffer_mb, opts, log):
@@ -296,7 +307,13 @@ def run(calltap, workdir, cap, packets, opts, out=sys.stdout):
         sys.stderr.flush()
     results = []
     load0 = os.getloadavg()
-    with Pair() as pair:
+    pair = Pair()
+    try:
+        pair.__enter__()     # cleans up after itself when it fails
+    except Unavailable as e:
+        print('live at rate: skipped: %s' % e, file=out)
+        return None
+    try:
         adir = os.path.join(workdir, 'bench-live-audio-%d' % os.getpid())
         for mb in opts.buffers:
             for audio in ([False, True] if opts.audio else [False]):
@@ -306,6 +323,8 @@ def run(calltap, workdir, cap, packets, opts, out=sys.stdout):
                                   mb, opts, log)
                 r['load'] = os.getloadavg()[0]
                 results.append((name, r))
+    finally:
+        pair.__exit__(None, None, None)
     load1 = os.getloadavg()
     print('live capture at rate: veth pair between two network namespaces; bench-sender '
           '(AF_PACKET, PACKET_QDISC_BYPASS, sendmmsg) replays the capture, calltap -i '
