@@ -9,9 +9,10 @@ without --audio DIR); in a, scripts/bench-sender.c (AF_PACKET socket,
 PACKET_QDISC_BYPASS, sendmmsg batches, built here with cc) replays the
 first packets of a generated trunk capture at a fixed packet rate or at its
 top speed.  A trial is lossless when calltap's --stats say no kernel drop
-(capture_drops, pcap_stats ps_drop), no interface drop (capture_ifdrops)
-and every packet sent was read (frames; a packet lost on the veth would be
-missing there).
+(capture_drops, pcap_stats ps_drop), no interface drop (capture_ifdrops),
+nothing lost inside calltap (output_events_lost, recording_errors) and every
+packet sent was read (frames; a packet lost on the veth would be missing
+there).
 
 Per case: one trial at the sender's top speed; when it loses packets, a
 bisection over packet rates between 0 and that top speed (--live-steps
@@ -222,7 +223,11 @@ def trial(pair, calltap, sender, cap, count, pps, audio_dir, buffer_mb, drain):
         r['recordings'] = _stat(err, 'recordings')
         # the capture thread waited for the recorder (its ring was full)
         r['qwaits'] = _stat(err, 'recording_queue_waits')
-        r['lossless'] = r['drops'] == 0 and r['ifdrops'] == 0 and r['frames'] >= r['sent']
+        # calltap's own losses: events its output queue could not hold,
+        # recordings that failed
+        r['own'] = _stat(err, 'output_events_lost') + _stat(err, 'recording_errors')
+        r['lossless'] = (r['drops'] == 0 and r['ifdrops'] == 0 and r['own'] == 0 and
+                         r['frames'] >= r['sent'])
         return r
     finally:
         pair.kill()
@@ -245,6 +250,9 @@ def _describe(r):
         lost.append('%s interface drops' % _fmt(r['ifdrops']))
     if r['frames'] < r['sent']:
         lost.append('%s of %s read' % (_fmt(r['frames']), _fmt(r['sent'])))
+    if r.get('own'):
+        lost.append('%s lost inside calltap (output_events_lost, recording_errors)' %
+                    _fmt(r['own']))
     waits = ' (the recorder\'s queue was full %s times)' % _fmt(r['qwaits']) \
         if r.get('qwaits') else ''
     return ('lossless' if not lost else ', '.join(lost)) + waits
