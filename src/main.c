@@ -373,6 +373,27 @@ static int parse_count(const char *s, size_t *n)
 	return 0;
 }
 
+/*
+ * An integer in [lo, hi] (--snaplen, --buffer-mb): 0, or -1 after a
+ * message naming the option (atoi took "64M" as 64 and "4096" overflowed
+ * the byte count handed to libpcap).
+ */
+static int parse_range(const char *opt, const char *s, long lo, long hi, int *v)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(s, &end, 10);
+	if (end == s || *end != '\0' || errno != 0 || n < lo || n > hi) {
+		fprintf(stderr, "calltap: %s wants a whole number from %ld to %ld: '%s'\n", opt, lo,
+		    hi, s);
+		return -1;
+	}
+	*v = (int)n;
+	return 0;
+}
+
 /* Like parse_seconds, but 0 is allowed (turns the feature off). */
 static int parse_interval(const char *s, int64_t *us)
 {
@@ -890,8 +911,9 @@ static int parse_options(struct options *o, int argc, char **argv)
 		case OPT_CALL_TO: rc |= parse_seconds(optarg, &o->cfg.dialog.call_timeout_us); break;
 		case OPT_MEDIA_TO: rc |= parse_interval(optarg, &o->cfg.dialog.media_timeout_us); break;
 		case OPT_MAX_CALLS: rc |= parse_count(optarg, &o->cfg.dialog.max_dialogs); break;
-		case OPT_SNAPLEN: o->snaplen = atoi(optarg); break;
-		case OPT_BUFFER: o->buffer_mb = atoi(optarg); break;
+		case OPT_SNAPLEN: rc |= parse_range("--snaplen", optarg, 0, 262144, &o->snaplen); break;
+		/* MiB of the TPACKET_V3 ring; libpcap takes the bytes as an int */
+		case OPT_BUFFER: rc |= parse_range("--buffer-mb", optarg, 1, 2047, &o->buffer_mb); break;
 		case 's': case 'v': o->stats = 1; break;  /* -v: tcpdump's habit, more output */
 		case 'q': o->quiet = 1; break;
 		case 'n': break;                           /* tcpdump's habit: no name lookups */
@@ -1020,6 +1042,8 @@ struct run {
 	struct ct_callcap *callcap;  /* --pcap-dir, -w; NULL: off */
 	struct progress *prog;
 	struct ct_stats_line line;
+	bool files_line;       /* reading files: the line runs on the wall clock */
+	unsigned line_countdown; /* files: frames until the clock is read again */
 	size_t left;           /* -c: packets still to read; 0: no limit */
 	bool count_done;       /* -c: COUNT packets were read */
 };
@@ -1346,6 +1370,43 @@ static void syslog_warning(void *user, const char *msg)
 }
 
 /*
+ * --stats-interval while reading files: the status line on the wall clock
+ * (capture time runs far faster or slower than reading), with the bytes
+ * read instead of drops (stats.h): the files' own bytes (compressed ones
+ * for a compressed file), or with standard input from a pipe among them
+ * (no size, no position) the bytes of the packets read.  The clock is read
+ * once every PROGRESS_EVERY frames; final: the last line, at the end of
+ * the inputs.
+ */
+static void file_line(struct run *r, const struct ct_inputs *in, int final)
+{
+	struct ct_engine_stats es;
+	struct ct_stats_input st;
+	int64_t now;
+
+	if (!r->files_line)
+		return;
+	r->line_countdown = PROGRESS_EVERY;
+	now = mono_us();
+	if (!final && !ct_stats_line_due_at(&r->line, now))
+		return;
+	ct_engine_get_stats(r->e, &es);
+	if (!ct_inputs_progress(in, &st.done, &st.total)) {
+		st.done = es.c.bytes;   /* standard input: no size, no position; its packets' bytes */
+		st.total = 0;
+	}
+	progress_clear(r->prog);
+	ct_stats_line_print_read(&r->line, &es, &st, now, stderr);
+}
+
+/* Per frame: one decrement while the file line is on, one branch otherwise. */
+static inline void file_line_tick(struct run *r, const struct ct_inputs *in)
+{
+	if (r->files_line && --r->line_countdown == 0)
+		file_line(r, in, 0);
+}
+
+/*
  * Reads every capture input as one stream in capture-time order (inputs.h:
  * files ordered by their first frame and merged by timestamp, directories
  * walked recursively, gzip read as is).  A bad filter is reported once and
@@ -1387,6 +1448,11 @@ static int run_inputs(struct run *r, const struct options *o)
 	if (ct_inputs_start(in, o->bpf) != CT_OK)
 		goto nomem;
 	ct_engine_new_input(r->e);
+	if (r->line.interval_us > 0) {
+		r->files_line = true;
+		r->line_countdown = PROGRESS_EVERY;
+		ct_stats_line_start(&r->line, mono_us());
+	}
 	/*
 	 * Standard input on a pipe or a socket can block for as long as its
 	 * writer pauses: a helper flushes due sinks meanwhile (idle_flusher).
@@ -1412,6 +1478,7 @@ static int run_inputs(struct run *r, const struct options *o)
 			if (ct_engine_frame(r->e, &f))
 				on_tick(r);
 			progress_tick(prog, r->e, in);
+			file_line_tick(r, in);
 			if (count_reached(r)) {
 				r->count_done = true;
 				break;
@@ -1427,6 +1494,11 @@ static int run_inputs(struct run *r, const struct options *o)
 	}
 	if (pipe)
 		idle_flusher_stop(&fl);
+	file_line(r, in, 1);
+	if (r->files_line) {   /* a live capture after the files runs on capture time */
+		r->files_line = false;
+		ct_stats_line_init(&r->line, r->line.interval_us);
+	}
 	prog->known = ct_inputs_progress(in, &prog->done, &prog->total);
 	progress_clear(prog);
 	if (ct_inputs_deferred(in) > 0)
@@ -1466,7 +1538,7 @@ static void on_tick(struct run *r)
 		ct_engine_get_stats(r->e, &es);
 		ct_metrics_publish(r->metrics, &es, r->sinks);
 	}
-	if (r->line.interval_us == 0)
+	if (r->line.interval_us == 0 || r->files_line)
 		return;
 	ct_engine_get_stats(r->e, &es);
 	if (ct_stats_line_due(&r->line, &es)) {

@@ -162,6 +162,41 @@ bool ct_stats_line_due(struct ct_stats_line *l, const struct ct_engine_stats *es
 	return es->now_us >= l->next_us;
 }
 
+/* The figures both status lines share, from "packets" to "sip N". */
+static void print_counts(FILE *out, const struct ct_engine_stats *es, double rate,
+    const char *per_min)
+{
+	const struct ct_engine_counters *c = &es->c;
+	const struct ct_dialog_stats *ds = &es->dialog;
+	uint64_t evicted = 0;
+	int i;
+
+	for (i = 0; i < CT_EVICT_COUNT; i++)
+		evicted += ds->evicted[i];
+	fprintf(out, "calltap: packets %llu (%.0f/s) calls in progress %zu started %llu%s "
+	    "ended %llu written %llu evicted %llu refused %llu rtp %llu injected %llu sip %llu",
+	    (unsigned long long)c->frames, rate, ds->active, (unsigned long long)ds->started,
+	    per_min, (unsigned long long)ds->ended, (unsigned long long)ds->calls,
+	    (unsigned long long)evicted, (unsigned long long)ds->dropped,
+	    (unsigned long long)c->rtp_packets, (unsigned long long)c->rtp_injected,
+	    (unsigned long long)(c->sip_udp + c->sip_tcp + c->sip_ws));
+}
+
+/* " at 2023-11-14T22:13:20Z\n": the capture time reached ("-" before the first frame). */
+static void print_when(FILE *out, int64_t now_us)
+{
+	char when[32] = "-";
+	struct tm tm;
+	time_t sec;
+
+	if (now_us > 0) {
+		sec = (time_t)(now_us / 1000000);
+		if (gmtime_r(&sec, &tm) != NULL)
+			strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	}
+	fprintf(out, " at %s\n", when);
+}
+
 /*
  * Prints one status line for a long-running capture: frames (and their
  * rate since the previous line, by capture time), calls in progress (begun, not ended), calls started (and
@@ -180,39 +215,62 @@ void ct_stats_line_print(struct ct_stats_line *l, const struct ct_engine_stats *
 	const struct ct_dialog_stats *ds = &es->dialog;
 	int64_t span = es->now_us - l->prev_us;
 	double rate = 0, per_min = 0;
-	uint64_t evicted = 0;
-	char when[32] = "-";
-	struct tm tm;
-	time_t sec;
-	int i;
+	char pm[40];
 
-	for (i = 0; i < CT_EVICT_COUNT; i++)
-		evicted += ds->evicted[i];
 	if (l->prev_us != 0 && span > 0)
 		rate = (double)(c->frames - l->prev_frames) * 1e6 / (double)span;
 	if (l->prev_us != 0 && span > 0)
 		per_min = (double)(ds->started - l->prev_calls) * 60e6 / (double)span;
-	if (es->now_us > 0) {
-		sec = (time_t)(es->now_us / 1000000);
-		if (gmtime_r(&sec, &tm) != NULL)
-			strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	}
-	fprintf(out, "calltap: packets %llu (%.0f/s) calls in progress %zu started %llu "
-	    "(%.1f/min) ended %llu written %llu evicted %llu refused %llu rtp %llu injected %llu "
-	    "sip %llu",
-	    (unsigned long long)c->frames, rate, ds->active, (unsigned long long)ds->started,
-	    per_min, (unsigned long long)ds->ended, (unsigned long long)ds->calls,
-	    (unsigned long long)evicted, (unsigned long long)ds->dropped,
-	    (unsigned long long)c->rtp_packets, (unsigned long long)c->rtp_injected,
-	    (unsigned long long)(c->sip_udp + c->sip_tcp + c->sip_ws));
+	snprintf(pm, sizeof(pm), " (%.1f/min)", per_min);
+	print_counts(out, es, rate, pm);
 	/* Drops exist for a live capture only; a file has none to tell. */
 	if (es->drops_known)
 		fprintf(out, " drops %llu ifdrops %llu", (unsigned long long)c->capture_drops,
 		    (unsigned long long)c->capture_ifdrops);
-	fprintf(out, " at %s\n", when);
+	print_when(out, es->now_us);
 	l->prev_us = es->now_us;
 	l->prev_frames = c->frames;
 	l->prev_calls = ds->started;
 	if (l->interval_us > 0)
 		l->next_us = ct_ts_add(es->now_us, l->interval_us);
+}
+
+void ct_stats_line_start(struct ct_stats_line *l, int64_t now_us)
+{
+	l->prev_us = now_us;
+	l->prev_frames = 0;
+	l->prev_calls = 0;
+	l->prev_bytes = 0;
+	l->next_us = l->interval_us > 0 ? ct_ts_add(now_us, l->interval_us) : INT64_MIN;
+}
+
+bool ct_stats_line_due_at(const struct ct_stats_line *l, int64_t now_us)
+{
+	return l->interval_us > 0 && l->next_us != INT64_MIN && now_us >= l->next_us;
+}
+
+void ct_stats_line_print_read(struct ct_stats_line *l, const struct ct_engine_stats *es,
+    const struct ct_stats_input *in, int64_t now_us, FILE *out)
+{
+	const struct ct_engine_counters *c = &es->c;
+	int64_t span = now_us - l->prev_us;
+	double rate = 0, mbs = 0, mb = (double)in->done / 1e6;
+
+	if (span > 0 && c->frames >= l->prev_frames)
+		rate = (double)(c->frames - l->prev_frames) * 1e6 / (double)span;
+	if (span > 0 && in->done >= l->prev_bytes)
+		mbs = (double)(in->done - l->prev_bytes) / (double)span;   /* bytes/us = MB/s */
+	print_counts(out, es, rate, "");
+	if (in->total > 0)
+		fprintf(out, " read %.1f of %.1f MB (%.1f%%, %.1f MB/s)", mb, (double)in->total / 1e6,
+		    100.0 * (double)in->done / (double)in->total, mbs);
+	else
+		fprintf(out, " read %.1f MB (%.1f MB/s)", mb, mbs);
+	print_when(out, es->now_us);
+	l->prev_us = now_us;
+	l->prev_frames = c->frames;
+	l->prev_calls = es->dialog.started;
+	l->prev_bytes = in->done;
+	if (l->interval_us > 0)
+		l->next_us = ct_ts_add(now_us, l->interval_us);
 }

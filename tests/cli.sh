@@ -5,7 +5,8 @@
 # report subcommand and the manual, --version lists what was built in,
 # absurd durations are refused instead of overflowing; -n/-v/-q; the man
 # pages (man --warnings, every --help option described, make install); the
-# progress line on a terminal; --stats-interval on files without drops.
+# progress line on a terminal; --stats-interval on files: wall clock, bytes
+# read, no drops.
 . "$(dirname "$0")/lib.sh"
 t=$(mktemp -d) || exit 1
 trap 'rm -rf "$t"' EXIT
@@ -132,10 +133,61 @@ fi
 grep -q "elapsed" "$t/err" && bad "progress line written to a file" ||
     ok "no progress line when stderr is a file"
 
-# --stats-interval on files: no drops fields (they exist only live).
-"$CALLTAP" -r "$srcdir/pcaps" --json /dev/null --stats-interval 1 2>"$t/err"
-grep -Eq "^calltap: packets [0-9]+ .* calls in progress [0-9]+ started [0-9]+ .* at 20[0-9-]{8}T[0-9:]{8}Z$" "$t/err" && ! grep -q "drops" "$t/err" &&
-    ok "--stats-interval on files: status lines without drops" || bad "--stats-interval on files"
+# Live capture settings: a value libpcap cannot take is refused at once
+# (atoi took "64M" as 64, and 4096 MiB overflowed libpcap's int of bytes).
+for v in 64M 4096 0 -1; do
+	"$CALLTAP" -i ct-no-such-if0 --buffer-mb "$v" --json /dev/null 2>"$t/err"
+	st=$?
+	[ $st -eq 1 ] && grep -q "buffer-mb wants a whole number from 1 to 2047: '$v'" "$t/err" &&
+	    ok "--buffer-mb $v refused" || bad "--buffer-mb $v: exit $st"
+done
+"$CALLTAP" -i ct-no-such-if0 --snaplen 1x --json /dev/null 2>"$t/err"
+[ $? -eq 1 ] && grep -q "snaplen wants a whole number from 0 to 262144: '1x'" "$t/err" &&
+    ok "--snaplen 1x refused" || bad "--snaplen 1x"
+"$CALLTAP" -i ct-no-such-if0 --buffer-mb 2047 --snaplen 0 --json /dev/null 2>"$t/err"
+grep -q "ct-no-such-if0" "$t/err" && ! grep -q "wants a whole number" "$t/err" &&
+    ok "--buffer-mb 2047 --snaplen 0 accepted (the interface is what fails)" ||
+    bad "--buffer-mb 2047 --snaplen 0"
+
+# --stats-interval on files: no drops fields (they exist only live); the
+# lines run on the wall clock, not on capture time (pcaps/ spans years of
+# capture time: 1000 s of it would give many lines), and the last one, at
+# the end of the inputs, tells the megabytes read of the total.
+"$CALLTAP" -r "$srcdir/pcaps" --json /dev/null --stats-interval 1000 2>"$t/err"
+total=$(cat "$srcdir"/pcaps/*.pcap* | wc -c | awk '{ printf "%.1f", $1 / 1e6 }')
+n=$(grep -c "^calltap: packets" "$t/err")
+grep -Eq "^calltap: packets [0-9]+ \([0-9]+/s\) calls in progress [0-9]+ started [0-9]+ ended [0-9]+ .* sip [0-9]+ read $total of $total MB \(100\.0%, [0-9.]+ MB/s\) at 20[0-9-]{8}T[0-9:]{8}Z$" "$t/err" &&
+    [ "$n" -eq 1 ] && ! grep -q "drops" "$t/err" &&
+    ok "--stats-interval on files: wall clock, one line at the end, $total MB read, no drops" ||
+    bad "--stats-interval on files ($n lines, $total MB)"
+
+# From a pipe that pauses: a line every 0.5 s of wall time while reading,
+# the bytes of the packets read so far (no total), then the last line.
+"$srcdir/scripts/gen-calls" -o "$t/g.pcap" --truth "$t/g.jsonl" --calls 40 --concurrency 20 \
+    --talk-mean 2 -q
+python3 - "$t/g.pcap" <<'PY' | "$CALLTAP" -r - --json /dev/null --stats-interval 0.5 2>"$t/err"
+import struct, sys, time
+data = open(sys.argv[1], 'rb').read()
+out = sys.stdout.buffer
+out.write(data[:24])
+off, recs = 24, []
+while off < len(data):
+    n = struct.unpack('<I', data[off + 8:off + 12])[0]
+    recs.append(data[off:off + 16 + n])
+    off += 16 + n
+q = len(recs) // 4
+for i in range(4):
+    out.write(b''.join(recs[i * q:(i + 1) * q if i < 3 else len(recs)]))
+    out.flush()
+    if i < 3:
+        time.sleep(0.8)
+PY
+n=$(grep -cE "^calltap: packets [0-9]+ \([0-9]+/s\) .* read [0-9.]+ MB \([0-9.]+ MB/s\) at 20[0-9-]{8}T[0-9:]{8}Z$" "$t/err")
+last=$(grep "^calltap: packets" "$t/err" | tail -1 | sed -n 's/^calltap: packets \([0-9]*\) .*/\1/p')
+all=$("$CALLTAP" -r "$t/g.pcap" --json /dev/null -s 2>&1 | awk '$1 == "frames" { print $2 }')
+[ "$n" -ge 3 ] && [ "$last" = "$all" ] && ! grep -q "drops" "$t/err" && ! grep -q " of " "$t/err" &&
+    ok "--stats-interval from a pausing pipe: $n lines on the wall clock, the last at $all packets" ||
+    bad "--stats-interval from a pausing pipe: $n lines, last at '$last' of $all packets"
 
 "$CALLTAP" -r "$cap" --db /dev/null >/dev/null 2>"$t/err"
 st=$?

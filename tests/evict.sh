@@ -47,9 +47,10 @@ assert re.search(r'^  calls_refused', err, re.M) is None, err
 warn = re.findall(r'^calltap: call table full \(at most 200 open calls\): (\d+) calls evicted', err, re.M)
 # 17 s of capture: at the first tick, after 10 s, and the rest at the end
 assert 2 <= len(warn) <= 4 and sum(map(int, warn)) == evicted, ('warnings', warn, evicted)
-# status lines: the running total of evictions, never more than the end total
+# status lines (on the wall clock for a file: at least the one at the end
+# of the input): the running total of evictions, never more than the end total
 live = [int(x) for x in re.findall(r'^calltap: packets .* evicted (\d+) refused 0 ', err, re.M)]
-assert len(live) >= 2 and live == sorted(live) and 0 < live[-1] <= evicted, ('status lines', live)
+assert len(live) >= 1 and live == sorted(live) and 0 < live[-1] <= evicted, ('status lines', live)
 EOF
 	then ok "$mode: 20 legit calls exact, $row counted, warning rate-limited"
 	else bad "$mode"; fi
