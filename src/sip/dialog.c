@@ -135,7 +135,8 @@ enum elist { E_NORESP = 0, E_BARE, E_SETTLED, E_COUNT };
 #define GRACE_US INT64_C(1000000) /* normal wait for a response, an ACK or a re-sent INVITE */
 #define ENDED_SLOTS 65536         /* Call-IDs of recorded calls remembered (power of two) */
 #define KEEP_BYTES 128            /* inline room of a call for its Call-ID and tokens */
-#define SPARE_MAX 64              /* freed calls kept for reuse at most */
+#define SPARE_MAX 4096            /* freed calls kept for reuse at most (2.5 MB): about
+                                     a second of a flood, freed in bursts on the tick */
 
 struct ct_dialog {
 	struct ct_hnode hn;            /* in the table, by keyed hash of the whole Call-ID */
