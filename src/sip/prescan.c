@@ -102,13 +102,62 @@ static bool is_blank(unsigned char c)
 	return c == ' ' || c == '\t';
 }
 
-/* Is s[0..n) the lowercase word w (wn bytes), ignoring ASCII case? */
+/*
+ * Fold mask of a chunk of a lowercase word: 0x20 in each byte that is a
+ * lowercase letter (0x61-0x7a), 0 elsewhere.  (x + 0x1f) has bit 7 set
+ * exactly when x >= 0x61, without a carry out of the byte for ASCII x.
+ */
+static inline uint64_t fold64(uint64_t w)
+{
+	return ((w + UINT64_C(0x1f1f1f1f1f1f1f1f)) & UINT64_C(0x8080808080808080)) >> 2;
+}
+
+static inline uint32_t fold32(uint32_t w)
+{
+	return ((w + 0x1f1f1f1fu) & 0x80808080u) >> 2;
+}
+
+/*
+ * Is s[0..n) the lowercase word w (wn bytes), ignoring ASCII case?  w holds
+ * lowercase letters and bytes below 0x61 only (digits, '-', '.', '_').  A
+ * byte of s matches a letter of w in either case and any other byte of w
+ * exactly: (s | fold) == w, eight or four bytes at a time (the last chunk
+ * overlaps the one before; header names are compared for every header).
+ */
 static bool word_eq(const char *s, size_t n, const char *w, size_t wn)
 {
 	size_t i;
 
 	if (n != wn)
 		return false;
+	if (n >= 8) {
+		uint64_t a, b;
+
+		for (i = 0; i + 8 <= n; i += 8) {
+			memcpy(&a, s + i, 8);
+			memcpy(&b, w + i, 8);
+			if ((a | fold64(b)) != b)
+				return false;
+		}
+		if (i < n) {
+			memcpy(&a, s + n - 8, 8);
+			memcpy(&b, w + n - 8, 8);
+			if ((a | fold64(b)) != b)
+				return false;
+		}
+		return true;
+	}
+	if (n >= 4) {
+		uint32_t a, b;
+
+		memcpy(&a, s, 4);
+		memcpy(&b, w, 4);
+		if ((a | fold32(b)) != b)
+			return false;
+		memcpy(&a, s + n - 4, 4);
+		memcpy(&b, w + n - 4, 4);
+		return (a | fold32(b)) == b;
+	}
 	for (i = 0; i < n; i++)
 		if ((s[i] >= 'A' && s[i] <= 'Z' ? s[i] | 0x20 : s[i]) != w[i])
 			return false;
@@ -360,11 +409,14 @@ static int take_uri(const char *u, size_t n, struct ct_sip_span *user, bool *use
 	if (i == 0 || i >= n || u[i] != ':' || i + 1 == n)
 		return CT_ERR;
 	s = i + 1;
-	for (i = s; i < n; i++) {
+	for (i = s; i < n; i++)
 		if (!is_uri_char((unsigned char)u[i]))
 			return CT_ERR;
-		if (u[i] == '@' && at == n)
-			at = i;
+	{
+		const char *a = memchr(u + s, '@', n - s);
+
+		if (a != NULL)
+			at = (size_t)(a - u);
 	}
 	if (!((s == 4 && memcmp(u, "sip", 3) == 0) || (s == 5 && memcmp(u, "sips", 4) == 0))) {
 		if (host != NULL && s == 4 && memcmp(u, "tel", 3) == 0)
