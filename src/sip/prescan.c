@@ -82,11 +82,6 @@ static bool is_callid_char(unsigned char c)
 	return (cclass[c] & CC_CALLID) != 0;
 }
 
-static bool is_uri_char(unsigned char c)
-{
-	return (cclass[c] & CC_URI) != 0;
-}
-
 static bool is_user_char(unsigned char c)
 {
 	return (cclass[c] & CC_USER) != 0;
@@ -100,6 +95,21 @@ static bool is_pvalue_char(unsigned char c)
 static bool is_blank(unsigned char c)
 {
 	return c == ' ' || c == '\t';
+}
+
+/* True when every byte of p[0..n) is in class cls (four tested at once). */
+static bool all_in(const char *p, size_t n, uint8_t cls)
+{
+	const unsigned char *u = (const unsigned char *)p;
+	size_t i;
+
+	for (i = 0; i + 4 <= n; i += 4)
+		if (!(cclass[u[i]] & cclass[u[i + 1]] & cclass[u[i + 2]] & cclass[u[i + 3]] & cls))
+			return false;
+	for (; i < n; i++)
+		if (!(cclass[u[i]] & cls))
+			return false;
+	return true;
 }
 
 /*
@@ -409,9 +419,8 @@ static int take_uri(const char *u, size_t n, struct ct_sip_span *user, bool *use
 	if (i == 0 || i >= n || u[i] != ':' || i + 1 == n)
 		return CT_ERR;
 	s = i + 1;
-	for (i = s; i < n; i++)
-		if (!is_uri_char((unsigned char)u[i]))
-			return CT_ERR;
+	if (!all_in(u + s, n - s, CC_URI))
+		return CT_ERR;
 	{
 		const char *a = memchr(u + s, '@', n - s);
 
@@ -438,9 +447,8 @@ static int take_uri(const char *u, size_t n, struct ct_sip_span *user, bool *use
 	}
 	if (at == s || at + 1 == n)
 		return CT_OK;         /* empty user or host: leave it to libosip2 */
-	for (i = s; i < at; i++)
-		if (!is_user_char((unsigned char)u[i]))
-			return CT_OK;
+	if (!all_in(u + s, at - s, CC_USER))
+		return CT_OK;
 	span_set(user, u + s, at - s);
 	*user_known = true;
 	return CT_OK;
