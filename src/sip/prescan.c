@@ -51,17 +51,19 @@ enum hdr {
                            quote, angle bracket or backslash) */
 #define CC_USER   0x08u /* a user part the pre-scan vouches for (RFC 3261 unreserved) */
 #define CC_PVALUE 0x10u /* a parameter value taken as plain (token, host ':' and []) */
+#define CC_HOST   0x20u /* a host name or IPv4 byte: letters, digits, '.' and '-' */
+#define CC_VHOST  0x40u /* a Via sent-by as scanned: token, ':', '[' and ']' */
 
 /* The classes of each byte (ASCII; every other byte is in none). */
 static const uint8_t cclass[256] = {
 	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
 	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-	0x00, 0x1f, 0x00, 0x04, 0x04, 0x17, 0x04, 0x1f, 0x0a, 0x0a, 0x1f, 0x1f, 0x04, 0x1f, 0x1f, 0x06,
-	0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x16, 0x04, 0x00, 0x04, 0x00, 0x06,
-	0x04, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f,
-	0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x16, 0x00, 0x16, 0x00, 0x1f,
-	0x17, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f,
-	0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x02, 0x00, 0x02, 0x1f, 0x00,
+	0x00, 0x5f, 0x00, 0x04, 0x04, 0x57, 0x04, 0x5f, 0x0a, 0x0a, 0x5f, 0x5f, 0x04, 0x7f, 0x7f, 0x06,
+	0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x56, 0x04, 0x00, 0x04, 0x00, 0x06,
+	0x04, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f,
+	0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x56, 0x00, 0x56, 0x00, 0x5f,
+	0x57, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f,
+	0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x02, 0x00, 0x02, 0x5f, 0x00,
 	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
 	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
 	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
@@ -77,19 +79,9 @@ static bool is_token(unsigned char c)
 	return (cclass[c] & CC_TOKEN) != 0;
 }
 
-static bool is_callid_char(unsigned char c)
-{
-	return (cclass[c] & CC_CALLID) != 0;
-}
-
 static bool is_user_char(unsigned char c)
 {
 	return (cclass[c] & CC_USER) != 0;
-}
-
-static bool is_pvalue_char(unsigned char c)
-{
-	return (cclass[c] & CC_PVALUE) != 0;
 }
 
 static bool is_blank(unsigned char c)
@@ -97,19 +89,27 @@ static bool is_blank(unsigned char c)
 	return c == ' ' || c == '\t';
 }
 
-/* True when every byte of p[0..n) is in class cls (four tested at once). */
-static bool all_in(const char *p, size_t n, uint8_t cls)
+/*
+ * Length of the longest prefix of p[0..n) whose bytes are all in class cls
+ * (four tested at once: every message runs this over most of its bytes).
+ */
+static size_t span_in(const char *p, size_t n, uint8_t cls)
 {
 	const unsigned char *u = (const unsigned char *)p;
-	size_t i;
+	size_t i = 0;
 
-	for (i = 0; i + 4 <= n; i += 4)
-		if (!(cclass[u[i]] & cclass[u[i + 1]] & cclass[u[i + 2]] & cclass[u[i + 3]] & cls))
-			return false;
-	for (; i < n; i++)
-		if (!(cclass[u[i]] & cls))
-			return false;
-	return true;
+	while (i + 4 <= n &&
+	    (cclass[u[i]] & cclass[u[i + 1]] & cclass[u[i + 2]] & cclass[u[i + 3]] & cls))
+		i += 4;
+	while (i < n && (cclass[u[i]] & cls))
+		i++;
+	return i;
+}
+
+/* True when every byte of p[0..n) is in class cls. */
+static bool all_in(const char *p, size_t n, uint8_t cls)
+{
+	return span_in(p, n, cls) == n;
 }
 
 /*
@@ -254,18 +254,16 @@ static void span_set(struct ct_sip_span *s, const char *p, size_t n)
  */
 static int take_call_id(struct ct_sip_prescan *ps, const char *v, size_t n)
 {
-	size_t i, ats = 0;
+	const char *at;
 
 	trim(&v, &n);
 	if (n == 0 || v[0] == '@' || v[n - 1] == '@')
 		return CT_ERR;
-	for (i = 0; i < n; i++) {
-		if (v[i] == '@')
-			ats++;
-		else if (!is_callid_char((unsigned char)v[i]))
-			return CT_ERR;
-	}
-	if (ats > 1)
+	/* '@' is no CC_CALLID byte: a second one fails the check after the first. */
+	at = memchr(v, '@', n);
+	if (at == NULL ? !all_in(v, n, CC_CALLID) :
+	    !all_in(v, (size_t)(at - v), CC_CALLID) ||
+	    !all_in(at + 1, n - (size_t)(at - v) - 1, CC_CALLID))
 		return CT_ERR;
 	span_set(&ps->call_id, v, n);
 	return CT_OK;
@@ -322,8 +320,8 @@ static int take_params(const char *p, size_t n, const char *want, struct ct_sip_
 		i++;
 		while (i < n && is_blank((unsigned char)p[i]))
 			i++;
-		for (ns = i; i < n && is_token((unsigned char)p[i]); i++)
-			;
+		ns = i;
+		i += span_in(p + i, n - i, CC_TOKEN);
 		ne = i;
 		if (ne == ns)
 			return CT_ERR;
@@ -334,8 +332,8 @@ static int take_params(const char *p, size_t n, const char *want, struct ct_sip_
 			i++;
 			while (i < n && is_blank((unsigned char)p[i]))
 				i++;
-			for (vs = i; i < n && is_pvalue_char((unsigned char)p[i]); i++)
-				;
+			vs = i;
+			i += span_in(p + i, n - i, CC_PVALUE);
 			ve = i;
 			if (ve == vs)
 				return CT_ERR;
@@ -373,9 +371,7 @@ static int split_host(const char *h, size_t n, struct ct_sip_span *host)
 			    (h[i] | 0x20) <= 'f') || h[i] == ':' || h[i] == '.'))
 				return CT_ERR;
 	} else {
-		for (e = 0; e < n && ((h[e] >= '0' && h[e] <= '9') || ((h[e] | 0x20) >= 'a' &&
-		    (h[e] | 0x20) <= 'z') || h[e] == '.' || h[e] == '-'); e++)
-			;
+		e = span_in(h, n, CC_HOST);
 	}
 	if (e <= 2 && (e == 0 || h[0] == '['))
 		return CT_ERR;
@@ -572,9 +568,8 @@ static int take_via(struct ct_sip_prescan *ps, const char *v, size_t n)
 		return CT_ERR;
 	while (i < n && is_blank((unsigned char)v[i]))
 		i++;
-	for (h = i; i < n && (is_token((unsigned char)v[i]) || v[i] == ':' || v[i] == '[' ||
-	    v[i] == ']'); i++)
-		;
+	h = i;
+	i += span_in(v + i, n - i, CC_VHOST);
 	if (i == h || split_host(v + h, i - h, &ps->via_host) != CT_OK)
 		return CT_ERR;
 	return take_params(v + i, n - i, "branch", &ps->via_branch, true);
@@ -649,8 +644,12 @@ static int take_start_line(struct ct_sip_prescan *ps, const char *l, size_t n)
 	if (i == 0 || i == n || l[i] != ' ')
 		return CT_ERR;
 	span_set(&ps->method, l, i);
-	for (u = ++i; i < n && l[i] != ' '; i++)
-		;
+	u = ++i;
+	{
+		const char *sp = memchr(l + i, ' ', n - i);
+
+		i = sp != NULL ? (size_t)(sp - l) : n;
+	}
 	if (i == n || n - i != 8 || memcmp(l + i, " SIP/2.0", 8) != 0)
 		return CT_ERR;
 	if (take_uri(l + u, i - u, &ps->ruri_user, &known, NULL, NULL) != CT_OK)
