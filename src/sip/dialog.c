@@ -261,12 +261,59 @@ static void key_str(struct ct_siphash_state *h, const char *s)
 		ct_siphash_feed(h, s, strlen(s) + 1);
 }
 
-/* Identity of a message for retransmission detection (see file comment). */
+/* A message key's bytes gathered for one SipHash (the same bytes key_str feeds). */
+struct key_buf {
+	uint8_t b[192];
+	size_t n;
+	bool full;    /* did not fit: hash incrementally */
+};
+
+static void kb_add(struct key_buf *k, const void *p, size_t len)
+{
+	if (k->full || len > sizeof(k->b) - k->n) {
+		k->full = true;
+		return;
+	}
+	memcpy(k->b + k->n, p, len);
+	k->n += len;
+}
+
+static void kb_str(struct key_buf *k, const char *s)
+{
+	static const uint8_t none = 0xff;
+
+	if (s == NULL)
+		kb_add(k, &none, 1);
+	else
+		kb_add(k, s, strlen(s) + 1);
+}
+
+/*
+ * Identity of a message for retransmission detection (see file comment).
+ * The key's bytes are hashed at once when they fit a small buffer (every
+ * message asks; one SipHash over the whole is the same value as feeding
+ * the pieces, which long tags still do).
+ */
 static uint64_t msg_key(const struct ct_dialog_table *t, const struct ct_sip_msg *m)
 {
 	struct ct_siphash_state h;
+	struct key_buf k;
 	int32_t status = m->status;
 
+	k.n = 0;
+	k.full = false;
+	kb_add(&k, m->is_request ? "Q" : "R", 1);
+	kb_add(&k, &m->cseq, sizeof(m->cseq));
+	kb_str(&k, m->from_tag);
+	if (m->is_request) {
+		kb_str(&k, m->method);
+	} else {
+		kb_add(&k, &status, sizeof(status));
+		kb_str(&k, m->cseq_method);
+		kb_str(&k, m->to_tag);
+	}
+	if (!k.full)
+		return ct_htab_hash(&t->tab, k.b, k.n);
 	ct_htab_hash_state(&t->tab, &h);
 	ct_siphash_feed(&h, m->is_request ? "Q" : "R", 1);
 	ct_siphash_feed(&h, &m->cseq, sizeof(m->cseq));
