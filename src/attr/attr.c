@@ -25,6 +25,14 @@
 #include "calltap/attr.h"
 #include "calltap/err.h"
 
+/* The last number normalised for one field (norm_memo). */
+struct norm_last {
+	bool used;
+	int rc;                          /* of ct_number_norm */
+	char in[64];                     /* its input (longer inputs are not kept) */
+	char out[CT_NUMBER_MAX];         /* its result */
+};
+
 struct ct_attr {
 	char *sensor;                    /* NULL = none */
 	char cc[4];                      /* country code digits, "" = none */
@@ -34,6 +42,7 @@ struct ct_attr {
 	struct ct_history *hist;         /* NULL = history off */
 	bool preloaded;                  /* history already read from a store */
 	struct ct_pool *pool;            /* lease log (--leases), NULL = none */
+	struct norm_last last_caller, last_callee; /* set_numbers' memo */
 };
 
 /* Defaults: no pool, no home prefixes, host name, 500000 history entries. */
@@ -182,16 +191,45 @@ static const struct ct_number_info *find_tracking(const struct ct_attr *a, const
 	return ct_numbers_find(a->numbers, plus);
 }
 
+/*
+ * ct_number_norm(in) into out[CT_NUMBER_MAX] under a's country code,
+ * answered from *last when in is the input it normalised last: a flood
+ * repeats its numbers record after record (one caller, one dialled
+ * number), and a call's numbers are compared once more by set_agent.
+ */
+static int norm_memo(const struct ct_attr *a, struct norm_last *last, const char *in,
+    char out[CT_NUMBER_MAX])
+{
+	size_t n;
+	int rc;
+
+	if (in == NULL)
+		return ct_number_norm(in, cc_or_null(a), out, CT_NUMBER_MAX);
+	n = strlen(in);
+	if (last->used && n < sizeof(last->in) && memcmp(last->in, in, n + 1) == 0) {
+		memcpy(out, last->out, CT_NUMBER_MAX);
+		return last->rc;
+	}
+	rc = ct_number_norm(in, cc_or_null(a), out, CT_NUMBER_MAX);
+	if (n < sizeof(last->in)) {
+		memcpy(last->in, in, n + 1);
+		memcpy(last->out, out, CT_NUMBER_MAX);
+		last->rc = rc;
+		last->used = true;
+	}
+	return rc;
+}
+
 /* Sets caller_number and callee_number (ct_number_norm) of r. */
-static int set_numbers(const struct ct_attr *a, struct ct_call_record *r)
+static int set_numbers(struct ct_attr *a, struct ct_call_record *r)
 {
 	char num[CT_NUMBER_MAX];
 
-	if (set_str(&r->caller_number, ct_number_norm(r->caller, cc_or_null(a), num,
-	    sizeof(num)) == CT_OK ? num : NULL) != CT_OK)
+	if (set_str(&r->caller_number, norm_memo(a, &a->last_caller, r->caller, num) == CT_OK ?
+	    num : NULL) != CT_OK)
 		return CT_NOMEM;
-	return set_str(&r->callee_number, ct_number_norm(r->callee, cc_or_null(a), num,
-	    sizeof(num)) == CT_OK ? num : NULL);
+	return set_str(&r->callee_number, norm_memo(a, &a->last_callee, r->callee, num) == CT_OK ?
+	    num : NULL);
 }
 
 /* True when user is text equal to s, or a number equal to the normalised num. */

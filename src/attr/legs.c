@@ -322,9 +322,12 @@ void ct_legs_free(struct ct_legs *l)
 
 static struct trunk *find_trunk(const struct ct_legs *l, const char *call_id)
 {
-	uint64_t h = hstr(&l->by_id, call_id);
+	uint64_t h;
 	struct ct_hnode *n;
 
+	if (ct_htab_count(&l->by_id) == 0)
+		return NULL;   /* no trunk call: no hash (every record asks, twice) */
+	h = hstr(&l->by_id, call_id);
 	for (n = ct_htab_first(&l->by_id, h); n != NULL; n = ct_htab_next(n)) {
 		struct trunk *t = ct_container_of(n, struct trunk, hn_id);
 
@@ -336,9 +339,12 @@ static struct trunk *find_trunk(const struct ct_legs *l, const char *call_id)
 
 static struct leg *find_leg(const struct ct_legs *l, const char *call_id)
 {
-	uint64_t h = hstr(&l->legs, call_id);
+	uint64_t h;
 	struct ct_hnode *n;
 
+	if (ct_htab_count(&l->legs) == 0)
+		return NULL;
+	h = hstr(&l->legs, call_id);
 	for (n = ct_htab_first(&l->legs, h); n != NULL; n = ct_htab_next(n)) {
 		struct leg *g = ct_container_of(n, struct leg, hn);
 

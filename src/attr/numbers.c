@@ -48,12 +48,16 @@ struct ct_numbers {
 /* Skips an optional sip:, sips: or tel: scheme (any case). */
 static const char *skip_scheme(const char *p)
 {
-	static const char *const schemes[] = { "sips:", "sip:", "tel:" };
+	static const struct { const char *s; size_t n; } schemes[] = {
+		{ "sips:", 5 }, { "sip:", 4 }, { "tel:", 4 },
+	};
 	size_t i;
 
+	if (((unsigned char)p[0] | 0x20) != 's' && ((unsigned char)p[0] | 0x20) != 't')
+		return p;
 	for (i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++)
-		if (strncasecmp(p, schemes[i], strlen(schemes[i])) == 0)
-			return p + strlen(schemes[i]);
+		if (strncasecmp(p, schemes[i].s, schemes[i].n) == 0)
+			return p + schemes[i].n;
 	return p;
 }
 
@@ -65,14 +69,19 @@ static bool is_separator(char c)
 /* Names a caller uses to hide the number (compared case-insensitively). */
 static bool is_withheld_name(const char *s, size_t n)
 {
-	static const char *const names[] = {
-		"anonymous", "restricted", "private", "unavailable", "unknown",
-		"withheld", "blocked", "anonymous.invalid",
+	/* Lengths beside the names: this runs several times per record. */
+	static const struct { const char *s; size_t n; } names[] = {
+		{ "anonymous", 9 }, { "restricted", 10 }, { "private", 7 }, { "unavailable", 11 },
+		{ "unknown", 7 }, { "withheld", 8 }, { "blocked", 7 }, { "anonymous.invalid", 17 },
 	};
 	size_t i;
 
+	/* Every name is 7 to 17 letters (and dots) long: a number is none. */
+	if (n < 7 || n > 17 || !(((unsigned char)s[0] | 0x20) >= 'a' &&
+	    ((unsigned char)s[0] | 0x20) <= 'z'))
+		return false;
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (strlen(names[i]) == n && strncasecmp(s, names[i], n) == 0)
+		if (names[i].n == n && strncasecmp(s, names[i].s, n) == 0)
 			return true;
 	return false;
 }
@@ -103,15 +112,27 @@ static const char *uri_part(const char *in, const char **end)
 	return p;
 }
 
-/* Case-insensitive search of needle in [p, end); NULL when absent. */
+/*
+ * Case-insensitive search of needle in [p, end); NULL when absent.  The
+ * candidates are found by memchr on both cases of needle's first byte.
+ */
 static const char *find_ci(const char *p, const char *end, const char *needle)
 {
 	size_t n = strlen(needle);
-	int c0 = tolower((unsigned char)needle[0]);
+	int lo = tolower((unsigned char)needle[0]), up = toupper((unsigned char)needle[0]);
 
-	for (; (size_t)(end - p) >= n; p++)
-		if (tolower((unsigned char)*p) == c0 && strncasecmp(p, needle, n) == 0)
-			return p;
+	while ((size_t)(end - p) >= n) {
+		size_t left = (size_t)(end - p) - n + 1;
+		const char *a = memchr(p, lo, left);
+		const char *b = up != lo ? memchr(p, up, a != NULL ? (size_t)(a - p) : left) : NULL;
+		const char *c = b != NULL ? b : a;
+
+		if (c == NULL)
+			return NULL;
+		if (strncasecmp(c, needle, n) == 0)
+			return c;
+		p = c + 1;
+	}
 	return NULL;
 }
 
@@ -148,11 +169,14 @@ static int collect_digits(const char *p, const char *end, char *d, size_t len, b
 /* Digits of a "phone-context=+<digits>" parameter in [p, end) into ctx, else "". */
 static void phone_context(const char *p, const char *end, char *ctx, size_t len)
 {
-	const char *v = find_ci(p, end, ";phone-context=");
+	const char *v;
 	const char *ve;
 	bool plus;
 
 	ctx[0] = '\0';
+	if (memchr(p, ';', (size_t)(end - p)) == NULL)
+		return;     /* no parameter at all: the common case */
+	v = find_ci(p, end, ";phone-context=");
 	if (v == NULL)
 		return;
 	v += strlen(";phone-context=");
@@ -164,28 +188,47 @@ static void phone_context(const char *p, const char *end, char *ctx, size_t len)
 }
 
 /*
- * The international/national decision on the digits d (no '+', no scheme)
- * with country code cc (NULL = none); writes "+DIGITS" or plain digits.
- * Returns CT_OK, or CT_ERR when nothing is left or out is too small.
+ * out = a b c (NUL-terminated) when the result is not empty and fits both
+ * out (len bytes) and CT_NUMBER_MAX: CT_OK; else CT_ERR.  What
+ * snprintf(out, len, "%s%s%s", ...) and that check did, without the format
+ * machinery (this runs twice per record).
  */
-static int classify(const char *d, bool plus, const char *cc, char *out, size_t len)
+static int cat3(char *out, size_t len, const char *a, const char *b, const char *c, size_t cn)
 {
-	size_t n = strlen(d), ncc = cc != NULL ? strlen(cc) : 0;
+	size_t an = strlen(a), bn = strlen(b), w = an + bn + cn;
+
+	if (w == 0 || w >= len || w >= CT_NUMBER_MAX)
+		return CT_ERR;
+	memcpy(out, a, an);
+	memcpy(out + an, b, bn);
+	memcpy(out + an + bn, c, cn);
+	out[w] = '\0';
+	return CT_OK;
+}
+
+/*
+ * The international/national decision on the digits d (n of them: no '+',
+ * no scheme) with country code cc (NULL = none); writes "+DIGITS" or plain
+ * digits.  Returns CT_OK, or CT_ERR when nothing is left or out is too small.
+ */
+static int classify(const char *d, size_t n, bool plus, const char *cc, char *out, size_t len)
+{
+	size_t ncc = cc != NULL ? strlen(cc) : 0;
 	const char *pre = "", *rest = d;
-	int w;
+	bool nanp = cc != NULL && cc[0] == '1' && cc[1] == '\0';
 
 	if (plus) {
 		pre = "+";
 	} else if (n >= 2 && d[0] == '0' && d[1] == '0') {
 		pre = "+";
 		rest = d + 2;
-	} else if (cc != NULL && strcmp(cc, "1") == 0 && n > 3 && strncmp(d, "011", 3) == 0) {
+	} else if (nanp && n > 3 && memcmp(d, "011", 3) == 0) {
 		pre = "+";                  /* the North American international prefix */
 		rest = d + 3;
 	} else if (cc != NULL && n >= 7 && d[0] == '0' && d[1] != '0') {
-		w = snprintf(out, len, "+%s%s", cc, d + 1);   /* national trunk prefix 0 */
-		return w > 0 && (size_t)w < len && w < CT_NUMBER_MAX ? CT_OK : CT_ERR;
-	} else if (cc != NULL && strcmp(cc, "1") == 0) {
+		/* national trunk prefix 0 */
+		return cat3(out, len, "+", cc, d + 1, n - 1);
+	} else if (nanp) {
 		if (n == 11 && d[0] == '1')
 			pre = "+";
 		else if (n == 10 && d[0] >= '2' && d[0] <= '9')
@@ -195,8 +238,7 @@ static int classify(const char *d, bool plus, const char *cc, char *out, size_t 
 	}
 	if (rest[0] == '\0')
 		return CT_ERR;
-	w = snprintf(out, len, "%s%s", pre, rest);
-	return w > 0 && (size_t)w < len && w < CT_NUMBER_MAX ? CT_OK : CT_ERR;
+	return cat3(out, len, pre, "", rest, n - (size_t)(rest - d));
 }
 
 /*
@@ -245,12 +287,15 @@ int ct_number_norm(const char *in, const char *cc, char *out, size_t len)
 		return CT_ERR;
 	phone_context(p, end, ctx, sizeof(ctx));
 	if (!plus && ctx[0] != '\0') {
-		snprintf(both, sizeof(both), "%s%s", ctx, d);
-		if (classify(both, true, cc, out, len) != CT_OK)
+		size_t cn = strlen(ctx), dn = strlen(d);
+
+		memcpy(both, ctx, cn);      /* both holds ctx and d whole */
+		memcpy(both + cn, d, dn + 1);
+		if (classify(both, cn + dn, true, cc, out, len) != CT_OK)
 			goto fail;
 		return CT_OK;
 	}
-	if (classify(d, plus, cc, out, len) == CT_OK)
+	if (classify(d, strlen(d), plus, cc, out, len) == CT_OK)
 		return CT_OK;
 fail:
 	out[0] = '\0';

@@ -640,6 +640,15 @@ void ct_media_set_orphan_hook(struct ct_media_table *t, ct_media_orphan_fn fn, v
 	t->orphan_user = user;
 }
 
+/* dst = src cut to size - 1 bytes, as snprintf(dst, size, "%s", src) (per SDP codec: no format). */
+static void copy_cut(char *dst, size_t size, const char *src)
+{
+	size_t n = strnlen(src, size - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
 /*
  * Frees the table and any call media still in it (normally every call was
  * released through ct_media_closing first).  NULL is a no-op.
@@ -712,7 +721,7 @@ static void learn_codecs(struct call_media *cm, const struct ct_sdp_media *md)
 		p->pt = c->pt;
 		p->fmt = c->fmt;
 		p->rate = c->rate;
-		snprintf(p->name, sizeof(p->name), "%s", c->name);
+		copy_cut(p->name, sizeof(p->name), c->name);
 		if (strcasecmp(c->name, "telephone-event") == 0)
 			cm->dtmf_pt = c->pt;
 	}

@@ -134,6 +134,9 @@ enum elist { E_NORESP = 0, E_BARE, E_SETTLED, E_COUNT };
 #define REQUEUE_MAX 8     /* call-list heads re-queued per eviction decision at most */
 #define GRACE_US INT64_C(1000000) /* normal wait for a response, an ACK or a re-sent INVITE */
 #define ENDED_SLOTS 65536         /* Call-IDs of recorded calls remembered (power of two) */
+#define KEEP_BYTES 128            /* inline room of a call for its Call-ID and tokens */
+#define SPARE_MAX 4096            /* freed calls kept for reuse at most (2.5 MB): about
+                                     a second of a flood, freed in bursts on the tick */
 
 struct ct_dialog {
 	struct ct_hnode hn;            /* in the table, by keyed hash of the whole Call-ID */
@@ -153,7 +156,10 @@ struct ct_dialog {
 	char *link_id, *diverted;      /* of the first INVITE, for the legs stage (record) */
 	struct ct_forks *forks;        /* branches of a forked INVITE (forks.c), NULL: not forked */
 	uint8_t fork_verdict;          /* enum ct_fork_verdict of the message being handled */
-	uint64_t *seen;                /* ring of message keys already seen */
+	uint64_t *seen;                /* ring of message keys already seen (seen_in, then heap) */
+	uint64_t seen_in[SEEN_MIN];    /* the ring's first SEEN_MIN keys, inline */
+	char keep[KEEP_BYTES];         /* inline room for call_id and the tokens (keep_cap) */
+	uint8_t keep_used;             /* bytes of keep handed out (never given back) */
 	int64_t start_us, ringing_us, answer_us, end_us, cancel_us;
 	int64_t last_us;               /* last SIP activity (max ts), timer base */
 	int64_t act_us;                /* position in the timer list (last_us, or later activity) */
@@ -196,6 +202,8 @@ struct ct_dialog_table {
 	                                  direct-mapped (ENDED_SLOTS, NULL until the first) */
 	uint64_t drops;                /* capture drops so far (live capture) */
 	bool drops_known;              /* drops is set: records carry capture_drops */
+	struct ct_list spare;          /* freed calls for reuse (by tl), at most SPARE_MAX */
+	unsigned n_spare;
 };
 
 /* Calls already in progress and one-way mirrors (their section is at the end). */
@@ -253,12 +261,59 @@ static void key_str(struct ct_siphash_state *h, const char *s)
 		ct_siphash_feed(h, s, strlen(s) + 1);
 }
 
-/* Identity of a message for retransmission detection (see file comment). */
+/* A message key's bytes gathered for one SipHash (the same bytes key_str feeds). */
+struct key_buf {
+	uint8_t b[192];
+	size_t n;
+	bool full;    /* did not fit: hash incrementally */
+};
+
+static void kb_add(struct key_buf *k, const void *p, size_t len)
+{
+	if (k->full || len > sizeof(k->b) - k->n) {
+		k->full = true;
+		return;
+	}
+	memcpy(k->b + k->n, p, len);
+	k->n += len;
+}
+
+static void kb_str(struct key_buf *k, const char *s)
+{
+	static const uint8_t none = 0xff;
+
+	if (s == NULL)
+		kb_add(k, &none, 1);
+	else
+		kb_add(k, s, strlen(s) + 1);
+}
+
+/*
+ * Identity of a message for retransmission detection (see file comment).
+ * The key's bytes are hashed at once when they fit a small buffer (every
+ * message asks; one SipHash over the whole is the same value as feeding
+ * the pieces, which long tags still do).
+ */
 static uint64_t msg_key(const struct ct_dialog_table *t, const struct ct_sip_msg *m)
 {
 	struct ct_siphash_state h;
+	struct key_buf k;
 	int32_t status = m->status;
 
+	k.n = 0;
+	k.full = false;
+	kb_add(&k, m->is_request ? "Q" : "R", 1);
+	kb_add(&k, &m->cseq, sizeof(m->cseq));
+	kb_str(&k, m->from_tag);
+	if (m->is_request) {
+		kb_str(&k, m->method);
+	} else {
+		kb_add(&k, &status, sizeof(status));
+		kb_str(&k, m->cseq_method);
+		kb_str(&k, m->to_tag);
+	}
+	if (!k.full)
+		return ct_htab_hash(&t->tab, k.b, k.n);
 	ct_htab_hash_state(&t->tab, &h);
 	ct_siphash_feed(&h, m->is_request ? "Q" : "R", 1);
 	ct_siphash_feed(&h, &m->cseq, sizeof(m->cseq));
@@ -319,10 +374,46 @@ static char *dup_cap(const char *s, size_t cap, uint8_t bit, uint8_t *cut, bool 
 	return c;
 }
 
-/* dup_cap for the strings kept only to match messages (no record field). */
-static char *dup_token(const char *s, bool *ok)
+/*
+ * dup_cap for a string that stays with the call (the Call-ID and the tokens
+ * kept to match messages, never moved into a record): in d's inline room
+ * while it fits (no malloc per call for them: an INVITE flood creates
+ * thousands of calls per second), else on the heap.  Free with keep_free.
+ */
+static char *keep_cap(struct ct_dialog *d, const char *s, size_t cap, uint8_t bit, uint8_t *cut,
+    bool *ok)
 {
-	return dup_cap(s, CT_CAP_TOKEN, 0, NULL, ok);
+	size_t len, n;
+	char *c;
+
+	if (s == NULL)
+		return NULL;
+	len = strlen(s);
+	n = cut_len(s, len, cap);
+	if (n + 1 > sizeof(d->keep) - d->keep_used)
+		return dup_cap(s, cap, bit, cut, ok);
+	if (n < len && cut != NULL)
+		*cut |= bit;
+	c = d->keep + d->keep_used;
+	memcpy(c, s, n);
+	c[n] = '\0';
+	d->keep_used = (uint8_t)(d->keep_used + n + 1);
+	return c;
+}
+
+/* Frees p, a string of keep_cap (its inline room is not reused). */
+static void keep_free(struct ct_dialog *d, char *p)
+{
+	uintptr_t a = (uintptr_t)p, k = (uintptr_t)d->keep;
+
+	if (a < k || a >= k + sizeof(d->keep))
+		free(p);
+}
+
+/* keep_cap for the strings kept only to match messages (no record field). */
+static char *dup_token(struct ct_dialog *d, const char *s, bool *ok)
+{
+	return keep_cap(d, s, CT_CAP_TOKEN, 0, NULL, ok);
 }
 
 /* True when wire, cut as dup_token cuts, equals kept (a stored token). */
@@ -367,11 +458,21 @@ static bool seen_check_add(struct ct_dialog *d, uint64_t key)
 		if (d->seen[i] == key)
 			return true;
 	if (d->n_seen == d->seen_cap && d->seen_cap < SEEN_MAX) {
-		cap = d->seen_cap == 0 ? SEEN_MIN : d->seen_cap * 2u;
-		n = realloc(d->seen, cap * sizeof(*n));
-		if (n != NULL) {
-			d->seen = n;
-			d->seen_cap = (uint8_t)cap;
+		if (d->seen_cap == 0) {
+			d->seen = d->seen_in;   /* the first keys: inline */
+			d->seen_cap = SEEN_MIN;
+		} else {
+			cap = d->seen_cap * 2u;
+			if (d->seen == d->seen_in) {
+				if ((n = malloc(cap * sizeof(*n))) != NULL)
+					memcpy(n, d->seen_in, sizeof(d->seen_in));
+			} else {
+				n = realloc(d->seen, cap * sizeof(*n));
+			}
+			if (n != NULL) {
+				d->seen = n;
+				d->seen_cap = (uint8_t)cap;
+			}
 		}
 	}
 	if (d->n_seen < d->seen_cap) {
@@ -499,13 +600,14 @@ static struct ct_dialog *lookup(const struct ct_dialog_table *t, const char *cal
 	return NULL;
 }
 
-static void dialog_destroy(struct ct_dialog *d)
+/* Frees what d owns, not d itself. */
+static void dialog_release(struct ct_dialog *d)
 {
-	free(d->call_id);
-	free(d->from_tag);
+	keep_free(d, d->call_id);
+	keep_free(d, d->from_tag);
 	free(d->caller);
-	free(d->from_user);
-	free(d->invite_branch);
+	keep_free(d, d->from_user);
+	keep_free(d, d->invite_branch);
 	free(d->caller_name);
 	free(d->callee);
 	free(d->agent);
@@ -513,9 +615,39 @@ static void dialog_destroy(struct ct_dialog *d)
 	free(d->link_id);
 	free(d->diverted);
 	ct_forks_free(d->forks);
-	free(d->seen);
+	if (d->seen != d->seen_in)
+		free(d->seen);
 	ct_sigpath_fini(&d->path);
 	ct_call_record_free(d->pending);
+}
+
+/*
+ * A zeroed call: a spare one (a flood creates and frees thousands per
+ * second; malloc's own caches do not hold that many) or a new one.  NULL
+ * when out of memory.
+ */
+static struct ct_dialog *dialog_alloc(struct ct_dialog_table *t)
+{
+	struct ct_list *l = ct_list_pop_first(&t->spare);
+	struct ct_dialog *d;
+
+	if (l == NULL)
+		return calloc(1, sizeof(*d));
+	t->n_spare--;
+	d = ct_container_of(l, struct ct_dialog, tl);
+	memset(d, 0, sizeof(*d));
+	return d;
+}
+
+/* Frees d (it is on no list): kept as a spare while there are few. */
+static void dialog_destroy(struct ct_dialog_table *t, struct ct_dialog *d)
+{
+	dialog_release(d);
+	if (t->n_spare < SPARE_MAX) {
+		ct_list_append(&t->spare, &d->tl);
+		t->n_spare++;
+		return;
+	}
 	free(d);
 }
 
@@ -528,7 +660,7 @@ static void dialog_free(struct ct_dialog_table *t, struct ct_dialog *d)
 	ct_htab_remove(&t->tab, &d->hn);
 	list_unlink(d);
 	elist_move(t, d, E_COUNT);
-	dialog_destroy(d);
+	dialog_destroy(t, d);
 }
 
 /* The calling extension of the initial INVITE m (From, else PAI user), or NULL. */
@@ -579,27 +711,27 @@ static void drain(struct ct_dialog_table *t,
 static struct ct_dialog *dialog_new(struct ct_dialog_table *t, const struct ct_sip_msg *m,
     size_t len, uint64_t h)
 {
-	struct ct_dialog *d = calloc(1, sizeof(*d));
+	struct ct_dialog *d = dialog_alloc(t);
 	bool ok = true;
 
 	if (d == NULL)
 		return NULL;
-	d->call_id = dup_cap(m->call_id, CT_CAP_CALL_ID, CT_CUT_CALL_ID, &d->cut, &ok);
+	d->call_id = keep_cap(d, m->call_id, CT_CAP_CALL_ID, CT_CUT_CALL_ID, &d->cut, &ok);
 	d->call_id_len = len;
-	d->from_tag = has_text(m->from_tag) ? dup_token(m->from_tag, &ok) : NULL;
-	d->from_user = dup_token(m->from_user, &ok);
+	d->from_tag = has_text(m->from_tag) ? dup_token(d, m->from_tag, &ok) : NULL;
+	d->from_user = dup_token(d, m->from_user, &ok);
 	/* A trunk asserts the real calling number (RFC 3325) when From hides it. */
 	d->caller = dup_cap(has_text(m->pai_user) ? m->pai_user : m->from_user, CT_CAP_USER,
 	    CT_CUT_CALLER, &d->cut, &ok);
 	d->caller_name = dup_cap(m->from_name, CT_CAP_NAME, CT_CUT_CALLER_NAME, &d->cut, &ok);
 	d->callee = dup_cap(m->ruri_user, CT_CAP_USER, CT_CUT_CALLEE, &d->cut, &ok);
 	d->agent = calling_extension(m, &d->cut, &ok);
-	d->invite_branch = dup_token(m->via_branch, &ok);
+	d->invite_branch = dup_token(d, m->via_branch, &ok);
 	d->link_id = has_text(m->link_id) ? dup_cap(m->link_id, CT_CAP_CALL_ID, 0, NULL, &ok) : NULL;
 	d->diverted = has_text(m->diversion_user) ?
 	    dup_cap(m->diversion_user, CT_CAP_USER, 0, NULL, &ok) : NULL;
 	if (!ok) {
-		dialog_destroy(d);
+		dialog_destroy(t, d);
 		return NULL;
 	}
 	d->media_us = CT_TIME_NONE;
@@ -688,9 +820,9 @@ static void close_call(struct ct_dialog_table *t, struct ct_dialog *d,
 	if (d->cut != 0)
 		t->st.fields_cut++;
 	/* Matching an ended call needs only its Call-ID and seen keys. */
-	free(d->from_tag);
-	free(d->from_user);
-	free(d->invite_branch);
+	keep_free(d, d->from_tag);
+	keep_free(d, d->from_user);
+	keep_free(d, d->invite_branch);
 	d->from_tag = d->from_user = d->invite_branch = NULL;
 	d->state = DS_ENDED;
 	t->st.active--;
@@ -739,10 +871,10 @@ static void on_invite(struct ct_dialog_table *t, struct ct_dialog *d,
 	d->invite_cseq = m->cseq;
 	if (has_text(m->via_branch)) {
 		bool ok = true;
-		char *b = dup_token(m->via_branch, &ok);
+		char *b = dup_token(d, m->via_branch, &ok);
 
 		if (b != NULL) {
-			free(d->invite_branch);
+			keep_free(d, d->invite_branch);
 			d->invite_branch = b;
 		}
 	}
@@ -1003,6 +1135,7 @@ struct ct_dialog_table *ct_dialog_table_new(const struct ct_dialog_cfg *cfg,
 		ct_list_init(&t->lists[i]);
 	for (i = 0; i < E_COUNT; i++)
 		ct_list_init(&t->elists[i]);
+	ct_list_init(&t->spare);
 	/* Open calls and lingering ones are each bounded by max_dialogs. */
 	if (ct_htab_init(&t->tab, BUCKETS_MIN, t->cfg.max_dialogs != 0 &&
 	    t->cfg.max_dialogs < SIZE_MAX / 2 ? 2 * t->cfg.max_dialogs : CT_HTAB_UNBOUNDED) != CT_OK)
@@ -1020,9 +1153,13 @@ fail:
  */
 void ct_dialog_table_free(struct ct_dialog_table *t)
 {
+	struct ct_list *l;
+
 	if (t == NULL)
 		return;
 	drain(t, dialog_free);
+	while ((l = ct_list_pop_first(&t->spare)) != NULL)
+		free(ct_container_of(l, struct ct_dialog, tl));
 	ct_htab_fini(&t->tab);
 	free(t->ended);
 	free(t);
@@ -1757,15 +1894,15 @@ static void partial_roles(struct ct_dialog *d, const struct ct_sip_msg *m, bool 
 	const char *caller = m->is_request && has_text(m->pai_user) ? m->pai_user : m->from_user;
 	const char *ext;
 
-	free(d->from_tag);
-	free(d->from_user);
+	keep_free(d, d->from_tag);
+	keep_free(d, d->from_user);
 	free(d->caller);
 	free(d->caller_name);
 	free(d->callee);
 	free(d->agent);
 	d->cut &= (uint8_t)~(CT_CUT_CALLER | CT_CUT_CALLER_NAME | CT_CUT_CALLEE | CT_CUT_AGENT);
-	d->from_tag = has_text(m->from_tag) ? dup_token(m->from_tag, ok) : NULL;
-	d->from_user = dup_token(m->from_user, ok);
+	d->from_tag = has_text(m->from_tag) ? dup_token(d, m->from_tag, ok) : NULL;
+	d->from_user = dup_token(d, m->from_user, ok);
 	d->caller = dup_cap(caller, CT_CAP_USER, CT_CUT_CALLER, &d->cut, ok);
 	d->caller_name = dup_cap(m->from_name, CT_CAP_NAME, CT_CUT_CALLER_NAME, &d->cut, ok);
 	d->callee = dup_cap(m->to_user, CT_CAP_USER, CT_CUT_CALLEE, &d->cut, ok);
@@ -1815,15 +1952,15 @@ static struct ct_dialog *partial_open(struct ct_dialog_table *t, const struct ct
 		partial_drop(t, v);
 	}
 	bound_linger(t);
-	if ((d = calloc(1, sizeof(*d))) == NULL) {
+	if ((d = dialog_alloc(t)) == NULL) {
 		t->st.dropped++;
 		return NULL;
 	}
-	d->call_id = dup_cap(m->call_id, CT_CAP_CALL_ID, CT_CUT_CALL_ID, &d->cut, &ok);
+	d->call_id = keep_cap(d, m->call_id, CT_CAP_CALL_ID, CT_CUT_CALL_ID, &d->cut, &ok);
 	d->call_id_len = len;
 	partial_roles(d, m, &ok);
 	if (!ok) {
-		dialog_destroy(d);
+		dialog_destroy(t, d);
 		t->st.dropped++;
 		return NULL;
 	}

@@ -501,8 +501,14 @@ bool ct_sip_looks_like(const char *buf, size_t len)
 	if (!has_scheme(buf, len, i, "sip:") && !has_scheme(buf, len, i, "sips:") &&
 	    !has_scheme(buf, len, i, "tel:"))
 		return false;
-	for (eol = i; eol < len && buf[eol] != '\r' && buf[eol] != '\n'; eol++)
-		;
+	/* The first CR or LF (memchr: this runs on every UDP payload). */
+	{
+		const char *lf = memchr(buf + i, '\n', len - i);
+		size_t upto = lf != NULL ? (size_t)(lf - buf) : len;
+		const char *cr = memchr(buf + i, '\r', upto - i);
+
+		eol = cr != NULL ? (size_t)(cr - buf) : upto;
+	}
 	if (eol == len || eol - i < SIP_VERSION_LEN + 5)
 		return false;
 	return memcmp(buf + eol - SIP_VERSION_LEN - 1, " SIP/2.0", SIP_VERSION_LEN + 1) == 0;

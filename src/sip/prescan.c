@@ -51,17 +51,19 @@ enum hdr {
                            quote, angle bracket or backslash) */
 #define CC_USER   0x08u /* a user part the pre-scan vouches for (RFC 3261 unreserved) */
 #define CC_PVALUE 0x10u /* a parameter value taken as plain (token, host ':' and []) */
+#define CC_HOST   0x20u /* a host name or IPv4 byte: letters, digits, '.' and '-' */
+#define CC_VHOST  0x40u /* a Via sent-by as scanned: token, ':', '[' and ']' */
 
 /* The classes of each byte (ASCII; every other byte is in none). */
 static const uint8_t cclass[256] = {
 	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
 	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-	0x00, 0x1f, 0x00, 0x04, 0x04, 0x17, 0x04, 0x1f, 0x0a, 0x0a, 0x1f, 0x1f, 0x04, 0x1f, 0x1f, 0x06,
-	0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x16, 0x04, 0x00, 0x04, 0x00, 0x06,
-	0x04, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f,
-	0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x16, 0x00, 0x16, 0x00, 0x1f,
-	0x17, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f,
-	0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x02, 0x00, 0x02, 0x1f, 0x00,
+	0x00, 0x5f, 0x00, 0x04, 0x04, 0x57, 0x04, 0x5f, 0x0a, 0x0a, 0x5f, 0x5f, 0x04, 0x7f, 0x7f, 0x06,
+	0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x56, 0x04, 0x00, 0x04, 0x00, 0x06,
+	0x04, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f,
+	0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x56, 0x00, 0x56, 0x00, 0x5f,
+	0x57, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f,
+	0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x02, 0x00, 0x02, 0x5f, 0x00,
 	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
 	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
 	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
@@ -77,24 +79,9 @@ static bool is_token(unsigned char c)
 	return (cclass[c] & CC_TOKEN) != 0;
 }
 
-static bool is_callid_char(unsigned char c)
-{
-	return (cclass[c] & CC_CALLID) != 0;
-}
-
-static bool is_uri_char(unsigned char c)
-{
-	return (cclass[c] & CC_URI) != 0;
-}
-
 static bool is_user_char(unsigned char c)
 {
 	return (cclass[c] & CC_USER) != 0;
-}
-
-static bool is_pvalue_char(unsigned char c)
-{
-	return (cclass[c] & CC_PVALUE) != 0;
 }
 
 static bool is_blank(unsigned char c)
@@ -102,13 +89,85 @@ static bool is_blank(unsigned char c)
 	return c == ' ' || c == '\t';
 }
 
-/* Is s[0..n) the lowercase word w (wn bytes), ignoring ASCII case? */
+/*
+ * Length of the longest prefix of p[0..n) whose bytes are all in class cls
+ * (four tested at once: every message runs this over most of its bytes).
+ */
+static size_t span_in(const char *p, size_t n, uint8_t cls)
+{
+	const unsigned char *u = (const unsigned char *)p;
+	size_t i = 0;
+
+	while (i + 4 <= n &&
+	    (cclass[u[i]] & cclass[u[i + 1]] & cclass[u[i + 2]] & cclass[u[i + 3]] & cls))
+		i += 4;
+	while (i < n && (cclass[u[i]] & cls))
+		i++;
+	return i;
+}
+
+/* True when every byte of p[0..n) is in class cls. */
+static bool all_in(const char *p, size_t n, uint8_t cls)
+{
+	return span_in(p, n, cls) == n;
+}
+
+/*
+ * Fold mask of a chunk of a lowercase word: 0x20 in each byte that is a
+ * lowercase letter (0x61-0x7a), 0 elsewhere.  (x + 0x1f) has bit 7 set
+ * exactly when x >= 0x61, without a carry out of the byte for ASCII x.
+ */
+static inline uint64_t fold64(uint64_t w)
+{
+	return ((w + UINT64_C(0x1f1f1f1f1f1f1f1f)) & UINT64_C(0x8080808080808080)) >> 2;
+}
+
+static inline uint32_t fold32(uint32_t w)
+{
+	return ((w + 0x1f1f1f1fu) & 0x80808080u) >> 2;
+}
+
+/*
+ * Is s[0..n) the lowercase word w (wn bytes), ignoring ASCII case?  w holds
+ * lowercase letters and bytes below 0x61 only (digits, '-', '.', '_').  A
+ * byte of s matches a letter of w in either case and any other byte of w
+ * exactly: (s | fold) == w, eight or four bytes at a time (the last chunk
+ * overlaps the one before; header names are compared for every header).
+ */
 static bool word_eq(const char *s, size_t n, const char *w, size_t wn)
 {
 	size_t i;
 
 	if (n != wn)
 		return false;
+	if (n >= 8) {
+		uint64_t a, b;
+
+		for (i = 0; i + 8 <= n; i += 8) {
+			memcpy(&a, s + i, 8);
+			memcpy(&b, w + i, 8);
+			if ((a | fold64(b)) != b)
+				return false;
+		}
+		if (i < n) {
+			memcpy(&a, s + n - 8, 8);
+			memcpy(&b, w + n - 8, 8);
+			if ((a | fold64(b)) != b)
+				return false;
+		}
+		return true;
+	}
+	if (n >= 4) {
+		uint32_t a, b;
+
+		memcpy(&a, s, 4);
+		memcpy(&b, w, 4);
+		if ((a | fold32(b)) != b)
+			return false;
+		memcpy(&a, s + n - 4, 4);
+		memcpy(&b, w + n - 4, 4);
+		return (a | fold32(b)) == b;
+	}
 	for (i = 0; i < n; i++)
 		if ((s[i] >= 'A' && s[i] <= 'Z' ? s[i] | 0x20 : s[i]) != w[i])
 			return false;
@@ -200,18 +259,16 @@ static void span_set(struct ct_sip_span *s, const char *p, size_t n)
  */
 static int take_call_id(struct ct_sip_prescan *ps, const char *v, size_t n)
 {
-	size_t i, ats = 0;
+	const char *at;
 
 	trim(&v, &n);
 	if (n == 0 || v[0] == '@' || v[n - 1] == '@')
 		return CT_ERR;
-	for (i = 0; i < n; i++) {
-		if (v[i] == '@')
-			ats++;
-		else if (!is_callid_char((unsigned char)v[i]))
-			return CT_ERR;
-	}
-	if (ats > 1)
+	/* '@' is no CC_CALLID byte: a second one fails the check after the first. */
+	at = memchr(v, '@', n);
+	if (at == NULL ? !all_in(v, n, CC_CALLID) :
+	    !all_in(v, (size_t)(at - v), CC_CALLID) ||
+	    !all_in(at + 1, n - (size_t)(at - v) - 1, CC_CALLID))
 		return CT_ERR;
 	span_set(&ps->call_id, v, n);
 	return CT_OK;
@@ -268,8 +325,8 @@ static int take_params(const char *p, size_t n, const char *want, struct ct_sip_
 		i++;
 		while (i < n && is_blank((unsigned char)p[i]))
 			i++;
-		for (ns = i; i < n && is_token((unsigned char)p[i]); i++)
-			;
+		ns = i;
+		i += span_in(p + i, n - i, CC_TOKEN);
 		ne = i;
 		if (ne == ns)
 			return CT_ERR;
@@ -280,8 +337,8 @@ static int take_params(const char *p, size_t n, const char *want, struct ct_sip_
 			i++;
 			while (i < n && is_blank((unsigned char)p[i]))
 				i++;
-			for (vs = i; i < n && is_pvalue_char((unsigned char)p[i]); i++)
-				;
+			vs = i;
+			i += span_in(p + i, n - i, CC_PVALUE);
 			ve = i;
 			if (ve == vs)
 				return CT_ERR;
@@ -319,9 +376,7 @@ static int split_host(const char *h, size_t n, struct ct_sip_span *host)
 			    (h[i] | 0x20) <= 'f') || h[i] == ':' || h[i] == '.'))
 				return CT_ERR;
 	} else {
-		for (e = 0; e < n && ((h[e] >= '0' && h[e] <= '9') || ((h[e] | 0x20) >= 'a' &&
-		    (h[e] | 0x20) <= 'z') || h[e] == '.' || h[e] == '-'); e++)
-			;
+		e = span_in(h, n, CC_HOST);
 	}
 	if (e <= 2 && (e == 0 || h[0] == '['))
 		return CT_ERR;
@@ -365,11 +420,13 @@ static int take_uri(const char *u, size_t n, struct ct_sip_span *user, bool *use
 	if (i == 0 || i >= n || u[i] != ':' || i + 1 == n)
 		return CT_ERR;
 	s = i + 1;
-	for (i = s; i < n; i++) {
-		if (!is_uri_char((unsigned char)u[i]))
-			return CT_ERR;
-		if (u[i] == '@' && at == n)
-			at = i;
+	if (!all_in(u + s, n - s, CC_URI))
+		return CT_ERR;
+	{
+		const char *a = memchr(u + s, '@', n - s);
+
+		if (a != NULL)
+			at = (size_t)(a - u);
 	}
 	if (!((s == 4 && memcmp(u, "sip", 3) == 0) || (s == 5 && memcmp(u, "sips", 4) == 0))) {
 		if (host != NULL && s == 4 && memcmp(u, "tel", 3) == 0)
@@ -391,9 +448,8 @@ static int take_uri(const char *u, size_t n, struct ct_sip_span *user, bool *use
 	}
 	if (at == s || at + 1 == n)
 		return CT_OK;         /* empty user or host: leave it to libosip2 */
-	for (i = s; i < at; i++)
-		if (!is_user_char((unsigned char)u[i]))
-			return CT_OK;
+	if (!all_in(u + s, at - s, CC_USER))
+		return CT_OK;
 	span_set(user, u + s, at - s);
 	*user_known = true;
 	return CT_OK;
@@ -517,9 +573,8 @@ static int take_via(struct ct_sip_prescan *ps, const char *v, size_t n)
 		return CT_ERR;
 	while (i < n && is_blank((unsigned char)v[i]))
 		i++;
-	for (h = i; i < n && (is_token((unsigned char)v[i]) || v[i] == ':' || v[i] == '[' ||
-	    v[i] == ']'); i++)
-		;
+	h = i;
+	i += span_in(v + i, n - i, CC_VHOST);
 	if (i == h || split_host(v + h, i - h, &ps->via_host) != CT_OK)
 		return CT_ERR;
 	return take_params(v + i, n - i, "branch", &ps->via_branch, true);
@@ -594,8 +649,12 @@ static int take_start_line(struct ct_sip_prescan *ps, const char *l, size_t n)
 	if (i == 0 || i == n || l[i] != ' ')
 		return CT_ERR;
 	span_set(&ps->method, l, i);
-	for (u = ++i; i < n && l[i] != ' '; i++)
-		;
+	u = ++i;
+	{
+		const char *sp = memchr(l + i, ' ', n - i);
+
+		i = sp != NULL ? (size_t)(sp - l) : n;
+	}
 	if (i == n || n - i != 8 || memcmp(l + i, " SIP/2.0", 8) != 0)
 		return CT_ERR;
 	if (take_uri(l + u, i - u, &ps->ruri_user, &known, NULL, NULL) != CT_OK)

@@ -129,6 +129,15 @@ static void parse_conn(struct span v, struct ct_addr *a)
 		memset(a, 0, sizeof(*a));
 }
 
+/* dst = src cut to size - 1 bytes, as snprintf(dst, size, "%s", src) (per SDP codec: no format). */
+static void copy_cut(char *dst, size_t size, const char *src)
+{
+	size_t n = strnlen(src, size - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
 /* Appends payload type pt to m with its static name, if room is left. */
 static void add_codec(struct ct_sdp_media *m, uint8_t pt)
 {
@@ -143,7 +152,7 @@ static void add_codec(struct ct_sdp_media *m, uint8_t pt)
 	c->channels = 1;
 	name = ct_rtp_static_codec(pt, &rate);
 	if (name != NULL) {
-		snprintf(c->name, sizeof(c->name), "%s", name);
+		copy_cut(c->name, sizeof(c->name), name);
 		c->channels = ct_rtp_static_pt(pt)->channels;
 	}
 	c->rate = rate;

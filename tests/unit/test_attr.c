@@ -100,6 +100,13 @@ static const struct {
 	{ "sip:5550147;phone-context=+1415@host;user=phone", NULL, "+14155550147" },
 	{ "tel:+14155550147;phone-context=+1415", NULL, "+14155550147" },
 	{ "tel:2001;phone-context=example.com", "44", "2001" },
+	{ "tel:5550147;PHONE-CONTEXT=+1415", NULL, "+14155550147" },
+	{ "tel:5550147;foo=bar", NULL, "5550147" },   /* a parameter, no context */
+	{ "011442079460018", "1", "+442079460018" },
+	/* The longest number kept: 31 bytes ('+' and 30 digits). */
+	{ "+123456789012345678901234567890", NULL, "+123456789012345678901234567890" },
+	{ "+1234567890123456789012345678901", NULL, NULL },
+	{ "00123456789012345678901234567890", NULL, "+123456789012345678901234567890" },
 	/* UK national and E.123 "(0)". */
 	{ "02079460018", "44", "+442079460018" },
 	{ "020 7946 0018", "44", "+442079460018" },
@@ -121,6 +128,10 @@ static const struct {
 	{ "Anonymous <sip:anonymous@anonymous.invalid>", NULL, NULL },
 	{ "sip:anonymous@anonymous.invalid", NULL, NULL },
 	{ "sip:0441234567@anonymous.invalid", "380", NULL },
+	{ "sip:0441234567@Anonymous.INVALID", "380", NULL },
+	{ "sip:0441234567@xanonymous.invalid;user=phone", "380", NULL },
+	{ "anonymous.invalid", NULL, NULL },
+	{ "Unavailable", NULL, NULL },
 	{ "restricted", NULL, NULL },
 	{ "RESTRICTED", NULL, NULL },
 	{ "unavailable", NULL, NULL },
@@ -980,6 +991,33 @@ static void test_attr_cfg(void)
 	CHECK_INT(ct_attr_enrich(NULL, r), CT_OK);
 	CHECK_INT(ct_attr_enrich(a, NULL), CT_OK);
 	ct_call_record_free(r);
+	/* Numbers repeated record after record (set_numbers remembers the last): the same
+	 * results as the first time, whatever came between. */
+	{
+		static const char *const seq[][4] = {
+			{ "+44 7700 900001", "18005550199", "+447700900001", "18005550199" },
+			{ "+44 7700 900001", "18005550199", "+447700900001", "18005550199" },
+			{ "anonymous", "18005550199", NULL, "18005550199" },
+			{ "anonymous", "sip:2001@pbx", NULL, "2001" },
+			{ "+44 7700 900001", "sip:2001@pbx", "+447700900001", "2001" },
+			{ NULL, NULL, NULL, NULL },
+			{ "+44 7700 900001", "18005550199", "+447700900001", "18005550199" },
+		};
+		size_t i;
+
+		for (i = 0; i < sizeof(seq) / sizeof(seq[0]); i++) {
+			r = mkrec("m", "x", "y", "198.51.100.1", "203.0.113.10", 0, 10,
+			    CT_DISP_ANSWERED);
+			free(r->caller);
+			free(r->callee);
+			r->caller = seq[i][0] != NULL ? strdup(seq[i][0]) : NULL;
+			r->callee = seq[i][1] != NULL ? strdup(seq[i][1]) : NULL;
+			CHECK_INT(ct_attr_enrich(a, r), CT_OK);
+			CHECK_STR(r->caller_number, seq[i][2]);
+			CHECK_STR(r->callee_number, seq[i][3]);
+			ct_call_record_free(r);
+		}
+	}
 	ct_attr_free(a);
 	ct_attr_free(NULL);
 	CHECK_INT(ct_attr_attach_db(NULL, "x", errbuf), CT_OK);

@@ -1805,6 +1805,69 @@ static void test_caps(void)
 }
 
 /*
+ * A call keeps its first 8 message keys inline and the rest on the heap
+ * (up to 32): after 12 distinct INFOs, a resent early one is still a
+ * retransmission.  Freed calls are reused (a flood's churn): calls made
+ * after a flush of others carry none of their strings (a stale name,
+ * agent, PAI or tag would show in the record or match a message).
+ */
+static void test_seen_and_reuse(void)
+{
+	struct tcall k = { "seen-1@x", "1001", NULL, "ta", "2002", "tb", 1, 2, 5060, 5060 };
+	const struct opt pai = { .pai = "+441234567890", .contact = "ext17" };
+	struct collector c;
+	struct ct_dialog_table *t = table(&c, NULL);
+	char cid[40][32], tag[40][16];
+	struct tcall calls[40];
+	uint32_t i;
+
+	answered(t, &k, T0);
+	for (i = 0; i < 12; i++)
+		req_a(t, &k, "INFO", 10 + i, T0 + 2 * SEC + (int64_t)i * MS, true, NULL);
+	CHECK_INT(stats(t).retransmissions, 0);
+	req_a(t, &k, "INFO", 11, T0 + 3 * SEC, true, NULL);   /* the 2nd INFO again */
+	req_a(t, &k, "INFO", 21, T0 + 3 * SEC + 1, true, NULL); /* the 12th */
+	CHECK_INT(stats(t).retransmissions, 2);
+	for (i = 0; i < 40; i++) {
+		snprintf(cid[i], sizeof(cid[i]), "reuse-%u@host", (unsigned)i);
+		snprintf(tag[i], sizeof(tag[i]), "tag%u", (unsigned)i);
+		calls[i] = k;
+		calls[i].cid = cid[i];
+		calls[i].a_tag = tag[i];
+		calls[i].a_name = i < 20 ? "Named" : NULL;
+		calls[i].a_user = i < 20 ? "101" : "+15551230000";
+	}
+	for (i = 0; i < 20; i++) {
+		invite(t, &calls[i], 1, T0 + 4 * SEC, &pai);
+		rsp_a(t, &calls[i], 200, "OK", "INVITE", 1, T0 + 5 * SEC, &pai);
+	}
+	ct_dialog_flush(t);
+	CHECK_INT(c.n, 21);
+	for (i = 20; i < 40; i++)
+		invite(t, &calls[i], 1, T0 + 6 * SEC, NULL);
+	/* a message of a flushed call is no message of a reused one */
+	rsp_a(t, &calls[3], 200, "OK", "INVITE", 1, T0 + 7 * SEC, NULL);
+	ct_dialog_flush(t);
+	CHECK_INT(c.n, 41);
+	for (i = 21; i < c.n && i < 41; i++) {
+		const struct ct_call_record *r = c.recs[i];
+
+		CHECK_STR(r->call_id, cid[i - 1]);
+		CHECK_STR(r->caller, "+15551230000");
+		CHECK(r->caller_name == NULL);
+		CHECK(r->agent == NULL);
+		CHECK_INT(r->answer_us, CT_TIME_NONE);
+		CHECK_INT(r->disposition, CT_DISP_UNFINISHED);
+	}
+	if (c.n > 1) {
+		CHECK_STR(c.recs[1]->caller, "+441234567890");
+		CHECK_STR(c.recs[1]->caller_name, "Named");
+	}
+	ct_dialog_table_free(t);
+	collector_fini(&c);
+}
+
+/*
  * Hash flooding: 1024 Call-IDs that all collide under the old FNV-1a
  * Call-ID hash stay in short chains under the keyed hash (1024 calls in
  * 1024 buckets: chains of a few; FNV-1a put all 1024 in one chain).
@@ -2658,6 +2721,7 @@ int main(void)
 	test_linger_bound();
 	test_media_timeout();
 	test_caps();
+	test_seen_and_reuse();
 	test_colliding_call_ids();
 	test_api_edges();
 	test_many();
