@@ -2,17 +2,23 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """HEP v3 collector for tests/hep.sh (an independent decoder, not calltap's).
 
-  hep_collect.py udp|tcp PORTFILE OUT.pcap OUT.meta
+  hep_collect.py udp|tcp PORTFILE OUT.pcap OUT.meta [OUT.qos]
       Listens on 127.0.0.1 (port 0: the kernel's choice, written to PORTFILE),
-      decodes every HEP v3 packet and writes its payload as a UDP datagram
-      with the HEP addresses, ports and time into OUT.pcap (raw IP), so that
-      tshark decodes the SIP exactly as in the input; OUT.meta gets one line
-      per packet: ip_proto proto_type capture_id auth_key correlation_id.
+      decodes every HEP v3 packet and writes the payload of each SIP one
+      (type 1) as a UDP datagram with the HEP addresses, ports and time into
+      OUT.pcap (raw IP), so that tshark decodes the SIP exactly as in the
+      input; OUT.meta gets one line per SIP packet: ip_proto proto_type
+      capture_id auth_key correlation_id.  Packets of any other type go to
+      OUT.qos (when given, else they are an error), one JSON object per line:
+      their chunks (proto, type, id, key, cid, src, sport, dst, dport, ts_us)
+      and "body", the payload parsed as JSON.
       UDP ends on a datagram "STOP"; TCP when the one connection closes.
   hep_collect.py fields CAPTURE
       The SIP messages of CAPTURE as tshark sees them, one normalised line
       each: time(us) src sport dst dport Call-ID method-or-status.
 """
+import ipaddress
+import json
 import os
 import socket
 import struct
@@ -55,7 +61,19 @@ def meta_line(c):
                                  c.get(0x0e, b"-").decode(), c.get(0x11, b"-").decode())
 
 
-def collect(proto, portfile, pcap, meta):
+def qos_line(c):
+    fam = c[1][0]
+    src, dst = (c[3], c[4]) if fam == 2 else (c[5], c[6])
+    return json.dumps({
+        "proto": c[2][0], "type": c[0x0b][0], "id": struct.unpack("!I", c[0x0c])[0],
+        "key": c.get(0x0e, b"").decode(), "cid": c.get(0x11, b"").decode(),
+        "src": str(ipaddress.ip_address(src)), "sport": struct.unpack("!H", c[7])[0],
+        "dst": str(ipaddress.ip_address(dst)), "dport": struct.unpack("!H", c[8])[0],
+        "ts_us": struct.unpack("!I", c[9])[0] * 1000000 + struct.unpack("!I", c[10])[0],
+        "body": json.loads(c[0x0f].decode())}) + "\n"
+
+
+def collect(proto, portfile, pcap, meta, qosfile=None):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM if proto == "udp" else socket.SOCK_STREAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
     s.bind(("127.0.0.1", 0))
@@ -65,6 +83,17 @@ def collect(proto, portfile, pcap, meta):
     with open(portfile + ".tmp", "w") as f:
         f.write("%d\n" % s.getsockname()[1])
     os.rename(portfile + ".tmp", portfile)
+    qos = open(qosfile, "w") if qosfile else None
+
+    def take(c):
+        if c[0x0b][0] == 1:
+            pcap_record(out, c)
+            m.write(meta_line(c))
+        elif qos is not None:
+            qos.write(qos_line(c))
+        else:
+            raise ValueError("HEP type %d, not SIP" % c[0x0b][0])
+
     with open(pcap, "wb") as out, open(meta, "w") as m:
         out.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 101))
         if proto == "udp":
@@ -72,9 +101,7 @@ def collect(proto, portfile, pcap, meta):
                 pkt = s.recv(65535)
                 if pkt == b"STOP":
                     break
-                c = decode(pkt)
-                pcap_record(out, c)
-                m.write(meta_line(c))
+                take(decode(pkt))
         else:
             conn, _ = s.accept()
             conn.settimeout(60)
@@ -90,10 +117,11 @@ def collect(proto, portfile, pcap, meta):
                         break
                     c = decode(buf[:n])
                     buf = buf[n:]
-                    pcap_record(out, c)
-                    m.write(meta_line(c))
+                    take(c)
             if buf:
                 raise ValueError("%d bytes of a cut packet at the end" % len(buf))
+    if qos is not None:
+        qos.close()
 
 
 def fields(capture):
@@ -121,4 +149,5 @@ if __name__ == "__main__":
     if sys.argv[1] == "fields":
         fields(sys.argv[2])
     else:
-        collect(sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4])
+        collect(sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4],
+                sys.argv[5] if len(sys.argv) > 5 else None)
