@@ -898,6 +898,8 @@ void ct_engine_get_stats(const struct ct_engine *e, struct ct_engine_stats *st)
 		ct_hep_out_get_stats(e->cfg.hep, &hs);
 		st->hep_sent = hs.sent;
 		st->hep_dropped = hs.dropped;
+		st->hep_qos_sent = hs.qos_sent;
+		st->hep_qos_dropped = hs.qos_dropped;
 	}
 	st->hep_in = e->cfg.hep_in != NULL;
 	if (st->hep_in)

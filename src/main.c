@@ -150,6 +150,7 @@ struct options {
 	char *hep_host;            /* --hep HOST:PORT split (owned); NULL = off */
 	const char *hep_port;      /* points into hep_host's allocation */
 	struct ct_hep_out_cfg hep; /* --hep-id, --hep-password, --hep-proto */
+	bool hep_no_qos;           /* --hep-no-qos: SIP only, no per-stream quality reports */
 	char *hep_listen;          /* --hep-listen [ADDR:]PORT split (owned); NULL = off */
 	const char *hep_listen_port; /* points into hep_listen's allocation */
 };
@@ -261,6 +262,8 @@ static void usage(FILE *out)
 	    "  --hep-id N              capture agent id (0)\n"
 	    "  --hep-password P        HEP auth key (sent; with --hep-listen, required)\n"
 	    "  --hep-proto udp|tcp     transport (udp: one datagram per message)\n"
+	    "  --hep-no-qos            no per-stream quality reports (HEP type 34, sent by\n"
+	    "                          default: one per RTP stream when its call is written)\n"
 	    "attribution (docs/schema.md):\n"
 	    "  --numbers FILE          tracking numbers CSV: number,source,campaign[,cost]\n"
 	    "  --leases FILE           number-pool lease log CSV (followed while running):\n"
@@ -447,7 +450,7 @@ enum {
 	OPT_VERSION, OPT_UMASK,
 	OPT_LEASES, OPT_WEBHOOK_OPT, OPT_RECORDING_BASE, OPT_PCAP_DIR, OPT_PCAP_SIP_ONLY, OPT_METRICS,
 	OPT_CONFIG, OPT_SYSLOG,
-	OPT_HEP, OPT_HEP_ID, OPT_HEP_PASSWORD, OPT_HEP_PROTO, OPT_HEP_LISTEN,
+	OPT_HEP, OPT_HEP_ID, OPT_HEP_PASSWORD, OPT_HEP_PROTO, OPT_HEP_LISTEN, OPT_HEP_NO_QOS,
 	OPT_OUTPUT = 512   /* + index into output_kinds */
 };
 
@@ -469,6 +472,7 @@ static const struct option fixed_opts[] = {
 	{ "hep-password", required_argument, NULL, OPT_HEP_PASSWORD },
 	{ "hep-proto", required_argument, NULL, OPT_HEP_PROTO },
 	{ "hep-listen", required_argument, NULL, OPT_HEP_LISTEN },
+	{ "hep-no-qos", no_argument, NULL, OPT_HEP_NO_QOS },
 	{ "audio", required_argument, NULL, OPT_AUDIO },
 	{ "audio-format", required_argument, NULL, OPT_AUDIO_FMT },
 	{ "recording-base", required_argument, NULL, OPT_RECORDING_BASE },
@@ -892,6 +896,7 @@ static int parse_options(struct options *o, int argc, char **argv)
 		case OPT_HEP_PASSWORD:
 		case OPT_HEP_PROTO: rc |= hep_option(o, c, optarg) != 0; break;
 		case OPT_HEP_LISTEN: rc |= hep_listen_option(o, optarg) != 0; break;
+		case OPT_HEP_NO_QOS: o->hep_no_qos = true; break;
 		case OPT_AUDIO: o->cfg.audio_dir = optarg; break;
 		case OPT_RECORDING_BASE: o->recording_base = optarg; break;
 		case OPT_PCAP_DIR: o->callcap.dir = optarg; break;
@@ -966,9 +971,9 @@ static int parse_options(struct options *o, int argc, char **argv)
 		}
 	}
 	if (rc == 0 && o->hep_host == NULL && (o->hep.capture_id != 0 || o->hep.tcp ||
-	    (o->hep.password != NULL && o->hep_listen == NULL))) {
-		fprintf(stderr, "calltap: --hep-id, --hep-password and --hep-proto need --hep HOST:PORT "
-		    "(--hep-password: or --hep-listen)\n");
+	    o->hep_no_qos || (o->hep.password != NULL && o->hep_listen == NULL))) {
+		fprintf(stderr, "calltap: --hep-id, --hep-password, --hep-proto and --hep-no-qos need "
+		    "--hep HOST:PORT (--hep-password: or --hep-listen)\n");
 		rc = 1;
 	}
 	/* The collector is an input of its own: one live input, not mixed with captures. */
@@ -1966,10 +1971,16 @@ static struct ct_source *open_hep_listen(const struct options *o, char *errbuf)
 	return ct_hep_in_open(&hc, errbuf);
 }
 
-/* --hep: the sender, before the engine (which borrows it); 0, or -1 after a message. */
-static int open_hep(struct options *o)
+/*
+ * --hep: the sender, before the engine (which borrows it), and unless
+ * --hep-no-qos the hep-qos sink that queues each record's per-stream
+ * quality reports to it (closed before the sender: main() closes the sink
+ * set first).  0, or -1 after a message.
+ */
+static int open_hep(struct run *r, struct options *o)
 {
 	char errbuf[CT_ERRBUF_SIZE];
+	struct ct_sink_args args;
 
 	if (o->hep_host == NULL)
 		return 0;
@@ -1977,6 +1988,14 @@ static int open_hep(struct options *o)
 	o->hep.port = o->hep_port;
 	o->hep.log = o->cfg.log;
 	if ((o->cfg.hep = ct_hep_out_new(&o->hep, errbuf)) == NULL) {
+		fprintf(stderr, "calltap: %s\n", errbuf);
+		return -1;
+	}
+	if (o->hep_no_qos || !o->cfg.rtp)   /* no RTP analysis: no streams to report */
+		return 0;
+	memset(&args, 0, sizeof(args));
+	args.ctx = o->cfg.hep;
+	if (ct_sinkset_add(r->sinks, &ct_sink_hep_qos, &args, errbuf) != CT_OK) {
 		fprintf(stderr, "calltap: %s\n", errbuf);
 		return -1;
 	}
@@ -2086,7 +2105,7 @@ int main(int argc, char **argv)
 		rc = 2;
 	} else if ((n_dirs = prepare_outdirs(&o, dirs)) < 0 || resolve_recording_paths(&o) != 0 ||
 	    open_outputs(run.sinks, &o) != 0 || open_metrics(&run, &o) != 0 ||
-	    open_hep(&o) != 0)
+	    open_hep(&run, &o) != 0)
 		rc = 3;
 	else if ((o.callcap.dir != NULL || o.callcap.all_path != NULL) &&
 	    (run.callcap = o.cfg.callcap = ct_callcap_new(&o.callcap, errbuf)) == NULL) {
@@ -2133,7 +2152,6 @@ int main(int argc, char **argv)
 		update_drops(&run);  /* final counts, before the open calls end */
 	if (ct_engine_finish(run.e) != CT_OK)
 		status = 3;
-	ct_hep_out_close(o.cfg.hep);   /* what is queued is sent before the counts are read */
 	if (run.callcap != NULL) {   /* a per-call file or -w failed: as a failed recording */
 		struct ct_callcap_stats cs;
 
@@ -2143,6 +2161,9 @@ int main(int argc, char **argv)
 	}
 	if (ct_sinkset_close(run.sinks) != CT_OK)
 		status = 3;
+	/* After the sink set (its hep-qos sink queues the last records' reports):
+	 * what is queued is sent before the counts are read. */
+	ct_hep_out_close(o.cfg.hep);
 	progress_end(&prog, run.e);
 	if (run.live != NULL || o.stats) {
 		struct ct_engine_stats es;

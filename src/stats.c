@@ -93,6 +93,9 @@ void ct_stats_print(const struct ct_engine_stats *es, const struct ct_sinkset_st
 	if (es->hep) {    /* shown even at 0: "nothing dropped" is the news */
 		fprintf(out, "  %-24s %llu\n", "hep_sent", (unsigned long long)es->hep_sent);
 		fprintf(out, "  %-24s %llu\n", "hep_dropped", (unsigned long long)es->hep_dropped);
+		fprintf(out, "  %-24s %llu\n", "hep_qos_sent", (unsigned long long)es->hep_qos_sent);
+		fprintf(out, "  %-24s %llu\n", "hep_qos_dropped",
+		    (unsigned long long)es->hep_qos_dropped);
 	}
 	if (es->hep_in) {   /* --hep-listen: shown even at 0 */
 		const struct ct_hep_in_stats *h = &es->hep_in_st;

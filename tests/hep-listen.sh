@@ -59,6 +59,7 @@ stop() {
 }
 
 counter() { sed -n "s/^  $1 *//p" "$2"; }
+streams() { python3 -c "import json,sys; print(sum(len(json.loads(l)['streams']) for l in open(sys.argv[1])))" "$1"; }
 
 for proto in udp tcp; do
 	for p in sipp-answered-caller-bye.pcap sipp-answered-callee-bye.pcap sipp-busy.pcap \
@@ -85,14 +86,18 @@ for proto in udp tcp; do
 			bad "$proto $p: records differ: $(diff "$t/want" "$t/got" | head -4 | tr '\n' ';')"
 		fi
 		sent=$(counter hep_sent "$t/s.err")
+		qos=$(counter hep_qos_sent "$t/s.err")   # the streams' quality reports (type 34)
 		if [ "$(counter hep_in_sip "$t/l.err")" = "$sent" ] &&
-		    [ "$(counter hep_in_packets "$t/l.err")" = "$sent" ] &&
+		    [ "$(counter hep_in_packets "$t/l.err")" = $((sent + qos)) ] &&
+		    [ "$(counter hep_in_other "$t/l.err")" = "$qos" ] &&
+		    [ "$qos" = "$(streams "$t/file.json")" ] &&
 		    [ "$(counter hep_in_malformed "$t/l.err")" = 0 ] &&
 		    [ "$(counter sip_udp "$t/l.err")" = "$(counter sip_udp "$t/s.err")" ] &&
 		    [ "$(counter sip_tcp "$t/l.err")" = "$(counter sip_tcp "$t/s.err")" ]; then
-			ok "$proto $p: $sent sent, $sent received as SIP, same SIP counts by transport"
+			ok "$proto $p: $sent sent, $sent received as SIP, same SIP counts by transport; $qos quality reports (one per stream) received as other"
 		else
-			bad "$proto $p: sent $sent, hep_in_sip $(counter hep_in_sip "$t/l.err")," \
+			bad "$proto $p: sent $sent + $qos, hep_in_sip $(counter hep_in_sip "$t/l.err")," \
+			    "other $(counter hep_in_other "$t/l.err")," \
 			    "malformed $(counter hep_in_malformed "$t/l.err")"
 		fi
 		if [ "$proto" = tcp ] && [ "$(counter hep_in_tcp_accepted "$t/l.err")" != 1 ]; then
@@ -208,9 +213,11 @@ if listen --hep-password s3cret; then
 	"$CALLTAP" -q --json /dev/null --hep "127.0.0.1:$port" --hep-password s3cretX "$f" 2>/dev/null
 	"$CALLTAP" -q --json /dev/null --hep "127.0.0.1:$port" --hep-password s3cret "$f" 2>/dev/null
 	stop
-	if [ "$(counter hep_in_auth_failed "$t/l.err")" = 21 ] &&
-	    [ "$(counter hep_in_sip "$t/l.err")" = 7 ] && [ "$(wc -l <"$t/hep.json")" -eq 1 ]; then
-		ok "--hep-password: 21 packets with a wrong or no key counted, 7 taken, 1 call"
+	# each run: 7 SIP messages and 2 quality reports (the call's two streams)
+	if [ "$(counter hep_in_auth_failed "$t/l.err")" = 27 ] &&
+	    [ "$(counter hep_in_sip "$t/l.err")" = 7 ] && [ "$(counter hep_in_other "$t/l.err")" = 2 ] &&
+	    [ "$(wc -l <"$t/hep.json")" -eq 1 ]; then
+		ok "--hep-password: 27 packets with a wrong or no key counted, 7 + 2 taken, 1 call"
 	else
 		bad "--hep-password: auth_failed $(counter hep_in_auth_failed "$t/l.err"), sip" \
 		    "$(counter hep_in_sip "$t/l.err"), $(wc -l <"$t/hep.json") records"

@@ -9,7 +9,10 @@
 # IPv4, IPv6, SIP over TCP and WebSocket inputs; capture id, auth key and
 # correlation id (= Call-ID) on every packet.  A message over HEP's 64 KiB
 # bound is dropped and counted; a collector that is not there costs drops,
-# never the capture.
+# never the capture.  Per-stream quality reports (HEP type 34, on by
+# default): one per stream of each record, correlated by Call-ID, every
+# figure equal to the record's, packets and first/last packet time equal to
+# tshark's RTP; none with --hep-no-qos or --no-rtp.
 . "$(dirname "$0")/lib.sh"
 t=$(mktemp -d) || exit 1
 col=
@@ -17,18 +20,21 @@ trap '[ -n "$col" ] && kill "$col" 2>/dev/null; rm -rf "$t"' EXIT
 command -v tshark >/dev/null 2>&1 || { echo "SKIP: no tshark"; exit 77; }
 collect="$srcdir/tests/hep_collect.py"
 
-# run PROTO CAPTURE: calltap --hep to a fresh collector; $t/out.pcap, $t/meta, $t/err
+# run PROTO CAPTURE [OPTION...]: calltap --hep to a fresh collector;
+# $t/out.pcap, $t/meta (SIP), $t/qos (quality reports), $t/rec.jsonl, $t/err
 run() {
-	rm -f "$t/port" "$t/out.pcap" "$t/meta"
-	python3 "$collect" "$1" "$t/port" "$t/out.pcap" "$t/meta" 2>"$t/col.err" &
+	proto=$1 cap=$2
+	shift 2
+	rm -f "$t/port" "$t/out.pcap" "$t/meta" "$t/qos"
+	python3 "$collect" "$proto" "$t/port" "$t/out.pcap" "$t/meta" "$t/qos" 2>"$t/col.err" &
 	col=$!
 	i=0
 	while [ ! -s "$t/port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 	port=$(cat "$t/port")
-	"$CALLTAP" -q -s --json /dev/null --hep "127.0.0.1:$port" --hep-proto "$1" \
-	    --hep-id 4242 --hep-password s3cret "$2" 2>"$t/err"
+	"$CALLTAP" -q -s --json "$t/rec.jsonl" --hep "127.0.0.1:$port" --hep-proto "$proto" \
+	    --hep-id 4242 --hep-password s3cret "$@" "$cap" 2>"$t/err"
 	rc=$?
-	if [ "$1" = udp ]; then
+	if [ "$proto" = udp ]; then
 		python3 -c "import socket,sys; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b'STOP', ('127.0.0.1', int(sys.argv[1])))" "$port"
 	fi
 	wait "$col"
@@ -129,8 +135,72 @@ else
 	bad "stuck TCP collector: sent $sent, dropped $dropped, $(wc -l <"$t/many.jsonl") records, $((end - start)) s"
 fi
 
+# Quality reports: one per stream, equal to the record and to tshark's RTP.
+# G.711 and G.729; SIP over UDP, TCP and WebSocket; several calls; UDP and TCP.
+streams() { python3 -c "import json,sys; print(sum(len(json.loads(l)['streams']) for l in open(sys.argv[1])))" "$1"; }
+for pt in "udp sipp-answered-caller-bye.pcap" "tcp sipp-answered-caller-bye.pcap" \
+    "udp lundgrel-sip-rtp-g729a.pcap" "udp irontec-aaa.pcap" "tcp goffinet-SIP-Call-Flow-Over-TCP.pcap" \
+    "udp goffinet-sip-phone-to-phone.pcapng" "udp sip-websocket.pcap"; do
+	# shellcheck disable=SC2086
+	set -- $pt
+	if ! run "$1" "$srcdir/pcaps/$2"; then
+		bad "qos $1 $2: calltap or the collector failed"
+		continue
+	fi
+	n=$(streams "$t/rec.jsonl")
+	if [ "$n" -gt 0 ] && python3 "$collect" qos-check "$t/rec.jsonl" "$t/qos" "$srcdir/pcaps/$2" \
+	    4242 s3cret >"$t/check" 2>&1 && [ "$(counter hep_qos_sent)" = "$n" ] &&
+	    [ "$(counter hep_qos_dropped)" = 0 ]; then
+		ok "qos $1 $2: $n reports, figures = the record's, packets and times = tshark's"
+	else
+		bad "qos $1 $2: $n streams, hep_qos_sent $(counter hep_qos_sent): $(tail -1 "$t/check")"
+	fi
+done
+
+# Loss and duplicates: the SIPp call with every 10th packet from 6000 gone
+# and one packet from 6100 sent twice.
+python3 - "$srcdir/pcaps/sipp-answered-caller-bye.pcap" "$t/lossy.pcap" <<'PY'
+import struct, sys
+d = open(sys.argv[1], "rb").read()
+out, off, n, dup = [d[:24]], 24, 0, False
+while off < len(d):
+    incl = struct.unpack("<I", d[off + 8:off + 12])[0]
+    rec = d[off:off + 16 + incl]
+    off += 16 + incl
+    ip = rec[16 + 14:]
+    sport = struct.unpack("!H", ip[20:22])[0] if ip[9] == 17 else 0
+    if sport == 6000:
+        n += 1
+        if n % 10 == 0:
+            continue
+    out.append(rec)
+    if sport == 6100 and not dup:
+        out.append(rec)
+        dup = True
+open(sys.argv[2], "wb").write(b"".join(out))
+PY
+if run udp "$t/lossy.pcap" && python3 "$collect" qos-check "$t/rec.jsonl" "$t/qos" "$t/lossy.pcap" \
+    4242 s3cret >"$t/check" 2>&1 &&
+    grep -q "127.0.0.1:6000 -> 127.0.0.1:6100: 136 packets, 15 lost" "$t/check" &&
+    grep -q '"DUP_PK": 1' "$t/qos" && grep -q '"EXPECTED_PK": 151, "PACKET_LOSS": 15, "LOSS_PCT": 9.93' "$t/qos"; then
+	ok "qos with loss and a duplicate: 15 lost of 151 (9.93 %), 1 duplicate, = the record and tshark"
+else
+	bad "qos with loss: $(tail -2 "$t/check" | tr '\n' ';')"
+fi
+
+# --hep-no-qos, and --no-rtp: SIP only.
+for opt in --hep-no-qos --no-rtp; do
+	if run udp "$srcdir/pcaps/sipp-answered-caller-bye.pcap" "$opt" && [ ! -s "$t/qos" ] &&
+	    [ "$(counter hep_sent)" = 7 ] && [ "$(counter hep_qos_sent)" = 0 ] &&
+	    [ "$(counter hep_qos_dropped)" = 0 ]; then
+		ok "$opt: 7 SIP messages, no quality report"
+	else
+		bad "$opt: hep_sent $(counter hep_sent), hep_qos_sent $(counter hep_qos_sent)"
+	fi
+done
+
 # Option errors.
-for bad_args in "--hep 127.0.0.1" "--hep :5060" "--hep ::1:9060" "--hep-id 1" \
+for bad_args in "--hep 127.0.0.1" "--hep :5060" "--hep ::1:9060" "--hep-id 1" "--hep-no-qos" \
     "--hep 127.0.0.1:9060 --hep-proto sctp" "--hep 127.0.0.1:9060 --hep-id x"; do
 	# shellcheck disable=SC2086
 	if "$CALLTAP" -q --json /dev/null $bad_args "$srcdir/pcaps/sipp-busy.pcap" 2>"$t/err"; then

@@ -123,9 +123,11 @@ struct ct_engine_stats {
 	bool attr;                 /* attribution is on: pool is valid */
 	struct ct_pool_stats pool; /* the --leases log (attr.h) */
 	struct ct_legs_stats legs; /* PBX legs (attr.h), valid with attr */
-	bool hep;                  /* --hep is on: hep_sent and hep_dropped are valid */
-	uint64_t hep_sent;         /* HEP packets sent (hep.h) */
+	bool hep;                  /* --hep is on: the hep_* counts below are valid */
+	uint64_t hep_sent;         /* SIP messages sent as HEP packets (hep.h) */
 	uint64_t hep_dropped;      /* SIP messages not sent: queue full, too big, send failed */
+	uint64_t hep_qos_sent;     /* per-stream quality reports sent (the hep-qos sink) */
+	uint64_t hep_qos_dropped;  /* quality reports not sent, for the same reasons */
 	bool hep_in;               /* --hep-listen is on: hep_in_st is valid */
 	struct ct_hep_in_stats hep_in_st; /* the collector's counters (hep.h) */
 	int64_t now_us;            /* newest capture time; INT64_MIN before the first frame */

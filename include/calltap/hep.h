@@ -26,10 +26,13 @@
 
 #include "calltap/log.h"
 #include "calltap/packet.h"
+#include "calltap/record.h"
 #include "calltap/source.h"
 
 #define CT_HEP_MAX 65535u        /* the 16-bit total length bounds a packet */
 #define CT_HEP_PROTO_SIP 1       /* chunk 0x000b: protocol type */
+#define CT_HEP_PROTO_QOS 34      /* chunk 0x000b: per-stream quality report (JSON),
+                                    the type RTP agents use and Homer charts (docs/hep.md) */
 
 /* Generic chunk types (vendor 0). */
 enum ct_hep_chunk {
@@ -176,8 +179,11 @@ struct ct_hep_out_cfg {
 struct ct_hep_out;
 
 struct ct_hep_out_stats {
-	uint64_t sent;               /* packets sent whole */
-	uint64_t dropped;            /* not sent: queue full, too big, send failed, not connected */
+	uint64_t sent;               /* SIP messages sent whole */
+	uint64_t dropped;            /* SIP messages not sent: queue full, too big, send
+	                                failed, not connected */
+	uint64_t qos_sent;           /* quality reports (one per stream) sent whole */
+	uint64_t qos_dropped;        /* quality reports not sent, for the same reasons */
 };
 
 /* Resolves the collector and starts the sender thread; NULL with errbuf (CT_ERRBUF_SIZE) set. */
@@ -189,6 +195,15 @@ struct ct_hep_out *ct_hep_out_new(const struct ct_hep_out_cfg *cfg, char *errbuf
  */
 void ct_hep_out_sip(struct ct_hep_out *h, const struct ct_packet *pkt, const char *text,
     size_t len, bool tcp);
+/*
+ * Output thread (the hep-qos sink): queues the quality report of stream s
+ * of call call_id (a NUL-terminated Call-ID): a HEP packet of type
+ * CT_HEP_PROTO_QOS from the stream's source to its destination (UDP), at
+ * the stream's last packet, correlation id = call_id, payload
+ * ct_hep_qos_json.  Never blocks on the network: a full queue, a stream
+ * without an IPv4/IPv6 address or a closed sender drops it (counted).
+ */
+void ct_hep_out_qos(struct ct_hep_out *h, const struct ct_stream_stats *s, const char *call_id);
 void ct_hep_out_get_stats(struct ct_hep_out *h, struct ct_hep_out_stats *st);
 /*
  * Sends what is queued (TCP: each send waits 5 s at most) and stops the
@@ -198,5 +213,39 @@ void ct_hep_out_get_stats(struct ct_hep_out *h, struct ct_hep_out_stats *st);
 void ct_hep_out_close(struct ct_hep_out *h);
 /* ct_hep_out_close, then frees.  NULL is a no-op. */
 void ct_hep_out_free(struct ct_hep_out *h);
+
+/*
+ * The body of a stream's quality report (src/sink/hep_qos.c), appended to
+ * b: one JSON object with the keys of an RTP agent's final report, which
+ * heplify-server stores (hep_proto_35_default) and Homer's QoS tab charts
+ * (TOTAL_PK, EXPECTED_PK, PACKET_LOSS, JITTER, MOS), and calltap's own:
+ *
+ *   CORRELATION_ID, RTP_SIP_CALL_ID  call_id
+ *   TYPE           "HANGUP" (the stream's final report)
+ *   REPORT_TS      last packet, whole seconds since the epoch
+ *   START_TIME, END_TIME  first and last packet, ISO 8601 UTC with us
+ *   SRC_IP, SRC_PORT, DST_IP, DST_PORT  the stream's endpoints
+ *   SSRC           number
+ *   CODEC_PT, CODEC_NAME  left out when unknown
+ *   TOTAL_PK       packets received; EXPECTED_PK = TOTAL_PK + PACKET_LOSS (>= 0)
+ *   PACKET_LOSS    lost (RFC 3550, may be < 0); LOSS_PCT  loss_pct, 2 decimals
+ *   DUP_PK, OUT_ORDER  duplicates, out of order
+ *   JITTER, MEAN_JITTER  mean jitter (ms, 3 decimals); MAX_JITTER  maximum
+ *   MAX_DELTA      largest gap between packets (ms, 3 decimals)
+ *   MOS            2 decimals; left out when not computed
+ *
+ * Figures are the record's (docs/schema.md, streams) with its precision.
+ * CT_OK, or CT_NOMEM (b->oom).
+ */
+struct ct_buf;
+int ct_hep_qos_json(const struct ct_stream_stats *s, const char *call_id, struct ct_buf *b);
+
+/*
+ * The hep-qos sink (sink.h): write queues ct_hep_out_qos for each stream
+ * of the record; opened with args->ctx = the struct ct_hep_out, which must
+ * outlive the sink set's close (the sink does not own it).
+ */
+struct ct_sink_ops;
+extern const struct ct_sink_ops ct_sink_hep_qos;
 
 #endif

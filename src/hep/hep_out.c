@@ -2,7 +2,9 @@
 /*
  * --hep: SIP messages to a HEP v3 collector (hep.h).  The capture thread
  * encodes each message into a malloc'd packet and queues it (bounded in
- * packets and bytes; full = dropped and counted); the sender thread sends
+ * packets and bytes; full = dropped and counted); the output thread queues
+ * the per-stream quality reports the same way (the hep-qos sink,
+ * src/sink/hep_qos.c), into the same queue; the sender thread sends
  * the queue in order: UDP, one datagram per packet, on a connected socket;
  * TCP, one stream, connected on first use and again (at most once a
  * second) after a failure.  Packets that cannot be sent are dropped and
@@ -23,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "calltap/buf.h"
 #include "calltap/err.h"
 #include "calltap/hep.h"
 
@@ -33,6 +36,7 @@
 
 struct hep_pkt {
 	size_t len;
+	bool qos;                    /* a quality report (counted as qos_*), else SIP */
 	uint8_t data[];
 };
 
@@ -145,7 +149,7 @@ static void *sender_main(void *arg)
 	pthread_mutex_lock(&h->mu);
 	for (;;) {
 		struct hep_pkt *p;
-		bool ok, stopping;
+		bool ok, stopping, qos;
 
 		while (h->count == 0 && !h->stop)
 			pthread_cond_wait(&h->cv, &h->mu);
@@ -162,12 +166,13 @@ static void *sender_main(void *arg)
 		ok = !give_up && send_pkt(h, p);
 		h->failed |= !ok;
 		give_up |= !ok && stopping;
+		qos = p->qos;
 		free(p);
 		pthread_mutex_lock(&h->mu);
 		if (ok)
-			h->st.sent++;
+			*(qos ? &h->st.qos_sent : &h->st.sent) += 1;
 		else
-			h->st.dropped++;
+			*(qos ? &h->st.qos_dropped : &h->st.dropped) += 1;
 	}
 	pthread_mutex_unlock(&h->mu);
 	return NULL;
@@ -277,12 +282,19 @@ static const char *find_call_id(const char *text, size_t len, size_t *vlen)
 	return NULL;
 }
 
+static void enqueue(struct ct_hep_out *h, const struct ct_hep_msg *m, size_t need);
+
+/* Exact upper bound of m's packet: 14 fixed chunks' headers and values, plus the strings. */
+static size_t hep_bound(const struct ct_hep_msg *m)
+{
+	return 6 + 13 * 6 + 1 + 1 + 16 + 16 + 2 + 2 + 4 + 4 + 1 + 4 + 3 * 6 +
+	    m->auth_key_len + m->correlation_len + m->payload_len;
+}
+
 void ct_hep_out_sip(struct ct_hep_out *h, const struct ct_packet *pkt, const char *text,
     size_t len, bool tcp)
 {
 	struct ct_hep_msg m;
-	struct hep_pkt *p;
-	size_t need;
 
 	memset(&m, 0, sizeof(m));
 	m.t = pkt->t;
@@ -295,36 +307,78 @@ void ct_hep_out_sip(struct ct_hep_out *h, const struct ct_packet *pkt, const cha
 	m.correlation = find_call_id(text, len, &m.correlation_len);
 	m.payload = (const uint8_t *)text;
 	m.payload_len = len;
-	/* Exact upper bound: 14 fixed chunks' headers and values, plus the strings. */
-	need = 6 + 13 * 6 + 1 + 1 + 16 + 16 + 2 + 2 + 4 + 4 + 1 + 4 + 3 * 6 +
-	    m.auth_key_len + m.correlation_len + len;
+	enqueue(h, &m, hep_bound(&m));
+}
+
+/*
+ * Encodes m into a packet of at most need bytes (its exact upper bound)
+ * and queues it; a packet that cannot be made (over 64 KiB, no address
+ * family, out of memory), a full queue or a stopped sender drops it,
+ * counted by m's kind (proto_type).  The first drop for a full queue is
+ * logged.  Any thread; never waits for the network.
+ */
+static void enqueue(struct ct_hep_out *h, const struct ct_hep_msg *m, size_t need)
+{
+	bool qos = m->proto_type != CT_HEP_PROTO_SIP, log_full = false;
+	struct hep_pkt *p;
+
 	if (need > CT_HEP_MAX)
 		need = CT_HEP_MAX;
 	p = malloc(sizeof(*p) + need);
-	if (p != NULL && (p->len = ct_hep_encode(&m, p->data, need)) == 0) {
+	if (p != NULL && (p->len = ct_hep_encode(m, p->data, need)) == 0) {
 		free(p);         /* over 64 KiB, or no IP address family */
 		p = NULL;
 	}
 	pthread_mutex_lock(&h->mu);
-	if (p == NULL || h->count == h->cap || h->bytes + p->len > h->cfg.max_bytes) {
-		h->st.dropped++;
-		if (p != NULL && !h->logged_full) {
-			h->logged_full = true;
-			pthread_mutex_unlock(&h->mu);
-			ct_log(&h->cfg.log, CT_LOG_WARN, "hep: send queue full, messages dropped "
-			    "(counted in hep_dropped)");
-			free(p);
-			return;
-		}
+	if (p == NULL || h->stop || h->count == h->cap || h->bytes + p->len > h->cfg.max_bytes) {
+		*(qos ? &h->st.qos_dropped : &h->st.dropped) += 1;
+		log_full = p != NULL && !h->stop && !h->logged_full;
+		h->logged_full |= log_full;
 		pthread_mutex_unlock(&h->mu);
+		if (log_full)
+			ct_log(&h->cfg.log, CT_LOG_WARN, "hep: send queue full, messages dropped "
+			    "(counted in hep_dropped, hep_qos_dropped)");
 		free(p);
 		return;
 	}
+	p->qos = qos;
 	h->ring[(h->head + h->count) % h->cap] = p;
 	h->count++;
 	h->bytes += p->len;
 	pthread_cond_signal(&h->cv);
 	pthread_mutex_unlock(&h->mu);
+}
+
+void ct_hep_out_qos(struct ct_hep_out *h, const struct ct_stream_stats *s, const char *call_id)
+{
+	struct ct_hep_msg m;
+	struct ct_buf b;
+
+	ct_buf_init(&b);
+	if (ct_hep_qos_json(s, call_id, &b) != CT_OK) {
+		ct_buf_fini(&b);
+		pthread_mutex_lock(&h->mu);
+		h->st.qos_dropped++;
+		pthread_mutex_unlock(&h->mu);
+		return;
+	}
+	memset(&m, 0, sizeof(m));
+	m.t.src = s->src;
+	m.t.dst = s->dst;
+	m.t.sport = s->sport;
+	m.t.dport = s->dport;
+	m.t.proto = 17;
+	m.ts_us = s->last_us;
+	m.proto_type = CT_HEP_PROTO_QOS;
+	m.capture_id = h->cfg.capture_id;
+	m.auth_key = h->cfg.password;
+	m.auth_key_len = h->password_len;
+	m.correlation = call_id;
+	m.correlation_len = call_id != NULL ? strlen(call_id) : 0;
+	m.payload = (const uint8_t *)b.p;
+	m.payload_len = b.len;
+	enqueue(h, &m, hep_bound(&m));
+	ct_buf_fini(&b);
 }
 
 void ct_hep_out_get_stats(struct ct_hep_out *h, struct ct_hep_out_stats *st)
