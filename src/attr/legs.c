@@ -841,8 +841,9 @@ static void media_link(struct ct_legs *l, struct trunk *t, struct loose *x)
  * it on the same side and started while that call was open becomes its
  * leg (the callee side, a phone's own endpoint, only when exactly one
  * loose call has it: a phone keeping one port for all its calls must not
- * bring an older call of its along).  Several open trunk calls: no link,
- * and both are unsure (no ivr claim).
+ * bring an older call of its along).  Several open trunk calls, or
+ * several loose calls for the phone's endpoint: no link, and the trunk
+ * calls are unsure (no ivr claim).
  */
 static void media_try(struct ct_legs *l, const struct ct_addr *a, uint16_t port, uint8_t side,
     int64_t now_us)
@@ -887,6 +888,7 @@ static void media_try(struct ct_legs *l, const struct ct_addr *a, uint16_t port,
 		return;
 	}
 	if (loose_many || (side == CT_PARTY_CALLEE && nx > 1)) {
+		found->unsure = true;     /* one of them may be its leg: no ivr claim */
 		l->st.media_ambiguous++;
 		return;
 	}
