@@ -21,6 +21,14 @@
  *      REFER links one leg);
  *   4. the leg's Diversion / History-Info user, normalised, equal to the
  *      number the trunk call dialled.
+ * Later, while both are open (ct_legs_sdp, the dialog's media hook):
+ *   5. media: an SDP endpoint (address, port) the same party announced in
+ *      the leg (still loose: no rule linked it) and in exactly one open
+ *      trunk call: the phone's answer endpoint in the trunk's answer or
+ *      re-INVITE (direct media), the carrier's endpoint in the leg's INVITE
+ *      (bypass media).  A phone endpoint two loose calls share links
+ *      neither.  Last because it decides only once both SDPs are seen and
+ *      an endpoint is weaker than a header or a number.
  * Two or more candidates for a rule: no link (counted as ambiguous), never
  * a guess.  A withheld caller without a correlation header or a REFER
  * cannot be linked.  An attended transfer's REFER (Refer-To with Replaces)
@@ -39,7 +47,8 @@
  * it are not tracked (counted).  All tables are keyed by wire data through
  * the keyed hash; the output order depends only on the capture.
  *
- * Workload: one start and one record per call; each a few hash lookups.
+ * Workload: one start and one record per call, one call per SDP; each a
+ * few hash lookups.
  */
 #include "config.h"
 
