@@ -69,6 +69,7 @@
 #define MAX_PBX 32                 /* PBX addresses remembered */
 #define MEP_MAX 4                  /* SDP endpoints remembered per call (the latest) */
 #define MEDIA_LINKS 16             /* loose calls one SDP endpoint links at most */
+#define MEDIA_SCAN 32              /* calls with one endpoint looked at; more: no link */
 
 /* K_CONSULT: a transferring agent's own consultation call to the PBX (no ring). */
 enum leg_kind { K_AGENT = 0, K_VOICEMAIL, K_EXTERNAL, K_CONSULT };
@@ -852,7 +853,9 @@ static void media_link(struct ct_legs *l, struct trunk *t, struct loose *x)
  * loose call has it: a phone keeping one port for all its calls must not
  * bring an older call of its along).  Several open trunk calls, or
  * several loose calls for the phone's endpoint: no link, and the trunk
- * calls are unsure (no ivr claim).
+ * calls are unsure (no ivr claim).  At most MEDIA_SCAN calls with the
+ * endpoint are looked at (a flood of SDPs naming one endpoint stays O(1)
+ * per SDP); more: no link.
  */
 static void media_try(struct ct_legs *l, const struct ct_addr *a, uint16_t port, uint8_t side,
     int64_t now_us)
@@ -861,7 +864,7 @@ static void media_try(struct ct_legs *l, const struct ct_addr *a, uint16_t port,
 	struct loose *xs[MEDIA_LINKS];
 	struct trunk *found = NULL;
 	struct ct_hnode *n;
-	size_t nx = 0, i;
+	size_t nx = 0, i, seen = 0;
 	bool many = false, loose_many = false;
 
 	for (n = ct_htab_first(&l->eps, h); n != NULL; n = ct_htab_next(n)) {
@@ -869,6 +872,10 @@ static void media_try(struct ct_legs *l, const struct ct_addr *a, uint16_t port,
 
 		if (!mep_eq(e, a, port, side))
 			continue;
+		if (++seen > MEDIA_SCAN) {
+			many = loose_many = true;
+			break;
+		}
 		if (e->x != NULL) {
 			if (nx < MEDIA_LINKS)
 				xs[nx++] = e->x;
@@ -887,10 +894,15 @@ static void media_try(struct ct_legs *l, const struct ct_addr *a, uint16_t port,
 		return;
 	if (many) {
 		/* mark the open trunk calls of this endpoint: none may claim ivr */
-		for (n = ct_htab_first(&l->eps, h); n != NULL; n = ct_htab_next(n)) {
+		seen = 0;
+		for (n = ct_htab_first(&l->eps, h); n != NULL && seen < MEDIA_SCAN;
+		    n = ct_htab_next(n)) {
 			struct mep *e = ct_container_of(n, struct mep, hn);
 
-			if (e->t != NULL && mep_eq(e, a, port, side) && open_at(e->t, now_us))
+			if (!mep_eq(e, a, port, side))
+				continue;
+			seen++;
+			if (e->t != NULL && open_at(e->t, now_us))
 				e->t->unsure = true;
 		}
 		l->st.media_ambiguous++;

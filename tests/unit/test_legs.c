@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -714,6 +715,40 @@ static void test_media(void)
 	ct_legs_free(l);
 }
 
+/*
+ * Rule 5 bound: 40 open trunk calls name one endpoint (a flood), then a
+ * leg has it: no link (at most 32 are looked at, and they are several);
+ * the 40 SDPs cost O(1) each.
+ */
+static void test_media_flood(void)
+{
+	struct out o = { .n = 0 };
+	struct ct_legs *l = stage(&o, true);
+	struct ct_call_record *t[40], *g;
+	struct ct_legs_stats st;
+	char cid[16], num[16];
+	size_t i;
+
+	for (i = 0; i < 40; i++) {
+		snprintf(cid, sizeof(cid), "F%zu", i);
+		snprintf(num, sizeof(num), "+3805011100%02zu", i);
+		t[i] = start(l, rec(cid, num, "0441230001", false, 1, true, 10, (double)i / 10,
+		    5, 50, CT_DISP_ANSWERED));
+		sdp(l, cid, CT_PARTY_CALLER, (double)i / 10, false, 1, 30000);
+	}
+	g = start(l, rec("G", "anonymous", "201", true, 10, true, 101, 5, 6, 50,
+	    CT_DISP_ANSWERED));
+	sdp(l, "G", CT_PARTY_CALLER, 5, false, 1, 30000);
+	ct_legs_get_stats(l, &st);
+	CHECK_INT(st.by_media, 0);
+	CHECK_INT(st.legs_linked, 0);
+	CHECK_INT(st.media_ambiguous, 1);
+	ct_legs_free(l);
+	for (i = 0; i < 40; i++)
+		ct_call_record_free(t[i]);
+	ct_call_record_free(g);
+}
+
 int main(void)
 {
 	test_voicemail_names();
@@ -724,5 +759,6 @@ int main(void)
 	test_no_home();
 	test_transfers();
 	test_media();
+	test_media_flood();
 	return TEST_REPORT();
 }
