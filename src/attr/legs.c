@@ -954,8 +954,10 @@ void ct_legs_sdp(struct ct_legs *l, const char *call_id, enum ct_party from,
 		if (md->port == 0 || (md->addr.family != 4 && md->addr.family != 6) ||
 		    memcmp(md->addr.a, zero, sizeof(zero)) == 0)
 			continue;
-		/* the PBX's own address on a trunk call is no phone's endpoint */
-		if (t != NULL && addr_eq(&md->addr, &t->pbx))
+		/* the PBX's own address on a trunk call is no phone's endpoint,
+		 * nor is a PBX's answer to a phone's call (a consultation) */
+		if ((t != NULL && addr_eq(&md->addr, &t->pbx)) ||
+		    (x != NULL && from == CT_PARTY_CALLEE && is_pbx(l, &x->dst)))
 			continue;
 		if (!mep_add(l, ep, n_ep, t, x, &md->addr, md->port, (uint8_t)from))
 			continue;

@@ -594,8 +594,8 @@ static void test_media(void)
 {
 	struct out o = { .n = 0 };
 	struct ct_legs *l = stage(&o, true);
-	struct ct_call_record *t1, *t2, *t3, *t4, *t5, *t6, *l1, *l2, *l2b, *l3, *l4, *l5, *l6;
-	static const char *const none[] = { "L3", "L4", "L5", "L6" };
+	struct ct_call_record *t1, *t2, *t3, *t4, *t5, *t6, *l1, *l2, *l2b, *l3, *l4, *l5, *l6, *l7;
+	static const char *const none[] = { "L3", "L4", "L5", "L6", "L7" };
 	const struct ct_call_record *r;
 	struct ct_legs_stats st;
 	size_t i;
@@ -617,6 +617,11 @@ static void test_media(void)
 	CHECK_INT(st.legs_linked, 1);
 	/* a repeated SDP (re-INVITE again) links nothing more */
 	sdp(l, "T1", CT_PARTY_CALLEE, 5.4, true, 101, 40000);
+	/* the PBX's answer on a phone's call to it, on the endpoint of its
+	 * answer to T1 (the PBX's own address: never a phone's endpoint) */
+	l7 = start(l, rec("L7", "208", "*8", true, 108, true, 10, 5.5, 5.6, 30,
+	    CT_DISP_ANSWERED));
+	sdp(l, "L7", CT_PARTY_CALLEE, 5.6, true, 10, 10004);
 	/* bypass media: two phones offered the carrier's endpoint of T2 */
 	t2 = start(l, rec("T2", "+380501110002", "0441230001", false, 1, true, 10, 6, 9, 40,
 	    CT_DISP_ANSWERED));
@@ -676,7 +681,8 @@ static void test_media(void)
 	ct_legs_put(l, t5, T0 + 82 * SEC);
 	ct_legs_put(l, l6, T0 + 82 * SEC);
 	ct_legs_put(l, t6, T0 + 82 * SEC);
-	CHECK_INT(o.n, 13);
+	ct_legs_put(l, l7, T0 + 82 * SEC);
+	CHECK_INT(o.n, 14);
 	if ((r = out_find(&o, "T1")) != NULL) {
 		CHECK_STR(ct_answered_by_name(r->answered_by), "agent");
 		CHECK_STR(r->agent, "201");
