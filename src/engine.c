@@ -288,6 +288,8 @@ static void on_media(void *user, struct ct_dialog *d, const struct ct_sip_msg *m
 
 	if (e->media != NULL)
 		ct_media_on_sdp(e->media, d, m);
+	if (e->legs != NULL)   /* rule 5: direct media reuses the SDP endpoints */
+		ct_legs_sdp(e->legs, ct_dialog_call_id(d), ct_dialog_sender(d, m), m);
 }
 
 static void on_closing(void *user, struct ct_dialog *d, struct ct_call_record *rec)

@@ -127,6 +127,8 @@ void ct_stats_print(const struct ct_engine_stats *es, const struct ct_sinkset_st
 		print_row(out, "legs_by_diversion", es->legs.by_diversion);
 		print_row(out, "legs_by_refer", es->legs.by_refer);
 		print_row(out, "legs_by_replaces", es->legs.by_replaces);
+		print_row(out, "legs_by_media", es->legs.by_media);
+		print_row(out, "legs_media_ambiguous", es->legs.media_ambiguous);
 		print_row(out, "legs_transfers", es->legs.transfers);
 		print_row(out, "legs_ambiguous", es->legs.ambiguous);
 		print_row(out, "legs_late", es->legs.legs_late);

@@ -4,7 +4,7 @@
 # trunk calls together with the PBX's LAN side (ring groups, hunting, IVR,
 # voicemail, forwards, a proxy forking a leg, blind transfer, a queue ringing
 # an agent again, a quick redial, withheld callers with and without X-CID, a caller
-# with two calls open) and the truth of every trunk call's rings,
+# with two calls open, direct and bypassed media linked only by SDP endpoints) and the truth of every trunk call's rings,
 # answered_by and agent and of every leg's parent_call_id; tests/legs.py
 # compares them with calltap's records.  Without --home nothing is linked.
 . "$(dirname "$0")/lib.sh"
@@ -32,6 +32,19 @@ run() { # name gen-calls-options...
 run each-kind --seed 1 --calls 22
 run mix --seed 2 --calls 300
 run mix3 --seed 3 --calls 200
+# Only the media links the legs of direct_media and bypass_media (the PBX
+# replaces or withholds the caller ID, no header, no Diversion): rule 5.
+run media --seed 5 --calls 24
+"$CALLTAP" -r "$t/media.pcap" --home 203.0.113.0/24 --country-code 380 --json /dev/null \
+    --stats >"$t/stm.txt" 2>&1
+check "stats: legs linked by media as in the truth" python3 -c '
+import json, re, sys
+tr = [json.loads(l) for l in open(sys.argv[1])]
+kind = {r["call_id"]: r.get("kind") for r in tr}
+want = sum(1 for r in tr if kind.get(r.get("parent_call_id")) in ("direct_media", "bypass_media"))
+got = int(re.search(r"^ +legs_by_media +(\d+)$", open(sys.argv[2]).read(), re.M).group(1))
+assert want >= 3 and got == want, (want, got)
+' "$t/media.truth" "$t/stm.txt"
 
 # Without --home no call is linked: no parent, no rings for the trunk calls
 # (the proxy-forked leg still has its branches), answered_by unknown.

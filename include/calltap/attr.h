@@ -189,6 +189,8 @@ struct ct_legs_stats {
 	uint64_t by_header, by_caller, by_diversion; /* ... by rule */
 	uint64_t by_refer;              /* ... by a blind transfer's Refer-To */
 	uint64_t by_replaces;           /* calls adopted through an attended transfer's Replaces */
+	uint64_t by_media;              /* ... by an SDP endpoint shared with the trunk call (rule 5) */
+	uint64_t media_ambiguous;       /* SDP endpoints of a loose call matching several calls */
 	uint64_t transfers;             /* REFERs seen in linked legs */
 	uint64_t ambiguous;             /* legs not linked: several trunk calls matched */
 	uint64_t legs_late;             /* linked legs whose record came after the wait */
@@ -207,6 +209,8 @@ void ct_legs_start(struct ct_legs *l, const struct ct_call_record *view);
 void ct_legs_ended(struct ct_legs *l, const struct ct_call_record *rec);
 struct ct_sip_msg;
 void ct_legs_refer(struct ct_legs *l, const char *call_id, const struct ct_sip_msg *m);
+void ct_legs_sdp(struct ct_legs *l, const char *call_id, enum ct_party from,
+    const struct ct_sip_msg *m);
 void ct_legs_put(struct ct_legs *l, struct ct_call_record *rec, int64_t now_us);
 void ct_legs_expire(struct ct_legs *l, int64_t now_us);
 void ct_legs_flush(struct ct_legs *l);

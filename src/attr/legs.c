@@ -21,6 +21,14 @@
  *      REFER links one leg);
  *   4. the leg's Diversion / History-Info user, normalised, equal to the
  *      number the trunk call dialled.
+ * Later, while both are open (ct_legs_sdp, the dialog's media hook):
+ *   5. media: an SDP endpoint (address, port) the same party announced in
+ *      the leg (still loose: no rule linked it) and in exactly one open
+ *      trunk call: the phone's answer endpoint in the trunk's answer or
+ *      re-INVITE (direct media), the carrier's endpoint in the leg's INVITE
+ *      (bypass media).  A phone endpoint two loose calls share links
+ *      neither.  Last because it decides only once both SDPs are seen and
+ *      an endpoint is weaker than a header or a number.
  * Two or more candidates for a rule: no link (counted as ambiguous), never
  * a guess.  A withheld caller without a correlation header or a REFER
  * cannot be linked.  An attended transfer's REFER (Refer-To with Replaces)
@@ -39,7 +47,8 @@
  * it are not tracked (counted).  All tables are keyed by wire data through
  * the keyed hash; the output order depends only on the capture.
  *
- * Workload: one start and one record per call; each a few hash lookups.
+ * Workload: one start and one record per call, one call per SDP; each a
+ * few hash lookups.
  */
 #include "config.h"
 
@@ -58,11 +67,29 @@
 #define USER_MAX 64                /* bytes of a SIP user kept (as dialog.c's cap) */
 #define LATE_US INT64_C(100000)    /* capture skew allowed between an answer and a CANCEL */
 #define MAX_PBX 32                 /* PBX addresses remembered */
+#define MEP_MAX 4                  /* SDP endpoints remembered per call (the latest) */
+#define MEDIA_LINKS 16             /* loose calls one SDP endpoint links at most */
+#define MEDIA_SCAN 32              /* calls with one endpoint looked at; more: no link */
 
 /* K_CONSULT: a transferring agent's own consultation call to the PBX (no ring). */
 enum leg_kind { K_AGENT = 0, K_VOICEMAIL, K_EXTERNAL, K_CONSULT };
 
 struct trunk;
+struct loose;
+
+/*
+ * An SDP endpoint (c= address, m= port) a party of a trunk call or a loose
+ * call announced, indexed in l->eps by address, port and party (rule 5).
+ */
+struct mep {
+	struct ct_hnode hn;            /* in l->eps while used */
+	struct ct_addr addr;
+	uint16_t port;
+	uint8_t side;                  /* enum ct_party that announced it */
+	bool used;
+	struct trunk *t;               /* the owner: a trunk call, */
+	struct loose *x;               /* ... or a loose call */
+};
 
 struct leg {
 	struct ct_hnode hn;            /* in legs table by call_id, until released */
@@ -94,6 +121,8 @@ struct loose {
 	char *callee, *caller;         /* users of its INVITE, may be NULL */
 	struct ct_addr src, dst;
 	int64_t start_us;
+	struct mep ep[MEP_MAX];        /* its SDP endpoints (rule 5), ring */
+	unsigned n_ep;                 /* endpoints ever added (next slot: n_ep % MEP_MAX) */
 };
 
 struct trunk {
@@ -113,6 +142,8 @@ struct trunk {
 	struct leg *legs, *legs_tail;
 	size_t n_legs, n_done;
 	bool unsure;                   /* a leg matched it and another call: no ivr claim */
+	struct mep ep[MEP_MAX];        /* its SDP endpoints (rule 5), ring */
+	unsigned n_ep;
 };
 
 struct ct_legs {
@@ -122,6 +153,7 @@ struct ct_legs {
 	ct_legs_out_fn out;
 	void *user;
 	struct ct_htab by_id, by_num, by_dial, legs, loose;
+	struct ct_htab eps;            /* SDP endpoints of trunk and loose calls (struct mep) */
 	struct ct_list waiting;        /* trunks whose record arrived, oldest first */
 	struct ct_list referrals;      /* legs with a REFER of the last REFER_US, oldest first */
 	struct ct_list loose_order;    /* loose calls, oldest first */
@@ -241,11 +273,24 @@ struct ct_legs *ct_legs_new(const struct ct_legs_cfg *cfg, ct_legs_out_fn out, v
 	    ct_htab_init(&l->by_num, 64, CT_HTAB_UNBOUNDED) != CT_OK ||
 	    ct_htab_init(&l->by_dial, 64, CT_HTAB_UNBOUNDED) != CT_OK ||
 	    ct_htab_init(&l->legs, 64, CT_HTAB_UNBOUNDED) != CT_OK ||
-	    ct_htab_init(&l->loose, 64, CT_HTAB_UNBOUNDED) != CT_OK) {
+	    ct_htab_init(&l->loose, 64, CT_HTAB_UNBOUNDED) != CT_OK ||
+	    ct_htab_init(&l->eps, 64, CT_HTAB_UNBOUNDED) != CT_OK) {
 		ct_legs_free(l);
 		return NULL;
 	}
 	return l;
+}
+
+/* Takes the SDP endpoints of a trunk or loose call out of l->eps. */
+static void eps_drop(struct ct_legs *l, struct mep *ep)
+{
+	size_t i;
+
+	for (i = 0; i < MEP_MAX; i++)
+		if (ep[i].used) {
+			ct_htab_remove(&l->eps, &ep[i].hn);
+			ep[i].used = false;
+		}
 }
 
 static void leg_free(struct leg *g)
@@ -271,6 +316,7 @@ static void trunk_unlink(struct ct_legs *l, struct trunk *t)
 	if (ct_list_linked(&t->wl))
 		ct_list_remove(&t->wl);
 	ct_list_remove(&t->al);
+	eps_drop(l, t->ep);
 	for (g = t->legs; g != NULL; g = n) {
 		n = g->next;
 		ct_htab_remove(&l->legs, &g->hn);
@@ -286,6 +332,7 @@ static void loose_drop(struct ct_legs *l, struct loose *x)
 {
 	ct_htab_remove(&l->loose, &x->hn);
 	ct_list_remove(&x->ll);
+	eps_drop(l, x->ep);
 	free(x->call_id);
 	free(x->callee);
 	free(x->caller);
@@ -315,6 +362,7 @@ void ct_legs_free(struct ct_legs *l)
 		loose_drop(l, x);
 	ct_htab_fini(&l->legs);
 	ct_htab_fini(&l->loose);
+	ct_htab_fini(&l->eps);
 	free(l);
 }
 
@@ -739,6 +787,190 @@ void ct_legs_refer(struct ct_legs *l, const char *call_id, const struct ct_sip_m
 	/* an attended transfer whose consultation was seen is bridged: no new leg */
 	if (!g->refer_replaces || !adopt_consult(l, g, m->refer_replaces))
 		ct_list_append(&l->referrals, &g->rl);
+}
+
+/* ---- rule 5: media (direct media reuses the SDP endpoints) --------------- */
+
+static uint64_t mep_hash(const struct ct_htab *tab, const struct ct_addr *a, uint16_t port,
+    uint8_t side)
+{
+	uint8_t k[1 + 16 + 2 + 1];
+
+	k[0] = a->family;
+	memcpy(k + 1, a->a, 16);
+	k[17] = (uint8_t)(port >> 8);
+	k[18] = (uint8_t)port;
+	k[19] = side;
+	return ct_htab_hash(tab, k, sizeof(k));
+}
+
+static bool mep_eq(const struct mep *e, const struct ct_addr *a, uint16_t port, uint8_t side)
+{
+	return e->port == port && e->side == side && addr_eq(&e->addr, a);
+}
+
+/*
+ * Adds endpoint (a, port) announced by party side to ep (a ring of MEP_MAX,
+ * the oldest replaced) of trunk t or loose call x; false when it was
+ * there already (nothing new to match).
+ */
+static bool mep_add(struct ct_legs *l, struct mep *ep, unsigned *n_ep, struct trunk *t,
+    struct loose *x, const struct ct_addr *a, uint16_t port, uint8_t side)
+{
+	struct mep *e;
+	size_t i;
+
+	for (i = 0; i < MEP_MAX; i++)
+		if (ep[i].used && mep_eq(&ep[i], a, port, side))
+			return false;
+	e = &ep[*n_ep % MEP_MAX];
+	(*n_ep)++;
+	if (e->used)
+		ct_htab_remove(&l->eps, &e->hn);
+	e->addr = *a;
+	e->port = port;
+	e->side = side;
+	e->t = t;
+	e->x = x;
+	e->used = true;
+	ct_htab_insert(&l->eps, &e->hn, mep_hash(&l->eps, a, port, side));
+	return true;
+}
+
+/* Makes loose call x a leg of t, linked by its media (rule 5). */
+static void media_link(struct ct_legs *l, struct trunk *t, struct loose *x)
+{
+	struct ct_addr src = x->src;
+
+	if (leg_add(l, t, x->call_id, x->callee, x->start_us, kind_of(l, &x->dst, x->callee),
+	    NULL) == NULL)
+		return;
+	loose_drop(l, x);
+	l->st.by_media++;
+	learn_pbx(l, &t->pbx);
+	learn_pbx(l, &src);
+}
+
+/*
+ * Rule 5 for endpoint (a, port) of party side, just announced at now_us:
+ * when exactly one trunk call open now has it, every loose call that has
+ * it on the same side and started while that call was open becomes its
+ * leg (the callee side, a phone's own endpoint, only when exactly one
+ * loose call has it: a phone keeping one port for all its calls must not
+ * bring an older call of its along).  Several open trunk calls, or
+ * several loose calls for the phone's endpoint: no link, and the trunk
+ * calls are unsure (no ivr claim).  At most MEDIA_SCAN calls with the
+ * endpoint are looked at (a flood of SDPs naming one endpoint stays O(1)
+ * per SDP); more: no link.
+ */
+static void media_try(struct ct_legs *l, const struct ct_addr *a, uint16_t port, uint8_t side,
+    int64_t now_us)
+{
+	uint64_t h = mep_hash(&l->eps, a, port, side);
+	struct loose *xs[MEDIA_LINKS];
+	struct trunk *found = NULL;
+	struct ct_hnode *n;
+	size_t nx = 0, i, seen = 0;
+	bool many = false, loose_many = false;
+
+	for (n = ct_htab_first(&l->eps, h); n != NULL; n = ct_htab_next(n)) {
+		struct mep *e = ct_container_of(n, struct mep, hn);
+
+		if (!mep_eq(e, a, port, side))
+			continue;
+		if (++seen > MEDIA_SCAN) {
+			many = loose_many = true;
+			break;
+		}
+		if (e->x != NULL) {
+			if (nx < MEDIA_LINKS)
+				xs[nx++] = e->x;
+			else
+				loose_many = true;
+			continue;
+		}
+		if (!open_at(e->t, now_us) || e->t == found)
+			continue;
+		if (found != NULL)
+			many = true;
+		else
+			found = e->t;
+	}
+	if (nx == 0 || found == NULL)
+		return;
+	if (many) {
+		/* mark the open trunk calls of this endpoint: none may claim ivr */
+		seen = 0;
+		for (n = ct_htab_first(&l->eps, h); n != NULL && seen < MEDIA_SCAN;
+		    n = ct_htab_next(n)) {
+			struct mep *e = ct_container_of(n, struct mep, hn);
+
+			if (!mep_eq(e, a, port, side))
+				continue;
+			seen++;
+			if (e->t != NULL && open_at(e->t, now_us))
+				e->t->unsure = true;
+		}
+		l->st.media_ambiguous++;
+		return;
+	}
+	if (loose_many || (side == CT_PARTY_CALLEE && nx > 1)) {
+		found->unsure = true;     /* one of them may be its leg: no ivr claim */
+		l->st.media_ambiguous++;
+		return;
+	}
+	for (i = 0; i < nx; i++)
+		if (open_at(found, xs[i]->start_us))
+			media_link(l, found, xs[i]);
+}
+
+/*
+ * An SDP in call call_id (the dialog's media hook: from the call's
+ * signalling path; m borrowed), sent by party from: its endpoints are
+ * remembered when the call is an open trunk call or a loose call, and
+ * matched (rule 5 of the file comment).
+ */
+void ct_legs_sdp(struct ct_legs *l, const char *call_id, enum ct_party from,
+    const struct ct_sip_msg *m)
+{
+	static const uint8_t zero[16];
+	struct trunk *t = NULL;
+	struct loose *x = NULL;
+	struct mep *ep;
+	unsigned *n_ep;
+	uint8_t i;
+
+	if (l == NULL || call_id == NULL || m == NULL || !m->has_sdp ||
+	    (from != CT_PARTY_CALLER && from != CT_PARTY_CALLEE))
+		return;
+	if ((t = find_trunk(l, call_id)) != NULL) {
+		if (!open_at(t, m->ts_us))
+			return;
+		ep = t->ep;
+		n_ep = &t->n_ep;
+	} else if ((x = find_loose(l, call_id)) != NULL) {
+		ep = x->ep;
+		n_ep = &x->n_ep;
+	} else {
+		return;
+	}
+	for (i = 0; i < m->sdp.n_media && i < CT_SDP_MAX_MEDIA; i++) {
+		const struct ct_sdp_media *md = &m->sdp.media[i];
+
+		if (md->port == 0 || (md->addr.family != 4 && md->addr.family != 6) ||
+		    memcmp(md->addr.a, zero, sizeof(zero)) == 0)
+			continue;
+		/* the PBX's own address on a trunk call is no phone's endpoint,
+		 * nor is a PBX's answer to a phone's call (a consultation) */
+		if ((t != NULL && addr_eq(&md->addr, &t->pbx)) ||
+		    (x != NULL && from == CT_PARTY_CALLEE && is_pbx(l, &x->dst)))
+			continue;
+		if (!mep_add(l, ep, n_ep, t, x, &md->addr, md->port, (uint8_t)from))
+			continue;
+		media_try(l, &md->addr, md->port, (uint8_t)from, m->ts_us);
+		if (x != NULL && find_loose(l, call_id) == NULL)
+			return;     /* x was linked (and freed) */
+	}
 }
 
 /*

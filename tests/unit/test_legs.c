@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -552,6 +553,208 @@ static void test_transfers(void)
 	ct_legs_free(l);
 }
 
+/* An SDP of call cid at offset at (s), sent by party from, one m= line at (home?, host):port. */
+static void sdp(struct ct_legs *l, const char *cid, enum ct_party from, double at,
+    bool home_side, uint8_t host, uint16_t port)
+{
+	struct ct_sip_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.ts_us = T0 + llround(at * 1e6);
+	m.has_sdp = true;
+	m.sdp.n_media = 1;
+	strcpy(m.sdp.media[0].type, "audio");
+	m.sdp.media[0].addr = ip(home_side, host);
+	m.sdp.media[0].port = port;
+	ct_legs_sdp(l, cid, from, &m);
+}
+
+/* The record of call_id among o's, or NULL. */
+static const struct ct_call_record *out_find(const struct out *o, const char *call_id)
+{
+	size_t i;
+
+	for (i = 0; i < o->n; i++)
+		if (strcmp(o->r[i]->call_id, call_id) == 0)
+			return o->r[i];
+	return NULL;
+}
+
+/*
+ * Rule 5, media: legs whose caller ID the PBX replaced (its own number) or
+ * withheld, without header or Diversion, are linked by an SDP endpoint
+ * shared with exactly one open trunk call, on the same side: the phone's
+ * answer endpoint in the trunk's re-INVITE (direct media), the carrier's
+ * endpoint in the leg's INVITE (bypass).  No link when two open trunk
+ * calls have the endpoint (both unsure: no ivr), when two loose calls have
+ * the phone's endpoint, when the trunk call ended, or for the PBX's own
+ * address.
+ */
+static void test_media(void)
+{
+	struct out o = { .n = 0 };
+	struct ct_legs *l = stage(&o, true);
+	struct ct_call_record *t1, *t2, *t3, *t4, *t5, *t6, *l1, *l2, *l2b, *l3, *l4, *l5, *l6, *l7;
+	static const char *const none[] = { "L3", "L4", "L5", "L6", "L7" };
+	const struct ct_call_record *r;
+	struct ct_legs_stats st;
+	size_t i;
+
+	/* direct media: L1's phone endpoint comes back in T1's re-INVITE */
+	t1 = start(l, rec("T1", "+380501110001", "0441230001", false, 1, true, 10, 0, 5, 50,
+	    CT_DISP_ANSWERED));
+	sdp(l, "T1", CT_PARTY_CALLER, 0, false, 1, 20000);
+	l1 = start(l, rec("L1", "+380441111111", "201", true, 10, true, 101, 1, 4.9, 50,
+	    CT_DISP_ANSWERED));
+	sdp(l, "L1", CT_PARTY_CALLER, 1, true, 10, 10002);   /* the PBX's own media */
+	sdp(l, "L1", CT_PARTY_CALLEE, 4.9, true, 101, 40000);
+	sdp(l, "T1", CT_PARTY_CALLEE, 5, true, 10, 10004);   /* the PBX's answer: no link */
+	ct_legs_get_stats(l, &st);
+	CHECK_INT(st.by_media, 0);
+	sdp(l, "T1", CT_PARTY_CALLEE, 5.3, true, 101, 40000);
+	ct_legs_get_stats(l, &st);
+	CHECK_INT(st.by_media, 1);
+	CHECK_INT(st.legs_linked, 1);
+	/* a repeated SDP (re-INVITE again) links nothing more */
+	sdp(l, "T1", CT_PARTY_CALLEE, 5.4, true, 101, 40000);
+	/* the PBX's answer on a phone's call to it, on the endpoint of its
+	 * answer to T1 (the PBX's own address: never a phone's endpoint) */
+	l7 = start(l, rec("L7", "208", "*8", true, 108, true, 10, 5.5, 5.6, 30,
+	    CT_DISP_ANSWERED));
+	sdp(l, "L7", CT_PARTY_CALLEE, 5.6, true, 10, 10004);
+	/* bypass media: two phones offered the carrier's endpoint of T2 */
+	t2 = start(l, rec("T2", "+380501110002", "0441230001", false, 1, true, 10, 6, 9, 40,
+	    CT_DISP_ANSWERED));
+	sdp(l, "T2", CT_PARTY_CALLER, 6, false, 1, 20002);
+	l2 = start(l, rec("L2", "anonymous", "202", true, 10, true, 102, 6.1, 8.9, 40,
+	    CT_DISP_ANSWERED));
+	sdp(l, "L2", CT_PARTY_CALLER, 6.1, false, 1, 20002);
+	l2b = start(l, rec("L2b", "anonymous", "203", true, 10, true, 103, 6.1, -1, 8.95,
+	    CT_DISP_CANCELLED));
+	sdp(l, "L2b", CT_PARTY_CALLER, 6.1, false, 1, 20002);
+	ct_legs_get_stats(l, &st);
+	CHECK_INT(st.by_media, 3);
+	/* two open trunk calls announced the same phone endpoint: no link */
+	t3 = start(l, rec("T3", "+380501110003", "0441230001", false, 1, true, 10, 10, 12, 30,
+	    CT_DISP_ANSWERED));
+	t4 = start(l, rec("T4", "+380501110004", "0441230001", false, 1, true, 10, 10.5, 12, 30,
+	    CT_DISP_ANSWERED));
+	sdp(l, "T3", CT_PARTY_CALLEE, 12, true, 104, 40010);
+	sdp(l, "T4", CT_PARTY_CALLEE, 12, true, 104, 40010);
+	l3 = start(l, rec("L3", "+380441111111", "204", true, 10, true, 104, 11, 12.5, 30,
+	    CT_DISP_ANSWERED));
+	sdp(l, "L3", CT_PARTY_CALLEE, 12.5, true, 104, 40010);
+	/* a phone keeping one port: two loose calls have it, then T5 does */
+	t5 = start(l, rec("T5", "+380501110005", "0441230001", false, 1, true, 10, 13, 15, 30,
+	    CT_DISP_ANSWERED));
+	l4 = start(l, rec("L4", "205", "206", true, 105, true, 106, 12, 12.5, 30,
+	    CT_DISP_ANSWERED));
+	sdp(l, "L4", CT_PARTY_CALLEE, 12.5, true, 106, 11780);
+	l5 = start(l, rec("L5", "+380441111111", "206", true, 10, true, 106, 14, 14.9, 30,
+	    CT_DISP_ANSWERED));
+	sdp(l, "L5", CT_PARTY_CALLEE, 14.9, true, 106, 11780);
+	sdp(l, "T5", CT_PARTY_CALLEE, 15, true, 106, 11780);
+	/* a trunk call that ended is no candidate */
+	t6 = start(l, rec("T6", "+380501110006", "0441230001", false, 1, true, 10, 16, 17, 18,
+	    CT_DISP_ANSWERED));
+	sdp(l, "T6", CT_PARTY_CALLEE, 17, true, 107, 40030);
+	ct_legs_ended(l, t6);
+	l6 = start(l, rec("L6", "+380441111111", "207", true, 10, true, 107, 19, 19.5, 30,
+	    CT_DISP_ANSWERED));
+	sdp(l, "L6", CT_PARTY_CALLEE, 19.5, true, 107, 40030);
+	ct_legs_get_stats(l, &st);
+	CHECK_INT(st.by_media, 3);
+	CHECK_INT(st.legs_linked, 3);
+	CHECK_INT(st.media_ambiguous, 2);
+	CHECK_INT(st.by_caller + st.by_header + st.by_diversion + st.by_refer, 0);
+
+	ct_legs_put(l, l1, T0 + 82 * SEC);
+	ct_legs_put(l, t1, T0 + 82 * SEC);
+	ct_legs_put(l, l2, T0 + 82 * SEC);
+	ct_legs_put(l, l2b, T0 + 82 * SEC);
+	ct_legs_put(l, t2, T0 + 82 * SEC);
+	ct_legs_put(l, l3, T0 + 82 * SEC);
+	ct_legs_put(l, t3, T0 + 82 * SEC);
+	ct_legs_put(l, t4, T0 + 82 * SEC);
+	ct_legs_put(l, l4, T0 + 82 * SEC);
+	ct_legs_put(l, l5, T0 + 82 * SEC);
+	ct_legs_put(l, t5, T0 + 82 * SEC);
+	ct_legs_put(l, l6, T0 + 82 * SEC);
+	ct_legs_put(l, t6, T0 + 82 * SEC);
+	ct_legs_put(l, l7, T0 + 82 * SEC);
+	CHECK_INT(o.n, 14);
+	if ((r = out_find(&o, "T1")) != NULL) {
+		CHECK_STR(ct_answered_by_name(r->answered_by), "agent");
+		CHECK_STR(r->agent, "201");
+		CHECK_INT(r->n_rings, 1);
+	} else {
+		CHECK(false);
+	}
+	r = out_find(&o, "L1");
+	CHECK(r != NULL && r->parent_call_id != NULL && strcmp(r->parent_call_id, "T1") == 0);
+	if ((r = out_find(&o, "T2")) != NULL) {
+		CHECK_STR(ct_answered_by_name(r->answered_by), "agent");
+		CHECK_STR(r->agent, "202");
+		CHECK_INT(r->n_rings, 2);
+		if (r->n_rings == 2)
+			CHECK_STR(ct_ring_outcome_name(r->rings[1].outcome), "cancelled_elsewhere");
+	} else {
+		CHECK(false);
+	}
+	r = out_find(&o, "L2b");
+	CHECK(r != NULL && r->parent_call_id != NULL && strcmp(r->parent_call_id, "T2") == 0);
+	/* not linked; T3, T4, T5 unsure (no ivr although the PBX is known); T6 ivr */
+	for (i = 0; i < sizeof(none) / sizeof(none[0]); i++) {
+		r = out_find(&o, none[i]);
+		CHECK(r != NULL && r->parent_call_id == NULL);
+	}
+	r = out_find(&o, "T3");
+	CHECK(r != NULL && r->answered_by == CT_ANS_UNKNOWN && r->n_rings == 0);
+	r = out_find(&o, "T4");
+	CHECK(r != NULL && r->answered_by == CT_ANS_UNKNOWN);
+	r = out_find(&o, "T5");
+	CHECK(r != NULL && r->answered_by == CT_ANS_UNKNOWN);
+	r = out_find(&o, "T6");    /* ended before L6 announced its endpoint */
+	CHECK(r != NULL && r->answered_by == CT_ANS_IVR);
+	out_clear(&o);
+	ct_legs_sdp(NULL, "T1", CT_PARTY_CALLER, NULL);
+	ct_legs_free(l);
+}
+
+/*
+ * Rule 5 bound: 40 open trunk calls name one endpoint (a flood), then a
+ * leg has it: no link (at most 32 are looked at, and they are several);
+ * the 40 SDPs cost O(1) each.
+ */
+static void test_media_flood(void)
+{
+	struct out o = { .n = 0 };
+	struct ct_legs *l = stage(&o, true);
+	struct ct_call_record *t[40], *g;
+	struct ct_legs_stats st;
+	char cid[16], num[16];
+	size_t i;
+
+	for (i = 0; i < 40; i++) {
+		snprintf(cid, sizeof(cid), "F%zu", i);
+		snprintf(num, sizeof(num), "+3805011100%02zu", i);
+		t[i] = start(l, rec(cid, num, "0441230001", false, 1, true, 10, (double)i / 10,
+		    5, 50, CT_DISP_ANSWERED));
+		sdp(l, cid, CT_PARTY_CALLER, (double)i / 10, false, 1, 30000);
+	}
+	g = start(l, rec("G", "anonymous", "201", true, 10, true, 101, 5, 6, 50,
+	    CT_DISP_ANSWERED));
+	sdp(l, "G", CT_PARTY_CALLER, 5, false, 1, 30000);
+	ct_legs_get_stats(l, &st);
+	CHECK_INT(st.by_media, 0);
+	CHECK_INT(st.legs_linked, 0);
+	CHECK_INT(st.media_ambiguous, 1);
+	ct_legs_free(l);
+	for (i = 0; i < 40; i++)
+		ct_call_record_free(t[i]);
+	ct_call_record_free(g);
+}
+
 int main(void)
 {
 	test_voicemail_names();
@@ -561,5 +764,7 @@ int main(void)
 	test_redial();
 	test_no_home();
 	test_transfers();
+	test_media();
+	test_media_flood();
 	return TEST_REPORT();
 }
