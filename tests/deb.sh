@@ -104,7 +104,8 @@ else
 	echo "skip lintian: not installed (Debian: lintian)"
 fi
 
-# Install.
+# Install. (Checks below with no command output of their own start with
+# an empty $t/err, so that bad shows nothing stale.)
 installed=1
 if dpkg_do -i "$deb"; then
 	ok "dpkg -i"
@@ -113,6 +114,7 @@ st=$(dpkg-query -W -f='${db:Status-Status}' $pkg 2>/dev/null)
 [ "$st" = installed ] && ok "dpkg: $pkg $(dpkg-query -W -f='${Version}' $pkg) installed" || bad "status '$st'"
 
 # Files, modes and owners.
+: >"$t/err"
 files_ok=1
 check_file() { # path mode
 	m=$(mode "$1")
@@ -234,6 +236,7 @@ else
 fi
 
 # Reinstall (an upgrade to the same version): an edited conffile stays.
+: >"$t/err"
 echo "sensor = deb-test-edit" >>/etc/calltap/calltap.conf
 if dpkg_do -i "$deb" && grep -q '^sensor = deb-test-edit$' /etc/calltap/calltap.conf &&
     [ "$(dpkg-query -W -f='${db:Status-Status}' $pkg)" = installed ]; then
