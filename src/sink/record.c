@@ -897,13 +897,14 @@ int ct_outfile_write(struct ct_outfile *f, const struct ct_buf *b, char *errbuf)
 		f->unsynced = true;
 		if (b->len <= CT_OUTFILE_BUF) {
 			ct_buf_append(&f->pend, b->p, b->len);
-			if (f->pend.oom) {
-				ct_buf_reset(&f->pend);
-				f->n_ends = 0;
-			} else {
+			if (!f->pend.oom) {
 				f->ends[f->n_ends++] = (uint32_t)f->pend.len;
 				return CT_OK;
 			}
+			/* no memory to hold it: the records held (untouched) go first */
+			f->pend.oom = 0;
+			if (f->n_ends > 0 && write_pending(f, errbuf) != CT_OK)
+				return CT_ERR;
 		}
 		/* a record larger than the buffer (or no memory to hold it): written alone */
 	}
