@@ -16,6 +16,8 @@
  * with errno set (ENOSPC when the kernel accepts no byte without an error).
  */
 int ct_write_all(int fd, const void *p, size_t len);
+/* As ct_write_all, and *done gets the bytes written (all of them on 0, fewer on -1). */
+int ct_write_count(int fd, const void *p, size_t len, size_t *done);
 int ct_pwrite_all(int fd, const void *p, size_t len, off_t off);
 
 /* Reads exactly len bytes at off into p.  0, or -1 with errno (EIO at end of file). */

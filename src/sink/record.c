@@ -826,21 +826,12 @@ static int write_whole(struct ct_outfile *f, const char *p, size_t len)
  */
 static int write_pending(struct ct_outfile *f, char *errbuf)
 {
-	size_t done = 0, keep = 0;
+	size_t done, keep = 0;
 	unsigned i = 0, lost;
-	ssize_t n;
 	int e = 0;
 
-	while (done < f->pend.len) {
-		n = write(f->fd, f->pend.p + done, f->pend.len - done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			e = n == 0 ? ENOSPC : errno;
-			break;
-		}
-		done += (size_t)n;
-	}
+	if (ct_write_count(f->fd, f->pend.p, f->pend.len, &done) != 0)
+		e = errno;
 	if (e == 0) {
 		f->good += (off_t)done;
 	} else {

@@ -372,23 +372,34 @@ static void release_item(struct item *it)
 	free(it);
 }
 
-/* Delivers one queued entry to the sinks of lane l (its output thread) and releases it. */
-static void out_deliver(void *user, void *p)
+/*
+ * Delivers queued entry p (a record, or a tagged item) to the sinks of
+ * lane and gives up that lane's reference: on the lane's thread, or on the
+ * caller's when the lane has stopped.
+ */
+static void deliver(struct ct_sinkset *s, void *p, int lane)
 {
-	struct lane *l = user;
 	struct item *it;
 
 	if (((uintptr_t)p & ITEM_TAG) == 0) {
-		do_write(l->s, p, l->idx);
+		do_write(s, p, lane);
 		release_record(p);
 		return;
 	}
 	it = (struct item *)((uintptr_t)p & ~ITEM_TAG);
 	if (it->kind == IT_START)
-		do_call_start(l->s, it->rec, l->idx);
+		do_call_start(s, it->rec, lane);
 	else
-		do_orphan(l->s, &it->st, l->idx);
+		do_orphan(s, &it->st, lane);
 	release_item(it);
+}
+
+/* The output thread's delivery (worker ops) for lane user. */
+static void out_deliver(void *user, void *p)
+{
+	struct lane *l = user;
+
+	deliver(l->s, p, l->idx);
 }
 
 /* A lane's control messages, in queue order with its entries, on its thread. */
@@ -409,17 +420,17 @@ static int out_control(void *user, int op)
 	}
 }
 
-/* Adds the counters of a lane's stopped thread to s->wst. */
-static void keep_stats(struct ct_sinkset *s, const struct ct_worker *w)
+/* Adds the counters of w to *acc (sums; peak: the highest). */
+static void add_stats(struct ct_worker_stats *acc, const struct ct_worker *w)
 {
 	struct ct_worker_stats ws;
 
 	ct_worker_get_stats(w, &ws);
-	s->wst.items += ws.items;
-	s->wst.controls += ws.controls;
-	s->wst.waits += ws.waits;
-	if (ws.peak > s->wst.peak)
-		s->wst.peak = ws.peak;
+	acc->items += ws.items;
+	acc->controls += ws.controls;
+	acc->waits += ws.waits;
+	if (ws.peak > acc->peak)
+		acc->peak = ws.peak;
 }
 
 /*
@@ -490,10 +501,8 @@ void ct_sinkset_put(struct ct_sinkset *s, struct ct_call_record *rec)
 	}
 	rec->out_refs = (unsigned)s->n_lanes;
 	for (i = 0; i < s->n_lanes; i++) {
-		if (enqueue(&s->lanes[i], rec))
-			continue;
-		do_write(s, rec, i);   /* that thread has stopped: on this one */
-		release_record(rec);
+		if (!enqueue(&s->lanes[i], rec))
+			deliver(s, rec, i);   /* that thread has stopped: on this one */
 	}
 }
 
@@ -504,13 +513,10 @@ static void put_item(struct ct_sinkset *s, struct item *it)
 
 	it->refs = (unsigned)s->n_lanes;
 	for (i = 0; i < s->n_lanes; i++) {
-		if (enqueue(&s->lanes[i], (void *)((uintptr_t)it | ITEM_TAG)))
-			continue;
-		if (it->kind == IT_START)
-			do_call_start(s, it->rec, i);
-		else
-			do_orphan(s, &it->st, i);
-		release_item(it);
+		void *p = (void *)((uintptr_t)it | ITEM_TAG);
+
+		if (!enqueue(&s->lanes[i], p))
+			deliver(s, p, i);   /* that thread has stopped: on this one */
 	}
 }
 
@@ -659,7 +665,7 @@ int ct_sinkset_close(struct ct_sinkset *s)
 	if (s->n_lanes > 0) {
 		for (i = 0; i < s->n_lanes; i++) {
 			ct_worker_finish(s->lanes[i].w, OUT_CLOSE);
-			keep_stats(s, s->lanes[i].w);   /* kept for ct_sinkset_get_stats */
+			add_stats(&s->wst, s->lanes[i].w);   /* kept for ct_sinkset_get_stats */
 			ct_worker_free(s->lanes[i].w);
 			s->lanes[i].w = NULL;
 		}
@@ -682,17 +688,13 @@ void *ct_sink_open_target(const struct ct_sink_ops *ops, const char *target, cha
 
 void ct_sinkset_get_stats(const struct ct_sinkset *s, struct ct_sinkset_stats *st)
 {
-	struct ct_worker_stats ws = s->wst, l;
+	struct ct_worker_stats ws = s->wst;
 	int i;
 
 	*st = s->st;
 	st->errors = __atomic_load_n(&s->st.errors, __ATOMIC_RELAXED);
-	for (i = 0; i < s->n_lanes; i++) {
-		ct_worker_get_stats(s->lanes[i].w, &l);
-		ws.waits += l.waits;
-		if (l.peak > ws.peak)
-			ws.peak = l.peak;
-	}
+	for (i = 0; i < s->n_lanes; i++)
+		add_stats(&ws, s->lanes[i].w);
 	st->queue_waits = ws.waits;
 	st->queue_peak = ws.peak;
 }

@@ -7,13 +7,14 @@
 
 #include "calltap/fdio.h"
 
-int ct_write_all(int fd, const void *p, size_t len)
+int ct_write_count(int fd, const void *p, size_t len, size_t *done)
 {
 	const char *c = p;
 	ssize_t n;
 
-	while (len > 0) {
-		n = write(fd, c, len);
+	*done = 0;
+	while (*done < len) {
+		n = write(fd, c + *done, len - *done);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
@@ -21,10 +22,16 @@ int ct_write_all(int fd, const void *p, size_t len)
 				errno = ENOSPC;
 			return -1;
 		}
-		c += n;
-		len -= (size_t)n;
+		*done += (size_t)n;
 	}
 	return 0;
+}
+
+int ct_write_all(int fd, const void *p, size_t len)
+{
+	size_t done;
+
+	return ct_write_count(fd, p, len, &done);
 }
 
 int ct_pwrite_all(int fd, const void *p, size_t len, off_t off)
