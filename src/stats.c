@@ -129,6 +129,10 @@ void ct_stats_print(const struct ct_engine_stats *es, const struct ct_sinkset_st
 		print_row(out, "legs_by_replaces", es->legs.by_replaces);
 		print_row(out, "legs_by_media", es->legs.by_media);
 		print_row(out, "legs_media_ambiguous", es->legs.media_ambiguous);
+		print_row(out, "legs_by_offer", es->legs.by_offer);
+		print_row(out, "legs_by_bridge", es->legs.by_bridge);
+		print_row(out, "legs_by_bridge_ssrc", es->legs.by_bridge_ssrc);
+		print_row(out, "legs_bridge_ambiguous", es->legs.bridge_ambiguous);
 		print_row(out, "legs_transfers", es->legs.transfers);
 		print_row(out, "legs_ambiguous", es->legs.ambiguous);
 		print_row(out, "legs_late", es->legs.legs_late);

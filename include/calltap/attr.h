@@ -191,6 +191,10 @@ struct ct_legs_stats {
 	uint64_t by_replaces;           /* calls adopted through an attended transfer's Replaces */
 	uint64_t by_media;              /* ... by an SDP endpoint shared with the trunk call (rule 5) */
 	uint64_t media_ambiguous;       /* SDP endpoints of a loose call matching several calls */
+	uint64_t by_offer;              /* ... by sharing a linked leg's forked INVITE offer (rule 5) */
+	uint64_t by_bridge;             /* ... by bridged RTP: same SSRC or timing (rule 6) */
+	uint64_t by_bridge_ssrc;        /* ... of which by the same SSRC */
+	uint64_t bridge_ambiguous;      /* answered loose calls whose RTP matched several calls */
 	uint64_t transfers;             /* REFERs seen in linked legs */
 	uint64_t ambiguous;             /* legs not linked: several trunk calls matched */
 	uint64_t legs_late;             /* linked legs whose record came after the wait */

@@ -70,6 +70,10 @@
 #define MEP_MAX 4                  /* SDP endpoints remembered per call (the latest) */
 #define MEDIA_LINKS 16             /* loose calls one SDP endpoint links at most */
 #define MEDIA_SCAN 32              /* calls with one endpoint looked at; more: no link */
+#define BRIDGE_WAIT_US INT64_C(3000000) /* a loose record waits this long for bridging (rule 6) */
+#define BRIDGE_SCAN 1024           /* held trunk calls a bridged leg is compared with; more: no link */
+#define BRIDGE_MIN_PKTS 10         /* streams shorter than this are no evidence */
+#define BRIDGE_TOL_US INT64_C(100000) /* first and last packets of relayed streams: this close */
 
 /* K_CONSULT: a transferring agent's own consultation call to the PBX (no ring). */
 enum leg_kind { K_AGENT = 0, K_VOICEMAIL, K_EXTERNAL, K_CONSULT };
@@ -107,6 +111,8 @@ struct leg {
 	char refer_num[CT_NUMBER_MAX]; /* ... normalised ("" when not a number) */
 	bool refer_replaces;           /* that REFER named a call to replace (attended) */
 	struct leg *via;               /* linked through this leg's REFER (Refer-To, Replaces) */
+	bool moved;                    /* linked by the phone's endpoint in the trunk's SDP (rule 5):
+	                                  the trunk's media was pointed at it (re-INVITE transfer) */
 };
 
 /*
@@ -123,6 +129,16 @@ struct loose {
 	int64_t start_us;
 	struct mep ep[MEP_MAX];        /* its SDP endpoints (rule 5), ring */
 	unsigned n_ep;                 /* endpoints ever added (next slot: n_ep % MEP_MAX) */
+	int64_t ended_us;              /* CT_TIME_NONE while open; else kept NEAR_US for its offer */
+	struct ct_list el;             /* l->loose_ended while ended, end order */
+	bool linking;                  /* being linked by rule 5 right now (no sibling) */
+};
+
+/* An answered record from the home side no rule linked, waiting for rule 6 (bridged RTP). */
+struct bpend {
+	struct ct_list n;              /* l->bpend, arrival order */
+	struct ct_call_record *rec;
+	int64_t due_us;
 };
 
 struct trunk {
@@ -139,6 +155,8 @@ struct trunk {
 	int64_t end_us;                /* when it ended (dialog), CT_TIME_NONE while open */
 	struct ct_call_record *rec;    /* NULL until its record arrived (a linger after its end) */
 	int64_t due_us;
+	int64_t arrived_us;            /* when its record arrived (rule 6 hold) */
+	bool bheld;                    /* in l->bhold (wl): held for a bridged leg */
 	struct leg *legs, *legs_tail;
 	size_t n_legs, n_done;
 	bool unsure;                   /* a leg matched it and another call: no ivr claim */
@@ -157,6 +175,9 @@ struct ct_legs {
 	struct ct_list waiting;        /* trunks whose record arrived, oldest first */
 	struct ct_list referrals;      /* legs with a REFER of the last REFER_US, oldest first */
 	struct ct_list loose_order;    /* loose calls, oldest first */
+	struct ct_list loose_ended;    /* ended loose calls kept for their offer, end order */
+	struct ct_list bhold;          /* trunks whose legs are done, held for rule 6, by due */
+	struct ct_list bpend;          /* loose records waiting for rule 6, by due */
 	struct ct_list all;            /* every trunk call held, start order */
 	struct ct_addr pbx[MAX_PBX];   /* addresses of PBXes seen opening legs */
 	size_t n_pbx;
@@ -269,6 +290,9 @@ struct ct_legs *ct_legs_new(const struct ct_legs_cfg *cfg, ct_legs_out_fn out, v
 	ct_list_init(&l->all);
 	ct_list_init(&l->referrals);
 	ct_list_init(&l->loose_order);
+	ct_list_init(&l->loose_ended);
+	ct_list_init(&l->bhold);
+	ct_list_init(&l->bpend);
 	if (ct_htab_init(&l->by_id, 64, CT_HTAB_UNBOUNDED) != CT_OK ||
 	    ct_htab_init(&l->by_num, 64, CT_HTAB_UNBOUNDED) != CT_OK ||
 	    ct_htab_init(&l->by_dial, 64, CT_HTAB_UNBOUNDED) != CT_OK ||
@@ -332,6 +356,8 @@ static void loose_drop(struct ct_legs *l, struct loose *x)
 {
 	ct_htab_remove(&l->loose, &x->hn);
 	ct_list_remove(&x->ll);
+	if (ct_list_linked(&x->el))
+		ct_list_remove(&x->el);
 	eps_drop(l, x->ep);
 	free(x->call_id);
 	free(x->callee);
@@ -345,6 +371,7 @@ void ct_legs_free(struct ct_legs *l)
 	struct trunk *t;
 	struct leg *g;
 	struct loose *x;
+	struct ct_list *n;
 
 	if (l == NULL)
 		return;
@@ -360,6 +387,12 @@ void ct_legs_free(struct ct_legs *l)
 	ct_htab_fini(&l->by_dial);
 	while ((x = ct_list_entry(ct_list_first(&l->loose_order), struct loose, ll)) != NULL)
 		loose_drop(l, x);
+	while ((n = ct_list_pop_first(&l->bpend)) != NULL) {
+		struct bpend *b = ct_container_of(n, struct bpend, n);
+
+		ct_call_record_free(b->rec);
+		free(b);
+	}
 	ct_htab_fini(&l->legs);
 	ct_htab_fini(&l->loose);
 	ct_htab_fini(&l->eps);
@@ -414,6 +447,24 @@ static struct loose *find_loose(const struct ct_legs *l, const char *call_id)
 			return x;
 	}
 	return NULL;
+}
+
+/* The loose call call_id while it is open (not kept after its end for its offer). */
+static struct loose *find_open_loose(const struct ct_legs *l, const char *call_id)
+{
+	struct loose *x = find_loose(l, call_id);
+
+	return x != NULL && x->ended_us == CT_TIME_NONE ? x : NULL;
+}
+
+/* Forgets the ended loose calls kept for their offer longer than NEAR_US before now_us. */
+static void prune_loose_ended(struct ct_legs *l, int64_t now_us)
+{
+	struct loose *x;
+
+	while ((x = ct_list_entry(ct_list_first(&l->loose_ended), struct loose, el)) != NULL &&
+	    now_us - x->ended_us > NEAR_US)
+		loose_drop(l, x);
 }
 
 /* Copies user s into out (USER_MAX + 1 bytes), cut to USER_MAX; "" for NULL. */
@@ -675,6 +726,7 @@ static void add_loose(struct ct_legs *l, const struct ct_call_record *v)
 	x->src = v->src_ip;
 	x->dst = v->dst_ip;
 	x->start_us = v->start_us;
+	x->ended_us = CT_TIME_NONE;
 	ct_list_append(&l->loose_order, &x->ll);
 	ct_htab_insert(&l->loose, &x->hn, hstr(&l->loose, x->call_id));
 }
@@ -725,7 +777,7 @@ static struct leg *adopt_loose(struct ct_legs *l, struct trunk *t, struct loose 
 static bool adopt_consult(struct ct_legs *l, struct leg *via, const char *call_id)
 {
 	struct trunk *t = via->t;
-	struct loose *x = find_loose(l, call_id), *y, *pair = NULL;
+	struct loose *x = find_open_loose(l, call_id), *y, *pair = NULL;
 	struct ct_list *n;
 	bool to_pbx, many = false;
 	int best = 0, score;
@@ -743,7 +795,7 @@ static bool adopt_consult(struct ct_legs *l, struct leg *via, const char *call_i
 		y = ct_container_of(n, struct loose, ll);
 		if (y->start_us - x->start_us > NEAR_US)
 			break;
-		if (!addr_eq(&y->src, &x->dst) || y->start_us < x->start_us)
+		if (y->ended_us != CT_TIME_NONE || !addr_eq(&y->src, &x->dst) || y->start_us < x->start_us)
 			continue;
 		/* dialling the same user counts more than the same caller; both most */
 		score = 2 * (y->callee != NULL && x->callee != NULL &&
@@ -837,18 +889,83 @@ static bool mep_add(struct ct_legs *l, struct mep *ep, unsigned *n_ep, struct tr
 	return true;
 }
 
-/* Makes loose call x a leg of t, linked by its media (rule 5). */
-static void media_link(struct ct_legs *l, struct trunk *t, struct loose *x)
+/*
+ * The other calls that got x's INVITE offer (an endpoint x's caller side
+ * announced): the same offer forked to the phones of a ring group.  Into
+ * sib (at most MEDIA_LINKS), each marked linking; only calls started at
+ * most NEAR_US from x, open or ended at most NEAR_US ago, while t was
+ * open.  Such a call started further away (a PBX reusing one port for
+ * its offers), or more than MEDIA_LINKS of them: none (returns 0).
+ */
+static size_t offer_siblings(struct ct_legs *l, const struct trunk *t, const struct loose *x,
+    struct loose *sib[MEDIA_LINKS])
+{
+	size_t ns = 0, i, k, seen = 0;
+	bool reuse = false;
+
+	for (i = 0; i < MEP_MAX && !reuse; i++) {
+		const struct mep *me = &x->ep[i];
+		struct ct_hnode *n;
+
+		if (!me->used || me->side != CT_PARTY_CALLER)
+			continue;
+		for (n = ct_htab_first(&l->eps, mep_hash(&l->eps, &me->addr, me->port, me->side));
+		    n != NULL; n = ct_htab_next(n)) {
+			struct mep *e = ct_container_of(n, struct mep, hn);
+			struct loose *y = e->x;
+
+			if (!mep_eq(e, &me->addr, me->port, me->side) || y == x || y == NULL ||
+			    y->linking)
+				continue;
+			if (++seen > MEDIA_SCAN || ns == MEDIA_LINKS ||
+			    y->start_us - x->start_us > NEAR_US || x->start_us - y->start_us > NEAR_US ||
+			    y->start_us < t->start_us) {
+				reuse = true;
+				break;
+			}
+			for (k = 0; k < ns && sib[k] != y; k++)
+				;
+			if (k == ns)
+				sib[ns++] = y;
+		}
+	}
+	if (reuse)
+		ns = 0;
+	for (i = 0; i < ns; i++)
+		sib[i]->linking = true;
+	return ns;
+}
+
+/*
+ * Makes loose call x a leg of t, linked by its media (rule 5), and with
+ * it the calls its INVITE offer was forked to (a ring group's phones
+ * that rang and did not answer share no other endpoint with t).
+ */
+static void media_link(struct ct_legs *l, struct trunk *t, struct loose *x, bool moved)
 {
 	struct ct_addr src = x->src;
+	struct loose *sib[MEDIA_LINKS];
+	size_t ns = offer_siblings(l, t, x, sib), i;
+	struct leg *g = leg_add(l, t, x->call_id, x->callee, x->start_us,
+	    kind_of(l, &x->dst, x->callee), NULL);
 
-	if (leg_add(l, t, x->call_id, x->callee, x->start_us, kind_of(l, &x->dst, x->callee),
-	    NULL) == NULL)
+	if (g == NULL) {
+		for (i = 0; i < ns; i++)
+			sib[i]->linking = false;
 		return;
+	}
+	g->moved = moved;
 	loose_drop(l, x);
 	l->st.by_media++;
 	learn_pbx(l, &t->pbx);
 	learn_pbx(l, &src);
+	for (i = 0; i < ns; i++) {
+		x = sib[i];
+		if (leg_add(l, t, x->call_id, x->callee, x->start_us,
+		    kind_of(l, &x->dst, x->callee), NULL) != NULL)
+			l->st.by_offer++;
+		loose_drop(l, x);
+	}
 }
 
 /*
@@ -876,8 +993,8 @@ static void media_try(struct ct_legs *l, const struct ct_addr *a, uint16_t port,
 	for (n = ct_htab_first(&l->eps, h); n != NULL; n = ct_htab_next(n)) {
 		struct mep *e = ct_container_of(n, struct mep, hn);
 
-		if (!mep_eq(e, a, port, side))
-			continue;
+		if (!mep_eq(e, a, port, side) || (e->x != NULL && e->x->ended_us != CT_TIME_NONE))
+			continue;     /* an ended call is kept only for its offer */
 		if (++seen > MEDIA_SCAN) {
 			many = loose_many = true;
 			break;
@@ -920,8 +1037,13 @@ static void media_try(struct ct_legs *l, const struct ct_addr *a, uint16_t port,
 		return;
 	}
 	for (i = 0; i < nx; i++)
+		xs[i]->linking = true;   /* none is another's offer sibling (freed under it) */
+	for (i = 0; i < nx; i++) {
 		if (open_at(found, xs[i]->start_us))
-			media_link(l, found, xs[i]);
+			media_link(l, found, xs[i], side == CT_PARTY_CALLEE);
+		else
+			xs[i]->linking = false;
+	}
 }
 
 /*
@@ -938,17 +1060,18 @@ void ct_legs_sdp(struct ct_legs *l, const char *call_id, enum ct_party from,
 	struct loose *x = NULL;
 	struct mep *ep;
 	unsigned *n_ep;
-	uint8_t i;
+	uint8_t i, side;
 
 	if (l == NULL || call_id == NULL || m == NULL || !m->has_sdp ||
 	    (from != CT_PARTY_CALLER && from != CT_PARTY_CALLEE))
 		return;
+	prune_loose_ended(l, m->ts_us);
 	if ((t = find_trunk(l, call_id)) != NULL) {
 		if (!open_at(t, m->ts_us))
 			return;
 		ep = t->ep;
 		n_ep = &t->n_ep;
-	} else if ((x = find_loose(l, call_id)) != NULL) {
+	} else if ((x = find_open_loose(l, call_id)) != NULL) {
 		ep = x->ep;
 		n_ep = &x->n_ep;
 	} else {
@@ -960,14 +1083,17 @@ void ct_legs_sdp(struct ct_legs *l, const char *call_id, enum ct_party from,
 		if (md->port == 0 || (md->addr.family != 4 && md->addr.family != 6) ||
 		    memcmp(md->addr.a, zero, sizeof(zero)) == 0)
 			continue;
-		/* the PBX's own address on a trunk call is no phone's endpoint,
-		 * nor is a PBX's answer to a phone's call (a consultation) */
-		if ((t != NULL && addr_eq(&md->addr, &t->pbx)) ||
-		    (x != NULL && from == CT_PARTY_CALLEE && is_pbx(l, &x->dst)))
+		/* a PBX's answer to a phone's call (a consultation) is no
+		 * leg's endpoint */
+		if (x != NULL && from == CT_PARTY_CALLEE && is_pbx(l, &x->dst))
 			continue;
-		if (!mep_add(l, ep, n_ep, t, x, &md->addr, md->port, (uint8_t)from))
+		/* the PBX's own address on a trunk call is no phone's endpoint:
+		 * it is the PBX's, matched with what the PBX offers its legs
+		 * (the caller side of a leg) */
+		side = t != NULL && addr_eq(&md->addr, &t->pbx) ? CT_PARTY_CALLER : (uint8_t)from;
+		if (!mep_add(l, ep, n_ep, t, x, &md->addr, md->port, side))
 			continue;
-		media_try(l, &md->addr, md->port, (uint8_t)from, m->ts_us);
+		media_try(l, &md->addr, md->port, side, m->ts_us);
 		if (x != NULL && find_loose(l, call_id) == NULL)
 			return;     /* x was linked (and freed) */
 	}
@@ -1004,8 +1130,21 @@ void ct_legs_ended(struct ct_legs *l, const struct ct_call_record *rec)
 
 	if (l == NULL || rec == NULL || rec->call_id == NULL)
 		return;
-	if ((x = find_loose(l, rec->call_id)) != NULL)
-		loose_drop(l, x);
+	prune_loose_ended(l, rec->end_us != CT_TIME_NONE ? rec->end_us : rec->start_us);
+	if ((x = find_open_loose(l, rec->call_id)) != NULL) {
+		/* kept NEAR_US more when it has an offer: a ring group's phone
+		 * may be cancelled before the answer that links its sibling */
+		size_t i;
+
+		for (i = 0; i < MEP_MAX && !(x->ep[i].used && x->ep[i].side == CT_PARTY_CALLER); i++)
+			;
+		if (i == MEP_MAX) {
+			loose_drop(l, x);
+		} else {
+			x->ended_us = rec->end_us != CT_TIME_NONE ? rec->end_us : rec->start_us;
+			ct_list_append(&l->loose_ended, &x->el);
+		}
+	}
 	if ((t = find_trunk(l, rec->call_id)) == NULL || t->rec != NULL)
 		return;
 	t->end_us = rec->end_us != CT_TIME_NONE ? rec->end_us : rec->start_us;
@@ -1156,8 +1295,9 @@ static const char *transfer_target(const struct trunk *t, const struct leg *g)
 	if (!left)
 		return NULL;
 	for (h = t->legs; h != NULL; h = h->next) {
+		/* a leg the trunk's media was moved to (re-INVITE) may start later */
 		if (h == g || h->kind == K_CONSULT || h->start_us < r->answer_us ||
-		    h->start_us > r->end_us + NEAR_US)
+		    (h->start_us > r->end_us + NEAR_US && !h->moved))
 			continue;
 		if (h->rec != NULL && h->rec->answer_us != CT_TIME_NONE)
 			return reached(h);
@@ -1320,16 +1460,189 @@ static void release(struct ct_legs *l, struct trunk *t)
 	trunk_unlink(l, t);
 }
 
+/* ---- rule 6: bridged RTP (the PBX relays the media) ------------------------ */
+
+/* True when a leg of t whose record arrived answered (t needs no bridged leg). */
+static bool leg_answered(const struct trunk *t)
+{
+	const struct leg *g;
+
+	for (g = t->legs; g != NULL; g = g->next)
+		if (g->kind != K_CONSULT && g->rec != NULL && g->rec->answer_us != CT_TIME_NONE)
+			return true;
+	return false;
+}
+
+/* True when t, its record arrived, may still get a bridged leg (rule 6). */
+static bool bridge_wanted(const struct ct_legs *l, const struct trunk *t)
+{
+	return l->cfg.n_home > 0 && t->rec->answer_us != CT_TIME_NONE && t->rec->n_streams > 0 &&
+	    !leg_answered(t);
+}
+
+/*
+ * t's record and its legs' are all there: written now, or, when it may
+ * still get a bridged leg, held until 2 * BRIDGE_WAIT_US after its record
+ * arrived (so a loose record that arrived up to BRIDGE_WAIT_US after it
+ * is compared with it while it waits its own BRIDGE_WAIT_US).
+ */
+static void release_or_hold(struct ct_legs *l, struct trunk *t, int64_t now_us)
+{
+	if (t->bheld)
+		return;
+	if (now_us - t->arrived_us >= 2 * BRIDGE_WAIT_US || !bridge_wanted(l, t)) {
+		release(l, t);
+		return;
+	}
+	if (ct_list_linked(&t->wl))
+		ct_list_remove(&t->wl);
+	t->bheld = true;
+	t->due_us = t->arrived_us + 2 * BRIDGE_WAIT_US;
+	ct_list_append(&l->bhold, &t->wl);
+}
+
+/* True when r is a record rule 6 may link: answered, from the home side, with RTP. */
+static bool bridge_candidate(const struct ct_legs *l, const struct ct_call_record *r)
+{
+	return l->cfg.n_home > 0 && r->answer_us != CT_TIME_NONE && r->n_streams > 0 &&
+	    r->call_id != NULL && home(l, &r->src_ip) && ct_htab_count(&l->by_id) > 0;
+}
+
+/*
+ * How leg record x's RTP matches trunk record tr's: 2 when a stream of
+ * each has the same SSRC (the PBX passed it through), 1 when a stream of
+ * each started and ended within BRIDGE_TOL_US of the other's with as many
+ * packets (2 + 2 % of slack: the PBX relays every packet it gets), 0
+ * otherwise.  Streams of fewer than BRIDGE_MIN_PKTS packets do not count.
+ */
+static int bridge_match(const struct ct_call_record *x, const struct ct_call_record *tr)
+{
+	int best = 0;
+	size_t i, j;
+
+	for (i = 0; i < x->n_streams; i++) {
+		const struct ct_stream_stats *a = &x->streams[i];
+
+		if (a->packets < BRIDGE_MIN_PKTS)
+			continue;
+		for (j = 0; j < tr->n_streams; j++) {
+			const struct ct_stream_stats *b = &tr->streams[j];
+			uint64_t big = a->packets > b->packets ? a->packets : b->packets;
+			uint64_t diff = a->packets > b->packets ? a->packets - b->packets :
+			    b->packets - a->packets;
+
+			if (b->packets < BRIDGE_MIN_PKTS)
+				continue;
+			if (a->ssrc == b->ssrc)
+				return 2;
+			if (abs64(a->first_us - b->first_us) <= BRIDGE_TOL_US &&
+			    abs64(a->last_us - b->last_us) <= BRIDGE_TOL_US && diff <= 2 + big / 50)
+				best = 1;
+		}
+	}
+	return best;
+}
+
+/* True when trunk t (record arrived) was open when x started. */
+static bool open_when(const struct trunk *t, const struct ct_call_record *x)
+{
+	int64_t end = t->rec->end_us != CT_TIME_NONE ? t->rec->end_us : t->end_us;
+
+	return t->start_us <= x->start_us && (end == CT_TIME_NONE || x->start_us <= end);
+}
+
+/*
+ * Rule 6 for x, an answered loose record with RTP that waited
+ * BRIDGE_WAIT_US: among the trunk calls whose record is held (waiting
+ * for legs or for rule 6) and that were open when x started, the one
+ * whose RTP has an SSRC of x's, else the one whose RTP x's relays (first
+ * and last packets, count); two or more: no link (counted, the trunk
+ * calls get no ivr).  Returns the trunk x becomes a leg of (x's record
+ * then held by it), NULL when x stays on its own.
+ */
+static struct trunk *bridge_link(struct ct_legs *l, struct ct_call_record *x)
+{
+	struct ct_list *lists[2] = { &l->waiting, &l->bhold };
+	struct trunk *best[3] = { NULL, NULL, NULL };
+	size_t many[3] = { 0, 0, 0 }, seen = 0, i;
+	struct ct_list *n;
+	struct leg *g;
+	int k;
+
+	for (i = 0; i < 2; i++)
+		for (n = ct_list_first(lists[i]); n != NULL; n = ct_list_next(lists[i], n)) {
+			struct trunk *t = ct_container_of(n, struct trunk, wl);
+
+			if (++seen > BRIDGE_SCAN) {
+				l->st.bridge_ambiguous++;
+				return NULL;
+			}
+			if (t->rec == NULL || !open_when(t, x) || (k = bridge_match(x, t->rec)) == 0)
+				continue;
+			if (best[k] != NULL)
+				best[k]->unsure = t->unsure = true;
+			best[k] = t;
+			many[k]++;
+		}
+	k = many[2] > 0 ? 2 : 1;
+	if (many[k] == 0)
+		return NULL;
+	if (many[k] > 1) {
+		l->st.bridge_ambiguous++;
+		return NULL;
+	}
+	g = leg_add(l, best[k], x->call_id, x->callee, x->start_us, kind_of(l, &x->dst_ip, x->callee),
+	    NULL);
+	if (g == NULL)
+		return NULL;
+	g->rec = x;
+	best[k]->n_done++;
+	l->st.by_bridge++;
+	l->st.by_bridge_ssrc += k == 2;
+	learn_pbx(l, &best[k]->pbx);
+	learn_pbx(l, &x->src_ip);
+	return best[k];
+}
+
+/* Decides rule 6 for the loose records that waited until now_us (all: flush). */
+static void bridge_expire(struct ct_legs *l, int64_t now_us, bool all)
+{
+	struct bpend *b;
+	struct trunk *t;
+
+	while ((b = ct_list_entry(ct_list_first(&l->bpend), struct bpend, n)) != NULL &&
+	    (all || now_us >= b->due_us)) {
+		struct ct_call_record *x = b->rec;
+
+		ct_list_remove(&b->n);
+		free(b);
+		if ((t = bridge_link(l, x)) != NULL) {
+			if (t->bheld || t->n_done == t->n_legs) {
+				t->bheld = false;
+				release(l, t);
+			}
+			continue;
+		}
+		if (set_answered_by(l, x, NULL) != CT_OK)
+			l->st.nomem++;
+		l->out(l->user, x);
+	}
+}
+
 /*
  * A finished record (after attribution; ownership passes).  The record of
  * a tracked trunk call waits for its legs' records (at most cfg.wait_us
- * after now_us); a linked leg's record waits with its trunk call; any
- * other record gets its answered_by and goes straight to out.
+ * after now_us), and, answered with RTP and no answered leg, a while more
+ * for a bridged leg (rule 6); a linked leg's record waits with its trunk
+ * call; an answered record from the home side with RTP waits
+ * BRIDGE_WAIT_US for rule 6; any other record gets its answered_by and
+ * goes straight to out.
  */
 void ct_legs_put(struct ct_legs *l, struct ct_call_record *rec, int64_t now_us)
 {
 	struct trunk *t;
 	struct leg *g;
+	struct bpend *b;
 
 	if (l == NULL || rec == NULL || rec->call_id == NULL) {
 		if (l != NULL && rec != NULL)
@@ -1341,17 +1654,24 @@ void ct_legs_put(struct ct_legs *l, struct ct_call_record *rec, int64_t now_us)
 		t = g->t;
 		t->n_done++;
 		if (t->rec != NULL && t->n_done == t->n_legs)
-			release(l, t);
+			release_or_hold(l, t, now_us);
 		return;
 	}
 	if ((t = find_trunk(l, rec->call_id)) != NULL && t->rec == NULL) {
 		t->rec = rec;
+		t->arrived_us = now_us;
 		if (t->n_done == t->n_legs) {
-			release(l, t);
+			release_or_hold(l, t, now_us);
 			return;
 		}
 		t->due_us = now_us + l->cfg.wait_us;
 		ct_list_append(&l->waiting, &t->wl);
+		return;
+	}
+	if (bridge_candidate(l, rec) && (b = calloc(1, sizeof(*b))) != NULL) {
+		b->rec = rec;
+		b->due_us = now_us + BRIDGE_WAIT_US;
+		ct_list_append(&l->bpend, &b->n);
 		return;
 	}
 	if (set_answered_by(l, rec, NULL) != CT_OK)
@@ -1359,16 +1679,26 @@ void ct_legs_put(struct ct_legs *l, struct ct_call_record *rec, int64_t now_us)
 	l->out(l->user, rec);
 }
 
-/* Releases the trunk calls that waited cfg.wait_us for their legs by now_us. */
+/*
+ * Releases the trunk calls that waited cfg.wait_us for their legs, or
+ * their time for a bridged leg, by now_us; decides rule 6 for the loose
+ * records that waited.
+ */
 void ct_legs_expire(struct ct_legs *l, int64_t now_us)
 {
 	struct trunk *t;
 
 	if (l == NULL)
 		return;
+	bridge_expire(l, now_us, false);
 	while ((t = ct_list_entry(ct_list_first(&l->waiting), struct trunk, wl)) != NULL &&
 	    now_us >= t->due_us) {
 		l->st.released_by_wait++;
+		release(l, t);
+	}
+	while ((t = ct_list_entry(ct_list_first(&l->bhold), struct trunk, wl)) != NULL &&
+	    now_us >= t->due_us) {
+		t->bheld = false;
 		release(l, t);
 	}
 }
@@ -1384,8 +1714,13 @@ void ct_legs_flush(struct ct_legs *l)
 
 	if (l == NULL)
 		return;
+	bridge_expire(l, 0, true);
 	while ((t = ct_list_entry(ct_list_first(&l->waiting), struct trunk, wl)) != NULL)
 		release(l, t);
+	while ((t = ct_list_entry(ct_list_first(&l->bhold), struct trunk, wl)) != NULL) {
+		t->bheld = false;
+		release(l, t);
+	}
 	while ((t = ct_list_entry(ct_list_first(&l->all), struct trunk, al)) != NULL) {
 		for (g = t->legs; g != NULL; g = g->next) {
 			if (g->rec != NULL)

@@ -755,6 +755,208 @@ static void test_media_flood(void)
 	ct_call_record_free(g);
 }
 
+/*
+ * Rule 5, offers: under direct media the phones of a ring group that did
+ * not answer share no endpoint with the trunk call, but got the same INVITE
+ * offer as the phone that answered (one offer forked): they are linked with
+ * it, also when cancelled just before the link (kept NEAR_US after their
+ * end).  A PBX offering one port to calls seconds apart: no offer link.
+ * The PBX's endpoint in its answer to the trunk, offered to a phone: linked.
+ */
+static void test_offer(void)
+{
+	struct out o = { .n = 0 };
+	struct ct_legs *l = stage(&o, true);
+	struct ct_call_record *t1, *t2, *t3, *l1, *l2, *l3, *l4, *l5, *l6;
+	const struct ct_call_record *r;
+	struct ct_legs_stats st;
+
+	t1 = start(l, rec("T1", "+380501110001", "0441230001", false, 1, true, 10, 0, 5.1, 50,
+	    CT_DISP_ANSWERED));
+	sdp(l, "T1", CT_PARTY_CALLER, 0, false, 1, 20000);
+	l1 = start(l, rec("L1", "+380441111111", "201", true, 10, true, 101, 1, 5, 50,
+	    CT_DISP_ANSWERED));
+	l2 = start(l, rec("L2", "+380441111111", "202", true, 10, true, 102, 1.001, -1, 5.01,
+	    CT_DISP_CANCELLED));
+	l3 = start(l, rec("L3", "+380441111111", "203", true, 10, true, 103, 1.002, -1, 5.02,
+	    CT_DISP_CANCELLED));
+	sdp(l, "L1", CT_PARTY_CALLER, 1, true, 10, 10100);
+	sdp(l, "L2", CT_PARTY_CALLER, 1.001, true, 10, 10100);
+	sdp(l, "L3", CT_PARTY_CALLER, 1.002, true, 10, 10100);
+	sdp(l, "L1", CT_PARTY_CALLEE, 5, true, 101, 40000);
+	ct_legs_ended(l, l2);
+	ct_legs_ended(l, l3);
+	sdp(l, "T1", CT_PARTY_CALLEE, 5.1, true, 10, 10004);   /* the PBX's answer */
+	ct_legs_get_stats(l, &st);
+	CHECK_INT(st.legs_linked, 0);
+	sdp(l, "T1", CT_PARTY_CALLEE, 5.4, true, 101, 40000);  /* re-INVITE: direct media */
+	ct_legs_get_stats(l, &st);
+	CHECK_INT(st.by_media, 1);
+	CHECK_INT(st.by_offer, 2);
+	CHECK_INT(st.legs_linked, 3);
+	/* one PBX port offered to calls 9 s apart: L4 only (by its endpoint) */
+	t2 = start(l, rec("T2", "+380501110002", "0441230001", false, 1, true, 10, 10, 12.1, 50,
+	    CT_DISP_ANSWERED));
+	l4 = start(l, rec("L4", "+380441111111", "204", true, 10, true, 104, 10.5, 12, 50,
+	    CT_DISP_ANSWERED));
+	sdp(l, "L4", CT_PARTY_CALLER, 10.5, true, 10, 10200);
+	l5 = start(l, rec("L5", "+380441111111", "205", true, 10, true, 105, 1.5, -1, 30,
+	    CT_DISP_CANCELLED));
+	sdp(l, "L5", CT_PARTY_CALLER, 1.5, true, 10, 10200);
+	sdp(l, "L4", CT_PARTY_CALLEE, 12, true, 104, 40002);
+	sdp(l, "T2", CT_PARTY_CALLEE, 12.1, true, 104, 40002);
+	ct_legs_get_stats(l, &st);
+	CHECK_INT(st.by_media, 2);
+	CHECK_INT(st.by_offer, 2);
+	/* the PBX answered T3 (queue music) and offers that endpoint to a phone */
+	t3 = start(l, rec("T3", "+380501110003", "0441230001", false, 1, true, 10, 20, 20.1, 50,
+	    CT_DISP_ANSWERED));
+	sdp(l, "T3", CT_PARTY_CALLEE, 20.1, true, 10, 10300);
+	l6 = start(l, rec("L6", "+380441111111", "206", true, 10, true, 106, 21, -1, 30,
+	    CT_DISP_NOANSWER));
+	sdp(l, "L6", CT_PARTY_CALLER, 21, true, 10, 10300);
+	ct_legs_get_stats(l, &st);
+	CHECK_INT(st.by_media, 3);
+	CHECK_INT(st.legs_linked, 5);
+
+	ct_legs_put(l, l1, T0 + 82 * SEC);
+	ct_legs_put(l, l2, T0 + 82 * SEC);
+	ct_legs_put(l, l3, T0 + 82 * SEC);
+	ct_legs_put(l, t1, T0 + 82 * SEC);
+	ct_legs_put(l, l4, T0 + 82 * SEC);
+	ct_legs_put(l, l5, T0 + 82 * SEC);
+	ct_legs_put(l, t2, T0 + 82 * SEC);
+	ct_legs_put(l, l6, T0 + 82 * SEC);
+	ct_legs_put(l, t3, T0 + 82 * SEC);
+	ct_legs_flush(l);
+	CHECK_INT(o.n, 9);
+	if ((r = out_find(&o, "T1")) != NULL && r->n_rings == 3) {
+		CHECK_STR(r->agent, "201");
+		CHECK_STR(ct_ring_outcome_name(r->rings[1].outcome), "cancelled_elsewhere");
+		CHECK_STR(ct_ring_outcome_name(r->rings[2].outcome), "cancelled_elsewhere");
+	} else {
+		CHECK(false);
+	}
+	r = out_find(&o, "L5");
+	CHECK(r != NULL && r->parent_call_id == NULL);
+	r = out_find(&o, "T3");
+	CHECK(r != NULL && r->n_rings == 1 && r->answered_by == CT_ANS_IVR);
+	out_clear(&o);
+	ct_legs_free(l);
+}
+
+/* Adds a stream to r: ssrc, first and last packet (offsets in s), packets. */
+static void stream(struct ct_call_record *r, uint32_t ssrc, double first, double last,
+    uint64_t packets)
+{
+	struct ct_stream_stats *s = realloc(r->streams, (r->n_streams + 1) * sizeof(*s));
+
+	CHECK(s != NULL);
+	if (s == NULL)
+		return;
+	r->streams = s;
+	s = &s[r->n_streams++];
+	memset(s, 0, sizeof(*s));
+	s->ssrc = ssrc;
+	s->first_us = T0 + llround(first * 1e6);
+	s->last_us = T0 + llround(last * 1e6);
+	s->packets = packets;
+	s->payload_type = 0;
+}
+
+/*
+ * Rule 6, bridged RTP: legs with the caller ID withheld, no header, no
+ * SDP endpoint shared (the PBX relays the media), while several trunk
+ * calls are open.  L1 relays T1's stream (first and last packets within
+ * 100 ms, as many packets): linked to T1.  L2 has the SSRC of a T2 stream
+ * (passed through) although its timing matches T5: the SSRC wins.  L3
+ * relays T3 and T4 alike: no link, both unsure (no ivr).  L4 matches
+ * nothing.  A trunk record is held 2 * 3 s for such legs.
+ */
+static void test_bridge(void)
+{
+	struct out o = { .n = 0 };
+	struct ct_legs *l = stage(&o, true);
+	struct ct_call_record *t[5], *g[4];
+	const struct ct_call_record *r;
+	struct ct_legs_stats st;
+	int64_t now = T0 + 100 * SEC;
+	size_t i;
+
+	t[0] = start(l, rec("T1", "+380501110001", "0441230001", false, 1, true, 10, 0, 2, 30,
+	    CT_DISP_ANSWERED));
+	t[1] = start(l, rec("T2", "+380501110002", "0441230001", false, 1, true, 10, 0.5, 3.1, 25,
+	    CT_DISP_ANSWERED));
+	t[2] = start(l, rec("T3", "+380501110003", "0441230001", false, 1, true, 10, 0.6, 4, 20,
+	    CT_DISP_ANSWERED));
+	t[3] = start(l, rec("T4", "+380501110004", "0441230001", false, 1, true, 10, 0.7, 4, 20,
+	    CT_DISP_ANSWERED));
+	t[4] = start(l, rec("T5", "+380501110005", "0441230001", false, 1, true, 10, 0.8, 3.2, 25,
+	    CT_DISP_ANSWERED));
+	g[0] = start(l, rec("L1", "anonymous", "201", true, 10, true, 101, 1, 2, 30.02,
+	    CT_DISP_ANSWERED));
+	g[1] = start(l, rec("L2", "anonymous", "202", true, 10, true, 102, 1.1, 3.1, 25.02,
+	    CT_DISP_ANSWERED));
+	g[2] = start(l, rec("L3", "anonymous", "203", true, 10, true, 103, 1.2, 4, 20.02,
+	    CT_DISP_ANSWERED));
+	g[3] = start(l, rec("L4", "anonymous", "204", true, 10, true, 104, 1.3, 4, 19,
+	    CT_DISP_ANSWERED));
+	stream(t[0], 0x1111, 2.04, 29.99, 1398);
+	stream(t[0], 0x1112, 2.03, 30, 1399);
+	stream(g[0], 0x2111, 2.041, 29.991, 1398);          /* relays 0x1111 */
+	stream(g[0], 0x2112, 2.005, 30.02, 1401);
+	stream(t[1], 0x3333, 3.14, 24.99, 1093);
+	stream(t[4], 0x5555, 3.24, 24.99, 1088);
+	stream(g[1], 0x3333, 3.241, 24.991, 1088);          /* T2's SSRC, T5's timing */
+	stream(t[2], 0x4444, 4.04, 19.99, 798);
+	stream(t[3], 0x4445, 4.05, 19.98, 797);
+	stream(g[2], 0x6666, 4.045, 19.985, 798);           /* T3 and T4 alike */
+	stream(g[3], 0x7777, 4.5, 18.9, 700);
+	for (i = 0; i < 5; i++) {
+		ct_legs_ended(l, t[i]);
+		ct_legs_put(l, t[i], now);
+	}
+	CHECK_INT(o.n, 0);                                  /* held for bridged legs */
+	for (i = 0; i < 4; i++)
+		ct_legs_put(l, g[i], now + SEC);
+	ct_legs_expire(l, now + 3 * SEC);
+	CHECK_INT(o.n, 0);
+	ct_legs_expire(l, now + 4 * SEC);
+	ct_legs_get_stats(l, &st);
+	CHECK_INT(st.by_bridge, 2);
+	CHECK_INT(st.by_bridge_ssrc, 1);
+	CHECK_INT(st.bridge_ambiguous, 1);
+	CHECK_INT(st.legs_linked, 2);
+	CHECK_INT(o.n, 6);     /* T1 L1, T2 L2, L3, L4 */
+	ct_legs_expire(l, now + 6 * SEC);
+	CHECK_INT(o.n, 9);
+	if ((r = out_find(&o, "T1")) != NULL && r->n_rings == 1) {
+		CHECK_STR(ct_answered_by_name(r->answered_by), "agent");
+		CHECK_STR(r->agent, "201");
+		CHECK_STR(ct_ring_outcome_name(r->rings[0].outcome), "answered");
+	} else {
+		CHECK(false);
+	}
+	r = out_find(&o, "L1");
+	CHECK(r != NULL && r->parent_call_id != NULL && strcmp(r->parent_call_id, "T1") == 0);
+	r = out_find(&o, "L2");
+	CHECK(r != NULL && r->parent_call_id != NULL && strcmp(r->parent_call_id, "T2") == 0);
+	r = out_find(&o, "T2");
+	CHECK(r != NULL && r->agent != NULL && strcmp(r->agent, "202") == 0);
+	for (i = 2; i < 4; i++) {
+		r = out_find(&o, g[i]->call_id);
+		CHECK(r != NULL && r->parent_call_id == NULL);
+	}
+	r = out_find(&o, "T3");
+	CHECK(r != NULL && r->answered_by == CT_ANS_UNKNOWN && r->n_rings == 0);
+	r = out_find(&o, "T4");
+	CHECK(r != NULL && r->answered_by == CT_ANS_UNKNOWN);
+	r = out_find(&o, "T5");   /* the PBX is known, nothing matched it: the IVR */
+	CHECK(r != NULL && r->answered_by == CT_ANS_IVR);
+	out_clear(&o);
+	ct_legs_free(l);
+}
+
 int main(void)
 {
 	test_voicemail_names();
@@ -766,5 +968,7 @@ int main(void)
 	test_transfers();
 	test_media();
 	test_media_flood();
+	test_offer();
+	test_bridge();
 	return TEST_REPORT();
 }
