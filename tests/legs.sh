@@ -4,7 +4,8 @@
 # trunk calls together with the PBX's LAN side (ring groups, hunting, IVR,
 # voicemail, forwards, a proxy forking a leg, blind transfer, a queue ringing
 # an agent again, a quick redial, withheld callers with and without X-CID, a caller
-# with two calls open, direct and bypassed media linked only by SDP endpoints) and the truth of every trunk call's rings,
+# with two calls open, direct and bypassed media linked only by SDP endpoints,
+# bridged RTP, re-INVITE transfers, direct-media rings that did not answer) and the truth of every trunk call's rings,
 # answered_by and agent and of every leg's parent_call_id; tests/legs.py
 # compares them with calltap's records.  Without --home nothing is linked.
 . "$(dirname "$0")/lib.sh"
@@ -261,5 +262,68 @@ check "report text: missed calls by hour" grep -q "^Missed calls by hour of day"
 check "report html: agents' rings table" grep -q "Agents&#39; rings\|Agents' rings" "$t/mix.html"
 check "report html: missed calls by hour chart" sh -c "grep -q 'Missed calls by hour of day (UTC)' '$t/mix.html' &&
     grep -q '<th>calls_transferred</th>' '$t/mix.html'"
+
+# Media-only shapes (gen-calls --pbx-kinds; the legs' caller ID withheld or
+# the company's, no header, no Diversion), each compared with its truth by
+# scripts/compare-truth (rings, answered_by, agent, parent_call_id) and by
+# tests/legs.py (every record there):
+#  - bridged RTP (rule 6): the PBX relays the media, new trunk calls every
+#    0.5-3 s (several open when each leg starts), SSRC passed through or not;
+#  - re-INVITE transfers (third-party call control): the trunk re-INVITEd to
+#    agent B's endpoint, B called before or 3-6 s after A hung up;
+#  - direct media, phones that rang and did not answer: one offer forked to a
+#    ring group, or the PBX's trunk endpoint offered to hunted phones.
+more() { # name kinds seed calls
+	"$srcdir/scripts/gen-calls" --pbx -q --pbx-kinds "$2" --seed "$3" --calls "$4" \
+	    -o "$t/$1.pcap" --truth "$t/$1.truth" >"$t/err" 2>&1 &&
+	    "$CALLTAP" -r "$t/$1.pcap" --home 203.0.113.0/24 --country-code 380 \
+	    --json "$t/$1.jsonl" --stats >"$t/$1.stats" 2>&1
+	check "$1: compare-truth" sh -c "'$srcdir/scripts/compare-truth' \
+	    --fields answered_by,agent,rings,parent_call_id '$t/$1.truth' '$t/$1.jsonl' >'$t/err'"
+	check "$1: every record as in the truth" sh -c "python3 '$srcdir/tests/legs.py' \
+	    '$t/$1.truth' '$t/$1.jsonl' >'$t/err'"
+}
+more bridged bridged,bridged_ssrc 11 24
+check "bridged: every leg by its RTP, concurrent trunk calls, SSRC first" python3 -c '
+import json, re, sys
+from datetime import datetime
+tr = [json.loads(l) for l in open(sys.argv[1])]
+st = open(sys.argv[3]).read()
+rec = {json.loads(l)["call_id"]: json.loads(l) for l in open(sys.argv[2])}
+def n(k):     # --stats leaves out the zero counters
+    m = re.search(r"^ +%s +(\d+)$" % k, st, re.M)
+    return int(m.group(1)) if m else 0
+def ts(x):
+    return datetime.fromisoformat(x.replace("Z", "+00:00")).timestamp()
+kind = {r["call_id"]: r.get("kind") for r in tr}
+legs = [r for r in tr if r.get("parent_call_id")]
+ssrc = sum(1 for r in legs if kind[r["parent_call_id"]] == "bridged_ssrc")
+assert len(legs) == 24 and n("legs_by_bridge") == 24 and n("legs_linked") == 24, st
+assert 3 <= ssrc < 24 and n("legs_by_bridge_ssrc") == ssrc, (ssrc, st)
+assert n("legs_bridge_ambiguous") == 0
+trunks = [r for r in rec.values() if r["parent_call_id"] is None]
+busy = sum(1 for g in legs if sum(1 for x in trunks if ts(x["start_time"]) <=
+           ts(rec[g["call_id"]]["start_time"]) <= ts(x["end_time"])) >= 2)
+assert busy >= 20, busy
+' "$t/bridged.truth" "$t/bridged.jsonl" "$t/bridged.stats"
+more reinvite reinvite_transfer 12 16
+check "reinvite: every old agent's ring transferred to the new agent" python3 -c '
+import json, sys
+tr = [json.loads(l) for l in open(sys.argv[1])]
+t = [r for r in tr if r.get("kind") == "reinvite_transfer"]
+assert len(t) == 16 and all(r["rings"][0]["transferred_to"] == r["agent"] ==
+                            r["rings"][1]["agent"] for r in t), t
+' "$t/reinvite.truth"
+more direct direct_group,direct_hunt 13 16
+check "direct: the rings that did not answer linked by the offer" python3 -c '
+import json, re, sys
+tr = [json.loads(l) for l in open(sys.argv[1])]
+st = open(sys.argv[2]).read()
+want = sum(len(r["rings"]) - 1 for r in tr if r.get("kind") == "direct_group")
+got = int(re.search(r"^ +legs_by_offer +(\d+)$", st, re.M).group(1))
+miss = sum(1 for r in tr for g in r.get("rings", []) if g["outcome"] != "answered")
+assert want >= 6 and got == want and miss > want, (want, got, miss)
+' "$t/direct.truth" "$t/direct.stats"
+
 echo "legs: $pass passed, $fail failed"
 [ $fail -eq 0 ]
