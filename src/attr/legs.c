@@ -26,9 +26,18 @@
  *      the leg (still loose: no rule linked it) and in exactly one open
  *      trunk call: the phone's answer endpoint in the trunk's answer or
  *      re-INVITE (direct media), the carrier's endpoint in the leg's INVITE
- *      (bypass media).  A phone endpoint two loose calls share links
- *      neither.  Last because it decides only once both SDPs are seen and
- *      an endpoint is weaker than a header or a number.
+ *      (bypass media), the PBX's endpoint on the trunk call in the leg's
+ *      INVITE (the PBX offers a phone what it gave the carrier).  A phone
+ *      endpoint two loose calls share links neither.  With a leg so
+ *      linked, the calls its INVITE offer was forked to (a ring group's
+ *      phones that did not answer: no endpoint of their own).  Last
+ *      because it decides only once both SDPs are seen and an endpoint is
+ *      weaker than a header or a number.
+ * When the records are written (ct_legs_put, after a short hold):
+ *   6. bridged RTP: an answered loose call with RTP whose stream has the
+ *      SSRC of a stream of exactly one held trunk call open at its start
+ *      (the PBX passed it through), else relays one (first and last packets
+ *      within BRIDGE_TOL_US, as many packets).
  * Two or more candidates for a rule: no link (counted as ambiguous), never
  * a guess.  A withheld caller without a correlation header or a REFER
  * cannot be linked.  An attended transfer's REFER (Refer-To with Replaces)
