@@ -325,5 +325,8 @@ miss = sum(1 for r in tr for g in r.get("rings", []) if g["outcome"] != "answere
 assert want >= 6 and got == want and miss > want, (want, got, miss)
 ' "$t/direct.truth" "$t/direct.stats"
 
+# Every kind at once (the media-only ones among the others).
+more all all 4 120
+
 echo "legs: $pass passed, $fail failed"
 [ $fail -eq 0 ]
