@@ -159,6 +159,15 @@ check "stats: legs linked by caller" sh -c "grep -Eq '^ +legs_linked +2\$' '$t/s
 check "stats: SIPp transfer linked by Refer-To" sh -c "grep -Eq '^ +legs_by_refer +1\$' '$t/st2.txt' &&
     grep -Eq '^ +legs_by_caller +1\$' '$t/st2.txt' && grep -Eq '^ +legs_transfers +1\$' '$t/st2.txt'"
 
+# The real SIPp bridged media (pcaps/sipp-pbx-bridged.pcap, rtp-relay.py as
+# the PBX's bridge): two legs with the caller ID withheld, linked by their
+# RTP only, one by the SSRC passed through, the other (two trunk calls open
+# at its start) by the relayed stream's timing.
+"$CALLTAP" -r "$srcdir/pcaps/sipp-pbx-bridged.pcap" --home 127.0.0.0/24 --json /dev/null \
+    --stats >"$t/st3.txt" 2>&1
+check "stats: SIPp bridged legs linked by RTP" sh -c "grep -Eq '^ +legs_by_bridge +2\$' '$t/st3.txt' &&
+    grep -Eq '^ +legs_by_bridge_ssrc +1\$' '$t/st3.txt' && grep -Eq '^ +legs_linked +2\$' '$t/st3.txt'"
+
 # Agents' rings in the report: every figure recomputed from the truth.
 "$CALLTAP" -r "$t/mix.pcap" --home 203.0.113.0/24 --country-code 380 --db "$t/mix.db" 2>/dev/null
 "$CALLTAP" report --db "$t/mix.db" --format json >"$t/mix.json" 2>"$t/err"
