@@ -1510,11 +1510,16 @@ static void release_or_hold(struct ct_legs *l, struct trunk *t, int64_t now_us)
 	ct_list_append(&l->bhold, &t->wl);
 }
 
-/* True when r is a record rule 6 may link: answered, from the home side, with RTP. */
+/*
+ * True when r is a record rule 6 may link: answered, from the home side to
+ * an extension at home (an agent's phone: a supervisor listening in through
+ * a feature code hears the same relayed audio), with RTP.
+ */
 static bool bridge_candidate(const struct ct_legs *l, const struct ct_call_record *r)
 {
 	return l->cfg.n_home > 0 && r->answer_us != CT_TIME_NONE && r->n_streams > 0 &&
-	    r->call_id != NULL && home(l, &r->src_ip) && ct_htab_count(&l->by_id) > 0;
+	    r->call_id != NULL && home(l, &r->src_ip) && home(l, &r->dst_ip) &&
+	    ct_number_is_extension(r->callee) && ct_htab_count(&l->by_id) > 0;
 }
 
 /*

@@ -871,13 +871,14 @@ static void stream(struct ct_call_record *r, uint32_t ssrc, double first, double
  * 100 ms, as many packets): linked to T1.  L2 has the SSRC of a T2 stream
  * (passed through) although its timing matches T5: the SSRC wins.  L3
  * relays T3 and T4 alike: no link, both unsure (no ivr).  L4 matches
- * nothing.  A trunk record is held 2 * 3 s for such legs.
+ * nothing.  L5, a supervisor's call to a feature code with T1's SSRC,
+ * is no agent's leg: not held, no link.  A trunk record is held 2 * 3 s for such legs.
  */
 static void test_bridge(void)
 {
 	struct out o = { .n = 0 };
 	struct ct_legs *l = stage(&o, true);
-	struct ct_call_record *t[5], *g[4];
+	struct ct_call_record *t[5], *g[5];
 	const struct ct_call_record *r;
 	struct ct_legs_stats st;
 	int64_t now = T0 + 100 * SEC;
@@ -912,24 +913,31 @@ static void test_bridge(void)
 	stream(t[3], 0x4445, 4.05, 19.98, 797);
 	stream(g[2], 0x6666, 4.045, 19.985, 798);           /* T3 and T4 alike */
 	stream(g[3], 0x7777, 4.5, 18.9, 700);
+	/* a supervisor listening in (a feature code) hears T1's audio too: no ring */
+	g[4] = start(l, rec("L5", "205", "*222201", true, 105, true, 10, 1.5, 2, 30.02,
+	    CT_DISP_ANSWERED));
+	stream(g[4], 0x1111, 2.041, 29.991, 1398);
 	for (i = 0; i < 5; i++) {
 		ct_legs_ended(l, t[i]);
 		ct_legs_put(l, t[i], now);
 	}
 	CHECK_INT(o.n, 0);                                  /* held for bridged legs */
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < 5; i++)
 		ct_legs_put(l, g[i], now + SEC);
+	CHECK_INT(o.n, 1);                                  /* L5: no bridging wait */
 	ct_legs_expire(l, now + 3 * SEC);
-	CHECK_INT(o.n, 0);
+	CHECK_INT(o.n, 1);
 	ct_legs_expire(l, now + 4 * SEC);
 	ct_legs_get_stats(l, &st);
 	CHECK_INT(st.by_bridge, 2);
 	CHECK_INT(st.by_bridge_ssrc, 1);
 	CHECK_INT(st.bridge_ambiguous, 1);
 	CHECK_INT(st.legs_linked, 2);
-	CHECK_INT(o.n, 6);     /* T1 L1, T2 L2, L3, L4 */
+	CHECK_INT(o.n, 7);     /* L5, then T1 L1, T2 L2, L3, L4 */
 	ct_legs_expire(l, now + 6 * SEC);
-	CHECK_INT(o.n, 9);
+	CHECK_INT(o.n, 10);
+	r = out_find(&o, "L5");
+	CHECK(r != NULL && r->parent_call_id == NULL);
 	if ((r = out_find(&o, "T1")) != NULL && r->n_rings == 1) {
 		CHECK_STR(ct_answered_by_name(r->answered_by), "agent");
 		CHECK_STR(r->agent, "201");
