@@ -1704,6 +1704,7 @@ void ct_legs_expire(struct ct_legs *l, int64_t now_us)
 
 	if (l == NULL)
 		return;
+	prune_loose_ended(l, now_us);
 	bridge_expire(l, now_us, false);
 	while ((t = ct_list_entry(ct_list_first(&l->waiting), struct trunk, wl)) != NULL &&
 	    now_us >= t->due_us) {
