@@ -190,6 +190,7 @@ struct ct_legs {
 	struct ct_list all;            /* every trunk call held, start order */
 	struct ct_addr pbx[MAX_PBX];   /* addresses of PBXes seen opening legs */
 	size_t n_pbx;
+	bool lan_seen;                 /* a call from home to an extension at home was seen */
 	struct ct_legs_stats st;
 };
 
@@ -747,6 +748,8 @@ static void start_leg(struct ct_legs *l, const struct ct_call_record *v)
 
 	if (find_leg(l, v->call_id) != NULL || find_trunk(l, v->call_id) != NULL)
 		return;
+	if (home(l, &v->dst_ip) && ct_number_is_extension(v->callee))
+		l->lan_seen = true;     /* the PBX's LAN side is seen: rule 6 may hold records */
 	if ((t = match(l, v, &via)) == NULL) {
 		add_loose(l, v);
 		return;
@@ -1482,10 +1485,14 @@ static bool leg_answered(const struct trunk *t)
 	return false;
 }
 
-/* True when t, its record arrived, may still get a bridged leg (rule 6). */
+/*
+ * True when t, its record arrived, may still get a bridged leg (rule 6):
+ * only once the PBX's LAN side has been seen (a trunk capture alone keeps
+ * its records' timing and order).
+ */
 static bool bridge_wanted(const struct ct_legs *l, const struct trunk *t)
 {
-	return l->cfg.n_home > 0 && t->rec->answer_us != CT_TIME_NONE && t->rec->n_streams > 0 &&
+	return l->lan_seen && t->rec->answer_us != CT_TIME_NONE && t->rec->n_streams > 0 &&
 	    !leg_answered(t);
 }
 

@@ -965,6 +965,27 @@ static void test_bridge(void)
 	ct_legs_free(l);
 }
 
+/*
+ * Rule 6 needs the PBX's LAN side: in a trunk capture alone (no call from
+ * home to an extension seen) an answered trunk record with RTP is written
+ * at once, not held.
+ */
+static void test_bridge_trunk_only(void)
+{
+	struct out o = { .n = 0 };
+	struct ct_legs *l = stage(&o, true);
+	struct ct_call_record *t;
+
+	t = start(l, rec("T1", "+380501110001", "0441230001", false, 1, true, 10, 0, 2, 30,
+	    CT_DISP_ANSWERED));
+	stream(t, 0x1111, 2.04, 29.99, 1398);
+	ct_legs_ended(l, t);
+	ct_legs_put(l, t, T0 + 62 * SEC);
+	CHECK_INT(o.n, 1);
+	out_clear(&o);
+	ct_legs_free(l);
+}
+
 int main(void)
 {
 	test_voicemail_names();
@@ -978,5 +999,6 @@ int main(void)
 	test_media_flood();
 	test_offer();
 	test_bridge();
+	test_bridge_trunk_only();
 	return TEST_REPORT();
 }
