@@ -277,7 +277,8 @@ check "report html: missed calls by hour chart" sh -c "grep -q 'Missed calls by 
 # scripts/compare-truth (rings, answered_by, agent, parent_call_id) and by
 # tests/legs.py (every record there):
 #  - bridged RTP (rule 6): the PBX relays the media, new trunk calls every
-#    0.5-3 s (several open when each leg starts), SSRC passed through or not;
+#    0.5-3 s (several open when each leg starts), SSRC passed through or not,
+#    or an IVR first;
 #  - re-INVITE transfers (third-party call control): the trunk re-INVITEd to
 #    agent B's endpoint, B called before or 3-6 s after A hung up;
 #  - direct media, phones that rang and did not answer: one offer forked to a
@@ -315,6 +316,9 @@ busy = sum(1 for g in legs if sum(1 for x in trunks if ts(x["start_time"]) <=
            ts(rec[g["call_id"]]["start_time"]) <= ts(x["end_time"])) >= 2)
 assert busy >= 20, busy
 ' "$t/bridged.truth" "$t/bridged.jsonl" "$t/bridged.stats"
+# An IVR before the bridge (bridged_ivr, own SSRC): the streams only end
+# together, the leg stays unlinked and the trunk call is no IVR answer.
+more bridged_ivr bridged,bridged_ivr 5 20
 more reinvite reinvite_transfer 12 16
 check "reinvite: every old agent's ring transferred to the new agent" python3 -c '
 import json, sys

@@ -1530,11 +1530,13 @@ static bool bridge_candidate(const struct ct_legs *l, const struct ct_call_recor
 }
 
 /*
- * How leg record x's RTP matches trunk record tr's: 2 when a stream of
- * each has the same SSRC (the PBX passed it through), 1 when a stream of
+ * How leg record x's RTP matches trunk record tr's: 3 when a stream of
+ * each has the same SSRC (the PBX passed it through), 2 when a stream of
  * each started and ended within BRIDGE_TOL_US of the other's with as many
- * packets (2 + 2 % of slack: the PBX relays every packet it gets), 0
- * otherwise.  Streams of fewer than BRIDGE_MIN_PKTS packets do not count.
+ * packets (2 + 2 % of slack: the PBX relays every packet it gets), 1 when
+ * they only ended together (the trunk's media began earlier: an IVR before
+ * the bridge), 0 otherwise.  Streams of fewer than BRIDGE_MIN_PKTS packets
+ * do not count.
  */
 static int bridge_match(const struct ct_call_record *x, const struct ct_call_record *tr)
 {
@@ -1555,9 +1557,12 @@ static int bridge_match(const struct ct_call_record *x, const struct ct_call_rec
 			if (b->packets < BRIDGE_MIN_PKTS)
 				continue;
 			if (a->ssrc == b->ssrc)
-				return 2;
-			if (abs64(a->first_us - b->first_us) <= BRIDGE_TOL_US &&
-			    abs64(a->last_us - b->last_us) <= BRIDGE_TOL_US && diff <= 2 + big / 50)
+				return 3;
+			if (abs64(a->last_us - b->last_us) > BRIDGE_TOL_US)
+				continue;
+			if (abs64(a->first_us - b->first_us) <= BRIDGE_TOL_US && diff <= 2 + big / 50)
+				best = 2;
+			else if (best == 0)
 				best = 1;
 		}
 	}
@@ -1584,8 +1589,8 @@ static bool open_when(const struct trunk *t, const struct ct_call_record *x)
 static struct trunk *bridge_link(struct ct_legs *l, struct ct_call_record *x)
 {
 	struct ct_list *lists[2] = { &l->waiting, &l->bhold };
-	struct trunk *best[3] = { NULL, NULL, NULL };
-	size_t many[3] = { 0, 0, 0 }, seen = 0, i;
+	struct trunk *best[4] = { NULL, NULL, NULL, NULL };
+	size_t many[4] = { 0, 0, 0, 0 }, seen = 0, i;
 	struct ct_list *n;
 	struct leg *g;
 	int k;
@@ -1600,12 +1605,17 @@ static struct trunk *bridge_link(struct ct_legs *l, struct ct_call_record *x)
 			}
 			if (t->rec == NULL || !open_when(t, x) || (k = bridge_match(x, t->rec)) == 0)
 				continue;
+			if (k == 1) {
+				/* ended with x: maybe its leg after an IVR, no ivr claim */
+				t->unsure = true;
+				continue;
+			}
 			if (best[k] != NULL)
 				best[k]->unsure = t->unsure = true;
 			best[k] = t;
 			many[k]++;
 		}
-	k = many[2] > 0 ? 2 : 1;
+	k = many[3] > 0 ? 3 : 2;
 	if (many[k] == 0)
 		return NULL;
 	if (many[k] > 1) {
@@ -1619,7 +1629,7 @@ static struct trunk *bridge_link(struct ct_legs *l, struct ct_call_record *x)
 	g->rec = x;
 	best[k]->n_done++;
 	l->st.by_bridge++;
-	l->st.by_bridge_ssrc += k == 2;
+	l->st.by_bridge_ssrc += k == 3;
 	learn_pbx(l, &best[k]->pbx);
 	learn_pbx(l, &x->src_ip);
 	return best[k];
