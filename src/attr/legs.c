@@ -37,7 +37,9 @@
  *   6. bridged RTP: an answered loose call with RTP whose stream has the
  *      SSRC of a stream of exactly one held trunk call open at its start
  *      (the PBX passed it through), else relays one (first and last packets
- *      within BRIDGE_TOL_US, as many packets).
+ *      within BRIDGE_TOL_US, as many packets).  A trunk call whose stream
+ *      only ended with such a call's (an IVR before the bridge) claims no
+ *      ivr.
  * Two or more candidates for a rule: no link (counted as ambiguous), never
  * a guess.  A withheld caller without a correlation header or a REFER
  * cannot be linked.  An attended transfer's REFER (Refer-To with Replaces)
