@@ -792,13 +792,14 @@ bool ct_engine_frame_pre(struct ct_engine *e, const struct ct_frame *f, struct c
 }
 
 /*
- * The frame-only work on f (engine.h): decoded exactly as ct_engine_frame
- * decodes it (the time clamped first), and a UDP datagram that looks like
- * SIP parsed into sip when handle_sip_text would parse it.  Reads e->dctx
- * and e->cfg only (set at ct_engine_new).
+ * The frame-only work on f (engine.h): ct_engine_prepare_decode decodes f
+ * exactly as ct_engine_frame decodes it (the time clamped first) and says
+ * whether it is a UDP datagram that looks like SIP; ct_engine_prepare_sip
+ * then pre-scans it into sip, and parses it when handle_sip_text would.
+ * Both read e->dctx and e->cfg only (set at ct_engine_new).
  */
-void ct_engine_prepare(const struct ct_engine *e, const struct ct_frame *f,
-    struct ct_engine_pre *pre, struct ct_engine_pre_sip *sip)
+bool ct_engine_prepare_decode(const struct ct_engine *e, const struct ct_frame *f,
+    struct ct_engine_pre *pre)
 {
 	struct ct_packet *pkt = &pre->pkt;
 	int64_t ts = f->ts_us;
@@ -811,9 +812,15 @@ void ct_engine_prepare(const struct ct_engine *e, const struct ct_frame *f,
 	pkt->caplen = f->caplen;
 	pkt->wirelen = f->wirelen;
 	pre->v = ct_decode_frame(&e->dctx, pkt);
-	if (pre->v != CT_DEC_OK || pkt->t.proto != IPPROTO_UDP || sip == NULL ||
-	    !ct_sip_looks_like((const char *)pkt->payload, pkt->payload_len))
-		return;
+	return pre->v == CT_DEC_OK && pkt->t.proto == IPPROTO_UDP &&
+	    ct_sip_looks_like((const char *)pkt->payload, pkt->payload_len);
+}
+
+void ct_engine_prepare_sip(const struct ct_engine *e, struct ct_engine_pre *pre,
+    struct ct_engine_pre_sip *sip)
+{
+	const struct ct_packet *pkt = &pre->pkt;
+
 	sip->text = (const char *)pkt->payload;
 	sip->parsed = false;
 	sip->scanned = false;

@@ -249,7 +249,7 @@ static void usage(FILE *out)
 	    "  --media-timeout SEC     close answered calls with no SIP and no RTP for SEC\n"
 	    "                          (300; 0 = off; not with --no-rtp)\n"
 	    "  --max-calls N           open calls at most; more evict the least useful (200000)\n"
-	    "  --threads N             analysis threads: N - 1 decode and parse frames, one\n"
+	    "  --threads N             analysis threads: N - 1 pre-scan and parse SIP, one\n"
 	    "                          runs the calls (records identical for any N; 1)\n"
 	    "  --snaplen N, --buffer-mb N   live capture settings (65535, 64)\n"
 	    "  -Z, --user USER         run as USER once the interface and outputs are open\n"

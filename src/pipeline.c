@@ -3,27 +3,34 @@
  * --threads N (pipeline.h): the engine behind N - 1 worker threads.
  *
  * The calling thread (the engine's) copies each frame into the batch it is
- * filling (PL_FRAMES frames or PL_BYTES bytes); a full batch is handed to
- * its worker (batch k to worker k mod W: each worker takes its batches in
- * order), which runs ct_engine_prepare on every frame: the decode, and the
- * libosip2 parse the engine would make (engine.c, will_parse).  The
- * calling thread then gives the engine the prepared batches strictly in
- * the order they were filled, frame by frame (ct_engine_frame_pre), so
- * every stateful stage sees exactly the frame sequence of a single thread
- * and the records, their order and the counters are the same for any N
- * (tests/threads.sh compares them).
+ * filling (PL_FRAMES frames or PL_BYTES bytes) and decodes it there
+ * (ct_engine_prepare_decode); a full batch that holds SIP over UDP is
+ * handed to its worker (batch k to worker k mod W: each worker takes its
+ * batches in order), which does the SIP work of those frames
+ * (ct_engine_prepare_sip: the pre-scan, and the libosip2 parse the engine
+ * would make).  The calling thread then gives the engine the batches
+ * strictly in the order they were filled, frame by frame
+ * (ct_engine_frame_pre), so every stateful stage sees exactly the frame
+ * sequence of a single thread and the records, their order and the
+ * counters are the same for any N (tests/threads.sh compares them).
+ *
+ * Why the decode stays on the calling thread: handing a frame to another
+ * core moves its cache lines (the frame, the decoded packet) between the
+ * cores, which costs more than decoding it (about 35 ns): a first version
+ * that decoded on the workers doubled the CPU time on a trunk capture.  A
+ * SIP message's pre-scan and parse (microseconds) pay for the move.
  *
  * A ring of W * PL_RING_PER_WORKER batches bounds the memory and the read
  * ahead; when the ring is full the calling thread hands the oldest batch
  * to the engine, preparing it itself when its worker has not started it
- * (prepared_here) and waiting only when the worker is in the middle of it
- * (waits).  One mutex guards the batch states; the calling thread takes it
+ * (prepared_here); when the worker is in the middle of it (waits), the
+ * calling thread prepares a later batch no worker has started meanwhile,
+ * and sleeps only when there is none.  One mutex guards the batch states; the calling thread takes it
  * once per batch, never per frame.
  *
- * What scales: the frame-only work (decode, most of the SIP parsing cost)
- * runs on W threads; calls, streams, reassembly, legs, history and the
- * record hand-off stay on one thread, which bounds the rate (README,
- * "Several cores").
+ * What scales: the SIP pre-scan and parse run on W threads; the decode,
+ * calls, streams, reassembly, legs, history and the record hand-off stay on
+ * one thread, which bounds the rate (README, "Several cores").
  */
 #include "config.h"
 
@@ -38,7 +45,7 @@
 
 #define PL_FRAMES 256               /* frames per batch */
 #define PL_BYTES (128 * 1024)       /* frame bytes per batch (a bigger frame grows it) */
-#define PL_RING_PER_WORKER 4        /* batches in flight per worker */
+#define PL_RING_PER_WORKER 8        /* batches in flight per worker */
 #define PL_LIVE_HOLD_NS 20000000L   /* live: a partial batch is handed on after 20 ms */
 
 enum pl_state {
@@ -52,6 +59,8 @@ struct pl_batch {
 	uint64_t seq;                   /* its place in the filling order */
 	enum pl_state state;            /* under mu */
 	size_t n;                       /* frames */
+	size_t n_sip;                   /* of which SIP over UDP (work for the worker) */
+	bool want_sip[PL_FRAMES];
 	size_t used, cap;               /* bytes of buf */
 	uint8_t *buf;
 	struct ct_frame f[PL_FRAMES];   /* data points into buf */
@@ -92,11 +101,9 @@ static void prepare(struct ct_pipeline *p, struct pl_batch *b)
 {
 	size_t i, j = 0;
 
-	for (i = 0; i < b->n; i++) {
-		ct_engine_prepare(p->e, &b->f[i], &b->pre[i], &b->sip[j]);
-		if (b->pre[i].sip != NULL)
-			j++;
-	}
+	for (i = 0; i < b->n; i++)
+		if (b->want_sip[i])
+			ct_engine_prepare_sip(p->e, &b->pre[i], &b->sip[j++]);
 }
 
 /* CPU time of the calling thread, ns. */
@@ -155,6 +162,7 @@ static bool engine_take(struct ct_pipeline *p, struct pl_batch *b)
 	p->st.batches++;
 	p->st.frames += b->n;
 	b->n = 0;
+	b->n_sip = 0;
 	b->used = 0;
 	pthread_mutex_lock(&p->mu);
 	b->state = PL_FREE;
@@ -184,10 +192,27 @@ static bool take_oldest(struct ct_pipeline *p, bool wait, bool *took)
 		here = true;
 	} else if (b->state == PL_BUSY) {
 		p->st.waits++;
-		p->waiting = true;
-		while (b->state != PL_DONE)
+		while (b->state != PL_DONE) {
+			/* rather than wait, a later batch no worker has started */
+			struct pl_batch *o = NULL;
+			uint64_t k;
+
+			for (k = p->proc_seq + 1; k < p->fill_seq && o == NULL; k++)
+				if (p->ring[k % p->nb].state == PL_FILLED)
+					o = &p->ring[k % p->nb];
+			if (o != NULL) {
+				o->state = PL_BUSY;
+				pthread_mutex_unlock(&p->mu);
+				prepare(p, o);
+				pthread_mutex_lock(&p->mu);
+				o->state = PL_DONE;
+				p->st.prepared_here++;
+				continue;
+			}
+			p->waiting = true;
 			pthread_cond_wait(&p->done_cv, &p->mu);
-		p->waiting = false;
+			p->waiting = false;
+		}
 	}
 	pthread_mutex_unlock(&p->mu);
 	if (here) {
@@ -206,9 +231,13 @@ static bool submit(struct ct_pipeline *p)
 
 	pthread_mutex_lock(&p->mu);
 	b->seq = p->fill_seq;
-	b->state = PL_FILLED;
 	p->submitted = p->fill_seq + 1;
-	pthread_cond_signal(&p->w[p->fill_seq % p->nw].cv);
+	if (b->n_sip == 0) {   /* decoded already: nothing for a worker */
+		b->state = PL_DONE;
+	} else {
+		b->state = PL_FILLED;
+		pthread_cond_signal(&p->w[p->fill_seq % p->nw].cv);
+	}
 	pthread_mutex_unlock(&p->mu);
 	p->fill_seq++;
 	/* what is ready, without waiting; then room for the next batch */
@@ -266,6 +295,9 @@ bool ct_pipeline_frame(struct ct_pipeline *p, const struct ct_frame *f)
 	if (f->caplen > 0)
 		memcpy(b->buf + b->used, f->data, f->caplen);
 	b->used += f->caplen;
+	b->want_sip[b->n] = ct_engine_prepare_decode(p->e, &b->f[b->n], &b->pre[b->n]);
+	if (b->want_sip[b->n])
+		b->n_sip++;
 	if (p->live) {
 		if (b->n == 0)
 			clock_gettime(CLOCK_MONOTONIC, &b->t0);

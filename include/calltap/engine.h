@@ -112,8 +112,8 @@ bool ct_engine_clock(struct ct_engine *e, int64_t now_us);
 void ct_engine_capture_drops(struct ct_engine *e, uint64_t drops, uint64_t ifdrops);
 
 /*
- * Work on a frame that depends on the frame alone (the pipeline's parallel
- * stage, src/pipeline.c): the decode, and for a UDP datagram that looks like
+ * Work on a frame that depends on the frame alone (the pipeline,
+ * src/pipeline.c): the decode, and for a UDP datagram that looks like
  * SIP, the pre-scan and a libosip2 parse made in advance when the pre-scan
  * alone will not do (the engine uses them instead of doing them again; a
  * parse it does not need is thrown away).
@@ -137,16 +137,19 @@ struct ct_engine_pre {
 	struct ct_engine_pre_sip *sip; /* NULL: no parse made in advance */
 };
 /*
- * Fills pre for frame f (its data must stay in place until the engine has
- * taken the frame); sip: room for a parse, used when pre->sip == sip after.
- * Reads only what does not change after ct_engine_new, so any thread may
- * call it while the engine runs.  ct_engine_pre_fini frees what the engine
- * did not take.
+ * ct_engine_prepare_decode fills pre for frame f (its data must stay in
+ * place until the engine has taken the frame) and returns true when the
+ * frame is a UDP datagram that looks like SIP: ct_engine_prepare_sip then
+ * does its SIP work into sip (pre->sip = sip).  Both read only what does not
+ * change after ct_engine_new, so any thread may call them while the engine
+ * runs.  ct_engine_pre_fini frees what the engine did not take.
  */
-void ct_engine_prepare(const struct ct_engine *e, const struct ct_frame *f,
-    struct ct_engine_pre *pre, struct ct_engine_pre_sip *sip);
+bool ct_engine_prepare_decode(const struct ct_engine *e, const struct ct_frame *f,
+    struct ct_engine_pre *pre);
+void ct_engine_prepare_sip(const struct ct_engine *e, struct ct_engine_pre *pre,
+    struct ct_engine_pre_sip *sip);
 void ct_engine_pre_fini(struct ct_engine_pre *pre);
-/* ct_engine_frame on a frame prepared by ct_engine_prepare (same result). */
+/* ct_engine_frame on a frame prepared by ct_engine_prepare_* (same result). */
 bool ct_engine_frame_pre(struct ct_engine *e, const struct ct_frame *f, struct ct_engine_pre *pre);
 
 /* A snapshot of every stage's counters, for the statistics printouts (stats.h). */
