@@ -1050,6 +1050,7 @@ struct run {
 	struct ct_engine *e;
 	struct ct_pipeline *pl;  /* --threads N > 1: the engine's frames go through it; else NULL */
 	struct ct_pipeline_stats pl_st; /* its counters, kept when it is freed */
+	int64_t cpu0_ns, cpu_ns;  /* CPU time of the engine's (this) thread: at the start, used */
 	struct ct_sinkset *sinks;
 	struct ct_metrics *metrics; /* --metrics: published once per tick; NULL: none */
 	struct ct_source *live;
@@ -2044,6 +2045,16 @@ static void free_options(struct options *o)
 }
 
 /* The end of a run: the engine, the outputs, the source and the options freed. */
+/* CPU time of the calling thread, ns. */
+static int64_t thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+		return 0;
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 /* True when an input is standard input ("-"): frames may come slowly, as live. */
 static bool reads_stdin(const struct options *o)
 {
@@ -2184,11 +2195,13 @@ int main(int argc, char **argv)
 	sigaction(SIGHUP, &sa, NULL);
 
 	run.left = o.count;
+	run.cpu0_ns = thread_cpu_ns();
 	status |= run_inputs(&run, &o);
 	run.hep_in = o.hep_listen != NULL;
 	if (run.live != NULL && !FLAG_GET(stop_requested) && !run.count_done)
 		status |= run_source(&run, run.live, NULL);
 	settle(&run);
+	run.cpu_ns = thread_cpu_ns() - run.cpu0_ns;
 	if (run.pl != NULL) {   /* every frame is the engine's now: the workers end */
 		ct_pipeline_stop(run.pl);
 		ct_pipeline_get_stats(run.pl, &run.pl_st);
@@ -2223,13 +2236,17 @@ int main(int argc, char **argv)
 		if (o.stats)
 			ct_stats_print(&es, &ss, stderr);
 		if (o.stats && o.threads > 1)
-			fprintf(stderr, "threads: %d (%llu frames in %llu batches, %llu prepared by the "
-			    "engine's thread, %llu waits for a worker; CPU s: engine's thread %.3f, "
-			    "workers %.3f)\n", o.threads,
+			fprintf(stderr, "threads: %d (%llu frames at once, %llu in %llu batches, %llu "
+			    "prepared by the engine's thread, %llu waits for a worker; CPU s: engine's "
+			    "thread %.3f, workers %.3f)\n", o.threads,
+			    (unsigned long long)run.pl_st.direct,
 			    (unsigned long long)run.pl_st.frames, (unsigned long long)run.pl_st.batches,
 			    (unsigned long long)run.pl_st.prepared_here,
-			    (unsigned long long)run.pl_st.waits, (double)run.pl_st.engine_cpu_ns / 1e9,
+			    (unsigned long long)run.pl_st.waits, (double)run.cpu_ns / 1e9,
 			    (double)run.pl_st.worker_cpu_ns / 1e9);
+		else if (o.stats && o.threads == 1)   /* asked for: the read loop and the engine, one thread */
+			fprintf(stderr, "threads: 1 (CPU s: engine's thread %.3f)\n",
+			    (double)run.cpu_ns / 1e9);
 		if (o.stats && run.callcap != NULL) {
 			struct ct_callcap_stats cs;
 

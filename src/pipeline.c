@@ -44,8 +44,9 @@
 #include "calltap/pipeline.h"
 
 #define PL_FRAMES 256               /* frames per batch */
-#define PL_BYTES (128 * 1024)       /* frame bytes per batch (a bigger frame grows it) */
-#define PL_RING_PER_WORKER 8        /* batches in flight per worker */
+#define PL_BYTES (64 * 1024)        /* frame bytes per batch (a bigger frame grows it) */
+#define PL_RING_PER_WORKER 4        /* batches in flight per worker */
+#define PL_SIP_SUBMIT 32            /* a batch with this many SIP messages goes at once */
 #define PL_LIVE_HOLD_NS 20000000L   /* live: a partial batch is handed on after 20 ms */
 
 enum pl_state {
@@ -68,6 +69,12 @@ struct pl_batch {
 	struct ct_engine_pre_sip *sip;  /* PL_FRAMES slots for parses made in advance */
 	struct timespec t0;             /* live: when its first frame came */
 };
+
+/* Under mu; the calling thread may peek without it (ready()). */
+static inline void set_state(struct pl_batch *b, enum pl_state v)
+{
+	__atomic_store_n(&b->state, v, __ATOMIC_RELEASE);
+}
 
 struct pl_worker {
 	struct ct_pipeline *p;
@@ -135,11 +142,11 @@ static void *worker_main(void *arg)
 		next += p->nw;
 		if (b->state != PL_FILLED || b->seq != next - p->nw)
 			continue;   /* the calling thread prepared it itself */
-		b->state = PL_BUSY;
+		set_state(b, PL_BUSY);
 		pthread_mutex_unlock(&p->mu);
 		prepare(p, b);
 		pthread_mutex_lock(&p->mu);
-		b->state = PL_DONE;
+		set_state(b, PL_DONE);
 		if (p->waiting)
 			pthread_cond_signal(&p->done_cv);
 	}
@@ -165,7 +172,7 @@ static bool engine_take(struct ct_pipeline *p, struct pl_batch *b)
 	b->n_sip = 0;
 	b->used = 0;
 	pthread_mutex_lock(&p->mu);
-	b->state = PL_FREE;
+	set_state(b, PL_FREE);
 	pthread_mutex_unlock(&p->mu);
 	p->proc_seq++;
 	return ticked;
@@ -188,7 +195,7 @@ static bool take_oldest(struct ct_pipeline *p, bool wait, bool *took)
 		return false;
 	}
 	if (b->state == PL_FILLED) {
-		b->state = PL_BUSY;
+		set_state(b, PL_BUSY);
 		here = true;
 	} else if (b->state == PL_BUSY) {
 		p->st.waits++;
@@ -201,11 +208,11 @@ static bool take_oldest(struct ct_pipeline *p, bool wait, bool *took)
 				if (p->ring[k % p->nb].state == PL_FILLED)
 					o = &p->ring[k % p->nb];
 			if (o != NULL) {
-				o->state = PL_BUSY;
+				set_state(o, PL_BUSY);
 				pthread_mutex_unlock(&p->mu);
 				prepare(p, o);
 				pthread_mutex_lock(&p->mu);
-				o->state = PL_DONE;
+				set_state(o, PL_DONE);
 				p->st.prepared_here++;
 				continue;
 			}
@@ -233,9 +240,9 @@ static bool submit(struct ct_pipeline *p)
 	b->seq = p->fill_seq;
 	p->submitted = p->fill_seq + 1;
 	if (b->n_sip == 0) {   /* decoded already: nothing for a worker */
-		b->state = PL_DONE;
+		set_state(b, PL_DONE);
 	} else {
-		b->state = PL_FILLED;
+		set_state(b, PL_FILLED);
 		pthread_cond_signal(&p->w[p->fill_seq % p->nw].cv);
 	}
 	pthread_mutex_unlock(&p->mu);
@@ -270,11 +277,33 @@ static int64_t ns_since(const struct timespec *t0)
 	return (int64_t)(now.tv_sec - t0->tv_sec) * 1000000000 + (now.tv_nsec - t0->tv_nsec);
 }
 
+/* True when the oldest batch handed over is prepared (a peek: take_oldest checks under mu). */
+static inline bool ready(const struct ct_pipeline *p)
+{
+	return p->proc_seq < p->fill_seq &&
+	    __atomic_load_n(&p->ring[p->proc_seq % p->nb].state, __ATOMIC_ACQUIRE) == PL_DONE;
+}
+
+/*
+ * The frame is decoded here first.  While no batch waits for a worker and
+ * the frame is not SIP over UDP, the engine takes it at once, from the
+ * caller's buffer (no copy: a trunk's RTP mostly goes this way).  Else it
+ * is copied into the batch being filled (its decoded pointers moved with
+ * it); a batch that gets a SIP message is handed to a worker at once, and
+ * the frames behind it queue until it is prepared.
+ */
 bool ct_pipeline_frame(struct ct_pipeline *p, const struct ct_frame *f)
 {
 	struct pl_batch *b = &p->ring[p->fill_seq % p->nb];
-	bool ticked = false;
+	struct ct_engine_pre pre;
+	bool ticked = false, sip, took = true;
+	size_t i;
 
+	sip = ct_engine_prepare_decode(p->e, f, &pre);
+	if (!sip && b->n == 0 && p->proc_seq == p->fill_seq) {
+		p->st.direct++;
+		return ct_engine_frame_pre(p->e, f, &pre);
+	}
 	if (b->n == p->batch_frames || (b->n > 0 && b->cap - b->used < f->caplen)) {
 		ticked = submit(p);
 		b = &p->ring[p->fill_seq % p->nb];
@@ -285,28 +314,39 @@ bool ct_pipeline_frame(struct ct_pipeline *p, const struct ct_frame *f)
 		if (nbuf == NULL) {   /* no room: the engine takes it directly, in order */
 			if (ct_pipeline_drain(p))
 				ticked = true;
-			return ct_engine_frame(p->e, f) || ticked;
+			return ct_engine_frame_pre(p->e, f, &pre) || ticked;
 		}
 		b->buf = nbuf;
 		b->cap = f->caplen;
 	}
-	b->f[b->n] = *f;
-	b->f[b->n].data = b->buf + b->used;
+	i = b->n;
+	b->f[i] = *f;
+	b->f[i].data = b->buf + b->used;
 	if (f->caplen > 0)
 		memcpy(b->buf + b->used, f->data, f->caplen);
 	b->used += f->caplen;
-	b->want_sip[b->n] = ct_engine_prepare_decode(p->e, &b->f[b->n], &b->pre[b->n]);
-	if (b->want_sip[b->n])
-		b->n_sip++;
-	if (p->live) {
-		if (b->n == 0)
-			clock_gettime(CLOCK_MONOTONIC, &b->t0);
-		else if (ns_since(&b->t0) >= PL_LIVE_HOLD_NS) {
-			b->n++;
-			return submit(p) || ticked;
-		}
-	}
+	b->pre[i] = pre;   /* the decoded packet points into f->data: moved to the copy */
+	b->pre[i].pkt.data = b->f[i].data;
+	if (pre.pkt.payload != NULL)
+		b->pre[i].pkt.payload = b->f[i].data + (pre.pkt.payload - f->data);
+	b->want_sip[i] = sip;
 	b->n++;
+	if (sip && ++b->n_sip == PL_SIP_SUBMIT)
+		return submit(p) || ticked;   /* enough work for a worker to start on */
+	if (p->live) {
+		if (i == 0)
+			clock_gettime(CLOCK_MONOTONIC, &b->t0);
+		else if (ns_since(&b->t0) >= PL_LIVE_HOLD_NS)
+			return submit(p) || ticked;
+	}
+	/* the batches before it prepared: the engine takes them, and this one */
+	if (ready(p)) {
+		while (took && p->proc_seq < p->fill_seq)
+			if (take_oldest(p, false, &took))
+				ticked = true;
+		if (p->proc_seq == p->fill_seq && submit(p))
+			ticked = true;
+	}
 	return ticked;
 }
 

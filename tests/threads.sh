@@ -30,6 +30,10 @@ run() {
 	    --orphans "$d/o.json" --csv "$d/r.csv" --db "$d/c.db" -s "$@" \
 	    2>"$d/err" >/dev/null
 	echo "status $?" >"$d/all"
+	if grep -q -e 'Sanitizer' -e 'runtime error' -e 'ThreadSanitizer' "$d/err"; then
+		bad "threads $name: sanitizer report with --threads $n"
+		sed 's/^/     | /' "$d/err" | head -30
+	fi
 	for f in r.json o.json r.csv; do
 		echo "== $f" >>"$d/all"
 		cat "$d/$f" >>"$d/all" 2>/dev/null

@@ -21,7 +21,8 @@ struct ct_pipeline;
 
 struct ct_pipeline_stats {
 	uint64_t batches;          /* batches handed to the engine */
-	uint64_t frames;           /* frames handed to the engine */
+	uint64_t frames;           /* frames handed to the engine in batches */
+	uint64_t direct;           /* frames the engine took at once (nothing queued, not SIP) */
 	uint64_t prepared_here;    /* batches the engine's thread prepared itself (workers behind) */
 	uint64_t waits;            /* times the engine's thread waited for a worker */
 	int64_t engine_cpu_ns;     /* CPU time of the engine's thread since ct_pipeline_new */
