@@ -331,19 +331,6 @@ static void count_sip(struct ct_engine *e, uint8_t transport)
 }
 
 /*
- * The message text[0..len) taken on the pre-scan alone (prescan.c) when the
- * dialog table needs nothing libosip2 would add: the pre-scan read all of
- * it (ct_sip_prescan_complete: plain messages, initial INVITEs with SDP
- * too), or its call's state needs only the keys (ct_dialog_prescan_need:
- * a retransmission, an ended call, noise of no call), or its call started
- * seen and its kind needs only what was read (ct_sip_prescan_enough).
- * A message that opens a call, or a call in progress, is taken only when
- * complete.  The dialog table
- * then sees the same fields it would read from a full parse, so records
- * and counters are those of the libosip2 path.  Returns false when the
- * message needs libosip2 (nothing was done).
- */
-/*
  * The frame-only half of handle_sip_prescan: pre-scans text into ps and m
  * (strings in scratch).  False when the message needs libosip2.
  */
@@ -359,6 +346,20 @@ static bool prescan_scan(const struct ct_packet *pkt, const char *text, size_t l
 	return ct_sip_prescan_msg(ps, m, scratch, SIP_PRESCAN_SCRATCH) == CT_OK;
 }
 
+/*
+ * The message text[0..len) taken on the pre-scan alone (prescan.c) when the
+ * dialog table needs nothing libosip2 would add: the pre-scan read all of
+ * it (ct_sip_prescan_complete: plain messages, initial INVITEs with SDP
+ * too), or its call's state needs only the keys (ct_dialog_prescan_need:
+ * a retransmission, an ended call, noise of no call), or its call started
+ * seen and its kind needs only what was read (ct_sip_prescan_enough).
+ * A message that opens a call, or a call in progress, is taken only when
+ * complete.  The dialog table
+ * then sees the same fields it would read from a full parse, so records
+ * and counters are those of the libosip2 path.  Returns false when the
+ * message needs libosip2 (nothing was done).  The pre-scan comes from the
+ * pipeline (e->pre_sip) when a worker made it for this very message.
+ */
 static bool handle_sip_prescan(struct ct_engine *e, const struct ct_packet *pkt,
     const char *text, size_t len, uint8_t transport)
 {
@@ -760,7 +761,7 @@ static inline bool frame_in(struct ct_engine *e, const struct ct_frame *f,
 		ticked = true;
 	}
 
-	if (pre != NULL) {   /* decoded by ct_engine_prepare */
+	if (pre != NULL) {   /* decoded by ct_engine_prepare_decode */
 		pkt = pre->pkt;
 		v = pre->v;
 		e->pre_sip = pre->sip;

@@ -331,14 +331,12 @@ bool ct_pipeline_frame(struct ct_pipeline *p, const struct ct_frame *f)
 		b->pre[i].pkt.payload = b->f[i].data + (pre.pkt.payload - f->data);
 	b->want_sip[i] = sip;
 	b->n++;
+	if (p->live && i == 0)
+		clock_gettime(CLOCK_MONOTONIC, &b->t0);
 	if (sip && ++b->n_sip == PL_SIP_SUBMIT)
 		return submit(p) || ticked;   /* enough work for a worker to start on */
-	if (p->live) {
-		if (i == 0)
-			clock_gettime(CLOCK_MONOTONIC, &b->t0);
-		else if (ns_since(&b->t0) >= PL_LIVE_HOLD_NS)
-			return submit(p) || ticked;
-	}
+	if (p->live && i > 0 && ns_since(&b->t0) >= PL_LIVE_HOLD_NS)
+		return submit(p) || ticked;
 	/* the batches before it prepared: the engine takes them, and this one */
 	if (ready(p)) {
 		while (took && p->proc_seq < p->fill_seq)
