@@ -74,6 +74,17 @@ same() {
 	done
 }
 
+# out of range: refused at start-up, nothing read
+for n in 0 65 x; do
+	"$CALLTAP" --threads "$n" -q -r "$srcdir/pcaps/sipp-many.pcap" --json - >"$t/out" 2>"$t/err"
+	if [ $? -eq 1 ] && grep -q -e '--threads wants a whole number from 1 to 64' "$t/err" &&
+	    [ ! -s "$t/out" ]; then
+		ok "threads: --threads $n refused"
+	else
+		bad "threads: --threads $n not refused"
+	fi
+done
+
 for p in "$srcdir"/pcaps/*.pcap*; do
 	same "$(basename "$p")" "$p"
 done
