@@ -47,7 +47,7 @@
 #define ENGINE_MAX_REDECODE 4
 #define ORPHAN_IDLE_US (60 * INT64_C(1000000)) /* an orphan stream silent this long ended */
 #define ENGINE_MAX_HELD 4096   /* records held back behind a recording being written */
-#define SIP_PRESCAN_SCRATCH 1024 /* bytes of a pre-scanned message's strings (longer: libosip2) */
+#define SIP_PRESCAN_SCRATCH CT_ENGINE_PRESCAN_SCRATCH /* bytes of a pre-scanned message's strings (longer: libosip2) */
 
 /* A record held back until its recording (or an older one) is written. */
 struct held {
@@ -79,6 +79,7 @@ struct ct_engine {
 	int64_t warn_from_us;    /* start of the period it reported */
 	uint64_t warn_evicted[CT_EVICT_COUNT]; /* dialog counters at the last warning */
 	uint64_t warn_dropped;
+	struct ct_engine_pre_sip *pre_sip; /* the frame's SIP parsed in advance (pipeline), else NULL */
 	struct ct_engine_counters c;
 };
 
@@ -330,6 +331,22 @@ static void count_sip(struct ct_engine *e, uint8_t transport)
 }
 
 /*
+ * The frame-only half of handle_sip_prescan: pre-scans text into ps and m
+ * (strings in scratch).  False when the message needs libosip2.
+ */
+static bool prescan_scan(const struct ct_packet *pkt, const char *text, size_t len,
+    uint8_t transport, struct ct_sip_prescan *ps, struct ct_sip_msg *m, char *scratch)
+{
+	if (ct_sip_prescan(ps, text, len) != CT_OK || (ps->flags & CT_PS_COMPLEX))
+		return false;
+	m->ts_us = pkt->ts_us;
+	m->t = pkt->t;
+	m->vlan = pkt->vlan;
+	m->transport = transport;
+	return ct_sip_prescan_msg(ps, m, scratch, SIP_PRESCAN_SCRATCH) == CT_OK;
+}
+
+/*
  * The message text[0..len) taken on the pre-scan alone (prescan.c) when the
  * dialog table needs nothing libosip2 would add: the pre-scan read all of
  * it (ct_sip_prescan_complete: plain messages, initial INVITEs with SDP
@@ -340,33 +357,35 @@ static void count_sip(struct ct_engine *e, uint8_t transport)
  * complete.  The dialog table
  * then sees the same fields it would read from a full parse, so records
  * and counters are those of the libosip2 path.  Returns false when the
- * message needs libosip2 (nothing was done).
+ * message needs libosip2 (nothing was done).  The pre-scan comes from the
+ * pipeline (e->pre_sip) when a worker made it for this very message.
  */
 static bool handle_sip_prescan(struct ct_engine *e, const struct ct_packet *pkt,
     const char *text, size_t len, uint8_t transport)
 {
-	struct ct_sip_prescan ps;
-	struct ct_sip_msg m;
+	struct ct_sip_prescan ps_here, *ps = &ps_here;
+	struct ct_sip_msg m_here, *m = &m_here;
 	char scratch[SIP_PRESCAN_SCRATCH];
+	struct ct_engine_pre_sip *pre = e->pre_sip;
 
-	if (ct_sip_prescan(&ps, text, len) != CT_OK || (ps.flags & CT_PS_COMPLEX))
+	if (pre != NULL && pre->text == text && transport == CT_TRANSPORT_UDP) {
+		if (!pre->scanned)   /* pre-scanned in advance (pipeline.c) */
+			return false;
+		ps = &pre->ps;
+		m = &pre->psm;
+	} else if (!prescan_scan(pkt, text, len, transport, ps, m, scratch)) {
 		return false;
-	m.ts_us = pkt->ts_us;
-	m.t = pkt->t;
-	m.vlan = pkt->vlan;
-	m.transport = transport;
-	if (ct_sip_prescan_msg(&ps, &m, scratch, sizeof(scratch)) != CT_OK)
-		return false;
-	if (!ct_sip_prescan_complete(&ps)) {
-		enum ct_dialog_need need = ct_dialog_prescan_need(e->dialogs, &m);
+	}
+	if (!ct_sip_prescan_complete(ps)) {
+		enum ct_dialog_need need = ct_dialog_prescan_need(e->dialogs, m);
 
 		if (need == CT_DIALOG_NEED_ALL ||
-		    (need == CT_DIALOG_NEED_KIND && !ct_sip_prescan_enough(&ps)))
+		    (need == CT_DIALOG_NEED_KIND && !ct_sip_prescan_enough(ps)))
 			return false;
 	}
 	count_sip(e, transport);
 	e->c.sip_prescan_skipped++;
-	ct_dialog_on_msg(e->dialogs, &m);
+	ct_dialog_on_msg(e->dialogs, m);
 	return true;
 }
 
@@ -381,12 +400,19 @@ static void handle_sip_text(struct ct_engine *e, const struct ct_packet *pkt,
 	if (e->cfg.sip_prescan && e->cfg.sip_hook == NULL &&
 	    handle_sip_prescan(e, pkt, text, len, transport))
 		return;
-	memset(&m, 0, sizeof(m));
-	m.ts_us = pkt->ts_us;
-	m.t = pkt->t;
-	m.vlan = pkt->vlan;
-	m.transport = transport;
-	rc = ct_sip_msg_parse(&m, text, len);
+	if (e->pre_sip != NULL && e->pre_sip->parsed && e->pre_sip->text == text &&
+	    transport == CT_TRANSPORT_UDP) {
+		m = e->pre_sip->m;   /* parsed in advance (pipeline.c): the same parse, taken over */
+		rc = e->pre_sip->parse_rc;
+		e->pre_sip->parsed = false;
+	} else {
+		memset(&m, 0, sizeof(m));
+		m.ts_us = pkt->ts_us;
+		m.t = pkt->t;
+		m.vlan = pkt->vlan;
+		m.transport = transport;
+		rc = ct_sip_msg_parse(&m, text, len);
+	}
 	if (rc != CT_OK) {
 		/* Over the size or header limits: counted, never parsed.  A call
 		 * whose in-dialog message is refused just misses that message. */
@@ -710,7 +736,8 @@ static void frame_captured(struct ct_engine *e, const struct ct_frame *f,
  * (timeouts, durations, record times, sample positions) can overflow.
  * Returns true when expiry ran before the frame (as ct_engine_clock).
  */
-bool ct_engine_frame(struct ct_engine *e, const struct ct_frame *f)
+static inline bool frame_in(struct ct_engine *e, const struct ct_frame *f,
+    struct ct_engine_pre *pre)
 {
 	struct ct_packet pkt;
 	enum ct_verdict v;
@@ -734,18 +761,102 @@ bool ct_engine_frame(struct ct_engine *e, const struct ct_frame *f)
 		ticked = true;
 	}
 
-	pkt.ts_us = ts;
-	pkt.linktype = f->linktype;
-	pkt.data = f->data;
-	pkt.caplen = f->caplen;
-	pkt.wirelen = f->wirelen;
-	v = ct_decode_frame(&e->dctx, &pkt);
-	if (e->cfg.callcap != NULL) {   /* per-call captures: a separate path */
-		frame_captured(e, f, &pkt, v);
-		return ticked;
+	if (pre != NULL) {   /* decoded by ct_engine_prepare_decode */
+		pkt = pre->pkt;
+		v = pre->v;
+		e->pre_sip = pre->sip;
+	} else {
+		pkt.ts_us = ts;
+		pkt.linktype = f->linktype;
+		pkt.data = f->data;
+		pkt.caplen = f->caplen;
+		pkt.wirelen = f->wirelen;
+		v = ct_decode_frame(&e->dctx, &pkt);
 	}
-	frame_stages(e, &pkt, v);
+	if (e->cfg.callcap != NULL)   /* per-call captures: a separate path */
+		frame_captured(e, f, &pkt, v);
+	else
+		frame_stages(e, &pkt, v);
+	e->pre_sip = NULL;
 	return ticked;
+}
+
+bool ct_engine_frame(struct ct_engine *e, const struct ct_frame *f)
+{
+	return frame_in(e, f, NULL);
+}
+
+/* f prepared by ct_engine_prepare (pre): the decode and a SIP parse are not done again. */
+bool ct_engine_frame_pre(struct ct_engine *e, const struct ct_frame *f, struct ct_engine_pre *pre)
+{
+	return frame_in(e, f, pre);
+}
+
+/*
+ * The frame-only work on f (engine.h): ct_engine_prepare_decode decodes f
+ * exactly as ct_engine_frame decodes it (the time clamped first) and says
+ * whether it is a UDP datagram that looks like SIP; ct_engine_prepare_sip
+ * then pre-scans it into sip, and parses it when handle_sip_text would.
+ * Both read e->dctx and e->cfg only (set at ct_engine_new).
+ */
+bool ct_engine_prepare_decode(const struct ct_engine *e, const struct ct_frame *f,
+    struct ct_engine_pre *pre)
+{
+	struct ct_packet *pkt = &pre->pkt;
+	int64_t ts = f->ts_us;
+
+	(void)ct_ts_clamp(&ts);
+	pre->sip = NULL;
+	pkt->ts_us = ts;
+	pkt->linktype = f->linktype;
+	pkt->data = f->data;
+	pkt->caplen = f->caplen;
+	pkt->wirelen = f->wirelen;
+	pre->v = ct_decode_frame(&e->dctx, pkt);
+	return pre->v == CT_DEC_OK && pkt->t.proto == IPPROTO_UDP &&
+	    ct_sip_looks_like((const char *)pkt->payload, pkt->payload_len);
+}
+
+void ct_engine_prepare_sip(const struct ct_engine *e, struct ct_engine_pre *pre,
+    struct ct_engine_pre_sip *sip)
+{
+	const struct ct_packet *pkt = &pre->pkt;
+
+	sip->text = (const char *)pkt->payload;
+	sip->parsed = false;
+	sip->scanned = false;
+	pre->sip = sip;
+	/*
+	 * libosip2 is needed when the pre-scan is off or cannot read the
+	 * message, or read less than a message of its kind needs (a guess on
+	 * the safe side of ct_dialog_prescan_need, which needs the calls: a
+	 * message it reads enough of is parsed by the engine when the calls ask).
+	 */
+	if (e->cfg.sip_prescan && e->cfg.sip_hook == NULL) {
+		memset(&sip->psm, 0, sizeof(sip->psm));
+		sip->scanned = prescan_scan(pkt, sip->text, pkt->payload_len, CT_TRANSPORT_UDP,
+		    &sip->ps, &sip->psm, sip->scratch);
+		if (sip->scanned && (ct_sip_prescan_complete(&sip->ps) ||
+		    ct_sip_prescan_enough(&sip->ps)))
+			return;
+	}
+	memset(&sip->m, 0, sizeof(sip->m));
+	sip->m.ts_us = pkt->ts_us;
+	sip->m.t = pkt->t;
+	sip->m.vlan = pkt->vlan;
+	sip->m.transport = CT_TRANSPORT_UDP;
+	sip->parse_rc = ct_sip_msg_parse(&sip->m, (const char *)pkt->payload, pkt->payload_len);
+	sip->parsed = true;
+}
+
+/* Frees the parse the engine did not take (ct_engine_prepare); pre may be reused after. */
+void ct_engine_pre_fini(struct ct_engine_pre *pre)
+{
+	if (pre->sip != NULL && pre->sip->parsed)
+		ct_sip_msg_fini(&pre->sip->m);
+	if (pre->sip != NULL)
+		pre->sip->parsed = false;
+	pre->sip = NULL;
 }
 
 /*

@@ -38,6 +38,7 @@
 #include "calltap/conffile.h"
 #include "calltap/engine.h"
 #include "calltap/metrics.h"
+#include "calltap/pipeline.h"
 #include "calltap/hep.h"
 #include "calltap/inputs.h"
 #include "calltap/report.h"
@@ -138,6 +139,7 @@ struct options {
 	const char *recording_base; /* --recording-base DIR, as given */
 	char *audio_abs, *base_abs; /* --audio DIR and --recording-base resolved, owned */
 	int snaplen;
+	int threads;           /* --threads N: analysis threads (pipeline.h); 0 = the default */
 	int buffer_mb;
 	const char *user;          /* -Z: run as this user once everything is open */
 	mode_t umask;              /* --umask: process umask for every file created (077) */
@@ -247,6 +249,8 @@ static void usage(FILE *out)
 	    "  --media-timeout SEC     close answered calls with no SIP and no RTP for SEC\n"
 	    "                          (300; 0 = off; not with --no-rtp)\n"
 	    "  --max-calls N           open calls at most; more evict the least useful (200000)\n"
+	    "  --threads N             analysis threads: N - 1 pre-scan and parse SIP, one\n"
+	    "                          runs the calls (records identical for any N; 1)\n"
 	    "  --snaplen N, --buffer-mb N   live capture settings (65535, 64)\n"
 	    "  -Z, --user USER         run as USER once the interface and outputs are open\n"
 	    "                          (outputs are handed to USER; --audio DIR and the spool\n"
@@ -443,7 +447,7 @@ static char *join_args(int argc, char **argv)
 
 enum {
 	OPT_NO_RTP = 256, OPT_SETUP_TO,
-	OPT_CALL_TO, OPT_MEDIA_TO, OPT_MAX_CALLS, OPT_SNAPLEN, OPT_BUFFER, OPT_AUDIO, OPT_AUDIO_FMT,
+	OPT_CALL_TO, OPT_MEDIA_TO, OPT_MAX_CALLS, OPT_THREADS, OPT_SNAPLEN, OPT_BUFFER, OPT_AUDIO, OPT_AUDIO_FMT,
 	OPT_STATS_INTERVAL,
 	OPT_SPOOL, OPT_SPOOL_MAX,
 	OPT_NUMBERS, OPT_HOME, OPT_COUNTRY, OPT_SENSOR, OPT_HISTORY_MAX,
@@ -483,6 +487,7 @@ static const struct option fixed_opts[] = {
 	{ "call-timeout", required_argument, NULL, OPT_CALL_TO },
 	{ "media-timeout", required_argument, NULL, OPT_MEDIA_TO },
 	{ "max-calls", required_argument, NULL, OPT_MAX_CALLS },
+	{ "threads", required_argument, NULL, OPT_THREADS },
 	{ "snaplen", required_argument, NULL, OPT_SNAPLEN },
 	{ "buffer-mb", required_argument, NULL, OPT_BUFFER },
 	{ "stats", no_argument, NULL, 's' },
@@ -916,6 +921,9 @@ static int parse_options(struct options *o, int argc, char **argv)
 		case OPT_CALL_TO: rc |= parse_seconds(optarg, &o->cfg.dialog.call_timeout_us); break;
 		case OPT_MEDIA_TO: rc |= parse_interval(optarg, &o->cfg.dialog.media_timeout_us); break;
 		case OPT_MAX_CALLS: rc |= parse_count(optarg, &o->cfg.dialog.max_dialogs); break;
+		case OPT_THREADS:
+			rc |= parse_range("--threads", optarg, 1, CT_PIPELINE_MAX_WORKERS + 1, &o->threads);
+			break;
 		case OPT_SNAPLEN: rc |= parse_range("--snaplen", optarg, 0, 262144, &o->snaplen); break;
 		/* MiB of the TPACKET_V3 ring; libpcap takes the bytes as an int */
 		case OPT_BUFFER: rc |= parse_range("--buffer-mb", optarg, 1, 2047, &o->buffer_mb); break;
@@ -1040,6 +1048,9 @@ static int64_t mono_us(void)
 struct progress;
 struct run {
 	struct ct_engine *e;
+	struct ct_pipeline *pl;  /* --threads N > 1: the engine's frames go through it; else NULL */
+	struct ct_pipeline_stats pl_st; /* its counters, kept when it is freed */
+	int64_t cpu0_ns, cpu_ns;  /* CPU time of the engine's (this) thread: at the start, used */
 	struct ct_sinkset *sinks;
 	struct ct_metrics *metrics; /* --metrics: published once per tick; NULL: none */
 	struct ct_source *live;
@@ -1060,6 +1071,19 @@ static inline bool count_reached(struct run *r)
 }
 
 static void on_tick(struct run *r);
+
+/* One frame to the engine, through the pipeline with --threads N > 1; true on a tick. */
+static inline bool feed(struct run *r, const struct ct_frame *f)
+{
+	return r->pl != NULL ? ct_pipeline_frame(r->pl, f) : ct_engine_frame(r->e, f);
+}
+
+/* The pipeline's frames all taken by the engine: before the engine is told anything else. */
+static void settle(struct run *r)
+{
+	if (r->pl != NULL && ct_pipeline_drain(r->pl))
+		on_tick(r);
+}
 
 /*
  * Durability while a pipe is idle ("-r -" on a pipe or a socket): the read
@@ -1191,13 +1215,14 @@ static int run_source(struct run *r, struct ct_source *src, struct idle_flusher 
 			ct_sinkset_reopen(r->sinks);
 		}
 		if (rc == 1) {
-			if (ct_engine_frame(r->e, &f))
+			if (feed(r, &f))
 				on_tick(r);
 			if (count_reached(r)) {
 				r->count_done = true;
 				return 0;
 			}
 		} else if (rc == 0) {
+			settle(r);
 			/* idle: wall time, or the HEP agents' time (ct_hep_in_clock) */
 			int64_t now = r->hep_in ? ct_hep_in_clock(src, wall_us()) : wall_us() - 1000000;
 
@@ -1480,7 +1505,7 @@ static int run_inputs(struct run *r, const struct options *o)
 			ct_sinkset_reopen(r->sinks);
 		}
 		if (rc == 1) {
-			if (ct_engine_frame(r->e, &f))
+			if (feed(r, &f))
 				on_tick(r);
 			progress_tick(prog, r->e, in);
 			file_line_tick(r, in);
@@ -1499,6 +1524,7 @@ static int run_inputs(struct run *r, const struct options *o)
 	}
 	if (pipe)
 		idle_flusher_stop(&fl);
+	settle(r);
 	file_line(r, in, 1);
 	if (r->files_line) {   /* a live capture after the files runs on capture time */
 		r->files_line = false;
@@ -2019,8 +2045,30 @@ static void free_options(struct options *o)
 }
 
 /* The end of a run: the engine, the outputs, the source and the options freed. */
+/* CPU time of the calling thread, ns. */
+static int64_t thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+		return 0;
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* True when an input is standard input ("-"): frames may come slowly, as live. */
+static bool reads_stdin(const struct options *o)
+{
+	size_t i;
+
+	for (i = 0; i < o->n_inputs; i++)
+		if (strcmp(o->inputs[i], "-") == 0)
+			return true;
+	return false;
+}
+
 static void free_run(struct run *r, struct options *o)
 {
+	ct_pipeline_free(r->pl);
 	ct_engine_free(r->e);
 	ct_callcap_free(r->callcap);
 	/* The server first: it reads the sink set's counters (the metrics sink's close ignores m). */
@@ -2127,6 +2175,9 @@ int main(int argc, char **argv)
 		return rc;
 	}
 	warn_direction(&o);   /* once every output is open: an error at start-up comes alone */
+	if (o.threads > 1 && (run.pl = ct_pipeline_new(run.e, (unsigned)o.threads - 1,
+	    run.live != NULL || reads_stdin(&o), errbuf)) == NULL)
+		fprintf(stderr, "calltap: warning: %s: one analysis thread\n", errbuf);
 	if (o.stats_interval_us < 0)
 		o.stats_interval_us = run.live != NULL ? 60 * INT64_C(1000000) : 0;
 	ct_stats_line_init(&run.line, o.stats_interval_us);
@@ -2144,10 +2195,19 @@ int main(int argc, char **argv)
 	sigaction(SIGHUP, &sa, NULL);
 
 	run.left = o.count;
+	run.cpu0_ns = thread_cpu_ns();
 	status |= run_inputs(&run, &o);
 	run.hep_in = o.hep_listen != NULL;
 	if (run.live != NULL && !FLAG_GET(stop_requested) && !run.count_done)
 		status |= run_source(&run, run.live, NULL);
+	settle(&run);
+	run.cpu_ns = thread_cpu_ns() - run.cpu0_ns;
+	if (run.pl != NULL) {   /* every frame is the engine's now: the workers end */
+		ct_pipeline_stop(run.pl);
+		ct_pipeline_get_stats(run.pl, &run.pl_st);
+		ct_pipeline_free(run.pl);
+		run.pl = NULL;
+	}
 	if (run.live != NULL)
 		update_drops(&run);  /* final counts, before the open calls end */
 	if (ct_engine_finish(run.e) != CT_OK)
@@ -2175,6 +2235,18 @@ int main(int argc, char **argv)
 			ct_stats_line_print(&run.line, &es, stderr);
 		if (o.stats)
 			ct_stats_print(&es, &ss, stderr);
+		if (o.stats && o.threads > 1)
+			fprintf(stderr, "threads: %d (%llu frames at once, %llu in %llu batches, %llu "
+			    "prepared by the engine's thread, %llu waits for a worker; CPU s: engine's "
+			    "thread %.3f, workers %.3f)\n", o.threads,
+			    (unsigned long long)run.pl_st.direct,
+			    (unsigned long long)run.pl_st.frames, (unsigned long long)run.pl_st.batches,
+			    (unsigned long long)run.pl_st.prepared_here,
+			    (unsigned long long)run.pl_st.waits, (double)run.cpu_ns / 1e9,
+			    (double)run.pl_st.worker_cpu_ns / 1e9);
+		else if (o.stats && o.threads == 1)   /* asked for: the read loop and the engine, one thread */
+			fprintf(stderr, "threads: 1 (CPU s: engine's thread %.3f)\n",
+			    (double)run.cpu_ns / 1e9);
 		if (o.stats && run.callcap != NULL) {
 			struct ct_callcap_stats cs;
 

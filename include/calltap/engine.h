@@ -15,6 +15,7 @@
 #include <stdio.h>
 
 #include "calltap/attr.h"
+#include "calltap/decode.h"
 #include "calltap/dialog.h"
 #include "calltap/hep.h"
 #include "calltap/log.h"
@@ -109,6 +110,47 @@ bool ct_engine_clock(struct ct_engine *e, int64_t now_us);
  * first call on, every call record carries capture_drops (else null).
  */
 void ct_engine_capture_drops(struct ct_engine *e, uint64_t drops, uint64_t ifdrops);
+
+/*
+ * Work on a frame that depends on the frame alone (the pipeline,
+ * src/pipeline.c): the decode, and for a UDP datagram that looks like
+ * SIP, the pre-scan and a libosip2 parse made in advance when the pre-scan
+ * alone will not do (the engine uses them instead of doing them again; a
+ * parse it does not need is thrown away).
+ * The results are what the engine would compute itself, so a frame handed
+ * over with them gives the same records and counters as ct_engine_frame.
+ */
+#define CT_ENGINE_PRESCAN_SCRATCH 1024 /* bytes of a pre-scanned message's strings */
+struct ct_engine_pre_sip {
+	const char *text;          /* the UDP payload (identifies the message) */
+	bool scanned;              /* ps and psm hold the pre-scan (false: it needs libosip2) */
+	bool parsed;               /* m holds a parse (owned until the engine takes it) */
+	int parse_rc;              /* ct_sip_msg_parse's result */
+	struct ct_sip_msg m;
+	struct ct_sip_msg psm;     /* the pre-scanned message (strings in scratch, text, ps) */
+	struct ct_sip_prescan ps;
+	char scratch[CT_ENGINE_PRESCAN_SCRATCH];
+};
+struct ct_engine_pre {
+	enum ct_verdict v;         /* ct_decode_frame's verdict */
+	struct ct_packet pkt;      /* the decoded frame (points into the frame's data) */
+	struct ct_engine_pre_sip *sip; /* NULL: no parse made in advance */
+};
+/*
+ * ct_engine_prepare_decode fills pre for frame f (its data must stay in
+ * place until the engine has taken the frame) and returns true when the
+ * frame is a UDP datagram that looks like SIP: ct_engine_prepare_sip then
+ * does its SIP work into sip (pre->sip = sip).  Both read only what does not
+ * change after ct_engine_new, so any thread may call them while the engine
+ * runs.  ct_engine_pre_fini frees what the engine did not take.
+ */
+bool ct_engine_prepare_decode(const struct ct_engine *e, const struct ct_frame *f,
+    struct ct_engine_pre *pre);
+void ct_engine_prepare_sip(const struct ct_engine *e, struct ct_engine_pre *pre,
+    struct ct_engine_pre_sip *sip);
+void ct_engine_pre_fini(struct ct_engine_pre *pre);
+/* ct_engine_frame on a frame prepared by ct_engine_prepare_* (same result). */
+bool ct_engine_frame_pre(struct ct_engine *e, const struct ct_frame *f, struct ct_engine_pre *pre);
 
 /* A snapshot of every stage's counters, for the statistics printouts (stats.h). */
 struct ct_engine_stats {
