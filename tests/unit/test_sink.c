@@ -922,9 +922,10 @@ static void check_db_content(const char *path, long long calls)
 	    "a84b4c76e66710@pc33.example.com PCMU 4.3 123#");
 	CHECK_INT(q_int(db, "SELECT count(*) FROM rtp_streams WHERE call_rowid = 1"
 	    " AND payload_type IS NULL AND mos IS NULL AND mean_jitter_ms IS NULL"), 1);
-	CHECK_INT(q_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'index'"
-	    " AND name IN ('calls_start_time', 'calls_caller', 'calls_callee', 'calls_key',"
-	    " 'calls_missed_number')"), 5);
+	/* only the indexes calltap searches by: each one costs every insert (issue 9) */
+	CHECK_STR(q_text(db, "SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_master"
+	    " WHERE type = 'index' AND tbl_name = 'calls' ORDER BY name)"),
+	    "calls_caller calls_history calls_key calls_missed_number");
 	CHECK_STR(q_text(db, "SELECT sensor || '|' || source || '|' || campaign || '|' ||"
 	    " first_call || '|' || repeat_count || '|' || callback_s || '|' || callback_of"
 	    " FROM calls WHERE id = 1"), "edge-1|Google Ads|Spring, 2024|0|3|90.123|m1@x");
@@ -979,6 +980,7 @@ static void test_sqlite_sink(void)
 	    "INSERT INTO calls (id, call_id, start_us, caller) SELECT 7, call_id, start_us, caller"
 	    " FROM calls WHERE id = 1;"
 	    "INSERT INTO rtp_streams (call_rowid, call_id, ssrc) VALUES (7, 'copy', 'x');"
+	    "CREATE INDEX calls_start_time ON calls(start_time);"   /* made by older versions */
 	    "PRAGMA user_version = 1", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	free(recs[0]->call_id);
@@ -992,6 +994,9 @@ static void test_sqlite_sink(void)
 	CHECK_INT(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
 	CHECK_INT(q_int(db, "PRAGMA user_version"), 4);
 	CHECK_INT(q_int(db, "SELECT count(*) FROM calls"), 7);
+	/* an index of an older version is kept, and maintained */
+	CHECK_INT(q_int(db, "SELECT count(*) FROM sqlite_master WHERE name = 'calls_start_time'"), 1);
+	CHECK_STR(q_text(db, "PRAGMA integrity_check"), "ok");
 	CHECK_INT(q_int(db, "SELECT count(*) FROM calls WHERE call_id ="
 	    " 'a84b4c76e66710@pc33.example.com'"), 1);
 	CHECK_INT(q_int(db, "SELECT count(*) FROM rtp_streams WHERE call_id = 'copy'"), 0);
