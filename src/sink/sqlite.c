@@ -60,6 +60,28 @@
 #define BUSY_TIMEOUT_MS 5000
 #define N_CALLBACK 3       /* statements of the callback update */
 #define CT_SQLITE_MAX_PARAMS 128 /* columns of one insert at most (the schema table's) */
+/*
+ * Calls rows inserted by one statement (INSERT ... VALUES (...), ...): a
+ * statement's own cost (its cursors on the table and each index opened and
+ * closed, its halt) is shared by the rows.  Callgrind, a flood INVITE's row:
+ * about a quarter of its instructions saved at 16 rows.  Only rows that are
+ * one INSERT alone (no streams, no callback or history update) wait, in
+ * write order, for the statement; any other record, a commit, a flush and
+ * close insert them first, so the rows are in the order written and a
+ * commit (at least once a second) holds every record written before it.
+ */
+#define MULTI_ROWS 16
+#define ARENA_BYTES 65536  /* text of the rows waiting (copied: the records are freed) */
+
+/* One column value of a calls row waiting for the multi-row insert. */
+struct pend_val {
+	enum ct_val_kind kind;     /* CT_VAL_NULL, _TEXT, _INT or _REAL (bound as such) */
+	union {
+		const char *s;     /* in the arena */
+		int64_t i;
+		double d;          /* already rounded to its decimals */
+	} u;
+};
 
 struct sqlite_sink {
 	sqlite3 *db;
@@ -79,6 +101,14 @@ struct sqlite_sink {
 	 * prepared anew, or one whose bindings were cleared, has NULL everywhere.
 	 */
 	bool call_null[CT_SQLITE_MAX_PARAMS + 1];
+	/* Rows waiting for ins_multi (MULTI_ROWS rows; NULL: the limit on parameters is lower). */
+	sqlite3_stmt *ins_multi;
+	size_t ncols;               /* store columns of calls: parameters of a row */
+	struct pend_val pend[MULTI_ROWS][CT_SQLITE_MAX_PARAMS];
+	unsigned n_pend;
+	bool multi_null[MULTI_ROWS * CT_SQLITE_MAX_PARAMS + 1];   /* as call_null, for ins_multi */
+	char arena[ARENA_BYTES];
+	size_t arena_used;
 	unsigned pending;           /* records in the open transaction */
 	bool in_txn;
 	int64_t txn_start_ms;       /* monotonic clock when it began */
@@ -324,22 +354,28 @@ out:
 	return rc;
 }
 
-/* Prepares "INSERT <verb> table (names...) VALUES (?, ...)"; CT_OK or CT_ERR. */
+/*
+ * Prepares "INSERT <verb> table (names...) VALUES (?, ...)", with rows
+ * rows of parameters; CT_OK or CT_ERR.
+ */
 static int prepare_insert(sqlite3 *db, const char *verb, const char *table,
-    const char *const *names, size_t n, sqlite3_stmt **st)
+    const char *const *names, size_t n, size_t rows, sqlite3_stmt **st)
 {
 	struct ct_buf sql;
-	size_t i;
+	size_t i, k;
 	int rc;
 
 	ct_buf_init(&sql);
 	ct_buf_printf(&sql, "INSERT %s %s (", verb, table);
 	for (i = 0; i < n; i++)
 		ct_buf_printf(&sql, "%s%s", i ? ", " : "", names[i]);
-	ct_buf_puts(&sql, ") VALUES (");
-	for (i = 0; i < n; i++)
-		ct_buf_puts(&sql, i ? ", ?" : "?");
-	ct_buf_puts(&sql, ")");
+	ct_buf_puts(&sql, ") VALUES ");
+	for (k = 0; k < rows; k++) {
+		ct_buf_puts(&sql, k ? ", (" : "(");
+		for (i = 0; i < n; i++)
+			ct_buf_puts(&sql, i ? ", ?" : "?");
+		ct_buf_puts(&sql, ")");
+	}
 	rc = sql.oom ? SQLITE_NOMEM : sqlite3_prepare_v2(db, sql.p, -1, st, NULL);
 	ct_buf_fini(&sql);
 	return rc == SQLITE_OK ? CT_OK : CT_ERR;
@@ -360,7 +396,15 @@ static int prepare_all(struct sqlite_sink *ss)
 	for (i = 0; i < ct_schema_ncalls; i++)
 		if (ct_schema_calls[i].outputs & CT_OUT_STORE)
 			names[n++] = ct_schema_calls[i].name;
-	if (prepare_insert(ss->db, "OR IGNORE INTO", "calls", names, n, &ss->ins_call) != CT_OK)
+	if (prepare_insert(ss->db, "OR IGNORE INTO", "calls", names, n, 1, &ss->ins_call) != CT_OK)
+		return CT_ERR;
+	ss->ncols = n;
+	ss->n_pend = 0;
+	ss->arena_used = 0;
+	memset(ss->multi_null, 1, sizeof(ss->multi_null));   /* a new statement binds NULL */
+	if ((int)(n * MULTI_ROWS) <= sqlite3_limit(ss->db, SQLITE_LIMIT_VARIABLE_NUMBER, -1) &&
+	    prepare_insert(ss->db, "OR IGNORE INTO", "calls", names, n, MULTI_ROWS,
+	    &ss->ins_multi) != CT_OK)
 		return CT_ERR;
 	for (i = 0; i < N_CALLBACK; i++)
 		if (sqlite3_prepare_v2(ss->db, upd_callback_sql[i], -1, &ss->upd_callback[i],
@@ -377,7 +421,7 @@ static int prepare_all(struct sqlite_sink *ss)
 	names[n++] = "call_id";
 	for (i = 0; i < ct_schema_nstreams; i++)
 		names[n++] = ct_schema_streams[i].name;
-	if (prepare_insert(ss->db, "INTO", "rtp_streams", names, n, &ss->ins_stream) != CT_OK)
+	if (prepare_insert(ss->db, "INTO", "rtp_streams", names, n, 1, &ss->ins_stream) != CT_OK)
 		return CT_ERR;
 	n = 0;
 	names[n++] = "stream_rowid";
@@ -385,7 +429,7 @@ static int prepare_all(struct sqlite_sink *ss)
 	names[n++] = "call_id";
 	for (i = 0; i < ct_schema_nivals; i++)
 		names[n++] = ct_schema_ivals[i].name;
-	return prepare_insert(ss->db, "INTO", "rtp_intervals", names, n, &ss->ins_ival);
+	return prepare_insert(ss->db, "INTO", "rtp_intervals", names, n, 1, &ss->ins_ival);
 }
 
 /* Finalizes the prepared statements (NULL ones are no-ops). */
@@ -394,9 +438,12 @@ static void finalize_all(struct sqlite_sink *ss)
 	int i;
 
 	sqlite3_finalize(ss->ins_call);
+	sqlite3_finalize(ss->ins_multi);
 	sqlite3_finalize(ss->ins_stream);
 	sqlite3_finalize(ss->ins_ival);
-	ss->ins_call = ss->ins_stream = ss->ins_ival = NULL;
+	ss->ins_call = ss->ins_multi = ss->ins_stream = ss->ins_ival = NULL;
+	ss->n_pend = 0;     /* rows not inserted by now are lost with the handle */
+	ss->arena_used = 0;
 	sqlite3_finalize(ss->upd_repeat);
 	sqlite3_finalize(ss->upd_closed);
 	ss->upd_repeat = ss->upd_closed = NULL;
@@ -494,12 +541,32 @@ static void *sqlite_open(const struct ct_sink_args *args, char *errbuf)
  * lives in the record or in v->tmp, both untouched until the statement has
  * run (each column has its own struct ct_val in ss->vals).
  */
-static int bind_val(sqlite3_stmt *st, int idx, const struct ct_val *v)
+/*
+ * Steps a statement once and resets it; SQLITE_DONE on success.  Its
+ * bindings stay (a parameter is bound again before the next step, or
+ * known to be NULL already: call_null).
+ */
+static int step_reset(sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	return rc;
+}
+
+/* d rounded to prec decimals, as the JSON text has it (so both forms agree). */
+static double round_prec(double d, int prec)
 {
 	/* 10^prec for the schema's decimals: exact, as pow() gives them, without the call */
 	static const double pow10[] = { 1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9 };
-	double scale;
+	double scale = prec >= 0 && prec < (int)(sizeof(pow10) / sizeof(pow10[0])) ?
+	    pow10[prec] : pow(10.0, prec);
 
+	return round(d * scale) / scale;
+}
+
+static int bind_val(sqlite3_stmt *st, int idx, const struct ct_val *v)
+{
 	switch (v->kind) {
 	case CT_VAL_TEXT:
 	case CT_VAL_JSON:
@@ -509,25 +576,151 @@ static int bind_val(sqlite3_stmt *st, int idx, const struct ct_val *v)
 	case CT_VAL_STREAMS:
 		return sqlite3_bind_int64(st, idx, v->i);
 	case CT_VAL_REAL:
-		/* Same rounding as the JSON text, so both forms agree. */
-		scale = v->prec >= 0 && v->prec < (int)(sizeof(pow10) / sizeof(pow10[0])) ?
-		    pow10[v->prec] : pow(10.0, v->prec);
-		return sqlite3_bind_double(st, idx, round(v->d * scale) / scale);
+		return sqlite3_bind_double(st, idx, round_prec(v->d, v->prec));
 	default:
 		return sqlite3_bind_null(st, idx);
 	}
 }
 
-/*
- * Steps a statement once and resets it; SQLITE_DONE on success.  Its
- * bindings stay (every parameter is bound again before the next step).
- */
-static int step_reset(sqlite3_stmt *st)
+/* Binds the waiting value v to parameter idx of st (text: in the arena until the step). */
+static int bind_pend(sqlite3_stmt *st, int idx, const struct pend_val *v)
 {
-	int rc = sqlite3_step(st);
+	switch (v->kind) {
+	case CT_VAL_TEXT:
+		return sqlite3_bind_text(st, idx, v->u.s, -1, SQLITE_STATIC);
+	case CT_VAL_INT:
+		return sqlite3_bind_int64(st, idx, v->u.i);
+	case CT_VAL_REAL:
+		return sqlite3_bind_double(st, idx, v->u.d);
+	default:
+		return sqlite3_bind_null(st, idx);
+	}
+}
 
-	sqlite3_reset(st);
+/* A copy of s in the arena, or NULL when it has no room. */
+static const char *arena_copy(struct sqlite_sink *ss, const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *p;
+
+	if (n > sizeof(ss->arena) - ss->arena_used)
+		return NULL;
+	p = ss->arena + ss->arena_used;
+	memcpy(p, s, n);
+	ss->arena_used += n;
+	return p;
+}
+
+/*
+ * Keeps the calls row of r as the next waiting row (its text copied into
+ * the arena).  False, with nothing kept, when the arena has no room.
+ */
+static bool pend_row(struct sqlite_sink *ss, const struct ct_call_record *r)
+{
+	struct pend_val *row = ss->pend[ss->n_pend], *pv;
+	struct ct_val *v = &ss->vals[0];   /* scratch: slot 0 is no parameter */
+	size_t mark = ss->arena_used, i, k = 0;
+
+	for (i = 0; i < ct_schema_ncalls; i++) {
+		if (!(ct_schema_calls[i].outputs & CT_OUT_STORE))
+			continue;
+		ct_schema_value(&ct_schema_calls[i], r, v);
+		pv = &row[k++];
+		switch (v->kind) {
+		case CT_VAL_TEXT:
+		case CT_VAL_JSON:
+			pv->kind = CT_VAL_TEXT;
+			if ((pv->u.s = arena_copy(ss, v->s)) == NULL) {
+				ss->arena_used = mark;
+				return false;
+			}
+			break;
+		case CT_VAL_INT:
+		case CT_VAL_BOOL:
+		case CT_VAL_STREAMS:
+			pv->kind = CT_VAL_INT;
+			pv->u.i = v->i;
+			break;
+		case CT_VAL_REAL:
+			pv->kind = CT_VAL_REAL;
+			pv->u.d = round_prec(v->d, v->prec);
+			break;
+		default:
+			pv->kind = CT_VAL_NULL;
+			break;
+		}
+	}
+	ss->n_pend++;
+	return true;
+}
+
+/*
+ * Binds waiting row k to parameters base+1 ... of st; a parameter already
+ * bound to NULL (nulls[], as call_null) is not bound again.  SQLite code.
+ */
+static int bind_row(struct sqlite_sink *ss, sqlite3_stmt *st, int base, unsigned k, bool *nulls)
+{
+	const struct pend_val *pv;
+	int rc = SQLITE_OK, p;
+	size_t i;
+
+	for (i = 0; i < ss->ncols && rc == SQLITE_OK; i++) {
+		pv = &ss->pend[k][i];
+		p = base + (int)i + 1;
+		if (pv->kind == CT_VAL_NULL && nulls[p])
+			continue;
+		rc = bind_pend(st, p, pv);
+		nulls[p] = rc == SQLITE_OK && pv->kind == CT_VAL_NULL;
+	}
 	return rc;
+}
+
+/*
+ * Inserts the waiting rows: MULTI_ROWS of them by ins_multi, fewer (or
+ * after it failed: the statement is undone as a whole) one by one, so a
+ * row that cannot be written is lost alone, as when it was written at
+ * once.  CT_OK, or CT_ERR with "cannot write to database 'x': ..." (the
+ * first failure, and how many rows were lost) in errbuf.
+ */
+static int flush_pend(struct sqlite_sink *ss, char *errbuf)
+{
+	unsigned k, lost = 0;
+	int rc = SQLITE_ERROR;
+	char msg[CT_ERRBUF_SIZE / 2] = "";
+
+	if (ss->n_pend == 0)
+		return CT_OK;
+	if (ss->n_pend == MULTI_ROWS && ss->ins_multi != NULL) {
+		for (k = 0, rc = SQLITE_OK; k < MULTI_ROWS && rc == SQLITE_OK; k++)
+			rc = bind_row(ss, ss->ins_multi, (int)(k * ss->ncols), k, ss->multi_null);
+		if (rc == SQLITE_OK) {
+			rc = step_reset(ss->ins_multi);
+		} else {
+			sqlite3_reset(ss->ins_multi);
+			sqlite3_clear_bindings(ss->ins_multi);
+			memset(ss->multi_null, 1, sizeof(ss->multi_null));
+		}
+	}
+	for (k = 0; rc != SQLITE_DONE && k < ss->n_pend; k++) {
+		int r = bind_row(ss, ss->ins_call, 0, k, ss->call_null);
+
+		if (r == SQLITE_OK) {
+			r = step_reset(ss->ins_call);
+		} else {
+			sqlite3_reset(ss->ins_call);
+			sqlite3_clear_bindings(ss->ins_call);
+			memset(ss->call_null, 0, sizeof(ss->call_null));
+		}
+		if (r != SQLITE_DONE && lost++ == 0)
+			snprintf(msg, sizeof(msg), "%s", sqlite3_errmsg(ss->db));
+	}
+	ss->n_pend = 0;
+	ss->arena_used = 0;
+	if (lost == 0)
+		return CT_OK;
+	ct_sink_err(errbuf, "cannot write to database '%s': %s (%u records lost)", ss->path,
+	    msg, lost);
+	return CT_ERR;
 }
 
 /* Inserts the calls row of r (ignored when the call is stored); SQLITE_DONE on success. */
@@ -639,15 +832,17 @@ static int txn(struct sqlite_sink *ss, int k, const char **msg)
 static int commit(struct sqlite_sink *ss, char *errbuf)
 {
 	const char *msg;
+	int rc;
 
 	if (!ss->in_txn)
 		return CT_OK;
+	rc = flush_pend(ss, errbuf);   /* the rows waiting belong to this transaction */
 	ss->in_txn = false;
 	ss->pending = 0;
 	if (sqlite3_get_autocommit(ss->db))
-		return CT_OK;   /* SQLite already rolled it back after an error */
+		return rc;   /* SQLite already rolled it back after an error */
 	if (txn(ss, TXN_COMMIT, &msg) == CT_OK)
-		return CT_OK;
+		return rc;
 	ct_sink_err(errbuf, "cannot write to database '%s': %s", ss->path, msg);
 	sqlite3_exec(ss->db, "ROLLBACK", NULL, NULL, NULL);
 	return CT_ERR;
@@ -743,6 +938,7 @@ static int sqlite_write(void *priv, const struct ct_call_record *rec, char *errb
 {
 	struct sqlite_sink *ss = priv;
 	const char *msg;
+	int prc = CT_OK;   /* the rows waiting: CT_ERR when some could not be written */
 	bool one;
 
 	if (ss->db == NULL) {
@@ -759,6 +955,16 @@ static int sqlite_write(void *priv, const struct ct_call_record *rec, char *errb
 	one = (rec->streams == NULL || rec->n_streams == 0) &&
 	    (rec->callback_of == NULL || rec->start_us == CT_TIME_NONE) &&
 	    (!rec->has_history || rec->caller_number == NULL);   /* no history updates */
+	/* A lone INSERT waits for the multi-row one (rows in write order, see MULTI_ROWS). */
+	if (one && ss->ins_multi != NULL && (pend_row(ss, rec) ||
+	    ((prc = flush_pend(ss, errbuf)) == CT_OK && pend_row(ss, rec)))) {
+		if (ss->n_pend == MULTI_ROWS)
+			prc = flush_pend(ss, errbuf);
+		goto written;
+	}
+	/* Any other record (or one too big for the arena) comes after the rows waiting. */
+	if (prc == CT_OK)
+		prc = flush_pend(ss, errbuf);
 	if (!one && txn(ss, TXN_SAVEPOINT, &msg) != CT_OK)
 		goto fail;
 	if (insert_record(ss, rec) != SQLITE_DONE) {
@@ -770,9 +976,15 @@ static int sqlite_write(void *priv, const struct ct_call_record *rec, char *errb
 	}
 	if (!one && txn(ss, TXN_RELEASE, &msg) != CT_OK)
 		goto fail;
-	if (++ss->pending >= BATCH || mono_ms() - ss->txn_start_ms >= COMMIT_MS)
-		return commit(ss, errbuf);
-	return CT_OK;
+written:
+	if (++ss->pending >= BATCH || mono_ms() - ss->txn_start_ms >= COMMIT_MS) {
+		char cerr[CT_ERRBUF_SIZE];
+
+		/* the rows' error, if any, is the one reported */
+		if (commit(ss, prc == CT_OK ? errbuf : cerr) != CT_OK)
+			prc = CT_ERR;
+	}
+	return prc;
 fail:
 	ct_sink_err(errbuf, "cannot write to database '%s': %s", ss->path, msg);
 	return CT_ERR;

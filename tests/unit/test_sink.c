@@ -1096,6 +1096,82 @@ out:
 	ct_call_record_free(r);
 }
 
+/*
+ * Lone INSERTs (no streams, no callback or history update: a flood INVITE's
+ * record) are written 16 rows a statement (sqlite.c MULTI_ROWS).  Rows stay
+ * in write order around a record of several statements; a commit (flush)
+ * holds every row written before it, a partial statement's worth too; and
+ * a row that cannot be written (here a trigger refuses it) is lost alone,
+ * the other 15 rows of its statement are written, and the write that ran
+ * the statement says so.
+ */
+static void test_sqlite_multirow(void)
+{
+	struct ct_call_record *recs[41], *full = full_record();
+	char errbuf[CT_ERRBUF_SIZE] = "", want[4096], id[32];
+	const char *path = tmp_path("multi.db");
+	sqlite3 *db = NULL;
+	void *priv = ct_sink_open_target(&ct_sink_sqlite, path, errbuf);
+	size_t i, n = 0;
+	int ok = 1;
+
+	CHECK(priv != NULL);
+	if (priv == NULL)
+		goto out;
+	for (i = 0; i < 41; i++) {
+		recs[i] = empty_record();
+		snprintf(id, sizeof(id), "m%02zu", i);
+		recs[i]->call_id = strdup(id);
+		recs[i]->start_us = T0 + (int64_t)i;
+		recs[i]->caller = strdup(i == 37 ? "refused" : "100");
+		recs[i]->end_us = recs[i]->start_us + 1234567;   /* duration_s, a real: 1.235 */
+	}
+	/* 20 rows, the call with streams, 3 rows: flush commits all 24 in that order */
+	for (i = 0; i < 20; i++)
+		ok &= ct_sink_sqlite.write(priv, recs[i], errbuf) == CT_OK;
+	ok &= ct_sink_sqlite.write(priv, full, errbuf) == CT_OK;
+	for (i = 20; i < 23; i++)
+		ok &= ct_sink_sqlite.write(priv, recs[i], errbuf) == CT_OK;
+	CHECK(ok);
+	CHECK_INT(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+	CHECK_INT(q_int(db, "SELECT count(*) FROM calls"), 0);
+	CHECK_INT(ct_sink_sqlite.flush(priv, errbuf), CT_OK);
+	for (i = 0; i < 23; i++) {
+		n += (size_t)snprintf(want + n, sizeof(want) - n, "%sm%02zu", i ? "," : "", i);
+		if (i == 19)
+			n += (size_t)snprintf(want + n, sizeof(want) - n, ",a84b4c76e66710@pc33.example.com");
+	}
+	CHECK_STR(q_text(db, "SELECT group_concat(call_id) FROM (SELECT call_id FROM calls ORDER BY id)"),
+	    want);
+	CHECK_INT(q_int(db, "SELECT count(*) FROM calls WHERE call_id LIKE 'm%' AND caller = '100'"
+	    " AND duration_s = 1.235 AND start_us - 1709296496123456 = CAST(substr(call_id, 2) AS INT)"
+	    " AND disposition = 'unfinished' AND truncated = 1 AND streams = 0"), 23);
+	CHECK_INT(q_int(db, "SELECT count(*) FROM rtp_streams"), 2);
+	/* a trigger refuses one row of the next statement (rows 23-38; row 37) */
+	CHECK_INT(sqlite3_exec(db, "CREATE TRIGGER refuse BEFORE INSERT ON calls"
+	    " WHEN NEW.caller = 'refused' BEGIN SELECT RAISE(ABORT, 'row refused'); END;",
+	    NULL, NULL, NULL), SQLITE_OK);
+	for (i = 23, ok = 1; i < 38; i++)
+		ok &= ct_sink_sqlite.write(priv, recs[i], errbuf) == CT_OK;
+	CHECK(ok);
+	CHECK_INT(ct_sink_sqlite.write(priv, recs[38], errbuf), CT_ERR);
+	snprintf(want, sizeof(want), "cannot write to database '%s': row refused (1 records lost)", path);
+	CHECK_STR(errbuf, want);
+	for (i = 39, ok = 1; i < 41; i++)
+		ok &= ct_sink_sqlite.write(priv, recs[i], errbuf) == CT_OK;
+	CHECK(ok);
+	CHECK_INT(ct_sink_sqlite.close(priv, errbuf), CT_OK);
+	CHECK_INT(q_int(db, "SELECT count(*) FROM calls"), 24 + 17);
+	CHECK_INT(q_int(db, "SELECT count(*) FROM calls WHERE call_id = 'm37'"), 0);
+	CHECK_INT(q_int(db, "SELECT count(*) FROM (SELECT id, call_id, lag(call_id) OVER (ORDER BY id)"
+	    " AS prev FROM calls WHERE call_id LIKE 'm%') WHERE prev IS NOT NULL AND prev >= call_id"), 0);
+	sqlite3_close(db);
+	for (i = 0; i < 41; i++)
+		ct_call_record_free(recs[i]);
+out:
+	ct_call_record_free(full);
+}
+
 /* A record that fails half-way (streams table gone) is rolled back alone. */
 static void test_sqlite_partial(void)
 {
@@ -1262,6 +1338,7 @@ int main(void)
 	test_sqlite_sink();
 	test_sqlite_batch();
 	test_sqlite_partial();
+	test_sqlite_multirow();
 	test_sqlite_commit_time();
 	test_sqlite_callbacks();
 	test_orphans_sink();
