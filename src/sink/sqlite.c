@@ -31,6 +31,7 @@
 #include "config.h"
 
 #include <assert.h>
+#include <limits.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -69,18 +70,25 @@
  * write order, for the statement; any other record, a commit, a flush and
  * close insert them first, so the rows are in the order written and a
  * commit (at least once a second) holds every record written before it.
+ * Each parameter of that statement keeps a copy of the value bound to it
+ * (struct slot): a value equal to it (the sensor, the PBX's address, the
+ * disposition of every flood INVITE, its NULLs) is not bound again, as
+ * bindings outlive sqlite3_reset.
  */
 #define MULTI_ROWS 16
-#define ARENA_BYTES 65536  /* text of the rows waiting (copied: the records are freed) */
 
-/* One column value of a calls row waiting for the multi-row insert. */
-struct pend_val {
+/*
+ * Parameter of ins_multi: a column value of a calls row waiting for it (its
+ * own copy: the record is freed after write), and whether the statement's
+ * parameter holds it already.
+ */
+struct slot {
 	enum ct_val_kind kind;     /* CT_VAL_NULL, _TEXT, _INT or _REAL (bound as such) */
-	union {
-		const char *s;     /* in the arena */
-		int64_t i;
-		double d;          /* already rounded to its decimals */
-	} u;
+	bool bound;                /* ins_multi's parameter is this value */
+	int64_t i;
+	double d;                  /* already rounded to its decimals */
+	char *s;                   /* TEXT: NUL-terminated, len bytes; cap allocated */
+	size_t len, cap;
 };
 
 struct sqlite_sink {
@@ -104,15 +112,25 @@ struct sqlite_sink {
 	/* Rows waiting for ins_multi (MULTI_ROWS rows; NULL: the limit on parameters is lower). */
 	sqlite3_stmt *ins_multi;
 	size_t ncols;               /* store columns of calls: parameters of a row */
-	struct pend_val pend[MULTI_ROWS][CT_SQLITE_MAX_PARAMS];
+	struct slot pend[MULTI_ROWS][CT_SQLITE_MAX_PARAMS];
 	unsigned n_pend;
-	bool multi_null[MULTI_ROWS * CT_SQLITE_MAX_PARAMS + 1];   /* as call_null, for ins_multi */
-	char arena[ARENA_BYTES];
-	size_t arena_used;
 	unsigned pending;           /* records in the open transaction */
 	bool in_txn;
 	int64_t txn_start_ms;       /* monotonic clock when it began */
 };
+
+/*
+ * Marks every slot as not bound (ins_multi prepared anew or its bindings
+ * cleared): the next statement binds every value.
+ */
+static void unbind_slots(struct sqlite_sink *ss)
+{
+	size_t k, i;
+
+	for (k = 0; k < MULTI_ROWS; k++)
+		for (i = 0; i < CT_SQLITE_MAX_PARAMS; i++)
+			ss->pend[k][i].bound = false;
+}
 
 /*
  * Tables besides calls and rtp_streams, whose columns come from the schema
@@ -400,8 +418,7 @@ static int prepare_all(struct sqlite_sink *ss)
 		return CT_ERR;
 	ss->ncols = n;
 	ss->n_pend = 0;
-	ss->arena_used = 0;
-	memset(ss->multi_null, 1, sizeof(ss->multi_null));   /* a new statement binds NULL */
+	unbind_slots(ss);
 	if ((int)(n * MULTI_ROWS) <= sqlite3_limit(ss->db, SQLITE_LIMIT_VARIABLE_NUMBER, -1) &&
 	    prepare_insert(ss->db, "OR IGNORE INTO", "calls", names, n, MULTI_ROWS,
 	    &ss->ins_multi) != CT_OK)
@@ -443,7 +460,6 @@ static void finalize_all(struct sqlite_sink *ss)
 	sqlite3_finalize(ss->ins_ival);
 	ss->ins_call = ss->ins_multi = ss->ins_stream = ss->ins_ival = NULL;
 	ss->n_pend = 0;     /* rows not inserted by now are lost with the handle */
-	ss->arena_used = 0;
 	sqlite3_finalize(ss->upd_repeat);
 	sqlite3_finalize(ss->upd_closed);
 	ss->upd_repeat = ss->upd_closed = NULL;
@@ -460,8 +476,13 @@ static void finalize_all(struct sqlite_sink *ss)
 /* Frees everything; the database handle is closed without a commit. */
 static void sink_free(struct sqlite_sink *ss)
 {
+	size_t k, i;
+
 	finalize_all(ss);
 	sqlite3_close(ss->db);
+	for (k = 0; k < MULTI_ROWS; k++)
+		for (i = 0; i < CT_SQLITE_MAX_PARAMS; i++)
+			free(ss->pend[k][i].s);
 	free(ss->path);
 	free(ss);
 }
@@ -582,95 +603,125 @@ static int bind_val(sqlite3_stmt *st, int idx, const struct ct_val *v)
 	}
 }
 
-/* Binds the waiting value v to parameter idx of st (text: in the arena until the step). */
-static int bind_pend(sqlite3_stmt *st, int idx, const struct pend_val *v)
+/* Binds slot v's value to parameter idx of st (text: the slot's copy, until it changes). */
+static int bind_slot(sqlite3_stmt *st, int idx, const struct slot *v)
 {
 	switch (v->kind) {
 	case CT_VAL_TEXT:
-		return sqlite3_bind_text(st, idx, v->u.s, -1, SQLITE_STATIC);
+		return sqlite3_bind_text(st, idx, v->s, (int)v->len, SQLITE_STATIC);
 	case CT_VAL_INT:
-		return sqlite3_bind_int64(st, idx, v->u.i);
+		return sqlite3_bind_int64(st, idx, v->i);
 	case CT_VAL_REAL:
-		return sqlite3_bind_double(st, idx, v->u.d);
+		return sqlite3_bind_double(st, idx, v->d);
 	default:
 		return sqlite3_bind_null(st, idx);
 	}
 }
 
-/* A copy of s in the arena, or NULL when it has no room. */
-static const char *arena_copy(struct sqlite_sink *ss, const char *s)
+/*
+ * Sets slot v to value c (kind and value, text copied); v->bound stays
+ * true only when the value is the one it had.  False when out of memory
+ * (v is then unbound, its value unchanged).
+ */
+static bool set_slot(struct slot *v, const struct ct_val *c)
 {
-	size_t n = strlen(s) + 1;
+	size_t n;
+	double d;
 	char *p;
 
-	if (n > sizeof(ss->arena) - ss->arena_used)
-		return NULL;
-	p = ss->arena + ss->arena_used;
-	memcpy(p, s, n);
-	ss->arena_used += n;
-	return p;
+	switch (c->kind) {
+	case CT_VAL_TEXT:
+	case CT_VAL_JSON:
+		n = strlen(c->s);
+		if (v->kind == CT_VAL_TEXT && v->len == n && memcmp(v->s, c->s, n) == 0)
+			return true;
+		v->bound = false;
+		if (n >= v->cap || n > INT_MAX) {
+			if (n > INT_MAX || (p = realloc(v->s, n + 1)) == NULL)
+				return false;
+			v->s = p;
+			v->cap = n + 1;
+		}
+		memcpy(v->s, c->s, n + 1);
+		v->len = n;
+		v->kind = CT_VAL_TEXT;
+		return true;
+	case CT_VAL_INT:
+	case CT_VAL_BOOL:
+	case CT_VAL_STREAMS:
+		if (v->kind != CT_VAL_INT || v->i != c->i)
+			v->bound = false;
+		v->kind = CT_VAL_INT;
+		v->i = c->i;
+		return true;
+	case CT_VAL_REAL:
+		d = round_prec(c->d, c->prec);
+		/* bitwise: -0.0 and 0.0 are bound apart, as they are stored apart */
+		if (v->kind != CT_VAL_REAL || memcmp(&v->d, &d, sizeof(d)) != 0)
+			v->bound = false;
+		v->kind = CT_VAL_REAL;
+		v->d = d;
+		return true;
+	default:
+		if (v->kind != CT_VAL_NULL)
+			v->bound = false;
+		v->kind = CT_VAL_NULL;
+		return true;
+	}
 }
 
 /*
- * Keeps the calls row of r as the next waiting row (its text copied into
- * the arena).  False, with nothing kept, when the arena has no room.
+ * Takes the calls row of r as the next waiting row (its values copied into
+ * the slots).  False, with no row taken, when out of memory.
  */
 static bool pend_row(struct sqlite_sink *ss, const struct ct_call_record *r)
 {
-	struct pend_val *row = ss->pend[ss->n_pend], *pv;
+	struct slot *row = ss->pend[ss->n_pend];
 	struct ct_val *v = &ss->vals[0];   /* scratch: slot 0 is no parameter */
-	size_t mark = ss->arena_used, i, k = 0;
+	size_t i, k = 0;
 
 	for (i = 0; i < ct_schema_ncalls; i++) {
 		if (!(ct_schema_calls[i].outputs & CT_OUT_STORE))
 			continue;
 		ct_schema_value(&ct_schema_calls[i], r, v);
-		pv = &row[k++];
-		switch (v->kind) {
-		case CT_VAL_TEXT:
-		case CT_VAL_JSON:
-			pv->kind = CT_VAL_TEXT;
-			if ((pv->u.s = arena_copy(ss, v->s)) == NULL) {
-				ss->arena_used = mark;
-				return false;
-			}
-			break;
-		case CT_VAL_INT:
-		case CT_VAL_BOOL:
-		case CT_VAL_STREAMS:
-			pv->kind = CT_VAL_INT;
-			pv->u.i = v->i;
-			break;
-		case CT_VAL_REAL:
-			pv->kind = CT_VAL_REAL;
-			pv->u.d = round_prec(v->d, v->prec);
-			break;
-		default:
-			pv->kind = CT_VAL_NULL;
-			break;
-		}
+		if (!set_slot(&row[k++], v))
+			return false;
 	}
 	ss->n_pend++;
 	return true;
 }
 
-/*
- * Binds waiting row k to parameters base+1 ... of st; a parameter already
- * bound to NULL (nulls[], as call_null) is not bound again.  SQLite code.
- */
-static int bind_row(struct sqlite_sink *ss, sqlite3_stmt *st, int base, unsigned k, bool *nulls)
+/* Binds waiting row k to parameters base+1 ... of ins_multi (the slots not bound). */
+static int bind_row_multi(struct sqlite_sink *ss, int base, unsigned k)
 {
-	const struct pend_val *pv;
+	struct slot *v;
+	int rc = SQLITE_OK;
+	size_t i;
+
+	for (i = 0; i < ss->ncols && rc == SQLITE_OK; i++) {
+		v = &ss->pend[k][i];
+		if (v->bound)
+			continue;
+		rc = bind_slot(ss->ins_multi, base + (int)i + 1, v);
+		v->bound = rc == SQLITE_OK;
+	}
+	return rc;
+}
+
+/* Binds waiting row k to ins_call; a NULL already bound there (call_null) is not bound again. */
+static int bind_row_one(struct sqlite_sink *ss, unsigned k)
+{
+	const struct slot *v;
 	int rc = SQLITE_OK, p;
 	size_t i;
 
 	for (i = 0; i < ss->ncols && rc == SQLITE_OK; i++) {
-		pv = &ss->pend[k][i];
-		p = base + (int)i + 1;
-		if (pv->kind == CT_VAL_NULL && nulls[p])
+		v = &ss->pend[k][i];
+		p = (int)i + 1;
+		if (v->kind == CT_VAL_NULL && ss->call_null[p])
 			continue;
-		rc = bind_pend(st, p, pv);
-		nulls[p] = rc == SQLITE_OK && pv->kind == CT_VAL_NULL;
+		rc = bind_slot(ss->ins_call, p, v);
+		ss->call_null[p] = rc == SQLITE_OK && v->kind == CT_VAL_NULL;
 	}
 	return rc;
 }
@@ -692,17 +743,17 @@ static int flush_pend(struct sqlite_sink *ss, char *errbuf)
 		return CT_OK;
 	if (ss->n_pend == MULTI_ROWS && ss->ins_multi != NULL) {
 		for (k = 0, rc = SQLITE_OK; k < MULTI_ROWS && rc == SQLITE_OK; k++)
-			rc = bind_row(ss, ss->ins_multi, (int)(k * ss->ncols), k, ss->multi_null);
+			rc = bind_row_multi(ss, (int)(k * ss->ncols), k);
 		if (rc == SQLITE_OK) {
 			rc = step_reset(ss->ins_multi);
 		} else {
 			sqlite3_reset(ss->ins_multi);
 			sqlite3_clear_bindings(ss->ins_multi);
-			memset(ss->multi_null, 1, sizeof(ss->multi_null));
+			unbind_slots(ss);
 		}
 	}
 	for (k = 0; rc != SQLITE_DONE && k < ss->n_pend; k++) {
-		int r = bind_row(ss, ss->ins_call, 0, k, ss->call_null);
+		int r = bind_row_one(ss, k);
 
 		if (r == SQLITE_OK) {
 			r = step_reset(ss->ins_call);
@@ -715,7 +766,6 @@ static int flush_pend(struct sqlite_sink *ss, char *errbuf)
 			snprintf(msg, sizeof(msg), "%s", sqlite3_errmsg(ss->db));
 	}
 	ss->n_pend = 0;
-	ss->arena_used = 0;
 	if (lost == 0)
 		return CT_OK;
 	ct_sink_err(errbuf, "cannot write to database '%s': %s (%u records lost)", ss->path,

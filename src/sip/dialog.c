@@ -572,7 +572,9 @@ static int64_t heard_last(const struct ct_dialog_table *t, const struct ct_addr 
 
 	if (t->heard == NULL || a->family == 0)
 		return CT_TIME_NONE;
-	h = &t->heard[heard_slot(t, a)];
+	h = &t->heard[t->heard_last];   /* the latest responder: a flood's target, often */
+	if (!ct_addr_eq(&h->addr, a))
+		h = &t->heard[heard_slot(t, a)];
 	return ct_addr_eq(&h->addr, a) ? h->last_us : CT_TIME_NONE;
 }
 
