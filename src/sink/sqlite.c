@@ -22,7 +22,9 @@
  * at a low record rate).  Statements are prepared once (the transaction
  * statements too), and a record of several statements (streams, callback
  * update) is wrapped in a savepoint so that a failed record never leaves a
- * call row without its streams; a lone INSERT is atomic by itself.  Every error names the database file.  The open
+ * call row without its streams; a lone INSERT is atomic by itself, and
+ * such rows (a flood INVITE's) are inserted MULTI_ROWS a statement, in
+ * write order, before any other record and any commit.  Every error names the database file.  The open
  * path performs a real write (schema + meta row) so that an unwritable
  * target fails at open, not at the first record.
  * References: https://sqlite.org/pragma.html (user_version, journal_mode,
