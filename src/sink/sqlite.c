@@ -1014,7 +1014,7 @@ static int sqlite_write(void *priv, const struct ct_call_record *rec, char *errb
 			prc = flush_pend(ss, errbuf);
 		goto written;
 	}
-	/* Any other record (or one too big for the arena) comes after the rows waiting. */
+	/* Any other record (or one that found no memory to wait) comes after the rows waiting. */
 	if (prc == CT_OK)
 		prc = flush_pend(ss, errbuf);
 	if (!one && txn(ss, TXN_SAVEPOINT, &msg) != CT_OK)
