@@ -9,7 +9,9 @@
  * answered call with two RTP streams.  Built on demand (`make
  * scripts/bench-records`, an EXTRA_PROGRAMS entry); scripts/bench --records
  * runs it.
- * usage: bench-records DIR [N]   (default N 20000; prints one line per sink and shape)
+ * usage: bench-records DIR [N [SINK [SHAPE]]]   (default N 20000; prints one line per
+ * sink and shape; SINK, e.g. sqlite, and SHAPE, flood or call, run those alone: for a
+ * profiler)
  */
 #include "config.h"
 
@@ -150,18 +152,22 @@ int main(int argc, char **argv)
 	int shape, rc = 0;
 
 	if (argc < 2 || n == 0) {
-		fprintf(stderr, "usage: bench-records DIR [N]\n");
+		fprintf(stderr, "usage: bench-records DIR [N [SINK [SHAPE]]]\n");
 		return 2;
 	}
 	recs = calloc(n, sizeof(*recs));
 	if (recs == NULL)
 		return 1;
 	for (shape = 0; shape < 2; shape++) {
+		if (argc > 4 && strcmp(argv[4], shape ? "call" : "flood") != 0)
+			continue;
 		for (i = 0; i < n; i++)
 			fill(&recs[i], i, shape);
 		for (s = 0; s < sizeof(sinks) / sizeof(sinks[0]); s++) {
 			double ns;
 
+			if (argc > 3 && strcmp(argv[3], sinks[s].ops->name) != 0)
+				continue;
 			snprintf(path, sizeof(path), "%s/%s", argv[1], sinks[s].file);
 			ns = run(sinks[s].ops, path, recs, n);
 			if (ns < 0)

@@ -73,6 +73,8 @@ void ct_stats_print(const struct ct_engine_stats *es, const struct ct_sinkset_st
 	print_row(out, "calls", ds->calls);
 	print_row(out, "calls_timed_out", ds->calls_timed_out);
 	print_row(out, "calls_media_timeout", ds->media_timeouts);
+	print_row(out, "calls_noresponse_timeout", ds->noresponse_timeouts);
+	print_row(out, "sip_late_responses", ds->late_responses);
 	print_row(out, "calls_evicted_noresponse", ds->evicted[CT_EVICT_NORESPONSE]);
 	print_row(out, "calls_evicted_idle", ds->evicted[CT_EVICT_IDLE]);
 	print_row(out, "calls_evicted_settled", ds->evicted[CT_EVICT_SETTLED]);

@@ -38,6 +38,15 @@ struct ct_dialog_cfg {
 	int64_t call_timeout_us;   /* answered, no message for this long: close as truncated (default 4 h) */
 	int64_t linger_us;         /* keep an ended call this long to absorb retransmissions (default 32 s) */
 	/*
+	 * An INVITE that got no response at all from the far side for this
+	 * long has failed (RFC 3261 §17.1.1.2, Timer B = 64*T1 = 32 s, the
+	 * default; 0 = off): its call is closed then, as unfinished, but only
+	 * when the tap provably sees the reverse direction (the INVITE's
+	 * destination address sent a SIP response calltap saw at most this
+	 * long before the INVITE, or since).  Otherwise setup_timeout_us.
+	 */
+	int64_t noresponse_timeout_us;
+	/*
 	 * Answered, no SIP and no RTP (ct_dialog_touch_media) for this long:
 	 * close as truncated (default 300 s; 0 = off, call_timeout_us alone).
 	 * Only with rtp_tracked: without a media stage (--no-rtp) every call
@@ -112,6 +121,8 @@ struct ct_dialog_stats {
 	uint64_t dropped;         /* new calls refused: table full and nothing to evict, or no memory */
 	uint64_t evicted[CT_EVICT_COUNT]; /* open calls closed early to make room, by class */
 	uint64_t media_timeouts;  /* answered calls closed by media_timeout_us (also in calls_timed_out) */
+	uint64_t noresponse_timeouts; /* calls closed by noresponse_timeout_us (also in calls_timed_out) */
+	uint64_t late_responses;  /* responses to such a call while it lingered (absorbed, no record) */
 	uint64_t linger_cut;      /* ended calls whose linger was cut short by max_dialogs */
 	uint64_t fields_cut;      /* records with at least one string cut to its cap */
 	uint64_t foreign_in_dialog; /* messages of a known call from off its signalling path (sigpath.h):

@@ -366,8 +366,9 @@ const struct ct_schema_col ct_schema_calls[] = {
 	    "ended the call: `BYE`, `CANCEL`; for calls closed without "
 	    "signalling: `no BYE seen (end of capture)`, `no BYE seen (timeout)` "
 	    "(call timeout), `no BYE seen (media timeout)`, `capture ended before "
-	    "a final response`, `no final response` (setup timeout), `call table "
-	    "full (evicted)` (see `evicted`)." },
+	    "a final response`, `no final response` (setup timeout), `no "
+	    "response (timer B)` (no response at all, see `truncated`), `call "
+	    "table full (evicted)` (see `evicted`)." },
 	{ "direction", CT_COL_TEXT, CT_OUT_ALL, REQ, 0, GET(g_direction),
 	    "never",
 	    "`unknown`, `inbound`, `outbound`, `internal`, see "
@@ -379,7 +380,11 @@ const struct ct_schema_col ct_schema_calls[] = {
 	    "input or by eviction (`evicted`) rather than by signalling (BYE, "
 	    "CANCEL, final failure); the times and disposition then describe what "
 	    "was seen.  Timeouts: `--setup-timeout` (300 s) without activity "
-	    "before a final response; for answered calls `--media-timeout` (300 "
+	    "before a final response, or 32 s (RFC 3261 Timer B, 64*T1) after "
+	    "an INVITE that got no response at all when its destination address "
+	    "was seen sending SIP responses within 32 s before it or since (a "
+	    "tap that sees both directions; a one-way tap waits the setup "
+	    "timeout); for answered calls `--media-timeout` (300 "
 	    "s) with neither a SIP message nor an RTP packet of the call (not "
 	    "with `--no-rtp`, where nothing reports RTP), and `--call-timeout` (4 "
 	    "h) without a SIP message whatever the RTP." },

@@ -22,7 +22,9 @@
  * at a low record rate).  Statements are prepared once (the transaction
  * statements too), and a record of several statements (streams, callback
  * update) is wrapped in a savepoint so that a failed record never leaves a
- * call row without its streams; a lone INSERT is atomic by itself.  Every error names the database file.  The open
+ * call row without its streams; a lone INSERT is atomic by itself, and
+ * such rows (a flood INVITE's) are inserted MULTI_ROWS a statement, in
+ * write order, before any other record and any commit.  Every error names the database file.  The open
  * path performs a real write (schema + meta row) so that an unwritable
  * target fails at open, not at the first record.
  * References: https://sqlite.org/pragma.html (user_version, journal_mode,
@@ -31,6 +33,7 @@
 #include "config.h"
 
 #include <assert.h>
+#include <limits.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -60,6 +63,35 @@
 #define BUSY_TIMEOUT_MS 5000
 #define N_CALLBACK 3       /* statements of the callback update */
 #define CT_SQLITE_MAX_PARAMS 128 /* columns of one insert at most (the schema table's) */
+/*
+ * Calls rows inserted by one statement (INSERT ... VALUES (...), ...): a
+ * statement's own cost (its cursors on the table and each index opened and
+ * closed, its halt) is shared by the rows.  Callgrind, a flood INVITE's row:
+ * about a quarter of its instructions saved at 16 rows.  Only rows that are
+ * one INSERT alone (no streams, no callback or history update) wait, in
+ * write order, for the statement; any other record, a commit, a flush and
+ * close insert them first, so the rows are in the order written and a
+ * commit (at least once a second) holds every record written before it.
+ * Each parameter of that statement keeps a copy of the value bound to it
+ * (struct slot): a value equal to it (the sensor, the PBX's address, the
+ * disposition of every flood INVITE, its NULLs) is not bound again, as
+ * bindings outlive sqlite3_reset.
+ */
+#define MULTI_ROWS 16
+
+/*
+ * Parameter of ins_multi: a column value of a calls row waiting for it (its
+ * own copy: the record is freed after write), and whether the statement's
+ * parameter holds it already.
+ */
+struct slot {
+	enum ct_val_kind kind;     /* CT_VAL_NULL, _TEXT, _INT or _REAL (bound as such) */
+	bool bound;                /* ins_multi's parameter is this value */
+	int64_t i;
+	double d;                  /* already rounded to its decimals */
+	char *s;                   /* TEXT: NUL-terminated, len bytes; cap allocated */
+	size_t len, cap;
+};
 
 struct sqlite_sink {
 	sqlite3 *db;
@@ -79,10 +111,28 @@ struct sqlite_sink {
 	 * prepared anew, or one whose bindings were cleared, has NULL everywhere.
 	 */
 	bool call_null[CT_SQLITE_MAX_PARAMS + 1];
+	/* Rows waiting for ins_multi (MULTI_ROWS rows; NULL: the limit on parameters is lower). */
+	sqlite3_stmt *ins_multi;
+	size_t ncols;               /* store columns of calls: parameters of a row */
+	struct slot pend[MULTI_ROWS][CT_SQLITE_MAX_PARAMS];
+	unsigned n_pend;
 	unsigned pending;           /* records in the open transaction */
 	bool in_txn;
 	int64_t txn_start_ms;       /* monotonic clock when it began */
 };
+
+/*
+ * Marks every slot as not bound (ins_multi prepared anew or its bindings
+ * cleared): the next statement binds every value.
+ */
+static void unbind_slots(struct sqlite_sink *ss)
+{
+	size_t k, i;
+
+	for (k = 0; k < MULTI_ROWS; k++)
+		for (i = 0; i < CT_SQLITE_MAX_PARAMS; i++)
+			ss->pend[k][i].bound = false;
+}
 
 /*
  * Tables besides calls and rtp_streams, whose columns come from the schema
@@ -98,11 +148,18 @@ static const char fixed_tables[] =
 /*
  * Run after the columns exist; idempotent.  calls_key makes a call stored
  * once: (call_id, start_us) identifies it, and inserts are INSERT OR IGNORE.
+ * Only indexes a statement of calltap searches by are made, for every
+ * index costs each inserted row about an eighth of its time (a flood
+ * INVITE's row: about 5,000 instructions an index): calls_key (stored once,
+ * `calltap show`, callbacks), calls_caller (the callback by caller text),
+ * the partial history indexes.  calls_start_time and calls_callee, made for
+ * databases created before issue 9's flood work, are searched by no
+ * statement of calltap (`calltap show` finds a call by calls_key, the
+ * report reads the whole table): a database that has them keeps them, and
+ * so does any index a user adds (docs/schema.md).
  */
 static const char indexes[] =
-	"CREATE INDEX IF NOT EXISTS calls_start_time ON calls(start_time);"
 	"CREATE INDEX IF NOT EXISTS calls_caller ON calls(caller, start_us);"
-	"CREATE INDEX IF NOT EXISTS calls_callee ON calls(callee, start_us);"
 	CT_SQL_HISTORY_INDEXES
 	"CREATE INDEX IF NOT EXISTS rtp_streams_call ON rtp_streams(call_rowid);"
 	"CREATE INDEX IF NOT EXISTS rtp_intervals_stream ON rtp_intervals(stream_rowid);";
@@ -317,22 +374,28 @@ out:
 	return rc;
 }
 
-/* Prepares "INSERT <verb> table (names...) VALUES (?, ...)"; CT_OK or CT_ERR. */
+/*
+ * Prepares "INSERT <verb> table (names...) VALUES (?, ...)", with rows
+ * rows of parameters; CT_OK or CT_ERR.
+ */
 static int prepare_insert(sqlite3 *db, const char *verb, const char *table,
-    const char *const *names, size_t n, sqlite3_stmt **st)
+    const char *const *names, size_t n, size_t rows, sqlite3_stmt **st)
 {
 	struct ct_buf sql;
-	size_t i;
+	size_t i, k;
 	int rc;
 
 	ct_buf_init(&sql);
 	ct_buf_printf(&sql, "INSERT %s %s (", verb, table);
 	for (i = 0; i < n; i++)
 		ct_buf_printf(&sql, "%s%s", i ? ", " : "", names[i]);
-	ct_buf_puts(&sql, ") VALUES (");
-	for (i = 0; i < n; i++)
-		ct_buf_puts(&sql, i ? ", ?" : "?");
-	ct_buf_puts(&sql, ")");
+	ct_buf_puts(&sql, ") VALUES ");
+	for (k = 0; k < rows; k++) {
+		ct_buf_puts(&sql, k ? ", (" : "(");
+		for (i = 0; i < n; i++)
+			ct_buf_puts(&sql, i ? ", ?" : "?");
+		ct_buf_puts(&sql, ")");
+	}
 	rc = sql.oom ? SQLITE_NOMEM : sqlite3_prepare_v2(db, sql.p, -1, st, NULL);
 	ct_buf_fini(&sql);
 	return rc == SQLITE_OK ? CT_OK : CT_ERR;
@@ -353,7 +416,14 @@ static int prepare_all(struct sqlite_sink *ss)
 	for (i = 0; i < ct_schema_ncalls; i++)
 		if (ct_schema_calls[i].outputs & CT_OUT_STORE)
 			names[n++] = ct_schema_calls[i].name;
-	if (prepare_insert(ss->db, "OR IGNORE INTO", "calls", names, n, &ss->ins_call) != CT_OK)
+	if (prepare_insert(ss->db, "OR IGNORE INTO", "calls", names, n, 1, &ss->ins_call) != CT_OK)
+		return CT_ERR;
+	ss->ncols = n;
+	ss->n_pend = 0;
+	unbind_slots(ss);
+	if ((int)(n * MULTI_ROWS) <= sqlite3_limit(ss->db, SQLITE_LIMIT_VARIABLE_NUMBER, -1) &&
+	    prepare_insert(ss->db, "OR IGNORE INTO", "calls", names, n, MULTI_ROWS,
+	    &ss->ins_multi) != CT_OK)
 		return CT_ERR;
 	for (i = 0; i < N_CALLBACK; i++)
 		if (sqlite3_prepare_v2(ss->db, upd_callback_sql[i], -1, &ss->upd_callback[i],
@@ -370,7 +440,7 @@ static int prepare_all(struct sqlite_sink *ss)
 	names[n++] = "call_id";
 	for (i = 0; i < ct_schema_nstreams; i++)
 		names[n++] = ct_schema_streams[i].name;
-	if (prepare_insert(ss->db, "INTO", "rtp_streams", names, n, &ss->ins_stream) != CT_OK)
+	if (prepare_insert(ss->db, "INTO", "rtp_streams", names, n, 1, &ss->ins_stream) != CT_OK)
 		return CT_ERR;
 	n = 0;
 	names[n++] = "stream_rowid";
@@ -378,7 +448,7 @@ static int prepare_all(struct sqlite_sink *ss)
 	names[n++] = "call_id";
 	for (i = 0; i < ct_schema_nivals; i++)
 		names[n++] = ct_schema_ivals[i].name;
-	return prepare_insert(ss->db, "INTO", "rtp_intervals", names, n, &ss->ins_ival);
+	return prepare_insert(ss->db, "INTO", "rtp_intervals", names, n, 1, &ss->ins_ival);
 }
 
 /* Finalizes the prepared statements (NULL ones are no-ops). */
@@ -387,9 +457,11 @@ static void finalize_all(struct sqlite_sink *ss)
 	int i;
 
 	sqlite3_finalize(ss->ins_call);
+	sqlite3_finalize(ss->ins_multi);
 	sqlite3_finalize(ss->ins_stream);
 	sqlite3_finalize(ss->ins_ival);
-	ss->ins_call = ss->ins_stream = ss->ins_ival = NULL;
+	ss->ins_call = ss->ins_multi = ss->ins_stream = ss->ins_ival = NULL;
+	ss->n_pend = 0;     /* rows not inserted by now are lost with the handle */
 	sqlite3_finalize(ss->upd_repeat);
 	sqlite3_finalize(ss->upd_closed);
 	ss->upd_repeat = ss->upd_closed = NULL;
@@ -406,8 +478,13 @@ static void finalize_all(struct sqlite_sink *ss)
 /* Frees everything; the database handle is closed without a commit. */
 static void sink_free(struct sqlite_sink *ss)
 {
+	size_t k, i;
+
 	finalize_all(ss);
 	sqlite3_close(ss->db);
+	for (k = 0; k < MULTI_ROWS; k++)
+		for (i = 0; i < CT_SQLITE_MAX_PARAMS; i++)
+			free(ss->pend[k][i].s);
 	free(ss->path);
 	free(ss);
 }
@@ -425,6 +502,14 @@ static int db_setup(struct sqlite_sink *ss, char *errbuf)
 		    "it can lock and journal)", ss->path);
 		return CT_ERR;
 	}
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+	/*
+	 * No memory statistics (process-wide; a no-op once SQLite is in use,
+	 * so it is done before the first open): they take a global mutex on
+	 * every allocation, about 3,000 instructions of a flood INVITE's row.
+	 * calltap never reads them (sqlite3_memory_used).
+	 */
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	/* NOMUTEX: one thread at a time uses the handle (the engine's output thread). */
 	if (sqlite3_open_v2(ss->path, &ss->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
@@ -479,12 +564,32 @@ static void *sqlite_open(const struct ct_sink_args *args, char *errbuf)
  * lives in the record or in v->tmp, both untouched until the statement has
  * run (each column has its own struct ct_val in ss->vals).
  */
-static int bind_val(sqlite3_stmt *st, int idx, const struct ct_val *v)
+/*
+ * Steps a statement once and resets it; SQLITE_DONE on success.  Its
+ * bindings stay (a parameter is bound again before the next step, or
+ * known to be NULL already: call_null).
+ */
+static int step_reset(sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	return rc;
+}
+
+/* d rounded to prec decimals, as the JSON text has it (so both forms agree). */
+static double round_prec(double d, int prec)
 {
 	/* 10^prec for the schema's decimals: exact, as pow() gives them, without the call */
 	static const double pow10[] = { 1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9 };
-	double scale;
+	double scale = prec >= 0 && prec < (int)(sizeof(pow10) / sizeof(pow10[0])) ?
+	    pow10[prec] : pow(10.0, prec);
 
+	return round(d * scale) / scale;
+}
+
+static int bind_val(sqlite3_stmt *st, int idx, const struct ct_val *v)
+{
 	switch (v->kind) {
 	case CT_VAL_TEXT:
 	case CT_VAL_JSON:
@@ -494,25 +599,180 @@ static int bind_val(sqlite3_stmt *st, int idx, const struct ct_val *v)
 	case CT_VAL_STREAMS:
 		return sqlite3_bind_int64(st, idx, v->i);
 	case CT_VAL_REAL:
-		/* Same rounding as the JSON text, so both forms agree. */
-		scale = v->prec >= 0 && v->prec < (int)(sizeof(pow10) / sizeof(pow10[0])) ?
-		    pow10[v->prec] : pow(10.0, v->prec);
-		return sqlite3_bind_double(st, idx, round(v->d * scale) / scale);
+		return sqlite3_bind_double(st, idx, round_prec(v->d, v->prec));
+	default:
+		return sqlite3_bind_null(st, idx);
+	}
+}
+
+/* Binds slot v's value to parameter idx of st (text: the slot's copy, until it changes). */
+static int bind_slot(sqlite3_stmt *st, int idx, const struct slot *v)
+{
+	switch (v->kind) {
+	case CT_VAL_TEXT:
+		return sqlite3_bind_text(st, idx, v->s, (int)v->len, SQLITE_STATIC);
+	case CT_VAL_INT:
+		return sqlite3_bind_int64(st, idx, v->i);
+	case CT_VAL_REAL:
+		return sqlite3_bind_double(st, idx, v->d);
 	default:
 		return sqlite3_bind_null(st, idx);
 	}
 }
 
 /*
- * Steps a statement once and resets it; SQLITE_DONE on success.  Its
- * bindings stay (every parameter is bound again before the next step).
+ * Sets slot v to value c (kind and value, text copied); v->bound stays
+ * true only when the value is the one it had.  False when out of memory
+ * (v is then unbound, its value unchanged).
  */
-static int step_reset(sqlite3_stmt *st)
+static bool set_slot(struct slot *v, const struct ct_val *c)
 {
-	int rc = sqlite3_step(st);
+	size_t n;
+	double d;
+	char *p;
 
-	sqlite3_reset(st);
+	switch (c->kind) {
+	case CT_VAL_TEXT:
+	case CT_VAL_JSON:
+		n = strlen(c->s);
+		if (v->kind == CT_VAL_TEXT && v->len == n && memcmp(v->s, c->s, n) == 0)
+			return true;
+		v->bound = false;
+		if (n >= v->cap || n > INT_MAX) {
+			if (n > INT_MAX || (p = realloc(v->s, n + 1)) == NULL)
+				return false;
+			v->s = p;
+			v->cap = n + 1;
+		}
+		memcpy(v->s, c->s, n + 1);
+		v->len = n;
+		v->kind = CT_VAL_TEXT;
+		return true;
+	case CT_VAL_INT:
+	case CT_VAL_BOOL:
+	case CT_VAL_STREAMS:
+		if (v->kind != CT_VAL_INT || v->i != c->i)
+			v->bound = false;
+		v->kind = CT_VAL_INT;
+		v->i = c->i;
+		return true;
+	case CT_VAL_REAL:
+		d = round_prec(c->d, c->prec);
+		/* bitwise: -0.0 and 0.0 are bound apart, as they are stored apart */
+		if (v->kind != CT_VAL_REAL || memcmp(&v->d, &d, sizeof(d)) != 0)
+			v->bound = false;
+		v->kind = CT_VAL_REAL;
+		v->d = d;
+		return true;
+	default:
+		if (v->kind != CT_VAL_NULL)
+			v->bound = false;
+		v->kind = CT_VAL_NULL;
+		return true;
+	}
+}
+
+/*
+ * Takes the calls row of r as the next waiting row (its values copied into
+ * the slots).  False, with no row taken, when out of memory.
+ */
+static bool pend_row(struct sqlite_sink *ss, const struct ct_call_record *r)
+{
+	struct slot *row = ss->pend[ss->n_pend];
+	struct ct_val *v = &ss->vals[0];   /* scratch: slot 0 is no parameter */
+	size_t i, k = 0;
+
+	for (i = 0; i < ct_schema_ncalls; i++) {
+		if (!(ct_schema_calls[i].outputs & CT_OUT_STORE))
+			continue;
+		ct_schema_value(&ct_schema_calls[i], r, v);
+		if (!set_slot(&row[k++], v))
+			return false;
+	}
+	ss->n_pend++;
+	return true;
+}
+
+/* Binds waiting row k to parameters base+1 ... of ins_multi (the slots not bound). */
+static int bind_row_multi(struct sqlite_sink *ss, int base, unsigned k)
+{
+	struct slot *v;
+	int rc = SQLITE_OK;
+	size_t i;
+
+	for (i = 0; i < ss->ncols && rc == SQLITE_OK; i++) {
+		v = &ss->pend[k][i];
+		if (v->bound)
+			continue;
+		rc = bind_slot(ss->ins_multi, base + (int)i + 1, v);
+		v->bound = rc == SQLITE_OK;
+	}
 	return rc;
+}
+
+/* Binds waiting row k to ins_call; a NULL already bound there (call_null) is not bound again. */
+static int bind_row_one(struct sqlite_sink *ss, unsigned k)
+{
+	const struct slot *v;
+	int rc = SQLITE_OK, p;
+	size_t i;
+
+	for (i = 0; i < ss->ncols && rc == SQLITE_OK; i++) {
+		v = &ss->pend[k][i];
+		p = (int)i + 1;
+		if (v->kind == CT_VAL_NULL && ss->call_null[p])
+			continue;
+		rc = bind_slot(ss->ins_call, p, v);
+		ss->call_null[p] = rc == SQLITE_OK && v->kind == CT_VAL_NULL;
+	}
+	return rc;
+}
+
+/*
+ * Inserts the waiting rows: MULTI_ROWS of them by ins_multi, fewer (or
+ * after it failed: the statement is undone as a whole) one by one, so a
+ * row that cannot be written is lost alone, as when it was written at
+ * once.  CT_OK, or CT_ERR with "cannot write to database 'x': ..." (the
+ * first failure, and how many rows were lost) in errbuf.
+ */
+static int flush_pend(struct sqlite_sink *ss, char *errbuf)
+{
+	unsigned k, lost = 0;
+	int rc = SQLITE_ERROR;
+	char msg[CT_ERRBUF_SIZE / 2] = "";
+
+	if (ss->n_pend == 0)
+		return CT_OK;
+	if (ss->n_pend == MULTI_ROWS && ss->ins_multi != NULL) {
+		for (k = 0, rc = SQLITE_OK; k < MULTI_ROWS && rc == SQLITE_OK; k++)
+			rc = bind_row_multi(ss, (int)(k * ss->ncols), k);
+		if (rc == SQLITE_OK) {
+			rc = step_reset(ss->ins_multi);
+		} else {
+			sqlite3_reset(ss->ins_multi);
+			sqlite3_clear_bindings(ss->ins_multi);
+			unbind_slots(ss);
+		}
+	}
+	for (k = 0; rc != SQLITE_DONE && k < ss->n_pend; k++) {
+		int r = bind_row_one(ss, k);
+
+		if (r == SQLITE_OK) {
+			r = step_reset(ss->ins_call);
+		} else {
+			sqlite3_reset(ss->ins_call);
+			sqlite3_clear_bindings(ss->ins_call);
+			memset(ss->call_null, 0, sizeof(ss->call_null));
+		}
+		if (r != SQLITE_DONE && lost++ == 0)
+			snprintf(msg, sizeof(msg), "%s", sqlite3_errmsg(ss->db));
+	}
+	ss->n_pend = 0;
+	if (lost == 0)
+		return CT_OK;
+	ct_sink_err(errbuf, "cannot write to database '%s': %s (%u records lost)", ss->path,
+	    msg, lost);
+	return CT_ERR;
 }
 
 /* Inserts the calls row of r (ignored when the call is stored); SQLITE_DONE on success. */
@@ -624,15 +884,17 @@ static int txn(struct sqlite_sink *ss, int k, const char **msg)
 static int commit(struct sqlite_sink *ss, char *errbuf)
 {
 	const char *msg;
+	int rc;
 
 	if (!ss->in_txn)
 		return CT_OK;
+	rc = flush_pend(ss, errbuf);   /* the rows waiting belong to this transaction */
 	ss->in_txn = false;
 	ss->pending = 0;
 	if (sqlite3_get_autocommit(ss->db))
-		return CT_OK;   /* SQLite already rolled it back after an error */
+		return rc;   /* SQLite already rolled it back after an error */
 	if (txn(ss, TXN_COMMIT, &msg) == CT_OK)
-		return CT_OK;
+		return rc;
 	ct_sink_err(errbuf, "cannot write to database '%s': %s", ss->path, msg);
 	sqlite3_exec(ss->db, "ROLLBACK", NULL, NULL, NULL);
 	return CT_ERR;
@@ -728,6 +990,7 @@ static int sqlite_write(void *priv, const struct ct_call_record *rec, char *errb
 {
 	struct sqlite_sink *ss = priv;
 	const char *msg;
+	int prc = CT_OK;   /* the rows waiting: CT_ERR when some could not be written */
 	bool one;
 
 	if (ss->db == NULL) {
@@ -744,6 +1007,16 @@ static int sqlite_write(void *priv, const struct ct_call_record *rec, char *errb
 	one = (rec->streams == NULL || rec->n_streams == 0) &&
 	    (rec->callback_of == NULL || rec->start_us == CT_TIME_NONE) &&
 	    (!rec->has_history || rec->caller_number == NULL);   /* no history updates */
+	/* A lone INSERT waits for the multi-row one (rows in write order, see MULTI_ROWS). */
+	if (one && ss->ins_multi != NULL && (pend_row(ss, rec) ||
+	    ((prc = flush_pend(ss, errbuf)) == CT_OK && pend_row(ss, rec)))) {
+		if (ss->n_pend == MULTI_ROWS)
+			prc = flush_pend(ss, errbuf);
+		goto written;
+	}
+	/* Any other record (or one that found no memory to wait) comes after the rows waiting. */
+	if (prc == CT_OK)
+		prc = flush_pend(ss, errbuf);
 	if (!one && txn(ss, TXN_SAVEPOINT, &msg) != CT_OK)
 		goto fail;
 	if (insert_record(ss, rec) != SQLITE_DONE) {
@@ -755,9 +1028,15 @@ static int sqlite_write(void *priv, const struct ct_call_record *rec, char *errb
 	}
 	if (!one && txn(ss, TXN_RELEASE, &msg) != CT_OK)
 		goto fail;
-	if (++ss->pending >= BATCH || mono_ms() - ss->txn_start_ms >= COMMIT_MS)
-		return commit(ss, errbuf);
-	return CT_OK;
+written:
+	if (++ss->pending >= BATCH || mono_ms() - ss->txn_start_ms >= COMMIT_MS) {
+		char cerr[CT_ERRBUF_SIZE];
+
+		/* the rows' error, if any, is the one reported */
+		if (commit(ss, prc == CT_OK ? errbuf : cerr) != CT_OK)
+			prc = CT_ERR;
+	}
+	return prc;
 fail:
 	ct_sink_err(errbuf, "cannot write to database '%s': %s", ss->path, msg);
 	return CT_ERR;

@@ -60,6 +60,23 @@
  *    it ends as failed with that code, not truncated (the signalling settled
  *    it).  A CANCEL without a final response waits linger_us likewise.  At ct_dialog_flush() every record is marked
  *    truncated, since the capture cut the wait short.
+ *  - An INVITE with no response at all from the far side fails after
+ *    noresponse_timeout_us (RFC 3261 §17.1.1.2 Timer B, 64*T1 = 32 s)
+ *    instead of setup_timeout_us, when the tap provably sees the reverse
+ *    direction: the INVITE's destination address sent a SIP response (any,
+ *    to any call) that the table saw at most noresponse_timeout_us before
+ *    the INVITE's last activity, or later.  Those times are kept per
+ *    address in a small direct-mapped table under the keyed hash (HEARD_SLOTS;
+ *    a colliding address takes the slot, which only ever falls back to the
+ *    long wait).  So a one-way mirror (requests only) or a destination that
+ *    never answered anything keeps the setup timeout.  The call is closed
+ *    as for the setup timeout (unfinished, truncated), with hangup_reason
+ *    "no response (timer B)"; a response that comes later while it
+ *    lingers is absorbed and counted (late_responses), one after its
+ *    linger is an orphan (the Call-ID is remembered as recorded), so no
+ *    second record.  Calls waiting for Timer B are on their own list
+ *    (bl), in activity order, so the timer and the call lists and the
+ *    eviction order are those of before.
  *  - An answered call is also closed (truncated, "no BYE seen (media
  *    timeout)") when neither SIP nor RTP (ct_dialog_touch_media) was seen
  *    for media_timeout_us; call_timeout_us stays the cap on SIP silence.
@@ -135,6 +152,7 @@ enum elist { E_NORESP = 0, E_BARE, E_SETTLED, E_COUNT };
 #define GRACE_US INT64_C(1000000) /* normal wait for a response, an ACK or a re-sent INVITE */
 #define ENDED_SLOTS 65536         /* Call-IDs of recorded calls remembered (power of two) */
 #define KEEP_BYTES 128            /* inline room of a call for its Call-ID and tokens */
+#define HEARD_SLOTS 1024          /* addresses remembered as sending responses (power of two) */
 #define SPARE_MAX 4096            /* freed calls kept for reuse at most (2.5 MB): about
                                      a second of a flood, freed in bursts on the tick */
 
@@ -142,6 +160,7 @@ struct ct_dialog {
 	struct ct_hnode hn;            /* in the table, by keyed hash of the whole Call-ID */
 	struct ct_list tl;             /* timer list, ordered by act_us */
 	struct ct_list el;             /* eviction list (enum elist), least recent first */
+	struct ct_list bl;             /* Timer B list: no response yet, least recent first */
 	void *media;                   /* media stage slot, not owned */
 	void *capture;                 /* per-call capture slot (callcap.h), not owned */
 	bool discarding;               /* an unproven call in progress dropped unrecorded */
@@ -182,12 +201,19 @@ struct ct_dialog {
 	bool responded;                /* a response was seen */
 	bool bare;                     /* answered, nothing seen since the answer */
 	bool evicted;
+	bool timer_b;                  /* closed by noresponse_timeout_us */
 	/* Calls already in progress (see "calls in progress" below). */
 	bool partial;                  /* opened by an in-dialog message: start_seen false */
 	bool roles_known;              /* partial: a message tied a party to the initial INVITE */
 	bool disproved;                /* partial: its first message got a 481 */
 	uint16_t n_msgs;               /* partial: distinct call messages seen (saturating) */
 	bool fail_inferred;            /* DS_CHALLENGED after the ACK of an unseen failure */
+};
+
+/* An address that sent a SIP response, and when it last did (capture time). */
+struct heard {
+	struct ct_addr addr;
+	int64_t last_us;
 };
 
 struct ct_dialog_table {
@@ -197,6 +223,9 @@ struct ct_dialog_table {
 	                                  key also hashes the message keys */
 	struct ct_list lists[L_COUNT];
 	struct ct_list elists[E_COUNT];
+	struct ct_list blist;          /* calls waiting for Timer B (bl), by activity */
+	struct heard *heard;           /* HEARD_SLOTS addresses that sent responses, NULL until one */
+	uint32_t heard_last;           /* slot of the latest response's source */
 	struct ct_dialog_stats st;
 	uint64_t *ended;               /* keyed hashes of the Call-IDs of calls recorded and freed,
 	                                  direct-mapped (ENDED_SLOTS, NULL until the first) */
@@ -498,6 +527,57 @@ static struct ct_dialog *tl_last(const struct ct_list *l)
 	return ct_list_entry(ct_list_last(l), struct ct_dialog, tl);
 }
 
+/* Keyed hash of address a (family and address bytes) for the heard table. */
+static uint32_t heard_slot(const struct ct_dialog_table *t, const struct ct_addr *a)
+{
+	uint8_t key[17];
+	size_t n = a->family == 4 ? 4 : a->family == 6 ? 16 : 0;
+
+	key[0] = a->family;
+	memcpy(key + 1, a->a, n);
+	return (uint32_t)(ct_htab_hash(&t->tab, key, n + 1) & (HEARD_SLOTS - 1));
+}
+
+/*
+ * Address a sent a SIP response at ts_us (Timer B's proof that the tap
+ * sees the reverse direction).  O(1): the source of the previous response
+ * is checked first (a PBX answers most), else one keyed hash.
+ */
+static void heard_note(struct ct_dialog_table *t, const struct ct_addr *a, int64_t ts_us)
+{
+	struct heard *h;
+
+	if (t->cfg.noresponse_timeout_us <= 0 || a->family == 0)
+		return;
+	if (t->heard == NULL && (t->heard = calloc(HEARD_SLOTS, sizeof(*t->heard))) == NULL)
+		return;   /* no memory: Timer B never proven, the setup timeout decides */
+	h = &t->heard[t->heard_last];
+	if (!ct_addr_eq(&h->addr, a)) {
+		t->heard_last = heard_slot(t, a);
+		h = &t->heard[t->heard_last];
+		if (!ct_addr_eq(&h->addr, a)) {
+			h->addr = *a;
+			h->last_us = ts_us;
+			return;
+		}
+	}
+	if (ts_us > h->last_us)
+		h->last_us = ts_us;
+}
+
+/* When address a last sent a SIP response (heard_note), CT_TIME_NONE if not known. */
+static int64_t heard_last(const struct ct_dialog_table *t, const struct ct_addr *a)
+{
+	const struct heard *h;
+
+	if (t->heard == NULL || a->family == 0)
+		return CT_TIME_NONE;
+	h = &t->heard[t->heard_last];   /* the latest responder: a flood's target, often */
+	if (!ct_addr_eq(&h->addr, a))
+		h = &t->heard[heard_slot(t, a)];
+	return ct_addr_eq(&h->addr, a) ? h->last_us : CT_TIME_NONE;
+}
+
 /* The first (least recent) call of eviction list l, or NULL. */
 static struct ct_dialog *el_first(const struct ct_list *l)
 {
@@ -540,6 +620,12 @@ static void elist_move(struct ct_dialog_table *t, struct ct_dialog *d, enum elis
 		ct_list_append(&t->elists[which], &d->el);
 		d->elist = (uint8_t)which;
 	}
+	/* The calls of class noresponse that Timer B may close, in the same order. */
+	if (ct_list_linked(&d->bl))
+		ct_list_remove(&d->bl);
+	if (which == E_NORESP && d->state == DS_SETUP && !d->responded && !d->partial &&
+	    t->cfg.noresponse_timeout_us > 0)
+		ct_list_append(&t->blist, &d->bl);
 }
 
 /* Puts d, just active, at the tail of the eviction list of its class. */
@@ -1086,6 +1172,7 @@ void ct_dialog_cfg_default(struct ct_dialog_cfg *cfg)
 	cfg->setup_timeout_us = 300 * INT64_C(1000000);
 	cfg->call_timeout_us = 4 * 3600 * INT64_C(1000000);
 	cfg->linger_us = 32 * INT64_C(1000000);
+	cfg->noresponse_timeout_us = 32 * INT64_C(1000000);   /* Timer B: 64 * T1 (500 ms) */
 	cfg->media_timeout_us = 300 * INT64_C(1000000);
 	cfg->rtp_tracked = true;
 	cfg->max_dialogs = 200000;
@@ -1129,6 +1216,8 @@ struct ct_dialog_table *ct_dialog_table_new(const struct ct_dialog_cfg *cfg,
 		t->cfg.linger_us = 0;
 	if (t->cfg.media_timeout_us < 0)
 		t->cfg.media_timeout_us = 0;
+	if (t->cfg.noresponse_timeout_us < 0)
+		t->cfg.noresponse_timeout_us = 0;
 	if (hooks != NULL)
 		t->hooks = *hooks;
 	for (i = 0; i < L_COUNT; i++)
@@ -1136,6 +1225,7 @@ struct ct_dialog_table *ct_dialog_table_new(const struct ct_dialog_cfg *cfg,
 	for (i = 0; i < E_COUNT; i++)
 		ct_list_init(&t->elists[i]);
 	ct_list_init(&t->spare);
+	ct_list_init(&t->blist);
 	/* Open calls and lingering ones are each bounded by max_dialogs. */
 	if (ct_htab_init(&t->tab, BUCKETS_MIN, t->cfg.max_dialogs != 0 &&
 	    t->cfg.max_dialogs < SIZE_MAX / 2 ? 2 * t->cfg.max_dialogs : CT_HTAB_UNBOUNDED) != CT_OK)
@@ -1162,6 +1252,7 @@ void ct_dialog_table_free(struct ct_dialog_table *t)
 		free(ct_container_of(l, struct ct_dialog, tl));
 	ct_htab_fini(&t->tab);
 	free(t->ended);
+	free(t->heard);
 	free(t);
 }
 
@@ -1400,6 +1491,8 @@ void ct_dialog_on_msg(struct ct_dialog_table *t, const struct ct_sip_msg *m)
 	if (t == NULL || m == NULL)
 		return;
 	idx = count_msg(t, m);
+	if (!m->is_request)
+		heard_note(t, &m->t.src, m->ts_us);
 	if (m->call_id == NULL) {
 		t->st.orphan_messages++;
 		return;
@@ -1440,8 +1533,11 @@ void ct_dialog_on_msg(struct ct_dialog_table *t, const struct ct_sip_msg *m)
 	}
 	if (d->partial)
 		partial_note(t, d, m);
-	if (d->state == DS_ENDED)
+	if (d->state == DS_ENDED) {
+		if (d->timer_b && !m->is_request)
+			t->st.late_responses++;
 		return; /* late message of an ended call: absorbed */
+	}
 	if (m->ts_us > d->last_us)
 		d->last_us = m->ts_us;
 	d->drops_last = t->drops;
@@ -1591,6 +1687,36 @@ static void expire_calls(struct ct_dialog_table *t, int64_t now_us)
 }
 
 /*
+ * Timer B (see the file comment): the calls with no response at all for
+ * noresponse_timeout_us leave the Timer B list; those whose destination is
+ * heard answering are closed (unfinished, truncated, "no response (timer
+ * B)"), the others wait for setup_timeout_us as before.  O(calls due).
+ */
+static void expire_noresponse(struct ct_dialog_table *t, int64_t now_us)
+{
+	int64_t wait = t->cfg.noresponse_timeout_us;
+	struct ct_dialog *d;
+	int64_t heard;
+
+	while ((d = ct_list_entry(ct_list_first(&t->blist), struct ct_dialog, bl)) != NULL &&
+	    now_us - d->last_us >= wait) {
+		ct_list_remove(&d->bl);
+		heard = heard_last(t, &d->dst);
+		if (heard == CT_TIME_NONE || heard < d->last_us - wait)
+			continue;   /* the reverse direction not seen: the setup timeout decides */
+		d->end_us = d->last_us;
+		d->hangup_by = CT_PARTY_NONE;
+		set_reason(d, "no response (timer B)");
+		d->last_us = now_us; /* linger from now */
+		d->timer_b = true;
+		t->st.calls_timed_out++;
+		t->st.noresponse_timeouts++;
+		close_call(t, d, CT_DISP_UNFINISHED, true);
+		emit_pending(t, d);
+	}
+}
+
+/*
  * Closes calls whose timer ran out at capture time now_us: setup_timeout_us
  * without activity before a final response (unfinished, truncated),
  * call_timeout_us without SIP or media_timeout_us without SIP and RTP in an
@@ -1606,6 +1732,7 @@ void ct_dialog_expire(struct ct_dialog_table *t, int64_t now_us)
 
 	if (t == NULL)
 		return;
+	expire_noresponse(t, now_us);
 	while ((d = tl_first(&t->lists[L_SETUP])) != NULL &&
 	    now_us - d->act_us >= t->cfg.setup_timeout_us)
 		on_timer(t, d, now_us, false);

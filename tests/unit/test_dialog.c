@@ -2292,6 +2292,7 @@ static void test_emission_order(void)
 
 	ct_dialog_cfg_default(&cfg);
 	cfg.rtp_tracked = false; /* ord-c (answered, silent) waits for the call timeout */
+	cfg.noresponse_timeout_us = 0; /* ord-e waits for the setup timeout (no Timer B) */
 	t = table(&c, &cfg);
 	answered(t, &ca, T0);
 	invite(t, &cb, 1, T0 + 1 * SEC, NULL);
@@ -2322,6 +2323,110 @@ static void test_emission_order(void)
 	}
 	ct_dialog_table_free(t);
 	collector_fini(&c);
+}
+
+/*
+ * Timer B (RFC 3261 §17.1.1.2, 64*T1 = 32 s): an INVITE that got no
+ * response at all is closed 32 s after it only when its destination was
+ * heard sending responses (a two-way tap), at most 32 s before it or
+ * later; a late response is then absorbed and counted, with no second
+ * record.  A one-way tap, a destination never heard, or heard only long
+ * before, keeps the setup timeout (300 s).  Table-driven: each row is one
+ * table with one unanswered INVITE at T0 + 100 s.
+ */
+static void test_timer_b(void)
+{
+	/* a legit call, host 1 -> host 2, whose responses (from 2) prove the tap two-way */
+	static const struct tcall legit = { "tb-legit", "11", NULL, "ta", "21", "ua", 1, 2, 5060, 5060 };
+	static const struct tcall to2 = { "tb-flood", "12", NULL, "tf", "22", NULL, 3, 2, 5060, 5060 };
+	static const struct tcall to4 = { "tb-flood", "12", NULL, "tf", "22", NULL, 3, 4, 5060, 5060 };
+	static const struct {
+		const char *what;
+		const struct tcall *flood;
+		int64_t legit_at;      /* < 0: no legit call (nothing heard) */
+		bool one_way;          /* the legit call's requests only */
+		int64_t wait;          /* noresponse_timeout_us */
+		bool closed_at_32;
+	} rows[] = {
+		/* answered() has responses from 10 ms to 5 s after its start */
+		{ "two-way, heard 25 s before", &to2, 70 * SEC, false, 32 * SEC, true },
+		{ "two-way, heard after it", &to2, 110 * SEC, false, 32 * SEC, true },
+		{ "heard 35 s before only", &to2, 60 * SEC, false, 32 * SEC, false },
+		{ "heard 85 s before only", &to2, 10 * SEC, false, 32 * SEC, false },
+		{ "one-way tap", &to2, 95 * SEC, true, 32 * SEC, false },
+		{ "nothing heard", &to2, -1, false, 32 * SEC, false },
+		{ "another destination heard", &to4, 95 * SEC, false, 32 * SEC, false },
+		{ "Timer B off", &to2, 95 * SEC, false, 0, false },
+	};
+	const int64_t inv = T0 + 100 * SEC;
+	struct ct_call_record *r;
+	struct ct_dialog_cfg cfg;
+	struct ct_dialog_table *t;
+	struct collector c;
+	size_t i, k;
+	int failed;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		failed = ct_t_fail;
+		ct_dialog_cfg_default(&cfg);
+		CHECK_INT(cfg.noresponse_timeout_us, 32 * SEC);
+		cfg.noresponse_timeout_us = rows[i].wait;
+		t = table(&c, &cfg);
+		if (rows[i].legit_at >= 0 && rows[i].legit_at < 100 * SEC)
+			rows[i].one_way ? invite(t, &legit, 1, T0 + rows[i].legit_at, NULL)
+			    : answered(t, &legit, T0 + rows[i].legit_at);
+		invite(t, rows[i].flood, 1, inv, NULL);
+		invite(t, rows[i].flood, 1, inv + 500 * MS, NULL);   /* retransmission */
+		if (rows[i].legit_at >= 100 * SEC)
+			answered(t, &legit, T0 + rows[i].legit_at);
+		ct_dialog_expire(t, inv + 32 * SEC - 1);
+		r = NULL;
+		for (k = 0; k < c.n; k++)
+			if (strcmp(c.recs[k]->call_id, "tb-flood") == 0)
+				r = c.recs[k];
+		CHECK(r == NULL);
+		ct_dialog_expire(t, inv + 32 * SEC);
+		for (k = 0; k < c.n; k++)
+			if (strcmp(c.recs[k]->call_id, "tb-flood") == 0)
+				r = c.recs[k];
+		if (rows[i].closed_at_32) {
+			CHECK(r != NULL);
+			if (r != NULL) {
+				CHECK_INT(r->disposition, CT_DISP_UNFINISHED);
+				CHECK_INT(r->truncated, 1);
+				CHECK_INT(r->end_us, inv);
+				CHECK_INT(r->final_code, 0);
+				CHECK_STR(r->hangup_reason, "no response (timer B)");
+			}
+			CHECK_INT(stats(t).noresponse_timeouts, 1);
+			/* a late 200 while it lingers: absorbed, counted */
+			rsp_a(t, rows[i].flood, 200, "OK", "INVITE", 1, inv + 40 * SEC, NULL);
+			CHECK_INT(stats(t).late_responses, 1);
+			/* and after its linger: an orphan, not a call in progress */
+			ct_dialog_expire(t, inv + 80 * SEC);
+			rsp_a(t, rows[i].flood, 200, "OK", "INVITE", 1, inv + 81 * SEC, NULL);
+			CHECK_INT(stats(t).late_responses, 1);
+		} else {
+			CHECK(r == NULL);
+			CHECK_INT(stats(t).noresponse_timeouts, 0);
+			/* the setup timeout, as before */
+			ct_dialog_expire(t, inv + 500 * MS + 300 * SEC);
+			for (k = 0; k < c.n; k++)
+				if (strcmp(c.recs[k]->call_id, "tb-flood") == 0)
+					r = c.recs[k];
+			CHECK(r != NULL);
+			if (r != NULL)
+				CHECK_STR(r->hangup_reason, "no final response");
+		}
+		ct_dialog_flush(t);
+		for (k = 0, r = NULL; k < c.n; k++)
+			if (strcmp(c.recs[k]->call_id, "tb-flood") == 0)
+				CHECK(r == NULL && (r = c.recs[k]) != NULL);   /* one record */
+		if (ct_t_fail != failed)
+			fprintf(stderr, "test_timer_b: row %zu (%s)\n", i, rows[i].what);
+		ct_dialog_table_free(t);
+		collector_fini(&c);
+	}
 }
 
 /* ---- calls already in progress and one-way mirrors ------------------------ */
@@ -2728,6 +2833,7 @@ int main(void)
 	test_closing_at_emission();
 	test_zero_linger();
 	test_emission_order();
+	test_timer_b();
 	test_partial_answered();
 	test_partial_failures();
 	test_partial_roles();
