@@ -119,14 +119,19 @@ void ct_audio_finisher_direct_give(struct ct_audio_finisher *f);
  * Write-cache memory of the calls one recorder decodes (writer.c): each
  * call holding buffers is on a list, least recently written first; bytes
  * is what they hold together, max the budget (CT_AUDIO_CACHE_MAX).  A call
- * that needs a buffer beyond it first writes out and frees the buffers of
- * the calls written least recently.  Recorder thread only.
+ * that needs a buffer beyond it takes the buffers of the call written least
+ * recently (written out and freed) only when that call has been idle longer
+ * than the gap since the asking call's previous write (it will likely be
+ * written again sooner); otherwise it writes that piece straight through,
+ * uncached.  tick counts writes.  Recorder thread only.
  */
 #define CT_AUDIO_CACHE_MAX ((size_t)64 << 20)
 struct ct_audio_lru {
 	struct ct_audio_call *head, *tail;
 	size_t bytes, max;
+	uint64_t tick;              /* writes so far (the clock of the idle times) */
 	uint64_t evictions;         /* buffers written out early for the budget */
+	uint64_t through;           /* pieces written uncached for the budget */
 };
 struct ct_audio_lru *ct_audio_finisher_lru(struct ct_audio_finisher *f);
 
