@@ -34,6 +34,7 @@ struct ct_codec {
 	ct_codec_decode_fn *decode;
 	uint8_t fmt_mask;          /* payload-format flags (CT_CODEC_*) the row depends on */
 	uint8_t fmt;               /* their values for this row */
+	const int16_t *table;      /* one sample per byte through this table (G.711), else NULL */
 };
 
 /* Upper bound of the samples one payload of len bytes decodes to. */
@@ -80,6 +81,9 @@ struct ct_audio_finisher *ct_audio_call_finisher(const struct ct_audio_call *ac)
 void ct_audio_call_add_decoded(struct ct_audio_call *ac, int channel,
     const struct ct_codec *codec, uint32_t clock_rate, uint32_t ssrc, uint32_t rtp_ts,
     int64_t arrival_us, const uint8_t *payload, size_t len);
+
+/* Prefetches what a packet of channel will touch: stage 0 the call, 1 its write cache. */
+void ct_audio_call_prefetch(const struct ct_audio_call *ac, int channel, int stage);
 
 /*
  * Hands one packet of ac to the finisher's recorder thread (copied into its

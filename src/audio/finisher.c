@@ -222,6 +222,44 @@ static void wake_producer(struct ct_audio_finisher *f, size_t head)
 	}
 }
 
+/* The entry after e (at head), or NULL at tail, a wrap or a job. */
+static const struct entry *entry_after(const struct ct_audio_finisher *f, const struct entry *e,
+    size_t head, size_t tail, size_t *next)
+{
+	size_t off;
+	const struct entry *n;
+
+	*next = head + (e->kind == E_PACKET ? entry_size(e->len) : entry_size(0));
+	if (*next == tail)
+		return NULL;
+	off = *next % RING_BYTES;
+	if (RING_BYTES - off < sizeof(*n))
+		return NULL;
+	n = (const struct entry *)(f->ring + off);
+	return n->kind == E_PACKET ? n : NULL;
+}
+
+/*
+ * Before running e: the call state of the packet two entries on, and the
+ * write cache of the next one (its call state was asked for one entry
+ * ago), so that the misses overlap the work (writer.c,
+ * ct_audio_call_prefetch).
+ */
+static void prefetch_ahead(const struct ct_audio_finisher *f, const struct entry *e, size_t head,
+    size_t tail)
+{
+	const struct entry *n1, *n2;
+	size_t next, off;
+
+	if (e->kind != E_PACKET || (n1 = entry_after(f, e, head, tail, &next)) == NULL)
+		return;
+	ct_audio_call_prefetch(n1->ac, n1->channel, 1);
+	for (off = 64; off < entry_size(n1->len); off += 64)
+		__builtin_prefetch((const char *)n1 + off);     /* its payload */
+	if ((n2 = entry_after(f, n1, next, tail, &next)) != NULL)
+		ct_audio_call_prefetch(n2->ac, n2->channel, 0);
+}
+
 /*
  * The recorder: takes entries in order, decodes packets into each call's
  * store blocks and writes finished recordings.  Sleeps when the ring is
@@ -269,6 +307,7 @@ static void *recorder_main(void *arg)
 				head += RING_BYTES - off;      /* the rest of the ring is unused */
 				continue;
 			}
+			prefetch_ahead(f, e, head, tail);
 			run_entry(f, e, (const uint8_t *)(e + 1));
 			head += e->kind == E_PACKET ? entry_size(e->len) : entry_size(0);
 			/* published at once (a waiting producer needs it), looked at in batches */

@@ -704,6 +704,8 @@ static void scratch_write(struct ct_audio_call *ac, int c, int64_t pos,
 
 static void audio_write(struct ct_audio_call *ac, int c, int64_t pos, const int16_t *s,
     size_t n);
+static void audio_write_src(struct ct_audio_call *ac, int c, int64_t pos, const int16_t *s,
+    const uint8_t *raw, const int16_t *table, size_t n);
 static int direct_demote(struct ct_audio_call *ac);
 
 /* Floor of a * b / c for c > 0, b >= 0. */
@@ -877,6 +879,17 @@ void ct_audio_call_add_decoded(struct ct_audio_call *ac, int channel,
 	if (s == NULL)
 		goto drop;
 	pos = place(ac, s, rtp_ts, arrival_pos, rate);
+	if (codec->table != NULL && codec->rate == rate && ac->dfd >= 0) {
+		/* G.711 into a direct file: expanded as it is placed (same samples) */
+		n = (long)len;
+		if (pos < 0 || pos + n > (int64_t)MAX_S * rate)
+			goto drop;
+		pos = cut_hole(ac, pos, n, rate);
+		if (pos < 0)
+			goto drop;
+		audio_write_src(ac, channel, pos, NULL, payload, codec->table, (size_t)n);
+		return;
+	}
 	n = decode(ac->fin != NULL ? ct_audio_finisher_bufs(ac->fin) : &ac->bufs, s, payload, len,
 	    rate, &pcm);
 	if (n <= 0 || pos < 0 || pos + n > (int64_t)MAX_S * rate)
@@ -888,6 +901,49 @@ void ct_audio_call_add_decoded(struct ct_audio_call *ac, int channel,
 	return;
 drop:
 	ac->dropped++;
+}
+
+/*
+ * Prefetch for the recorder (audio_int.h): with a thousand calls recorded
+ * at once, a packet's call state and the block its samples go to have
+ * left the cache since that call's previous packet (perf: most of the
+ * recorder's time in user space was those misses).  Stage 0 asks for the
+ * call's lines a packet touches; stage 1 (once they are in) for the
+ * cache-block lines where an in-order packet of the channel lands.
+ */
+void ct_audio_call_prefetch(const struct ct_audio_call *ac, int channel, int stage)
+{
+	const struct chan *ch = &ac->ch[channel & 1];
+	const int16_t *d = NULL;
+	int64_t pos, b;
+	size_t i, n = 0;
+
+	if (stage == 0) {
+		__builtin_prefetch(&ac->io_errno);
+		__builtin_prefetch(&ac->dfd);
+		__builtin_prefetch(&ac->dslot[0]);
+		__builtin_prefetch(&ac->dslot[1]);
+		__builtin_prefetch(ch);
+		__builtin_prefetch(&ac->streams[0]);
+		__builtin_prefetch(&ac->last_tick);
+		__builtin_prefetch(&ac->end_us);
+		return;
+	}
+	pos = ch->len;
+	if (ac->dfd >= 0) {
+		b = pos / DBLOCK;
+		if (ac->dslot[b & 1].buf != NULL && ac->dslot[b & 1].blk == b) {
+			d = ac->dslot[b & 1].buf + 2 * (pos - b * DBLOCK);
+			n = (size_t)(DBLOCK - pos % DBLOCK) * 4;
+		}
+	} else if (ch->cache != NULL && ch->cblk == pos / BLOCK) {
+		d = ch->cache + pos % BLOCK;
+		n = (size_t)(BLOCK - pos % BLOCK) * 2;
+	}
+	if (n > 640)
+		n = 640;           /* a 20 ms G.711 packet's frames */
+	for (i = 0; d != NULL && i < n; i += 64)
+		__builtin_prefetch((const char *)d + i, 1);
 }
 
 /* Sequential reader of one channel of the scratch file. */
@@ -1194,9 +1250,13 @@ static int dread(struct ct_audio_call *ac, int16_t *buf, int64_t pos, size_t n)
 	return 0;
 }
 
-/* Writes k samples of channel c at frame pos, inside one DBLOCK block. */
+/*
+ * Writes k samples of channel c at frame pos, inside one DBLOCK block:
+ * smp[], or with table set, table[raw[]] (G.711 expanded as it is placed,
+ * without a pass through the decode buffer).
+ */
 static void direct_piece(struct ct_audio_call *ac, int c, int64_t pos, const int16_t *smp,
-    size_t k)
+    const uint8_t *raw, const int16_t *table, size_t k)
 {
 	int64_t b = pos / DBLOCK;
 	struct dslot *s = &ac->dslot[b & 1];
@@ -1221,7 +1281,7 @@ static void direct_piece(struct ct_audio_call *ac, int c, int64_t pos, const int
 			memset(tmp, 0, k * 4);     /* a block the file never had */
 		}
 		for (i = 0; i < k; i++)
-			tmp[2 * i + c] = smp[i];
+			tmp[2 * i + c] = table != NULL ? table[raw[i]] : smp[i];
 		if (ct_pwrite_all(ac->dfd, tmp, k * 4, dframe_off(pos)) < 0)
 			ac->io_errno = errno;
 		else if (s->buf == NULL && b >= ac->dfile_blocks)
@@ -1246,8 +1306,13 @@ static void direct_piece(struct ct_audio_call *ac, int c, int64_t pos, const int
 	if (pos + (int64_t)k > s->hi)
 		s->hi = pos + (int64_t)k;
 	d = s->buf + 2 * (pos - b * DBLOCK) + c;
-	for (i = 0; i < k; i++)
-		d[2 * i] = smp[i];
+	if (table != NULL) {
+		for (i = 0; i < k; i++)
+			d[2 * i] = table[raw[i]];
+	} else {
+		for (i = 0; i < k; i++)
+			d[2 * i] = smp[i];
+	}
 }
 
 /* Writes the direct cache out, the older block first; 0 or -1. */
@@ -1260,9 +1325,13 @@ static int direct_flush(struct ct_audio_call *ac)
 	return 0;
 }
 
-/* Writes n samples of channel c at sample pos: direct or to the store. */
-static void audio_write(struct ct_audio_call *ac, int c, int64_t pos, const int16_t *s,
-    size_t n)
+/*
+ * Writes n samples of channel c at sample pos: direct or to the store.
+ * With table set the samples are table[raw[]] (direct files only: the
+ * caller checked ac->dfd >= 0, s is NULL).
+ */
+static void audio_write_src(struct ct_audio_call *ac, int c, int64_t pos, const int16_t *s,
+    const uint8_t *raw, const int16_t *table, size_t n)
 {
 	struct ct_audio_lru *l = lru_of(ac);
 
@@ -1283,13 +1352,22 @@ static void audio_write(struct ct_audio_call *ac, int c, int64_t pos, const int1
 
 		if (k > n)
 			k = n;
-		direct_piece(ac, c, pos, s, k);
+		direct_piece(ac, c, pos, s, raw, table, k);
 		if (pos + (int64_t)k > ac->ch[c].len)
 			ac->ch[c].len = pos + (int64_t)k;
 		pos += (int64_t)k;
-		s += k;
+		if (table != NULL)
+			raw += k;
+		else
+			s += k;
 		n -= k;
 	}
+}
+
+static void audio_write(struct ct_audio_call *ac, int c, int64_t pos, const int16_t *s,
+    size_t n)
+{
+	audio_write_src(ac, c, pos, s, NULL, NULL, n);
 }
 
 /* Closes the direct file (it has no name: it is gone) and returns its descriptor slot. */
