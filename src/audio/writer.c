@@ -1002,7 +1002,8 @@ static int16_t channel_at(struct reader *r, int64_t j, uint32_t rate, uint32_t o
 static void channel_copy(struct reader *r, int64_t i, int64_t n, int16_t *dst, int *err)
 {
 	while (n > 0) {
-		int64_t k = BLOCK - i % BLOCK, m;
+		int64_t k = BLOCK - i % BLOCK, m, live;
+		const int16_t *src;
 
 		if (k > n)
 			k = n;
@@ -1012,8 +1013,12 @@ static void channel_copy(struct reader *r, int64_t i, int64_t n, int16_t *dst, i
 			return;
 		}
 		(void)reader_get(r, i, err);      /* loads block i / BLOCK */
-		for (m = 0; m < k; m++)
-			dst[2 * m] = i + m < r->len ? r->buf[(i + m) % BLOCK] : 0;
+		src = r->buf + i % BLOCK;
+		live = r->len - i < k ? r->len - i : k;
+		for (m = 0; m < live; m++)
+			dst[2 * m] = src[m];
+		for (; m < k; m++)
+			dst[2 * m] = 0;
 		dst += 2 * k;
 		i += k;
 		n -= k;
