@@ -34,6 +34,7 @@ struct ct_codec {
 	ct_codec_decode_fn *decode;
 	uint8_t fmt_mask;          /* payload-format flags (CT_CODEC_*) the row depends on */
 	uint8_t fmt;               /* their values for this row */
+	const int16_t *table;      /* one sample per byte through this table (G.711), else NULL */
 };
 
 /* Upper bound of the samples one payload of len bytes decodes to. */
@@ -81,6 +82,9 @@ void ct_audio_call_add_decoded(struct ct_audio_call *ac, int channel,
     const struct ct_codec *codec, uint32_t clock_rate, uint32_t ssrc, uint32_t rtp_ts,
     int64_t arrival_us, const uint8_t *payload, size_t len);
 
+/* Prefetches what a packet of channel will touch: stage 0 the call, 1 its write cache. */
+void ct_audio_call_prefetch(const struct ct_audio_call *ac, int channel, int stage);
+
 /*
  * Hands one packet of ac to the finisher's recorder thread (copied into its
  * ring; waits while the ring is full, counted).  In place when f has no
@@ -119,14 +123,19 @@ void ct_audio_finisher_direct_give(struct ct_audio_finisher *f);
  * Write-cache memory of the calls one recorder decodes (writer.c): each
  * call holding buffers is on a list, least recently written first; bytes
  * is what they hold together, max the budget (CT_AUDIO_CACHE_MAX).  A call
- * that needs a buffer beyond it first writes out and frees the buffers of
- * the calls written least recently.  Recorder thread only.
+ * that needs a buffer beyond it takes the buffers of the call written least
+ * recently (written out and freed) only when that call has been idle longer
+ * than the gap since the asking call's previous write (it will likely be
+ * written again sooner); otherwise it writes that piece straight through,
+ * uncached.  tick counts writes.  Recorder thread only.
  */
 #define CT_AUDIO_CACHE_MAX ((size_t)64 << 20)
 struct ct_audio_lru {
 	struct ct_audio_call *head, *tail;
 	size_t bytes, max;
+	uint64_t tick;              /* writes so far (the clock of the idle times) */
 	uint64_t evictions;         /* buffers written out early for the budget */
+	uint64_t through;           /* pieces written uncached for the budget */
 };
 struct ct_audio_lru *ct_audio_finisher_lru(struct ct_audio_finisher *f);
 

@@ -323,37 +323,37 @@ static int amrwb_oa(void *state, const uint8_t *in, size_t len, int16_t *out, si
 #endif
 
 static const struct ct_codec codecs[] = {
-	{ "PCMU", 8000, 8000, 1, 0, NULL, NULL, pcmu_decode, 0, 0 },
-	{ "PCMA", 8000, 8000, 1, 0, NULL, NULL, pcma_decode, 0, 0 },
+	{ "PCMU", 8000, 8000, 1, 0, NULL, NULL, pcmu_decode, 0, 0, ct_g711_ulaw_table },
+	{ "PCMA", 8000, 8000, 1, 0, NULL, NULL, pcma_decode, 0, 0, ct_g711_alaw_table },
 	/* L16 at every sampling rate in use (RFC 3551 §4.5.11: the clock is the rate) */
-#define L16(r) { "L16", r, r, 1, 0, NULL, NULL, l16_decode, 0, 0 }
+#define L16(r) { "L16", r, r, 1, 0, NULL, NULL, l16_decode, 0, 0, NULL }
 	L16(8000), L16(11025), L16(12000), L16(16000), L16(22050), L16(24000), L16(32000),
 	L16(44100), L16(48000), L16(88200), L16(96000),
 #undef L16
 #ifdef HAVE_SPANDSP
-	{ "G722", 8000, 16000, 2, 0, g722_new, g722_free, g722_dec, 0, 0 },
+	{ "G722", 8000, 16000, 2, 0, g722_new, g722_free, g722_dec, 0, 0, NULL },
 #endif
 #ifdef HAVE_GSM
-	{ "GSM", 8000, 8000, 5, 0, gsm_new, gsm_free, gsm_dec, 0, 0 },
+	{ "GSM", 8000, 8000, 5, 0, gsm_new, gsm_free, gsm_dec, 0, 0, NULL },
 #endif
 #ifdef HAVE_BCG729
-	{ "G729", 8000, 8000, 8, 80, g729_new, g729_free, g729_dec, 0, 0 },
+	{ "G729", 8000, 8000, 8, 80, g729_new, g729_free, g729_dec, 0, 0, NULL },
 #endif
 #ifdef HAVE_OPUS
 	/* 120 ms (the longest Opus packet) at 16 kHz */
-	{ "opus", 48000, OPUS_OUT_RATE, 0, 1920, opus_new, opus_free, opus_dec, 0, 0 },
+	{ "opus", 48000, OPUS_OUT_RATE, 0, 1920, opus_new, opus_free, opus_dec, 0, 0, NULL },
 #endif
 #ifdef HAVE_AMRNB
 	{ "AMR", 8000, 8000, 0, AMR_MAX_FRAMES * 160, amrnb_new, amrnb_free, amrnb_be,
-	  CT_CODEC_OCTET_ALIGN, 0 },
+	  CT_CODEC_OCTET_ALIGN, 0, NULL },
 	{ "AMR", 8000, 8000, 0, AMR_MAX_FRAMES * 160, amrnb_new, amrnb_free, amrnb_oa,
-	  CT_CODEC_OCTET_ALIGN, CT_CODEC_OCTET_ALIGN },
+	  CT_CODEC_OCTET_ALIGN, CT_CODEC_OCTET_ALIGN, NULL },
 #endif
 #ifdef HAVE_AMRWB
 	{ "AMR-WB", 16000, 16000, 0, AMR_MAX_FRAMES * 320, amrwb_new, amrwb_free, amrwb_be,
-	  CT_CODEC_OCTET_ALIGN, 0 },
+	  CT_CODEC_OCTET_ALIGN, 0, NULL },
 	{ "AMR-WB", 16000, 16000, 0, AMR_MAX_FRAMES * 320, amrwb_new, amrwb_free, amrwb_oa,
-	  CT_CODEC_OCTET_ALIGN, CT_CODEC_OCTET_ALIGN },
+	  CT_CODEC_OCTET_ALIGN, CT_CODEC_OCTET_ALIGN, NULL },
 #endif
 };
 

@@ -48,6 +48,7 @@
 #define RING_BYTES (16u << 20)      /* packets and jobs waiting for the recorder */
 #define WAKE_BYTES (256u << 10)     /* queued bytes that wake a sleeping recorder */
 #define NAP_NS 20000000L            /* a sleeping recorder looks again after this */
+#define WAKE_EVERY 64               /* entries between the recorder's looks for a waiting producer */
 #define MAX_PAYLOAD 65536           /* as writer.c: larger payloads never come here */
 #define DIRECT_CAP 65536            /* direct WAV files open at once, at most */
 
@@ -72,8 +73,24 @@ struct ct_audio_finisher {
 	pthread_t thread;
 	int threaded;               /* 0: no thread, every entry runs in place */
 	uint8_t *ring;              /* RING_BYTES */
-	size_t head, tail;          /* bytes consumed / produced so far (atomic) */
-	int cons_sleeping, prod_waiting; /* atomic flags, changed under mu */
+	/*
+	 * The ring's indices and flags, each on a cache line of its own: the
+	 * capture thread writes tail per packet and the recorder head, so
+	 * sharing a line made both threads miss on every entry (a quarter of
+	 * the capture thread's --audio time went to that, perf).  The flags
+	 * change only around a sleep; head_seen is the producer's last look at
+	 * head (reloaded only when the ring seems full).
+	 */
+	char pad0[64];
+	size_t tail;                /* bytes produced so far (atomic) */
+	size_t head_seen;           /* producer only */
+	char pad1[64];
+	size_t head;                /* bytes consumed so far (atomic) */
+	char pad2[64];
+	int cons_sleeping;          /* atomic flag, changed under mu */
+	char pad3[64];
+	int prod_waiting;           /* atomic flag, changed under mu */
+	char pad4[64];
 	pthread_mutex_t mu;
 	pthread_cond_t cv_work;     /* entries queued, or stop */
 	pthread_cond_t cv_room;     /* the recorder consumed entries */
@@ -189,15 +206,58 @@ static size_t entry_size(size_t len)
 	return sizeof(struct entry) + ((len + 7) & ~(size_t)7);
 }
 
-/* Wakes a producer waiting for room once a quarter of the ring is free. */
+/*
+ * Wakes a producer waiting for room once a quarter of the ring is free.
+ * The fence orders the store of head before the load of prod_waiting
+ * (the producer sets prod_waiting, then looks at head, under mu).
+ */
 static void wake_producer(struct ct_audio_finisher *f, size_t head)
 {
-	if (__atomic_load_n(&f->prod_waiting, __ATOMIC_SEQ_CST) &&
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&f->prod_waiting, __ATOMIC_RELAXED) &&
 	    __atomic_load_n(&f->tail, __ATOMIC_SEQ_CST) - head <= RING_BYTES - RING_BYTES / 4) {
 		pthread_mutex_lock(&f->mu);
 		pthread_cond_signal(&f->cv_room);
 		pthread_mutex_unlock(&f->mu);
 	}
+}
+
+/* The entry after e (at head), or NULL at tail, a wrap or a job. */
+static const struct entry *entry_after(const struct ct_audio_finisher *f, const struct entry *e,
+    size_t head, size_t tail, size_t *next)
+{
+	size_t off;
+	const struct entry *n;
+
+	*next = head + (e->kind == E_PACKET ? entry_size(e->len) : entry_size(0));
+	if (*next == tail)
+		return NULL;
+	off = *next % RING_BYTES;
+	if (RING_BYTES - off < sizeof(*n))
+		return NULL;
+	n = (const struct entry *)(f->ring + off);
+	return n->kind == E_PACKET ? n : NULL;
+}
+
+/*
+ * Before running e: the call state of the packet two entries on, and the
+ * write cache of the next one (its call state was asked for one entry
+ * ago), so that the misses overlap the work (writer.c,
+ * ct_audio_call_prefetch).
+ */
+static void prefetch_ahead(const struct ct_audio_finisher *f, const struct entry *e, size_t head,
+    size_t tail)
+{
+	const struct entry *n1, *n2;
+	size_t next, off;
+
+	if (e->kind != E_PACKET || (n1 = entry_after(f, e, head, tail, &next)) == NULL)
+		return;
+	ct_audio_call_prefetch(n1->ac, n1->channel, 1);
+	for (off = 64; off < entry_size(n1->len); off += 64)
+		__builtin_prefetch((const char *)n1 + off);     /* its payload */
+	if ((n2 = entry_after(f, n1, next, tail, &next)) != NULL)
+		ct_audio_call_prefetch(n2->ac, n2->channel, 0);
 }
 
 /*
@@ -209,6 +269,7 @@ static void *recorder_main(void *arg)
 {
 	struct ct_audio_finisher *f = arg;
 	size_t head = __atomic_load_n(&f->head, __ATOMIC_SEQ_CST);
+	unsigned batch = 0;
 
 	for (;;) {
 		size_t tail = __atomic_load_n(&f->tail, __ATOMIC_SEQ_CST);
@@ -246,11 +307,15 @@ static void *recorder_main(void *arg)
 				head += RING_BYTES - off;      /* the rest of the ring is unused */
 				continue;
 			}
+			prefetch_ahead(f, e, head, tail);
 			run_entry(f, e, (const uint8_t *)(e + 1));
 			head += e->kind == E_PACKET ? entry_size(e->len) : entry_size(0);
-			__atomic_store_n(&f->head, head, __ATOMIC_SEQ_CST);
-			wake_producer(f, head);
+			/* published at once (a waiting producer needs it), looked at in batches */
+			__atomic_store_n(&f->head, head, __ATOMIC_RELEASE);
+			if (++batch % WAKE_EVERY == 0)
+				wake_producer(f, head);
 		}
+		wake_producer(f, head);
 	}
 	return NULL;
 }
@@ -273,7 +338,11 @@ static void put(struct ct_audio_finisher *f, const struct entry *e, const uint8_
 	off = tail % RING_BYTES;
 	total = off + need > RING_BYTES ? RING_BYTES - off + need : need;
 	for (;;) {
-		used = tail - __atomic_load_n(&f->head, __ATOMIC_SEQ_CST);
+		used = tail - f->head_seen;
+		if (RING_BYTES - used >= total)
+			break;
+		f->head_seen = __atomic_load_n(&f->head, __ATOMIC_ACQUIRE);
+		used = tail - f->head_seen;
 		if (RING_BYTES - used >= total)
 			break;
 		pthread_mutex_lock(&f->mu);
@@ -296,9 +365,12 @@ static void put(struct ct_audio_finisher *f, const struct entry *e, const uint8_
 	memcpy(f->ring + off, e, sizeof(*e));
 	if (e->kind == E_PACKET)
 		memcpy(f->ring + off + sizeof(*e), payload, e->len);
-	__atomic_store_n(&f->tail, tail + total, __ATOMIC_SEQ_CST);
-	if (__atomic_load_n(&f->cons_sleeping, __ATOMIC_SEQ_CST) &&
-	    (e->kind != E_PACKET || used + total >= WAKE_BYTES)) {
+	__atomic_store_n(&f->tail, tail + total, __ATOMIC_RELEASE);
+	if (e->kind == E_PACKET && used + total < WAKE_BYTES)
+		return;            /* too little to wake for: the recorder's nap ends anyway */
+	/* orders the store of tail before the load (the recorder: the reverse, under mu) */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&f->cons_sleeping, __ATOMIC_RELAXED)) {
 		pthread_mutex_lock(&f->mu);
 		if (f->cons_sleeping) {         /* one wake-up per sleep */
 			__atomic_store_n(&f->cons_sleeping, 0, __ATOMIC_SEQ_CST);

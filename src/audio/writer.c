@@ -149,6 +149,7 @@ struct ct_audio_call {
 	uint32_t drate;            /* the direct file's rate */
 	struct dslot {             /* direct write cache: two blocks of DBLOCK stereo frames */
 		int64_t blk;       /* -1: empty */
+		int64_t lo, hi;    /* frames written since it was taken: only they are written out */
 		int16_t *buf;      /* 2 * DBLOCK samples, interleaved */
 	} dslot[2];
 	int64_t dfile_blocks;      /* blocks below this reached the direct file (or are holes) */
@@ -163,6 +164,8 @@ struct ct_audio_call {
 	uint64_t resyncs;          /* timestamp jumps re-anchored on arrival time */
 	struct ct_audio_call *lru_prev, *lru_next; /* fin's write-cache list (recorder side) */
 	int on_lru;
+	uint64_t last_tick;        /* lru tick of the latest write, 0: none yet */
+	uint64_t reuse;            /* ticks between the latest two writes, UINT64_MAX: one write */
 	size_t cache_bytes;        /* write-cache memory held (cache[], dslot[].buf) */
 	int64_t end_us;            /* end of the latest audio placed, in file time */
 	int64_t cut_us;            /* silence removed so far (MAX_HOLE_US rule) */
@@ -528,17 +531,34 @@ static void caches_drop(struct ct_audio_call *ac)
 	lru_forget(ac);
 }
 
-/* Allocates a write buffer of n bytes for ac within the budget; NULL on ENOMEM. */
-static void *cache_alloc(struct ct_audio_call *ac, size_t n)
+/*
+ * Allocates a write buffer of n bytes for ac within the budget.  When the
+ * budget is used up, the calls written least recently give theirs back,
+ * but only those idle for longer than ac's latest gap between two writes
+ * (ac->reuse): a call written again sooner than they are deserves the
+ * memory more.  Otherwise (every cached call is about as busy as ac: more
+ * calls write in turn than the budget holds, e.g. tens of thousands of
+ * spoofed answered calls) evicting would only thrash, each buffer written
+ * out and refilled before its next use: NULL with *denied set, and ac
+ * writes the piece straight through (counted in through).  NULL without
+ * *denied: out of memory.
+ */
+static void *cache_alloc(struct ct_audio_call *ac, size_t n, int *denied)
 {
 	struct ct_audio_lru *l = lru_of(ac);
 	struct ct_audio_call *v;
 	void *p;
 
+	*denied = 0;
 	while (l != NULL && l->bytes + n > l->max) {
 		v = l->head == ac ? ac->lru_next : l->head;
 		if (v == NULL)
 			break;
+		if (l->tick - v->last_tick <= ac->reuse) {
+			*denied = 1;
+			l->through++;
+			return NULL;
+		}
 		caches_drop(v);
 		l->evictions++;
 	}
@@ -594,14 +614,55 @@ static int cache_flush(struct ct_audio_call *ac, int c)
 	return 0;
 }
 
+/*
+ * Writes k samples of channel c at pos (inside one block) to the store
+ * without the cache (the budget gave none): into the block the store has,
+ * else into a new one, written whole with zeros around the samples (as a
+ * fresh cache block would be).
+ */
+static void store_through(struct ct_audio_call *ac, int c, int64_t pos, const int16_t *s,
+    size_t k)
+{
+	static const int16_t zeros[BLOCK];
+	struct chan *ch = &ac->ch[c];
+	int64_t blk = pos / BLOCK, idx = map_get(ch, blk);
+	size_t at = (size_t)(pos % BLOCK);
+	int fd;
+
+	if (idx >= 0) {
+		fd = ct_audio_store_fd(ac->store);
+		if (ct_pwrite_all(fd, s, k * sizeof(*s), store_offset(idx, pos)) < 0)
+			ac->io_errno = errno;
+		return;
+	}
+	idx = ct_audio_store_alloc(ac->store);
+	if (idx < 0 || map_set(ch, blk, idx) < 0) {
+		ac->io_errno = idx < 0 ? errno : ENOMEM;
+		if (idx >= 0)
+			ct_audio_store_release(ac->store, (uint32_t)idx);
+		return;
+	}
+	fd = ct_audio_store_fd(ac->store);       /* the store opens it with its first block */
+	if ((at > 0 && ct_pwrite_all(fd, zeros, at * sizeof(*s), store_offset(idx, 0)) < 0) ||
+	    ct_pwrite_all(fd, s, k * sizeof(*s), store_offset(idx, pos)) < 0 ||
+	    (at + k < BLOCK && ct_pwrite_all(fd, zeros, (BLOCK - at - k) * sizeof(*s),
+	    store_offset(idx, pos + (int64_t)k)) < 0))
+		ac->io_errno = errno;
+}
+
 /* Writes k samples of channel c at pos, all inside one block. */
 static void piece_write(struct ct_audio_call *ac, int c, int64_t pos, const int16_t *s, size_t k)
 {
 	struct chan *ch = &ac->ch[c];
 	int64_t blk = pos / BLOCK, end = pos + (int64_t)k;
+	int denied;
 
-	if (ch->cache == NULL && (ch->cache = cache_alloc(ac, BLOCK * sizeof(int16_t))) == NULL) {
-		ac->io_errno = ENOMEM;
+	if (ch->cache == NULL &&
+	    (ch->cache = cache_alloc(ac, BLOCK * sizeof(int16_t), &denied)) == NULL) {
+		if (denied)
+			store_through(ac, c, pos, s, k);
+		else
+			ac->io_errno = ENOMEM;
 		return;
 	}
 	if (ch->cblk != blk || (!ch->fresh && (pos > ch->hi || end < ch->lo))) {
@@ -643,6 +704,8 @@ static void scratch_write(struct ct_audio_call *ac, int c, int64_t pos,
 
 static void audio_write(struct ct_audio_call *ac, int c, int64_t pos, const int16_t *s,
     size_t n);
+static void audio_write_src(struct ct_audio_call *ac, int c, int64_t pos, const int16_t *s,
+    const uint8_t *raw, const int16_t *table, size_t n);
 static int direct_demote(struct ct_audio_call *ac);
 
 /* Floor of a * b / c for c > 0, b >= 0. */
@@ -816,6 +879,17 @@ void ct_audio_call_add_decoded(struct ct_audio_call *ac, int channel,
 	if (s == NULL)
 		goto drop;
 	pos = place(ac, s, rtp_ts, arrival_pos, rate);
+	if (codec->table != NULL && codec->rate == rate && ac->dfd >= 0) {
+		/* G.711 into a direct file: expanded as it is placed (same samples) */
+		n = (long)len;
+		if (pos < 0 || pos + n > (int64_t)MAX_S * rate)
+			goto drop;
+		pos = cut_hole(ac, pos, n, rate);
+		if (pos < 0)
+			goto drop;
+		audio_write_src(ac, channel, pos, NULL, payload, codec->table, (size_t)n);
+		return;
+	}
 	n = decode(ac->fin != NULL ? ct_audio_finisher_bufs(ac->fin) : &ac->bufs, s, payload, len,
 	    rate, &pcm);
 	if (n <= 0 || pos < 0 || pos + n > (int64_t)MAX_S * rate)
@@ -827,6 +901,49 @@ void ct_audio_call_add_decoded(struct ct_audio_call *ac, int channel,
 	return;
 drop:
 	ac->dropped++;
+}
+
+/*
+ * Prefetch for the recorder (audio_int.h): with a thousand calls recorded
+ * at once, a packet's call state and the block its samples go to have
+ * left the cache since that call's previous packet (perf: most of the
+ * recorder's time in user space was those misses).  Stage 0 asks for the
+ * call's lines a packet touches; stage 1 (once they are in) for the
+ * cache-block lines where an in-order packet of the channel lands.
+ */
+void ct_audio_call_prefetch(const struct ct_audio_call *ac, int channel, int stage)
+{
+	const struct chan *ch = &ac->ch[channel & 1];
+	const int16_t *d = NULL;
+	int64_t pos, b;
+	size_t i, n = 0;
+
+	if (stage == 0) {
+		__builtin_prefetch(&ac->io_errno);
+		__builtin_prefetch(&ac->dfd);
+		__builtin_prefetch(&ac->dslot[0]);
+		__builtin_prefetch(&ac->dslot[1]);
+		__builtin_prefetch(ch);
+		__builtin_prefetch(&ac->streams[0]);
+		__builtin_prefetch(&ac->last_tick);
+		__builtin_prefetch(&ac->end_us);
+		return;
+	}
+	pos = ch->len;
+	if (ac->dfd >= 0) {
+		b = pos / DBLOCK;
+		if (ac->dslot[b & 1].buf != NULL && ac->dslot[b & 1].blk == b) {
+			d = ac->dslot[b & 1].buf + 2 * (pos - b * DBLOCK);
+			n = (size_t)(DBLOCK - pos % DBLOCK) * 4;
+		}
+	} else if (ch->cache != NULL && ch->cblk == pos / BLOCK) {
+		d = ch->cache + pos % BLOCK;
+		n = (size_t)(BLOCK - pos % BLOCK) * 2;
+	}
+	if (n > 640)
+		n = 640;           /* a 20 ms G.711 packet's frames */
+	for (i = 0; d != NULL && i < n; i += 64)
+		__builtin_prefetch((const char *)d + i, 1);
 }
 
 /* Sequential reader of one channel of the scratch file. */
@@ -885,7 +1002,8 @@ static int16_t channel_at(struct reader *r, int64_t j, uint32_t rate, uint32_t o
 static void channel_copy(struct reader *r, int64_t i, int64_t n, int16_t *dst, int *err)
 {
 	while (n > 0) {
-		int64_t k = BLOCK - i % BLOCK, m;
+		int64_t k = BLOCK - i % BLOCK, m, live;
+		const int16_t *src;
 
 		if (k > n)
 			k = n;
@@ -895,8 +1013,12 @@ static void channel_copy(struct reader *r, int64_t i, int64_t n, int16_t *dst, i
 			return;
 		}
 		(void)reader_get(r, i, err);      /* loads block i / BLOCK */
-		for (m = 0; m < k; m++)
-			dst[2 * m] = i + m < r->len ? r->buf[(i + m) % BLOCK] : 0;
+		src = r->buf + i % BLOCK;
+		live = r->len - i < k ? r->len - i : k;
+		for (m = 0; m < live; m++)
+			dst[2 * m] = src[m];
+		for (; m < k; m++)
+			dst[2 * m] = 0;
 		dst += 2 * k;
 		i += k;
 		n -= k;
@@ -1059,7 +1181,7 @@ static off_t dframe_off(int64_t frame)
 static void direct_open(struct ct_audio_call *ac, uint32_t rate)
 {
 	char *tmp = NULL;
-	int fd, i;
+	int fd;
 
 	ac->direct_tried = 1;
 	/* both sides' rates may be known already (a first packet that was dropped) */
@@ -1076,11 +1198,6 @@ static void direct_open(struct ct_audio_call *ac, uint32_t rate)
 		fd = -1;
 	}
 	free(tmp);
-	for (i = 0; fd >= 0 && i < 2; i++)
-		if ((ac->dslot[i].buf = cache_alloc(ac, DBLOCK * 2 * sizeof(int16_t))) == NULL) {
-			close(fd);
-			fd = -1;
-		}
 	if (fd < 0) {       /* the store path reports what is wrong, if anything */
 		if (ac->fin != NULL)
 			ct_audio_finisher_direct_give(ac->fin);
@@ -1090,12 +1207,23 @@ static void direct_open(struct ct_audio_call *ac, uint32_t rate)
 	ac->drate = rate;
 }
 
-/* Writes slot s to the direct file and empties it; 0 or -1 (io_errno). */
+/*
+ * Writes slot s to the direct file and empties it; 0 or -1 (io_errno).
+ * Only the frames written since the slot took its block go out: the rest
+ * of the block is in the file already, or zeros the file reads as zeros
+ * (a hole, or past its end).  So the file never grows past the audio
+ * written, and the final ftruncate() only ever extends it (a shrink freed
+ * blocks that ext4 had allocated, and with the discard mount option each
+ * free waited for the device).
+ */
 static int dslot_flush(struct ct_audio_call *ac, struct dslot *s)
 {
+	int64_t base = s->blk * DBLOCK;
+
 	if (s->blk < 0)
 		return 0;
-	if (ct_pwrite_all(ac->dfd, s->buf, DBLOCK * 4, dframe_off(s->blk * DBLOCK)) < 0) {
+	if (s->hi > s->lo && ct_pwrite_all(ac->dfd, s->buf + 2 * (s->lo - base),
+	    (size_t)(s->hi - s->lo) * 4, dframe_off(s->lo)) < 0) {
 		ac->io_errno = errno;
 		return -1;
 	}
@@ -1127,28 +1255,42 @@ static int dread(struct ct_audio_call *ac, int16_t *buf, int64_t pos, size_t n)
 	return 0;
 }
 
-/* Writes k samples of channel c at frame pos, inside one DBLOCK block. */
+/*
+ * Writes k samples of channel c at frame pos, inside one DBLOCK block:
+ * smp[], or with table set, table[raw[]] (G.711 expanded as it is placed,
+ * without a pass through the decode buffer).
+ */
 static void direct_piece(struct ct_audio_call *ac, int c, int64_t pos, const int16_t *smp,
-    size_t k)
+    const uint8_t *raw, const int16_t *table, size_t k)
 {
 	int64_t b = pos / DBLOCK;
 	struct dslot *s = &ac->dslot[b & 1];
 	int16_t *d;
 	size_t i;
 
-	if (s->buf == NULL && (s->buf = cache_alloc(ac, DBLOCK * 2 * sizeof(int16_t))) == NULL) {
-		ac->io_errno = ENOMEM;   /* given up for the budget, not there again */
+	int denied = 0;
+
+	if (s->buf == NULL && (s->buf = cache_alloc(ac, DBLOCK * 2 * sizeof(int16_t), &denied)) == NULL &&
+	    !denied) {
+		ac->io_errno = ENOMEM;
 		return;
 	}
-	if (s->blk > b) {                   /* behind its slot: patch the file */
+	/* behind its slot, or no slot for the budget: patch the file */
+	if (s->buf == NULL || s->blk > b) {
 		int16_t tmp[DBLOCK * 2];
 
-		if (dread(ac, tmp, pos, k) < 0)
-			return;
+		if (b < ac->dfile_blocks || s->buf != NULL) {
+			if (dread(ac, tmp, pos, k) < 0)
+				return;
+		} else {
+			memset(tmp, 0, k * 4);     /* a block the file never had */
+		}
 		for (i = 0; i < k; i++)
-			tmp[2 * i + c] = smp[i];
+			tmp[2 * i + c] = table != NULL ? table[raw[i]] : smp[i];
 		if (ct_pwrite_all(ac->dfd, tmp, k * 4, dframe_off(pos)) < 0)
 			ac->io_errno = errno;
+		else if (s->buf == NULL && b >= ac->dfile_blocks)
+			ac->dfile_blocks = b + 1;  /* the blocks between are holes: zeros */
 		return;
 	}
 	if (s->blk != b) {
@@ -1161,10 +1303,27 @@ static void direct_piece(struct ct_audio_call *ac, int c, int64_t pos, const int
 			memset(s->buf, 0, DBLOCK * 2 * sizeof(int16_t));
 		}
 		s->blk = b;
+		s->lo = pos;
+		s->hi = pos + (int64_t)k;
 	}
+	if (pos < s->lo)
+		s->lo = pos;
+	if (pos + (int64_t)k > s->hi)
+		s->hi = pos + (int64_t)k;
 	d = s->buf + 2 * (pos - b * DBLOCK) + c;
-	for (i = 0; i < k; i++)
-		d[2 * i] = smp[i];
+	if (table != NULL) {
+		for (i = 0; i + 4 <= k; i += 4) {    /* unrolled: the recorder's inner loop */
+			d[2 * i] = table[raw[i]];
+			d[2 * i + 2] = table[raw[i + 1]];
+			d[2 * i + 4] = table[raw[i + 2]];
+			d[2 * i + 6] = table[raw[i + 3]];
+		}
+		for (; i < k; i++)
+			d[2 * i] = table[raw[i]];
+	} else {
+		for (i = 0; i < k; i++)
+			d[2 * i] = smp[i];
+	}
 }
 
 /* Writes the direct cache out, the older block first; 0 or -1. */
@@ -1177,10 +1336,21 @@ static int direct_flush(struct ct_audio_call *ac)
 	return 0;
 }
 
-/* Writes n samples of channel c at sample pos: direct or to the store. */
-static void audio_write(struct ct_audio_call *ac, int c, int64_t pos, const int16_t *s,
-    size_t n)
+/*
+ * Writes n samples of channel c at sample pos: direct or to the store.
+ * With table set the samples are table[raw[]] (direct files only: the
+ * caller checked ac->dfd >= 0, s is NULL).
+ */
+static void audio_write_src(struct ct_audio_call *ac, int c, int64_t pos, const int16_t *s,
+    const uint8_t *raw, const int16_t *table, size_t n)
 {
+	struct ct_audio_lru *l = lru_of(ac);
+
+	if (l != NULL) {
+		l->tick++;
+		ac->reuse = ac->last_tick != 0 ? l->tick - ac->last_tick : UINT64_MAX;
+		ac->last_tick = l->tick;
+	}
 	lru_touch(ac);
 	if (!ac->direct_tried)
 		direct_open(ac, ac->ch[c].rate);
@@ -1193,13 +1363,22 @@ static void audio_write(struct ct_audio_call *ac, int c, int64_t pos, const int1
 
 		if (k > n)
 			k = n;
-		direct_piece(ac, c, pos, s, k);
+		direct_piece(ac, c, pos, s, raw, table, k);
 		if (pos + (int64_t)k > ac->ch[c].len)
 			ac->ch[c].len = pos + (int64_t)k;
 		pos += (int64_t)k;
-		s += k;
+		if (table != NULL)
+			raw += k;
+		else
+			s += k;
 		n -= k;
 	}
+}
+
+static void audio_write(struct ct_audio_call *ac, int c, int64_t pos, const int16_t *s,
+    size_t n)
+{
+	audio_write_src(ac, c, pos, s, NULL, NULL, n);
 }
 
 /* Closes the direct file (it has no name: it is gone) and returns its descriptor slot. */

@@ -943,7 +943,13 @@ static void test_cache_budget(const char *dir, size_t direct_max)
 		over += lru->bytes > lru->max;
 	}
 	CHECK_INT(over, 0);
-	CHECK(lru->evictions > 0);
+	/*
+	 * 40 calls in turn through a 3-call budget: each cached call is as busy
+	 * as the asking one, so pieces go straight through instead of every
+	 * buffer being written out and refilled before its next use (thrash).
+	 */
+	CHECK(lru->through > 0);
+	CHECK(lru->evictions <= 2 * 3);
 	for (i = 0; i < BUDGET_CALLS; i++) {
 		paths[i] = NULL;
 		CHECK_INT(ct_audio_finisher_submit(f, ac[i], &paths[i], NULL, errbuf), 0);
@@ -964,6 +970,80 @@ static void test_cache_budget(const char *dir, size_t direct_max)
 		CHECK_INT(n, len[i]);
 		for (j = 0; j < n && j < len[i]; j++)
 			bad += buf[2 * j] != model[i][j] || buf[2 * j + 1] != 0;
+		free(buf);
+		unlink(paths[i]);
+		free(paths[i]);
+	}
+	CHECK_INT(bad, 0);
+	ct_audio_finisher_free(f);
+}
+
+/*
+ * The budget still goes to the busy calls: 3 calls fill it and fall
+ * silent, then 2 calls write 100 packets each in turn.  Past their first
+ * packet (no gap known yet: straight through), the silent calls give
+ * their buffers back to them (evictions), and every file holds exactly
+ * its packets.  With and without direct WAV files.
+ */
+static void test_cache_idle(const char *dir, size_t direct_max)
+{
+	struct ct_audio_finisher *f = ct_audio_finisher_new();
+	struct ct_audio_call *ac[5];
+	char errbuf[CT_ERRBUF_SIZE] = "", id[64], *paths[5];
+	struct ct_audio_lru *lru;
+	uint8_t p[160];
+	int i, k, bad = 0;
+
+	CHECK(f != NULL);
+	if (f == NULL)
+		return;
+	ct_audio_finisher_set_direct_max(f, direct_max);
+	lru = ct_audio_finisher_lru(f);
+	lru->max = 3 * 2 * CT_AUDIO_BLOCK_BYTES;   /* 3 calls of 2 x 8 KiB */
+	for (i = 0; i < 5; i++) {
+		snprintf(id, sizeof(id), "idle-%d", i);
+		ac[i] = ct_audio_call_new(dir, CT_AUDIO_WAV, id, START_US, errbuf);
+		CHECK(ac[i] != NULL);
+		if (ac[i] == NULL)
+			return;
+		ct_audio_call_set_finisher(ac[i], f);
+	}
+	for (k = 0; k < 100; k++) {
+		for (i = 0; i < 5; i++) {
+			if (i < 3 && k >= 2)
+				continue;          /* calls 0-2 fall silent */
+			memset(p, 0x20 + i * 16 + k % 8, sizeof(p));
+			ct_audio_call_add(ac[i], 0, "PCMU", 8000, 0x100u + (uint32_t)i,
+			    (uint32_t)k * 160, START_US + k * 20000LL, p, sizeof(p));
+			ct_audio_call_add(ac[i], 1, "PCMU", 8000, 0x200u + (uint32_t)i,
+			    (uint32_t)k * 160, START_US + k * 20000LL, p, sizeof(p));
+		}
+		ct_audio_finisher_drain(f);
+		CHECK(lru->bytes <= lru->max);
+	}
+	CHECK(lru->evictions >= 1);
+	CHECK(lru->through <= 4);          /* the busy calls' first packets only */
+	for (i = 0; i < 5; i++) {
+		paths[i] = NULL;
+		CHECK_INT(ct_audio_finisher_submit(f, ac[i], &paths[i], NULL, errbuf), 0);
+	}
+	ct_audio_finisher_drain(f);
+	CHECK_INT(ct_audio_finisher_take_errors(f, errbuf), 0);
+	for (i = 0; i < 5; i++) {
+		SF_INFO info;
+		short *buf = NULL;
+		long n, j, want = i < 3 ? 2 * 160 : 100 * 160;
+
+		CHECK(paths[i] != NULL);
+		if (paths[i] == NULL)
+			continue;
+		n = read_file(paths[i], &buf, &info);
+		CHECK_INT(n, want);
+		for (j = 0; j < n && j < want; j++) {
+			short v = ct_g711_ulaw_decode((uint8_t)(0x20 + i * 16 + (j / 160) % 8));
+
+			bad += buf[2 * j] != v || buf[2 * j + 1] != v;
+		}
 		free(buf);
 		unlink(paths[i]);
 		free(paths[i]);
@@ -1567,6 +1647,8 @@ int main(void)
 	test_store(dir, 10);
 	test_cache_budget(dir, 0);
 	test_cache_budget(dir, 1000);
+	test_cache_idle(dir, 0);
+	test_cache_idle(dir, 1000);
 	test_finisher(dir);
 	test_finisher_reports(dir);
 	test_rate_switch(dir);
