@@ -119,20 +119,29 @@ struct endpoint {
 	struct endpoint *cnext;   /* call's list, most recent first */
 };
 
+/*
+ * A stream.  Laid out for the per-packet path (ct_media_packet): the hash
+ * node, the tuple it compares, the call pointers and the statistics it
+ * updates come first, in a block aligned to a cache line (mstream_alloc),
+ * with the per-interval accumulator inside it (no pointer to chase); the
+ * lists only stream setup and teardown walk come last.
+ */
 struct mstream {
 	struct ct_hnode hn;       /* in the stream table, or the orphan table (first: the
 	                             per-packet lookup needs no offset) */
-	struct ct_addr src, dst;
 	uint16_t sport, dport;
+	uint8_t speaker;          /* enum ct_party whose voice this stream carries */
+	int last_pt;              /* payload type whose clock rate st uses */
+	struct ct_addr src, dst;
 	struct call_media *cm;    /* the call (NULL for an orphan) */
+	struct ct_dialog *d;      /* cm->d (NULL for an orphan): one pointer less per packet */
+	struct ct_rtp_stream st;  /* st.ivals: &ivs, of call streams and pending orphans
+	                             when the table keeps per-interval samples, else NULL */
+	struct ct_rtp_ivals ivs;
 	struct call_media *pcm;   /* orphan refused by this call, checked again (pending) */
 	struct mstream *cnext;    /* call's streams, or the call's pending list */
 	struct ct_list lru;       /* orphans only: least recently used first */
 	char *into;               /* injected orphans only: Call-ID of the call that refused it */
-	int last_pt;              /* payload type whose clock rate st uses */
-	uint8_t speaker;          /* enum ct_party whose voice this stream carries */
-	struct ct_rtp_stream st;  /* st.ivals: per-interval samples (malloc'ed), of call
-	                             streams and pending orphans when the table keeps them */
 };
 
 struct call_media {
@@ -174,18 +183,29 @@ struct ct_media_table {
 	struct ct_media_stats stats;
 };
 
+/* A zeroed stream aligned to a cache line (its hot fields share the fewest lines). */
+static struct mstream *mstream_alloc(void)
+{
+	void *p;
+
+	if (posix_memalign(&p, 64, sizeof(struct mstream)) != 0)
+		return NULL;
+	memset(p, 0, sizeof(struct mstream));
+	return p;
+}
+
 /* Starts m's per-interval samples (a stream that may be a call's), when t keeps them. */
 static void mstream_ivals_on(const struct ct_media_table *t, struct mstream *m)
 {
-	if (!t->intervals || (m->st.ivals = malloc(sizeof(*m->st.ivals))) == NULL)
-		return;     /* no memory: a stream without intervals */
+	if (!t->intervals)
+		return;
+	m->st.ivals = &m->ivs;
 	ct_rtp_ivals_init(m->st.ivals, CT_RTP_IVAL_US, CT_RTP_IVAL_MAX);
 }
 
 static void mstream_free(struct mstream *m)
 {
 	ct_rtp_ivals_fini(m->st.ivals);
-	free(m->st.ivals);
 	free(m);
 }
 
@@ -570,7 +590,7 @@ static void orphan_packet(struct ct_media_table *t, const struct ct_packet *pkt,
 	if (m == NULL) {
 		if (ct_htab_count(&t->orph) >= t->max_flows / 4 && (old = orph_oldest(t)) != NULL)
 			orphan_end(t, old, true);
-		if ((m = calloc(1, sizeof(*m))) == NULL)
+		if ((m = mstream_alloc()) == NULL)
 			return;
 		m->src = pkt->t.src;
 		m->dst = pkt->t.dst;
@@ -850,6 +870,7 @@ static void st_attach(struct ct_media_table *t, struct call_media *cm, struct ms
 	struct endpoint *src;
 
 	m->cm = cm;
+	m->d = cm->d;
 	m->speaker = speaker;
 	m->cnext = cm->streams;
 	cm->streams = m;
@@ -875,7 +896,7 @@ static struct mstream *st_new(struct ct_media_table *t, struct call_media *cm,
 		t->stats.streams_refused++;
 		return NULL;
 	}
-	if ((m = calloc(1, sizeof(*m))) == NULL)
+	if ((m = mstream_alloc()) == NULL)
 		return NULL;
 	m->src = pkt->t.src;
 	m->dst = pkt->t.dst;
@@ -1094,8 +1115,8 @@ int ct_media_packet(struct ct_media_table *t, const struct ct_packet *pkt)
 	if (h.pt != m->last_pt)
 		set_clock_rate(m, m->cm, h.pt);
 	ct_rtp_stream_update(&m->st, &h, pkt->ts_us);
-	ct_dialog_touch_media(m->cm->d, pkt->ts_us);
-	t->last_call = m->cm->d;
+	ct_dialog_touch_media(m->d, pkt->ts_us);
+	t->last_call = m->d;
 	t->stats.packets++;
 	if (t->audio_dir != NULL && m->speaker != CT_PARTY_NONE)
 		record_packet(t, m, &h, pkt->ts_us);
