@@ -253,7 +253,7 @@ static uint64_t st_hash(const struct ct_htab *h, const struct ct_addr *s, uint16
 		memcpy(k + 4, d->a, 4);
 		key_port(k + 8, sp);
 		key_port(k + 10, dp);
-		return ct_htab_hash(h, k, 12);
+		return ct_siphash12(&h->key, k);   /* = ct_htab_hash(h, k, 12) */
 	}
 	n = key_addr(k, s);
 
@@ -495,6 +495,21 @@ static void call_media_free(struct ct_media_table *t, struct call_media *cm)
 	t->n_calls--;
 }
 
+/* ct_addr_eq inlined for the per-packet lookup (IPv4: one 4-byte compare). */
+static inline bool addr_eq(const struct ct_addr *x, const struct ct_addr *y)
+{
+	uint32_t p, q;
+
+	if (x->family != y->family)
+		return false;
+	if (x->family == 4) {
+		memcpy(&p, x->a, 4);
+		memcpy(&q, y->a, 4);
+		return p == q;
+	}
+	return x->family != 6 || memcmp(x->a, y->a, 16) == 0;
+}
+
 /* The stream of pkt's 4-tuple and ssrc in table h (streams or orphans), or NULL. */
 static inline struct mstream *st_lookup(const struct ct_htab *h, const struct ct_packet *pkt,
     uint32_t ssrc)
@@ -506,7 +521,7 @@ static inline struct mstream *st_lookup(const struct ct_htab *h, const struct ct
 		struct mstream *m = ct_container_of(n, struct mstream, hn);
 
 		if (m->st.ssrc == ssrc && m->sport == pkt->t.sport && m->dport == pkt->t.dport &&
-		    ct_addr_eq(&m->src, &pkt->t.src) && ct_addr_eq(&m->dst, &pkt->t.dst))
+		    addr_eq(&m->src, &pkt->t.src) && addr_eq(&m->dst, &pkt->t.dst))
 			return m;
 	}
 	return NULL;
