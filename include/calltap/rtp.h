@@ -112,33 +112,34 @@ void ct_rtp_ivals_export(const struct ct_rtp_ivals *iv, const char *codec, int64
     struct ct_stream_ival **out, uint32_t *n);
 
 struct ct_rtp_stream {
+	/* Read or written for every packet (ct_rtp_stream_update): together. */
 	uint32_t ssrc;
 	int pt;                   /* first payload type seen (excluding DTMF events) */
 	uint32_t clock_rate;      /* Hz; 8000 unless told otherwise */
 	uint8_t dtmf_pt;          /* telephone-event payload type, 0 = unknown (101 tried) */
+	bool started;
 	uint64_t packets;         /* received, including duplicates */
-	uint64_t duplicates;
-	uint64_t out_of_order;
 	uint32_t base_seq;        /* first sequence number */
 	uint32_t max_seq;         /* highest sequence, extended (cycles << 16 | seq) */
-	bool started;
 	int64_t last_arrival_us;
 	uint32_t last_ts;
-	double jitter;            /* RFC 3550 J, in timestamp units */
 	uint32_t first_ts;        /* RTP timestamp of the first packet */
+	double jitter;            /* RFC 3550 J, in timestamp units */
 	double max_jitter_ms;
 	double mean_jitter_ms;    /* running mean over packets received (tshark's definition) */
 	double max_delta_ms;
 	int64_t first_us, last_us;
 	uint64_t seen_bits[CT_RTP_SEQ_WINDOW / 64]; /* recent sequence numbers, for duplicates */
+	/* Per-interval samples, NULL: not kept.  The caller owns it (init,
+	 * fini); ct_rtp_stream_update feeds it. */
+	struct ct_rtp_ivals *ivals;
+	uint64_t duplicates;
+	uint64_t out_of_order;
 	/* RFC 4733 event state */
 	uint32_t dtmf_last_ts;
 	bool dtmf_seen;           /* dtmf_last_ts holds an event already recorded */
 	char dtmf[64];
 	size_t dtmf_len;
-	/* Per-interval samples, NULL: not kept.  The caller owns it (init,
-	 * fini); ct_rtp_stream_update feeds it. */
-	struct ct_rtp_ivals *ivals;
 };
 
 void ct_rtp_stream_init(struct ct_rtp_stream *s, uint32_t ssrc, uint32_t clock_rate);

@@ -35,23 +35,39 @@ static enum ct_verdict parse_hdr(struct ct_packet *pkt, const uint8_t *p, size_t
 {
 	struct ct_cursor c;
 	uint8_t vhl;
+	bool short_read;
 
 	ct_cursor_init(&c, p, len);
-	vhl = ct_get_u8(&c);
-	ct_skip(&c, 1); /* DSCP/ECN */
-	h->totlen = ct_get_be16(&c);
-	h->id = ct_get_be16(&c);
-	h->frag = ct_get_be16(&c);
-	ct_skip(&c, 1); /* TTL */
-	h->proto = ct_get_u8(&c);
-	ct_skip(&c, 2); /* checksum */
 	memset(&pkt->t, 0, sizeof(pkt->t));
 	pkt->t.src.family = pkt->t.dst.family = 4;
-	ct_get_bytes(&c, pkt->t.src.a, 4);
-	ct_get_bytes(&c, pkt->t.dst.a, 4);
+	if (ct_cursor_need(&c, IPV4_MIN_HDR)) {
+		/* The whole fixed header is there (checked once): read it in place. */
+		vhl = p[0];
+		h->totlen = (uint16_t)(p[2] << 8 | p[3]);
+		h->id = (uint16_t)(p[4] << 8 | p[5]);
+		h->frag = (uint16_t)(p[6] << 8 | p[7]);
+		h->proto = p[9];
+		memcpy(pkt->t.src.a, p + 12, 4);
+		memcpy(pkt->t.dst.a, p + 16, 4);
+		short_read = false;
+	} else {
+		/* A truncated header: field by field, what there is. */
+		ct_cursor_init(&c, p, len);
+		vhl = ct_get_u8(&c);
+		ct_skip(&c, 1); /* DSCP/ECN */
+		h->totlen = ct_get_be16(&c);
+		h->id = ct_get_be16(&c);
+		h->frag = ct_get_be16(&c);
+		ct_skip(&c, 1); /* TTL */
+		h->proto = ct_get_u8(&c);
+		ct_skip(&c, 2); /* checksum */
+		ct_get_bytes(&c, pkt->t.src.a, 4);
+		ct_get_bytes(&c, pkt->t.dst.a, 4);
+		short_read = c.short_read;
+	}
 	if (len > 0 && vhl >> 4 != 4)
 		return ct_decode_invalid(pkt, CT_EV_IPV4_BAD_VERSION);
-	if (c.short_read)
+	if (short_read)
 		return ct_decode_invalid(pkt, CT_EV_IPV4_TRUNCATED);
 	h->ihl = (uint8_t)((vhl & 0x0f) * 4);
 	if (h->ihl < IPV4_MIN_HDR)

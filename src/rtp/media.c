@@ -92,6 +92,12 @@
 #define MEDIA_MAX_PENDING 4   /* refused streams per call checked again later */
 #define MEDIA_MAX_STREAMS_CALL 64 /* streams per call (audio + video, SSRC changes) */
 
+#if defined(__GNUC__) || defined(__clang__)
+#define MEDIA_PREFETCH(p) __builtin_prefetch((p), 1)
+#else
+#define MEDIA_PREFETCH(p) ((void)(p))
+#endif
+
 struct pt_name {
 	uint8_t pt;
 	uint8_t fmt;              /* CT_SDP_* payload-format flags (a=fmtp) */
@@ -119,20 +125,29 @@ struct endpoint {
 	struct endpoint *cnext;   /* call's list, most recent first */
 };
 
+/*
+ * A stream.  Laid out for the per-packet path (ct_media_packet): the hash
+ * node, the tuple it compares, the call pointers and the statistics it
+ * updates come first, in a block aligned to a cache line (mstream_alloc),
+ * with the per-interval accumulator inside it (no pointer to chase); the
+ * lists only stream setup and teardown walk come last.
+ */
 struct mstream {
 	struct ct_hnode hn;       /* in the stream table, or the orphan table (first: the
 	                             per-packet lookup needs no offset) */
-	struct ct_addr src, dst;
 	uint16_t sport, dport;
+	uint8_t speaker;          /* enum ct_party whose voice this stream carries */
+	int last_pt;              /* payload type whose clock rate st uses */
+	struct ct_addr src, dst;
 	struct call_media *cm;    /* the call (NULL for an orphan) */
+	struct ct_dialog *d;      /* cm->d (NULL for an orphan): one pointer less per packet */
+	struct ct_rtp_stream st;  /* st.ivals: &ivs, of call streams and pending orphans
+	                             when the table keeps per-interval samples, else NULL */
+	struct ct_rtp_ivals ivs;
 	struct call_media *pcm;   /* orphan refused by this call, checked again (pending) */
 	struct mstream *cnext;    /* call's streams, or the call's pending list */
 	struct ct_list lru;       /* orphans only: least recently used first */
 	char *into;               /* injected orphans only: Call-ID of the call that refused it */
-	int last_pt;              /* payload type whose clock rate st uses */
-	uint8_t speaker;          /* enum ct_party whose voice this stream carries */
-	struct ct_rtp_stream st;  /* st.ivals: per-interval samples (malloc'ed), of call
-	                             streams and pending orphans when the table keeps them */
 };
 
 struct call_media {
@@ -174,18 +189,29 @@ struct ct_media_table {
 	struct ct_media_stats stats;
 };
 
+/* A zeroed stream aligned to a cache line (its hot fields share the fewest lines). */
+static struct mstream *mstream_alloc(void)
+{
+	void *p;
+
+	if (posix_memalign(&p, 64, sizeof(struct mstream)) != 0)
+		return NULL;
+	memset(p, 0, sizeof(struct mstream));
+	return p;
+}
+
 /* Starts m's per-interval samples (a stream that may be a call's), when t keeps them. */
 static void mstream_ivals_on(const struct ct_media_table *t, struct mstream *m)
 {
-	if (!t->intervals || (m->st.ivals = malloc(sizeof(*m->st.ivals))) == NULL)
-		return;     /* no memory: a stream without intervals */
+	if (!t->intervals)
+		return;
+	m->st.ivals = &m->ivs;
 	ct_rtp_ivals_init(m->st.ivals, CT_RTP_IVAL_US, CT_RTP_IVAL_MAX);
 }
 
 static void mstream_free(struct mstream *m)
 {
 	ct_rtp_ivals_fini(m->st.ivals);
-	free(m->st.ivals);
 	free(m);
 }
 
@@ -233,7 +259,7 @@ static uint64_t st_hash(const struct ct_htab *h, const struct ct_addr *s, uint16
 		memcpy(k + 4, d->a, 4);
 		key_port(k + 8, sp);
 		key_port(k + 10, dp);
-		return ct_htab_hash(h, k, 12);
+		return ct_siphash12(&h->key, k);   /* = ct_htab_hash(h, k, 12) */
 	}
 	n = key_addr(k, s);
 
@@ -475,6 +501,21 @@ static void call_media_free(struct ct_media_table *t, struct call_media *cm)
 	t->n_calls--;
 }
 
+/* ct_addr_eq inlined for the per-packet lookup (IPv4: one 4-byte compare). */
+static inline bool addr_eq(const struct ct_addr *x, const struct ct_addr *y)
+{
+	uint32_t p, q;
+
+	if (x->family != y->family)
+		return false;
+	if (x->family == 4) {
+		memcpy(&p, x->a, 4);
+		memcpy(&q, y->a, 4);
+		return p == q;
+	}
+	return x->family != 6 || memcmp(x->a, y->a, 16) == 0;
+}
+
 /* The stream of pkt's 4-tuple and ssrc in table h (streams or orphans), or NULL. */
 static inline struct mstream *st_lookup(const struct ct_htab *h, const struct ct_packet *pkt,
     uint32_t ssrc)
@@ -486,7 +527,7 @@ static inline struct mstream *st_lookup(const struct ct_htab *h, const struct ct
 		struct mstream *m = ct_container_of(n, struct mstream, hn);
 
 		if (m->st.ssrc == ssrc && m->sport == pkt->t.sport && m->dport == pkt->t.dport &&
-		    ct_addr_eq(&m->src, &pkt->t.src) && ct_addr_eq(&m->dst, &pkt->t.dst))
+		    addr_eq(&m->src, &pkt->t.src) && addr_eq(&m->dst, &pkt->t.dst))
 			return m;
 	}
 	return NULL;
@@ -570,7 +611,7 @@ static void orphan_packet(struct ct_media_table *t, const struct ct_packet *pkt,
 	if (m == NULL) {
 		if (ct_htab_count(&t->orph) >= t->max_flows / 4 && (old = orph_oldest(t)) != NULL)
 			orphan_end(t, old, true);
-		if ((m = calloc(1, sizeof(*m))) == NULL)
+		if ((m = mstream_alloc()) == NULL)
 			return;
 		m->src = pkt->t.src;
 		m->dst = pkt->t.dst;
@@ -850,6 +891,7 @@ static void st_attach(struct ct_media_table *t, struct call_media *cm, struct ms
 	struct endpoint *src;
 
 	m->cm = cm;
+	m->d = cm->d;
 	m->speaker = speaker;
 	m->cnext = cm->streams;
 	cm->streams = m;
@@ -875,7 +917,7 @@ static struct mstream *st_new(struct ct_media_table *t, struct call_media *cm,
 		t->stats.streams_refused++;
 		return NULL;
 	}
-	if ((m = calloc(1, sizeof(*m))) == NULL)
+	if ((m = mstream_alloc()) == NULL)
 		return NULL;
 	m->src = pkt->t.src;
 	m->dst = pkt->t.dst;
@@ -1091,11 +1133,14 @@ int ct_media_packet(struct ct_media_table *t, const struct ct_packet *pkt)
 			return CT_MEDIA_INJECTED;
 		}
 	}
+	/* With many calls open the dialog is rarely in cache: start its load
+	 * now, under the stream's update, not after it. */
+	MEDIA_PREFETCH(m->d);
 	if (h.pt != m->last_pt)
 		set_clock_rate(m, m->cm, h.pt);
 	ct_rtp_stream_update(&m->st, &h, pkt->ts_us);
-	ct_dialog_touch_media(m->cm->d, pkt->ts_us);
-	t->last_call = m->cm->d;
+	ct_dialog_touch_media(m->d, pkt->ts_us);
+	t->last_call = m->d;
 	t->stats.packets++;
 	if (t->audio_dir != NULL && m->speaker != CT_PARTY_NONE)
 		record_packet(t, m, &h, pkt->ts_us);

@@ -87,20 +87,21 @@ int ct_rtp_parse(const uint8_t *p, size_t len, struct ct_rtp_hdr *h)
 
 	if (p == NULL || h == NULL || len < RTP_FIXED_LEN)
 		return CT_ERR;
-	ct_cursor_init(&c, p, len);
-	b0 = ct_get_u8(&c);
-	b1 = ct_get_u8(&c);
+	/* The fixed header is there (len checked above): read it in place. */
+	b0 = p[0];
+	b1 = p[1];
 	h->version = (uint8_t)(b0 >> 6);
 	h->padding = (b0 & 0x20) != 0;
 	h->extension = (b0 & 0x10) != 0;
 	h->csrc_count = (uint8_t)(b0 & 0x0f);
 	h->marker = (b1 & 0x80) != 0;
 	h->pt = (uint8_t)(b1 & 0x7f);
-	h->seq = ct_get_be16(&c);
-	h->ts = ct_get_be32(&c);
-	h->ssrc = ct_get_be32(&c);
+	h->seq = (uint16_t)(p[2] << 8 | p[3]);
+	h->ts = (uint32_t)p[4] << 24 | (uint32_t)p[5] << 16 | (uint32_t)p[6] << 8 | p[7];
+	h->ssrc = (uint32_t)p[8] << 24 | (uint32_t)p[9] << 16 | (uint32_t)p[10] << 8 | p[11];
 	if (h->version != 2)
 		return CT_ERR;
+	ct_cursor_init(&c, p + RTP_FIXED_LEN, len - RTP_FIXED_LEN);
 	ct_skip(&c, (size_t)h->csrc_count * 4);
 	if (h->extension)
 		skip_extension(&c);
@@ -127,16 +128,14 @@ int ct_rtp_parse(const uint8_t *p, size_t len, struct ct_rtp_hdr *h)
  */
 bool ct_rtcp_looks_like(const uint8_t *p, size_t len)
 {
-	struct ct_cursor c;
 	uint8_t b0, pt;
 	size_t bytes;
 
 	if (p == NULL || len < 8)
 		return false;
-	ct_cursor_init(&c, p, len);
-	b0 = ct_get_u8(&c);
-	pt = ct_get_u8(&c);
-	bytes = ((size_t)ct_get_be16(&c) + 1) * 4;
+	b0 = p[0];             /* len >= 8 checked above */
+	pt = p[1];
+	bytes = ((size_t)(p[2] << 8 | p[3]) + 1) * 4;
 	if ((b0 >> 6) != 2 || pt < RTCP_PT_FIRST || pt > RTCP_PT_LAST)
 		return false;
 	return bytes <= len;

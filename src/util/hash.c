@@ -113,6 +113,30 @@ uint64_t ct_siphash(const struct ct_hash_key *k, const void *p, size_t len)
 	return v0 ^ v1 ^ v2 ^ v3;
 }
 
+uint64_t ct_siphash12(const struct ct_hash_key *k, const void *p)
+{
+	const uint8_t *in = p;
+	uint64_t v0 = k->k0 ^ 0x736f6d6570736575ull;
+	uint64_t v1 = k->k1 ^ 0x646f72616e646f6dull;
+	uint64_t v2 = k->k0 ^ 0x6c7967656e657261ull;
+	uint64_t v3 = k->k1 ^ 0x7465646279746573ull;
+	uint64_t m = load_le64(in);
+	uint64_t b = (uint64_t)12 << 56 | (uint64_t)in[8] | (uint64_t)in[9] << 8 |
+	    (uint64_t)in[10] << 16 | (uint64_t)in[11] << 24;
+
+	v3 ^= m;
+	sipround(&v0, &v1, &v2, &v3);
+	v0 ^= m;
+	v3 ^= b;
+	sipround(&v0, &v1, &v2, &v3);
+	v0 ^= b;
+	v2 ^= 0xff;
+	sipround(&v0, &v1, &v2, &v3);
+	sipround(&v0, &v1, &v2, &v3);
+	sipround(&v0, &v1, &v2, &v3);
+	return v0 ^ v1 ^ v2 ^ v3;
+}
+
 uint64_t ct_siphash24(const struct ct_hash_key *k, const void *p, size_t len)
 {
 	return siphash_cd(k, p, len, 2, 4);
