@@ -526,6 +526,13 @@ static int db_setup(struct sqlite_sink *ss, char *errbuf)
 	    exec(ss->db, "PRAGMA synchronous=FULL", &msg) != CT_OK ||
 	    /* 16 MiB of page cache (default 2 MiB): the hot index pages stay in memory */
 	    exec(ss->db, "PRAGMA cache_size=-16384", &msg) != CT_OK ||
+	    /*
+	     * The savepoint around each record keeps the original of every
+	     * page the record changes in a sub-journal; in a temporary file
+	     * (the default) that was a new file and two pwrite(2) per page
+	     * for every record.  In memory it is one record's pages at most.
+	     */
+	    exec(ss->db, "PRAGMA temp_store=MEMORY", &msg) != CT_OK ||
 	    migrate(ss->db, ver < 0 ? 0 : ver, &msg) != CT_OK)
 		goto fail_msg;
 	if (prepare_all(ss) != CT_OK)

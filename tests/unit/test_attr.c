@@ -408,8 +408,13 @@ static void test_numbers_colliding(void)
 	for (i = 0; t != NULL && i < N; i++)
 		found += ct_numbers_find(t, nums[i]) != NULL;
 	CHECK_INT(found, N);
-	CHECK(ct_numbers_max_probe(t) >= 1 && ct_numbers_max_probe(t) <= 16);
-	if (ct_numbers_max_probe(t) > 16)
+	/*
+	 * Linear probing at load 1/4 with a random key: the longest probe is
+	 * usually under 10 and was seen at 17 (once in nine runs), so 16 was a
+	 * flaky bound; 32 still tells keyed from colliding (512 here).
+	 */
+	CHECK(ct_numbers_max_probe(t) >= 1 && ct_numbers_max_probe(t) <= 32);
+	if (ct_numbers_max_probe(t) > 32)
 		fprintf(stderr, "  longest probe %zu\n", ct_numbers_max_probe(t));
 	ct_numbers_free(t);
 	for (i = 0; i < N; i++)
@@ -1418,6 +1423,52 @@ static void test_store_update(void)
 	}
 }
 
+/*
+ * The store's repeat correction is bounded per record: 70 calls of one
+ * number are stored, then a call of that number that started before them
+ * all.  The 64 that start first (CT_SQL_REPEAT_MAX) get one more earlier
+ * call, the last 6 keep theirs; without the bound all 70 change, and a
+ * number with n nested calls costs O(n^2) row updates.
+ */
+static void test_store_repeat_bound(void)
+{
+	const char *db = tmp_path("rep.db");
+	char errbuf[CT_ERRBUF_SIZE] = "";
+	struct ct_call_record *r;
+	sqlite3 *h = NULL;
+	char id[16];
+	void *priv;
+	int i;
+
+	unlink(db);
+	priv = ct_sink_open_target(&ct_sink_sqlite, db, errbuf);
+	CHECK(priv != NULL);
+	if (priv == NULL)
+		return;
+	for (i = 0; i <= 70; i++) {
+		snprintf(id, sizeof(id), "c%d", i);
+		/* c0..c69 start at 100..169 s and are stored first; c70 starts at 0 s */
+		r = mkrec(id, "447700900001", "1", "198.51.100.1", "203.0.113.10",
+		    i < 70 ? 100 + i : 0, 1000, CT_DISP_ANSWERED);
+		r->caller_number = strdup("+447700900001");
+		r->direction = CT_DIR_INBOUND;
+		r->has_history = true;
+		r->first_call = i == 0 || i == 70;
+		r->repeat_count = i < 70 ? i : 0;
+		CHECK_INT(ct_sink_sqlite.write(priv, r, errbuf), CT_OK);
+		ct_call_record_free(r);
+	}
+	CHECK_INT(ct_sink_sqlite.close(priv, errbuf), CT_OK);
+	CHECK_INT(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	CHECK_STR(q(h, "SELECT first_call || '/' || repeat_count FROM calls WHERE call_id = 'c0'"),
+	    "0/1");
+	CHECK_STR(q(h, "SELECT repeat_count FROM calls WHERE call_id = 'c63'"), "64");
+	CHECK_STR(q(h, "SELECT repeat_count FROM calls WHERE call_id = 'c64'"), "64");
+	CHECK_STR(q(h, "SELECT repeat_count FROM calls WHERE call_id = 'c69'"), "69");
+	CHECK_STR(q(h, "SELECT count(*) FROM calls WHERE first_call = 0"), "70");
+	sqlite3_close(h);
+}
+
 int main(void)
 {
 	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_attr.XXXXXX");
@@ -1443,6 +1494,7 @@ int main(void)
 	test_attr_agent();
 	test_store();
 	test_store_update();
+	test_store_repeat_bound();
 	{
 		char cmd[128];
 
