@@ -501,21 +501,6 @@ static void call_media_free(struct ct_media_table *t, struct call_media *cm)
 	t->n_calls--;
 }
 
-/* ct_addr_eq inlined for the per-packet lookup (IPv4: one 4-byte compare). */
-static inline bool addr_eq(const struct ct_addr *x, const struct ct_addr *y)
-{
-	uint32_t p, q;
-
-	if (x->family != y->family)
-		return false;
-	if (x->family == 4) {
-		memcpy(&p, x->a, 4);
-		memcpy(&q, y->a, 4);
-		return p == q;
-	}
-	return x->family != 6 || memcmp(x->a, y->a, 16) == 0;
-}
-
 /* The stream of pkt's 4-tuple and ssrc in table h (streams or orphans), or NULL. */
 static inline struct mstream *st_lookup(const struct ct_htab *h, const struct ct_packet *pkt,
     uint32_t ssrc)
@@ -527,7 +512,7 @@ static inline struct mstream *st_lookup(const struct ct_htab *h, const struct ct
 		struct mstream *m = ct_container_of(n, struct mstream, hn);
 
 		if (m->st.ssrc == ssrc && m->sport == pkt->t.sport && m->dport == pkt->t.dport &&
-		    addr_eq(&m->src, &pkt->t.src) && addr_eq(&m->dst, &pkt->t.dst))
+		    ct_addr_eq_nn(&m->src, &pkt->t.src) && ct_addr_eq_nn(&m->dst, &pkt->t.dst))
 			return m;
 	}
 	return NULL;

@@ -104,18 +104,9 @@ int ct_addr_parse(struct ct_addr *a, const char *text)
  */
 bool ct_addr_eq(const struct ct_addr *x, const struct ct_addr *y)
 {
-	uint32_t p, q;
-
 	if (x == NULL || y == NULL)
 		return x == y;
-	if (x->family != y->family)
-		return false;
-	if (x->family == 4) {
-		memcpy(&p, x->a, 4);
-		memcpy(&q, y->a, 4);
-		return p == q;
-	}
-	return x->family != 6 || memcmp(x->a, y->a, 16) == 0;
+	return ct_addr_eq_nn(x, y);
 }
 
 /* One MurmurHash3 32-bit block step: mixes the word k into h. */
