@@ -71,6 +71,24 @@ static uint64_t siphash_cd(const struct ct_hash_key *k, const void *p, size_t le
 }
 
 /*
+ * SipHash-1-3's end: one compression round on the last block b (the
+ * message's tail bytes, its length in the top byte), then the three
+ * finalization rounds.  Shared by ct_siphash and ct_siphash12.
+ */
+static inline uint64_t sip13_last(uint64_t v0, uint64_t v1, uint64_t v2, uint64_t v3,
+    uint64_t b)
+{
+	v3 ^= b;
+	sipround(&v0, &v1, &v2, &v3);
+	v0 ^= b;
+	v2 ^= 0xff;
+	sipround(&v0, &v1, &v2, &v3);
+	sipround(&v0, &v1, &v2, &v3);
+	sipround(&v0, &v1, &v2, &v3);
+	return v0 ^ v1 ^ v2 ^ v3;
+}
+
+/*
  * SipHash-1-3 written out: the per-packet lookups (media endpoints, flows)
  * hash 12-40 bytes, where the general loop's round counters and the byte
  * loop for the tail cost as much as the rounds themselves.
@@ -103,14 +121,7 @@ uint64_t ct_siphash(const struct ct_hash_key *k, const void *p, size_t len)
 	case 1: b |= (uint64_t)in[0]; break;
 	default: break;
 	}
-	v3 ^= b;
-	sipround(&v0, &v1, &v2, &v3);
-	v0 ^= b;
-	v2 ^= 0xff;
-	sipround(&v0, &v1, &v2, &v3);
-	sipround(&v0, &v1, &v2, &v3);
-	sipround(&v0, &v1, &v2, &v3);
-	return v0 ^ v1 ^ v2 ^ v3;
+	return sip13_last(v0, v1, v2, v3, b);
 }
 
 uint64_t ct_siphash12(const struct ct_hash_key *k, const void *p)
@@ -127,14 +138,7 @@ uint64_t ct_siphash12(const struct ct_hash_key *k, const void *p)
 	v3 ^= m;
 	sipround(&v0, &v1, &v2, &v3);
 	v0 ^= m;
-	v3 ^= b;
-	sipround(&v0, &v1, &v2, &v3);
-	v0 ^= b;
-	v2 ^= 0xff;
-	sipround(&v0, &v1, &v2, &v3);
-	sipround(&v0, &v1, &v2, &v3);
-	sipround(&v0, &v1, &v2, &v3);
-	return v0 ^ v1 ^ v2 ^ v3;
+	return sip13_last(v0, v1, v2, v3, b);
 }
 
 uint64_t ct_siphash24(const struct ct_hash_key *k, const void *p, size_t len)
