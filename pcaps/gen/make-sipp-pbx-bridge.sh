@@ -19,6 +19,7 @@
 #   pcaps/gen/make-sipp-pbx-bridge.sh [OUTDIR]   (default: pcaps/; root for dumpcap on lo)
 set -eu
 gen=$(cd "$(dirname "$0")" && pwd)
+. "$gen/sipp-finish.sh"
 outdir=${1:-$gen/..}
 work=/tmp/calltap-sipp-bridge
 mkdir -p "$work"
@@ -79,13 +80,4 @@ for p in $p1 $p2 $p3 $p4 $p5 $p6 $p7 $p8; do
 	wait "$p" || rc=$?
 done
 wait "$p0" || rc=$?
-sleep 1
-kill "$dpid" 2>/dev/null || true
-wait "$dpid" || true
-if [ $rc -ne 0 ]; then
-	echo "$name: a SIPp run failed ($rc); see $work/*.out" >&2
-	exit 1
-fi
-cp "$work/$name.pcap" "$outdir/sipp-$name.pcap"
-chmod 644 "$outdir/sipp-$name.pcap"
-echo "sipp-$name.pcap: $(tshark -n -r "$outdir/sipp-$name.pcap" 2>/dev/null | wc -l) frames"
+sipp_finish "$rc"
