@@ -60,6 +60,13 @@ struct ct_val {
 	int64_t i;        /* INT; BOOL as 0/1 */
 	double d;         /* REAL, always finite */
 	int prec;         /* REAL: digits after the decimal point */
+	/*
+	 * TEXT: strlen(s) when s is known to be plain (our own text: times,
+	 * addresses, names of values; printable ASCII without '"', '\\' or
+	 * ',', not starting with = + - @ or a blank nor ending in a blank), so
+	 * that JSON and CSV copy it as it is; 0 when unknown.
+	 */
+	unsigned plain;
 	char tmp[64];     /* storage for formatted text (times, addresses) */
 };
 
@@ -113,6 +120,7 @@ static inline void ct_schema_value(const struct ct_schema_col *c,
 {
 	v->kind = CT_VAL_NULL;
 	v->prec = c->prec;
+	v->plain = 0;
 	if (c->get != NULL) {
 		c->get(r, v);
 	} else {
@@ -127,6 +135,7 @@ static inline void ct_schema_stream_value(const struct ct_schema_stream_col *c,
 {
 	v->kind = CT_VAL_NULL;
 	v->prec = c->prec;
+	v->plain = 0;
 	c->get(s, v);
 }
 
@@ -136,6 +145,7 @@ static inline void ct_schema_ival_value(const struct ct_schema_ival_col *c,
 {
 	v->kind = CT_VAL_NULL;
 	v->prec = c->prec;
+	v->plain = 0;
 	c->get(iv, v);
 }
 

@@ -46,32 +46,85 @@ static void csv_header(struct ct_buf *b)
 	ct_buf_append(b, "\n", 1);
 }
 
-/* Appends the row of r to b; text cells go through ct_buf_csv_safe (cell is scratch). */
+/* Room for a separator and a cell other than text. */
+#define CELL_ROOM (1 + CT_VAL_NUM_MAX)
+
+/*
+ * Makes room for n more bytes after d, the end of what the row wrote so
+ * far into b (b->len is behind): returns the new d (b->p may move), lim
+ * updated; NULL when out of memory.
+ */
+static char *row_grow(struct ct_buf *b, char *d, char **lim, size_t n)
+{
+	b->len = (size_t)(d - b->p);
+	if ((d = ct_buf_room(b, n)) == NULL)
+		return NULL;
+	*lim = b->p + b->cap - 1;
+	return d;
+}
+
+/*
+ * Appends the row of r to b: each cell written straight into b, text
+ * cells as ct_buf_csv_cell makes them (the cells of ct_buf_csv_safe; cell
+ * is its scratch for the rare text that needs it), numbers by ct_val_num.
+ */
 static void csv_row(const struct ct_call_record *r, struct ct_buf *b, struct ct_buf *cell)
 {
-	const struct ct_schema_col *c;
-	bool first = true;
+	const struct ct_schema_col *c = ct_schema_calls, *e = c + ct_schema_ncalls;
+	size_t sep = 0, n;
 	struct ct_val v;
-	size_t i;
+	char *d, *lim, *end;
+	const char *s;
 
-	for (i = 0; i < ct_schema_ncalls; i++) {
-		c = &ct_schema_calls[i];
+	if ((d = row_grow(b, b->p + b->len, &lim, CELL_ROOM)) == NULL)
+		return;
+	for (; c < e; c++) {
 		if (!(c->outputs & CT_OUT_CSV))
 			continue;
-		if (!first)
-			ct_buf_append(b, ",", 1);
-		first = false;
-		ct_schema_value(c, r, &v);
-		if (v.kind == CT_VAL_TEXT) {
-			ct_buf_csv_safe(cell, v.s);
-			if (cell->oom)
-				b->oom = 1;
-			else
-				ct_buf_csv_str(b, cell->p);
+		if ((size_t)(lim - d) < CELL_ROOM && (d = row_grow(b, d, &lim, CELL_ROOM)) == NULL)
+			return;
+		*d = ',';
+		d += sep;
+		sep = 1;
+		if (c->get == NULL) {   /* a string field: no ct_val */
+			if ((s = *(char *const *)(const void *)((const char *)r + c->str_off)) == NULL)
+				continue;
 		} else {
-			ct_val_csv(&v, b);
+			ct_schema_value(c, r, &v);
+			if (v.kind == CT_VAL_TEXT && v.plain > 0) {   /* our own text: as it is */
+				if ((size_t)(lim - d) < sizeof(v.tmp) &&
+				    (d = row_grow(b, d, &lim, sizeof(v.tmp))) == NULL)
+					return;
+				ct_val_plain_copy(&v, d);
+				d += v.plain;
+				continue;
+			}
+			if (v.kind != CT_VAL_TEXT) {
+				if (v.kind == CT_VAL_JSON) {
+					b->len = (size_t)(d - b->p);
+					ct_buf_csv_str(b, v.s);
+					if ((d = row_grow(b, b->p + b->len, &lim, CELL_ROOM)) == NULL)
+						return;
+				} else if (v.kind != CT_VAL_NULL) {
+					d += ct_val_num(&v, d);
+				}
+				continue;
+			}
+			s = v.s;
 		}
+		n = strlen(s);
+		if ((size_t)(lim - d) < 3 * n + 2 && (d = row_grow(b, d, &lim, 3 * n + 2)) == NULL)
+			return;
+		if ((end = ct_csv_cell_put(d, s, n)) != NULL) {
+			d = end;
+			continue;
+		}
+		b->len = (size_t)(d - b->p);
+		ct_buf_csv_cell(b, s, cell);
+		if ((d = row_grow(b, b->p + b->len, &lim, CELL_ROOM)) == NULL)
+			return;
 	}
+	b->len = (size_t)(d - b->p);
 	ct_buf_append(b, "\n", 1);
 }
 

@@ -264,31 +264,41 @@ static void put_digits(char *p, unsigned v, int n)
 	}
 }
 
-/*
- * Writes us (microseconds since the epoch) as "YYYY-MM-DDTHH:MM:SS.uuuuuuZ"
- * (UTC, 27 characters) into buf and returns buf.  Negative times (including
- * CT_TIME_NONE), times after 9999-12-31 (timestamps are clamped below that)
- * and a buffer too small for the text give "" (when len > 0).  buf may be
- * NULL only when len is 0.  The civil date comes from the day count by the
- * proleptic Gregorian rule (400-year eras of 146097 days, years starting in
- * March so that the leap day is the last of its year), without gmtime_r and
- * printf: records carry two or more times each and floods make millions.
- */
-char *ct_time_iso(int64_t us, char *buf, size_t len)
-{
-	int64_t sec, days;
-	unsigned sod, era_day, yoe, doy, mp, y, m, d;
+/* "00" .. "99". */
+static const char digits2[201] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
 
-	if (len == 0)
-		return buf;
-	buf[0] = '\0';
-	if (us < 0 || len < 28 || us / 1000000 >= INT64_C(253402300800))   /* 10000-01-01 */
-		return buf;
-	sec = us / 1000000;
-	days = sec / 86400;
-	sod = (unsigned)(sec % 86400);
-	/* Days since 0000-03-01: 719468 days before 1970-01-01. */
-	days += 719468;
+/* Writes v (< 100) as two digits at p. */
+static inline void put2(char *p, unsigned v)
+{
+	p[0] = digits2[2 * v];
+	p[1] = digits2[2 * v + 1];
+}
+
+/*
+ * The date part "YYYY-MM-DDT" of the last day ct_time_iso formatted on this
+ * thread (day: days since the epoch, -1 before the first), and the text up
+ * to the microseconds of the last second.  A cache of a pure function, per
+ * thread so that the output threads never share it: the times of a record,
+ * and of the records of a flood, fall on the same day and often the same
+ * second, and the civil date is most of the work.
+ */
+struct iso_day {
+	int64_t day;
+	int64_t sec;         /* the second whose text is in sec_text, -1 before the first */
+	char text[12];
+	char sec_text[20];   /* "YYYY-MM-DDTHH:MM:SS." of sec */
+};
+static _Thread_local struct iso_day iso_day_cache = { -1, -1, "", "" };
+
+/* Writes day (days since 1970-01-01, 0 .. 2932896) as "YYYY-MM-DDT" at buf. */
+static void iso_date(int64_t day, char *buf)
+{
+	int64_t days = day + 719468;   /* days since 0000-03-01 */
+	unsigned era_day, yoe, doy, mp, y, m, d;
+
 	era_day = (unsigned)(days % 146097);
 	yoe = (era_day - era_day / 1460 + era_day / 36524 - era_day / 146096) / 365;
 	y = (unsigned)(days / 146097) * 400 + yoe;
@@ -300,17 +310,57 @@ char *ct_time_iso(int64_t us, char *buf, size_t len)
 		y++;
 	put_digits(buf, y, 4);
 	buf[4] = '-';
-	put_digits(buf + 5, m, 2);
+	put2(buf + 5, m);
 	buf[7] = '-';
-	put_digits(buf + 8, d, 2);
+	put2(buf + 8, d);
 	buf[10] = 'T';
-	put_digits(buf + 11, sod / 3600, 2);
-	buf[13] = ':';
-	put_digits(buf + 14, sod / 60 % 60, 2);
-	buf[16] = ':';
-	put_digits(buf + 17, sod % 60, 2);
-	buf[19] = '.';
-	put_digits(buf + 20, (unsigned)(us % 1000000), 6);
+}
+
+/*
+ * Writes us (microseconds since the epoch) as "YYYY-MM-DDTHH:MM:SS.uuuuuuZ"
+ * (UTC, 27 characters) into buf and returns buf.  Negative times (including
+ * CT_TIME_NONE), times after 9999-12-31 (timestamps are clamped below that)
+ * and a buffer too small for the text give "" (when len > 0).  buf may be
+ * NULL only when len is 0.  The civil date comes from the day count by the
+ * proleptic Gregorian rule (400-year eras of 146097 days, years starting in
+ * March so that the leap day is the last of its year), without gmtime_r and
+ * printf, and is kept per thread for the next time on the same day (the
+ * rest is two digits per table load): records carry two or more times
+ * each and floods make millions.
+ */
+char *ct_time_iso(int64_t us, char *buf, size_t len)
+{
+	struct iso_day *c = &iso_day_cache;
+	int64_t sec, day;
+	unsigned sod, frac;
+
+	if (len == 0)
+		return buf;
+	buf[0] = '\0';
+	if (us < 0 || len < 28 || us / 1000000 >= INT64_C(253402300800))   /* 10000-01-01 */
+		return buf;
+	sec = us / 1000000;
+	frac = (unsigned)(us - sec * 1000000);
+	if (c->sec != sec) {
+		day = sec / 86400;
+		sod = (unsigned)(sec - day * 86400);
+		if (c->day != day) {
+			iso_date(day, c->text);
+			c->day = day;
+		}
+		memcpy(c->sec_text, c->text, 11);
+		put2(c->sec_text + 11, sod / 3600);
+		c->sec_text[13] = ':';
+		put2(c->sec_text + 14, sod / 60 % 60);
+		c->sec_text[16] = ':';
+		put2(c->sec_text + 17, sod % 60);
+		c->sec_text[19] = '.';
+		c->sec = sec;
+	}
+	memcpy(buf, c->sec_text, 20);
+	put2(buf + 20, frac / 10000);
+	put2(buf + 22, frac / 100 % 100);
+	put2(buf + 24, frac % 100);
 	buf[26] = 'Z';
 	buf[27] = '\0';
 	return buf;
@@ -392,19 +442,35 @@ static const uint64_t pow10_u64[FIX_MAX_PREC + 1] = {
 /*
  * The exact "%.*f" digits of |d| (0 <= |d| < 2^53, prec <= FIX_MAX_PREC) as
  * one integer, round(|d| * 10^prec) with ties to even, as glibc's printf
- * rounds the exact binary value in the default rounding mode.  The integer
+ * rounds the exact binary value in the default rounding mode (away from a
+ * tie, the product in doubles says it at once).  The integer
  * part is exact in a double and the fraction f = m * 2^-k (m < 2^53) times
  * 5^prec * 2^prec is computed exactly in 128 bits, so no double rounding.
  */
 #ifdef __SIZEOF_INT128__
 static uint64_t fixed_digits(double a, int prec)
 {
-	double ip = floor(a), f = a - ip;   /* both exact */
-	uint64_t q = (uint64_t)ip * pow10_u64[prec];
+	double t = a * (double)pow10_u64[prec], ip, f;
+	uint64_t q, m, p5 = 1;
 	unsigned __int128 num, rem, half;
-	uint64_t m, p5 = 1;
 	int e, k, i;
 
+	/*
+	 * Quick answer: below 2^40 the product t is within 2^-13 of the exact
+	 * a * 10^prec, so unless t is near a tie (.499 to .501) rounding t
+	 * rounds the exact value the same way.
+	 */
+	if (t < 1099511627776.0) {
+		q = (uint64_t)t;
+		f = t - (double)q;
+		if (f < 0.499)
+			return q;
+		if (f > 0.501)
+			return q + 1;
+	}
+	ip = floor(a);
+	f = a - ip;   /* both exact */
+	q = (uint64_t)ip * pow10_u64[prec];
 	if (f == 0)
 		return q;
 	/* f = m * 2^(e - 53) with 2^52 <= m < 2^53 (frexp: f = fr * 2^e, 0.5 <= fr < 1) */
@@ -481,12 +547,42 @@ bool ct_fmt_fixed(double d, int prec, char *buf, size_t len)
 	return fixed_text(d, prec, buf, len) > 0;
 }
 
+size_t ct_fmt_fixed_len(double d, int prec, char *buf, size_t len)
+{
+	return fixed_text(d, prec, buf, len);
+}
+
 /* ---- rendering ----------------------------------------------------------- */
+
+/* "false" and "true", padded so that 8 bytes can be copied from either. */
+static const char bool_text[2][8] = { "false", "true" };
+
+/* ct_val_num (record_int.h), inline here. */
+static inline size_t num_text(const struct ct_val *v, char *d)
+{
+	switch (v->kind) {
+	case CT_VAL_INT:
+	case CT_VAL_STREAMS:
+		return ct_fmt_i64(d, v->i);
+	case CT_VAL_REAL:
+		return fixed_text(v->d, v->prec, d, CT_VAL_NUM_MAX);
+	case CT_VAL_BOOL:
+		memcpy(d, bool_text[v->i != 0], 8);
+		return v->i != 0 ? 4 : 5;
+	default:
+		return 0;
+	}
+}
+
+size_t ct_val_num(const struct ct_val *v, char *d)
+{
+	return num_text(v, d);
+}
 
 /* Appends v in JSON syntax; a REAL that cannot be formatted becomes null. */
 void ct_val_json(const struct ct_val *v, struct ct_buf *b)
 {
-	char num[64];
+	char *d;
 	size_t n;
 
 	switch (v->kind) {
@@ -498,20 +594,16 @@ void ct_val_json(const struct ct_val *v, struct ct_buf *b)
 		break;
 	case CT_VAL_INT:
 	case CT_VAL_STREAMS:
-		ct_buf_i64(b, v->i);
-		break;
 	case CT_VAL_REAL:
-		n = fixed_text(v->d, v->prec, num, sizeof(num));
-		if (n > 0)
-			ct_buf_append(b, num, n);
-		else
-			ct_buf_append(b, "null", 4);
-		break;
 	case CT_VAL_BOOL:
-		if (v->i)
-			ct_buf_append(b, "true", 4);
-		else
-			ct_buf_append(b, "false", 5);
+		if ((d = ct_buf_room(b, CT_VAL_NUM_MAX)) == NULL)
+			break;
+		n = num_text(v, d);
+		if (n == 0) {
+			memcpy(d, "null", 4);
+			n = 4;
+		}
+		ct_buf_commit(b, d + n);
 		break;
 	default:
 		ct_buf_append(b, "null", 4);
@@ -522,8 +614,7 @@ void ct_val_json(const struct ct_val *v, struct ct_buf *b)
 /* Appends v as a CSV field: null is empty, booleans are true/false. */
 void ct_val_csv(const struct ct_val *v, struct ct_buf *b)
 {
-	char num[64];
-	size_t n;
+	char *d;
 
 	switch (v->kind) {
 	case CT_VAL_TEXT:
@@ -532,18 +623,10 @@ void ct_val_csv(const struct ct_val *v, struct ct_buf *b)
 		break;
 	case CT_VAL_INT:
 	case CT_VAL_STREAMS:
-		ct_buf_i64(b, v->i);
-		break;
 	case CT_VAL_REAL:
-		n = fixed_text(v->d, v->prec, num, sizeof(num));
-		if (n > 0)
-			ct_buf_append(b, num, n);
-		break;
 	case CT_VAL_BOOL:
-		if (v->i)
-			ct_buf_append(b, "true", 4);
-		else
-			ct_buf_append(b, "false", 5);
+		if ((d = ct_buf_room(b, CT_VAL_NUM_MAX)) != NULL)
+			ct_buf_commit(b, d + num_text(v, d));
 		break;
 	default:
 		break;
@@ -551,122 +634,279 @@ void ct_val_csv(const struct ct_val *v, struct ct_buf *b)
 }
 
 /*
- * Builds k: every key of the JSON form as ,"name": back to back, so that a
- * record appends each with one memcpy of a known length instead of a
- * strlen and three appends (a flood makes thousands of records a second,
- * each with about 60 keys).  CT_OK or CT_NOMEM (k is then empty).
+ * Builds k: every key of the JSON form as ,"name":null in a slot of its
+ * own (zero-padded to CT_JSON_SLOT bytes), so that a record appends a key,
+ * or a key and its null, with one copy of a fixed size (a flood makes
+ * thousands of records a second, each with about 60 keys).  A name too
+ * long for a slot gets len 0 (written from the name instead).  CT_OK or
+ * CT_NOMEM (k is then empty).
  */
 int ct_json_keys_init(struct ct_json_keys *k)
 {
-	size_t n = ct_schema_ncalls + ct_schema_nstreams, i;
-	struct ct_buf t;
+	size_t n = ct_schema_ncalls + ct_schema_nstreams, i, len;
+	const char *name;
 
-	k->text = NULL;
-	k->off = calloc(n + 1, sizeof(*k->off));
-	if (k->off == NULL)
+	k->key = calloc(n, sizeof(*k->key));
+	if (k->key == NULL)
 		return CT_NOMEM;
-	ct_buf_init(&t);
 	for (i = 0; i < n; i++) {
-		k->off[i] = t.len;
 		if (i < ct_schema_ncalls && !(ct_schema_calls[i].outputs & CT_OUT_JSON))
 			continue;
-		ct_buf_puts(&t, ",\"");
-		ct_buf_puts(&t, i < ct_schema_ncalls ? ct_schema_calls[i].name :
-		    ct_schema_streams[i - ct_schema_ncalls].name);
-		ct_buf_puts(&t, "\":");
+		name = i < ct_schema_ncalls ? ct_schema_calls[i].name :
+		    ct_schema_streams[i - ct_schema_ncalls].name;
+		len = strlen(name);
+		if (len + 8 >= CT_JSON_SLOT)
+			continue;
+		k->key[i].text[0] = ',';
+		k->key[i].text[1] = '"';
+		memcpy(k->key[i].text + 2, name, len);
+		memcpy(k->key[i].text + 2 + len, "\":null", 6);
+		k->key[i].len = (unsigned char)(len + 4);
 	}
-	k->off[n] = t.len;
-	if (t.oom || t.cap == 0) {
-		ct_buf_fini(&t);
-		ct_json_keys_fini(k);
-		return CT_NOMEM;
-	}
-	k->text = t.p;   /* heap memory: t.cap > 0 */
 	return CT_OK;
 }
 
 /* Frees what ct_json_keys_init allocated; k is left empty (fini again is a no-op). */
 void ct_json_keys_fini(struct ct_json_keys *k)
 {
-	free(k->text);
-	free(k->off);
-	k->text = NULL;
-	k->off = NULL;
+	free(k->key);
+	k->key = NULL;
+}
+
+/* Room for a field other than text: its key slot, then the value. */
+#define FIELD_ROOM (CT_JSON_SLOT + CT_VAL_NUM_MAX)
+
+/*
+ * Where a record is being written: d, the next byte of b, with room up to
+ * lim (a NUL still fits after it).  b->len is only brought up to date by
+ * wr_sync, so the fields go without a store each.
+ */
+struct wr {
+	struct ct_buf *b;
+	char *d, *lim;
+};
+
+static inline void wr_sync(struct wr *w)
+{
+	w->b->len = (size_t)(w->d - w->b->p);
+}
+
+/* Makes room for n more bytes; false when out of memory (b->oom set). */
+static bool wr_grow(struct wr *w, size_t n)
+{
+	wr_sync(w);
+	if ((w->d = ct_buf_room(w->b, n)) == NULL)
+		return false;
+	w->lim = w->b->p + w->b->cap - 1;
+	return true;
+}
+
+static inline bool wr_need(struct wr *w, size_t n)
+{
+	return (size_t)(w->lim - w->d) >= n || wr_grow(w, n);
+}
+
+/* Appends text s (not NULL) as a JSON string; false when out of memory. */
+static inline bool wr_json_str(struct wr *w, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n > CT_PUT_MAX) {   /* in pieces, by the buffer's own writer */
+		wr_sync(w);
+		if (ct_buf_json_strn(w->b, s, n) != CT_OK)
+			return false;
+		w->d = w->b->p + w->b->len;
+		w->lim = w->b->p + w->b->cap - 1;
+		return true;
+	}
+	if (!wr_need(w, 6 * n + 5))
+		return false;
+	w->d = ct_json_str_put(w->d, s, n);
+	return true;
+}
+
+/* Appends the n bytes at s; false when out of memory. */
+static inline bool wr_put(struct wr *w, const char *s, size_t n)
+{
+	if (!wr_need(w, n))
+		return false;
+	memcpy(w->d, s, n);
+	w->d += n;
+	return true;
 }
 
 /*
- * Appends key j (0..ncalls-1: ct_schema_calls[j], then the stream columns)
- * of name: from k when given (first: without its leading comma), else
- * built from name.
+ * Appends ,"name": and the value v (not a stream array) for the key kk of
+ * column name, with the field's leading comma (the caller turns the first
+ * one of an object into its '{').  The key slot is copied whole (it ends
+ * in null, so that a null value costs nothing more); room for FIELD_ROOM
+ * bytes is there.  False when out of memory.
  */
-static void json_key(struct ct_buf *b, const struct ct_json_keys *k, size_t j,
-    const char *name, bool first)
+static inline __attribute__((always_inline)) bool wr_field(struct wr *w, const struct ct_json_key *kk, const char *name,
+    const struct ct_val *v)
 {
-	if (k != NULL && k->text != NULL) {
-		ct_buf_append(b, k->text + k->off[j] + first, k->off[j + 1] - k->off[j] - first);
-		return;
+	size_t n;
+
+	if (kk->len == 0) {    /* a name too long for a slot */
+		if (!wr_put(w, ",\"", 2) || !wr_put(w, name, strlen(name)) || !wr_put(w, "\":", 2) ||
+		    !wr_need(w, FIELD_ROOM))
+			return false;
+		memcpy(w->d, "null", 4);
+	} else {
+		memcpy(w->d, kk->text, CT_JSON_SLOT);
+		w->d += kk->len;
 	}
-	ct_buf_puts(b, first ? "\"" : ",\"");
-	ct_buf_puts(b, name);
-	ct_buf_puts(b, "\":");
+	switch (v->kind) {
+	case CT_VAL_TEXT:
+		if (v->plain == 0)
+			return wr_json_str(w, v->s);
+		if (!wr_need(w, sizeof(v->tmp) + 2))
+			return false;
+		*w->d = '"';
+		ct_val_plain_copy(v, w->d + 1);
+		w->d += v->plain + 1;
+		*w->d++ = '"';
+		return true;
+	case CT_VAL_JSON:
+		return wr_put(w, v->s, strlen(v->s));
+	case CT_VAL_INT:
+	case CT_VAL_STREAMS:
+	case CT_VAL_REAL:
+	case CT_VAL_BOOL:
+		n = num_text(v, w->d);
+		if (n > 0) {
+			w->d += n;
+			return true;
+		}
+		memcpy(w->d, "null", 4);
+		break;
+	default:
+		break;
+	}
+	w->d += 4;   /* the slot's null */
+	return true;
 }
 
-/* ct_stream_json with the keys of k (NULL: built from the names). */
-static void stream_json(const struct ct_stream_stats *s, struct ct_buf *b,
-    const struct ct_json_keys *k)
+/* Appends one stream object ({"src":...}) with the keys of k; false when out of memory. */
+static bool wr_stream(struct wr *w, const struct ct_stream_stats *s, const struct ct_json_keys *k)
 {
+	const struct ct_json_key *kk = k->key + ct_schema_ncalls;
+	size_t start = (size_t)(w->d - w->b->p), i;
 	struct ct_val v;
-	size_t i;
 
-	ct_buf_append(b, "{", 1);
 	for (i = 0; i < ct_schema_nstreams; i++) {
 		ct_schema_stream_value(&ct_schema_streams[i], s, &v);
-		json_key(b, k, ct_schema_ncalls + i, ct_schema_streams[i].name, i == 0);
-		ct_val_json(&v, b);
+		if (!wr_need(w, FIELD_ROOM) || !wr_field(w, &kk[i], ct_schema_streams[i].name, &v))
+			return false;
 	}
-	ct_buf_append(b, "}", 1);
+	if (w->b->p + start == w->d)
+		return wr_put(w, "{}", 2);
+	w->b->p[start] = '{';   /* the first key's comma */
+	return wr_put(w, "}", 1);
+}
+
+/* Ends the writing of w: b->len and its NUL; CT_OK, or CT_NOMEM when ok is false. */
+static int wr_end(struct wr *w, bool ok)
+{
+	if (!ok || w->b->oom) {
+		w->b->oom = 1;
+		return CT_NOMEM;
+	}
+	ct_buf_commit(w->b, w->d);
+	return CT_OK;
 }
 
 /* Appends one stream as a JSON object, keys in ct_schema_streams[] order. */
 void ct_stream_json(const struct ct_stream_stats *s, struct ct_buf *b)
 {
-	stream_json(s, b, NULL);
+	struct ct_json_keys k;
+	struct wr w = { b, b->p + b->len, NULL };
+
+	if (ct_json_keys_init(&k) != CT_OK) {
+		b->oom = 1;
+		return;
+	}
+	wr_end(&w, wr_grow(&w, FIELD_ROOM) && wr_stream(&w, s, &k));
+	ct_json_keys_fini(&k);
+}
+
+/* The streams array of r, [...] after its key. */
+static bool wr_streams(struct wr *w, const struct ct_call_record *r, const struct ct_json_keys *k)
+{
+	size_t n;
+
+	if (!wr_put(w, "[", 1))
+		return false;
+	for (n = 0; r->streams != NULL && n < r->n_streams; n++)
+		if ((n > 0 && !wr_put(w, ",", 1)) || !wr_stream(w, &r->streams[n], k))
+			return false;
+	return wr_put(w, "]", 1);
 }
 
 /*
  * ct_record_json with the keys precomputed in k (ct_json_keys_init; NULL:
- * built from the names, as ct_record_json does): the same text.
+ * built for this call): the same text.  Each field is its key slot copied
+ * whole and its value formatted straight into b; the comma that starts
+ * the first field becomes the object's '{'.
  */
 int ct_record_json_keys(const struct ct_call_record *r, struct ct_buf *b,
     const struct ct_json_keys *k)
 {
-	const struct ct_schema_col *c;
-	bool first = true;
+	const struct ct_schema_col *c = ct_schema_calls, *e = c + ct_schema_ncalls;
+	const struct ct_json_key *kk;
+	struct ct_json_keys own;
+	struct wr w = { b, b->p + b->len, NULL };
+	size_t start = b->len;
 	struct ct_val v;
-	size_t i, n;
+	const char *s;
+	bool ok;
+	int rc;
 
-	ct_buf_append(b, "{", 1);
-	for (i = 0; i < ct_schema_ncalls; i++) {
-		c = &ct_schema_calls[i];
+	if (k == NULL) {
+		if (ct_json_keys_init(&own) != CT_OK) {
+			b->oom = 1;
+			return CT_NOMEM;
+		}
+		rc = ct_record_json_keys(r, b, &own);
+		ct_json_keys_fini(&own);
+		return rc;
+	}
+	if (!(ok = wr_grow(&w, FIELD_ROOM)))
+		return wr_end(&w, false);
+	for (kk = k->key; c < e && ok; c++, kk++) {
 		if (!(c->outputs & CT_OUT_JSON))
 			continue;
-		ct_schema_value(c, r, &v);
-		json_key(b, k, i, c->name, first);
-		first = false;
-		if (v.kind != CT_VAL_STREAMS) {
-			ct_val_json(&v, b);
+		if (!(ok = wr_need(&w, FIELD_ROOM)))
+			break;
+		if (c->get == NULL && kk->len > 0) {   /* a string field: no ct_val */
+			s = *(char *const *)(const void *)((const char *)r + c->str_off);
+			memcpy(w.d, kk->text, CT_JSON_SLOT);
+			if (s == NULL) {
+				w.d += kk->len + 4;
+				continue;
+			}
+			w.d += kk->len;
+			ok = wr_json_str(&w, s);
 			continue;
 		}
-		ct_buf_append(b, "[", 1);
-		for (n = 0; r->streams != NULL && n < r->n_streams; n++) {
-			if (n > 0)
-				ct_buf_append(b, ",", 1);
-			stream_json(&r->streams[n], b, k);
+		ct_schema_value(c, r, &v);
+		if (v.kind != CT_VAL_STREAMS) {
+			ok = wr_field(&w, kk, c->name, &v);
+			continue;
 		}
-		ct_buf_append(b, "]", 1);
+		v.kind = CT_VAL_JSON;
+		v.s = "";
+		ok = wr_field(&w, kk, c->name, &v) && wr_streams(&w, r, k);
 	}
-	ct_buf_append(b, "}", 1);
-	return b->oom ? CT_NOMEM : CT_OK;
+	if (ok) {
+		if (w.d == b->p + start) {
+			ok = wr_put(&w, "{}", 2);
+		} else {
+			b->p[start] = '{';   /* the first key's comma */
+			ok = wr_put(&w, "}", 1);
+		}
+	}
+	return wr_end(&w, ok);
 }
 
 /*

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "calltap/buf.h"
 #include "calltap/record.h"
@@ -20,6 +21,37 @@
 
 /* Locale-independent "%.*f"; false (buf = "") when d is NaN or infinite. */
 bool ct_fmt_fixed(double d, int prec, char *buf, size_t len);
+/* ct_fmt_fixed returning the length of the text (0 when it fails). */
+size_t ct_fmt_fixed_len(double d, int prec, char *buf, size_t len);
+/*
+ * Writes v, an INT, REAL or BOOL (anything else: nothing), at d, which has
+ * room for CT_VAL_NUM_MAX bytes, without a NUL; returns the length (0 also
+ * for a REAL that cannot be formatted): the number as JSON and CSV write it.
+ */
+#define CT_VAL_NUM_MAX 64
+size_t ct_val_num(const struct ct_val *v, char *d);
+/*
+ * Copies the plain text of v (v->plain bytes, see struct ct_val) to d,
+ * which has room for sizeof(v->tmp) bytes; may write past the text up to
+ * that (no NUL).  Text in v->tmp is copied whole, with one fixed-size copy.
+ */
+static inline void ct_val_plain_copy(const struct ct_val *v, char *d)
+{
+	size_t n = v->plain;
+
+	if (v->s == v->tmp)
+		memcpy(d, v->tmp, sizeof(v->tmp));
+	else if (n >= 8 && n <= 16) {
+		memcpy(d, v->s, 8);
+		memcpy(d + n - 8, v->s + n - 8, 8);
+	} else if (n >= 4 && n < 8) {
+		memcpy(d, v->s, 4);
+		memcpy(d + n - 4, v->s + n - 4, 4);
+	} else {
+		memcpy(d, v->s, n);
+	}
+}
+
 /* Appends v in JSON syntax (null, "text", 12, 1.500, true). */
 void ct_val_json(const struct ct_val *v, struct ct_buf *b);
 /* Appends v as a CSV field (empty for null). */
@@ -28,12 +60,17 @@ void ct_val_csv(const struct ct_val *v, struct ct_buf *b);
 /*
  * The keys of the JSON form, escaped and measured once per sink (record.c):
  * key j (ct_schema_calls[j], then ct_schema_streams[j - ct_schema_ncalls])
- * is text[off[j] .. off[j + 1]), written ,"name": (empty for a column that
- * JSON does not carry).
+ * is key[j]: text holds ,"name":null zero-padded to CT_JSON_SLOT bytes and
+ * len is the length of ,"name": (0 for a column that JSON does not carry,
+ * or a name too long for a slot).
  */
+#define CT_JSON_SLOT 48
+struct ct_json_key {
+	char text[CT_JSON_SLOT];
+	unsigned char len;
+};
 struct ct_json_keys {
-	char *text;
-	size_t *off;    /* ct_schema_ncalls + ct_schema_nstreams + 1 offsets */
+	struct ct_json_key *key;   /* ct_schema_ncalls + ct_schema_nstreams */
 };
 int ct_json_keys_init(struct ct_json_keys *k);
 void ct_json_keys_fini(struct ct_json_keys *k);

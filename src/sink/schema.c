@@ -61,6 +61,14 @@ static void val_chars(struct ct_val *v, const char *a, size_t size)
 	val_text(v, n > 0 ? v->tmp : NULL);
 }
 
+/* Text of our own making (see ct_val.plain): a name of a value, static. */
+static void val_name(struct ct_val *v, const char *s)
+{
+	val_text(v, s);
+	if (s != NULL)
+		v->plain = (unsigned)strlen(s);
+}
+
 static void val_int(struct ct_val *v, int64_t i)
 {
 	v->kind = CT_VAL_INT;
@@ -94,6 +102,7 @@ static void val_time(struct ct_val *v, int64_t us)
 {
 	ct_time_iso(us, v->tmp, sizeof(v->tmp));
 	val_text(v, v->tmp[0] != '\0' ? v->tmp : NULL);
+	v->plain = v->tmp[0] != '\0' ? 27 : 0;   /* YYYY-MM-DDTHH:MM:SS.uuuuuuZ */
 }
 
 static void val_addr(struct ct_val *v, const struct ct_addr *a)
@@ -102,6 +111,7 @@ static void val_addr(struct ct_val *v, const struct ct_addr *a)
 	if (a->family == 4 || a->family == 6)
 		ct_addr_str(a, v->tmp, sizeof(v->tmp));
 	val_text(v, v->tmp[0] != '\0' ? v->tmp : NULL);
+	v->plain = (unsigned)strlen(v->tmp);   /* digits, '.', hex digits, ':' */
 }
 
 /*
@@ -136,6 +146,7 @@ static void val_endpoint(struct ct_val *v, const struct ct_addr *a, uint16_t por
 		*p++ = digits[--k];
 	*p = '\0';
 	val_text(v, v->tmp);
+	v->plain = (unsigned)(p - v->tmp);
 }
 
 /* ---- call getters -------------------------------------------------------- */
@@ -147,7 +158,7 @@ static void g_src_ip(R, V)        { val_addr(v, &r->src_ip); }
 static void g_src_port(R, V)      { val_int_or_null(v, r->src_port, 0); }
 static void g_dst_ip(R, V)        { val_addr(v, &r->dst_ip); }
 static void g_dst_port(R, V)      { val_int_or_null(v, r->dst_port, 0); }
-static void g_transport(R, V)     { val_text(v, ct_transport_name(r->transport)); }
+static void g_transport(R, V)     { val_name(v, ct_transport_name(r->transport)); }
 static void g_vlan(R, V)          { val_int_or_null(v, r->vlan, 0); }
 static void g_start_time(R, V)    { val_time(v, r->start_us); }
 static void g_ringing_time(R, V)  { val_time(v, r->ringing_us); }
@@ -158,10 +169,10 @@ static void g_answer_ms(R, V)     { val_int_or_null(v, ct_record_answer_ms(r), -
 static void g_duration_s(R, V)    { val_real(v, ct_record_duration_s(r), true); }
 static void g_talk_s(R, V)        { val_real(v, ct_record_talk_s(r), true); }
 static void g_final_code(R, V)    { val_int_or_null(v, r->final_code, 0); }
-static void g_disposition(R, V)   { val_text(v, ct_disposition_name(r->disposition)); }
-static void g_hangup_by(R, V)     { val_text(v, ct_party_name(r->hangup_by)); }
+static void g_disposition(R, V)   { val_name(v, ct_disposition_name(r->disposition)); }
+static void g_hangup_by(R, V)     { val_name(v, ct_party_name(r->hangup_by)); }
 static void g_q850_cause(R, V)    { val_int_or_null(v, r->q850_cause < 0 ? -1 : r->q850_cause, -1); }
-static void g_direction(R, V)     { val_text(v, ct_direction_name(r->direction)); }
+static void g_direction(R, V)     { val_name(v, ct_direction_name(r->direction)); }
 static void g_truncated(R, V)     { val_bool(v, r->truncated); }
 static void g_auth_chall(R, V)    { val_int(v, r->auth_challenges); }
 static void g_invites(R, V)       { val_int(v, r->invites); }
@@ -230,7 +241,7 @@ static void g_jitter_max_ms(R, V)
 	if (!any)
 		v->kind = CT_VAL_NULL;
 }
-static void g_answered_by(R, V)   { val_text(v, ct_answered_by_name(r->answered_by)); }
+static void g_answered_by(R, V)   { val_name(v, ct_answered_by_name(r->answered_by)); }
 static void g_rings(R, V)         { v->kind = CT_VAL_JSON; v->s = r->rings_json != NULL ? r->rings_json : "[]"; }
 static void g_start_us(R, V)      { val_int_or_null(v, r->start_us, CT_TIME_NONE); }
 static void g_end_us(R, V)        { val_int_or_null(v, r->end_us, CT_TIME_NONE); }
@@ -600,6 +611,7 @@ static void s_ssrc(const struct ct_stream_stats *s, struct ct_val *v)
 		v->tmp[2 + i] = hex[(s->ssrc >> (28 - 4 * i)) & 0xf];
 	v->tmp[10] = '\0';
 	val_text(v, v->tmp);
+	v->plain = 10;
 }
 
 #define S const struct ct_stream_stats *s

@@ -26,6 +26,34 @@ static size_t addr_len(uint8_t family)
 }
 
 /*
+ * The decimal text of every octet value, 1 to 3 digits padded with NULs,
+ * its length in the fourth byte: "0\0\0\1" .. "255\3".
+ */
+#define O1(n) { (char)('0' + (n)), 0, 0, 1 }
+#define O2(n) { (char)('0' + (n) / 10), (char)('0' + (n) % 10), 0, 2 }
+#define O3(n) { (char)('0' + (n) / 100), (char)('0' + (n) / 10 % 10), (char)('0' + (n) % 10), 3 }
+#define O2x10(t) O2(t), O2(t + 1), O2(t + 2), O2(t + 3), O2(t + 4), O2(t + 5), O2(t + 6), \
+    O2(t + 7), O2(t + 8), O2(t + 9)
+#define O3x10(t) O3(t), O3(t + 1), O3(t + 2), O3(t + 3), O3(t + 4), O3(t + 5), O3(t + 6), \
+    O3(t + 7), O3(t + 8), O3(t + 9)
+#define O3x100(h) O3x10(h), O3x10(h + 10), O3x10(h + 20), O3x10(h + 30), O3x10(h + 40), \
+    O3x10(h + 50), O3x10(h + 60), O3x10(h + 70), O3x10(h + 80), O3x10(h + 90)
+static const char octet_text[256][4] = {
+	O1(0), O1(1), O1(2), O1(3), O1(4), O1(5), O1(6), O1(7), O1(8), O1(9),
+	O2x10(10), O2x10(20), O2x10(30), O2x10(40), O2x10(50), O2x10(60), O2x10(70),
+	O2x10(80), O2x10(90),
+	O3x100(100),
+	O3x10(200), O3x10(210), O3x10(220), O3x10(230), O3x10(240),
+	O3(250), O3(251), O3(252), O3(253), O3(254), O3(255),
+};
+#undef O1
+#undef O2
+#undef O3
+#undef O2x10
+#undef O3x10
+#undef O3x100
+
+/*
  * Formats a as text into buf (at most len bytes, NUL included) and returns
  * buf.  An unset address (family 0), a NULL a, or a buffer too small gives "".
  * buf may be NULL only when len is 0 (then NULL is returned).
@@ -45,13 +73,10 @@ char *ct_addr_str(const struct ct_addr *a, char *buf, size_t len)
 		int i;
 
 		for (i = 0; i < 4; i++) {
-			unsigned o = a->a[i];
+			const char *t = octet_text[a->a[i]];
 
-			if (o >= 100)
-				*p++ = (char)('0' + o / 100);
-			if (o >= 10)
-				*p++ = (char)('0' + o / 10 % 10);
-			*p++ = (char)('0' + o % 10);
+			memcpy(p, t, 4);   /* the digits and a NUL, room permitting */
+			p += t[3];
 			*p++ = i < 3 ? '.' : '\0';
 		}
 		return buf;

@@ -82,6 +82,14 @@ fail:
 	return CT_NOMEM;
 }
 
+/* The growing half of ct_buf_room (buf.h): NULL when out of memory (oom set). */
+char *ct_buf_room_grow(struct ct_buf *b, size_t n)
+{
+	if (reserve(b, n) != CT_OK)
+		return NULL;
+	return b->p + b->len;
+}
+
 /*
  * The growing half of ct_buf_append (buf.h): makes room for n more bytes,
  * then appends them.  CT_OK, or CT_NOMEM (sticky) with b left as it was.
@@ -97,23 +105,62 @@ int ct_buf_append_grow(struct ct_buf *b, const void *p, size_t n)
 	return CT_OK;
 }
 
+/* "00" .. "99": two decimal digits per division. */
+static const char digits2[201] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
+/*
+ * Writes v in decimal at d, as printf's "%" PRId64 would (INT64_MIN
+ * included), without a NUL; d has room for CT_I64_MAX bytes.  Returns the
+ * number of bytes written.  The digits are counted first, then written
+ * from the end two at a time: records carry a dozen integers each.
+ */
+size_t ct_fmt_i64(char *d, int64_t v)
+{
+	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v, t = u;
+	size_t n = 1, len;
+	char *p;
+
+	while (t >= 10000) {
+		t /= 10000;
+		n += 4;
+	}
+	n += (t >= 10) + (t >= 100) + (t >= 1000);
+	if (v < 0)
+		*d++ = '-';
+	len = n + (v < 0);
+	p = d + n;
+	while (u >= 100) {
+		unsigned r = (unsigned)(u % 100);
+
+		u /= 100;
+		p -= 2;
+		p[0] = digits2[2 * r];
+		p[1] = digits2[2 * r + 1];
+	}
+	if (u >= 10) {
+		p[-2] = digits2[2 * u];
+		p[-1] = digits2[2 * u + 1];
+	} else {
+		p[-1] = (char)('0' + u);
+	}
+	return len;
+}
+
 /*
  * Appends v in decimal, as printf's "%" PRId64 would, without going through
  * printf (records have dozens of integers).  CT_OK or CT_NOMEM.
  */
 int ct_buf_i64(struct ct_buf *b, int64_t v)
 {
-	char tmp[24];
-	char *p = tmp + sizeof(tmp);
-	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+	char *d = ct_buf_room(b, CT_I64_MAX);
 
-	do {
-		*--p = (char)('0' + u % 10);
-		u /= 10;
-	} while (u != 0);
-	if (v < 0)
-		*--p = '-';
-	return ct_buf_append(b, p, (size_t)(tmp + sizeof(tmp) - p));
+	if (d == NULL)
+		return CT_NOMEM;
+	ct_buf_commit(b, d + ct_fmt_i64(d, v));
+	return CT_OK;
 }
 
 /* Appends printf-formatted text; CT_OK, CT_NOMEM, or CT_ERR (bad format). */
@@ -224,68 +271,179 @@ static const unsigned char json_plain[256] = {
 	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 };
 
-/*
- * Appends the escape of the byte at s (a control, '"' or '\\') or the
- * UTF-8 sequence starting there (\ufffd for a byte that does not start a
- * well-formed one); returns the number of bytes of s consumed.  s[0] is not
- * NUL.
- */
-static size_t json_special(struct ct_buf *b, const unsigned char *s)
-{
-	static const char hex[] = "0123456789abcdef";
-	char esc[6] = { '\\', 0, '0', '0', 0, 0 };
-	size_t k;
+/* ---- escaping 8 bytes at a time ----------------------------------------- */
 
-	if (s[0] >= 0x80) {
-		k = ct_utf8_len(s, strnlen((const char *)s, 4));
-		if (k == 0) {
-			ct_buf_append(b, "\\ufffd", 6);
-			return 1;
-		}
-		ct_buf_append(b, s, k);
-		return k;
-	}
-	esc[1] = json_short_escape(s[0]);
-	if (esc[1] != 0) {
-		ct_buf_append(b, esc, 2);
-	} else {
-		esc[1] = 'u';
-		esc[4] = hex[s[0] >> 4];
-		esc[5] = hex[s[0] & 0xf];
-		ct_buf_append(b, esc, 6);
-	}
-	return 1;
+#define ONES UINT64_C(0x0101010101010101)
+#define HIGHS UINT64_C(0x8080808080808080)
+
+static inline uint64_t load8(const unsigned char *s)
+{
+	uint64_t x;
+
+	memcpy(&x, s, 8);
+	return x;
 }
 
 /*
- * Appends s as a JSON string literal with its quotes (RFC 8259 §7): '"' and
- * '\' are escaped, control characters become \b \f \n \r \t or \u00xx
- * (lower-case hex), well-formed UTF-8 passes through unchanged and every
- * byte that is not part of a well-formed sequence becomes \ufffd.  NULL
- * appends the literal null.  Returns CT_OK or CT_NOMEM.  Runs of plain
- * bytes are found with one table load per byte (no strlen first) and
- * appended at once: records carry a dozen strings each.
+ * High bit set in some byte when a byte of x is below c (c <= 0x80), or
+ * equal to c: exact as to "any" (no borrow reaches a byte unless a lower
+ * one matched), which is all the scans below ask.
+ */
+static inline uint64_t bytes_below(uint64_t x, unsigned c)
+{
+	return (x - ONES * c) & ~x & HIGHS;
+}
+
+static inline uint64_t bytes_equal(uint64_t x, unsigned c)
+{
+	return bytes_below(x ^ (ONES * c), 1);
+}
+
+/* Non-zero when one of the 8 bytes of x is not json_plain. */
+static inline uint64_t json_special8(uint64_t x)
+{
+	return ((x & HIGHS) | bytes_below(x, 0x20) | bytes_equal(x, '"') | bytes_equal(x, '\\'));
+}
+
+/* The largest piece of a string escaped into one reservation. */
+#define ESC_CHUNK CT_PUT_MAX
+
+/*
+ * Escapes s[*i .. end) (reading up to n: a UTF-8 sequence may run past
+ * end, by 3 bytes at most) into d as the body of a JSON string, and
+ * returns the end of what was written; *i is where the input stopped
+ * (>= end).  d has room for 6 * (end - *i) + 3 bytes.  Plain bytes go 8 at
+ * a time when they can (stored as they are checked) and one at a time
+ * otherwise; see ct_buf_json_strn for the rules.
+ */
+static inline __attribute__((always_inline)) char *json_esc(char *d, const unsigned char *s, size_t *i, size_t end, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t j = *i, k, run;
+	uint64_t x;
+	char e;
+
+	for (run = j;; run = j) {
+		while (end - j >= 8 && !json_special8(x = load8(s + j))) {
+			memcpy(d, &x, 8);
+			d += 8;
+			j += 8;
+		}
+		/*
+		 * Under 8 bytes left: the last 8 again, overlapping bytes already
+		 * copied as they are (since run), when the string has them.
+		 */
+		if (end - j < 8 && end - run >= 8 && end > j &&
+		    !json_special8(x = load8(s + end - 8))) {
+			memcpy(d + (end - j) - 8, &x, 8);
+			d += end - j;
+			j = end;
+			break;
+		}
+		if (end - j >= 4 && end - j < 8) {   /* 4 to 7 left: two 4-byte pieces */
+			uint32_t a, z;
+
+			memcpy(&a, s + j, 4);
+			memcpy(&z, s + end - 4, 4);
+			if (!json_special8(a | (uint64_t)z << 32)) {
+				memcpy(d, &a, 4);
+				memcpy(d + (end - j) - 4, &z, 4);
+				d += end - j;
+				j = end;
+				break;
+			}
+		}
+		while (j < end && json_plain[s[j]])
+			*d++ = (char)s[j++];
+		if (j >= end)
+			break;
+		if (s[j] >= 0x80) {
+			k = ct_utf8_len(s + j, n - j < 4 ? n - j : 4);
+			if (k == 0) {
+				memcpy(d, "\\ufffd", 6);
+				d += 6;
+				j++;
+				continue;
+			}
+			while (k-- > 0)
+				*d++ = (char)s[j++];
+			continue;
+		}
+		e = json_short_escape(s[j]);
+		d[0] = '\\';
+		if (e != 0) {
+			d[1] = e;
+			d += 2;
+		} else {
+			memcpy(d + 1, "u00", 3);
+			d[4] = hex[s[j] >> 4];
+			d[5] = hex[s[j] & 0xf];
+			d += 6;
+		}
+		j++;
+	}
+	*i = j;
+	return d;
+}
+
+/*
+ * Writes the n bytes at s (n <= CT_PUT_MAX, no NUL among them) at d as
+ * ct_buf_json_strn would append them, quotes included; d has room for
+ * 6 * n + 5 bytes.  Returns the end of the text (no NUL written).  For
+ * writers that format a record straight into their buffer.
+ */
+char *ct_json_str_put(char *d, const char *s, size_t n)
+{
+	size_t i = 0;
+
+	*d++ = '"';
+	d = json_esc(d, (const unsigned char *)s, &i, n, n);
+	*d++ = '"';
+	return d;
+}
+
+/*
+ * Appends the n bytes at s (no NUL among them) as a JSON string literal
+ * with its quotes (RFC 8259 §7): '"' and '\' are escaped, control
+ * characters become \b \f \n \r \t or \u00xx (lower-case hex), DEL and
+ * well-formed UTF-8 pass through unchanged and every byte that is not part
+ * of a well-formed sequence becomes \ufffd.  Returns CT_OK or CT_NOMEM.
+ * Written straight into b, 8 plain bytes per check where it can: records
+ * carry a dozen strings each.
+ */
+int ct_buf_json_strn(struct ct_buf *b, const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, end = n < ESC_CHUNK ? n : ESC_CHUNK;
+	char *d = ct_buf_room(b, 6 * end + 5);
+
+	if (d == NULL)
+		return CT_NOMEM;
+	*d++ = '"';
+	for (;;) {
+		d = json_esc(d, u, &i, end, n);
+		if (i >= n)
+			break;
+		ct_buf_commit(b, d);
+		end = n - i < ESC_CHUNK ? n : i + ESC_CHUNK;
+		if ((d = ct_buf_room(b, 6 * (end - i) + 4)) == NULL)
+			return CT_NOMEM;
+	}
+	*d++ = '"';
+	ct_buf_commit(b, d);
+	return CT_OK;
+}
+
+/*
+ * Appends s as a JSON string literal with its quotes, as ct_buf_json_strn
+ * (the string's bytes up to its NUL); NULL appends the literal null.
+ * Returns CT_OK or CT_NOMEM.
  */
 int ct_buf_json_str(struct ct_buf *b, const char *s)
 {
-	const unsigned char *u = (const unsigned char *)s;
-	size_t n;
-
 	if (s == NULL)
 		return ct_buf_append(b, "null", 4);
-	ct_buf_append(b, "\"", 1);
-	for (;;) {
-		for (n = 0; json_plain[u[n]]; n++)
-			;
-		if (n > 0) {
-			ct_buf_append(b, u, n);
-			u += n;
-		}
-		if (*u == '\0')
-			break;
-		u += json_special(b, u);
-	}
-	return ct_buf_append(b, "\"", 1);
+	return ct_buf_json_strn(b, s, strlen(s));
 }
 
 /* True when the CSV field must be quoted (RFC 4180 §2.6, plus edge blanks). */
@@ -688,4 +846,141 @@ void ct_buf_csv_safe(struct ct_buf *out, const char *s)
 		memmove(out->p + 1, out->p, out->len);
 		out->p[0] = '\'';
 	}
+}
+
+/* Non-zero when one of the 8 bytes of x is a control, DEL, non-ASCII, ',' or '"'. */
+static inline uint64_t csv_special8(uint64_t x)
+{
+	return (x & HIGHS) | bytes_below(x, 0x20) | bytes_equal(x, 0x7f) | bytes_equal(x, ',') |
+	    bytes_equal(x, '"');
+}
+
+/*
+ * One pass of ct_buf_csv_safe + ct_buf_csv_str for the n bytes of s (n > 0)
+ * when s[0] survives the clean-up and is not a formula prefix: the cell is
+ * written at d (room for 3 * n + 2 bytes), quoted afterwards when it turns
+ * out to need it.  Returns the end of the cell.
+ */
+static char *csv_cell_body(char *d, const unsigned char *s, size_t n)
+{
+	char *start = d;
+	size_t j = 0, k, run;
+	bool quote = s[0] == ' ';
+	uint64_t x;
+
+	for (run = j;; run = j) {
+		while (n - j >= 8 && !csv_special8(x = load8(s + j))) {
+			memcpy(d, &x, 8);
+			d += 8;
+			j += 8;
+		}
+		/* the tail as json_esc takes it */
+		if (n - j < 8 && n - run >= 8 && n > j && !csv_special8(x = load8(s + n - 8))) {
+			memcpy(d + (n - j) - 8, &x, 8);
+			d += n - j;
+			break;
+		}
+		if (n - j >= 4 && n - j < 8) {
+			uint32_t a, z;
+
+			memcpy(&a, s + j, 4);
+			memcpy(&z, s + n - 4, 4);
+			if (!csv_special8(a | (uint64_t)z << 32)) {
+				memcpy(d, &a, 4);
+				memcpy(d + (n - j) - 4, &z, 4);
+				d += n - j;
+				break;
+			}
+		}
+		while (j < n && s[j] >= 0x20 && s[j] < 0x7f && s[j] != ',' && s[j] != '"')
+			*d++ = (char)s[j++];
+		if (j >= n)
+			break;
+		if (s[j] == ',' || s[j] == '"') {
+			quote = true;
+			if (s[j] == '"')
+				*d++ = '"';
+			*d++ = (char)s[j++];
+			continue;
+		}
+		if (s[j] < 0x80) {    /* C0 control or DEL: removed */
+			j++;
+			continue;
+		}
+		k = ct_utf8_len(s + j, n - j < 4 ? n - j : 4);
+		if (k == 0) {
+			memcpy(d, "\xef\xbf\xbd", 3);   /* U+FFFD */
+			d += 3;
+			j++;
+			continue;
+		}
+		if (k == 2 && s[j] == 0xc2 && s[j + 1] <= 0x9f) {   /* C1 control: removed */
+			j += 2;
+			continue;
+		}
+		while (k-- > 0)
+			*d++ = (char)s[j++];
+	}
+	if (d > start && d[-1] == ' ')
+		quote = true;
+	if (!quote)
+		return d;
+	memmove(start + 1, start, (size_t)(d - start));
+	*start = '"';
+	d++;
+	*d++ = '"';
+	return d;
+}
+
+/*
+ * Writes text s (n bytes, its strlen) at d as ct_buf_csv_cell would
+ * append it, when that takes one pass: returns the end of the cell (no
+ * NUL written), or NULL when s needs ct_buf_csv_cell (nothing written).
+ * d has room for 3 * n + 2 bytes.
+ */
+char *ct_csv_cell_put(char *d, const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	unsigned char c = u[0];
+
+	if (n == 0) {
+		memcpy(d, "\"\"", 2);
+		return d + 2;
+	}
+	if (c == '+' && is_e164(s)) {
+		memcpy(d, s, n);
+		return d + n;
+	}
+	if (c < 0x20 || c == 0x7f || c == '=' || c == '+' || c == '-' || c == '@' ||
+	    (c == 0xc2 && u[1] >= 0x80 && u[1] <= 0x9f) || n > CT_PUT_MAX)
+		return NULL;
+	return csv_cell_body(d, u, n);
+}
+
+/*
+ * Appends text s as one spreadsheet-safe CSV field: the same bytes as
+ * ct_buf_csv_safe(scratch, s) followed by ct_buf_csv_str(b, scratch->p),
+ * which is what the fallback does.  The usual cell (a first byte that is
+ * printable, not a formula prefix, or a plain E.164 number) is cleaned,
+ * escaped and copied in one pass straight into b instead, 8 bytes per
+ * check where it can: a CSV row has a dozen text cells.  CT_OK or
+ * CT_NOMEM (b->oom set, also when scratch ran out of memory).
+ */
+int ct_buf_csv_cell(struct ct_buf *b, const char *s, struct ct_buf *scratch)
+{
+	size_t n = strlen(s);
+	char *d = ct_buf_room(b, 3 * n + 2), *e;
+
+	if (d == NULL)
+		return CT_NOMEM;
+	if ((e = ct_csv_cell_put(d, s, n)) != NULL) {
+		ct_buf_commit(b, e);
+		return CT_OK;
+	}
+	ct_buf_csv_safe(scratch, s);
+	if (scratch->oom) {
+		b->oom = 1;
+		return CT_NOMEM;
+	}
+	return ct_buf_csv_str(b, scratch->p);
 }
