@@ -512,29 +512,30 @@ static size_t fixed_text(double d, int prec, char *buf, size_t len)
 #ifdef __SIZEOF_INT128__
 	if (prec >= 0 && prec <= FIX_MAX_PREC &&
 	    fabs(d) < 9007199254740992.0 / (double)pow10_u64[prec]) {
-		char tmp[32], *p = tmp + sizeof(tmp);
-		uint64_t q = fixed_digits(fabs(d), prec), digits = q;
-		size_t n;
+		char tmp[32], *p = len >= sizeof(tmp) ? buf : tmp, *f;
+		uint64_t q = fixed_digits(fabs(d), prec), ip = q / pow10_u64[prec];
+		unsigned fr = (unsigned)(q - ip * pow10_u64[prec]);
+		size_t n = 0;
 		int i;
 
-		for (i = 0; i < prec; i++) {
-			*--p = (char)('0' + q % 10);
-			q /= 10;
-		}
-		if (prec > 0)
-			*--p = '.';
-		do {
-			*--p = (char)('0' + q % 10);
-			q /= 10;
-		} while (q != 0);
-		n = (size_t)(tmp + sizeof(tmp) - p);
-		if (signbit(d) && digits != 0) {   /* no "-0.00" */
-			*--p = '-';
-			n++;
+		if (signbit(d) && q != 0)   /* no "-0.00" */
+			p[n++] = '-';
+		n += ct_fmt_i64(p + n, (int64_t)ip);
+		if (prec > 0) {
+			p[n++] = '.';
+			f = p + n;
+			n += (size_t)prec;
+			for (i = prec; i >= 2; i -= 2) {
+				put2(f + i - 2, fr % 100);
+				fr /= 100;
+			}
+			if (i == 1)
+				f[0] = (char)('0' + fr);
 		}
 		if (n >= len)
 			return 0;
-		memcpy(buf, p, n);
+		if (p == tmp)
+			memcpy(buf, tmp, n);
 		buf[n] = '\0';
 		return n;
 	}
@@ -553,31 +554,6 @@ size_t ct_fmt_fixed_len(double d, int prec, char *buf, size_t len)
 }
 
 /* ---- rendering ----------------------------------------------------------- */
-
-/* "false" and "true", padded so that 8 bytes can be copied from either. */
-static const char bool_text[2][8] = { "false", "true" };
-
-/* ct_val_num (record_int.h), inline here. */
-static inline size_t num_text(const struct ct_val *v, char *d)
-{
-	switch (v->kind) {
-	case CT_VAL_INT:
-	case CT_VAL_STREAMS:
-		return ct_fmt_i64(d, v->i);
-	case CT_VAL_REAL:
-		return fixed_text(v->d, v->prec, d, CT_VAL_NUM_MAX);
-	case CT_VAL_BOOL:
-		memcpy(d, bool_text[v->i != 0], 8);
-		return v->i != 0 ? 4 : 5;
-	default:
-		return 0;
-	}
-}
-
-size_t ct_val_num(const struct ct_val *v, char *d)
-{
-	return num_text(v, d);
-}
 
 /* Appends v in JSON syntax; a REAL that cannot be formatted becomes null. */
 void ct_val_json(const struct ct_val *v, struct ct_buf *b)
@@ -598,7 +574,7 @@ void ct_val_json(const struct ct_val *v, struct ct_buf *b)
 	case CT_VAL_BOOL:
 		if ((d = ct_buf_room(b, CT_VAL_NUM_MAX)) == NULL)
 			break;
-		n = num_text(v, d);
+		n = ct_val_num(v, d);
 		if (n == 0) {
 			memcpy(d, "null", 4);
 			n = 4;
@@ -626,7 +602,7 @@ void ct_val_csv(const struct ct_val *v, struct ct_buf *b)
 	case CT_VAL_REAL:
 	case CT_VAL_BOOL:
 		if ((d = ct_buf_room(b, CT_VAL_NUM_MAX)) != NULL)
-			ct_buf_commit(b, d + num_text(v, d));
+			ct_buf_commit(b, d + ct_val_num(v, d));
 		break;
 	default:
 		break;
@@ -655,13 +631,13 @@ int ct_json_keys_init(struct ct_json_keys *k)
 		name = i < ct_schema_ncalls ? ct_schema_calls[i].name :
 		    ct_schema_streams[i - ct_schema_ncalls].name;
 		len = strlen(name);
-		if (len + 8 >= CT_JSON_SLOT)
+		if (len + 8 >= CT_JSON_SLOT)   /* ,"" :null and the length byte */
 			continue;
 		k->key[i].text[0] = ',';
 		k->key[i].text[1] = '"';
 		memcpy(k->key[i].text + 2, name, len);
 		memcpy(k->key[i].text + 2 + len, "\":null", 6);
-		k->key[i].len = (unsigned char)(len + 4);
+		k->key[i].text[CT_JSON_SLOT - 1] = (char)(len + 4);
 	}
 	return CT_OK;
 }
@@ -747,14 +723,14 @@ static inline __attribute__((always_inline)) bool wr_field(struct wr *w, const s
 {
 	size_t n;
 
-	if (kk->len == 0) {    /* a name too long for a slot */
+	if (CT_JSON_KEY_LEN(kk) == 0) {    /* a name too long for a slot */
 		if (!wr_put(w, ",\"", 2) || !wr_put(w, name, strlen(name)) || !wr_put(w, "\":", 2) ||
 		    !wr_need(w, FIELD_ROOM))
 			return false;
 		memcpy(w->d, "null", 4);
 	} else {
 		memcpy(w->d, kk->text, CT_JSON_SLOT);
-		w->d += kk->len;
+		w->d += CT_JSON_KEY_LEN(kk);
 	}
 	switch (v->kind) {
 	case CT_VAL_TEXT:
@@ -773,7 +749,7 @@ static inline __attribute__((always_inline)) bool wr_field(struct wr *w, const s
 	case CT_VAL_STREAMS:
 	case CT_VAL_REAL:
 	case CT_VAL_BOOL:
-		n = num_text(v, w->d);
+		n = ct_val_num(v, w->d);
 		if (n > 0) {
 			w->d += n;
 			return true;
@@ -843,11 +819,48 @@ static bool wr_streams(struct wr *w, const struct ct_call_record *r, const struc
 	return wr_put(w, "]", 1);
 }
 
+/* A write position in a buffer: d, with room up to lim (a NUL still fits after it). */
+struct wpos {
+	char *d, *lim;
+};
+
+/*
+ * Makes room for n bytes at d (the end of what was written into b, ahead
+ * of b->len); d.d is NULL when out of memory (b->oom set).
+ */
+static struct wpos wpos_grow(struct ct_buf *b, char *d, size_t n)
+{
+	struct wpos w = { NULL, NULL };
+
+	b->len = (size_t)(d - b->p);
+	if ((w.d = ct_buf_room(b, n)) != NULL)
+		w.lim = b->p + b->cap - 1;
+	return w;
+}
+
+/*
+ * Appends the key kk (or the name when it has no slot) and v (not a
+ * stream array) to b through the wr path: the slow way, for names too long
+ * for a slot.  false when out of memory.
+ */
+static bool json_field_slow(struct ct_buf *b, char **d, char **lim,
+    const struct ct_json_key *kk, const char *name, const struct ct_val *v)
+{
+	struct wr w = { b, *d, *lim };
+	bool ok = wr_need(&w, FIELD_ROOM) && wr_field(&w, kk, name, v);
+
+	*d = w.d;
+	*lim = w.lim;
+	return ok;
+}
+
 /*
  * ct_record_json with the keys precomputed in k (ct_json_keys_init; NULL:
  * built for this call): the same text.  Each field is its key slot copied
- * whole and its value formatted straight into b; the comma that starts
- * the first field becomes the object's '{'.
+ * whole (with its null: a null value costs nothing more) and its value
+ * formatted straight into b, d being where the next byte goes (b->len is
+ * only brought up to date for the slow paths); the comma that starts the
+ * first field becomes the object's '{'.
  */
 int ct_record_json_keys(const struct ct_call_record *r, struct ct_buf *b,
     const struct ct_json_keys *k)
@@ -855,12 +868,24 @@ int ct_record_json_keys(const struct ct_call_record *r, struct ct_buf *b,
 	const struct ct_schema_col *c = ct_schema_calls, *e = c + ct_schema_ncalls;
 	const struct ct_json_key *kk;
 	struct ct_json_keys own;
-	struct wr w = { b, b->p + b->len, NULL };
-	size_t start = b->len;
+	size_t start = b->len, n;
 	struct ct_val v;
+	struct wpos g;
+	struct wr w;
 	const char *s;
-	bool ok;
+	char *d, *lim;
+	bool arr;
 	int rc;
+
+/* Room for n bytes at d, else out of memory. */
+#define NEED(n) do { \
+		if ((size_t)(lim - d) < (n)) { \
+			g = wpos_grow(b, d, (n)); \
+			if ((d = g.d) == NULL) \
+				goto oom; \
+			lim = g.lim; \
+		} \
+	} while (0)
 
 	if (k == NULL) {
 		if (ct_json_keys_init(&own) != CT_OK) {
@@ -871,42 +896,101 @@ int ct_record_json_keys(const struct ct_call_record *r, struct ct_buf *b,
 		ct_json_keys_fini(&own);
 		return rc;
 	}
-	if (!(ok = wr_grow(&w, FIELD_ROOM)))
-		return wr_end(&w, false);
-	for (kk = k->key; c < e && ok; c++, kk++) {
+	if (b->oom)
+		return CT_NOMEM;
+	d = lim = b->p + b->len;
+	for (kk = k->key; c < e; c++, kk++) {
 		if (!(c->outputs & CT_OUT_JSON))
 			continue;
-		if (!(ok = wr_need(&w, FIELD_ROOM)))
-			break;
-		if (c->get == NULL && kk->len > 0) {   /* a string field: no ct_val */
+		NEED(FIELD_ROOM);
+		if (CT_JSON_KEY_LEN(kk) == 0) {
+			ct_schema_value(c, r, &v);
+			arr = v.kind == CT_VAL_STREAMS;
+			if (arr) {   /* the key, then the array */
+				v.kind = CT_VAL_JSON;
+				v.s = "";
+			}
+			if (!json_field_slow(b, &d, &lim, kk, c->name, &v))
+				goto oom;
+			if (arr) {
+				w = (struct wr){ b, d, lim };
+				if (!wr_streams(&w, r, k))
+					goto oom;
+				d = w.d;
+				lim = w.lim;
+			}
+			continue;
+		}
+		memcpy(d, kk->text, CT_JSON_SLOT);
+		d += CT_JSON_KEY_LEN(kk);
+		if (c->get == NULL) {   /* a string field: no ct_val */
 			s = *(char *const *)(const void *)((const char *)r + c->str_off);
-			memcpy(w.d, kk->text, CT_JSON_SLOT);
 			if (s == NULL) {
-				w.d += kk->len + 4;
+				d += 4;   /* the slot's null */
 				continue;
 			}
-			w.d += kk->len;
-			ok = wr_json_str(&w, s);
-			continue;
-		}
-		ct_schema_value(c, r, &v);
-		if (v.kind != CT_VAL_STREAMS) {
-			ok = wr_field(&w, kk, c->name, &v);
-			continue;
-		}
-		v.kind = CT_VAL_JSON;
-		v.s = "";
-		ok = wr_field(&w, kk, c->name, &v) && wr_streams(&w, r, k);
-	}
-	if (ok) {
-		if (w.d == b->p + start) {
-			ok = wr_put(&w, "{}", 2);
 		} else {
-			b->p[start] = '{';   /* the first key's comma */
-			ok = wr_put(&w, "}", 1);
+			ct_schema_value(c, r, &v);
+			switch (v.kind) {
+			case CT_VAL_TEXT:
+				if (v.plain == 0) {
+					s = v.s;
+					break;
+				}
+				NEED(sizeof(v.tmp) + 2);
+				*d = '"';
+				ct_val_plain_copy(&v, d + 1);
+				d += v.plain + 1;
+				*d++ = '"';
+				continue;
+			case CT_VAL_INT:
+			case CT_VAL_REAL:
+			case CT_VAL_BOOL:
+				n = ct_val_num(&v, d);
+				d += n > 0 ? n : 4;   /* a REAL that cannot be: the slot's null */
+				continue;
+			case CT_VAL_JSON:
+				n = strlen(v.s);
+				NEED(n);
+				memcpy(d, v.s, n);
+				d += n;
+				continue;
+			case CT_VAL_STREAMS:
+				w = (struct wr){ b, d, lim };
+				if (!wr_streams(&w, r, k))
+					goto oom;
+				d = w.d;
+				lim = w.lim;
+				continue;
+			default:
+				d += 4;   /* the slot's null */
+				continue;
+			}
 		}
+		n = strlen(s);
+		if (n > CT_PUT_MAX) {   /* in pieces, by the buffer's own writer */
+			b->len = (size_t)(d - b->p);
+			if (ct_buf_json_strn(b, s, n) != CT_OK)
+				goto oom;
+			d = lim = b->p + b->len;
+			continue;
+		}
+		NEED(6 * n + 5);
+		d = ct_json_str_put(d, s, n);
 	}
-	return wr_end(&w, ok);
+	NEED(2);
+	if (d == b->p + start) {
+		*d++ = '{';
+	} else {
+		b->p[start] = '{';   /* the first key's comma */
+	}
+	*d++ = '}';
+	ct_buf_commit(b, d);
+	return CT_OK;
+oom:
+	b->oom = 1;
+	return CT_NOMEM;
+#undef NEED
 }
 
 /*

@@ -29,7 +29,24 @@ size_t ct_fmt_fixed_len(double d, int prec, char *buf, size_t len);
  * for a REAL that cannot be formatted): the number as JSON and CSV write it.
  */
 #define CT_VAL_NUM_MAX 64
-size_t ct_val_num(const struct ct_val *v, char *d);
+static inline size_t ct_val_num(const struct ct_val *v, char *d)
+{
+	/* "false" and "true", padded so that 8 bytes can be copied from either */
+	static const char bool_text[2][8] = { "false", "true" };
+
+	switch (v->kind) {
+	case CT_VAL_INT:
+	case CT_VAL_STREAMS:
+		return ct_fmt_i64(d, v->i);
+	case CT_VAL_REAL:
+		return ct_fmt_fixed_len(v->d, v->prec, d, CT_VAL_NUM_MAX);
+	case CT_VAL_BOOL:
+		memcpy(d, bool_text[v->i != 0], 8);
+		return v->i != 0 ? 4 : 5;
+	default:
+		return 0;
+	}
+}
 /*
  * Copies the plain text of v (v->plain bytes, see struct ct_val) to d,
  * which has room for sizeof(v->tmp) bytes; may write past the text up to
@@ -60,15 +77,15 @@ void ct_val_csv(const struct ct_val *v, struct ct_buf *b);
 /*
  * The keys of the JSON form, escaped and measured once per sink (record.c):
  * key j (ct_schema_calls[j], then ct_schema_streams[j - ct_schema_ncalls])
- * is key[j]: text holds ,"name":null zero-padded to CT_JSON_SLOT bytes and
- * len is the length of ,"name": (0 for a column that JSON does not carry,
- * or a name too long for a slot).
+ * is key[j]: ,"name":null zero-padded, with the length of ,"name": in the
+ * last byte (0 for a column that JSON does not carry, or a name too long
+ * for a slot: written from the name).
  */
-#define CT_JSON_SLOT 48
+#define CT_JSON_SLOT 32
 struct ct_json_key {
 	char text[CT_JSON_SLOT];
-	unsigned char len;
 };
+#define CT_JSON_KEY_LEN(kk) ((size_t)(unsigned char)(kk)->text[CT_JSON_SLOT - 1])
 struct ct_json_keys {
 	struct ct_json_key *key;   /* ct_schema_ncalls + ct_schema_nstreams */
 };

@@ -17,6 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "calltap/buf.h"
 #include "calltap/err.h"
@@ -305,6 +308,128 @@ static inline uint64_t json_special8(uint64_t x)
 	return ((x & HIGHS) | bytes_below(x, 0x20) | bytes_equal(x, '"') | bytes_equal(x, '\\'));
 }
 
+/* 1 for the bytes a CSV cell carries as they are: printable ASCII but ',' and '"'. */
+static const unsigned char csv_plain[256] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+};
+
+#ifdef __SSE2__
+/* Bit i set when byte i of v is not json_plain: a control or >= 0x80 (signed < 0x20), '"', '\'. */
+static inline unsigned json_bad16(__m128i v)
+{
+	__m128i m = _mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
+	    _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
+
+	return (unsigned)_mm_movemask_epi8(m);
+}
+
+/* Bit i set when byte i of v is not csv_plain: a control or >= 0x80, DEL, ',', '"'. */
+static inline unsigned csv_bad16(__m128i v)
+{
+	__m128i m = _mm_or_si128(
+	    _mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)), _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f))),
+	    _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(',')), _mm_cmpeq_epi8(v, _mm_set1_epi8('"'))));
+
+	return (unsigned)_mm_movemask_epi8(m);
+}
+#define BAD16(csv, v) ((csv) ? csv_bad16(v) : json_bad16(v))
+#endif
+
+/* Non-zero when one of the 8 bytes of x is a control, DEL, non-ASCII, ',' or '"'. */
+static inline uint64_t csv_special8(uint64_t x)
+{
+	return (x & HIGHS) | bytes_below(x, 0x20) | bytes_equal(x, 0x7f) | bytes_equal(x, ',') |
+	    bytes_equal(x, '"');
+}
+
+/*
+ * Copies the plain bytes at the start of s[j..end) (json_plain, or
+ * csv_plain when csv) to d and returns how many there are (end - j when
+ * all are).  The bytes s[run..j) are plain and were copied as they are
+ * just before d, so they may be read and stored again.  d has room for
+ * end - j bytes, and for 16 when end - j >= 16.  Plain bytes go 16 (SSE2)
+ * or 8 at a time, the last few by overlapping the bytes before them.
+ */
+static inline __attribute__((always_inline)) size_t copy_plain(char *d,
+    const unsigned char *s, size_t j, size_t end, size_t run, bool csv)
+{
+	const unsigned char *plain = csv ? csv_plain : json_plain;
+	size_t r = end - j, done = 0, left;
+#ifdef __SSE2__
+	__m128i v, lo, hi;
+	unsigned m;
+
+	while (r - done >= 16) {
+		v = _mm_loadu_si128((const __m128i *)(const void *)(s + j + done));
+		m = BAD16(csv, v);
+		_mm_storeu_si128((__m128i *)(void *)(d + done), v);
+		if (m != 0)
+			return done + (size_t)__builtin_ctz(m);
+		done += 16;
+	}
+	left = r - done;
+	if (left == 0)
+		return r;
+	if (end - run >= 16) {   /* the last 16, over plain bytes already copied */
+		v = _mm_loadu_si128((const __m128i *)(const void *)(s + end - 16));
+		m = BAD16(csv, v) >> (16 - left);
+		_mm_storeu_si128((__m128i *)(void *)(d + done + left - 16), v);
+		return m == 0 ? r : done + (size_t)__builtin_ctz(m);
+	}
+	if (left >= 8) {   /* two 8-byte pieces, overlapping */
+		lo = _mm_loadl_epi64((const __m128i *)(const void *)(s + j + done));
+		hi = _mm_loadl_epi64((const __m128i *)(const void *)(s + end - 8));
+		if (BAD16(csv, _mm_unpacklo_epi64(lo, hi)) == 0) {
+			_mm_storel_epi64((__m128i *)(void *)(d + done), lo);
+			_mm_storel_epi64((__m128i *)(void *)(d + done + left - 8), hi);
+			return r;
+		}
+	} else if (left >= 4) {   /* two 4-byte pieces */
+		uint32_t a, z;
+
+		memcpy(&a, s + j + done, 4);
+		memcpy(&z, s + end - 4, 4);
+		if (BAD16(csv, _mm_set_epi32(0x20202020, 0x20202020, (int)z, (int)a)) == 0) {
+			memcpy(d + done, &a, 4);
+			memcpy(d + done + left - 4, &z, 4);
+			return r;
+		}
+	}
+#else
+	uint64_t x;
+
+	(void)run;
+	while (r - done >= 8) {
+		x = load8(s + j + done);
+		if (csv ? csv_special8(x) : json_special8(x))
+			break;
+		memcpy(d + done, &x, 8);
+		done += 8;
+	}
+	(void)left;
+#endif
+	while (done < r && plain[s[j + done]]) {
+		d[done] = (char)s[j + done];
+		done++;
+	}
+	return done;
+}
+
 /* The largest piece of a string escaped into one reservation. */
 #define ESC_CHUNK CT_PUT_MAX
 
@@ -320,41 +445,12 @@ static inline __attribute__((always_inline)) char *json_esc(char *d, const unsig
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t j = *i, k, run;
-	uint64_t x;
 	char e;
 
 	for (run = j;; run = j) {
-		while (end - j >= 8 && !json_special8(x = load8(s + j))) {
-			memcpy(d, &x, 8);
-			d += 8;
-			j += 8;
-		}
-		/*
-		 * Under 8 bytes left: the last 8 again, overlapping bytes already
-		 * copied as they are (since run), when the string has them.
-		 */
-		if (end - j < 8 && end - run >= 8 && end > j &&
-		    !json_special8(x = load8(s + end - 8))) {
-			memcpy(d + (end - j) - 8, &x, 8);
-			d += end - j;
-			j = end;
-			break;
-		}
-		if (end - j >= 4 && end - j < 8) {   /* 4 to 7 left: two 4-byte pieces */
-			uint32_t a, z;
-
-			memcpy(&a, s + j, 4);
-			memcpy(&z, s + end - 4, 4);
-			if (!json_special8(a | (uint64_t)z << 32)) {
-				memcpy(d, &a, 4);
-				memcpy(d + (end - j) - 4, &z, 4);
-				d += end - j;
-				j = end;
-				break;
-			}
-		}
-		while (j < end && json_plain[s[j]])
-			*d++ = (char)s[j++];
+		k = copy_plain(d, s, j, end, run, false);
+		d += k;
+		j += k;
 		if (j >= end)
 			break;
 		if (s[j] >= 0x80) {
@@ -848,13 +944,6 @@ void ct_buf_csv_safe(struct ct_buf *out, const char *s)
 	}
 }
 
-/* Non-zero when one of the 8 bytes of x is a control, DEL, non-ASCII, ',' or '"'. */
-static inline uint64_t csv_special8(uint64_t x)
-{
-	return (x & HIGHS) | bytes_below(x, 0x20) | bytes_equal(x, 0x7f) | bytes_equal(x, ',') |
-	    bytes_equal(x, '"');
-}
-
 /*
  * One pass of ct_buf_csv_safe + ct_buf_csv_str for the n bytes of s (n > 0)
  * when s[0] survives the clean-up and is not a formula prefix: the cell is
@@ -866,34 +955,11 @@ static char *csv_cell_body(char *d, const unsigned char *s, size_t n)
 	char *start = d;
 	size_t j = 0, k, run;
 	bool quote = s[0] == ' ';
-	uint64_t x;
 
 	for (run = j;; run = j) {
-		while (n - j >= 8 && !csv_special8(x = load8(s + j))) {
-			memcpy(d, &x, 8);
-			d += 8;
-			j += 8;
-		}
-		/* the tail as json_esc takes it */
-		if (n - j < 8 && n - run >= 8 && n > j && !csv_special8(x = load8(s + n - 8))) {
-			memcpy(d + (n - j) - 8, &x, 8);
-			d += n - j;
-			break;
-		}
-		if (n - j >= 4 && n - j < 8) {
-			uint32_t a, z;
-
-			memcpy(&a, s + j, 4);
-			memcpy(&z, s + n - 4, 4);
-			if (!csv_special8(a | (uint64_t)z << 32)) {
-				memcpy(d, &a, 4);
-				memcpy(d + (n - j) - 4, &z, 4);
-				d += n - j;
-				break;
-			}
-		}
-		while (j < n && s[j] >= 0x20 && s[j] < 0x7f && s[j] != ',' && s[j] != '"')
-			*d++ = (char)s[j++];
+		k = copy_plain(d, s, j, n, run, true);
+		d += k;
+		j += k;
 		if (j >= n)
 			break;
 		if (s[j] == ',' || s[j] == '"') {
