@@ -899,10 +899,15 @@ int ct_record_json_keys(const struct ct_call_record *r, struct ct_buf *b,
 	if (b->oom)
 		return CT_NOMEM;
 	d = lim = b->p + b->len;
+	/*
+	 * Room for every field that is not escaped text, asked once: such a
+	 * field takes at most FIELD_ROOM bytes, and the room is asked again
+	 * for the fields left after each one that may take more.
+	 */
+	NEED(FIELD_ROOM * (size_t)(e - c) + 2);
 	for (kk = k->key; c < e; c++, kk++) {
 		if (!(c->outputs & CT_OUT_JSON))
 			continue;
-		NEED(FIELD_ROOM);
 		if (CT_JSON_KEY_LEN(kk) == 0) {
 			ct_schema_value(c, r, &v);
 			arr = v.kind == CT_VAL_STREAMS;
@@ -919,6 +924,7 @@ int ct_record_json_keys(const struct ct_call_record *r, struct ct_buf *b,
 				d = w.d;
 				lim = w.lim;
 			}
+			NEED(FIELD_ROOM * (size_t)(e - c) + 2);
 			continue;
 		}
 		memcpy(d, kk->text, CT_JSON_SLOT);
@@ -937,8 +943,7 @@ int ct_record_json_keys(const struct ct_call_record *r, struct ct_buf *b,
 					s = v.s;
 					break;
 				}
-				NEED(sizeof(v.tmp) + 2);
-				*d = '"';
+				*d = '"';   /* sizeof(v.tmp) + 2 < FIELD_ROOM */
 				ct_val_plain_copy(&v, d + 1);
 				d += v.plain + 1;
 				*d++ = '"';
@@ -951,7 +956,7 @@ int ct_record_json_keys(const struct ct_call_record *r, struct ct_buf *b,
 				continue;
 			case CT_VAL_JSON:
 				n = strlen(v.s);
-				NEED(n);
+				NEED(n + FIELD_ROOM * (size_t)(e - c) + 2);
 				memcpy(d, v.s, n);
 				d += n;
 				continue;
@@ -961,6 +966,7 @@ int ct_record_json_keys(const struct ct_call_record *r, struct ct_buf *b,
 					goto oom;
 				d = w.d;
 				lim = w.lim;
+				NEED(FIELD_ROOM * (size_t)(e - c) + 2);
 				continue;
 			default:
 				d += 4;   /* the slot's null */
@@ -973,12 +979,12 @@ int ct_record_json_keys(const struct ct_call_record *r, struct ct_buf *b,
 			if (ct_buf_json_strn(b, s, n) != CT_OK)
 				goto oom;
 			d = lim = b->p + b->len;
-			continue;
+		} else {
+			NEED(6 * n + 5 + FIELD_ROOM * (size_t)(e - c));
+			d = ct_json_str_put(d, s, n);
 		}
-		NEED(6 * n + 5);
-		d = ct_json_str_put(d, s, n);
+		NEED(FIELD_ROOM * (size_t)(e - c) + 2);
 	}
-	NEED(2);
 	if (d == b->p + start) {
 		*d++ = '{';
 	} else {

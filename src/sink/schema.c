@@ -256,6 +256,8 @@ static void g_cut_fields(R, V)
 	};
 	size_t i, n = 0;
 
+	if (r->cut_fields == 0)   /* the usual record: null */
+		return;
 	v->tmp[0] = '\0';
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (r->cut_fields & names[i].bit)

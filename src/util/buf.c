@@ -126,6 +126,10 @@ size_t ct_fmt_i64(char *d, int64_t v)
 	size_t n = 1, len;
 	char *p;
 
+	if (v >= 0 && v < 10) {   /* counters, flags: most often one digit */
+		d[0] = (char)('0' + v);
+		return 1;
+	}
 	while (t >= 10000) {
 		t /= 10000;
 		n += 4;
