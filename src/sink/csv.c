@@ -76,13 +76,17 @@ static void csv_row(const struct ct_call_record *r, struct ct_buf *b, struct ct_
 	char *d, *lim, *end;
 	const char *s;
 
-	if ((d = row_grow(b, b->p + b->len, &lim, CELL_ROOM)) == NULL)
+/*
+ * Room for the cells from c on that are not text to clean (CELL_ROOM each)
+ * and the newline: asked at the start and after each cell that may take
+ * more, so that the others write without asking.
+ */
+#define ROOM_LEFT(c) (CELL_ROOM * (size_t)(e - (c)) + 1)
+	if ((d = row_grow(b, b->p + b->len, &lim, ROOM_LEFT(c))) == NULL)
 		return;
 	for (; c < e; c++) {
 		if (!(c->outputs & CT_OUT_CSV))
 			continue;
-		if ((size_t)(lim - d) < CELL_ROOM && (d = row_grow(b, d, &lim, CELL_ROOM)) == NULL)
-			return;
 		*d = ',';
 		d += sep;
 		sep = 1;
@@ -92,10 +96,7 @@ static void csv_row(const struct ct_call_record *r, struct ct_buf *b, struct ct_
 		} else {
 			ct_schema_value(c, r, &v);
 			if (v.kind == CT_VAL_TEXT && v.plain > 0) {   /* our own text: as it is */
-				if ((size_t)(lim - d) < sizeof(v.tmp) &&
-				    (d = row_grow(b, d, &lim, sizeof(v.tmp))) == NULL)
-					return;
-				ct_val_plain_copy(&v, d);
+				ct_val_plain_copy(&v, d);   /* sizeof(v.tmp) < CELL_ROOM */
 				d += v.plain;
 				continue;
 			}
@@ -103,7 +104,7 @@ static void csv_row(const struct ct_call_record *r, struct ct_buf *b, struct ct_
 				if (v.kind == CT_VAL_JSON) {
 					b->len = (size_t)(d - b->p);
 					ct_buf_csv_str(b, v.s);
-					if ((d = row_grow(b, b->p + b->len, &lim, CELL_ROOM)) == NULL)
+					if ((d = row_grow(b, b->p + b->len, &lim, ROOM_LEFT(c))) == NULL)
 						return;
 				} else if (v.kind != CT_VAL_NULL) {
 					d += ct_val_num(&v, d);
@@ -113,7 +114,8 @@ static void csv_row(const struct ct_call_record *r, struct ct_buf *b, struct ct_
 			s = v.s;
 		}
 		n = strlen(s);
-		if ((size_t)(lim - d) < 3 * n + 2 && (d = row_grow(b, d, &lim, 3 * n + 2)) == NULL)
+		if ((size_t)(lim - d) < 3 * n + 2 + ROOM_LEFT(c) &&
+		    (d = row_grow(b, d, &lim, 3 * n + 2 + ROOM_LEFT(c))) == NULL)
 			return;
 		if ((end = ct_csv_cell_put(d, s, n)) != NULL) {
 			d = end;
@@ -121,11 +123,12 @@ static void csv_row(const struct ct_call_record *r, struct ct_buf *b, struct ct_
 		}
 		b->len = (size_t)(d - b->p);
 		ct_buf_csv_cell(b, s, cell);
-		if ((d = row_grow(b, b->p + b->len, &lim, CELL_ROOM)) == NULL)
+		if ((d = row_grow(b, b->p + b->len, &lim, ROOM_LEFT(c))) == NULL)
 			return;
 	}
-	b->len = (size_t)(d - b->p);
-	ct_buf_append(b, "\n", 1);
+#undef ROOM_LEFT
+	*d++ = '\n';
+	ct_buf_commit(b, d);
 }
 
 /*
