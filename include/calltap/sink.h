@@ -131,6 +131,14 @@ struct ct_outfile {
 
 int ct_outfile_open(struct ct_outfile *f, const char *path, bool append, char *errbuf);
 int ct_outfile_write(struct ct_outfile *f, const struct ct_buf *b, char *errbuf);
+/*
+ * A record built in place: b = ct_outfile_rec_buf(f, scratch, &start),
+ * append the record to b, then ct_outfile_put(f, b, start, scratch,
+ * errbuf), which is ct_outfile_write of the record without its copy.
+ */
+struct ct_buf *ct_outfile_rec_buf(struct ct_outfile *f, struct ct_buf *scratch, size_t *start);
+int ct_outfile_put(struct ct_outfile *f, struct ct_buf *b, size_t start, struct ct_buf *scratch,
+    char *errbuf);
 int ct_outfile_flush(struct ct_outfile *f, char *errbuf);
 int ct_outfile_reopen(struct ct_outfile *f, char *errbuf);
 int ct_outfile_close(struct ct_outfile *f, char *errbuf);

@@ -177,10 +177,12 @@ fail:
 static int csv_write(void *priv, const struct ct_call_record *rec, char *errbuf)
 {
 	struct csv_sink *cs = priv;
+	struct ct_buf *b;
+	size_t start;
 
-	ct_buf_reset(&cs->row);
-	csv_row(rec, &cs->row, &cs->cell);
-	return ct_outfile_write(&cs->out, &cs->row, errbuf);
+	b = ct_outfile_rec_buf(&cs->out, &cs->row, &start);   /* built where it is held */
+	csv_row(rec, b, &cs->cell);
+	return ct_outfile_put(&cs->out, b, start, &cs->row, errbuf);
 }
 
 static int csv_flush(void *priv, char *errbuf)

@@ -53,11 +53,13 @@ static void *json_open(const struct ct_sink_args *args, char *errbuf)
 static int json_write(void *priv, const struct ct_call_record *rec, char *errbuf)
 {
 	struct json_sink *js = priv;
+	struct ct_buf *b;
+	size_t start;
 
-	ct_buf_reset(&js->line);
-	ct_record_json_keys(rec, &js->line, &js->keys);
-	ct_buf_append(&js->line, "\n", 1);
-	return ct_outfile_write(&js->out, &js->line, errbuf);
+	b = ct_outfile_rec_buf(&js->out, &js->line, &start);   /* built where it is held */
+	ct_record_json_keys(rec, b, &js->keys);
+	ct_buf_append(b, "\n", 1);
+	return ct_outfile_put(&js->out, b, start, &js->line, errbuf);
 }
 
 static int json_flush(void *priv, char *errbuf)

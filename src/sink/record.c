@@ -1243,6 +1243,57 @@ int ct_outfile_write(struct ct_outfile *f, const struct ct_buf *b, char *errbuf)
 }
 
 /*
+ * Where the next record for f is built, appended at b->len (returned in
+ * *start): the records f holds (a regular file in working order), so
+ * that ct_outfile_put takes it without a copy; else scratch, emptied.
+ * Either way the caller then passes the buffer to ct_outfile_put.
+ */
+struct ct_buf *ct_outfile_rec_buf(struct ct_outfile *f, struct ct_buf *scratch, size_t *start)
+{
+	if (f->regular && f->ends != NULL && !f->broken && f->fd >= 0 && !f->pend.oom) {
+		*start = f->pend.len;
+		return &f->pend;
+	}
+	ct_buf_reset(scratch);
+	*start = 0;
+	return scratch;
+}
+
+/*
+ * Takes the record built in b (from ct_outfile_rec_buf) from start on, as
+ * ct_outfile_write(f, <that record>) does: usually it just stays where it
+ * was built, among the records held; when they must be written first, or
+ * the record is larger than the buffer, or b ran out of memory, it is
+ * taken out (into scratch) and goes through ct_outfile_write.  Returns
+ * CT_OK, or CT_ERR with the message of ct_outfile_write.
+ */
+int ct_outfile_put(struct ct_outfile *f, struct ct_buf *b, size_t start, struct ct_buf *scratch,
+    char *errbuf)
+{
+	size_t n;
+
+	if (b != &f->pend)
+		return ct_outfile_write(f, b, errbuf);
+	n = b->len - start;
+	if (!b->oom && n <= CT_OUTFILE_BUF && b->len <= CT_OUTFILE_BUF &&
+	    f->n_ends < CT_OUTFILE_RECS) {
+		f->unsynced = true;
+		f->ends[f->n_ends++] = (uint32_t)b->len;
+		return CT_OK;
+	}
+	ct_buf_reset(scratch);
+	if (b->oom)
+		scratch->oom = 1;   /* the record is incomplete: reported as such */
+	else
+		ct_buf_append(scratch, b->p + start, n);
+	b->oom = 0;
+	b->len = start;
+	if (b->cap > 0)
+		b->p[start] = '\0';
+	return ct_outfile_write(f, scratch, errbuf);
+}
+
+/*
  * Makes what was written durable: writes the records a regular file holds
  * (ct_outfile_write), then fdatasync(2) when anything was written since the
  * last call (the engine calls this about once a second, so a crash or a
