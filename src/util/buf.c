@@ -17,7 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#ifdef __SSE2__
+#if defined(__SSE2__) && !defined(CT_NO_SSE2)
 #include <emmintrin.h>
 #endif
 
@@ -332,7 +332,7 @@ static const unsigned char csv_plain[256] = {
 	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 };
 
-#ifdef __SSE2__
+#if defined(__SSE2__) && !defined(CT_NO_SSE2)
 /* Bit i set when byte i of v is not json_plain: a control or >= 0x80 (signed < 0x20), '"', '\'. */
 static inline unsigned json_bad16(__m128i v)
 {
@@ -374,7 +374,7 @@ static inline __attribute__((always_inline)) size_t copy_plain(char *d,
 {
 	const unsigned char *plain = csv ? csv_plain : json_plain;
 	size_t r = end - j, done = 0, left;
-#ifdef __SSE2__
+#if defined(__SSE2__) && !defined(CT_NO_SSE2)
 	__m128i v, lo, hi;
 	unsigned m;
 
