@@ -23,8 +23,9 @@
  * statements too), and a record of several statements (streams, callback
  * update) is wrapped in a savepoint so that a failed record never leaves a
  * call row without its streams; a lone INSERT is atomic by itself, and
- * such rows (a flood INVITE's) are inserted MULTI_ROWS a statement, in
- * write order, before any other record and any commit.  Every error names the database file.  The open
+ * such rows (a flood INVITE's, a scanner's call with a history but no
+ * later call of its caller stored: later_calls) are inserted MULTI_ROWS a
+ * statement, in write order, before any other record and any commit.  Every error names the database file.  The open
  * path performs a real write (schema + meta row) so that an unwritable
  * target fails at open, not at the first record.
  * References: https://sqlite.org/pragma.html (user_version, journal_mode,
@@ -101,6 +102,7 @@ struct sqlite_sink {
 	sqlite3_stmt *ins_ival;     /* rtp_intervals: one row per interval of a stream */
 	sqlite3_stmt *upd_callback[N_CALLBACK];   /* missed calls answered by an outbound call */
 	sqlite3_stmt *upd_repeat;                 /* later calls of a caller stored earlier */
+	sqlite3_stmt *sel_later;                  /* is there one? (upd_repeat has work) */
 	sqlite3_stmt *upd_closed;                 /* missed calls closed before their attempt */
 	sqlite3_stmt *txn[4];                     /* BEGIN, COMMIT, SAVEPOINT rec, RELEASE rec */
 	struct ct_val vals[CT_SQLITE_MAX_PARAMS + 1]; /* parameter i's value: text bound without a copy */
@@ -114,6 +116,7 @@ struct sqlite_sink {
 	/* Rows waiting for ins_multi (MULTI_ROWS rows; NULL: the limit on parameters is lower). */
 	sqlite3_stmt *ins_multi;
 	size_t ncols;               /* store columns of calls: parameters of a row */
+	size_t col_number, col_start, col_repeat; /* slots of caller_number, start_us, repeat_count */
 	struct slot pend[MULTI_ROWS][CT_SQLITE_MAX_PARAMS];
 	unsigned n_pend;
 	unsigned pending;           /* records in the open transaction */
@@ -150,16 +153,22 @@ static const char fixed_tables[] =
  * once: (call_id, start_us) identifies it, and inserts are INSERT OR IGNORE.
  * Only indexes a statement of calltap searches by are made, for every
  * index costs each inserted row about an eighth of its time (a flood
- * INVITE's row: about 5,000 instructions an index): calls_key (stored once,
- * `calltap show`, callbacks), calls_caller (the callback by caller text),
- * the partial history indexes.  calls_start_time and calls_callee, made for
- * databases created before issue 9's flood work, are searched by no
- * statement of calltap (`calltap show` finds a call by calls_key, the
- * report reads the whole table): a database that has them keeps them, and
- * so does any index a user adds (docs/schema.md).
+ * INVITE's row: about 2,000-5,000 instructions an index): calls_key (stored
+ * once, `calltap show`, callbacks), the partial history indexes, and
+ * calls_missed_caller, the callback by caller text (upd_callback_sql[2]):
+ * partial, as calls_missed_number, so that it holds only the missed inbound
+ * calls without a caller_number that statement looks for, and a row it
+ * does not cover costs its WHERE alone (a flood INVITE's row: 1,900
+ * instructions less than with the full calls_caller of older versions).
+ * calls_caller, calls_start_time and calls_callee, made for databases
+ * created by older versions, are searched by no statement of calltap
+ * (`calltap show` finds a call by calls_key, the report reads the whole
+ * table): a database that has them keeps them, and so does any index a
+ * user adds (docs/schema.md).
  */
 static const char indexes[] =
-	"CREATE INDEX IF NOT EXISTS calls_caller ON calls(caller, start_us);"
+	"CREATE INDEX IF NOT EXISTS calls_missed_caller ON calls(caller, end_us)"
+	" WHERE caller_number IS NULL AND direction = 'inbound' AND " CT_SQL_MISSED ";"
 	CT_SQL_HISTORY_INDEXES
 	"CREATE INDEX IF NOT EXISTS rtp_streams_call ON rtp_streams(call_rowid);"
 	"CREATE INDEX IF NOT EXISTS rtp_intervals_stream ON rtp_intervals(stream_rowid);";
@@ -192,8 +201,11 @@ static const char dedupe_v4[] =
  * number) the same caller text as the call named by callback_of.  Three
  * statements, one per kind of match, so each is an index search
  * (calls_key, calls_missed_number: a partial index of the missed calls
- * only, so other inserts do not pay for it; calls_caller); as one
+ * only, so other inserts do not pay for it; calls_missed_caller, the same
+ * for rows without a number); as one
  * statement with OR, SQLite scans the table.  pgsql.c runs the same three.
+ * The third finds its rows by calls_missed_caller, whose WHERE is terms of
+ * this one (CT_SQL_MISSED, the same text), so the planner knows it covers them.
  */
 #define CALLBACK_SET(MISSED) CT_SQL_CALLBACK_SET("?1", MISSED)
 static const char *const upd_callback_sql[N_CALLBACK] = {
@@ -212,6 +224,18 @@ static const char *const upd_callback_sql[N_CALLBACK] = {
  * partial index calls_history covers exactly the rows with a history.
  */
 static const char upd_repeat_sql[] = CT_SQL_REPEAT("?1", "?2", "0");
+
+/*
+ * Whether upd_repeat has a row to change (the same WHERE, one index seek
+ * on calls_history): it is asked first, for upd_repeat collects its rows
+ * in a temporary b-tree every time it runs (IN with ORDER BY and LIMIT),
+ * about 60,000 instructions a record even when there is none, and there
+ * is none for nearly every record (records come in end order, so a caller's
+ * later call is rarely stored first).  ?1 caller_number, ?2 start_us.
+ */
+static const char sel_later_sql[] =
+	"SELECT 1 FROM calls WHERE caller_number = ?1 AND start_us > ?2"
+	" AND repeat_count IS NOT NULL LIMIT 1";
 
 /*
  * An answered call with a history (inbound) closes the missed calls of its
@@ -413,9 +437,18 @@ static int prepare_all(struct sqlite_sink *ss)
 	size_t i, n = 0;
 
 	assert(ct_schema_ncalls <= CT_SQLITE_MAX_PARAMS && ct_schema_nstreams + 2 <= CT_SQLITE_MAX_PARAMS);
-	for (i = 0; i < ct_schema_ncalls; i++)
-		if (ct_schema_calls[i].outputs & CT_OUT_STORE)
-			names[n++] = ct_schema_calls[i].name;
+	ss->col_number = ss->col_start = ss->col_repeat = SIZE_MAX;
+	for (i = 0; i < ct_schema_ncalls; i++) {
+		if (!(ct_schema_calls[i].outputs & CT_OUT_STORE))
+			continue;
+		if (strcmp(ct_schema_calls[i].name, "caller_number") == 0)
+			ss->col_number = n;
+		else if (strcmp(ct_schema_calls[i].name, "start_us") == 0)
+			ss->col_start = n;
+		else if (strcmp(ct_schema_calls[i].name, "repeat_count") == 0)
+			ss->col_repeat = n;
+		names[n++] = ct_schema_calls[i].name;
+	}
 	if (prepare_insert(ss->db, "OR IGNORE INTO", "calls", names, n, 1, &ss->ins_call) != CT_OK)
 		return CT_ERR;
 	ss->ncols = n;
@@ -430,6 +463,7 @@ static int prepare_all(struct sqlite_sink *ss)
 		    NULL) != SQLITE_OK)
 			return CT_ERR;
 	if (sqlite3_prepare_v2(ss->db, upd_repeat_sql, -1, &ss->upd_repeat, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(ss->db, sel_later_sql, -1, &ss->sel_later, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(ss->db, upd_closed_sql, -1, &ss->upd_closed, NULL) != SQLITE_OK)
 		return CT_ERR;
 	for (i = 0; i < TXN_N; i++)
@@ -463,8 +497,9 @@ static void finalize_all(struct sqlite_sink *ss)
 	ss->ins_call = ss->ins_multi = ss->ins_stream = ss->ins_ival = NULL;
 	ss->n_pend = 0;     /* rows not inserted by now are lost with the handle */
 	sqlite3_finalize(ss->upd_repeat);
+	sqlite3_finalize(ss->sel_later);
 	sqlite3_finalize(ss->upd_closed);
-	ss->upd_repeat = ss->upd_closed = NULL;
+	ss->upd_repeat = ss->sel_later = ss->upd_closed = NULL;
 	for (i = 0; i < N_CALLBACK; i++) {
 		sqlite3_finalize(ss->upd_callback[i]);
 		ss->upd_callback[i] = NULL;
@@ -935,12 +970,21 @@ static int update_callbacks(struct sqlite_sink *ss, const struct ct_call_record 
 	return rc;
 }
 
+/* An answered call that reached a person: with a history, it closes missed calls (upd_closed). */
+static bool closes_missed(const struct ct_call_record *r)
+{
+	return r->disposition == CT_DISP_ANSWERED && r->answered_by != CT_ANS_IVR &&
+	    r->answered_by != CT_ANS_VOICEMAIL;
+}
+
 /*
  * Inserts r and its streams, and for a callback updates the missed calls it
  * answers, inside savepoint "rec"; SQLITE_DONE on success.  A call already
- * stored (same call_id and start_us) is left as it is: SQLITE_DONE.
+ * stored (same call_id and start_us) is left as it is: SQLITE_DONE.  The
+ * later calls of its caller are updated (upd_repeat) only when repeat says
+ * there are some (later_calls).
  */
-static int insert_record(struct sqlite_sink *ss, const struct ct_call_record *r)
+static int insert_record(struct sqlite_sink *ss, const struct ct_call_record *r, bool repeat)
 {
 	sqlite3_int64 call;
 	size_t i;
@@ -954,7 +998,7 @@ static int insert_record(struct sqlite_sink *ss, const struct ct_call_record *r)
 		rc = insert_stream(ss, call, r->call_id, &r->streams[i]);
 	if (rc == SQLITE_DONE && r->callback_of != NULL && r->start_us != CT_TIME_NONE)
 		rc = update_callbacks(ss, r);
-	if (rc == SQLITE_DONE && r->has_history && r->caller_number != NULL &&
+	if (rc == SQLITE_DONE && repeat && r->has_history && r->caller_number != NULL &&
 	    r->start_us != CT_TIME_NONE) {
 		if (sqlite3_bind_text(ss->upd_repeat, 1, r->caller_number, -1, SQLITE_STATIC) != SQLITE_OK ||
 		    sqlite3_bind_int64(ss->upd_repeat, 2, r->start_us) != SQLITE_OK) {
@@ -965,8 +1009,7 @@ static int insert_record(struct sqlite_sink *ss, const struct ct_call_record *r)
 		rc = step_reset(ss->upd_repeat);
 	}
 	if (rc == SQLITE_DONE && r->has_history && r->caller_number != NULL &&
-	    r->start_us != CT_TIME_NONE && r->disposition == CT_DISP_ANSWERED &&
-	    r->answered_by != CT_ANS_IVR && r->answered_by != CT_ANS_VOICEMAIL) {
+	    r->start_us != CT_TIME_NONE && closes_missed(r)) {
 		if (sqlite3_bind_text(ss->upd_closed, 1, r->caller_number, -1, SQLITE_STATIC) != SQLITE_OK ||
 		    sqlite3_bind_int64(ss->upd_closed, 2, r->start_us) != SQLITE_OK) {
 			sqlite3_reset(ss->upd_closed);
@@ -988,6 +1031,38 @@ static int64_t mono_ms(void)
 }
 
 /*
+ * Whether a stored or waiting call of r's caller with a history starts
+ * after r (r has a history, a caller_number and a start): upd_repeat has
+ * rows to change.  The rows waiting for ins_multi are looked at here (they
+ * are not in the database yet), then the database (sel_later).
+ * SQLITE_ROW yes, SQLITE_DONE no, or an SQLite error code.
+ */
+static int later_calls(struct sqlite_sink *ss, const struct ct_call_record *r)
+{
+	const struct slot *row;
+	size_t n = strlen(r->caller_number);
+	unsigned k;
+
+	if (ss->col_number == SIZE_MAX || ss->col_start == SIZE_MAX || ss->col_repeat == SIZE_MAX)
+		return SQLITE_ROW;   /* columns not found: upd_repeat decides */
+	for (k = 0; k < ss->n_pend; k++) {
+		row = ss->pend[k];
+		if (row[ss->col_repeat].kind != CT_VAL_NULL && row[ss->col_start].kind == CT_VAL_INT &&
+		    row[ss->col_start].i > r->start_us && row[ss->col_number].kind == CT_VAL_TEXT &&
+		    row[ss->col_number].len == n && memcmp(row[ss->col_number].s, r->caller_number, n) == 0)
+			return SQLITE_ROW;
+	}
+	if (n > INT_MAX ||
+	    sqlite3_bind_text(ss->sel_later, 1, r->caller_number, (int)n, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_int64(ss->sel_later, 2, r->start_us) != SQLITE_OK) {
+		sqlite3_reset(ss->sel_later);
+		sqlite3_clear_bindings(ss->sel_later);
+		return SQLITE_ERROR;
+	}
+	return step_reset(ss->sel_later);
+}
+
+/*
  * Appends rec (and its streams) to the current batch, starting one when
  * needed and committing it after BATCH records or COMMIT_MS.  A record that fails is
  * rolled back alone; the rest of the batch stays.  CT_OK, or CT_ERR with
@@ -998,7 +1073,7 @@ static int sqlite_write(void *priv, const struct ct_call_record *rec, char *errb
 	struct sqlite_sink *ss = priv;
 	const char *msg;
 	int prc = CT_OK;   /* the rows waiting: CT_ERR when some could not be written */
-	bool one;
+	bool one, hist, repeat = false;
 
 	if (ss->db == NULL) {
 		ct_sink_err(errbuf, "cannot write to database '%s': it could not be reopened", ss->path);
@@ -1010,10 +1085,25 @@ static int sqlite_write(void *priv, const struct ct_call_record *rec, char *errb
 		ss->in_txn = true;
 		ss->txn_start_ms = mono_ms();
 	}
+	/*
+	 * A call with a history changes its caller's later calls (upd_repeat)
+	 * only when there are some: asked first (later_calls), so that a
+	 * record with nothing to change is one INSERT too.
+	 */
+	hist = rec->has_history && rec->caller_number != NULL && rec->start_us != CT_TIME_NONE;
+	if (hist) {
+		int lc = later_calls(ss, rec);
+
+		if (lc != SQLITE_ROW && lc != SQLITE_DONE) {
+			msg = sqlite3_errmsg(ss->db);
+			goto fail;
+		}
+		repeat = lc == SQLITE_ROW;
+	}
 	/* One INSERT is atomic by itself: the savepoint is for records of several statements. */
 	one = (rec->streams == NULL || rec->n_streams == 0) &&
 	    (rec->callback_of == NULL || rec->start_us == CT_TIME_NONE) &&
-	    (!rec->has_history || rec->caller_number == NULL);   /* no history updates */
+	    (!hist || (!repeat && !closes_missed(rec)));   /* no history updates */
 	/* A lone INSERT waits for the multi-row one (rows in write order, see MULTI_ROWS). */
 	if (one && ss->ins_multi != NULL && (pend_row(ss, rec) ||
 	    ((prc = flush_pend(ss, errbuf)) == CT_OK && pend_row(ss, rec)))) {
@@ -1026,7 +1116,7 @@ static int sqlite_write(void *priv, const struct ct_call_record *rec, char *errb
 		prc = flush_pend(ss, errbuf);
 	if (!one && txn(ss, TXN_SAVEPOINT, &msg) != CT_OK)
 		goto fail;
-	if (insert_record(ss, rec) != SQLITE_DONE) {
+	if (insert_record(ss, rec, repeat) != SQLITE_DONE) {
 		msg = sqlite3_errmsg(ss->db);
 		ct_sink_err(errbuf, "cannot write to database '%s': %s", ss->path, msg);
 		if (!one && !sqlite3_get_autocommit(ss->db))

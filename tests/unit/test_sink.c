@@ -925,7 +925,7 @@ static void check_db_content(const char *path, long long calls)
 	/* only the indexes calltap searches by: each one costs every insert (issue 9) */
 	CHECK_STR(q_text(db, "SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_master"
 	    " WHERE type = 'index' AND tbl_name = 'calls' ORDER BY name)"),
-	    "calls_caller calls_history calls_key calls_missed_number");
+	    "calls_history calls_key calls_missed_caller calls_missed_number");
 	CHECK_STR(q_text(db, "SELECT sensor || '|' || source || '|' || campaign || '|' ||"
 	    " first_call || '|' || repeat_count || '|' || callback_s || '|' || callback_of"
 	    " FROM calls WHERE id = 1"), "edge-1|Google Ads|Spring, 2024|0|3|90.123|m1@x");
@@ -974,6 +974,7 @@ static void test_sqlite_sink(void)
 	 * the copy and its streams.
 	 */
 	CHECK_INT(sqlite3_exec(db, "DROP INDEX calls_key; DROP INDEX calls_missed_number; DROP INDEX calls_history;"
+	    "DROP INDEX calls_missed_caller;"
 	    "ALTER TABLE calls DROP COLUMN capture_drops;"
 	    "ALTER TABLE calls DROP COLUMN evicted; ALTER TABLE calls DROP COLUMN cut_fields;"
 	    "ALTER TABLE calls DROP COLUMN caller_number; ALTER TABLE calls DROP COLUMN callee_number;"
@@ -981,6 +982,7 @@ static void test_sqlite_sink(void)
 	    " FROM calls WHERE id = 1;"
 	    "INSERT INTO rtp_streams (call_rowid, call_id, ssrc) VALUES (7, 'copy', 'x');"
 	    "CREATE INDEX calls_start_time ON calls(start_time);"   /* made by older versions */
+	    "CREATE INDEX calls_caller ON calls(caller, start_us);"
 	    "PRAGMA user_version = 1", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	free(recs[0]->call_id);
@@ -994,8 +996,10 @@ static void test_sqlite_sink(void)
 	CHECK_INT(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
 	CHECK_INT(q_int(db, "PRAGMA user_version"), 4);
 	CHECK_INT(q_int(db, "SELECT count(*) FROM calls"), 7);
-	/* an index of an older version is kept, and maintained */
+	/* an index of an older version is kept, and maintained; the partial one is added */
 	CHECK_INT(q_int(db, "SELECT count(*) FROM sqlite_master WHERE name = 'calls_start_time'"), 1);
+	CHECK_INT(q_int(db, "SELECT count(*) FROM sqlite_master WHERE name = 'calls_caller'"), 1);
+	CHECK_INT(q_int(db, "SELECT count(*) FROM sqlite_master WHERE name = 'calls_missed_caller'"), 1);
 	CHECK_STR(q_text(db, "PRAGMA integrity_check"), "ok");
 	CHECK_INT(q_int(db, "SELECT count(*) FROM calls WHERE call_id ="
 	    " 'a84b4c76e66710@pc33.example.com'"), 1);
@@ -1279,12 +1283,61 @@ static void test_sqlite_callbacks(void)
 		ct_call_record_free(r[i]);
 }
 
+/*
+ * A call stored after later calls of its caller gives each of them one
+ * more earlier call (sqlite.c upd_repeat), whether those are still waiting
+ * for the multi-row INSERT (a call with a history and nothing to update
+ * waits, as a flood INVITE's) or in the database already; calls of other
+ * callers and calls that start before it are left alone.
+ */
+static void test_sqlite_repeat_order(void)
+{
+	static const struct { const char *id, *num; int start_s; unsigned rep; } c[] = {
+		{ "h1", "+15550001", 100, 0 }, { "h2", "+15550001", 200, 1 },
+		{ "g1", "+15550002", 300, 0 },
+		{ "h0", "+15550001", 50, 0 },     /* h1, h2 wait for the statement */
+		{ "hx", "+15550001", 10, 0 },     /* after flush: h0, h1, h2 are stored */
+		{ "h3", "+15550001", 400, 4 },    /* nothing to update: waits */
+	};
+	const char *path = tmp_path("rep.db");
+	char errbuf[CT_ERRBUF_SIZE] = "";
+	sqlite3 *db = NULL;
+	void *priv;
+	size_t i;
+
+	unlink(path);
+	priv = ct_sink_open_target(&ct_sink_sqlite, path, errbuf);
+	CHECK(priv != NULL);
+	if (priv == NULL)
+		return;
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		struct ct_call_record *r = cb_call(c[i].id, c[i].num, c[i].num, "100", "100",
+		    CT_DIR_INBOUND, CT_DISP_BUSY, c[i].start_s, c[i].start_s + 5);
+
+		r->has_history = true;
+		r->repeat_count = c[i].rep;
+		r->first_call = c[i].rep == 0;
+		CHECK_INT(ct_sink_sqlite.write(priv, r, errbuf), CT_OK);
+		if (strcmp(c[i].id, "h0") == 0)
+			CHECK_INT(ct_sink_sqlite.flush(priv, errbuf), CT_OK);
+		ct_call_record_free(r);
+	}
+	CHECK_INT(ct_sink_sqlite.close(priv, errbuf), CT_OK);
+	CHECK_INT(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	CHECK_STR(q_text(db, "SELECT group_concat(call_id || '=' || first_call || '/' || repeat_count,"
+	    " ' ') FROM (SELECT * FROM calls ORDER BY id)"),
+	    "h1=0/2 h2=0/3 g1=1/0 h0=0/1 hx=1/0 h3=0/4");
+	sqlite3_close(db);
+	unlink(path);
+}
+
 static void cleanup(void)
 {
 	static const char *const names[] = { "out.jsonl", "out.csv", "out.txt",
 		"calls.db", "calls.db-wal", "calls.db-shm", "batch.db", "batch.db-wal",
 		"batch.db-shm", "not.db", "partial.db", "partial.db-wal", "partial.db-shm",
-		"timed.db", "timed.db-wal", "timed.db-shm", "cb.db", "cb.db-wal", "cb.db-shm" };
+		"timed.db", "timed.db-wal", "timed.db-shm", "cb.db", "cb.db-wal", "cb.db-shm",
+		"rep.db-wal", "rep.db-shm" };
 	size_t i;
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -1352,6 +1405,7 @@ int main(void)
 	test_sqlite_multirow();
 	test_sqlite_commit_time();
 	test_sqlite_callbacks();
+	test_sqlite_repeat_order();
 	test_orphans_sink();
 	cleanup();
 	return TEST_REPORT();
