@@ -81,13 +81,31 @@
 #define MULTI_ROWS 16
 
 /*
+ * A multi-row statement costs each of its parameters about 70 instructions
+ * a row (copied from the binding, then into the row), a NULL as much as a
+ * value: a flood INVITE's row has 35 NULL columns of 63.  So when batch
+ * after batch leaves the same columns NULL in all its rows (a flood, a
+ * scanner: records of one shape), ins_narrow, the multi-row INSERT of the
+ * other columns only, is prepared and used for the batches of that shape
+ * (the columns left out get NULL, as the table has no DEFAULT: the same
+ * row).  Callgrind, a flood INVITE's row: about 3,000 instructions less.
+ * Preparing it costs about 5 million instructions, so it is prepared after
+ * NARROW_AFTER batches of one shape in a row, and at most once in
+ * NARROW_EVERY rows: records whose shape keeps changing pay at most about
+ * 1,200 instructions a row for it, and use ins_multi.
+ */
+#define NARROW_AFTER 4
+#define NARROW_EVERY 4096
+#define MASK_WORDS ((CT_SQLITE_MAX_PARAMS + 63) / 64)
+
+/*
  * Parameter of ins_multi: a column value of a calls row waiting for it (its
  * own copy: the record is freed after write), and whether the statement's
  * parameter holds it already.
  */
 struct slot {
 	enum ct_val_kind kind;     /* CT_VAL_NULL, _TEXT, _INT or _REAL (bound as such) */
-	bool bound;                /* ins_multi's parameter is this value */
+	bool bound;                /* the parameter of slots_of is this value */
 	int64_t i;
 	double d;                  /* already rounded to its decimals */
 	char *s;                   /* TEXT: NUL-terminated, len bytes; cap allocated */
@@ -116,6 +134,17 @@ struct sqlite_sink {
 	/* Rows waiting for ins_multi (MULTI_ROWS rows; NULL: the limit on parameters is lower). */
 	sqlite3_stmt *ins_multi;
 	size_t ncols;               /* store columns of calls: parameters of a row */
+	const char *names[CT_SQLITE_MAX_PARAMS]; /* their names (the schema table's) */
+	uint64_t pend_mask[MASK_WORDS]; /* columns not NULL in some waiting row */
+	/* ins_multi without the columns NULL in all rows (NULL: none prepared), see NARROW_AFTER */
+	sqlite3_stmt *ins_narrow;
+	uint64_t narrow_mask[MASK_WORDS];  /* its columns */
+	unsigned char narrow_cols[CT_SQLITE_MAX_PARAMS]; /* their slots, in parameter order */
+	size_t n_narrow;
+	uint64_t cand_mask[MASK_WORDS];    /* the shape of the last batches ... */
+	unsigned cand_batches;             /* ... and how many in a row had it */
+	uint64_t rows_since_narrow;        /* rows written since ins_narrow was last prepared */
+	sqlite3_stmt *slots_of;     /* the statement whose parameters the slots' bound flags describe */
 	size_t col_number, col_start, col_repeat; /* slots of caller_number, start_us, repeat_count */
 	struct slot pend[MULTI_ROWS][CT_SQLITE_MAX_PARAMS];
 	unsigned n_pend;
@@ -125,8 +154,9 @@ struct sqlite_sink {
 };
 
 /*
- * Marks every slot as not bound (ins_multi prepared anew or its bindings
- * cleared): the next statement binds every value.
+ * Marks every slot as not bound (ins_multi prepared anew, its bindings
+ * cleared, or the other multi-row statement used): the next statement
+ * binds every value.
  */
 static void unbind_slots(struct sqlite_sink *ss)
 {
@@ -452,7 +482,13 @@ static int prepare_all(struct sqlite_sink *ss)
 	if (prepare_insert(ss->db, "OR IGNORE INTO", "calls", names, n, 1, &ss->ins_call) != CT_OK)
 		return CT_ERR;
 	ss->ncols = n;
+	memcpy(ss->names, names, n * sizeof(names[0]));
 	ss->n_pend = 0;
+	memset(ss->pend_mask, 0, sizeof(ss->pend_mask));
+	memset(ss->cand_mask, 0, sizeof(ss->cand_mask));
+	ss->cand_batches = 0;
+	ss->rows_since_narrow = NARROW_EVERY;
+	ss->slots_of = NULL;
 	unbind_slots(ss);
 	if ((int)(n * MULTI_ROWS) <= sqlite3_limit(ss->db, SQLITE_LIMIT_VARIABLE_NUMBER, -1) &&
 	    prepare_insert(ss->db, "OR IGNORE INTO", "calls", names, n, MULTI_ROWS,
@@ -492,10 +528,13 @@ static void finalize_all(struct sqlite_sink *ss)
 
 	sqlite3_finalize(ss->ins_call);
 	sqlite3_finalize(ss->ins_multi);
+	sqlite3_finalize(ss->ins_narrow);
+	ss->ins_narrow = ss->slots_of = NULL;
 	sqlite3_finalize(ss->ins_stream);
 	sqlite3_finalize(ss->ins_ival);
 	ss->ins_call = ss->ins_multi = ss->ins_stream = ss->ins_ival = NULL;
 	ss->n_pend = 0;     /* rows not inserted by now are lost with the handle */
+	memset(ss->pend_mask, 0, sizeof(ss->pend_mask));
 	sqlite3_finalize(ss->upd_repeat);
 	sqlite3_finalize(ss->sel_later);
 	sqlite3_finalize(ss->upd_closed);
@@ -724,32 +763,102 @@ static bool pend_row(struct sqlite_sink *ss, const struct ct_call_record *r)
 	struct ct_val *v = &ss->vals[0];   /* scratch: slot 0 is no parameter */
 	size_t i, k = 0;
 
+	uint64_t mask[MASK_WORDS] = { 0 };
+
 	for (i = 0; i < ct_schema_ncalls; i++) {
 		if (!(ct_schema_calls[i].outputs & CT_OUT_STORE))
 			continue;
 		ct_schema_value(&ct_schema_calls[i], r, v);
-		if (!set_slot(&row[k++], v))
+		if (!set_slot(&row[k], v))
 			return false;
+		if (row[k].kind != CT_VAL_NULL)
+			mask[k / 64] |= (uint64_t)1 << (k % 64);
+		k++;
 	}
+	for (i = 0; i < MASK_WORDS; i++)
+		ss->pend_mask[i] |= mask[i];
 	ss->n_pend++;
 	return true;
 }
 
-/* Binds waiting row k to parameters base+1 ... of ins_multi (the slots not bound). */
-static int bind_row_multi(struct sqlite_sink *ss, int base, unsigned k)
+/*
+ * Binds waiting row k to its parameters of st, ins_multi (every column) or
+ * ins_narrow (its columns), the slots not bound.
+ */
+static int bind_row_multi(struct sqlite_sink *ss, sqlite3_stmt *st, unsigned k)
 {
+	bool narrow = st == ss->ins_narrow;
+	size_t j, m = narrow ? ss->n_narrow : ss->ncols;
+	int base = (int)(k * m), rc = SQLITE_OK;
 	struct slot *v;
-	int rc = SQLITE_OK;
-	size_t i;
 
-	for (i = 0; i < ss->ncols && rc == SQLITE_OK; i++) {
-		v = &ss->pend[k][i];
+	for (j = 0; j < m && rc == SQLITE_OK; j++) {
+		v = &ss->pend[k][narrow ? ss->narrow_cols[j] : j];
 		if (v->bound)
 			continue;
-		rc = bind_slot(ss->ins_multi, base + (int)i + 1, v);
+		rc = bind_slot(st, base + (int)j + 1, v);
 		v->bound = rc == SQLITE_OK;
 	}
 	return rc;
+}
+
+static bool mask_eq(const uint64_t *a, const uint64_t *b)
+{
+	return memcmp(a, b, MASK_WORDS * sizeof(*a)) == 0;
+}
+
+/* Prepares ins_narrow for the columns of mask (replacing the one there); CT_OK or CT_ERR. */
+static int prepare_narrow(struct sqlite_sink *ss, const uint64_t *mask)
+{
+	const char *names[CT_SQLITE_MAX_PARAMS];
+	sqlite3_stmt *st = NULL;
+	size_t i, n = 0;
+
+	for (i = 0; i < ss->ncols; i++)
+		if (mask[i / 64] >> (i % 64) & 1)
+			names[n++] = ss->names[i];
+	if (n == 0 || prepare_insert(ss->db, "OR IGNORE INTO", "calls", names, n, MULTI_ROWS,
+	    &st) != CT_OK) {
+		sqlite3_finalize(st);
+		return CT_ERR;
+	}
+	if (ss->slots_of == ss->ins_narrow)
+		ss->slots_of = NULL;
+	sqlite3_finalize(ss->ins_narrow);
+	ss->ins_narrow = st;
+	memcpy(ss->narrow_mask, mask, sizeof(ss->narrow_mask));
+	for (i = 0, n = 0; i < ss->ncols; i++)
+		if (mask[i / 64] >> (i % 64) & 1)
+			ss->narrow_cols[n++] = (unsigned char)i;
+	ss->n_narrow = n;
+	ss->rows_since_narrow = 0;
+	return CT_OK;
+}
+
+/*
+ * The statement for the MULTI_ROWS rows waiting: ins_narrow when their
+ * columns NULL in every row are its, one prepared for them when they have
+ * been the same for NARROW_AFTER batches (and none was prepared in the
+ * last NARROW_EVERY rows), else ins_multi.
+ */
+static sqlite3_stmt *multi_stmt(struct sqlite_sink *ss)
+{
+	const uint64_t *m = ss->pend_mask;
+
+	if (ss->rows_since_narrow < NARROW_EVERY)
+		ss->rows_since_narrow += MULTI_ROWS;
+	if (ss->ins_narrow != NULL && mask_eq(m, ss->narrow_mask))
+		return ss->ins_narrow;
+	if (mask_eq(m, ss->cand_mask)) {
+		ss->cand_batches++;
+	} else {
+		memcpy(ss->cand_mask, m, sizeof(ss->cand_mask));
+		ss->cand_batches = 1;
+	}
+	if (ss->cand_batches >= NARROW_AFTER && ss->rows_since_narrow >= NARROW_EVERY &&
+	    prepare_narrow(ss, m) == CT_OK)
+		return ss->ins_narrow;
+	return ss->ins_multi;
 }
 
 /* Binds waiting row k to ins_call; a NULL already bound there (call_null) is not bound again. */
@@ -786,13 +895,19 @@ static int flush_pend(struct sqlite_sink *ss, char *errbuf)
 	if (ss->n_pend == 0)
 		return CT_OK;
 	if (ss->n_pend == MULTI_ROWS && ss->ins_multi != NULL) {
+		sqlite3_stmt *st = multi_stmt(ss);
+
+		if (st != ss->slots_of) {   /* the slots' bindings are another statement's */
+			unbind_slots(ss);
+			ss->slots_of = st;
+		}
 		for (k = 0, rc = SQLITE_OK; k < MULTI_ROWS && rc == SQLITE_OK; k++)
-			rc = bind_row_multi(ss, (int)(k * ss->ncols), k);
+			rc = bind_row_multi(ss, st, k);
 		if (rc == SQLITE_OK) {
-			rc = step_reset(ss->ins_multi);
+			rc = step_reset(st);
 		} else {
-			sqlite3_reset(ss->ins_multi);
-			sqlite3_clear_bindings(ss->ins_multi);
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
 			unbind_slots(ss);
 		}
 	}
@@ -810,6 +925,7 @@ static int flush_pend(struct sqlite_sink *ss, char *errbuf)
 			snprintf(msg, sizeof(msg), "%s", sqlite3_errmsg(ss->db));
 	}
 	ss->n_pend = 0;
+	memset(ss->pend_mask, 0, sizeof(ss->pend_mask));
 	if (lost == 0)
 		return CT_OK;
 	ct_sink_err(errbuf, "cannot write to database '%s': %s (%u records lost)", ss->path,

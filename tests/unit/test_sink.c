@@ -1283,6 +1283,82 @@ static void test_sqlite_callbacks(void)
 		ct_call_record_free(r[i]);
 }
 
+/* Record i of the shapes test: the columns set depend on i (see test_sqlite_shapes). */
+static struct ct_call_record *shape_record(size_t i)
+{
+	struct ct_call_record *r = empty_record();
+	char id[32];
+
+	snprintf(id, sizeof(id), "n%03zu", i);
+	r->call_id = strdup(id);
+	r->start_us = T0 + (int64_t)i * 1000;
+	r->invites = (unsigned)(i % 3);
+	set_v4(&r->src_ip, 192, 0, 2, (uint8_t)(i % 7));
+	r->src_port = 5060;
+	if (i >= 96 && i < 112 && i % 5 == 0)
+		r->caller = strdup("x");                 /* one batch of another shape */
+	if (i >= 200)
+		r->end_us = r->start_us + 1234567;       /* a third shape: end_time, duration_s */
+	if (i == 250)
+		r->caller_name = strdup("J\xc3\xbcrgen");
+	return r;
+}
+
+/*
+ * Rows of one shape (the same columns NULL in every row of a batch, as a
+ * flood's) are inserted by a multi-row statement of their other columns
+ * only (sqlite.c ins_narrow, after NARROW_AFTER batches): the rows stored
+ * are the ones the one-row INSERT stores, column for column, whatever the
+ * shapes and their changes; and in write order.
+ */
+static void test_sqlite_shapes(void)
+{
+	const char *batched = tmp_path("shapes.db"), *single = tmp_path("single.db");
+	char errbuf[CT_ERRBUF_SIZE] = "", sql[512];
+	struct ct_call_record *r;
+	sqlite3 *db = NULL;
+	void *a, *b;
+	size_t i, n = 300;
+	int ok = 1;
+
+	unlink(batched);
+	unlink(single);
+	a = ct_sink_open_target(&ct_sink_sqlite, batched, errbuf);
+	b = ct_sink_open_target(&ct_sink_sqlite, single, errbuf);
+	CHECK(a != NULL && b != NULL);
+	if (a == NULL || b == NULL)
+		return;
+	for (i = 0; i < n; i++) {
+		r = shape_record(i);
+		ok &= ct_sink_sqlite.write(a, r, errbuf) == CT_OK;
+		/* a flush after each record: every row by the one-row INSERT */
+		ok &= ct_sink_sqlite.write(b, r, errbuf) == CT_OK;
+		ok &= ct_sink_sqlite.flush(b, errbuf) == CT_OK;
+		ct_call_record_free(r);
+	}
+	CHECK(ok);
+	CHECK_INT(ct_sink_sqlite.close(a, errbuf), CT_OK);
+	CHECK_INT(ct_sink_sqlite.close(b, errbuf), CT_OK);
+	CHECK_INT(sqlite3_open_v2(batched, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+	snprintf(sql, sizeof(sql), "ATTACH '%s' AS s", single);
+	CHECK_INT(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	CHECK_INT(q_int(db, "SELECT count(*) FROM calls"), (long long)n);
+	CHECK_INT(q_int(db, "SELECT count(*) FROM s.calls"), (long long)n);
+	/* the same rows, ids included (write order), and the same types */
+	CHECK_INT(q_int(db, "SELECT count(*) FROM (SELECT * FROM calls EXCEPT SELECT * FROM s.calls)"), 0);
+	CHECK_INT(q_int(db, "SELECT count(*) FROM calls c JOIN s.calls d USING (id) WHERE"
+	    " typeof(c.end_time) <> typeof(d.end_time) OR typeof(c.duration_s) <> typeof(d.duration_s)"
+	    " OR typeof(c.caller) <> typeof(d.caller) OR typeof(c.invites) <> typeof(d.invites)"), 0);
+	CHECK_INT(q_int(db, "SELECT count(*) FROM calls WHERE caller = 'x'"), 3);
+	CHECK_INT(q_int(db, "SELECT count(*) FROM calls WHERE end_time IS NOT NULL"
+	    " AND duration_s = 1.235"), 100);
+	CHECK_INT(q_int(db, "SELECT count(*) FROM calls WHERE id = CAST(substr(call_id, 2) AS INT) + 1"),
+	    (long long)n);
+	sqlite3_close(db);
+	unlink(batched);
+	unlink(single);
+}
+
 /*
  * A call stored after later calls of its caller gives each of them one
  * more earlier call (sqlite.c upd_repeat), whether those are still waiting
@@ -1337,7 +1413,8 @@ static void cleanup(void)
 		"calls.db", "calls.db-wal", "calls.db-shm", "batch.db", "batch.db-wal",
 		"batch.db-shm", "not.db", "partial.db", "partial.db-wal", "partial.db-shm",
 		"timed.db", "timed.db-wal", "timed.db-shm", "cb.db", "cb.db-wal", "cb.db-shm",
-		"rep.db-wal", "rep.db-shm" };
+		"rep.db-wal", "rep.db-shm", "shapes.db-wal", "shapes.db-shm", "single.db-wal",
+		"single.db-shm" };
 	size_t i;
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -1406,6 +1483,7 @@ int main(void)
 	test_sqlite_commit_time();
 	test_sqlite_callbacks();
 	test_sqlite_repeat_order();
+	test_sqlite_shapes();
 	test_orphans_sink();
 	cleanup();
 	return TEST_REPORT();
