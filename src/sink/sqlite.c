@@ -83,18 +83,23 @@
 /*
  * A multi-row statement costs each of its parameters about 70 instructions
  * a row (copied from the binding, then into the row), a NULL as much as a
- * value: a flood INVITE's row has 35 NULL columns of 63.  So when batch
- * after batch leaves the same columns NULL in all its rows (a flood, a
- * scanner: records of one shape), ins_narrow, the multi-row INSERT of the
- * other columns only, is prepared and used for the batches of that shape
- * (the columns left out get NULL, as the table has no DEFAULT: the same
- * row).  Callgrind, a flood INVITE's row: about 3,000 instructions less.
- * Preparing it costs about 5 million instructions, so it is prepared after
- * NARROW_AFTER batches of one shape in a row, and at most once in
- * NARROW_EVERY rows: records whose shape keeps changing pay at most about
- * 1,200 instructions a row for it, and use ins_multi.
+ * value: a flood INVITE's row has 35 NULL columns of 63.  So when batches
+ * leave columns NULL in all their rows (a flood, a scanner: records of a
+ * few shapes), ins_narrow, the multi-row INSERT of the other columns only,
+ * is prepared and used for every batch whose columns not NULL are among
+ * its own (the columns left out get NULL, as the table has no DEFAULT: the
+ * same row).  It is prepared when NARROW_AFTER of the last NARROW_WINDOW
+ * batches did not fit the one there, for the columns of the shapes that
+ * recur among them and of the batch at hand (so shapes that alternate get
+ * one statement for both, and a one-off shape does not widen it).  Callgrind, a flood INVITE's
+ * row: about 3,000 instructions less.  Preparing it costs about 5 million
+ * instructions, so after the first NARROW_FREE it is prepared at most once
+ * in NARROW_EVERY rows: records whose shape keeps changing pay at most
+ * about 1,200 instructions a row for it, and use ins_multi.
  */
+#define NARROW_WINDOW 8
 #define NARROW_AFTER 4
+#define NARROW_FREE 4
 #define NARROW_EVERY 4096
 #define MASK_WORDS ((CT_SQLITE_MAX_PARAMS + 63) / 64)
 
@@ -141,8 +146,10 @@ struct sqlite_sink {
 	uint64_t narrow_mask[MASK_WORDS];  /* its columns */
 	unsigned char narrow_cols[CT_SQLITE_MAX_PARAMS]; /* their slots, in parameter order */
 	size_t n_narrow;
-	uint64_t cand_mask[MASK_WORDS];    /* the shape of the last batches ... */
-	unsigned cand_batches;             /* ... and how many in a row had it */
+	uint64_t recent[NARROW_WINDOW][MASK_WORDS]; /* the columns of the last batches ... */
+	unsigned recent_next;              /* ... the next one to replace ... */
+	unsigned recent_miss;              /* ... and which did not fit ins_narrow (bit i: recent[i]) */
+	unsigned n_narrow_prepared;        /* since the database was opened */
 	uint64_t rows_since_narrow;        /* rows written since ins_narrow was last prepared */
 	sqlite3_stmt *slots_of;     /* the statement whose parameters the slots' bound flags describe */
 	size_t col_number, col_start, col_repeat; /* slots of caller_number, start_us, repeat_count */
@@ -485,9 +492,9 @@ static int prepare_all(struct sqlite_sink *ss)
 	memcpy(ss->names, names, n * sizeof(names[0]));
 	ss->n_pend = 0;
 	memset(ss->pend_mask, 0, sizeof(ss->pend_mask));
-	memset(ss->cand_mask, 0, sizeof(ss->cand_mask));
-	ss->cand_batches = 0;
-	ss->rows_since_narrow = NARROW_EVERY;
+	memset(ss->recent, 0, sizeof(ss->recent));
+	ss->recent_next = ss->recent_miss = ss->n_narrow_prepared = 0;
+	ss->rows_since_narrow = 0;
 	ss->slots_of = NULL;
 	unbind_slots(ss);
 	if ((int)(n * MULTI_ROWS) <= sqlite3_limit(ss->db, SQLITE_LIMIT_VARIABLE_NUMBER, -1) &&
@@ -802,11 +809,6 @@ static int bind_row_multi(struct sqlite_sink *ss, sqlite3_stmt *st, unsigned k)
 	return rc;
 }
 
-static bool mask_eq(const uint64_t *a, const uint64_t *b)
-{
-	return memcmp(a, b, MASK_WORDS * sizeof(*a)) == 0;
-}
-
 /* Prepares ins_narrow for the columns of mask (replacing the one there); CT_OK or CT_ERR. */
 static int prepare_narrow(struct sqlite_sink *ss, const uint64_t *mask)
 {
@@ -832,32 +834,65 @@ static int prepare_narrow(struct sqlite_sink *ss, const uint64_t *mask)
 			ss->narrow_cols[n++] = (unsigned char)i;
 	ss->n_narrow = n;
 	ss->rows_since_narrow = 0;
+	ss->n_narrow_prepared++;
 	return CT_OK;
+}
+
+/* Whether every column of a is one of b's. */
+static bool mask_within(const uint64_t *a, const uint64_t *b)
+{
+	size_t i;
+
+	for (i = 0; i < MASK_WORDS; i++)
+		if (a[i] & ~b[i])
+			return false;
+	return true;
 }
 
 /*
  * The statement for the MULTI_ROWS rows waiting: ins_narrow when their
- * columns NULL in every row are its, one prepared for them when they have
- * been the same for NARROW_AFTER batches (and none was prepared in the
- * last NARROW_EVERY rows), else ins_multi.
+ * columns not NULL are among its own; one prepared anew, for the shapes
+ * recurring in the last NARROW_WINDOW batches, when NARROW_AFTER of them did not fit
+ * (within the budget of NARROW_FREE, NARROW_EVERY); else ins_multi.
  */
 static sqlite3_stmt *multi_stmt(struct sqlite_sink *ss)
 {
 	const uint64_t *m = ss->pend_mask;
+	uint64_t all[MASK_WORDS] = { 0 };
+	unsigned k = ss->recent_next, i, misses = 0;
+	bool fits = ss->ins_narrow != NULL && mask_within(m, ss->narrow_mask);
 
 	if (ss->rows_since_narrow < NARROW_EVERY)
 		ss->rows_since_narrow += MULTI_ROWS;
-	if (ss->ins_narrow != NULL && mask_eq(m, ss->narrow_mask))
+	memcpy(ss->recent[k], m, sizeof(ss->recent[k]));
+	ss->recent_miss = (ss->recent_miss & ~(1u << k)) | (unsigned)!fits << k;
+	ss->recent_next = (k + 1) % NARROW_WINDOW;
+	if (fits)
 		return ss->ins_narrow;
-	if (mask_eq(m, ss->cand_mask)) {
-		ss->cand_batches++;
-	} else {
-		memcpy(ss->cand_mask, m, sizeof(ss->cand_mask));
-		ss->cand_batches = 1;
+	for (i = 0; i < NARROW_WINDOW; i++)
+		misses += ss->recent_miss >> i & 1;
+	if (misses < NARROW_AFTER ||
+	    (ss->n_narrow_prepared >= NARROW_FREE && ss->rows_since_narrow < NARROW_EVERY))
+		return ss->ins_multi;
+	/* the shapes that recur in the window, and this batch's (not a one-off's: it would widen it) */
+	for (k = 0; k < NARROW_WINDOW; k++) {
+		unsigned j, same = 0;
+
+		for (j = 0; j < NARROW_WINDOW; j++)
+			same += memcmp(ss->recent[j], ss->recent[k], sizeof(ss->recent[k])) == 0;
+		if (same < 2 && memcmp(ss->recent[k], m, sizeof(ss->recent[k])) != 0)
+			continue;
+		for (i = 0; i < MASK_WORDS; i++)
+			all[i] |= ss->recent[k][i];
 	}
-	if (ss->cand_batches >= NARROW_AFTER && ss->rows_since_narrow >= NARROW_EVERY &&
-	    prepare_narrow(ss, m) == CT_OK)
+	for (i = 0; i < ss->ncols; i++)
+		if (!(all[i / 64] >> (i % 64) & 1))
+			break;
+	/* a column left out by all, and the statement prepared: the window now fits it */
+	if (i < ss->ncols && prepare_narrow(ss, all) == CT_OK) {
+		ss->recent_miss = 0;
 		return ss->ins_narrow;
+	}
 	return ss->ins_multi;
 }
 
