@@ -283,10 +283,18 @@ static const char sel_later_sql[] =
  */
 static const char upd_closed_sql[] = CT_SQL_CLOSED("?1", "?2");
 
-/* Indexes of struct sqlite_sink.txn, the transaction statements run per record. */
+/*
+ * Indexes of struct sqlite_sink.txn, the transaction statements run per
+ * record.  BEGIN IMMEDIATE: the write lock from the first record on (as
+ * long as a transaction that starts with an INSERT held it anyway), for a
+ * record may read before it writes (later_calls) and its row wait for the
+ * multi-row INSERT: a transaction that had only read would see another
+ * writer's commit in between as SQLITE_BUSY_SNAPSHOT at that INSERT, which
+ * no busy timeout retries, and lose the rows waiting.
+ */
 enum { TXN_BEGIN, TXN_COMMIT, TXN_SAVEPOINT, TXN_RELEASE, TXN_N };
 static const char *const txn_sql[TXN_N] = {
-	"BEGIN", "COMMIT", "SAVEPOINT rec", "RELEASE rec",
+	"BEGIN IMMEDIATE", "COMMIT", "SAVEPOINT rec", "RELEASE rec",
 };
 
 /* Runs sql; CT_OK or CT_ERR with the SQLite message in *msg (static text). */

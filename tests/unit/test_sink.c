@@ -1283,6 +1283,44 @@ static void test_sqlite_callbacks(void)
 		ct_call_record_free(r[i]);
 }
 
+/*
+ * The store's transaction holds the write lock from its first record on:
+ * a call with a history is looked up (later_calls) before its row is
+ * written, and its row may wait for the multi-row INSERT; had the
+ * transaction only read by then, another writer's commit in between would
+ * make that INSERT fail (SQLITE_BUSY_SNAPSHOT) and lose the rows waiting.
+ * Another writer waits (here: is refused at once) until the commit.
+ */
+static void test_sqlite_write_lock(void)
+{
+	const char *path = tmp_path("lock.db");
+	char errbuf[CT_ERRBUF_SIZE] = "";
+	struct ct_call_record *r;
+	sqlite3 *db = NULL;
+	void *priv;
+
+	unlink(path);
+	priv = ct_sink_open_target(&ct_sink_sqlite, path, errbuf);
+	CHECK(priv != NULL);
+	if (priv == NULL)
+		return;
+	r = cb_call("k1", "+15550009", "+15550009", "100", "100", CT_DIR_INBOUND, CT_DISP_BUSY, 10, 20);
+	r->has_history = true;
+	r->first_call = true;
+	CHECK_INT(ct_sink_sqlite.write(priv, r, errbuf), CT_OK);
+	ct_call_record_free(r);
+	CHECK_INT(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+	CHECK_INT(sqlite3_exec(db, "INSERT INTO meta (key, value) VALUES ('other', 'writer')",
+	    NULL, NULL, NULL), SQLITE_BUSY);
+	CHECK_INT(ct_sink_sqlite.flush(priv, errbuf), CT_OK);
+	CHECK_INT(sqlite3_exec(db, "INSERT INTO meta (key, value) VALUES ('other', 'writer')",
+	    NULL, NULL, NULL), SQLITE_OK);
+	CHECK_INT(ct_sink_sqlite.close(priv, errbuf), CT_OK);
+	CHECK_INT(q_int(db, "SELECT count(*) FROM calls WHERE call_id = 'k1'"), 1);
+	sqlite3_close(db);
+	unlink(path);
+}
+
 /* Record i of the shapes test: the columns set depend on i (see test_sqlite_shapes). */
 static struct ct_call_record *shape_record(size_t i)
 {
@@ -1414,7 +1452,7 @@ static void cleanup(void)
 		"batch.db-shm", "not.db", "partial.db", "partial.db-wal", "partial.db-shm",
 		"timed.db", "timed.db-wal", "timed.db-shm", "cb.db", "cb.db-wal", "cb.db-shm",
 		"rep.db-wal", "rep.db-shm", "shapes.db-wal", "shapes.db-shm", "single.db-wal",
-		"single.db-shm" };
+		"single.db-shm", "lock.db-wal", "lock.db-shm" };
 	size_t i;
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -1484,6 +1522,7 @@ int main(void)
 	test_sqlite_callbacks();
 	test_sqlite_repeat_order();
 	test_sqlite_shapes();
+	test_sqlite_write_lock();
 	test_orphans_sink();
 	cleanup();
 	return TEST_REPORT();
