@@ -151,6 +151,7 @@ struct sqlite_sink {
 	unsigned recent_miss;              /* ... and which did not fit ins_narrow (bit i: recent[i]) */
 	unsigned n_narrow_prepared;        /* since the database was opened */
 	uint64_t rows_since_narrow;        /* rows written since ins_narrow was last prepared */
+	bool narrow_ok;             /* no column of calls has a DEFAULT (a column left out is NULL) */
 	sqlite3_stmt *slots_of;     /* the statement whose parameters the slots' bound flags describe */
 	size_t col_number, col_start, col_repeat; /* slots of caller_number, start_us, repeat_count */
 	struct slot pend[MULTI_ROWS][CT_SQLITE_MAX_PARAMS];
@@ -471,6 +472,24 @@ static int prepare_insert(sqlite3 *db, const char *verb, const char *table,
 }
 
 /*
+ * Whether no column of calls has a DEFAULT: calltap never gives one, but a
+ * table made or rebuilt by hand might, and a column ins_narrow leaves out
+ * would then get it instead of NULL.
+ */
+static bool no_defaults(sqlite3 *db)
+{
+	sqlite3_stmt *st = NULL;
+	bool ok = false;
+
+	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM pragma_table_info('calls')"
+	    " WHERE dflt_value IS NOT NULL", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		ok = sqlite3_column_int(st, 0) == 0;
+	sqlite3_finalize(st);
+	return ok;
+}
+
+/*
  * Prepares the two inserts from the schema table (calls gets its store
  * columns, and a call already stored is ignored; rtp_streams gets
  * call_rowid and call_id then the stream columns) and the callback update.
@@ -504,6 +523,7 @@ static int prepare_all(struct sqlite_sink *ss)
 	ss->recent_next = ss->recent_miss = ss->n_narrow_prepared = 0;
 	ss->rows_since_narrow = 0;
 	ss->slots_of = NULL;
+	ss->narrow_ok = no_defaults(ss->db);
 	unbind_slots(ss);
 	if ((int)(n * MULTI_ROWS) <= sqlite3_limit(ss->db, SQLITE_LIMIT_VARIABLE_NUMBER, -1) &&
 	    prepare_insert(ss->db, "OR IGNORE INTO", "calls", names, n, MULTI_ROWS,
@@ -879,7 +899,7 @@ static sqlite3_stmt *multi_stmt(struct sqlite_sink *ss)
 		return ss->ins_narrow;
 	for (i = 0; i < NARROW_WINDOW; i++)
 		misses += ss->recent_miss >> i & 1;
-	if (misses < NARROW_AFTER ||
+	if (misses < NARROW_AFTER || !ss->narrow_ok ||
 	    (ss->n_narrow_prepared >= NARROW_FREE && ss->rows_since_narrow < NARROW_EVERY))
 		return ss->ins_multi;
 	/* the shapes that recur in the window, and this batch's (not a one-off's: it would widen it) */

@@ -1445,6 +1445,54 @@ static void test_sqlite_repeat_order(void)
 	unlink(path);
 }
 
+/*
+ * A calls table rebuilt by hand with a DEFAULT (here on sensor, NULL in
+ * every record) still gets NULL there: a column is left out of the insert
+ * (ins_narrow) only when no column has a DEFAULT.
+ */
+static void test_sqlite_default(void)
+{
+	const char *path = tmp_path("dflt.db");
+	char errbuf[CT_ERRBUF_SIZE] = "", *create;
+	sqlite3_stmt *st = NULL;
+	sqlite3 *db = NULL;
+	void *priv;
+	size_t i;
+	int ok = 1;
+
+	unlink(path);
+	priv = ct_sink_open_target(&ct_sink_sqlite, path, errbuf);
+	CHECK(priv != NULL);
+	if (priv == NULL)
+		return;
+	CHECK_INT(ct_sink_sqlite.close(priv, errbuf), CT_OK);
+	CHECK_INT(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+	CHECK_INT(sqlite3_prepare_v2(db, "SELECT replace(sql, 'sensor TEXT', 'sensor TEXT DEFAULT"
+	    " ''dflt''') FROM sqlite_master WHERE name = 'calls'", -1, &st, NULL), SQLITE_OK);
+	CHECK_INT(sqlite3_step(st), SQLITE_ROW);
+	create = strdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	CHECK(create != NULL && strstr(create, "DEFAULT 'dflt'") != NULL);
+	CHECK_INT(sqlite3_exec(db, "DROP TABLE calls", NULL, NULL, NULL), SQLITE_OK);
+	CHECK_INT(sqlite3_exec(db, create, NULL, NULL, NULL), SQLITE_OK);
+	free(create);
+	priv = ct_sink_open_target(&ct_sink_sqlite, path, errbuf);
+	CHECK(priv != NULL);
+	for (i = 0; priv != NULL && i < 200; i++) {
+		struct ct_call_record *r = shape_record(i);
+
+		ok &= ct_sink_sqlite.write(priv, r, errbuf) == CT_OK;
+		ct_call_record_free(r);
+	}
+	CHECK(ok);
+	if (priv != NULL)
+		CHECK_INT(ct_sink_sqlite.close(priv, errbuf), CT_OK);
+	CHECK_INT(q_int(db, "SELECT count(*) FROM calls"), 200);
+	CHECK_INT(q_int(db, "SELECT count(*) FROM calls WHERE sensor IS NULL"), 200);
+	sqlite3_close(db);
+	unlink(path);
+}
+
 static void cleanup(void)
 {
 	static const char *const names[] = { "out.jsonl", "out.csv", "out.txt",
@@ -1452,7 +1500,8 @@ static void cleanup(void)
 		"batch.db-shm", "not.db", "partial.db", "partial.db-wal", "partial.db-shm",
 		"timed.db", "timed.db-wal", "timed.db-shm", "cb.db", "cb.db-wal", "cb.db-shm",
 		"rep.db-wal", "rep.db-shm", "shapes.db-wal", "shapes.db-shm", "single.db-wal",
-		"single.db-shm", "lock.db-wal", "lock.db-shm" };
+		"single.db-shm", "lock.db-wal", "lock.db-shm",
+		"dflt.db-wal", "dflt.db-shm" };
 	size_t i;
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -1523,6 +1572,7 @@ int main(void)
 	test_sqlite_repeat_order();
 	test_sqlite_shapes();
 	test_sqlite_write_lock();
+	test_sqlite_default();
 	test_orphans_sink();
 	cleanup();
 	return TEST_REPORT();
