@@ -25,7 +25,8 @@
  * call row without its streams; a lone INSERT is atomic by itself, and
  * such rows (a flood INVITE's, a scanner's call with a history but no
  * later call of its caller stored: later_calls) are inserted MULTI_ROWS a
- * statement, in write order, before any other record and any commit.  Every error names the database file.  The open
+ * statement (ins_narrow for records of one shape), in write order, before
+ * any other record and any commit.  Every error names the database file.  The open
  * path performs a real write (schema + meta row) so that an unwritable
  * target fails at open, not at the first record.
  * References: https://sqlite.org/pragma.html (user_version, journal_mode,
@@ -87,15 +88,16 @@
  * leave columns NULL in all their rows (a flood, a scanner: records of a
  * few shapes), ins_narrow, the multi-row INSERT of the other columns only,
  * is prepared and used for every batch whose columns not NULL are among
- * its own (the columns left out get NULL, as the table has no DEFAULT: the
- * same row).  It is prepared when NARROW_AFTER of the last NARROW_WINDOW
- * batches did not fit the one there, for the columns of the shapes that
- * recur among them and of the batch at hand (so shapes that alternate get
- * one statement for both, and a one-off shape does not widen it).  Callgrind, a flood INVITE's
- * row: about 3,000 instructions less.  Preparing it costs about 5 million
- * instructions, so after the first NARROW_FREE it is prepared at most once
- * in NARROW_EVERY rows: records whose shape keeps changing pay at most
- * about 1,200 instructions a row for it, and use ins_multi.
+ * its own (the columns left out get NULL, as the table has no DEFAULT,
+ * no_defaults: the same row).  It is prepared when NARROW_AFTER of the
+ * last NARROW_WINDOW batches did not fit the one there, for the columns of
+ * the shapes that recur among them and of the batch at hand (so shapes
+ * that alternate get one statement for both, and a one-off shape does not
+ * widen it).  Callgrind, a flood INVITE's row: about 3,000 instructions
+ * less.  Preparing it costs 5-10 million instructions, so after the first
+ * NARROW_FREE it is prepared at most once in NARROW_EVERY rows: records
+ * whose shape keeps changing pay at most about 2,000 instructions a row
+ * for it, and use ins_multi.
  */
 #define NARROW_WINDOW 8
 #define NARROW_AFTER 4
@@ -796,9 +798,8 @@ static bool pend_row(struct sqlite_sink *ss, const struct ct_call_record *r)
 {
 	struct slot *row = ss->pend[ss->n_pend];
 	struct ct_val *v = &ss->vals[0];   /* scratch: slot 0 is no parameter */
-	size_t i, k = 0;
-
 	uint64_t mask[MASK_WORDS] = { 0 };
+	size_t i, k = 0;
 
 	for (i = 0; i < ct_schema_ncalls; i++) {
 		if (!(ct_schema_calls[i].outputs & CT_OUT_STORE))
@@ -880,8 +881,9 @@ static bool mask_within(const uint64_t *a, const uint64_t *b)
 /*
  * The statement for the MULTI_ROWS rows waiting: ins_narrow when their
  * columns not NULL are among its own; one prepared anew, for the shapes
- * recurring in the last NARROW_WINDOW batches, when NARROW_AFTER of them did not fit
- * (within the budget of NARROW_FREE, NARROW_EVERY); else ins_multi.
+ * recurring in the last NARROW_WINDOW batches, when NARROW_AFTER of them
+ * did not fit (within the budget of NARROW_FREE, NARROW_EVERY); else
+ * ins_multi.
  */
 static sqlite3_stmt *multi_stmt(struct sqlite_sink *ss)
 {
