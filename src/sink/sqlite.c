@@ -23,8 +23,10 @@
  * statements too), and a record of several statements (streams, callback
  * update) is wrapped in a savepoint so that a failed record never leaves a
  * call row without its streams; a lone INSERT is atomic by itself, and
- * such rows (a flood INVITE's) are inserted MULTI_ROWS a statement, in
- * write order, before any other record and any commit.  Every error names the database file.  The open
+ * such rows (a flood INVITE's, a scanner's call with a history but no
+ * later call of its caller stored: later_calls) are inserted MULTI_ROWS a
+ * statement (ins_narrow for records of one shape), in write order, before
+ * any other record and any commit.  Every error names the database file.  The open
  * path performs a real write (schema + meta row) so that an unwritable
  * target fails at open, not at the first record.
  * References: https://sqlite.org/pragma.html (user_version, journal_mode,
@@ -80,13 +82,37 @@
 #define MULTI_ROWS 16
 
 /*
+ * A multi-row statement costs each of its parameters about 70 instructions
+ * a row (copied from the binding, then into the row), a NULL as much as a
+ * value: a flood INVITE's row has 35 NULL columns of 63.  So when batches
+ * leave columns NULL in all their rows (a flood, a scanner: records of a
+ * few shapes), ins_narrow, the multi-row INSERT of the other columns only,
+ * is prepared and used for every batch whose columns not NULL are among
+ * its own (the columns left out get NULL, as the table has no DEFAULT,
+ * no_defaults: the same row).  It is prepared when NARROW_AFTER of the
+ * last NARROW_WINDOW batches did not fit the one there, for the columns of
+ * the shapes that recur among them and of the batch at hand (so shapes
+ * that alternate get one statement for both, and a one-off shape does not
+ * widen it).  Callgrind, a flood INVITE's row: about 3,000 instructions
+ * less.  Preparing it costs 5-10 million instructions, so after the first
+ * NARROW_FREE it is prepared at most once in NARROW_EVERY rows: records
+ * whose shape keeps changing pay at most about 2,000 instructions a row
+ * for it, and use ins_multi.
+ */
+#define NARROW_WINDOW 8
+#define NARROW_AFTER 4
+#define NARROW_FREE 4
+#define NARROW_EVERY 4096
+#define MASK_WORDS ((CT_SQLITE_MAX_PARAMS + 63) / 64)
+
+/*
  * Parameter of ins_multi: a column value of a calls row waiting for it (its
  * own copy: the record is freed after write), and whether the statement's
  * parameter holds it already.
  */
 struct slot {
 	enum ct_val_kind kind;     /* CT_VAL_NULL, _TEXT, _INT or _REAL (bound as such) */
-	bool bound;                /* ins_multi's parameter is this value */
+	bool bound;                /* the parameter of slots_of is this value */
 	int64_t i;
 	double d;                  /* already rounded to its decimals */
 	char *s;                   /* TEXT: NUL-terminated, len bytes; cap allocated */
@@ -101,6 +127,7 @@ struct sqlite_sink {
 	sqlite3_stmt *ins_ival;     /* rtp_intervals: one row per interval of a stream */
 	sqlite3_stmt *upd_callback[N_CALLBACK];   /* missed calls answered by an outbound call */
 	sqlite3_stmt *upd_repeat;                 /* later calls of a caller stored earlier */
+	sqlite3_stmt *sel_later;                  /* is there one? (upd_repeat has work) */
 	sqlite3_stmt *upd_closed;                 /* missed calls closed before their attempt */
 	sqlite3_stmt *txn[4];                     /* BEGIN, COMMIT, SAVEPOINT rec, RELEASE rec */
 	struct ct_val vals[CT_SQLITE_MAX_PARAMS + 1]; /* parameter i's value: text bound without a copy */
@@ -114,6 +141,21 @@ struct sqlite_sink {
 	/* Rows waiting for ins_multi (MULTI_ROWS rows; NULL: the limit on parameters is lower). */
 	sqlite3_stmt *ins_multi;
 	size_t ncols;               /* store columns of calls: parameters of a row */
+	const char *names[CT_SQLITE_MAX_PARAMS]; /* their names (the schema table's) */
+	uint64_t pend_mask[MASK_WORDS]; /* columns not NULL in some waiting row */
+	/* ins_multi without the columns NULL in all rows (NULL: none prepared), see NARROW_AFTER */
+	sqlite3_stmt *ins_narrow;
+	uint64_t narrow_mask[MASK_WORDS];  /* its columns */
+	unsigned char narrow_cols[CT_SQLITE_MAX_PARAMS]; /* their slots, in parameter order */
+	size_t n_narrow;
+	uint64_t recent[NARROW_WINDOW][MASK_WORDS]; /* the columns of the last batches ... */
+	unsigned recent_next;              /* ... the next one to replace ... */
+	unsigned recent_miss;              /* ... and which did not fit ins_narrow (bit i: recent[i]) */
+	unsigned n_narrow_prepared;        /* since the database was opened */
+	uint64_t rows_since_narrow;        /* rows written since ins_narrow was last prepared */
+	bool narrow_ok;             /* no column of calls has a DEFAULT (a column left out is NULL) */
+	sqlite3_stmt *slots_of;     /* the statement whose parameters the slots' bound flags describe */
+	size_t col_number, col_start, col_repeat; /* slots of caller_number, start_us, repeat_count */
 	struct slot pend[MULTI_ROWS][CT_SQLITE_MAX_PARAMS];
 	unsigned n_pend;
 	unsigned pending;           /* records in the open transaction */
@@ -122,8 +164,9 @@ struct sqlite_sink {
 };
 
 /*
- * Marks every slot as not bound (ins_multi prepared anew or its bindings
- * cleared): the next statement binds every value.
+ * Marks every slot as not bound (ins_multi prepared anew, its bindings
+ * cleared, or the other multi-row statement used): the next statement
+ * binds every value.
  */
 static void unbind_slots(struct sqlite_sink *ss)
 {
@@ -150,16 +193,22 @@ static const char fixed_tables[] =
  * once: (call_id, start_us) identifies it, and inserts are INSERT OR IGNORE.
  * Only indexes a statement of calltap searches by are made, for every
  * index costs each inserted row about an eighth of its time (a flood
- * INVITE's row: about 5,000 instructions an index): calls_key (stored once,
- * `calltap show`, callbacks), calls_caller (the callback by caller text),
- * the partial history indexes.  calls_start_time and calls_callee, made for
- * databases created before issue 9's flood work, are searched by no
- * statement of calltap (`calltap show` finds a call by calls_key, the
- * report reads the whole table): a database that has them keeps them, and
- * so does any index a user adds (docs/schema.md).
+ * INVITE's row: about 2,000-5,000 instructions an index): calls_key (stored
+ * once, `calltap show`, callbacks), the partial history indexes, and
+ * calls_missed_caller, the callback by caller text (upd_callback_sql[2]):
+ * partial, as calls_missed_number, so that it holds only the missed inbound
+ * calls without a caller_number that statement looks for, and a row it
+ * does not cover costs its WHERE alone (a flood INVITE's row: 1,900
+ * instructions less than with the full calls_caller of older versions).
+ * calls_caller, calls_start_time and calls_callee, made for databases
+ * created by older versions, are searched by no statement of calltap
+ * (`calltap show` finds a call by calls_key, the report reads the whole
+ * table): a database that has them keeps them, and so does any index a
+ * user adds (docs/schema.md).
  */
 static const char indexes[] =
-	"CREATE INDEX IF NOT EXISTS calls_caller ON calls(caller, start_us);"
+	"CREATE INDEX IF NOT EXISTS calls_missed_caller ON calls(caller, end_us)"
+	" WHERE caller_number IS NULL AND direction = 'inbound' AND " CT_SQL_MISSED ";"
 	CT_SQL_HISTORY_INDEXES
 	"CREATE INDEX IF NOT EXISTS rtp_streams_call ON rtp_streams(call_rowid);"
 	"CREATE INDEX IF NOT EXISTS rtp_intervals_stream ON rtp_intervals(stream_rowid);";
@@ -192,8 +241,11 @@ static const char dedupe_v4[] =
  * number) the same caller text as the call named by callback_of.  Three
  * statements, one per kind of match, so each is an index search
  * (calls_key, calls_missed_number: a partial index of the missed calls
- * only, so other inserts do not pay for it; calls_caller); as one
+ * only, so other inserts do not pay for it; calls_missed_caller, the same
+ * for rows without a number); as one
  * statement with OR, SQLite scans the table.  pgsql.c runs the same three.
+ * The third finds its rows by calls_missed_caller, whose WHERE is terms of
+ * this one (CT_SQL_MISSED, the same text), so the planner knows it covers them.
  */
 #define CALLBACK_SET(MISSED) CT_SQL_CALLBACK_SET("?1", MISSED)
 static const char *const upd_callback_sql[N_CALLBACK] = {
@@ -214,6 +266,18 @@ static const char *const upd_callback_sql[N_CALLBACK] = {
 static const char upd_repeat_sql[] = CT_SQL_REPEAT("?1", "?2", "0");
 
 /*
+ * Whether upd_repeat has a row to change (the same WHERE, one index seek
+ * on calls_history): it is asked first, for upd_repeat collects its rows
+ * in a temporary b-tree every time it runs (IN with ORDER BY and LIMIT),
+ * about 60,000 instructions a record even when there is none, and there
+ * is none for nearly every record (records come in end order, so a caller's
+ * later call is rarely stored first).  ?1 caller_number, ?2 start_us.
+ */
+static const char sel_later_sql[] =
+	"SELECT 1 FROM calls WHERE caller_number = ?1 AND start_us > ?2"
+	" AND repeat_count IS NOT NULL LIMIT 1";
+
+/*
  * An answered call with a history (inbound) closes the missed calls of its
  * caller that ended before it started: one whose stored callback_s names an
  * attempt after that start (an attempt stored first) had no callback while
@@ -222,10 +286,18 @@ static const char upd_repeat_sql[] = CT_SQL_REPEAT("?1", "?2", "0");
  */
 static const char upd_closed_sql[] = CT_SQL_CLOSED("?1", "?2");
 
-/* Indexes of struct sqlite_sink.txn, the transaction statements run per record. */
+/*
+ * Indexes of struct sqlite_sink.txn, the transaction statements run per
+ * record.  BEGIN IMMEDIATE: the write lock from the first record on (as
+ * long as a transaction that starts with an INSERT held it anyway), for a
+ * record may read before it writes (later_calls) and its row wait for the
+ * multi-row INSERT: a transaction that had only read would see another
+ * writer's commit in between as SQLITE_BUSY_SNAPSHOT at that INSERT, which
+ * no busy timeout retries, and lose the rows waiting.
+ */
 enum { TXN_BEGIN, TXN_COMMIT, TXN_SAVEPOINT, TXN_RELEASE, TXN_N };
 static const char *const txn_sql[TXN_N] = {
-	"BEGIN", "COMMIT", "SAVEPOINT rec", "RELEASE rec",
+	"BEGIN IMMEDIATE", "COMMIT", "SAVEPOINT rec", "RELEASE rec",
 };
 
 /* Runs sql; CT_OK or CT_ERR with the SQLite message in *msg (static text). */
@@ -402,6 +474,24 @@ static int prepare_insert(sqlite3 *db, const char *verb, const char *table,
 }
 
 /*
+ * Whether no column of calls has a DEFAULT: calltap never gives one, but a
+ * table made or rebuilt by hand might, and a column ins_narrow leaves out
+ * would then get it instead of NULL.
+ */
+static bool no_defaults(sqlite3 *db)
+{
+	sqlite3_stmt *st = NULL;
+	bool ok = false;
+
+	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM pragma_table_info('calls')"
+	    " WHERE dflt_value IS NOT NULL", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		ok = sqlite3_column_int(st, 0) == 0;
+	sqlite3_finalize(st);
+	return ok;
+}
+
+/*
  * Prepares the two inserts from the schema table (calls gets its store
  * columns, and a call already stored is ignored; rtp_streams gets
  * call_rowid and call_id then the stream columns) and the callback update.
@@ -413,13 +503,29 @@ static int prepare_all(struct sqlite_sink *ss)
 	size_t i, n = 0;
 
 	assert(ct_schema_ncalls <= CT_SQLITE_MAX_PARAMS && ct_schema_nstreams + 2 <= CT_SQLITE_MAX_PARAMS);
-	for (i = 0; i < ct_schema_ncalls; i++)
-		if (ct_schema_calls[i].outputs & CT_OUT_STORE)
-			names[n++] = ct_schema_calls[i].name;
+	ss->col_number = ss->col_start = ss->col_repeat = SIZE_MAX;
+	for (i = 0; i < ct_schema_ncalls; i++) {
+		if (!(ct_schema_calls[i].outputs & CT_OUT_STORE))
+			continue;
+		if (strcmp(ct_schema_calls[i].name, "caller_number") == 0)
+			ss->col_number = n;
+		else if (strcmp(ct_schema_calls[i].name, "start_us") == 0)
+			ss->col_start = n;
+		else if (strcmp(ct_schema_calls[i].name, "repeat_count") == 0)
+			ss->col_repeat = n;
+		names[n++] = ct_schema_calls[i].name;
+	}
 	if (prepare_insert(ss->db, "OR IGNORE INTO", "calls", names, n, 1, &ss->ins_call) != CT_OK)
 		return CT_ERR;
 	ss->ncols = n;
+	memcpy(ss->names, names, n * sizeof(names[0]));
 	ss->n_pend = 0;
+	memset(ss->pend_mask, 0, sizeof(ss->pend_mask));
+	memset(ss->recent, 0, sizeof(ss->recent));
+	ss->recent_next = ss->recent_miss = ss->n_narrow_prepared = 0;
+	ss->rows_since_narrow = 0;
+	ss->slots_of = NULL;
+	ss->narrow_ok = no_defaults(ss->db);
 	unbind_slots(ss);
 	if ((int)(n * MULTI_ROWS) <= sqlite3_limit(ss->db, SQLITE_LIMIT_VARIABLE_NUMBER, -1) &&
 	    prepare_insert(ss->db, "OR IGNORE INTO", "calls", names, n, MULTI_ROWS,
@@ -430,6 +536,7 @@ static int prepare_all(struct sqlite_sink *ss)
 		    NULL) != SQLITE_OK)
 			return CT_ERR;
 	if (sqlite3_prepare_v2(ss->db, upd_repeat_sql, -1, &ss->upd_repeat, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(ss->db, sel_later_sql, -1, &ss->sel_later, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(ss->db, upd_closed_sql, -1, &ss->upd_closed, NULL) != SQLITE_OK)
 		return CT_ERR;
 	for (i = 0; i < TXN_N; i++)
@@ -458,13 +565,17 @@ static void finalize_all(struct sqlite_sink *ss)
 
 	sqlite3_finalize(ss->ins_call);
 	sqlite3_finalize(ss->ins_multi);
+	sqlite3_finalize(ss->ins_narrow);
+	ss->ins_narrow = ss->slots_of = NULL;
 	sqlite3_finalize(ss->ins_stream);
 	sqlite3_finalize(ss->ins_ival);
 	ss->ins_call = ss->ins_multi = ss->ins_stream = ss->ins_ival = NULL;
 	ss->n_pend = 0;     /* rows not inserted by now are lost with the handle */
+	memset(ss->pend_mask, 0, sizeof(ss->pend_mask));
 	sqlite3_finalize(ss->upd_repeat);
+	sqlite3_finalize(ss->sel_later);
 	sqlite3_finalize(ss->upd_closed);
-	ss->upd_repeat = ss->upd_closed = NULL;
+	ss->upd_repeat = ss->sel_later = ss->upd_closed = NULL;
 	for (i = 0; i < N_CALLBACK; i++) {
 		sqlite3_finalize(ss->upd_callback[i]);
 		ss->upd_callback[i] = NULL;
@@ -687,34 +798,132 @@ static bool pend_row(struct sqlite_sink *ss, const struct ct_call_record *r)
 {
 	struct slot *row = ss->pend[ss->n_pend];
 	struct ct_val *v = &ss->vals[0];   /* scratch: slot 0 is no parameter */
+	uint64_t mask[MASK_WORDS] = { 0 };
 	size_t i, k = 0;
 
 	for (i = 0; i < ct_schema_ncalls; i++) {
 		if (!(ct_schema_calls[i].outputs & CT_OUT_STORE))
 			continue;
 		ct_schema_value(&ct_schema_calls[i], r, v);
-		if (!set_slot(&row[k++], v))
+		if (!set_slot(&row[k], v))
 			return false;
+		if (row[k].kind != CT_VAL_NULL)
+			mask[k / 64] |= (uint64_t)1 << (k % 64);
+		k++;
 	}
+	for (i = 0; i < MASK_WORDS; i++)
+		ss->pend_mask[i] |= mask[i];
 	ss->n_pend++;
 	return true;
 }
 
-/* Binds waiting row k to parameters base+1 ... of ins_multi (the slots not bound). */
-static int bind_row_multi(struct sqlite_sink *ss, int base, unsigned k)
+/*
+ * Binds waiting row k to its parameters of st, ins_multi (every column) or
+ * ins_narrow (its columns), the slots not bound.
+ */
+static int bind_row_multi(struct sqlite_sink *ss, sqlite3_stmt *st, unsigned k)
 {
+	bool narrow = st == ss->ins_narrow;
+	size_t j, m = narrow ? ss->n_narrow : ss->ncols;
+	int base = (int)(k * m), rc = SQLITE_OK;
 	struct slot *v;
-	int rc = SQLITE_OK;
-	size_t i;
 
-	for (i = 0; i < ss->ncols && rc == SQLITE_OK; i++) {
-		v = &ss->pend[k][i];
+	for (j = 0; j < m && rc == SQLITE_OK; j++) {
+		v = &ss->pend[k][narrow ? ss->narrow_cols[j] : j];
 		if (v->bound)
 			continue;
-		rc = bind_slot(ss->ins_multi, base + (int)i + 1, v);
+		rc = bind_slot(st, base + (int)j + 1, v);
 		v->bound = rc == SQLITE_OK;
 	}
 	return rc;
+}
+
+/* Prepares ins_narrow for the columns of mask (replacing the one there); CT_OK or CT_ERR. */
+static int prepare_narrow(struct sqlite_sink *ss, const uint64_t *mask)
+{
+	const char *names[CT_SQLITE_MAX_PARAMS];
+	sqlite3_stmt *st = NULL;
+	size_t i, n = 0;
+
+	for (i = 0; i < ss->ncols; i++)
+		if (mask[i / 64] >> (i % 64) & 1)
+			names[n++] = ss->names[i];
+	if (n == 0 || prepare_insert(ss->db, "OR IGNORE INTO", "calls", names, n, MULTI_ROWS,
+	    &st) != CT_OK) {
+		sqlite3_finalize(st);
+		return CT_ERR;
+	}
+	if (ss->slots_of == ss->ins_narrow)
+		ss->slots_of = NULL;
+	sqlite3_finalize(ss->ins_narrow);
+	ss->ins_narrow = st;
+	memcpy(ss->narrow_mask, mask, sizeof(ss->narrow_mask));
+	for (i = 0, n = 0; i < ss->ncols; i++)
+		if (mask[i / 64] >> (i % 64) & 1)
+			ss->narrow_cols[n++] = (unsigned char)i;
+	ss->n_narrow = n;
+	ss->rows_since_narrow = 0;
+	ss->n_narrow_prepared++;
+	return CT_OK;
+}
+
+/* Whether every column of a is one of b's. */
+static bool mask_within(const uint64_t *a, const uint64_t *b)
+{
+	size_t i;
+
+	for (i = 0; i < MASK_WORDS; i++)
+		if (a[i] & ~b[i])
+			return false;
+	return true;
+}
+
+/*
+ * The statement for the MULTI_ROWS rows waiting: ins_narrow when their
+ * columns not NULL are among its own; one prepared anew, for the shapes
+ * recurring in the last NARROW_WINDOW batches, when NARROW_AFTER of them
+ * did not fit (within the budget of NARROW_FREE, NARROW_EVERY); else
+ * ins_multi.
+ */
+static sqlite3_stmt *multi_stmt(struct sqlite_sink *ss)
+{
+	const uint64_t *m = ss->pend_mask;
+	uint64_t all[MASK_WORDS] = { 0 };
+	unsigned k = ss->recent_next, i, misses = 0;
+	bool fits = ss->ins_narrow != NULL && mask_within(m, ss->narrow_mask);
+
+	if (ss->rows_since_narrow < NARROW_EVERY)
+		ss->rows_since_narrow += MULTI_ROWS;
+	memcpy(ss->recent[k], m, sizeof(ss->recent[k]));
+	ss->recent_miss = (ss->recent_miss & ~(1u << k)) | (unsigned)!fits << k;
+	ss->recent_next = (k + 1) % NARROW_WINDOW;
+	if (fits)
+		return ss->ins_narrow;
+	for (i = 0; i < NARROW_WINDOW; i++)
+		misses += ss->recent_miss >> i & 1;
+	if (misses < NARROW_AFTER || !ss->narrow_ok ||
+	    (ss->n_narrow_prepared >= NARROW_FREE && ss->rows_since_narrow < NARROW_EVERY))
+		return ss->ins_multi;
+	/* the shapes that recur in the window, and this batch's (not a one-off's: it would widen it) */
+	for (k = 0; k < NARROW_WINDOW; k++) {
+		unsigned j, same = 0;
+
+		for (j = 0; j < NARROW_WINDOW; j++)
+			same += memcmp(ss->recent[j], ss->recent[k], sizeof(ss->recent[k])) == 0;
+		if (same < 2 && memcmp(ss->recent[k], m, sizeof(ss->recent[k])) != 0)
+			continue;
+		for (i = 0; i < MASK_WORDS; i++)
+			all[i] |= ss->recent[k][i];
+	}
+	for (i = 0; i < ss->ncols; i++)
+		if (!(all[i / 64] >> (i % 64) & 1))
+			break;
+	/* a column left out by all, and the statement prepared: the window now fits it */
+	if (i < ss->ncols && prepare_narrow(ss, all) == CT_OK) {
+		ss->recent_miss = 0;
+		return ss->ins_narrow;
+	}
+	return ss->ins_multi;
 }
 
 /* Binds waiting row k to ins_call; a NULL already bound there (call_null) is not bound again. */
@@ -751,13 +960,19 @@ static int flush_pend(struct sqlite_sink *ss, char *errbuf)
 	if (ss->n_pend == 0)
 		return CT_OK;
 	if (ss->n_pend == MULTI_ROWS && ss->ins_multi != NULL) {
+		sqlite3_stmt *st = multi_stmt(ss);
+
+		if (st != ss->slots_of) {   /* the slots' bindings are another statement's */
+			unbind_slots(ss);
+			ss->slots_of = st;
+		}
 		for (k = 0, rc = SQLITE_OK; k < MULTI_ROWS && rc == SQLITE_OK; k++)
-			rc = bind_row_multi(ss, (int)(k * ss->ncols), k);
+			rc = bind_row_multi(ss, st, k);
 		if (rc == SQLITE_OK) {
-			rc = step_reset(ss->ins_multi);
+			rc = step_reset(st);
 		} else {
-			sqlite3_reset(ss->ins_multi);
-			sqlite3_clear_bindings(ss->ins_multi);
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
 			unbind_slots(ss);
 		}
 	}
@@ -775,6 +990,7 @@ static int flush_pend(struct sqlite_sink *ss, char *errbuf)
 			snprintf(msg, sizeof(msg), "%s", sqlite3_errmsg(ss->db));
 	}
 	ss->n_pend = 0;
+	memset(ss->pend_mask, 0, sizeof(ss->pend_mask));
 	if (lost == 0)
 		return CT_OK;
 	ct_sink_err(errbuf, "cannot write to database '%s': %s (%u records lost)", ss->path,
@@ -935,12 +1151,21 @@ static int update_callbacks(struct sqlite_sink *ss, const struct ct_call_record 
 	return rc;
 }
 
+/* An answered call that reached a person: with a history, it closes missed calls (upd_closed). */
+static bool closes_missed(const struct ct_call_record *r)
+{
+	return r->disposition == CT_DISP_ANSWERED && r->answered_by != CT_ANS_IVR &&
+	    r->answered_by != CT_ANS_VOICEMAIL;
+}
+
 /*
  * Inserts r and its streams, and for a callback updates the missed calls it
  * answers, inside savepoint "rec"; SQLITE_DONE on success.  A call already
- * stored (same call_id and start_us) is left as it is: SQLITE_DONE.
+ * stored (same call_id and start_us) is left as it is: SQLITE_DONE.  The
+ * later calls of its caller are updated (upd_repeat) only when repeat says
+ * there are some (later_calls).
  */
-static int insert_record(struct sqlite_sink *ss, const struct ct_call_record *r)
+static int insert_record(struct sqlite_sink *ss, const struct ct_call_record *r, bool repeat)
 {
 	sqlite3_int64 call;
 	size_t i;
@@ -954,7 +1179,7 @@ static int insert_record(struct sqlite_sink *ss, const struct ct_call_record *r)
 		rc = insert_stream(ss, call, r->call_id, &r->streams[i]);
 	if (rc == SQLITE_DONE && r->callback_of != NULL && r->start_us != CT_TIME_NONE)
 		rc = update_callbacks(ss, r);
-	if (rc == SQLITE_DONE && r->has_history && r->caller_number != NULL &&
+	if (rc == SQLITE_DONE && repeat && r->has_history && r->caller_number != NULL &&
 	    r->start_us != CT_TIME_NONE) {
 		if (sqlite3_bind_text(ss->upd_repeat, 1, r->caller_number, -1, SQLITE_STATIC) != SQLITE_OK ||
 		    sqlite3_bind_int64(ss->upd_repeat, 2, r->start_us) != SQLITE_OK) {
@@ -965,8 +1190,7 @@ static int insert_record(struct sqlite_sink *ss, const struct ct_call_record *r)
 		rc = step_reset(ss->upd_repeat);
 	}
 	if (rc == SQLITE_DONE && r->has_history && r->caller_number != NULL &&
-	    r->start_us != CT_TIME_NONE && r->disposition == CT_DISP_ANSWERED &&
-	    r->answered_by != CT_ANS_IVR && r->answered_by != CT_ANS_VOICEMAIL) {
+	    r->start_us != CT_TIME_NONE && closes_missed(r)) {
 		if (sqlite3_bind_text(ss->upd_closed, 1, r->caller_number, -1, SQLITE_STATIC) != SQLITE_OK ||
 		    sqlite3_bind_int64(ss->upd_closed, 2, r->start_us) != SQLITE_OK) {
 			sqlite3_reset(ss->upd_closed);
@@ -988,6 +1212,38 @@ static int64_t mono_ms(void)
 }
 
 /*
+ * Whether a stored or waiting call of r's caller with a history starts
+ * after r (r has a history, a caller_number and a start): upd_repeat has
+ * rows to change.  The rows waiting for ins_multi are looked at here (they
+ * are not in the database yet), then the database (sel_later).
+ * SQLITE_ROW yes, SQLITE_DONE no, or an SQLite error code.
+ */
+static int later_calls(struct sqlite_sink *ss, const struct ct_call_record *r)
+{
+	const struct slot *row;
+	size_t n = strlen(r->caller_number);
+	unsigned k;
+
+	if (ss->col_number == SIZE_MAX || ss->col_start == SIZE_MAX || ss->col_repeat == SIZE_MAX)
+		return SQLITE_ROW;   /* columns not found: upd_repeat decides */
+	for (k = 0; k < ss->n_pend; k++) {
+		row = ss->pend[k];
+		if (row[ss->col_repeat].kind != CT_VAL_NULL && row[ss->col_start].kind == CT_VAL_INT &&
+		    row[ss->col_start].i > r->start_us && row[ss->col_number].kind == CT_VAL_TEXT &&
+		    row[ss->col_number].len == n && memcmp(row[ss->col_number].s, r->caller_number, n) == 0)
+			return SQLITE_ROW;
+	}
+	if (n > INT_MAX ||
+	    sqlite3_bind_text(ss->sel_later, 1, r->caller_number, (int)n, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_int64(ss->sel_later, 2, r->start_us) != SQLITE_OK) {
+		sqlite3_reset(ss->sel_later);
+		sqlite3_clear_bindings(ss->sel_later);
+		return SQLITE_ERROR;
+	}
+	return step_reset(ss->sel_later);
+}
+
+/*
  * Appends rec (and its streams) to the current batch, starting one when
  * needed and committing it after BATCH records or COMMIT_MS.  A record that fails is
  * rolled back alone; the rest of the batch stays.  CT_OK, or CT_ERR with
@@ -998,7 +1254,7 @@ static int sqlite_write(void *priv, const struct ct_call_record *rec, char *errb
 	struct sqlite_sink *ss = priv;
 	const char *msg;
 	int prc = CT_OK;   /* the rows waiting: CT_ERR when some could not be written */
-	bool one;
+	bool one, hist, repeat = false;
 
 	if (ss->db == NULL) {
 		ct_sink_err(errbuf, "cannot write to database '%s': it could not be reopened", ss->path);
@@ -1010,10 +1266,25 @@ static int sqlite_write(void *priv, const struct ct_call_record *rec, char *errb
 		ss->in_txn = true;
 		ss->txn_start_ms = mono_ms();
 	}
+	/*
+	 * A call with a history changes its caller's later calls (upd_repeat)
+	 * only when there are some: asked first (later_calls), so that a
+	 * record with nothing to change is one INSERT too.
+	 */
+	hist = rec->has_history && rec->caller_number != NULL && rec->start_us != CT_TIME_NONE;
+	if (hist) {
+		int lc = later_calls(ss, rec);
+
+		if (lc != SQLITE_ROW && lc != SQLITE_DONE) {
+			msg = sqlite3_errmsg(ss->db);
+			goto fail;
+		}
+		repeat = lc == SQLITE_ROW;
+	}
 	/* One INSERT is atomic by itself: the savepoint is for records of several statements. */
 	one = (rec->streams == NULL || rec->n_streams == 0) &&
 	    (rec->callback_of == NULL || rec->start_us == CT_TIME_NONE) &&
-	    (!rec->has_history || rec->caller_number == NULL);   /* no history updates */
+	    (!hist || (!repeat && !closes_missed(rec)));   /* no history updates */
 	/* A lone INSERT waits for the multi-row one (rows in write order, see MULTI_ROWS). */
 	if (one && ss->ins_multi != NULL && (pend_row(ss, rec) ||
 	    ((prc = flush_pend(ss, errbuf)) == CT_OK && pend_row(ss, rec)))) {
@@ -1026,7 +1297,7 @@ static int sqlite_write(void *priv, const struct ct_call_record *rec, char *errb
 		prc = flush_pend(ss, errbuf);
 	if (!one && txn(ss, TXN_SAVEPOINT, &msg) != CT_OK)
 		goto fail;
-	if (insert_record(ss, rec) != SQLITE_DONE) {
+	if (insert_record(ss, rec, repeat) != SQLITE_DONE) {
 		msg = sqlite3_errmsg(ss->db);
 		ct_sink_err(errbuf, "cannot write to database '%s': %s", ss->path, msg);
 		if (!one && !sqlite3_get_autocommit(ss->db))

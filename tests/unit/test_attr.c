@@ -1342,9 +1342,9 @@ static void test_store(void)
 	    " ',' || coalesce(cost, ''), ';') FROM numbers"),
 	    "+18005550199,Google Ads,Brand,10.5;+442079460018,Radio,,");
 	CHECK_STR(q(h, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND"
-	    " name IN ('calls_caller', 'calls_key')"), "2");
-	CHECK_STR(q(h, "SELECT group_concat(name, ' ') FROM pragma_index_info('calls_caller')"),
-	    "caller start_us");
+	    " name IN ('calls_missed_caller', 'calls_key')"), "2");
+	CHECK_STR(q(h, "SELECT group_concat(name, ' ') FROM pragma_index_info('calls_missed_caller')"),
+	    "caller end_us");
 	sqlite3_close(h);
 
 	/* Run 2: the history continues; m3 (run 1) is called back at 600 s. */

@@ -925,7 +925,7 @@ static void check_db_content(const char *path, long long calls)
 	/* only the indexes calltap searches by: each one costs every insert (issue 9) */
 	CHECK_STR(q_text(db, "SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_master"
 	    " WHERE type = 'index' AND tbl_name = 'calls' ORDER BY name)"),
-	    "calls_caller calls_history calls_key calls_missed_number");
+	    "calls_history calls_key calls_missed_caller calls_missed_number");
 	CHECK_STR(q_text(db, "SELECT sensor || '|' || source || '|' || campaign || '|' ||"
 	    " first_call || '|' || repeat_count || '|' || callback_s || '|' || callback_of"
 	    " FROM calls WHERE id = 1"), "edge-1|Google Ads|Spring, 2024|0|3|90.123|m1@x");
@@ -974,6 +974,7 @@ static void test_sqlite_sink(void)
 	 * the copy and its streams.
 	 */
 	CHECK_INT(sqlite3_exec(db, "DROP INDEX calls_key; DROP INDEX calls_missed_number; DROP INDEX calls_history;"
+	    "DROP INDEX calls_missed_caller;"
 	    "ALTER TABLE calls DROP COLUMN capture_drops;"
 	    "ALTER TABLE calls DROP COLUMN evicted; ALTER TABLE calls DROP COLUMN cut_fields;"
 	    "ALTER TABLE calls DROP COLUMN caller_number; ALTER TABLE calls DROP COLUMN callee_number;"
@@ -981,6 +982,7 @@ static void test_sqlite_sink(void)
 	    " FROM calls WHERE id = 1;"
 	    "INSERT INTO rtp_streams (call_rowid, call_id, ssrc) VALUES (7, 'copy', 'x');"
 	    "CREATE INDEX calls_start_time ON calls(start_time);"   /* made by older versions */
+	    "CREATE INDEX calls_caller ON calls(caller, start_us);"
 	    "PRAGMA user_version = 1", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	free(recs[0]->call_id);
@@ -994,8 +996,10 @@ static void test_sqlite_sink(void)
 	CHECK_INT(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
 	CHECK_INT(q_int(db, "PRAGMA user_version"), 4);
 	CHECK_INT(q_int(db, "SELECT count(*) FROM calls"), 7);
-	/* an index of an older version is kept, and maintained */
+	/* an index of an older version is kept, and maintained; the partial one is added */
 	CHECK_INT(q_int(db, "SELECT count(*) FROM sqlite_master WHERE name = 'calls_start_time'"), 1);
+	CHECK_INT(q_int(db, "SELECT count(*) FROM sqlite_master WHERE name = 'calls_caller'"), 1);
+	CHECK_INT(q_int(db, "SELECT count(*) FROM sqlite_master WHERE name = 'calls_missed_caller'"), 1);
 	CHECK_STR(q_text(db, "PRAGMA integrity_check"), "ok");
 	CHECK_INT(q_int(db, "SELECT count(*) FROM calls WHERE call_id ="
 	    " 'a84b4c76e66710@pc33.example.com'"), 1);
@@ -1279,12 +1283,225 @@ static void test_sqlite_callbacks(void)
 		ct_call_record_free(r[i]);
 }
 
+/*
+ * The store's transaction holds the write lock from its first record on:
+ * a call with a history is looked up (later_calls) before its row is
+ * written, and its row may wait for the multi-row INSERT; had the
+ * transaction only read by then, another writer's commit in between would
+ * make that INSERT fail (SQLITE_BUSY_SNAPSHOT) and lose the rows waiting.
+ * Another writer waits (here: is refused at once) until the commit.
+ */
+static void test_sqlite_write_lock(void)
+{
+	const char *path = tmp_path("lock.db");
+	char errbuf[CT_ERRBUF_SIZE] = "";
+	struct ct_call_record *r;
+	sqlite3 *db = NULL;
+	void *priv;
+
+	unlink(path);
+	priv = ct_sink_open_target(&ct_sink_sqlite, path, errbuf);
+	CHECK(priv != NULL);
+	if (priv == NULL)
+		return;
+	r = cb_call("k1", "+15550009", "+15550009", "100", "100", CT_DIR_INBOUND, CT_DISP_BUSY, 10, 20);
+	r->has_history = true;
+	r->first_call = true;
+	CHECK_INT(ct_sink_sqlite.write(priv, r, errbuf), CT_OK);
+	ct_call_record_free(r);
+	CHECK_INT(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+	CHECK_INT(sqlite3_exec(db, "INSERT INTO meta (key, value) VALUES ('other', 'writer')",
+	    NULL, NULL, NULL), SQLITE_BUSY);
+	CHECK_INT(ct_sink_sqlite.flush(priv, errbuf), CT_OK);
+	CHECK_INT(sqlite3_exec(db, "INSERT INTO meta (key, value) VALUES ('other', 'writer')",
+	    NULL, NULL, NULL), SQLITE_OK);
+	CHECK_INT(ct_sink_sqlite.close(priv, errbuf), CT_OK);
+	CHECK_INT(q_int(db, "SELECT count(*) FROM calls WHERE call_id = 'k1'"), 1);
+	sqlite3_close(db);
+	unlink(path);
+}
+
+/* Record i of the shapes test: the columns set depend on i (see test_sqlite_shapes). */
+static struct ct_call_record *shape_record(size_t i)
+{
+	struct ct_call_record *r = empty_record();
+	char id[32];
+
+	snprintf(id, sizeof(id), "n%03zu", i);
+	r->call_id = strdup(id);
+	r->start_us = T0 + (int64_t)i * 1000;
+	r->invites = (unsigned)(i % 3);
+	set_v4(&r->src_ip, 192, 0, 2, (uint8_t)(i % 7));
+	r->src_port = 5060;
+	if (i >= 96 && i < 112 && i % 5 == 0)
+		r->caller = strdup("x");                 /* one batch of another shape */
+	if (i >= 200)
+		r->end_us = r->start_us + 1234567;       /* a third shape: end_time, duration_s */
+	if (i == 250)
+		r->caller_name = strdup("J\xc3\xbcrgen");
+	return r;
+}
+
+/*
+ * Rows of one shape (the same columns NULL in every row of a batch, as a
+ * flood's) are inserted by a multi-row statement of their other columns
+ * only (sqlite.c ins_narrow, after NARROW_AFTER batches): the rows stored
+ * are the ones the one-row INSERT stores, column for column, whatever the
+ * shapes and their changes; and in write order.
+ */
+static void test_sqlite_shapes(void)
+{
+	const char *batched = tmp_path("shapes.db"), *single = tmp_path("single.db");
+	char errbuf[CT_ERRBUF_SIZE] = "", sql[512];
+	struct ct_call_record *r;
+	sqlite3 *db = NULL;
+	void *a, *b;
+	size_t i, n = 300;
+	int ok = 1;
+
+	unlink(batched);
+	unlink(single);
+	a = ct_sink_open_target(&ct_sink_sqlite, batched, errbuf);
+	b = ct_sink_open_target(&ct_sink_sqlite, single, errbuf);
+	CHECK(a != NULL && b != NULL);
+	if (a == NULL || b == NULL)
+		return;
+	for (i = 0; i < n; i++) {
+		r = shape_record(i);
+		ok &= ct_sink_sqlite.write(a, r, errbuf) == CT_OK;
+		/* a flush after each record: every row by the one-row INSERT */
+		ok &= ct_sink_sqlite.write(b, r, errbuf) == CT_OK;
+		ok &= ct_sink_sqlite.flush(b, errbuf) == CT_OK;
+		ct_call_record_free(r);
+	}
+	CHECK(ok);
+	CHECK_INT(ct_sink_sqlite.close(a, errbuf), CT_OK);
+	CHECK_INT(ct_sink_sqlite.close(b, errbuf), CT_OK);
+	CHECK_INT(sqlite3_open_v2(batched, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+	snprintf(sql, sizeof(sql), "ATTACH '%s' AS s", single);
+	CHECK_INT(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	CHECK_INT(q_int(db, "SELECT count(*) FROM calls"), (long long)n);
+	CHECK_INT(q_int(db, "SELECT count(*) FROM s.calls"), (long long)n);
+	/* the same rows, ids included (write order), and the same types */
+	CHECK_INT(q_int(db, "SELECT count(*) FROM (SELECT * FROM calls EXCEPT SELECT * FROM s.calls)"), 0);
+	CHECK_INT(q_int(db, "SELECT count(*) FROM calls c JOIN s.calls d USING (id) WHERE"
+	    " typeof(c.end_time) <> typeof(d.end_time) OR typeof(c.duration_s) <> typeof(d.duration_s)"
+	    " OR typeof(c.caller) <> typeof(d.caller) OR typeof(c.invites) <> typeof(d.invites)"), 0);
+	CHECK_INT(q_int(db, "SELECT count(*) FROM calls WHERE caller = 'x'"), 3);
+	CHECK_INT(q_int(db, "SELECT count(*) FROM calls WHERE end_time IS NOT NULL"
+	    " AND duration_s = 1.235"), 100);
+	CHECK_INT(q_int(db, "SELECT count(*) FROM calls WHERE id = CAST(substr(call_id, 2) AS INT) + 1"),
+	    (long long)n);
+	sqlite3_close(db);
+	unlink(batched);
+	unlink(single);
+}
+
+/*
+ * A call stored after later calls of its caller gives each of them one
+ * more earlier call (sqlite.c upd_repeat), whether those are still waiting
+ * for the multi-row INSERT (a call with a history and nothing to update
+ * waits, as a flood INVITE's) or in the database already; calls of other
+ * callers and calls that start before it are left alone.
+ */
+static void test_sqlite_repeat_order(void)
+{
+	static const struct { const char *id, *num; int start_s; unsigned rep; } c[] = {
+		{ "h1", "+15550001", 100, 0 }, { "h2", "+15550001", 200, 1 },
+		{ "g1", "+15550002", 300, 0 },
+		{ "h0", "+15550001", 50, 0 },     /* h1, h2 wait for the statement */
+		{ "hx", "+15550001", 10, 0 },     /* after flush: h0, h1, h2 are stored */
+		{ "h3", "+15550001", 400, 4 },    /* nothing to update: waits */
+	};
+	const char *path = tmp_path("rep.db");
+	char errbuf[CT_ERRBUF_SIZE] = "";
+	sqlite3 *db = NULL;
+	void *priv;
+	size_t i;
+
+	unlink(path);
+	priv = ct_sink_open_target(&ct_sink_sqlite, path, errbuf);
+	CHECK(priv != NULL);
+	if (priv == NULL)
+		return;
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		struct ct_call_record *r = cb_call(c[i].id, c[i].num, c[i].num, "100", "100",
+		    CT_DIR_INBOUND, CT_DISP_BUSY, c[i].start_s, c[i].start_s + 5);
+
+		r->has_history = true;
+		r->repeat_count = c[i].rep;
+		r->first_call = c[i].rep == 0;
+		CHECK_INT(ct_sink_sqlite.write(priv, r, errbuf), CT_OK);
+		if (strcmp(c[i].id, "h0") == 0)
+			CHECK_INT(ct_sink_sqlite.flush(priv, errbuf), CT_OK);
+		ct_call_record_free(r);
+	}
+	CHECK_INT(ct_sink_sqlite.close(priv, errbuf), CT_OK);
+	CHECK_INT(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	CHECK_STR(q_text(db, "SELECT group_concat(call_id || '=' || first_call || '/' || repeat_count,"
+	    " ' ') FROM (SELECT * FROM calls ORDER BY id)"),
+	    "h1=0/2 h2=0/3 g1=1/0 h0=0/1 hx=1/0 h3=0/4");
+	sqlite3_close(db);
+	unlink(path);
+}
+
+/*
+ * A calls table rebuilt by hand with a DEFAULT (here on sensor, NULL in
+ * every record) still gets NULL there: a column is left out of the insert
+ * (ins_narrow) only when no column has a DEFAULT.
+ */
+static void test_sqlite_default(void)
+{
+	const char *path = tmp_path("dflt.db");
+	char errbuf[CT_ERRBUF_SIZE] = "", *create;
+	sqlite3_stmt *st = NULL;
+	sqlite3 *db = NULL;
+	void *priv;
+	size_t i;
+	int ok = 1;
+
+	unlink(path);
+	priv = ct_sink_open_target(&ct_sink_sqlite, path, errbuf);
+	CHECK(priv != NULL);
+	if (priv == NULL)
+		return;
+	CHECK_INT(ct_sink_sqlite.close(priv, errbuf), CT_OK);
+	CHECK_INT(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+	CHECK_INT(sqlite3_prepare_v2(db, "SELECT replace(sql, 'sensor TEXT', 'sensor TEXT DEFAULT"
+	    " ''dflt''') FROM sqlite_master WHERE name = 'calls'", -1, &st, NULL), SQLITE_OK);
+	CHECK_INT(sqlite3_step(st), SQLITE_ROW);
+	create = strdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	CHECK(create != NULL && strstr(create, "DEFAULT 'dflt'") != NULL);
+	CHECK_INT(sqlite3_exec(db, "DROP TABLE calls", NULL, NULL, NULL), SQLITE_OK);
+	CHECK_INT(sqlite3_exec(db, create, NULL, NULL, NULL), SQLITE_OK);
+	free(create);
+	priv = ct_sink_open_target(&ct_sink_sqlite, path, errbuf);
+	CHECK(priv != NULL);
+	for (i = 0; priv != NULL && i < 200; i++) {
+		struct ct_call_record *r = shape_record(i);
+
+		ok &= ct_sink_sqlite.write(priv, r, errbuf) == CT_OK;
+		ct_call_record_free(r);
+	}
+	CHECK(ok);
+	if (priv != NULL)
+		CHECK_INT(ct_sink_sqlite.close(priv, errbuf), CT_OK);
+	CHECK_INT(q_int(db, "SELECT count(*) FROM calls"), 200);
+	CHECK_INT(q_int(db, "SELECT count(*) FROM calls WHERE sensor IS NULL"), 200);
+	sqlite3_close(db);
+	unlink(path);
+}
+
 static void cleanup(void)
 {
 	static const char *const names[] = { "out.jsonl", "out.csv", "out.txt",
 		"calls.db", "calls.db-wal", "calls.db-shm", "batch.db", "batch.db-wal",
 		"batch.db-shm", "not.db", "partial.db", "partial.db-wal", "partial.db-shm",
-		"timed.db", "timed.db-wal", "timed.db-shm", "cb.db", "cb.db-wal", "cb.db-shm" };
+		"timed.db", "timed.db-wal", "timed.db-shm", "cb.db", "cb.db-wal", "cb.db-shm",
+		"rep.db-wal", "rep.db-shm", "shapes.db-wal", "shapes.db-shm", "single.db-wal",
+		"single.db-shm", "lock.db-wal", "lock.db-shm",
+		"dflt.db-wal", "dflt.db-shm" };
 	size_t i;
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -1352,6 +1569,10 @@ int main(void)
 	test_sqlite_multirow();
 	test_sqlite_commit_time();
 	test_sqlite_callbacks();
+	test_sqlite_repeat_order();
+	test_sqlite_shapes();
+	test_sqlite_write_lock();
+	test_sqlite_default();
 	test_orphans_sink();
 	cleanup();
 	return TEST_REPORT();
