@@ -25,6 +25,7 @@
 #include "calltap/packet.h"
 #include "calltap/rtp.h"
 #include "calltap/sip.h"
+#include "ipv4.h"
 
 /* A borrowed slice of the SDP text. */
 struct span {
@@ -122,7 +123,7 @@ static void parse_conn(struct span v, struct ct_addr *a)
 	if (!span_eq(type, "IP4") && !span_eq(type, "IP6"))
 		return;
 	addr = span_before(addr, '/');
-	if (addr.n == 0 || addr.n >= sizeof(text))
+	if (addr.n == 0 || addr.n >= sizeof(text) || ct_sip_fast_ipv4(a, addr.p, addr.n))
 		return;
 	span_copy(text, sizeof(text), addr);
 	if (ct_addr_parse(a, text) != 0)
@@ -260,8 +261,10 @@ static int dir_attr(struct span a)
 	};
 	int i;
 
+	if (a.n != 8)   /* every name is 8 bytes: most attributes stop here */
+		return -1;
 	for (i = 0; i < 4; i++)
-		if (span_eq(a, names[i]))
+		if (memcmp(a.p, names[i], 8) == 0)
 			return i;
 	return -1;
 }

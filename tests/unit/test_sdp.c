@@ -10,12 +10,14 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/types.h>
 #include <unistd.h>
 
 #include "calltap/err.h"
+#include "calltap/packet.h"
 #include "calltap/rtp.h"
 #include "calltap/sip.h"
 #include "test.h"
@@ -403,6 +405,49 @@ static void test_fmtp(void)
 	CHECK_INT(a->codecs[4].fmt, 0);
 }
 
+/*
+ * c= addresses: the dotted-quad fast path (ipv4.h) and ct_addr_parse give
+ * the same address for every text, taken or not (leading zeros, 256, three
+ * or five parts, a TTL, IPv6, names).
+ */
+static void test_conn_addr(void)
+{
+	static const char *const addrs[] = {
+		"192.0.2.1", "0.0.0.0", "255.255.255.255", "10.0.0.5/127/2", "1.2.3.4/", "01.2.3.4",
+		"1.02.3.4", "1.2.3.04", "1.2.3.256", "256.1.1.1", "1.2.3", "1.2.3.4.5", "1..3.4",
+		".1.2.3", "1.2.3.", "1.2.3.4a", "1.2.3.-4", "1000.2.3.4", "2001:db8::1",
+		"::ffff:192.0.2.1", "[2001:db8::2]", "host.example", "0.0.0.00", "9.9.9.9",
+		"199.200.201.255", "1.2.3.4 ", "1.2.3.4\t",
+	};
+	char text[160], want_s[64], got_s[64];
+	struct ct_sdp sdp;
+	struct ct_addr want;
+	size_t i;
+
+	for (i = 0; i < sizeof(addrs) / sizeof(addrs[0]); i++) {
+		size_t n = (size_t)snprintf(text, sizeof(text),
+		    "v=0\r\nc=IN IP4 %s\r\nm=audio 4000 RTP/AVP 0\r\n", addrs[i]);
+		char a[64];
+		const char *slash = strchr(addrs[i], '/');
+		size_t an = slash != NULL ? (size_t)(slash - addrs[i]) : strlen(addrs[i]);
+
+		CHECK_INT(ct_sdp_parse(text, n, &sdp), CT_OK);
+		/* what the SDP parser gave before the fast path: ct_addr_parse of the
+		 * token up to '/' (blanks end the token), else unset */
+		snprintf(a, sizeof(a), "%.*s", (int)an, addrs[i]);
+		a[strcspn(a, " \t")] = '\0';
+		memset(&want, 0, sizeof(want));
+		if (ct_addr_parse(&want, a) != 0)
+			memset(&want, 0, sizeof(want));
+		CHECK(memcmp(&sdp.conn, &want, sizeof(want)) == 0);
+		CHECK(memcmp(&sdp.media[0].addr, &want, sizeof(want)) == 0);
+		if (memcmp(&sdp.conn, &want, sizeof(want)) != 0)
+			fprintf(stderr, "  c= %s: got %s, want %s\n", addrs[i],
+			    ct_addr_str(&sdp.conn, got_s, sizeof(got_s)),
+			    ct_addr_str(&want, want_s, sizeof(want_s)));
+	}
+}
+
 int main(void)
 {
 	test_audio_video();
@@ -414,5 +459,6 @@ int main(void)
 	test_misc();
 	test_static_table();
 	test_guard_page();
+	test_conn_addr();
 	return TEST_REPORT();
 }

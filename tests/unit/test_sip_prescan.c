@@ -868,6 +868,72 @@ static void test_shapes(void)
 		}
 	}
 	CHECK_INT(ds.failed, 0);
+
+	/*
+	 * find_line's 16-byte blocks: a From of every length from 24 to 70
+	 * bytes (its line end before, on and after each block edge), as the
+	 * last header too (the final block read back from the message end),
+	 * with no CR but the line end's, with a stray CR at each position of
+	 * the value, or ending in a bare LF: a stray CR makes the message
+	 * complex, nothing else does; every one as libosip2 judges it.
+	 */
+	memset(&ds, 0, sizeof(ds));
+	for (k = 24; k <= 70; k++) {
+		char from[96];
+		size_t pos, last;
+
+		/* From: <sip:a@192.0.2.1>;tag=xxxx..., k bytes of value */
+		n = (size_t)snprintf(from, sizeof(from), "<sip:a@192.0.2.1>;tag=");
+		while (n < k)
+			from[n++] = 't';
+		from[n] = '\0';
+		for (last = 0; last < 2; last++) {
+			for (pos = 0; pos <= k; pos++) {
+				char val[96];
+				bool stray = pos < k;
+
+				memcpy(val, from, k + 1);
+				/* pos < k: a CR in place of the value's byte pos (not its first) */
+				if (stray) {
+					if (pos == 0)
+						continue;
+					val[pos] = '\r';
+				}
+				if (last)
+					n = (size_t)snprintf(buf, 4096, "ACK sip:a@b SIP/2.0\r\n" VIA TO_T CID
+					    "CSeq: 1 ACK\r\nFrom: %s\r\n\r\n", val);
+				else
+					n = (size_t)snprintf(buf, 4096, "ACK sip:a@b SIP/2.0\r\n" VIA
+					    "From: %s\r\n" TO_T CID "CSeq: 1 ACK\r\n\r\n", val);
+				if (ct_sip_prescan(&ps, buf, n) == CT_OK)
+					CHECK_INT(!!(ps.flags & CT_PS_COMPLEX), stray);
+				else
+					CHECK(stray);   /* a CR inside the URI fails the scan */
+				diff_one("line blocks", buf, n, &ds);
+			}
+			/* bare LF line ends throughout */
+			n = (size_t)snprintf(buf, 4096, "ACK sip:a@b SIP/2.0\n"
+			    "Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK-1\nTo: <sip:c@d>;tag=2\n"
+			    "Call-ID: l@h\nCSeq: 1 ACK\n%sFrom: %s\n%s\n", last ? "" : "X: y\n", from,
+			    last ? "" : "Y: z\n");
+			CHECK_INT(ct_sip_prescan(&ps, buf, n), CT_OK);
+			CHECK(!(ps.flags & CT_PS_COMPLEX));
+			diff_one("line blocks", buf, n, &ds);
+		}
+	}
+	/* Messages under one block, and a last line without its line end. */
+	CHECK_INT(ct_sip_prescan(&ps, "ACK a SIP/2.0\r\n", 15), CT_ERR);
+	CHECK_INT(ct_sip_prescan(&ps, "SIP/2.0 200 OK\n", 15), CT_ERR);
+	n = (size_t)snprintf(buf, 4096, "ACK sip:a@b SIP/2.0\r\n" VIA FROM TO_T CID "CSeq: 1 ACK");
+	CHECK_INT(ct_sip_prescan(&ps, buf, n), CT_OK);
+	CHECK_INT((int)ps.cseq, 1);
+	CHECK_STR(str(&ps.cseq_method, b, sizeof(b)), "ACK");
+	n = (size_t)snprintf(buf, 4096, "ACK sip:a@b SIP/2.0\r\n" VIA FROM TO_T CID "CSeq: 1 A\rCK");
+	CHECK_INT(ct_sip_prescan(&ps, buf, n), CT_ERR);   /* a CR inside the method token */
+	n = (size_t)snprintf(buf, 4096, "ACK sip:a@b SIP/2.0\r\n" VIA FROM TO_T CID "CSeq: 1 ACK\r");
+	CHECK_INT(ct_sip_prescan(&ps, buf, n), CT_OK);    /* the last byte's CR is its line end */
+	CHECK(!(ps.flags & CT_PS_COMPLEX));
+	CHECK_INT(ds.failed, 0);
 	free(buf);
 }
 
