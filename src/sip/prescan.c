@@ -40,11 +40,6 @@
 #include "calltap/sip.h"
 #include "ipv4.h"
 
-#if defined(__SSE2__) && defined(__GNUC__)
-#include <emmintrin.h>
-#define PS_SSE2 1
-#endif
-
 enum hdr {
 	H_OTHER = 0, H_CALL_ID, H_CSEQ, H_FROM, H_TO, H_VIA, H_CONTACT,
 	H_CONTENT_LENGTH, H_CONTENT_TYPE, H_REASON, H_PAI, H_MIME, H_LEGS, H_COUNT
@@ -743,81 +738,6 @@ static int take_start_line(struct ct_sip_prescan *ps, const char *l, size_t n)
 	return CT_OK;
 }
 
-/* A header line as find_line sees it. */
-struct ps_line {
-	const char *nl;      /* the '\n' ending it; NULL: none before the end */
-	const char *colon;   /* the first ':' before nl; NULL: none */
-	const char *cr;      /* the first '\r' before nl; NULL: none */
-};
-
-/*
- * Finds the end of the line at p (lo <= p < end: the message runs from
- * lo) and, in the same pass, its first ':' and first '\r' (what three
- * memchr calls per header found before).  With SSE2, 16 bytes at a time;
- * the last bytes of the message are read as the 16 ending at end (never
- * past it) when the message has that many.
- */
-static PS_INLINE void find_line(const char *lo, const char *p, const char *end,
-    struct ps_line *l)
-{
-	l->nl = l->colon = l->cr = NULL;
-#ifdef PS_SSE2
-	{
-		const __m128i lf = _mm_set1_epi8('\n'), co = _mm_set1_epi8(':');
-		const __m128i cr = _mm_set1_epi8('\r');
-
-		for (;;) {
-			size_t left = (size_t)(end - p);
-			const char *base = p;
-			unsigned ml, mc, mr, skip = 0;
-			__m128i x;
-
-			if (left == 0)
-				return;
-			if (left < 16) {
-				if ((size_t)(end - lo) < 16)
-					break;   /* a message under 16 bytes: byte by byte */
-				base = end - 16;
-				skip = (unsigned)(16 - left);
-			}
-			x = _mm_loadu_si128((const __m128i *)(const void *)base);
-			ml = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, lf)) >> skip;
-			mc = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, co)) >> skip;
-			mr = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, cr)) >> skip;
-			if (ml != 0) {
-				unsigned below = (ml & (0u - ml)) - 1;   /* bits before the first '\n' */
-
-				mc &= below;
-				mr &= below;
-			}
-			if (l->colon == NULL && mc != 0)
-				l->colon = p + __builtin_ctz(mc);
-			if (l->cr == NULL && mr != 0)
-				l->cr = p + __builtin_ctz(mr);
-			if (ml != 0) {
-				l->nl = p + __builtin_ctz(ml);
-				return;
-			}
-			if (left <= 16)
-				return;
-			p += 16;
-		}
-	}
-#else
-	(void)lo;
-#endif
-	for (; p < end; p++) {
-		if (*p == '\n') {
-			l->nl = p;
-			return;
-		}
-		if (*p == ':' && l->colon == NULL)
-			l->colon = p;
-		else if (*p == '\r' && l->cr == NULL)
-			l->cr = p;
-	}
-}
-
 /*
  * The value of the header whose first line starts at line: from after the
  * colon to the end of its last continuation line.  *v and *n get it; when
@@ -903,9 +823,6 @@ int ct_sip_prescan(struct ct_sip_prescan *ps, const char *buf, size_t len)
 		return CT_ERR;
 	ct_skip(&c, (size_t)(nl + 1 - buf));
 	while (ct_cursor_left(&c) > 0) {
-		struct ps_line ln;
-		const char *le;
-
 		line = (const char *)c.p;
 		if (line[0] == '\n' || (ct_cursor_left(&c) >= 2 && line[0] == '\r' && line[1] == '\n')) {
 			ct_skip(&c, line[0] == '\n' ? 1 : 2);
@@ -914,11 +831,9 @@ int ct_sip_prescan(struct ct_sip_prescan *ps, const char *buf, size_t len)
 		}
 		if (++ps->headers > CT_SIP_MAX_HEADERS)
 			return CT_ERR;
-		find_line(buf, line, (const char *)c.end, &ln);
-		nl = ln.nl;
-		le = nl != NULL ? nl : (const char *)c.end;
-		n = (size_t)(le - line);
-		colon = ln.colon;
+		nl = memchr(line, '\n', ct_cursor_left(&c));
+		n = nl != NULL ? (size_t)(nl - line) : ct_cursor_left(&c);
+		colon = memchr(line, ':', n);
 		if (colon == NULL || is_blank((unsigned char)line[0])) {
 			ps->flags |= CT_PS_COMPLEX;  /* libosip2 judges a line without a name */
 			ct_skip(&c, nl != NULL ? n + 1 : n);
@@ -932,13 +847,8 @@ int ct_sip_prescan(struct ct_sip_prescan *ps, const char *buf, size_t len)
 
 			if (header_value(ps, &c, colon, nl, &v, &n, want) != CT_OK)
 				return CT_ERR;
-			/* A stray CR (msg.c blanks it): a value on its one line has
-			 * one when the line's first CR comes before its last byte
-			 * (the name of a wanted header holds none); a folded one
-			 * is looked at whole. */
-			if (want && (v >= line && v + n <= le ? ln.cr != NULL && ln.cr < le - 1 :
-			    memchr(v, '\r', n) != NULL))
-				ps->flags |= CT_PS_COMPLEX;
+			if (want && memchr(v, '\r', n) != NULL)
+				ps->flags |= CT_PS_COMPLEX;  /* a stray CR: msg.c blanks it */
 			seen[h]++;
 			switch (h) {
 			case H_CALL_ID:
