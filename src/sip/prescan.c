@@ -278,16 +278,15 @@ static void span_set(struct ct_sip_span *s, const char *p, size_t n)
  */
 static int take_call_id(struct ct_sip_prescan *ps, const char *v, size_t n)
 {
-	const char *at;
+	size_t at;
 
 	trim(&v, &n);
 	if (n == 0 || v[0] == '@' || v[n - 1] == '@')
 		return CT_ERR;
-	/* '@' is no CC_CALLID byte: a second one fails the check after the first. */
-	at = memchr(v, '@', n);
-	if (at == NULL ? !all_in(v, n, CC_CALLID) :
-	    !all_in(v, (size_t)(at - v), CC_CALLID) ||
-	    !all_in(at + 1, n - (size_t)(at - v) - 1, CC_CALLID))
+	/* '@' is no CC_CALLID byte: the span stops at the first, and a second
+	 * one stops the span after it. */
+	at = span_in(v, n, CC_CALLID);
+	if (at < n && (v[at] != '@' || !all_in(v + at + 1, n - at - 1, CC_CALLID)))
 		return CT_ERR;
 	span_set(&ps->call_id, v, n);
 	return CT_OK;
@@ -322,15 +321,15 @@ static int take_cseq(struct ct_sip_prescan *ps, const char *v, size_t n)
 /*
  * Header parameters p[0..n) after a name-addr or a Via's sent-by:
  * ";name[=value]" each, blanks around the separators.  Stores the value of
- * want (lowercase; the same name in another case fails) in *out.  A plain
+ * want (wn bytes, lowercase; the same name in another case fails) in *out.  A plain
  * value only (no quoted string), at most one want, no empty parameter; a
  * ',' ends the list when comma_ends (the next Via value).  Returns CT_OK or
  * CT_ERR.
  */
-static int take_params(const char *p, size_t n, const char *want, struct ct_sip_span *out,
-    bool comma_ends)
+static int take_params(const char *p, size_t n, const char *want, size_t wn,
+    struct ct_sip_span *out, bool comma_ends)
 {
-	size_t i = 0, ns, ne, vs, ve, wn = strlen(want);
+	size_t i = 0, ns, ne, vs, ve;
 
 	out->p = NULL;
 	out->n = 0;
@@ -561,7 +560,7 @@ static int take_addr(const char *v, size_t n, struct ct_sip_span *tag,
 			i++;
 		if (i == n || v[i] != '<')
 			return CT_ERR;
-	} else {
+	} else if (n > 0 && v[0] != '<') {   /* "<uri>": no display name */
 		const char *lt = memchr(v, '<', n);
 
 		if (lt != NULL) {
@@ -594,8 +593,8 @@ static int take_addr(const char *v, size_t n, struct ct_sip_span *tag,
 	}
 	if (take_uri(v + us, ue - us, user, user_known, host, host_known) != CT_OK)
 		return CT_ERR;
-	return take_params(v + i, n - i, tag != NULL ? "tag" : "", tag != NULL ? tag : &none,
-	    comma_ends);
+	return take_params(v + i, n - i, tag != NULL ? "tag" : "", tag != NULL ? 3 : 0,
+	    tag != NULL ? tag : &none, comma_ends);
 }
 
 /*
@@ -635,10 +634,10 @@ static void take_pai(struct ct_sip_prescan *ps, const char *v, size_t n)
  */
 static int take_via(struct ct_sip_prescan *ps, const char *v, size_t n)
 {
-	size_t i, h;
+	size_t i, h, e, p;
 
 	trim(&v, &n);
-	if (n < 9 || strncasecmp(v, "SIP/2.0/", 8) != 0)
+	if (n < 9 || !word_is(v, 8, "sip/2.0/"))
 		return CT_ERR;
 	for (i = 8; i < n && is_token((unsigned char)v[i]); i++)
 		;
@@ -647,10 +646,26 @@ static int take_via(struct ct_sip_prescan *ps, const char *v, size_t n)
 	while (i < n && is_blank((unsigned char)v[i]))
 		i++;
 	h = i;
-	i += span_in(v + i, n - i, CC_VHOST);
-	if (i == h || split_host(v + h, i - h, &ps->via_host) != CT_OK)
-		return CT_ERR;
-	return take_params(v + i, n - i, "branch", &ps->via_branch, true);
+	/*
+	 * The usual sent-by, a host of CC_HOST bytes and an optional 1-5 digit
+	 * port that no other CC_VHOST byte follows, is the one split_host
+	 * would split: read once.  Anything else the long way.
+	 */
+	e = h + span_in(v + h, n - h, CC_HOST);
+	p = e;
+	if (p < n && v[p] == ':')
+		for (p++; p < n && v[p] >= '0' && v[p] <= '9'; p++)
+			;
+	if (e > h && (p == e || (p - e - 1 >= 1 && p - e - 1 <= 5)) &&
+	    (p == n || !(cclass[(unsigned char)v[p]] & CC_VHOST))) {
+		span_set(&ps->via_host, v + h, e - h);
+		i = p;
+	} else {
+		i += span_in(v + i, n - i, CC_VHOST);
+		if (i == h || split_host(v + h, i - h, &ps->via_host) != CT_OK)
+			return CT_ERR;
+	}
+	return take_params(v + i, n - i, "branch", 6, &ps->via_branch, true);
 }
 
 /* Content-Type value: type "/" subtype, parameters; notes a possible SDP body. */
@@ -674,7 +689,7 @@ static int take_content_type(struct ct_sip_prescan *ps, const char *v, size_t n)
 	else if (word_is(v, t, "application") && word_is(v + t + 1, i - t - 1, "sdp"))
 		ps->flags |= CT_PS_SDP;
 	/* Parameter values such as boundary="..." may be quoted: libosip2 judges. */
-	if (take_params(v + i, n - i, "", &none, false) != CT_OK)
+	if (take_params(v + i, n - i, "", 0, &none, false) != CT_OK)
 		ps->flags |= CT_PS_SDP | CT_PS_MULTIPART | CT_PS_COMPLEX;
 	return CT_OK;
 }
@@ -847,8 +862,13 @@ int ct_sip_prescan(struct ct_sip_prescan *ps, const char *buf, size_t len)
 
 			if (header_value(ps, &c, colon, nl, &v, &n, want) != CT_OK)
 				return CT_ERR;
-			if (want && memchr(v, '\r', n) != NULL)
-				ps->flags |= CT_PS_COMPLEX;  /* a stray CR: msg.c blanks it */
+			/* A stray CR: msg.c blanks it.  Not looked for in a Call-ID,
+			 * CSeq, Content-Length or Content-Type: their readers check
+			 * every byte, and fail on one (the message fails, or is
+			 * complex, as it would be). */
+			if (want && h != H_CALL_ID && h != H_CSEQ && h != H_CONTENT_LENGTH &&
+			    h != H_CONTENT_TYPE && memchr(v, '\r', n) != NULL)
+				ps->flags |= CT_PS_COMPLEX;
 			seen[h]++;
 			switch (h) {
 			case H_CALL_ID:

@@ -347,7 +347,8 @@ static void apply_session_defaults(struct sdp_state *st)
 
 /*
  * Parses the SDP text[0..len) (lines end in CRLF or LF; no NUL needed)
- * into *out, which is zeroed first.  text may be NULL when len is 0.
+ * into *out: conn and n_media, and media[0..n_media) (zeroed first; the
+ * entries past n_media are left as they were, unspecified).  text may be NULL when len is 0.
  * Returns CT_OK when the text looked like SDP (it had a v= or an m= line),
  * CT_ERR otherwise (*out then holds whatever was found, normally nothing).
  * Malformed lines are skipped; extra media and codecs are dropped.
@@ -358,7 +359,10 @@ int ct_sdp_parse(const char *text, size_t len, struct ct_sdp *out)
 	struct span line;
 	const char *p, *end, *nl;
 
-	memset(out, 0, sizeof(*out));
+	/* Only the header: each media entry is zeroed when an m= line takes it
+	 * (the whole struct is 5 KB, more than the parse of a usual body). */
+	memset(&out->conn, 0, sizeof(out->conn));
+	out->n_media = 0;
 	memset(&st, 0, sizeof(st));
 	st.out = out;
 	if (text == NULL)

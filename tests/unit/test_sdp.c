@@ -448,6 +448,37 @@ static void test_conn_addr(void)
 	}
 }
 
+/*
+ * ct_sdp_parse zeroes only the header and the media it fills: parsing
+ * into a struct full of garbage gives the same conn, n_media and media
+ * as into a zeroed one, for bodies with 0, 1, 2 and 9 (over the cap) m=
+ * lines, session and media c=, rtpmap and direction.
+ */
+static void test_no_full_zero(void)
+{
+	static const char *const bodies[] = {
+		"v=0\r\ns=-\r\n",
+		"v=0\r\nc=IN IP4 192.0.2.1\r\nm=audio 4000 RTP/AVP 0 8 101\r\na=rtpmap:101 telephone-event/8000\r\na=sendonly\r\n",
+		"v=0\r\nm=audio 4000 RTP/AVP 0\r\nc=IN IP4 192.0.2.2\r\nm=video 0 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\n",
+		"v=0\r\nm=audio 1 RTP/AVP 0\r\nm=audio 2 RTP/AVP 0\r\nm=audio 3 RTP/AVP 0\r\nm=audio 4 RTP/AVP 0\r\n"
+		    "m=audio 5 RTP/AVP 0\r\nm=audio 6 RTP/AVP 0\r\nm=audio 7 RTP/AVP 0\r\nm=audio 8 RTP/AVP 0\r\n"
+		    "m=audio 9 RTP/AVP 0\r\n",
+	};
+	static struct ct_sdp a, b;
+	size_t i;
+
+	for (i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+		memset(&a, 0, sizeof(a));
+		memset(&b, 0xa5, sizeof(b));
+		CHECK_INT(ct_sdp_parse(bodies[i], strlen(bodies[i]), &a),
+		    ct_sdp_parse(bodies[i], strlen(bodies[i]), &b));
+		CHECK(memcmp(&a.conn, &b.conn, sizeof(a.conn)) == 0);
+		CHECK_INT(a.n_media, b.n_media);
+		CHECK(memcmp(a.media, b.media, a.n_media * sizeof(a.media[0])) == 0);
+	}
+	CHECK_INT(a.n_media, CT_SDP_MAX_MEDIA);
+}
+
 int main(void)
 {
 	test_audio_video();
@@ -460,5 +491,6 @@ int main(void)
 	test_static_table();
 	test_guard_page();
 	test_conn_addr();
+	test_no_full_zero();
 	return TEST_REPORT();
 }

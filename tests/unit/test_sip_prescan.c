@@ -405,8 +405,14 @@ static void diff_one(const char *where, const char *text, size_t len, struct dif
 				CHECK_INT(p.q850_cause, m.q850_cause);
 				CHECK_STR(p.reason_text, m.reason_text);
 				CHECK_INT(p.has_sdp, m.has_sdp);
-				if (p.has_sdp && m.has_sdp)
-					CHECK(memcmp(&p.sdp, &m.sdp, sizeof(p.sdp)) == 0);
+				/* ct_sdp_parse fills the media up to n_media only */
+				if (p.has_sdp && m.has_sdp) {
+					CHECK(memcmp(&p.sdp.conn, &m.sdp.conn, sizeof(p.sdp.conn)) == 0);
+					CHECK_INT(p.sdp.n_media, m.sdp.n_media);
+					if (p.sdp.n_media == m.sdp.n_media)
+						CHECK(memcmp(p.sdp.media, m.sdp.media, p.sdp.n_media *
+						    sizeof(p.sdp.media[0])) == 0);
+				}
 			}
 		}
 	}
@@ -796,6 +802,53 @@ static void test_shapes(void)
 		    FROM TO_T "CSeq: 1 ACK\r\nCall-ID: n%zu@h\r\n\r\n", spell[i][0], spell[i][1], i);
 		diff_one("header names", buf, n, &ds);
 	}
+	{
+		/* Via sent-by and Call-ID shapes (take_via's and take_call_id's one span) */
+		static const char *const vias[] = {
+			"SIP/2.0/UDP 192.0.2.9:5060;branch=z9hG4bK-v", "sip/2.0/udp 192.0.2.9;branch=z9hG4bK-v",
+			"SIP/2.0/TCP host.example;branch=z9hG4bK-v", "SIP/2.0/UDP host_x:5060;branch=z9hG4bK-v",
+			"SIP/2.0/UDP 192.0.2.9:;branch=z9hG4bK-v", "SIP/2.0/UDP 192.0.2.9:123456;branch=z9hG4bK-v",
+			"SIP/2.0/UDP 192.0.2.9:50a;branch=z9hG4bK-v", "SIP/2.0/UDP [2001:db8::9]:5060;branch=z9hG4bK-v",
+			"SIP/2.0/UDP 192.0.2.9 ;branch=z9hG4bK-v", "SIP/2.0/UDP 192.0.2.9:5060:5060;branch=z9hG4bK-v",
+			"SIP/2.0/UDP 192.0.2.9~x;branch=z9hG4bK-v", "SIP/2.0/UDP 192.0.2.9,SIP/2.0/UDP 192.0.2.8",
+			"SIP/2.0/UDP 192.0.2.9:5060", "SIP/2.0/UDP 192.0.2.9:5060;rport;branch=z9hG4bK-v",
+			"SIP/2.0/UDP a:1;branch=z9hG4bK-v", "SIP/2.0/UDP -:1;branch=z9hG4bK-v",
+			"SIP/2.0/UDP 192.0.2.9:5060 ; branch = z9hG4bK-v", "SIP/2.0/UDP 01.2.3.4;branch=z9hG4bK-v",
+			"SIP/2.0/UDP 192.0.2.9:5060\t;branch=z9hG4bK-v", "SIP/2.0 /UDP 192.0.2.9;branch=z9hG4bK-v",
+			"SIP/2.0/UDP192.0.2.9;branch=z9hG4bK-v", "SIP/2.0/UDP 192.0.2.9:5060;BRANCH=z9hG4bK-v",
+		};
+		static const char *const cids[] = {
+			"abc@host", "abc", "a@b@c", "@abc", "abc@", "a b", "a(b)@c", "a[b]:{c}?/", "a%b",
+			"a\"b", "a<b>", "ab@c d", "x@[::1]", "a;b", "a@b;c", "a@@b",
+		};
+
+		for (i = 0; i < sizeof(vias) / sizeof(vias[0]); i++) {
+			n = (size_t)snprintf(buf, 4096, "ACK sip:a@192.0.2.2 SIP/2.0\r\nVia: %s\r\n"
+			    FROM TO_T CID "CSeq: 1 ACK\r\n\r\n", vias[i]);
+			diff_one("via shapes", buf, n, &ds);
+		}
+		for (i = 0; i < sizeof(cids) / sizeof(cids[0]); i++) {
+			n = (size_t)snprintf(buf, 4096, "ACK sip:a@192.0.2.2 SIP/2.0\r\n" VIA FROM TO_T
+			    "Call-ID: %s\r\nCSeq: 1 ACK\r\n\r\n", cids[i]);
+			diff_one("call-id shapes", buf, n, &ds);
+		}
+		/* values outright */
+		n = (size_t)snprintf(buf, 4096, "ACK sip:a@192.0.2.2 SIP/2.0\r\nVia: %s\r\n"
+		    FROM TO_T CID "CSeq: 1 ACK\r\n\r\n", vias[0]);
+		CHECK_INT(ct_sip_prescan(&ps, buf, n), CT_OK);
+		CHECK_STR(str(&ps.via_host, b, sizeof(b)), "192.0.2.9");
+		CHECK_STR(str(&ps.via_branch, b, sizeof(b)), "z9hG4bK-v");
+		n = (size_t)snprintf(buf, 4096, "ACK sip:a@192.0.2.2 SIP/2.0\r\nVia: %s\r\n"
+		    FROM TO_T CID "CSeq: 1 ACK\r\n\r\n", vias[5]);
+		CHECK_INT(ct_sip_prescan(&ps, buf, n), CT_ERR);   /* a 6-digit port */
+		n = (size_t)snprintf(buf, 4096, "ACK sip:a@192.0.2.2 SIP/2.0\r\n" VIA FROM TO_T
+		    "Call-ID: a@b@c\r\nCSeq: 1 ACK\r\n\r\n");
+		CHECK_INT(ct_sip_prescan(&ps, buf, n), CT_ERR);   /* two '@' */
+		n = (size_t)snprintf(buf, 4096, "ACK sip:a@192.0.2.2 SIP/2.0\r\n" VIA FROM TO_T
+		    "Call-ID: a[b]:{c}?/@x\r\nCSeq: 1 ACK\r\n\r\n");
+		CHECK_INT(ct_sip_prescan(&ps, buf, n), CT_OK);
+		CHECK_STR(str(&ps.call_id, b, sizeof(b)), "a[b]:{c}?/@x");
+	}
 	CHECK_INT(ds.failed, 0);
 
 	/* Fast-path values, outright. */
@@ -919,6 +972,30 @@ static void test_shapes(void)
 			CHECK_INT(ct_sip_prescan(&ps, buf, n), CT_OK);
 			CHECK(!(ps.flags & CT_PS_COMPLEX));
 			diff_one("line blocks", buf, n, &ds);
+		}
+	}
+	/* A stray CR in each header whose reader checks every byte: the
+	 * message fails (Call-ID, CSeq) or is complex (Content-*). */
+	{
+		static const struct { const char *text; int rc; } crs[] = {
+			{ "ACK sip:a@b SIP/2.0\r\n" VIA FROM TO_T "Call-ID: a\rb@h\r\nCSeq: 1 ACK\r\n\r\n", CT_ERR },
+			{ "ACK sip:a@b SIP/2.0\r\n" VIA FROM TO_T "Call-ID: ab@h\r\r\nCSeq: 1 ACK\r\n\r\n", CT_ERR },
+			{ "ACK sip:a@b SIP/2.0\r\n" VIA FROM TO_T CID "CSeq: 1\rACK\r\n\r\n", CT_ERR },
+			{ "ACK sip:a@b SIP/2.0\r\n" VIA FROM TO_T CID "CSeq: 1 ACK\r\r\n\r\n", CT_ERR },
+			{ "ACK sip:a@b SIP/2.0\r\n" VIA FROM TO_T CID "CSeq: 1 ACK\r\n"
+			    "Content-Length: 0\r\r\n\r\n", CT_OK },
+			{ "ACK sip:a@b SIP/2.0\r\n" VIA FROM TO_T CID "CSeq: 1 ACK\r\n"
+			    "Content-Type: application/sdp\r\r\nContent-Length: 0\r\n\r\n", CT_OK },
+			{ "ACK sip:a@b SIP/2.0\r\n" VIA FROM TO_T CID "CSeq: 1 ACK\r\n"
+			    "Content-Type: application/\rsdp\r\nContent-Length: 0\r\n\r\n", CT_OK },
+		};
+
+		for (i = 0; i < sizeof(crs) / sizeof(crs[0]); i++) {
+			n = strlen(crs[i].text);
+			CHECK_INT(ct_sip_prescan(&ps, crs[i].text, n), crs[i].rc);
+			if (crs[i].rc == CT_OK)
+				CHECK(ps.flags & CT_PS_COMPLEX);
+			diff_one("stray CR", crs[i].text, n, &ds);
 		}
 	}
 	/* Messages under one block, and a last line without its line end. */
