@@ -50,21 +50,50 @@ static bool is_ws(char c)
 	return c == ' ' || c == '\t';
 }
 
+/*
+ * The first blank (' ' or '\t') in p[0..e), or e: eight bytes at a time on
+ * a little-endian machine (a zero byte of x ^ blank marks one; the lowest
+ * marked byte is exact), then byte by byte.
+ */
+static const char *blank_at(const char *p, const char *e)
+{
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	const uint64_t ones = UINT64_C(0x0101010101010101), highs = UINT64_C(0x8080808080808080);
+
+	while (e - p >= 8) {
+		uint64_t x, a, b, z;
+
+		memcpy(&x, p, 8);
+		a = x ^ UINT64_C(0x2020202020202020);
+		b = x ^ UINT64_C(0x0909090909090909);
+		z = ((a - ones) & ~a & highs) | ((b - ones) & ~b & highs);
+		if (z != 0)
+			return p + (__builtin_ctzll(z) >> 3);
+		p += 8;
+	}
+#endif
+	while (p < e && !is_ws(*p))
+		p++;
+	return p;
+}
+
 /* Splits the next whitespace-separated token off *s; false when none. */
 static bool next_token(struct span *s, struct span *tok)
 {
-	while (s->n > 0 && is_ws(*s->p)) {
-		s->p++;
-		s->n--;
-	}
-	if (s->n == 0)
+	const char *p = s->p, *e = s->p + s->n;   /* locals: no store per byte */
+
+	while (p < e && is_ws(*p))
+		p++;
+	if (p == e) {
+		s->p = p;
+		s->n = 0;
 		return false;
-	tok->p = s->p;
-	while (s->n > 0 && !is_ws(*s->p)) {
-		s->p++;
-		s->n--;
 	}
-	tok->n = (size_t)(s->p - tok->p);
+	tok->p = p;
+	p = blank_at(p, e);
+	tok->n = (size_t)(p - tok->p);
+	s->p = p;
+	s->n = (size_t)(e - p);
 	return true;
 }
 
@@ -76,19 +105,19 @@ static bool span_eq(struct span s, const char *lit)
 /* Parses a decimal number of at most max; false when s is not one. */
 static bool span_uint(struct span s, uint32_t max, uint32_t *v)
 {
+	uint64_t r = 0;   /* 10 digits fit: one compare at the end, no division per digit */
 	size_t i;
-	uint32_t r = 0;
 
 	if (s.n == 0 || s.n > 10)
 		return false;
 	for (i = 0; i < s.n; i++) {
 		if (s.p[i] < '0' || s.p[i] > '9')
 			return false;
-		if (r > (max - (uint32_t)(s.p[i] - '0')) / 10)
-			return false;
-		r = r * 10 + (uint32_t)(s.p[i] - '0');
+		r = r * 10 + (uint64_t)(s.p[i] - '0');
 	}
-	*v = r;
+	if (r > max)
+		return false;
+	*v = (uint32_t)r;
 	return true;
 }
 

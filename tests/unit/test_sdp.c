@@ -479,6 +479,65 @@ static void test_no_full_zero(void)
 	CHECK_INT(a.n_media, CT_SDP_MAX_MEDIA);
 }
 
+/* Number bounds of span_uint: ports, payload types, rates at and past their maximum. */
+static void test_number_bounds(void)
+{
+	static const char body[] =
+	    "v=0\r\nc=IN IP4 192.0.2.1\r\n"
+	    "m=audio 65535 RTP/AVP 127 128 0000000008 00000000000\r\n"
+	    "a=rtpmap:127 X/4294967295\r\na=ptime:65535\r\na=rtcp:65536\r\n"
+	    "m=audio 65536 RTP/AVP 0\r\n"
+	    "m=audio 4000 RTP/AVP 96\r\na=rtpmap:96 Y/4294967296\r\na=ptime:65536\r\na=rtcp:65535\r\n";
+	struct ct_sdp sdp;
+
+	CHECK_INT(ct_sdp_parse(body, sizeof(body) - 1, &sdp), CT_OK);
+	CHECK_INT(sdp.n_media, 2);                 /* port 65536: no media */
+	CHECK_INT(sdp.media[0].port, 65535);
+	CHECK_INT(sdp.media[0].n_codecs, 2);       /* 127 and 0000000008; 128 and 11 digits not */
+	CHECK_INT(sdp.media[0].codecs[0].pt, 127);
+	CHECK_STR(sdp.media[0].codecs[0].name, "X");
+	CHECK(sdp.media[0].codecs[0].rate == 4294967295u);
+	CHECK_INT(sdp.media[0].codecs[1].pt, 8);
+	CHECK_INT(sdp.media[0].ptime, 65535);
+	CHECK_INT(sdp.media[0].rtcp_port, 0);
+	CHECK_INT(sdp.media[1].port, 4000);
+	CHECK_INT(sdp.media[1].codecs[0].rate, 0); /* rate past 32 bits: rtpmap ignored */
+	CHECK_INT(sdp.media[1].ptime, 0);
+	CHECK_INT(sdp.media[1].rtcp_port, 65535);
+}
+
+/*
+ * Tokens of every length from 1 to 40 bytes ended by a space, a tab or the
+ * line end (next_token's eight-byte blank search and its tail), with bytes
+ * over 0x7f and control bytes inside: the rtpmap name is the token up to
+ * its '/', cut to the field.
+ */
+static void test_token_lengths(void)
+{
+	char body[256], want[64];
+	struct ct_sdp sdp;
+	size_t len, k;
+
+	for (len = 1; len <= 40; len++) {
+		for (k = 0; k < 3; k++) {
+			char name[48];
+			size_t i, n;
+
+			for (i = 0; i < len; i++)
+				name[i] = (char)(i % 5 == 3 ? 0xe9 : i % 7 == 5 ? 0x01 : 'a' + (int)(i % 26));
+			name[len] = '\0';
+			n = (size_t)snprintf(body, sizeof(body), "v=0\r\nm=audio 4000 RTP/AVP 96\r\n"
+			    "a=rtpmap:96%s%s/8000%s", k == 1 ? "\t" : " ", name,
+			    k == 0 ? " x\r\n" : k == 1 ? "\tx\r\n" : "\r\n");
+			CHECK_INT(ct_sdp_parse(body, n, &sdp), CT_OK);
+			snprintf(want, sizeof(want), "%.*s", (int)sizeof(sdp.media[0].codecs[0].name) - 1,
+			    name);
+			CHECK_STR(sdp.media[0].codecs[0].name, want);
+			CHECK_INT(sdp.media[0].codecs[0].rate, 8000);
+		}
+	}
+}
+
 int main(void)
 {
 	test_audio_video();
@@ -492,5 +551,7 @@ int main(void)
 	test_guard_page();
 	test_conn_addr();
 	test_no_full_zero();
+	test_number_bounds();
+	test_token_lengths();
 	return TEST_REPORT();
 }
