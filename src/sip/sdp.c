@@ -50,33 +50,6 @@ static bool is_ws(char c)
 	return c == ' ' || c == '\t';
 }
 
-/*
- * The first blank (' ' or '\t') in p[0..e), or e: eight bytes at a time on
- * a little-endian machine (a zero byte of x ^ blank marks one; the lowest
- * marked byte is exact), then byte by byte.
- */
-static const char *blank_at(const char *p, const char *e)
-{
-#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	const uint64_t ones = UINT64_C(0x0101010101010101), highs = UINT64_C(0x8080808080808080);
-
-	while (e - p >= 8) {
-		uint64_t x, a, b, z;
-
-		memcpy(&x, p, 8);
-		a = x ^ UINT64_C(0x2020202020202020);
-		b = x ^ UINT64_C(0x0909090909090909);
-		z = ((a - ones) & ~a & highs) | ((b - ones) & ~b & highs);
-		if (z != 0)
-			return p + (__builtin_ctzll(z) >> 3);
-		p += 8;
-	}
-#endif
-	while (p < e && !is_ws(*p))
-		p++;
-	return p;
-}
-
 /* Splits the next whitespace-separated token off *s; false when none. */
 static bool next_token(struct span *s, struct span *tok)
 {
@@ -90,7 +63,8 @@ static bool next_token(struct span *s, struct span *tok)
 		return false;
 	}
 	tok->p = p;
-	p = blank_at(p, e);
+	while (p < e && !is_ws(*p))
+		p++;
 	tok->n = (size_t)(p - tok->p);
 	s->p = p;
 	s->n = (size_t)(e - p);
