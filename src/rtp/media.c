@@ -93,6 +93,7 @@
 #define MEDIA_MAX_STREAMS_CALL 64 /* streams per call (audio + video, SSRC changes) */
 #define MEDIA_SPARE_EP 4096   /* freed endpoints kept for reuse at most (a call's SDP
                                  adds two; a flood of answered calls frees them in bursts) */
+#define MEDIA_SPARE_CM 1024   /* freed call media kept for reuse at most, with their pts[] */
 
 #if defined(__GNUC__) || defined(__clang__)
 #define MEDIA_PREFETCH(p) __builtin_prefetch((p), 1)
@@ -179,6 +180,8 @@ struct ct_media_table {
 	uint64_t ep_serial;
 	struct endpoint *spare_ep;      /* freed endpoints for reuse (cnext-linked) */
 	size_t n_spare_ep;
+	struct ct_list spare_cm;        /* freed call media for reuse (by link), pts[] kept */
+	size_t n_spare_cm;
 	struct ct_list calls;           /* every call's media */
 	struct ct_htab orph;            /* RTP streams of no known call, by 4-tuple */
 	struct ct_list orph_lru;        /* orphans, least recently seen first */
@@ -449,6 +452,7 @@ struct ct_media_table *ct_media_new(size_t max_flows)
 	t->max_flows = max_flows ? max_flows : 1000000;
 	ct_list_init(&t->calls);
 	ct_list_init(&t->orph_lru);
+	ct_list_init(&t->spare_cm);
 	/* Each grows with its load up to its bound (max_flows entries). */
 	if (ct_htab_init(&t->ep, MEDIA_MIN_BUCKETS, t->max_flows) != CT_OK ||
 	    ct_htab_init(&t->st, MEDIA_MIN_BUCKETS, t->max_flows) != CT_OK ||
@@ -521,9 +525,14 @@ static void call_media_free(struct ct_media_table *t, struct call_media *cm)
 		mstream_free(m);
 	}
 	ct_list_remove(&cm->link);
+	t->n_calls--;
+	if (t->n_spare_cm < MEDIA_SPARE_CM) {
+		ct_list_append(&t->spare_cm, &cm->link);
+		t->n_spare_cm++;
+		return;
+	}
 	free(cm->pts);
 	free(cm);
-	t->n_calls--;
 }
 
 /* The stream of pkt's 4-tuple and ssrc in table h (streams or orphans), or NULL. */
@@ -716,6 +725,12 @@ void ct_media_free(struct ct_media_table *t)
 	while ((m = orph_oldest(t)) != NULL)
 		orphan_end(t, m, false);
 	ct_audio_finisher_free(t->finisher);
+	while ((l = ct_list_pop_first(&t->spare_cm)) != NULL) {
+		struct call_media *cm = ct_container_of(l, struct call_media, link);
+
+		free(cm->pts);
+		free(cm);
+	}
 	while (t->spare_ep != NULL) {
 		struct endpoint *e = t->spare_ep;
 
@@ -734,9 +749,22 @@ static struct call_media *call_media_get(struct ct_media_table *t, struct ct_dia
 
 	if (cm != NULL)
 		return cm;
-	cm = calloc(1, sizeof(*cm));
-	if (cm == NULL)
+	if (!ct_list_empty(&t->spare_cm)) {
+		/* a spare one, zeroed but for its pts[] room (no calloc and
+		 * realloc per call: a short call's SDP needs them at once) */
+		struct pt_name *pts;
+		uint8_t cap;
+
+		cm = ct_container_of(ct_list_pop_first(&t->spare_cm), struct call_media, link);
+		t->n_spare_cm--;
+		pts = cm->pts;
+		cap = cm->cap_pt;
+		memset(cm, 0, sizeof(*cm));
+		cm->pts = pts;
+		cm->cap_pt = cap;
+	} else if ((cm = calloc(1, sizeof(*cm))) == NULL) {
 		return NULL;
+	}
 	cm->d = d;
 	t->n_calls++;
 	ct_list_prepend(&t->calls, &cm->link);
