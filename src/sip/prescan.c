@@ -143,7 +143,7 @@ static inline uint32_t fold32(uint32_t w)
  * exactly: (s | fold) == w, eight or four bytes at a time (the last chunk
  * overlaps the one before; header names are compared for every header).
  */
-static bool word_eq(const char *s, size_t n, const char *w, size_t wn)
+static PS_INLINE bool word_eq(const char *s, size_t n, const char *w, size_t wn)
 {
 	size_t i;
 

@@ -120,11 +120,17 @@ static void parse_conn(struct span v, struct ct_addr *a)
 	struct span net, type, addr;
 	char text[CT_ADDRSTRLEN + 2];
 
-	if (!next_token(&v, &net) || !next_token(&v, &type) ||
-	    !next_token(&v, &addr) || !span_eq(net, "IN"))
+	if (v.n > 7 && memcmp(v.p, "IN IP4 ", 7) == 0 && !is_ws(v.p[7])) {
+		/* the usual spelling: one blank each, the address next */
+		v.p += 7;
+		v.n -= 7;
+		if (!next_token(&v, &addr))
+			return;
+	} else if (!next_token(&v, &net) || !next_token(&v, &type) ||
+	    !next_token(&v, &addr) || !span_eq(net, "IN") ||
+	    (!span_eq(type, "IP4") && !span_eq(type, "IP6"))) {
 		return;
-	if (!span_eq(type, "IP4") && !span_eq(type, "IP6"))
-		return;
+	}
 	addr = span_before(addr, '/');
 	if (addr.n == 0 || addr.n >= sizeof(text) || ct_sip_fast_ipv4(a, addr.p, addr.n))
 		return;

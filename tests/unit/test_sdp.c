@@ -538,6 +538,33 @@ static void test_token_lengths(void)
 	}
 }
 
+/* c= spellings around parse_conn's "IN IP4 " shortcut. */
+static void test_conn_spellings(void)
+{
+	static const struct { const char *line; const char *addr; } v[] = {
+		{ "c=IN IP4 192.0.2.1", "192.0.2.1" }, { "c=IN IP4  192.0.2.1", "192.0.2.1" },
+		{ "c=IN\tIP4\t192.0.2.1", "192.0.2.1" }, { "c= IN IP4 192.0.2.1", "192.0.2.1" },
+		{ "c=IN IP4 192.0.2.1/127", "192.0.2.1" }, { "c=IN IP4 ", NULL }, { "c=IN IP4", NULL },
+		{ "c=IN IP41.2.3.4", NULL }, { "c=IN IP6 2001:db8::1", "2001:db8::1" },
+		{ "c=IN IP6 192.0.2.1", "192.0.2.1" }, { "c=in ip4 192.0.2.1", NULL },
+		{ "c=IN IP4 192.0.2.1 extra", "192.0.2.1" }, { "c=IN IP4 \t192.0.2.1", "192.0.2.1" },
+	};
+	char body[128], b[64];
+	struct ct_sdp sdp;
+	size_t i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		size_t n = (size_t)snprintf(body, sizeof(body), "v=0\r\n%s\r\nm=audio 4000 RTP/AVP 0\r\n",
+		    v[i].line);
+
+		CHECK_INT(ct_sdp_parse(body, n, &sdp), CT_OK);
+		if (v[i].addr == NULL)
+			CHECK_INT(sdp.conn.family, 0);
+		else
+			CHECK_STR(ct_addr_str(&sdp.conn, b, sizeof(b)), v[i].addr);
+	}
+}
+
 int main(void)
 {
 	test_audio_video();
@@ -553,5 +580,6 @@ int main(void)
 	test_no_full_zero();
 	test_number_bounds();
 	test_token_lengths();
+	test_conn_spellings();
 	return TEST_REPORT();
 }
