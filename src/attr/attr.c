@@ -166,8 +166,10 @@ void ct_attr_free(struct ct_attr *a)
 /* Replaces *dst with a copy of src (NULL allowed); CT_OK or CT_NOMEM. */
 static int set_str(char **dst, const char *src)
 {
-	free(*dst);
-	*dst = NULL;
+	if (*dst != NULL) {   /* usually NULL: several per record, no call then */
+		free(*dst);
+		*dst = NULL;
+	}
 	if (src == NULL)
 		return CT_OK;
 	*dst = strdup(src);

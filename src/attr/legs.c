@@ -449,8 +449,12 @@ static struct leg *find_leg(const struct ct_legs *l, const char *call_id)
 
 static struct loose *find_loose(const struct ct_legs *l, const char *call_id)
 {
-	uint64_t h = hstr(&l->loose, call_id);
+	uint64_t h;
 	struct ct_hnode *n;
+
+	if (ct_htab_count(&l->loose) == 0)   /* no hash for an empty table */
+		return NULL;
+	h = hstr(&l->loose, call_id);
 
 	for (n = ct_htab_first(&l->loose, h); n != NULL; n = ct_htab_next(n)) {
 		struct loose *x = ct_container_of(n, struct loose, hn);

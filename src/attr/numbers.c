@@ -81,7 +81,8 @@ static bool is_withheld_name(const char *s, size_t n)
 	    ((unsigned char)s[0] | 0x20) <= 'z'))
 		return false;
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (names[i].n == n && strncasecmp(s, names[i].s, n) == 0)
+		if (names[i].n == n && names[i].s[0] == ((unsigned char)s[0] | 0x20) &&
+		    strncasecmp(s, names[i].s, n) == 0)
 			return true;
 	return false;
 }
@@ -314,18 +315,24 @@ bool ct_number_is_extension(const char *user)
 
 	if (user == NULL)
 		return false;
-	n = strlen(user);
-	if (n == 0 || n > 32 || is_withheld_name(user, n))
-		return false;
-	if (strspn(user, "0123456789") == n)
-		return n <= 6 && !(n >= 2 && user[0] == '0' && user[1] == '0');
+	/* One pass, no strlen or strspn: this runs several times per call. */
+	if (user[0] >= '0' && user[0] <= '9') {
+		for (n = 1; user[n] >= '0' && user[n] <= '9'; n++)
+			if (n >= 6)
+				return false;   /* a seventh digit */
+		return user[n] == '\0' && !(n >= 2 && user[0] == '0' && user[1] == '0');
+	}
 	if (!((user[0] >= 'a' && user[0] <= 'z') || (user[0] >= 'A' && user[0] <= 'Z')))
 		return false;
-	for (i = 1; i < n; i++)
-		if (!isalnum((unsigned char)user[i]) && user[i] != '.' && user[i] != '_' &&
-		    user[i] != '-')
+	for (i = 1; user[i] != '\0'; i++) {
+		unsigned char c = (unsigned char)user[i];
+
+		if (i >= 32 || !((c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') ||
+		    c == '.' || c == '_' || c == '-'))
 			return false;
-	return true;
+	}
+	n = i;
+	return !is_withheld_name(user, n);
 }
 
 /* ---- hash table ------------------------------------------------------------ */

@@ -91,6 +91,9 @@
 #define MEDIA_MAX_SAME_EP 32  /* calls indexed under one address:port */
 #define MEDIA_MAX_PENDING 4   /* refused streams per call checked again later */
 #define MEDIA_MAX_STREAMS_CALL 64 /* streams per call (audio + video, SSRC changes) */
+#define MEDIA_SPARE_EP 4096   /* freed endpoints kept for reuse at most (a call's SDP
+                                 adds two; a flood of answered calls frees them in bursts) */
+#define MEDIA_SPARE_CM 1024   /* freed call media kept for reuse at most, with their pts[] */
 
 #if defined(__GNUC__) || defined(__clang__)
 #define MEDIA_PREFETCH(p) __builtin_prefetch((p), 1)
@@ -175,6 +178,10 @@ struct ct_media_table {
 	size_t n_endpoints;             /* indexed or not */
 	size_t n_calls;                 /* call media in calls */
 	uint64_t ep_serial;
+	struct endpoint *spare_ep;      /* freed endpoints for reuse (cnext-linked) */
+	size_t n_spare_ep;
+	struct ct_list spare_cm;        /* freed call media for reuse (by link), pts[] kept */
+	size_t n_spare_cm;
 	struct ct_list calls;           /* every call's media */
 	struct ct_htab orph;            /* RTP streams of no known call, by 4-tuple */
 	struct ct_list orph_lru;        /* orphans, least recently seen first */
@@ -331,7 +338,26 @@ static void ep_remove(struct ct_media_table *t, struct endpoint **pp)
 		e->cm->n_learnt--;
 	t->n_endpoints--;
 	ep_unlink(t, e);
+	if (t->n_spare_ep < MEDIA_SPARE_EP) {
+		e->cnext = t->spare_ep;
+		t->spare_ep = e;
+		t->n_spare_ep++;
+		return;
+	}
 	free(e);
+}
+
+/* A zeroed endpoint: a spare one (ep_remove) or a new one; NULL when out of memory. */
+static struct endpoint *ep_alloc(struct ct_media_table *t)
+{
+	struct endpoint *e = t->spare_ep;
+
+	if (e == NULL)
+		return calloc(1, sizeof(*e));
+	t->spare_ep = e->cnext;
+	t->n_spare_ep--;
+	memset(e, 0, sizeof(*e));
+	return e;
 }
 
 /*
@@ -363,6 +389,7 @@ static struct endpoint *ep_add(struct ct_media_table *t, struct call_media *cm,
 {
 	struct endpoint **pp, *e, *x;
 	size_t same = 0;
+	uint64_t h;
 
 	for (pp = &cm->endpoints; *pp != NULL; pp = &(*pp)->cnext) {
 		e = *pp;
@@ -382,7 +409,7 @@ static struct endpoint *ep_add(struct ct_media_table *t, struct call_media *cm,
 	/* Learnt ones never push out announced ones: at most half, never retiring. */
 	if ((!(flags & EPF_SDP) && cm->n_learnt >= MEDIA_MAX_EP_CALL / 2) ||
 	    (cm->n_ep >= MEDIA_MAX_EP_CALL && (!(flags & EPF_SDP) || !ep_retire_one(t, cm))) ||
-	    t->n_endpoints >= t->max_flows || (e = calloc(1, sizeof(*e))) == NULL) {
+	    t->n_endpoints >= t->max_flows || (e = ep_alloc(t)) == NULL) {
 		t->stats.endpoints_refused++;
 		return NULL;
 	}
@@ -398,15 +425,16 @@ static struct endpoint *ep_add(struct ct_media_table *t, struct call_media *cm,
 	if (!(flags & EPF_SDP))
 		cm->n_learnt++;
 	t->n_endpoints++;
-	for (x = ep_first(t, a, port); x != NULL && same < MEDIA_MAX_SAME_EP;
-	    x = ep_next(x, a, port))
+	h = ep_hash(&t->ep, a, port);   /* once: the count and the insert */
+	for (x = ep_match(ct_htab_first(&t->ep, h), a, port); x != NULL &&
+	    same < MEDIA_MAX_SAME_EP; x = ep_next(x, a, port))
 		same++;
 	if (same >= MEDIA_MAX_SAME_EP) {
 		e->flags |= EPF_NOINDEX;
 		t->stats.endpoints_unindexed++;
 		return e;
 	}
-	ct_htab_insert(&t->ep, &e->hn, ep_hash(&t->ep, a, port));
+	ct_htab_insert(&t->ep, &e->hn, h);
 	return e;
 }
 
@@ -424,6 +452,7 @@ struct ct_media_table *ct_media_new(size_t max_flows)
 	t->max_flows = max_flows ? max_flows : 1000000;
 	ct_list_init(&t->calls);
 	ct_list_init(&t->orph_lru);
+	ct_list_init(&t->spare_cm);
 	/* Each grows with its load up to its bound (max_flows entries). */
 	if (ct_htab_init(&t->ep, MEDIA_MIN_BUCKETS, t->max_flows) != CT_OK ||
 	    ct_htab_init(&t->st, MEDIA_MIN_BUCKETS, t->max_flows) != CT_OK ||
@@ -496,9 +525,14 @@ static void call_media_free(struct ct_media_table *t, struct call_media *cm)
 		mstream_free(m);
 	}
 	ct_list_remove(&cm->link);
+	t->n_calls--;
+	if (t->n_spare_cm < MEDIA_SPARE_CM) {
+		ct_list_append(&t->spare_cm, &cm->link);
+		t->n_spare_cm++;
+		return;
+	}
 	free(cm->pts);
 	free(cm);
-	t->n_calls--;
 }
 
 /* The stream of pkt's 4-tuple and ssrc in table h (streams or orphans), or NULL. */
@@ -691,6 +725,18 @@ void ct_media_free(struct ct_media_table *t)
 	while ((m = orph_oldest(t)) != NULL)
 		orphan_end(t, m, false);
 	ct_audio_finisher_free(t->finisher);
+	while ((l = ct_list_pop_first(&t->spare_cm)) != NULL) {
+		struct call_media *cm = ct_container_of(l, struct call_media, link);
+
+		free(cm->pts);
+		free(cm);
+	}
+	while (t->spare_ep != NULL) {
+		struct endpoint *e = t->spare_ep;
+
+		t->spare_ep = e->cnext;
+		free(e);
+	}
 	ct_htab_fini(&t->ep);
 	ct_htab_fini(&t->st);
 	ct_htab_fini(&t->orph);
@@ -703,9 +749,22 @@ static struct call_media *call_media_get(struct ct_media_table *t, struct ct_dia
 
 	if (cm != NULL)
 		return cm;
-	cm = calloc(1, sizeof(*cm));
-	if (cm == NULL)
+	if (!ct_list_empty(&t->spare_cm)) {
+		/* a spare one, zeroed but for its pts[] room (no calloc and
+		 * realloc per call: a short call's SDP needs them at once) */
+		struct pt_name *pts;
+		uint8_t cap;
+
+		cm = ct_container_of(ct_list_pop_first(&t->spare_cm), struct call_media, link);
+		t->n_spare_cm--;
+		pts = cm->pts;
+		cap = cm->cap_pt;
+		memset(cm, 0, sizeof(*cm));
+		cm->pts = pts;
+		cm->cap_pt = cap;
+	} else if ((cm = calloc(1, sizeof(*cm))) == NULL) {
 		return NULL;
+	}
 	cm->d = d;
 	t->n_calls++;
 	ct_list_prepend(&t->calls, &cm->link);

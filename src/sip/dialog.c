@@ -435,7 +435,7 @@ static void keep_free(struct ct_dialog *d, char *p)
 {
 	uintptr_t a = (uintptr_t)p, k = (uintptr_t)d->keep;
 
-	if (a < k || a >= k + sizeof(d->keep))
+	if (p != NULL && (a < k || a >= k + sizeof(d->keep)))
 		free(p);
 }
 
@@ -689,22 +689,26 @@ static struct ct_dialog *lookup(const struct ct_dialog_table *t, const char *cal
 /* Frees what d owns, not d itself. */
 static void dialog_release(struct ct_dialog *d)
 {
+	char *const own[] = {
+		d->caller, d->caller_name, d->callee, d->agent, d->reason, d->link_id, d->diverted,
+	};
+	size_t i;
+
 	keep_free(d, d->call_id);
 	keep_free(d, d->from_tag);
-	free(d->caller);
 	keep_free(d, d->from_user);
 	keep_free(d, d->invite_branch);
-	free(d->caller_name);
-	free(d->callee);
-	free(d->agent);
-	free(d->reason);
-	free(d->link_id);
-	free(d->diverted);
-	ct_forks_free(d->forks);
+	/* Most are NULL by now (moved into the record): no call for those. */
+	for (i = 0; i < sizeof(own) / sizeof(own[0]); i++)
+		if (own[i] != NULL)
+			free(own[i]);
+	if (d->forks != NULL)
+		ct_forks_free(d->forks);
 	if (d->seen != d->seen_in)
 		free(d->seen);
 	ct_sigpath_fini(&d->path);
-	ct_call_record_free(d->pending);
+	if (d->pending != NULL)
+		ct_call_record_free(d->pending);
 }
 
 /*

@@ -38,11 +38,19 @@
 #include "calltap/dialog.h"
 #include "calltap/err.h"
 #include "calltap/sip.h"
+#include "ipv4.h"
 
 enum hdr {
 	H_OTHER = 0, H_CALL_ID, H_CSEQ, H_FROM, H_TO, H_VIA, H_CONTACT,
 	H_CONTENT_LENGTH, H_CONTENT_TYPE, H_REASON, H_PAI, H_MIME, H_LEGS, H_COUNT
 };
+
+/* The small scanning helpers run many times per message: inline them. */
+#if defined(__GNUC__)
+#define PS_INLINE inline __attribute__((always_inline))
+#else
+#define PS_INLINE inline
+#endif
 
 /* Character classes of the plain grammar (bits of cclass[]). */
 #define CC_TOKEN  0x01u /* RFC 3261 §25.1 token */
@@ -53,17 +61,18 @@ enum hdr {
 #define CC_PVALUE 0x10u /* a parameter value taken as plain (token, host ':' and []) */
 #define CC_HOST   0x20u /* a host name or IPv4 byte: letters, digits, '.' and '-' */
 #define CC_VHOST  0x40u /* a Via sent-by as scanned: token, ':', '[' and ']' */
+#define CC_UURI   0x80u /* CC_USER and CC_URI both (take_uri's fast path) */
 
 /* The classes of each byte (ASCII; every other byte is in none). */
 static const uint8_t cclass[256] = {
 	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
 	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-	0x00, 0x5f, 0x00, 0x04, 0x04, 0x57, 0x04, 0x5f, 0x0a, 0x0a, 0x5f, 0x5f, 0x04, 0x7f, 0x7f, 0x06,
-	0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x56, 0x04, 0x00, 0x04, 0x00, 0x06,
-	0x04, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f,
-	0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x56, 0x00, 0x56, 0x00, 0x5f,
-	0x57, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f,
-	0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x02, 0x00, 0x02, 0x5f, 0x00,
+	0x00, 0xdf, 0x00, 0x04, 0x04, 0x57, 0x04, 0xdf, 0x0a, 0x0a, 0xdf, 0xdf, 0x04, 0xff, 0xff, 0x06,
+	0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x56, 0x04, 0x00, 0x04, 0x00, 0x06,
+	0x04, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x56, 0x00, 0x56, 0x00, 0xdf,
+	0x57, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02, 0x00, 0x02, 0xdf, 0x00,
 	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
 	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
 	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
@@ -93,7 +102,7 @@ static bool is_blank(unsigned char c)
  * Length of the longest prefix of p[0..n) whose bytes are all in class cls
  * (four tested at once: every message runs this over most of its bytes).
  */
-static size_t span_in(const char *p, size_t n, uint8_t cls)
+static PS_INLINE size_t span_in(const char *p, size_t n, uint8_t cls)
 {
 	const unsigned char *u = (const unsigned char *)p;
 	size_t i = 0;
@@ -107,7 +116,7 @@ static size_t span_in(const char *p, size_t n, uint8_t cls)
 }
 
 /* True when every byte of p[0..n) is in class cls. */
-static bool all_in(const char *p, size_t n, uint8_t cls)
+static PS_INLINE bool all_in(const char *p, size_t n, uint8_t cls)
 {
 	return span_in(p, n, cls) == n;
 }
@@ -134,7 +143,7 @@ static inline uint32_t fold32(uint32_t w)
  * exactly: (s | fold) == w, eight or four bytes at a time (the last chunk
  * overlaps the one before; header names are compared for every header).
  */
-static bool word_eq(const char *s, size_t n, const char *w, size_t wn)
+static PS_INLINE bool word_eq(const char *s, size_t n, const char *w, size_t wn)
 {
 	size_t i;
 
@@ -177,11 +186,18 @@ static bool word_eq(const char *s, size_t n, const char *w, size_t wn)
 /* word_eq with a string literal. */
 #define word_is(s, n, lit) word_eq((s), (n), (lit), sizeof(lit) - 1)
 
-/* The header kind of name[0..n) (case-insensitive; compact forms). */
+/*
+ * The header kind of name[0..n) (case-insensitive; compact forms): by
+ * length, then first byte, then one word compare (every header of every
+ * message comes here; most are none of these and stop at the length).
+ */
 static enum hdr header_kind(const char *name, size_t n)
 {
-	if (n == 1) {
-		switch (name[0] | 0x20) {
+	char c = (char)(name[0] | 0x20);
+
+	switch (n) {
+	case 1:
+		switch (c) {
 		case 'i': return H_CALL_ID;
 		case 'f': return H_FROM;
 		case 't': return H_TO;
@@ -193,51 +209,54 @@ static enum hdr header_kind(const char *name, size_t n)
 		case 'b': return H_LEGS;   /* Referred-By */
 		default: return H_OTHER;
 		}
-	}
-	switch (name[0] | 0x20) {
-	case 'c':
+	case 2:
+		return c == 't' && word_is(name, n, "to") ? H_TO : H_OTHER;
+	case 3:
+		return c == 'v' && word_is(name, n, "via") ? H_VIA : H_OTHER;
+	case 4:
+		if (c == 'f')
+			return word_is(name, n, "from") ? H_FROM : H_OTHER;
+		return c == 'c' && word_is(name, n, "cseq") ? H_CSEQ : H_OTHER;
+	case 5:
+		/* msg.c's is_link_header: correlation ids */
+		return c == 'x' && word_is(name, n, "x-cid") ? H_LEGS : H_OTHER;
+	case 6:
+		return c == 'r' && word_is(name, n, "reason") ? H_REASON : H_OTHER;
+	case 7:
+		if (c != 'c')
+			return H_OTHER;
 		if (word_is(name, n, "call-id"))
 			return H_CALL_ID;
-		if (word_is(name, n, "cseq"))
-			return H_CSEQ;
-		if (word_is(name, n, "contact"))
-			return H_CONTACT;
-		if (word_is(name, n, "content-length"))
-			return H_CONTENT_LENGTH;
-		if (word_is(name, n, "content-type"))
-			return H_CONTENT_TYPE;
-		return H_OTHER;
-	case 'f':
-		return word_is(name, n, "from") ? H_FROM : H_OTHER;
-	case 't':
-		return word_is(name, n, "to") ? H_TO : H_OTHER;
-	case 'v':
-		return word_is(name, n, "via") ? H_VIA : H_OTHER;
-	case 'r':
-		if (word_is(name, n, "reason"))
-			return H_REASON;
-		return word_is(name, n, "refer-to") || word_is(name, n, "referred-by") ?
-		    H_LEGS : H_OTHER;
-	case 'p':
-		return word_is(name, n, "p-asserted-identity") ? H_PAI : H_OTHER;
-	case 'm':
-		return word_is(name, n, "mime-version") ? H_MIME : H_OTHER;
-	case 'd':
-		return word_is(name, n, "diversion") ? H_LEGS : H_OTHER;
-	case 'h':
-		return word_is(name, n, "history-info") ? H_LEGS : H_OTHER;
-	case 'x':
-		/* msg.c's is_link_header: correlation ids */
-		return word_is(name, n, "x-cid") || word_is(name, n, "x-orig-call-id") ||
-		    word_is(name, n, "x-original-call-id") || word_is(name, n, "x-linked-call-id") ?
-		    H_LEGS : H_OTHER;
+		return word_is(name, n, "contact") ? H_CONTACT : H_OTHER;
+	case 8:
+		return c == 'r' && word_is(name, n, "refer-to") ? H_LEGS : H_OTHER;
+	case 9:
+		return c == 'd' && word_is(name, n, "diversion") ? H_LEGS : H_OTHER;
+	case 11:
+		return c == 'r' && word_is(name, n, "referred-by") ? H_LEGS : H_OTHER;
+	case 12:
+		if (c == 'c')
+			return word_is(name, n, "content-type") ? H_CONTENT_TYPE : H_OTHER;
+		if (c == 'm')
+			return word_is(name, n, "mime-version") ? H_MIME : H_OTHER;
+		return c == 'h' && word_is(name, n, "history-info") ? H_LEGS : H_OTHER;
+	case 14:
+		if (c == 'c')
+			return word_is(name, n, "content-length") ? H_CONTENT_LENGTH : H_OTHER;
+		return c == 'x' && word_is(name, n, "x-orig-call-id") ? H_LEGS : H_OTHER;
+	case 16:
+		return c == 'x' && word_is(name, n, "x-linked-call-id") ? H_LEGS : H_OTHER;
+	case 18:
+		return c == 'x' && word_is(name, n, "x-original-call-id") ? H_LEGS : H_OTHER;
+	case 19:
+		return c == 'p' && word_is(name, n, "p-asserted-identity") ? H_PAI : H_OTHER;
 	default:
 		return H_OTHER;
 	}
 }
 
 /* A span of the value v[0..n) with blanks trimmed on both sides. */
-static void trim(const char **v, size_t *n)
+static PS_INLINE void trim(const char **v, size_t *n)
 {
 	while (*n > 0 && is_blank((unsigned char)**v)) {
 		(*v)++;
@@ -259,16 +278,15 @@ static void span_set(struct ct_sip_span *s, const char *p, size_t n)
  */
 static int take_call_id(struct ct_sip_prescan *ps, const char *v, size_t n)
 {
-	const char *at;
+	size_t at;
 
 	trim(&v, &n);
 	if (n == 0 || v[0] == '@' || v[n - 1] == '@')
 		return CT_ERR;
-	/* '@' is no CC_CALLID byte: a second one fails the check after the first. */
-	at = memchr(v, '@', n);
-	if (at == NULL ? !all_in(v, n, CC_CALLID) :
-	    !all_in(v, (size_t)(at - v), CC_CALLID) ||
-	    !all_in(at + 1, n - (size_t)(at - v) - 1, CC_CALLID))
+	/* '@' is no CC_CALLID byte: the span stops at the first, and a second
+	 * one stops the span after it. */
+	at = span_in(v, n, CC_CALLID);
+	if (at < n && (v[at] != '@' || !all_in(v + at + 1, n - at - 1, CC_CALLID)))
 		return CT_ERR;
 	span_set(&ps->call_id, v, n);
 	return CT_OK;
@@ -303,13 +321,13 @@ static int take_cseq(struct ct_sip_prescan *ps, const char *v, size_t n)
 /*
  * Header parameters p[0..n) after a name-addr or a Via's sent-by:
  * ";name[=value]" each, blanks around the separators.  Stores the value of
- * want (lowercase; the same name in another case fails) in *out.  A plain
+ * want (wn bytes, lowercase; the same name in another case fails) in *out.  A plain
  * value only (no quoted string), at most one want, no empty parameter; a
  * ',' ends the list when comma_ends (the next Via value).  Returns CT_OK or
  * CT_ERR.
  */
-static int take_params(const char *p, size_t n, const char *want, struct ct_sip_span *out,
-    bool comma_ends)
+static int take_params(const char *p, size_t n, const char *want, size_t wn,
+    struct ct_sip_span *out, bool comma_ends)
 {
 	size_t i = 0, ns, ne, vs, ve;
 
@@ -343,7 +361,7 @@ static int take_params(const char *p, size_t n, const char *want, struct ct_sip_
 			if (ve == vs)
 				return CT_ERR;
 		}
-		if (word_eq(p + ns, ne - ns, want, strlen(want))) {
+		if (word_eq(p + ns, ne - ns, want, wn)) {
 			if (memcmp(p + ns, want, ne - ns) != 0 || out->p != NULL || ve == vs)
 				return CT_ERR;
 			span_set(out, p + vs, ve - vs);
@@ -392,6 +410,42 @@ static int split_host(const char *h, size_t n, struct ct_sip_span *host)
 }
 
 /*
+ * take_uri's fast path for the usual shape of a "sip:" URI u[0..n) (n > 4):
+ * a non-empty user of CC_UURI bytes, '@', a host of CC_HOST bytes, an
+ * optional ':' and 1 to 5 digits, then nothing or ';' or '?' and CC_URI
+ * bytes: the user and host (host NULL: not wanted) as take_uri gives them
+ * (known), in one pass.
+ * CT_ERR for any other shape, which take_uri then reads the long way
+ * (the same verdicts: it takes every URI of this shape with these values).
+ */
+static int uri_fast(const char *u, size_t n, struct ct_sip_span *user,
+    struct ct_sip_span *host)
+{
+	size_t at, h, e, p;
+
+	at = 4 + span_in(u + 4, n - 4, CC_UURI);
+	if (at == 4 || at + 1 >= n || u[at] != '@')
+		return CT_ERR;
+	h = at + 1;
+	e = h + span_in(u + h, n - h, CC_HOST);
+	if (e == h)
+		return CT_ERR;
+	p = e;
+	if (p < n && u[p] == ':') {
+		for (p++; p < n && u[p] >= '0' && u[p] <= '9'; p++)
+			;
+		if (p - e - 1 == 0 || p - e - 1 > 5)
+			return CT_ERR;
+	}
+	if (p < n && ((u[p] != ';' && u[p] != '?') || !all_in(u + p, n - p, CC_URI)))
+		return CT_ERR;
+	span_set(user, u + 4, at - 4);
+	if (host != NULL)
+		span_set(host, u + h, e - h);
+	return CT_OK;
+}
+
+/*
  * The URI u[0..n) of a From/To/Contact or the Request-URI: a scheme, ':',
  * plain URI characters.  For a lowercase sip:/sips: URI, *user gets the
  * user part when it is plain (none: p NULL) and true is returned in
@@ -412,6 +466,12 @@ static int take_uri(const char *u, size_t n, struct ct_sip_span *user, bool *use
 		*host_known = false;
 		host->p = NULL;
 		host->n = 0;
+	}
+	if (n > 4 && memcmp(u, "sip:", 4) == 0 && uri_fast(u, n, user, host) == CT_OK) {
+		*user_known = true;
+		if (host != NULL)
+			*host_known = true;
+		return CT_OK;
 	}
 	for (i = 0; i < n && ((u[i] >= 'a' && u[i] <= 'z') || (u[i] >= 'A' && u[i] <= 'Z') ||
 	    (i > 0 && ((u[i] >= '0' && u[i] <= '9') || u[i] == '+' || u[i] == '-' ||
@@ -437,10 +497,22 @@ static int take_uri(const char *u, size_t n, struct ct_sip_span *user, bool *use
 	i = at == n ? s : at + 1;
 	if (i >= n || !(is_user_char((unsigned char)u[i]) || u[i] == '['))
 		return CT_ERR;
+	for (he = i; he < n && u[he] != ';' && u[he] != '?'; he++)
+		;
 	if (host != NULL) {
-		for (he = i; he < n && u[he] != ';' && u[he] != '?'; he++)
-			;
 		*host_known = split_host(u + i, he - i, host) == CT_OK;
+	} else if (u[i] != '[') {
+		/* A ':' with no 1-5 digit port after it: libosip2 refuses "sip:a@b:". */
+		const char *colon = memchr(u + i, ':', he - i);
+		size_t p;
+
+		if (colon != NULL) {
+			for (p = (size_t)(colon - u) + 1; p < he && u[p] >= '0' && u[p] <= '9'; p++)
+				;
+			if (p != he || p - (size_t)(colon - u) - 1 == 0 ||
+			    p - (size_t)(colon - u) - 1 > 5)
+				return CT_ERR;
+		}
 	}
 	if (at == n) {
 		*user_known = true;   /* sip:host: no user */
@@ -488,7 +560,7 @@ static int take_addr(const char *v, size_t n, struct ct_sip_span *tag,
 			i++;
 		if (i == n || v[i] != '<')
 			return CT_ERR;
-	} else {
+	} else if (n > 0 && v[0] != '<') {   /* "<uri>": no display name */
 		const char *lt = memchr(v, '<', n);
 
 		if (lt != NULL) {
@@ -521,8 +593,8 @@ static int take_addr(const char *v, size_t n, struct ct_sip_span *tag,
 	}
 	if (take_uri(v + us, ue - us, user, user_known, host, host_known) != CT_OK)
 		return CT_ERR;
-	return take_params(v + i, n - i, tag != NULL ? "tag" : "", tag != NULL ? tag : &none,
-	    comma_ends);
+	return take_params(v + i, n - i, tag != NULL ? "tag" : "", tag != NULL ? 3 : 0,
+	    tag != NULL ? tag : &none, comma_ends);
 }
 
 /*
@@ -562,10 +634,10 @@ static void take_pai(struct ct_sip_prescan *ps, const char *v, size_t n)
  */
 static int take_via(struct ct_sip_prescan *ps, const char *v, size_t n)
 {
-	size_t i, h;
+	size_t i, h, e, p;
 
 	trim(&v, &n);
-	if (n < 9 || strncasecmp(v, "SIP/2.0/", 8) != 0)
+	if (n < 9 || !word_is(v, 8, "sip/2.0/"))
 		return CT_ERR;
 	for (i = 8; i < n && is_token((unsigned char)v[i]); i++)
 		;
@@ -574,10 +646,26 @@ static int take_via(struct ct_sip_prescan *ps, const char *v, size_t n)
 	while (i < n && is_blank((unsigned char)v[i]))
 		i++;
 	h = i;
-	i += span_in(v + i, n - i, CC_VHOST);
-	if (i == h || split_host(v + h, i - h, &ps->via_host) != CT_OK)
-		return CT_ERR;
-	return take_params(v + i, n - i, "branch", &ps->via_branch, true);
+	/*
+	 * The usual sent-by, a host of CC_HOST bytes and an optional 1-5 digit
+	 * port that no other CC_VHOST byte follows, is the one split_host
+	 * would split: read once.  Anything else the long way.
+	 */
+	e = h + span_in(v + h, n - h, CC_HOST);
+	p = e;
+	if (p < n && v[p] == ':')
+		for (p++; p < n && v[p] >= '0' && v[p] <= '9'; p++)
+			;
+	if (e > h && (p == e || (p - e - 1 >= 1 && p - e - 1 <= 5)) &&
+	    (p == n || !(cclass[(unsigned char)v[p]] & CC_VHOST))) {
+		span_set(&ps->via_host, v + h, e - h);
+		i = p;
+	} else {
+		i += span_in(v + i, n - i, CC_VHOST);
+		if (i == h || split_host(v + h, i - h, &ps->via_host) != CT_OK)
+			return CT_ERR;
+	}
+	return take_params(v + i, n - i, "branch", 6, &ps->via_branch, true);
 }
 
 /* Content-Type value: type "/" subtype, parameters; notes a possible SDP body. */
@@ -601,7 +689,7 @@ static int take_content_type(struct ct_sip_prescan *ps, const char *v, size_t n)
 	else if (word_is(v, t, "application") && word_is(v + t + 1, i - t - 1, "sdp"))
 		ps->flags |= CT_PS_SDP;
 	/* Parameter values such as boundary="..." may be quoted: libosip2 judges. */
-	if (take_params(v + i, n - i, "", &none, false) != CT_OK)
+	if (take_params(v + i, n - i, "", 0, &none, false) != CT_OK)
 		ps->flags |= CT_PS_SDP | CT_PS_MULTIPART | CT_PS_COMPLEX;
 	return CT_OK;
 }
@@ -774,8 +862,13 @@ int ct_sip_prescan(struct ct_sip_prescan *ps, const char *buf, size_t len)
 
 			if (header_value(ps, &c, colon, nl, &v, &n, want) != CT_OK)
 				return CT_ERR;
-			if (want && memchr(v, '\r', n) != NULL)
-				ps->flags |= CT_PS_COMPLEX;  /* a stray CR: msg.c blanks it */
+			/* A stray CR: msg.c blanks it.  Not looked for in a Call-ID,
+			 * CSeq, Content-Length or Content-Type: their readers check
+			 * every byte, and fail on one (the message fails, or is
+			 * complex, as it would be). */
+			if (want && h != H_CALL_ID && h != H_CSEQ && h != H_CONTENT_LENGTH &&
+			    h != H_CONTENT_TYPE && memchr(v, '\r', n) != NULL)
+				ps->flags |= CT_PS_COMPLEX;
 			seen[h]++;
 			switch (h) {
 			case H_CALL_ID:
@@ -997,39 +1090,6 @@ static void put_field(char *dst, size_t size, const struct ct_sip_span *s)
 	dst[n] = '\0';
 }
 
-/*
- * True when s is a dotted quad of four decimal numbers 0-255 without
- * leading zeros (which inet_pton takes, with this value), stored in *a.
- * Anything else is left to ct_addr_parse.
- */
-static bool fast_ipv4(struct ct_addr *a, const struct ct_sip_span *s)
-{
-	unsigned digits = 0, parts = 0, v = 0;
-	uint8_t b[4];
-	size_t i;
-
-	for (i = 0; i <= s->n; i++) {
-		if (i == s->n || s->p[i] == '.') {
-			if (digits == 0 || parts == 4)
-				return false;
-			b[parts++] = (uint8_t)v;
-			v = digits = 0;
-			continue;
-		}
-		if (s->p[i] < '0' || s->p[i] > '9' || (digits == 1 && v == 0))
-			return false;
-		v = v * 10 + (unsigned)(s->p[i] - '0');
-		if (++digits > 3 || v > 255)
-			return false;
-	}
-	if (parts != 4)
-		return false;
-	memset(a, 0, sizeof(*a));
-	memcpy(a->a, b, 4);
-	a->family = 4;
-	return true;
-}
-
 /* Sets *a to the host s when it is an IP literal, else unset (msg.c's host_addr). */
 static void put_addr(struct ct_addr *a, const struct ct_sip_span *s)
 {
@@ -1041,7 +1101,7 @@ static void put_addr(struct ct_addr *a, const struct ct_sip_span *s)
 		memset(a, 0, sizeof(*a));
 		return;
 	}
-	if (fast_ipv4(a, s))
+	if (ct_sip_fast_ipv4(a, s->p, s->n))
 		return;
 	memcpy(tmp, s->p, s->n);
 	tmp[s->n] = '\0';

@@ -25,6 +25,7 @@
 #include "calltap/packet.h"
 #include "calltap/rtp.h"
 #include "calltap/sip.h"
+#include "ipv4.h"
 
 /* A borrowed slice of the SDP text. */
 struct span {
@@ -52,18 +53,21 @@ static bool is_ws(char c)
 /* Splits the next whitespace-separated token off *s; false when none. */
 static bool next_token(struct span *s, struct span *tok)
 {
-	while (s->n > 0 && is_ws(*s->p)) {
-		s->p++;
-		s->n--;
-	}
-	if (s->n == 0)
+	const char *p = s->p, *e = s->p + s->n;   /* locals: no store per byte */
+
+	while (p < e && is_ws(*p))
+		p++;
+	if (p == e) {
+		s->p = p;
+		s->n = 0;
 		return false;
-	tok->p = s->p;
-	while (s->n > 0 && !is_ws(*s->p)) {
-		s->p++;
-		s->n--;
 	}
-	tok->n = (size_t)(s->p - tok->p);
+	tok->p = p;
+	while (p < e && !is_ws(*p))
+		p++;
+	tok->n = (size_t)(p - tok->p);
+	s->p = p;
+	s->n = (size_t)(e - p);
 	return true;
 }
 
@@ -75,19 +79,19 @@ static bool span_eq(struct span s, const char *lit)
 /* Parses a decimal number of at most max; false when s is not one. */
 static bool span_uint(struct span s, uint32_t max, uint32_t *v)
 {
+	uint64_t r = 0;   /* 10 digits fit: one compare at the end, no division per digit */
 	size_t i;
-	uint32_t r = 0;
 
 	if (s.n == 0 || s.n > 10)
 		return false;
 	for (i = 0; i < s.n; i++) {
 		if (s.p[i] < '0' || s.p[i] > '9')
 			return false;
-		if (r > (max - (uint32_t)(s.p[i] - '0')) / 10)
-			return false;
-		r = r * 10 + (uint32_t)(s.p[i] - '0');
+		r = r * 10 + (uint64_t)(s.p[i] - '0');
 	}
-	*v = r;
+	if (r > max)
+		return false;
+	*v = (uint32_t)r;
 	return true;
 }
 
@@ -116,13 +120,19 @@ static void parse_conn(struct span v, struct ct_addr *a)
 	struct span net, type, addr;
 	char text[CT_ADDRSTRLEN + 2];
 
-	if (!next_token(&v, &net) || !next_token(&v, &type) ||
-	    !next_token(&v, &addr) || !span_eq(net, "IN"))
+	if (v.n > 7 && memcmp(v.p, "IN IP4 ", 7) == 0 && !is_ws(v.p[7])) {
+		/* the usual spelling: one blank each, the address next */
+		v.p += 7;
+		v.n -= 7;
+		if (!next_token(&v, &addr))
+			return;
+	} else if (!next_token(&v, &net) || !next_token(&v, &type) ||
+	    !next_token(&v, &addr) || !span_eq(net, "IN") ||
+	    (!span_eq(type, "IP4") && !span_eq(type, "IP6"))) {
 		return;
-	if (!span_eq(type, "IP4") && !span_eq(type, "IP6"))
-		return;
+	}
 	addr = span_before(addr, '/');
-	if (addr.n == 0 || addr.n >= sizeof(text))
+	if (addr.n == 0 || addr.n >= sizeof(text) || ct_sip_fast_ipv4(a, addr.p, addr.n))
 		return;
 	span_copy(text, sizeof(text), addr);
 	if (ct_addr_parse(a, text) != 0)
@@ -260,8 +270,10 @@ static int dir_attr(struct span a)
 	};
 	int i;
 
+	if (a.n != 8)   /* every name is 8 bytes: most attributes stop here */
+		return -1;
 	for (i = 0; i < 4; i++)
-		if (span_eq(a, names[i]))
+		if (memcmp(a.p, names[i], 8) == 0)
 			return i;
 	return -1;
 }
@@ -344,7 +356,8 @@ static void apply_session_defaults(struct sdp_state *st)
 
 /*
  * Parses the SDP text[0..len) (lines end in CRLF or LF; no NUL needed)
- * into *out, which is zeroed first.  text may be NULL when len is 0.
+ * into *out: conn and n_media, and media[0..n_media) (zeroed first; the
+ * entries past n_media are left as they were, unspecified).  text may be NULL when len is 0.
  * Returns CT_OK when the text looked like SDP (it had a v= or an m= line),
  * CT_ERR otherwise (*out then holds whatever was found, normally nothing).
  * Malformed lines are skipped; extra media and codecs are dropped.
@@ -355,7 +368,10 @@ int ct_sdp_parse(const char *text, size_t len, struct ct_sdp *out)
 	struct span line;
 	const char *p, *end, *nl;
 
-	memset(out, 0, sizeof(*out));
+	/* Only the header: each media entry is zeroed when an m= line takes it
+	 * (the whole struct is 5 KB, more than the parse of a usual body). */
+	memset(&out->conn, 0, sizeof(out->conn));
+	out->n_media = 0;
 	memset(&st, 0, sizeof(st));
 	st.out = out;
 	if (text == NULL)

@@ -193,6 +193,12 @@ static void test_extension(void)
 		{ "anonymous", false }, { "Restricted", false }, { "", false }, { NULL, false },
 		{ "7alice", false }, { "al ice", false }, { "sip:2001@pbx", false },
 		{ "abcdefghijklmnopqrstuvwxyz0123456", false },
+		/* the one-pass scan's edges */
+		{ "abcdefghijklmnopqrstuvwxyz012345", true }, { "0", true }, { "01", true },
+		{ "00", false }, { "999999", true }, { "9999990", false }, { "12a", false },
+		{ "anonymous.invalid", false }, { "ANONYMOUS", false }, { "anonymousx", true },
+		{ "Z", true }, { "a-b_c.d", true }, { "a\xc3\xa9", false }, { "a@b", false },
+		{ "_a", false }, { "-1", false },
 	};
 	size_t i;
 

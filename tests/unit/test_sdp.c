@@ -10,12 +10,14 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/types.h>
 #include <unistd.h>
 
 #include "calltap/err.h"
+#include "calltap/packet.h"
 #include "calltap/rtp.h"
 #include "calltap/sip.h"
 #include "test.h"
@@ -403,6 +405,166 @@ static void test_fmtp(void)
 	CHECK_INT(a->codecs[4].fmt, 0);
 }
 
+/*
+ * c= addresses: the dotted-quad fast path (ipv4.h) and ct_addr_parse give
+ * the same address for every text, taken or not (leading zeros, 256, three
+ * or five parts, a TTL, IPv6, names).
+ */
+static void test_conn_addr(void)
+{
+	static const char *const addrs[] = {
+		"192.0.2.1", "0.0.0.0", "255.255.255.255", "10.0.0.5/127/2", "1.2.3.4/", "01.2.3.4",
+		"1.02.3.4", "1.2.3.04", "1.2.3.256", "256.1.1.1", "1.2.3", "1.2.3.4.5", "1..3.4",
+		".1.2.3", "1.2.3.", "1.2.3.4a", "1.2.3.-4", "1000.2.3.4", "2001:db8::1",
+		"::ffff:192.0.2.1", "[2001:db8::2]", "host.example", "0.0.0.00", "9.9.9.9",
+		"199.200.201.255", "1.2.3.4 ", "1.2.3.4\t",
+	};
+	char text[160], want_s[64], got_s[64];
+	struct ct_sdp sdp;
+	struct ct_addr want;
+	size_t i;
+
+	for (i = 0; i < sizeof(addrs) / sizeof(addrs[0]); i++) {
+		size_t n = (size_t)snprintf(text, sizeof(text),
+		    "v=0\r\nc=IN IP4 %s\r\nm=audio 4000 RTP/AVP 0\r\n", addrs[i]);
+		char a[64];
+		const char *slash = strchr(addrs[i], '/');
+		size_t an = slash != NULL ? (size_t)(slash - addrs[i]) : strlen(addrs[i]);
+
+		CHECK_INT(ct_sdp_parse(text, n, &sdp), CT_OK);
+		/* what the SDP parser gave before the fast path: ct_addr_parse of the
+		 * token up to '/' (blanks end the token), else unset */
+		snprintf(a, sizeof(a), "%.*s", (int)an, addrs[i]);
+		a[strcspn(a, " \t")] = '\0';
+		memset(&want, 0, sizeof(want));
+		if (ct_addr_parse(&want, a) != 0)
+			memset(&want, 0, sizeof(want));
+		CHECK(memcmp(&sdp.conn, &want, sizeof(want)) == 0);
+		CHECK(memcmp(&sdp.media[0].addr, &want, sizeof(want)) == 0);
+		if (memcmp(&sdp.conn, &want, sizeof(want)) != 0)
+			fprintf(stderr, "  c= %s: got %s, want %s\n", addrs[i],
+			    ct_addr_str(&sdp.conn, got_s, sizeof(got_s)),
+			    ct_addr_str(&want, want_s, sizeof(want_s)));
+	}
+}
+
+/*
+ * ct_sdp_parse zeroes only the header and the media it fills: parsing
+ * into a struct full of garbage gives the same conn, n_media and media
+ * as into a zeroed one, for bodies with 0, 1, 2 and 9 (over the cap) m=
+ * lines, session and media c=, rtpmap and direction.
+ */
+static void test_no_full_zero(void)
+{
+	static const char *const bodies[] = {
+		"v=0\r\ns=-\r\n",
+		"v=0\r\nc=IN IP4 192.0.2.1\r\nm=audio 4000 RTP/AVP 0 8 101\r\na=rtpmap:101 telephone-event/8000\r\na=sendonly\r\n",
+		"v=0\r\nm=audio 4000 RTP/AVP 0\r\nc=IN IP4 192.0.2.2\r\nm=video 0 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\n",
+		"v=0\r\nm=audio 1 RTP/AVP 0\r\nm=audio 2 RTP/AVP 0\r\nm=audio 3 RTP/AVP 0\r\nm=audio 4 RTP/AVP 0\r\n"
+		    "m=audio 5 RTP/AVP 0\r\nm=audio 6 RTP/AVP 0\r\nm=audio 7 RTP/AVP 0\r\nm=audio 8 RTP/AVP 0\r\n"
+		    "m=audio 9 RTP/AVP 0\r\n",
+	};
+	static struct ct_sdp a, b;
+	size_t i;
+
+	for (i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+		memset(&a, 0, sizeof(a));
+		memset(&b, 0xa5, sizeof(b));
+		CHECK_INT(ct_sdp_parse(bodies[i], strlen(bodies[i]), &a),
+		    ct_sdp_parse(bodies[i], strlen(bodies[i]), &b));
+		CHECK(memcmp(&a.conn, &b.conn, sizeof(a.conn)) == 0);
+		CHECK_INT(a.n_media, b.n_media);
+		CHECK(memcmp(a.media, b.media, a.n_media * sizeof(a.media[0])) == 0);
+	}
+	CHECK_INT(a.n_media, CT_SDP_MAX_MEDIA);
+}
+
+/* Number bounds of span_uint: ports, payload types, rates at and past their maximum. */
+static void test_number_bounds(void)
+{
+	static const char body[] =
+	    "v=0\r\nc=IN IP4 192.0.2.1\r\n"
+	    "m=audio 65535 RTP/AVP 127 128 0000000008 00000000000\r\n"
+	    "a=rtpmap:127 X/4294967295\r\na=ptime:65535\r\na=rtcp:65536\r\n"
+	    "m=audio 65536 RTP/AVP 0\r\n"
+	    "m=audio 4000 RTP/AVP 96\r\na=rtpmap:96 Y/4294967296\r\na=ptime:65536\r\na=rtcp:65535\r\n";
+	struct ct_sdp sdp;
+
+	CHECK_INT(ct_sdp_parse(body, sizeof(body) - 1, &sdp), CT_OK);
+	CHECK_INT(sdp.n_media, 2);                 /* port 65536: no media */
+	CHECK_INT(sdp.media[0].port, 65535);
+	CHECK_INT(sdp.media[0].n_codecs, 2);       /* 127 and 0000000008; 128 and 11 digits not */
+	CHECK_INT(sdp.media[0].codecs[0].pt, 127);
+	CHECK_STR(sdp.media[0].codecs[0].name, "X");
+	CHECK(sdp.media[0].codecs[0].rate == 4294967295u);
+	CHECK_INT(sdp.media[0].codecs[1].pt, 8);
+	CHECK_INT(sdp.media[0].ptime, 65535);
+	CHECK_INT(sdp.media[0].rtcp_port, 0);
+	CHECK_INT(sdp.media[1].port, 4000);
+	CHECK_INT(sdp.media[1].codecs[0].rate, 0); /* rate past 32 bits: rtpmap ignored */
+	CHECK_INT(sdp.media[1].ptime, 0);
+	CHECK_INT(sdp.media[1].rtcp_port, 65535);
+}
+
+/*
+ * Tokens of every length from 1 to 40 bytes ended by a space, a tab or the
+ * line end (next_token's eight-byte blank search and its tail), with bytes
+ * over 0x7f and control bytes inside: the rtpmap name is the token up to
+ * its '/', cut to the field.
+ */
+static void test_token_lengths(void)
+{
+	char body[256], want[64];
+	struct ct_sdp sdp;
+	size_t len, k;
+
+	for (len = 1; len <= 40; len++) {
+		for (k = 0; k < 3; k++) {
+			char name[48];
+			size_t i, n;
+
+			for (i = 0; i < len; i++)
+				name[i] = (char)(i % 5 == 3 ? 0xe9 : i % 7 == 5 ? 0x01 : 'a' + (int)(i % 26));
+			name[len] = '\0';
+			n = (size_t)snprintf(body, sizeof(body), "v=0\r\nm=audio 4000 RTP/AVP 96\r\n"
+			    "a=rtpmap:96%s%s/8000%s", k == 1 ? "\t" : " ", name,
+			    k == 0 ? " x\r\n" : k == 1 ? "\tx\r\n" : "\r\n");
+			CHECK_INT(ct_sdp_parse(body, n, &sdp), CT_OK);
+			snprintf(want, sizeof(want), "%.*s", (int)sizeof(sdp.media[0].codecs[0].name) - 1,
+			    name);
+			CHECK_STR(sdp.media[0].codecs[0].name, want);
+			CHECK_INT(sdp.media[0].codecs[0].rate, 8000);
+		}
+	}
+}
+
+/* c= spellings around parse_conn's "IN IP4 " shortcut. */
+static void test_conn_spellings(void)
+{
+	static const struct { const char *line; const char *addr; } v[] = {
+		{ "c=IN IP4 192.0.2.1", "192.0.2.1" }, { "c=IN IP4  192.0.2.1", "192.0.2.1" },
+		{ "c=IN\tIP4\t192.0.2.1", "192.0.2.1" }, { "c= IN IP4 192.0.2.1", "192.0.2.1" },
+		{ "c=IN IP4 192.0.2.1/127", "192.0.2.1" }, { "c=IN IP4 ", NULL }, { "c=IN IP4", NULL },
+		{ "c=IN IP41.2.3.4", NULL }, { "c=IN IP6 2001:db8::1", "2001:db8::1" },
+		{ "c=IN IP6 192.0.2.1", "192.0.2.1" }, { "c=in ip4 192.0.2.1", NULL },
+		{ "c=IN IP4 192.0.2.1 extra", "192.0.2.1" }, { "c=IN IP4 \t192.0.2.1", "192.0.2.1" },
+	};
+	char body[128], b[64];
+	struct ct_sdp sdp;
+	size_t i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		size_t n = (size_t)snprintf(body, sizeof(body), "v=0\r\n%s\r\nm=audio 4000 RTP/AVP 0\r\n",
+		    v[i].line);
+
+		CHECK_INT(ct_sdp_parse(body, n, &sdp), CT_OK);
+		if (v[i].addr == NULL)
+			CHECK_INT(sdp.conn.family, 0);
+		else
+			CHECK_STR(ct_addr_str(&sdp.conn, b, sizeof(b)), v[i].addr);
+	}
+}
+
 int main(void)
 {
 	test_audio_video();
@@ -414,5 +576,10 @@ int main(void)
 	test_misc();
 	test_static_table();
 	test_guard_page();
+	test_conn_addr();
+	test_no_full_zero();
+	test_number_bounds();
+	test_token_lengths();
+	test_conn_spellings();
 	return TEST_REPORT();
 }
