@@ -89,6 +89,19 @@
 #define DBLOCK 2048           /* stereo frames per direct write-cache block */
 #define DIRECT_MAX_RATE 48000 /* 4 h of stereo 16-bit stays under WAV's 4 GiB */
 #define WAV_HEADER 44
+/* Frames before frame 0 in direct block 0: every block starts on a file page */
+#define DSHIFT (WAV_HEADER / 4)
+
+/* Direct block of frame pos (>= 0), and the first frame of block b. */
+static inline int64_t dblk(int64_t pos)
+{
+	return (pos + DSHIFT) / DBLOCK;
+}
+
+static inline int64_t dbase(int64_t b)
+{
+	return b * DBLOCK - DSHIFT;
+}
 
 struct stream {
 	const struct ct_codec *codec;
@@ -124,10 +137,15 @@ struct chan {
 
 /*
  * Threads: with a finisher (ct_audio_call_set_finisher) the capture thread
- * owns only dir, name, fmt, fin, undec and has_audio (read-only once
- * handed over, except the last two); everything else belongs to the
- * recorder thread, which decodes the packets it is handed.
+ * owns only dir, name, fmt, fin, undec, has_audio and lk (read-only once
+ * handed over, except the last three); everything else belongs to the
+ * recorder thread, which decodes the packets it is handed.  The recorder's
+ * part starts on a cache line of its own (store): while the capture thread
+ * read lk per packet on the line where the recorder updated dslot[] per
+ * packet, both threads missed on it every time (perf: half the capture
+ * thread's --audio cost in ct_audio_call_add_fmt).
  */
+#define LINE 64
 struct ct_audio_call {
 	char *dir;
 	char *name;                /* "<YYYYmmdd-HHMMSS>_<call id>" */
@@ -142,6 +160,8 @@ struct ct_audio_call {
 		int kind;          /* 0 audio (codec), 1 not audio, 2 undecodable */
 		const struct ct_codec *codec;
 	} lk;
+	char undec[UNDEC_MAX];     /* "G723,AMR" */
+	_Alignas(LINE)
 	struct ct_audio_store *store;  /* the scratch store: fin's, or own */
 	struct ct_audio_store *own;    /* a store of this call's own (no finisher) */
 	int dfd;                   /* WAV written directly (unnamed final file), else -1 */
@@ -150,6 +170,7 @@ struct ct_audio_call {
 	struct dslot {             /* direct write cache: two blocks of DBLOCK stereo frames */
 		int64_t blk;       /* -1: empty */
 		int64_t lo, hi;    /* frames written since it was taken: only they are written out */
+		int whole;         /* buf holds all of the block (read back), else only [lo, hi) */
 		int16_t *buf;      /* 2 * DBLOCK samples, interleaved */
 	} dslot[2];
 	int64_t dfile_blocks;      /* blocks below this reached the direct file (or are holes) */
@@ -159,7 +180,6 @@ struct ct_audio_call {
 	struct stream streams[MAX_STREAMS];
 	size_t n_streams;
 	struct ct_audio_bufs bufs; /* decode buffers in place (the recorder has its own) */
-	char undec[UNDEC_MAX];     /* "G723,AMR" */
 	uint64_t dropped;          /* packets out of range, malformed, too many streams */
 	uint64_t resyncs;          /* timestamp jumps re-anchored on arrival time */
 	struct ct_audio_call *lru_prev, *lru_next; /* fin's write-cache list (recorder side) */
@@ -243,9 +263,10 @@ struct ct_audio_call *ct_audio_call_new(const char *dir, enum ct_audio_format fm
 		snprintf(errbuf, CT_ERRBUF_SIZE, "audio: bad recording arguments");
 		return NULL;
 	}
-	ac = calloc(1, sizeof(*ac));
+	ac = aligned_alloc(LINE, sizeof(*ac));     /* a multiple of LINE (its alignment) */
 	if (ac == NULL)
 		goto fail;
+	memset(ac, 0, sizeof(*ac));
 	ac->ch[0].cblk = ac->ch[1].cblk = -1;
 	ac->dfd = -1;
 	ac->dslot[0].blk = ac->dslot[1].blk = -1;
@@ -708,12 +729,28 @@ static void audio_write_src(struct ct_audio_call *ac, int c, int64_t pos, const 
     const uint8_t *raw, const int16_t *table, size_t n);
 static int direct_demote(struct ct_audio_call *ac);
 
-/* Floor of a * b / c for c > 0, b >= 0. */
-static int64_t scale(int64_t a, int64_t b, int64_t c)
+/* Floor of p / c for c > 0 (inlined: a constant c divides by multiplying). */
+static inline int64_t floor_div(int64_t p, int64_t c)
 {
-	int64_t p = a * b;
-
 	return p >= 0 ? p / c : -((-p + c - 1) / c);
+}
+
+/*
+ * Floor of a * b / c for c > 0, b >= 0.  A packet takes five of these: the
+ * divisors the recorder meets nearly always (the microsecond, 8 kHz, the
+ * same rate on both sides) get a division by a constant, which the
+ * compiler turns into a multiplication (a 64-bit divide costs tens of
+ * cycles); the results are the same.
+ */
+static inline int64_t scale(int64_t a, int64_t b, int64_t c)
+{
+	if (b == c)
+		return a;
+	if (c == 1000000)
+		return floor_div(a * b, 1000000);
+	if (c == 8000)
+		return floor_div(a * b, 8000);
+	return floor_div(a * b, c);
 }
 
 /*
@@ -843,7 +880,8 @@ void ct_audio_call_add_fmt(struct ct_audio_call *ac, int channel, const char *co
 	if ((channel != CT_AUDIO_CALLER && channel != CT_AUDIO_CALLEE) ||
 	    payload == NULL || len == 0 || len > MAX_PAYLOAD)
 		return;            /* dropped: nothing to decode */
-	ac->has_audio = 1;
+	if (!ac->has_audio)
+		ac->has_audio = 1;     /* written once: the line stays shared with the recorder */
 	if (ac->fin != NULL)
 		ct_audio_finisher_packet(ac->fin, ac, channel, codec, clock_rate, ssrc, rtp_ts,
 		    arrival_us, payload, len);
@@ -931,10 +969,10 @@ void ct_audio_call_prefetch(const struct ct_audio_call *ac, int channel, int sta
 	}
 	pos = ch->len;
 	if (ac->dfd >= 0) {
-		b = pos / DBLOCK;
+		b = dblk(pos);
 		if (ac->dslot[b & 1].buf != NULL && ac->dslot[b & 1].blk == b) {
-			d = ac->dslot[b & 1].buf + 2 * (pos - b * DBLOCK);
-			n = (size_t)(DBLOCK - pos % DBLOCK) * 4;
+			d = ac->dslot[b & 1].buf + 2 * (pos - dbase(b));
+			n = (size_t)(dbase(b + 1) - pos) * 4;
 		}
 	} else if (ch->cache != NULL && ch->cblk == pos / BLOCK) {
 		d = ch->cache + pos % BLOCK;
@@ -1218,7 +1256,7 @@ static void direct_open(struct ct_audio_call *ac, uint32_t rate)
  */
 static int dslot_flush(struct ct_audio_call *ac, struct dslot *s)
 {
-	int64_t base = s->blk * DBLOCK;
+	int64_t base = dbase(s->blk);
 
 	if (s->blk < 0)
 		return 0;
@@ -1255,15 +1293,59 @@ static int dread(struct ct_audio_call *ac, int16_t *buf, int64_t pos, size_t n)
 	return 0;
 }
 
+/* Sample i of a piece: table[raw[i]] (G.711 expanded as it is placed), else smp[i]. */
+static inline int16_t piece_at(const int16_t *smp, const uint8_t *raw, const int16_t *table,
+    size_t i)
+{
+	return table != NULL ? table[raw[i]] : smp[i];
+}
+
+/* Channel c's samples of frames d[0 .. k) (interleaved), the other side's kept. */
+static inline void side_put(int16_t *d, int c, const int16_t *smp, const uint8_t *raw,
+    const int16_t *table, size_t k)
+{
+	size_t i;
+
+	d += c;
+	for (i = 0; i + 4 <= k; i += 4) {    /* unrolled: the recorder's inner loop */
+		d[2 * i] = piece_at(smp, raw, table, i);
+		d[2 * i + 2] = piece_at(smp, raw, table, i + 1);
+		d[2 * i + 4] = piece_at(smp, raw, table, i + 2);
+		d[2 * i + 6] = piece_at(smp, raw, table, i + 3);
+	}
+	for (; i < k; i++)
+		d[2 * i] = piece_at(smp, raw, table, i);
+}
+
+/* Whole frames d[0 .. k): channel c's samples, zeros on the other side (one store a frame). */
+static inline void frame_put(int16_t *d, int c, const int16_t *smp, const uint8_t *raw,
+    const int16_t *table, size_t k)
+{
+	static const union { uint16_t u; uint8_t b[2]; } host = { 1 };
+	unsigned sh = (host.b[0] == 1 ? (unsigned)c : 1u - (unsigned)c) * 16; /* c's half of a frame */
+	size_t i;
+
+	for (i = 0; i < k; i++) {
+		uint32_t v = (uint32_t)(uint16_t)piece_at(smp, raw, table, i) << sh;
+
+		memcpy(d + 2 * i, &v, sizeof(v));
+	}
+}
+
 /*
- * Writes k samples of channel c at frame pos, inside one DBLOCK block:
+ * Writes k samples of channel c at frame pos, inside one direct block:
  * smp[], or with table set, table[raw[]] (G.711 expanded as it is placed,
- * without a pass through the decode buffer).
+ * without a pass through the decode buffer).  A block the file does not
+ * have yet is not cleared when its slot takes it: the slot holds only
+ * frames [lo, hi), the frames written and the gaps between them, zeroed
+ * as they join; a frame this piece brings in is stored whole (the other
+ * side's sample zero).  So the slot is written once per side, not cleared
+ * first (the same bytes reach the file).
  */
 static void direct_piece(struct ct_audio_call *ac, int c, int64_t pos, const int16_t *smp,
     const uint8_t *raw, const int16_t *table, size_t k)
 {
-	int64_t b = pos / DBLOCK;
+	int64_t b = dblk(pos), base = dbase(b), end = pos + (int64_t)k, o1, o2;
 	struct dslot *s = &ac->dslot[b & 1];
 	int16_t *d;
 	size_t i;
@@ -1286,7 +1368,7 @@ static void direct_piece(struct ct_audio_call *ac, int c, int64_t pos, const int
 			memset(tmp, 0, k * 4);     /* a block the file never had */
 		}
 		for (i = 0; i < k; i++)
-			tmp[2 * i + c] = table != NULL ? table[raw[i]] : smp[i];
+			tmp[2 * i + c] = piece_at(smp, raw, table, i);
 		if (ct_pwrite_all(ac->dfd, tmp, k * 4, dframe_off(pos)) < 0)
 			ac->io_errno = errno;
 		else if (s->buf == NULL && b >= ac->dfile_blocks)
@@ -1296,34 +1378,36 @@ static void direct_piece(struct ct_audio_call *ac, int c, int64_t pos, const int
 	if (s->blk != b) {
 		if (dslot_flush(ac, s) < 0)
 			return;
-		if (b < ac->dfile_blocks) {
-			if (dread(ac, s->buf, b * DBLOCK, DBLOCK) < 0)
-				return;
-		} else {
-			memset(s->buf, 0, DBLOCK * 2 * sizeof(int16_t));
-		}
+		s->whole = b < ac->dfile_blocks;
+		if (s->whole && dread(ac, s->buf, base, DBLOCK) < 0)
+			return;
 		s->blk = b;
-		s->lo = pos;
-		s->hi = pos + (int64_t)k;
+		s->lo = s->hi = pos;       /* nothing written yet */
+	}
+	d = s->buf + 2 * (pos - base);
+	if (s->whole) {
+		side_put(d, c, smp, raw, table, k);
+	} else {
+		if (s->lo < s->hi && end < s->lo)        /* gaps join the written frames: zeros */
+			memset(s->buf + 2 * (end - base), 0, (size_t)(s->lo - end) * 4);
+		if (s->lo < s->hi && pos > s->hi)
+			memset(s->buf + 2 * (s->hi - base), 0, (size_t)(pos - s->hi) * 4);
+		/* frames [o1, o2) of the piece were written before, the others are new */
+		o1 = s->lo - pos < 0 ? 0 : s->lo - pos > (int64_t)k ? (int64_t)k : s->lo - pos;
+		o2 = s->hi - pos < o1 ? o1 : s->hi - pos > (int64_t)k ? (int64_t)k : s->hi - pos;
+		if (o1 > 0)
+			frame_put(d, c, smp, raw, table, (size_t)o1);
+		if (o2 > o1)
+			side_put(d + 2 * o1, c, smp != NULL ? smp + o1 : NULL,
+			    raw != NULL ? raw + o1 : NULL, table, (size_t)(o2 - o1));
+		if ((int64_t)k > o2)
+			frame_put(d + 2 * o2, c, smp != NULL ? smp + o2 : NULL,
+			    raw != NULL ? raw + o2 : NULL, table, k - (size_t)o2);
 	}
 	if (pos < s->lo)
 		s->lo = pos;
-	if (pos + (int64_t)k > s->hi)
-		s->hi = pos + (int64_t)k;
-	d = s->buf + 2 * (pos - b * DBLOCK) + c;
-	if (table != NULL) {
-		for (i = 0; i + 4 <= k; i += 4) {    /* unrolled: the recorder's inner loop */
-			d[2 * i] = table[raw[i]];
-			d[2 * i + 2] = table[raw[i + 1]];
-			d[2 * i + 4] = table[raw[i + 2]];
-			d[2 * i + 6] = table[raw[i + 3]];
-		}
-		for (; i < k; i++)
-			d[2 * i] = table[raw[i]];
-	} else {
-		for (i = 0; i < k; i++)
-			d[2 * i] = smp[i];
-	}
+	if (end > s->hi)
+		s->hi = end;
 }
 
 /* Writes the direct cache out, the older block first; 0 or -1. */
@@ -1359,7 +1443,7 @@ static void audio_write_src(struct ct_audio_call *ac, int c, int64_t pos, const 
 		return;
 	}
 	while (n > 0 && ac->io_errno == 0) {
-		size_t k = (size_t)(DBLOCK - pos % DBLOCK);
+		size_t k = (size_t)(dbase(dblk(pos) + 1) - pos);
 
 		if (k > n)
 			k = n;
