@@ -161,12 +161,23 @@ struct ct_audio_call {
 		const struct ct_codec *codec;
 	} lk;
 	char undec[UNDEC_MAX];     /* "G723,AMR" */
+	/*
+	 * The recorder's part.  A packet touches the fields from here to
+	 * streams[1]: kept together (a thousand calls recorded at once miss
+	 * the cache on every line of a call a packet touches, ten lines before)
+	 * and prefetched (ct_audio_call_prefetch).
+	 */
 	_Alignas(LINE)
-	struct ct_audio_store *store;  /* the scratch store: fin's, or own */
-	struct ct_audio_store *own;    /* a store of this call's own (no finisher) */
 	int dfd;                   /* WAV written directly (unnamed final file), else -1 */
 	int direct_tried;          /* the choice between direct and store was made */
 	uint32_t drate;            /* the direct file's rate */
+	int io_errno;              /* first scratch I/O error, 0 if none */
+	size_t n_streams;
+	uint64_t last_tick;        /* lru tick of the latest write, 0: none yet */
+	uint64_t reuse;            /* ticks between the latest two writes, UINT64_MAX: one write */
+	size_t cache_bytes;        /* write-cache memory held (cache[], dslot[].buf) */
+	struct ct_audio_call *lru_prev, *lru_next; /* fin's write-cache list (recorder side) */
+	int on_lru;
 	struct dslot {             /* direct write cache: two blocks of DBLOCK stereo frames */
 		int64_t blk;       /* -1: empty */
 		int64_t lo, hi;    /* frames written since it was taken: only they are written out */
@@ -174,21 +185,16 @@ struct ct_audio_call {
 		int16_t *buf;      /* 2 * DBLOCK samples, interleaved */
 	} dslot[2];
 	int64_t dfile_blocks;      /* blocks below this reached the direct file (or are holes) */
-	int io_errno;              /* first scratch I/O error, 0 if none */
-	char *scratch;             /* names the scratch data in messages once opened */
+	int64_t end_us;            /* end of the latest audio placed, in file time */
+	int64_t cut_us;            /* silence removed so far (MAX_HOLE_US rule) */
 	struct chan ch[2];
 	struct stream streams[MAX_STREAMS];
-	size_t n_streams;
+	struct ct_audio_store *store;  /* the scratch store: fin's, or own */
+	struct ct_audio_store *own;    /* a store of this call's own (no finisher) */
+	char *scratch;             /* names the scratch data in messages once opened */
 	struct ct_audio_bufs bufs; /* decode buffers in place (the recorder has its own) */
 	uint64_t dropped;          /* packets out of range, malformed, too many streams */
 	uint64_t resyncs;          /* timestamp jumps re-anchored on arrival time */
-	struct ct_audio_call *lru_prev, *lru_next; /* fin's write-cache list (recorder side) */
-	int on_lru;
-	uint64_t last_tick;        /* lru tick of the latest write, 0: none yet */
-	uint64_t reuse;            /* ticks between the latest two writes, UINT64_MAX: one write */
-	size_t cache_bytes;        /* write-cache memory held (cache[], dslot[].buf) */
-	int64_t end_us;            /* end of the latest audio placed, in file time */
-	int64_t cut_us;            /* silence removed so far (MAX_HOLE_US rule) */
 	uint64_t holes_cut;        /* stretches shortened */
 };
 
@@ -957,14 +963,14 @@ void ct_audio_call_prefetch(const struct ct_audio_call *ac, int channel, int sta
 	size_t i, n = 0;
 
 	if (stage == 0) {
-		__builtin_prefetch(&ac->io_errno);
+		__builtin_prefetch(&ac->start_us);
 		__builtin_prefetch(&ac->dfd);
-		__builtin_prefetch(&ac->dslot[0]);
 		__builtin_prefetch(&ac->dslot[1]);
-		__builtin_prefetch(ch);
+		__builtin_prefetch(&ac->cut_us);
+		__builtin_prefetch(&ch->rate);
+		__builtin_prefetch(&ch->len);
 		__builtin_prefetch(&ac->streams[0]);
-		__builtin_prefetch(&ac->last_tick);
-		__builtin_prefetch(&ac->end_us);
+		__builtin_prefetch(&ac->streams[1]);
 		return;
 	}
 	pos = ch->len;
@@ -1304,31 +1310,21 @@ static inline int16_t piece_at(const int16_t *smp, const uint8_t *raw, const int
 static inline void side_put(int16_t *d, int c, const int16_t *smp, const uint8_t *raw,
     const int16_t *table, size_t k)
 {
-	size_t i;
+	size_t i = 0;
 
 	d += c;
-	for (i = 0; i + 4 <= k; i += 4) {    /* unrolled: the recorder's inner loop */
-		d[2 * i] = piece_at(smp, raw, table, i);
-		d[2 * i + 2] = piece_at(smp, raw, table, i + 1);
-		d[2 * i + 4] = piece_at(smp, raw, table, i + 2);
-		d[2 * i + 6] = piece_at(smp, raw, table, i + 3);
-	}
-	for (; i < k; i++)
-		d[2 * i] = piece_at(smp, raw, table, i);
-}
-
-/* Whole frames d[0 .. k): channel c's samples, zeros on the other side (one store a frame). */
-static inline void frame_put(int16_t *d, int c, const int16_t *smp, const uint8_t *raw,
-    const int16_t *table, size_t k)
-{
-	static const union { uint16_t u; uint8_t b[2]; } host = { 1 };
-	unsigned sh = (host.b[0] == 1 ? (unsigned)c : 1u - (unsigned)c) * 16; /* c's half of a frame */
-	size_t i;
-
-	for (i = 0; i < k; i++) {
-		uint32_t v = (uint32_t)(uint16_t)piece_at(smp, raw, table, i) << sh;
-
-		memcpy(d + 2 * i, &v, sizeof(v));
+	if (table != NULL) {                 /* the recorder's inner loops: unrolled */
+		for (; i + 4 <= k; i += 4) {
+			d[2 * i] = table[raw[i]];
+			d[2 * i + 2] = table[raw[i + 1]];
+			d[2 * i + 4] = table[raw[i + 2]];
+			d[2 * i + 6] = table[raw[i + 3]];
+		}
+		for (; i < k; i++)
+			d[2 * i] = table[raw[i]];
+	} else {
+		for (; i < k; i++)
+			d[2 * i] = smp[i];
 	}
 }
 
@@ -1338,16 +1334,14 @@ static inline void frame_put(int16_t *d, int c, const int16_t *smp, const uint8_
  * without a pass through the decode buffer).  A block the file does not
  * have yet is not cleared when its slot takes it: the slot holds only
  * frames [lo, hi), the frames written and the gaps between them, zeroed
- * as they join; a frame this piece brings in is stored whole (the other
- * side's sample zero).  So the slot is written once per side, not cleared
- * first (the same bytes reach the file).
+ * as they join, just before the piece lands there (in the cache then),
+ * so the same bytes reach the file without a pass over the whole block.
  */
 static void direct_piece(struct ct_audio_call *ac, int c, int64_t pos, const int16_t *smp,
     const uint8_t *raw, const int16_t *table, size_t k)
 {
-	int64_t b = dblk(pos), base = dbase(b), end = pos + (int64_t)k, o1, o2;
+	int64_t b = dblk(pos), base = dbase(b), end = pos + (int64_t)k;
 	struct dslot *s = &ac->dslot[b & 1];
-	int16_t *d;
 	size_t i;
 
 	int denied = 0;
@@ -1384,26 +1378,16 @@ static void direct_piece(struct ct_audio_call *ac, int c, int64_t pos, const int
 		s->blk = b;
 		s->lo = s->hi = pos;       /* nothing written yet */
 	}
-	d = s->buf + 2 * (pos - base);
-	if (s->whole) {
-		side_put(d, c, smp, raw, table, k);
-	} else {
-		if (s->lo < s->hi && end < s->lo)        /* gaps join the written frames: zeros */
-			memset(s->buf + 2 * (end - base), 0, (size_t)(s->lo - end) * 4);
-		if (s->lo < s->hi && pos > s->hi)
-			memset(s->buf + 2 * (s->hi - base), 0, (size_t)(pos - s->hi) * 4);
-		/* frames [o1, o2) of the piece were written before, the others are new */
-		o1 = s->lo - pos < 0 ? 0 : s->lo - pos > (int64_t)k ? (int64_t)k : s->lo - pos;
-		o2 = s->hi - pos < o1 ? o1 : s->hi - pos > (int64_t)k ? (int64_t)k : s->hi - pos;
-		if (o1 > 0)
-			frame_put(d, c, smp, raw, table, (size_t)o1);
-		if (o2 > o1)
-			side_put(d + 2 * o1, c, smp != NULL ? smp + o1 : NULL,
-			    raw != NULL ? raw + o1 : NULL, table, (size_t)(o2 - o1));
-		if ((int64_t)k > o2)
-			frame_put(d + 2 * o2, c, smp != NULL ? smp + o2 : NULL,
-			    raw != NULL ? raw + o2 : NULL, table, k - (size_t)o2);
+	if (!s->whole) {
+		/* the frames [pos, end) adds to [lo, hi), with the gap between: zeros */
+		if (s->lo == s->hi)
+			memset(s->buf + 2 * (pos - base), 0, k * 4);
+		if (s->lo < s->hi && pos < s->lo)
+			memset(s->buf + 2 * (pos - base), 0, (size_t)(s->lo - pos) * 4);
+		if (s->lo < s->hi && end > s->hi)
+			memset(s->buf + 2 * (s->hi - base), 0, (size_t)(end - s->hi) * 4);
 	}
+	side_put(s->buf + 2 * (pos - base), c, smp, raw, table, k);
 	if (pos < s->lo)
 		s->lo = pos;
 	if (end > s->hi)
