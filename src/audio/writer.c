@@ -86,7 +86,7 @@
 #define UNDEC_MAX 256         /* cap of the undecodable-codec list */
 #define CHUNK 4096            /* frames per sf_writef_short call */
 #define MAX_ARRIVAL_US ((int64_t)2 * MAX_S * 1000000) /* keeps the scaling in range */
-#define DBLOCK 2048           /* stereo frames per direct write-cache block */
+#define DBLOCK CT_AUDIO_DBLOCK /* stereo frames per direct write-cache block */
 #define DIRECT_MAX_RATE 48000 /* 4 h of stereo 16-bit stays under WAV's 4 GiB */
 #define WAV_HEADER 44
 /* Frames before frame 0 in direct block 0: every block starts on a file page */
@@ -1194,7 +1194,11 @@ static int final_link(const struct ct_audio_call *ac, int fd, const char *tmp, c
  * length when the call ends, then linked under its name as any other.  The
  * content is the one the store path writes: samples where they were
  * placed, zeros (holes) elsewhere.  Packets go through a write cache of two
- * blocks of DBLOCK stereo frames (block b in slot b & 1), so the two sides,
+ * blocks of DBLOCK stereo frames (block b in slot b & 1; block 0 starts
+ * DSHIFT frames before frame 0, at byte 0 of the file, so that every block
+ * is whole pages of the file: a write that began and ended inside pages
+ * made ext4 zero and track partial pages, and twice the system time was
+ * the cost, issue 16), so the two sides,
  * a little apart in time, fill a block before it is written whole; a
  * packet for a block older than its slot's (reordered, or a side far
  * behind) is read, patched and written back in the file.  Each direct call
