@@ -176,7 +176,7 @@ struct ct_audio_call {
 	uint64_t last_tick;        /* lru tick of the latest write, 0: none yet */
 	uint64_t reuse;            /* ticks between the latest two writes, UINT64_MAX: one write */
 	size_t cache_bytes;        /* write-cache memory held (cache[], dslot[].buf) */
-	struct ct_audio_call *lru_prev, *lru_next; /* fin's write-cache list (recorder side) */
+	uint32_t lru_idx;          /* its node on fin's write-cache list, when on_lru */
 	int on_lru;
 	struct dslot {             /* direct write cache: two blocks of DBLOCK stereo frames */
 		int64_t blk;       /* -1: empty */
@@ -490,37 +490,107 @@ static struct ct_audio_lru *lru_of(const struct ct_audio_call *ac)
 	return ac->fin != NULL ? ct_audio_finisher_lru(ac->fin) : NULL;
 }
 
-static void lru_unlink(struct ct_audio_lru *l, struct ct_audio_call *ac)
+/* The calls at the list's ends, from its end nodes. */
+static void lru_ends(struct ct_audio_lru *l)
 {
-	if (!ac->on_lru)
-		return;
-	if (ac->lru_prev != NULL)
-		ac->lru_prev->lru_next = ac->lru_next;
-	else
-		l->head = ac->lru_next;
-	if (ac->lru_next != NULL)
-		ac->lru_next->lru_prev = ac->lru_prev;
-	else
-		l->tail = ac->lru_prev;
-	ac->lru_prev = ac->lru_next = NULL;
-	ac->on_lru = 0;
+	l->head = l->first != CT_AUDIO_LRU_NONE ? l->node[l->first].ac : NULL;
+	l->tail = l->last != CT_AUDIO_LRU_NONE ? l->node[l->last].ac : NULL;
 }
 
-/* ac was just written: the end of the list (when it holds buffers). */
+/* Takes node i out of the list (it stays allocated). */
+static void lru_detach(struct ct_audio_lru *l, uint32_t i)
+{
+	struct ct_audio_lru_node *n = &l->node[i];
+
+	if (n->prev != CT_AUDIO_LRU_NONE)
+		l->node[n->prev].next = n->next;
+	else
+		l->first = n->next;
+	if (n->next != CT_AUDIO_LRU_NONE)
+		l->node[n->next].prev = n->prev;
+	else
+		l->last = n->prev;
+}
+
+/* Puts node i at the end of the list. */
+static void lru_append(struct ct_audio_lru *l, uint32_t i)
+{
+	l->node[i].prev = l->last;
+	l->node[i].next = CT_AUDIO_LRU_NONE;
+	if (l->last != CT_AUDIO_LRU_NONE)
+		l->node[l->last].next = i;
+	else
+		l->first = i;
+	l->last = i;
+}
+
+/* A free node for ac, or CT_AUDIO_LRU_NONE when memory runs out. */
+static uint32_t lru_node_new(struct ct_audio_lru *l, struct ct_audio_call *ac)
+{
+	struct ct_audio_lru_node *p;
+	uint32_t i, n;
+
+	if (l->free == CT_AUDIO_LRU_NONE) {
+		n = l->n_node != 0 ? l->n_node * 2 : 64;
+		if (n <= l->n_node || n == CT_AUDIO_LRU_NONE ||
+		    (p = realloc(l->node, (size_t)n * sizeof(*p))) == NULL)
+			return CT_AUDIO_LRU_NONE;
+		l->node = p;
+		for (i = n; i-- > l->n_node;) {   /* the lowest index first on the chain */
+			p[i].ac = NULL;
+			p[i].next = l->free;
+			l->free = i;
+		}
+		l->n_node = n;
+	}
+	i = l->free;
+	l->free = l->node[i].next;
+	l->node[i].ac = ac;
+	return i;
+}
+
+static void lru_unlink(struct ct_audio_lru *l, struct ct_audio_call *ac)
+{
+	uint32_t i = ac->lru_idx;
+
+	if (!ac->on_lru)
+		return;
+	lru_detach(l, i);
+	l->node[i].ac = NULL;
+	l->node[i].next = l->free;
+	l->free = i;
+	ac->on_lru = 0;
+	lru_ends(l);
+}
+
+/*
+ * ac was just written: the end of the list (when it holds buffers).  A
+ * call that gets no node (out of memory) stays off the list: its buffers
+ * still count in the budget, they are only never taken from it.
+ */
 static void lru_touch(struct ct_audio_call *ac)
 {
 	struct ct_audio_lru *l = lru_of(ac);
 
 	if (l == NULL || ac->cache_bytes == 0 || l->tail == ac)
 		return;
-	lru_unlink(l, ac);
-	ac->lru_prev = l->tail;
-	if (l->tail != NULL)
-		l->tail->lru_next = ac;
-	else
-		l->head = ac;
-	l->tail = ac;
-	ac->on_lru = 1;
+	if (ac->on_lru) {
+		lru_detach(l, ac->lru_idx);
+	} else {
+		if ((ac->lru_idx = lru_node_new(l, ac)) == CT_AUDIO_LRU_NONE)
+			return;
+		ac->on_lru = 1;
+	}
+	lru_append(l, ac->lru_idx);
+	lru_ends(l);
+}
+
+/* The call after ac on the list (ac is on it), or NULL. */
+static struct ct_audio_call *lru_after(const struct ct_audio_lru *l, const struct ct_audio_call *ac)
+{
+	uint32_t i = l->node[ac->lru_idx].next;
+
+	return i != CT_AUDIO_LRU_NONE ? l->node[i].ac : NULL;
 }
 
 /* ac's buffers are freed (or about to be): off the list and the budget. */
@@ -578,7 +648,7 @@ static void *cache_alloc(struct ct_audio_call *ac, size_t n, int *denied)
 
 	*denied = 0;
 	while (l != NULL && l->bytes + n > l->max) {
-		v = l->head == ac ? ac->lru_next : l->head;
+		v = l->head == ac ? lru_after(l, ac) : l->head;
 		if (v == NULL)
 			break;
 		if (l->tick - v->last_tick <= ac->reuse) {
