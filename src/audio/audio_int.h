@@ -54,6 +54,14 @@ struct ct_audio_bufs *ct_audio_finisher_bufs(struct ct_audio_finisher *f);
 /* Samples per channel block: the unit of the write cache and the store. */
 #define CT_AUDIO_BLOCK 4096
 #define CT_AUDIO_BLOCK_BYTES (CT_AUDIO_BLOCK * 2)
+/*
+ * Stereo frames per block of a direct WAV's write cache (two blocks a
+ * call, 16 KiB each): the unit of its writes, each a whole number of
+ * pages of the file (writer.c).  Issue 16: 8 KiB writes cost the kernel
+ * about twice the system time of 16 KiB ones for the same bytes.
+ */
+#define CT_AUDIO_DBLOCK 4096
+#define CT_AUDIO_DBLOCK_BYTES (CT_AUDIO_DBLOCK * 4)
 
 /*
  * Finishing a recording in two halves (writer.c).  prepare runs in the
@@ -129,9 +137,23 @@ void ct_audio_finisher_direct_give(struct ct_audio_finisher *f);
  * written again sooner); otherwise it writes that piece straight through,
  * uncached.  tick counts writes.  Recorder thread only.
  */
-#define CT_AUDIO_CACHE_MAX ((size_t)64 << 20)
+#define CT_AUDIO_CACHE_MAX ((size_t)128 << 20)  /* about 4,000 busy calls */
+/*
+ * The list's links live in one array of nodes, not in the calls: a write
+ * moves its call to the end, which touched the calls before and after it
+ * and the old last one, three cache misses a packet with a thousand calls
+ * recorded at once; their nodes share a few lines that stay cached.
+ */
+#define CT_AUDIO_LRU_NONE UINT32_MAX
+struct ct_audio_lru_node {
+	uint32_t prev, next;        /* node indices, CT_AUDIO_LRU_NONE at the ends */
+	struct ct_audio_call *ac;   /* NULL: free (next chains the free nodes) */
+};
 struct ct_audio_lru {
-	struct ct_audio_call *head, *tail;
+	struct ct_audio_call *head, *tail;  /* the calls at the ends, NULL: empty */
+	struct ct_audio_lru_node *node;
+	uint32_t n_node;            /* nodes allocated */
+	uint32_t first, last, free; /* head, tail, free chain (indices) */
 	size_t bytes, max;
 	uint64_t tick;              /* writes so far (the clock of the idle times) */
 	uint64_t evictions;         /* buffers written out early for the budget */

@@ -415,6 +415,7 @@ struct ct_audio_finisher *ct_audio_finisher_new(void)
 		f->direct_max = rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > DIRECT_CAP * 2 + 128 ?
 		    DIRECT_CAP : rl.rlim_cur > 128 ? (size_t)(rl.rlim_cur - 128) / 2 : 0;
 	f->lru.max = CT_AUDIO_CACHE_MAX;
+	f->lru.first = f->lru.last = f->lru.free = CT_AUDIO_LRU_NONE;
 	f->ring = malloc(RING_BYTES);
 	if (f->ring == NULL)
 		return f;                       /* no ring: in place */
@@ -581,6 +582,7 @@ void ct_audio_finisher_free(struct ct_audio_finisher *f)
 		free(dn);
 	}
 	ct_audio_store_free(f->store);
+	free(f->lru.node);
 	free(f->bufs.pcm);
 	free(f->bufs.conv);
 	free(f->ring);

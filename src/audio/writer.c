@@ -86,9 +86,22 @@
 #define UNDEC_MAX 256         /* cap of the undecodable-codec list */
 #define CHUNK 4096            /* frames per sf_writef_short call */
 #define MAX_ARRIVAL_US ((int64_t)2 * MAX_S * 1000000) /* keeps the scaling in range */
-#define DBLOCK 2048           /* stereo frames per direct write-cache block */
+#define DBLOCK CT_AUDIO_DBLOCK /* stereo frames per direct write-cache block */
 #define DIRECT_MAX_RATE 48000 /* 4 h of stereo 16-bit stays under WAV's 4 GiB */
 #define WAV_HEADER 44
+/* Frames before frame 0 in direct block 0: every block starts on a file page */
+#define DSHIFT (WAV_HEADER / 4)
+
+/* Direct block of frame pos (>= 0), and the first frame of block b. */
+static inline int64_t dblk(int64_t pos)
+{
+	return (pos + DSHIFT) / DBLOCK;
+}
+
+static inline int64_t dbase(int64_t b)
+{
+	return b * DBLOCK - DSHIFT;
+}
 
 struct stream {
 	const struct ct_codec *codec;
@@ -124,10 +137,15 @@ struct chan {
 
 /*
  * Threads: with a finisher (ct_audio_call_set_finisher) the capture thread
- * owns only dir, name, fmt, fin, undec and has_audio (read-only once
- * handed over, except the last two); everything else belongs to the
- * recorder thread, which decodes the packets it is handed.
+ * owns only dir, name, fmt, fin, undec, has_audio and lk (read-only once
+ * handed over, except the last three); everything else belongs to the
+ * recorder thread, which decodes the packets it is handed.  The recorder's
+ * part starts on a cache line of its own (store): while the capture thread
+ * read lk per packet on the line where the recorder updated dslot[] per
+ * packet, both threads missed on it every time (perf: half the capture
+ * thread's --audio cost in ct_audio_call_add_fmt).
  */
+#define LINE 64
 struct ct_audio_call {
 	char *dir;
 	char *name;                /* "<YYYYmmdd-HHMMSS>_<call id>" */
@@ -142,33 +160,41 @@ struct ct_audio_call {
 		int kind;          /* 0 audio (codec), 1 not audio, 2 undecodable */
 		const struct ct_codec *codec;
 	} lk;
-	struct ct_audio_store *store;  /* the scratch store: fin's, or own */
-	struct ct_audio_store *own;    /* a store of this call's own (no finisher) */
+	char undec[UNDEC_MAX];     /* "G723,AMR" */
+	/*
+	 * The recorder's part.  A packet touches the fields from here to
+	 * streams[1]: kept together (a thousand calls recorded at once miss
+	 * the cache on every line of a call a packet touches, ten lines before)
+	 * and prefetched (ct_audio_call_prefetch).
+	 */
+	_Alignas(LINE)
 	int dfd;                   /* WAV written directly (unnamed final file), else -1 */
 	int direct_tried;          /* the choice between direct and store was made */
 	uint32_t drate;            /* the direct file's rate */
-	struct dslot {             /* direct write cache: two blocks of DBLOCK stereo frames */
-		int64_t blk;       /* -1: empty */
-		int64_t lo, hi;    /* frames written since it was taken: only they are written out */
-		int16_t *buf;      /* 2 * DBLOCK samples, interleaved */
-	} dslot[2];
-	int64_t dfile_blocks;      /* blocks below this reached the direct file (or are holes) */
 	int io_errno;              /* first scratch I/O error, 0 if none */
-	char *scratch;             /* names the scratch data in messages once opened */
-	struct chan ch[2];
-	struct stream streams[MAX_STREAMS];
 	size_t n_streams;
-	struct ct_audio_bufs bufs; /* decode buffers in place (the recorder has its own) */
-	char undec[UNDEC_MAX];     /* "G723,AMR" */
-	uint64_t dropped;          /* packets out of range, malformed, too many streams */
-	uint64_t resyncs;          /* timestamp jumps re-anchored on arrival time */
-	struct ct_audio_call *lru_prev, *lru_next; /* fin's write-cache list (recorder side) */
-	int on_lru;
 	uint64_t last_tick;        /* lru tick of the latest write, 0: none yet */
 	uint64_t reuse;            /* ticks between the latest two writes, UINT64_MAX: one write */
 	size_t cache_bytes;        /* write-cache memory held (cache[], dslot[].buf) */
+	uint32_t lru_idx;          /* its node on fin's write-cache list, when on_lru */
+	int on_lru;
+	struct dslot {             /* direct write cache: two blocks of DBLOCK stereo frames */
+		int64_t blk;       /* -1: empty */
+		int64_t lo, hi;    /* frames written since it was taken: only they are written out */
+		int whole;         /* buf holds all of the block (read back), else only [lo, hi) */
+		int16_t *buf;      /* 2 * DBLOCK samples, interleaved */
+	} dslot[2];
+	int64_t dfile_blocks;      /* blocks below this reached the direct file (or are holes) */
 	int64_t end_us;            /* end of the latest audio placed, in file time */
 	int64_t cut_us;            /* silence removed so far (MAX_HOLE_US rule) */
+	struct chan ch[2];
+	struct stream streams[MAX_STREAMS];
+	struct ct_audio_store *store;  /* the scratch store: fin's, or own */
+	struct ct_audio_store *own;    /* a store of this call's own (no finisher) */
+	char *scratch;             /* names the scratch data in messages once opened */
+	struct ct_audio_bufs bufs; /* decode buffers in place (the recorder has its own) */
+	uint64_t dropped;          /* packets out of range, malformed, too many streams */
+	uint64_t resyncs;          /* timestamp jumps re-anchored on arrival time */
 	uint64_t holes_cut;        /* stretches shortened */
 };
 
@@ -243,9 +269,10 @@ struct ct_audio_call *ct_audio_call_new(const char *dir, enum ct_audio_format fm
 		snprintf(errbuf, CT_ERRBUF_SIZE, "audio: bad recording arguments");
 		return NULL;
 	}
-	ac = calloc(1, sizeof(*ac));
+	ac = aligned_alloc(LINE, sizeof(*ac));     /* a multiple of LINE (its alignment) */
 	if (ac == NULL)
 		goto fail;
+	memset(ac, 0, sizeof(*ac));
 	ac->ch[0].cblk = ac->ch[1].cblk = -1;
 	ac->dfd = -1;
 	ac->dslot[0].blk = ac->dslot[1].blk = -1;
@@ -463,37 +490,107 @@ static struct ct_audio_lru *lru_of(const struct ct_audio_call *ac)
 	return ac->fin != NULL ? ct_audio_finisher_lru(ac->fin) : NULL;
 }
 
-static void lru_unlink(struct ct_audio_lru *l, struct ct_audio_call *ac)
+/* The calls at the list's ends, from its end nodes. */
+static void lru_ends(struct ct_audio_lru *l)
 {
-	if (!ac->on_lru)
-		return;
-	if (ac->lru_prev != NULL)
-		ac->lru_prev->lru_next = ac->lru_next;
-	else
-		l->head = ac->lru_next;
-	if (ac->lru_next != NULL)
-		ac->lru_next->lru_prev = ac->lru_prev;
-	else
-		l->tail = ac->lru_prev;
-	ac->lru_prev = ac->lru_next = NULL;
-	ac->on_lru = 0;
+	l->head = l->first != CT_AUDIO_LRU_NONE ? l->node[l->first].ac : NULL;
+	l->tail = l->last != CT_AUDIO_LRU_NONE ? l->node[l->last].ac : NULL;
 }
 
-/* ac was just written: the end of the list (when it holds buffers). */
+/* Takes node i out of the list (it stays allocated). */
+static void lru_detach(struct ct_audio_lru *l, uint32_t i)
+{
+	struct ct_audio_lru_node *n = &l->node[i];
+
+	if (n->prev != CT_AUDIO_LRU_NONE)
+		l->node[n->prev].next = n->next;
+	else
+		l->first = n->next;
+	if (n->next != CT_AUDIO_LRU_NONE)
+		l->node[n->next].prev = n->prev;
+	else
+		l->last = n->prev;
+}
+
+/* Puts node i at the end of the list. */
+static void lru_append(struct ct_audio_lru *l, uint32_t i)
+{
+	l->node[i].prev = l->last;
+	l->node[i].next = CT_AUDIO_LRU_NONE;
+	if (l->last != CT_AUDIO_LRU_NONE)
+		l->node[l->last].next = i;
+	else
+		l->first = i;
+	l->last = i;
+}
+
+/* A free node for ac, or CT_AUDIO_LRU_NONE when memory runs out. */
+static uint32_t lru_node_new(struct ct_audio_lru *l, struct ct_audio_call *ac)
+{
+	struct ct_audio_lru_node *p;
+	uint32_t i, n;
+
+	if (l->free == CT_AUDIO_LRU_NONE) {
+		n = l->n_node != 0 ? l->n_node * 2 : 64;
+		if (n <= l->n_node || n == CT_AUDIO_LRU_NONE ||
+		    (p = realloc(l->node, (size_t)n * sizeof(*p))) == NULL)
+			return CT_AUDIO_LRU_NONE;
+		l->node = p;
+		for (i = n; i-- > l->n_node;) {   /* the lowest index first on the chain */
+			p[i].ac = NULL;
+			p[i].next = l->free;
+			l->free = i;
+		}
+		l->n_node = n;
+	}
+	i = l->free;
+	l->free = l->node[i].next;
+	l->node[i].ac = ac;
+	return i;
+}
+
+static void lru_unlink(struct ct_audio_lru *l, struct ct_audio_call *ac)
+{
+	uint32_t i = ac->lru_idx;
+
+	if (!ac->on_lru)
+		return;
+	lru_detach(l, i);
+	l->node[i].ac = NULL;
+	l->node[i].next = l->free;
+	l->free = i;
+	ac->on_lru = 0;
+	lru_ends(l);
+}
+
+/*
+ * ac was just written: the end of the list (when it holds buffers).  A
+ * call that gets no node (out of memory) stays off the list: its buffers
+ * still count in the budget, they are only never taken from it.
+ */
 static void lru_touch(struct ct_audio_call *ac)
 {
 	struct ct_audio_lru *l = lru_of(ac);
 
 	if (l == NULL || ac->cache_bytes == 0 || l->tail == ac)
 		return;
-	lru_unlink(l, ac);
-	ac->lru_prev = l->tail;
-	if (l->tail != NULL)
-		l->tail->lru_next = ac;
-	else
-		l->head = ac;
-	l->tail = ac;
-	ac->on_lru = 1;
+	if (ac->on_lru) {
+		lru_detach(l, ac->lru_idx);
+	} else {
+		if ((ac->lru_idx = lru_node_new(l, ac)) == CT_AUDIO_LRU_NONE)
+			return;
+		ac->on_lru = 1;
+	}
+	lru_append(l, ac->lru_idx);
+	lru_ends(l);
+}
+
+/* The call after ac on the list (ac is on it), or NULL. */
+static struct ct_audio_call *lru_after(const struct ct_audio_lru *l, const struct ct_audio_call *ac)
+{
+	uint32_t i = l->node[ac->lru_idx].next;
+
+	return i != CT_AUDIO_LRU_NONE ? l->node[i].ac : NULL;
 }
 
 /* ac's buffers are freed (or about to be): off the list and the budget. */
@@ -551,7 +648,7 @@ static void *cache_alloc(struct ct_audio_call *ac, size_t n, int *denied)
 
 	*denied = 0;
 	while (l != NULL && l->bytes + n > l->max) {
-		v = l->head == ac ? ac->lru_next : l->head;
+		v = l->head == ac ? lru_after(l, ac) : l->head;
 		if (v == NULL)
 			break;
 		if (l->tick - v->last_tick <= ac->reuse) {
@@ -708,12 +805,28 @@ static void audio_write_src(struct ct_audio_call *ac, int c, int64_t pos, const 
     const uint8_t *raw, const int16_t *table, size_t n);
 static int direct_demote(struct ct_audio_call *ac);
 
-/* Floor of a * b / c for c > 0, b >= 0. */
-static int64_t scale(int64_t a, int64_t b, int64_t c)
+/* Floor of p / c for c > 0 (inlined: a constant c divides by multiplying). */
+static inline int64_t floor_div(int64_t p, int64_t c)
 {
-	int64_t p = a * b;
-
 	return p >= 0 ? p / c : -((-p + c - 1) / c);
+}
+
+/*
+ * Floor of a * b / c for c > 0, b >= 0.  A packet takes five of these: the
+ * divisors the recorder meets nearly always (the microsecond, 8 kHz, the
+ * same rate on both sides) get a division by a constant, which the
+ * compiler turns into a multiplication (a 64-bit divide costs tens of
+ * cycles); the results are the same.
+ */
+static inline int64_t scale(int64_t a, int64_t b, int64_t c)
+{
+	if (b == c)
+		return a;
+	if (c == 1000000)
+		return floor_div(a * b, 1000000);
+	if (c == 8000)
+		return floor_div(a * b, 8000);
+	return floor_div(a * b, c);
 }
 
 /*
@@ -843,7 +956,8 @@ void ct_audio_call_add_fmt(struct ct_audio_call *ac, int channel, const char *co
 	if ((channel != CT_AUDIO_CALLER && channel != CT_AUDIO_CALLEE) ||
 	    payload == NULL || len == 0 || len > MAX_PAYLOAD)
 		return;            /* dropped: nothing to decode */
-	ac->has_audio = 1;
+	if (!ac->has_audio)
+		ac->has_audio = 1;     /* written once: the line stays shared with the recorder */
 	if (ac->fin != NULL)
 		ct_audio_finisher_packet(ac->fin, ac, channel, codec, clock_rate, ssrc, rtp_ts,
 		    arrival_us, payload, len);
@@ -919,22 +1033,22 @@ void ct_audio_call_prefetch(const struct ct_audio_call *ac, int channel, int sta
 	size_t i, n = 0;
 
 	if (stage == 0) {
-		__builtin_prefetch(&ac->io_errno);
+		__builtin_prefetch(&ac->start_us);
 		__builtin_prefetch(&ac->dfd);
-		__builtin_prefetch(&ac->dslot[0]);
 		__builtin_prefetch(&ac->dslot[1]);
-		__builtin_prefetch(ch);
+		__builtin_prefetch(&ac->cut_us);
+		__builtin_prefetch(&ch->rate);
+		__builtin_prefetch(&ch->len);
 		__builtin_prefetch(&ac->streams[0]);
-		__builtin_prefetch(&ac->last_tick);
-		__builtin_prefetch(&ac->end_us);
+		__builtin_prefetch(&ac->streams[1]);
 		return;
 	}
 	pos = ch->len;
 	if (ac->dfd >= 0) {
-		b = pos / DBLOCK;
+		b = dblk(pos);
 		if (ac->dslot[b & 1].buf != NULL && ac->dslot[b & 1].blk == b) {
-			d = ac->dslot[b & 1].buf + 2 * (pos - b * DBLOCK);
-			n = (size_t)(DBLOCK - pos % DBLOCK) * 4;
+			d = ac->dslot[b & 1].buf + 2 * (pos - dbase(b));
+			n = (size_t)(dbase(b + 1) - pos) * 4;
 		}
 	} else if (ch->cache != NULL && ch->cblk == pos / BLOCK) {
 		d = ch->cache + pos % BLOCK;
@@ -1150,7 +1264,11 @@ static int final_link(const struct ct_audio_call *ac, int fd, const char *tmp, c
  * length when the call ends, then linked under its name as any other.  The
  * content is the one the store path writes: samples where they were
  * placed, zeros (holes) elsewhere.  Packets go through a write cache of two
- * blocks of DBLOCK stereo frames (block b in slot b & 1), so the two sides,
+ * blocks of DBLOCK stereo frames (block b in slot b & 1; block 0 starts
+ * DSHIFT frames before frame 0, at byte 0 of the file, so that every block
+ * is whole pages of the file: a write that began and ended inside pages
+ * made ext4 zero and track partial pages, and twice the system time was
+ * the cost, issue 16), so the two sides,
  * a little apart in time, fill a block before it is written whole; a
  * packet for a block older than its slot's (reordered, or a side far
  * behind) is read, patched and written back in the file.  Each direct call
@@ -1218,7 +1336,7 @@ static void direct_open(struct ct_audio_call *ac, uint32_t rate)
  */
 static int dslot_flush(struct ct_audio_call *ac, struct dslot *s)
 {
-	int64_t base = s->blk * DBLOCK;
+	int64_t base = dbase(s->blk);
 
 	if (s->blk < 0)
 		return 0;
@@ -1255,17 +1373,49 @@ static int dread(struct ct_audio_call *ac, int16_t *buf, int64_t pos, size_t n)
 	return 0;
 }
 
+/* Sample i of a piece: table[raw[i]] (G.711 expanded as it is placed), else smp[i]. */
+static inline int16_t piece_at(const int16_t *smp, const uint8_t *raw, const int16_t *table,
+    size_t i)
+{
+	return table != NULL ? table[raw[i]] : smp[i];
+}
+
+/* Channel c's samples of frames d[0 .. k) (interleaved), the other side's kept. */
+static inline void side_put(int16_t *d, int c, const int16_t *smp, const uint8_t *raw,
+    const int16_t *table, size_t k)
+{
+	size_t i = 0;
+
+	d += c;
+	if (table != NULL) {                 /* the recorder's inner loops: unrolled */
+		for (; i + 4 <= k; i += 4) {
+			d[2 * i] = table[raw[i]];
+			d[2 * i + 2] = table[raw[i + 1]];
+			d[2 * i + 4] = table[raw[i + 2]];
+			d[2 * i + 6] = table[raw[i + 3]];
+		}
+		for (; i < k; i++)
+			d[2 * i] = table[raw[i]];
+	} else {
+		for (; i < k; i++)
+			d[2 * i] = smp[i];
+	}
+}
+
 /*
- * Writes k samples of channel c at frame pos, inside one DBLOCK block:
+ * Writes k samples of channel c at frame pos, inside one direct block:
  * smp[], or with table set, table[raw[]] (G.711 expanded as it is placed,
- * without a pass through the decode buffer).
+ * without a pass through the decode buffer).  A block the file does not
+ * have yet is not cleared when its slot takes it: the slot holds only
+ * frames [lo, hi), the frames written and the gaps between them, zeroed
+ * as they join, just before the piece lands there (in the cache then),
+ * so the same bytes reach the file without a pass over the whole block.
  */
 static void direct_piece(struct ct_audio_call *ac, int c, int64_t pos, const int16_t *smp,
     const uint8_t *raw, const int16_t *table, size_t k)
 {
-	int64_t b = pos / DBLOCK;
+	int64_t b = dblk(pos), base = dbase(b), end = pos + (int64_t)k;
 	struct dslot *s = &ac->dslot[b & 1];
-	int16_t *d;
 	size_t i;
 
 	int denied = 0;
@@ -1286,7 +1436,7 @@ static void direct_piece(struct ct_audio_call *ac, int c, int64_t pos, const int
 			memset(tmp, 0, k * 4);     /* a block the file never had */
 		}
 		for (i = 0; i < k; i++)
-			tmp[2 * i + c] = table != NULL ? table[raw[i]] : smp[i];
+			tmp[2 * i + c] = piece_at(smp, raw, table, i);
 		if (ct_pwrite_all(ac->dfd, tmp, k * 4, dframe_off(pos)) < 0)
 			ac->io_errno = errno;
 		else if (s->buf == NULL && b >= ac->dfile_blocks)
@@ -1296,34 +1446,26 @@ static void direct_piece(struct ct_audio_call *ac, int c, int64_t pos, const int
 	if (s->blk != b) {
 		if (dslot_flush(ac, s) < 0)
 			return;
-		if (b < ac->dfile_blocks) {
-			if (dread(ac, s->buf, b * DBLOCK, DBLOCK) < 0)
-				return;
-		} else {
-			memset(s->buf, 0, DBLOCK * 2 * sizeof(int16_t));
-		}
+		s->whole = b < ac->dfile_blocks;
+		if (s->whole && dread(ac, s->buf, base, DBLOCK) < 0)
+			return;
 		s->blk = b;
-		s->lo = pos;
-		s->hi = pos + (int64_t)k;
+		s->lo = s->hi = pos;       /* nothing written yet */
 	}
+	if (!s->whole) {
+		/* the frames [pos, end) adds to [lo, hi), with the gap between: zeros */
+		if (s->lo == s->hi)
+			memset(s->buf + 2 * (pos - base), 0, k * 4);
+		if (s->lo < s->hi && pos < s->lo)
+			memset(s->buf + 2 * (pos - base), 0, (size_t)(s->lo - pos) * 4);
+		if (s->lo < s->hi && end > s->hi)
+			memset(s->buf + 2 * (s->hi - base), 0, (size_t)(end - s->hi) * 4);
+	}
+	side_put(s->buf + 2 * (pos - base), c, smp, raw, table, k);
 	if (pos < s->lo)
 		s->lo = pos;
-	if (pos + (int64_t)k > s->hi)
-		s->hi = pos + (int64_t)k;
-	d = s->buf + 2 * (pos - b * DBLOCK) + c;
-	if (table != NULL) {
-		for (i = 0; i + 4 <= k; i += 4) {    /* unrolled: the recorder's inner loop */
-			d[2 * i] = table[raw[i]];
-			d[2 * i + 2] = table[raw[i + 1]];
-			d[2 * i + 4] = table[raw[i + 2]];
-			d[2 * i + 6] = table[raw[i + 3]];
-		}
-		for (; i < k; i++)
-			d[2 * i] = table[raw[i]];
-	} else {
-		for (i = 0; i < k; i++)
-			d[2 * i] = smp[i];
-	}
+	if (end > s->hi)
+		s->hi = end;
 }
 
 /* Writes the direct cache out, the older block first; 0 or -1. */
@@ -1359,7 +1501,7 @@ static void audio_write_src(struct ct_audio_call *ac, int c, int64_t pos, const 
 		return;
 	}
 	while (n > 0 && ac->io_errno == 0) {
-		size_t k = (size_t)(DBLOCK - pos % DBLOCK);
+		size_t k = (size_t)(dbase(dblk(pos) + 1) - pos);
 
 		if (k > n)
 			k = n;

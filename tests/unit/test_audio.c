@@ -736,10 +736,21 @@ static void test_write_cache_model(const char *dir, struct ct_audio_finisher *f)
 	uint8_t p[400];
 	int i, c, bad = 0;
 	long n, k;
+	void *junk[8];
 
 	CHECK(ac != NULL);
 	if (ac == NULL)
 		return;
+	/*
+	 * A direct block's slot is zeroed only where pieces land (writer.c,
+	 * direct_piece): freed memory full of junk, so that the slots the
+	 * call allocates next show anything left unzeroed.
+	 */
+	for (i = 0; i < 8; i++)
+		if ((junk[i] = malloc(CT_AUDIO_DBLOCK_BYTES)) != NULL)
+			memset(junk[i], 0x5A, CT_AUDIO_DBLOCK_BYTES);
+	for (i = 0; i < 8; i++)
+		free(junk[i]);
 	ct_audio_call_set_finisher(ac, f);
 	memset(model, 0, sizeof(model));
 	/* Anchor each channel's SSRC at sample 0. */
@@ -804,6 +815,74 @@ static void test_write_cache_model(const char *dir, struct ct_audio_finisher *f)
 		n = read_file(path, &b, &info);
 		CHECK_INT(n, len[0] > len[1] ? len[0] : len[1]);
 		for (k = 0; k < n && k < MODEL_LEN; k++)
+			for (c = 0; c < 2; c++)
+				bad += b[2 * k + c] != model[c][k];
+		CHECK_INT(bad, 0);
+		free(b);
+	}
+	unlink(path);
+	free(path);
+}
+
+/*
+ * A direct WAV block is not cleared when its slot takes it: only the
+ * frames pieces land on and the gaps between them are zeroed (writer.c,
+ * direct_piece).  Pieces placed after, before and across what the block
+ * holds, on either side, with freed junk where the slots are allocated:
+ * every frame no packet wrote must read back as zeros.
+ */
+static void test_direct_gaps(const char *dir)
+{
+	static const struct { int c; int64_t pos; int n; uint8_t b; } pk[] = {
+		{ 0, 1000, 160, 0x11 },    /* first piece of the block: lo 1000 */
+		{ 1, 200, 160, 0x22 },     /* before lo: gap 360 .. 1000 */
+		{ 0, 3000, 160, 0x33 },    /* after hi: gap 1160 .. 3000 */
+		{ 1, 900, 200, 0x44 },     /* across lo's old neighbourhood */
+		{ 1, 100, 150, 0x55 },     /* before lo again, overlapping it */
+		{ 0, 4070, 60, 0x66 },     /* over the end of the first block */
+		{ 1, 6000, 100, 0x77 },    /* in the next block, after a gap */
+	};
+	static short model[2][8000];
+	char errbuf[CT_ERRBUF_SIZE] = "", *path = NULL;
+	struct ct_audio_call *ac;
+	void *junk[8];
+	uint8_t p[256];
+	int64_t len = 0;
+	size_t i;
+	long n, k;
+	int j, c, bad = 0;
+
+	for (i = 0; i < 8; i++)
+		if ((junk[i] = malloc(CT_AUDIO_DBLOCK_BYTES)) != NULL)
+			memset(junk[i], 0x5A, CT_AUDIO_DBLOCK_BYTES);
+	for (i = 0; i < 8; i++)
+		free(junk[i]);
+	ac = ct_audio_call_new(dir, CT_AUDIO_WAV, "direct-gaps", START_US, errbuf);
+	CHECK(ac != NULL);
+	if (ac == NULL)
+		return;
+	memset(model, 0, sizeof(model));
+	for (i = 0; i < sizeof(pk) / sizeof(pk[0]); i++) {
+		for (j = 0; j < pk[i].n; j++) {
+			p[j] = (uint8_t)(pk[i].b + j);
+			model[pk[i].c][pk[i].pos + j] = ct_g711_ulaw_decode(p[j]);
+		}
+		ct_audio_call_add(ac, pk[i].c, "PCMU", 8000, 0x6100u + (uint32_t)pk[i].c,
+		    (uint32_t)pk[i].pos, START_US + pk[i].pos * 125, p, (size_t)pk[i].n);
+		if (pk[i].pos + pk[i].n > len)
+			len = pk[i].pos + pk[i].n;
+	}
+	CHECK_INT(ct_audio_call_finish(ac, &path, NULL, errbuf), 0);
+	CHECK(path != NULL);
+	if (path == NULL)
+		return;
+	{
+		SF_INFO info;
+		short *b = NULL;
+
+		n = read_file(path, &b, &info);
+		CHECK_INT(n, len);
+		for (k = 0; k < n && k < 8000; k++)
 			for (c = 0; c < 2; c++)
 				bad += b[2 * k + c] != model[c][k];
 		CHECK_INT(bad, 0);
@@ -914,7 +993,8 @@ static void test_cache_budget(const char *dir, size_t direct_max)
 		return;
 	ct_audio_finisher_set_direct_max(f, direct_max);
 	lru = ct_audio_finisher_lru(f);
-	lru->max = 3 * 4 * CT_AUDIO_BLOCK_BYTES / 2;   /* 3 calls of 2 x 8 KiB */
+	/* 3 calls: a store call caches 2 x 8 KiB, a direct one 2 x 16 KiB */
+	lru->max = 3 * 2 * (direct_max > 0 ? CT_AUDIO_DBLOCK_BYTES : CT_AUDIO_BLOCK_BYTES);
 	memset(model, 0, sizeof(model));
 	for (i = 0; i < BUDGET_CALLS; i++) {
 		snprintf(id, sizeof(id), "budget-%d", i);
@@ -999,7 +1079,8 @@ static void test_cache_idle(const char *dir, size_t direct_max)
 		return;
 	ct_audio_finisher_set_direct_max(f, direct_max);
 	lru = ct_audio_finisher_lru(f);
-	lru->max = 3 * 2 * CT_AUDIO_BLOCK_BYTES;   /* 3 calls of 2 x 8 KiB */
+	/* 3 calls: a store call caches 2 x 8 KiB, a direct one 2 x 16 KiB */
+	lru->max = 3 * 2 * (direct_max > 0 ? CT_AUDIO_DBLOCK_BYTES : CT_AUDIO_BLOCK_BYTES);
 	for (i = 0; i < 5; i++) {
 		snprintf(id, sizeof(id), "idle-%d", i);
 		ac[i] = ct_audio_call_new(dir, CT_AUDIO_WAV, id, START_US, errbuf);
@@ -1643,6 +1724,7 @@ int main(void)
 	test_names(dir);
 	test_8k_codecs(dir);
 	test_write_cache_model(dir, NULL);
+	test_direct_gaps(dir);
 	test_store(dir, 0);
 	test_store(dir, 10);
 	test_cache_budget(dir, 0);
