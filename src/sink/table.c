@@ -103,10 +103,37 @@ static bool unsafe_char(const unsigned char *u, size_t n)
 }
 
 /*
+ * Appends n spaces then one more (the column gap); n <= 0 gives the gap
+ * only, as "%-*s " with an empty string would.
+ */
+static void pad_gap(struct ct_buf *b, int n)
+{
+	size_t k = n > 0 ? (size_t)n + 1 : 1;
+	char *d = ct_buf_room(b, k);
+
+	if (d == NULL)
+		return;
+	memset(d, ' ', k);
+	ct_buf_commit(b, d + k);
+}
+
+/*
+ * Appends the ASCII text t[0..n) (ours: no control or wide character) left
+ * aligned in width columns and the gap after it, as "%-*s " does: never
+ * cut, no padding past width.
+ */
+static void text_cell(struct ct_buf *b, const char *t, size_t n, int width)
+{
+	ct_buf_append(b, t, n);
+	pad_gap(b, width - (int)n);
+}
+
+/*
  * Appends s (NULL or "" → "-") cut to width characters and padded with
  * spaces to width (no padding when pad is false).  Control characters
  * (C0, DEL, C1), bidirectional controls and bytes that are not valid UTF-8
  * are shown as '?', so nothing from the wire can drive the terminal.
+ * Printable ASCII is copied a run at a time.
  */
 static void cell(struct ct_buf *b, const char *s, int width, bool pad)
 {
@@ -115,6 +142,17 @@ static void cell(struct ct_buf *b, const char *s, int width, bool pad)
 	size_t n;
 
 	while (*u != '\0' && chars < width) {
+		if (*u >= 0x20 && *u < 0x7f) {
+			const unsigned char *r = u;
+
+			while (*r >= 0x20 && *r < 0x7f && chars < width) {
+				r++;
+				chars++;
+			}
+			ct_buf_append(b, u, (size_t)(r - u));
+			u = r;
+			continue;
+		}
 		n = *u >= 0x80 ? ct_utf8_len(u, strnlen((const char *)u, 4)) : 1;
 		if (n == 0 || *u < 0x20 || *u == 0x7f || unsafe_char(u, n)) {
 			ct_buf_append(b, "?", 1);
@@ -126,7 +164,7 @@ static void cell(struct ct_buf *b, const char *s, int width, bool pad)
 		chars++;
 	}
 	if (pad)
-		ct_buf_printf(b, "%-*s ", width - chars, "");
+		pad_gap(b, width - chars);
 }
 
 /* Appends ms as seconds with one decimal, or "-" when ms < 0. */
@@ -136,7 +174,7 @@ static void secs_cell(struct ct_buf *b, double secs)
 
 	if (secs < 0 || !ct_fmt_fixed(secs, 1, num, sizeof(num)))
 		strcpy(num, "-");
-	ct_buf_printf(b, "%-*s ", W_SECS, num);
+	text_cell(b, num, strlen(num), W_SECS);
 }
 
 /* Formats us as "YYYY-MM-DD HH:MM:SS" (UTC) into buf[32], "-" if unset. */
@@ -165,11 +203,24 @@ static void table_header(struct ct_buf *b, bool end_order)
 /* Appends "IP:port" ("[IPv6]:port") padded to W_ADDR, never cut; "-" when unknown. */
 static void addr_cell(struct ct_buf *b, const struct ct_addr *a, uint16_t port)
 {
-	char ip[64], text[80] = "-";
+	char text[80];
+	size_t n;
 
-	if (ct_addr_str(a, ip, sizeof(ip))[0] != '\0')
-		snprintf(text, sizeof(text), a->family == 6 ? "[%s]:%u" : "%s:%u", ip, port);
-	ct_buf_printf(b, "%-*s ", W_ADDR, text);
+	if (ct_addr_str(a, text + 1, 64)[0] == '\0') {
+		text_cell(b, "-", 1, W_ADDR);
+		return;
+	}
+	n = strlen(text + 1);
+	if (a->family == 6) {
+		text[0] = '[';
+		text[n + 1] = ']';
+		n += 2;
+	} else {
+		memmove(text, text + 1, n);
+	}
+	text[n++] = ':';
+	n += ct_fmt_i64(text + n, port);
+	text_cell(b, text, n, W_ADDR);
 }
 
 /* Appends column c's value of r (a number) with its precision, "-" when null. */
@@ -184,13 +235,13 @@ static void num_cell(struct ct_buf *b, const struct ct_schema_col *c,
 		if (v.kind == CT_VAL_REAL && !ct_fmt_fixed(v.d, prec, num, sizeof(num)))
 			strcpy(num, "-");
 	}
-	ct_buf_printf(b, "%-*s ", width, num);
+	text_cell(b, num, strlen(num), width);
 }
 
 static void table_row(const struct table_sink *ts, const struct ct_call_record *r,
     struct ct_buf *b)
 {
-	char start[32], code[16] = "-";
+	char start[32], code[CT_I64_MAX + 1] = "-";
 	int64_t ms;
 
 	start_text(r->start_us, start);
@@ -209,7 +260,7 @@ static void table_row(const struct table_sink *ts, const struct ct_call_record *
 	num_cell(b, ts->mos_col, r, W_MOS, 2);
 	num_cell(b, ts->loss_col, r, W_LOSS, 1);
 	if (r->final_code > 0)
-		snprintf(code, sizeof(code), "%d", r->final_code);
+		code[ct_fmt_i64(code, r->final_code)] = '\0';
 	cell(b, code, W_CODE, true);
 	cell(b, ct_party_name(r->hangup_by), W_HANGUP, true);
 	cell(b, r->hangup_reason, W_REASON, false);
