@@ -141,6 +141,7 @@ struct sqlite_sink {
 	/* Rows waiting for ins_multi (MULTI_ROWS rows; NULL: the limit on parameters is lower). */
 	sqlite3_stmt *ins_multi;
 	size_t ncols;               /* store columns of calls: parameters of a row */
+	const struct ct_schema_col *cols[CT_SQLITE_MAX_PARAMS]; /* their schema entries */
 	const char *names[CT_SQLITE_MAX_PARAMS]; /* their names (the schema table's) */
 	uint64_t pend_mask[MASK_WORDS]; /* columns not NULL in some waiting row */
 	/* ins_multi without the columns NULL in all rows (NULL: none prepared), see NARROW_AFTER */
@@ -513,6 +514,7 @@ static int prepare_all(struct sqlite_sink *ss)
 			ss->col_start = n;
 		else if (strcmp(ct_schema_calls[i].name, "repeat_count") == 0)
 			ss->col_repeat = n;
+		ss->cols[n] = &ct_schema_calls[i];
 		names[n++] = ct_schema_calls[i].name;
 	}
 	if (prepare_insert(ss->db, "OR IGNORE INTO", "calls", names, n, 1, &ss->ins_call) != CT_OK)
@@ -739,33 +741,52 @@ static int bind_slot(sqlite3_stmt *st, int idx, const struct slot *v)
 }
 
 /*
- * Sets slot v to value c (kind and value, text copied); v->bound stays
- * true only when the value is the one it had.  False when out of memory
+ * Sets slot v to the text s of n bytes (copied, NUL-terminated); v->bound
+ * stays true only when it is the text it had.  False when out of memory
  * (v is then unbound, its value unchanged).
+ */
+static bool set_text(struct slot *v, const char *s, size_t n)
+{
+	char *p;
+
+	if (v->kind == CT_VAL_TEXT && v->len == n && memcmp(v->s, s, n) == 0)
+		return true;
+	v->bound = false;
+	if (n >= v->cap || n > INT_MAX) {
+		if (n > INT_MAX || (p = realloc(v->s, n + 1)) == NULL)
+			return false;
+		v->s = p;
+		v->cap = n + 1;
+	}
+	memcpy(v->s, s, n);
+	v->s[n] = '\0';
+	v->len = n;
+	v->kind = CT_VAL_TEXT;
+	return true;
+}
+
+/* Sets slot v to NULL; v->bound stays true only when it was NULL. */
+static inline void set_null(struct slot *v)
+{
+	if (v->kind != CT_VAL_NULL) {
+		v->bound = false;
+		v->kind = CT_VAL_NULL;
+	}
+}
+
+/*
+ * Sets slot v to value c (kind and value, text copied: c->plain, when not
+ * 0, is its length); v->bound stays true only when the value is the one it
+ * had.  False when out of memory (v is then unbound, its value unchanged).
  */
 static bool set_slot(struct slot *v, const struct ct_val *c)
 {
-	size_t n;
 	double d;
-	char *p;
 
 	switch (c->kind) {
 	case CT_VAL_TEXT:
 	case CT_VAL_JSON:
-		n = strlen(c->s);
-		if (v->kind == CT_VAL_TEXT && v->len == n && memcmp(v->s, c->s, n) == 0)
-			return true;
-		v->bound = false;
-		if (n >= v->cap || n > INT_MAX) {
-			if (n > INT_MAX || (p = realloc(v->s, n + 1)) == NULL)
-				return false;
-			v->s = p;
-			v->cap = n + 1;
-		}
-		memcpy(v->s, c->s, n + 1);
-		v->len = n;
-		v->kind = CT_VAL_TEXT;
-		return true;
+		return set_text(v, c->s, c->plain != 0 ? c->plain : strlen(c->s));
 	case CT_VAL_INT:
 	case CT_VAL_BOOL:
 	case CT_VAL_STREAMS:
@@ -783,33 +804,44 @@ static bool set_slot(struct slot *v, const struct ct_val *c)
 		v->d = d;
 		return true;
 	default:
-		if (v->kind != CT_VAL_NULL)
-			v->bound = false;
-		v->kind = CT_VAL_NULL;
+		set_null(v);
 		return true;
 	}
 }
 
 /*
  * Takes the calls row of r as the next waiting row (its values copied into
- * the slots).  False, with no row taken, when out of memory.
+ * the slots).  False, with no row taken, when out of memory.  A column
+ * that is a string of the record (no getter: the schema table's STR) is
+ * read here as ct_schema_value reads it, without the struct ct_val.
  */
 static bool pend_row(struct sqlite_sink *ss, const struct ct_call_record *r)
 {
 	struct slot *row = ss->pend[ss->n_pend];
 	struct ct_val *v = &ss->vals[0];   /* scratch: slot 0 is no parameter */
 	uint64_t mask[MASK_WORDS] = { 0 };
-	size_t i, k = 0;
+	const struct ct_schema_col *c;
+	const char *s;
+	size_t i, k;
 
-	for (i = 0; i < ct_schema_ncalls; i++) {
-		if (!(ct_schema_calls[i].outputs & CT_OUT_STORE))
-			continue;
-		ct_schema_value(&ct_schema_calls[i], r, v);
-		if (!set_slot(&row[k], v))
-			return false;
-		if (row[k].kind != CT_VAL_NULL)
-			mask[k / 64] |= (uint64_t)1 << (k % 64);
-		k++;
+	for (k = 0; k < ss->ncols; k++) {
+		c = ss->cols[k];
+		if (c->get == NULL) {
+			s = *(char *const *)(const void *)((const char *)r + c->str_off);
+			if (s == NULL) {
+				set_null(&row[k]);
+				continue;
+			}
+			if (!set_text(&row[k], s, strlen(s)))
+				return false;
+		} else {
+			ct_schema_value(c, r, v);
+			if (!set_slot(&row[k], v))
+				return false;
+			if (row[k].kind == CT_VAL_NULL)
+				continue;
+		}
+		mask[k / 64] |= (uint64_t)1 << (k % 64);
 	}
 	for (i = 0; i < MASK_WORDS; i++)
 		ss->pend_mask[i] |= mask[i];
