@@ -1339,6 +1339,8 @@ static struct ct_call_record *shape_record(size_t i)
 		r->end_us = r->start_us + 1234567;       /* a third shape: end_time, duration_s */
 	if (i == 250)
 		r->caller_name = strdup("J\xc3\xbcrgen");
+	/* texts of one length that change (copied over the bound one), now and then another length */
+	r->callee = strdup(i % 7 == 3 ? "1234" : i % 2 ? "200" : "301");
 	return r;
 }
 
@@ -1392,6 +1394,8 @@ static void test_sqlite_shapes(void)
 	    " AND duration_s = 1.235"), 100);
 	CHECK_INT(q_int(db, "SELECT count(*) FROM calls WHERE id = CAST(substr(call_id, 2) AS INT) + 1"),
 	    (long long)n);
+	CHECK_INT(q_int(db, "SELECT count(*) FROM calls WHERE callee = CASE WHEN (id - 1) % 7 = 3"
+	    " THEN '1234' WHEN (id - 1) % 2 = 1 THEN '200' ELSE '301' END"), (long long)n);
 	sqlite3_close(db);
 	unlink(batched);
 	unlink(single);
