@@ -128,6 +128,23 @@ struct sqlite_sink {
 	sqlite3_stmt *upd_callback[N_CALLBACK];   /* missed calls answered by an outbound call */
 	sqlite3_stmt *upd_repeat;                 /* later calls of a caller stored earlier */
 	sqlite3_stmt *sel_later;                  /* is there one? (upd_repeat has work) */
+	/*
+	 * No calls row starts after later_max (when later_ok): a record that
+	 * starts at or after it has no later call stored, and later_calls does
+	 * not ask sel_later.  Found by sel_max_start in the first transaction
+	 * that needs it, raised by every record written since (a row that
+	 * failed, or was rolled back, only makes it larger than it need be).
+	 * Another connection's commit (PRAGMA data_version, asked at each
+	 * BEGIN: the write lock is held from there to the COMMIT) may add any
+	 * row: later_gone, and sel_later is asked for every record until the
+	 * database is opened again.
+	 */
+	sqlite3_stmt *sel_max_start;              /* SELECT max(start_us) FROM calls */
+	sqlite3_stmt *data_version;               /* PRAGMA data_version */
+	int64_t later_max;
+	sqlite3_int64 dv;                         /* data_version at the first BEGIN ... */
+	bool dv_known;                            /* ... once there was one */
+	bool later_ok, later_gone;
 	sqlite3_stmt *upd_closed;                 /* missed calls closed before their attempt */
 	sqlite3_stmt *txn[4];                     /* BEGIN, COMMIT, SAVEPOINT rec, RELEASE rec */
 	struct ct_val vals[CT_SQLITE_MAX_PARAMS + 1]; /* parameter i's value: text bound without a copy */
@@ -528,6 +545,7 @@ static int prepare_all(struct sqlite_sink *ss)
 	ss->rows_since_narrow = 0;
 	ss->slots_of = NULL;
 	ss->narrow_ok = no_defaults(ss->db);
+	ss->later_ok = ss->later_gone = ss->dv_known = false;
 	unbind_slots(ss);
 	if ((int)(n * MULTI_ROWS) <= sqlite3_limit(ss->db, SQLITE_LIMIT_VARIABLE_NUMBER, -1) &&
 	    prepare_insert(ss->db, "OR IGNORE INTO", "calls", names, n, MULTI_ROWS,
@@ -539,6 +557,10 @@ static int prepare_all(struct sqlite_sink *ss)
 			return CT_ERR;
 	if (sqlite3_prepare_v2(ss->db, upd_repeat_sql, -1, &ss->upd_repeat, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(ss->db, sel_later_sql, -1, &ss->sel_later, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(ss->db, "SELECT max(start_us) FROM calls", -1, &ss->sel_max_start,
+	    NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(ss->db, "PRAGMA data_version", -1, &ss->data_version,
+	    NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(ss->db, upd_closed_sql, -1, &ss->upd_closed, NULL) != SQLITE_OK)
 		return CT_ERR;
 	for (i = 0; i < TXN_N; i++)
@@ -577,7 +599,11 @@ static void finalize_all(struct sqlite_sink *ss)
 	sqlite3_finalize(ss->upd_repeat);
 	sqlite3_finalize(ss->sel_later);
 	sqlite3_finalize(ss->upd_closed);
+	sqlite3_finalize(ss->sel_max_start);
+	sqlite3_finalize(ss->data_version);
 	ss->upd_repeat = ss->sel_later = ss->upd_closed = NULL;
+	ss->sel_max_start = ss->data_version = NULL;
+	ss->later_ok = false;
 	for (i = 0; i < N_CALLBACK; i++) {
 		sqlite3_finalize(ss->upd_callback[i]);
 		ss->upd_callback[i] = NULL;
@@ -1281,6 +1307,18 @@ static int later_calls(struct sqlite_sink *ss, const struct ct_call_record *r)
 		    row[ss->col_number].len == n && memcmp(row[ss->col_number].s, r->caller_number, n) == 0)
 			return SQLITE_ROW;
 	}
+	if (!ss->later_ok && !ss->later_gone) {
+		int rc = sqlite3_step(ss->sel_max_start);
+
+		if (rc == SQLITE_ROW) {
+			ss->later_max = sqlite3_column_type(ss->sel_max_start, 0) == SQLITE_NULL ?
+			    INT64_MIN : sqlite3_column_int64(ss->sel_max_start, 0);
+			ss->later_ok = true;
+		}
+		sqlite3_reset(ss->sel_max_start);
+	}
+	if (ss->later_ok && r->start_us >= ss->later_max)
+		return SQLITE_DONE;   /* no row starts after r */
 	if (n > INT_MAX ||
 	    sqlite3_bind_text(ss->sel_later, 1, r->caller_number, (int)n, SQLITE_STATIC) != SQLITE_OK ||
 	    sqlite3_bind_int64(ss->sel_later, 2, r->start_us) != SQLITE_OK) {
@@ -1289,6 +1327,27 @@ static int later_calls(struct sqlite_sink *ss, const struct ct_call_record *r)
 		return SQLITE_ERROR;
 	}
 	return step_reset(ss->sel_later);
+}
+
+/*
+ * Called in a transaction just begun (the write lock held): when another
+ * connection committed since the first BEGIN (PRAGMA data_version
+ * changed; or it cannot be read), later_max is given up (later_gone).
+ */
+static void other_writer(struct sqlite_sink *ss)
+{
+	sqlite3_int64 v = -1;
+
+	if (sqlite3_step(ss->data_version) == SQLITE_ROW)
+		v = sqlite3_column_int64(ss->data_version, 0);
+	sqlite3_reset(ss->data_version);
+	if (v >= 0 && !ss->dv_known) {
+		ss->dv = v;
+		ss->dv_known = true;
+	} else if (v < 0 || v != ss->dv) {
+		ss->later_gone = true;
+		ss->later_ok = false;
+	}
 }
 
 /*
@@ -1313,6 +1372,8 @@ static int sqlite_write(void *priv, const struct ct_call_record *rec, char *errb
 			goto fail;
 		ss->in_txn = true;
 		ss->txn_start_ms = mono_ms();
+		if (!ss->later_gone)
+			other_writer(ss);
 	}
 	/*
 	 * A call with a history changes its caller's later calls (upd_repeat)
@@ -1329,6 +1390,9 @@ static int sqlite_write(void *priv, const struct ct_call_record *rec, char *errb
 		}
 		repeat = lc == SQLITE_ROW;
 	}
+	/* r's row is stored from here on (or lost: later_max only too large then) */
+	if (ss->later_ok && rec->start_us != CT_TIME_NONE && rec->start_us > ss->later_max)
+		ss->later_max = rec->start_us;
 	/* One INSERT is atomic by itself: the savepoint is for records of several statements. */
 	one = (rec->streams == NULL || rec->n_streams == 0) &&
 	    (rec->callback_of == NULL || rec->start_us == CT_TIME_NONE) &&
