@@ -1339,6 +1339,8 @@ static struct ct_call_record *shape_record(size_t i)
 		r->end_us = r->start_us + 1234567;       /* a third shape: end_time, duration_s */
 	if (i == 250)
 		r->caller_name = strdup("J\xc3\xbcrgen");
+	/* texts of one length that change (copied over the bound one), now and then another length */
+	r->callee = strdup(i % 7 == 3 ? "1234" : i % 2 ? "200" : "301");
 	return r;
 }
 
@@ -1392,6 +1394,8 @@ static void test_sqlite_shapes(void)
 	    " AND duration_s = 1.235"), 100);
 	CHECK_INT(q_int(db, "SELECT count(*) FROM calls WHERE id = CAST(substr(call_id, 2) AS INT) + 1"),
 	    (long long)n);
+	CHECK_INT(q_int(db, "SELECT count(*) FROM calls WHERE callee = CASE WHEN (id - 1) % 7 = 3"
+	    " THEN '1234' WHEN (id - 1) % 2 = 1 THEN '200' ELSE '301' END"), (long long)n);
 	sqlite3_close(db);
 	unlink(batched);
 	unlink(single);
@@ -1441,6 +1445,61 @@ static void test_sqlite_repeat_order(void)
 	CHECK_STR(q_text(db, "SELECT group_concat(call_id || '=' || first_call || '/' || repeat_count,"
 	    " ' ') FROM (SELECT * FROM calls ORDER BY id)"),
 	    "h1=0/2 h2=0/3 g1=1/0 h0=0/1 hx=1/0 h3=0/4");
+	sqlite3_close(db);
+	unlink(path);
+}
+
+/*
+ * later_calls skips its SELECT for a record that starts after every stored
+ * row (sqlite.c later_max): a call that starts before a stored one still
+ * updates it, and so does one after a row another connection committed
+ * (PRAGMA data_version) though it starts after every row this one wrote.
+ */
+static void test_sqlite_later_max(void)
+{
+	static const struct { const char *id; int start_s; unsigned rep; } c[] = {
+		{ "a1", 100, 0 }, { "a2", 300, 1 }, { "flush", 0, 0 },
+		{ "a3", 200, 1 },                 /* before a2: a2 gets one more */
+		{ "a4", 400, 3 }, { "flush", 0, 0 },
+		{ "other", 0, 0 },                /* another connection stores x9 at 1000 */
+		{ "a5", 500, 4 },                 /* after all of ours, before x9 */
+	};
+	const char *path = tmp_path("later.db");
+	char errbuf[CT_ERRBUF_SIZE] = "";
+	sqlite3 *db = NULL;
+	void *priv;
+	size_t i;
+
+	unlink(path);
+	priv = ct_sink_open_target(&ct_sink_sqlite, path, errbuf);
+	CHECK(priv != NULL);
+	if (priv == NULL)
+		return;
+	CHECK_INT(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		struct ct_call_record *r;
+
+		if (strcmp(c[i].id, "flush") == 0) {
+			CHECK_INT(ct_sink_sqlite.flush(priv, errbuf), CT_OK);
+			continue;
+		}
+		if (strcmp(c[i].id, "other") == 0) {
+			CHECK_INT(sqlite3_exec(db, "INSERT INTO calls (call_id, caller_number, start_us,"
+			    " repeat_count, first_call) VALUES ('x9', '+15550001', 1709296496123456 +"
+			    " 1000000000, 5, 0)", NULL, NULL, NULL), SQLITE_OK);
+			continue;
+		}
+		r = cb_call(c[i].id, "+15550001", "+15550001", "100", "100", CT_DIR_INBOUND,
+		    CT_DISP_BUSY, c[i].start_s, c[i].start_s + 5);
+		r->has_history = true;
+		r->repeat_count = c[i].rep;
+		r->first_call = c[i].rep == 0;
+		CHECK_INT(ct_sink_sqlite.write(priv, r, errbuf), CT_OK);
+		ct_call_record_free(r);
+	}
+	CHECK_INT(ct_sink_sqlite.close(priv, errbuf), CT_OK);
+	CHECK_STR(q_text(db, "SELECT group_concat(call_id || '/' || repeat_count, ' ')"
+	    " FROM (SELECT * FROM calls ORDER BY id)"), "a1/0 a2/2 a3/1 a4/3 x9/6 a5/4");
 	sqlite3_close(db);
 	unlink(path);
 }
@@ -1570,6 +1629,7 @@ int main(void)
 	test_sqlite_commit_time();
 	test_sqlite_callbacks();
 	test_sqlite_repeat_order();
+	test_sqlite_later_max();
 	test_sqlite_shapes();
 	test_sqlite_write_lock();
 	test_sqlite_default();
