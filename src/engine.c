@@ -137,7 +137,7 @@ static bool recording_resolve(struct ct_engine *e, struct ct_call_record *rec, b
 	if (final == NULL)
 		e->recordings_lost++;
 	free(intended);
-	free(rec->recording);
+	ct_record_str_free(rec, rec->recording);
 	rec->recording = final;
 	return true;
 }
@@ -255,6 +255,8 @@ static void on_start(void *user, const struct ct_call_record *view)
 	if (!e->want_start || (rec = calloc(1, sizeof(*rec))) == NULL)
 		return;
 	*rec = *view;
+	rec->arena = NULL;   /* the copied strings are rec's own blocks */
+	rec->arena_size = rec->arena_used = 0;
 	rec->call_id = view->call_id != NULL ? strdup(view->call_id) : NULL;
 	rec->caller = view->caller != NULL ? strdup(view->caller) : NULL;
 	rec->caller_name = view->caller_name != NULL ? strdup(view->caller_name) : NULL;

@@ -197,7 +197,7 @@ int ct_record_set_rings(struct ct_call_record *r, struct ct_ring *rings, size_t 
 	size_t i;
 
 	ct_rings_free(r->rings, r->n_rings);
-	free(r->rings_json);
+	ct_record_str_free(r, r->rings_json);
 	r->rings = NULL;
 	r->rings_json = NULL;
 	r->n_rings = 0;
@@ -244,7 +244,7 @@ int ct_record_set_rings(struct ct_call_record *r, struct ct_ring *rings, size_t 
 		ct_rings_free(rings, n);
 		return CT_NOMEM;
 	}
-	r->rings_json = strdup(b.p);
+	r->rings_json = ct_record_strndup(r, b.p, b.len);
 	ct_buf_fini(&b);
 	if (r->rings_json == NULL) {
 		ct_rings_free(rings, n);
@@ -367,44 +367,99 @@ char *ct_time_iso(int64_t us, char *buf, size_t len)
 }
 
 /* Frees r, its strings and its stream array.  NULL is a no-op. */
+/* True when p points into r's string room (so it is not its own block). */
+static inline bool in_room(const struct ct_call_record *r, const char *p)
+{
+	uintptr_t a = (uintptr_t)p, lo = (uintptr_t)r->arena;
+
+	return a - lo < r->arena_size;   /* unsigned: false below lo too */
+}
+
+struct ct_call_record *ct_record_new(size_t room)
+{
+	struct ct_call_record *r;
+
+	if (room > UINT32_MAX || room > SIZE_MAX - sizeof(*r))
+		return NULL;
+	r = calloc(1, sizeof(*r) + room);
+	if (r == NULL)
+		return NULL;
+	if (room > 0) {
+		r->arena = (char *)(r + 1);
+		r->arena_size = (uint32_t)room;
+	}
+	return r;
+}
+
+char *ct_record_strndup(struct ct_call_record *r, const char *s, size_t n)
+{
+	char *c;
+
+	if (n < r->arena_size - r->arena_used) {
+		c = r->arena + r->arena_used;
+		r->arena_used += (uint32_t)(n + 1);
+	} else if (n == SIZE_MAX || (c = malloc(n + 1)) == NULL) {
+		return NULL;
+	}
+	memcpy(c, s, n);
+	c[n] = '\0';
+	return c;
+}
+
+char *ct_record_strdup(struct ct_call_record *r, const char *s)
+{
+	return s != NULL ? ct_record_strndup(r, s, strlen(s)) : NULL;
+}
+
+void ct_record_str_free(const struct ct_call_record *r, char *p)
+{
+	if (p != NULL && !in_room(r, p))
+		free(p);
+}
+
+int ct_record_set_str(struct ct_call_record *r, char **field, const char *s)
+{
+	char *c = NULL;
+
+	if (s == *field)
+		return CT_OK;
+	if (s != NULL && (c = ct_record_strdup(r, s)) == NULL)
+		return CT_NOMEM;
+	ct_record_str_free(r, *field);   /* after the copy: s may be in it */
+	*field = c;
+	return CT_OK;
+}
+
+/*
+ * Frees r: the string fields that are their own blocks (those in r's room
+ * go with it), the streams with their intervals, the rings, and r itself
+ * (one free() for a record built by ct_record_new whose strings all fit).
+ */
 void ct_call_record_free(struct ct_call_record *r)
 {
 	size_t i;
 
 	if (r == NULL)
 		return;
-	free(r->call_id);
-	free(r->caller);
-	free(r->caller_name);
-	free(r->callee);
-	free(r->agent);
-	free(r->hangup_reason);
-	free(r->recording);
-	free(r->pcap_path);
-	free(r->undecodable);
-	free(r->sensor);
-	free(r->source);
-	free(r->campaign);
-	free(r->caller_number);
-	free(r->callee_number);
-	free(r->callback_of);
-	free(r->session_id);   /* lease fields */
-	free(r->visitor_id);
-	free(r->client_id);
-	free(r->utm_source);
-	free(r->utm_medium);
-	free(r->utm_campaign);
-	free(r->utm_term);
-	free(r->utm_content);
-	free(r->click_id);
+	{
+		char *const f[] = {
+			r->call_id, r->caller, r->caller_name, r->callee, r->agent,
+			r->hangup_reason, r->recording, r->pcap_path, r->undecodable,
+			r->sensor, r->source, r->campaign, r->caller_number, r->callee_number,
+			r->callback_of, r->session_id, r->visitor_id, r->client_id,
+			r->utm_source, r->utm_medium, r->utm_campaign, r->utm_term,
+			r->utm_content, r->click_id, r->link_id, r->diverted_from,
+			r->parent_call_id, r->rings_json,
+		};
+
+		for (i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+			if (f[i] != NULL && !in_room(r, f[i]))
+				free(f[i]);
+	}
 	for (i = 0; r->streams != NULL && i < r->n_streams; i++)
 		free(r->streams[i].ivals);
 	free(r->streams);
-	free(r->link_id);
-	free(r->diverted_from);
-	free(r->parent_call_id);
 	ct_rings_free(r->rings, r->n_rings);
-	free(r->rings_json);
 	free(r);
 }
 
