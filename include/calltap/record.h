@@ -225,10 +225,16 @@ const char *ct_answered_by_name(enum ct_answered_by a);  /* NULL for CT_ANS_NONE
 char *ct_time_iso(int64_t us, char *buf, size_t len);
 
 /*
- * A zeroed record and room bytes of string room in the same allocation
- * (freed by ct_call_record_free in one free()).  NULL when out of memory.
+ * A zeroed record with room bytes of string room (not zeroed) in the same
+ * allocation, freed by ct_call_record_free in one free().  NULL when out of
+ * memory.
  */
 struct ct_call_record *ct_record_new(size_t room);
+/*
+ * n bytes of r's room (for strings its fields will point to), or NULL when
+ * fewer are left.
+ */
+char *ct_record_take(struct ct_call_record *r, size_t n);
 /*
  * A copy of s[0..n) (NUL-terminated) owned by r: in r's room while it
  * fits, else a malloc'ed block that ct_call_record_free frees (so every

@@ -381,14 +381,26 @@ struct ct_call_record *ct_record_new(size_t room)
 
 	if (room > UINT32_MAX || room > SIZE_MAX - sizeof(*r))
 		return NULL;
-	r = calloc(1, sizeof(*r) + room);
+	r = malloc(sizeof(*r) + room);   /* the room is not zeroed: never read unwritten */
 	if (r == NULL)
 		return NULL;
+	memset(r, 0, sizeof(*r));
 	if (room > 0) {
 		r->arena = (char *)(r + 1);
 		r->arena_size = (uint32_t)room;
 	}
 	return r;
+}
+
+char *ct_record_take(struct ct_call_record *r, size_t n)
+{
+	char *c;
+
+	if (n > r->arena_size - r->arena_used)
+		return NULL;
+	c = r->arena + r->arena_used;
+	r->arena_used += (uint32_t)n;
+	return c;
 }
 
 char *ct_record_strndup(struct ct_call_record *r, const char *s, size_t n)
@@ -430,6 +442,13 @@ int ct_record_set_str(struct ct_call_record *r, char **field, const char *s)
 	return CT_OK;
 }
 
+/* Frees field f of r when it is its own block (not NULL, not in r's room). */
+#define FREE_OWN(r, f) \
+	do { \
+		if ((uintptr_t)(r)->f - lo >= size && (r)->f != NULL) \
+			free((r)->f); \
+	} while (0)
+
 /*
  * Frees r: the string fields that are their own blocks (those in r's room
  * go with it), the streams with their intervals, the rings, and r itself
@@ -437,31 +456,52 @@ int ct_record_set_str(struct ct_call_record *r, char **field, const char *s)
  */
 void ct_call_record_free(struct ct_call_record *r)
 {
-	size_t i;
+	uintptr_t lo;
+	size_t size, i;
 
 	if (r == NULL)
 		return;
-	{
-		char *const f[] = {
-			r->call_id, r->caller, r->caller_name, r->callee, r->agent,
-			r->hangup_reason, r->recording, r->pcap_path, r->undecodable,
-			r->sensor, r->source, r->campaign, r->caller_number, r->callee_number,
-			r->callback_of, r->session_id, r->visitor_id, r->client_id,
-			r->utm_source, r->utm_medium, r->utm_campaign, r->utm_term,
-			r->utm_content, r->click_id, r->link_id, r->diverted_from,
-			r->parent_call_id, r->rings_json,
-		};
-
-		for (i = 0; i < sizeof(f) / sizeof(f[0]); i++)
-			if (f[i] != NULL && !in_room(r, f[i]))
-				free(f[i]);
+	lo = (uintptr_t)r->arena;
+	size = r->arena_size;
+	FREE_OWN(r, call_id);
+	FREE_OWN(r, caller);
+	FREE_OWN(r, caller_name);
+	FREE_OWN(r, callee);
+	FREE_OWN(r, agent);
+	FREE_OWN(r, hangup_reason);
+	FREE_OWN(r, recording);
+	FREE_OWN(r, pcap_path);
+	FREE_OWN(r, undecodable);
+	FREE_OWN(r, sensor);
+	FREE_OWN(r, source);
+	FREE_OWN(r, campaign);
+	FREE_OWN(r, caller_number);
+	FREE_OWN(r, callee_number);
+	FREE_OWN(r, callback_of);
+	FREE_OWN(r, session_id);   /* lease fields */
+	FREE_OWN(r, visitor_id);
+	FREE_OWN(r, client_id);
+	FREE_OWN(r, utm_source);
+	FREE_OWN(r, utm_medium);
+	FREE_OWN(r, utm_campaign);
+	FREE_OWN(r, utm_term);
+	FREE_OWN(r, utm_content);
+	FREE_OWN(r, click_id);
+	FREE_OWN(r, link_id);
+	FREE_OWN(r, diverted_from);
+	FREE_OWN(r, parent_call_id);
+	FREE_OWN(r, rings_json);
+	if (r->streams != NULL) {
+		for (i = 0; i < r->n_streams; i++)
+			free(r->streams[i].ivals);
+		free(r->streams);
 	}
-	for (i = 0; r->streams != NULL && i < r->n_streams; i++)
-		free(r->streams[i].ivals);
-	free(r->streams);
-	ct_rings_free(r->rings, r->n_rings);
+	if (r->rings != NULL)
+		ct_rings_free(r->rings, r->n_rings);
 	free(r);
 }
+
+#undef FREE_OWN
 
 /*
  * ct_fmt_fixed by snprintf, for what the hand-written path does not take

@@ -862,40 +862,47 @@ static struct ct_dialog *dialog_new(struct ct_dialog_table *t, const struct ct_s
 static struct ct_call_record *build_record(const struct ct_dialog_table *t, struct ct_dialog *d,
     enum ct_disposition disp, bool truncated)
 {
-	char **const src[] = {
-		&d->call_id, &d->caller, &d->caller_name, &d->callee, &d->agent, &d->reason,
-		&d->link_id, &d->diverted,
+	const char *const src[8] = {
+		d->call_id, d->caller, d->caller_name, d->callee, d->agent, d->reason,
+		d->link_id, d->diverted,
 	};
-	size_t len[sizeof(src) / sizeof(src[0])], room = RECORD_SPARE, i;
+	size_t len[8], used = 0, i;
 	struct ct_call_record *r;
-	char **dst[sizeof(src) / sizeof(src[0])];
+	char *p;
 
-	for (i = 0; i < sizeof(src) / sizeof(src[0]); i++) {
-		len[i] = *src[i] != NULL ? strlen(*src[i]) : 0;
-		room += *src[i] != NULL ? len[i] + 1 : 0;
+	for (i = 0; i < 8; i++) {
+		len[i] = src[i] != NULL ? strlen(src[i]) + 1 : 0;
+		used += len[i];
 	}
 	/* The numbers (normalised caller and callee) are about their users' size. */
-	room += len[1] + len[3];
-	r = ct_record_new(room);
+	r = ct_record_new(used + len[1] + len[3] + RECORD_SPARE);
 	if (r == NULL)
 		return NULL;
-	dst[0] = &r->call_id;
-	dst[1] = &r->caller;
-	dst[2] = &r->caller_name;
-	dst[3] = &r->callee;
-	dst[4] = &r->agent;
-	dst[5] = &r->hangup_reason;
-	dst[6] = &r->link_id;
-	dst[7] = &r->diverted_from;
-	for (i = 0; i < sizeof(src) / sizeof(src[0]); i++)
-		if (*src[i] != NULL)
-			*dst[i] = ct_record_strndup(r, *src[i], len[i]);   /* fits: never NULL */
-	/* The call keeps its Call-ID (matching until the linger ends); the rest
-	 * is the record's now. */
-	for (i = 1; i < sizeof(src) / sizeof(src[0]); i++) {
-		keep_free(d, *src[i]);
-		*src[i] = NULL;
+	{
+		char **const dst[8] = {
+			&r->call_id, &r->caller, &r->caller_name, &r->callee, &r->agent,
+			&r->hangup_reason, &r->link_id, &r->diverted_from,
+		};
+
+		p = ct_record_take(r, used);   /* fits by construction */
+		for (i = 0; i < 8; i++)
+			if (src[i] != NULL) {
+				memcpy(p, src[i], len[i]);
+				*dst[i] = p;
+				p += len[i];
+			}
 	}
+	/* The call keeps its Call-ID (matching until the linger ends); the rest
+	 * is r's now. */
+	keep_free(d, d->caller);
+	keep_free(d, d->caller_name);
+	keep_free(d, d->callee);
+	keep_free(d, d->agent);
+	keep_free(d, d->reason);
+	keep_free(d, d->link_id);
+	keep_free(d, d->diverted);
+	d->caller = d->caller_name = d->callee = d->agent = d->reason = NULL;
+	d->link_id = d->diverted = NULL;
 	r->src_ip = d->src;
 	r->dst_ip = d->dst;
 	r->has_capture_drops = t->drops_known;
