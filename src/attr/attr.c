@@ -223,11 +223,11 @@ static int set_numbers(struct ct_attr *a, struct ct_call_record *r)
 {
 	char num[CT_NUMBER_MAX];
 
-	if (set_str(r, &r->caller_number, norm_memo(a, &a->last_caller, r->caller, num) == CT_OK ?
-	    num : NULL) != CT_OK)
+	if (set_str(r, &r->caller_number,
+	    norm_memo(a, &a->last_caller, r->caller, num) == CT_OK ? num : NULL) != CT_OK)
 		return CT_NOMEM;
-	return set_str(r, &r->callee_number, norm_memo(a, &a->last_callee, r->callee, num) == CT_OK ?
-	    num : NULL);
+	return set_str(r, &r->callee_number,
+	    norm_memo(a, &a->last_callee, r->callee, num) == CT_OK ? num : NULL);
 }
 
 /* True when user is text equal to s, or a number equal to the normalised num. */
@@ -345,7 +345,8 @@ static int apply_lease(struct ct_call_record *r, const struct ct_lease *l)
 	for (i = 0; i < CT_LEASE_NFIELDS; i++)
 		if (set_str(r, dst[i], l->f[i]) != CT_OK)
 			rc = CT_NOMEM;
-	if (l->f[CT_LEASE_UTM_SOURCE] != NULL && set_str(r, &r->source, l->f[CT_LEASE_UTM_SOURCE]) != CT_OK)
+	if (l->f[CT_LEASE_UTM_SOURCE] != NULL &&
+	    set_str(r, &r->source, l->f[CT_LEASE_UTM_SOURCE]) != CT_OK)
 		rc = CT_NOMEM;
 	if (l->f[CT_LEASE_UTM_CAMPAIGN] != NULL &&
 	    set_str(r, &r->campaign, l->f[CT_LEASE_UTM_CAMPAIGN]) != CT_OK)

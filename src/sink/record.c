@@ -366,7 +366,6 @@ char *ct_time_iso(int64_t us, char *buf, size_t len)
 	return buf;
 }
 
-/* Frees r, its strings and its stream array.  NULL is a no-op. */
 /* True when p points into r's string room (so it is not its own block). */
 static inline bool in_room(const struct ct_call_record *r, const char *p)
 {
@@ -453,6 +452,7 @@ int ct_record_set_str(struct ct_call_record *r, char **field, const char *s)
  * Frees r: the string fields that are their own blocks (those in r's room
  * go with it), the streams with their intervals, the rings, and r itself
  * (one free() for a record built by ct_record_new whose strings all fit).
+ * NULL is a no-op.
  */
 void ct_call_record_free(struct ct_call_record *r)
 {

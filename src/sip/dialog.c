@@ -151,7 +151,7 @@ enum elist { E_NORESP = 0, E_BARE, E_SETTLED, E_COUNT };
 #define REQUEUE_MAX 8     /* call-list heads re-queued per eviction decision at most */
 #define GRACE_US INT64_C(1000000) /* normal wait for a response, an ACK or a re-sent INVITE */
 #define ENDED_SLOTS 65536         /* Call-IDs of recorded calls remembered (power of two) */
-#define KEEP_BYTES 192            /* inline room of a call for its Call-ID, tokens and record strings */
+#define KEEP_BYTES 192            /* inline room of a call: Call-ID, tokens, record strings */
 #define HEARD_SLOTS 1024          /* addresses remembered as sending responses (power of two) */
 #define SPARE_MAX 4096            /* freed calls kept for reuse at most (2.5 MB): about
                                      a second of a flood, freed in bursts on the tick */
@@ -168,7 +168,7 @@ struct ct_dialog {
 	char *call_id;                 /* cut to CT_CAP_CALL_ID */
 	size_t call_id_len;            /* length of the whole Call-ID */
 	char *from_tag;                /* From tag of the first INVITE */
-	char *caller, *caller_name, *callee, *agent; /* moved into the record */
+	char *caller, *caller_name, *callee, *agent; /* copied into the record */
 	char *from_user;               /* From user of the first INVITE (caller may be the PAI) */
 	char *invite_branch;           /* top Via branch of the current initial INVITE */
 	char *reason;                  /* hangup_reason candidate */
@@ -177,7 +177,7 @@ struct ct_dialog {
 	uint8_t fork_verdict;          /* enum ct_fork_verdict of the message being handled */
 	uint64_t *seen;                /* ring of message keys already seen (seen_in, then heap) */
 	uint64_t seen_in[SEEN_MIN];    /* the ring's first SEEN_MIN keys, inline */
-	char keep[KEEP_BYTES];         /* inline room for call_id, the tokens, caller... (keep_cap) */
+	char keep[KEEP_BYTES];         /* inline room for call_id, tokens, caller... (keep_cap) */
 	uint8_t keep_used;             /* bytes of keep handed out (never given back) */
 	int64_t start_us, ringing_us, answer_us, end_us, cancel_us;
 	int64_t last_us;               /* last SIP activity (max ts), timer base */
