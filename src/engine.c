@@ -137,7 +137,7 @@ static bool recording_resolve(struct ct_engine *e, struct ct_call_record *rec, b
 	if (final == NULL)
 		e->recordings_lost++;
 	free(intended);
-	free(rec->recording);
+	ct_record_str_free(rec, rec->recording);
 	rec->recording = final;
 	return true;
 }
@@ -250,15 +250,28 @@ static void on_start(void *user, const struct ct_call_record *view)
 {
 	struct ct_engine *e = user;
 	struct ct_call_record *rec;
+	const char *const s[4] = { view->call_id, view->caller, view->caller_name, view->callee };
+	size_t room = 96, i;   /* spare for the attribution stage's strings */
+	char *arena;
+	uint32_t size;
 
 	ct_legs_start(e->legs, view);
-	if (!e->want_start || (rec = calloc(1, sizeof(*rec))) == NULL)
+	if (!e->want_start)
 		return;
+	for (i = 0; i < 4; i++)
+		room += s[i] != NULL ? 2 * (strlen(s[i]) + 1) : 0;
+	if ((rec = ct_record_new(room)) == NULL)
+		return;
+	arena = rec->arena;
+	size = rec->arena_size;
 	*rec = *view;
-	rec->call_id = view->call_id != NULL ? strdup(view->call_id) : NULL;
-	rec->caller = view->caller != NULL ? strdup(view->caller) : NULL;
-	rec->caller_name = view->caller_name != NULL ? strdup(view->caller_name) : NULL;
-	rec->callee = view->callee != NULL ? strdup(view->callee) : NULL;
+	rec->arena = arena;   /* rec's own room, not the view's */
+	rec->arena_size = size;
+	rec->arena_used = 0;
+	rec->call_id = ct_record_strdup(rec, view->call_id);   /* NULL on CT_NOMEM */
+	rec->caller = ct_record_strdup(rec, view->caller);
+	rec->caller_name = ct_record_strdup(rec, view->caller_name);
+	rec->callee = ct_record_strdup(rec, view->callee);
 	rec->link_id = rec->diverted_from = NULL;
 	rec->streams = NULL;
 	rec->n_streams = 0;

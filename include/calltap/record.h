@@ -197,6 +197,15 @@ struct ct_call_record {
 
 	size_t n_streams;
 	struct ct_stream_stats *streams;
+
+	/* Ownership, never output: the record's string room (ct_record_new),
+	 * arena[0..arena_size) right after the struct in the same allocation,
+	 * arena_used bytes handed out.  A string field pointing into it is freed
+	 * with the record; any other non-NULL string field is its own malloc'ed
+	 * block (ct_call_record_free frees it).  A record from calloc has no
+	 * room (arena NULL): every field is its own block, as before. */
+	char *arena;
+	uint32_t arena_size, arena_used;
 };
 
 /* Derived durations; return -1 (ms) or a negative value (s) when undefined. */
@@ -215,6 +224,39 @@ const char *ct_answered_by_name(enum ct_answered_by a);  /* NULL for CT_ANS_NONE
 /* Formats an absolute time as ISO 8601 UTC with microseconds into buf (>= 32). */
 char *ct_time_iso(int64_t us, char *buf, size_t len);
 
+/*
+ * A zeroed record with room bytes of string room (not zeroed) in the same
+ * allocation, freed by ct_call_record_free in one free().  NULL when out of
+ * memory.
+ */
+struct ct_call_record *ct_record_new(size_t room);
+/*
+ * n bytes of r's room (for strings its fields will point to), or NULL when
+ * fewer are left.
+ */
+char *ct_record_take(struct ct_call_record *r, size_t n);
+/*
+ * A copy of s[0..n) (NUL-terminated) owned by r: in r's room while it
+ * fits, else a malloc'ed block that ct_call_record_free frees (so every
+ * string field of r must be set from it, a strdup, or NULL).  NULL when
+ * out of memory.
+ */
+char *ct_record_strndup(struct ct_call_record *r, const char *s, size_t n);
+/* ct_record_strndup of a NUL-terminated string; NULL for NULL s. */
+char *ct_record_strdup(struct ct_call_record *r, const char *s);
+/*
+ * Frees p, a string field of r that is being dropped or replaced (no-op
+ * for NULL or a string in r's room, whose bytes are not given back).
+ * Every code that replaces a field of a finished record must use this,
+ * never free() directly.
+ */
+void ct_record_str_free(const struct ct_call_record *r, char *p);
+/*
+ * Replaces *field (a string field of r) by a copy of s owned by r (NULL s
+ * clears it; s may point into the old value).  CT_OK, or CT_NOMEM with
+ * *field unchanged.
+ */
+int ct_record_set_str(struct ct_call_record *r, char **field, const char *s);
 void ct_call_record_free(struct ct_call_record *r);
 /* Frees n rings and their strings.  NULL is a no-op. */
 void ct_rings_free(struct ct_ring *rings, size_t n);

@@ -163,17 +163,13 @@ void ct_attr_free(struct ct_attr *a)
 	free(a);
 }
 
-/* Replaces *dst with a copy of src (NULL allowed); CT_OK or CT_NOMEM. */
-static int set_str(char **dst, const char *src)
+/* Replaces *dst, a string field of r, by a copy of src owned by r (NULL
+ * allowed): CT_OK or CT_NOMEM. */
+static int set_str(struct ct_call_record *r, char **dst, const char *src)
 {
-	if (*dst != NULL) {   /* usually NULL: several per record, no call then */
-		free(*dst);
-		*dst = NULL;
-	}
-	if (src == NULL)
+	if (*dst == NULL && src == NULL)   /* usual for several per record */
 		return CT_OK;
-	*dst = strdup(src);
-	return *dst != NULL ? CT_OK : CT_NOMEM;
+	return ct_record_set_str(r, dst, src);   /* in r's spare room while it fits */
 }
 
 /*
@@ -227,11 +223,11 @@ static int set_numbers(struct ct_attr *a, struct ct_call_record *r)
 {
 	char num[CT_NUMBER_MAX];
 
-	if (set_str(&r->caller_number, norm_memo(a, &a->last_caller, r->caller, num) == CT_OK ?
-	    num : NULL) != CT_OK)
+	if (set_str(r, &r->caller_number,
+	    norm_memo(a, &a->last_caller, r->caller, num) == CT_OK ? num : NULL) != CT_OK)
 		return CT_NOMEM;
-	return set_str(&r->callee_number, norm_memo(a, &a->last_callee, r->callee, num) == CT_OK ?
-	    num : NULL);
+	return set_str(r, &r->callee_number,
+	    norm_memo(a, &a->last_callee, r->callee, num) == CT_OK ? num : NULL);
 }
 
 /* True when user is text equal to s, or a number equal to the normalised num. */
@@ -284,7 +280,7 @@ static int set_agent(const struct ct_attr *a, struct ct_call_record *r)
 	}
 	if (ag == r->agent)
 		return CT_OK;
-	return set_str(&r->agent, ag);
+	return set_str(r, &r->agent, ag);
 }
 
 /* Feeds r to the history and copies what it knew into r. */
@@ -309,7 +305,7 @@ static int enrich_history(struct ct_attr *a, struct ct_call_record *r)
 	r->repeat_count = res.repeat;
 	r->has_callback = res.has_callback;
 	r->callback_us = res.callback_us;
-	free(r->callback_of);
+	ct_record_str_free(r, r->callback_of);
 	r->callback_of = res.callback_of;
 	return rc;
 }
@@ -347,12 +343,13 @@ static int apply_lease(struct ct_call_record *r, const struct ct_lease *l)
 	int i, rc = CT_OK;
 
 	for (i = 0; i < CT_LEASE_NFIELDS; i++)
-		if (set_str(dst[i], l->f[i]) != CT_OK)
+		if (set_str(r, dst[i], l->f[i]) != CT_OK)
 			rc = CT_NOMEM;
-	if (l->f[CT_LEASE_UTM_SOURCE] != NULL && set_str(&r->source, l->f[CT_LEASE_UTM_SOURCE]) != CT_OK)
+	if (l->f[CT_LEASE_UTM_SOURCE] != NULL &&
+	    set_str(r, &r->source, l->f[CT_LEASE_UTM_SOURCE]) != CT_OK)
 		rc = CT_NOMEM;
 	if (l->f[CT_LEASE_UTM_CAMPAIGN] != NULL &&
-	    set_str(&r->campaign, l->f[CT_LEASE_UTM_CAMPAIGN]) != CT_OK)
+	    set_str(r, &r->campaign, l->f[CT_LEASE_UTM_CAMPAIGN]) != CT_OK)
 		rc = CT_NOMEM;
 	return rc;
 }
@@ -454,9 +451,9 @@ int ct_attr_enrich_base(struct ct_attr *a, struct ct_call_record *r)
 	if (r->direction == CT_DIR_UNKNOWN)
 		r->direction = ct_direction_classify(a->home, a->n_home, &r->src_ip, &r->dst_ip,
 		    tn != NULL || lease != NULL);
-	if (set_str(&r->sensor, a->sensor) != CT_OK ||
-	    set_str(&r->source, tn != NULL ? tn->source : NULL) != CT_OK ||
-	    set_str(&r->campaign, tn != NULL ? tn->campaign : NULL) != CT_OK ||
+	if (set_str(r, &r->sensor, a->sensor) != CT_OK ||
+	    set_str(r, &r->source, tn != NULL ? tn->source : NULL) != CT_OK ||
+	    set_str(r, &r->campaign, tn != NULL ? tn->campaign : NULL) != CT_OK ||
 	    set_agent(a, r) != CT_OK)
 		rc = CT_NOMEM;
 	if (lease != NULL && apply_lease(r, lease) != CT_OK)

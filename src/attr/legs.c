@@ -1421,23 +1421,15 @@ static int set_answered_by(struct ct_legs *l, struct ct_call_record *r, const st
 			    (best == NULL || r->rings[i].end_us >= best->end_us))
 				best = &r->rings[i];
 		if (best != NULL) {
-			char *a = strdup(best->agent);
-
-			if (a == NULL)
+			if (ct_record_set_str(r, &r->agent, best->agent) != CT_OK)
 				return CT_NOMEM;
-			free(r->agent);
-			r->agent = a;
 			r->answered_by = CT_ANS_AGENT;
 			return CT_OK;
 		}
 	}
 	if (last != NULL) {
-		char *a = strdup(ring_agent(last));
-
-		if (a == NULL)
+		if (ct_record_set_str(r, &r->agent, ring_agent(last)) != CT_OK)
 			return CT_NOMEM;
-		free(r->agent);
-		r->agent = a;
 		r->answered_by = CT_ANS_AGENT;
 		return CT_OK;
 	}
@@ -1446,7 +1438,7 @@ static int set_answered_by(struct ct_legs *l, struct ct_call_record *r, const st
 			return CT_OK;     /* a leg's outcome is not known: answered_by unknown */
 	if (ext || vm || (t != NULL && t->caller[0] != '\0' && !t->unsure && is_pbx(l, &t->pbx))) {
 		r->answered_by = ext ? CT_ANS_EXTERNAL : vm ? CT_ANS_VOICEMAIL : CT_ANS_IVR;
-		free(r->agent);
+		ct_record_str_free(r, r->agent);
 		r->agent = NULL;
 		/* Answered by a machine only: a missed call for marketing. */
 		r->missed = r->answered_by != CT_ANS_EXTERNAL;
@@ -1470,8 +1462,7 @@ static void release(struct ct_legs *l, struct trunk *t)
 			l->st.legs_late++;
 			continue;
 		}
-		free(g->rec->parent_call_id);
-		g->rec->parent_call_id = strdup(t->call_id);
+		(void)ct_record_set_str(g->rec, &g->rec->parent_call_id, t->call_id);
 		l->out(l->user, g->rec);
 		g->rec = NULL;
 	}

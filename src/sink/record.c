@@ -197,7 +197,7 @@ int ct_record_set_rings(struct ct_call_record *r, struct ct_ring *rings, size_t 
 	size_t i;
 
 	ct_rings_free(r->rings, r->n_rings);
-	free(r->rings_json);
+	ct_record_str_free(r, r->rings_json);
 	r->rings = NULL;
 	r->rings_json = NULL;
 	r->n_rings = 0;
@@ -244,7 +244,7 @@ int ct_record_set_rings(struct ct_call_record *r, struct ct_ring *rings, size_t 
 		ct_rings_free(rings, n);
 		return CT_NOMEM;
 	}
-	r->rings_json = strdup(b.p);
+	r->rings_json = ct_record_strndup(r, b.p, b.len);
 	ct_buf_fini(&b);
 	if (r->rings_json == NULL) {
 		ct_rings_free(rings, n);
@@ -366,47 +366,142 @@ char *ct_time_iso(int64_t us, char *buf, size_t len)
 	return buf;
 }
 
-/* Frees r, its strings and its stream array.  NULL is a no-op. */
+/* True when p points into r's string room (so it is not its own block). */
+static inline bool in_room(const struct ct_call_record *r, const char *p)
+{
+	uintptr_t a = (uintptr_t)p, lo = (uintptr_t)r->arena;
+
+	return a - lo < r->arena_size;   /* unsigned: false below lo too */
+}
+
+struct ct_call_record *ct_record_new(size_t room)
+{
+	struct ct_call_record *r;
+
+	if (room > UINT32_MAX || room > SIZE_MAX - sizeof(*r))
+		return NULL;
+	r = malloc(sizeof(*r) + room);   /* the room is not zeroed: never read unwritten */
+	if (r == NULL)
+		return NULL;
+	memset(r, 0, sizeof(*r));
+	if (room > 0) {
+		r->arena = (char *)(r + 1);
+		r->arena_size = (uint32_t)room;
+	}
+	return r;
+}
+
+char *ct_record_take(struct ct_call_record *r, size_t n)
+{
+	char *c;
+
+	if (n > r->arena_size - r->arena_used)
+		return NULL;
+	c = r->arena + r->arena_used;
+	r->arena_used += (uint32_t)n;
+	return c;
+}
+
+char *ct_record_strndup(struct ct_call_record *r, const char *s, size_t n)
+{
+	char *c;
+
+	if (n < r->arena_size - r->arena_used) {
+		c = r->arena + r->arena_used;
+		r->arena_used += (uint32_t)(n + 1);
+	} else if (n == SIZE_MAX || (c = malloc(n + 1)) == NULL) {
+		return NULL;
+	}
+	memcpy(c, s, n);
+	c[n] = '\0';
+	return c;
+}
+
+char *ct_record_strdup(struct ct_call_record *r, const char *s)
+{
+	return s != NULL ? ct_record_strndup(r, s, strlen(s)) : NULL;
+}
+
+void ct_record_str_free(const struct ct_call_record *r, char *p)
+{
+	if (p != NULL && !in_room(r, p))
+		free(p);
+}
+
+int ct_record_set_str(struct ct_call_record *r, char **field, const char *s)
+{
+	char *c = NULL;
+
+	if (s == *field)
+		return CT_OK;
+	if (s != NULL && (c = ct_record_strdup(r, s)) == NULL)
+		return CT_NOMEM;
+	ct_record_str_free(r, *field);   /* after the copy: s may be in it */
+	*field = c;
+	return CT_OK;
+}
+
+/* Frees field f of r when it is its own block (not NULL, not in r's room). */
+#define FREE_OWN(r, f) \
+	do { \
+		if ((uintptr_t)(r)->f - lo >= size && (r)->f != NULL) \
+			free((r)->f); \
+	} while (0)
+
+/*
+ * Frees r: the string fields that are their own blocks (those in r's room
+ * go with it), the streams with their intervals, the rings, and r itself
+ * (one free() for a record built by ct_record_new whose strings all fit).
+ * NULL is a no-op.
+ */
 void ct_call_record_free(struct ct_call_record *r)
 {
-	size_t i;
+	uintptr_t lo;
+	size_t size, i;
 
 	if (r == NULL)
 		return;
-	free(r->call_id);
-	free(r->caller);
-	free(r->caller_name);
-	free(r->callee);
-	free(r->agent);
-	free(r->hangup_reason);
-	free(r->recording);
-	free(r->pcap_path);
-	free(r->undecodable);
-	free(r->sensor);
-	free(r->source);
-	free(r->campaign);
-	free(r->caller_number);
-	free(r->callee_number);
-	free(r->callback_of);
-	free(r->session_id);   /* lease fields */
-	free(r->visitor_id);
-	free(r->client_id);
-	free(r->utm_source);
-	free(r->utm_medium);
-	free(r->utm_campaign);
-	free(r->utm_term);
-	free(r->utm_content);
-	free(r->click_id);
-	for (i = 0; r->streams != NULL && i < r->n_streams; i++)
-		free(r->streams[i].ivals);
-	free(r->streams);
-	free(r->link_id);
-	free(r->diverted_from);
-	free(r->parent_call_id);
-	ct_rings_free(r->rings, r->n_rings);
-	free(r->rings_json);
+	lo = (uintptr_t)r->arena;
+	size = r->arena_size;
+	FREE_OWN(r, call_id);
+	FREE_OWN(r, caller);
+	FREE_OWN(r, caller_name);
+	FREE_OWN(r, callee);
+	FREE_OWN(r, agent);
+	FREE_OWN(r, hangup_reason);
+	FREE_OWN(r, recording);
+	FREE_OWN(r, pcap_path);
+	FREE_OWN(r, undecodable);
+	FREE_OWN(r, sensor);
+	FREE_OWN(r, source);
+	FREE_OWN(r, campaign);
+	FREE_OWN(r, caller_number);
+	FREE_OWN(r, callee_number);
+	FREE_OWN(r, callback_of);
+	FREE_OWN(r, session_id);   /* lease fields */
+	FREE_OWN(r, visitor_id);
+	FREE_OWN(r, client_id);
+	FREE_OWN(r, utm_source);
+	FREE_OWN(r, utm_medium);
+	FREE_OWN(r, utm_campaign);
+	FREE_OWN(r, utm_term);
+	FREE_OWN(r, utm_content);
+	FREE_OWN(r, click_id);
+	FREE_OWN(r, link_id);
+	FREE_OWN(r, diverted_from);
+	FREE_OWN(r, parent_call_id);
+	FREE_OWN(r, rings_json);
+	if (r->streams != NULL) {
+		for (i = 0; i < r->n_streams; i++)
+			free(r->streams[i].ivals);
+		free(r->streams);
+	}
+	if (r->rings != NULL)
+		ct_rings_free(r->rings, r->n_rings);
 	free(r);
 }
+
+#undef FREE_OWN
 
 /*
  * ct_fmt_fixed by snprintf, for what the hand-written path does not take

@@ -151,7 +151,7 @@ enum elist { E_NORESP = 0, E_BARE, E_SETTLED, E_COUNT };
 #define REQUEUE_MAX 8     /* call-list heads re-queued per eviction decision at most */
 #define GRACE_US INT64_C(1000000) /* normal wait for a response, an ACK or a re-sent INVITE */
 #define ENDED_SLOTS 65536         /* Call-IDs of recorded calls remembered (power of two) */
-#define KEEP_BYTES 128            /* inline room of a call for its Call-ID and tokens */
+#define KEEP_BYTES 192            /* inline room of a call: Call-ID, tokens, record strings */
 #define HEARD_SLOTS 1024          /* addresses remembered as sending responses (power of two) */
 #define SPARE_MAX 4096            /* freed calls kept for reuse at most (2.5 MB): about
                                      a second of a flood, freed in bursts on the tick */
@@ -168,7 +168,7 @@ struct ct_dialog {
 	char *call_id;                 /* cut to CT_CAP_CALL_ID */
 	size_t call_id_len;            /* length of the whole Call-ID */
 	char *from_tag;                /* From tag of the first INVITE */
-	char *caller, *caller_name, *callee, *agent; /* moved into the record */
+	char *caller, *caller_name, *callee, *agent; /* copied into the record */
 	char *from_user;               /* From user of the first INVITE (caller may be the PAI) */
 	char *invite_branch;           /* top Via branch of the current initial INVITE */
 	char *reason;                  /* hangup_reason candidate */
@@ -177,7 +177,7 @@ struct ct_dialog {
 	uint8_t fork_verdict;          /* enum ct_fork_verdict of the message being handled */
 	uint64_t *seen;                /* ring of message keys already seen (seen_in, then heap) */
 	uint64_t seen_in[SEEN_MIN];    /* the ring's first SEEN_MIN keys, inline */
-	char keep[KEEP_BYTES];         /* inline room for call_id and the tokens (keep_cap) */
+	char keep[KEEP_BYTES];         /* inline room for call_id, tokens, caller... (keep_cap) */
 	uint8_t keep_used;             /* bytes of keep handed out (never given back) */
 	int64_t start_us, ringing_us, answer_us, end_us, cancel_us;
 	int64_t last_us;               /* last SIP activity (max ts), timer base */
@@ -404,10 +404,11 @@ static char *dup_cap(const char *s, size_t cap, uint8_t bit, uint8_t *cut, bool 
 }
 
 /*
- * dup_cap for a string that stays with the call (the Call-ID and the tokens
- * kept to match messages, never moved into a record): in d's inline room
- * while it fits (no malloc per call for them: an INVITE flood creates
- * thousands of calls per second), else on the heap.  Free with keep_free.
+ * dup_cap for a string of the call (the Call-ID, the tokens kept to match
+ * messages, and the record's strings, copied into its record by
+ * build_record): in d's inline room while it fits (no malloc per call for
+ * them: an INVITE flood creates thousands of calls per second), else on the
+ * heap.  Free with keep_free.
  */
 static char *keep_cap(struct ct_dialog *d, const char *s, size_t cap, uint8_t bit, uint8_t *cut,
     bool *ok)
@@ -458,9 +459,9 @@ static void set_reason(struct ct_dialog *d, const char *text)
 {
 	bool ok = true;
 
-	free(d->reason);
+	keep_free(d, d->reason);
 	d->cut &= (uint8_t)~CT_CUT_HANGUP_REASON;
-	d->reason = dup_cap(text, CT_CAP_REASON, CT_CUT_HANGUP_REASON, &d->cut, &ok);
+	d->reason = keep_cap(d, text, CT_CAP_REASON, CT_CUT_HANGUP_REASON, &d->cut, &ok);
 }
 
 /*
@@ -698,10 +699,9 @@ static void dialog_release(struct ct_dialog *d)
 	keep_free(d, d->from_tag);
 	keep_free(d, d->from_user);
 	keep_free(d, d->invite_branch);
-	/* Most are NULL by now (moved into the record): no call for those. */
+	/* Most are NULL by now (copied into the record), or inline. */
 	for (i = 0; i < sizeof(own) / sizeof(own[0]); i++)
-		if (own[i] != NULL)
-			free(own[i]);
+		keep_free(d, own[i]);
 	if (d->forks != NULL)
 		ct_forks_free(d->forks);
 	if (d->seen != d->seen_in)
@@ -754,12 +754,12 @@ static void dialog_free(struct ct_dialog_table *t, struct ct_dialog *d)
 }
 
 /* The calling extension of the initial INVITE m (From, else PAI user), or NULL. */
-static char *calling_extension(const struct ct_sip_msg *m, uint8_t *cut, bool *ok)
+static char *calling_extension(struct ct_dialog *d, const struct ct_sip_msg *m, bool *ok)
 {
 	const char *u = ct_number_is_extension(m->from_user) ? m->from_user
 	    : ct_number_is_extension(m->pai_user) ? m->pai_user : NULL;
 
-	return u != NULL ? dup_cap(u, CT_CAP_USER, CT_CUT_AGENT, cut, ok) : NULL;
+	return u != NULL ? keep_cap(d, u, CT_CAP_USER, CT_CUT_AGENT, &d->cut, ok) : NULL;
 }
 
 /*
@@ -811,15 +811,16 @@ static struct ct_dialog *dialog_new(struct ct_dialog_table *t, const struct ct_s
 	d->from_tag = has_text(m->from_tag) ? dup_token(d, m->from_tag, &ok) : NULL;
 	d->from_user = dup_token(d, m->from_user, &ok);
 	/* A trunk asserts the real calling number (RFC 3325) when From hides it. */
-	d->caller = dup_cap(has_text(m->pai_user) ? m->pai_user : m->from_user, CT_CAP_USER,
-	    CT_CUT_CALLER, &d->cut, &ok);
-	d->caller_name = dup_cap(m->from_name, CT_CAP_NAME, CT_CUT_CALLER_NAME, &d->cut, &ok);
-	d->callee = dup_cap(m->ruri_user, CT_CAP_USER, CT_CUT_CALLEE, &d->cut, &ok);
-	d->agent = calling_extension(m, &d->cut, &ok);
 	d->invite_branch = dup_token(d, m->via_branch, &ok);
-	d->link_id = has_text(m->link_id) ? dup_cap(m->link_id, CT_CAP_CALL_ID, 0, NULL, &ok) : NULL;
+	d->caller = keep_cap(d, has_text(m->pai_user) ? m->pai_user : m->from_user, CT_CAP_USER,
+	    CT_CUT_CALLER, &d->cut, &ok);
+	d->caller_name = keep_cap(d, m->from_name, CT_CAP_NAME, CT_CUT_CALLER_NAME, &d->cut, &ok);
+	d->callee = keep_cap(d, m->ruri_user, CT_CAP_USER, CT_CUT_CALLEE, &d->cut, &ok);
+	d->agent = calling_extension(d, m, &ok);
+	d->link_id = has_text(m->link_id) ?
+	    keep_cap(d, m->link_id, CT_CAP_CALL_ID, 0, NULL, &ok) : NULL;
 	d->diverted = has_text(m->diversion_user) ?
-	    dup_cap(m->diversion_user, CT_CAP_USER, 0, NULL, &ok) : NULL;
+	    keep_cap(d, m->diversion_user, CT_CAP_USER, 0, NULL, &ok) : NULL;
 	if (!ok) {
 		dialog_destroy(t, d);
 		return NULL;
@@ -849,22 +850,57 @@ static struct ct_dialog *dialog_new(struct ct_dialog_table *t, const struct ct_s
 
 /* ---- record emission ---------------------------------------------------- */
 
+/* Spare room of a record for the attribution stage's strings (sensor, numbers). */
+#define RECORD_SPARE 96
+
+/*
+ * d's record, one block with its strings (ct_record_new): the Call-ID,
+ * caller, caller_name, callee, agent, hangup_reason, link_id and
+ * diverted_from are copied into its room, with spare room for the numbers
+ * and sensor the attribution stage adds.  NULL when out of memory.
+ */
 static struct ct_call_record *build_record(const struct ct_dialog_table *t, struct ct_dialog *d,
     enum ct_disposition disp, bool truncated)
 {
-	struct ct_call_record *r = calloc(1, sizeof(*r));
+	const char *const src[8] = {
+		d->call_id, d->caller, d->caller_name, d->callee, d->agent, d->reason,
+		d->link_id, d->diverted,
+	};
+	size_t len[8], used = 0, i;
+	struct ct_call_record *r;
+	char *p;
 
-	if (r == NULL || (r->call_id = strdup(d->call_id)) == NULL) {
-		free(r);
-		return NULL;
+	for (i = 0; i < 8; i++) {
+		len[i] = src[i] != NULL ? strlen(src[i]) + 1 : 0;
+		used += len[i];
 	}
-	r->caller = d->caller;           /* moved: strings are copied once */
-	r->caller_name = d->caller_name;
-	r->callee = d->callee;
-	r->agent = d->agent;
-	r->hangup_reason = d->reason;
-	r->link_id = d->link_id;
-	r->diverted_from = d->diverted;
+	/* The numbers (normalised caller and callee) are about their users' size. */
+	r = ct_record_new(used + len[1] + len[3] + RECORD_SPARE);
+	if (r == NULL)
+		return NULL;
+	{
+		char **const dst[8] = {
+			&r->call_id, &r->caller, &r->caller_name, &r->callee, &r->agent,
+			&r->hangup_reason, &r->link_id, &r->diverted_from,
+		};
+
+		p = ct_record_take(r, used);   /* fits by construction */
+		for (i = 0; i < 8; i++)
+			if (src[i] != NULL) {
+				memcpy(p, src[i], len[i]);
+				*dst[i] = p;
+				p += len[i];
+			}
+	}
+	/* The call keeps its Call-ID (matching until the linger ends); the rest
+	 * is r's now. */
+	keep_free(d, d->caller);
+	keep_free(d, d->caller_name);
+	keep_free(d, d->callee);
+	keep_free(d, d->agent);
+	keep_free(d, d->reason);
+	keep_free(d, d->link_id);
+	keep_free(d, d->diverted);
 	d->caller = d->caller_name = d->callee = d->agent = d->reason = NULL;
 	d->link_id = d->diverted = NULL;
 	r->src_ip = d->src;
@@ -1033,10 +1069,10 @@ static void on_answer(struct ct_dialog_table *t, struct ct_dialog *d,
 	d->answer_us = m->ts_us;
 	d->final_code = m->status;
 	if (ext != NULL) {
-		char *a = dup_cap(ext, CT_CAP_USER, CT_CUT_AGENT, &d->cut, &ok);
+		char *a = keep_cap(d, ext, CT_CAP_USER, CT_CUT_AGENT, &d->cut, &ok);
 
 		if (a != NULL) {
-			free(d->agent);
+			keep_free(d, d->agent);
 			d->agent = a;
 		}
 	}
@@ -2027,20 +2063,20 @@ static void partial_roles(struct ct_dialog *d, const struct ct_sip_msg *m, bool 
 
 	keep_free(d, d->from_tag);
 	keep_free(d, d->from_user);
-	free(d->caller);
-	free(d->caller_name);
-	free(d->callee);
-	free(d->agent);
+	keep_free(d, d->caller);
+	keep_free(d, d->caller_name);
+	keep_free(d, d->callee);
+	keep_free(d, d->agent);
 	d->cut &= (uint8_t)~(CT_CUT_CALLER | CT_CUT_CALLER_NAME | CT_CUT_CALLEE | CT_CUT_AGENT);
 	d->from_tag = has_text(m->from_tag) ? dup_token(d, m->from_tag, ok) : NULL;
 	d->from_user = dup_token(d, m->from_user, ok);
-	d->caller = dup_cap(caller, CT_CAP_USER, CT_CUT_CALLER, &d->cut, ok);
-	d->caller_name = dup_cap(m->from_name, CT_CAP_NAME, CT_CUT_CALLER_NAME, &d->cut, ok);
-	d->callee = dup_cap(m->to_user, CT_CAP_USER, CT_CUT_CALLEE, &d->cut, ok);
+	d->caller = keep_cap(d, caller, CT_CAP_USER, CT_CUT_CALLER, &d->cut, ok);
+	d->caller_name = keep_cap(d, m->from_name, CT_CAP_NAME, CT_CUT_CALLER_NAME, &d->cut, ok);
+	d->callee = keep_cap(d, m->to_user, CT_CAP_USER, CT_CUT_CALLEE, &d->cut, ok);
 	/* Answered or answering: the extension on the call, callee's first. */
 	ext = ct_number_is_extension(m->to_user) ? m->to_user :
 	    ct_number_is_extension(m->from_user) ? m->from_user : NULL;
-	d->agent = dup_cap(ext, CT_CAP_USER, CT_CUT_AGENT, &d->cut, ok);
+	d->agent = keep_cap(d, ext, CT_CAP_USER, CT_CUT_AGENT, &d->cut, ok);
 	/* A request travels from the From party, a response towards it. */
 	d->src = m->is_request ? m->t.src : m->t.dst;
 	d->dst = m->is_request ? m->t.dst : m->t.src;

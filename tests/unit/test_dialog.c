@@ -523,6 +523,17 @@ static void test_bye_caller(void)
 	e.hangup_by = CT_PARTY_CALLER;
 	e.hangup_reason = (char *)"BYE";
 	CHECK_REC(c.n ? c.recs[0] : NULL, &e);
+	if (c.n > 0) {
+		/* one block: the record's strings are in its own room */
+		const struct ct_call_record *r = c.recs[0];
+		const char *const f[] = { r->call_id, r->caller, r->callee, r->hangup_reason };
+		size_t i;
+
+		CHECK(r->arena == (const char *)(r + 1));
+		for (i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+			CHECK(f[i] != NULL && f[i] >= r->arena && f[i] < r->arena + r->arena_used);
+		CHECK(r->arena_size - r->arena_used >= 96);   /* spare for enrichment */
+	}
 	CHECK_INT(c.closing, 1);
 	CHECK_INT(c.closing_mismatch, 0);
 	CHECK_INT(c.media, 2); /* INVITE and 200 carry SDP */

@@ -467,6 +467,95 @@ static void test_names(void)
 	ct_call_record_free(NULL);
 }
 
+/* True when p is in r's room. */
+static bool in_room(const struct ct_call_record *r, const char *p)
+{
+	return r->arena != NULL && p >= r->arena && p < r->arena + r->arena_size;
+}
+
+/*
+ * A record's strings in its own room, and the fields replaced after build
+ * (enrichment): in the room while it fits, else their own blocks, freed
+ * once by ct_call_record_free (ASan/LSan catch a leak or a double free).
+ */
+static void test_record_room(void)
+{
+	static const char longs[] = "0123456789012345678901234567890123456789";
+	struct ct_call_record *r = ct_record_new(32);
+	struct ct_ring *g;
+	char *heap;
+
+	CHECK(r != NULL);
+	if (r == NULL)
+		return;
+	CHECK(r->arena == (char *)(r + 1));
+	CHECK_INT(r->arena_size, 32);
+	CHECK_INT(r->arena_used, 0);
+	CHECK(r->call_id == NULL && r->streams == NULL && r->n_rings == 0);
+	r->call_id = ct_record_strdup(r, "abc");
+	CHECK(r->call_id == r->arena);
+	CHECK_STR(r->call_id, "abc");
+	CHECK_INT(r->arena_used, 4);
+	r->caller = ct_record_strndup(r, "12345xyz", 5);
+	CHECK(in_room(r, r->caller));
+	CHECK_STR(r->caller, "12345");
+	/* too long for the room left: its own block */
+	r->callee = ct_record_strdup(r, longs);
+	CHECK(r->callee != NULL && !in_room(r, r->callee));
+	CHECK_STR(r->callee, longs);
+	CHECK(ct_record_strdup(r, NULL) == NULL);
+	/* replacing: a heap field by a room one, a room one by a heap one */
+	CHECK_INT(ct_record_set_str(r, &r->callee, "2001"), CT_OK);
+	CHECK(in_room(r, r->callee));
+	CHECK_STR(r->callee, "2001");
+	CHECK_INT(ct_record_set_str(r, &r->caller, longs), CT_OK);
+	CHECK(!in_room(r, r->caller));
+	CHECK_STR(r->caller, longs);
+	/* the same string, and a copy of another field */
+	CHECK_INT(ct_record_set_str(r, &r->caller, r->caller), CT_OK);
+	CHECK_STR(r->caller, longs);
+	CHECK_INT(ct_record_set_str(r, &r->agent, r->callee), CT_OK);
+	CHECK(r->agent != r->callee);
+	CHECK_STR(r->agent, "2001");
+	CHECK_INT(ct_record_set_str(r, &r->agent, NULL), CT_OK);
+	CHECK(r->agent == NULL);
+	/* the room is used up: a take that does not fit fails, strings go to the heap */
+	CHECK(ct_record_take(r, r->arena_size - r->arena_used + 1) == NULL);
+	CHECK(ct_record_take(r, r->arena_size - r->arena_used) != NULL);
+	CHECK_INT(r->arena_used, r->arena_size);
+	r->sensor = ct_record_strdup(r, "s");
+	CHECK(r->sensor != NULL && !in_room(r, r->sensor));
+	/* a field set by a plain strdup (media, callcap) is freed with the record */
+	r->recording = strdup("/tmp/rec.wav");
+	ct_record_str_free(r, r->call_id);   /* in the room: a no-op */
+	r->call_id = NULL;
+	/* rings: their JSON in the room when it fits, else on the heap */
+	g = calloc(1, sizeof(*g));
+	g->agent = strdup("2001");
+	g->start_us = g->end_us = CT_TIME_NONE;
+	g->outcome = CT_RING_UNKNOWN;
+	CHECK_INT(ct_record_set_rings(r, g, 1), CT_OK);
+	CHECK(r->rings_json != NULL && !in_room(r, r->rings_json));
+	ct_call_record_free(r);
+
+	/* no room: every string its own block, as for a calloc'ed record */
+	r = ct_record_new(0);
+	CHECK(r != NULL && r->arena == NULL);
+	if (r == NULL)
+		return;
+	r->call_id = ct_record_strdup(r, "x");
+	heap = r->call_id;
+	CHECK(heap != NULL && !in_room(r, heap));
+	CHECK_INT(ct_record_set_str(r, &r->call_id, "y"), CT_OK);
+	CHECK_STR(r->call_id, "y");
+	ct_call_record_free(r);
+	r = calloc(1, sizeof(*r));
+	r->agent = strdup("2001");
+	ct_record_str_free(r, r->agent);
+	r->agent = strdup("2002");
+	ct_call_record_free(r);
+}
+
 static void test_json(void)
 {
 	struct ct_call_record *r = full_record();
@@ -1614,6 +1703,7 @@ int main(void)
 	test_time_iso();
 	test_durations();
 	test_names();
+	test_record_room();
 	test_json();
 	test_json_sink();
 	test_csv_sink();
