@@ -2135,6 +2135,7 @@ int main(int argc, char **argv)
 	o.cfg.log.user = &prog;   /* messages clear the progress line first */
 	o.callcap.log = o.cfg.log;
 	o.callcap.wait = !is_live(&o);   /* files wait for the pcap writer, live drops */
+	o.hep.wait = !is_live(&o);       /* and for the HEP collector */
 	if ((run.sinks = ct_sinkset_new(&o.cfg.log)) == NULL) {
 		fprintf(stderr, "calltap: out of memory\n");
 		free_options(&o);

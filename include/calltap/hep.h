@@ -173,6 +173,7 @@ struct ct_hep_out_cfg {
 	const char *password;        /* NULL: no auth key chunk */
 	size_t max_queue;            /* messages queued at most (0: 4096) */
 	size_t max_bytes;            /* bytes queued at most (0: 16 MiB) */
+	bool wait;                   /* a full queue waits for room (files), else drops (live) */
 	struct ct_log log;
 };
 
@@ -190,8 +191,9 @@ struct ct_hep_out_stats {
 struct ct_hep_out *ct_hep_out_new(const struct ct_hep_out_cfg *cfg, char *errbuf);
 /*
  * Capture thread: queues one SIP message (text, len) seen in pkt (its
- * tuple and time; proto from transport: UDP, else TCP).  Never blocks on
- * the network: a full queue drops the message (counted).
+ * tuple and time; proto from transport: UDP, else TCP).  A full queue
+ * drops the message (counted), or with cfg.wait waits for room while the
+ * collector takes packets (reading files).
  */
 void ct_hep_out_sip(struct ct_hep_out *h, const struct ct_packet *pkt, const char *text,
     size_t len, bool tcp);

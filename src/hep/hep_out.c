@@ -2,7 +2,10 @@
 /*
  * --hep: SIP messages to a HEP v3 collector (hep.h).  The capture thread
  * encodes each message into a malloc'd packet and queues it (bounded in
- * packets and bytes; full = dropped and counted); the output thread queues
+ * packets and bytes); a full queue drops the message (counted) on a live
+ * capture, and waits for room when reading files (cfg.wait: a replay runs
+ * at the collector's pace and loses nothing) as long as the last send
+ * went; the output thread queues
  * the per-stream quality reports the same way (the hep-qos sink,
  * src/sink/hep_qos.c), into the same queue; the sender thread sends
  * the queue in order: UDP, one datagram per packet, on a connected socket;
@@ -49,9 +52,11 @@ struct ct_hep_out {
 	int64_t next_connect_us;     /* TCP: no connect attempt before (monotonic) */
 	bool logged_send, logged_connect, logged_full;
 	bool failed;                 /* sender thread: a send or connect has failed */
+	bool down;                   /* the last send failed (guarded by mu) */
 
 	pthread_mutex_t mu;          /* guards everything below */
-	pthread_cond_t cv;
+	pthread_cond_t cv;           /* the sender: a packet queued, or stop */
+	pthread_cond_t room;         /* cfg.wait producers: a packet taken off the queue */
 	struct hep_pkt **ring;
 	size_t cap, head, count, bytes;
 	bool stop;
@@ -160,6 +165,7 @@ static void *sender_main(void *arg)
 		h->count--;
 		h->bytes -= p->len;
 		stopping = h->stop;
+		pthread_cond_broadcast(&h->room);
 		pthread_mutex_unlock(&h->mu);
 		/* Stopping after the stream broke: no new connection, drop the rest. */
 		give_up |= stopping && h->cfg.tcp && h->fd < 0 && h->failed;
@@ -169,6 +175,9 @@ static void *sender_main(void *arg)
 		qos = p->qos;
 		free(p);
 		pthread_mutex_lock(&h->mu);
+		h->down = !ok;
+		if (!ok)
+			pthread_cond_broadcast(&h->room);   /* waiting producers drop instead */
 		if (ok)
 			*(qos ? &h->st.qos_sent : &h->st.sent) += 1;
 		else
@@ -224,8 +233,10 @@ struct ct_hep_out *ct_hep_out_new(const struct ct_hep_out_cfg *cfg, char *errbuf
 	}
 	pthread_mutex_init(&h->mu, NULL);
 	pthread_cond_init(&h->cv, NULL);
+	pthread_cond_init(&h->room, NULL);
 	if (pthread_create(&h->thread, NULL, sender_main, h) != 0) {
 		snprintf(errbuf, CT_ERRBUF_SIZE, "--hep: cannot start the sender thread");
+		pthread_cond_destroy(&h->room);
 		pthread_cond_destroy(&h->cv);
 		pthread_mutex_destroy(&h->mu);
 		if (h->fd >= 0)
@@ -315,7 +326,10 @@ void ct_hep_out_sip(struct ct_hep_out *h, const struct ct_packet *pkt, const cha
  * and queues it; a packet that cannot be made (over 64 KiB, no address
  * family, out of memory), a full queue or a stopped sender drops it,
  * counted by m's kind (proto_type).  The first drop for a full queue is
- * logged.  Any thread; never waits for the network.
+ * logged.  With cfg.wait a full queue is waited on while the sender is
+ * up (its last send went) and not stopping: the caller runs at the
+ * collector's pace, at most one send timeout (5 s) behind a collector that
+ * stops answering; otherwise never waits for the network.  Any thread.
  */
 static void enqueue(struct ct_hep_out *h, const struct ct_hep_msg *m, size_t need)
 {
@@ -330,6 +344,9 @@ static void enqueue(struct ct_hep_out *h, const struct ct_hep_msg *m, size_t nee
 		p = NULL;
 	}
 	pthread_mutex_lock(&h->mu);
+	while (p != NULL && h->cfg.wait && !h->stop && !h->down && h->count > 0 &&
+	    (h->count == h->cap || h->bytes + p->len > h->cfg.max_bytes))
+		pthread_cond_wait(&h->room, &h->mu);
 	if (p == NULL || h->stop || h->count == h->cap || h->bytes + p->len > h->cfg.max_bytes) {
 		*(qos ? &h->st.qos_dropped : &h->st.dropped) += 1;
 		log_full = p != NULL && !h->stop && !h->logged_full;
@@ -398,6 +415,7 @@ void ct_hep_out_close(struct ct_hep_out *h)
 	running = !h->stop;
 	h->stop = true;
 	pthread_cond_signal(&h->cv);
+	pthread_cond_broadcast(&h->room);
 	pthread_mutex_unlock(&h->mu);
 	if (running)
 		pthread_join(h->thread, NULL);
@@ -411,6 +429,7 @@ void ct_hep_out_free(struct ct_hep_out *h)
 	if (h->fd >= 0)
 		close(h->fd);
 	free(h->ring);
+	pthread_cond_destroy(&h->room);
 	pthread_cond_destroy(&h->cv);
 	pthread_mutex_destroy(&h->mu);
 	free(h);

@@ -1162,6 +1162,16 @@ static void on_response(struct ct_dialog_table *t, struct ct_dialog *d,
 	    !(has_text(m->via_branch) && d->invite_branch != NULL &&
 	    token_eq(m->via_branch, d->invite_branch)))
 		return;
+	if (d->state == DS_CONFIRMED && m->status >= 180 && m->status <= 189 &&
+	    d->ringing_us == CT_TIME_NONE && m->ts_us < d->answer_us) {
+		/*
+		 * A ringing response stamped before the answer but received after
+		 * it: HEP agents with several processes (Kamailio's siptrace) send
+		 * in any order, each message with its own capture time.
+		 */
+		d->ringing_us = m->ts_us;
+		return;
+	}
 	if (d->state != DS_SETUP && d->state != DS_CANCELLING)
 		return;
 	if (m->status < 200) {

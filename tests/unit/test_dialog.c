@@ -912,6 +912,53 @@ static void test_retransmissions(void)
 	collector_fini(&c);
 }
 
+/*
+ * A 180 received after the 200 (HEP from an agent with several processes)
+ * but stamped before it is the call's ringing time; one stamped after the
+ * answer (a stray late provisional) is not.
+ */
+static void test_late_ringing(void)
+{
+	struct collector c;
+	struct ct_dialog_table *t = table(&c, NULL);
+	struct ct_call_record e;
+	const struct opt sdp = { .sdp = true };
+
+	invite(t, &call1, 1, T0, &sdp);
+	rsp_a(t, &call1, 200, "OK", "INVITE", 1, T0 + 3 * SEC, &sdp);
+	rsp_a(t, &call1, 180, "Ringing", "INVITE", 1, T0 + 1 * SEC, NULL);
+	rsp_a(t, &call1, 180, "Ringing", "INVITE", 1, T0 + 2 * SEC, NULL);   /* first one kept */
+	req_a(t, &call1, "ACK", 1, T0 + 3001 * MS, true, NULL);
+	req_b(t, &call1, "BYE", 50, T0 + 20 * SEC, NULL);
+	rsp_b(t, &call1, 200, "BYE", 50, T0 + 20001 * MS, NULL);
+	CHECK_LINGER(t, &c, T0 + 20 * SEC, 0);
+	expect(&e, &call1, T0);
+	e.ringing_us = T0 + 1 * SEC;
+	e.answer_us = T0 + 3 * SEC;
+	e.end_us = T0 + 20 * SEC;
+	e.final_code = 200;
+	e.hangup_by = CT_PARTY_CALLEE;
+	e.hangup_reason = (char *)"BYE";
+	CHECK_INT(c.n, 1);
+	CHECK_REC(c.n ? c.recs[0] : NULL, &e);
+	ct_dialog_table_free(t);
+	collector_fini(&c);
+
+	t = table(&c, NULL);
+	invite(t, &call1, 1, T0, &sdp);
+	rsp_a(t, &call1, 200, "OK", "INVITE", 1, T0 + 3 * SEC, &sdp);
+	rsp_a(t, &call1, 180, "Ringing", "INVITE", 1, T0 + 4 * SEC, NULL);   /* after the answer */
+	req_a(t, &call1, "ACK", 1, T0 + 4001 * MS, true, NULL);
+	req_b(t, &call1, "BYE", 50, T0 + 20 * SEC, NULL);
+	rsp_b(t, &call1, 200, "BYE", 50, T0 + 20001 * MS, NULL);
+	CHECK_LINGER(t, &c, T0 + 20 * SEC, 0);
+	e.ringing_us = CT_TIME_NONE;
+	CHECK_INT(c.n, 1);
+	CHECK_REC(c.n ? c.recs[0] : NULL, &e);
+	ct_dialog_table_free(t);
+	collector_fini(&c);
+}
+
 /* Two hops through a proxy (10.0.0.1 -> .2 -> .3): each message seen twice. */
 static void test_proxy_hops(void)
 {
@@ -2821,6 +2868,7 @@ int main(void)
 	test_auth_unseen();
 	test_auth_only();
 	test_retransmissions();
+	test_late_ringing();
 	test_proxy_hops();
 	test_forking();
 	test_fork_branches();
