@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -107,29 +108,27 @@ static void ref_fixed(struct ct_buf *b, double d, int prec)
 	ct_buf_puts(b, buf);
 }
 
-/* The ct_time_iso before the cache: the same arithmetic, every digit by division. */
+/*
+ * ct_time_iso's result by an independent route: the C library's gmtime_r
+ * (proleptic Gregorian, UTC), then the microseconds.
+ */
 static void ref_time_iso(int64_t us, char *buf, size_t len)
 {
-	int64_t sec, days;
-	unsigned sod, era_day, yoe, doy, mp, y, m, d;
+	time_t sec;
+	struct tm tm;
+	char t[96];
 
 	buf[0] = '\0';
 	if (us < 0 || len < 28 || us / 1000000 >= INT64_C(253402300800))
 		return;
-	sec = us / 1000000;
-	days = sec / 86400 + 719468;
-	sod = (unsigned)(sec % 86400);
-	era_day = (unsigned)(days % 146097);
-	yoe = (era_day - era_day / 1460 + era_day / 36524 - era_day / 146096) / 365;
-	y = (unsigned)(days / 146097) * 400 + yoe;
-	doy = era_day - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	d = doy - (153 * mp + 2) / 5 + 1;
-	m = mp < 10 ? mp + 3 : mp - 9;
-	if (m <= 2)
-		y++;
-	snprintf(buf, len, "%04u-%02u-%02uT%02u:%02u:%02u.%06uZ", y, m, d, sod / 3600,
-	    sod / 60 % 60, sod % 60, (unsigned)(us % 1000000));
+	sec = (time_t)(us / 1000000);
+	if (gmtime_r(&sec, &tm) == NULL)
+		return;
+	snprintf(t, sizeof(t), "%04d-%02d-%02dT%02d:%02d:%02d.%06uZ", tm.tm_year + 1900,
+	    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+	    (unsigned)(us % 1000000));
+	if (strlen(t) < len)
+		strcpy(buf, t);
 }
 
 /* One value as the JSON writer wrote it before (ct_val_json of old). */
