@@ -68,11 +68,15 @@
  * report recomputes history from the store and stays exact).
  */
 #define CT_SQL_REPEAT_MAX "64"
+#define CT_SQL_REPEAT_ROWS 64   /* CT_SQL_REPEAT_MAX as a number */
+/* The ids of the rows CT_SQL_REPEAT raises (its subquery). */
+#define CT_SQL_REPEAT_IDS(NUMBER, START) \
+	"SELECT id FROM calls WHERE caller_number = " NUMBER \
+	" AND start_us > " START " AND repeat_count IS NOT NULL" \
+	" ORDER BY start_us LIMIT " CT_SQL_REPEAT_MAX
 #define CT_SQL_REPEAT(NUMBER, START, FALSE) \
 	"UPDATE calls SET repeat_count = repeat_count + 1, first_call = " FALSE \
-	" WHERE id IN (SELECT id FROM calls WHERE caller_number = " NUMBER \
-	" AND start_us > " START " AND repeat_count IS NOT NULL" \
-	" ORDER BY start_us LIMIT " CT_SQL_REPEAT_MAX ")"
+	" WHERE id IN (" CT_SQL_REPEAT_IDS(NUMBER, START) ")"
 
 /* An answered call of NUMBER starting at START closes its earlier missed calls. */
 #define CT_SQL_CLOSED(NUMBER, START) \

@@ -1539,6 +1539,92 @@ static void test_sqlite_repeat_order(void)
 }
 
 /*
+ * The later calls a record raises are raised once per row at the commit
+ * (sqlite.c rep_ids, apply_repeats), with the counts the per-record
+ * UPDATE gave: a row raised by many records of one transaction, at most
+ * the 64 (CT_SQL_REPEAT_MAX) later calls that start first (ties in id
+ * order), rows stored in the same transaction, a flush in between, more
+ * raises than rep_ids holds (65,536: applied before the commit), and
+ * another caller's calls left alone.  The expected counts come from the
+ * rule itself, computed here over the rows in the order they are written.
+ */
+static void test_sqlite_repeat_batch(void)
+{
+	enum { N = 2000, FLUSH_AT = 700, MAXR = 64 };
+	static struct { char id[16]; int num; int start; int rep; int first; } m[N];
+	const char *path = tmp_path("repb.db");
+	char errbuf[CT_ERRBUF_SIZE] = "";
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st;
+	int i, j, k, rows = 0, bad = 0, capped = 0;
+	void *priv;
+
+	unlink(path);
+	priv = ct_sink_open_target(&ct_sink_sqlite, path, errbuf);
+	CHECK(priv != NULL);
+	if (priv == NULL)
+		return;
+	for (i = 0; i < N; i++) {
+		struct ct_call_record *r;
+		int later[N], nl = 0;
+
+		snprintf(m[i].id, sizeof(m[i].id), "r%d", i);
+		m[i].num = i % 5 == 4;                  /* one call in five: another caller */
+		m[i].start = 10 + (int)(((unsigned)i * 7919u) % 2003u) / 2;   /* ties too */
+		m[i].rep = 0;
+		m[i].first = 1;
+		/* the rule: the later calls stored before, by start then id, the first 64 */
+		for (j = 0; j < i; j++)
+			if (m[j].num == m[i].num && m[j].start > m[i].start)
+				later[nl++] = j;
+		for (j = 1; j < nl; j++)           /* insertion sort by (start, id) */
+			for (k = j; k > 0 && (m[later[k - 1]].start > m[later[k]].start); k--) {
+				int t = later[k];
+
+				later[k] = later[k - 1];
+				later[k - 1] = t;
+			}
+		capped += nl > MAXR;
+		for (j = 0; j < nl && j < MAXR; j++) {
+			m[later[j]].rep++;
+			m[later[j]].first = 0;
+		}
+		r = cb_call(m[i].id, m[i].num ? "+15550002" : "+15550001",
+		    m[i].num ? "+15550002" : "+15550001", "100", "100", CT_DIR_INBOUND,
+		    CT_DISP_ANSWERED, m[i].start, m[i].start + 5);
+		r->has_history = true;
+		r->repeat_count = 0;
+		r->first_call = true;
+		CHECK_INT(ct_sink_sqlite.write(priv, r, errbuf), CT_OK);
+		ct_call_record_free(r);
+		if (i == FLUSH_AT)
+			CHECK_INT(ct_sink_sqlite.flush(priv, errbuf), CT_OK);
+	}
+	CHECK_INT(ct_sink_sqlite.close(priv, errbuf), CT_OK);
+	CHECK_INT(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	CHECK_INT(sqlite3_prepare_v2(db, "SELECT call_id, repeat_count, first_call FROM calls"
+	    " ORDER BY id", -1, &st, NULL), SQLITE_OK);
+	while (sqlite3_step(st) == SQLITE_ROW && rows < N) {
+		const char *id = (const char *)sqlite3_column_text(st, 0);
+
+		if (id == NULL || strcmp(id, m[rows].id) != 0 ||
+		    sqlite3_column_int(st, 1) != m[rows].rep || sqlite3_column_int(st, 2) != m[rows].first)
+			bad++;
+		rows++;
+	}
+	sqlite3_finalize(st);
+	CHECK_INT(rows, N);
+	CHECK_INT(bad, 0);
+	/* the data does exercise the rule: more raises than rep_ids holds, some capped */
+	for (i = 0, j = 0; i < N; i++)
+		j += m[i].rep;
+	CHECK(j > 65536);
+	CHECK(capped > 0);
+	sqlite3_close(db);
+	unlink(path);
+}
+
+/*
  * later_calls skips its SELECT for a record that starts after every stored
  * row (sqlite.c later_max): a call that starts before a stored one still
  * updates it, and so does one after a row another connection committed
@@ -1719,6 +1805,7 @@ int main(void)
 	test_sqlite_commit_time();
 	test_sqlite_callbacks();
 	test_sqlite_repeat_order();
+	test_sqlite_repeat_batch();
 	test_sqlite_later_max();
 	test_sqlite_shapes();
 	test_sqlite_write_lock();
