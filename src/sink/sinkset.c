@@ -337,8 +337,6 @@ int64_t ct_sinkset_next_flush(const struct ct_sinkset *s)
  * at most about a second of finished calls, also when the link then goes
  * idle.  Returns CT_OK, or CT_ERR when a sink failed (reported, skipped).
  */
-static void free_retired(struct ct_sinkset *s);
-
 int ct_sinkset_flush_due(struct ct_sinkset *s, int64_t mono_us)
 {
 	int j;
@@ -346,7 +344,7 @@ int ct_sinkset_flush_due(struct ct_sinkset *s, int64_t mono_us)
 	if (mono_us < s->next_flush_us)
 		return CT_OK;
 	s->next_flush_us = mono_us + FLUSH_INTERVAL_US;
-	free_retired(s);
+	ct_sinkset_free_retired(s);
 	if (s->n_lanes > 0) {
 		/* Queued behind the records: never overtakes one, never waits for it. */
 		for (j = 0; j < s->n_lanes; j++)
@@ -393,16 +391,19 @@ static void release_record(struct ct_sinkset *s, struct ct_call_record *rec)
  * only (the one that puts records): at each put, each timed flush and at
  * the close, so they wait at most about a second on a quiet link.
  */
-static void free_retired(struct ct_sinkset *s)
+size_t ct_sinkset_free_retired(struct ct_sinkset *s)
 {
 	struct ct_call_record *r, *next;
+	size_t n = 0;
 
 	if (__atomic_load_n(&s->retired, __ATOMIC_RELAXED) == NULL)
-		return;
+		return 0;
 	for (r = __atomic_exchange_n(&s->retired, NULL, __ATOMIC_ACQUIRE); r != NULL; r = next) {
 		next = r->retired_next;
 		ct_call_record_free(r);
+		n++;
 	}
+	return n;
 }
 
 /* A lane is done with item it: the last one frees it. */
@@ -536,7 +537,7 @@ void ct_sinkset_put(struct ct_sinkset *s, struct ct_call_record *rec)
 	int i;
 
 	s->st.records++;
-	free_retired(s);
+	ct_sinkset_free_retired(s);
 	if (s->n_lanes == 0) {   /* no output thread: on this thread */
 		do_write(s, rec, -1);
 		ct_call_record_free(rec);
@@ -713,7 +714,7 @@ int ct_sinkset_close(struct ct_sinkset *s)
 			s->lanes[i].w = NULL;
 		}
 		s->n_lanes = 0;
-		free_retired(s);
+		ct_sinkset_free_retired(s);
 	} else {
 		do_close(s, -1);
 	}
@@ -773,7 +774,7 @@ void ct_sinkset_free(struct ct_sinkset *s)
 		return;
 	for (j = 0; j < s->n_lanes; j++)   /* ct_sinkset_close was not called: delivers what is queued */
 		ct_worker_free(s->lanes[j].w);
-	free_retired(s);
+	ct_sinkset_free_retired(s);
 	for (i = 0; i < s->n; i++)
 		if (s->sinks[i].priv != NULL)
 			s->sinks[i].ops->close(s->sinks[i].priv, errbuf);
