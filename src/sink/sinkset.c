@@ -17,7 +17,8 @@
  * theirs: on several cores the outputs run side by side.  Records,
  * call-start events and orphan streams are queued to every lane
  * (ct_sinkset_put*, ownership passes; a reference count frees each once
- * the last lane is done with it), and the timed flush, SIGHUP's reopen and
+ * the last lane is done with it: a record on the putting thread, see
+ * retired), and the timed flush, SIGHUP's reopen and
  * the close travel through each lane's queue as control messages, so none
  * overtakes a record and the capture thread never waits for an output
  * except while SINKSET_QUEUE entries are queued in a lane (backpressure,
