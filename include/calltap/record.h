@@ -155,6 +155,9 @@ struct ct_call_record {
 	char *pcap_path;       /* path of the call's own capture file (--pcap-dir), may be NULL */
 	unsigned out_refs;     /* sink-set-internal, never output: output threads still
 	                          holding the record (sinkset.c) */
+	struct ct_call_record *retired_next; /* sink-set-internal, never output: the next
+	                          record released by the output threads, waiting to be
+	                          freed on the capture thread (sinkset.c) */
 	void *capture_job;     /* engine-internal, never output: the per-call capture file
 	                          being written (struct ct_callcap_job, callcap.h), carried
 	                          from the closing hook to the record's release */

@@ -51,6 +51,12 @@ int ct_sinkset_attach_history(struct ct_sinkset *s, struct ct_attr *a, char *err
 int ct_sinkset_start(struct ct_sinkset *s);
 /* Hands over a finished record (owned from now on): queued, or written and freed. */
 void ct_sinkset_put(struct ct_sinkset *s, struct ct_call_record *rec);
+/*
+ * Frees the records every output thread is done with (they wait for the
+ * thread that puts them: put, the timed flush and close do this too);
+ * returns how many.  The putting thread only.
+ */
+size_t ct_sinkset_free_retired(struct ct_sinkset *s);
 /* Hands over a call-start event (owned from now on), as ct_sinkset_put. */
 void ct_sinkset_put_start(struct ct_sinkset *s, struct ct_call_record *rec);
 /* True when a sink takes orphan streams. */

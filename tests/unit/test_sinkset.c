@@ -545,6 +545,52 @@ static void test_lanes(void)
 	ct_sinkset_free(s);
 }
 
+/*
+ * Records the output threads are done with are freed by the thread that
+ * puts them: a record put after a waited flush (so every lane released
+ * it) waits for ct_sinkset_free_retired, the next put or the close, and is
+ * freed once; without output threads nothing waits.  Rows: lanes in use.
+ */
+static void test_retired(void)
+{
+	static const size_t sinks[] = { 1, 2, 4, 6 };
+	struct ct_sink_args args = { .target = "x" };
+	char errbuf[CT_ERRBUF_SIZE];
+	size_t t, k;
+
+	for (t = 0; t < sizeof(sinks) / sizeof(sinks[0]); t++) {
+		struct ct_sinkset *s = ct_sinkset_new(NULL);
+		long i;
+
+		seq_closed = 0;
+		for (k = 0; k < sinks[t]; k++)
+			CHECK_INT(ct_sinkset_add(s, &seq_ops, &args, errbuf), CT_OK);
+		CHECK_INT(ct_sinkset_free_retired(s), 0);
+		ct_sinkset_put(s, numbered(0));        /* no thread yet: written, freed at once */
+		CHECK_INT(ct_sinkset_free_retired(s), 0);
+		CHECK_INT(ct_sinkset_start(s), CT_OK);
+		for (i = 1; i <= 3; i++) {
+			ct_sinkset_put(s, numbered(i));  /* frees the one before */
+			CHECK_INT(ct_sinkset_flush(s), CT_OK);
+			CHECK_INT(ct_sinkset_free_retired(s), 1);
+			CHECK_INT(ct_sinkset_free_retired(s), 0);
+		}
+		ct_sinkset_put(s, numbered(4));
+		ct_sinkset_put(s, numbered(5));
+		CHECK_INT(ct_sinkset_flush(s), CT_OK);
+		CHECK(ct_sinkset_free_retired(s) >= 1);  /* 5, and 4 unless the put of 5 took it */
+		ct_sinkset_put(s, numbered(6));        /* left for the close */
+		CHECK_INT(ct_sinkset_close(s), CT_OK);
+		CHECK_INT(ct_sinkset_free_retired(s), 0);
+		CHECK_INT(seq_closed, (int)sinks[t]);
+		for (k = 0; k < sinks[t]; k++) {
+			CHECK_INT(seq_seen[k].bad, 0);
+			CHECK_INT(seq_seen[k].next_rec, 7);
+		}
+		ct_sinkset_free(s);
+	}
+}
+
 int main(void)
 {
 	test_steps();
@@ -552,6 +598,7 @@ int main(void)
 	test_attach_and_add();
 	test_sink_stats();
 	test_lanes();
+	test_retired();
 	if (mkdtemp(tmpdir) == NULL) {
 		perror("mkdtemp");
 		return 1;
