@@ -829,7 +829,9 @@ static void test_write_cache_model(const char *dir, struct ct_audio_finisher *f)
  * frames pieces land on and the gaps between them are zeroed (writer.c,
  * direct_piece).  Pieces placed after, before and across what the block
  * holds, on either side, with freed junk where the slots are allocated:
- * every frame no packet wrote must read back as zeros.
+ * every frame no packet wrote must read back as zeros; then pieces for the
+ * block both sides have left (written out early, direct_done) patch the
+ * file in place.
  */
 static void test_direct_gaps(const char *dir)
 {
@@ -841,6 +843,14 @@ static void test_direct_gaps(const char *dir)
 		{ 1, 100, 150, 0x55 },     /* before lo again, overlapping it */
 		{ 0, 4070, 60, 0x66 },     /* over the end of the first block */
 		{ 1, 6000, 100, 0x77 },    /* in the next block, after a gap */
+		/*
+		 * Both sides are past the first block now: it was written out
+		 * at once (writer.c, direct_done).  Late pieces patch the file.
+		 */
+		{ 0, 500, 100, 0x88 },     /* late, on zeros of side 0 */
+		{ 1, 250, 40, 0x99 },      /* late, over side 1's own samples */
+		{ 1, 4000, 160, 0xAA },    /* late, across the two blocks */
+		{ 0, 6050, 20, 0xBB },     /* in the second block again */
 	};
 	static short model[2][8000];
 	char errbuf[CT_ERRBUF_SIZE] = "", *path = NULL;
