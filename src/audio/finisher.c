@@ -28,6 +28,13 @@
  * Signals are blocked in the recorder, so the process's handlers run on
  * the capture thread.  Without a thread (none could be started) every
  * entry runs in place.
+ *
+ * The writer (struct writeq): a third thread that does the recorder's
+ * block writes of direct WAV files and makes their unnamed files ahead
+ * (ct_audio_finisher_write, ct_audio_finisher_tmpfile, audio_int.h), so
+ * that the kernel's part of recording runs beside the decoding (issue 16:
+ * it was most of the recorder's time, which bounded --audio).  Started
+ * with the recorder; without it the recorder writes and creates itself.
  */
 #include "config.h"
 
