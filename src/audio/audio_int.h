@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /* ITU-T G.711 expansion / compression, 16-bit linear PCM (g711.c). */
 int16_t ct_g711_ulaw_decode(uint8_t u);
@@ -160,6 +161,31 @@ struct ct_audio_lru {
 	uint64_t through;           /* pieces written uncached for the budget */
 };
 struct ct_audio_lru *ct_audio_finisher_lru(struct ct_audio_finisher *f);
+
+/*
+ * The file writer (finisher.c): a thread of the finisher that does the
+ * recorder's whole-block writes of direct WAV files, so that the kernel's
+ * part of a write (copying into the page cache, ext4's block reservation:
+ * most of the recorder's time, issue 16) runs beside the decoding.
+ * ct_audio_finisher_write queues a write of len bytes at data (inside buf,
+ * a CT_AUDIO_DBLOCK_BYTES block that the writer then owns) at off of fd;
+ * *pending counts the caller's queued writes (decremented as each is done)
+ * and *err receives the first errno.  It returns a block to use in buf's
+ * place, or NULL (no writer thread, or out of memory: nothing queued,
+ * the caller writes itself).  ct_audio_finisher_write_wait returns once
+ * *pending is 0: call it before anything else touches fd (reads, patches,
+ * the header, close).  Recorder thread only.
+ */
+void *ct_audio_finisher_write(struct ct_audio_finisher *f, int fd, void *buf, const void *data,
+    size_t len, off_t off, unsigned *pending, int *err);
+void ct_audio_finisher_write_wait(struct ct_audio_finisher *f, const unsigned *pending);
+
+/*
+ * An unnamed file (O_TMPFILE, read-write, close-on-exec) in dir that the
+ * writer thread made ahead, or -1 (none ready, no writer, another dir, or
+ * O_TMPFILE unusable there): the caller makes its own.  Recorder only.
+ */
+int ct_audio_finisher_tmpfile(struct ct_audio_finisher *f, const char *dir);
 
 /* The recorder's store (created for dir on first use), NULL on ENOMEM. */
 struct ct_audio_store *ct_audio_finisher_store(struct ct_audio_finisher *f, const char *dir);

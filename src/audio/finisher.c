@@ -28,10 +28,18 @@
  * Signals are blocked in the recorder, so the process's handlers run on
  * the capture thread.  Without a thread (none could be started) every
  * entry runs in place.
+ *
+ * The writer (struct writeq): a third thread that does the recorder's
+ * block writes of direct WAV files and makes their unnamed files ahead
+ * (ct_audio_finisher_write, ct_audio_finisher_tmpfile, audio_int.h), so
+ * that the kernel's part of recording runs beside the decoding (issue 16:
+ * it was most of the recorder's time, which bounded --audio).  Started
+ * with the recorder; without it the recorder writes and creates itself.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -43,6 +51,7 @@
 
 #include "calltap/audio.h"
 #include "calltap/err.h"
+#include "calltap/fdio.h"
 #include "audio_int.h"
 
 #define RING_BYTES (16u << 20)      /* packets and jobs waiting for the recorder */
@@ -52,7 +61,51 @@
 #define MAX_PAYLOAD 65536           /* as writer.c: larger payloads never come here */
 #define DIRECT_CAP 65536            /* direct WAV files open at once, at most */
 
+#define WQ_LEN 32                   /* direct-file writes queued for the writer, at most */
+#define WQ_WAKE 8                   /* queued writes that wake an idle writer */
+#define FD_AHEAD 8                  /* unnamed files the writer keeps made ahead */
+
 enum { E_PACKET, E_FINISH, E_DISCARD, E_WRAP };
+
+/* One write for the writer thread (ct_audio_finisher_write). */
+struct wjob {
+	void *buf;                  /* the block, the writer's until done */
+	const void *data;           /* inside buf */
+	size_t len;
+	off_t off;
+	int fd;
+	unsigned *pending;          /* the call's queued writes (atomic) */
+	int *err;                   /* the call's write errno (atomic, first one) */
+};
+
+/*
+ * The writer: a FIFO of WQ_LEN writes and the blocks written (spare, kept
+ * for the recorder's next ct_audio_finisher_write), under its own mutex.
+ */
+struct writeq {
+	pthread_t thread;
+	int started, stop;
+	pthread_mutex_t mu;
+	pthread_cond_t cv_job;      /* a write was queued, or stop */
+	pthread_cond_t cv_done;     /* a write was done */
+	struct wjob job[WQ_LEN];
+	unsigned head, n;
+	void *spare[WQ_LEN + 2];
+	unsigned n_spare;
+	/*
+	 * Unnamed files (O_TMPFILE) made ahead in dir for the recorder's next
+	 * direct recordings: creating one cost ext4 a search of its inode
+	 * table (recently_deleted, find_inode_bit), a fifth of the recorder's
+	 * time with --audio (issue 16, perf), now done beside it.  dir is set
+	 * by the first ct_audio_finisher_tmpfile; fd_failed once making one
+	 * failed (the recorder then makes its own, and reports what is wrong).
+	 */
+	char *dir;
+	int fd[FD_AHEAD];
+	unsigned n_fd;
+	int fd_failed;
+	int idle;                   /* the writer waits for a job (under mu) */
+};
 
 /* One ring entry; a packet's payload follows it, padded to 8 bytes. */
 struct entry {
@@ -107,7 +160,166 @@ struct ct_audio_finisher {
 	size_t direct_max, direct_open; /* direct WAV files: budget, open now (recorder) */
 	struct ct_audio_bufs bufs;  /* the recorder's decode buffers */
 	struct ct_audio_lru lru;    /* the write caches of its calls (writer.c) */
+	struct writeq wq;           /* the file writer (started with the recorder) */
 };
+
+/* The writer thread: does the queued writes in order. */
+static void *writer_main(void *arg)
+{
+	struct writeq *q = arg;
+
+	pthread_mutex_lock(&q->mu);
+	for (;;) {
+		struct wjob j;
+
+		while (q->dir != NULL && !q->fd_failed && q->n_fd < FD_AHEAD && !q->stop &&
+		    (q->n == 0 || q->n_fd < FD_AHEAD / 2)) {
+			int fd = -1;
+
+			pthread_mutex_unlock(&q->mu);
+#ifdef O_TMPFILE
+			fd = open(q->dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0666);
+#endif
+			pthread_mutex_lock(&q->mu);
+			if (fd < 0)
+				q->fd_failed = 1;
+			else
+				q->fd[q->n_fd++] = fd;
+		}
+		while (q->n == 0 && !q->stop && (q->dir == NULL || q->fd_failed ||
+		    q->n_fd >= FD_AHEAD)) {
+			q->idle = 1;
+			pthread_cond_wait(&q->cv_job, &q->mu);
+			q->idle = 0;
+		}
+		if (q->n == 0) {
+			if (q->stop)
+				break;          /* stop, and every write done */
+			continue;               /* files to make */
+		}
+		j = q->job[q->head];
+		pthread_mutex_unlock(&q->mu);
+		if (ct_pwrite_all(j.fd, j.data, j.len, j.off) < 0) {
+			int zero = 0;
+
+			__atomic_compare_exchange_n(j.err, &zero, errno != 0 ? errno : EIO, 0,
+			    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+		}
+		pthread_mutex_lock(&q->mu);
+		q->head = (q->head + 1) % WQ_LEN;
+		q->n--;
+		if (q->n_spare < WQ_LEN + 2)
+			q->spare[q->n_spare++] = j.buf;
+		else
+			free(j.buf);
+		__atomic_fetch_sub(j.pending, 1, __ATOMIC_SEQ_CST);
+		pthread_cond_broadcast(&q->cv_done);
+	}
+	pthread_mutex_unlock(&q->mu);
+	return NULL;
+}
+
+void *ct_audio_finisher_write(struct ct_audio_finisher *f, int fd, void *buf, const void *data,
+    size_t len, off_t off, unsigned *pending, int *err)
+{
+	struct writeq *q = &f->wq;
+	void *nb = NULL;
+
+	if (!q->started)
+		return NULL;
+	pthread_mutex_lock(&q->mu);
+	while (q->n == WQ_LEN)
+		pthread_cond_wait(&q->cv_done, &q->mu);
+	if (q->n_spare > 0)
+		nb = q->spare[--q->n_spare];
+	pthread_mutex_unlock(&q->mu);
+	if (nb == NULL && (nb = malloc(CT_AUDIO_DBLOCK_BYTES)) == NULL)
+		return NULL;
+	__atomic_fetch_add(pending, 1, __ATOMIC_SEQ_CST);
+	pthread_mutex_lock(&q->mu);
+	q->job[(q->head + q->n) % WQ_LEN] = (struct wjob){ .buf = buf, .data = data, .len = len,
+		.off = off, .fd = fd, .pending = pending, .err = err };
+	q->n++;
+	if (q->idle && q->n >= WQ_WAKE)     /* woken for a few writes at once */
+		pthread_cond_signal(&q->cv_job);
+	pthread_mutex_unlock(&q->mu);
+	return nb;
+}
+
+int ct_audio_finisher_tmpfile(struct ct_audio_finisher *f, const char *dir)
+{
+	struct writeq *q = &f->wq;
+	int fd = -1;
+
+	if (!q->started)
+		return -1;
+	pthread_mutex_lock(&q->mu);
+	if (q->dir == NULL && !q->fd_failed && access("/proc/self/fd", X_OK) == 0)
+		q->dir = strdup(dir);           /* NULL: none made ahead */
+	if (q->dir != NULL && strcmp(q->dir, dir) == 0 && q->n_fd > 0)
+		fd = q->fd[--q->n_fd];
+	if (q->idle && q->dir != NULL && !q->fd_failed && q->n_fd < FD_AHEAD / 2)
+		pthread_cond_signal(&q->cv_job);
+	pthread_mutex_unlock(&q->mu);
+	return fd;
+}
+
+void ct_audio_finisher_write_wait(struct ct_audio_finisher *f, const unsigned *pending)
+{
+	struct writeq *q = &f->wq;
+
+	if (__atomic_load_n(pending, __ATOMIC_SEQ_CST) == 0)
+		return;
+	pthread_mutex_lock(&q->mu);
+	pthread_cond_signal(&q->cv_job);    /* fewer than WQ_WAKE may be queued */
+	while (__atomic_load_n(pending, __ATOMIC_SEQ_CST) != 0)
+		pthread_cond_wait(&q->cv_done, &q->mu);
+	pthread_mutex_unlock(&q->mu);
+}
+
+/* Starts the writer (none: the recorder writes itself). */
+static void writer_start(struct writeq *q)
+{
+	if (pthread_mutex_init(&q->mu, NULL) != 0)
+		return;
+	if (pthread_cond_init(&q->cv_job, NULL) != 0) {
+		pthread_mutex_destroy(&q->mu);
+		return;
+	}
+	if (pthread_cond_init(&q->cv_done, NULL) != 0) {
+		pthread_cond_destroy(&q->cv_job);
+		pthread_mutex_destroy(&q->mu);
+		return;
+	}
+	if (pthread_create(&q->thread, NULL, writer_main, q) != 0) {
+		pthread_cond_destroy(&q->cv_done);
+		pthread_cond_destroy(&q->cv_job);
+		pthread_mutex_destroy(&q->mu);
+		return;
+	}
+	q->started = 1;
+}
+
+/* Stops the writer once its queue is done (the recorder has stopped). */
+static void writer_stop(struct writeq *q)
+{
+	if (!q->started)
+		return;
+	pthread_mutex_lock(&q->mu);
+	q->stop = 1;
+	pthread_cond_signal(&q->cv_job);
+	pthread_mutex_unlock(&q->mu);
+	pthread_join(q->thread, NULL);
+	while (q->n_spare > 0)
+		free(q->spare[--q->n_spare]);
+	while (q->n_fd > 0)
+		close(q->fd[--q->n_fd]);        /* unnamed: gone */
+	free(q->dir);
+	pthread_cond_destroy(&q->cv_done);
+	pthread_cond_destroy(&q->cv_job);
+	pthread_mutex_destroy(&q->mu);
+	q->started = 0;
+}
 
 struct ct_audio_lru *ct_audio_finisher_lru(struct ct_audio_finisher *f)
 {
@@ -438,6 +650,8 @@ struct ct_audio_finisher *ct_audio_finisher_new(void)
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	rc = pthread_create(&f->thread, NULL, recorder_main, f);
+	if (rc == 0)
+		writer_start(&f->wq);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	f->threaded = rc == 0;
 	if (!f->threaded)
@@ -588,6 +802,7 @@ void ct_audio_finisher_free(struct ct_audio_finisher *f)
 		pthread_mutex_unlock(&f->mu);
 		pthread_join(f->thread, NULL);      /* the recorder empties the ring first */
 	}
+	writer_stop(&f->wq);
 	while (f->done_head != NULL) {
 		struct done *dn = f->done_head;
 

@@ -169,6 +169,8 @@ struct ct_audio_call {
 	 */
 	_Alignas(LINE)
 	int dfd;                   /* WAV written directly (unnamed final file), else -1 */
+	unsigned wpending;         /* its writes queued for fin's writer (atomic) */
+	int werr;                  /* first errno of those writes (atomic) */
 	int direct_tried;          /* the choice between direct and store was made */
 	uint32_t drate;            /* the direct file's rate */
 	int io_errno;              /* first scratch I/O error, 0 if none */
@@ -1309,7 +1311,9 @@ static void direct_open(struct ct_audio_call *ac, uint32_t rate)
 		return;
 	if (ac->fin != NULL && !ct_audio_finisher_direct_take(ac->fin))
 		return;
-	fd = final_open(ac, &tmp);
+	fd = ac->fin != NULL ? ct_audio_finisher_tmpfile(ac->fin, ac->dir) : -1;
+	if (fd < 0)
+		fd = final_open(ac, &tmp);
 	if (fd >= 0 && tmp != NULL) {
 		unlink(tmp);
 		close(fd);
@@ -1334,13 +1338,35 @@ static void direct_open(struct ct_audio_call *ac, uint32_t rate)
  * blocks that ext4 had allocated, and with the discard mount option each
  * free waited for the device).
  */
+/*
+ * Waits for ac's writes queued for the writer thread (before anything
+ * else touches the file) and takes their error, if any, into io_errno.
+ */
+static void dwait(struct ct_audio_call *ac)
+{
+	int e;
+
+	if (ac->fin == NULL)
+		return;
+	ct_audio_finisher_write_wait(ac->fin, &ac->wpending);
+	e = __atomic_load_n(&ac->werr, __ATOMIC_SEQ_CST);
+	if (e != 0 && ac->io_errno == 0)
+		ac->io_errno = e;
+}
+
 static int dslot_flush(struct ct_audio_call *ac, struct dslot *s)
 {
 	int64_t base = dbase(s->blk);
+	void *nb;
 
 	if (s->blk < 0)
 		return 0;
-	if (s->hi > s->lo && ct_pwrite_all(ac->dfd, s->buf + 2 * (s->lo - base),
+	/* to the writer thread, the slot taking a fresh block; else here */
+	if (s->hi > s->lo && ac->fin != NULL &&
+	    (nb = ct_audio_finisher_write(ac->fin, ac->dfd, s->buf, s->buf + 2 * (s->lo - base),
+	    (size_t)(s->hi - s->lo) * 4, dframe_off(s->lo), &ac->wpending, &ac->werr)) != NULL)
+		s->buf = nb;
+	else if (s->hi > s->lo && ct_pwrite_all(ac->dfd, s->buf + 2 * (s->lo - base),
 	    (size_t)(s->hi - s->lo) * 4, dframe_off(s->lo)) < 0) {
 		ac->io_errno = errno;
 		return -1;
@@ -1356,6 +1382,7 @@ static int dread(struct ct_audio_call *ac, int16_t *buf, int64_t pos, size_t n)
 {
 	size_t got = 0;
 
+	dwait(ac);
 	while (got < n * 4) {
 		ssize_t r = pread(ac->dfd, (char *)buf + got, n * 4 - got, dframe_off(pos) + (off_t)got);
 
@@ -1433,6 +1460,7 @@ static void direct_piece(struct ct_audio_call *ac, int c, int64_t pos, const int
 			if (dread(ac, tmp, pos, k) < 0)
 				return;
 		} else {
+			dwait(ac);
 			memset(tmp, 0, k * 4);     /* a block the file never had */
 		}
 		for (i = 0; i < k; i++)
@@ -1466,6 +1494,28 @@ static void direct_piece(struct ct_audio_call *ac, int c, int64_t pos, const int
 		s->lo = pos;
 	if (end > s->hi)
 		s->hi = end;
+}
+
+/*
+ * Writes out a cached block both sides have gone past (each side's audio
+ * reaches beyond its end), at once rather than when its slot is next
+ * needed, a block later: the samples are still warm in the CPU cache when
+ * write(2) copies them (issue 16: that copy was a third of the --audio
+ * profile, most of it cache misses on blocks written half a second
+ * earlier).  A packet that comes later for such a block patches the file,
+ * as for any block behind its slot: the same bytes.
+ */
+static void direct_done(struct ct_audio_call *ac)
+{
+	int64_t m = ac->ch[0].len < ac->ch[1].len ? ac->ch[0].len : ac->ch[1].len;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		struct dslot *s = &ac->dslot[i];
+
+		if (s->blk >= 0 && dbase(s->blk + 1) <= m)
+			(void)dslot_flush(ac, s);   /* an error stays in io_errno */
+	}
 }
 
 /* Writes the direct cache out, the older block first; 0 or -1. */
@@ -1506,8 +1556,10 @@ static void audio_write_src(struct ct_audio_call *ac, int c, int64_t pos, const 
 		if (k > n)
 			k = n;
 		direct_piece(ac, c, pos, s, raw, table, k);
-		if (pos + (int64_t)k > ac->ch[c].len)
+		if (pos + (int64_t)k > ac->ch[c].len) {
 			ac->ch[c].len = pos + (int64_t)k;
+			direct_done(ac);
+		}
 		pos += (int64_t)k;
 		if (table != NULL)
 			raw += k;
@@ -1528,6 +1580,7 @@ static void direct_close(struct ct_audio_call *ac)
 {
 	if (ac->dfd < 0)
 		return;
+	dwait(ac);                 /* its queued writes go to this descriptor */
 	close(ac->dfd);
 	ac->dfd = -1;
 	if (ac->fin != NULL)
@@ -1581,6 +1634,7 @@ static int direct_finish(struct ct_audio_call *ac, char **final, char *errbuf, c
 	uint8_t h[WAV_HEADER];
 	struct stat st;
 
+	dwait(ac);
 	memcpy(h, "RIFF", 4);
 	put_le32(h + 4, 36 + data);
 	memcpy(h + 8, "WAVEfmt ", 8);
@@ -1771,6 +1825,8 @@ int ct_audio_call_settle(struct ct_audio_call *ac, char *errbuf)
 			cache_flush(ac, c);
 	if (ac->dfd >= 0 && ac->io_errno == 0)
 		direct_flush(ac);
+	if (ac->dfd >= 0)
+		dwait(ac);         /* its last blocks are in the file, or io_errno says why not */
 	if (ac->io_errno != 0) {
 		snprintf(errbuf, CT_ERRBUF_SIZE, "audio: %s: %s",
 		    ac->scratch != NULL ? ac->scratch : ac->dir, strerror(ac->io_errno));

@@ -8,6 +8,8 @@
 #include "config.h"
 
 #include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -829,7 +831,9 @@ static void test_write_cache_model(const char *dir, struct ct_audio_finisher *f)
  * frames pieces land on and the gaps between them are zeroed (writer.c,
  * direct_piece).  Pieces placed after, before and across what the block
  * holds, on either side, with freed junk where the slots are allocated:
- * every frame no packet wrote must read back as zeros.
+ * every frame no packet wrote must read back as zeros; then pieces for the
+ * block both sides have left (written out early, direct_done) patch the
+ * file in place.
  */
 static void test_direct_gaps(const char *dir)
 {
@@ -841,6 +845,14 @@ static void test_direct_gaps(const char *dir)
 		{ 1, 100, 150, 0x55 },     /* before lo again, overlapping it */
 		{ 0, 4070, 60, 0x66 },     /* over the end of the first block */
 		{ 1, 6000, 100, 0x77 },    /* in the next block, after a gap */
+		/*
+		 * Both sides are past the first block now: it was written out
+		 * at once (writer.c, direct_done).  Late pieces patch the file.
+		 */
+		{ 0, 500, 100, 0x88 },     /* late, on zeros of side 0 */
+		{ 1, 250, 40, 0x99 },      /* late, over side 1's own samples */
+		{ 1, 4000, 160, 0xAA },    /* late, across the two blocks */
+		{ 0, 6050, 20, 0xBB },     /* in the second block again */
 	};
 	static short model[2][8000];
 	char errbuf[CT_ERRBUF_SIZE] = "", *path = NULL;
@@ -1584,6 +1596,115 @@ static void test_amr(const char *dir)
 #endif
 
 /*
+ * The finisher's file writer (finisher.c): writes queued in order reach
+ * the file whole, the caller's pending count returns to 0, an error is
+ * the caller's errno (a read-only descriptor: EBADF), and each queued
+ * block is traded for another one.
+ */
+static void test_writer_queue(const char *dir)
+{
+	static const struct { int rdonly; int n; int want_err; } cases[] = {
+		{ 0, 1, 0 },
+		{ 0, 100, 0 },             /* more than the queue holds */
+		{ 1, 3, EBADF },
+	};
+	struct ct_audio_finisher *f = ct_audio_finisher_new();
+	size_t t;
+
+	CHECK(f != NULL);
+	if (f == NULL)
+		return;
+	for (t = 0; t < sizeof(cases) / sizeof(cases[0]); t++) {
+		unsigned pending = 0;
+		int err = 0, fd, i, bad = 0;
+		char path[512];
+
+		snprintf(path, sizeof(path), "%s/wq-%zu", dir, t);
+		fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+		CHECK(fd >= 0);
+		if (fd < 0)
+			continue;
+		if (cases[t].rdonly) {
+			close(fd);
+			fd = open(path, O_RDONLY);
+		}
+		for (i = 0; i < cases[t].n; i++) {
+			uint8_t *b = malloc(CT_AUDIO_DBLOCK_BYTES), *nb;
+
+			CHECK(b != NULL);
+			if (b == NULL)
+				break;
+			memset(b, i + 1, CT_AUDIO_DBLOCK_BYTES);
+			/* the bytes after the first 100, as a slot's [lo, hi) */
+			nb = ct_audio_finisher_write(f, fd, b, b + 100, 1000,
+			    (off_t)i * 1000, &pending, &err);
+			CHECK(nb != NULL);
+			if (nb == NULL)
+				free(b);
+			free(nb);
+		}
+		ct_audio_finisher_write_wait(f, &pending);
+		CHECK_INT(pending, 0);
+		CHECK_INT(err, cases[t].want_err);
+		for (i = 0; !cases[t].rdonly && i < cases[t].n; i++) {
+			uint8_t r[1000];
+			int k;
+
+			CHECK_INT(pread(fd, r, sizeof(r), (off_t)i * 1000), (long)sizeof(r));
+			for (k = 0; k < 1000; k++)
+				bad += r[k] != (uint8_t)(i + 1);
+		}
+		CHECK_INT(bad, 0);
+		close(fd);
+		unlink(path);
+	}
+	ct_audio_finisher_free(f);
+}
+
+/*
+ * Unnamed files made ahead by the writer (ct_audio_finisher_tmpfile):
+ * only for the first directory asked for, each unnamed (no link) and in
+ * that directory's file system.  The writer makes them when it gets to
+ * it: the test asks again until one is there (bounded).
+ */
+static void test_writer_tmpfile(const char *dir)
+{
+	struct ct_audio_finisher *f = ct_audio_finisher_new();
+	struct stat st, sd;
+	int fd = -1, i, probe = -1;
+
+	CHECK(f != NULL);
+	if (f == NULL)
+		return;
+#ifdef O_TMPFILE
+	probe = open(dir, O_TMPFILE | O_RDWR, 0600);
+#endif
+	if (probe < 0) {                   /* none made ahead there: nothing to see */
+		ct_audio_finisher_free(f);
+		return;
+	}
+	close(probe);
+	for (i = 0; i < 20000 && fd < 0; i++) {
+		fd = ct_audio_finisher_tmpfile(f, dir);
+		if (fd < 0)
+			usleep(1000);
+	}
+	CHECK(fd >= 0);
+	CHECK_INT(ct_audio_finisher_tmpfile(f, "/nonexistent-calltap-dir"), -1);
+	if (fd >= 0) {
+		CHECK_INT(fstat(fd, &st), 0);
+		CHECK_INT(stat(dir, &sd), 0);
+		CHECK(S_ISREG(st.st_mode));
+		CHECK_INT(st.st_nlink, 0);
+		CHECK(st.st_dev == sd.st_dev);
+		CHECK_INT(write(fd, "x", 1), 1);
+		close(fd);
+	}
+	ct_audio_finisher_free(f);         /* closes the files it still holds */
+	CHECK_INT(count_entries(dir), 0);
+}
+
+/*
  * The finisher thread: recordings handed over in turn come out as the
  * in-place finish writes them, in 3 formats; one whose directory vanished
  * before the worker got to it is counted as a failure with the path named.
@@ -1732,6 +1853,8 @@ int main(void)
 	test_cache_idle(dir, 0);
 	test_cache_idle(dir, 1000);
 	test_finisher(dir);
+	test_writer_queue(dir);
+	test_writer_tmpfile(dir);
 	test_finisher_reports(dir);
 	test_rate_switch(dir);
 	test_rate_first_dropped(dir);
