@@ -66,9 +66,9 @@
  *    direction: the INVITE's destination address sent a SIP response (any,
  *    to any call) that the table saw at most noresponse_timeout_us before
  *    the INVITE's last activity, or later.  Those times are kept per
- *    address in a small direct-mapped table under the keyed hash (HEARD_SLOTS;
- *    a colliding address takes the slot, which only ever falls back to the
- *    long wait).  So a one-way mirror (requests only) or a destination that
+ *    address, for the HEARD_MAX addresses that responded most recently
+ *    (calltap/recent.h; one forgotten only ever falls back to the long
+ *    wait).  So a one-way mirror (requests only) or a destination that
  *    never answered anything keeps the setup timeout.  The call is closed
  *    as for the setup timeout (unfinished, truncated), with hangup_reason
  *    "no response (timer B)"; a response that comes later while it
@@ -129,6 +129,7 @@
 #include "calltap/err.h"
 #include "calltap/hashtab.h"
 #include "calltap/list.h"
+#include "calltap/recent.h"
 #include "calltap/sigpath.h"
 #include "forks.h"
 
@@ -150,9 +151,9 @@ enum elist { E_NORESP = 0, E_BARE, E_SETTLED, E_COUNT };
 #define BUCKETS_MIN 1024  /* initial hash buckets (power of two) */
 #define REQUEUE_MAX 8     /* call-list heads re-queued per eviction decision at most */
 #define GRACE_US INT64_C(1000000) /* normal wait for a response, an ACK or a re-sent INVITE */
-#define ENDED_SLOTS 65536         /* Call-IDs of recorded calls remembered (power of two) */
+#define ENDED_MAX 65536           /* Call-IDs of recorded calls remembered */
 #define KEEP_BYTES 192            /* inline room of a call: Call-ID, tokens, record strings */
-#define HEARD_SLOTS 1024          /* addresses remembered as sending responses (power of two) */
+#define HEARD_MAX 1024            /* addresses remembered as sending responses */
 #define SPARE_MAX 4096            /* freed calls kept for reuse at most (2.5 MB): about
                                      a second of a flood, freed in bursts on the tick */
 
@@ -210,12 +211,6 @@ struct ct_dialog {
 	bool fail_inferred;            /* DS_CHALLENGED after the ACK of an unseen failure */
 };
 
-/* An address that sent a SIP response, and when it last did (capture time). */
-struct heard {
-	struct ct_addr addr;
-	int64_t last_us;
-};
-
 struct ct_dialog_table {
 	struct ct_dialog_cfg cfg;
 	struct ct_dialog_hooks hooks;
@@ -224,11 +219,13 @@ struct ct_dialog_table {
 	struct ct_list lists[L_COUNT];
 	struct ct_list elists[E_COUNT];
 	struct ct_list blist;          /* calls waiting for Timer B (bl), by activity */
-	struct heard *heard;           /* HEARD_SLOTS addresses that sent responses, NULL until one */
-	uint32_t heard_last;           /* slot of the latest response's source */
+	struct ct_recent heard;        /* keyed hash of an address that sent a SIP response ->
+	                                  when it last did (capture time), HEARD_MAX at most */
+	struct ct_addr heard_addr;     /* the latest response's source ... */
+	int64_t *heard_val;            /* ... and its value in heard (the latest put), or NULL */
 	struct ct_dialog_stats st;
-	uint64_t *ended;               /* keyed hashes of the Call-IDs of calls recorded and freed,
-	                                  direct-mapped (ENDED_SLOTS, NULL until the first) */
+	struct ct_recent ended;        /* keyed hashes of the Call-IDs of calls recorded and
+	                                  freed, the latest ENDED_MAX */
 	uint64_t drops;                /* capture drops so far (live capture) */
 	bool drops_known;              /* drops is set: records carry capture_drops */
 	struct ct_list spare;          /* freed calls for reuse (by tl), at most SPARE_MAX */
@@ -529,54 +526,57 @@ static struct ct_dialog *tl_last(const struct ct_list *l)
 }
 
 /* Keyed hash of address a (family and address bytes) for the heard table. */
-static uint32_t heard_slot(const struct ct_dialog_table *t, const struct ct_addr *a)
+static uint64_t heard_key(const struct ct_dialog_table *t, const struct ct_addr *a)
 {
 	uint8_t key[17];
 	size_t n = a->family == 4 ? 4 : a->family == 6 ? 16 : 0;
 
 	key[0] = a->family;
 	memcpy(key + 1, a->a, n);
-	return (uint32_t)(ct_htab_hash(&t->tab, key, n + 1) & (HEARD_SLOTS - 1));
+	return ct_htab_hash(&t->tab, key, n + 1);
 }
 
 /*
  * Address a sent a SIP response at ts_us (Timer B's proof that the tap
  * sees the reverse direction).  O(1): the source of the previous response
- * is checked first (a PBX answers most), else one keyed hash.
+ * (a PBX answers most) costs a compare, another one a keyed hash.  Past
+ * HEARD_MAX addresses the one that responded least recently is forgotten,
+ * whatever the hash key (so a run's result never depends on it).
  */
 static void heard_note(struct ct_dialog_table *t, const struct ct_addr *a, int64_t ts_us)
 {
-	struct heard *h;
+	int64_t *v;
+	int fresh;
 
 	if (t->cfg.noresponse_timeout_us <= 0 || a->family == 0)
 		return;
-	if (t->heard == NULL && (t->heard = calloc(HEARD_SLOTS, sizeof(*t->heard))) == NULL)
-		return;   /* no memory: Timer B never proven, the setup timeout decides */
-	h = &t->heard[t->heard_last];
-	if (!ct_addr_eq(&h->addr, a)) {
-		t->heard_last = heard_slot(t, a);
-		h = &t->heard[t->heard_last];
-		if (!ct_addr_eq(&h->addr, a)) {
-			h->addr = *a;
-			h->last_us = ts_us;
+	if (t->heard_val != NULL && ct_addr_eq(&t->heard_addr, a)) {
+		v = t->heard_val;
+	} else {
+		if ((v = ct_recent_put(&t->heard, heard_key(t, a), &fresh)) == NULL)
+			return;   /* no memory: Timer B never proven, the setup timeout decides */
+		t->heard_addr = *a;
+		t->heard_val = v;
+		if (fresh) {
+			*v = ts_us;
 			return;
 		}
 	}
-	if (ts_us > h->last_us)
-		h->last_us = ts_us;
+	if (ts_us > *v)
+		*v = ts_us;
 }
 
 /* When address a last sent a SIP response (heard_note), CT_TIME_NONE if not known. */
 static int64_t heard_last(const struct ct_dialog_table *t, const struct ct_addr *a)
 {
-	const struct heard *h;
+	const int64_t *v;
 
-	if (t->heard == NULL || a->family == 0)
+	if (a->family == 0)
 		return CT_TIME_NONE;
-	h = &t->heard[t->heard_last];   /* the latest responder: a flood's target, often */
-	if (!ct_addr_eq(&h->addr, a))
-		h = &t->heard[heard_slot(t, a)];
-	return ct_addr_eq(&h->addr, a) ? h->last_us : CT_TIME_NONE;
+	if (t->heard_val != NULL && ct_addr_eq(&t->heard_addr, a))
+		return *t->heard_val;   /* the latest responder: a flood's target, often */
+	v = ct_recent_get(&t->heard, heard_key(t, a));
+	return v != NULL ? *v : CT_TIME_NONE;
 }
 
 /* The first (least recent) call of eviction list l, or NULL. */
@@ -1280,6 +1280,10 @@ struct ct_dialog_table *ct_dialog_table_new(const struct ct_dialog_cfg *cfg,
 	if (ct_htab_init(&t->tab, BUCKETS_MIN, t->cfg.max_dialogs != 0 &&
 	    t->cfg.max_dialogs < SIZE_MAX / 2 ? 2 * t->cfg.max_dialogs : CT_HTAB_UNBOUNDED) != CT_OK)
 		goto fail;
+	/* Out of memory here, they stay empty: Timer B never proven, late
+	 * messages of recorded calls may open partial records. */
+	(void)ct_recent_init(&t->heard, HEARD_MAX);
+	(void)ct_recent_init(&t->ended, ENDED_MAX);
 	return t;
 fail:
 	free(t);
@@ -1301,8 +1305,8 @@ void ct_dialog_table_free(struct ct_dialog_table *t)
 	while ((l = ct_list_pop_first(&t->spare)) != NULL)
 		free(ct_container_of(l, struct ct_dialog, tl));
 	ct_htab_fini(&t->tab);
-	free(t->ended);
-	free(t->heard);
+	ct_recent_fini(&t->ended);
+	ct_recent_fini(&t->heard);
 	free(t);
 }
 
@@ -1652,7 +1656,7 @@ enum ct_dialog_need ct_dialog_prescan_need(const struct ct_dialog_table *t,
 		if (initial)
 			return CT_DIALOG_NEED_ALL;
 		if (!partial_opens(m, idx) ||
-		    (t->ended != NULL && t->ended[h & (ENDED_SLOTS - 1)] == h))
+		    ct_recent_get(&t->ended, h) != NULL)
 			return CT_DIALOG_NEED_KEYS;
 		return CT_DIALOG_NEED_ALL;
 	}
@@ -1999,16 +2003,14 @@ static void partial_discard(struct ct_dialog_table *t, struct ct_dialog *d,
  * Remembers the Call-ID of d, a call being freed, when it was recorded: a
  * late message of it (the BYE of a call the media timeout or an eviction
  * closed, coming after its linger) must not open a second record as a call
- * in progress.  Direct-mapped by keyed hash: O(1), bounded (ENDED_SLOTS);
- * a newer call may take an older one's slot, which is then forgotten.
+ * in progress.  O(1), bounded: the latest ENDED_MAX are remembered
+ * (calltap/recent.h: what is forgotten never depends on the hash key).
  */
 static void partial_remember(struct ct_dialog_table *t, const struct ct_dialog *d)
 {
 	if (d->state != DS_ENDED || d->pending != NULL || partial_unproven(d))
 		return;
-	if (t->ended == NULL && (t->ended = calloc(ENDED_SLOTS, sizeof(*t->ended))) == NULL)
-		return;
-	t->ended[d->hn.hash & (ENDED_SLOTS - 1)] = d->hn.hash;
+	(void)ct_recent_put(&t->ended, d->hn.hash, NULL);
 }
 
 /*
@@ -2118,7 +2120,7 @@ static struct ct_dialog *partial_open(struct ct_dialog_table *t, const struct ct
 	bool ok = true, setup;
 
 	if (!partial_opens(m, idx) ||
-	    (t->ended != NULL && t->ended[h & (ENDED_SLOTS - 1)] == h))
+	    ct_recent_get(&t->ended, h) != NULL)
 		return NULL;   /* not call traffic, or a late message of a call recorded */
 	if (t->cfg.max_dialogs != 0 && t->st.active >= t->cfg.max_dialogs) {
 		/* Full: only an older unproven one makes room (a flood cycles). */

@@ -2487,6 +2487,63 @@ static void test_timer_b(void)
 	}
 }
 
+/*
+ * Timer B's memory of responders (1,024 addresses) forgets the one that
+ * responded least recently, whatever the table's random key: the PBX heard
+ * before 1,023 other responders still proves the tap two-way, before 1,024
+ * it is forgotten (the setup timeout decides).  Each row runs on several
+ * tables (so under several random keys) with the same outcome.  A
+ * direct-mapped memory let a colliding responder take the PBX's slot in
+ * about 1 run in 100 (threads.sh compared two runs: calls_timed_out 5000 vs
+ * 4523).
+ */
+static void test_timer_b_responders(void)
+{
+	static const struct tcall legit = { "tr-legit", "11", NULL, "ta", "21", "ua", 1, 2, 5060, 5060 };
+	static const struct tcall flood = { "tr-flood", "12", NULL, "tf", "22", NULL, 3, 2, 5060, 5060 };
+	static const struct tcall other = { "tr-other", "13", NULL, "to", "23", "uo", 5, 6, 5060, 5060 };
+	static const struct {
+		unsigned others;       /* responders after the PBX */
+		bool timer_b;
+	} rows[] = { { 0, true }, { 1023, true }, { 1024, false }, { 5000, false } };
+	const int64_t inv = T0 + 101 * SEC;
+	struct ct_call_record *r;
+	struct ct_dialog_table *t;
+	struct collector c;
+	struct ct_sip_msg m;
+	size_t i, k, run;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		for (run = 0; run < 8; run++) {
+			t = table(&c, NULL);
+			answered(t, &legit, T0 + 95 * SEC);
+			for (k = 0; k < rows[i].others; k++) {
+				base(&m, &other, T0 + 100 * SEC + (int64_t)k, false, &none);
+				m.t.src.a[1] = 1;
+				m.t.src.a[2] = (uint8_t)(k >> 8);
+				m.t.src.a[3] = (uint8_t)k;
+				m.status = 200;
+				m.reason_phrase = (char *)"OK";
+				snprintf(m.cseq_method, sizeof(m.cseq_method), "OPTIONS");
+				m.cseq = 1;
+				ct_dialog_on_msg(t, &m);
+			}
+			invite(t, &flood, 1, inv, NULL);
+			ct_dialog_expire(t, inv + 32 * SEC);
+			for (k = 0, r = NULL; k < c.n; k++)
+				if (strcmp(c.recs[k]->call_id, "tr-flood") == 0)
+					r = c.recs[k];
+			CHECK_INT(r != NULL, rows[i].timer_b);
+			CHECK_INT(stats(t).noresponse_timeouts, rows[i].timer_b);
+			if (r != NULL)
+				CHECK_STR(r->hangup_reason, "no response (timer B)");
+			ct_dialog_flush(t);
+			ct_dialog_table_free(t);
+			collector_fini(&c);
+		}
+	}
+}
+
 /* ---- calls already in progress and one-way mirrors ------------------------ */
 
 /* The expected record of call c seen from start on, its start not seen. */
@@ -2893,6 +2950,7 @@ int main(void)
 	test_zero_linger();
 	test_emission_order();
 	test_timer_b();
+	test_timer_b_responders();
 	test_partial_answered();
 	test_partial_failures();
 	test_partial_roles();
