@@ -649,9 +649,10 @@ struct ct_audio_finisher *ct_audio_finisher_new(void)
 	f->busy = 1;
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
+	writer_start(&f->wq);   /* first: the recorder reads wq.started from its start on */
 	rc = pthread_create(&f->thread, NULL, recorder_main, f);
-	if (rc == 0)
-		writer_start(&f->wq);
+	if (rc != 0)
+		writer_stop(&f->wq);    /* no recorder: every entry in place, no writer */
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	f->threaded = rc == 0;
 	if (!f->threaded)
