@@ -114,7 +114,8 @@ enum {
 	EPF_SDP = 1,      /* announced in SDP (else learnt from the call's RTP) */
 	EPF_USED = 2,     /* a stream was taken through it: never retired */
 	EPF_RECV = 4,     /* a stream was taken into it (NAT latch done) */
-	EPF_NOINDEX = 8   /* not in the hash (MEDIA_MAX_SAME_EP): rule 1 only */
+	EPF_NOINDEX = 8,  /* not in the hash (MEDIA_MAX_SAME_EP): rule 1 only */
+	EPF_KEY = 16      /* holds its address:port's count (kn in the key table) */
 };
 
 struct endpoint {
@@ -126,6 +127,8 @@ struct endpoint {
 	struct call_media *cm;
 	struct ct_hnode hn;       /* in the endpoint table */
 	struct endpoint *cnext;   /* call's list, most recent first */
+	struct ct_hnode kn;       /* EPF_KEY: in the key table, under hn's hash */
+	uint8_t nsame;            /* EPF_KEY: indexed endpoints at this address:port */
 };
 
 /*
@@ -173,6 +176,11 @@ struct call_media {
 
 struct ct_media_table {
 	struct ct_htab ep;              /* endpoints by address:port */
+	struct ct_htab epk;             /* per indexed address:port, the one endpoint that
+	                                   counts them (EPF_KEY), by ep's hash: adding one
+	                                   never walks the others (a flood of calls on one
+	                                   address:port walked 32 a call: a quarter of the
+	                                   capture thread's time) */
 	struct ct_htab st;              /* call streams by 4-tuple */
 	size_t max_flows;               /* streams, and endpoints, at most */
 	size_t n_endpoints;             /* indexed or not */
@@ -313,10 +321,46 @@ static struct endpoint *ep_find(const struct ct_media_table *t, const struct ct_
 	return best;
 }
 
+/* The endpoint counting the indexed ones at a:port (hash h), or NULL: none. */
+static struct endpoint *ep_key(const struct ct_media_table *t, uint64_t h,
+    const struct ct_addr *a, uint16_t port)
+{
+	struct ct_hnode *n;
+
+	for (n = ct_htab_first(&t->epk, h); n != NULL; n = ct_htab_next(n)) {
+		struct endpoint *e = ct_container_of(n, struct endpoint, kn);
+
+		if (e->port == port && ct_addr_eq(&e->addr, a))
+			return e;
+	}
+	return NULL;
+}
+
+/*
+ * Takes e out of the index (if in it), and out of its address:port's count:
+ * when e held the count, another indexed endpoint there takes it over.
+ * O(chain).
+ */
 static void ep_unlink(struct ct_media_table *t, struct endpoint *e)
 {
-	if (!(e->flags & EPF_NOINDEX))
-		ct_htab_remove(&t->ep, &e->hn);
+	struct endpoint *k;
+	uint64_t h = e->hn.hash;
+
+	if (e->flags & EPF_NOINDEX)
+		return;
+	ct_htab_remove(&t->ep, &e->hn);
+	if (!(e->flags & EPF_KEY)) {
+		if ((k = ep_key(t, h, &e->addr, e->port)) != NULL && k->nsame > 0)
+			k->nsame--;
+		return;
+	}
+	ct_htab_remove(&t->epk, &e->kn);
+	e->flags &= (uint8_t)~EPF_KEY;
+	if (e->nsame > 1 && (k = ep_match(ct_htab_first(&t->ep, h), &e->addr, e->port)) != NULL) {
+		k->flags |= EPF_KEY;
+		k->nsame = (uint8_t)(e->nsame - 1);
+		ct_htab_insert(&t->epk, &k->kn, h);
+	}
 }
 
 /* Keeps the first recording error for the report; counts every one. */
@@ -387,8 +431,7 @@ static bool ep_retire_one(struct ct_media_table *t, struct call_media *cm)
 static struct endpoint *ep_add(struct ct_media_table *t, struct call_media *cm,
     const struct ct_addr *a, uint16_t port, uint8_t side, uint8_t flags)
 {
-	struct endpoint **pp, *e, *x;
-	size_t same = 0;
+	struct endpoint **pp, *e, *k;
 	uint64_t h;
 
 	for (pp = &cm->endpoints; *pp != NULL; pp = &(*pp)->cnext) {
@@ -426,15 +469,20 @@ static struct endpoint *ep_add(struct ct_media_table *t, struct call_media *cm,
 		cm->n_learnt++;
 	t->n_endpoints++;
 	h = ep_hash(&t->ep, a, port);   /* once: the count and the insert */
-	for (x = ep_match(ct_htab_first(&t->ep, h), a, port); x != NULL &&
-	    same < MEDIA_MAX_SAME_EP; x = ep_next(x, a, port))
-		same++;
-	if (same >= MEDIA_MAX_SAME_EP) {
+	k = ep_key(t, h, a, port);
+	if (k != NULL && k->nsame >= MEDIA_MAX_SAME_EP) {
 		e->flags |= EPF_NOINDEX;
 		t->stats.endpoints_unindexed++;
 		return e;
 	}
 	ct_htab_insert(&t->ep, &e->hn, h);
+	if (k != NULL) {
+		k->nsame++;
+	} else {
+		e->flags |= EPF_KEY;
+		e->nsame = 1;
+		ct_htab_insert(&t->epk, &e->kn, h);
+	}
 	return e;
 }
 
@@ -455,6 +503,7 @@ struct ct_media_table *ct_media_new(size_t max_flows)
 	ct_list_init(&t->spare_cm);
 	/* Each grows with its load up to its bound (max_flows entries). */
 	if (ct_htab_init(&t->ep, MEDIA_MIN_BUCKETS, t->max_flows) != CT_OK ||
+	    ct_htab_init(&t->epk, MEDIA_MIN_BUCKETS, t->max_flows) != CT_OK ||
 	    ct_htab_init(&t->st, MEDIA_MIN_BUCKETS, t->max_flows) != CT_OK ||
 	    ct_htab_init(&t->orph, MEDIA_MIN_BUCKETS, t->max_flows / 4) != CT_OK) {
 		ct_media_free(t);
@@ -738,6 +787,7 @@ void ct_media_free(struct ct_media_table *t)
 		free(e);
 	}
 	ct_htab_fini(&t->ep);
+	ct_htab_fini(&t->epk);
 	ct_htab_fini(&t->st);
 	ct_htab_fini(&t->orph);
 	free(t);
@@ -1286,7 +1336,8 @@ void ct_media_get_stats(const struct ct_media_table *t, struct ct_media_stats *s
 	st->endpoints = t->n_endpoints;
 	st->flows = ct_htab_count(&t->st);
 	st->orphan_flows = ct_htab_count(&t->orph);
-	st->bytes = sizeof(*t) + (ct_htab_buckets(&t->ep) + ct_htab_buckets(&t->st) +
+	st->bytes = sizeof(*t) + (ct_htab_buckets(&t->ep) + ct_htab_buckets(&t->epk) +
+	    ct_htab_buckets(&t->st) +
 	    ct_htab_buckets(&t->orph)) * sizeof(void *) + t->n_endpoints * sizeof(struct endpoint) +
 	    (st->flows + st->orphan_flows) * sizeof(struct mstream) +
 	    t->n_calls * (sizeof(struct call_media) + MEDIA_MAX_PT * sizeof(struct pt_name));

@@ -1008,6 +1008,49 @@ static void test_media_collisions(void)
 	CHECK_INT(burst(&c, T0 + 300 * SEC, "198.51.100.99", 31000, "203.0.113.10", 12000 + 2 * 199,
 	    0x99, 1, 5, CT_MEDIA_CALL), 5);
 	mctx_fini(&c);
+
+	/*
+	 * The count per address:port follows calls ending: 40 calls on one
+	 * address:port (32 indexed), the first 10 end (10 places free), 10
+	 * new ones are all indexed, the 11th is not; then every call ends and
+	 * a new one is indexed again.  The count is kept by one endpoint of
+	 * the 32, which hands it over when its call ends.
+	 */
+	mctx_init(&c, 0);
+	for (i = 0; i < 40; i++) {
+		snprintf(cid, sizeof(cid), "churn-%u", i);
+		call_setup(&c, T0 + i * 1000, cid, "198.51.100.10", "192.168.1.100", 5004,
+		    "203.0.113.10", (unsigned)(12000 + 2 * i));
+	}
+	ct_media_get_stats(c.mt, &ms);
+	CHECK_INT(ms.endpoints_unindexed, 2 * (40 - 32));
+	for (i = 0; i < 10; i++) {
+		snprintf(cid, sizeof(cid), "churn-%u", i);
+		sip(&c, T0 + 10 * SEC, cid, "BYE", 0, NULL, 2, true, "198.51.100.10", "203.0.113.10", "", 0);
+		sip(&c, T0 + 10 * SEC + 1000, cid, NULL, 200, "BYE", 2, false, "203.0.113.10",
+		    "198.51.100.10", "", 0);
+	}
+	ct_dialog_expire(c.dt, T0 + 60 * SEC);   /* past their linger */
+	ct_media_get_stats(c.mt, &ms);
+	CHECK_INT(ms.endpoints, 4 * 30);
+	for (i = 40; i < 51; i++) {
+		snprintf(cid, sizeof(cid), "churn-%u", i);
+		call_setup(&c, T0 + 61 * SEC + i * 1000, cid, "198.51.100.10", "192.168.1.100", 5004,
+		    "203.0.113.10", (unsigned)(12000 + 2 * i));
+		ct_media_get_stats(c.mt, &ms);
+		CHECK_INT(ms.endpoints_unindexed, 2 * (40 - 32) + (i == 50 ? 2 : 0));
+	}
+	ct_dialog_flush(c.dt);
+	ct_media_flush(c.mt);
+	ct_media_get_stats(c.mt, &ms);
+	CHECK_INT(ms.endpoints, 0);
+	call_setup(&c, T0 + 70 * SEC, "churn-new", "198.51.100.10", "192.168.1.100", 5004,
+	    "203.0.113.10", 13000);
+	ct_media_get_stats(c.mt, &ms);
+	CHECK_INT(ms.endpoints_unindexed, 2 * (40 - 32) + 2);   /* a counter: the new one is indexed */
+	CHECK_INT(burst(&c, T0 + 71 * SEC, "192.168.1.100", 5004, "203.0.113.10", 13000,
+	    0x77, 1, 5, CT_MEDIA_CALL), 5);
+	mctx_fini(&c);
 }
 
 /* One RTCP sender report (28 bytes) src -> dst; returns ct_media_packet's result. */
