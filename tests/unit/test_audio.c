@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -980,6 +981,73 @@ static void test_store(const char *dir, size_t direct_max)
 }
 
 /*
+ * A WAV written from the store leaves digital silence as holes (writer.c,
+ * interleave): a call with 0.2 s of tone every 3 s (2.8 s without a
+ * packet, under MAX_HOLE_US), ten times, read back exact, its size the
+ * whole length, its disk use under half of it (checked where the file
+ * system keeps holes: a file extended by ftruncate() takes no block).
+ */
+static void test_sparse_wav(const char *dir)
+{
+	struct ct_audio_finisher *f = ct_audio_finisher_new();
+	char errbuf[CT_ERRBUF_SIZE] = "", *path = NULL, probe[4096];
+	struct ct_audio_call *ac;
+	struct stat st;
+	bool holes = false;
+	const long frames = (150 * 9 + 10) * 160L;
+	long n, k, bad = 0;
+	short *b = NULL;
+	SF_INFO info;
+	int fd, c, r;
+
+	CHECK(f != NULL);
+	if (f == NULL)
+		return;
+	snprintf(probe, sizeof(probe), "%s/hole-probe", dir);
+	fd = open(probe, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	if (fd >= 0 && ftruncate(fd, 1 << 20) == 0 && fstat(fd, &st) == 0)
+		holes = st.st_blocks == 0;
+	if (fd >= 0)
+		close(fd);
+	unlink(probe);
+	ct_audio_finisher_set_direct_max(f, 0);   /* through the store */
+	ac = ct_audio_call_new(dir, CT_AUDIO_WAV, "sparse", START_US, errbuf);
+	CHECK(ac != NULL);
+	if (ac == NULL) {
+		ct_audio_finisher_free(f);
+		return;
+	}
+	ct_audio_call_set_finisher(ac, f);
+	for (r = 0; r < 10; r++)
+		add_flat(ac, 150 * r, 10, (uint8_t)(0x10 + r));
+	CHECK_INT(ct_audio_finisher_submit(f, ac, &path, NULL, errbuf), 0);
+	ct_audio_finisher_drain(f);
+	CHECK_INT(ct_audio_finisher_take_errors(f, errbuf), 0);
+	CHECK(path != NULL);
+	if (path == NULL) {
+		ct_audio_finisher_free(f);
+		return;
+	}
+	CHECK_INT(file_size(path), 44 + frames * 4);
+	n = read_file(path, &b, &info);
+	CHECK_INT(n, frames);
+	for (k = 0; k < n; k++)
+		for (c = 0; c < 2; c++) {
+			long pk = k / 160;
+			short want = pk % 150 < 10 ? ct_g711_ulaw_decode((uint8_t)(0x10 + pk / 150)) : 0;
+
+			bad += b[2 * k + c] != want;
+		}
+	CHECK_INT(bad, 0);
+	free(b);
+	if (holes && stat(path, &st) == 0)
+		CHECK((long long)st.st_blocks * 512 < (44 + frames * 4) / 2);
+	unlink(path);
+	free(path);
+	ct_audio_finisher_free(f);
+}
+
+/*
  * The write-cache budget (CT_AUDIO_CACHE_MAX, here three calls' worth):
  * 40 calls record at once, their packets interleaved, each jumping back
  * over two blocks now and then; every call's buffers are written out and
@@ -1847,6 +1915,7 @@ int main(void)
 	test_write_cache_model(dir, NULL);
 	test_direct_gaps(dir);
 	test_store(dir, 0);
+	test_sparse_wav(dir);
 	test_store(dir, 10);
 	test_cache_budget(dir, 0);
 	test_cache_budget(dir, 1000);
