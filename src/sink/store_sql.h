@@ -67,8 +67,10 @@
  * the stored repeat_count of that number's later calls may be low (the
  * report recomputes history from the store and stays exact).
  */
-#define CT_SQL_REPEAT_MAX "64"
-#define CT_SQL_REPEAT_ROWS 64   /* CT_SQL_REPEAT_MAX as a number */
+#define CT_SQL_REPEAT_ROWS 64
+#define CT_SQL_STR_(x) #x
+#define CT_SQL_STR(x) CT_SQL_STR_(x)
+#define CT_SQL_REPEAT_MAX CT_SQL_STR(CT_SQL_REPEAT_ROWS)   /* the same, as SQL text */
 /* The ids of the rows CT_SQL_REPEAT raises (its subquery). */
 #define CT_SQL_REPEAT_IDS(NUMBER, START) \
 	"SELECT id FROM calls WHERE caller_number = " NUMBER \
