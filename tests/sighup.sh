@@ -50,8 +50,10 @@ sleep 1.2   # the database commits within a second
 for f in o.json o.csv o.txt o.db o.orph; do mv "$t/$f" "$t/$f.1"; done
 kill -HUP "$pid"
 # The pipe is idle: the reopen comes from the idle flusher, within a second.
+# Each output reopens on its own thread: wait for every file, not the first.
 i=0
-while [ ! -f "$t/o.orph" ] && [ $i -lt 30 ]; do sleep 0.1; i=$((i + 1)); done
+while [ $i -lt 30 ] && ! { [ -f "$t/o.json" ] && [ -f "$t/o.csv" ] && [ -f "$t/o.txt" ] &&
+    [ -f "$t/o.db" ] && [ -f "$t/o.orph" ]; }; do sleep 0.1; i=$((i + 1)); done
 for f in o.json o.csv o.txt o.db o.orph; do
 	[ -f "$t/$f" ] || bad "SIGHUP on an idle pipe: $f not created again"
 done
