@@ -82,6 +82,7 @@
 #include "calltap/list.h"
 #include "calltap/media.h"
 #include "calltap/rtp.h"
+#include "calltap/slab.h"
 
 #define MEDIA_MAX_PT 24      /* payload type names kept per call */
 #define MEDIA_PT_STEP 4      /* pts[] grows by this many (most calls offer <= 4) */
@@ -91,8 +92,6 @@
 #define MEDIA_MAX_SAME_EP 32  /* calls indexed under one address:port */
 #define MEDIA_MAX_PENDING 4   /* refused streams per call checked again later */
 #define MEDIA_MAX_STREAMS_CALL 64 /* streams per call (audio + video, SSRC changes) */
-#define MEDIA_SPARE_EP 4096   /* freed endpoints kept for reuse at most (a call's SDP
-                                 adds two; a flood of answered calls frees them in bursts) */
 #define MEDIA_SPARE_CM 1024   /* freed call media kept for reuse at most, with their pts[] */
 
 #if defined(__GNUC__) || defined(__clang__)
@@ -186,8 +185,9 @@ struct ct_media_table {
 	size_t n_endpoints;             /* indexed or not */
 	size_t n_calls;                 /* call media in calls */
 	uint64_t ep_serial;
-	struct endpoint *spare_ep;      /* freed endpoints for reuse (cnext-linked) */
-	size_t n_spare_ep;
+	struct ct_slab ep_slab;         /* endpoints (a call's SDP adds two; a flood of
+	                                   answered calls makes them by the 100k) */
+	struct ct_slab cm_slab;         /* call media (but the spares' pts[]) */
 	struct ct_list spare_cm;        /* freed call media for reuse (by link), pts[] kept */
 	size_t n_spare_cm;
 	struct ct_list calls;           /* every call's media */
@@ -382,26 +382,13 @@ static void ep_remove(struct ct_media_table *t, struct endpoint **pp)
 		e->cm->n_learnt--;
 	t->n_endpoints--;
 	ep_unlink(t, e);
-	if (t->n_spare_ep < MEDIA_SPARE_EP) {
-		e->cnext = t->spare_ep;
-		t->spare_ep = e;
-		t->n_spare_ep++;
-		return;
-	}
-	free(e);
+	ct_slab_free(&t->ep_slab, e);
 }
 
-/* A zeroed endpoint: a spare one (ep_remove) or a new one; NULL when out of memory. */
+/* A zeroed endpoint, or NULL when out of memory. */
 static struct endpoint *ep_alloc(struct ct_media_table *t)
 {
-	struct endpoint *e = t->spare_ep;
-
-	if (e == NULL)
-		return calloc(1, sizeof(*e));
-	t->spare_ep = e->cnext;
-	t->n_spare_ep--;
-	memset(e, 0, sizeof(*e));
-	return e;
+	return ct_slab_alloc(&t->ep_slab);
 }
 
 /*
@@ -501,6 +488,8 @@ struct ct_media_table *ct_media_new(size_t max_flows)
 	ct_list_init(&t->calls);
 	ct_list_init(&t->orph_lru);
 	ct_list_init(&t->spare_cm);
+	ct_slab_init(&t->ep_slab, sizeof(struct endpoint));
+	ct_slab_init(&t->cm_slab, sizeof(struct call_media));
 	/* Each grows with its load up to its bound (max_flows entries). */
 	if (ct_htab_init(&t->ep, MEDIA_MIN_BUCKETS, t->max_flows) != CT_OK ||
 	    ct_htab_init(&t->epk, MEDIA_MIN_BUCKETS, t->max_flows) != CT_OK ||
@@ -581,7 +570,7 @@ static void call_media_free(struct ct_media_table *t, struct call_media *cm)
 		return;
 	}
 	free(cm->pts);
-	free(cm);
+	ct_slab_free(&t->cm_slab, cm);
 }
 
 /* The stream of pkt's 4-tuple and ssrc in table h (streams or orphans), or NULL. */
@@ -778,14 +767,10 @@ void ct_media_free(struct ct_media_table *t)
 		struct call_media *cm = ct_container_of(l, struct call_media, link);
 
 		free(cm->pts);
-		free(cm);
+		ct_slab_free(&t->cm_slab, cm);
 	}
-	while (t->spare_ep != NULL) {
-		struct endpoint *e = t->spare_ep;
-
-		t->spare_ep = e->cnext;
-		free(e);
-	}
+	ct_slab_fini(&t->ep_slab);
+	ct_slab_fini(&t->cm_slab);
 	ct_htab_fini(&t->ep);
 	ct_htab_fini(&t->epk);
 	ct_htab_fini(&t->st);
@@ -812,7 +797,7 @@ static struct call_media *call_media_get(struct ct_media_table *t, struct ct_dia
 		memset(cm, 0, sizeof(*cm));
 		cm->pts = pts;
 		cm->cap_pt = cap;
-	} else if ((cm = calloc(1, sizeof(*cm))) == NULL) {
+	} else if ((cm = ct_slab_alloc(&t->cm_slab)) == NULL) {
 		return NULL;
 	}
 	cm->d = d;

@@ -130,6 +130,7 @@
 #include "calltap/hashtab.h"
 #include "calltap/list.h"
 #include "calltap/recent.h"
+#include "calltap/slab.h"
 #include "calltap/sigpath.h"
 #include "forks.h"
 
@@ -154,8 +155,6 @@ enum elist { E_NORESP = 0, E_BARE, E_SETTLED, E_COUNT };
 #define ENDED_MAX 65536           /* Call-IDs of recorded calls remembered */
 #define KEEP_BYTES 192            /* inline room of a call: Call-ID, tokens, record strings */
 #define HEARD_MAX 1024            /* addresses remembered as sending responses */
-#define SPARE_MAX 4096            /* freed calls kept for reuse at most (2.5 MB): about
-                                     a second of a flood, freed in bursts on the tick */
 
 struct ct_dialog {
 	struct ct_hnode hn;            /* in the table, by keyed hash of the whole Call-ID */
@@ -228,8 +227,8 @@ struct ct_dialog_table {
 	                                  freed, the latest ENDED_MAX */
 	uint64_t drops;                /* capture drops so far (live capture) */
 	bool drops_known;              /* drops is set: records carry capture_drops */
-	struct ct_list spare;          /* freed calls for reuse (by tl), at most SPARE_MAX */
-	unsigned n_spare;
+	struct ct_slab slab;           /* where calls live (calltap/slab.h): a flood's
+	                                  400k calls in huge pages, not 4 KiB faults */
 };
 
 /* Calls already in progress and one-way mirrors (their section is at the end). */
@@ -711,34 +710,17 @@ static void dialog_release(struct ct_dialog *d)
 		ct_call_record_free(d->pending);
 }
 
-/*
- * A zeroed call: a spare one (a flood creates and frees thousands per
- * second; malloc's own caches do not hold that many) or a new one.  NULL
- * when out of memory.
- */
+/* A zeroed call from the table's slab, or NULL (out of memory). */
 static struct ct_dialog *dialog_alloc(struct ct_dialog_table *t)
 {
-	struct ct_list *l = ct_list_pop_first(&t->spare);
-	struct ct_dialog *d;
-
-	if (l == NULL)
-		return calloc(1, sizeof(*d));
-	t->n_spare--;
-	d = ct_container_of(l, struct ct_dialog, tl);
-	memset(d, 0, sizeof(*d));
-	return d;
+	return ct_slab_alloc(&t->slab);
 }
 
-/* Frees d (it is on no list): kept as a spare while there are few. */
+/* Frees d (it is on no list). */
 static void dialog_destroy(struct ct_dialog_table *t, struct ct_dialog *d)
 {
 	dialog_release(d);
-	if (t->n_spare < SPARE_MAX) {
-		ct_list_append(&t->spare, &d->tl);
-		t->n_spare++;
-		return;
-	}
-	free(d);
+	ct_slab_free(&t->slab, d);
 }
 
 /* Unlinks d from the table and frees it (the media slot is not touched). */
@@ -1274,7 +1256,7 @@ struct ct_dialog_table *ct_dialog_table_new(const struct ct_dialog_cfg *cfg,
 		ct_list_init(&t->lists[i]);
 	for (i = 0; i < E_COUNT; i++)
 		ct_list_init(&t->elists[i]);
-	ct_list_init(&t->spare);
+	ct_slab_init(&t->slab, sizeof(struct ct_dialog));
 	ct_list_init(&t->blist);
 	/* Open calls and lingering ones are each bounded by max_dialogs. */
 	if (ct_htab_init(&t->tab, BUCKETS_MIN, t->cfg.max_dialogs != 0 &&
@@ -1297,13 +1279,10 @@ fail:
  */
 void ct_dialog_table_free(struct ct_dialog_table *t)
 {
-	struct ct_list *l;
-
 	if (t == NULL)
 		return;
 	drain(t, dialog_free);
-	while ((l = ct_list_pop_first(&t->spare)) != NULL)
-		free(ct_container_of(l, struct ct_dialog, tl));
+	ct_slab_fini(&t->slab);
 	ct_htab_fini(&t->tab);
 	ct_recent_fini(&t->ended);
 	ct_recent_fini(&t->heard);
