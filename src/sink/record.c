@@ -1150,6 +1150,7 @@ static int open_fd(struct ct_outfile *f, bool append, char *errbuf)
 	append = (fcntl(f->fd, F_GETFL) & O_APPEND) != 0;
 	if (f->regular && (pos = lseek(f->fd, 0, append ? SEEK_END : SEEK_CUR)) >= 0)
 		f->good = pos;
+	f->started = f->good;
 	return CT_OK;
 }
 
@@ -1243,6 +1244,26 @@ static int write_whole(struct ct_outfile *f, const char *p, size_t len)
 }
 
 /*
+ * Starts the write-back of what f wrote since the last start, once that
+ * is CT_OUTFILE_WRITEBACK bytes, without waiting for it: under a flood the
+ * once-a-second fdatasync() then finds little left to write instead of
+ * about 100 MB, and the output thread no longer stalls in it for a
+ * large part of a second while its queue fills and the capture thread
+ * waits for room.  A hint only (no-op where sync_file_range(2) is missing).
+ */
+static void start_writeback(struct ct_outfile *f)
+{
+#ifdef SYNC_FILE_RANGE_WRITE
+	if (f->good - f->started < CT_OUTFILE_WRITEBACK)
+		return;
+	(void)sync_file_range(f->fd, f->started, f->good - f->started, SYNC_FILE_RANGE_WRITE);
+	f->started = f->good;
+#else
+	(void)f;
+#endif
+}
+
+/*
  * Writes the records held in f->pend with write(2), retrying short writes.
  * On a failure the file is cut back to the end of the last record that
  * reached it whole (a full disk keeps every record that fit), f is marked
@@ -1259,6 +1280,7 @@ static int write_pending(struct ct_outfile *f, char *errbuf)
 		e = errno;
 	if (e == 0) {
 		f->good += (off_t)done;
+		start_writeback(f);
 	} else {
 		while (i < f->n_ends && f->ends[i] <= done)
 			i++;

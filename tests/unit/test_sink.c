@@ -936,6 +936,40 @@ static void test_sink_cut_back(void)
 	ct_call_record_free(r);
 }
 
+/*
+ * A text output starts the write-back of what it wrote every
+ * CT_OUTFILE_WRITEBACK bytes (so the once-a-second fdatasync finds little
+ * left): after 3 MB of records the start follows the end of the last
+ * record written by less than a step and a buffer, and nothing is lost.
+ */
+static void test_outfile_writeback(void)
+{
+	const char *path = tmp_path("writeback.out");
+	char errbuf[CT_ERRBUF_SIZE], line[1000];
+	struct ct_outfile f;
+	struct ct_buf b;
+	struct stat st;
+	int i, rc = CT_OK;
+
+	memset(line, 'x', sizeof(line) - 1);
+	line[sizeof(line) - 1] = '\n';
+	ct_buf_init(&b);
+	ct_buf_append(&b, line, sizeof(line));
+	CHECK_INT(ct_outfile_open(&f, path, false, errbuf), CT_OK);
+	CHECK_INT(f.started, 0);
+	for (i = 0; i < 3000 && rc == CT_OK; i++)
+		rc = ct_outfile_write(&f, &b, errbuf);
+	CHECK_INT(rc, CT_OK);
+	CHECK(f.started >= 2 * CT_OUTFILE_WRITEBACK);
+	CHECK(f.started <= f.good);
+	CHECK(f.good - f.started < CT_OUTFILE_WRITEBACK + CT_OUTFILE_BUF);
+	CHECK_INT(ct_outfile_close(&f, errbuf), CT_OK);
+	CHECK_INT(stat(path, &st), 0);
+	CHECK_INT(st.st_size, 3000 * (long long)sizeof(line));
+	unlink(path);
+	ct_buf_fini(&b);
+}
+
 /* ---- SQLite -------------------------------------------------------------- */
 
 /* Runs a query returning one integer (or -999 on error). */
@@ -1798,6 +1832,7 @@ int main(void)
 	test_csv_injection();
 	test_table_controls();
 	test_sink_cut_back();
+	test_outfile_writeback();
 	test_sqlite_sink();
 	test_sqlite_batch();
 	test_sqlite_partial();
