@@ -2,10 +2,11 @@
 /*
  * Fixed-size object allocator for the per-call state that a flood makes by
  * the hundred thousand (dialogs, media endpoints, call media): objects are
- * carved from 2 MiB chunks, aligned to their size and mapped with
+ * carved from 2 MiB chunks (each on a 2 MiB boundary) mapped with
  * MADV_HUGEPAGE, so a table that grows by 300 MB takes about 150 page
  * faults instead of 75,000 (on a virtual machine each 4 KiB fault cost
- * about 10 us: half the capture thread's time under an INVITE flood, perf).
+ * about 10 us: a third of the capture thread's time under an INVITE
+ * flood, perf).
  * The first chunk mapped stays on 4 KiB pages (a quiet link's few calls
  * cost the pages they touch); where transparent huge pages are off, every
  * chunk is ordinary memory.

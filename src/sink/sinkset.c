@@ -49,7 +49,7 @@
  * flood; memory: the records waiting (about 1.5 KB each, shared by the
  * lanes), a few MB at most.
  */
-#define SINKSET_QUEUE 4096
+#define SINKSET_QUEUE CT_SINKSET_QUEUE
 #define SINKSET_LANES 4      /* output threads at most */
 
 /* Control messages of the output thread (out_control). */

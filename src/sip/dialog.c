@@ -130,8 +130,8 @@
 #include "calltap/hashtab.h"
 #include "calltap/list.h"
 #include "calltap/recent.h"
-#include "calltap/slab.h"
 #include "calltap/sigpath.h"
+#include "calltap/slab.h"
 #include "forks.h"
 
 enum dstate {

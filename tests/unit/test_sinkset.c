@@ -541,7 +541,7 @@ static void test_lanes(void)
 	CHECK_INT(ss.records, (uint64_t)n + 1);
 	CHECK_INT(ss.orphans, (uint64_t)n / 10);
 	CHECK_INT(ss.errors, 0);
-	CHECK(ss.queue_peak >= 1 && ss.queue_peak <= 1024);
+	CHECK(ss.queue_peak >= 1 && ss.queue_peak <= CT_SINKSET_QUEUE);
 	ct_sinkset_free(s);
 }
 
