@@ -23,7 +23,7 @@
 #include "calltap/sink.h"
 
 #define CT_SINKSET_MAX 16   /* sinks in one set at most */
-#define CT_SINKSET_QUEUE 4096 /* entries queued for one output thread at most (sinkset.c) */
+#define CT_SINKSET_QUEUE 16384 /* entries queued for one output thread at most (sinkset.c) */
 
 struct ct_sinkset;
 struct ct_attr;
