@@ -155,6 +155,8 @@ struct ct_call_record {
 	char *pcap_path;       /* path of the call's own capture file (--pcap-dir), may be NULL */
 	unsigned out_refs;     /* sink-set-internal, never output: output threads still
 	                          holding the record (sinkset.c) */
+	size_t out_bytes;      /* sink-set-internal, never output: its memory as counted
+	                          against the output queues' budget (sinkset.c) */
 	struct ct_call_record *retired_next; /* sink-set-internal, never output: the next
 	                          record released by the output threads, waiting to be
 	                          freed on the capture thread (sinkset.c) */

@@ -24,6 +24,7 @@
 
 #define CT_SINKSET_MAX 16   /* sinks in one set at most */
 #define CT_SINKSET_QUEUE 16384 /* entries queued for one output thread at most (sinkset.c) */
+#define CT_SINKSET_BYTES (64u << 20) /* memory of the records queued, at most (sinkset.c) */
 
 struct ct_sinkset;
 struct ct_attr;

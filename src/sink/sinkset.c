@@ -21,8 +21,9 @@
  * retired), and the timed flush, SIGHUP's reopen and
  * the close travel through each lane's queue as control messages, so none
  * overtakes a record and the capture thread never waits for an output
- * except while SINKSET_QUEUE entries are queued in a lane (backpressure,
- * counted in queue_waits; nothing is dropped).  A sink's failed/dirty
+ * except while SINKSET_QUEUE entries are queued in a lane, or the records
+ * not yet freed take CT_SINKSET_BYTES (backpressure, counted in
+ * queue_waits; nothing is dropped).  A sink's failed/dirty
  * flags belong to its lane's thread; counters are atomic.  Within a lane
  * the sinks see everything in the order they were added.  Before
  * ct_sinkset_start (tests, one-shot tools) everything runs on the
@@ -34,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "calltap/err.h"
 #include "calltap/sinkset.h"
@@ -108,6 +110,15 @@ struct ct_sinkset {
 	 * switches left in a 400k-INVITE flood mix).
 	 */
 	struct ct_call_record *retired;
+	/*
+	 * Memory of the records put and not yet freed (rec_bytes; the
+	 * caller's thread only: it puts and frees them), at most
+	 * CT_SINKSET_BYTES: a lane behind on long calls (an hour of RTP
+	 * intervals per stream, up to 64 streams: tens of KB a record) would
+	 * otherwise hold CT_SINKSET_QUEUE of them.
+	 */
+	size_t held_bytes;
+	uint64_t byte_waits;     /* puts that waited for the budget (atomic: stats) */
 };
 
 struct ct_sinkset *ct_sinkset_new(const struct ct_log *log)
@@ -413,10 +424,48 @@ size_t ct_sinkset_free_retired(struct ct_sinkset *s)
 		return 0;
 	for (r = __atomic_exchange_n(&s->retired, NULL, __ATOMIC_ACQUIRE); r != NULL; r = next) {
 		next = r->retired_next;
+		s->held_bytes -= r->out_bytes;
 		ct_call_record_free(r);
 		n++;
 	}
 	return n;
+}
+
+/*
+ * The memory of rec, about: the record, its streams with their intervals,
+ * its rings, and its strings (each capped, calltap/record.h: counted as
+ * 1 KiB together).
+ */
+static size_t rec_bytes(const struct ct_call_record *rec)
+{
+	size_t n = sizeof(*rec) + 1024 + rec->n_streams * sizeof(*rec->streams) +
+	    rec->n_rings * sizeof(*rec->rings);
+	size_t i;
+
+	for (i = 0; i < rec->n_streams && rec->streams != NULL; i++)
+		n += rec->streams[i].n_ivals * sizeof(*rec->streams[i].ivals);
+	return n;
+}
+
+/*
+ * Waits (1 ms at a time, freeing what the lanes release) while the
+ * records held take more than CT_SINKSET_BYTES; counted once per put in
+ * byte_waits.  A lane that frees nothing for 10 s is left to the queue's
+ * own bound (a put on a full queue waits there), so this never waits
+ * longer than that on a stuck output.
+ */
+static void wait_bytes(struct ct_sinkset *s)
+{
+	const struct timespec ms = { 0, 1000000 };
+	unsigned idle = 0;
+
+	if (s->held_bytes <= CT_SINKSET_BYTES)
+		return;
+	__atomic_fetch_add(&s->byte_waits, 1, __ATOMIC_RELAXED);
+	while (s->held_bytes > CT_SINKSET_BYTES && idle < 10000) {
+		nanosleep(&ms, NULL);
+		idle = ct_sinkset_free_retired(s) > 0 ? 0 : idle + 1;
+	}
 }
 
 /* A lane is done with item it: the last one frees it. */
@@ -556,7 +605,10 @@ void ct_sinkset_put(struct ct_sinkset *s, struct ct_call_record *rec)
 		ct_call_record_free(rec);
 		return;
 	}
+	wait_bytes(s);
 	rec->out_refs = (unsigned)s->n_lanes;
+	rec->out_bytes = rec_bytes(rec);
+	s->held_bytes += rec->out_bytes;
 	for (i = 0; i < s->n_lanes; i++) {
 		if (!enqueue(&s->lanes[i], rec))
 			deliver(s, rec, i);   /* that thread has stopped: on this one */
@@ -753,7 +805,7 @@ void ct_sinkset_get_stats(const struct ct_sinkset *s, struct ct_sinkset_stats *s
 	st->errors = __atomic_load_n(&s->st.errors, __ATOMIC_RELAXED);
 	for (i = 0; i < s->n_lanes; i++)
 		add_stats(&ws, s->lanes[i].w);
-	st->queue_waits = ws.waits;
+	st->queue_waits = ws.waits + __atomic_load_n(&s->byte_waits, __ATOMIC_RELAXED);
 	st->queue_peak = ws.peak;
 }
 

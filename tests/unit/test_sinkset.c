@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "calltap/buf.h"
@@ -591,6 +592,74 @@ static void test_retired(void)
 	}
 }
 
+/*
+ * The records held for the output threads are bounded by memory too
+ * (CT_SINKSET_BYTES), not only by queue entries: 40 records of 4 MiB of
+ * RTP intervals each (about an hour of intervals on many streams) to a
+ * sink that takes 2 ms a record.  The producer never runs further ahead
+ * of the sink than the budget's worth of records plus the one being put
+ * (with entries alone it ran 40 ahead: 160 MB), it waited (queue_waits),
+ * and the sink got all 40 in order.
+ */
+static long slow_done;
+
+static int slow_write(void *priv, const struct ct_call_record *rec, char *errbuf)
+{
+	const struct timespec ms2 = { 0, 2000000 };
+
+	(void)priv;
+	(void)rec;
+	(void)errbuf;
+	nanosleep(&ms2, NULL);
+	__atomic_fetch_add(&slow_done, 1, __ATOMIC_SEQ_CST);
+	return CT_OK;
+}
+
+static const struct ct_sink_ops slow_ops = {
+	.name = "slow", .open = seq_open, .write = slow_write, .close = seq_close,
+};
+
+static void test_byte_budget(void)
+{
+	const size_t per = (4u << 20) / sizeof(struct ct_stream_ival);
+	struct ct_sinkset *s = ct_sinkset_new(NULL);
+	struct ct_sink_args args = { .target = "x" };
+	struct ct_sinkset_stats ss;
+	char errbuf[CT_ERRBUF_SIZE];
+	long i, ahead, most = 0;
+
+	seq_closed = 0;
+	slow_done = 0;
+	CHECK_INT(ct_sinkset_add(s, &slow_ops, &args, errbuf), CT_OK);
+	CHECK_INT(ct_sinkset_start(s), CT_OK);
+	for (i = 0; i < 40; i++) {
+		struct ct_call_record *r = numbered(i);
+
+		CHECK(r != NULL);
+		if (r == NULL)
+			break;
+		r->streams = calloc(1, sizeof(*r->streams));
+		if (r->streams != NULL) {
+			r->n_streams = 1;
+			r->streams[0].ivals = calloc(per, sizeof(struct ct_stream_ival));
+			r->streams[0].n_ivals = r->streams[0].ivals != NULL ? (uint32_t)per : 0;
+		}
+		ct_sinkset_put(s, r);
+		ahead = i + 1 - __atomic_load_n(&slow_done, __ATOMIC_SEQ_CST);
+		if (ahead > most)
+			most = ahead;
+	}
+	CHECK(most >= 2);
+	CHECK(most <= (long)(CT_SINKSET_BYTES / (4u << 20)) + 1);
+	ct_sinkset_get_stats(s, &ss);
+	CHECK(ss.queue_waits >= 1);
+	CHECK_INT(ct_sinkset_close(s), CT_OK);
+	CHECK_INT(slow_done, 40);
+	if (most > (long)(CT_SINKSET_BYTES / (4u << 20)) + 1)
+		fprintf(stderr, "  %ld records ahead of the sink\n", most);
+	ct_sinkset_free(s);
+}
+
 int main(void)
 {
 	test_steps();
@@ -599,6 +668,7 @@ int main(void)
 	test_sink_stats();
 	test_lanes();
 	test_retired();
+	test_byte_budget();
 	if (mkdtemp(tmpdir) == NULL) {
 		perror("mkdtemp");
 		return 1;
