@@ -596,7 +596,7 @@ static void test_retired(void)
  * The records held for the output threads are bounded by memory too
  * (CT_SINKSET_BYTES), not only by queue entries: 40 records of 4 MiB of
  * RTP intervals each (about an hour of intervals on many streams) to a
- * sink that takes 2 ms a record.  The producer never runs further ahead
+ * sink that takes 10 ms a record.  The producer never runs further ahead
  * of the sink than the budget's worth of records plus the one being put
  * (with entries alone it ran 40 ahead: 160 MB), it waited (queue_waits),
  * and the sink got all 40 in order.
@@ -605,12 +605,12 @@ static long slow_done;
 
 static int slow_write(void *priv, const struct ct_call_record *rec, char *errbuf)
 {
-	const struct timespec ms2 = { 0, 2000000 };
+	const struct timespec ms10 = { 0, 10000000 };
 
 	(void)priv;
 	(void)rec;
 	(void)errbuf;
-	nanosleep(&ms2, NULL);
+	nanosleep(&ms10, NULL);
 	__atomic_fetch_add(&slow_done, 1, __ATOMIC_SEQ_CST);
 	return CT_OK;
 }
