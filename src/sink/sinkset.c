@@ -21,7 +21,7 @@
  * retired), and the timed flush, SIGHUP's reopen and
  * the close travel through each lane's queue as control messages, so none
  * overtakes a record and the capture thread never waits for an output
- * except while SINKSET_QUEUE entries are queued in a lane, or the records
+ * except while CT_SINKSET_QUEUE entries are queued in a lane, or the records
  * not yet freed take CT_SINKSET_BYTES (backpressure, counted in
  * queue_waits; nothing is dropped).  A sink's failed/dirty
  * flags belong to its lane's thread; counters are atomic.  Within a lane
@@ -41,19 +41,6 @@
 #include "calltap/sinkset.h"
 #include "calltap/worker.h"
 
-/*
- * Entries queued for one output thread at most.  A lane stalls while its
- * sink makes data durable: an SQLite commit with its WAL fsync and
- * checkpoint takes tens of ms, longer under load; 1,024 entries were
- * about 10 ms of an INVITE flood replayed from a file (the SQLite lane
- * made the capture thread wait 650-730 times on the 400k-INVITE mix).
- * 16,384 entries hold about 150 ms of that, many seconds of a live
- * flood; memory: the records waiting (about 1.5 KB each, shared by the
- * lanes), 8 MB more peak RSS on that mix (25 MB at most).  Wall clock of
- * the mix, every output on, median of 6: 3.78 s with 4,096, 3.60 s with
- * 16,384; 3.92 s with 1,024 (before the write-back change).
- */
-#define SINKSET_QUEUE CT_SINKSET_QUEUE
 #define SINKSET_LANES 4      /* output threads at most */
 
 /* Control messages of the output thread (out_control). */
@@ -557,7 +544,7 @@ int ct_sinkset_start(struct ct_sinkset *s)
 		s->lanes[i].s = s;
 		s->lanes[i].idx = i;
 		s->lanes[i].dirty = false;
-		s->lanes[i].w = ct_worker_new(SINKSET_QUEUE, &ops, &s->lanes[i], errbuf);
+		s->lanes[i].w = ct_worker_new(CT_SINKSET_QUEUE, &ops, &s->lanes[i], errbuf);
 		if (s->lanes[i].w == NULL) {
 			ct_log(&s->log, CT_LOG_WARN, "%s; outputs are written on the capture thread",
 			    errbuf);

@@ -626,6 +626,7 @@ static void test_byte_budget(void)
 	struct ct_sink_args args = { .target = "x" };
 	struct ct_sinkset_stats ss;
 	char errbuf[CT_ERRBUF_SIZE];
+	const long limit = (long)(CT_SINKSET_BYTES / (4u << 20)) + 1;
 	long i, ahead, most = 0;
 
 	seq_closed = 0;
@@ -650,12 +651,12 @@ static void test_byte_budget(void)
 			most = ahead;
 	}
 	CHECK(most >= 2);
-	CHECK(most <= (long)(CT_SINKSET_BYTES / (4u << 20)) + 1);
+	CHECK(most <= limit);
 	ct_sinkset_get_stats(s, &ss);
 	CHECK(ss.queue_waits >= 1);
 	CHECK_INT(ct_sinkset_close(s), CT_OK);
 	CHECK_INT(slow_done, 40);
-	if (most > (long)(CT_SINKSET_BYTES / (4u << 20)) + 1)
+	if (most > limit)
 		fprintf(stderr, "  %ld records ahead of the sink\n", most);
 	ct_sinkset_free(s);
 }
