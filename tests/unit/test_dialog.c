@@ -915,7 +915,9 @@ static void test_retransmissions(void)
 /*
  * A 180 received after the 200 (HEP from an agent with several processes)
  * but stamped before it is the call's ringing time; one stamped after the
- * answer (a stray late provisional) is not.
+ * answer (reordered, or stamped late by a busy Kamailio worker: the UAS
+ * sent it before its 2xx) counts at the answer's time; a forked call's
+ * late 180 (another branch) does not count.
  */
 static void test_late_ringing(void)
 {
@@ -952,7 +954,7 @@ static void test_late_ringing(void)
 	req_b(t, &call1, "BYE", 50, T0 + 20 * SEC, NULL);
 	rsp_b(t, &call1, 200, "BYE", 50, T0 + 20001 * MS, NULL);
 	CHECK_LINGER(t, &c, T0 + 20 * SEC, 0);
-	e.ringing_us = CT_TIME_NONE;
+	e.ringing_us = T0 + 3 * SEC;          /* at the answer's time at the latest */
 	CHECK_INT(c.n, 1);
 	CHECK_REC(c.n ? c.recs[0] : NULL, &e);
 	ct_dialog_table_free(t);
@@ -1044,7 +1046,8 @@ static void test_forking(void)
  * one branch's 486 must not end the call when the other answers later
  * (the bug before forks.c); each branch is a ring.  Then: a branch fails,
  * the other never answers, and the proxy's upstream failure (same key as
- * the branch's own) ends the call.
+ * the branch's own) ends the call.  Last, a branch's 180 after another
+ * branch answered is not the call's ringing.
  */
 static void test_fork_branches(void)
 {
@@ -1054,6 +1057,9 @@ static void test_fork_branches(void)
 	static const struct tcall g1 = { "fk2@p", "+15550001", NULL, "ta", "600", "t4", 1, 2, 5060, 5060 };
 	static const struct tcall g3 = { "fk2@p", "+15550001", NULL, "ta", "201", "t3", 2, 3, 5060, 5060 };
 	static const struct tcall g4 = { "fk2@p", "+15550001", NULL, "ta", "202", "t4", 2, 4, 5060, 5060 };
+	static const struct tcall k1 = { "fk3@p", "+15550001", NULL, "ta", "600", "t4", 1, 2, 5060, 5060 };
+	static const struct tcall k3 = { "fk3@p", "+15550001", NULL, "ta", "201", "t3", 2, 3, 5060, 5060 };
+	static const struct tcall k4 = { "fk3@p", "+15550001", NULL, "ta", "202", "t4", 2, 4, 5060, 5060 };
 	const struct opt up4 = { .to_tag = "t4" };
 	struct collector c;
 	struct ct_dialog_table *t = table(&c, NULL);
@@ -1102,6 +1108,18 @@ static void test_fork_branches(void)
 		CHECK_INT(r->rings[0].outcome, CT_RING_NO_ANSWER);
 		CHECK_INT(r->rings[1].outcome, CT_RING_BUSY);
 	}
+	/* host 4 answers at once; host 3's 180 comes after: the call did not ring */
+	invite(t, &k1, 1, T0 + 200 * SEC, NULL);
+	invite(t, &k3, 1, T0 + 200 * SEC + 2 * MS, NULL);
+	invite(t, &k4, 1, T0 + 200 * SEC + 3 * MS, NULL);
+	rsp_a(t, &k4, 200, "OK", "INVITE", 1, T0 + 201 * SEC, NULL);
+	rsp_a(t, &k1, 200, "OK", "INVITE", 1, T0 + 201 * SEC + 1 * MS, &up4);
+	rsp_a(t, &k3, 180, "Ringing", "INVITE", 1, T0 + 201 * SEC + 5 * MS, NULL);
+	req_a(t, &k1, "BYE", 2, T0 + 210 * SEC, true, NULL);
+	ct_dialog_flush(t);
+	CHECK_INT(c.n, 3);
+	r = c.n > 2 ? c.recs[2] : NULL;
+	CHECK(r != NULL && r->disposition == CT_DISP_ANSWERED && r->ringing_us == CT_TIME_NONE);
 	ct_dialog_table_free(t);
 	collector_fini(&c);
 }
