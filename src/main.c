@@ -154,6 +154,8 @@ struct options {
 	struct ct_hep_out_cfg hep; /* --hep-id, --hep-password, --hep-proto */
 	bool hep_no_qos;           /* --hep-no-qos: SIP only, no per-stream quality reports */
 	char *hep_listen;          /* --hep-listen [ADDR:]PORT split (owned); NULL = off */
+	int hep_reorder_ms;        /* --hep-reorder MS: the collector's reorder window (-1: not
+	                              given, HEP_REORDER_MS) */
 	const char *hep_listen_port; /* points into hep_listen's allocation */
 };
 
@@ -221,6 +223,8 @@ static void usage(FILE *out)
 	    "  -i, --interface IFACE   live capture\n"
 	    "  --hep-listen [ADDR:]PORT  HEP v3 collector on UDP and TCP PORT: calls rebuilt\n"
 	    "                          from the SIP that agents and proxies send (not with -i, -r)\n"
+	    "  --hep-reorder MS        hold HEP messages MS ms to put them in capture-time order\n"
+	    "                          (agents of several processes send out of order; 200, 0: off)\n"
 	    "outputs (default: --table - --db calltap.db):\n");
 	for (i = 0; i < N_OUTPUT_KINDS; i++)
 		fputs(output_kinds[i].help, out);
@@ -455,6 +459,7 @@ enum {
 	OPT_LEASES, OPT_WEBHOOK_OPT, OPT_RECORDING_BASE, OPT_PCAP_DIR, OPT_PCAP_SIP_ONLY, OPT_METRICS,
 	OPT_CONFIG, OPT_SYSLOG,
 	OPT_HEP, OPT_HEP_ID, OPT_HEP_PASSWORD, OPT_HEP_PROTO, OPT_HEP_LISTEN, OPT_HEP_NO_QOS,
+	OPT_HEP_REORDER,
 	OPT_OUTPUT = 512   /* + index into output_kinds */
 };
 
@@ -476,6 +481,7 @@ static const struct option fixed_opts[] = {
 	{ "hep-password", required_argument, NULL, OPT_HEP_PASSWORD },
 	{ "hep-proto", required_argument, NULL, OPT_HEP_PROTO },
 	{ "hep-listen", required_argument, NULL, OPT_HEP_LISTEN },
+	{ "hep-reorder", required_argument, NULL, OPT_HEP_REORDER },
 	{ "hep-no-qos", no_argument, NULL, OPT_HEP_NO_QOS },
 	{ "audio", required_argument, NULL, OPT_AUDIO },
 	{ "audio-format", required_argument, NULL, OPT_AUDIO_FMT },
@@ -872,6 +878,7 @@ static int parse_options(struct options *o, int argc, char **argv)
 	ct_attr_cfg_default(&o->attr);
 	o->snaplen = 65535;
 	o->buffer_mb = 64;
+	o->hep_reorder_ms = -1;
 	o->stats_interval_us = -1;
 	o->umask = 077;
 	while ((c = getopt_long(argc, argv, "r:i:shV:Z:qnvc:w:", long_opts, &longindex)) != -1) {
@@ -902,6 +909,9 @@ static int parse_options(struct options *o, int argc, char **argv)
 		case OPT_HEP_PROTO: rc |= hep_option(o, c, optarg) != 0; break;
 		case OPT_HEP_LISTEN: rc |= hep_listen_option(o, optarg) != 0; break;
 		case OPT_HEP_NO_QOS: o->hep_no_qos = true; break;
+		case OPT_HEP_REORDER:
+			rc |= parse_range("--hep-reorder", optarg, 0, 10000, &o->hep_reorder_ms);
+			break;
 		case OPT_AUDIO: o->cfg.audio_dir = optarg; break;
 		case OPT_RECORDING_BASE: o->recording_base = optarg; break;
 		case OPT_PCAP_DIR: o->callcap.dir = optarg; break;
@@ -982,6 +992,10 @@ static int parse_options(struct options *o, int argc, char **argv)
 	    o->hep_no_qos || (o->hep.password != NULL && o->hep_listen == NULL))) {
 		fprintf(stderr, "calltap: --hep-id, --hep-password, --hep-proto and --hep-no-qos need "
 		    "--hep HOST:PORT (--hep-password: or --hep-listen)\n");
+		rc = 1;
+	}
+	if (rc == 0 && o->hep_reorder_ms >= 0 && o->hep_listen == NULL) {
+		fprintf(stderr, "calltap: --hep-reorder needs --hep-listen\n");
 		rc = 1;
 	}
 	/* The collector is an input of its own: one live input, not mixed with captures. */
@@ -1192,7 +1206,8 @@ static void idle_flusher_stop(struct idle_flusher *fl)
  * sinks' durability timer runs (written records are committed / synced
  * once a second of wall time; fl non-NULL: also while next() waits on an
  * idle pipe, see struct idle_flusher).  SIGHUP reopens the outputs between
- * frames.  Returns 0, or 2 when the source ended with a read error
+ * frames.  When a stop is asked, the frames the source holds back (its
+ * drain op) go in before it returns.  Returns 0, or 2 when the source ended with a read error
  * (reported, naming the file).
  */
 static int run_source(struct run *r, struct ct_source *src, struct idle_flusher *fl)
@@ -1236,6 +1251,9 @@ static int run_source(struct run *r, struct ct_source *src, struct idle_flusher 
 		}
 		ct_sinkset_flush_due(r->sinks, mono_us());
 	}
+	/* Stopped: frames the source still holds (HEP reordering) go in too. */
+	while (src->ops->drain != NULL && src->ops->drain(src, &f) == 1)
+		(void)feed(r, &f);
 	return 0;
 }
 
@@ -1984,6 +2002,13 @@ static int open_metrics(struct run *r, const struct options *o)
 	return 0;
 }
 
+/*
+ * --hep-reorder's default: Kamailio's siptrace under load sends a worker's
+ * messages tens of ms behind another's; 200 ms covers that with room, and
+ * a record is only that much later.
+ */
+#define HEP_REORDER_MS 200
+
 /* --hep-listen: the collector, as the run's live source; NULL with errbuf set. */
 static struct ct_source *open_hep_listen(const struct options *o, char *errbuf)
 {
@@ -1993,6 +2018,7 @@ static struct ct_source *open_hep_listen(const struct options *o, char *errbuf)
 	hc.addr = o->hep_listen;
 	hc.port = o->hep_listen_port;
 	hc.password = o->hep.password;
+	hc.reorder_us = (int64_t)(o->hep_reorder_ms >= 0 ? o->hep_reorder_ms : HEP_REORDER_MS) * 1000;
 	hc.log = o->cfg.log;
 	return ct_hep_in_open(&hc, errbuf);
 }

@@ -424,6 +424,14 @@ int ct_metrics_render(struct ct_metrics *m, struct ct_buf *b)
 		    "HEP TCP connections refused (too many open).", c.hep.tcp_refused);
 		one(b, m, "calltap_hep_in_udp_drops_total", "counter",
 		    "HEP datagrams the kernel dropped (receive buffer full).", c.hep.udp_drops);
+		one(b, m, "calltap_hep_in_reordered_total", "counter",
+		    "SIP messages over HEP put back in capture-time order (--hep-reorder).",
+		    c.hep.reordered);
+		one(b, m, "calltap_hep_in_late_total", "counter",
+		    "SIP messages over HEP that came after a later-stamped one past the "
+		    "reorder window.", c.hep.late);
+		one(b, m, "calltap_hep_in_reorder_forced_total", "counter",
+		    "SIP messages over HEP handed on early: reorder buffer full.", c.hep.forced);
 	}
 	one(b, m, "calltap_output_errors_total", "counter", "Output failures (write, flush, "
 	    "reopen).", c.sink_errors);

@@ -8,7 +8,8 @@
 # chunks, not from the HEP sender.  HEP carries no RTP: the RTP fields are
 # not compared (they are null from HEP).  Then: the auth key
 # (--hep-password), malformed packets and streams, other payload types and
-# too many TCP connections are counted and never stop the collector; bad
+# too many TCP connections are counted and never stop the collector;
+# messages sent out of order are put back in order (--hep-reorder); bad
 # option combinations are refused.
 . "$(dirname "$0")/lib.sh"
 t=$(mktemp -d) || exit 1
@@ -283,6 +284,98 @@ EOF
 	fi
 fi
 
+# Out of order: one call's messages (INVITE, 100, 180, 200, ACK, BYE, 200),
+# stamped in order (the 180 20 ms after the INVITE, the 200 3 s later),
+# sent as a multi-process agent may send them: the 200 and the 180 before
+# the INVITE, the BYE's 200 before the BYE.  With the default --hep-reorder
+# the record equals the one of the messages sent in order (ringing and
+# answer times, setup_ms); --hep-reorder 0 takes them as they come and
+# gives another record, so this is the buffer's doing.  --hep-reorder
+# 10000 and an immediate SIGTERM: the held messages are drained into the
+# record, none lost.
+hepcall() {   # PORT ORDER: send the call's messages in ORDER (indexes into the list)
+	python3 - "$1" "$2" <<'EOF'
+import socket, struct, sys, time
+port, order = int(sys.argv[1]), [int(i) for i in sys.argv[2].split(",")]
+def chunk(t, v):
+    return struct.pack("!HHH", 0, t, 6 + len(v)) + v
+A, B = bytes([10, 0, 0, 1]), bytes([10, 0, 0, 2])
+def hep(src, dst, us, sip):
+    body = b"".join([chunk(1, b"\x02"), chunk(2, b"\x11"), chunk(3, src), chunk(4, dst),
+                     chunk(7, struct.pack("!H", 5060)), chunk(8, struct.pack("!H", 5060)),
+                     chunk(9, struct.pack("!I", 1700000000 + us // 1000000)),
+                     chunk(10, struct.pack("!I", us % 1000000)), chunk(11, b"\x01"),
+                     chunk(12, struct.pack("!I", 1)), chunk(15, sip)])
+    return b"HEP3" + struct.pack("!H", 6 + len(body)) + body
+def msg(first, cseq, totag=b"", extra=b""):
+    return (first + b"\r\nVia: SIP/2.0/UDP 10.0.0.1;branch=z9hG4bK" + cseq.split()[0] +
+            b"\r\nCall-ID: reorder-1\r\nCSeq: " + cseq +
+            b"\r\nFrom: \"Ann\" <sip:5551000@10.0.0.1>;tag=a1\r\nTo: <sip:5552000@10.0.0.2>" +
+            totag + b"\r\n" + extra + b"Content-Length: 0\r\n\r\n")
+t = b";tag=b2"
+msgs = [(A, B, msg(b"INVITE sip:5552000@10.0.0.2 SIP/2.0", b"1 INVITE")),
+        (B, A, msg(b"SIP/2.0 100 Trying", b"1 INVITE")),
+        (B, A, msg(b"SIP/2.0 180 Ringing", b"1 INVITE", t)),
+        (B, A, msg(b"SIP/2.0 200 OK", b"1 INVITE", t, b"Contact: <sip:5552000@10.0.0.2>\r\n")),
+        (A, B, msg(b"ACK sip:5552000@10.0.0.2 SIP/2.0", b"1 ACK", t)),
+        (A, B, msg(b"BYE sip:5552000@10.0.0.2 SIP/2.0", b"2 BYE", t)),
+        (B, A, msg(b"SIP/2.0 200 OK", b"2 BYE", t))]
+stamp = [0, 10000, 20000, 3020000, 3030000, 9000000, 9010000]
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for i in order:
+    src, dst, sip = msgs[i]
+    u.sendto(hep(src, dst, stamp[i], sip), ("127.0.0.1", port))
+    time.sleep(0.005)
+EOF
+}
+rfields() { python3 -c '
+import json, sys
+for l in open(sys.argv[1]):
+    r = json.loads(l)
+    print(" ".join(str(r.get(k)) for k in ("call_id", "disposition", "start_time", "ringing_time",
+        "answer_time", "end_time", "setup_ms", "answer_ms", "talk_s", "hangup_by")))' "$1"; }
+if listen; then
+	hepcall "$port" 0,1,2,3,4,5,6
+	stop
+	rfields "$t/hep.json" >"$t/inorder"
+	if listen; then
+		hepcall "$port" 3,2,0,1,4,6,5
+		stop
+		rfields "$t/hep.json" >"$t/scrambled"
+		r=$(counter hep_in_reordered "$t/l.err")
+		if grep -q "^reorder-1 answered .* 20 3020 5.98 caller" "$t/inorder" &&
+		    cmp -s "$t/inorder" "$t/scrambled" && [ "${r:-0}" -ge 3 ]; then
+			ok "--hep-reorder: a call sent 200, 180, INVITE, 100, ACK, 200, BYE gives the in-order record ($r put back)"
+		else
+			bad "--hep-reorder: in order '$(cat "$t/inorder")', scrambled '$(cat "$t/scrambled")', reordered $r"
+		fi
+	fi
+	if listen --hep-reorder 0; then
+		hepcall "$port" 3,2,0,1,4,6,5
+		stop
+		rfields "$t/hep.json" >"$t/asis"
+		if [ -s "$t/asis" ] && ! cmp -s "$t/inorder" "$t/asis" &&
+		    [ "$(counter hep_in_reordered "$t/l.err")" = 0 ]; then
+			ok "--hep-reorder 0: the same messages taken as they come give another record"
+		else
+			bad "--hep-reorder 0: '$(cat "$t/asis")'"
+		fi
+	fi
+	if listen --hep-reorder 10000; then
+		hepcall "$port" 3,2,0,1,4,6,5
+		kill -TERM "$lst"
+		wait "$lst"
+		st=$?
+		lst=
+		rfields "$t/hep.json" >"$t/drained"
+		if [ $st -eq 0 ] && cmp -s "$t/inorder" "$t/drained"; then
+			ok "--hep-reorder 10000, SIGTERM at once: the held messages are drained into the record"
+		else
+			bad "--hep-reorder 10000, SIGTERM at once: exit $st, '$(cat "$t/drained")'"
+		fi
+	fi
+fi
+
 # A collector that cannot keep up: the datagrams the kernel dropped are counted
 # (hep_in_udp_drops, from SO_RXQ_OVFL), and every datagram is either taken or counted.
 if listen; then
@@ -322,7 +415,9 @@ fi
 # Option errors.
 for bad_args in "--hep-listen 127.0.0.1:9060 -r $srcdir/pcaps/sipp-busy.pcap" \
     "--hep-listen 9060 -i lo" "--hep-listen 70000" "--hep-listen 127.0.0.1:" "--hep-listen ::1:9060" \
-    "--hep-listen 9060 udp port 5060" "--hep-password x -r $srcdir/pcaps/sipp-busy.pcap"; do
+    "--hep-listen 9060 udp port 5060" "--hep-password x -r $srcdir/pcaps/sipp-busy.pcap" \
+    "--hep-reorder 100 -r $srcdir/pcaps/sipp-busy.pcap" "--hep-listen 9060 --hep-reorder 10001" \
+    "--hep-listen 9060 --hep-reorder -1"; do
 	# shellcheck disable=SC2086
 	if "$CALLTAP" -q --json /dev/null $bad_args 2>"$t/err"; then
 		bad "'$bad_args' accepted"

@@ -97,6 +97,8 @@ struct ct_hep_in_cfg {
 	const char *port;
 	const char *password;        /* NULL: any auth key; else packets must carry it */
 	size_t max_conns;            /* TCP connections at once (0: 64); more are refused */
+	int64_t reorder_us;          /* SIP messages held this long to go on in capture-time
+	                                order (reorder.h; 0: each as it comes) */
 	struct ct_log log;
 };
 
@@ -110,6 +112,9 @@ struct ct_hep_in_stats {
 	uint64_t tcp_refused;        /* TCP connections refused: max_conns open already */
 	uint64_t udp_drops;          /* datagrams the kernel dropped, receive buffer full
 	                                (SO_RXQ_OVFL; also the source's capture drops) */
+	uint64_t reordered;          /* SIP messages handed on ahead of one that came first */
+	uint64_t late;               /* ... behind one stamped later (out of order past the window) */
+	uint64_t forced;             /* ... before their window ended (reorder buffer full) */
 };
 
 /*

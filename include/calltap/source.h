@@ -28,6 +28,12 @@ struct ct_source_ops {
 	const char *name;
 	/* 1 = frame, 0 = live timeout, CT_EOF, CT_ERR (text in errbuf) */
 	int (*next)(struct ct_source *s, struct ct_frame *f, char *errbuf);
+	/*
+	 * Optional, for a source that holds frames back (the HEP collector's
+	 * reorder buffer): at the end of a run, 1 with each held frame in
+	 * turn, then 0.
+	 */
+	int (*drain)(struct ct_source *s, struct ct_frame *f);
 	int (*stats)(struct ct_source *s, struct ct_source_stats *st);
 	void (*close)(struct ct_source *s);
 };

@@ -16,6 +16,17 @@
  * malformed).  Every socket is non-blocking: next() never waits longer
  * than its poll.  Malformed packets, wrong auth keys and payloads other
  * than SIP are counted (ct_hep_in_stats) and dropped, never fatal.
+ *
+ * Order: an agent of several processes (Kamailio's siptrace: each worker
+ * sends what it handled) delivers messages out of their capture order, a
+ * 180 Ringing after the 200 OK that followed it, a response before its
+ * INVITE; a sniffer on the wire would have seen them in order.  With
+ * cfg.reorder_us, SIP messages wait that long in a reorder buffer
+ * (reorder.h) and go on earliest capture time first; the buffer is bounded
+ * (HEP_IN_HELD_FRAMES, HEP_IN_HELD_BYTES), polls wake up when its next
+ * message is due, and at the end of a run its messages are drained
+ * (the source's drain op).  The idle clock (ct_hep_in_clock) follows the
+ * messages handed on, not those held.
  */
 #include "config.h"
 
@@ -33,6 +44,7 @@
 
 #include "calltap/err.h"
 #include "calltap/hep.h"
+#include "calltap/reorder.h"
 
 #define HEP_IN_TIMEOUT_MS 250
 #define HEP_IN_CONNS_DEFAULT 64
@@ -40,6 +52,8 @@
 #define HEP_IN_ACCEPTS 16             /* connections taken per poll */
 #define LINKTYPE_RAW 101
 #define HEP_IN_RCVBUF (8 << 20)       /* UDP receive buffer asked for (the kernel may cap it) */
+#define HEP_IN_HELD_FRAMES 65536      /* reorder buffer: messages held at most */
+#define HEP_IN_HELD_BYTES (64 << 20)  /* ... and their bytes */
 
 struct conn {
 	int fd;                      /* -1: closed, removed at the next poll */
@@ -59,6 +73,7 @@ struct ct_hep_in {
 	bool logged_refused;
 	int64_t newest_ts_us;        /* newest SIP message's capture time (INT64_MIN: none yet) */
 	int64_t newest_wall_us;      /* when it arrived */
+	struct ct_reorder *ro;       /* cfg.reorder_us > 0 (and a source): the held messages */
 	struct ct_hep_in_stats st;
 	uint8_t rx[CT_HEP_MAX + 1];  /* a UDP datagram */
 	uint8_t frame[CT_HEP_FRAME_MAX];
@@ -149,6 +164,15 @@ static bool key_ok(const struct ct_hep_in *h, const struct ct_hep_msg *m)
 	return diff == 0;
 }
 
+/* The idle clock's reference: a message handed on, stamped ts_us, at wall time now_us. */
+static void note_newest(struct ct_hep_in *h, int64_t ts_us, int64_t now_us)
+{
+	if (ts_us >= h->newest_ts_us) {
+		h->newest_ts_us = ts_us;
+		h->newest_wall_us = now_us;
+	}
+}
+
 int ct_hep_in_packet(struct ct_hep_in *h, const uint8_t *buf, size_t len, int64_t now_us,
     struct ct_frame *f)
 {
@@ -174,10 +198,8 @@ int ct_hep_in_packet(struct ct_hep_in *h, const uint8_t *buf, size_t len, int64_
 		return 0;
 	}
 	h->st.sip++;
-	if (m.ts_us >= h->newest_ts_us) {
-		h->newest_ts_us = m.ts_us;
-		h->newest_wall_us = now_us;
-	}
+	if (h->ro == NULL)
+		note_newest(h, m.ts_us, now_us);
 	return 1;
 }
 
@@ -226,12 +248,21 @@ void ct_hep_in_free(struct ct_hep_in *h)
 		close(h->tcp_fd);
 	free(h->conns);
 	free(h->pfd);
+	ct_reorder_free(h->ro);
 	free(h);
 }
 
 void ct_hep_in_counts(const struct ct_hep_in *h, struct ct_hep_in_stats *st)
 {
 	*st = h->st;
+	if (h->ro != NULL) {
+		struct ct_reorder_stats rs;
+
+		ct_reorder_get_stats(h->ro, &rs);
+		st->reordered = rs.reordered;
+		st->late = rs.late;
+		st->forced = rs.forced;
+	}
 }
 
 static int64_t wall_us(void)
@@ -239,6 +270,15 @@ static int64_t wall_us(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* The reorder buffer's clock: monotonic (a wall clock step must not hold or free messages). */
+static int64_t mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
@@ -431,12 +471,73 @@ static int serve(struct ct_hep_in *h, struct ct_frame *f)
 	return 0;
 }
 
+/* A held message due at now (drain: any), *f; 0 when none is. */
+static int held_take(struct ct_hep_in *h, int64_t now, bool drain, struct ct_frame *f)
+{
+	if (ct_reorder_get(h->ro, now, drain, f) != 1)
+		return 0;
+	note_newest(h, f->ts_us, wall_us());
+	return 1;
+}
+
+/*
+ * Serves the rest of the poll set into the reorder buffer: 0, or 1 with
+ * *f when a message could not be held (out of memory: it goes on at once,
+ * as without a buffer).
+ */
+static int ingest(struct ct_hep_in *h, int64_t now, struct ct_frame *f)
+{
+	struct ct_frame g;
+
+	while (serve(h, &g) == 1)
+		if (ct_reorder_put(h->ro, &g, now) != CT_OK) {
+			note_newest(h, g.ts_us, wall_us());
+			*f = g;
+			return 1;
+		}
+	return 0;
+}
+
+/*
+ * next() with a reorder buffer: 1 with the next message due, or 0 after
+ * HEP_IN_TIMEOUT_MS without one (or a signal); each poll waits no longer
+ * than the next held message is due.
+ */
+static int hep_next_held(struct ct_hep_in *h, struct ct_frame *f)
+{
+	int64_t now = mono_us(), end = now + (int64_t)HEP_IN_TIMEOUT_MS * 1000, wait;
+	int rc;
+
+	for (;;) {
+		if (held_take(h, now, false, f) || ingest(h, now, f) || held_take(h, now, false, f))
+			return 1;
+		wait = ct_reorder_due_in(h->ro, now);
+		if (wait > end - now)
+			wait = end - now;
+		if (wait <= 0)
+			return 0;
+		poll_layout(h);
+		h->scan = h->npfd;
+		rc = poll(h->pfd, h->npfd, (int)((wait + 999) / 1000));
+		now = mono_us();
+		if (rc < 0)
+			return held_take(h, now, false, f);
+		if (rc > 0)
+			h->scan = 0;
+	}
+}
+
 static int hep_next(struct ct_source *s, struct ct_frame *f, char *errbuf)
 {
 	struct ct_hep_in *h = s->priv;
 	int rc;
 
 	(void)errbuf;
+	if (h->ro != NULL) {
+		rc = hep_next_held(h, f);
+		s->frames += (uint64_t)rc;
+		return rc;
+	}
 	if (serve(h, f) == 1) {
 		s->frames++;
 		return 1;
@@ -452,6 +553,17 @@ static int hep_next(struct ct_source *s, struct ct_frame *f, char *errbuf)
 		return 1;
 	}
 	return 0;
+}
+
+/* The end of a run: the messages still held, in order, then 0. */
+static int hep_drain(struct ct_source *s, struct ct_frame *f)
+{
+	struct ct_hep_in *h = s->priv;
+
+	if (h->ro == NULL || !held_take(h, mono_us(), true, f))
+		return 0;
+	s->frames++;
+	return 1;
 }
 
 /* The source's drops: datagrams the kernel dropped (records carry them as capture_drops). */
@@ -473,6 +585,7 @@ static void hep_close(struct ct_source *s)
 static const struct ct_source_ops hep_source_ops = {
 	.name = "hep",
 	.next = hep_next,
+	.drain = hep_drain,
 	.stats = hep_stats,
 	.close = hep_close,
 };
@@ -608,6 +721,14 @@ struct ct_source *ct_hep_in_open(const struct ct_hep_in_cfg *cfg, char *errbuf)
 			    name + 4, strerror(err != 0 ? err : EADDRINUSE));
 		else
 			snprintf(errbuf, CT_ERRBUF_SIZE, "out of memory");
+		free(s);
+		ct_hep_in_free(h);
+		return NULL;
+	}
+	if (cfg->reorder_us > 0 && (h->ro = ct_reorder_new(cfg->reorder_us, HEP_IN_HELD_FRAMES,
+	    HEP_IN_HELD_BYTES)) == NULL) {
+		snprintf(errbuf, CT_ERRBUF_SIZE, "out of memory");
+		free(s->name);
 		free(s);
 		ct_hep_in_free(h);
 		return NULL;
