@@ -980,6 +980,24 @@ static void test_store(const char *dir, size_t direct_max)
 	CHECK(open_fds() <= fds - 1);           /* and it is closed */
 }
 
+/* Whether dir's file system keeps holes (a file extended by ftruncate() takes no block). */
+static bool keeps_holes(const char *dir)
+{
+	char probe[4096];
+	struct stat st;
+	bool holes = false;
+	int fd;
+
+	snprintf(probe, sizeof(probe), "%s/hole-probe", dir);
+	fd = open(probe, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	if (fd >= 0 && ftruncate(fd, 1 << 20) == 0 && fstat(fd, &st) == 0)
+		holes = st.st_blocks == 0;
+	if (fd >= 0)
+		close(fd);
+	unlink(probe);
+	return holes;
+}
+
 /*
  * A WAV written from the store leaves digital silence as holes (writer.c,
  * interleave): a call with 0.2 s of tone every 3 s (2.8 s without a
@@ -990,26 +1008,20 @@ static void test_store(const char *dir, size_t direct_max)
 static void test_sparse_wav(const char *dir)
 {
 	struct ct_audio_finisher *f = ct_audio_finisher_new();
-	char errbuf[CT_ERRBUF_SIZE] = "", *path = NULL, probe[4096];
+	char errbuf[CT_ERRBUF_SIZE] = "", *path = NULL;
 	struct ct_audio_call *ac;
 	struct stat st;
-	bool holes = false;
+	bool holes;
 	const long frames = (150 * 9 + 10) * 160L;
 	long n, k, bad = 0;
 	short *b = NULL;
 	SF_INFO info;
-	int fd, c, r;
+	int c, r;
 
 	CHECK(f != NULL);
 	if (f == NULL)
 		return;
-	snprintf(probe, sizeof(probe), "%s/hole-probe", dir);
-	fd = open(probe, O_RDWR | O_CREAT | O_TRUNC, 0600);
-	if (fd >= 0 && ftruncate(fd, 1 << 20) == 0 && fstat(fd, &st) == 0)
-		holes = st.st_blocks == 0;
-	if (fd >= 0)
-		close(fd);
-	unlink(probe);
+	holes = keeps_holes(dir);
 	ct_audio_finisher_set_direct_max(f, 0);   /* through the store */
 	ac = ct_audio_call_new(dir, CT_AUDIO_WAV, "sparse", START_US, errbuf);
 	CHECK(ac != NULL);
@@ -1042,6 +1054,71 @@ static void test_sparse_wav(const char *dir)
 	free(b);
 	if (holes && stat(path, &st) == 0)
 		CHECK((long long)st.st_blocks * 512 < (44 + frames * 4) / 2);
+	unlink(path);
+	free(path);
+	ct_audio_finisher_free(f);
+}
+
+/*
+ * A call of silence (PCMU 0xff decodes to 0: an attacker's RTP, silence
+ * suppression) is not written anywhere: neither the scratch store nor a
+ * direct WAV takes a block for it (writer.c scratch_write, dslot_flush),
+ * so 5 s of it cost no disk; 0.2 s of tone in the middle is written, and
+ * a late copy of one of its packets carrying silence still overwrites it
+ * (a block that holds audio takes zeros like any samples).  Through the
+ * store (direct_max 0) and as a direct WAV.
+ */
+static void test_silence(const char *dir, size_t direct_max)
+{
+	struct ct_audio_finisher *f = ct_audio_finisher_new();
+	char errbuf[CT_ERRBUF_SIZE] = "", *path = NULL;
+	const long frames = 250 * 160L;
+	struct ct_audio_call *ac;
+	struct stat st;
+	bool holes = keeps_holes(dir);
+	long n, k, bad = 0;
+	short *b = NULL;
+	SF_INFO info;
+	int c;
+
+	CHECK(f != NULL);
+	if (f == NULL)
+		return;
+	ct_audio_finisher_set_direct_max(f, direct_max);
+	ac = ct_audio_call_new(dir, CT_AUDIO_WAV, "silence", START_US, errbuf);
+	CHECK(ac != NULL);
+	if (ac == NULL) {
+		ct_audio_finisher_free(f);
+		return;
+	}
+	ct_audio_call_set_finisher(ac, f);
+	add_flat(ac, 0, 100, 0xff);
+	add_flat(ac, 100, 10, 0x10);
+	add_flat(ac, 110, 10, 0xff);
+	add_flat(ac, 105, 1, 0xff);             /* late, silence over tone */
+	add_flat(ac, 120, 130, 0xff);
+	CHECK_INT(ct_audio_finisher_submit(f, ac, &path, NULL, errbuf), 0);
+	ct_audio_finisher_drain(f);
+	CHECK_INT(ct_audio_finisher_take_errors(f, errbuf), 0);
+	CHECK(path != NULL);
+	if (path == NULL) {
+		ct_audio_finisher_free(f);
+		return;
+	}
+	CHECK_INT(file_size(path), 44 + frames * 4);
+	n = read_file(path, &b, &info);
+	CHECK_INT(n, frames);
+	for (k = 0; k < n; k++)
+		for (c = 0; c < 2; c++) {
+			long pk = k / 160;
+			short want = pk >= 100 && pk < 110 && pk != 105 ? ct_g711_ulaw_decode(0x10) : 0;
+
+			bad += b[2 * k + c] != want;
+		}
+	CHECK_INT(bad, 0);
+	free(b);
+	if (holes && stat(path, &st) == 0)   /* the tone's blocks, not 160 KB of zeros */
+		CHECK((long long)st.st_blocks * 512 <= 64 * 1024);
 	unlink(path);
 	free(path);
 	ct_audio_finisher_free(f);
@@ -1916,6 +1993,8 @@ int main(void)
 	test_direct_gaps(dir);
 	test_store(dir, 0);
 	test_sparse_wav(dir);
+	test_silence(dir, 0);
+	test_silence(dir, 10);
 	test_store(dir, 10);
 	test_cache_budget(dir, 0);
 	test_cache_budget(dir, 1000);
