@@ -69,11 +69,6 @@ struct ct_reorder *ct_reorder_new(int64_t window_us, size_t max_frames, size_t m
 	return r;
 }
 
-static void entry_free(struct held *e)
-{
-	free(e);
-}
-
 void ct_reorder_free(struct ct_reorder *r)
 {
 	size_t i;
@@ -192,7 +187,7 @@ static void trim(struct ct_reorder *r)
 		r->n_fifo--;
 		e->in_fifo = false;
 		if (e != r->last)
-			entry_free(e);
+			free(e);
 	}
 }
 
@@ -211,7 +206,7 @@ int ct_reorder_get(struct ct_reorder *r, int64_t now_us, bool drain, struct ct_f
 
 		r->last = NULL;
 		if (!l->in_fifo)
-			entry_free(l);
+			free(l);
 	}
 	trim(r);
 	if (r->n_heap == 0)
