@@ -131,6 +131,8 @@ struct ct_dialog_stats {
 	uint64_t partial_discarded; /* calls in progress dropped unrecorded: one message, or a 481 */
 	uint64_t inferred;        /* unseen 2xx, final response, BYE or CANCEL inferred (one-way) */
 	size_t active;            /* calls open now */
+	size_t ghosts;            /* ended calls lingering as ghosts now, expired ones not yet forgotten
+	                             included (emitted, their dialog freed: dialog.c, ghost_keep) */
 };
 
 /* Short name of an eviction class ("noresponse", "idle", "settled", "active"). */

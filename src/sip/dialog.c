@@ -103,7 +103,11 @@
  *    call refused (stats.dropped).  The evicted call is closed as at flush
  *    (truncated), marked evicted, emitted at once, and lingers to absorb
  *    its retransmissions.  Ended calls lingering are bounded by max_dialogs
- *    too (the oldest is emitted early).
+ *    too (the oldest is emitted early).  A call emitted when it closed
+ *    (evicted, Timer B, a timeout) with no media, per-call capture or
+ *    forks left lingers as a ghost, its dialog freed (ghost_keep): under an
+ *    INVITE flood the table's memory halves and real calls' lingers are no
+ *    longer cut short.
  *  - A message of a known call from an address off its signalling path
  *    (src/sip/sigpath.c) is foreign (stats.foreign_in_dialog): a request
  *    is ignored (it cannot end the call or announce media), a response
@@ -155,6 +159,7 @@ enum elist { E_NORESP = 0, E_BARE, E_SETTLED, E_COUNT };
 #define ENDED_MAX 65536           /* Call-IDs of recorded calls remembered */
 #define KEEP_BYTES 192            /* inline room of a call: Call-ID, tokens, record strings */
 #define HEARD_MAX 1024            /* addresses remembered as sending responses */
+#define GHOSTS_MAX (1u << 20)     /* ghosts at most when max_dialogs is 0 (unbounded) */
 
 struct ct_dialog {
 	struct ct_hnode hn;            /* in the table, by keyed hash of the whole Call-ID */
@@ -225,6 +230,8 @@ struct ct_dialog_table {
 	struct ct_dialog_stats st;
 	struct ct_recent ended;        /* keyed hashes of the Call-IDs of calls recorded and
 	                                  freed, the latest ENDED_MAX */
+	struct ct_recent ghosts;       /* calls lingering without their dialog (ghost_keep):
+	                                  keyed hash -> linger start * 2 + timer B, max_dialogs */
 	uint64_t drops;                /* capture drops so far (live capture) */
 	bool drops_known;              /* drops is set: records carry capture_drops */
 	struct ct_slab slab;           /* where calls live (calltap/slab.h): a flood's
@@ -733,6 +740,74 @@ static void dialog_free(struct ct_dialog_table *t, struct ct_dialog *d)
 	list_unlink(d);
 	elist_move(t, d, E_COUNT);
 	dialog_destroy(t, d);
+}
+
+/* ---- ghosts: lingering without the dialog -------------------------------- */
+
+/*
+ * A call closed and emitted at once (evicted, Timer B, a timeout) lingers
+ * only to absorb what still comes for it: its INVITE re-sent, a late
+ * response.  Nothing of that changes its record, so when it keeps no media,
+ * per-call capture or forks, ghost_keep frees the dialog now and keeps a
+ * ghost: its Call-ID's keyed hash, the time its linger started and whether
+ * Timer B closed it, in the bounded memory t->ghosts (at most max_dialogs,
+ * the least recently kept forgotten first, which only makes a late message
+ * a stranger's).  Under an INVITE flood that is 40 bytes per evicted call
+ * instead of its whole dialog (704): the table's memory halves, and so do
+ * the fresh pages a flood makes the capture thread fault in.  A message of
+ * a ghost within linger_us is absorbed as one of the lingering call would
+ * be (ghost_absorb); the messages a lingering dialog tells apart by its
+ * seen keys and signalling path are not told apart (a re-sent initial
+ * INVITE counts as a retransmission, a response after Timer B as late).
+ */
+static void ghost_keep(struct ct_dialog_table *t, struct ct_dialog *d)
+{
+	const int64_t lim = INT64_MAX / 4;
+	int64_t at = d->last_us < -lim ? -lim : d->last_us > lim ? lim : d->last_us, *v;
+
+	if (d->state != DS_ENDED || d->pending != NULL || d->media != NULL || d->capture != NULL ||
+	    d->forks != NULL || d->partial || t->cfg.linger_us <= 0 ||
+	    (v = ct_recent_put(&t->ghosts, d->hn.hash, NULL)) == NULL)
+		return;   /* lingers whole */
+	*v = at * 2 + (d->timer_b ? 1 : 0);
+	dialog_free(t, d);
+}
+
+/*
+ * Whether the Call-ID of keyed hash h is a ghost still lingering at ts_us
+ * (a message stamped before the linger started counts as within it); sets
+ * *timer_b.  Changes nothing.
+ */
+static bool ghost_live(const struct ct_dialog_table *t, uint64_t h, int64_t ts_us, bool *timer_b)
+{
+	const int64_t *v = ct_recent_get(&t->ghosts, h);
+	int64_t at;
+
+	if (v == NULL)
+		return false;
+	at = *v >> 1;   /* arithmetic: at * 2 + bit, at within INT64_MAX / 4 */
+	*timer_b = (*v & 1) != 0;
+	return ts_us <= at || (uint64_t)ts_us - (uint64_t)at < (uint64_t)t->cfg.linger_us;
+}
+
+/*
+ * m, a message of no dialog: absorbed (true) when its Call-ID is a live
+ * ghost, counted as the lingering call would count it.
+ */
+static bool ghost_absorb(struct ct_dialog_table *t, const struct ct_sip_msg *m, int idx,
+    uint64_t h)
+{
+	bool timer_b;
+
+	if (!ghost_live(t, h, m->ts_us, &timer_b))
+		return false;
+	if (!m->is_request) {
+		if (timer_b)
+			t->st.late_responses++;
+	} else if (idx == CT_M_INVITE && !has_text(m->to_tag)) {
+		t->st.retransmissions++;
+	}
+	return true;
 }
 
 /* The calling extension of the initial INVITE m (From, else PAI user), or NULL. */
@@ -1271,6 +1346,8 @@ struct ct_dialog_table *ct_dialog_table_new(const struct ct_dialog_cfg *cfg,
 	 * messages of recorded calls may open partial records. */
 	(void)ct_recent_init(&t->heard, HEARD_MAX);
 	(void)ct_recent_init(&t->ended, ENDED_MAX);
+	/* No memory: those calls linger whole (ghost_keep). */
+	(void)ct_recent_init(&t->ghosts, t->cfg.max_dialogs != 0 ? t->cfg.max_dialogs : GHOSTS_MAX);
 	return t;
 fail:
 	free(t);
@@ -1289,6 +1366,7 @@ void ct_dialog_table_free(struct ct_dialog_table *t)
 	drain(t, dialog_free);
 	ct_slab_fini(&t->slab);
 	ct_htab_fini(&t->tab);
+	ct_recent_fini(&t->ghosts);
 	ct_recent_fini(&t->ended);
 	ct_recent_fini(&t->heard);
 	free(t);
@@ -1347,6 +1425,7 @@ static void evict(struct ct_dialog_table *t, struct ct_dialog *d, enum ct_evict_
 		d->last_us = now_us; /* linger from now */
 	close_call(t, d, disp, true);
 	emit_pending(t, d);
+	ghost_keep(t, d);
 }
 
 /*
@@ -1484,6 +1563,8 @@ static struct ct_dialog *on_unknown(struct ct_dialog_table *t, const struct ct_s
 {
 	struct ct_dialog *d;
 
+	if (ghost_absorb(t, m, idx, h))
+		return NULL;   /* a late message of a call recorded, still lingering */
 	if (m->is_request && idx == CT_M_INVITE && !has_text(m->to_tag)) {
 		if (t->cfg.max_dialogs != 0 && t->st.active >= t->cfg.max_dialogs &&
 		    !make_room(t, m->ts_us)) {
@@ -1637,6 +1718,10 @@ enum ct_dialog_need ct_dialog_prescan_need(const struct ct_dialog_table *t,
 	h = ct_htab_hash(&t->tab, m->call_id, len);
 	d = lookup(t, m->call_id, len, h);
 	if (d == NULL) {
+		bool timer_b;
+
+		if (ghost_live(t, h, m->ts_us, &timer_b))
+			return CT_DIALOG_NEED_KEYS;   /* ghost_absorb */
 		if (initial)
 			return CT_DIALOG_NEED_ALL;
 		if (!partial_opens(m, idx) ||
@@ -1682,6 +1767,7 @@ static void on_timer(struct ct_dialog_table *t, struct ct_dialog *d, int64_t now
 		t->st.calls_timed_out++;
 		close_call(t, d, d->state == DS_SETUP ? CT_DISP_UNFINISHED : CT_DISP_ANSWERED, true);
 		emit_pending(t, d); /* silent for so long: nothing more to wait for */
+		ghost_keep(t, d);
 		break;
 	case DS_CHALLENGED:
 		close_call(t, d, CT_DISP_FAILED, false);
@@ -1751,6 +1837,7 @@ static void expire_noresponse(struct ct_dialog_table *t, int64_t now_us)
 		t->st.noresponse_timeouts++;
 		close_call(t, d, CT_DISP_UNFINISHED, true);
 		emit_pending(t, d);
+		ghost_keep(t, d);
 	}
 }
 
@@ -1858,6 +1945,7 @@ void ct_dialog_get_stats(const struct ct_dialog_table *t, struct ct_dialog_stats
 		return;
 	}
 	*st = t->st;
+	st->ghosts = ct_recent_count(&t->ghosts);
 }
 
 /*

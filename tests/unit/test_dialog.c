@@ -1478,9 +1478,11 @@ static void test_max_dialogs(void)
 	CHECK_EVICTED(c.n ? c.recs[0] : NULL, "n1", CT_DISP_UNFINISHED, T0);
 	if (c.n > 0)
 		CHECK_STR(c.recs[0]->hangup_reason, "call table full (evicted)");
+	CHECK_INT(stats(t).ghosts, 1);            /* lingers as a ghost: its dialog is freed */
 	invite(t, &n1, 1, T0 + 11 * SEC, NULL);   /* retransmission: absorbed */
 	CHECK_INT(stats(t).retransmissions, 1);
 	CHECK_INT(c.n, 1);
+	CHECK_INT(stats(t).active, 3);
 	/* n2 got a response: x1 is now the only call with none */
 	rsp_a(t, &n2, 100, "Trying", "INVITE", 1, T0 + 12 * SEC, NULL);
 	invite(t, &x2, 1, T0 + 13 * SEC, NULL);
@@ -2475,6 +2477,7 @@ static void test_timer_b(void)
 				CHECK_STR(r->hangup_reason, "no response (timer B)");
 			}
 			CHECK_INT(stats(t).noresponse_timeouts, 1);
+			CHECK_INT(stats(t).ghosts, 1);   /* lingers without its dialog */
 			/* a late 200 while it lingers: absorbed, counted */
 			rsp_a(t, rows[i].flood, 200, "OK", "INVITE", 1, inv + 40 * SEC, NULL);
 			CHECK_INT(stats(t).late_responses, 1);

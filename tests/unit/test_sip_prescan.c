@@ -718,6 +718,27 @@ static void test_need(void)
 	m = need_msg("p1", "INVITE", 0, "INVITE", 1, NULL);   /* replaces the unproven one */
 	CHECK_INT(ct_dialog_prescan_need(t, &m), CT_DIALOG_NEED_ALL);
 	ct_dialog_table_free(t);
+
+	/*
+	 * A call evicted lingers as a ghost (no dialog): its INVITE re-sent
+	 * within linger_us is absorbed (keys), after it opens a call again.
+	 */
+	cfg.max_dialogs = 1;
+	t = ct_dialog_table_new(&cfg, &hooks);
+	CHECK(t != NULL);
+	if (t == NULL)
+		return;
+	m = need_msg("g1", "INVITE", 0, "INVITE", 1, NULL);
+	ct_dialog_on_msg(t, &m);
+	m = need_msg("g2", "INVITE", 0, "INVITE", 1, NULL);
+	m.ts_us = 3000000;                          /* g1 silent 2 s: evicted */
+	ct_dialog_on_msg(t, &m);
+	m = need_msg("g1", "INVITE", 0, "INVITE", 1, NULL);
+	m.ts_us = 3000000 + 31000000;
+	CHECK_INT(ct_dialog_prescan_need(t, &m), CT_DIALOG_NEED_KEYS);
+	m.ts_us = 3000000 + 32000000;               /* the linger is over */
+	CHECK_INT(ct_dialog_prescan_need(t, &m), CT_DIALOG_NEED_ALL);
+	ct_dialog_table_free(t);
 }
 
 /*
