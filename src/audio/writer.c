@@ -1811,7 +1811,15 @@ static int write_file(struct ct_audio_call *ac, char **final, char *errbuf)
 		if (f > frames)
 			frames = f;
 	}
-	fd = final_open(ac, &tmp);
+	/*
+	 * An unnamed file the writer thread made ahead, as for direct files:
+	 * at the end of a replay every call still open finishes at once, and
+	 * making 30,000 files was then the recorder's part (ext4's inode
+	 * search), with the writer idle.
+	 */
+	fd = ac->fin != NULL ? ct_audio_finisher_tmpfile(ac->fin, ac->dir) : -1;
+	if (fd < 0)
+		fd = final_open(ac, &tmp);
 	if (fd < 0) {
 		snprintf(errbuf, CT_ERRBUF_SIZE, "audio: %s: %s", shown, strerror(errno));
 		free(shown);
