@@ -785,7 +785,7 @@ static bool ghost_live(const struct ct_dialog_table *t, uint64_t h, int64_t ts_u
 
 	if (v == NULL)
 		return false;
-	at = *v >> 1;   /* arithmetic: at * 2 + bit, at within INT64_MAX / 4 */
+	at = (*v - (*v & 1)) / 2;   /* *v = at * 2 + bit, at within INT64_MAX / 4 */
 	*timer_b = (*v & 1) != 0;
 	return ts_us <= at || (uint64_t)ts_us - (uint64_t)at < (uint64_t)t->cfg.linger_us;
 }
