@@ -1263,10 +1263,14 @@ out:
 }
 
 /*
- * Opens an unnamed file in dir for the final recording: O_TMPFILE (linked
- * later through /proc/self/fd), or where the file system or /proc lacks
- * that, a hidden name created exclusively, returned in *tmp (malloc'ed; the
- * caller unlinks it).  Returns the descriptor, or -1 with errno.
+ * Opens an unnamed file in dir for the final recording: one the writer
+ * thread made ahead (ct_audio_finisher_tmpfile: at the end of a replay
+ * every call still open finishes at once, and making 30,000 files on the
+ * recorder's thread, ext4's inode search, was its bottleneck with the
+ * writer idle), else O_TMPFILE (linked later through /proc/self/fd), or
+ * where the file system or /proc lacks that, a hidden name created
+ * exclusively, returned in *tmp (malloc'ed; the caller unlinks it).
+ * Returns the descriptor, or -1 with errno.
  */
 static int final_open(const struct ct_audio_call *ac, char **tmp)
 {
@@ -1274,6 +1278,8 @@ static int final_open(const struct ct_audio_call *ac, char **tmp)
 	int fd, tries;
 
 	*tmp = NULL;
+	if (ac->fin != NULL && (fd = ct_audio_finisher_tmpfile(ac->fin, ac->dir)) >= 0)
+		return fd;
 #ifdef O_TMPFILE
 	if (access("/proc/self/fd", X_OK) == 0) {
 		fd = open(ac->dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0666);
@@ -1408,9 +1414,7 @@ static void direct_open(struct ct_audio_call *ac, uint32_t rate)
 		return;
 	if (ac->fin != NULL && !ct_audio_finisher_direct_take(ac->fin))
 		return;
-	fd = ac->fin != NULL ? ct_audio_finisher_tmpfile(ac->fin, ac->dir) : -1;
-	if (fd < 0)
-		fd = final_open(ac, &tmp);
+	fd = final_open(ac, &tmp);
 	if (fd >= 0 && tmp != NULL) {
 		unlink(tmp);
 		close(fd);
@@ -1811,15 +1815,7 @@ static int write_file(struct ct_audio_call *ac, char **final, char *errbuf)
 		if (f > frames)
 			frames = f;
 	}
-	/*
-	 * An unnamed file the writer thread made ahead, as for direct files:
-	 * at the end of a replay every call still open finishes at once, and
-	 * making 30,000 files was then the recorder's part (ext4's inode
-	 * search), with the writer idle.
-	 */
-	fd = ac->fin != NULL ? ct_audio_finisher_tmpfile(ac->fin, ac->dir) : -1;
-	if (fd < 0)
-		fd = final_open(ac, &tmp);
+	fd = final_open(ac, &tmp);
 	if (fd < 0) {
 		snprintf(errbuf, CT_ERRBUF_SIZE, "audio: %s: %s", shown, strerror(errno));
 		free(shown);
