@@ -48,6 +48,7 @@
 #include "calltap/source.h"
 #include "calltap/spool.h"
 #include "calltap/stats.h"
+#include "calltap/thread.h"
 
 #define MAX_OUTPUTS CT_SINKSET_MAX
 
@@ -1123,6 +1124,7 @@ static void *idle_flusher_main(void *arg)
 	struct timespec ts;
 	int64_t due, now, until;
 
+	ct_thread_name("ct-idle-flush");
 	pthread_mutex_lock(&fl->mu);
 	while (!fl->stop) {
 		due = ct_sinkset_next_flush(fl->sinks);

@@ -27,6 +27,7 @@
 
 #include "calltap/buf.h"
 #include "calltap/err.h"
+#include "calltap/thread.h"
 
 #define METRICS_CLIENTS 4
 #define METRICS_REQ_MAX 4096
@@ -542,6 +543,7 @@ static void *metrics_main(void *arg)
 	size_t i, n, free_slots;
 	int64_t now;
 
+	ct_thread_name("ct-metrics");
 	for (;;) {
 		n = 0;
 		free_slots = 0;

@@ -42,6 +42,7 @@
 
 #include "calltap/err.h"
 #include "calltap/pipeline.h"
+#include "calltap/thread.h"
 
 #define PL_FRAMES 256               /* frames per batch */
 #define PL_BYTES (64 * 1024)        /* frame bytes per batch (a bigger frame grows it) */
@@ -130,6 +131,7 @@ static void *worker_main(void *arg)
 	struct ct_pipeline *p = w->p;
 	uint64_t next = w->idx;
 
+	ct_thread_name("ct-sip-scan");
 	pthread_mutex_lock(&p->mu);
 	for (;;) {
 		struct pl_batch *b;

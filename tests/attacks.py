@@ -80,6 +80,16 @@ ATTACKS = {
     'forged-bye': ('calls', 80, 80,
                    'BYE (answered calls) or CANCEL (ringing ones) from a stranger who knows '
                    'the Call-ID'),
+    'indialog-flood': ('requests', 50000, 300000,
+                       'BYE/re-INVITE/ACK/UPDATE/INFO/CANCEL/PRACK with unique Call-IDs and '
+                       'tags: in-dialog requests of no call'),
+    'resp-flood': ('responses', 50000, 300000,
+                   '180/183/200 (with SDP) to INVITEs never sent, unique Call-IDs'),
+    'many-m': ('calls', 500, 2000,
+               'answered calls offering 400 m= lines each, then RTP to 50 of those ports'),
+    'tcp-conn-flood': ('connections', 20000, 100000,
+                       'SIP/TCP connections each left with half a header, or a header '
+                       'claiming a 100 MB body'),
 }
 
 
@@ -852,6 +862,85 @@ def a_forged_bye(ctx, n):
 # CPU attacks with a harmless twin (mix --control): the same number of
 # packets and about the same bytes and records, without what makes them
 # costly (colliding keys, header count, short lines, disorder).
+def a_indialog_flood(ctx, n):
+    """In-dialog requests (To tag set; an SDP offer on re-INVITE and
+    UPDATE) with unique Call-IDs over the first 40 % of the legit capture:
+    each could be a call already in progress when the capture started, so
+    it may open one, but none is ever answered: each must be dropped
+    unrecorded (calls_partial_discarded), none pushing a real call out."""
+    rng = ctx.rng
+    meths = ('BYE', 'INVITE', 'ACK', 'UPDATE', 'INFO', 'CANCEL', 'PRACK')
+    t1 = ctx.t0 + max(US, (ctx.t1 - ctx.t0) * 2 // 5)
+    for i, t in enumerate(spread(n, ctx.t0, t1)):
+        src = foreign(i % 60000 + 1)
+        d = Dialog(rng, src, 5060, 'indlg-%d-%x@%s' % (i, rng.getrandbits(32), ip_s(src)))
+        m = meths[i % len(meths)]
+        body = sdp(ip_s(src), 20000 + 2 * (i % 20000)) if m in ('INVITE', 'UPDATE') else ''
+        for f in d.request(m, body):
+            yield t, f
+
+
+def a_resp_flood(ctx, n):
+    """Responses to INVITEs nobody sent (180, then 183 and 200 with an SDP
+    answer naming PBX ports), unique Call-IDs, from the PBX's address over
+    the first 40 % of the legit capture: no call, no record, no PBX port
+    taken from a real call."""
+    rng = ctx.rng
+    t1 = ctx.t0 + max(US, (ctx.t1 - ctx.t0) * 2 // 5)
+    for i, t in enumerate(spread(n, ctx.t0, t1)):
+        src = foreign(i % 60000 + 1)
+        d = Dialog(rng, src, 5060, 'resp-%d-%x@%s' % (i, rng.getrandbits(32), ip_s(src)))
+        code = (180, 183, 200)[i % 3]
+        body = sdp(PBX_S, 30000 + 2 * (i % 15000)) if code != 180 else ''
+        h = [d.via(), 'From: ' + d.frm, 'To: ' + d.to + d.to_tag, 'Call-ID: ' + d.cid,
+             'CSeq: 1 INVITE', 'Contact: <sip:pbx@%s:5060>' % PBX_S]
+        if body:
+            h.append('Content-Type: application/sdp')
+        for f in udp(PBX, src, 5060, 5060, sip('SIP/2.0 %d Whatever' % code, h, body)):
+            yield t, f
+
+
+def a_many_m(ctx, n):
+    """Answered attacker calls whose INVITE offers 400 audio m= lines (one
+    SDP of about 8 KB, IP-fragmented), then 50 RTP packets from the PBX's
+    answer port to 50 of the offered ports: what a call may announce and
+    index is capped (8 m= lines a message, 32 endpoints a call), the rest
+    is refused and counted; each call still gets its record."""
+    rng = ctx.rng
+    for i, t in enumerate(spread(n, ctx.t0, ctx.t1 - 5 * US)):
+        src = foreign(i % 60000 + 1)
+        d = Dialog(rng, src, 5060, 'many-m-%d@%s' % (i, ip_s(src)))
+        ms = ['m=audio %d RTP/AVP 0' % (40000 + 2 * k) for k in range(400)]
+        body = '\r\n'.join(['v=0', 'o=- 1 1 IN IP4 %s' % ip_s(src), 's=-',
+                             'c=IN IP4 %s' % ip_s(src), 't=0 0'] + ms) + '\r\n'
+        for f in d.invite(body):
+            yield t, f
+        port = 50000 + 2 * (i % 5000)
+        for f in d.ok(sdp(PBX_S, port)):
+            yield t + 1000, f
+        for k in range(50):
+            yield t + 2000 + 20 * k, udp(PBX, src, port, 40000 + 2 * k,
+                                         rtp(0, k, 160 * k, 0x4d000000 + i, b'\xff' * 160))[0]
+
+
+def a_tcp_conn_flood(ctx, n):
+    """n SIP/TCP connections to the PBX, each a SYN and one segment: half
+    of an INVITE header that never ends, or a whole header whose
+    Content-Length claims 100 MB, then 1,000 bytes of it.  The
+    reassembler's total budget bounds what is held; framing errors are
+    counted, and nothing becomes a call."""
+    for i, t in enumerate(spread(n, ctx.t0, ctx.t1)):
+        src = foreign(i % 60000 + 1)
+        sp = 1024 + (i // 60000) % 60000
+        yield t, tcp(src, PBX, sp, 5060, 999, b'', 0x02)
+        data = ('INVITE sip:+14155550100@%s SIP/2.0\r\nVia: SIP/2.0/TCP %s:%d;branch=z9hG4bK%x'
+                '\r\nCall-ID: tcp-conn-%d\r\nCSeq: 1 INVITE\r\nContent-Length: 99999999\r\n\r\n'
+                % (PBX_S, ip_s(src), sp, i, i)).encode()
+        if i % 2:
+            data = data[:len(data) // 2]
+        yield t + 1, tcp(src, PBX, sp, 5060, 1000, data + b'x' * 1000)
+
+
 CONTROLLED = ('collide', 'collide-caller', 'collide-media', 'many-headers', 'tcp-10byte',
               'tcp-ooo')
 
@@ -862,6 +951,8 @@ GENERATORS = {
     'many-headers': a_many_headers, 'tcp-10byte': a_tcp_10byte, 'tcp-ooo': a_tcp_ooo,
     'rtp-flood': a_rtp_flood, 'pt-switch': a_pt_switch, 'pcapng-ts': a_pcapng_ts,
     'sdp-steal': a_sdp_steal, 'sdp-hijack': a_sdp_hijack, 'forged-bye': a_forged_bye,
+    'indialog-flood': a_indialog_flood, 'resp-flood': a_resp_flood, 'many-m': a_many_m,
+    'tcp-conn-flood': a_tcp_conn_flood,
 }
 # Mixes that `list` does not show (hostile.sh and bench --hostile skip them).
 UNLISTED = {'sdp-steal': ('UPDATEs', 25000, 25000, 'spoofed SDP answers claiming PBX ports')}

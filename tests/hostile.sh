@@ -246,6 +246,24 @@ if info['attack'] == 'sdp-hijack':
 print(''.join('; ' + x for x in out), end='')
 PY
 )" ;;
+		indialog-flood|resp-flood|tcp-conn-flood)
+			# No call of its own: nothing recorded; each in-dialog request or
+			# response of no call dropped as an unproven call in progress.
+			pre=$(case $a in indialog-flood) echo indlg- ;; resp-flood) echo resp- ;; *) echo tcp-conn- ;; esac)
+			got=$(grep -c "\"call_id\":\"$pre" "$d/calls.jsonl" 2>/dev/null)
+			[ "${got:-0}" -ne 0 ] && why="$why; $got records of the attack's messages"
+			if [ $a != tcp-conn-flood ]; then
+				want=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["scale"])' "$t/mix/$a.info")
+				disc=$(awk '$1 == "calls_partial_discarded" { print $2 }' "$d/err")
+				[ "${disc:-0}" -ne "$want" ] && why="$why; calls_partial_discarded ${disc:-0}, want $want"
+			fi ;;
+		many-m)
+			# Each call recorded; what it announced past the caps refused, counted.
+			want=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["scale"])' "$t/mix/$a.info")
+			got=$(grep -c '"call_id":"many-m-' "$d/calls.jsonl" 2>/dev/null)
+			[ "${got:-0}" -ne "$want" ] && why="$why; $got of $want attack call records"
+			ref=$(awk '$1 == "rtp_endpoints_refused" { print $2 }' "$d/err")
+			[ "${ref:-0}" -gt 0 ] || why="$why; no refused endpoint counted" ;;
 		pt-switch|pcapng-ts)
 			want=$(python3 -c 'import json, sys; i = json.load(open(sys.argv[1])); print(i["scale"] if i["attack"] == "pt-switch" else 1)' "$t/mix/$a.info")
 			got=$(grep -c "\"call_id\":\"$a-" "$d/calls.jsonl" 2>/dev/null)

@@ -52,6 +52,7 @@
 #include "calltap/audio.h"
 #include "calltap/err.h"
 #include "calltap/fdio.h"
+#include "calltap/thread.h"
 #include "audio_int.h"
 
 #define RING_BYTES (16u << 20)      /* packets and jobs waiting for the recorder */
@@ -168,6 +169,7 @@ static void *writer_main(void *arg)
 {
 	struct writeq *q = arg;
 
+	ct_thread_name("ct-audio-write");
 	pthread_mutex_lock(&q->mu);
 	for (;;) {
 		struct wjob j;
@@ -483,6 +485,7 @@ static void *recorder_main(void *arg)
 	size_t head = __atomic_load_n(&f->head, __ATOMIC_SEQ_CST);
 	unsigned batch = 0;
 
+	ct_thread_name("ct-audio-rec");
 	for (;;) {
 		size_t tail = __atomic_load_n(&f->tail, __ATOMIC_SEQ_CST);
 

@@ -41,6 +41,7 @@
 #include "calltap/err.h"
 #include "calltap/fdio.h"
 #include "calltap/hash.h"
+#include "calltap/thread.h"
 
 #define CHUNK_FIRST 2048
 #define CHUNK_MAX (64 * 1024)
@@ -510,6 +511,7 @@ static void *writer_main(void *arg)
 	struct ct_callcap_job *job;
 	char *final;
 
+	ct_thread_name("ct-callcap");
 	pthread_mutex_lock(&cc->mu);
 	for (;;) {
 		while (cc->q_head == NULL && !cc->stop)

@@ -29,6 +29,8 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include "calltap/thread.h"
+
 #include "readahead.h"
 
 #define READAHEAD_MIN (4 * (off_t)RA_BLOCK)
@@ -89,6 +91,7 @@ static void *reader_main(void *arg)
 	struct window *w;
 	int status;
 
+	ct_thread_name("ct-reader");
 	for (;;) {
 		pthread_mutex_lock(&ra->mu);
 		while (!ra->stop && ra->produced - ra->consumed >= RA_DEPTH)

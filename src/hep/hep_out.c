@@ -31,6 +31,7 @@
 #include "calltap/buf.h"
 #include "calltap/err.h"
 #include "calltap/hep.h"
+#include "calltap/thread.h"
 
 #define HEP_QUEUE_DEFAULT 4096
 #define HEP_BYTES_DEFAULT (16u << 20)
@@ -148,9 +149,9 @@ static bool send_pkt(struct ct_hep_out *h, const struct hep_pkt *p)
 static void *sender_main(void *arg)
 {
 	struct ct_hep_out *h = arg;
-
 	bool give_up = false;   /* stopping and a send failed: drop the rest, do not wait */
 
+	ct_thread_name("ct-hep");
 	pthread_mutex_lock(&h->mu);
 	for (;;) {
 		struct hep_pkt *p;

@@ -67,6 +67,7 @@
 #include "calltap/attr.h"
 #include "calltap/sink.h"
 #include "calltap/spool.h"
+#include "calltap/thread.h"
 #include "record_int.h"
 #include "store_sql.h"
 
@@ -1314,6 +1315,7 @@ static void *worker(void *arg)
 	uint64_t n;
 	int rc;
 
+	ct_thread_name("ct-pgsql");
 	for (;;) {
 		pthread_mutex_lock(&ps->mu);
 		rc = next_step(ps);

@@ -54,6 +54,7 @@
 #include "calltap/fdio.h"
 #include "calltap/hash.h"
 #include "calltap/spool.h"
+#include "calltap/thread.h"
 
 #define SEG_MAX (UINT64_C(4) << 20)  /* bytes per segment file, at most */
 #define SYNC_MS 1000                 /* the sync thread's period */
@@ -389,6 +390,7 @@ static void *syncer(void *arg)
 	struct ct_spool *sp = arg;
 	bool stop, dirty;
 
+	ct_thread_name("ct-spool-sync");
 	for (;;) {
 		pthread_mutex_lock(&sp->mu);
 		if (!sp->stop)

@@ -62,6 +62,7 @@
 #include "calltap/sink.h"
 #include "record_int.h"
 #include "calltap/spool.h"
+#include "calltap/thread.h"
 
 #define TIMEOUT_MS 5000          /* per request, connection included */
 #define BACKOFF_MIN_MS 1000
@@ -715,6 +716,7 @@ static void *worker(void *arg)
 	struct wh_sink *wh = arg;
 	int64_t deadline;
 
+	ct_thread_name("ct-webhook");
 	for (;;) {
 		pthread_mutex_lock(&wh->mu);
 		if (next_step(wh)) {

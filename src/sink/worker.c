@@ -37,6 +37,7 @@
 #include <time.h>
 
 #include "calltap/err.h"
+#include "calltap/thread.h"
 #include "calltap/worker.h"
 
 /* Result of a control operation for the thread that waits on it. */
@@ -123,6 +124,7 @@ static void *worker_main(void *arg)
 	uint64_t base, i, n, done;
 	bool last = false;
 
+	ct_thread_name("ct-output");
 	pthread_mutex_lock(&w->mu);
 	while (!last) {
 		while (w->head == w->tail) {

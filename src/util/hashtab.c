@@ -72,9 +72,14 @@ static void grow(struct ct_htab *t)
 		return;
 	for (i = 0; i <= t->mask; i++) {
 		for (x = t->b[i]; x != NULL; x = next) {
+			struct ct_hnode **head = &b[x->hash & (n - 1)];
+
 			next = x->next;
-			x->next = b[x->hash & (n - 1)];
-			b[x->hash & (n - 1)] = x;
+			x->next = *head;
+			if (*head != NULL)
+				(*head)->pprev = &x->next;
+			x->pprev = head;
+			*head = x;
 		}
 	}
 	free(t->b);
@@ -92,23 +97,30 @@ void ct_htab_insert(struct ct_htab *t, struct ct_hnode *n, uint64_t hash)
 
 	n->hash = hash;
 	n->next = *b;
+	if (*b != NULL)
+		(*b)->pprev = &n->next;
+	n->pprev = b;
 	*b = n;
 	if (++t->n > t->mask + 1 && t->mask + 1 < t->max_buckets)
 		grow(t);
 }
 
-/* Unlinks n, which must be in t.  O(chain). */
+/*
+ * Unlinks n from t.  O(1): through n's back link, so neither the bucket
+ * nor the nodes before n are read (a flood's evictions and its bounded
+ * memories each remove a node whose chain is cold in the cache).  A node
+ * in no table (never inserted, zeroed, or removed already) is left as is.
+ */
 void ct_htab_remove(struct ct_htab *t, struct ct_hnode *n)
 {
-	struct ct_hnode **p = &t->b[n->hash & t->mask];
-
-	while (*p != NULL && *p != n)
-		p = &(*p)->next;
-	if (*p == n) {
-		*p = n->next;
-		n->next = NULL;
-		t->n--;
-	}
+	if (n->pprev == NULL)
+		return;
+	*n->pprev = n->next;
+	if (n->next != NULL)
+		n->next->pprev = n->pprev;
+	n->next = NULL;
+	n->pprev = NULL;
+	t->n--;
 }
 
 /* Length of the longest chain (tests, diagnostics: O(buckets + elements)). */

@@ -4,8 +4,10 @@
  * insert / find / delete scripts; eviction order of a bounded LRU cache
  * built from the table and a ct_list (the stages' pattern); elements with
  * one hash (newest first, removal from the middle); bounded growth of the
- * bucket array; and collision resistance: 4096 Call-IDs that all collide
- * under FNV-1a spread over the buckets.
+ * bucket array; removal through the back links (any place in a chain,
+ * twice, never inserted, after the bucket array grew); and collision
+ * resistance: 4096 Call-IDs that all collide under FNV-1a spread over the
+ * buckets.
  */
 #include "config.h"
 
@@ -243,6 +245,88 @@ static void test_growth(void)
 	free(keys);
 }
 
+/* ---- removal through the back links ------------------------------------- */
+
+/* The keys of bucket h's chain, in chain order, into out. */
+static void chain_of(const struct ct_htab *t, uint64_t h, char *out)
+{
+	const struct ct_hnode *n;
+	size_t k = 0;
+
+	for (n = t->b[h & t->mask]; n != NULL; n = n->next)
+		out[k++] = ct_container_of(n, const struct ent, hn)->k[0];
+	out[k] = '\0';
+}
+
+static void test_remove_links(void)
+{
+	static const struct {
+		const char *removes;    /* indexes into "abcde" (inserted a..e: chain "edcba") */
+		const char *chain;      /* left in the bucket */
+	} cases[] = {
+		{ "e", "dcba" },        /* the head: the bucket points past it */
+		{ "a", "edcb" },        /* the tail */
+		{ "c", "edba" },        /* the middle */
+		{ "ca", "edb" },
+		{ "edcba", "" },
+		{ "bb", "edca" },       /* twice: the second is a no-op */
+		{ "aedcb", "" },
+	};
+	struct ent e[5], lone, *pool;
+	struct ct_htab t;
+	char got[8];
+	size_t c, i, n;
+
+	for (c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		CHECK_INT(ct_htab_init(&t, 16, 16), CT_OK);
+		memset(e, 0, sizeof(e));
+		for (i = 0; i < 5; i++) {
+			e[i].k = &"abcde"[i];
+			ct_htab_insert(&t, &e[i].hn, 7 + 16 * i);   /* one bucket, five hashes */
+		}
+		for (i = 0; cases[c].removes[i] != '\0'; i++)
+			ct_htab_remove(&t, &e[cases[c].removes[i] - 'a'].hn);
+		chain_of(&t, 7, got);
+		CHECK_STR(got, cases[c].chain);
+		CHECK_INT(ct_htab_count(&t), strlen(cases[c].chain));
+		for (i = 0; i < 5; i++)   /* every one left is still found by its hash */
+			CHECK((ct_htab_first(&t, 7 + 16 * i) != NULL) ==
+			    (strchr(cases[c].chain, 'a' + (int)i) != NULL));
+		ct_htab_fini(&t);
+	}
+
+	/* A zeroed node that was never inserted: a no-op. */
+	CHECK_INT(ct_htab_init(&t, 16, 16), CT_OK);
+	memset(&lone, 0, sizeof(lone));
+	e[0] = (struct ent){ .k = "a" };
+	ct_htab_insert(&t, &e[0].hn, 3);
+	ct_htab_remove(&t, &lone.hn);
+	CHECK_INT(ct_htab_count(&t), 1);
+	CHECK(ct_htab_first(&t, 3) == &e[0].hn);
+	ct_htab_fini(&t);
+
+	/* After the bucket array doubled several times: the back links were
+	 * rebuilt with the chains, so every removal leaves every bucket empty. */
+	n = 3000;
+	pool = calloc(n, sizeof(*pool));
+	CHECK(pool != NULL);
+	CHECK_INT(ct_htab_init(&t, 16, CT_HTAB_UNBOUNDED), CT_OK);
+	for (i = 0; pool != NULL && i < n; i++) {
+		pool[i].k = "p";
+		ct_htab_insert(&t, &pool[i].hn, (uint64_t)i * 0x9e3779b97f4a7c15ull);
+	}
+	CHECK(ct_htab_buckets(&t) >= 2048);
+	for (i = 0; pool != NULL && i < n; i += 3)         /* every third, then the rest */
+		ct_htab_remove(&t, &pool[i].hn);
+	for (i = 0; pool != NULL && i < n; i++)
+		if (i % 3 != 0)
+			ct_htab_remove(&t, &pool[i].hn);
+	CHECK_INT(ct_htab_count(&t), 0);
+	CHECK_INT(ct_htab_longest_chain(&t), 0);
+	ct_htab_fini(&t);
+	free(pool);
+}
+
 /* ---- collision resistance ------------------------------------------------ */
 
 #define K 12
@@ -288,6 +372,7 @@ int main(void)
 	test_lru();
 	test_same_hash();
 	test_growth();
+	test_remove_links();
 	test_collisions();
 	return TEST_REPORT();
 }
