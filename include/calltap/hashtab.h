@@ -12,7 +12,8 @@
  *
  * Costs: insert O(1) amortised (the bucket array doubles while the load
  * passes 1, up to max_buckets; a failed doubling keeps the old array),
- * lookup O(chain), remove O(chain).  Bounds: the table never allocates per
+ * lookup O(chain), remove O(1) (each element links back to what points at
+ * it).  Bounds: the table never allocates per
  * element, only the bucket array (at most max_buckets pointers); how many
  * elements it holds is the caller's limit, usually enforced by evicting the
  * first element of a ct_list kept beside the table.  There is deliberately

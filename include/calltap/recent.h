@@ -9,7 +9,7 @@
  * keys take each other's slot, does not).
  *
  * Costs: get O(1) expected, put O(1) expected; memory: cap entries of
- * 40 bytes, allocated in blocks as keys arrive, plus the hash buckets
+ * 48 bytes, allocated in blocks as keys arrive, plus the hash buckets
  * (at most cap pointers).  Two keys with one 64-bit hash are one key (a
  * chance of about n^2 / 2^65 under a keyed hash).
  */

@@ -752,8 +752,8 @@ static void dialog_free(struct ct_dialog_table *t, struct ct_dialog *d)
  * ghost: its Call-ID's keyed hash, the time its linger started and whether
  * Timer B closed it, in the bounded memory t->ghosts (at most max_dialogs,
  * the least recently kept forgotten first, which only makes a late message
- * a stranger's).  Under an INVITE flood that is 40 bytes per evicted call
- * instead of its whole dialog (704): the table's memory halves, and so do
+ * a stranger's).  Under an INVITE flood that is 48 bytes per evicted call
+ * instead of its whole dialog (712): the table's memory halves, and so do
  * the fresh pages a flood makes the capture thread fault in.  A message of
  * a ghost within linger_us is absorbed as one of the lingering call would
  * be (ghost_absorb); the messages a lingering dialog tells apart by its
