@@ -72,6 +72,12 @@ verdict() {
 	fi
 }
 
+# Field $2 of the --info JSON of mix $1 ("" when missing).
+info_get() {
+	python3 -c 'import json, sys; print(json.load(open(sys.argv[1])).get(sys.argv[2], ""))' \
+	    "$t/mix/$1.info" "$2" 2>/dev/null
+}
+
 for pcap in "$srcdir"/pcaps/*.pcap "$srcdir"/pcaps/*.pcapng; do
 	[ -f "$pcap" ] || continue
 	name=$(basename "$pcap")
@@ -196,7 +202,7 @@ else
 		"$srcdir/scripts/compare-truth" --ignore-extra "$t/legit.truth" "$d/calls.jsonl" >"$d/cmp" 2>&1
 		exact=$(tail -n 1 "$d/cmp" | sed 's/compare-truth: //')
 		case $exact in "$nlegit passed, 0 failed") ;; *) why="$why; legit calls: $exact (lines below)" ;; esac
-		pk=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["packets"])' "$t/mix/$a.info" 2>/dev/null)
+		pk=$(info_get "$a" packets)
 		if [ $asan -eq 0 ] && [ -z "$v" ]; then
 			limit=$MIX_RSS_KB
 			case $a in long-fields|update-storm) limit=$((lrss + MIX_GROWTH_KB)) ;; esac
@@ -211,7 +217,7 @@ else
 		fi
 		case $a in
 		rtp-flood)
-			cid=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1])).get("loud_call_id", ""))' "$t/mix/$a.info")
+			cid=$(info_get "$a" loud_call_id)
 			wav=$(python3 -c 'import json, sys
 for l in open(sys.argv[1]):
     r = json.loads(l)
@@ -253,19 +259,20 @@ PY
 			got=$(grep -c "\"call_id\":\"$pre" "$d/calls.jsonl" 2>/dev/null)
 			[ "${got:-0}" -ne 0 ] && why="$why; $got records of the attack's messages"
 			if [ $a != tcp-conn-flood ]; then
-				want=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["scale"])' "$t/mix/$a.info")
+				want=$(info_get "$a" scale)
 				disc=$(awk '$1 == "calls_partial_discarded" { print $2 }' "$d/err")
 				[ "${disc:-0}" -ne "$want" ] && why="$why; calls_partial_discarded ${disc:-0}, want $want"
 			fi ;;
 		many-m)
 			# Each call recorded; what it announced past the caps refused, counted.
-			want=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["scale"])' "$t/mix/$a.info")
+			want=$(info_get "$a" scale)
 			got=$(grep -c '"call_id":"many-m-' "$d/calls.jsonl" 2>/dev/null)
 			[ "${got:-0}" -ne "$want" ] && why="$why; $got of $want attack call records"
 			ref=$(awk '$1 == "rtp_endpoints_refused" { print $2 }' "$d/err")
 			[ "${ref:-0}" -gt 0 ] || why="$why; no refused endpoint counted" ;;
 		pt-switch|pcapng-ts)
-			want=$(python3 -c 'import json, sys; i = json.load(open(sys.argv[1])); print(i["scale"] if i["attack"] == "pt-switch" else 1)' "$t/mix/$a.info")
+			want=1
+			[ $a = pt-switch ] && want=$(info_get "$a" scale)
 			got=$(grep -c "\"call_id\":\"$a-" "$d/calls.jsonl" 2>/dev/null)
 			[ "${got:-0}" -ne "$want" ] && why="$why; $got of $want attack call records" ;;
 		esac
