@@ -84,17 +84,6 @@ static inline size_t ct_htab_buckets(const struct ct_htab *t)
 	return t->mask + 1;
 }
 
-/*
- * Starts loading hash's bucket into the cache without waiting for it: for a
- * caller that will look hash up after other work (a lookup in another
- * table), so that the two cache misses overlap.  Reads nothing itself.
- */
-static inline void ct_htab_prefetch(const struct ct_htab *t, uint64_t hash)
-{
-	if (t->b != NULL)
-		__builtin_prefetch(&t->b[hash & t->mask]);
-}
-
 /* The first element whose key hashed to hash, or NULL. */
 static inline struct ct_hnode *ct_htab_first(const struct ct_htab *t, uint64_t hash)
 {

@@ -1618,8 +1618,6 @@ void ct_dialog_on_msg(struct ct_dialog_table *t, const struct ct_sip_msg *m)
 	}
 	len = strlen(m->call_id);
 	h = ct_htab_hash(&t->tab, m->call_id, len);
-	if (m->is_request && !has_text(m->to_tag))   /* maybe a new call: on_unknown reads ghosts */
-		ct_htab_prefetch(&t->ghosts.tab, h);
 	d = lookup(t, m->call_id, len, h);
 	if (d != NULL && d->partial && partial_replaced(t, d, m))
 		d = NULL;
