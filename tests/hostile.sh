@@ -33,7 +33,7 @@
 # requests costs a SIP parse and, with every output on, a record each, about
 # 50 us with --db, against about 1 us for the legit capture's RTP;
 # scripts/bench --hostile reports every mix against the 1/5), and a
-# CPU attack (collide*, many-headers, tcp-10byte, tcp-ooo: attacks.py
+# CPU attack (collide*, many-headers, tcp-10byte, tcp-ooo, ssrc-churn: attacks.py
 # CONTROLLED) costs at most 2x + 0.25 s the CPU time of its harmless twin
 # (attacks.py mix --control: same packets, bytes and records, without the
 # colliding keys, the header count, the short lines or the disorder).

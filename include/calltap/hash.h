@@ -34,11 +34,11 @@ void ct_hash_key_random(struct ct_hash_key *k);
 uint64_t ct_siphash(const struct ct_hash_key *k, const void *p, size_t len);
 
 /*
- * ct_siphash(k, p, 12), unrolled for the one fixed length the per-packet
- * RTP stream lookup hashes (two addresses and two ports): no loop, no tail
- * switch.
+ * ct_siphash(k, p, 16), unrolled for the one fixed length the per-packet
+ * RTP stream lookup hashes (two IPv4 addresses, two ports and the SSRC):
+ * no loop, no tail switch.
  */
-uint64_t ct_siphash12(const struct ct_hash_key *k, const void *p);
+uint64_t ct_siphash16(const struct ct_hash_key *k, const void *p);
 
 /* SipHash-2-4 of len bytes at p under k. */
 uint64_t ct_siphash24(const struct ct_hash_key *k, const void *p, size_t len);

@@ -73,7 +73,7 @@ static uint64_t siphash_cd(const struct ct_hash_key *k, const void *p, size_t le
 /*
  * SipHash-1-3's end: one compression round on the last block b (the
  * message's tail bytes, its length in the top byte), then the three
- * finalization rounds.  Shared by ct_siphash and ct_siphash12.
+ * finalization rounds.  Shared by ct_siphash and ct_siphash16.
  */
 static inline uint64_t sip13_last(uint64_t v0, uint64_t v1, uint64_t v2, uint64_t v3,
     uint64_t b)
@@ -124,7 +124,7 @@ uint64_t ct_siphash(const struct ct_hash_key *k, const void *p, size_t len)
 	return sip13_last(v0, v1, v2, v3, b);
 }
 
-uint64_t ct_siphash12(const struct ct_hash_key *k, const void *p)
+uint64_t ct_siphash16(const struct ct_hash_key *k, const void *p)
 {
 	const uint8_t *in = p;
 	uint64_t v0 = k->k0 ^ 0x736f6d6570736575ull;
@@ -132,13 +132,15 @@ uint64_t ct_siphash12(const struct ct_hash_key *k, const void *p)
 	uint64_t v2 = k->k0 ^ 0x6c7967656e657261ull;
 	uint64_t v3 = k->k1 ^ 0x7465646279746573ull;
 	uint64_t m = load_le64(in);
-	uint64_t b = (uint64_t)12 << 56 | (uint64_t)in[8] | (uint64_t)in[9] << 8 |
-	    (uint64_t)in[10] << 16 | (uint64_t)in[11] << 24;
 
 	v3 ^= m;
 	sipround(&v0, &v1, &v2, &v3);
 	v0 ^= m;
-	return sip13_last(v0, v1, v2, v3, b);
+	m = load_le64(in + 8);
+	v3 ^= m;
+	sipround(&v0, &v1, &v2, &v3);
+	v0 ^= m;
+	return sip13_last(v0, v1, v2, v3, (uint64_t)16 << 56);
 }
 
 uint64_t ct_siphash24(const struct ct_hash_key *k, const void *p, size_t len)

@@ -51,15 +51,15 @@ int main(void)
 			}
 	CHECK(ct_siphash(&k, NULL, 0) == ct_siphash(&k, msg, 0));
 	/* The fixed-length form (RTP stream lookup) is the same function. */
-	for (i = 0; i + 12 <= sizeof(msg); i++)
-		CHECK(ct_siphash12(&k, msg + i) == ct_siphash(&k, msg + i, 12));
+	for (i = 0; i + 16 <= sizeof(msg); i++)
+		CHECK(ct_siphash16(&k, msg + i) == ct_siphash(&k, msg + i, 16));
 	for (i = 0; i < 128; i++) {
 		k2 = k;
 		if (i < 64)
 			k2.k0 ^= 1ull << i;
 		else
 			k2.k1 ^= 1ull << (i - 64);
-		CHECK(ct_siphash12(&k2, msg) == ct_siphash(&k2, msg, 12));
+		CHECK(ct_siphash16(&k2, msg) == ct_siphash(&k2, msg, 16));
 	}
 	CHECK(ct_siphash(&k, msg, 8) != ct_siphash24(&k, msg, 8));
 
