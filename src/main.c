@@ -19,6 +19,7 @@
 #include <grp.h>
 #include <pthread.h>
 #include <pwd.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -255,7 +256,8 @@ static void usage(FILE *out)
 	    "                          (300; 0 = off; not with --no-rtp)\n"
 	    "  --max-calls N           open calls at most; more evict the least useful (200000)\n"
 	    "  --threads N             analysis threads: N - 1 pre-scan and parse SIP, one\n"
-	    "                          runs the calls (records identical for any N; 1)\n"
+	    "                          runs the calls (records identical for any N;\n"
+	    "                          default: the CPUs calltap may use less one, at most 4)\n"
 	    "  --snaplen N, --buffer-mb N   live capture settings (65535, 64)\n"
 	    "  -Z, --user USER         run as USER once the interface and outputs are open\n"
 	    "                          (outputs are handed to USER; --audio DIR and the spool\n"
@@ -2083,6 +2085,31 @@ static int64_t thread_cpu_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+/*
+ * --threads without a value: the CPUs this process may run on (its
+ * affinity mask: taskset, a cgroup cpuset), less one for the reader, at
+ * least 1 and at most DEFAULT_THREADS_MAX.  1 on a 2-CPU machine, where a
+ * pre-scan worker was measured to cost more than it saves (README,
+ * "Several cores"); the cap because N - 1 workers only pre-scan SIP, a few
+ * per cent of a trunk's frames, so more have nothing to do.
+ */
+#define DEFAULT_THREADS_MAX 4
+static int default_threads(void)
+{
+	cpu_set_t set;
+	long n = -1;
+
+	CPU_ZERO(&set);
+	if (sched_getaffinity(0, sizeof(set), &set) == 0)
+		n = CPU_COUNT(&set);
+	if (n <= 0)
+		n = sysconf(_SC_NPROCESSORS_ONLN);
+	n -= 1;   /* the reader's */
+	if (n < 1)
+		n = 1;
+	return n > DEFAULT_THREADS_MAX ? DEFAULT_THREADS_MAX : (int)n;
+}
+
 /* True when an input is standard input ("-"): frames may come slowly, as live. */
 static bool reads_stdin(const struct options *o)
 {
@@ -2204,6 +2231,8 @@ int main(int argc, char **argv)
 		return rc;
 	}
 	warn_direction(&o);   /* once every output is open: an error at start-up comes alone */
+	if (o.threads == 0)
+		o.threads = default_threads();
 	if (o.threads > 1 && (run.pl = ct_pipeline_new(run.e, (unsigned)o.threads - 1,
 	    run.live != NULL || reads_stdin(&o), errbuf)) == NULL)
 		fprintf(stderr, "calltap: warning: %s: one analysis thread\n", errbuf);
@@ -2273,7 +2302,7 @@ int main(int argc, char **argv)
 			    (unsigned long long)run.pl_st.prepared_here,
 			    (unsigned long long)run.pl_st.waits, (double)run.cpu_ns / 1e9,
 			    (double)run.pl_st.worker_cpu_ns / 1e9);
-		else if (o.stats && o.threads == 1)   /* asked for: the read loop and the engine, one thread */
+		else if (o.stats && o.threads == 1)   /* the read loop and the engine, one thread */
 			fprintf(stderr, "threads: 1 (CPU s: engine's thread %.3f)\n",
 			    (double)run.cpu_ns / 1e9);
 		if (o.stats && run.callcap != NULL) {
