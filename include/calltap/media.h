@@ -72,5 +72,6 @@ void ct_media_set_orphan_hook(struct ct_media_table *t, ct_media_orphan_fn fn, v
 void ct_media_expire(struct ct_media_table *t, int64_t now_us, int64_t idle_us);
 void ct_media_flush(struct ct_media_table *t);
 size_t ct_media_longest_chain(const struct ct_media_table *t);
+size_t ct_media_longest_stream_chain(const struct ct_media_table *t);
 
 #endif

@@ -1344,6 +1344,17 @@ size_t ct_media_longest_chain(const struct ct_media_table *t)
 	return ct_htab_longest_chain(&t->ep);
 }
 
+/*
+ * The longest chain of the stream and orphan hash tables, whichever is
+ * longer (a diagnostic for tests: O(buckets)).
+ */
+size_t ct_media_longest_stream_chain(const struct ct_media_table *t)
+{
+	size_t a = ct_htab_longest_chain(&t->st), b = ct_htab_longest_chain(&t->orph);
+
+	return a > b ? a : b;
+}
+
 /* The call of the last packet ct_media_packet() gave CT_MEDIA_CALL (per-call captures). */
 struct ct_dialog *ct_media_last_call(const struct ct_media_table *t)
 {

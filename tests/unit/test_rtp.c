@@ -955,6 +955,35 @@ static void test_media_full_call(void)
 }
 
 /*
+ * One 4-tuple of an answered call sending a new SSRC in every packet: the
+ * call takes 64 streams, the rest are orphans; streams and orphans are
+ * hashed by 4-tuple and SSRC, so no chain holds them all (before, every
+ * new SSRC walked one chain of all the tuple's orphans: quadratic).
+ */
+static void test_media_ssrc_churn(void)
+{
+	struct mctx c;
+	struct ct_media_stats ms;
+	int got = 0;
+	uint32_t i;
+
+	mctx_init(&c, 0);
+	call_setup(&c, T0, "churn", "198.51.100.10", "198.51.100.10", 20000, "203.0.113.10", 40000);
+	for (i = 0; i < 20000; i++)
+		got += burst(&c, T0 + SEC + (int64_t)i * 20, "198.51.100.10", 20000, "203.0.113.10",
+		    40000, 0x5c000000u + i, (uint16_t)i, 1, CT_MEDIA_CALL);
+	CHECK_INT(got, 64);
+	ct_media_get_stats(c.mt, &ms);
+	CHECK_INT(ms.flows, 64);
+	CHECK_INT(ms.streams_refused, 20000 - 64);
+	CHECK_INT(ms.orphan_flows, 20000 - 64);
+	CHECK(ct_media_longest_stream_chain(c.mt) <= 16);
+	if (ct_media_longest_stream_chain(c.mt) > 16)
+		fprintf(stderr, "  longest stream chain %zu\n", ct_media_longest_stream_chain(c.mt));
+	mctx_fini(&c);
+}
+
+/*
  * Endpoints chosen to collide under the old fixed-seed hash (same low 12
  * bits of ct_addr_hash(addr, 0x9e3779b9 ^ port)) spread over the keyed
  * table; and one address:port announced by 200 calls is indexed for at most
@@ -1291,6 +1320,7 @@ int main(void)
 	test_media_update_storm();
 	test_media_full_call();
 	test_media_collisions();
+	test_media_ssrc_churn();
 	test_media_sdp_steal();
 	test_media_rtcp();
 	test_media_rtcp_attr();
