@@ -199,6 +199,18 @@ class Dialog:
                    sip('%s sip:pbx@%s:5060 SIP/2.0' % (method, PBX_S), h, body))
 
 
+def answered_call(ctx, src, name, pbx_port):
+    """An attacker call from src (media at src:20000) answered by the PBX
+    (media at pbx_port) 1 ms into the capture: (its Dialog, its frames as
+    (time, frame) pairs)."""
+    rng = ctx.rng
+    d = Dialog(rng, src, 5060, '%s-%x@%s' % (name, rng.getrandbits(32), ip_s(src)))
+    t = ctx.t0 + 1000
+    frames = [(t, f) for f in d.invite(sdp(ip_s(src), 20000))]
+    frames += [(t + 1000, f) for f in d.ok(sdp(PBX_S, pbx_port))]
+    return d, frames
+
+
 # ---------------------------------------------------------------- attacks
 # Each attack is a generator of (time_us, frame) in time order over the
 # window [t0, t1] of the legit capture; ctx carries the legit facts and
@@ -475,14 +487,10 @@ def a_update_storm(ctx, n):
     and each answer carries 8 audio m= lines on ports (and an address) never
     announced before, so every message adds 16 media endpoints (RTP and
     RTCP) to the call."""
-    rng = ctx.rng
     src = foreign(7)
-    d = Dialog(rng, src, 5060, 'update-storm-%x@%s' % (rng.getrandbits(32), ip_s(src)))
+    d, frames = answered_call(ctx, src, 'update-storm', 60001)
+    yield from frames
     t = ctx.t0 + 1000
-    for f in d.invite(sdp(ip_s(src), 20000)):
-        yield t, f
-    for f in d.ok(sdp(PBX_S, 60001)):
-        yield t + 1000, f
 
     def multi(addr, base):
         lines = ['v=0', 'o=- 1 %d IN IP4 %s' % (base, addr), 's=-', 'c=IN IP4 %s' % addr,
@@ -954,14 +962,10 @@ def a_ssrc_churn(ctx, n):
     (before: 8,000 such packets 0.46 s, 300,000 about ten minutes).  The
     twin (--control) sends the same packets from a new source port each
     time (an orphan each, nothing shared)."""
-    rng = ctx.rng
     src = foreign(61000)
-    d = Dialog(rng, src, 5060, 'ssrc-churn-%x@%s' % (rng.getrandbits(32), ip_s(src)))
+    _, frames = answered_call(ctx, src, 'ssrc-churn', 58001)
+    yield from frames
     t = ctx.t0 + 1000
-    for f in d.invite(sdp(ip_s(src), 20000)):
-        yield t, f
-    for f in d.ok(sdp(PBX_S, 58001)):
-        yield t + 1000, f
     for j in range(n):
         sport = 20000 if not ctx.control else 1024 + 2 * (j % 30000)
         yield t + 60000 + 20 * j, udp(src, PBX, sport, 58001,
