@@ -142,6 +142,7 @@ struct options {
 	char *audio_abs, *base_abs; /* --audio DIR and --recording-base resolved, owned */
 	int snaplen;
 	int threads;           /* --threads N: analysis threads (pipeline.h); 0 = the default */
+	bool threads_given;    /* --threads was on the command line (--stats then tells the CPU split) */
 	int buffer_mb;
 	const char *user;          /* -Z: run as this user once everything is open */
 	mode_t umask;              /* --umask: process umask for every file created (077) */
@@ -2231,6 +2232,7 @@ int main(int argc, char **argv)
 		return rc;
 	}
 	warn_direction(&o);   /* once every output is open: an error at start-up comes alone */
+	o.threads_given = o.threads != 0;
 	if (o.threads == 0)
 		o.threads = default_threads();
 	if (o.threads > 1 && (run.pl = ct_pipeline_new(run.e, (unsigned)o.threads - 1,
@@ -2293,7 +2295,8 @@ int main(int argc, char **argv)
 			ct_stats_line_print(&run.line, &es, stderr);
 		if (o.stats)
 			ct_stats_print(&es, &ss, stderr);
-		if (o.stats && o.threads > 1)
+		/* only when asked for: CPU times differ from run to run */
+		if (o.stats && o.threads_given && o.threads > 1)
 			fprintf(stderr, "threads: %d (%llu frames at once, %llu in %llu batches, %llu "
 			    "prepared by the engine's thread, %llu waits for a worker; CPU s: engine's "
 			    "thread %.3f, workers %.3f)\n", o.threads,
@@ -2302,7 +2305,7 @@ int main(int argc, char **argv)
 			    (unsigned long long)run.pl_st.prepared_here,
 			    (unsigned long long)run.pl_st.waits, (double)run.cpu_ns / 1e9,
 			    (double)run.pl_st.worker_cpu_ns / 1e9);
-		else if (o.stats && o.threads == 1)   /* the read loop and the engine, one thread */
+		else if (o.stats && o.threads_given)   /* the read loop and the engine, one thread */
 			fprintf(stderr, "threads: 1 (CPU s: engine's thread %.3f)\n",
 			    (double)run.cpu_ns / 1e9);
 		if (o.stats && run.callcap != NULL) {
