@@ -960,8 +960,8 @@ def a_ssrc_churn(ctx, n):
     recently seen ended first).  Streams and orphans are hashed by 4-tuple
     and SSRC, so the tuple's streams are no chain that every new SSRC walks
     (before: 8,000 such packets 0.46 s, 300,000 about ten minutes).  The
-    twin (--control) sends the same packets from a new source port each
-    time (an orphan each, nothing shared)."""
+    twin (--control) sends the same packets from 30,000 source ports in
+    turn (a stream or orphan each, no tuple shared by more than two)."""
     src = foreign(61000)
     _, frames = answered_call(ctx, src, 'ssrc-churn', 58001)
     yield from frames
