@@ -142,7 +142,6 @@ struct options {
 	char *audio_abs, *base_abs; /* --audio DIR and --recording-base resolved, owned */
 	int snaplen;
 	int threads;           /* --threads N: analysis threads (pipeline.h); 0 = the default */
-	bool threads_given;    /* --threads was on the command line (--stats then tells the CPU split) */
 	int buffer_mb;
 	const char *user;          /* -Z: run as this user once everything is open */
 	mode_t umask;              /* --umask: process umask for every file created (077) */
@@ -2142,7 +2141,7 @@ int main(int argc, char **argv)
 	struct outdir dirs[MAX_OUTDIRS];
 	struct progress prog;
 	struct sigaction sa;
-	int status = 0, rc, n_dirs = 0;
+	int status = 0, rc, n_dirs = 0, nthreads;
 
 	/*
 	 * Calls are private data: every file and directory made from here on,
@@ -2232,10 +2231,9 @@ int main(int argc, char **argv)
 		return rc;
 	}
 	warn_direction(&o);   /* once every output is open: an error at start-up comes alone */
-	o.threads_given = o.threads != 0;
-	if (o.threads == 0)
-		o.threads = default_threads();
-	if (o.threads > 1 && (run.pl = ct_pipeline_new(run.e, (unsigned)o.threads - 1,
+	/* o.threads stays 0 for the default: --stats tells the CPU split only when asked */
+	nthreads = o.threads != 0 ? o.threads : default_threads();
+	if (nthreads > 1 && (run.pl = ct_pipeline_new(run.e, (unsigned)nthreads - 1,
 	    run.live != NULL || reads_stdin(&o), errbuf)) == NULL)
 		fprintf(stderr, "calltap: warning: %s: one analysis thread\n", errbuf);
 	if (o.stats_interval_us < 0)
@@ -2295,8 +2293,8 @@ int main(int argc, char **argv)
 			ct_stats_line_print(&run.line, &es, stderr);
 		if (o.stats)
 			ct_stats_print(&es, &ss, stderr);
-		/* only when asked for: CPU times differ from run to run */
-		if (o.stats && o.threads_given && o.threads > 1)
+		/* only when asked for (--threads N): CPU times differ from run to run */
+		if (o.stats && o.threads > 1)
 			fprintf(stderr, "threads: %d (%llu frames at once, %llu in %llu batches, %llu "
 			    "prepared by the engine's thread, %llu waits for a worker; CPU s: engine's "
 			    "thread %.3f, workers %.3f)\n", o.threads,
@@ -2305,7 +2303,7 @@ int main(int argc, char **argv)
 			    (unsigned long long)run.pl_st.prepared_here,
 			    (unsigned long long)run.pl_st.waits, (double)run.cpu_ns / 1e9,
 			    (double)run.pl_st.worker_cpu_ns / 1e9);
-		else if (o.stats && o.threads_given)   /* the read loop and the engine, one thread */
+		else if (o.stats && o.threads == 1)   /* asked for: the read loop and the engine, one thread */
 			fprintf(stderr, "threads: 1 (CPU s: engine's thread %.3f)\n",
 			    (double)run.cpu_ns / 1e9);
 		if (o.stats && run.callcap != NULL) {
