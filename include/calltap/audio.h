@@ -157,6 +157,14 @@ uint64_t ct_audio_finisher_take_errors(struct ct_audio_finisher *f, char *errbuf
 uint64_t ct_audio_finisher_queue_waits(const struct ct_audio_finisher *f);
 
 /*
+ * Waits until the recorder and its writer are idle and returns the number
+ * of unnamed files the writer holds made ahead for direct recordings (each
+ * an open descriptor: 0 to 8, depending on timing).  For tests and
+ * diagnostics that count descriptors.
+ */
+unsigned ct_audio_finisher_files_ahead(struct ct_audio_finisher *f);
+
+/*
  * Sets how many recordings f writes directly to their final file at once
  * (WAV; one descriptor each; default: half the open-file limit beyond 128);
  * the others go through the scratch store.  For tests.

@@ -191,6 +191,7 @@ static void *writer_main(void *arg)
 		while (q->n == 0 && !q->stop && (q->dir == NULL || q->fd_failed ||
 		    q->n_fd >= FD_AHEAD)) {
 			q->idle = 1;
+			pthread_cond_broadcast(&q->cv_done);   /* ct_audio_finisher_files_ahead */
 			pthread_cond_wait(&q->cv_job, &q->mu);
 			q->idle = 0;
 		}
@@ -787,6 +788,25 @@ uint64_t ct_audio_finisher_take_errors(struct ct_audio_finisher *f, char *errbuf
 		snprintf(errbuf, CT_ERRBUF_SIZE, "%s", f->first_err);
 	f->errors = 0;
 	pthread_mutex_unlock(&f->mu);
+	return n;
+}
+
+unsigned ct_audio_finisher_files_ahead(struct ct_audio_finisher *f)
+{
+	struct writeq *q;
+	unsigned n;
+
+	if (f == NULL)
+		return 0;
+	ct_audio_finisher_drain(f);
+	q = &f->wq;
+	if (!q->started)
+		return 0;
+	pthread_mutex_lock(&q->mu);
+	while (!q->idle && !q->stop)
+		pthread_cond_wait(&q->cv_done, &q->mu);
+	n = q->n_fd;
+	pthread_mutex_unlock(&q->mu);
 	return n;
 }
 

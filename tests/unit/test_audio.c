@@ -936,7 +936,7 @@ static void test_store(const char *dir, size_t direct_max)
 	struct ct_audio_finisher *f = ct_audio_finisher_new();
 	char errbuf[CT_ERRBUF_SIZE] = "", *path = NULL, id[600];
 	struct ct_audio_call *keep, *loud, *many[300];
-	int i, fds;
+	int i, fds, ahead;
 
 	CHECK(f != NULL);
 	if (f == NULL)
@@ -951,15 +951,17 @@ static void test_store(const char *dir, size_t direct_max)
 	ct_audio_finisher_discard(f, loud);
 	ct_audio_finisher_drain(f);
 	test_write_cache_model(dir, f);
-	fds = open_fds();
+	ahead = (int)ct_audio_finisher_files_ahead(f);   /* settles the writer: none opened meanwhile */
+	fds = open_fds() - ahead;
 	for (i = 0; i < 300; i++) {
 		snprintf(id, sizeof(id), "many-%d", i);
 		many[i] = ct_audio_call_new(dir, CT_AUDIO_WAV, id, START_US, errbuf);
 		ct_audio_call_set_finisher(many[i], f);
 		add_flat(many[i], 0, 60, 0x20);
 	}
-	ct_audio_finisher_drain(f);
-	CHECK(open_fds() <= fds + 1 + (int)direct_max);   /* the store was open already */
+	ahead = (int)ct_audio_finisher_files_ahead(f);   /* drains, and the writer made 0..8 */
+	CHECK(ahead <= 8);
+	CHECK(open_fds() - ahead <= fds + 1 + (int)direct_max);   /* the store was open already */
 	for (i = 0; i < 300; i++) {
 		CHECK_INT(ct_audio_finisher_submit(f, many[i], &path, NULL, errbuf), 0);
 		CHECK(path != NULL);
