@@ -11,6 +11,7 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -249,11 +250,11 @@ static const char *slurp(const char *path)
 
 static const char *tmp_path(const char *name)
 {
-	static char path[4][128];
+	static char path[4][512];
 	static int next;
 	char *p = path[next++ % 4];
 
-	snprintf(p, 128, "%s/%s", tmpdir, name);
+	snprintf(p, 512, "%s/%s", tmpdir, name);
 	return p;
 }
 
@@ -1763,18 +1764,16 @@ static void test_sqlite_default(void)
 
 static void cleanup(void)
 {
-	static const char *const names[] = { "out.jsonl", "out.csv", "out.txt",
-		"calls.db", "calls.db-wal", "calls.db-shm", "batch.db", "batch.db-wal",
-		"batch.db-shm", "not.db", "partial.db", "partial.db-wal", "partial.db-shm",
-		"timed.db", "timed.db-wal", "timed.db-shm", "cb.db", "cb.db-wal", "cb.db-shm",
-		"rep.db-wal", "rep.db-shm", "shapes.db-wal", "shapes.db-shm", "single.db-wal",
-		"single.db-shm", "lock.db-wal", "lock.db-shm",
-		"dflt.db-wal", "dflt.db-shm" };
-	size_t i;
+	DIR *d = opendir(tmpdir);
+	struct dirent *de;
 
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		unlink(tmp_path(names[i]));
-	rmdir(tmpdir);
+	/* every file the tests left, whatever its name (a list missed some) */
+	while (d != NULL && (de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+			unlink(tmp_path(de->d_name));
+	if (d != NULL)
+		closedir(d);
+	CHECK_INT(rmdir(tmpdir), 0);
 }
 
 /*
