@@ -34,6 +34,7 @@
 
 #include "calltap/buf.h"
 #include "calltap/callcap.h"
+#include "calltap/chunks.h"
 #include "calltap/attr.h"
 #include "calltap/clock.h"
 #include "calltap/decode.h"
@@ -64,6 +65,7 @@ struct ct_engine {
 	struct ct_ipfrag *frag;
 	struct ct_tcp_reasm *tcp;
 	struct ct_dialog_table *dialogs;
+	struct ct_chunks *chunks;       /* slab chunks populated ahead (calltap/chunks.h) */
 	struct ct_media_table *media;
 	struct ct_legs *legs;    /* PBX legs: trunk records wait for their legs (attr.h); NULL = off */
 	bool want_start;         /* a sink has call_start: calls are announced when they start */
@@ -921,6 +923,11 @@ struct ct_engine *ct_engine_new(const struct ct_engine_cfg *cfg, char *errbuf)
 		goto fail;
 	if (e->media != NULL)
 		ct_media_set_intervals(e->media, e->cfg.rtp_intervals);
+	/* No memory for it: the slabs fault their chunks in themselves. */
+	e->chunks = ct_chunks_new();
+	ct_dialog_set_chunks(e->dialogs, e->chunks);
+	if (e->media != NULL)
+		ct_media_set_chunks(e->media, e->chunks);
 	/* Orphan streams are measured and reported only for an output that takes them. */
 	if (e->media != NULL && e->cfg.sinks != NULL && ct_sinkset_wants_orphans(e->cfg.sinks))
 		ct_media_set_orphan_hook(e->media, on_orphan, e);
@@ -989,6 +996,7 @@ void ct_engine_free(struct ct_engine *e)
 	ct_dialog_table_free(e->dialogs);
 	ct_legs_free(e->legs);
 	ct_media_free(e->media);
+	ct_chunks_free(e->chunks);   /* after the slabs that give it their chunks */
 	ct_tcp_reasm_free(e->tcp);
 	ct_ipfrag_free(e->frag);
 	free(e);

@@ -16,6 +16,8 @@
 #include "calltap/record.h"
 #include "calltap/sip.h"
 
+struct ct_chunks;   /* calltap/chunks.h */
+
 struct ct_dialog;
 struct ct_dialog_table;
 
@@ -160,6 +162,8 @@ void ct_dialog_expire(struct ct_dialog_table *t, int64_t now_us);
 void ct_dialog_flush(struct ct_dialog_table *t);
 void ct_dialog_get_stats(const struct ct_dialog_table *t, struct ct_dialog_stats *st);
 void ct_dialog_set_capture_drops(struct ct_dialog_table *t, uint64_t drops);
+/* Dialog chunks from k, populated ahead (calltap/chunks.h; k outlives t). */
+void ct_dialog_set_chunks(struct ct_dialog_table *t, struct ct_chunks *k);
 
 /* Opaque per-call slot for the media stage (RTP), NULL until set. */
 void *ct_dialog_media_get(const struct ct_dialog *d);

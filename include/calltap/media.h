@@ -65,6 +65,8 @@ void ct_media_get_stats(const struct ct_media_table *t, struct ct_media_stats *s
 void ct_media_set_audio(struct ct_media_table *t, const char *dir, enum ct_audio_format fmt);
 /* Per-interval samples of call streams (rtp.h, ct_rtp_ivals) on or off (default off). */
 void ct_media_set_intervals(struct ct_media_table *t, bool on);
+/* Endpoint and call-media chunks from k, populated ahead (calltap/chunks.h; k outlives t). */
+void ct_media_set_chunks(struct ct_media_table *t, struct ct_chunks *k);
 const char *ct_media_audio_error(const struct ct_media_table *t);
 /* The recordings' finisher thread, NULL when recording is off or in place. */
 struct ct_audio_finisher *ct_media_audio_finisher(const struct ct_media_table *t);

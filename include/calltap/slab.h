@@ -6,7 +6,8 @@
  * MADV_HUGEPAGE, so a table that grows by 300 MB takes about 150 page
  * faults instead of 75,000 (on a virtual machine each 4 KiB fault cost
  * about 10 us: a third of the capture thread's time under an INVITE
- * flood, perf).
+ * flood, perf), and a stock (calltap/chunks.h) may fault them in ahead
+ * on a thread of its own.
  * The first chunk mapped stays on 4 KiB pages (a quiet link's few calls
  * cost the pages they touch); where transparent huge pages are off, every
  * chunk is ordinary memory.
@@ -27,6 +28,8 @@
 
 #include "calltap/list.h"
 
+struct ct_chunks;
+
 #define CT_SLAB_CHUNK ((size_t)2 << 20)   /* bytes per chunk (one huge page) */
 
 struct ct_slab {
@@ -37,11 +40,18 @@ struct ct_slab {
 	size_t per_chunk;         /* objects per chunk */
 	size_t chunks;            /* chunks mapped, the spare included */
 	size_t live;              /* objects allocated */
+	struct ct_chunks *stock;  /* chunks populated ahead, or NULL (ct_slab_set_stock) */
 };
 
 void ct_slab_init(struct ct_slab *s, size_t size);
 void ct_slab_fini(struct ct_slab *s);
 void *ct_slab_alloc(struct ct_slab *s);
 void ct_slab_free(struct ct_slab *s, void *p);
+
+/*
+ * Takes s's huge chunks from k when it has one ready, and gives it the
+ * chunks s empties (calltap/chunks.h).  k must outlive s; NULL: none.
+ */
+void ct_slab_set_stock(struct ct_slab *s, struct ct_chunks *k);
 
 #endif

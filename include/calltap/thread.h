@@ -13,6 +13,7 @@
  * (the capture thread: decode, calls, media), ct-reader, ct-sip-scan,
  * ct-output (one per output lane), ct-audio-rec, ct-audio-write,
  * ct-callcap, ct-pgsql, ct-webhook, ct-hep, ct-spool-sync, ct-metrics,
+ * ct-chunks (slab chunks faulted in ahead, calltap/chunks.h),
  * ct-idle-flush.  A failure (a longer name) only leaves the old name.
  *
  * Their scheduling class is left alone: SCHED_BATCH on the output and

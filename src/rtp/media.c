@@ -1308,6 +1308,12 @@ void ct_media_set_intervals(struct ct_media_table *t, bool on)
 	t->intervals = on;
 }
 
+void ct_media_set_chunks(struct ct_media_table *t, struct ct_chunks *k)
+{
+	ct_slab_set_stock(&t->ep_slab, k);
+	ct_slab_set_stock(&t->cm_slab, k);
+}
+
 /* The finisher writing the recordings (NULL: recording off, or written in place). */
 struct ct_audio_finisher *ct_media_audio_finisher(const struct ct_media_table *t)
 {

@@ -1908,6 +1908,11 @@ void ct_dialog_flush(struct ct_dialog_table *t)
 	drain(t, flush_one);
 }
 
+void ct_dialog_set_chunks(struct ct_dialog_table *t, struct ct_chunks *k)
+{
+	ct_slab_set_stock(&t->slab, k);
+}
+
 /*
  * Sets the capture's cumulative drop count (packets the kernel or the
  * interface dropped, live capture only).  From the first call on, every

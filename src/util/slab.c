@@ -3,7 +3,9 @@
  * Fixed-size object allocator (calltap/slab.h).  Each chunk is CT_SLAB_CHUNK
  * bytes mapped at a CT_SLAB_CHUNK boundary, so the chunk of an object is
  * its address rounded down; the chunk starts with its header, then the
- * objects.  Objects never handed out are carved in address order (a fresh
+ * objects.  Chunks past the first come from the slab's stock
+ * (calltap/chunks.h) when it has one populated ahead.  Objects never
+ * handed out are carved in address order (a fresh
  * chunk is touched only as far as it is used); freed ones go on the
  * chunk's free list (the link is kept in the object's first bytes).
  * References: madvise(2) (MADV_HUGEPAGE), the kernel's
@@ -16,6 +18,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "calltap/chunks.h"
 #include "calltap/slab.h"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -66,33 +69,19 @@ void ct_slab_init(struct ct_slab *s, size_t size)
 }
 
 /*
- * Maps one chunk at a CT_SLAB_CHUNK boundary, or NULL (out of memory).
- * huge: ask for a transparent huge page.
+ * A chunk for s, set up empty, or NULL (out of memory).  huge: a chunk of
+ * the stock, populated ahead, when it has one ready; else one mapped here,
+ * asking for a transparent huge page.
  */
-static struct chunk *chunk_map(bool huge)
+static struct chunk *chunk_get(struct ct_slab *s, bool huge)
 {
-	size_t len = 2 * CT_SLAB_CHUNK, head;
-	char *raw, *a;
-	struct chunk *c;
+	struct chunk *c = huge ? ct_chunks_take(s->stock) : NULL;
 
-	raw = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (raw == MAP_FAILED)
+	if (c == NULL && (c = ct_chunks_map(huge)) == NULL)
 		return NULL;
-	a = (char *)(((uintptr_t)raw + CT_SLAB_CHUNK - 1) & ~(uintptr_t)(CT_SLAB_CHUNK - 1));
-	head = (size_t)(a - raw);
-	if (head > 0)
-		munmap(raw, head);
-	munmap(a + CT_SLAB_CHUNK, len - head - CT_SLAB_CHUNK);
-#ifdef MADV_HUGEPAGE
-	if (huge)   /* a hint: refused where THP is off */
-		(void)madvise(a, CT_SLAB_CHUNK, MADV_HUGEPAGE);
-#else
-	(void)huge;
-#endif
-	c = (struct chunk *)(void *)a;
 	c->free = NULL;
 	c->used = c->carved = 0;
-	POISON(a + HDR, CT_SLAB_CHUNK - HDR);
+	POISON((char *)c + HDR, CT_SLAB_CHUNK - HDR);
 	return c;
 }
 
@@ -119,7 +108,7 @@ void *ct_slab_alloc(struct ct_slab *s)
 			 * The first chunk on ordinary pages: a quiet link's few
 			 * calls cost the pages they touch, not 2 MiB per slab.
 			 */
-			if ((c = chunk_map(s->chunks > 0)) == NULL)
+			if ((c = chunk_get(s, s->chunks > 0)) == NULL)
 				return NULL;
 			s->chunks++;
 		}
@@ -170,8 +159,14 @@ void ct_slab_free(struct ct_slab *s, void *p)
 		s->spare = c;
 		return;
 	}
-	munmap(c, CT_SLAB_CHUNK);
 	s->chunks--;
+	if (!ct_chunks_give(s->stock, c))   /* the stock keeps a few for the next burst */
+		munmap(c, CT_SLAB_CHUNK);
+}
+
+void ct_slab_set_stock(struct ct_slab *s, struct ct_chunks *k)
+{
+	s->stock = k;
 }
 
 /*
@@ -180,6 +175,7 @@ void ct_slab_free(struct ct_slab *s, void *p)
  */
 void ct_slab_fini(struct ct_slab *s)
 {
+	struct ct_chunks *k = s->stock;
 	struct ct_list *l;
 	size_t size = s->size;
 
@@ -188,4 +184,5 @@ void ct_slab_fini(struct ct_slab *s)
 	if (s->spare != NULL)
 		munmap(s->spare, CT_SLAB_CHUNK);
 	ct_slab_init(s, size);
+	s->stock = k;
 }

@@ -6,7 +6,8 @@
  * one is unmapped, the spare is reused before a new chunk is mapped),
  * objects always zeroed (also when reused after being written), 16-byte
  * aligned and never overlapping under a pseudo-random churn, and sizes
- * out of range refused.
+ * out of range refused; the stock of chunks populated ahead
+ * (calltap/chunks.h) alone and shared by two slabs.
  */
 #include "config.h"
 
@@ -15,6 +16,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/mman.h>
+#include <time.h>
+
+#include "calltap/chunks.h"
 #include "calltap/slab.h"
 #include "test.h"
 
@@ -117,7 +122,7 @@ static void test_script(size_t size)
  * own at both ends, checked when it is freed and at the end (no two
  * overlap, none is handed out twice); every new one is zeroed.
  */
-static void test_churn(void)
+static void test_churn(struct ct_chunks *stock)
 {
 	static unsigned char *live[6000];
 	static uint32_t id[6000];
@@ -126,6 +131,7 @@ static void test_churn(void)
 	size_t n = 0, i, k, bad = 0, dirty = 0;
 
 	ct_slab_init(&s, 200);
+	ct_slab_set_stock(&s, stock);
 	for (i = 0; i < 200000; i++) {
 		x = x * 1103515245u + 12345u;
 		if (n > 0 && (n == 6000 || (x >> 16) % 3 == 0)) {
@@ -181,12 +187,126 @@ static void test_sizes(void)
 	ct_slab_fini(&s);
 }
 
+/* A chunk from k, waiting up to 5 s for its thread to make one. */
+static void *take_wait(struct ct_chunks *k)
+{
+	struct timespec ts = { 0, 2000000 };
+	void *c = NULL;
+	int i;
+
+	for (i = 0; i < 2500 && (c = ct_chunks_take(k)) == NULL; i++)
+		nanosleep(&ts, NULL);
+	return c;
+}
+
+/*
+ * The stock alone: nothing from NULL; the first take finds none (its
+ * thread only starts then); then chunks aligned on CT_SLAB_CHUNK and
+ * writable whole; gives kept up to CT_CHUNKS_KEEP, refused past it.
+ */
+static void test_stock(void)
+{
+	struct ct_chunks *k = ct_chunks_new();
+	void *c, *mine[CT_CHUNKS_KEEP + 1];
+	int i, kept = 0, refused = 0;
+
+	CHECK(ct_chunks_take(NULL) == NULL);
+	CHECK(!ct_chunks_give(NULL, &i));
+	CHECK(k != NULL);
+	if (k == NULL)
+		return;
+	CHECK(ct_chunks_take(k) == NULL);
+	c = take_wait(k);
+	CHECK(c != NULL);
+	if (c != NULL) {
+		CHECK_INT((uintptr_t)c % CT_SLAB_CHUNK, 0);
+		memset(c, 0xa5, CT_SLAB_CHUNK);
+		munmap(c, CT_SLAB_CHUNK);
+	}
+	for (i = 0; i <= CT_CHUNKS_KEEP; i++) {
+		mine[i] = ct_chunks_map(false);
+		CHECK(mine[i] != NULL);
+		if (mine[i] != NULL && ct_chunks_give(k, mine[i]))
+			kept++;
+		else if (mine[i] != NULL) {
+			refused++;
+			munmap(mine[i], CT_SLAB_CHUNK);
+		}
+	}
+	CHECK(kept <= CT_CHUNKS_KEEP);
+	CHECK(refused >= 1);
+	ct_chunks_free(k);   /* unmaps what it holds, joins its thread */
+	ct_chunks_free(NULL);
+}
+
+/*
+ * Two slabs sharing a stock: one grows over five chunks and empties them
+ * (all but its spare go to the stock, dirty), the other then grows over
+ * them: every object it gets is zeroed, distinct, within a chunk whose
+ * header it owns, and its stamps survive.
+ */
+static void test_stock_shared(void)
+{
+	enum { NA = 15000, NB = 60000 };
+	struct ct_chunks *k = ct_chunks_new();
+	struct ct_slab a, b;
+	unsigned char **pa = malloc(NA * sizeof(*pa)), **pb = malloc(NB * sizeof(*pb));
+	size_t i, dirty = 0, bad = 0;
+
+	CHECK(k != NULL && pa != NULL && pb != NULL);
+	if (k == NULL || pa == NULL || pb == NULL)
+		goto out;
+	ct_slab_init(&a, 704);
+	ct_slab_init(&b, 88);
+	ct_slab_set_stock(&a, k);
+	ct_slab_set_stock(&b, k);
+	for (i = 0; i < NA; i++)
+		if ((pa[i] = ct_slab_alloc(&a)) != NULL)
+			memset(pa[i], 0xee, 704);
+		else
+			bad++;
+	CHECK(a.chunks >= 5);
+	for (i = 0; i < NA; i++)
+		ct_slab_free(&a, pa[i]);
+	CHECK_INT(a.live, 0);
+	CHECK_INT(a.chunks, 1);   /* the spare */
+	for (i = 0; i < NB; i++) {
+		if ((pb[i] = ct_slab_alloc(&b)) == NULL) {
+			bad++;
+			continue;
+		}
+		dirty += !all_zero(pb[i], 88);
+		memcpy(pb[i], &i, sizeof(i));
+		memcpy(pb[i] + 80, &i, sizeof(i));
+	}
+	for (i = 0; i < NB; i++)
+		if (pb[i] != NULL)
+			bad += memcmp(pb[i], &i, sizeof(i)) != 0 || memcmp(pb[i] + 80, &i, sizeof(i)) != 0;
+	CHECK_INT(dirty, 0);
+	CHECK_INT(bad, 0);
+	CHECK_INT(b.live, NB);
+	ct_slab_fini(&b);
+	ct_slab_fini(&a);
+out:
+	ct_chunks_free(k);
+	free(pa);
+	free(pb);
+}
+
 int main(void)
 {
 	test_script(704);    /* a dialog */
 	test_script(88);     /* a media endpoint */
 	test_script(1000);
-	test_churn();
+	test_churn(NULL);
 	test_sizes();
+	test_stock();
+	test_stock_shared();
+	{
+		struct ct_chunks *k = ct_chunks_new();
+
+		test_churn(k);   /* the same churn, chunks from a stock */
+		ct_chunks_free(k);
+	}
 	return TEST_REPORT();
 }
