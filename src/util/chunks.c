@@ -89,7 +89,8 @@ static void *stock_main(void *arg)
 		pthread_mutex_lock(&k->mu);
 		if (c == NULL) {
 			/* out of memory: the slabs map their own, and fail as they would */
-			pthread_cond_wait(&k->cv, &k->mu);
+			if (!k->stop)   /* a stop signalled while mapping is not lost */
+				pthread_cond_wait(&k->cv, &k->mu);
 			continue;
 		}
 		if (k->n < CT_CHUNKS_KEEP && !k->stop)
