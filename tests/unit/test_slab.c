@@ -11,6 +11,7 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -199,23 +200,43 @@ static void *take_wait(struct ct_chunks *k)
 	return c;
 }
 
+/* Threads of this process (entries of /proc/self/task), -1 if unknown. */
+static int task_count(void)
+{
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *e;
+	int n = 0;
+
+	if (d == NULL)
+		return -1;
+	while ((e = readdir(d)) != NULL)
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
 /*
- * The stock alone: nothing from NULL; the first take finds none (its
- * thread only starts then); then chunks aligned on CT_SLAB_CHUNK and
+ * The stock alone: nothing from NULL; no thread before the first take,
+ * one after it (what the first take returns depends on how fast that
+ * thread is: not checked); then chunks aligned on CT_SLAB_CHUNK and
  * writable whole; gives kept up to CT_CHUNKS_KEEP, refused past it.
  */
 static void test_stock(void)
 {
 	struct ct_chunks *k = ct_chunks_new();
 	void *c, *mine[CT_CHUNKS_KEEP + 1];
-	int i, kept = 0, refused = 0;
+	int i, kept = 0, refused = 0, tasks = task_count();
 
 	CHECK(ct_chunks_take(NULL) == NULL);
 	CHECK(!ct_chunks_give(NULL, &i));
 	CHECK(k != NULL);
 	if (k == NULL)
 		return;
-	CHECK(ct_chunks_take(k) == NULL);
+	CHECK_INT(task_count(), tasks);
+	if ((c = ct_chunks_take(k)) != NULL)
+		munmap(c, CT_SLAB_CHUNK);
+	if (tasks > 0)
+		CHECK_INT(task_count(), tasks + 1);
 	c = take_wait(k);
 	CHECK(c != NULL);
 	if (c != NULL) {
