@@ -1164,7 +1164,6 @@ static void *idle_flusher_main(void *arg)
 static int idle_flusher_start(struct idle_flusher *fl, struct ct_sinkset *sinks)
 {
 	pthread_condattr_t ca;
-	sigset_t all, old;
 	int rc;
 
 	memset(fl, 0, sizeof(*fl));
@@ -1178,10 +1177,7 @@ static int idle_flusher_start(struct idle_flusher *fl, struct ct_sinkset *sinks)
 		return CT_ERR;
 	pthread_mutex_init(&fl->mu, NULL);
 	pthread_mutex_lock(&fl->mu);
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	rc = pthread_create(&fl->thread, NULL, idle_flusher_main, fl);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	rc = ct_thread_start(&fl->thread, idle_flusher_main, fl);
 	if (rc != 0) {
 		pthread_mutex_unlock(&fl->mu);
 		pthread_mutex_destroy(&fl->mu);

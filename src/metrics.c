@@ -17,7 +17,6 @@
 #include <netdb.h>
 #include <poll.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -611,7 +610,6 @@ static void *metrics_main(void *arg)
 struct ct_metrics *ct_metrics_new(const char *addr, const char *sensor, char *errbuf)
 {
 	struct ct_metrics *m = calloc(1, sizeof(*m));
-	sigset_t all, old;
 	size_t i;
 	int rc;
 
@@ -633,10 +631,7 @@ struct ct_metrics *ct_metrics_new(const char *addr, const char *sensor, char *er
 		ct_metrics_free(m);
 		return NULL;
 	}
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);   /* signals stay with the main thread */
-	rc = pthread_create(&m->thread, NULL, metrics_main, m);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	rc = ct_thread_start(&m->thread, metrics_main, m);
 	if (rc != 0) {
 		snprintf(errbuf, CT_ERRBUF_SIZE, "--metrics: thread: %s", strerror(rc));
 		ct_metrics_free(m);

@@ -449,7 +449,7 @@ struct ct_pipeline *ct_pipeline_new(struct ct_engine *e, unsigned workers, bool 
 	for (i = 0; i < workers; i++) {
 		p->w[i].p = p;
 		p->w[i].idx = (unsigned)i;
-		if (pthread_create(&p->w[i].th, NULL, worker_main, &p->w[i]) != 0) {
+		if (ct_thread_start(&p->w[i].th, worker_main, &p->w[i]) != 0) {
 			snprintf(errbuf, CT_ERRBUF_SIZE, "cannot start the analysis threads");
 			ct_pipeline_free(p);
 			return NULL;

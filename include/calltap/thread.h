@@ -27,4 +27,17 @@ static inline void ct_thread_name(const char *name)
 	(void)pthread_setname_np(pthread_self(), name);
 }
 
+/*
+ * Starts fn(arg) on a new thread, stored in *t, with every asynchronous
+ * signal blocked: SIGINT, SIGTERM and SIGHUP then always reach the main
+ * (capture) thread, whose poll(2) they interrupt to stop or reopen;
+ * delivered to another thread, the capture thread would sleep on until
+ * its next packet or timeout.  The synchronous faults (SIGSEGV, SIGBUS,
+ * SIGFPE, SIGILL, SIGTRAP, SIGSYS) stay unblocked so that a debugger's or
+ * a sanitizer's handler still reports them.  Every calltap thread starts
+ * here.  The caller's mask is unchanged; returns pthread_create's code
+ * (0 on success).
+ */
+int ct_thread_start(pthread_t *t, void *(*fn)(void *), void *arg);
+
 #endif

@@ -41,7 +41,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -294,7 +293,7 @@ static void writer_start(struct writeq *q)
 		pthread_mutex_destroy(&q->mu);
 		return;
 	}
-	if (pthread_create(&q->thread, NULL, writer_main, q) != 0) {
+	if (ct_thread_start(&q->thread, writer_main, q) != 0) {
 		pthread_cond_destroy(&q->cv_done);
 		pthread_cond_destroy(&q->cv_job);
 		pthread_mutex_destroy(&q->mu);
@@ -627,7 +626,6 @@ void ct_audio_finisher_packet(struct ct_audio_finisher *f, struct ct_audio_call 
 struct ct_audio_finisher *ct_audio_finisher_new(void)
 {
 	struct ct_audio_finisher *f = calloc(1, sizeof(*f));
-	sigset_t all, old;
 	struct rlimit rl;
 	int rc;
 
@@ -651,13 +649,10 @@ struct ct_audio_finisher *ct_audio_finisher_new(void)
 	if (f->ring == NULL)
 		return f;                       /* no ring: in place */
 	f->busy = 1;
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
 	writer_start(&f->wq);   /* first: the recorder reads wq.started from its start on */
-	rc = pthread_create(&f->thread, NULL, recorder_main, f);
+	rc = ct_thread_start(&f->thread, recorder_main, f);
 	if (rc != 0)
 		writer_stop(&f->wq);    /* no recorder: every entry in place, no writer */
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	f->threaded = rc == 0;
 	if (!f->threaded)
 		f->busy = 0;

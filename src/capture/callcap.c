@@ -27,7 +27,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -977,7 +976,6 @@ void ct_callcap_get_stats(struct ct_callcap *cc, struct ct_callcap_stats *st)
 struct ct_callcap *ct_callcap_new(const struct ct_callcap_cfg *cfg, char *errbuf)
 {
 	struct ct_callcap *cc = calloc(1, sizeof(*cc));
-	sigset_t all, old;
 	unsigned i;
 
 	if (cc == NULL) {
@@ -1011,10 +1009,7 @@ struct ct_callcap *ct_callcap_new(const struct ct_callcap_cfg *cfg, char *errbuf
 			goto fail;
 		}
 	}
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	cc->thread_ok = pthread_create(&cc->thread, NULL, writer_main, cc) == 0;
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	cc->thread_ok = ct_thread_start(&cc->thread, writer_main, cc) == 0;
 	if (!cc->thread_ok) {
 		snprintf(errbuf, CT_ERRBUF_SIZE, "cannot start the pcap writer thread");
 		goto fail;

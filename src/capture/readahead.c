@@ -23,7 +23,6 @@
 
 #include <errno.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -117,7 +116,6 @@ static void *reader_main(void *arg)
 static int try_thread(struct ct_readahead *ra)
 {
 	struct stat st;
-	sigset_t all, old;
 	int i, rc;
 
 	if (ra->fd < 0 || fstat(ra->fd, &st) != 0 || !S_ISREG(st.st_mode) ||
@@ -137,10 +135,7 @@ static int try_thread(struct ct_readahead *ra)
 		pthread_mutex_destroy(&ra->mu);
 		return 0;
 	}
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	rc = pthread_create(&ra->thread, NULL, reader_main, ra);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	rc = ct_thread_start(&ra->thread, reader_main, ra);
 	if (rc != 0) {
 		pthread_cond_destroy(&ra->cv_free);
 		pthread_cond_destroy(&ra->cv_filled);

@@ -235,7 +235,7 @@ struct ct_hep_out *ct_hep_out_new(const struct ct_hep_out_cfg *cfg, char *errbuf
 	pthread_mutex_init(&h->mu, NULL);
 	pthread_cond_init(&h->cv, NULL);
 	pthread_cond_init(&h->room, NULL);
-	if (pthread_create(&h->thread, NULL, sender_main, h) != 0) {
+	if (ct_thread_start(&h->thread, sender_main, h) != 0) {
 		snprintf(errbuf, CT_ERRBUF_SIZE, "--hep: cannot start the sender thread");
 		pthread_cond_destroy(&h->room);
 		pthread_cond_destroy(&h->cv);

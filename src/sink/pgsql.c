@@ -1462,7 +1462,7 @@ static void *pgsql_open(const struct ct_sink_args *args, char *errbuf)
 	if (st.recovered > 0)
 		ct_log(&ps->log, CT_LOG_INFO, "%s: %" PRIu64 " record(s) spooled by an earlier run "
 		    "in '%s' are sent first", ps->where, st.recovered, ct_spool_dir(ps->spool));
-	if (pthread_create(&ps->thread, NULL, worker, ps) != 0) {
+	if (ct_thread_start(&ps->thread, worker, ps) != 0) {
 		ct_sink_err(errbuf, "%s: cannot start a thread", ps->where);
 		goto fail;
 	}

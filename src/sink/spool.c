@@ -970,7 +970,7 @@ struct ct_spool *ct_spool_open(const struct ct_spool_cfg *cfg, char *errbuf)
 		    strerror(errno));
 		goto fail;
 	}
-	if (pthread_create(&sp->syncer, NULL, syncer, sp) != 0) {
+	if (ct_thread_start(&sp->syncer, syncer, sp) != 0) {
 		snprintf(errbuf, CT_ERRBUF_SIZE, "spool '%.300s': cannot start a thread", sp->dir);
 		goto fail;
 	}

@@ -895,7 +895,7 @@ static void *webhook_open(const struct ct_sink_args *args, char *errbuf)
 	if (wh->spool == NULL)
 		goto fail;
 	warn_old_spool(wh);
-	if (pthread_create(&wh->thread, NULL, worker, wh) != 0) {
+	if (ct_thread_start(&wh->thread, worker, wh) != 0) {
 		ct_sink_err(errbuf, "webhook '%s': cannot start thread", wh->shown);
 		goto fail;
 	}

@@ -30,7 +30,6 @@
 #include "config.h"
 
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -167,7 +166,6 @@ struct ct_worker *ct_worker_new(size_t capacity, const struct ct_worker_ops *ops
     char *errbuf)
 {
 	struct ct_worker *w = calloc(1, sizeof(*w));
-	sigset_t all, old;
 	int rc;
 
 	if (capacity < 2)
@@ -184,10 +182,7 @@ struct ct_worker *ct_worker_new(size_t capacity, const struct ct_worker_ops *ops
 	pthread_cond_init(&w->cv_work, NULL);
 	pthread_cond_init(&w->cv_room, NULL);
 	pthread_cond_init(&w->cv_done, NULL);
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	rc = pthread_create(&w->thread, NULL, worker_main, w);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	rc = ct_thread_start(&w->thread, worker_main, w);
 	if (rc != 0) {
 		snprintf(errbuf, CT_ERRBUF_SIZE, "cannot start the output thread: %s", strerror(rc));
 		w->joined = true;

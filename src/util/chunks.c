@@ -9,7 +9,6 @@
 #include "config.h"
 
 #include <pthread.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -120,18 +119,13 @@ struct ct_chunks *ct_chunks_new(void)
 	return k;
 }
 
-/* Starts the thread with every signal blocked (the process's handlers run elsewhere). */
+/* Starts the thread (calltap/thread.h); a failure is not retried. */
 static void stock_start(struct ct_chunks *k)
 {
-	sigset_t all, old;
-
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	if (pthread_create(&k->thread, NULL, stock_main, k) == 0)
+	if (ct_thread_start(&k->thread, stock_main, k) == 0)
 		k->started = true;
 	else
 		k->failed = true;
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
 void *ct_chunks_take(struct ct_chunks *k)
