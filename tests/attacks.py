@@ -90,6 +90,9 @@ ATTACKS = {
     'tcp-conn-flood': ('connections', 20000, 100000,
                        'SIP/TCP connections each left with half a header, or a header '
                        'claiming a 100 MB body'),
+    'frag-flood': ('fragments', 20000, 400000,
+                   'IPv4 and IPv6 fragments to the PBX\'s SIP port that never complete '
+                   '(first, middle, last, past 65,535 bytes), unique IP IDs'),
     'ssrc-churn': ('packets', 50000, 300000,
                    'RTP on an answered attacker call\'s own media 4-tuple, a new SSRC in '
                    'every packet'),
@@ -952,6 +955,54 @@ def a_tcp_conn_flood(ctx, n):
         yield t + 1, tcp(src, PBX, sp, 5060, 1000, data + b'x' * 1000)
 
 
+def ipv6_frag(src, dst, ident, off, more, payload):
+    """An Ethernet frame: IPv6 with a Fragment header (RFC 8200 section
+    4.5) carrying payload at byte offset off of a UDP datagram."""
+    fh = struct.pack('!BBHI', 17, 0, off | (1 if more else 0), ident & 0xFFFFFFFF)
+    ip = struct.pack('!IHBB16s16s', 0x60000000, len(fh) + len(payload), 44, 64, src, dst)
+    return (b'\x02\x00\x00\x00\x00\x01\x02\x00\x00\x00\x00\x02\x86\xdd' + ip + fh
+            + payload)
+
+
+PBX6 = bytes.fromhex('20010db8011300000000000000000010')
+
+
+def a_frag_flood(ctx, n):
+    """n IP fragments to the PBX's SIP port (UDP 5060) that never complete,
+    each with an IP ID of its own: the first 1,480 bytes of a 60 KB INVITE
+    (its UDP header and start line), a middle piece, the last piece of a
+    60 KB datagram whose start never comes (the reassembler must size a
+    60 KB buffer for it), and a piece that would end past 65,535 bytes;
+    one in five over IPv6 (Fragment header).  4 in 5 come from 2,000
+    sources, the rest each from its own.  The legit capture's own
+    fragmented INVITEs (IPv4 and IPv6) must still be reassembled: the
+    reassembler holds 4,096 datagrams and 16 MiB at most, the oldest
+    evicted first."""
+    rng = ctx.rng
+    for i, t in enumerate(spread(n, ctx.t0, ctx.t1)):
+        k = 1 + i % 2000 if i % 5 else 10000 + i
+        kind = i % 4
+        if kind == 0:
+            head = ('INVITE sip:+14155550100@%s SIP/2.0\r\nVia: SIP/2.0/UDP %s:5060;'
+                    'branch=z9hG4bK%x\r\nCall-ID: frag-flood-%d\r\nCSeq: 1 INVITE\r\n'
+                    'X-Pad: ' % (PBX_S, ip_s(foreign(k)), rng.getrandbits(40), i)).encode()
+            payload = struct.pack('!HHHH', 5060, 5060, 60008, 0) + head
+            payload += b'a' * (1480 - len(payload))
+            off, more = 0, True
+        elif kind == 1:
+            off, more, payload = 1480 * (1 + rng.randrange(39)), True, b'b' * 1480
+        elif kind == 2:
+            off, more, payload = 59200, False, b'c' * 808
+        else:
+            off, more, payload = 65528, True, b'd' * 1480   # ends past 65,535
+        if i % 5 == 4:
+            src6 = bytes.fromhex('20010db8bad0') + struct.pack('!HQ', i >> 16 & 0xFFFF, i)
+            yield t, ipv6_frag(src6, PBX6, 0xF0000000 + i, off, more, payload)
+        else:
+            fl = (0x2000 if more else 0) | (off >> 3)
+            yield t, ether(ipv4(foreign(k), PBX, 17, payload, i & 0xFFFF, fl))
+
+
 def a_ssrc_churn(ctx, n):
     """An answered attacker call, then n RTP packets at 50,000 a second on
     its own media 4-tuple (the source its SDP offered, to the PBX port of
@@ -984,6 +1035,7 @@ GENERATORS = {
     'sdp-steal': a_sdp_steal, 'sdp-hijack': a_sdp_hijack, 'forged-bye': a_forged_bye,
     'indialog-flood': a_indialog_flood, 'resp-flood': a_resp_flood, 'many-m': a_many_m,
     'tcp-conn-flood': a_tcp_conn_flood, 'ssrc-churn': a_ssrc_churn,
+    'frag-flood': a_frag_flood,
 }
 # Mixes that `list` does not show (hostile.sh and bench --hostile skip them).
 UNLISTED = {'sdp-steal': ('UPDATEs', 25000, 25000, 'spoofed SDP answers claiming PBX ports')}

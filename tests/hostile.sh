@@ -44,7 +44,11 @@
 # pcapng-ts calls must each get a record; sdp-hijack and forged-bye (in-dialog
 # messages with the Call-ID and tags of legit calls, from a stranger's address)
 # must each be counted in sip_foreign_in_dialog, and the hijacker's RTCP in
-# rtcp_foreign, its RTP streams listed in --orphans with injected_into.
+# rtcp_foreign, its RTP streams listed in --orphans with injected_into;
+# frag-flood's fragments must each be refused past 65,535 bytes
+# (frag_too_big) or evicted by the reassembler's limits (frag_limit), and
+# never make a record, while the legit capture's fragmented INVITEs still
+# reassemble.
 # HOSTILE_ATTACKS="a b ..." runs only those mixes (names: python3 tests/attacks.py list).
 #
 # Prints "hostile: N passed, N failed".
@@ -270,6 +274,16 @@ PY
 			[ "${got:-0}" -ne "$want" ] && why="$why; $got of $want attack call records"
 			ref=$(awk '$1 == "rtp_endpoints_refused" { print $2 }' "$d/err")
 			[ "${ref:-0}" -gt 0 ] || why="$why; no refused endpoint counted" ;;
+		frag-flood)
+			# Nothing completes: no record; every piece past 65,535 bytes
+			# refused, and the table's limits evicted datagrams.
+			got=$(grep -c '"call_id":"frag-flood-' "$d/calls.jsonl" 2>/dev/null)
+			[ "${got:-0}" -ne 0 ] && why="$why; $got records of the attack's fragments"
+			want=$(( $(info_get "$a" scale) / 4 ))
+			big=$(awk '$1 == "event" && $2 == "frag_too_big" { print $3 }' "$d/err")
+			[ "${big:-0}" -ne "$want" ] && why="$why; frag_too_big ${big:-0}, want $want"
+			lim=$(awk '$1 == "event" && $2 == "frag_limit" { print $3 }' "$d/err")
+			[ "${lim:-0}" -gt 0 ] || why="$why; no datagram evicted by the reassembler's limits" ;;
 		pt-switch|pcapng-ts)
 			want=1
 			[ $a = pt-switch ] && want=$(info_get "$a" scale)
