@@ -279,7 +279,8 @@ PY
 			# refused, and the table's limits evicted datagrams.
 			got=$(grep -c '"call_id":"frag-flood-' "$d/calls.jsonl" 2>/dev/null)
 			[ "${got:-0}" -ne 0 ] && why="$why; $got records of the attack's fragments"
-			want=$(( $(info_get "$a" scale) / 4 ))
+			want=$(info_get "$a" scale)
+			want=$(( ${want:-0} / 4 ))
 			big=$(awk '$1 == "event" && $2 == "frag_too_big" { print $3 }' "$d/err")
 			[ "${big:-0}" -ne "$want" ] && why="$why; frag_too_big ${big:-0}, want $want"
 			lim=$(awk '$1 == "event" && $2 == "frag_limit" { print $3 }' "$d/err")
