@@ -110,8 +110,10 @@ def ipv4(src, dst, proto, payload, ident=0, flags_off=0):
     return h[:10] + struct.pack('!H', csum(h)) + h[12:] + payload
 
 
-def ether(ip):
-    return b'\x02\x00\x00\x00\x00\x01\x02\x00\x00\x00\x00\x02\x08\x00' + ip
+def ether(ip, ethertype=0x0800):
+    """An Ethernet II frame around ip (IPv4 unless ethertype says)."""
+    return (b'\x02\x00\x00\x00\x00\x01\x02\x00\x00\x00\x00\x02'
+            + struct.pack('!H', ethertype) + ip)
 
 
 def udp(src, dst, sp, dp, data, ident=0):
@@ -960,8 +962,7 @@ def ipv6_frag(src, dst, ident, off, more, payload):
     4.5) carrying payload at byte offset off of a UDP datagram."""
     fh = struct.pack('!BBHI', 17, 0, off | (1 if more else 0), ident & 0xFFFFFFFF)
     ip = struct.pack('!IHBB16s16s', 0x60000000, len(fh) + len(payload), 44, 64, src, dst)
-    return (b'\x02\x00\x00\x00\x00\x01\x02\x00\x00\x00\x00\x02\x86\xdd' + ip + fh
-            + payload)
+    return ether(ip + fh + payload, 0x86DD)
 
 
 PBX6 = bytes.fromhex('20010db8011300000000000000000010')
