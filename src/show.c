@@ -567,9 +567,19 @@ static void ladder(const struct show *s, FILE *out, void (*put)(FILE *, const ch
 	free(line);
 }
 
+/*
+ * Writes s for a terminal: a control byte (ESC, BEL, CR...; all but the
+ * line breaks the ladder writes) or DEL from the wire becomes '?', so a
+ * Call-ID, reason phrase or codec name cannot drive the terminal (clear
+ * it, retitle it, move the cursor) nor break the ladder's columns.
+ */
 static void put_plain(FILE *out, const char *s)
 {
-	fputs(s, out);
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		fputc((c < 0x20 && c != '\n') || c == 0x7f ? '?' : c, out);
+	}
 }
 
 /* One line per field of the record's JSON: splits at top-level commas. */
@@ -607,7 +617,9 @@ static void record_lines(FILE *out, const char *json, void (*put)(FILE *, const 
 
 static void write_text(const struct show *s, FILE *out)
 {
-	fprintf(out, "Call-ID: %s\n", s->call_id);
+	fputs("Call-ID: ", out);
+	put_plain(out, s->call_id);
+	fputc('\n', out);
 	fprintf(out, "%zu SIP message%s, times in seconds from the first\n\n", s->n,
 	    s->n == 1 ? "" : "s");
 	ladder(s, out, put_plain);

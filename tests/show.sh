@@ -52,5 +52,36 @@ if ! "$CALLTAP" show nosuchcall -r "$cap" >/dev/null 2>"$t/err" && grep -q "no S
 else
 	bad "show: errors"
 fi
+# Terminal control bytes from the wire (ESC, BEL in a Call-ID, a reason
+# phrase, a codec name) are written as '?': they cannot drive the terminal.
+python3 - "$t/esc.pcap" <<'PY'
+import struct, sys
+esc = '\x1b]0;PWNED\x07\x1b[2J\x1b[31m'
+cid = 'esc-' + esc + '@h'
+def udp(src, dst, data):
+    u = struct.pack('!HHHH', 5060, 5060, 8 + len(data), 0) + data
+    ip = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(u), 1, 0, 64, 17, 0, bytes(src), bytes(dst))
+    return b'\x02\0\0\0\0\x01\x02\0\0\0\0\x02\x08\x00' + ip + u
+def msg(first, extra=b''):
+    h = ('%s\r\nVia: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bKe1\r\nFrom: <sip:a@10.0.0.1>;tag=f\r\n'
+         'To: <sip:b@10.0.0.2>%s\r\nCall-ID: %s\r\nCSeq: 1 INVITE\r\n' % (first, extra, cid))
+    return h.encode('latin1')
+sdp = ('v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\n'
+       'm=audio 18900 RTP/AVP 96\r\na=rtpmap:96 X%s/8000\r\n' % esc).encode('latin1')
+inv = msg('INVITE sip:b@10.0.0.2 SIP/2.0') + b'Content-Type: application/sdp\r\nContent-Length: %d\r\n\r\n' % len(sdp) + sdp
+bsy = msg('SIP/2.0 486 Busy' + esc, ';tag=t') + b'Content-Length: 0\r\n\r\n'
+a, b = [10, 0, 0, 1], [10, 0, 0, 2]
+with open(sys.argv[1], 'wb') as f:
+    f.write(struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+    for i, fr in enumerate((udp(a, b, inv), udp(b, a, bsy))):
+        f.write(struct.pack('<IIII', 1700000000, i * 10000, len(fr), len(fr)) + fr)
+PY
+"$CALLTAP" show "$(printf 'esc-\033]0;PWNED\007\033[2J\033[31m@h')" -r "$t/esc.pcap" >"$t/esc.txt" 2>"$t/err"
+if [ -s "$t/esc.txt" ] && ! LC_ALL=C grep -q "$(printf '[\001-\010\013-\037\177]')" "$t/esc.txt" &&
+    grep -q 'esc-?\]0;PWNED??\[2J?\[31m@h' "$t/esc.txt" && grep -q '486 Busy?' "$t/esc.txt"; then
+	ok "show: control bytes from the wire are written as '?'"
+else
+	bad "show: control bytes from the wire reach the terminal"
+fi
 echo "show.sh: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
