@@ -290,7 +290,7 @@ static void on_refer(void *user, const char *call_id, const struct ct_sip_msg *m
 	ct_legs_refer(e->legs, call_id, m);
 }
 
-/* A call has just ended (its record is emitted after the linger): the legs stage's cue. */
+/* A call has just ended (its record is emitted when its RTP stops): the legs stage's cue. */
 static void on_ended(void *user, const struct ct_call_record *rec)
 {
 	struct ct_engine *e = user;

@@ -3,8 +3,9 @@
  * SIP dialogs / calls (RFC 3261 §12-§17, RFC 3262 PRACK, RFC 3311 UPDATE,
  * RFC 3326 Reason).  A call is keyed by Call-ID: auth retries, forks and the
  * two legs of a proxy that keeps the Call-ID all make one call.  When a call
- * ends the table builds a struct ct_call_record; it hands it to the emit hook
- * linger_us later (or at flush), so RTP trailing the BYE is still measured.
+ * ends the table hands a struct ct_call_record to the emit hook once its
+ * RTP has been quiet for 5 s (or at flush; linger_us later for forked calls
+ * and calls in progress), so RTP trailing the BYE is still measured.
  */
 #ifndef CALLTAP_DIALOG_H
 #define CALLTAP_DIALOG_H
@@ -90,9 +91,9 @@ struct ct_dialog_hooks {
 	void (*start)(void *user, const struct ct_call_record *rec);
 	/*
 	 * Called once when a call ends (BYE, final response, CANCEL settled,
-	 * timeout, eviction, flush), with its record as built then (borrowed,
-	 * for the call only; emitted through emit up to linger_us later).
-	 * May be NULL.
+	 * timeout, eviction, flush), with a view of its record as it is then
+	 * (borrowed, for the call only; no rings, no streams; the record is
+	 * emitted through emit later, see above).  May be NULL.
 	 */
 	void (*ended)(void *user, const struct ct_call_record *rec);
 	/*

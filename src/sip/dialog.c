@@ -8,8 +8,8 @@
  *
  * Workload: a busy trunk, every message seen once or twice (two hops of a
  * proxy), hundreds of thousands of open calls, ct_dialog_expire() called on
- * every capture tick.  Each call sits on exactly one of three FIFO timer lists
- * (setup, confirmed, linger) ordered by last activity; a message moves its
+ * every capture tick.  Each call sits on exactly one of four FIFO timer lists
+ * (setup, confirmed, linger, trail) ordered by last activity; a message moves its
  * call to the tail of its list, so expiry pops from the heads and costs
  * O(expired calls).  Capture time is assumed to be (nearly) monotonic; an
  * out-of-order timestamp only delays an expiry, it never reorders calls.
@@ -108,6 +108,14 @@
  *    forks left lingers as a ghost, its dialog freed (ghost_keep): under an
  *    INVITE flood the table's memory halves and real calls' lingers are no
  *    longer cut short.
+ *  - A call that ended (BYE, final failure, timeout...) is emitted once no
+ *    RTP of it came for TRAIL_US (5 s) after its end or its last packet
+ *    since (on_trail), then lingers as a ghost until linger_us after its
+ *    end; its record is built when emitted, from its state at its end
+ *    (close_call).  A forked call or a call in progress lingers whole
+ *    instead and is emitted at the end of its linger; one with a per-call
+ *    capture is emitted as others and then lingers whole (no ghost), so
+ *    that its late messages still reach -w.
  *  - A message of a known call from an address off its signalling path
  *    (src/sip/sigpath.c) is foreign (stats.foreign_in_dialog): a request
  *    is ignored (it cannot end the call or announce media), a response
@@ -146,7 +154,12 @@ enum dstate {
 	DS_ENDED        /* ended; lingering to absorb late messages and media */
 };
 
-enum dlist { L_SETUP = 0, L_CALL, L_LINGER, L_COUNT };
+/*
+ * L_TRAIL: ended calls waiting for their trailing RTP to stop (on_trail),
+ * in end order; L_LINGER: ended calls lingering whole (and CANCELs waiting
+ * for their final response).
+ */
+enum dlist { L_SETUP = 0, L_CALL, L_LINGER, L_TRAIL, L_COUNT };
 
 /* Eviction lists (classes 1-3, and 4); the other open calls are on none. */
 enum elist { E_NORESP = 0, E_BARE, E_SETTLED, E_COUNT };
@@ -160,6 +173,8 @@ enum elist { E_NORESP = 0, E_BARE, E_SETTLED, E_COUNT };
 #define KEEP_BYTES 192            /* inline room of a call: Call-ID, tokens, record strings */
 #define HEARD_MAX 1024            /* addresses remembered as sending responses */
 #define GHOSTS_MAX (1u << 20)     /* ghosts at most when max_dialogs is 0 (unbounded) */
+#define TRAIL_US INT64_C(5000000) /* an ended call's media quiet this long: emitted (on_trail) */
+#define TRAIL_WALK 64             /* trail-list entries passed at most to re-queue one in order */
 
 struct ct_dialog {
 	struct ct_hnode hn;            /* in the table, by keyed hash of the whole Call-ID */
@@ -169,7 +184,6 @@ struct ct_dialog {
 	void *media;                   /* media stage slot, not owned */
 	void *capture;                 /* per-call capture slot (callcap.h), not owned */
 	bool discarding;               /* an unproven call in progress dropped unrecorded */
-	struct ct_call_record *pending; /* built at the end, emitted when the linger ends */
 	char *call_id;                 /* cut to CT_CAP_CALL_ID */
 	size_t call_id_len;            /* length of the whole Call-ID */
 	char *from_tag;                /* From tag of the first INVITE */
@@ -213,6 +227,11 @@ struct ct_dialog {
 	bool disproved;                /* partial: its first message got a 481 */
 	uint16_t n_msgs;               /* partial: distinct call messages seen (saturating) */
 	bool fail_inferred;            /* DS_CHALLENGED after the ACK of an unseen failure */
+	/* Ended, record not yet emitted: it is built when emitted (close_call). */
+	bool pend;
+	bool pend_trunc;               /* ... truncated */
+	bool pend_drops;               /* ... has_capture_drops (the table's, at the end) */
+	uint8_t pend_disp;             /* ... enum ct_disposition */
 };
 
 struct ct_dialog_table {
@@ -713,8 +732,6 @@ static void dialog_release(struct ct_dialog *d)
 	if (d->seen != d->seen_in)
 		free(d->seen);
 	ct_sigpath_fini(&d->path);
-	if (d->pending != NULL)
-		ct_call_record_free(d->pending);
 }
 
 /* A zeroed call from the table's slab, or NULL (out of memory). */
@@ -759,18 +776,20 @@ static void dialog_free(struct ct_dialog_table *t, struct ct_dialog *d)
  * be (ghost_absorb); the messages a lingering dialog tells apart by its
  * seen keys and signalling path are not told apart (a re-sent initial
  * INVITE counts as a retransmission, a response after Timer B as late).
+ * Returns whether d was so freed.
  */
-static void ghost_keep(struct ct_dialog_table *t, struct ct_dialog *d)
+static bool ghost_keep(struct ct_dialog_table *t, struct ct_dialog *d)
 {
 	const int64_t lim = INT64_MAX / 4;
 	int64_t at = d->last_us < -lim ? -lim : d->last_us > lim ? lim : d->last_us, *v;
 
-	if (d->state != DS_ENDED || d->pending != NULL || d->media != NULL || d->capture != NULL ||
+	if (d->state != DS_ENDED || d->pend || d->media != NULL || d->capture != NULL ||
 	    d->forks != NULL || d->partial || t->cfg.linger_us <= 0 ||
 	    (v = ct_recent_put(&t->ghosts, d->hn.hash, NULL)) == NULL)
-		return;   /* lingers whole */
+		return false;   /* lingers whole */
 	*v = at * 2 + (d->timer_b ? 1 : 0);
 	dialog_free(t, d);
+	return true;
 }
 
 /*
@@ -911,13 +930,58 @@ static struct ct_dialog *dialog_new(struct ct_dialog_table *t, const struct ct_s
 #define RECORD_SPARE 96
 
 /*
+ * t, a time of the call, moved up to floor when it is before it (both may
+ * be CT_TIME_NONE: then t is kept).  A frame stamped before the INVITE (two
+ * sensors' clocks merged, a HEP agent's skew) must not make an answer
+ * before the start or a talk time longer than the call.
+ */
+static int64_t not_before(int64_t t, int64_t floor)
+{
+	return t != CT_TIME_NONE && floor != CT_TIME_NONE && t < floor ? floor : t;
+}
+
+/*
+ * Sets the fields of r that are not strings nor rings from d, ended with
+ * disposition disp (truncated: cut short), drops_known the table's
+ * drops_known at its end.
+ */
+static void record_fields(const struct ct_dialog *d, struct ct_call_record *r,
+    enum ct_disposition disp, bool truncated, bool drops_known)
+{
+	r->src_ip = d->src;
+	r->dst_ip = d->dst;
+	r->has_capture_drops = drops_known;
+	r->capture_drops = d->drops_last - d->drops_start;
+	r->src_port = d->sport;
+	r->dst_port = d->dport;
+	r->transport = d->transport;
+	r->vlan = d->vlan;
+	r->start_us = d->start_us;
+	r->ringing_us = not_before(d->ringing_us, d->start_us);
+	r->answer_us = not_before(d->answer_us, d->start_us);
+	r->end_us = not_before(not_before(d->end_us, d->start_us), r->answer_us);
+	r->final_code = d->final_code;
+	r->disposition = disp;
+	r->hangup_by = (enum ct_party)d->hangup_by;
+	r->q850_cause = d->q850;
+	r->direction = CT_DIR_UNKNOWN;
+	r->truncated = truncated;
+	r->evicted = d->evicted;
+	r->start_unseen = d->partial;
+	r->cut_fields = d->cut;
+	r->auth_challenges = d->auth_challenges;
+	r->invites = d->invites;
+}
+
+/*
  * d's record, one block with its strings (ct_record_new): the Call-ID,
  * caller, caller_name, callee, agent, hangup_reason, link_id and
  * diverted_from are copied into its room, with spare room for the numbers
- * and sensor the attribution stage adds.  NULL when out of memory.
+ * and sensor the attribution stage adds; d keeps only its Call-ID.  NULL
+ * when out of memory.
  */
-static struct ct_call_record *build_record(const struct ct_dialog_table *t, struct ct_dialog *d,
-    enum ct_disposition disp, bool truncated)
+static struct ct_call_record *build_record(struct ct_dialog *d, enum ct_disposition disp,
+    bool truncated, bool drops_known)
 {
 	const char *const src[8] = {
 		d->call_id, d->caller, d->caller_name, d->callee, d->agent, d->reason,
@@ -960,46 +1024,65 @@ static struct ct_call_record *build_record(const struct ct_dialog_table *t, stru
 	keep_free(d, d->diverted);
 	d->caller = d->caller_name = d->callee = d->agent = d->reason = NULL;
 	d->link_id = d->diverted = NULL;
-	r->src_ip = d->src;
-	r->dst_ip = d->dst;
-	r->has_capture_drops = t->drops_known;
-	r->capture_drops = d->drops_last - d->drops_start;
-	r->src_port = d->sport;
-	r->dst_port = d->dport;
-	r->transport = d->transport;
-	r->vlan = d->vlan;
-	r->start_us = d->start_us;
-	r->ringing_us = d->ringing_us;
-	r->answer_us = d->answer_us;
-	r->end_us = d->end_us;
-	r->final_code = d->final_code;
-	r->disposition = disp;
-	r->hangup_by = (enum ct_party)d->hangup_by;
-	r->q850_cause = d->q850;
-	r->direction = CT_DIR_UNKNOWN;
-	r->truncated = truncated;
-	r->evicted = d->evicted;
-	r->start_unseen = d->partial;
-	r->cut_fields = d->cut;
-	r->auth_challenges = d->auth_challenges;
-	r->invites = d->invites;
+	record_fields(d, r, disp, truncated, drops_known);
 	(void)ct_forks_rings(d->forks, r);   /* a forked call: one ring per branch */
 	return r;
 }
 
+/* The record of d built at its emission, from its end's state (close_call); NULL: none. */
+static struct ct_call_record *pending_record(struct ct_dialog *d)
+{
+	if (!d->pend)
+		return NULL;
+	d->pend = false;
+	return build_record(d, (enum ct_disposition)d->pend_disp, d->pend_trunc, d->pend_drops);
+}
+
 /*
- * Ends d: builds its record now (end_us, hangup_by, q850, reason and
- * final_code were set by the caller) and moves d to the linger list, timed
- * from d->last_us.  The record is emitted when the linger ends (or at flush),
- * so RTP trailing the BYE is still measured and late retransmissions are
- * absorbed.
+ * Whether d, ending, waits on the trail list (on_trail): not when it is
+ * forked or a call whose start was unseen (their lingers stay whole), or
+ * when the linger is no longer than the trail.
+ */
+static bool trails(const struct ct_dialog_table *t, const struct ct_dialog *d)
+{
+	return d->forks == NULL && !d->partial && t->cfg.linger_us > TRAIL_US;
+}
+
+/*
+ * Ends d (end_us, hangup_by, q850, reason and final_code were set by the
+ * caller) and moves d to the trail list (trails) or the linger list, timed
+ * from d->last_us.  Its
+ * record is emitted when the linger ends (or at flush), so RTP trailing
+ * the BYE is still measured and late retransmissions are absorbed; it is
+ * built then (pending_record), from what d holds now: an ended call's
+ * fields no longer change (ct_dialog_on_msg absorbs its messages before
+ * any state update; fork_observe ignores them), and the strings stay in
+ * d's inline room meanwhile instead of in a record of their own (on a
+ * trunk a fifth of the memory of the calls open was records lingering).
+ * The ended hook gets a borrowed view of the record (no rings).
  */
 static void close_call(struct ct_dialog_table *t, struct ct_dialog *d,
     enum ct_disposition disp, bool truncated)
 {
-	d->pending = build_record(t, d, disp, truncated);
-	if (d->pending != NULL && t->hooks.ended != NULL)
-		t->hooks.ended(t->hooks.user, d->pending);
+	d->pend = true;
+	d->pend_disp = (uint8_t)disp;
+	d->pend_trunc = truncated;
+	d->pend_drops = t->drops_known;
+	if (t->hooks.ended != NULL) {
+		struct ct_call_record r;
+
+		memset(&r, 0, sizeof(r));
+		r.call_id = d->call_id;
+		r.caller = d->caller;
+		r.caller_name = d->caller_name;
+		r.callee = d->callee;
+		r.agent = d->agent;
+		r.hangup_reason = d->reason;
+		r.link_id = d->link_id;
+		r.diverted_from = d->diverted;
+		record_fields(d, &r, disp, truncated, t->drops_known);
+		t->hooks.ended(t->hooks.user, &r);
+	}
 	if (d->cut != 0)
 		t->st.fields_cut++;
 	/* Matching an ended call needs only its Call-ID and seen keys. */
@@ -1010,7 +1093,7 @@ static void close_call(struct ct_dialog_table *t, struct ct_dialog *d,
 	d->state = DS_ENDED;
 	t->st.active--;
 	t->st.ended++;
-	list_move(t, d, L_LINGER);
+	list_move(t, d, trails(t, d) ? L_TRAIL : L_LINGER);
 	elist_move(t, d, E_COUNT);
 }
 
@@ -1020,11 +1103,10 @@ static void close_call(struct ct_dialog_table *t, struct ct_dialog *d,
  */
 static void emit_pending(struct ct_dialog_table *t, struct ct_dialog *d)
 {
-	struct ct_call_record *r = d->pending;
+	struct ct_call_record *r = pending_record(d);
 
 	if (r == NULL)
 		return;
-	d->pending = NULL;
 	if (partial_unproven(d)) {
 		partial_discard(t, d, r);
 		return;
@@ -1520,7 +1602,8 @@ static void bound_linger(struct ct_dialog_table *t)
 	struct ct_dialog *d;
 
 	while (t->cfg.max_dialogs != 0 && ct_htab_count(&t->tab) - t->st.active > t->cfg.max_dialogs &&
-	    (d = tl_first(&t->lists[L_LINGER])) != NULL) {
+	    ((d = tl_first(&t->lists[L_LINGER])) != NULL ||
+	    (d = tl_first(&t->lists[L_TRAIL])) != NULL)) {
 		t->st.linger_cut++;
 		if (d->state == DS_CANCELLING) {
 			set_cancelled(d);
@@ -1851,6 +1934,62 @@ static void expire_noresponse(struct ct_dialog_table *t, int64_t now_us)
  * Costs O(expired calls), plus one re-queue per answered call with RTP and
  * media_timeout_us.
  */
+/*
+ * Puts d back on the trail list at key (its last RTP), in order: after
+ * the newest entry keyed at most key, looked for from the tail; past
+ * TRAIL_WALK entries (many calls ended since its last packet) d goes
+ * after the last one passed, with its key, so that the list stays ordered
+ * and a re-queue costs O(1): d is then emitted up to that much later.
+ */
+static void trail_requeue(struct ct_dialog_table *t, struct ct_dialog *d, int64_t key)
+{
+	struct ct_list *head = &t->lists[L_TRAIL], *p;
+	unsigned steps = 0;
+
+	list_unlink(d);
+	for (p = ct_list_last(head); p != NULL; p = ct_list_prev(head, p)) {
+		const struct ct_dialog *x = ct_container_of(p, struct ct_dialog, tl);
+
+		if (x->act_us <= key)
+			break;
+		if (++steps == TRAIL_WALK) {
+			key = x->act_us;
+			break;
+		}
+	}
+	ct_list_prepend(p != NULL ? p : head, &d->tl);   /* after p, or first */
+	d->list = L_TRAIL;
+	d->act_us = key;
+}
+
+/*
+ * d, the head of the trail list, is due (TRAIL_US after its end, or after
+ * the RTP it got since): RTP of it after that time re-queues it at its
+ * last packet; else its record is emitted now and it lingers as a ghost
+ * for the rest of its linger_us (ghost_keep: it keeps no media now).
+ * Every message of an ended call is absorbed and the record does not
+ * change after its end, so only the RTP trailing the end could still
+ * count: it stops within a round trip of the BYE (a phone that goes on
+ * sending is followed for as long as it does, with gaps under TRAIL_US).
+ * Records of calls that ended are so written about 5 s after their end
+ * instead of linger_us (32 s), and the calls that ended free their state:
+ * on a trunk, about half of the calls held were lingering.
+ */
+static void on_trail(struct ct_dialog_table *t, struct ct_dialog *d)
+{
+	if (d->media_us != CT_TIME_NONE && d->media_us > d->act_us) {
+		trail_requeue(t, d, d->media_us);
+		return;
+	}
+	emit_pending(t, d);
+	if (ghost_keep(t, d))
+		return;
+	if (d->capture != NULL)
+		list_move(t, d, L_LINGER);   /* its late messages still go to -w; freed when due */
+	else
+		dialog_free(t, d);   /* no memory for a ghost: the Call-ID stays recorded (ended) */
+}
+
 void ct_dialog_expire(struct ct_dialog_table *t, int64_t now_us)
 {
 	struct ct_dialog *d;
@@ -1865,6 +2004,8 @@ void ct_dialog_expire(struct ct_dialog_table *t, int64_t now_us)
 	while ((d = tl_first(&t->lists[L_LINGER])) != NULL &&
 	    now_us - d->act_us >= t->cfg.linger_us)
 		on_timer(t, d, now_us, false);
+	while ((d = tl_first(&t->lists[L_TRAIL])) != NULL && now_us - d->act_us >= TRAIL_US)
+		on_trail(t, d);
 }
 
 /* Emits d at end of input (see ct_dialog_flush) and frees it. */
@@ -2085,7 +2226,7 @@ static void partial_discard(struct ct_dialog_table *t, struct ct_dialog *d,
  */
 static void partial_remember(struct ct_dialog_table *t, const struct ct_dialog *d)
 {
-	if (d->state != DS_ENDED || d->pending != NULL || partial_unproven(d))
+	if (d->state != DS_ENDED || d->pend || partial_unproven(d))
 		return;
 	(void)ct_recent_put(&t->ended, d->hn.hash, NULL);
 }
@@ -2109,11 +2250,9 @@ static bool partial_replaced(struct ct_dialog_table *t, struct ct_dialog *d,
 /* Drops d, an unproven call in progress, unrecorded, and frees it. */
 static void partial_drop(struct ct_dialog_table *t, struct ct_dialog *d)
 {
-	struct ct_call_record *r = d->pending;
+	struct ct_call_record *r = d->pend ? pending_record(d) :
+	    build_record(d, CT_DISP_UNFINISHED, true, t->drops_known);
 
-	d->pending = NULL;
-	if (r == NULL)
-		r = build_record(t, d, CT_DISP_UNFINISHED, true);
 	partial_discard(t, d, r);
 	dialog_free(t, d);
 }

@@ -147,25 +147,30 @@ static struct ct_dialog_stats stats(const struct ct_dialog_table *t)
 
 #define LINGER (32 * SEC) /* default linger_us */
 
-#define CHECK_LINGER(t, c, end, n) check_linger((t), (c), (end), (n), __LINE__)
+#define TRAIL (5 * SEC) /* an ended call without RTP since its end: emitted this long after */
+
+#define CHECK_LINGER(t, c, end, n) check_linger((t), (c), (end), (n), TRAIL, __LINE__)
+#define CHECK_LINGER_WHOLE(t, c, end, n) check_linger((t), (c), (end), (n), LINGER, __LINE__)
 
 /*
- * An ended call is emitted exactly linger_us after end (its last activity):
- * n records are out before, still n at end + LINGER - 1, n + 1 (closing
- * hook included, and counted in stats.calls) at end + LINGER.
+ * An ended call is emitted exactly wait after end (its last activity):
+ * TRAIL when it got no RTP since (the trail list), LINGER when it lingers
+ * whole (forked, a call in progress, per-call capture).  n records are out
+ * before, still n at end + wait - 1, n + 1 (closing hook included, and
+ * counted in stats.calls) at end + wait.
  */
 static void check_linger(struct ct_dialog_table *t, struct collector *c, int64_t end,
-    size_t n, int line)
+    size_t n, int64_t wait, int line)
 {
 	int before = ct_t_fail;
 
 	CHECK_INT(c->n, n);
 	CHECK_INT(c->closing, n);
-	ct_dialog_expire(t, end + LINGER - 1);
+	ct_dialog_expire(t, end + wait - 1);
 	CHECK_INT(c->n, n);
 	CHECK_INT(c->closing, n);
 	CHECK_INT(stats(t).calls, n);
-	ct_dialog_expire(t, end + LINGER);
+	ct_dialog_expire(t, end + wait);
 	CHECK_INT(c->n, n + 1);
 	CHECK_INT(c->closing, n + 1);
 	CHECK_INT(stats(t).calls, n + 1);
@@ -497,8 +502,8 @@ static void test_bye_caller(void)
 	rsp_a(t, &call1, 200, "OK", "BYE", 2, T0 + 65 * SEC + 5 * MS, NULL);
 	/* lingering: a retransmitted BYE is absorbed, not an orphan */
 	req_a(t, &call1, "BYE", 2, T0 + 65 * SEC + 500 * MS, true, NULL);
-	/* linger runs from the BYE (not from the 200 or the retransmission) */
-	ct_dialog_expire(t, T0 + 65 * SEC + 32 * SEC - 1);
+	/* the trail runs from the BYE (not from the 200 or the retransmission) */
+	ct_dialog_expire(t, T0 + 65 * SEC + TRAIL - 1);
 	CHECK_INT(c.n, 0);
 	req_a(t, &call1, "BYE", 2, T0 + 66 * SEC, true, NULL);
 	st = stats(t);
@@ -513,8 +518,8 @@ static void test_bye_caller(void)
 	CHECK_INT(st.active, 0);
 	CHECK_INT(c.n, 0);
 	CHECK_INT(c.closing, 0);
-	/* the retransmission at 66 s did not extend the linger: due at BYE + 32 s */
-	ct_dialog_expire(t, T0 + 65 * SEC + 32 * SEC);
+	/* the retransmission at 66 s did not extend the trail: due at BYE + 5 s */
+	ct_dialog_expire(t, T0 + 65 * SEC + TRAIL);
 	CHECK_INT(c.n, 1);
 	CHECK_INT(stats(t).calls, 1);
 	expect_answered(&e, &call1, T0);
@@ -537,13 +542,102 @@ static void test_bye_caller(void)
 	CHECK_INT(c.closing, 1);
 	CHECK_INT(c.closing_mismatch, 0);
 	CHECK_INT(c.media, 2); /* INVITE and 200 carry SDP */
-	/* emitted and freed at once: a late BYE is an orphan */
+	/* a ghost for the rest of its linger: a late BYE is absorbed, no record */
+	CHECK_INT(stats(t).ghosts, 1);
+	req_a(t, &call1, "BYE", 2, T0 + 65 * SEC + LINGER - 1, true, NULL);
+	CHECK_INT(stats(t).orphan_messages, 0);
+	CHECK_INT(c.n, 1);
+	/* after it: the Call-ID was recorded, a late BYE is an orphan */
 	req_a(t, &call1, "BYE", 2, T0 + 99 * SEC, true, NULL);
 	CHECK_INT(stats(t).orphan_messages, 1);
 	CHECK_INT(c.n, 1);
 	ct_dialog_flush(t);
 	CHECK_INT(c.n, 1);
 	CHECK_INT(c.closing, 1);
+	ct_dialog_table_free(t);
+	collector_fini(&c);
+}
+
+/*
+ * The trail: an ended call waits TRAIL after its end for trailing RTP; RTP
+ * since re-queues it at its last packet, in order among the calls that
+ * ended after it; emitted, it lingers as a ghost until LINGER after its
+ * end.  The record is the call's state at its end, built at emission
+ * (its strings in its own room), and the ended hook saw it at the end.
+ */
+static void test_trail(void)
+{
+	struct collector c;
+	struct ct_dialog_table *t = table(&c, NULL);
+	struct ct_dialog *da;
+
+	answered(t, &call1, T0);
+	da = c.last_d;
+	answered(t, &call2, T0 + 1 * SEC);
+	req_a(t, &call1, "BYE", 2, T0 + 10 * SEC, true, NULL);
+	req_a(t, &call2, "BYE", 2, T0 + 11 * SEC, true, NULL);
+	ct_dialog_touch_media(da, T0 + 13 * SEC);   /* call 1's RTP 3 s after its BYE */
+	ct_dialog_expire(t, T0 + 15 * SEC);          /* call 1 due, re-queued at 13 s */
+	CHECK_INT(c.n, 0);
+	ct_dialog_expire(t, T0 + 16 * SEC);          /* call 2 due */
+	CHECK_INT(c.n, 1);
+	ct_dialog_expire(t, T0 + 18 * SEC - 1);
+	CHECK_INT(c.n, 1);
+	ct_dialog_expire(t, T0 + 18 * SEC);
+	CHECK_INT(c.n, 2);
+	if (c.n == 2) {
+		const struct ct_call_record *r = c.recs[1];
+
+		CHECK_STR(c.recs[0]->call_id, "call-2@host");
+		CHECK_STR(r->call_id, "call-1@host");
+		CHECK_INT(r->end_us, T0 + 10 * SEC);   /* the BYE's time, not the RTP's */
+		CHECK_INT(r->disposition, CT_DISP_ANSWERED);
+		CHECK_INT(r->truncated, 0);
+		CHECK_STR(r->caller, "1001");
+		CHECK_STR(r->callee, "5550100");
+		CHECK_STR(r->hangup_reason, "BYE");
+		CHECK(r->arena == (const char *)(r + 1));
+		CHECK(r->caller >= r->arena && r->caller < r->arena + r->arena_used);
+	}
+	CHECK_INT(c.closing, 2);
+	CHECK_INT(stats(t).ghosts, 2);
+	/* a retransmitted BYE within the linger: absorbed by the ghost */
+	req_a(t, &call1, "BYE", 2, T0 + 10 * SEC + LINGER - 1, true, NULL);
+	CHECK_INT(stats(t).orphan_messages, 0);
+	CHECK_INT(c.n, 2);
+	ct_dialog_flush(t);
+	CHECK_INT(c.n, 2);
+	ct_dialog_table_free(t);
+	collector_fini(&c);
+}
+
+/*
+ * A 200 stamped an hour before its INVITE (two sensors' clocks merged):
+ * the record's answer is not before its start, nor its talk longer than
+ * the call.
+ */
+static void test_skewed_answer(void)
+{
+	struct collector c;
+	struct ct_dialog_table *t = table(&c, NULL);
+	const int64_t t1 = T0 + 3600 * SEC;
+
+	invite(t, &call1, 1, t1, NULL);
+	rsp_a(t, &call1, 180, "Ringing", "INVITE", 1, T0 - 1 * SEC, NULL);
+	rsp_a(t, &call1, 200, "OK", "INVITE", 1, T0, NULL);
+	req_a(t, &call1, "ACK", 1, t1 + 20 * MS, true, NULL);
+	req_a(t, &call1, "BYE", 2, t1 + 3 * SEC, true, NULL);
+	ct_dialog_flush(t);
+	CHECK_INT(c.n, 1);
+	if (c.n == 1) {
+		const struct ct_call_record *r = c.recs[0];
+
+		CHECK_INT(r->disposition, CT_DISP_ANSWERED);
+		CHECK_INT(r->start_us, t1);
+		CHECK_INT(r->ringing_us, t1);
+		CHECK_INT(r->answer_us, t1);
+		CHECK_INT(r->end_us, t1 + 3 * SEC);
+	}
 	ct_dialog_table_free(t);
 	collector_fini(&c);
 }
@@ -558,9 +652,9 @@ static void test_bye_callee_q850(void)
 	answered(t, &call1, T0);
 	req_b(t, &call1, "BYE", 7001, T0 + 30 * SEC, &reason);
 	rsp_b(t, &call1, 200, "BYE", 7001, T0 + 30 * SEC + 2 * MS, NULL);
-	ct_dialog_expire(t, T0 + 30 * SEC + LINGER - 1);
+	ct_dialog_expire(t, T0 + 30 * SEC + TRAIL - 1);
 	CHECK_INT(c.n, 0);
-	/* flush emits the lingering record as built at the BYE (not truncated) */
+	/* flush emits the waiting record as it was at the BYE (not truncated) */
 	ct_dialog_flush(t);
 	CHECK_INT(c.n, 1);
 	CHECK_INT(c.closing, 1);
@@ -1116,6 +1210,7 @@ static void test_fork_branches(void)
 	rsp_a(t, &k1, 200, "OK", "INVITE", 1, T0 + 201 * SEC + 1 * MS, &up4);
 	rsp_a(t, &k3, 180, "Ringing", "INVITE", 1, T0 + 201 * SEC + 5 * MS, NULL);
 	req_a(t, &k1, "BYE", 2, T0 + 210 * SEC, true, NULL);
+	CHECK_LINGER_WHOLE(t, &c, T0 + 210 * SEC, 2);   /* forked: no trail, lingers whole */
 	ct_dialog_flush(t);
 	CHECK_INT(c.n, 3);
 	r = c.n > 2 ? c.recs[2] : NULL;
@@ -2101,14 +2196,14 @@ static void test_many(void)
 	CHECK_INT(n2, 3333 + 1667); /* all busy, then 0, 6, ..., 9996 */
 	CHECK_INT(n3, NCALLS);
 	CHECK_INT(stats(t).active, 3333 + 1667); /* i % 3 == 2 and i % 6 == 3 are open */
-	ct_dialog_expire(t, T0 + 10 * SEC); /* nothing is due yet */
+	ct_dialog_expire(t, T0 + 6 * SEC); /* nothing is due yet */
 	CHECK_INT(c.n, 0);
-	ct_dialog_expire(t, T0 + 2 * SEC + LINGER - 1);
+	ct_dialog_expire(t, T0 + 2 * SEC + TRAIL - 1);
 	CHECK_INT(c.n, 0);
-	ct_dialog_expire(t, T0 + 2 * SEC + LINGER + NCALLS / 2 - 1);
+	ct_dialog_expire(t, T0 + 2 * SEC + TRAIL + NCALLS / 2 - 1);
 	CHECK_INT(c.n, n1);
 	CHECK_INT(misordered(&c, want, 0, n1), 0);
-	ct_dialog_expire(t, T0 + 3 * SEC + LINGER + NCALLS);
+	ct_dialog_expire(t, T0 + 3 * SEC + TRAIL + NCALLS);
 	CHECK_INT(c.n, n2);
 	CHECK_INT(misordered(&c, want, n1, n2), 0);
 	CHECK_INT(stats(t).calls, n2);
@@ -2332,16 +2427,17 @@ static void test_zero_linger(void)
 }
 
 /*
- * Five calls ending in five ways, due in one expire call at T0 + 304 s:
- *  A answered at T0 + 5 s, BYE at T0 + 20 s   (linger due T0 + 52 s)
- *  B 486 at T0 + 5 s                          (linger due T0 + 37 s)
+ * Five calls ending in five ways:
+ *  A answered at T0 + 5 s, BYE at T0 + 20 s   (trail due T0 + 25 s)
+ *  B 486 at T0 + 5 s                          (trail due T0 + 10 s)
  *  C answered at T0 + 3 s, no BYE             (4 h call timeout: open)
  *  D CANCEL at T0 + 6 s, no final response    (CANCEL wait due T0 + 38 s)
  *  E INVITE at T0 + 4 s, nothing else         (setup timeout due T0 + 304 s)
- * One expire walks the setup list, then the call list, then the linger list,
- * so E's timeout is emitted first, then the linger list in the order the
- * calls ended or were cancelled (B, D, A); C comes at flush.  E then lingers
- * and is freed at flush without a second record.
+ * The trail list is emitted in the order the calls ended (B, A) by the
+ * expire call at T0 + 25 s.  One expire walks the setup list, then the
+ * call list, then the linger list, then the trail list, so at T0 + 304 s
+ * E's timeout is emitted first, then D; C comes at flush.  E then lingers
+ * as a ghost, without a second record.
  */
 static void test_emission_order(void)
 {
@@ -2357,10 +2453,10 @@ static void test_emission_order(void)
 		int final_code;
 		bool truncated;
 	} want[] = {
-		{ "ord-e", CT_DISP_UNFINISHED, T0 + 4 * SEC, 0, true },
 		{ "ord-b", CT_DISP_BUSY, T0 + 5 * SEC, 486, false },
-		{ "ord-d", CT_DISP_CANCELLED, T0 + 6 * SEC, 0, false },
 		{ "ord-a", CT_DISP_ANSWERED, T0 + 20 * SEC, 200, false },
+		{ "ord-e", CT_DISP_UNFINISHED, T0 + 4 * SEC, 0, true },
+		{ "ord-d", CT_DISP_CANCELLED, T0 + 6 * SEC, 0, false },
 		{ "ord-c", CT_DISP_ANSWERED, T0 + 3 * SEC, 200, true },
 	};
 	struct collector c;
@@ -2381,8 +2477,12 @@ static void test_emission_order(void)
 	rsp_a(t, &cb, 486, "Busy Here", "INVITE", 1, T0 + 5 * SEC, NULL);
 	req_a(t, &cd, "CANCEL", 1, T0 + 6 * SEC, false, NULL);
 	req_a(t, &ca, "BYE", 2, T0 + 20 * SEC, true, NULL);
-	ct_dialog_expire(t, T0 + 5 * SEC + LINGER - 1);
+	ct_dialog_expire(t, T0 + 5 * SEC + TRAIL - 1);
 	CHECK_INT(c.n, 0);
+	ct_dialog_expire(t, T0 + 20 * SEC + TRAIL - 1);
+	CHECK_INT(c.n, 1);
+	ct_dialog_expire(t, T0 + 20 * SEC + TRAIL);
+	CHECK_INT(c.n, 2);
 	ct_dialog_expire(t, T0 + 4 * SEC + 300 * SEC);
 	CHECK_INT(c.n, 4);
 	CHECK_INT(stats(t).calls, 4);
@@ -2936,6 +3036,8 @@ int main(void)
 	test_method_index();
 	test_capture_drops();
 	test_bye_caller();
+	test_trail();
+	test_skewed_answer();
 	test_bye_callee_q850();
 	test_failures();
 	test_cancel_487();
