@@ -1449,6 +1449,36 @@ static void geneve_over(struct frame *f, uint16_t proto, uint8_t vol, uint8_t fl
 	f_ipv4(f, 17, "10.0.0.1", "10.0.0.2");
 }
 
+/* RTP (version 2: no I flag) to the VXLAN port: plain UDP, not a tunnel. */
+static void k_rtp_to_vxlan_port(struct frame *f)
+{
+	static const uint8_t rtp[12] = { 0x80, 0x00, 0x00, 0x01, 0, 0, 0, 160, 1, 2, 3, 4 };
+
+	f_bytes(f, rtp, sizeof(rtp));
+	f_udp(f, 40000, 4789);
+	f_ipv4(f, 17, "10.0.0.1", "10.0.0.2");
+}
+
+/* SIP from the VXLAN port ('I': reserved flag bits set): plain UDP. */
+static void k_sip_from_vxlan_port(struct frame *f)
+{
+	static const char sip[] = "INVITE sip:a@b SIP/2.0\r\n";
+
+	f_bytes(f, sip, sizeof(sip) - 1);
+	f_udp(f, 4789, 5060);
+	f_ipv4(f, 17, "10.0.0.1", "10.0.0.2");
+}
+
+/* RTP (version 2) from the Geneve port: plain UDP. */
+static void k_rtp_from_geneve_port(struct frame *f)
+{
+	static const uint8_t rtp[12] = { 0x80, 0x08, 0x00, 0x01, 0, 0, 0, 160, 1, 2, 3, 4 };
+
+	f_bytes(f, rtp, sizeof(rtp));
+	f_udp(f, 6081, 30000);
+	f_ipv4(f, 17, "10.0.0.1", "10.0.0.2");
+}
+
 static void k_geneve_oam(struct frame *f)
 {
 	inner_v4_udp(f);
@@ -1504,7 +1534,11 @@ static const struct bad_case bad_cases[] = {
 	{ "gre_unknown_proto", k_gre_unknown_proto, LT_RAW, CT_DEC_SKIP, -1, 0, 0 },
 	{ "erspan2_bad_version", k_erspan2_bad_version, LT_RAW, CT_DEC_SKIP,
 	  CT_EV_TUNNEL_UNSUPPORTED, 0, 0 },
-	{ "vxlan_no_i", k_vxlan_no_i, LT_RAW, CT_DEC_SKIP, CT_EV_TUNNEL_UNSUPPORTED, 0, 0 },
+	/* no I flag, a Geneve version other than 0: not that tunnel, plain UDP */
+	{ "vxlan_no_i", k_vxlan_no_i, LT_RAW, CT_DEC_OK, -1, 8 + 14 + 20 + 8 + PL_LEN, 0 },
+	{ "rtp_to_vxlan_port", k_rtp_to_vxlan_port, LT_RAW, CT_DEC_OK, -1, 12, 0 },
+	{ "sip_from_vxlan_port", k_sip_from_vxlan_port, LT_RAW, CT_DEC_OK, -1, 24, 0 },
+	{ "rtp_from_geneve_port", k_rtp_from_geneve_port, LT_RAW, CT_DEC_OK, -1, 12, 0 },
 	{ "ipip_deep", k_ipip_deep, LT_RAW, CT_DEC_INVALID, CT_EV_TOO_MANY_LAYERS, 0, 0 },
 	{ "ipip_16", k_ipip_16, LT_RAW, CT_DEC_INVALID, CT_EV_TOO_MANY_LAYERS, 0, 0 },
 	{ "ipip_15", k_ipip_15, LT_RAW, CT_DEC_OK, -1, PL_LEN, 0 },
@@ -1534,7 +1568,7 @@ static const struct bad_case bad_cases[] = {
 	{ "mpls_unknown", k_mpls_unknown, LT_EN10MB, CT_DEC_SKIP, CT_EV_TUNNEL_UNSUPPORTED, 0, 0 },
 	{ "mpls_cw_short", k_mpls_cw_short, LT_EN10MB, CT_DEC_INVALID, CT_EV_TUNNEL_TRUNCATED, 0, 0 },
 	{ "geneve_oam", k_geneve_oam, LT_RAW, CT_DEC_SKIP, -1, 0, 0 },
-	{ "geneve_v1", k_geneve_v1, LT_RAW, CT_DEC_SKIP, CT_EV_TUNNEL_UNSUPPORTED, 0, 0 },
+	{ "geneve_v1", k_geneve_v1, LT_RAW, CT_DEC_OK, -1, 8 + 20 + 8 + PL_LEN, 0 },
 	{ "geneve_opts_overrun", k_geneve_opts_overrun, LT_RAW, CT_DEC_INVALID,
 	  CT_EV_TUNNEL_TRUNCATED, 0, 0 },
 	{ "geneve_arp", k_geneve_arp, LT_RAW, CT_DEC_SKIP, -1, 0, 0 },
