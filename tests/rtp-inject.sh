@@ -99,5 +99,67 @@ if grep -Eq "^calltap: packets .* rtp [0-9]+ injected [1-9][0-9]* sip " "$t/err"
 else
 	bad "status line without injected RTP"
 fi
+# A port one call had for its RTCP (its RTP port + 1) is the next call's
+# RTP port (a PBX reusing ports while the first call lingers), and the
+# next call's answer is in its 200 (delayed offer): each call keeps its
+# own two streams and its own audio, none goes to the first call.
+python3 - "$t/reuse.pcap" <<'PY'
+import struct, sys
+A, B = bytes([192, 0, 2, 1]), bytes([203, 0, 113, 10])
+frames = []
+def udp(t, src, sp, dst, dp, data):
+    u = struct.pack('!HHHH', sp, dp, 8 + len(data), 0) + data
+    ip = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(u), 1, 0, 64, 17, 0, src, dst)
+    frames.append((t, b'\x02\0\0\0\0\x01\x02\0\0\0\0\x02\x08\x00' + ip + u))
+def sdp(ip, port):
+    a = '.'.join(map(str, ip))
+    return ('v=0\r\no=- 1 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\n'
+            'm=audio %d RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n' % (a, a, port)).encode()
+def sip(t, src, dst, first, cid, to_tag, cseq, method, body=b''):
+    h = ('%s\r\nVia: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK%s%d\r\n'
+         'From: <sip:100@192.0.2.1>;tag=f\r\nTo: <sip:200@203.0.113.10>%s\r\n'
+         'Call-ID: %s\r\nCSeq: %d %s\r\n' % (first, method, cseq, to_tag, cid, cseq, method))
+    if body:
+        h += 'Content-Type: application/sdp\r\n'
+    udp(t, src, 5060, dst, 5060, (h + 'Content-Length: %d\r\n\r\n' % len(body)).encode() + body)
+def rtp(t, src, sp, dst, dp, ssrc, n=50):
+    for i in range(n):
+        udp(t + i * 0.02, src, sp, dst, dp,
+            struct.pack('!BBHII', 0x80, 0, i + 1, 160 * i, ssrc) + b'\xff' * 160)
+    return t + n * 0.02
+def call(t, cid, a_port, b_port, delayed, ssrc):
+    sip(t, A, B, 'INVITE sip:200@203.0.113.10 SIP/2.0', cid, '', 1, 'INVITE',
+        b'' if delayed else sdp(A, a_port))
+    sip(t + .01, B, A, 'SIP/2.0 200 OK', cid, ';tag=t', 1, 'INVITE', sdp(B, b_port))
+    sip(t + .02, A, B, 'ACK sip:200@203.0.113.10 SIP/2.0', cid, ';tag=t', 1, 'ACK')
+    rtp(t + .03, A, a_port, B, b_port, ssrc)
+    e = rtp(t + .03, B, b_port, A, a_port, ssrc + 1)
+    sip(e, A, B, 'BYE sip:200@203.0.113.10 SIP/2.0', cid, ';tag=t', 2, 'BYE')
+    sip(e + .01, B, A, 'SIP/2.0 200 OK', cid, ';tag=t', 2, 'BYE')
+    return e + .01
+t = call(1700000000.0, 'reuse-1', 19001, 29001, False, 100)
+call(t + 2, 'reuse-2', 19002, 29002, True, 200)
+frames.sort(key=lambda f: f[0])
+with open(sys.argv[1], 'wb') as f:
+    f.write(struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+    for ts, fr in frames:
+        f.write(struct.pack('<IIII', int(ts), int(round((ts % 1) * 1e6)) % 1000000, len(fr), len(fr)) + fr)
+PY
+mkdir "$t/ra"
+"$CALLTAP" -r "$t/reuse.pcap" --json "$t/reuse.jsonl" --audio "$t/ra" -q 2>"$t/err"
+if python3 - "$t/reuse.jsonl" >"$t/err" 2>&1 <<'PY'
+import json, sys
+recs = {r['call_id']: r for r in map(json.loads, open(sys.argv[1]))}
+for cid, ssrcs in (('reuse-1', {'0x00000064', '0x00000065'}), ('reuse-2', {'0x000000C8', '0x000000C9'})):
+    r = recs[cid]
+    got = {s['ssrc'] for s in r['streams']}
+    assert got == ssrcs and all(s['packets'] == 50 for s in r['streams']), (cid, r['streams'])
+    assert r['recording'], cid
+PY
+then
+	ok "a call's RTCP port reused as the next call's RTP port: each call its own streams"
+else
+	bad "RTCP port reused as an RTP port: streams go to the wrong call"
+fi
 echo "rtp-inject: $pass passed, $fail failed"
 [ $fail -eq 0 ]

@@ -34,8 +34,12 @@
  *      receives on): the stream is that party's, and D is learnt as an
  *      endpoint of the other party (so the reverse stream D -> S satisfies
  *      1a: this is how a NAT'd source is confirmed by the call's own media).
- * A stream taken by either rule teaches its source as an endpoint of its
- * speaker.  A stream to a call's endpoint that no rule accepts is injected:
+ * Endpoints announced for RTCP only (the port after an m= port, or
+ * a=rtcp's) are never D nor S of an RTP stream in either rule: a port
+ * that one call had for its RTCP may be another call's RTP port (a PBX
+ * reusing ports while the first call lingers), whose stream it would
+ * otherwise take.  A stream taken by either rule teaches its source as an
+ * endpoint of its speaker.  A stream to a call's endpoint that no rule accepts is injected:
  * it is never measured or recorded as the call's, its packets are counted
  * (injected, the engine's rtp_injected) and it is tracked as an orphan stream
  * (reported by --orphans with the Call-ID of the call it was sent to,
@@ -114,7 +118,8 @@ enum {
 	EPF_USED = 2,     /* a stream was taken through it: never retired */
 	EPF_RECV = 4,     /* a stream was taken into it (NAT latch done) */
 	EPF_NOINDEX = 8,  /* not in the hash (MEDIA_MAX_SAME_EP): rule 1 only */
-	EPF_KEY = 16      /* holds its address:port's count (kn in the key table) */
+	EPF_KEY = 16,     /* holds its address:port's count (kn in the key table) */
+	EPF_RTCP = 32     /* announced for RTCP only (the next port, a=rtcp): no RTP stream's */
 };
 
 struct endpoint {
@@ -315,14 +320,14 @@ static struct endpoint *ep_first(const struct ct_media_table *t, const struct ct
 	return ep_match(ct_htab_first(&t->ep, ep_hash(&t->ep, a, port)), a, port);
 }
 
-/* The newest indexed endpoint at a:port (any call), or NULL. */
+/* The newest indexed endpoint at a:port (any call) but RTCP-only ones, or NULL. */
 static struct endpoint *ep_find(const struct ct_media_table *t, const struct ct_addr *a,
     uint16_t port)
 {
 	struct endpoint *e, *best = NULL;
 
 	for (e = ep_first(t, a, port); e != NULL; e = ep_next(e, a, port))
-		if (best == NULL || e->serial > best->serial)
+		if (!(e->flags & EPF_RTCP) && (best == NULL || e->serial > best->serial))
 			best = e;
 	return best;
 }
@@ -436,6 +441,8 @@ static struct endpoint *ep_add(struct ct_media_table *t, struct call_media *cm,
 			e->side = side;
 			cm->n_learnt--;
 		}
+		if (!(flags & EPF_RTCP))
+			e->flags &= (uint8_t)~EPF_RTCP;   /* an RTP port now (a re-INVITE moved it) */
 		*pp = e->cnext;             /* most recent first, in the call and the table */
 		e->cnext = cm->endpoints;
 		cm->endpoints = e;
@@ -940,6 +947,7 @@ static void pending_recheck(struct ct_media_table *t, struct call_media *cm);
 void ct_media_on_sdp(struct ct_media_table *t, struct ct_dialog *d, const struct ct_sip_msg *m)
 {
 	struct call_media *cm;
+	uint16_t rtcp;
 	uint8_t side;
 	uint8_t i;
 
@@ -958,8 +966,9 @@ void ct_media_on_sdp(struct ct_media_table *t, struct ct_dialog *d, const struct
 			continue;
 		learn_codecs(cm, md);
 		/* RTCP on the next port (RFC 3550 §11), or where a=rtcp says (RFC 3605). */
-		ep_add(t, cm, &md->addr, md->rtcp_port != 0 ? md->rtcp_port :
-		    (uint16_t)(md->port + 1), side, EPF_SDP);
+		rtcp = md->rtcp_port != 0 ? md->rtcp_port : (uint16_t)(md->port + 1);
+		ep_add(t, cm, &md->addr, rtcp, side,
+		    rtcp != md->port ? EPF_SDP | EPF_RTCP : EPF_SDP);
 		ep_add(t, cm, &md->addr, md->port, side, EPF_SDP);
 	}
 	pending_recheck(t, cm);
@@ -1120,7 +1129,7 @@ static struct mstream *match_new(struct ct_media_table *t, const struct ct_packe
 	    e = ep_next(e, &pkt->t.dst, pkt->t.dport)) {
 		if (hit == NULL || e->serial > hit->serial)
 			hit = e;
-		if ((best == NULL || e->serial > best->serial) &&
+		if ((best == NULL || e->serial > best->serial) && !(e->flags & EPF_RTCP) &&
 		    source_ok(e, &pkt->t.src, pkt->t.sport, true))
 			best = e;
 	}
