@@ -42,8 +42,13 @@
  *    direction (docs/schema.md, agent).  A response to the initial INVITE is recognised by its CSeq and
  *    the caller's From tag, or by the INVITE's top Via branch when a phone
  *    echoes a wrong From tag (RFC 3261 §17.1.3).
+ *  - A retryable failure (3xx, 413, 415, 416, 420-423, 488, 494, 503: the UAC
+ *    may send the INVITE again in the same Call-ID with the next CSeq,
+ *    RFC 3261 §8.1.3.4-5, RFC 4028) waits TRAIL_US for that INVITE, which
+ *    resumes the call as after 401/407 (no auth_challenges); else the call
+ *    ends failed at the failure's time, not truncated.
  *  - A final failure (3xx-6xx other than 401/407) ends the call at once,
- *    unless the INVITE was forked (forks.c: copies of it sent to several
+ *    unless it is retryable (above) or the INVITE was forked (forks.c: copies of it sent to several
  *    targets): then one branch's failure only ends that branch, and the
  *    call ends on the failure a proxy forwards upstream, on a 6xx, or when
  *    every branch failed; a later 2xx of another branch answers the call,
@@ -148,7 +153,8 @@
 
 enum dstate {
 	DS_SETUP = 0,   /* INVITE sent, no final response yet */
-	DS_CHALLENGED,  /* 401/407 received, waiting for the retried INVITE */
+	DS_CHALLENGED,  /* 401/407 (or a retryable failure: retry_wait) received, waiting
+	                   for the retried INVITE */
 	DS_CANCELLING,  /* CANCEL sent, waiting for the final response */
 	DS_CONFIRMED,   /* 2xx received */
 	DS_ENDED        /* ended; lingering to absorb late messages and media */
@@ -157,9 +163,10 @@ enum dstate {
 /*
  * L_TRAIL: ended calls waiting for their trailing RTP to stop (on_trail),
  * in end order; L_LINGER: ended calls lingering whole (and CANCELs waiting
- * for their final response).
+ * for their final response); L_RETRY: calls waiting TRAIL_US for the
+ * INVITE retried after a retryable failure (on_retryable).
  */
-enum dlist { L_SETUP = 0, L_CALL, L_LINGER, L_TRAIL, L_COUNT };
+enum dlist { L_SETUP = 0, L_CALL, L_LINGER, L_TRAIL, L_RETRY, L_COUNT };
 
 /* Eviction lists (classes 1-3, and 4); the other open calls are on none. */
 enum elist { E_NORESP = 0, E_BARE, E_SETTLED, E_COUNT };
@@ -227,6 +234,7 @@ struct ct_dialog {
 	bool disproved;                /* partial: its first message got a 481 */
 	uint16_t n_msgs;               /* partial: distinct call messages seen (saturating) */
 	bool fail_inferred;            /* DS_CHALLENGED after the ACK of an unseen failure */
+	bool retry_wait;               /* DS_CHALLENGED after a retryable failure (L_RETRY) */
 	/* Ended, record not yet emitted: it is built when emitted (close_call). */
 	bool pend;
 	bool pend_trunc;               /* ... truncated */
@@ -1145,6 +1153,7 @@ static void on_invite(struct ct_dialog_table *t, struct ct_dialog *d,
 	}
 	if (d->state == DS_CHALLENGED) {
 		d->state = DS_SETUP;
+		d->retry_wait = false;
 		d->final_code = 0;
 		d->end_us = CT_TIME_NONE;
 		d->hangup_by = CT_PARTY_NONE;
@@ -1237,6 +1246,43 @@ static void on_challenge(struct ct_dialog_table *t, struct ct_dialog *d,
 	list_move(t, d, L_SETUP);
 }
 
+/*
+ * Whether a UAC may retry the INVITE after final failure status in the
+ * same Call-ID, From and To with the next CSeq (RFC 3261 §8.1.3.4-5: a
+ * redirect, 413, 415, 416, 420; and 421, 422 (RFC 4028 session timer too
+ * small), 423, 488, 494, 503 (another server), handled the same way by
+ * UAs): the call then goes on.
+ */
+static bool retryable(int status)
+{
+	switch (status) {
+	case 413: case 415: case 416: case 420: case 421: case 422: case 423:
+	case 488: case 494: case 503:
+		return true;
+	default:
+		return status >= 300 && status <= 399;
+	}
+}
+
+/*
+ * A retryable failure m (retryable) of d, not forked: as after 401/407 the
+ * call waits for the retried INVITE (on_invite resumes it), but only
+ * TRAIL_US (a UA retries at once): then it ends failed at m's time, not
+ * truncated (expire_retry).
+ */
+static void on_retryable(struct ct_dialog_table *t, struct ct_dialog *d,
+    const struct ct_sip_msg *m)
+{
+	d->final_code = m->status;
+	d->end_us = m->ts_us;
+	d->hangup_by = CT_PARTY_CALLEE;
+	d->q850 = m->q850_cause;
+	set_reason(d, m->reason_text != NULL ? m->reason_text : m->reason_phrase);
+	d->state = DS_CHALLENGED;
+	d->retry_wait = true;
+	list_move(t, d, L_RETRY);
+}
+
 static enum ct_disposition failure_disposition(int status)
 {
 	switch (status) {
@@ -1325,6 +1371,8 @@ static void on_response(struct ct_dialog_table *t, struct ct_dialog *d,
 		on_answer(t, d, m);
 	} else if ((m->status == 401 || m->status == 407) && d->state == DS_SETUP) {
 		on_challenge(t, d, m);
+	} else if (retryable(m->status) && d->state == DS_SETUP && d->forks == NULL) {
+		on_retryable(t, d, m);
 	} else {
 		on_failure(t, d, m);
 	}
@@ -2004,6 +2052,11 @@ void ct_dialog_expire(struct ct_dialog_table *t, int64_t now_us)
 	while ((d = tl_first(&t->lists[L_LINGER])) != NULL &&
 	    now_us - d->act_us >= t->cfg.linger_us)
 		on_timer(t, d, now_us, false);
+	while ((d = tl_first(&t->lists[L_RETRY])) != NULL && now_us - d->act_us >= TRAIL_US) {
+		close_call(t, d, CT_DISP_FAILED, false);   /* not retried: failed */
+		if (d->list == L_TRAIL)
+			trail_requeue(t, d, d->act_us);    /* in end order among the others */
+	}
 	while ((d = tl_first(&t->lists[L_TRAIL])) != NULL && now_us - d->act_us >= TRAIL_US)
 		on_trail(t, d);
 }
@@ -2022,7 +2075,7 @@ static void flush_one(struct ct_dialog_table *t, struct ct_dialog *d)
 		break;
 	case DS_CHALLENGED:
 		/* settled by the ACK of an unseen failure: not cut short */
-		close_call(t, d, CT_DISP_FAILED, !d->fail_inferred);
+		close_call(t, d, CT_DISP_FAILED, !d->fail_inferred && !d->retry_wait);
 		break;
 	case DS_CANCELLING:
 		set_cancelled(d);

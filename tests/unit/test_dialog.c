@@ -642,6 +642,59 @@ static void test_skewed_answer(void)
 	collector_fini(&c);
 }
 
+/*
+ * A retryable failure (422: session timer too small; 302) waits TRAIL for
+ * the INVITE retried in the same Call-ID with the next CSeq, which goes on
+ * with the call; without one the call ends failed at the failure's time,
+ * not truncated.
+ */
+static void test_retry_after_failure(void)
+{
+	const struct opt sdp = { .sdp = true };
+	struct collector c;
+	struct ct_dialog_table *t = table(&c, NULL);
+	const int64_t t2 = T0 + 100 * SEC;
+
+	invite(t, &call1, 1, T0, &sdp);
+	rsp_a(t, &call1, 422, "Session Interval Too Small", "INVITE", 1, T0 + 10 * MS, NULL);
+	req_a(t, &call1, "ACK", 1, T0 + 20 * MS, true, NULL);
+	CHECK_INT(stats(t).active, 1);
+	invite(t, &call1, 2, T0 + 50 * MS, &sdp);
+	rsp_a(t, &call1, 180, "Ringing", "INVITE", 2, T0 + 1 * SEC, NULL);
+	rsp_a(t, &call1, 200, "OK", "INVITE", 2, T0 + 2 * SEC, &sdp);
+	req_a(t, &call1, "ACK", 2, T0 + 2 * SEC + 20 * MS, true, NULL);
+	req_a(t, &call1, "BYE", 3, T0 + 10 * SEC, true, NULL);
+	invite(t, &call2, 1, t2, &sdp);
+	rsp_a(t, &call2, 302, "Moved Temporarily", "INVITE", 1, t2 + 10 * MS, NULL);
+	ct_dialog_expire(t, t2 + 10 * MS + TRAIL - 1);
+	CHECK_INT(c.n, 1);                  /* call 1 (answered); call 2 waits for a retry */
+	CHECK_INT(stats(t).active, 1);
+	ct_dialog_expire(t, t2 + 10 * MS + TRAIL);     /* no retry: call 2 ends, trails */
+	CHECK_INT(stats(t).active, 0);
+	ct_dialog_expire(t, t2 + 10 * MS + 2 * TRAIL);
+	CHECK_INT(c.n, 2);
+	if (c.n == 2) {
+		const struct ct_call_record *r = c.recs[0];
+
+		CHECK_STR(r->call_id, "call-1@host");
+		CHECK_INT(r->disposition, CT_DISP_ANSWERED);
+		CHECK_INT(r->final_code, 200);
+		CHECK_INT(r->start_us, T0);
+		CHECK_INT(r->answer_us, T0 + 2 * SEC);
+		CHECK_INT(r->invites, 2);
+		CHECK_INT(r->auth_challenges, 0);
+		CHECK_INT(r->truncated, 0);
+		r = c.recs[1];
+		CHECK_STR(r->call_id, "call-2@host");
+		CHECK_INT(r->disposition, CT_DISP_FAILED);
+		CHECK_INT(r->final_code, 302);
+		CHECK_INT(r->end_us, t2 + 10 * MS);
+		CHECK_INT(r->truncated, 0);
+	}
+	ct_dialog_table_free(t);
+	collector_fini(&c);
+}
+
 static void test_bye_callee_q850(void)
 {
 	struct collector c;
@@ -705,13 +758,26 @@ static void test_failures(void)
 		invite(t, &call1, 1, T0, NULL);
 		rsp_a(t, &call1, 100, "Trying", "INVITE", 1, T0 + 5 * MS, NULL);
 		rsp_a(t, &call1, 180, "Ringing", "INVITE", 1, T0 + 300 * MS, NULL);
+		/* 302 and 503 may be retried in the same Call-ID: the call waits TRAIL */
+		bool retry = v[i].status == 302 || v[i].status == 503;
+
 		rsp_a(t, &call1, v[i].status, v[i].phrase, "INVITE", 1, T0 + 9 * SEC, &o);
-		CHECK_INT(c.n, 0); /* built at the final response, emitted after the linger */
-		CHECK_INT(stats(t).active, 0);
+		CHECK_INT(c.n, 0); /* ended at the final response, emitted after the trail */
+		CHECK_INT(stats(t).active, retry ? 1 : 0);
 		req_a(t, &call1, "ACK", 1, T0 + 9 * SEC + 1 * MS, true, NULL);
 		/* a late 200 from another fork does not change the record */
 		rsp_a(t, &call1, 200, "OK", "INVITE", 1, T0 + 10 * SEC, NULL);
-		CHECK_LINGER(t, &c, T0 + 9 * SEC, 0); /* linger from the final response */
+		if (retry) {
+			/* no retry within TRAIL of its last message: ended, emitted then */
+			ct_dialog_expire(t, T0 + 10 * SEC + TRAIL - 1);
+			CHECK_INT(c.n, 0);
+			CHECK_INT(stats(t).active, 1);
+			ct_dialog_expire(t, T0 + 10 * SEC + TRAIL);
+			CHECK_INT(c.n, 1);
+			CHECK_INT(stats(t).active, 0);
+		} else {
+			CHECK_LINGER(t, &c, T0 + 9 * SEC, 0); /* trail from the final response */
+		}
 		ct_dialog_flush(t);
 		CHECK_INT(c.n, 1);
 		expect(&e, &call1, T0);
@@ -3038,6 +3104,7 @@ int main(void)
 	test_bye_caller();
 	test_trail();
 	test_skewed_answer();
+	test_retry_after_failure();
 	test_bye_callee_q850();
 	test_failures();
 	test_cancel_487();
