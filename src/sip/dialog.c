@@ -84,7 +84,8 @@
  *    eviction order are those of before.
  *  - An answered call is also closed (truncated, "no BYE seen (media
  *    timeout)") when neither SIP nor RTP (ct_dialog_touch_media) was seen
- *    for media_timeout_us; call_timeout_us stays the cap on SIP silence.
+ *    for media_timeout_us, unless its latest SDP puts it on hold
+ *    (sdp_hold); call_timeout_us stays the cap on SIP silence.
  *    RTP only stores a time: the call list is ordered by the time a call was
  *    last queued, and when its head is due the call is re-queued at its
  *    latest activity instead of closed.  So a media timeout fires between
@@ -235,6 +236,7 @@ struct ct_dialog {
 	uint16_t n_msgs;               /* partial: distinct call messages seen (saturating) */
 	bool fail_inferred;            /* DS_CHALLENGED after the ACK of an unseen failure */
 	bool retry_wait;               /* DS_CHALLENGED after a retryable failure (L_RETRY) */
+	bool held;                     /* answered, its latest SDP puts it on hold (sdp_hold) */
 	/* Ended, record not yet emitted: it is built when emitted (close_call). */
 	bool pend;
 	bool pend_trunc;               /* ... truncated */
@@ -687,13 +689,18 @@ static void reclass(struct ct_dialog_table *t, struct ct_dialog *d)
 }
 
 /*
- * Moves the call-list head d to the tail at its latest activity (never
- * before the tail's key, so the list stays ordered).
+ * Moves the call-list head d to the tail at its latest activity, or at
+ * least (a call on hold, which the media timeout does not close: due again
+ * after the shorter of the two timeouts, until the call timeout), never
+ * before the tail's key, so the list stays ordered.
  */
-static void requeue(struct ct_dialog_table *t, struct ct_dialog *d)
+static void requeue(struct ct_dialog_table *t, struct ct_dialog *d, int64_t least)
 {
 	struct ct_dialog *tail = tl_last(&t->lists[L_CALL]);
 	int64_t key = activity(d);
+
+	if (key < least)
+		key = least;
 
 	if (tail != NULL && tail->act_us > key)
 		key = tail->act_us;
@@ -1522,6 +1529,28 @@ static bool media_timeout_on(const struct ct_dialog_table *t)
 }
 
 /*
+ * Whether SDP s puts its call on hold: it has media lines and none of them
+ * is both enabled and sendrecv (a=inactive, sendonly or recvonly: RFC
+ * 3264 §8.4; port 0; or c=0.0.0.0, RFC 2543's hold).  A call on hold may
+ * send no RTP at all (a=inactive, or no music on hold) for as long as the
+ * hold lasts: the media timeout does not close it (expire_calls).
+ */
+static bool sdp_hold(const struct ct_sdp *s)
+{
+	static const uint8_t zero[16];
+	uint8_t i;
+
+	for (i = 0; i < s->n_media; i++) {
+		const struct ct_sdp_media *md = &s->media[i];
+
+		if (md->port != 0 && md->dir == CT_SDP_SENDRECV &&
+		    memcmp(md->addr.a, zero, sizeof(zero)) != 0)
+			return false;
+	}
+	return s->n_media > 0;
+}
+
+/*
  * Closes the open call d early to make room (class cls) at capture time
  * now: as at flush (truncated), marked evicted, emitted at once; d then
  * lingers from now to absorb its retransmissions.
@@ -1591,7 +1620,7 @@ static struct ct_dialog *active_candidate(struct ct_dialog_table *t)
 		c = tl_first(&t->lists[L_CALL]);
 		if (c == NULL || activity(c) <= c->act_us || c == tl_last(&t->lists[L_CALL]))
 			break;
-		requeue(t, c);
+		requeue(t, c, INT64_MIN);
 	}
 	c = tl_first(&t->lists[L_CALL]);
 	if (s == NULL)
@@ -1805,6 +1834,8 @@ void ct_dialog_on_msg(struct ct_dialog_table *t, const struct ct_sip_msg *m)
 		t->hooks.refer(t->hooks.user, d->call_id, m);
 	if (d->state != DS_ENDED)
 		reclass(t, d);
+	if (m->has_sdp && !foreign && d->state == DS_CONFIRMED)
+		d->held = sdp_hold(&m->sdp);   /* the latest offer or answer decides */
 	if (m->has_sdp && !foreign && d->state != DS_ENDED && t->hooks.media != NULL)
 		t->hooks.media(t->hooks.user, d, m);
 }
@@ -1934,10 +1965,10 @@ static void expire_calls(struct ct_dialog_table *t, int64_t now_us)
 	while ((d = tl_first(&t->lists[L_CALL])) != NULL && now_us - d->act_us >= first) {
 		if (now_us - d->last_us >= cap)
 			on_timer(t, d, now_us, false);
-		else if (media_timeout_on(t) && now_us - activity(d) >= media)
+		else if (media_timeout_on(t) && !d->held && now_us - activity(d) >= media)
 			on_timer(t, d, now_us, true);
 		else
-			requeue(t, d);
+			requeue(t, d, d->held ? now_us - first + 1 : INT64_MIN);
 	}
 }
 

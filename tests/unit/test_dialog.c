@@ -192,6 +192,7 @@ struct tcall {
 /* Optional parts of a message; zero = absent. */
 struct opt {
 	bool sdp;
+	int media_dir;         /* with sdp: one audio m= line in this direction + 1 (0: none) */
 	int q850;              /* 0 = no Reason cause */
 	const char *rtext;     /* Reason text="..." */
 	const char *contact;   /* overrides the sender's user */
@@ -228,6 +229,13 @@ static void base(struct ct_sip_msg *m, const struct tcall *c, int64_t ts, bool f
 	m->q850_cause = o->q850 ? o->q850 : -1;
 	m->reason_text = (char *)o->rtext;
 	m->has_sdp = o->sdp;
+	if (o->sdp && o->media_dir > 0) {
+		m->sdp.n_media = 1;
+		snprintf(m->sdp.media[0].type, sizeof(m->sdp.media[0].type), "audio");
+		m->sdp.media[0].addr = m->t.src;
+		m->sdp.media[0].port = 40000;
+		m->sdp.media[0].dir = (enum ct_sdp_dir)(o->media_dir - 1);
+	}
 	m->via_branch = (char *)(o->branch ? o->branch : "z9hG4bK-1");
 	m->pai_user = (char *)o->pai;
 }
@@ -638,6 +646,58 @@ static void test_skewed_answer(void)
 		CHECK_INT(r->answer_us, t1);
 		CHECK_INT(r->end_us, t1 + 3 * SEC);
 	}
+	ct_dialog_table_free(t);
+	collector_fini(&c);
+}
+
+/*
+ * A call on hold (its latest SDP a=inactive, sendonly or recvonly) sends no
+ * RTP for as long as it likes: the media timeout does not close it, the
+ * call timeout still does; taken off hold, the media timeout applies again.
+ */
+static void test_hold_media_timeout(void)
+{
+	const struct opt hold = { .sdp = true, .media_dir = 1 + CT_SDP_INACTIVE };
+	const struct opt moh = { .sdp = true, .media_dir = 1 + CT_SDP_SENDONLY };
+	const struct opt resume = { .sdp = true, .media_dir = 1 + CT_SDP_SENDRECV };
+	struct collector c;
+	struct ct_dialog_table *t = table(&c, NULL);
+
+	answered(t, &call1, T0);
+	req_a(t, &call1, "INVITE", 2, T0 + 10 * SEC, true, &hold);
+	rsp_a(t, &call1, 200, "OK", "INVITE", 2, T0 + 10 * SEC + 5 * MS, &hold);
+	req_a(t, &call1, "ACK", 2, T0 + 10 * SEC + 10 * MS, true, NULL);
+	ct_dialog_expire(t, T0 + 700 * SEC);     /* 11 min on hold, no RTP */
+	CHECK_INT(c.n, 0);
+	CHECK_INT(stats(t).active, 1);
+	req_a(t, &call1, "INVITE", 3, T0 + 700 * SEC, true, &resume);
+	rsp_a(t, &call1, 200, "OK", "INVITE", 3, T0 + 700 * SEC + 5 * MS, &resume);
+	req_a(t, &call1, "BYE", 4, T0 + 710 * SEC, true, NULL);
+	ct_dialog_flush(t);
+	CHECK_INT(c.n, 1);
+	if (c.n == 1) {
+		CHECK_INT(c.recs[0]->end_us, T0 + 710 * SEC);
+		CHECK_INT(c.recs[0]->truncated, 0);
+		CHECK_STR(c.recs[0]->hangup_reason, "BYE");
+	}
+	CHECK_INT(stats(t).media_timeouts, 0);
+	ct_dialog_table_free(t);
+	collector_fini(&c);
+
+	/* sendonly hold, then resumed and silent: the media timeout closes it */
+	t = table(&c, NULL);
+	answered(t, &call1, T0);
+	req_a(t, &call1, "INVITE", 2, T0 + 10 * SEC, true, &moh);
+	rsp_a(t, &call1, 200, "OK", "INVITE", 2, T0 + 10 * SEC + 5 * MS, &moh);
+	ct_dialog_expire(t, T0 + 700 * SEC);
+	CHECK_INT(c.n, 0);
+	req_a(t, &call1, "INVITE", 3, T0 + 700 * SEC, true, &resume);
+	rsp_a(t, &call1, 200, "OK", "INVITE", 3, T0 + 700 * SEC + 5 * MS, &resume);
+	ct_dialog_expire(t, T0 + 1000 * SEC + 5 * MS + 1 * SEC);
+	CHECK_INT(c.n, 1);
+	if (c.n == 1)
+		CHECK_STR(c.recs[0]->hangup_reason, "no BYE seen (media timeout)");
+	CHECK_INT(stats(t).media_timeouts, 1);
 	ct_dialog_table_free(t);
 	collector_fini(&c);
 }
@@ -3105,6 +3165,7 @@ int main(void)
 	test_trail();
 	test_skewed_answer();
 	test_retry_after_failure();
+	test_hold_media_timeout();
 	test_bye_callee_q850();
 	test_failures();
 	test_cancel_487();
