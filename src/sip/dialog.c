@@ -165,7 +165,7 @@ enum dstate {
  * L_TRAIL: ended calls waiting for their trailing RTP to stop (on_trail),
  * in end order; L_LINGER: ended calls lingering whole (and CANCELs waiting
  * for their final response); L_RETRY: calls waiting TRAIL_US for the
- * INVITE retried after a retryable failure (on_retryable).
+ * INVITE retried after a retryable failure (await_retry).
  */
 enum dlist { L_SETUP = 0, L_CALL, L_LINGER, L_TRAIL, L_RETRY, L_COUNT };
 
@@ -945,6 +945,21 @@ static struct ct_dialog *dialog_new(struct ct_dialog_table *t, const struct ct_s
 #define RECORD_SPARE 96
 
 /*
+ * Clears r and points its Call-ID, caller, caller_name, callee, link_id and
+ * diverted_from at d's (a borrowed view for a hook, valid while d is).
+ */
+static void view_parties(const struct ct_dialog *d, struct ct_call_record *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->call_id = d->call_id;
+	r->caller = d->caller;
+	r->caller_name = d->caller_name;
+	r->callee = d->callee;
+	r->link_id = d->link_id;
+	r->diverted_from = d->diverted;
+}
+
+/*
  * t, a time of the call, moved up to floor when it is before it (both may
  * be CT_TIME_NONE: then t is kept).  A frame stamped before the INVITE (two
  * sensors' clocks merged, a HEP agent's skew) must not make an answer
@@ -1086,15 +1101,9 @@ static void close_call(struct ct_dialog_table *t, struct ct_dialog *d,
 	if (t->hooks.ended != NULL) {
 		struct ct_call_record r;
 
-		memset(&r, 0, sizeof(r));
-		r.call_id = d->call_id;
-		r.caller = d->caller;
-		r.caller_name = d->caller_name;
-		r.callee = d->callee;
+		view_parties(d, &r);
 		r.agent = d->agent;
 		r.hangup_reason = d->reason;
-		r.link_id = d->link_id;
-		r.diverted_from = d->diverted;
 		record_fields(d, &r, disp, truncated, t->drops_known);
 		t->hooks.ended(t->hooks.user, &r);
 	}
@@ -1239,18 +1248,27 @@ static void on_answer(struct ct_dialog_table *t, struct ct_dialog *d,
 	list_move(t, d, L_CALL);
 }
 
-static void on_challenge(struct ct_dialog_table *t, struct ct_dialog *d,
-    const struct ct_sip_msg *m)
+/*
+ * The failure m of d may be followed by the INVITE retried in the same
+ * Call-ID with the next CSeq (on_invite resumes the call): after a 401/407
+ * challenge (auth) d waits as long as for any answer on the setup list (a
+ * person may be typing a password); after a retryable failure (retryable)
+ * it waits TRAIL_US on the retry list (a UA retries at once), then ends
+ * failed at m's time, not truncated (ct_dialog_expire).
+ */
+static void await_retry(struct ct_dialog_table *t, struct ct_dialog *d,
+    const struct ct_sip_msg *m, bool auth)
 {
-	d->auth_challenges++;
+	if (auth)
+		d->auth_challenges++;
 	d->final_code = m->status;
 	d->end_us = m->ts_us;
 	d->hangup_by = CT_PARTY_CALLEE;
 	d->q850 = m->q850_cause;
 	set_reason(d, m->reason_text != NULL ? m->reason_text : m->reason_phrase);
 	d->state = DS_CHALLENGED;
-	/* A person may be typing a password: wait as long as for any answer. */
-	list_move(t, d, L_SETUP);
+	d->retry_wait = !auth;
+	list_move(t, d, auth ? L_SETUP : L_RETRY);
 }
 
 /*
@@ -1269,25 +1287,6 @@ static bool retryable(int status)
 	default:
 		return status >= 300 && status <= 399;
 	}
-}
-
-/*
- * A retryable failure m (retryable) of d, not forked: as after 401/407 the
- * call waits for the retried INVITE (on_invite resumes it), but only
- * TRAIL_US (a UA retries at once): then it ends failed at m's time, not
- * truncated (expire_retry).
- */
-static void on_retryable(struct ct_dialog_table *t, struct ct_dialog *d,
-    const struct ct_sip_msg *m)
-{
-	d->final_code = m->status;
-	d->end_us = m->ts_us;
-	d->hangup_by = CT_PARTY_CALLEE;
-	d->q850 = m->q850_cause;
-	set_reason(d, m->reason_text != NULL ? m->reason_text : m->reason_phrase);
-	d->state = DS_CHALLENGED;
-	d->retry_wait = true;
-	list_move(t, d, L_RETRY);
 }
 
 static enum ct_disposition failure_disposition(int status)
@@ -1377,9 +1376,9 @@ static void on_response(struct ct_dialog_table *t, struct ct_dialog *d,
 	} else if (m->status < 300) {
 		on_answer(t, d, m);
 	} else if ((m->status == 401 || m->status == 407) && d->state == DS_SETUP) {
-		on_challenge(t, d, m);
+		await_retry(t, d, m, true);
 	} else if (retryable(m->status) && d->state == DS_SETUP && d->forks == NULL) {
-		on_retryable(t, d, m);
+		await_retry(t, d, m, false);
 	} else {
 		on_failure(t, d, m);
 	}
@@ -1696,13 +1695,7 @@ static void announce(struct ct_dialog_table *t, const struct ct_dialog *d)
 {
 	struct ct_call_record r;
 
-	memset(&r, 0, sizeof(r));
-	r.call_id = d->call_id;
-	r.caller = d->caller;
-	r.caller_name = d->caller_name;
-	r.callee = d->callee;
-	r.link_id = d->link_id;
-	r.diverted_from = d->diverted;
+	view_parties(d, &r);
 	r.src_ip = d->src;
 	r.dst_ip = d->dst;
 	r.src_port = d->sport;

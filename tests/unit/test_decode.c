@@ -1449,14 +1449,20 @@ static void geneve_over(struct frame *f, uint16_t proto, uint8_t vol, uint8_t fl
 	f_ipv4(f, 17, "10.0.0.1", "10.0.0.2");
 }
 
+/* A 12-byte RTP header (version 2) over UDP sp -> dp over IPv4. */
+static void rtp_on_ports(struct frame *f, uint16_t sp, uint16_t dp)
+{
+	static const uint8_t rtp[12] = { 0x80, 0x08, 0x00, 0x01, 0, 0, 0, 160, 1, 2, 3, 4 };
+
+	f_bytes(f, rtp, sizeof(rtp));
+	f_udp(f, sp, dp);
+	f_ipv4(f, 17, "10.0.0.1", "10.0.0.2");
+}
+
 /* RTP (version 2: no I flag) to the VXLAN port: plain UDP, not a tunnel. */
 static void k_rtp_to_vxlan_port(struct frame *f)
 {
-	static const uint8_t rtp[12] = { 0x80, 0x00, 0x00, 0x01, 0, 0, 0, 160, 1, 2, 3, 4 };
-
-	f_bytes(f, rtp, sizeof(rtp));
-	f_udp(f, 40000, 4789);
-	f_ipv4(f, 17, "10.0.0.1", "10.0.0.2");
+	rtp_on_ports(f, 40000, 4789);
 }
 
 /* SIP from the VXLAN port ('I': reserved flag bits set): plain UDP. */
@@ -1472,11 +1478,7 @@ static void k_sip_from_vxlan_port(struct frame *f)
 /* RTP (version 2) from the Geneve port: plain UDP. */
 static void k_rtp_from_geneve_port(struct frame *f)
 {
-	static const uint8_t rtp[12] = { 0x80, 0x08, 0x00, 0x01, 0, 0, 0, 160, 1, 2, 3, 4 };
-
-	f_bytes(f, rtp, sizeof(rtp));
-	f_udp(f, 6081, 30000);
-	f_ipv4(f, 17, "10.0.0.1", "10.0.0.2");
+	rtp_on_ports(f, 6081, 30000);
 }
 
 static void k_geneve_oam(struct frame *f)
