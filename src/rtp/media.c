@@ -39,11 +39,11 @@
  * that one call had for its RTCP may be another call's RTP port (a PBX
  * reusing ports while the first call lingers), whose stream it would
  * otherwise take.  A stream taken by either rule teaches its source as an
- * endpoint of its speaker.  A stream to a call's endpoint that no rule accepts is injected:
- * it is never measured or recorded as the call's, its packets are counted
- * (injected, the engine's rtp_injected) and it is tracked as an orphan stream
- * (reported by --orphans with the Call-ID of the call it was sent to,
- * injected_into).  Up to MEDIA_MAX_PENDING such streams per call
+ * endpoint of its speaker.  A stream to a call's endpoint that no rule
+ * accepts is injected: it is never measured or recorded as the call's,
+ * its packets are counted (injected, the engine's rtp_injected) and it is
+ * tracked as an orphan stream (reported by --orphans with the Call-ID of
+ * the call it was sent to, injected_into).  Up to MEDIA_MAX_PENDING such streams per call
  * stay linked to the call: when the call learns more (an SDP answer that
  * arrives after the media, a learnt endpoint), they are checked again, and
  * one that is now accepted moves into the call with all its statistics

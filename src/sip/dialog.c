@@ -48,8 +48,8 @@
  *    resumes the call as after 401/407 (no auth_challenges); else the call
  *    ends failed at the failure's time, not truncated.
  *  - A final failure (3xx-6xx other than 401/407) ends the call at once,
- *    unless it is retryable (above) or the INVITE was forked (forks.c: copies of it sent to several
- *    targets): then one branch's failure only ends that branch, and the
+ *    unless it is retryable (above) or the INVITE was forked (forks.c:
+ *    copies of it sent to several targets): then one branch's failure only ends that branch, and the
  *    call ends on the failure a proxy forwards upstream, on a 6xx, or when
  *    every branch failed; a later 2xx of another branch answers the call,
  *    and each branch becomes a ring of the record.  A 2xx that beats a
@@ -690,9 +690,9 @@ static void reclass(struct ct_dialog_table *t, struct ct_dialog *d)
 
 /*
  * Moves the call-list head d to the tail at its latest activity, or at
- * least (a call on hold, which the media timeout does not close: due again
- * after the shorter of the two timeouts, until the call timeout), never
- * before the tail's key, so the list stays ordered.
+ * least (a call on hold, which the media timeout does not close, at the
+ * time now: looked at again after the shorter of the two timeouts, not on
+ * every tick), never before the tail's key, so the list stays ordered.
  */
 static void requeue(struct ct_dialog_table *t, struct ct_dialog *d, int64_t least)
 {
@@ -701,7 +701,6 @@ static void requeue(struct ct_dialog_table *t, struct ct_dialog *d, int64_t leas
 
 	if (key < least)
 		key = least;
-
 	if (tail != NULL && tail->act_us > key)
 		key = tail->act_us;
 	ct_list_move_tail(&t->lists[L_CALL], &d->tl);
@@ -1081,10 +1080,10 @@ static bool trails(const struct ct_dialog_table *t, const struct ct_dialog *d)
 /*
  * Ends d (end_us, hangup_by, q850, reason and final_code were set by the
  * caller) and moves d to the trail list (trails) or the linger list, timed
- * from d->last_us.  Its
- * record is emitted when the linger ends (or at flush), so RTP trailing
- * the BYE is still measured and late retransmissions are absorbed; it is
- * built then (pending_record), from what d holds now: an ended call's
+ * from d->last_us.  Its record is emitted at the end of its trail
+ * (on_trail) or linger (or at flush), so RTP trailing the BYE is still
+ * measured and late retransmissions are absorbed; it is built then
+ * (pending_record), from what d holds now: an ended call's
  * fields no longer change (ct_dialog_on_msg absorbs its messages before
  * any state update; fork_observe ignores them), and the strings stay in
  * d's inline room meanwhile instead of in a record of their own (on a
@@ -1961,7 +1960,7 @@ static void expire_calls(struct ct_dialog_table *t, int64_t now_us)
 		else if (media_timeout_on(t) && !d->held && now_us - activity(d) >= media)
 			on_timer(t, d, now_us, true);
 		else
-			requeue(t, d, d->held ? now_us - first + 1 : INT64_MIN);
+			requeue(t, d, d->held ? now_us : INT64_MIN);
 	}
 }
 
@@ -1996,16 +1995,6 @@ static void expire_noresponse(struct ct_dialog_table *t, int64_t now_us)
 	}
 }
 
-/*
- * Closes calls whose timer ran out at capture time now_us: setup_timeout_us
- * without activity before a final response (unfinished, truncated),
- * call_timeout_us without SIP or media_timeout_us without SIP and RTP in an
- * answered call (answered, truncated), setup_timeout_us after 401/407 and
- * linger_us after a CANCEL (failed / cancelled), and emits (closing, then
- * emit hook) and frees ended calls linger_us after their last activity.
- * Costs O(expired calls), plus one re-queue per answered call with RTP and
- * media_timeout_us.
- */
 /*
  * Puts d back on the trail list at key (its last RTP), in order: after
  * the newest entry keyed at most key, looked for from the tail; past
@@ -2062,6 +2051,18 @@ static void on_trail(struct ct_dialog_table *t, struct ct_dialog *d)
 		dialog_free(t, d);   /* no memory for a ghost: the Call-ID stays recorded (ended) */
 }
 
+/*
+ * Closes calls whose timer ran out at capture time now_us: setup_timeout_us
+ * without activity before a final response (unfinished, truncated),
+ * call_timeout_us without SIP or media_timeout_us without SIP and RTP in an
+ * answered call not on hold (answered, truncated), setup_timeout_us after
+ * 401/407, TRAIL_US after a retryable failure and linger_us after a CANCEL
+ * (failed / cancelled); emits (closing, then emit hook) the ended calls
+ * whose RTP has been quiet for TRAIL_US (on_trail), and frees those that
+ * linger whole linger_us after their last activity.  Costs O(expired
+ * calls), plus one re-queue per answered call with RTP and
+ * media_timeout_us, and per ended call with RTP after its end.
+ */
 void ct_dialog_expire(struct ct_dialog_table *t, int64_t now_us)
 {
 	struct ct_dialog *d;
