@@ -46,7 +46,7 @@
 #define TCP_MIN_BUCKETS 16u
 #define TCP_MAX_BUCKETS (1u << 20)
 #define TCP_KEEP_BUF 4096u          /* an empty buffer larger than this is freed */
-#define TCP_SYN_WINDOW (1 << 20)    /* a SYN this close before next is a retransmission */
+#define TCP_SYN_WINDOW (1 << 20)    /* no SYN seen: one this close before next is a retransmission */
 #define TCP_HELD_FACTOR 128u        /* total buffer budget, in per-direction limits */
 
 /* A held segment: a node of the direction's treap, keyed by seq. */
@@ -67,6 +67,8 @@ struct dir {
 	uint16_t sport;
 	uint16_t dport;
 	uint32_t next_seq;          /* next expected sequence number */
+	uint32_t isn;               /* syn_seen: sequence number of its SYN */
+	bool syn_seen;              /* the direction started with a SYN seen */
 	int64_t last_us;            /* capture time of the last segment */
 	uint8_t *buf;               /* unconsumed bytes are buf[off..off+len) */
 	size_t off;
@@ -567,13 +569,23 @@ static void dir_data(struct ct_tcp_reasm *r, struct dir *d, struct ct_packet *pk
 	deliver(r, d, pkt);
 }
 
-/* A SYN on a known direction: a retransmission, or a new connection. */
+/*
+ * A SYN on a known direction: a retransmission of the SYN it started with
+ * (the same sequence number), or a new connection on the same 4-tuple (any
+ * other SYN: a client that reuses its port while the capture missed the
+ * old connection's FIN or RST, whatever its initial sequence number), which
+ * starts the direction afresh.  A direction that did not start with a SYN
+ * seen takes a SYN up to TCP_SYN_WINDOW before its next byte as a
+ * retransmission.
+ */
 static void dir_syn(struct dir *d, uint32_t seq)
 {
 	int32_t delta = (int32_t)(seq + 1 - d->next_seq);
 
-	if (delta <= 0 && delta > -TCP_SYN_WINDOW)
+	if (d->syn_seen ? seq == d->isn : delta <= 0 && delta > -TCP_SYN_WINDOW)
 		return;
+	d->isn = seq;
+	d->syn_seen = true;
 	held_clear(d);
 	d->off = 0;
 	d->len = 0;
@@ -640,8 +652,11 @@ void ct_tcp_reasm_feed(struct ct_tcp_reasm *r, struct ct_packet *pkt)
 	d = dir_find(r, &t->src, &t->dst, t->sport, t->dport, hash);
 	if (d == NULL && ((flags & CT_TCP_SYN) || pkt->payload_len > 0)) {
 		d = dir_create(r, pkt, hash);
-		if (d != NULL)
+		if (d != NULL) {
 			d->next_seq = seq;
+			d->isn = pkt->tcp_seq;
+			d->syn_seen = (flags & CT_TCP_SYN) != 0;
+		}
 	} else if (d != NULL) {
 		if (flags & CT_TCP_SYN)
 			dir_syn(d, pkt->tcp_seq);

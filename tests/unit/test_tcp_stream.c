@@ -366,10 +366,15 @@ static void test_syn(void)
 	feed(r, 2, 900000000u, CT_TCP_SYN, NULL);
 	feed(r, 2, 900000001u, CT_TCP_ACK, "D");
 	out_is(s, "ABCD");
+	/* Another SYN just behind the next byte (its old FIN and RST unseen):
+	 * not the SYN it started with, so a new connection too. */
+	feed(r, 2, 899999000u, CT_TCP_SYN, NULL);
+	feed(r, 2, 899999001u, CT_TCP_ACK, "d");
+	out_is(s, "ABCDd");
 	/* SYN carrying data (TCP Fast Open): data starts at seq + 1. */
 	feed(r, 3, 70, CT_TCP_SYN, "E");
 	feed(r, 3, 72, CT_TCP_ACK, "F");
-	out_is(s, "ABCDEF");
+	out_is(s, "ABCDdEF");
 	CHECK_INT(s->gap_calls, 0);
 	ct_tcp_reasm_get_stats(r, &st);
 	CHECK_INT(st.streams, 2);
