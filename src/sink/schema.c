@@ -361,7 +361,11 @@ const struct ct_schema_col ct_schema_calls[] = {
 	    "no final response",
 	    "Status code of the final response to the initial INVITE transaction "
 	    "(200-699).  A 401/407 followed by an authenticated re-send counts "
-	    "only through the later transaction's final response." },
+	    "only through the later transaction's final response, and so does a "
+	    "failure a UA retries in the same Call-ID with the next CSeq (3xx, "
+	    "413, 415, 416, 420-423, 488, 494, 503: RFC 3261 §8.1.3.4-5, RFC "
+	    "4028), when the retried INVITE comes within 5 s of the call's last "
+	    "message; without it the call is `failed` at that failure's time." },
 	{ "disposition", CT_COL_TEXT, CT_OUT_ALL, REQ, 0, GET(g_disposition),
 	    "never",
 	    "Outcome, see [Disposition](#disposition)." },
@@ -401,8 +405,9 @@ const struct ct_schema_col ct_schema_calls[] = {
 	    "tap that sees both directions; a one-way tap waits the setup "
 	    "timeout); for answered calls `--media-timeout` (300 "
 	    "s) with neither a SIP message nor an RTP packet of the call (not "
-	    "with `--no-rtp`, where nothing reports RTP), and `--call-timeout` (4 "
-	    "h) without a SIP message whatever the RTP." },
+	    "with `--no-rtp`, where nothing reports RTP; nor for a call on hold: "
+	    "its latest SDP has no enabled `sendrecv` media line, RFC 3264 §8.4), "
+	    "and `--call-timeout` (4 h) without a SIP message whatever the RTP." },
 	{ "auth_challenges", CT_COL_INTEGER, CT_OUT_ALL, 0, 0, GET(g_auth_chall),
 	    "never",
 	    "Number of 401/407 responses to INVITEs of the call (RFC 3261 §22)." },

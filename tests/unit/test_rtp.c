@@ -930,14 +930,15 @@ static void test_media_full_call(void)
 	ct_media_get_stats(c.mt, &ms);
 	CHECK_INT(ms.endpoints, 32);
 	CHECK_INT(ms.endpoints_retired, 0);
-	/* 198.51.100.20:20001 is the oldest; 203.0.113.10:10500 is new (rule 1b). */
-	CHECK_INT(rtp(&c, T0 + 2 * SEC, "203.0.113.10", 10500, "198.51.100.20", 20001, 0x51, 1, 0),
+	/* 198.51.100.20:20000 is the oldest RTP one (20001, older, is for its
+	 * RTCP only: no RTP stream's); 203.0.113.10:10500 is new (rule 1b). */
+	CHECK_INT(rtp(&c, T0 + 2 * SEC, "203.0.113.10", 10500, "198.51.100.20", 20000, 0x51, 1, 0),
 	    CT_MEDIA_CALL);
 	ct_media_get_stats(c.mt, &ms);
 	CHECK_INT(ms.endpoints, 32);
 	CHECK_INT(ms.endpoints_retired, 0);
 	CHECK_INT(ms.endpoints_refused, 1);
-	CHECK_INT(rtp(&c, T0 + 2 * SEC, "45.33.1.2", 4000, "198.51.100.20", 20001, 0x52, 1, 0),
+	CHECK_INT(rtp(&c, T0 + 2 * SEC, "45.33.1.2", 4000, "198.51.100.20", 20000, 0x52, 1, 0),
 	    CT_MEDIA_INJECTED);
 	mctx_fini(&c);
 
