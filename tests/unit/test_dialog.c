@@ -155,7 +155,7 @@ static struct ct_dialog_stats stats(const struct ct_dialog_table *t)
 /*
  * An ended call is emitted exactly wait after end (its last activity):
  * TRAIL when it got no RTP since (the trail list), LINGER when it lingers
- * whole (forked, a call in progress, per-call capture).  n records are out
+ * whole (forked, a call in progress).  n records are out
  * before, still n at end + wait - 1, n + 1 (closing hook included, and
  * counted in stats.calls) at end + wait.
  */
@@ -571,7 +571,7 @@ static void test_bye_caller(void)
  * since re-queues it at its last packet, in order among the calls that
  * ended after it; emitted, it lingers as a ghost until LINGER after its
  * end.  The record is the call's state at its end, built at emission
- * (its strings in its own room), and the ended hook saw it at the end.
+ * (its strings in its own room).
  */
 static void test_trail(void)
 {
