@@ -108,7 +108,8 @@
  *    with live media go last.  Only when nothing can be evicted is the new
  *    call refused (stats.dropped).  The evicted call is closed as at flush
  *    (truncated), marked evicted, emitted at once, and lingers to absorb
- *    its retransmissions.  Ended calls lingering are bounded by max_dialogs
+ *    its retransmissions; one waiting for an INVITE retried after a
+ *    retryable failure ends failed, as it would without that INVITE.  Ended calls lingering are bounded by max_dialogs
  *    too (the oldest is emitted early).  A call emitted when it closed
  *    (evicted, Timer B, a timeout) with no media, per-call capture or
  *    forks left lingers as a ghost, its dialog freed (ghost_keep): under an
@@ -1577,10 +1578,12 @@ static void evict(struct ct_dialog_table *t, struct ct_dialog *d, enum ct_evict_
 		return; /* ended already: never a candidate */
 	}
 	t->st.evicted[cls]++;
-	d->evicted = true;
+	/* Waiting for an INVITE retried after a retryable failure: settled as
+	 * it would be without one (failed, not cut short), only sooner. */
+	d->evicted = !d->retry_wait;
 	if (now_us > d->last_us)
 		d->last_us = now_us; /* linger from now */
-	close_call(t, d, disp, true);
+	close_call(t, d, disp, !d->retry_wait);
 	emit_pending(t, d);
 	ghost_keep(t, d);
 }

@@ -753,6 +753,31 @@ static void test_retry_after_failure(void)
 	}
 	ct_dialog_table_free(t);
 	collector_fini(&c);
+
+	/* evicted while it waits for the retry (a full table): failed as
+	 * without one, neither truncated nor marked evicted */
+	{
+		struct ct_dialog_cfg cfg;
+
+		ct_dialog_cfg_default(&cfg);
+		cfg.max_dialogs = 1;
+		t = table(&c, &cfg);
+		invite(t, &call1, 1, T0, NULL);
+		rsp_a(t, &call1, 503, "Service Unavailable", "INVITE", 1, T0 + 10 * MS, NULL);
+		invite(t, &call2, 1, T0 + 2 * SEC, NULL);
+		CHECK_INT(stats(t).evicted[CT_EVICT_SETTLED], 1);
+		CHECK_INT(c.n, 1);
+		if (c.n == 1) {
+			CHECK_STR(c.recs[0]->call_id, "call-1@host");
+			CHECK_INT(c.recs[0]->disposition, CT_DISP_FAILED);
+			CHECK_INT(c.recs[0]->final_code, 503);
+			CHECK_INT(c.recs[0]->end_us, T0 + 10 * MS);
+			CHECK_INT(c.recs[0]->truncated, 0);
+			CHECK_INT(c.recs[0]->evicted, 0);
+		}
+		ct_dialog_table_free(t);
+		collector_fini(&c);
+	}
 }
 
 static void test_bye_callee_q850(void)
