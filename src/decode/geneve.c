@@ -8,9 +8,11 @@
  * and the 24-bit VNI; then the options, skipped unread (we only look
  * through the tunnel, so not understanding a critical option is no reason
  * to drop what it carries).  The payload goes to the Ethernet decoder or
- * to ct_decode_ethertype.  A control packet (O set) is CT_DEC_SKIP; another
- * version records CT_EV_TUNNEL_UNSUPPORTED and skips; a header or options
- * past the datagram are CT_DEC_INVALID with CT_EV_TUNNEL_TRUNCATED.  Each
+ * to ct_decode_ethertype.  A control packet (O set) is CT_DEC_SKIP; a
+ * payload of another version is plain UDP (CT_DEC_OK, as ct_decode_gtpu
+ * does: RTP, version 2, and SIP, ASCII, to or from 6081 are analysed); a
+ * header or options past the datagram are CT_DEC_INVALID with
+ * CT_EV_TUNNEL_TRUNCATED.  Each
  * Geneve layer counts in pkt->tunnel.
  */
 #include "config.h"
@@ -31,6 +33,8 @@ enum ct_verdict ct_decode_geneve(const struct ct_decode_ctx *ctx, struct ct_pack
 	uint8_t vol, flags;
 	uint16_t proto;
 
+	if (len >= 8 && (p[0] >> 6) != GENEVE_VERSION)
+		return CT_DEC_OK;
 	if (!ct_decode_enter(pkt))
 		return CT_DEC_INVALID;
 	pkt->tunnel++;
@@ -42,10 +46,6 @@ enum ct_verdict ct_decode_geneve(const struct ct_decode_ctx *ctx, struct ct_pack
 	ct_skip(&c, (size_t)(vol & 0x3f) * 4);
 	if (c.short_read)
 		return ct_decode_invalid(pkt, CT_EV_TUNNEL_TRUNCATED);
-	if ((vol >> 6) != GENEVE_VERSION) {
-		ct_pkt_event(pkt, CT_EV_TUNNEL_UNSUPPORTED);
-		return CT_DEC_SKIP;
-	}
 	if (flags & GENEVE_FLAG_O)
 		return CT_DEC_SKIP;
 	if (proto == GENEVE_PROTO_TEB)

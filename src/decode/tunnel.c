@@ -40,6 +40,7 @@
 
 #define VXLAN_HDR_LEN 8
 #define VXLAN_FLAG_I 0x08
+#define VXLAN_RESERVED 0x77  /* flag bits but I and VXLAN-GBP's G (0x80) */
 
 static enum ct_verdict unsupported(struct ct_packet *pkt)
 {
@@ -112,24 +113,26 @@ enum ct_verdict ct_decode_gre(const struct ct_decode_ctx *ctx, struct ct_packet 
 }
 
 /*
- * Decodes a VXLAN packet (the UDP payload, len bytes at p): 8-byte header
- * whose I flag must be set, then an Ethernet frame.
+ * Decodes a VXLAN packet (the UDP payload, len bytes at p): 8-byte header,
+ * then an Ethernet frame.  A payload whose flags are not VXLAN's (RFC 7348
+ * §5: the I bit, no reserved bit but VXLAN-GBP's G) is plain UDP (CT_DEC_OK,
+ * as ct_decode_gtpu does): RTP to or from 4789 (first byte 0x80: no I bit)
+ * and SIP (ASCII: a reserved bit set) are analysed.  Under 8 bytes:
+ * CT_DEC_INVALID, CT_EV_TUNNEL_TRUNCATED.
  */
 enum ct_verdict ct_decode_vxlan(const struct ct_decode_ctx *ctx, struct ct_packet *pkt,
     const uint8_t *p, size_t len)
 {
 	struct ct_cursor c;
-	uint8_t flags;
 
+	if (len >= VXLAN_HDR_LEN && ((p[0] & VXLAN_FLAG_I) == 0 || (p[0] & VXLAN_RESERVED) != 0))
+		return CT_DEC_OK;
 	if (!ct_decode_enter(pkt))
 		return CT_DEC_INVALID;
 	pkt->tunnel++;
 	ct_cursor_init(&c, p, len);
-	flags = ct_get_u8(&c);
-	ct_skip(&c, VXLAN_HDR_LEN - 1);
+	ct_skip(&c, VXLAN_HDR_LEN);
 	if (c.short_read)
 		return ct_decode_invalid(pkt, CT_EV_TUNNEL_TRUNCATED);
-	if ((flags & VXLAN_FLAG_I) == 0)
-		return unsupported(pkt);
 	return ct_decode_ether(ctx, pkt, c.p, ct_cursor_left(&c));
 }

@@ -3,10 +3,9 @@
  * UDP decoder (RFC 768).  Validates the length field against the IP payload
  * (trailing bytes beyond it are trimmed), fills ports and payload.  The
  * checksum is not verified (offloaded in most host captures).  Datagrams to
- * or from a tunnel port of ctx (VXLAN, Geneve, GTP-U) whose payload starts
- * like that tunnel's header are handed to that tunnel's decoder:
- * SIP and RTP on the inner network are what we want.  References: RFC 7348
- * (VXLAN), RFC 8926 (Geneve).
+ * or from a tunnel port of ctx (VXLAN, Geneve, GTP-U) are handed to that
+ * tunnel's decoder, which leaves them plain UDP when they do not start like
+ * its header: SIP and RTP on the inner network are what we want.
  */
 #include "config.h"
 
@@ -23,28 +22,6 @@
 static bool on_port(const struct ct_packet *pkt, uint16_t port)
 {
 	return port != 0 && (pkt->t.dport == port || pkt->t.sport == port);
-}
-
-/*
- * True when pkt is to or from port (non-zero) and its payload p[0..len)
- * starts like a VXLAN header (RFC 7348 §5: flags with the I bit and no
- * reserved bit but VXLAN-GBP's G), or is too short to tell (the decoder
- * reports it truncated).  RTP to or from 4789 (first byte 0x80: no I bit)
- * and SIP (ASCII: a reserved bit set) stay plain UDP.
- */
-static bool is_vxlan(const struct ct_packet *pkt, uint16_t port, const uint8_t *p, size_t len)
-{
-	return on_port(pkt, port) && (len < 8 || ((p[0] & 0x08) != 0 && (p[0] & 0x77) == 0));
-}
-
-/*
- * True when pkt is to or from port (non-zero) and its payload starts like
- * a Geneve header (RFC 8926 §3.4: version 0), or is too short to tell.
- * RTP (version 2) and SIP (ASCII) stay plain UDP.
- */
-static bool is_geneve(const struct ct_packet *pkt, uint16_t port, const uint8_t *p, size_t len)
-{
-	return on_port(pkt, port) && (len < 8 || (p[0] >> 6) == 0);
 }
 
 /*
@@ -82,11 +59,11 @@ enum ct_verdict ct_decode_udp(const struct ct_decode_ctx *ctx, struct ct_packet 
 	pkt->payload_len = (size_t)(ulen - UDP_HDR_LEN);
 	if (ctx == NULL)
 		return CT_DEC_OK;
-	if (is_vxlan(pkt, ctx->vxlan_port, pkt->payload, pkt->payload_len))
+	if (on_port(pkt, ctx->vxlan_port))
 		return ct_decode_vxlan(ctx, pkt, pkt->payload, pkt->payload_len);
 	if (on_port(pkt, ctx->gtpu_port))
 		return ct_decode_gtpu(ctx, pkt, pkt->payload, pkt->payload_len);
-	if (is_geneve(pkt, ctx->geneve_port, pkt->payload, pkt->payload_len))
+	if (on_port(pkt, ctx->geneve_port))
 		return ct_decode_geneve(ctx, pkt, pkt->payload, pkt->payload_len);
 	return CT_DEC_OK;
 }
