@@ -155,7 +155,7 @@
 
 enum dstate {
 	DS_SETUP = 0,   /* INVITE sent, no final response yet */
-	DS_CHALLENGED,  /* 401/407 (or a retryable failure: retry_wait) received, waiting
+	DS_CHALLENGED,  /* 401/407 (or a retryable failure: on L_RETRY) received, waiting
 	                   for the retried INVITE */
 	DS_CANCELLING,  /* CANCEL sent, waiting for the final response */
 	DS_CONFIRMED,   /* 2xx received */
@@ -236,7 +236,6 @@ struct ct_dialog {
 	bool disproved;                /* partial: its first message got a 481 */
 	uint16_t n_msgs;               /* partial: distinct call messages seen (saturating) */
 	bool fail_inferred;            /* DS_CHALLENGED after the ACK of an unseen failure */
-	bool retry_wait;               /* DS_CHALLENGED after a retryable failure (L_RETRY) */
 	bool held;                     /* answered, its latest SDP puts it on hold (sdp_hold) */
 	/* Ended, record not yet emitted: it is built when emitted (close_call). */
 	bool pend;
@@ -1169,7 +1168,6 @@ static void on_invite(struct ct_dialog_table *t, struct ct_dialog *d,
 	}
 	if (d->state == DS_CHALLENGED) {
 		d->state = DS_SETUP;
-		d->retry_wait = false;
 		d->final_code = 0;
 		d->end_us = CT_TIME_NONE;
 		d->hangup_by = CT_PARTY_NONE;
@@ -1267,8 +1265,13 @@ static void await_retry(struct ct_dialog_table *t, struct ct_dialog *d,
 	d->q850 = m->q850_cause;
 	set_reason(d, m->reason_text != NULL ? m->reason_text : m->reason_phrase);
 	d->state = DS_CHALLENGED;
-	d->retry_wait = !auth;
 	list_move(t, d, auth ? L_SETUP : L_RETRY);
+}
+
+/* Whether d waits for an INVITE retried after a retryable failure (await_retry). */
+static bool retry_wait(const struct ct_dialog *d)
+{
+	return d->state == DS_CHALLENGED && d->list == L_RETRY;
 }
 
 /*
@@ -1558,6 +1561,7 @@ static void evict(struct ct_dialog_table *t, struct ct_dialog *d, enum ct_evict_
     int64_t now_us)
 {
 	enum ct_disposition disp = CT_DISP_UNFINISHED;
+	bool cut;
 
 	switch (d->state) {
 	case DS_SETUP:
@@ -1580,10 +1584,11 @@ static void evict(struct ct_dialog_table *t, struct ct_dialog *d, enum ct_evict_
 	t->st.evicted[cls]++;
 	/* Waiting for an INVITE retried after a retryable failure: settled as
 	 * it would be without one (failed, not cut short), only sooner. */
-	d->evicted = !d->retry_wait;
+	cut = !retry_wait(d);
+	d->evicted = cut;
 	if (now_us > d->last_us)
 		d->last_us = now_us; /* linger from now */
-	close_call(t, d, disp, !d->retry_wait);
+	close_call(t, d, disp, cut);
 	emit_pending(t, d);
 	ghost_keep(t, d);
 }
@@ -2103,7 +2108,7 @@ static void flush_one(struct ct_dialog_table *t, struct ct_dialog *d)
 		break;
 	case DS_CHALLENGED:
 		/* settled by the ACK of an unseen failure: not cut short */
-		close_call(t, d, CT_DISP_FAILED, !d->fail_inferred && !d->retry_wait);
+		close_call(t, d, CT_DISP_FAILED, !d->fail_inferred && !retry_wait(d));
 		break;
 	case DS_CANCELLING:
 		set_cancelled(d);
