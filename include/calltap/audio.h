@@ -32,6 +32,14 @@ const struct ct_codec *ct_codec_find(const char *name, uint32_t clock_rate);
 
 /* Payload-format options from the SDP a=fmtp line that decoding depends on. */
 #define CT_CODEC_OCTET_ALIGN 0x01   /* RFC 4867 octet-align=1 (AMR, AMR-WB); else bandwidth-efficient */
+/*
+ * The channels of the SDP rtpmap (RFC 8866 §6.6; static payload types by
+ * RFC 3551's table): neither flag is mono, CT_CODEC_STEREO two, CT_CODEC_MULTI
+ * more.  Only the codecs whose payload they change (L16, G.711) look at them.
+ */
+#define CT_CODEC_STEREO      0x02
+#define CT_CODEC_MULTI       0x04
+#define CT_CODEC_CHANNELS    (CT_CODEC_STEREO | CT_CODEC_MULTI)
 /* As ct_codec_find, for a payload type with the fmtp flags fmt (CT_CODEC_*). */
 const struct ct_codec *ct_codec_find_fmt(const char *name, uint32_t clock_rate, unsigned fmt);
 /* Output sample rate of the codec (8000 for G.711, 16000 for G.722 ...). */

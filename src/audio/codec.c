@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * Audio codec table for call recording: maps an SDP encoding name and RTP
- * clock rate to a decoder producing 16-bit mono PCM.  Workload: one lookup
+ * clock rate to a decoder producing 16-bit mono PCM at 48 kHz at most.  Workload: one lookup
  * and one decode call per recorded RTP packet (50 per second per direction);
  * the table is a short const array scanned linearly.  Stateful decoders
  * (G.722, GSM, G.729, Opus) keep per-stream state created by state_new; the
@@ -77,6 +77,55 @@ static int l16_decode(void *state, const uint8_t *in, size_t len, int16_t *out,
 		return -1;
 	for (i = 0; i < n; i++)
 		out[i] = (int16_t)(uint16_t)((unsigned)in[2 * i] << 8 | in[2 * i + 1]);
+	return (int)n;
+}
+
+/* Sample i of an L16 payload (big-endian, RFC 3551 §4.5.11). */
+static inline int32_t l16_at(const uint8_t *in, size_t i)
+{
+	return (int16_t)(uint16_t)((unsigned)in[2 * i] << 8 | in[2 * i + 1]);
+}
+
+/* Mean of L16 samples 2i and 2i + 1 of in, for i < n. */
+static void l16_means(const uint8_t *in, size_t n, int16_t *out)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		out[i] = (int16_t)((l16_at(in, 2 * i) + l16_at(in, 2 * i + 1)) / 2);
+}
+
+/*
+ * L16 stereo mixed down to mono: each frame's left and right (interleaved,
+ * RFC 3551 §4.1: channel 1 first) become their mean.  A length that is not
+ * whole frames is malformed.
+ */
+static int l16_stereo(void *state, const uint8_t *in, size_t len, int16_t *out,
+    size_t max_out)
+{
+	size_t n = len / 4 < max_out ? len / 4 : max_out;
+
+	(void)state;
+	if (len % 4 != 0)
+		return -1;
+	l16_means(in, n, out);
+	return (int)n;
+}
+
+/*
+ * L16 at 88.2 or 96 kHz brought to half the rate: each two successive
+ * samples become their mean (an odd last sample is left out: the next
+ * packet is placed by its own timestamp).  Odd length is malformed.
+ */
+static int l16_half(void *state, const uint8_t *in, size_t len, int16_t *out,
+    size_t max_out)
+{
+	size_t n = len / 4 < max_out ? len / 4 : max_out;
+
+	(void)state;
+	if (len % 2 != 0)
+		return -1;
+	l16_means(in, n, out);
 	return (int)n;
 }
 
@@ -323,13 +372,25 @@ static int amrwb_oa(void *state, const uint8_t *in, size_t len, int16_t *out, si
 #endif
 
 static const struct ct_codec codecs[] = {
-	{ "PCMU", 8000, 8000, 1, 0, NULL, NULL, pcmu_decode, 0, 0, ct_g711_ulaw_table },
-	{ "PCMA", 8000, 8000, 1, 0, NULL, NULL, pcma_decode, 0, 0, ct_g711_alaw_table },
-	/* L16 at every sampling rate in use (RFC 3551 §4.5.11: the clock is the rate) */
-#define L16(r) { "L16", r, r, 1, 0, NULL, NULL, l16_decode, 0, 0, NULL }
+	/* Mono only: an interleaved multi-channel G.711 stream has no decoder here. */
+	{ "PCMU", 8000, 8000, 1, 0, NULL, NULL, pcmu_decode, CT_CODEC_CHANNELS, 0,
+	  ct_g711_ulaw_table },
+	{ "PCMA", 8000, 8000, 1, 0, NULL, NULL, pcma_decode, CT_CODEC_CHANNELS, 0,
+	  ct_g711_alaw_table },
+	/*
+	 * L16 at every sampling rate in use (RFC 3551 §4.5.11: the clock is the
+	 * rate), mono, and stereo mixed down to mono.  88.2 and 96 kHz are
+	 * decoded at half their rate: no recording runs above 48 kHz, so 4 hours
+	 * of 16-bit stereo stay within a WAV header's 32 bits (writer.c writes
+	 * its silence as holes only then; above, every zero was written out).
+	 */
+#define L16(r) { "L16", r, r, 1, 0, NULL, NULL, l16_decode, CT_CODEC_CHANNELS, 0, NULL }, \
+	{ "L16", r, r, 1, 0, NULL, NULL, l16_stereo, CT_CODEC_CHANNELS, CT_CODEC_STEREO, NULL }
 	L16(8000), L16(11025), L16(12000), L16(16000), L16(22050), L16(24000), L16(32000),
-	L16(44100), L16(48000), L16(88200), L16(96000),
+	L16(44100), L16(48000),
 #undef L16
+	{ "L16", 88200, 44100, 1, 0, NULL, NULL, l16_half, CT_CODEC_CHANNELS, 0, NULL },
+	{ "L16", 96000, 48000, 1, 0, NULL, NULL, l16_half, CT_CODEC_CHANNELS, 0, NULL },
 #ifdef HAVE_SPANDSP
 	{ "G722", 8000, 16000, 2, 0, g722_new, g722_free, g722_dec, 0, 0, NULL },
 #endif

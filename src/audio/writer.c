@@ -27,8 +27,9 @@
  * (rtp_ts - first_ts) * rate / clock_rate, the timestamp difference taken
  * as a signed 32-bit value (wrap-safe, RFC 3550 §5.1).  When that position
  * disagrees with the arrival time by more than RESYNC_S seconds (a
- * timestamp jump inside one SSRC) the stream is re-anchored on the arrival
- * time.  Positions before 0 or past MAX_S seconds are dropped and counted.
+ * timestamp jump inside one SSRC; no network delays a packet that long in
+ * a call worth hearing, and a sender's clock drifts far less) the stream
+ * is re-anchored on the arrival time.  Positions before 0 or past MAX_S seconds are dropped and counted.
  *
  * Rates: each channel takes the rate of its first decodable codec; a later
  * codec of another rate on the same channel is converted to it by linear
@@ -76,7 +77,14 @@
 
 #define BLOCK CT_AUDIO_BLOCK  /* samples per channel block (audio_int.h) */
 #define MAX_S (4 * 3600)      /* longest recording, seconds */
-#define RESYNC_S 30           /* timestamp/arrival disagreement that re-anchors */
+/*
+ * Timestamp/arrival disagreement that re-anchors, seconds: below
+ * MAX_HOLE_US, so that no stream is placed far enough ahead of its arrival
+ * to open a hole on its own (a hole is cut for both channels: a sender's
+ * timestamp jump of 3-30 s used to shift the other side's audio back over
+ * its own earlier audio).
+ */
+#define RESYNC_S 2
 #define MAX_STREAMS 32        /* SSRC x codec per call; more are dropped */
 #define MAX_PAYLOAD 65536     /* larger payloads are dropped */
 #define NAME_MAX_ID 80        /* cap of the sanitised Call-ID */

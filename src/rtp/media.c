@@ -107,6 +107,7 @@
 struct pt_name {
 	uint8_t pt;
 	uint8_t fmt;              /* CT_SDP_* payload-format flags (a=fmtp) */
+	uint8_t channels;         /* a=rtpmap's (1 when not given) */
 	uint32_t rate;
 	char name[24];
 };
@@ -853,6 +854,7 @@ static void learn_codecs(struct call_media *cm, const struct ct_sdp_media *md)
 		}
 		p->pt = c->pt;
 		p->fmt = c->fmt;
+		p->channels = c->channels;
 		p->rate = c->rate;
 		copy_cut(p->name, sizeof(p->name), c->name);
 		if (strcasecmp(c->name, "telephone-event") == 0)
@@ -1085,6 +1087,32 @@ static void set_clock_rate(struct mstream *m, const struct call_media *cm, uint8
 	m->last_pt = pt;
 }
 
+/*
+ * The decoder flags (CT_CODEC_*) of payload type pt as the call's SDP
+ * mapped it (pn), else as RFC 3551's table has it: AMR's octet-align, and
+ * the channel count (an L16 stereo stream is mixed down; read as mono it
+ * was two interleaved channels at twice the rate).
+ */
+static unsigned codec_flags(const struct pt_name *pn, uint8_t pt)
+{
+	const struct ct_rtp_static_pt *sp;
+	unsigned ch, f = 0;
+
+	if (pn != NULL) {
+		ch = pn->channels;
+		if (pn->fmt & CT_SDP_OCTET_ALIGN)
+			f |= CT_CODEC_OCTET_ALIGN;
+	} else {
+		sp = ct_rtp_static_pt(pt);
+		ch = sp != NULL ? sp->channels : 1;
+	}
+	if (ch == 2)
+		f |= CT_CODEC_STEREO;
+	else if (ch > 2)
+		f |= CT_CODEC_MULTI;
+	return f;
+}
+
 /* Adds one packet's payload to its call's recording, started on demand. */
 static void record_packet(struct ct_media_table *t, struct mstream *m,
     const struct ct_rtp_hdr *h, int64_t ts_us)
@@ -1109,8 +1137,7 @@ static void record_packet(struct ct_media_table *t, struct mstream *m,
 	pn = pt_lookup(cm, h->pt);
 	ct_audio_call_add_fmt(cm->audio, m->speaker == CT_PARTY_CALLER ? CT_AUDIO_CALLER : CT_AUDIO_CALLEE,
 	    pn != NULL ? pn->name : ct_rtp_static_codec(h->pt, NULL), m->st.clock_rate,
-	    pn != NULL && (pn->fmt & CT_SDP_OCTET_ALIGN) ? CT_CODEC_OCTET_ALIGN : 0,
-	    h->ssrc, h->ts, ts_us, h->payload, h->payload_len);
+	    codec_flags(pn, h->pt), h->ssrc, h->ts, ts_us, h->payload, h->payload_len);
 }
 
 /*

@@ -123,6 +123,18 @@ static void test_codec_table(void)
 	CHECK(ct_codec_find(NULL, 8000) == NULL);
 	c = ct_codec_find("L16", 16000);
 	CHECK(c != NULL && ct_codec_rate(c) == 16000);
+	/* 88.2/96 kHz at half the rate: no recording above 48 kHz (WAV's 32 bits) */
+	c = ct_codec_find("L16", 96000);
+	CHECK(c != NULL && ct_codec_rate(c) == 48000);
+	c = ct_codec_find("L16", 88200);
+	CHECK(c != NULL && ct_codec_rate(c) == 44100);
+	/* channels: L16 stereo mixed down, more channels and G.711 stereo refused */
+	c = ct_codec_find_fmt("L16", 8000, CT_CODEC_STEREO);
+	CHECK(c != NULL && c != ct_codec_find("L16", 8000));
+	CHECK(ct_codec_find_fmt("L16", 8000, CT_CODEC_MULTI) == NULL);
+	CHECK(ct_codec_find_fmt("L16", 96000, CT_CODEC_STEREO) == NULL);
+	CHECK(ct_codec_find_fmt("PCMU", 8000, CT_CODEC_STEREO) == NULL);
+	CHECK(ct_codec_find_fmt("PCMA", 8000, 0) != NULL);
 #ifdef HAVE_SPANDSP
 	c = ct_codec_find("G722", 8000);
 	CHECK(c != NULL && ct_codec_rate(c) == 16000);
@@ -130,6 +142,8 @@ static void test_codec_table(void)
 #ifdef HAVE_OPUS
 	c = ct_codec_find("OPUS", 48000);
 	CHECK(c != NULL && ct_codec_rate(c) == 16000);
+	/* RFC 7587 §7: the rtpmap always says opus/48000/2 */
+	CHECK(ct_codec_find_fmt("opus", 48000, CT_CODEC_STEREO) == c);
 #endif
 	CHECK_INT(ct_audio_format_parse("FLAC", &f), 0);
 	CHECK_INT(f, CT_AUDIO_FLAC);
@@ -393,6 +407,128 @@ static void test_hole_cut(const char *dir)
 		CHECK_INT(b[2 * (160 + 3 * 8000 + 800) + 1], ct_g711_alaw_decode(0x80)); /* callee 100 ms on */
 		CHECK_INT(b[2 * (160 + 5 * 8000)], 32124);          /* 2 s later, not cut */
 	}
+	unlink(path);
+	free(b);
+	free(path);
+}
+
+/*
+ * A timestamp jump on one side that the arrival times do not show (3-30 s:
+ * under the old 30 s re-anchoring threshold) re-anchors that side and cuts
+ * nothing: the other side's continuous audio stays where it arrived.  It
+ * used to open a 17 s "hole" cut for both channels that moved the callee's
+ * later audio back over its first seconds.
+ */
+static void test_ts_jump_one_side(const char *dir)
+{
+	char errbuf[CT_ERRBUF_SIZE] = "", *path = NULL, *undec = NULL;
+	struct ct_audio_call *ac = ct_audio_call_new(dir, CT_AUDIO_WAV, "tsjump", START_US, errbuf);
+	uint8_t p[160], q[160];
+	SF_INFO info;
+	short *b = NULL;
+	long n, i, bad = 0;
+
+	for (i = 0; i < 1000; i++) {      /* 20 s, 20 ms packets, both sides */
+		int64_t t = START_US + i * 20000;
+		uint32_t jump = i >= 500 ? 20u * 8000 : 0;   /* caller: +20 s at 10 s */
+
+		memset(p, ct_g711_ulaw_encode((int16_t)(100 * (i / 50 + 1))), sizeof(p));
+		memset(q, ct_g711_alaw_encode((int16_t)(-100 * (i / 50 + 1))), sizeof(q));
+		ct_audio_call_add(ac, CT_AUDIO_CALLER, "PCMU", 8000, 1, 160u * (uint32_t)i + jump,
+		    t, p, 160);
+		ct_audio_call_add(ac, CT_AUDIO_CALLEE, "PCMA", 8000, 2, 5000 + 160u * (uint32_t)i,
+		    t + 5000, q, 160);
+	}
+	CHECK_INT(ct_audio_call_finish(ac, &path, &undec, errbuf), 0);
+	CHECK(path != NULL);
+	if (path == NULL)
+		return;
+	n = read_file(path, &b, &info);
+	CHECK_INT(n, 20 * 8000 + 40);     /* the callee's 5 ms offset */
+	/* each second of both sides where it was sent: the callee's level
+	 * grows by one step a second, never back */
+	for (i = 0; i + 1 < n && i < 20 * 8000; i += 400) {
+		int sec = (int)(i / 8000);
+		int16_t want_a = ct_g711_ulaw_decode(ct_g711_ulaw_encode((int16_t)(100 * (sec + 1))));
+		int16_t want_b = ct_g711_alaw_decode(ct_g711_alaw_encode((int16_t)(-100 * (sec + 1))));
+
+		if (b[2 * (i + 40) + 1] != want_b || (i % 8000 > 0 && b[2 * i] != want_a))
+			bad++;
+	}
+	CHECK_INT(bad, 0);
+	unlink(path);
+	free(b);
+	free(path);
+}
+
+/* L16 stereo (SDP L16/8000/2) mixed down: left +8000 and right -8000 give 0. */
+static void test_l16_stereo(const char *dir)
+{
+	char errbuf[CT_ERRBUF_SIZE] = "", *path = NULL, *undec = NULL;
+	struct ct_audio_call *ac = ct_audio_call_new(dir, CT_AUDIO_WAV, "stereo", START_US, errbuf);
+	uint8_t p[640], q[320];
+	SF_INFO info;
+	short *b = NULL;
+	long n, i;
+
+	for (i = 0; i < 160; i++) {       /* 20 ms: 160 frames of L, R */
+		p[4 * i] = 0x1f, p[4 * i + 1] = 0x40;                 /* +8000 */
+		p[4 * i + 2] = 0xe0, p[4 * i + 3] = 0xc0;             /* -8000 */
+		q[2 * i] = 0, q[2 * i + 1] = (uint8_t)i;              /* mono ramp */
+	}
+	for (i = 0; i < 10; i++) {
+		ct_audio_call_add_fmt(ac, CT_AUDIO_CALLER, "L16", 8000, CT_CODEC_STEREO, 1,
+		    160u * (uint32_t)i, START_US + i * 20000, p, sizeof(p));
+		ct_audio_call_add_fmt(ac, CT_AUDIO_CALLEE, "L16", 8000, 0, 2,
+		    160u * (uint32_t)i, START_US + i * 20000, q, sizeof(q));
+	}
+	/* a stereo payload that is not whole frames is malformed */
+	ct_audio_call_add_fmt(ac, CT_AUDIO_CALLER, "L16", 8000, CT_CODEC_STEREO, 1, 1600,
+	    START_US + 200000, p, 6);
+	CHECK_INT(ct_audio_call_finish(ac, &path, &undec, errbuf), 0);
+	CHECK(path != NULL);
+	if (path == NULL)
+		return;
+	n = read_file(path, &b, &info);
+	CHECK_INT(n, 1600);                /* 10 packets of 160 frames, not 320 */
+	if (n == 1600) {
+		for (i = 0; i < 1600; i++)
+			if (b[2 * i] != 0 || b[2 * i + 1] != (short)(i % 160))
+				break;
+		CHECK_INT(i, 1600);
+	}
+	unlink(path);
+	free(b);
+	free(path);
+}
+
+/* L16 at 96 kHz: recorded at 48 kHz, each two samples their mean. */
+static void test_l16_96k(const char *dir)
+{
+	char errbuf[CT_ERRBUF_SIZE] = "", *path = NULL, *undec = NULL;
+	struct ct_audio_call *ac = ct_audio_call_new(dir, CT_AUDIO_WAV, "96k", START_US, errbuf);
+	uint8_t p[3840];
+	SF_INFO info;
+	short *b = NULL;
+	long n, i;
+
+	for (i = 0; i < 1920; i++) {      /* 20 ms at 96 kHz: 1000, 3000, 1000, 3000 ... */
+		int v = i % 2 ? 3000 : 1000;
+
+		p[2 * i] = (uint8_t)(v >> 8), p[2 * i + 1] = (uint8_t)v;
+	}
+	for (i = 0; i < 5; i++)
+		ct_audio_call_add(ac, CT_AUDIO_CALLER, "L16", 96000, 1, 1920u * (uint32_t)i,
+		    START_US + i * 20000, p, sizeof(p));
+	CHECK_INT(ct_audio_call_finish(ac, &path, &undec, errbuf), 0);
+	CHECK(path != NULL);
+	if (path == NULL)
+		return;
+	n = read_file(path, &b, &info);
+	CHECK_INT(info.samplerate, 48000);
+	CHECK_INT(n, 5 * 960);
+	if (n == 5 * 960)
+		CHECK_INT(b[2 * 1234], 2000);
 	unlink(path);
 	free(b);
 	free(path);
@@ -1994,6 +2130,9 @@ int main(void)
 	test_undecodable(dir);
 	test_drops(dir);
 	test_hole_cut(dir);
+	test_ts_jump_one_side(dir);
+	test_l16_stereo(dir);
+	test_l16_96k(dir);
 	test_bad_dir();
 	test_names(dir);
 	test_8k_codecs(dir);
