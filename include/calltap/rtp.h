@@ -118,6 +118,7 @@ struct ct_rtp_stream {
 	uint32_t clock_rate;      /* Hz; 8000 unless told otherwise */
 	uint8_t dtmf_pt;          /* telephone-event payload type, 0 = unknown (101 tried) */
 	bool started;
+	uint16_t seq_shift;       /* added to each sequence number: sender restarts (seq_track) */
 	uint64_t packets;         /* received, including duplicates */
 	uint32_t base_seq;        /* first sequence number */
 	uint32_t max_seq;         /* highest sequence, extended (cycles << 16 | seq) */
@@ -135,6 +136,7 @@ struct ct_rtp_stream {
 	struct ct_rtp_ivals *ivals;
 	uint64_t duplicates;
 	uint64_t out_of_order;
+	uint32_t bad_seq;         /* RFC 3550 A.1: the sequence that confirms a jump, or > 0xffff */
 	/* RFC 4733 event state */
 	uint32_t dtmf_last_ts;
 	bool dtmf_seen;           /* dtmf_last_ts holds an event already recorded */

@@ -668,7 +668,11 @@ const struct ct_schema_stream_col ct_schema_streams[] = {
 	    "never",
 	    "RFC 3550 A.3 cumulative loss: expected (extended highest sequence - "
 	    "base + 1) minus received.  May be negative when duplicates outnumber "
-	    "losses." },
+	    "losses.  A sequence jump of 3,000 or more ahead (faster than that "
+	    "many packets could be lost) or 128 or more behind, followed by its "
+	    "successor, is a restart of the sender's sequence (RFC 3550 A.1), not "
+	    "loss: the new numbers continue the old.  Wireshark counts such a "
+	    "restart as loss." },
 	{ "loss_pct", CT_COL_REAL, 2, s_loss_pct,
 	    "not finite",
 	    "`lost / expected * 100` (RFC 3550 A.3 fraction, as a percentage)." },
@@ -678,7 +682,8 @@ const struct ct_schema_stream_col ct_schema_streams[] = {
 	{ "out_of_order", CT_COL_INTEGER, 0, s_ooo,
 	    "never",
 	    "Packets that arrived with a sequence number lower than the highest "
-	    "seen." },
+	    "seen, and lone packets whose sequence number jumped (a corrupted one: "
+	    "it changes neither `lost` nor the highest)." },
 	{ "max_jitter_ms", CT_COL_REAL, 3, s_max_jit,
 	    "not finite",
 	    "Maximum of the RFC 3550 A.8 interarrival jitter estimate J, "

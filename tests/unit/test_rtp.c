@@ -374,6 +374,58 @@ static void test_wrap_and_edges(void)
 	ct_rtp_stream_stats(NULL, &out);
 }
 
+/*
+ * Sequence jumps (RFC 3550 A.1): 500 packets of 20 ms, the sequence
+ * changed from packet 250 on by the case's rule.  A corrupted sequence
+ * number alone is one packet out of order; a restart (the jump followed by
+ * its successor) is no loss; a gap whose arrival time matches its length
+ * is loss, however long.
+ */
+static void test_seq_jumps(void)
+{
+	static const struct {
+		const char *name;
+		int mode;             /* 0: only packet 250 off by delta, 1: all from 250 on */
+		int32_t delta;        /* added to the sequence */
+		int64_t pause_us;     /* extra arrival gap before packet 250 */
+		int64_t lost, ooo;
+	} cases[] = {
+		{ "one corrupted, +30000", 0, 30000, 0, 0, 1 },
+		{ "one corrupted, -20000", 0, -20000, 0, 0, 1 },
+		{ "one corrupted, +3000", 0, 3000, 0, 0, 1 },
+		{ "restart +40000", 1, 40000, 0, 0, 0 },
+		{ "restart -1000", 1, -1000, 0, 0, 0 },
+		{ "restart +3000", 1, 3000, 0, 0, 0 },
+		{ "restart -40000", 1, -40000, 0, 0, 0 },
+		{ "gap of 2998, under A.1's MAX_DROPOUT", 1, 2998, 0, 2998, 0 },
+		{ "70 s outage, 3500 lost", 1, 3500, 70 * INT64_C(1000000), 3500, 0 },
+		{ "12 s outage, 600 lost", 1, 600, 12 * INT64_C(1000000), 600, 0 },
+	};
+	struct ct_rtp_stream s;
+	struct ct_stream_stats out;
+	size_t c;
+	int i;
+
+	for (c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		ct_rtp_stream_init(&s, 1, 8000);
+		for (i = 0; i < 500; i++) {
+			int32_t d = (cases[c].mode == 0 ? i == 250 : i >= 250) ? cases[c].delta : 0;
+			int64_t t = 20000 * (int64_t)i + (i >= 250 ? cases[c].pause_us : 0);
+
+			feed(&s, 0, false, (uint16_t)(1000 + i + d), 160u * (uint32_t)i, t, NULL, 0);
+		}
+		memset(&out, 0, sizeof(out));
+		ct_rtp_stream_stats(&s, &out);
+		if (out.lost != cases[c].lost || (int64_t)out.out_of_order != cases[c].ooo)
+			fprintf(stderr, "seq jump case %s: lost %lld, out of order %llu\n",
+			    cases[c].name, (long long)out.lost, (unsigned long long)out.out_of_order);
+		CHECK_INT(out.packets, 500);
+		CHECK_INT(out.lost, cases[c].lost);
+		CHECK_INT(out.out_of_order, cases[c].ooo);
+		CHECK_INT(out.duplicates, 0);
+	}
+}
+
 /* ---- RFC 4733 ----------------------------------------------------------- */
 
 static void event(struct ct_rtp_stream *s, uint8_t pt, uint8_t code, bool end, bool marker,
@@ -1313,6 +1365,7 @@ int main(void)
 	test_rtcp();
 	test_model();
 	test_wrap_and_edges();
+	test_seq_jumps();
 	test_dtmf();
 	test_mos();
 	test_media_injection();
