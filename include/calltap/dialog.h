@@ -127,6 +127,8 @@ struct ct_dialog_stats {
 	uint64_t noresponse_timeouts; /* calls closed by noresponse_timeout_us (also in calls_timed_out) */
 	uint64_t late_responses;  /* responses to such a call while it lingered (absorbed, no record) */
 	uint64_t linger_cut;      /* ended calls whose linger was cut short by max_dialogs */
+	uint64_t reused_call_ids; /* initial INVITEs of another call in a Call-ID still lingering
+	                             (or waiting for a retry), which open a call of their own */
 	uint64_t fields_cut;      /* records with at least one string cut to its cap */
 	uint64_t foreign_in_dialog; /* messages of a known call from off its signalling path (sigpath.h):
 	                               requests ignored, responses' SDP ignored */

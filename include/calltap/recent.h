@@ -2,14 +2,14 @@
 /*
  * A bounded memory of recent keys: a map from 64-bit keyed hashes (the
  * caller hashes its wire key under its own random key, calltap/hash.h) to
- * one 64-bit value each, holding at most cap keys; a key put when it is
+ * two 64-bit values each, holding at most cap keys; a key put when it is
  * full replaces the least recently put one.  What it forgets depends on the
  * order of puts only, never on the hash values, so a run gives the same
  * result whatever its random key (a direct-mapped table, where colliding
  * keys take each other's slot, does not).
  *
  * Costs: get O(1) expected, put O(1) expected; memory: cap entries of
- * 48 bytes, allocated in blocks as keys arrive, plus the hash buckets
+ * 56 bytes, allocated in blocks as keys arrive, plus the hash buckets
  * (at most cap pointers).  Two keys with one 64-bit hash are one key (a
  * chance of about n^2 / 2^65 under a keyed hash).
  */

@@ -195,7 +195,8 @@ struct ct_dialog {
 	bool discarding;               /* an unproven call in progress dropped unrecorded */
 	char *call_id;                 /* cut to CT_CAP_CALL_ID */
 	size_t call_id_len;            /* length of the whole Call-ID */
-	char *from_tag;                /* From tag of the first INVITE */
+	char *from_tag;                /* From tag of the first INVITE (freed at the end) */
+	uint64_t isig;                 /* ended: invite_sig of its INVITE (is_new_call) */
 	char *caller, *caller_name, *callee, *agent; /* copied into the record */
 	char *from_user;               /* From user of the first INVITE (caller may be the PAI) */
 	char *invite_branch;           /* top Via branch of the current initial INVITE */
@@ -773,6 +774,60 @@ static void dialog_free(struct ct_dialog_table *t, struct ct_dialog *d)
 	dialog_destroy(t, d);
 }
 
+/* ---- a new call in a Call-ID still lingering ----------------------------- */
+
+/*
+ * The signature of an initial INVITE: its From tag (cut as dup_token cuts
+ * it; "" when none) under the table's keyed hash, 32 bits, and its CSeq.
+ */
+static uint64_t invite_sig(const struct ct_dialog_table *t, const char *from_tag, uint32_t cseq)
+{
+	const char *tag = from_tag != NULL ? from_tag : "";
+	uint64_t h = ct_htab_hash(&t->tab, tag, cut_len(tag, strlen(tag), CT_CAP_TOKEN));
+
+	return (h & UINT64_C(0xffffffff00000000)) | cseq;
+}
+
+/*
+ * Whether the initial INVITE of signature sig is another call than the
+ * ended one whose INVITE had signature was: another From tag, or the same
+ * with a higher CSeq (RFC 3261 §12.2.1.1, §8.1.3.4: a re-sent INVITE keeps
+ * both).  A UA that dials again in the same Call-ID, or one that retries
+ * after a failure that ended the call, makes a call of its own: absorbed
+ * as a retransmission of the ended one, it had no record at all (a caller
+ * could so hide an answered call behind a failed one).
+ */
+static bool sig_new_call(uint64_t sig, uint64_t was)
+{
+	return (sig >> 32) != (was >> 32) || (uint32_t)sig > (uint32_t)was;
+}
+
+/* True when m is an initial INVITE (no To tag). */
+static bool initial_invite(const struct ct_sip_msg *m, int idx)
+{
+	return m->is_request && idx == CT_M_INVITE && !has_text(m->to_tag);
+}
+
+/*
+ * Whether the initial INVITE m opens a call of its own in the Call-ID of
+ * d: d has ended (lingering) and m is another call (sig_new_call); or d
+ * waits for its INVITE retried after a failure (await_retry) and m, its
+ * next CSeq, asks for another number than the failed one (a retry after a
+ * 401/407 or 488 asks for the same; a redirect's is the one the 3xx gave,
+ * and stays the call it redirects).  Changes nothing.
+ */
+static bool is_new_call(const struct ct_dialog_table *t, const struct ct_dialog *d,
+    const struct ct_sip_msg *m)
+{
+	if (d->partial)
+		return false;
+	if (d->state == DS_ENDED)
+		return sig_new_call(invite_sig(t, m->from_tag, m->cseq), d->isig);
+	return d->state == DS_CHALLENGED && d->final_code >= 400 && m->cseq > d->invite_cseq &&
+	    from_party(d, m) != CT_PARTY_CALLEE && m->ruri_user != NULL && d->callee != NULL &&
+	    strncmp(m->ruri_user, d->callee, CT_CAP_USER) != 0;
+}
+
 /* ---- ghosts: lingering without the dialog -------------------------------- */
 
 /*
@@ -780,10 +835,10 @@ static void dialog_free(struct ct_dialog_table *t, struct ct_dialog *d)
  * only to absorb what still comes for it: its INVITE re-sent, a late
  * response.  Nothing of that changes its record, so when it keeps no media,
  * per-call capture or forks, ghost_keep frees the dialog now and keeps a
- * ghost: its Call-ID's keyed hash, the time its linger started and whether
- * Timer B closed it, in the bounded memory t->ghosts (at most max_dialogs,
+ * ghost: its Call-ID's keyed hash, the time its linger started, whether
+ * Timer B closed it and its INVITE's From tag and CSeq (invite_sig), in the bounded memory t->ghosts (at most max_dialogs,
  * the least recently kept forgotten first, which only makes a late message
- * a stranger's).  Under an INVITE flood that is 48 bytes per evicted call
+ * a stranger's).  Under an INVITE flood that is 56 bytes per evicted call
  * instead of its whole dialog (712): the table's memory halves, and so do
  * the fresh pages a flood makes the capture thread fault in.  A message of
  * a ghost within linger_us is absorbed as one of the lingering call would
@@ -801,7 +856,8 @@ static bool ghost_keep(struct ct_dialog_table *t, struct ct_dialog *d)
 	    d->forks != NULL || d->partial || t->cfg.linger_us <= 0 ||
 	    (v = ct_recent_put(&t->ghosts, d->hn.hash, NULL)) == NULL)
 		return false;   /* lingers whole */
-	*v = at * 2 + (d->timer_b ? 1 : 0);
+	v[0] = at * 2 + (d->timer_b ? 1 : 0);
+	v[1] = (int64_t)d->isig;
 	dialog_free(t, d);
 	return true;
 }
@@ -811,15 +867,17 @@ static bool ghost_keep(struct ct_dialog_table *t, struct ct_dialog *d)
  * (a message stamped before the linger started counts as within it); sets
  * *timer_b.  Changes nothing.
  */
-static bool ghost_live(const struct ct_dialog_table *t, uint64_t h, int64_t ts_us, bool *timer_b)
+static bool ghost_live(const struct ct_dialog_table *t, uint64_t h, int64_t ts_us, bool *timer_b,
+    uint64_t *sig)
 {
 	const int64_t *v = ct_recent_get(&t->ghosts, h);
 	int64_t at;
 
 	if (v == NULL)
 		return false;
-	at = (*v - (*v & 1)) / 2;   /* *v = at * 2 + bit, at within INT64_MAX / 4 */
-	*timer_b = (*v & 1) != 0;
+	at = (v[0] - (v[0] & 1)) / 2;   /* v[0] = at * 2 + bit, at within INT64_MAX / 4 */
+	*timer_b = (v[0] & 1) != 0;
+	*sig = (uint64_t)v[1];
 	return ts_us <= at || (uint64_t)ts_us - (uint64_t)at < (uint64_t)t->cfg.linger_us;
 }
 
@@ -830,14 +888,19 @@ static bool ghost_live(const struct ct_dialog_table *t, uint64_t h, int64_t ts_u
 static bool ghost_absorb(struct ct_dialog_table *t, const struct ct_sip_msg *m, int idx,
     uint64_t h)
 {
+	uint64_t sig;
 	bool timer_b;
 
-	if (!ghost_live(t, h, m->ts_us, &timer_b))
+	if (!ghost_live(t, h, m->ts_us, &timer_b, &sig))
 		return false;
 	if (!m->is_request) {
 		if (timer_b)
 			t->st.late_responses++;
-	} else if (idx == CT_M_INVITE && !has_text(m->to_tag)) {
+	} else if (initial_invite(m, idx)) {
+		if (sig_new_call(invite_sig(t, m->from_tag, m->cseq), sig)) {
+			t->st.reused_call_ids++;
+			return false;   /* another call in the Call-ID: opened */
+		}
 		t->st.retransmissions++;
 	}
 	return true;
@@ -1108,7 +1171,9 @@ static void close_call(struct ct_dialog_table *t, struct ct_dialog *d,
 	}
 	if (d->cut != 0)
 		t->st.fields_cut++;
-	/* Matching an ended call needs only its Call-ID and seen keys. */
+	/* Matching an ended call needs only its Call-ID and seen keys, and
+	 * telling another call in its Call-ID its INVITE's signature. */
+	d->isig = invite_sig(t, d->from_tag, d->invite_cseq);
 	keep_free(d, d->from_tag);
 	keep_free(d, d->from_user);
 	keep_free(d, d->invite_branch);
@@ -1781,6 +1846,15 @@ void ct_dialog_on_msg(struct ct_dialog_table *t, const struct ct_sip_msg *m)
 	d = lookup(t, m->call_id, len, h);
 	if (d != NULL && d->partial && partial_replaced(t, d, m))
 		d = NULL;
+	if (d != NULL && initial_invite(m, idx) && is_new_call(t, d, m)) {
+		/* The ended (or failed) call is recorded now; m opens its own. */
+		t->st.reused_call_ids++;
+		if (d->state == DS_CHALLENGED)
+			close_call(t, d, CT_DISP_FAILED, false);
+		emit_pending(t, d);
+		dialog_free(t, d);
+		d = NULL;
+	}
 	if (d == NULL && (d = on_unknown(t, m, idx, len, h)) == NULL)
 		return;
 	if (!ct_sigpath_accept(&d->path, m)) {
@@ -1880,9 +1954,11 @@ enum ct_dialog_need ct_dialog_prescan_need(const struct ct_dialog_table *t,
 	h = ct_htab_hash(&t->tab, m->call_id, len);
 	d = lookup(t, m->call_id, len, h);
 	if (d == NULL) {
+		uint64_t sig;
 		bool timer_b;
 
-		if (ghost_live(t, h, m->ts_us, &timer_b))
+		if (ghost_live(t, h, m->ts_us, &timer_b, &sig) &&
+		    !(initial && sig_new_call(invite_sig(t, m->from_tag, m->cseq), sig)))
 			return CT_DIALOG_NEED_KEYS;   /* ghost_absorb */
 		if (initial)
 			return CT_DIALOG_NEED_ALL;
@@ -1893,6 +1969,8 @@ enum ct_dialog_need ct_dialog_prescan_need(const struct ct_dialog_table *t,
 	}
 	if (initial && partial_unproven(d))
 		return CT_DIALOG_NEED_ALL;   /* partial_replaced: a new call */
+	if (initial && d->state == DS_ENDED && is_new_call(t, d, m))
+		return CT_DIALOG_NEED_ALL;   /* another call in the Call-ID */
 	if (d->state == DS_ENDED)
 		return CT_DIALOG_NEED_KEYS;
 	if (!initial && !(!m->is_request && idx == CT_M_INVITE && m->status >= 200)) {

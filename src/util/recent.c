@@ -17,7 +17,7 @@
 struct recent_ent {
 	struct ct_hnode hn;
 	struct ct_list lru;
-	int64_t val;
+	int64_t val[2];
 };
 
 /*
@@ -65,12 +65,15 @@ static struct recent_ent *find(const struct ct_recent *r, uint64_t key)
 	return n == NULL ? NULL : ct_container_of(n, struct recent_ent, hn);
 }
 
-/* The value of key, or NULL when r does not hold it.  Changes nothing. */
+/*
+ * The value of key (two int64_t: v[0], v[1]), or NULL when r does not hold
+ * it.  Changes nothing.
+ */
 int64_t *ct_recent_get(const struct ct_recent *r, uint64_t key)
 {
 	struct recent_ent *e = find(r, key);
 
-	return e == NULL ? NULL : &e->val;
+	return e == NULL ? NULL : e->val;
 }
 
 /* A fresh entry: a new one while fewer than cap are out, else the least recently put. */
@@ -105,10 +108,10 @@ recycle:
 
 /*
  * Puts key as the most recently put: the existing entry moves (its value
- * kept, *fresh = 0), or a new one is made with value 0 (*fresh = 1),
+ * kept, *fresh = 0), or a new one is made with value 0, 0 (*fresh = 1),
  * replacing the least recently put key when r is full.  fresh may be NULL.
- * Returns the value's address (valid until the next put), or NULL when no
- * memory could be had for the first entry.
+ * Returns the value's address (two int64_t, valid until the next put), or
+ * NULL when no memory could be had for the first entry.
  */
 int64_t *ct_recent_put(struct ct_recent *r, uint64_t key, int *fresh)
 {
@@ -118,13 +121,13 @@ int64_t *ct_recent_put(struct ct_recent *r, uint64_t key, int *fresh)
 		*fresh = e == NULL;
 	if (e != NULL) {
 		ct_list_move_tail(&r->lru, &e->lru);
-		return &e->val;
+		return e->val;
 	}
 	if (r->tab.b == NULL || (e = take(r)) == NULL)
 		return NULL;
-	e->val = 0;
+	e->val[0] = e->val[1] = 0;
 	e->lru.prev = e->lru.next = NULL;
 	ct_list_append(&r->lru, &e->lru);
 	ct_htab_insert(&r->tab, &e->hn, key);
-	return &e->val;
+	return e->val;
 }

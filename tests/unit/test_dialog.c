@@ -780,6 +780,88 @@ static void test_retry_after_failure(void)
 	}
 }
 
+/*
+ * Another call in a Call-ID that lingers (RFC 3261 §12.2.1.1: a re-sent
+ * INVITE keeps its From tag and CSeq): a UA dialling again with a new From
+ * tag, or retrying with a higher CSeq after a failure that ended the call,
+ * makes a call of its own, whether the ended call lingers whole or as a
+ * ghost.  Each used to be absorbed as a retransmission (an answered call
+ * with no record).  The original INVITE re-sent is still absorbed; an
+ * INVITE retried after a 488 to another number is another call.
+ */
+static void test_reused_call_id(void)
+{
+	static const struct tcall other_tag = {
+		"call-1@host", "1001", "Alice", "atag9", "5550100", "btag9", 1, 2, 5060, 5062
+	};
+	static const struct tcall other_number = {
+		"call-1@host", "1001", "Alice", "atag1", "442079460000", "btag7", 1, 2, 5060, 5062
+	};
+	const struct opt sdp = { .sdp = true };
+	struct collector c;
+	struct ct_dialog_table *t;
+	int round;
+
+	/* round 0: again 3 s after the 486 (lingers whole, record not yet
+	 * written); round 1: 8 s after (a ghost) */
+	for (round = 0; round < 2; round++) {
+		int64_t again = T0 + (round == 0 ? 3 : 8) * SEC;
+
+		t = table(&c, NULL);
+		invite(t, &call1, 1, T0, &sdp);
+		rsp_a(t, &call1, 486, "Busy Here", "INVITE", 1, T0 + 10 * MS, NULL);
+		req_a(t, &call1, "ACK", 1, T0 + 20 * MS, true, NULL);
+		ct_dialog_expire(t, T0 + (round == 0 ? 2 : 7) * SEC);
+		invite(t, &call1, 1, T0 + 2 * SEC + 500 * MS, &sdp);   /* the first, re-sent: absorbed */
+		CHECK_INT(stats(t).retransmissions, 1);
+		invite(t, &call1, 2, again, &sdp);                      /* same tag, next CSeq */
+		rsp_a(t, &call1, 200, "OK", "INVITE", 2, again + 1 * SEC, &sdp);
+		req_a(t, &call1, "ACK", 2, again + 1 * SEC + 20 * MS, true, NULL);
+		req_a(t, &call1, "BYE", 3, again + 31 * SEC, true, NULL);
+		invite(t, &other_tag, 1, again + 40 * SEC, &sdp);       /* a new From tag */
+		rsp_a(t, &other_tag, 480, "Temporarily Unavailable", "INVITE", 1,
+		    again + 41 * SEC, NULL);
+		ct_dialog_flush(t);
+		CHECK_INT(stats(t).reused_call_ids, 2);
+		CHECK_INT(c.n, 3);
+		if (c.n == 3) {
+			CHECK_INT(c.recs[0]->disposition, CT_DISP_BUSY);
+			CHECK_INT(c.recs[0]->start_us, T0);
+			CHECK_INT(c.recs[1]->disposition, CT_DISP_ANSWERED);
+			CHECK_INT(c.recs[1]->start_us, again);
+			CHECK_INT(c.recs[1]->answer_us, again + 1 * SEC);
+			CHECK_INT(c.recs[1]->end_us, again + 31 * SEC);
+			CHECK_INT(c.recs[2]->disposition, CT_DISP_NOANSWER);
+			CHECK_INT(c.recs[2]->start_us, again + 40 * SEC);
+		}
+		ct_dialog_table_free(t);
+		collector_fini(&c);
+	}
+
+	/* a retry after 488 that asks for another number: two calls */
+	t = table(&c, NULL);
+	invite(t, &call1, 1, T0, &sdp);
+	rsp_a(t, &call1, 488, "Not Acceptable Here", "INVITE", 1, T0 + 10 * MS, NULL);
+	req_a(t, &call1, "ACK", 1, T0 + 20 * MS, true, NULL);
+	invite(t, &other_number, 2, T0 + 1 * SEC, &sdp);
+	rsp_a(t, &other_number, 200, "OK", "INVITE", 2, T0 + 2 * SEC, &sdp);
+	req_a(t, &other_number, "ACK", 2, T0 + 2 * SEC + 20 * MS, true, NULL);
+	req_a(t, &other_number, "BYE", 3, T0 + 600 * SEC, true, NULL);
+	ct_dialog_flush(t);
+	CHECK_INT(c.n, 2);
+	if (c.n == 2) {
+		CHECK_INT(c.recs[0]->disposition, CT_DISP_FAILED);
+		CHECK_INT(c.recs[0]->final_code, 488);
+		CHECK_STR(c.recs[0]->callee, "5550100");
+		CHECK_INT(c.recs[0]->truncated, 0);
+		CHECK_INT(c.recs[1]->disposition, CT_DISP_ANSWERED);
+		CHECK_STR(c.recs[1]->callee, "442079460000");
+		CHECK_INT(c.recs[1]->end_us, T0 + 600 * SEC);
+	}
+	ct_dialog_table_free(t);
+	collector_fini(&c);
+}
+
 static void test_bye_callee_q850(void)
 {
 	struct collector c;
@@ -3190,6 +3272,7 @@ int main(void)
 	test_trail();
 	test_skewed_answer();
 	test_retry_after_failure();
+	test_reused_call_id();
 	test_hold_media_timeout();
 	test_bye_callee_q850();
 	test_failures();
