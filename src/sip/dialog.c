@@ -1251,10 +1251,24 @@ static void on_bye(struct ct_dialog_table *t, struct ct_dialog *d, const struct 
 	close_call(t, d, d->state == DS_CONFIRMED ? CT_DISP_ANSWERED : CT_DISP_CANCELLED, false);
 }
 
+/*
+ * A CANCEL ends the call when it cancels the call's INVITE.  With a proxy
+ * in view (forks.c), one whose top Via branch is not the INVITE's (RFC
+ * 3261 §9.1: a CANCEL carries its INVITE's branch) is the proxy cancelling
+ * one of its own branches (§16.10: a hunt group ringing the next phone),
+ * not the caller hanging up.
+ */
+static bool cancels_call(const struct ct_dialog *d, const struct ct_sip_msg *m)
+{
+	return !(ct_forks_has_forwarder(d->forks) && d->invite_branch != NULL &&
+	    has_text(m->via_branch) && !token_eq(m->via_branch, d->invite_branch));
+}
+
+/* A CANCEL (or the 2xx of one not seen) of d: cancelling, if it cancels the call. */
 static void on_cancel(struct ct_dialog_table *t, struct ct_dialog *d,
     const struct ct_sip_msg *m)
 {
-	if (d->state != DS_SETUP)
+	if (d->state != DS_SETUP || !cancels_call(d, m))
 		return;
 	d->state = DS_CANCELLING;
 	d->cancel_us = m->ts_us;
@@ -2595,16 +2609,18 @@ static void partial_note(struct ct_dialog_table *t, struct ct_dialog *d,
  * Calls in progress use the same rules.  Both directions together (two
  * files merged by time) are the two-way capture: these rules then never
  * fire, since the 2xx, the BYE or the CANCEL came first.  Nor do they for
- * a forked call (copies of its INVITE to several phones were seen): each
- * branch's ACK answers that branch's own response.
+ * a forked call (copies of its INVITE to several phones were seen), or one
+ * whose proxy's own copy was seen: each branch's ACK answers that branch's
+ * own response.
  */
 static void on_ack_unseen_final(struct ct_dialog_table *t, struct ct_dialog *d,
     const struct ct_sip_msg *m)
 {
 	if ((d->state != DS_SETUP && d->state != DS_CANCELLING) || m->cseq != d->invite_cseq ||
 	    from_party(d, m) == CT_PARTY_CALLEE || !has_text(m->via_branch) ||
-	    d->invite_branch == NULL || ct_forks_forked(d->forks))
-		return;   /* a forked call's ACKs are its branches' (forks.c) */
+	    d->invite_branch == NULL || ct_forks_forked(d->forks) ||
+	    ct_forks_has_forwarder(d->forks))
+		return;   /* a forked or proxied call's ACKs are its branches' (forks.c) */
 	if (!token_eq(m->via_branch, d->invite_branch)) {
 		t->st.inferred++;
 		d->answer_us = m->ts_us;
@@ -2663,7 +2679,7 @@ static void on_unseen_request(struct ct_dialog_table *t, struct ct_dialog *d,
 		close_call(t, d, d->state == DS_CONFIRMED ? CT_DISP_ANSWERED : CT_DISP_CANCELLED,
 		    false);
 	} else if (idx == CT_M_CANCEL && m->status >= 200 && m->status < 300 &&
-	    d->state == DS_SETUP) {
+	    d->state == DS_SETUP && cancels_call(d, m)) {
 		t->st.inferred++;
 		on_cancel(t, d, m);
 	}

@@ -125,8 +125,9 @@ void ct_forks_invite(struct ct_forks **fp, const struct ct_sip_msg *m,
  * A response m to the initial INVITE (CSeq checked by the caller): notes
  * the answer or final failure of the target that sent it.  For a final
  * failure, returns what it means for the call: CT_FORK_END (a forwarder
- * sent it upstream, a 6xx, every leaf failed, or an unknown sender),
- * CT_FORK_BRANCH (one branch failed, others may still answer);
+ * sent it upstream, a 6xx, every leaf failed with no forwarder in view, or
+ * an unknown sender), CT_FORK_BRANCH (one branch failed: others may still
+ * answer, or a forwarder may try another);
  * CT_FORK_NONE for other responses.  NULL f: CT_FORK_NONE.
  */
 enum ct_fork_verdict ct_forks_response(struct ct_forks *f, const struct ct_sip_msg *m)
@@ -155,10 +156,28 @@ enum ct_fork_verdict ct_forks_response(struct ct_forks *f, const struct ct_sip_m
 	}
 	if (m->status >= 600)
 		return CT_FORK_END;
+	/*
+	 * With a proxy in view, a leaf's failure is its branch's: the proxy
+	 * may go on to another phone (serial forking, a hunt group), and its
+	 * own final response upstream ends the call.
+	 */
+	if (ct_forks_has_forwarder(f))
+		return CT_FORK_BRANCH;
 	for (i = 0; i < f->n; i++)
 		if (!f->t[i].forwarder && f->t[i].final_code == 0 && f->t[i].answer_us == CT_TIME_NONE)
 			return CT_FORK_BRANCH;
 	return CT_FORK_END;
+}
+
+/* True when a target of f forwarded the INVITE itself (a proxy in view). */
+bool ct_forks_has_forwarder(const struct ct_forks *f)
+{
+	unsigned i;
+
+	for (i = 0; f != NULL && i < f->n; i++)
+		if (f->t[i].forwarder)
+			return true;
+	return false;
 }
 
 /* Number of leaves (targets that did not forward). */
@@ -192,8 +211,13 @@ static enum ct_ring_outcome outcome(const struct target *x, int64_t answer_us, b
 		return CT_RING_REJECTED;
 	case 0:
 	case 487:
-		if (answer_us != CT_TIME_NONE)
+		/* cancelled by the answer elsewhere, or before it (a hunt group's
+		 * proxy moving on to the next phone: not answered in time) */
+		if (answer_us != CT_TIME_NONE &&
+		    (x->final_us == CT_TIME_NONE || x->final_us >= answer_us))
 			return CT_RING_CANCELLED_ELSEWHERE;
+		if (answer_us != CT_TIME_NONE)
+			return CT_RING_NO_ANSWER;
 		if (by_caller)
 			return CT_RING_CALLER_HANGUP;
 		/* the proxy cancelled it, or gave up on it and failed the call */

@@ -23,6 +23,7 @@ void ct_forks_invite(struct ct_forks **fp, const struct ct_sip_msg *m,
 enum ct_fork_verdict ct_forks_response(struct ct_forks *f, const struct ct_sip_msg *m);
 int ct_forks_rings(const struct ct_forks *f, struct ct_call_record *r);
 bool ct_forks_forked(const struct ct_forks *f);
+bool ct_forks_has_forwarder(const struct ct_forks *f);
 void ct_forks_free(struct ct_forks *f);
 
 #endif

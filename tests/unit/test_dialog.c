@@ -1334,6 +1334,64 @@ static void test_proxy_hops(void)
 	collector_fini(&c);
 }
 
+/*
+ * A hunt group on a proxy seen on both hops (RFC 3261 §16.10): the proxy
+ * rings phone 1 for 20 s, cancels it (its own CANCEL, branch b1) and rings
+ * phone 2, which answers.  Phone 1's 487, the proxy's CANCEL and the ACK
+ * of the 487 are that branch's, not the call's: it was recorded cancelled
+ * at 20 s (and, before that, the ACK was taken for an unseen answer).
+ */
+static void test_serial_hunt(void)
+{
+	static const struct tcall up = { "hunt@p", "2001", NULL, "ta", "8005551234", "t2", 1, 2, 5060, 5060 };
+	static const struct tcall ph1 = { "hunt@p", "2001", NULL, "ta", "201", "t1", 2, 3, 5060, 5060 };
+	static const struct tcall ph2 = { "hunt@p", "2001", NULL, "ta", "202", "t2", 2, 4, 5060, 5060 };
+	const struct opt ba = { .branch = "z9hG4bK-a", .sdp = true };
+	const struct opt b1 = { .branch = "z9hG4bK-b1" };
+	const struct opt b1s = { .branch = "z9hG4bK-b1", .sdp = true };
+	const struct opt b2 = { .branch = "z9hG4bK-b2", .sdp = true };
+	const struct opt ack = { .branch = "z9hG4bK-c" };
+	struct collector c;
+	struct ct_dialog_table *t = table(&c, NULL);
+
+	invite(t, &up, 1, T0, &ba);
+	invite(t, &ph1, 1, T0 + 10 * MS, &b1s);
+	rsp_a(t, &ph1, 180, "Ringing", "INVITE", 1, T0 + 100 * MS, &b1);
+	rsp_a(t, &up, 180, "Ringing", "INVITE", 1, T0 + 110 * MS, &(struct opt){ .branch = "z9hG4bK-a", .to_tag = "t1" });
+	req_a(t, &ph1, "CANCEL", 1, T0 + 20 * SEC, false, &b1);
+	rsp_a(t, &ph1, 200, "OK", "CANCEL", 1, T0 + 20 * SEC + 10 * MS, &b1);
+	rsp_a(t, &ph1, 487, "Request Terminated", "INVITE", 1, T0 + 20 * SEC + 20 * MS, &b1);
+	req_a(t, &ph1, "ACK", 1, T0 + 20 * SEC + 30 * MS, true, &b1);
+	invite(t, &ph2, 1, T0 + 20 * SEC + 50 * MS, &b2);
+	rsp_a(t, &ph2, 180, "Ringing", "INVITE", 1, T0 + 20 * SEC + 100 * MS, &b2);
+	rsp_a(t, &ph2, 200, "OK", "INVITE", 1, T0 + 22 * SEC, &b2);
+	rsp_a(t, &up, 200, "OK", "INVITE", 1, T0 + 22 * SEC + 10 * MS, &ba);
+	req_a(t, &up, "ACK", 1, T0 + 22 * SEC + 100 * MS, true, &ack);
+	req_a(t, &up, "BYE", 2, T0 + 60 * SEC, true, NULL);
+	ct_dialog_flush(t);
+	CHECK_INT(c.n, 1);
+	if (c.n == 1) {
+		const struct ct_call_record *r = c.recs[0];
+
+		CHECK_INT(r->disposition, CT_DISP_ANSWERED);
+		CHECK_INT(r->final_code, 200);
+		CHECK_INT(r->answer_us, T0 + 22 * SEC);
+		CHECK_INT(r->end_us, T0 + 60 * SEC);
+		CHECK_INT(r->hangup_by, CT_PARTY_CALLER);
+		CHECK_INT(r->n_rings, 2);
+		if (r->n_rings == 2) {
+			CHECK_STR(r->rings[0].agent, "201");
+			CHECK_INT(r->rings[0].outcome, CT_RING_NO_ANSWER);
+			CHECK_INT(r->rings[0].end_us, T0 + 20 * SEC + 20 * MS);
+			CHECK_STR(r->rings[1].agent, "202");
+			CHECK_INT(r->rings[1].outcome, CT_RING_ANSWERED);
+		}
+	}
+	CHECK_INT(stats(t).inferred, 0);
+	ct_dialog_table_free(t);
+	collector_fini(&c);
+}
+
 /* Forking: two 180s with different To tags, the second branch answers. */
 static void test_forking(void)
 {
@@ -3286,6 +3344,7 @@ int main(void)
 	test_retransmissions();
 	test_late_ringing();
 	test_proxy_hops();
+	test_serial_hunt();
 	test_forking();
 	test_fork_branches();
 	test_reinvite();
