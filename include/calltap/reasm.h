@@ -54,6 +54,7 @@ struct ct_tcp_stats {
 	uint64_t retransmitted; /* segments wholly before the next expected byte */
 	uint64_t out_of_order;  /* segments held for later */
 	uint64_t gaps;          /* holes skipped (data lost) */
+	uint64_t late_filled;   /* segments of a hole skipped at a message start, delivered late */
 	uint64_t overflows;     /* buffers dropped because a limit was hit */
 	uint64_t expired;       /* directions forgotten by idle timeout */
 	uint64_t ooo_steps;     /* out-of-order tree nodes visited (work, O(n log n)) */

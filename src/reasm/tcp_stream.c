@@ -18,6 +18,10 @@
  * when the held bytes (data plus per-segment overhead) pass max_ooo_bytes
  * the hole is declared lost and delivery resumes after it with gap=1, and an
  * unconsumed buffer that would pass max_buffer is dropped (also gap=1).
+ * With resynchronisation on, a hole between two messages is skipped as
+ * soon as the segment after it starts a message; a segment of that hole
+ * that starts a message and comes later is delivered then, on its own
+ * (late_fill), so two whole messages captured in swapped order both arrive.
  * The whole reassembler holds at most TCP_HELD_FACTOR * (max_buffer +
  * max_ooo_bytes) bytes of buffers (64 MiB with the defaults): past that the
  * stalest directions are forgotten (CT_EV_TCP_LIMIT), so thousands of
@@ -77,6 +81,8 @@ struct dir {
 	struct seg *ooo;            /* treap of held segments (disjoint ranges) */
 	size_t ooo_bytes;           /* held data plus per-segment overhead */
 	bool gap;                   /* bytes were lost before the next delivery */
+	bool hole;                  /* hole_seq..hole_end was skipped at a message start */
+	uint32_t hole_seq, hole_end;
 	struct ct_tcp_scan scan;    /* the consumer's progress over buf */
 	size_t charged;             /* cap + ooo_bytes as last counted in held */
 };
@@ -483,8 +489,11 @@ static void held_pull(struct ct_tcp_reasm *r, struct dir *d, struct ct_packet *p
 /* Declares the hole before the first held segment lost and delivers after it. */
 static void gap_skip(struct ct_tcp_reasm *r, struct dir *d, struct ct_packet *pkt)
 {
+	d->hole = d->len == 0;   /* between two messages: late_fill may fill it */
 	buf_drop(d);
+	d->hole_seq = d->next_seq;
 	d->next_seq = held_first(r, d)->seq;
+	d->hole_end = d->next_seq;
 	r->st.gaps++;
 	ct_pkt_event(pkt, CT_EV_TCP_GAP);
 	held_pull(r, d, pkt);
@@ -535,6 +544,44 @@ static bool held_insert(struct ct_tcp_reasm *r, struct dir *d, uint32_t seq,
 	return true;
 }
 
+/*
+ * A segment wholly inside the hole skipped last (between two messages)
+ * that starts a message (starts_message): the bytes of a hole skipped
+ * because a later message came first (two whole messages captured in
+ * swapped order, on a connection that carries many calls).  Its whole
+ * messages go to the consumer on their own (a scan of their own: the
+ * stream was delivered past them already; a message cut at the segment's
+ * end is lost, as the hole was), and the hole shrinks by what it filled
+ * at either end.  Returns whether it was so delivered.
+ */
+static bool late_fill(struct ct_tcp_reasm *r, struct dir *d, struct ct_packet *pkt, uint32_t seq)
+{
+	const uint8_t *data = pkt->payload;
+	uint32_t len = (uint32_t)pkt->payload_len, end = seq + len;
+	struct ct_tcp_scan scan;
+	size_t off = 0, n;
+
+	if (!d->hole || r->starts_message == NULL || seq_lt(seq, d->hole_seq) ||
+	    seq_lt(d->hole_end, end) || !r->starts_message(data, len))
+		return false;
+	memset(&scan, 0, sizeof(scan));
+	scan.mode = d->scan.mode;
+	while (off < len) {
+		n = r->fn(r->user, pkt, data + off, len - off, off == 0, &scan);
+		if (n == 0 || n > len - off)
+			break;
+		off += n;
+	}
+	if (seq == d->hole_seq)
+		d->hole_seq = end;
+	else if (end == d->hole_end)
+		d->hole_end = seq;
+	if (d->hole_seq == d->hole_end)
+		d->hole = false;
+	r->st.late_filled++;
+	return true;
+}
+
 /* Processes the payload of one segment whose first data byte is `seq`. */
 static void dir_data(struct ct_tcp_reasm *r, struct dir *d, struct ct_packet *pkt,
     uint32_t seq)
@@ -544,7 +591,8 @@ static void dir_data(struct ct_tcp_reasm *r, struct dir *d, struct ct_packet *pk
 	int32_t delta = (int32_t)(seq - d->next_seq);
 
 	if ((int64_t)delta + len <= 0) {
-		r->st.retransmitted++;
+		if (!late_fill(r, d, pkt, seq))
+			r->st.retransmitted++;
 		return;
 	}
 	if (delta > 0) {
@@ -590,6 +638,7 @@ static void dir_syn(struct dir *d, uint32_t seq)
 	d->off = 0;
 	d->len = 0;
 	d->gap = false;
+	d->hole = false;
 	memset(&d->scan, 0, sizeof(d->scan));
 	d->next_seq = seq + 1;
 }

@@ -848,6 +848,29 @@ static void test_resync(void)
 	ct_tcp_reasm_free(r);
 	free(s);
 
+	/*
+	 * The skipped hole's own messages, captured after the one that came
+	 * past them (two whole messages in swapped order), are delivered late,
+	 * once: a retransmission of one, or a segment that does not start a
+	 * message, is not.
+	 */
+	s = sink_new(CONSUME_LINES);
+	r = ct_tcp_reasm_new(NULL, sink_fn, s);
+	ct_tcp_reasm_set_resync(r, starts_m);
+	feed(r, 2, 100, CT_TCP_ACK, "M1\n");
+	feed(r, 2, 110, CT_TCP_ACK, "M3\n");        /* hole 103..110 skipped */
+	feed(r, 2, 103, CT_TCP_ACK, "Ma\n");        /* late: 103..106 */
+	feed(r, 2, 106, CT_TCP_ACK, "xyz\n");       /* not a message start */
+	feed(r, 2, 103, CT_TCP_ACK, "Ma\n");        /* its copy: already filled */
+	feed(r, 2, 113, CT_TCP_ACK, "M4\n");
+	out_is(s, "M1\nM3\nMa\nM4\n");
+	ct_tcp_reasm_get_stats(r, &st);
+	CHECK_INT(st.gaps, 1);
+	CHECK_INT(st.late_filled, 1);
+	CHECK_INT(st.retransmitted, 2);
+	ct_tcp_reasm_free(r);
+	free(s);
+
 	/* Off (the default): the same hole waits. */
 	s = sink_new(CONSUME_LINES);
 	r = ct_tcp_reasm_new(NULL, sink_fn, s);
