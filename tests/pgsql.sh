@@ -617,5 +617,22 @@ else
 	bad "cannot generate PBX calls (scripts/gen-calls --pbx)"
 fi
 
+# ---- the spool is keyed by the server the environment chooses too --------
+# The same conninfo without host: PGHOST names an unreachable server first
+# (records spooled), then the test server; the spool of the first is for
+# the first (the records must not land in the second), and it says so.
+sql postgres "CREATE DATABASE envkey" 2>"$t/err"
+PGHOST="$t/nowhere" "$CALLTAP" --spool "$t/spenv" -r "$srcdir/pcaps/sipp-many.pcap" --json /dev/null \
+    --pg "port=$PORT dbname=envkey user=calltap" 2>"$t/err"
+PGHOST="$t/sock" "$CALLTAP" --spool "$t/spenv" -r "$srcdir/pcaps/sipp-busy.pcap" --json "$t/env2.json" \
+    --pg "port=$PORT dbname=envkey user=calltap" 2>"$t/err2"
+check "spool keyed by PGHOST: only the second run's records in its server" \
+    "$(wc -l <"$t/env2.json")" "$(sql envkey 'SELECT count(*) FROM calls')"
+if grep -q "spooled by an earlier run" "$t/err2"; then
+	bad "spool keyed by PGHOST: another server's spool was sent"
+else
+	ok "spool keyed by PGHOST: another server's spool left alone"
+fi
+
 echo "pgsql: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

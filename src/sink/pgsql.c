@@ -74,6 +74,12 @@
 #define SCHEMA_VERSION 2
 #define BATCH 500               /* records per transaction */
 #define OP_TIMEOUT_S 10         /* connect, and each statement, at most */
+/*
+ * The first connection (and schema set-up) at start-up, all steps: a
+ * server away or hung then costs the start this long, not OP_TIMEOUT_S a
+ * step (the worker goes on trying in the background; records spool).
+ */
+#define OPEN_TIMEOUT_S 3
 #define RETRY_MAX_S 30          /* reconnect backoff ceiling */
 #define DRAIN_S 10              /* close delivers for at most this long */
 #define MAX_COLS 128
@@ -127,6 +133,8 @@ struct pg_sink {
 
 	/* worker (and open, before the worker starts) */
 	PGconn *conn;               /* NULL or connected with statements prepared */
+	int64_t open_deadline_ms;   /* pgsql_open: the first connection's end (OPEN_TIMEOUT_S) */
+	bool open_ok;               /* the first connection succeeded (set before the worker starts) */
 	struct ct_buf prepared;     /* header the statements were prepared for */
 	int64_t next_retry_ms;
 	int64_t idle_until_ms;      /* the last batch read nothing: wait until then */
@@ -504,6 +512,8 @@ static int64_t step_deadline(struct pg_sink *ps)
 {
 	int64_t d = ct_spool_now_ms() + OP_TIMEOUT_S * 1000;
 
+	if (!ps->started && ps->open_deadline_ms != 0 && ps->open_deadline_ms < d)
+		d = ps->open_deadline_ms;
 	pthread_mutex_lock(&ps->mu);
 	if (ps->closing && ps->deadline_ms < d)
 		d = ps->deadline_ms;
@@ -1363,19 +1373,36 @@ static void sink_free(struct pg_sink *ps)
 	free(ps);
 }
 
-/* The spool key: server, port, database and user (never the password). */
+/*
+ * The spool key: server, port, database and user (never the password), as
+ * the connection will use them: the conninfo's, and for those it leaves
+ * out the environment's (PGHOST, PGPORT, PGDATABASE, PGUSER, PGSERVICE ...:
+ * libpq takes them too), so that a record spooled for one server is never
+ * sent to another one the same conninfo reaches under another environment.
+ * Without such variables the key is the conninfo's alone (as before).
+ */
 static void spool_key(const char *conninfo, char *key, size_t size)
 {
 	static const char *const keep[] = { "host", "hostaddr", "port", "dbname", "user", "service" };
-	PQconninfoOption *opts = PQconninfoParse(conninfo, NULL), *o;
+	PQconninfoOption *opts = PQconninfoParse(conninfo, NULL), *defs = PQconndefaults(), *o, *e;
+	const char *v;
 	size_t off = 0, i;
 
 	key[0] = '\0';
 	for (o = opts; o != NULL && o->keyword != NULL; o++)
-		for (i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
-			if (strcmp(o->keyword, keep[i]) == 0 && o->val != NULL && off < size)
-				off += (size_t)snprintf(key + off, size - off, "%s=%s\n", o->keyword, o->val);
+		for (i = 0; i < sizeof(keep) / sizeof(keep[0]); i++) {
+			if (strcmp(o->keyword, keep[i]) != 0 || off >= size)
+				continue;
+			v = o->val;
+			for (e = defs; v == NULL && e != NULL && e->keyword != NULL; e++)
+				if (strcmp(e->keyword, o->keyword) == 0 && e->envvar != NULL &&
+				    getenv(e->envvar) != NULL && *getenv(e->envvar) != '\0')
+					v = getenv(e->envvar);
+			if (v != NULL)
+				off += (size_t)snprintf(key + off, size - off, "%s=%s\n", o->keyword, v);
+		}
 	PQconninfoFree(opts);
+	PQconninfoFree(defs);
 }
 
 /*
@@ -1386,7 +1413,7 @@ static void spool_key(const char *conninfo, char *key, size_t size)
  * or a spool that cannot be opened fail here (NULL, message naming the
  * server or directory in errbuf).  An unreachable or hung server does not:
  * it is logged and retried by the worker, and the records wait
- * in the spool.  The first connection attempt takes at most OP_TIMEOUT_S.
+ * in the spool.  The first connection attempt takes at most OPEN_TIMEOUT_S.
  */
 static void *pgsql_open(const struct ct_sink_args *args, char *errbuf)
 {
@@ -1451,11 +1478,13 @@ static void *pgsql_open(const struct ct_sink_args *args, char *errbuf)
 			ct_sink_err(errbuf, "out of memory");
 		goto fail;
 	}
+	ps->open_deadline_ms = ct_spool_now_ms() + OPEN_TIMEOUT_S * 1000;
 	rc = pg_connect(ps);
 	if (rc == CT_UNUSABLE) {
 		ct_sink_err(errbuf, "cannot use %s: %s", ps->where, ps->last_err);
 		goto fail;
 	}
+	ps->open_ok = rc == CT_OK;
 	if (rc != CT_OK)
 		went_down(ps);
 	ct_spool_get_stats(ps->spool, &st);
@@ -1620,6 +1649,16 @@ static int64_t pg_cell_time(const PGresult *res, int i)
 	return v != NULL ? (int64_t)strtoll(v, NULL, 10) : CT_TIME_NONE;
 }
 
+/* Warns that the history was not loaded: libpq's message on one line, secrets masked. */
+static void history_warn(struct pg_sink *ps, const char *why)
+{
+	char line[256], masked[256];
+
+	ct_one_line(line, sizeof(line), why != NULL ? why : "unknown error");
+	ct_mask_secrets(masked, sizeof(masked), line, ps->conninfo);
+	ct_log(&ps->log, CT_LOG_WARN, "%s: caller history not loaded: %s", ps->where, masked);
+}
+
 /*
  * Replays every call of the database (table calls, in start order) into
  * the caller history h, as the SQLite store does (ct_history_preload), on a
@@ -1638,7 +1677,8 @@ static int replay(struct pg_sink *ps, struct ct_history *h, bool with_ab, bool *
 		"connect_timeout", "options", "fallback_application_name", "dbname", NULL
 	};
 	const char *sql = with_ab ? CT_HISTORY_ROWS_SQL : CT_HISTORY_ROWS_SQL_OLD;
-	const char *vals[] = { "10", "-c statement_timeout=60000", "calltap", ps->conninfo, NULL };
+	const char *vals[] = { "3", "-c statement_timeout=60000 -c lock_timeout=3000", "calltap",
+		ps->conninfo, NULL };
 	PGconn *c = PQconnectdbParams(keys, vals, 1);
 	PGresult *res;
 	int rc = CT_OK;
@@ -1647,8 +1687,7 @@ static int replay(struct pg_sink *ps, struct ct_history *h, bool with_ab, bool *
 	if (c == NULL)
 		return CT_NOMEM;
 	if (PQstatus(c) != CONNECTION_OK || !PQsendQuery(c, sql) || !PQsetSingleRowMode(c)) {
-		ct_log(&ps->log, CT_LOG_WARN, "%s: caller history not loaded: %s", ps->where,
-		    PQerrorMessage(c));
+		history_warn(ps, PQerrorMessage(c));
 		PQfinish(c);
 		return CT_OK;
 	}
@@ -1678,8 +1717,7 @@ static int replay(struct pg_sink *ps, struct ct_history *h, bool with_ab, bool *
 				*no_column = true;
 			/* 42P01 undefined_table: a new database, nothing to replay */
 			else if (code == NULL || strcmp(code, "42P01") != 0)
-				ct_log(&ps->log, CT_LOG_WARN, "%s: caller history not loaded: %s",
-				    ps->where, PQresultErrorMessage(res));
+				history_warn(ps, PQresultErrorMessage(res));
 		}
 		PQclear(res);
 	}
@@ -1687,11 +1725,25 @@ static int replay(struct pg_sink *ps, struct ct_history *h, bool with_ab, bool *
 	return rc;
 }
 
-/* Replays the store into h (replay), without answered_by when it has no such column. */
+/*
+ * Replays the store into h (replay), without answered_by when it has no
+ * such column.  Not when the first connection failed (a server away or
+ * hung: the start would wait for it a second time), nor waiting for a
+ * lock on the table for more than 3 s (the server's lock_timeout): the
+ * history then holds this run's calls only (a warning says so).
+ */
 static int preload_history(struct pg_sink *ps, struct ct_history *h)
 {
 	bool no_column = false;
-	int rc = replay(ps, h, true, &no_column);
+	int rc;
+
+	if (!ps->open_ok) {
+		ct_log(&ps->log, CT_LOG_WARN, "%s: caller history not loaded: the server did not "
+		    "answer at start (first_call and callbacks know this run's calls only)",
+		    ps->where);
+		return CT_OK;
+	}
+	rc = replay(ps, h, true, &no_column);
 
 	if (rc == CT_OK && no_column)
 		rc = replay(ps, h, false, &no_column);
