@@ -80,7 +80,9 @@ if command -v python3 >/dev/null 2>&1 &&
 	    --csv "$t/fsz.csv" --json -) 2>"$t/err" | cat >"$t/fsz-all.jsonl"
 	n=$(wc -l <"$t/fsz.jsonl")
 	if whole "$t/fsz.jsonl" json >"$t/whole" && whole "$t/fsz.csv" csv >>"$t/whole" &&
-	    [ "$(grep -c "fsz.jsonl" "$t/err")" -eq 1 ] && [ "$(grep -c "fsz.csv" "$t/err")" -eq 1 ] &&
+	    [ "$(grep -c "cannot write to .*fsz.jsonl" "$t/err")" -eq 1 ] &&
+	    [ "$(grep -c "cannot write to .*fsz.csv" "$t/err")" -eq 1 ] &&
+	    grep -q "json output '.*fsz.jsonl': [0-9]* record(s) that came after it failed were not written" "$t/err" &&
 	    [ "$(wc -l <"$t/fsz-all.jsonl")" -eq "$gen" ] && [ "$n" -gt 0 ] && [ "$n" -lt "$gen" ]; then
 		ok "file size limit: $n of $gen records, each whole; reported once; the other output has all"
 	else bad "file size limit mid-record: $(cat "$t/whole")"; fi
@@ -92,7 +94,9 @@ if command -v python3 >/dev/null 2>&1 &&
 		n=$(wc -l <"$t/small/full.jsonl")
 		if [ $st -eq 3 ] && whole "$t/small/full.jsonl" json >"$t/whole" &&
 		    whole "$t/small/full.csv" csv >>"$t/whole" && grep -q "No space left on device" "$t/err" &&
-		    [ "$(grep -c "small/full" "$t/err")" -eq 2 ] && [ "$(wc -l <"$t/all.jsonl")" -eq "$gen" ]; then
+		    [ "$(grep -c "cannot write to .*small/full" "$t/err")" -eq 2 ] &&
+		    grep -q "json output '.*small/full.jsonl': [0-9]* record(s) that came after it failed were not written" "$t/err" &&
+		    [ "$(wc -l <"$t/all.jsonl")" -eq "$gen" ]; then
 			ok "full tmpfs: $n of $gen records, each whole; reported once per file; the other output has all"
 		else bad "full tmpfs: status $st; $(cat "$t/whole")"; fi
 		umount "$t/small"

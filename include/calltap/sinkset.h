@@ -57,6 +57,8 @@ struct ct_sinkset_stats {
  * unless its args name another.  NULL when out of memory.
  */
 struct ct_sinkset *ct_sinkset_new(const struct ct_log *log);
+/* How often a failed file or database output is reopened (sinkset.c: RETRY_US). */
+void ct_sinkset_set_retry(struct ct_sinkset *s, int64_t every_us);
 /* Opens a sink and appends it; CT_OK, or CT_ERR with the sink's message in errbuf. */
 int ct_sinkset_add(struct ct_sinkset *s, const struct ct_sink_ops *ops,
     const struct ct_sink_args *args, char *errbuf);

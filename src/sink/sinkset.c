@@ -31,12 +31,14 @@
  */
 #include "config.h"
 
+#include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "calltap/buf.h"
 #include "calltap/err.h"
 #include "calltap/sinkset.h"
 #include "calltap/worker.h"
@@ -56,6 +58,13 @@ struct item {
 };
 
 #define FLUSH_INTERVAL_US INT64_C(1000000) /* sinks are made durable this often (wall time) */
+/*
+ * A file or database output that failed (a full disk, a directory gone)
+ * is reopened by name this often, so that it resumes once the cause is
+ * gone instead of staying off until SIGHUP (which retries at once).
+ */
+#define RETRY_US INT64_C(2000000)
+#define RETRY_MAX_US INT64_C(64000000) /* while reopened outputs keep failing at once */
 
 struct sink {
 	const struct ct_sink_ops *ops;
@@ -65,6 +74,12 @@ struct sink {
 	uint64_t written; /* records this sink took (atomic: read by ct_sinkset_sink_stats) */
 	uint64_t refused; /* records it failed or skipped while failed (atomic, likewise) */
 	int lane;        /* its output thread: lanes[lane] */
+	bool retry;      /* failed: reopened by the timed flush (a file or database) */
+	bool recovering; /* reopened after failing, nothing written since: quiet if it fails again */
+	int64_t retry_us; /* monotonic time of the next such reopen */
+	int64_t backoff_us; /* the wait before it: retry_every_us, doubled while it keeps failing */
+	uint64_t refused_told; /* refused when the last recovery was reported */
+	char shown[160]; /* "json output 'calls.jsonl'" (secrets masked), for messages */
 };
 
 struct ct_sinkset;
@@ -81,6 +96,7 @@ struct ct_sinkset {
 	struct sink sinks[CT_SINKSET_MAX];
 	size_t n;
 	int64_t next_flush_us;   /* monotonic time of the next timed flush */
+	int64_t retry_every_us;  /* failed file and database outputs reopened this often (RETRY_US) */
 	struct ct_log log;       /* where failures are reported; handed to every sink */
 	struct lane lanes[SINKSET_LANES];
 	int n_lanes;             /* output threads running; 0: the caller's thread */
@@ -116,7 +132,17 @@ struct ct_sinkset *ct_sinkset_new(const struct ct_log *log)
 		return NULL;
 	if (log != NULL)
 		s->log = *log;
+	s->retry_every_us = RETRY_US;
 	return s;
+}
+
+/*
+ * How often a failed file or database output is reopened (default 2 s;
+ * tests use 0).  Before ct_sinkset_start only.
+ */
+void ct_sinkset_set_retry(struct ct_sinkset *s, int64_t every_us)
+{
+	s->retry_every_us = every_us < 0 ? 0 : every_us;
 }
 
 /* Reports one sink failure (counted in errors). */
@@ -151,6 +177,15 @@ int ct_sinkset_add(struct ct_sinkset *s, const struct ct_sink_ops *ops,
 	if (k->priv == NULL)
 		return CT_ERR;
 	k->ops = ops;
+	/* standard output is not reopened: a closed pipe stays closed */
+	k->retry = ops->reopen != NULL && a.target != NULL && strcmp(a.target, "-") != 0;
+	{
+		char raw[sizeof(k->shown)];
+
+		snprintf(raw, sizeof(raw), "%s output '%s'", ops->name != NULL ? ops->name : "an",
+		    a.target != NULL ? a.target : "-");
+		ct_mask_secrets(k->shown, sizeof(k->shown), raw, a.target);
+	}
 	s->n++;
 	return CT_OK;
 }
@@ -196,17 +231,101 @@ bool ct_sinkset_wants_start(const struct ct_sinkset *s)
 	return false;
 }
 
-/* Marks k failed after a failed op and reports errbuf once. */
-static void sink_failed(struct ct_sinkset *s, struct sink *k, const char *errbuf)
-{
-	k->failed = true;
-	report(s, errbuf[0] != '\0' ? errbuf : "an output failed");
-}
-
 /* True when sink k is served by lane (-1: every lane, on the caller's thread). */
 static inline bool in_lane(const struct sink *k, int lane)
 {
 	return lane < 0 || k->lane == lane;
+}
+
+/* Monotonic clock, microseconds. */
+static int64_t now_mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/*
+ * Marks k failed after a failed op and reports errbuf, unless k failed
+ * again before writing anything since it was reopened (a disk still full:
+ * quiet, and the next reopen waits twice as long, up to RETRY_MAX_US).
+ */
+static void sink_failed(struct ct_sinkset *s, struct sink *k, const char *errbuf)
+{
+	char msg[CT_ERRBUF_SIZE + 96];
+
+	k->failed = true;
+	if (k->recovering) {
+		k->recovering = false;
+		k->backoff_us = k->backoff_us * 2 < RETRY_MAX_US ? k->backoff_us * 2 : RETRY_MAX_US;
+		k->retry_us = now_mono_us() + k->backoff_us;
+		return;
+	}
+	k->backoff_us = s->retry_every_us;
+	k->retry_us = now_mono_us() + k->backoff_us;
+	snprintf(msg, sizeof(msg), "%s%s", errbuf[0] != '\0' ? errbuf : "an output failed",
+	    k->retry ? " (records are not written to it until it works again: tried again "
+	    "within seconds, and at SIGHUP)" : " (records are not written to it for the rest "
+	    "of the run)");
+	report(s, msg);
+}
+
+/* k was reopened after failing: told once it has written a record again. */
+static void sink_reopened(struct sink *k)
+{
+	k->failed = false;
+	k->recovering = true;
+}
+
+/*
+ * Tells how many records k did not write while it failed, once it works
+ * again (recovered) or at the end, when there are new ones to tell.
+ */
+static void tell_refused(struct ct_sinkset *s, struct sink *k, bool recovered)
+{
+	uint64_t n = __atomic_load_n(&k->refused, __ATOMIC_RELAXED);
+
+	if (n == k->refused_told)
+		return;
+	if (recovered)
+		ct_log(&s->log, CT_LOG_WARN, "%s works again; %" PRIu64 " record(s) that came while "
+		    "it failed were not written to it", k->shown, n - k->refused_told);
+	else
+		ct_log(&s->log, CT_LOG_ERR, "%s: %" PRIu64 " record(s) that came after it failed "
+		    "were not written to it", k->shown, n);
+	k->refused_told = n;
+}
+
+/*
+ * The timed retry of failed file and database outputs of lane (-1: all):
+ * each whose time came is reopened by name and written from then on (told
+ * once a record went in: sink_reopened); one whose reopen fails waits
+ * twice as long (not reported again).
+ */
+static void retry_failed(struct ct_sinkset *s, int lane)
+{
+	char errbuf[CT_ERRBUF_SIZE];
+	int64_t now = -1;
+	size_t i;
+
+	for (i = 0; i < s->n; i++) {
+		struct sink *k = &s->sinks[i];
+
+		if (!k->failed || !k->retry || !in_lane(k, lane) || k->priv == NULL)
+			continue;
+		if (now < 0)
+			now = now_mono_us();
+		if (now < k->retry_us)
+			continue;
+		errbuf[0] = '\0';
+		if (k->ops->reopen(k->priv, errbuf) != CT_OK) {
+			k->backoff_us = k->backoff_us * 2 < RETRY_MAX_US ? k->backoff_us * 2 : RETRY_MAX_US;
+			k->retry_us = now + k->backoff_us;
+			continue;
+		}
+		sink_reopened(k);
+	}
 }
 
 /*
@@ -235,6 +354,10 @@ static void do_write(struct ct_sinkset *s, const struct ct_call_record *rec, int
 		} else {
 			__atomic_fetch_add(&k->written, 1, __ATOMIC_RELAXED);
 			k->dirty = true;
+			if (k->recovering) {
+				k->recovering = false;
+				tell_refused(s, k, true);
+			}
 		}
 	}
 }
@@ -281,12 +404,19 @@ static void do_orphan(struct ct_sinkset *s, const struct ct_stream_stats *st, in
 	}
 }
 
-/* Flushes every healthy sink of lane (-1: all; only_dirty: those written since their last flush). */
+/*
+ * Flushes every healthy sink of lane (-1: all; only_dirty: those written
+ * since their last flush, the timed flush, which also retries the failed
+ * ones: retry_failed).
+ */
 static int flush_sinks(struct ct_sinkset *s, bool only_dirty, int lane)
 {
 	char errbuf[CT_ERRBUF_SIZE];
 	int rc = CT_OK;
 	size_t i;
+
+	if (only_dirty)
+		retry_failed(s, lane);
 
 	for (i = 0; i < s->n; i++) {
 		struct sink *k = &s->sinks[i];
@@ -700,7 +830,8 @@ static int do_reopen(struct ct_sinkset *s, int lane)
 			rc = CT_ERR;
 			continue;
 		}
-		k->failed = false;
+		if (k->failed)
+			sink_reopened(k);
 	}
 	return rc;
 }
@@ -725,6 +856,7 @@ static void do_close(struct ct_sinkset *s, int lane)
 		if (k->ops->close(k->priv, errbuf) != CT_OK && !k->failed)
 			sink_failed(s, k, errbuf);
 		k->priv = NULL;
+		tell_refused(s, k, false);
 	}
 }
 

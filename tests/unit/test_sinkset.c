@@ -190,12 +190,14 @@ struct step_case {
 static const struct step_case step_cases[] = {
 	/* Records to the record sinks, orphan streams to the orphan sink, in order. */
 	{ "f:A n:B o:O", "wowc", "A:w B:w O:o A:w B:w A:c B:c O:c", 0, CT_OK },
-	/* A failed write is reported once; A is skipped after it, B goes on. */
-	{ "f:A,w n:B", "wwwc", "A:w B:w B:w B:w A:c B:c", 1, CT_ERR },
-	/* SIGHUP: reopen where there is one (A gets another chance), flush otherwise. */
-	{ "f:A,w n:B", "whwc", "A:w B:w A:r B:f A:w B:w A:c B:c", 1, CT_ERR },
+	/* A failed write is reported once; A is skipped after it, B goes on;
+	 * the close tells the 3 records A did not write. */
+	{ "f:A,w n:B", "wwwc", "A:w B:w B:w B:w A:c B:c", 2, CT_ERR },
+	/* SIGHUP: reopen where there is one (A gets another chance, and says
+	 * it works again), flush otherwise. */
+	{ "f:A,w n:B", "whwc", "A:w B:w A:r B:f A:w B:w A:c B:c", 2, CT_ERR },
 	/* A failed reopen: reported, A skipped until the next one works. */
-	{ "f:A,r n:B", "hwhwc", "A:r B:f B:w A:r B:f A:w B:w A:c B:c", 1, CT_ERR },
+	{ "f:A,r n:B", "hwhwc", "A:r B:f B:w A:r B:f A:w B:w A:c B:c", 2, CT_ERR },
 	/* Nothing failed: close says so. */
 	{ "f:A o:O", "whoc", "A:w A:r O:r O:o A:c O:c", 0, CT_OK },
 	/* A close failure counts. */
@@ -263,6 +265,49 @@ static void test_flush_due(void)
 	ct_sinkset_free(s);
 	s = make("f:A");
 	CHECK(!ct_sinkset_wants_orphans(s));
+	ct_sinkset_free(s);
+}
+
+/*
+ * A file output that failed is reopened by the timed flush (a disk that
+ * was full has room again) and written from then on; one whose reopen
+ * still fails waits for the next try, reported once.  A network output
+ * (no reopen: it spools) is not retried.
+ */
+static void test_retry(void)
+{
+	struct ct_sinkset *s = make("f:A,w n:B,w");
+	struct ct_call_record rec;
+	struct ct_sink_stats st;
+
+	memset(&rec, 0, sizeof(rec));
+	ct_sinkset_set_retry(s, 0);
+	ct_sinkset_write(s, &rec);                  /* both fail */
+	ct_sinkset_write(s, &rec);
+	CHECK_INT(n_msgs, 2);
+	oplog[0] = '\0';
+	ct_sinkset_flush_due(s, 5000000);           /* A reopened */
+	CHECK_STR(oplog, "A:r");
+	CHECK_INT(n_msgs, 2);
+	ct_sinkset_write(s, &rec);                  /* works again: told */
+	CHECK_STR(oplog, "A:r A:w");
+	CHECK_INT(n_msgs, 3);
+	CHECK(strstr(last_msg, "file output 'A,w' works again; 2 record(s)") != NULL);
+	ct_sinkset_sink_stats(s, 0, &st);
+	CHECK_INT(st.written, 1);
+	CHECK_INT(st.failed, 2);
+	ct_sinkset_free(s);
+
+	s = make("f:A,w,r");
+	ct_sinkset_set_retry(s, 0);
+	memset(&rec, 0, sizeof(rec));
+	ct_sinkset_write(s, &rec);
+	ct_sinkset_write(s, &rec);
+	ct_sinkset_flush_due(s, 5000000);           /* the reopen fails: quiet */
+	ct_sinkset_flush_due(s, 6000000);           /* works */
+	ct_sinkset_write(s, &rec);
+	CHECK_STR(oplog, "A:w A:r A:r A:w");
+	CHECK_INT(n_msgs, 2);                       /* the failure, the recovery */
 	ct_sinkset_free(s);
 }
 
@@ -665,6 +710,7 @@ int main(void)
 {
 	test_steps();
 	test_flush_due();
+	test_retry();
 	test_attach_and_add();
 	test_sink_stats();
 	test_lanes();
