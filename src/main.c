@@ -1759,6 +1759,8 @@ static int resolve_recording_paths(struct options *o)
  */
 static int check_outdirs(const struct options *o, const struct outdir *dirs, int n)
 {
+	char dir[4096], *slash;
+	size_t i;
 	int k;
 
 	for (k = 0; k < n; k++)
@@ -1767,6 +1769,33 @@ static int check_outdirs(const struct options *o, const struct outdir *dirs, int
 			    dirs[k].what, dirs[k].path, o->user, strerror(errno));
 			return -1;
 		}
+	/*
+	 * Output files are open already (handed to the user), but SIGHUP after
+	 * log rotation, and the retry of an output that failed, reopen them by
+	 * name, and SQLite makes its journal files beside the database: that
+	 * needs their directory writable by the user too.  Warned, not refused
+	 * (a file nobody rotates goes on working).
+	 */
+	for (i = 0; i < o->n_outputs; i++) {
+		const char *path = o->outputs[i].value;
+
+		if (!(o->outputs[i].kind->flags & OUT_FILE) || path == NULL ||
+		    strcmp(path, "-") == 0 || strlen(path) >= sizeof(dir))
+			continue;
+		strcpy(dir, path);
+		slash = strrchr(dir, '/');
+		if (slash == NULL)
+			strcpy(dir, ".");
+		else if (slash == dir)
+			dir[1] = '\0';
+		else
+			*slash = '\0';
+		if (access(dir, W_OK | X_OK) != 0)
+			fprintf(stderr, "calltap: warning: --%s '%s': its directory '%s' is not "
+			    "writable by user '%s' (%s): SIGHUP and the retry after a failure cannot "
+			    "reopen it, and records stop there if it is rotated or fails\n",
+			    o->outputs[i].kind->option, path, dir, o->user, strerror(errno));
+	}
 	return 0;
 }
 

@@ -136,6 +136,13 @@ else
 		ok "-Z $user: the --audio directory it created is $user's, recordings written"
 	else bad "-Z $user with --audio: status $st, recording '$rec'"; fi
 
+	# The first run's files sit in a 0755 root directory: nobody can write
+	# them (handed over) but not reopen them after rotation: warned at start.
+	if grep -q "warning: --json '$t/z/a.jsonl': its directory '$t/z' is not writable by user '$user'" \
+	    "$t/err" && grep -q "warning: --db '$t/z/a.db'" "$t/err"; then
+		ok "-Z $user: output files in a directory $user cannot write are warned about"
+	else bad "-Z $user: no warning about the outputs' directory"; fi
+
 	mkdir "$t/z/rootonly"   # 0700 root: not writable by nobody
 	"$CALLTAP" -r "$t/in.pcap" -Z "$user" --json "$t/z/b.jsonl" --audio "$t/z/rootonly" 2>"$t/err"
 	st=$?
