@@ -79,7 +79,7 @@
  * server away or hung then costs the start this long, not OP_TIMEOUT_S a
  * step (the worker goes on trying in the background; records spool).
  */
-#define OPEN_TIMEOUT_S 3
+#define OPEN_TIMEOUT_S 5
 #define RETRY_MAX_S 30          /* reconnect backoff ceiling */
 #define DRAIN_S 10              /* close delivers for at most this long */
 #define MAX_COLS 128
@@ -512,8 +512,8 @@ static int64_t step_deadline(struct pg_sink *ps)
 {
 	int64_t d = ct_spool_now_ms() + OP_TIMEOUT_S * 1000;
 
-	if (!ps->started && ps->open_deadline_ms != 0 && ps->open_deadline_ms < d)
-		d = ps->open_deadline_ms;
+	if (ps->open_deadline_ms != 0 && ps->open_deadline_ms < d)
+		d = ps->open_deadline_ms;   /* pgsql_open's first connection, before the worker */
 	pthread_mutex_lock(&ps->mu);
 	if (ps->closing && ps->deadline_ms < d)
 		d = ps->deadline_ms;
@@ -1485,6 +1485,7 @@ static void *pgsql_open(const struct ct_sink_args *args, char *errbuf)
 		goto fail;
 	}
 	ps->open_ok = rc == CT_OK;
+	ps->open_deadline_ms = 0;   /* the worker's steps have OP_TIMEOUT_S each */
 	if (rc != CT_OK)
 		went_down(ps);
 	ct_spool_get_stats(ps->spool, &st);
