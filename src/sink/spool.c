@@ -920,6 +920,56 @@ static int take_slot(struct ct_spool *sp, const struct ct_spool_cfg *cfg, char *
 	return -1;
 }
 
+/* True when the spool subdirectory dir holds a segment file (records not all delivered). */
+static bool has_segments(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	bool found = false;
+
+	if (d == NULL)
+		return false;
+	while (!found && (e = readdir(d)) != NULL)
+		found = strncmp(e->d_name, "seg-", 4) == 0;
+	closedir(d);
+	return found;
+}
+
+/*
+ * Says which other slots of this target hold records no running calltap
+ * delivers (left by a second calltap with the same target that is gone):
+ * each slot is delivered by the calltap that takes it, so they wait for
+ * a second one to run beside this one.  Tells, never touches them.
+ */
+static void tell_other_slots(const struct ct_spool *sp, const struct ct_spool_cfg *cfg)
+{
+	uint64_t h = ct_siphash(&name_key, cfg->key, strlen(cfg->key));
+	char path[4096], target[512];
+	int slot, fd;
+
+	snprintf(target, sizeof(target), "calltap spool %s %016" PRIx64 "%016" PRIx64 "\n%s\n",
+	    cfg->kind, h, ct_siphash(&name_key2, cfg->key, strlen(cfg->key)), cfg->shown);
+	for (slot = 0; slot < SLOTS; slot++) {
+		if (slot == 0)
+			snprintf(path, sizeof(path), "%s/%s-%016" PRIx64, cfg->dir, cfg->kind, h);
+		else
+			snprintf(path, sizeof(path), "%s/%s-%016" PRIx64 ".%d", cfg->dir, cfg->kind, h, slot);
+		if (strcmp(path, sp->dir) == 0 || check_target(path, target) <= 0 || !has_segments(path))
+			continue;
+		snprintf(path + strlen(path), sizeof(path) - strlen(path), "/.lock");
+		if ((fd = open(path, O_RDWR | O_CLOEXEC)) < 0)
+			continue;
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+			path[strlen(path) - strlen("/.lock")] = '\0';
+			ct_log(&sp->log, CT_LOG_WARN, "spool '%s' (another calltap's, for %s too) holds "
+			    "records not delivered yet: this run delivers '%s'; that one is delivered "
+			    "by a second calltap with the same target and --spool, while this one runs",
+			    path, cfg->shown, sp->dir);
+		}
+		close(fd);
+	}
+}
+
 /*
  * Opens (creating) the spool of cfg's target and starts its sync thread.
  * Returns the spool, or NULL with a message naming the directory in errbuf.
@@ -958,6 +1008,7 @@ struct ct_spool *ct_spool_open(const struct ct_spool_cfg *cfg, char *errbuf)
 	}
 	if (take_slot(sp, cfg, errbuf) != 0)
 		goto fail;
+	tell_other_slots(sp, cfg);
 	snprintf(path, sizeof(path), "%s/ack", sp->dir);
 	sp->ack_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (sp->ack_fd < 0) {
