@@ -853,8 +853,10 @@ static void do_close(struct ct_sinkset *s, int lane)
 		if (k->priv == NULL || !in_lane(k, lane))
 			continue;
 		errbuf[0] = '\0';
-		if (k->ops->close(k->priv, errbuf) != CT_OK && !k->failed)
-			sink_failed(s, k, errbuf);
+		if (k->ops->close(k->priv, errbuf) != CT_OK && !k->failed) {
+			k->failed = true;   /* at the end: nothing follows to retry */
+			report(s, errbuf[0] != '\0' ? errbuf : "an output failed");
+		}
 		k->priv = NULL;
 		tell_refused(s, k, false);
 	}
