@@ -197,6 +197,9 @@ struct ct_dialog {
 	size_t call_id_len;            /* length of the whole Call-ID */
 	char *from_tag;                /* From tag of the first INVITE (freed at the end) */
 	uint64_t isig;                 /* ended: invite_sig of its INVITE (is_new_call) */
+	uint32_t answer_tag;           /* tag_key of the To tag of the 2xx that answered, 0: none */
+	uint32_t extra_tags[2];        /* tag_key of later 2xx of other To tags (forked answers) */
+	uint8_t n_extra;
 	char *caller, *caller_name, *callee, *agent; /* copied into the record */
 	char *from_user;               /* From user of the first INVITE (caller may be the PAI) */
 	char *invite_branch;           /* top Via branch of the current initial INVITE */
@@ -1242,8 +1245,62 @@ static void on_invite(struct ct_dialog_table *t, struct ct_dialog *d,
 	}
 }
 
+/*
+ * A To or From tag as a nonzero 32-bit keyed hash (cut as dup_token cuts
+ * it); 0 for none.
+ */
+static uint32_t tag_key(const struct ct_dialog_table *t, const char *tag)
+{
+	if (!has_text(tag))
+		return 0;
+	return (uint32_t)(ct_htab_hash(&t->tab, tag, cut_len(tag, strlen(tag), CT_CAP_TOKEN)) >> 32) | 1u;
+}
+
+/*
+ * A 2xx of the answered INVITE m with another To tag than the answer's: a
+ * second branch of a fork answered too (RFC 3261 §13.2.2.4: the caller
+ * ACKs it and sends it a BYE, keeping the first).  Remembered (two at
+ * most) so that the BYE of such a dialog does not end the call.
+ */
+static void note_extra_answer(struct ct_dialog_table *t, struct ct_dialog *d,
+    const struct ct_sip_msg *m)
+{
+	uint32_t k = tag_key(t, m->to_tag);
+	unsigned i;
+
+	if (k == 0 || d->answer_tag == 0 || k == d->answer_tag)
+		return;
+	for (i = 0; i < d->n_extra; i++)
+		if (d->extra_tags[i] == k)
+			return;
+	if (d->n_extra < sizeof(d->extra_tags) / sizeof(d->extra_tags[0]))
+		d->extra_tags[d->n_extra++] = k;
+}
+
+/*
+ * Whether BYE m closes only an extra dialog of a forked answer (its
+ * callee-side tag, the To tag of the caller's BYE or the From tag of the
+ * callee's, is one of extra_tags): the call goes on.
+ */
+static bool bye_of_extra(const struct ct_dialog_table *t, const struct ct_dialog *d,
+    const struct ct_sip_msg *m)
+{
+	uint32_t k;
+	unsigned i;
+
+	if (d->n_extra == 0)
+		return false;
+	k = tag_key(t, from_party(d, m) == CT_PARTY_CALLER ? m->to_tag : m->from_tag);
+	for (i = 0; i < d->n_extra; i++)
+		if (k != 0 && d->extra_tags[i] == k)
+			return true;
+	return false;
+}
+
 static void on_bye(struct ct_dialog_table *t, struct ct_dialog *d, const struct ct_sip_msg *m)
 {
+	if (d->state == DS_CONFIRMED && bye_of_extra(t, d, m))
+		return;   /* a second answer's dialog closed; the call goes on */
 	d->hangup_by = (uint8_t)from_party(d, m);
 	d->end_us = m->ts_us;
 	d->q850 = m->q850_cause;
@@ -1307,6 +1364,7 @@ static void on_answer(struct ct_dialog_table *t, struct ct_dialog *d,
 	const char *ext = answering_extension(d, m);
 	bool ok = true;
 
+	d->answer_tag = tag_key(t, m->to_tag);
 	d->answer_us = m->ts_us;
 	d->final_code = m->status;
 	if (ext != NULL) {
@@ -1448,6 +1506,10 @@ static void on_response(struct ct_dialog_table *t, struct ct_dialog *d,
 		 * call: another branch may ring after one answered.
 		 */
 		d->ringing_us = m->ts_us < d->answer_us ? m->ts_us : d->answer_us;
+		return;
+	}
+	if (d->state == DS_CONFIRMED && m->status >= 200 && m->status < 300) {
+		note_extra_answer(t, d, m);
 		return;
 	}
 	if (d->state != DS_SETUP && d->state != DS_CANCELLING)
@@ -2670,7 +2732,7 @@ static void on_unseen_request(struct ct_dialog_table *t, struct ct_dialog *d,
 {
 	int idx = ct_sip_method_index(m->cseq_method);
 
-	if (idx == CT_M_BYE && m->status >= 200) {
+	if (idx == CT_M_BYE && m->status >= 200 && !bye_of_extra(t, d, m)) {
 		t->st.inferred++;
 		d->hangup_by = (uint8_t)from_party(d, m);
 		d->end_us = m->ts_us;

@@ -1392,6 +1392,45 @@ static void test_serial_hunt(void)
 	collector_fini(&c);
 }
 
+/*
+ * Two branches of a fork both answer (RFC 3261 §13.2.2.4): the caller ACKs
+ * both and sends the second a BYE at once, keeping the first.  That BYE
+ * (and its 200) closes the second dialog only: the call ends at the first
+ * dialog's BYE.  A call with one answer ends at any BYE, as before.
+ */
+static void test_two_answers(void)
+{
+	const struct opt f1 = { .to_tag = "fork1", .sdp = true };
+	const struct opt f2 = { .to_tag = "fork2", .sdp = true };
+	const struct opt t1 = { .to_tag = "fork1" };
+	const struct opt t2 = { .to_tag = "fork2" };
+	struct collector c;
+	struct ct_dialog_table *t = table(&c, NULL);
+
+	invite(t, &call1, 1, T0, &f1);
+	rsp_a(t, &call1, 180, "Ringing", "INVITE", 1, T0 + 500 * MS, &t1);
+	rsp_a(t, &call1, 180, "Ringing", "INVITE", 1, T0 + 600 * MS, &t2);
+	rsp_a(t, &call1, 200, "OK", "INVITE", 1, T0 + 2 * SEC, &f1);
+	rsp_a(t, &call1, 200, "OK", "INVITE", 1, T0 + 2 * SEC + 10 * MS, &f2);
+	req_a(t, &call1, "ACK", 1, T0 + 2 * SEC + 100 * MS, true, &t1);
+	req_a(t, &call1, "ACK", 1, T0 + 2 * SEC + 110 * MS, true, &t2);
+	req_a(t, &call1, "BYE", 2, T0 + 2 * SEC + 120 * MS, true, &t2);
+	rsp_a(t, &call1, 200, "OK", "BYE", 2, T0 + 2 * SEC + 200 * MS, &t2);
+	req_a(t, &call1, "BYE", 3, T0 + 60 * SEC, true, &t1);
+	rsp_a(t, &call1, 200, "OK", "BYE", 3, T0 + 60 * SEC + 100 * MS, &t1);
+	ct_dialog_flush(t);
+	CHECK_INT(c.n, 1);
+	if (c.n == 1) {
+		CHECK_INT(c.recs[0]->disposition, CT_DISP_ANSWERED);
+		CHECK_INT(c.recs[0]->answer_us, T0 + 2 * SEC);
+		CHECK_INT(c.recs[0]->end_us, T0 + 60 * SEC);
+		CHECK_INT(c.recs[0]->hangup_by, CT_PARTY_CALLER);
+	}
+	CHECK_INT(stats(t).inferred, 0);
+	ct_dialog_table_free(t);
+	collector_fini(&c);
+}
+
 /* Forking: two 180s with different To tags, the second branch answers. */
 static void test_forking(void)
 {
@@ -3345,6 +3384,7 @@ int main(void)
 	test_late_ringing();
 	test_proxy_hops();
 	test_serial_hunt();
+	test_two_answers();
 	test_forking();
 	test_fork_branches();
 	test_reinvite();
