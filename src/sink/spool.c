@@ -861,6 +861,29 @@ static void spool_free(struct ct_spool *sp)
 	free(sp);
 }
 
+/* The hash naming cfg's target's subdirectories (KIND-HASH[.SLOT]). */
+static uint64_t name_hash(const struct ct_spool_cfg *cfg)
+{
+	return ct_siphash(&name_key, cfg->key, strlen(cfg->key));
+}
+
+/* The identity cfg's target writes in its subdirectory's file `target`. */
+static void target_text(const struct ct_spool_cfg *cfg, char *buf, size_t size)
+{
+	snprintf(buf, size, "calltap spool %s %016" PRIx64 "%016" PRIx64 "\n%s\n", cfg->kind,
+	    name_hash(cfg), ct_siphash(&name_key2, cfg->key, strlen(cfg->key)), cfg->shown);
+}
+
+/* The subdirectory of slot (0 .. SLOTS - 1) of the target named h. */
+static void slot_path(const struct ct_spool_cfg *cfg, uint64_t h, int slot, char *buf,
+    size_t size)
+{
+	if (slot == 0)
+		snprintf(buf, size, "%s/%s-%016" PRIx64, cfg->dir, cfg->kind, h);
+	else
+		snprintf(buf, size, "%s/%s-%016" PRIx64 ".%d", cfg->dir, cfg->kind, h, slot);
+}
+
 /*
  * Takes the first free slot of cfg's target under cfg->dir: creates the
  * directories, locks the slot, checks or writes its target file.  0, or -1
@@ -869,8 +892,7 @@ static void spool_free(struct ct_spool *sp)
 static int take_slot(struct ct_spool *sp, const struct ct_spool_cfg *cfg, char *errbuf)
 {
 	char path[4096], target[512];
-	uint64_t h = ct_siphash(&name_key, cfg->key, strlen(cfg->key));
-	uint64_t h2 = ct_siphash(&name_key2, cfg->key, strlen(cfg->key));
+	uint64_t h = name_hash(cfg);
 	int slot, t;
 
 	if (mkdir(cfg->dir, 0700) != 0 && errno != EEXIST) {
@@ -878,14 +900,10 @@ static int take_slot(struct ct_spool *sp, const struct ct_spool_cfg *cfg, char *
 		    cfg->dir, strerror(errno));
 		return -1;
 	}
-	snprintf(target, sizeof(target), "calltap spool %s %016" PRIx64 "%016" PRIx64 "\n%s\n",
-	    cfg->kind, h, h2, cfg->shown);
+	target_text(cfg, target, sizeof(target));
 	for (slot = 0; slot < SLOTS; slot++) {
 		free(sp->dir);
-		if (slot == 0)
-			snprintf(path, sizeof(path), "%s/%s-%016" PRIx64, cfg->dir, cfg->kind, h);
-		else
-			snprintf(path, sizeof(path), "%s/%s-%016" PRIx64 ".%d", cfg->dir, cfg->kind, h, slot);
+		slot_path(cfg, h, slot, path, sizeof(path));
 		sp->dir = strdup(path);
 		if (sp->dir == NULL)
 			break;
@@ -943,17 +961,13 @@ static bool has_segments(const char *dir)
  */
 static void tell_other_slots(const struct ct_spool *sp, const struct ct_spool_cfg *cfg)
 {
-	uint64_t h = ct_siphash(&name_key, cfg->key, strlen(cfg->key));
+	uint64_t h = name_hash(cfg);
 	char path[4096], target[512];
 	int slot, fd;
 
-	snprintf(target, sizeof(target), "calltap spool %s %016" PRIx64 "%016" PRIx64 "\n%s\n",
-	    cfg->kind, h, ct_siphash(&name_key2, cfg->key, strlen(cfg->key)), cfg->shown);
+	target_text(cfg, target, sizeof(target));
 	for (slot = 0; slot < SLOTS; slot++) {
-		if (slot == 0)
-			snprintf(path, sizeof(path), "%s/%s-%016" PRIx64, cfg->dir, cfg->kind, h);
-		else
-			snprintf(path, sizeof(path), "%s/%s-%016" PRIx64 ".%d", cfg->dir, cfg->kind, h, slot);
+		slot_path(cfg, h, slot, path, sizeof(path));
 		if (strcmp(path, sp->dir) == 0 || check_target(path, target) <= 0 || !has_segments(path))
 			continue;
 		snprintf(path + strlen(path), sizeof(path) - strlen(path), "/.lock");

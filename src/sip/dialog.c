@@ -780,15 +780,20 @@ static void dialog_free(struct ct_dialog_table *t, struct ct_dialog *d)
 /* ---- a new call in a Call-ID still lingering ----------------------------- */
 
 /*
- * The signature of an initial INVITE: its From tag (cut as dup_token cuts
- * it; "" when none) under the table's keyed hash, 32 bits, and its CSeq.
+ * A To or From tag as a nonzero 32-bit keyed hash (cut as dup_token cuts
+ * it); 0 for none.
  */
+static uint32_t tag_key(const struct ct_dialog_table *t, const char *tag)
+{
+	if (!has_text(tag))
+		return 0;
+	return (uint32_t)(ct_htab_hash(&t->tab, tag, cut_len(tag, strlen(tag), CT_CAP_TOKEN)) >> 32) | 1u;
+}
+
+/* The signature of an initial INVITE: its From tag's tag_key, and its CSeq. */
 static uint64_t invite_sig(const struct ct_dialog_table *t, const char *from_tag, uint32_t cseq)
 {
-	const char *tag = from_tag != NULL ? from_tag : "";
-	uint64_t h = ct_htab_hash(&t->tab, tag, cut_len(tag, strlen(tag), CT_CAP_TOKEN));
-
-	return (h & UINT64_C(0xffffffff00000000)) | cseq;
+	return (uint64_t)tag_key(t, from_tag) << 32 | cseq;
 }
 
 /*
@@ -1243,17 +1248,6 @@ static void on_invite(struct ct_dialog_table *t, struct ct_dialog *d,
 		set_reason(d, NULL);
 		list_move(t, d, L_SETUP);
 	}
-}
-
-/*
- * A To or From tag as a nonzero 32-bit keyed hash (cut as dup_token cuts
- * it); 0 for none.
- */
-static uint32_t tag_key(const struct ct_dialog_table *t, const char *tag)
-{
-	if (!has_text(tag))
-		return 0;
-	return (uint32_t)(ct_htab_hash(&t->tab, tag, cut_len(tag, strlen(tag), CT_CAP_TOKEN)) >> 32) | 1u;
 }
 
 /*
