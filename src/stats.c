@@ -83,6 +83,8 @@ void ct_stats_print(const struct ct_engine_stats *es, const struct ct_sinkset_st
 	print_row(out, "calls_refused", ds->dropped);
 	print_row(out, "calls_linger_cut", ds->linger_cut);
 	print_row(out, "calls_reused_call_id", ds->reused_call_ids);
+	print_row(out, "sip_byes_doubted", ds->byes_doubted);
+	print_row(out, "sip_byes_rejected", ds->byes_rejected);
 	print_row(out, "calls_partial", ds->partial_calls);
 	print_row(out, "calls_partial_discarded", ds->partial_discarded);
 	print_row(out, "calls_inferred", ds->inferred);

@@ -60,6 +60,16 @@
  *  - 487 without a CANCEL seen: cancelled by the caller.  486/600: busy;
  *    408/480: noanswer; other failures (603 too): failed; all by the callee.
  *  - BYE before any 2xx: cancelled, hangup_by = the BYE's sender.
+ *  - A BYE that is not of the call's dialog (neither of its tags is the
+ *    caller's From tag, or the callee's tag is not the answer's To tag:
+ *    a spoofed BYE that knows the Call-ID, a B2BUA's other leg in the
+ *    same Call-ID) waits BYE_WAIT_US for its final response: a 2xx ends
+ *    the call as that BYE (at its time), a 3xx-6xx (the 481 of a UA that
+ *    has no such dialog) leaves the call going on (counted in
+ *    byes_rejected); without a response it ends as that BYE after the
+ *    wait.  A BYE of the dialog ends the call at once, whatever its
+ *    response (RFC 3261 §15.1.1: its sender considers the dialog ended
+ *    even on a 481).
  *  - After 401/407 the call waits setup_timeout_us (a person may be typing
  *    a password) for a new INVITE (higher CSeq, same From tag); if none comes
  *    it ends as failed with that code, not truncated (the signalling settled
@@ -183,6 +193,7 @@ enum elist { E_NORESP = 0, E_BARE, E_SETTLED, E_COUNT };
 #define HEARD_MAX 1024            /* addresses remembered as sending responses */
 #define GHOSTS_MAX (1u << 20)     /* ghosts at most when max_dialogs is 0 (unbounded) */
 #define TRAIL_US INT64_C(5000000) /* an ended call's media quiet this long: emitted (on_trail) */
+#define BYE_WAIT_US INT64_C(4000000) /* a BYE not of the dialog waits this long for its response */
 #define TRAIL_WALK 64             /* trail-list entries passed at most to re-queue one in order */
 
 struct ct_dialog {
@@ -190,6 +201,7 @@ struct ct_dialog {
 	struct ct_list tl;             /* timer list, ordered by act_us */
 	struct ct_list el;             /* eviction list (enum elist), least recent first */
 	struct ct_list bl;             /* Timer B list: no response yet, least recent first */
+	struct ct_list wl;             /* doubted BYE list (bye_doubt), by the BYE's time */
 	void *media;                   /* media stage slot, not owned */
 	void *capture;                 /* per-call capture slot (callcap.h), not owned */
 	bool discarding;               /* an unproven call in progress dropped unrecorded */
@@ -241,6 +253,12 @@ struct ct_dialog {
 	uint16_t n_msgs;               /* partial: distinct call messages seen (saturating) */
 	bool fail_inferred;            /* DS_CHALLENGED after the ACK of an unseen failure */
 	bool held;                     /* answered, its latest SDP puts it on hold (sdp_hold) */
+	/* A BYE not of the dialog, waiting for its final response (bye_doubt). */
+	bool bye_doubt;
+	uint8_t bye_by;                /* ... its sender (enum ct_party) */
+	int16_t bye_q850;              /* ... its Q.850 cause, -1 = none */
+	uint32_t bye_cseq;             /* ... its CSeq number */
+	int64_t bye_us;                /* ... its time */
 	/* Ended, record not yet emitted: it is built when emitted (close_call). */
 	bool pend;
 	bool pend_trunc;               /* ... truncated */
@@ -256,6 +274,7 @@ struct ct_dialog_table {
 	struct ct_list lists[L_COUNT];
 	struct ct_list elists[E_COUNT];
 	struct ct_list blist;          /* calls waiting for Timer B (bl), by activity */
+	struct ct_list byewait;        /* calls with a doubted BYE (wl), by its time */
 	struct ct_recent heard;        /* keyed hash of an address that sent a SIP response ->
 	                                  when it last did (capture time), HEARD_MAX at most */
 	struct ct_addr heard_addr;     /* the latest response's source ... */
@@ -774,6 +793,8 @@ static void dialog_free(struct ct_dialog_table *t, struct ct_dialog *d)
 	ct_htab_remove(&t->tab, &d->hn);
 	list_unlink(d);
 	elist_move(t, d, E_COUNT);
+	if (ct_list_linked(&d->wl))
+		ct_list_remove(&d->wl);
 	dialog_destroy(t, d);
 }
 
@@ -1164,6 +1185,9 @@ static bool trails(const struct ct_dialog_table *t, const struct ct_dialog *d)
 static void close_call(struct ct_dialog_table *t, struct ct_dialog *d,
     enum ct_disposition disp, bool truncated)
 {
+	if (ct_list_linked(&d->wl))
+		ct_list_remove(&d->wl);
+	d->bye_doubt = false;
 	d->pend = true;
 	d->pend_disp = (uint8_t)disp;
 	d->pend_trunc = truncated;
@@ -1291,10 +1315,86 @@ static bool bye_of_extra(const struct ct_dialog_table *t, const struct ct_dialog
 	return false;
 }
 
+/*
+ * Whether request or response m (a BYE's) belongs to d's dialog: the
+ * caller's From tag is its From tag (a caller's BYE) or its To tag (a
+ * callee's), and the other tag is the answer's To tag once one is known.
+ * True when a tag needed to tell is missing on either side.
+ */
+static bool bye_in_dialog(const struct ct_dialog_table *t, const struct ct_dialog *d,
+    const struct ct_sip_msg *m)
+{
+	const char *other;
+
+	if (d->from_tag == NULL || !has_text(m->from_tag))
+		return true;
+	if (token_eq(m->from_tag, d->from_tag))
+		other = m->to_tag;
+	else if (has_text(m->to_tag) && token_eq(m->to_tag, d->from_tag))
+		other = m->from_tag;
+	else
+		return false;
+	return d->answer_tag == 0 || !has_text(other) || tag_key(t, other) == d->answer_tag;
+}
+
+/* Fills d's end as by its doubted BYE (bye_doubt), which it drops. */
+static void take_doubted_bye(struct ct_dialog *d)
+{
+	d->hangup_by = d->bye_by;
+	d->end_us = d->bye_us;
+	d->q850 = d->bye_q850;
+	set_reason(d, "BYE");
+	d->bye_doubt = false;
+}
+
+/* Ends d as by its doubted BYE: the BYE's 2xx came, or its wait ran out. */
+static void bye_settle(struct ct_dialog_table *t, struct ct_dialog *d)
+{
+	take_doubted_bye(d);
+	close_call(t, d, d->state == DS_CONFIRMED ? CT_DISP_ANSWERED : CT_DISP_CANCELLED, false);
+}
+
+/* BYE m is not of d's dialog: it waits on the doubted-BYE list (file comment). */
+static void bye_doubt(struct ct_dialog_table *t, struct ct_dialog *d, const struct ct_sip_msg *m)
+{
+	if (ct_list_linked(&d->wl))
+		ct_list_remove(&d->wl);
+	d->bye_doubt = true;
+	d->bye_by = (uint8_t)from_party(d, m);
+	d->bye_q850 = (int16_t)(m->q850_cause >= -1 && m->q850_cause <= INT16_MAX ?
+	    m->q850_cause : -1);
+	d->bye_cseq = m->cseq;
+	d->bye_us = m->ts_us;
+	ct_list_append(&t->byewait, &d->wl);
+	t->st.byes_doubted++;
+}
+
+/*
+ * The final response m to d's doubted BYE: a 2xx ends the call as that
+ * BYE, a failure leaves it going on.  False when m is not that response.
+ */
+static bool bye_answer(struct ct_dialog_table *t, struct ct_dialog *d, const struct ct_sip_msg *m)
+{
+	if (!d->bye_doubt || m->status < 200 || m->cseq != d->bye_cseq)
+		return false;
+	if (m->status < 300) {
+		bye_settle(t, d);
+		return true;
+	}
+	ct_list_remove(&d->wl);
+	d->bye_doubt = false;
+	t->st.byes_rejected++;
+	return true;
+}
+
 static void on_bye(struct ct_dialog_table *t, struct ct_dialog *d, const struct ct_sip_msg *m)
 {
 	if (d->state == DS_CONFIRMED && bye_of_extra(t, d, m))
 		return;   /* a second answer's dialog closed; the call goes on */
+	if (!bye_in_dialog(t, d, m)) {
+		bye_doubt(t, d, m);
+		return;
+	}
 	d->hangup_by = (uint8_t)from_party(d, m);
 	d->end_us = m->ts_us;
 	d->q850 = m->q850_cause;
@@ -1472,6 +1572,8 @@ static void on_response(struct ct_dialog_table *t, struct ct_dialog *d,
     const struct ct_sip_msg *m)
 {
 	if (ct_sip_method_index(m->cseq_method) != CT_M_INVITE) {
+		if (ct_sip_method_index(m->cseq_method) == CT_M_BYE && bye_answer(t, d, m))
+			return;
 		on_unseen_request(t, d, m); /* a BYE or CANCEL seen only by its response */
 		return; /* 200 to PRACK, UPDATE...: activity only */
 	}
@@ -1612,6 +1714,7 @@ struct ct_dialog_table *ct_dialog_table_new(const struct ct_dialog_cfg *cfg,
 		ct_list_init(&t->elists[i]);
 	ct_slab_init(&t->slab, sizeof(struct ct_dialog));
 	ct_list_init(&t->blist);
+	ct_list_init(&t->byewait);
 	/* Open calls and lingering ones are each bounded by max_dialogs. */
 	if (ct_htab_init(&t->tab, BUCKETS_MIN, t->cfg.max_dialogs != 0 &&
 	    t->cfg.max_dialogs < SIZE_MAX / 2 ? 2 * t->cfg.max_dialogs : CT_HTAB_UNBOUNDED) != CT_OK)
@@ -1696,15 +1799,21 @@ static void evict(struct ct_dialog_table *t, struct ct_dialog *d, enum ct_evict_
     int64_t now_us)
 {
 	enum ct_disposition disp = CT_DISP_UNFINISHED;
-	bool cut;
+	bool cut, byed = false;
 
 	switch (d->state) {
 	case DS_SETUP:
 	case DS_CONFIRMED:
+		disp = d->state == DS_SETUP ? CT_DISP_UNFINISHED : CT_DISP_ANSWERED;
+		if (d->bye_doubt) {   /* ended by its BYE, only sooner */
+			take_doubted_bye(d);
+			disp = d->state == DS_SETUP ? CT_DISP_CANCELLED : CT_DISP_ANSWERED;
+			byed = true;
+			break;
+		}
 		d->end_us = d->last_us;
 		d->hangup_by = CT_PARTY_NONE;
 		set_reason(d, "call table full (evicted)");
-		disp = d->state == DS_SETUP ? CT_DISP_UNFINISHED : CT_DISP_ANSWERED;
 		break;
 	case DS_CHALLENGED:
 		disp = CT_DISP_FAILED;
@@ -1719,7 +1828,7 @@ static void evict(struct ct_dialog_table *t, struct ct_dialog *d, enum ct_evict_
 	t->st.evicted[cls]++;
 	/* Waiting for an INVITE retried after a retryable failure: settled as
 	 * it would be without one (failed, not cut short), only sooner. */
-	cut = !retry_wait(d);
+	cut = !retry_wait(d) && !byed;
 	d->evicted = cut;
 	if (now_us > d->last_us)
 		d->last_us = now_us; /* linger from now */
@@ -2067,6 +2176,12 @@ static void on_timer(struct ct_dialog_table *t, struct ct_dialog *d, int64_t now
 	switch (d->state) {
 	case DS_SETUP:
 	case DS_CONFIRMED:
+		if (d->bye_doubt) {   /* not before its wait (ct_dialog_expire): only if much longer */
+			bye_settle(t, d);
+			emit_pending(t, d);
+			ghost_keep(t, d);
+			break;
+		}
 		d->end_us = d->last_us;
 		d->hangup_by = CT_PARTY_NONE;
 		set_reason(d, d->state == DS_SETUP ? "no final response" :
@@ -2226,6 +2341,12 @@ void ct_dialog_expire(struct ct_dialog_table *t, int64_t now_us)
 	if (t == NULL)
 		return;
 	expire_noresponse(t, now_us);
+	while ((d = ct_list_entry(ct_list_first(&t->byewait), struct ct_dialog, wl)) != NULL &&
+	    now_us - d->bye_us >= BYE_WAIT_US) {
+		bye_settle(t, d);   /* no response seen: ended as by that BYE */
+		if (d->list == L_TRAIL)
+			trail_requeue(t, d, d->act_us);
+	}
 	while ((d = tl_first(&t->lists[L_SETUP])) != NULL &&
 	    now_us - d->act_us >= t->cfg.setup_timeout_us)
 		on_timer(t, d, now_us, false);
@@ -2248,6 +2369,10 @@ static void flush_one(struct ct_dialog_table *t, struct ct_dialog *d)
 	switch (d->state) {
 	case DS_SETUP:
 	case DS_CONFIRMED:
+		if (d->bye_doubt) {
+			bye_settle(t, d);   /* its response may have come just after */
+			break;
+		}
 		d->end_us = d->last_us;
 		d->hangup_by = CT_PARTY_NONE;
 		set_reason(d, d->state == DS_SETUP ? "capture ended before a final response" :
@@ -2726,7 +2851,9 @@ static void on_unseen_request(struct ct_dialog_table *t, struct ct_dialog *d,
 {
 	int idx = ct_sip_method_index(m->cseq_method);
 
-	if (idx == CT_M_BYE && m->status >= 200 && !bye_of_extra(t, d, m)) {
+	if (idx == CT_M_BYE && m->status >= 300 && !bye_in_dialog(t, d, m)) {
+		t->st.byes_rejected++;   /* a BYE not of the dialog, refused */
+	} else if (idx == CT_M_BYE && m->status >= 200 && !bye_of_extra(t, d, m)) {
 		t->st.inferred++;
 		d->hangup_by = (uint8_t)from_party(d, m);
 		d->end_us = m->ts_us;

@@ -1431,6 +1431,86 @@ static void test_two_answers(void)
 	collector_fini(&c);
 }
 
+/*
+ * A BYE that is not of the call's dialog (a To tag that is not the
+ * answer's: a spoofed BYE that knows the Call-ID) waits for its response:
+ * refused (481), the call goes on to its real BYE; a 2xx ends the call at
+ * that BYE; no response, it ends at that BYE after the wait (4 s), not
+ * truncated; at the end of input at once.  A 481 to such a BYE that was not
+ * seen ends nothing either.
+ */
+static void test_bye_not_of_dialog(void)
+{
+	const struct opt bogus = { .to_tag = "bogus" };
+	struct collector c;
+	struct ct_dialog_table *t;
+	int round;
+
+	/* refused: the call goes on */
+	t = table(&c, NULL);
+	answered(t, &call1, T0);
+	req_a(t, &call1, "BYE", 2, T0 + 30 * SEC, true, &bogus);
+	CHECK_INT(stats(t).active, 1);
+	rsp_a(t, &call1, 481, "Call/Transaction Does Not Exist", "BYE", 2, T0 + 30 * SEC + 5 * MS,
+	    &bogus);
+	CHECK_INT(stats(t).active, 1);
+	ct_dialog_expire(t, T0 + 40 * SEC);
+	CHECK_INT(stats(t).active, 1);
+	req_a(t, &call1, "BYE", 3, T0 + 60 * SEC, true, NULL);
+	rsp_a(t, &call1, 200, "OK", "BYE", 3, T0 + 60 * SEC + 5 * MS, NULL);
+	ct_dialog_flush(t);
+	CHECK_INT(c.n, 1);
+	if (c.n == 1) {
+		CHECK_INT(c.recs[0]->disposition, CT_DISP_ANSWERED);
+		CHECK_INT(c.recs[0]->end_us, T0 + 60 * SEC);
+		CHECK_INT(c.recs[0]->truncated, 0);
+	}
+	CHECK_INT(stats(t).byes_doubted, 1);
+	CHECK_INT(stats(t).byes_rejected, 1);
+	ct_dialog_table_free(t);
+	collector_fini(&c);
+
+	/* accepted (a B2BUA's other leg), unanswered, cut by the end of input */
+	for (round = 0; round < 3; round++) {
+		t = table(&c, NULL);
+		answered(t, &call1, T0);
+		req_a(t, &call1, "BYE", 2, T0 + 30 * SEC, true, &bogus);
+		if (round == 0)
+			rsp_a(t, &call1, 200, "OK", "BYE", 2, T0 + 30 * SEC + 5 * MS, &bogus);
+		if (round == 1) {
+			ct_dialog_expire(t, T0 + 34 * SEC - 1);
+			CHECK_INT(stats(t).active, 1);
+			ct_dialog_expire(t, T0 + 34 * SEC);
+		}
+		if (round < 2)
+			CHECK_INT(stats(t).active, 0);
+		ct_dialog_flush(t);
+		CHECK_INT(c.n, 1);
+		if (c.n == 1) {
+			CHECK_INT(c.recs[0]->disposition, CT_DISP_ANSWERED);
+			CHECK_INT(c.recs[0]->end_us, T0 + 30 * SEC);
+			CHECK_INT(c.recs[0]->hangup_by, CT_PARTY_CALLER);
+			CHECK_INT(c.recs[0]->truncated, 0);
+			CHECK_STR(c.recs[0]->hangup_reason, "BYE");
+		}
+		CHECK_INT(stats(t).byes_rejected, 0);
+		ct_dialog_table_free(t);
+		collector_fini(&c);
+	}
+
+	/* the 481 of a BYE not seen, not of the dialog: nothing ends */
+	t = table(&c, NULL);
+	answered(t, &call1, T0);
+	rsp_a(t, &call1, 481, "Call/Transaction Does Not Exist", "BYE", 2, T0 + 30 * SEC, &bogus);
+	CHECK_INT(stats(t).active, 1);
+	CHECK_INT(stats(t).byes_rejected, 1);
+	/* ... but one of the dialog does (RFC 3261 §15.1.1) */
+	rsp_a(t, &call1, 481, "Call/Transaction Does Not Exist", "BYE", 3, T0 + 40 * SEC, NULL);
+	CHECK_INT(stats(t).active, 0);
+	ct_dialog_table_free(t);
+	collector_fini(&c);
+}
+
 /* Forking: two 180s with different To tags, the second branch answers. */
 static void test_forking(void)
 {
@@ -3370,6 +3450,7 @@ int main(void)
 	test_skewed_answer();
 	test_retry_after_failure();
 	test_reused_call_id();
+	test_bye_not_of_dialog();
 	test_hold_media_timeout();
 	test_bye_callee_q850();
 	test_failures();
