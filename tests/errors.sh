@@ -157,6 +157,13 @@ if "$CALLTAP" --version | grep -q webhook; then
 fi
 if "$CALLTAP" --version | grep -q postgresql; then
 	startup "--pg with a bad conninfo" "invalid PostgreSQL connection string" --pg "hostx=nowhere"
+	# libpq checks sslmode only when it connects: that looked like a server down
+	startup "--pg with a bad sslmode" "sslmode 'requir' is not one of disable|allow" \
+	    --pg "host=127.0.0.1 port=9 sslmode=requir"
+	PGSSLMODE=verify_full; export PGSSLMODE
+	startup "--pg with a bad PGSSLMODE" \
+	    "sslmode from PGSSLMODE 'verify_full' is not one of" --pg "host=127.0.0.1 port=9"
+	unset PGSSLMODE
 fi
 # access(2) says yes to root in sysfs, where no file can be made: the
 # directory is tried for real, not at exit after every recording failed.

@@ -39,7 +39,9 @@ trap 'exit 1' INT TERM
 cat >"$t/server.py" <<'EOF'
 # server.py DIR [PORT]: records accepted bodies (one per line) in
 # DIR/bodies; DIR/fail holds "STATUS COUNT": answer the next COUNT requests
-# with STATUS; DIR/slow holds seconds to wait before answering.
+# with STATUS; DIR/slow holds seconds to wait before answering; DIR/cut holds
+# COUNT: the next COUNT requests get a 200 cut inside its headers (the
+# connection closes after "HTTP/1.1 200 OK\r\nContent-Le"), body not kept.
 import http.server, json, os, re, sys, time
 d = sys.argv[1]
 class H(http.server.BaseHTTPRequestHandler):
@@ -51,6 +53,16 @@ class H(http.server.BaseHTTPRequestHandler):
             pass
         with open(os.path.join(d, "requests"), "ab") as f:
             f.write(body + b"\n")
+        try:
+            n = int(open(os.path.join(d, "cut")).read())
+        except (OSError, ValueError):
+            n = 0
+        if n > 0:
+            open(os.path.join(d, "cut"), "w").write("%d" % (n - 1))
+            self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Le")
+            self.wfile.flush()
+            self.close_connection = True
+            return
         with open(os.path.join(d, "raw"), "a") as f:
             f.write(json.dumps({"path": self.path, "headers": dict(self.headers),
                                 "body": body.decode("latin-1")}) + "\n")
@@ -90,7 +102,7 @@ dead=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); p
 check() { # name expected actual
 	if [ "$2" = "$3" ]; then ok "$1"; else bad "$1 (want '$2', got '$3')"; fi
 }
-reset() { rm -f "$t/bodies" "$t/requests" "$t/fail" "$t/raw"; : >"$t/bodies"; : >"$t/requests"; : >"$t/raw"; }
+reset() { rm -f "$t/bodies" "$t/requests" "$t/fail" "$t/raw" "$t/cut"; : >"$t/bodies"; : >"$t/requests"; : >"$t/raw"; }
 # records in a spool directory not yet delivered: frames of the segments
 # (one line each; segments are deleted once everything is delivered)
 pending() { cat "$1"/*/seg-*.log 2>/dev/null | wc -l; }
@@ -116,6 +128,15 @@ if [ $st -eq 0 ] && same_lines "$t/a.json" "$t/bodies"; then ok "503 x3: every r
 check "503 x3: requests = records + 3" $((n + 3)) "$(wc -l <"$t/requests")"
 check "503 x3: spool empty" 0 "$(pending "$t/sp2")"
 if grep -q "HTTP status 503; spooling" "$t/err"; then ok "503 x3: reported once"; else bad "503 x3: no message"; fi
+
+# ---- a 200 cut inside its headers is no answer: sent again ---------------
+reset
+echo 3 >"$t/cut"
+"$CALLTAP" -r "$srcdir/pcaps" --json /dev/null --webhook "$url" --spool "$t/sp2c" 2>"$t/err"
+st=$?
+if [ $st -eq 0 ] && same_lines "$t/a.json" "$t/bodies"; then ok "cut 200 x3: every record delivered"; else bad "cut 200 x3: status $st, $(wc -l <"$t/bodies") bodies"; fi
+check "cut 200 x3: requests = records + 3" $((n + 3)) "$(wc -l <"$t/requests")"
+if grep -q "ended inside its headers" "$t/err"; then ok "cut 200 x3: reported"; else bad "cut 200 x3: no message"; fi
 
 # ---- no server: the records wait in the spool, the next run sends them ---
 reset

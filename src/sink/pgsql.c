@@ -1406,9 +1406,66 @@ static void spool_key(const char *conninfo, char *key, size_t size)
 }
 
 /*
+ * The libpq options that take one of a few words, and their environment
+ * variables: libpq checks them only when it connects, so a typo would look
+ * like a server that is down (records spooled for ever) instead of failing
+ * at start.  Words as in libpq's documentation ("Parameter Key Words").
+ */
+static const struct {
+	const char *key, *env, *words;   /* words: "|a|b|" */
+} enum_opts[] = {
+	{ "sslmode", "PGSSLMODE", "|disable|allow|prefer|require|verify-ca|verify-full|" },
+	{ "gssencmode", "PGGSSENCMODE", "|disable|prefer|require|" },
+	{ "channel_binding", "PGCHANNELBINDING", "|disable|prefer|require|" },
+	{ "target_session_attrs", "PGTARGETSESSIONATTRS",
+	  "|any|read-write|read-only|primary|standby|prefer-standby|" },
+	{ "sslnegotiation", "PGSSLNEGOTIATION", "|postgres|direct|" },
+};
+
+/*
+ * Checks the enumerated options of opts (parsed conninfo), or their
+ * environment variable when the conninfo leaves them out.  CT_OK, or CT_ERR
+ * with "KEY 'VALUE' is not one of ..." in msg.
+ */
+static int check_enum_opts(const PQconninfoOption *opts, char *msg, size_t size)
+{
+	const PQconninfoOption *o;
+	char want[80];
+	size_t i, n;
+
+	for (i = 0; i < sizeof(enum_opts) / sizeof(enum_opts[0]); i++) {
+		const char *v = NULL, *from = "";
+		bool known = false;   /* this libpq has the option (an older one ignores its variable) */
+
+		for (o = opts; o != NULL && o->keyword != NULL; o++)
+			if (strcmp(o->keyword, enum_opts[i].key) == 0) {
+				known = true;
+				v = o->val;
+			}
+		if (!known)
+			continue;
+		if (v == NULL && (v = getenv(enum_opts[i].env)) != NULL)
+			from = enum_opts[i].env;
+		if (v == NULL || v[0] == '\0')
+			continue;
+		n = strlen(v);
+		snprintf(want, sizeof(want), "|%s|", v);
+		if (n < sizeof(want) - 2 && strstr(enum_opts[i].words, want) != NULL)
+			continue;
+		snprintf(want, sizeof(want), "%s", enum_opts[i].words + 1);
+		want[strlen(want) - 1] = '\0';
+		snprintf(msg, size, "%s%s%s '%.40s' is not one of %s", enum_opts[i].key,
+		    from[0] ? " from " : "", from, v, want);
+		return CT_ERR;
+	}
+	return CT_OK;
+}
+
+/*
  * Opens the sink on args: target, the libpq conninfo; spool_dir (NULL:
  * ./calltap-spool) and spool_max for the records not yet stored.  A syntax
- * error in conninfo, a
+ * error in conninfo, an unknown word for an option such as sslmode
+ * (check_enum_opts), a
  * database with a newer schema or one where the schema cannot be created,
  * or a spool that cannot be opened fail here (NULL, message naming the
  * server or directory in errbuf).  An unreachable or hung server does not:
@@ -1451,7 +1508,12 @@ static void *pgsql_open(const struct ct_sink_args *args, char *errbuf)
 		PQfreemem(msg);
 		goto fail;
 	}
+	rc = check_enum_opts(opts, line, sizeof(line));
 	PQconninfoFree(opts);
+	if (rc != CT_OK) {
+		ct_sink_err(errbuf, "invalid PostgreSQL connection string: %s", line);
+		goto fail;
+	}
 	describe(ps, NULL);
 	if (build_columns(ps) != CT_OK) {
 		ct_sink_err(errbuf, "%s: too many columns", ps->where);

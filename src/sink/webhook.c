@@ -93,6 +93,7 @@ struct wh_sink {
 	char *top;                   /* --spool DIR */
 	struct ct_spool *spool;
 	CURL *curl;                  /* worker only */
+	bool head_done;              /* worker only: the response's header block ended (on_header) */
 	struct curl_slist *headers;
 	pthread_t thread;
 	bool started;
@@ -541,6 +542,24 @@ static size_t discard(char *p, size_t size, size_t n, void *user)
 	return size * n;
 }
 
+/*
+ * Header callback: notes whether the header block of the last response
+ * (after any 1xx) ended with its empty line.  A 2xx whose connection closed
+ * inside its headers ("HTTP/1.1 200 OK" and no more) is not an answer the
+ * server finished: the record is sent again (post), not counted delivered.
+ */
+static size_t on_header(char *p, size_t size, size_t n, void *user)
+{
+	struct wh_sink *wh = user;
+	size_t len = size * n;
+
+	if (len >= 5 && memcmp(p, "HTTP/", 5) == 0)
+		wh->head_done = false;   /* a status line: a new response's headers */
+	else if ((len == 2 && p[0] == '\r' && p[1] == '\n') || (len == 1 && p[0] == '\n'))
+		wh->head_done = true;
+	return len;
+}
+
 /* Records a failed attempt and schedules the next one (worker only). */
 static void failed(struct wh_sink *wh, const char *why)
 {
@@ -634,6 +653,7 @@ static enum wh_result post(struct wh_sink *wh, const char *body, size_t len, int
 	curl_easy_setopt(wh->curl, CURLOPT_POSTFIELDS, body);
 	curl_easy_setopt(wh->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
 	curl_easy_setopt(wh->curl, CURLOPT_ERRORBUFFER, err);
+	wh->head_done = false;
 	rc = curl_easy_perform(wh->curl);
 	curl_easy_setopt(wh->curl, CURLOPT_ERRORBUFFER, NULL);
 	curl_easy_setopt(wh->curl, CURLOPT_HTTPHEADER, wh->headers);
@@ -645,6 +665,10 @@ static enum wh_result post(struct wh_sink *wh, const char *body, size_t len, int
 		return WH_RETRY;
 	}
 	curl_easy_getinfo(wh->curl, CURLINFO_RESPONSE_CODE, &code);
+	if (!wh->head_done) {
+		failed(wh, "the response ended inside its headers");
+		return WH_RETRY;
+	}
 	if (code >= 200 && code < 300) {
 		wh->failing = false;
 		wh->backoff_ms = BACKOFF_MIN_MS;
@@ -842,6 +866,8 @@ static int setup_curl(struct wh_sink *wh)
 	curl_easy_setopt(wh->curl, CURLOPT_TIMEOUT_MS, (long)TIMEOUT_MS);
 	curl_easy_setopt(wh->curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(wh->curl, CURLOPT_WRITEFUNCTION, discard);
+	curl_easy_setopt(wh->curl, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(wh->curl, CURLOPT_HEADERDATA, wh);
 	curl_easy_setopt(wh->curl, CURLOPT_USERAGENT, PACKAGE_STRING);
 	return CT_OK;
 }
