@@ -100,6 +100,22 @@ if command -v python3 >/dev/null 2>&1 &&
 			ok "full tmpfs: $n of $gen records, each whole; reported once per file; the other output has all"
 		else bad "full tmpfs: status $st; $(cat "$t/whole")"; fi
 		umount "$t/small"
+		# --db: the records of a transaction SQLite rolled back are counted
+		# lost; with those not written after the failure, every record is
+		# either in the database or in a count.
+		if mount -t tmpfs -o size=200k,mode=700 tmpfs "$t/small" 2>/dev/null; then
+			"$CALLTAP" -r "$t/gen.pcap" --db "$t/small/full.db" 2>"$t/err"
+			st=$?
+			rows=$(sqlite3 "$t/small/full.db" "SELECT count(*) FROM calls" 2>/dev/null || echo 0)
+			lost=$(sed -n 's/.*database or disk is full.* (*\([0-9][0-9]*\) record.*lost.*/\1/p' "$t/err" |
+			    awk '{ n += $1 } END { print n + 0 }')
+			later=$(sed -n 's/.* \([0-9][0-9]*\) record(s) that came after it failed.*/\1/p' "$t/err" |
+			    awk '{ n += $1 } END { print n + 0 }')
+			if [ $st -eq 3 ] && [ "$lost" -gt 0 ] && [ $((rows + lost + later)) -eq "$gen" ]; then
+				ok "full tmpfs, --db: $rows stored + $lost rolled back (counted) + $later refused = $gen"
+			else bad "full tmpfs, --db: status $st, $rows + $lost + $later != $gen: $(cat "$t/err")"; fi
+			umount "$t/small"
+		fi
 	else
 		echo "skip full tmpfs (needs root and mount)"
 	fi

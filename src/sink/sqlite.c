@@ -1214,6 +1214,7 @@ static int apply_repeats(struct sqlite_sink *ss);
 static int commit(struct sqlite_sink *ss, char *errbuf)
 {
 	const char *msg;
+	unsigned n = ss->pending;   /* records of the transaction: rolled back with it */
 	int rc;
 
 	if (!ss->in_txn)
@@ -1222,16 +1223,43 @@ static int commit(struct sqlite_sink *ss, char *errbuf)
 	ss->in_txn = false;
 	ss->pending = 0;
 	if (sqlite3_get_autocommit(ss->db)) {
+		/* SQLite already rolled it back after an error (SQLITE_FULL, IOERR) */
 		ss->rep_n = 0;
-		return rc;   /* SQLite already rolled it back after an error */
+		if (rc == CT_OK)   /* not told yet: say what went */
+			ct_sink_err(errbuf, "cannot write to database '%s': its transaction was "
+			    "rolled back (%u records lost)", ss->path, n);
+		return CT_ERR;
 	}
 	if (apply_repeats(ss) != SQLITE_DONE)
 		msg = sqlite3_errmsg(ss->db);
 	else if (txn(ss, TXN_COMMIT, &msg) == CT_OK)
 		return rc;
-	ct_sink_err(errbuf, "cannot write to database '%s': %s", ss->path, msg);
+	ct_sink_err(errbuf, "cannot write to database '%s': %s (%u records lost)", ss->path, msg,
+	    n);
 	sqlite3_exec(ss->db, "ROLLBACK", NULL, NULL, NULL);
 	return CT_ERR;
+}
+
+/*
+ * After a failed statement of sqlite_write (the record being written not
+ * stored): when SQLite rolled the whole transaction back (SQLITE_FULL,
+ * SQLITE_IOERR...: it is in autocommit mode again), the records written
+ * into it before are gone too.  The message in errbuf then counts them all
+ * and the transaction is closed, so the next record begins a new one (not
+ * a statement of its own).
+ */
+static void note_rollback(struct sqlite_sink *ss, char *errbuf)
+{
+	if (!ss->in_txn || !sqlite3_get_autocommit(ss->db))
+		return;
+	ct_sink_err(errbuf, "cannot write to database '%s': %s; its transaction was rolled "
+	    "back: %u record(s) lost", ss->path, sqlite3_errstr(sqlite3_extended_errcode(ss->db)),
+	    ss->pending + 1);
+	ss->in_txn = false;
+	ss->rep_n = 0;
+	ss->n_pend = 0;
+	memset(ss->pend_mask, 0, sizeof(ss->pend_mask));
+	ss->pending = 0;
 }
 
 /*
@@ -1524,11 +1552,19 @@ static int sqlite_write(void *priv, const struct ct_call_record *rec, char *errb
 	    ((prc = flush_pend(ss, errbuf)) == CT_OK && pend_row(ss, rec)))) {
 		if (ss->n_pend == MULTI_ROWS)
 			prc = flush_pend(ss, errbuf);
+		if (prc != CT_OK && ss->in_txn && sqlite3_get_autocommit(ss->db)) {
+			note_rollback(ss, errbuf);
+			return CT_ERR;
+		}
 		goto written;
 	}
 	/* Any other record (or one that found no memory to wait) comes after the rows waiting. */
 	if (prc == CT_OK)
 		prc = flush_pend(ss, errbuf);
+	if (prc != CT_OK && sqlite3_get_autocommit(ss->db)) {
+		note_rollback(ss, errbuf);
+		return CT_ERR;
+	}
 	if (!one && txn(ss, TXN_SAVEPOINT, &msg) != CT_OK)
 		goto fail;
 	if (insert_record(ss, rec, repeat) != SQLITE_DONE) {
@@ -1537,8 +1573,7 @@ static int sqlite_write(void *priv, const struct ct_call_record *rec, char *errb
 		if (!one && !sqlite3_get_autocommit(ss->db))
 			sqlite3_exec(ss->db, "ROLLBACK TO rec; RELEASE rec", NULL, NULL, NULL);
 		ss->rec_n = 0;
-		if (sqlite3_get_autocommit(ss->db))
-			ss->rep_n = 0;   /* the transaction was rolled back with them */
+		note_rollback(ss, errbuf);   /* the transaction was rolled back with them */
 		return CT_ERR;
 	}
 	if (!one && txn(ss, TXN_RELEASE, &msg) != CT_OK)
@@ -1558,6 +1593,7 @@ written:
 	return prc;
 fail:
 	ct_sink_err(errbuf, "cannot write to database '%s': %s", ss->path, msg);
+	note_rollback(ss, errbuf);
 	return CT_ERR;
 }
 
