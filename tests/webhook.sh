@@ -292,6 +292,29 @@ if [ $st -eq 0 ] && [ -d "$(echo "$t"/sp6/webhook-*.1)" ] && cmp -s "$t/d6.json"
 else
 	bad "busy spool slot: status $st"
 fi
+# ---- records a calltap left in the second slot: the next run adopts them ---
+python3 -c 'import fcntl, glob, os, sys, time; f = open([p for p in glob.glob(sys.argv[1] + "/webhook-*/.lock") if "." not in os.path.basename(os.path.dirname(p))][0], "w"); fcntl.flock(f, fcntl.LOCK_EX); sys.stdout.write("x\n"); sys.stdout.flush(); time.sleep(30)' "$t/sp6" >"$t/locked2" &
+lock_pid=$!
+i=0
+while [ ! -s "$t/locked2" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+reset
+echo "503 100000" >"$t/fail"
+"$CALLTAP" -r "$one" --json "$t/d7.json" --webhook "$url" --spool "$t/sp6" 2>"$t/err"
+st=$?
+kill "$lock_pid" 2>/dev/null
+wait "$lock_pid" 2>/dev/null
+left=$(cat "$t"/sp6/webhook-*.1/seg-*.log 2>/dev/null | wc -l)
+check "second slot left: exit status, records left there" "3 $(wc -l <"$t/d7.json")" "$st $left"
+reset
+"$CALLTAP" -r "$one" --json "$t/d8.json" --webhook "$url" --spool "$t/sp6" 2>"$t/err"
+st=$?
+cat "$t/d7.json" "$t/d8.json" >"$t/d78.json"
+if [ $st -eq 0 ] && same_lines "$t/d78.json" "$t/bodies" && grep -q "were moved to" "$t/err" &&
+    [ "$(cat "$t"/sp6/*/seg-*.log 2>/dev/null | wc -l)" -eq 0 ]; then
+	ok "second slot adopted: its $left records and $(wc -l <"$t/d8.json") new delivered once, both slots empty"
+else
+	bad "second slot adopted: status $st, $(wc -l <"$t/bodies") bodies, $(cat "$t/err")"
+fi
 
 # ---- CRM: call_start + call_end, headers, token, signature, payload ------
 # Generated trunk traffic (inbound to the PBX 203.0.113.10 and outbound),

@@ -29,6 +29,7 @@ struct ct_spool_cfg {
 	const void *header;      /* first record of every segment this run creates, or NULL */
 	size_t header_len;
 	const struct ct_log *log; /* messages (log.h), must outlive the spool; NULL: none */
+	int only_slot;           /* internal (adoption): 0 any slot; k + 1 slot k alone, as found */
 };
 
 struct ct_spool_stats {

@@ -886,8 +886,9 @@ static void slot_path(const struct ct_spool_cfg *cfg, uint64_t h, int slot, char
 
 /*
  * Takes the first free slot of cfg's target under cfg->dir: creates the
- * directories, locks the slot, checks or writes its target file.  0, or -1
- * with errbuf.
+ * directories, locks the slot, checks or writes its target file.  With
+ * cfg->only_slot, that slot alone, and only an existing one of this target
+ * (adopt_slots).  0, or -1 with errbuf.
  */
 static int take_slot(struct ct_spool *sp, const struct ct_spool_cfg *cfg, char *errbuf)
 {
@@ -902,11 +903,17 @@ static int take_slot(struct ct_spool *sp, const struct ct_spool_cfg *cfg, char *
 	}
 	target_text(cfg, target, sizeof(target));
 	for (slot = 0; slot < SLOTS; slot++) {
+		if (cfg->only_slot != 0 && slot != cfg->only_slot - 1)
+			continue;
 		free(sp->dir);
 		slot_path(cfg, h, slot, path, sizeof(path));
 		sp->dir = strdup(path);
 		if (sp->dir == NULL)
 			break;
+		if (cfg->only_slot != 0 && check_target(path, target) <= 0) {
+			snprintf(errbuf, CT_ERRBUF_SIZE, "no spool of this target in '%.300s'", path);
+			return -1;
+		}
 		if (mkdir(path, 0700) != 0 && errno != EEXIST) {
 			snprintf(errbuf, CT_ERRBUF_SIZE, "cannot create spool directory '%.300s': %s",
 			    path, strerror(errno));
@@ -953,11 +960,92 @@ static bool has_segments(const char *dir)
 	return found;
 }
 
+/* Whether the header of the segment o read its last record from is sp's own. */
+static bool same_header(struct ct_spool *o, const struct ct_spool *sp)
+{
+	const struct ct_buf *h = ct_spool_header(o);
+
+	if (sp->header == NULL)
+		return h->len == 0;
+	return h->len == sp->header_len && memcmp(h->p, sp->header, h->len) == 0;
+}
+
+/*
+ * Adopts the records of the other slots of this target that no running
+ * calltap holds (a second calltap with the same target and --spool ran
+ * beside an earlier one and is gone): each is opened alone, its records
+ * not yet acknowledged are appended to sp, synced there, and only then
+ * acknowledged in the other slot, so a crash at any point loses none (it
+ * may send some twice, as any redelivery).  A record under another header
+ * (the PostgreSQL column list of another version) is left where it is,
+ * and so is what does not fit in sp (--spool-max).  Batches of ADOPT_BATCH
+ * records bound what one sync round covers.  Returns the records adopted.
+ */
+#define ADOPT_BATCH 4096
+static uint64_t adopt_slots(struct ct_spool *sp, const struct ct_spool_cfg *cfg)
+{
+	uint64_t h = name_hash(cfg), total = 0;
+	char path[4096], target[512], err[CT_ERRBUF_SIZE];
+	struct ct_buf rec;
+	int slot;
+
+	ct_buf_init(&rec);
+	target_text(cfg, target, sizeof(target));
+	for (slot = 0; slot < SLOTS; slot++) {
+		struct ct_spool_cfg oc = *cfg;
+		struct ct_spool *o;
+		bool stop = false;
+		uint64_t n = 0;
+
+		slot_path(cfg, h, slot, path, sizeof(path));
+		if (strcmp(path, sp->dir) == 0 || check_target(path, target) <= 0 || !has_segments(path))
+			continue;
+		oc.only_slot = slot + 1;
+		oc.log = NULL;
+		if ((o = ct_spool_open(&oc, err)) == NULL)
+			continue;   /* held by a running calltap, which delivers it */
+		while (!stop) {
+			unsigned k = 0, j;
+
+			while (k < ADOPT_BATCH && ct_spool_read(o, &rec) == CT_OK) {
+				if (!same_header(o, sp) || ct_spool_append(sp, rec.p, rec.len) != CT_OK) {
+					stop = true;
+					break;
+				}
+				k++;
+			}
+			if (k < ADOPT_BATCH)
+				stop = true;
+			ct_spool_sync(sp);   /* on disk here before they leave there */
+			if (stop) {
+				/* acknowledge the k appended, not the one that was refused */
+				ct_spool_rewind(o);
+				for (j = 0; j < k && ct_spool_read(o, &rec) == CT_OK; j++)
+					;
+			}
+			ct_spool_ack(o);
+			n += k;
+		}
+		ct_spool_sync(o);
+		ct_spool_close(o);
+		if (n > 0)
+			ct_log(&sp->log, CT_LOG_WARN, "spool '%s' (another calltap's, for %s too): "
+			    "%" PRIu64 " record(s) not delivered yet were moved to '%s'", path, cfg->shown,
+			    n, sp->dir);
+		total += n;
+	}
+	ct_buf_fini(&rec);
+	pthread_mutex_lock(&sp->mu);
+	sp->recovered += total;
+	pthread_mutex_unlock(&sp->mu);
+	return total;
+}
+
 /*
  * Says which other slots of this target hold records no running calltap
- * delivers (left by a second calltap with the same target that is gone):
- * each slot is delivered by the calltap that takes it, so they wait for
- * a second one to run beside this one.  Tells, never touches them.
+ * delivers and adopt_slots could not take (another header, no room): each
+ * slot is delivered by the calltap that takes it, so they wait for a
+ * second one to run beside this one.  Tells, never touches them.
  */
 static void tell_other_slots(const struct ct_spool *sp, const struct ct_spool_cfg *cfg)
 {
@@ -1022,7 +1110,6 @@ struct ct_spool *ct_spool_open(const struct ct_spool_cfg *cfg, char *errbuf)
 	}
 	if (take_slot(sp, cfg, errbuf) != 0)
 		goto fail;
-	tell_other_slots(sp, cfg);
 	snprintf(path, sizeof(path), "%s/ack", sp->dir);
 	sp->ack_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (sp->ack_fd < 0) {
@@ -1040,6 +1127,10 @@ struct ct_spool *ct_spool_open(const struct ct_spool_cfg *cfg, char *errbuf)
 		goto fail;
 	}
 	sp->syncer_started = true;
+	if (cfg->only_slot == 0) {
+		adopt_slots(sp, cfg);
+		tell_other_slots(sp, cfg);
+	}
 	return sp;
 fail:
 	spool_free(sp);
