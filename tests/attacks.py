@@ -80,6 +80,9 @@ ATTACKS = {
     'forged-bye': ('calls', 80, 80,
                    'BYE (answered calls) or CANCEL (ringing ones) from a stranger who knows '
                    'the Call-ID'),
+    'bye-wrong-tag': ('calls', 80, 80,
+                      'BYE from the caller\'s own address with the Call-ID but tags that '
+                      'are not the dialog\'s, refused by the PBX with 481'),
     'indialog-flood': ('requests', 50000, 300000,
                        'BYE/re-INVITE/ACK/UPDATE/INFO/CANCEL/PRACK with unique Call-IDs and '
                        'tags: in-dialog requests of no call'),
@@ -875,6 +878,39 @@ def a_forged_bye(ctx, n):
     return iter(out)
 
 
+def a_bye_wrong_tag(ctx, n):
+    """For n answered legit IPv4 calls: halfway through, a BYE from the
+    caller's own address (spoofed: on the call's signalling path) with the
+    call's Call-ID but tags that are not the dialog's (the caller's From tag
+    with a wrong To tag, or both wrong), and the PBX's 481 to it.  The legit
+    records must not change: each call ends at its real BYE."""
+    tags = legit_tags(ctx)
+    calls = [r for r in ctx.truth if r.get('disposition') == 'answered'
+             and r.get('answer_time') and r.get('end_time') and ':' not in r['dst_ip']
+             and ':' not in r['src_ip'] and tags.get(r['call_id'], [None])[0]]
+    ctx.rng.shuffle(calls)
+    out, msgs = [], 0
+    for i, r in enumerate(calls[:n]):
+        cid, ft = r['call_id'], tags[r['call_id']][0]
+        a, e = iso_us(r['answer_time']), iso_us(r['end_time'])
+        t = a + (e - a) // 2
+        if e - t < 10000:
+            continue
+        f, to = (ft, 'wrong%x' % i) if i % 2 == 0 else ('evil%x' % i, 'wrong%x' % i)
+        cs = '%d BYE' % (9201 + i)
+        src = bytes(int(x) for x in r['src_ip'].split('.'))
+        dst = bytes(int(x) for x in r['dst_ip'].split('.'))
+        for fr in forged(src, r['dst_ip'], cid, 'BYE', cs, f, to):
+            out.append((t, fr))
+        for fr in forged(dst, r['src_ip'], cid, 'SIP/2.0 481 Call/Transaction Does Not Exist',
+                         cs, f, to, contact=False):
+            out.append((t + 2000, fr))
+        msgs += 2
+    out.sort(key=lambda x: x[0])
+    ctx.info.update(calls=msgs // 2, forged_msgs=msgs)
+    return iter(out)
+
+
 # CPU attacks with a harmless twin (mix --control): the same number of
 # packets and about the same bytes and records, without what makes them
 # costly (colliding keys, header count, short lines, disorder).
@@ -1034,6 +1070,7 @@ GENERATORS = {
     'many-headers': a_many_headers, 'tcp-10byte': a_tcp_10byte, 'tcp-ooo': a_tcp_ooo,
     'rtp-flood': a_rtp_flood, 'pt-switch': a_pt_switch, 'pcapng-ts': a_pcapng_ts,
     'sdp-steal': a_sdp_steal, 'sdp-hijack': a_sdp_hijack, 'forged-bye': a_forged_bye,
+    'bye-wrong-tag': a_bye_wrong_tag,
     'indialog-flood': a_indialog_flood, 'resp-flood': a_resp_flood, 'many-m': a_many_m,
     'tcp-conn-flood': a_tcp_conn_flood, 'ssrc-churn': a_ssrc_churn,
     'frag-flood': a_frag_flood,

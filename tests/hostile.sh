@@ -45,6 +45,8 @@
 # messages with the Call-ID and tags of legit calls, from a stranger's address)
 # must each be counted in sip_foreign_in_dialog, and the hijacker's RTCP in
 # rtcp_foreign, its RTP streams listed in --orphans with injected_into;
+# bye-wrong-tag's BYEs (the caller's address, the Call-ID, tags not of the
+# dialog) must each be held and refused by the PBX's 481 (sip_byes_rejected);
 # frag-flood's fragments must each be refused past 65,535 bytes
 # (frag_too_big) or evicted by the reassembler's limits (frag_limit), and
 # never make a record, while the legit capture's fragmented INVITEs still
@@ -256,6 +258,11 @@ if info['attack'] == 'sdp-hijack':
 print(''.join('; ' + x for x in out), end='')
 PY
 )" ;;
+		bye-wrong-tag)
+			# Every forged BYE held for its response and refused by the 481.
+			n=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["calls"])' "$t/mix/$a.info")
+			got=$(awk '$1 == "sip_byes_rejected" { print $2 }' "$d/err")
+			[ "${got:-0}" -eq "$n" ] || why="$why; sip_byes_rejected ${got:-0}, $n forged BYEs refused" ;;
 		indialog-flood|resp-flood|tcp-conn-flood)
 			# No call of its own: nothing recorded; each in-dialog request or
 			# response of no call dropped as an unproven call in progress.
