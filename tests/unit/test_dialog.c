@@ -1507,6 +1507,10 @@ static void test_bye_not_of_dialog(void)
 	/* ... but one of the dialog does (RFC 3261 §15.1.1) */
 	rsp_a(t, &call1, 481, "Call/Transaction Does Not Exist", "BYE", 3, T0 + 40 * SEC, NULL);
 	CHECK_INT(stats(t).active, 0);
+	ct_dialog_flush(t);
+	CHECK_INT(c.n, 1);
+	if (c.n == 1)
+		CHECK_INT(c.recs[0]->end_us, T0 + 40 * SEC);
 	ct_dialog_table_free(t);
 	collector_fini(&c);
 }
