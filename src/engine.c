@@ -935,6 +935,7 @@ struct ct_engine *ct_engine_new(const struct ct_engine_cfg *cfg, char *errbuf)
 	e->want_start = e->cfg.sinks != NULL && ct_sinkset_wants_start(e->cfg.sinks);
 	if (e->media != NULL && e->cfg.audio_dir != NULL) {
 		ct_media_set_audio(e->media, e->cfg.audio_dir, (enum ct_audio_format)e->cfg.audio_format);
+		ct_media_set_audio_durable(e->media, e->cfg.audio_durable);
 		e->fin = ct_media_audio_finisher(e->media);
 		ct_audio_finisher_track(e->fin);
 	}

@@ -2241,7 +2241,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "calltap: %s\n", errbuf);
 		rc = 3;
 	}
-	else if ((run.e = ct_engine_new(&o.cfg, errbuf)) == NULL) {   /* after the outputs */
+	else if ((o.cfg.audio_durable = run.live != NULL, run.e = ct_engine_new(&o.cfg, errbuf)) ==
+	    NULL) {   /* after the outputs */
 		fprintf(stderr, "calltap: %s\n", errbuf);
 		rc = 3;
 	} else if (o.user != NULL)

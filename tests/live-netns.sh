@@ -114,6 +114,28 @@ nans=$(cat "$t/out/live.jsonl.1" "$t/out/live.jsonl" 2>/dev/null | grep -c '"rec
     ok "--audio: $nrec recordings (0600) in the directory calltap created (0700)${user:+ as $user}" ||
     bad "--audio: $nrec files, $nans records name a recording"
 
+# Live recordings are synced before a record names them (nothing could replay
+# what a power loss took): every recording's file is fdatasync'd, and its
+# directory fsync'd.  Seen through strace(1) when it is there.
+if command -v strace >/dev/null 2>&1; then
+	ip netns exec "$nb" strace -f -y -qq -e trace=fdatasync,fsync -o "$t/strace.log" \
+	    "$CALLTAP" -i vtap1 --json "$t/dur.jsonl" --audio "$t/dur" 2>"$t/err2" &
+	spid=$!
+	sleep 1.5
+	ip netns exec "$na" tcpreplay -q -t -i vtap0 "$srcdir/pcaps/MichalCab-sip.pcap" >/dev/null 2>&1
+	sleep 1
+	kill -INT $(pgrep -P "$spid" calltap 2>/dev/null || pgrep -P "$spid") 2>/dev/null
+	wait "$spid"
+	nd=$(ls "$t/dur" 2>/dev/null | wc -l)
+	nsync=$(grep -c "^[0-9]* *fdatasync([0-9]*<$t/dur/" "$t/strace.log")
+	ndir=$(grep -c "^[0-9]* *fsync([0-9]*<$t/dur>" "$t/strace.log")
+	[ "$nd" -gt 0 ] && [ "$nsync" -ge "$nd" ] && [ "$ndir" -ge "$nd" ] &&
+	    ok "live --audio: each of $nd recordings fdatasync'd ($nsync), its directory fsync'd ($ndir)" ||
+	    bad "live --audio: $nd recordings, $nsync fdatasync, $ndir directory fsync"
+else
+	echo "skip live recordings synced: no strace"
+fi
+
 # Same calls, dispositions and RTP packet counts as offline.
 cat "$t/out/live.jsonl.1" "$t/out/live.jsonl" 2>/dev/null >"$t/live.jsonl"
 python3 - "$t/offline.jsonl" "$t/live.jsonl" <<'EOF' && ok "live records match offline; capture_drops null offline, counted live" || bad "live records match offline"

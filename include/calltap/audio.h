@@ -128,6 +128,13 @@ void ct_audio_finisher_discard(struct ct_audio_finisher *f, struct ct_audio_call
  * f must outlive ac.
  */
 void ct_audio_call_set_finisher(struct ct_audio_call *ac, struct ct_audio_finisher *f);
+/*
+ * on: the finished file is fdatasync'd before it gets its name, and its
+ * directory fsync'd after, so that a record never names a recording a
+ * power loss could take (live capture; costly when thousands of calls end
+ * a second, as in a file replay, which can be run again).
+ */
+void ct_audio_call_set_durable(struct ct_audio_call *ac, int on);
 
 /*
  * Turns on completion reports for the recordings submitted from now on:

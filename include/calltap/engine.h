@@ -48,6 +48,9 @@ struct ct_engine_cfg {
 	                              (a prefix of audio_dir, without a trailing '/');
 	                              NULL: as written, under audio_dir */
 	int audio_format;          /* enum ct_audio_format */
+	bool audio_durable;        /* fdatasync each recording (and its directory) before a
+	                              record names it: live capture, where nothing can
+	                              replay what a power loss took (a file replay can) */
 	int64_t tick_us;           /* how often expiry runs, capture time (default 1 s) */
 	struct ct_attr *attr;      /* record enrichment before the sinks (attr.h), borrowed; NULL = off */
 	struct ct_log log;         /* library messages (log.h); fn NULL = none */

@@ -63,6 +63,8 @@ struct ct_dialog *ct_media_last_call(const struct ct_media_table *t);
 void ct_media_closing(struct ct_media_table *t, struct ct_dialog *d, struct ct_call_record *rec);
 void ct_media_get_stats(const struct ct_media_table *t, struct ct_media_stats *st);
 void ct_media_set_audio(struct ct_media_table *t, const char *dir, enum ct_audio_format fmt);
+/* Recordings are synced before a record names them (ct_audio_call_set_durable). */
+void ct_media_set_audio_durable(struct ct_media_table *t, bool on);
 /* Per-interval samples of call streams (rtp.h, ct_rtp_ivals) on or off (default off). */
 void ct_media_set_intervals(struct ct_media_table *t, bool on);
 /* Endpoint and call-media chunks from k, populated ahead (calltap/chunks.h; k outlives t). */

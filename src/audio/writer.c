@@ -160,6 +160,7 @@ struct ct_audio_call {
 	enum ct_audio_format fmt;
 	int64_t start_us;          /* capture time of sample 0 */
 	struct ct_audio_finisher *fin; /* recorder thread and shared store, may be NULL */
+	int durable;               /* ct_audio_call_set_durable */
 	int has_audio;             /* a decodable packet was added (capture side) */
 	struct {                   /* the last codec looked up (capture side) */
 		char name[24];     /* "" none */
@@ -1312,11 +1313,24 @@ static int final_open(const struct ct_audio_call *ac, char **tmp)
 	return -1;
 }
 
+/* fsync(2)s directory dir (a new name in it), best effort. */
+static void sync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		(void)fsync(fd);
+		close(fd);
+	}
+}
+
 /*
  * Gives the written file (descriptor fd, or the hidden name tmp) the first
  * free name of "<dir>/<name>.<ext>", "<dir>/<name>-2.<ext>" ...: link()
- * never replaces an existing file.  Returns 0 with the malloc'ed name in
- * *final, or -1 with errno (EEXIST when NAME_TRIES names are all taken).
+ * never replaces an existing file.  A durable call's file is synced before
+ * (its data and size) and its directory after (the name).  Returns 0 with
+ * the malloc'ed name in *final, or -1 with errno (EEXIST when NAME_TRIES
+ * names are all taken).
  */
 static int final_link(const struct ct_audio_call *ac, int fd, const char *tmp, char **final)
 {
@@ -1329,6 +1343,10 @@ static int final_link(const struct ct_audio_call *ac, int fd, const char *tmp, c
 		return -1;
 	}
 	snprintf(src, sizeof(src), "/proc/self/fd/%d", fd);
+	if (ac->durable && fdatasync(fd) != 0) {
+		free(p);
+		return -1;
+	}
 	for (k = 1; k < NAME_TRIES; k++) {
 		if (k == 1)
 			snprintf(p, n, "%s/%s.%s", ac->dir, ac->name, ext_name[ac->fmt]);
@@ -1336,6 +1354,8 @@ static int final_link(const struct ct_audio_call *ac, int fd, const char *tmp, c
 			snprintf(p, n, "%s/%s-%d.%s", ac->dir, ac->name, k, ext_name[ac->fmt]);
 		rc = tmp != NULL ? link(tmp, p) : linkat(AT_FDCWD, src, AT_FDCWD, p, AT_SYMLINK_FOLLOW);
 		if (rc == 0) {
+			if (ac->durable)
+				sync_dir(ac->dir);
 			*final = p;
 			return 0;
 		}
@@ -2001,6 +2021,12 @@ void ct_audio_call_set_finisher(struct ct_audio_call *ac, struct ct_audio_finish
 {
 	if (ac != NULL)
 		ac->fin = f;
+}
+
+void ct_audio_call_set_durable(struct ct_audio_call *ac, int on)
+{
+	if (ac != NULL)
+		ac->durable = on;
 }
 
 /* The finisher ac was handed to, or NULL. */

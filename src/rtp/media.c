@@ -205,6 +205,7 @@ struct ct_media_table {
 	bool intervals;                 /* per-interval samples of call streams */
 	struct ct_dialog *last_call;    /* call of the last CT_MEDIA_CALL packet (ct_media_last_call) */
 	enum ct_audio_format audio_fmt;
+	bool audio_durable;         /* ct_media_set_audio_durable */
 	struct ct_audio_finisher *finisher; /* writes the files; NULL: in place */
 	char audio_err[CT_ERRBUF_SIZE]; /* first recording error, "" = none */
 	struct ct_media_stats stats;
@@ -1133,6 +1134,7 @@ static void record_packet(struct ct_media_table *t, struct mstream *m,
 			return;
 		}
 		ct_audio_call_set_finisher(cm->audio, t->finisher);
+		ct_audio_call_set_durable(cm->audio, t->audio_durable);
 	}
 	pn = pt_lookup(cm, h->pt);
 	ct_audio_call_add_fmt(cm->audio, m->speaker == CT_PARTY_CALLER ? CT_AUDIO_CALLER : CT_AUDIO_CALLEE,
@@ -1337,6 +1339,11 @@ void ct_media_set_audio(struct ct_media_table *t, const char *dir, enum ct_audio
 	t->audio_fmt = fmt;
 	if (dir != NULL && t->finisher == NULL)
 		t->finisher = ct_audio_finisher_new();  /* NULL: files written in place */
+}
+
+void ct_media_set_audio_durable(struct ct_media_table *t, bool on)
+{
+	t->audio_durable = on;
 }
 
 void ct_media_set_intervals(struct ct_media_table *t, bool on)
