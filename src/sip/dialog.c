@@ -1370,6 +1370,17 @@ static void bye_doubt(struct ct_dialog_table *t, struct ct_dialog *d, const stru
 }
 
 /*
+ * d goes on after its doubted BYE (answered after it, or the BYE refused):
+ * the doubt is dropped.
+ */
+static void bye_forget(struct ct_dialog *d)
+{
+	if (ct_list_linked(&d->wl))
+		ct_list_remove(&d->wl);
+	d->bye_doubt = false;
+}
+
+/*
  * The final response m to d's doubted BYE: a 2xx ends the call as that
  * BYE, a failure leaves it going on.  False when m is not that response.
  */
@@ -1381,8 +1392,7 @@ static bool bye_answer(struct ct_dialog_table *t, struct ct_dialog *d, const str
 		bye_settle(t, d);
 		return true;
 	}
-	ct_list_remove(&d->wl);
-	d->bye_doubt = false;
+	bye_forget(d);
 	t->st.byes_rejected++;
 	return true;
 }
@@ -1458,6 +1468,7 @@ static void on_answer(struct ct_dialog_table *t, struct ct_dialog *d,
 	const char *ext = answering_extension(d, m);
 	bool ok = true;
 
+	bye_forget(d);   /* answered after a doubted BYE: that BYE did not end it */
 	d->answer_tag = tag_key(t, m->to_tag);
 	d->answer_us = m->ts_us;
 	d->final_code = m->status;
@@ -2804,6 +2815,7 @@ static void on_ack_unseen_final(struct ct_dialog_table *t, struct ct_dialog *d,
 		return;   /* a forked or proxied call's ACKs are its branches' (forks.c) */
 	if (!token_eq(m->via_branch, d->invite_branch)) {
 		t->st.inferred++;
+		bye_forget(d);
 		d->answer_us = m->ts_us;
 		d->final_code = 0;
 		d->bare = true;

@@ -1498,6 +1498,42 @@ static void test_bye_not_of_dialog(void)
 		collector_fini(&c);
 	}
 
+	/*
+	 * A BYE not of the dialog while ringing (neither tag the caller's: the
+	 * callee's early tag is not known), then the answer: the call goes on.
+	 */
+	t = table(&c, NULL);
+	invite(t, &call1, 1, T0, NULL);
+	rsp_a(t, &call1, 180, "Ringing", "INVITE", 1, T0 + 1 * SEC, NULL);
+	{
+		struct ct_sip_msg m;
+
+		base(&m, &call1, T0 + 2 * SEC, true, &none);
+		set_from_a(&m, &call1);
+		m.from_tag = (char *)"evil";
+		m.to_tag = (char *)"bogus";
+		m.is_request = true;
+		snprintf(m.method, sizeof(m.method), "BYE");
+		snprintf(m.cseq_method, sizeof(m.cseq_method), "BYE");
+		m.cseq = 2;
+		ct_dialog_on_msg(t, &m);
+	}
+	CHECK_INT(stats(t).byes_doubted, 1);
+	rsp_a(t, &call1, 200, "OK", "INVITE", 1, T0 + 3 * SEC, NULL);
+	req_a(t, &call1, "ACK", 1, T0 + 3 * SEC + 20 * MS, true, NULL);
+	ct_dialog_expire(t, T0 + 10 * SEC);
+	CHECK_INT(stats(t).active, 1);
+	req_a(t, &call1, "BYE", 3, T0 + 20 * SEC, true, NULL);
+	ct_dialog_flush(t);
+	CHECK_INT(c.n, 1);
+	if (c.n == 1) {
+		CHECK_INT(c.recs[0]->disposition, CT_DISP_ANSWERED);
+		CHECK_INT(c.recs[0]->answer_us, T0 + 3 * SEC);
+		CHECK_INT(c.recs[0]->end_us, T0 + 20 * SEC);
+	}
+	ct_dialog_table_free(t);
+	collector_fini(&c);
+
 	/* the 481 of a BYE not seen, not of the dialog: nothing ends */
 	t = table(&c, NULL);
 	answered(t, &call1, T0);
