@@ -61,7 +61,8 @@
  *    408/480: noanswer; other failures (603 too): failed; all by the callee.
  *  - BYE before any 2xx: cancelled, hangup_by = the BYE's sender.
  *  - A BYE that is not of the call's dialog (neither of its tags is the
- *    caller's From tag, or the callee's tag is not the answer's To tag:
+ *    caller's From tag, or the callee's tag is not the answer's To tag,
+ *    before the answer not one of the early dialogs' 1xx To tags:
  *    a spoofed BYE that knows the Call-ID, a B2BUA's other leg in the
  *    same Call-ID) waits BYE_WAIT_US for its final response: a 2xx ends
  *    the call as that BYE (at its time), a 3xx-6xx (the 481 of a UA that
@@ -193,6 +194,7 @@ enum elist { E_NORESP = 0, E_BARE, E_SETTLED, E_COUNT };
 #define HEARD_MAX 1024            /* addresses remembered as sending responses */
 #define GHOSTS_MAX (1u << 20)     /* ghosts at most when max_dialogs is 0 (unbounded) */
 #define TRAIL_US INT64_C(5000000) /* an ended call's media quiet this long: emitted (on_trail) */
+#define EARLY_MANY 3              /* n_early: more early dialogs than early_tags holds */
 #define BYE_WAIT_US INT64_C(4000000) /* a BYE not of the dialog waits this long for its response */
 #define TRAIL_WALK 64             /* trail-list entries passed at most to re-queue one in order */
 
@@ -212,6 +214,8 @@ struct ct_dialog {
 	uint32_t answer_tag;           /* tag_key of the To tag of the 2xx that answered, 0: none */
 	uint32_t extra_tags[2];        /* tag_key of later 2xx of other To tags (forked answers) */
 	uint8_t n_extra;
+	uint8_t n_early;               /* early tags seen: 0-2, EARLY_MANY for more */
+	uint32_t early_tags[2];        /* tag_key of the To tags of 1xx (early dialogs), first two */
 	char *caller, *caller_name, *callee, *agent; /* copied into the record */
 	char *from_user;               /* From user of the first INVITE (caller may be the PAI) */
 	char *invite_branch;           /* top Via branch of the current initial INVITE */
@@ -1318,13 +1322,15 @@ static bool bye_of_extra(const struct ct_dialog_table *t, const struct ct_dialog
 /*
  * Whether request or response m (a BYE's) belongs to d's dialog: the
  * caller's From tag is its From tag (a caller's BYE) or its To tag (a
- * callee's), and the other tag is the answer's To tag once one is known.
+ * callee's), and the other tag is the answer's To tag once one is known,
+ * before that one of the early dialogs' (the To tags of 1xx responses).
  * True when a tag needed to tell is missing on either side.
  */
 static bool bye_in_dialog(const struct ct_dialog_table *t, const struct ct_dialog *d,
     const struct ct_sip_msg *m)
 {
 	const char *other;
+	unsigned i;
 
 	if (d->from_tag == NULL || !has_text(m->from_tag))
 		return true;
@@ -1334,7 +1340,16 @@ static bool bye_in_dialog(const struct ct_dialog_table *t, const struct ct_dialo
 		other = m->from_tag;
 	else
 		return false;
-	return d->answer_tag == 0 || !has_text(other) || tag_key(t, other) == d->answer_tag;
+	if (!has_text(other))
+		return true;
+	if (d->answer_tag != 0)
+		return tag_key(t, other) == d->answer_tag;
+	if (d->n_early == 0 || d->n_early == EARLY_MANY)
+		return true;   /* no early dialog known, or too many to tell */
+	for (i = 0; i < d->n_early; i++)
+		if (tag_key(t, other) == d->early_tags[i])
+			return true;
+	return false;
 }
 
 /* Fills d's end as by its doubted BYE (bye_doubt), which it drops. */
@@ -1579,6 +1594,28 @@ static void on_failure(struct ct_dialog_table *t, struct ct_dialog *d,
 	close_call(t, d, failure_disposition(m->status), false);
 }
 
+/*
+ * Remembers the To tag of 1xx m (an early dialog, RFC 3261 §12.1): the
+ * first two distinct ones (a forked INVITE has one per phone; with more,
+ * bye_in_dialog no longer tells).
+ */
+static void note_early(const struct ct_dialog_table *t, struct ct_dialog *d,
+    const struct ct_sip_msg *m)
+{
+	uint32_t k = tag_key(t, m->to_tag);
+	unsigned i;
+
+	if (k == 0 || d->n_early == EARLY_MANY)
+		return;
+	for (i = 0; i < d->n_early; i++)
+		if (d->early_tags[i] == k)
+			return;
+	if (d->n_early < sizeof(d->early_tags) / sizeof(d->early_tags[0]))
+		d->early_tags[d->n_early++] = k;
+	else
+		d->n_early = EARLY_MANY;
+}
+
 static void on_response(struct ct_dialog_table *t, struct ct_dialog *d,
     const struct ct_sip_msg *m)
 {
@@ -1624,6 +1661,7 @@ static void on_response(struct ct_dialog_table *t, struct ct_dialog *d,
 	if (m->status < 200) {
 		if (m->status >= 180 && m->status <= 189 && d->ringing_us == CT_TIME_NONE)
 			d->ringing_us = m->ts_us;
+		note_early(t, d, m);
 	} else if (m->status < 300) {
 		on_answer(t, d, m);
 	} else if ((m->status == 401 || m->status == 407) && d->state == DS_SETUP) {

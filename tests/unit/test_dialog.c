@@ -1534,6 +1534,35 @@ static void test_bye_not_of_dialog(void)
 	ct_dialog_table_free(t);
 	collector_fini(&c);
 
+	/*
+	 * While ringing (180 with the callee's early tag): a BYE with the
+	 * caller's tag and another To tag is not of the early dialog either;
+	 * refused, the call goes on to its answer.  One with the early tag ends
+	 * it at once (cancelled).
+	 */
+	for (round = 0; round < 2; round++) {
+		t = table(&c, NULL);
+		invite(t, &call1, 1, T0, NULL);
+		rsp_a(t, &call1, 180, "Ringing", "INVITE", 1, T0 + 1 * SEC, NULL);
+		req_a(t, &call1, "BYE", 2, T0 + 2 * SEC, true, round == 0 ? &bogus : NULL);
+		if (round == 0) {
+			rsp_a(t, &call1, 481, "Call/Transaction Does Not Exist", "BYE", 2,
+			    T0 + 2 * SEC + 5 * MS, &bogus);
+			rsp_a(t, &call1, 200, "OK", "INVITE", 1, T0 + 3 * SEC, NULL);
+			req_a(t, &call1, "ACK", 1, T0 + 3 * SEC + 20 * MS, true, NULL);
+			req_a(t, &call1, "BYE", 3, T0 + 20 * SEC, true, NULL);
+		}
+		ct_dialog_flush(t);
+		CHECK_INT(c.n, 1);
+		if (c.n == 1) {
+			CHECK_INT(c.recs[0]->disposition, round == 0 ? CT_DISP_ANSWERED : CT_DISP_CANCELLED);
+			CHECK_INT(c.recs[0]->end_us, round == 0 ? T0 + 20 * SEC : T0 + 2 * SEC);
+		}
+		CHECK_INT(stats(t).byes_rejected, round == 0 ? 1 : 0);
+		ct_dialog_table_free(t);
+		collector_fini(&c);
+	}
+
 	/* the 481 of a BYE not seen, not of the dialog: nothing ends */
 	t = table(&c, NULL);
 	answered(t, &call1, T0);
