@@ -879,11 +879,12 @@ def a_forged_bye(ctx, n):
 
 
 def a_bye_wrong_tag(ctx, n):
-    """For n answered legit IPv4 calls: halfway through, a BYE from the
-    caller's own address (spoofed: on the call's signalling path) with the
-    call's Call-ID but tags that are not the dialog's (the caller's From tag
-    with a wrong To tag, or both wrong), and the PBX's 481 to it.  The legit
-    records must not change: each call ends at its real BYE."""
+    """For n answered legit IPv4 calls: halfway through (one in four while
+    it rings), a BYE from the caller's own address (spoofed: on the call's
+    signalling path) with the call's Call-ID but tags that are not the
+    dialog's (the caller's From tag with a wrong To tag, or both wrong), and
+    the PBX's 481 to it.  The legit records must not change: each call is
+    answered as it was and ends at its real BYE."""
     tags = legit_tags(ctx)
     calls = [r for r in ctx.truth if r.get('disposition') == 'answered'
              and r.get('answer_time') and r.get('end_time') and ':' not in r['dst_ip']
@@ -894,6 +895,8 @@ def a_bye_wrong_tag(ctx, n):
         cid, ft = r['call_id'], tags[r['call_id']][0]
         a, e = iso_us(r['answer_time']), iso_us(r['end_time'])
         t = a + (e - a) // 2
+        if i % 4 == 2 and r.get('ringing_time') and a - iso_us(r['ringing_time']) > 20000:
+            t = (iso_us(r['ringing_time']) + a) // 2   # while it rings: an early dialog
         if e - t < 10000:
             continue
         f, to = (ft, 'wrong%x' % i) if i % 2 == 0 else ('evil%x' % i, 'wrong%x' % i)
