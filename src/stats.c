@@ -116,6 +116,8 @@ void ct_stats_print(const struct ct_engine_stats *es, const struct ct_sinkset_st
 		    (unsigned long long)h->tcp_accepted);
 		fprintf(out, "  %-24s %llu\n", "hep_in_tcp_refused",
 		    (unsigned long long)h->tcp_refused);
+		fprintf(out, "  %-24s %llu\n", "hep_in_tcp_evicted",
+		    (unsigned long long)h->tcp_evicted);
 		fprintf(out, "  %-24s %llu\n", "hep_in_udp_drops", (unsigned long long)h->udp_drops);
 		fprintf(out, "  %-24s %llu\n", "hep_in_reordered", (unsigned long long)h->reordered);
 		fprintf(out, "  %-24s %llu\n", "hep_in_late", (unsigned long long)h->late);
