@@ -108,6 +108,7 @@ struct ct_hep_in_stats {
 	uint64_t other;              /* well-formed packets of another payload type (RTCP, logs) */
 	uint64_t malformed;          /* not HEP v3, malformed, or not rebuildable as a frame */
 	uint64_t auth_failed;        /* auth key missing or not --hep-password */
+	uint64_t ts_ahead;           /* SIP stamped over a minute after it arrived: taken at arrival */
 	uint64_t tcp_accepted;       /* TCP connections taken */
 	uint64_t tcp_refused;        /* TCP connections refused: max_conns open and proven */
 	uint64_t tcp_evicted;        /* TCP connections closed for a new one: no valid packet yet */

@@ -21,6 +21,12 @@
  * than its poll.  Malformed packets, wrong auth keys and payloads other
  * than SIP are counted (ct_hep_in_stats) and dropped, never fatal.
  *
+ * Time: the capture time a packet carries is kept (a replay of an old
+ * capture keeps its times), unless it is more than HEP_IN_AHEAD_US after
+ * the packet arrived: one packet stamped years ahead would move the
+ * engine's clock past every open call's timeout.  Such a packet (counted
+ * in ts_ahead) takes its time of arrival, as one with no time does.
+ *
  * Order: an agent of several processes (Kamailio's siptrace: each worker
  * sends what it handled) delivers messages out of their capture order, a
  * 180 Ringing after the 200 OK that followed it, a response before its
@@ -58,6 +64,7 @@
 #define HEP_IN_RCVBUF (8 << 20)       /* UDP receive buffer asked for (the kernel may cap it) */
 #define HEP_IN_HELD_FRAMES 65536      /* reorder buffer: messages held at most */
 #define HEP_IN_HELD_BYTES (64 << 20)  /* ... and their bytes */
+#define HEP_IN_AHEAD_US ((int64_t)60 * 1000000) /* capture times ahead of arrival trusted */
 
 struct conn {
 	int fd;                      /* -1: closed, removed at the next poll */
@@ -198,8 +205,15 @@ int ct_hep_in_packet(struct ct_hep_in *h, const uint8_t *buf, size_t len, int64_
 		h->st.other++;
 		return 0;
 	}
-	if (!m.ts_seen)               /* no capture time: the time it arrived */
+	if (!m.ts_seen) {             /* no capture time: the time it arrived */
 		m.ts_us = now_us;
+	} else if (m.ts_us - now_us > HEP_IN_AHEAD_US) {
+		/* Captured after it arrived: a sender's clock, or a packet
+		 * stamped in 2106 to move the capture clock past every open
+		 * call's timeout.  The time it arrived instead. */
+		h->st.ts_ahead++;
+		m.ts_us = now_us;
+	}
 	if (ct_hep_in_frame(&m, h->frame, sizeof(h->frame), f) != CT_OK) {
 		h->st.malformed++;
 		return 0;
