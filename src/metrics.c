@@ -420,8 +420,14 @@ int ct_metrics_render(struct ct_metrics *m, struct ct_buf *b)
 		    "HEP packets (or TCP streams) that were not valid HEP v3.", c.hep.malformed);
 		one(b, m, "calltap_hep_in_auth_failed_total", "counter",
 		    "HEP packets without the --hep-password auth key.", c.hep.auth_failed);
+		one(b, m, "calltap_hep_in_ts_ahead_total", "counter",
+		    "SIP over HEP stamped over a minute after it arrived (taken at arrival).",
+		    c.hep.ts_ahead);
 		one(b, m, "calltap_hep_in_tcp_refused_total", "counter",
 		    "HEP TCP connections refused (too many open).", c.hep.tcp_refused);
+		one(b, m, "calltap_hep_in_tcp_evicted_total", "counter",
+		    "HEP TCP connections closed for a new one (no valid packet sent yet).",
+		    c.hep.tcp_evicted);
 		one(b, m, "calltap_hep_in_udp_drops_total", "counter",
 		    "HEP datagrams the kernel dropped (receive buffer full).", c.hep.udp_drops);
 		one(b, m, "calltap_hep_in_reordered_total", "counter",

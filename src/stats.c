@@ -112,10 +112,13 @@ void ct_stats_print(const struct ct_engine_stats *es, const struct ct_sinkset_st
 		fprintf(out, "  %-24s %llu\n", "hep_in_malformed", (unsigned long long)h->malformed);
 		fprintf(out, "  %-24s %llu\n", "hep_in_auth_failed",
 		    (unsigned long long)h->auth_failed);
+		fprintf(out, "  %-24s %llu\n", "hep_in_ts_ahead", (unsigned long long)h->ts_ahead);
 		fprintf(out, "  %-24s %llu\n", "hep_in_tcp_accepted",
 		    (unsigned long long)h->tcp_accepted);
 		fprintf(out, "  %-24s %llu\n", "hep_in_tcp_refused",
 		    (unsigned long long)h->tcp_refused);
+		fprintf(out, "  %-24s %llu\n", "hep_in_tcp_evicted",
+		    (unsigned long long)h->tcp_evicted);
 		fprintf(out, "  %-24s %llu\n", "hep_in_udp_drops", (unsigned long long)h->udp_drops);
 		fprintf(out, "  %-24s %llu\n", "hep_in_reordered", (unsigned long long)h->reordered);
 		fprintf(out, "  %-24s %llu\n", "hep_in_late", (unsigned long long)h->late);

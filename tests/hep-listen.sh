@@ -8,7 +8,8 @@
 # chunks, not from the HEP sender.  HEP carries no RTP: the RTP fields are
 # not compared (they are null from HEP).  Then: the auth key
 # (--hep-password), malformed packets and streams, other payload types and
-# too many TCP connections are counted and never stop the collector;
+# too many TCP connections are counted and never stop the collector (idle
+# or keyless connections cannot lock the agents out);
 # messages sent out of order are put back in order (--hep-reorder); bad
 # option combinations are refused.
 . "$(dirname "$0")/lib.sh"
@@ -260,7 +261,8 @@ s = socket.create_connection(("127.0.0.1", port))
 for i in range(300):        # many packets, some split across sends
     s.sendall(good[:7]); s.sendall(good[7:] + good[:0])
 s.close()
-# 80 connections at once: 64 taken, the rest refused.
+# 80 connections at once that send nothing: 64 taken, the 16 after them each
+# take the slot of the oldest (none has sent a packet).
 time.sleep(0.5)
 cs = [socket.create_connection(("127.0.0.1", port)) for i in range(80)]
 time.sleep(0.5)
@@ -274,13 +276,68 @@ EOF
 	m=$(counter hep_in_malformed "$t/l.err")
 	if [ $st -eq 0 ] && [ "$m" = 9 ] && [ "$(counter hep_in_other "$t/l.err")" = 1 ] &&
 	    [ "$(counter hep_in_sip "$t/l.err")" = 302 ] &&
-	    [ "$(counter hep_in_tcp_refused "$t/l.err")" = 16 ] &&
-	    [ "$(counter hep_in_tcp_accepted "$t/l.err")" = 67 ]; then
-		ok "hostile: 9 malformed (8 datagrams, 1 stream), 1 RTCP ignored, 302 SIP, 16 connections refused"
+	    [ "$(counter hep_in_tcp_refused "$t/l.err")" = 0 ] &&
+	    [ "$(counter hep_in_tcp_evicted "$t/l.err")" = 16 ] &&
+	    [ "$(counter hep_in_tcp_accepted "$t/l.err")" = 83 ]; then
+		ok "hostile: 9 malformed (8 datagrams, 1 stream), 1 RTCP ignored, 302 SIP, 16 idle connections evicted"
 	else
 		bad "hostile: exit $st, malformed $m, other $(counter hep_in_other "$t/l.err"), sip" \
 		    "$(counter hep_in_sip "$t/l.err"), refused $(counter hep_in_tcp_refused "$t/l.err")," \
-		    "accepted $(counter hep_in_tcp_accepted "$t/l.err")"
+		    "evicted $(counter hep_in_tcp_evicted "$t/l.err"), accepted" \
+		    "$(counter hep_in_tcp_accepted "$t/l.err")"
+	fi
+fi
+
+# Lock-out: 64 TCP connections that send only packets with a wrong auth key
+# (or nothing) held every slot, and each agent connecting after them was
+# refused for as long as they stayed open.  Now the agent takes the slot of
+# the oldest of them, and so do 63 more agents; only when every connection
+# has sent a valid packet is a new one refused.
+if listen --hep-password s3cret; then
+	python3 - "$port" <<'EOF'
+import socket, struct, sys, time
+port = int(sys.argv[1])
+def chunk(t, v):
+    return struct.pack("!HHH", 0, t, 6 + len(v)) + v
+def hep(key, cid):
+    sip = ("OPTIONS sip:a@10.0.0.2 SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.1\r\nCall-ID: %s\r\n"
+           "CSeq: 1 OPTIONS\r\nFrom: <sip:b@10.0.0.1>;tag=1\r\nTo: <sip:a@10.0.0.2>\r\n"
+           "Content-Length: 0\r\n\r\n" % cid).encode()
+    chunks = [chunk(1, b"\x02"), chunk(2, b"\x11"), chunk(3, bytes([10, 0, 0, 1])),
+              chunk(4, bytes([10, 0, 0, 2])), chunk(7, struct.pack("!H", 5060)),
+              chunk(8, struct.pack("!H", 5060)), chunk(9, struct.pack("!I", 1700000000)),
+              chunk(10, struct.pack("!I", 0)), chunk(11, b"\x01"), chunk(14, key),
+              chunk(15, sip)]
+    body = b"".join(chunks)
+    return b"HEP3" + struct.pack("!H", 6 + len(body)) + body
+def conn(data):
+    c = socket.create_connection(("127.0.0.1", port))
+    if data:
+        c.sendall(data)
+    return c
+held = [conn(hep(b"guess", "x%d" % i) if i % 2 else b"") for i in range(64)]
+time.sleep(0.5)
+agents = []
+for i in range(64):
+    agents.append(conn(hep(b"s3cret", "agent%d" % i)))
+    time.sleep(0.01)
+time.sleep(0.5)
+late = conn(b"")
+time.sleep(0.5)
+for c in held + agents + [late]:
+    c.close()
+EOF
+	stop
+	st=$?
+	if [ $st -eq 0 ] && [ "$(counter hep_in_sip "$t/l.err")" = 64 ] &&
+	    [ "$(counter hep_in_auth_failed "$t/l.err")" = 32 ] &&
+	    [ "$(counter hep_in_tcp_evicted "$t/l.err")" = 64 ] &&
+	    [ "$(counter hep_in_tcp_refused "$t/l.err")" = 1 ]; then
+		ok "lock-out: 64 connections without the key evicted by 64 agents (64 SIP), then 1 refused"
+	else
+		bad "lock-out: exit $st, sip $(counter hep_in_sip "$t/l.err"), auth_failed" \
+		    "$(counter hep_in_auth_failed "$t/l.err"), evicted" \
+		    "$(counter hep_in_tcp_evicted "$t/l.err"), refused $(counter hep_in_tcp_refused "$t/l.err")"
 	fi
 fi
 

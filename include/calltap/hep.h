@@ -96,7 +96,7 @@ struct ct_hep_in_cfg {
 	const char *addr;            /* address to bind; NULL or "": every address (IPv6 and IPv4) */
 	const char *port;
 	const char *password;        /* NULL: any auth key; else packets must carry it */
-	size_t max_conns;            /* TCP connections at once (0: 64); more are refused */
+	size_t max_conns;            /* TCP connections at once (0: 64); see hep_in.c */
 	int64_t reorder_us;          /* SIP messages held this long to go on in capture-time
 	                                order (reorder.h; 0: each as it comes) */
 	struct ct_log log;
@@ -108,8 +108,10 @@ struct ct_hep_in_stats {
 	uint64_t other;              /* well-formed packets of another payload type (RTCP, logs) */
 	uint64_t malformed;          /* not HEP v3, malformed, or not rebuildable as a frame */
 	uint64_t auth_failed;        /* auth key missing or not --hep-password */
+	uint64_t ts_ahead;           /* SIP stamped over a minute after it arrived: taken at arrival */
 	uint64_t tcp_accepted;       /* TCP connections taken */
-	uint64_t tcp_refused;        /* TCP connections refused: max_conns open already */
+	uint64_t tcp_refused;        /* TCP connections refused: max_conns open and proven */
+	uint64_t tcp_evicted;        /* TCP connections closed for a new one: no valid packet yet */
 	uint64_t udp_drops;          /* datagrams the kernel dropped, receive buffer full
 	                                (SO_RXQ_OVFL; also the source's capture drops) */
 	uint64_t reordered;          /* SIP messages handed on ahead of one that came first */

@@ -29,6 +29,7 @@ struct ct_ipfrag_stats {
 	uint64_t dropped;       /* fragments dropped: overlap, limit, too big */
 	size_t pending;         /* datagrams under reassembly now */
 	size_t bytes;           /* bytes held now */
+	uint64_t hole_steps;    /* hole descriptors visited (a work counter for tests) */
 };
 
 struct ct_ipfrag;

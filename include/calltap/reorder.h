@@ -6,15 +6,18 @@
  * siptrace, OpenSIPS, heplify on several interfaces) are held for a short
  * window and handed on in capture-time order.
  *
- * Contract: a frame is held at most window_us after it arrived (arrival
- * times are the caller's clock, monotonic); when the oldest arrival's
+ * Contract: a frame is held about window_us after it arrived, never two
+ * windows (arrival times are the caller's clock, monotonic); when the oldest arrival's
  * window has passed, every held frame stamped no later than it goes first,
  * earliest capture time first (arrival order between equal times), then
  * it.  So frames that arrive within the window of each other come out in
- * capture order, and no frame waits longer than the window, whatever the
- * agents' clocks say (an agent whose clock is ahead does not hold the
- * others back).  Memory is bounded: beyond max_frames or max_bytes held,
- * the earliest stamped frame goes at once (counted in forced).  With no
+ * capture order, and no frame waits much longer than the window, whatever
+ * the agents' clocks say (an agent whose clock is ahead does not hold the
+ * others back; one held two windows goes next even while frames stamped
+ * earlier keep coming, counted in forced).  Memory is bounded: beyond
+ * max_frames or max_bytes held, the earliest stamped frame goes at once
+ * (counted in forced), and the frames handed on but still remembered
+ * behind the oldest arrival are bounded too.  With no
  * window wanted, callers hand frames on themselves (no buffer, no copy).
  */
 #ifndef CALLTAP_REORDER_H

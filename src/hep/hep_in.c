@@ -9,13 +9,23 @@
  * so the engine treats it exactly as the sniffed message: the agent's
  * addresses, ports, transport and capture time, not the HEP sender's.
  *
- * Bounds: at most max_conns TCP connections (more are accepted and closed
- * at once, counted in tcp_refused), each with a buffer of one packet's
- * maximum (64 KiB: a packet larger cannot be written); a stream whose
+ * Bounds: at most max_conns TCP connections, each with a buffer of one
+ * packet's maximum (64 KiB: a packet larger cannot be written).  When they
+ * are all open, a new connection takes the slot of the oldest one that has
+ * not yet sent a packet that decoded (and carried the auth key), counted in
+ * tcp_evicted: connections that send nothing, or nothing valid, cannot
+ * lock the agents out; only when every connection has proved itself is
+ * the new one closed at once (tcp_refused).  A stream whose
  * bytes are not HEP v3 cannot be resynchronised and is closed (counted
  * malformed).  Every socket is non-blocking: next() never waits longer
  * than its poll.  Malformed packets, wrong auth keys and payloads other
  * than SIP are counted (ct_hep_in_stats) and dropped, never fatal.
+ *
+ * Time: the capture time a packet carries is kept (a replay of an old
+ * capture keeps its times), unless it is more than HEP_IN_AHEAD_US after
+ * the packet arrived: one packet stamped years ahead would move the
+ * engine's clock past every open call's timeout.  Such a packet (counted
+ * in ts_ahead) takes its time of arrival, as one with no time does.
  *
  * Order: an agent of several processes (Kamailio's siptrace: each worker
  * sends what it handled) delivers messages out of their capture order, a
@@ -54,11 +64,14 @@
 #define HEP_IN_RCVBUF (8 << 20)       /* UDP receive buffer asked for (the kernel may cap it) */
 #define HEP_IN_HELD_FRAMES 65536      /* reorder buffer: messages held at most */
 #define HEP_IN_HELD_BYTES (64 << 20)  /* ... and their bytes */
+#define HEP_IN_AHEAD_US ((int64_t)60 * 1000000) /* capture times ahead of arrival trusted */
 
 struct conn {
 	int fd;                      /* -1: closed, removed at the next poll */
 	uint8_t *buf;                /* HEP_IN_CONN_BUF bytes */
 	size_t off, len;             /* unread bytes: buf[off, len) */
+	uint64_t seq;                /* order of acceptance */
+	bool proven;                 /* sent a packet that decoded (with the auth key) */
 };
 
 struct ct_hep_in {
@@ -71,6 +84,7 @@ struct ct_hep_in {
 	size_t npfd;
 	size_t scan;                 /* next pfd entry to serve after a poll; npfd: poll again */
 	bool logged_refused;
+	uint64_t accepts;            /* connections accepted so far (conn.seq) */
 	int64_t newest_ts_us;        /* newest SIP message's capture time (INT64_MIN: none yet) */
 	int64_t newest_wall_us;      /* when it arrived */
 	struct ct_reorder *ro;       /* cfg.reorder_us > 0 (and a source): the held messages */
@@ -191,8 +205,15 @@ int ct_hep_in_packet(struct ct_hep_in *h, const uint8_t *buf, size_t len, int64_
 		h->st.other++;
 		return 0;
 	}
-	if (!m.ts_seen)               /* no capture time: the time it arrived */
+	if (!m.ts_seen) {             /* no capture time: the time it arrived */
 		m.ts_us = now_us;
+	} else if (m.ts_us - now_us > HEP_IN_AHEAD_US) {
+		/* Captured after it arrived: a sender's clock, or a packet
+		 * stamped in 2106 to move the capture clock past every open
+		 * call's timeout.  The time it arrived instead. */
+		h->st.ts_ahead++;
+		m.ts_us = now_us;
+	}
 	if (ct_hep_in_frame(&m, h->frame, sizeof(h->frame), f) != CT_OK) {
 		h->st.malformed++;
 		return 0;
@@ -327,6 +348,32 @@ static ssize_t udp_recv(struct ct_hep_in *h)
 	return n;
 }
 
+/*
+ * The slot for a new connection when all max_conns are taken: the oldest
+ * open connection that has not proved itself (closed here, its buffer kept
+ * for the new one), or NULL when every one has.  Its poll entry may still
+ * show the old socket's events: serving them reads nothing (non-blocking).
+ */
+static struct conn *evict_unproven(struct ct_hep_in *h)
+{
+	struct conn *victim = NULL;
+	size_t i;
+
+	for (i = 0; i < h->n_conns; i++) {
+		struct conn *c = &h->conns[i];
+
+		if (c->fd >= 0 && !c->proven && (victim == NULL || c->seq < victim->seq))
+			victim = c;
+	}
+	if (victim == NULL)
+		return NULL;
+	close(victim->fd);
+	victim->fd = -1;
+	victim->off = victim->len = 0;
+	h->st.tcp_evicted++;
+	return victim;
+}
+
 /* Accepts what is waiting on the listener (a few at most per poll). */
 static void accept_conns(struct ct_hep_in *h)
 {
@@ -339,23 +386,30 @@ static void accept_conns(struct ct_hep_in *h)
 		if (fd < 0)
 			return;      /* EAGAIN, or an aborted connection */
 		if (h->n_conns == h->cfg.max_conns) {
-			close(fd);
-			h->st.tcp_refused++;
-			if (!h->logged_refused)
-				ct_log(&h->cfg.log, CT_LOG_WARN, "hep: %zu TCP connections open, "
-				    "more refused (counted in hep_in_tcp_refused)", h->cfg.max_conns);
-			h->logged_refused = true;
-			continue;
-		}
-		c = &h->conns[h->n_conns];
-		if ((c->buf = malloc(HEP_IN_CONN_BUF)) == NULL) {
-			close(fd);
-			h->st.tcp_refused++;
-			continue;
+			c = evict_unproven(h);
+			if (c == NULL) {
+				close(fd);
+				h->st.tcp_refused++;
+				if (!h->logged_refused)
+					ct_log(&h->cfg.log, CT_LOG_WARN, "hep: %zu TCP connections "
+					    "open and sending, more refused (counted in "
+					    "hep_in_tcp_refused)", h->cfg.max_conns);
+				h->logged_refused = true;
+				continue;
+			}
+		} else {
+			c = &h->conns[h->n_conns];
+			if ((c->buf = malloc(HEP_IN_CONN_BUF)) == NULL) {
+				close(fd);
+				h->st.tcp_refused++;
+				continue;
+			}
+			h->n_conns++;
 		}
 		c->fd = fd;
 		c->off = c->len = 0;
-		h->n_conns++;
+		c->seq = h->accepts++;
+		c->proven = false;
 		h->st.tcp_accepted++;
 	}
 }
@@ -456,7 +510,12 @@ static int serve(struct ct_hep_in *h, struct ct_frame *f)
 			int rc = c->fd >= 0 ? conn_packet(h, c, &pkt, &plen) : -1;
 
 			if (rc == 1) {
-				if (ct_hep_in_packet(h, pkt, plen, wall_us(), f) == 1)
+				uint64_t bad = h->st.malformed + h->st.auth_failed;
+
+				rc = ct_hep_in_packet(h, pkt, plen, wall_us(), f);
+				if (h->st.malformed + h->st.auth_failed == bad)
+					c->proven = true;
+				if (rc == 1)
 					return 1;
 				continue;            /* the same connection's next packet */
 			}

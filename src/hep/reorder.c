@@ -9,8 +9,15 @@
  * FIFO, marked out, and is freed when it reaches the head (at most one
  * window later: the head goes right after the frames stamped before it).
  * The frame last handed on is freed at the next call, so its data stays
- * valid meanwhile.  The bounds count the frames held (in the heap); the
- * handed-on ones still in the FIFO are bounded by it.  put and get are O(log n); nothing walks the frames.
+ * valid meanwhile.  The bounds count the frames held (in the heap).  The
+ * handed-on ones still in the FIFO wait for its head, and a head stamped
+ * later than every frame that keeps coming (a HEP agent, or an attacker,
+ * stamping a message in 2100) would never be the earliest: under a steady
+ * flow it stayed held, and every frame handed on after it stayed in
+ * memory, without bound.  So a head held OVERDUE_WINDOWS windows, or a
+ * FIFO past twice the bounds, goes next whatever its stamp (counted in
+ * forced): the FIFO spans a few windows of arrivals at most.  put and get
+ * are O(log n); nothing walks the frames.
  */
 #include "config.h"
 
@@ -20,8 +27,11 @@
 #include "calltap/err.h"
 #include "calltap/reorder.h"
 
+#define OVERDUE_WINDOWS 2     /* a FIFO head held this many windows goes next */
+
 struct held {
 	int64_t ts_us, arrive_us;
+	size_t hidx;                 /* index in the heap while held */
 	uint64_t seq;                /* arrival number: ties of capture time keep arrival order */
 	bool out;                    /* handed on (still in the FIFO) */
 	bool in_fifo;
@@ -37,6 +47,7 @@ struct ct_reorder {
 	struct held **fifo;          /* ring: n_fifo entries from head, cap_fifo a power of two */
 	size_t head, n_fifo, cap_fifo;
 	size_t bytes;                /* of the frames held (in the heap) */
+	size_t fifo_bytes;           /* of the frames in the FIFO (held or handed on) */
 	struct held *last;           /* handed on by the last get, freed by the next */
 	uint64_t seq;
 	int64_t last_ts;             /* newest capture time handed on */
@@ -98,9 +109,11 @@ static void sift_up(struct held **h, size_t i)
 		if (!before(e, h[p]))
 			break;
 		h[i] = h[p];
+		h[i]->hidx = i;
 		i = p;
 	}
 	h[i] = e;
+	e->hidx = i;
 }
 
 static void sift_down(struct held **h, size_t n, size_t i)
@@ -117,9 +130,26 @@ static void sift_down(struct held **h, size_t n, size_t i)
 		if (!before(h[c], e))
 			break;
 		h[i] = h[c];
+		h[i]->hidx = i;
 		i = c;
 	}
 	h[i] = e;
+	e->hidx = i;
+}
+
+/* Takes the frame at heap index i out of the heap. */
+static struct held *heap_take(struct ct_reorder *r, size_t i)
+{
+	struct held *x = r->heap[i];
+
+	r->bytes -= entry_bytes(x);
+	r->heap[i] = r->heap[--r->n_heap];
+	if (i < r->n_heap) {
+		r->heap[i]->hidx = i;
+		sift_down(r->heap, r->n_heap, i);
+		sift_up(r->heap, r->heap[i]->hidx);
+	}
+	return x;
 }
 
 /* Room for one more entry in the heap and the FIFO; false when memory runs out. */
@@ -166,6 +196,7 @@ int ct_reorder_put(struct ct_reorder *r, const struct ct_frame *f, int64_t now_u
 		memcpy(e->data, f->data, f->caplen);
 	e->f.data = e->data;
 	r->bytes += entry_bytes(e);
+	r->fifo_bytes += entry_bytes(e);
 	r->heap[r->n_heap++] = e;
 	sift_up(r->heap, r->n_heap - 1);
 	r->fifo[(r->head + r->n_fifo) & (r->cap_fifo - 1)] = e;
@@ -185,6 +216,7 @@ static void trim(struct ct_reorder *r)
 			break;
 		r->head = (r->head + 1) & (r->cap_fifo - 1);
 		r->n_fifo--;
+		r->fifo_bytes -= entry_bytes(e);
 		e->in_fifo = false;
 		if (e != r->last)
 			free(e);
@@ -196,10 +228,17 @@ static bool over(const struct ct_reorder *r)
 	return r->n_heap > r->max_frames || r->bytes > r->max_bytes;
 }
 
+/* The FIFO head (held since arrive) must go next, whatever its stamp. */
+static bool head_overdue(const struct ct_reorder *r, int64_t arrive, int64_t now_us)
+{
+	return now_us - arrive >= OVERDUE_WINDOWS * r->window_us ||
+	    r->n_fifo > 2 * r->max_frames || r->fifo_bytes / 2 > r->max_bytes;
+}
+
 int ct_reorder_get(struct ct_reorder *r, int64_t now_us, bool drain, struct ct_frame *f)
 {
 	struct held *head, *x;
-	bool expired;
+	bool expired, overdue;
 
 	if (r->last != NULL) {
 		struct held *l = r->last;
@@ -215,13 +254,10 @@ int ct_reorder_get(struct ct_reorder *r, int64_t now_us, bool drain, struct ct_f
 	expired = now_us - head->arrive_us >= r->window_us;
 	if (!drain && !expired && !over(r))
 		return 0;
-	if (!drain && !expired)
+	overdue = !drain && head != r->heap[0] && head_overdue(r, head->arrive_us, now_us);
+	if (!drain && (!expired || overdue))
 		r->st.forced++;
-	x = r->heap[0];
-	r->bytes -= entry_bytes(x);
-	r->heap[0] = r->heap[--r->n_heap];
-	if (r->n_heap > 0)
-		sift_down(r->heap, r->n_heap, 0);
+	x = heap_take(r, overdue ? head->hidx : 0);
 	if (x != head)
 		r->st.reordered++;
 	if (r->any_out && x->ts_us < r->last_ts)

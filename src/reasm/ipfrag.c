@@ -301,19 +301,42 @@ static size_t hole_split(struct dgram *d, size_t i, uint32_t a, uint32_t b)
 }
 
 /*
+ * The index of the first hole that ends after pos (nholes when none):
+ * a binary search, since 8-byte fragments can leave thousands of holes and
+ * every fragment of the datagram, duplicates included, starts here.
+ */
+static size_t hole_after(struct ct_ipfrag *f, const struct dgram *d, uint32_t pos)
+{
+	size_t lo = 0, hi = d->nholes, mid;
+
+	while (lo < hi) {
+		f->st.hole_steps++;
+		mid = lo + (hi - lo) / 2;
+		if (d->holes[mid].end <= pos)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/*
  * Copies the bytes of fragment [s, e) that fall in holes (RFC 815 steps 1-8)
  * and compares the ones already present.  Returns true when a present byte
- * differs (conflicting overlap; the first copy is kept).
+ * differs (conflicting overlap; the first copy is kept).  Visits
+ * O(log nholes) holes plus those the fragment covers (st.hole_steps).
  */
-static bool dgram_fill(struct dgram *d, uint32_t s, uint32_t e, const uint8_t *src)
+static bool dgram_fill(struct ct_ipfrag *f, struct dgram *d, uint32_t s, uint32_t e,
+    const uint8_t *src)
 {
 	bool conflict = false;
 	uint32_t pos = s, cend;
-	size_t i = 0;
+	size_t i = hole_after(f, d, s);
 
 	while (i < d->nholes && pos < e) {
 		struct hole h = d->holes[i];
 
+		f->st.hole_steps++;
 		if (h.end <= pos) {
 			i++;
 			continue;
@@ -471,7 +494,7 @@ int ct_ipfrag_add(struct ct_ipfrag *f, struct ct_packet *pkt, uint8_t **out, siz
 	f->st.fragments++;
 	if (!pkt->frag_more)
 		holes_set_end(d, e);
-	if (e > s && dgram_fill(d, s, e, pkt->payload))
+	if (e > s && dgram_fill(f, d, s, e, pkt->payload))
 		ct_pkt_event(pkt, CT_EV_FRAG_OVERLAP);
 	if (e > d->maxend)
 		d->maxend = e;

@@ -256,11 +256,14 @@ static long parse_clen_value(const char *v, size_t n)
 /*
  * Finds Content-Length in the header section hdr[0..n) (start line
  * included).  Returns the body length, 0 when absent, -1 when malformed,
- * over the limit, or given twice with different values.
+ * over the limit, or given twice with different values.  On -1, *bad is
+ * the offset of a header line that makes every header section holding it
+ * (up to the same empty line) fail too: the malformed line, or the last
+ * line that gave the value a later one contradicts.
  */
-static long find_content_length(const char *hdr, size_t n)
+static long find_content_length(const char *hdr, size_t n, size_t *bad)
 {
-	const char *p, *end = hdr + n, *eol, *colon, *ne;
+	const char *p, *end = hdr + n, *eol, *colon, *ne, *found_at = hdr;
 	long found = -2, v;
 
 	p = memchr(hdr, '\n', n);
@@ -278,9 +281,12 @@ static long find_content_length(const char *hdr, size_t n)
 		if (!is_clen_name(p, (size_t)(ne - p)))
 			continue;
 		v = parse_clen_value(colon + 1, (size_t)(eol - colon - 1));
-		if (v < 0 || (found >= 0 && v != found))
+		if (v < 0 || (found >= 0 && v != found)) {
+			*bad = (size_t)((v < 0 ? p : found_at) - hdr);
 			return -1;
+		}
 		found = v;
+		found_at = p;
 	}
 	return found == -2 ? 0 : found;
 }
@@ -300,6 +306,128 @@ static void scan_reset(struct ct_tcp_scan *scan)
 	scan->phase = SCAN_START_LINE;
 }
 
+/* Bytes a start line check examined at most: the first line of buf[0..len). */
+static size_t line_span(const char *buf, size_t len)
+{
+	const char *nl = memchr(buf, '\n', len);
+
+	return nl != NULL ? (size_t)(nl + 1 - buf) : len;
+}
+
+/*
+ * What a failed message taught about the bytes after its start, so that
+ * the start lines ct_sip_resync() then finds inside it (every line of a
+ * header section of 64 KiB of request lines can be one) are not searched
+ * again each: quadratic work for bytes the peer sends once.  Offsets are
+ * from the buffer passed in (on CT_ERR: from the failed message, *skip
+ * included).  0 knows nothing.
+ */
+struct known {
+	size_t clear;   /* header section searched this far: no empty line in it */
+	size_t doomed;  /* a message starting before this has a header line that fails it */
+};
+
+/*
+ * ct_sip_frame_scan() with *k (NULL: nothing known) for a message that
+ * starts afresh at buf (phase SCAN_START_LINE, done 0): a message starting
+ * before k->doomed fails at once, and the search for the empty line starts
+ * at k->clear.  Both hold because a header line is one in every message
+ * that starts before it and ends at the same empty line, and the search for
+ * that line examines the same line ends whatever line the message starts
+ * at.  On CT_ERR, *k is what this message's failure shows (from buf + *skip).
+ */
+static ssize_t frame_scan(const char *buf, size_t len, size_t *skip,
+    struct ct_tcp_scan *scan, struct known *k)
+{
+	size_t s = 0, hlen, avail, limit, from, bad = 0;
+	struct known in = { 0, 0 };
+	long clen;
+
+	if (k != NULL) {
+		in = *k;
+		k->clear = k->doomed = 0;
+	}
+	while (s < len && (buf[s] == '\r' || buf[s] == '\n'))
+		s++;
+	*skip = s;
+	buf += s;
+	avail = len - s;
+	in.clear = in.clear > s ? in.clear - s : 0;
+	in.doomed = in.doomed > s ? in.doomed - s : 0;
+	if (avail == 0)
+		return CT_PARTIAL;
+	if (scan->phase == SCAN_START_LINE) {
+		if (scan->done > 0 && avail < scan->need && (scan->done >= avail ||
+		    memchr(buf + scan->done, '\n', avail - scan->done) == NULL)) {
+			scan->work += avail > scan->done ? avail - scan->done : 0;
+			scan->done = avail;
+			return CT_PARTIAL;
+		}
+		switch (check_start_line(buf, avail)) {
+		case LINE_BAD:
+			scan->work += line_span(buf, avail);
+			scan_reset(scan);
+			return CT_ERR;
+		case LINE_PREFIX:
+			scan->work += avail;
+			if (avail > MAX_HEADER_BYTES) {
+				scan_reset(scan);
+				return CT_ERR;
+			}
+			scan->done = avail;
+			scan->need = avail * 2;
+			return CT_PARTIAL;
+		case LINE_OK:
+			scan->work += line_span(buf, avail);
+			break;
+		}
+		if (in.doomed > 0) {
+			/* in.doomed > 0 only when k was given, so k != NULL */
+			k->doomed = in.doomed;
+			scan_reset(scan);
+			return CT_ERR;
+		}
+		scan->phase = SCAN_HEADERS;
+		scan->done = in.clear < avail ? in.clear : avail;
+		if (scan->done > MAX_HEADER_BYTES)
+			scan->done = MAX_HEADER_BYTES;
+		scan->need = 0;
+	}
+	if (scan->phase == SCAN_HEADERS) {
+		limit = avail < MAX_HEADER_BYTES ? avail : MAX_HEADER_BYTES;
+		from = scan->done >= 2 ? scan->done - 2 : 0;
+		hlen = header_end(buf, limit, from);
+		scan->work += (hlen > 0 ? hlen : limit) - from;
+		if (hlen == 0) {
+			if (avail >= MAX_HEADER_BYTES) {
+				if (k != NULL)
+					k->clear = limit;
+				scan_reset(scan);
+				return CT_ERR;
+			}
+			scan->done = limit;
+			return CT_PARTIAL;
+		}
+		scan->work += hlen;
+		clen = find_content_length(buf, hlen, &bad);
+		if (clen < 0) {
+			if (k != NULL)
+				k->doomed = bad;
+			scan_reset(scan);
+			return CT_ERR;
+		}
+		scan->phase = SCAN_BODY;
+		scan->need = hlen + (size_t)clen;
+	}
+	if (avail < scan->need) {
+		scan->done = avail;
+		return CT_PARTIAL;
+	}
+	hlen = scan->need;
+	scan_reset(scan);
+	return (ssize_t)hlen;
+}
+
 /*
  * Incremental ct_sip_frame() for a stream buffer that grows between calls:
  * *scan (zero at the first call and after every result other than
@@ -317,72 +445,7 @@ static void scan_reset(struct ct_tcp_scan *scan)
 ssize_t ct_sip_frame_scan(const char *buf, size_t len, size_t *skip,
     struct ct_tcp_scan *scan)
 {
-	size_t s = 0, hlen, avail, limit, from;
-	long clen;
-
-	while (s < len && (buf[s] == '\r' || buf[s] == '\n'))
-		s++;
-	*skip = s;
-	buf += s;
-	avail = len - s;
-	if (avail == 0)
-		return CT_PARTIAL;
-	if (scan->phase == SCAN_START_LINE) {
-		if (scan->done > 0 && avail < scan->need && (scan->done >= avail ||
-		    memchr(buf + scan->done, '\n', avail - scan->done) == NULL)) {
-			scan->work += avail > scan->done ? avail - scan->done : 0;
-			scan->done = avail;
-			return CT_PARTIAL;
-		}
-		scan->work += avail;
-		switch (check_start_line(buf, avail)) {
-		case LINE_BAD:
-			scan_reset(scan);
-			return CT_ERR;
-		case LINE_PREFIX:
-			if (avail > MAX_HEADER_BYTES) {
-				scan_reset(scan);
-				return CT_ERR;
-			}
-			scan->done = avail;
-			scan->need = avail * 2;
-			return CT_PARTIAL;
-		case LINE_OK:
-			break;
-		}
-		scan->phase = SCAN_HEADERS;
-		scan->done = 0;
-		scan->need = 0;
-	}
-	if (scan->phase == SCAN_HEADERS) {
-		limit = avail < MAX_HEADER_BYTES ? avail : MAX_HEADER_BYTES;
-		from = scan->done >= 2 ? scan->done - 2 : 0;
-		hlen = header_end(buf, limit, from);
-		scan->work += (hlen > 0 ? hlen : limit) - from;
-		if (hlen == 0) {
-			if (avail >= MAX_HEADER_BYTES) {
-				scan_reset(scan);
-				return CT_ERR;
-			}
-			scan->done = limit;
-			return CT_PARTIAL;
-		}
-		scan->work += hlen;
-		clen = find_content_length(buf, hlen);
-		if (clen < 0) {
-			scan_reset(scan);
-			return CT_ERR;
-		}
-		scan->phase = SCAN_BODY;
-		scan->need = hlen + (size_t)clen;
-	}
-	if (avail < scan->need) {
-		scan->done = avail;
-		return CT_PARTIAL;
-	}
-	hlen = scan->need;
-	scan_reset(scan);
-	return (ssize_t)hlen;
+	return frame_scan(buf, len, skip, scan, NULL);
 }
 
 /*
@@ -415,17 +478,23 @@ ssize_t ct_sip_frame(const char *buf, size_t len, size_t *skip)
  * or the tail of a message cut by a gap) are skipped up to the next
  * plausible start line; *framing_errors counts those that looked like SIP.
  * *scan is the direction's memory (see ct_sip_frame_scan()).  Each byte is
- * examined O(1) times over the calls, however the stream is segmented.
+ * examined O(1) times over the calls, however the stream is segmented, and
+ * the start lines found inside a message that failed reuse what its
+ * failure showed (struct known) instead of searching its bytes again.
  */
 size_t ct_sip_stream_consume(const uint8_t *data, size_t len, struct ct_tcp_scan *scan,
     ct_sip_text_fn fn, void *user, uint64_t *framing_errors)
 {
 	const char *buf = (const char *)data;
-	size_t off = 0;
+	size_t off = 0, clear_at = 0, doomed_at = 0;   /* struct known, from data */
 
 	while (off < len) {
 		size_t skip = 0;
-		ssize_t n = ct_sip_frame_scan(buf + off, len - off, &skip, scan);
+		struct known k = {
+			clear_at > off ? clear_at - off : 0,
+			doomed_at > off ? doomed_at - off : 0
+		};
+		ssize_t n = frame_scan(buf + off, len - off, &skip, scan, &k);
 
 		if (n > 0) {
 			fn(user, buf + off + skip, (size_t)n);
@@ -436,6 +505,8 @@ size_t ct_sip_stream_consume(const uint8_t *data, size_t len, struct ct_tcp_scan
 		} else {
 			size_t r = ct_sip_resync(buf + off, len - off);
 
+			clear_at = k.clear > 0 ? off + skip + k.clear : 0;
+			doomed_at = k.doomed > 0 ? off + skip + k.doomed : 0;
 			if (ct_sip_looks_like(buf + off, len - off))
 				(*framing_errors)++;
 			off += r > 0 ? r : len - off;

@@ -271,10 +271,66 @@ static void test_frame_bounds(void)
 	CHECK_INT(ct_hep_in_frame(&m, out, sizeof(out), &f), CT_ERR);
 }
 
+/*
+ * Attack: one SIP message stamped in 2106 moved the engine's capture clock
+ * past every open call's timeout (each call then ended "no BYE seen",
+ * and its real BYE came "back in time").  A capture time more than a
+ * minute after the arrival is replaced by the arrival (counted); one
+ * within the minute, or in the past (a replayed capture), is kept.
+ */
+static void test_ts_ahead(void)
+{
+	static const struct {
+		int64_t ts_us;          /* the packet's capture time */
+		int64_t want_us;        /* the frame's */
+		uint64_t ahead;         /* ts_ahead after it */
+	} rows[] = {
+		{ INT64_C(1700000000000000), INT64_C(1700000000000000), 0 },   /* the past */
+		{ INT64_C(1800000059000000), INT64_C(1800000059000000), 0 },   /* 59 s ahead */
+		{ INT64_C(1800000061000000), INT64_C(1800000000000000), 1 },   /* 61 s ahead */
+		{ INT64_C(4294967295000000), INT64_C(1800000000000000), 2 },   /* 2106 */
+	};
+	const int64_t now = INT64_C(1800000000000000);
+	struct ct_hep_in_cfg cfg;
+	struct ct_hep_in *h;
+	struct ct_hep_in_stats st;
+	struct ct_hep_msg m;
+	struct ct_frame f;
+	uint8_t buf[512];
+	size_t i, n;
+
+	memset(&cfg, 0, sizeof(cfg));
+	if ((h = ct_hep_in_new_detached(&cfg)) == NULL) {
+		CHECK(0);
+		return;
+	}
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		memset(&m, 0, sizeof(m));
+		m.t.src.family = m.t.dst.family = 4;
+		memcpy(m.t.src.a, src4, 4);
+		memcpy(m.t.dst.a, dst4, 4);
+		m.t.sport = 5060;
+		m.t.dport = 5061;
+		m.t.proto = 17;
+		m.ts_us = rows[i].ts_us;
+		m.proto_type = CT_HEP_PROTO_SIP;
+		m.payload = (const uint8_t *)SIP;
+		m.payload_len = strlen(SIP);
+		n = ct_hep_encode(&m, buf, sizeof(buf));
+		CHECK(n > 0);
+		CHECK_INT(ct_hep_in_packet(h, buf, n, now, &f), 1);
+		CHECK_INT(f.ts_us, rows[i].want_us);
+		ct_hep_in_counts(h, &st);
+		CHECK_INT(st.ts_ahead, rows[i].ahead);
+	}
+	ct_hep_in_free(h);
+}
+
 int main(void)
 {
 	test_table();
 	test_auth();
 	test_frame_bounds();
+	test_ts_ahead();
 	return TEST_REPORT();
 }

@@ -659,6 +659,55 @@ static void test_pair_hash(void)
 	CHECK(differ > 48);
 }
 
+/*
+ * Attack: 8-byte fragments at every other slot of a 64 KiB datagram leave
+ * 4,095 holes, and every later fragment (duplicates of the last one here)
+ * walked the hole list from its start: 4,095 steps for a 28-byte packet,
+ * 27 times the cost of a plain fragment in a capture.  The first hole a
+ * fragment touches is found by binary search: O(log holes) per fragment.
+ * The datagram still completes with its bytes.
+ */
+static void test_many_holes(void)
+{
+	static uint8_t whole[65528];
+	const uint32_t last = sizeof(whole) - 8;
+	struct ct_ipfrag *f = ct_ipfrag_new(NULL);
+	struct ct_ipfrag_stats st;
+	struct ct_packet p;
+	uint8_t *out = NULL;
+	size_t len = 0, nfrag = 0;
+	uint32_t off;
+	int rc = CT_ERR, i;
+
+	fill_pattern(whole, sizeof(whole), 9);
+	for (off = 8; off < last; off += 16, nfrag++) {
+		p = frag(77, off, 1, whole + off, 8, 0);
+		CHECK_INT(add_rc(f, &p), CT_PARTIAL);
+	}
+	for (i = 0; i < 10000; i++, nfrag++) {
+		p = frag(77, last - 8, 1, whole + last - 8, 8, 0);
+		CHECK_INT(add_rc(f, &p), CT_PARTIAL);
+	}
+	p = frag(77, last, 0, whole + last, 8, 0);
+	CHECK_INT(add_rc(f, &p), CT_PARTIAL);
+	for (off = 0; off < last; off += 16, nfrag++) {
+		p = frag(77, off, 1, whole + off, 8, 0);
+		rc = ct_ipfrag_add(f, &p, &out, &len);
+		if (rc != CT_PARTIAL)
+			break;
+	}
+	CHECK_INT(rc, CT_OK);
+	CHECK(rc == CT_OK && len == sizeof(whole) && memcmp(out, whole, len) == 0);
+	free(out);
+	ct_ipfrag_get_stats(f, &st);
+	if (st.hole_steps > 20 * nfrag)
+		fprintf(stderr, "%zu fragments visited %llu holes\n", nfrag,
+		    (unsigned long long)st.hole_steps);
+	CHECK(st.hole_steps <= 20 * nfrag);
+	CHECK_INT(st.pending, 0);
+	ct_ipfrag_free(f);
+}
+
 int main(void)
 {
 	test_pair_hash();
@@ -671,5 +720,6 @@ int main(void)
 	test_timeout();
 	test_limits();
 	test_model();
+	test_many_holes();
 	return TEST_REPORT();
 }

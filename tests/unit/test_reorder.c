@@ -228,12 +228,78 @@ done:
 	free(seen);
 }
 
+/*
+ * Attack: a frame stamped far ahead (2100) heads the FIFO, and every frame
+ * after it is stamped earlier, so it was never the earliest held: with
+ * frames arriving as fast as they were taken it stayed held for ever,
+ * and each frame handed on after it stayed in the FIFO (memory without
+ * bound; the bounds counted only the frames held).  Every 500 us another
+ * such frame, each stamped a little earlier than the one before.  Now a
+ * head held two windows goes next: no frame waits longer than that, and
+ * every frame comes out once.
+ */
+static void test_far_future_head(void)
+{
+	const int64_t window = 1000, step = 10;
+	const uint64_t n = 100000;
+	struct ct_reorder *r = ct_reorder_new(window, 64, 1 << 20);
+	int64_t *at = calloc(n, sizeof(*at)), worst = 0, now = 0;
+	unsigned char *seen = calloc(n, 1);
+	uint64_t i, v, out = 0, twice = 0;
+	struct ct_frame f;
+
+	if (r == NULL || at == NULL || seen == NULL) {
+		CHECK(0);
+		goto done;
+	}
+	for (i = 0; i < n; i++) {
+		now = (int64_t)i * step;
+		f.ts_us = i % 50 == 0 ? INT64_C(4102444800000000) - (int64_t)i : (int64_t)i;
+		f.caplen = f.wirelen = sizeof(v);
+		f.linktype = 101;
+		f.data = (const uint8_t *)&i;
+		at[i] = now;
+		CHECK_INT(ct_reorder_put(r, &f, now), CT_OK);
+		if (ct_reorder_get(r, now, false, &f) == 1) {
+			memcpy(&v, f.data, sizeof(v));
+			if (v < n) {
+				twice += seen[v];
+				seen[v] = 1;
+				out++;
+				if (now - at[v] > worst)
+					worst = now - at[v];
+			}
+		}
+	}
+	while (ct_reorder_get(r, now, true, &f) == 1) {   /* the end of the run */
+		memcpy(&v, f.data, sizeof(v));
+		if (v < n) {
+			twice += seen[v];
+			seen[v] = 1;
+			out++;
+			if (now - at[v] > worst)
+				worst = now - at[v];
+		}
+	}
+	CHECK_INT(out, n);
+	CHECK_INT(twice, 0);
+	if (worst > 2 * window + step)
+		fprintf(stderr, "a frame was held %lld us (window %lld us)\n",
+		    (long long)worst, (long long)window);
+	CHECK(worst <= 2 * window + step);
+done:
+	ct_reorder_free(r);
+	free(at);
+	free(seen);
+}
+
 int main(void)
 {
 	size_t i;
 
 	for (i = 0; i < sizeof(scripts) / sizeof(scripts[0]); i++)
 		run_script(&scripts[i]);
+	test_far_future_head();
 	CHECK(ct_reorder_new(10, 0, 100) == NULL);
 	CHECK(ct_reorder_new(-1, 10, 100) == NULL);
 	ct_reorder_free(NULL);

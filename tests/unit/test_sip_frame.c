@@ -435,6 +435,116 @@ static void test_scan_tiny_segments(void)
 	free(msg);
 }
 
+/*
+ * The consumer's messages for data[0..len) fed at once, by the stateless
+ * ct_sip_frame() and ct_sip_resync() from each offset (the model).
+ */
+static size_t model_consume(const char *data, size_t len, char *out, size_t *out_len)
+{
+	size_t off = 0, skip, r, nmsg = 0;
+	ssize_t n;
+
+	*out_len = 0;
+	while (off < len) {
+		n = ct_sip_frame(data + off, len - off, &skip);
+		if (n > 0) {
+			memcpy(out + *out_len, data + off + skip, (size_t)n);
+			*out_len += (size_t)n;
+			nmsg++;
+			off += skip + (size_t)n;
+		} else if (n == CT_PARTIAL) {
+			break;
+		} else {
+			r = ct_sip_resync(data + off, len - off);
+			off += r > 0 ? r : len - off;
+		}
+	}
+	return nmsg;
+}
+
+/* Appends count copies of line to buf at *n. */
+static void put_lines(char *buf, size_t *n, const char *line, size_t count)
+{
+	size_t k = strlen(line);
+
+	while (count-- > 0) {
+		memcpy(buf + *n, line, k);
+		*n += k;
+	}
+}
+
+/*
+ * Attack: header sections made of request lines.  Each line is a start
+ * line ct_sip_resync() offers after the message before it fails, and
+ * searching each one's header section again for its empty line (64 KiB
+ * without one) or reading its Content-Length again (malformed or
+ * contradicted) examined about 64 KiB per 22-byte line: 1.5 MB/s on one
+ * connection filled a CPU.  What a failure showed is reused, so the work
+ * stays linear, and the messages framed are still the model's, including
+ * a message that starts inside one that failed and ends past where that
+ * one's search stopped, or after the line a contradiction started at.
+ */
+static void test_scan_failed_headers(void)
+{
+	const char *line = "INVITE sip:a SIP/2.0\r\n";
+	size_t cap = 600000, n, i, mlen, mnum;
+	char *text = malloc(cap), *model = malloc(cap);
+	struct stream st;
+	int round;
+
+	for (round = 0; round < 4; round++) {
+		n = 0;
+		switch (round) {
+		case 0:     /* no empty line at all */
+			put_lines(text, &n, line, 8000);
+			break;
+		case 1:     /* malformed Content-Length, three times */
+			for (i = 0; i < 3; i++) {
+				put_lines(text, &n, line, 2700);
+				put_lines(text, &n, "l: x\r\n\r\n", 1);
+			}
+			break;
+		case 2:     /* a message inside one with no empty line in 64 KiB */
+			put_lines(text, &n, "OPTIONS sip:a SIP/2.0\r\n", 1);
+			put_lines(text, &n, "X: y\r\n", 300);
+			put_lines(text, &n, "BYE sip:b SIP/2.0\r\n", 1);
+			put_lines(text, &n, "a: b\r\n", 10700);
+			put_lines(text, &n, "Content-Length: 2\r\n\r\nokNOTIFY sip:c SIP/2.0\r\n\r\n", 1);
+			break;
+		case 3:     /* contradicted Content-Length: the start after its first value frames */
+			put_lines(text, &n, line, 1);
+			put_lines(text, &n, "l: 5\r\n", 1);
+			put_lines(text, &n, line, 1);
+			put_lines(text, &n, "l: 5\r\n", 1);
+			put_lines(text, &n, line, 3);
+			put_lines(text, &n, "l: 6\r\n\r\nabcdef", 1);
+			put_lines(text, &n, "SIP/2.0 200 OK\r\nl: 5\r\n\r\nhello", 1);
+			break;
+		}
+		mnum = model_consume(text, n, model, &mlen);
+		CHECK_INT(mnum, round < 2 ? 0u : 2u);
+		stream_init(&st, cap);
+		stream_push(&st, text, n);
+		CHECK_INT(st.nmsg, mnum);
+		CHECK(st.out_len == mlen && memcmp(st.out, model, mlen) == 0);
+		if (st.scan.work > 4 * (uint64_t)n + 4096)
+			fprintf(stderr, "round %d: framing examined %llu bytes for %zu\n", round,
+			    (unsigned long long)st.scan.work, n);
+		CHECK(st.scan.work <= 4 * (uint64_t)n + 4096);
+		stream_fini(&st);
+
+		/* The same in 1400-byte segments: linear too. */
+		stream_init(&st, cap);
+		stream_send(&st, text, n, 1400);
+		CHECK(st.scan.work <= 4 * (uint64_t)n + 4096);
+		if (round >= 2)
+			CHECK_INT(st.nmsg, mnum);
+		stream_fini(&st);
+	}
+	free(text);
+	free(model);
+}
+
 int main(void)
 {
 	test_whole();
@@ -447,5 +557,6 @@ int main(void)
 	test_looks_like();
 	test_scan_segments();
 	test_scan_tiny_segments();
+	test_scan_failed_headers();
 	return TEST_REPORT();
 }
