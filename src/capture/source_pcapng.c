@@ -8,7 +8,8 @@
  * filters, one program per interface (pcap_open_dead + pcap_compile), run with
  * pcap_offline_filter.  Workload: captures of any size read once, front to
  * back; one block buffer grown as needed, no allocation per packet.  Every
- * length is checked before use; a truncated or malformed file yields every
+ * length is checked before use, and a section declares at most MAX_IFACES
+ * interfaces (each costs memory and, with a filter, a BPF program); a truncated or malformed file yields every
  * good packet before the damage, then CT_ERR naming the file (and the byte
  * offset of a malformed block).  Link types are handed out as DLT_ values, as
  * pcap_datalink() would (LINKTYPE_RAW 101 becomes DLT_RAW).
@@ -34,6 +35,8 @@
 #include "source_int.h"
 
 #define MAX_BLOCK     (256u << 20)  /* largest block / record accepted */
+#define MAX_IFACES    65536u        /* interfaces of one section (IDBs of 20 bytes
+                                       each would otherwise grow without bound) */
 #define FILTER_SNAPLEN 262144
 
 #define BT_SHB 0x0A0D0D0Au
@@ -472,6 +475,8 @@ static int ng_iface(struct savefile *sf, struct ct_cursor *c)
 	snaplen = get32(c, sf->be);
 	if (c->short_read)
 		return sf_bad(sf, "short interface description");
+	if (sf->nif >= MAX_IFACES)
+		return sf_bad(sf, "more than %u interfaces in a section", MAX_IFACES);
 	ifc = iface_add(sf, lt, snaplen);
 	if (ifc == NULL)
 		return sf_short(sf, CT_NOMEM);
