@@ -36,6 +36,7 @@
 #define METRICS_BACKLOG 64
 #define METRICS_REQ_MAX 4096
 #define METRICS_TIMEOUT_MS 5000
+#define METRICS_FD_PAUSE_MS 100   /* out of descriptors, none to free: accept again after */
 #define METRICS_SINKS CT_SINKSET_MAX
 #define N_DISP (CT_DISP_UNFINISHED + 1)
 
@@ -88,6 +89,7 @@ struct ct_metrics {
 	pthread_t thread;
 	bool running;
 	struct client cl[METRICS_CLIENTS];   /* the server thread's own */
+	int64_t accept_after_ms;             /* the server thread's: listener not polled before */
 };
 
 static int64_t now_ms(void)
@@ -541,11 +543,11 @@ static void client_write(struct client *c)
 }
 
 /*
- * The slot for a client just accepted: a free one, else the one that has
- * been sending its request the longest (it is closed), else NULL (every
- * client is being answered; the new one is refused).
+ * A slot for a new client: a free one, else the one that has been sending
+ * its request the longest (closed), else NULL (every client is being
+ * answered).  free_ok false: only the latter kind (a descriptor to free).
  */
-static struct client *client_slot(struct ct_metrics *m)
+static struct client *client_slot(struct ct_metrics *m, bool free_ok)
 {
 	struct client *victim = NULL;
 	size_t k;
@@ -553,8 +555,11 @@ static struct client *client_slot(struct ct_metrics *m)
 	for (k = 0; k < METRICS_CLIENTS; k++) {
 		struct client *c = &m->cl[k];
 
-		if (c->fd < 0)
-			return c;
+		if (c->fd < 0) {
+			if (free_ok)
+				return c;
+			continue;
+		}
 		if (!c->answering && (victim == NULL || c->since_ms < victim->since_ms))
 			victim = c;
 	}
@@ -563,15 +568,23 @@ static struct client *client_slot(struct ct_metrics *m)
 	return victim;
 }
 
-/* Accepts one client (reads its request at once if it is already there). */
+/*
+ * Accepts one client (reads its request at once if it is already there).
+ * Out of descriptors (EMFILE, ENFILE: the listener stays readable), closes
+ * the longest-waiting client for the next accept, else stops polling the
+ * listener for METRICS_FD_PAUSE_MS instead of spinning.
+ */
 static void client_accept(struct ct_metrics *m)
 {
 	int fd = accept4(m->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	struct client *c;
 
-	if (fd < 0)
+	if (fd < 0) {
+		if ((errno == EMFILE || errno == ENFILE) && client_slot(m, false) == NULL)
+			m->accept_after_ms = now_ms() + METRICS_FD_PAUSE_MS;
 		return;
-	c = client_slot(m);
+	}
+	c = client_slot(m, true);
 	if (c == NULL) {
 		close(fd);
 		return;
@@ -601,10 +614,10 @@ static void *metrics_main(void *arg)
 		pf[n].fd = m->wake[0];
 		pf[n].events = POLLIN;
 		idx[n++] = -1;
-		pf[n].fd = m->lfd;
+		now = now_ms();
+		pf[n].fd = now >= m->accept_after_ms ? m->lfd : -1;   /* -1: not polled */
 		pf[n].events = POLLIN;
 		idx[n++] = -2;
-		now = now_ms();
 		for (i = 0; i < METRICS_CLIENTS; i++) {
 			struct client *c = &m->cl[i];
 

@@ -7,7 +7,8 @@
 # ASR, histogram counts and sums, records written per output, packets),
 # carry HELP/TYPE and the sensor label, answer 404 elsewhere and 400 to an
 # oversized request, answer scrapes at once while 60 idle or dripping
-# clients are re-opened as fast as they are dropped, and pass `promtool check metrics` when promtool is
+# clients are re-opened as fast as they are dropped (and when calltap is
+# out of descriptors, without spinning), and pass `promtool check metrics` when promtool is
 # installed.  A bad address is one clear error at start-up.
 . "$(dirname "$0")/lib.sh"
 
@@ -242,6 +243,50 @@ wait "$pid"
 rc=$?
 pid=
 check "calltap ends cleanly when the pipe closes" "0 0" "$rc $(grep -c . "$t/err")"
+
+# Out of descriptors: a calltap with 24 (about 10 in use) and 30 clients
+# that connect and send nothing.  accept fails with EMFILE while the
+# listener stays readable: the server used to spin (0.8 s of CPU in 2 s)
+# and a scrape waited for the idle clients' 5 s timeout; now it frees a
+# descriptor (the longest-waiting client) or pauses the listener.
+rm -f "$t/stop"
+port2=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+python3 "$srcdir/tests/metrics-feed.py" "$t/stop" "$P/sipp-busy.pcap" 2>/dev/null |
+    (ulimit -n 24 && exec "$CALLTAP" -q -r - --json "$t/out2.json" --metrics "127.0.0.1:$port2") \
+    2>"$t/err" &
+pid=$!
+python3 - "$port2" "$pid" >"$t/emfile" 2>&1 <<'PY'
+import os, socket, sys, time
+port, pid = int(sys.argv[1]), sys.argv[2]
+for _ in range(100):
+    try:
+        socket.create_connection(("127.0.0.1", port)).close()
+        break
+    except OSError:
+        time.sleep(0.05)
+def cpu():
+    f = open("/proc/%s/stat" % pid).read().rsplit(")", 1)[1].split()
+    return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
+idle = [socket.create_connection(("127.0.0.1", port)) for _ in range(30)]
+time.sleep(0.5)
+c0 = cpu()
+time.sleep(2)
+used = cpu() - c0
+t0 = time.time()
+try:
+    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    s.sendall(b"GET /metrics HTTP/1.0\r\n\r\n")
+    ok = s.recv(64).startswith(b"HTTP/1.0 200 OK")
+except OSError:
+    ok = False
+took = time.time() - t0
+print("cpu %.2f s, scrape %s in %.1f s" % (used, ok, took), file=sys.stderr)
+print("ok" if used < 0.3 and ok and took < 2 else "no: cpu %.2f s, scrape %s in %.1f s" % (used, ok, took))
+PY
+check "out of descriptors: no spinning, a scrape answered within 2 s" ok "$(tail -1 "$t/emfile")"
+: >"$t/stop"
+wait "$pid"
+pid=
 
 echo "metrics: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
