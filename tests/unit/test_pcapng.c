@@ -401,6 +401,8 @@ static const struct corrupt_case corrupt_cases[] = {
 	{ "option overrun", { 1, 32, 1, 0, 0x00400002, 0, 0, 32 }, 8, "overruns the block" },
 	{ "bad BOM in 2nd SHB", { 0x0A0D0D0A, 28, 0x11223344, 1, 0, 0, 28 }, 7, "byte-order magic" },
 	{ "SHB version 2.0", { 0x0A0D0D0A, 28, 0x1A2B3C4D, 2, 0, 0, 28 }, 7, "version 2.0" },
+	{ "IDB over 1 MiB", { 1, 0x00100010, 1, 0 }, 4, "with length 1048592 over 1048576" },
+	{ "SHB over 1 MiB", { 0x0A0D0D0A, 0x00100010, 0x1A2B3C4D, 1 }, 4, "over 1048576" },
 };
 
 static void test_ng_corrupt(void)
