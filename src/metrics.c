@@ -4,7 +4,11 @@
  * own thread.  The thread polls the listening socket, at most METRICS_CLIENTS
  * clients and a wake-up pipe; a client's request is read into a bounded
  * buffer (METRICS_REQ_MAX bytes, METRICS_TIMEOUT_MS to send it), answered
- * with one HTTP/1.0 response and closed.  State: the record-fed counters
+ * with one HTTP/1.0 response and closed.  The listening socket is always
+ * polled: a new client when every slot is taken evicts the longest-waiting
+ * one still sending its request, so idle or dripping connections (however
+ * many, re-opened as fast as they are dropped) cannot starve a scrape that
+ * sends its request at once.  State: the record-fed counters
  * (the metrics sink, output thread) and the engine snapshot (the driver,
  * once per tick), both under mu; rendering copies them first.
  */
@@ -28,9 +32,11 @@
 #include "calltap/err.h"
 #include "calltap/thread.h"
 
-#define METRICS_CLIENTS 4
+#define METRICS_CLIENTS 32
+#define METRICS_BACKLOG 64
 #define METRICS_REQ_MAX 4096
 #define METRICS_TIMEOUT_MS 5000
+#define METRICS_FD_PAUSE_MS 100   /* out of descriptors, none to free: accept again after */
 #define METRICS_SINKS CT_SINKSET_MAX
 #define N_DISP (CT_DISP_UNFINISHED + 1)
 
@@ -69,6 +75,7 @@ struct client {
 	struct ct_buf out;
 	size_t sent;
 	bool answering;
+	int64_t since_ms;               /* accepted at (monotonic ms) */
 	int64_t deadline_ms;
 };
 
@@ -82,6 +89,7 @@ struct ct_metrics {
 	pthread_t thread;
 	bool running;
 	struct client cl[METRICS_CLIENTS];   /* the server thread's own */
+	int64_t accept_after_ms;             /* the server thread's: listener not polled before */
 };
 
 static int64_t now_ms(void)
@@ -177,7 +185,7 @@ static int listen_on(const char *addr, unsigned *port, char *errbuf)
 			continue;
 		}
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, 8) == 0)
+		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, METRICS_BACKLOG) == 0)
 			break;
 		err = errno;
 		close(fd);
@@ -540,75 +548,113 @@ static void client_write(struct client *c)
 	}
 }
 
+/*
+ * A slot for a new client: a free one, else the one that has been sending
+ * its request the longest (closed), else NULL (every client is being
+ * answered).  free_ok false: only the latter kind (a descriptor to free).
+ */
+static struct client *client_slot(struct ct_metrics *m, bool free_ok)
+{
+	struct client *victim = NULL;
+	size_t k;
+
+	for (k = 0; k < METRICS_CLIENTS; k++) {
+		struct client *c = &m->cl[k];
+
+		if (c->fd < 0) {
+			if (free_ok)
+				return c;
+			continue;
+		}
+		if (!c->answering && (victim == NULL || c->since_ms < victim->since_ms))
+			victim = c;
+	}
+	if (victim != NULL)
+		client_close(victim);
+	return victim;
+}
+
+/*
+ * Accepts one client (reads its request at once if it is already there).
+ * Out of descriptors (EMFILE, ENFILE: the listener stays readable), closes
+ * the longest-waiting client for the next accept, else stops polling the
+ * listener for METRICS_FD_PAUSE_MS instead of spinning.
+ */
+static void client_accept(struct ct_metrics *m)
+{
+	int fd = accept4(m->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	struct client *c;
+
+	if (fd < 0) {
+		if ((errno == EMFILE || errno == ENFILE) && client_slot(m, false) == NULL)
+			m->accept_after_ms = now_ms() + METRICS_FD_PAUSE_MS;
+		return;
+	}
+	c = client_slot(m, true);
+	if (c == NULL) {
+		close(fd);
+		return;
+	}
+	memset(c, 0, sizeof(*c));
+	c->fd = fd;
+	ct_buf_init(&c->out);
+	c->since_ms = now_ms();
+	c->deadline_ms = c->since_ms + METRICS_TIMEOUT_MS;
+	client_read(m, c);
+	if (c->fd >= 0 && c->answering)
+		client_write(c);
+}
+
 static void *metrics_main(void *arg)
 {
 	struct ct_metrics *m = arg;
 	struct pollfd pf[METRICS_CLIENTS + 2];
 	int idx[METRICS_CLIENTS + 2];
-	size_t i, n, free_slots;
+	size_t i, n;
+	bool accept_ready;
 	int64_t now;
 
 	ct_thread_name("ct-metrics");
 	for (;;) {
 		n = 0;
-		free_slots = 0;
 		pf[n].fd = m->wake[0];
 		pf[n].events = POLLIN;
 		idx[n++] = -1;
 		now = now_ms();
+		pf[n].fd = now >= m->accept_after_ms ? m->lfd : -1;   /* -1: not polled */
+		pf[n].events = POLLIN;
+		idx[n++] = -2;
 		for (i = 0; i < METRICS_CLIENTS; i++) {
 			struct client *c = &m->cl[i];
 
-			if (c->fd < 0) {
-				free_slots++;
+			if (c->fd < 0)
 				continue;
-			}
 			if (now >= c->deadline_ms) {   /* too slow: dropped */
 				client_close(c);
-				free_slots++;
 				continue;
 			}
 			pf[n].fd = c->fd;
 			pf[n].events = c->answering ? POLLOUT : POLLIN;
 			idx[n++] = (int)i;
 		}
-		if (free_slots > 0) {   /* else new clients wait in the backlog */
-			pf[n].fd = m->lfd;
-			pf[n].events = POLLIN;
-			idx[n++] = -2;
-		}
 		if (poll(pf, n, 500) < 0 && errno != EINTR)
 			break;
 		if (pf[0].revents != 0)
 			break;
-		for (i = 1; i < n; i++) {
-			if (pf[i].revents == 0)
+		accept_ready = pf[1].revents != 0;
+		/* Clients first: one accepted later may evict a slot polled here. */
+		for (i = 2; i < n; i++) {
+			struct client *c = &m->cl[idx[i]];
+
+			if (pf[i].revents == 0 || c->fd < 0)
 				continue;
-			if (idx[i] == -2) {
-				int fd = accept4(m->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-				size_t k;
-
-				if (fd < 0)
-					continue;
-				for (k = 0; k < METRICS_CLIENTS && m->cl[k].fd >= 0; k++)
-					;
-				if (k == METRICS_CLIENTS) {
-					close(fd);
-					continue;
-				}
-				memset(&m->cl[k], 0, sizeof(m->cl[k]));
-				m->cl[k].fd = fd;
-				ct_buf_init(&m->cl[k].out);
-				m->cl[k].deadline_ms = now_ms() + METRICS_TIMEOUT_MS;
-			} else {
-				struct client *c = &m->cl[idx[i]];
-
-				if (c->answering)
-					client_write(c);
-				else
-					client_read(m, c);
-			}
+			if (c->answering)
+				client_write(c);
+			else
+				client_read(m, c);
 		}
+		if (accept_ready)
+			client_accept(m);
 	}
 	return NULL;
 }

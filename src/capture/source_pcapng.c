@@ -8,7 +8,11 @@
  * filters, one program per interface (pcap_open_dead + pcap_compile), run with
  * pcap_offline_filter.  Workload: captures of any size read once, front to
  * back; one block buffer grown as needed, no allocation per packet.  Every
- * length is checked before use; a truncated or malformed file yields every
+ * length is checked before use, and a section declares at most MAX_IFACES
+ * interfaces (each costs memory and, with a filter, a BPF program).  Only
+ * the first KEEP_BLOCK bytes of a block are kept (a longer packet is
+ * handed out cut, as by a snaplen; a longer SHB or IDB is malformed), so
+ * an open file holds at most that much however long its blocks; a truncated or malformed file yields every
  * good packet before the damage, then CT_ERR naming the file (and the byte
  * offset of a malformed block).  Link types are handed out as DLT_ values, as
  * pcap_datalink() would (LINKTYPE_RAW 101 becomes DLT_RAW).
@@ -34,6 +38,10 @@
 #include "source_int.h"
 
 #define MAX_BLOCK     (256u << 20)  /* largest block / record accepted */
+#define KEEP_BLOCK    (1u << 20)    /* bytes of a block or record kept; the rest
+                                       is read past (a packet is cut there) */
+#define MAX_IFACES    65536u        /* interfaces of one section (IDBs of 20 bytes
+                                       each would otherwise grow without bound) */
 #define FILTER_SNAPLEN 262144
 
 #define BT_SHB 0x0A0D0D0Au
@@ -81,6 +89,7 @@ struct savefile {
 	uint8_t *buf;           /* blocks that cross windows are copied here */
 	size_t cap;
 	size_t blk_len;         /* bytes of the current block (blk) */
+	int blk_cut;            /* only its first KEEP_BLOCK bytes were kept */
 	uint64_t off;           /* file offset of the next unread byte */
 	uint64_t blk_off;       /* file offset of the current block */
 	uint64_t nread;         /* packet records read (filtered or not) */
@@ -250,6 +259,42 @@ static int fill(struct savefile *sf, size_t have, size_t need)
 	return CT_OK;
 }
 
+/*
+ * Reads past the rest of the current block, of which blk[0..have) is read
+ * and skip more bytes follow, without keeping them: blk is moved into buf
+ * first (the windows move on).  The last 4 bytes skipped go to tail when it
+ * is not NULL (skip >= 4 then).  Returns CT_OK; CT_PARTIAL when the stream
+ * ended inside; CT_ERR (sys_errno set) on a read error; CT_NOMEM.
+ */
+static int skip_rest(struct savefile *sf, size_t have, uint64_t skip, uint8_t *tail)
+{
+	uint64_t done = 0, n, from;
+	int rc;
+
+	if (sf->blk_in_win) {
+		if (grow(sf, have) != CT_OK)
+			return CT_NOMEM;
+		memcpy(sf->buf, sf->blk, have);
+		sf->blk = sf->buf;
+		sf->blk_in_win = 0;
+	}
+	while (done < skip) {
+		if (sf->win_pos == sf->win_len && (rc = next_window(sf)) != CT_OK)
+			return rc == CT_EOF ? CT_PARTIAL : rc;
+		n = sf->win_len - sf->win_pos;
+		if (n > skip - done)
+			n = skip - done;
+		from = done > skip - 4 ? done : skip - 4;   /* the tail's bytes in this window */
+		if (tail != NULL && done + n > skip - 4)
+			memcpy(tail + (from - (skip - 4)), sf->win + sf->win_pos + (from - done),
+			    (size_t)(done + n - from));
+		sf->win_pos += (size_t)n;
+		sf->off += n;
+		done += n;
+	}
+	return CT_OK;
+}
+
 static void ifaces_reset(struct savefile *sf)
 {
 	size_t i;
@@ -382,7 +427,8 @@ static int deliver(struct savefile *sf, const struct sf_iface *ifc, int64_t ts_u
 static int ng_read_block(struct savefile *sf, size_t have)
 {
 	struct ct_cursor c;
-	uint32_t type, len, bom;
+	uint32_t type, len, bom, keep;
+	uint8_t tail[4];
 	size_t hdr = 8;
 	int rc;
 
@@ -412,13 +458,20 @@ static int ng_read_block(struct savefile *sf, size_t have)
 	len = get32(&c, sf->be);
 	if (len < 12 || len % 4 != 0 || len > MAX_BLOCK || (type == BT_SHB && len < SHB_MIN_LEN))
 		return sf_bad(sf, "block type 0x%08x with length %u", (unsigned)type, (unsigned)len);
-	rc = fill(sf, hdr, len);
+	if ((type == BT_SHB || type == BT_IDB) && len > KEEP_BLOCK)
+		return sf_bad(sf, "block type 0x%08x with length %u over %u", (unsigned)type,
+		    (unsigned)len, KEEP_BLOCK);
+	keep = len > KEEP_BLOCK ? KEEP_BLOCK : len;   /* keep < len: a packet is cut */
+	rc = fill(sf, hdr, keep);
+	if (rc == CT_OK && keep < len)
+		rc = skip_rest(sf, keep, len - keep, tail);
 	if (rc != CT_OK)
 		return sf_short(sf, rc == CT_EOF ? CT_PARTIAL : rc);
-	ct_cursor_init(&c, sf->blk + len - 4, 4);
+	ct_cursor_init(&c, keep < len ? tail : sf->blk + len - 4, 4);
 	if (get32(&c, sf->be) != len)
 		return sf_bad(sf, "trailing length differs from block length %u", (unsigned)len);
-	sf->blk_len = len;
+	sf->blk_len = keep < len ? keep + 4 : len;   /* as if the block ended there */
+	sf->blk_cut = keep < len;
 	return 1;
 }
 
@@ -472,6 +525,8 @@ static int ng_iface(struct savefile *sf, struct ct_cursor *c)
 	snaplen = get32(c, sf->be);
 	if (c->short_read)
 		return sf_bad(sf, "short interface description");
+	if (sf->nif >= MAX_IFACES)
+		return sf_bad(sf, "more than %u interfaces in a section", MAX_IFACES);
 	ifc = iface_add(sf, lt, snaplen);
 	if (ifc == NULL)
 		return sf_short(sf, CT_NOMEM);
@@ -518,6 +573,8 @@ static int ng_packet(struct savefile *sf, struct ct_cursor *c, uint32_t type, st
 	wirelen = get32(c, sf->be);
 	if (c->short_read)
 		return sf_bad(sf, "short packet block");
+	if (caplen > ct_cursor_left(c) && sf->blk_cut)
+		caplen = (uint32_t)ct_cursor_left(c);
 	if (caplen > ct_cursor_left(c))
 		return sf_bad(sf, "captured length %u exceeds the block", (unsigned)caplen);
 	ifc = ng_iface_get(sf, id);
@@ -611,7 +668,7 @@ static int pcap_rec_next(struct ct_source *s, struct ct_frame *f, char *errbuf)
 {
 	struct savefile *sf = s->priv;
 	struct ct_cursor c;
-	uint32_t sec, frac, caplen, wirelen;
+	uint32_t sec, frac, caplen, wirelen, keep;
 	int rc;
 
 	if (sf->end_rc != 0)
@@ -629,7 +686,11 @@ static int pcap_rec_next(struct ct_source *s, struct ct_frame *f, char *errbuf)
 		if (caplen > MAX_BLOCK)
 			return sf_end(sf, sf_bad(sf, "captured length %u exceeds %u",
 			    (unsigned)caplen, MAX_BLOCK), errbuf);
-		rc = fill(sf, sf->rec_hdr, sf->rec_hdr + caplen);
+		keep = caplen > KEEP_BLOCK - sf->rec_hdr ? KEEP_BLOCK - (uint32_t)sf->rec_hdr : caplen;
+		rc = fill(sf, sf->rec_hdr, sf->rec_hdr + keep);
+		if (rc == CT_OK && keep < caplen)   /* cut, as by a snaplen */
+			rc = skip_rest(sf, sf->rec_hdr + keep, caplen - keep, NULL);
+		caplen = keep;
 		if (rc != CT_OK)
 			return sf_end(sf, sf_short(sf, rc == CT_EOF ? CT_PARTIAL : rc), errbuf);
 		rc = deliver(sf, &sf->ifs[0], (int64_t)sec * 1000000 + (sf->nsec ? frac / 1000 : frac),

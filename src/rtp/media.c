@@ -59,11 +59,15 @@
  * knows the Call-ID cannot make its own address a party's (rules 1a-1c).
  *
  * Bounds: at most MEDIA_MAX_EP_CALL endpoints per call, of which at most
- * half learnt.  A new SDP endpoint retires the call's oldest endpoint that
- * carries no stream (else it is refused); a learnt one is simply not kept
- * when there is no room (learnt ones never push out announced ones).  At
- * most MEDIA_MAX_STREAMS_CALL streams per call (more are refused and
- * tracked as orphans), max_flows endpoints and max_flows streams in the
+ * half learnt.  A new SDP endpoint of party P retires P's oldest endpoint
+ * that carries no stream, else P's oldest one (a call whose media
+ * re-INVITEs moved 16 times refused every later port when endpoints that
+ * had carried a stream were never retired), else any party's oldest one
+ * that carries no stream, never one of the same SDP; a learnt one is
+ * simply not kept when there is no room (learnt ones never push out
+ * announced ones).  At most MEDIA_MAX_STREAMS_CALL streams per call: past
+ * that a new 4-tuple of a stream's SSRC and speaker moves that stream to it
+ * (streams_moved), other streams are refused and tracked as orphans, max_flows endpoints and max_flows streams in the
  * table, and MEDIA_MAX_SAME_EP calls indexed under one address:port (more
  * keep it for rule 1 but are not indexed).  Everything refused or retired
  * is counted.
@@ -116,7 +120,7 @@ struct call_media;
 
 enum {
 	EPF_SDP = 1,      /* announced in SDP (else learnt from the call's RTP) */
-	EPF_USED = 2,     /* a stream was taken through it: never retired */
+	EPF_USED = 2,     /* a stream was taken through it: retired last */
 	EPF_RECV = 4,     /* a stream was taken into it (NAT latch done) */
 	EPF_NOINDEX = 8,  /* not in the hash (MEDIA_MAX_SAME_EP): rule 1 only */
 	EPF_KEY = 16,     /* holds its address:port's count (kn in the key table) */
@@ -405,19 +409,35 @@ static struct endpoint *ep_alloc(struct ct_media_table *t)
 }
 
 /*
- * Makes room for one more endpoint of cm: retires its oldest endpoint that
- * carries no stream.  False when every one carries a stream.
+ * Makes room for one more endpoint of cm announced by party side's SDP:
+ * retires, of the endpoints older than serial keep (those of the SDP being
+ * read are not), side's oldest one that carries no stream, else side's
+ * oldest one (a port side's re-INVITE moved its media from; streams that
+ * went through it go on, found by their 4-tuple), else any party's oldest
+ * one that carries no stream.  False when there is none: an UPDATE storm of
+ * one party never retires the other's endpoints that carry media.
  */
-static bool ep_retire_one(struct ct_media_table *t, struct call_media *cm)
+static bool ep_retire_one(struct ct_media_table *t, struct call_media *cm, uint8_t side,
+    uint64_t keep)
 {
-	struct endpoint **pp, **oldest = NULL;
+	struct endpoint **pp, **mine_free = NULL, **mine = NULL, **any_free = NULL;
 
-	for (pp = &cm->endpoints; *pp != NULL; pp = &(*pp)->cnext)
-		if (!((*pp)->flags & EPF_USED))
-			oldest = pp;
-	if (oldest == NULL)
+	for (pp = &cm->endpoints; *pp != NULL; pp = &(*pp)->cnext) {
+		const struct endpoint *e = *pp;
+
+		if (e->serial > keep)
+			continue;
+		if (e->side == side && !(e->flags & EPF_USED))
+			mine_free = pp;
+		if (e->side == side)
+			mine = pp;
+		if (!(e->flags & EPF_USED))
+			any_free = pp;
+	}
+	pp = mine_free != NULL ? mine_free : mine != NULL ? mine : any_free;
+	if (pp == NULL)
 		return false;
-	ep_remove(t, oldest);
+	ep_remove(t, pp);
 	t->stats.endpoints_retired++;
 	return true;
 }
@@ -426,10 +446,11 @@ static bool ep_retire_one(struct ct_media_table *t, struct call_media *cm)
  * Adds addr:port, where party side receives, to cm (flags EPF_SDP when an
  * SDP announced it) and returns it; when cm already has it, it becomes cm's
  * most recent endpoint (and an SDP one when sdp).  Within the bounds (see
- * the file comment): NULL when refused or out of memory.
+ * the file comment; endpoints of serial above keep are never retired for
+ * it): NULL when refused or out of memory.
  */
 static struct endpoint *ep_add(struct ct_media_table *t, struct call_media *cm,
-    const struct ct_addr *a, uint16_t port, uint8_t side, uint8_t flags)
+    const struct ct_addr *a, uint16_t port, uint8_t side, uint8_t flags, uint64_t keep)
 {
 	struct endpoint **pp, *e, *k;
 	uint64_t h;
@@ -453,7 +474,7 @@ static struct endpoint *ep_add(struct ct_media_table *t, struct call_media *cm,
 	}
 	/* Learnt ones never push out announced ones: at most half, never retiring. */
 	if ((!(flags & EPF_SDP) && cm->n_learnt >= MEDIA_MAX_EP_CALL / 2) ||
-	    (cm->n_ep >= MEDIA_MAX_EP_CALL && (!(flags & EPF_SDP) || !ep_retire_one(t, cm))) ||
+	    (cm->n_ep >= MEDIA_MAX_EP_CALL && (!(flags & EPF_SDP) || !ep_retire_one(t, cm, side, keep))) ||
 	    t->n_endpoints >= t->max_flows || (e = ep_alloc(t)) == NULL) {
 		t->stats.endpoints_refused++;
 		return NULL;
@@ -950,6 +971,7 @@ static void pending_recheck(struct ct_media_table *t, struct call_media *cm);
 void ct_media_on_sdp(struct ct_media_table *t, struct ct_dialog *d, const struct ct_sip_msg *m)
 {
 	struct call_media *cm;
+	uint64_t keep = t->ep_serial;   /* endpoints of this SDP stay */
 	uint16_t rtcp;
 	uint8_t side;
 	uint8_t i;
@@ -971,8 +993,8 @@ void ct_media_on_sdp(struct ct_media_table *t, struct ct_dialog *d, const struct
 		/* RTCP on the next port (RFC 3550 §11), or where a=rtcp says (RFC 3605). */
 		rtcp = md->rtcp_port != 0 ? md->rtcp_port : (uint16_t)(md->port + 1);
 		ep_add(t, cm, &md->addr, rtcp, side,
-		    rtcp != md->port ? EPF_SDP | EPF_RTCP : EPF_SDP);
-		ep_add(t, cm, &md->addr, md->port, side, EPF_SDP);
+		    rtcp != md->port ? EPF_SDP | EPF_RTCP : EPF_SDP, keep);
+		ep_add(t, cm, &md->addr, md->port, side, EPF_SDP, keep);
 	}
 	pending_recheck(t, cm);
 }
@@ -995,15 +1017,48 @@ static void st_attach(struct ct_media_table *t, struct call_media *cm, struct ms
 	cm->n_streams++;
 	ct_htab_insert(&t->st, &m->hn, st_hash(&t->st, &m->src, m->sport, &m->dst, m->dport,
 	    m->st.ssrc));
-	src = ep_add(t, cm, &m->src, m->sport, speaker, 0);
+	src = ep_add(t, cm, &m->src, m->sport, speaker, 0, 0);
 	if (src != NULL)
 		src->flags |= EPF_USED;
 }
 
 /*
+ * cm holds MEDIA_MAX_STREAMS_CALL streams: its stream of SSRC ssrc and
+ * speaker's voice, if any, goes on under pkt's 4-tuple (a party whose
+ * media a re-INVITE moved for the 33rd time keeps its RTP session, RFC
+ * 3550 §8; the stream's record shows its newest ports).  NULL when none.
+ */
+static struct mstream *st_move(struct ct_media_table *t, struct call_media *cm,
+    const struct ct_packet *pkt, uint32_t ssrc, uint8_t speaker)
+{
+	struct mstream *m;
+	struct endpoint *src;
+
+	for (m = cm->streams; m != NULL; m = m->cnext)
+		if (m->st.ssrc == ssrc && m->speaker == speaker)
+			break;
+	if (m == NULL)
+		return NULL;
+	ct_htab_remove(&t->st, &m->hn);
+	m->src = pkt->t.src;
+	m->dst = pkt->t.dst;
+	m->sport = pkt->t.sport;
+	m->dport = pkt->t.dport;
+	ct_htab_insert(&t->st, &m->hn, st_hash(&t->st, &m->src, m->sport, &m->dst, m->dport,
+	    m->st.ssrc));
+	src = ep_add(t, cm, &m->src, m->sport, speaker, 0, 0);
+	if (src != NULL)
+		src->flags |= EPF_USED;
+	t->stats.streams_moved++;
+	return m;
+}
+
+/*
  * Starts a stream of call cm.  speaker is the party whose voice it carries:
  * a packet sent to an endpoint that party P announced carries the other
- * party's voice; one sent from P's endpoint carries P's.
+ * party's voice; one sent from P's endpoint carries P's.  A call at its
+ * MEDIA_MAX_STREAMS_CALL streams moves its stream of the same SSRC and
+ * speaker instead (st_move), else refuses it.
  */
 static struct mstream *st_new(struct ct_media_table *t, struct call_media *cm,
     const struct ct_packet *pkt, const struct ct_rtp_hdr *h, uint8_t speaker)
@@ -1011,6 +1066,9 @@ static struct mstream *st_new(struct ct_media_table *t, struct call_media *cm,
 	const struct pt_name *pn = pt_lookup(cm, h->pt);
 	struct mstream *m;
 
+	if (cm->n_streams >= MEDIA_MAX_STREAMS_CALL &&
+	    (m = st_move(t, cm, pkt, h->ssrc, speaker)) != NULL)
+		return m;
 	if (ct_htab_count(&t->st) >= t->max_flows || cm->n_streams >= MEDIA_MAX_STREAMS_CALL) {
 		t->stats.streams_refused++;
 		return NULL;
@@ -1176,7 +1234,7 @@ static struct mstream *match_new(struct ct_media_table *t, const struct ct_packe
 		e->flags |= EPF_USED;
 		if ((m = st_new(t, cm, pkt, h, e->side)) == NULL)
 			return NULL;
-		d = ep_add(t, cm, &pkt->t.dst, pkt->t.dport, other_party(e->side), 0);
+		d = ep_add(t, cm, &pkt->t.dst, pkt->t.dport, other_party(e->side), 0, 0);
 		if (d != NULL)
 			d->flags |= EPF_USED | EPF_RECV;
 		pending_recheck(t, cm);

@@ -401,6 +401,8 @@ static const struct corrupt_case corrupt_cases[] = {
 	{ "option overrun", { 1, 32, 1, 0, 0x00400002, 0, 0, 32 }, 8, "overruns the block" },
 	{ "bad BOM in 2nd SHB", { 0x0A0D0D0A, 28, 0x11223344, 1, 0, 0, 28 }, 7, "byte-order magic" },
 	{ "SHB version 2.0", { 0x0A0D0D0A, 28, 0x1A2B3C4D, 2, 0, 0, 28 }, 7, "version 2.0" },
+	{ "IDB over 1 MiB", { 1, 0x00100010, 1, 0 }, 4, "with length 1048592 over 1048576" },
+	{ "SHB over 1 MiB", { 0x0A0D0D0A, 0x00100010, 0x1A2B3C4D, 1 }, 4, "over 1048576" },
 };
 
 static void test_ng_corrupt(void)
@@ -432,6 +434,48 @@ static void test_ng_corrupt(void)
 		CHECK(strstr(err, cc->msg) != NULL && strstr(err, tmp_path) == err);
 		CHECK_INT(s->ops->next(s, &(struct ct_frame){ 0 }, again), CT_ERR);
 		CHECK_STR(again, err);
+		ct_source_close(s);
+	}
+}
+
+/*
+ * A section of one packet then 65537 interface descriptions (20 bytes each;
+ * 20 million of them, 1 MB gzipped, took 950 MB, or 3.3 GB and two minutes
+ * with a filter): the packet is handed out, then an error naming the file
+ * once the section declares more than 65536 interfaces.
+ */
+static void test_ng_many_ifaces(void)
+{
+	const struct want w = { DLT_EN10MB, 1000000, 46, 46, eth5060 };
+	static const uint8_t idb_le[20] = { 1, 0, 0, 0, 20, 0, 0, 0, 1, 0, 0, 0,
+	    0xff, 0xff, 0, 0, 20, 0, 0, 0 };
+	const char *filters[] = { NULL, "udp" };
+	char err[CT_ERRBUF_SIZE];
+	struct ct_source *s;
+	struct img m;
+	size_t f, i;
+	FILE *fp;
+	int n, rc;
+
+	build_base(&m);
+	write_file(m.b, m.n);
+	fp = fopen(tmp_path, "ab");
+	CHECK(fp != NULL);
+	if (fp == NULL)
+		return;
+	for (i = 0; i < 65536; i++)
+		fwrite(idb_le, 1, sizeof(idb_le), fp);
+	CHECK(fclose(fp) == 0);
+	for (f = 0; f < 2; f++) {   /* 65537 interfaces: the base's and 65536 more */
+		s = ct_source_open_file(tmp_path, filters[f], err);
+		CHECK(s != NULL);
+		if (s == NULL)
+			continue;
+		rc = read_all(s, &w, 1, &n, err);
+		CHECK_INT(n, 1);
+		CHECK_INT(rc, CT_ERR);
+		CHECK(strstr(err, "more than 65536 interfaces in a section") != NULL &&
+		    strstr(err, tmp_path) == err);
 		ct_source_close(s);
 	}
 }
@@ -780,6 +824,122 @@ static int read_big(struct ct_source *s, int *n, char *err)
 	return rc;
 }
 
+/*
+ * A packet of 3 MiB between two small ones, in pcapng (EPB) and classic
+ * pcap: only the first MiB of a record is kept (each open file held up to
+ * 256 MiB, so a folder of a few such files, 1 MB each gzipped, took 4 GB);
+ * the long packet is handed out cut to what was kept, with its wire length,
+ * and the packet after it follows.  Cut inside the skipped part: the
+ * truncation error after the first packet; a wrong trailing length (read
+ * past the part kept) is still caught.
+ */
+#define LONG_LEN ((3u << 20) + 5)
+
+struct long_case {
+	const char *label;
+	int ng;
+	int damage;          /* 0 none, 1 file cut in the skipped part, 2 bad trailer */
+	int frames;
+	const char *msg;     /* NULL: a clean end */
+};
+
+static const struct long_case long_cases[] = {
+	{ "pcapng", 1, 0, 3, NULL },
+	{ "pcap", 0, 0, 3, NULL },
+	{ "pcapng cut", 1, 1, 1, "truncated pcapng block after 1 packets" },
+	{ "pcap cut", 0, 1, 1, "truncated packet record after 1 packets" },
+	{ "pcapng trailer", 1, 2, 1, "trailing length differs from block length" },
+};
+
+static void put_rec(FILE *fp, int ng, uint32_t sec, const uint8_t *d, uint32_t len,
+    uint32_t trailer_xor)
+{
+	uint32_t blen = 32 + ((len + 3) & ~3u);
+	static const uint8_t zero[4];
+
+	if (ng) {
+		put_le32_file(fp, 6);
+		put_le32_file(fp, blen);
+		put_le32_file(fp, 0);
+		put_le32_file(fp, 0);
+		put_le32_file(fp, sec * 1000000u);
+	} else {
+		put_le32_file(fp, sec);
+		put_le32_file(fp, 0);
+	}
+	put_le32_file(fp, len);
+	put_le32_file(fp, len);
+	fwrite(d, 1, len, fp);
+	if (ng) {
+		fwrite(zero, 1, ((len + 3) & ~3u) - len, fp);
+		put_le32_file(fp, blen ^ trailer_xor);
+	}
+}
+
+static void test_long_records(void)
+{
+	static const uint8_t shb_idb[] = {
+		0x0a, 0x0d, 0x0d, 0x0a, 28, 0, 0, 0, 0x4d, 0x3c, 0x2b, 0x1a, 1, 0, 0, 0,
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 28, 0, 0, 0,
+		1, 0, 0, 0, 20, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 20, 0, 0, 0,
+	};
+	static const uint8_t pcap_hdr[] = {
+		0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+		0, 0, 0, 0, 1, 0, 0, 0,
+	};
+	uint8_t *big = malloc(LONG_LEN);
+	size_t i;
+
+	CHECK(big != NULL);
+	if (big == NULL)
+		return;
+	memcpy(big, eth5060, sizeof(eth5060));
+	for (i = sizeof(eth5060); i < LONG_LEN; i++)
+		big[i] = (uint8_t)(i * 7);
+	for (i = 0; i < sizeof(long_cases) / sizeof(long_cases[0]); i++) {
+		const struct long_case *lc = &long_cases[i];
+		uint32_t kept = (1u << 20) - (lc->ng ? 28 : 16);
+		const struct want w[3] = {
+			{ DLT_EN10MB, 1000000, 46, 46, eth5060 },
+			{ DLT_EN10MB, 2000000, kept, LONG_LEN, big },
+			{ DLT_EN10MB, 3000000, 46, 46, eth5060 },
+		};
+		char err[CT_ERRBUF_SIZE];
+		struct ct_source *s;
+		FILE *fp = fopen(tmp_path, "wb");
+		int n, rc;
+
+		if (fp == NULL) {
+			perror(tmp_path);
+			exit(2);
+		}
+		if (lc->ng)
+			fwrite(shb_idb, 1, sizeof(shb_idb), fp);
+		else
+			fwrite(pcap_hdr, 1, sizeof(pcap_hdr), fp);
+		put_rec(fp, lc->ng, 1, eth5060, sizeof(eth5060), 0);
+		put_rec(fp, lc->ng, 2, big, LONG_LEN, lc->damage == 2 ? 4 : 0);
+		put_rec(fp, lc->ng, 3, eth5060, sizeof(eth5060), 0);
+		fclose(fp);
+		if (lc->damage == 1)   /* in the middle of the long packet's skipped part */
+			CHECK(truncate(tmp_path, (off_t)(2u << 20)) == 0);
+		s = ct_source_open_file(tmp_path, NULL, err);
+		CHECK(s != NULL);
+		if (s == NULL)
+			continue;
+		rc = read_all(s, w, 3, &n, err);
+		if (n != lc->frames)
+			fprintf(stderr, "%s: %d frames\n", lc->label, n);
+		CHECK_INT(n, lc->frames);
+		CHECK_INT(rc, lc->msg == NULL ? CT_EOF : CT_ERR);
+		if (lc->msg != NULL && (strstr(err, lc->msg) == NULL || strstr(err, tmp_path) != err))
+			fprintf(stderr, "%s: got '%s'\n", lc->label, err);
+		CHECK(lc->msg == NULL || (strstr(err, lc->msg) != NULL && strstr(err, tmp_path) == err));
+		ct_source_close(s);
+	}
+	free(big);
+}
+
 static void test_big(int ng)
 {
 	static long ends[BIG_RECS];
@@ -850,6 +1010,7 @@ int main(void)
 	test_ng_truncation(0);
 	test_ng_truncation(1);
 	test_ng_corrupt();
+	test_ng_many_ifaces();
 	test_ng_filter();
 	test_ng_timestamps();
 	test_pcap_classic(0, 0);
@@ -858,6 +1019,7 @@ int main(void)
 	test_open_errors();
 	test_big(0);
 	test_big(1);
+	test_long_records();
 	unlink(tmp_path);
 	return TEST_REPORT();
 }

@@ -1008,6 +1008,72 @@ static void test_media_full_call(void)
 }
 
 /*
+ * Both parties move their media at every re-INVITE (K times), keeping their
+ * SSRCs, with RTP after each move: every packet is the call's and the
+ * record holds all of them, without loss, in at most 64 streams and 32
+ * endpoints.  Before, the endpoints that had carried a stream were never
+ * retired, so after 16 moves every new port was refused (40 moves: 170 of
+ * 410 packets in the record), and past 64 streams new ones were refused.
+ */
+static const unsigned reinvite_moves[] = { 10, 40, 1000 };
+
+static void test_media_reinvite_ports(void)
+{
+	struct mctx c;
+	struct ct_media_stats ms;
+	size_t k, i;
+
+	for (k = 0; k < sizeof(reinvite_moves) / sizeof(reinvite_moves[0]); k++) {
+		unsigned n = reinvite_moves[k], j, ok = 0, max_ep = 0;
+		uint16_t ap = 20000, bp = 10000, seq = 1;
+		int64_t t = T0 + SEC;
+		uint64_t packets = 0, lost = 0;
+
+		mctx_init(&c, 0);
+		call_setup(&c, T0, "move-1", "198.51.100.10", "198.51.100.20", ap, "203.0.113.10", bp);
+		for (j = 0; j <= n; j++) {
+			if (j > 0) {
+				ap = (uint16_t)(20000 + 2 * (j % 10000));
+				bp = (uint16_t)(40000 + 2 * (j % 10000));
+				sip(&c, t, "move-1", "INVITE", 0, NULL, 1 + j, true, "198.51.100.10",
+				    "203.0.113.10", "198.51.100.20", ap);
+				sip(&c, t + 1000, "move-1", NULL, 200, "INVITE", 1 + j, false,
+				    "203.0.113.10", "198.51.100.10", "203.0.113.10", bp);
+				t += 2000;
+			}
+			ok += (unsigned)burst(&c, t, "198.51.100.20", ap, "203.0.113.10", bp, 0xa1, seq, 3,
+			    CT_MEDIA_CALL);
+			ok += (unsigned)burst(&c, t + 1, "203.0.113.10", bp, "198.51.100.20", ap, 0xb2, seq,
+			    3, CT_MEDIA_CALL);
+			seq = (uint16_t)(seq + 3);
+			t += 60000;
+			ct_media_get_stats(c.mt, &ms);
+			if (ms.endpoints > max_ep)
+				max_ep = (unsigned)ms.endpoints;
+		}
+		CHECK_INT(ok, 6 * (n + 1));
+		CHECK(max_ep <= 32);
+		call_bye(&c, t + SEC, "move-1", "198.51.100.10");
+		CHECK_INT(c.n, 1);
+		if (c.n != 1) {
+			mctx_fini(&c);
+			continue;
+		}
+		for (i = 0; i < c.recs[0]->n_streams; i++) {
+			packets += c.recs[0]->streams[i].packets;
+			lost += (uint64_t)c.recs[0]->streams[i].lost;
+		}
+		CHECK_INT(packets, 6 * (n + 1));
+		CHECK_INT(lost, 0);
+		CHECK_INT(c.recs[0]->n_streams, 2 * (n + 1) < 64 ? 2 * (n + 1) : 64);
+		if (packets != 6 * (n + 1))
+			fprintf(stderr, "  %u moves: %llu packets of %u\n", n,
+			    (unsigned long long)packets, 6 * (n + 1));
+		mctx_fini(&c);
+	}
+}
+
+/*
  * One 4-tuple of an answered call sending a new SSRC in every packet: the
  * call takes 64 streams, the rest are orphans; streams and orphans are
  * hashed by 4-tuple and SSRC, so no chain holds them all (before, every
@@ -1373,6 +1439,7 @@ int main(void)
 	test_media_confirm();
 	test_media_update_storm();
 	test_media_full_call();
+	test_media_reinvite_ports();
 	test_media_collisions();
 	test_media_ssrc_churn();
 	test_media_sdp_steal();
