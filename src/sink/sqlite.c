@@ -1244,17 +1244,18 @@ static int commit(struct sqlite_sink *ss, char *errbuf)
  * After a failed statement of sqlite_write (the record being written not
  * stored): when SQLite rolled the whole transaction back (SQLITE_FULL,
  * SQLITE_IOERR...: it is in autocommit mode again), the records written
- * into it before are gone too.  The message in errbuf then counts them all
- * and the transaction is closed, so the next record begins a new one (not
- * a statement of its own).
+ * into it before are gone too.  The message in errbuf then counts them (the
+ * record being written is counted by the sink set, as refused) and the
+ * transaction is closed, so the next record begins a new one (not a
+ * statement of its own).
  */
 static void note_rollback(struct sqlite_sink *ss, char *errbuf)
 {
 	if (!ss->in_txn || !sqlite3_get_autocommit(ss->db))
 		return;
 	ct_sink_err(errbuf, "cannot write to database '%s': %s; its transaction was rolled "
-	    "back: %u record(s) lost", ss->path, sqlite3_errstr(sqlite3_extended_errcode(ss->db)),
-	    ss->pending + 1);
+	    "back: %u record(s) written into it before lost with it", ss->path,
+	    sqlite3_errstr(sqlite3_extended_errcode(ss->db)), ss->pending);
 	ss->in_txn = false;
 	ss->rep_n = 0;
 	ss->n_pend = 0;
