@@ -284,7 +284,7 @@ static void test_ts_ahead(void)
 		int64_t ts_us;          /* the packet's capture time */
 		int64_t want_us;        /* the frame's */
 		uint64_t ahead;         /* ts_ahead after it */
-	} rows[] = {
+	} cases[] = {
 		{ INT64_C(1700000000000000), INT64_C(1700000000000000), 0 },   /* the past */
 		{ INT64_C(1800000059000000), INT64_C(1800000059000000), 0 },   /* 59 s ahead */
 		{ INT64_C(1800000061000000), INT64_C(1800000000000000), 1 },   /* 61 s ahead */
@@ -304,7 +304,7 @@ static void test_ts_ahead(void)
 		CHECK(0);
 		return;
 	}
-	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		memset(&m, 0, sizeof(m));
 		m.t.src.family = m.t.dst.family = 4;
 		memcpy(m.t.src.a, src4, 4);
@@ -312,16 +312,16 @@ static void test_ts_ahead(void)
 		m.t.sport = 5060;
 		m.t.dport = 5061;
 		m.t.proto = 17;
-		m.ts_us = rows[i].ts_us;
+		m.ts_us = cases[i].ts_us;
 		m.proto_type = CT_HEP_PROTO_SIP;
 		m.payload = (const uint8_t *)SIP;
 		m.payload_len = strlen(SIP);
 		n = ct_hep_encode(&m, buf, sizeof(buf));
 		CHECK(n > 0);
 		CHECK_INT(ct_hep_in_packet(h, buf, n, now, &f), 1);
-		CHECK_INT(f.ts_us, rows[i].want_us);
+		CHECK_INT(f.ts_us, cases[i].want_us);
 		ct_hep_in_counts(h, &st);
-		CHECK_INT(st.ts_ahead, rows[i].ahead);
+		CHECK_INT(st.ts_ahead, cases[i].ahead);
 	}
 	ct_hep_in_free(h);
 }
