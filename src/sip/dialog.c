@@ -1278,6 +1278,17 @@ static void on_invite(struct ct_dialog_table *t, struct ct_dialog *d,
 	}
 }
 
+/* Whether tag key k (nonzero) is one of the n keys of keys. */
+static bool tag_in(const uint32_t *keys, unsigned n, uint32_t k)
+{
+	unsigned i;
+
+	for (i = 0; i < n; i++)
+		if (keys[i] == k)
+			return true;
+	return false;
+}
+
 /*
  * A 2xx of the answered INVITE m with another To tag than the answer's: a
  * second branch of a fork answered too (RFC 3261 §13.2.2.4: the caller
@@ -1288,13 +1299,10 @@ static void note_extra_answer(struct ct_dialog_table *t, struct ct_dialog *d,
     const struct ct_sip_msg *m)
 {
 	uint32_t k = tag_key(t, m->to_tag);
-	unsigned i;
 
-	if (k == 0 || d->answer_tag == 0 || k == d->answer_tag)
+	if (k == 0 || d->answer_tag == 0 || k == d->answer_tag ||
+	    tag_in(d->extra_tags, d->n_extra, k))
 		return;
-	for (i = 0; i < d->n_extra; i++)
-		if (d->extra_tags[i] == k)
-			return;
 	if (d->n_extra < sizeof(d->extra_tags) / sizeof(d->extra_tags[0]))
 		d->extra_tags[d->n_extra++] = k;
 }
@@ -1308,15 +1316,11 @@ static bool bye_of_extra(const struct ct_dialog_table *t, const struct ct_dialog
     const struct ct_sip_msg *m)
 {
 	uint32_t k;
-	unsigned i;
 
 	if (d->n_extra == 0)
 		return false;
 	k = tag_key(t, from_party(d, m) == CT_PARTY_CALLER ? m->to_tag : m->from_tag);
-	for (i = 0; i < d->n_extra; i++)
-		if (k != 0 && d->extra_tags[i] == k)
-			return true;
-	return false;
+	return k != 0 && tag_in(d->extra_tags, d->n_extra, k);
 }
 
 /*
@@ -1330,7 +1334,7 @@ static bool bye_in_dialog(const struct ct_dialog_table *t, const struct ct_dialo
     const struct ct_sip_msg *m)
 {
 	const char *other;
-	unsigned i;
+	uint32_t k;
 
 	if (d->from_tag == NULL || !has_text(m->from_tag))
 		return true;
@@ -1342,14 +1346,12 @@ static bool bye_in_dialog(const struct ct_dialog_table *t, const struct ct_dialo
 		return false;
 	if (!has_text(other))
 		return true;
+	k = tag_key(t, other);
 	if (d->answer_tag != 0)
-		return tag_key(t, other) == d->answer_tag;
+		return k == d->answer_tag;
 	if (d->n_early == 0 || d->n_early == EARLY_MANY)
 		return true;   /* no early dialog known, or too many to tell */
-	for (i = 0; i < d->n_early; i++)
-		if (tag_key(t, other) == d->early_tags[i])
-			return true;
-	return false;
+	return tag_in(d->early_tags, d->n_early, k);
 }
 
 /* Fills d's end as by its doubted BYE (bye_doubt), which it drops. */
@@ -1603,13 +1605,9 @@ static void note_early(const struct ct_dialog_table *t, struct ct_dialog *d,
     const struct ct_sip_msg *m)
 {
 	uint32_t k = tag_key(t, m->to_tag);
-	unsigned i;
 
-	if (k == 0 || d->n_early == EARLY_MANY)
+	if (k == 0 || d->n_early == EARLY_MANY || tag_in(d->early_tags, d->n_early, k))
 		return;
-	for (i = 0; i < d->n_early; i++)
-		if (d->early_tags[i] == k)
-			return;
 	if (d->n_early < sizeof(d->early_tags) / sizeof(d->early_tags[0]))
 		d->early_tags[d->n_early++] = k;
 	else
