@@ -960,6 +960,20 @@ static bool has_segments(const char *dir)
 	return found;
 }
 
+/*
+ * Whether slot of cfg's target (its subdirectory in path, size bytes) is
+ * another one than sp's that holds records not all delivered.
+ */
+static bool other_slot_pending(const struct ct_spool *sp, const struct ct_spool_cfg *cfg,
+    int slot, char *path, size_t size)
+{
+	char target[512];
+
+	slot_path(cfg, name_hash(cfg), slot, path, size);
+	target_text(cfg, target, sizeof(target));
+	return strcmp(path, sp->dir) != 0 && check_target(path, target) > 0 && has_segments(path);
+}
+
 /* Whether the header of the segment o read its last record from is sp's own. */
 static bool same_header(struct ct_spool *o, const struct ct_spool *sp)
 {
@@ -984,21 +998,19 @@ static bool same_header(struct ct_spool *o, const struct ct_spool *sp)
 #define ADOPT_BATCH 4096
 static uint64_t adopt_slots(struct ct_spool *sp, const struct ct_spool_cfg *cfg)
 {
-	uint64_t h = name_hash(cfg), total = 0;
-	char path[4096], target[512], err[CT_ERRBUF_SIZE];
+	uint64_t total = 0;
+	char path[4096], err[CT_ERRBUF_SIZE];
 	struct ct_buf rec;
 	int slot;
 
 	ct_buf_init(&rec);
-	target_text(cfg, target, sizeof(target));
 	for (slot = 0; slot < SLOTS; slot++) {
 		struct ct_spool_cfg oc = *cfg;
 		struct ct_spool *o;
 		bool stop = false;
 		uint64_t n = 0;
 
-		slot_path(cfg, h, slot, path, sizeof(path));
-		if (strcmp(path, sp->dir) == 0 || check_target(path, target) <= 0 || !has_segments(path))
+		if (!other_slot_pending(sp, cfg, slot, path, sizeof(path)))
 			continue;
 		oc.only_slot = slot + 1;
 		oc.log = NULL;
@@ -1049,14 +1061,11 @@ static uint64_t adopt_slots(struct ct_spool *sp, const struct ct_spool_cfg *cfg)
  */
 static void tell_other_slots(const struct ct_spool *sp, const struct ct_spool_cfg *cfg)
 {
-	uint64_t h = name_hash(cfg);
-	char path[4096], target[512];
+	char path[4096];
 	int slot, fd;
 
-	target_text(cfg, target, sizeof(target));
 	for (slot = 0; slot < SLOTS; slot++) {
-		slot_path(cfg, h, slot, path, sizeof(path));
-		if (strcmp(path, sp->dir) == 0 || check_target(path, target) <= 0 || !has_segments(path))
+		if (!other_slot_pending(sp, cfg, slot, path, sizeof(path)))
 			continue;
 		snprintf(path + strlen(path), sizeof(path) - strlen(path), "/.lock");
 		if ((fd = open(path, O_RDWR | O_CLOEXEC)) < 0)
