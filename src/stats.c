@@ -39,6 +39,8 @@ void ct_stats_print(const struct ct_engine_stats *es, const struct ct_sinkset_st
 	print_row(out, "tcp_segments", es->tcp.segments);
 	print_row(out, "tcp_gaps", es->tcp.gaps);
 	print_row(out, "tcp_late_filled", es->tcp.late_filled);
+	print_row(out, "tcp_refused", es->tcp.refused);
+	print_row(out, "tcp_reanchored", es->tcp.reanchored);
 	print_row(out, "sip_udp", c->sip_udp);
 	print_row(out, "sip_tcp", c->sip_tcp);
 	print_row(out, "sip_ws", c->sip_ws);

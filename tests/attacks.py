@@ -36,6 +36,7 @@ import argparse
 import heapq
 import json
 import random
+import re
 import struct
 import sys
 
@@ -96,6 +97,10 @@ ATTACKS = {
     'frag-flood': ('fragments', 20000, 400000,
                    'IPv4 and IPv6 fragments to the PBX\'s SIP port that never complete '
                    '(first, middle, last, past 65,535 bytes), unique IP IDs'),
+    'tcp-spoof': ('segments', 2000, 20000,
+                  'blind spoofed TCP segments on the legit SIP/TCP connections\' own '
+                  '4-tuples: RST, FIN, SYN and whole SIP messages at guessed sequence '
+                  'numbers'),
     'ssrc-churn': ('packets', 50000, 300000,
                    'RTP on an answered attacker call\'s own media 4-tuple, a new SSRC in '
                    'every packet'),
@@ -914,6 +919,95 @@ def a_bye_wrong_tag(ctx, n):
     return iter(out)
 
 
+def legit_tcp_frames(ctx):
+    """(time_us, frame, tcp_offset, payload_len, seq, ack) of every TCP
+    frame of the legit capture (Ethernet, optional 802.1Q, IPv4 or IPv6
+    without extension headers)."""
+    out = []
+    for ts, fr in read_pcap(ctx.legit):
+        off, et = 14, struct.unpack('!H', fr[12:14])[0]
+        while et == 0x8100 and len(fr) >= off + 4:
+            et = struct.unpack('!H', fr[off + 2:off + 4])[0]
+            off += 4
+        if et == 0x0800 and len(fr) >= off + 20 and fr[off + 9] == 6:
+            l4 = off + (fr[off] & 15) * 4
+            end = off + struct.unpack('!H', fr[off + 2:off + 4])[0]
+        elif et == 0x86DD and len(fr) >= off + 40 and fr[off + 6] == 6:
+            l4 = off + 40
+            end = l4 + struct.unpack('!H', fr[off + 4:off + 6])[0]
+        else:
+            continue
+        if len(fr) < l4 + 20:
+            continue
+        seq, ack = struct.unpack('!II', fr[l4 + 4:l4 + 12])
+        plen = end - l4 - (fr[l4 + 12] >> 4) * 4
+        out.append((ts, fr, l4, plen, seq, ack))
+    return out
+
+
+def respoof(fr, l4, seq, ack, flags, data):
+    """fr's L2/L3 headers (the same 4-tuple) around a new TCP header and
+    data: IP lengths and the IPv4 header checksum redone."""
+    ip = 14
+    while struct.unpack('!H', fr[ip - 2:ip])[0] == 0x8100:
+        ip += 4
+    tcph = struct.pack('!HHIIBBHHH', *struct.unpack('!HH', fr[l4:l4 + 4]), seq & 0xFFFFFFFF,
+                       ack & 0xFFFFFFFF, 5 << 4, flags, 65535, 0, 0)
+    hdr = bytearray(fr[:l4])
+    if hdr[ip] >> 4 == 4:
+        struct.pack_into('!H', hdr, ip + 2, l4 - ip + 20 + len(data))
+        struct.pack_into('!H', hdr, ip + 10, 0)
+        struct.pack_into('!H', hdr, ip + 10, csum(bytes(hdr[ip:l4])))
+    else:
+        struct.pack_into('!H', hdr, ip + 4, 20 + len(data))
+    return bytes(hdr) + tcph + data
+
+
+def a_tcp_spoof(ctx, n):
+    """A blind attacker who knows a legit SIP/TCP connection's addresses and
+    ports (not its sequence numbers) sends, in either direction, segments
+    with guessed sequence and acknowledgement numbers: RST, FIN, SYN, and
+    whole SIP messages (an INVITE, a BYE with the call's Call-ID, a 200),
+    some far from the stream, some within a window of it.  n segments are
+    spread after the legit data segments.  None of them may end, cut or
+    blind the connection: every legit call stays exact."""
+    rng = ctx.rng
+    frames = [f for f in legit_tcp_frames(ctx) if f[3] > 0]
+    if not frames:
+        return iter(())
+    cid_re = re.compile(rb'\r\n(?:Call-ID|i)\s*:\s*([^\r\n]+)', re.I)
+    out = []
+    for k in range(n):
+        ts, fr, l4, plen, seq, ack = frames[k % len(frames)]
+        kind = k % 6
+        near = (k // 6) % 2 == 1
+        s = (seq + plen + rng.randrange(1, 60000)) if near else rng.getrandbits(32)
+        a = rng.getrandbits(32)
+        m = cid_re.search(fr)
+        cid = m.group(1).decode('utf-8', 'replace') if m else 'spoof-%d' % k
+        if kind == 0:
+            f = respoof(fr, l4, s, a, 0x14, b'')                  # RST ACK
+        elif kind == 1:
+            f = respoof(fr, l4, s, 0, 0x02, b'')                  # SYN
+        elif kind == 2:
+            f = respoof(fr, l4, s, a, 0x11, b'')                  # FIN ACK
+        else:
+            first = ('INVITE sip:+14155550199@%s SIP/2.0' % PBX_S, 'BYE sip:x@%s SIP/2.0' % PBX_S,
+                     'SIP/2.0 200 OK')[kind - 3]
+            method = ('INVITE', 'BYE', 'INVITE')[kind - 3]
+            cidk = 'tcp-spoof-%d' % k if kind == 3 else cid
+            msg = sip(first, ['Via: SIP/2.0/TCP 100.64.0.1:5060;branch=z9hG4bKspoof%d' % k,
+                              'From: <sip:+14155550123@%s>;tag=spoof%d' % (PBX_S, k),
+                              'To: <sip:+14155550199@%s>;tag=spoofto%d' % (PBX_S, k),
+                              'Call-ID: ' + cidk, 'CSeq: %d %s' % (900 + k, method)])
+            f = respoof(fr, l4, s, a, 0x18, msg)
+        out.append((ts + 1 + k % 7, f))
+    out.sort(key=lambda x: x[0])
+    syns = sum(1 for k in range(n) if k % 6 == 1)
+    ctx.info.update(segments=len(out), syns=syns, refusable=len(out) - syns)
+    return iter(out)
+
+
 # CPU attacks with a harmless twin (mix --control): the same number of
 # packets and about the same bytes and records, without what makes them
 # costly (colliding keys, header count, short lines, disorder).
@@ -1076,7 +1170,7 @@ GENERATORS = {
     'bye-wrong-tag': a_bye_wrong_tag,
     'indialog-flood': a_indialog_flood, 'resp-flood': a_resp_flood, 'many-m': a_many_m,
     'tcp-conn-flood': a_tcp_conn_flood, 'ssrc-churn': a_ssrc_churn,
-    'frag-flood': a_frag_flood,
+    'frag-flood': a_frag_flood, 'tcp-spoof': a_tcp_spoof,
 }
 # Mixes that `list` does not show (hostile.sh and bench --hostile skip them).
 UNLISTED = {'sdp-steal': ('UPDATEs', 25000, 25000, 'spoofed SDP answers claiming PBX ports')}

@@ -47,6 +47,9 @@
 # rtcp_foreign, its RTP streams listed in --orphans with injected_into;
 # bye-wrong-tag's BYEs (the caller's address, the Call-ID, tags not of the
 # dialog) must each be held and refused by the PBX's 481 (sip_byes_rejected);
+# tcp-spoof's forged RST, FIN and data segments (guessed sequence and
+# acknowledgment numbers on the legit SIP/TCP connections' 4-tuples) must
+# each be refused (tcp_refused) and its forged INVITEs never recorded;
 # frag-flood's fragments must each be refused past 65,535 bytes
 # (frag_too_big) or evicted by the reassembler's limits (frag_limit), and
 # never make a record, while the legit capture's fragmented INVITEs still
@@ -292,6 +295,14 @@ PY
 			[ "${big:-0}" -ne "$want" ] && why="$why; frag_too_big ${big:-0}, want $want"
 			lim=$(awk '$1 == "event" && $2 == "frag_limit" { print $3 }' "$d/err")
 			[ "${lim:-0}" -gt 0 ] || why="$why; no datagram evicted by the reassembler's limits" ;;
+		tcp-spoof)
+			# Every forged RST, FIN and data segment refused (its SYNs are
+			# candidates that nothing proves), none of its SIP recorded.
+			want=$(info_get "$a" refusable)
+			got=$(awk '$1 == "tcp_refused" { print $2 }' "$d/err")
+			[ "${got:-0}" -ne "${want:-1}" ] && why="$why; tcp_refused ${got:-0}, want $want"
+			got=$(grep -c '"call_id":"tcp-spoof-' "$d/calls.jsonl" 2>/dev/null)
+			[ "${got:-0}" -ne 0 ] && why="$why; $got records of the forged INVITEs" ;;
 		pt-switch|pcapng-ts)
 			want=1
 			[ $a = pt-switch ] && want=$(info_get "$a" scale)

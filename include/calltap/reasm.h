@@ -59,6 +59,8 @@ struct ct_tcp_stats {
 	uint64_t overflows;     /* buffers dropped because a limit was hit */
 	uint64_t expired;       /* directions forgotten by idle timeout */
 	uint64_t ooo_steps;     /* out-of-order tree nodes visited (work, O(n log n)) */
+	uint64_t refused;       /* data, FIN, RST or SYN not of the connection (blind spoofing) */
+	uint64_t reanchored;    /* directions moved to a new sequence space (new connection, resync) */
 	size_t streams;         /* directions tracked now */
 };
 

@@ -31,7 +31,32 @@
  * sequence number.  FIN or RST flushes what is held (skipping holes) and
  * forgets the direction (RST: both directions).  The consumer callback must
  * not call back into the same reassembler.
- * References: RFC 9293 §3.4 (sequence numbers), §3.10.7.4 (segment trimming).
+ *
+ * Blind spoofing (anyone who knows a connection's addresses and ports can
+ * send segments on its 4-tuple, but not its sequence numbers): a segment
+ * of a known direction is taken only when it starts exactly at the next
+ * expected byte, or within TCP_ACCEPT_WINDOW of it and acknowledges a byte
+ * within TCP_ACCEPT_WINDOW of the reverse direction's next one (when the
+ * reverse is tracked), the passive form of RFC 5961's checks (an ACK at
+ * most TCP_ACK_AHEAD past the bytes seen sent, at most TCP_ACK_BEHIND
+ * before the highest ACK taken); an RST must start exactly at the next
+ * byte.  A blind guess of both numbers passes about once in 2^27 tries.
+ * Data, FIN and RST that fail are
+ * refused (counted in `refused`) and change nothing; a data segment of an
+ * untracked direction whose reverse is tracked needs the same ACK check.
+ * A SYN with a new initial sequence number on a direction whose reverse
+ * is tracked is only a candidate: the direction moves to it when data
+ * arrives at its first byte acknowledging the reverse (or the reverse's
+ * own candidate).  Legit streams get out of step too (a capture that
+ * drops more than the window): refused data segments that follow each
+ * other byte for byte (a chain of TCP_REANCHOR_SEGS) move the direction
+ * to them when they all carried an acceptable ACK, or after
+ * TCP_REANCHOR_US with nothing accepted in between.  The sequence a
+ * direction left by such a move is remembered: a segment exactly there
+ * (the real connection going on after a forged move) moves it back.
+ * Each move counts in `reanchored` and as a gap.
+ * References: RFC 9293 §3.4 (sequence numbers), §3.10.7.4 (segment
+ * trimming), RFC 5961 §3-5 (blind RST, SYN and data injection).
  */
 #include "config.h"
 
@@ -52,6 +77,11 @@
 #define TCP_KEEP_BUF 4096u          /* an empty buffer larger than this is freed */
 #define TCP_SYN_WINDOW (1 << 20)    /* no SYN seen: one this close before next is a retransmission */
 #define TCP_HELD_FACTOR 128u        /* total buffer budget, in per-direction limits */
+#define TCP_ACCEPT_WINDOW (1 << 20) /* seq/ack this far from the expected one may be taken */
+#define TCP_ACK_AHEAD (64 << 10)    /* an ACK this far past the bytes seen sent may be taken */
+#define TCP_ACK_BEHIND (256 << 10)  /* ... and this far before the highest ACK sent */
+#define TCP_REANCHOR_SEGS 3u        /* refused segments in a byte-for-byte chain that move a direction */
+#define TCP_REANCHOR_US 1000000     /* ... without acceptable ACKs: after this long refusing */
 
 /* A held segment: a node of the direction's treap, keyed by seq. */
 struct seg {
@@ -85,6 +115,16 @@ struct dir {
 	uint32_t hole_seq, hole_end;
 	struct ct_tcp_scan scan;    /* the consumer's progress over buf */
 	size_t charged;             /* cap + ooo_bytes as last counted in held */
+	bool acked;                 /* ack_hi: the highest acknowledgment number taken from d */
+	uint32_t ack_hi;
+	bool cand;                  /* a SYN of a new connection seen, not yet proven */
+	uint32_t cand_isn;          /* cand: that SYN's sequence number */
+	bool alt;                   /* alt_next: where the direction was before its last move */
+	uint32_t alt_next;
+	uint32_t chain_n;           /* refused data segments in a byte-for-byte chain */
+	uint32_t chain_next;        /* chain_n > 0: the byte the chain's next segment starts at */
+	bool chain_acked;           /* every segment of the chain had an acceptable ACK */
+	int64_t chain_us;           /* capture time of the first segment refused since one taken */
 };
 
 struct ct_tcp_reasm {
@@ -618,39 +658,176 @@ static void dir_data(struct ct_tcp_reasm *r, struct dir *d, struct ct_packet *pk
 }
 
 /*
- * A SYN on a known direction: a retransmission of the SYN it started with
- * (the same sequence number), or a new connection on the same 4-tuple (any
- * other SYN: a client that reuses its port while the capture missed the
- * old connection's FIN or RST, whatever its initial sequence number), which
- * starts the direction afresh.  A direction that did not start with a SYN
- * seen takes a SYN up to TCP_SYN_WINDOW before its next byte as a
- * retransmission.
+ * Moves d to a new sequence space starting at next (a new connection on the
+ * same 4-tuple, or a stream found again): what it holds is dropped (the
+ * next delivery is flagged as a gap) and its old next byte is remembered
+ * in alt_next.  syn: it starts with the SYN of sequence number isn.
  */
-static void dir_syn(struct dir *d, uint32_t seq)
+static void dir_restart(struct ct_tcp_reasm *r, struct dir *d, struct ct_packet *pkt,
+    uint32_t next, bool syn, uint32_t isn)
+{
+	bool had = d->len > 0 || d->ooo != NULL;
+
+	held_clear(d);
+	buf_drop(d);
+	memset(&d->scan, 0, sizeof(d->scan));
+	d->gap = had;
+	d->hole = false;
+	d->alt = true;
+	d->alt_next = d->next_seq;
+	d->next_seq = next;
+	d->syn_seen = syn;
+	d->isn = isn;
+	d->cand = false;
+	d->acked = false;
+	d->chain_n = 0;
+	if (had) {
+		r->st.gaps++;
+		ct_pkt_event(pkt, CT_EV_TCP_GAP);
+	}
+}
+
+/*
+ * Whether a SYN of sequence number seq on d is a retransmission of the one
+ * it started with (the same number) or, when it did not start with one
+ * seen, of one up to TCP_SYN_WINDOW before its next byte.
+ */
+static bool syn_repeated(const struct dir *d, uint32_t seq)
 {
 	int32_t delta = (int32_t)(seq + 1 - d->next_seq);
 
-	if (d->syn_seen ? seq == d->isn : delta <= 0 && delta > -TCP_SYN_WINDOW)
-		return;
-	d->isn = seq;
-	d->syn_seen = true;
-	held_clear(d);
-	d->off = 0;
-	d->len = 0;
-	d->gap = false;
-	d->hole = false;
-	memset(&d->scan, 0, sizeof(d->scan));
-	d->next_seq = seq + 1;
+	return d->syn_seen ? seq == d->isn : delta <= 0 && delta > -TCP_SYN_WINDOW;
 }
 
-/* Forgets the reverse direction of pkt (on RST). */
-static void forget_reverse(struct ct_tcp_reasm *r, const struct ct_packet *pkt)
+/*
+ * A SYN on a known direction that is not a retransmission: a new
+ * connection on the same 4-tuple (a client that reuses its port while the
+ * capture missed the old connection's FIN or RST, whatever its initial
+ * sequence number), or a blind attacker's.  With the reverse direction
+ * untracked nothing can tell them apart and d starts afresh; otherwise the
+ * SYN is d's candidate (dir_proven moves d to it).  A SYN-ACK that
+ * acknowledges the reverse direction's candidate proves both.
+ */
+static void dir_syn(struct ct_tcp_reasm *r, struct dir *d, struct dir *rev,
+    struct ct_packet *pkt)
+{
+	uint32_t isn = pkt->tcp_seq;
+
+	if (syn_repeated(d, isn) || (d->cand && d->cand_isn == isn))
+		return;
+	if (rev == NULL) {
+		dir_restart(r, d, pkt, isn + 1, true, isn);
+		return;
+	}
+	if ((pkt->tcp_flags & CT_TCP_ACK) && rev->cand && pkt->tcp_ack == rev->cand_isn + 1) {
+		dir_restart(r, rev, pkt, rev->cand_isn + 1, true, rev->cand_isn);
+		dir_restart(r, d, pkt, isn + 1, true, isn);
+		r->st.reanchored += 2;
+		return;
+	}
+	d->cand = true;
+	d->cand_isn = isn;
+}
+
+/*
+ * Whether pkt's acknowledgment number is one d's sender could send: always
+ * when rev (the reverse direction) is not tracked; else the ACK flag must
+ * be set and the number lie at most TCP_ACK_AHEAD past rev's next byte (or
+ * its candidate connection's first) and, behind it, no more than
+ * TCP_ACK_BEHIND before the highest acknowledgment d has sent (d NULL or
+ * none yet: TCP_ACCEPT_WINDOW before rev's next byte).  A legit ACK covers
+ * bytes rev sent, give or take what the capture missed or reordered.
+ */
+static bool ack_ok(const struct dir *d, const struct dir *rev, const struct ct_packet *pkt)
+{
+	uint32_t ack = pkt->tcp_ack;
+	int32_t lo;
+
+	if (rev == NULL)
+		return true;
+	if (!(pkt->tcp_flags & CT_TCP_ACK))
+		return false;
+	if (rev->cand && (int32_t)(ack - (rev->cand_isn + 1)) >= -TCP_ACK_BEHIND &&
+	    (int32_t)(ack - (rev->cand_isn + 1)) <= TCP_ACK_AHEAD)
+		return true;
+	if ((int32_t)(ack - rev->next_seq) > TCP_ACK_AHEAD)
+		return false;
+	if (d != NULL && d->acked)
+		lo = (int32_t)(ack - d->ack_hi) + TCP_ACK_BEHIND;
+	else
+		lo = (int32_t)(ack - rev->next_seq) + TCP_ACCEPT_WINDOW;
+	return lo >= 0;
+}
+
+/*
+ * Whether a segment of d starting at seq belongs to d's connection: it
+ * starts exactly at the next expected byte, or within TCP_ACCEPT_WINDOW of
+ * it with an acceptable ACK (ack_ok).
+ */
+static bool seg_ok(const struct dir *d, const struct dir *rev, const struct ct_packet *pkt,
+    uint32_t seq)
+{
+	int32_t delta = (int32_t)(seq - d->next_seq);
+
+	if (delta == 0)
+		return true;
+	return delta >= -TCP_ACCEPT_WINDOW && delta <= TCP_ACCEPT_WINDOW && ack_ok(d, rev, pkt);
+}
+
+/*
+ * A segment of d at seq that seg_ok refused: moves d to it when it proves
+ * d's candidate connection (it starts at the candidate's first byte with an
+ * acceptable ACK), resumes where d was before its last move (exactly
+ * there), or completes a chain of refused data segments (see the file
+ * comment).  Returns whether d now takes the segment; otherwise it is
+ * counted as refused.
+ */
+static bool dir_proven(struct ct_tcp_reasm *r, struct dir *d, struct dir *rev,
+    struct ct_packet *pkt, uint32_t seq)
+{
+	uint32_t len = (uint32_t)pkt->payload_len;
+	bool acked = rev != NULL && ack_ok(d, rev, pkt);
+
+	if (len > 0 && d->cand && seq == d->cand_isn + 1 && (rev == NULL || acked)) {
+		dir_restart(r, d, pkt, seq, true, d->cand_isn);
+		r->st.reanchored++;
+		return true;
+	}
+	if (d->alt && seq == d->alt_next) {
+		dir_restart(r, d, pkt, seq, d->syn_seen, d->isn);
+		r->st.reanchored++;
+		return true;
+	}
+	if (len == 0) {
+		r->st.refused++;
+		return false;
+	}
+	if (d->chain_n > 0 && seq == d->chain_next) {
+		d->chain_n++;
+		d->chain_acked = d->chain_acked && acked;
+	} else {
+		if (d->chain_n == 0)
+			d->chain_us = pkt->ts_us;
+		d->chain_n = 1;
+		d->chain_acked = acked;
+	}
+	d->chain_next = seq + len;
+	if (d->chain_n < TCP_REANCHOR_SEGS ||
+	    (!d->chain_acked && pkt->ts_us - d->chain_us < TCP_REANCHOR_US)) {
+		r->st.refused++;
+		return false;
+	}
+	dir_restart(r, d, pkt, seq, false, seq);
+	r->st.reanchored++;
+	return true;
+}
+
+/* The reverse direction of pkt, or NULL when it is not tracked. */
+static struct dir *dir_reverse(const struct ct_tcp_reasm *r, const struct ct_packet *pkt)
 {
 	uint64_t h = dir_hash(r, &pkt->t.dst, &pkt->t.src, pkt->t.dport, pkt->t.sport);
-	struct dir *d = dir_find(r, &pkt->t.dst, &pkt->t.src, pkt->t.dport, pkt->t.sport, h);
 
-	if (d != NULL)
-		dir_destroy(r, d);
+	return dir_find(r, &pkt->t.dst, &pkt->t.src, pkt->t.dport, pkt->t.sport, h);
 }
 
 /*
@@ -672,22 +849,27 @@ static void held_account(struct ct_tcp_reasm *r, struct dir *d, struct ct_packet
 }
 
 /*
- * Feeds one TCP segment (t.proto 6; t tuple, tcp_seq, tcp_flags, payload,
- * ts_us).  The payload is copied when it has to be kept; pkt stays the
- * caller's.  In-order bytes go to the consumer at once (pkt is passed
- * through); events CT_EV_TCP_GAP and CT_EV_TCP_LIMIT may be recorded on pkt.
- * A direction is created by a SYN or by a data segment (mid-stream start);
- * pure ACKs of unknown directions are ignored.  FIN or RST delivers what is
- * held and forgets the direction (RST also the reverse one).  NULL r or pkt,
- * or a non-TCP packet, is ignored.
+ * Feeds one TCP segment (t.proto 6; t tuple, tcp_seq, tcp_ack, tcp_flags,
+ * payload, ts_us).  The payload is copied when it has to be kept; pkt
+ * stays the caller's.  In-order bytes go to the consumer at once (pkt is
+ * passed through); events CT_EV_TCP_GAP and CT_EV_TCP_LIMIT may be
+ * recorded on pkt.  A direction is created by a SYN or by a data segment
+ * (mid-stream start; when the reverse is tracked, only with an acceptable
+ * ACK); pure ACKs of unknown directions are ignored.  Data, FIN and RST of
+ * a known direction are taken only as the file comment says (blind
+ * spoofing).  FIN or RST delivers what is held and forgets the direction
+ * (RST also the reverse one; an RST of an untracked direction must
+ * acknowledge exactly the reverse's next byte).  NULL r or pkt, or a
+ * non-TCP packet, is ignored.
  */
 void ct_tcp_reasm_feed(struct ct_tcp_reasm *r, struct ct_packet *pkt)
 {
 	const struct ct_tuple *t;
-	struct dir *d;
+	struct dir *d, *rev = NULL;
 	uint64_t hash;
 	uint32_t seq;
 	uint8_t flags;
+	bool checked, syn_cand = false;
 
 	if (r == NULL || pkt == NULL || pkt->t.proto != TCP_PROTO ||
 	    pkt->payload_len > INT32_MAX || (pkt->payload == NULL && pkt->payload_len > 0))
@@ -697,33 +879,71 @@ void ct_tcp_reasm_feed(struct ct_tcp_reasm *r, struct ct_packet *pkt)
 	seq = pkt->tcp_seq + ((flags & CT_TCP_SYN) ? 1 : 0);
 	if (pkt->payload_len > 0)
 		r->st.segments++;
+	if ((flags & CT_TCP_SYN) && (flags & (CT_TCP_FIN | CT_TCP_RST))) {
+		r->st.refused++;         /* no stack sends these together */
+		return;
+	}
+	checked = (flags & (CT_TCP_SYN | CT_TCP_FIN | CT_TCP_RST)) || pkt->payload_len > 0;
+	if (checked) {
+		rev = dir_reverse(r, pkt);
+		if (rev != NULL && ct_addr_eq(&t->src, &t->dst) && t->sport == t->dport)
+			rev = NULL;      /* a connection to itself: its own reverse */
+	}
 	hash = dir_hash(r, &t->src, &t->dst, t->sport, t->dport);
 	d = dir_find(r, &t->src, &t->dst, t->sport, t->dport, hash);
-	if (d == NULL && ((flags & CT_TCP_SYN) || pkt->payload_len > 0)) {
-		d = dir_create(r, pkt, hash);
-		if (d != NULL) {
-			d->next_seq = seq;
-			d->isn = pkt->tcp_seq;
-			d->syn_seen = (flags & CT_TCP_SYN) != 0;
+	if (d == NULL) {
+		if (!(flags & CT_TCP_SYN) && pkt->payload_len == 0) {
+			/* RST of an untracked direction: it must ack the reverse exactly. */
+			if ((flags & CT_TCP_RST) && rev != NULL) {
+				if ((flags & CT_TCP_ACK) && pkt->tcp_ack == rev->next_seq)
+					dir_destroy(r, rev);
+				else
+					r->st.refused++;
+			}
+			return;
 		}
-	} else if (d != NULL) {
-		if (flags & CT_TCP_SYN)
-			dir_syn(d, pkt->tcp_seq);
+		if (!(flags & CT_TCP_SYN) && !ack_ok(d, rev, pkt)) {
+			r->st.refused++;
+			return;
+		}
+		d = dir_create(r, pkt, hash);
+		if (d == NULL)
+			return;
+		d->next_seq = seq;
+		d->isn = pkt->tcp_seq;
+		d->syn_seen = (flags & CT_TCP_SYN) != 0;
+	} else if (flags & CT_TCP_SYN) {
+		dir_syn(r, d, rev, pkt);
+		syn_cand = d->cand && d->cand_isn == pkt->tcp_seq;
+		ct_list_move_tail(&r->lru, &d->lru);
+	} else {
+		if (checked && !seg_ok(d, rev, pkt, seq) && !dir_proven(r, d, rev, pkt, seq))
+			return;
+		if ((flags & CT_TCP_RST) && seq != d->next_seq) {
+			r->st.refused++;     /* RFC 5961 §3.2: only an exact RST resets */
+			return;
+		}
+		d->chain_n = 0;
 		ct_list_move_tail(&r->lru, &d->lru);
 	}
-	if (d != NULL) {
-		d->last_us = pkt->ts_us;
-		if (pkt->payload_len > 0)
-			dir_data(r, d, pkt, seq);
-		held_account(r, d, pkt);
-		if (flags & (CT_TCP_FIN | CT_TCP_RST)) {
-			while (d->ooo != NULL)
-				gap_skip(r, d, pkt);
-			dir_destroy(r, d);
-		}
+	d->last_us = pkt->ts_us;
+	/* Taken, so its ACK is believed; one far behind: the reverse moved. */
+	if ((flags & CT_TCP_ACK) && (!d->acked || seq_lt(d->ack_hi, pkt->tcp_ack) ||
+	    (int32_t)(pkt->tcp_ack - d->ack_hi) < -TCP_ACCEPT_WINDOW)) {
+		d->acked = true;
+		d->ack_hi = pkt->tcp_ack;
 	}
-	if (flags & CT_TCP_RST)
-		forget_reverse(r, pkt);
+	if (pkt->payload_len > 0 && !syn_cand)
+		dir_data(r, d, pkt, seq);
+	held_account(r, d, pkt);
+	if (flags & (CT_TCP_FIN | CT_TCP_RST)) {
+		while (d->ooo != NULL)
+			gap_skip(r, d, pkt);
+		dir_destroy(r, d);
+		/* held_account may have forgotten the reverse: look it up again. */
+		if ((flags & CT_TCP_RST) && (rev = dir_reverse(r, pkt)) != NULL)
+			dir_destroy(r, rev);
+	}
 }
 
 /*

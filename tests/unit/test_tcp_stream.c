@@ -882,6 +882,185 @@ static void test_resync(void)
 	free(s);
 }
 
+/*
+ * One segment of the connection 192.168.0.2:40000 <-> 192.168.0.1:5060:
+ * from the client (up) or the server, with an acknowledgment number.
+ */
+static void tcp2(struct ct_tcp_reasm *r, int up, uint32_t seq, uint32_t ack, uint8_t flags,
+    const char *data, int64_t ts)
+{
+	struct ct_packet p = up ? seg(2, 40000, 1, seq, flags, data, ts) :
+	    rseg(2, 40000, 1, seq, flags, data, ts);
+
+	p.tcp_ack = ack;
+	ct_tcp_reasm_feed(r, &p);
+}
+
+/* A connection with both directions tracked: client 1001.., server 5001... */
+static struct ct_tcp_reasm *two_way(struct sink *s)
+{
+	struct ct_tcp_reasm *r = ct_tcp_reasm_new(NULL, sink_fn, s);
+
+	tcp2(r, 1, 1000, 0, CT_TCP_SYN, NULL, 0);
+	tcp2(r, 0, 5000, 1001, CT_TCP_SYN | CT_TCP_ACK, NULL, 0);
+	tcp2(r, 1, 1001, 5001, CT_TCP_ACK, "a\n", 0);
+	tcp2(r, 0, 5001, 1003, CT_TCP_ACK, "b\n", 0);
+	return r;
+}
+
+/*
+ * Blind spoofing (RFC 5961): segments on the connection's 4-tuple with
+ * guessed numbers change nothing; each is refused and counted.
+ */
+static void test_spoof(void)
+{
+	static const struct {
+		int up;
+		uint32_t seq, ack;
+		uint8_t flags;
+		const char *data;
+		const char *what;
+	} forged[] = {
+		{ 1, 0x7a000000u, 5003, CT_TCP_RST | CT_TCP_ACK, NULL, "RST far, right ACK" },
+		{ 1, 1003 + 40000, 5003, CT_TCP_RST | CT_TCP_ACK, NULL, "RST near, right ACK: not exact" },
+		{ 0, 0x12345678u, 1005, CT_TCP_RST, NULL, "server RST far" },
+		{ 1, 1003 + 100, 0x80000000u, CT_TCP_ACK, "INVITE x\n", "data near, wrong ACK" },
+		{ 1, 1003 + 100, 5003, 0, "INVITE x\n", "data near, no ACK flag" },
+		{ 1, 1003 + (3u << 20), 5003, CT_TCP_ACK, "INVITE x\n", "data past the window" },
+		{ 1, 1003 - (3u << 20), 5003, CT_TCP_ACK, "INVITE x\n", "data long before" },
+		{ 0, 0x5000000u, 1005, CT_TCP_ACK, "SIP/2.0 200 OK\n", "server data far" },
+		{ 0, 5003 + 10, 1005 + (1u << 20), CT_TCP_ACK, "SIP/2.0 200 OK\n", "ACK of unsent bytes" },
+		{ 1, 0x33333333u, 5003, CT_TCP_FIN | CT_TCP_ACK, NULL, "FIN far" },
+		{ 1, 1003, 5003, CT_TCP_SYN | CT_TCP_RST, NULL, "SYN+RST" },
+	};
+	struct sink *s = sink_new(CONSUME_ALL);
+	struct ct_tcp_reasm *r = two_way(s);
+	struct ct_tcp_stats st;
+	uint32_t cseq = 1003, sseq = 5003;
+	char buf[8];
+
+	for (size_t i = 0; i < sizeof(forged) / sizeof(forged[0]); i++) {
+		tcp2(r, forged[i].up, forged[i].seq, forged[i].ack, forged[i].flags,
+		    forged[i].data, (int64_t)i);
+		ct_tcp_reasm_get_stats(r, &st);
+		if (st.refused != i + 1 || st.streams != 2)
+			printf("# forged segment %zu (%s): refused %llu, streams %zu\n", i,
+			    forged[i].what, (unsigned long long)st.refused, st.streams);
+		CHECK_INT(st.refused, i + 1);
+		CHECK_INT(st.streams, 2);
+		/* The real connection goes on, byte for byte. */
+		snprintf(buf, sizeof(buf), "%c\n", (char)('c' + i));
+		tcp2(r, 1, cseq, sseq, CT_TCP_ACK, buf, (int64_t)i);
+		cseq += 2;
+		snprintf(buf, sizeof(buf), "%c\n", (char)('C' + i));
+		tcp2(r, 0, sseq, cseq, CT_TCP_ACK, buf, (int64_t)i);
+		sseq += 2;
+	}
+	out_is(s, "a\nb\nc\nC\nd\nD\ne\nE\nf\nF\ng\nG\nh\nH\ni\nI\nj\nJ\nk\nK\nl\nL\nm\nM\n");
+	CHECK_INT(s->gap_calls, 0);
+	/* A forged SYN is only a candidate: the connection goes on. */
+	tcp2(r, 1, 777, 0, CT_TCP_SYN, NULL, 20);
+	tcp2(r, 1, cseq, sseq, CT_TCP_ACK, "n\n", 20);
+	cseq += 2;
+	/* ... and data at its first byte with a guessed ACK does not prove it. */
+	tcp2(r, 1, 778, 0x4444u, CT_TCP_ACK, "X\n", 20);
+	tcp2(r, 1, cseq, sseq, CT_TCP_ACK, "o\n", 20);
+	cseq += 2;
+	out_is(s, "a\nb\nc\nC\nd\nD\ne\nE\nf\nF\ng\nG\nh\nH\ni\nI\nj\nJ\nk\nK\nl\nL\nm\nM\nn\no\n");
+	ct_tcp_reasm_get_stats(r, &st);
+	CHECK_INT(st.reanchored, 0);
+	CHECK_INT(st.gaps, 0);
+	/* The real RST, exactly at the next byte, ends both directions. */
+	tcp2(r, 1, cseq, sseq, CT_TCP_RST | CT_TCP_ACK, NULL, 21);
+	ct_tcp_reasm_get_stats(r, &st);
+	CHECK_INT(st.streams, 0);
+	/* A direction that is not tracked may not start with a guessed ACK. */
+	r = (ct_tcp_reasm_free(r), two_way(s));
+	tcp2(r, 1, 1003, 5003, CT_TCP_FIN | CT_TCP_ACK, NULL, 0);  /* client direction gone */
+	tcp2(r, 1, 0x60000000u, 0x99999999u, CT_TCP_ACK, "INVITE y\n", 0);
+	ct_tcp_reasm_get_stats(r, &st);
+	CHECK_INT(st.streams, 1);
+	CHECK_INT(st.refused, 1);
+	tcp2(r, 1, 0x60000000u, 5003, CT_TCP_ACK, "INVITE z\n", 0);   /* mid-stream start */
+	ct_tcp_reasm_get_stats(r, &st);
+	CHECK_INT(st.streams, 2);
+	/* An RST of an untracked direction must acknowledge the reverse exactly. */
+	tcp2(r, 0, 5003, 0x60000009u, CT_TCP_FIN | CT_TCP_ACK, NULL, 0);  /* server gone */
+	tcp2(r, 0, 0x1000u, 0x60000000u, CT_TCP_RST | CT_TCP_ACK, NULL, 0);
+	tcp2(r, 0, 0x1000u, 0x60000009u, CT_TCP_RST, NULL, 0);
+	ct_tcp_reasm_get_stats(r, &st);
+	CHECK_INT(st.streams, 1);
+	CHECK_INT(st.refused, 3);
+	tcp2(r, 0, 0x1000u, 0x60000009u, CT_TCP_RST | CT_TCP_ACK, NULL, 0);
+	ct_tcp_reasm_get_stats(r, &st);
+	CHECK_INT(st.streams, 0);
+	ct_tcp_reasm_free(r);
+	free(s);
+}
+
+/*
+ * What moves a direction to other sequence numbers: a new connection on
+ * the same ports (SYN, then SYN-ACK acknowledging it), a stream found again
+ * after the capture lost more than the window, and the real connection
+ * resuming after a forged move.
+ */
+static void test_reanchor(void)
+{
+	struct sink *s = sink_new(CONSUME_ALL);
+	struct ct_tcp_reasm *r = two_way(s);
+	struct ct_tcp_stats st;
+	uint32_t far = 1003 + (8u << 20);
+
+	/* Port reuse, the old connection's end unseen. */
+	tcp2(r, 1, 90000, 0, CT_TCP_SYN, NULL, 1);
+	tcp2(r, 0, 70000, 90001, CT_TCP_SYN | CT_TCP_ACK, NULL, 1);
+	tcp2(r, 1, 90001, 70001, CT_TCP_ACK, "new\n", 1);
+	tcp2(r, 0, 70001, 90005, CT_TCP_ACK, "NEW\n", 1);
+	out_is(s, "a\nb\nnew\nNEW\n");
+	ct_tcp_reasm_get_stats(r, &st);
+	CHECK_INT(st.reanchored, 2);
+	CHECK_INT(s->gap_calls, 0);
+	ct_tcp_reasm_free(r);
+
+	/* 8 MiB lost from the client: three segments in a row, their ACKs
+	 * right, move it; the first two are lost with the gap. */
+	s->out_len = 0;
+	r = two_way(s);
+	tcp2(r, 1, far, 5003, CT_TCP_ACK, "p\n", 2);
+	tcp2(r, 1, far + 2, 5003, CT_TCP_ACK, "q\n", 2);
+	out_is(s, "a\nb\n");
+	tcp2(r, 1, far + 4, 5003, CT_TCP_ACK, "r\n", 2);
+	tcp2(r, 1, far + 6, 5003, CT_TCP_ACK, "s\n", 2);
+	out_is(s, "a\nb\nr\ns\n");
+	ct_tcp_reasm_get_stats(r, &st);
+	CHECK_INT(st.reanchored, 1);
+	CHECK_INT(st.refused, 2);
+	/* Had that been forged, the real stream resumes exactly where it was. */
+	tcp2(r, 1, 1003, 5003, CT_TCP_ACK, "t\n", 3);
+	tcp2(r, 1, 1005, 5003, CT_TCP_ACK, "u\n", 3);
+	out_is(s, "a\nb\nr\ns\nt\nu\n");
+	ct_tcp_reasm_get_stats(r, &st);
+	CHECK_INT(st.reanchored, 2);
+	ct_tcp_reasm_free(r);
+
+	/* ACKs wrong too (both directions lost): a chain of three moves it only
+	 * after a second of refusals with nothing taken. */
+	s->out_len = 0;
+	r = two_way(s);
+	tcp2(r, 1, far, 0x70000000u, CT_TCP_ACK, "v\n", 10 * SEC);
+	tcp2(r, 1, far + 2, 0x70000000u, CT_TCP_ACK, "w\n", 10 * SEC + 1);
+	tcp2(r, 1, far + 4, 0x70000000u, CT_TCP_ACK, "x\n", 10 * SEC + 2);
+	out_is(s, "a\nb\n");
+	tcp2(r, 1, far + 6, 0x70000000u, CT_TCP_ACK, "y\n", 11 * SEC + 3);
+	tcp2(r, 1, far + 8, 0x70000000u, CT_TCP_ACK, "z\n", 11 * SEC + 4);
+	out_is(s, "a\nb\ny\nz\n");
+	ct_tcp_reasm_get_stats(r, &st);
+	CHECK_INT(st.reanchored, 1);
+	CHECK_INT(st.refused, 3);
+	ct_tcp_reasm_free(r);
+	free(s);
+}
+
 int main(void)
 {
 	test_defaults();
@@ -902,5 +1081,7 @@ int main(void)
 	test_ooo_attack();
 	test_model();
 	test_resync();
+	test_spoof();
+	test_reanchor();
 	return TEST_REPORT();
 }
