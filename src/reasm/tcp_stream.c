@@ -927,8 +927,9 @@ void ct_tcp_reasm_feed(struct ct_tcp_reasm *r, struct ct_packet *pkt)
 		ct_list_move_tail(&r->lru, &d->lru);
 	}
 	d->last_us = pkt->ts_us;
-	/* Taken, so its ACK is believed; one far behind: the reverse moved. */
-	if ((flags & CT_TCP_ACK) && (!d->acked || seq_lt(d->ack_hi, pkt->tcp_ack) ||
+	/* Taken, so its ACK is believed (not a pure ACK's: nothing checks
+	 * those); one far behind: the reverse moved. */
+	if (checked && (flags & CT_TCP_ACK) && (!d->acked || seq_lt(d->ack_hi, pkt->tcp_ack) ||
 	    (int32_t)(pkt->tcp_ack - d->ack_hi) < -TCP_ACCEPT_WINDOW)) {
 		d->acked = true;
 		d->ack_hi = pkt->tcp_ack;

@@ -958,15 +958,24 @@ static void test_spoof(void)
 	}
 	out_is(s, "a\nb\nc\nC\nd\nD\ne\nE\nf\nF\ng\nG\nh\nH\ni\nI\nj\nJ\nk\nK\nl\nL\nm\nM\n");
 	CHECK_INT(s->gap_calls, 0);
+	/* Pure ACKs with guessed numbers (nothing checks them) do not move
+	 * what the next segments' ACKs are checked against. */
+	tcp2(r, 1, 0x7777u, 0x7ffffff0u, CT_TCP_ACK, NULL, 20);
+	tcp2(r, 1, cseq + 4, sseq, CT_TCP_ACK, "q\n", 20);        /* out of order, taken */
+	ct_tcp_reasm_get_stats(r, &st);
+	CHECK_INT(st.out_of_order, 1);
+	tcp2(r, 1, cseq, sseq, CT_TCP_ACK, "n\n", 20);
+	tcp2(r, 1, cseq + 2, sseq, CT_TCP_ACK, "p\n", 20);
+	cseq += 6;
 	/* A forged SYN is only a candidate: the connection goes on. */
 	tcp2(r, 1, 777, 0, CT_TCP_SYN, NULL, 20);
-	tcp2(r, 1, cseq, sseq, CT_TCP_ACK, "n\n", 20);
+	tcp2(r, 1, cseq, sseq, CT_TCP_ACK, "r\n", 20);
 	cseq += 2;
 	/* ... and data at its first byte with a guessed ACK does not prove it. */
 	tcp2(r, 1, 778, 0x4444u, CT_TCP_ACK, "X\n", 20);
 	tcp2(r, 1, cseq, sseq, CT_TCP_ACK, "o\n", 20);
 	cseq += 2;
-	out_is(s, "a\nb\nc\nC\nd\nD\ne\nE\nf\nF\ng\nG\nh\nH\ni\nI\nj\nJ\nk\nK\nl\nL\nm\nM\nn\no\n");
+	out_is(s, "a\nb\nc\nC\nd\nD\ne\nE\nf\nF\ng\nG\nh\nH\ni\nI\nj\nJ\nk\nK\nl\nL\nm\nM\nn\np\nq\nr\no\n");
 	ct_tcp_reasm_get_stats(r, &st);
 	CHECK_INT(st.reanchored, 0);
 	CHECK_INT(st.gaps, 0);
