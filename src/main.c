@@ -143,6 +143,7 @@ struct options {
 	int snaplen;
 	int threads;           /* --threads N: analysis threads (pipeline.h); 0 = the default */
 	int buffer_mb;
+	int decompress_mb;     /* --decompress-memory: zstd windows of open inputs, MiB */
 	const char *user;          /* -Z: run as this user once everything is open */
 	mode_t umask;              /* --umask: process umask for every file created (077) */
 	int64_t stats_interval_us; /* -1 = default (60 s live, off otherwise) */
@@ -259,6 +260,8 @@ static void usage(FILE *out)
 	    "                          runs the calls (records identical for any N;\n"
 	    "                          default: the CPUs calltap may use less one, at most 4)\n"
 	    "  --snaplen N, --buffer-mb N   live capture settings (65535, 64)\n"
+	    "  --decompress-memory MIB  zstd windows all -r files open at once may hold\n"
+	    "                          (512; a file needing more alone is refused)\n"
 	    "  -Z, --user USER         run as USER once the interface and outputs are open\n"
 	    "                          (outputs are handed to USER; --audio DIR and the spool\n"
 	    "                          must be writable by USER; capabilities are dropped)\n"
@@ -454,7 +457,7 @@ static char *join_args(int argc, char **argv)
 
 enum {
 	OPT_NO_RTP = 256, OPT_SETUP_TO,
-	OPT_CALL_TO, OPT_MEDIA_TO, OPT_MAX_CALLS, OPT_THREADS, OPT_SNAPLEN, OPT_BUFFER, OPT_AUDIO, OPT_AUDIO_FMT,
+	OPT_CALL_TO, OPT_MEDIA_TO, OPT_MAX_CALLS, OPT_THREADS, OPT_SNAPLEN, OPT_BUFFER, OPT_DECOMPRESS_MEM, OPT_AUDIO, OPT_AUDIO_FMT,
 	OPT_STATS_INTERVAL,
 	OPT_SPOOL, OPT_SPOOL_MAX,
 	OPT_NUMBERS, OPT_HOME, OPT_COUNTRY, OPT_SENSOR, OPT_HISTORY_MAX,
@@ -499,6 +502,7 @@ static const struct option fixed_opts[] = {
 	{ "threads", required_argument, NULL, OPT_THREADS },
 	{ "snaplen", required_argument, NULL, OPT_SNAPLEN },
 	{ "buffer-mb", required_argument, NULL, OPT_BUFFER },
+	{ "decompress-memory", required_argument, NULL, OPT_DECOMPRESS_MEM },
 	{ "stats", no_argument, NULL, 's' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "user", required_argument, NULL, 'Z' },
@@ -881,6 +885,7 @@ static int parse_options(struct options *o, int argc, char **argv)
 	ct_attr_cfg_default(&o->attr);
 	o->snaplen = 65535;
 	o->buffer_mb = 64;
+	o->decompress_mb = (int)(CT_INPUTS_ZSTD_BUDGET_DEFAULT >> 20);
 	o->hep_reorder_ms = -1;
 	o->stats_interval_us = -1;
 	o->umask = 077;
@@ -940,6 +945,10 @@ static int parse_options(struct options *o, int argc, char **argv)
 		case OPT_SNAPLEN: rc |= parse_range("--snaplen", optarg, 0, 262144, &o->snaplen); break;
 		/* MiB of the TPACKET_V3 ring; libpcap takes the bytes as an int */
 		case OPT_BUFFER: rc |= parse_range("--buffer-mb", optarg, 1, 2047, &o->buffer_mb); break;
+		/* MiB of zstd windows the inputs open at once may hold (inputs.h) */
+		case OPT_DECOMPRESS_MEM:
+			rc |= parse_range("--decompress-memory", optarg, 8, 1048576, &o->decompress_mb);
+			break;
 		case 's': case 'v': o->stats = 1; break;  /* -v: tcpdump's habit, more output */
 		case 'q': o->quiet = 1; break;
 		case 'n': break;                           /* tcpdump's habit: no name lookups */
@@ -1483,6 +1492,7 @@ static int run_inputs(struct run *r, const struct options *o)
 	}
 	if ((in = ct_inputs_new()) == NULL)
 		goto nomem;
+	ct_inputs_set_decompress_memory(in, (uint64_t)o->decompress_mb << 20);
 	ct_inputs_set_warn(in, o->cfg.log.fn == log_syslog ? syslog_warning : print_warning, prog);
 	for (i = 0; i < o->n_inputs; i++) {
 		rc = ct_inputs_add(in, o->inputs[i], errbuf);
@@ -1553,6 +1563,11 @@ static int run_inputs(struct run *r, const struct options *o)
 	if (ct_inputs_deferred(in) > 0)
 		fprintf(stderr, "calltap: warning: %zu capture files overlapped in time with too many "
 		    "open ones and were read after them, out of time order\n", ct_inputs_deferred(in));
+	if (ct_inputs_deferred_zstd(in) > 0)
+		fprintf(stderr, "calltap: warning: %zu of them waited for the zstd windows of open "
+		    "files (%d MiB at once, at most %llu MiB used): raise --decompress-memory to "
+		    "merge them in time\n", ct_inputs_deferred_zstd(in), o->decompress_mb,
+		    (unsigned long long)(ct_inputs_zstd_peak(in) >> 20));
 	ct_inputs_free(in);
 	return status;
 nomem:

@@ -122,6 +122,8 @@ static void sdp_summary(const struct ct_sdp *sdp, char *out, size_t size)
 		}
 		n += (size_t)snprintf(out + n, size - n, "%s %s %s%s%s:%u", i ? ";" : "", m->type,
 		    m->addr.family == 6 ? "[" : "", a, m->addr.family == 6 ? "]" : "", m->port);
+		if (m->n_ports > 1 && n < size)   /* RFC 8866 §5.14 port count */
+			n += (size_t)snprintf(out + n, size - n, "/%u", m->n_ports);
 		for (k = 0; k < m->n_codecs && n < size; k++)
 			n += (size_t)snprintf(out + n, size - n, "%s%s", k ? "," : " ", m->codecs[k].name);
 		if (n < size)

@@ -62,6 +62,9 @@ struct ct_sdp_media {
 	char type[12];       /* "audio", "video", "image", ... */
 	struct ct_addr addr; /* media-level c= or the session-level one */
 	uint16_t port;       /* 0 = stream rejected/disabled */
+	uint16_t n_ports;    /* m= <port>/<number of ports> (RFC 8866 §5.14): 1 when not given or
+	                      * malformed; RTP on port, port + 2, ... (RTCP one above each), the
+	                      * count cut so that the last stays <= 65535 */
 	char proto[16];      /* "RTP/AVP", "RTP/SAVP", ... */
 	enum ct_sdp_dir dir;
 	uint16_t ptime;      /* a=ptime, ms; 0 = not given */

@@ -46,9 +46,13 @@ struct ct_source {
 };
 
 struct ct_source *ct_source_open_file(const char *path, const char *bpf, char *errbuf);
-/* The same, with a duplicate of the file's descriptor in *pos_fd (for progress). */
+/*
+ * The same, with a duplicate of the file's descriptor in *pos_fd (for
+ * progress) and a zstd file's decompression window capped at
+ * zstd_window_max bytes (a power of two; 0 = 128 MiB).
+ */
 struct ct_source *ct_source_open_path(const char *path, const char *bpf, int *pos_fd,
-    char *errbuf);
+    uint64_t zstd_window_max, char *errbuf);
 struct ct_source *ct_source_open_live(const char *iface, const char *bpf,
     int snaplen, int buffer_mb, char *errbuf);
 void ct_source_close(struct ct_source *s);

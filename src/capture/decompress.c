@@ -14,6 +14,17 @@
  * a corruption is delivered; then the read fails with ENODATA (cut inside
  * a frame) or EBADMSG (corrupt), which ct_read_strerror() words for the
  * message naming the file.
+ *
+ * Memory beyond those buffers is the decoder's window: up to 64 MiB for
+ * xz -9 (refused past DZ_XZ_MEMLIMIT), 4 MiB for an LZ4 block, 32 KiB for
+ * gzip, and for zstd whatever the frame header declares (RFC 8878
+ * §3.1.1.1.2: up to 8 MiB at the zstd CLI's levels 1-19, 128 MiB with
+ * --long=27, terabytes in a crafted header; the window is allocated even
+ * when the content is small).  So a zstd decoder is opened with a cap on
+ * its window (ct_decompress_open's zstd_window_max, a power of two: 128 MiB
+ * when not told) and fails a frame that declares more with EFBIG, before
+ * allocating it; ct_zstd_frame_window() reads the first frame's header so
+ * that the caller (inputs.c) can reserve the window before opening.
  */
 #include "config.h"
 
@@ -32,6 +43,7 @@
 #endif
 #ifdef HAVE_ZSTD
 #include <zstd.h>
+#include <zstd_errors.h>
 #endif
 #ifdef HAVE_LZ4
 #include <lz4frame.h>
@@ -128,7 +140,9 @@ static ssize_t dz_step(struct dz *z, char *buf, size_t len)
 		size_t r = ZSTD_decompressStream(z->zs, &ob, &ib);
 
 		if (ZSTD_isError(r)) {
-			errno = EBADMSG;
+			/* A frame whose window is over the cap: refused before any allocation. */
+			errno = ZSTD_getErrorCode(r) == ZSTD_error_frameParameter_windowTooLarge ?
+			    EFBIG : EBADMSG;
 			return -1;
 		}
 		/*
@@ -257,7 +271,61 @@ const char *ct_read_strerror(int err)
 		return "compressed data ends early (file cut short)";
 	if (err == EBADMSG)
 		return "compressed data is corrupt";
+	if (err == EFBIG)
+		return "a zstd frame declares a larger decompression window than allowed for this "
+		    "file (its first frame's, at least 8 MiB; --decompress-memory bounds it)";
 	return strerror(err);
+}
+
+/*
+ * The window size a zstd frame header declares (RFC 8878 §3.1.1.1): b[0..n)
+ * are a file's first bytes (at least CT_ZSTD_HEADER_MAX of them unless the
+ * file is shorter).  Window_Descriptor: 2^(10 + Exponent) plus Mantissa
+ * eighths of it; with Single_Segment_flag the window is the
+ * Frame_Content_Size (after the Dictionary_ID).  0 when b is not a zstd
+ * frame header: another magic, too short, or the reserved bit set (the
+ * decoder refuses those itself).  Reads through a bounded cursor; never
+ * more than n bytes.
+ */
+uint64_t ct_zstd_frame_window(const uint8_t *b, size_t n)
+{
+	static const uint8_t did_len[4] = { 0, 1, 2, 4 }, fcs_len[4] = { 1, 2, 4, 8 };
+	size_t pos = 5, k, len;
+	uint8_t fhd;
+	uint64_t v = 0;
+
+	if (n < 6 || ct_compress_kind(b, n) != CT_COMPRESS_ZSTD)
+		return 0;
+	fhd = b[4];
+	if (fhd & 0x08)
+		return 0;                        /* reserved bit */
+	if (!(fhd & 0x20)) {                     /* Window_Descriptor */
+		uint64_t base = UINT64_C(1) << (10 + (b[5] >> 3));
+
+		return base + (base / 8) * (b[5] & 7);
+	}
+	pos += did_len[fhd & 3];
+	len = fcs_len[fhd >> 6];
+	if (pos + len > n)
+		return 0;
+	for (k = len; k > 0; k--)                /* little-endian */
+		v = v << 8 | b[pos + k - 1];
+	return len == 2 ? v + 256 : v;
+}
+
+/*
+ * What a zstd input reserves for a first frame of window w: w, at least
+ * CT_ZSTD_WINDOW_FLOOR (later frames up to the zstd CLI's usual 8 MiB
+ * decode too), rounded up to a power of two (the decoder's cap is a
+ * log2).  UINT64_MAX when even libzstd's largest cap is too small.
+ */
+uint64_t ct_zstd_window_reserve(uint64_t w)
+{
+	uint64_t r = CT_ZSTD_WINDOW_FLOOR;
+
+	while (r < w && r <= CT_ZSTD_WINDOW_LARGEST / 2)
+		r *= 2;
+	return r < w ? UINT64_MAX : r;
 }
 
 int ct_compress_kind(const uint8_t *b, size_t n)
@@ -307,10 +375,40 @@ int ct_compress_supported(int kind)
 
 FILE *ct_decompress_stream(int fd, int kind)
 {
-	return ct_decompress_stream_pre(fd, kind, NULL, 0);
+	return ct_decompress_open(fd, kind, NULL, 0, 0);
 }
 
 FILE *ct_decompress_stream_pre(int fd, int kind, const uint8_t *pre, size_t n_pre)
+{
+	return ct_decompress_open(fd, kind, pre, n_pre, 0);
+}
+
+#ifdef HAVE_ZSTD
+/* log2 of the zstd window cap max (a power of two; 0 = CT_ZSTD_WINDOW_DEFAULT), within libzstd's bounds. */
+static int zstd_window_log(uint64_t max)
+{
+	ZSTD_bounds b = ZSTD_dParam_getBounds(ZSTD_d_windowLogMax);
+	int lg = 0;
+
+	if (max == 0)
+		max = CT_ZSTD_WINDOW_DEFAULT;
+	while (lg < 63 && (UINT64_C(1) << (lg + 1)) <= max)
+		lg++;
+	if (!ZSTD_isError(b.error) && lg > b.upperBound)
+		lg = b.upperBound;
+	if (!ZSTD_isError(b.error) && lg < b.lowerBound)
+		lg = b.lowerBound;
+	return lg;
+}
+#endif
+
+/*
+ * The general form of ct_decompress_stream/_pre (source_int.h): the zstd
+ * decoder refuses (EFBIG) a frame whose window is over zstd_window_max (a
+ * power of two, rounded down otherwise; 0 = CT_ZSTD_WINDOW_DEFAULT).
+ */
+FILE *ct_decompress_open(int fd, int kind, const uint8_t *pre, size_t n_pre,
+    uint64_t zstd_window_max)
 {
 	static const cookie_io_functions_t dz_io = {
 		.read = dz_read, .write = NULL, .seek = NULL, .close = dz_close,
@@ -381,7 +479,9 @@ FILE *ct_decompress_stream_pre(int fd, int kind, const uint8_t *pre, size_t n_pr
 		if ((z->zs = ZSTD_createDStream()) == NULL || ZSTD_isError(ZSTD_initDStream(z->zs)))
 			goto nomem;
 		/* A hostile frame must not make us allocate a huge window. */
-		ZSTD_DCtx_setParameter(z->zs, ZSTD_d_windowLogMax, 27);
+		if (ZSTD_isError(ZSTD_DCtx_setParameter(z->zs, ZSTD_d_windowLogMax,
+		    zstd_window_log(zstd_window_max))))
+			goto nomem;
 		break;
 #endif
 #ifdef HAVE_LZ4

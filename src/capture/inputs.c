@@ -11,6 +11,16 @@
  * overlapping ones (two directions, two interfaces) interleave.  At most
  * INPUTS_MAX_OPEN files are open at once (each holds a read-ahead buffer);
  * past that a file waits for one to end and is counted as deferred.
+ * zstd files also hold their decoder's window, which the frame header sets
+ * (up to 128 MiB with zstd --long=27, far more in a crafted header) and
+ * which is allocated whatever the content's size: each reserves the window
+ * its first frame declares (ct_zstd_window_reserve: at least 8 MiB, a power
+ * of two; standard input, which cannot be looked at first, 128 MiB) and its
+ * decoder is capped there (a later frame declaring more fails the file:
+ * decompress.c); the reservations of the files open at once stay within
+ * the budget (ct_inputs_set_decompress_memory, 512 MiB unless told): a file
+ * that does not fit waits, deferred, and one that alone exceeds it is
+ * refused with a message naming it, its window and the budget.
  * Formats: pcap (tcpdump/libpcap savefile), pcapng
  * (draft-ietf-opsawg-pcapng), either one gzip-compressed (RFC 1952).
  */
@@ -48,6 +58,9 @@ struct input_file {
 	uint64_t size;         /* bytes on disk (regular files; stdin when it is one) */
 	int pos_fd;            /* open: a dup of its descriptor, sharing the read offset; else -1 */
 	int finished;          /* read to its end, or failed: counts whole for progress */
+	uint64_t zdecl;        /* window its first zstd frame declares (0: not zstd or unknown) */
+	uint64_t zwin;         /* zstd window it reserves when open (0: not zstd) */
+	uint64_t zheld;        /* zwin while open, counted in zused; else 0 */
 };
 
 struct ct_inputs {
@@ -68,6 +81,9 @@ struct ct_inputs {
 	const char *gap_from, *gap_to;
 	int summarised;        /* the gap summary was given */
 	int size_unknown;      /* standard input is not a regular file */
+	uint64_t zbudget;      /* zstd windows of open files at most (bytes) */
+	uint64_t zused, zpeak; /* reserved by the open files now, and at most so far */
+	size_t zdeferred;      /* of deferred: for zbudget */
 };
 
 /* Ancestors of the directory being walked, to cut symlink loops. */
@@ -82,9 +98,30 @@ struct ct_inputs *ct_inputs_new(void)
 {
 	struct ct_inputs *in = calloc(1, sizeof(struct ct_inputs));
 
-	if (in != NULL)
+	if (in != NULL) {
 		in->newest_ts = INT64_MIN;
+		in->zbudget = CT_INPUTS_ZSTD_BUDGET_DEFAULT;
+	}
 	return in;
+}
+
+/*
+ * Sets the budget for the zstd windows of the files open at once to bytes
+ * (0: the default, CT_INPUTS_ZSTD_BUDGET_DEFAULT).  Before ct_inputs_start.
+ */
+void ct_inputs_set_decompress_memory(struct ct_inputs *in, uint64_t bytes)
+{
+	in->zbudget = bytes != 0 ? bytes : CT_INPUTS_ZSTD_BUDGET_DEFAULT;
+}
+
+uint64_t ct_inputs_zstd_peak(const struct ct_inputs *in)
+{
+	return in->zpeak;
+}
+
+size_t ct_inputs_deferred_zstd(const struct ct_inputs *in)
+{
+	return in->zdeferred;
 }
 
 void ct_inputs_set_warn(struct ct_inputs *in, ct_inputs_warn_fn fn, void *user)
@@ -424,8 +461,39 @@ int ct_inputs_add(struct ct_inputs *in, const char *arg, char *errbuf)
 	return CT_OK;
 }
 
-/* First frame's timestamp of a file, INT64_MIN if it cannot be read, INT64_MAX if empty. */
-static int64_t peek_first(const char *path)
+/*
+ * The zstd window f reserves (f->zwin) and its first frame's (f->zdecl),
+ * from the file's first bytes: 0 for a file that is not zstd or cannot be
+ * read (its open reports that), 128 MiB (at most the budget, a power of two)
+ * for standard input, whose bytes cannot be looked at before it is opened.
+ */
+static void zstd_window(const struct ct_inputs *in, struct input_file *f)
+{
+	uint8_t b[CT_ZSTD_HEADER_MAX];
+	ssize_t n;
+	int fd;
+
+	f->zdecl = f->zwin = 0;
+	if (strcmp(f->path, "-") == 0) {
+		f->zwin = CT_ZSTD_WINDOW_DEFAULT;
+		while (f->zwin > in->zbudget && f->zwin > CT_ZSTD_WINDOW_FLOOR)
+			f->zwin /= 2;
+		return;
+	}
+	if ((fd = open(f->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0)
+		return;
+	n = pread(fd, b, sizeof(b), 0);
+	close(fd);
+	if (n > 0 && (f->zdecl = ct_zstd_frame_window(b, (size_t)n)) != 0)
+		f->zwin = ct_zstd_window_reserve(f->zdecl);
+}
+
+/*
+ * First frame's timestamp of a file, INT64_MIN if it cannot be read (or
+ * its zstd window is over the budget: refused when its turn comes),
+ * INT64_MAX if empty.
+ */
+static int64_t peek_first(const struct ct_inputs *in, const struct input_file *fi)
 {
 	char errbuf[CT_ERRBUF_SIZE];
 	struct ct_source *s;
@@ -433,7 +501,8 @@ static int64_t peek_first(const char *path)
 	int64_t ts = INT64_MIN;
 	int rc;
 
-	if (strcmp(path, "-") == 0 || (s = ct_source_open_file(path, NULL, errbuf)) == NULL)
+	if (strcmp(fi->path, "-") == 0 || fi->zwin > in->zbudget ||
+	    (s = ct_source_open_path(fi->path, NULL, NULL, fi->zwin, errbuf)) == NULL)
 		return INT64_MIN;
 	rc = s->ops->next(s, &f, errbuf);
 	if (rc == 1)
@@ -482,9 +551,12 @@ int ct_inputs_start(struct ct_inputs *in, const char *bpf)
 		qsort(in->v, in->n, sizeof(*in->v), rank_cmp);
 		for (i = 0; i < in->n; i++) {
 			in->v[i].rank = i;
-			in->v[i].first_ts = peek_first(in->v[i].path);
+			zstd_window(in, &in->v[i]);
+			in->v[i].first_ts = peek_first(in, &in->v[i]);
 		}
 		qsort(in->v, in->n, sizeof(*in->v), order_cmp);
+	} else if (in->n == 1) {
+		zstd_window(in, &in->v[0]);
 	}
 	return CT_OK;
 }
@@ -497,11 +569,37 @@ int ct_inputs_start(struct ct_inputs *in, const char *bpf)
  */
 static struct ct_source *open_counted(struct input_file *f, const char *bpf, char *errbuf)
 {
-	struct ct_source *src = ct_source_open_path(f->path, bpf, &f->pos_fd, errbuf);
+	struct ct_source *src = ct_source_open_path(f->path, bpf, &f->pos_fd, f->zwin, errbuf);
 
 	if (src == NULL)
 		f->finished = 1;
 	return src;
+}
+
+/* x bytes in MiB, for messages. */
+static double mib(uint64_t x)
+{
+	return (double)x / (1024.0 * 1024.0);
+}
+
+/*
+ * Refuses f, whose zstd window alone is over the budget: CT_ERR with a
+ * message naming the file, the window, the budget and the option to raise.
+ */
+static int refuse_window(struct ct_inputs *in, struct input_file *f, char *errbuf)
+{
+	f->finished = 1;
+	if (f->zwin == UINT64_MAX)
+		snprintf(errbuf, CT_ERRBUF_SIZE, "cannot read capture '%s': its zstd frame declares "
+		    "a %.0f MiB decompression window, more than libzstd decodes (%.0f MiB)", f->path,
+		    mib(f->zdecl), mib(CT_ZSTD_WINDOW_LARGEST));
+	else
+		snprintf(errbuf, CT_ERRBUF_SIZE, "cannot read capture '%s': its zstd frame declares "
+		    "a %.1f MiB decompression window (%.0f MiB reserved), over the %.0f MiB that "
+		    "capture files may hold at once: raise --decompress-memory to %.0f or more, or "
+		    "decompress it first", f->path, mib(f->zdecl), mib(f->zwin), mib(in->zbudget),
+		    mib(f->zwin));
+	return CT_ERR;
 }
 
 int ct_inputs_progress(const struct ct_inputs *in, uint64_t *done, uint64_t *total)
@@ -582,6 +680,8 @@ static int refill(struct ct_inputs *in, struct input_file *f, char *errbuf)
 	}
 	ct_source_close(f->src);
 	f->src = NULL;
+	in->zused -= f->zheld;
+	f->zheld = 0;
 	if (f->pos_fd >= 0)
 		close(f->pos_fd);
 	f->pos_fd = -1;
@@ -605,10 +705,17 @@ int ct_inputs_next(struct ct_inputs *in, struct ct_frame *f, char *errbuf)
 
 		if (in->nheap > 0 && nf->first_ts > in->heap[0]->cur.ts_us)
 			break;
-		if (in->nheap == INPUTS_MAX_OPEN) {
+		if (nf->zwin > in->zbudget) {
+			in->next_open++;
+			return refuse_window(in, nf, errbuf);
+		}
+		/* Open ones hold their windows: with none open, any file that fits alone goes. */
+		if (in->nheap == INPUTS_MAX_OPEN ||
+		    (in->nheap > 0 && nf->zwin > in->zbudget - in->zused)) {
 			if (!nf->deferred) {
 				nf->deferred = 1;
 				in->deferred++;
+				in->zdeferred += in->nheap < INPUTS_MAX_OPEN;
 			}
 			break;
 		}
@@ -631,6 +738,10 @@ int ct_inputs_next(struct ct_inputs *in, struct ct_frame *f, char *errbuf)
 		}
 		if ((nf->src = open_counted(nf, in->bpf, errbuf)) == NULL)
 			return CT_ERR;
+		nf->zheld = nf->zwin;
+		in->zused += nf->zheld;
+		if (in->zused > in->zpeak)
+			in->zpeak = in->zused;
 		if (refill(in, nf, errbuf) == CT_ERR)
 			return CT_ERR;
 	}

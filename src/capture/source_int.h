@@ -39,6 +39,23 @@ FILE *ct_decompress_stream(int fd, int kind);
  * NONE) is then passed through.
  */
 FILE *ct_decompress_stream_pre(int fd, int kind, const uint8_t *pre, size_t n_pre);
+/*
+ * Either of them, with the zstd decoder's window capped at zstd_window_max
+ * bytes (a power of two; 0 = CT_ZSTD_WINDOW_DEFAULT): a frame declaring a
+ * larger one fails the read with EFBIG before anything is allocated for it.
+ */
+FILE *ct_decompress_open(int fd, int kind, const uint8_t *pre, size_t n_pre,
+    uint64_t zstd_window_max);
+
+/* zstd windows (RFC 8878 §3.1.1.1.2). */
+#define CT_ZSTD_WINDOW_DEFAULT (UINT64_C(1) << 27)  /* cap when not told: libzstd's own default */
+#define CT_ZSTD_WINDOW_FLOOR (UINT64_C(1) << 23)    /* zstd CLI levels 1-19 stay within it */
+#define CT_ZSTD_WINDOW_LARGEST (UINT64_C(1) << 31)  /* libzstd's largest cap (64-bit) */
+#define CT_ZSTD_HEADER_MAX 18                        /* bytes of the longest frame header */
+/* The window the zstd frame header at b[0..n) declares; 0 when b is none. */
+uint64_t ct_zstd_frame_window(const uint8_t *b, size_t n);
+/* The power of two reserved for a first frame of window w (UINT64_MAX: too large). */
+uint64_t ct_zstd_window_reserve(uint64_t w);
 /* strerror(), with words for a compressed stream cut short or corrupt. */
 const char *ct_read_strerror(int err);
 

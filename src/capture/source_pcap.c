@@ -188,7 +188,7 @@ static struct ct_source *source_wrap(pcap_t *p, const char *name, int live, char
  */
 struct ct_source *ct_source_open_file(const char *path, const char *bpf, char *errbuf)
 {
-	return ct_source_open_path(path, bpf, NULL, errbuf);
+	return ct_source_open_path(path, bpf, NULL, 0, errbuf);
 }
 
 /*
@@ -253,9 +253,11 @@ static bool peek_stdin(uint8_t *magic, size_t *n)
  * of the descriptor the file is read from (standard input's for "-"), whose
  * offset tells how far reading got, in the file's own bytes (compressed
  * ones for a compressed file): the caller closes it.  -1 on failure.
+ * zstd_window_max caps a zstd file's decompression window (bytes, a power
+ * of two; 0 = 128 MiB): a frame declaring more fails the read (EFBIG).
  */
 struct ct_source *ct_source_open_path(const char *path, const char *bpf, int *pos_fd,
-    char *errbuf)
+    uint64_t zstd_window_max, char *errbuf)
 {
 	struct ct_source *src;
 	FILE *fp;
@@ -274,8 +276,8 @@ struct ct_source *ct_source_open_path(const char *path, const char *bpf, int *po
 		if (peeked && kind == CT_COMPRESS_NONE) {
 			fp = stdin;   /* read as it is, by read(2) (readahead.c) */
 		} else if ((fd = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 0)) < 0 ||
-		    (fp = peeked ? ct_decompress_stream(fd, kind) :
-		    ct_decompress_stream_pre(fd, kind, magic, n)) == NULL) {
+		    (fp = ct_decompress_open(fd, kind, peeked ? NULL : magic, peeked ? 0 : n,
+		    zstd_window_max)) == NULL) {
 			snprintf(errbuf, CT_ERRBUF_SIZE, "cannot read standard input: %s",
 			    errno == ENOTSUP ? "compressed with a format this calltap was built "
 			    "without (see calltap --version)" : errno == ESPIPE ? "gzip data from "
@@ -295,7 +297,7 @@ struct ct_source *ct_source_open_path(const char *path, const char *bpf, int *po
 
 		if (pos_fd != NULL)
 			dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-		if ((fp = ct_decompress_stream(fd, kind)) == NULL) {
+		if ((fp = ct_decompress_open(fd, kind, NULL, 0, zstd_window_max)) == NULL) {
 			snprintf(errbuf, CT_ERRBUF_SIZE, "cannot read capture '%s': %s", path,
 			    errno == ENOTSUP ? "compressed with a format this calltap was built "
 			    "without (see calltap --version)" : strerror(errno));

@@ -34,6 +34,10 @@
  *      receives on): the stream is that party's, and D is learnt as an
  *      endpoint of the other party (so the reverse stream D -> S satisfies
  *      1a: this is how a NAT'd source is confirmed by the call's own media).
+ * An m= line with a port count (RFC 8866 §5.14, "m=audio 5000/2") announces
+ * RTP on each of port, port + 2, ... and RTCP one above each: every one is
+ * an endpoint of the call, up to MEDIA_MAX_PORTS per m= line (the ports
+ * past it are counted as refused endpoints, RTP and RTCP each).
  * Endpoints announced for RTCP only (the port after an m= port, or
  * a=rtcp's) are never D nor S of an RTP stream in either rule: a port
  * that one call had for its RTCP may be another call's RTP port (a PBX
@@ -97,6 +101,7 @@
 #define MEDIA_MIN_BUCKETS 1024
 #define MEDIA_ORPHAN_MIN_PACKETS 10 /* fewer: noise that happened to parse as RTP */
 #define MEDIA_MAX_EP_CALL 32  /* endpoints per call (8 m= lines with RTCP, both parties) */
+#define MEDIA_MAX_PORTS 8     /* RTP ports taken from one m= line's port count */
 #define MEDIA_MAX_SAME_EP 32  /* calls indexed under one address:port */
 #define MEDIA_MAX_PENDING 4   /* refused streams per call checked again later */
 #define MEDIA_MAX_STREAMS_CALL 64 /* streams per call (audio + video, SSRC changes) */
@@ -962,17 +967,45 @@ static bool source_ok(const struct endpoint *e, const struct ct_addr *src, uint1
 static void pending_recheck(struct ct_media_table *t, struct call_media *cm);
 
 /*
+ * Adds the endpoints of one enabled m= line md, where party side receives:
+ * for each of its ports (md->n_ports, at most MEDIA_MAX_PORTS; 0 counts as
+ * 1) the RTP port and its RTCP port, the next one (RFC 3550 §11) or, for
+ * the first port, where a=rtcp says (RFC 3605).  Each port past the cap
+ * counts two refused endpoints.  Endpoints of serial above keep are never
+ * retired for them (ep_add).
+ */
+static void media_line_add(struct ct_media_table *t, struct call_media *cm,
+    const struct ct_sdp_media *md, uint8_t side, uint64_t keep)
+{
+	unsigned n = md->n_ports > 1 ? md->n_ports : 1, k;
+	uint16_t port, rtcp;
+
+	if (n > MEDIA_MAX_PORTS) {
+		t->stats.endpoints_refused += 2 * (uint64_t)(n - MEDIA_MAX_PORTS);
+		n = MEDIA_MAX_PORTS;
+	}
+	for (k = 0; k < n; k++) {
+		if (md->port + 2u * k > 65535)
+			break;   /* the parser cuts the count; a hand-made md may not */
+		port = (uint16_t)(md->port + 2u * k);
+		rtcp = k == 0 && md->rtcp_port != 0 ? md->rtcp_port : (uint16_t)(port + 1);
+		ep_add(t, cm, &md->addr, rtcp, side, rtcp != port ? EPF_SDP | EPF_RTCP : EPF_SDP,
+		    keep);
+		ep_add(t, cm, &md->addr, port, side, EPF_SDP, keep);
+	}
+}
+
+/*
  * Records the media endpoints of an SDP body seen in call d (offer or
  * answer, initial or re-INVITE, early media in 183), and the address the
- * SDP came from (rule 1c).  Disabled streams (port 0) and hold addresses
- * (0.0.0.0) are ignored.  Streams the call refused earlier are checked
- * again.
+ * SDP came from (rule 1c): every port of each m= line (media_line_add).
+ * Disabled streams (port 0) and hold addresses (0.0.0.0) are ignored.
+ * Streams the call refused earlier are checked again.
  */
 void ct_media_on_sdp(struct ct_media_table *t, struct ct_dialog *d, const struct ct_sip_msg *m)
 {
 	struct call_media *cm;
 	uint64_t keep = t->ep_serial;   /* endpoints of this SDP stay */
-	uint16_t rtcp;
 	uint8_t side;
 	uint8_t i;
 
@@ -990,11 +1023,7 @@ void ct_media_on_sdp(struct ct_media_table *t, struct ct_dialog *d, const struct
 		if (memcmp(md->addr.a, zero, sizeof(zero)) == 0)
 			continue;
 		learn_codecs(cm, md);
-		/* RTCP on the next port (RFC 3550 §11), or where a=rtcp says (RFC 3605). */
-		rtcp = md->rtcp_port != 0 ? md->rtcp_port : (uint16_t)(md->port + 1);
-		ep_add(t, cm, &md->addr, rtcp, side,
-		    rtcp != md->port ? EPF_SDP | EPF_RTCP : EPF_SDP, keep);
-		ep_add(t, cm, &md->addr, md->port, side, EPF_SDP, keep);
+		media_line_add(t, cm, md, side, keep);
 	}
 	pending_recheck(t, cm);
 }

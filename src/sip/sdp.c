@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * SDP media descriptions: a small line-based parser that keeps only what an
- * RTP analyzer needs — connection addresses, m= lines with their codecs
- * (static RFC 3551 names, overridden by a=rtpmap), direction attributes,
+ * RTP analyzer needs — connection addresses, m= lines with their port
+ * count and codecs (static RFC 3551 names, overridden by a=rtpmap),
+ * direction attributes,
  * a=ptime and a=rtcp (RFC 3605, its port).  Input is one SIP body (usually
  * < 2 KiB, a handful of m= lines), read with explicit bounds, no NUL
  * terminator needed; nothing is allocated.  It is tolerant: unknown or
@@ -168,7 +169,28 @@ static void add_codec(struct ct_sdp_media *m, uint8_t pt)
 	c->rate = rate;
 }
 
-/* m=<media> <port>[/<n>] <proto> <fmt> ... (RFC 8866 §5.14). */
+/*
+ * The <number of ports> after the slash of an m= port (RFC 8866 §5.14:
+ * "m=video 49170/2 RTP/AVP 31" is RTP on 49170 and 49172, RTCP on 49171
+ * and 49173), cut so that the last RTP port, port + 2 * (n - 1), is a
+ * port.  1 when there is no slash, and when the count is not a number from
+ * 1 to 65535 (tolerated: the first port is kept, as before).
+ */
+static uint16_t port_count(struct span port_tok, uint32_t port)
+{
+	struct span cnt = span_before(port_tok, '/');
+	uint32_t n, fit = (65535 - port) / 2 + 1;
+
+	if (cnt.n == port_tok.n)
+		return 1;
+	cnt.p = port_tok.p + cnt.n + 1;
+	cnt.n = port_tok.n - cnt.n - 1;
+	if (!span_uint(cnt, 65535, &n) || n == 0)
+		return 1;
+	return (uint16_t)(n < fit ? n : fit);
+}
+
+/* m=<media> <port>[/<number of ports>] <proto> <fmt> ... (RFC 8866 §5.14). */
 static void parse_media(struct sdp_state *st, struct span v)
 {
 	struct ct_sdp_media *m;
@@ -188,6 +210,7 @@ static void parse_media(struct sdp_state *st, struct span v)
 	span_copy(m->type, sizeof(m->type), type);
 	span_copy(m->proto, sizeof(m->proto), proto);
 	m->port = (uint16_t)num;
+	m->n_ports = port_count(port, num);
 	while (next_token(&v, &fmt))
 		if (span_uint(fmt, 127, &num))
 			add_codec(m, (uint8_t)num);

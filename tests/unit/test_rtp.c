@@ -566,6 +566,7 @@ struct mctx {
 	struct ct_media_table *mt;
 	struct ct_call_record *recs[16];
 	size_t n;
+	const char *mport;    /* when set, the m= port token of sip()'s SDP ("5000/2") */
 };
 
 static void m_emit(void *user, struct ct_call_record *r)
@@ -644,17 +645,21 @@ static void sip(struct mctx *c, int64_t ts, const char *cid, const char *method,
     const char *cseq_method, unsigned cseq, bool from_a, const char *sig_src,
     const char *sig_dst, const char *media_ip, unsigned media_port)
 {
-	char sdp[512], msg[2048], start[128];
+	char sdp[512], msg[2048], start[128], port[24];
 	struct ct_sip_msg m;
 	bool req = method != NULL;
 	/* Requests from A and responses to A's requests carry A's From tag. */
 	bool a_from = req ? from_a : !from_a;
 
 	sdp[0] = '\0';
+	if (c->mport != NULL)
+		snprintf(port, sizeof(port), "%s", c->mport);
+	else
+		snprintf(port, sizeof(port), "%u", media_port);
 	if (media_ip[0] != '\0')
 		snprintf(sdp, sizeof(sdp), "v=0\r\no=- 1 %u IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\n"
-		    "t=0 0\r\nm=audio %u RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\n"
-		    "a=rtpmap:101 telephone-event/8000\r\n", cseq, media_ip, media_ip, media_port);
+		    "t=0 0\r\nm=audio %s RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\n"
+		    "a=rtpmap:101 telephone-event/8000\r\n", cseq, media_ip, media_ip, port);
 	if (req)
 		snprintf(start, sizeof(start), "%s sip:%s@%s SIP/2.0", method, a_from ? "bob" : "alice",
 		    sig_dst);
@@ -1368,6 +1373,103 @@ static void test_media_rtcp_attr(void)
 	mctx_fini(&c);
 }
 
+/*
+ * m= lines with a port count (RFC 8866 §5.14): RTP to and from every port
+ * of the range is the call's, RTCP one above each; a stranger to the
+ * second port is injected; past MEDIA_MAX_PORTS (8) ports the rest are
+ * refused endpoints (two each) and their RTP is no call's.
+ */
+static const struct {
+	const char *offer, *answer;   /* m= port tokens of A's and B's SDP */
+	uint16_t a_port, b_port;      /* the RTP ports the streams use */
+	int want;                     /* ct_media_packet's result for them */
+	uint64_t refused;             /* endpoints refused by the two SDPs */
+} multiport_vecs[] = {
+	{ "20000/2", "10000/2", 20002, 10002, CT_MEDIA_CALL, 0 },
+	{ "20000/2", "10000/2", 20000, 10000, CT_MEDIA_CALL, 0 },
+	{ "20000/8", "10000", 20014, 10000, CT_MEDIA_CALL, 0 },
+	{ "20000/9", "10000", 20014, 10000, CT_MEDIA_CALL, 2 },
+	{ "20000/12", "10000/12", 20014, 10014, CT_MEDIA_CALL, 16 },
+	{ "20000/12", "10000/12", 20016, 10016, CT_MEDIA_OTHER, 16 },
+	{ "20000", "10000", 20002, 10002, CT_MEDIA_OTHER, 0 },       /* no count: one port */
+	{ "20000/0", "10000/x", 20002, 10002, CT_MEDIA_OTHER, 0 },   /* malformed: one port */
+	{ "20000/1", "10000/2", 20000, 10002, CT_MEDIA_CALL, 0 },
+};
+
+static void test_media_multiport(void)
+{
+	struct mctx c;
+	struct ct_media_stats ms;
+	int64_t t = T0 + SEC;
+	size_t i;
+
+	for (i = 0; i < sizeof(multiport_vecs) / sizeof(multiport_vecs[0]); i++) {
+		uint16_t ap = multiport_vecs[i].a_port, bp = multiport_vecs[i].b_port;
+		int want = multiport_vecs[i].want;
+
+		mctx_init(&c, 0);
+		c.mport = multiport_vecs[i].offer;
+		sip(&c, T0, "mp-1", "INVITE", 0, NULL, 1, true, "198.51.100.10", "203.0.113.10",
+		    "198.51.100.20", 0);
+		c.mport = multiport_vecs[i].answer;
+		sip(&c, T0 + 100000, "mp-1", NULL, 200, "INVITE", 1, false, "203.0.113.10",
+		    "198.51.100.10", "203.0.113.10", 0);
+		c.mport = NULL;
+		sip(&c, T0 + 200000, "mp-1", "ACK", 0, NULL, 1, true, "198.51.100.10", "203.0.113.10",
+		    "", 0);
+		ct_media_get_stats(c.mt, &ms);
+		CHECK_INT(ms.endpoints_refused, multiport_vecs[i].refused);
+		CHECK_INT(burst(&c, t, "198.51.100.20", ap, "203.0.113.10", bp, 0x1111, 1, 10, want), 10);
+		CHECK_INT(burst(&c, t, "203.0.113.10", bp, "198.51.100.20", ap, 0x2222, 1, 10, want), 10);
+		if (want == CT_MEDIA_CALL) {
+			CHECK_INT(rtcp(&c, t, "198.51.100.20", (uint16_t)(ap + 1), "203.0.113.10",
+			    (uint16_t)(bp + 1)), CT_MEDIA_CALL);
+			CHECK_INT(burst(&c, t, "45.33.1.2", 40000, "203.0.113.10", bp, 0xbad, 1, 5,
+			    CT_MEDIA_INJECTED), 5);
+		}
+		call_bye(&c, t + 2 * SEC, "mp-1", "198.51.100.10");
+		CHECK_INT(c.n, 1);
+		if (c.n == 1 && want == CT_MEDIA_CALL) {
+			CHECK_INT(c.recs[0]->n_streams, 2);
+			CHECK(stream_of(c.recs[0], "198.51.100.20", ap) != NULL);
+			CHECK(stream_of(c.recs[0], "203.0.113.10", bp) != NULL);
+			CHECK(stream_of(c.recs[0], "45.33.1.2", 40000) == NULL);
+		} else if (c.n == 1) {
+			CHECK_INT(c.recs[0]->n_streams, 0);
+		}
+		mctx_fini(&c);
+	}
+}
+
+/*
+ * a=rtcp (RFC 3605) with a port count moves the first port's RTCP only:
+ * the second port's stays one above it.
+ */
+static void test_media_multiport_rtcp(void)
+{
+	static const char body[] = "v=0\r\no=- 1 1 IN IP4 198.51.100.20\r\ns=-\r\n"
+	    "c=IN IP4 198.51.100.20\r\nt=0 0\r\nm=audio 20000/2 RTP/AVP 0\r\na=rtcp:20011\r\n";
+	char invite[1024];
+	struct mctx c;
+	struct ct_sip_msg m;
+
+	snprintf(invite, sizeof(invite), "INVITE sip:bob@203.0.113.10 SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 198.51.100.10:5060;branch=z9hG4bKa1\r\n"
+	    "From: <sip:alice@x>;tag=ta\r\nTo: <sip:bob@x>\r\nCall-ID: mp-2\r\nCSeq: 1 INVITE\r\n"
+	    "Content-Type: application/sdp\r\nContent-Length: %zu\r\n\r\n%s", strlen(body), body);
+	mctx_init(&c, 0);
+	sip_parse(&m, T0, "198.51.100.10", "203.0.113.10", invite);
+	CHECK_INT(m.sdp.media[0].n_ports, 2);
+	ct_dialog_on_msg(c.dt, &m);
+	ct_sip_msg_fini(&m);
+	sip(&c, T0 + 1000, "mp-2", NULL, 200, "INVITE", 1, false, "203.0.113.10", "198.51.100.10",
+	    "203.0.113.10", 10000);
+	CHECK_INT(rtcp(&c, T0 + SEC, "203.0.113.10", 10001, "198.51.100.20", 20011), CT_MEDIA_CALL);
+	CHECK_INT(rtcp(&c, T0 + SEC, "203.0.113.10", 10001, "198.51.100.20", 20003), CT_MEDIA_CALL);
+	CHECK_INT(rtcp(&c, T0 + SEC, "203.0.113.10", 10001, "198.51.100.20", 20001), CT_MEDIA_OTHER);
+	mctx_fini(&c);
+}
+
 /* Orphan streams seen by the hook (copies). */
 struct orphans {
 	struct ct_stream_stats s[8];
@@ -1445,6 +1547,8 @@ int main(void)
 	test_media_sdp_steal();
 	test_media_rtcp();
 	test_media_rtcp_attr();
+	test_media_multiport();
+	test_media_multiport_rtcp();
 	test_media_orphan_marked();
 	return TEST_REPORT();
 }

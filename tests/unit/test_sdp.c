@@ -50,6 +50,7 @@ static void test_audio_video(void)
 	CHECK_INT(s.n_media, 2);
 	CHECK_STR(a->type, "audio");
 	CHECK_INT(a->port, 54400);
+	CHECK_INT(a->n_ports, 1);
 	CHECK_STR(a->proto, "RTP/SAVPF");
 	CHECK_INT(a->dir, CT_SDP_SENDRECV);
 	CHECK_INT(a->ptime, 20);
@@ -479,6 +480,71 @@ static void test_no_full_zero(void)
 	CHECK_INT(a.n_media, CT_SDP_MAX_MEDIA);
 }
 
+/*
+ * m= <port>/<number of ports> (RFC 8866 §5.14): the count is kept, 1 when
+ * absent or malformed (the port itself still counts), cut so that the
+ * last RTP port (port + 2 * (n - 1)) is <= 65535.
+ */
+static const struct {
+	const char *port;     /* the m= line's port token */
+	int n_media;          /* 0: the line is no media */
+	uint16_t want_port;
+	uint16_t want_n;
+} port_vecs[] = {
+	{ "5000", 1, 5000, 1 },
+	{ "5000/1", 1, 5000, 1 },
+	{ "5000/2", 1, 5000, 2 },
+	{ "49170/8", 1, 49170, 8 },
+	{ "5000/9", 1, 5000, 9 },            /* kept: media.c caps what it registers */
+	{ "5000/65535", 1, 5000, 30268 },    /* (65535 - 5000) / 2 + 1 */
+	{ "65534/2", 1, 65534, 1 },          /* 65536 is no port */
+	{ "65533/2", 1, 65533, 2 },          /* 65535 is */
+	{ "65535/3", 1, 65535, 1 },
+	{ "0/2", 1, 0, 2 },                  /* rejected stream: the count means nothing */
+	{ "5000/0", 1, 5000, 1 },            /* malformed counts: the first port only */
+	{ "5000/", 1, 5000, 1 },
+	{ "5000/x", 1, 5000, 1 },
+	{ "5000/-2", 1, 5000, 1 },
+	{ "5000/2/3", 1, 5000, 1 },
+	{ "5000/65536", 1, 5000, 1 },
+	{ "5000/00000000002", 1, 5000, 1 },  /* 11 digits */
+	{ "5000/0000000002", 1, 5000, 2 },
+	{ "x/2", 0, 0, 0 },
+	{ "/2", 0, 0, 0 },
+	{ "65536/1", 0, 0, 0 },
+};
+
+static void test_port_count(void)
+{
+	char buf[256];
+	struct ct_sdp s;
+	size_t i;
+	int n;
+
+	for (i = 0; i < sizeof(port_vecs) / sizeof(port_vecs[0]); i++) {
+		n = snprintf(buf, sizeof(buf), "v=0\r\nc=IN IP4 192.0.2.1\r\n"
+		    "m=audio %s RTP/AVP 0\r\na=rtcp:7000\r\n", port_vecs[i].port);
+		CHECK_INT(ct_sdp_parse(buf, (size_t)n, &s), CT_OK);
+		CHECK_INT(s.n_media, port_vecs[i].n_media);
+		if (s.n_media != 1 || port_vecs[i].n_media != 1)
+			continue;
+		CHECK_INT(s.media[0].port, port_vecs[i].want_port);
+		CHECK_INT(s.media[0].n_ports, port_vecs[i].want_n);
+		CHECK_INT(s.media[0].rtcp_port, 7000);
+		CHECK_INT(s.media[0].n_codecs, 1);
+		CHECK_STR(s.media[0].proto, "RTP/AVP");
+	}
+	/* Each m= line has its own count; a session-level line gives none. */
+	n = snprintf(buf, sizeof(buf), "v=0\r\nc=IN IP4 192.0.2.1\r\n"
+	    "m=audio 5000/2 RTP/AVP 0\r\nm=video 6000 RTP/AVP 31\r\nm=video 7000/3 RTP/AVP 31\r\n");
+	CHECK_INT(ct_sdp_parse(buf, (size_t)n, &s), CT_OK);
+	CHECK_INT(s.n_media, 3);
+	CHECK_INT(s.media[0].n_ports, 2);
+	CHECK_INT(s.media[1].n_ports, 1);
+	CHECK_INT(s.media[2].n_ports, 3);
+	CHECK_INT(s.media[2].port, 7000);
+}
+
 /* Number bounds of span_uint: ports, payload types, rates at and past their maximum. */
 static void test_number_bounds(void)
 {
@@ -579,6 +645,7 @@ int main(void)
 	test_conn_addr();
 	test_no_full_zero();
 	test_number_bounds();
+	test_port_count();
 	test_token_lengths();
 	test_conn_spellings();
 	return TEST_REPORT();
