@@ -113,7 +113,11 @@ open(d + "/part2.bin", "wb").write(raw[off:])
 EOF
 
 cp "$t/leases.csv" "$t/log.csv"
-{ cat "$t/part1.pcap"; sleep 3; cat "$t/part2.bin"; } |
+# part2 waits for the append (a loaded machine can take seconds to start
+# python3), then half a second for calltap to see it, at most 30 s.
+{ cat "$t/part1.pcap"; sleep 1
+  i=0; while [ ! -e "$t/appended" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+  sleep 0.5; cat "$t/part2.bin"; } |
     "$CALLTAP" -r - --json "$t/out.json" --csv "$t/out.csv" --db "$t/out.db" --leases "$t/log.csv" \
     --numbers "$t/numbers.csv" --country-code 1 --home 203.0.113.10/32 --sensor s1 -s 2>"$t/err" &
 cpid=$!
@@ -127,6 +131,7 @@ with open(sys.argv[2], "a") as f:
     time.sleep(0.3)
     f.write(text[-20:])
 ' "$t/late.csv" "$t/log.csv"
+: >"$t/appended"
 wait "$cpid"
 st=$?
 if [ $st -eq 0 ]; then ok "exit status 0"; else bad "exit status $st"; fi
