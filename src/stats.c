@@ -91,6 +91,7 @@ void ct_stats_print(const struct ct_engine_stats *es, const struct ct_sinkset_st
 	print_row(out, "calls_partial", ds->partial_calls);
 	print_row(out, "calls_partial_discarded", ds->partial_discarded);
 	print_row(out, "calls_inferred", ds->inferred);
+	print_row(out, "calls_serial_forks", ds->serial_forks);
 	print_row(out, "records_fields_cut", ds->fields_cut);
 	print_row(out, "records", c->records);
 	if (sinks != NULL) {

@@ -137,6 +137,8 @@ struct ct_dialog_stats {
 	uint64_t partial_calls;   /* records of calls already in progress (start_seen false) */
 	uint64_t partial_discarded; /* calls in progress dropped unrecorded: one message, or a 481 */
 	uint64_t inferred;        /* unseen 2xx, final response, BYE or CANCEL inferred (one-way) */
+	uint64_t serial_forks;    /* calls resumed by a new branch of their INVITE after a failure
+	                             (a proxy's serial forking, dialog.c serial_resume) */
 	size_t active;            /* calls open now */
 	size_t ghosts;            /* ended calls lingering as ghosts now, expired ones not yet forgotten
 	                             included (emitted, their dialog freed: dialog.c, ghost_keep) */

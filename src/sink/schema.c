@@ -414,7 +414,9 @@ const struct ct_schema_col ct_schema_calls[] = {
 	{ "invites", CT_COL_INTEGER, CT_OUT_ALL, 0, 0, GET(g_invites),
 	    "never",
 	    "Number of distinct INVITE requests in the dialog, including "
-	    "authenticated re-sends and re-INVITEs, excluding retransmissions." },
+	    "authenticated re-sends, re-INVITEs and the new branches a proxy "
+	    "sent after a branch failed (serial forking, see "
+	    "[Disposition](#disposition)), excluding retransmissions." },
 	{ "recording", CT_COL_TEXT, CT_OUT_ALL, 0, 0, STR(recording),
 	    "no recording",
 	    "Path of the call's audio file (`--audio`), set only once the file is "

@@ -54,6 +54,24 @@
  *    every branch failed; a later 2xx of another branch answers the call,
  *    and each branch becomes a ring of the record.  A 2xx that beats a
  *    CANCEL wins: the call is answered.
+ *  - Serial forking seen downstream of a proxy (RFC 3261 §16.6 step 8,
+ *    §16.7: a hunt group, failure_route, voicemail, failover after 503):
+ *    the proxy sends the INVITE (same From tag and CSeq) to the next target
+ *    as a new branch only after the branch before failed, so the tap sees
+ *    one target at a time and forks.c cannot tell.  An initial INVITE of
+ *    the call's From tag and CSeq whose top Via branch no copy had
+ *    (branches, BRANCHES_MAX kept) resumes the call (serial_resume) while
+ *    it waits after the failure: up to SERIAL_WAIT_US (4 s) after a final
+ *    failure that ended it, its record not yet emitted (the wait is within
+ *    TRAIL_US, so an ended call is reopened, not delayed: a call with no
+ *    new branch is emitted exactly as before); waiting for a retry after
+ *    a retryable failure; or for the final response to a CANCEL.  Not
+ *    after 401/407, nor with a proxy in view (forks.c), nor in a call in
+ *    progress.  The branch before no longer decides anything (old_branch:
+ *    its failure, ACK, CANCEL); ringing_us stays the first ring's, the
+ *    answering branch's 2xx answers; a branch to another target forks the
+ *    call (one ring per branch).  The ended hook (legs stage) was told of
+ *    the first end already; it is told again at the real end.
  *  - CANCEL then any final failure: cancelled by the caller, end_us = CANCEL
  *    time, final_code = that status (0 if none came within linger_us),
  *    hangup_reason = the CANCEL's Reason text, else "CANCEL".
@@ -197,6 +215,8 @@ enum elist { E_NORESP = 0, E_BARE, E_SETTLED, E_COUNT };
 #define EARLY_MANY 3              /* n_early: more early dialogs than early_tags holds */
 #define BYE_WAIT_US INT64_C(4000000) /* a BYE not of the dialog waits this long for its response */
 #define TRAIL_WALK 64             /* trail-list entries passed at most to re-queue one in order */
+#define BRANCHES_MAX 4            /* top Via branches of the initial INVITE's copies remembered */
+#define SERIAL_WAIT_US INT64_C(4000000) /* a failed call waits this long for a new INVITE branch */
 
 struct ct_dialog {
 	struct ct_hnode hn;            /* in the table, by keyed hash of the whole Call-ID */
@@ -216,6 +236,10 @@ struct ct_dialog {
 	uint8_t n_extra;
 	uint8_t n_early;               /* early tags seen: 0-2, EARLY_MANY for more */
 	uint32_t early_tags[2];        /* tag_key of the To tags of 1xx (early dialogs), first two */
+	uint32_t branches[BRANCHES_MAX]; /* tag_key of the top Via branches of the copies of the
+	                                  current initial INVITE (branch_note) */
+	uint8_t n_branches;            /* branches kept; BRANCHES_MAX + 1: more (no longer tells) */
+	bool serial;                   /* resumed by a new branch of its INVITE (serial_resume) */
 	char *caller, *caller_name, *callee, *agent; /* copied into the record */
 	char *from_user;               /* From user of the first INVITE (caller may be the PAI) */
 	char *invite_branch;           /* top Via branch of the current initial INVITE */
@@ -312,6 +336,9 @@ static void on_ack_unseen_final(struct ct_dialog_table *t, struct ct_dialog *d,
 static void on_unseen_request(struct ct_dialog_table *t, struct ct_dialog *d,
     const struct ct_sip_msg *m);
 static void on_retry_after_unseen_failure(struct ct_dialog *d, const struct ct_sip_msg *m);
+/* Serial forking (its section is after the forks'). */
+static bool old_branch(const struct ct_dialog_table *t, const struct ct_dialog *d,
+    const struct ct_sip_msg *m);
 
 /* ---- small helpers ------------------------------------------------------ */
 
@@ -821,6 +848,44 @@ static uint64_t invite_sig(const struct ct_dialog_table *t, const char *from_tag
 	return (uint64_t)tag_key(t, from_tag) << 32 | cseq;
 }
 
+/* Whether tag key k (nonzero) is one of the n keys of keys. */
+static bool tag_in(const uint32_t *keys, unsigned n, uint32_t k)
+{
+	unsigned i;
+
+	for (i = 0; i < n; i++)
+		if (keys[i] == k)
+			return true;
+	return false;
+}
+
+/* Whether top Via branch b (its tag_key, nonzero) was one of a copy of d's INVITE. */
+static bool branch_known(const struct ct_dialog *d, uint32_t b)
+{
+	return tag_in(d->branches, d->n_branches > BRANCHES_MAX ? BRANCHES_MAX : d->n_branches, b);
+}
+
+/*
+ * Remembers the top Via branch of m, when m is a copy of d's current
+ * initial INVITE (its CSeq, not the callee's): one per hop that forwarded
+ * it and per branch a proxy forked it to.  The first BRANCHES_MAX; with
+ * more, serial_branch no longer tells a new one.
+ */
+static void branch_note(const struct ct_dialog_table *t, struct ct_dialog *d,
+    const struct ct_sip_msg *m)
+{
+	uint32_t k = tag_key(t, m->via_branch);
+
+	if (k == 0 || d->state == DS_ENDED || m->cseq != d->invite_cseq ||
+	    d->n_branches > BRANCHES_MAX || from_party(d, m) == CT_PARTY_CALLEE ||
+	    branch_known(d, k))
+		return;
+	if (d->n_branches < BRANCHES_MAX)
+		d->branches[d->n_branches++] = k;
+	else
+		d->n_branches = BRANCHES_MAX + 1;
+}
+
 /*
  * Whether the initial INVITE of signature sig is another call than the
  * ended one whose INVITE had signature was: another From tag, or the same
@@ -1026,6 +1091,7 @@ static struct ct_dialog *dialog_new(struct ct_dialog_table *t, const struct ct_s
 	d->q850 = -1;
 	d->list = L_COUNT;
 	d->elist = E_COUNT;
+	branch_note(t, d, m);
 	ct_htab_insert(&t->tab, &d->hn, h);
 	list_move(t, d, L_SETUP);
 	elist_move(t, d, E_NORESP);
@@ -1258,6 +1324,8 @@ static void on_invite(struct ct_dialog_table *t, struct ct_dialog *d,
 		return;
 	/* A new initial INVITE: the retry after 401/407 (RFC 3261 §22.2). */
 	d->invite_cseq = m->cseq;
+	d->n_branches = 0;
+	branch_note(t, d, m);
 	if (has_text(m->via_branch)) {
 		bool ok = true;
 		char *b = dup_token(d, m->via_branch, &ok);
@@ -1276,17 +1344,6 @@ static void on_invite(struct ct_dialog_table *t, struct ct_dialog *d,
 		set_reason(d, NULL);
 		list_move(t, d, L_SETUP);
 	}
-}
-
-/* Whether tag key k (nonzero) is one of the n keys of keys. */
-static bool tag_in(const uint32_t *keys, unsigned n, uint32_t k)
-{
-	unsigned i;
-
-	for (i = 0; i < n; i++)
-		if (keys[i] == k)
-			return true;
-	return false;
 }
 
 /*
@@ -1431,14 +1488,15 @@ static void on_bye(struct ct_dialog_table *t, struct ct_dialog *d, const struct 
 
 /*
  * A CANCEL ends the call when it cancels the call's INVITE.  With a proxy
- * in view (forks.c), one whose top Via branch is not the INVITE's (RFC
- * 3261 §9.1: a CANCEL carries its INVITE's branch) is the proxy cancelling
- * one of its own branches (§16.10: a hunt group ringing the next phone),
- * not the caller hanging up.
+ * in view (forks.c), or in a call resumed by a new branch (serial_resume),
+ * one whose top Via branch is not the INVITE's (RFC 3261 §9.1: a CANCEL
+ * carries its INVITE's branch) is the proxy cancelling one of its own
+ * branches (§16.10: a hunt group ringing the next phone), not the caller
+ * hanging up.
  */
 static bool cancels_call(const struct ct_dialog *d, const struct ct_sip_msg *m)
 {
-	return !(ct_forks_has_forwarder(d->forks) && d->invite_branch != NULL &&
+	return !((ct_forks_has_forwarder(d->forks) || d->serial) && d->invite_branch != NULL &&
 	    has_text(m->via_branch) && !token_eq(m->via_branch, d->invite_branch));
 }
 
@@ -1656,6 +1714,8 @@ static void on_response(struct ct_dialog_table *t, struct ct_dialog *d,
 	}
 	if (d->state != DS_SETUP && d->state != DS_CANCELLING)
 		return;
+	if (m->status >= 300 && old_branch(t, d, m))
+		return;   /* the failure of a branch the proxy gave up (serial forking) */
 	if (m->status < 200) {
 		if (m->status >= 180 && m->status <= 189 && d->ringing_us == CT_TIME_NONE)
 			d->ringing_us = m->ts_us;
@@ -1693,6 +1753,129 @@ static enum ct_fork_verdict fork_observe(struct ct_dialog *d, const struct ct_si
 	if (idx != CT_M_INVITE || m->cseq != d->invite_cseq)
 		return CT_FORK_NONE;
 	return ct_forks_response(d->forks, m);
+}
+
+/* ---- serial forking ------------------------------------------------------ */
+
+/*
+ * Whether m, a message of d's INVITE transaction (a response, an ACK),
+ * is of a branch given up before d was resumed by another (serial_resume):
+ * its top Via branch is that of an earlier copy of the INVITE, not the
+ * current one's.  Its failure, ACK or CANCEL no longer decides the call.
+ */
+static bool old_branch(const struct ct_dialog_table *t, const struct ct_dialog *d,
+    const struct ct_sip_msg *m)
+{
+	return d->serial && has_text(m->via_branch) && d->invite_branch != NULL &&
+	    !token_eq(m->via_branch, d->invite_branch) && branch_known(d, tag_key(t, m->via_branch));
+}
+
+/*
+ * Whether the initial INVITE m is a new branch of d's INVITE that a proxy
+ * forwarded after the branch before failed (RFC 3261 §16.6 step 8,
+ * §16.7: serial forking, a hunt group, a redirect or failover to another
+ * target): the same From tag and CSeq, a top Via branch no copy of the
+ * INVITE had, from the caller's side, while d waits after that failure:
+ *  - ended by it, its record not yet emitted (pending), at most
+ *    SERIAL_WAIT_US after its last message (the failure; its ACK is
+ *    absorbed);
+ *  - waiting for a retry after a retryable failure (a proxy's failover
+ *    after 503, its recursion on a 3xx), or for the final response to a
+ *    CANCEL (the proxy's own, of a branch that rang too long).
+ * Not with a proxy in view (forks.c: its own final response upstream ends
+ * the call), nor for a call in progress, nor after 401/407 (the caller
+ * retries with the next CSeq).  Changes nothing.
+ */
+static bool serial_branch(const struct ct_dialog_table *t, const struct ct_dialog *d,
+    const struct ct_sip_msg *m)
+{
+	uint32_t k = tag_key(t, m->via_branch);
+
+	if (k == 0 || d->partial || m->cseq != d->invite_cseq || d->n_branches > BRANCHES_MAX ||
+	    branch_known(d, k) || ct_forks_has_forwarder(d->forks))
+		return false;
+	switch (d->state) {
+	case DS_ENDED:
+		return d->pend && !d->evicted && !d->timer_b && d->final_code >= 300 &&
+		    d->answer_us == CT_TIME_NONE &&
+		    tag_key(t, m->from_tag) == (uint32_t)(d->isig >> 32) &&
+		    (m->ts_us <= d->last_us ||
+		    (uint64_t)m->ts_us - (uint64_t)d->last_us <= (uint64_t)SERIAL_WAIT_US);
+	case DS_CANCELLING:
+		return from_party(d, m) == CT_PARTY_CALLER;
+	case DS_CHALLENGED:
+		return retry_wait(d) && from_party(d, m) == CT_PARTY_CALLER;
+	default:
+		return false;
+	}
+}
+
+/*
+ * Resumes d with m, a new branch of its INVITE (serial_branch): the
+ * failure (or CANCEL) of the branch before no longer decides the call,
+ * m's branch is the current one and its responses do (ringing_time stays
+ * the first ring's, answer_time and the agent come from the answering
+ * branch).  An ended call is reopened: its record was not built yet.
+ * With m to another target than the first INVITE, the call is forked
+ * (forks.c; one ring per branch), the first target failed with the
+ * failure seen.  Returns false, d unchanged, when out of memory.
+ */
+static bool serial_resume(struct ct_dialog_table *t, struct ct_dialog *d,
+    const struct ct_sip_msg *m)
+{
+	int code = d->final_code;
+	int64_t fail_us = d->cancel_us != CT_TIME_NONE ? d->last_us : d->end_us;
+	bool had_forks = d->forks != NULL, ok = true;
+	char *b = dup_token(d, m->via_branch, &ok);
+
+	if (b == NULL)
+		return false;
+	if (d->state == DS_ENDED) {
+		char *ft = has_text(m->from_tag) ? dup_token(d, m->from_tag, &ok) : NULL;
+		char *fu = dup_token(d, m->from_user, &ok);
+
+		if (!ok) {
+			keep_free(d, b);
+			keep_free(d, ft);
+			keep_free(d, fu);
+			return false;
+		}
+		/* close_call undone: the record, pending, is built at the real end */
+		d->from_tag = ft;
+		d->from_user = fu;
+		d->pend = false;
+		if (d->cut != 0)
+			t->st.fields_cut--;
+		t->st.active++;
+		t->st.ended--;
+	}
+	keep_free(d, d->invite_branch);
+	d->invite_branch = b;
+	d->state = DS_SETUP;
+	d->final_code = 0;
+	d->end_us = d->cancel_us = CT_TIME_NONE;
+	d->hangup_by = CT_PARTY_NONE;
+	d->q850 = -1;
+	set_reason(d, NULL);
+	d->serial = true;
+	list_move(t, d, L_SETUP);
+	ct_forks_invite(&d->forks, m, &d->dst, d->dport, d->callee, d->start_us);
+	if (!had_forks && code >= 300)
+		ct_forks_failed(d->forks, &d->dst, d->dport, code, fail_us);
+	t->st.serial_forks++;
+	return true;
+}
+
+/*
+ * Whether m, seen before by its key, still counts in d resumed by a new
+ * branch: a CANCEL of the current branch has the key of the one of the
+ * branch before (method, CSeq, From tag), but is the caller hanging up.
+ */
+static bool serial_new_key(const struct ct_dialog *d, const struct ct_sip_msg *m, int idx)
+{
+	return d->serial && d->state == DS_SETUP && m->is_request && idx == CT_M_CANCEL &&
+	    has_text(m->via_branch) && d->invite_branch != NULL &&
+	    token_eq(m->via_branch, d->invite_branch);
 }
 
 /* ---- entry points ------------------------------------------------------- */
@@ -2098,12 +2281,18 @@ void ct_dialog_on_msg(struct ct_dialog_table *t, const struct ct_sip_msg *m)
 	if (t->hooks.msg != NULL)
 		t->hooks.msg(t->hooks.user, d, m);
 	if (!foreign) {
+		/* A new branch of the INVITE has the key of the first copy. */
+		bool serial = initial_invite(m, idx) && serial_branch(t, d, m) &&
+		    serial_resume(t, d, m);
+
+		if (initial_invite(m, idx))
+			branch_note(t, d, m);
 		d->fork_verdict = (uint8_t)fork_observe(d, m, idx);
 		/*
 		 * A proxy's upstream copy of the final failure of a forked call
 		 * has the key of the branch's own response: it still ends the call.
 		 */
-		if (seen_check_add(d, msg_key(t, m)) &&
+		if (seen_check_add(d, msg_key(t, m)) && !serial && !serial_new_key(d, m, idx) &&
 		    !(d->fork_verdict == CT_FORK_END && d->forks != NULL &&
 		    d->state == DS_SETUP)) {
 			t->st.retransmissions++;
@@ -2197,6 +2386,8 @@ enum ct_dialog_need ct_dialog_prescan_need(const struct ct_dialog_table *t,
 		return CT_DIALOG_NEED_ALL;   /* partial_replaced: a new call */
 	if (initial && d->state == DS_ENDED && is_new_call(t, d, m))
 		return CT_DIALOG_NEED_ALL;   /* another call in the Call-ID */
+	if (initial && d->state == DS_ENDED && serial_branch(t, d, m))
+		return CT_DIALOG_NEED_ALL;   /* a new branch: serial_resume */
 	if (d->state == DS_ENDED)
 		return CT_DIALOG_NEED_KEYS;
 	if (!initial && !(!m->is_request && idx == CT_M_INVITE && m->status >= 200)) {
@@ -2847,7 +3038,7 @@ static void on_ack_unseen_final(struct ct_dialog_table *t, struct ct_dialog *d,
 	if ((d->state != DS_SETUP && d->state != DS_CANCELLING) || m->cseq != d->invite_cseq ||
 	    from_party(d, m) == CT_PARTY_CALLEE || !has_text(m->via_branch) ||
 	    d->invite_branch == NULL || ct_forks_forked(d->forks) ||
-	    ct_forks_has_forwarder(d->forks))
+	    ct_forks_has_forwarder(d->forks) || old_branch(t, d, m))
 		return;   /* a forked or proxied call's ACKs are its branches' (forks.c) */
 	if (!token_eq(m->via_branch, d->invite_branch)) {
 		t->st.inferred++;

@@ -15,7 +15,10 @@
  * target that itself sent a copy is a *forwarder* (a proxy in the path),
  * the others are *leaves* (phones).  A response is matched to its target
  * by its source.  The table exists only once a second target is seen, so
- * an ordinary call costs one pointer.  Workload: a handful of targets per
+ * an ordinary call costs one pointer.  A proxy seen only downstream that
+ * forks serially (a branch after the one before failed) makes the table
+ * when its second branch comes (dialog.c serial_resume), the first
+ * target's failure noted then (ct_forks_failed).  Workload: a handful of targets per
  * call, a linear scan of at most CT_FORK_MAX.
  */
 #include "config.h"
@@ -167,6 +170,24 @@ enum ct_fork_verdict ct_forks_response(struct ct_forks *f, const struct ct_sip_m
 		if (!f->t[i].forwarder && f->t[i].final_code == 0 && f->t[i].answer_us == CT_TIME_NONE)
 			return CT_FORK_BRANCH;
 	return CT_FORK_END;
+}
+
+/*
+ * Notes the final failure status, at ts_us, of the target addr:port of f
+ * that the table did not see because it was made after it: the branch a
+ * proxy gave up before it forwarded the INVITE to another target (serial
+ * forking, dialog.c serial_resume).  Nothing when f is NULL, the target is
+ * unknown, or its answer or failure is known.
+ */
+void ct_forks_failed(struct ct_forks *f, const struct ct_addr *a, uint16_t port, int status,
+    int64_t ts_us)
+{
+	struct target *x = find(f, a, port);
+
+	if (x == NULL || x->final_code != 0 || x->answer_us != CT_TIME_NONE)
+		return;
+	x->final_code = status;
+	x->final_us = ts_us;
 }
 
 /* True when a target of f forwarded the INVITE itself (a proxy in view). */

@@ -21,6 +21,8 @@ enum ct_fork_verdict {
 void ct_forks_invite(struct ct_forks **fp, const struct ct_sip_msg *m,
     const struct ct_addr *first, uint16_t first_port, const char *first_user, int64_t first_us);
 enum ct_fork_verdict ct_forks_response(struct ct_forks *f, const struct ct_sip_msg *m);
+void ct_forks_failed(struct ct_forks *f, const struct ct_addr *a, uint16_t port, int status,
+    int64_t ts_us);
 int ct_forks_rings(const struct ct_forks *f, struct ct_call_record *r);
 bool ct_forks_forked(const struct ct_forks *f);
 bool ct_forks_has_forwarder(const struct ct_forks *f);

@@ -1392,6 +1392,274 @@ static void test_serial_hunt(void)
 	collector_fini(&c);
 }
 
+/* ---- serial forking, seen downstream of the proxy ----------------------- */
+
+/*
+ * One step of a serial-fork script between a proxy (host 2) and phone
+ * 201, 202 or 203 (hosts 3-5; "202@3": 202 on host 3, a PBX serving both):
+ * I INVITE, R response to it, C CANCEL, K 200 to the CANCEL, A ACK, B the
+ * phone's BYE, b the caller's BYE, E ct_dialog_expire.  Times in ms after T0.
+ */
+struct sstep {
+	int64_t ms;
+	char kind;
+	int phone;             /* 0: 201 on host 3, 1: 202 on host 4, 2: 203 on host 5,
+	                          3: 202 on host 3 */
+	int status;            /* R */
+	const char *branch;    /* top Via branch */
+	uint32_t cseq;         /* 0: 1 */
+};
+
+#define SF_STEPS 14
+#define SF_NONE (-1)
+
+/*
+ * A proxy that hunts (RFC 3261 §16.6 step 8, §16.7: failure_route, a hunt
+ * group, failover after 503) forwards one INVITE to one phone after
+ * another, each a new branch with the same From tag and CSeq.  The tap
+ * sees only the proxy's side.  A branch's failure ends the call only when
+ * no new branch follows within SERIAL_WAIT_US (4 s); then the record is
+ * the one of before.  Ring time counts from the first INVITE; the answer,
+ * agent and dialog are the answering branch's; each phone is a ring.
+ */
+static void test_serial_fork(void)
+{
+	static const struct {
+		const char *name;
+		struct sstep s[SF_STEPS];
+		enum ct_disposition disp;
+		int code;
+		int64_t ringing, answer, end;   /* ms, SF_NONE: none */
+		enum ct_party by;
+		const char *reason, *agent;
+		unsigned invites, auth, serial, n_rings;
+		enum ct_ring_outcome ring[3];
+	} v[] = {
+		{ "busy, then answered",
+		  { { 0, 'I', 0, 0, "b1", 0 }, { 100, 'R', 0, 180, "b1", 0 },
+		    { 5000, 'R', 0, 486, "b1", 0 }, { 5001, 'A', 0, 0, "b1", 0 },
+		    { 5010, 'I', 1, 0, "b2", 0 }, { 5100, 'R', 1, 180, "b2", 0 },
+		    { 8100, 'R', 1, 200, "b2", 0 }, { 8120, 'A', 1, 0, "ack", 0 },
+		    { 38130, 'B', 1, 0, "bye", 0 } },
+		  CT_DISP_ANSWERED, 200, 100, 8100, 38130, CT_PARTY_CALLEE, "BYE", "202", 2, 0, 1, 2,
+		  { CT_RING_BUSY, CT_RING_ANSWERED } },
+		{ "every branch fails: the last one's failure",
+		  { { 0, 'I', 0, 0, "b1", 0 }, { 100, 'R', 0, 180, "b1", 0 },
+		    { 10000, 'R', 0, 480, "b1", 0 }, { 10001, 'A', 0, 0, "b1", 0 },
+		    { 10008, 'I', 1, 0, "b2", 0 }, { 10100, 'R', 1, 180, "b2", 0 },
+		    { 14000, 'R', 1, 486, "b2", 0 }, { 14001, 'A', 1, 0, "b2", 0 } },
+		  CT_DISP_BUSY, 486, 100, SF_NONE, 14000, CT_PARTY_CALLEE, "Busy Here", NULL, 2, 0, 1, 2,
+		  { CT_RING_NO_ANSWER, CT_RING_BUSY } },
+		{ "one branch: busy as before",
+		  { { 0, 'I', 0, 0, "b1", 0 }, { 100, 'R', 0, 180, "b1", 0 },
+		    { 6000, 'R', 0, 486, "b1", 0 }, { 6001, 'A', 0, 0, "b1", 0 },
+		    { 6002, 'I', 0, 0, "b1", 0 } },   /* its INVITE re-sent: not a branch */
+		  CT_DISP_BUSY, 486, 100, SF_NONE, 6000, CT_PARTY_CALLEE, "Busy Here", NULL, 1, 0, 0, 0,
+		  { 0 } },
+		{ "a new branch 4 s after the failure: still the call's",
+		  { { 0, 'I', 0, 0, "b1", 0 }, { 5000, 'R', 0, 486, "b1", 0 },
+		    { 9000, 'I', 1, 0, "b2", 0 }, { 12000, 'R', 1, 200, "b2", 0 },
+		    { 13000, 'B', 1, 0, "bye", 0 } },
+		  CT_DISP_ANSWERED, 200, SF_NONE, 12000, 13000, CT_PARTY_CALLEE, "BYE", "202", 2, 0, 1,
+		  2, { CT_RING_BUSY, CT_RING_ANSWERED } },
+		{ "a new branch later than 4 s: the failure decided",
+		  { { 0, 'I', 0, 0, "b1", 0 }, { 5000, 'R', 0, 486, "b1", 0 },
+		    { 9001, 'I', 1, 0, "b2", 0 }, { 12000, 'R', 1, 200, "b2", 0 },
+		    { 13000, 'B', 1, 0, "bye", 0 } },
+		  CT_DISP_BUSY, 486, SF_NONE, SF_NONE, 5000, CT_PARTY_CALLEE, "Busy Here", NULL, 1, 0, 0,
+		  0, { 0 } },
+		{ "the proxy cancels a branch that rang too long (487), the next answers",
+		  { { 0, 'I', 0, 0, "b1", 0 }, { 100, 'R', 0, 180, "b1", 0 },
+		    { 15000, 'C', 0, 0, "b1", 0 }, { 15002, 'K', 0, 0, "b1", 0 },
+		    { 15003, 'R', 0, 487, "b1", 0 }, { 15004, 'A', 0, 0, "b1", 0 },
+		    { 15020, 'I', 1, 0, "b2", 0 }, { 15120, 'R', 1, 180, "b2", 0 },
+		    { 20000, 'R', 1, 200, "b2", 0 }, { 20020, 'A', 1, 0, "ack", 0 },
+		    { 50000, 'b', 1, 0, "bye", 0 } },
+		  CT_DISP_ANSWERED, 200, 100, 20000, 50000, CT_PARTY_CALLER, "BYE", "202", 2, 0, 1, 2,
+		  { CT_RING_NO_ANSWER, CT_RING_ANSWERED } },
+		{ "the next branch before the cancelled one's 487",
+		  { { 0, 'I', 0, 0, "b1", 0 }, { 100, 'R', 0, 180, "b1", 0 },
+		    { 15000, 'C', 0, 0, "b1", 0 }, { 15001, 'I', 1, 0, "b2", 0 },
+		    { 15002, 'K', 0, 0, "b1", 0 }, { 15010, 'R', 0, 487, "b1", 0 },
+		    { 15011, 'A', 0, 0, "b1", 0 }, { 18000, 'R', 1, 200, "b2", 0 },
+		    { 18020, 'A', 1, 0, "ack", 0 }, { 20000, 'B', 1, 0, "bye", 0 } },
+		  CT_DISP_ANSWERED, 200, 100, 18000, 20000, CT_PARTY_CALLEE, "BYE", "202", 2, 0, 1, 2,
+		  { CT_RING_NO_ANSWER, CT_RING_ANSWERED } },
+		{ "the caller cancels the second branch",
+		  { { 0, 'I', 0, 0, "b1", 0 }, { 2000, 'R', 0, 486, "b1", 0 },
+		    { 2001, 'A', 0, 0, "b1", 0 }, { 2010, 'I', 1, 0, "b2", 0 },
+		    { 2100, 'R', 1, 180, "b2", 0 }, { 9000, 'C', 1, 0, "b2", 0 },
+		    { 9003, 'K', 1, 0, "b2", 0 }, { 9005, 'R', 1, 487, "b2", 0 },
+		    { 9006, 'A', 1, 0, "b2", 0 } },
+		  CT_DISP_CANCELLED, 487, 2100, SF_NONE, 9000, CT_PARTY_CALLER, "CANCEL", NULL, 2, 0, 1, 2,
+		  { CT_RING_BUSY, CT_RING_CALLER_HANGUP } },
+		{ "three branches, the last one answers",
+		  { { 0, 'I', 0, 0, "b1", 0 }, { 2000, 'R', 0, 486, "b1", 0 },
+		    { 2010, 'I', 1, 0, "b2", 0 }, { 2100, 'R', 1, 180, "b2", 0 },
+		    { 17000, 'R', 1, 408, "b2", 0 }, { 17010, 'I', 2, 0, "b3", 0 },
+		    { 17200, 'R', 2, 200, "b3", 0 }, { 25000, 'B', 2, 0, "bye", 0 } },
+		  CT_DISP_ANSWERED, 200, 2100, 17200, 25000, CT_PARTY_CALLEE, "BYE", "203", 3, 0, 2, 3,
+		  { CT_RING_BUSY, CT_RING_NO_ANSWER, CT_RING_ANSWERED } },
+		{ "both branches to one PBX address: not forked, answered",
+		  { { 0, 'I', 0, 0, "b1", 0 }, { 100, 'R', 0, 180, "b1", 0 },
+		    { 12000, 'R', 0, 480, "b1", 0 }, { 12004, 'I', 3, 0, "b2", 0 },
+		    { 12100, 'R', 3, 180, "b2", 0 }, { 12200, 'R', 0, 487, "b1", 0 },
+		    { 15000, 'R', 3, 200, "b2", 0 }, { 20000, 'B', 3, 0, "bye", 0 } },
+		  CT_DISP_ANSWERED, 200, 100, 15000, 20000, CT_PARTY_CALLEE, "BYE", "202", 2, 0, 1, 0,
+		  { 0 } },
+		{ "failover after 503 (a retryable failure)",
+		  { { 0, 'I', 0, 0, "b1", 0 }, { 30, 'R', 0, 503, "b1", 0 },
+		    { 31, 'A', 0, 0, "b1", 0 }, { 40, 'I', 1, 0, "b2", 0 },
+		    { 500, 'R', 1, 180, "b2", 0 }, { 6000, 'R', 1, 200, "b2", 0 },
+		    { 11000, 'B', 1, 0, "bye", 0 } },
+		  CT_DISP_ANSWERED, 200, 500, 6000, 11000, CT_PARTY_CALLEE, "BYE", "202", 2, 0, 1, 2,
+		  { CT_RING_FAILED, CT_RING_ANSWERED } },
+		{ "auth retry (the next CSeq): as before",
+		  { { 0, 'I', 0, 0, "b1", 1 }, { 20, 'R', 0, 407, "b1", 1 },
+		    { 21, 'A', 0, 0, "b1", 1 }, { 60, 'I', 0, 0, "b2", 2 },
+		    { 200, 'R', 0, 180, "b2", 2 }, { 4000, 'R', 0, 200, "b2", 2 },
+		    { 9000, 'B', 0, 0, "bye", 0 } },
+		  CT_DISP_ANSWERED, 200, 200, 4000, 9000, CT_PARTY_CALLEE, "BYE", "201", 2, 1, 0, 0,
+		  { 0 } },
+		{ "407 with the same CSeq and a new branch: no serial fork",
+		  { { 0, 'I', 0, 0, "b1", 1 }, { 20, 'R', 0, 407, "b1", 1 },
+		    { 60, 'I', 0, 0, "b2", 1 }, { 4000, 'R', 0, 200, "b2", 1 },
+		    { 305000, 'E', 0, 0, NULL, 0 } },
+		  CT_DISP_FAILED, 407, SF_NONE, SF_NONE, 20, CT_PARTY_CALLEE,
+		  "Proxy Authentication Required", NULL, 1, 1, 0, 0, { 0 } },
+	};
+	static const struct tcall ph[4] = {
+		{ "sf@p", "+15550001", NULL, "ta", "201", "t3", 2, 3, 5060, 5060 },
+		{ "sf@p", "+15550001", NULL, "ta", "202", "t4", 2, 4, 5060, 5060 },
+		{ "sf@p", "+15550001", NULL, "ta", "203", "t5", 2, 5, 5060, 5060 },
+		{ "sf@p", "+15550001", NULL, "ta", "202", "t6", 2, 3, 5060, 5060 },
+	};
+	size_t i, j;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		struct collector c;
+		struct ct_dialog_table *t = table(&c, NULL);
+		const struct ct_call_record *r;
+		int before = ct_t_fail;
+
+		for (j = 0; j < SF_STEPS && v[i].s[j].kind != '\0'; j++) {
+			const struct sstep *x = &v[i].s[j];
+			const struct tcall *p = &ph[x->phone];
+			const struct opt o = { .branch = x->branch, .sdp = x->kind == 'I' ||
+			    (x->kind == 'R' && x->status == 200) };
+			int64_t ts = T0 + x->ms * MS;
+			uint32_t cseq = x->cseq != 0 ? x->cseq : 1;
+
+			switch (x->kind) {
+			case 'I':
+				invite(t, p, cseq, ts, &o);
+				break;
+			case 'R':
+				rsp_a(t, p, x->status, x->status == 200 ? "OK" : x->status == 180 ?
+				    "Ringing" : x->status == 486 ? "Busy Here" : x->status == 407 ?
+				    "Proxy Authentication Required" : "Failed", "INVITE", cseq, ts, &o);
+				break;
+			case 'C':
+				req_a(t, p, "CANCEL", cseq, ts, false, &o);
+				break;
+			case 'K':
+				rsp_a(t, p, 200, "OK", "CANCEL", cseq, ts, &o);
+				break;
+			case 'A':
+				req_a(t, p, "ACK", cseq, ts, true, &o);
+				break;
+			case 'B':
+				req_b(t, p, "BYE", 1, ts, &o);
+				break;
+			case 'E':
+				ct_dialog_expire(t, ts);
+				break;
+			default:
+				req_a(t, p, "BYE", cseq + 1, ts, true, &o);
+				break;
+			}
+		}
+		CHECK_INT(stats(t).serial_forks, v[i].serial);
+		ct_dialog_flush(t);
+		CHECK_INT(c.n, 1);
+		r = c.n > 0 ? c.recs[0] : NULL;
+		CHECK(r != NULL);
+		if (r != NULL) {
+			CHECK_INT(r->disposition, v[i].disp);
+			CHECK_INT(r->final_code, v[i].code);
+			CHECK_INT(r->start_us, T0);
+			CHECK_INT(r->ringing_us, v[i].ringing == SF_NONE ? CT_TIME_NONE :
+			    T0 + v[i].ringing * MS);
+			CHECK_INT(r->answer_us, v[i].answer == SF_NONE ? CT_TIME_NONE :
+			    T0 + v[i].answer * MS);
+			CHECK_INT(r->end_us, T0 + v[i].end * MS);
+			CHECK_INT(r->hangup_by, v[i].by);
+			CHECK_STR(r->hangup_reason, v[i].reason);
+			CHECK_STR(r->agent, v[i].agent);
+			CHECK_STR(r->callee, "201");
+			CHECK_INT(r->truncated, 0);
+			CHECK_INT(r->invites, v[i].invites);
+			CHECK_INT(r->auth_challenges, v[i].auth);
+			CHECK_INT(r->n_rings, v[i].n_rings);
+			for (j = 0; j < v[i].n_rings && j < r->n_rings; j++)
+				CHECK_INT(r->rings[j].outcome, v[i].ring[j]);
+		}
+		CHECK_INT(stats(t).inferred, 0);
+		CHECK_INT(stats(t).active, 0);
+		if (ct_t_fail != before)
+			fprintf(stderr, "  ^ serial fork case \"%s\"\n", v[i].name);
+		ct_dialog_table_free(t);
+		collector_fini(&c);
+	}
+}
+
+/*
+ * Emission of a call that a serial fork did not resume is that of
+ * before: TRAIL after its failure (the wait for a new branch is shorter,
+ * and adds nothing); a resumed call is emitted at its real end, once.
+ */
+static void test_serial_fork_emission(void)
+{
+	static const struct tcall p1 = { "se@p", "+15550001", NULL, "ta", "201", "t3", 2, 3, 5060, 5060 };
+	static const struct tcall p2 = { "se@p", "+15550001", NULL, "ta", "202", "t4", 2, 4, 5060, 5060 };
+	static const struct tcall q1 = { "se2@p", "+15550001", NULL, "tq", "201", "t3", 2, 3, 5060, 5060 };
+	const struct opt b1 = { .branch = "b1" }, b2 = { .branch = "b2" };
+	struct collector c;
+	struct ct_dialog_table *t = table(&c, NULL);
+
+	invite(t, &p1, 1, T0, &b1);
+	rsp_a(t, &p1, 486, "Busy Here", "INVITE", 1, T0 + 1 * SEC, &b1);
+	req_a(t, &p1, "ACK", 1, T0 + 1 * SEC + 1 * MS, true, &b1);
+	CHECK_INT(stats(t).active, 0);
+	CHECK_INT(stats(t).ended, 1);
+	ct_dialog_expire(t, T0 + 3 * SEC);
+	invite(t, &p2, 1, T0 + 3 * SEC, &b2);      /* within the wait: reopened */
+	CHECK_INT(stats(t).active, 1);
+	CHECK_INT(stats(t).ended, 0);
+	CHECK_INT(stats(t).serial_forks, 1);
+	ct_dialog_expire(t, T0 + 1 * SEC + TRAIL);
+	CHECK_INT(c.n, 0);
+	rsp_a(t, &p2, 486, "Busy Here", "INVITE", 1, T0 + 8 * SEC, &b2);
+	/* forked now (two phones): lingers whole, one record */
+	CHECK_LINGER_WHOLE(t, &c, T0 + 8 * SEC, 0);
+	/* not resumed: emitted TRAIL after the failure, as before */
+	invite(t, &q1, 1, T0 + 100 * SEC, &b1);
+	rsp_a(t, &q1, 480, "Temporarily Unavailable", "INVITE", 1, T0 + 101 * SEC, &b1);
+	CHECK_LINGER(t, &c, T0 + 101 * SEC, 1);
+	ct_dialog_flush(t);
+	CHECK_INT(c.n, 2);
+	if (c.n == 2) {
+		CHECK_INT(c.recs[0]->disposition, CT_DISP_BUSY);
+		CHECK_INT(c.recs[0]->end_us, T0 + 8 * SEC);
+		CHECK_INT(c.recs[1]->disposition, CT_DISP_NOANSWER);
+		CHECK_INT(c.recs[1]->end_us, T0 + 101 * SEC);
+	}
+	CHECK_INT(stats(t).ended, 2);
+	CHECK_INT(stats(t).calls, 2);
+	ct_dialog_table_free(t);
+	collector_fini(&c);
+}
+
 /*
  * Two branches of a fork both answer (RFC 3261 §13.2.2.4): the caller ACKs
  * both and sends the second a BYE at once, keeping the first.  That BYE
@@ -3534,6 +3802,8 @@ int main(void)
 	test_late_ringing();
 	test_proxy_hops();
 	test_serial_hunt();
+	test_serial_fork();
+	test_serial_fork_emission();
 	test_two_answers();
 	test_forking();
 	test_fork_branches();
