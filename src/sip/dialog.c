@@ -1810,6 +1810,8 @@ static bool serial_branch(const struct ct_dialog_table *t, const struct ct_dialo
 	}
 }
 
+static bool make_room(struct ct_dialog_table *t, int64_t now_us);
+
 /*
  * Resumes d with m, a new branch of its INVITE (serial_branch): the
  * failure (or CANCEL) of the branch before no longer decides the call,
@@ -1818,7 +1820,10 @@ static bool serial_branch(const struct ct_dialog_table *t, const struct ct_dialo
  * branch).  An ended call is reopened: its record was not built yet.
  * With m to another target than the first INVITE, the call is forked
  * (forks.c; one ring per branch), the first target failed with the
- * failure seen.  Returns false, d unchanged, when out of memory.
+ * failure seen.  An ended call reopened counts as open again, so with the
+ * table full (max_dialogs) one open call is evicted first (make_room).
+ * Returns false, d unchanged, when out of memory or nothing could be
+ * evicted.
  */
 static bool serial_resume(struct ct_dialog_table *t, struct ct_dialog *d,
     const struct ct_sip_msg *m)
@@ -1826,9 +1831,13 @@ static bool serial_resume(struct ct_dialog_table *t, struct ct_dialog *d,
 	int code = d->final_code;
 	int64_t fail_us = d->cancel_us != CT_TIME_NONE ? d->last_us : d->end_us;
 	bool had_forks = d->forks != NULL, ok = true;
-	char *b = dup_token(d, m->via_branch, &ok);
+	char *b;
 
-	if (b == NULL)
+	/* Reopened, it is an open call again: within --max-calls as a new one. */
+	if (d->state == DS_ENDED && t->cfg.max_dialogs != 0 &&
+	    t->st.active >= t->cfg.max_dialogs && !make_room(t, m->ts_us))
+		return false;
+	if ((b = dup_token(d, m->via_branch, &ok)) == NULL)
 		return false;
 	if (d->state == DS_ENDED) {
 		char *ft = has_text(m->from_tag) ? dup_token(d, m->from_tag, &ok) : NULL;

@@ -2386,6 +2386,38 @@ static void test_max_dialogs(void)
 	collector_fini(&c);
 }
 
+
+/*
+ * A full table (max_dialogs 1): a call reopened by a new branch of its
+ * INVITE (serial forking) evicts an open call first, so the open calls
+ * stay within the limit.
+ */
+static void test_serial_fork_full(void)
+{
+	static const struct tcall p1 = { "se@p", "+15550001", NULL, "ta", "201", "t3", 2, 3, 5060, 5060 };
+	static const struct tcall p2 = { "se@p", "+15550001", NULL, "ta", "202", "t4", 2, 4, 5060, 5060 };
+	static const struct tcall o1 = { "so@p", "+15550002", NULL, "to", "301", "t5", 2, 5, 5060, 5060 };
+	const struct opt b1 = { .branch = "b1" }, b2 = { .branch = "b2" };
+	struct ct_dialog_cfg cfg;
+	struct collector c;
+	struct ct_dialog_table *t;
+
+	ct_dialog_cfg_default(&cfg);
+	cfg.max_dialogs = 1;
+	t = table(&c, &cfg);
+	invite(t, &p1, 1, T0, &b1);
+	rsp_a(t, &p1, 486, "Busy Here", "INVITE", 1, T0 + 1 * SEC, &b1);
+	invite(t, &o1, 1, T0 + 2 * SEC, &b1);      /* no response yet */
+	CHECK_INT(stats(t).active, 1);
+	invite(t, &p2, 1, T0 + 3 * SEC, &b2);      /* reopened: o1 evicted */
+	CHECK_INT(stats(t).active, 1);
+	CHECK_INT(stats(t).serial_forks, 1);
+	CHECK_INT(c.n, 1);
+	CHECK_EVICTED(c.n ? c.recs[0] : NULL, "so@p", CT_DISP_UNFINISHED, T0 + 2 * SEC);
+	ct_dialog_table_free(t);
+	collector_fini(&c);
+}
+
 /*
  * Class idle: an answered call with no in-dialog message (no ACK) and no
  * RTP since its answer, silent for media_timeout_us, goes before a call
@@ -3815,6 +3847,7 @@ int main(void)
 	test_no_tags();
 	test_non_call_and_orphans();
 	test_max_dialogs();
+	test_serial_fork_full();
 	test_evict_idle();
 	test_evict_young();
 	test_linger_bound();
