@@ -115,6 +115,7 @@ struct dir {
 	uint32_t hole_seq, hole_end;
 	struct ct_tcp_scan scan;    /* the consumer's progress over buf */
 	size_t charged;             /* cap + ooo_bytes as last counted in held */
+	uint32_t seq_hi;            /* the end of the highest data taken (held ones too), or next_seq */
 	bool acked;                 /* ack_hi: the highest acknowledgment number taken from d */
 	uint32_t ack_hi;
 	bool cand;                  /* a SYN of a new connection seen, not yet proven */
@@ -676,6 +677,7 @@ static void dir_restart(struct ct_tcp_reasm *r, struct dir *d, struct ct_packet 
 	d->alt = true;
 	d->alt_next = d->next_seq;
 	d->next_seq = next;
+	d->seq_hi = next;
 	d->syn_seen = syn;
 	d->isn = isn;
 	d->cand = false;
@@ -732,8 +734,9 @@ static void dir_syn(struct ct_tcp_reasm *r, struct dir *d, struct dir *rev,
 /*
  * Whether pkt's acknowledgment number is one d's sender could send: always
  * when rev (the reverse direction) is not tracked; else the ACK flag must
- * be set and the number lie at most TCP_ACK_AHEAD past rev's next byte (or
- * its candidate connection's first) and, behind it, no more than
+ * be set and the number lie at most TCP_ACK_AHEAD past the highest byte
+ * seen from rev (held ahead of a hole too; or its candidate connection's
+ * first) and, behind it, no more than
  * TCP_ACK_BEHIND before the highest acknowledgment d has sent (d NULL or
  * none yet: TCP_ACCEPT_WINDOW before rev's next byte).  A legit ACK covers
  * bytes rev sent, give or take what the capture missed or reordered.
@@ -750,7 +753,8 @@ static bool ack_ok(const struct dir *d, const struct dir *rev, const struct ct_p
 	if (rev->cand && (int32_t)(ack - (rev->cand_isn + 1)) >= -TCP_ACK_BEHIND &&
 	    (int32_t)(ack - (rev->cand_isn + 1)) <= TCP_ACK_AHEAD)
 		return true;
-	if ((int32_t)(ack - rev->next_seq) > TCP_ACK_AHEAD)
+	if ((int32_t)(ack - (seq_lt(rev->next_seq, rev->seq_hi) ? rev->seq_hi : rev->next_seq)) >
+	    TCP_ACK_AHEAD)
 		return false;
 	if (d != NULL && d->acked)
 		lo = (int32_t)(ack - d->ack_hi) + TCP_ACK_BEHIND;
@@ -910,6 +914,7 @@ void ct_tcp_reasm_feed(struct ct_tcp_reasm *r, struct ct_packet *pkt)
 		if (d == NULL)
 			return;
 		d->next_seq = seq;
+		d->seq_hi = seq;
 		d->isn = pkt->tcp_seq;
 		d->syn_seen = (flags & CT_TCP_SYN) != 0;
 	} else if (flags & CT_TCP_SYN) {
@@ -934,8 +939,11 @@ void ct_tcp_reasm_feed(struct ct_tcp_reasm *r, struct ct_packet *pkt)
 		d->acked = true;
 		d->ack_hi = pkt->tcp_ack;
 	}
-	if (pkt->payload_len > 0 && !syn_cand)
+	if (pkt->payload_len > 0 && !syn_cand) {
 		dir_data(r, d, pkt, seq);
+		if (seq_lt(d->seq_hi, seq + (uint32_t)pkt->payload_len))
+			d->seq_hi = seq + (uint32_t)pkt->payload_len;
+	}
 	held_account(r, d, pkt);
 	if (flags & (CT_TCP_FIN | CT_TCP_RST)) {
 		while (d->ooo != NULL)

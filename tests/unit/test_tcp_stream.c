@@ -1052,6 +1052,18 @@ static void test_reanchor(void)
 	CHECK_INT(st.reanchored, 2);
 	ct_tcp_reasm_free(r);
 
+	/* The capture lost 100,000 bytes of the server's: what it holds after
+	 * the hole counts as sent, so the client's ACK of it is right. */
+	s->out_len = 0;
+	r = two_way(s);
+	tcp2(r, 0, 5003 + 100000, 1003, CT_TCP_ACK, "after hole\n", 4);
+	tcp2(r, 1, 1005, 5003 + 100011, CT_TCP_ACK, "w\n", 4);   /* out of order: checked */
+	tcp2(r, 1, 1003, 5003 + 100011, CT_TCP_ACK, "v\n", 4);
+	out_is(s, "a\nb\nv\nw\n");
+	ct_tcp_reasm_get_stats(r, &st);
+	CHECK_INT(st.refused, 0);
+	ct_tcp_reasm_free(r);
+
 	/* ACKs wrong too (both directions lost): a chain of three moves it only
 	 * after a second of refusals with nothing taken. */
 	s->out_len = 0;
