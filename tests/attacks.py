@@ -104,6 +104,10 @@ ATTACKS = {
     'ssrc-churn': ('packets', 50000, 300000,
                    'RTP on an answered attacker call\'s own media 4-tuple, a new SSRC in '
                    'every packet'),
+    'tunnel-spoof': ('calls', 40, 80,
+                     'VXLAN, GTP-U, GRE and IP-in-IP packets from strangers to the PBX '
+                     'carrying a legit call\'s BYE from its caller\'s address and RTP from '
+                     'its own media source'),
 }
 
 
@@ -1157,6 +1161,67 @@ def a_ssrc_churn(ctx, n):
                                       rtp(0, j, 160 * j, 0x5c000000 + j, b'\xff' * 160))[0]
 
 
+def encap(kind, outer_src, frame):
+    """The Ethernet frame `frame` (IPv4 inside) sent by outer_src to the PBX
+    inside a tunnel: 0 VXLAN (RFC 7348, UDP 4789), 1 GTP-U (3GPP TS 29.281,
+    UDP 2152), 2 GRE (RFC 2784, protocol 47), 3 IP-in-IP (protocol 4)."""
+    ip = frame[14:]
+    if kind == 0:
+        inner = struct.pack('!BBHI', 0x08, 0, 0, 42 << 8) + frame
+        dport = 4789
+    elif kind == 1:
+        inner = struct.pack('!BBHI', 0x30, 0xFF, len(ip), 0x1234) + ip
+        dport = 2152
+    elif kind == 2:
+        return ether(ipv4(outer_src, PBX, 47, struct.pack('!HH', 0, 0x0800) + ip))
+    else:
+        return ether(ipv4(outer_src, PBX, 4, ip))
+    return ether(ipv4(outer_src, PBX, 17, struct.pack('!HHHH', 40000, dport, 8 + len(inner), 0)
+                      + inner))
+
+
+def a_tunnel_spoof(ctx, n):
+    """For n answered legit IPv4 calls over UDP: a stranger on the internet
+    sends the PBX tunnel packets (VXLAN, GTP-U, GRE, IP-in-IP in turn; the
+    PBX terminates none of them and drops them) whose inner packet is a BYE
+    with the call's Call-ID and tags from the caller's own address, halfway
+    through the call, and, from its answer on, 20 RTP packets (a full-scale
+    square wave, a new SSRC) from the call's own first media source to its
+    destination.  The sensor decodes tunnels (a mirror may send it
+    everything in one), so before the fix the BYE ended the call and the
+    RTP was measured and recorded as the call's.  The legit records must not
+    change: the BYEs are foreign (sip_foreign_in_dialog), the RTP injected
+    (rtp_injected)."""
+    tags = legit_tags(ctx)
+    calls = [r for r in ctx.truth if r.get('disposition') == 'answered'
+             and r.get('answer_time') and r.get('end_time') and r.get('transport') == 'udp'
+             and ':' not in r['dst_ip'] and ':' not in r['src_ip']
+             and r.get('streams') and ':' not in r['streams'][0]['src'].rsplit(':', 1)[0]
+             and tags.get(r['call_id'], [None])[0] and tags[r['call_id']][1]]
+    ctx.rng.shuffle(calls)
+    out, byes, rtps = [], 0, 0
+    for i, r in enumerate(calls[:n]):
+        cid, (ft, tt) = r['call_id'], tags[r['call_id']]
+        a, e = iso_us(r['answer_time']), iso_us(r['end_time'])
+        if e - a < 500000:
+            continue
+        outer = foreign(52000 + i)
+        src = bytes(int(x) for x in r['src_ip'].split('.'))
+        for fr in forged(src, r['dst_ip'], cid, 'BYE', '9301 BYE', ft, tt):
+            out.append((a + (e - a) // 2, encap(i % 4, outer, fr)))
+        byes += 1
+        (sip_, sp), (dip, dp) = ep(r['streams'][0]['src']), ep(r['streams'][0]['dst'])
+        pay = (b'\x80' * 20 + b'\x00' * 20) * 4
+        for k in range(20):
+            fr = udp(bytes(int(x) for x in sip_.split('.')), bytes(int(x) for x in dip.split('.')),
+                     sp, dp, rtp(0, 30000 + k, 160 * k, 0x7e000000 + i, pay))[0]
+            out.append((a + 30000 + 20000 * k, encap(i % 4, outer, fr)))
+            rtps += 1
+    out.sort(key=lambda x: x[0])
+    ctx.info.update(calls=byes, foreign_msgs=byes, rtp=rtps)
+    return iter(out)
+
+
 CONTROLLED = ('collide', 'collide-caller', 'collide-media', 'many-headers', 'tcp-10byte',
               'tcp-ooo', 'ssrc-churn')
 
@@ -1170,7 +1235,7 @@ GENERATORS = {
     'bye-wrong-tag': a_bye_wrong_tag,
     'indialog-flood': a_indialog_flood, 'resp-flood': a_resp_flood, 'many-m': a_many_m,
     'tcp-conn-flood': a_tcp_conn_flood, 'ssrc-churn': a_ssrc_churn,
-    'frag-flood': a_frag_flood, 'tcp-spoof': a_tcp_spoof,
+    'frag-flood': a_frag_flood, 'tcp-spoof': a_tcp_spoof, 'tunnel-spoof': a_tunnel_spoof,
 }
 # Mixes that `list` does not show (hostile.sh and bench --hostile skip them).
 UNLISTED = {'sdp-steal': ('UPDATEs', 25000, 25000, 'spoofed SDP answers claiming PBX ports')}

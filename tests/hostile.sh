@@ -45,6 +45,9 @@
 # messages with the Call-ID and tags of legit calls, from a stranger's address)
 # must each be counted in sip_foreign_in_dialog, and the hijacker's RTCP in
 # rtcp_foreign, its RTP streams listed in --orphans with injected_into;
+# tunnel-spoof's BYEs and RTP (VXLAN, GTP-U, GRE, IP-in-IP from a stranger,
+# the legit call's own addresses inside) must each be counted foreign
+# (sip_foreign_in_dialog) or injected (rtp_injected);
 # bye-wrong-tag's BYEs (the caller's address, the Call-ID, tags not of the
 # dialog) must each be held and refused by the PBX's 481 (sip_byes_rejected);
 # tcp-spoof's forged RST, FIN and data segments (guessed sequence and
@@ -237,9 +240,10 @@ for l in open(sys.argv[1]):
 				peak=$(python3 "$A" wavpeak "$wav")
 				[ "$peak" -ge 16000 ] && why="$why; injected stream recorded in $cid (peak $peak)"
 			fi ;;
-		sdp-hijack|forged-bye)
+		sdp-hijack|forged-bye|tunnel-spoof)
 			# Every forged message counted as foreign; the hijacker's RTP
-			# refused and listed as injected into its call, its RTCP foreign.
+			# refused and listed as injected into its call, its RTCP foreign;
+			# the tunnelled RTP refused, every packet injected.
 			why="$why$(python3 - "$t/mix/$a.info" "$d/err" "$d/orphans.jsonl" <<'PY'
 import json, sys
 info = json.load(open(sys.argv[1]))
@@ -258,6 +262,8 @@ if info['attack'] == 'sdp-hijack':
     marked = sum(1 for l in open(sys.argv[3]) if json.loads(l).get('injected_into'))
     if marked != 2 * info['calls']:
         out.append('%d orphan streams marked injected_into, want %d' % (marked, 2 * info['calls']))
+if info['attack'] == 'tunnel-spoof' and st.get('rtp_injected', 0) != info['rtp']:
+    out.append('rtp_injected %d, %d tunnelled' % (st.get('rtp_injected', 0), info['rtp']))
 print(''.join('; ' + x for x in out), end='')
 PY
 )" ;;

@@ -27,6 +27,7 @@ struct ct_tuple {
 	uint16_t sport;
 	uint16_t dport;
 	uint8_t proto; /* IPPROTO_UDP / IPPROTO_TCP, 0 = none */
+	uint8_t tunnel; /* tunnel layers around its IP header (ct_packet.tunnel then): 0 = plain */
 };
 
 /* Per-packet anomaly events (Suricata style); counted by the engine. */

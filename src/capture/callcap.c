@@ -757,9 +757,9 @@ static void deliver(struct ct_callcap *cc, const struct ct_frame *f, int fresh, 
 
 static bool key_match(const struct ct_callcap_key *a, const struct ct_callcap_key *b)
 {
-	if (a->kind != b->kind || !ct_addr_eq(&a->t.src, &b->t.src) ||
+	if (a->kind != b->kind || a->t.tunnel != b->t.tunnel || !ct_addr_eq(&a->t.src, &b->t.src) ||
 	    !ct_addr_eq(&a->t.dst, &b->t.dst))
-		return false;
+		return false;   /* another tunnel depth: another datagram or stream (ipfrag.c, tcp_stream.c) */
 	if (a->kind == 1)
 		return a->frag_id == b->frag_id;
 	return a->t.sport == b->t.sport && a->t.dport == b->t.dport;

@@ -40,6 +40,7 @@ static enum ct_verdict parse_hdr(struct ct_packet *pkt, const uint8_t *p, size_t
 	ct_cursor_init(&c, p, len);
 	memset(&pkt->t, 0, sizeof(pkt->t));
 	pkt->t.src.family = pkt->t.dst.family = 4;
+	pkt->t.tunnel = pkt->tunnel;
 	if (ct_cursor_need(&c, IPV4_MIN_HDR)) {
 		/* The whole fixed header is there (checked once): read it in place. */
 		vhl = p[0];
@@ -95,7 +96,9 @@ static enum ct_verdict parse_hdr(struct ct_packet *pkt, const uint8_t *p, size_t
 /*
  * Decodes an IPv4 datagram at p (len bytes, possibly with trailing padding).
  * Fills pkt->t.src/dst (innermost wins: a tunnelled header overwrites the
- * outer one and clears ports/proto).  Returns CT_DEC_FRAGMENT for a fragment
+ * outer one and clears ports/proto) and t.tunnel, the tunnel layers around
+ * this header (a tunnelled packet's addresses are not those of the wire:
+ * anyone may send a tunnel packet, so the stages keep the two apart).  Returns CT_DEC_FRAGMENT for a fragment
  * (frag_*, t.proto and payload set to the IP payload), otherwise the verdict
  * of ct_decode_l4; CT_DEC_INVALID with an IPV4_* event when malformed.
  */

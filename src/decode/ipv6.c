@@ -50,6 +50,7 @@ static enum ct_verdict parse_hdr(struct ct_packet *pkt, const uint8_t *p, size_t
 	ct_skip(&c, 1); /* hop limit */
 	memset(&pkt->t, 0, sizeof(pkt->t));
 	pkt->t.src.family = pkt->t.dst.family = 6;
+	pkt->t.tunnel = pkt->tunnel;
 	ct_get_bytes(&c, pkt->t.src.a, 16);
 	ct_get_bytes(&c, pkt->t.dst.a, 16);
 	if (len > 0 && version != 6)
@@ -152,7 +153,8 @@ static enum ct_verdict walk_exthdrs(struct ct_packet *pkt, const uint8_t *p, siz
 
 /*
  * Decodes an IPv6 packet at p (len bytes, possibly padded).  Fills
- * pkt->t.src/dst (innermost wins; ports and proto are cleared).  Returns
+ * pkt->t.src/dst (innermost wins; ports and proto are cleared) and t.tunnel
+ * (the tunnel layers around this header, as ct_decode_ipv4).  Returns
  * CT_DEC_FRAGMENT for a non-atomic fragment (frag_*, t.proto = next header
  * after the fragment header, payload = fragment data), CT_DEC_SKIP for No
  * Next Header/ESP, CT_DEC_INVALID with an IPV6_* event when malformed, else

@@ -51,6 +51,7 @@ struct dgram {
 	struct ct_addr dst;
 	uint32_t id;
 	uint8_t proto;
+	uint8_t tunnel;             /* ct_tuple.tunnel: fragments out of another depth are another datagram's */
 	bool have_end;              /* the last fragment arrived */
 	uint32_t total;             /* datagram length, valid when have_end */
 	uint32_t maxend;            /* highest fragment end seen */
@@ -159,7 +160,7 @@ static struct dgram *dgram_find(const struct ct_ipfrag *f,
 	for (n = ct_htab_first(&f->tab, hash); n != NULL; n = ct_htab_next(n)) {
 		struct dgram *d = ct_container_of(n, struct dgram, hn);
 
-		if (d->id == pkt->frag_id && d->proto == proto &&
+		if (d->id == pkt->frag_id && d->proto == proto && d->tunnel == pkt->t.tunnel &&
 		    ct_addr_eq(&d->src, &pkt->t.src) && ct_addr_eq(&d->dst, &pkt->t.dst))
 			return d;
 	}
@@ -202,6 +203,7 @@ static struct dgram *dgram_create(struct ct_ipfrag *f, const struct ct_packet *p
 	f->st.bytes += dgram_bytes(d);
 	d->src = pkt->t.src;
 	d->dst = pkt->t.dst;
+	d->tunnel = pkt->t.tunnel;
 	d->id = pkt->frag_id;
 	d->proto = pkt_proto(pkt);
 	d->first_us = pkt->ts_us;

@@ -100,6 +100,7 @@ struct dir {
 	struct ct_addr dst;
 	uint16_t sport;
 	uint16_t dport;
+	uint8_t tunnel;             /* ct_tuple.tunnel: part of the 4-tuple */
 	uint32_t next_seq;          /* next expected sequence number */
 	uint32_t isn;               /* syn_seen: sequence number of its SYN */
 	bool syn_seen;              /* the direction started with a SYN seen */
@@ -251,14 +252,14 @@ static uint64_t dir_hash(const struct ct_tcp_reasm *r, const struct ct_addr *src
 }
 
 static struct dir *dir_find(const struct ct_tcp_reasm *r, const struct ct_addr *src,
-    const struct ct_addr *dst, uint16_t sport, uint16_t dport, uint64_t hash)
+    const struct ct_addr *dst, uint16_t sport, uint16_t dport, uint8_t tunnel, uint64_t hash)
 {
 	struct ct_hnode *n;
 
 	for (n = ct_htab_first(&r->tab, hash); n != NULL; n = ct_htab_next(n)) {
 		struct dir *d = ct_container_of(n, struct dir, hn);
 
-		if (d->sport == sport && d->dport == dport &&
+		if (d->sport == sport && d->dport == dport && d->tunnel == tunnel &&
 		    ct_addr_eq(&d->src, src) && ct_addr_eq(&d->dst, dst))
 			return d;
 	}
@@ -298,6 +299,7 @@ static struct dir *dir_create(struct ct_tcp_reasm *r, struct ct_packet *pkt, uin
 	d->dst = pkt->t.dst;
 	d->sport = pkt->t.sport;
 	d->dport = pkt->t.dport;
+	d->tunnel = pkt->t.tunnel;
 	ct_htab_insert(&r->tab, &d->hn, hash);
 	ct_list_append(&r->lru, &d->lru);
 	r->st.streams++;
@@ -831,7 +833,7 @@ static struct dir *dir_reverse(const struct ct_tcp_reasm *r, const struct ct_pac
 {
 	uint64_t h = dir_hash(r, &pkt->t.dst, &pkt->t.src, pkt->t.dport, pkt->t.sport);
 
-	return dir_find(r, &pkt->t.dst, &pkt->t.src, pkt->t.dport, pkt->t.sport, h);
+	return dir_find(r, &pkt->t.dst, &pkt->t.src, pkt->t.dport, pkt->t.sport, pkt->t.tunnel, h);
 }
 
 /*
@@ -894,7 +896,7 @@ void ct_tcp_reasm_feed(struct ct_tcp_reasm *r, struct ct_packet *pkt)
 			rev = NULL;      /* a connection to itself: its own reverse */
 	}
 	hash = dir_hash(r, &t->src, &t->dst, t->sport, t->dport);
-	d = dir_find(r, &t->src, &t->dst, t->sport, t->dport, hash);
+	d = dir_find(r, &t->src, &t->dst, t->sport, t->dport, t->tunnel, hash);
 	if (d == NULL) {
 		if (!(flags & CT_TCP_SYN) && pkt->payload_len == 0) {
 			/* RST of an untracked direction: it must ack the reverse exactly. */

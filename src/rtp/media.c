@@ -58,6 +58,11 @@
  * RTCP (never measured) is the call's when it is sent to a call's endpoint
  * from a source rule 1a-1c accepts at its port or the port below it; to a
  * call's endpoint from any other source it is foreign (rtcp_foreign).
+ * Every rule also asks that the packet came out of as many tunnel layers
+ * as the call's SDP (ct_tuple.tunnel, which is part of a stream's
+ * 4-tuple): anyone may send a VXLAN, GRE or IP-in-IP packet to a monitored
+ * host and write the call's own addresses inside it (sigpath.c), so RTP
+ * and RTCP out of another depth of tunnels are injected or foreign.
  * Only SDP from the call's signalling path reaches ct_media_on_sdp (the
  * dialog table drops a stranger's, src/sip/sigpath.c), so a stranger who
  * knows the Call-ID cannot make its own address a party's (rules 1a-1c).
@@ -156,6 +161,7 @@ struct mstream {
 	struct ct_hnode hn;       /* in the stream table, or the orphan table (first: the
 	                             per-packet lookup needs no offset) */
 	uint16_t sport, dport;
+	uint8_t tunnel;           /* ct_tuple.tunnel of its packets: part of the 4-tuple */
 	uint8_t speaker;          /* enum ct_party whose voice this stream carries */
 	int last_pt;              /* payload type whose clock rate st uses */
 	struct ct_addr src, dst;
@@ -185,6 +191,7 @@ struct call_media {
 	bool audio_failed;              /* could not start the recording */
 	uint8_t n_pt, cap_pt;
 	uint8_t dtmf_pt;
+	uint8_t tunnel;                 /* ct_tuple.tunnel of its SDP messages: of its media too */
 	struct pt_name *pts;            /* n_pt used of cap_pt, at most MEDIA_MAX_PT */
 };
 
@@ -625,6 +632,7 @@ static inline struct mstream *st_lookup(const struct ct_htab *h, const struct ct
 		struct mstream *m = ct_container_of(n, struct mstream, hn);
 
 		if (m->st.ssrc == ssrc && m->sport == pkt->t.sport && m->dport == pkt->t.dport &&
+		    m->tunnel == pkt->t.tunnel &&
 		    ct_addr_eq_nn(&m->src, &pkt->t.src) && ct_addr_eq_nn(&m->dst, &pkt->t.dst))
 			return m;
 	}
@@ -715,6 +723,7 @@ static void orphan_packet(struct ct_media_table *t, const struct ct_packet *pkt,
 		m->dst = pkt->t.dst;
 		m->sport = pkt->t.sport;
 		m->dport = pkt->t.dport;
+		m->tunnel = pkt->t.tunnel;
 		m->last_pt = h->pt;
 		ct_rtp_stream_init(&m->st, h->ssrc, 0);
 		if (ct_rtp_static_codec(h->pt, &m->st.clock_rate) == NULL)
@@ -941,12 +950,15 @@ static bool addr_public(const struct ct_addr *a)
  * false leaves out 1d (RTCP never latches: the RTP does).
  */
 static bool source_ok(const struct endpoint *e, const struct ct_addr *src, uint16_t sport,
-    bool latch)
+    uint8_t tunnel, bool latch)
 {
 	const struct call_media *cm = e->cm;
 	const struct endpoint *x;
 	bool far_sdp = false, far_public = false;
 	uint8_t q;
+
+	if (tunnel != cm->tunnel)
+		return false;    /* out of another depth of tunnels: anyone's (file comment) */
 
 	for (q = CT_PARTY_NONE; q <= CT_PARTY_CALLEE; q++)          /* 1c */
 		if (far_of(e->side, q) && cm->sig[q].family != 0 && ct_addr_eq(&cm->sig[q], src))
@@ -1014,6 +1026,7 @@ void ct_media_on_sdp(struct ct_media_table *t, struct ct_dialog *d, const struct
 	side = (uint8_t)ct_dialog_sender(d, m);
 	if (side <= CT_PARTY_CALLEE && (m->t.src.family == 4 || m->t.src.family == 6))
 		cm->sig[side] = m->t.src;
+	cm->tunnel = m->t.tunnel;   /* the call's path's (sigpath.c): its media's too */
 	for (i = 0; i < m->sdp.n_media; i++) {
 		const struct ct_sdp_media *md = &m->sdp.media[i];
 		static const uint8_t zero[16];
@@ -1073,6 +1086,7 @@ static struct mstream *st_move(struct ct_media_table *t, struct call_media *cm,
 	m->dst = pkt->t.dst;
 	m->sport = pkt->t.sport;
 	m->dport = pkt->t.dport;
+	m->tunnel = pkt->t.tunnel;
 	ct_htab_insert(&t->st, &m->hn, st_hash(&t->st, &m->src, m->sport, &m->dst, m->dport,
 	    m->st.ssrc));
 	src = ep_add(t, cm, &m->src, m->sport, speaker, 0, 0);
@@ -1108,6 +1122,7 @@ static struct mstream *st_new(struct ct_media_table *t, struct call_media *cm,
 	m->dst = pkt->t.dst;
 	m->sport = pkt->t.sport;
 	m->dport = pkt->t.dport;
+	m->tunnel = pkt->t.tunnel;
 	ct_rtp_stream_init(&m->st, h->ssrc, pn != NULL && pn->rate ? pn->rate : 8000);
 	m->last_pt = -1;
 	m->st.dtmf_pt = cm->dtmf_pt;
@@ -1136,7 +1151,7 @@ static void pending_recheck(struct ct_media_table *t, struct call_media *cm)
 			next = m->cnext;
 			for (e = cm->endpoints; e != NULL; e = e->cnext)
 				if (e->port == m->dport && ct_addr_eq(&e->addr, &m->dst) &&
-				    source_ok(e, &m->src, m->sport, true))
+				    source_ok(e, &m->src, m->sport, m->tunnel, true))
 					break;
 			if (e == NULL || ct_htab_count(&t->st) >= t->max_flows ||
 			    cm->n_streams >= MEDIA_MAX_STREAMS_CALL)
@@ -1246,7 +1261,7 @@ static struct mstream *match_new(struct ct_media_table *t, const struct ct_packe
 		if (hit == NULL || e->serial > hit->serial)
 			hit = e;
 		if ((best == NULL || e->serial > best->serial) && !(e->flags & EPF_RTCP) &&
-		    source_ok(e, &pkt->t.src, pkt->t.sport, true))
+		    source_ok(e, &pkt->t.src, pkt->t.sport, pkt->t.tunnel, true))
 			best = e;
 	}
 	/* Endpoints are marked used first: learning the source must not retire them. */
@@ -1256,7 +1271,8 @@ static struct mstream *match_new(struct ct_media_table *t, const struct ct_packe
 			pending_recheck(t, best->cm);
 		return m;
 	}
-	if ((e = ep_find(t, &pkt->t.src, pkt->t.sport)) != NULL) { /* rule 2 */
+	if ((e = ep_find(t, &pkt->t.src, pkt->t.sport)) != NULL &&   /* rule 2 */
+	    e->cm->tunnel == pkt->t.tunnel) {
 		struct call_media *cm = e->cm;
 		struct endpoint *d;
 
@@ -1281,10 +1297,10 @@ static struct mstream *match_new(struct ct_media_table *t, const struct ct_packe
  * 5761).  There is no NAT latch (1d) for RTCP: once RTP latched a source,
  * that source (learnt, 1a) covers its RTCP.
  */
-static bool rtcp_source_ok(const struct endpoint *e, const struct ct_addr *src, uint16_t sport)
+static bool rtcp_source_ok(const struct endpoint *e, const struct ct_tuple *t)
 {
-	return source_ok(e, src, sport, false) ||
-	    (sport > 0 && source_ok(e, src, (uint16_t)(sport - 1), false));
+	return source_ok(e, &t->src, t->sport, t->tunnel, false) ||
+	    (t->sport > 0 && source_ok(e, &t->src, (uint16_t)(t->sport - 1), t->tunnel, false));
 }
 
 /*
@@ -1301,7 +1317,7 @@ static int rtcp_packet(struct ct_media_table *t, const struct ct_packet *pkt)
 	if (e == NULL)
 		return CT_MEDIA_OTHER;
 	for (; e != NULL; e = ep_next(e, &pkt->t.dst, pkt->t.dport)) {
-		if (rtcp_source_ok(e, &pkt->t.src, pkt->t.sport)) {
+		if (rtcp_source_ok(e, &pkt->t)) {
 			t->last_call = e->cm->d;
 			t->stats.rtcp++;
 			return CT_MEDIA_CALL;

@@ -18,6 +18,16 @@
  * Addresses, not ports: TCP connections, NAT bindings and SBC pools change
  * ports.  Hosts that are names (not IP literals) teach nothing.
  *
+ * The path is also the encapsulation the first message came in
+ * (ct_tuple.tunnel: plain, or inside how many tunnel layers).  Anyone can
+ * send a tunnel packet (VXLAN, GRE, IP-in-IP ...) to a monitored host and
+ * write any inner addresses: the host drops it, the sensor decodes it.  So
+ * a message out of another depth of tunnels is foreign even from an
+ * address of the path: a stranger on the internet cannot end (or re-offer
+ * media for) a trunk's plain call with an encapsulated BYE claiming the
+ * caller's address, and a call inside a mirror tunnel (ERSPAN, VXLAN) is
+ * not reached by a tunnel inside that tunnel.
+ *
  * A message from an address not on the path is foreign.  The caller (the
  * dialog table) ignores its SDP for media and does not let it end the call;
  * the rest of the state machine still sees it (a response from a second
@@ -44,6 +54,7 @@ void ct_sigpath_init(struct ct_sigpath *p, const struct ct_sip_msg *m)
 	memset(p, 0, sizeof(*p));
 	p->end[0] = m->t.src;
 	p->end[1] = m->t.dst;
+	p->tunnel = m->t.tunnel;
 }
 
 /* True when a (a set address) is on path p. */
@@ -81,7 +92,8 @@ static void learn(struct ct_sigpath *p, const struct ct_addr *a)
 /*
  * Judges m, a message of the call whose path is p: true when it comes from
  * the path (it then teaches the hops it names, see the file comment), false
- * when it is foreign.  A message without a source address (made by a test,
+ * when it is foreign (its source is not on p, or it came out of another
+ * depth of tunnels than p's first message).  A message without a source address (made by a test,
  * not captured) is taken; so is any message while p is empty (a call made
  * by a message that did not start p: p starts with it).
  */
@@ -89,7 +101,8 @@ bool ct_sigpath_accept(struct ct_sigpath *p, const struct ct_sip_msg *m)
 {
 	if (p->end[0].family == 0 && p->end[1].family == 0)
 		ct_sigpath_init(p, m);
-	if (m->t.src.family != 0 && !ct_sigpath_has(p, &m->t.src))
+	if (m->t.src.family != 0 &&
+	    (m->t.tunnel != p->tunnel || !ct_sigpath_has(p, &m->t.src)))
 		return false;
 	if (m->is_request) {
 		learn(p, &m->t.dst);

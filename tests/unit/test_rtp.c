@@ -567,6 +567,7 @@ struct mctx {
 	struct ct_call_record *recs[16];
 	size_t n;
 	const char *mport;    /* when set, the m= port token of sip()'s SDP ("5000/2") */
+	uint8_t tunnel;       /* ct_tuple.tunnel of the messages and packets sent next */
 };
 
 static void m_emit(void *user, struct ct_call_record *r)
@@ -675,6 +676,7 @@ static void sip(struct mctx *c, int64_t ts, const char *cid, const char *method,
 	    cid, cseq, req ? method : cseq_method, from_a ? "alice" : "bob", sig_src,
 	    sdp[0] ? "Content-Type: application/sdp\r\n" : "", strlen(sdp), sdp);
 	sip_parse(&m, ts, sig_src, sig_dst, msg);
+	m.t.tunnel = c->tunnel;
 	ct_dialog_on_msg(c->dt, &m);
 	ct_sip_msg_fini(&m);
 }
@@ -707,6 +709,7 @@ static int rtp(struct mctx *c, int64_t ts, const char *src, uint16_t sport, cons
 	pkt.t.sport = sport;
 	pkt.t.dport = dport;
 	pkt.t.proto = 17;
+	pkt.t.tunnel = c->tunnel;
 	pkt.payload = b;
 	pkt.payload_len = sizeof(b);
 	return ct_media_packet(c->mt, &pkt);
@@ -1224,6 +1227,7 @@ static int rtcp(struct mctx *c, int64_t ts, const char *src, uint16_t sport, con
 	pkt.t.sport = sport;
 	pkt.t.dport = dport;
 	pkt.t.proto = 17;
+	pkt.t.tunnel = c->tunnel;
 	pkt.payload = b;
 	pkt.payload_len = sizeof(b);
 	return ct_media_packet(c->mt, &pkt);
@@ -1308,6 +1312,79 @@ static void test_media_sdp_steal(void)
 		CHECK_INT(c.recs[0]->hangup_by, CT_PARTY_CALLEE);
 	}
 	mctx_fini(&c);
+}
+
+/*
+ * Anyone can send a monitored host a tunnel packet (VXLAN, GRE, IP-in-IP)
+ * with a call's own addresses inside: media out of another depth of tunnels
+ * than the call's SIP is never the call's, whichever rule would take its
+ * source (1a SDP address, 1b SDP IP, 1c signalling IP, 2 a party's own
+ * endpoint, an SSRC the call already has); a BYE so wrapped is foreign.
+ * Rows: the depth of the call's SIP, the depth of the packets.
+ */
+static void test_media_tunnel(void)
+{
+	static const struct {
+		uint8_t call, pkts;
+		int want;
+	} rows[] = {
+		{ 0, 0, CT_MEDIA_CALL },
+		{ 0, 1, CT_MEDIA_INJECTED },
+		{ 0, 2, CT_MEDIA_INJECTED },
+		{ 1, 1, CT_MEDIA_CALL },       /* a call inside a mirror tunnel (ERSPAN) */
+		{ 1, 0, CT_MEDIA_INJECTED },
+		{ 1, 2, CT_MEDIA_INJECTED },
+	};
+	struct mctx c;
+	struct ct_dialog_stats ds;
+	struct ct_media_stats ms;
+	int64_t t = T0 + SEC;
+	size_t i;
+	int want_n;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		bool own = rows[i].want == CT_MEDIA_CALL;
+
+		mctx_init(&c, 0);
+		c.tunnel = rows[i].call;
+		call_setup(&c, T0, "tun-1", "198.51.100.10", "198.51.100.20", 20000,
+		    "203.0.113.10", 10000);
+		/* The real streams first (plain ones in the call's own depth). */
+		CHECK_INT(burst(&c, t, "198.51.100.20", 20000, "203.0.113.10", 10000, 0x1111, 1, 10,
+		    CT_MEDIA_CALL), 10);
+		c.tunnel = rows[i].pkts;
+		CHECK_INT(burst(&c, t + SEC, "198.51.100.20", 20000, "203.0.113.10", 10000, 0x1111,
+		    11, 5, rows[i].want), 5);                               /* same SSRC */
+		CHECK_INT(burst(&c, t + SEC, "198.51.100.20", 20000, "203.0.113.10", 10000, 0xbad1,
+		    1, 5, rows[i].want), 5);                                /* 1a */
+		CHECK_INT(burst(&c, t + SEC, "198.51.100.20", 20002, "203.0.113.10", 10000, 0xbad2,
+		    1, 5, rows[i].want), 5);                                /* 1b */
+		CHECK_INT(burst(&c, t + SEC, "198.51.100.10", 30000, "203.0.113.10", 10000, 0xbad3,
+		    1, 5, rows[i].want), 5);                                /* 1c */
+		CHECK_INT(burst(&c, t + SEC, "203.0.113.10", 10000, "45.33.1.1", 9000, 0xbad4,
+		    1, 5, own ? CT_MEDIA_CALL : CT_MEDIA_OTHER), 5);        /* 2 */
+		CHECK_INT(rtcp(&c, t + SEC, "198.51.100.20", 20001, "203.0.113.10", 10001),
+		    rows[i].want);
+		sip(&c, t + 2 * SEC, "tun-1", "BYE", 0, NULL, 2, true, "198.51.100.10", "203.0.113.10",
+		    "", 0);
+		ct_dialog_get_stats(c.dt, &ds);
+		CHECK_INT(ds.foreign_in_dialog, own ? 0 : 1);
+		ct_media_get_stats(c.mt, &ms);
+		want_n = own ? 0 : 20;
+		CHECK_INT(ms.injected, want_n);
+		CHECK_INT(ms.packets, own ? 35 : 10);
+		c.tunnel = rows[i].call;
+		call_bye(&c, t + 3 * SEC, "tun-1", "198.51.100.10");
+		CHECK_INT(c.n, 1);
+		if (c.n == 1) {
+			const struct ct_stream_stats *s = stream_of(c.recs[0], "198.51.100.20", 20000);
+
+			CHECK_INT(c.recs[0]->end_us, own ? t + 2 * SEC : t + 3 * SEC);
+			CHECK(s != NULL && s->packets == (own ? 15 : 10));
+			CHECK_INT(c.recs[0]->n_streams, own ? 5 : 1);
+		}
+		mctx_fini(&c);
+	}
 }
 
 /*
@@ -1550,5 +1627,6 @@ int main(void)
 	test_media_multiport();
 	test_media_multiport_rtcp();
 	test_media_orphan_marked();
+	test_media_tunnel();
 	return TEST_REPORT();
 }

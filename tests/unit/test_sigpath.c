@@ -20,6 +20,7 @@ struct step {
 	const char *src, *dst;
 	const char *via, *contact;  /* hosts written in the message (NULL: header left out) */
 	bool want;                  /* true: on the path */
+	uint8_t tunnel;             /* tunnel layers it came out of (ct_tuple.tunnel) */
 };
 
 #define MAX_STEPS 8
@@ -40,48 +41,65 @@ struct pcase {
 
 static const struct pcase cases[] = {
 	{ "direct call: both ends, both ways", {
-		{ R, A, P, A, A, true },          /* INVITE */
-		{ S, P, A, A, P, true },          /* 200 */
-		{ R, A, P, A, A, true },          /* ACK */
-		{ R, P, A, P, P, true },          /* BYE from the callee side */
+		{ R, A, P, A, A, true, 0 },          /* INVITE */
+		{ S, P, A, A, P, true, 0 },          /* 200 */
+		{ R, A, P, A, A, true, 0 },          /* ACK */
+		{ R, P, A, P, P, true, 0 },          /* BYE from the callee side */
 	}, 4 },
 	{ "stranger: request and response refused, teach nothing", {
-		{ R, A, P, A, A, true },
-		{ R, X, P, X, X, false },         /* re-INVITE / BYE from X */
-		{ S, X, P, P, X, false },         /* a forged 200 from X */
-		{ S, P, X, X, P, true },          /* the PBX answers X (481): its Via names X */
-		{ R, X, P, X, X, false },         /* X is still off the path */
+		{ R, A, P, A, A, true, 0 },
+		{ R, X, P, X, X, false, 0 },         /* re-INVITE / BYE from X */
+		{ S, X, P, P, X, false, 0 },         /* a forged 200 from X */
+		{ S, P, X, X, P, true, 0 },          /* the PBX answers X (481): its Via names X */
+		{ R, X, P, X, X, false, 0 },         /* X is still off the path */
 	}, 5 },
 	{ "proxy forwards: the next hop joins, its answer and BYE are taken", {
-		{ R, A, P, A, A, true },
-		{ R, P, B, P, A, true },          /* forwarded INVITE */
-		{ S, B, P, P, B, true },          /* 200 from the callee */
-		{ R, B, P, B, B, true },          /* callee's BYE */
+		{ R, A, P, A, A, true, 0 },
+		{ R, P, B, P, A, true, 0 },          /* forwarded INVITE */
+		{ S, B, P, P, B, true, 0 },          /* 200 from the callee */
+		{ R, B, P, B, B, true, 0 },          /* callee's BYE */
 	}, 4 },
 	{ "answer names another box (Contact): its later requests are taken", {
-		{ R, P, B, P, P, true },
-		{ S, B, P, P, B2, true },         /* 200, Contact: the carrier's second box */
-		{ R, B2, P, B2, B2, true },       /* BYE from that box */
+		{ R, P, B, P, P, true, 0 },
+		{ S, B, P, P, B2, true, 0 },         /* 200, Contact: the carrier's second box */
+		{ R, B2, P, B2, B2, true, 0 },       /* BYE from that box */
 	}, 3 },
 	{ "response's Via and destination teach nothing", {
-		{ R, A, P, A, A, true },
-		{ S, P, X, X, NULL, true },       /* a response sent to X, Via X */
-		{ R, X, P, X, X, false },
+		{ R, A, P, A, A, true, 0 },
+		{ S, P, X, X, NULL, true, 0 },       /* a response sent to X, Via X */
+		{ R, X, P, X, X, false, 0 },
 	}, 3 },
 	{ "request's Contact and Via teach their hosts", {
-		{ R, A, P, B2, B, true },         /* INVITE through a NAT: Via/Contact name others */
-		{ R, B, P, B, B, true },
-		{ R, B2, P, B2, B2, true },
+		{ R, A, P, B2, B, true, 0 },         /* INVITE through a NAT: Via/Contact name others */
+		{ R, B, P, B, B, true, 0 },
+		{ R, B2, P, B2, B2, true, 0 },
 	}, 3 },
 	{ "a name as host teaches nothing", {
-		{ R, A, P, "pbx.example.com", "pbx.example.com", true },
-		{ R, X, P, X, X, false },
+		{ R, A, P, "pbx.example.com", "pbx.example.com", true, 0 },
+		{ R, X, P, X, X, false, 0 },
 	}, 2 },
 	{ "IPv6 ends and a bracketed Contact", {
-		{ R, "2001:db8::1", "2001:db8::2", "[2001:db8::1]", "[2001:db8::3]", true },
-		{ R, "2001:db8::3", "2001:db8::2", "[2001:db8::3]", NULL, true },
-		{ R, "2001:db8::9", "2001:db8::2", "[2001:db8::9]", NULL, false },
+		{ R, "2001:db8::1", "2001:db8::2", "[2001:db8::1]", "[2001:db8::3]", true, 0 },
+		{ R, "2001:db8::3", "2001:db8::2", "[2001:db8::3]", NULL, true, 0 },
+		{ R, "2001:db8::9", "2001:db8::2", "[2001:db8::9]", NULL, false, 0 },
 	}, 3 },
+	/* Anyone can send a tunnel packet to a monitored host with the call's
+	 * own addresses inside (tests/attacks.py tunnel-spoof). */
+	{ "plain call: path addresses out of a tunnel are refused, teach nothing", {
+		{ R, A, P, A, A, true, 0 },
+		{ R, A, P, A, A, false, 1 },      /* BYE in VXLAN "from" the caller */
+		{ S, P, A, A, P, false, 1 },      /* a 200 in GRE "from" the PBX */
+		{ R, P, X, P, X, false, 2 },      /* would teach X */
+		{ R, X, P, X, X, false, 0 },
+		{ R, P, A, P, P, true, 0 },       /* the real BYE */
+	}, 6 },
+	{ "call inside a mirror tunnel: taken there, not plain nor one deeper", {
+		{ R, A, P, A, A, true, 1 },
+		{ S, P, A, A, P, true, 1 },
+		{ R, A, P, A, A, false, 0 },
+		{ R, A, P, A, A, false, 2 },
+		{ R, A, P, A, A, true, 1 },
+	}, 5 },
 };
 
 static struct ct_addr ip(const char *text)
@@ -110,6 +128,7 @@ static void message(struct ct_sip_msg *m, const struct step *s, unsigned cseq)
 	m->t.src = ip(s->src);
 	m->t.dst = ip(s->dst);
 	m->t.sport = m->t.dport = 5060;
+	m->t.tunnel = s->tunnel;
 }
 
 static void test_cases(void)
@@ -141,7 +160,7 @@ static void test_cases(void)
 /* The path is bounded: hops past CT_SIGPATH_MAX are not learnt. */
 static void test_bound(void)
 {
-	struct step s = { R, A, P, NULL, NULL, true };
+	struct step s = { R, A, P, NULL, NULL, true, 0 };
 	struct ct_sigpath p;
 	struct ct_sip_msg m;
 	char dst[32];
