@@ -1613,6 +1613,10 @@ static void test_serial_fork(void)
 	}
 }
 
+/* One call's INVITE to a first phone, then a new branch to a second (serial forking). */
+static const struct tcall serial1 = { "se@p", "+15550001", NULL, "ta", "201", "t3", 2, 3, 5060, 5060 };
+static const struct tcall serial2 = { "se@p", "+15550001", NULL, "ta", "202", "t4", 2, 4, 5060, 5060 };
+
 /*
  * Emission of a call that a serial fork did not resume is that of
  * before: TRAIL after its failure (the wait for a new branch is shorter,
@@ -1620,26 +1624,25 @@ static void test_serial_fork(void)
  */
 static void test_serial_fork_emission(void)
 {
-	static const struct tcall p1 = { "se@p", "+15550001", NULL, "ta", "201", "t3", 2, 3, 5060, 5060 };
-	static const struct tcall p2 = { "se@p", "+15550001", NULL, "ta", "202", "t4", 2, 4, 5060, 5060 };
+	const struct tcall *p1 = &serial1, *p2 = &serial2;
 	static const struct tcall q1 = { "se2@p", "+15550001", NULL, "tq", "201", "t3", 2, 3, 5060, 5060 };
 	const struct opt b1 = { .branch = "b1" }, b2 = { .branch = "b2" };
 	struct collector c;
 	struct ct_dialog_table *t = table(&c, NULL);
 
-	invite(t, &p1, 1, T0, &b1);
-	rsp_a(t, &p1, 486, "Busy Here", "INVITE", 1, T0 + 1 * SEC, &b1);
-	req_a(t, &p1, "ACK", 1, T0 + 1 * SEC + 1 * MS, true, &b1);
+	invite(t, p1, 1, T0, &b1);
+	rsp_a(t, p1, 486, "Busy Here", "INVITE", 1, T0 + 1 * SEC, &b1);
+	req_a(t, p1, "ACK", 1, T0 + 1 * SEC + 1 * MS, true, &b1);
 	CHECK_INT(stats(t).active, 0);
 	CHECK_INT(stats(t).ended, 1);
 	ct_dialog_expire(t, T0 + 3 * SEC);
-	invite(t, &p2, 1, T0 + 3 * SEC, &b2);      /* within the wait: reopened */
+	invite(t, p2, 1, T0 + 3 * SEC, &b2);      /* within the wait: reopened */
 	CHECK_INT(stats(t).active, 1);
 	CHECK_INT(stats(t).ended, 0);
 	CHECK_INT(stats(t).serial_forks, 1);
 	ct_dialog_expire(t, T0 + 1 * SEC + TRAIL);
 	CHECK_INT(c.n, 0);
-	rsp_a(t, &p2, 486, "Busy Here", "INVITE", 1, T0 + 8 * SEC, &b2);
+	rsp_a(t, p2, 486, "Busy Here", "INVITE", 1, T0 + 8 * SEC, &b2);
 	/* forked now (two phones): lingers whole, one record */
 	CHECK_LINGER_WHOLE(t, &c, T0 + 8 * SEC, 0);
 	/* not resumed: emitted TRAIL after the failure, as before */
@@ -2386,7 +2389,6 @@ static void test_max_dialogs(void)
 	collector_fini(&c);
 }
 
-
 /*
  * A full table (max_dialogs 1): a call reopened by a new branch of its
  * INVITE (serial forking) evicts an open call first, so the open calls
@@ -2394,8 +2396,6 @@ static void test_max_dialogs(void)
  */
 static void test_serial_fork_full(void)
 {
-	static const struct tcall p1 = { "se@p", "+15550001", NULL, "ta", "201", "t3", 2, 3, 5060, 5060 };
-	static const struct tcall p2 = { "se@p", "+15550001", NULL, "ta", "202", "t4", 2, 4, 5060, 5060 };
 	static const struct tcall o1 = { "so@p", "+15550002", NULL, "to", "301", "t5", 2, 5, 5060, 5060 };
 	const struct opt b1 = { .branch = "b1" }, b2 = { .branch = "b2" };
 	struct ct_dialog_cfg cfg;
@@ -2405,11 +2405,11 @@ static void test_serial_fork_full(void)
 	ct_dialog_cfg_default(&cfg);
 	cfg.max_dialogs = 1;
 	t = table(&c, &cfg);
-	invite(t, &p1, 1, T0, &b1);
-	rsp_a(t, &p1, 486, "Busy Here", "INVITE", 1, T0 + 1 * SEC, &b1);
+	invite(t, &serial1, 1, T0, &b1);
+	rsp_a(t, &serial1, 486, "Busy Here", "INVITE", 1, T0 + 1 * SEC, &b1);
 	invite(t, &o1, 1, T0 + 2 * SEC, &b1);      /* no response yet */
 	CHECK_INT(stats(t).active, 1);
-	invite(t, &p2, 1, T0 + 3 * SEC, &b2);      /* reopened: o1 evicted */
+	invite(t, &serial2, 1, T0 + 3 * SEC, &b2);      /* reopened: o1 evicted */
 	CHECK_INT(stats(t).active, 1);
 	CHECK_INT(stats(t).serial_forks, 1);
 	CHECK_INT(c.n, 1);
