@@ -495,6 +495,7 @@ static void handle_udp(struct ct_engine *e, struct ct_packet *pkt)
 	switch (e->media != NULL ? ct_media_packet(e->media, pkt) : CT_MEDIA_OTHER) {
 	case CT_MEDIA_CALL:
 		e->c.rtp_packets++;
+		ct_dialog_note_rtp(e->dialogs, pkt->ts_us);
 		if (e->cfg.callcap != NULL)
 			ct_callcap_hit(e->cfg.callcap,
 			    ct_dialog_capture_slot(ct_media_last_call(e->media)), false);

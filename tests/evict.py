@@ -20,10 +20,13 @@ is legit-i@198.51.100.10; every legitimate record must be answered, ended
 by the caller's BYE, not truncated, not evicted, with two streams of 200
 packets.
 
-    evict.py silent SECONDS > capture.pcap
+    evict.py silent SECONDS [media] > capture.pcap
 
-one answered call with no RTP whose BYE comes SECONDS after the ACK (the
-media timeout closes it unless RTP is off).
+one answered call with no RTP whose BYE comes SECONDS after the ACK.
+Alone it is a SIP-only tap: the call keeps its BYE.  With media, a second
+call (legit-1@...) carries RTP all along (its 4 s, then one packet each
+way every 10 s until its BYE, 2 s after the first call's): the tap shows
+RTP, so the media timeout closes the silent call unless RTP is off.
 
     evict.py bigfield N > capture.pcap     (measurements)
 
@@ -180,14 +183,29 @@ def write(ev):
 
 def main(argv):
     ev = []
-    if len(argv) == 3 and argv[1] == 'silent':
+    if len(argv) in (3, 4) and argv[1] == 'silent' and argv[3:] in ([], ['media']):
         gap = int(float(argv[2]) * 1000000)
-        i = 0
-        legit_call(i, 0, ev)
+        legit_call(0, 0, ev)
         # keep the SIP, drop the RTP, move the BYE and its 200 to gap after the ACK
         sipev = [e for e in ev if e[3] == 5060]
         sipev[-2] = (1010000 + gap,) + sipev[-2][1:]
         sipev[-1] = (1020000 + gap,) + sipev[-1][1:]
+        if argv[3:] == ['media']:
+            other = []
+            legit_call(1, 0, other)
+            bye, ok200 = other[-2:]
+            other = other[:-2]
+            cport, pport = 40002, 50002
+            k, ts = 200, 1020000 + 200 * 20000 + 10000000
+            while ts < 1010000 + gap:
+                for (src, sp, dst, dp, ssrc) in ((CARRIER, cport, PBX, pport, 0x1001),
+                                                 (PBX, pport, CARRIER, cport, 0x8001)):
+                    rtp = struct.pack('!BBHII', 0x80, 0, k, k * 160, ssrc) + b'\xff' * 160
+                    other.append((ts, src, dst, sp, dp, rtp))
+                k, ts = k + 1, ts + 10000000
+            other.append((1030000 + gap,) + bye[1:])
+            other.append((1040000 + gap,) + ok200[1:])
+            sipev += other
         write(sipev)
         return 0
     if len(argv) == 3 and argv[1] in ('bigfield', 'collide'):

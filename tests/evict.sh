@@ -8,8 +8,9 @@
 # attack call gets a record too, marked evicted; --stats counts evictions by
 # class and the status line shows the running total; the stderr warning is
 # rate-limited (at most one line per 10 s of capture, plus one at the end).  An answered call whose BYE comes 400 s
-# after the ACK with no RTP is closed by the media timeout (truncated), but
-# not with --no-rtp, and not with --media-timeout 0.
+# after the ACK with no RTP keeps its BYE on a SIP-only tap; where another
+# call carries RTP meanwhile it is closed by the media timeout (truncated),
+# but not with --no-rtp, and not with --media-timeout 0 or 500.
 # Prints "evict: N passed, N failed".
 . "$(dirname "$0")/lib.sh"
 if ! command -v python3 >/dev/null 2>&1; then
@@ -59,19 +60,30 @@ check invite calls_evicted_noresponse 1000 12000
 check trying calls_evicted_settled 1000 12000
 check answer calls_evicted_idle 50 600
 
-# media timeout: BYE 400 s after the ACK, no RTP
+# media timeout: BYE 400 s after the ACK, no RTP; alone (a SIP-only tap)
+# or beside a call with RTP all along (legit-1, never cut)
 python3 "$srcdir/tests/evict.py" silent 400 >"$t/silent.pcap"
-for opts in "" "--no-rtp" "--media-timeout 0" "--media-timeout 500"; do
-	# shellcheck disable=SC2086
-	"$CALLTAP" -r "$t/silent.pcap" --json - $opts >"$t/silent.jsonl" 2>"$t/err"
-	want="True no BYE seen (media timeout)"
-	[ -n "$opts" ] && want="False BYE"
-	got=$(python3 -c 'import json,sys; r=[json.loads(l) for l in open(sys.argv[1])]; print(len(r), r[0]["truncated"], r[0]["hangup_reason"], r[0]["evicted"])' "$t/silent.jsonl")
-	if [ "$got" = "1 $want False" ]; then
-		ok "silent answered call, options '$opts': $want"
-	else
-		bad "silent answered call, options '$opts': got '$got', want '1 $want False'"
-	fi
+python3 "$srcdir/tests/evict.py" silent 400 media >"$t/silent-media.pcap"
+for cap in silent silent-media; do
+	for opts in "" "--no-rtp" "--media-timeout 0" "--media-timeout 500"; do
+		# shellcheck disable=SC2086
+		"$CALLTAP" -r "$t/$cap.pcap" --json - $opts >"$t/silent.jsonl" 2>"$t/err"
+		want="False BYE"
+		[ -z "$opts" ] && [ $cap = silent-media ] && want="True no BYE seen (media timeout)"
+		got=$(python3 -c '
+import json, sys
+r = {x["call_id"].split("@")[0]: x for x in map(json.loads, open(sys.argv[1]))}
+s = r["legit-0"]
+o = "" if "legit-1" not in r else " other %s %s" % (r["legit-1"]["truncated"], r["legit-1"]["hangup_reason"])
+print("%d %s %s %s%s" % (len(r), s["truncated"], s["hangup_reason"], s["evicted"], o))' "$t/silent.jsonl")
+		exp="1 $want False"
+		[ $cap = silent-media ] && exp="2 $want False other False BYE"
+		if [ "$got" = "$exp" ]; then
+			ok "silent answered call, $cap, options '$opts': $want"
+		else
+			bad "silent answered call, $cap, options '$opts': got '$got', want '$exp'"
+		fi
+	done
 done
 echo "evict: $pass passed, $fail failed"
 [ $fail -eq 0 ]

@@ -53,7 +53,10 @@ struct ct_dialog_cfg {
 	 * Answered, no SIP and no RTP (ct_dialog_touch_media) for this long:
 	 * close as truncated (default 300 s; 0 = off, call_timeout_us alone).
 	 * Only with rtp_tracked: without a media stage (--no-rtp) every call
-	 * would look silent, so the timeout then only ranks evictions.
+	 * would look silent, so the timeout then only ranks evictions.  A
+	 * call that never had RTP is closed so only while other calls have
+	 * some (ct_dialog_note_rtp within this long): on a SIP-only tap it
+	 * waits for its BYE or call_timeout_us.
 	 */
 	int64_t media_timeout_us;
 	bool rtp_tracked;          /* a media stage reports RTP (default true); false: media_timeout_us only ranks evictions */
@@ -180,6 +183,8 @@ void **ct_dialog_capture_slot(struct ct_dialog *d);
 bool ct_dialog_discarding(const struct ct_dialog *d);
 /* RTP of call d seen at ts_us (cheap: stores the time; no list moves). */
 void ct_dialog_touch_media(struct ct_dialog *d, int64_t ts_us);
+/* RTP of some call seen at ts_us: the tap carries media (stores the time). */
+void ct_dialog_note_rtp(struct ct_dialog_table *t, int64_t ts_us);
 const char *ct_dialog_call_id(const struct ct_dialog *d);
 /* The party (caller/callee) that sent m, a message of call d. */
 enum ct_party ct_dialog_sender(const struct ct_dialog *d, const struct ct_sip_msg *m);

@@ -406,7 +406,9 @@ const struct ct_schema_col ct_schema_calls[] = {
 	    "timeout); for answered calls `--media-timeout` (300 "
 	    "s) with neither a SIP message nor an RTP packet of the call (not "
 	    "with `--no-rtp`, where nothing reports RTP; nor for a call on hold: "
-	    "its latest SDP has no enabled `sendrecv` media line, RFC 3264 §8.4), "
+	    "its latest SDP has no enabled `sendrecv` media line, RFC 3264 §8.4; "
+	    "nor for a call that never had RTP while no call had any for that "
+	    "long: a SIP-only tap, where silence proves nothing), "
 	    "and `--call-timeout` (4 h) without a SIP message whatever the RTP." },
 	{ "auth_challenges", CT_COL_INTEGER, CT_OUT_ALL, 0, 0, GET(g_auth_chall),
 	    "never",

@@ -114,7 +114,12 @@
  *  - An answered call is also closed (truncated, "no BYE seen (media
  *    timeout)") when neither SIP nor RTP (ct_dialog_touch_media) was seen
  *    for media_timeout_us, unless its latest SDP puts it on hold
- *    (sdp_hold); call_timeout_us stays the cap on SIP silence.
+ *    (sdp_hold), or it never had RTP while the tap carries none: no call
+ *    had RTP (ct_dialog_note_rtp) in the media_timeout_us before (a SIP-only
+ *    tap, or media that takes another path: its BYE may come an hour
+ *    later, and closing it at the media timeout would cut a real call's
+ *    talk time to nothing; media_expected); call_timeout_us stays the cap
+ *    on SIP silence.
  *    RTP only stores a time: the call list is ordered by the time a call was
  *    last queued, and when its head is due the call is re-queued at its
  *    latest activity instead of closed.  So a media timeout fires between
@@ -314,6 +319,7 @@ struct ct_dialog_table {
 	                                  keyed hash -> linger start * 2 + timer B, max_dialogs */
 	uint64_t drops;                /* capture drops so far (live capture) */
 	bool drops_known;              /* drops is set: records carry capture_drops */
+	int64_t rtp_us;                /* latest RTP of any call (ct_dialog_note_rtp), or NONE */
 	struct ct_slab slab;           /* where calls live (calltap/slab.h): a flood's
 	                                  400k calls in huge pages, not 4 KiB faults */
 };
@@ -1960,6 +1966,7 @@ struct ct_dialog_table *ct_dialog_table_new(const struct ct_dialog_cfg *cfg,
 		goto fail;
 	/* Out of memory here, they stay empty: Timer B never proven, late
 	 * messages of recorded calls may open partial records. */
+	t->rtp_us = CT_TIME_NONE;
 	(void)ct_recent_init(&t->heard, HEARD_MAX);
 	(void)ct_recent_init(&t->ended, ENDED_MAX);
 	/* No memory: those calls linger whole (ghost_keep). */
@@ -2005,6 +2012,21 @@ static int count_msg(struct ct_dialog_table *t, const struct ct_sip_msg *m)
 static bool media_timeout_on(const struct ct_dialog_table *t)
 {
 	return t->cfg.rtp_tracked && t->cfg.media_timeout_us > 0;
+}
+
+/*
+ * Whether the tap would show d's RTP at now_us: d had some, or another
+ * call had RTP within media_timeout_us before now_us.  A call without RTP
+ * on a tap that carries none (SIP only, or RTP taking another path) is
+ * not closed by the media timeout: its silence says nothing.  A call in
+ * progress not proven (one message, e.g. a lone ACK: never recorded) is
+ * closed by it all the same.
+ */
+static bool media_expected(const struct ct_dialog_table *t, const struct ct_dialog *d,
+    int64_t now_us)
+{
+	return d->media_us != CT_TIME_NONE || partial_unproven(d) ||
+	    (t->rtp_us != CT_TIME_NONE && now_us - t->rtp_us < t->cfg.media_timeout_us);
 }
 
 /*
@@ -2475,10 +2497,11 @@ static void expire_calls(struct ct_dialog_table *t, int64_t now_us)
 	while ((d = tl_first(&t->lists[L_CALL])) != NULL && now_us - d->act_us >= first) {
 		if (now_us - d->last_us >= cap)
 			on_timer(t, d, now_us, false);
-		else if (media_timeout_on(t) && !d->held && now_us - activity(d) >= media)
+		else if (media_timeout_on(t) && !d->held && now_us - activity(d) >= media &&
+		    media_expected(t, d, now_us))
 			on_timer(t, d, now_us, true);
-		else
-			requeue(t, d, d->held ? now_us : INT64_MIN);
+		else   /* on hold, or no RTP to expect: looked at again a timeout from now */
+			requeue(t, d, d->held || !media_expected(t, d, now_us) ? now_us : INT64_MIN);
 	}
 }
 
@@ -2681,6 +2704,17 @@ void ct_dialog_touch_media(struct ct_dialog *d, int64_t ts_us)
 {
 	if (d != NULL && ts_us > d->media_us)
 		d->media_us = ts_us;
+}
+
+/*
+ * RTP of some call was seen at ts_us: the tap carries media, so an
+ * answered call without any is silent for a reason (media_expected).
+ * Only stores the time.  NULL t: no-op.
+ */
+void ct_dialog_note_rtp(struct ct_dialog_table *t, int64_t ts_us)
+{
+	if (t != NULL && (t->rtp_us == CT_TIME_NONE || ts_us > t->rtp_us))
+		t->rtp_us = ts_us;
 }
 
 /* Length of the longest hash chain (tests, diagnostics); 0 for NULL. */

@@ -693,6 +693,7 @@ static void test_hold_media_timeout(void)
 	CHECK_INT(c.n, 0);
 	req_a(t, &call1, "INVITE", 3, T0 + 700 * SEC, true, &resume);
 	rsp_a(t, &call1, 200, "OK", "INVITE", 3, T0 + 700 * SEC + 5 * MS, &resume);
+	ct_dialog_note_rtp(t, T0 + 900 * SEC);   /* the tap carries another call's RTP */
 	ct_dialog_expire(t, T0 + 1000 * SEC + 5 * MS + 1 * SEC);
 	CHECK_INT(c.n, 1);
 	if (c.n == 1)
@@ -2572,6 +2573,9 @@ static void test_linger_bound(void)
  * timeout)", end = its last SIP message: the media stage moves it to the
  * last RTP).  RTP keeps a call open; call_timeout_us stays the cap on SIP
  * silence; without a media stage (rtp_tracked false) only the cap applies.
+ * A call that never had RTP is closed so only while the tap carries RTP
+ * of other calls (ct_dialog_note_rtp within the timeout): on a SIP-only
+ * tap it keeps its BYE, however late.
  */
 static void test_media_timeout(void)
 {
@@ -2583,9 +2587,10 @@ static void test_media_timeout(void)
 	struct ct_dialog *d;
 	int64_t now;
 
-	/* no RTP: closed exactly media_timeout_us after the ACK */
+	/* no RTP, another call's at ack + 100 s: closed exactly media_timeout_us after the ACK */
 	t = table(&c, NULL);
 	answered(t, &m1, T0);
+	ct_dialog_note_rtp(t, ack + 100 * SEC);
 	ct_dialog_expire(t, ack + 300 * SEC - 1);
 	CHECK_INT(c.n, 0);
 	ct_dialog_expire(t, ack + 300 * SEC);
@@ -2620,6 +2625,50 @@ static void test_media_timeout(void)
 		CHECK_INT(c.recs[0]->end_us, ack);
 	}
 	CHECK_INT(stats(t).media_timeouts, 1);
+	ct_dialog_table_free(t);
+	collector_fini(&c);
+
+	/*
+	 * A SIP-only tap (no call's RTP ever), or the last RTP of another call
+	 * more than the timeout before: the silent call keeps its late BYE.
+	 */
+	for (now = 0; now < 2; now++) {
+		t = table(&c, NULL);
+		answered(t, &m1, T0);
+		if (now == 1)
+			ct_dialog_note_rtp(t, T0);   /* 305 s before the first look */
+		ct_dialog_expire(t, ack + 300 * SEC);
+		ct_dialog_expire(t, ack + 1000 * SEC);
+		ct_dialog_expire(t, ack + 3000 * SEC);
+		CHECK_INT(c.n, 0);
+		req_a(t, &m1, "BYE", 2, ack + 3000 * SEC, true, NULL);
+		ct_dialog_flush(t);
+		CHECK_INT(c.n, 1);
+		if (c.n == 1) {
+			CHECK_STR(c.recs[0]->hangup_reason, "BYE");
+			CHECK_INT(c.recs[0]->truncated, 0);
+			CHECK_INT(c.recs[0]->end_us, ack + 3000 * SEC);
+		}
+		CHECK_INT(stats(t).media_timeouts, 0);
+		ct_dialog_table_free(t);
+		collector_fini(&c);
+	}
+
+	/*
+	 * ... and with no BYE at all, the call timeout (4 h of SIP silence)
+	 * ends it, looked at once every media timeout (as a call on hold).
+	 */
+	t = table(&c, NULL);
+	answered(t, &m1, T0);
+	ct_dialog_expire(t, ack + 4 * 3600 * SEC - 1);
+	CHECK_INT(c.n, 0);
+	ct_dialog_expire(t, ack + 4 * 3600 * SEC + 300 * SEC);
+	CHECK_INT(c.n, 1);
+	if (c.n == 1) {
+		CHECK_STR(c.recs[0]->hangup_reason, "no BYE seen (timeout)");
+		CHECK_INT(c.recs[0]->end_us, ack);
+	}
+	CHECK_INT(stats(t).media_timeouts, 0);
 	ct_dialog_table_free(t);
 	collector_fini(&c);
 
@@ -3788,6 +3837,7 @@ static void test_partial_not_twice(void)
 	struct ct_dialog_table *t = table(&c, NULL);
 
 	answered(t, &call1, T0);
+	ct_dialog_note_rtp(t, T0 + 300 * SEC);    /* the tap carries another call's RTP */
 	ct_dialog_expire(t, T0 + 400 * SEC);      /* media timeout: recorded */
 	ct_dialog_expire(t, T0 + 500 * SEC);      /* linger over: freed */
 	CHECK_INT(c.n, 1);
