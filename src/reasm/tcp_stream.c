@@ -22,6 +22,15 @@
  * soon as the segment after it starts a message; a segment of that hole
  * that starts a message and comes later is delivered then, on its own
  * (late_fill), so two whole messages captured in swapped order both arrive.
+ * A direction picked up mid-stream (a capture that starts on an open
+ * connection, or one idle past idle_us and forgotten) whose first segment
+ * holds no message start (the tail of a message, or a message's second
+ * segment captured before its first) keeps a copy of that segment for
+ * TCP_HEAD_US: a segment that starts a message and ends in it or right
+ * at its start, coming then, before anything after it, is its head
+ * (late_head): the two go to the consumer together, so a message split in
+ * two segments that the tap saw in swapped order right where the
+ * direction was picked up is not lost.
  * The whole reassembler holds at most TCP_HELD_FACTOR * (max_buffer +
  * max_ooo_bytes) bytes of buffers (64 MiB with the defaults): past that the
  * stalest directions are forgotten (CT_EV_TCP_LIMIT), so thousands of
@@ -82,6 +91,8 @@
 #define TCP_ACK_BEHIND (256 << 10)  /* ... and this far before the highest ACK sent */
 #define TCP_REANCHOR_SEGS 3u        /* refused segments in a byte-for-byte chain that move a direction */
 #define TCP_REANCHOR_US 1000000     /* ... without acceptable ACKs: after this long refusing */
+#define TCP_HEAD_US 1000000         /* a mid-stream first segment waits this long for its head */
+#define TCP_HEAD_MAX (64 << 10)     /* ... which starts at most this far before it */
 
 /* A held segment: a node of the direction's treap, keyed by seq. */
 struct seg {
@@ -127,6 +138,10 @@ struct dir {
 	uint32_t chain_next;        /* chain_n > 0: the byte the chain's next segment starts at */
 	bool chain_acked;           /* every segment of the chain had an acceptable ACK */
 	int64_t chain_us;           /* capture time of the first segment refused since one taken */
+	uint8_t *head;              /* late_head: a copy of the first segment (mid-stream, no
+	                               message start), NULL when none */
+	uint32_t head_seq, head_len;
+	int64_t head_us;            /* its capture time */
 };
 
 struct ct_tcp_reasm {
@@ -221,9 +236,18 @@ static void held_clear(struct dir *d)
 	d->ooo_bytes = 0;
 }
 
+/* Forgets the copy of a mid-stream first segment (late_head). */
+static void head_drop(struct dir *d)
+{
+	free(d->head);
+	d->head = NULL;
+	d->head_len = 0;
+}
+
 static void dir_release(struct dir *d)
 {
 	held_clear(d);
+	head_drop(d);
 	free(d->buf);
 	free(d);
 }
@@ -625,6 +649,54 @@ static bool late_fill(struct ct_tcp_reasm *r, struct dir *d, struct ct_packet *p
 	return true;
 }
 
+/*
+ * Whether data (len bytes) holds the start of a message (starts_message)
+ * at its first byte or after any line feed: a segment that does not was
+ * cut from inside a message.
+ */
+static bool has_message(const struct ct_tcp_reasm *r, const uint8_t *data, size_t len)
+{
+	const uint8_t *p = data, *nl;
+
+	while (len > 0) {
+		if (r->starts_message(p, len))
+			return true;
+		if ((nl = memchr(p, '\n', len)) == NULL)
+			break;
+		len -= (size_t)(nl + 1 - p);
+		p = nl + 1;
+	}
+	return false;
+}
+
+/*
+ * A segment at seq, before d's first segment (d->head, a mid-stream start
+ * without a message start) and ending in it or right at its start, that
+ * starts a message, within TCP_HEAD_US of it and before d took anything
+ * after it: the head of the message that segment continues.  The bytes
+ * handed to the consumer since the first segment (they were the tail of
+ * an unknown message to it) are dropped, and the head and the copy go to
+ * it as the direction's start.  Returns whether it was so delivered.
+ */
+static bool late_head(struct ct_tcp_reasm *r, struct dir *d, struct ct_packet *pkt, uint32_t seq)
+{
+	uint32_t len = (uint32_t)pkt->payload_len;
+
+	if (d->head == NULL || !seq_lt(seq, d->head_seq) ||
+	    seq_lt(seq + len, d->head_seq) || d->head_seq - seq > TCP_HEAD_MAX ||
+	    d->next_seq != d->head_seq + d->head_len || d->ooo != NULL ||
+	    pkt->ts_us - d->head_us > TCP_HEAD_US || pkt->ts_us < d->head_us ||
+	    !r->starts_message(pkt->payload, len))
+		return false;
+	buf_drop(d);
+	buf_append(r, d, pkt, pkt->payload, d->head_seq - seq);
+	buf_append(r, d, pkt, d->head, d->head_len);
+	head_drop(d);
+	r->st.late_filled++;
+	deliver(r, d, pkt);
+	return true;
+}
+
 /* Processes the payload of one segment whose first data byte is `seq`. */
 static void dir_data(struct ct_tcp_reasm *r, struct dir *d, struct ct_packet *pkt,
     uint32_t seq)
@@ -634,10 +706,12 @@ static void dir_data(struct ct_tcp_reasm *r, struct dir *d, struct ct_packet *pk
 	int32_t delta = (int32_t)(seq - d->next_seq);
 
 	if ((int64_t)delta + len <= 0) {
-		if (!late_fill(r, d, pkt, seq))
+		if (!late_head(r, d, pkt, seq) && !late_fill(r, d, pkt, seq))
 			r->st.retransmitted++;
 		return;
 	}
+	if (d->head != NULL && !seq_lt(seq, d->head_seq + d->head_len))
+		head_drop(d);   /* bytes after it: its head, if late, is lost */
 	if (delta > 0) {
 		if (!held_insert(r, d, seq, data, len)) {
 			r->st.retransmitted++;
@@ -672,6 +746,7 @@ static void dir_restart(struct ct_tcp_reasm *r, struct dir *d, struct ct_packet 
 	bool had = d->len > 0 || d->ooo != NULL;
 
 	held_clear(d);
+	head_drop(d);
 	buf_drop(d);
 	memset(&d->scan, 0, sizeof(d->scan));
 	d->gap = had;
@@ -842,7 +917,7 @@ static struct dir *dir_reverse(const struct ct_tcp_reasm *r, const struct ct_pac
  */
 static void held_account(struct ct_tcp_reasm *r, struct dir *d, struct ct_packet *pkt)
 {
-	size_t now = d->cap + d->ooo_bytes;
+	size_t now = d->cap + d->ooo_bytes + d->head_len;
 	struct dir *x;
 
 	r->held = r->held - d->charged + now;
@@ -919,6 +994,16 @@ void ct_tcp_reasm_feed(struct ct_tcp_reasm *r, struct ct_packet *pkt)
 		d->seq_hi = seq;
 		d->isn = pkt->tcp_seq;
 		d->syn_seen = (flags & CT_TCP_SYN) != 0;
+		/* mid-stream, inside a message: its head may come next (late_head) */
+		if (!d->syn_seen && r->starts_message != NULL && pkt->payload_len > 0 &&
+		    pkt->payload_len <= TCP_HEAD_MAX &&
+		    !has_message(r, pkt->payload, pkt->payload_len) &&
+		    (d->head = malloc(pkt->payload_len)) != NULL) {
+			memcpy(d->head, pkt->payload, pkt->payload_len);
+			d->head_seq = seq;
+			d->head_len = (uint32_t)pkt->payload_len;
+			d->head_us = pkt->ts_us;
+		}
 	} else if (flags & CT_TCP_SYN) {
 		dir_syn(r, d, rev, pkt);
 		syn_cand = d->cand && d->cand_isn == pkt->tcp_seq;

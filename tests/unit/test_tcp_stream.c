@@ -882,6 +882,76 @@ static void test_resync(void)
 	free(s);
 }
 
+/* feed() at capture time ts. */
+static void feed_at(struct ct_tcp_reasm *r, uint32_t seq, const char *data, int64_t ts)
+{
+	struct ct_packet p = seg(2, 40000, 1, seq, CT_TCP_ACK, data, ts);
+
+	ct_tcp_reasm_feed(r, &p);
+}
+
+/*
+ * A direction picked up mid-stream whose first segment holds no message
+ * start keeps it for 1 s: a segment that starts a message and ends in it
+ * or at its start, before anything after it, is its head (the two halves
+ * of a message the tap saw in swapped order) and both go to the consumer
+ * again, as one (late_head).  Not later than 1 s, not once a later
+ * segment was taken, not when a gap is left between them, not when the
+ * first segment holds a message start of its own.
+ */
+static void test_late_head(void)
+{
+	static const struct {
+		const char *name;
+		uint32_t first_seq;
+		const char *first;
+		int64_t late_us;        /* -1: no later segment in between */
+		const char *later;      /* at the first's end, before the head */
+		uint32_t head_seq;
+		const char *head;
+		int64_t head_us;
+		const char *out;
+		uint64_t late_filled, retransmitted;
+	} cases[] = {
+		{ "head after", 110, "tail\n", -1, NULL, 100, "M1 head a ", 300,
+		  "tail\nM1 head a tail\n", 1, 0 },
+		{ "head overlaps", 110, "tail\n", -1, NULL, 102, "M1 head at", 300,
+		  "tail\nM1 head tail\n", 1, 0 },
+		{ "head too late", 110, "tail\n", -1, NULL, 100, "M1 head a ", 1000001,
+		  "tail\n", 0, 1 },
+		{ "later taken", 110, "tail\n", 100, "M2\n", 100, "M1 head a ", 300,
+		  "tail\nM2\n", 0, 1 },
+		{ "gap between", 110, "tail\n", -1, NULL, 90, "M1 head", 300,
+		  "tail\n", 0, 1 },
+		{ "not a start", 110, "tail\n", -1, NULL, 100, "x1 head a ", 300,
+		  "tail\n", 0, 1 },
+		{ "first has one", 110, "x\nM2\n", -1, NULL, 100, "M1 head a ", 300,
+		  "x\nM2\n", 0, 1 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct sink *s = sink_new(CONSUME_LINES);
+		struct ct_tcp_reasm *r = ct_tcp_reasm_new(NULL, sink_fn, s);
+		struct ct_tcp_stats st;
+
+		ct_tcp_reasm_set_resync(r, starts_m);
+		feed_at(r, cases[i].first_seq, cases[i].first, 0);
+		if (cases[i].later != NULL)
+			feed_at(r, cases[i].first_seq + (uint32_t)strlen(cases[i].first), cases[i].later,
+			    cases[i].late_us);
+		feed_at(r, cases[i].head_seq, cases[i].head, cases[i].head_us);
+		out_is(s, cases[i].out);
+		ct_tcp_reasm_get_stats(r, &st);
+		CHECK_INT(st.late_filled, cases[i].late_filled);
+		CHECK_INT(st.retransmitted, cases[i].retransmitted);
+		if (s->out_len != strlen(cases[i].out) || st.late_filled != cases[i].late_filled)
+			fprintf(stderr, "case %s\n", cases[i].name);
+		ct_tcp_reasm_free(r);
+		free(s);
+	}
+}
+
 /*
  * One segment of the connection 192.168.0.2:40000 <-> 192.168.0.1:5060:
  * from the client (up) or the server, with an acknowledgment number.
@@ -1102,6 +1172,7 @@ int main(void)
 	test_ooo_attack();
 	test_model();
 	test_resync();
+	test_late_head();
 	test_spoof();
 	test_reanchor();
 	return TEST_REPORT();
