@@ -19,6 +19,11 @@
                                           (SIGXFSZ ignored: writes fail EFBIG)
     audio-hostile.py timestamps OUT.pcapng  extreme pcapng timestamps (see
                                           below)
+    audio-hostile.py srtp OUT.pcap        answered calls whose SDP says SRTP
+                                          (RTP/SAVP with a=crypto, UDP/TLS/
+                                          RTP/SAVPF) and carry random payloads
+                                          (what encrypted audio looks like),
+                                          and a plain RTP/AVP call
 
 Every call of `codecs` is INVITE (SDP offering PCMU 0, G722 9, L16/16000
 97, opus/48000 96, telephone-event 101) / 200 OK (same) / ACK, 3 s of RTP
@@ -232,6 +237,29 @@ def amr_payload(rng, wb, octet, nframes, ft):
     return bytes(int(''.join(map(str, bits[k:k + 8])), 2) for k in range(0, len(bits), 8))
 
 
+def srtp_sdp(proto, pts):
+    def fn(ip, port):
+        return ('v=0\r\no=- 1 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\n'
+                'm=audio %d %s %s\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:111 opus/48000/2\r\n'
+                'a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz\r\n'
+                'a=sendrecv\r\n' % (ip_str(ip), ip_str(ip), port, proto, pts)).encode()
+    return fn
+
+
+def srtp_calls(t0):
+    import random
+    rng = random.Random(3711)
+
+    def noise(pt, ssrc, step):
+        return lambda i: (pt, ssrc, step * i, bytes(rng.randrange(256) for _ in range(160)))
+    return [
+        Call('srtp-sdes@sbc', t0, 24000, noise(0, 0xB1, 160), sdp_fn=srtp_sdp('RTP/SAVP', '0')),
+        Call('srtp-dtls@sbc', t0 + 5000000, 24004, noise(111, 0xB2, 960),
+             sdp_fn=srtp_sdp('UDP/TLS/RTP/SAVPF', '111 0')),
+        Call('plain@sbc', t0 + 10000000, 24008, pcmu, sdp_fn=srtp_sdp('RTP/AVP', '0')),
+    ]
+
+
 def amr_sdp(ip, port):
     return ('v=0\r\no=- 1 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\n'
             'm=audio %d RTP/AVP 96 97 98 0\r\na=rtpmap:96 AMR/8000\r\n'
@@ -347,6 +375,8 @@ def main(argv):
                                   pcmu, secs=1.0 + k % 2) for k in range(int(argv[3]))])
     elif len(argv) == 3 and argv[1] == 'amr':
         write_pcap(argv[2], amr_calls(BASE))
+    elif len(argv) == 3 and argv[1] == 'srtp':
+        write_pcap(argv[2], srtp_calls(BASE))
     elif len(argv) == 4 and argv[1] == 'concurrent':
         write_pcap(argv[2], concurrent_calls(int(argv[3])))
     elif len(argv) >= 4 and argv[1] == 'fsize':

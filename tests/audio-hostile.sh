@@ -14,6 +14,8 @@
 #    two equal once sanitised, run twice into one directory, and a file put
 #    where a recording would go: every record names its own file, no file
 #    is replaced.
+#  - SRTP (SDP RTP/SAVP, UDP/TLS/RTP/SAVPF): encrypted payloads are not
+#    recorded as noise, the codecs are listed undecodable ("PCMU/SRTP").
 #  - disk full (a 700 KB tmpfs when mount is permitted, else RLIMIT_FSIZE
 #    at 48 KB: the 1 s calls fit, the 2 s ones do not):
 #    every record is there, and a record names a recording only when the
@@ -109,6 +111,37 @@ then
 	ok "codec switches: every recording 3 s at the first codec's rate"
 else
 	bad "codec switches: recording length or rate"
+fi
+
+# ---- SRTP: encrypted payloads are never decoded (they would be noise)
+python3 "$gen" srtp "$t/srtp.pcap" || exit 1
+mkdir "$t/a5"
+run_all srtp "$t/srtp.pcap" "$t/a5"
+if [ "$(cat "$t/srtp.rc")" = 0 ] && python3 - "$t/srtp.jsonl" "$t/a5" <<'PY'
+import json, os, sys
+r = {x["call_id"]: x for x in map(json.loads, open(sys.argv[1]))}
+want = {"srtp-sdes@sbc": (None, "PCMU/SRTP"), "srtp-dtls@sbc": (None, "opus/SRTP,PCMU/SRTP"),
+        "plain@sbc": (True, None)}
+bad = []
+for cid, (rec, undec) in want.items():
+    x = r.get(cid)
+    if x is None:
+        bad.append("%s: no record" % cid)
+        continue
+    if (x["recording"] is not None) != bool(rec) or x["undecodable_codecs"] != undec:
+        bad.append("%s: recording %s, undecodable %s" % (cid, x["recording"], x["undecodable_codecs"]))
+    if [s["packets"] for s in x["streams"]] != [150, 150]:
+        bad.append("%s: streams %s" % (cid, [s["packets"] for s in x["streams"]]))
+if len(os.listdir(sys.argv[2])) != 1:
+    bad.append("files: %s" % os.listdir(sys.argv[2]))
+for b in bad:
+    print("     | " + b)
+sys.exit(1 if bad else 0)
+PY
+then
+	ok "SRTP: no recording of encrypted payloads (undecodable PCMU/SRTP, opus/SRTP), streams measured, plain call recorded"
+else
+	bad "SRTP calls"
 fi
 
 # ---- extreme pcapng timestamps

@@ -40,6 +40,12 @@ const struct ct_codec *ct_codec_find(const char *name, uint32_t clock_rate);
 #define CT_CODEC_STEREO      0x02
 #define CT_CODEC_MULTI       0x04
 #define CT_CODEC_CHANNELS    (CT_CODEC_STEREO | CT_CODEC_MULTI)
+/*
+ * The payload is encrypted (SRTP, RFC 3711: the SDP's m= proto RTP/SAVP,
+ * RTP/SAVPF or UDP/TLS/RTP/SAVP[F]): never decoded, the codec is reported
+ * undecodable as "<name>/SRTP".
+ */
+#define CT_CODEC_ENCRYPTED   0x08
 /* As ct_codec_find, for a payload type with the fmtp flags fmt (CT_CODEC_*). */
 const struct ct_codec *ct_codec_find_fmt(const char *name, uint32_t clock_rate, unsigned fmt);
 /* Output sample rate of the codec (8000 for G.711, 16000 for G.722 ...). */

@@ -49,6 +49,8 @@ enum ct_sdp_dir {
 };
 
 #define CT_SDP_OCTET_ALIGN 0x01  /* a=fmtp octet-align=1 (RFC 4867 AMR, AMR-WB) */
+#define CT_SDP_SRTP        0x02  /* its m= line's proto is SRTP (RTP/SAVP, RTP/SAVPF,
+                                    UDP/TLS/RTP/SAVP[F]): the payloads are encrypted */
 
 struct ct_sdp_codec {
 	uint8_t pt;          /* RTP payload type */
@@ -65,7 +67,8 @@ struct ct_sdp_media {
 	uint16_t n_ports;    /* m= <port>/<number of ports> (RFC 8866 §5.14): 1 when not given or
 	                      * malformed; RTP on port, port + 2, ... (RTCP one above each), the
 	                      * count cut so that the last stays <= 65535 */
-	char proto[16];      /* "RTP/AVP", "RTP/SAVP", ... */
+	char proto[24];      /* "RTP/AVP", "RTP/SAVP", "UDP/TLS/RTP/SAVPF", ... (cut) */
+	bool srtp;           /* proto is SRTP's (RTP/SAVP, RTP/SAVPF, UDP/TLS/RTP/SAVP[F]) */
 	enum ct_sdp_dir dir;
 	uint16_t ptime;      /* a=ptime, ms; 0 = not given */
 	uint16_t rtcp_port;  /* a=rtcp port (RFC 3605; its address is not kept); 0 = not given */

@@ -988,10 +988,16 @@ void ct_audio_call_add_fmt(struct ct_audio_call *ac, int channel, const char *co
 	if (ac->lk.rate != clock_rate || ac->lk.fmt != fmt || ac->lk.name[0] == '\0' ||
 	    strcmp(ac->lk.name, codec_name) != 0) {
 		ac->lk.codec = NULL;
-		ac->lk.kind = not_audio(codec_name) ? 1 :
+		ac->lk.kind = not_audio(codec_name) ? 1 : (fmt & CT_CODEC_ENCRYPTED) ? 2 :
 		    (ac->lk.codec = ct_codec_find_fmt(codec_name, clock_rate, fmt)) != NULL ? 0 : 2;
-		if (ac->lk.kind == 2)
+		if (ac->lk.kind == 2 && (fmt & CT_CODEC_ENCRYPTED)) {
+			char name[sizeof(ac->lk.name) + 8];
+
+			snprintf(name, sizeof(name), "%.*s/SRTP", (int)sizeof(ac->lk.name) - 1, codec_name);
+			remember_undecodable(ac, name);
+		} else if (ac->lk.kind == 2) {
 			remember_undecodable(ac, codec_name);
+		}
 		ac->lk.rate = clock_rate;
 		ac->lk.fmt = fmt;
 		if (strlen(codec_name) < sizeof(ac->lk.name))

@@ -1205,6 +1205,8 @@ static unsigned codec_flags(const struct pt_name *pn, uint8_t pt)
 		ch = pn->channels;
 		if (pn->fmt & CT_SDP_OCTET_ALIGN)
 			f |= CT_CODEC_OCTET_ALIGN;
+		if (pn->fmt & CT_SDP_SRTP)
+			f |= CT_CODEC_ENCRYPTED;
 	} else {
 		sp = ct_rtp_static_pt(pt);
 		ch = sp != NULL ? sp->channels : 1;

@@ -435,7 +435,8 @@ const struct ct_schema_col ct_schema_calls[] = {
 	{ "undecodable_codecs", CT_COL_TEXT, CT_OUT_ALL, 0, 0, STR(undecodable),
 	    "none",
 	    "Comma-separated codecs the recording could not decode, see "
-	    "docs/audio.md." },
+	    "docs/audio.md; `<codec>/SRTP` (e.g. `PCMU/SRTP`) for encrypted media "
+	    "(SDP `RTP/SAVP`, `RTP/SAVPF`, `UDP/TLS/RTP/SAVP[F]`)." },
 	{ "sensor", CT_COL_TEXT, CT_OUT_ALL, OPT, 0, STR(sensor),
 	    "`--sensor \"\"`, or no host name",
 	    "Name of the calltap instance that wrote the record: `--sensor NAME`, "

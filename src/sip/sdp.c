@@ -4,7 +4,9 @@
  * RTP analyzer needs — connection addresses, m= lines with their port
  * count and codecs (static RFC 3551 names, overridden by a=rtpmap),
  * direction attributes,
- * a=ptime and a=rtcp (RFC 3605, its port).  Input is one SIP body (usually
+ * a=ptime and a=rtcp (RFC 3605, its port), and whether the m= line's
+ * proto is SRTP (its codecs flagged CT_SDP_SRTP: the payloads are
+ * encrypted, RFC 3711; RTP/SAVPF RFC 5124, UDP/TLS/RTP/SAVP[F] RFC 5764).  Input is one SIP body (usually
  * < 2 KiB, a handful of m= lines), read with explicit bounds, no NUL
  * terminator needed; nothing is allocated.  It is tolerant: unknown or
  * malformed lines are skipped, media past CT_SDP_MAX_MEDIA and codecs past
@@ -191,6 +193,20 @@ static uint16_t port_count(struct span port_tok, uint32_t port)
 }
 
 /* m=<media> <port>[/<number of ports>] <proto> <fmt> ... (RFC 8866 §5.14). */
+/*
+ * Whether proto (an m= line's, e.g. "RTP/SAVP") is one of SRTP's: its last
+ * '/'-separated part is SAVP or SAVPF (RFC 3711, 5124, 5764).
+ */
+static bool proto_srtp(struct span proto)
+{
+	size_t i = proto.n;
+
+	while (i > 0 && proto.p[i - 1] != '/')
+		i--;
+	return (proto.n - i == 4 && memcmp(proto.p + i, "SAVP", 4) == 0) ||
+	    (proto.n - i == 5 && memcmp(proto.p + i, "SAVPF", 5) == 0);
+}
+
 static void parse_media(struct sdp_state *st, struct span v)
 {
 	struct ct_sdp_media *m;
@@ -209,6 +225,7 @@ static void parse_media(struct sdp_state *st, struct span v)
 	memset(m, 0, sizeof(*m));
 	span_copy(m->type, sizeof(m->type), type);
 	span_copy(m->proto, sizeof(m->proto), proto);
+	m->srtp = proto_srtp(proto);
 	m->port = (uint16_t)num;
 	m->n_ports = port_count(port, num);
 	while (next_token(&v, &fmt))
@@ -366,9 +383,12 @@ static void parse_line(struct sdp_state *st, struct span line)
 /* Applies session-level c= and direction to media without their own. */
 static void apply_session_defaults(struct sdp_state *st)
 {
-	uint8_t i;
+	uint8_t i, k;
 
 	for (i = 0; i < st->out->n_media; i++) {
+		if (st->out->media[i].srtp)
+			for (k = 0; k < st->out->media[i].n_codecs; k++)
+				st->out->media[i].codecs[k].fmt |= CT_SDP_SRTP;
 		if (!st->own_conn[i])
 			st->out->media[i].addr = st->out->conn;
 		if (!st->own_dir[i])

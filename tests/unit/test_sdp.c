@@ -604,6 +604,43 @@ static void test_token_lengths(void)
 	}
 }
 
+/*
+ * SRTP m= protos (RFC 3711 RTP/SAVP, RFC 5124 RTP/SAVPF, RFC 5764
+ * UDP/TLS/RTP/SAVP[F]) flag the line and each of its codecs CT_SDP_SRTP
+ * (their payloads are encrypted); others do not, nor a proto that only
+ * starts like one.
+ */
+static void test_srtp(void)
+{
+	static const struct {
+		const char *proto;
+		bool srtp;
+	} cases[] = {
+		{ "RTP/AVP", false }, { "RTP/SAVP", true }, { "RTP/SAVPF", true },
+		{ "UDP/TLS/RTP/SAVP", true }, { "UDP/TLS/RTP/SAVPF", true }, { "RTP/AVPF", false },
+		{ "RTP/SAVPFX", false }, { "SAVP", true }, { "udptl", false }, { "RTP/savp", false },
+		{ "TCP/TLS/RTP/SAVPF", true }, { "RTP/SAV", false },
+	};
+	char body[256];
+	struct ct_sdp sdp;
+	size_t i, n;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		n = (size_t)snprintf(body, sizeof(body), "v=0\r\nc=IN IP4 192.0.2.1\r\n"
+		    "m=audio 4000 %s 0 111\r\na=rtpmap:111 opus/48000/2\r\n"
+		    "m=audio 5000 RTP/AVP 0\r\n", cases[i].proto);
+		CHECK_INT(ct_sdp_parse(body, n, &sdp), CT_OK);
+		CHECK_INT(sdp.n_media, 2);
+		CHECK_STR(sdp.media[0].proto, cases[i].proto);
+		CHECK_INT(sdp.media[0].srtp, cases[i].srtp);
+		CHECK_INT(sdp.media[0].n_codecs, 2);
+		CHECK_INT(sdp.media[0].codecs[0].fmt, cases[i].srtp ? CT_SDP_SRTP : 0);
+		CHECK_INT(sdp.media[0].codecs[1].fmt, cases[i].srtp ? CT_SDP_SRTP : 0);
+		CHECK_INT(sdp.media[1].srtp, false);
+		CHECK_INT(sdp.media[1].codecs[0].fmt, 0);
+	}
+}
+
 /* c= spellings around parse_conn's "IN IP4 " shortcut. */
 static void test_conn_spellings(void)
 {
@@ -648,5 +685,6 @@ int main(void)
 	test_port_count();
 	test_token_lengths();
 	test_conn_spellings();
+	test_srtp();
 	return TEST_REPORT();
 }
