@@ -672,7 +672,8 @@ static bool has_message(const struct ct_tcp_reasm *r, const uint8_t *data, size_
 /*
  * A segment at seq, before d's first segment (d->head, a mid-stream start
  * without a message start) and ending in it or right at its start, that
- * starts a message, within TCP_HEAD_US of it and before d took anything
+ * starts a message, within TCP_HEAD_US of it (either way: capture times
+ * of swapped segments may be too) and before d took anything
  * after it: the head of the message that segment continues.  The bytes
  * handed to the consumer since the first segment (they were the tail of
  * an unknown message to it) are dropped, and the head and the copy go to
@@ -685,7 +686,7 @@ static bool late_head(struct ct_tcp_reasm *r, struct dir *d, struct ct_packet *p
 	if (d->head == NULL || !seq_lt(seq, d->head_seq) ||
 	    seq_lt(seq + len, d->head_seq) || d->head_seq - seq > TCP_HEAD_MAX ||
 	    d->next_seq != d->head_seq + d->head_len || d->ooo != NULL ||
-	    pkt->ts_us - d->head_us > TCP_HEAD_US || pkt->ts_us < d->head_us ||
+	    pkt->ts_us - d->head_us > TCP_HEAD_US || d->head_us - pkt->ts_us > TCP_HEAD_US ||
 	    !r->starts_message(pkt->payload, len))
 		return false;
 	buf_drop(d);
