@@ -143,7 +143,7 @@ struct options {
 	int snaplen;
 	int threads;           /* --threads N: analysis threads (pipeline.h); 0 = the default */
 	int buffer_mb;
-	int decompress_mb;     /* --decompress-memory: zstd windows of open inputs, MiB */
+	int decompress_mb;     /* --decompress-memory: zstd/xz decoders of open inputs, MiB */
 	const char *user;          /* -Z: run as this user once everything is open */
 	mode_t umask;              /* --umask: process umask for every file created (077) */
 	int64_t stats_interval_us; /* -1 = default (60 s live, off otherwise) */
@@ -260,8 +260,9 @@ static void usage(FILE *out)
 	    "                          runs the calls (records identical for any N;\n"
 	    "                          default: the CPUs calltap may use less one, at most 4)\n"
 	    "  --snaplen N, --buffer-mb N   live capture settings (65535, 64)\n"
-	    "  --decompress-memory MIB  zstd windows all -r files open at once may hold\n"
-	    "                          (512; a file needing more alone is refused)\n"
+	    "  --decompress-memory MIB  zstd windows and xz dictionaries all -r files open\n"
+	    "                          at once may hold (512; a file needing more alone\n"
+	    "                          is refused)\n"
 	    "  -Z, --user USER         run as USER once the interface and outputs are open\n"
 	    "                          (outputs are handed to USER; --audio DIR and the spool\n"
 	    "                          must be writable by USER; capabilities are dropped)\n"
@@ -885,7 +886,7 @@ static int parse_options(struct options *o, int argc, char **argv)
 	ct_attr_cfg_default(&o->attr);
 	o->snaplen = 65535;
 	o->buffer_mb = 64;
-	o->decompress_mb = (int)(CT_INPUTS_ZSTD_BUDGET_DEFAULT >> 20);
+	o->decompress_mb = (int)(CT_INPUTS_DECOMPRESS_BUDGET_DEFAULT >> 20);
 	o->hep_reorder_ms = -1;
 	o->stats_interval_us = -1;
 	o->umask = 077;
@@ -1563,11 +1564,11 @@ static int run_inputs(struct run *r, const struct options *o)
 	if (ct_inputs_deferred(in) > 0)
 		fprintf(stderr, "calltap: warning: %zu capture files overlapped in time with too many "
 		    "open ones and were read after them, out of time order\n", ct_inputs_deferred(in));
-	if (ct_inputs_deferred_zstd(in) > 0)
-		fprintf(stderr, "calltap: warning: %zu of them waited for the zstd windows of open "
-		    "files (%d MiB at once, at most %llu MiB used): raise --decompress-memory to "
-		    "merge them in time\n", ct_inputs_deferred_zstd(in), o->decompress_mb,
-		    (unsigned long long)(ct_inputs_zstd_peak(in) >> 20));
+	if (ct_inputs_deferred_decompress(in) > 0)
+		fprintf(stderr, "calltap: warning: %zu of them waited for the zstd windows and xz "
+		    "dictionaries of open files (%d MiB at once, at most %llu MiB used): raise "
+		    "--decompress-memory to merge them in time\n", ct_inputs_deferred_decompress(in),
+		    o->decompress_mb, (unsigned long long)(ct_inputs_decompress_peak(in) >> 20));
 	ct_inputs_free(in);
 	return status;
 nomem:

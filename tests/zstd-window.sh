@@ -51,7 +51,7 @@ echo "16 files, $size bytes compressed, $total frames"
 "$CALLTAP" --json "$t/big.jsonl" --decompress-memory 2048 $files -s >/dev/null 2>"$t/err"
 st=$?
 if [ $st -eq 0 ] && "$srcdir/scripts/compare-truth" "$t/truth" "$t/big.jsonl" >"$t/cmp" 2>&1 &&
-    ! grep -q "waited for the zstd windows" "$t/err"; then
+    ! grep -q "waited for the zstd windows and xz dictionaries" "$t/err"; then
 	ok "16 files x 128 MiB windows, --decompress-memory 2048: $(tail -1 "$t/cmp")"
 else
 	bad "--decompress-memory 2048: exit $st"; head -5 "$t/cmp"
@@ -61,7 +61,7 @@ fi
 "$CALLTAP" --json "$t/def.jsonl" $files -s >/dev/null 2>"$t/err"
 st=$?
 if [ $st -eq 0 ] && grep -Eq "^  frames +$total\$" "$t/err" &&
-    grep -q "12 of them waited for the zstd windows of open files (512 MiB at once, at most 512 MiB used): raise --decompress-memory" "$t/err"; then
+    grep -q "12 of them waited for the zstd windows and xz dictionaries of open files (512 MiB at once, at most 512 MiB used): raise --decompress-memory" "$t/err"; then
 	ok "default budget: every one of $total frames read, 12 files deferred and warned of"
 else
 	bad "default budget: exit $st"

@@ -87,23 +87,25 @@ int ct_inputs_next(struct ct_inputs *in, struct ct_frame *f, char *errbuf);
 
 /* Files that could not be merged in time order because too many were open at once. */
 size_t ct_inputs_deferred(const struct ct_inputs *in);
-/* Of those, the ones that waited for zstd windows to free (the budget below). */
-size_t ct_inputs_deferred_zstd(const struct ct_inputs *in);
+/* Of those, the ones that waited for decoder memory to free (the budget below). */
+size_t ct_inputs_deferred_decompress(const struct ct_inputs *in);
 
 /*
- * zstd decompression windows (inputs.c, decompress.c): each zstd file
- * reserves its first frame's window (at least 8 MiB, rounded up to a power
- * of two; standard input 128 MiB) while it is open, and its decoder
- * refuses frames declaring more.  The files open at once reserve at most
- * bytes together (0 = CT_INPUTS_ZSTD_BUDGET_DEFAULT): a file that does
- * not fit waits until open ones end (deferred), one that alone exceeds
- * bytes is refused by ct_inputs_next (CT_ERR naming it, its window and the
+ * Decoder memory of compressed inputs (inputs.c, decompress.c): each zstd
+ * file reserves its first frame's window (at least 8 MiB, rounded up to a
+ * power of two), each xz file its first block's LZMA2 dictionary (rounded
+ * the same way) and the rest of its decoder in whole MiB (standard input
+ * 128 MiB either way) while it is open, and its decoder refuses frames or
+ * blocks needing more.  The files open at once reserve at most bytes
+ * together (0 = CT_INPUTS_DECOMPRESS_BUDGET_DEFAULT): a file that does not
+ * fit waits until open ones end (deferred), one that alone exceeds bytes
+ * is refused by ct_inputs_next (CT_ERR naming it, what it declares and the
  * budget).  Set before ct_inputs_start.
  */
-#define CT_INPUTS_ZSTD_BUDGET_DEFAULT (UINT64_C(512) << 20)
+#define CT_INPUTS_DECOMPRESS_BUDGET_DEFAULT (UINT64_C(512) << 20)
 void ct_inputs_set_decompress_memory(struct ct_inputs *in, uint64_t bytes);
 /* The most the open files reserved at once so far (bytes). */
-uint64_t ct_inputs_zstd_peak(const struct ct_inputs *in);
+uint64_t ct_inputs_decompress_peak(const struct ct_inputs *in);
 
 /*
  * How far reading has got, for a progress line: *done = bytes of the

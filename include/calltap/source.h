@@ -48,11 +48,11 @@ struct ct_source {
 struct ct_source *ct_source_open_file(const char *path, const char *bpf, char *errbuf);
 /*
  * The same, with a duplicate of the file's descriptor in *pos_fd (for
- * progress) and a zstd file's decompression window capped at
- * zstd_window_max bytes (a power of two; 0 = 128 MiB).
+ * progress) and mem_max bytes for the decoder (0 = 128 MiB): a zstd file's
+ * window is capped there (a power of two), an xz file's decoder memlimit.
  */
 struct ct_source *ct_source_open_path(const char *path, const char *bpf, int *pos_fd,
-    uint64_t zstd_window_max, char *errbuf);
+    uint64_t mem_max, char *errbuf);
 struct ct_source *ct_source_open_live(const char *iface, const char *bpf,
     int snaplen, int buffer_mb, char *errbuf);
 void ct_source_close(struct ct_source *s);

@@ -15,16 +15,28 @@
  * a frame) or EBADMSG (corrupt), which ct_read_strerror() words for the
  * message naming the file.
  *
- * Memory beyond those buffers is the decoder's window: up to 64 MiB for
- * xz -9 (refused past DZ_XZ_MEMLIMIT), 4 MiB for an LZ4 block, 32 KiB for
- * gzip, and for zstd whatever the frame header declares (RFC 8878
- * §3.1.1.1.2: up to 8 MiB at the zstd CLI's levels 1-19, 128 MiB with
- * --long=27, terabytes in a crafted header; the window is allocated even
- * when the content is small).  So a zstd decoder is opened with a cap on
- * its window (ct_decompress_open's zstd_window_max, a power of two: 128 MiB
- * when not told) and fails a frame that declares more with EFBIG, before
- * allocating it; ct_zstd_frame_window() reads the first frame's header so
- * that the caller (inputs.c) can reserve the window before opening.
+ * Memory beyond those buffers is the decoder's window, which the stream's
+ * own headers set: 32 KiB for gzip (RFC 1951 caps it), blocks of at most
+ * 4 MiB for LZ4 (the frame descriptor's Block Maximum Size: liblz4 then
+ * holds about 8 MiB of buffers, never more), and for zstd and xz whatever
+ * the header declares, allocated when the header is read whatever the
+ * content's size.
+ * zstd (RFC 8878 §3.1.1.1.2): up to 8 MiB at the zstd CLI's levels 1-19,
+ * 128 MiB with --long=27, terabytes in a crafted header; so a zstd decoder
+ * is opened with a cap on its window (ct_decompress_open's mem_max, a power
+ * of two: 128 MiB when not told) and fails a frame that declares more with
+ * EFBIG, before allocating it; ct_zstd_frame_window() reads the first
+ * frame's header so that the caller (inputs.c) can reserve the window
+ * before opening.  xz (the .xz file format, version 1.2.0: §2.1.1 Stream
+ * Header, §3.1 Block Header, §5.3.1 LZMA2): each block's filter chain ends
+ * in LZMA2, whose dictionary (4 KiB to 4 GiB - 1; 8 MiB at xz's default -6,
+ * 64 MiB at -9) is most of the decoder; ct_xz_first_block() reads the
+ * first block's header, ct_xz_chain_need() asks liblzma what decoding that
+ * chain takes (lzma_raw_decoder_memusage: the dictionary and 64 KiB), and
+ * ct_xz_reserve() rounds it as zstd's window is; the decoder gets the
+ * reservation as its memlimit (mem_max; 128 MiB when not told), so a block
+ * or a concatenated stream declaring more fails with EOVERFLOW
+ * (LZMA_MEMLIMIT_ERROR), before its dictionary is allocated.
  */
 #include "config.h"
 
@@ -49,11 +61,11 @@
 #include <lz4frame.h>
 #endif
 
+#include "calltap/cursor.h"
 #include "calltap/err.h"
 #include "source_int.h"
 
 #define DZ_INBUF (1u << 17)
-#define DZ_XZ_MEMLIMIT (UINT64_C(256) << 20)   /* xz -9 needs 65 MiB */
 
 /* Decoder state shared by the xz, zstd, lz4 and pass-through cookies. */
 struct dz {
@@ -65,6 +77,7 @@ struct dz {
 	int done;             /* the compressed stream ended */
 	int midframe;         /* the decoder is inside a frame (output still owed) */
 	int err;              /* errno of a failure, returned again by later reads */
+	int pend;             /* errno of a failure met after output: the next step's */
 #ifdef HAVE_LZMA
 	lzma_stream xz;
 #endif
@@ -115,7 +128,12 @@ static ssize_t dz_step(struct dz *z, char *buf, size_t len)
 #ifdef HAVE_LZMA
 	case CT_COMPRESS_XZ: {
 		lzma_ret r;
+		size_t out;
 
+		if (z->pend != 0) {
+			errno = z->pend;
+			return -1;
+		}
 		z->xz.next_in = z->in + z->in_pos;
 		z->xz.avail_in = z->in_len - z->in_pos;
 		z->xz.next_out = (uint8_t *)buf;
@@ -126,11 +144,25 @@ static ssize_t dz_step(struct dz *z, char *buf, size_t len)
 		if (r == LZMA_STREAM_END) {
 			z->done = 1;
 			z->midframe = 0;
-		} else if (r != LZMA_OK && !(r == LZMA_BUF_ERROR && z->in_eof)) {
-			errno = r == LZMA_MEM_ERROR || r == LZMA_MEMLIMIT_ERROR ? ENOMEM : EBADMSG;
+		}
+		out = len - z->xz.avail_out;
+		if (r != LZMA_OK && r != LZMA_STREAM_END && !(r == LZMA_BUF_ERROR && z->in_eof)) {
+			/*
+			 * A block over the memlimit (its dictionary is not
+			 * allocated) or corrupt data: the bytes liblzma produced
+			 * before it in this same call go out first.
+			 */
+			int e = r == LZMA_MEMLIMIT_ERROR ? EOVERFLOW : r == LZMA_MEM_ERROR ? ENOMEM :
+			    EBADMSG;
+
+			if (out > 0) {
+				z->pend = e;
+				return (ssize_t)out;
+			}
+			errno = e;
 			return -1;
 		}
-		return (ssize_t)(len - z->xz.avail_out);
+		return (ssize_t)out;
 	}
 #endif
 #ifdef HAVE_ZSTD
@@ -274,6 +306,9 @@ const char *ct_read_strerror(int err)
 	if (err == EFBIG)
 		return "a zstd frame declares a larger decompression window than allowed for this "
 		    "file (its first frame's, at least 8 MiB; --decompress-memory bounds it)";
+	if (err == EOVERFLOW)
+		return "an xz block declares a larger dictionary than allowed for this file (its "
+		    "first block's, at least 8 MiB; --decompress-memory bounds it)";
 	return strerror(err);
 }
 
@@ -326,6 +361,198 @@ uint64_t ct_zstd_window_reserve(uint64_t w)
 	while (r < w && r <= CT_ZSTD_WINDOW_LARGEST / 2)
 		r *= 2;
 	return r < w ? UINT64_MAX : r;
+}
+
+/*
+ * CRC-32 as xz computes it for its headers (spec §6: reflected, polynomial
+ * 0xEDB88320, initial and final inversion), bit by bit: a header is at
+ * most 1 KiB and is read once per file.
+ */
+static uint32_t xz_crc32(const uint8_t *p, size_t n)
+{
+	uint32_t c = 0xffffffffu;
+	size_t i;
+	int k;
+
+	for (i = 0; i < n; i++) {
+		c ^= p[i];
+		for (k = 0; k < 8; k++)
+			c = (c >> 1) ^ (c & 1 ? 0xedb88320u : 0);
+	}
+	return ~c;
+}
+
+static uint32_t le32(const uint8_t *p)
+{
+	return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
+}
+
+/*
+ * One xz multibyte integer (spec §1.2): 1 to 9 bytes of 7 bits, least
+ * significant first, in its shortest form (no final 0x00 after the first
+ * byte).  Clears *ok when c runs out or the encoding is not valid.
+ */
+static uint64_t xz_vli(struct ct_cursor *c, int *ok)
+{
+	uint64_t v = 0;
+	unsigned i;
+
+	for (i = 0; i < 9; i++) {
+		uint8_t byte = ct_get_u8(c);
+
+		if (c->short_read)
+			break;
+		v |= (uint64_t)(byte & 0x7f) << (7 * i);
+		if (!(byte & 0x80)) {
+			if (byte == 0 && i > 0)
+				break;
+			return v;
+		}
+	}
+	*ok = 0;
+	return 0;
+}
+
+/*
+ * 1 when filter id with np property bytes p may stand at that place of a
+ * chain (spec §5.3): LZMA2 last (its one byte: reserved bits clear, a
+ * dictionary of 4 GiB at most), Delta (one byte) and the branch filters
+ * (x86 0x04 to RISC-V 0x0B, zero or four bytes) before it.  0 for any other
+ * ID: a filter this parser does not know.
+ */
+static int xz_filter_ok(uint64_t id, const uint8_t *p, size_t np, int last)
+{
+	if (id == CT_XZ_FILTER_LZMA2)
+		return last && np == 1 && (p[0] & 0xc0) == 0 && p[0] <= 40;
+	if (last)
+		return 0;
+	if (id == CT_XZ_FILTER_DELTA)
+		return np == 1;
+	return id >= CT_XZ_FILTER_X86 && id <= CT_XZ_FILTER_RISCV && (np == 0 || np == 4);
+}
+
+/*
+ * The filter chain of the first block of the .xz stream whose first bytes
+ * are b[0..n) (the .xz file format, §2.1.1 Stream Header: magic, Stream
+ * Flags, CRC32; §3.1 Block Header: size, flags, optional sizes, Filter
+ * Flags, null padding, CRC32), into *ch, with the LZMA2 dictionary decoded
+ * (§5.3.1: 2 or 3 times 2^(bits/2 + 11), 4 GiB - 1 for 40).  Reads only
+ * b[0..n), through a bounded cursor.  CT_OK; CT_PARTIAL when b ends before
+ * the block header does (CT_XZ_HEADER_MAX bytes always hold it); CT_EOF
+ * for a stream without blocks (the Index follows the header); CT_ERR when
+ * b is not xz, a CRC32 does not match, a reserved bit is set, an integer
+ * or the padding is malformed, or a filter or its properties are unknown
+ * (*ch is then zeroed: nothing in it is to be trusted).
+ */
+int ct_xz_first_block(const uint8_t *b, size_t n, struct ct_xz_chain *ch)
+{
+	struct ct_cursor c;
+	size_t hsize;
+	uint8_t flags, d;
+	unsigned i;
+	int ok = 1;
+
+	memset(ch, 0, sizeof(*ch));
+	if (n < 6 || ct_compress_kind(b, n) != CT_COMPRESS_XZ)
+		return CT_ERR;
+	if (n < 13)
+		return CT_PARTIAL;
+	if (b[6] != 0 || (b[7] & 0xf0) != 0 || xz_crc32(b + 6, 2) != le32(b + 8))
+		return CT_ERR;
+	if (b[12] == 0)
+		return CT_EOF;                   /* Index Indicator */
+	hsize = ((size_t)b[12] + 1) * 4;
+	if (n < 12 + hsize)
+		return CT_PARTIAL;
+	if (xz_crc32(b + 12, hsize - 4) != le32(b + 12 + hsize - 4))
+		return CT_ERR;
+	ct_cursor_init(&c, b + 13, hsize - 5);   /* after the size byte, before the CRC32 */
+	flags = ct_get_u8(&c);
+	if ((flags & 0x3c) != 0)
+		return CT_ERR;
+	if ((flags & 0x40) && xz_vli(&c, &ok) == 0)
+		ok = 0;                          /* Compressed Size: never 0 */
+	if (flags & 0x80)
+		xz_vli(&c, &ok);                 /* Uncompressed Size */
+	ch->n = (flags & 3) + 1u;
+	for (i = 0; i < ch->n && ok; i++) {
+		uint64_t np;
+
+		ch->id[i] = xz_vli(&c, &ok);
+		np = xz_vli(&c, &ok);
+		if (!ok || np > sizeof(ch->props[i]))
+			break;
+		ct_get_bytes(&c, ch->props[i], (size_t)np);
+		ch->nprops[i] = (uint8_t)np;
+		if (c.short_read || !xz_filter_ok(ch->id[i], ch->props[i], (size_t)np,
+		    i + 1 == ch->n))
+			break;
+	}
+	while (i == ch->n && ok && ct_cursor_left(&c) > 0)
+		ok &= ct_get_u8(&c) == 0;        /* Header Padding */
+	if (i < ch->n || !ok) {
+		memset(ch, 0, sizeof(*ch));
+		return CT_ERR;
+	}
+	d = ch->props[ch->n - 1][0];
+	ch->dict = d == 40 ? UINT32_MAX : (uint64_t)(2 | (d & 1)) << (d / 2 + 11);
+	return CT_OK;
+}
+
+/*
+ * The memory liblzma's decoder takes for chain ch (lzma_raw_decoder_memusage
+ * of its filters, their properties decoded by liblzma itself: the LZMA2
+ * dictionary and about 64 KiB), UINT64_MAX when this liblzma does not know
+ * a filter of it (a newer xz's) or ch is empty.  Without liblzma (such files
+ * are not read) the dictionary and CT_XZ_STATE.
+ */
+uint64_t ct_xz_chain_need(const struct ct_xz_chain *ch)
+{
+#ifdef HAVE_LZMA
+	lzma_filter f[CT_XZ_FILTERS_MAX + 1];
+	uint64_t need = UINT64_MAX;
+	unsigned i, k;
+
+	for (k = 0; k < ch->n && k < CT_XZ_FILTERS_MAX; k++) {
+		f[k].id = ch->id[k];
+		f[k].options = NULL;
+		if (lzma_properties_decode(&f[k], NULL, ch->props[k], ch->nprops[k]) != LZMA_OK)
+			break;
+	}
+	f[k].id = LZMA_VLI_UNKNOWN;
+	f[k].options = NULL;
+	if (k == ch->n && k > 0)
+		need = lzma_raw_decoder_memusage(f);
+	for (i = 0; i < k; i++)
+		free(f[i].options);
+	return need;
+#else
+	return ch->n > 0 ? ch->dict + CT_XZ_STATE : UINT64_MAX;
+#endif
+}
+
+/*
+ * What an xz input whose first block has an LZMA2 dictionary of dict bytes
+ * and a decoder needing need bytes (ct_xz_chain_need; UINT64_MAX or 0 when
+ * unknown) reserves, and gives its decoder as memlimit: the dictionary
+ * rounded up to a power of two, at least CT_XZ_DICT_FLOOR (later blocks
+ * and streams up to xz's default -6 decode too), as a zstd window is
+ * (ct_zstd_window_reserve), plus the rest of the need in whole MiB, at
+ * least CT_XZ_STATE.  When that is over max (the budget; 0 = none) the
+ * floor gives way, down to the dictionary's own power of two.  A later
+ * block of the same filters whose dictionary is within the rounded one fits.
+ */
+uint64_t ct_xz_reserve(uint64_t dict, uint64_t need, uint64_t max)
+{
+	uint64_t r = CT_XZ_DICT_FLOOR, state = CT_XZ_STATE;
+
+	if (need != UINT64_MAX && need > dict && need - dict > state)
+		state = (need - dict + CT_XZ_STATE - 1) / CT_XZ_STATE * CT_XZ_STATE;
+	while (r < dict && r < UINT64_C(1) << 40)
+		r *= 2;
+	while (max != 0 && r + state > max && r / 2 >= dict && r / 2 >= CT_XZ_DICT_MIN)
+		r /= 2;
+	return r + state;
 }
 
 int ct_compress_kind(const uint8_t *b, size_t n)
@@ -384,14 +611,17 @@ FILE *ct_decompress_stream_pre(int fd, int kind, const uint8_t *pre, size_t n_pr
 }
 
 #ifdef HAVE_ZSTD
-/* log2 of the zstd window cap max (a power of two; 0 = CT_ZSTD_WINDOW_DEFAULT), within libzstd's bounds. */
+/*
+ * log2 of the zstd window cap max (a power of two; 0 =
+ * CT_DECOMPRESS_MEM_DEFAULT), within libzstd's bounds.
+ */
 static int zstd_window_log(uint64_t max)
 {
 	ZSTD_bounds b = ZSTD_dParam_getBounds(ZSTD_d_windowLogMax);
 	int lg = 0;
 
 	if (max == 0)
-		max = CT_ZSTD_WINDOW_DEFAULT;
+		max = CT_DECOMPRESS_MEM_DEFAULT;
 	while (lg < 63 && (UINT64_C(1) << (lg + 1)) <= max)
 		lg++;
 	if (!ZSTD_isError(b.error) && lg > b.upperBound)
@@ -403,12 +633,15 @@ static int zstd_window_log(uint64_t max)
 #endif
 
 /*
- * The general form of ct_decompress_stream/_pre (source_int.h): the zstd
- * decoder refuses (EFBIG) a frame whose window is over zstd_window_max (a
- * power of two, rounded down otherwise; 0 = CT_ZSTD_WINDOW_DEFAULT).
+ * The general form of ct_decompress_stream/_pre (source_int.h), with
+ * mem_max the memory reserved for the decoder (0 = CT_DECOMPRESS_MEM_DEFAULT):
+ * the zstd decoder refuses (EFBIG) a frame whose window is over it (a power
+ * of two, rounded down otherwise), the xz decoder takes it as its memlimit
+ * and refuses (EOVERFLOW) a block whose filters need more.  Other formats
+ * ignore it.
  */
 FILE *ct_decompress_open(int fd, int kind, const uint8_t *pre, size_t n_pre,
-    uint64_t zstd_window_max)
+    uint64_t mem_max)
 {
 	static const cookie_io_functions_t dz_io = {
 		.read = dz_read, .write = NULL, .seek = NULL, .close = dz_close,
@@ -468,8 +701,12 @@ FILE *ct_decompress_open(int fd, int kind, const uint8_t *pre, size_t n_pre,
 		lzma_stream init = LZMA_STREAM_INIT;
 
 		z->xz = init;
-		/* Concatenated .xz streams are one file; a hostile header cannot ask for more than the limit. */
-		if (lzma_stream_decoder(&z->xz, DZ_XZ_MEMLIMIT, LZMA_CONCATENATED) != LZMA_OK)
+		/*
+		 * Concatenated .xz streams are one file; no block of any of
+		 * them gets a larger dictionary than was reserved.
+		 */
+		if (lzma_stream_decoder(&z->xz, mem_max != 0 ? mem_max : CT_DECOMPRESS_MEM_DEFAULT,
+		    LZMA_CONCATENATED) != LZMA_OK)
 			goto nomem;
 		break;
 	}
@@ -480,7 +717,7 @@ FILE *ct_decompress_open(int fd, int kind, const uint8_t *pre, size_t n_pre,
 			goto nomem;
 		/* A hostile frame must not make us allocate a huge window. */
 		if (ZSTD_isError(ZSTD_DCtx_setParameter(z->zs, ZSTD_d_windowLogMax,
-		    zstd_window_log(zstd_window_max))))
+		    zstd_window_log(mem_max))))
 			goto nomem;
 		break;
 #endif

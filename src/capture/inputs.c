@@ -11,18 +11,23 @@
  * overlapping ones (two directions, two interfaces) interleave.  At most
  * INPUTS_MAX_OPEN files are open at once (each holds a read-ahead buffer);
  * past that a file waits for one to end and is counted as deferred.
- * zstd files also hold their decoder's window, which the frame header sets
- * (up to 128 MiB with zstd --long=27, far more in a crafted header) and
- * which is allocated whatever the content's size: each reserves the window
- * its first frame declares (ct_zstd_window_reserve: at least 8 MiB, a power
- * of two; standard input, which cannot be looked at first, 128 MiB) and its
- * decoder is capped there (a later frame declaring more fails the file:
- * decompress.c); the reservations of the files open at once stay within
- * the budget (ct_inputs_set_decompress_memory, 512 MiB unless told): a file
- * that does not fit waits, deferred, and one that alone exceeds it is
- * refused with a message naming it, its window and the budget.
+ * zstd and xz files also hold their decoder's window, which the stream's
+ * header sets and which is allocated whatever the content's size: a zstd
+ * frame's window (up to 128 MiB with zstd --long=27, terabytes in a crafted
+ * header), an xz block's LZMA2 dictionary (64 MiB at xz -9, up to 4 GiB
+ * with --lzma2=dict= or in a crafted header).  Each reserves what its first
+ * frame or block declares (ct_zstd_window_reserve: at least 8 MiB, a power
+ * of two; ct_xz_reserve: the dictionary so rounded, plus the rest of the
+ * decoder in whole MiB; standard input, which cannot be looked at first,
+ * 128 MiB for either) and its decoder is capped there (a later frame,
+ * block or stream declaring more fails the file: decompress.c); the
+ * reservations of the files open at once stay within the budget
+ * (ct_inputs_set_decompress_memory, 512 MiB unless told): a file that does
+ * not fit waits, deferred, and one that alone exceeds it is refused with a
+ * message naming it, what it declares, its reservation and the budget.
  * Formats: pcap (tcpdump/libpcap savefile), pcapng
- * (draft-ietf-opsawg-pcapng), either one gzip-compressed (RFC 1952).
+ * (draft-ietf-opsawg-pcapng), either one compressed: gzip (RFC 1952), xz,
+ * zstd (RFC 8878) or lz4, read through decompress.c.
  */
 #include "config.h"
 
@@ -58,8 +63,9 @@ struct input_file {
 	uint64_t size;         /* bytes on disk (regular files; stdin when it is one) */
 	int pos_fd;            /* open: a dup of its descriptor, sharing the read offset; else -1 */
 	int finished;          /* read to its end, or failed: counts whole for progress */
-	uint64_t zdecl;        /* window its first zstd frame declares (0: not zstd or unknown) */
-	uint64_t zwin;         /* zstd window it reserves when open (0: not zstd) */
+	int zkind;             /* CT_COMPRESS_ZSTD or _XZ when it reserves; else 0 */
+	uint64_t zdecl;        /* first zstd frame's window, xz block's dictionary (0: unknown) */
+	uint64_t zwin;         /* decoder memory it reserves when open (0: none) */
 	uint64_t zheld;        /* zwin while open, counted in zused; else 0 */
 };
 
@@ -81,7 +87,7 @@ struct ct_inputs {
 	const char *gap_from, *gap_to;
 	int summarised;        /* the gap summary was given */
 	int size_unknown;      /* standard input is not a regular file */
-	uint64_t zbudget;      /* zstd windows of open files at most (bytes) */
+	uint64_t zbudget;      /* zstd windows and xz decoders of open files at most (bytes) */
 	uint64_t zused, zpeak; /* reserved by the open files now, and at most so far */
 	size_t zdeferred;      /* of deferred: for zbudget */
 };
@@ -100,26 +106,27 @@ struct ct_inputs *ct_inputs_new(void)
 
 	if (in != NULL) {
 		in->newest_ts = INT64_MIN;
-		in->zbudget = CT_INPUTS_ZSTD_BUDGET_DEFAULT;
+		in->zbudget = CT_INPUTS_DECOMPRESS_BUDGET_DEFAULT;
 	}
 	return in;
 }
 
 /*
- * Sets the budget for the zstd windows of the files open at once to bytes
- * (0: the default, CT_INPUTS_ZSTD_BUDGET_DEFAULT).  Before ct_inputs_start.
+ * Sets the budget for the decoder windows (zstd) and memory (xz) of the
+ * files open at once to bytes (0: the default,
+ * CT_INPUTS_DECOMPRESS_BUDGET_DEFAULT).  Before ct_inputs_start.
  */
 void ct_inputs_set_decompress_memory(struct ct_inputs *in, uint64_t bytes)
 {
-	in->zbudget = bytes != 0 ? bytes : CT_INPUTS_ZSTD_BUDGET_DEFAULT;
+	in->zbudget = bytes != 0 ? bytes : CT_INPUTS_DECOMPRESS_BUDGET_DEFAULT;
 }
 
-uint64_t ct_inputs_zstd_peak(const struct ct_inputs *in)
+uint64_t ct_inputs_decompress_peak(const struct ct_inputs *in)
 {
 	return in->zpeak;
 }
 
-size_t ct_inputs_deferred_zstd(const struct ct_inputs *in)
+size_t ct_inputs_deferred_decompress(const struct ct_inputs *in)
 {
 	return in->zdeferred;
 }
@@ -462,20 +469,28 @@ int ct_inputs_add(struct ct_inputs *in, const char *arg, char *errbuf)
 }
 
 /*
- * The zstd window f reserves (f->zwin) and its first frame's (f->zdecl),
- * from the file's first bytes: 0 for a file that is not zstd or cannot be
- * read (its open reports that), 128 MiB (at most the budget, a power of two)
- * for standard input, whose bytes cannot be looked at before it is opened.
+ * What f's decoder reserves (f->zwin) and what its first frame or block
+ * declares (f->zdecl), from the file's first bytes.  zstd: the first
+ * frame's window (ct_zstd_window_reserve).  xz: the first block's
+ * dictionary and the decoder liblzma builds for its filters
+ * (ct_xz_reserve); a stream whose first block cannot be read here (cut,
+ * corrupt, no block, a filter this build does not know) reserves as for an
+ * unknown small dictionary, which is then also its memlimit.  Standard
+ * input, whose bytes cannot be looked at before it is opened: 128 MiB,
+ * halved down to the budget (at least 8 MiB), whatever it holds.  0 for
+ * any other file, or one that cannot be read (its open reports that).
  */
-static void zstd_window(const struct ct_inputs *in, struct input_file *f)
+static void decoder_memory(const struct ct_inputs *in, struct input_file *f)
 {
-	uint8_t b[CT_ZSTD_HEADER_MAX];
+	uint8_t b[CT_XZ_HEADER_MAX];
+	struct ct_xz_chain ch;
 	ssize_t n;
 	int fd;
 
 	f->zdecl = f->zwin = 0;
+	f->zkind = 0;
 	if (strcmp(f->path, "-") == 0) {
-		f->zwin = CT_ZSTD_WINDOW_DEFAULT;
+		f->zwin = CT_DECOMPRESS_MEM_DEFAULT;
 		while (f->zwin > in->zbudget && f->zwin > CT_ZSTD_WINDOW_FLOOR)
 			f->zwin /= 2;
 		return;
@@ -484,13 +499,32 @@ static void zstd_window(const struct ct_inputs *in, struct input_file *f)
 		return;
 	n = pread(fd, b, sizeof(b), 0);
 	close(fd);
-	if (n > 0 && (f->zdecl = ct_zstd_frame_window(b, (size_t)n)) != 0)
-		f->zwin = ct_zstd_window_reserve(f->zdecl);
+	if (n <= 0)
+		return;
+	switch (ct_compress_kind(b, (size_t)n)) {
+	case CT_COMPRESS_ZSTD:
+		if ((f->zdecl = ct_zstd_frame_window(b, (size_t)n)) != 0) {
+			f->zkind = CT_COMPRESS_ZSTD;
+			f->zwin = ct_zstd_window_reserve(f->zdecl);
+		}
+		break;
+	case CT_COMPRESS_XZ:
+		f->zkind = CT_COMPRESS_XZ;
+		if (ct_xz_first_block(b, (size_t)n, &ch) == CT_OK) {
+			f->zdecl = ch.dict;
+			f->zwin = ct_xz_reserve(ch.dict, ct_xz_chain_need(&ch), in->zbudget);
+		} else {
+			f->zwin = ct_xz_reserve(0, 0, in->zbudget);
+		}
+		break;
+	default:
+		break;
+	}
 }
 
 /*
  * First frame's timestamp of a file, INT64_MIN if it cannot be read (or
- * its zstd window is over the budget: refused when its turn comes),
+ * its decoder's reservation is over the budget: refused when its turn comes),
  * INT64_MAX if empty.
  */
 static int64_t peek_first(const struct ct_inputs *in, const struct input_file *fi)
@@ -551,12 +585,12 @@ int ct_inputs_start(struct ct_inputs *in, const char *bpf)
 		qsort(in->v, in->n, sizeof(*in->v), rank_cmp);
 		for (i = 0; i < in->n; i++) {
 			in->v[i].rank = i;
-			zstd_window(in, &in->v[i]);
+			decoder_memory(in, &in->v[i]);
 			in->v[i].first_ts = peek_first(in, &in->v[i]);
 		}
 		qsort(in->v, in->n, sizeof(*in->v), order_cmp);
 	} else if (in->n == 1) {
-		zstd_window(in, &in->v[0]);
+		decoder_memory(in, &in->v[0]);
 	}
 	return CT_OK;
 }
@@ -583,13 +617,20 @@ static double mib(uint64_t x)
 }
 
 /*
- * Refuses f, whose zstd window alone is over the budget: CT_ERR with a
- * message naming the file, the window, the budget and the option to raise.
+ * Refuses f, whose decoder's reservation alone is over the budget: CT_ERR
+ * with a message naming the file, what its header declares, the
+ * reservation, the budget and the option to raise.
  */
 static int refuse_window(struct ct_inputs *in, struct input_file *f, char *errbuf)
 {
 	f->finished = 1;
-	if (f->zwin == UINT64_MAX)
+	if (f->zkind == CT_COMPRESS_XZ)
+		snprintf(errbuf, CT_ERRBUF_SIZE, "cannot read capture '%s': its first xz block "
+		    "declares a %.1f MiB dictionary (%.0f MiB reserved with the decoder), over the "
+		    "%.0f MiB that capture files may hold at once: raise --decompress-memory to %.0f "
+		    "or more, or decompress it first", f->path, mib(f->zdecl), mib(f->zwin),
+		    mib(in->zbudget), mib(f->zwin));
+	else if (f->zwin == UINT64_MAX)
 		snprintf(errbuf, CT_ERRBUF_SIZE, "cannot read capture '%s': its zstd frame declares "
 		    "a %.0f MiB decompression window, more than libzstd decodes (%.0f MiB)", f->path,
 		    mib(f->zdecl), mib(CT_ZSTD_WINDOW_LARGEST));

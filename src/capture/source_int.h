@@ -40,15 +40,17 @@ FILE *ct_decompress_stream(int fd, int kind);
  */
 FILE *ct_decompress_stream_pre(int fd, int kind, const uint8_t *pre, size_t n_pre);
 /*
- * Either of them, with the zstd decoder's window capped at zstd_window_max
- * bytes (a power of two; 0 = CT_ZSTD_WINDOW_DEFAULT): a frame declaring a
- * larger one fails the read with EFBIG before anything is allocated for it.
+ * Either of them, with mem_max bytes reserved for the decoder (0 =
+ * CT_DECOMPRESS_MEM_DEFAULT): the zstd decoder's window is capped there (a
+ * power of two): a frame declaring a larger one fails the read with EFBIG;
+ * the xz decoder's memlimit is mem_max: a block whose filters need more
+ * fails the read with EOVERFLOW.  Neither is allocated first.
  */
 FILE *ct_decompress_open(int fd, int kind, const uint8_t *pre, size_t n_pre,
-    uint64_t zstd_window_max);
+    uint64_t mem_max);
+#define CT_DECOMPRESS_MEM_DEFAULT (UINT64_C(1) << 27)  /* not told: libzstd's own default cap */
 
 /* zstd windows (RFC 8878 §3.1.1.1.2). */
-#define CT_ZSTD_WINDOW_DEFAULT (UINT64_C(1) << 27)  /* cap when not told: libzstd's own default */
 #define CT_ZSTD_WINDOW_FLOOR (UINT64_C(1) << 23)    /* zstd CLI levels 1-19 stay within it */
 #define CT_ZSTD_WINDOW_LARGEST (UINT64_C(1) << 31)  /* libzstd's largest cap (64-bit) */
 #define CT_ZSTD_HEADER_MAX 18                        /* bytes of the longest frame header */
@@ -56,6 +58,30 @@ FILE *ct_decompress_open(int fd, int kind, const uint8_t *pre, size_t n_pre,
 uint64_t ct_zstd_frame_window(const uint8_t *b, size_t n);
 /* The power of two reserved for a first frame of window w (UINT64_MAX: too large). */
 uint64_t ct_zstd_window_reserve(uint64_t w);
+
+/* xz filter chains (the .xz file format 1.2.0, §3.1 Block Header, §5.3 Filters). */
+#define CT_XZ_HEADER_MAX (12 + 1024)   /* Stream Header and the largest Block Header */
+#define CT_XZ_FILTERS_MAX 4
+#define CT_XZ_FILTER_DELTA 0x03
+#define CT_XZ_FILTER_X86 0x04          /* branch filters: x86 0x04 ... RISC-V 0x0b */
+#define CT_XZ_FILTER_RISCV 0x0b
+#define CT_XZ_FILTER_LZMA2 0x21
+#define CT_XZ_DICT_MIN (UINT64_C(1) << 12)     /* LZMA2's smallest dictionary, 4 KiB */
+#define CT_XZ_DICT_FLOOR (UINT64_C(1) << 23)   /* xz -0 to -6 (its default) stay within it */
+#define CT_XZ_STATE (UINT64_C(1) << 20)        /* reserved beside the dictionary, at least */
+struct ct_xz_chain {
+	unsigned n;                             /* filters, 1 to 4; 0: none parsed */
+	uint64_t id[CT_XZ_FILTERS_MAX];         /* Filter IDs, LZMA2 last */
+	uint8_t props[CT_XZ_FILTERS_MAX][4];    /* Filter Properties */
+	uint8_t nprops[CT_XZ_FILTERS_MAX];      /* their sizes: 0, 1 or 4 */
+	uint64_t dict;                          /* LZMA2 dictionary, bytes */
+};
+/* The first block's filters of the .xz stream at b[0..n): CT_OK, _PARTIAL, _EOF (none), _ERR. */
+int ct_xz_first_block(const uint8_t *b, size_t n, struct ct_xz_chain *ch);
+/* Bytes liblzma's decoder takes for ch (UINT64_MAX: a filter it does not know). */
+uint64_t ct_xz_chain_need(const struct ct_xz_chain *ch);
+/* Bytes an xz input with that first block reserves and gives as memlimit, within max if it can. */
+uint64_t ct_xz_reserve(uint64_t dict, uint64_t need, uint64_t max);
 /* strerror(), with words for a compressed stream cut short or corrupt. */
 const char *ct_read_strerror(int err);
 

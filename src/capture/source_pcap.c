@@ -253,11 +253,13 @@ static bool peek_stdin(uint8_t *magic, size_t *n)
  * of the descriptor the file is read from (standard input's for "-"), whose
  * offset tells how far reading got, in the file's own bytes (compressed
  * ones for a compressed file): the caller closes it.  -1 on failure.
- * zstd_window_max caps a zstd file's decompression window (bytes, a power
- * of two; 0 = 128 MiB): a frame declaring more fails the read (EFBIG).
+ * mem_max is the memory reserved for a zstd or xz decoder (bytes; 0 = 128
+ * MiB): it caps a zstd file's window (a power of two), a frame declaring
+ * more fails the read (EFBIG); it is an xz decoder's memlimit, a block
+ * needing more fails the read (EOVERFLOW).
  */
 struct ct_source *ct_source_open_path(const char *path, const char *bpf, int *pos_fd,
-    uint64_t zstd_window_max, char *errbuf)
+    uint64_t mem_max, char *errbuf)
 {
 	struct ct_source *src;
 	FILE *fp;
@@ -277,7 +279,7 @@ struct ct_source *ct_source_open_path(const char *path, const char *bpf, int *po
 			fp = stdin;   /* read as it is, by read(2) (readahead.c) */
 		} else if ((fd = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 0)) < 0 ||
 		    (fp = ct_decompress_open(fd, kind, peeked ? NULL : magic, peeked ? 0 : n,
-		    zstd_window_max)) == NULL) {
+		    mem_max)) == NULL) {
 			snprintf(errbuf, CT_ERRBUF_SIZE, "cannot read standard input: %s",
 			    errno == ENOTSUP ? "compressed with a format this calltap was built "
 			    "without (see calltap --version)" : errno == ESPIPE ? "gzip data from "
@@ -297,7 +299,7 @@ struct ct_source *ct_source_open_path(const char *path, const char *bpf, int *po
 
 		if (pos_fd != NULL)
 			dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-		if ((fp = ct_decompress_open(fd, kind, NULL, 0, zstd_window_max)) == NULL) {
+		if ((fp = ct_decompress_open(fd, kind, NULL, 0, mem_max)) == NULL) {
 			snprintf(errbuf, CT_ERRBUF_SIZE, "cannot read capture '%s': %s", path,
 			    errno == ENOTSUP ? "compressed with a format this calltap was built "
 			    "without (see calltap --version)" : strerror(errno));

@@ -11,7 +11,12 @@
  * count) reach every stage that does arithmetic on them.  Checks that a
  * frame never claims more bytes than its buffer holds (the copy trips ASan
  * otherwise), that the reader stops, and that failures come with a message.
- * References: draft-ietf-opsawg-pcapng, draft-ietf-opsawg-pcap.
+ * The same bytes, read as the start of a compressed file, go through the
+ * zstd frame and xz block header parsers (decompress.c) first, from an
+ * exact-size copy: any read past it trips ASan; an xz chain they accept
+ * must end in LZMA2 with a dictionary of at most 4 GiB.
+ * References: draft-ietf-opsawg-pcapng, draft-ietf-opsawg-pcap, RFC 8878
+ * §3.1.1, the .xz file format 1.2.0 §2.1.1, §3.1.
  */
 #include "config.h"
 
@@ -31,6 +36,7 @@
 int ct_fuzz_capture(const uint8_t *data, size_t size)
 {
 	char errbuf[CT_ERRBUF_SIZE];
+	struct ct_xz_chain ch;
 	struct ct_decode_ctx ctx;
 	struct ct_engine *e;
 	struct ct_source *s;
@@ -44,6 +50,11 @@ int ct_fuzz_capture(const uint8_t *data, size_t size)
 	copy = ct_fuzz_dup(data, size);
 	if (copy == NULL)
 		return 0;
+	(void)ct_zstd_frame_window(copy, size);
+	if (ct_xz_first_block(copy, size, &ch) == CT_OK &&
+	    (ch.n < 1 || ch.n > CT_XZ_FILTERS_MAX || ch.id[ch.n - 1] != CT_XZ_FILTER_LZMA2 ||
+	    ch.dict > UINT32_MAX || ch.dict < CT_XZ_DICT_MIN))
+		ct_fuzz_fail("xz chain accepted without LZMA2 last or with a bad dictionary");
 	fp = fmemopen(copy, size, "rb");
 	if (fp == NULL) {
 		free(copy);
