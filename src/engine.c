@@ -58,6 +58,7 @@ struct held {
 	struct held *next;
 };
 #define EVICT_WARN_US (10 * INT64_C(1000000))  /* eviction warnings at most this often */
+#define RTP_NOTE_US INT64_C(1000000)           /* RTP seen, told to the dialogs at most this often */
 
 struct ct_engine {
 	struct ct_engine_cfg cfg;
@@ -78,6 +79,7 @@ struct ct_engine {
 	size_t n_held;
 	uint64_t recordings_lost;  /* handed to the finisher but not written */
 	int64_t warn_us;         /* capture time of the last eviction warning, INT64_MIN = none */
+	int64_t rtp_noted_us;    /* capture time last given to ct_dialog_note_rtp (-RTP_NOTE_US: none) */
 	int64_t warn_from_us;    /* start of the period it reported */
 	uint64_t warn_evicted[CT_EVICT_COUNT]; /* dialog counters at the last warning */
 	uint64_t warn_dropped;
@@ -495,7 +497,11 @@ static void handle_udp(struct ct_engine *e, struct ct_packet *pkt)
 	switch (e->media != NULL ? ct_media_packet(e->media, pkt) : CT_MEDIA_OTHER) {
 	case CT_MEDIA_CALL:
 		e->c.rtp_packets++;
-		ct_dialog_note_rtp(e->dialogs, pkt->ts_us);
+		/* the tap carries RTP (the media timeout's evidence): told once a second */
+		if (pkt->ts_us >= e->rtp_noted_us + RTP_NOTE_US) {
+			e->rtp_noted_us = pkt->ts_us;
+			ct_dialog_note_rtp(e->dialogs, pkt->ts_us);
+		}
 		if (e->cfg.callcap != NULL)
 			ct_callcap_hit(e->cfg.callcap,
 			    ct_dialog_capture_slot(ct_media_last_call(e->media)), false);
@@ -907,6 +913,7 @@ struct ct_engine *ct_engine_new(const struct ct_engine_cfg *cfg, char *errbuf)
 	e->now_us = INT64_MIN;
 	e->next_tick_us = INT64_MIN;
 	e->warn_us = e->warn_from_us = INT64_MIN;
+	e->rtp_noted_us = -RTP_NOTE_US;   /* clamped capture times are >= 0: the first RTP is told */
 	e->frag = ct_ipfrag_new(&e->cfg.frag);
 	e->tcp = ct_tcp_reasm_new(&e->cfg.tcp, on_tcp_data, e);
 	e->dialogs = ct_dialog_table_new(&e->cfg.dialog, &hooks);
