@@ -84,6 +84,10 @@ ATTACKS = {
     'bye-wrong-tag': ('calls', 80, 80,
                       'BYE from the caller\'s own address with the Call-ID but tags that '
                       'are not the dialog\'s, refused by the PBX with 481'),
+    'forged-resp': ('calls', 80, 80,
+                    'responses from a stranger who knows the Call-ID and tags: a 200 to a '
+                    'BYE never sent, a 486 or a 200 to a ringing call\'s INVITE, a 200 to a '
+                    'CANCEL never sent'),
     'indialog-flood': ('requests', 50000, 300000,
                        'BYE/re-INVITE/ACK/UPDATE/INFO/CANCEL/PRACK with unique Call-IDs and '
                        'tags: in-dialog requests of no call'),
@@ -923,6 +927,66 @@ def a_bye_wrong_tag(ctx, n):
     return iter(out)
 
 
+def legit_invite_cseq(ctx):
+    """Call-ID -> CSeq number of its first INVITE, sniffed from the legit
+    capture (an attacker on the path reads it; a blind one guesses 1, 101
+    or 102 and sends each)."""
+    cid_re = re.compile(rb'\r\n(?:Call-ID|i)\s*:\s*([^\r\n]+)', re.I)
+    cseq_re = re.compile(rb'\r\nCSeq\s*:\s*(\d+)\s+INVITE', re.I)
+    out = {}
+    for _, fr in read_pcap(ctx.legit):
+        i = fr.find(b'INVITE sip:')
+        if i < 0 or i > 80:
+            continue
+        m, c = cid_re.search(fr), cseq_re.search(fr)
+        if m is not None and c is not None:
+            out.setdefault(m.group(1).strip().decode('utf-8', 'replace'), int(c.group(1)))
+    return out
+
+
+def a_forged_resp(ctx, n):
+    """For n legit IPv4 calls: a stranger who knows the Call-ID and tags
+    sends, from its own address to the caller, a response the call's
+    parties never sent (a Via branch of its own, so the caller's
+    transactions would not take it): in turn, halfway through an answered
+    call a 200 to a BYE never sent; while a call rings a 486 to its INVITE,
+    a 200 to its INVITE (no SDP), a 200 to a CANCEL never sent.  The legit
+    records must not change (no end, answer or failure from a stranger)."""
+    tags = legit_tags(ctx)
+    cseqs = legit_invite_cseq(ctx)
+    calls = [r for r in ctx.truth if r.get('start_time') and r.get('end_time')
+             and ':' not in r['dst_ip'] and ':' not in r['src_ip']
+             and tags.get(r['call_id'], [None])[0] and r['call_id'] in cseqs]
+    ctx.rng.shuffle(calls)
+    out, msgs = [], 0
+    for i, r in enumerate(calls[:n]):
+        cid, (ft, tt) = r['call_id'], tags[r['call_id']]
+        s, e = iso_us(r['start_time']), iso_us(r['end_time'])
+        ring = iso_us(r['ringing_time']) if r.get('ringing_time') else None
+        ans = iso_us(r['answer_time']) if r.get('answer_time') else None
+        kind = i % 4
+        if kind == 0 and ans is not None:
+            t = ans + (e - ans) // 2
+            first, cs, to = 'SIP/2.0 200 OK', '9401 BYE', tt
+        elif kind != 0 and ring is not None and (ans or e) - ring > 20000:
+            t = (ring + (ans or e)) // 2
+            inv = cseqs[cid]
+            first, cs, to = (('SIP/2.0 486 Busy Here', '%d INVITE' % inv, 'evil%x' % i),
+                             ('SIP/2.0 200 OK', '%d INVITE' % inv, 'evil%x' % i),
+                             ('SIP/2.0 200 OK', '%d CANCEL' % inv, None))[kind - 1]
+        else:
+            continue
+        if e - t < 2000:
+            continue
+        src = foreign(46000 + i)
+        for fr in forged(src, r['src_ip'], cid, first, cs, ft, to, contact=False):
+            out.append((t, fr))
+        msgs += 1
+    out.sort(key=lambda x: x[0])
+    ctx.info.update(calls=msgs, foreign_msgs=msgs)
+    return iter(out)
+
+
 def legit_tcp_frames(ctx):
     """(time_us, frame, tcp_offset, payload_len, seq, ack) of every TCP
     frame of the legit capture (Ethernet, optional 802.1Q, IPv4 or IPv6
@@ -1232,7 +1296,7 @@ GENERATORS = {
     'many-headers': a_many_headers, 'tcp-10byte': a_tcp_10byte, 'tcp-ooo': a_tcp_ooo,
     'rtp-flood': a_rtp_flood, 'pt-switch': a_pt_switch, 'pcapng-ts': a_pcapng_ts,
     'sdp-steal': a_sdp_steal, 'sdp-hijack': a_sdp_hijack, 'forged-bye': a_forged_bye,
-    'bye-wrong-tag': a_bye_wrong_tag,
+    'bye-wrong-tag': a_bye_wrong_tag, 'forged-resp': a_forged_resp,
     'indialog-flood': a_indialog_flood, 'resp-flood': a_resp_flood, 'many-m': a_many_m,
     'tcp-conn-flood': a_tcp_conn_flood, 'ssrc-churn': a_ssrc_churn,
     'frag-flood': a_frag_flood, 'tcp-spoof': a_tcp_spoof, 'tunnel-spoof': a_tunnel_spoof,

@@ -45,6 +45,9 @@
 # messages with the Call-ID and tags of legit calls, from a stranger's address)
 # must each be counted in sip_foreign_in_dialog, and the hijacker's RTCP in
 # rtcp_foreign, its RTP streams listed in --orphans with injected_into;
+# forged-resp's responses (a stranger's 486 or 200 to a ringing call's
+# INVITE, 200 to a CANCEL or BYE never sent, its own Via branch) must each
+# be counted foreign and change no call;
 # tunnel-spoof's BYEs and RTP (VXLAN, GTP-U, GRE, IP-in-IP from a stranger,
 # the legit call's own addresses inside) must each be counted foreign
 # (sip_foreign_in_dialog) or injected (rtp_injected);
@@ -240,7 +243,7 @@ for l in open(sys.argv[1]):
 				peak=$(python3 "$A" wavpeak "$wav")
 				[ "$peak" -ge 16000 ] && why="$why; injected stream recorded in $cid (peak $peak)"
 			fi ;;
-		sdp-hijack|forged-bye|tunnel-spoof)
+		sdp-hijack|forged-bye|forged-resp|tunnel-spoof)
 			# Every forged message counted as foreign; the hijacker's RTP
 			# refused and listed as injected into its call, its RTCP foreign;
 			# the tunnelled RTP refused, every packet injected.

@@ -154,8 +154,10 @@
  *    that its late messages still reach -w.
  *  - A message of a known call from an address off its signalling path
  *    (src/sip/sigpath.c) is foreign (stats.foreign_in_dialog): a request
- *    is ignored (it cannot end the call or announce media), a response
- *    still counts for the state but its SDP is not handed to hooks.media;
+ *    is ignored (it cannot end the call or announce media); so is a
+ *    response, unless it answers the INVITE with the top Via branch of a
+ *    copy of it seen (foreign_counts: a second box of an SBC pool), when
+ *    it counts for the state but its SDP is not handed to hooks.media;
  *    neither is remembered as seen.
  *  - Stored strings are capped (CT_CAP_*, dialog.h) and the record lists the
  *    cut ones (cut_fields); tags, users and branches are compared as cut.
@@ -2230,6 +2232,25 @@ static struct ct_dialog *on_unknown(struct ct_dialog_table *t, const struct ct_s
 }
 
 /*
+ * Whether response m, from off d's signalling path, may still count for
+ * d's state: only a response to the INVITE whose top Via branch is that
+ * of a copy of d's initial INVITE seen (RFC 3261 §17.1.3: the UAC matches
+ * a response to its transaction by that branch; a second box of an SBC
+ * pool answering the INVITE echoes it).  A stranger who knows the Call-ID
+ * and the tags but not the branch cannot answer, fail or end the call
+ * with a response the caller's transactions would drop: a 486 or a 200 to
+ * the INVITE, a 200 to a BYE or CANCEL never sent (on_unseen_request).
+ */
+static bool foreign_counts(const struct ct_dialog_table *t, const struct ct_dialog *d,
+    const struct ct_sip_msg *m, int idx)
+{
+	if (idx != CT_M_INVITE || !has_text(m->via_branch))
+		return false;
+	return branch_known(d, tag_key(t, m->via_branch)) ||
+	    (d->invite_branch != NULL && token_eq(m->via_branch, d->invite_branch));
+}
+
+/*
  * Feeds one parsed SIP message (borrowed; nothing is kept of it) to the
  * table.  Every message is counted; retransmissions change nothing; an
  * initial INVITE may create a call; a message may end a call (its record is
@@ -2277,12 +2298,13 @@ void ct_dialog_on_msg(struct ct_dialog_table *t, const struct ct_sip_msg *m)
 		return;
 	if (!ct_sigpath_accept(&d->path, m)) {
 		/* Off the call's signalling path (a stranger who knows the
-		 * Call-ID): a request is no part of the call; a response still
-		 * counts (a second box of an SBC pool) but its SDP does not,
+		 * Call-ID): a request is no part of the call; a response
+		 * counts only as one to a copy of the call's INVITE (a second
+		 * box of an SBC pool: foreign_counts), and its SDP does not,
 		 * and neither is remembered as seen (the real one may follow).
 		 * Nor does it fork the call. */
 		t->st.foreign_in_dialog++;
-		if (m->is_request)
+		if (m->is_request || !foreign_counts(t, d, m, idx))
 			return;
 		foreign = true;
 		d->fork_verdict = CT_FORK_NONE;

@@ -30,8 +30,10 @@
  *
  * A message from an address not on the path is foreign.  The caller (the
  * dialog table) ignores its SDP for media and does not let it end the call;
- * the rest of the state machine still sees it (a response from a second
- * box of an SBC pool still answers the call).
+ * only a response to the INVITE that carries the branch of a copy of that
+ * INVITE still reaches the state machine (a response from a second box of
+ * an SBC pool still answers the call; a stranger's 486, or 200 to a BYE,
+ * does not end it).
  *
  * Bounds: CT_SIGPATH_MAX addresses per call (the first two inline, the rest
  * allocated on demand, grown by four); more hops are simply not learnt.

@@ -1315,6 +1315,92 @@ static void test_media_sdp_steal(void)
 }
 
 /*
+ * A response to call cid from sig_src to the caller, with the call's tags
+ * and the top Via branch z9hG4bK<branch> (a stranger's own, or the
+ * INVITE's: z9hG4bK<cid>1INVITE as sip() writes it).
+ */
+static void stranger_response(struct mctx *c, int64_t ts, const char *cid, const char *sig_src,
+    const char *status, const char *cseq, const char *to_tag, const char *branch)
+{
+	char msg[1024];
+	struct ct_sip_msg m;
+
+	snprintf(msg, sizeof(msg), "SIP/2.0 %s\r\nVia: SIP/2.0/UDP 198.51.100.10:5060;branch=z9hG4bK%s\r\n"
+	    "From: <sip:alice@x>;tag=ta\r\nTo: <sip:bob@x>%s%s\r\nCall-ID: %s\r\nCSeq: %s\r\n"
+	    "Content-Length: 0\r\n\r\n", status, branch, to_tag ? ";tag=" : "", to_tag ? to_tag : "",
+	    cid, cseq);
+	sip_parse(&m, ts, sig_src, "198.51.100.10", msg);
+	ct_dialog_on_msg(c->dt, &m);
+	ct_sip_msg_fini(&m);
+}
+
+/*
+ * A stranger who knows the Call-ID and the tags (not the INVITE's Via
+ * branch) sends the caller, from its own address, responses no party of
+ * the call sent: while the call rings a 486, a 200 to the INVITE and a 200
+ * to a CANCEL never sent; once answered a 200 to a BYE never sent.  The
+ * caller's transactions would drop each (RFC 3261 §17.1.3); none may fail,
+ * answer or end the call (before the fix: busy at the 486).  A response
+ * that carries the INVITE's branch from off the path (a second box of an
+ * SBC pool) still counts.
+ */
+static void test_media_foreign_response(void)
+{
+	struct mctx c;
+	struct ct_dialog_stats ds;
+	char invbr[64];
+
+	mctx_init(&c, 0);
+	sip(&c, T0, "fresp-1", "INVITE", 0, NULL, 1, true, "198.51.100.10", "203.0.113.10",
+	    "198.51.100.20", 20000);
+	sip(&c, T0 + 1000, "fresp-1", NULL, 180, "INVITE", 1, false, "203.0.113.10",
+	    "198.51.100.10", "", 0);
+	stranger_response(&c, T0 + SEC, "fresp-1", "45.33.9.9", "486 Busy Here", "1 INVITE", "evil",
+	    "evil1");
+	stranger_response(&c, T0 + SEC + 1, "fresp-1", "45.33.9.9", "200 OK", "1 INVITE", "evil",
+	    "evil2");
+	stranger_response(&c, T0 + SEC + 2, "fresp-1", "45.33.9.9", "200 OK", "1 CANCEL", NULL,
+	    "evil3");
+	sip(&c, T0 + 2 * SEC, "fresp-1", NULL, 200, "INVITE", 1, false, "203.0.113.10",
+	    "198.51.100.10", "203.0.113.10", 10000);
+	sip(&c, T0 + 2 * SEC + 1000, "fresp-1", "ACK", 0, NULL, 1, true, "198.51.100.10",
+	    "203.0.113.10", "", 0);
+	stranger_response(&c, T0 + 3 * SEC, "fresp-1", "45.33.9.9", "200 OK", "9 BYE", "tb",
+	    "evil4");
+	ct_dialog_get_stats(c.dt, &ds);
+	CHECK_INT(ds.foreign_in_dialog, 4);
+	CHECK_INT(ds.active, 1);
+	CHECK_INT(c.n, 0);
+	call_bye(&c, T0 + 5 * SEC, "fresp-1", "198.51.100.10");
+	CHECK_INT(c.n, 1);
+	if (c.n == 1) {
+		CHECK_INT(c.recs[0]->disposition, CT_DISP_ANSWERED);
+		CHECK_INT(c.recs[0]->answer_us, T0 + 2 * SEC);
+		CHECK_INT(c.recs[0]->end_us, T0 + 5 * SEC);
+		CHECK_INT(c.recs[0]->hangup_by, CT_PARTY_CALLER);
+		CHECK(!c.recs[0]->truncated);
+	}
+	mctx_fini(&c);
+
+	/* The INVITE's branch from a second box of the callee's pool: busy. */
+	mctx_init(&c, 0);
+	sip(&c, T0, "fresp-2", "INVITE", 0, NULL, 1, true, "198.51.100.10", "203.0.113.10",
+	    "198.51.100.20", 20000);
+	snprintf(invbr, sizeof(invbr), "%s1INVITE", "fresp-2");
+	stranger_response(&c, T0 + SEC, "fresp-2", "203.0.113.11", "486 Busy Here", "1 INVITE",
+	    "pool", invbr);
+	ct_dialog_flush(c.dt);
+	ct_dialog_get_stats(c.dt, &ds);
+	CHECK_INT(ds.foreign_in_dialog, 1);
+	CHECK_INT(c.n, 1);
+	if (c.n == 1) {
+		CHECK_INT(c.recs[0]->disposition, CT_DISP_BUSY);
+		CHECK_INT(c.recs[0]->end_us, T0 + SEC);
+	}
+	mctx_fini(&c);
+}
+
+/*
  * Anyone can send a monitored host a tunnel packet (VXLAN, GRE, IP-in-IP)
  * with a call's own addresses inside: media out of another depth of tunnels
  * than the call's SIP is never the call's, whichever rule would take its
@@ -1622,6 +1708,7 @@ int main(void)
 	test_media_collisions();
 	test_media_ssrc_churn();
 	test_media_sdp_steal();
+	test_media_foreign_response();
 	test_media_rtcp();
 	test_media_rtcp_attr();
 	test_media_multiport();
