@@ -88,6 +88,9 @@ ATTACKS = {
                     'responses from a stranger who knows the Call-ID and tags: a 200 to a '
                     'BYE never sent, a 486 or a 200 to a ringing call\'s INVITE, a 200 to a '
                     'CANCEL never sent'),
+    'reuse-callid': ('calls', 80, 80,
+                     'an initial INVITE from a stranger in a legit call\'s Call-ID: just '
+                     'after the call ends, and between a 401/407 and the retried INVITE'),
     'indialog-flood': ('requests', 50000, 300000,
                        'BYE/re-INVITE/ACK/UPDATE/INFO/CANCEL/PRACK with unique Call-IDs and '
                        'tags: in-dialog requests of no call'),
@@ -987,6 +990,58 @@ def a_forged_resp(ctx, n):
     return iter(out)
 
 
+def legit_challenges(ctx):
+    """Call-ID -> capture time of the first 401/407 to its INVITE."""
+    cid_re = re.compile(rb'\r\n(?:Call-ID|i)\s*:\s*([^\r\n]+)', re.I)
+    out = {}
+    for ts, fr in read_pcap(ctx.legit):
+        i = fr.find(b'SIP/2.0 40')
+        if i < 0 or fr[i + 10:i + 11] not in (b'1', b'7'):
+            continue
+        m = cid_re.search(fr)
+        if m is not None:
+            out.setdefault(m.group(1).strip().decode('utf-8', 'replace'), ts)
+    return out
+
+
+def a_reuse_callid(ctx, n):
+    """For n legit IPv4 calls: a stranger who knows the Call-ID sends, from
+    its own address, an initial INVITE (no To tag) in that Call-ID, for
+    another number: 1 ms after the call's end (its BYE or final response),
+    with a From tag of its own; and, between a 401/407 challenge and the
+    caller's retried INVITE, with the caller's From tag and the next CSeq.
+    The legit records must not change (their trailing RTP, their retried
+    INVITE and its answer are still theirs)."""
+    tags = legit_tags(ctx)
+    cseqs = legit_invite_cseq(ctx)
+    chal = legit_challenges(ctx)
+    calls = [r for r in ctx.truth if r.get('start_time') and r.get('end_time')
+             and ':' not in r['dst_ip'] and ':' not in r['src_ip']
+             and tags.get(r['call_id'], [None])[0] and r['call_id'] in cseqs]
+    ctx.rng.shuffle(calls)
+    out, msgs = [], 0
+    for i, r in enumerate(calls[:n]):
+        cid, ft = r['call_id'], tags[r['call_id']][0]
+        src = foreign(48000 + i)
+        body = sdp(ip_s(src), 31000 + 2 * i)
+        todo = [(iso_us(r['end_time']) + 1000, 'evil%x' % i, 1)]
+        if cid in chal:
+            todo.append((chal[cid] + 100, ft, cseqs[cid] + 1))
+        for t, ftag, cseq in todo:
+            h = ['Via: SIP/2.0/UDP %s:5060;branch=z9hG4bKreuse%x%d' % (ip_s(src), i, cseq),
+                 'Max-Forwards: 70', 'From: <sip:caller@%s>;tag=%s' % (r['dst_ip'], ftag),
+                 'To: <sip:+19995550%03d@%s>' % (i % 1000, r['dst_ip']),
+                 'Call-ID: ' + cid, 'CSeq: %d INVITE' % cseq,
+                 'Contact: <sip:x@%s:5060>' % ip_s(src), 'Content-Type: application/sdp']
+            msg = sip('INVITE sip:+19995550%03d@%s SIP/2.0' % (i % 1000, r['dst_ip']), h, body)
+            for fr in udp(src, bytes(int(x) for x in r['dst_ip'].split('.')), 5060, 5060, msg):
+                out.append((t, fr))
+            msgs += 1
+    out.sort(key=lambda x: x[0])
+    ctx.info.update(calls=min(n, len(calls)), invites=msgs)
+    return iter(out)
+
+
 def legit_tcp_frames(ctx):
     """(time_us, frame, tcp_offset, payload_len, seq, ack) of every TCP
     frame of the legit capture (Ethernet, optional 802.1Q, IPv4 or IPv6
@@ -1297,6 +1352,7 @@ GENERATORS = {
     'rtp-flood': a_rtp_flood, 'pt-switch': a_pt_switch, 'pcapng-ts': a_pcapng_ts,
     'sdp-steal': a_sdp_steal, 'sdp-hijack': a_sdp_hijack, 'forged-bye': a_forged_bye,
     'bye-wrong-tag': a_bye_wrong_tag, 'forged-resp': a_forged_resp,
+    'reuse-callid': a_reuse_callid,
     'indialog-flood': a_indialog_flood, 'resp-flood': a_resp_flood, 'many-m': a_many_m,
     'tcp-conn-flood': a_tcp_conn_flood, 'ssrc-churn': a_ssrc_churn,
     'frag-flood': a_frag_flood, 'tcp-spoof': a_tcp_spoof, 'tunnel-spoof': a_tunnel_spoof,

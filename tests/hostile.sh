@@ -48,6 +48,9 @@
 # forged-resp's responses (a stranger's 486 or 200 to a ringing call's
 # INVITE, 200 to a CANCEL or BYE never sent, its own Via branch) must each
 # be counted foreign and change no call;
+# reuse-callid's initial INVITEs (a stranger's, in a legit call's Call-ID,
+# just after its end or between its 401/407 and the retried INVITE) must
+# each be counted foreign and open no call;
 # tunnel-spoof's BYEs and RTP (VXLAN, GTP-U, GRE, IP-in-IP from a stranger,
 # the legit call's own addresses inside) must each be counted foreign
 # (sip_foreign_in_dialog) or injected (rtp_injected);
@@ -270,6 +273,13 @@ if info['attack'] == 'tunnel-spoof' and st.get('rtp_injected', 0) != info['rtp']
 print(''.join('; ' + x for x in out), end='')
 PY
 )" ;;
+		reuse-callid)
+			# Every stranger's INVITE in a legit Call-ID foreign, none a call.
+			want=$(info_get "$a" invites)
+			got=$(awk '$1 == "sip_foreign_in_dialog" { print $2 }' "$d/err")
+			[ "${got:-0}" -ne "${want:-1}" ] && why="$why; sip_foreign_in_dialog ${got:-0}, want $want"
+			got=$(grep -c '"src_ip":"100\.' "$d/calls.jsonl" 2>/dev/null)
+			[ "${got:-0}" -ne 0 ] && why="$why; $got records of the stranger's INVITEs" ;;
 		bye-wrong-tag)
 			# Every forged BYE held for its response and refused by the 481.
 			n=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["calls"])' "$t/mix/$a.info")

@@ -914,12 +914,16 @@ static bool initial_invite(const struct ct_sip_msg *m, int idx)
  * waits for its INVITE retried after a failure (await_retry) and m, its
  * next CSeq, asks for another number than the failed one (a retry after a
  * 401/407 or 488 asks for the same; a redirect's is the one the 3xx gave,
- * and stays the call it redirects).  Changes nothing.
+ * and stays the call it redirects).  Only from d's signalling path: a
+ * stranger's INVITE in a known Call-ID is foreign to d (ct_dialog_on_msg),
+ * it does not cut the lingering call's trailing media short nor take the
+ * place of a challenged call whose retried INVITE is on its way.  Changes
+ * nothing.
  */
 static bool is_new_call(const struct ct_dialog_table *t, const struct ct_dialog *d,
     const struct ct_sip_msg *m)
 {
-	if (d->partial)
+	if (d->partial || !ct_sigpath_on(&d->path, m))
 		return false;
 	if (d->state == DS_ENDED)
 		return sig_new_call(invite_sig(t, m->from_tag, m->cseq), d->isig);

@@ -1400,6 +1400,86 @@ static void test_media_foreign_response(void)
 	mctx_fini(&c);
 }
 
+/* An initial INVITE (no To tag) in call cid from sig_src to the PBX, for ruri_user. */
+static void stranger_invite(struct mctx *c, int64_t ts, const char *cid, const char *sig_src,
+    const char *from_tag, unsigned cseq, const char *ruri_user)
+{
+	char msg[1024];
+	struct ct_sip_msg m;
+
+	snprintf(msg, sizeof(msg), "INVITE sip:%s@203.0.113.10 SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP %s:5060;branch=z9hG4bKreuse%u\r\nFrom: <sip:alice@x>;tag=%s\r\n"
+	    "To: <sip:%s@x>\r\nCall-ID: %s\r\nCSeq: %u INVITE\r\nContent-Length: 0\r\n\r\n",
+	    ruri_user, sig_src, cseq, from_tag, ruri_user, cid, cseq);
+	sip_parse(&m, ts, sig_src, "203.0.113.10", msg);
+	ct_dialog_on_msg(c->dt, &m);
+	ct_sip_msg_fini(&m);
+}
+
+/*
+ * A stranger who knows a Call-ID sends, from its own address, an initial
+ * INVITE in it for another number: 1 ms after the call's BYE (a From tag
+ * of its own), and between a 407 and the caller's retried INVITE (the
+ * caller's From tag, the next CSeq).  Neither opens a call of its own in
+ * the Call-ID: before the fix the first emitted the ended call at once
+ * (its trailing RTP lost) and the second took the challenged call's
+ * place, so the retried INVITE, then foreign, was lost and the answered
+ * call recorded failed (407).
+ */
+static void test_media_foreign_reuse(void)
+{
+	struct mctx c;
+	struct ct_dialog_stats ds;
+	const struct ct_stream_stats *st;
+	int64_t t = T0 + SEC;
+
+	mctx_init(&c, 0);
+	call_setup(&c, T0, "reuse-1", "198.51.100.10", "198.51.100.20", 20000, "203.0.113.10", 10000);
+	CHECK_INT(burst(&c, t, "198.51.100.20", 20000, "203.0.113.10", 10000, 0x1111, 1, 50,
+	    CT_MEDIA_CALL), 50);
+	sip(&c, t + SEC, "reuse-1", "BYE", 0, NULL, 2, true, "198.51.100.10", "203.0.113.10", "", 0);
+	stranger_invite(&c, t + SEC + 1000, "reuse-1", "45.33.9.9", "evil", 1, "19995550000");
+	sip(&c, t + SEC + 2000, "reuse-1", NULL, 200, "BYE", 2, false, "203.0.113.10",
+	    "198.51.100.10", "", 0);
+	/* RTP in flight when the BYE was sent: still the call's. */
+	CHECK_INT(burst(&c, t + SEC + 3000, "198.51.100.20", 20000, "203.0.113.10", 10000, 0x1111,
+	    51, 3, CT_MEDIA_CALL), 3);
+	ct_dialog_flush(c.dt);
+	ct_media_flush(c.mt);
+	ct_dialog_get_stats(c.dt, &ds);
+	CHECK_INT(ds.foreign_in_dialog, 1);
+	CHECK_INT(c.n, 1);
+	if (c.n == 1) {
+		st = stream_of(c.recs[0], "198.51.100.20", 20000);
+		CHECK(st != NULL && st->packets == 53);
+		CHECK_INT(c.recs[0]->end_us, t + SEC);
+	}
+	mctx_fini(&c);
+
+	mctx_init(&c, 0);
+	sip(&c, T0, "reuse-2", "INVITE", 0, NULL, 1, true, "198.51.100.10", "203.0.113.10",
+	    "198.51.100.20", 20000);
+	sip(&c, T0 + 1000, "reuse-2", NULL, 407, "INVITE", 1, false, "203.0.113.10",
+	    "198.51.100.10", "", 0);
+	stranger_invite(&c, T0 + 1100, "reuse-2", "45.33.9.9", "ta", 2, "19995550000");
+	sip(&c, T0 + 2000, "reuse-2", "ACK", 0, NULL, 1, true, "198.51.100.10", "203.0.113.10", "",
+	    0);
+	sip(&c, T0 + 3000, "reuse-2", "INVITE", 0, NULL, 2, true, "198.51.100.10", "203.0.113.10",
+	    "198.51.100.20", 20000);
+	sip(&c, T0 + SEC, "reuse-2", NULL, 200, "INVITE", 2, false, "203.0.113.10",
+	    "198.51.100.10", "203.0.113.10", 10000);
+	call_bye(&c, T0 + 3 * SEC, "reuse-2", "198.51.100.10");
+	ct_dialog_get_stats(c.dt, &ds);
+	CHECK_INT(ds.foreign_in_dialog, 1);
+	CHECK_INT(c.n, 1);
+	if (c.n == 1) {
+		CHECK_INT(c.recs[0]->disposition, CT_DISP_ANSWERED);
+		CHECK_INT(c.recs[0]->answer_us, T0 + SEC);
+		CHECK_INT(c.recs[0]->auth_challenges, 1);
+	}
+	mctx_fini(&c);
+}
+
 /*
  * Anyone can send a monitored host a tunnel packet (VXLAN, GRE, IP-in-IP)
  * with a call's own addresses inside: media out of another depth of tunnels
@@ -1709,6 +1789,7 @@ int main(void)
 	test_media_ssrc_churn();
 	test_media_sdp_steal();
 	test_media_foreign_response();
+	test_media_foreign_reuse();
 	test_media_rtcp();
 	test_media_rtcp_attr();
 	test_media_multiport();
