@@ -91,6 +91,10 @@ ATTACKS = {
     'reuse-callid': ('calls', 80, 80,
                      'an initial INVITE from a stranger in a legit call\'s Call-ID: just '
                      'after the call ends, and between a 401/407 and the retried INVITE'),
+    'answered-stranger': ('calls', 80, 80,
+                          'a stranger\'s BYE (CSeq too low) or INVITE copy (another branch) '
+                          'in a legit call, refused by the callee side with 500 or 482 sent '
+                          'to the stranger'),
     'indialog-flood': ('requests', 50000, 300000,
                        'BYE/re-INVITE/ACK/UPDATE/INFO/CANCEL/PRACK with unique Call-IDs and '
                        'tags: in-dialog requests of no call'),
@@ -1042,6 +1046,56 @@ def a_reuse_callid(ctx, n):
     return iter(out)
 
 
+def a_answered_stranger(ctx, n):
+    """For n legit IPv4 calls: a stranger who knows the Call-ID and tags
+    sends the callee side a request the call's parties never sent, and the
+    callee side refuses it, answering the stranger: halfway through an
+    answered call a BYE with a CSeq below the caller's (RFC 3261 12.2.2:
+    500), while a call rings a copy of its INVITE on another branch (RFC
+    3261 8.2.2.2: 482 Loop Detected).  The call goes on, so the legit
+    records must not change: a response to a stranger's request is no
+    part of the call."""
+    tags = legit_tags(ctx)
+    cseqs = legit_invite_cseq(ctx)
+    calls = [r for r in ctx.truth if r.get('start_time') and r.get('end_time')
+             and ':' not in r['dst_ip'] and ':' not in r['src_ip']
+             and tags.get(r['call_id'], [None])[0] and r['call_id'] in cseqs]
+    ctx.rng.shuffle(calls)
+    out, msgs = [], 0
+    for i, r in enumerate(calls[:n]):
+        cid, (ft, tt) = r['call_id'], tags[r['call_id']]
+        e = iso_us(r['end_time'])
+        ring = iso_us(r['ringing_time']) if r.get('ringing_time') else None
+        ans = iso_us(r['answer_time']) if r.get('answer_time') else None
+        if i % 2 == 0 and ans is not None and tt:
+            t = ans + (e - ans) // 2
+            req, resp, cs, to = 'BYE', 'SIP/2.0 500 Server Internal Error', '0 BYE', tt
+        elif ring is not None and (ans or e) - ring > 20000:
+            t = (ring + (ans or e)) // 2
+            req, resp, cs, to = ('INVITE', 'SIP/2.0 482 Loop Detected',
+                                 '%d INVITE' % cseqs[cid], None)
+        else:
+            continue
+        if e - t < 10000:
+            continue
+        src = foreign(50000 + i)
+        callee = bytes(int(x) for x in r['dst_ip'].split('.'))
+        for fr in forged(src, r['dst_ip'], cid, req, cs, ft, to):
+            out.append((t, fr))
+        # The callee side's answer to the stranger (its Via: the stranger).
+        for fr in forged(src, r['dst_ip'], cid, resp, cs, ft, to or 'refuse%x' % i,
+                         contact=False):
+            ip = fr[14:34]
+            ip = ip[:12] + callee + src
+            ip = ip[:10] + b'\0\0' + ip[12:]
+            ip = ip[:10] + struct.pack('!H', csum(ip)) + ip[12:]
+            out.append((t + 2000, fr[:14] + ip + fr[34:]))
+        msgs += 2
+    out.sort(key=lambda x: x[0])
+    ctx.info.update(calls=msgs // 2, foreign_msgs=msgs)
+    return iter(out)
+
+
 def legit_tcp_frames(ctx):
     """(time_us, frame, tcp_offset, payload_len, seq, ack) of every TCP
     frame of the legit capture (Ethernet, optional 802.1Q, IPv4 or IPv6
@@ -1352,7 +1406,7 @@ GENERATORS = {
     'rtp-flood': a_rtp_flood, 'pt-switch': a_pt_switch, 'pcapng-ts': a_pcapng_ts,
     'sdp-steal': a_sdp_steal, 'sdp-hijack': a_sdp_hijack, 'forged-bye': a_forged_bye,
     'bye-wrong-tag': a_bye_wrong_tag, 'forged-resp': a_forged_resp,
-    'reuse-callid': a_reuse_callid,
+    'reuse-callid': a_reuse_callid, 'answered-stranger': a_answered_stranger,
     'indialog-flood': a_indialog_flood, 'resp-flood': a_resp_flood, 'many-m': a_many_m,
     'tcp-conn-flood': a_tcp_conn_flood, 'ssrc-churn': a_ssrc_churn,
     'frag-flood': a_frag_flood, 'tcp-spoof': a_tcp_spoof, 'tunnel-spoof': a_tunnel_spoof,

@@ -51,6 +51,9 @@
 # reuse-callid's initial INVITEs (a stranger's, in a legit call's Call-ID,
 # just after its end or between its 401/407 and the retried INVITE) must
 # each be counted foreign and open no call;
+# answered-stranger's requests (a stranger's BYE or copy of a ringing
+# call's INVITE) and the callee side's 500 or 482 refusing them, sent to
+# the stranger, must each be counted foreign and change no call;
 # tunnel-spoof's BYEs and RTP (VXLAN, GTP-U, GRE, IP-in-IP from a stranger,
 # the legit call's own addresses inside) must each be counted foreign
 # (sip_foreign_in_dialog) or injected (rtp_injected);
@@ -246,7 +249,7 @@ for l in open(sys.argv[1]):
 				peak=$(python3 "$A" wavpeak "$wav")
 				[ "$peak" -ge 16000 ] && why="$why; injected stream recorded in $cid (peak $peak)"
 			fi ;;
-		sdp-hijack|forged-bye|forged-resp|tunnel-spoof)
+		sdp-hijack|forged-bye|forged-resp|answered-stranger|tunnel-spoof)
 			# Every forged message counted as foreign; the hijacker's RTP
 			# refused and listed as injected into its call, its RTCP foreign;
 			# the tunnelled RTP refused, every packet injected.

@@ -158,7 +158,9 @@
  *    response, unless it answers the INVITE with the top Via branch of a
  *    copy of it seen (foreign_counts: a second box of an SBC pool), when
  *    it counts for the state but its SDP is not handed to hooks.media;
- *    neither is remembered as seen.
+ *    neither is remembered as seen.  A response from the path to an
+ *    address off it answers a stranger's request: it is foreign too and
+ *    ignored (a 500 refusing a stranger's BYE does not end the call).
  *  - Stored strings are capped (CT_CAP_*, dialog.h) and the record lists the
  *    cut ones (cut_fields); tags, users and branches are compared as cut.
  *    The table is keyed by the whole Call-ID: keyed SipHash (a random key
@@ -2312,6 +2314,12 @@ void ct_dialog_on_msg(struct ct_dialog_table *t, const struct ct_sip_msg *m)
 			return;
 		foreign = true;
 		d->fork_verdict = CT_FORK_NONE;
+	} else if (!m->is_request && m->t.dst.family != 0 && !ct_sigpath_has(&d->path, &m->t.dst)) {
+		/* A party's answer to a stranger's request (a 500 to its BYE,
+		 * a 482 to its copy of the INVITE): the request was no part of
+		 * the call, nor is what refused it. */
+		t->st.foreign_in_dialog++;
+		return;
 	}
 	if (t->hooks.msg != NULL)
 		t->hooks.msg(t->hooks.user, d, m);

@@ -1481,6 +1481,51 @@ static void test_media_foreign_reuse(void)
 }
 
 /*
+ * A stranger who knows the Call-ID and tags sends the PBX a request, and
+ * the PBX refuses it, answering the stranger: a copy of the INVITE while
+ * it rings (RFC 3261 §8.2.2.2: 482 Loop Detected), a BYE once answered
+ * (500: a CSeq out of order, §12.2.2, or a PBX that checks sources).  The call goes on:
+ * before the fix the 482 failed it and the 500 ended it (a BYE seen only
+ * by its response, on_unseen_request).
+ */
+static void test_media_stranger_answered(void)
+{
+	struct mctx c;
+	struct ct_dialog_stats ds;
+
+	mctx_init(&c, 0);
+	sip(&c, T0, "refuse-1", "INVITE", 0, NULL, 1, true, "198.51.100.10", "203.0.113.10",
+	    "198.51.100.20", 20000);
+	sip(&c, T0 + 1000, "refuse-1", NULL, 180, "INVITE", 1, false, "203.0.113.10",
+	    "198.51.100.10", "", 0);
+	sip(&c, T0 + SEC, "refuse-1", "INVITE", 0, NULL, 1, true, "45.33.9.9", "203.0.113.10",
+	    "45.33.9.9", 30000);
+	sip(&c, T0 + SEC + 1000, "refuse-1", NULL, 482, "INVITE", 1, false, "203.0.113.10",
+	    "45.33.9.9", "", 0);
+	sip(&c, T0 + 2 * SEC, "refuse-1", NULL, 200, "INVITE", 1, false, "203.0.113.10",
+	    "198.51.100.10", "203.0.113.10", 10000);
+	sip(&c, T0 + 2 * SEC + 1000, "refuse-1", "ACK", 0, NULL, 1, true, "198.51.100.10",
+	    "203.0.113.10", "", 0);
+	sip(&c, T0 + 3 * SEC, "refuse-1", "BYE", 0, NULL, 1, true, "45.33.9.9", "203.0.113.10",
+	    "", 0);
+	sip(&c, T0 + 3 * SEC + 1000, "refuse-1", NULL, 500, "BYE", 1, false, "203.0.113.10",
+	    "45.33.9.9", "", 0);
+	ct_dialog_get_stats(c.dt, &ds);
+	CHECK_INT(ds.foreign_in_dialog, 4);
+	CHECK_INT(ds.active, 1);
+	CHECK_INT(c.n, 0);
+	call_bye(&c, T0 + 5 * SEC, "refuse-1", "198.51.100.10");
+	CHECK_INT(c.n, 1);
+	if (c.n == 1) {
+		CHECK_INT(c.recs[0]->disposition, CT_DISP_ANSWERED);
+		CHECK_INT(c.recs[0]->answer_us, T0 + 2 * SEC);
+		CHECK_INT(c.recs[0]->end_us, T0 + 5 * SEC);
+		CHECK_INT(c.recs[0]->final_code, 200);
+	}
+	mctx_fini(&c);
+}
+
+/*
  * Anyone can send a monitored host a tunnel packet (VXLAN, GRE, IP-in-IP)
  * with a call's own addresses inside: media out of another depth of tunnels
  * than the call's SIP is never the call's, whichever rule would take its
@@ -1790,6 +1835,7 @@ int main(void)
 	test_media_sdp_steal();
 	test_media_foreign_response();
 	test_media_foreign_reuse();
+	test_media_stranger_answered();
 	test_media_rtcp();
 	test_media_rtcp_attr();
 	test_media_multiport();
