@@ -95,6 +95,9 @@ ATTACKS = {
                           'a stranger\'s BYE (CSeq too low) or INVITE copy (another branch) '
                           'in a legit call, refused by the callee side with 500 or 482 sent '
                           'to the stranger'),
+    'bye-stale-cseq': ('calls', 80, 80,
+                       'BYE from the caller\'s own address with the dialog\'s tags and a CSeq '
+                       'not above the INVITE\'s, refused by the PBX with 500'),
     'indialog-flood': ('requests', 50000, 300000,
                        'BYE/re-INVITE/ACK/UPDATE/INFO/CANCEL/PRACK with unique Call-IDs and '
                        'tags: in-dialog requests of no call'),
@@ -1096,6 +1099,41 @@ def a_answered_stranger(ctx, n):
     return iter(out)
 
 
+def a_bye_stale_cseq(ctx, n):
+    """For n answered legit IPv4 calls: halfway through, a BYE from the
+    caller's own address (spoofed, or the caller itself hiding the rest of
+    its call from the sensor) with the dialog's Call-ID and tags but a
+    CSeq that is not above the INVITE's, and the PBX's 500 to it (RFC 3261
+    12.2.2: a request out of order is refused; the call goes on).  The
+    legit records must not change: each call ends at its real BYE."""
+    tags = legit_tags(ctx)
+    cseqs = legit_invite_cseq(ctx)
+    calls = [r for r in ctx.truth if r.get('disposition') == 'answered'
+             and r.get('answer_time') and r.get('end_time') and ':' not in r['dst_ip']
+             and ':' not in r['src_ip'] and tags.get(r['call_id'], [None])[0]
+             and tags[r['call_id']][1] and r['call_id'] in cseqs]
+    ctx.rng.shuffle(calls)
+    out, msgs = [], 0
+    for i, r in enumerate(calls[:n]):
+        cid, (ft, tt) = r['call_id'], tags[r['call_id']]
+        a, e = iso_us(r['answer_time']), iso_us(r['end_time'])
+        t = a + (e - a) // 2
+        if e - t < 10000:
+            continue
+        cs = '%d BYE' % (cseqs[cid] - (i % 2))
+        src = bytes(int(x) for x in r['src_ip'].split('.'))
+        dst = bytes(int(x) for x in r['dst_ip'].split('.'))
+        for fr in forged(src, r['dst_ip'], cid, 'BYE', cs, ft, tt):
+            out.append((t, fr))
+        for fr in forged(dst, r['src_ip'], cid, 'SIP/2.0 500 Server Internal Error', cs, ft,
+                         tt, contact=False):
+            out.append((t + 2000, fr))
+        msgs += 2
+    out.sort(key=lambda x: x[0])
+    ctx.info.update(calls=msgs // 2, forged_msgs=msgs)
+    return iter(out)
+
+
 def legit_tcp_frames(ctx):
     """(time_us, frame, tcp_offset, payload_len, seq, ack) of every TCP
     frame of the legit capture (Ethernet, optional 802.1Q, IPv4 or IPv6
@@ -1407,6 +1445,7 @@ GENERATORS = {
     'sdp-steal': a_sdp_steal, 'sdp-hijack': a_sdp_hijack, 'forged-bye': a_forged_bye,
     'bye-wrong-tag': a_bye_wrong_tag, 'forged-resp': a_forged_resp,
     'reuse-callid': a_reuse_callid, 'answered-stranger': a_answered_stranger,
+    'bye-stale-cseq': a_bye_stale_cseq,
     'indialog-flood': a_indialog_flood, 'resp-flood': a_resp_flood, 'many-m': a_many_m,
     'tcp-conn-flood': a_tcp_conn_flood, 'ssrc-churn': a_ssrc_churn,
     'frag-flood': a_frag_flood, 'tcp-spoof': a_tcp_spoof, 'tunnel-spoof': a_tunnel_spoof,

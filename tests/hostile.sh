@@ -59,6 +59,8 @@
 # (sip_foreign_in_dialog) or injected (rtp_injected);
 # bye-wrong-tag's BYEs (the caller's address, the Call-ID, tags not of the
 # dialog) must each be held and refused by the PBX's 481 (sip_byes_rejected);
+# bye-stale-cseq's BYEs (the caller's address and the dialog's tags, a
+# CSeq not above the INVITE's) likewise, refused by the PBX's 500;
 # tcp-spoof's forged RST, FIN and data segments (guessed sequence and
 # acknowledgment numbers on the legit SIP/TCP connections' 4-tuples) must
 # each be refused (tcp_refused) and its forged INVITEs never recorded;
@@ -283,7 +285,7 @@ PY
 			[ "${got:-0}" -ne "${want:-1}" ] && why="$why; sip_foreign_in_dialog ${got:-0}, want $want"
 			got=$(grep -c '"src_ip":"100\.' "$d/calls.jsonl" 2>/dev/null)
 			[ "${got:-0}" -ne 0 ] && why="$why; $got records of the stranger's INVITEs" ;;
-		bye-wrong-tag)
+		bye-wrong-tag|bye-stale-cseq)
 			# Every forged BYE held for its response and refused by the 481.
 			n=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["calls"])' "$t/mix/$a.info")
 			got=$(awk '$1 == "sip_byes_rejected" { print $2 }' "$d/err")

@@ -82,7 +82,9 @@
  *    caller's From tag, or the callee's tag is not the answer's To tag,
  *    before the answer not one of the early dialogs' 1xx To tags:
  *    a spoofed BYE that knows the Call-ID, a B2BUA's other leg in the
- *    same Call-ID) waits BYE_WAIT_US for its final response: a 2xx ends
+ *    same Call-ID), or a caller's BYE whose CSeq is not above its INVITE's
+ *    (out of order: the callee refuses it with 500, RFC 3261 §12.2.2;
+ *    bye_stale), waits BYE_WAIT_US for its final response: a 2xx ends
  *    the call as that BYE (at its time), a 3xx-6xx (the 481 of a UA that
  *    has no such dialog) leaves the call going on (counted in
  *    byes_rejected); without a response it ends as that BYE after the
@@ -1479,11 +1481,24 @@ static bool bye_answer(struct ct_dialog_table *t, struct ct_dialog *d, const str
 	return true;
 }
 
+/*
+ * Whether BYE m is the caller's with a CSeq not above its INVITE's: a
+ * request out of order, which the callee refuses with 500 (RFC 3261
+ * §12.2.2), so it waits for its response as one not of the dialog does
+ * (else a spoofer on the caller's address, or the caller itself, could
+ * end the record of a call that goes on).  Not for a call in progress,
+ * whose INVITE's CSeq was not seen.
+ */
+static bool bye_stale(const struct ct_dialog *d, const struct ct_sip_msg *m)
+{
+	return !d->partial && m->cseq <= d->invite_cseq && from_party(d, m) == CT_PARTY_CALLER;
+}
+
 static void on_bye(struct ct_dialog_table *t, struct ct_dialog *d, const struct ct_sip_msg *m)
 {
 	if (d->state == DS_CONFIRMED && bye_of_extra(t, d, m))
 		return;   /* a second answer's dialog closed; the call goes on */
-	if (!bye_in_dialog(t, d, m)) {
+	if (!bye_in_dialog(t, d, m) || bye_stale(d, m)) {
 		bye_doubt(t, d, m);
 		return;
 	}

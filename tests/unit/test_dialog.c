@@ -1703,6 +1703,51 @@ static void test_two_answers(void)
 }
 
 /*
+ * A caller's BYE with the dialog's tags but a CSeq not above its INVITE's
+ * (out of order: RFC 3261 §12.2.2) waits for its response as a BYE not of
+ * the dialog does: refused (500), the call goes on to its real BYE (before
+ * the fix it ended at once: a spoofer on the caller's address, or the
+ * caller, could end the record of a call that went on); without a response
+ * it ends at that BYE after the wait.  A BYE with the next CSeq ends the
+ * call at once.
+ */
+static void test_bye_stale_cseq(void)
+{
+	struct collector c;
+	struct ct_dialog_table *t;
+	int round;
+
+	for (round = 0; round < 3; round++) {
+		t = table(&c, NULL);
+		answered(t, &call1, T0);
+		req_a(t, &call1, "BYE", round == 2 ? 2 : 1, T0 + 30 * SEC, true, NULL);
+		CHECK_INT(stats(t).active, round == 2 ? 0 : 1);
+		if (round == 0) {
+			rsp_a(t, &call1, 500, "Server Internal Error", "BYE", 1,
+			    T0 + 30 * SEC + 5 * MS, NULL);
+			ct_dialog_expire(t, T0 + 40 * SEC);
+			CHECK_INT(stats(t).active, 1);
+			req_a(t, &call1, "BYE", 2, T0 + 60 * SEC, true, NULL);
+			rsp_a(t, &call1, 200, "OK", "BYE", 2, T0 + 60 * SEC + 5 * MS, NULL);
+		} else if (round == 1) {
+			ct_dialog_expire(t, T0 + 34 * SEC);
+			CHECK_INT(stats(t).active, 0);
+		}
+		ct_dialog_flush(t);
+		CHECK_INT(c.n, 1);
+		if (c.n == 1) {
+			CHECK_INT(c.recs[0]->disposition, CT_DISP_ANSWERED);
+			CHECK_INT(c.recs[0]->end_us, round == 0 ? T0 + 60 * SEC : T0 + 30 * SEC);
+			CHECK_INT(c.recs[0]->hangup_by, CT_PARTY_CALLER);
+			CHECK_INT(c.recs[0]->truncated, 0);
+		}
+		CHECK_INT(stats(t).byes_rejected, round == 0 ? 1 : 0);
+		ct_dialog_table_free(t);
+		collector_fini(&c);
+	}
+}
+
+/*
  * A BYE that is not of the call's dialog (a To tag that is not the
  * answer's: a spoofed BYE that knows the Call-ID) waits for its response:
  * refused (481), the call goes on to its real BYE; a 2xx ends the call at
@@ -3820,6 +3865,7 @@ int main(void)
 	test_retry_after_failure();
 	test_reused_call_id();
 	test_bye_not_of_dialog();
+	test_bye_stale_cseq();
 	test_hold_media_timeout();
 	test_bye_callee_q850();
 	test_failures();
