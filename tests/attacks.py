@@ -98,6 +98,9 @@ ATTACKS = {
     'bye-stale-cseq': ('calls', 80, 80,
                        'BYE from the caller\'s own address with the dialog\'s tags and a CSeq '
                        'not above the INVITE\'s, refused by the PBX with 500'),
+    'media-claim': ('calls', 80, 80,
+                    'the attacker\'s own calls, answered, whose SDP offers name a legit '
+                    'caller\'s media address and port, just before the PBX\'s RTP to it'),
     'indialog-flood': ('requests', 50000, 300000,
                        'BYE/re-INVITE/ACK/UPDATE/INFO/CANCEL/PRACK with unique Call-IDs and '
                        'tags: in-dialog requests of no call'),
@@ -1134,6 +1137,38 @@ def a_bye_stale_cseq(ctx, n):
     return iter(out)
 
 
+def a_media_claim(ctx, n):
+    """For n answered legit IPv4 calls from a carrier to the PBX: 1 ms after
+    the call's INVITE (whose SDP offer the attacker sniffed), the attacker
+    places a call of its own to the PBX whose SDP offer names the legit
+    caller's media address and port as its own; the PBX answers it (SDP on
+    a port of its own).  The PBX's RTP to the legit caller then starts:
+    the legit records must keep that stream (it is not the attacker's
+    call's, whose PBX media goes to another port)."""
+    rng = ctx.rng
+    calls = []
+    for r in ctx.truth:
+        if r.get('disposition') != 'answered' or r.get('transport') != 'udp' \
+                or ':' in r['dst_ip'] or ':' in r['src_ip'] or r['src_ip'] == PBX_S \
+                or not r.get('start_time'):
+            continue
+        for st in r.get('streams') or []:
+            if st['src'].startswith(PBX_S + ':') and ':' not in ep(st['dst'])[0]:
+                calls.append((r, ep(st['dst'])))
+                break
+    rng.shuffle(calls)
+    gens = []
+    for i, (r, (cip, cport)) in enumerate(calls[:n]):
+        src = foreign(54000 + i)
+        d = Dialog(rng, src, 5060, 'claim-%x@%s' % (i, ip_s(src)))
+        t = iso_us(r['start_time']) + 1000
+        out = [(t, f) for f in d.invite(sdp(cip, cport))]
+        out += [(t + 2000, f) for f in d.ok(sdp(PBX_S, 41000 + 2 * i))]
+        gens.append(out)
+    ctx.info.update(calls=len(gens))
+    return heapq.merge(*gens, key=lambda x: x[0])
+
+
 def legit_tcp_frames(ctx):
     """(time_us, frame, tcp_offset, payload_len, seq, ack) of every TCP
     frame of the legit capture (Ethernet, optional 802.1Q, IPv4 or IPv6
@@ -1445,7 +1480,7 @@ GENERATORS = {
     'sdp-steal': a_sdp_steal, 'sdp-hijack': a_sdp_hijack, 'forged-bye': a_forged_bye,
     'bye-wrong-tag': a_bye_wrong_tag, 'forged-resp': a_forged_resp,
     'reuse-callid': a_reuse_callid, 'answered-stranger': a_answered_stranger,
-    'bye-stale-cseq': a_bye_stale_cseq,
+    'bye-stale-cseq': a_bye_stale_cseq, 'media-claim': a_media_claim,
     'indialog-flood': a_indialog_flood, 'resp-flood': a_resp_flood, 'many-m': a_many_m,
     'tcp-conn-flood': a_tcp_conn_flood, 'ssrc-churn': a_ssrc_churn,
     'frag-flood': a_frag_flood, 'tcp-spoof': a_tcp_spoof, 'tunnel-spoof': a_tunnel_spoof,

@@ -61,6 +61,8 @@
 # dialog) must each be held and refused by the PBX's 481 (sip_byes_rejected);
 # bye-stale-cseq's BYEs (the caller's address and the dialog's tags, a
 # CSeq not above the INVITE's) likewise, refused by the PBX's 500;
+# media-claim's calls (the attacker's own, whose SDP offers name a legit
+# caller's media address and port) must each be recorded without a stream;
 # tcp-spoof's forged RST, FIN and data segments (guessed sequence and
 # acknowledgment numbers on the legit SIP/TCP connections' 4-tuples) must
 # each be refused (tcp_refused) and its forged INVITEs never recorded;
@@ -285,6 +287,18 @@ PY
 			[ "${got:-0}" -ne "${want:-1}" ] && why="$why; sip_foreign_in_dialog ${got:-0}, want $want"
 			got=$(grep -c '"src_ip":"100\.' "$d/calls.jsonl" 2>/dev/null)
 			[ "${got:-0}" -ne 0 ] && why="$why; $got records of the stranger's INVITEs" ;;
+		media-claim)
+			# The attacker's calls answered, none of them given a legit stream.
+			got=$(python3 -c 'import json, sys
+n = s = 0
+for l in open(sys.argv[1]):
+    r = json.loads(l)
+    if r.get("call_id", "").startswith("claim-"):
+        n += 1
+        s += len(r.get("streams") or [])
+print(n, s)' "$d/calls.jsonl" 2>/dev/null)
+			want=$(info_get "$a" calls)
+			[ "$got" = "$want 0" ] || why="$why; attack calls and their streams: ${got:-none}, want $want 0" ;;
 		bye-wrong-tag|bye-stale-cseq)
 			# Every forged BYE held for its response and refused by the 481.
 			n=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["calls"])' "$t/mix/$a.info")

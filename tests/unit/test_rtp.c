@@ -1526,6 +1526,53 @@ static void test_media_stranger_answered(void)
 }
 
 /*
+ * A stranger who sniffed a call's SDP offer places, before the PBX's RTP
+ * to the caller starts, a call of its own whose offer names the caller's
+ * media address and port as its own; the PBX answers it on another port.
+ * The PBX's RTP to the caller is the real call's (its answer's endpoint,
+ * rule 1a), not the newer stranger's call's (only the PBX's address, 1b
+ * and 1c): before the fix both of the call's streams went to the
+ * stranger's call.
+ */
+static void test_media_claimed_endpoint(void)
+{
+	struct mctx c;
+	const struct ct_call_record *r = NULL;
+	const struct ct_stream_stats *st;
+	int64_t t = T0 + SEC;
+	size_t i;
+
+	mctx_init(&c, 0);
+	sip(&c, T0, "claim-1", "INVITE", 0, NULL, 1, true, "198.51.100.10", "203.0.113.10",
+	    "198.51.100.20", 20000);
+	sip(&c, T0 + 1000, "claim-2", "INVITE", 0, NULL, 1, true, "45.33.9.9", "203.0.113.10",
+	    "198.51.100.20", 20000);
+	sip(&c, T0 + 3000, "claim-2", NULL, 200, "INVITE", 1, false, "203.0.113.10", "45.33.9.9",
+	    "203.0.113.10", 12000);
+	sip(&c, T0 + 100000, "claim-1", NULL, 200, "INVITE", 1, false, "203.0.113.10",
+	    "198.51.100.10", "203.0.113.10", 10000);
+	sip(&c, T0 + 200000, "claim-1", "ACK", 0, NULL, 1, true, "198.51.100.10", "203.0.113.10",
+	    "", 0);
+	CHECK_INT(burst(&c, t, "203.0.113.10", 10000, "198.51.100.20", 20000, 0x2222, 1, 50,
+	    CT_MEDIA_CALL), 50);
+	CHECK_INT(burst(&c, t, "198.51.100.20", 20000, "203.0.113.10", 10000, 0x1111, 1, 50,
+	    CT_MEDIA_CALL), 50);
+	call_bye(&c, t + 2 * SEC, "claim-1", "198.51.100.10");
+	for (i = 0; i < c.n; i++)
+		if (strcmp(c.recs[i]->call_id, "claim-1") == 0)
+			r = c.recs[i];
+	CHECK(r != NULL);
+	if (r != NULL) {
+		CHECK_INT(r->n_streams, 2);
+		st = stream_of(r, "203.0.113.10", 10000);
+		CHECK(st != NULL && st->packets == 50);
+		st = stream_of(r, "198.51.100.20", 20000);
+		CHECK(st != NULL && st->packets == 50);
+	}
+	mctx_fini(&c);
+}
+
+/*
  * Anyone can send a monitored host a tunnel packet (VXLAN, GRE, IP-in-IP)
  * with a call's own addresses inside: media out of another depth of tunnels
  * than the call's SIP is never the call's, whichever rule would take its
@@ -1836,6 +1883,7 @@ int main(void)
 	test_media_foreign_response();
 	test_media_foreign_reuse();
 	test_media_stranger_answered();
+	test_media_claimed_endpoint();
 	test_media_rtcp();
 	test_media_rtcp_attr();
 	test_media_multiport();
