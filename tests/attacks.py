@@ -101,6 +101,9 @@ ATTACKS = {
     'media-claim': ('calls', 80, 80,
                     'the attacker\'s own calls, answered, whose SDP offers name a legit '
                     'caller\'s media address and port, just before the PBX\'s RTP to it'),
+    'bye-long-clen': ('calls', 80, 80,
+                      'BYE from the caller\'s own address, of the dialog, whose datagram '
+                      'ends before its Content-Length, refused by the PBX with 400'),
     'indialog-flood': ('requests', 50000, 300000,
                        'BYE/re-INVITE/ACK/UPDATE/INFO/CANCEL/PRACK with unique Call-IDs and '
                        'tags: in-dialog requests of no call'),
@@ -1169,6 +1172,50 @@ def a_media_claim(ctx, n):
     return heapq.merge(*gens, key=lambda x: x[0])
 
 
+def a_bye_long_clen(ctx, n):
+    """For n answered legit IPv4 calls: halfway through, a BYE from the
+    caller's own address (spoofed) with the dialog's Call-ID, tags and next
+    CSeq, whose Content-Length claims 900 bytes of body in a datagram that
+    ends with its header section; the PBX refuses it with 400 (RFC 3261
+    18.3: a UDP message shorter than its Content-Length is an error, a
+    request gets 400, a response is discarded).  The call goes on: the
+    legit records must not change."""
+    tags = legit_tags(ctx)
+    cseqs = legit_invite_cseq(ctx)
+    calls = [r for r in ctx.truth if r.get('disposition') == 'answered'
+             and r.get('answer_time') and r.get('end_time') and ':' not in r['dst_ip']
+             and ':' not in r['src_ip'] and tags.get(r['call_id'], [None])[0]
+             and tags[r['call_id']][1] and r['call_id'] in cseqs]
+    ctx.rng.shuffle(calls)
+    out, msgs = [], 0
+
+    def short(frames):
+        for fr in frames:
+            ip = fr[14:]
+            hl = (ip[0] & 15) * 4
+            body = ip[hl + 8:].replace(b'Content-Length: 0\r\n', b'Content-Length: 900\r\n')
+            u = ip[hl:hl + 4] + struct.pack('!HH', 8 + len(body), 0) + body
+            yield ether(ipv4(ip[12:16], ip[16:20], 17, u))
+    for i, r in enumerate(calls[:n]):
+        cid, (ft, tt) = r['call_id'], tags[r['call_id']]
+        a, e = iso_us(r['answer_time']), iso_us(r['end_time'])
+        t = a + (e - a) // 2
+        if e - t < 10000:
+            continue
+        cs = '%d BYE' % (cseqs[cid] + 50)
+        src = bytes(int(x) for x in r['src_ip'].split('.'))
+        dst = bytes(int(x) for x in r['dst_ip'].split('.'))
+        for fr in short(forged(src, r['dst_ip'], cid, 'BYE', cs, ft, tt)):
+            out.append((t, fr))
+        for fr in forged(dst, r['src_ip'], cid, 'SIP/2.0 400 Bad Request', cs, ft, tt,
+                         contact=False):
+            out.append((t + 2000, fr))
+        msgs += 1
+    out.sort(key=lambda x: x[0])
+    ctx.info.update(calls=msgs, short_msgs=msgs)
+    return iter(out)
+
+
 def legit_tcp_frames(ctx):
     """(time_us, frame, tcp_offset, payload_len, seq, ack) of every TCP
     frame of the legit capture (Ethernet, optional 802.1Q, IPv4 or IPv6
@@ -1481,6 +1528,7 @@ GENERATORS = {
     'bye-wrong-tag': a_bye_wrong_tag, 'forged-resp': a_forged_resp,
     'reuse-callid': a_reuse_callid, 'answered-stranger': a_answered_stranger,
     'bye-stale-cseq': a_bye_stale_cseq, 'media-claim': a_media_claim,
+    'bye-long-clen': a_bye_long_clen,
     'indialog-flood': a_indialog_flood, 'resp-flood': a_resp_flood, 'many-m': a_many_m,
     'tcp-conn-flood': a_tcp_conn_flood, 'ssrc-churn': a_ssrc_churn,
     'frag-flood': a_frag_flood, 'tcp-spoof': a_tcp_spoof, 'tunnel-spoof': a_tunnel_spoof,

@@ -60,7 +60,9 @@
 # bye-wrong-tag's BYEs (the caller's address, the Call-ID, tags not of the
 # dialog) must each be held and refused by the PBX's 481 (sip_byes_rejected);
 # bye-stale-cseq's BYEs (the caller's address and the dialog's tags, a
-# CSeq not above the INVITE's) likewise, refused by the PBX's 500;
+# CSeq not above the INVITE's) likewise, refused by the PBX's 500, and
+# bye-long-clen's (of the dialog, in a datagram that ends before its
+# Content-Length) by its 400;
 # media-claim's calls (the attacker's own, whose SDP offers name a legit
 # caller's media address and port) must each be recorded without a stream;
 # tcp-spoof's forged RST, FIN and data segments (guessed sequence and
@@ -299,7 +301,7 @@ for l in open(sys.argv[1]):
 print(n, s)' "$d/calls.jsonl" 2>/dev/null)
 			want=$(info_get "$a" calls)
 			[ "$got" = "$want 0" ] || why="$why; attack calls and their streams: ${got:-none}, want $want 0" ;;
-		bye-wrong-tag|bye-stale-cseq)
+		bye-wrong-tag|bye-stale-cseq|bye-long-clen)
 			# Every forged BYE held for its response and refused by the 481.
 			n=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["calls"])' "$t/mix/$a.info")
 			got=$(awk '$1 == "sip_byes_rejected" { print $2 }' "$d/err")

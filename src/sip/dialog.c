@@ -83,7 +83,8 @@
  *    before the answer not one of the early dialogs' 1xx To tags:
  *    a spoofed BYE that knows the Call-ID, a B2BUA's other leg in the
  *    same Call-ID), or a caller's BYE whose CSeq is not above its INVITE's
- *    (out of order: the callee refuses it with 500, RFC 3261 §12.2.2;
+ *    (out of order: the callee refuses it with 500, RFC 3261 §12.2.2), or
+ *    one in a datagram shorter than its Content-Length (400, §18.3;
  *    bye_stale), waits BYE_WAIT_US for its final response: a 2xx ends
  *    the call as that BYE (at its time), a 3xx-6xx (the 481 of a UA that
  *    has no such dialog) leaves the call going on (counted in
@@ -1482,16 +1483,18 @@ static bool bye_answer(struct ct_dialog_table *t, struct ct_dialog *d, const str
 }
 
 /*
- * Whether BYE m is the caller's with a CSeq not above its INVITE's: a
- * request out of order, which the callee refuses with 500 (RFC 3261
- * §12.2.2), so it waits for its response as one not of the dialog does
- * (else a spoofer on the caller's address, or the caller itself, could
- * end the record of a call that goes on).  Not for a call in progress,
- * whose INVITE's CSeq was not seen.
+ * Whether BYE m is one its receiver refuses although it is of the dialog:
+ * the caller's with a CSeq not above its INVITE's, out of order (500,
+ * RFC 3261 §12.2.2; not for a call in progress, whose INVITE's CSeq was
+ * not seen), or a datagram shorter than its Content-Length (400, §18.3).
+ * It waits for its response as one not of the dialog does (else a spoofer
+ * on the caller's address, or the caller itself, could end the record of
+ * a call that goes on).
  */
 static bool bye_stale(const struct ct_dialog *d, const struct ct_sip_msg *m)
 {
-	return !d->partial && m->cseq <= d->invite_cseq && from_party(d, m) == CT_PARTY_CALLER;
+	return m->body_short ||
+	    (!d->partial && m->cseq <= d->invite_cseq && from_party(d, m) == CT_PARTY_CALLER);
 }
 
 static void on_bye(struct ct_dialog_table *t, struct ct_dialog *d, const struct ct_sip_msg *m)
