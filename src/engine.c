@@ -378,7 +378,7 @@ static bool prescan_scan(const struct ct_packet *pkt, const char *text, size_t l
  * pipeline (e->pre_sip) when a worker made it for this very message.
  */
 static bool handle_sip_prescan(struct ct_engine *e, const struct ct_packet *pkt,
-    const char *text, size_t len, uint8_t transport)
+    const char *text, size_t len, uint8_t transport, bool body_short)
 {
 	struct ct_sip_prescan ps_here, *ps = &ps_here;
 	struct ct_sip_msg m_here, *m = &m_here;
@@ -402,6 +402,7 @@ static bool handle_sip_prescan(struct ct_engine *e, const struct ct_packet *pkt,
 	}
 	count_sip(e, transport);
 	e->c.sip_prescan_skipped++;
+	m->body_short = body_short;
 	ct_dialog_on_msg(e->dialogs, m);
 	return true;
 }
@@ -410,12 +411,26 @@ static void handle_sip_text(struct ct_engine *e, const struct ct_packet *pkt,
     const char *text, size_t len, uint8_t transport)
 {
 	struct ct_sip_msg m;
+	bool body_short;
 	int rc;
 
 	if (e->cfg.hep != NULL)   /* every SIP message, as seen: a copy queued, never a wait */
 		ct_hep_out_sip(e->cfg.hep, pkt, text, len, transport != CT_TRANSPORT_UDP);
+	/*
+	 * A datagram shorter than its Content-Length (RFC 3261 §18.3): its
+	 * receiver discards a response (so does calltap; a parse made ahead
+	 * is freed by ct_engine_pre_fini) and refuses a request with 400,
+	 * which the dialog table then waits for (a spoofed BYE the PBX
+	 * refuses must not end a call).
+	 */
+	body_short = transport == CT_TRANSPORT_UDP && ct_sip_body_short(text, len);
+	if (body_short && len >= 8 && memcmp(text, "SIP/2.0 ", 8) == 0) {
+		e->c.sip_malformed++;
+		e->c.events[CT_EV_SIP_MALFORMED]++;
+		return;
+	}
 	if (e->cfg.sip_prescan && e->cfg.sip_hook == NULL &&
-	    handle_sip_prescan(e, pkt, text, len, transport))
+	    handle_sip_prescan(e, pkt, text, len, transport, body_short))
 		return;
 	if (e->pre_sip != NULL && e->pre_sip->parsed && e->pre_sip->text == text &&
 	    transport == CT_TRANSPORT_UDP) {
@@ -442,6 +457,7 @@ static void handle_sip_text(struct ct_engine *e, const struct ct_packet *pkt,
 		ct_sip_msg_fini(&m);
 		return;
 	}
+	m.body_short = body_short;
 	if (m.repeated_headers > 0)
 		e->c.sip_repeated_header++;   /* kept: the first of each was used */
 	count_sip(e, transport);

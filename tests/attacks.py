@@ -84,6 +84,26 @@ ATTACKS = {
     'bye-wrong-tag': ('calls', 80, 80,
                       'BYE from the caller\'s own address with the Call-ID but tags that '
                       'are not the dialog\'s, refused by the PBX with 481'),
+    'forged-resp': ('calls', 80, 80,
+                    'responses from a stranger who knows the Call-ID and tags: a 200 to a '
+                    'BYE never sent, a 486 or a 200 to a ringing call\'s INVITE, a 200 to a '
+                    'CANCEL never sent'),
+    'reuse-callid': ('calls', 80, 80,
+                     'an initial INVITE from a stranger in a legit call\'s Call-ID: just '
+                     'after the call ends, and between a 401/407 and the retried INVITE'),
+    'answered-stranger': ('calls', 80, 80,
+                          'a stranger\'s BYE (CSeq too low) or INVITE copy (another branch) '
+                          'in a legit call, refused by the callee side with 500 or 482 sent '
+                          'to the stranger'),
+    'bye-stale-cseq': ('calls', 80, 80,
+                       'BYE from the caller\'s own address with the dialog\'s tags and a CSeq '
+                       'not above the INVITE\'s, refused by the PBX with 500'),
+    'media-claim': ('calls', 80, 80,
+                    'the attacker\'s own calls, answered, whose SDP offers name a legit '
+                    'caller\'s media address and port, just before the PBX\'s RTP to it'),
+    'bye-long-clen': ('calls', 80, 80,
+                      'BYE from the caller\'s own address, of the dialog, whose datagram '
+                      'ends before its Content-Length, refused by the PBX with 400'),
     'indialog-flood': ('requests', 50000, 300000,
                        'BYE/re-INVITE/ACK/UPDATE/INFO/CANCEL/PRACK with unique Call-IDs and '
                        'tags: in-dialog requests of no call'),
@@ -923,6 +943,279 @@ def a_bye_wrong_tag(ctx, n):
     return iter(out)
 
 
+def legit_invite_cseq(ctx):
+    """Call-ID -> CSeq number of its first INVITE, sniffed from the legit
+    capture (an attacker on the path reads it; a blind one guesses 1, 101
+    or 102 and sends each)."""
+    cid_re = re.compile(rb'\r\n(?:Call-ID|i)\s*:\s*([^\r\n]+)', re.I)
+    cseq_re = re.compile(rb'\r\nCSeq\s*:\s*(\d+)\s+INVITE', re.I)
+    out = {}
+    for _, fr in read_pcap(ctx.legit):
+        i = fr.find(b'INVITE sip:')
+        if i < 0 or i > 80:
+            continue
+        m, c = cid_re.search(fr), cseq_re.search(fr)
+        if m is not None and c is not None:
+            out.setdefault(m.group(1).strip().decode('utf-8', 'replace'), int(c.group(1)))
+    return out
+
+
+def a_forged_resp(ctx, n):
+    """For n legit IPv4 calls: a stranger who knows the Call-ID and tags
+    sends, from its own address to the caller, a response the call's
+    parties never sent (a Via branch of its own, so the caller's
+    transactions would not take it): in turn, halfway through an answered
+    call a 200 to a BYE never sent; while a call rings a 486 to its INVITE,
+    a 200 to its INVITE (no SDP), a 200 to a CANCEL never sent.  The legit
+    records must not change (no end, answer or failure from a stranger)."""
+    tags = legit_tags(ctx)
+    cseqs = legit_invite_cseq(ctx)
+    calls = [r for r in ctx.truth if r.get('start_time') and r.get('end_time')
+             and ':' not in r['dst_ip'] and ':' not in r['src_ip']
+             and tags.get(r['call_id'], [None])[0] and r['call_id'] in cseqs]
+    ctx.rng.shuffle(calls)
+    out, msgs = [], 0
+    for i, r in enumerate(calls[:n]):
+        cid, (ft, tt) = r['call_id'], tags[r['call_id']]
+        s, e = iso_us(r['start_time']), iso_us(r['end_time'])
+        ring = iso_us(r['ringing_time']) if r.get('ringing_time') else None
+        ans = iso_us(r['answer_time']) if r.get('answer_time') else None
+        kind = i % 4
+        if kind == 0 and ans is not None:
+            t = ans + (e - ans) // 2
+            first, cs, to = 'SIP/2.0 200 OK', '9401 BYE', tt
+        elif kind != 0 and ring is not None and (ans or e) - ring > 20000:
+            t = (ring + (ans or e)) // 2
+            inv = cseqs[cid]
+            first, cs, to = (('SIP/2.0 486 Busy Here', '%d INVITE' % inv, 'evil%x' % i),
+                             ('SIP/2.0 200 OK', '%d INVITE' % inv, 'evil%x' % i),
+                             ('SIP/2.0 200 OK', '%d CANCEL' % inv, None))[kind - 1]
+        else:
+            continue
+        if e - t < 2000:
+            continue
+        src = foreign(46000 + i)
+        for fr in forged(src, r['src_ip'], cid, first, cs, ft, to, contact=False):
+            out.append((t, fr))
+        msgs += 1
+    out.sort(key=lambda x: x[0])
+    ctx.info.update(calls=msgs, foreign_msgs=msgs)
+    return iter(out)
+
+
+def legit_challenges(ctx):
+    """Call-ID -> capture time of the first 401/407 to its INVITE."""
+    cid_re = re.compile(rb'\r\n(?:Call-ID|i)\s*:\s*([^\r\n]+)', re.I)
+    out = {}
+    for ts, fr in read_pcap(ctx.legit):
+        i = fr.find(b'SIP/2.0 40')
+        if i < 0 or fr[i + 10:i + 11] not in (b'1', b'7'):
+            continue
+        m = cid_re.search(fr)
+        if m is not None:
+            out.setdefault(m.group(1).strip().decode('utf-8', 'replace'), ts)
+    return out
+
+
+def a_reuse_callid(ctx, n):
+    """For n legit IPv4 calls: a stranger who knows the Call-ID sends, from
+    its own address, an initial INVITE (no To tag) in that Call-ID, for
+    another number: 1 ms after the call's end (its BYE or final response),
+    with a From tag of its own; and, between a 401/407 challenge and the
+    caller's retried INVITE, with the caller's From tag and the next CSeq.
+    The legit records must not change (their trailing RTP, their retried
+    INVITE and its answer are still theirs)."""
+    tags = legit_tags(ctx)
+    cseqs = legit_invite_cseq(ctx)
+    chal = legit_challenges(ctx)
+    calls = [r for r in ctx.truth if r.get('start_time') and r.get('end_time')
+             and ':' not in r['dst_ip'] and ':' not in r['src_ip']
+             and tags.get(r['call_id'], [None])[0] and r['call_id'] in cseqs]
+    ctx.rng.shuffle(calls)
+    out, msgs = [], 0
+    for i, r in enumerate(calls[:n]):
+        cid, ft = r['call_id'], tags[r['call_id']][0]
+        src = foreign(48000 + i)
+        body = sdp(ip_s(src), 31000 + 2 * i)
+        todo = [(iso_us(r['end_time']) + 1000, 'evil%x' % i, 1)]
+        if cid in chal:
+            todo.append((chal[cid] + 100, ft, cseqs[cid] + 1))
+        for t, ftag, cseq in todo:
+            h = ['Via: SIP/2.0/UDP %s:5060;branch=z9hG4bKreuse%x%d' % (ip_s(src), i, cseq),
+                 'Max-Forwards: 70', 'From: <sip:caller@%s>;tag=%s' % (r['dst_ip'], ftag),
+                 'To: <sip:+19995550%03d@%s>' % (i % 1000, r['dst_ip']),
+                 'Call-ID: ' + cid, 'CSeq: %d INVITE' % cseq,
+                 'Contact: <sip:x@%s:5060>' % ip_s(src), 'Content-Type: application/sdp']
+            msg = sip('INVITE sip:+19995550%03d@%s SIP/2.0' % (i % 1000, r['dst_ip']), h, body)
+            for fr in udp(src, bytes(int(x) for x in r['dst_ip'].split('.')), 5060, 5060, msg):
+                out.append((t, fr))
+            msgs += 1
+    out.sort(key=lambda x: x[0])
+    ctx.info.update(calls=min(n, len(calls)), invites=msgs)
+    return iter(out)
+
+
+def a_answered_stranger(ctx, n):
+    """For n legit IPv4 calls: a stranger who knows the Call-ID and tags
+    sends the callee side a request the call's parties never sent, and the
+    callee side refuses it, answering the stranger: halfway through an
+    answered call a BYE with a CSeq below the caller's (RFC 3261 12.2.2:
+    500), while a call rings a copy of its INVITE on another branch (RFC
+    3261 8.2.2.2: 482 Loop Detected).  The call goes on, so the legit
+    records must not change: a response to a stranger's request is no
+    part of the call."""
+    tags = legit_tags(ctx)
+    cseqs = legit_invite_cseq(ctx)
+    calls = [r for r in ctx.truth if r.get('start_time') and r.get('end_time')
+             and ':' not in r['dst_ip'] and ':' not in r['src_ip']
+             and tags.get(r['call_id'], [None])[0] and r['call_id'] in cseqs]
+    ctx.rng.shuffle(calls)
+    out, msgs = [], 0
+    for i, r in enumerate(calls[:n]):
+        cid, (ft, tt) = r['call_id'], tags[r['call_id']]
+        e = iso_us(r['end_time'])
+        ring = iso_us(r['ringing_time']) if r.get('ringing_time') else None
+        ans = iso_us(r['answer_time']) if r.get('answer_time') else None
+        if i % 2 == 0 and ans is not None and tt:
+            t = ans + (e - ans) // 2
+            req, resp, cs, to = 'BYE', 'SIP/2.0 500 Server Internal Error', '0 BYE', tt
+        elif ring is not None and (ans or e) - ring > 20000:
+            t = (ring + (ans or e)) // 2
+            req, resp, cs, to = ('INVITE', 'SIP/2.0 482 Loop Detected',
+                                 '%d INVITE' % cseqs[cid], None)
+        else:
+            continue
+        if e - t < 10000:
+            continue
+        src = foreign(50000 + i)
+        callee = bytes(int(x) for x in r['dst_ip'].split('.'))
+        for fr in forged(src, r['dst_ip'], cid, req, cs, ft, to):
+            out.append((t, fr))
+        # The callee side's answer to the stranger (its Via: the stranger).
+        for fr in forged(src, r['dst_ip'], cid, resp, cs, ft, to or 'refuse%x' % i,
+                         contact=False):
+            ip = fr[14:34]
+            ip = ip[:12] + callee + src
+            ip = ip[:10] + b'\0\0' + ip[12:]
+            ip = ip[:10] + struct.pack('!H', csum(ip)) + ip[12:]
+            out.append((t + 2000, fr[:14] + ip + fr[34:]))
+        msgs += 2
+    out.sort(key=lambda x: x[0])
+    ctx.info.update(calls=msgs // 2, foreign_msgs=msgs)
+    return iter(out)
+
+
+def a_bye_stale_cseq(ctx, n):
+    """For n answered legit IPv4 calls: halfway through, a BYE from the
+    caller's own address (spoofed, or the caller itself hiding the rest of
+    its call from the sensor) with the dialog's Call-ID and tags but a
+    CSeq that is not above the INVITE's, and the PBX's 500 to it (RFC 3261
+    12.2.2: a request out of order is refused; the call goes on).  The
+    legit records must not change: each call ends at its real BYE."""
+    tags = legit_tags(ctx)
+    cseqs = legit_invite_cseq(ctx)
+    calls = [r for r in ctx.truth if r.get('disposition') == 'answered'
+             and r.get('answer_time') and r.get('end_time') and ':' not in r['dst_ip']
+             and ':' not in r['src_ip'] and tags.get(r['call_id'], [None])[0]
+             and tags[r['call_id']][1] and r['call_id'] in cseqs]
+    ctx.rng.shuffle(calls)
+    out, msgs = [], 0
+    for i, r in enumerate(calls[:n]):
+        cid, (ft, tt) = r['call_id'], tags[r['call_id']]
+        a, e = iso_us(r['answer_time']), iso_us(r['end_time'])
+        t = a + (e - a) // 2
+        if e - t < 10000:
+            continue
+        cs = '%d BYE' % (cseqs[cid] - (i % 2))
+        src = bytes(int(x) for x in r['src_ip'].split('.'))
+        dst = bytes(int(x) for x in r['dst_ip'].split('.'))
+        for fr in forged(src, r['dst_ip'], cid, 'BYE', cs, ft, tt):
+            out.append((t, fr))
+        for fr in forged(dst, r['src_ip'], cid, 'SIP/2.0 500 Server Internal Error', cs, ft,
+                         tt, contact=False):
+            out.append((t + 2000, fr))
+        msgs += 2
+    out.sort(key=lambda x: x[0])
+    ctx.info.update(calls=msgs // 2, forged_msgs=msgs)
+    return iter(out)
+
+
+def a_media_claim(ctx, n):
+    """For n answered legit IPv4 calls from a carrier to the PBX: 1 ms after
+    the call's INVITE (whose SDP offer the attacker sniffed), the attacker
+    places a call of its own to the PBX whose SDP offer names the legit
+    caller's media address and port as its own; the PBX answers it (SDP on
+    a port of its own).  The PBX's RTP to the legit caller then starts:
+    the legit records must keep that stream (it is not the attacker's
+    call's, whose PBX media goes to another port)."""
+    rng = ctx.rng
+    calls = []
+    for r in ctx.truth:
+        if r.get('disposition') != 'answered' or r.get('transport') != 'udp' \
+                or ':' in r['dst_ip'] or ':' in r['src_ip'] or r['src_ip'] == PBX_S \
+                or not r.get('start_time'):
+            continue
+        for st in r.get('streams') or []:
+            if st['src'].startswith(PBX_S + ':') and ':' not in ep(st['dst'])[0]:
+                calls.append((r, ep(st['dst'])))
+                break
+    rng.shuffle(calls)
+    gens = []
+    for i, (r, (cip, cport)) in enumerate(calls[:n]):
+        src = foreign(54000 + i)
+        d = Dialog(rng, src, 5060, 'claim-%x@%s' % (i, ip_s(src)))
+        t = iso_us(r['start_time']) + 1000
+        out = [(t, f) for f in d.invite(sdp(cip, cport))]
+        out += [(t + 2000, f) for f in d.ok(sdp(PBX_S, 41000 + 2 * i))]
+        gens.append(out)
+    ctx.info.update(calls=len(gens))
+    return heapq.merge(*gens, key=lambda x: x[0])
+
+
+def a_bye_long_clen(ctx, n):
+    """For n answered legit IPv4 calls: halfway through, a BYE from the
+    caller's own address (spoofed) with the dialog's Call-ID, tags and next
+    CSeq, whose Content-Length claims 900 bytes of body in a datagram that
+    ends with its header section; the PBX refuses it with 400 (RFC 3261
+    18.3: a UDP message shorter than its Content-Length is an error, a
+    request gets 400, a response is discarded).  The call goes on: the
+    legit records must not change."""
+    tags = legit_tags(ctx)
+    cseqs = legit_invite_cseq(ctx)
+    calls = [r for r in ctx.truth if r.get('disposition') == 'answered'
+             and r.get('answer_time') and r.get('end_time') and ':' not in r['dst_ip']
+             and ':' not in r['src_ip'] and tags.get(r['call_id'], [None])[0]
+             and tags[r['call_id']][1] and r['call_id'] in cseqs]
+    ctx.rng.shuffle(calls)
+    out, msgs = [], 0
+
+    def short(frames):
+        for fr in frames:
+            ip = fr[14:]
+            hl = (ip[0] & 15) * 4
+            body = ip[hl + 8:].replace(b'Content-Length: 0\r\n', b'Content-Length: 900\r\n')
+            u = ip[hl:hl + 4] + struct.pack('!HH', 8 + len(body), 0) + body
+            yield ether(ipv4(ip[12:16], ip[16:20], 17, u))
+    for i, r in enumerate(calls[:n]):
+        cid, (ft, tt) = r['call_id'], tags[r['call_id']]
+        a, e = iso_us(r['answer_time']), iso_us(r['end_time'])
+        t = a + (e - a) // 2
+        if e - t < 10000:
+            continue
+        cs = '%d BYE' % (cseqs[cid] + 50)
+        src = bytes(int(x) for x in r['src_ip'].split('.'))
+        dst = bytes(int(x) for x in r['dst_ip'].split('.'))
+        for fr in short(forged(src, r['dst_ip'], cid, 'BYE', cs, ft, tt)):
+            out.append((t, fr))
+        for fr in forged(dst, r['src_ip'], cid, 'SIP/2.0 400 Bad Request', cs, ft, tt,
+                         contact=False):
+            out.append((t + 2000, fr))
+        msgs += 1
+    out.sort(key=lambda x: x[0])
+    ctx.info.update(calls=msgs, short_msgs=msgs)
+    return iter(out)
+
+
 def legit_tcp_frames(ctx):
     """(time_us, frame, tcp_offset, payload_len, seq, ack) of every TCP
     frame of the legit capture (Ethernet, optional 802.1Q, IPv4 or IPv6
@@ -1232,7 +1525,10 @@ GENERATORS = {
     'many-headers': a_many_headers, 'tcp-10byte': a_tcp_10byte, 'tcp-ooo': a_tcp_ooo,
     'rtp-flood': a_rtp_flood, 'pt-switch': a_pt_switch, 'pcapng-ts': a_pcapng_ts,
     'sdp-steal': a_sdp_steal, 'sdp-hijack': a_sdp_hijack, 'forged-bye': a_forged_bye,
-    'bye-wrong-tag': a_bye_wrong_tag,
+    'bye-wrong-tag': a_bye_wrong_tag, 'forged-resp': a_forged_resp,
+    'reuse-callid': a_reuse_callid, 'answered-stranger': a_answered_stranger,
+    'bye-stale-cseq': a_bye_stale_cseq, 'media-claim': a_media_claim,
+    'bye-long-clen': a_bye_long_clen,
     'indialog-flood': a_indialog_flood, 'resp-flood': a_resp_flood, 'many-m': a_many_m,
     'tcp-conn-flood': a_tcp_conn_flood, 'ssrc-churn': a_ssrc_churn,
     'frag-flood': a_frag_flood, 'tcp-spoof': a_tcp_spoof, 'tunnel-spoof': a_tunnel_spoof,

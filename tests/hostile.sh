@@ -45,11 +45,26 @@
 # messages with the Call-ID and tags of legit calls, from a stranger's address)
 # must each be counted in sip_foreign_in_dialog, and the hijacker's RTCP in
 # rtcp_foreign, its RTP streams listed in --orphans with injected_into;
+# forged-resp's responses (a stranger's 486 or 200 to a ringing call's
+# INVITE, 200 to a CANCEL or BYE never sent, its own Via branch) must each
+# be counted foreign and change no call;
+# reuse-callid's initial INVITEs (a stranger's, in a legit call's Call-ID,
+# just after its end or between its 401/407 and the retried INVITE) must
+# each be counted foreign and open no call;
+# answered-stranger's requests (a stranger's BYE or copy of a ringing
+# call's INVITE) and the callee side's 500 or 482 refusing them, sent to
+# the stranger, must each be counted foreign and change no call;
 # tunnel-spoof's BYEs and RTP (VXLAN, GTP-U, GRE, IP-in-IP from a stranger,
 # the legit call's own addresses inside) must each be counted foreign
 # (sip_foreign_in_dialog) or injected (rtp_injected);
 # bye-wrong-tag's BYEs (the caller's address, the Call-ID, tags not of the
 # dialog) must each be held and refused by the PBX's 481 (sip_byes_rejected);
+# bye-stale-cseq's BYEs (the caller's address and the dialog's tags, a
+# CSeq not above the INVITE's) likewise, refused by the PBX's 500, and
+# bye-long-clen's (of the dialog, in a datagram that ends before its
+# Content-Length) by its 400;
+# media-claim's calls (the attacker's own, whose SDP offers name a legit
+# caller's media address and port) must each be recorded without a stream;
 # tcp-spoof's forged RST, FIN and data segments (guessed sequence and
 # acknowledgment numbers on the legit SIP/TCP connections' 4-tuples) must
 # each be refused (tcp_refused) and its forged INVITEs never recorded;
@@ -240,7 +255,7 @@ for l in open(sys.argv[1]):
 				peak=$(python3 "$A" wavpeak "$wav")
 				[ "$peak" -ge 16000 ] && why="$why; injected stream recorded in $cid (peak $peak)"
 			fi ;;
-		sdp-hijack|forged-bye|tunnel-spoof)
+		sdp-hijack|forged-bye|forged-resp|answered-stranger|tunnel-spoof)
 			# Every forged message counted as foreign; the hijacker's RTP
 			# refused and listed as injected into its call, its RTCP foreign;
 			# the tunnelled RTP refused, every packet injected.
@@ -267,7 +282,26 @@ if info['attack'] == 'tunnel-spoof' and st.get('rtp_injected', 0) != info['rtp']
 print(''.join('; ' + x for x in out), end='')
 PY
 )" ;;
-		bye-wrong-tag)
+		reuse-callid)
+			# Every stranger's INVITE in a legit Call-ID foreign, none a call.
+			want=$(info_get "$a" invites)
+			got=$(awk '$1 == "sip_foreign_in_dialog" { print $2 }' "$d/err")
+			[ "${got:-0}" -ne "${want:-1}" ] && why="$why; sip_foreign_in_dialog ${got:-0}, want $want"
+			got=$(grep -c '"src_ip":"100\.' "$d/calls.jsonl" 2>/dev/null)
+			[ "${got:-0}" -ne 0 ] && why="$why; $got records of the stranger's INVITEs" ;;
+		media-claim)
+			# The attacker's calls answered, none of them given a legit stream.
+			got=$(python3 -c 'import json, sys
+n = s = 0
+for l in open(sys.argv[1]):
+    r = json.loads(l)
+    if r.get("call_id", "").startswith("claim-"):
+        n += 1
+        s += len(r.get("streams") or [])
+print(n, s)' "$d/calls.jsonl" 2>/dev/null)
+			want=$(info_get "$a" calls)
+			[ "$got" = "$want 0" ] || why="$why; attack calls and their streams: ${got:-none}, want $want 0" ;;
+		bye-wrong-tag|bye-stale-cseq|bye-long-clen)
 			# Every forged BYE held for its response and refused by the 481.
 			n=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["calls"])' "$t/mix/$a.info")
 			got=$(awk '$1 == "sip_byes_rejected" { print $2 }' "$d/err")

@@ -28,6 +28,7 @@ struct ct_sigpath {
 void ct_sigpath_init(struct ct_sigpath *p, const struct ct_sip_msg *m);
 bool ct_sigpath_accept(struct ct_sigpath *p, const struct ct_sip_msg *m);
 bool ct_sigpath_has(const struct ct_sigpath *p, const struct ct_addr *a);
+bool ct_sigpath_on(const struct ct_sigpath *p, const struct ct_sip_msg *m);
 void ct_sigpath_fini(struct ct_sigpath *p);
 
 #endif

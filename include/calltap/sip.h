@@ -35,6 +35,7 @@ typedef void (*ct_sip_msg_fn)(void *user, const char *text, size_t len, uint8_t 
 size_t ct_sip_tcp_consume(const uint8_t *data, size_t len, int gap, struct ct_tcp_scan *scan,
     ct_sip_msg_fn fn, void *user, uint64_t *sip_errors, uint64_t *ws_errors);
 bool ct_sip_looks_like(const char *buf, size_t len);
+bool ct_sip_body_short(const char *buf, size_t len);
 
 /* ---- SDP --------------------------------------------------------------- */
 
@@ -126,6 +127,8 @@ struct ct_sip_msg {
 	char *reason_text;      /* Reason header text="..." value, may be NULL */
 
 	bool has_sdp;           /* body is (or contains) application/sdp */
+	bool body_short;        /* a UDP request ending before its Content-Length (RFC 3261
+	                           §18.3: its receiver refuses it, 400); set by the engine */
 	struct ct_sdp sdp;
 	uint16_t osip_lines;    /* header lines handed to libosip2 (work bound, tests) */
 	uint16_t repeated_headers; /* repeats of single headers (From, To, Call-ID, CSeq,

@@ -29,7 +29,12 @@
  *          (RFC 1918, 100.64/10, link-local, loopback, fc00::/7, fe80::/10)
  *          and no stream has been taken into E yet: the first source wins.
  *      When several calls own D (a port reused while the old call lingers),
- *      the newest one that accepts S takes the stream.
+ *      the one that accepts S by the strongest rule takes the stream (1a,
+ *      then 1b or 1c, then 1d), the newest among equals: a stranger's own
+ *      call whose SDP offer names a legit caller's media address as its
+ *      own is answered by the PBX on another port, so the PBX's RTP to
+ *      that caller matches the stranger's call only by the PBX's address
+ *      (1b, 1c) and the legit call's by its own endpoint (1a).
  *   2. Otherwise S is an endpoint of a call (a party sends from the port it
  *      receives on): the stream is that party's, and D is learnt as an
  *      endpoint of the other party (so the reverse stream D -> S satisfies
@@ -944,36 +949,59 @@ static bool addr_public(const struct ct_addr *a)
 	    (b[0] == 172 && (b[1] & 0xf0) == 16) || (b[0] == 192 && b[1] == 168));
 }
 
+/* How rule 1 lets a source send into a call at an endpoint (source_rank). */
+enum src_rank {
+	SRC_NO = 0,      /* no rule applies */
+	SRC_LATCH,       /* 1d: NAT latching */
+	SRC_HOST,        /* 1b, 1c: on an address of the far party (any port) */
+	SRC_EXACT        /* 1a: a far endpoint's own address and port */
+};
+
 /*
  * Rule 1 of the file comment: may src:sport send RTP into call e->cm at its
- * endpoint e?  O(endpoints of the call), at most MEDIA_MAX_EP_CALL.  latch
- * false leaves out 1d (RTCP never latches: the RTP does).
+ * endpoint e, and by which rule?  O(endpoints of the call), at most
+ * MEDIA_MAX_EP_CALL.  latch false leaves out 1d (RTCP never latches: the
+ * RTP does).
  */
-static bool source_ok(const struct endpoint *e, const struct ct_addr *src, uint16_t sport,
-    uint8_t tunnel, bool latch)
+static enum src_rank source_rank(const struct endpoint *e, const struct ct_addr *src,
+    uint16_t sport, uint8_t tunnel, bool latch)
 {
 	const struct call_media *cm = e->cm;
 	const struct endpoint *x;
 	bool far_sdp = false, far_public = false;
+	enum src_rank rank = SRC_NO;
 	uint8_t q;
 
 	if (tunnel != cm->tunnel)
-		return false;    /* out of another depth of tunnels: anyone's (file comment) */
+		return SRC_NO;    /* out of another depth of tunnels: anyone's (file comment) */
 
 	for (q = CT_PARTY_NONE; q <= CT_PARTY_CALLEE; q++)          /* 1c */
 		if (far_of(e->side, q) && cm->sig[q].family != 0 && ct_addr_eq(&cm->sig[q], src))
-			return true;
+			rank = SRC_HOST;
 	for (x = cm->endpoints; x != NULL; x = x->cnext) {
 		if (x == e || !far_of(e->side, x->side))
 			continue;
-		if (ct_addr_eq(&x->addr, src) && (x->port == sport || (x->flags & EPF_SDP)))
-			return true;                                 /* 1a, 1b */
+		if (ct_addr_eq(&x->addr, src)) {
+			if (x->port == sport)
+				return SRC_EXACT;                    /* 1a */
+			if (x->flags & EPF_SDP)
+				rank = SRC_HOST;                     /* 1b */
+		}
 		if (x->flags & EPF_SDP) {
 			far_sdp = true;
 			far_public = far_public || addr_public(&x->addr);
 		}
 	}
-	return latch && far_sdp && !far_public && !(e->flags & EPF_RECV); /* 1d */
+	if (rank != SRC_NO)
+		return rank;
+	return latch && far_sdp && !far_public && !(e->flags & EPF_RECV) ? SRC_LATCH : SRC_NO; /* 1d */
+}
+
+/* Whether any rule 1 lets src:sport send into e's call at e (source_rank). */
+static bool source_ok(const struct endpoint *e, const struct ct_addr *src, uint16_t sport,
+    uint8_t tunnel, bool latch)
+{
+	return source_rank(e, src, sport, tunnel, latch) != SRC_NO;
 }
 
 static void pending_recheck(struct ct_media_table *t, struct call_media *cm);
@@ -1255,6 +1283,7 @@ static struct mstream *match_new(struct ct_media_table *t, const struct ct_packe
     const struct ct_rtp_hdr *h, struct call_media **refused_by)
 {
 	struct endpoint *e, *best = NULL, *hit = NULL;
+	enum src_rank rank, best_rank = SRC_NO;
 	struct mstream *m;
 
 	*refused_by = NULL;
@@ -1262,9 +1291,14 @@ static struct mstream *match_new(struct ct_media_table *t, const struct ct_packe
 	    e = ep_next(e, &pkt->t.dst, pkt->t.dport)) {
 		if (hit == NULL || e->serial > hit->serial)
 			hit = e;
-		if ((best == NULL || e->serial > best->serial) && !(e->flags & EPF_RTCP) &&
-		    source_ok(e, &pkt->t.src, pkt->t.sport, pkt->t.tunnel, true))
+		if (e->flags & EPF_RTCP)
+			continue;
+		rank = source_rank(e, &pkt->t.src, pkt->t.sport, pkt->t.tunnel, true);
+		if (rank != SRC_NO && (rank > best_rank ||
+		    (rank == best_rank && e->serial > best->serial))) {
 			best = e;
+			best_rank = rank;
+		}
 	}
 	/* Endpoints are marked used first: learning the source must not retire them. */
 	if (best != NULL) {                                     /* rule 1 */

@@ -82,7 +82,10 @@
  *    caller's From tag, or the callee's tag is not the answer's To tag,
  *    before the answer not one of the early dialogs' 1xx To tags:
  *    a spoofed BYE that knows the Call-ID, a B2BUA's other leg in the
- *    same Call-ID) waits BYE_WAIT_US for its final response: a 2xx ends
+ *    same Call-ID), or a caller's BYE whose CSeq is not above its INVITE's
+ *    (out of order: the callee refuses it with 500, RFC 3261 §12.2.2), or
+ *    one in a datagram shorter than its Content-Length (400, §18.3;
+ *    bye_stale), waits BYE_WAIT_US for its final response: a 2xx ends
  *    the call as that BYE (at its time), a 3xx-6xx (the 481 of a UA that
  *    has no such dialog) leaves the call going on (counted in
  *    byes_rejected); without a response it ends as that BYE after the
@@ -159,9 +162,13 @@
  *    that its late messages still reach -w.
  *  - A message of a known call from an address off its signalling path
  *    (src/sip/sigpath.c) is foreign (stats.foreign_in_dialog): a request
- *    is ignored (it cannot end the call or announce media), a response
- *    still counts for the state but its SDP is not handed to hooks.media;
- *    neither is remembered as seen.
+ *    is ignored (it cannot end the call or announce media); so is a
+ *    response, unless it answers the INVITE with the top Via branch of a
+ *    copy of it seen (foreign_counts: a second box of an SBC pool), when
+ *    it counts for the state but its SDP is not handed to hooks.media;
+ *    neither is remembered as seen.  A response from the path to an
+ *    address off it answers a stranger's request: it is foreign too and
+ *    ignored (a 500 refusing a stranger's BYE does not end the call).
  *  - Stored strings are capped (CT_CAP_*, dialog.h) and the record lists the
  *    cut ones (cut_fields); tags, users and branches are compared as cut.
  *    The table is keyed by the whole Call-ID: keyed SipHash (a random key
@@ -918,12 +925,16 @@ static bool initial_invite(const struct ct_sip_msg *m, int idx)
  * waits for its INVITE retried after a failure (await_retry) and m, its
  * next CSeq, asks for another number than the failed one (a retry after a
  * 401/407 or 488 asks for the same; a redirect's is the one the 3xx gave,
- * and stays the call it redirects).  Changes nothing.
+ * and stays the call it redirects).  Only from d's signalling path: a
+ * stranger's INVITE in a known Call-ID is foreign to d (ct_dialog_on_msg),
+ * it does not cut the lingering call's trailing media short nor take the
+ * place of a challenged call whose retried INVITE is on its way.  Changes
+ * nothing.
  */
 static bool is_new_call(const struct ct_dialog_table *t, const struct ct_dialog *d,
     const struct ct_sip_msg *m)
 {
-	if (d->partial)
+	if (d->partial || !ct_sigpath_on(&d->path, m))
 		return false;
 	if (d->state == DS_ENDED)
 		return sig_new_call(invite_sig(t, m->from_tag, m->cseq), d->isig);
@@ -1477,11 +1488,26 @@ static bool bye_answer(struct ct_dialog_table *t, struct ct_dialog *d, const str
 	return true;
 }
 
+/*
+ * Whether BYE m is one its receiver refuses although it is of the dialog:
+ * the caller's with a CSeq not above its INVITE's, out of order (500,
+ * RFC 3261 §12.2.2; not for a call in progress, whose INVITE's CSeq was
+ * not seen), or a datagram shorter than its Content-Length (400, §18.3).
+ * It waits for its response as one not of the dialog does (else a spoofer
+ * on the caller's address, or the caller itself, could end the record of
+ * a call that goes on).
+ */
+static bool bye_stale(const struct ct_dialog *d, const struct ct_sip_msg *m)
+{
+	return m->body_short ||
+	    (!d->partial && m->cseq <= d->invite_cseq && from_party(d, m) == CT_PARTY_CALLER);
+}
+
 static void on_bye(struct ct_dialog_table *t, struct ct_dialog *d, const struct ct_sip_msg *m)
 {
 	if (d->state == DS_CONFIRMED && bye_of_extra(t, d, m))
 		return;   /* a second answer's dialog closed; the call goes on */
-	if (!bye_in_dialog(t, d, m)) {
+	if (!bye_in_dialog(t, d, m) || bye_stale(d, m)) {
 		bye_doubt(t, d, m);
 		return;
 	}
@@ -2252,6 +2278,25 @@ static struct ct_dialog *on_unknown(struct ct_dialog_table *t, const struct ct_s
 }
 
 /*
+ * Whether response m, from off d's signalling path, may still count for
+ * d's state: only a response to the INVITE whose top Via branch is that
+ * of a copy of d's initial INVITE seen (RFC 3261 §17.1.3: the UAC matches
+ * a response to its transaction by that branch; a second box of an SBC
+ * pool answering the INVITE echoes it).  A stranger who knows the Call-ID
+ * and the tags but not the branch cannot answer, fail or end the call
+ * with a response the caller's transactions would drop: a 486 or a 200 to
+ * the INVITE, a 200 to a BYE or CANCEL never sent (on_unseen_request).
+ */
+static bool foreign_counts(const struct ct_dialog_table *t, const struct ct_dialog *d,
+    const struct ct_sip_msg *m, int idx)
+{
+	if (idx != CT_M_INVITE || !has_text(m->via_branch))
+		return false;
+	return branch_known(d, tag_key(t, m->via_branch)) ||
+	    (d->invite_branch != NULL && token_eq(m->via_branch, d->invite_branch));
+}
+
+/*
  * Feeds one parsed SIP message (borrowed; nothing is kept of it) to the
  * table.  Every message is counted; retransmissions change nothing; an
  * initial INVITE may create a call; a message may end a call (its record is
@@ -2299,15 +2344,22 @@ void ct_dialog_on_msg(struct ct_dialog_table *t, const struct ct_sip_msg *m)
 		return;
 	if (!ct_sigpath_accept(&d->path, m)) {
 		/* Off the call's signalling path (a stranger who knows the
-		 * Call-ID): a request is no part of the call; a response still
-		 * counts (a second box of an SBC pool) but its SDP does not,
+		 * Call-ID): a request is no part of the call; a response
+		 * counts only as one to a copy of the call's INVITE (a second
+		 * box of an SBC pool: foreign_counts), and its SDP does not,
 		 * and neither is remembered as seen (the real one may follow).
 		 * Nor does it fork the call. */
 		t->st.foreign_in_dialog++;
-		if (m->is_request)
+		if (m->is_request || !foreign_counts(t, d, m, idx))
 			return;
 		foreign = true;
 		d->fork_verdict = CT_FORK_NONE;
+	} else if (!m->is_request && m->t.dst.family != 0 && !ct_sigpath_has(&d->path, &m->t.dst)) {
+		/* A party's answer to a stranger's request (a 500 to its BYE,
+		 * a 482 to its copy of the INVITE): the request was no part of
+		 * the call, nor is what refused it. */
+		t->st.foreign_in_dialog++;
+		return;
 	}
 	if (t->hooks.msg != NULL)
 		t->hooks.msg(t->hooks.user, d, m);

@@ -291,6 +291,26 @@ static long find_content_length(const char *hdr, size_t n, size_t *bad)
 	return found == -2 ? 0 : found;
 }
 
+/*
+ * Whether the datagram buf[0..len) (one UDP payload) ends before the body
+ * its Content-Length announces: its header section is whole (the empty line
+ * is there) and Content-Length is larger than the bytes after it.  RFC 3261
+ * §18.3: over UDP such a message is an error, a response is discarded and a
+ * request refused (400), so no party acts on it.  False when the header
+ * section does not end (a datagram cut after "Content-Length: 0", which is
+ * whole) or Content-Length is absent or malformed (the parser judges).
+ */
+bool ct_sip_body_short(const char *buf, size_t len)
+{
+	size_t hlen = header_end(buf, len, 0), bad = 0;
+	long clen;
+
+	if (hlen == 0)
+		return false;
+	clen = find_content_length(buf, hlen, &bad);
+	return clen > 0 && (size_t)clen > len - hlen;
+}
+
 /* Phases of struct ct_tcp_scan for the framer. */
 enum {
 	SCAN_START_LINE = 0,  /* start line not yet whole: done = bytes checked */

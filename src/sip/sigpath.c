@@ -30,8 +30,10 @@
  *
  * A message from an address not on the path is foreign.  The caller (the
  * dialog table) ignores its SDP for media and does not let it end the call;
- * the rest of the state machine still sees it (a response from a second
- * box of an SBC pool still answers the call).
+ * only a response to the INVITE that carries the branch of a copy of that
+ * INVITE still reaches the state machine (a response from a second box of
+ * an SBC pool still answers the call; a stranger's 486, or 200 to a BYE,
+ * does not end it).
  *
  * Bounds: CT_SIGPATH_MAX addresses per call (the first two inline, the rest
  * allocated on demand, grown by four); more hops are simply not learnt.
@@ -90,6 +92,20 @@ static void learn(struct ct_sigpath *p, const struct ct_addr *a)
 }
 
 /*
+ * Whether m comes from path p (ct_sigpath_accept's judgement, without
+ * starting p or learning anything): p is empty, m has no source address
+ * (made by a test, not captured), or m's source is on p and m came in
+ * p's depth of tunnels.
+ */
+bool ct_sigpath_on(const struct ct_sigpath *p, const struct ct_sip_msg *m)
+{
+	if (p->end[0].family == 0 && p->end[1].family == 0)
+		return true;
+	return m->t.src.family == 0 ||
+	    (m->t.tunnel == p->tunnel && ct_sigpath_has(p, &m->t.src));
+}
+
+/*
  * Judges m, a message of the call whose path is p: true when it comes from
  * the path (it then teaches the hops it names, see the file comment), false
  * when it is foreign (its source is not on p, or it came out of another
@@ -101,8 +117,7 @@ bool ct_sigpath_accept(struct ct_sigpath *p, const struct ct_sip_msg *m)
 {
 	if (p->end[0].family == 0 && p->end[1].family == 0)
 		ct_sigpath_init(p, m);
-	if (m->t.src.family != 0 &&
-	    (m->t.tunnel != p->tunnel || !ct_sigpath_has(p, &m->t.src)))
+	if (!ct_sigpath_on(p, m))
 		return false;
 	if (m->is_request) {
 		learn(p, &m->t.dst);

@@ -199,6 +199,7 @@ struct opt {
 	const char *to_tag;    /* overrides B's tag in responses / requests */
 	const char *branch;
 	const char *pai;       /* P-Asserted-Identity user */
+	bool body_short;       /* ct_sip_msg.body_short: shorter than its Content-Length */
 };
 
 static const struct opt none;
@@ -238,6 +239,7 @@ static void base(struct ct_sip_msg *m, const struct tcall *c, int64_t ts, bool f
 	}
 	m->via_branch = (char *)(o->branch ? o->branch : "z9hG4bK-1");
 	m->pai_user = (char *)o->pai;
+	m->body_short = o->body_short;
 }
 
 static void set_from_a(struct ct_sip_msg *m, const struct tcall *c)
@@ -1701,6 +1703,56 @@ static void test_two_answers(void)
 	CHECK_INT(stats(t).inferred, 0);
 	ct_dialog_table_free(t);
 	collector_fini(&c);
+}
+
+/*
+ * A caller's BYE with the dialog's tags but a CSeq not above its INVITE's
+ * (out of order: RFC 3261 §12.2.2) waits for its response as a BYE not of
+ * the dialog does: refused (500), the call goes on to its real BYE (before
+ * the fix it ended at once: a spoofer on the caller's address, or the
+ * caller, could end the record of a call that went on); without a response
+ * it ends at that BYE after the wait.  A BYE with the next CSeq ends the
+ * call at once.  A BYE in a datagram shorter than its Content-Length
+ * (RFC 3261 §18.3: refused with 400; ct_sip_msg.body_short) waits too.
+ */
+static void test_bye_stale_cseq(void)
+{
+	const struct opt cut = { .body_short = true };
+	struct collector c;
+	struct ct_dialog_table *t;
+	uint32_t bye;
+	int round;
+
+	for (round = 0; round < 4; round++) {
+		t = table(&c, NULL);
+		answered(t, &call1, T0);
+		bye = round >= 2 ? 2 : 1;
+		req_a(t, &call1, "BYE", bye, T0 + 30 * SEC, true, round == 3 ? &cut : NULL);
+		CHECK_INT(stats(t).active, round == 2 ? 0 : 1);
+		if (round == 0 || round == 3) {
+			rsp_a(t, &call1, round == 0 ? 500 : 400, "Refused", "BYE", bye,
+			    T0 + 30 * SEC + 5 * MS, NULL);
+			ct_dialog_expire(t, T0 + 40 * SEC);
+			CHECK_INT(stats(t).active, 1);
+			req_a(t, &call1, "BYE", bye + 1, T0 + 60 * SEC, true, NULL);
+			rsp_a(t, &call1, 200, "OK", "BYE", bye + 1, T0 + 60 * SEC + 5 * MS, NULL);
+		} else if (round == 1) {
+			ct_dialog_expire(t, T0 + 34 * SEC);
+			CHECK_INT(stats(t).active, 0);
+		}
+		ct_dialog_flush(t);
+		CHECK_INT(c.n, 1);
+		if (c.n == 1) {
+			CHECK_INT(c.recs[0]->disposition, CT_DISP_ANSWERED);
+			CHECK_INT(c.recs[0]->end_us, round == 0 || round == 3 ? T0 + 60 * SEC :
+			    T0 + 30 * SEC);
+			CHECK_INT(c.recs[0]->hangup_by, CT_PARTY_CALLER);
+			CHECK_INT(c.recs[0]->truncated, 0);
+		}
+		CHECK_INT(stats(t).byes_rejected, round == 0 || round == 3 ? 1 : 0);
+		ct_dialog_table_free(t);
+		collector_fini(&c);
+	}
 }
 
 /*
@@ -3870,6 +3922,7 @@ int main(void)
 	test_retry_after_failure();
 	test_reused_call_id();
 	test_bye_not_of_dialog();
+	test_bye_stale_cseq();
 	test_hold_media_timeout();
 	test_bye_callee_q850();
 	test_failures();

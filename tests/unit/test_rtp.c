@@ -1315,6 +1315,264 @@ static void test_media_sdp_steal(void)
 }
 
 /*
+ * A response to call cid from sig_src to the caller, with the call's tags
+ * and the top Via branch z9hG4bK<branch> (a stranger's own, or the
+ * INVITE's: z9hG4bK<cid>1INVITE as sip() writes it).
+ */
+static void stranger_response(struct mctx *c, int64_t ts, const char *cid, const char *sig_src,
+    const char *status, const char *cseq, const char *to_tag, const char *branch)
+{
+	char msg[1024];
+	struct ct_sip_msg m;
+
+	snprintf(msg, sizeof(msg), "SIP/2.0 %s\r\nVia: SIP/2.0/UDP 198.51.100.10:5060;branch=z9hG4bK%s\r\n"
+	    "From: <sip:alice@x>;tag=ta\r\nTo: <sip:bob@x>%s%s\r\nCall-ID: %s\r\nCSeq: %s\r\n"
+	    "Content-Length: 0\r\n\r\n", status, branch, to_tag ? ";tag=" : "", to_tag ? to_tag : "",
+	    cid, cseq);
+	sip_parse(&m, ts, sig_src, "198.51.100.10", msg);
+	ct_dialog_on_msg(c->dt, &m);
+	ct_sip_msg_fini(&m);
+}
+
+/*
+ * A stranger who knows the Call-ID and the tags (not the INVITE's Via
+ * branch) sends the caller, from its own address, responses no party of
+ * the call sent: while the call rings a 486, a 200 to the INVITE and a 200
+ * to a CANCEL never sent; once answered a 200 to a BYE never sent.  The
+ * caller's transactions would drop each (RFC 3261 §17.1.3); none may fail,
+ * answer or end the call (before the fix: busy at the 486).  A response
+ * that carries the INVITE's branch from off the path (a second box of an
+ * SBC pool) still counts.
+ */
+static void test_media_foreign_response(void)
+{
+	struct mctx c;
+	struct ct_dialog_stats ds;
+	char invbr[64];
+
+	mctx_init(&c, 0);
+	sip(&c, T0, "fresp-1", "INVITE", 0, NULL, 1, true, "198.51.100.10", "203.0.113.10",
+	    "198.51.100.20", 20000);
+	sip(&c, T0 + 1000, "fresp-1", NULL, 180, "INVITE", 1, false, "203.0.113.10",
+	    "198.51.100.10", "", 0);
+	stranger_response(&c, T0 + SEC, "fresp-1", "45.33.9.9", "486 Busy Here", "1 INVITE", "evil",
+	    "evil1");
+	stranger_response(&c, T0 + SEC + 1, "fresp-1", "45.33.9.9", "200 OK", "1 INVITE", "evil",
+	    "evil2");
+	stranger_response(&c, T0 + SEC + 2, "fresp-1", "45.33.9.9", "200 OK", "1 CANCEL", NULL,
+	    "evil3");
+	sip(&c, T0 + 2 * SEC, "fresp-1", NULL, 200, "INVITE", 1, false, "203.0.113.10",
+	    "198.51.100.10", "203.0.113.10", 10000);
+	sip(&c, T0 + 2 * SEC + 1000, "fresp-1", "ACK", 0, NULL, 1, true, "198.51.100.10",
+	    "203.0.113.10", "", 0);
+	stranger_response(&c, T0 + 3 * SEC, "fresp-1", "45.33.9.9", "200 OK", "9 BYE", "tb",
+	    "evil4");
+	ct_dialog_get_stats(c.dt, &ds);
+	CHECK_INT(ds.foreign_in_dialog, 4);
+	CHECK_INT(ds.active, 1);
+	CHECK_INT(c.n, 0);
+	call_bye(&c, T0 + 5 * SEC, "fresp-1", "198.51.100.10");
+	CHECK_INT(c.n, 1);
+	if (c.n == 1) {
+		CHECK_INT(c.recs[0]->disposition, CT_DISP_ANSWERED);
+		CHECK_INT(c.recs[0]->answer_us, T0 + 2 * SEC);
+		CHECK_INT(c.recs[0]->end_us, T0 + 5 * SEC);
+		CHECK_INT(c.recs[0]->hangup_by, CT_PARTY_CALLER);
+		CHECK(!c.recs[0]->truncated);
+	}
+	mctx_fini(&c);
+
+	/* The INVITE's branch from a second box of the callee's pool: busy. */
+	mctx_init(&c, 0);
+	sip(&c, T0, "fresp-2", "INVITE", 0, NULL, 1, true, "198.51.100.10", "203.0.113.10",
+	    "198.51.100.20", 20000);
+	snprintf(invbr, sizeof(invbr), "%s1INVITE", "fresp-2");
+	stranger_response(&c, T0 + SEC, "fresp-2", "203.0.113.11", "486 Busy Here", "1 INVITE",
+	    "pool", invbr);
+	ct_dialog_flush(c.dt);
+	ct_dialog_get_stats(c.dt, &ds);
+	CHECK_INT(ds.foreign_in_dialog, 1);
+	CHECK_INT(c.n, 1);
+	if (c.n == 1) {
+		CHECK_INT(c.recs[0]->disposition, CT_DISP_BUSY);
+		CHECK_INT(c.recs[0]->end_us, T0 + SEC);
+	}
+	mctx_fini(&c);
+}
+
+/* An initial INVITE (no To tag) in call cid from sig_src to the PBX, for ruri_user. */
+static void stranger_invite(struct mctx *c, int64_t ts, const char *cid, const char *sig_src,
+    const char *from_tag, unsigned cseq, const char *ruri_user)
+{
+	char msg[1024];
+	struct ct_sip_msg m;
+
+	snprintf(msg, sizeof(msg), "INVITE sip:%s@203.0.113.10 SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP %s:5060;branch=z9hG4bKreuse%u\r\nFrom: <sip:alice@x>;tag=%s\r\n"
+	    "To: <sip:%s@x>\r\nCall-ID: %s\r\nCSeq: %u INVITE\r\nContent-Length: 0\r\n\r\n",
+	    ruri_user, sig_src, cseq, from_tag, ruri_user, cid, cseq);
+	sip_parse(&m, ts, sig_src, "203.0.113.10", msg);
+	ct_dialog_on_msg(c->dt, &m);
+	ct_sip_msg_fini(&m);
+}
+
+/*
+ * A stranger who knows a Call-ID sends, from its own address, an initial
+ * INVITE in it for another number: 1 ms after the call's BYE (a From tag
+ * of its own), and between a 407 and the caller's retried INVITE (the
+ * caller's From tag, the next CSeq).  Neither opens a call of its own in
+ * the Call-ID: before the fix the first emitted the ended call at once
+ * (its trailing RTP lost) and the second took the challenged call's
+ * place, so the retried INVITE, then foreign, was lost and the answered
+ * call recorded failed (407).
+ */
+static void test_media_foreign_reuse(void)
+{
+	struct mctx c;
+	struct ct_dialog_stats ds;
+	const struct ct_stream_stats *st;
+	int64_t t = T0 + SEC;
+
+	mctx_init(&c, 0);
+	call_setup(&c, T0, "reuse-1", "198.51.100.10", "198.51.100.20", 20000, "203.0.113.10", 10000);
+	CHECK_INT(burst(&c, t, "198.51.100.20", 20000, "203.0.113.10", 10000, 0x1111, 1, 50,
+	    CT_MEDIA_CALL), 50);
+	sip(&c, t + SEC, "reuse-1", "BYE", 0, NULL, 2, true, "198.51.100.10", "203.0.113.10", "", 0);
+	stranger_invite(&c, t + SEC + 1000, "reuse-1", "45.33.9.9", "evil", 1, "19995550000");
+	sip(&c, t + SEC + 2000, "reuse-1", NULL, 200, "BYE", 2, false, "203.0.113.10",
+	    "198.51.100.10", "", 0);
+	/* RTP in flight when the BYE was sent: still the call's. */
+	CHECK_INT(burst(&c, t + SEC + 3000, "198.51.100.20", 20000, "203.0.113.10", 10000, 0x1111,
+	    51, 3, CT_MEDIA_CALL), 3);
+	ct_dialog_flush(c.dt);
+	ct_media_flush(c.mt);
+	ct_dialog_get_stats(c.dt, &ds);
+	CHECK_INT(ds.foreign_in_dialog, 1);
+	CHECK_INT(c.n, 1);
+	if (c.n == 1) {
+		st = stream_of(c.recs[0], "198.51.100.20", 20000);
+		CHECK(st != NULL && st->packets == 53);
+		CHECK_INT(c.recs[0]->end_us, t + SEC);
+	}
+	mctx_fini(&c);
+
+	mctx_init(&c, 0);
+	sip(&c, T0, "reuse-2", "INVITE", 0, NULL, 1, true, "198.51.100.10", "203.0.113.10",
+	    "198.51.100.20", 20000);
+	sip(&c, T0 + 1000, "reuse-2", NULL, 407, "INVITE", 1, false, "203.0.113.10",
+	    "198.51.100.10", "", 0);
+	stranger_invite(&c, T0 + 1100, "reuse-2", "45.33.9.9", "ta", 2, "19995550000");
+	sip(&c, T0 + 2000, "reuse-2", "ACK", 0, NULL, 1, true, "198.51.100.10", "203.0.113.10", "",
+	    0);
+	sip(&c, T0 + 3000, "reuse-2", "INVITE", 0, NULL, 2, true, "198.51.100.10", "203.0.113.10",
+	    "198.51.100.20", 20000);
+	sip(&c, T0 + SEC, "reuse-2", NULL, 200, "INVITE", 2, false, "203.0.113.10",
+	    "198.51.100.10", "203.0.113.10", 10000);
+	call_bye(&c, T0 + 3 * SEC, "reuse-2", "198.51.100.10");
+	ct_dialog_get_stats(c.dt, &ds);
+	CHECK_INT(ds.foreign_in_dialog, 1);
+	CHECK_INT(c.n, 1);
+	if (c.n == 1) {
+		CHECK_INT(c.recs[0]->disposition, CT_DISP_ANSWERED);
+		CHECK_INT(c.recs[0]->answer_us, T0 + SEC);
+		CHECK_INT(c.recs[0]->auth_challenges, 1);
+	}
+	mctx_fini(&c);
+}
+
+/*
+ * A stranger who knows the Call-ID and tags sends the PBX a request, and
+ * the PBX refuses it, answering the stranger: a copy of the INVITE while
+ * it rings (RFC 3261 §8.2.2.2: 482 Loop Detected), a BYE once answered
+ * (500: a CSeq out of order, §12.2.2, or a PBX that checks sources).  The call goes on:
+ * before the fix the 482 failed it and the 500 ended it (a BYE seen only
+ * by its response, on_unseen_request).
+ */
+static void test_media_stranger_answered(void)
+{
+	struct mctx c;
+	struct ct_dialog_stats ds;
+
+	mctx_init(&c, 0);
+	sip(&c, T0, "refuse-1", "INVITE", 0, NULL, 1, true, "198.51.100.10", "203.0.113.10",
+	    "198.51.100.20", 20000);
+	sip(&c, T0 + 1000, "refuse-1", NULL, 180, "INVITE", 1, false, "203.0.113.10",
+	    "198.51.100.10", "", 0);
+	sip(&c, T0 + SEC, "refuse-1", "INVITE", 0, NULL, 1, true, "45.33.9.9", "203.0.113.10",
+	    "45.33.9.9", 30000);
+	sip(&c, T0 + SEC + 1000, "refuse-1", NULL, 482, "INVITE", 1, false, "203.0.113.10",
+	    "45.33.9.9", "", 0);
+	sip(&c, T0 + 2 * SEC, "refuse-1", NULL, 200, "INVITE", 1, false, "203.0.113.10",
+	    "198.51.100.10", "203.0.113.10", 10000);
+	sip(&c, T0 + 2 * SEC + 1000, "refuse-1", "ACK", 0, NULL, 1, true, "198.51.100.10",
+	    "203.0.113.10", "", 0);
+	sip(&c, T0 + 3 * SEC, "refuse-1", "BYE", 0, NULL, 1, true, "45.33.9.9", "203.0.113.10",
+	    "", 0);
+	sip(&c, T0 + 3 * SEC + 1000, "refuse-1", NULL, 500, "BYE", 1, false, "203.0.113.10",
+	    "45.33.9.9", "", 0);
+	ct_dialog_get_stats(c.dt, &ds);
+	CHECK_INT(ds.foreign_in_dialog, 4);
+	CHECK_INT(ds.active, 1);
+	CHECK_INT(c.n, 0);
+	call_bye(&c, T0 + 5 * SEC, "refuse-1", "198.51.100.10");
+	CHECK_INT(c.n, 1);
+	if (c.n == 1) {
+		CHECK_INT(c.recs[0]->disposition, CT_DISP_ANSWERED);
+		CHECK_INT(c.recs[0]->answer_us, T0 + 2 * SEC);
+		CHECK_INT(c.recs[0]->end_us, T0 + 5 * SEC);
+		CHECK_INT(c.recs[0]->final_code, 200);
+	}
+	mctx_fini(&c);
+}
+
+/*
+ * A stranger who sniffed a call's SDP offer places, before the PBX's RTP
+ * to the caller starts, a call of its own whose offer names the caller's
+ * media address and port as its own; the PBX answers it on another port.
+ * The PBX's RTP to the caller is the real call's (its answer's endpoint,
+ * rule 1a), not the newer stranger's call's (only the PBX's address, 1b
+ * and 1c): before the fix both of the call's streams went to the
+ * stranger's call.
+ */
+static void test_media_claimed_endpoint(void)
+{
+	struct mctx c;
+	const struct ct_call_record *r = NULL;
+	const struct ct_stream_stats *st;
+	int64_t t = T0 + SEC;
+	size_t i;
+
+	mctx_init(&c, 0);
+	sip(&c, T0, "claim-1", "INVITE", 0, NULL, 1, true, "198.51.100.10", "203.0.113.10",
+	    "198.51.100.20", 20000);
+	sip(&c, T0 + 1000, "claim-2", "INVITE", 0, NULL, 1, true, "45.33.9.9", "203.0.113.10",
+	    "198.51.100.20", 20000);
+	sip(&c, T0 + 3000, "claim-2", NULL, 200, "INVITE", 1, false, "203.0.113.10", "45.33.9.9",
+	    "203.0.113.10", 12000);
+	sip(&c, T0 + 100000, "claim-1", NULL, 200, "INVITE", 1, false, "203.0.113.10",
+	    "198.51.100.10", "203.0.113.10", 10000);
+	sip(&c, T0 + 200000, "claim-1", "ACK", 0, NULL, 1, true, "198.51.100.10", "203.0.113.10",
+	    "", 0);
+	CHECK_INT(burst(&c, t, "203.0.113.10", 10000, "198.51.100.20", 20000, 0x2222, 1, 50,
+	    CT_MEDIA_CALL), 50);
+	CHECK_INT(burst(&c, t, "198.51.100.20", 20000, "203.0.113.10", 10000, 0x1111, 1, 50,
+	    CT_MEDIA_CALL), 50);
+	call_bye(&c, t + 2 * SEC, "claim-1", "198.51.100.10");
+	for (i = 0; i < c.n; i++)
+		if (strcmp(c.recs[i]->call_id, "claim-1") == 0)
+			r = c.recs[i];
+	CHECK(r != NULL);
+	if (r != NULL) {
+		CHECK_INT(r->n_streams, 2);
+		st = stream_of(r, "203.0.113.10", 10000);
+		CHECK(st != NULL && st->packets == 50);
+		st = stream_of(r, "198.51.100.20", 20000);
+		CHECK(st != NULL && st->packets == 50);
+	}
+	mctx_fini(&c);
+}
+
+/*
  * Anyone can send a monitored host a tunnel packet (VXLAN, GRE, IP-in-IP)
  * with a call's own addresses inside: media out of another depth of tunnels
  * than the call's SIP is never the call's, whichever rule would take its
@@ -1622,6 +1880,10 @@ int main(void)
 	test_media_collisions();
 	test_media_ssrc_churn();
 	test_media_sdp_steal();
+	test_media_foreign_response();
+	test_media_foreign_reuse();
+	test_media_stranger_answered();
+	test_media_claimed_endpoint();
 	test_media_rtcp();
 	test_media_rtcp_attr();
 	test_media_multiport();

@@ -294,6 +294,43 @@ static void test_looks_like(void)
 	}
 }
 
+/*
+ * ct_sip_body_short: a datagram whose header section is whole and whose
+ * Content-Length (long or compact form) is larger than what follows it;
+ * not one that is exact, longer (extra bytes are discarded, RFC 3261
+ * §18.3), without Content-Length, with a malformed one, or whose header
+ * section does not end (a datagram cut after "Content-Length: 0").
+ */
+static void test_body_short(void)
+{
+	static const struct {
+		const char *in;
+		bool want;
+	} v[] = {
+		{ "BYE sip:a@b SIP/2.0\r\nCall-ID: x\r\nContent-Length: 900\r\n\r\n", true },
+		{ "BYE sip:a@b SIP/2.0\r\nl: 5\r\n\r\nabcd", true },
+		{ "SIP/2.0 200 OK\r\nContent-Length: 4\r\n\r\nabc", true },
+		{ "BYE sip:a@b SIP/2.0\nContent-Length: 3\n\nab", true },
+		{ "BYE sip:a@b SIP/2.0\r\nContent-Length: 4\r\n\r\nabcd", false },
+		{ "BYE sip:a@b SIP/2.0\r\nContent-Length: 2\r\n\r\nabcd", false },
+		{ "BYE sip:a@b SIP/2.0\r\nContent-Length: 0\r\n\r\n", false },
+		{ "BYE sip:a@b SIP/2.0\r\nCall-ID: x\r\n\r\n", false },
+		{ "BYE sip:a@b SIP/2.0\r\nContent-Length: x9\r\n\r\n", false },
+		{ "BYE sip:a@b SIP/2.0\r\nContent-Length: 900", false },
+		{ "BYE sip:a@b SIP/2.0\r\nContent-Length: 900\r\n", false },
+		{ "", false },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		bool r = ct_sip_body_short(v[i].in, strlen(v[i].in));
+
+		if (r != v[i].want)
+			fprintf(stderr, "body_short vector %zu\n", i);
+		CHECK(r == v[i].want);
+	}
+}
+
 /* ---- incremental framing over a growing stream buffer ------------------- */
 
 /* A stand-in for the TCP reassembler: appends segments, keeps what the
@@ -555,6 +592,7 @@ int main(void)
 	test_huge_header();
 	test_resync();
 	test_looks_like();
+	test_body_short();
 	test_scan_segments();
 	test_scan_tiny_segments();
 	test_scan_failed_headers();
