@@ -378,7 +378,7 @@ static bool prescan_scan(const struct ct_packet *pkt, const char *text, size_t l
  * pipeline (e->pre_sip) when a worker made it for this very message.
  */
 static bool handle_sip_prescan(struct ct_engine *e, const struct ct_packet *pkt,
-    const char *text, size_t len, uint8_t transport, bool body_short)
+    const char *text, size_t len, uint8_t transport)
 {
 	struct ct_sip_prescan ps_here, *ps = &ps_here;
 	struct ct_sip_msg m_here, *m = &m_here;
@@ -402,7 +402,7 @@ static bool handle_sip_prescan(struct ct_engine *e, const struct ct_packet *pkt,
 	}
 	count_sip(e, transport);
 	e->c.sip_prescan_skipped++;
-	m->body_short = body_short;
+	m->body_short = false;   /* a body other than Content-Length is CT_PS_COMPLEX */
 	ct_dialog_on_msg(e->dialogs, m);
 	return true;
 }
@@ -417,6 +417,14 @@ static void handle_sip_text(struct ct_engine *e, const struct ct_packet *pkt,
 	if (e->cfg.hep != NULL)   /* every SIP message, as seen: a copy queued, never a wait */
 		ct_hep_out_sip(e->cfg.hep, pkt, text, len, transport != CT_TRANSPORT_UDP);
 	/*
+	 * The pre-scan takes no message whose body differs from its
+	 * Content-Length (CT_PS_COMPLEX; tests/fuzz/fuzz_sip.c checks it), so
+	 * the test below runs only on what it declines.
+	 */
+	if (e->cfg.sip_prescan && e->cfg.sip_hook == NULL &&
+	    handle_sip_prescan(e, pkt, text, len, transport))
+		return;
+	/*
 	 * A datagram shorter than its Content-Length (RFC 3261 §18.3): its
 	 * receiver discards a response (so does calltap; a parse made ahead
 	 * is freed by ct_engine_pre_fini) and refuses a request with 400,
@@ -429,9 +437,6 @@ static void handle_sip_text(struct ct_engine *e, const struct ct_packet *pkt,
 		e->c.events[CT_EV_SIP_MALFORMED]++;
 		return;
 	}
-	if (e->cfg.sip_prescan && e->cfg.sip_hook == NULL &&
-	    handle_sip_prescan(e, pkt, text, len, transport, body_short))
-		return;
 	if (e->pre_sip != NULL && e->pre_sip->parsed && e->pre_sip->text == text &&
 	    transport == CT_TRANSPORT_UDP) {
 		m = e->pre_sip->m;   /* parsed in advance (pipeline.c): the same parse, taken over */

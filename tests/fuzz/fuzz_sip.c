@@ -6,7 +6,10 @@
  * ct_sip_resync() on junk) with ct_sip_msg_parse() on every framed message,
  * ct_sip_msg_parse() on the whole input, and ct_sdp_parse() on the whole
  * input.  Checks that framing stays inside the buffer and always progresses,
- * and that a parsed message has a Call-ID and a sane SDP.
+ * that a parsed message has a Call-ID and a sane SDP, and that a message the
+ * pre-scan takes (src/sip/prescan.c, not CT_PS_COMPLEX) is never one whose
+ * body is shorter than its Content-Length (ct_sip_body_short): the engine
+ * computes the latter only when the pre-scan declines.
  * References: RFC 3261 §7, §18.3; RFC 8866.
  */
 #include "config.h"
@@ -37,8 +40,12 @@ static void check_sdp(const struct ct_sdp *sdp)
 
 static void parse_one(const char *text, size_t len)
 {
+	struct ct_sip_prescan ps;
 	struct ct_sip_msg m;
 
+	if (ct_sip_prescan(&ps, text, len) == CT_OK && !(ps.flags & CT_PS_COMPLEX) &&
+	    ct_sip_body_short(text, len))
+		ct_fuzz_fail("pre-scan takes a message shorter than its Content-Length");
 	memset(&m, 0, sizeof(m));
 	if (ct_sip_msg_parse(&m, text, len) == CT_OK) {
 		if (m.call_id == NULL)
