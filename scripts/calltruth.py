@@ -108,7 +108,8 @@ MISSED = ('busy', 'noanswer', 'cancelled')
 # ---------------------------------------------------------------- options
 
 def parse_hours(text):
-    """'Mon-Fri 09:00-18:00,Sat 10:00-14:00' -> {weekday: [(min, min)]}."""
+    """'Mon-Fri 09:00-18:00,Sat 10:00-14:00' -> {weekday: [(min, min)]}; an
+    item that ends before it starts (Mon-Fri 22:00-06:00) runs overnight."""
     out = {d: [] for d in range(7)}
     if not text:
         return out
@@ -120,8 +121,15 @@ def parse_hours(text):
         b = WEEKDAYS.index((m.group(2) or m.group(1)).title())
         lo = int(m.group(3)) * 60 + int(m.group(4))
         hi = int(m.group(5)) * 60 + int(m.group(6))
+        if lo == hi or lo >= 1440 or hi > 1440 or int(m.group(4)) > 59 or int(m.group(6)) > 59:
+            raise ValueError('bad --hours range %r' % part)
         for d in range(a, b + 1 if b >= a else b + 8):    # Sat-Sun, Fri-Mon
-            out[d % 7].append((lo, hi))
+            if lo < hi:
+                out[d % 7].append((lo, hi))
+            else:   # overnight: to the end the next morning
+                out[d % 7].append((lo, 1440))
+                if hi > 0:
+                    out[(d + 1) % 7].append((0, hi))
     for d in out:
         out[d].sort()
     return out
@@ -186,21 +194,36 @@ def in_hours(t_us, o):
     return any(lo <= m < hi for lo, hi in o.hours[lt.weekday()])
 
 
+ALWAYS_OPEN = 1 << 62   # business_deadline when the office never closes
+
+
 def business_deadline(t_us, o):
     """End (us) of the business-hours interval containing t_us, else of the
-    next one; None without --hours."""
+    next one; None without --hours, ALWAYS_OPEN when the hours never close.
+    An interval is a run of open minutes of the week: items that touch
+    (Mon 22:00-24:00 and Tue 00:00-06:00, or one overnight item) are one
+    business day, ending when the office closes."""
     if not any(o.hours.values()):
         return None
+    week = getattr(o, 'week_open', None)
+    if week is None:
+        week = [False] * (7 * 1440)
+        for d, spans in o.hours.items():
+            for lo, hi in spans:
+                for m in range(lo, hi):
+                    week[d * 1440 + m] = True
+        o.week_open = week
+    if all(week):
+        return ALWAYS_OPEN
     lt = local(t_us, o.tz)
-    day = lt.date()
-    for k in range(0, 15):
-        d = day + dt.timedelta(days=k)
-        for lo, hi in o.hours[d.weekday()]:
-            b = dt.datetime(d.year, d.month, d.day) + dt.timedelta(minutes=hi)
-            eb = int(b.replace(tzinfo=o.tz).timestamp()) * US
-            if t_us < eb:
-                return eb
-    return None
+    m0 = lt.weekday() * 1440 + lt.hour * 60 + lt.minute
+    k = 0
+    while not week[(m0 + k) % len(week)]:      # to the next open minute
+        k += 1
+    while week[(m0 + k) % len(week)]:          # to the close after it
+        k += 1
+    b = dt.datetime(lt.year, lt.month, lt.day, lt.hour, lt.minute) + dt.timedelta(minutes=k)
+    return int(b.replace(tzinfo=o.tz).timestamp()) * US
 
 
 # ---------------------------------------------------------------- scenario

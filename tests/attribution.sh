@@ -216,6 +216,22 @@ for b in $backends; do
 	done
 done
 # ---- NANP: the same scenario with North American numbers (--country-code 1)
+# Other business hours on the same store: a night shift written as one
+# overnight item (22:00-06:00) and as items that touch at midnight (one
+# business day either way), and hours that never close.
+for h in night:'Mon-Fri 22:00-06:00,Sat 10:00-14:00' \
+    touch:'Mon-Fri 22:00-24:00,Tue-Sat 00:00-06:00,Sat 10:00-14:00' \
+    always:'Mon-Sun 00:00-24:00'; do
+	hn=${h%%:*} HOURS=${h#*:}
+	if python3 "$srcdir/scripts/calltruth.py" "$t/truth.jsonl" --tz $TZN --hours "$HOURS" \
+	    --lead-window 24h --costs "$t/costs.csv" -o "$t/rt-$hn.json" 2>"$t/gen.err"; then
+		check_report sqlite one "sqlite one sensor, --hours '$HOURS'" "$t/rt-$hn.json" \
+		    --lead-window 24h
+	else
+		fail=$((fail + 1)); echo "FAIL calltruth.py --hours '$HOURS'"; cat "$t/gen.err"
+	fi
+done
+HOURS='Mon-Fri 09:00-18:00,Sat 10:00-14:00'
 if "$srcdir/scripts/gen-calls" --attribution --seed 12 --split-share 0 -q --country-code 1 \
     -o "$t/nanp.pcap" --truth "$t/truth.jsonl" --numbers "$t/numbers.csv" \
     --costs "$t/costs.csv" --report-truth "$t/rt-all.json" --tz $TZN --hours "$HOURS" \

@@ -889,6 +889,7 @@ static void usage(FILE *out)
 	    "  --tz AREA/CITY     time zone for hours, weekdays, days and dates (IANA name,\n"
 	    "                     e.g. Europe/Kyiv; default UTC)\n"
 	    "  --hours SPEC       business hours, e.g. 'Mon-Fri 09:00-18:00,Sat 10:00-14:00'\n"
+	    "                     (an end before the start runs overnight: 'Mon-Fri 22:00-06:00')\n"
 	    "  --lead-window DUR  a missed caller not reached within DUR is a lost lead\n"
 	    "                     (default 24h; seconds or 90m, 2h, 1d)\n"
 	    "  --quality-s S      a quality call talks at least S seconds (default 30)\n"

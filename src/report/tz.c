@@ -197,7 +197,9 @@ static void next_state(const uint8_t *open, int want, int32_t *dist)
 
 /*
  * Parses business hours "DAYS HH:MM-HH:MM[,...]" (DAYS: Mon or Mon-Fri,
- * wrapping allowed) into h, and precomputes for each minute of the week the
+ * wrapping allowed; an end before the start is an overnight shift, from
+ * the start on each of DAYS to the end the next morning) into h, and
+ * precomputes for each minute of the week the
  * minutes to the end of the open interval it is in, or of the next one.
  * CT_OK, or CT_ERR with the reason in errbuf.
  */
@@ -224,10 +226,17 @@ int ct_report_hours_parse(struct ct_report_hours *h, const char *spec, char *err
 		if (*p != ' ' && *p != '\t')
 			goto bad;
 		p += strspn(p, " \t");
-		if (hhmm(&p, &t0) != 0 || *p++ != '-' || hhmm(&p, &t1) != 0 || t1 <= t0)
+		if (hhmm(&p, &t0) != 0 || *p++ != '-' || hhmm(&p, &t1) != 0 || t1 == t0 ||
+		    t0 == 1440)
 			goto bad;
 		for (d = d0;; d = (d + 1) % 7) {
-			memset(&h->open[d * 1440 + t0], 1, (size_t)(t1 - t0));
+			if (t1 > t0) {
+				memset(&h->open[d * 1440 + t0], 1, (size_t)(t1 - t0));
+			} else {
+				/* overnight (22:00-06:00): from t0 on day d to t1 the day after */
+				memset(&h->open[d * 1440 + t0], 1, (size_t)(1440 - t0));
+				memset(&h->open[((d + 1) % 7) * 1440], 1, (size_t)t1);
+			}
 			if (d == d1)
 				break;
 		}
@@ -259,8 +268,11 @@ bad:
 /*
  * End of the business-hours interval in which us falls, or of the next one
  * when us is outside business hours (µs, local wall-clock arithmetic, so a
- * daylight saving change in between is accounted for).  CT_REPORT_NONE when
- * the hours are always open.
+ * daylight saving change in between is accounted for).  An interval is a
+ * run of open minutes: items that touch (Mon 22:00-24:00 and Tue
+ * 00:00-06:00, or an overnight item) are one business day that ends when
+ * the office closes.  CT_REPORT_NONE when the hours are always open (no
+ * close: every callback is within the business day).
  */
 int64_t ct_report_bday_deadline(const struct ct_report_data *d, int64_t us)
 {

@@ -741,6 +741,58 @@ static void test_page_name(void)
 	CHECK_STR(ct_call_page_name("abc", small, sizeof(small)), "");
 }
 
+/*
+ * --hours: items parsed, overnight items and items that touch make one
+ * business day, and the deadline of "within the business day" is the end
+ * of the open run in which (or after which) a missed call ended.  UTC;
+ * 2024-03-04 00:00 is a Monday.
+ */
+static void test_hours(void)
+{
+#define MON0 1709510400LL   /* 2024-03-04 00:00 UTC, a Monday */
+#define AT(day, hh, mm) ((MON0 + (day) * 86400LL + (hh) * 3600LL + (mm) * 60LL) * 1000000LL)
+	static const struct { const char *spec; int ok; } parse[] = {
+		{ "Mon-Fri 09:00-18:00,Sat 10:00-14:00", 1 }, { "Sat-Sun 10:00-14:00", 1 },
+		{ "Mon-Fri 22:00-06:00", 1 }, { "Mon 22:00-00:00", 1 }, { "Sun 00:00-24:00", 1 },
+		{ "Mon 09:00-09:00", 0 }, { "Mon 24:00-06:00", 0 }, { "Mon 09:00-24:01", 0 },
+		{ "Mon 9:00-18:00", 0 }, { "Mon 09:00-18:60", 0 }, { "Xyz 09:00-18:00", 0 },
+		{ "Mon 09:00-18:00,", 0 }, { "", 0 }, { "Mon09:00-18:00", 0 },
+	};
+	static const struct { const char *spec; long long at, deadline; } dl[] = {
+		{ "Mon-Fri 09:00-18:00", AT(0, 10, 0), AT(0, 18, 0) },
+		{ "Mon-Fri 09:00-18:00", AT(0, 19, 0), AT(1, 18, 0) },
+		{ "Mon-Fri 09:00-18:00", AT(4, 19, 0), AT(7, 18, 0) },   /* Fri evening: next Monday */
+		{ "Mon-Fri 09:00-18:00", AT(0, 17, 59) + 30000000LL, AT(0, 18, 0) },
+		/* a night shift: Mon 22:00 to Tue 06:00, ..., Fri 22:00 to Sat 06:00 */
+		{ "Mon-Fri 22:00-06:00", AT(0, 23, 0), AT(1, 6, 0) },
+		{ "Mon-Fri 22:00-06:00", AT(1, 3, 0), AT(1, 6, 0) },
+		{ "Mon-Fri 22:00-06:00", AT(0, 3, 0), AT(1, 6, 0) },      /* Sunday night is closed */
+		{ "Mon-Fri 22:00-06:00", AT(5, 5, 0), AT(5, 6, 0) },
+		{ "Mon-Fri 22:00-06:00", AT(5, 7, 0), AT(8, 6, 0) },      /* Sat morning: next Mon night */
+		/* the same shift as two items that touch at midnight */
+		{ "Mon-Fri 22:00-24:00,Tue-Sat 00:00-06:00", AT(0, 23, 0), AT(1, 6, 0) },
+		{ "Mon 22:00-00:00", AT(0, 23, 0), AT(1, 0, 0) },
+		/* open through the weekend: one run from Sat 10:00 to Sun 14:00 */
+		{ "Sat 10:00-24:00,Sun 00:00-14:00", AT(5, 11, 0), AT(6, 14, 0) },
+		{ "Mon-Sun 00:00-24:00", AT(2, 12, 0), CT_REPORT_NONE },
+		{ "Sun-Sat 12:00-12:01,Mon-Sun 00:00-24:00", AT(2, 12, 0), CT_REPORT_NONE },
+	};
+	struct ct_report_data d;
+	char err[CT_ERRBUF_SIZE];
+	size_t i;
+
+	memset(&d, 0, sizeof(d));
+	for (i = 0; i < sizeof(parse) / sizeof(parse[0]); i++)
+		CHECK_INT(ct_report_hours_parse(&d.hours, parse[i].spec, err),
+		    parse[i].ok ? CT_OK : CT_ERR);
+	for (i = 0; i < sizeof(dl) / sizeof(dl[0]); i++) {
+		CHECK_INT(ct_report_hours_parse(&d.hours, dl[i].spec, err), CT_OK);
+		CHECK_INT(ct_report_bday_deadline(&d, dl[i].at), dl[i].deadline);
+	}
+#undef AT
+#undef MON0
+}
+
 int main(void)
 {
 	char path[] = "/tmp/test_report_XXXXXX";
@@ -751,6 +803,7 @@ int main(void)
 	close(fd);
 	test_parse_time();
 	test_format_time();
+	test_hours();
 	test_week(path);
 	test_empty(path);
 	test_v1(path);
