@@ -79,23 +79,8 @@ fi
 
 # The address space each decoder takes: the default budget holds one
 # dictionary at a time (257 MiB reserved), a budget that opens all 8 needs
-# 1.5 GiB.  Skipped when calltap cannot run under the limit at all (a
-# sanitizer build).
-if (ulimit -v 700000 && "$CALLTAP" --json /dev/null -r "$t/part0.pcap" -q; st=$?; exit $st) \
-    >/dev/null 2>&1; then
-	# shellcheck disable=SC2086
-	(ulimit -v 700000 && "$CALLTAP" --json "$t/lim.jsonl" $files -q) 2>"$t/err"
-	st=$?
-	[ $st -eq 0 ] && ok "700 MB address space: default budget reads every file" ||
-	    bad "700 MB address space, default budget: exit $st"
-	# shellcheck disable=SC2086
-	(ulimit -v 700000 && "$CALLTAP" --json "$t/lim2.jsonl" --decompress-memory 4096 $files -q) 2>"$t/err"
-	st=$?
-	[ $st -eq 2 ] && ok "700 MB address space: all 8 dictionaries at once do not fit (exit 2)" ||
-	    bad "700 MB address space, --decompress-memory 4096: exit $st"
-else
-	echo "skip: calltap does not run under ulimit -v 700000 (sanitizers?)"
-fi
+# 1.5 GiB.
+decoder_vm_checks "$files" "all 8 dictionaries"
 
 # One file with a 192 MiB dictionary: read under the default, refused under 128.
 xz -q --lzma2=dict=192MiB -c <"$t/all.pcap" >"$t/d192.pcap.xz"
