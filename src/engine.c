@@ -528,6 +528,10 @@ static void handle_udp(struct ct_engine *e, struct ct_packet *pkt)
 			    ct_dialog_capture_slot(ct_media_last_call(e->media)), false);
 		return;
 	case CT_MEDIA_INJECTED:     /* counted by the media table (sync_media) */
+		/* kept with the call it may yet be promoted into (early media) */
+		if (e->cfg.callcap != NULL && ct_media_pending_call(e->media) != NULL)
+			ct_callcap_hit(e->cfg.callcap,
+			    ct_dialog_capture_slot(ct_media_pending_call(e->media)), false);
 		return;
 	default:
 		e->c.other_udp++;

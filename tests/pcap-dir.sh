@@ -19,9 +19,14 @@ python3 "$srcdir/scripts/gen-calls" -o "$t/mix.pcap" --truth "$t/mix.truth" --ca
 # long calls (60 s of RTP): past 256 KiB a call goes on in a spill file
 python3 "$srcdir/scripts/gen-calls" -o "$t/long.pcap" --truth "$t/long.truth" --calls 12 \
     --concurrency 12 --rtp --talk-mean 60 --tcp-share 0.3 --seed 5 -q
+# PBX legs of every kind: some trunk calls get the PBX's RTP before its
+# 200 OK names the source (early media, promoted into the call later)
+python3 "$srcdir/scripts/gen-calls" --pbx --pbx-kinds all -o "$t/pbx.pcap" --truth "$t/pbx.truth" \
+    --calls 60 --seed 2 -q
 if python3 "$srcdir/tests/pcap-dir.py" "$CALLTAP" "$t" "$pc/sipp-many.pcap" \
     "$pc/lundgrel-sip-rtp-g729a.pcap" "$pc/goffinet-SIP-Call-Flow-Over-TCP.pcap" \
     "$pc/sipp-tcp.pcap" "$pc/sipp-answered-caller-bye.pcap" "$t/mix.pcap" "$t/long.pcap" \
+    "$t/pbx.pcap" \
     >"$t/err" 2>&1; then
 	ok "per-call files and -w re-read by calltap and tshark: $(tail -1 "$t/err")"
 else

@@ -61,6 +61,8 @@ void ct_media_on_sdp(struct ct_media_table *t, struct ct_dialog *d, const struct
 int ct_media_packet(struct ct_media_table *t, const struct ct_packet *pkt);
 /* The call of the last packet ct_media_packet() returned CT_MEDIA_CALL for. */
 struct ct_dialog *ct_media_last_call(const struct ct_media_table *t);
+/* The call a CT_MEDIA_INJECTED packet's stream is pending on, or NULL (media.c). */
+struct ct_dialog *ct_media_pending_call(const struct ct_media_table *t);
 void ct_media_closing(struct ct_media_table *t, struct ct_dialog *d, struct ct_call_record *rec);
 void ct_media_get_stats(const struct ct_media_table *t, struct ct_media_stats *st);
 void ct_media_set_audio(struct ct_media_table *t, const char *dir, enum ct_audio_format fmt);

@@ -225,6 +225,8 @@ struct ct_media_table {
 	const char *audio_dir;          /* record answered calls here; NULL = off */
 	bool intervals;                 /* per-interval samples of call streams */
 	struct ct_dialog *last_call;    /* call of the last CT_MEDIA_CALL packet (ct_media_last_call) */
+	struct ct_dialog *last_pending; /* call of the last CT_MEDIA_INJECTED packet's pending
+	                                   stream, or NULL (ct_media_pending_call) */
 	enum ct_audio_format audio_fmt;
 	bool audio_durable;         /* ct_media_set_audio_durable */
 	struct ct_audio_finisher *finisher; /* writes the files; NULL: in place */
@@ -719,6 +721,7 @@ static void orphan_packet(struct ct_media_table *t, const struct ct_packet *pkt,
 {
 	struct mstream *m = st_lookup(&t->orph, pkt, h->ssrc), *old;
 
+	t->last_pending = NULL;
 	if (m == NULL) {
 		if (ct_htab_count(&t->orph) >= t->max_flows / 4 && (old = orph_oldest(t)) != NULL)
 			orphan_end(t, old, true);
@@ -755,6 +758,7 @@ static void orphan_packet(struct ct_media_table *t, const struct ct_packet *pkt,
 	} else {
 		ct_list_move_tail(&t->orph_lru, &m->lru);
 	}
+	t->last_pending = m->pcm != NULL ? m->pcm->d : NULL;
 	if (m->pcm != NULL && h->pt != m->last_pt)
 		set_clock_rate(m, m->pcm, h->pt);
 	ct_rtp_stream_update(&m->st, h, pkt->ts_us);
@@ -1360,6 +1364,7 @@ static int rtcp_packet(struct ct_media_table *t, const struct ct_packet *pkt)
 		}
 	}
 	t->stats.rtcp_foreign++;
+	t->last_pending = NULL;
 	return CT_MEDIA_INJECTED;
 }
 
@@ -1547,4 +1552,18 @@ size_t ct_media_longest_stream_chain(const struct ct_media_table *t)
 struct ct_dialog *ct_media_last_call(const struct ct_media_table *t)
 {
 	return t->last_call;
+}
+
+/*
+ * The call whose pending list holds the stream of the last RTP packet
+ * ct_media_packet() gave CT_MEDIA_INJECTED, or NULL (RTCP, a plain orphan,
+ * or no room on the list).  Such a stream (sent to the call's media port
+ * from a source it does not know yet: early media before the SDP answer,
+ * or an injection) may still be promoted into the call with every packet
+ * measured so far, so per-call captures keep its packets too: reading a
+ * capture back must give the same record.
+ */
+struct ct_dialog *ct_media_pending_call(const struct ct_media_table *t)
+{
+	return t->last_pending;
 }
