@@ -182,7 +182,9 @@ struct ct_sip_span {
                                    correlation ids, Diversion, History-Info, Refer-To,
                                    Referred-By): not complete, nor enough */
 
+#define CT_PS_REASON_READ 0x8000u /* every Reason header is read: reason[0..n_reason) */
 #define CT_PS_FOLD_MAX 1024   /* bytes of unfolded header values kept */
+#define CT_SIP_MAX_REASON 8   /* Reason headers read of a message (msg.c hands libosip2 no more) */
 
 /*
  * What the pre-scan reads of a message without libosip2: spans point into
@@ -210,8 +212,10 @@ struct ct_sip_prescan {
 	size_t body_len;              /* bytes after the empty line */
 	unsigned headers;             /* header lines (folded lines count) */
 	unsigned flags;               /* CT_PS_* */
+	unsigned n_reason;            /* Reason headers, the first CT_SIP_MAX_REASON in reason[] */
 	size_t fold_used;
 	char fold[CT_PS_FOLD_MAX];
+	struct ct_sip_span reason[CT_SIP_MAX_REASON]; /* their values (blanks trimmed) */
 };
 
 int ct_sip_prescan(struct ct_sip_prescan *ps, const char *buf, size_t len);

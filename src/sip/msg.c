@@ -39,9 +39,10 @@
 
 #include "calltap/err.h"
 #include "calltap/sip.h"
+#include "reason.h"
 
-/* Reason headers handed to osip (RFC 3326 has one per protocol). */
-#define MAX_REASON_HEADERS 8
+/* Reason headers handed to osip (RFC 3326 has one per protocol); prescan.c reads as many. */
+#define MAX_REASON_HEADERS CT_SIP_MAX_REASON
 
 /* Discards osip's trace lines: malformed traffic is data, not a log line. */
 static void quiet_trace(const char *fi, int li, osip_trace_level_t level,
@@ -354,82 +355,6 @@ static bool is_link_header(const char *name)
 }
 
 /*
- * Finds parameter name in one Reason value "proto ;p=v ;text=\"...\"",
- * stopping at a comma outside quotes.  Returns a pointer to the value (just
- * after '=') and its length in *n (quotes included), or NULL.
- */
-static const char *reason_param(const char *v, const char *name, size_t *n)
-{
-	size_t nl = strlen(name);
-	const char *p = v, *q;
-	bool quoted = false;
-
-	for (; *p != '\0' && (quoted || *p != ','); p++) {
-		if (*p == '"' && (p == v || p[-1] != '\\'))
-			quoted = !quoted;
-		if (quoted || *p != ';')
-			continue;
-		q = p + 1 + strspn(p + 1, " \t");
-		if (strncasecmp(q, name, nl) != 0)
-			continue;
-		q += nl + strspn(q + nl, " \t");
-		if (*q != '=')
-			continue;
-		q += 1 + strspn(q + 1, " \t");
-		if (*q == '"') {
-			const char *e = q + 1;
-
-			while (*e != '\0' && !(*e == '"' && e[-1] != '\\'))
-				e++;
-			*n = (size_t)(e - q) + (*e == '"');
-		} else {
-			*n = strcspn(q, " \t;,");
-		}
-		return q;
-	}
-	return NULL;
-}
-
-/* Returns the start of the next comma-separated Reason value, or NULL. */
-static const char *next_reason(const char *v)
-{
-	bool quoted = false;
-	const char *p;
-
-	for (p = v; *p != '\0'; p++) {
-		if (*p == '"' && (p == v || p[-1] != '\\'))
-			quoted = !quoted;
-		else if (*p == ',' && !quoted)
-			return p + 1;
-	}
-	return NULL;
-}
-
-/* One Reason value: "Q.850;cause=16;text=\"...\"" or "SIP;cause=...". */
-static void take_reason_value(struct ct_sip_msg *m, const char *v, char **first_text)
-{
-	const char *proto = v + strspn(v, " \t"), *cause, *text;
-	size_t plen = strcspn(proto, " \t;,"), cn = 0, tn = 0, i;
-	bool q850 = plen == 5 && strncasecmp(proto, "Q.850", 5) == 0;
-	int c = 0;
-
-	cause = reason_param(v, "cause", &cn);
-	text = reason_param(v, "text", &tn);
-	if (q850 && m->q850_cause < 0 && cause != NULL && cn > 0 && cn <= 4) {
-		for (i = 0; i < cn && cause[i] >= '0' && cause[i] <= '9'; i++)
-			c = c * 10 + (cause[i] - '0');
-		if (i == cn)
-			m->q850_cause = c;
-	}
-	if (text == NULL)
-		return;
-	if (q850 && m->reason_text == NULL)
-		m->reason_text = unquote_n(text, tn);
-	else if (*first_text == NULL)
-		*first_text = unquote_n(text, tn);
-}
-
-/*
  * The headers osip keeps as plain name/value pairs, in one pass over its
  * list (an iterator: osip_list_get(i) and osip_message_header_get_byname()
  * walk the list from its head at every call, quadratic in the header
@@ -441,9 +366,12 @@ static void take_other_headers(struct ct_sip_msg *m, osip_message_t *sip)
 {
 	osip_list_iterator_t it;
 	osip_header_t *h;
-	char *first_text = NULL;
+	struct ct_sip_reason reason;
 	bool pai_seen = false, div_seen = false;
 	const char *v;
+	size_t n;
+
+	ct_sip_reason_init(&reason);
 
 	for (h = osip_list_get_first(&sip->headers, &it); h != NULL;
 	    h = osip_list_get_next(&it)) {
@@ -474,14 +402,12 @@ static void take_other_headers(struct ct_sip_msg *m, osip_message_t *sip)
 		    (strcasecmp(h->hname, "referred-by") == 0 || strcasecmp(h->hname, "b") == 0)) {
 			m->referred_by_user = value_uri_user(h->hvalue, " \t;,");
 		} else if (h->hvalue != NULL && strcasecmp(h->hname, "reason") == 0) {
-			for (v = h->hvalue; v != NULL; v = next_reason(v))
-				take_reason_value(m, v, &first_text);
+			ct_sip_reason_header(&reason, h->hvalue, strlen(h->hvalue));
 		}
 	}
-	if (m->reason_text == NULL)
-		m->reason_text = first_text;
-	else
-		free(first_text);
+	m->q850_cause = reason.q850_cause;
+	if (ct_sip_reason_text(&reason, &v, &n))
+		m->reason_text = unquote_n(v, n);
 }
 
 static bool is_sdp_type(const osip_content_type_t *ct)

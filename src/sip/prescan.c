@@ -38,6 +38,7 @@
 #include "calltap/dialog.h"
 #include "calltap/err.h"
 #include "calltap/sip.h"
+#include "reason.h"
 #include "ipv4.h"
 
 enum hdr {
@@ -96,6 +97,17 @@ static bool is_user_char(unsigned char c)
 static bool is_blank(unsigned char c)
 {
 	return c == ' ' || c == '\t';
+}
+
+/* True when p[0..n) holds no control byte but tab (no CR, LF or NUL: one plain line). */
+static bool no_ctl(const char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (((unsigned char)p[i] < 0x20 && p[i] != '\t') || p[i] == 0x7f)
+			return false;
+	return true;
 }
 
 /*
@@ -817,7 +829,7 @@ int ct_sip_prescan(struct ct_sip_prescan *ps, const char *buf, size_t len)
 	unsigned seen[H_COUNT];
 	struct ct_sip_span from_user = { NULL, 0 }, to_user = { NULL, 0 }, to_name = { NULL, 0 };
 	struct ct_sip_span cname;
-	bool from_known = false, to_known = false, closed = false;
+	bool from_known = false, to_known = false, closed = false, reason_bad = false;
 	struct ct_cursor c;
 	const char *line, *nl, *colon, *v;
 	size_t n, k;
@@ -916,7 +928,16 @@ int ct_sip_prescan(struct ct_sip_prescan *ps, const char *buf, size_t len)
 					ps->flags |= CT_PS_COMPLEX | CT_PS_SDP | CT_PS_MULTIPART;
 				break;
 			case H_REASON:
+				/* Read here when plain (reason.c, as msg.c reads it):
+				 * one line, no control byte, no blank before the colon. */
 				ps->flags |= CT_PS_REASON;
+				if (ps->n_reason < CT_SIP_MAX_REASON) {
+					trim(&v, &n);
+					if (k != (size_t)(colon - line) || !no_ctl(v, n))
+						reason_bad = true;
+					span_set(&ps->reason[ps->n_reason], v, n);
+				}
+				ps->n_reason++;
 				break;
 			case H_PAI:
 				ps->flags |= CT_PS_PAI;
@@ -949,12 +970,20 @@ int ct_sip_prescan(struct ct_sip_prescan *ps, const char *buf, size_t len)
 	}
 	ps->to_name = to_name;
 	ps->flags |= CT_PS_FROM_NAME;
+	if ((ps->flags & CT_PS_REASON) && !reason_bad)
+		ps->flags |= CT_PS_REASON_READ;
 	ps->body = (const char *)c.p;
 	ps->body_len = closed ? ct_cursor_left(&c) : 0;
 	/* A body libosip2 would cut or pad to Content-Length: it judges. */
 	if (ps->has_content_length ? ps->content_length != ps->body_len : ps->body_len != 0)
 		ps->flags |= CT_PS_COMPLEX;
 	return CT_OK;
+}
+
+/* No Reason header, or every one read (q850_cause and reason_text known). */
+static bool reason_known(const struct ct_sip_prescan *ps)
+{
+	return !(ps->flags & CT_PS_REASON) || (ps->flags & CT_PS_REASON_READ);
 }
 
 /*
@@ -994,7 +1023,7 @@ bool ct_sip_prescan_enough(const struct ct_sip_prescan *ps)
 			return ps->to_tag.p != NULL;
 		if ((m->n == 3 && memcmp(m->p, "BYE", 3) == 0) ||
 		    (m->n == 6 && memcmp(m->p, "CANCEL", 6) == 0))
-			return !(ps->flags & CT_PS_REASON);
+			return reason_known(ps);
 		return true;
 	}
 	return !invite || ps->status < 200;
@@ -1013,7 +1042,7 @@ bool ct_sip_prescan_complete(const struct ct_sip_prescan *ps)
 {
 	unsigned need = CT_PS_FROM_USER | CT_PS_FROM_NAME | CT_PS_TO_USER;
 
-	if (ps->flags & (CT_PS_COMPLEX | CT_PS_REASON | CT_PS_MULTIPART | CT_PS_LEGS))
+	if ((ps->flags & (CT_PS_COMPLEX | CT_PS_MULTIPART | CT_PS_LEGS)) || !reason_known(ps))
 		return false;
 	need |= ps->is_request ? CT_PS_RURI_USER : CT_PS_PHRASE;
 	if (ps->flags & CT_PS_PAI)
@@ -1142,6 +1171,18 @@ int ct_sip_prescan_msg(const struct ct_sip_prescan *ps, struct ct_sip_msg *m,
 	m->from_user = put(&ps->from_user, scratch, size, &used, &ok);
 	put_addr(&m->via_addr, &ps->via_host);
 	put_addr(&m->contact_addr, &ps->contact_host);
+	if (ps->flags & CT_PS_REASON_READ) {   /* BYE and CANCEL need it, complete or not */
+		struct ct_sip_reason r;
+		struct ct_sip_span text;
+		unsigned i;
+
+		ct_sip_reason_init(&r);
+		for (i = 0; i < ps->n_reason && i < CT_SIP_MAX_REASON; i++)
+			ct_sip_reason_header(&r, ps->reason[i].p, ps->reason[i].n);
+		m->q850_cause = r.q850_cause;
+		if (ct_sip_reason_text(&r, &text.p, &text.n))
+			m->reason_text = put_unquoted(&text, scratch, size, &used, &ok);
+	}
 	if (!ct_sip_prescan_complete(ps))
 		return ok ? CT_OK : CT_ERR;
 	m->to_user = put(&ps->to_user, scratch, size, &used, &ok);
