@@ -496,5 +496,43 @@ if listen; then
 	stop
 fi
 
+# Port 0 takes one free port for UDP and TCP: UDP gets an ephemeral port,
+# and TCP the same number, which another program may hold.  In a network
+# namespace of our own whose ephemeral range is two ports, one of them held
+# by a TCP listener, every start must find the other (a first try only
+# fails about half of the starts).
+ns=ct-hep-$$
+if [ "$(id -u)" -eq 0 ] && ip netns add "$ns" 2>/dev/null; then
+	ip netns exec "$ns" ip link set lo up
+	ip netns exec "$ns" sysctl -qw net.ipv4.ip_local_port_range="40000 40001"
+	if ip netns exec "$ns" python3 - "$CALLTAP" "$t" <<'PY' >"$t/err" 2>&1
+import socket, subprocess, sys, time
+calltap, t = sys.argv[1], sys.argv[2]
+held = socket.socket()
+held.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+held.bind(("127.0.0.1", 40000))
+held.listen(1)
+started = 0
+for i in range(16):
+    p = subprocess.Popen([calltap, "--hep-listen", "127.0.0.1:0", "--json", "/dev/null", "-q"],
+                         stderr=open("%s/bind.err" % t, "w"))
+    time.sleep(0.2)
+    if p.poll() is None:
+        started += 1
+        p.terminate()
+    p.wait()
+print("%d of 16 started" % started)
+sys.exit(0 if started == 16 else 1)
+PY
+	then
+		ok "--hep-listen 127.0.0.1:0 beside a TCP listener on one of two ephemeral ports: $(cat "$t/err")"
+	else
+		bad "--hep-listen 127.0.0.1:0 with the TCP port of UDP's pick taken"
+	fi
+	ip netns del "$ns"
+else
+	echo "skip: port 0 with a taken TCP port (needs root and ip netns)"
+fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

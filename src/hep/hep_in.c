@@ -702,6 +702,58 @@ static int bind_one(const struct addrinfo *ai, int type)
 	return fd;
 }
 
+/* The port of socket address sa (IPv4 or IPv6). */
+static uint16_t sa_port(const struct sockaddr *sa)
+{
+	return ntohs(sa->sa_family == AF_INET6 ? ((const struct sockaddr_in6 *)sa)->sin6_port :
+	    ((const struct sockaddr_in *)sa)->sin_port);
+}
+
+/* Sets the port of socket address sa (IPv4 or IPv6). */
+static void sa_set_port(struct sockaddr *sa, uint16_t port)
+{
+	if (sa->sa_family == AF_INET6)
+		((struct sockaddr_in6 *)sa)->sin6_port = htons(port);
+	else
+		((struct sockaddr_in *)sa)->sin_port = htons(port);
+}
+
+#define BIND_TRIES 32   /* ephemeral ports tried for a UDP and TCP pair */
+
+/*
+ * Binds h's UDP and TCP sockets to address ai, one port for both.  Port
+ * 0 asks for any free one: UDP takes an ephemeral port and TCP the same
+ * number, which another program may hold over TCP; then another
+ * ephemeral port is tried (BIND_TRIES at most).  Returns 0 with both
+ * bound, else the errno of the last failure (both closed).
+ */
+static int bind_pair(struct ct_hep_in *h, struct addrinfo *ai)
+{
+	bool any = sa_port(ai->ai_addr) == 0;
+	int tries, err = 0;
+
+	for (tries = 0; tries < (any ? BIND_TRIES : 1); tries++) {
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+
+		if (any)
+			sa_set_port(ai->ai_addr, 0);
+		if ((h->udp_fd = bind_one(ai, SOCK_DGRAM)) < 0)
+			return errno;
+		if (getsockname(h->udp_fd, (struct sockaddr *)&ss, &sl) == 0 &&
+		    sl <= ai->ai_addrlen)
+			memcpy(ai->ai_addr, &ss, sl);
+		if ((h->tcp_fd = bind_one(ai, SOCK_STREAM)) >= 0)
+			return 0;
+		err = errno;
+		close(h->udp_fd);
+		h->udp_fd = -1;
+		if (err != EADDRINUSE)
+			break;
+	}
+	return err;
+}
+
 struct ct_source *ct_hep_in_open(const struct ct_hep_in_cfg *cfg, char *errbuf)
 {
 	const char *addr = cfg->addr != NULL && cfg->addr[0] != '\0' ? cfg->addr : NULL;
@@ -728,23 +780,9 @@ struct ct_source *ct_hep_in_open(const struct ct_hep_in_cfg *cfg, char *errbuf)
 		ct_hep_in_free(h);
 		return NULL;
 	}
-	/* The first address both sockets bind to (port 0: TCP takes the port UDP got). */
-	for (ai = res; ai != NULL && h->tcp_fd < 0; ai = ai->ai_next) {
-		struct sockaddr_storage ss;
-		socklen_t sl = sizeof(ss);
-
-		if ((h->udp_fd = bind_one(ai, SOCK_DGRAM)) < 0) {
-			err = errno;
-			continue;
-		}
-		if (getsockname(h->udp_fd, (struct sockaddr *)&ss, &sl) == 0 && sl <= ai->ai_addrlen)
-			memcpy(ai->ai_addr, &ss, sl);
-		if ((h->tcp_fd = bind_one(ai, SOCK_STREAM)) < 0) {
-			err = errno;
-			close(h->udp_fd);
-			h->udp_fd = -1;
-		}
-	}
+	/* The first address both sockets bind to. */
+	for (ai = res; ai != NULL && h->tcp_fd < 0; ai = ai->ai_next)
+		err = bind_pair(h, ai);
 	freeaddrinfo(res);
 	if (h->tcp_fd < 0 && addr == NULL && err == EAFNOSUPPORT) {
 		/* "::" resolved but IPv6 is off in the kernel: every IPv4 address */
