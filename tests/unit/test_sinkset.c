@@ -646,15 +646,31 @@ static void test_retired(void)
  * (with entries alone it ran 40 ahead: 160 MB), it waited (queue_waits),
  * and the sink got all 40 in order.
  */
-static long slow_done;
+static long slow_done, slow_puts, slow_hold;
 
 static int slow_write(void *priv, const struct ct_call_record *rec, char *errbuf)
 {
 	const struct timespec ms10 = { 0, 10000000 };
+	int i;
 
 	(void)priv;
 	(void)rec;
 	(void)errbuf;
+	/*
+	 * The first record waits until the producer has put slow_hold records
+	 * (the budget's worth, which it puts without waiting), then 300 ms
+	 * more, nothing drained, so that it must wait for the next ones: on a
+	 * loaded machine or under ASan, where a 4 MiB record takes the
+	 * producer longer than the sink's 10 ms, it might otherwise never get
+	 * ahead (at most 5 s).
+	 */
+	if (__atomic_load_n(&slow_done, __ATOMIC_SEQ_CST) == 0) {
+		for (i = 0; i < 500 && __atomic_load_n(&slow_puts, __ATOMIC_SEQ_CST) <
+		    __atomic_load_n(&slow_hold, __ATOMIC_SEQ_CST); i++)
+			nanosleep(&ms10, NULL);
+		for (i = 0; i < 30; i++)
+			nanosleep(&ms10, NULL);
+	}
 	nanosleep(&ms10, NULL);
 	__atomic_fetch_add(&slow_done, 1, __ATOMIC_SEQ_CST);
 	return CT_OK;
@@ -676,6 +692,8 @@ static void test_byte_budget(void)
 
 	seq_closed = 0;
 	slow_done = 0;
+	slow_puts = 0;
+	slow_hold = limit - 1;
 	CHECK_INT(ct_sinkset_add(s, &slow_ops, &args, errbuf), CT_OK);
 	CHECK_INT(ct_sinkset_start(s), CT_OK);
 	for (i = 0; i < 40; i++) {
@@ -690,6 +708,7 @@ static void test_byte_budget(void)
 			r->streams[0].ivals = calloc(per, sizeof(struct ct_stream_ival));
 			r->streams[0].n_ivals = r->streams[0].ivals != NULL ? (uint32_t)per : 0;
 		}
+		__atomic_fetch_add(&slow_puts, 1, __ATOMIC_SEQ_CST);
 		ct_sinkset_put(s, r);
 		ahead = i + 1 - __atomic_load_n(&slow_done, __ATOMIC_SEQ_CST);
 		if (ahead > most)
