@@ -104,6 +104,10 @@ ATTACKS = {
     'bye-long-clen': ('calls', 80, 80,
                       'BYE from the caller\'s own address, of the dialog, whose datagram '
                       'ends before its Content-Length, refused by the PBX with 400'),
+    'cancel-wrong': ('calls', 80, 80,
+                     'CANCEL from the caller\'s own address with the Call-ID and the '
+                     'INVITE\'s CSeq, not of its transaction (another branch or From tag), '
+                     'refused by the PBX with 481'),
     'indialog-flood': ('requests', 50000, 300000,
                        'BYE/re-INVITE/ACK/UPDATE/INFO/CANCEL/PRACK with unique Call-IDs and '
                        'tags: in-dialog requests of no call'),
@@ -1305,6 +1309,44 @@ def a_tcp_spoof(ctx, n):
     return iter(out)
 
 
+def a_cancel_wrong(ctx, n):
+    """For n legit IPv4 calls that ring before their final response: while
+    it rings, a CANCEL from the caller's own address (spoofed: on the call's
+    signalling path) with the call's Call-ID and its INVITE's CSeq but
+    not of its INVITE transaction (RFC 3261 9.1: a CANCEL carries the
+    INVITE's top Via branch and From tag; a blind spoofer knows neither):
+    the caller's From tag and a branch of its own, or both its own; and the
+    PBX's 481 to it (9.2: no matching transaction).  The legit records must
+    not change: each call is answered, or fails, as it did."""
+    tags = legit_tags(ctx)
+    cseqs = legit_invite_cseq(ctx)
+    calls = [r for r in ctx.truth if r.get('ringing_time') and r.get('end_time')
+             and ':' not in r['dst_ip'] and ':' not in r['src_ip']
+             and tags.get(r['call_id'], [None])[0] and r['call_id'] in cseqs]
+    ctx.rng.shuffle(calls)
+    out, msgs = [], 0
+    for i, r in enumerate(calls[:n]):
+        cid, ft = r['call_id'], tags[r['call_id']][0]
+        g = iso_us(r['ringing_time'])
+        e = iso_us(r.get('answer_time') or r['end_time'])
+        if e - g < 10000:
+            continue
+        t = (g + e) // 2
+        f = ft if i % 2 == 0 else 'evil%x' % i
+        cs = '%d CANCEL' % cseqs[cid]
+        src = bytes(int(x) for x in r['src_ip'].split('.'))
+        dst = bytes(int(x) for x in r['dst_ip'].split('.'))
+        for fr in forged(src, r['dst_ip'], cid, 'CANCEL', cs, f, None, contact=False):
+            out.append((t, fr))
+        for fr in forged(dst, r['src_ip'], cid, 'SIP/2.0 481 Call/Transaction Does Not Exist',
+                         cs, f, 'x%x' % i, contact=False):
+            out.append((t + 2000, fr))
+        msgs += 2
+    out.sort(key=lambda x: x[0])
+    ctx.info.update(calls=msgs // 2, forged_msgs=msgs)
+    return iter(out)
+
+
 # CPU attacks with a harmless twin (mix --control): the same number of
 # packets and about the same bytes and records, without what makes them
 # costly (colliding keys, header count, short lines, disorder).
@@ -1528,7 +1570,7 @@ GENERATORS = {
     'bye-wrong-tag': a_bye_wrong_tag, 'forged-resp': a_forged_resp,
     'reuse-callid': a_reuse_callid, 'answered-stranger': a_answered_stranger,
     'bye-stale-cseq': a_bye_stale_cseq, 'media-claim': a_media_claim,
-    'bye-long-clen': a_bye_long_clen,
+    'bye-long-clen': a_bye_long_clen, 'cancel-wrong': a_cancel_wrong,
     'indialog-flood': a_indialog_flood, 'resp-flood': a_resp_flood, 'many-m': a_many_m,
     'tcp-conn-flood': a_tcp_conn_flood, 'ssrc-churn': a_ssrc_churn,
     'frag-flood': a_frag_flood, 'tcp-spoof': a_tcp_spoof, 'tunnel-spoof': a_tunnel_spoof,

@@ -63,6 +63,9 @@
 # CSeq not above the INVITE's) likewise, refused by the PBX's 500, and
 # bye-long-clen's (of the dialog, in a datagram that ends before its
 # Content-Length) by its 400;
+# cancel-wrong's CANCELs (the caller's address, the Call-ID, not of the
+# INVITE's transaction: another Via branch or From tag) must each be
+# ignored (sip_cancels_ignored), the calls failing or cancelled as they did;
 # media-claim's calls (the attacker's own, whose SDP offers name a legit
 # caller's media address and port) must each be recorded without a stream;
 # tcp-spoof's forged RST, FIN and data segments (guessed sequence and
@@ -306,6 +309,11 @@ print(n, s)' "$d/calls.jsonl" 2>/dev/null)
 			n=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["calls"])' "$t/mix/$a.info")
 			got=$(awk '$1 == "sip_byes_rejected" { print $2 }' "$d/err")
 			[ "${got:-0}" -eq "$n" ] || why="$why; sip_byes_rejected ${got:-0}, $n forged BYEs refused" ;;
+		cancel-wrong)
+			# Every forged CANCEL (not of its INVITE's transaction) ignored.
+			n=$(info_get "$a" calls)
+			got=$(awk '$1 == "sip_cancels_ignored" { print $2 }' "$d/err")
+			[ "${got:-0}" -eq "${n:-1}" ] || why="$why; sip_cancels_ignored ${got:-0}, $n forged CANCELs" ;;
 		indialog-flood|resp-flood|tcp-conn-flood)
 			# No call of its own: nothing recorded; each in-dialog request or
 			# response of no call dropped as an unproven call in progress.

@@ -92,6 +92,10 @@
  *    wait.  A BYE of the dialog ends the call at once, whatever its
  *    response (RFC 3261 §15.1.1: its sender considers the dialog ended
  *    even on a 481).
+ *  - A CANCEL not of the call's INVITE transaction (the callee's From tag,
+ *    another CSeq number, or a top Via branch no copy of the INVITE had:
+ *    RFC 3261 §9.1, the UAS answers 481, §9.2) changes nothing and is not
+ *    remembered as seen (cancel_of_invite; counted in cancels_ignored).
  *  - After 401/407 the call waits setup_timeout_us (a person may be typing
  *    a password) for a new INVITE (higher CSeq, same From tag); if none comes
  *    it ends as failed with that code, not truncated (the signalling settled
@@ -897,6 +901,31 @@ static void branch_note(const struct ct_dialog_table *t, struct ct_dialog *d,
 		d->branches[d->n_branches++] = k;
 	else
 		d->n_branches = BRANCHES_MAX + 1;
+}
+
+/*
+ * Whether CANCEL m may be of d's initial INVITE transaction (RFC 3261 §9.1:
+ * a CANCEL carries its INVITE's From tag, CSeq number and top Via branch;
+ * §9.2: the UAS answers one that matches no INVITE with 481 and changes
+ * nothing): not the callee's, the current INVITE's CSeq, and the branch of
+ * a copy of that INVITE seen (the INVITE's own or a proxy hop's,
+ * branch_note).  What the call did not show is not held against it: a call
+ * in progress (its INVITE unseen), a CANCEL without a branch, more copies
+ * than the branches kept.  A spoofer on the caller's address knows the
+ * Call-ID, perhaps the From tag, but not the branch: its CANCEL ended a
+ * ringing call as cancelled by the caller, whatever the real outcome.
+ */
+static bool cancel_of_invite(const struct ct_dialog_table *t, const struct ct_dialog *d,
+    const struct ct_sip_msg *m)
+{
+	if (d->partial)
+		return true;
+	if (from_party(d, m) == CT_PARTY_CALLEE || m->cseq != d->invite_cseq)
+		return false;
+	if (!has_text(m->via_branch) || d->invite_branch == NULL || d->n_branches > BRANCHES_MAX)
+		return true;
+	return token_eq(m->via_branch, d->invite_branch) ||
+	    branch_known(d, tag_key(t, m->via_branch));
 }
 
 /*
@@ -2359,6 +2388,13 @@ void ct_dialog_on_msg(struct ct_dialog_table *t, const struct ct_sip_msg *m)
 		 * a 482 to its copy of the INVITE): the request was no part of
 		 * the call, nor is what refused it. */
 		t->st.foreign_in_dialog++;
+		return;
+	}
+	if (m->is_request && idx == CT_M_CANCEL && !cancel_of_invite(t, d, m)) {
+		/* Not of the INVITE's transaction (refused with 481): nothing
+		 * changes, and it is not remembered as seen, since the real
+		 * CANCEL has its key (method, CSeq, From tag). */
+		t->st.cancels_ignored++;
 		return;
 	}
 	if (t->hooks.msg != NULL)

@@ -1035,6 +1035,109 @@ static void test_cancel_no_487(void)
 	collector_fini(&c);
 }
 
+/*
+ * A CANCEL not of the call's INVITE transaction (RFC 3261 §9.1: a CANCEL
+ * carries its INVITE's From tag, CSeq number and top Via branch; §9.2: the
+ * UAS answers one that matches no INVITE with 481), from the caller's own
+ * address (a spoofer there knows the Call-ID but not the branch), changes
+ * nothing: not the state (the call fails busy, or is cancelled by the real
+ * CANCEL at its time), and it is not remembered as seen (the real CANCEL
+ * has the same key: method, CSeq, From tag).  Counted in cancels_ignored.
+ * Rounds: another branch, another From tag, another CSeq number; then the
+ * real CANCEL (round 3: a branch of a copy of the INVITE, a proxy's hop,
+ * still cancels).
+ */
+static void cancel_as(struct ct_dialog_table *t, const char *from_tag, const char *branch,
+    uint32_t cseq, int64_t ts)
+{
+	struct ct_sip_msg m;
+
+	base(&m, &call1, ts, true, &none);
+	set_from_a(&m, &call1);
+	m.from_tag = (char *)from_tag;
+	m.via_branch = (char *)branch;
+	m.is_request = true;
+	snprintf(m.method, sizeof(m.method), "CANCEL");
+	snprintf(m.cseq_method, sizeof(m.cseq_method), "CANCEL");
+	m.cseq = cseq;
+	ct_dialog_on_msg(t, &m);
+}
+
+static void test_cancel_not_of_invite(void)
+{
+	static const struct {
+		const char *from_tag, *branch;
+		uint32_t cseq;
+	} forged[] = {
+		{ "atag1", "z9hG4bK-evil", 1 },
+		{ "evil", "z9hG4bK-1", 1 },
+		{ "atag1", "z9hG4bK-1", 7 },
+	};
+	const struct opt hop2 = { .branch = "z9hG4bK-hop2" };
+	struct collector c;
+	struct ct_dialog_table *t;
+	struct ct_call_record e;
+	size_t i;
+	int real;
+
+	for (i = 0; i < sizeof(forged) / sizeof(forged[0]); i++) {
+		for (real = 0; real < 2; real++) {
+			t = table(&c, NULL);
+			invite(t, &call1, 1, T0, NULL);
+			rsp_a(t, &call1, 180, "Ringing", "INVITE", 1, T0 + 1 * SEC, NULL);
+			cancel_as(t, forged[i].from_tag, forged[i].branch, forged[i].cseq, T0 + 2 * SEC);
+			CHECK_INT(stats(t).cancels_ignored, 1);
+			CHECK_INT(stats(t).active, 1);
+			expect(&e, &call1, T0);
+			e.ringing_us = T0 + 1 * SEC;
+			if (real) {
+				/* the caller hangs up: its CANCEL counts, at its time */
+				req_a(t, &call1, "CANCEL", 1, T0 + 5 * SEC, false, NULL);
+				rsp_a(t, &call1, 200, "OK", "CANCEL", 1, T0 + 5 * SEC + 3 * MS, NULL);
+				rsp_a(t, &call1, 487, "Request Terminated", "INVITE", 1,
+				    T0 + 5 * SEC + 4 * MS, NULL);
+				e.end_us = T0 + 5 * SEC;
+				e.final_code = 487;
+				e.disposition = CT_DISP_CANCELLED;
+				e.hangup_by = CT_PARTY_CALLER;
+				e.hangup_reason = (char *)"CANCEL";
+			} else {
+				/* the callee is busy: not cancelled by the forged CANCEL */
+				rsp_a(t, &call1, 486, "Busy Here", "INVITE", 1, T0 + 6 * SEC, NULL);
+				e.end_us = T0 + 6 * SEC;
+				e.final_code = 486;
+				e.disposition = CT_DISP_BUSY;
+				e.hangup_by = CT_PARTY_CALLEE;
+				e.hangup_reason = (char *)"Busy Here";
+			}
+			ct_dialog_flush(t);
+			CHECK_INT(c.n, 1);
+			e.truncated = false;
+			CHECK_REC(c.n ? c.recs[0] : NULL, &e);
+			CHECK_INT(stats(t).cancels_ignored, 1);
+			ct_dialog_table_free(t);
+			collector_fini(&c);
+		}
+	}
+
+	/* A proxy's hop: the CANCEL of its copy of the INVITE cancels the call. */
+	t = table(&c, NULL);
+	invite(t, &call1, 1, T0, NULL);
+	invite(t, &call1, 1, T0 + 1 * MS, &hop2);
+	rsp_a(t, &call1, 180, "Ringing", "INVITE", 1, T0 + 1 * SEC, NULL);
+	req_a(t, &call1, "CANCEL", 1, T0 + 3 * SEC, false, &hop2);
+	rsp_a(t, &call1, 487, "Request Terminated", "INVITE", 1, T0 + 3 * SEC + 4 * MS, NULL);
+	ct_dialog_flush(t);
+	CHECK_INT(c.n, 1);
+	if (c.n == 1) {
+		CHECK_INT(c.recs[0]->disposition, CT_DISP_CANCELLED);
+		CHECK_INT(c.recs[0]->end_us, T0 + 3 * SEC);
+	}
+	CHECK_INT(stats(t).cancels_ignored, 0);
+	ct_dialog_table_free(t);
+	collector_fini(&c);
+}
+
 /* A 200 OK that beats the CANCEL wins: the call is answered. */
 static void test_cancel_race(void)
 {
@@ -3929,6 +4032,7 @@ int main(void)
 	test_cancel_487();
 	test_cancel_no_487();
 	test_cancel_race();
+	test_cancel_not_of_invite();
 	test_auth_retry();
 	test_start_hook();
 	test_auth_unseen();
