@@ -108,6 +108,10 @@ ATTACKS = {
                      'CANCEL from the caller\'s own address with the Call-ID and the '
                      'INVITE\'s CSeq, not of its transaction (another branch or From tag), '
                      'refused by the PBX with 481'),
+    'ack-spoof': ('calls', 80, 80,
+                  'ACK from the caller\'s own address while the call rings, with the '
+                  'Call-ID, From tag and INVITE\'s CSeq but a Via branch of its own, '
+                  'no response'),
     'indialog-flood': ('requests', 50000, 300000,
                        'BYE/re-INVITE/ACK/UPDATE/INFO/CANCEL/PRACK with unique Call-IDs and '
                        'tags: in-dialog requests of no call'),
@@ -1347,6 +1351,38 @@ def a_cancel_wrong(ctx, n):
     return iter(out)
 
 
+def a_ack_spoof(ctx, n):
+    """For n legit IPv4 calls that ring before their final response: while
+    it rings, an ACK from the caller's own address (spoofed: on the call's
+    signalling path) with the call's Call-ID, the caller's From tag, the
+    INVITE's CSeq number and a Via branch of its own (RFC 3261 17.1.1.3,
+    13.2.2.4: an ACK of a 2xx), to which no response comes (the PBX drops an
+    ACK of no transaction or dialog).  The legit records must not change:
+    each call is answered, fails or is cancelled as it was, at its time."""
+    tags = legit_tags(ctx)
+    cseqs = legit_invite_cseq(ctx)
+    calls = [r for r in ctx.truth if r.get('ringing_time') and r.get('end_time')
+             and ':' not in r['dst_ip'] and ':' not in r['src_ip']
+             and tags.get(r['call_id'], [None])[0] and r['call_id'] in cseqs]
+    ctx.rng.shuffle(calls)
+    out, msgs = [], 0
+    for i, r in enumerate(calls[:n]):
+        cid, (ft, tt) = r['call_id'], tags[r['call_id']]
+        g = iso_us(r['ringing_time'])
+        e = iso_us(r.get('answer_time') or r['end_time'])
+        if e - g < 10000:
+            continue
+        t = (g + e) // 2
+        cs = '%d ACK' % cseqs[cid]
+        for fr in forged(bytes(int(x) for x in r['src_ip'].split('.')), r['dst_ip'], cid, 'ACK',
+                         cs, ft, tt or 'x%x' % i, contact=False):
+            out.append((t, fr))
+        msgs += 1
+    out.sort(key=lambda x: x[0])
+    ctx.info.update(calls=msgs, forged_msgs=msgs)
+    return iter(out)
+
+
 # CPU attacks with a harmless twin (mix --control): the same number of
 # packets and about the same bytes and records, without what makes them
 # costly (colliding keys, header count, short lines, disorder).
@@ -1571,6 +1607,7 @@ GENERATORS = {
     'reuse-callid': a_reuse_callid, 'answered-stranger': a_answered_stranger,
     'bye-stale-cseq': a_bye_stale_cseq, 'media-claim': a_media_claim,
     'bye-long-clen': a_bye_long_clen, 'cancel-wrong': a_cancel_wrong,
+    'ack-spoof': a_ack_spoof,
     'indialog-flood': a_indialog_flood, 'resp-flood': a_resp_flood, 'many-m': a_many_m,
     'tcp-conn-flood': a_tcp_conn_flood, 'ssrc-churn': a_ssrc_churn,
     'frag-flood': a_frag_flood, 'tcp-spoof': a_tcp_spoof, 'tunnel-spoof': a_tunnel_spoof,

@@ -66,6 +66,8 @@
 # cancel-wrong's CANCELs (the caller's address, the Call-ID, not of the
 # INVITE's transaction: another Via branch or From tag) must each be
 # ignored (sip_cancels_ignored), the calls failing or cancelled as they did;
+# ack-spoof's ACKs (the caller's address, From tag and INVITE's CSeq, a
+# Via branch of their own, while the call rings) must answer no call;
 # media-claim's calls (the attacker's own, whose SDP offers name a legit
 # caller's media address and port) must each be recorded without a stream;
 # tcp-spoof's forged RST, FIN and data segments (guessed sequence and

@@ -303,6 +303,8 @@ struct ct_dialog {
 	int16_t bye_q850;              /* ... its Q.850 cause, -1 = none */
 	uint32_t bye_cseq;             /* ... its CSeq number */
 	int64_t bye_us;                /* ... its time */
+	/* An ACK of an unseen 2xx in a call whose responses the tap shows. */
+	int64_t ack_us;                /* its time (answered then once a BYE proves it), or NONE */
 	/* Ended, record not yet emitted: it is built when emitted (close_call). */
 	bool pend;
 	bool pend_trunc;               /* ... truncated */
@@ -350,6 +352,7 @@ static void partial_drop(struct ct_dialog_table *t, struct ct_dialog *d);
 static bool partial_opens(const struct ct_sip_msg *m, int idx);
 static void on_ack_unseen_final(struct ct_dialog_table *t, struct ct_dialog *d,
     const struct ct_sip_msg *m);
+static void ack_answer(struct ct_dialog_table *t, struct ct_dialog *d);
 static void on_unseen_request(struct ct_dialog_table *t, struct ct_dialog *d,
     const struct ct_sip_msg *m);
 static void on_retry_after_unseen_failure(struct ct_dialog *d, const struct ct_sip_msg *m);
@@ -1125,7 +1128,7 @@ static struct ct_dialog *dialog_new(struct ct_dialog_table *t, const struct ct_s
 	d->media_us = CT_TIME_NONE;
 	d->start_us = d->last_us = m->ts_us;
 	d->drops_start = d->drops_last = t->drops;
-	d->ringing_us = d->answer_us = d->end_us = d->cancel_us = CT_TIME_NONE;
+	d->ringing_us = d->answer_us = d->end_us = d->cancel_us = d->ack_us = CT_TIME_NONE;
 	d->src = m->t.src;
 	d->dst = m->t.dst;
 	ct_sigpath_init(&d->path, m);
@@ -1370,6 +1373,7 @@ static void on_invite(struct ct_dialog_table *t, struct ct_dialog *d,
 		return;
 	/* A new initial INVITE: the retry after 401/407 (RFC 3261 §22.2). */
 	d->invite_cseq = m->cseq;
+	d->ack_us = CT_TIME_NONE;
 	d->n_branches = 0;
 	branch_note(t, d, m);
 	if (has_text(m->via_branch)) {
@@ -1509,6 +1513,7 @@ static bool bye_answer(struct ct_dialog_table *t, struct ct_dialog *d, const str
 	if (!d->bye_doubt || m->status < 200 || m->cseq != d->bye_cseq)
 		return false;
 	if (m->status < 300) {
+		ack_answer(t, d);   /* a dialog was established: the ACK's 2xx */
 		bye_settle(t, d);
 		return true;
 	}
@@ -1540,6 +1545,7 @@ static void on_bye(struct ct_dialog_table *t, struct ct_dialog *d, const struct 
 		bye_doubt(t, d, m);
 		return;
 	}
+	ack_answer(t, d);
 	d->hangup_by = (uint8_t)from_party(d, m);
 	d->end_us = m->ts_us;
 	d->q850 = m->q850_cause;
@@ -1923,7 +1929,7 @@ static bool serial_resume(struct ct_dialog_table *t, struct ct_dialog *d,
 	d->invite_branch = b;
 	d->state = DS_SETUP;
 	d->final_code = 0;
-	d->end_us = d->cancel_us = CT_TIME_NONE;
+	d->end_us = d->cancel_us = d->ack_us = CT_TIME_NONE;
 	d->hangup_by = CT_PARTY_NONE;
 	d->q850 = -1;
 	set_reason(d, NULL);
@@ -3092,7 +3098,7 @@ static struct ct_dialog *partial_open(struct ct_dialog_table *t, const struct ct
 	d->media_us = CT_TIME_NONE;
 	d->start_us = d->last_us = m->ts_us;
 	d->drops_start = d->drops_last = t->drops;
-	d->ringing_us = d->answer_us = d->end_us = d->cancel_us = CT_TIME_NONE;
+	d->ringing_us = d->answer_us = d->end_us = d->cancel_us = d->ack_us = CT_TIME_NONE;
 	d->q850 = -1;
 	d->list = L_COUNT;
 	d->elist = E_COUNT;
@@ -3138,6 +3144,33 @@ static void partial_note(struct ct_dialog_table *t, struct ct_dialog *d,
 
 /* ---- one-way mirrors ----------------------------------------------------- */
 
+/* d, setting up, answered at ts_us by a 2xx not seen (final_code 0). */
+static void answer_inferred(struct ct_dialog_table *t, struct ct_dialog *d, int64_t ts_us)
+{
+	t->st.inferred++;
+	bye_forget(d);
+	d->ack_us = CT_TIME_NONE;
+	d->answer_us = ts_us;
+	d->final_code = 0;
+	d->bare = true;
+	d->cancel_us = CT_TIME_NONE;
+	d->q850 = -1;
+	set_reason(d, NULL);
+	d->state = DS_CONFIRMED;
+	list_move(t, d, L_CALL);
+}
+
+/*
+ * A BYE of d's dialog (or a doubted one's 2xx) while d is still setting up
+ * after an ACK of an unseen 2xx (ack_us): the dialog was established, the
+ * capture lost the 2xx; d is answered at that ACK.
+ */
+static void ack_answer(struct ct_dialog_table *t, struct ct_dialog *d)
+{
+	if (d->state == DS_SETUP && d->ack_us != CT_TIME_NONE)
+		answer_inferred(t, d, d->ack_us);
+}
+
 /*
  * A mirror that delivers one direction of a trunk shows a call's requests
  * without their responses, or the reverse.  What the signalling still
@@ -3146,7 +3179,13 @@ static void partial_note(struct ct_dialog_table *t, struct ct_dialog *d,
  *    response was seen: an ACK of a 2xx is a transaction of its own with
  *    a new Via branch (RFC 3261 §13.2.2.4), an ACK of a 3xx-6xx reuses
  *    the INVITE's branch (§17.1.1.3).  A new branch: answered at the ACK's
- *    time (within a round trip after the unseen 2xx), final_code null.
+ *    time (within a round trip after the unseen 2xx), final_code null;
+ *    but in a call whose responses the tap shows (responded), where the
+ *    2xx would have come first, the ACK is only remembered (ack_us): the
+ *    call goes on to its final response, and a BYE of its dialog (or a
+ *    doubted BYE's 2xx) before any answers it at the ACK (ack_answer;
+ *    the capture lost the 2xx).  A spoofer on the caller's address made
+ *    ringing calls answered with one ACK of a new branch.
  *    The INVITE's branch: cancelled when a CANCEL was seen, else failed
  *    at the ACK's time, final_code null, waiting as after a 401/407 (it
  *    may have been one: a new INVITE resumes the call and counts in
@@ -3172,16 +3211,13 @@ static void on_ack_unseen_final(struct ct_dialog_table *t, struct ct_dialog *d,
 	    ct_forks_has_forwarder(d->forks) || old_branch(t, d, m))
 		return;   /* a forked or proxied call's ACKs are its branches' (forks.c) */
 	if (!token_eq(m->via_branch, d->invite_branch)) {
-		t->st.inferred++;
-		bye_forget(d);
-		d->answer_us = m->ts_us;
-		d->final_code = 0;
-		d->bare = true;
-		d->cancel_us = CT_TIME_NONE;
-		d->q850 = -1;
-		set_reason(d, NULL);
-		d->state = DS_CONFIRMED;
-		list_move(t, d, L_CALL);
+		if (d->responded) {
+			/* Two-way: its 2xx would have come first (ack_answer). */
+			if (d->ack_us == CT_TIME_NONE)
+				d->ack_us = m->ts_us;
+			return;
+		}
+		answer_inferred(t, d, m->ts_us);
 		return;
 	}
 	t->st.inferred++;

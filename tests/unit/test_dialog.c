@@ -3863,6 +3863,80 @@ static void test_partial_flood(void)
 }
 
 /*
+ * An ACK of the INVITE's CSeq with a branch of its own (as an ACK of a 2xx)
+ * in a call whose responses the tap shows (a 180 was seen), while no final
+ * response was: the 2xx was not seen, so the ACK proves nothing (a spoofer
+ * on the caller's address made a ringing call answered at its time, and
+ * the real 486, CANCEL or 200 then changed nothing).  The call goes on:
+ * busy at the 486, cancelled at the CANCEL, answered at the 200.  Only a
+ * BYE of the dialog before any final response (the capture lost the 2xx)
+ * makes it answered at the ACK, as a one-way mirror's ACK does at once.
+ */
+static void test_ack_unseen_answer_two_way(void)
+{
+	const struct opt b2 = { .branch = "z9hG4bK-ack" };
+	struct collector c;
+	struct ct_dialog_table *t;
+	struct ct_call_record e;
+	int round;
+
+	for (round = 0; round < 4; round++) {
+		t = table(&c, NULL);
+		invite(t, &call1, 1, T0, NULL);
+		rsp_a(t, &call1, 100, "Trying", "INVITE", 1, T0 + 10 * MS, NULL);
+		rsp_a(t, &call1, 180, "Ringing", "INVITE", 1, T0 + 1 * SEC, NULL);
+		req_a(t, &call1, "ACK", 1, T0 + 2 * SEC, true, &b2);
+		expect(&e, &call1, T0);
+		e.ringing_us = T0 + 1 * SEC;
+		switch (round) {
+		case 0:
+			rsp_a(t, &call1, 486, "Busy Here", "INVITE", 1, T0 + 6 * SEC, NULL);
+			e.end_us = T0 + 6 * SEC;
+			e.final_code = 486;
+			e.disposition = CT_DISP_BUSY;
+			e.hangup_by = CT_PARTY_CALLEE;
+			e.hangup_reason = (char *)"Busy Here";
+			break;
+		case 1:
+			req_a(t, &call1, "CANCEL", 1, T0 + 4 * SEC, false, NULL);
+			rsp_a(t, &call1, 487, "Request Terminated", "INVITE", 1, T0 + 4 * SEC + 4 * MS,
+			    NULL);
+			e.end_us = T0 + 4 * SEC;
+			e.final_code = 487;
+			e.disposition = CT_DISP_CANCELLED;
+			e.hangup_by = CT_PARTY_CALLER;
+			e.hangup_reason = (char *)"CANCEL";
+			break;
+		case 2:
+			rsp_a(t, &call1, 200, "OK", "INVITE", 1, T0 + 5 * SEC, NULL);
+			req_a(t, &call1, "ACK", 1, T0 + 5 * SEC + 20 * MS, true, &b2);
+			req_a(t, &call1, "BYE", 2, T0 + 20 * SEC, true, NULL);
+			e.answer_us = T0 + 5 * SEC;
+			e.final_code = 200;
+			e.end_us = T0 + 20 * SEC;
+			e.hangup_by = CT_PARTY_CALLER;
+			e.hangup_reason = (char *)"BYE";
+			break;
+		default:
+			/* the capture lost the 2xx: the BYE of the dialog proves it */
+			req_a(t, &call1, "BYE", 2, T0 + 20 * SEC, true, NULL);
+			e.answer_us = T0 + 2 * SEC;
+			e.end_us = T0 + 20 * SEC;
+			e.hangup_by = CT_PARTY_CALLER;
+			e.hangup_reason = (char *)"BYE";
+			break;
+		}
+		if (round >= 2)
+			e.disposition = CT_DISP_ANSWERED;
+		ct_dialog_flush(t);
+		CHECK_INT(c.n, 1);
+		CHECK_REC(c.n ? c.recs[0] : NULL, &e);
+		ct_dialog_table_free(t);
+		collector_fini(&c);
+	}
+}
+
+/*
  * One-way mirror, requests only (caller -> callee): the ACK of the 2xx
  * (a Via branch of its own) proves the answer, the ACK of a failure (the
  * INVITE's branch) the failure, after a CANCEL the cancellation.
@@ -4075,6 +4149,7 @@ int main(void)
 	test_partial_not_calls();
 	test_partial_flood();
 	test_oneway_requests();
+	test_ack_unseen_answer_two_way();
 	test_oneway_responses();
 	test_partial_not_twice();
 	return TEST_REPORT();
