@@ -112,6 +112,9 @@ ATTACKS = {
                   'ACK from the caller\'s own address while the call rings, with the '
                   'Call-ID, From tag and INVITE\'s CSeq but a Via branch of its own, '
                   'no response'),
+    'resp-unseen': ('calls', 80, 80,
+                    'a 200 to a BYE or CANCEL nobody sent, from the call\'s own parties\' '
+                    'addresses with the dialog\'s tags'),
     'indialog-flood': ('requests', 50000, 300000,
                        'BYE/re-INVITE/ACK/UPDATE/INFO/CANCEL/PRACK with unique Call-IDs and '
                        'tags: in-dialog requests of no call'),
@@ -1383,6 +1386,53 @@ def a_ack_spoof(ctx, n):
     return iter(out)
 
 
+def a_resp_unseen(ctx, n):
+    """For n legit IPv4 calls: responses to requests nobody sent, from the
+    call's own parties' addresses (spoofed: on its signalling path) with
+    the dialog's Call-ID and tags: halfway through an answered call, a 200
+    to a BYE (from the callee's address, as if the caller had hung up, or
+    from the caller's address, as if the callee had); while a call rings, a
+    200 to a CANCEL from the callee's address.  In a two-way capture the
+    request would have been seen first.  The legit records must not
+    change."""
+    tags = legit_tags(ctx)
+    cseqs = legit_invite_cseq(ctx)
+    calls = [r for r in ctx.truth if r.get('end_time') and ':' not in r['dst_ip']
+             and ':' not in r['src_ip'] and tags.get(r['call_id'], [None])[0]
+             and r['call_id'] in cseqs]
+    ctx.rng.shuffle(calls)
+    out, msgs = [], 0
+    for i, r in enumerate(calls[:n]):
+        cid, (ft, tt) = r['call_id'], tags[r['call_id']]
+        caller = bytes(int(x) for x in r['src_ip'].split('.'))
+        callee = bytes(int(x) for x in r['dst_ip'].split('.'))
+        if r.get('answer_time') and tt:
+            a, e = iso_us(r['answer_time']), iso_us(r['end_time'])
+            t = a + (e - a) // 2
+            if i % 2 == 0:
+                frs = forged(callee, r['src_ip'], cid, 'SIP/2.0 200 OK', '%d BYE' % (9301 + i),
+                             ft, tt, contact=False)
+            else:
+                frs = forged(caller, r['dst_ip'], cid, 'SIP/2.0 200 OK', '%d BYE' % (9301 + i),
+                             tt, ft, contact=False)
+        elif r.get('ringing_time'):
+            g = iso_us(r['ringing_time'])
+            e = iso_us(r['end_time'])
+            t = (g + e) // 2
+            frs = forged(callee, r['src_ip'], cid, 'SIP/2.0 200 OK', '%d CANCEL' % cseqs[cid],
+                         ft, None, contact=False)
+        else:
+            continue
+        if e - t < 10000:
+            continue
+        for fr in frs:
+            out.append((t, fr))
+        msgs += 1
+    out.sort(key=lambda x: x[0])
+    ctx.info.update(calls=msgs, forged_msgs=msgs)
+    return iter(out)
+
+
 # CPU attacks with a harmless twin (mix --control): the same number of
 # packets and about the same bytes and records, without what makes them
 # costly (colliding keys, header count, short lines, disorder).
@@ -1607,7 +1657,7 @@ GENERATORS = {
     'reuse-callid': a_reuse_callid, 'answered-stranger': a_answered_stranger,
     'bye-stale-cseq': a_bye_stale_cseq, 'media-claim': a_media_claim,
     'bye-long-clen': a_bye_long_clen, 'cancel-wrong': a_cancel_wrong,
-    'ack-spoof': a_ack_spoof,
+    'ack-spoof': a_ack_spoof, 'resp-unseen': a_resp_unseen,
     'indialog-flood': a_indialog_flood, 'resp-flood': a_resp_flood, 'many-m': a_many_m,
     'tcp-conn-flood': a_tcp_conn_flood, 'ssrc-churn': a_ssrc_churn,
     'frag-flood': a_frag_flood, 'tcp-spoof': a_tcp_spoof, 'tunnel-spoof': a_tunnel_spoof,

@@ -297,6 +297,8 @@ struct ct_dialog {
 	uint16_t n_msgs;               /* partial: distinct call messages seen (saturating) */
 	bool fail_inferred;            /* DS_CHALLENGED after the ACK of an unseen failure */
 	bool held;                     /* answered, its latest SDP puts it on hold (sdp_hold) */
+	bool callee_side;              /* a response to a caller's INVITE was seen: the capture
+	                                  shows the callee's side (two_way) */
 	/* A BYE not of the dialog, waiting for its final response (bye_doubt). */
 	bool bye_doubt;
 	uint8_t bye_by;                /* ... its sender (enum ct_party) */
@@ -1742,6 +1744,8 @@ static void note_early(const struct ct_dialog_table *t, struct ct_dialog *d,
 static void on_response(struct ct_dialog_table *t, struct ct_dialog *d,
     const struct ct_sip_msg *m)
 {
+	if (ct_sip_method_index(m->cseq_method) == CT_M_INVITE && from_party(d, m) != CT_PARTY_CALLEE)
+		d->callee_side = true;
 	if (ct_sip_method_index(m->cseq_method) != CT_M_INVITE) {
 		if (ct_sip_method_index(m->cseq_method) == CT_M_BYE && bye_answer(t, d, m))
 			return;
@@ -3180,7 +3184,7 @@ static void ack_answer(struct ct_dialog_table *t, struct ct_dialog *d)
  *    a new Via branch (RFC 3261 §13.2.2.4), an ACK of a 3xx-6xx reuses
  *    the INVITE's branch (§17.1.1.3).  A new branch: answered at the ACK's
  *    time (within a round trip after the unseen 2xx), final_code null;
- *    but in a call whose responses the tap shows (responded), where the
+ *    but in a call whose responses the tap shows (callee_side), where the
  *    2xx would have come first, the ACK is only remembered (ack_us): the
  *    call goes on to its final response, and a BYE of its dialog (or a
  *    doubted BYE's 2xx) before any answers it at the ACK (ack_answer;
@@ -3195,6 +3199,10 @@ static void ack_answer(struct ct_dialog_table *t, struct ct_dialog *d)
  *    by that BYE (its sender, in the response's From, hung up).
  *  - A 2xx to a CANCEL that was not seen, while setting up: cancelling, as
  *    by that CANCEL.
+ *  Neither when the tap shows the side that would have sent the request
+ *  (two_way): then the response answers a request nobody sent (a spoofer
+ *  on a party's address with the dialog's tags ended answered calls so)
+ *  and is counted in responses_unmatched.
  * Calls in progress use the same rules.  Both directions together (two
  * files merged by time) are the two-way capture: these rules then never
  * fire, since the 2xx, the BYE or the CANCEL came first.  Nor do they for
@@ -3211,7 +3219,7 @@ static void on_ack_unseen_final(struct ct_dialog_table *t, struct ct_dialog *d,
 	    ct_forks_has_forwarder(d->forks) || old_branch(t, d, m))
 		return;   /* a forked or proxied call's ACKs are its branches' (forks.c) */
 	if (!token_eq(m->via_branch, d->invite_branch)) {
-		if (d->responded) {
+		if (d->callee_side) {
 			/* Two-way: its 2xx would have come first (ack_answer). */
 			if (d->ack_us == CT_TIME_NONE)
 				d->ack_us = m->ts_us;
@@ -3251,13 +3259,35 @@ static void on_retry_after_unseen_failure(struct ct_dialog *d, const struct ct_s
 	d->auth_challenges++;
 }
 
+/*
+ * Whether the capture shows the side that sends a request whose response
+ * m is (m's From is the request's sender): the caller's requests in a call
+ * whose INVITE was seen, the callee's in one whose INVITE got a response
+ * seen.  Then a response to a request not seen answers one nobody sent (a
+ * spoofer on a party's address), and proves nothing.
+ */
+static bool two_way(const struct ct_dialog *d, const struct ct_sip_msg *m)
+{
+	switch (from_party(d, m)) {
+	case CT_PARTY_CALLER:
+		return !d->partial;
+	case CT_PARTY_CALLEE:
+		return d->callee_side;
+	default:
+		return false;
+	}
+}
+
 /* A response m to a BYE or a CANCEL of d whose request was not seen. */
 static void on_unseen_request(struct ct_dialog_table *t, struct ct_dialog *d,
     const struct ct_sip_msg *m)
 {
 	int idx = ct_sip_method_index(m->cseq_method);
 
-	if (idx == CT_M_BYE && m->status >= 300 && !bye_in_dialog(t, d, m)) {
+	if (((idx == CT_M_BYE && m->status >= 200) ||
+	    (idx == CT_M_CANCEL && m->status >= 200 && m->status < 300)) && two_way(d, m)) {
+		t->st.responses_unmatched++;   /* the response to a request nobody sent */
+	} else if (idx == CT_M_BYE && m->status >= 300 && !bye_in_dialog(t, d, m)) {
 		t->st.byes_rejected++;   /* a BYE not of the dialog, refused */
 	} else if (idx == CT_M_BYE && m->status >= 200 && !bye_of_extra(t, d, m)) {
 		t->st.inferred++;

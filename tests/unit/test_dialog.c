@@ -1990,9 +1990,14 @@ static void test_bye_not_of_dialog(void)
 		collector_fini(&c);
 	}
 
-	/* the 481 of a BYE not seen, not of the dialog: nothing ends */
+	/*
+	 * A mirror of the callee's side only (the caller's requests unseen):
+	 * the 481 of a BYE not seen, not of the dialog: nothing ends ...
+	 */
 	t = table(&c, NULL);
-	answered(t, &call1, T0);
+	rsp_a(t, &call1, 100, "Trying", "INVITE", 1, T0 + 10 * MS, NULL);
+	rsp_a(t, &call1, 180, "Ringing", "INVITE", 1, T0 + 1 * SEC, NULL);
+	rsp_a(t, &call1, 200, "OK", "INVITE", 1, T0 + 5 * SEC, NULL);
 	rsp_a(t, &call1, 481, "Call/Transaction Does Not Exist", "BYE", 2, T0 + 30 * SEC, &bogus);
 	CHECK_INT(stats(t).active, 1);
 	CHECK_INT(stats(t).byes_rejected, 1);
@@ -2003,6 +2008,16 @@ static void test_bye_not_of_dialog(void)
 	CHECK_INT(c.n, 1);
 	if (c.n == 1)
 		CHECK_INT(c.recs[0]->end_us, T0 + 40 * SEC);
+	ct_dialog_table_free(t);
+	collector_fini(&c);
+
+	/* Both sides seen: the BYE would have been; neither 481 ends anything. */
+	t = table(&c, NULL);
+	answered(t, &call1, T0);
+	rsp_a(t, &call1, 481, "Call/Transaction Does Not Exist", "BYE", 2, T0 + 30 * SEC, &bogus);
+	rsp_a(t, &call1, 481, "Call/Transaction Does Not Exist", "BYE", 3, T0 + 40 * SEC, NULL);
+	CHECK_INT(stats(t).active, 1);
+	CHECK_INT(stats(t).responses_unmatched, 2);
 	ct_dialog_table_free(t);
 	collector_fini(&c);
 }
@@ -4029,6 +4044,62 @@ static void test_oneway_requests(void)
  * its first response (start_seen false), the 180 and 200 time it, and the
  * 200 to the caller's unseen BYE ends it.
  */
+/*
+ * In a capture that shows both sides of a call (its INVITE and the
+ * responses to it were seen), a 200 to a BYE or CANCEL that was not seen
+ * answers a request nobody sent: the request would have come first.  A
+ * spoofer on a party's address with the dialog's tags ended answered calls
+ * so (round 0: as if the caller hung up, round 1: the callee), and made a
+ * ringing call cancelled (round 2).  Nothing changes; counted in
+ * responses_unmatched.  One-way mirrors keep the inference
+ * (test_oneway_requests, test_oneway_responses).
+ */
+static void test_unseen_request_two_way(void)
+{
+	struct collector c;
+	struct ct_dialog_table *t;
+	struct ct_call_record e;
+	int round;
+
+	for (round = 0; round < 3; round++) {
+		t = table(&c, NULL);
+		if (round < 2) {
+			answered(t, &call1, T0);
+			if (round == 0)
+				rsp_a(t, &call1, 200, "OK", "BYE", 9, T0 + 30 * SEC, NULL);
+			else
+				rsp_b(t, &call1, 200, "BYE", 9, T0 + 30 * SEC, NULL);
+			CHECK_INT(stats(t).active, 1);
+			req_a(t, &call1, "BYE", 2, T0 + 60 * SEC, true, NULL);
+			rsp_a(t, &call1, 200, "OK", "BYE", 2, T0 + 60 * SEC + 5 * MS, NULL);
+			expect_answered(&e, &call1, T0);
+			e.end_us = T0 + 60 * SEC;
+			e.disposition = CT_DISP_ANSWERED;
+			e.hangup_by = CT_PARTY_CALLER;
+			e.hangup_reason = (char *)"BYE";
+		} else {
+			invite(t, &call1, 1, T0, NULL);
+			rsp_a(t, &call1, 180, "Ringing", "INVITE", 1, T0 + 1 * SEC, NULL);
+			rsp_a(t, &call1, 200, "OK", "CANCEL", 1, T0 + 2 * SEC, NULL);
+			rsp_a(t, &call1, 486, "Busy Here", "INVITE", 1, T0 + 6 * SEC, NULL);
+			expect(&e, &call1, T0);
+			e.ringing_us = T0 + 1 * SEC;
+			e.end_us = T0 + 6 * SEC;
+			e.final_code = 486;
+			e.disposition = CT_DISP_BUSY;
+			e.hangup_by = CT_PARTY_CALLEE;
+			e.hangup_reason = (char *)"Busy Here";
+		}
+		CHECK_INT(stats(t).responses_unmatched, 1);
+		CHECK_INT(stats(t).inferred, 0);
+		ct_dialog_flush(t);
+		CHECK_INT(c.n, 1);
+		CHECK_REC(c.n ? c.recs[0] : NULL, &e);
+		ct_dialog_table_free(t);
+		collector_fini(&c);
+	}
+}
+
 static void test_oneway_responses(void)
 {
 	struct collector c;
@@ -4150,6 +4221,7 @@ int main(void)
 	test_partial_flood();
 	test_oneway_requests();
 	test_ack_unseen_answer_two_way();
+	test_unseen_request_two_way();
 	test_oneway_responses();
 	test_partial_not_twice();
 	return TEST_REPORT();
