@@ -115,6 +115,9 @@ ATTACKS = {
     'resp-unseen': ('calls', 80, 80,
                     'a 200 to a BYE or CANCEL nobody sent, from the call\'s own parties\' '
                     'addresses with the dialog\'s tags'),
+    'inv-resp-spoof': ('calls', 80, 80,
+                       'a 486, 200 or 603 to a ringing call\'s INVITE from the callee\'s '
+                       'own address with the INVITE\'s CSeq but a Via branch of its own'),
     'indialog-flood': ('requests', 50000, 300000,
                        'BYE/re-INVITE/ACK/UPDATE/INFO/CANCEL/PRACK with unique Call-IDs and '
                        'tags: in-dialog requests of no call'),
@@ -954,12 +957,14 @@ def a_bye_wrong_tag(ctx, n):
     return iter(out)
 
 
-def legit_invite_cseq(ctx):
-    """Call-ID -> CSeq number of its first INVITE, sniffed from the legit
+def legit_invite_cseq(ctx, last=False):
+    """Call-ID -> CSeq number of its first INVITE (last: of its last initial
+    INVITE, the one retried after a 401/407), sniffed from the legit
     capture (an attacker on the path reads it; a blind one guesses 1, 101
     or 102 and sends each)."""
     cid_re = re.compile(rb'\r\n(?:Call-ID|i)\s*:\s*([^\r\n]+)', re.I)
     cseq_re = re.compile(rb'\r\nCSeq\s*:\s*(\d+)\s+INVITE', re.I)
+    to_tag_re = re.compile(rb'\r\n(?:To|t)\s*:[^\r\n]*;tag=', re.I)
     out = {}
     for _, fr in read_pcap(ctx.legit):
         i = fr.find(b'INVITE sip:')
@@ -967,7 +972,11 @@ def legit_invite_cseq(ctx):
             continue
         m, c = cid_re.search(fr), cseq_re.search(fr)
         if m is not None and c is not None:
-            out.setdefault(m.group(1).strip().decode('utf-8', 'replace'), int(c.group(1)))
+            cid = m.group(1).strip().decode('utf-8', 'replace')
+            if not last:
+                out.setdefault(cid, int(c.group(1)))
+            elif to_tag_re.search(fr) is None:
+                out[cid] = max(out.get(cid, 0), int(c.group(1)))
     return out
 
 
@@ -1396,7 +1405,7 @@ def a_resp_unseen(ctx, n):
     request would have been seen first.  The legit records must not
     change."""
     tags = legit_tags(ctx)
-    cseqs = legit_invite_cseq(ctx)
+    cseqs = legit_invite_cseq(ctx, last=True)
     calls = [r for r in ctx.truth if r.get('end_time') and ':' not in r['dst_ip']
              and ':' not in r['src_ip'] and tags.get(r['call_id'], [None])[0]
              and r['call_id'] in cseqs]
@@ -1417,7 +1426,7 @@ def a_resp_unseen(ctx, n):
                              tt, ft, contact=False)
         elif r.get('ringing_time'):
             g = iso_us(r['ringing_time'])
-            e = iso_us(r['end_time'])
+            e = iso_us(r.get('answer_time') or r['end_time'])
             t = (g + e) // 2
             frs = forged(callee, r['src_ip'], cid, 'SIP/2.0 200 OK', '%d CANCEL' % cseqs[cid],
                          ft, None, contact=False)
@@ -1426,6 +1435,37 @@ def a_resp_unseen(ctx, n):
         if e - t < 10000:
             continue
         for fr in frs:
+            out.append((t, fr))
+        msgs += 1
+    out.sort(key=lambda x: x[0])
+    ctx.info.update(calls=msgs, forged_msgs=msgs)
+    return iter(out)
+
+
+def a_inv_resp_spoof(ctx, n):
+    """For n legit IPv4 calls that ring before their final response: while
+    it rings, a response to its INVITE from the callee's own address
+    (spoofed: on the call's signalling path) with the Call-ID, the caller's
+    From tag and the INVITE's CSeq, but a Via branch of its own (RFC 3261
+    17.1.3: the caller's transaction does not take it): in turn a 486, a
+    200 (no SDP) and a 603.  The legit records must not change."""
+    tags = legit_tags(ctx)
+    cseqs = legit_invite_cseq(ctx, last=True)
+    calls = [r for r in ctx.truth if r.get('ringing_time') and r.get('end_time')
+             and ':' not in r['dst_ip'] and ':' not in r['src_ip']
+             and tags.get(r['call_id'], [None])[0] and r['call_id'] in cseqs]
+    ctx.rng.shuffle(calls)
+    out, msgs = [], 0
+    for i, r in enumerate(calls[:n]):
+        cid, ft = r['call_id'], tags[r['call_id']][0]
+        g = iso_us(r['ringing_time'])
+        e = iso_us(r.get('answer_time') or r['end_time'])
+        if e - g < 10000:
+            continue
+        t = (g + e) // 2
+        first = ('SIP/2.0 486 Busy Here', 'SIP/2.0 200 OK', 'SIP/2.0 603 Decline')[i % 3]
+        for fr in forged(bytes(int(x) for x in r['dst_ip'].split('.')), r['src_ip'], cid, first,
+                         '%d INVITE' % cseqs[cid], ft, 'evil%x' % i, contact=False):
             out.append((t, fr))
         msgs += 1
     out.sort(key=lambda x: x[0])
@@ -1658,6 +1698,7 @@ GENERATORS = {
     'bye-stale-cseq': a_bye_stale_cseq, 'media-claim': a_media_claim,
     'bye-long-clen': a_bye_long_clen, 'cancel-wrong': a_cancel_wrong,
     'ack-spoof': a_ack_spoof, 'resp-unseen': a_resp_unseen,
+    'inv-resp-spoof': a_inv_resp_spoof,
     'indialog-flood': a_indialog_flood, 'resp-flood': a_resp_flood, 'many-m': a_many_m,
     'tcp-conn-flood': a_tcp_conn_flood, 'ssrc-churn': a_ssrc_churn,
     'frag-flood': a_frag_flood, 'tcp-spoof': a_tcp_spoof, 'tunnel-spoof': a_tunnel_spoof,

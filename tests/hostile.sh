@@ -69,8 +69,9 @@
 # ack-spoof's ACKs (the caller's address, From tag and INVITE's CSeq, a
 # Via branch of their own, while the call rings) must answer no call;
 # resp-unseen's responses (a 200 to a BYE or CANCEL nobody sent, from a
-# party's address with the dialog's tags) must each be ignored
-# (sip_responses_unmatched);
+# party's address with the dialog's tags) and inv-resp-spoof's (a 486, 200
+# or 603 to a ringing call's INVITE from the callee's address, a Via branch
+# of their own) must each be ignored (sip_responses_unmatched);
 # media-claim's calls (the attacker's own, whose SDP offers name a legit
 # caller's media address and port) must each be recorded without a stream;
 # tcp-spoof's forged RST, FIN and data segments (guessed sequence and
@@ -314,7 +315,7 @@ print(n, s)' "$d/calls.jsonl" 2>/dev/null)
 			n=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["calls"])' "$t/mix/$a.info")
 			got=$(awk '$1 == "sip_byes_rejected" { print $2 }' "$d/err")
 			[ "${got:-0}" -eq "$n" ] || why="$why; sip_byes_rejected ${got:-0}, $n forged BYEs refused" ;;
-		resp-unseen)
+		resp-unseen|inv-resp-spoof)
 			n=$(info_get "$a" calls)
 			got=$(awk '$1 == "sip_responses_unmatched" { print $2 }' "$d/err")
 			[ "${got:-0}" -eq "${n:-1}" ] || why="$why; sip_responses_unmatched ${got:-0}, $n forged responses" ;;

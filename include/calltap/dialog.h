@@ -137,8 +137,10 @@ struct ct_dialog_stats {
 	uint64_t byes_rejected;   /* ... refused by a 3xx-6xx (a spoofed BYE's 481): the call goes on */
 	uint64_t cancels_ignored; /* CANCELs not of their call's INVITE transaction (From tag,
 	                             CSeq, Via branch): changed nothing */
-	uint64_t responses_unmatched; /* final responses to a BYE (2xx to a CANCEL) not seen in a
-	                                 call whose capture shows that request's side: ignored */
+	uint64_t responses_unmatched; /* responses to requests nobody sent, ignored: final ones
+	                                 to a BYE (2xx to a CANCEL) not seen in a call whose
+	                                 capture shows that request's side; ones to the INVITE
+	                                 with a Via branch no copy of it had */
 	uint64_t foreign_in_dialog; /* messages of a known call from off its signalling path (sigpath.h):
 	                               requests ignored, responses' SDP ignored */
 	uint64_t partial_calls;   /* records of calls already in progress (start_seen false) */

@@ -95,7 +95,10 @@
  *  - A CANCEL not of the call's INVITE transaction (the callee's From tag,
  *    another CSeq number, or a top Via branch no copy of the INVITE had:
  *    RFC 3261 §9.1, the UAS answers 481, §9.2) changes nothing and is not
- *    remembered as seen (cancel_of_invite; counted in cancels_ignored).
+ *    remembered as seen (cancel_of_invite; counted in cancels_ignored);
+ *    so is a response claiming to be the INVITE's (its CSeq, the caller's
+ *    From tag) whose top Via branch no copy of the INVITE had
+ *    (resp_of_invite; counted in responses_unmatched).
  *  - After 401/407 the call waits setup_timeout_us (a person may be typing
  *    a password) for a new INVITE (higher CSeq, same From tag); if none comes
  *    it ends as failed with that code, not truncated (the signalling settled
@@ -927,6 +930,27 @@ static bool cancel_of_invite(const struct ct_dialog_table *t, const struct ct_di
 		return true;
 	if (from_party(d, m) == CT_PARTY_CALLEE || m->cseq != d->invite_cseq)
 		return false;
+	if (!has_text(m->via_branch) || d->invite_branch == NULL || d->n_branches > BRANCHES_MAX)
+		return true;
+	return token_eq(m->via_branch, d->invite_branch) ||
+	    branch_known(d, tag_key(t, m->via_branch));
+}
+
+/*
+ * Whether response m may be of d's initial INVITE transaction, when it
+ * claims to be (the INVITE's CSeq, the caller's From): its top Via branch
+ * is that of a copy of the INVITE seen (RFC 3261 §17.1.3: the caller's
+ * transaction takes no other; a proxy's response upstream carries the
+ * upstream copy's branch).  Not held against it when unknown, as in
+ * cancel_of_invite.  A spoofer on the callee's address with the Call-ID
+ * and the caller's tag made ringing calls busy, failed or answered.
+ */
+static bool resp_of_invite(const struct ct_dialog_table *t, const struct ct_dialog *d,
+    const struct ct_sip_msg *m, int idx)
+{
+	if (m->is_request || idx != CT_M_INVITE || d->partial || m->cseq != d->invite_cseq ||
+	    from_party(d, m) == CT_PARTY_CALLEE)
+		return true;
 	if (!has_text(m->via_branch) || d->invite_branch == NULL || d->n_branches > BRANCHES_MAX)
 		return true;
 	return token_eq(m->via_branch, d->invite_branch) ||
@@ -2407,6 +2431,12 @@ void ct_dialog_on_msg(struct ct_dialog_table *t, const struct ct_sip_msg *m)
 		t->st.cancels_ignored++;
 		return;
 	}
+	if (!foreign && !resp_of_invite(t, d, m, idx)) {
+		/* Answers no copy of the INVITE: likewise (the real response
+		 * may share its key). */
+		t->st.responses_unmatched++;
+		return;
+	}
 	if (t->hooks.msg != NULL)
 		t->hooks.msg(t->hooks.user, d, m);
 	if (!foreign) {
@@ -3284,12 +3314,13 @@ static void on_unseen_request(struct ct_dialog_table *t, struct ct_dialog *d,
 {
 	int idx = ct_sip_method_index(m->cseq_method);
 
-	if (((idx == CT_M_BYE && m->status >= 200) ||
-	    (idx == CT_M_CANCEL && m->status >= 200 && m->status < 300)) && two_way(d, m)) {
-		t->st.responses_unmatched++;   /* the response to a request nobody sent */
-	} else if (idx == CT_M_BYE && m->status >= 300 && !bye_in_dialog(t, d, m)) {
+	if (idx == CT_M_BYE && m->status >= 300 && !bye_in_dialog(t, d, m)) {
 		t->st.byes_rejected++;   /* a BYE not of the dialog, refused */
 	} else if (idx == CT_M_BYE && m->status >= 200 && !bye_of_extra(t, d, m)) {
+		if (two_way(d, m)) {
+			t->st.responses_unmatched++;   /* the response to a BYE nobody sent */
+			return;
+		}
 		t->st.inferred++;
 		d->hangup_by = (uint8_t)from_party(d, m);
 		d->end_us = m->ts_us;
@@ -3299,6 +3330,10 @@ static void on_unseen_request(struct ct_dialog_table *t, struct ct_dialog *d,
 		    false);
 	} else if (idx == CT_M_CANCEL && m->status >= 200 && m->status < 300 &&
 	    d->state == DS_SETUP && cancels_call(d, m)) {
+		if (two_way(d, m)) {
+			t->st.responses_unmatched++;   /* the 2xx of a CANCEL nobody sent */
+			return;
+		}
 		t->st.inferred++;
 		on_cancel(t, d, m);
 	}
