@@ -118,6 +118,10 @@ ATTACKS = {
     'inv-resp-spoof': ('calls', 80, 80,
                        'a 486, 200 or 603 to a ringing call\'s INVITE from the callee\'s '
                        'own address with the INVITE\'s CSeq but a Via branch of its own'),
+    'reinvite-refused': ('calls', 40, 40,
+                         're-INVITE/UPDATE from the caller\'s own address with a To tag not '
+                         'of the dialog, offering the attacker\'s media, refused by the PBX '
+                         'with 481; then the attacker\'s RTP to the call\'s ports'),
     'indialog-flood': ('requests', 50000, 300000,
                        'BYE/re-INVITE/ACK/UPDATE/INFO/CANCEL/PRACK with unique Call-IDs and '
                        'tags: in-dialog requests of no call'),
@@ -1473,6 +1477,54 @@ def a_inv_resp_spoof(ctx, n):
     return iter(out)
 
 
+def a_reinvite_refused(ctx, n):
+    """For n answered legit IPv4 calls: halfway through, a re-INVITE (in
+    turn an UPDATE) from the caller's own address (spoofed: on the call's
+    signalling path) with the Call-ID, the caller's From tag and a To tag
+    that is not the dialog's, offering the attacker's own media address;
+    the PBX refuses it with 481 (RFC 3261 12.2.2).  Then RTP from that
+    media address to both parties' media ports.  The legit records must
+    not change (no stream of the attacker's)."""
+    rng = ctx.rng
+    tags = legit_tags(ctx)
+    calls = [r for r in ctx.truth if r.get('disposition') == 'answered'
+             and r.get('answer_time') and r.get('end_time') and ':' not in r['dst_ip']
+             and ':' not in r['src_ip'] and len(r.get('streams') or []) >= 2
+             and tags.get(r['call_id'], [None])[0]]
+    rng.shuffle(calls)
+    gens, msgs, rtps = [], 0, 0
+    for i, r in enumerate(calls[:n]):
+        a, b = iso_us(r['answer_time']), iso_us(r['end_time'])
+        if b - a < 400000:
+            continue
+        cid, ft = r['call_id'], tags[r['call_id']][0]
+        caller = bytes(int(x) for x in r['src_ip'].split('.'))
+        callee = bytes(int(x) for x in r['dst_ip'].split('.'))
+        media = foreign(58000 + i)
+        mport = 32000 + 2 * i
+        t = a + (b - a) // 4
+        meth = ('INVITE', 'UPDATE')[i % 2]
+        cs = '%d %s' % (9501 + i, meth)
+        out = [(t, f) for f in forged(caller, r['dst_ip'], cid, meth, cs, ft, 'wrong%x' % i,
+                                     sdp(ip_s(media), mport))]
+        out += [(t + 2000, f) for f in forged(callee, r['src_ip'], cid,
+                                              'SIP/2.0 481 Call/Transaction Does Not Exist',
+                                              cs, ft, 'wrong%x' % i, contact=False)]
+        msgs += 1
+        ssrc = rng.getrandbits(32)
+        dsts = [ep(x['dst']) for x in r['streams'][:2]]
+        for j in range(min(50, max(1, (b - t - 10000) // 20000 - 1))):
+            for d, (dip, dport) in enumerate(dsts):
+                out.append((t + 10000 + 20000 * j + d, udp(
+                    media, bytes(int(x) for x in dip.split('.')), mport, dport,
+                    rtp(0, j, 160 * j, ssrc + d, b'\x80\x00' * 80))[0]))
+                rtps += 1
+        out.sort(key=lambda x: x[0])
+        gens.append(out)
+    ctx.info.update(calls=len(gens), forged_msgs=msgs, rtp=rtps)
+    return heapq.merge(*gens, key=lambda x: x[0])
+
+
 # CPU attacks with a harmless twin (mix --control): the same number of
 # packets and about the same bytes and records, without what makes them
 # costly (colliding keys, header count, short lines, disorder).
@@ -1698,7 +1750,7 @@ GENERATORS = {
     'bye-stale-cseq': a_bye_stale_cseq, 'media-claim': a_media_claim,
     'bye-long-clen': a_bye_long_clen, 'cancel-wrong': a_cancel_wrong,
     'ack-spoof': a_ack_spoof, 'resp-unseen': a_resp_unseen,
-    'inv-resp-spoof': a_inv_resp_spoof,
+    'inv-resp-spoof': a_inv_resp_spoof, 'reinvite-refused': a_reinvite_refused,
     'indialog-flood': a_indialog_flood, 'resp-flood': a_resp_flood, 'many-m': a_many_m,
     'tcp-conn-flood': a_tcp_conn_flood, 'ssrc-churn': a_ssrc_churn,
     'frag-flood': a_frag_flood, 'tcp-spoof': a_tcp_spoof, 'tunnel-spoof': a_tunnel_spoof,

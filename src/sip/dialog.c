@@ -98,7 +98,9 @@
  *    remembered as seen (cancel_of_invite; counted in cancels_ignored);
  *    so is a response claiming to be the INVITE's (its CSeq, the caller's
  *    From tag) whose top Via branch no copy of the INVITE had
- *    (resp_of_invite; counted in responses_unmatched).
+ *    (resp_of_invite; counted in responses_unmatched).  The SDP of an
+ *    in-dialog request of another dialog (tags) is not handed to
+ *    hooks.media (offer_off_dialog; counted in offers_ignored).
  *  - After 401/407 the call waits setup_timeout_us (a person may be typing
  *    a password) for a new INVITE (higher CSeq, same From tag); if none comes
  *    it ends as failed with that code, not truncated (the signalling settled
@@ -2360,6 +2362,20 @@ static bool foreign_counts(const struct ct_dialog_table *t, const struct ct_dial
 }
 
 /*
+ * Whether m is an in-dialog request of another dialog than d's: its tags
+ * are not the call's (bye_in_dialog), nor a forked answer's (bye_of_extra).
+ * Its receiver refuses it (481, RFC 3261 §12.2.2), so its SDP offer is no
+ * part of the call: a spoofer on the caller's address offered its own
+ * media in a re-INVITE the PBX refused, and its RTP became the call's.
+ */
+static bool offer_off_dialog(const struct ct_dialog_table *t, const struct ct_dialog *d,
+    const struct ct_sip_msg *m)
+{
+	return m->is_request && has_text(m->to_tag) && !bye_in_dialog(t, d, m) &&
+	    !bye_of_extra(t, d, m);
+}
+
+/*
  * Feeds one parsed SIP message (borrowed; nothing is kept of it) to the
  * table.  Every message is counted; retransmissions change nothing; an
  * initial INVITE may create a call; a message may end a call (its record is
@@ -2482,6 +2498,10 @@ void ct_dialog_on_msg(struct ct_dialog_table *t, const struct ct_sip_msg *m)
 		t->hooks.refer(t->hooks.user, d->call_id, m);
 	if (d->state != DS_ENDED)
 		reclass(t, d);
+	if (m->has_sdp && !foreign && offer_off_dialog(t, d, m)) {
+		t->st.offers_ignored++;
+		return;
+	}
 	if (m->has_sdp && !foreign && d->state == DS_CONFIRMED)
 		d->held = sdp_hold(&m->sdp);   /* the latest offer or answer decides */
 	if (m->has_sdp && !foreign && d->state != DS_ENDED && t->hooks.media != NULL)

@@ -4142,6 +4142,41 @@ static void test_invite_response_wrong_branch(void)
 	}
 }
 
+/*
+ * An in-dialog request of another dialog than the call's (a To tag that is
+ * not the answer's, or a From tag that is neither party's: its receiver
+ * refuses it with 481, RFC 3261 §12.2.2) from the caller's own address:
+ * its SDP offer is no part of the call and never reaches the media stage
+ * (a spoofer there offered its own media in a re-INVITE the PBX refused,
+ * and its RTP became the call's streams and recording).  The call's own
+ * re-INVITE and a forked answer's dialog still do.  Counted in
+ * offers_ignored.
+ */
+static void test_offer_not_of_dialog(void)
+{
+	const struct opt wrong = { .sdp = true, .to_tag = "wrong" };
+	const struct opt sdp = { .sdp = true };
+	struct collector c;
+	struct ct_dialog_table *t = table(&c, NULL);
+	unsigned before;
+
+	answered(t, &call1, T0);
+	before = c.media;
+	req_a(t, &call1, "INVITE", 2, T0 + 10 * SEC, true, &wrong);
+	req_a(t, &call1, "UPDATE", 3, T0 + 11 * SEC, true, &wrong);
+	CHECK_INT(c.media, before);
+	CHECK_INT(stats(t).offers_ignored, 2);
+	req_a(t, &call1, "INVITE", 4, T0 + 12 * SEC, true, &sdp);
+	CHECK_INT(c.media, before + 1);
+	req_b(t, &call1, "UPDATE", 1, T0 + 13 * SEC, &sdp);
+	CHECK_INT(c.media, before + 2);
+	CHECK_INT(stats(t).offers_ignored, 2);
+	CHECK_INT(stats(t).active, 1);
+	ct_dialog_flush(t);
+	ct_dialog_table_free(t);
+	collector_fini(&c);
+}
+
 static void test_oneway_responses(void)
 {
 	struct collector c;
@@ -4265,6 +4300,7 @@ int main(void)
 	test_ack_unseen_answer_two_way();
 	test_unseen_request_two_way();
 	test_invite_response_wrong_branch();
+	test_offer_not_of_dialog();
 	test_oneway_responses();
 	test_partial_not_twice();
 	return TEST_REPORT();
