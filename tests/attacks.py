@@ -122,6 +122,10 @@ ATTACKS = {
                          're-INVITE/UPDATE from the caller\'s own address with a To tag not '
                          'of the dialog, offering the attacker\'s media, refused by the PBX '
                          'with 481; then the attacker\'s RTP to the call\'s ports'),
+    'answer-unasked': ('calls', 40, 40,
+                       'a 200 with SDP to a re-INVITE or UPDATE nobody sent, from the '
+                       'callee\'s own address with the dialog\'s tags; then the attacker\'s '
+                       'RTP to the call\'s ports'),
     'indialog-flood': ('requests', 50000, 300000,
                        'BYE/re-INVITE/ACK/UPDATE/INFO/CANCEL/PRACK with unique Call-IDs and '
                        'tags: in-dialog requests of no call'),
@@ -1525,6 +1529,49 @@ def a_reinvite_refused(ctx, n):
     return heapq.merge(*gens, key=lambda x: x[0])
 
 
+def a_answer_unasked(ctx, n):
+    """For n answered legit IPv4 calls: halfway through, a 200 with SDP to a
+    re-INVITE (in turn an UPDATE) nobody sent, from the callee's own
+    address (spoofed: on the call's signalling path) with the dialog's
+    Call-ID and tags, answering with the attacker's media address; then RTP
+    from that address to both parties' media ports.  In a two-way capture
+    the request would have been seen first.  The legit records must not
+    change (no stream of the attacker's)."""
+    rng = ctx.rng
+    tags = legit_tags(ctx)
+    calls = [r for r in ctx.truth if r.get('disposition') == 'answered'
+             and r.get('answer_time') and r.get('end_time') and ':' not in r['dst_ip']
+             and ':' not in r['src_ip'] and len(r.get('streams') or []) >= 2
+             and tags.get(r['call_id'], [None])[0] and tags[r['call_id']][1]]
+    rng.shuffle(calls)
+    gens, msgs, rtps = [], 0, 0
+    for i, r in enumerate(calls[:n]):
+        a, b = iso_us(r['answer_time']), iso_us(r['end_time'])
+        if b - a < 400000:
+            continue
+        cid, (ft, tt) = r['call_id'], tags[r['call_id']]
+        callee = bytes(int(x) for x in r['dst_ip'].split('.'))
+        media = foreign(59000 + i)
+        mport = 34000 + 2 * i
+        t = a + (b - a) // 4
+        cs = '%d %s' % (9601 + i, ('INVITE', 'UPDATE')[i % 2])
+        out = [(t, f) for f in forged(callee, r['src_ip'], cid, 'SIP/2.0 200 OK', cs, ft, tt,
+                                     sdp(ip_s(media), mport))]
+        msgs += 1
+        ssrc = rng.getrandbits(32)
+        dsts = [ep(x['dst']) for x in r['streams'][:2]]
+        for j in range(min(50, max(1, (b - t - 10000) // 20000 - 1))):
+            for d, (dip, dport) in enumerate(dsts):
+                out.append((t + 10000 + 20000 * j + d, udp(
+                    media, bytes(int(x) for x in dip.split('.')), mport, dport,
+                    rtp(0, j, 160 * j, ssrc + d, b'\x80\x00' * 80))[0]))
+                rtps += 1
+        out.sort(key=lambda x: x[0])
+        gens.append(out)
+    ctx.info.update(calls=len(gens), forged_msgs=msgs, rtp=rtps)
+    return heapq.merge(*gens, key=lambda x: x[0])
+
+
 # CPU attacks with a harmless twin (mix --control): the same number of
 # packets and about the same bytes and records, without what makes them
 # costly (colliding keys, header count, short lines, disorder).
@@ -1751,6 +1798,7 @@ GENERATORS = {
     'bye-long-clen': a_bye_long_clen, 'cancel-wrong': a_cancel_wrong,
     'ack-spoof': a_ack_spoof, 'resp-unseen': a_resp_unseen,
     'inv-resp-spoof': a_inv_resp_spoof, 'reinvite-refused': a_reinvite_refused,
+    'answer-unasked': a_answer_unasked,
     'indialog-flood': a_indialog_flood, 'resp-flood': a_resp_flood, 'many-m': a_many_m,
     'tcp-conn-flood': a_tcp_conn_flood, 'ssrc-churn': a_ssrc_churn,
     'frag-flood': a_frag_flood, 'tcp-spoof': a_tcp_spoof, 'tunnel-spoof': a_tunnel_spoof,

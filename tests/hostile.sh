@@ -70,7 +70,9 @@
 # Via branch of their own, while the call rings) must answer no call;
 # reinvite-refused's offers (a re-INVITE or UPDATE from the caller's
 # address with a To tag not of the dialog, refused with 481) must each be
-# ignored (sip_offers_ignored) and the attacker's RTP injected (rtp_injected);
+# ignored (sip_sdp_ignored) and the attacker's RTP injected (rtp_injected),
+# as answer-unasked's (a 200 with SDP to a re-INVITE or UPDATE nobody sent,
+# from the callee's address with the dialog's tags);
 # resp-unseen's responses (a 200 to a BYE or CANCEL nobody sent, from a
 # party's address with the dialog's tags) and inv-resp-spoof's (a 486, 200
 # or 603 to a ringing call's INVITE from the callee's address, a Via branch
@@ -318,10 +320,10 @@ print(n, s)' "$d/calls.jsonl" 2>/dev/null)
 			n=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["calls"])' "$t/mix/$a.info")
 			got=$(awk '$1 == "sip_byes_rejected" { print $2 }' "$d/err")
 			[ "${got:-0}" -eq "$n" ] || why="$why; sip_byes_rejected ${got:-0}, $n forged BYEs refused" ;;
-		reinvite-refused)
+		reinvite-refused|answer-unasked)
 			n=$(info_get "$a" forged_msgs)
-			got=$(awk '$1 == "sip_offers_ignored" { print $2 }' "$d/err")
-			[ "${got:-0}" -eq "${n:-1}" ] || why="$why; sip_offers_ignored ${got:-0}, $n forged offers"
+			got=$(awk '$1 == "sip_sdp_ignored" { print $2 }' "$d/err")
+			[ "${got:-0}" -eq "${n:-1}" ] || why="$why; sip_sdp_ignored ${got:-0}, $n forged SDP"
 			n=$(info_get "$a" rtp)
 			got=$(awk '$1 == "rtp_injected" { print $2 }' "$d/err")
 			[ "${got:-0}" -eq "${n:-1}" ] || why="$why; rtp_injected ${got:-0}, $n sent" ;;

@@ -141,8 +141,9 @@ struct ct_dialog_stats {
 	                                 to a BYE (2xx to a CANCEL) not seen in a call whose
 	                                 capture shows that request's side; ones to the INVITE
 	                                 with a Via branch no copy of it had */
-	uint64_t offers_ignored;  /* SDP of in-dialog requests not of the call's dialog (tags),
-	                             not handed to the media stage */
+	uint64_t sdp_ignored;     /* SDP of messages no part of the call, not handed to the media
+	                             stage: an in-dialog request of another dialog (tags), a
+	                             response to a request not seen where its side is */
 	uint64_t foreign_in_dialog; /* messages of a known call from off its signalling path (sigpath.h):
 	                               requests ignored, responses' SDP ignored */
 	uint64_t partial_calls;   /* records of calls already in progress (start_seen false) */

@@ -100,7 +100,9 @@
  *    From tag) whose top Via branch no copy of the INVITE had
  *    (resp_of_invite; counted in responses_unmatched).  The SDP of an
  *    in-dialog request of another dialog (tags) is not handed to
- *    hooks.media (offer_off_dialog; counted in offers_ignored).
+ *    hooks.media (offer_off_dialog), nor that of a response to a request
+ *    not seen (a re-INVITE, an UPDATE) where the tap shows its sender's
+ *    side (answer_unasked); both counted in sdp_ignored.
  *  - After 401/407 the call waits setup_timeout_us (a person may be typing
  *    a password) for a new INVITE (higher CSeq, same From tag); if none comes
  *    it ends as failed with that code, not truncated (the signalling settled
@@ -362,6 +364,7 @@ static void on_ack_unseen_final(struct ct_dialog_table *t, struct ct_dialog *d,
 static void ack_answer(struct ct_dialog_table *t, struct ct_dialog *d);
 static void on_unseen_request(struct ct_dialog_table *t, struct ct_dialog *d,
     const struct ct_sip_msg *m);
+static bool two_way(const struct ct_dialog *d, const struct ct_sip_msg *m);
 static void on_retry_after_unseen_failure(struct ct_dialog *d, const struct ct_sip_msg *m);
 /* Serial forking (its section is after the forks'). */
 static bool old_branch(const struct ct_dialog_table *t, const struct ct_dialog *d,
@@ -431,43 +434,57 @@ static void kb_str(struct key_buf *k, const char *s)
 }
 
 /*
- * Identity of a message for retransmission detection (see file comment).
- * The key's bytes are hashed at once when they fit a small buffer (every
- * message asks; one SipHash over the whole is the same value as feeding
- * the pieces, which long tags still do).
+ * Identity of a message for retransmission detection (see file comment):
+ * a request by its CSeq, From tag and method; a response by those (the
+ * CSeq method) and its status and To tag.  The key's bytes are hashed at
+ * once when they fit a small buffer (every message asks; one SipHash over
+ * the whole is the same value as feeding the pieces, which long tags
+ * still do).
  */
-static uint64_t msg_key(const struct ct_dialog_table *t, const struct ct_sip_msg *m)
+static uint64_t key_of(const struct ct_dialog_table *t, bool request, uint32_t cseq,
+    const char *from_tag, const char *method, int32_t status, const char *to_tag)
 {
 	struct ct_siphash_state h;
 	struct key_buf k;
-	int32_t status = m->status;
 
 	k.n = 0;
 	k.full = false;
-	kb_add(&k, m->is_request ? "Q" : "R", 1);
-	kb_add(&k, &m->cseq, sizeof(m->cseq));
-	kb_str(&k, m->from_tag);
-	if (m->is_request) {
-		kb_str(&k, m->method);
+	kb_add(&k, request ? "Q" : "R", 1);
+	kb_add(&k, &cseq, sizeof(cseq));
+	kb_str(&k, from_tag);
+	if (request) {
+		kb_str(&k, method);
 	} else {
 		kb_add(&k, &status, sizeof(status));
-		kb_str(&k, m->cseq_method);
-		kb_str(&k, m->to_tag);
+		kb_str(&k, method);
+		kb_str(&k, to_tag);
 	}
 	if (!k.full)
 		return ct_htab_hash(&t->tab, k.b, k.n);
 	ct_htab_hash_state(&t->tab, &h);
-	ct_siphash_feed(&h, m->is_request ? "Q" : "R", 1);
-	ct_siphash_feed(&h, &m->cseq, sizeof(m->cseq));
-	key_str(&h, m->from_tag);
-	if (m->is_request) {
-		key_str(&h, m->method);
+	ct_siphash_feed(&h, request ? "Q" : "R", 1);
+	ct_siphash_feed(&h, &cseq, sizeof(cseq));
+	key_str(&h, from_tag);
+	if (request) {
+		key_str(&h, method);
 		return ct_siphash_final(&h);
 	}
 	ct_siphash_feed(&h, &status, sizeof(status));
-	key_str(&h, m->cseq_method);
-	key_str(&h, m->to_tag);
+	key_str(&h, method);
+	key_str(&h, to_tag);
 	return ct_siphash_final(&h);
+}
+
+static uint64_t msg_key(const struct ct_dialog_table *t, const struct ct_sip_msg *m)
+{
+	return key_of(t, m->is_request, m->cseq, m->from_tag,
+	    m->is_request ? m->method : m->cseq_method, m->status, m->to_tag);
+}
+
+/* The key the request that response m answers had (msg_key of it). */
+static uint64_t request_key(const struct ct_dialog_table *t, const struct ct_sip_msg *m)
+{
+	return key_of(t, true, m->cseq, m->from_tag, m->cseq_method, 0, NULL);
 }
 
 static bool has_text(const char *s)
@@ -2375,6 +2392,32 @@ static bool offer_off_dialog(const struct ct_dialog_table *t, const struct ct_di
 	    !bye_of_extra(t, d, m);
 }
 
+/* True when d's ring of seen message keys holds key. */
+static bool seen_has(const struct ct_dialog *d, uint64_t key)
+{
+	unsigned i;
+
+	for (i = 0; i < d->n_seen; i++)
+		if (d->seen[i] == key)
+			return true;
+	return false;
+}
+
+/*
+ * Whether m is a response (not the initial INVITE's) to a request d did
+ * not see (its key is not among the last SEEN_MAX) although the tap shows
+ * the side that sent it (two_way): it answers a request nobody sent, and
+ * its SDP is no part of the call (a spoofer on the callee's address
+ * answered a re-INVITE never made with its own media).
+ */
+static bool answer_unasked(const struct ct_dialog_table *t, const struct ct_dialog *d,
+    const struct ct_sip_msg *m, int idx)
+{
+	if (m->is_request || (idx == CT_M_INVITE && m->cseq == d->invite_cseq))
+		return false;
+	return two_way(d, m) && !seen_has(d, request_key(t, m));
+}
+
 /*
  * Feeds one parsed SIP message (borrowed; nothing is kept of it) to the
  * table.  Every message is counted; retransmissions change nothing; an
@@ -2498,8 +2541,8 @@ void ct_dialog_on_msg(struct ct_dialog_table *t, const struct ct_sip_msg *m)
 		t->hooks.refer(t->hooks.user, d->call_id, m);
 	if (d->state != DS_ENDED)
 		reclass(t, d);
-	if (m->has_sdp && !foreign && offer_off_dialog(t, d, m)) {
-		t->st.offers_ignored++;
+	if (m->has_sdp && !foreign && (offer_off_dialog(t, d, m) || answer_unasked(t, d, m, idx))) {
+		t->st.sdp_ignored++;
 		return;
 	}
 	if (m->has_sdp && !foreign && d->state == DS_CONFIRMED)

@@ -4150,7 +4150,7 @@ static void test_invite_response_wrong_branch(void)
  * (a spoofer there offered its own media in a re-INVITE the PBX refused,
  * and its RTP became the call's streams and recording).  The call's own
  * re-INVITE and a forked answer's dialog still do.  Counted in
- * offers_ignored.
+ * sdp_ignored.
  */
 static void test_offer_not_of_dialog(void)
 {
@@ -4165,13 +4165,42 @@ static void test_offer_not_of_dialog(void)
 	req_a(t, &call1, "INVITE", 2, T0 + 10 * SEC, true, &wrong);
 	req_a(t, &call1, "UPDATE", 3, T0 + 11 * SEC, true, &wrong);
 	CHECK_INT(c.media, before);
-	CHECK_INT(stats(t).offers_ignored, 2);
+	CHECK_INT(stats(t).sdp_ignored, 2);
 	req_a(t, &call1, "INVITE", 4, T0 + 12 * SEC, true, &sdp);
 	CHECK_INT(c.media, before + 1);
 	req_b(t, &call1, "UPDATE", 1, T0 + 13 * SEC, &sdp);
 	CHECK_INT(c.media, before + 2);
-	CHECK_INT(stats(t).offers_ignored, 2);
+	CHECK_INT(stats(t).sdp_ignored, 2);
 	CHECK_INT(stats(t).active, 1);
+	ct_dialog_flush(t);
+	ct_dialog_table_free(t);
+	collector_fini(&c);
+}
+
+/*
+ * A response with SDP to a re-INVITE or UPDATE that was not seen, from the
+ * callee's address with the dialog's tags, in a capture that shows the
+ * caller's requests: it answers a request nobody sent, and its SDP never
+ * reaches the media stage (a spoofer answered with its own media, whose
+ * RTP became the call's).  The answer to a re-INVITE seen still does.
+ */
+static void test_answer_unasked(void)
+{
+	const struct opt sdp = { .sdp = true };
+	struct collector c;
+	struct ct_dialog_table *t = table(&c, NULL);
+	unsigned before;
+
+	answered(t, &call1, T0);
+	before = c.media;
+	rsp_a(t, &call1, 200, "OK", "INVITE", 9, T0 + 10 * SEC, &sdp);
+	rsp_a(t, &call1, 200, "OK", "UPDATE", 10, T0 + 11 * SEC, &sdp);
+	CHECK_INT(c.media, before);
+	CHECK_INT(stats(t).sdp_ignored, 2);
+	req_a(t, &call1, "INVITE", 4, T0 + 12 * SEC, true, &sdp);
+	rsp_a(t, &call1, 200, "OK", "INVITE", 4, T0 + 12 * SEC + 50 * MS, &sdp);
+	CHECK_INT(c.media, before + 2);
+	CHECK_INT(stats(t).sdp_ignored, 2);
 	ct_dialog_flush(t);
 	ct_dialog_table_free(t);
 	collector_fini(&c);
@@ -4301,6 +4330,7 @@ int main(void)
 	test_unseen_request_two_way();
 	test_invite_response_wrong_branch();
 	test_offer_not_of_dialog();
+	test_answer_unasked();
 	test_oneway_responses();
 	test_partial_not_twice();
 	return TEST_REPORT();
