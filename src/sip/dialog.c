@@ -102,7 +102,8 @@
  *    in-dialog request of another dialog (tags) is not handed to
  *    hooks.media (offer_off_dialog), nor that of a response to a request
  *    not seen (a re-INVITE, an UPDATE) where the tap shows its sender's
- *    side (answer_unasked); both counted in sdp_ignored.
+ *    side (answer_unasked); both counted in sdp_ignored.  Nor is a REFER
+ *    of another dialog handed to hooks.refer.
  *  - After 401/407 the call waits setup_timeout_us (a person may be typing
  *    a password) for a new INVITE (higher CSeq, same From tag); if none comes
  *    it ends as failed with that code, not truncated (the signalling settled
@@ -2537,8 +2538,8 @@ void ct_dialog_on_msg(struct ct_dialog_table *t, const struct ct_sip_msg *m)
 	else
 		on_response(t, d, m);
 	if (m->is_request && t->hooks.refer != NULL && d->state != DS_ENDED &&
-	    strcmp(m->method, "REFER") == 0)
-		t->hooks.refer(t->hooks.user, d->call_id, m);
+	    strcmp(m->method, "REFER") == 0 && !offer_off_dialog(t, d, m))
+		t->hooks.refer(t->hooks.user, d->call_id, m);   /* not another dialog's (481) */
 	if (d->state != DS_ENDED)
 		reclass(t, d);
 	if (m->has_sdp && !foreign && (offer_off_dialog(t, d, m) || answer_unasked(t, d, m, idx))) {

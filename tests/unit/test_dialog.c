@@ -4206,6 +4206,45 @@ static void test_answer_unasked(void)
 	collector_fini(&c);
 }
 
+static void count_refer(void *user, const char *call_id, const struct ct_sip_msg *m)
+{
+	(void)call_id;
+	(void)m;
+	(*(unsigned *)user)++;
+}
+
+static void drop_record(void *user, struct ct_call_record *rec)
+{
+	(void)user;
+	ct_call_record_free(rec);
+}
+
+/*
+ * A REFER of another dialog than the call's (tags: its receiver refuses it
+ * with 481) from the caller's own address is no transfer of the call: the
+ * refer hook (the legs stage links the transferred leg by it) is not told.
+ * The call's own REFER is.
+ */
+static void test_refer_not_of_dialog(void)
+{
+	const struct opt wrong = { .to_tag = "wrong" };
+	struct ct_dialog_hooks h = { drop_record, NULL, NULL, NULL, NULL, NULL, NULL, count_refer };
+	struct ct_dialog_cfg cfg;
+	struct ct_dialog_table *t;
+	unsigned refers = 0;
+
+	ct_dialog_cfg_default(&cfg);
+	h.user = &refers;
+	t = ct_dialog_table_new(&cfg, &h);
+	answered(t, &call1, T0);
+	req_a(t, &call1, "REFER", 2, T0 + 10 * SEC, true, &wrong);
+	CHECK_INT(refers, 0);
+	req_a(t, &call1, "REFER", 3, T0 + 11 * SEC, true, NULL);
+	CHECK_INT(refers, 1);
+	ct_dialog_flush(t);
+	ct_dialog_table_free(t);
+}
+
 static void test_oneway_responses(void)
 {
 	struct collector c;
@@ -4331,6 +4370,7 @@ int main(void)
 	test_invite_response_wrong_branch();
 	test_offer_not_of_dialog();
 	test_answer_unasked();
+	test_refer_not_of_dialog();
 	test_oneway_responses();
 	test_partial_not_twice();
 	return TEST_REPORT();
