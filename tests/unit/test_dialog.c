@@ -2020,6 +2020,7 @@ static void test_bye_not_of_dialog(void)
 	CHECK_INT(stats(t).active, 1);
 	CHECK_INT(stats(t).byes_rejected, 1);
 	CHECK_INT(stats(t).responses_unmatched, 1);
+	ct_dialog_flush(t);
 	ct_dialog_table_free(t);
 	collector_fini(&c);
 }
