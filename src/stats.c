@@ -88,6 +88,9 @@ void ct_stats_print(const struct ct_engine_stats *es, const struct ct_sinkset_st
 	print_row(out, "calls_reused_call_id", ds->reused_call_ids);
 	print_row(out, "sip_byes_doubted", ds->byes_doubted);
 	print_row(out, "sip_byes_rejected", ds->byes_rejected);
+	print_row(out, "sip_cancels_ignored", ds->cancels_ignored);
+	print_row(out, "sip_responses_unmatched", ds->responses_unmatched);
+	print_row(out, "sip_sdp_ignored", ds->sdp_ignored);
 	print_row(out, "calls_partial", ds->partial_calls);
 	print_row(out, "calls_partial_discarded", ds->partial_discarded);
 	print_row(out, "calls_inferred", ds->inferred);

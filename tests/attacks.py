@@ -104,6 +104,28 @@ ATTACKS = {
     'bye-long-clen': ('calls', 80, 80,
                       'BYE from the caller\'s own address, of the dialog, whose datagram '
                       'ends before its Content-Length, refused by the PBX with 400'),
+    'cancel-wrong': ('calls', 80, 80,
+                     'CANCEL from the caller\'s own address with the Call-ID and the '
+                     'INVITE\'s CSeq, not of its transaction (another branch or From tag), '
+                     'refused by the PBX with 481'),
+    'ack-spoof': ('calls', 80, 80,
+                  'ACK from the caller\'s own address while the call rings, with the '
+                  'Call-ID, From tag and INVITE\'s CSeq but a Via branch of its own, '
+                  'no response'),
+    'resp-unseen': ('calls', 80, 80,
+                    'a 200 to a BYE or CANCEL nobody sent, from the call\'s own parties\' '
+                    'addresses with the dialog\'s tags'),
+    'inv-resp-spoof': ('calls', 80, 80,
+                       'a 486, 200 or 603 to a ringing call\'s INVITE from the callee\'s '
+                       'own address with the INVITE\'s CSeq but a Via branch of its own'),
+    'reinvite-refused': ('calls', 40, 40,
+                         're-INVITE/UPDATE from the caller\'s own address with a To tag not '
+                         'of the dialog, offering the attacker\'s media, refused by the PBX '
+                         'with 481; then the attacker\'s RTP to the call\'s ports'),
+    'answer-unasked': ('calls', 40, 40,
+                       'a 200 with SDP to a re-INVITE or UPDATE nobody sent, from the '
+                       'callee\'s own address with the dialog\'s tags; then the attacker\'s '
+                       'RTP to the call\'s ports'),
     'indialog-flood': ('requests', 50000, 300000,
                        'BYE/re-INVITE/ACK/UPDATE/INFO/CANCEL/PRACK with unique Call-IDs and '
                        'tags: in-dialog requests of no call'),
@@ -943,12 +965,14 @@ def a_bye_wrong_tag(ctx, n):
     return iter(out)
 
 
-def legit_invite_cseq(ctx):
-    """Call-ID -> CSeq number of its first INVITE, sniffed from the legit
+def legit_invite_cseq(ctx, last=False):
+    """Call-ID -> CSeq number of its first INVITE (last: of its last initial
+    INVITE, the one retried after a 401/407), sniffed from the legit
     capture (an attacker on the path reads it; a blind one guesses 1, 101
     or 102 and sends each)."""
     cid_re = re.compile(rb'\r\n(?:Call-ID|i)\s*:\s*([^\r\n]+)', re.I)
     cseq_re = re.compile(rb'\r\nCSeq\s*:\s*(\d+)\s+INVITE', re.I)
+    to_tag_re = re.compile(rb'\r\n(?:To|t)\s*:[^\r\n]*;tag=', re.I)
     out = {}
     for _, fr in read_pcap(ctx.legit):
         i = fr.find(b'INVITE sip:')
@@ -956,7 +980,11 @@ def legit_invite_cseq(ctx):
             continue
         m, c = cid_re.search(fr), cseq_re.search(fr)
         if m is not None and c is not None:
-            out.setdefault(m.group(1).strip().decode('utf-8', 'replace'), int(c.group(1)))
+            cid = m.group(1).strip().decode('utf-8', 'replace')
+            if not last:
+                out.setdefault(cid, int(c.group(1)))
+            elif to_tag_re.search(fr) is None:
+                out[cid] = max(out.get(cid, 0), int(c.group(1)))
     return out
 
 
@@ -1305,6 +1333,245 @@ def a_tcp_spoof(ctx, n):
     return iter(out)
 
 
+def a_cancel_wrong(ctx, n):
+    """For n legit IPv4 calls that ring before their final response: while
+    it rings, a CANCEL from the caller's own address (spoofed: on the call's
+    signalling path) with the call's Call-ID and its INVITE's CSeq but
+    not of its INVITE transaction (RFC 3261 9.1: a CANCEL carries the
+    INVITE's top Via branch and From tag; a blind spoofer knows neither):
+    the caller's From tag and a branch of its own, or both its own; and the
+    PBX's 481 to it (9.2: no matching transaction).  The legit records must
+    not change: each call is answered, or fails, as it did."""
+    tags = legit_tags(ctx)
+    cseqs = legit_invite_cseq(ctx)
+    calls = [r for r in ctx.truth if r.get('ringing_time') and r.get('end_time')
+             and ':' not in r['dst_ip'] and ':' not in r['src_ip']
+             and tags.get(r['call_id'], [None])[0] and r['call_id'] in cseqs]
+    ctx.rng.shuffle(calls)
+    out, msgs = [], 0
+    for i, r in enumerate(calls[:n]):
+        cid, ft = r['call_id'], tags[r['call_id']][0]
+        g = iso_us(r['ringing_time'])
+        e = iso_us(r.get('answer_time') or r['end_time'])
+        if e - g < 10000:
+            continue
+        t = (g + e) // 2
+        f = ft if i % 2 == 0 else 'evil%x' % i
+        cs = '%d CANCEL' % cseqs[cid]
+        src = bytes(int(x) for x in r['src_ip'].split('.'))
+        dst = bytes(int(x) for x in r['dst_ip'].split('.'))
+        for fr in forged(src, r['dst_ip'], cid, 'CANCEL', cs, f, None, contact=False):
+            out.append((t, fr))
+        for fr in forged(dst, r['src_ip'], cid, 'SIP/2.0 481 Call/Transaction Does Not Exist',
+                         cs, f, 'x%x' % i, contact=False):
+            out.append((t + 2000, fr))
+        msgs += 2
+    out.sort(key=lambda x: x[0])
+    ctx.info.update(calls=msgs // 2, forged_msgs=msgs)
+    return iter(out)
+
+
+def a_ack_spoof(ctx, n):
+    """For n legit IPv4 calls that ring before their final response: while
+    it rings, an ACK from the caller's own address (spoofed: on the call's
+    signalling path) with the call's Call-ID, the caller's From tag, the
+    INVITE's CSeq number and a Via branch of its own (RFC 3261 17.1.1.3,
+    13.2.2.4: an ACK of a 2xx), to which no response comes (the PBX drops an
+    ACK of no transaction or dialog).  The legit records must not change:
+    each call is answered, fails or is cancelled as it was, at its time."""
+    tags = legit_tags(ctx)
+    cseqs = legit_invite_cseq(ctx)
+    calls = [r for r in ctx.truth if r.get('ringing_time') and r.get('end_time')
+             and ':' not in r['dst_ip'] and ':' not in r['src_ip']
+             and tags.get(r['call_id'], [None])[0] and r['call_id'] in cseqs]
+    ctx.rng.shuffle(calls)
+    out, msgs = [], 0
+    for i, r in enumerate(calls[:n]):
+        cid, (ft, tt) = r['call_id'], tags[r['call_id']]
+        g = iso_us(r['ringing_time'])
+        e = iso_us(r.get('answer_time') or r['end_time'])
+        if e - g < 10000:
+            continue
+        t = (g + e) // 2
+        cs = '%d ACK' % cseqs[cid]
+        for fr in forged(bytes(int(x) for x in r['src_ip'].split('.')), r['dst_ip'], cid, 'ACK',
+                         cs, ft, tt or 'x%x' % i, contact=False):
+            out.append((t, fr))
+        msgs += 1
+    out.sort(key=lambda x: x[0])
+    ctx.info.update(calls=msgs, forged_msgs=msgs)
+    return iter(out)
+
+
+def a_resp_unseen(ctx, n):
+    """For n legit IPv4 calls: responses to requests nobody sent, from the
+    call's own parties' addresses (spoofed: on its signalling path) with
+    the dialog's Call-ID and tags: halfway through an answered call, a 200
+    to a BYE (from the callee's address, as if the caller had hung up, or
+    from the caller's address, as if the callee had); while a call rings, a
+    200 to a CANCEL from the callee's address.  In a two-way capture the
+    request would have been seen first.  The legit records must not
+    change."""
+    tags = legit_tags(ctx)
+    cseqs = legit_invite_cseq(ctx, last=True)
+    calls = [r for r in ctx.truth if r.get('end_time') and ':' not in r['dst_ip']
+             and ':' not in r['src_ip'] and tags.get(r['call_id'], [None])[0]
+             and r['call_id'] in cseqs]
+    ctx.rng.shuffle(calls)
+    out, msgs = [], 0
+    for i, r in enumerate(calls[:n]):
+        cid, (ft, tt) = r['call_id'], tags[r['call_id']]
+        caller = bytes(int(x) for x in r['src_ip'].split('.'))
+        callee = bytes(int(x) for x in r['dst_ip'].split('.'))
+        if r.get('answer_time') and tt:
+            a, e = iso_us(r['answer_time']), iso_us(r['end_time'])
+            t = a + (e - a) // 2
+            if i % 2 == 0:
+                frs = forged(callee, r['src_ip'], cid, 'SIP/2.0 200 OK', '%d BYE' % (9301 + i),
+                             ft, tt, contact=False)
+            else:
+                frs = forged(caller, r['dst_ip'], cid, 'SIP/2.0 200 OK', '%d BYE' % (9301 + i),
+                             tt, ft, contact=False)
+        elif r.get('ringing_time'):
+            g = iso_us(r['ringing_time'])
+            e = iso_us(r.get('answer_time') or r['end_time'])
+            t = (g + e) // 2
+            frs = forged(callee, r['src_ip'], cid, 'SIP/2.0 200 OK', '%d CANCEL' % cseqs[cid],
+                         ft, None, contact=False)
+        else:
+            continue
+        if e - t < 10000:
+            continue
+        for fr in frs:
+            out.append((t, fr))
+        msgs += 1
+    out.sort(key=lambda x: x[0])
+    ctx.info.update(calls=msgs, forged_msgs=msgs)
+    return iter(out)
+
+
+def a_inv_resp_spoof(ctx, n):
+    """For n legit IPv4 calls that ring before their final response: while
+    it rings, a response to its INVITE from the callee's own address
+    (spoofed: on the call's signalling path) with the Call-ID, the caller's
+    From tag and the INVITE's CSeq, but a Via branch of its own (RFC 3261
+    17.1.3: the caller's transaction does not take it): in turn a 486, a
+    200 (no SDP) and a 603.  The legit records must not change."""
+    tags = legit_tags(ctx)
+    cseqs = legit_invite_cseq(ctx, last=True)
+    calls = [r for r in ctx.truth if r.get('ringing_time') and r.get('end_time')
+             and ':' not in r['dst_ip'] and ':' not in r['src_ip']
+             and tags.get(r['call_id'], [None])[0] and r['call_id'] in cseqs]
+    ctx.rng.shuffle(calls)
+    out, msgs = [], 0
+    for i, r in enumerate(calls[:n]):
+        cid, ft = r['call_id'], tags[r['call_id']][0]
+        g = iso_us(r['ringing_time'])
+        e = iso_us(r.get('answer_time') or r['end_time'])
+        if e - g < 10000:
+            continue
+        t = (g + e) // 2
+        first = ('SIP/2.0 486 Busy Here', 'SIP/2.0 200 OK', 'SIP/2.0 603 Decline')[i % 3]
+        for fr in forged(bytes(int(x) for x in r['dst_ip'].split('.')), r['src_ip'], cid, first,
+                         '%d INVITE' % cseqs[cid], ft, 'evil%x' % i, contact=False):
+            out.append((t, fr))
+        msgs += 1
+    out.sort(key=lambda x: x[0])
+    ctx.info.update(calls=msgs, forged_msgs=msgs)
+    return iter(out)
+
+
+def a_reinvite_refused(ctx, n):
+    """For n answered legit IPv4 calls: halfway through, a re-INVITE (in
+    turn an UPDATE) from the caller's own address (spoofed: on the call's
+    signalling path) with the Call-ID, the caller's From tag and a To tag
+    that is not the dialog's, offering the attacker's own media address;
+    the PBX refuses it with 481 (RFC 3261 12.2.2).  Then RTP from that
+    media address to both parties' media ports.  The legit records must
+    not change (no stream of the attacker's)."""
+    rng = ctx.rng
+    tags = legit_tags(ctx)
+    calls = [r for r in ctx.truth if r.get('disposition') == 'answered'
+             and r.get('answer_time') and r.get('end_time') and ':' not in r['dst_ip']
+             and ':' not in r['src_ip'] and len(r.get('streams') or []) >= 2
+             and tags.get(r['call_id'], [None])[0]]
+    rng.shuffle(calls)
+    gens, msgs, rtps = [], 0, 0
+    for i, r in enumerate(calls[:n]):
+        a, b = iso_us(r['answer_time']), iso_us(r['end_time'])
+        if b - a < 400000:
+            continue
+        cid, ft = r['call_id'], tags[r['call_id']][0]
+        caller = bytes(int(x) for x in r['src_ip'].split('.'))
+        callee = bytes(int(x) for x in r['dst_ip'].split('.'))
+        media = foreign(58000 + i)
+        mport = 32000 + 2 * i
+        t = a + (b - a) // 4
+        meth = ('INVITE', 'UPDATE')[i % 2]
+        cs = '%d %s' % (9501 + i, meth)
+        out = [(t, f) for f in forged(caller, r['dst_ip'], cid, meth, cs, ft, 'wrong%x' % i,
+                                     sdp(ip_s(media), mport))]
+        out += [(t + 2000, f) for f in forged(callee, r['src_ip'], cid,
+                                              'SIP/2.0 481 Call/Transaction Does Not Exist',
+                                              cs, ft, 'wrong%x' % i, contact=False)]
+        msgs += 1
+        ssrc = rng.getrandbits(32)
+        dsts = [ep(x['dst']) for x in r['streams'][:2]]
+        for j in range(min(50, max(1, (b - t - 10000) // 20000 - 1))):
+            for d, (dip, dport) in enumerate(dsts):
+                out.append((t + 10000 + 20000 * j + d, udp(
+                    media, bytes(int(x) for x in dip.split('.')), mport, dport,
+                    rtp(0, j, 160 * j, ssrc + d, b'\x80\x00' * 80))[0]))
+                rtps += 1
+        out.sort(key=lambda x: x[0])
+        gens.append(out)
+    ctx.info.update(calls=len(gens), forged_msgs=msgs, rtp=rtps)
+    return heapq.merge(*gens, key=lambda x: x[0])
+
+
+def a_answer_unasked(ctx, n):
+    """For n answered legit IPv4 calls: halfway through, a 200 with SDP to a
+    re-INVITE (in turn an UPDATE) nobody sent, from the callee's own
+    address (spoofed: on the call's signalling path) with the dialog's
+    Call-ID and tags, answering with the attacker's media address; then RTP
+    from that address to both parties' media ports.  In a two-way capture
+    the request would have been seen first.  The legit records must not
+    change (no stream of the attacker's)."""
+    rng = ctx.rng
+    tags = legit_tags(ctx)
+    calls = [r for r in ctx.truth if r.get('disposition') == 'answered'
+             and r.get('answer_time') and r.get('end_time') and ':' not in r['dst_ip']
+             and ':' not in r['src_ip'] and len(r.get('streams') or []) >= 2
+             and tags.get(r['call_id'], [None])[0] and tags[r['call_id']][1]]
+    rng.shuffle(calls)
+    gens, msgs, rtps = [], 0, 0
+    for i, r in enumerate(calls[:n]):
+        a, b = iso_us(r['answer_time']), iso_us(r['end_time'])
+        if b - a < 400000:
+            continue
+        cid, (ft, tt) = r['call_id'], tags[r['call_id']]
+        callee = bytes(int(x) for x in r['dst_ip'].split('.'))
+        media = foreign(59000 + i)
+        mport = 34000 + 2 * i
+        t = a + (b - a) // 4
+        cs = '%d %s' % (9601 + i, ('INVITE', 'UPDATE')[i % 2])
+        out = [(t, f) for f in forged(callee, r['src_ip'], cid, 'SIP/2.0 200 OK', cs, ft, tt,
+                                     sdp(ip_s(media), mport))]
+        msgs += 1
+        ssrc = rng.getrandbits(32)
+        dsts = [ep(x['dst']) for x in r['streams'][:2]]
+        for j in range(min(50, max(1, (b - t - 10000) // 20000 - 1))):
+            for d, (dip, dport) in enumerate(dsts):
+                out.append((t + 10000 + 20000 * j + d, udp(
+                    media, bytes(int(x) for x in dip.split('.')), mport, dport,
+                    rtp(0, j, 160 * j, ssrc + d, b'\x80\x00' * 80))[0]))
+                rtps += 1
+        out.sort(key=lambda x: x[0])
+        gens.append(out)
+    ctx.info.update(calls=len(gens), forged_msgs=msgs, rtp=rtps)
+    return heapq.merge(*gens, key=lambda x: x[0])
+
+
 # CPU attacks with a harmless twin (mix --control): the same number of
 # packets and about the same bytes and records, without what makes them
 # costly (colliding keys, header count, short lines, disorder).
@@ -1528,7 +1795,10 @@ GENERATORS = {
     'bye-wrong-tag': a_bye_wrong_tag, 'forged-resp': a_forged_resp,
     'reuse-callid': a_reuse_callid, 'answered-stranger': a_answered_stranger,
     'bye-stale-cseq': a_bye_stale_cseq, 'media-claim': a_media_claim,
-    'bye-long-clen': a_bye_long_clen,
+    'bye-long-clen': a_bye_long_clen, 'cancel-wrong': a_cancel_wrong,
+    'ack-spoof': a_ack_spoof, 'resp-unseen': a_resp_unseen,
+    'inv-resp-spoof': a_inv_resp_spoof, 'reinvite-refused': a_reinvite_refused,
+    'answer-unasked': a_answer_unasked,
     'indialog-flood': a_indialog_flood, 'resp-flood': a_resp_flood, 'many-m': a_many_m,
     'tcp-conn-flood': a_tcp_conn_flood, 'ssrc-churn': a_ssrc_churn,
     'frag-flood': a_frag_flood, 'tcp-spoof': a_tcp_spoof, 'tunnel-spoof': a_tunnel_spoof,

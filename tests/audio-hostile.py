@@ -19,6 +19,11 @@
                                           (SIGXFSZ ignored: writes fail EFBIG)
     audio-hostile.py timestamps OUT.pcapng  extreme pcapng timestamps (see
                                           below)
+    audio-hostile.py unproven OUT.pcap    a call in progress never proven (a
+                                          lone 200 OK with SDP, then 1 s of RTP
+                                          from the endpoint it names), closed
+                                          by the media timeout, then 3 answered
+                                          calls 400 s later
     audio-hostile.py srtp OUT.pcap        answered calls whose SDP says SRTP
                                           (RTP/SAVP with a=crypto, UDP/TLS/
                                           RTP/SAVPF) and carry random payloads
@@ -283,6 +288,26 @@ def amr_calls(t0):
     ]
 
 
+def unproven_calls(t0):
+    """A lone 200 OK with SDP (a call in progress: one message is no proof,
+    it is dropped unrecorded when it closes) and 1 s of RTP from the
+    endpoint its SDP names, answered in appearance: its audio is started.
+    The media timeout (300 s) closes it; then three plain answered calls."""
+    cid = 'unproven-0@x'
+    out = [(t0, udp_frame(PBX, SBC, 5060, 5060, sip(
+        'SIP/2.0 200 OK', cid, '1 INVITE', ['Contact: <sip:b@%s>' % ip_str(PBX)],
+        sdp(PBX, 23002))))]
+    for i in range(50):
+        rtp = struct.pack('!BBHII', 0x80, 0, i, 160 * i, 0x5EED) + ulaw_tone(160)
+        out.append((t0 + 100000 + i * 20000, udp_frame(PBX, SBC, 23002, 23000, rtp)))
+
+    class Pre:
+        def frames(self):
+            return out
+    return [Pre()] + [Call('after-%d@x' % k, t0 + 400 * 1000000 + k * 5000000, 23100 + 4 * k,
+                           pcmu, secs=1.0) for k in range(3)]
+
+
 def write_pcap(path, calls):
     frames = []
     for c in calls:
@@ -375,6 +400,8 @@ def main(argv):
                                   pcmu, secs=1.0 + k % 2) for k in range(int(argv[3]))])
     elif len(argv) == 3 and argv[1] == 'amr':
         write_pcap(argv[2], amr_calls(BASE))
+    elif len(argv) == 3 and argv[1] == 'unproven':
+        write_pcap(argv[2], unproven_calls(BASE))
     elif len(argv) == 3 and argv[1] == 'srtp':
         write_pcap(argv[2], srtp_calls(BASE))
     elif len(argv) == 4 and argv[1] == 'concurrent':

@@ -14,6 +14,11 @@
 #    two equal once sanitised, run twice into one directory, and a file put
 #    where a recording would go: every record names its own file, no file
 #    is replaced.
+#  - unproven: a call in progress never proven (a lone 200 OK with SDP and
+#    RTP from the endpoint it names), dropped unrecorded: it leaves no file,
+#    and the calls after it still name their recordings (its recording was
+#    written and paired with the next record, and so on for every later
+#    one: none named its file).
 #  - SRTP (SDP RTP/SAVP, UDP/TLS/RTP/SAVPF): encrypted payloads are not
 #    recorded as noise, the codecs are listed undecodable ("PCMU/SRTP").
 #  - disk full (a 700 KB tmpfs when mount is permitted, else RLIMIT_FSIZE
@@ -142,6 +147,18 @@ then
 	ok "SRTP: no recording of encrypted payloads (undecodable PCMU/SRTP, opus/SRTP), streams measured, plain call recorded"
 else
 	bad "SRTP calls"
+fi
+
+# ---- a call in progress never proven, with RTP: dropped unrecorded
+python3 "$gen" unproven "$t/unproven.pcap" || exit 1
+mkdir "$t/a6"
+run_all unproven "$t/unproven.pcap" "$t/a6"
+if [ "$(cat "$t/unproven.rc")" = 0 ] && sanitizer_clean && out=$(check_records unproven 3) &&
+    [ "$(stat_of unproven recordings)" = 3 ] && [ "$(ls "$t/a6" | wc -l)" = 3 ] &&
+    [ "$(grep -c '"recording":"' "$t/unproven.jsonl")" = 3 ]; then
+	ok "unproven call in progress with RTP: no file of its own, the 3 calls after it name theirs"
+else
+	bad "unproven call in progress: ${out:-}; files: $(ls "$t/a6" | tr '\n' ' ')"
 fi
 
 # ---- extreme pcapng timestamps

@@ -63,6 +63,20 @@
 # CSeq not above the INVITE's) likewise, refused by the PBX's 500, and
 # bye-long-clen's (of the dialog, in a datagram that ends before its
 # Content-Length) by its 400;
+# cancel-wrong's CANCELs (the caller's address, the Call-ID, not of the
+# INVITE's transaction: another Via branch or From tag) must each be
+# ignored (sip_cancels_ignored), the calls failing or cancelled as they did;
+# ack-spoof's ACKs (the caller's address, From tag and INVITE's CSeq, a
+# Via branch of their own, while the call rings) must answer no call;
+# reinvite-refused's offers (a re-INVITE or UPDATE from the caller's
+# address with a To tag not of the dialog, refused with 481) must each be
+# ignored (sip_sdp_ignored) and the attacker's RTP injected (rtp_injected),
+# as answer-unasked's (a 200 with SDP to a re-INVITE or UPDATE nobody sent,
+# from the callee's address with the dialog's tags);
+# resp-unseen's responses (a 200 to a BYE or CANCEL nobody sent, from a
+# party's address with the dialog's tags) and inv-resp-spoof's (a 486, 200
+# or 603 to a ringing call's INVITE from the callee's address, a Via branch
+# of their own) must each be ignored (sip_responses_unmatched);
 # media-claim's calls (the attacker's own, whose SDP offers name a legit
 # caller's media address and port) must each be recorded without a stream;
 # tcp-spoof's forged RST, FIN and data segments (guessed sequence and
@@ -306,6 +320,22 @@ print(n, s)' "$d/calls.jsonl" 2>/dev/null)
 			n=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["calls"])' "$t/mix/$a.info")
 			got=$(awk '$1 == "sip_byes_rejected" { print $2 }' "$d/err")
 			[ "${got:-0}" -eq "$n" ] || why="$why; sip_byes_rejected ${got:-0}, $n forged BYEs refused" ;;
+		reinvite-refused|answer-unasked)
+			n=$(info_get "$a" forged_msgs)
+			got=$(awk '$1 == "sip_sdp_ignored" { print $2 }' "$d/err")
+			[ "${got:-0}" -eq "${n:-1}" ] || why="$why; sip_sdp_ignored ${got:-0}, $n forged SDP"
+			n=$(info_get "$a" rtp)
+			got=$(awk '$1 == "rtp_injected" { print $2 }' "$d/err")
+			[ "${got:-0}" -eq "${n:-1}" ] || why="$why; rtp_injected ${got:-0}, $n sent" ;;
+		resp-unseen|inv-resp-spoof)
+			n=$(info_get "$a" calls)
+			got=$(awk '$1 == "sip_responses_unmatched" { print $2 }' "$d/err")
+			[ "${got:-0}" -eq "${n:-1}" ] || why="$why; sip_responses_unmatched ${got:-0}, $n forged responses" ;;
+		cancel-wrong)
+			# Every forged CANCEL (not of its INVITE's transaction) ignored.
+			n=$(info_get "$a" calls)
+			got=$(awk '$1 == "sip_cancels_ignored" { print $2 }' "$d/err")
+			[ "${got:-0}" -eq "${n:-1}" ] || why="$why; sip_cancels_ignored ${got:-0}, $n forged CANCELs" ;;
 		indialog-flood|resp-flood|tcp-conn-flood)
 			# No call of its own: nothing recorded; each in-dialog request or
 			# response of no call dropped as an unproven call in progress.

@@ -135,6 +135,15 @@ struct ct_dialog_stats {
 	uint64_t fields_cut;      /* records with at least one string cut to its cap */
 	uint64_t byes_doubted;    /* BYEs not of their call's dialog (tags), waiting for their response */
 	uint64_t byes_rejected;   /* ... refused by a 3xx-6xx (a spoofed BYE's 481): the call goes on */
+	uint64_t cancels_ignored; /* CANCELs not of their call's INVITE transaction (From tag,
+	                             CSeq, Via branch): changed nothing */
+	uint64_t responses_unmatched; /* responses to requests nobody sent, ignored: final ones
+	                                 to a BYE (2xx to a CANCEL) not seen in a call whose
+	                                 capture shows that request's side; ones to the INVITE
+	                                 with a Via branch no copy of it had */
+	uint64_t sdp_ignored;     /* SDP of messages no part of the call, not handed to the media
+	                             stage: an in-dialog request of another dialog (tags), a
+	                             response to a request not seen where its side is */
 	uint64_t foreign_in_dialog; /* messages of a known call from off its signalling path (sigpath.h):
 	                               requests ignored, responses' SDP ignored */
 	uint64_t partial_calls;   /* records of calls already in progress (start_seen false) */

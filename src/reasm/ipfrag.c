@@ -10,10 +10,13 @@
  * complete, so memory is bounded by datagram count and bytes held (data and
  * hole descriptors), the oldest datagram is evicted to make room, and
  * datagrams sit on an age list (oldest first) so expiry costs O(expired).
- * Policies: overlapping bytes keep the first copy (an overlap whose content
- * differs records CT_EV_FRAG_OVERLAP; an identical duplicate is silent); a
- * datagram longer than 65535 bytes, or a fragment past the known end, drops
- * the whole datagram; an atomic fragment (offset 0, no more fragments) is
+ * Policies: an overlap whose content differs drops the whole datagram and
+ * records CT_EV_FRAG_OVERLAP (RFC 5722 for IPv6; a Linux host discards
+ * overlapping IPv4 fragments too, so the PBX never saw that datagram, and
+ * either copy may be a forgery: keeping the first let a fragment sent
+ * ahead decide the content); an identical duplicate, whatever its
+ * boundaries, is silent; a datagram longer than 65535 bytes, or a fragment
+ * past the known end, drops the whole datagram; an atomic fragment (offset 0, no more fragments) is
  * returned on its own without touching queued state (RFC 6946).  The
  * `dropped` counter is bumped once per refused fragment and once per datagram
  * discarded to honour a limit.
@@ -325,7 +328,7 @@ static size_t hole_after(struct ct_ipfrag *f, const struct dgram *d, uint32_t po
 /*
  * Copies the bytes of fragment [s, e) that fall in holes (RFC 815 steps 1-8)
  * and compares the ones already present.  Returns true when a present byte
- * differs (conflicting overlap; the first copy is kept).  Visits
+ * differs (conflicting overlap; the caller drops the datagram).  Visits
  * O(log nholes) holes plus those the fragment covers (st.hole_steps).
  */
 static bool dgram_fill(struct ct_ipfrag *f, struct dgram *d, uint32_t s, uint32_t e,
@@ -454,11 +457,13 @@ static bool frag_fits(const struct dgram *d, uint32_t e, bool more)
  *   CT_OK       the datagram is complete: *out is a malloc'ed buffer with the
  *               whole L4 datagram (*out_len bytes, may be 0), freed by the
  *               caller with free(); the datagram state is released;
- *   CT_PARTIAL  accepted, still incomplete (events such as CT_EV_FRAG_OVERLAP
- *               or CT_EV_FRAG_LIMIT may have been recorded on pkt);
+ *   CT_PARTIAL  accepted, still incomplete (CT_EV_FRAG_LIMIT may have been
+ *               recorded on pkt);
  *   CT_ERR      fragment dropped (not a fragment, unknown family,
- *               CT_EV_FRAG_TOO_BIG, or CT_EV_FRAG_LIMIT when the datagram
- *               alone passes the byte limit; the datagram is dropped too);
+ *               CT_EV_FRAG_TOO_BIG, CT_EV_FRAG_OVERLAP when its bytes differ
+ *               from those already there, or CT_EV_FRAG_LIMIT when the
+ *               datagram alone passes the byte limit; the datagram is
+ *               dropped too);
  *   CT_NOMEM    out of memory; the datagram is dropped.
  * *out and *out_len are written only on CT_OK.
  */
@@ -496,8 +501,12 @@ int ct_ipfrag_add(struct ct_ipfrag *f, struct ct_packet *pkt, uint8_t **out, siz
 	f->st.fragments++;
 	if (!pkt->frag_more)
 		holes_set_end(d, e);
-	if (e > s && dgram_fill(f, d, s, e, pkt->payload))
+	if (e > s && dgram_fill(f, d, s, e, pkt->payload)) {
 		ct_pkt_event(pkt, CT_EV_FRAG_OVERLAP);
+		f->st.dropped++;
+		dgram_destroy(f, d);
+		return CT_ERR;
+	}
 	if (e > d->maxend)
 		d->maxend = e;
 	if (d->nholes == 0 && d->have_end)

@@ -1443,7 +1443,12 @@ static void fill_stream(const struct call_media *cm, const struct mstream *m,
 /*
  * Called when call d is about to be emitted: fills rec->streams (in the order
  * the streams were first seen) and releases the call's endpoints and streams.
- * A call that never had SDP is left untouched.
+ * A call that never had SDP is left untouched.  A call dropped without a
+ * record (ct_dialog_discarding: an unproven call in progress) gets no
+ * recording: its audio is discarded, never handed to the finisher, whose
+ * reports the engine pairs with the records written, in order (one
+ * recording of no record put every later record one report behind, so
+ * none of them named its file).
  */
 void ct_media_closing(struct ct_media_table *t, struct ct_dialog *d, struct ct_call_record *rec)
 {
@@ -1459,7 +1464,7 @@ void ct_media_closing(struct ct_media_table *t, struct ct_dialog *d, struct ct_c
 		for (m = cm->streams; m != NULL; m = m->cnext)
 			if (m->st.packets > 0 && m->st.last_us > rec->end_us)
 				rec->end_us = m->st.last_us;
-	audio_finish(t, cm, rec);
+	audio_finish(t, cm, ct_dialog_discarding(d) ? NULL : rec);
 	if (cm->n_streams > 0 && rec != NULL && rec->streams == NULL) {
 		rec->streams = calloc(cm->n_streams, sizeof(*rec->streams));
 		if (rec->streams != NULL) {

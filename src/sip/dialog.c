@@ -92,6 +92,18 @@
  *    wait.  A BYE of the dialog ends the call at once, whatever its
  *    response (RFC 3261 §15.1.1: its sender considers the dialog ended
  *    even on a 481).
+ *  - A CANCEL not of the call's INVITE transaction (the callee's From tag,
+ *    another CSeq number, or a top Via branch no copy of the INVITE had:
+ *    RFC 3261 §9.1, the UAS answers 481, §9.2) changes nothing and is not
+ *    remembered as seen (cancel_of_invite; counted in cancels_ignored);
+ *    so is a response claiming to be the INVITE's (its CSeq, the caller's
+ *    From tag) whose top Via branch no copy of the INVITE had
+ *    (resp_of_invite; counted in responses_unmatched).  The SDP of an
+ *    in-dialog request of another dialog (tags) is not handed to
+ *    hooks.media (offer_off_dialog), nor that of a response to a request
+ *    not seen (a re-INVITE, an UPDATE) where the tap shows its sender's
+ *    side (answer_unasked); both counted in sdp_ignored.  Nor is a REFER
+ *    of another dialog handed to hooks.refer.
  *  - After 401/407 the call waits setup_timeout_us (a person may be typing
  *    a password) for a new INVITE (higher CSeq, same From tag); if none comes
  *    it ends as failed with that code, not truncated (the signalling settled
@@ -293,12 +305,16 @@ struct ct_dialog {
 	uint16_t n_msgs;               /* partial: distinct call messages seen (saturating) */
 	bool fail_inferred;            /* DS_CHALLENGED after the ACK of an unseen failure */
 	bool held;                     /* answered, its latest SDP puts it on hold (sdp_hold) */
+	bool callee_side;              /* a response to a caller's INVITE was seen: the capture
+	                                  shows the callee's side (two_way) */
 	/* A BYE not of the dialog, waiting for its final response (bye_doubt). */
 	bool bye_doubt;
 	uint8_t bye_by;                /* ... its sender (enum ct_party) */
 	int16_t bye_q850;              /* ... its Q.850 cause, -1 = none */
 	uint32_t bye_cseq;             /* ... its CSeq number */
 	int64_t bye_us;                /* ... its time */
+	/* An ACK of an unseen 2xx in a call whose responses the tap shows. */
+	int64_t ack_us;                /* its time (answered then once a BYE proves it), or NONE */
 	/* Ended, record not yet emitted: it is built when emitted (close_call). */
 	bool pend;
 	bool pend_trunc;               /* ... truncated */
@@ -346,8 +362,10 @@ static void partial_drop(struct ct_dialog_table *t, struct ct_dialog *d);
 static bool partial_opens(const struct ct_sip_msg *m, int idx);
 static void on_ack_unseen_final(struct ct_dialog_table *t, struct ct_dialog *d,
     const struct ct_sip_msg *m);
+static void ack_answer(struct ct_dialog_table *t, struct ct_dialog *d);
 static void on_unseen_request(struct ct_dialog_table *t, struct ct_dialog *d,
     const struct ct_sip_msg *m);
+static bool two_way(const struct ct_dialog *d, const struct ct_sip_msg *m);
 static void on_retry_after_unseen_failure(struct ct_dialog *d, const struct ct_sip_msg *m);
 /* Serial forking (its section is after the forks'). */
 static bool old_branch(const struct ct_dialog_table *t, const struct ct_dialog *d,
@@ -417,43 +435,57 @@ static void kb_str(struct key_buf *k, const char *s)
 }
 
 /*
- * Identity of a message for retransmission detection (see file comment).
- * The key's bytes are hashed at once when they fit a small buffer (every
- * message asks; one SipHash over the whole is the same value as feeding
- * the pieces, which long tags still do).
+ * Identity of a message for retransmission detection (see file comment):
+ * a request by its CSeq, From tag and method; a response by those (the
+ * CSeq method) and its status and To tag.  The key's bytes are hashed at
+ * once when they fit a small buffer (every message asks; one SipHash over
+ * the whole is the same value as feeding the pieces, which long tags
+ * still do).
  */
-static uint64_t msg_key(const struct ct_dialog_table *t, const struct ct_sip_msg *m)
+static uint64_t key_of(const struct ct_dialog_table *t, bool request, uint32_t cseq,
+    const char *from_tag, const char *method, int32_t status, const char *to_tag)
 {
 	struct ct_siphash_state h;
 	struct key_buf k;
-	int32_t status = m->status;
 
 	k.n = 0;
 	k.full = false;
-	kb_add(&k, m->is_request ? "Q" : "R", 1);
-	kb_add(&k, &m->cseq, sizeof(m->cseq));
-	kb_str(&k, m->from_tag);
-	if (m->is_request) {
-		kb_str(&k, m->method);
+	kb_add(&k, request ? "Q" : "R", 1);
+	kb_add(&k, &cseq, sizeof(cseq));
+	kb_str(&k, from_tag);
+	if (request) {
+		kb_str(&k, method);
 	} else {
 		kb_add(&k, &status, sizeof(status));
-		kb_str(&k, m->cseq_method);
-		kb_str(&k, m->to_tag);
+		kb_str(&k, method);
+		kb_str(&k, to_tag);
 	}
 	if (!k.full)
 		return ct_htab_hash(&t->tab, k.b, k.n);
 	ct_htab_hash_state(&t->tab, &h);
-	ct_siphash_feed(&h, m->is_request ? "Q" : "R", 1);
-	ct_siphash_feed(&h, &m->cseq, sizeof(m->cseq));
-	key_str(&h, m->from_tag);
-	if (m->is_request) {
-		key_str(&h, m->method);
+	ct_siphash_feed(&h, request ? "Q" : "R", 1);
+	ct_siphash_feed(&h, &cseq, sizeof(cseq));
+	key_str(&h, from_tag);
+	if (request) {
+		key_str(&h, method);
 		return ct_siphash_final(&h);
 	}
 	ct_siphash_feed(&h, &status, sizeof(status));
-	key_str(&h, m->cseq_method);
-	key_str(&h, m->to_tag);
+	key_str(&h, method);
+	key_str(&h, to_tag);
 	return ct_siphash_final(&h);
+}
+
+static uint64_t msg_key(const struct ct_dialog_table *t, const struct ct_sip_msg *m)
+{
+	return key_of(t, m->is_request, m->cseq, m->from_tag,
+	    m->is_request ? m->method : m->cseq_method, m->status, m->to_tag);
+}
+
+/* The key the request that response m answers had (msg_key of it). */
+static uint64_t request_key(const struct ct_dialog_table *t, const struct ct_sip_msg *m)
+{
+	return key_of(t, true, m->cseq, m->from_tag, m->cseq_method, 0, NULL);
 }
 
 static bool has_text(const char *s)
@@ -900,6 +932,52 @@ static void branch_note(const struct ct_dialog_table *t, struct ct_dialog *d,
 }
 
 /*
+ * Whether CANCEL m may be of d's initial INVITE transaction (RFC 3261 §9.1:
+ * a CANCEL carries its INVITE's From tag, CSeq number and top Via branch;
+ * §9.2: the UAS answers one that matches no INVITE with 481 and changes
+ * nothing): not the callee's, the current INVITE's CSeq, and the branch of
+ * a copy of that INVITE seen (the INVITE's own or a proxy hop's,
+ * branch_note).  What the call did not show is not held against it: a call
+ * in progress (its INVITE unseen), a CANCEL without a branch, more copies
+ * than the branches kept.  A spoofer on the caller's address knows the
+ * Call-ID, perhaps the From tag, but not the branch: its CANCEL ended a
+ * ringing call as cancelled by the caller, whatever the real outcome.
+ */
+static bool cancel_of_invite(const struct ct_dialog_table *t, const struct ct_dialog *d,
+    const struct ct_sip_msg *m)
+{
+	if (d->partial)
+		return true;
+	if (from_party(d, m) == CT_PARTY_CALLEE || m->cseq != d->invite_cseq)
+		return false;
+	if (!has_text(m->via_branch) || d->invite_branch == NULL || d->n_branches > BRANCHES_MAX)
+		return true;
+	return token_eq(m->via_branch, d->invite_branch) ||
+	    branch_known(d, tag_key(t, m->via_branch));
+}
+
+/*
+ * Whether response m may be of d's initial INVITE transaction, when it
+ * claims to be (the INVITE's CSeq, the caller's From): its top Via branch
+ * is that of a copy of the INVITE seen (RFC 3261 §17.1.3: the caller's
+ * transaction takes no other; a proxy's response upstream carries the
+ * upstream copy's branch).  Not held against it when unknown, as in
+ * cancel_of_invite.  A spoofer on the callee's address with the Call-ID
+ * and the caller's tag made ringing calls busy, failed or answered.
+ */
+static bool resp_of_invite(const struct ct_dialog_table *t, const struct ct_dialog *d,
+    const struct ct_sip_msg *m, int idx)
+{
+	if (m->is_request || idx != CT_M_INVITE || d->partial || m->cseq != d->invite_cseq ||
+	    from_party(d, m) == CT_PARTY_CALLEE)
+		return true;
+	if (!has_text(m->via_branch) || d->invite_branch == NULL || d->n_branches > BRANCHES_MAX)
+		return true;
+	return token_eq(m->via_branch, d->invite_branch) ||
+	    branch_known(d, tag_key(t, m->via_branch));
+}
+
+/*
  * Whether the initial INVITE of signature sig is another call than the
  * ended one whose INVITE had signature was: another From tag, or the same
  * with a higher CSeq (RFC 3261 §12.2.1.1, §8.1.3.4: a re-sent INVITE keeps
@@ -1096,7 +1174,7 @@ static struct ct_dialog *dialog_new(struct ct_dialog_table *t, const struct ct_s
 	d->media_us = CT_TIME_NONE;
 	d->start_us = d->last_us = m->ts_us;
 	d->drops_start = d->drops_last = t->drops;
-	d->ringing_us = d->answer_us = d->end_us = d->cancel_us = CT_TIME_NONE;
+	d->ringing_us = d->answer_us = d->end_us = d->cancel_us = d->ack_us = CT_TIME_NONE;
 	d->src = m->t.src;
 	d->dst = m->t.dst;
 	ct_sigpath_init(&d->path, m);
@@ -1341,6 +1419,7 @@ static void on_invite(struct ct_dialog_table *t, struct ct_dialog *d,
 		return;
 	/* A new initial INVITE: the retry after 401/407 (RFC 3261 §22.2). */
 	d->invite_cseq = m->cseq;
+	d->ack_us = CT_TIME_NONE;
 	d->n_branches = 0;
 	branch_note(t, d, m);
 	if (has_text(m->via_branch)) {
@@ -1480,6 +1559,7 @@ static bool bye_answer(struct ct_dialog_table *t, struct ct_dialog *d, const str
 	if (!d->bye_doubt || m->status < 200 || m->cseq != d->bye_cseq)
 		return false;
 	if (m->status < 300) {
+		ack_answer(t, d);   /* a dialog was established: the ACK's 2xx */
 		bye_settle(t, d);
 		return true;
 	}
@@ -1511,6 +1591,7 @@ static void on_bye(struct ct_dialog_table *t, struct ct_dialog *d, const struct 
 		bye_doubt(t, d, m);
 		return;
 	}
+	ack_answer(t, d);
 	d->hangup_by = (uint8_t)from_party(d, m);
 	d->end_us = m->ts_us;
 	d->q850 = m->q850_cause;
@@ -1707,6 +1788,8 @@ static void note_early(const struct ct_dialog_table *t, struct ct_dialog *d,
 static void on_response(struct ct_dialog_table *t, struct ct_dialog *d,
     const struct ct_sip_msg *m)
 {
+	if (ct_sip_method_index(m->cseq_method) == CT_M_INVITE && from_party(d, m) != CT_PARTY_CALLEE)
+		d->callee_side = true;
 	if (ct_sip_method_index(m->cseq_method) != CT_M_INVITE) {
 		if (ct_sip_method_index(m->cseq_method) == CT_M_BYE && bye_answer(t, d, m))
 			return;
@@ -1894,7 +1977,7 @@ static bool serial_resume(struct ct_dialog_table *t, struct ct_dialog *d,
 	d->invite_branch = b;
 	d->state = DS_SETUP;
 	d->final_code = 0;
-	d->end_us = d->cancel_us = CT_TIME_NONE;
+	d->end_us = d->cancel_us = d->ack_us = CT_TIME_NONE;
 	d->hangup_by = CT_PARTY_NONE;
 	d->q850 = -1;
 	set_reason(d, NULL);
@@ -2297,6 +2380,46 @@ static bool foreign_counts(const struct ct_dialog_table *t, const struct ct_dial
 }
 
 /*
+ * Whether m is an in-dialog request of another dialog than d's: its tags
+ * are not the call's (bye_in_dialog), nor a forked answer's (bye_of_extra).
+ * Its receiver refuses it (481, RFC 3261 §12.2.2), so its SDP offer is no
+ * part of the call: a spoofer on the caller's address offered its own
+ * media in a re-INVITE the PBX refused, and its RTP became the call's.
+ */
+static bool offer_off_dialog(const struct ct_dialog_table *t, const struct ct_dialog *d,
+    const struct ct_sip_msg *m)
+{
+	return m->is_request && has_text(m->to_tag) && !bye_in_dialog(t, d, m) &&
+	    !bye_of_extra(t, d, m);
+}
+
+/* True when d's ring of seen message keys holds key. */
+static bool seen_has(const struct ct_dialog *d, uint64_t key)
+{
+	unsigned i;
+
+	for (i = 0; i < d->n_seen; i++)
+		if (d->seen[i] == key)
+			return true;
+	return false;
+}
+
+/*
+ * Whether m is a response (not the initial INVITE's) to a request d did
+ * not see (its key is not among the last SEEN_MAX) although the tap shows
+ * the side that sent it (two_way): it answers a request nobody sent, and
+ * its SDP is no part of the call (a spoofer on the callee's address
+ * answered a re-INVITE never made with its own media).
+ */
+static bool answer_unasked(const struct ct_dialog_table *t, const struct ct_dialog *d,
+    const struct ct_sip_msg *m, int idx)
+{
+	if (m->is_request || (idx == CT_M_INVITE && m->cseq == d->invite_cseq))
+		return false;
+	return two_way(d, m) && !seen_has(d, request_key(t, m));
+}
+
+/*
  * Feeds one parsed SIP message (borrowed; nothing is kept of it) to the
  * table.  Every message is counted; retransmissions change nothing; an
  * initial INVITE may create a call; a message may end a call (its record is
@@ -2361,6 +2484,19 @@ void ct_dialog_on_msg(struct ct_dialog_table *t, const struct ct_sip_msg *m)
 		t->st.foreign_in_dialog++;
 		return;
 	}
+	if (m->is_request && idx == CT_M_CANCEL && !cancel_of_invite(t, d, m)) {
+		/* Not of the INVITE's transaction (refused with 481): nothing
+		 * changes, and it is not remembered as seen, since the real
+		 * CANCEL has its key (method, CSeq, From tag). */
+		t->st.cancels_ignored++;
+		return;
+	}
+	if (!foreign && !resp_of_invite(t, d, m, idx)) {
+		/* Answers no copy of the INVITE: likewise (the real response
+		 * may share its key). */
+		t->st.responses_unmatched++;
+		return;
+	}
 	if (t->hooks.msg != NULL)
 		t->hooks.msg(t->hooks.user, d, m);
 	if (!foreign) {
@@ -2402,10 +2538,14 @@ void ct_dialog_on_msg(struct ct_dialog_table *t, const struct ct_sip_msg *m)
 	else
 		on_response(t, d, m);
 	if (m->is_request && t->hooks.refer != NULL && d->state != DS_ENDED &&
-	    strcmp(m->method, "REFER") == 0)
-		t->hooks.refer(t->hooks.user, d->call_id, m);
+	    strcmp(m->method, "REFER") == 0 && !offer_off_dialog(t, d, m))
+		t->hooks.refer(t->hooks.user, d->call_id, m);   /* not another dialog's (481) */
 	if (d->state != DS_ENDED)
 		reclass(t, d);
+	if (m->has_sdp && !foreign && (offer_off_dialog(t, d, m) || answer_unasked(t, d, m, idx))) {
+		t->st.sdp_ignored++;
+		return;
+	}
 	if (m->has_sdp && !foreign && d->state == DS_CONFIRMED)
 		d->held = sdp_hold(&m->sdp);   /* the latest offer or answer decides */
 	if (m->has_sdp && !foreign && d->state != DS_ENDED && t->hooks.media != NULL)
@@ -3056,7 +3196,7 @@ static struct ct_dialog *partial_open(struct ct_dialog_table *t, const struct ct
 	d->media_us = CT_TIME_NONE;
 	d->start_us = d->last_us = m->ts_us;
 	d->drops_start = d->drops_last = t->drops;
-	d->ringing_us = d->answer_us = d->end_us = d->cancel_us = CT_TIME_NONE;
+	d->ringing_us = d->answer_us = d->end_us = d->cancel_us = d->ack_us = CT_TIME_NONE;
 	d->q850 = -1;
 	d->list = L_COUNT;
 	d->elist = E_COUNT;
@@ -3102,6 +3242,33 @@ static void partial_note(struct ct_dialog_table *t, struct ct_dialog *d,
 
 /* ---- one-way mirrors ----------------------------------------------------- */
 
+/* d, setting up, answered at ts_us by a 2xx not seen (final_code 0). */
+static void answer_inferred(struct ct_dialog_table *t, struct ct_dialog *d, int64_t ts_us)
+{
+	t->st.inferred++;
+	bye_forget(d);
+	d->ack_us = CT_TIME_NONE;
+	d->answer_us = ts_us;
+	d->final_code = 0;
+	d->bare = true;
+	d->cancel_us = CT_TIME_NONE;
+	d->q850 = -1;
+	set_reason(d, NULL);
+	d->state = DS_CONFIRMED;
+	list_move(t, d, L_CALL);
+}
+
+/*
+ * A BYE of d's dialog (or a doubted one's 2xx) while d is still setting up
+ * after an ACK of an unseen 2xx (ack_us): the dialog was established, the
+ * capture lost the 2xx; d is answered at that ACK.
+ */
+static void ack_answer(struct ct_dialog_table *t, struct ct_dialog *d)
+{
+	if (d->state == DS_SETUP && d->ack_us != CT_TIME_NONE)
+		answer_inferred(t, d, d->ack_us);
+}
+
 /*
  * A mirror that delivers one direction of a trunk shows a call's requests
  * without their responses, or the reverse.  What the signalling still
@@ -3110,7 +3277,13 @@ static void partial_note(struct ct_dialog_table *t, struct ct_dialog *d,
  *    response was seen: an ACK of a 2xx is a transaction of its own with
  *    a new Via branch (RFC 3261 §13.2.2.4), an ACK of a 3xx-6xx reuses
  *    the INVITE's branch (§17.1.1.3).  A new branch: answered at the ACK's
- *    time (within a round trip after the unseen 2xx), final_code null.
+ *    time (within a round trip after the unseen 2xx), final_code null;
+ *    but in a call whose responses the tap shows (callee_side), where the
+ *    2xx would have come first, the ACK is only remembered (ack_us): the
+ *    call goes on to its final response, and a BYE of its dialog (or a
+ *    doubted BYE's 2xx) before any answers it at the ACK (ack_answer;
+ *    the capture lost the 2xx).  A spoofer on the caller's address made
+ *    ringing calls answered with one ACK of a new branch.
  *    The INVITE's branch: cancelled when a CANCEL was seen, else failed
  *    at the ACK's time, final_code null, waiting as after a 401/407 (it
  *    may have been one: a new INVITE resumes the call and counts in
@@ -3120,6 +3293,10 @@ static void partial_note(struct ct_dialog_table *t, struct ct_dialog *d,
  *    by that BYE (its sender, in the response's From, hung up).
  *  - A 2xx to a CANCEL that was not seen, while setting up: cancelling, as
  *    by that CANCEL.
+ *  Neither when the tap shows the side that would have sent the request
+ *  (two_way): then the response answers a request nobody sent (a spoofer
+ *  on a party's address with the dialog's tags ended answered calls so)
+ *  and is counted in responses_unmatched.
  * Calls in progress use the same rules.  Both directions together (two
  * files merged by time) are the two-way capture: these rules then never
  * fire, since the 2xx, the BYE or the CANCEL came first.  Nor do they for
@@ -3136,16 +3313,13 @@ static void on_ack_unseen_final(struct ct_dialog_table *t, struct ct_dialog *d,
 	    ct_forks_has_forwarder(d->forks) || old_branch(t, d, m))
 		return;   /* a forked or proxied call's ACKs are its branches' (forks.c) */
 	if (!token_eq(m->via_branch, d->invite_branch)) {
-		t->st.inferred++;
-		bye_forget(d);
-		d->answer_us = m->ts_us;
-		d->final_code = 0;
-		d->bare = true;
-		d->cancel_us = CT_TIME_NONE;
-		d->q850 = -1;
-		set_reason(d, NULL);
-		d->state = DS_CONFIRMED;
-		list_move(t, d, L_CALL);
+		if (d->callee_side) {
+			/* Two-way: its 2xx would have come first (ack_answer). */
+			if (d->ack_us == CT_TIME_NONE)
+				d->ack_us = m->ts_us;
+			return;
+		}
+		answer_inferred(t, d, m->ts_us);
 		return;
 	}
 	t->st.inferred++;
@@ -3179,6 +3353,25 @@ static void on_retry_after_unseen_failure(struct ct_dialog *d, const struct ct_s
 	d->auth_challenges++;
 }
 
+/*
+ * Whether the capture shows the side that sends a request whose response
+ * m is (m's From is the request's sender): the caller's requests in a call
+ * whose INVITE was seen, the callee's in one whose INVITE got a response
+ * seen.  Then a response to a request not seen answers one nobody sent (a
+ * spoofer on a party's address), and proves nothing.
+ */
+static bool two_way(const struct ct_dialog *d, const struct ct_sip_msg *m)
+{
+	switch (from_party(d, m)) {
+	case CT_PARTY_CALLER:
+		return !d->partial;
+	case CT_PARTY_CALLEE:
+		return d->callee_side;
+	default:
+		return false;
+	}
+}
+
 /* A response m to a BYE or a CANCEL of d whose request was not seen. */
 static void on_unseen_request(struct ct_dialog_table *t, struct ct_dialog *d,
     const struct ct_sip_msg *m)
@@ -3188,6 +3381,10 @@ static void on_unseen_request(struct ct_dialog_table *t, struct ct_dialog *d,
 	if (idx == CT_M_BYE && m->status >= 300 && !bye_in_dialog(t, d, m)) {
 		t->st.byes_rejected++;   /* a BYE not of the dialog, refused */
 	} else if (idx == CT_M_BYE && m->status >= 200 && !bye_of_extra(t, d, m)) {
+		if (two_way(d, m)) {
+			t->st.responses_unmatched++;   /* the response to a BYE nobody sent */
+			return;
+		}
 		t->st.inferred++;
 		d->hangup_by = (uint8_t)from_party(d, m);
 		d->end_us = m->ts_us;
@@ -3197,6 +3394,10 @@ static void on_unseen_request(struct ct_dialog_table *t, struct ct_dialog *d,
 		    false);
 	} else if (idx == CT_M_CANCEL && m->status >= 200 && m->status < 300 &&
 	    d->state == DS_SETUP && cancels_call(d, m)) {
+		if (two_way(d, m)) {
+			t->st.responses_unmatched++;   /* the 2xx of a CANCEL nobody sent */
+			return;
+		}
 		t->st.inferred++;
 		on_cancel(t, d, m);
 	}

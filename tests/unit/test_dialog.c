@@ -1035,6 +1035,109 @@ static void test_cancel_no_487(void)
 	collector_fini(&c);
 }
 
+/*
+ * A CANCEL not of the call's INVITE transaction (RFC 3261 §9.1: a CANCEL
+ * carries its INVITE's From tag, CSeq number and top Via branch; §9.2: the
+ * UAS answers one that matches no INVITE with 481), from the caller's own
+ * address (a spoofer there knows the Call-ID but not the branch), changes
+ * nothing: not the state (the call fails busy, or is cancelled by the real
+ * CANCEL at its time), and it is not remembered as seen (the real CANCEL
+ * has the same key: method, CSeq, From tag).  Counted in cancels_ignored.
+ * Rounds: another branch, another From tag, another CSeq number; then the
+ * real CANCEL (round 3: a branch of a copy of the INVITE, a proxy's hop,
+ * still cancels).
+ */
+static void cancel_as(struct ct_dialog_table *t, const char *from_tag, const char *branch,
+    uint32_t cseq, int64_t ts)
+{
+	struct ct_sip_msg m;
+
+	base(&m, &call1, ts, true, &none);
+	set_from_a(&m, &call1);
+	m.from_tag = (char *)from_tag;
+	m.via_branch = (char *)branch;
+	m.is_request = true;
+	snprintf(m.method, sizeof(m.method), "CANCEL");
+	snprintf(m.cseq_method, sizeof(m.cseq_method), "CANCEL");
+	m.cseq = cseq;
+	ct_dialog_on_msg(t, &m);
+}
+
+static void test_cancel_not_of_invite(void)
+{
+	static const struct {
+		const char *from_tag, *branch;
+		uint32_t cseq;
+	} forged[] = {
+		{ "atag1", "z9hG4bK-evil", 1 },
+		{ "evil", "z9hG4bK-1", 1 },
+		{ "atag1", "z9hG4bK-1", 7 },
+	};
+	const struct opt hop2 = { .branch = "z9hG4bK-hop2" };
+	struct collector c;
+	struct ct_dialog_table *t;
+	struct ct_call_record e;
+	size_t i;
+	int real;
+
+	for (i = 0; i < sizeof(forged) / sizeof(forged[0]); i++) {
+		for (real = 0; real < 2; real++) {
+			t = table(&c, NULL);
+			invite(t, &call1, 1, T0, NULL);
+			rsp_a(t, &call1, 180, "Ringing", "INVITE", 1, T0 + 1 * SEC, NULL);
+			cancel_as(t, forged[i].from_tag, forged[i].branch, forged[i].cseq, T0 + 2 * SEC);
+			CHECK_INT(stats(t).cancels_ignored, 1);
+			CHECK_INT(stats(t).active, 1);
+			expect(&e, &call1, T0);
+			e.ringing_us = T0 + 1 * SEC;
+			if (real) {
+				/* the caller hangs up: its CANCEL counts, at its time */
+				req_a(t, &call1, "CANCEL", 1, T0 + 5 * SEC, false, NULL);
+				rsp_a(t, &call1, 200, "OK", "CANCEL", 1, T0 + 5 * SEC + 3 * MS, NULL);
+				rsp_a(t, &call1, 487, "Request Terminated", "INVITE", 1,
+				    T0 + 5 * SEC + 4 * MS, NULL);
+				e.end_us = T0 + 5 * SEC;
+				e.final_code = 487;
+				e.disposition = CT_DISP_CANCELLED;
+				e.hangup_by = CT_PARTY_CALLER;
+				e.hangup_reason = (char *)"CANCEL";
+			} else {
+				/* the callee is busy: not cancelled by the forged CANCEL */
+				rsp_a(t, &call1, 486, "Busy Here", "INVITE", 1, T0 + 6 * SEC, NULL);
+				e.end_us = T0 + 6 * SEC;
+				e.final_code = 486;
+				e.disposition = CT_DISP_BUSY;
+				e.hangup_by = CT_PARTY_CALLEE;
+				e.hangup_reason = (char *)"Busy Here";
+			}
+			ct_dialog_flush(t);
+			CHECK_INT(c.n, 1);
+			e.truncated = false;
+			CHECK_REC(c.n ? c.recs[0] : NULL, &e);
+			CHECK_INT(stats(t).cancels_ignored, 1);
+			ct_dialog_table_free(t);
+			collector_fini(&c);
+		}
+	}
+
+	/* A proxy's hop: the CANCEL of its copy of the INVITE cancels the call. */
+	t = table(&c, NULL);
+	invite(t, &call1, 1, T0, NULL);
+	invite(t, &call1, 1, T0 + 1 * MS, &hop2);
+	rsp_a(t, &call1, 180, "Ringing", "INVITE", 1, T0 + 1 * SEC, NULL);
+	req_a(t, &call1, "CANCEL", 1, T0 + 3 * SEC, false, &hop2);
+	rsp_a(t, &call1, 487, "Request Terminated", "INVITE", 1, T0 + 3 * SEC + 4 * MS, NULL);
+	ct_dialog_flush(t);
+	CHECK_INT(c.n, 1);
+	if (c.n == 1) {
+		CHECK_INT(c.recs[0]->disposition, CT_DISP_CANCELLED);
+		CHECK_INT(c.recs[0]->end_us, T0 + 3 * SEC);
+	}
+	CHECK_INT(stats(t).cancels_ignored, 0);
+	ct_dialog_table_free(t);
+	collector_fini(&c);
+}
+
 /* A 200 OK that beats the CANCEL wins: the call is answered. */
 static void test_cancel_race(void)
 {
@@ -1298,16 +1401,17 @@ static void test_proxy_hops(void)
 	static const struct tcall h2 = { "px@p", "2001", NULL, "ta", "8005551234", "tb", 2, 3, 5060, 5070 };
 	const struct opt b1 = { .branch = "z9hG4bK-hop1", .sdp = true };
 	const struct opt b2 = { .branch = "z9hG4bK-hop2", .sdp = true };
+	const struct opt r1 = { .branch = "z9hG4bK-hop1" }, r2 = { .branch = "z9hG4bK-hop2" };
 	struct collector c;
 	struct ct_dialog_table *t = table(&c, NULL);
 	struct ct_call_record e;
 
 	invite(t, &h1, 10, T0, &b1);
 	invite(t, &h2, 10, T0 + 2 * MS, &b2);
-	rsp_a(t, &h1, 100, "Trying", "INVITE", 10, T0 + 1 * MS, NULL);
-	rsp_a(t, &h2, 100, "Trying", "INVITE", 10, T0 + 3 * MS, NULL);
-	rsp_a(t, &h2, 180, "Ringing", "INVITE", 10, T0 + 400 * MS, NULL);
-	rsp_a(t, &h1, 180, "Ringing", "INVITE", 10, T0 + 401 * MS, NULL);
+	rsp_a(t, &h1, 100, "Trying", "INVITE", 10, T0 + 1 * MS, &r1);
+	rsp_a(t, &h2, 100, "Trying", "INVITE", 10, T0 + 3 * MS, &r2);
+	rsp_a(t, &h2, 180, "Ringing", "INVITE", 10, T0 + 400 * MS, &r2);
+	rsp_a(t, &h1, 180, "Ringing", "INVITE", 10, T0 + 401 * MS, &r1);
 	rsp_a(t, &h2, 200, "OK", "INVITE", 10, T0 + 6 * SEC, &b2);
 	rsp_a(t, &h1, 200, "OK", "INVITE", 10, T0 + 6 * SEC + 1 * MS, &b1);
 	req_a(t, &h1, "ACK", 10, T0 + 6 * SEC + 2 * MS, true, NULL);
@@ -1887,9 +1991,14 @@ static void test_bye_not_of_dialog(void)
 		collector_fini(&c);
 	}
 
-	/* the 481 of a BYE not seen, not of the dialog: nothing ends */
+	/*
+	 * A mirror of the callee's side only (the caller's requests unseen):
+	 * the 481 of a BYE not seen, not of the dialog: nothing ends ...
+	 */
 	t = table(&c, NULL);
-	answered(t, &call1, T0);
+	rsp_a(t, &call1, 100, "Trying", "INVITE", 1, T0 + 10 * MS, NULL);
+	rsp_a(t, &call1, 180, "Ringing", "INVITE", 1, T0 + 1 * SEC, NULL);
+	rsp_a(t, &call1, 200, "OK", "INVITE", 1, T0 + 5 * SEC, NULL);
 	rsp_a(t, &call1, 481, "Call/Transaction Does Not Exist", "BYE", 2, T0 + 30 * SEC, &bogus);
 	CHECK_INT(stats(t).active, 1);
 	CHECK_INT(stats(t).byes_rejected, 1);
@@ -1900,6 +2009,18 @@ static void test_bye_not_of_dialog(void)
 	CHECK_INT(c.n, 1);
 	if (c.n == 1)
 		CHECK_INT(c.recs[0]->end_us, T0 + 40 * SEC);
+	ct_dialog_table_free(t);
+	collector_fini(&c);
+
+	/* Both sides seen: the BYE would have been; neither 481 ends anything. */
+	t = table(&c, NULL);
+	answered(t, &call1, T0);
+	rsp_a(t, &call1, 481, "Call/Transaction Does Not Exist", "BYE", 2, T0 + 30 * SEC, &bogus);
+	rsp_a(t, &call1, 481, "Call/Transaction Does Not Exist", "BYE", 3, T0 + 40 * SEC, NULL);
+	CHECK_INT(stats(t).active, 1);
+	CHECK_INT(stats(t).byes_rejected, 1);
+	CHECK_INT(stats(t).responses_unmatched, 1);
+	ct_dialog_flush(t);
 	ct_dialog_table_free(t);
 	collector_fini(&c);
 }
@@ -3760,6 +3881,80 @@ static void test_partial_flood(void)
 }
 
 /*
+ * An ACK of the INVITE's CSeq with a branch of its own (as an ACK of a 2xx)
+ * in a call whose responses the tap shows (a 180 was seen), while no final
+ * response was: the 2xx was not seen, so the ACK proves nothing (a spoofer
+ * on the caller's address made a ringing call answered at its time, and
+ * the real 486, CANCEL or 200 then changed nothing).  The call goes on:
+ * busy at the 486, cancelled at the CANCEL, answered at the 200.  Only a
+ * BYE of the dialog before any final response (the capture lost the 2xx)
+ * makes it answered at the ACK, as a one-way mirror's ACK does at once.
+ */
+static void test_ack_unseen_answer_two_way(void)
+{
+	const struct opt b2 = { .branch = "z9hG4bK-ack" };
+	struct collector c;
+	struct ct_dialog_table *t;
+	struct ct_call_record e;
+	int round;
+
+	for (round = 0; round < 4; round++) {
+		t = table(&c, NULL);
+		invite(t, &call1, 1, T0, NULL);
+		rsp_a(t, &call1, 100, "Trying", "INVITE", 1, T0 + 10 * MS, NULL);
+		rsp_a(t, &call1, 180, "Ringing", "INVITE", 1, T0 + 1 * SEC, NULL);
+		req_a(t, &call1, "ACK", 1, T0 + 2 * SEC, true, &b2);
+		expect(&e, &call1, T0);
+		e.ringing_us = T0 + 1 * SEC;
+		switch (round) {
+		case 0:
+			rsp_a(t, &call1, 486, "Busy Here", "INVITE", 1, T0 + 6 * SEC, NULL);
+			e.end_us = T0 + 6 * SEC;
+			e.final_code = 486;
+			e.disposition = CT_DISP_BUSY;
+			e.hangup_by = CT_PARTY_CALLEE;
+			e.hangup_reason = (char *)"Busy Here";
+			break;
+		case 1:
+			req_a(t, &call1, "CANCEL", 1, T0 + 4 * SEC, false, NULL);
+			rsp_a(t, &call1, 487, "Request Terminated", "INVITE", 1, T0 + 4 * SEC + 4 * MS,
+			    NULL);
+			e.end_us = T0 + 4 * SEC;
+			e.final_code = 487;
+			e.disposition = CT_DISP_CANCELLED;
+			e.hangup_by = CT_PARTY_CALLER;
+			e.hangup_reason = (char *)"CANCEL";
+			break;
+		case 2:
+			rsp_a(t, &call1, 200, "OK", "INVITE", 1, T0 + 5 * SEC, NULL);
+			req_a(t, &call1, "ACK", 1, T0 + 5 * SEC + 20 * MS, true, &b2);
+			req_a(t, &call1, "BYE", 2, T0 + 20 * SEC, true, NULL);
+			e.answer_us = T0 + 5 * SEC;
+			e.final_code = 200;
+			e.end_us = T0 + 20 * SEC;
+			e.hangup_by = CT_PARTY_CALLER;
+			e.hangup_reason = (char *)"BYE";
+			break;
+		default:
+			/* the capture lost the 2xx: the BYE of the dialog proves it */
+			req_a(t, &call1, "BYE", 2, T0 + 20 * SEC, true, NULL);
+			e.answer_us = T0 + 2 * SEC;
+			e.end_us = T0 + 20 * SEC;
+			e.hangup_by = CT_PARTY_CALLER;
+			e.hangup_reason = (char *)"BYE";
+			break;
+		}
+		if (round >= 2)
+			e.disposition = CT_DISP_ANSWERED;
+		ct_dialog_flush(t);
+		CHECK_INT(c.n, 1);
+		CHECK_REC(c.n ? c.recs[0] : NULL, &e);
+		ct_dialog_table_free(t);
+		collector_fini(&c);
+	}
+}
+
+/*
  * One-way mirror, requests only (caller -> callee): the ACK of the 2xx
  * (a Via branch of its own) proves the answer, the ACK of a failure (the
  * INVITE's branch) the failure, after a CANCEL the cancellation.
@@ -3852,6 +4047,205 @@ static void test_oneway_requests(void)
  * its first response (start_seen false), the 180 and 200 time it, and the
  * 200 to the caller's unseen BYE ends it.
  */
+/*
+ * In a capture that shows both sides of a call (its INVITE and the
+ * responses to it were seen), a 200 to a BYE or CANCEL that was not seen
+ * answers a request nobody sent: the request would have come first.  A
+ * spoofer on a party's address with the dialog's tags ended answered calls
+ * so (round 0: as if the caller hung up, round 1: the callee), and made a
+ * ringing call cancelled (round 2).  Nothing changes; counted in
+ * responses_unmatched.  One-way mirrors keep the inference
+ * (test_oneway_requests, test_oneway_responses).
+ */
+static void test_unseen_request_two_way(void)
+{
+	struct collector c;
+	struct ct_dialog_table *t;
+	struct ct_call_record e;
+	int round;
+
+	for (round = 0; round < 3; round++) {
+		t = table(&c, NULL);
+		if (round < 2) {
+			answered(t, &call1, T0);
+			if (round == 0)
+				rsp_a(t, &call1, 200, "OK", "BYE", 9, T0 + 30 * SEC, NULL);
+			else
+				rsp_b(t, &call1, 200, "BYE", 9, T0 + 30 * SEC, NULL);
+			CHECK_INT(stats(t).active, 1);
+			req_a(t, &call1, "BYE", 2, T0 + 60 * SEC, true, NULL);
+			rsp_a(t, &call1, 200, "OK", "BYE", 2, T0 + 60 * SEC + 5 * MS, NULL);
+			expect_answered(&e, &call1, T0);
+			e.end_us = T0 + 60 * SEC;
+			e.disposition = CT_DISP_ANSWERED;
+			e.hangup_by = CT_PARTY_CALLER;
+			e.hangup_reason = (char *)"BYE";
+		} else {
+			invite(t, &call1, 1, T0, NULL);
+			rsp_a(t, &call1, 180, "Ringing", "INVITE", 1, T0 + 1 * SEC, NULL);
+			rsp_a(t, &call1, 200, "OK", "CANCEL", 1, T0 + 2 * SEC, NULL);
+			rsp_a(t, &call1, 486, "Busy Here", "INVITE", 1, T0 + 6 * SEC, NULL);
+			expect(&e, &call1, T0);
+			e.ringing_us = T0 + 1 * SEC;
+			e.end_us = T0 + 6 * SEC;
+			e.final_code = 486;
+			e.disposition = CT_DISP_BUSY;
+			e.hangup_by = CT_PARTY_CALLEE;
+			e.hangup_reason = (char *)"Busy Here";
+		}
+		CHECK_INT(stats(t).responses_unmatched, 1);
+		CHECK_INT(stats(t).inferred, 0);
+		ct_dialog_flush(t);
+		CHECK_INT(c.n, 1);
+		CHECK_REC(c.n ? c.recs[0] : NULL, &e);
+		ct_dialog_table_free(t);
+		collector_fini(&c);
+	}
+}
+
+/*
+ * A response claiming to be the INVITE's (its CSeq, the caller's From tag,
+ * even the callee's To tag) whose top Via branch no copy of the INVITE had
+ * (RFC 3261 §17.1.3: the caller's transaction does not take it), from the
+ * callee's own address: a spoofer there made ringing calls busy, failed or
+ * answered.  Ignored, not remembered as seen (the real response with the
+ * same status has its key); counted in responses_unmatched.
+ */
+static void test_invite_response_wrong_branch(void)
+{
+	static const int forged[] = { 486, 200, 603 };
+	const struct opt evil = { .branch = "z9hG4bK-evil" };
+	struct collector c;
+	struct ct_dialog_table *t;
+	struct ct_call_record e;
+	size_t i;
+
+	for (i = 0; i < sizeof(forged) / sizeof(forged[0]); i++) {
+		t = table(&c, NULL);
+		invite(t, &call1, 1, T0, NULL);
+		rsp_a(t, &call1, 180, "Ringing", "INVITE", 1, T0 + 1 * SEC, NULL);
+		rsp_a(t, &call1, forged[i], "Forged", "INVITE", 1, T0 + 2 * SEC, &evil);
+		CHECK_INT(stats(t).active, 1);
+		CHECK_INT(stats(t).responses_unmatched, 1);
+		rsp_a(t, &call1, 486, "Busy Here", "INVITE", 1, T0 + 6 * SEC, NULL);
+		expect(&e, &call1, T0);
+		e.ringing_us = T0 + 1 * SEC;
+		e.end_us = T0 + 6 * SEC;
+		e.final_code = 486;
+		e.disposition = CT_DISP_BUSY;
+		e.hangup_by = CT_PARTY_CALLEE;
+		e.hangup_reason = (char *)"Busy Here";
+		ct_dialog_flush(t);
+		CHECK_INT(c.n, 1);
+		CHECK_REC(c.n ? c.recs[0] : NULL, &e);
+		ct_dialog_table_free(t);
+		collector_fini(&c);
+	}
+}
+
+/*
+ * An in-dialog request of another dialog than the call's (a To tag that is
+ * not the answer's, or a From tag that is neither party's: its receiver
+ * refuses it with 481, RFC 3261 §12.2.2) from the caller's own address:
+ * its SDP offer is no part of the call and never reaches the media stage
+ * (a spoofer there offered its own media in a re-INVITE the PBX refused,
+ * and its RTP became the call's streams and recording).  The call's own
+ * re-INVITE and a forked answer's dialog still do.  Counted in
+ * sdp_ignored.
+ */
+static void test_offer_not_of_dialog(void)
+{
+	const struct opt wrong = { .sdp = true, .to_tag = "wrong" };
+	const struct opt sdp = { .sdp = true };
+	struct collector c;
+	struct ct_dialog_table *t = table(&c, NULL);
+	unsigned before;
+
+	answered(t, &call1, T0);
+	before = c.media;
+	req_a(t, &call1, "INVITE", 2, T0 + 10 * SEC, true, &wrong);
+	req_a(t, &call1, "UPDATE", 3, T0 + 11 * SEC, true, &wrong);
+	CHECK_INT(c.media, before);
+	CHECK_INT(stats(t).sdp_ignored, 2);
+	req_a(t, &call1, "INVITE", 4, T0 + 12 * SEC, true, &sdp);
+	CHECK_INT(c.media, before + 1);
+	req_b(t, &call1, "UPDATE", 1, T0 + 13 * SEC, &sdp);
+	CHECK_INT(c.media, before + 2);
+	CHECK_INT(stats(t).sdp_ignored, 2);
+	CHECK_INT(stats(t).active, 1);
+	ct_dialog_flush(t);
+	ct_dialog_table_free(t);
+	collector_fini(&c);
+}
+
+/*
+ * A response with SDP to a re-INVITE or UPDATE that was not seen, from the
+ * callee's address with the dialog's tags, in a capture that shows the
+ * caller's requests: it answers a request nobody sent, and its SDP never
+ * reaches the media stage (a spoofer answered with its own media, whose
+ * RTP became the call's).  The answer to a re-INVITE seen still does.
+ */
+static void test_answer_unasked(void)
+{
+	const struct opt sdp = { .sdp = true };
+	struct collector c;
+	struct ct_dialog_table *t = table(&c, NULL);
+	unsigned before;
+
+	answered(t, &call1, T0);
+	before = c.media;
+	rsp_a(t, &call1, 200, "OK", "INVITE", 9, T0 + 10 * SEC, &sdp);
+	rsp_a(t, &call1, 200, "OK", "UPDATE", 10, T0 + 11 * SEC, &sdp);
+	CHECK_INT(c.media, before);
+	CHECK_INT(stats(t).sdp_ignored, 2);
+	req_a(t, &call1, "INVITE", 4, T0 + 12 * SEC, true, &sdp);
+	rsp_a(t, &call1, 200, "OK", "INVITE", 4, T0 + 12 * SEC + 50 * MS, &sdp);
+	CHECK_INT(c.media, before + 2);
+	CHECK_INT(stats(t).sdp_ignored, 2);
+	ct_dialog_flush(t);
+	ct_dialog_table_free(t);
+	collector_fini(&c);
+}
+
+static void count_refer(void *user, const char *call_id, const struct ct_sip_msg *m)
+{
+	(void)call_id;
+	(void)m;
+	(*(unsigned *)user)++;
+}
+
+static void drop_record(void *user, struct ct_call_record *rec)
+{
+	(void)user;
+	ct_call_record_free(rec);
+}
+
+/*
+ * A REFER of another dialog than the call's (tags: its receiver refuses it
+ * with 481) from the caller's own address is no transfer of the call: the
+ * refer hook (the legs stage links the transferred leg by it) is not told.
+ * The call's own REFER is.
+ */
+static void test_refer_not_of_dialog(void)
+{
+	const struct opt wrong = { .to_tag = "wrong" };
+	struct ct_dialog_hooks h = { drop_record, NULL, NULL, NULL, NULL, NULL, NULL, count_refer };
+	struct ct_dialog_cfg cfg;
+	struct ct_dialog_table *t;
+	unsigned refers = 0;
+
+	ct_dialog_cfg_default(&cfg);
+	h.user = &refers;
+	t = ct_dialog_table_new(&cfg, &h);
+	answered(t, &call1, T0);
+	req_a(t, &call1, "REFER", 2, T0 + 10 * SEC, true, &wrong);
+	CHECK_INT(refers, 0);
+	req_a(t, &call1, "REFER", 3, T0 + 11 * SEC, true, NULL);
+	CHECK_INT(refers, 1);
+	ct_dialog_flush(t);
+	ct_dialog_table_free(t);
+}
+
 static void test_oneway_responses(void)
 {
 	struct collector c;
@@ -3929,6 +4323,7 @@ int main(void)
 	test_cancel_487();
 	test_cancel_no_487();
 	test_cancel_race();
+	test_cancel_not_of_invite();
 	test_auth_retry();
 	test_start_hook();
 	test_auth_unseen();
@@ -3971,6 +4366,12 @@ int main(void)
 	test_partial_not_calls();
 	test_partial_flood();
 	test_oneway_requests();
+	test_ack_unseen_answer_two_way();
+	test_unseen_request_two_way();
+	test_invite_response_wrong_branch();
+	test_offer_not_of_dialog();
+	test_answer_unasked();
+	test_refer_not_of_dialog();
 	test_oneway_responses();
 	test_partial_not_twice();
 	return TEST_REPORT();

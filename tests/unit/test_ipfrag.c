@@ -232,12 +232,8 @@ static void test_overlap(void)
 	CHECK_INT(ct_ipfrag_add(f, &p, &out, &out_len), CT_PARTIAL);
 	CHECK_INT(p.events, 0);
 
-	/* Conflicting content: event, first copy kept, datagram goes on. */
-	p = frag(5, 0, 1, b, 24, 0);
-	CHECK_INT(ct_ipfrag_add(f, &p, &out, &out_len), CT_PARTIAL);
-	CHECK_INT(p.events, EV(CT_EV_FRAG_OVERLAP));
 	/* Overlap into the last hole: new bytes 24..31 fill, 16..23 conflict-free. */
-	p = frag(5, 16, 0, b + 16, 16, 0);
+	p = frag(5, 16, 0, a + 16, 16, 0);
 	CHECK_INT(ct_ipfrag_add(f, &p, &out, &out_len), CT_OK);
 	CHECK_INT(p.events, 0);
 	CHECK_INT(out_len, 32);
@@ -245,23 +241,48 @@ static void test_overlap(void)
 	free(out);
 	out = NULL;
 
+	/*
+	 * Conflicting content (RFC 5722: the whole datagram is discarded, as
+	 * a Linux host discards it; either copy could be forged): the event,
+	 * the datagram dropped, the fragment refused.  What comes after starts
+	 * a datagram of its own that never completes.
+	 */
+	p = frag(7, 0, 1, a, 16, 0);
+	CHECK_INT(ct_ipfrag_add(f, &p, &out, &out_len), CT_PARTIAL);
+	p = frag(7, 0, 1, b, 24, 0);
+	CHECK_INT(ct_ipfrag_add(f, &p, &out, &out_len), CT_ERR);
+	CHECK_INT(p.events, EV(CT_EV_FRAG_OVERLAP));
+	ct_ipfrag_get_stats(f, &st);
+	CHECK_INT(st.pending, 0);
+	CHECK_INT(st.dropped, 1);
+	p = frag(7, 16, 0, a + 16, 16, 0);
+	CHECK_INT(ct_ipfrag_add(f, &p, &out, &out_len), CT_PARTIAL);
+
 	/* A fragment inside a hole splits it in two (RFC 815 step 5 and 6). */
 	p = frag(6, 8, 1, a + 8, 8, 0);
 	CHECK_INT(ct_ipfrag_add(f, &p, &out, &out_len), CT_PARTIAL);
 	p = frag(6, 24, 0, a + 24, 8, 0);
 	CHECK_INT(ct_ipfrag_add(f, &p, &out, &out_len), CT_PARTIAL);
-	/* Spans hole 0..8, present 8..16 (conflicting), hole 16..24. */
+	/* Spans hole 0..8, present 8..16 (conflicting), hole 16..24: dropped. */
 	p = frag(6, 0, 1, b, 24, 0);
-	CHECK_INT(ct_ipfrag_add(f, &p, &out, &out_len), CT_OK);
+	CHECK_INT(ct_ipfrag_add(f, &p, &out, &out_len), CT_ERR);
 	CHECK_INT(p.events, EV(CT_EV_FRAG_OVERLAP));
+	/* The same over the same holes, identical bytes: completes. */
+	p = frag(8, 8, 1, a + 8, 8, 0);
+	CHECK_INT(ct_ipfrag_add(f, &p, &out, &out_len), CT_PARTIAL);
+	p = frag(8, 24, 0, a + 24, 8, 0);
+	CHECK_INT(ct_ipfrag_add(f, &p, &out, &out_len), CT_PARTIAL);
+	p = frag(8, 0, 1, a, 24, 0);
+	CHECK_INT(ct_ipfrag_add(f, &p, &out, &out_len), CT_OK);
+	CHECK_INT(p.events, 0);
 	CHECK_INT(out_len, 32);
 	CHECK(out != NULL && memcmp(out, a, 32) == 0);
 	free(out);
 
 	ct_ipfrag_get_stats(f, &st);
-	CHECK_INT(st.dropped, 0);
+	CHECK_INT(st.dropped, 2);
 	CHECK_INT(st.reassembled, 2);
-	CHECK_INT(st.pending, 0);
+	CHECK_INT(st.pending, 1);   /* id 7's tail, waiting for nothing */
 	ct_ipfrag_free(f);
 }
 

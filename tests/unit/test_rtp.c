@@ -1687,8 +1687,9 @@ static void test_media_rtcp_attr(void)
 	struct ct_sip_msg m;
 	struct ct_media_stats ms;
 
+	/* The branch sip() gives its 200 (a response carries its INVITE's). */
 	snprintf(invite, sizeof(invite), "INVITE sip:bob@203.0.113.10 SIP/2.0\r\n"
-	    "Via: SIP/2.0/UDP 198.51.100.10:5060;branch=z9hG4bKa1\r\n"
+	    "Via: SIP/2.0/UDP 198.51.100.10:5060;branch=z9hG4bKrtcp-31INVITE\r\n"
 	    "From: <sip:alice@x>;tag=ta\r\nTo: <sip:bob@x>\r\nCall-ID: rtcp-3\r\nCSeq: 1 INVITE\r\n"
 	    "Content-Type: application/sdp\r\nContent-Length: %zu\r\n\r\n%s", strlen(body), body);
 	mctx_init(&c, 0);
@@ -1788,8 +1789,9 @@ static void test_media_multiport_rtcp(void)
 	struct mctx c;
 	struct ct_sip_msg m;
 
+	/* The branch sip() gives its 200 (a response carries its INVITE's). */
 	snprintf(invite, sizeof(invite), "INVITE sip:bob@203.0.113.10 SIP/2.0\r\n"
-	    "Via: SIP/2.0/UDP 198.51.100.10:5060;branch=z9hG4bKa1\r\n"
+	    "Via: SIP/2.0/UDP 198.51.100.10:5060;branch=z9hG4bKmp-21INVITE\r\n"
 	    "From: <sip:alice@x>;tag=ta\r\nTo: <sip:bob@x>\r\nCall-ID: mp-2\r\nCSeq: 1 INVITE\r\n"
 	    "Content-Type: application/sdp\r\nContent-Length: %zu\r\n\r\n%s", strlen(body), body);
 	mctx_init(&c, 0);
