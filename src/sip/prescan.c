@@ -991,13 +991,15 @@ static bool reason_known(const struct ct_sip_prescan *ps)
  * nothing of the pre-scanned message but what ct_sip_prescan_msg() fills:
  * the keys (Call-ID, method, status, CSeq and its method, From and To tags),
  * the top Via branch and host and the first Contact host (via_addr,
- * contact_addr), the From user, with no SDP (has_sdp false), no Reason
- * (q850_cause -1, reason_text NULL) and no other string, in a call whose
+ * contact_addr), the From user, the Reason's cause and text when the
+ * pre-scan read them (CT_PS_REASON_READ; else none: q850_cause -1,
+ * reason_text NULL), with no SDP (has_sdp false) and no other string, in a call whose
  * start was seen (ct_dialog_prescan_need says CT_DIALOG_NEED_KIND: a call
  * in progress, or a message opening one, reads the To user, From name and
  * P-Asserted-Identity too).  Whatever the state of that call:
  *  - an INVITE without To tag may create a call (every field): never;
- *  - BYE and CANCEL read the Reason: only without one;
+ *  - BYE and CANCEL read the Reason: only without one, or with every one
+ *    read (CT_PS_REASON_READ);
  *  - a response to INVITE: 1xx reads the keys, branch and From user; 2xx
  *    reads Contact and P-Asserted-Identity, a failure the reason phrase
  *    and the Reason: only 1xx;
@@ -1033,8 +1035,9 @@ bool ct_sip_prescan_enough(const struct ct_sip_prescan *ps)
  * True when the pre-scan knows every field ct_sip_msg_parse() would give:
  * the request URI's user, the From display name, the To user and name,
  * the P-Asserted-Identity and Contact users, the reason phrase, and an SDP
- * body (single part: ct_sdp_parse on it, as msg.c), with no Reason header
- * and no header PBX legs read (correlation ids, Diversion, History-Info:
+ * body (single part: ct_sdp_parse on it, as msg.c), the Reason headers'
+ * cause and text (none, or every one read: CT_PS_REASON_READ), and no
+ * header PBX legs read (correlation ids, Diversion, History-Info:
  * link_id and diversion_user stay NULL).  Such a message may be taken on the
  * pre-scan whatever it is (an initial INVITE too).
  */
