@@ -932,6 +932,29 @@ static void branch_note(const struct ct_dialog_table *t, struct ct_dialog *d,
 }
 
 /*
+ * Whether m's top Via branch (non-empty) is that of a copy of d's initial
+ * INVITE seen: the INVITE's own, or a proxy hop's (branch_note).
+ */
+static bool branch_of_invite(const struct ct_dialog_table *t, const struct ct_dialog *d,
+    const struct ct_sip_msg *m)
+{
+	return (d->invite_branch != NULL && token_eq(m->via_branch, d->invite_branch)) ||
+	    branch_known(d, tag_key(t, m->via_branch));
+}
+
+/*
+ * branch_of_invite, or what d cannot tell: m has no branch, d kept none
+ * of its INVITE, or more copies came than it keeps (BRANCHES_MAX).
+ */
+static bool branch_may_be_invites(const struct ct_dialog_table *t, const struct ct_dialog *d,
+    const struct ct_sip_msg *m)
+{
+	if (!has_text(m->via_branch) || d->invite_branch == NULL || d->n_branches > BRANCHES_MAX)
+		return true;
+	return branch_of_invite(t, d, m);
+}
+
+/*
  * Whether CANCEL m may be of d's initial INVITE transaction (RFC 3261 §9.1:
  * a CANCEL carries its INVITE's From tag, CSeq number and top Via branch;
  * §9.2: the UAS answers one that matches no INVITE with 481 and changes
@@ -950,10 +973,7 @@ static bool cancel_of_invite(const struct ct_dialog_table *t, const struct ct_di
 		return true;
 	if (from_party(d, m) == CT_PARTY_CALLEE || m->cseq != d->invite_cseq)
 		return false;
-	if (!has_text(m->via_branch) || d->invite_branch == NULL || d->n_branches > BRANCHES_MAX)
-		return true;
-	return token_eq(m->via_branch, d->invite_branch) ||
-	    branch_known(d, tag_key(t, m->via_branch));
+	return branch_may_be_invites(t, d, m);
 }
 
 /*
@@ -971,10 +991,7 @@ static bool resp_of_invite(const struct ct_dialog_table *t, const struct ct_dial
 	if (m->is_request || idx != CT_M_INVITE || d->partial || m->cseq != d->invite_cseq ||
 	    from_party(d, m) == CT_PARTY_CALLEE)
 		return true;
-	if (!has_text(m->via_branch) || d->invite_branch == NULL || d->n_branches > BRANCHES_MAX)
-		return true;
-	return token_eq(m->via_branch, d->invite_branch) ||
-	    branch_known(d, tag_key(t, m->via_branch));
+	return branch_may_be_invites(t, d, m);
 }
 
 /*
@@ -2373,10 +2390,7 @@ static struct ct_dialog *on_unknown(struct ct_dialog_table *t, const struct ct_s
 static bool foreign_counts(const struct ct_dialog_table *t, const struct ct_dialog *d,
     const struct ct_sip_msg *m, int idx)
 {
-	if (idx != CT_M_INVITE || !has_text(m->via_branch))
-		return false;
-	return branch_known(d, tag_key(t, m->via_branch)) ||
-	    (d->invite_branch != NULL && token_eq(m->via_branch, d->invite_branch));
+	return idx == CT_M_INVITE && has_text(m->via_branch) && branch_of_invite(t, d, m);
 }
 
 /*
