@@ -878,23 +878,36 @@ def a_sdp_hijack(ctx, n):
             for f in forged(src, r['dst_ip'], cid, first, cs, ft, tt, offer):
                 out.append((t + 1000 * k, f))
             msgs += 1
-        ssrc = rng.getrandbits(32)
-        dsts = [ep(x['dst']) for x in r['streams'][:2]]
-        for j in range(min(50, max(1, (b - t - 10000) // 20000 - 1))):
-            for d, (dip, dport) in enumerate(dsts):
-                out.append((t + 10000 + 20000 * j + d, udp(
-                    src, bytes(int(x) for x in dip.split('.')), mport, dport,
-                    rtp(0, j, 160 * j, ssrc + d, b'\x80\x00' * 80))[0]))
-                rtps += 1
-                if j % 10 == 0:
-                    out.append((t + 10000 + 20000 * j + d + 2, udp(
-                        src, bytes(int(x) for x in dip.split('.')), mport + 1, dport + 1,
-                        rtcp_sr(ssrc + d))[0]))
-                    rtcps += 1
+        pk, nr = attacker_rtp(rng, r, src, mport, t, b, rtcp=True)
+        out += pk
+        rtps += len(pk) - nr
+        rtcps += nr
         out.sort(key=lambda x: x[0])
         gens.append(out)
     ctx.info.update(calls=len(gens), foreign_msgs=msgs, rtp=rtps, rtcp=rtcps)
     return heapq.merge(*gens, key=lambda x: x[0])
+
+
+def attacker_rtp(rng, r, src, mport, t, b, rtcp=False):
+    """The attacker's media for legit call r (truth record, IPv4): from
+    src:mport (RTCP from mport + 1) to both parties' media ports, one
+    packet every 20 ms each from t + 10 ms, at most 50 a side, stopping
+    before the call's end b; with rtcp, a sender report every tenth packet.
+    Returns ([(time, frame)], RTCP packets among them)."""
+    out, nr = [], 0
+    ssrc = rng.getrandbits(32)
+    dsts = [ep(x['dst']) for x in r['streams'][:2]]
+    for j in range(min(50, max(1, (b - t - 10000) // 20000 - 1))):
+        for d, (dip, dport) in enumerate(dsts):
+            out.append((t + 10000 + 20000 * j + d, udp(
+                src, bytes(int(x) for x in dip.split('.')), mport, dport,
+                rtp(0, j, 160 * j, ssrc + d, b'\x80\x00' * 80))[0]))
+            if rtcp and j % 10 == 0:
+                out.append((t + 10000 + 20000 * j + d + 2, udp(
+                    src, bytes(int(x) for x in dip.split('.')), mport + 1, dport + 1,
+                    rtcp_sr(ssrc + d))[0]))
+                nr += 1
+    return out, nr
 
 
 def a_forged_bye(ctx, n):
@@ -1515,14 +1528,9 @@ def a_reinvite_refused(ctx, n):
                                               'SIP/2.0 481 Call/Transaction Does Not Exist',
                                               cs, ft, 'wrong%x' % i, contact=False)]
         msgs += 1
-        ssrc = rng.getrandbits(32)
-        dsts = [ep(x['dst']) for x in r['streams'][:2]]
-        for j in range(min(50, max(1, (b - t - 10000) // 20000 - 1))):
-            for d, (dip, dport) in enumerate(dsts):
-                out.append((t + 10000 + 20000 * j + d, udp(
-                    media, bytes(int(x) for x in dip.split('.')), mport, dport,
-                    rtp(0, j, 160 * j, ssrc + d, b'\x80\x00' * 80))[0]))
-                rtps += 1
+        pk, _ = attacker_rtp(rng, r, media, mport, t, b)
+        out += pk
+        rtps += len(pk)
         out.sort(key=lambda x: x[0])
         gens.append(out)
     ctx.info.update(calls=len(gens), forged_msgs=msgs, rtp=rtps)
@@ -1558,14 +1566,9 @@ def a_answer_unasked(ctx, n):
         out = [(t, f) for f in forged(callee, r['src_ip'], cid, 'SIP/2.0 200 OK', cs, ft, tt,
                                      sdp(ip_s(media), mport))]
         msgs += 1
-        ssrc = rng.getrandbits(32)
-        dsts = [ep(x['dst']) for x in r['streams'][:2]]
-        for j in range(min(50, max(1, (b - t - 10000) // 20000 - 1))):
-            for d, (dip, dport) in enumerate(dsts):
-                out.append((t + 10000 + 20000 * j + d, udp(
-                    media, bytes(int(x) for x in dip.split('.')), mport, dport,
-                    rtp(0, j, 160 * j, ssrc + d, b'\x80\x00' * 80))[0]))
-                rtps += 1
+        pk, _ = attacker_rtp(rng, r, media, mport, t, b)
+        out += pk
+        rtps += len(pk)
         out.sort(key=lambda x: x[0])
         gens.append(out)
     ctx.info.update(calls=len(gens), forged_msgs=msgs, rtp=rtps)
