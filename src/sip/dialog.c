@@ -98,7 +98,9 @@
  *    remembered as seen (cancel_of_invite; counted in cancels_ignored);
  *    so is a response claiming to be the INVITE's (its CSeq, the caller's
  *    From tag) whose top Via branch no copy of the INVITE had
- *    (resp_of_invite; counted in responses_unmatched).  The SDP of an
+ *    (resp_of_invite; counted in responses_unmatched), nor that of its second
+ *    Via (the hop before: a proxy's copy answered may be unseen, or traced
+ *    after the answer, when the proxy's own copy upstream was seen).  The SDP of an
  *    in-dialog request of another dialog (tags) is not handed to
  *    hooks.media (offer_off_dialog), nor that of a response to a request
  *    not seen (a re-INVITE, an UPDATE) where the tap shows its sender's
@@ -943,15 +945,33 @@ static bool branch_of_invite(const struct ct_dialog_table *t, const struct ct_di
 }
 
 /*
- * branch_of_invite, or what d cannot tell: m has no branch, d kept none
- * of its INVITE, or more copies came than it keeps (BRANCHES_MAX).
+ * Whether m's second Via value (via_branch2, non-empty) has the branch of
+ * a copy of d's initial INVITE seen: m answers (or cancels) a copy sent on
+ * by a proxy whose upstream copy was seen, while the downstream copy with
+ * m's top branch was not, or not yet (a proxy's trace may stamp its own
+ * copy after the response to it: Kamailio's siptrace over HEP).  A
+ * spoofer needs a real branch for this as for the top one.
+ */
+static bool branch2_of_invite(const struct ct_dialog_table *t, const struct ct_dialog *d,
+    const struct ct_sip_msg *m)
+{
+	if (!has_text(m->via_branch2))
+		return false;
+	return (d->invite_branch != NULL && token_eq(m->via_branch2, d->invite_branch)) ||
+	    branch_known(d, tag_key(t, m->via_branch2));
+}
+
+/*
+ * branch_of_invite or branch2_of_invite, or what d cannot tell: m has no
+ * branch, d kept none of its INVITE, or more copies came than it keeps
+ * (BRANCHES_MAX).
  */
 static bool branch_may_be_invites(const struct ct_dialog_table *t, const struct ct_dialog *d,
     const struct ct_sip_msg *m)
 {
 	if (!has_text(m->via_branch) || d->invite_branch == NULL || d->n_branches > BRANCHES_MAX)
 		return true;
-	return branch_of_invite(t, d, m);
+	return branch_of_invite(t, d, m) || branch2_of_invite(t, d, m);
 }
 
 /*
@@ -2390,7 +2410,8 @@ static struct ct_dialog *on_unknown(struct ct_dialog_table *t, const struct ct_s
 static bool foreign_counts(const struct ct_dialog_table *t, const struct ct_dialog *d,
     const struct ct_sip_msg *m, int idx)
 {
-	return idx == CT_M_INVITE && has_text(m->via_branch) && branch_of_invite(t, d, m);
+	return idx == CT_M_INVITE && has_text(m->via_branch) &&
+	    (branch_of_invite(t, d, m) || branch2_of_invite(t, d, m));
 }
 
 /*

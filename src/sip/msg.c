@@ -40,6 +40,7 @@
 #include "calltap/err.h"
 #include "calltap/sip.h"
 #include "reason.h"
+#include "via.h"
 
 /* Reason headers handed to osip (RFC 3326 has one per protocol); prescan.c reads as many. */
 #define MAX_REASON_HEADERS CT_SIP_MAX_REASON
@@ -172,6 +173,26 @@ static char *param_value(osip_list_t *params, const char *name)
 	if (osip_generic_param_get_byname(params, key, &p) != 0 || p == NULL)
 		return NULL;
 	return dup_s(p->gvalue);
+}
+
+/*
+ * via_branch2: the branch of the second Via value (via.c), after a comma of
+ * the first Via header or else the first value of the second, read from
+ * the raw headers via_raw[] (copy_for_osip) since osip is handed the top
+ * value only.
+ */
+static void take_via_branch2(struct ct_sip_msg *m, const struct ct_sip_span via_raw[2])
+{
+	const char *b;
+	size_t bn;
+	int r = -1;
+
+	if (via_raw[0].p != NULL)
+		r = ct_sip_via_branch(via_raw[0].p, via_raw[0].n, 1, &b, &bn);
+	if (r < 0 && via_raw[1].p != NULL)
+		r = ct_sip_via_branch(via_raw[1].p, via_raw[1].n, 0, &b, &bn);
+	if (r > 0)
+		m->via_branch2 = dup_n(b, bn);
 }
 
 /* Request/status line fields. */
@@ -530,6 +551,9 @@ struct keep_state {
 	uint16_t repeated;  /* repeated single headers dropped */
 	unsigned link, divert, hinfo;         /* correlation, Diversion, History-Info */
 	unsigned refer, referred;             /* Refer-To, Referred-By */
+	struct ct_sip_span via_raw[2]; /* values of the first two Via headers, raw
+	                                  (continuation lines included) */
+	bool in_via;        /* the current header is one of via_raw[] */
 	enum keep cur;      /* decision for the current header's lines */
 	bool quoted;        /* KEEP_FIRST_VALUE: inside "..." */
 	unsigned angle;     /* KEEP_FIRST_VALUE: inside <...> */
@@ -736,7 +760,7 @@ static unsigned tame_part_types(char *body, size_t n)
  * the copy (NUL-terminated), or CT_SIP_REFUSED.
  */
 static ssize_t copy_for_osip(const char *buf, size_t len, char *out, uint16_t *kept,
-    uint16_t *repeated)
+    uint16_t *repeated, struct ct_sip_span via_raw[2])
 {
 	const char *p = buf, *end = buf + len, *nl;
 	struct keep_state ks;
@@ -766,9 +790,22 @@ static ssize_t copy_for_osip(const char *buf, size_t len, char *out, uint16_t *k
 		} else if (++lines > CT_SIP_MAX_HEADERS) {
 			return CT_SIP_REFUSED;
 		} else if (p[0] != ' ' && p[0] != '\t') {
+			unsigned vias = ks.via;
+
 			ks.cur = keep_header(&ks, p, n);
 			ks.quoted = false;
 			ks.angle = 0;
+			ks.in_via = ks.via != vias && vias < 2;
+			if (ks.in_via) {
+				const char *colon = memchr(p, ':', n);
+
+				ks.via_raw[vias].p = colon + 1;
+				ks.via_raw[vias].n = (size_t)(p + n - colon - 1);
+			}
+		} else if (ks.in_via) {
+			struct ct_sip_span *vr = &ks.via_raw[ks.via - 1];
+
+			vr->n = (size_t)(p + n - vr->p);   /* a continuation line */
 		}
 		if (ks.cur == KEEP_FIRST_VALUE && (v = first_value_len(&ks, p, n)) < n) {
 			memcpy(out + o, p, v);
@@ -795,6 +832,8 @@ static ssize_t copy_for_osip(const char *buf, size_t len, char *out, uint16_t *k
 	}
 	out[o] = '\0';
 	*repeated = ks.repeated;
+	via_raw[0] = ks.via_raw[0];
+	via_raw[1] = ks.via_raw[1];
 	return (ssize_t)o;
 }
 
@@ -855,6 +894,7 @@ static void reset_keep_caller_fields(struct ct_sip_msg *m)
 int ct_sip_msg_parse(struct ct_sip_msg *m, const char *buf, size_t len)
 {
 	osip_message_t *sip = NULL;
+	struct ct_sip_span via_raw[2];
 	char *copy;
 	ssize_t clen;
 	int rc = CT_ERR;
@@ -867,7 +907,7 @@ int ct_sip_msg_parse(struct ct_sip_msg *m, const char *buf, size_t len)
 	copy = malloc(len + 8);
 	if (copy == NULL)
 		return CT_NOMEM;
-	clen = copy_for_osip(buf, len, copy, &m->osip_lines, &m->repeated_headers);
+	clen = copy_for_osip(buf, len, copy, &m->osip_lines, &m->repeated_headers, via_raw);
 	if (clen < 0) {
 		free(copy);
 		return (int)clen;
@@ -884,6 +924,7 @@ int ct_sip_msg_parse(struct ct_sip_msg *m, const char *buf, size_t len)
 	if (rc != CT_OK)
 		goto fail;
 	take_addressing(m, sip);
+	take_via_branch2(m, via_raw);
 	take_other_headers(m, sip);
 	take_sdp(m, sip);
 fail:
@@ -918,6 +959,7 @@ void ct_sip_msg_fini(struct ct_sip_msg *m)
 	free(m->contact_user);
 	free(m->pai_user);
 	free(m->via_branch);
+	free(m->via_branch2);
 	free(m->reason_text);
 	free(m->link_id);
 	free(m->diversion_user);
@@ -930,5 +972,6 @@ void ct_sip_msg_fini(struct ct_sip_msg *m)
 	m->from_user = m->from_name = m->from_tag = NULL;
 	m->to_user = m->to_name = m->to_tag = NULL;
 	m->contact_user = m->pai_user = m->via_branch = m->reason_text = NULL;
+	m->via_branch2 = NULL;
 	m->has_sdp = false;
 }

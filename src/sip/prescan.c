@@ -39,6 +39,7 @@
 #include "calltap/err.h"
 #include "calltap/sip.h"
 #include "reason.h"
+#include "via.h"
 #include "ipv4.h"
 
 enum hdr {
@@ -833,7 +834,7 @@ int ct_sip_prescan(struct ct_sip_prescan *ps, const char *buf, size_t len)
 	struct ct_cursor c;
 	const char *line, *nl, *colon, *v;
 	size_t n, k;
-	int rc = CT_OK;
+	int rc = CT_OK, via2 = -1;
 
 	memset(ps, 0, offsetof(struct ct_sip_prescan, fold));
 	memset(seen, 0, sizeof(seen));
@@ -898,8 +899,16 @@ int ct_sip_prescan(struct ct_sip_prescan *ps, const char *buf, size_t len)
 				    &to_known, &to_name, false, NULL, NULL);
 				break;
 			case H_VIA:
-				if (seen[h] == 1)
+				/* The second value: after a comma of the first
+				 * Via header, else the next header's first. */
+				if (seen[h] == 1) {
 					rc = take_via(ps, v, n);
+					via2 = ct_sip_via_branch(v, n, 1, &ps->via_branch2.p,
+					    &ps->via_branch2.n);
+				} else if (seen[h] == 2 && via2 < 0) {
+					via2 = ct_sip_via_branch(v, n, 0, &ps->via_branch2.p,
+					    &ps->via_branch2.n);
+				}
 				break;
 			case H_CONTACT:
 				ps->flags |= CT_PS_CONTACT;
@@ -1171,6 +1180,7 @@ int ct_sip_prescan_msg(const struct ct_sip_prescan *ps, struct ct_sip_msg *m,
 	m->from_tag = ps->from_tag.n > 0 ? put(&ps->from_tag, scratch, size, &used, &ok) : NULL;
 	m->to_tag = ps->to_tag.n > 0 ? put(&ps->to_tag, scratch, size, &used, &ok) : NULL;
 	m->via_branch = put(&ps->via_branch, scratch, size, &used, &ok);
+	m->via_branch2 = put(&ps->via_branch2, scratch, size, &used, &ok);
 	m->from_user = put(&ps->from_user, scratch, size, &used, &ok);
 	put_addr(&m->via_addr, &ps->via_host);
 	put_addr(&m->contact_addr, &ps->contact_host);

@@ -63,7 +63,8 @@ static void differential(const struct ct_sip_prescan *ps, const struct ct_sip_ms
 	if (p.is_request != m->is_request || p.status != m->status || p.cseq != m->cseq ||
 	    strcmp(p.method, m->method) != 0 || strcmp(p.cseq_method, m->cseq_method) != 0 ||
 	    !same_str(p.call_id, m->call_id) || !same_str(p.from_tag, m->from_tag) ||
-	    !same_str(p.to_tag, m->to_tag) || !same_str(p.via_branch, m->via_branch))
+	    !same_str(p.to_tag, m->to_tag) || !same_str(p.via_branch, m->via_branch) ||
+	    !same_str(p.via_branch2, m->via_branch2))
 		ct_fuzz_fail("pre-scan keys differ from libosip2's");
 	if ((ps->flags & CT_PS_FROM_USER) && !same_str(p.from_user, m->from_user))
 		ct_fuzz_fail("pre-scan From user differs from libosip2's");

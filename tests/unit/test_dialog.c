@@ -198,6 +198,7 @@ struct opt {
 	const char *contact;   /* overrides the sender's user */
 	const char *to_tag;    /* overrides B's tag in responses / requests */
 	const char *branch;
+	const char *branch2;   /* second Via's branch */
 	const char *pai;       /* P-Asserted-Identity user */
 	bool body_short;       /* ct_sip_msg.body_short: shorter than its Content-Length */
 };
@@ -238,6 +239,7 @@ static void base(struct ct_sip_msg *m, const struct tcall *c, int64_t ts, bool f
 		m->sdp.media[0].dir = (enum ct_sdp_dir)(o->media_dir - 1);
 	}
 	m->via_branch = (char *)(o->branch ? o->branch : "z9hG4bK-1");
+	m->via_branch2 = (char *)o->branch2;
 	m->pai_user = (char *)o->pai;
 	m->body_short = o->body_short;
 }
@@ -1437,6 +1439,63 @@ static void test_proxy_hops(void)
 	CHECK_INT(stats(t).retransmissions, 7);
 	CHECK_INT(stats(t).orphan_messages, 0);
 	CHECK_INT(c.media, 2);
+	ct_dialog_table_free(t);
+	collector_fini(&c);
+}
+
+/*
+ * A proxy that traces its own messages (Kamailio's siptrace over HEP,
+ * put in time order) stamps its copy of the INVITE to the UAS after the
+ * UAS's 180 to that copy: the 180 (top branch hop2, unknown yet) comes
+ * first.  Its second Via is the caller's branch (hop1, seen): it is the
+ * INVITE's ringing (the call had none).  A 486 whose second branch is
+ * unknown too (or absent) is still no copy's, from the UAS's address (off
+ * the path yet: foreign_in_dialog) or the proxy's (responses_unmatched).
+ */
+static void test_proxy_copy_late(void)
+{
+	static const struct tcall h1 = { "pl@p", "2001", NULL, "ta", "8005551234", "tb", 1, 2, 5060, 5060 };
+	static const struct tcall h2 = { "pl@p", "2001", NULL, "ta", "8005551234", "tb", 2, 3, 5060, 5070 };
+	const struct opt b1 = { .branch = "z9hG4bK-hop1", .sdp = true };
+	const struct opt b2 = { .branch = "z9hG4bK-hop2", .sdp = true };
+	const struct opt r1 = { .branch = "z9hG4bK-hop1" };
+	const struct opt r2 = { .branch = "z9hG4bK-hop2", .branch2 = "z9hG4bK-hop1" };
+	const struct opt a2 = { .branch = "z9hG4bK-hop2", .branch2 = "z9hG4bK-hop1", .sdp = true };
+	const struct opt x1 = { .branch = "z9hG4bK-x", .branch2 = "z9hG4bK-y" };
+	const struct opt x2 = { .branch = "z9hG4bK-x" };
+	struct collector c;
+	struct ct_dialog_table *t = table(&c, NULL);
+	struct ct_call_record e;
+
+	invite(t, &h1, 10, T0, &b1);
+	rsp_a(t, &h1, 100, "Trying", "INVITE", 10, T0 + 1 * MS, &r1);
+	rsp_a(t, &h2, 486, "Busy", "INVITE", 10, T0 + 2 * MS, &x1);   /* off the path */
+	rsp_a(t, &h2, 486, "Busy", "INVITE", 10, T0 + 3 * MS, &x2);
+	CHECK_INT(stats(t).foreign_in_dialog, 2);
+	rsp_a(t, &h1, 486, "Busy", "INVITE", 10, T0 + 4 * MS, &x1);   /* on it */
+	CHECK_INT(stats(t).responses_unmatched, 1);
+	rsp_a(t, &h2, 180, "Ringing", "INVITE", 10, T0 + 5 * MS, &r2);
+	invite(t, &h2, 10, T0 + 6 * MS, &b2);
+	rsp_a(t, &h2, 200, "OK", "INVITE", 10, T0 + 2 * SEC, &a2);
+	rsp_a(t, &h1, 200, "OK", "INVITE", 10, T0 + 2 * SEC + 1 * MS, &b1);
+	req_a(t, &h1, "ACK", 10, T0 + 2 * SEC + 2 * MS, true, NULL);
+	req_a(t, &h2, "ACK", 10, T0 + 2 * SEC + 3 * MS, true, NULL);
+	req_b(t, &h2, "BYE", 1, T0 + 30 * SEC, NULL);
+	req_b(t, &h1, "BYE", 1, T0 + 30 * SEC + 1 * MS, NULL);
+	rsp_b(t, &h1, 200, "BYE", 1, T0 + 30 * SEC + 2 * MS, NULL);
+	rsp_b(t, &h2, 200, "BYE", 1, T0 + 30 * SEC + 3 * MS, NULL);
+	ct_dialog_flush(t);
+	CHECK_INT(stats(t).responses_unmatched, 1);
+	CHECK_INT(stats(t).foreign_in_dialog, 3);   /* the 180 too, counted as one */
+	expect(&e, &h1, T0);
+	e.ringing_us = T0 + 5 * MS;
+	e.answer_us = T0 + 2 * SEC;
+	e.end_us = T0 + 30 * SEC;
+	e.final_code = 200;
+	e.hangup_by = CT_PARTY_CALLEE;
+	e.hangup_reason = (char *)"BYE";
+	CHECK_INT(c.n, 1);
+	CHECK_REC(c.n ? c.recs[0] : NULL, &e);
 	ct_dialog_table_free(t);
 	collector_fini(&c);
 }
@@ -4331,6 +4390,7 @@ int main(void)
 	test_retransmissions();
 	test_late_ringing();
 	test_proxy_hops();
+	test_proxy_copy_late();
 	test_serial_hunt();
 	test_serial_fork();
 	test_serial_fork_emission();
