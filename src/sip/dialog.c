@@ -98,9 +98,10 @@
  *    remembered as seen (cancel_of_invite; counted in cancels_ignored);
  *    so is a response claiming to be the INVITE's (its CSeq, the caller's
  *    From tag) whose top Via branch no copy of the INVITE had
- *    (resp_of_invite; counted in responses_unmatched), nor that of its second
- *    Via (the hop before: a proxy's copy answered may be unseen, or traced
- *    after the answer, when the proxy's own copy upstream was seen).  The SDP of an
+ *    (resp_of_invite; counted in responses_unmatched), nor, for a 1xx or
+ *    2xx, that of its second Via (the hop before: a proxy's copy answered
+ *    may be unseen, or traced after the answer, when the proxy's own copy
+ *    upstream was seen).  The SDP of an
  *    in-dialog request of another dialog (tags) is not handed to
  *    hooks.media (offer_off_dialog), nor that of a response to a request
  *    not seen (a re-INVITE, an UPDATE) where the tap shows its sender's
@@ -945,33 +946,36 @@ static bool branch_of_invite(const struct ct_dialog_table *t, const struct ct_di
 }
 
 /*
- * Whether m's second Via value (via_branch2, non-empty) has the branch of
- * a copy of d's initial INVITE seen: m answers (or cancels) a copy sent on
- * by a proxy whose upstream copy was seen, while the downstream copy with
- * m's top branch was not, or not yet (a proxy's trace may stamp its own
- * copy after the response to it: Kamailio's siptrace over HEP).  A
- * spoofer needs a real branch for this as for the top one.
+ * Whether response m is a 1xx or 2xx whose second Via value (via_branch2,
+ * non-empty) has the branch of a copy of d's initial INVITE seen: it
+ * answers a copy sent on by a proxy whose upstream copy was seen, while
+ * the downstream copy with m's top branch was not, or not yet (a proxy's
+ * trace may stamp its own copy after the response to it: Kamailio's
+ * siptrace over HEP, the UAS's 180 and 200 before the copy they answer).
+ * A spoofer needs a real branch for this as for the top one.  Not a
+ * 3xx-6xx: a downstream branch's failure is the call's only when the
+ * proxy sends it on upstream (with the upstream copy's branch), not when
+ * it forked and another branch may still answer.
  */
 static bool branch2_of_invite(const struct ct_dialog_table *t, const struct ct_dialog *d,
     const struct ct_sip_msg *m)
 {
-	if (!has_text(m->via_branch2))
+	if (m->is_request || m->status >= 300 || !has_text(m->via_branch2))
 		return false;
 	return (d->invite_branch != NULL && token_eq(m->via_branch2, d->invite_branch)) ||
 	    branch_known(d, tag_key(t, m->via_branch2));
 }
 
 /*
- * branch_of_invite or branch2_of_invite, or what d cannot tell: m has no
- * branch, d kept none of its INVITE, or more copies came than it keeps
- * (BRANCHES_MAX).
+ * branch_of_invite, or what d cannot tell: m has no branch, d kept none
+ * of its INVITE, or more copies came than it keeps (BRANCHES_MAX).
  */
 static bool branch_may_be_invites(const struct ct_dialog_table *t, const struct ct_dialog *d,
     const struct ct_sip_msg *m)
 {
 	if (!has_text(m->via_branch) || d->invite_branch == NULL || d->n_branches > BRANCHES_MAX)
 		return true;
-	return branch_of_invite(t, d, m) || branch2_of_invite(t, d, m);
+	return branch_of_invite(t, d, m);
 }
 
 /*
@@ -1001,7 +1005,8 @@ static bool cancel_of_invite(const struct ct_dialog_table *t, const struct ct_di
  * claims to be (the INVITE's CSeq, the caller's From): its top Via branch
  * is that of a copy of the INVITE seen (RFC 3261 §17.1.3: the caller's
  * transaction takes no other; a proxy's response upstream carries the
- * upstream copy's branch).  Not held against it when unknown, as in
+ * upstream copy's branch), or a 1xx/2xx whose second Via branch is
+ * (branch2_of_invite).  Not held against it when unknown, as in
  * cancel_of_invite.  A spoofer on the callee's address with the Call-ID
  * and the caller's tag made ringing calls busy, failed or answered.
  */
@@ -1011,7 +1016,7 @@ static bool resp_of_invite(const struct ct_dialog_table *t, const struct ct_dial
 	if (m->is_request || idx != CT_M_INVITE || d->partial || m->cseq != d->invite_cseq ||
 	    from_party(d, m) == CT_PARTY_CALLEE)
 		return true;
-	return branch_may_be_invites(t, d, m);
+	return branch_may_be_invites(t, d, m) || branch2_of_invite(t, d, m);
 }
 
 /*
@@ -2400,7 +2405,8 @@ static struct ct_dialog *on_unknown(struct ct_dialog_table *t, const struct ct_s
 /*
  * Whether response m, from off d's signalling path, may still count for
  * d's state: only a response to the INVITE whose top Via branch is that
- * of a copy of d's initial INVITE seen (RFC 3261 §17.1.3: the UAC matches
+ * of a copy of d's initial INVITE seen (or a 1xx/2xx whose second Via
+ * branch is: branch2_of_invite) (RFC 3261 §17.1.3: the UAC matches
  * a response to its transaction by that branch; a second box of an SBC
  * pool answering the INVITE echoes it).  A stranger who knows the Call-ID
  * and the tags but not the branch cannot answer, fail or end the call
