@@ -10,7 +10,8 @@
 # every SIP field equal, times within 0.5 s (Kamailio stamps a message when
 # it handles it, the kernel when it passes lo: well under a millisecond
 # apart on an idle machine, tens of ms on a loaded one).  SIP calls over
-# UDP and over TCP; Kamailio sends HEP over UDP, then (a second run) TCP.
+# UDP and over TCP, answered, busy and cancelled; Kamailio sends HEP over
+# UDP, then (a second run) TCP.
 # Skipped (77) without kamailio, sipp or dumpcap, or when lo cannot be
 # sniffed.
 . "$(dirname "$0")/lib.sh"
@@ -108,14 +109,25 @@ done
 sleep 0.5
 kill -0 "$kam" 2>/dev/null || { cat "$t/k.log"; echo "FAIL kamailio did not start"; exit 1; }
 
-# calls TRANSPORT N: N calls UAC -> Kamailio -> UAS (SIPp's built-in scenarios: INVITE,
-# 100, 180, 200, ACK, a pause, BYE, 200), over u1 (UDP) or t1 (TCP).
+# calls TRANSPORT N [KIND]: N calls UAC -> Kamailio -> UAS over u1 (UDP) or t1
+# (TCP).  Answered (SIPp's built-in scenarios: INVITE, 100, 180, 200, ACK, a
+# pause, BYE, 200), or with KIND busy (the UAS refuses 486, the proxy ACKs
+# it and sends it on) or cancel (the caller gives up while it rings: the
+# proxy answers the CANCEL, sends one of its own downstream, 487 both ways):
+# pcaps/gen's scenarios.
 calls() {
-	(cd "$t" && exec sipp -sn uas -i 127.0.0.1 -p "$uasport" -t "$1" -nostdin \
+	if [ -n "${3:-}" ]; then
+		sas="-sf $srcdir/pcaps/gen/uas-$3.xml" sac="-sf $srcdir/pcaps/gen/uac-$3.xml"
+	else
+		sas="-sn uas" sac="-sn uac"
+	fi
+	# shellcheck disable=SC2086
+	(cd "$t" && exec sipp $sas -i 127.0.0.1 -p "$uasport" -t "$1" -nostdin \
 	    >"$t/uas.out" 2>&1) &
 	uas=$!
 	sleep 0.5
-	(cd "$t" && timeout 120 sipp -sn uac "127.0.0.1:$kport" -s 5551234 -i 127.0.0.1 \
+	# shellcheck disable=SC2086
+	(cd "$t" && timeout 120 sipp $sac "127.0.0.1:$kport" -s 5551234 -i 127.0.0.1 \
 	    -p "$uacport" -t "$1" -m "$2" -r 10 -d 200 -nostdin >"$t/uac.out" 2>&1)
 	rc=$?
 	sleep 0.5
@@ -138,6 +150,11 @@ sipstat() {
 		bad "SIPp calls over $1 through kamailio failed"
 	fi
 }
+# The failures first: Kamailio retransmits a cancelled call's 487 for a
+# while after the caller's ACK; they are on the wire and traced well before
+# the end of the run.
+calls u1 3 cancel || sipstat "UDP (cancel)"
+calls t1 3 busy || sipstat "TCP (busy)"
 calls u1 10 || sipstat UDP
 calls t1 5 || sipstat TCP
 sleep 0.5
@@ -202,9 +219,8 @@ for b in bad[:10]:
     print("BAD " + b)
 EOF
 summary=$(head -1 "$t/cmp")
-if [ $crc -eq 0 ] && ! grep -q '^BAD' "$t/cmp" && [ "$(wc -l <"$t/lo.json")" -eq 15 ] &&
-    echo "$summary" | grep -q -e "transports tcp,udp dispositions answered " \
-    -e "transports tcp,udp dispositions answered,"; then
+if [ $crc -eq 0 ] && ! grep -q '^BAD' "$t/cmp" && [ "$(wc -l <"$t/lo.json")" -eq 21 ] &&
+    echo "$summary" | grep -q "transports tcp,udp dispositions answered,busy,cancelled "; then
 	ok "kamailio siptrace, HEP over $1: $summary (seconds apart at most); every SIP field equal"
 else
 	bad "kamailio siptrace, HEP over $1: exit $crc, $(tr '\n' ';' <"$t/cmp")"
@@ -216,9 +232,9 @@ if [ "$(counter hep_in_sip "$t/l.err")" -gt 0 ] && [ "$(counter hep_in_malformed
     [ "$(counter hep_in_sip "$t/l.err")" = "$(($(counter sip_udp "$t/r.err") + $(counter sip_tcp "$t/r.err")))" ]; then
 	ok "kamailio siptrace, HEP over $1: $(counter hep_in_sip "$t/l.err") SIP messages over HEP = the SIP messages sniffed"
 else
-	bad "kamailio siptrace, HEP over $1: hep_in_sip $(counter hep_in_sip "$t/l.err"), malformed" \
-	    "$(counter hep_in_malformed "$t/l.err"), auth_failed $(counter hep_in_auth_failed "$t/l.err")," \
-	    "sniffed $(counter sip_udp "$t/r.err") UDP + $(counter sip_tcp "$t/r.err") TCP"
+	bad "kamailio siptrace, HEP over $1: hep_in_sip $(counter hep_in_sip "$t/l.err"), malformed\
+ $(counter hep_in_malformed "$t/l.err"), auth_failed $(counter hep_in_auth_failed "$t/l.err"),\
+ sniffed $(counter sip_udp "$t/r.err") UDP + $(counter sip_tcp "$t/r.err") TCP"
 fi
 
 if [ "$1" = tcp ] && [ "$(counter hep_in_tcp_accepted "$t/l.err")" -lt 1 ]; then
