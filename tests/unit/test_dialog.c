@@ -1396,6 +1396,26 @@ static void test_late_ringing(void)
 	collector_fini(&c);
 }
 
+/*
+ * The end of a call through a proxy seen on both hops, h1 (caller to
+ * proxy) and h2 (proxy to callee), CSeq 10: the callee's 200 (o2) at ans
+ * and the proxy's (o1) 1 ms later, both hops' ACKs, the callee's BYE at
+ * bye on h2 then h1, and the 200s to it back.
+ */
+static void hops_answer_bye(struct ct_dialog_table *t, const struct tcall *h1,
+    const struct tcall *h2, int64_t ans, const struct opt *o2, const struct opt *o1,
+    int64_t bye)
+{
+	rsp_a(t, h2, 200, "OK", "INVITE", 10, ans, o2);
+	rsp_a(t, h1, 200, "OK", "INVITE", 10, ans + 1 * MS, o1);
+	req_a(t, h1, "ACK", 10, ans + 2 * MS, true, NULL);
+	req_a(t, h2, "ACK", 10, ans + 3 * MS, true, NULL);
+	req_b(t, h2, "BYE", 1, bye, NULL);
+	req_b(t, h1, "BYE", 1, bye + 1 * MS, NULL);
+	rsp_b(t, h1, 200, "BYE", 1, bye + 2 * MS, NULL);
+	rsp_b(t, h2, 200, "BYE", 1, bye + 3 * MS, NULL);
+}
+
 /* Two hops through a proxy (10.0.0.1 -> .2 -> .3): each message seen twice. */
 static void test_proxy_hops(void)
 {
@@ -1414,14 +1434,7 @@ static void test_proxy_hops(void)
 	rsp_a(t, &h2, 100, "Trying", "INVITE", 10, T0 + 3 * MS, &r2);
 	rsp_a(t, &h2, 180, "Ringing", "INVITE", 10, T0 + 400 * MS, &r2);
 	rsp_a(t, &h1, 180, "Ringing", "INVITE", 10, T0 + 401 * MS, &r1);
-	rsp_a(t, &h2, 200, "OK", "INVITE", 10, T0 + 6 * SEC, &b2);
-	rsp_a(t, &h1, 200, "OK", "INVITE", 10, T0 + 6 * SEC + 1 * MS, &b1);
-	req_a(t, &h1, "ACK", 10, T0 + 6 * SEC + 2 * MS, true, NULL);
-	req_a(t, &h2, "ACK", 10, T0 + 6 * SEC + 3 * MS, true, NULL);
-	req_b(t, &h2, "BYE", 1, T0 + 50 * SEC, NULL);
-	req_b(t, &h1, "BYE", 1, T0 + 50 * SEC + 1 * MS, NULL);
-	rsp_b(t, &h1, 200, "BYE", 1, T0 + 50 * SEC + 2 * MS, NULL);
-	rsp_b(t, &h2, 200, "BYE", 1, T0 + 50 * SEC + 3 * MS, NULL);
+	hops_answer_bye(t, &h1, &h2, T0 + 6 * SEC, &b2, &b1, T0 + 50 * SEC);
 	/* the first sighting of the BYE (hop 2, 50 s) starts the linger */
 	ct_dialog_expire(t, T0 + 50 * SEC + LINGER - 1);
 	CHECK_INT(c.n, 0);
@@ -1484,14 +1497,7 @@ static void test_proxy_copy_late(void)
 	CHECK_INT(stats(t).foreign_in_dialog, 3);
 	rsp_a(t, &h2, 180, "Ringing", "INVITE", 10, T0 + 5 * MS, &r2);
 	invite(t, &h2, 10, T0 + 6 * MS, &b2);
-	rsp_a(t, &h2, 200, "OK", "INVITE", 10, T0 + 2 * SEC, &a2);
-	rsp_a(t, &h1, 200, "OK", "INVITE", 10, T0 + 2 * SEC + 1 * MS, &b1);
-	req_a(t, &h1, "ACK", 10, T0 + 2 * SEC + 2 * MS, true, NULL);
-	req_a(t, &h2, "ACK", 10, T0 + 2 * SEC + 3 * MS, true, NULL);
-	req_b(t, &h2, "BYE", 1, T0 + 30 * SEC, NULL);
-	req_b(t, &h1, "BYE", 1, T0 + 30 * SEC + 1 * MS, NULL);
-	rsp_b(t, &h1, 200, "BYE", 1, T0 + 30 * SEC + 2 * MS, NULL);
-	rsp_b(t, &h2, 200, "BYE", 1, T0 + 30 * SEC + 3 * MS, NULL);
+	hops_answer_bye(t, &h1, &h2, T0 + 2 * SEC, &a2, &b1, T0 + 30 * SEC);
 	ct_dialog_flush(t);
 	CHECK_INT(stats(t).responses_unmatched, 2);
 	CHECK_INT(stats(t).foreign_in_dialog, 4);   /* the 180 too, counted as one */
