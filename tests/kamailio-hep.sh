@@ -10,8 +10,9 @@
 # every SIP field equal, times within 0.5 s (Kamailio stamps a message when
 # it handles it, the kernel when it passes lo: well under a millisecond
 # apart on an idle machine, tens of ms on a loaded one).  SIP calls over
-# UDP and over TCP, answered, busy and cancelled; Kamailio sends HEP over
-# UDP, then (a second run) TCP.
+# UDP and over TCP, answered, busy, cancelled and forked in parallel to two
+# UASes (one answers, the proxy cancels the other: one record, answered);
+# Kamailio sends HEP over UDP, then (a second run) TCP.
 # Skipped (77) without kamailio, sipp or dumpcap, or when lo cannot be
 # sniffed.
 . "$(dirname "$0")/lib.sh"
@@ -27,13 +28,14 @@ col=''
 kam=''
 cap=''
 uas=''
+uas2=''
 # Each process this test started, by its id only.
 cleanup() {
-	for p in $uas $cap $kam $col; do
+	for p in $uas $uas2 $cap $kam $col; do
 		kill -TERM "$p" 2>/dev/null
 	done
 	sleep 0.3
-	for p in $uas $cap $kam $col; do
+	for p in $uas $uas2 $cap $kam $col; do
 		kill -KILL "$p" 2>/dev/null
 	done
 	rm -rf "$t"
@@ -44,7 +46,7 @@ trap cleanup EXIT
 ports=$(python3 -c '
 import socket
 out, keep = [], []
-while len(out) < 3:
+while len(out) < 4:
     u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("127.0.0.1", 0))
     p = u.getsockname()[1]
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -57,7 +59,7 @@ while len(out) < 3:
 print(" ".join(out))')
 # shellcheck disable=SC2086
 set -- $ports
-kport=$1 uasport=$2 uacport=$3
+kport=$1 uasport=$2 uacport=$3 uas2port=$4
 
 # round udp|tcp: the whole run, with Kamailio sending HEP over that transport.
 round() {
@@ -76,7 +78,8 @@ while [ -z "$hport" ] && [ $i -lt 100 ]; do
 done
 [ -n "$hport" ] || { cat "$t/l.err"; echo "FAIL the collector did not start"; exit 1; }
 
-sed -e "s|@KPORT@|$kport|g; s|@UASPORT@|$uasport|g; s|@HEPPORT@|$hport|g" \
+sed -e "s|@KPORT@|$kport|g; s|@UASPORT@|$uasport|g; s|@UAS2PORT@|$uas2port|g" \
+    -e "s|@HEPPORT@|$hport|g" \
     -e "s|@HEPKEY@|s3cret|g; s|@MPATH@|$mpath/|g; s|@HEPTRANSPORT@|$htp|g" \
     "$srcdir/tests/kamailio-hep.cfg" >"$t/k.cfg"
 if ! kamailio -c -f "$t/k.cfg" >"$t/k.check" 2>&1; then
@@ -86,7 +89,8 @@ if ! kamailio -c -f "$t/k.cfg" >"$t/k.check" 2>&1; then
 fi
 
 # Sniffer first, so that it sees the proxy's first packet.
-dumpcap -q -i lo -f "(port $kport or port $uasport) and not port $hport" -w "$t/lo.pcap" \
+dumpcap -q -i lo -f "(port $kport or port $uasport or port $uas2port) and not port $hport" \
+    -w "$t/lo.pcap" \
     2>"$t/d.err" &
 cap=$!
 i=0
@@ -114,26 +118,32 @@ kill -0 "$kam" 2>/dev/null || { cat "$t/k.log"; echo "FAIL kamailio did not star
 # pause, BYE, 200), or with KIND busy (the UAS refuses 486, the proxy ACKs
 # it and sends it on) or cancel (the caller gives up while it rings: the
 # proxy answers the CANCEL, sends one of its own downstream, 487 both ways):
-# pcaps/gen's scenarios.
+# pcaps/gen's scenarios; or fork (calls to 5550000, which the proxy forks
+# in parallel to the answering UAS and to a second one that rings until
+# the proxy cancels its branch: pcaps/gen/uas-cancel.xml; UDP only).
 calls() {
-	if [ -n "${3:-}" ]; then
-		sas="-sf $srcdir/pcaps/gen/uas-$3.xml" sac="-sf $srcdir/pcaps/gen/uac-$3.xml"
-	else
-		sas="-sn uas" sac="-sn uac"
-	fi
+	svc=5551234
+	case ${3:-} in
+	'') sas="-sn uas" sac="-sn uac" ;;
+	fork) sas="-sn uas" sac="-sn uac" svc=5550000
+		(cd "$t" && exec sipp -sf "$srcdir/pcaps/gen/uas-cancel.xml" -i 127.0.0.1 \
+		    -p "$uas2port" -t "$1" -nostdin >"$t/uas2.out" 2>&1) &
+		uas2=$! ;;
+	*) sas="-sf $srcdir/pcaps/gen/uas-$3.xml" sac="-sf $srcdir/pcaps/gen/uac-$3.xml" ;;
+	esac
 	# shellcheck disable=SC2086
 	(cd "$t" && exec sipp $sas -i 127.0.0.1 -p "$uasport" -t "$1" -nostdin \
 	    >"$t/uas.out" 2>&1) &
 	uas=$!
 	sleep 0.5
 	# shellcheck disable=SC2086
-	(cd "$t" && timeout 120 sipp $sac "127.0.0.1:$kport" -s 5551234 -i 127.0.0.1 \
+	(cd "$t" && timeout 120 sipp $sac "127.0.0.1:$kport" -s "$svc" -i 127.0.0.1 \
 	    -p "$uacport" -t "$1" -m "$2" -r 10 -d 200 -nostdin >"$t/uac.out" 2>&1)
 	rc=$?
 	sleep 0.5
-	kill -TERM "$uas" 2>/dev/null
-	wait "$uas" 2>/dev/null
-	uas=
+	kill -TERM "$uas" $uas2 2>/dev/null
+	wait "$uas" $uas2 2>/dev/null
+	uas='' uas2=''
 	return $rc
 }
 
@@ -155,6 +165,7 @@ sipstat() {
 # the end of the run.
 calls u1 3 cancel || sipstat "UDP (cancel)"
 calls t1 3 busy || sipstat "TCP (busy)"
+calls u1 3 fork || sipstat "UDP (forked)"
 calls u1 10 || sipstat UDP
 calls t1 5 || sipstat TCP
 sleep 0.5
@@ -213,14 +224,22 @@ for w, g in zip(want, got):
             bad.append("%s %s: %r != %r" % (w["call_id"], k, w.get(k), g.get(k)))
 tr = sorted(set(r["transport"] for r in want))
 disp = sorted(set(r["disposition"] for r in want))
-print("records %d transports %s dispositions %s worst %.6f" % (len(want), ",".join(tr),
-      ",".join(disp), worst))
+# The forked calls: one record each, answered by the UAS, ended by the caller.
+forked = [r for r in want if r["callee"] == "5550000"]
+for r in forked:
+    if (r["disposition"], r["final_code"], r["hangup_by"]) != ("answered", 200, "caller"):
+        bad.append("%s forked: %s %s %s" % (r["call_id"], r["disposition"], r["final_code"],
+                                            r["hangup_by"]))
+if len(set(r["call_id"] for r in forked)) != len(forked):
+    bad.append("a forked call has more than one record")
+print("records %d transports %s dispositions %s forked %d worst %.6f" % (len(want),
+      ",".join(tr), ",".join(disp), len(forked), worst))
 for b in bad[:10]:
     print("BAD " + b)
 EOF
 summary=$(head -1 "$t/cmp")
-if [ $crc -eq 0 ] && ! grep -q '^BAD' "$t/cmp" && [ "$(wc -l <"$t/lo.json")" -eq 21 ] &&
-    echo "$summary" | grep -q "transports tcp,udp dispositions answered,busy,cancelled "; then
+if [ $crc -eq 0 ] && ! grep -q '^BAD' "$t/cmp" && [ "$(wc -l <"$t/lo.json")" -eq 24 ] &&
+    echo "$summary" | grep -q "transports tcp,udp dispositions answered,busy,cancelled forked 3 "; then
 	ok "kamailio siptrace, HEP over $1: $summary (seconds apart at most); every SIP field equal"
 else
 	bad "kamailio siptrace, HEP over $1: exit $crc, $(tr '\n' ';' <"$t/cmp")"
