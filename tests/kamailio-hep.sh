@@ -232,6 +232,10 @@ for r in forked:
                                             r["hangup_by"]))
 if len(set(r["call_id"] for r in forked)) != len(forked):
     bad.append("a forked call has more than one record")
+# A call SIPp failed on a loaded machine may add another disposition.
+for d in ("answered", "busy", "cancelled"):
+    if d not in disp:
+        bad.append("no %s call" % d)
 print("records %d transports %s dispositions %s forked %d worst %.6f" % (len(want),
       ",".join(tr), ",".join(disp), len(forked), worst))
 for b in bad[:10]:
@@ -239,7 +243,7 @@ for b in bad[:10]:
 EOF
 summary=$(head -1 "$t/cmp")
 if [ $crc -eq 0 ] && ! grep -q '^BAD' "$t/cmp" && [ "$(wc -l <"$t/lo.json")" -eq 24 ] &&
-    echo "$summary" | grep -q "transports tcp,udp dispositions answered,busy,cancelled forked 3 "; then
+    echo "$summary" | grep -q "transports tcp,udp dispositions .* forked 3 "; then
 	ok "kamailio siptrace, HEP over $1: $summary (seconds apart at most); every SIP field equal"
 else
 	bad "kamailio siptrace, HEP over $1: exit $crc, $(tr '\n' ';' <"$t/cmp")"
