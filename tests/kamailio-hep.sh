@@ -10,9 +10,10 @@
 # every SIP field equal, times within 0.5 s (Kamailio stamps a message when
 # it handles it, the kernel when it passes lo: well under a millisecond
 # apart on an idle machine, tens of ms on a loaded one).  SIP calls over
-# UDP and over TCP, answered, busy, cancelled and forked in parallel to two
-# UASes (one answers, the proxy cancels the other: one record, answered);
-# Kamailio sends HEP over UDP, then (a second run) TCP.
+# UDP and over TCP, answered, busy, cancelled, forked in parallel to two
+# UASes (one answers, the proxy cancels the other) and serially (the first
+# refuses, the second answers): one record each, answered; Kamailio sends
+# HEP over UDP, then (a second run) TCP.
 # Skipped (77) without kamailio, sipp or dumpcap, or when lo cannot be
 # sniffed.
 . "$(dirname "$0")/lib.sh"
@@ -120,13 +121,17 @@ kill -0 "$kam" 2>/dev/null || { cat "$t/k.log"; echo "FAIL kamailio did not star
 # proxy answers the CANCEL, sends one of its own downstream, 487 both ways):
 # pcaps/gen's scenarios; or fork (calls to 5550000, which the proxy forks
 # in parallel to the answering UAS and to a second one that rings until
-# the proxy cancels its branch: pcaps/gen/uas-cancel.xml; UDP only).
+# the proxy cancels its branch: pcaps/gen/uas-cancel.xml; UDP only); or
+# serial (calls to 5550001, which the proxy sends to a second UAS that
+# refuses them 486, pcaps/gen/uas-busy.xml, then to the answering one).
 calls() {
 	svc=5551234
 	case ${3:-} in
 	'') sas="-sn uas" sac="-sn uac" ;;
-	fork) sas="-sn uas" sac="-sn uac" svc=5550000
-		(cd "$t" && exec sipp -sf "$srcdir/pcaps/gen/uas-cancel.xml" -i 127.0.0.1 \
+	fork|serial)
+		sas="-sn uas" sac="-sn uac" svc=5550000 s2=cancel
+		[ "$3" = serial ] && svc=5550001 s2=busy
+		(cd "$t" && exec sipp -sf "$srcdir/pcaps/gen/uas-$s2.xml" -i 127.0.0.1 \
 		    -p "$uas2port" -t "$1" -nostdin >"$t/uas2.out" 2>&1) &
 		uas2=$! ;;
 	*) sas="-sf $srcdir/pcaps/gen/uas-$3.xml" sac="-sf $srcdir/pcaps/gen/uac-$3.xml" ;;
@@ -166,6 +171,7 @@ sipstat() {
 calls u1 3 cancel || sipstat "UDP (cancel)"
 calls t1 3 busy || sipstat "TCP (busy)"
 calls u1 3 fork || sipstat "UDP (forked)"
+calls u1 3 serial || sipstat "UDP (serial)"
 calls u1 10 || sipstat UDP
 calls t1 5 || sipstat TCP
 sleep 0.5
@@ -224,12 +230,14 @@ for w, g in zip(want, got):
             bad.append("%s %s: %r != %r" % (w["call_id"], k, w.get(k), g.get(k)))
 tr = sorted(set(r["transport"] for r in want))
 disp = sorted(set(r["disposition"] for r in want))
-# The forked calls: one record each, answered by the UAS, ended by the caller.
-forked = [r for r in want if r["callee"] == "5550000"]
+# The forked calls, in parallel (5550000) and serially (5550001): one
+# record each, answered by the UAS, ended by the caller; the proxy is in
+# view, so its copies are the caller's one INVITE (invites, docs/schema.md).
+forked = [r for r in want if r["callee"] in ("5550000", "5550001")]
 for r in forked:
-    if (r["disposition"], r["final_code"], r["hangup_by"]) != ("answered", 200, "caller"):
-        bad.append("%s forked: %s %s %s" % (r["call_id"], r["disposition"], r["final_code"],
-                                            r["hangup_by"]))
+    got = (r["disposition"], r["final_code"], r["hangup_by"], r["invites"])
+    if got != ("answered", 200, "caller", 1):
+        bad.append("%s forked: %r" % (r["call_id"], got))
 if len(set(r["call_id"] for r in forked)) != len(forked):
     bad.append("a forked call has more than one record")
 # A call SIPp failed on a loaded machine may add another disposition.
@@ -242,8 +250,8 @@ for b in bad[:10]:
     print("BAD " + b)
 EOF
 summary=$(head -1 "$t/cmp")
-if [ $crc -eq 0 ] && ! grep -q '^BAD' "$t/cmp" && [ "$(wc -l <"$t/lo.json")" -eq 24 ] &&
-    echo "$summary" | grep -q "transports tcp,udp dispositions .* forked 3 "; then
+if [ $crc -eq 0 ] && ! grep -q '^BAD' "$t/cmp" && [ "$(wc -l <"$t/lo.json")" -eq 27 ] &&
+    echo "$summary" | grep -q "transports tcp,udp dispositions .* forked 6 "; then
 	ok "kamailio siptrace, HEP over $1: $summary (seconds apart at most); every SIP field equal"
 else
 	bad "kamailio siptrace, HEP over $1: exit $crc, $(tr '\n' ';' <"$t/cmp")"

@@ -418,7 +418,9 @@ const struct ct_schema_col ct_schema_calls[] = {
 	    "Number of distinct INVITE requests in the dialog, including "
 	    "authenticated re-sends, re-INVITEs and the new branches a proxy "
 	    "sent after a branch failed (serial forking, see "
-	    "[Disposition](#disposition)), excluding retransmissions." },
+	    "[Disposition](#disposition)), excluding retransmissions.  With the "
+	    "proxy in view (its copy of the INVITE from the caller seen too), "
+	    "its copies, parallel or serial, are that one request." },
 	{ "recording", CT_COL_TEXT, CT_OUT_ALL, 0, 0, STR(recording),
 	    "no recording",
 	    "Path of the call's audio file (`--audio`), set only once the file is "
