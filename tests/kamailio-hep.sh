@@ -12,8 +12,9 @@
 # apart on an idle machine, tens of ms on a loaded one).  SIP calls over
 # UDP and over TCP, answered, busy, cancelled, forked in parallel to two
 # UASes (one answers, the proxy cancels the other) and serially (the first
-# refuses, the second answers): one record each, answered; Kamailio sends
-# HEP over UDP, then (a second run) TCP.
+# refuses, the second answers): one record each, answered; and challenged
+# 407 by the UAS, then answered with credentials.  Kamailio sends HEP over
+# UDP, then (a second run) TCP.
 # Skipped (77) without kamailio, sipp or dumpcap, or when lo cannot be
 # sniffed.
 . "$(dirname "$0")/lib.sh"
@@ -117,9 +118,10 @@ kill -0 "$kam" 2>/dev/null || { cat "$t/k.log"; echo "FAIL kamailio did not star
 # calls TRANSPORT N [KIND]: N calls UAC -> Kamailio -> UAS over u1 (UDP) or t1
 # (TCP).  Answered (SIPp's built-in scenarios: INVITE, 100, 180, 200, ACK, a
 # pause, BYE, 200), or with KIND busy (the UAS refuses 486, the proxy ACKs
-# it and sends it on) or cancel (the caller gives up while it rings: the
-# proxy answers the CANCEL, sends one of its own downstream, 487 both ways):
-# pcaps/gen's scenarios; or fork (calls to 5550000, which the proxy forks
+# it and sends it on), cancel (the caller gives up while it rings: the
+# proxy answers the CANCEL, sends one of its own downstream, 487 both ways)
+# or auth (the UAS challenges 407, the caller sends the INVITE again with
+# credentials, CSeq 2, answered): pcaps/gen's scenarios; or fork (calls to 5550000, which the proxy forks
 # in parallel to the answering UAS and to a second one that rings until
 # the proxy cancels its branch: pcaps/gen/uas-cancel.xml; UDP only); or
 # serial (calls to 5550001, which the proxy sends to a second UAS that
@@ -172,6 +174,7 @@ calls u1 3 cancel || sipstat "UDP (cancel)"
 calls t1 3 busy || sipstat "TCP (busy)"
 calls u1 3 fork || sipstat "UDP (forked)"
 calls u1 3 serial || sipstat "UDP (serial)"
+calls t1 2 auth || sipstat "TCP (auth)"
 calls u1 10 || sipstat UDP
 calls t1 5 || sipstat TCP
 sleep 0.5
@@ -240,18 +243,26 @@ for r in forked:
         bad.append("%s forked: %r" % (r["call_id"], got))
 if len(set(r["call_id"] for r in forked)) != len(forked):
     bad.append("a forked call has more than one record")
+# The calls challenged 407 by the UAS: answered after the INVITE with
+# credentials (CSeq 2), one record each with both INVITEs.
+for r in want:
+    if r["auth_challenges"] and (r["disposition"], r["auth_challenges"], r["invites"]) != (
+            "answered", 1, 2):
+        bad.append("%s challenged: %s %r %r" % (r["call_id"], r["disposition"],
+                                                r["auth_challenges"], r["invites"]))
+auth = sum(1 for r in want if r["auth_challenges"])
 # A call SIPp failed on a loaded machine may add another disposition.
 for d in ("answered", "busy", "cancelled"):
     if d not in disp:
         bad.append("no %s call" % d)
-print("records %d transports %s dispositions %s forked %d worst %.6f" % (len(want),
-      ",".join(tr), ",".join(disp), len(forked), worst))
+print("records %d transports %s dispositions %s forked %d challenged %d worst %.6f" % (
+      len(want), ",".join(tr), ",".join(disp), len(forked), auth, worst))
 for b in bad[:10]:
     print("BAD " + b)
 EOF
 summary=$(head -1 "$t/cmp")
-if [ $crc -eq 0 ] && ! grep -q '^BAD' "$t/cmp" && [ "$(wc -l <"$t/lo.json")" -eq 27 ] &&
-    echo "$summary" | grep -q "transports tcp,udp dispositions .* forked 6 "; then
+if [ $crc -eq 0 ] && ! grep -q '^BAD' "$t/cmp" && [ "$(wc -l <"$t/lo.json")" -eq 29 ] &&
+    echo "$summary" | grep -q "transports tcp,udp dispositions .* forked 6 challenged 2 "; then
 	ok "kamailio siptrace, HEP over $1: $summary (seconds apart at most); every SIP field equal"
 else
 	bad "kamailio siptrace, HEP over $1: exit $crc, $(tr '\n' ';' <"$t/cmp")"
