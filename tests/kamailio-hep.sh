@@ -121,11 +121,12 @@ kill -0 "$kam" 2>/dev/null || { cat "$t/k.log"; echo "FAIL kamailio did not star
 # it and sends it on), cancel (the caller gives up while it rings: the
 # proxy answers the CANCEL, sends one of its own downstream, 487 both ways)
 # or auth (the UAS challenges 407, the caller sends the INVITE again with
-# credentials, CSeq 2, answered): pcaps/gen's scenarios; or fork (calls to 5550000, which the proxy forks
-# in parallel to the answering UAS and to a second one that rings until
-# the proxy cancels its branch: pcaps/gen/uas-cancel.xml; UDP only); or
-# serial (calls to 5550001, which the proxy sends to a second UAS that
-# refuses them 486, pcaps/gen/uas-busy.xml, then to the answering one).
+# credentials, CSeq 2, answered): pcaps/gen's scenarios.  Or fork: calls
+# to 5550000, which the proxy forks in parallel to the answering UAS and
+# to a second one that rings until the proxy cancels its branch
+# (pcaps/gen/uas-cancel.xml); or serial: calls to 5550001, which the proxy
+# sends to a second UAS that refuses them 486 (pcaps/gen/uas-busy.xml),
+# then to the answering one (both UDP only).
 calls() {
 	svc=5551234
 	case ${3:-} in
