@@ -239,9 +239,9 @@ disp = sorted(set(r["disposition"] for r in want))
 # view, so its copies are the caller's one INVITE (invites, docs/schema.md).
 forked = [r for r in want if r["callee"] in ("5550000", "5550001")]
 for r in forked:
-    got = (r["disposition"], r["final_code"], r["hangup_by"], r["invites"])
-    if got != ("answered", 200, "caller", 1):
-        bad.append("%s forked: %r" % (r["call_id"], got))
+    v = (r["disposition"], r["final_code"], r["hangup_by"], r["invites"])
+    if v != ("answered", 200, "caller", 1):
+        bad.append("%s forked: %r" % (r["call_id"], v))
 if len(set(r["call_id"] for r in forked)) != len(forked):
     bad.append("a forked call has more than one record")
 # The calls challenged 407 by the UAS: answered after the INVITE with
