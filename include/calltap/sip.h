@@ -113,8 +113,9 @@ struct ct_sip_msg {
 	char *contact_user;
 	char *pai_user;         /* P-Asserted-Identity user, may be NULL */
 	char *via_branch;       /* top Via branch parameter, may be NULL */
-	char *via_branch2;      /* branch of the second Via value (the hop before the
-	                           top one: src/sip/via.c), may be NULL */
+	char *via_branch2;      /* responses: branch of the second Via value (the hop
+	                           before the top one: src/sip/via.c); may be NULL,
+	                           always in requests (dialog.c reads it of responses) */
 	struct ct_addr via_addr;     /* top Via sent-by host when an IP literal (else unset) */
 	struct ct_addr contact_addr; /* first Contact URI host when an IP literal (else unset) */
 	char *link_id;          /* first correlation header (X-CID, X-Orig-Call-ID, ...), may be NULL */
@@ -201,7 +202,7 @@ struct ct_sip_prescan {
 	uint32_t cseq;
 	struct ct_sip_span cseq_method;
 	struct ct_sip_span via_branch; /* branch of the first value of the first Via */
-	struct ct_sip_span via_branch2; /* branch of the second Via value (via.c) */
+	struct ct_sip_span via_branch2; /* responses: branch of the second Via value (via.c) */
 	struct ct_sip_span from_tag, to_tag;
 	struct ct_sip_span from_user; /* valid with CT_PS_FROM_USER */
 	struct ct_sip_span ruri_user, from_name, pai_user, contact_user, reason_phrase;

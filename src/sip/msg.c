@@ -176,10 +176,10 @@ static char *param_value(osip_list_t *params, const char *name)
 }
 
 /*
- * via_branch2: the branch of the second Via value (via.c), after a comma of
- * the first Via header or else the first value of the second, read from
- * the raw headers via_raw[] (copy_for_osip) since osip is handed the top
- * value only.
+ * via_branch2 of a response: the branch of the second Via value (via.c),
+ * after a comma of the first Via header or else the first value of the
+ * second, read from the raw headers via_raw[] (copy_for_osip) since osip
+ * is handed the top value only.
  */
 static void take_via_branch2(struct ct_sip_msg *m, const struct ct_sip_span via_raw[2])
 {
@@ -924,7 +924,8 @@ int ct_sip_msg_parse(struct ct_sip_msg *m, const char *buf, size_t len)
 	if (rc != CT_OK)
 		goto fail;
 	take_addressing(m, sip);
-	take_via_branch2(m, via_raw);
+	if (!m->is_request)
+		take_via_branch2(m, via_raw);
 	take_other_headers(m, sip);
 	take_sdp(m, sip);
 fail:

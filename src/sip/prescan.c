@@ -899,13 +899,15 @@ int ct_sip_prescan(struct ct_sip_prescan *ps, const char *buf, size_t len)
 				    &to_known, &to_name, false, NULL, NULL);
 				break;
 			case H_VIA:
-				/* The second value: after a comma of the first
-				 * Via header, else the next header's first. */
+				/* The second value, of a response only: after a
+				 * comma of the first Via header, else the next
+				 * header's first. */
 				if (seen[h] == 1) {
 					rc = take_via(ps, v, n);
-					via2 = ct_sip_via_branch(v, n, 1, &ps->via_branch2.p,
-					    &ps->via_branch2.n);
-				} else if (seen[h] == 2 && via2 < 0) {
+					if (!ps->is_request)
+						via2 = ct_sip_via_branch(v, n, 1,
+						    &ps->via_branch2.p, &ps->via_branch2.n);
+				} else if (seen[h] == 2 && via2 < 0 && !ps->is_request) {
 					via2 = ct_sip_via_branch(v, n, 0, &ps->via_branch2.p,
 					    &ps->via_branch2.n);
 				}
