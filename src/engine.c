@@ -58,6 +58,7 @@ struct held {
 	struct held *next;
 };
 #define EVICT_WARN_US (10 * INT64_C(1000000))  /* eviction warnings at most this often */
+#define EVICT_WARN_SOURCES 3                     /* sources an eviction warning names at most */
 #define RTP_NOTE_US INT64_C(1000000)           /* RTP seen, told to the dialogs at most this often */
 
 struct ct_engine {
@@ -614,12 +615,18 @@ static void sync_media(struct ct_engine *e)
 /*
  * Warns (log) about calls evicted from (or refused by) a full call
  * table since the last warning: at most once per EVICT_WARN_US of capture
- * time, and once more at the end (at_end) for what is left unreported.
+ * time, and once more at the end (at_end) for what is left unreported;
+ * it names the sources of over an eighth of the evicted calls (and of
+ * 10 of them at least: ct_dialog_evict_sources), at most
+ * EVICT_WARN_SOURCES of them.
  */
 static void warn_evictions(struct ct_engine *e, bool at_end)
 {
 	struct ct_dialog_stats ds;
-	uint64_t n[CT_EVICT_COUNT], dropped, total = 0;
+	uint64_t n[CT_EVICT_COUNT], dropped, total = 0, top_n[EVICT_WARN_SOURCES];
+	struct ct_addr top[EVICT_WARN_SOURCES];
+	char most[EVICT_WARN_SOURCES * (CT_ADDRSTRLEN + 48) + 48] = "";
+	size_t m, k, used;
 	int i;
 
 	ct_dialog_get_stats(e->dialogs, &ds);
@@ -632,13 +639,23 @@ static void warn_evictions(struct ct_engine *e, bool at_end)
 		return;
 	if (!at_end && e->warn_us != INT64_MIN && e->now_us - e->warn_us < EVICT_WARN_US)
 		return;
+	/* The hosts behind many of them (a scanner's, a flood's), for a firewall rule. */
+	m = ct_dialog_evict_sources(e->dialogs, top, top_n, EVICT_WARN_SOURCES);
+	for (k = 0, used = 0; k < m && used < sizeof(most); k++) {
+		char as[CT_ADDRSTRLEN];
+
+		used += (size_t)snprintf(most + used, sizeof(most) - used, "%s%s (at least %llu)",
+		    k == 0 ? "; sources of over an eighth of them: " : ", ",
+		    ct_addr_str(&top[k], as, sizeof(as)), (unsigned long long)top_n[k]);
+	}
 	ct_log(&e->cfg.log, CT_LOG_WARN, "call table full (at most %zu open calls): %llu calls "
 	    "evicted (%llu no response, %llu idle, %llu settled, %llu active), %llu refused"
-	    " in %.0f s of capture", e->cfg.dialog.max_dialogs, (unsigned long long)total,
+	    " in %.0f s of capture%s", e->cfg.dialog.max_dialogs, (unsigned long long)total,
 	    (unsigned long long)n[CT_EVICT_NORESPONSE], (unsigned long long)n[CT_EVICT_IDLE],
 	    (unsigned long long)n[CT_EVICT_SETTLED], (unsigned long long)n[CT_EVICT_ACTIVE],
 	    (unsigned long long)dropped,
-	    e->warn_from_us == INT64_MIN ? 0.0 : (double)(e->now_us - e->warn_from_us) / 1e6);
+	    e->warn_from_us == INT64_MIN ? 0.0 : (double)(e->now_us - e->warn_from_us) / 1e6,
+	    most);
 	for (i = 0; i < CT_EVICT_COUNT; i++)
 		e->warn_evicted[i] = ds.evicted[i];
 	e->warn_dropped = ds.dropped;

@@ -8,7 +8,9 @@ writes a classic pcap (UDP, one SPAN port between carrier 198.51.100.10 and
 PBX 203.0.113.10) holding LEGIT legitimate calls spread over SECONDS of
 capture time, mixed with an attack of RATE per second:
 
-  invite   INVITE flood, unique Call-IDs, no response (scanner / flood)
+  invite   INVITE flood, unique Call-IDs, no response (scanner / flood),
+           from 250 hosts in turn (192.0.2.1-250)
+  scanner  the same, every third INVITE from one host, 198.18.0.7
   trying   the same, each INVITE answered by 100 Trying and 401 (sipvicious)
   answer   spoofed INVITE + 200 OK pairs (no ACK, no RTP)
   none     no attack
@@ -106,7 +108,9 @@ def legit_call(i, t0, ev):
 
 def attack(mode, n, ts, ev):
     src = bytes([192, 0, 2, 1 + n % 250])
-    cid = 'atk-%d@192.0.2.%d' % (n, 1 + n % 250)
+    if mode == 'scanner' and n % 3 == 0:
+        src = bytes([198, 18, 0, 7])   # one host behind a third of the flood
+    cid = 'atk-%d@%s' % (n, '.'.join(map(str, src)))
     inv = 'INVITE sip:%d@203.0.113.10 SIP/2.0' % (100 + n % 900)
     ev.append((ts, src, PBX, 5060, 5060,
                sip(inv, cid, 'af%d' % n, None, 1, 'INVITE', 'atk%d' % n, '192.0.2.1')))
@@ -212,7 +216,7 @@ def main(argv):
         (big_invites if argv[1] == 'bigfield' else collide)(int(argv[2]), ev)
         write(ev)
         return 0
-    if len(argv) != 5 or argv[1] not in ('invite', 'trying', 'answer', 'none'):
+    if len(argv) != 5 or argv[1] not in ('invite', 'scanner', 'trying', 'answer', 'none'):
         sys.stderr.write(__doc__)
         return 2
     mode, legit, rate, secs = argv[1], int(argv[2]), float(argv[3]), float(argv[4])

@@ -7,7 +7,9 @@
 # (100 Trying + 401), and 50/s spoofed INVITE + 200 OK pairs, for 12 s.  Every other
 # attack call gets a record too, marked evicted; --stats counts evictions by
 # class and the status line shows the running total; the stderr warning is
-# rate-limited (at most one line per 10 s of capture, plus one at the end).  An answered call whose BYE comes 400 s
+# rate-limited (at most one line per 10 s of capture, plus one at the end)
+# and names the hosts behind over an eighth of the evicted calls (none for
+# the flood spread over 250 hosts; a scanner sending a third of it).  An answered call whose BYE comes 400 s
 # after the ACK with no RTP keeps its BYE on a SIP-only tap; where another
 # call carries RTP meanwhile it is closed by the media timeout (truncated),
 # but not with --no-rtp, and not with --media-timeout 0 or 500.
@@ -27,11 +29,11 @@ check() {
 	"$CALLTAP" -r "$t/$mode.pcap" --json "$t/$mode.jsonl" --max-calls 200 -s --stats-interval 5 2>"$t/$mode.err"
 	rc=$?
 	[ $rc -eq 0 ] || { bad "$mode: exit status $rc"; return; }
-	if python3 - "$t/$mode.jsonl" "$t/$mode.err" "$row" "$4" <<'EOF'
+	if python3 - "$t/$mode.jsonl" "$t/$mode.err" "$row" "$4" "$mode" <<'EOF'
 import json, re, sys
 recs = [json.loads(l) for l in open(sys.argv[1])]
 err = open(sys.argv[2]).read()
-row, attacks = sys.argv[3], int(sys.argv[4])
+row, attacks, mode = sys.argv[3], int(sys.argv[4]), sys.argv[5]
 legit = [r for r in recs if r['call_id'].startswith('legit-')]
 bad = [r['call_id'] for r in legit
        if not (r['disposition'] == 'answered' and r['hangup_by'] == 'caller'
@@ -52,11 +54,23 @@ assert 2 <= len(warn) <= 4 and sum(map(int, warn)) == evicted, ('warnings', warn
 # of the input): the running total of evictions, never more than the end total
 live = [int(x) for x in re.findall(r'^calltap: packets .* evicted (\d+) refused 0 ', err, re.M)]
 assert len(live) >= 1 and live == sorted(live) and 0 < live[-1] <= evicted, ('status lines', live)
+# the warning names the hosts behind over an eighth of the evicted calls:
+# none for a flood spread over 250 hosts; the scanner's host for a flood
+# it sends a third of, with counts adding up to about that third
+named = re.findall(r'^calltap: call table full .*; sources of over an eighth of them: (.*)$', err, re.M)
+hosts = [h for line in named for h in re.findall(r'(\S+) \(at least (\d+)\)', line)]
+if mode == 'scanner':
+    assert hosts and all(h == '198.18.0.7' for h, _ in hosts), ('sources', named)
+    scanned = sum(1 for r in others if r['evicted'] and r['src_ip'] == '198.18.0.7')
+    assert evicted // 4 < sum(int(n) for _, n in hosts) <= scanned, ('source counts', hosts, scanned)
+else:
+    assert not named, ('sources named', named)
 EOF
-	then ok "$mode: 20 legit calls exact, $row counted, warning rate-limited"
+	then ok "$mode: 20 legit calls exact, $row counted, warning rate-limited, its sources"
 	else bad "$mode"; fi
 }
 check invite calls_evicted_noresponse 1000 12000
+check scanner calls_evicted_noresponse 1000 12000
 check trying calls_evicted_settled 1000 12000
 check answer calls_evicted_idle 50 600
 

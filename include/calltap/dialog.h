@@ -180,6 +180,8 @@ enum ct_dialog_need ct_dialog_prescan_need(const struct ct_dialog_table *t,
 void ct_dialog_expire(struct ct_dialog_table *t, int64_t now_us);
 void ct_dialog_flush(struct ct_dialog_table *t);
 void ct_dialog_get_stats(const struct ct_dialog_table *t, struct ct_dialog_stats *st);
+size_t ct_dialog_evict_sources(struct ct_dialog_table *t, struct ct_addr *a, uint64_t *n,
+    size_t max);
 void ct_dialog_set_capture_drops(struct ct_dialog_table *t, uint64_t drops);
 /* Dialog chunks from k, populated ahead (calltap/chunks.h; k outlives t). */
 void ct_dialog_set_chunks(struct ct_dialog_table *t, struct ct_chunks *k);

@@ -207,6 +207,7 @@
 #include "calltap/recent.h"
 #include "calltap/sigpath.h"
 #include "calltap/slab.h"
+#include "calltap/topk.h"
 #include "forks.h"
 
 enum dstate {
@@ -237,6 +238,7 @@ enum elist { E_NORESP = 0, E_BARE, E_SETTLED, E_COUNT };
 #define ENDED_MAX 65536           /* Call-IDs of recorded calls remembered */
 #define KEEP_BYTES 192            /* inline room of a call: Call-ID, tokens, record strings */
 #define HEARD_MAX 1024            /* addresses remembered as sending responses */
+#define EVICT_SRC_MIN 10          /* evicted calls a source is named for at least */
 #define GHOSTS_MAX (1u << 20)     /* ghosts at most when max_dialogs is 0 (unbounded) */
 #define TRAIL_US INT64_C(5000000) /* an ended call's media quiet this long: emitted (on_trail) */
 #define EARLY_MANY 3              /* n_early: more early dialogs than early_tags holds */
@@ -341,6 +343,8 @@ struct ct_dialog_table {
 	struct ct_dialog_stats st;
 	struct ct_recent ended;        /* keyed hashes of the Call-IDs of calls recorded and
 	                                  freed, the latest ENDED_MAX */
+	struct ct_topk evict_src;      /* sources of the calls evicted since the last
+	                                  ct_dialog_evict_sources (the warning names them) */
 	struct ct_recent ghosts;       /* calls lingering without their dialog (ghost_keep):
 	                                  keyed hash -> linger start * 2 + timer B, max_dialogs */
 	uint64_t drops;                /* capture drops so far (live capture) */
@@ -2238,6 +2242,7 @@ static void evict(struct ct_dialog_table *t, struct ct_dialog *d, enum ct_evict_
 		return; /* ended already: never a candidate */
 	}
 	t->st.evicted[cls]++;
+	ct_topk_add(&t->evict_src, &d->src);
 	/* Waiting for an INVITE retried after a retryable failure: settled as
 	 * it would be without one (failed, not cut short), only sooner. */
 	cut = !retry_wait(d) && !byed;
@@ -2954,6 +2959,29 @@ void ct_dialog_note_rtp(struct ct_dialog_table *t, int64_t ts_us)
 size_t ct_dialog_longest_chain(const struct ct_dialog_table *t)
 {
 	return t != NULL ? ct_htab_longest_chain(&t->tab) : 0;
+}
+
+/*
+ * Up to max source addresses (the caller side's) behind more than an
+ * eighth of the calls evicted since the previous call, and at least
+ * EVICT_SRC_MIN of them, each with a count it certainly reached, largest
+ * first (calltap/topk.h: any source of more than a quarter of them is
+ * listed); then forgets them.  Returns how many were written.
+ */
+size_t ct_dialog_evict_sources(struct ct_dialog_table *t, struct ct_addr *a, uint64_t *n,
+    size_t max)
+{
+	uint64_t above;
+	size_t m;
+
+	if (t == NULL)
+		return 0;
+	above = t->evict_src.total / CT_TOPK_SLOTS;
+	if (above < EVICT_SRC_MIN - 1)
+		above = EVICT_SRC_MIN - 1;   /* a few evictions say nothing of their sources */
+	m = ct_topk_top(&t->evict_src, a, n, max, above);
+	ct_topk_reset(&t->evict_src);
+	return m;
 }
 
 /* Copies the counters into st (active = calls not yet emitted). */
