@@ -55,10 +55,10 @@ void ct_topk_add(struct ct_topk *k, const struct ct_addr *a)
  * never more than the true count) into n[], largest first (equal counts in
  * slot order, so the result never depends on anything but the events'
  * order); addresses whose guaranteed count is not above `above` are left
- * out.  With above = total / CT_TOPK_SLOTS: no address behind an eighth of the
- * events or less is listed, and every one behind more than a quarter is
- * (an overcount is at most total / CT_TOPK_SLOTS).  Returns how many were
- * written.
+ * out.  With above = total / CT_TOPK_SLOTS: no address behind an eighth
+ * of the events or less is listed, and every one behind more than a
+ * quarter is (an overcount is at most total / CT_TOPK_SLOTS).  Returns how
+ * many were written.
  */
 size_t ct_topk_top(const struct ct_topk *k, struct ct_addr *a, uint64_t *n, size_t max,
     uint64_t above)
