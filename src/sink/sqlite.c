@@ -41,6 +41,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 
 #include <sqlite3.h>
@@ -660,8 +661,48 @@ static void sink_free(struct sqlite_sink *ss)
 }
 
 /* Opens the handle, checks the version, migrates; CT_OK or CT_ERR + errbuf. */
+/*
+ * Page size of a new database: PAGE_BIG, or PAGE_SMALL on a file system
+ * with less than ROOM_FOR_BIG free.  A new file of 32 KiB pages takes
+ * about 500 KiB before its first record (a page for each table and index,
+ * and their WAL frames), one of 8 KiB pages about 130 KiB: on a small or
+ * nearly full partition the records get that room instead.
+ */
+#define PAGE_BIG 32768
+#define PAGE_SMALL 8192
+#define ROOM_FOR_BIG ((unsigned long long)64 << 20)
+
+/*
+ * PAGE_BIG or PAGE_SMALL for a database at path (see above): the free
+ * space of the file system of path, or of its directory while the file
+ * does not exist.  What cannot be asked (a path too long, statvfs failing)
+ * counts as room.
+ */
+static int page_size_for(const char *path)
+{
+	struct statvfs vs;
+	char dir[PATH_MAX];
+	const char *slash;
+	int rc = statvfs(path, &vs);
+
+	if (rc != 0) {
+		slash = strrchr(path, '/');
+		if (slash == NULL) {
+			rc = statvfs(".", &vs);
+		} else if ((size_t)(slash - path) < sizeof(dir)) {
+			memcpy(dir, path, (size_t)(slash - path));
+			dir[slash - path] = '\0';
+			rc = statvfs(slash == path ? "/" : dir, &vs);
+		}
+	}
+	if (rc != 0)
+		return PAGE_BIG;
+	return (unsigned long long)vs.f_bavail * vs.f_frsize < ROOM_FOR_BIG ? PAGE_SMALL : PAGE_BIG;
+}
+
 static int db_setup(struct sqlite_sink *ss, char *errbuf)
 {
+	char page_sql[48];
 	const char *msg = "unknown error";
 	struct stat st;
 	int ver = 0;
@@ -694,7 +735,8 @@ static int db_setup(struct sqlite_sink *ss, char *errbuf)
 	}
 	/*
 	 * 32 KiB pages for a new database (a no-op for one that exists: its
-	 * pages keep their size).  Fewer page splits than at SQLite's 4 KiB in
+	 * pages keep their size; 8 KiB on a small or nearly full file system,
+	 * page_size_for).  Fewer page splits than at SQLite's 4 KiB in
 	 * the calls_key index, whose Call-IDs land anywhere (callgrind at 8
 	 * KiB: about 600 instructions less a flood INVITE's row), and a
 	 * quarter of 8 KiB's WAL frames, each one pwrite(2) of its header and
@@ -703,7 +745,8 @@ static int db_setup(struct sqlite_sink *ss, char *errbuf)
 	 * KiB, 2.63-2.69 at 16, 2.51-2.56 at 32, 2.47-2.61 at 64 KiB; a trunk
 	 * capture and `calltap report` on the flood's 400k rows no slower.
 	 */
-	if (exec(ss->db, "PRAGMA page_size=32768", &msg) != CT_OK ||
+	snprintf(page_sql, sizeof(page_sql), "PRAGMA page_size=%d", page_size_for(ss->path));
+	if (exec(ss->db, page_sql, &msg) != CT_OK ||
 	    exec(ss->db, "PRAGMA journal_mode=WAL", &msg) != CT_OK ||
 	    exec(ss->db, "PRAGMA synchronous=FULL", &msg) != CT_OK ||
 	    /* 16 MiB of page cache (default 2 MiB): the hot index pages stay in memory */
