@@ -660,7 +660,6 @@ static void sink_free(struct sqlite_sink *ss)
 	free(ss);
 }
 
-/* Opens the handle, checks the version, migrates; CT_OK or CT_ERR + errbuf. */
 /*
  * Page size of a new database: PAGE_BIG, or PAGE_SMALL on a file system
  * with less than ROOM_FOR_BIG free.  A new file of 32 KiB pages takes
@@ -700,6 +699,7 @@ static int page_size_for(const char *path)
 	return (unsigned long long)vs.f_bavail * vs.f_frsize < ROOM_FOR_BIG ? PAGE_SMALL : PAGE_BIG;
 }
 
+/* Opens the handle, checks the version, migrates; CT_OK or CT_ERR + errbuf. */
 static int db_setup(struct sqlite_sink *ss, char *errbuf)
 {
 	char page_sql[48];
