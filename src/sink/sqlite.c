@@ -672,29 +672,15 @@ static void sink_free(struct sqlite_sink *ss)
 #define ROOM_FOR_BIG ((unsigned long long)64 << 20)
 
 /*
- * PAGE_BIG or PAGE_SMALL for a database at path (see above): the free
- * space of the file system of path, or of its directory while the file
- * does not exist.  What cannot be asked (a path too long, statvfs failing)
- * counts as room.
+ * PAGE_BIG or PAGE_SMALL for the database file at path (see above), by the
+ * free space of its file system.  Called once the file exists
+ * (sqlite3_open_v2 creates it); a failing statvfs(3) counts as room.
  */
 static int page_size_for(const char *path)
 {
 	struct statvfs vs;
-	char dir[PATH_MAX];
-	const char *slash;
-	int rc = statvfs(path, &vs);
 
-	if (rc != 0) {
-		slash = strrchr(path, '/');
-		if (slash == NULL) {
-			rc = statvfs(".", &vs);
-		} else if ((size_t)(slash - path) < sizeof(dir)) {
-			memcpy(dir, path, (size_t)(slash - path));
-			dir[slash - path] = '\0';
-			rc = statvfs(slash == path ? "/" : dir, &vs);
-		}
-	}
-	if (rc != 0)
+	if (statvfs(path, &vs) != 0)
 		return PAGE_BIG;
 	return (unsigned long long)vs.f_bavail * vs.f_frsize < ROOM_FOR_BIG ? PAGE_SMALL : PAGE_BIG;
 }
