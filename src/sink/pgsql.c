@@ -195,6 +195,7 @@ static const char indexes[] =
 	"CREATE INDEX IF NOT EXISTS calls_caller ON calls(caller);"
 	"CREATE INDEX IF NOT EXISTS calls_callee ON calls(callee);"
 	CT_SQL_HISTORY_INDEXES
+	"CREATE UNIQUE INDEX IF NOT EXISTS calls_key ON calls(call_id, start_us);"
 	"CREATE TABLE IF NOT EXISTS numbers (number TEXT PRIMARY KEY, source TEXT,"
 	" campaign TEXT, cost DOUBLE PRECISION);";
 
@@ -209,8 +210,7 @@ static const char indexes[] =
 static const char *const upd_callback_sql[N_CALLBACK] = {
 	CALLBACK_SET(CT_SQL_MISSED_ANY) "call_id = $2",
 	CALLBACK_SET(CT_SQL_MISSED) "caller_number = $2",
-	CALLBACK_SET(CT_SQL_MISSED) "caller_number IS NULL AND caller = (SELECT caller FROM calls"
-	" WHERE call_id = $2 ORDER BY id DESC LIMIT 1)",
+	CALLBACK_SET(CT_SQL_MISSED) CT_SQL_CALLBACK_BY_CALLER("$2"),
 };
 static const char *const callback_stmt[N_CALLBACK] = { "ct_cb0", "ct_cb1", "ct_cb2" };
 

@@ -12,7 +12,8 @@
  * older one gets the columns it lacks (ALTER TABLE ADD COLUMN) at open.
  * PRAGMA user_version says which one-off upgrades ran (version 4: the
  * duplicate calls of older files are removed before the unique key is
- * made), so a database written by a newer calltap is refused.  Workload:
+ * made; version 5: the key is made again, start first), so a database
+ * written by a newer calltap is refused.  Workload:
  * records arrive one by one from a long-running capture; writes are batched in one transaction
  * that is committed after BATCH records or COMMIT_MS of wall time, whichever
  * comes first, and by flush (which the engine calls about once a second, so
@@ -53,7 +54,7 @@
 #include "record_int.h"
 #include "store_sql.h"
 
-#define SCHEMA_VERSION 4
+#define SCHEMA_VERSION 5
 /*
  * Records per transaction at most: the 1 s timer decides in practice.  A
  * commit writes every page its records touched to the WAL (the Call-ID and
@@ -229,11 +230,24 @@ static const char fixed_tables[] =
 
 /*
  * Run after the columns exist; idempotent.  calls_key makes a call stored
- * once: (call_id, start_us) identifies it, and inserts are INSERT OR IGNORE.
+ * once: (start_us, call_id) identifies it, and inserts are INSERT OR IGNORE.
+ * Its columns go start first so that a new row lands at the index's right
+ * end, as the table's own rows do: keyed by Call-ID first (versions up to
+ * 4), every row went to a random leaf, and every commit wrote each leaf it
+ * touched to the WAL whole (and a checkpoint again), so a flood of unique
+ * Call-IDs against a store that had grown rewrote the index once a
+ * second.  Measured (Dec 6, a store of 1.5M calls grown by inserts, 2,500
+ * rows a commit, the rate of a live flood of a few thousand INVITEs a
+ * second): 20 MB of WAL a commit at 8 KiB pages and 55 MB at 32 KiB, 0.5
+ * and 0.7 MB start first.  The rows found by Call-ID are the missed calls
+ * a callback names, through the partial calls_missed_id (so a flood's
+ * unanswered INVITEs, "unfinished", never enter it), and `calltap show`'s
+ * call, through a scan of calls_key, which holds every Call-ID (0.2 s
+ * for 1.5M calls in the page cache).
  * Only indexes a statement of calltap searches by are made, for every
  * index costs each inserted row about an eighth of its time (a flood
- * INVITE's row: about 2,000-5,000 instructions an index): calls_key (stored
- * once, `calltap show`, callbacks), the partial history indexes, and
+ * INVITE's row: about 2,000-5,000 instructions an index): calls_key,
+ * calls_missed_id, the partial history indexes, and
  * calls_missed_caller, the callback by caller text (upd_callback_sql[2]):
  * partial, as calls_missed_number, so that it holds only the missed inbound
  * calls without a caller_number that statement looks for, and a row it
@@ -241,14 +255,15 @@ static const char fixed_tables[] =
  * instructions less than with the full calls_caller of older versions).
  * calls_caller, calls_start_time and calls_callee, made for databases
  * created by older versions, are searched by no statement of calltap
- * (`calltap show` finds a call by calls_key, the report reads the whole
- * table): a database that has them keeps them, and so does any index a
- * user adds (docs/schema.md).
+ * (the report reads the whole table): a database that has them keeps
+ * them, and so does any index a user adds (docs/schema.md).
  */
 static const char indexes[] =
 	"CREATE INDEX IF NOT EXISTS calls_missed_caller ON calls(caller, end_us)"
 	" WHERE caller_number IS NULL AND direction = 'inbound' AND " CT_SQL_MISSED ";"
+	"CREATE INDEX IF NOT EXISTS calls_missed_id ON calls(call_id) WHERE " CT_SQL_MISSED_ROW ";"
 	CT_SQL_HISTORY_INDEXES
+	"CREATE UNIQUE INDEX IF NOT EXISTS calls_key ON calls(start_us, call_id);"
 	"CREATE INDEX IF NOT EXISTS rtp_streams_call ON rtp_streams(call_rowid);"
 	"CREATE INDEX IF NOT EXISTS rtp_intervals_stream ON rtp_intervals(stream_rowid);";
 
@@ -279,7 +294,7 @@ static const char dedupe_v4[] =
  * a number (written before numbers were stored, or a caller that is no
  * number) the same caller text as the call named by callback_of.  Three
  * statements, one per kind of match, so each is an index search
- * (calls_key, calls_missed_number: a partial index of the missed calls
+ * (calls_missed_id, calls_missed_number: partial indexes of the missed calls
  * only, so other inserts do not pay for it; calls_missed_caller, the same
  * for rows without a number); as one
  * statement with OR, SQLite scans the table.  pgsql.c runs the same three.
@@ -290,8 +305,7 @@ static const char dedupe_v4[] =
 static const char *const upd_callback_sql[N_CALLBACK] = {
 	CALLBACK_SET(CT_SQL_MISSED_ANY) "call_id = ?2",
 	CALLBACK_SET(CT_SQL_MISSED) "caller_number = ?3",
-	CALLBACK_SET(CT_SQL_MISSED) "caller_number IS NULL AND caller = (SELECT caller FROM calls"
-	" WHERE call_id = ?2 ORDER BY id DESC LIMIT 1)",
+	CALLBACK_SET(CT_SQL_MISSED) CT_SQL_CALLBACK_BY_CALLER("?2"),
 };
 
 /*
@@ -419,6 +433,30 @@ static void schema_sql(struct ct_buf *sql, const struct ct_buf *have_calls,
 	}
 }
 
+/*
+ * Whether calls_key exists with call_id as its first column (as versions
+ * up to 4 made it): *old set; SQLite code.
+ */
+static int key_by_call_id(sqlite3 *db, bool *old)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	*old = false;
+	rc = sqlite3_prepare_v2(db, "SELECT name FROM pragma_index_info('calls_key') WHERE seqno = 0",
+	    -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return rc;
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const unsigned char *c = sqlite3_column_text(st, 0);
+
+		*old = c != NULL && strcmp((const char *)c, "call_id") == 0;
+		rc = sqlite3_step(st);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
 /* The columns of table as "\nname\n..." in out (empty: no such table); SQLite code. */
 static int table_cols(sqlite3 *db, const char *table, struct ct_buf *out)
 {
@@ -443,13 +481,15 @@ static int table_cols(sqlite3 *db, const char *table, struct ct_buf *out)
  * Brings the database from version ver to SCHEMA_VERSION in one
  * transaction: creates what is missing (tables, columns of the schema
  * table, indexes), removes the duplicate calls of a database older than
- * version 4, and records this writer in meta (a write even when nothing
+ * version 4, makes calls_key again when it starts with call_id (whatever
+ * the version says), and records this writer in meta (a write even when nothing
  * changes, which proves the file is writable).  Columns are added from the
  * schema table, so a new column needs no migration.  CT_OK or CT_ERR + *msg.
  */
 static int migrate(sqlite3 *db, int ver, const char **msg)
 {
 	struct ct_buf sql, have_calls, have_streams, have_ivals;
+	bool old_key;
 	int rc = CT_ERR;
 
 	ct_buf_init(&sql);
@@ -460,13 +500,16 @@ static int migrate(sqlite3 *db, int ver, const char **msg)
 		goto out;
 	if (table_cols(db, "calls", &have_calls) != SQLITE_OK ||
 	    table_cols(db, "rtp_streams", &have_streams) != SQLITE_OK ||
-	    table_cols(db, "rtp_intervals", &have_ivals) != SQLITE_OK) {
+	    table_cols(db, "rtp_intervals", &have_ivals) != SQLITE_OK ||
+	    key_by_call_id(db, &old_key) != SQLITE_OK) {
 		*msg = sqlite3_errmsg(db);
 		goto fail;
 	}
 	schema_sql(&sql, &have_calls, &have_streams, &have_ivals);
 	if (ver > 0 && ver < 4)
 		ct_buf_puts(&sql, dedupe_v4);
+	if (old_key)   /* Call-ID first (versions up to 4): made again start first */
+		ct_buf_puts(&sql, "DROP INDEX calls_key;");
 	ct_buf_puts(&sql, fixed_tables);
 	ct_buf_puts(&sql, indexes);
 	ct_buf_printf(&sql, "PRAGMA user_version = %d;", SCHEMA_VERSION);

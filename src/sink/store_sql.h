@@ -21,23 +21,44 @@
 /*
  * A missed call for the callback named by callback_of: as CT_SQL_MISSED,
  * or answered only by an IVR or voicemail (answered_by, PBX legs: the
- * history counts it missed too).  Used only where calls_key finds the row.
+ * history counts it missed too).  Used only where the row is found by its
+ * call_id.
  */
 #define CT_SQL_MISSED_ANY \
 	"(" CT_SQL_MISSED " OR answered_by = 'ivr' OR answered_by = 'voicemail')"
+
+/*
+ * A row callback_of can name: a missed inbound call of CT_SQL_MISSED_ANY
+ * (the history names no other).  The WHERE of SQLite's partial index
+ * calls_missed_id, and the same text in the statements that find a row by
+ * its callback_of, so that the planner sees the index covers them.
+ */
+#define CT_SQL_MISSED_ROW "direction = 'inbound' AND " CT_SQL_MISSED_ANY
 
 /* An answered call that reached a person (not only an IVR or voicemail). */
 #define CT_SQL_PERSON(T) \
 	T ".disposition = 'answered' AND (" T ".answered_by IS NULL OR (" T ".answered_by <> 'ivr'" \
 	" AND " T ".answered_by <> 'voicemail'))"
 
-/* The indexes of the history rules and of "stored once" (both stores). */
+/*
+ * The indexes of the history rules (both stores).  The unique key of
+ * "stored once", calls_key, is each store's own: (start_us, call_id) in
+ * SQLite (sqlite.c, indexes), (call_id, start_us) in PostgreSQL.
+ */
 #define CT_SQL_HISTORY_INDEXES \
 	"CREATE INDEX IF NOT EXISTS calls_missed_number ON calls(caller_number, end_us)" \
 	" WHERE caller_number IS NOT NULL AND direction = 'inbound' AND " CT_SQL_MISSED ";" \
 	"CREATE INDEX IF NOT EXISTS calls_history ON calls(caller_number, start_us)" \
-	" WHERE repeat_count IS NOT NULL;" \
-	"CREATE UNIQUE INDEX IF NOT EXISTS calls_key ON calls(call_id, start_us);"
+	" WHERE repeat_count IS NOT NULL;"
+
+/*
+ * The callback update's third statement, which calls (after the head,
+ * CT_SQL_CALLBACK_SET): the missed calls without a number from the caller
+ * text of the call named by callback_of (CALLBACK_OF: "?2", "$2").
+ */
+#define CT_SQL_CALLBACK_BY_CALLER(CALLBACK_OF) \
+	"caller_number IS NULL AND caller = (SELECT caller FROM calls" \
+	" WHERE call_id = " CALLBACK_OF " AND " CT_SQL_MISSED_ROW " ORDER BY id DESC LIMIT 1)"
 
 /*
  * The head of the callback update of an attempt starting at START: the

@@ -1010,7 +1010,7 @@ static void check_db_content(const char *path, long long calls)
 	sqlite3 *db = NULL;
 
 	CHECK_INT(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	CHECK_INT(q_int(db, "PRAGMA user_version"), 4);
+	CHECK_INT(q_int(db, "PRAGMA user_version"), 5);
 	CHECK_STR(q_text(db, "SELECT caller_number || '>' || callee_number FROM calls WHERE id = 1"),
 	    "+15551234567>+18005550199");
 	CHECK_STR(q_text(db, "SELECT coalesce(caller_number, callee_number) FROM calls WHERE id = 2"),
@@ -1049,7 +1049,10 @@ static void check_db_content(const char *path, long long calls)
 	/* only the indexes calltap searches by: each one costs every insert (issue 9) */
 	CHECK_STR(q_text(db, "SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_master"
 	    " WHERE type = 'index' AND tbl_name = 'calls' ORDER BY name)"),
-	    "calls_history calls_key calls_missed_caller calls_missed_number");
+	    "calls_history calls_key calls_missed_caller calls_missed_id calls_missed_number");
+	/* start first: a new row lands at the index's right end (sqlite.c, indexes) */
+	CHECK_STR(q_text(db, "SELECT group_concat(name, ' ') FROM pragma_index_info('calls_key')"),
+	    "start_us call_id");
 	CHECK_STR(q_text(db, "SELECT sensor || '|' || source || '|' || campaign || '|' ||"
 	    " first_call || '|' || repeat_count || '|' || callback_s || '|' || callback_of"
 	    " FROM calls WHERE id = 1"), "edge-1|Google Ads|Spring, 2024|0|3|90.123|m1@x");
@@ -1118,7 +1121,7 @@ static void test_sqlite_sink(void)
 		CHECK_INT(ct_sink_sqlite.close(priv, errbuf), CT_OK);
 	}
 	CHECK_INT(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-	CHECK_INT(q_int(db, "PRAGMA user_version"), 4);
+	CHECK_INT(q_int(db, "PRAGMA user_version"), 5);
 	CHECK_INT(q_int(db, "SELECT count(*) FROM calls"), 7);
 	/* an index of an older version is kept, and maintained; the partial one is added */
 	CHECK_INT(q_int(db, "SELECT count(*) FROM sqlite_master WHERE name = 'calls_start_time'"), 1);
@@ -1134,12 +1137,35 @@ static void test_sqlite_sink(void)
 	CHECK_INT(q_int(db, "SELECT count(caller_number) FROM calls"), 1);
 	CHECK_INT(q_int(db, "SELECT count(*) FROM sqlite_master WHERE name = 'calls_key'"), 1);
 
+	/*
+	 * A version 4 database, whose calls_key starts with call_id, gets it
+	 * made again start first; its rows stay, and it still stores a call
+	 * once.
+	 */
+	CHECK_INT(sqlite3_exec(db, "DROP INDEX calls_key; DROP INDEX calls_missed_id;"
+	    "CREATE UNIQUE INDEX calls_key ON calls(call_id, start_us);"
+	    "PRAGMA user_version = 4", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	priv = ct_sink_open_target(&ct_sink_sqlite, path, errbuf);
+	CHECK(priv != NULL);
+	if (priv != NULL) {
+		CHECK_INT(ct_sink_sqlite.write(priv, recs[0], errbuf), CT_OK);   /* stored already */
+		CHECK_INT(ct_sink_sqlite.close(priv, errbuf), CT_OK);
+	}
+	CHECK_INT(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+	CHECK_INT(q_int(db, "PRAGMA user_version"), 5);
+	CHECK_STR(q_text(db, "SELECT group_concat(name, ' ') FROM pragma_index_info('calls_key')"),
+	    "start_us call_id");
+	CHECK_INT(q_int(db, "SELECT count(*) FROM sqlite_master WHERE name = 'calls_missed_id'"), 1);
+	CHECK_INT(q_int(db, "SELECT count(*) FROM calls"), 7);
+	CHECK_STR(q_text(db, "PRAGMA integrity_check"), "ok");
+
 	/* a newer schema is refused */
 	sqlite3_exec(db, "PRAGMA user_version = 7", NULL, NULL, NULL);
 	sqlite3_close(db);
 	CHECK(ct_sink_open_target(&ct_sink_sqlite, path, errbuf) == NULL);
 	snprintf(want, sizeof(want), "database '%s' has schema version 7, newer than "
-	    "this calltap (4)", path);
+	    "this calltap (5)", path);
 	CHECK_STR(errbuf, want);
 
 	/* unwritable targets fail at open, naming the file */
