@@ -325,7 +325,8 @@ static char *from_db(const char *db, const char *call_id)
 
 	if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(h, "SELECT pcap_path FROM calls WHERE id IN (SELECT id FROM calls"
-	    " WHERE call_id = ?1) AND pcap_path IS NOT NULL ORDER BY start_time DESC LIMIT 1", -1, &st, NULL) != SQLITE_OK) {
+	    " WHERE call_id = ?1) AND pcap_path IS NOT NULL ORDER BY start_time DESC LIMIT 1",
+	    -1, &st, NULL) != SQLITE_OK) {
 		fprintf(stderr, "calltap show: %s: %s\n", db, h != NULL ? sqlite3_errmsg(h) :
 		    "cannot open");
 	} else {
@@ -407,7 +408,8 @@ static void from_db_ivals(const char *db, struct show *s)
 	if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(h, "SELECT r.rowid, r.src, r.dst, r.ssrc, r.codec FROM rtp_streams r"
 	    " WHERE r.call_rowid = (SELECT id FROM calls WHERE id IN (SELECT id FROM calls"
-	    " WHERE call_id = ?1) ORDER BY start_time DESC LIMIT 1) ORDER BY r.rowid", -1, &st, NULL) != SQLITE_OK ||
+	    " WHERE call_id = ?1) ORDER BY start_time DESC LIMIT 1) ORDER BY r.rowid",
+	    -1, &st, NULL) != SQLITE_OK ||
 	    sqlite3_bind_text(st, 1, s->call_id, -1, SQLITE_STATIC) != SQLITE_OK) {
 		s->ivals_note = "the database has no rtp_streams table";
 	} else {

@@ -52,9 +52,9 @@
 	" WHERE repeat_count IS NOT NULL;"
 
 /*
- * The callback update's third statement, which calls (after the head,
- * CT_SQL_CALLBACK_SET): the missed calls without a number from the caller
- * text of the call named by callback_of (CALLBACK_OF: "?2", "$2").
+ * Which calls the callback update's third statement sets (after its head,
+ * CT_SQL_CALLBACK_SET): the missed calls without a number whose caller text
+ * is that of the call callback_of names (CALLBACK_OF: "?2" or "$2").
  */
 #define CT_SQL_CALLBACK_BY_CALLER(CALLBACK_OF) \
 	"caller_number IS NULL AND caller = (SELECT caller FROM calls" \
