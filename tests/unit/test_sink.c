@@ -31,6 +31,7 @@
 #include "calltap/sink.h"
 #include "calltap/sip.h"
 #include "test.h"
+#include "../../src/sink/store_sql.h"
 
 static char tmpdir[64];
 
@@ -1224,6 +1225,77 @@ out:
 }
 
 /*
+ * A flood of unique Call-IDs against a store that has grown (issue 9): the
+ * rows of one commit land at the right end of every index SQLite's sink
+ * makes, so the commit writes a few pages, not one per row: 5 (Dec 6,
+ * 32 KiB pages).  Keyed by Call-ID first (schema 4), the 300 rows with
+ * random Call-IDs after 60,000 wrote 120 (SQLITE_DBSTATUS_CACHE_WRITE: the
+ * pages a commit writes to the WAL).  Also: the callback statements that find a
+ * call by its callback_of search the partial index calls_missed_id, not
+ * the table (their WHERE must keep the index's terms, CT_SQL_MISSED_ROW).
+ */
+static void test_sqlite_flood_pages(void)
+{
+	char errbuf[CT_ERRBUF_SIZE] = "", id[40];
+	const char *path = tmp_path("flood-pages.db");
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL, *plan = NULL;
+	void *priv = ct_sink_open_target(&ct_sink_sqlite, path, errbuf);
+	uint64_t x = 0x9e3779b97f4a7c15ULL;
+	int i, cur = 0, hi = 0, ok = 1, by_id = 0;
+	const char *const stmt[] = {
+		"EXPLAIN QUERY PLAN " CT_SQL_CALLBACK_SET("?1", CT_SQL_MISSED_ANY) "call_id = ?2",
+		"EXPLAIN QUERY PLAN " CT_SQL_CALLBACK_SET("?1", CT_SQL_MISSED)
+		    CT_SQL_CALLBACK_BY_CALLER("?2"),
+	};
+
+	CHECK(priv != NULL);   /* the schema of a new file */
+	if (priv == NULL || ct_sink_sqlite.close(priv, errbuf) != CT_OK ||
+	    sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
+		goto out;
+	CHECK_INT(sqlite3_prepare_v2(db, "INSERT INTO calls (call_id, start_us, caller, direction,"
+	    " disposition) VALUES (?1, ?2, 'attacker', 'inbound', 'unfinished')", -1, &st, NULL),
+	    SQLITE_OK);
+	for (i = 0; st != NULL && i < 60300; i++) {
+		if (i == 0 || i == 60000)
+			ok &= sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
+		x ^= x << 13;   /* xorshift64: Call-IDs anywhere in the key space */
+		x ^= x >> 7;
+		x ^= x << 17;
+		snprintf(id, sizeof(id), "%016llx@flood", (unsigned long long)x);
+		sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(st, 2, INT64_C(1700000000000000) + i * INT64_C(1000));
+		ok &= sqlite3_step(st) == SQLITE_DONE;
+		sqlite3_reset(st);
+		if (i == 59999) {
+			ok &= sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK;
+			sqlite3_db_status(db, SQLITE_DBSTATUS_CACHE_WRITE, &cur, &hi, 1);   /* reset */
+		}
+	}
+	ok &= sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK;
+	CHECK(ok);
+	sqlite3_db_status(db, SQLITE_DBSTATUS_CACHE_WRITE, &cur, &hi, 0);
+	if (cur >= 30)
+		fprintf(stderr, "300 flood rows wrote %d pages\n", cur);
+	CHECK(cur > 0 && cur < 30);
+	for (i = 0; i < 2; i++) {
+		CHECK_INT(sqlite3_prepare_v2(db, stmt[i], -1, &plan, NULL), SQLITE_OK);
+		while (plan != NULL && sqlite3_step(plan) == SQLITE_ROW) {
+			const char *d = (const char *)sqlite3_column_text(plan, 3);
+
+			if (d != NULL && strstr(d, "calls_missed_id (call_id=?)") != NULL)
+				by_id++;
+		}
+		sqlite3_finalize(plan);
+		plan = NULL;
+	}
+	CHECK_INT(by_id, 2);
+out:
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+}
+
+/*
  * A batch is committed once it is a second old even with no flush: a crash
  * then loses at most the last second of records, not the last 499.
  */
@@ -1860,6 +1932,7 @@ int main(void)
 	test_outfile_writeback();
 	test_sqlite_sink();
 	test_sqlite_batch();
+	test_sqlite_flood_pages();
 	test_sqlite_partial();
 	test_sqlite_multirow();
 	test_sqlite_commit_time();
