@@ -918,8 +918,13 @@ int ct_sip_prescan(struct ct_sip_prescan *ps, const char *buf, size_t len)
 					bool known = false, host_known = false;
 
 					trim(&v, &n);
-					if (n == 1 && v[0] == '*')
-						known = host_known = true; /* no URI: no user, host */
+					/*
+					 * "*" has no URI: no user, no host.  libosip2 takes
+					 * any value that starts with '*' so (osip_contact_parse),
+					 * and so must the pre-scan ("*<sip:a@b>": not a).
+					 */
+					if (n > 0 && v[0] == '*')
+						known = host_known = true;
 					else if (take_addr(v, n, NULL, &ps->contact_user, &known,
 					    &cname, true, &ps->contact_host, &host_known) != CT_OK)
 						ps->flags |= CT_PS_COMPLEX;

@@ -929,6 +929,9 @@ static void test_shapes(void)
 		{ "Vias", "SIP/2.0/UDP 192.0.2.9;branch=z9hG4bK-9" },
 		{ "Contact", "<sip:c@192.0.2.7:5062>" }, { "m", "<sip:c@192.0.2.7>" },
 		{ "CONTACT", "<sip:c@192.0.2.7>" }, { "Contacts", "<sip:c@192.0.2.7>" },
+		/* libosip2 takes any value that starts with '*' as the wildcard (no URI) */
+		{ "Contact", "*" }, { "Contact", "*<sip:c@192.0.2.7>" }, { "m", "* <sip:c@192.0.2.7>" },
+		{ "Contact", "*;expires=0" }, { "Contact", "**" }, { "Contact", "\"*\" <sip:c@h>" },
 		{ "Content-Length", "0" }, { "l", "0" }, { "content-LENGTH", "0" },
 		{ "Content-Lengths", "0" }, { "Content-Type", "text/plain" }, { "c", "text/plain" },
 		{ "MIME-Version", "1.0" }, { "Mime-Versio", "1.0" }, { "Max-Forwards", "70" },
