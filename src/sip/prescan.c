@@ -512,6 +512,9 @@ static int take_uri(const char *u, size_t n, struct ct_sip_span *user, bool *use
 		return CT_ERR;
 	for (he = i; he < n && u[he] != ';' && u[he] != '?'; he++)
 		;
+	/* libosip2 refuses a ']' in a host that does not start with '[' ("sip:a@b]c"). */
+	if (u[i] != '[' && memchr(u + i, ']', he - i) != NULL)
+		return CT_ERR;
 	if (host != NULL) {
 		*host_known = split_host(u + i, he - i, host) == CT_OK;
 	} else if (u[i] != '[') {

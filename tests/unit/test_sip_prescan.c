@@ -917,6 +917,9 @@ static void test_shapes(void)
 		"sip:alice@a.b;", "sip:alice@a.b?", "sip:alice@a.b:5060:5060", "sip:alice@.",
 		"sip:alice@1.2.3.4:5060;maddr=[::1]", "sip:a@b", "sip:a@1", "sip:a@b:1",
 		"sip:a@b.c>", "sip:a@b c", "sip:a@b\tc", "sip:", "sip:@", "sip:a@",
+		/* ']' in a host not in brackets: libosip2 refuses the URI */
+		"sip:alice@a]b.it", "sip:alice@ab]", "sip:alice@]ab", "sip:alice@a]b:5060",
+		"sip:alice@a]b;user=phone", "sip:alice@[::1]]", "sip:alice@a[b",
 	};
 	static const char *const spell[][2] = {
 		/* header name as written, the value that follows it */
@@ -938,6 +941,8 @@ static void test_shapes(void)
 		{ "Reason", "Q.850;cause=16" }, { "REASON", "Q.850;cause=16" },
 		{ "P-Asserted-Identity", "<sip:+15550001@192.0.2.1>" },
 		{ "p-asserted-identity", "<tel:+15550001>" }, { "P-Asserted-Identit", "<sip:x@y>" },
+		{ "P-Asserted-Identity", "<sip:+15550001@a]b.it>" },
+		{ "P-Asserted-Identity", "<sip:+15550001@ab]:5060>" },
 		{ "Diversion", "<sip:d@192.0.2.1>" }, { "History-Info", "<sip:h@192.0.2.1>;index=1" },
 		{ "X-CID", "abc" }, { "x-orig-call-id", "abc" }, { "X-Original-Call-ID", "abc" },
 		{ "X-Linked-Call-ID", "abc" }, { "Refer-To", "<sip:r@192.0.2.1>" },
