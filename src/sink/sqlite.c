@@ -367,20 +367,27 @@ static int exec(sqlite3 *db, const char *sql, const char **msg)
 	return CT_ERR;
 }
 
-/* Reads PRAGMA user_version into *ver; CT_OK or CT_ERR. */
-static int user_version(sqlite3 *db, int *ver)
+/*
+ * Runs sql, a query of one row, and reads its first column into *out.
+ * SQLITE_OK, or the SQLite code of the failure (SQLITE_DONE: no row).
+ */
+static int query_int(sqlite3 *db, const char *sql, int *out)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = CT_ERR;
+	int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
 
-	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
-		return CT_ERR;
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		*ver = sqlite3_column_int(st, 0);
-		rc = CT_OK;
+	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*out = sqlite3_column_int(st, 0);
+		rc = SQLITE_OK;
 	}
 	sqlite3_finalize(st);
 	return rc;
+}
+
+/* Reads PRAGMA user_version into *ver; CT_OK or CT_ERR. */
+static int user_version(sqlite3 *db, int *ver)
+{
+	return query_int(db, "PRAGMA user_version", ver) == SQLITE_OK ? CT_OK : CT_ERR;
 }
 
 /*
@@ -439,22 +446,11 @@ static void schema_sql(struct ct_buf *sql, const struct ct_buf *have_calls,
  */
 static int key_by_call_id(sqlite3 *db, bool *old)
 {
-	sqlite3_stmt *st;
-	int rc;
+	int n = 0, rc = query_int(db, "SELECT count(*) FROM pragma_index_info('calls_key')"
+	    " WHERE seqno = 0 AND name = 'call_id'", &n);
 
-	*old = false;
-	rc = sqlite3_prepare_v2(db, "SELECT name FROM pragma_index_info('calls_key') WHERE seqno = 0",
-	    -1, &st, NULL);
-	if (rc != SQLITE_OK)
-		return rc;
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const unsigned char *c = sqlite3_column_text(st, 0);
-
-		*old = c != NULL && strcmp((const char *)c, "call_id") == 0;
-		rc = sqlite3_step(st);
-	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+	*old = n > 0;
+	return rc;
 }
 
 /* The columns of table as "\nname\n..." in out (empty: no such table); SQLite code. */
@@ -567,15 +563,10 @@ static int prepare_insert(sqlite3 *db, const char *verb, const char *table,
  */
 static bool no_defaults(sqlite3 *db)
 {
-	sqlite3_stmt *st = NULL;
-	bool ok = false;
+	int n = 1;
 
-	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM pragma_table_info('calls')"
-	    " WHERE dflt_value IS NOT NULL", -1, &st, NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW)
-		ok = sqlite3_column_int(st, 0) == 0;
-	sqlite3_finalize(st);
-	return ok;
+	return query_int(db, "SELECT count(*) FROM pragma_table_info('calls')"
+	    " WHERE dflt_value IS NOT NULL", &n) == SQLITE_OK && n == 0;
 }
 
 /*
