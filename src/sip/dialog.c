@@ -1855,16 +1855,19 @@ static void on_response(struct ct_dialog_table *t, struct ct_dialog *d,
 	    token_eq(m->via_branch, d->invite_branch)))
 		return;
 	if (d->state == DS_CONFIRMED && m->status >= 180 && m->status <= 189 &&
-	    d->ringing_us == CT_TIME_NONE && !ct_forks_forked(d->forks)) {
+	    d->ringing_us == CT_TIME_NONE &&
+	    (m->ts_us < d->answer_us || !ct_forks_forked(d->forks))) {
 		/*
 		 * A ringing response of the answered INVITE that comes after the
-		 * answer was sent before it: a UAS sends no provisional response
-		 * once it has sent a 2xx (its INVITE server transaction ends,
-		 * RFC 3261 §17.2.1), so the phone rang.  Stamped before the answer (a HEP agent of several processes
-		 * sends in any order), its time is kept; stamped after it
-		 * (reordered on the way, or stamped when a busy Kamailio worker
-		 * got to it), the answer's time bounds it.  Not for a forked
-		 * call: another branch may ring after one answered.
+		 * answer.  Stamped before the answer (a HEP agent of several
+		 * processes sends in any order, over several connections), a
+		 * phone rang then, whichever branch it was: its time is kept.
+		 * Stamped after it (reordered on the way, or stamped when a busy
+		 * Kamailio worker got to it), it was still sent before the answer
+		 * when the call has one branch: a UAS sends no provisional
+		 * response once it has sent a 2xx (its INVITE server transaction
+		 * ends, RFC 3261 §17.2.1), so the answer's time bounds it.  Not
+		 * for a forked call: another branch may ring after one answered.
 		 */
 		d->ringing_us = m->ts_us < d->answer_us ? m->ts_us : d->answer_us;
 		return;

@@ -1397,6 +1397,40 @@ static void test_late_ringing(void)
 }
 
 /*
+ * The late ring of a forked call (a proxy, host 2, forks to hosts 3 and
+ * 4; host 4 answers): host 3's 180 received after the answer (HEP from an
+ * agent of several processes) but stamped before it is the call's ringing
+ * time, whichever branch sent it; stamped after the answer, it is a branch
+ * ringing on, not a ring of the call (test_fork_branches).
+ */
+static void test_late_ringing_forked(void)
+{
+	static const struct tcall k1 = { "fk5@p", "+15550001", NULL, "ta", "600", "t4", 1, 2, 5060, 5060 };
+	static const struct tcall k3 = { "fk5@p", "+15550001", NULL, "ta", "201", "t3", 2, 3, 5060, 5060 };
+	static const struct tcall k4 = { "fk5@p", "+15550001", NULL, "ta", "202", "t4", 2, 4, 5060, 5060 };
+	const struct opt up4 = { .to_tag = "t4" };
+	struct collector c;
+	struct ct_dialog_table *t = table(&c, NULL);
+	const struct ct_call_record *r;
+
+	invite(t, &k1, 1, T0, NULL);
+	invite(t, &k3, 1, T0 + 2 * MS, NULL);
+	invite(t, &k4, 1, T0 + 3 * MS, NULL);
+	rsp_a(t, &k4, 200, "OK", "INVITE", 1, T0 + 1 * SEC, NULL);
+	rsp_a(t, &k1, 200, "OK", "INVITE", 1, T0 + 1 * SEC + 1 * MS, &up4);
+	rsp_a(t, &k3, 180, "Ringing", "INVITE", 1, T0 + 500 * MS, NULL);
+	req_a(t, &k1, "BYE", 2, T0 + 10 * SEC, true, NULL);
+	ct_dialog_flush(t);
+	CHECK_INT(c.n, 1);
+	r = c.n > 0 ? c.recs[0] : NULL;
+	CHECK(r != NULL && r->disposition == CT_DISP_ANSWERED);
+	CHECK(r != NULL && r->answer_us == T0 + 1 * SEC);
+	CHECK(r != NULL && r->ringing_us == T0 + 500 * MS);
+	ct_dialog_table_free(t);
+	collector_fini(&c);
+}
+
+/*
  * The end of a call through a proxy seen on both hops, h1 (caller to
  * proxy) and h2 (proxy to callee), CSeq 10: the callee's 200 (o2) at ans
  * and the proxy's (o1) 1 ms later, both hops' ACKs, the callee's BYE at
@@ -4403,6 +4437,7 @@ int main(void)
 	test_auth_only();
 	test_retransmissions();
 	test_late_ringing();
+	test_late_ringing_forked();
 	test_proxy_hops();
 	test_proxy_copy_late();
 	test_serial_hunt();
