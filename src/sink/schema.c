@@ -330,7 +330,9 @@ const struct ct_schema_col ct_schema_calls[] = {
 	    "no 180/183",
 	    "Capture time of the first 180 or 183 response to the initial INVITE; one that "
 	    "comes after the answer (reordered, or stamped late by a HEP agent) was sent "
-	    "before it, and counts at the answer's time at the latest." },
+	    "before it, and counts at the answer's time at the latest (in a forked call, "
+	    "only one stamped before the answer counts: another branch may ring on after "
+	    "one answered)." },
 	{ "answer_time", CT_COL_TIME, CT_OUT_ALL, 0, 0, GET(g_answer_time),
 	    "not answered",
 	    "Capture time of the first 2xx response to the initial INVITE." },
