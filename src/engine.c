@@ -84,6 +84,7 @@ struct ct_engine {
 	int64_t warn_from_us;    /* start of the period it reported */
 	uint64_t warn_evicted[CT_EVICT_COUNT]; /* dialog counters at the last warning */
 	uint64_t warn_dropped;
+	uint64_t warn_memory;       /* ... of which for memory (evicted_for_memory) */
 	struct ct_engine_pre_sip *pre_sip; /* the frame's SIP parsed in advance (pipeline), else NULL */
 	struct ct_engine_counters c;
 };
@@ -98,6 +99,7 @@ void ct_engine_cfg_default(struct ct_engine_cfg *cfg)
 	cfg->rtp = true;
 	cfg->sip_prescan = getenv("CALLTAP_NO_PRESCAN") == NULL;
 	cfg->tick_us = 1000000;
+	cfg->max_call_bytes = CT_ENGINE_CALL_BYTES;
 }
 
 /*
@@ -301,12 +303,55 @@ static void on_ended(void *user, const struct ct_call_record *rec)
 	ct_legs_ended(e->legs, rec);
 }
 
+/* Calls freed at most in one go for memory (mem_guard, on_media). */
+#define ROOM_EVICT_MAX 16
+
+/*
+ * The memory budget (cfg.max_call_bytes): while the calls' state (the
+ * dialogs, open and lingering, and the media table) passes it, frees one
+ * call at a time other than keep (ct_dialog_shed: an open call that waited
+ * in vain for a response, an ACK or RTP, else a call lingering whole, else
+ * the least recently active open call), at most ROOM_EVICT_MAX in one go.  Run after every SIP message and every tick,
+ * so that no flood of calls, however much state each one holds (long
+ * fields, forks, many codecs and ports), takes memory past the budget for
+ * longer than a message.  O(1) when under it.
+ */
+static void mem_guard(struct ct_engine *e, const struct ct_dialog *keep, int64_t now_us)
+{
+	int i;
+
+	if (e->cfg.max_call_bytes == 0)
+		return;
+	for (i = 0; i < ROOM_EVICT_MAX; i++) {
+		size_t used = ct_dialog_bytes(e->dialogs) +
+		    (e->media != NULL ? ct_media_bytes(e->media) : 0);
+
+		if (used <= e->cfg.max_call_bytes || !ct_dialog_shed(e->dialogs, now_us, keep))
+			return;
+	}
+}
+
+/*
+ * An SDP of call d (dialog media hook, the last step of its message).  A
+ * media table short of endpoints first gets room as a full call table
+ * does: the least useful calls other than d are evicted (a flood of
+ * unanswered or silent calls offering many ports each goes before any
+ * call with live media), at most ROOM_EVICT_MAX for one SDP; what still
+ * does not fit is refused and counted by the media table.  The memory
+ * budget likewise (mem_guard), before the SDP adds to it.
+ */
 static void on_media(void *user, struct ct_dialog *d, const struct ct_sip_msg *m)
 {
 	struct ct_engine *e = user;
+	int i;
 
-	if (e->media != NULL)
+	if (e->media != NULL) {
+		for (i = 0; i < ROOM_EVICT_MAX && ct_media_endpoints_short(e->media) &&
+		    ct_dialog_make_room(e->dialogs, m->ts_us, d); i++)
+			;
+		mem_guard(e, d, m->ts_us);
 		ct_media_on_sdp(e->media, d, m);
+	}
 	if (e->legs != NULL)   /* rule 5: direct media reuses the SDP endpoints */
 		ct_legs_sdp(e->legs, ct_dialog_call_id(d), ct_dialog_sender(d, m), m);
 }
@@ -405,6 +450,7 @@ static bool handle_sip_prescan(struct ct_engine *e, const struct ct_packet *pkt,
 	e->c.sip_prescan_skipped++;
 	m->body_short = false;   /* a body other than Content-Length is CT_PS_COMPLEX */
 	ct_dialog_on_msg(e->dialogs, m);
+	mem_guard(e, NULL, m->ts_us);
 	return true;
 }
 
@@ -470,6 +516,7 @@ static void handle_sip_text(struct ct_engine *e, const struct ct_packet *pkt,
 	if (e->cfg.sip_hook != NULL)
 		e->cfg.sip_hook(e->cfg.sip_hook_user, &m);
 	ct_dialog_on_msg(e->dialogs, &m);
+	mem_guard(e, NULL, m.ts_us);
 	ct_sip_msg_fini(&m);
 }
 
@@ -623,9 +670,10 @@ static void sync_media(struct ct_engine *e)
 static void warn_evictions(struct ct_engine *e, bool at_end)
 {
 	struct ct_dialog_stats ds;
-	uint64_t n[CT_EVICT_COUNT], dropped, total = 0, top_n[EVICT_WARN_SOURCES];
+	uint64_t n[CT_EVICT_COUNT], dropped, total = 0, top_n[EVICT_WARN_SOURCES], memory;
 	struct ct_addr top[EVICT_WARN_SOURCES];
 	char most[EVICT_WARN_SOURCES * (CT_ADDRSTRLEN + 48) + 48] = "";
+	char why[96] = "", full[128];
 	size_t m, k, used;
 	int i;
 
@@ -635,6 +683,7 @@ static void warn_evictions(struct ct_engine *e, bool at_end)
 		total += n[i];
 	}
 	dropped = ds.dropped - e->warn_dropped;
+	memory = ds.evicted_for_memory - e->warn_memory;
 	if (total == 0 && dropped == 0)
 		return;
 	if (!at_end && e->warn_us != INT64_MIN && e->now_us - e->warn_us < EVICT_WARN_US)
@@ -648,17 +697,27 @@ static void warn_evictions(struct ct_engine *e, bool at_end)
 		    k == 0 ? "; sources of over an eighth of them: " : ", ",
 		    ct_addr_str(&top[k], as, sizeof(as)), (unsigned long long)top_n[k]);
 	}
-	ct_log(&e->cfg.log, CT_LOG_WARN, "call table full (at most %zu open calls): %llu calls "
-	    "evicted (%llu no response, %llu idle, %llu settled, %llu active), %llu refused"
-	    " in %.0f s of capture%s", e->cfg.dialog.max_dialogs, (unsigned long long)total,
+	if (memory > 0)
+		snprintf(why, sizeof(why), " (%llu of them for memory: media table or "
+		    "--max-call-memory)", (unsigned long long)memory);
+	if (memory == total && dropped == 0)
+		snprintf(full, sizeof(full), "calls' memory full (--max-call-memory %zu MiB, or the "
+		    "media table's endpoints)", e->cfg.max_call_bytes >> 20);
+	else
+		snprintf(full, sizeof(full), "call table full (at most %zu open calls)",
+		    e->cfg.dialog.max_dialogs);
+	ct_log(&e->cfg.log, CT_LOG_WARN, "%s: %llu calls "
+	    "evicted (%llu no response, %llu idle, %llu settled, %llu active)%s, %llu refused"
+	    " in %.0f s of capture%s", full, (unsigned long long)total,
 	    (unsigned long long)n[CT_EVICT_NORESPONSE], (unsigned long long)n[CT_EVICT_IDLE],
 	    (unsigned long long)n[CT_EVICT_SETTLED], (unsigned long long)n[CT_EVICT_ACTIVE],
-	    (unsigned long long)dropped,
+	    why, (unsigned long long)dropped,
 	    e->warn_from_us == INT64_MIN ? 0.0 : (double)(e->now_us - e->warn_from_us) / 1e6,
 	    most);
 	for (i = 0; i < CT_EVICT_COUNT; i++)
 		e->warn_evicted[i] = ds.evicted[i];
 	e->warn_dropped = ds.dropped;
+	e->warn_memory = ds.evicted_for_memory;
 	e->warn_us = e->now_us;
 	e->warn_from_us = e->now_us;
 }
@@ -671,6 +730,7 @@ static void tick(struct ct_engine *e)
 	ct_tcp_reasm_expire(e->tcp, e->now_us);
 	ct_dialog_expire(e->dialogs, e->now_us);
 	ct_legs_expire(e->legs, e->now_us);
+	mem_guard(e, NULL, e->now_us);   /* streams grow with RTP too */
 	warn_evictions(e, false);
 	if (e->media != NULL)
 		ct_media_expire(e->media, e->now_us, ORPHAN_IDLE_US);

@@ -256,6 +256,7 @@ static void usage(FILE *out)
 	    "  --media-timeout SEC     close answered calls with no SIP and no RTP for SEC\n"
 	    "                          (300; 0 = off; not with --no-rtp)\n"
 	    "  --max-calls N           open calls at most; more evict the least useful (200000)\n"
+	    "  --max-call-memory MIB   memory of the calls' state at most; more evicts likewise (320)\n"
 	    "  --threads N             analysis threads: N - 1 pre-scan and parse SIP, one\n"
 	    "                          runs the calls (records identical for any N;\n"
 	    "                          default: the CPUs calltap may use less one, at most 4)\n"
@@ -458,7 +459,7 @@ static char *join_args(int argc, char **argv)
 
 enum {
 	OPT_NO_RTP = 256, OPT_SETUP_TO,
-	OPT_CALL_TO, OPT_MEDIA_TO, OPT_MAX_CALLS, OPT_THREADS, OPT_SNAPLEN, OPT_BUFFER, OPT_DECOMPRESS_MEM, OPT_AUDIO, OPT_AUDIO_FMT,
+	OPT_CALL_TO, OPT_MEDIA_TO, OPT_MAX_CALLS, OPT_MAX_CALL_MEM, OPT_THREADS, OPT_SNAPLEN, OPT_BUFFER, OPT_DECOMPRESS_MEM, OPT_AUDIO, OPT_AUDIO_FMT,
 	OPT_STATS_INTERVAL,
 	OPT_SPOOL, OPT_SPOOL_MAX,
 	OPT_NUMBERS, OPT_HOME, OPT_COUNTRY, OPT_SENSOR, OPT_HISTORY_MAX,
@@ -500,6 +501,7 @@ static const struct option fixed_opts[] = {
 	{ "call-timeout", required_argument, NULL, OPT_CALL_TO },
 	{ "media-timeout", required_argument, NULL, OPT_MEDIA_TO },
 	{ "max-calls", required_argument, NULL, OPT_MAX_CALLS },
+	{ "max-call-memory", required_argument, NULL, OPT_MAX_CALL_MEM },
 	{ "threads", required_argument, NULL, OPT_THREADS },
 	{ "snaplen", required_argument, NULL, OPT_SNAPLEN },
 	{ "buffer-mb", required_argument, NULL, OPT_BUFFER },
@@ -940,6 +942,15 @@ static int parse_options(struct options *o, int argc, char **argv)
 		case OPT_CALL_TO: rc |= parse_seconds(optarg, &o->cfg.dialog.call_timeout_us); break;
 		case OPT_MEDIA_TO: rc |= parse_interval(optarg, &o->cfg.dialog.media_timeout_us); break;
 		case OPT_MAX_CALLS: rc |= parse_count(optarg, &o->cfg.dialog.max_dialogs); break;
+		case OPT_MAX_CALL_MEM:
+			if (parse_count(optarg, &o->cfg.max_call_bytes) != 0 ||
+			    o->cfg.max_call_bytes > ((size_t)1 << 20)) {
+				fprintf(stderr, "calltap: --max-call-memory takes MiB, 1-1048576\n");
+				rc = -1;
+			} else {
+				o->cfg.max_call_bytes <<= 20;
+			}
+			break;
 		case OPT_THREADS:
 			rc |= parse_range("--threads", optarg, 1, CT_PIPELINE_MAX_WORKERS + 1, &o->threads);
 			break;

@@ -83,6 +83,7 @@ void ct_stats_print(const struct ct_engine_stats *es, const struct ct_sinkset_st
 	print_row(out, "calls_evicted_idle", ds->evicted[CT_EVICT_IDLE]);
 	print_row(out, "calls_evicted_settled", ds->evicted[CT_EVICT_SETTLED]);
 	print_row(out, "calls_evicted_active", ds->evicted[CT_EVICT_ACTIVE]);
+	print_row(out, "calls_evicted_for_memory", ds->evicted_for_memory);
 	print_row(out, "calls_refused", ds->dropped);
 	print_row(out, "calls_linger_cut", ds->linger_cut);
 	print_row(out, "calls_reused_call_id", ds->reused_call_ids);

@@ -131,6 +131,17 @@ ATTACKS = {
                        'tags: in-dialog requests of no call'),
     'resp-flood': ('responses', 50000, 300000,
                    '180/183/200 (with SDP) to INVITEs never sent, unique Call-IDs'),
+    'ood-flood': ('requests', 50000, 300000,
+                  'requests outside any dialog (no To tag: INFO, REFER, BYE, UPDATE, '
+                  'SUBSCRIBE, NOTIFY, MESSAGE, PUBLISH) with unique Call-IDs, each '
+                  'answered 200 by the PBX'),
+    'sdp-flood': ('INVITE+200 pairs', 8000, 250000,
+                  'spoofed INVITE + 200 OK pairs whose SDP offers and answers audio and '
+                  'video, 23 codecs and 30 ICE candidates each: many endpoints and codecs '
+                  'per call, never ACKed'),
+    'fork-flood': ('calls', 8000, 250000,
+                   'the same with each INVITE copied to a second PBX address (a forked '
+                   'call) and a 100-byte longer Call-ID'),
     'many-m': ('calls', 500, 2000,
                'answered calls offering 400 m= lines each, then RTP to 50 of those ports'),
     'tcp-conn-flood': ('connections', 20000, 100000,
@@ -1596,6 +1607,87 @@ def a_indialog_flood(ctx, n):
             yield t, f
 
 
+def a_ood_flood(ctx, n):
+    """Requests outside any dialog (no To tag), unique Call-IDs, each
+    answered 200 by the PBX (with a To tag of its own), over the first 40 %
+    of the legit capture.  An INFO, REFER, BYE or UPDATE could pass for a
+    call in progress, and its 200 for the second message that proves it:
+    no record may come of them (a scanner's INFO is not an answered call)."""
+    rng = ctx.rng
+    meths = ('INFO', 'REFER', 'BYE', 'UPDATE', 'SUBSCRIBE', 'NOTIFY', 'MESSAGE', 'PUBLISH')
+    t1 = ctx.t0 + max(US, (ctx.t1 - ctx.t0) * 2 // 5)
+    for i, t in enumerate(spread(n, ctx.t0, t1)):
+        src = foreign(i % 60000 + 1)
+        d = Dialog(rng, src, 5060, 'ood-%d-%x@%s' % (i, rng.getrandbits(32), ip_s(src)))
+        m = meths[i % len(meths)]
+        via = d.via()
+        h = [via, 'Max-Forwards: 70', 'From: ' + d.frm, 'To: ' + d.to, 'Call-ID: ' + d.cid,
+             'CSeq: 1 %s' % m, 'Contact: <sip:attacker@%s:5060>' % ip_s(src),
+             'Event: presence', 'Refer-To: <sip:100@%s>' % PBX_S, 'Content-Type: text/plain']
+        for f in udp(src, PBX, 5060, 5060,
+                     sip('%s sip:+14155550100@%s SIP/2.0' % (m, PBX_S), h, 'scan')):
+            yield t, f
+        r = [via, 'From: ' + d.frm, 'To: ' + d.to + d.to_tag, 'Call-ID: ' + d.cid,
+             'CSeq: 1 %s' % m]
+        for f in udp(PBX, src, 5060, 5060, sip('SIP/2.0 200 OK', r)):
+            yield t + 300, f
+
+
+def rich_sdp(ip, port):
+    """An SDP of audio (17 codecs) and video (6), with fmtp lines and 30 ICE
+    candidates: what a softphone or WebRTC gateway may offer, at its most."""
+    audio = [0, 8, 9, 18, 3, 4, 97, 98, 99, 100, 102, 103, 104, 105, 106, 107, 101]
+    video = [96, 120, 121, 122, 123, 124]
+    lines = ['v=0', 'o=- 1 1 IN IP4 %s' % ip, 's=-', 'c=IN IP4 %s' % ip, 't=0 0',
+             'm=audio %d RTP/AVP %s' % (port, ' '.join(map(str, audio)))]
+    for c in audio:
+        lines += ['a=rtpmap:%d codec%d/8000' % (c, c),
+                  'a=fmtp:%d mode=%d;maxplaybackrate=48000;useinbandfec=1' % (c, c)]
+    lines.append('m=video %d RTP/AVP %s' % (port + 2, ' '.join(map(str, video))))
+    for c in video:
+        lines += ['a=rtpmap:%d H264/90000' % c,
+                  'a=fmtp:%d profile-level-id=42e01f;packetization-mode=1' % c]
+    lines += ['a=candidate:%d 1 udp 2130706431 %s %d typ host' % (k, ip, port + 10 + k)
+              for k in range(30)]
+    return '\r\n'.join(lines) + '\r\n'
+
+
+def rich_calls(ctx, n, forked):
+    """n attacker calls over the first 40 % of the legit capture, each an
+    INVITE and a 200 OK with rich_sdp (and, forked, the INVITE copied to a
+    second PBX address), never ACKed: the most state a call can hold."""
+    rng = ctx.rng
+    pbx2 = bytes([203, 0, 113, 11])
+    t1 = ctx.t0 + max(US, (ctx.t1 - ctx.t0) * 2 // 5)
+    for i, t in enumerate(spread(n, ctx.t0, t1)):
+        src = foreign(i % 60000 + 1)
+        cid = '%s-%d-%x@%s' % ('fork-flood' if forked else 'sdp-flood', i,
+                               rng.getrandbits(32), ip_s(src))
+        if forked:
+            cid += '-' + 'f' * 100
+        d = Dialog(rng, src, 5060, cid)
+        offer = rich_sdp(ip_s(src), 20000 + 4 * (i % 5000))
+        for f in d.invite(offer):
+            yield t, f
+        if forked:
+            h = [d.inv_via, 'Max-Forwards: 69', 'From: ' + d.frm, 'To: ' + d.to,
+                 'Call-ID: ' + d.cid, 'CSeq: 1 INVITE',
+                 'Contact: <sip:attacker@%s:5060>' % ip_s(src), 'Content-Type: application/sdp']
+            for f in udp(src, pbx2, 5060, 5060,
+                         sip('INVITE sip:+14155550100@%s SIP/2.0' % PBX_S, h, offer)):
+                yield t + 10, f
+        for f in d.ok(rich_sdp(PBX_S, 40001 + 2 * (i % 2700))):
+            yield t + 300, f
+
+
+def a_sdp_flood(ctx, n):
+    return rich_calls(ctx, n, False)
+
+
+def a_fork_flood(ctx, n):
+    return rich_calls(ctx, n, True)
+
+
 def a_resp_flood(ctx, n):
     """Responses to INVITEs nobody sent (180, then 183 and 200 with an SDP
     answer naming PBX ports), unique Call-IDs, from the PBX's address over
@@ -1802,7 +1894,8 @@ GENERATORS = {
     'ack-spoof': a_ack_spoof, 'resp-unseen': a_resp_unseen,
     'inv-resp-spoof': a_inv_resp_spoof, 'reinvite-refused': a_reinvite_refused,
     'answer-unasked': a_answer_unasked,
-    'indialog-flood': a_indialog_flood, 'resp-flood': a_resp_flood, 'many-m': a_many_m,
+    'indialog-flood': a_indialog_flood, 'resp-flood': a_resp_flood, 'ood-flood': a_ood_flood,
+    'many-m': a_many_m, 'sdp-flood': a_sdp_flood, 'fork-flood': a_fork_flood,
     'tcp-conn-flood': a_tcp_conn_flood, 'ssrc-churn': a_ssrc_churn,
     'frag-flood': a_frag_flood, 'tcp-spoof': a_tcp_spoof, 'tunnel-spoof': a_tunnel_spoof,
 }

@@ -28,7 +28,9 @@
 # --ignore-extra: the attack's own records are not judged), and, in a
 # non-ASan build, peak RSS stays under 512 MiB (the issue's bound at default
 # limits; for long-fields and update-storm, whose harm is memory per call or
-# per message, under the legit run's RSS + 48 MiB), the mix runs at no less
+# per message, under the legit run's RSS + 48 MiB; for sdp-flood and
+# fork-flood, which fill the memory budget of the calls at this scale only
+# when it is small, run with --max-call-memory 8, likewise), the mix runs at no less
 # than 1/20 of the legit capture's packet rate (CPU time: a flood of SIP
 # requests costs a SIP parse and, with every output on, a record each, about
 # 50 us with --db, against about 1 us for the legit capture's RTP;
@@ -185,15 +187,21 @@ TIMEOUT=${HOSTILE_TIMEOUT:-300}
 A="$srcdir/tests/attacks.py"
 mkdir "$t/mix"
 # Runs calltap on pcap $1 (or - for stdin) with every output into $t/mix/$2.
+# The memory budget of the calls (MiB) for the mixes that test it at this
+# scale (sdp-flood, fork-flood: 8000 calls of up to 4 KB of state each).
+MIX_CALL_MIB=8
 run_all() {
-	rm -rf "$t/mix/$2"
-	mkdir -p "$t/mix/$2/audio"
-	python3 "$srcdir/tests/hostile.py" usage "$t/mix/$2/use" "$TIMEOUT" \
-	    "$CALLTAP" -r "$1" --json "$t/mix/$2/calls.jsonl" --csv "$t/mix/$2/calls.csv" \
-	    --db "$t/mix/$2/calls.db" --audio "$t/mix/$2/audio" --orphans "$t/mix/$2/orphans.jsonl" \
-	    -s 2>"$t/mix/$2/err"
+	ra_in=$1 ra_d=$t/mix/$2
+	shift 2
+	case $ra_d in */sdp-flood|*/fork-flood) set -- --max-call-memory "$MIX_CALL_MIB" ;; esac
+	rm -rf "$ra_d"
+	mkdir -p "$ra_d/audio"
+	python3 "$srcdir/tests/hostile.py" usage "$ra_d/use" "$TIMEOUT" \
+	    "$CALLTAP" -r "$ra_in" --json "$ra_d/calls.jsonl" --csv "$ra_d/calls.csv" \
+	    --db "$ra_d/calls.db" --audio "$ra_d/audio" --orphans "$ra_d/orphans.jsonl" \
+	    -s "$@" 2>"$ra_d/err"
 	st=$?
-	echo $st >"$t/mix/$2/status"
+	echo $st >"$ra_d/status"
 	return $st
 }
 if ! "$srcdir/scripts/gen-calls" -o "$t/legit.pcap" --truth "$t/legit.truth" -q \
@@ -246,7 +254,7 @@ else
 		pk=$(info_get "$a" packets)
 		if [ $asan -eq 0 ] && [ -z "$v" ]; then
 			limit=$MIX_RSS_KB
-			case $a in long-fields|update-storm) limit=$((lrss + MIX_GROWTH_KB)) ;; esac
+			case $a in long-fields|update-storm|sdp-flood|fork-flood) limit=$((lrss + MIX_GROWTH_KB)) ;; esac
 			[ "$rss" -gt "$limit" ] && why="$why; peak RSS $rss KB over $limit KB"
 			ratio=$(awk "BEGIN { r = ($pk / ($cpu + 0.001)) / ($lpk / ($lcpu + 0.001)); printf \"%.2f\", r }")
 			awk "BEGIN { exit !($ratio < 0.05) }" && why="$why; rate $ratio of the legit capture's (under 1/20)"
@@ -336,13 +344,22 @@ print(n, s)' "$d/calls.jsonl" 2>/dev/null)
 			n=$(info_get "$a" calls)
 			got=$(awk '$1 == "sip_cancels_ignored" { print $2 }' "$d/err")
 			[ "${got:-0}" -eq "${n:-1}" ] || why="$why; sip_cancels_ignored ${got:-0}, $n forged CANCELs" ;;
-		indialog-flood|resp-flood|tcp-conn-flood)
+		sdp-flood|fork-flood)
+			# Every attack call recorded; the budget evicted some (the
+			# rest linger as ghosts), counted.
+			want=$(info_get "$a" scale)
+			got=$(grep -c "\"call_id\":\"$a-" "$d/calls.jsonl" 2>/dev/null)
+			[ "${got:-0}" -ne "$want" ] && why="$why; $got of $want attack call records"
+			ev=$(awk '$1 == "calls_evicted_for_memory" { print $2 }' "$d/err")
+			[ "${ev:-0}" -gt 0 ] || why="$why; no call evicted for memory (--max-call-memory $MIX_CALL_MIB)" ;;
+		indialog-flood|resp-flood|tcp-conn-flood|ood-flood)
 			# No call of its own: nothing recorded; each in-dialog request or
 			# response of no call dropped as an unproven call in progress.
-			pre=$(case $a in indialog-flood) echo indlg- ;; resp-flood) echo resp- ;; *) echo tcp-conn- ;; esac)
+			pre=$(case $a in indialog-flood) echo indlg- ;; resp-flood) echo resp- ;;
+			    ood-flood) echo ood- ;; *) echo tcp-conn- ;; esac)
 			got=$(grep -c "\"call_id\":\"$pre" "$d/calls.jsonl" 2>/dev/null)
 			[ "${got:-0}" -ne 0 ] && why="$why; $got records of the attack's messages"
-			if [ $a != tcp-conn-flood ]; then
+			if [ $a = indialog-flood ] || [ $a = resp-flood ]; then
 				want=$(info_get "$a" scale)
 				disc=$(awk '$1 == "calls_partial_discarded" { print $2 }' "$d/err")
 				[ "${disc:-0}" -ne "$want" ] && why="$why; calls_partial_discarded ${disc:-0}, want $want"

@@ -126,6 +126,9 @@ struct ct_dialog_stats {
 	uint64_t orphan_messages; /* in-dialog messages with no known call */
 	uint64_t dropped;         /* new calls refused: table full and nothing to evict, or no memory */
 	uint64_t evicted[CT_EVICT_COUNT]; /* open calls closed early to make room, by class */
+	uint64_t evicted_for_memory; /* ... of which for memory, not a full call table: a media
+	                                table full of endpoints or the memory budget
+	                                (ct_dialog_make_room, ct_dialog_shed) */
 	uint64_t media_timeouts;  /* answered calls closed by media_timeout_us (also in calls_timed_out) */
 	uint64_t noresponse_timeouts; /* calls closed by noresponse_timeout_us (also in calls_timed_out) */
 	uint64_t late_responses;  /* responses to such a call while it lingered (absorbed, no record) */
@@ -177,6 +180,9 @@ bool ct_dialog_keys_suffice(const struct ct_dialog_table *t, const struct ct_sip
 enum ct_dialog_need { CT_DIALOG_NEED_KEYS, CT_DIALOG_NEED_KIND, CT_DIALOG_NEED_ALL };
 enum ct_dialog_need ct_dialog_prescan_need(const struct ct_dialog_table *t,
     const struct ct_sip_msg *m);
+bool ct_dialog_make_room(struct ct_dialog_table *t, int64_t now_us, const struct ct_dialog *keep);
+bool ct_dialog_shed(struct ct_dialog_table *t, int64_t now_us, const struct ct_dialog *keep);
+size_t ct_dialog_bytes(struct ct_dialog_table *t);
 void ct_dialog_expire(struct ct_dialog_table *t, int64_t now_us);
 void ct_dialog_flush(struct ct_dialog_table *t);
 void ct_dialog_get_stats(const struct ct_dialog_table *t, struct ct_dialog_stats *st);

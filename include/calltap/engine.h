@@ -32,6 +32,10 @@ struct ct_attr;
 struct ct_callcap;
 struct ct_hep_out;
 
+/* Default memory budget of the calls' state (--max-call-memory, MiB). */
+#define CT_ENGINE_CALL_MIB 320
+#define CT_ENGINE_CALL_BYTES ((size_t)CT_ENGINE_CALL_MIB << 20)
+
 struct ct_engine_cfg {
 	struct ct_ipfrag_limits frag;
 	struct ct_tcp_limits tcp;
@@ -52,6 +56,10 @@ struct ct_engine_cfg {
 	                              record names it: live capture, where nothing can
 	                              replay what a power loss took (a file replay can) */
 	int64_t tick_us;           /* how often expiry runs, capture time (default 1 s) */
+	size_t max_call_bytes;     /* memory of the calls' state at most (dialogs, lingering
+	                              calls, media: ct_dialog_bytes + ct_media_bytes); past it
+	                              the least useful calls go (engine.c mem_guard).  0 = no
+	                              bound; default CT_ENGINE_CALL_BYTES */
 	struct ct_attr *attr;      /* record enrichment before the sinks (attr.h), borrowed; NULL = off */
 	struct ct_log log;         /* library messages (log.h); fn NULL = none */
 	/* Called with every SIP message parsed (calltap show), before the dialogs see it; NULL = none. */

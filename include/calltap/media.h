@@ -58,6 +58,10 @@ enum { CT_MEDIA_OTHER = 0, CT_MEDIA_CALL = 1, CT_MEDIA_INJECTED = 2 };
 struct ct_media_table *ct_media_new(size_t max_flows);
 void ct_media_free(struct ct_media_table *t);
 void ct_media_on_sdp(struct ct_media_table *t, struct ct_dialog *d, const struct ct_sip_msg *m);
+/* Endpoints one call holds at most: what one SDP may need of the table. */
+#define CT_MEDIA_EP_CALL 32
+bool ct_media_endpoints_short(const struct ct_media_table *t);
+size_t ct_media_bytes(const struct ct_media_table *t);
 int ct_media_packet(struct ct_media_table *t, const struct ct_packet *pkt);
 /* The call of the last packet ct_media_packet() returned CT_MEDIA_CALL for. */
 struct ct_dialog *ct_media_last_call(const struct ct_media_table *t);

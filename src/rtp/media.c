@@ -110,7 +110,8 @@
 #define MEDIA_PT_STEP 4      /* pts[] grows by this many (most calls offer <= 4) */
 #define MEDIA_MIN_BUCKETS 1024
 #define MEDIA_ORPHAN_MIN_PACKETS 10 /* fewer: noise that happened to parse as RTP */
-#define MEDIA_MAX_EP_CALL 32  /* endpoints per call (8 m= lines with RTCP, both parties) */
+#define MEDIA_MAX_EP_CALL CT_MEDIA_EP_CALL  /* endpoints per call (8 m= lines with RTCP,
+                                                 both parties) */
 #define MEDIA_MAX_PORTS 8     /* RTP ports taken from one m= line's port count */
 #define MEDIA_MAX_SAME_EP 32  /* calls indexed under one address:port */
 #define MEDIA_MAX_PENDING 4   /* refused streams per call checked again later */
@@ -211,6 +212,7 @@ struct ct_media_table {
 	size_t max_flows;               /* streams, and endpoints, at most */
 	size_t n_endpoints;             /* indexed or not */
 	size_t n_calls;                 /* call media in calls */
+	size_t pt_slots;                /* their pts[] room (cap_pt), summed: ct_media_bytes */
 	uint64_t ep_serial;
 	struct ct_slab ep_slab;         /* endpoints (a call's SDP adds two; a flood of
 	                                   answered calls makes them by the 100k) */
@@ -556,6 +558,17 @@ struct ct_media_table *ct_media_new(size_t max_flows)
 	return t;
 }
 
+/*
+ * Whether the endpoints known (max_flows at most) leave less room than one
+ * call may need: the engine then evicts calls (ct_dialog_make_room) before
+ * it hands an SDP in, so that a flood of calls offering many ports does
+ * not leave a real call's SDP without endpoints.
+ */
+bool ct_media_endpoints_short(const struct ct_media_table *t)
+{
+	return t->n_endpoints + MEDIA_MAX_EP_CALL > t->max_flows;
+}
+
 /* Adds the finisher's failures since the last look to the table's. */
 static void audio_collect(struct ct_media_table *t)
 {
@@ -619,6 +632,7 @@ static void call_media_free(struct ct_media_table *t, struct call_media *cm)
 	}
 	ct_list_remove(&cm->link);
 	t->n_calls--;
+	t->pt_slots -= cm->cap_pt;
 	if (t->n_spare_cm < MEDIA_SPARE_CM) {
 		ct_list_append(&t->spare_cm, &cm->link);
 		t->n_spare_cm++;
@@ -861,6 +875,7 @@ static struct call_media *call_media_get(struct ct_media_table *t, struct ct_dia
 	}
 	cm->d = d;
 	t->n_calls++;
+	t->pt_slots += cm->cap_pt;
 	ct_list_prepend(&t->calls, &cm->link);
 	ct_dialog_media_set(d, cm);
 	return cm;
@@ -1067,7 +1082,9 @@ void ct_media_on_sdp(struct ct_media_table *t, struct ct_dialog *d, const struct
 			continue;
 		if (memcmp(md->addr.a, zero, sizeof(zero)) == 0)
 			continue;
+		t->pt_slots -= cm->cap_pt;
 		learn_codecs(cm, md);
+		t->pt_slots += cm->cap_pt;
 		media_line_add(t, cm, md, side, keep);
 	}
 	pending_recheck(t, cm);
@@ -1531,6 +1548,21 @@ void ct_media_get_stats(const struct ct_media_table *t, struct ct_media_stats *s
 	    ct_htab_buckets(&t->orph)) * sizeof(void *) + t->n_endpoints * sizeof(struct endpoint) +
 	    (st->flows + st->orphan_flows) * sizeof(struct mstream) +
 	    t->n_calls * (sizeof(struct call_media) + MEDIA_MAX_PT * sizeof(struct pt_name));
+}
+
+/*
+ * Memory held for the calls now: their call media and codec tables, the
+ * endpoints and the streams (call and orphan ones), and the hash tables'
+ * buckets, from the counts (O(1): the engine's memory budget asks after
+ * every SIP message, engine.c mem_guard).
+ */
+size_t ct_media_bytes(const struct ct_media_table *t)
+{
+	return (ct_htab_buckets(&t->ep) + ct_htab_buckets(&t->epk) + ct_htab_buckets(&t->st) +
+	    ct_htab_buckets(&t->orph)) * sizeof(void *) +
+	    t->n_endpoints * sizeof(struct endpoint) +
+	    (ct_htab_count(&t->st) + ct_htab_count(&t->orph)) * sizeof(struct mstream) +
+	    t->n_calls * sizeof(struct call_media) + t->pt_slots * sizeof(struct pt_name);
 }
 
 /*

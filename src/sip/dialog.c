@@ -325,6 +325,7 @@ struct ct_dialog {
 	bool pend_trunc;               /* ... truncated */
 	bool pend_drops;               /* ... has_capture_drops (the table's, at the end) */
 	uint8_t pend_disp;             /* ... enum ct_disposition */
+	uint32_t acct;                 /* heap bytes counted in the table's bytes (dialog_heap) */
 };
 
 struct ct_dialog_table {
@@ -332,6 +333,9 @@ struct ct_dialog_table {
 	struct ct_dialog_hooks hooks;
 	struct ct_htab tab;            /* every dialog, lingering ones too; its random
 	                                  key also hashes the message keys */
+	size_t bytes;                  /* memory of the dialogs: slab entries and their heap
+	                                  (ct_dialog_bytes) */
+	struct ct_dialog *touched;     /* the last message's call, its heap not counted yet */
 	struct ct_list lists[L_COUNT];
 	struct ct_list elists[E_COUNT];
 	struct ct_list blist;          /* calls waiting for Timer B (bl), by activity */
@@ -854,17 +858,86 @@ static void dialog_release(struct ct_dialog *d)
 	ct_sigpath_fini(&d->path);
 }
 
+/* malloc's own bytes around a block, as counted by the memory budget. */
+#define HEAP_OVERHEAD 16
+
+/* Heap bytes of the string p of d: 0 when NULL or in d's inline room. */
+static size_t heap_str(const struct ct_dialog *d, const char *p)
+{
+	uintptr_t a = (uintptr_t)p, k = (uintptr_t)d->keep;
+
+	if (p == NULL || (a >= k && a < k + sizeof(d->keep)))
+		return 0;
+	return strlen(p) + 1 + HEAP_OVERHEAD;
+}
+
+/*
+ * Heap bytes d owns besides its slab entry: its strings outside the
+ * inline room, the ring of message keys once off its inline room, the
+ * forks table, the signalling path's hops.  For the memory budget
+ * (ct_dialog_bytes); O(strings).
+ */
+static uint32_t dialog_heap(const struct ct_dialog *d)
+{
+	const char *const own[] = {
+		d->call_id, d->from_tag, d->from_user, d->invite_branch, d->caller,
+		d->caller_name, d->callee, d->agent, d->reason, d->link_id, d->diverted,
+	};
+	size_t i, n = ct_forks_bytes(d->forks);
+
+	for (i = 0; i < sizeof(own) / sizeof(own[0]); i++)
+		n += heap_str(d, own[i]);
+	if (d->seen != NULL && d->seen != d->seen_in)
+		n += d->seen_cap * sizeof(*d->seen) + HEAP_OVERHEAD;
+	if (d->path.hops != NULL)
+		n += d->path.cap_hops * sizeof(*d->path.hops) + HEAP_OVERHEAD;
+	return (uint32_t)n;
+}
+
+/* Counts the heap of the last message's call in t->bytes (it changes as the call does). */
+static void touched_count(struct ct_dialog_table *t)
+{
+	struct ct_dialog *d = t->touched;
+	uint32_t h;
+
+	if (d == NULL)
+		return;
+	h = dialog_heap(d);
+	t->bytes = t->bytes - d->acct + h;
+	d->acct = h;
+	t->touched = NULL;
+}
+
 /* A zeroed call from the table's slab, or NULL (out of memory). */
 static struct ct_dialog *dialog_alloc(struct ct_dialog_table *t)
 {
-	return ct_slab_alloc(&t->slab);
+	struct ct_dialog *d = ct_slab_alloc(&t->slab);
+
+	if (d != NULL)
+		t->bytes += sizeof(*d);
+	return d;
 }
 
 /* Frees d (it is on no list). */
 static void dialog_destroy(struct ct_dialog_table *t, struct ct_dialog *d)
 {
+	if (t->touched == d)
+		t->touched = NULL;
+	t->bytes -= sizeof(*d) + d->acct;
 	dialog_release(d);
 	ct_slab_free(&t->slab, d);
+}
+
+/*
+ * Memory the table's calls hold now (open and lingering dialogs: their
+ * slab entries and heap; ghosts and the bounded memories of Call-IDs are
+ * not counted): what the engine's memory budget weighs (engine.c
+ * mem_guard).  A call's heap is counted as of its last message.
+ */
+size_t ct_dialog_bytes(struct ct_dialog_table *t)
+{
+	touched_count(t);
+	return t->bytes;
 }
 
 /* Unlinks d from the table and frees it (the media slot is not touched). */
@@ -1073,7 +1146,9 @@ static bool is_new_call(const struct ct_dialog_table *t, const struct ct_dialog 
  * A call closed and emitted at once (evicted, Timer B, a timeout) lingers
  * only to absorb what still comes for it: its INVITE re-sent, a late
  * response.  Nothing of that changes its record, so when it keeps no media,
- * per-call capture or forks, ghost_keep frees the dialog now and keeps a
+ * per-call capture or forks (an evicted call: whatever forks it had, and
+ * were it in progress, so that a flood of forked calls evicted does not
+ * linger whole past the memory budget), ghost_keep frees the dialog now and keeps a
  * ghost: its Call-ID's keyed hash, the time its linger started, whether
  * Timer B closed it and its INVITE's From tag and CSeq (invite_sig), in the bounded memory t->ghosts (at most max_dialogs,
  * the least recently kept forgotten first, which only makes a late message
@@ -1092,7 +1167,7 @@ static bool ghost_keep(struct ct_dialog_table *t, struct ct_dialog *d)
 	int64_t at = d->last_us < -lim ? -lim : d->last_us > lim ? lim : d->last_us, *v;
 
 	if (d->state != DS_ENDED || d->pend || d->media != NULL || d->capture != NULL ||
-	    d->forks != NULL || d->partial || t->cfg.linger_us <= 0 ||
+	    ((d->forks != NULL || d->partial) && !d->evicted) || t->cfg.linger_us <= 0 ||
 	    (v = ct_recent_put(&t->ghosts, d->hn.hash, NULL)) == NULL)
 		return false;   /* lingers whole */
 	v[0] = at * 2 + (d->timer_b ? 1 : 0);
@@ -1974,7 +2049,8 @@ static bool serial_branch(const struct ct_dialog_table *t, const struct ct_dialo
 	}
 }
 
-static bool make_room(struct ct_dialog_table *t, int64_t now_us);
+static bool make_room(struct ct_dialog_table *t, int64_t now_us, const struct ct_dialog *keep,
+    bool young, bool active);
 
 /*
  * Resumes d with m, a new branch of its INVITE (serial_branch): the
@@ -1999,7 +2075,7 @@ static bool serial_resume(struct ct_dialog_table *t, struct ct_dialog *d,
 
 	/* Reopened, it is an open call again: within --max-calls as a new one. */
 	if (d->state == DS_ENDED && t->cfg.max_dialogs != 0 &&
-	    t->st.active >= t->cfg.max_dialogs && !make_room(t, m->ts_us))
+	    t->st.active >= t->cfg.max_dialogs && !make_room(t, m->ts_us, NULL, true, true))
 		return false;
 	if ((b = dup_token(d, m->via_branch, &ok)) == NULL)
 		return false;
@@ -2301,12 +2377,20 @@ static struct ct_dialog *active_candidate(struct ct_dialog_table *t)
 }
 
 /*
- * Makes room for one new call at now_us by evicting one open call (order
- * in the file comment).  Returns false when there is nothing to evict.
+ * Makes room for one new call at now_us by evicting one open call other
+ * than keep (NULL: any; order in the file comment).  young: step 4 of that
+ * order (a call of the first three kinds that did not wait yet, before any
+ * other call) is taken; without it (room for memory, ct_dialog_make_room)
+ * such a call is judged with the others by its last activity, and an
+ * answered call bare for a second (no ACK, no RTP: a real call has both
+ * within that) is of the second kind already, not after the media
+ * timeout.  active: step 5 (any other call) too.  Returns false when there
+ * is nothing to evict.
  */
-static bool make_room(struct ct_dialog_table *t, int64_t now_us)
+static bool make_room(struct ct_dialog_table *t, int64_t now_us, const struct ct_dialog *keep,
+    bool young, bool active)
 {
-	int64_t idle = t->cfg.media_timeout_us > 0 ? t->cfg.media_timeout_us :
+	int64_t idle = !young ? GRACE_US : t->cfg.media_timeout_us > 0 ? t->cfg.media_timeout_us :
 	    t->cfg.call_timeout_us;
 	struct ct_dialog *cand[3], *d;
 	static const enum ct_evict_class cls[3] = {
@@ -2318,6 +2402,9 @@ static bool make_room(struct ct_dialog_table *t, int64_t now_us)
 	cand[0] = el_first(&t->elists[E_NORESP]);
 	cand[1] = bare_head(t);
 	cand[2] = el_first(&t->elists[E_SETTLED]);
+	for (i = 0; i < 3; i++)
+		if (cand[i] == keep)
+			cand[i] = NULL;   /* the call that needs the room: never its own victim */
 	for (i = 0; i < 3; i++) {
 		if (cand[i] != NULL && now_us - cand[i]->last_us >= wait[i]) {
 			evict(t, cand[i], cls[i], now_us);
@@ -2325,18 +2412,79 @@ static bool make_room(struct ct_dialog_table *t, int64_t now_us)
 		}
 	}
 	/* None waited that long (a table small for the flood): the oldest of them. */
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < 3 && young; i++)
 		if (cand[i] != NULL && (best < 0 || cand[i]->last_us < cand[best]->last_us))
 			best = i;
 	if (best >= 0) {
 		evict(t, cand[best], cls[best], now_us);
 		return true;
 	}
-	if ((d = active_candidate(t)) != NULL) {
+	if (active && (d = active_candidate(t)) != NULL && d != keep) {
 		evict(t, d, CT_EVICT_ACTIVE, now_us);
 		return true;
 	}
 	return false;
+}
+
+/*
+ * Evicts one open call other than keep at now_us, as a full table does for
+ * a new call (make_room: the least useful first, its record written now,
+ * marked evicted), for the media table when it is full of endpoints
+ * (engine.c: a flood of calls whose SDP offers many ports would otherwise
+ * leave no endpoint for a real call's SDP, whose RTP then went unseen).
+ * Without step 4 of the order: a flood of ringing calls that fills the
+ * media table leaves the first three kinds empty but for real calls a few
+ * milliseconds old (an INVITE waiting for its 100 Trying), which must not
+ * go before the flood's older calls.
+ * Counted in evicted (by class) and in evicted_for_memory.  Emits a record
+ * (closing and emit hooks); call it only where ct_dialog_on_msg's hooks.media
+ * is (the last step of a message, nothing of the table held).  Returns
+ * false when there is nothing to evict.
+ */
+bool ct_dialog_make_room(struct ct_dialog_table *t, int64_t now_us, const struct ct_dialog *keep)
+{
+	if (t == NULL || !make_room(t, now_us, keep, false, true))
+		return false;
+	t->st.evicted_for_memory++;
+	return true;
+}
+
+/*
+ * Frees memory for the engine's memory budget (engine.c mem_guard), one
+ * call at a time, other than keep: an open call of the first three kinds
+ * of the eviction order that waited (make_room without step 4: no
+ * response for a second, answered but bare for a second, settled for a
+ * second); else the ended call lingering whole that ended first, written
+ * (if it was not yet) and freed, its linger cut short (counted in
+ * linger_cut, as when lingering calls pass max_dialogs: its record lacks at
+ * most what came late, its last RTP packets or a 487 after its CANCEL,
+ * and its Call-ID stays remembered, so nothing late opens a call); else
+ * any other open call, the least recently active first.  Evictions count
+ * in evicted_for_memory.  Emits records; the same constraints as
+ * ct_dialog_make_room.  Returns false when there is nothing to free.
+ */
+bool ct_dialog_shed(struct ct_dialog_table *t, int64_t now_us, const struct ct_dialog *keep)
+{
+	struct ct_dialog *d;
+
+	if (t == NULL)
+		return false;
+	if (make_room(t, now_us, keep, false, false)) {
+		t->st.evicted_for_memory++;
+		return true;
+	}
+	if (((d = tl_first(&t->lists[L_LINGER])) != NULL && d != keep) ||
+	    ((d = tl_first(&t->lists[L_TRAIL])) != NULL && d != keep)) {
+		t->st.linger_cut++;
+		if (d->state == DS_CANCELLING) {
+			set_cancelled(d);
+			close_call(t, d, CT_DISP_CANCELLED, false);
+		}
+		emit_pending(t, d);
+		dialog_free(t, d);
+		return true;
+	}
+	return ct_dialog_make_room(t, now_us, keep);
 }
 
 /*
@@ -2391,7 +2539,7 @@ static struct ct_dialog *on_unknown(struct ct_dialog_table *t, const struct ct_s
 		return NULL;   /* a late message of a call recorded, still lingering */
 	if (m->is_request && idx == CT_M_INVITE && !has_text(m->to_tag)) {
 		if (t->cfg.max_dialogs != 0 && t->st.active >= t->cfg.max_dialogs &&
-		    !make_room(t, m->ts_us)) {
+		    !make_room(t, m->ts_us, NULL, true, true)) {
 			t->st.dropped++;
 			return NULL;
 		}
@@ -2514,6 +2662,8 @@ void ct_dialog_on_msg(struct ct_dialog_table *t, const struct ct_sip_msg *m)
 	}
 	if (d == NULL && (d = on_unknown(t, m, idx, len, h)) == NULL)
 		return;
+	touched_count(t);
+	t->touched = d;   /* its heap is counted at the next message or ct_dialog_bytes */
 	if (!ct_sigpath_accept(&d->path, m)) {
 		/* Off the call's signalling path (a stranger who knows the
 		 * Call-ID): a request is no part of the call; a response
@@ -3071,9 +3221,11 @@ enum ct_party ct_dialog_sender(const struct ct_dialog *d, const struct ct_sip_ms
  *    (cancelling).
  * Not opened by a late message of a call already recorded and freed (its
  * Call-ID is remembered, partial_remember), by REGISTER, OPTIONS,
- * SUBSCRIBE, NOTIFY, MESSAGE (no call), by a 401/407 (the authenticated
- * INVITE that follows opens the call with its start seen), a 481 (the far
- * end says there is no such dialog) or a 491 (glare of two re-INVITEs).
+ * SUBSCRIBE, NOTIFY, MESSAGE (no call), by an ACK, BYE, PRACK, UPDATE,
+ * INFO or REFER without a To tag (outside any dialog, call_traffic), by a
+ * 401/407 (the authenticated INVITE that follows opens the call with its
+ * start seen), a 481 (the far end says there is no such dialog) or a 491
+ * (glare of two re-INVITEs).
  * start_time is the first message seen.  Roles: the From of the first
  * message is taken as the caller (caller = its P-Asserted-Identity user in
  * a request, else its From user; caller_name its display name; callee its
@@ -3105,6 +3257,24 @@ enum ct_party ct_dialog_sender(const struct ct_dialog *d, const struct ct_sip_ms
 static bool partial_unproven(const struct ct_dialog *d)
 {
 	return d->partial && (d->n_msgs < 2 || d->disproved);
+}
+
+/*
+ * Whether m (stats index idx) is call traffic, the evidence of a call in
+ * progress: INVITE, ACK, BYE, CANCEL, PRACK, UPDATE, INFO, REFER and their
+ * responses.  Not a request of the in-dialog kind (ACK, BYE, PRACK,
+ * UPDATE, INFO, REFER) without a To tag: a request within a dialog carries
+ * the remote tag in To (RFC 3261 §12.2.1.1), so that one is outside any
+ * dialog -- a scanner's INFO, an out-of-dialog REFER (RFC 3515) -- and its
+ * 2xx (whose To tag the UAS just made up) would otherwise be the second
+ * message that records a call never made as answered.  A CANCEL's To is
+ * its INVITE's (§9.1), so it may have no tag.
+ */
+static bool call_traffic(const struct ct_sip_msg *m, int idx)
+{
+	if (idx > CT_M_CANCEL && idx != CT_M_INDIALOG)
+		return false;
+	return !m->is_request || idx == CT_M_INVITE || idx == CT_M_CANCEL || has_text(m->to_tag);
 }
 
 /*
@@ -3224,7 +3394,7 @@ static bool partial_opens(const struct ct_sip_msg *m, int idx)
 	if (!m->is_request && (m->status == 401 || m->status == 407 || m->status == 481 ||
 	    m->status == 491))
 		return false;
-	return idx <= CT_M_CANCEL || idx == CT_M_INDIALOG;
+	return call_traffic(m, idx);
 }
 
 /*
@@ -3300,7 +3470,7 @@ static void partial_note(struct ct_dialog_table *t, struct ct_dialog *d,
 	bool ok = true;
 
 	(void)t;
-	if ((idx <= CT_M_CANCEL || idx == CT_M_INDIALOG) && d->n_msgs < UINT16_MAX)
+	if (call_traffic(m, idx) && d->n_msgs < UINT16_MAX)
 		d->n_msgs++;
 	if (!m->is_request && m->status == 481 && d->n_msgs <= 2)
 		d->disproved = true;

@@ -295,6 +295,12 @@ bool ct_forks_forked(const struct ct_forks *f)
 	return f != NULL && leaves(f) >= 2;
 }
 
+/* Heap bytes of f (0 for NULL), for the memory budget (dialog.c). */
+size_t ct_forks_bytes(const struct ct_forks *f)
+{
+	return f != NULL ? sizeof(*f) : 0;
+}
+
 void ct_forks_free(struct ct_forks *f)
 {
 	free(f);

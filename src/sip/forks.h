@@ -26,6 +26,7 @@ void ct_forks_failed(struct ct_forks *f, const struct ct_addr *a, uint16_t port,
 int ct_forks_rings(const struct ct_forks *f, struct ct_call_record *r);
 bool ct_forks_forked(const struct ct_forks *f);
 bool ct_forks_has_forwarder(const struct ct_forks *f);
+size_t ct_forks_bytes(const struct ct_forks *f);
 void ct_forks_free(struct ct_forks *f);
 
 #endif

@@ -105,6 +105,10 @@ struct ct_engine *ct_fuzz_engine_open(void)
 	    add_sink(&ct_sink_sqlite, db, errbuf) == CT_OK &&
 	    add_sink(&ct_sink_orphans, "/dev/null", errbuf) == CT_OK) {
 		ct_engine_cfg_default(&cfg);
+		/* A memory budget of a few calls (the media table's empty buckets
+		 * are 32 KiB of it): inputs of several calls shed and evict
+		 * (engine.c mem_guard) while others still run their course. */
+		cfg.max_call_bytes = 64 << 10;
 		cfg.audio_dir = dir;
 		cfg.audio_format = CT_AUDIO_WAV;
 		cfg.sinks = fuzz_sinks;   /* outputs first: the engine asks who takes orphans */

@@ -3908,8 +3908,10 @@ static void test_partial_roles(void)
 
 /*
  * What is not a call: a lone BYE (no response within the capture), a BYE
- * answered 481, a lone ACK timing out, a REGISTER/OPTIONS, a 401.  None is
- * recorded; each one opened is counted as discarded.
+ * answered 481, a lone ACK timing out, a REGISTER/OPTIONS, a 401, and an
+ * INFO, REFER, BYE or UPDATE without a To tag (outside any dialog: a
+ * scanner's) with its 200.  None is recorded; each one opened is counted
+ * as discarded.
  */
 static void test_partial_not_calls(void)
 {
@@ -3928,12 +3930,33 @@ static void test_partial_not_calls(void)
 	CHECK_INT(stats(t).active, 0);
 	rsp_a(t, &call1, 407, "Proxy Authentication Required", "INVITE", 9, T0 + 500 * SEC, NULL);
 	CHECK_INT(stats(t).active, 0);                            /* a 401/407 opens nothing */
+	{
+		static const struct tcall ood[4] = {
+			{ "ood1@x", "100", NULL, "o1", "200", "p1", 7, 8, 5060, 5060 },
+			{ "ood2@x", "100", NULL, "o2", "200", "p2", 7, 8, 5060, 5060 },
+			{ "ood3@x", "100", NULL, "o3", "200", "p3", 7, 8, 5060, 5060 },
+			{ "ood4@x", "100", NULL, "o4", "200", "p4", 7, 8, 5060, 5060 },
+		};
+		static const char *const meth[4] = { "INFO", "REFER", "BYE", "UPDATE" };
+		size_t open_before;
+		int i;
+
+		for (i = 0; i < 4; i++) {
+			open_before = stats(t).active;
+			req_a(t, &ood[i], meth[i], 1, T0 + 600 * SEC, false, NULL);
+			CHECK_INT(stats(t).active, open_before);  /* no To tag: opens nothing */
+			/* its 200 opens an unproven call: one message, never recorded */
+			rsp_a(t, &ood[i], 200, "OK", meth[i], 1, T0 + 600 * SEC + 1 * MS, NULL);
+			/* the next request outside the dialog is no evidence either */
+			req_a(t, &ood[i], meth[i], 2, T0 + 601 * SEC, false, NULL);
+		}
+	}
 	ct_dialog_flush(t);
 	CHECK_INT(c.n, 0);
 	if (c.n > 0)
 		fprintf(stderr, "recorded %s\n", c.recs[0]->call_id);
 	CHECK_INT(stats(t).calls, 0);
-	CHECK_INT(stats(t).partial_discarded, 3);
+	CHECK_INT(stats(t).partial_discarded, 7);
 	CHECK_INT(stats(t).retransmissions, 1);
 	ct_dialog_table_free(t);
 	collector_fini(&c);
@@ -3983,6 +4006,105 @@ static void test_partial_flood(void)
 	e.hangup_by = CT_PARTY_CALLER;
 	e.hangup_reason = (char *)"BYE";
 	CHECK_REC(c.n > 1 ? c.recs[1] : NULL, &e);
+	ct_dialog_table_free(t);
+	collector_fini(&c);
+}
+
+/*
+ * The memory of the calls (ct_dialog_bytes, the engine's memory budget):
+ * it grows with each call, more for one whose strings do not fit its
+ * inline room (heap), and is back to nothing once every call is written
+ * and gone (ghosts are not counted).
+ */
+static void test_dialog_bytes(void)
+{
+	static const struct tcall big = {
+		"a-Call-ID-of-one-hundred-and-twenty-eight-bytes-0123456789abcdef0123456789abcdef"
+		"0123456789abcdef0123456789abcdef0123456789@long.example",
+		"+12025550123012345678901234567890123456789",
+		"A display name long enough that the inline room of the call is full",
+		"a-from-tag-of-some-length-0123456789", "+4930123456789012345678901234567890",
+		"a-to-tag", 9, 2, 5060, 5060
+	};
+	struct collector c;
+	struct ct_dialog_table *t = table(&c, NULL);
+	size_t b0, b1, b2;
+
+	b0 = ct_dialog_bytes(t);
+	CHECK_INT(b0, 0);
+	invite(t, &call1, 1, T0, NULL);
+	b1 = ct_dialog_bytes(t);
+	CHECK(b1 > b0);
+	invite(t, &call2, 1, T0 + 1 * MS, NULL);
+	b2 = ct_dialog_bytes(t);
+	CHECK_INT(b2 - b1, b1 - b0);            /* two calls alike cost alike */
+	invite(t, &big, 1, T0 + 2 * MS, NULL);
+	rsp_a(t, &big, 180, "Ringing", "INVITE", 1, T0 + 3 * MS, NULL);
+	CHECK(ct_dialog_bytes(t) - b2 > b1 - b0 + 100);   /* its strings on the heap */
+	ct_dialog_flush(t);
+	CHECK_INT(c.n, 3);
+	CHECK_INT(ct_dialog_bytes(t), 0);
+	ct_dialog_table_free(t);
+	collector_fini(&c);
+}
+
+/*
+ * What the memory budget frees first (ct_dialog_shed): an open call of the
+ * cheap kinds that waited a second (here an answer with no ACK nor RTP),
+ * then a call lingering whole (a call in progress, BYE and 200 seen), then
+ * the least recently active open call.  A call a few milliseconds old
+ * without a response goes after an older ringing one (no step 4 for
+ * memory).  A forked call evicted lingers as a ghost, not whole.
+ */
+static void test_shed(void)
+{
+	static const struct tcall c3 = { "shed-3@x", "1003", NULL, "a3", "5550103", "b3", 4, 2, 5060, 5062 };
+	static const struct tcall c4 = { "shed-4@x", "1004", NULL, "a4", "5550104", "b4", 5, 2, 5060, 5062 };
+	static const struct tcall k1 = { "shed-fk@p", "+15550001", NULL, "ta", "600", "t4", 1, 2, 5060, 5060 };
+	static const struct tcall k3 = { "shed-fk@p", "+15550001", NULL, "ta", "201", "t3", 2, 3, 5060, 5060 };
+	static const struct tcall k4 = { "shed-fk@p", "+15550001", NULL, "ta", "202", "t4", 2, 4, 5060, 5060 };
+	struct collector c;
+	struct ct_dialog_table *t = table(&c, NULL);
+
+	invite(t, &call1, 1, T0, NULL);                                   /* bare answer */
+	rsp_a(t, &call1, 200, "OK", "INVITE", 1, T0 + 1 * SEC, NULL);
+	invite(t, &call2, 1, T0 + 2 * SEC, NULL);                        /* ringing */
+	rsp_a(t, &call2, 180, "Ringing", "INVITE", 1, T0 + 2 * SEC + 10 * MS, NULL);
+	req_a(t, &c3, "BYE", 2, T0 + 3 * SEC, true, NULL);               /* in progress */
+	rsp_a(t, &c3, 200, "OK", "BYE", 2, T0 + 3 * SEC + 5 * MS, NULL);
+	invite(t, &c4, 1, T0 + 5 * SEC, NULL);                           /* 5 ms old at the shed */
+	CHECK_INT(stats(t).active, 3);
+	CHECK(ct_dialog_shed(t, T0 + 5 * SEC + 5 * MS, NULL));
+	CHECK_INT(stats(t).evicted[CT_EVICT_IDLE], 1);
+	CHECK_INT(stats(t).evicted_for_memory, 1);
+	CHECK_INT(stats(t).linger_cut, 0);
+	CHECK(ct_dialog_shed(t, T0 + 5 * SEC + 5 * MS, NULL));
+	CHECK_INT(stats(t).linger_cut, 1);                               /* the call in progress */
+	CHECK_INT(stats(t).active, 2);
+	CHECK(ct_dialog_shed(t, T0 + 5 * SEC + 5 * MS, NULL));
+	CHECK_INT(stats(t).evicted[CT_EVICT_ACTIVE], 1);                 /* the ringing call 2 ... */
+	CHECK_INT(stats(t).evicted[CT_EVICT_NORESPONSE], 0);             /* ... not the new call 4 */
+	CHECK_INT(stats(t).active, 1);
+	CHECK(c.n >= 3 && strcmp(c.recs[c.n - 1]->call_id, "call-2@host") == 0);
+	ct_dialog_flush(t);
+	ct_dialog_table_free(t);
+	collector_fini(&c);
+
+	/* a forked call evicted becomes a ghost */
+	t = table(&c, NULL);
+	invite(t, &k1, 1, T0, NULL);
+	invite(t, &k3, 1, T0 + 2 * MS, NULL);
+	invite(t, &k4, 1, T0 + 3 * MS, NULL);
+	rsp_a(t, &k3, 180, "Ringing", "INVITE", 1, T0 + 100 * MS, NULL);
+	CHECK_INT(stats(t).active, 1);
+	CHECK(ct_dialog_bytes(t) > 0);
+	CHECK(ct_dialog_shed(t, T0 + 10 * SEC, NULL));
+	CHECK_INT(stats(t).active, 0);
+	CHECK_INT(stats(t).ghosts, 1);
+	CHECK_INT(ct_dialog_bytes(t), 0);
+	CHECK(!ct_dialog_shed(t, T0 + 10 * SEC, NULL));                  /* nothing left */
+	ct_dialog_flush(t);
+	CHECK_INT(c.n, 1);
 	ct_dialog_table_free(t);
 	collector_fini(&c);
 }
@@ -4474,6 +4596,8 @@ int main(void)
 	test_partial_roles();
 	test_partial_not_calls();
 	test_partial_flood();
+	test_dialog_bytes();
+	test_shed();
 	test_oneway_requests();
 	test_ack_unseen_answer_two_way();
 	test_unseen_request_two_way();
