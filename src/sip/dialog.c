@@ -2427,6 +2427,22 @@ static bool make_room(struct ct_dialog_table *t, int64_t now_us, const struct ct
 }
 
 /*
+ * Ends d's linger now (d lingers whole, or waits after its CANCEL): a call
+ * waiting after CANCEL ends as its timer would end it; d is emitted (if
+ * not yet) and freed.  Counted in linger_cut.
+ */
+static void linger_cut(struct ct_dialog_table *t, struct ct_dialog *d)
+{
+	t->st.linger_cut++;
+	if (d->state == DS_CANCELLING) {
+		set_cancelled(d);
+		close_call(t, d, CT_DISP_CANCELLED, false);
+	}
+	emit_pending(t, d);
+	dialog_free(t, d);
+}
+
+/*
  * Evicts one open call other than keep at now_us, as a full table does for
  * a new call (make_room: the least useful first, its record written now,
  * marked evicted), for the media table when it is full of endpoints
@@ -2475,13 +2491,7 @@ bool ct_dialog_shed(struct ct_dialog_table *t, int64_t now_us, const struct ct_d
 	}
 	if (((d = tl_first(&t->lists[L_LINGER])) != NULL && d != keep) ||
 	    ((d = tl_first(&t->lists[L_TRAIL])) != NULL && d != keep)) {
-		t->st.linger_cut++;
-		if (d->state == DS_CANCELLING) {
-			set_cancelled(d);
-			close_call(t, d, CT_DISP_CANCELLED, false);
-		}
-		emit_pending(t, d);
-		dialog_free(t, d);
+		linger_cut(t, d);
 		return true;
 	}
 	return ct_dialog_make_room(t, now_us, keep);
@@ -2498,15 +2508,8 @@ static void bound_linger(struct ct_dialog_table *t)
 
 	while (t->cfg.max_dialogs != 0 && ct_htab_count(&t->tab) - t->st.active > t->cfg.max_dialogs &&
 	    ((d = tl_first(&t->lists[L_LINGER])) != NULL ||
-	    (d = tl_first(&t->lists[L_TRAIL])) != NULL)) {
-		t->st.linger_cut++;
-		if (d->state == DS_CANCELLING) {
-			set_cancelled(d);
-			close_call(t, d, CT_DISP_CANCELLED, false);
-		}
-		emit_pending(t, d);
-		dialog_free(t, d);
-	}
+	    (d = tl_first(&t->lists[L_TRAIL])) != NULL))
+		linger_cut(t, d);
 }
 
 /* Hands the start hook a borrowed view of the call d has just opened. */
