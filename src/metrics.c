@@ -62,6 +62,7 @@ struct counters {
 	struct histo setup, answer, mos, loss;
 	bool published;                 /* the engine snapshot below is set */
 	uint64_t active, frames, invalid, sip_malformed, drops, ifdrops, rtp_packets;
+	uint64_t evicted[CT_EVICT_COUNT], evicted_memory, refused; /* full table, memory budget */
 	const struct ct_sinkset *sinks; /* per-output counters, read when rendering (atomics) */
 	uint64_t sink_errors, queue_waits;
 	bool hep_in;                    /* --hep-listen: the collector's counters below */
@@ -299,6 +300,9 @@ void ct_metrics_publish(struct ct_metrics *m, const struct ct_engine_stats *es,
 	m->c.drops = es->c.capture_drops;
 	m->c.ifdrops = es->c.capture_ifdrops;
 	m->c.rtp_packets = es->rtp ? es->c.rtp_packets : 0;
+	memcpy(m->c.evicted, es->dialog.evicted, sizeof(m->c.evicted));
+	m->c.evicted_memory = es->dialog.evicted_for_memory;
+	m->c.refused = es->dialog.dropped;
 	m->c.hep_in = es->hep_in;
 	m->c.hep = es->hep_in_st;
 	m->c.sinks = sinks;
@@ -413,6 +417,18 @@ int ct_metrics_render(struct ct_metrics *m, struct ct_buf *b)
 	    c.sip_malformed);
 	one(b, m, "calltap_rtp_packets_total", "counter", "RTP packets matched to a call.",
 	    c.rtp_packets);
+	head(b, "calltap_calls_evicted_total", "counter",
+	    "Open calls closed early for room (full call table, media table or memory budget), "
+	    "by eviction class.");
+	for (d = 0; d < CT_EVICT_COUNT; d++)
+		ct_buf_printf(b, "calltap_calls_evicted_total{sensor=\"%s\",class=\"%s\"} %llu\n",
+		    m->sensor, ct_evict_class_name((enum ct_evict_class)d),
+		    (unsigned long long)c.evicted[d]);
+	one(b, m, "calltap_calls_evicted_for_memory_total", "counter",
+	    "Of the evicted calls, those closed for memory (--max-call-memory, media table).",
+	    c.evicted_memory);
+	one(b, m, "calltap_calls_refused_total", "counter",
+	    "New calls refused: the call table full and nothing to evict.", c.refused);
 	one(b, m, "calltap_capture_drops_total", "counter",
 	    "Packets the kernel dropped (live capture).", c.drops);
 	one(b, m, "calltap_capture_ifdrops_total", "counter",

@@ -132,6 +132,12 @@ for name, field, scale in (("calltap_setup_seconds", "setup_ms", 1000.0),
     for (k, *lab), v in vals.items():
         if k == name + "_bucket" and lab[0][1] != "+Inf":
             want("%s le=%s" % (name, lab[0][1]), v, float(sum(1 for x in xs if x <= float(lab[0][1]) + 1e-9)))
+ev = [v for (k, *lab), v in vals.items() if k == "calltap_calls_evicted_total"]
+if len(ev) != 4:
+    errs.append("calltap_calls_evicted_total: %d classes, want 4" % len(ev))
+want("evicted", sum(ev), float(sum(1 for r in recs if r.get("evicted"))))
+want("evicted for memory", vals.get(("calltap_calls_evicted_for_memory_total",)), 0.0)
+want("refused", vals.get(("calltap_calls_refused_total",)), 0.0)
 want("records failed (json)", vals[("calltap_records_failed_total", ("index", "0"), ("output", "json"))], 0.0)
 print("\n".join(errs) if errs else "same")
 print("calls %d, answered %d, with mos %d" % (n, ans, sum(1 for r in recs if r.get("mos_min") is not None)), file=sys.stderr)
