@@ -311,10 +311,11 @@ static void on_ended(void *user, const struct ct_call_record *rec)
  * dialogs, open and lingering, and the media table) passes it, frees one
  * call at a time other than keep (ct_dialog_shed: an open call that waited
  * in vain for a response, an ACK or RTP, else a call lingering whole, else
- * the least recently active open call), at most ROOM_EVICT_MAX in one go.  Run after every SIP message and every tick,
- * so that no flood of calls, however much state each one holds (long
- * fields, forks, many codecs and ports), takes memory past the budget for
- * longer than a message.  O(1) when under it.
+ * the least recently active open call), at most ROOM_EVICT_MAX in one go.
+ * Run after every SIP message and every tick, so that no flood of calls,
+ * however much state each one holds (long fields, forks, many codecs and
+ * ports), takes memory past the budget for longer than a message.  O(1)
+ * when under it (the last message's call is recounted: O(its strings)).
  */
 static void mem_guard(struct ct_engine *e, const struct ct_dialog *keep, int64_t now_us)
 {

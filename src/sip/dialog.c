@@ -573,12 +573,18 @@ static char *keep_cap(struct ct_dialog *d, const char *s, size_t cap, uint8_t bi
 	return c;
 }
 
-/* Frees p, a string of keep_cap (its inline room is not reused). */
-static void keep_free(struct ct_dialog *d, char *p)
+/* Whether p, a string of keep_cap, is on the heap (not NULL, not in d's inline room). */
+static bool kept_on_heap(const struct ct_dialog *d, const char *p)
 {
 	uintptr_t a = (uintptr_t)p, k = (uintptr_t)d->keep;
 
-	if (p != NULL && (a < k || a >= k + sizeof(d->keep)))
+	return p != NULL && (a < k || a >= k + sizeof(d->keep));
+}
+
+/* Frees p, a string of keep_cap (its inline room is not reused). */
+static void keep_free(struct ct_dialog *d, char *p)
+{
+	if (kept_on_heap(d, p))
 		free(p);
 }
 
@@ -836,20 +842,27 @@ static struct ct_dialog *lookup(const struct ct_dialog_table *t, const char *cal
 	return NULL;
 }
 
+/* The strings d keeps (keep_cap): DIALOG_STRINGS of them, NULL ones included. */
+#define DIALOG_STRINGS 11
+static void dialog_strings(const struct ct_dialog *d, char *own[DIALOG_STRINGS])
+{
+	char *const s[DIALOG_STRINGS] = {
+		d->call_id, d->from_tag, d->from_user, d->invite_branch, d->caller,
+		d->caller_name, d->callee, d->agent, d->reason, d->link_id, d->diverted,
+	};
+
+	memcpy(own, s, sizeof(s));
+}
+
 /* Frees what d owns, not d itself. */
 static void dialog_release(struct ct_dialog *d)
 {
-	char *const own[] = {
-		d->caller, d->caller_name, d->callee, d->agent, d->reason, d->link_id, d->diverted,
-	};
+	char *own[DIALOG_STRINGS];
 	size_t i;
 
-	keep_free(d, d->call_id);
-	keep_free(d, d->from_tag);
-	keep_free(d, d->from_user);
-	keep_free(d, d->invite_branch);
-	/* Most are NULL by now (copied into the record), or inline. */
-	for (i = 0; i < sizeof(own) / sizeof(own[0]); i++)
+	/* The record's are mostly NULL by now (copied into it), or inline. */
+	dialog_strings(d, own);
+	for (i = 0; i < DIALOG_STRINGS; i++)
 		keep_free(d, own[i]);
 	if (d->forks != NULL)
 		ct_forks_free(d->forks);
@@ -861,16 +874,6 @@ static void dialog_release(struct ct_dialog *d)
 /* malloc's own bytes around a block, as counted by the memory budget. */
 #define HEAP_OVERHEAD 16
 
-/* Heap bytes of the string p of d: 0 when NULL or in d's inline room. */
-static size_t heap_str(const struct ct_dialog *d, const char *p)
-{
-	uintptr_t a = (uintptr_t)p, k = (uintptr_t)d->keep;
-
-	if (p == NULL || (a >= k && a < k + sizeof(d->keep)))
-		return 0;
-	return strlen(p) + 1 + HEAP_OVERHEAD;
-}
-
 /*
  * Heap bytes d owns besides its slab entry: its strings outside the
  * inline room, the ring of message keys once off its inline room, the
@@ -879,14 +882,13 @@ static size_t heap_str(const struct ct_dialog *d, const char *p)
  */
 static uint32_t dialog_heap(const struct ct_dialog *d)
 {
-	const char *const own[] = {
-		d->call_id, d->from_tag, d->from_user, d->invite_branch, d->caller,
-		d->caller_name, d->callee, d->agent, d->reason, d->link_id, d->diverted,
-	};
+	char *own[DIALOG_STRINGS];
 	size_t i, n = ct_forks_bytes(d->forks);
 
-	for (i = 0; i < sizeof(own) / sizeof(own[0]); i++)
-		n += heap_str(d, own[i]);
+	dialog_strings(d, own);
+	for (i = 0; i < DIALOG_STRINGS; i++)
+		if (kept_on_heap(d, own[i]))
+			n += strlen(own[i]) + 1 + HEAP_OVERHEAD;
 	if (d->seen != NULL && d->seen != d->seen_in)
 		n += d->seen_cap * sizeof(*d->seen) + HEAP_OVERHEAD;
 	if (d->path.hops != NULL)
@@ -1148,8 +1150,8 @@ static bool is_new_call(const struct ct_dialog_table *t, const struct ct_dialog 
  * response.  Nothing of that changes its record, so when it keeps no media,
  * per-call capture or forks (an evicted call: whatever forks it had, and
  * were it in progress, so that a flood of forked calls evicted does not
- * linger whole past the memory budget), ghost_keep frees the dialog now and keeps a
- * ghost: its Call-ID's keyed hash, the time its linger started, whether
+ * linger whole past the memory budget), ghost_keep frees the dialog now
+ * and keeps a ghost: its Call-ID's keyed hash, the time its linger started, whether
  * Timer B closed it and its INVITE's From tag and CSeq (invite_sig), in the bounded memory t->ghosts (at most max_dialogs,
  * the least recently kept forgotten first, which only makes a late message
  * a stranger's).  Under an INVITE flood that is 56 bytes per evicted call
