@@ -942,15 +942,15 @@ static int parse_options(struct options *o, int argc, char **argv)
 		case OPT_CALL_TO: rc |= parse_seconds(optarg, &o->cfg.dialog.call_timeout_us); break;
 		case OPT_MEDIA_TO: rc |= parse_interval(optarg, &o->cfg.dialog.media_timeout_us); break;
 		case OPT_MAX_CALLS: rc |= parse_count(optarg, &o->cfg.dialog.max_dialogs); break;
-		case OPT_MAX_CALL_MEM:
-			if (parse_count(optarg, &o->cfg.max_call_bytes) != 0 ||
-			    o->cfg.max_call_bytes > ((size_t)1 << 20)) {
-				fprintf(stderr, "calltap: --max-call-memory takes MiB, 1-1048576\n");
+		case OPT_MAX_CALL_MEM: {
+			int mib;
+
+			if (parse_range("--max-call-memory", optarg, 1, 1 << 20, &mib) == 0)
+				o->cfg.max_call_bytes = (size_t)mib << 20;
+			else
 				rc = -1;
-			} else {
-				o->cfg.max_call_bytes <<= 20;
-			}
 			break;
+		}
 		case OPT_THREADS:
 			rc |= parse_range("--threads", optarg, 1, CT_PIPELINE_MAX_WORKERS + 1, &o->threads);
 			break;

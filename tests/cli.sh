@@ -133,6 +133,14 @@ fi
 grep -q "elapsed" "$t/err" && bad "progress line written to a file" ||
     ok "no progress line when stderr is a file"
 
+# The memory budget of the calls: MiB, 1 to 1048576; nothing else.
+for v in 0 -1 16M 1048577; do
+	"$CALLTAP" -r "$srcdir/pcaps/sipp-busy.pcap" --max-call-memory "$v" --json /dev/null 2>"$t/err"
+	st=$?
+	[ $st -eq 1 ] && grep -q "max-call-memory wants a whole number from 1 to 1048576: '$v'" "$t/err" &&
+	    ok "--max-call-memory $v refused" || bad "--max-call-memory $v: exit $st"
+done
+
 # Live capture settings: a value libpcap cannot take is refused at once
 # (atoi took "64M" as 64, and 4096 MiB overflowed libpcap's int of bytes).
 for v in 64M 4096 0 -1; do
