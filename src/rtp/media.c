@@ -108,6 +108,7 @@
 
 #define MEDIA_MAX_PT 24      /* payload type names kept per call */
 #define MEDIA_PT_STEP 4      /* pts[] grows by this many (most calls offer <= 4) */
+#define MEDIA_PT_CLASSES (MEDIA_MAX_PT / MEDIA_PT_STEP)  /* pts[] sizes, one slab each */
 #define MEDIA_MIN_BUCKETS 1024
 #define MEDIA_ORPHAN_MIN_PACKETS 10 /* fewer: noise that happened to parse as RTP */
 #define MEDIA_MAX_EP_CALL CT_MEDIA_EP_CALL  /* endpoints per call (8 m= lines with RTCP,
@@ -217,6 +218,12 @@ struct ct_media_table {
 	struct ct_slab ep_slab;         /* endpoints (a call's SDP adds two; a flood of
 	                                   answered calls makes them by the 100k) */
 	struct ct_slab cm_slab;         /* call media (but the spares' pts[]) */
+	struct ct_slab ms_slab;         /* streams, call and orphan ones, in whole cache lines */
+	struct ct_slab pt_slab[MEDIA_PT_CLASSES]; /* pts[] of cap_pt (k + 1) * MEDIA_PT_STEP in
+	                                   [k]: a flood of calls with SDP faulted in a page of
+	                                   the heap every 30 calls on the capture thread (60 %
+	                                   of its page faults); slabs take chunks faulted in
+	                                   ahead (calltap/chunks.h) */
 	struct ct_list spare_cm;        /* freed call media for reuse (by link), pts[] kept */
 	size_t n_spare_cm;
 	struct ct_list calls;           /* every call's media */
@@ -236,15 +243,13 @@ struct ct_media_table {
 	struct ct_media_stats stats;
 };
 
-/* A zeroed stream aligned to a cache line (its hot fields share the fewest lines). */
-static struct mstream *mstream_alloc(void)
-{
-	void *p;
+/* Bytes of a stream in t->ms_slab: whole cache lines (the slab's chunks and header are). */
+#define MSTREAM_SIZE ((sizeof(struct mstream) + 63) & ~(size_t)63)
 
-	if (posix_memalign(&p, 64, sizeof(struct mstream)) != 0)
-		return NULL;
-	memset(p, 0, sizeof(struct mstream));
-	return p;
+/* A zeroed stream aligned to a cache line (its hot fields share the fewest lines). */
+static struct mstream *mstream_alloc(struct ct_media_table *t)
+{
+	return ct_slab_alloc(&t->ms_slab);
 }
 
 /* Starts m's per-interval samples (a stream that may be a call's), when t keeps them. */
@@ -256,10 +261,17 @@ static void mstream_ivals_on(const struct ct_media_table *t, struct mstream *m)
 	ct_rtp_ivals_init(m->st.ivals, CT_RTP_IVAL_US, CT_RTP_IVAL_MAX);
 }
 
-static void mstream_free(struct mstream *m)
+static void mstream_free(struct ct_media_table *t, struct mstream *m)
 {
 	ct_rtp_ivals_fini(m->st.ivals);
-	free(m);
+	ct_slab_free(&t->ms_slab, m);
+}
+
+/* Frees pts, a table of cap entries (0: none) from pt_new. */
+static void pts_free(struct ct_media_table *t, struct pt_name *pts, uint8_t cap)
+{
+	if (pts != NULL && cap > 0)
+		ct_slab_free(&t->pt_slab[cap / MEDIA_PT_STEP - 1], pts);
 }
 
 /* Appends a as it is compared (ct_addr_eq): family, then 4 or 16 bytes. */
@@ -538,6 +550,7 @@ static struct endpoint *ep_add(struct ct_media_table *t, struct call_media *cm,
 struct ct_media_table *ct_media_new(size_t max_flows)
 {
 	struct ct_media_table *t = calloc(1, sizeof(*t));
+	int i;
 
 	if (t == NULL)
 		return NULL;
@@ -547,6 +560,9 @@ struct ct_media_table *ct_media_new(size_t max_flows)
 	ct_list_init(&t->spare_cm);
 	ct_slab_init(&t->ep_slab, sizeof(struct endpoint));
 	ct_slab_init(&t->cm_slab, sizeof(struct call_media));
+	ct_slab_init(&t->ms_slab, MSTREAM_SIZE);
+	for (i = 0; i < MEDIA_PT_CLASSES; i++)
+		ct_slab_init(&t->pt_slab[i], (size_t)(i + 1) * MEDIA_PT_STEP * sizeof(struct pt_name));
 	/* Each grows with its load up to its bound (max_flows entries). */
 	if (ct_htab_init(&t->ep, MEDIA_MIN_BUCKETS, t->max_flows) != CT_OK ||
 	    ct_htab_init(&t->epk, MEDIA_MIN_BUCKETS, t->max_flows) != CT_OK ||
@@ -628,7 +644,7 @@ static void call_media_free(struct ct_media_table *t, struct call_media *cm)
 
 		cm->streams = m->cnext;
 		ct_htab_remove(&t->st, &m->hn);
-		mstream_free(m);
+		mstream_free(t, m);
 	}
 	ct_list_remove(&cm->link);
 	t->n_calls--;
@@ -638,7 +654,7 @@ static void call_media_free(struct ct_media_table *t, struct call_media *cm)
 		t->n_spare_cm++;
 		return;
 	}
-	free(cm->pts);
+	pts_free(t, cm->pts, cm->cap_pt);
 	ct_slab_free(&t->cm_slab, cm);
 }
 
@@ -718,7 +734,7 @@ static void orphan_end(struct ct_media_table *t, struct mstream *m, bool report)
 		t->orphan_fn(t->orphan_user, &out);
 	}
 	free(m->into);
-	mstream_free(m);
+	mstream_free(t, m);
 }
 
 static void set_clock_rate(struct mstream *m, const struct call_media *cm, uint8_t pt);
@@ -739,7 +755,7 @@ static void orphan_packet(struct ct_media_table *t, const struct ct_packet *pkt,
 	if (m == NULL) {
 		if (ct_htab_count(&t->orph) >= t->max_flows / 4 && (old = orph_oldest(t)) != NULL)
 			orphan_end(t, old, true);
-		if ((m = mstream_alloc()) == NULL)
+		if ((m = mstream_alloc(t)) == NULL)
 			return;
 		m->src = pkt->t.src;
 		m->dst = pkt->t.dst;
@@ -828,6 +844,7 @@ void ct_media_free(struct ct_media_table *t)
 {
 	struct ct_list *l;
 	struct mstream *m;
+	int i;
 
 	if (t == NULL)
 		return;
@@ -839,11 +856,14 @@ void ct_media_free(struct ct_media_table *t)
 	while ((l = ct_list_pop_first(&t->spare_cm)) != NULL) {
 		struct call_media *cm = ct_container_of(l, struct call_media, link);
 
-		free(cm->pts);
+		pts_free(t, cm->pts, cm->cap_pt);
 		ct_slab_free(&t->cm_slab, cm);
 	}
 	ct_slab_fini(&t->ep_slab);
 	ct_slab_fini(&t->cm_slab);
+	ct_slab_fini(&t->ms_slab);
+	for (i = 0; i < MEDIA_PT_CLASSES; i++)
+		ct_slab_fini(&t->pt_slab[i]);
 	ct_htab_fini(&t->ep);
 	ct_htab_fini(&t->epk);
 	ct_htab_fini(&t->st);
@@ -891,7 +911,8 @@ static const struct pt_name *pt_lookup(const struct call_media *cm, uint8_t pt)
 	return NULL;
 }
 
-static void learn_codecs(struct call_media *cm, const struct ct_sdp_media *md)
+static void learn_codecs(struct ct_media_table *t, struct call_media *cm,
+    const struct ct_sdp_media *md)
 {
 	uint8_t i;
 
@@ -905,8 +926,11 @@ static void learn_codecs(struct call_media *cm, const struct ct_sdp_media *md)
 				struct pt_name *np;
 
 				if (cm->cap_pt == MEDIA_MAX_PT ||
-				    (np = realloc(cm->pts, (cm->cap_pt + MEDIA_PT_STEP) * sizeof(*np))) == NULL)
+				    (np = ct_slab_alloc(&t->pt_slab[cm->cap_pt / MEDIA_PT_STEP])) == NULL)
 					continue;
+				if (cm->n_pt > 0)
+					memcpy(np, cm->pts, cm->n_pt * sizeof(*np));
+				pts_free(t, cm->pts, cm->cap_pt);
 				cm->pts = np;
 				cm->cap_pt += MEDIA_PT_STEP;
 			}
@@ -1083,7 +1107,7 @@ void ct_media_on_sdp(struct ct_media_table *t, struct ct_dialog *d, const struct
 		if (memcmp(md->addr.a, zero, sizeof(zero)) == 0)
 			continue;
 		t->pt_slots -= cm->cap_pt;
-		learn_codecs(cm, md);
+		learn_codecs(t, cm, md);
 		t->pt_slots += cm->cap_pt;
 		media_line_add(t, cm, md, side, keep);
 	}
@@ -1165,7 +1189,7 @@ static struct mstream *st_new(struct ct_media_table *t, struct call_media *cm,
 		t->stats.streams_refused++;
 		return NULL;
 	}
-	if ((m = mstream_alloc()) == NULL)
+	if ((m = mstream_alloc(t)) == NULL)
 		return NULL;
 	m->src = pkt->t.src;
 	m->dst = pkt->t.dst;
@@ -1519,8 +1543,13 @@ void ct_media_set_intervals(struct ct_media_table *t, bool on)
 
 void ct_media_set_chunks(struct ct_media_table *t, struct ct_chunks *k)
 {
+	int i;
+
 	ct_slab_set_stock(&t->ep_slab, k);
 	ct_slab_set_stock(&t->cm_slab, k);
+	ct_slab_set_stock(&t->ms_slab, k);
+	for (i = 0; i < MEDIA_PT_CLASSES; i++)
+		ct_slab_set_stock(&t->pt_slab[i], k);
 }
 
 /* The finisher writing the recordings (NULL: recording off, or written in place). */
