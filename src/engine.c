@@ -551,10 +551,10 @@ static size_t on_tcp_data(void *user, const struct ct_packet *pkt,
 	    &e->c.events[CT_EV_SIP_FRAMING], &e->c.events[CT_EV_WS_FRAMING]);
 }
 
-/* TCP resynchronisation (ct_tcp_reasm_set_resync): a segment that starts a SIP message. */
+/* TCP resynchronisation (ct_tcp_reasm_set_resync): a segment that starts a SIP message (ct_sip_starts_message). */
 static bool tcp_starts_sip(const uint8_t *data, size_t len)
 {
-	return ct_sip_looks_like((const char *)data, len);
+	return ct_sip_starts_message((const char *)data, len);
 }
 
 static void handle_udp(struct ct_engine *e, struct ct_packet *pkt)

@@ -35,6 +35,7 @@ typedef void (*ct_sip_msg_fn)(void *user, const char *text, size_t len, uint8_t 
 size_t ct_sip_tcp_consume(const uint8_t *data, size_t len, int gap, struct ct_tcp_scan *scan,
     ct_sip_msg_fn fn, void *user, uint64_t *sip_errors, uint64_t *ws_errors);
 bool ct_sip_looks_like(const char *buf, size_t len);
+bool ct_sip_starts_message(const char *buf, size_t len);
 bool ct_sip_body_short(const char *buf, size_t len);
 
 /* ---- SDP --------------------------------------------------------------- */

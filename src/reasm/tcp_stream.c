@@ -650,6 +650,52 @@ static bool late_fill(struct ct_tcp_reasm *r, struct dir *d, struct ct_packet *p
 }
 
 /*
+ * A segment that starts a message inside the hole skipped last and runs
+ * past the hole's end, while the consumer has taken nothing since the skip
+ * (every byte from the hole's end on is still in the buffer): the skip
+ * went by a false start, a piece of a message sent again apart whose first
+ * line only looked like a message's (the bytes of "INVITE sip:..." from
+ * its fourth on, "ITE sip:...", an extension method to the framer), or a
+ * real one that this segment holds the message before.  The buffer is
+ * rebuilt from this segment, with the bytes after it that were held, and
+ * goes to the consumer as the stream's start (after the part of the hole
+ * before seq, still lost).  Without this the message was taken as an
+ * "ITE" request and the call's INVITE lost.  Returns whether it was so
+ * taken.
+ */
+static bool late_restart(struct ct_tcp_reasm *r, struct dir *d, struct ct_packet *pkt,
+    uint32_t seq)
+{
+	uint32_t len = (uint32_t)pkt->payload_len, end = seq + len, tail;
+	uint8_t *copy;
+
+	if (!d->hole || r->starts_message == NULL || seq_lt(seq, d->hole_seq) ||
+	    !seq_lt(seq, d->hole_end) || !seq_lt(d->hole_end, end) ||
+	    (uint32_t)(d->next_seq - d->hole_end) != d->len ||
+	    !r->starts_message(pkt->payload, len))
+		return false;
+	tail = seq_lt(end, d->next_seq) ? d->next_seq - end : 0;
+	if ((copy = malloc((size_t)len + tail)) == NULL)
+		return false;
+	memcpy(copy, pkt->payload, len);
+	if (tail > 0)
+		memcpy(copy + len, d->buf + d->off + (end - d->hole_end), tail);
+	buf_drop(d);
+	buf_append(r, d, pkt, copy, (size_t)len + tail);
+	free(copy);
+	if (tail == 0)
+		d->next_seq = end;
+	if (seq == d->hole_seq)
+		d->hole = false;
+	else
+		d->hole_end = seq;
+	r->st.late_filled++;
+	held_pull(r, d, pkt);
+	deliver(r, d, pkt);
+	return true;
+}
+
+/*
  * Whether data (len bytes) holds the start of a message (starts_message)
  * at its first byte or after any line feed: a segment that does not was
  * cut from inside a message.
@@ -707,10 +753,13 @@ static void dir_data(struct ct_tcp_reasm *r, struct dir *d, struct ct_packet *pk
 	int32_t delta = (int32_t)(seq - d->next_seq);
 
 	if ((int64_t)delta + len <= 0) {
-		if (!late_head(r, d, pkt, seq) && !late_fill(r, d, pkt, seq))
+		if (!late_head(r, d, pkt, seq) && !late_fill(r, d, pkt, seq) &&
+		    !late_restart(r, d, pkt, seq))
 			r->st.retransmitted++;
 		return;
 	}
+	if (delta < 0 && late_restart(r, d, pkt, seq))
+		return;
 	if (d->head != NULL && !seq_lt(seq, d->head_seq + d->head_len))
 		head_drop(d);   /* bytes after it: its head, if late, is lost */
 	if (delta > 0) {

@@ -569,6 +569,38 @@ static bool has_scheme(const char *buf, size_t len, size_t i, const char *s)
 }
 
 /*
+ * Whether a TCP stream may be resynchronised at buf, the first byte after a
+ * hole (tcp_stream.c): ct_sip_looks_like, and a request's method is one of
+ * those registered for SIP (RFC 3261 and the extensions that define
+ * methods).  A piece of a request sent again apart from its first bytes
+ * starts with a suffix of its method, "ITE sip:... SIP/2.0" from the
+ * fourth byte of an INVITE, which the framer takes as an extension
+ * method's request: the INVITE was then lost to a resynchronisation on it.
+ * No registered method is a suffix of another but ACK of PRACK.  A
+ * message of an unregistered method after a hole is delivered once the
+ * hole fills or is given up (the held-bytes limit), as without resync.
+ */
+bool ct_sip_starts_message(const char *buf, size_t len)
+{
+	static const char *const methods[] = {
+		"INVITE ", "ACK ", "BYE ", "CANCEL ", "REGISTER ", "OPTIONS ", "PRACK ",
+		"SUBSCRIBE ", "NOTIFY ", "PUBLISH ", "INFO ", "REFER ", "MESSAGE ", "UPDATE ",
+	};
+	size_t i, n;
+
+	if (!ct_sip_looks_like(buf, len))
+		return false;
+	if (buf[0] == 'S' && memcmp(buf, "SIP/2.0 ", 8) == 0)
+		return true;
+	for (i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
+		n = strlen(methods[i]);
+		if (len >= n && memcmp(buf, methods[i], n) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
  * Cheap test that a datagram starts with a SIP start line: "SIP/2.0 " and a
  * 3-digit status, or an uppercase method, SP, a sip:/sips:/tel: URI and a
  * first line ending in " SIP/2.0".  NULL is not accepted for buf unless len

@@ -295,6 +295,58 @@ static void test_looks_like(void)
 }
 
 /*
+ * ct_sip_starts_message (where a TCP stream may resume after a hole):
+ * ct_sip_looks_like with a registered method or a status line; not the
+ * rest of a request line resent from inside its method ("ITE sip:" of an
+ * INVITE), nor an extension method.
+ */
+static void test_starts_message(void)
+{
+	static const struct {
+		const char *in;
+		bool want;
+	} v[] = {
+		{ "INVITE sip:+14155550100@pbx SIP/2.0\r\nVia: x\r\n", true },
+		{ "SIP/2.0 180 Ringing\r\n", true },
+		{ "ACK sip:a@b SIP/2.0\r\n", true },
+		{ "BYE sip:a@b SIP/2.0\r\n", true },
+		{ "CANCEL sip:a@b SIP/2.0\r\n", true },
+		{ "REGISTER sip:b SIP/2.0\r\n", true },
+		{ "OPTIONS sip:a@b SIP/2.0\r\n", true },
+		{ "PRACK sip:a@b SIP/2.0\r\n", true },
+		{ "SUBSCRIBE sip:a@b SIP/2.0\r\n", true },
+		{ "NOTIFY sip:a@b SIP/2.0\r\n", true },
+		{ "PUBLISH sip:a@b SIP/2.0\r\n", true },
+		{ "INFO sip:a@b SIP/2.0\r\n", true },
+		{ "REFER sip:a@b SIP/2.0\r\n", true },
+		{ "MESSAGE sip:a@b SIP/2.0\r\n", true },
+		{ "UPDATE tel:+14155550100 SIP/2.0\r\n", true },
+		{ "ITE sip:+14155550100@pbx SIP/2.0\r\nVia: x\r\n", false },
+		{ "NVITE sip:+14155550100@pbx SIP/2.0\r\n", false },
+		{ "E sip:+14155550100@pbx SIP/2.0\r\n", false },
+		{ "TIFY sip:a@b SIP/2.0\r\n", false },
+		{ "PING sip:a@b SIP/2.0\r\n", false },
+		{ "INVITEX sip:a@b SIP/2.0\r\n", false },
+		{ "INVITE sip:a@b SIP/2.0", false },          /* not a whole line */
+		{ "SIP/2.0 2", false },
+		{ "", false },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		bool r = ct_sip_starts_message(v[i].in, strlen(v[i].in));
+
+		if (r != v[i].want)
+			fprintf(stderr, "starts_message vector %zu\n", i);
+		CHECK(r == v[i].want);
+	}
+	/* Either way it never says more than ct_sip_looks_like. */
+	for (i = 0; i < sizeof(looks_vecs) / sizeof(looks_vecs[0]); i++)
+		CHECK(!ct_sip_starts_message(looks_vecs[i].in, looks_vecs[i].len) ||
+		    ct_sip_looks_like(looks_vecs[i].in, looks_vecs[i].len));
+}
+
+/*
  * ct_sip_body_short: a datagram whose header section is whole and whose
  * Content-Length (long or compact form) is larger than what follows it;
  * not one that is exact, longer (extra bytes are discarded, RFC 3261
@@ -592,6 +644,7 @@ int main(void)
 	test_huge_header();
 	test_resync();
 	test_looks_like();
+	test_starts_message();
 	test_body_short();
 	test_scan_segments();
 	test_scan_tiny_segments();

@@ -871,6 +871,48 @@ static void test_resync(void)
 	ct_tcp_reasm_free(r);
 	free(s);
 
+	/*
+	 * A skip at a false start (a piece of the next message sent again
+	 * apart from its first byte, "Mpart" of "MMpart"), nothing consumed
+	 * since: the message's own segment, from the hole on past its end,
+	 * replaces what was delivered after the skip (late_restart), whole
+	 * ("MMpart\n") or in front of the bytes after it ("MMp" + "art").
+	 */
+	for (int k = 0; k < 2; k++) {
+		s = sink_new(CONSUME_LINES);
+		r = ct_tcp_reasm_new(NULL, sink_fn, s);
+		ct_tcp_reasm_set_resync(r, starts_m);
+		feed(r, 2, 100, CT_TCP_ACK, "M1\n");
+		feed(r, 2, 104, CT_TCP_ACK, "Mpart");       /* hole 103..104 skipped */
+		out_is(s, "M1\n");
+		if (k == 0) {
+			feed(r, 2, 103, CT_TCP_ACK, "MMpart\n");
+		} else {
+			feed(r, 2, 103, CT_TCP_ACK, "MMp");   /* ends before the bytes held */
+			out_is(s, "M1\n");
+			feed(r, 2, 109, CT_TCP_ACK, "\n");
+		}
+		feed(r, 2, 110, CT_TCP_ACK, "M2\n");
+		out_is(s, "M1\nMMpart\nM2\n");
+		ct_tcp_reasm_get_stats(r, &st);
+		CHECK_INT(st.late_filled, 1);
+		ct_tcp_reasm_free(r);
+		free(s);
+	}
+
+	/* Once the skip's bytes were consumed, nothing is replaced. */
+	s = sink_new(CONSUME_LINES);
+	r = ct_tcp_reasm_new(NULL, sink_fn, s);
+	ct_tcp_reasm_set_resync(r, starts_m);
+	feed(r, 2, 100, CT_TCP_ACK, "M1\n");
+	feed(r, 2, 104, CT_TCP_ACK, "Mpart\n");     /* skipped to, and consumed */
+	feed(r, 2, 103, CT_TCP_ACK, "MMpart\n");
+	out_is(s, "M1\nMpart\n");
+	ct_tcp_reasm_get_stats(r, &st);
+	CHECK_INT(st.late_filled, 0);
+	ct_tcp_reasm_free(r);
+	free(s);
+
 	/* Off (the default): the same hole waits. */
 	s = sink_new(CONSUME_LINES);
 	r = ct_tcp_reasm_new(NULL, sink_fn, s);
