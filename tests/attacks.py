@@ -157,6 +157,11 @@ ATTACKS = {
     'ssrc-churn': ('packets', 50000, 300000,
                    'RTP on an answered attacker call\'s own media 4-tuple, a new SSRC in '
                    'every packet'),
+    'tcp-resplit': ('segments', 100000, 100000,
+                    'every legit SIP/TCP data segment seen first as shuffled, overlapping, '
+                    'duplicated 1-40 byte pieces of its bytes from the second on'),
+    'ts-outlier': ('pairs', 400, 400,
+                   'two frames stored 1-6 h ahead of (or behind) the frames around them'),
     'tunnel-spoof': ('calls', 40, 80,
                      'VXLAN, GTP-U, GRE and IP-in-IP packets from strangers to the PBX '
                      'carrying a legit call\'s BYE from its caller\'s address and RTP from '
@@ -800,6 +805,30 @@ def a_pcapng_ts(ctx, n):
                                   rtp(0, 10 + k, 160 * (10 + k), ssrc, b'\xff' * 160))[0]
 
 
+def a_ts_outlier(ctx, n):
+    """n times over the legit capture, two frames (an OPTIONS from a
+    stranger and an RTP packet to a PBX port) stored with a time 1 to 6
+    hours away from the frames around them, ahead for the even ones and
+    behind for the odd ones: a file with corrupt times, or a sensor whose
+    clock stepped and stepped back.  A clock moved by one of them would
+    time out every open call.  Yielded as (position, frame, stored time)."""
+    rng = ctx.rng
+    ahead = 0
+    for k, t in enumerate(spread(n, ctx.t0 + US, ctx.t1 - US)):
+        off = rng.randrange(3600, 6 * 3600) * US
+        w = t + off if k % 2 == 0 else t - off
+        ahead += k % 2 == 0
+        src = foreign(9000 + k)
+        opt = sip('OPTIONS sip:%s SIP/2.0' % PBX_S,
+                  ['Via: SIP/2.0/UDP %s:5060;branch=z9hG4bKts%d' % (ip_s(src), k),
+                   'From: <sip:probe@%s>;tag=ts%d' % (ip_s(src), k), 'To: <sip:%s>' % PBX_S,
+                   'Call-ID: ts-outlier-%d@%s' % (k, ip_s(src)), 'CSeq: 1 OPTIONS'])
+        yield t, udp(src, PBX, 5060, 5060, opt)[0], w
+        yield t, udp(src, PBX, 30000 + 2 * k % 20000, 60001 + 2 * (k % 1000),
+                     rtp(0, k, 160 * k, rng.getrandbits(32), b'\xff' * 160))[0], w
+    ctx.info['ahead'] = ahead
+
+
 # ---------------------------------------------------------------- in-dialog forgeries
 
 def legit_tags(ctx):
@@ -1357,6 +1386,42 @@ def a_tcp_spoof(ctx, n):
     return iter(out)
 
 
+def a_tcp_resplit(ctx, n):
+    """Before each of the first n data segments of the legit SIP/TCP
+    connections, its bytes again (from the second byte on, never the
+    first) as 1-40 byte pieces that overlap by up to 8 bytes with the same
+    content, shuffled, a third sent twice, one microsecond before the
+    segment: a retransmission split otherwise, seen first.  A piece of a
+    request line from inside its method ("ITE sip:... SIP/2.0" of an
+    INVITE, always among them) looks like an extension method's request:
+    a stream resynchronised there took the INVITE as an "ITE" request and
+    lost the call's start.  Every legit call stays exact: the pieces hold
+    no message start, so nothing goes to the framer before the segment."""
+    rng = ctx.rng
+    frames = [f for f in legit_tcp_frames(ctx) if f[3] > 1]
+    out = []
+    for ts, fr, l4, plen, seq, ack in frames[:n]:
+        thl = (fr[l4 + 12] >> 4) * 4
+        data = fr[l4 + thl:l4 + thl + plen]
+        pieces = []
+        if data[:1].isalpha() and b' ' in data[:16]:
+            sp = data.index(b' ')
+            pieces.append((min(3, sp - 1) if sp > 1 else 1, min(len(data), 46)))
+        off = 1
+        while off < len(data):
+            end = min(len(data), off + rng.randrange(1, 41))
+            pieces.append((off, end))
+            off = max(off + 1, end - rng.randrange(0, 9))
+        pieces += [rng.choice(pieces) for _ in range(len(pieces) // 3)]
+        rng.shuffle(pieces)
+        for a, e in pieces:
+            if a < e:
+                out.append((ts - 1, respoof(fr, l4, seq + a, ack, 0x18, data[a:e])))
+    ctx.info.update(segments=len(frames[:n]), pieces=len(out))
+    out.sort(key=lambda x: x[0])
+    return iter(out)
+
+
 def a_cancel_wrong(ctx, n):
     """For n legit IPv4 calls that ring before their final response: while
     it rings, a CANCEL from the caller's own address (spoofed: on the call's
@@ -1897,7 +1962,8 @@ GENERATORS = {
     'indialog-flood': a_indialog_flood, 'resp-flood': a_resp_flood, 'ood-flood': a_ood_flood,
     'many-m': a_many_m, 'sdp-flood': a_sdp_flood, 'fork-flood': a_fork_flood,
     'tcp-conn-flood': a_tcp_conn_flood, 'ssrc-churn': a_ssrc_churn,
-    'frag-flood': a_frag_flood, 'tcp-spoof': a_tcp_spoof, 'tunnel-spoof': a_tunnel_spoof,
+    'frag-flood': a_frag_flood, 'tcp-spoof': a_tcp_spoof, 'tcp-resplit': a_tcp_resplit,
+    'tunnel-spoof': a_tunnel_spoof, 'ts-outlier': a_ts_outlier,
 }
 # Mixes that `list` does not show (hostile.sh and bench --hostile skip them).
 UNLISTED = {'sdp-steal': ('UPDATEs', 25000, 25000, 'spoofed SDP answers claiming PBX ports')}
@@ -2010,9 +2076,10 @@ def mix(args):
     counts = [0, 0]
 
     def tagged(it, k):
-        for ts, fr in it:
+        # (time, frame) or (position time, frame, time stored): ts-outlier
+        for x in it:
             counts[k] += 1
-            yield ts, k, fr
+            yield x[0], k, x[1], x[2] if len(x) > 2 else x[0]
     atk = GENERATORS[args.attack](ctx, scale)
     put = w.put
 
@@ -2027,14 +2094,14 @@ def mix(args):
             quiet_stdout()
     if args.attack == 'pcapng-ts':
         # After the whole legit capture: no merge by time.
-        for ts, k, fr in tagged(read_pcap(args.legit), 0):
+        for ts, k, fr, _ in tagged(read_pcap(args.legit), 0):
             put_safe(ts, fr)
-        for ts, k, fr in tagged(atk, 1):
+        for ts, k, fr, _ in tagged(atk, 1):
             put_safe(ts, fr)
     else:
-        for ts, k, fr in heapq.merge(tagged(read_pcap(args.legit), 0), tagged(atk, 1),
-                                     key=lambda x: (x[0], x[1])):
-            put_safe(ts, fr)
+        for ts, k, fr, w in heapq.merge(tagged(read_pcap(args.legit), 0), tagged(atk, 1),
+                                        key=lambda x: (x[0], x[1])):
+            put_safe(w, fr)
     try:
         out.flush()
         if out is not sys.stdout.buffer:
