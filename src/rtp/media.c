@@ -1575,7 +1575,7 @@ void ct_media_get_stats(const struct ct_media_table *t, struct ct_media_stats *s
 	st->bytes = sizeof(*t) + (ct_htab_buckets(&t->ep) + ct_htab_buckets(&t->epk) +
 	    ct_htab_buckets(&t->st) +
 	    ct_htab_buckets(&t->orph)) * sizeof(void *) + t->n_endpoints * sizeof(struct endpoint) +
-	    (st->flows + st->orphan_flows) * sizeof(struct mstream) +
+	    (st->flows + st->orphan_flows) * MSTREAM_SIZE +
 	    t->n_calls * (sizeof(struct call_media) + MEDIA_MAX_PT * sizeof(struct pt_name));
 }
 
@@ -1590,7 +1590,7 @@ size_t ct_media_bytes(const struct ct_media_table *t)
 	return (ct_htab_buckets(&t->ep) + ct_htab_buckets(&t->epk) + ct_htab_buckets(&t->st) +
 	    ct_htab_buckets(&t->orph)) * sizeof(void *) +
 	    t->n_endpoints * sizeof(struct endpoint) +
-	    (ct_htab_count(&t->st) + ct_htab_count(&t->orph)) * sizeof(struct mstream) +
+	    (ct_htab_count(&t->st) + ct_htab_count(&t->orph)) * MSTREAM_SIZE +
 	    t->n_calls * sizeof(struct call_media) + t->pt_slots * sizeof(struct pt_name);
 }
 
