@@ -8,7 +8,9 @@
  * polled: a new client when every slot is taken evicts the longest-waiting
  * one still sending its request, so idle or dripping connections (however
  * many, re-opened as fast as they are dropped) cannot starve a scrape that
- * sends its request at once.  State: the record-fed counters
+ * sends its request at once; with TCP_DEFER_ACCEPT (Linux) a client is
+ * accepted only once its first bytes came, so such a scrape is answered
+ * at accept and idle connections take no slot.  State: the record-fed counters
  * (the metrics sink, output thread) and the engine snapshot (the driver,
  * once per tick), both under mu; rendering copies them first.
  */
@@ -19,6 +21,8 @@
 #include <fcntl.h>
 #include <math.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -197,6 +201,20 @@ static int listen_on(const char *addr, unsigned *port, char *errbuf)
 		snprintf(errbuf, CT_ERRBUF_SIZE, "--metrics %s: %s", addr, strerror(err));
 		return -1;
 	}
+#ifdef TCP_DEFER_ACCEPT
+	/*
+	 * A client is accepted once its request's first bytes are there (or
+	 * after the timeout): a scrape then comes with its request and is
+	 * answered at accept, never waiting in a slot that a flood of new
+	 * connections could evict before its bytes arrive (the slowloris test
+	 * under a loaded machine), and idle connections take no slot at all.
+	 */
+	{
+		int secs = METRICS_TIMEOUT_MS / 1000;
+
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &secs, sizeof(secs));
+	}
+#endif
 	if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0 &&
 	    getnameinfo((struct sockaddr *)&ss, sl, NULL, 0, serv, sizeof(serv),
 	    NI_NUMERICSERV) == 0)
