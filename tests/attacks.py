@@ -2099,9 +2099,9 @@ def mix(args):
         for ts, k, fr, _ in tagged(atk, 1):
             put_safe(ts, fr)
     else:
-        for ts, k, fr, w in heapq.merge(tagged(read_pcap(args.legit), 0), tagged(atk, 1),
-                                        key=lambda x: (x[0], x[1])):
-            put_safe(w, fr)
+        for ts, k, fr, stored in heapq.merge(tagged(read_pcap(args.legit), 0), tagged(atk, 1),
+                                             key=lambda x: (x[0], x[1])):
+            put_safe(stored, fr)
     try:
         out.flush()
         if out is not sys.stdout.buffer:

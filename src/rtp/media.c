@@ -267,7 +267,7 @@ static void mstream_free(struct ct_media_table *t, struct mstream *m)
 	ct_slab_free(&t->ms_slab, m);
 }
 
-/* Frees pts, a table of cap entries (0: none) from pt_new. */
+/* Frees pts, a table of cap entries (0: none) from t->pt_slab (learn_codecs). */
 static void pts_free(struct ct_media_table *t, struct pt_name *pts, uint8_t cap)
 {
 	if (pts != NULL && cap > 0)
