@@ -60,8 +60,8 @@ struct held {
 #define EVICT_WARN_US (10 * INT64_C(1000000))  /* eviction warnings at most this often */
 #define EVICT_WARN_SOURCES 3                     /* sources an eviction warning names at most */
 #define RTP_NOTE_US INT64_C(1000000)           /* RTP seen, told to the dialogs at most this often */
-#define CLOCK_JUMP_US (900 * INT64_C(1000000)) /* a frame this far ahead of the clock is a jump */
-#define CLOCK_JUMP_CONFIRM 4                     /* frames that carry a jump before the clock moves */
+#define CLOCK_JUMP_US (900 * INT64_C(1000000)) /* this far ahead of the clock: a jump */
+#define CLOCK_JUMP_CONFIRM 4                   /* frames that carry a jump before it is taken */
 
 struct ct_engine {
 	struct ct_engine_cfg cfg;
@@ -555,7 +555,7 @@ static size_t on_tcp_data(void *user, const struct ct_packet *pkt,
 	    &e->c.events[CT_EV_SIP_FRAMING], &e->c.events[CT_EV_WS_FRAMING]);
 }
 
-/* TCP resynchronisation (ct_tcp_reasm_set_resync): a segment that starts a SIP message (ct_sip_starts_message). */
+/* TCP resynchronisation (ct_tcp_reasm_set_resync): a segment that starts a SIP message. */
 static bool tcp_starts_sip(const uint8_t *data, size_t len)
 {
 	return ct_sip_starts_message((const char *)data, len);

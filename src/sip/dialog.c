@@ -1151,10 +1151,11 @@ static bool is_new_call(const struct ct_dialog_table *t, const struct ct_dialog 
  * per-call capture or forks (an evicted call: whatever forks it had, and
  * were it in progress, so that a flood of forked calls evicted does not
  * linger whole past the memory budget), ghost_keep frees the dialog now
- * and keeps a ghost: its Call-ID's keyed hash, the time its linger started, whether
- * Timer B closed it and its INVITE's From tag and CSeq (invite_sig), in the bounded memory t->ghosts (at most max_dialogs,
- * the least recently kept forgotten first, which only makes a late message
- * a stranger's).  Under an INVITE flood that is 56 bytes per evicted call
+ * and keeps a ghost: its Call-ID's keyed hash, the time its linger
+ * started, whether Timer B closed it and its INVITE's From tag and CSeq
+ * (invite_sig), in the bounded memory t->ghosts (at most max_dialogs, the
+ * least recently kept forgotten first, which only makes a late message a
+ * stranger's).  Under an INVITE flood that is 56 bytes per evicted call
  * instead of its whole dialog (712): the table's memory halves, and so do
  * the fresh pages a flood makes the capture thread fault in.  A message of
  * a ghost within linger_us is absorbed as one of the lingering call would

@@ -818,6 +818,17 @@ static bool starts_m(const uint8_t *data, size_t len)
 	return len > 0 && data[0] == 'M';
 }
 
+/* A reassembler with resynchronisation on starts_m, into *s, a new line-consuming sink. */
+static struct ct_tcp_reasm *resync_new(struct sink **s)
+{
+	struct ct_tcp_reasm *r;
+
+	*s = sink_new(CONSUME_LINES);
+	r = ct_tcp_reasm_new(NULL, sink_fn, *s);
+	ct_tcp_reasm_set_resync(r, starts_m);
+	return r;
+}
+
 /*
  * ct_tcp_reasm_set_resync: a hole is skipped at once only when everything
  * before it was consumed and the segment after it starts a message; a hole
@@ -826,11 +837,10 @@ static bool starts_m(const uint8_t *data, size_t len)
  */
 static void test_resync(void)
 {
-	struct sink *s = sink_new(CONSUME_LINES);
-	struct ct_tcp_reasm *r = ct_tcp_reasm_new(NULL, sink_fn, s);
+	struct sink *s;
+	struct ct_tcp_reasm *r = resync_new(&s);
 	struct ct_tcp_stats st;
 
-	ct_tcp_reasm_set_resync(r, starts_m);
 	feed(r, 2, 100, CT_TCP_ACK, "M1\n");        /* consumed: between messages */
 	feed(r, 2, 110, CT_TCP_ACK, "M2\n");        /* hole 103..110: skipped */
 	out_is(s, "M1\nM2\n");
@@ -854,9 +864,7 @@ static void test_resync(void)
 	 * once: a retransmission of one, or a segment that does not start a
 	 * message, is not.
 	 */
-	s = sink_new(CONSUME_LINES);
-	r = ct_tcp_reasm_new(NULL, sink_fn, s);
-	ct_tcp_reasm_set_resync(r, starts_m);
+	r = resync_new(&s);
 	feed(r, 2, 100, CT_TCP_ACK, "M1\n");
 	feed(r, 2, 110, CT_TCP_ACK, "M3\n");        /* hole 103..110 skipped */
 	feed(r, 2, 103, CT_TCP_ACK, "Ma\n");        /* late: 103..106 */
@@ -879,9 +887,7 @@ static void test_resync(void)
 	 * ("MMpart\n") or in front of the bytes after it ("MMp" + "art").
 	 */
 	for (int k = 0; k < 2; k++) {
-		s = sink_new(CONSUME_LINES);
-		r = ct_tcp_reasm_new(NULL, sink_fn, s);
-		ct_tcp_reasm_set_resync(r, starts_m);
+		r = resync_new(&s);
 		feed(r, 2, 100, CT_TCP_ACK, "M1\n");
 		feed(r, 2, 104, CT_TCP_ACK, "Mpart");       /* hole 103..104 skipped */
 		out_is(s, "M1\n");
@@ -901,9 +907,7 @@ static void test_resync(void)
 	}
 
 	/* Once the skip's bytes were consumed, nothing is replaced. */
-	s = sink_new(CONSUME_LINES);
-	r = ct_tcp_reasm_new(NULL, sink_fn, s);
-	ct_tcp_reasm_set_resync(r, starts_m);
+	r = resync_new(&s);
 	feed(r, 2, 100, CT_TCP_ACK, "M1\n");
 	feed(r, 2, 104, CT_TCP_ACK, "Mpart\n");     /* skipped to, and consumed */
 	feed(r, 2, 103, CT_TCP_ACK, "MMpart\n");
@@ -973,11 +977,10 @@ static void test_late_head(void)
 	size_t i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct sink *s = sink_new(CONSUME_LINES);
-		struct ct_tcp_reasm *r = ct_tcp_reasm_new(NULL, sink_fn, s);
+		struct sink *s;
+		struct ct_tcp_reasm *r = resync_new(&s);
 		struct ct_tcp_stats st;
 
-		ct_tcp_reasm_set_resync(r, starts_m);
 		feed_at(r, cases[i].first_seq, cases[i].first, 0);
 		if (cases[i].later != NULL)
 			feed_at(r, cases[i].first_seq + (uint32_t)strlen(cases[i].first), cases[i].later,
