@@ -60,8 +60,6 @@ struct held {
 #define EVICT_WARN_US (10 * INT64_C(1000000))  /* eviction warnings at most this often */
 #define EVICT_WARN_SOURCES 3                     /* sources an eviction warning names at most */
 #define RTP_NOTE_US INT64_C(1000000)           /* RTP seen, told to the dialogs at most this often */
-#define CLOCK_JUMP_US (900 * INT64_C(1000000)) /* this far ahead of the clock: a jump */
-#define CLOCK_JUMP_CONFIRM 4                   /* frames that carry a jump before it is taken */
 
 struct ct_engine {
 	struct ct_engine_cfg cfg;
@@ -73,9 +71,7 @@ struct ct_engine {
 	struct ct_media_table *media;
 	struct ct_legs *legs;    /* PBX legs: trunk records wait for their legs (attr.h); NULL = off */
 	bool want_start;         /* a sink has call_start: calls are announced when they start */
-	int64_t now_us;          /* newest capture time seen (clock_frame) */
-	unsigned jump_n;         /* frames of a jump not yet taken (clock_frame), 0: none */
-	int64_t jump_lo, jump_hi; /* jump_n > 0: its frames are at jump_lo or later; the newest */
+	int64_t now_us;          /* newest capture time seen */
 	int64_t next_tick_us;    /* when expiry runs next */
 	bool new_input;          /* the next frame opens another capture file */
 	bool drops_known;        /* ct_engine_capture_drops was called */
@@ -753,11 +749,6 @@ static void tick(struct ct_engine *e)
 bool ct_engine_clock(struct ct_engine *e, int64_t now_us)
 {
 	(void)ct_ts_clamp(&now_us);
-	if (e->jump_n > 0) {   /* idle after a jump: nothing came back before it */
-		e->jump_n = 0;
-		if (e->jump_hi > e->now_us)
-			e->now_us = e->jump_hi;
-	}
 	if (now_us <= e->now_us || e->new_input)
 		return false;
 	if (e->now_us == INT64_MIN)
@@ -802,7 +793,6 @@ static void input_boundary(struct ct_engine *e, int64_t ts_us)
 	const int64_t far = INT64_C(1) << 50;
 
 	e->new_input = false;
-	e->jump_n = 0;   /* a jump the last input did not confirm: the boundary decides */
 	if (e->now_us == INT64_MIN)
 		return;
 	if (ts_us >= e->now_us - 1000000 && ts_us - e->now_us <= e->cfg.dialog.setup_timeout_us)
@@ -813,50 +803,6 @@ static void input_boundary(struct ct_engine *e, int64_t ts_us)
 	ct_tcp_reasm_expire(e->tcp, ct_ts_add(e->now_us, far));
 	e->now_us = ts_us;
 	e->next_tick_us = ct_ts_add(ts_us, e->cfg.tick_us);
-}
-
-/*
- * Moves the capture clock (now_us, which drives every timeout) by the time
- * ts of a frame.  A frame more than CLOCK_JUMP_US (15 min) ahead of the
- * clock does not move it at once: CLOCK_JUMP_CONFIRM frames in a row must
- * carry the jump (none back before it by as much: the capture went on
- * from there, after a quiet spell), or a live capture's idle clock
- * (ct_engine_clock) confirms it.  When one comes back before, the jump
- * was an outlier (a corrupt time in a file, a sensor clock stepped and
- * stepped back, merged captures): the clock stays, counted in
- * time_jumps_ignored, so one frame dated hours ahead cannot time out
- * every open call.  The frames keep their own times either way.  A trunk
- * is rarely quiet for 15 min (OPTIONS keep-alives, registrations), so a
- * lone frame after a quieter spell (through a pipe, that a reader does
- * not follow for a while) moves the clock at once, as always; one after a
- * longer silence does so with the next frames.
- */
-static void clock_frame(struct ct_engine *e, int64_t ts)
-{
-	if (e->jump_n > 0) {
-		if (ts >= e->jump_lo) {
-			if (ts > e->jump_hi)
-				e->jump_hi = ts;
-			if (++e->jump_n < CLOCK_JUMP_CONFIRM)
-				return;
-			e->jump_n = 0;
-			e->now_us = e->jump_hi;
-			return;
-		}
-		e->jump_n = 0;
-		e->c.time_jumps_ignored++;
-	}
-	/* Times are clamped (ct_ts_clamp): the difference cannot overflow. */
-	if (e->now_us != INT64_MIN && ts > e->now_us && ts - e->now_us > CLOCK_JUMP_US) {
-		e->jump_n = 1;
-		e->jump_lo = ts - CLOCK_JUMP_US;
-		e->jump_hi = ts;
-		return;
-	}
-	if (ts >= e->now_us)
-		e->now_us = ts;
-	else
-		e->c.time_backwards++;
 }
 
 /* Runs the stages on a decoded frame (the switch of ct_engine_frame). */
@@ -931,7 +877,10 @@ static inline bool frame_in(struct ct_engine *e, const struct ct_frame *f,
 		e->warn_from_us = ts;
 	if (e->new_input)
 		input_boundary(e, ts);
-	clock_frame(e, ts);
+	if (ts >= e->now_us)
+		e->now_us = ts;
+	else
+		e->c.time_backwards++;
 	if (e->now_us >= e->next_tick_us) {
 		tick(e);
 		ticked = true;

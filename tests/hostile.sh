@@ -390,11 +390,6 @@ print(n, s)' "$d/calls.jsonl" 2>/dev/null)
 			[ "${got:-0}" -ne "${want:-1}" ] && why="$why; tcp_refused ${got:-0}, want $want"
 			got=$(grep -c '"call_id":"tcp-spoof-' "$d/calls.jsonl" 2>/dev/null)
 			[ "${got:-0}" -ne 0 ] && why="$why; $got records of the forged INVITEs" ;;
-		ts-outlier)
-			# Each pair dated ahead is an outlier the clock did not follow.
-			want=$(info_get "$a" ahead)
-			got=$(awk '$1 == "time_jumps_ignored" { print $2 }' "$d/err")
-			[ "${got:-0}" -ne "${want:-1}" ] && why="$why; time_jumps_ignored ${got:-0}, want $want" ;;
 		pt-switch|pcapng-ts)
 			want=1
 			[ $a = pt-switch ] && want=$(info_get "$a" scale)

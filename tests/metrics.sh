@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-3.0-or-later
 # --metrics: calltap reads captures from a pipe that stays open
-# (tests/metrics-feed.py: several captures, then frames five hours later
+# (tests/metrics-feed.py: several captures, then a frame five hours later
 # so every call is written) with --metrics on a loopback port; a scrape
 # must agree with the JSON records of the same run (calls by disposition,
 # ASR, histogram counts and sums, records written per output, packets),

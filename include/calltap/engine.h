@@ -97,9 +97,6 @@ struct ct_engine_counters {
 	                              (media table's count, copied every tick and at finish) */
 	uint64_t other_udp;        /* UDP that is neither SIP nor RTP */
 	uint64_t time_backwards;   /* frames older than the newest seen */
-	uint64_t time_jumps_ignored; /* jumps over 15 min ahead (a frame, or up to 3 in a row) that
-	                              the next frame did not follow: the clock stayed
-	                              (engine.c clock_frame) */
 	uint64_t time_out_of_range; /* frame times clamped into [CT_TS_MIN, CT_TS_MAX] (clock.h) */
 	uint64_t records;          /* call records handed to the sinks */
 	uint64_t audio_errors;     /* recordings that failed */

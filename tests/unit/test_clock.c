@@ -233,31 +233,23 @@ static void test_ipfrag_times(void)
 	ct_ipfrag_free(f);
 }
 
-/* An engine with the default configuration, and *f a 60-byte Ethernet frame of zeros. */
-static struct ct_engine *engine_and_frame(struct ct_frame *f)
-{
-	static uint8_t frame[60];
-	char errbuf[CT_ERRBUF_SIZE];
-	struct ct_engine *e = ct_engine_new(NULL, errbuf);
-
-	CHECK(e != NULL);
-	memset(f, 0, sizeof(*f));
-	f->linktype = 1;
-	f->data = frame;
-	f->caplen = f->wirelen = sizeof(frame);
-	return e;
-}
-
 static void test_engine_clamp(void)
 {
 	static const int64_t t[] = { MAX, MIN, -1, 0, CT_TS_MAX, CT_TS_MAX + 1, 1700000000000000 };
+	char errbuf[CT_ERRBUF_SIZE];
+	struct ct_engine *e = ct_engine_new(NULL, errbuf);
+	static uint8_t frame[60];
 	struct ct_frame f;
-	struct ct_engine *e = engine_and_frame(&f);
 	size_t i;
 
+	CHECK(e != NULL);
 	if (e == NULL)
 		return;
 	ct_engine_new_input(e);
+	memset(&f, 0, sizeof(f));
+	f.linktype = 1;
+	f.data = frame;
+	f.caplen = f.wirelen = sizeof(frame);
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		f.ts_us = t[i];
 		ct_engine_frame(e, &f);
@@ -271,48 +263,6 @@ static void test_engine_clamp(void)
 	ct_engine_free(e);
 }
 
-/*
- * The capture clock and frames dated far ahead (engine.c clock_frame): two
- * frames 3 h ahead that the next frame does not follow are ignored
- * (time_jumps_ignored), so the frames after them are not late; four in a
- * row (a capture going on after a quiet hour) move it, and a frame back
- * before them is then late (time_backwards).  A jump of 15 min or less
- * moves it at once.
- */
-static void test_engine_jump(void)
-{
-	static const struct {
-		int64_t dt;
-		uint64_t jumps, backwards;   /* the counters after the frame */
-	} v[] = {
-		{ 0, 0, 0 }, { 1, 0, 0 },
-		{ 3 * 3600, 0, 0 }, { 3 * 3600, 0, 0 },   /* not the clock's yet */
-		{ 2, 1, 0 }, { 3, 1, 0 },                 /* back: an outlier, ignored */
-		{ 3600, 1, 0 }, { 3601, 1, 0 }, { 3601, 1, 0 }, { 3602, 1, 0 },   /* followed */
-		{ 4, 1, 1 },
-		{ 3603, 1, 1 }, { 3603 + 901, 1, 1 }, { 3603, 2, 1 },   /* 15 min 1 s: one too */
-		{ 3603 + 900, 2, 1 }, { 3604, 2, 2 },                  /* 15 min: at once */
-	};
-	const int64_t t0 = INT64_C(1700000000000000);
-	struct ct_frame f;
-	struct ct_engine *e = engine_and_frame(&f);
-	size_t i;
-
-	if (e == NULL)
-		return;
-	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
-		f.ts_us = t0 + v[i].dt * INT64_C(1000000);
-		ct_engine_frame(e, &f);
-		if (ct_engine_counters(e)->time_jumps_ignored != v[i].jumps ||
-		    ct_engine_counters(e)->time_backwards != v[i].backwards)
-			fprintf(stderr, "jump frame %zu\n", i);
-		CHECK_INT(ct_engine_counters(e)->time_jumps_ignored, v[i].jumps);
-		CHECK_INT(ct_engine_counters(e)->time_backwards, v[i].backwards);
-	}
-	ct_engine_finish(e);
-	ct_engine_free(e);
-}
-
 int main(void)
 {
 	test_helpers();
@@ -320,6 +270,5 @@ int main(void)
 	test_rtp_timing();
 	test_ipfrag_times();
 	test_engine_clamp();
-	test_engine_jump();
 	return TEST_REPORT();
 }
