@@ -60,6 +60,16 @@ struct held {
 #define EVICT_WARN_US (10 * INT64_C(1000000))  /* eviction warnings at most this often */
 #define EVICT_WARN_SOURCES 3                     /* sources an eviction warning names at most */
 #define RTP_NOTE_US INT64_C(1000000)           /* RTP seen, told to the dialogs at most this often */
+#define CLOCK_JUMP_US (60 * INT64_C(1000000))  /* a frame this far ahead of the clock is a jump */
+#define CLOCK_JUMP_CONFIRM 4                     /* frames in a row that carry a jump: it is real */
+
+/* A frame of a clock jump, copied and held until the jump is decided (clock_jump). */
+struct jump_frame {
+	struct ct_frame f;       /* the frame as given, but f.data = buf */
+	int64_t ts;              /* its time clamped (frame_in) */
+	uint8_t *buf;
+	size_t cap;
+};
 
 struct ct_engine {
 	struct ct_engine_cfg cfg;
@@ -71,7 +81,10 @@ struct ct_engine {
 	struct ct_media_table *media;
 	struct ct_legs *legs;    /* PBX legs: trunk records wait for their legs (attr.h); NULL = off */
 	bool want_start;         /* a sink has call_start: calls are announced when they start */
-	int64_t now_us;          /* newest capture time seen */
+	int64_t now_us;          /* newest capture time seen (but a jump held: clock_jump) */
+	struct jump_frame jump[CLOCK_JUMP_CONFIRM - 1]; /* a jump's frames held, in order */
+	unsigned jump_n;         /* how many; 0: no jump pending */
+	int64_t jump_lo;         /* jump_n > 0: a frame before this time refutes the jump */
 	int64_t next_tick_us;    /* when expiry runs next */
 	bool new_input;          /* the next frame opens another capture file */
 	bool drops_known;        /* ct_engine_capture_drops was called */
@@ -609,7 +622,9 @@ static void handle_l4(struct ct_engine *e, struct ct_packet *pkt)
 /*
  * Hands a fragment to the reassembler; when it completes a datagram, decodes
  * that datagram from L4 on (it may itself be a tunnel carrying a fragment,
- * hence the bounded loop) and processes it.
+ * hence the bounded loop) and processes it.  A UDP datagram of several
+ * fragments is first checked as its receiver checks it (length, checksum:
+ * ct_udp_check_rebuilt); one that fails is dropped, counted by its event.
  */
 static void handle_fragment(struct ct_engine *e, struct ct_packet *pkt)
 {
@@ -629,6 +644,15 @@ static void handle_fragment(struct ct_engine *e, struct ct_packet *pkt)
 		if (rc != CT_OK)
 			return;
 		pkt->is_fragment = false;
+		if (pkt->frag_proto == IPPROTO_UDP && (pkt->frag_off != 0 || pkt->frag_more)) {
+			enum ct_event why = ct_udp_check_rebuilt(&pkt->t, dgram, dlen);
+
+			if (why != CT_EV_COUNT) {   /* its receiver drops it: so do we */
+				ct_pkt_event(pkt, why);
+				free(dgram);
+				return;
+			}
+		}
 		v = ct_decode_l4(&e->dctx, pkt, pkt->frag_proto, dgram, dlen);
 		if (v == CT_DEC_OK)
 			handle_l4(e, pkt);
@@ -738,26 +762,45 @@ static void tick(struct ct_engine *e)
 	e->next_tick_us = ct_ts_add(e->now_us, e->cfg.tick_us);
 }
 
+static bool jump_release(struct ct_engine *e, bool real);
+
 /*
  * Advances the capture clock to now_us without a frame, running expiry when
  * due: a live capture calls it when the link is idle so calls still time
  * out.  A time at or before the newest frame is ignored; one outside
  * [CT_TS_MIN, CT_TS_MAX] is clamped first (not counted: it is the system
- * clock, not a frame).  Returns true when expiry ran (the driver's cue for
- * its own once-a-tick work: capture drops, the status line).
+ * clock, not a frame).  A clock jump still held is decided first
+ * (clock_jump: real when now_us is at or past its jump_lo).  Returns true
+ * when expiry ran (the driver's cue for its own once-a-tick work: capture
+ * drops, the status line).
  */
 bool ct_engine_clock(struct ct_engine *e, int64_t now_us)
 {
+	bool ticked = false;
+
 	(void)ct_ts_clamp(&now_us);
+	if (e->jump_n > 0)   /* idle after a jump: the clock decides it (clock_jump) */
+		ticked = jump_release(e, now_us >= e->jump_lo);
 	if (now_us <= e->now_us || e->new_input)
-		return false;
+		return ticked;
 	if (e->now_us == INT64_MIN)
 		e->next_tick_us = now_us;
 	e->now_us = now_us;
 	if (e->now_us < e->next_tick_us)
-		return false;
+		return ticked;
 	tick(e);
 	return true;
+}
+
+/*
+ * The input paused (engine.h): a jump held is real (clock_jump).  Frames
+ * dated far ahead, then a pause in a pipe: the capture went quiet after
+ * them, as after any gap; an outlier in a file is followed by the frames
+ * after it at once.
+ */
+bool ct_engine_input_idle(struct ct_engine *e)
+{
+	return e->jump_n > 0 && jump_release(e, true);
 }
 
 /*
@@ -779,6 +822,7 @@ void ct_engine_capture_drops(struct ct_engine *e, uint64_t drops, uint64_t ifdro
  */
 void ct_engine_new_input(struct ct_engine *e)
 {
+	(void)jump_release(e, true);   /* the last input's frames go first */
 	e->new_input = true;
 }
 
@@ -854,38 +898,28 @@ static void frame_captured(struct ct_engine *e, const struct ct_frame *f,
 }
 
 /*
- * Processes one frame (borrowed for the duration of the call).  Malformed
- * frames are counted, never fatal.  The frame time is untrusted (any 64-bit
- * value a pcapng file can express): it is clamped into [CT_TS_MIN,
- * CT_TS_MAX] and counted in time_out_of_range, so that no stage behind
- * (timeouts, durations, record times, sample positions) can overflow.
- * Returns true when expiry ran before the frame (as ct_engine_clock).
+ * Runs frame f, at time ts (clamped), through the stages.  move_clock: the
+ * frame moves the capture clock first and runs expiry when due (returning
+ * true then), as every frame but an outlier's (clock_jump) does.  pre: f
+ * decoded and its SIP parsed ahead (ct_engine_prepare_decode), else NULL.
  */
-static inline bool frame_in(struct ct_engine *e, const struct ct_frame *f,
-    struct ct_engine_pre *pre)
+static inline bool frame_run(struct ct_engine *e, const struct ct_frame *f, int64_t ts,
+    struct ct_engine_pre *pre, bool move_clock)
 {
 	struct ct_packet pkt;
 	enum ct_verdict v;
-	int64_t ts = f->ts_us;
 	bool ticked = false;
 
-	e->c.frames++;
-	e->c.bytes += f->caplen;
-	if (ct_ts_clamp(&ts))
-		e->c.time_out_of_range++;
-	if (e->warn_from_us == INT64_MIN)
-		e->warn_from_us = ts;
-	if (e->new_input)
-		input_boundary(e, ts);
-	if (ts >= e->now_us)
-		e->now_us = ts;
-	else
-		e->c.time_backwards++;
-	if (e->now_us >= e->next_tick_us) {
-		tick(e);
-		ticked = true;
+	if (move_clock) {
+		if (ts >= e->now_us)
+			e->now_us = ts;
+		else
+			e->c.time_backwards++;
+		if (e->now_us >= e->next_tick_us) {
+			tick(e);
+			ticked = true;
+		}
 	}
-
 	if (pre != NULL) {   /* decoded by ct_engine_prepare_decode */
 		pkt = pre->pkt;
 		v = pre->v;
@@ -904,6 +938,126 @@ static inline bool frame_in(struct ct_engine *e, const struct ct_frame *f,
 		frame_stages(e, &pkt, v);
 	e->pre_sip = NULL;
 	return ticked;
+}
+
+/*
+ * Copies frame f (time ts, clamped) behind the frames of the jump held
+ * (clock_jump).  Returns false when memory runs out (nothing held then).
+ */
+static bool jump_hold(struct ct_engine *e, const struct ct_frame *f, int64_t ts)
+{
+	struct jump_frame *j = &e->jump[e->jump_n];
+
+	if (j->cap < f->caplen || j->buf == NULL) {
+		size_t cap = f->caplen > 0 ? f->caplen : 1;
+		uint8_t *b = realloc(j->buf, cap);
+
+		if (b == NULL)
+			return false;
+		j->buf = b;
+		j->cap = cap;
+	}
+	if (f->caplen > 0)
+		memcpy(j->buf, f->data, f->caplen);
+	j->f = *f;
+	j->f.data = j->buf;
+	j->ts = ts;
+	e->jump_n++;
+	return true;
+}
+
+/*
+ * Runs the frames of the jump held, in their order: real, they move the
+ * clock as any frame does (the first one runs the expiry the gap calls
+ * for, before it is applied to anything); else they are outliers, counted
+ * once in time_jumps_ignored, and run at the clock's time, which they
+ * leave where it is: their own is not to be trusted (the frames around
+ * them say when they came), and a call or timer dated hours ahead would
+ * hold back the expiry of every one queued after it.  (A per-call capture
+ * still writes the frame as it was.)  Returns true when expiry ran.
+ */
+static bool jump_release(struct ct_engine *e, bool real)
+{
+	unsigned i, n = e->jump_n;
+	bool ticked = false;
+
+	e->jump_n = 0;
+	if (!real && n > 0)
+		e->c.time_jumps_ignored++;
+	for (i = 0; i < n; i++)
+		if (frame_run(e, &e->jump[i].f, real ? e->jump[i].ts : e->now_us, NULL, real))
+			ticked = true;
+	return ticked;
+}
+
+/*
+ * The capture clock (now_us, which every timeout runs on) against a frame
+ * dated far ahead of it.  A frame more than CLOCK_JUMP_US ahead is a jump:
+ * it is copied and held, with the frames after it, until the jump is
+ * decided.  CLOCK_JUMP_CONFIRM frames in a row at or after jump_lo (the
+ * first one's time less CLOCK_JUMP_US) make it real: the capture went on
+ * from there after a quiet spell or a gap (captures weeks apart read as
+ * one stream, -r DIR).  The held frames then run as if never held: the
+ * first one moves the clock, the expiry the gap calls for runs, and only
+ * then are they applied to the calls (the calls the gap ended cannot take
+ * them).  A frame before jump_lo makes it an outlier instead (a corrupt
+ * time in a file, a sensor clock stepped and stepped back): the held
+ * frames run at the clock's time and leave it, so that one frame dated
+ * hours ahead does not time out every open call.  The end of input,
+ * another input, a pipe that pauses, or a live capture's idle clock at or
+ * past jump_lo decides a jump still held as real (ct_engine_finish,
+ * ct_engine_new_input, ct_engine_input_idle, ct_engine_clock).
+ * CLOCK_JUMP_US (1 min) is under every call timeout but Timer B's (32 s:
+ * an INVITE never answered at all), so a smaller outlier cannot end a
+ * call that is going on.  Held: at most CLOCK_JUMP_CONFIRM - 1 frames.
+ * Returns true when the frame was held; else the caller runs it (sets
+ * *ticked when expiry ran here).
+ */
+static inline bool clock_jump(struct ct_engine *e, const struct ct_frame *f, int64_t ts, bool *ticked)
+{
+	if (e->jump_n > 0) {
+		if (ts < e->jump_lo)
+			*ticked = jump_release(e, false);
+		else if (e->jump_n + 1 < CLOCK_JUMP_CONFIRM && jump_hold(e, f, ts))
+			return true;
+		else
+			*ticked = jump_release(e, true);
+	}
+	/* Times are clamped (ct_ts_clamp): the difference cannot overflow. */
+	if (e->now_us == INT64_MIN || ts <= e->now_us || ts - e->now_us <= CLOCK_JUMP_US)
+		return false;
+	if (!jump_hold(e, f, ts))
+		return false;   /* no memory: taken at once, as before jumps were held */
+	e->jump_lo = ts - CLOCK_JUMP_US;
+	return true;
+}
+
+/*
+ * Processes one frame (borrowed for the duration of the call).  Malformed
+ * frames are counted, never fatal.  The frame time is untrusted (any 64-bit
+ * value a pcapng file can express): it is clamped into [CT_TS_MIN,
+ * CT_TS_MAX] and counted in time_out_of_range, so that no stage behind
+ * (timeouts, durations, record times, sample positions) can overflow; a
+ * time far ahead of the clock waits to be confirmed (clock_jump).
+ * Returns true when expiry ran (as ct_engine_clock).
+ */
+static inline bool frame_in(struct ct_engine *e, const struct ct_frame *f,
+    struct ct_engine_pre *pre)
+{
+	int64_t ts = f->ts_us;
+	bool ticked = false;
+
+	e->c.frames++;
+	e->c.bytes += f->caplen;
+	if (ct_ts_clamp(&ts))
+		e->c.time_out_of_range++;
+	if (e->warn_from_us == INT64_MIN)
+		e->warn_from_us = ts;
+	if (e->new_input)
+		input_boundary(e, ts);
+	if (clock_jump(e, f, ts, &ticked))
+		return ticked;
+	return frame_run(e, f, ts, pre, true) || ticked;
 }
 
 bool ct_engine_frame(struct ct_engine *e, const struct ct_frame *f)
@@ -1065,6 +1219,7 @@ fail:
  */
 int ct_engine_finish(struct ct_engine *e)
 {
+	(void)jump_release(e, true);   /* a jump still held: nothing refuted it */
 	ct_dialog_flush(e->dialogs);
 	ct_legs_flush(e->legs);
 	warn_evictions(e, true);
@@ -1090,6 +1245,8 @@ int ct_engine_finish(struct ct_engine *e)
 /* Frees the engine and every stage (not the sink set: the caller's). */
 void ct_engine_free(struct ct_engine *e)
 {
+	size_t i;
+
 	if (e == NULL)
 		return;
 	while (e->held_head != NULL) {     /* ct_engine_finish was not called */
@@ -1111,6 +1268,8 @@ void ct_engine_free(struct ct_engine *e)
 	ct_chunks_free(e->chunks);   /* after the slabs that give it their chunks */
 	ct_tcp_reasm_free(e->tcp);
 	ct_ipfrag_free(e->frag);
+	for (i = 0; i < CLOCK_JUMP_CONFIRM - 1; i++)
+		free(e->jump[i].buf);
 	free(e);
 }
 

@@ -1127,15 +1127,21 @@ static void settle(struct run *r)
  * Durability while a pipe is idle ("-r -" on a pipe or a socket): the read
  * loop can block in next() for as long as the writer pauses, so a helper
  * thread flushes the sinks when their flush comes due while the main thread
- * waits there, and reopens them on SIGHUP (within a second).  The sinks are
- * only used under mu: the main thread holds it except while it is in next()
- * (one uncontended unlock/lock per frame).
+ * waits there, and reopens them on SIGHUP (within a second).  A pause of
+ * PIPE_IDLE_US also ends a clock jump the engine holds (frames dated far
+ * ahead, then silence: ct_engine_input_idle), so that the calls the gap
+ * ended are written without waiting for more frames.  The sinks and the
+ * engine are only used under mu: the main thread holds it except while it
+ * is in next() (one uncontended unlock/lock per frame).
  */
+#define PIPE_IDLE_US 500000
 struct idle_flusher {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;       /* stop; otherwise a timed wait (monotonic clock) */
 	pthread_t thread;
 	struct ct_sinkset *sinks;
+	struct run *r;           /* its engine's jump held ends on a pause; NULL: not this */
+	int64_t read_since;      /* in_read: when next() was entered (mono_us) */
 	bool in_read;            /* the main thread is in next(), without mu */
 	bool stop;
 };
@@ -1156,6 +1162,11 @@ static void *idle_flusher_main(void *arg)
 		if (fl->in_read && FLAG_TAKE(reopen_requested)) {   /* SIGHUP on an idle pipe */
 			ct_sinkset_reopen(fl->sinks);
 			continue;
+		}
+		if (fl->in_read && fl->r != NULL && now - fl->read_since >= PIPE_IDLE_US &&
+		    ct_engine_input_idle(fl->r->e)) {
+			on_tick(fl->r);   /* the metrics see the calls the jump ended */
+			continue;         /* their records are flushed when due */
 		}
 		if (fl->in_read && due <= now) {
 			ct_sinkset_flush_due(fl->sinks, now);
@@ -1531,9 +1542,12 @@ static int run_inputs(struct run *r, const struct options *o)
 		pipe = strcmp(o->inputs[i], "-") == 0 && fstat(STDIN_FILENO, &st) == 0 &&
 		    (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)) &&
 		    idle_flusher_start(&fl, r->sinks) == CT_OK;
+	if (pipe)
+		fl.r = r;
 	while (!FLAG_GET(stop_requested)) {
 		if (pipe) {
 			fl.in_read = true;
+			fl.read_since = mono_us();
 			pthread_mutex_unlock(&fl.mu);
 		}
 		rc = ct_inputs_next(in, &f, errbuf);

@@ -159,6 +159,7 @@ void ct_stats_print(const struct ct_engine_stats *es, const struct ct_sinkset_st
 		print_row(out, "legs_not_tracked", es->legs.not_tracked);
 	}
 	print_row(out, "time_backwards", c->time_backwards);
+	print_row(out, "time_jumps_ignored", c->time_jumps_ignored);
 	print_row(out, "time_out_of_range", c->time_out_of_range);
 	print_row(out, "capture_drops", c->capture_drops);
 	print_row(out, "capture_ifdrops", c->capture_ifdrops);

@@ -149,5 +149,47 @@ n=$(wc -l <"$t/g.jsonl")
 if [ $st -eq 0 ] && [ "$n" -gt 0 ]; then ok "filter after globbed files ($n calls)"
 else bad "filter after globbed files: exit $st, $n calls"; fi
 
+# A gap in one stream: a call left ringing at the end of one capture, and
+# the same call (its Call-ID, branch and tags: SIPp numbers calls from 1 on
+# every run) in another capture 200 days later, read as one folder.  The
+# gap's expiry must end the first call before the later frames are
+# applied: two records, the later one as when read alone (but its caller's
+# history), the first one with its own start and no answer.  (A clock that
+# held the jump's first frames and ran them before the expiry gave them to
+# the first call.)
+cap=$srcdir/pcaps/sipp-answered-caller-bye.pcap
+mkdir -p "$t/gap"
+editcap -r "$cap" "$t/gap/a.pcap" 1-3 >/dev/null 2>&1 &&
+    editcap -t $((200 * 86400)) "$cap" "$t/gap/b.pcap" >/dev/null 2>&1 ||
+    { echo "FAIL editcap (gap)"; exit 1; }
+"$CALLTAP" -q -r "$t/gap/b.pcap" --json "$t/gap-b.json" 2>/dev/null
+"$CALLTAP" -q -r "$t/gap/a.pcap" --json "$t/gap-a.json" 2>/dev/null
+"$CALLTAP" -q -r "$t/gap" --json "$t/gap-dir.json" 2>"$t/err"
+if why=$(python3 - "$t/gap-a.json" "$t/gap-b.json" "$t/gap-dir.json" 2>&1 <<'PY'
+import json, sys
+a, b, d = ([json.loads(l) for l in open(p)] for p in sys.argv[1:])
+history = ('first_call', 'repeat_count', 'callback_s', 'callback_of')
+if len(a) != 1 or len(b) != 1 or len(d) != 2:
+    sys.exit('%d, %d and %d records, want 1, 1, 2' % (len(a), len(b), len(d)))
+first = [r for r in d if r['start_time'] == a[0]['start_time']]
+later = [r for r in d if r['start_time'] == b[0]['start_time']]
+if len(first) != 1 or len(later) != 1:
+    sys.exit('start times %s, want %s and %s' % ([r['start_time'] for r in d],
+             a[0]['start_time'], b[0]['start_time']))
+for k in ('call_id', 'caller', 'callee', 'answer_time', 'final_code'):
+    if first[0][k] != a[0][k]:
+        sys.exit('first call: %s %r, want %r' % (k, first[0][k], a[0][k]))
+for k in b[0]:
+    if k not in history and later[0][k] != b[0][k]:
+        sys.exit('later call: %s %r, want %r' % (k, later[0][k], b[0][k]))
+if later[0]['first_call'] is not False:
+    sys.exit('later call: first_call %r, want false' % later[0]['first_call'])
+PY
+); then
+	ok "a call 200 days after the same Call-ID left ringing: its own record, exact"
+else
+	bad "a call 200 days after the same Call-ID left ringing: $why"
+fi
+
 echo "inputs: $pass passed, $fail failed"
 [ $fail -eq 0 ]

@@ -62,6 +62,13 @@ enum ct_verdict ct_decode_tcp(const struct ct_decode_ctx *, struct ct_packet *, 
 enum ct_verdict ct_decode_l4(const struct ct_decode_ctx *ctx, struct ct_packet *pkt,
     uint8_t proto, const uint8_t *p, size_t len);
 
+/*
+ * Checks a UDP datagram rebuilt from IP fragments (p, len bytes; t holds its
+ * IP addresses) as its receiver does: returns CT_EV_COUNT when it passes,
+ * else why not (CT_EV_UDP_BAD_LEN, CT_EV_UDP_BAD_CHECKSUM).  See udp.c.
+ */
+enum ct_event ct_udp_check_rebuilt(const struct ct_tuple *t, const uint8_t *p, size_t len);
+
 /* Dispatches on an EtherType (IPv4, IPv6, VLAN, QinQ, MPLS, PPPoE). */
 enum ct_verdict ct_decode_ethertype(const struct ct_decode_ctx *ctx, struct ct_packet *pkt,
     uint16_t ethertype, const uint8_t *p, size_t len);

@@ -97,6 +97,8 @@ struct ct_engine_counters {
 	                              (media table's count, copied every tick and at finish) */
 	uint64_t other_udp;        /* UDP that is neither SIP nor RTP */
 	uint64_t time_backwards;   /* frames older than the newest seen */
+	uint64_t time_jumps_ignored; /* frames dated far ahead that the clock did not follow
+	                              (engine.c clock_jump; frames in a row count once) */
 	uint64_t time_out_of_range; /* frame times clamped into [CT_TS_MIN, CT_TS_MAX] (clock.h) */
 	uint64_t records;          /* call records handed to the sinks */
 	uint64_t audio_errors;     /* recordings that failed */
@@ -115,6 +117,12 @@ int ct_engine_finish(struct ct_engine *e);
 const struct ct_engine_counters *ct_engine_counters(const struct ct_engine *e);
 /* Advances the capture clock without a frame (live capture, idle link); true when expiry ran. */
 bool ct_engine_clock(struct ct_engine *e, int64_t now_us);
+/*
+ * The input paused (a pipe whose writer went quiet): frames held as a
+ * clock jump are taken as real, the capture went on from there.  True
+ * when expiry ran.  Cheap when nothing is held.
+ */
+bool ct_engine_input_idle(struct ct_engine *e);
 /*
  * Records the capture's cumulative kernel / interface drop counts (live
  * capture: the driver calls it at the start and on every tick); from the

@@ -63,6 +63,8 @@ enum ct_event {
 	CT_EV_DIALOG_LIMIT,
 	CT_EV_PPPOE_DISCOVERY,  /* not an anomaly: PPPoE discovery carries no user data */
 	CT_EV_WS_FRAMING,       /* SIP over WebSocket: bad frame or message over the bound */
+	CT_EV_FRAG_DUP_DIFFERS, /* a fragment within bytes present, other bytes: ignored (ipfrag.c) */
+	CT_EV_UDP_BAD_CHECKSUM, /* a UDP datagram rebuilt from fragments failed its checksum */
 	CT_EV_COUNT
 };
 

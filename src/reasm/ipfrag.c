@@ -10,12 +10,17 @@
  * complete, so memory is bounded by datagram count and bytes held (data and
  * hole descriptors), the oldest datagram is evicted to make room, and
  * datagrams sit on an age list (oldest first) so expiry costs O(expired).
- * Policies: an overlap whose content differs drops the whole datagram and
- * records CT_EV_FRAG_OVERLAP (RFC 5722 for IPv6; a Linux host discards
- * overlapping IPv4 fragments too, so the PBX never saw that datagram, and
- * either copy may be a forgery: keeping the first let a fragment sent
- * ahead decide the content); an identical duplicate, whatever its
- * boundaries, is silent; a datagram longer than 65535 bytes, or a fragment
+ * Policies, those of the Linux receiver the PBX most likely is: a fragment
+ * that lies wholly within bytes already present is a duplicate and is
+ * ignored, the bytes present kept (silently when identical, else recorded
+ * as CT_EV_FRAG_DUP_DIFFERS: dropping the datagram for it let anyone who
+ * sent a changed copy just after a legit fragment erase a datagram the
+ * PBX kept; RFC 5722 erratum 3089: duplicates are ignored); one that also
+ * fills a hole and whose content differs from the bytes present drops the
+ * whole datagram and records CT_EV_FRAG_OVERLAP (RFC 5722 for IPv6, Linux
+ * for IPv4 too: the PBX never saw that datagram); one that fills a hole
+ * with identical bytes over the present ones is taken (a re-fragmented
+ * copy); a datagram longer than 65535 bytes, or a fragment
  * past the known end, drops the whole datagram; an atomic fragment (offset 0, no more fragments) is
  * returned on its own without touching queued state (RFC 6946).  The
  * `dropped` counter is bumped once per refused fragment and once per datagram
@@ -362,6 +367,17 @@ static bool dgram_fill(struct ct_ipfrag *f, struct dgram *d, uint32_t s, uint32_
 	return conflict;
 }
 
+/*
+ * Whether every byte of fragment [s, e) is already present in d (no hole
+ * meets it): the fragment is then a duplicate.
+ */
+static bool frag_present(struct ct_ipfrag *f, const struct dgram *d, uint32_t s, uint32_t e)
+{
+	size_t i = hole_after(f, d, s);
+
+	return i == d->nholes || d->holes[i].first >= e;
+}
+
 /* Hands the finished datagram to the caller and forgets it. */
 static int dgram_complete(struct ct_ipfrag *f, struct dgram *d,
     uint8_t **out, size_t *out_len)
@@ -458,7 +474,8 @@ static bool frag_fits(const struct dgram *d, uint32_t e, bool more)
  *               whole L4 datagram (*out_len bytes, may be 0), freed by the
  *               caller with free(); the datagram state is released;
  *   CT_PARTIAL  accepted, still incomplete (CT_EV_FRAG_LIMIT may have been
- *               recorded on pkt);
+ *               recorded on pkt), or a duplicate ignored (CT_EV_FRAG_DUP_DIFFERS
+ *               when its bytes differ from those kept);
  *   CT_ERR      fragment dropped (not a fragment, unknown family,
  *               CT_EV_FRAG_TOO_BIG, CT_EV_FRAG_OVERLAP when its bytes differ
  *               from those already there, or CT_EV_FRAG_LIMIT when the
@@ -501,6 +518,11 @@ int ct_ipfrag_add(struct ct_ipfrag *f, struct ct_packet *pkt, uint8_t **out, siz
 	f->st.fragments++;
 	if (!pkt->frag_more)
 		holes_set_end(d, e);
+	if (e > s && frag_present(f, d, s, e)) {   /* a duplicate: the first bytes stay */
+		if (memcmp(d->data + s, pkt->payload, e - s) != 0)
+			ct_pkt_event(pkt, CT_EV_FRAG_DUP_DIFFERS);
+		return CT_PARTIAL;
+	}
 	if (e > s && dgram_fill(f, d, s, e, pkt->payload)) {
 		ct_pkt_event(pkt, CT_EV_FRAG_OVERLAP);
 		f->st.dropped++;

@@ -36,9 +36,12 @@
  *      that caller matches the stranger's call only by the PBX's address
  *      (1b, 1c) and the legit call's by its own endpoint (1a).
  *   2. Otherwise S is an endpoint of a call (a party sends from the port it
- *      receives on): the stream is that party's, and D is learnt as an
- *      endpoint of the other party (so the reverse stream D -> S satisfies
- *      1a: this is how a NAT'd source is confirmed by the call's own media).
+ *      receives on) and D may be the other party's (dest_plausible: it
+ *      announced no public address, so behind NAT it receives at one no
+ *      SDP says; or D sent to S first, RTP the call keeps pending):
+ *      the stream is that party's, and D is learnt as an endpoint of the
+ *      other party (so the reverse stream D -> S satisfies 1a: this is how
+ *      a NAT'd source is confirmed by the call's own media).
  * An m= line with a port count (RFC 8866 §5.14, "m=audio 5000/2") announces
  * RTP on each of port, port + 2, ... and RTCP one above each: every one is
  * an endpoint of the call, up to MEDIA_MAX_PORTS per m= line (the ports
@@ -1040,6 +1043,39 @@ static enum src_rank source_rank(const struct endpoint *e, const struct ct_addr 
 	return latch && far_sdp && !far_public && !(e->flags & EPF_RECV) ? SRC_LATCH : SRC_NO; /* 1d */
 }
 
+/*
+ * Rule 2 of the file comment, its destination: may the party of e (the
+ * sender's endpoint, pkt's source) send to pkt's destination D as to the
+ * other party, though D is none of its endpoints?  Yes when the other
+ * party announced no public address (behind NAT: its public one is learnt
+ * here) or no SDP that was seen, and when D already sent RTP to e that
+ * the call refused and keeps pending (symmetric RTP: a carrier's media
+ * from another host than its SDP says, answered where it came from, as
+ * a PBX with comedia does; the stream is then confirmed both ways).  No
+ * otherwise: the other party receives where its public SDP says (rule 1,
+ * or an endpoint learnt from its own RTP), so a stream to another port
+ * or host never reached it, and a spoofer who forges a party's own
+ * address:port towards one adds no stream to the call.  O(endpoints and
+ * pending streams of the call).
+ */
+static bool dest_plausible(const struct endpoint *e, const struct ct_tuple *t)
+{
+	const struct call_media *cm = e->cm;
+	const struct endpoint *x;
+	const struct mstream *m;
+	bool pub = false;
+
+	for (x = cm->endpoints; x != NULL && !pub; x = x->cnext)
+		pub = far_of(e->side, x->side) && (x->flags & EPF_SDP) && addr_public(&x->addr);
+	if (!pub)
+		return true;
+	for (m = cm->pending; m != NULL; m = m->cnext)
+		if (m->sport == t->dport && m->dport == t->sport && m->tunnel == t->tunnel &&
+		    ct_addr_eq(&m->src, &t->dst) && ct_addr_eq(&m->dst, &t->src))
+			return true;
+	return false;
+}
+
 /* Whether any rule 1 lets src:sport send into e's call at e (source_rank). */
 static bool source_ok(const struct endpoint *e, const struct ct_addr *src, uint16_t sport,
     uint8_t tunnel, bool latch)
@@ -1353,7 +1389,7 @@ static struct mstream *match_new(struct ct_media_table *t, const struct ct_packe
 		return m;
 	}
 	if ((e = ep_find(t, &pkt->t.src, pkt->t.sport)) != NULL &&   /* rule 2 */
-	    e->cm->tunnel == pkt->t.tunnel) {
+	    e->cm->tunnel == pkt->t.tunnel && dest_plausible(e, &pkt->t)) {
 		struct call_media *cm = e->cm;
 		struct endpoint *d;
 

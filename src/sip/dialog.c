@@ -2834,10 +2834,15 @@ bool ct_dialog_keys_suffice(const struct ct_dialog_table *t, const struct ct_sip
 }
 
 /*
- * Handles the timer of d, the head of its list, due at now (media: an
- * answered call closed by the media timeout).
+ * Handles the timer of d, the head of its list, that fell due at due_us
+ * (media: an answered call closed by the media timeout).  A call closed
+ * by a timeout lingers from due_us, not from the clock, so that after a
+ * gap in the capture (captures days apart read as one stream) the first
+ * messages past it are not absorbed as retransmissions of the call the
+ * gap ended: a Call-ID used again later (SIPp numbers its calls from 1 in
+ * every run) makes another call.
  */
-static void on_timer(struct ct_dialog_table *t, struct ct_dialog *d, int64_t now_us, bool media)
+static void on_timer(struct ct_dialog_table *t, struct ct_dialog *d, int64_t due_us, bool media)
 {
 	switch (d->state) {
 	case DS_SETUP:
@@ -2854,7 +2859,7 @@ static void on_timer(struct ct_dialog_table *t, struct ct_dialog *d, int64_t now
 		    media ? "no BYE seen (media timeout)" : "no BYE seen (timeout)");
 		if (media)
 			t->st.media_timeouts++;
-		d->last_us = now_us; /* linger from now */
+		d->last_us = due_us; /* linger from then */
 		t->st.calls_timed_out++;
 		close_call(t, d, d->state == DS_SETUP ? CT_DISP_UNFINISHED : CT_DISP_ANSWERED, true);
 		emit_pending(t, d); /* silent for so long: nothing more to wait for */
@@ -2891,12 +2896,13 @@ static void expire_calls(struct ct_dialog_table *t, int64_t now_us)
 	int64_t first = media_timeout_on(t) && media < cap ? media : cap;
 	struct ct_dialog *d;
 
+	/* Times are clamped and due (now - x >= y): x + y cannot overflow. */
 	while ((d = tl_first(&t->lists[L_CALL])) != NULL && now_us - d->act_us >= first) {
 		if (now_us - d->last_us >= cap)
-			on_timer(t, d, now_us, false);
+			on_timer(t, d, d->last_us + cap, false);
 		else if (media_timeout_on(t) && !d->held && now_us - activity(d) >= media &&
 		    media_expected(t, d, now_us))
-			on_timer(t, d, now_us, true);
+			on_timer(t, d, activity(d) + media, true);
 		else   /* on hold, or no RTP to expect: looked at again a timeout from now */
 			requeue(t, d, d->held || !media_expected(t, d, now_us) ? now_us : INT64_MIN);
 	}
@@ -2923,7 +2929,7 @@ static void expire_noresponse(struct ct_dialog_table *t, int64_t now_us)
 		d->end_us = d->last_us;
 		d->hangup_by = CT_PARTY_NONE;
 		set_reason(d, "no response (timer B)");
-		d->last_us = now_us; /* linger from now */
+		d->last_us += wait;   /* linger from then (on_timer); due: no overflow */
 		d->timer_b = true;
 		t->st.calls_timed_out++;
 		t->st.noresponse_timeouts++;
@@ -3016,7 +3022,7 @@ void ct_dialog_expire(struct ct_dialog_table *t, int64_t now_us)
 	}
 	while ((d = tl_first(&t->lists[L_SETUP])) != NULL &&
 	    now_us - d->act_us >= t->cfg.setup_timeout_us)
-		on_timer(t, d, now_us, false);
+		on_timer(t, d, d->act_us + t->cfg.setup_timeout_us, false);
 	expire_calls(t, now_us);
 	while ((d = tl_first(&t->lists[L_LINGER])) != NULL &&
 	    now_us - d->act_us >= t->cfg.linger_us)

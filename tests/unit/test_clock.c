@@ -263,6 +263,76 @@ static void test_engine_clamp(void)
 	ct_engine_free(e);
 }
 
+/* Frames the engine ran through its stages so far (held ones are not). */
+static uint64_t frames_run(const struct ct_engine *e)
+{
+	const struct ct_engine_counters *c = ct_engine_counters(e);
+
+	return c->decoded + c->skipped + c->invalid;
+}
+
+/*
+ * The capture clock and frames dated far ahead (engine.c clock_jump).  A
+ * frame more than 60 s ahead is held, with the frames after it; one back
+ * before it makes the held frames outliers (run, the clock not moved,
+ * time_jumps_ignored once), four in a row make the jump real (run as if
+ * never held, so a frame back before them is then late: time_backwards).
+ * clock: ct_engine_clock at this time after the frame (0: none), which
+ * decides a jump held.  run: frames run so far.
+ */
+static void test_engine_jump(void)
+{
+	static const struct {
+		int64_t dt, clock;
+		uint64_t jumps, backwards, run;   /* the counters after the frame */
+	} v[] = {
+		{ 0, 0, 0, 0, 1 }, { 1, 0, 0, 0, 2 },
+		{ 3 * 3600, 0, 0, 0, 2 }, { 3 * 3600, 0, 0, 0, 2 },   /* held */
+		{ 2, 0, 1, 0, 5 }, { 3, 0, 1, 0, 6 },                 /* back: outliers */
+		{ 3600, 0, 1, 0, 6 }, { 3601, 0, 1, 0, 6 }, { 3601, 0, 1, 0, 6 },
+		{ 3602, 0, 1, 0, 10 },                                /* the fourth: real */
+		{ 4, 0, 1, 1, 11 },
+		{ 3603, 0, 1, 1, 12 }, { 3603 + 61, 0, 1, 1, 12 },     /* 61 s: a jump */
+		{ 3603, 0, 2, 1, 14 },
+		{ 3603 + 60, 0, 2, 1, 15 }, { 3604, 0, 2, 2, 16 },     /* 60 s: at once */
+		{ 9000, 3663 + 100, 3, 2, 17 },   /* the idle clock before it: an outlier */
+		{ 9000, 9000 - 60, 3, 2, 18 },    /* ... at its jump_lo: real */
+		{ 9000 - 61, 0, 3, 3, 19 },
+		{ 20000, 0, 3, 3, 19 },           /* held at the end: run by ct_engine_finish */
+	};
+	const int64_t t0 = INT64_C(1700000000000000);
+	char errbuf[CT_ERRBUF_SIZE];
+	struct ct_engine *e = ct_engine_new(NULL, errbuf);
+	static uint8_t frame[60];
+	struct ct_frame f;
+	size_t i;
+
+	CHECK(e != NULL);
+	if (e == NULL)
+		return;
+	memset(&f, 0, sizeof(f));
+	f.linktype = 1;
+	f.data = frame;
+	f.caplen = f.wirelen = sizeof(frame);
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		f.ts_us = t0 + v[i].dt * INT64_C(1000000);
+		ct_engine_frame(e, &f);
+		if (v[i].clock != 0)
+			ct_engine_clock(e, t0 + v[i].clock * INT64_C(1000000));
+		if (ct_engine_counters(e)->time_jumps_ignored != v[i].jumps ||
+		    ct_engine_counters(e)->time_backwards != v[i].backwards ||
+		    frames_run(e) != v[i].run)
+			fprintf(stderr, "jump frame %zu\n", i);
+		CHECK_INT(ct_engine_counters(e)->time_jumps_ignored, v[i].jumps);
+		CHECK_INT(ct_engine_counters(e)->time_backwards, v[i].backwards);
+		CHECK_INT(frames_run(e), v[i].run);
+	}
+	CHECK_INT(ct_engine_counters(e)->frames, sizeof(v) / sizeof(v[0]));
+	ct_engine_finish(e);
+	CHECK_INT(frames_run(e), sizeof(v) / sizeof(v[0]));
+	ct_engine_free(e);
+}
+
 int main(void)
 {
 	test_helpers();
@@ -270,5 +340,6 @@ int main(void)
 	test_rtp_timing();
 	test_ipfrag_times();
 	test_engine_clamp();
+	test_engine_jump();
 	return TEST_REPORT();
 }

@@ -1790,6 +1790,109 @@ static void test_event_names(void)
 	CHECK_INT(bad, 0);
 }
 
+/*
+ * The RFC 1071 sum of a flat buffer (pseudo-header laid out in full, then
+ * the datagram), written apart from udp.c's: the checksum that makes a
+ * datagram right.
+ */
+static uint16_t flat_csum(const uint8_t *b, size_t n)
+{
+	uint32_t sum = 0;
+	size_t i;
+
+	for (i = 0; i < n; i += 2)
+		sum += (uint32_t)(b[i] << 8) + (i + 1 < n ? b[i + 1] : 0);
+	while (sum > 0xffff)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+/*
+ * Builds in d a UDP datagram of plen payload bytes (a pattern) from t's
+ * ports 5060 to 5060 with a right checksum over t's pseudo-header (RFC 768,
+ * RFC 8200 §8.1); returns its length.
+ */
+static size_t rebuilt_udp(const struct ct_tuple *t, uint8_t *d, size_t plen)
+{
+	uint8_t flat[40 + 8 + 64];
+	size_t alen = t->src.family == 6 ? 16 : 4, n = 0, len = 8 + plen, i;
+	uint16_t c;
+
+	d[0] = 0x13; d[1] = 0xc4; d[2] = 0x13; d[3] = 0xc4;
+	d[4] = (uint8_t)(len >> 8); d[5] = (uint8_t)len;
+	d[6] = d[7] = 0;
+	for (i = 0; i < plen; i++)
+		d[8 + i] = (uint8_t)('A' + i * 7 % 26);
+	memcpy(flat + n, t->src.a, alen);
+	n += alen;
+	memcpy(flat + n, t->dst.a, alen);
+	n += alen;
+	if (alen == 16) {   /* length (32 bits), 3 zero bytes, next header */
+		memcpy(flat + n, (const uint8_t[]){ 0, 0, (uint8_t)(len >> 8), (uint8_t)len,
+		    0, 0, 0, 17 }, 8);
+		n += 8;
+	} else {            /* zero, protocol, length */
+		memcpy(flat + n, (const uint8_t[]){ 0, 17, (uint8_t)(len >> 8), (uint8_t)len }, 4);
+		n += 4;
+	}
+	memcpy(flat + n, d, len);
+	c = flat_csum(flat, n + len);
+	if (c == 0)
+		c = 0xffff;   /* a computed 0 is sent as all ones (RFC 768) */
+	d[6] = (uint8_t)(c >> 8);
+	d[7] = (uint8_t)c;
+	return len;
+}
+
+/*
+ * ct_udp_check_rebuilt (udp.c): a datagram rebuilt from fragments passes
+ * only with its length within it and a right checksum, or none (0).
+ */
+static void test_udp_rebuilt(void)
+{
+	static const struct {
+		int family;
+		size_t plen;
+		int edit;        /* 0 none, 1 flip a payload byte, 2 checksum 0, 3 flip and 0,
+		                    4 length + 1, 5 length 7, 6 2 bytes after it, 7 cut to 7 */
+		enum ct_event want;
+	} v[] = {
+		{ 4, 40, 0, CT_EV_COUNT }, { 4, 41, 0, CT_EV_COUNT }, { 4, 0, 0, CT_EV_COUNT },
+		{ 4, 40, 1, CT_EV_UDP_BAD_CHECKSUM }, { 4, 41, 1, CT_EV_UDP_BAD_CHECKSUM },
+		{ 4, 40, 2, CT_EV_COUNT }, { 4, 40, 3, CT_EV_COUNT },
+		{ 4, 40, 4, CT_EV_UDP_BAD_LEN }, { 4, 40, 5, CT_EV_UDP_BAD_LEN },
+		{ 4, 40, 6, CT_EV_COUNT }, { 4, 40, 7, CT_EV_UDP_TRUNCATED },
+		{ 6, 40, 0, CT_EV_COUNT }, { 6, 63, 0, CT_EV_COUNT },
+		{ 6, 40, 1, CT_EV_UDP_BAD_CHECKSUM }, { 6, 40, 4, CT_EV_UDP_BAD_LEN },
+		{ 6, 40, 3, CT_EV_COUNT },
+	};
+	struct ct_tuple t;
+	uint8_t d[8 + 64 + 2];
+	size_t i, len;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		memset(&t, 0, sizeof(t));
+		t.src.family = t.dst.family = (uint8_t)v[i].family;
+		memcpy(t.src.a, (const uint8_t[]){ 192, 0, 2, 10, 0xfe, 0x80, 1, 2, 3, 4, 5, 6, 7,
+		    8, 9, 10 }, 16);
+		memcpy(t.dst.a, (const uint8_t[]){ 203, 0, 113, 77, 0x20, 0x01, 0xd, 0xb8, 0, 0, 0,
+		    0, 0, 0, 0, 0x10 }, 16);
+		len = rebuilt_udp(&t, d, v[i].plen);
+		switch (v[i].edit) {
+		case 1: d[8 + v[i].plen / 2] ^= 0x20; break;
+		case 2: d[6] = d[7] = 0; break;
+		case 3: d[8 + v[i].plen / 2] ^= 0x20; d[6] = d[7] = 0; break;
+		case 4: d[5]++; break;
+		case 5: d[4] = 0; d[5] = 7; break;
+		case 6: d[len] = 0xde; d[len + 1] = 0xad; len += 2; break;
+		case 7: len = 7; break;
+		}
+		if (ct_udp_check_rebuilt(&t, d, len) != v[i].want)
+			fprintf(stderr, "udp rebuilt vector %zu\n", i);
+		CHECK_INT(ct_udp_check_rebuilt(&t, d, len), v[i].want);
+	}
+}
+
 int main(void)
 {
 	test_table();
@@ -1801,5 +1904,6 @@ int main(void)
 	test_linktypes();
 	test_addr();
 	test_event_names();
+	test_udp_rebuilt();
 	return TEST_REPORT();
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * Unit tests for src/reasm/ipfrag.c: hand-built fragment vectors (order,
- * duplicates, overlaps, too big, IPv6 keys, timeouts, limits) and a
+ * duplicates, changed duplicates, overlaps, too big, IPv6 keys, timeouts, limits) and a
  * randomized comparison against a naive model (seeded PRNG, sizes 1..9000,
  * 8-byte-aligned cuts, shuffled with duplicates, interleaved datagrams).
  * References: RFC 791 §3.2, RFC 815, RFC 8200 §4.5, RFC 6946.
@@ -283,6 +283,71 @@ static void test_overlap(void)
 	CHECK_INT(st.dropped, 2);
 	CHECK_INT(st.reassembled, 2);
 	CHECK_INT(st.pending, 1);   /* id 7's tail, waiting for nothing */
+	ct_ipfrag_free(f);
+}
+
+/*
+ * A fragment wholly within bytes already present is a duplicate (Linux,
+ * RFC 5722 erratum 3089): ignored, the first bytes kept, whatever its own
+ * (CT_EV_FRAG_DUP_DIFFERS when they differ); the datagram completes with
+ * the first bytes.  Within: the same range, a part inside one fragment,
+ * a range across two adjacent ones.  Not within (it also fills a hole):
+ * the whole datagram is dropped (test_overlap).
+ */
+static void test_duplicate(void)
+{
+	static const struct {
+		uint32_t off, len;   /* the changed copy, after [0, 8) and [8, 16) */
+		uint64_t events;
+	} v[] = {
+		{ 0, 8, EV(CT_EV_FRAG_DUP_DIFFERS) },
+		{ 8, 8, EV(CT_EV_FRAG_DUP_DIFFERS) },
+		{ 0, 16, EV(CT_EV_FRAG_DUP_DIFFERS) },   /* across the two */
+	};
+	struct ct_ipfrag *f = ct_ipfrag_new(NULL);
+	struct ct_ipfrag_stats st;
+	uint8_t a[32], b[32], *out = NULL;
+	size_t out_len = 0, i;
+	struct ct_packet p;
+
+	fill_pattern(a, sizeof(a), 3);
+	for (i = 0; i < sizeof(b); i++)
+		b[i] = (uint8_t)~a[i];
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		uint32_t id = 20 + (uint32_t)i;
+
+		p = frag(id, 0, 1, a, 8, 0);
+		CHECK_INT(ct_ipfrag_add(f, &p, &out, &out_len), CT_PARTIAL);
+		p = frag(id, 8, 1, a + 8, 8, 0);
+		CHECK_INT(ct_ipfrag_add(f, &p, &out, &out_len), CT_PARTIAL);
+		p = frag(id, v[i].off, 1, b + v[i].off, v[i].len, 0);
+		CHECK_INT(ct_ipfrag_add(f, &p, &out, &out_len), CT_PARTIAL);
+		CHECK_INT(p.events, v[i].events);
+		/* the same copy again, identical to the bytes kept: silent */
+		p = frag(id, v[i].off, 1, a + v[i].off, v[i].len, 0);
+		CHECK_INT(ct_ipfrag_add(f, &p, &out, &out_len), CT_PARTIAL);
+		CHECK_INT(p.events, 0);
+		p = frag(id, 16, 0, a + 16, 16, 0);
+		CHECK_INT(ct_ipfrag_add(f, &p, &out, &out_len), CT_OK);
+		CHECK_INT(out_len, 32);
+		CHECK(out != NULL && memcmp(out, a, 32) == 0);
+		free(out);
+		out = NULL;
+	}
+	/* The last fragment duplicated with other bytes: the first one kept. */
+	p = frag(30, 24, 0, a + 24, 8, 0);
+	CHECK_INT(ct_ipfrag_add(f, &p, &out, &out_len), CT_PARTIAL);
+	p = frag(30, 24, 0, b + 24, 8, 0);
+	CHECK_INT(ct_ipfrag_add(f, &p, &out, &out_len), CT_PARTIAL);
+	CHECK_INT(p.events, EV(CT_EV_FRAG_DUP_DIFFERS));
+	p = frag(30, 0, 1, a, 24, 0);
+	CHECK_INT(ct_ipfrag_add(f, &p, &out, &out_len), CT_OK);
+	CHECK(out != NULL && out_len == 32 && memcmp(out, a, 32) == 0);
+	free(out);
+	ct_ipfrag_get_stats(f, &st);
+	CHECK_INT(st.dropped, 0);
+	CHECK_INT(st.reassembled, 4);
+	CHECK_INT(st.pending, 0);
 	ct_ipfrag_free(f);
 }
 
@@ -736,6 +801,7 @@ int main(void)
 	test_orders();
 	test_partial_stats_and_atomic();
 	test_overlap();
+	test_duplicate();
 	test_too_big();
 	test_keys();
 	test_timeout();

@@ -841,6 +841,42 @@ static void test_media_nat(void)
 }
 
 /*
+ * Rule 2's destination (media.c dest_plausible): RTP from a party's own
+ * SDP address:port to a host or port no SDP names is the call's only when
+ * the other party announced no public address (NAT) or that host sent to
+ * it first.  Spoofed from the far party's endpoint to another PBX port or
+ * to an unrelated host (the PBX never gets it), it adds no stream.
+ */
+static void test_media_rule2_dest(void)
+{
+	static const struct {
+		const char *callee_sdp;   /* the PBX's SDP address */
+		const char *dst;          /* where the caller's endpoint "sends" */
+		uint16_t dport;
+		int want;
+	} v[] = {
+		{ "203.0.113.10", "203.0.113.10", 10998, CT_MEDIA_OTHER },   /* a port no SDP names */
+		{ "203.0.113.10", "45.33.1.9", 40000, CT_MEDIA_OTHER },      /* not the PBX */
+		{ "10.1.1.10", "203.0.113.77", 31000, CT_MEDIA_CALL },       /* NAT: learnt */
+	};
+	struct mctx c;
+	size_t i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		mctx_init(&c, 0);
+		call_setup(&c, T0, "r2-1", "198.51.100.10", "198.51.100.20", 20000,
+		    v[i].callee_sdp, 10004);
+		CHECK_INT(burst(&c, T0 + SEC, "198.51.100.20", 20000, v[i].dst, v[i].dport, 0x5eed,
+		    1, 10, v[i].want), 10);
+		call_bye(&c, T0 + 3 * SEC, "r2-1", "198.51.100.10");
+		CHECK_INT(c.n, 1);
+		if (c.n == 1)
+			CHECK_INT(c.recs[0]->n_streams, v[i].want == CT_MEDIA_CALL ? 1 : 0);
+		mctx_fini(&c);
+	}
+}
+
+/*
  * Symmetric RTP confirms a source (rule 2 then 1a): the caller announces a
  * public address but its media comes from a relay.  Refused at first (kept
  * pending), it moves into the call with all its packets when the PBX sends
@@ -1577,7 +1613,8 @@ static void test_media_claimed_endpoint(void)
  * with a call's own addresses inside: media out of another depth of tunnels
  * than the call's SIP is never the call's, whichever rule would take its
  * source (1a SDP address, 1b SDP IP, 1c signalling IP, 2 a party's own
- * endpoint, an SSRC the call already has); a BYE so wrapped is foreign.
+ * endpoint answering a host that sent to it, an SSRC the call already
+ * has); a BYE so wrapped is foreign.
  * Rows: the depth of the call's SIP, the depth of the packets.
  */
 static void test_media_tunnel(void)
@@ -1619,8 +1656,11 @@ static void test_media_tunnel(void)
 		    1, 5, rows[i].want), 5);                                /* 1b */
 		CHECK_INT(burst(&c, t + SEC, "198.51.100.10", 30000, "203.0.113.10", 10000, 0xbad3,
 		    1, 5, rows[i].want), 5);                                /* 1c */
+		/* 2: a host no SDP names sends first (pending), the PBX answers it */
+		CHECK_INT(burst(&c, t + SEC, "45.33.1.1", 9000, "203.0.113.10", 10000, 0xbad5,
+		    1, 5, CT_MEDIA_INJECTED), 5);
 		CHECK_INT(burst(&c, t + SEC, "203.0.113.10", 10000, "45.33.1.1", 9000, 0xbad4,
-		    1, 5, own ? CT_MEDIA_CALL : CT_MEDIA_OTHER), 5);        /* 2 */
+		    1, 5, own ? CT_MEDIA_CALL : CT_MEDIA_OTHER), 5);
 		CHECK_INT(rtcp(&c, t + SEC, "198.51.100.20", 20001, "203.0.113.10", 10001),
 		    rows[i].want);
 		sip(&c, t + 2 * SEC, "tun-1", "BYE", 0, NULL, 2, true, "198.51.100.10", "203.0.113.10",
@@ -1628,9 +1668,9 @@ static void test_media_tunnel(void)
 		ct_dialog_get_stats(c.dt, &ds);
 		CHECK_INT(ds.foreign_in_dialog, own ? 0 : 1);
 		ct_media_get_stats(c.mt, &ms);
-		want_n = own ? 0 : 20;
+		want_n = own ? 0 : 25;   /* own: 45.33.1.1's stream promoted */
 		CHECK_INT(ms.injected, want_n);
-		CHECK_INT(ms.packets, own ? 35 : 10);
+		CHECK_INT(ms.packets, own ? 40 : 10);
 		c.tunnel = rows[i].call;
 		call_bye(&c, t + 3 * SEC, "tun-1", "198.51.100.10");
 		CHECK_INT(c.n, 1);
@@ -1639,7 +1679,7 @@ static void test_media_tunnel(void)
 
 			CHECK_INT(c.recs[0]->end_us, own ? t + 2 * SEC : t + 3 * SEC);
 			CHECK(s != NULL && s->packets == (own ? 15 : 10));
-			CHECK_INT(c.recs[0]->n_streams, own ? 5 : 1);
+			CHECK_INT(c.recs[0]->n_streams, own ? 6 : 1);
 		}
 		mctx_fini(&c);
 	}
@@ -1876,6 +1916,7 @@ int main(void)
 	test_media_injection();
 	test_media_nat();
 	test_media_confirm();
+	test_media_rule2_dest();
 	test_media_update_storm();
 	test_media_full_call();
 	test_media_reinvite_ports();
