@@ -492,16 +492,34 @@ static size_t header_len(const char *s, size_t len)
 /*
  * Blanks every CR of the header section s[0..hlen) that does not end a
  * line: a stray CR ("...@host\r\r\n" from some softphones) makes osip end
- * the header section there and silently drop the headers after it.
+ * the header section there and silently drop the headers after it.  Also
+ * turns every tab there outside a quoted string into a space: RFC 3261's LWS and SWS allow a tab
+ * wherever they allow a space ("CSeq: 2<TAB>BYE", "SIP/2.0/UDP<TAB>host",
+ * a display name then a tab), PBXs read them so, and osip refused those
+ * messages: the pre-scan took them, but a message that went to osip (the
+ * pre-scan cannot read it all, or --no-prescan) was lost, so a caller who
+ * wrote tabs in every message of a call and one header the pre-scan leaves
+ * to osip had no record at all.
  */
-static void blank_stray_cr(char *s, size_t hlen)
+static void blank_odd_whitespace(char *s, size_t hlen)
 {
 	char *p = s, *end = s + hlen;
+	bool quoted = false;
 
 	while (p < end && (p = memchr(p, '\r', (size_t)(end - p))) != NULL) {
 		if (p + 1 < end && p[1] != '\n')
 			*p = ' ';
 		p++;
+	}
+	for (p = s; p < end; p++) {   /* not inside a quoted string: its text is kept */
+		if (*p == '\n')
+			quoted = false;
+		else if (*p == '"')
+			quoted = !quoted;
+		else if (*p == '\\' && quoted && p + 1 < end && p[1] != '\n')
+			p++;
+		else if (*p == '\t' && !quoted)
+			*p = ' ';
 	}
 }
 
@@ -846,7 +864,7 @@ static osip_message_t *osip_parse(char *s, size_t len)
 	osip_message_t *sip = NULL;
 	size_t hlen = header_len(s, len);
 
-	blank_stray_cr(s, hlen);
+	blank_odd_whitespace(s, hlen);
 	if (osip_message_init(&sip) != 0)
 		return NULL;
 	if (osip_message_parse(sip, s, len) == 0)

@@ -201,6 +201,7 @@ struct opt {
 	const char *branch2;   /* second Via's branch */
 	const char *pai;       /* P-Asserted-Identity user */
 	bool body_short;       /* ct_sip_msg.body_short: shorter than its Content-Length */
+	bool no_from_tag;      /* requests: no From tag */
 };
 
 static const struct opt none;
@@ -276,6 +277,8 @@ static void req_a(struct ct_dialog_table *t, const struct tcall *c, const char *
 	m.ruri_user = (char *)c->b_user;
 	m.contact_user = (char *)(o->contact ? o->contact : c->a_user);
 	m.to_tag = in_dialog ? (char *)(o->to_tag ? o->to_tag : c->b_tag) : NULL;
+	if (o->no_from_tag)
+		m.from_tag = NULL;
 	ct_dialog_on_msg(t, &m);
 }
 
@@ -1961,6 +1964,53 @@ static void test_bye_stale_cseq(void)
 			CHECK_INT(c.recs[0]->truncated, 0);
 		}
 		CHECK_INT(stats(t).byes_rejected, round == 0 || round == 3 ? 1 : 0);
+		ct_dialog_table_free(t);
+		collector_fini(&c);
+	}
+}
+
+/*
+ * A BYE without its From tag or its To tag (RFC 3261 §12.2.1.1: a request
+ * in a dialog carries both) from the caller's own address: the PBX matches
+ * no dialog and answers 481, and the call goes on to its real BYE; one the
+ * PBX answers 200 ends the call at it.
+ */
+static void test_bye_without_tags(void)
+{
+	static const struct opt no_from = { .no_from_tag = true };
+	static const struct opt no_to = { .to_tag = "" };
+	static const struct opt no_tags = { .to_tag = "", .no_from_tag = true };
+	static const struct {
+		const struct opt *o;
+		int status;          /* the PBX's answer to it */
+		int64_t end_s;       /* the call's end */
+	} v[] = {
+		{ &no_from, 481, 60 }, { &no_to, 481, 60 }, { &no_tags, 481, 60 },
+		{ &no_from, 200, 30 }, { &no_to, 200, 30 },
+	};
+	struct collector c;
+	struct ct_dialog_table *t;
+	size_t i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		t = table(&c, NULL);
+		answered(t, &call1, T0);
+		req_a(t, &call1, "BYE", 2, T0 + 30 * SEC, true, v[i].o);
+		CHECK_INT(stats(t).active, 1);
+		rsp_a(t, &call1, v[i].status, v[i].status == 200 ? "OK" : "Call/Transaction Does Not Exist",
+		    "BYE", 2, T0 + 30 * SEC + 5 * MS, v[i].o);
+		if (v[i].status != 200) {
+			req_a(t, &call1, "BYE", 3, T0 + 60 * SEC, true, NULL);
+			rsp_a(t, &call1, 200, "OK", "BYE", 3, T0 + 60 * SEC + 5 * MS, NULL);
+		}
+		ct_dialog_flush(t);
+		CHECK_INT(c.n, 1);
+		if (c.n == 1) {
+			CHECK_INT(c.recs[0]->disposition, CT_DISP_ANSWERED);
+			CHECK_INT(c.recs[0]->end_us, T0 + v[i].end_s * SEC);
+			CHECK_INT(c.recs[0]->truncated, 0);
+		}
+		CHECK_INT(stats(t).byes_doubted, 1);
 		ct_dialog_table_free(t);
 		collector_fini(&c);
 	}
@@ -4545,6 +4595,7 @@ int main(void)
 	test_retry_after_failure();
 	test_reused_call_id();
 	test_bye_not_of_dialog();
+	test_bye_without_tags();
 	test_bye_stale_cseq();
 	test_hold_media_timeout();
 	test_bye_callee_q850();
