@@ -208,14 +208,81 @@ static void take_start_line(struct ct_sip_msg *m, osip_message_t *sip)
 	}
 }
 
-/* Call-ID as written: number@host, or number alone. Returns CT_ERR if absent. */
-static int take_call_id(struct ct_sip_msg *m, osip_message_t *sip)
+/*
+ * The first Call-ID (or compact "i") header's value in the header section
+ * of buf[0..len) as written, folds read as one space, leading and trailing
+ * blanks dropped, into m->call_id.  CT_ERR when there is none (or it is
+ * empty), CT_NOMEM.
+ */
+static int raw_call_id(struct ct_sip_msg *m, const char *buf, size_t len)
+{
+	const char *p = buf, *end = buf + len, *nl, *c, *v = NULL, *vend = NULL;
+	size_t n, o = 0;
+	char *out;
+
+	while (p < end) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		n = nl != NULL ? (size_t)(nl + 1 - p) : (size_t)(end - p);
+		if (p[0] == '\n' || (p[0] == '\r' && n >= 2 && p[1] == '\n'))
+			break;   /* end of the headers */
+		if (v != NULL) {
+			if (p[0] != ' ' && p[0] != '\t')
+				break;   /* the header after it */
+			vend = p + n;   /* a continuation line */
+		} else if (p != buf && p[0] != ' ' && p[0] != '\t' &&
+		    (c = memchr(p, ':', n)) != NULL) {
+			size_t k = (size_t)(c - p);
+
+			while (k > 0 && (p[k - 1] == ' ' || p[k - 1] == '\t'))
+				k--;
+			if ((k == 7 && strncasecmp(p, "Call-ID", 7) == 0) ||
+			    (k == 1 && (p[0] == 'i' || p[0] == 'I'))) {
+				v = c + 1;
+				vend = p + n;
+			}
+		}
+		p += n;
+	}
+	if (v == NULL)
+		return CT_ERR;
+	if ((out = malloc((size_t)(vend - v) + 1)) == NULL)
+		return CT_NOMEM;
+	for (p = v; p < vend; p++) {
+		if (*p == '\r' || *p == '\n' || *p == ' ' || *p == '\t') {
+			if (o > 0 && out[o - 1] != ' ')
+				out[o++] = ' ';   /* a blank run or a fold: one space */
+			continue;
+		}
+		out[o++] = *p;
+	}
+	while (o > 0 && out[o - 1] == ' ')
+		o--;
+	out[o] = '\0';
+	if (o == 0) {
+		free(out);
+		return CT_ERR;
+	}
+	m->call_id = out;
+	return CT_OK;
+}
+
+/*
+ * Call-ID as written (raw_call_id): libosip2 splits it at the '@' and drops
+ * blanks around it and an empty host ("num @ host", "num@"), and a PBX
+ * compares the bytes: a BYE so written matched the call here while the PBX
+ * answered 481.  libosip2's number@host when the text has none (it always
+ * does when libosip2 found one).  Returns CT_ERR if absent.
+ */
+static int take_call_id(struct ct_sip_msg *m, osip_message_t *sip, const char *buf, size_t len)
 {
 	osip_call_id_t *ci = osip_message_get_call_id(sip);
 	size_t a, b;
+	int rc;
 
 	if (ci == NULL || ci->number == NULL || ci->number[0] == '\0')
 		return CT_ERR;
+	if ((rc = raw_call_id(m, buf, len)) != CT_ERR)
+		return rc;
 	a = strlen(ci->number);
 	b = ci->host ? strlen(ci->host) : 0;
 	m->call_id = malloc(a + b + 2);
@@ -930,12 +997,11 @@ int ct_sip_msg_parse(struct ct_sip_msg *m, const char *buf, size_t len)
 		free(copy);
 		return (int)clen;
 	}
-	len = (size_t)clen;
-	sip = osip_parse(copy, len);
+	sip = osip_parse(copy, (size_t)clen);
 	if (sip == NULL)
 		goto fail;
 	take_start_line(m, sip);
-	rc = take_call_id(m, sip);
+	rc = take_call_id(m, sip, buf, len);
 	if (rc != CT_OK)
 		goto fail;
 	rc = take_cseq(m, sip);

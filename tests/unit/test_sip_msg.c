@@ -561,6 +561,47 @@ static void test_tabs(void)
 	ct_sip_msg_fini(&m);
 }
 
+/*
+ * The Call-ID as written (msg.c raw_call_id): libosip2 dropped the blanks
+ * around its '@' and an empty host, so "num @ host" matched the call
+ * "num@host" here while a PBX, which compares the bytes, answered 481.
+ */
+static void test_call_id_raw(void)
+{
+	static const struct {
+		const char *line;   /* the Call-ID header line */
+		const char *want;
+	} v[] = {
+		{ "Call-ID: 77@192.0.2.1", "77@192.0.2.1" },
+		{ "Call-ID:\t 77@192.0.2.1 \t", "77@192.0.2.1" },
+		{ "i: 77@192.0.2.1", "77@192.0.2.1" },
+		{ "CALL-ID : 77", "77" },
+		{ "Call-ID: 77 @ 192.0.2.1", "77 @ 192.0.2.1" },
+		{ "Call-ID: 77\t@192.0.2.1", "77 @192.0.2.1" },
+		{ "Call-ID: 77@", "77@" },
+		{ "Call-ID: 77@ ", "77@" },
+		{ "Call-ID: 77\r\n @192.0.2.1", "77 @192.0.2.1" },
+	};
+	char buf[512];
+	struct ct_sip_msg m;
+	size_t i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		snprintf(buf, sizeof(buf),
+		    "BYE sip:2000@192.0.2.2 SIP/2.0\r\n"
+		    "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKcid%zu\r\n"
+		    "From: <sip:1000@192.0.2.1>;tag=ft\r\n"
+		    "To: <sip:2000@192.0.2.2>;tag=tt\r\n"
+		    "%s\r\n"
+		    "CSeq: 2 BYE\r\n"
+		    "Content-Length: 0\r\n\r\n", i, v[i].line);
+		memset(&m, 0, sizeof(m));
+		CHECK_INT(parse_str(&m, buf), CT_OK);
+		CHECK_STR(m.call_id, v[i].want);
+		ct_sip_msg_fini(&m);
+	}
+}
+
 static const char *const bad_msgs[] = {
 	"",
 	"garbage garbage garbage\r\n\r\n",
@@ -1085,6 +1126,7 @@ int main(void)
 	test_sdp_not_sdp();
 	test_repairs();
 	test_tabs();
+	test_call_id_raw();
 	test_bad();
 	test_truncations();
 	test_repeated_single();
