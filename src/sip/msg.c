@@ -560,13 +560,13 @@ static size_t header_len(const char *s, size_t len)
  * Blanks every CR of the header section s[0..hlen) that does not end a
  * line: a stray CR ("...@host\r\r\n" from some softphones) makes osip end
  * the header section there and silently drop the headers after it.  Also
- * turns every tab there outside a quoted string into a space: RFC 3261's LWS and SWS allow a tab
- * wherever they allow a space ("CSeq: 2<TAB>BYE", "SIP/2.0/UDP<TAB>host",
- * a display name then a tab), PBXs read them so, and osip refused those
- * messages: the pre-scan took them, but a message that went to osip (the
- * pre-scan cannot read it all, or --no-prescan) was lost, so a caller who
- * wrote tabs in every message of a call and one header the pre-scan leaves
- * to osip had no record at all.
+ * turns every tab there outside a quoted string into a space: RFC 3261's
+ * LWS and SWS allow a tab wherever they allow a space ("CSeq: 2<TAB>BYE",
+ * "SIP/2.0/UDP<TAB>host", a display name then a tab), PBXs read them so,
+ * and osip refused those messages: the pre-scan took them, but a message
+ * that went to osip (the pre-scan cannot read it all, or --no-prescan) was
+ * lost, so a caller who wrote tabs in every message of a call and one
+ * header the pre-scan leaves to osip had no record at all.
  */
 static void blank_odd_whitespace(char *s, size_t hlen)
 {

@@ -233,23 +233,35 @@ static void test_ipfrag_times(void)
 	ct_ipfrag_free(f);
 }
 
+/*
+ * An engine with default settings, and in *f a 60-byte Ethernet frame of
+ * zeros (skipped by the decoder) for the caller to date; NULL (checked)
+ * when the engine cannot be made.
+ */
+static struct ct_engine *engine_and_frame(struct ct_frame *f)
+{
+	static uint8_t frame[60];
+	char errbuf[CT_ERRBUF_SIZE];
+	struct ct_engine *e = ct_engine_new(NULL, errbuf);
+
+	CHECK(e != NULL);
+	memset(f, 0, sizeof(*f));
+	f->linktype = 1;
+	f->data = frame;
+	f->caplen = f->wirelen = sizeof(frame);
+	return e;
+}
+
 static void test_engine_clamp(void)
 {
 	static const int64_t t[] = { MAX, MIN, -1, 0, CT_TS_MAX, CT_TS_MAX + 1, 1700000000000000 };
-	char errbuf[CT_ERRBUF_SIZE];
-	struct ct_engine *e = ct_engine_new(NULL, errbuf);
-	static uint8_t frame[60];
 	struct ct_frame f;
+	struct ct_engine *e = engine_and_frame(&f);
 	size_t i;
 
-	CHECK(e != NULL);
 	if (e == NULL)
 		return;
 	ct_engine_new_input(e);
-	memset(&f, 0, sizeof(f));
-	f.linktype = 1;
-	f.data = frame;
-	f.caplen = f.wirelen = sizeof(frame);
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		f.ts_us = t[i];
 		ct_engine_frame(e, &f);
@@ -301,19 +313,12 @@ static void test_engine_jump(void)
 		{ 20000, 0, 3, 3, 19 },           /* held at the end: run by ct_engine_finish */
 	};
 	const int64_t t0 = INT64_C(1700000000000000);
-	char errbuf[CT_ERRBUF_SIZE];
-	struct ct_engine *e = ct_engine_new(NULL, errbuf);
-	static uint8_t frame[60];
 	struct ct_frame f;
+	struct ct_engine *e = engine_and_frame(&f);
 	size_t i;
 
-	CHECK(e != NULL);
 	if (e == NULL)
 		return;
-	memset(&f, 0, sizeof(f));
-	f.linktype = 1;
-	f.data = frame;
-	f.caplen = f.wirelen = sizeof(frame);
 	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
 		f.ts_us = t0 + v[i].dt * INT64_C(1000000);
 		ct_engine_frame(e, &f);
