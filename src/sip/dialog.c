@@ -1697,16 +1697,17 @@ static bool bye_answer(struct ct_dialog_table *t, struct ct_dialog *d, const str
  * dialog: the caller's with a CSeq not above its INVITE's, out of order
  * (500, RFC 3261 §12.2.2; not for a call in progress, whose INVITE's CSeq
  * was not seen); a datagram shorter than its Content-Length (400, §18.3);
- * or one without a From tag, or without the To tag once the answer gave
- * the dialog one (§12.2.1.1: a request in a dialog carries both; a PBX
- * matches no dialog without them, 481).  It waits for its response as one
+ * one without a From tag, or without the To tag once the answer gave the
+ * dialog one (§12.2.1.1: a request in a dialog carries both; a PBX
+ * matches no dialog without them, 481); or one with a single header given
+ * twice (Call-ID, From, To...: calltap reads the first, pjsip the last).  It waits for its response as one
  * not of the dialog does (else a spoofer on the caller's address, or the
  * caller itself, could end the record of a call that goes on); a 2xx, or
  * no response within the wait, ends the call at the BYE as before.
  */
 static bool bye_stale(const struct ct_dialog *d, const struct ct_sip_msg *m)
 {
-	return m->body_short || !has_text(m->from_tag) ||
+	return m->body_short || !has_text(m->from_tag) || m->repeated_headers != 0 ||
 	    (d->answer_tag != 0 && !has_text(m->to_tag)) ||
 	    (!d->partial && m->cseq <= d->invite_cseq && from_party(d, m) == CT_PARTY_CALLER);
 }

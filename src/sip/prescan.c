@@ -1179,6 +1179,7 @@ int ct_sip_prescan_msg(const struct ct_sip_prescan *ps, struct ct_sip_msg *m,
 	memset(&m->is_request, 0, offsetof(struct ct_sip_msg, sdp) -
 	    offsetof(struct ct_sip_msg, is_request));
 	m->osip_lines = 0;
+	m->repeated_headers = 0;   /* a repeated single header makes the pre-scan give up */
 	m->q850_cause = -1;
 	m->is_request = ps->is_request;
 	if (ps->is_request)

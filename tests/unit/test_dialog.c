@@ -202,6 +202,7 @@ struct opt {
 	const char *pai;       /* P-Asserted-Identity user */
 	bool body_short;       /* ct_sip_msg.body_short: shorter than its Content-Length */
 	bool no_from_tag;      /* requests: no From tag */
+	bool repeated;         /* requests: a single header was given twice (first kept) */
 };
 
 static const struct opt none;
@@ -279,6 +280,7 @@ static void req_a(struct ct_dialog_table *t, const struct tcall *c, const char *
 	m.to_tag = in_dialog ? (char *)(o->to_tag ? o->to_tag : c->b_tag) : NULL;
 	if (o->no_from_tag)
 		m.from_tag = NULL;
+	m.repeated_headers = o->repeated ? 1 : 0;
 	ct_dialog_on_msg(t, &m);
 }
 
@@ -1971,7 +1973,8 @@ static void test_bye_stale_cseq(void)
 
 /*
  * A BYE without its From tag or its To tag (RFC 3261 §12.2.1.1: a request
- * in a dialog carries both) from the caller's own address: the PBX matches
+ * in a dialog carries both), or with a single header given twice (the PBX
+ * may read the other copy), from the caller's own address: the PBX matches
  * no dialog and answers 481, and the call goes on to its real BYE; one the
  * PBX answers 200 ends the call at it.
  */
@@ -1980,6 +1983,7 @@ static void test_bye_without_tags(void)
 	static const struct opt no_from = { .no_from_tag = true };
 	static const struct opt no_to = { .to_tag = "" };
 	static const struct opt no_tags = { .to_tag = "", .no_from_tag = true };
+	static const struct opt twice = { .repeated = true };
 	static const struct {
 		const struct opt *o;
 		int status;          /* the PBX's answer to it */
@@ -1987,6 +1991,7 @@ static void test_bye_without_tags(void)
 	} v[] = {
 		{ &no_from, 481, 60 }, { &no_to, 481, 60 }, { &no_tags, 481, 60 },
 		{ &no_from, 200, 30 }, { &no_to, 200, 30 },
+		{ &twice, 481, 60 }, { &twice, 200, 30 },
 	};
 	struct collector c;
 	struct ct_dialog_table *t;

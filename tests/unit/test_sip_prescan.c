@@ -295,6 +295,8 @@ static void test_msg(void)
 	CHECK_INT(m.contact_addr.family, 0);
 	CHECK(m.reason_text == NULL && m.reason_phrase == NULL && !m.has_sdp);
 	CHECK_INT(m.q850_cause, -1);
+	CHECK_INT(m.osip_lines, 0);
+	CHECK_INT(m.repeated_headers, 0);   /* dialog.c doubts a BYE with repeats */
 	CHECK_INT(ct_sip_prescan_msg(&ps, &m, scratch, 12), CT_ERR);
 
 	v = vec_named("initial INVITE, all fields");
