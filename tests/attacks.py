@@ -1978,7 +1978,7 @@ def a_frag_tail(ctx, n):
         if m is None:
             continue
         cid = m.group(1).decode('latin-1')
-        atk = foreign(61000 + i)
+        atk = foreign((60 << 16) + i)   # 100.124.0.0/16: hostile.sh looks for it
         body = sdp(ip_s(atk), 42000 + 2 * i)
         tail = ('0\r\nP-Asserted-Identity: "Evil" <sip:+19005550199@%s>\r\n'
                 'Content-Type: application/sdp\r\nContent-Length: %d\r\n\r\n%s'

@@ -409,7 +409,7 @@ print(n, s)' "$d/calls.jsonl" 2>/dev/null)
 			got=$(awk '$1 == "event" && ($2 == "udp_bad_len" || $2 == "udp_bad_checksum" ||
 			    $2 == "frag_too_big") { n += $3 } END { print n + 0 }' "$d/err")
 			[ "$got" -ne "${want:-1}" ] && why="$why; $got datagrams refused, want $want"
-			got=$(grep -c -e '19005550199' -e '100\.64\.238\.' "$d/calls.jsonl" 2>/dev/null)
+			got=$(grep -c -e '19005550199' -e '100\.124\.' "$d/calls.jsonl" 2>/dev/null)
 			[ "${got:-0}" -ne 0 ] && why="$why; $got records with the attacker's number or RTP" ;;
 		ts-outlier)
 			# Each pair dated ahead is an outlier the clock did not follow.
