@@ -209,51 +209,25 @@ static void take_start_line(struct ct_sip_msg *m, osip_message_t *sip)
 }
 
 /*
- * The first Call-ID (or compact "i") header's value in the header section
- * of buf[0..len) as written, folds read as one space, leading and trailing
- * blanks dropped, into m->call_id.  CT_ERR when there is none (or it is
- * empty), CT_NOMEM.
+ * The Call-ID value v[0..n) as written (copy_for_osip's span of the first
+ * Call-ID or "i" header, continuation lines included), folds and blank
+ * runs read as one space, leading and trailing ones dropped, into
+ * m->call_id.  CT_ERR when it is empty, CT_NOMEM.
  */
-static int raw_call_id(struct ct_sip_msg *m, const char *buf, size_t len)
+static int raw_call_id(struct ct_sip_msg *m, const char *v, size_t n)
 {
-	const char *p = buf, *end = buf + len, *nl, *c, *v = NULL, *vend = NULL;
-	size_t n, o = 0;
+	size_t i, o = 0;
 	char *out;
 
-	while (p < end) {
-		nl = memchr(p, '\n', (size_t)(end - p));
-		n = nl != NULL ? (size_t)(nl + 1 - p) : (size_t)(end - p);
-		if (p[0] == '\n' || (p[0] == '\r' && n >= 2 && p[1] == '\n'))
-			break;   /* end of the headers */
-		if (v != NULL) {
-			if (p[0] != ' ' && p[0] != '\t')
-				break;   /* the header after it */
-			vend = p + n;   /* a continuation line */
-		} else if (p != buf && p[0] != ' ' && p[0] != '\t' &&
-		    (c = memchr(p, ':', n)) != NULL) {
-			size_t k = (size_t)(c - p);
-
-			while (k > 0 && (p[k - 1] == ' ' || p[k - 1] == '\t'))
-				k--;
-			if ((k == 7 && strncasecmp(p, "Call-ID", 7) == 0) ||
-			    (k == 1 && (p[0] == 'i' || p[0] == 'I'))) {
-				v = c + 1;
-				vend = p + n;
-			}
-		}
-		p += n;
-	}
-	if (v == NULL)
-		return CT_ERR;
-	if ((out = malloc((size_t)(vend - v) + 1)) == NULL)
-		return CT_NOMEM;
-	for (p = v; p < vend; p++) {
-		if (*p == '\r' || *p == '\n' || *p == ' ' || *p == '\t') {
+	if (v == NULL || (out = malloc(n + 1)) == NULL)
+		return v == NULL ? CT_ERR : CT_NOMEM;
+	for (i = 0; i < n; i++) {
+		if (v[i] == '\r' || v[i] == '\n' || v[i] == ' ' || v[i] == '\t') {
 			if (o > 0 && out[o - 1] != ' ')
 				out[o++] = ' ';   /* a blank run or a fold: one space */
 			continue;
 		}
-		out[o++] = *p;
+		out[o++] = v[i];
 	}
 	while (o > 0 && out[o - 1] == ' ')
 		o--;
@@ -273,7 +247,7 @@ static int raw_call_id(struct ct_sip_msg *m, const char *buf, size_t len)
  * answered 481.  libosip2's number@host when the text has none (it always
  * does when libosip2 found one).  Returns CT_ERR if absent.
  */
-static int take_call_id(struct ct_sip_msg *m, osip_message_t *sip, const char *buf, size_t len)
+static int take_call_id(struct ct_sip_msg *m, osip_message_t *sip, const struct ct_sip_span *raw)
 {
 	osip_call_id_t *ci = osip_message_get_call_id(sip);
 	size_t a, b;
@@ -281,7 +255,7 @@ static int take_call_id(struct ct_sip_msg *m, osip_message_t *sip, const char *b
 
 	if (ci == NULL || ci->number == NULL || ci->number[0] == '\0')
 		return CT_ERR;
-	if ((rc = raw_call_id(m, buf, len)) != CT_ERR)
+	if ((rc = raw_call_id(m, raw->p, raw->n)) != CT_ERR)
 		return rc;
 	a = strlen(ci->number);
 	b = ci->host ? strlen(ci->host) : 0;
@@ -628,6 +602,7 @@ static const char *const single_headers[][2] = {
 	{ "content-type", "c" }, { "content-length", "l" }, { "mime-version", NULL },
 };
 #define N_SINGLE (sizeof(single_headers) / sizeof(single_headers[0]))
+#define SINGLE_CALL_ID 2        /* index of call-id above */
 #define SINGLE_CONTENT_TYPE 4   /* index of content-type above */
 
 struct keep_state {
@@ -639,6 +614,9 @@ struct keep_state {
 	struct ct_sip_span via_raw[2]; /* values of the first two Via headers, raw
 	                                  (continuation lines included) */
 	bool in_via;        /* the current header is one of via_raw[] */
+	struct ct_sip_span call_id_raw; /* value of the first Call-ID header, raw
+	                                   (continuation lines included); p NULL: none */
+	bool in_call_id;    /* the current header is that one */
 	enum keep cur;      /* decision for the current header's lines */
 	bool quoted;        /* KEEP_FIRST_VALUE: inside "..." */
 	unsigned angle;     /* KEEP_FIRST_VALUE: inside <...> */
@@ -699,6 +677,11 @@ static enum keep keep_header(struct keep_state *ks, const char *line, size_t n)
 			return KEEP_NONE;
 		}
 		ks->single_seen[si] = true;
+		if (si == SINGLE_CALL_ID) {
+			ks->call_id_raw.p = v;
+			ks->call_id_raw.n = (size_t)(end - v);
+			ks->in_call_id = true;
+		}
 		while (v < end && (*v == ' ' || *v == '\t'))
 			v++;
 		if (si == SINGLE_CONTENT_TYPE && (size_t)(end - v) >= 9 &&
@@ -841,11 +824,13 @@ static unsigned tame_part_types(char *body, size_t n)
  * is refused.  A message without an empty line after its headers (Zoiper
  * sends UDP datagrams ending in "Content-Length: 0" without even a CRLF) is
  * whole, since the caller hands in whole datagrams or framed TCP messages:
- * its header section is closed so osip accepts it.  Returns the length of
- * the copy (NUL-terminated), or CT_SIP_REFUSED.
+ * its header section is closed so osip accepts it.  Sets *call_id_raw to
+ * the first Call-ID header's value in buf as written (take_call_id; p NULL
+ * when there is none).  Returns the length of the copy (NUL-terminated),
+ * or CT_SIP_REFUSED.
  */
 static ssize_t copy_for_osip(const char *buf, size_t len, char *out, uint16_t *kept,
-    uint16_t *repeated, struct ct_sip_span via_raw[2])
+    uint16_t *repeated, struct ct_sip_span via_raw[2], struct ct_sip_span *call_id_raw)
 {
 	const char *p = buf, *end = buf + len, *nl;
 	struct keep_state ks;
@@ -877,6 +862,7 @@ static ssize_t copy_for_osip(const char *buf, size_t len, char *out, uint16_t *k
 		} else if (p[0] != ' ' && p[0] != '\t') {
 			unsigned vias = ks.via;
 
+			ks.in_call_id = false;
 			ks.cur = keep_header(&ks, p, n);
 			ks.quoted = false;
 			ks.angle = 0;
@@ -891,6 +877,8 @@ static ssize_t copy_for_osip(const char *buf, size_t len, char *out, uint16_t *k
 			struct ct_sip_span *vr = &ks.via_raw[ks.via - 1];
 
 			vr->n = (size_t)(p + n - vr->p);   /* a continuation line */
+		} else if (ks.in_call_id) {
+			ks.call_id_raw.n = (size_t)(p + n - ks.call_id_raw.p);
 		}
 		if (ks.cur == KEEP_FIRST_VALUE && (v = first_value_len(&ks, p, n)) < n) {
 			memcpy(out + o, p, v);
@@ -919,6 +907,7 @@ static ssize_t copy_for_osip(const char *buf, size_t len, char *out, uint16_t *k
 	*repeated = ks.repeated;
 	via_raw[0] = ks.via_raw[0];
 	via_raw[1] = ks.via_raw[1];
+	*call_id_raw = ks.call_id_raw;
 	return (ssize_t)o;
 }
 
@@ -979,7 +968,7 @@ static void reset_keep_caller_fields(struct ct_sip_msg *m)
 int ct_sip_msg_parse(struct ct_sip_msg *m, const char *buf, size_t len)
 {
 	osip_message_t *sip = NULL;
-	struct ct_sip_span via_raw[2];
+	struct ct_sip_span via_raw[2], call_id_raw;
 	char *copy;
 	ssize_t clen;
 	int rc = CT_ERR;
@@ -992,16 +981,18 @@ int ct_sip_msg_parse(struct ct_sip_msg *m, const char *buf, size_t len)
 	copy = malloc(len + 8);
 	if (copy == NULL)
 		return CT_NOMEM;
-	clen = copy_for_osip(buf, len, copy, &m->osip_lines, &m->repeated_headers, via_raw);
+	clen = copy_for_osip(buf, len, copy, &m->osip_lines, &m->repeated_headers, via_raw,
+	    &call_id_raw);
 	if (clen < 0) {
 		free(copy);
 		return (int)clen;
 	}
-	sip = osip_parse(copy, (size_t)clen);
+	len = (size_t)clen;
+	sip = osip_parse(copy, len);
 	if (sip == NULL)
 		goto fail;
 	take_start_line(m, sip);
-	rc = take_call_id(m, sip, buf, len);
+	rc = take_call_id(m, sip, &call_id_raw);
 	if (rc != CT_OK)
 		goto fail;
 	rc = take_cseq(m, sip);
