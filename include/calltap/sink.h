@@ -116,6 +116,7 @@ struct ct_outfile {
 	bool unsynced;   /* written since the last ct_outfile_flush */
 	off_t good;      /* regular file: offset after the last complete record */
 	off_t started;   /* regular file: write-back started up to here (sync_file_range) */
+	off_t dropped;   /* regular file: page cache released up to here (posix_fadvise) */
 	/*
 	 * A regular file other than stdout takes whole records into pend and
 	 * writes them with one write(2) when it holds CT_OUTFILE_BUF bytes or
@@ -130,6 +131,7 @@ struct ct_outfile {
 #define CT_OUTFILE_BUF  (64 * 1024) /* bytes of whole records held before a write */
 #define CT_OUTFILE_RECS 1024        /* records held before a write */
 #define CT_OUTFILE_WRITEBACK (1024 * 1024) /* bytes written before their write-back is started */
+#define CT_OUTFILE_KEEP (4 * 1024 * 1024)  /* newest bytes of a file left in the page cache */
 
 int ct_outfile_open(struct ct_outfile *f, const char *path, bool append, char *errbuf);
 int ct_outfile_write(struct ct_outfile *f, const struct ct_buf *b, char *errbuf);

@@ -37,6 +37,7 @@
  *      (1b, 1c) and the legit call's by its own endpoint (1a).
  *   2. Otherwise S is an endpoint of a call (a party sends from the port it
  *      receives on) and D may be the other party's (dest_plausible: it
+ *      is one of its endpoints that is not indexed, see Bounds; or it
  *      announced no public address, so behind NAT it receives at one no
  *      SDP says; or D sent to S first, RTP the call keeps pending):
  *      the stream is that party's, and D is learnt as an endpoint of the
@@ -86,8 +87,9 @@
  * that a new 4-tuple of a stream's SSRC and speaker moves that stream to it
  * (streams_moved), other streams are refused and tracked as orphans, max_flows endpoints and max_flows streams in the
  * table, and MEDIA_MAX_SAME_EP calls indexed under one address:port (more
- * keep it for rule 1 but are not indexed).  Everything refused or retired
- * is counted.
+ * keep it, unindexed: rule 1 cannot find such a D, so rule 2 takes a
+ * stream from an endpoint S of the other party to it, which is rule 1a
+ * seen from S).  Everything refused or retired is counted.
  *
  * Workload: up to ~100k concurrent calls with 2-4 streams each; every RTP
  * packet does one hash lookup and one ct_rtp_stream_update.
@@ -1046,7 +1048,10 @@ static enum src_rank source_rank(const struct endpoint *e, const struct ct_addr 
 /*
  * Rule 2 of the file comment, its destination: may the party of e (the
  * sender's endpoint, pkt's source) send to pkt's destination D as to the
- * other party, though D is none of its endpoints?  Yes when the other
+ * other party?  Yes when D is one of the other party's RTP endpoints that
+ * rule 1 could not find, because more than MEDIA_MAX_SAME_EP calls share
+ * it and this call's is not indexed (rule 1a, found from S's side).  Yes
+ * too, though D is none of its endpoints, when the other
  * party announced no public address (behind NAT: its public one is learnt
  * here) or no SDP that was seen, and when D already sent RTP to e that
  * the call refused and keeps pending (symmetric RTP: a carrier's media
@@ -1065,6 +1070,10 @@ static bool dest_plausible(const struct endpoint *e, const struct ct_tuple *t)
 	const struct mstream *m;
 	bool pub = false;
 
+	for (x = cm->endpoints; x != NULL; x = x->cnext)
+		if (x->port == t->dport && far_of(e->side, x->side) && !(x->flags & EPF_RTCP) &&
+		    ct_addr_eq(&x->addr, &t->dst))
+			return true;   /* rule 1a seen from S: D is not indexed (MEDIA_MAX_SAME_EP) */
 	for (x = cm->endpoints; x != NULL && !pub; x = x->cnext)
 		pub = far_of(e->side, x->side) && (x->flags & EPF_SDP) && addr_public(&x->addr);
 	if (!pub)

@@ -1151,6 +1151,7 @@ static int open_fd(struct ct_outfile *f, bool append, char *errbuf)
 	if (f->regular && (pos = lseek(f->fd, 0, append ? SEEK_END : SEEK_CUR)) >= 0)
 		f->good = pos;
 	f->started = f->good;
+	f->dropped = f->good;
 	return CT_OK;
 }
 
@@ -1249,17 +1250,34 @@ static int write_whole(struct ct_outfile *f, const char *p, size_t len)
  * once-a-second fdatasync() then finds little left to write instead of
  * about 100 MB, and the output thread no longer stalls in it for a
  * large part of a second while its queue fills and the capture thread
- * waits for room.  A hint only (no-op where sync_file_range(2) is missing).
+ * waits for room.
+ *
+ * Then releases from the page cache what was written back, all but the
+ * newest CT_OUTFILE_KEEP bytes (a reader tailing the file finds those
+ * still cached).  calltap never reads its outputs back; a sensor that runs
+ * for days would otherwise fill the memory with them, pushing out what
+ * other programs use, and every MiB written would take pages the kernel
+ * has to find and zero: released pages are the ones the next write gets
+ * back, still warm (a flood of records wrote 3 to 4 times faster on the
+ * bench VM).  Pages whose write-back has not finished are left alone
+ * (POSIX_FADV_DONTNEED skips them, it does not wait).  Both are hints:
+ * no-ops where the calls are missing.
  */
 static void start_writeback(struct ct_outfile *f)
 {
-#ifdef SYNC_FILE_RANGE_WRITE
 	if (f->good - f->started < CT_OUTFILE_WRITEBACK)
 		return;
+#ifdef SYNC_FILE_RANGE_WRITE
 	(void)sync_file_range(f->fd, f->started, f->good - f->started, SYNC_FILE_RANGE_WRITE);
+#endif
 	f->started = f->good;
-#else
-	(void)f;
+#ifdef POSIX_FADV_DONTNEED
+	if (f->started - f->dropped >= 2 * CT_OUTFILE_KEEP) {
+		off_t to = f->started - CT_OUTFILE_KEEP;
+
+		(void)posix_fadvise(f->fd, f->dropped, to - f->dropped, POSIX_FADV_DONTNEED);
+		f->dropped = to;
+	}
 #endif
 }
 

@@ -1149,8 +1149,8 @@ static void test_media_ssrc_churn(void)
 /*
  * Endpoints chosen to collide under the old fixed-seed hash (same low 12
  * bits of ct_addr_hash(addr, 0x9e3779b9 ^ port)) spread over the keyed
- * table; and one address:port announced by 200 calls is indexed for at most
- * 32 of them, each call still matching its media.
+ * table; and one address:port announced by 200 calls (or 40 PBX answers)
+ * is indexed for at most 32 of them, each call still matching its media.
  */
 static void test_media_collisions(void)
 {
@@ -1199,6 +1199,34 @@ static void test_media_collisions(void)
 	/* NAT latching still works for a call whose private endpoint is unindexed. */
 	CHECK_INT(burst(&c, T0 + 300 * SEC, "198.51.100.99", 31000, "203.0.113.10", 12000 + 2 * 199,
 	    0x99, 1, 5, CT_MEDIA_CALL), 5);
+	mctx_fini(&c);
+
+	/*
+	 * The other way round: 40 calls, each from its own public media
+	 * address, all answered on one PBX address:port (indexed for 32).  A
+	 * call that is not indexed there still takes its caller's RTP to it
+	 * (rule 1a, found from the caller's endpoint) and the PBX's RTP back;
+	 * a stranger's RTP to that port is no call's.
+	 */
+	mctx_init(&c, 0);
+	for (i = 0; i < 40; i++) {
+		snprintf(cid, sizeof(cid), "shared-%u", i);
+		snprintf(addr, sizeof(addr), "198.51.100.%u", 100 + i);
+		call_setup(&c, T0 + i * 1000, cid, addr, addr, 30000 + 2 * i, "203.0.113.10", 12000);
+	}
+	ct_media_get_stats(c.mt, &ms);
+	CHECK_INT(ms.endpoints_unindexed, 2 * (40 - 32));
+	for (i = 0; i < 40; i += 39) {
+		snprintf(addr, sizeof(addr), "198.51.100.%u", 100 + i);
+		CHECK_INT(burst(&c, T0 + 10 * SEC, addr, (uint16_t)(30000 + 2 * i), "203.0.113.10",
+		    12000, 0x500 + i, 1, 5, CT_MEDIA_CALL), 5);
+		CHECK_INT(burst(&c, T0 + 10 * SEC, "203.0.113.10", 12000, addr,
+		    (uint16_t)(30000 + 2 * i), 0x600 + i, 1, 5, CT_MEDIA_CALL), 5);
+	}
+	CHECK_INT(burst(&c, T0 + 11 * SEC, "198.51.100.250", 30000, "203.0.113.10", 12000,
+	    0x777, 1, 5, CT_MEDIA_INJECTED), 5);
+	ct_media_get_stats(c.mt, &ms);
+	CHECK_INT(ms.injected, 5);
 	mctx_fini(&c);
 
 	/*

@@ -941,33 +941,56 @@ static void test_sink_cut_back(void)
 /*
  * A text output starts the write-back of what it wrote every
  * CT_OUTFILE_WRITEBACK bytes (so the once-a-second fdatasync finds little
- * left): after 3 MB of records the start follows the end of the last
- * record written by less than a step and a buffer, and nothing is lost.
+ * left), and releases the page cache of what was written back but its
+ * newest CT_OUTFILE_KEEP bytes: after 12 MB of records the start follows
+ * the end of the last record written by less than a step and a buffer,
+ * the release follows the start by the bytes kept (plus less than a
+ * step), and every record reads back whole and in order.
  */
 static void test_outfile_writeback(void)
 {
 	const char *path = tmp_path("writeback.out");
-	char errbuf[CT_ERRBUF_SIZE], line[1000];
+	char errbuf[CT_ERRBUF_SIZE], line[1000], back[1000];
 	struct ct_outfile f;
 	struct ct_buf b;
 	struct stat st;
-	int i, rc = CT_OK;
+	FILE *in;
+	int i, rc = CT_OK, same = 0;
 
 	memset(line, 'x', sizeof(line) - 1);
 	line[sizeof(line) - 1] = '\n';
 	ct_buf_init(&b);
-	ct_buf_append(&b, line, sizeof(line));
 	CHECK_INT(ct_outfile_open(&f, path, false, errbuf), CT_OK);
 	CHECK_INT(f.started, 0);
-	for (i = 0; i < 3000 && rc == CT_OK; i++)
+	CHECK_INT(f.dropped, 0);
+	for (i = 0; i < 12000 && rc == CT_OK; i++) {
+		snprintf(back, sizeof(back), "%08d", i);
+		memcpy(line, back, 8);
+		ct_buf_reset(&b);
+		ct_buf_append(&b, line, sizeof(line));
 		rc = ct_outfile_write(&f, &b, errbuf);
+	}
 	CHECK_INT(rc, CT_OK);
 	CHECK(f.started >= 2 * CT_OUTFILE_WRITEBACK);
 	CHECK(f.started <= f.good);
 	CHECK(f.good - f.started < CT_OUTFILE_WRITEBACK + CT_OUTFILE_BUF);
+	CHECK(f.dropped > 0);
+	CHECK(f.started - f.dropped >= CT_OUTFILE_KEEP);
+	CHECK(f.started - f.dropped < CT_OUTFILE_KEEP + CT_OUTFILE_KEEP);
 	CHECK_INT(ct_outfile_close(&f, errbuf), CT_OK);
 	CHECK_INT(stat(path, &st), 0);
-	CHECK_INT(st.st_size, 3000 * (long long)sizeof(line));
+	CHECK_INT(st.st_size, 12000 * (long long)sizeof(line));
+	in = fopen(path, "r");
+	CHECK(in != NULL);
+	for (i = 0; in != NULL && i < 12000; i++) {
+		snprintf(line, sizeof(line), "%08d", i);
+		if (fread(back, 1, sizeof(back), in) == sizeof(back) &&
+		    memcmp(back, line, 8) == 0 && back[8] == 'x' && back[sizeof(back) - 1] == '\n')
+			same++;
+	}
+	CHECK_INT(same, 12000);
+	if (in != NULL)
+		fclose(in);
 	unlink(path);
 	ct_buf_fini(&b);
 }
