@@ -136,8 +136,9 @@ struct ct_sip_msg {
 	struct ct_sdp sdp;
 	uint16_t osip_lines;    /* header lines handed to libosip2 (work bound, tests) */
 	uint16_t repeated_headers; /* repeats of single headers (From, To, Call-ID, CSeq,
-	                              Content-Type/-Length, MIME-Version) dropped, and of
-	                              Content-Type in a multipart body's part: first kept */
+	                              Content-Type/-Length, MIME-Version) dropped, of
+	                              Content-Type in a multipart body's part, and of the
+	                              tag parameter of From or To: first kept */
 };
 
 /*

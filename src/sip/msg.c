@@ -176,6 +176,23 @@ static char *param_value(osip_list_t *params, const char *name)
 }
 
 /*
+ * Generic parameters of params named name (any case).  More than one "tag"
+ * (";tag=a;tag=b") is read as the first here, by libosip2, and may be
+ * read as the last by the PBX (pjsip does): counted like a repeated header.
+ */
+static int param_count(osip_list_t *params, const char *name)
+{
+	osip_list_iterator_t it;
+	osip_generic_param_t *p;
+	int n = 0;
+
+	for (p = osip_list_get_first(params, &it); p != NULL; p = osip_list_get_next(&it))
+		if (p->gname != NULL && strcasecmp(p->gname, name) == 0)
+			n++;
+	return n;
+}
+
+/*
  * via_branch2 of a response: the branch of the second Via value (via.c),
  * after a comma of the first Via header or else the first value of the
  * second, read from the raw headers via_raw[] (copy_for_osip) since osip
@@ -311,11 +328,15 @@ static void take_addressing(struct ct_sip_msg *m, osip_message_t *sip)
 		m->from_user = uri_user(from->url);
 		m->from_name = display_name(from->displayname);
 		m->from_tag = param_value(&from->gen_params, "tag");
+		if (param_count(&from->gen_params, "tag") > 1)
+			m->repeated_headers++;
 	}
 	if (to != NULL) {
 		m->to_user = uri_user(to->url);
 		m->to_name = display_name(to->displayname);
 		m->to_tag = param_value(&to->gen_params, "tag");
+		if (param_count(&to->gen_params, "tag") > 1)
+			m->repeated_headers++;
 	}
 	if (osip_message_get_contact(sip, 0, &contact) >= 0 && contact != NULL) {
 		m->contact_user = uri_user(contact->url);

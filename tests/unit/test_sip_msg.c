@@ -988,6 +988,50 @@ static void test_leg_headers(void)
 }
 
 /*
+ * A tag parameter given twice in From or To (";tag=a;tag=b") is read as the
+ * first and counted in repeated_headers like a repeated header, whatever
+ * the case of the second name: a PBX may read the last (pjsip does), so a
+ * BYE written so waits for its response (dialog.c bye_stale).
+ */
+static void test_repeated_tag(void)
+{
+	static const struct {
+		const char *from, *to;
+		const char *from_tag, *to_tag;
+		int repeated;
+	} v[] = {
+		{ ";tag=a", ";tag=x", "a", "x", 0 },
+		{ ";tag=a;tag=b", ";tag=x", "a", "x", 1 },
+		{ ";tag=a;TAG=b", ";tag=x", "a", "x", 1 },
+		{ ";tag=a", ";tag=x;lr;tag=y", "a", "x", 1 },
+		{ ";tag=a;tag=b", ";tag=x;tag=y", "a", "x", 2 },
+		{ ";tagx=a;tag=b", ";tag=x", "b", "x", 0 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		char hdrs[512], buf[1024];
+		struct ct_sip_msg m;
+		size_t n;
+
+		snprintf(hdrs, sizeof(hdrs),
+		    "BYE sip:bob@192.0.2.20 SIP/2.0\r\n"
+		    "Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKtag2\r\n"
+		    "From: <sip:alice@example.com>%s\r\n"
+		    "To: <sip:bob@example.com>%s\r\n"
+		    "Call-ID: tag2@192.0.2.1\r\n"
+		    "CSeq: 2 BYE\r\n", v[i].from, v[i].to);
+		n = build(buf, sizeof(buf), hdrs, "");
+		memset(&m, 0, sizeof(m));
+		CHECK_INT(ct_sip_msg_parse(&m, buf, n), CT_OK);
+		CHECK_STR(m.from_tag, v[i].from_tag);
+		CHECK_STR(m.to_tag, v[i].to_tag);
+		CHECK_INT(m.repeated_headers, v[i].repeated);
+		ct_sip_msg_fini(&m);
+	}
+}
+
+/*
  * Transfers: a REFER's Refer-To user and the Call-ID of its Replaces
  * (percent-decoded, up to the first ';'), Referred-By; compact forms r and
  * b; the first of each kept; none without the headers.
@@ -1131,6 +1175,7 @@ int main(void)
 	test_truncations();
 	test_repeated_single();
 	test_repeated_content_type_multipart();
+	test_repeated_tag();
 	test_multipart_repeated_part_type();
 	return TEST_REPORT();
 }
