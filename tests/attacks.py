@@ -169,6 +169,9 @@ ATTACKS = {
     'party-spoof': ('calls', 40, 80,
                     'RTP spoofed from a legit far party\'s own media address:port to a PBX '
                     'port no SDP announced and to a host that is not the PBX'),
+    'span-dup': ('calls', 40, 80,
+                 'every SIP and RTP frame of legit calls seen again 30 us later in '
+                 'another VLAN (and one hop further): a SPAN mirroring two VLANs'),
     'ts-outlier': ('pairs', 400, 400,
                    'two frames stored 1-6 h ahead of (or behind) the frames around them'),
     'tunnel-spoof': ('calls', 40, 80,
@@ -2034,6 +2037,50 @@ def a_party_spoof(ctx, n):
     return iter(out)
 
 
+def a_span_dup(ctx, n):
+    """Not an attack, a SPAN session that mirrors two VLANs (or both sides
+    of a router): every frame of n answered legit IPv4 calls (their SIP by
+    Call-ID, their RTP by the streams' sources; no fragments) seen again
+    30 us later inside an extra 802.1Q tag, VLAN 300, and for every other
+    call also one hop further (TTL - 1, VLAN 301).  The SIP copies are
+    retransmissions; an RTP copy, counted as the stream's duplicate, doubled
+    its packets and made its loss negative.  Each copied frame counts in
+    info 'copies'; calltap counts the RTP ones in rtp_span_copies."""
+    calls = [r for r in ctx.truth if r.get('disposition') == 'answered'
+             and ':' not in r['src_ip'] and ':' not in r['dst_ip'] and r.get('vlan') is None
+             and r.get('transport') == 'udp' and r.get('streams')]
+    ctx.rng.shuffle(calls)
+    calls = calls[:n]
+    hop = {}
+    for k, r in enumerate(calls):
+        hop[r['call_id'].encode()] = k % 2
+        for x in r['streams']:
+            a, port = x['src'].rsplit(':', 1)
+            hop[(bytes(int(v) for v in a.split('.')), int(port))] = k % 2
+    out = []
+    for ts, fr in read_pcap(ctx.legit):
+        if len(fr) < 42 or fr[12:14] != b'\x08\x00' or fr[23] != 17 or \
+                struct.unpack('!H', fr[20:22])[0] & 0x3FFF:
+            continue
+        l4 = 14 + (fr[14] & 15) * 4
+        key = (fr[26:30], struct.unpack('!H', fr[l4:l4 + 2])[0])
+        h = hop.get(key)
+        if h is None and b'SIP/2.0' in fr:
+            m = re.search(rb'\r\n(?:Call-ID|i): *([^\r\n]+)', fr)
+            h = hop.get(m.group(1)) if m else None
+        if h is None:
+            continue
+        ip = bytearray(fr[14:l4])
+        if h:
+            ip[8] -= 1
+            struct.pack_into('!H', ip, 10, 0)
+            struct.pack_into('!H', ip, 10, csum(bytes(ip)))
+        tag = struct.pack('!HH', 0x8100, 300 + h)
+        out.append((ts + 30, fr[:12] + tag + fr[12:14] + bytes(ip) + fr[l4:]))
+    ctx.info.update(calls=len(calls), copies=len(out))
+    return iter(out)
+
+
 def a_ssrc_churn(ctx, n):
     """An answered attacker call, then n RTP packets at 50,000 a second on
     its own media 4-tuple (the source its SDP offered, to the PBX port of
@@ -2138,6 +2185,7 @@ GENERATORS = {
     'frag-flood': a_frag_flood, 'tcp-spoof': a_tcp_spoof, 'tcp-resplit': a_tcp_resplit,
     'tunnel-spoof': a_tunnel_spoof, 'ts-outlier': a_ts_outlier,
     'frag-dup': a_frag_dup, 'frag-tail': a_frag_tail, 'party-spoof': a_party_spoof,
+    'span-dup': a_span_dup,
 }
 # Mixes that `list` does not show (hostile.sh and bench --hostile skip them).
 UNLISTED = {'sdp-steal': ('UPDATEs', 25000, 25000, 'spoofed SDP answers claiming PBX ports')}

@@ -401,6 +401,13 @@ print(n, s)' "$d/calls.jsonl" 2>/dev/null)
 			want=$(info_get "$a" copies)
 			got=$(awk '$1 == "event" && $2 == "frag_dup_differs" { print $3 }' "$d/err")
 			[ "${got:-0}" -ne "${want:-1}" ] && why="$why; frag_dup_differs ${got:-0}, want $want" ;;
+		span-dup)
+			# The RTP copies are counted as such (the SIP ones are
+			# retransmissions), and no stream counts them.
+			want=$(info_get "$a" copies)
+			got=$(awk '$1 == "rtp_span_copies" { print $2 }' "$d/err")
+			{ [ "${got:-0}" -ge 1 ] && [ "${got:-0}" -lt "${want:-0}" ]; } ||
+			    why="$why; rtp_span_copies ${got:-0} of $want frames copied" ;;
 		frag-tail)
 			# Each datagram with a forged tail is refused (rebuilt: UDP
 			# length or checksum; else its legit end), and nothing of the

@@ -46,6 +46,8 @@ struct ct_media_stats {
 	uint64_t endpoints_unindexed; /* kept by their call only (address:port of 32+ calls) */
 	uint64_t streams_refused; /* streams of a call not tracked: call (64) or table full */
 	uint64_t streams_moved; /* a call's stream moved to a new 4-tuple (64 streams, same SSRC) */
+	uint64_t span_copies;   /* a call's RTP packets seen again on another path (VLAN, TTL):
+	                           not measured twice */
 	size_t endpoints;       /* endpoints known now */
 	size_t flows;           /* call streams tracked now */
 	size_t orphan_flows;    /* orphan streams tracked now */

@@ -82,6 +82,7 @@ struct ct_packet {
 	uint16_t vlan;         /* outermost 802.1Q VLAN id, 0 = untagged */
 	uint8_t depth;         /* decode layers passed (bounded by CT_MAX_LAYERS) */
 	uint8_t tunnel;        /* tunnel layers passed */
+	uint8_t ttl;           /* innermost IP header's TTL (IPv4) or hop limit (IPv6) */
 
 	/* Fragment information, set by ipv4/ipv6 when the datagram is a fragment. */
 	bool is_fragment;

@@ -146,6 +146,8 @@ struct ct_rtp_stream {
 
 void ct_rtp_stream_init(struct ct_rtp_stream *s, uint32_t ssrc, uint32_t clock_rate);
 void ct_rtp_stream_update(struct ct_rtp_stream *s, const struct ct_rtp_hdr *h, int64_t arrival_us);
+/* Whether s had a packet of this (wire) sequence number within its window. */
+bool ct_rtp_stream_has_seq(const struct ct_rtp_stream *s, uint16_t wire);
 /* Fills the figures of out (packets, lost, jitter, MOS, dtmf...); leaves addresses alone. */
 void ct_rtp_stream_stats(const struct ct_rtp_stream *s, struct ct_stream_stats *out);
 /* E-model MOS from codec name, loss ratio (0..1) and mean jitter (ms). */

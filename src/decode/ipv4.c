@@ -47,6 +47,7 @@ static enum ct_verdict parse_hdr(struct ct_packet *pkt, const uint8_t *p, size_t
 		h->totlen = (uint16_t)(p[2] << 8 | p[3]);
 		h->id = (uint16_t)(p[4] << 8 | p[5]);
 		h->frag = (uint16_t)(p[6] << 8 | p[7]);
+		pkt->ttl = p[8];
 		h->proto = p[9];
 		memcpy(pkt->t.src.a, p + 12, 4);
 		memcpy(pkt->t.dst.a, p + 16, 4);
@@ -59,7 +60,7 @@ static enum ct_verdict parse_hdr(struct ct_packet *pkt, const uint8_t *p, size_t
 		h->totlen = ct_get_be16(&c);
 		h->id = ct_get_be16(&c);
 		h->frag = ct_get_be16(&c);
-		ct_skip(&c, 1); /* TTL */
+		pkt->ttl = ct_get_u8(&c);
 		h->proto = ct_get_u8(&c);
 		ct_skip(&c, 2); /* checksum */
 		ct_get_bytes(&c, pkt->t.src.a, 4);

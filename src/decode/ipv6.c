@@ -47,7 +47,7 @@ static enum ct_verdict parse_hdr(struct ct_packet *pkt, const uint8_t *p, size_t
 	ct_skip(&c, 3); /* traffic class, flow label */
 	*plen = ct_get_be16(&c);
 	*nh = ct_get_u8(&c);
-	ct_skip(&c, 1); /* hop limit */
+	pkt->ttl = ct_get_u8(&c); /* hop limit */
 	memset(&pkt->t, 0, sizeof(pkt->t));
 	pkt->t.src.family = pkt->t.dst.family = 6;
 	pkt->t.tunnel = pkt->tunnel;

@@ -175,6 +175,8 @@ struct mstream {
 	uint16_t sport, dport;
 	uint8_t tunnel;           /* ct_tuple.tunnel of its packets: part of the 4-tuple */
 	uint8_t speaker;          /* enum ct_party whose voice this stream carries */
+	uint8_t ttl;              /* path of its first packet (ct_packet ttl, vlan): a copy */
+	uint16_t vlan;            /* of a packet seen again on another path is a SPAN copy */
 	int last_pt;              /* payload type whose clock rate st uses */
 	struct ct_addr src, dst;
 	struct call_media *cm;    /* the call (NULL for an orphan) */
@@ -250,6 +252,13 @@ struct ct_media_table {
 
 /* Bytes of a stream in t->ms_slab: whole cache lines (the slab's chunks and header are). */
 #define MSTREAM_SIZE ((sizeof(struct mstream) + 63) & ~(size_t)63)
+
+/* Notes the path pkt came by as m's (span_copy). */
+static inline void path_set(struct mstream *m, const struct ct_packet *pkt)
+{
+	m->ttl = pkt->ttl;
+	m->vlan = pkt->vlan;
+}
 
 /* A zeroed stream aligned to a cache line (its hot fields share the fewest lines). */
 static struct mstream *mstream_alloc(struct ct_media_table *t)
@@ -767,6 +776,7 @@ static void orphan_packet(struct ct_media_table *t, const struct ct_packet *pkt,
 		m->sport = pkt->t.sport;
 		m->dport = pkt->t.dport;
 		m->tunnel = pkt->t.tunnel;
+		path_set(m, pkt);
 		m->last_pt = h->pt;
 		ct_rtp_stream_init(&m->st, h->ssrc, 0);
 		if (ct_rtp_static_codec(h->pt, &m->st.clock_rate) == NULL)
@@ -1205,6 +1215,7 @@ static struct mstream *st_move(struct ct_media_table *t, struct call_media *cm,
 	m->sport = pkt->t.sport;
 	m->dport = pkt->t.dport;
 	m->tunnel = pkt->t.tunnel;
+	path_set(m, pkt);
 	ct_htab_insert(&t->st, &m->hn, st_hash(&t->st, &m->src, m->sport, &m->dst, m->dport,
 	    m->st.ssrc));
 	src = ep_add(t, cm, &m->src, m->sport, speaker, 0, 0);
@@ -1241,6 +1252,7 @@ static struct mstream *st_new(struct ct_media_table *t, struct call_media *cm,
 	m->sport = pkt->t.sport;
 	m->dport = pkt->t.dport;
 	m->tunnel = pkt->t.tunnel;
+	path_set(m, pkt);
 	ct_rtp_stream_init(&m->st, h->ssrc, pn != NULL && pn->rate ? pn->rate : 8000);
 	m->last_pt = -1;
 	m->st.dtmf_pt = cm->dtmf_pt;
@@ -1365,6 +1377,22 @@ static void record_packet(struct ct_media_table *t, struct mstream *m,
 }
 
 /*
+ * Whether pkt, of stream m, is a copy of a packet m already had, seen
+ * again on another path: a SPAN session that mirrors two VLANs (or the
+ * two sides of a router) shows every packet twice, the copy in another
+ * VLAN or with another TTL.  Counted as a duplicate it doubled the
+ * stream's packets and made its loss negative.  A duplicate on the
+ * stream's own path (VLAN and TTL of its first packet) is one the network
+ * made, and is counted as before.  O(1): the path compare, then the
+ * stream's sequence window only for a packet off its path.
+ */
+static inline bool span_copy(const struct mstream *m, const struct ct_packet *pkt,
+    const struct ct_rtp_hdr *h)
+{
+	return (pkt->ttl != m->ttl || pkt->vlan != m->vlan) && ct_rtp_stream_has_seq(&m->st, h->seq);
+}
+
+/*
  * The first packet of a stream from src to dst (the file comment's rules):
  * returns the new stream of the call it belongs to, or NULL with *refused_by
  * set to the call whose endpoint dst is but which refused src (else NULL).
@@ -1486,6 +1514,11 @@ int ct_media_packet(struct ct_media_table *t, const struct ct_packet *pkt)
 			t->stats.injected++;
 			return CT_MEDIA_INJECTED;
 		}
+	}
+	if (span_copy(m, pkt, &h)) {
+		t->stats.span_copies++;
+		t->last_call = m->d;
+		return CT_MEDIA_CALL;
 	}
 	/* With many calls open the dialog is rarely in cache: start its load
 	 * now, under the stream's update, not after it. */

@@ -189,6 +189,21 @@ static bool gap_is_real(const struct ct_rtp_stream *s, uint32_t d, int64_t arriv
 }
 
 /*
+ * Whether s already had a packet of sequence number wire: the highest one,
+ * or one within the window behind it whose bit is set (seq_track's
+ * duplicate).  Changes nothing.
+ */
+bool ct_rtp_stream_has_seq(const struct ct_rtp_stream *s, uint16_t wire)
+{
+	uint16_t seq = (uint16_t)(wire + s->seq_shift);
+	uint32_t behind = (uint16_t)((uint16_t)s->max_seq - seq);
+
+	if (!s->started || behind >= CT_RTP_SEQ_WINDOW || behind > s->max_seq)
+		return false;
+	return seen_get(s, s->max_seq - behind);
+}
+
+/*
  * RFC 3550 A.1 style sequence tracking: a packet up to half the sequence
  * space ahead of the highest moves it (counting a wrap) unless it is a
  * jump (file comment); a packet within the window behind it is a

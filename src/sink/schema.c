@@ -672,7 +672,10 @@ const struct ct_schema_stream_col ct_schema_streams[] = {
 	    "(`PCMU`, `PCMA`, `G729`, ...)." },
 	{ "packets", CT_COL_INTEGER, 0, s_packets,
 	    "never",
-	    "RTP packets received (duplicates included)." },
+	    "RTP packets received (duplicates included; a copy of a packet seen "
+	    "again on another path, another VLAN or TTL, as a SPAN session that "
+	    "mirrors two VLANs shows it, is not: `rtp_span_copies` in "
+	    "`--stats`)." },
 	{ "lost", CT_COL_INTEGER, 0, s_lost,
 	    "never",
 	    "RFC 3550 A.3 cumulative loss: expected (extended highest sequence - "
@@ -687,7 +690,8 @@ const struct ct_schema_stream_col ct_schema_streams[] = {
 	    "`lost / expected * 100` (RFC 3550 A.3 fraction, as a percentage)." },
 	{ "duplicates", CT_COL_INTEGER, 0, s_dups,
 	    "never",
-	    "Packets whose sequence number was already received." },
+	    "Packets whose sequence number was already received on the stream's "
+	    "own path (the VLAN and TTL of its first packet)." },
 	{ "out_of_order", CT_COL_INTEGER, 0, s_ooo,
 	    "never",
 	    "Packets that arrived with a sequence number lower than the highest "

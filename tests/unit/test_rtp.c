@@ -568,6 +568,8 @@ struct mctx {
 	size_t n;
 	const char *mport;    /* when set, the m= port token of sip()'s SDP ("5000/2") */
 	uint8_t tunnel;       /* ct_tuple.tunnel of the messages and packets sent next */
+	uint16_t vlan;        /* ct_packet vlan and ttl of the RTP and RTCP packets sent next */
+	uint8_t ttl;
 };
 
 static void m_emit(void *user, struct ct_call_record *r)
@@ -710,6 +712,8 @@ static int rtp(struct mctx *c, int64_t ts, const char *src, uint16_t sport, cons
 	pkt.t.dport = dport;
 	pkt.t.proto = 17;
 	pkt.t.tunnel = c->tunnel;
+	pkt.vlan = c->vlan;
+	pkt.ttl = c->ttl;
 	pkt.payload = b;
 	pkt.payload_len = sizeof(b);
 	return ct_media_packet(c->mt, &pkt);
@@ -838,6 +842,66 @@ static void test_media_nat(void)
 		CHECK(stream_of(c.recs[0], "45.33.1.2", 40000) == NULL);
 	}
 	mctx_fini(&c);
+}
+
+/*
+ * A SPAN session that mirrors two VLANs (or both sides of a router) shows
+ * each packet twice: the copy, in another VLAN or with another TTL, is not
+ * the stream's duplicate (rtp_span_copies; before, the stream's packets
+ * doubled and its loss went negative), while a duplicate on the stream's
+ * own path still is.  A packet on another path that is not a copy (a new
+ * sequence number: the route changed) is measured.
+ */
+static void test_media_span_copies(void)
+{
+	static const struct {
+		uint16_t vlan;
+		uint8_t ttl;
+	} copy[] = { { 300, 64 }, { 0, 63 }, { 301, 63 } };
+	struct mctx c;
+	struct ct_media_stats ms;
+	const struct ct_stream_stats *s;
+	int64_t t = T0 + SEC;
+	size_t k;
+	int i;
+
+	for (k = 0; k < sizeof(copy) / sizeof(copy[0]); k++) {
+		mctx_init(&c, 0);
+		call_setup(&c, T0, "span-1", "198.51.100.10", "198.51.100.20", 20000, "203.0.113.10",
+		    10000);
+		for (i = 0; i < 50; i++) {
+			c.vlan = 0;
+			c.ttl = 64;
+			CHECK_INT(rtp(&c, t + i * 20000, "198.51.100.20", 20000, "203.0.113.10", 10000,
+			    0x11, (uint16_t)(100 + i), 0), CT_MEDIA_CALL);
+			c.vlan = copy[k].vlan;
+			c.ttl = copy[k].ttl;
+			CHECK_INT(rtp(&c, t + i * 20000 + 30, "198.51.100.20", 20000, "203.0.113.10",
+			    10000, 0x11, (uint16_t)(100 + i), 0), CT_MEDIA_CALL);
+		}
+		c.vlan = 0;
+		c.ttl = 64;
+		/* the network's own duplicate of the last packet: a duplicate */
+		rtp(&c, t + 50 * 20000, "198.51.100.20", 20000, "203.0.113.10", 10000, 0x11, 149, 0);
+		/* the route changed: new packets on the other path are measured */
+		c.vlan = copy[k].vlan;
+		c.ttl = copy[k].ttl;
+		for (i = 50; i < 60; i++)
+			rtp(&c, t + i * 20000 + 5000, "198.51.100.20", 20000, "203.0.113.10", 10000, 0x11,
+			    (uint16_t)(100 + i), 0);
+		ct_media_get_stats(c.mt, &ms);
+		CHECK_INT(ms.span_copies, 50);
+		call_bye(&c, t + 2 * SEC, "span-1", "198.51.100.10");
+		CHECK_INT(c.n, 1);
+		s = c.n == 1 ? stream_of(c.recs[0], "198.51.100.20", 20000) : NULL;
+		CHECK(s != NULL);
+		if (s != NULL) {
+			CHECK_INT(s->packets, 61);
+			CHECK_INT(s->duplicates, 1);
+			CHECK_INT(s->lost, -1);
+		}
+		mctx_fini(&c);
+	}
 }
 
 /*
@@ -1292,6 +1356,8 @@ static int rtcp(struct mctx *c, int64_t ts, const char *src, uint16_t sport, con
 	pkt.t.dport = dport;
 	pkt.t.proto = 17;
 	pkt.t.tunnel = c->tunnel;
+	pkt.vlan = c->vlan;
+	pkt.ttl = c->ttl;
 	pkt.payload = b;
 	pkt.payload_len = sizeof(b);
 	return ct_media_packet(c->mt, &pkt);
@@ -1945,6 +2011,7 @@ int main(void)
 	test_media_nat();
 	test_media_confirm();
 	test_media_rule2_dest();
+	test_media_span_copies();
 	test_media_update_storm();
 	test_media_full_call();
 	test_media_reinvite_ports();
