@@ -979,6 +979,14 @@ int ct_sip_prescan(struct ct_sip_prescan *ps, const char *buf, size_t len)
 	if (seen[H_CALL_ID] != 1 || seen[H_CSEQ] != 1 || seen[H_FROM] != 1 || seen[H_TO] != 1 ||
 	    seen[H_VIA] == 0)
 		return CT_ERR;
+	/*
+	 * A NUL anywhere in the header section (P-Asserted-Identity, Reason,
+	 * User-Agent...): libosip2 reads headers as C strings and refuses or
+	 * cuts such a message, so it judges; the pre-scan, reading bytes, took
+	 * it whole, and the record depended on which parser read the message.
+	 */
+	if (memchr(buf, '\0', (size_t)((const char *)c.p - buf)) != NULL)
+		return CT_ERR;
 	if (from_known) {
 		ps->from_user = from_user;
 		ps->flags |= CT_PS_FROM_USER;

@@ -319,6 +319,44 @@ static void test_msg(void)
 }
 
 /*
+ * A NUL anywhere in the header section makes the pre-scan decline, so
+ * libosip2 (which reads headers as C strings) judges the message, as it
+ * does with the pre-scan off: before, a BYE with a NUL in its
+ * P-Asserted-Identity ended the call by default and was dropped without
+ * the pre-scan.  A NUL in the body is the body's (a binary part).
+ */
+static void test_nul(void)
+{
+	static const struct {
+		const char *before, *after;   /* a header line around the byte */
+	} hdr[] = {
+		{ "P-Asserted-Identity: <sip:+15550100@192.0.2.1>", "junk" },
+		{ "User-Agent: x", "" },
+		{ "Reason: Q.850;cause=16", "" },
+		{ "Subject: ", "x" },
+	};
+	static const char head[] = "BYE sip:a@b SIP/2.0\r\n" VIA FROM TO_T CID "CSeq: 2 BYE\r\n";
+	struct ct_sip_prescan ps;
+	char buf[1024];
+	size_t i, n;
+	int k;
+
+	for (i = 0; i < sizeof(hdr) / sizeof(hdr[0]); i++) {
+		for (k = 0; k < 2; k++) {
+			n = (size_t)snprintf(buf, sizeof(buf), "%s%s", head, hdr[i].before);
+			buf[n++] = k ? '\0' : 'x';
+			n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s\r\n\r\n", hdr[i].after);
+			CHECK_INT(ct_sip_prescan(&ps, buf, n), k ? CT_ERR : CT_OK);
+		}
+	}
+	n = (size_t)snprintf(buf, sizeof(buf), "%sContent-Type: application/isup\r\n"
+	    "Content-Length: 4\r\n\r\n", head);
+	memcpy(buf + n, "a\0b\0", 4);
+	CHECK_INT(ct_sip_prescan(&ps, buf, n + 4), CT_OK);
+	CHECK_INT(ps.body_len, 4);
+}
+
+/*
  * The limits of msg.c hold on the pre-scan too: more header lines than
  * CT_SIP_MAX_HEADERS (folded continuation lines count) fail it, as msg.c
  * refuses the message; so does a message over CT_SIP_MAX_BYTES.
@@ -1202,6 +1240,7 @@ int main(void)
 	test_hosts();
 	test_need();
 	test_limits();
+	test_nul();
 	test_shapes();
 	test_reason();
 	test_via2();
