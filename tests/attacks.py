@@ -104,6 +104,10 @@ ATTACKS = {
     'bye-long-clen': ('calls', 80, 80,
                       'BYE from the caller\'s own address, of the dialog, whose datagram '
                       'ends before its Content-Length, refused by the PBX with 400'),
+    'bye-malformed': ('calls', 80, 80,
+                      'BYE from the caller\'s own address, of the dialog, without Via, with '
+                      'a CSeq naming INVITE, or with a NUL in P-Asserted-Identity: dropped '
+                      'or refused (400) by the PBX'),
     'cancel-wrong': ('calls', 80, 80,
                      'CANCEL from the caller\'s own address with the Call-ID and the '
                      'INVITE\'s CSeq, not of its transaction (another branch or From tag), '
@@ -1268,6 +1272,58 @@ def a_media_claim(ctx, n):
     return heapq.merge(*gens, key=lambda x: x[0])
 
 
+def a_bye_malformed(ctx, n):
+    """For n answered legit IPv4 calls: halfway through, a BYE from the
+    caller's own address (spoofed) with the dialog's Call-ID, tags and next
+    CSeq, written so that its receiver cannot act on it, in turn: without
+    any Via (RFC 3261 8.1.1.7: nobody can answer it; no response), with a
+    CSeq that names INVITE (8.1.1.5: the method must match; 400), or with a
+    NUL inside its P-Asserted-Identity (refused by libosip2, taken by the
+    pre-scan before; 400).  The call goes on: the legit records must not
+    change."""
+    tags = legit_tags(ctx)
+    cseqs = legit_invite_cseq(ctx)
+    calls = [r for r in ctx.truth if r.get('disposition') == 'answered'
+             and r.get('answer_time') and r.get('end_time') and ':' not in r['dst_ip']
+             and ':' not in r['src_ip'] and tags.get(r['call_id'], [None])[0]
+             and tags[r['call_id']][1] and r['call_id'] in cseqs]
+    ctx.rng.shuffle(calls)
+    out, msgs = [], 0
+
+    def rewrite(frames, kind):
+        for fr in frames:
+            ip = fr[14:]
+            hl = (ip[0] & 15) * 4
+            body = ip[hl + 8:]
+            if kind == 0:
+                body = re.sub(rb'Via: [^\r]*\r\n', b'', body)
+            elif kind == 2:
+                body = body.replace(b'Max-Forwards: 70\r\n', b'Max-Forwards: 70\r\n'
+                                    b'P-Asserted-Identity: <sip:+19005550199@192.0.2.66>\0x\r\n')
+            u = ip[hl:hl + 4] + struct.pack('!HH', 8 + len(body), 0) + body
+            yield ether(ipv4(ip[12:16], ip[16:20], 17, u))
+    for i, r in enumerate(calls[:n]):
+        cid, (ft, tt) = r['call_id'], tags[r['call_id']]
+        a, e = iso_us(r['answer_time']), iso_us(r['end_time'])
+        t = a + (e - a) // 2
+        if e - t < 10000:
+            continue
+        kind = msgs % 3
+        cs = '%d %s' % (cseqs[cid] + 50, 'INVITE' if kind == 1 else 'BYE')
+        src = bytes(int(x) for x in r['src_ip'].split('.'))
+        dst = bytes(int(x) for x in r['dst_ip'].split('.'))
+        for fr in rewrite(forged(src, r['dst_ip'], cid, 'BYE', cs, ft, tt), kind):
+            out.append((t, fr))
+        if kind != 0:
+            for fr in forged(dst, r['src_ip'], cid, 'SIP/2.0 400 Bad Request', cs, ft, tt,
+                             contact=False):
+                out.append((t + 2000, fr))
+        msgs += 1
+    out.sort(key=lambda x: x[0])
+    ctx.info.update(calls=msgs)
+    return iter(out)
+
+
 def a_bye_long_clen(ctx, n):
     """For n answered legit IPv4 calls: halfway through, a BYE from the
     caller's own address (spoofed) with the dialog's Call-ID, tags and next
@@ -2176,6 +2232,7 @@ GENERATORS = {
     'reuse-callid': a_reuse_callid, 'answered-stranger': a_answered_stranger,
     'bye-stale-cseq': a_bye_stale_cseq, 'media-claim': a_media_claim,
     'bye-long-clen': a_bye_long_clen, 'cancel-wrong': a_cancel_wrong,
+    'bye-malformed': a_bye_malformed,
     'ack-spoof': a_ack_spoof, 'resp-unseen': a_resp_unseen,
     'inv-resp-spoof': a_inv_resp_spoof, 'reinvite-refused': a_reinvite_refused,
     'answer-unasked': a_answer_unasked,

@@ -1019,6 +1019,17 @@ int ct_sip_msg_parse(struct ct_sip_msg *m, const char *buf, size_t len)
 	rc = take_cseq(m, sip);
 	if (rc != CT_OK)
 		goto fail;
+	/*
+	 * No Via (RFC 3261 §8.1.1.7, §20.42: nobody can answer it), or a
+	 * request whose CSeq names another method (§8.1.1.5: it MUST match):
+	 * its receiver drops or refuses it (400), so no party acts on it, and
+	 * neither does calltap (a BYE so written ended the call at once).
+	 */
+	if (osip_list_size(&sip->vias) <= 0 ||
+	    (m->is_request && strcmp(m->cseq_method, m->method) != 0)) {
+		rc = CT_ERR;
+		goto fail;
+	}
 	take_addressing(m, sip);
 	if (!m->is_request)
 		take_via_branch2(m, via_raw);

@@ -979,6 +979,10 @@ int ct_sip_prescan(struct ct_sip_prescan *ps, const char *buf, size_t len)
 	if (seen[H_CALL_ID] != 1 || seen[H_CSEQ] != 1 || seen[H_FROM] != 1 || seen[H_TO] != 1 ||
 	    seen[H_VIA] == 0)
 		return CT_ERR;
+	/* A request whose CSeq names another method: msg.c refuses it (§8.1.1.5). */
+	if (ps->is_request && (ps->method.n != ps->cseq_method.n ||
+	    memcmp(ps->method.p, ps->cseq_method.p, ps->method.n) != 0))
+		return CT_ERR;
 	/*
 	 * A NUL anywhere in the header section (P-Asserted-Identity, Reason,
 	 * User-Agent...): libosip2 reads headers as C strings and refuses or

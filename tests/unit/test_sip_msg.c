@@ -988,6 +988,53 @@ static void test_leg_headers(void)
 }
 
 /*
+ * A message without Via (RFC 3261 §8.1.1.7, §20.42: nobody can answer it)
+ * and a request whose CSeq names another method (§8.1.1.5) are refused,
+ * as their receiver drops or refuses them (400): a BYE so written ended
+ * the call at once.  The pre-scan declines both, so the same holds with
+ * it (test_sip_prescan's differential).
+ */
+static void test_refused_shapes(void)
+{
+	static const struct {
+		const char *start, *via, *cseq;
+		int rc;
+	} v[] = {
+		{ "BYE sip:bob@192.0.2.20 SIP/2.0", "Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKs1\r\n",
+		  "2 BYE", CT_OK },
+		{ "BYE sip:bob@192.0.2.20 SIP/2.0", "", "2 BYE", CT_ERR },
+		{ "BYE sip:bob@192.0.2.20 SIP/2.0", "Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKs1\r\n",
+		  "9301 INVITE", CT_ERR },
+		{ "INVITE sip:bob@192.0.2.20 SIP/2.0", "Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKs1\r\n",
+		  "1 BYE", CT_ERR },
+		{ "ACK sip:bob@192.0.2.20 SIP/2.0", "Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKs1\r\n",
+		  "1 ACK", CT_OK },
+		{ "ACK sip:bob@192.0.2.20 SIP/2.0", "Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKs1\r\n",
+		  "1 INVITE", CT_ERR },
+		{ "SIP/2.0 200 OK", "Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKs1\r\n", "2 BYE", CT_OK },
+		{ "SIP/2.0 200 OK", "", "2 BYE", CT_ERR },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		char hdrs[512], buf[1024];
+		struct ct_sip_msg m;
+		size_t n;
+
+		snprintf(hdrs, sizeof(hdrs),
+		    "%s\r\n%s"
+		    "From: <sip:alice@example.com>;tag=a\r\n"
+		    "To: <sip:bob@example.com>;tag=b\r\n"
+		    "Call-ID: shape@192.0.2.1\r\n"
+		    "CSeq: %s\r\n", v[i].start, v[i].via, v[i].cseq);
+		n = build(buf, sizeof(buf), hdrs, "");
+		memset(&m, 0, sizeof(m));
+		CHECK_INT(ct_sip_msg_parse(&m, buf, n), v[i].rc);
+		ct_sip_msg_fini(&m);
+	}
+}
+
+/*
  * A tag parameter given twice in From or To (";tag=a;tag=b") is read as the
  * first and counted in repeated_headers like a repeated header, whatever
  * the case of the second name: a PBX may read the last (pjsip does), so a
@@ -1176,6 +1223,7 @@ int main(void)
 	test_repeated_single();
 	test_repeated_content_type_multipart();
 	test_repeated_tag();
+	test_refused_shapes();
 	test_multipart_repeated_part_type();
 	return TEST_REPORT();
 }

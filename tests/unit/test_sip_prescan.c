@@ -356,6 +356,21 @@ static void test_nul(void)
 	CHECK_INT(ps.body_len, 4);
 }
 
+/* A request whose CSeq names another method: declined (msg.c refuses it). */
+static void test_cseq_method(void)
+{
+	static const char *const cseq[] = { "2 BYE", "2 INVITE", "2 bye", "2 BYEX" };
+	struct ct_sip_prescan ps;
+	char buf[512];
+	size_t i, n;
+
+	for (i = 0; i < sizeof(cseq) / sizeof(cseq[0]); i++) {
+		n = (size_t)snprintf(buf, sizeof(buf), "BYE sip:a@b SIP/2.0\r\n" VIA FROM TO_T CID
+		    "CSeq: %s\r\n\r\n", cseq[i]);
+		CHECK_INT(ct_sip_prescan(&ps, buf, n), i == 0 ? CT_OK : CT_ERR);
+	}
+}
+
 /*
  * The limits of msg.c hold on the pre-scan too: more header lines than
  * CT_SIP_MAX_HEADERS (folded continuation lines count) fail it, as msg.c
@@ -1241,6 +1256,7 @@ int main(void)
 	test_need();
 	test_limits();
 	test_nul();
+	test_cseq_method();
 	test_shapes();
 	test_reason();
 	test_via2();
