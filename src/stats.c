@@ -67,6 +67,7 @@ void ct_stats_print(const struct ct_engine_stats *es, const struct ct_sinkset_st
 		print_row(out, "rtp_streams_refused", ms->streams_refused);
 		print_row(out, "rtp_streams_moved", ms->streams_moved);
 		print_row(out, "rtp_span_copies", ms->span_copies);
+		print_row(out, "rtp_ssrc_collisions", ms->ssrc_collisions);
 		print_row(out, "rtcp_packets", ms->rtcp);
 		print_row(out, "rtcp_foreign", ms->rtcp_foreign);
 		print_row(out, "recordings", es->recordings);

@@ -173,6 +173,9 @@ ATTACKS = {
     'party-spoof': ('calls', 40, 80,
                     'RTP spoofed from a legit far party\'s own media address:port to a PBX '
                     'port no SDP announced and to a host that is not the PBX'),
+    'ssrc-spoof': ('calls', 40, 80,
+                   'RTP with a legit far party\'s own SSRC from another port of its media '
+                   'address to the call\'s PBX port, during the talk'),
     'span-dup': ('calls', 40, 80,
                  'every SIP and RTP frame of legit calls seen again 30 us later in '
                  'another VLAN (and one hop further): a SPAN mirroring two VLANs'),
@@ -2137,6 +2140,42 @@ def a_span_dup(ctx, n):
     return iter(out)
 
 
+def a_ssrc_spoof(ctx, n):
+    """For n answered legit IPv4 calls: halfway through the talk, 40 RTP
+    packets to the call's PBX media port from the far party's own media
+    address but another port (port + 2: none its SDP announced), with the
+    far party's own SSRC and wild sequence numbers and timestamps.  Rule
+    1b takes a far party's host on any port (a device may send from
+    another port than it receives on), so the copy became a second stream
+    of the call; RFC 3550 8.2 calls the same SSRC from a second transport
+    address a collision and drops the newcomer while the first stream goes
+    on, and so does calltap now (rtp_ssrc_collisions, info 'rtp')."""
+    calls = [r for r in ctx.truth if r.get('disposition') == 'answered'
+             and r.get('answer_time') and r.get('end_time') and ':' not in r['src_ip']
+             and ':' not in r['dst_ip'] and r.get('vlan') is None
+             and any(not x['src'].startswith(PBX_S + ':') and x['dst'].startswith(PBX_S + ':')
+                     and x['packets'] > 100 for x in r.get('streams') or [])]
+    ctx.rng.shuffle(calls)
+    out = []
+    for r in calls[:n]:
+        a, b = iso_us(r['answer_time']), iso_us(r['end_time'])
+        far = [x for x in r['streams'] if not x['src'].startswith(PBX_S + ':')
+               and x['dst'].startswith(PBX_S + ':') and x['packets'] > 100][0]
+        sip_, sp = far['src'].rsplit(':', 1)
+        dp = int(far['dst'].rsplit(':', 1)[1])
+        src = bytes(int(x) for x in sip_.split('.'))
+        ssrc = int(far['ssrc'], 16)
+        for j in range(40):
+            t = a + (b - a) // 2 + 20000 * j + 3
+            if t >= b:
+                break
+            out.append((t, udp(src, PBX, int(sp) + 2, dp,
+                               rtp(0, 30000 * j, 7777777 * j, ssrc, b'\xff' * 160))[0]))
+    ctx.info.update(calls=len(calls[:n]), rtp=len(out))
+    out.sort(key=lambda x: x[0])
+    return iter(out)
+
+
 def a_ssrc_churn(ctx, n):
     """An answered attacker call, then n RTP packets at 50,000 a second on
     its own media 4-tuple (the source its SDP offered, to the PBX port of
@@ -2242,7 +2281,7 @@ GENERATORS = {
     'frag-flood': a_frag_flood, 'tcp-spoof': a_tcp_spoof, 'tcp-resplit': a_tcp_resplit,
     'tunnel-spoof': a_tunnel_spoof, 'ts-outlier': a_ts_outlier,
     'frag-dup': a_frag_dup, 'frag-tail': a_frag_tail, 'party-spoof': a_party_spoof,
-    'span-dup': a_span_dup,
+    'span-dup': a_span_dup, 'ssrc-spoof': a_ssrc_spoof,
 }
 # Mixes that `list` does not show (hostile.sh and bench --hostile skip them).
 UNLISTED = {'sdp-steal': ('UPDATEs', 25000, 25000, 'spoofed SDP answers claiming PBX ports')}

@@ -401,6 +401,11 @@ print(n, s)' "$d/calls.jsonl" 2>/dev/null)
 			want=$(info_get "$a" copies)
 			got=$(awk '$1 == "event" && $2 == "frag_dup_differs" { print $3 }' "$d/err")
 			[ "${got:-0}" -ne "${want:-1}" ] && why="$why; frag_dup_differs ${got:-0}, want $want" ;;
+		ssrc-spoof)
+			# Every spoofed packet refused as an SSRC collision.
+			want=$(info_get "$a" rtp)
+			got=$(awk '$1 == "rtp_ssrc_collisions" { print $2 }' "$d/err")
+			[ "${got:-0}" -eq "${want:--1}" ] || why="$why; rtp_ssrc_collisions ${got:-0}, $want sent" ;;
 		span-dup)
 			# The RTP copies are counted as such (the SIP ones are
 			# retransmissions), and no stream counts them.

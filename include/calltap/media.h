@@ -48,6 +48,8 @@ struct ct_media_stats {
 	uint64_t streams_moved; /* a call's stream moved to a new 4-tuple (64 streams, same SSRC) */
 	uint64_t span_copies;   /* a call's RTP packets seen again on another path (VLAN, TTL):
 	                           not measured twice */
+	uint64_t ssrc_collisions; /* new streams refused: a call's active SSRC from another port
+	                             of the far party's host (RFC 3550 §8.2) */
 	size_t endpoints;       /* endpoints known now */
 	size_t flows;           /* call streams tracked now */
 	size_t orphan_flows;    /* orphan streams tracked now */

@@ -104,6 +104,7 @@
 #include <string.h>
 
 #include "calltap/audio.h"
+#include "calltap/clock.h"
 #include "calltap/err.h"
 #include "calltap/hashtab.h"
 #include "calltap/list.h"
@@ -121,6 +122,7 @@
 #define MEDIA_MAX_PORTS 8     /* RTP ports taken from one m= line's port count */
 #define MEDIA_MAX_SAME_EP 32  /* calls indexed under one address:port */
 #define MEDIA_MAX_PENDING 4   /* refused streams per call checked again later */
+#define MEDIA_SSRC_QUIET_US 2000000 /* a stream's SSRC is its own while it sent this recently */
 #define MEDIA_MAX_STREAMS_CALL 64 /* streams per call (audio + video, SSRC changes) */
 #define MEDIA_SPARE_CM 1024   /* freed call media kept for reuse at most, with their pts[] */
 
@@ -1262,6 +1264,32 @@ static struct mstream *st_new(struct ct_media_table *t, struct call_media *cm,
 }
 
 /*
+ * RFC 3550 §8.2: an SSRC already heard from one transport address and now
+ * from another is a collision or a loop, and the packets from the new
+ * address are dropped while the first one goes on.  Asked of a new stream
+ * that only rule 1b or 1c accepts (the far party's host, another port than
+ * any it announced): whether cm already has a stream to the same
+ * destination with this SSRC from another source that sent within
+ * MEDIA_SSRC_QUIET_US of now.  A spoofer who copies a legit stream's SSRC
+ * from another port of the far party's address would otherwise add a
+ * stream to the call; a device that moves its source port keeps its SSRC
+ * and is taken once the old stream has been quiet that long (one that
+ * moves to a port its SDP announces is rule 1a, and never asked).
+ */
+static bool ssrc_collides(const struct call_media *cm, const struct ct_addr *src, uint16_t sport,
+    const struct ct_addr *dst, uint16_t dport, uint32_t ssrc, int64_t now_us)
+{
+	const struct mstream *m;
+
+	for (m = cm->streams; m != NULL; m = m->cnext)
+		if (m->st.ssrc == ssrc && m->dport == dport && m->st.started &&
+		    ct_ts_sub(now_us, m->st.last_us) < MEDIA_SSRC_QUIET_US &&
+		    (m->sport != sport || !ct_addr_eq(&m->src, src)) && ct_addr_eq(&m->dst, dst))
+			return true;
+	return false;
+}
+
+/*
  * Checks cm's pending (refused) streams again after cm learnt something;
  * each one now accepted by rule 1 moves from the orphans into the call with
  * its statistics so far.  Repeats while that teaches more (at most
@@ -1279,10 +1307,15 @@ static void pending_recheck(struct ct_media_table *t, struct call_media *cm)
 			struct endpoint *e;
 
 			next = m->cnext;
+			enum src_rank rank = SRC_NO;
+
 			for (e = cm->endpoints; e != NULL; e = e->cnext)
 				if (e->port == m->dport && ct_addr_eq(&e->addr, &m->dst) &&
-				    source_ok(e, &m->src, m->sport, m->tunnel, true))
+				    (rank = source_rank(e, &m->src, m->sport, m->tunnel, true)) != SRC_NO)
 					break;
+			if (e != NULL && rank == SRC_HOST && ssrc_collides(cm, &m->src, m->sport,
+			    &m->dst, m->dport, m->st.ssrc, m->st.last_us))
+				continue;
 			if (e == NULL || ct_htab_count(&t->st) >= t->max_flows ||
 			    cm->n_streams >= MEDIA_MAX_STREAMS_CALL)
 				continue;
@@ -1417,6 +1450,13 @@ static struct mstream *match_new(struct ct_media_table *t, const struct ct_packe
 			best = e;
 			best_rank = rank;
 		}
+	}
+	if (best != NULL && best_rank == SRC_HOST &&
+	    ssrc_collides(best->cm, &pkt->t.src, pkt->t.sport, &pkt->t.dst, pkt->t.dport, h->ssrc,
+	    pkt->ts_us)) {
+		t->stats.ssrc_collisions++;
+		*refused_by = best->cm;
+		return NULL;
 	}
 	/* Endpoints are marked used first: learning the source must not retire them. */
 	if (best != NULL) {                                     /* rule 1 */

@@ -845,6 +845,44 @@ static void test_media_nat(void)
 }
 
 /*
+ * RFC 3550 §8.2 for rule 1b: the far party's SSRC, while its stream is
+ * active, sent from another port of its host (one no SDP announced) is a
+ * collision, refused (rtp_ssrc_collisions) and never the call's; another
+ * SSRC from that port is taken (a device that sends from another port than
+ * it receives on), and so is the same SSRC once the first stream has been
+ * quiet for 2 s (the device moved its source port).
+ */
+static void test_media_ssrc_collision(void)
+{
+	struct mctx c;
+	struct ct_media_stats ms;
+	int64_t t = T0 + SEC;
+
+	mctx_init(&c, 0);
+	call_setup(&c, T0, "ssrc-1", "198.51.100.10", "198.51.100.20", 20000, "203.0.113.10", 10000);
+	CHECK_INT(burst(&c, t, "198.51.100.20", 20000, "203.0.113.10", 10000, 0x42, 1, 50,
+	    CT_MEDIA_CALL), 50);
+	CHECK_INT(burst(&c, t + 500000, "198.51.100.20", 20002, "203.0.113.10", 10000, 0x42, 9000, 20,
+	    CT_MEDIA_INJECTED), 20);
+	CHECK_INT(burst(&c, t + 500000, "198.51.100.20", 20004, "203.0.113.10", 10000, 0x43, 1, 5,
+	    CT_MEDIA_CALL), 5);
+	ct_media_get_stats(c.mt, &ms);
+	CHECK_INT(ms.ssrc_collisions, 20);
+	CHECK_INT(ms.injected, 20);
+	/* the first stream quiet since t + 1 s: at t + 3.5 s its SSRC may move */
+	CHECK_INT(burst(&c, t + 3500000, "198.51.100.20", 20006, "203.0.113.10", 10000, 0x42, 51, 5,
+	    CT_MEDIA_CALL), 5);
+	call_bye(&c, t + 5 * SEC, "ssrc-1", "198.51.100.10");
+	CHECK_INT(c.n, 1);
+	if (c.n == 1) {
+		CHECK_INT(c.recs[0]->n_streams, 3);
+		CHECK(stream_of(c.recs[0], "198.51.100.20", 20002) == NULL);
+		CHECK(stream_of(c.recs[0], "198.51.100.20", 20006) != NULL);
+	}
+	mctx_fini(&c);
+}
+
+/*
  * A SPAN session that mirrors two VLANs (or both sides of a router) shows
  * each packet twice: the copy, in another VLAN or with another TTL, is not
  * the stream's duplicate (rtp_span_copies; before, the stream's packets
@@ -2012,6 +2050,7 @@ int main(void)
 	test_media_confirm();
 	test_media_rule2_dest();
 	test_media_span_copies();
+	test_media_ssrc_collision();
 	test_media_update_storm();
 	test_media_full_call();
 	test_media_reinvite_ports();
