@@ -104,6 +104,9 @@ ATTACKS = {
     'bye-long-clen': ('calls', 80, 80,
                       'BYE from the caller\'s own address, of the dialog, whose datagram '
                       'ends before its Content-Length, refused by the PBX with 400'),
+    'no-branch': ('calls', 40, 80,
+                  'responses (486, 302, 200 and 183 with SDP) and CANCELs of a ringing legit '
+                  'INVITE\'s transaction without a Via branch'),
     'bye-malformed': ('calls', 80, 80,
                       'BYE from the caller\'s own address, of the dialog, without Via, with '
                       'a CSeq naming INVITE, or with a NUL in P-Asserted-Identity: dropped '
@@ -1327,6 +1330,66 @@ def a_bye_malformed(ctx, n):
     return iter(out)
 
 
+def a_no_branch(ctx, n):
+    """For n ringing legit IPv4 UDP calls, halfway between the ringing and
+    the answer (or the end): a message of the INVITE's transaction with
+    the Call-ID, the caller's From tag and the INVITE's CSeq, but a top Via
+    without a branch, in turn: from the callee's address a 486, a 302, a
+    200 with SDP (then RTP from that SDP's address) or a 183 with SDP; from
+    the caller's address a CANCEL, answered 481.  The legit INVITE's branch
+    has RFC 3261's magic cookie, so nobody matches these to it (17.1.3,
+    17.2.3): the caller drops the responses, the PBX refuses the CANCEL.
+    The legit records must not change (before: the call took the forged
+    outcome, 20 of 20)."""
+    tags = legit_tags(ctx)
+    cseqs = legit_invite_cseq(ctx, last=True)
+    calls = [r for r in ctx.truth if r.get('ringing_time') and r.get('end_time')
+             and ':' not in r['src_ip'] and ':' not in r['dst_ip'] and r['transport'] == 'udp'
+             and r.get('vlan') is None and tags.get(r['call_id'], [None])[0]
+             and r['call_id'] in cseqs
+             and iso_us(r.get('answer_time') or r['end_time']) - iso_us(r['ringing_time']) > 300000]
+    ctx.rng.shuffle(calls)
+    out = []
+    for i, r in enumerate(calls[:n]):
+        cid, ft, inv = r['call_id'], tags[r['call_id']][0], cseqs[r['call_id']]
+        ring, stop = iso_us(r['ringing_time']), iso_us(r.get('answer_time') or r['end_time'])
+        t = (ring + stop) // 2
+        src, dst = r['src_ip'], r['dst_ip']
+        a, b = bytes(int(x) for x in src.split('.')), bytes(int(x) for x in dst.split('.'))
+        kind = i % 5
+        media = foreign(62000 + i)
+        if kind == 4:
+            h = ['Via: SIP/2.0/UDP %s:5060' % src, 'Max-Forwards: 70',
+                 'From: <sip:caller@%s>;tag=%s' % (dst, ft), 'To: <sip:callee@%s>' % dst,
+                 'Call-ID: ' + cid, 'CSeq: %d CANCEL' % inv]
+            out += [(t, f) for f in udp(a, b, 5060, 5060,
+                                        sip('CANCEL sip:callee@%s SIP/2.0' % dst, h))]
+            h = h[:1] + h[2:3] + ['To: <sip:callee@%s>;tag=nb%d' % (dst, i)] + h[4:]
+            out += [(t + 2000, f) for f in udp(b, a, 5060, 5060,
+                                               sip('SIP/2.0 481 Call/Transaction Does Not Exist',
+                                                   h))]
+            continue
+        status = ('486 Busy Here', '302 Moved Temporarily', '200 OK',
+                  '183 Session Progress')[kind]
+        body = sdp(ip_s(media), 40000 + 2 * i) if kind >= 2 else ''
+        h = ['Via: SIP/2.0/UDP %s:5060' % src, 'From: <sip:caller@%s>;tag=%s' % (dst, ft),
+             'To: <sip:callee@%s>;tag=nb%d' % (dst, i), 'Call-ID: ' + cid,
+             'CSeq: %d INVITE' % inv, 'Contact: <sip:+19005550199@%s:5060>' % ip_s(media)]
+        if body:
+            h.append('Content-Type: application/sdp')
+        out += [(t, f) for f in udp(b, a, 5060, 5060, sip('SIP/2.0 ' + status, h, body))]
+        pbx = [x for x in r.get('streams') or [] if x['dst'].startswith(PBX_S + ':')]
+        if body and pbx:
+            dport = int(pbx[0]['dst'].rsplit(':', 1)[1])
+            for j in range(25):
+                out.append((t + 20000 * (j + 1), udp(media, PBX, 40000 + 2 * i, dport,
+                                                     rtp(0, j, 160 * j, 0x0B0B0000 + i,
+                                                         b'\x00' * 160))[0]))
+    ctx.info.update(calls=len(calls[:n]))
+    out.sort(key=lambda x: x[0])
+    return iter(out)
+
+
 def a_bye_long_clen(ctx, n):
     """For n answered legit IPv4 calls: halfway through, a BYE from the
     caller's own address (spoofed) with the dialog's Call-ID, tags and next
@@ -2271,7 +2334,7 @@ GENERATORS = {
     'reuse-callid': a_reuse_callid, 'answered-stranger': a_answered_stranger,
     'bye-stale-cseq': a_bye_stale_cseq, 'media-claim': a_media_claim,
     'bye-long-clen': a_bye_long_clen, 'cancel-wrong': a_cancel_wrong,
-    'bye-malformed': a_bye_malformed,
+    'bye-malformed': a_bye_malformed, 'no-branch': a_no_branch,
     'ack-spoof': a_ack_spoof, 'resp-unseen': a_resp_unseen,
     'inv-resp-spoof': a_inv_resp_spoof, 'reinvite-refused': a_reinvite_refused,
     'answer-unasked': a_answer_unasked,

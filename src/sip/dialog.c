@@ -1045,15 +1045,29 @@ static bool branch2_of_invite(const struct ct_dialog_table *t, const struct ct_d
 	    branch_known(d, tag_key(t, m->via_branch2));
 }
 
+/* Whether branch b starts with RFC 3261's magic cookie (§8.1.1.7: "z9hG4bK"). */
+static bool rfc3261_branch(const char *b)
+{
+	return strncmp(b, "z9hG4bK", 7) == 0;
+}
+
 /*
- * branch_of_invite, or what d cannot tell: m has no branch, d kept none
- * of its INVITE, or more copies came than it keeps (BRANCHES_MAX).
+ * branch_of_invite, or what d cannot tell: d kept no branch of its
+ * INVITE, more copies came than it keeps (BRANCHES_MAX), or m has no
+ * branch while the INVITE's is not an RFC 3261 one (an RFC 2543 peer
+ * matches its transactions otherwise).  Under an INVITE whose branch has
+ * the magic cookie, a response or CANCEL without one matches no
+ * transaction (§17.1.3, §17.2.3: the client drops such a response, the
+ * server answers such a CANCEL 481): a spoofer who knew the Call-ID, the
+ * From tag and the CSeq ended ringing calls with one (red-team pass 4).
  */
 static bool branch_may_be_invites(const struct ct_dialog_table *t, const struct ct_dialog *d,
     const struct ct_sip_msg *m)
 {
-	if (!has_text(m->via_branch) || d->invite_branch == NULL || d->n_branches > BRANCHES_MAX)
+	if (d->invite_branch == NULL || d->n_branches > BRANCHES_MAX)
 		return true;
+	if (!has_text(m->via_branch))
+		return !rfc3261_branch(d->invite_branch);
 	return branch_of_invite(t, d, m);
 }
 

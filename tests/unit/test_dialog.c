@@ -1043,6 +1043,55 @@ static void test_cancel_no_487(void)
 }
 
 /*
+ * A response to the INVITE without a Via branch, while the INVITE's branch
+ * has RFC 3261's magic cookie, matches no client transaction (§17.1.3: the
+ * caller drops it): a spoofed 486, 302 or 200 from the callee's address
+ * with the Call-ID, From tag and CSeq changes nothing, and the call ends
+ * as the real responses say.  Under an RFC 2543 INVITE (a branch without
+ * the cookie) such a response is still the INVITE's.
+ */
+static void test_response_no_branch(void)
+{
+	static const int forged[] = { 486, 302, 200 };
+	const struct opt nobr = { .branch = "" };
+	const struct opt old_inv = { .branch = "1a2b3c" };
+	struct collector c;
+	struct ct_dialog_table *t;
+	size_t i;
+
+	for (i = 0; i < sizeof(forged) / sizeof(forged[0]); i++) {
+		t = table(&c, NULL);
+		invite(t, &call1, 1, T0, NULL);
+		rsp_a(t, &call1, 180, "Ringing", "INVITE", 1, T0 + 1 * SEC, NULL);
+		rsp_a(t, &call1, forged[i], "Forged", "INVITE", 1, T0 + 2 * SEC, &nobr);
+		CHECK_INT(stats(t).active, 1);
+		rsp_a(t, &call1, 486, "Busy Here", "INVITE", 1, T0 + 6 * SEC, NULL);
+		ct_dialog_flush(t);
+		CHECK_INT(c.n, 1);
+		if (c.n == 1) {
+			CHECK_INT(c.recs[0]->final_code, 486);
+			CHECK_INT(c.recs[0]->disposition, CT_DISP_BUSY);
+			CHECK_INT(c.recs[0]->end_us, T0 + 6 * SEC);
+			CHECK_INT(c.recs[0]->answer_us, CT_TIME_NONE);
+		}
+		ct_dialog_table_free(t);
+		collector_fini(&c);
+	}
+	/* RFC 2543: the INVITE's branch has no cookie; a branchless 486 ends it */
+	t = table(&c, NULL);
+	invite(t, &call1, 1, T0, &old_inv);
+	rsp_a(t, &call1, 486, "Busy Here", "INVITE", 1, T0 + 2 * SEC, &nobr);
+	ct_dialog_flush(t);
+	CHECK_INT(c.n, 1);
+	if (c.n == 1) {
+		CHECK_INT(c.recs[0]->final_code, 486);
+		CHECK_INT(c.recs[0]->end_us, T0 + 2 * SEC);
+	}
+	ct_dialog_table_free(t);
+	collector_fini(&c);
+}
+
+/*
  * A CANCEL not of the call's INVITE transaction (RFC 3261 §9.1: a CANCEL
  * carries its INVITE's From tag, CSeq number and top Via branch; §9.2: the
  * UAS answers one that matches no INVITE with 481), from the caller's own
@@ -1050,7 +1099,8 @@ static void test_cancel_no_487(void)
  * nothing: not the state (the call fails busy, or is cancelled by the real
  * CANCEL at its time), and it is not remembered as seen (the real CANCEL
  * has the same key: method, CSeq, From tag).  Counted in cancels_ignored.
- * Rounds: another branch, another From tag, another CSeq number; then the
+ * Rounds: another branch, another From tag, another CSeq number, no
+ * branch at all (the INVITE's has the magic cookie, §17.2.3); then the
  * real CANCEL (round 3: a branch of a copy of the INVITE, a proxy's hop,
  * still cancels).
  */
@@ -1079,6 +1129,7 @@ static void test_cancel_not_of_invite(void)
 		{ "atag1", "z9hG4bK-evil", 1 },
 		{ "evil", "z9hG4bK-1", 1 },
 		{ "atag1", "z9hG4bK-1", 7 },
+		{ "atag1", "", 1 },     /* no branch, under an RFC 3261 INVITE's */
 	};
 	const struct opt hop2 = { .branch = "z9hG4bK-hop2" };
 	struct collector c;
@@ -4591,6 +4642,7 @@ int main(void)
 	test_cancel_no_487();
 	test_cancel_race();
 	test_cancel_not_of_invite();
+	test_response_no_branch();
 	test_auth_retry();
 	test_start_hook();
 	test_auth_unseen();
