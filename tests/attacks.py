@@ -104,6 +104,10 @@ ATTACKS = {
     'bye-long-clen': ('calls', 80, 80,
                       'BYE from the caller\'s own address, of the dialog, whose datagram '
                       'ends before its Content-Length, refused by the PBX with 400'),
+    'offer-refused': ('calls', 40, 80,
+                      'in-dialog re-INVITE or UPDATE from the caller\'s own address with the '
+                      'dialog\'s tags, offering the attacker\'s media, refused by the PBX '
+                      '(420, 488, 500); then RTP from that media'),
     'no-branch': ('calls', 40, 80,
                   'responses (486, 302, 200 and 183 with SDP) and CANCELs of a ringing legit '
                   'INVITE\'s transaction without a Via branch'),
@@ -1750,6 +1754,54 @@ def a_reinvite_refused(ctx, n):
     return heapq.merge(*gens, key=lambda x: x[0])
 
 
+def a_offer_refused(ctx, n):
+    """For n answered legit IPv4 calls: halfway through, a re-INVITE (in
+    turn an UPDATE) from the caller's own address (spoofed: on the call's
+    signalling path) with the dialog's Call-ID and both tags, a CSeq above
+    the dialog's, offering the attacker's own media address, and written so
+    that the PBX refuses it: an unknown Require (420), a codec it cannot
+    take (488), an UPDATE out of order (500), in turn.  RFC 3264 8: a
+    refused offer leaves the media as it was.  Then RTP from that media
+    address to both parties' media ports.  The legit records must not
+    change (before: the attacker's RTP became a stream of each call)."""
+    rng = ctx.rng
+    tags = legit_tags(ctx)
+    cseqs = legit_invite_cseq(ctx, last=True)
+    calls = [r for r in ctx.truth if r.get('disposition') == 'answered'
+             and r.get('answer_time') and r.get('end_time') and ':' not in r['dst_ip']
+             and ':' not in r['src_ip'] and len(r.get('streams') or []) >= 2
+             and tags.get(r['call_id'], [None])[0] and tags[r['call_id']][1]
+             and r['call_id'] in cseqs]
+    rng.shuffle(calls)
+    gens, msgs, rtps = [], 0, 0
+    for i, r in enumerate(calls[:n]):
+        a, b = iso_us(r['answer_time']), iso_us(r['end_time'])
+        if b - a < 400000:
+            continue
+        cid, (ft, tt) = r['call_id'], tags[r['call_id']]
+        caller = bytes(int(x) for x in r['src_ip'].split('.'))
+        callee = bytes(int(x) for x in r['dst_ip'].split('.'))
+        media = foreign(57000 + i)
+        mport = 34000 + 2 * i
+        t = a + (b - a) // 4
+        meth = ('INVITE', 'UPDATE')[i % 2]
+        cs = '%d %s' % (cseqs[cid] + 40 + i, meth)
+        status = ('420 Bad Extension', '488 Not Acceptable Here',
+                  '500 Server Internal Error')[i % 3]
+        out = [(t, f) for f in forged(caller, r['dst_ip'], cid, meth, cs, ft, tt,
+                                     sdp(ip_s(media), mport))]
+        out += [(t + 2000, f) for f in forged(callee, r['src_ip'], cid, 'SIP/2.0 ' + status,
+                                              cs, ft, tt, contact=False)]
+        msgs += 1
+        pk, _ = attacker_rtp(rng, r, media, mport, t, b)
+        out += pk
+        rtps += len(pk)
+        out.sort(key=lambda x: x[0])
+        gens.append(out)
+    ctx.info.update(calls=len(gens), forged_msgs=msgs, rtp=rtps)
+    return heapq.merge(*gens, key=lambda x: x[0])
+
+
 def a_answer_unasked(ctx, n):
     """For n answered legit IPv4 calls: halfway through, a 200 with SDP to a
     re-INVITE (in turn an UPDATE) nobody sent, from the callee's own
@@ -2335,6 +2387,7 @@ GENERATORS = {
     'bye-stale-cseq': a_bye_stale_cseq, 'media-claim': a_media_claim,
     'bye-long-clen': a_bye_long_clen, 'cancel-wrong': a_cancel_wrong,
     'bye-malformed': a_bye_malformed, 'no-branch': a_no_branch,
+    'offer-refused': a_offer_refused,
     'ack-spoof': a_ack_spoof, 'resp-unseen': a_resp_unseen,
     'inv-resp-spoof': a_inv_resp_spoof, 'reinvite-refused': a_reinvite_refused,
     'answer-unasked': a_answer_unasked,

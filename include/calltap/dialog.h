@@ -146,7 +146,8 @@ struct ct_dialog_stats {
 	                                 with a Via branch no copy of it had */
 	uint64_t sdp_ignored;     /* SDP of messages no part of the call, not handed to the media
 	                             stage: an in-dialog request of another dialog (tags), a
-	                             response to a request not seen where its side is */
+	                             response to a request not seen where its side is, an
+	                             in-dialog offer its receiver refused (offer_settle) */
 	uint64_t foreign_in_dialog; /* messages of a known call from off its signalling path (sigpath.h):
 	                               requests ignored, responses' SDP ignored */
 	uint64_t partial_calls;   /* records of calls already in progress (start_seen false) */

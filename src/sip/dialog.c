@@ -275,6 +275,8 @@ struct ct_dialog {
 	char *reason;                  /* hangup_reason candidate */
 	char *link_id, *diverted;      /* of the first INVITE, for the legs stage (record) */
 	struct ct_forks *forks;        /* branches of a forked INVITE (forks.c), NULL: not forked */
+	struct ct_sip_msg *offer;      /* an in-dialog SDP request waiting for its final response
+	                                  (offer_hold), NULL: none */
 	uint8_t fork_verdict;          /* enum ct_fork_verdict of the message being handled */
 	uint64_t *seen;                /* ring of message keys already seen (seen_in, then heap) */
 	uint64_t seen_in[SEEN_MIN];    /* the ring's first SEEN_MIN keys, inline */
@@ -854,6 +856,17 @@ static void dialog_strings(const struct ct_dialog *d, char *own[DIALOG_STRINGS])
 	memcpy(own, s, sizeof(s));
 }
 
+/* Frees d's held offer, if any (offer_hold). */
+static void offer_free(struct ct_dialog *d)
+{
+	if (d->offer == NULL)
+		return;
+	free(d->offer->from_tag);
+	free(d->offer->from_user);
+	free(d->offer);
+	d->offer = NULL;
+}
+
 /* Frees what d owns, not d itself. */
 static void dialog_release(struct ct_dialog *d)
 {
@@ -866,6 +879,7 @@ static void dialog_release(struct ct_dialog *d)
 		keep_free(d, own[i]);
 	if (d->forks != NULL)
 		ct_forks_free(d->forks);
+	offer_free(d);
 	if (d->seen != d->seen_in)
 		free(d->seen);
 	ct_sigpath_fini(&d->path);
@@ -893,6 +907,10 @@ static uint32_t dialog_heap(const struct ct_dialog *d)
 		n += d->seen_cap * sizeof(*d->seen) + HEAP_OVERHEAD;
 	if (d->path.hops != NULL)
 		n += d->path.cap_hops * sizeof(*d->path.hops) + HEAP_OVERHEAD;
+	if (d->offer != NULL)
+		n += sizeof(*d->offer) + HEAP_OVERHEAD + (d->offer->from_tag != NULL ?
+		    strlen(d->offer->from_tag) + 1 + HEAP_OVERHEAD : 0) +
+		    (d->offer->from_user != NULL ? strlen(d->offer->from_user) + 1 + HEAP_OVERHEAD : 0);
 	return (uint32_t)n;
 }
 
@@ -2641,6 +2659,98 @@ static bool answer_unasked(const struct ct_dialog_table *t, const struct ct_dial
 	return two_way(d, m) && !seen_has(d, request_key(t, m));
 }
 
+/* The SDP of m is the call's: hold state, then the media stage. */
+static void sdp_take(struct ct_dialog_table *t, struct ct_dialog *d, const struct ct_sip_msg *m)
+{
+	if (d->state == DS_CONFIRMED)
+		d->held = sdp_hold(&m->sdp);   /* the latest offer or answer decides */
+	if (t->hooks.media != NULL)
+		t->hooks.media(t->hooks.user, d, m);
+}
+
+/*
+ * In-dialog offers.  A re-INVITE, UPDATE or PRACK carrying SDP (an offer,
+ * or PRACK's answer: RFC 3264, 3311, 3262) changes the call's media only
+ * once its receiver accepts it with a 2xx; a 3xx-6xx (an unknown Require,
+ * 420; an UPDATE out of order, 500; a codec it cannot take, 488) leaves
+ * the media as it was (RFC 3264 §8: the offer is void).  Such a request
+ * from a party's own signalling address, with the dialog's tags, made a
+ * spoofer's media a party's before the PBX refused it (red-team pass 4:
+ * its RTP became a stream of 18 of 20 calls).  So the request's SDP waits
+ * (offer_hold; one per call, a newer one replaces it) for its final
+ * response (offer_settle): a 2xx hands it to the media stage before the
+ * response's own SDP, a failure drops it (counted in sdp_ignored).  Media
+ * that reaches the new ports meanwhile is kept pending by the media stage
+ * and taken once the offer is (src/rtp/media.c).  Only where the tap
+ * shows the receiver's side (its responses can be seen: the callee's once
+ * one of its responses was, the caller's when the initial INVITE was):
+ * elsewhere the SDP is taken at once, as before.  The initial INVITE's
+ * offer is not held (its answer makes the call); a held offer whose
+ * response the capture lost is never taken.
+ */
+static bool offer_waits(const struct ct_dialog *d, const struct ct_sip_msg *m, int idx)
+{
+	if (!m->is_request || (idx == CT_M_INVITE && !has_text(m->to_tag)))
+		return false;
+	if (idx != CT_M_INVITE && strcmp(m->method, "UPDATE") != 0 &&
+	    strcmp(m->method, "PRACK") != 0)
+		return false;
+	switch (from_party(d, m)) {
+	case CT_PARTY_CALLER:
+		return d->callee_side;
+	case CT_PARTY_CALLEE:
+		return !d->partial;
+	default:
+		return false;
+	}
+}
+
+/* Keeps what the media stage reads of request m as d's held offer. */
+static void offer_hold(struct ct_dialog_table *t, struct ct_dialog *d, const struct ct_sip_msg *m)
+{
+	struct ct_sip_msg *o;
+
+	offer_free(d);
+	if ((o = calloc(1, sizeof(*o))) == NULL) {
+		sdp_take(t, d, m);   /* no memory to wait: taken at once, as before */
+		return;
+	}
+	o->ts_us = m->ts_us;
+	o->t = m->t;
+	o->vlan = m->vlan;
+	o->transport = m->transport;
+	o->is_request = true;
+	memcpy(o->method, m->method, sizeof(o->method));
+	o->cseq = m->cseq;
+	memcpy(o->cseq_method, m->cseq_method, sizeof(o->cseq_method));
+	o->from_tag = m->from_tag != NULL ? strdup(m->from_tag) : NULL;
+	o->from_user = m->from_user != NULL ? strdup(m->from_user) : NULL;
+	o->q850_cause = -1;
+	o->has_sdp = true;
+	o->sdp = m->sdp;
+	d->offer = o;   /* counted in the table's bytes with d's heap (dialog_heap) */
+}
+
+/*
+ * A final response m of d: when it answers the held offer's request (its
+ * CSeq and method), a 2xx makes the offer the call's and a failure drops
+ * it.
+ */
+static void offer_settle(struct ct_dialog_table *t, struct ct_dialog *d, const struct ct_sip_msg *m)
+{
+	struct ct_sip_msg *o = d->offer;
+
+	if (m->cseq != o->cseq || strcmp(m->cseq_method, o->method) != 0)
+		return;
+	d->offer = NULL;
+	if (m->status < 300 && d->state != DS_ENDED)
+		sdp_take(t, d, o);
+	else
+		t->st.sdp_ignored++;
+	d->offer = o;
+	offer_free(d);
+}
+
 /*
  * Feeds one parsed SIP message (borrowed; nothing is kept of it) to the
  * table.  Every message is counted; retransmissions change nothing; an
@@ -2770,10 +2880,14 @@ void ct_dialog_on_msg(struct ct_dialog_table *t, const struct ct_sip_msg *m)
 		t->st.sdp_ignored++;
 		return;
 	}
-	if (m->has_sdp && !foreign && d->state == DS_CONFIRMED)
-		d->held = sdp_hold(&m->sdp);   /* the latest offer or answer decides */
-	if (m->has_sdp && !foreign && d->state != DS_ENDED && t->hooks.media != NULL)
-		t->hooks.media(t->hooks.user, d, m);
+	if (!foreign && d->offer != NULL && !m->is_request && m->status >= 200)
+		offer_settle(t, d, m);
+	if (!m->has_sdp || foreign || d->state == DS_ENDED)
+		return;
+	if (offer_waits(d, m, idx))
+		offer_hold(t, d, m);
+	else
+		sdp_take(t, d, m);
 }
 
 /*

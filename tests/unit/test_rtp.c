@@ -683,6 +683,26 @@ static void sip(struct mctx *c, int64_t ts, const char *cid, const char *method,
 	ct_sip_msg_fini(&m);
 }
 
+/*
+ * The receiver's 200 (no SDP) to request req, 1 ms later: an in-dialog
+ * offer is the call's once accepted (dialog.c offer_hold).
+ */
+static void accept_req(struct mctx *c, const struct ct_sip_msg *req)
+{
+	struct ct_sip_msg r = *req;   /* borrowed strings: ct_dialog_on_msg keeps none */
+
+	r.is_request = false;
+	r.status = 200;
+	r.method[0] = '\0';
+	r.has_sdp = false;
+	r.ts_us = req->ts_us + 1000;
+	r.t.src = req->t.dst;
+	r.t.dst = req->t.src;
+	r.t.sport = req->t.dport;
+	r.t.dport = req->t.sport;
+	ct_dialog_on_msg(c->dt, &r);
+}
+
 /* One RTP packet (PCMU, 20 ms, 160 bytes of payload byte fill); returns ct_media_packet's result. */
 static int rtp(struct mctx *c, int64_t ts, const char *src, uint16_t sport, const char *dst,
     uint16_t dport, uint32_t ssrc, uint16_t seq, uint8_t fill)
@@ -1061,6 +1081,8 @@ static void test_media_update_storm(void)
 	ct_media_get_stats(c.mt, &ms0);
 	sip(&c, t, "storm-1", "UPDATE", 0, NULL, 3, true, "198.51.100.10", "203.0.113.10",
 	    "198.51.100.20", 30000);
+	sip(&c, t + 1000, "storm-1", NULL, 200, "UPDATE", 3, false, "203.0.113.10",
+	    "198.51.100.10", "", 0);
 	snprintf(body, sizeof(body), "%s", "v=0\r\no=- 1 1 IN IP4 1.1.1.1\r\ns=-\r\n"
 	    "c=IN IP4 198.51.100.20\r\nt=0 0\r\nm=audio 2 RTP/AVP 0\r\n");
 	snprintf(text, sizeof(text), "UPDATE sip:bob@203.0.113.10 SIP/2.0\r\n"
@@ -1075,6 +1097,7 @@ static void test_media_update_storm(void)
 		m.sdp.media[0].port = (uint16_t)(30002 + 2 * (i % 16000));
 		m.sdp.media[0].addr.a[3] = (uint8_t)(i / 16000);
 		ct_dialog_on_msg(c.dt, &m);
+		accept_req(&c, &m);
 		if (i % 1000 == 999) {     /* bounded all along (stop early if not) */
 			ct_media_get_stats(c.mt, &ms);
 			CHECK_INT(ms.endpoints, 32);
@@ -1122,9 +1145,12 @@ static void test_media_full_call(void)
 
 	mctx_init(&c, 0);
 	call_setup(&c, T0, "full-1", "198.51.100.10", "198.51.100.20", 20000, "203.0.113.10", 10010);
-	for (i = 0; i < 14; i++)
-		sip(&c, T0 + SEC + i, "full-1", "UPDATE", 0, NULL, 3 + i, true, "198.51.100.10",
+	for (i = 0; i < 14; i++) {
+		sip(&c, T0 + SEC + i * 2000, "full-1", "UPDATE", 0, NULL, 3 + i, true, "198.51.100.10",
 		    "203.0.113.10", "198.51.100.21", 30000 + 2 * i);
+		sip(&c, T0 + SEC + i * 2000 + 1000, "full-1", NULL, 200, "UPDATE", 3 + i, false,
+		    "203.0.113.10", "198.51.100.10", "", 0);
+	}
 	ct_media_get_stats(c.mt, &ms);
 	CHECK_INT(ms.endpoints, 32);
 	CHECK_INT(ms.endpoints_retired, 0);
