@@ -104,6 +104,9 @@ ATTACKS = {
     'bye-long-clen': ('calls', 80, 80,
                       'BYE from the caller\'s own address, of the dialog, whose datagram '
                       'ends before its Content-Length, refused by the PBX with 400'),
+    'tcp-next-byte': ('calls', 20, 40,
+                      'a copy of a legit SIP/TCP BYE segment sent early at its own sequence '
+                      'number, without the ACK flag or acknowledging bytes never sent'),
     'offer-refused': ('calls', 40, 80,
                       'in-dialog re-INVITE or UPDATE from the caller\'s own address with the '
                       'dialog\'s tags, offering the attacker\'s media, refused by the PBX '
@@ -1482,6 +1485,58 @@ def respoof(fr, l4, seq, ack, flags, data):
     return bytes(hdr) + tcph + data
 
 
+def a_tcp_next_byte(ctx, n):
+    """For n legit SIP/TCP calls ended by a BYE in one segment: a copy of
+    that segment (the same 4-tuple, sequence number and bytes) sent early,
+    just after the segment before it in its direction (at least 200 ms
+    before the real BYE), without the ACK flag (even calls) or with an ACK
+    of 1 MiB the other side never sent (odd ones).  A TCP stack drops both
+    (RFC 9293 3.10.7.4, RFC 5961 5.2), so the PBX ends the call at the real
+    BYE; a reassembler that took the copy ended the call early and dropped
+    the real BYE as a retransmission (3 of 3 TCP calls).  An attacker who
+    sniffs the connection can send this; the legit records must not
+    change."""
+    frames = legit_tcp_frames(ctx)
+    byes = {}
+    for k, (ts, fr, l4, plen, seq, ack) in enumerate(frames):
+        data = fr[len(fr) - plen:] if plen > 0 else b''
+        if data.startswith(b'BYE sip:'):
+            m = re.search(rb'\r\n(?:Call-ID|i): *([^\r\n]+)', data)
+            if m and m.group(1) not in byes:
+                byes[m.group(1)] = k
+    out, used = [], 0
+    for cid, k in sorted(byes.items(), key=lambda x: x[1]):
+        if used >= n:
+            break
+        ts, fr, l4, plen, seq, ack = frames[k]
+
+        def four(f, o):   # the frame's IP addresses and TCP ports
+            e, et = 14, struct.unpack('!H', f[12:14])[0]
+            while et == 0x8100:
+                et, e = struct.unpack('!H', f[e + 2:e + 4])[0], e + 4
+            return f[e + 12:e + 20] + f[o:o + 4] if et == 0x0800 else \
+                f[e + 8:e + 40] + f[o:o + 4]
+        prev = None
+        for j in range(k - 1, -1, -1):
+            pts, pfr, pl4, pplen, pseq, _ = frames[j]
+            if pplen > 0 and four(pfr, pl4) == four(fr, l4) and \
+                    (pseq + pplen) & 0xFFFFFFFF == seq:
+                prev = pts
+                break
+        if prev is None or ts - prev < 400000:
+            continue
+        data = fr[len(fr) - plen:]
+        if used % 2 == 0:
+            forged = respoof(fr, l4, seq, 0, 0x08, data)              # PSH, no ACK
+        else:
+            forged = respoof(fr, l4, seq, ack + (1 << 20), 0x18, data)  # ACK of unsent bytes
+        out.append((max(prev + 200000, ts - 200000 - (ts - prev) // 2), forged))
+        used += 1
+    ctx.info.update(calls=used)
+    out.sort(key=lambda x: x[0])
+    return iter(out)
+
+
 def a_tcp_spoof(ctx, n):
     """A blind attacker who knows a legit SIP/TCP connection's addresses and
     ports (not its sequence numbers) sends, in either direction, segments
@@ -2387,7 +2442,7 @@ GENERATORS = {
     'bye-stale-cseq': a_bye_stale_cseq, 'media-claim': a_media_claim,
     'bye-long-clen': a_bye_long_clen, 'cancel-wrong': a_cancel_wrong,
     'bye-malformed': a_bye_malformed, 'no-branch': a_no_branch,
-    'offer-refused': a_offer_refused,
+    'offer-refused': a_offer_refused, 'tcp-next-byte': a_tcp_next_byte,
     'ack-spoof': a_ack_spoof, 'resp-unseen': a_resp_unseen,
     'inv-resp-spoof': a_inv_resp_spoof, 'reinvite-refused': a_reinvite_refused,
     'answer-unasked': a_answer_unasked,

@@ -891,9 +891,40 @@ static bool ack_ok(const struct dir *d, const struct dir *rev, const struct ct_p
 }
 
 /*
+ * Whether data segment pkt of d acknowledges no byte its reverse rev never
+ * sent (RFC 5961 §5.2: SEG.ACK above SND.NXT is dropped; RFC 9293
+ * §3.10.7.4: every segment of a synchronized connection carries ACK): the
+ * ACK flag set, the number at most TCP_ACK_AHEAD past the highest ACK d
+ * sent before (a capture that lost bytes of both directions shows ACKs
+ * ahead of what it saw of rev, and the direction goes on with them), or
+ * past the highest byte seen from rev (or its candidate connection's
+ * first).  Always when rev is not tracked.  No lower bound: an old ACK is
+ * a delayed segment's, not a forgery's sign.
+ */
+static bool ack_sent(const struct dir *d, const struct dir *rev, const struct ct_packet *pkt)
+{
+	uint32_t ack = pkt->tcp_ack;
+
+	if (rev == NULL)
+		return true;
+	if (!(pkt->tcp_flags & CT_TCP_ACK))
+		return false;
+	if (d->acked && (int32_t)(ack - d->ack_hi) <= TCP_ACK_AHEAD)
+		return true;
+	if (rev->cand && (int32_t)(ack - (rev->cand_isn + 1)) <= TCP_ACK_AHEAD &&
+	    (int32_t)(ack - (rev->cand_isn + 1)) >= -TCP_ACK_BEHIND)
+		return true;
+	return (int32_t)(ack - (seq_lt(rev->next_seq, rev->seq_hi) ? rev->seq_hi : rev->next_seq)) <=
+	    TCP_ACK_AHEAD;
+}
+
+/*
  * Whether a segment of d starting at seq belongs to d's connection: it
- * starts exactly at the next expected byte, or within TCP_ACCEPT_WINDOW of
- * it with an acceptable ACK (ack_ok).
+ * starts exactly at the next expected byte (data: acknowledging no byte
+ * never sent, ack_sent: one sniffed off the wire and placed at the next
+ * byte without the ACK flag, or acknowledging bytes never sent, was taken,
+ * and the real segment then dropped as a retransmission), or within
+ * TCP_ACCEPT_WINDOW of it with an acceptable ACK (ack_ok).
  */
 static bool seg_ok(const struct dir *d, const struct dir *rev, const struct ct_packet *pkt,
     uint32_t seq)
@@ -901,7 +932,7 @@ static bool seg_ok(const struct dir *d, const struct dir *rev, const struct ct_p
 	int32_t delta = (int32_t)(seq - d->next_seq);
 
 	if (delta == 0)
-		return true;
+		return pkt->payload_len == 0 || ack_sent(d, rev, pkt);
 	return delta >= -TCP_ACCEPT_WINDOW && delta <= TCP_ACCEPT_WINDOW && ack_ok(d, rev, pkt);
 }
 

@@ -1025,7 +1025,10 @@ static struct ct_tcp_reasm *two_way(struct sink *s)
 
 /*
  * Blind spoofing (RFC 5961): segments on the connection's 4-tuple with
- * guessed numbers change nothing; each is refused and counted.
+ * guessed numbers change nothing; each is refused and counted.  So does
+ * data at exactly the next byte without the ACK flag or acknowledging
+ * bytes never sent (one sniffed and placed before the real segment: the
+ * real one was then dropped as a retransmission, red-team pass 5).
  */
 static void test_spoof(void)
 {
@@ -1047,6 +1050,11 @@ static void test_spoof(void)
 		{ 0, 5003 + 10, 1005 + (1u << 20), CT_TCP_ACK, "SIP/2.0 200 OK\n", "ACK of unsent bytes" },
 		{ 1, 0x33333333u, 5003, CT_TCP_FIN | CT_TCP_ACK, NULL, "FIN far" },
 		{ 1, 1003, 5003, CT_TCP_SYN | CT_TCP_RST, NULL, "SYN+RST" },
+		/* rows 11, 12: at the client's next byte (1003 + 2 * row), ahead of
+		 * the real segment there, which then goes on */
+		{ 1, 1003 + 2 * 11, 5003 + 2 * 11, 0, "BYE x\n", "data at the next byte, no ACK flag" },
+		{ 1, 1003 + 2 * 12, 5003 + 2 * 12 + (1u << 20), CT_TCP_ACK, "BYE x\n",
+		  "data at the next byte, ACK of unsent bytes" },
 	};
 	struct sink *s = sink_new(CONSUME_ALL);
 	struct ct_tcp_reasm *r = two_way(s);
@@ -1071,7 +1079,8 @@ static void test_spoof(void)
 		tcp2(r, 0, sseq, cseq, CT_TCP_ACK, buf, (int64_t)i);
 		sseq += 2;
 	}
-	out_is(s, "a\nb\nc\nC\nd\nD\ne\nE\nf\nF\ng\nG\nh\nH\ni\nI\nj\nJ\nk\nK\nl\nL\nm\nM\n");
+	out_is(s, "a\nb\nc\nC\nd\nD\ne\nE\nf\nF\ng\nG\nh\nH\ni\nI\nj\nJ\nk\nK\nl\nL\nm\nM\n"
+	    "n\nN\no\nO\n");
 	CHECK_INT(s->gap_calls, 0);
 	/* Pure ACKs with guessed numbers (nothing checks them) do not move
 	 * what the next segments' ACKs are checked against. */
@@ -1090,7 +1099,8 @@ static void test_spoof(void)
 	tcp2(r, 1, 778, 0x4444u, CT_TCP_ACK, "X\n", 20);
 	tcp2(r, 1, cseq, sseq, CT_TCP_ACK, "o\n", 20);
 	cseq += 2;
-	out_is(s, "a\nb\nc\nC\nd\nD\ne\nE\nf\nF\ng\nG\nh\nH\ni\nI\nj\nJ\nk\nK\nl\nL\nm\nM\nn\np\nq\nr\no\n");
+	out_is(s, "a\nb\nc\nC\nd\nD\ne\nE\nf\nF\ng\nG\nh\nH\ni\nI\nj\nJ\nk\nK\nl\nL\nm\nM\n"
+	    "n\nN\no\nO\nn\np\nq\nr\no\n");
 	ct_tcp_reasm_get_stats(r, &st);
 	CHECK_INT(st.reanchored, 0);
 	CHECK_INT(st.gaps, 0);
