@@ -1218,6 +1218,20 @@ def a_answered_stranger(ctx, n):
     return iter(out)
 
 
+def dialog_targets(ctx, tags, cseqs, media=False):
+    """The answered legit IPv4 calls an in-dialog forgery can name: both
+    tags (tags: legit_tags) and the INVITE's CSeq (cseqs:
+    legit_invite_cseq) known; media: at least two streams.  Shuffled with
+    ctx.rng."""
+    calls = [r for r in ctx.truth if r.get('disposition') == 'answered'
+             and r.get('answer_time') and r.get('end_time') and ':' not in r['dst_ip']
+             and ':' not in r['src_ip'] and tags.get(r['call_id'], [None])[0]
+             and tags[r['call_id']][1] and r['call_id'] in cseqs
+             and (not media or len(r.get('streams') or []) >= 2)]
+    ctx.rng.shuffle(calls)
+    return calls
+
+
 def a_bye_stale_cseq(ctx, n):
     """For n answered legit IPv4 calls: halfway through, a BYE from the
     caller's own address (spoofed, or the caller itself hiding the rest of
@@ -1227,11 +1241,7 @@ def a_bye_stale_cseq(ctx, n):
     legit records must not change: each call ends at its real BYE."""
     tags = legit_tags(ctx)
     cseqs = legit_invite_cseq(ctx)
-    calls = [r for r in ctx.truth if r.get('disposition') == 'answered'
-             and r.get('answer_time') and r.get('end_time') and ':' not in r['dst_ip']
-             and ':' not in r['src_ip'] and tags.get(r['call_id'], [None])[0]
-             and tags[r['call_id']][1] and r['call_id'] in cseqs]
-    ctx.rng.shuffle(calls)
+    calls = dialog_targets(ctx, tags, cseqs)
     out, msgs = [], 0
     for i, r in enumerate(calls[:n]):
         cid, (ft, tt) = r['call_id'], tags[r['call_id']]
@@ -1296,11 +1306,7 @@ def a_bye_malformed(ctx, n):
     change."""
     tags = legit_tags(ctx)
     cseqs = legit_invite_cseq(ctx)
-    calls = [r for r in ctx.truth if r.get('disposition') == 'answered'
-             and r.get('answer_time') and r.get('end_time') and ':' not in r['dst_ip']
-             and ':' not in r['src_ip'] and tags.get(r['call_id'], [None])[0]
-             and tags[r['call_id']][1] and r['call_id'] in cseqs]
-    ctx.rng.shuffle(calls)
+    calls = dialog_targets(ctx, tags, cseqs)
     out, msgs = [], 0
 
     def rewrite(frames, kind):
@@ -1407,11 +1413,7 @@ def a_bye_long_clen(ctx, n):
     legit records must not change."""
     tags = legit_tags(ctx)
     cseqs = legit_invite_cseq(ctx)
-    calls = [r for r in ctx.truth if r.get('disposition') == 'answered'
-             and r.get('answer_time') and r.get('end_time') and ':' not in r['dst_ip']
-             and ':' not in r['src_ip'] and tags.get(r['call_id'], [None])[0]
-             and tags[r['call_id']][1] and r['call_id'] in cseqs]
-    ctx.rng.shuffle(calls)
+    calls = dialog_targets(ctx, tags, cseqs)
     out, msgs = [], 0
 
     def short(frames):
@@ -1822,12 +1824,7 @@ def a_offer_refused(ctx, n):
     rng = ctx.rng
     tags = legit_tags(ctx)
     cseqs = legit_invite_cseq(ctx, last=True)
-    calls = [r for r in ctx.truth if r.get('disposition') == 'answered'
-             and r.get('answer_time') and r.get('end_time') and ':' not in r['dst_ip']
-             and ':' not in r['src_ip'] and len(r.get('streams') or []) >= 2
-             and tags.get(r['call_id'], [None])[0] and tags[r['call_id']][1]
-             and r['call_id'] in cseqs]
-    rng.shuffle(calls)
+    calls = dialog_targets(ctx, tags, cseqs, media=True)
     gens, msgs, rtps = [], 0, 0
     for i, r in enumerate(calls[:n]):
         a, b = iso_us(r['answer_time']), iso_us(r['end_time'])

@@ -988,6 +988,24 @@ static void test_leg_headers(void)
 }
 
 /*
+ * A message without body into buf: start line, the Via line (with its
+ * CRLF, or ""), From and To with parameters from and to, a fixed Call-ID,
+ * CSeq cseq.  Its length.
+ */
+static size_t shaped(char *buf, size_t size, const char *start, const char *via,
+    const char *from, const char *to, const char *cseq)
+{
+	char hdrs[512];
+
+	snprintf(hdrs, sizeof(hdrs), "%s\r\n%s"
+	    "From: <sip:alice@example.com>%s\r\n"
+	    "To: <sip:bob@example.com>%s\r\n"
+	    "Call-ID: shape@192.0.2.1\r\n"
+	    "CSeq: %s\r\n", start, via, from, to, cseq);
+	return build(buf, size, hdrs, "");
+}
+
+/*
  * A message without Via (RFC 3261 §8.1.1.7, §20.42: nobody can answer it)
  * and a request whose CSeq names another method (§8.1.1.5) are refused,
  * as their receiver drops or refuses them (400): a BYE so written ended
@@ -1017,17 +1035,11 @@ static void test_refused_shapes(void)
 	size_t i;
 
 	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
-		char hdrs[512], buf[1024];
+		char buf[1024];
 		struct ct_sip_msg m;
-		size_t n;
+		size_t n = shaped(buf, sizeof(buf), v[i].start, v[i].via, ";tag=a", ";tag=b",
+		    v[i].cseq);
 
-		snprintf(hdrs, sizeof(hdrs),
-		    "%s\r\n%s"
-		    "From: <sip:alice@example.com>;tag=a\r\n"
-		    "To: <sip:bob@example.com>;tag=b\r\n"
-		    "Call-ID: shape@192.0.2.1\r\n"
-		    "CSeq: %s\r\n", v[i].start, v[i].via, v[i].cseq);
-		n = build(buf, sizeof(buf), hdrs, "");
 		memset(&m, 0, sizeof(m));
 		CHECK_INT(ct_sip_msg_parse(&m, buf, n), v[i].rc);
 		ct_sip_msg_fini(&m);
@@ -1057,18 +1069,11 @@ static void test_repeated_tag(void)
 	size_t i;
 
 	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
-		char hdrs[512], buf[1024];
+		char buf[1024];
 		struct ct_sip_msg m;
-		size_t n;
+		size_t n = shaped(buf, sizeof(buf), "BYE sip:bob@192.0.2.20 SIP/2.0",
+		    "Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKtag2\r\n", v[i].from, v[i].to, "2 BYE");
 
-		snprintf(hdrs, sizeof(hdrs),
-		    "BYE sip:bob@192.0.2.20 SIP/2.0\r\n"
-		    "Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKtag2\r\n"
-		    "From: <sip:alice@example.com>%s\r\n"
-		    "To: <sip:bob@example.com>%s\r\n"
-		    "Call-ID: tag2@192.0.2.1\r\n"
-		    "CSeq: 2 BYE\r\n", v[i].from, v[i].to);
-		n = build(buf, sizeof(buf), hdrs, "");
 		memset(&m, 0, sizeof(m));
 		CHECK_INT(ct_sip_msg_parse(&m, buf, n), CT_OK);
 		CHECK_STR(m.from_tag, v[i].from_tag);
