@@ -247,6 +247,25 @@ enum elist { E_NORESP = 0, E_BARE, E_SETTLED, E_COUNT };
 #define BRANCHES_MAX 4            /* top Via branches of the initial INVITE's copies remembered */
 #define SERIAL_WAIT_US INT64_C(4000000) /* a failed call waits this long for a new INVITE branch */
 
+/*
+ * What the media stage reads of an in-dialog request with SDP held for its
+ * final response (offer_hold): its addressing, CSeq, From tag and user
+ * (the party, ct_dialog_sender), its SDP's session address and its n_media
+ * media lines only.
+ */
+struct held_offer {
+	int64_t ts_us;
+	struct ct_tuple t;
+	uint16_t vlan;
+	uint8_t transport;
+	char method[16];
+	uint32_t cseq;
+	char *from_tag, *from_user;
+	struct ct_addr conn;
+	uint8_t n_media;
+	struct ct_sdp_media media[];
+};
+
 struct ct_dialog {
 	struct ct_hnode hn;            /* in the table, by keyed hash of the whole Call-ID */
 	struct ct_list tl;             /* timer list, ordered by act_us */
@@ -275,7 +294,7 @@ struct ct_dialog {
 	char *reason;                  /* hangup_reason candidate */
 	char *link_id, *diverted;      /* of the first INVITE, for the legs stage (record) */
 	struct ct_forks *forks;        /* branches of a forked INVITE (forks.c), NULL: not forked */
-	struct ct_sip_msg *offer;      /* an in-dialog SDP request waiting for its final response
+	struct held_offer *offer;      /* an in-dialog SDP request waiting for its final response
 	                                  (offer_hold), NULL: none */
 	uint8_t fork_verdict;          /* enum ct_fork_verdict of the message being handled */
 	uint64_t *seen;                /* ring of message keys already seen (seen_in, then heap) */
@@ -908,7 +927,8 @@ static uint32_t dialog_heap(const struct ct_dialog *d)
 	if (d->path.hops != NULL)
 		n += d->path.cap_hops * sizeof(*d->path.hops) + HEAP_OVERHEAD;
 	if (d->offer != NULL)
-		n += sizeof(*d->offer) + HEAP_OVERHEAD + (d->offer->from_tag != NULL ?
+		n += sizeof(*d->offer) + d->offer->n_media * sizeof(d->offer->media[0]) +
+		    HEAP_OVERHEAD + (d->offer->from_tag != NULL ?
 		    strlen(d->offer->from_tag) + 1 + HEAP_OVERHEAD : 0) +
 		    (d->offer->from_user != NULL ? strlen(d->offer->from_user) + 1 + HEAP_OVERHEAD : 0);
 	return (uint32_t)n;
@@ -2708,10 +2728,12 @@ static bool offer_waits(const struct ct_dialog *d, const struct ct_sip_msg *m, i
 /* Keeps what the media stage reads of request m as d's held offer. */
 static void offer_hold(struct ct_dialog_table *t, struct ct_dialog *d, const struct ct_sip_msg *m)
 {
-	struct ct_sip_msg *o;
+	uint8_t n = m->sdp.n_media <= CT_SDP_MAX_MEDIA ? m->sdp.n_media : CT_SDP_MAX_MEDIA;
+	struct held_offer *o;
 
 	offer_free(d);
-	if ((o = calloc(1, sizeof(*o))) == NULL) {
+	o = malloc(sizeof(*o) + n * sizeof(o->media[0]));
+	if (o == NULL) {
 		sdp_take(t, d, m);   /* no memory to wait: taken at once, as before */
 		return;
 	}
@@ -2719,35 +2741,52 @@ static void offer_hold(struct ct_dialog_table *t, struct ct_dialog *d, const str
 	o->t = m->t;
 	o->vlan = m->vlan;
 	o->transport = m->transport;
-	o->is_request = true;
 	memcpy(o->method, m->method, sizeof(o->method));
 	o->cseq = m->cseq;
-	memcpy(o->cseq_method, m->cseq_method, sizeof(o->cseq_method));
 	o->from_tag = m->from_tag != NULL ? strdup(m->from_tag) : NULL;
 	o->from_user = m->from_user != NULL ? strdup(m->from_user) : NULL;
-	o->q850_cause = -1;
-	o->has_sdp = true;
-	o->sdp = m->sdp;
+	o->conn = m->sdp.conn;
+	o->n_media = n;
+	memcpy(o->media, m->sdp.media, n * sizeof(o->media[0]));
 	d->offer = o;   /* counted in the table's bytes with d's heap (dialog_heap) */
 }
 
 /*
  * A final response m of d: when it answers the held offer's request (its
- * CSeq and method), a 2xx makes the offer the call's and a failure drops
- * it.
+ * CSeq and method), a 2xx makes the offer the call's (the request rebuilt
+ * as the media stage reads it) and a failure drops it.
  */
 static void offer_settle(struct ct_dialog_table *t, struct ct_dialog *d, const struct ct_sip_msg *m)
 {
-	struct ct_sip_msg *o = d->offer;
+	struct held_offer *o = d->offer;
+	struct ct_sip_msg r;
 
 	if (m->cseq != o->cseq || strcmp(m->cseq_method, o->method) != 0)
 		return;
-	d->offer = NULL;
-	if (m->status < 300 && d->state != DS_ENDED)
-		sdp_take(t, d, o);
-	else
+	if (m->status < 300 && d->state != DS_ENDED) {
+		memset(&r, 0, sizeof(r));
+		r.ts_us = o->ts_us;
+		r.t = o->t;
+		r.vlan = o->vlan;
+		r.transport = o->transport;
+		r.is_request = true;
+		memcpy(r.method, o->method, sizeof(r.method));
+		memcpy(r.cseq_method, o->method, sizeof(r.cseq_method));
+		r.cseq = o->cseq;
+		r.call_id = d->call_id;
+		r.from_tag = o->from_tag;
+		r.from_user = o->from_user;
+		r.q850_cause = -1;
+		r.has_sdp = true;
+		r.sdp.conn = o->conn;
+		r.sdp.n_media = o->n_media;
+		memcpy(r.sdp.media, o->media, o->n_media * sizeof(o->media[0]));
+		d->offer = NULL;
+		sdp_take(t, d, &r);
+		d->offer = o;
+	} else {
 		t->st.sdp_ignored++;
-	d->offer = o;
+	}
 	offer_free(d);
 }
 

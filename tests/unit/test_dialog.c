@@ -4455,6 +4455,7 @@ static void test_offer_not_of_dialog(void)
 	struct collector c;
 	struct ct_dialog_table *t = table(&c, NULL);
 	unsigned before;
+	size_t bytes;
 
 	answered(t, &call1, T0);
 	before = c.media;
@@ -4462,10 +4463,16 @@ static void test_offer_not_of_dialog(void)
 	req_a(t, &call1, "UPDATE", 3, T0 + 11 * SEC, true, &wrong);
 	CHECK_INT(c.media, before);
 	CHECK_INT(stats(t).sdp_ignored, 2);
+	bytes = ct_dialog_bytes(t);
 	req_a(t, &call1, "INVITE", 4, T0 + 12 * SEC, true, &sdp);
 	CHECK_INT(c.media, before);   /* an offer waits for its 2xx (offer_hold) */
+	/* held, counted in the call's memory: its media lines (none here), not a whole SDP */
+	CHECK(ct_dialog_bytes(t) > bytes);
+	CHECK(ct_dialog_bytes(t) < bytes + sizeof(struct ct_sdp) / 8);
+	bytes = ct_dialog_bytes(t);
 	rsp_a(t, &call1, 200, "OK", "INVITE", 4, T0 + 12 * SEC + 5 * MS, NULL);
 	CHECK_INT(c.media, before + 1);
+	CHECK(ct_dialog_bytes(t) < bytes);   /* released */
 	req_b(t, &call1, "UPDATE", 1, T0 + 13 * SEC, &sdp);
 	rsp_b(t, &call1, 200, "UPDATE", 1, T0 + 13 * SEC + 5 * MS, NULL);
 	CHECK_INT(c.media, before + 2);
