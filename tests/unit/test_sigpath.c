@@ -18,7 +18,9 @@
 struct step {
 	bool request;
 	const char *src, *dst;
-	const char *via, *contact;  /* hosts written in the message (NULL: header left out) */
+	const char *via, *contact;  /* hosts written in the message (NULL: Contact left out, a
+	                               Via naming a host name, which teaches nothing: a
+	                               message without Via is refused, RFC 3261 §8.1.1.7) */
 	bool want;                  /* true: on the path */
 	uint8_t tunnel;             /* tunnel layers it came out of (ct_tuple.tunnel) */
 };
@@ -116,8 +118,8 @@ static void message(struct ct_sip_msg *m, const struct step *s, unsigned cseq)
 {
 	char text[1024], via[128] = "", contact[128] = "";
 
-	if (s->via != NULL)
-		snprintf(via, sizeof(via), "Via: SIP/2.0/UDP %s:5060;branch=z9hG4bK%u\r\n", s->via, cseq);
+	snprintf(via, sizeof(via), "Via: SIP/2.0/UDP %s:5060;branch=z9hG4bK%u\r\n",
+	    s->via != NULL ? s->via : "proxy.invalid", cseq);
 	if (s->contact != NULL)
 		snprintf(contact, sizeof(contact), "Contact: <sip:u@%s:5060>\r\n", s->contact);
 	snprintf(text, sizeof(text), "%s\r\n%sFrom: <sip:a@x>;tag=1\r\nTo: <sip:b@x>;tag=2\r\n"
