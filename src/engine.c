@@ -392,8 +392,10 @@ static void on_msg(void *user, struct ct_dialog *d, const struct ct_sip_msg *m)
 {
 	struct ct_engine *e = user;
 
-	(void)m;
-	ct_callcap_hit(e->cfg.callcap, ct_dialog_capture_slot(d), true);
+	if (e->cfg.callcap != NULL)
+		ct_callcap_hit(e->cfg.callcap, ct_dialog_capture_slot(d), true);
+	if (e->legs != NULL)   /* a challenged trunk call links no leg until retried */
+		ct_legs_sip(e->legs, ct_dialog_call_id(d), m);
 }
 
 /* Counts one SIP message taken (pre-scanned or parsed) by its transport. */
@@ -1159,6 +1161,13 @@ struct ct_engine *ct_engine_new(const struct ct_engine_cfg *cfg, char *errbuf)
 	e->cfg.dialog.rtp_tracked = e->cfg.rtp; /* without RTP every call looks silent */
 	ct_sip_init();
 	ct_decode_ctx_init(&e->dctx);
+	if (e->cfg.attr != NULL) {
+		struct ct_legs_cfg lc;
+
+		ct_attr_legs_cfg(e->cfg.attr, &lc);
+		if ((e->legs = ct_legs_new(&lc, on_legs_out, e)) == NULL)
+			goto fail;
+	}
 	hooks.emit = on_emit;
 	hooks.media = on_media;
 	hooks.closing = on_closing;
@@ -1166,7 +1175,7 @@ struct ct_engine *ct_engine_new(const struct ct_engine_cfg *cfg, char *errbuf)
 	hooks.start = on_start;
 	hooks.ended = on_ended;
 	hooks.refer = on_refer;
-	hooks.msg = e->cfg.callcap != NULL ? on_msg : NULL;
+	hooks.msg = e->cfg.callcap != NULL || e->legs != NULL ? on_msg : NULL;
 	e->now_us = INT64_MIN;
 	e->next_tick_us = INT64_MIN;
 	e->warn_us = e->warn_from_us = INT64_MIN;
@@ -1176,13 +1185,6 @@ struct ct_engine *ct_engine_new(const struct ct_engine_cfg *cfg, char *errbuf)
 	e->dialogs = ct_dialog_table_new(&e->cfg.dialog, &hooks);
 	if (e->frag == NULL || e->tcp == NULL || e->dialogs == NULL)
 		goto fail;
-	if (e->cfg.attr != NULL) {
-		struct ct_legs_cfg lc;
-
-		ct_attr_legs_cfg(e->cfg.attr, &lc);
-		if ((e->legs = ct_legs_new(&lc, on_legs_out, e)) == NULL)
-			goto fail;
-	}
 	ct_tcp_reasm_set_resync(e->tcp, tcp_starts_sip);
 	if (e->cfg.rtp && (e->media = ct_media_new(0)) == NULL)
 		goto fail;

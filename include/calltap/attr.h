@@ -213,6 +213,9 @@ void ct_legs_start(struct ct_legs *l, const struct ct_call_record *view);
 void ct_legs_ended(struct ct_legs *l, const struct ct_call_record *rec);
 struct ct_sip_msg;
 void ct_legs_refer(struct ct_legs *l, const char *call_id, const struct ct_sip_msg *m);
+/* Each SIP message of a call: a 401/407 to a trunk call's INVITE holds it
+ * out of the calls legs link to until the INVITE is retried. */
+void ct_legs_sip(struct ct_legs *l, const char *call_id, const struct ct_sip_msg *m);
 void ct_legs_sdp(struct ct_legs *l, const char *call_id, enum ct_party from,
     const struct ct_sip_msg *m);
 void ct_legs_put(struct ct_legs *l, struct ct_call_record *rec, int64_t now_us);

@@ -171,6 +171,7 @@ struct trunk {
 	struct leg *legs, *legs_tail;
 	size_t n_legs, n_done;
 	bool unsure;                   /* a leg matched it and another call: no ivr claim */
+	bool challenged;               /* its INVITE got 401/407, no retry yet (ct_legs_sip) */
 	struct mep ep[MEP_MAX];        /* its SDP endpoints (rule 5), ring */
 	unsigned n_ep;
 };
@@ -521,11 +522,12 @@ static void prune_referrals(struct ct_legs *l, int64_t now_us)
 /*
  * True when trunk call t was open at at_us: started by then and not ended
  * before (a call that ended lingers a while before its record comes: a
- * caller's quick redial must not see it as open).
+ * caller's quick redial must not see it as open), and not waiting for its
+ * INVITE retried after a 401/407 (the PBX serves no call it challenged).
  */
 static bool open_at(const struct trunk *t, int64_t at_us)
 {
-	return t->rec == NULL && t->start_us <= at_us &&
+	return t->rec == NULL && t->start_us <= at_us && !t->challenged &&
 	    (t->end_us == CT_TIME_NONE || at_us <= t->end_us);
 }
 
@@ -1135,6 +1137,33 @@ void ct_legs_start(struct ct_legs *l, const struct ct_call_record *view)
 		start_trunk(l, view);
 	else if (s)
 		start_leg(l, view);
+}
+
+/*
+ * A SIP message m of call call_id (the dialog's msg hook, before the call
+ * takes it).  A 401 or 407 to a trunk call's INVITE takes it out of the
+ * open calls legs link to until its INVITE comes again (the retry with
+ * credentials): a stranger's INVITE from the internet, challenged and
+ * never retried, claimed for the whole wait the PBX's outbound calls
+ * whose caller number it had forged (rule 2), and its link made every
+ * other answered trunk call of that PBX an IVR's (red-team pass 6: 33 of
+ * 80 records from one INVITE).  Other messages change nothing; O(1)
+ * unless m is an INVITE or a 401/407 to one.
+ */
+void ct_legs_sip(struct ct_legs *l, const char *call_id, const struct ct_sip_msg *m)
+{
+	bool challenge, invite;
+	struct trunk *t;
+
+	if (l == NULL || call_id == NULL || m == NULL)
+		return;
+	challenge = !m->is_request && (m->status == 401 || m->status == 407) &&
+	    strcmp(m->cseq_method, "INVITE") == 0;
+	invite = m->is_request && strcmp(m->method, "INVITE") == 0 &&
+	    (m->to_tag == NULL || m->to_tag[0] == '\0');
+	if ((!challenge && !invite) || (t = find_trunk(l, call_id)) == NULL)
+		return;
+	t->challenged = challenge;
 }
 
 /*

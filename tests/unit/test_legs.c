@@ -986,6 +986,62 @@ static void test_bridge_trunk_only(void)
 	ct_legs_free(l);
 }
 
+/* What ct_legs_sip reads of a message: an INVITE (to_tag NULL) or a response status to one. */
+static void sip_of(struct ct_legs *l, const char *cid, int status)
+{
+	struct ct_sip_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.is_request = status == 0;
+	m.status = status;
+	snprintf(m.method, sizeof(m.method), "%s", status == 0 ? "INVITE" : "");
+	snprintf(m.cseq_method, sizeof(m.cseq_method), "INVITE");
+	ct_legs_sip(l, cid, &m);
+}
+
+/*
+ * A trunk call whose INVITE got 401 (a stranger from the internet whose
+ * From is a number the PBX's own outbound calls carry, never retried)
+ * links no leg while it waits for its retry: the PBX serves no call it
+ * challenged.  Its retried INVITE opens it again (a carrier that
+ * authenticates), and a leg then links by caller number (rule 2).
+ */
+static void test_challenged(void)
+{
+	struct out o = { .n = 0 };
+	struct ct_legs *l = stage(&o, true);
+	struct ct_call_record *t1, *g1, *g2;
+	struct ct_legs_stats st;
+
+	t1 = start(l, rec("C1", "+380441230000", "0441230009", false, 1, true, 10, 0, 6, 30,
+	    CT_DISP_ANSWERED));
+	sip_of(l, "C1", 100);
+	sip_of(l, "C1", 401);
+	g1 = start(l, rec("D1", "+380441230000", "+380671110000", true, 10, false, 1, 1, 2, 20,
+	    CT_DISP_ANSWERED));
+	ct_legs_get_stats(l, &st);
+	CHECK_INT(st.by_caller, 0);
+	sip_of(l, "C1", 0);                       /* the INVITE retried with credentials */
+	sip_of(l, "C1", 407);                     /* challenged again (407) ... */
+	sip_of(l, "C1", 0);                       /* ... and retried: open again */
+	g2 = start(l, rec("D2", "+380441230000", "204", true, 10, true, 104, 5, 6, 30,
+	    CT_DISP_ANSWERED));
+	ct_legs_get_stats(l, &st);
+	CHECK_INT(st.by_caller, 1);
+	ct_legs_put(l, g1, T0 + 40 * SEC);
+	ct_legs_put(l, g2, T0 + 40 * SEC);
+	ct_legs_put(l, t1, T0 + 40 * SEC);
+	CHECK_INT(o.n, 3);
+	if (o.n == 3) {
+		CHECK_STR(o.r[0]->call_id, "D1");
+		CHECK(o.r[0]->parent_call_id == NULL);
+		CHECK_STR(o.r[1]->call_id, "C1");
+		CHECK_STR(o.r[2]->parent_call_id, "C1");
+	}
+	out_clear(&o);
+	ct_legs_free(l);
+}
+
 int main(void)
 {
 	test_voicemail_names();
@@ -1000,5 +1056,6 @@ int main(void)
 	test_offer();
 	test_bridge();
 	test_bridge_trunk_only();
+	test_challenged();
 	return TEST_REPORT();
 }
