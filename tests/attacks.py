@@ -1218,6 +1218,18 @@ def a_answered_stranger(ctx, n):
     return iter(out)
 
 
+def rebody(frames, fix):
+    """The one-datagram IPv4 UDP frames of forged() with their SIP text
+    passed through fix(bytes) -> bytes, the UDP length redone (checksum
+    0) and the IPv4 header rebuilt."""
+    for fr in frames:
+        ip = fr[14:]
+        hl = (ip[0] & 15) * 4
+        body = fix(ip[hl + 8:])
+        u = ip[hl:hl + 4] + struct.pack('!HH', 8 + len(body), 0) + body
+        yield ether(ipv4(ip[12:16], ip[16:20], 17, u))
+
+
 def dialog_targets(ctx, tags, cseqs, media=False):
     """The answered legit IPv4 calls an in-dialog forgery can name: both
     tags (tags: legit_tags) and the INVITE's CSeq (cseqs:
@@ -1310,17 +1322,14 @@ def a_bye_malformed(ctx, n):
     out, msgs = [], 0
 
     def rewrite(frames, kind):
-        for fr in frames:
-            ip = fr[14:]
-            hl = (ip[0] & 15) * 4
-            body = ip[hl + 8:]
+        def fix(body):
             if kind == 0:
-                body = re.sub(rb'Via: [^\r]*\r\n', b'', body)
-            elif kind == 2:
-                body = body.replace(b'Max-Forwards: 70\r\n', b'Max-Forwards: 70\r\n'
+                return re.sub(rb'Via: [^\r]*\r\n', b'', body)
+            if kind == 2:
+                return body.replace(b'Max-Forwards: 70\r\n', b'Max-Forwards: 70\r\n'
                                     b'P-Asserted-Identity: <sip:+19005550199@192.0.2.66>\0x\r\n')
-            u = ip[hl:hl + 4] + struct.pack('!HH', 8 + len(body), 0) + body
-            yield ether(ipv4(ip[12:16], ip[16:20], 17, u))
+            return body
+        return rebody(frames, fix)
     for i, r in enumerate(calls[:n]):
         cid, (ft, tt) = r['call_id'], tags[r['call_id']]
         a, e = iso_us(r['answer_time']), iso_us(r['end_time'])
@@ -1417,12 +1426,8 @@ def a_bye_long_clen(ctx, n):
     out, msgs = [], 0
 
     def short(frames):
-        for fr in frames:
-            ip = fr[14:]
-            hl = (ip[0] & 15) * 4
-            body = ip[hl + 8:].replace(b'Content-Length: 0\r\n', b'Content-Length: 900\r\n')
-            u = ip[hl:hl + 4] + struct.pack('!HH', 8 + len(body), 0) + body
-            yield ether(ipv4(ip[12:16], ip[16:20], 17, u))
+        return rebody(frames, lambda body: body.replace(b'Content-Length: 0\r\n',
+                                                         b'Content-Length: 900\r\n'))
     for i, r in enumerate(calls[:n]):
         cid, (ft, tt) = r['call_id'], tags[r['call_id']]
         a, e = iso_us(r['answer_time']), iso_us(r['end_time'])
