@@ -1773,6 +1773,41 @@ def a_inv_resp_spoof(ctx, n):
     return iter(out)
 
 
+def offers_refused(ctx, calls, tags, media_base, port_base, to_tag, cseq, status):
+    """For each call r (the i-th) answered at least 400 ms: a quarter into
+    its talk, a re-INVITE (in turn an UPDATE) from its caller's address with
+    its Call-ID, the caller's From tag (tags: legit_tags), To tag
+    to_tag(r, i) and CSeq number cseq(r, i), offering the attacker's media
+    (foreign(media_base + i), port port_base + 2 i); 2 ms later the
+    callee's refusal with status line status(i); then the attacker's RTP
+    (attacker_rtp).  Info: calls, forged_msgs, rtp."""
+    gens, msgs, rtps = [], 0, 0
+    for i, r in enumerate(calls):
+        a, b = iso_us(r['answer_time']), iso_us(r['end_time'])
+        if b - a < 400000:
+            continue
+        cid, ft, tt = r['call_id'], tags[r['call_id']][0], to_tag(r, i)
+        caller = bytes(int(x) for x in r['src_ip'].split('.'))
+        callee = bytes(int(x) for x in r['dst_ip'].split('.'))
+        media = foreign(media_base + i)
+        mport = port_base + 2 * i
+        t = a + (b - a) // 4
+        meth = ('INVITE', 'UPDATE')[i % 2]
+        cs = '%d %s' % (cseq(r, i), meth)
+        out = [(t, f) for f in forged(caller, r['dst_ip'], cid, meth, cs, ft, tt,
+                                     sdp(ip_s(media), mport))]
+        out += [(t + 2000, f) for f in forged(callee, r['src_ip'], cid, 'SIP/2.0 ' + status(i),
+                                              cs, ft, tt, contact=False)]
+        msgs += 1
+        pk, _ = attacker_rtp(ctx.rng, r, media, mport, t, b)
+        out += pk
+        rtps += len(pk)
+        out.sort(key=lambda x: x[0])
+        gens.append(out)
+    ctx.info.update(calls=len(gens), forged_msgs=msgs, rtp=rtps)
+    return heapq.merge(*gens, key=lambda x: x[0])
+
+
 def a_reinvite_refused(ctx, n):
     """For n answered legit IPv4 calls: halfway through, a re-INVITE (in
     turn an UPDATE) from the caller's own address (spoofed: on the call's
@@ -1788,32 +1823,9 @@ def a_reinvite_refused(ctx, n):
              and ':' not in r['src_ip'] and len(r.get('streams') or []) >= 2
              and tags.get(r['call_id'], [None])[0]]
     rng.shuffle(calls)
-    gens, msgs, rtps = [], 0, 0
-    for i, r in enumerate(calls[:n]):
-        a, b = iso_us(r['answer_time']), iso_us(r['end_time'])
-        if b - a < 400000:
-            continue
-        cid, ft = r['call_id'], tags[r['call_id']][0]
-        caller = bytes(int(x) for x in r['src_ip'].split('.'))
-        callee = bytes(int(x) for x in r['dst_ip'].split('.'))
-        media = foreign(58000 + i)
-        mport = 32000 + 2 * i
-        t = a + (b - a) // 4
-        meth = ('INVITE', 'UPDATE')[i % 2]
-        cs = '%d %s' % (9501 + i, meth)
-        out = [(t, f) for f in forged(caller, r['dst_ip'], cid, meth, cs, ft, 'wrong%x' % i,
-                                     sdp(ip_s(media), mport))]
-        out += [(t + 2000, f) for f in forged(callee, r['src_ip'], cid,
-                                              'SIP/2.0 481 Call/Transaction Does Not Exist',
-                                              cs, ft, 'wrong%x' % i, contact=False)]
-        msgs += 1
-        pk, _ = attacker_rtp(rng, r, media, mport, t, b)
-        out += pk
-        rtps += len(pk)
-        out.sort(key=lambda x: x[0])
-        gens.append(out)
-    ctx.info.update(calls=len(gens), forged_msgs=msgs, rtp=rtps)
-    return heapq.merge(*gens, key=lambda x: x[0])
+    return offers_refused(ctx, calls[:n], tags, 58000, 32000,
+                          lambda r, i: 'wrong%x' % i, lambda r, i: 9501 + i,
+                          lambda i: '481 Call/Transaction Does Not Exist')
 
 
 def a_offer_refused(ctx, n):
@@ -1826,37 +1838,14 @@ def a_offer_refused(ctx, n):
     refused offer leaves the media as it was.  Then RTP from that media
     address to both parties' media ports.  The legit records must not
     change (before: the attacker's RTP became a stream of each call)."""
-    rng = ctx.rng
     tags = legit_tags(ctx)
     cseqs = legit_invite_cseq(ctx, last=True)
     calls = dialog_targets(ctx, tags, cseqs, media=True)
-    gens, msgs, rtps = [], 0, 0
-    for i, r in enumerate(calls[:n]):
-        a, b = iso_us(r['answer_time']), iso_us(r['end_time'])
-        if b - a < 400000:
-            continue
-        cid, (ft, tt) = r['call_id'], tags[r['call_id']]
-        caller = bytes(int(x) for x in r['src_ip'].split('.'))
-        callee = bytes(int(x) for x in r['dst_ip'].split('.'))
-        media = foreign(57000 + i)
-        mport = 34000 + 2 * i
-        t = a + (b - a) // 4
-        meth = ('INVITE', 'UPDATE')[i % 2]
-        cs = '%d %s' % (cseqs[cid] + 40 + i, meth)
-        status = ('420 Bad Extension', '488 Not Acceptable Here',
-                  '500 Server Internal Error')[i % 3]
-        out = [(t, f) for f in forged(caller, r['dst_ip'], cid, meth, cs, ft, tt,
-                                     sdp(ip_s(media), mport))]
-        out += [(t + 2000, f) for f in forged(callee, r['src_ip'], cid, 'SIP/2.0 ' + status,
-                                              cs, ft, tt, contact=False)]
-        msgs += 1
-        pk, _ = attacker_rtp(rng, r, media, mport, t, b)
-        out += pk
-        rtps += len(pk)
-        out.sort(key=lambda x: x[0])
-        gens.append(out)
-    ctx.info.update(calls=len(gens), forged_msgs=msgs, rtp=rtps)
-    return heapq.merge(*gens, key=lambda x: x[0])
+    return offers_refused(ctx, calls[:n], tags, 57000, 34000,
+                          lambda r, i: tags[r['call_id']][1],
+                          lambda r, i: cseqs[r['call_id']] + 40 + i,
+                          lambda i: ('420 Bad Extension', '488 Not Acceptable Here',
+                                     '500 Server Internal Error')[i % 3])
 
 
 def a_answer_unasked(ctx, n):
