@@ -255,9 +255,14 @@ struct ct_media_table {
 /* Bytes of a stream in t->ms_slab: whole cache lines (the slab's chunks and header are). */
 #define MSTREAM_SIZE ((sizeof(struct mstream) + 63) & ~(size_t)63)
 
-/* Notes the path pkt came by as m's (span_copy). */
-static inline void path_set(struct mstream *m, const struct ct_packet *pkt)
+/* Makes pkt's 4-tuple and tunnel depth m's, and the path it came by (span_copy). */
+static inline void tuple_set(struct mstream *m, const struct ct_packet *pkt)
 {
+	m->src = pkt->t.src;
+	m->dst = pkt->t.dst;
+	m->sport = pkt->t.sport;
+	m->dport = pkt->t.dport;
+	m->tunnel = pkt->t.tunnel;
 	m->ttl = pkt->ttl;
 	m->vlan = pkt->vlan;
 }
@@ -773,12 +778,7 @@ static void orphan_packet(struct ct_media_table *t, const struct ct_packet *pkt,
 			orphan_end(t, old, true);
 		if ((m = mstream_alloc(t)) == NULL)
 			return;
-		m->src = pkt->t.src;
-		m->dst = pkt->t.dst;
-		m->sport = pkt->t.sport;
-		m->dport = pkt->t.dport;
-		m->tunnel = pkt->t.tunnel;
-		path_set(m, pkt);
+		tuple_set(m, pkt);
 		m->last_pt = h->pt;
 		ct_rtp_stream_init(&m->st, h->ssrc, 0);
 		if (ct_rtp_static_codec(h->pt, &m->st.clock_rate) == NULL)
@@ -1082,12 +1082,13 @@ static bool dest_plausible(const struct endpoint *e, const struct ct_tuple *t)
 	const struct mstream *m;
 	bool pub = false;
 
-	for (x = cm->endpoints; x != NULL; x = x->cnext)
-		if (x->port == t->dport && far_of(e->side, x->side) && !(x->flags & EPF_RTCP) &&
-		    ct_addr_eq(&x->addr, &t->dst))
+	for (x = cm->endpoints; x != NULL; x = x->cnext) {
+		if (!far_of(e->side, x->side))
+			continue;
+		if (x->port == t->dport && !(x->flags & EPF_RTCP) && ct_addr_eq(&x->addr, &t->dst))
 			return true;   /* rule 1a seen from S: D is not indexed (MEDIA_MAX_SAME_EP) */
-	for (x = cm->endpoints; x != NULL && !pub; x = x->cnext)
-		pub = far_of(e->side, x->side) && (x->flags & EPF_SDP) && addr_public(&x->addr);
+		pub = pub || ((x->flags & EPF_SDP) && addr_public(&x->addr));
+	}
 	if (!pub)
 		return true;
 	for (m = cm->pending; m != NULL; m = m->cnext)
@@ -1212,12 +1213,7 @@ static struct mstream *st_move(struct ct_media_table *t, struct call_media *cm,
 	if (m == NULL)
 		return NULL;
 	ct_htab_remove(&t->st, &m->hn);
-	m->src = pkt->t.src;
-	m->dst = pkt->t.dst;
-	m->sport = pkt->t.sport;
-	m->dport = pkt->t.dport;
-	m->tunnel = pkt->t.tunnel;
-	path_set(m, pkt);
+	tuple_set(m, pkt);
 	ct_htab_insert(&t->st, &m->hn, st_hash(&t->st, &m->src, m->sport, &m->dst, m->dport,
 	    m->st.ssrc));
 	src = ep_add(t, cm, &m->src, m->sport, speaker, 0, 0);
@@ -1249,12 +1245,7 @@ static struct mstream *st_new(struct ct_media_table *t, struct call_media *cm,
 	}
 	if ((m = mstream_alloc(t)) == NULL)
 		return NULL;
-	m->src = pkt->t.src;
-	m->dst = pkt->t.dst;
-	m->sport = pkt->t.sport;
-	m->dport = pkt->t.dport;
-	m->tunnel = pkt->t.tunnel;
-	path_set(m, pkt);
+	tuple_set(m, pkt);
 	ct_rtp_stream_init(&m->st, h->ssrc, pn != NULL && pn->rate ? pn->rate : 8000);
 	m->last_pt = -1;
 	m->st.dtmf_pt = cm->dtmf_pt;
