@@ -858,6 +858,21 @@ static void dir_syn(struct ct_tcp_reasm *r, struct dir *d, struct dir *rev,
 	d->cand_isn = isn;
 }
 
+/* Whether ack acknowledges about the first byte of rev's candidate connection. */
+static bool ack_of_cand(const struct dir *rev, uint32_t ack)
+{
+	int32_t off = (int32_t)(ack - (rev->cand_isn + 1));
+
+	return rev->cand && off >= -TCP_ACK_BEHIND && off <= TCP_ACK_AHEAD;
+}
+
+/* Whether ack lies at most TCP_ACK_AHEAD past the highest byte seen from rev. */
+static bool ack_not_ahead(const struct dir *rev, uint32_t ack)
+{
+	return (int32_t)(ack - (seq_lt(rev->next_seq, rev->seq_hi) ? rev->seq_hi : rev->next_seq)) <=
+	    TCP_ACK_AHEAD;
+}
+
 /*
  * Whether pkt's acknowledgment number is one d's sender could send: always
  * when rev (the reverse direction) is not tracked; else the ACK flag must
@@ -877,11 +892,9 @@ static bool ack_ok(const struct dir *d, const struct dir *rev, const struct ct_p
 		return true;
 	if (!(pkt->tcp_flags & CT_TCP_ACK))
 		return false;
-	if (rev->cand && (int32_t)(ack - (rev->cand_isn + 1)) >= -TCP_ACK_BEHIND &&
-	    (int32_t)(ack - (rev->cand_isn + 1)) <= TCP_ACK_AHEAD)
+	if (ack_of_cand(rev, ack))
 		return true;
-	if ((int32_t)(ack - (seq_lt(rev->next_seq, rev->seq_hi) ? rev->seq_hi : rev->next_seq)) >
-	    TCP_ACK_AHEAD)
+	if (!ack_not_ahead(rev, ack))
 		return false;
 	if (d != NULL && d->acked)
 		lo = (int32_t)(ack - d->ack_hi) + TCP_ACK_BEHIND;
@@ -911,11 +924,7 @@ static bool ack_sent(const struct dir *d, const struct dir *rev, const struct ct
 		return false;
 	if (d->acked && (int32_t)(ack - d->ack_hi) <= TCP_ACK_AHEAD)
 		return true;
-	if (rev->cand && (int32_t)(ack - (rev->cand_isn + 1)) <= TCP_ACK_AHEAD &&
-	    (int32_t)(ack - (rev->cand_isn + 1)) >= -TCP_ACK_BEHIND)
-		return true;
-	return (int32_t)(ack - (seq_lt(rev->next_seq, rev->seq_hi) ? rev->seq_hi : rev->next_seq)) <=
-	    TCP_ACK_AHEAD;
+	return ack_of_cand(rev, ack) || ack_not_ahead(rev, ack);
 }
 
 /*
