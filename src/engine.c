@@ -387,7 +387,11 @@ static void on_closing(void *user, struct ct_dialog *d, struct ct_call_record *r
 		rec->capture_job = ct_callcap_call_end(e->cfg.callcap, ct_dialog_capture_slot(d), rec);
 }
 
-/* A message of call d (per-call captures only): the frame being processed is d's. */
+/*
+ * A message of call d: the frame being processed is d's (per-call
+ * captures); a challenge or retry of a trunk call's INVITE (the legs
+ * stage, with --home).
+ */
 static void on_msg(void *user, struct ct_dialog *d, const struct ct_sip_msg *m)
 {
 	struct ct_engine *e = user;
@@ -1148,6 +1152,7 @@ struct ct_engine *ct_engine_new(const struct ct_engine_cfg *cfg, char *errbuf)
 {
 	struct ct_dialog_hooks hooks;
 	struct ct_engine *e;
+	bool legs_on = false;
 
 	e = calloc(1, sizeof(*e));
 	if (e == NULL)
@@ -1167,6 +1172,7 @@ struct ct_engine *ct_engine_new(const struct ct_engine_cfg *cfg, char *errbuf)
 		ct_attr_legs_cfg(e->cfg.attr, &lc);
 		if ((e->legs = ct_legs_new(&lc, on_legs_out, e)) == NULL)
 			goto fail;
+		legs_on = lc.n_home > 0;   /* without --home the stage links nothing */
 	}
 	hooks.emit = on_emit;
 	hooks.media = on_media;
@@ -1175,7 +1181,7 @@ struct ct_engine *ct_engine_new(const struct ct_engine_cfg *cfg, char *errbuf)
 	hooks.start = on_start;
 	hooks.ended = on_ended;
 	hooks.refer = on_refer;
-	hooks.msg = e->cfg.callcap != NULL || e->legs != NULL ? on_msg : NULL;
+	hooks.msg = e->cfg.callcap != NULL || legs_on ? on_msg : NULL;
 	e->now_us = INT64_MIN;
 	e->next_tick_us = INT64_MIN;
 	e->warn_us = e->warn_from_us = INT64_MIN;
