@@ -189,6 +189,10 @@ ATTACKS = {
     'span-dup': ('calls', 40, 80,
                  'every SIP and RTP frame of legit calls seen again 30 us later in '
                  'another VLAN (and one hop further): a SPAN mirroring two VLANs'),
+    'rtp-lone': ('calls', 40, 80,
+                 'one RTP packet in the talk of a legit call, from its far party\'s own '
+                 'media address:port and SSRC, with the sequence number 2,000 or 30,000 '
+                 'ahead or the next one and a timestamp 2^30 ahead'),
     'ts-outlier': ('pairs', 400, 400,
                    'two frames stored 1-6 h ahead of (or behind) the frames around them'),
     'tunnel-spoof': ('calls', 40, 80,
@@ -2337,6 +2341,63 @@ def a_ssrc_spoof(ctx, n):
     return iter(out)
 
 
+def a_rtp_lone(ctx, n):
+    """For n answered legit IPv4 calls, one RTP packet 3 us after the far
+    party's packet closest to the middle of the talk, on that stream's own
+    4-tuple with its SSRC and payload type (a sniffer's spoof, or a
+    corrupted packet): by turns its sequence number 2,000 ahead (and its
+    timestamp as far), 30,000 ahead, or the next one with the timestamp
+    2^30 ahead (the real next packet then came as a duplicate).  Taken,
+    one packet made the stream 70-95 % lost, its jitter seconds to hours
+    and its MOS 1.0; now it goes on probation and, the next packet
+    continuing the stream before it, counts nowhere but out_of_order
+    (RFC 3550 A.1).  The calls' Call-IDs are info 'targets'."""
+    calls = [r for r in ctx.truth if r.get('disposition') == 'answered'
+             and r.get('answer_time') and r.get('end_time') and ':' not in r['src_ip']
+             and ':' not in r['dst_ip'] and r.get('vlan') is None
+             and any(not x['src'].startswith(PBX_S + ':') and x['dst'].startswith(PBX_S + ':')
+                     and x['packets'] > 100 for x in r.get('streams') or [])]
+    ctx.rng.shuffle(calls)
+    calls = calls[:n]
+    want = {}
+    for r in calls:
+        x = [x for x in r['streams'] if not x['src'].startswith(PBX_S + ':')
+             and x['dst'].startswith(PBX_S + ':') and x['packets'] > 100][0]
+        a, port = x['src'].rsplit(':', 1)
+        key = (bytes(int(v) for v in a.split('.')), int(port), int(x['dst'].rsplit(':', 1)[1]))
+        mid = (iso_us(r['answer_time']) + iso_us(r['end_time'])) // 2
+        want[key] = [mid, None, r['call_id']]
+    for ts, fr in read_pcap(ctx.legit):
+        if len(fr) < 54 or fr[12:14] != b'\x08\x00' or fr[23] != 17:
+            continue
+        l4 = 14 + (fr[14] & 15) * 4
+        sp, dp = struct.unpack('!HH', fr[l4:l4 + 4])
+        w = want.get((fr[26:30], sp, dp))
+        if w is None or fr[30:34] != PBX or len(fr) < l4 + 20 or fr[l4 + 8] >> 6 != 2:
+            continue
+        if w[1] is None or abs(ts - w[0]) < abs(w[1][0] - w[0]):
+            w[1] = (ts, fr, l4)
+    out, targets = [], []
+    for k, (key, (mid, best, cid)) in enumerate(sorted(want.items())):
+        if best is None:
+            continue
+        targets.append(cid)
+        ts, fr, l4 = best
+        pt = fr[l4 + 9] & 0x7F
+        seq, rts, ssrc = struct.unpack('!HII', fr[l4 + 10:l4 + 20])
+        if k % 3 == 0:
+            seq, rts = seq + 2000, rts + 2000 * 160
+        elif k % 3 == 1:
+            seq += 30000
+        else:
+            seq, rts = seq + 1, rts + (1 << 30)
+        out.append((ts + 3, udp(key[0], PBX, key[1], key[2],
+                                rtp(pt, seq, rts, ssrc, fr[l4 + 20:]))[0]))
+    ctx.info.update(calls=len(out), targets=targets)
+    out.sort(key=lambda x: x[0])
+    return iter(out)
+
+
 def a_ssrc_churn(ctx, n):
     """An answered attacker call, then n RTP packets at 50,000 a second on
     its own media 4-tuple (the source its SDP offered, to the PBX port of
@@ -2443,7 +2504,7 @@ GENERATORS = {
     'frag-flood': a_frag_flood, 'tcp-spoof': a_tcp_spoof, 'tcp-resplit': a_tcp_resplit,
     'tunnel-spoof': a_tunnel_spoof, 'ts-outlier': a_ts_outlier,
     'frag-dup': a_frag_dup, 'frag-tail': a_frag_tail, 'party-spoof': a_party_spoof,
-    'span-dup': a_span_dup, 'ssrc-spoof': a_ssrc_spoof,
+    'span-dup': a_span_dup, 'ssrc-spoof': a_ssrc_spoof, 'rtp-lone': a_rtp_lone,
 }
 # Mixes that `list` does not show (hostile.sh and bench --hostile skip them).
 UNLISTED = {'sdp-steal': ('UPDATEs', 25000, 25000, 'spoofed SDP answers claiming PBX ports')}

@@ -406,6 +406,23 @@ print(n, s)' "$d/calls.jsonl" 2>/dev/null)
 			want=$(info_get "$a" rtp)
 			got=$(awk '$1 == "rtp_ssrc_collisions" { print $2 }' "$d/err")
 			[ "${got:-0}" -eq "${want:--1}" ] || why="$why; rtp_ssrc_collisions ${got:-0}, $want sent" ;;
+		rtp-lone)
+			# The targets' quality figures are those of the legit capture
+			# alone (the lone packet counts only in out_of_order).
+			why="$why$(python3 - "$t/mix/$a.info" "$t/mix/legit/calls.jsonl" "$d/calls.jsonl" <<'PY'
+import json, sys
+targets = json.load(open(sys.argv[1]))['targets']
+def load(p):
+    return {r['call_id']: r for r in map(json.loads, open(p))}
+base, got = load(sys.argv[2]), load(sys.argv[3])
+bad = [c for c in targets if c not in got or any(
+    base[c][k] != got[c][k] for k in ('mos_min', 'loss_pct_max', 'jitter_max_ms', 'rtp_packets'))]
+if not targets:
+    print('; no call targeted')
+elif bad:
+    print('; %d of %d targets changed in quality, e.g. %s' % (len(bad), len(targets), bad[0]))
+PY
+)" ;;
 		span-dup)
 			# The RTP copies are counted as such (the SIP ones are
 			# retransmissions), and no stream counts them.

@@ -129,14 +129,22 @@ struct ct_rtp_stream {
 	double max_jitter_ms;
 	double mean_jitter_ms;    /* running mean over packets received (tshark's definition) */
 	double max_delta_ms;
-	int64_t first_us, last_us;
+	int64_t first_us, last_us;   /* last_us: the last packet taken (ct_rtp_stream_last_us) */
 	uint64_t seen_bits[CT_RTP_SEQ_WINDOW / 64]; /* recent sequence numbers, for duplicates */
 	/* Per-interval samples, NULL: not kept.  The caller owns it (init,
 	 * fini); ct_rtp_stream_update feeds it. */
 	struct ct_rtp_ivals *ivals;
 	uint64_t duplicates;
 	uint64_t out_of_order;
-	uint32_t bad_seq;         /* RFC 3550 A.1: the sequence that confirms a jump, or > 0xffff */
+	/* The packet on probation (stream.c "Probation"): counted in packets,
+	 * its effect on the other figures waits for the next packet. */
+	int64_t held_us;          /* its arrival; CT_TIME_NONE: none held */
+	uint32_t held_ts;
+	uint16_t held_seq;        /* as on the wire */
+	uint16_t held_per_ms;     /* timestamp units per ms of its payload type (0: none) */
+	uint8_t held_pt;
+	uint8_t held_why;         /* HELD_* bits (stream.c) */
+	bool held_marker;
 	/* RFC 4733 event state */
 	uint32_t dtmf_last_ts;
 	bool dtmf_seen;           /* dtmf_last_ts holds an event already recorded */
@@ -146,6 +154,11 @@ struct ct_rtp_stream {
 
 void ct_rtp_stream_init(struct ct_rtp_stream *s, uint32_t ssrc, uint32_t clock_rate);
 void ct_rtp_stream_update(struct ct_rtp_stream *s, const struct ct_rtp_hdr *h, int64_t arrival_us);
+/* The arrival of s's last packet, the one on probation included (CT_TIME_NONE: none). */
+static inline int64_t ct_rtp_stream_last_us(const struct ct_rtp_stream *s)
+{
+	return s->held_us > s->last_us ? s->held_us : s->last_us;   /* CT_TIME_NONE is the least */
+}
 /* Whether s had a packet of this (wire) sequence number within its window. */
 bool ct_rtp_stream_has_seq(const struct ct_rtp_stream *s, uint16_t wire);
 /* Fills the figures of out (packets, lost, jitter, MOS, dtmf...); leaves addresses alone. */

@@ -819,7 +819,7 @@ void ct_media_expire(struct ct_media_table *t, int64_t now_us, int64_t idle_us)
 {
 	struct mstream *m;
 
-	while ((m = orph_oldest(t)) != NULL && now_us - m->st.last_us >= idle_us)
+	while ((m = orph_oldest(t)) != NULL && now_us - ct_rtp_stream_last_us(&m->st) >= idle_us)
 		orphan_end(t, m, true);
 }
 
@@ -1274,7 +1274,7 @@ static bool ssrc_collides(const struct call_media *cm, const struct ct_addr *src
 
 	for (m = cm->streams; m != NULL; m = m->cnext)
 		if (m->st.ssrc == ssrc && m->dport == dport && m->st.started &&
-		    ct_ts_sub(now_us, m->st.last_us) < MEDIA_SSRC_QUIET_US &&
+		    ct_ts_sub(now_us, ct_rtp_stream_last_us(&m->st)) < MEDIA_SSRC_QUIET_US &&
 		    (m->sport != sport || !ct_addr_eq(&m->src, src)) && ct_addr_eq(&m->dst, dst))
 			return true;
 	return false;
@@ -1305,7 +1305,7 @@ static void pending_recheck(struct ct_media_table *t, struct call_media *cm)
 				    (rank = source_rank(e, &m->src, m->sport, m->tunnel, true)) != SRC_NO)
 					break;
 			if (e != NULL && rank == SRC_HOST && ssrc_collides(cm, &m->src, m->sport,
-			    &m->dst, m->dport, m->st.ssrc, m->st.last_us))
+			    &m->dst, m->dport, m->st.ssrc, ct_rtp_stream_last_us(&m->st)))
 				continue;
 			if (e == NULL || ct_htab_count(&t->st) >= t->max_flows ||
 			    cm->n_streams >= MEDIA_MAX_STREAMS_CALL)
@@ -1587,7 +1587,7 @@ static void fill_stream(const struct call_media *cm, const struct mstream *m,
 	}
 	/* the stream's MOS codec: its name, else (none known) rated as G.711 */
 	ct_rtp_ivals_export(m->st.ivals, out->codec[0] != '\0' ? out->codec : NULL,
-	    m->st.last_us, &out->ivals, &out->n_ivals);
+	    ct_rtp_stream_last_us(&m->st), &out->ivals, &out->n_ivals);
 }
 
 /*
@@ -1612,8 +1612,8 @@ void ct_media_closing(struct ct_media_table *t, struct ct_dialog *d, struct ct_c
 	/* An answered call that lost its BYE lasted as long as its media. */
 	if (rec != NULL && rec->truncated && rec->disposition == CT_DISP_ANSWERED)
 		for (m = cm->streams; m != NULL; m = m->cnext)
-			if (m->st.packets > 0 && m->st.last_us > rec->end_us)
-				rec->end_us = m->st.last_us;
+			if (m->st.packets > 0 && ct_rtp_stream_last_us(&m->st) > rec->end_us)
+				rec->end_us = ct_rtp_stream_last_us(&m->st);
 	audio_finish(t, cm, ct_dialog_discarding(d) ? NULL : rec);
 	if (cm->n_streams > 0 && rec != NULL && rec->streams == NULL) {
 		rec->streams = calloc(cm->n_streams, sizeof(*rec->streams));

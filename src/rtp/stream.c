@@ -34,22 +34,41 @@
  * expected count; the two differ only when the last packet came out of order.
  * Duplicates and out-of-order packets are counted with a bitmap of the last
  * CT_RTP_SEQ_WINDOW extended sequence numbers (RFC 3550 A.1 extension without
- * probation: counting starts at the first packet).  A sequence number
- * SEQ_DROPOUT or more ahead of the highest, whose arrival is too soon for
- * that many packets to have been lost, or CT_RTP_SEQ_WINDOW or more behind
- * it, is a jump (A.1's "very large jump"): alone (a corrupted packet) it is
- * out of order and changes nothing; followed by its successor, the sender
- * restarted its sequence, and the new numbers continue the old ones
- * (seq_shift), so that a restart is no loss.  Wireshark, which takes the
- * last sequence number against the first, counts a restart 40,000 ahead as
- * 40,000 lost packets and one corrupted sequence number as what it claims;
- * no stream of the corpus has such a jump.  On a corpus of 96 streams
+ * A.1's probation of new sources: counting starts at the first packet).
+ *
+ * Probation of implausible packets.  One packet must not decide a stream's
+ * loss and jitter: a corrupted one, or one spoofed with the stream's SSRC
+ * from its addresses (an attacker who sniffed them), with its sequence
+ * number 2,000 ahead made the stream 80 % lost and MOS 1.0, with a wild
+ * timestamp a jitter of hours.  A packet is held (counted in packets, its
+ * other effects deferred) when
+ *  - its sequence number is SEQ_SUSPECT or more ahead of the highest and
+ *    it came too soon for that many packets to have been lost (gap_is_real),
+ *    or CT_RTP_SEQ_WINDOW or more behind it (A.1's "very large jump"); or
+ *  - it is in order and its transit differs from the previous packet's by
+ *    more than TS_SUSPECT_MS (|D| of RFC 3550 A.8: its timestamp jumped
+ *    against its arrival), or its timestamp lies before the first's.
+ * The next packet decides (held_settle): when it lies nearer the held one
+ * than the stream before it (sequence distance, transit difference), the
+ * held packet is taken as if it had never waited, then the next one: a
+ * burst of loss, a stall, a sender's timestamp or sequence restart give
+ * exactly the figures they gave without probation.  Otherwise the held
+ * packet was alone and, as in A.1, not received: it leaves packets and
+ * counts in out_of_order only (so does one still held at the end).  A
+ * restart
+ * (SEQ_DROPOUT or more ahead, or the window behind, confirmed) is not loss:
+ * the new numbers continue the old ones (seq_shift); Wireshark counts a
+ * restart 40,000 ahead as 40,000 lost packets and one corrupted sequence
+ * number as what it claims, and its jitter takes every packet.  No stream
+ * of the corpus has a lone jump.  On a corpus of 96 streams
  * from real captures, packets and lost agree exactly with tshark 4.0 and the
  * jitter figures to its printed precision, except on two streams where tshark
  * stops decoding RTP once ICE/STUN shares the port.
  *
  * last_arrival_us is the arrival of the last packet taken for timing, last_ts
- * the timestamp of the last such packet with a clock rate.  A caller whose
+ * the timestamp of the last such packet with a clock rate, last_us the
+ * arrival of the last packet taken (ct_rtp_stream_last_us counts the held
+ * one too).  A caller whose
  * dynamic payload types have different clock rates may set s->clock_rate
  * before each update.
  *
@@ -72,7 +91,10 @@
 #define SEQ_MOD 0x10000u
 #define SEQ_HALF 0x8000u
 #define SEQ_DROPOUT 3000u    /* RFC 3550 A.1 MAX_DROPOUT */
-#define SEQ_NONE 0x10000u    /* bad_seq: no jump waits for its confirmation */
+#define SEQ_SUSPECT 8u       /* a jump this far ahead, too soon for loss: held */
+#define TS_SUSPECT_MS 500.0  /* a transit change above this: held */
+#define HELD_SEQ 1u          /* held_why: for its sequence number */
+#define HELD_TS 2u           /* held_why: for its timestamp */
 #define EVENT_MAX 16 /* RFC 4733 §3.2: 0-9 * # A-D flash */
 
 static const char event_digit[EVENT_MAX + 1] = "0123456789*#ABCD!";
@@ -93,7 +115,7 @@ void ct_rtp_stream_init(struct ct_rtp_stream *s, uint32_t ssrc, uint32_t clock_r
 	s->clock_rate = clock_rate != 0 ? clock_rate : 8000;
 	s->first_us = CT_TIME_NONE;
 	s->last_us = CT_TIME_NONE;
-	s->bad_seq = SEQ_NONE;
+	s->held_us = CT_TIME_NONE;
 }
 
 static bool is_event_pt(const struct ct_rtp_stream *s, uint8_t pt)
@@ -190,99 +212,198 @@ static bool gap_is_real(const struct ct_rtp_stream *s, uint32_t d, int64_t arriv
 
 /*
  * Whether s already had a packet of sequence number wire: the highest one,
- * or one within the window behind it whose bit is set (seq_track's
- * duplicate).  Changes nothing.
+ * one within the window behind it whose bit is set (seq_track's
+ * duplicate), or the one on probation.  Changes nothing.
  */
 bool ct_rtp_stream_has_seq(const struct ct_rtp_stream *s, uint16_t wire)
 {
 	uint16_t seq = (uint16_t)(wire + s->seq_shift);
 	uint32_t behind = (uint16_t)((uint16_t)s->max_seq - seq);
 
+	if (s->held_us != CT_TIME_NONE && s->held_seq == wire)
+		return true;
 	if (!s->started || behind >= CT_RTP_SEQ_WINDOW || behind > s->max_seq)
 		return false;
 	return seen_get(s, s->max_seq - behind);
 }
 
-/*
- * RFC 3550 A.1 style sequence tracking: a packet up to half the sequence
- * space ahead of the highest moves it (counting a wrap) unless it is a
- * jump (file comment); a packet within the window behind it is a
- * duplicate when its bit is set, else late; a jump waits for its successor
- * to tell a restart from a corrupted packet.
- */
-static void seq_track(struct ct_rtp_stream *s, uint16_t wire, int64_t arrival_us)
+/* How far the (wire) sequence number lies ahead of the highest, modulo 2^16. */
+static uint32_t seq_ahead(const struct ct_rtp_stream *s, uint16_t wire)
 {
-	uint16_t seq = (uint16_t)(wire + s->seq_shift);
-	uint32_t ahead = (uint16_t)(seq - (uint16_t)s->max_seq);
-	uint32_t behind;
-
-	if (ahead != 0 && ahead < SEQ_HALF) {
-		if (ahead < SEQ_DROPOUT || gap_is_real(s, ahead, arrival_us)) {
-			seq_advance(s, ahead);
-			s->bad_seq = SEQ_NONE;
-			return;
-		}
-	} else {
-		behind = ahead == 0 ? 0 : SEQ_MOD - ahead;
-		if (behind < CT_RTP_SEQ_WINDOW) {
-			if (behind > s->max_seq)
-				s->out_of_order++;    /* before the first packet */
-			else if (seen_get(s, s->max_seq - behind))
-				s->duplicates++;
-			else {
-				s->out_of_order++;
-				seen_set(s, s->max_seq - behind, true);
-			}
-			return;
-		}
-	}
-	if (s->bad_seq == wire) {
-		/* Restarted: the packet before is max + 1, this one max + 2. */
-		s->seq_shift = (uint16_t)(s->max_seq + 2 - wire);
-		s->out_of_order--;
-		seq_advance(s, 1);
-		seq_advance(s, 1);
-		s->bad_seq = SEQ_NONE;
-		return;
-	}
-	s->bad_seq = (uint16_t)(wire + 1);
-	s->out_of_order++;
+	return (uint16_t)((uint16_t)(wire + s->seq_shift) - (uint16_t)s->max_seq);
 }
 
 /*
- * Jitter, max delta and mean jitter for every packet but the first.  A packet
- * whose timestamp lies before the first packet's (RFC 3550 timestamps are
- * compared modulo 2^32) is ignored here, as Wireshark does.  Returns the
- * jitter figure (ms) of a regular packet, the one max and mean jitter take,
- * or -1 for a packet that gives none.
+ * Whether a packet ahead of the highest by ahead (seq_ahead), arrived at
+ * arrival_us, is a jump: SEQ_DROPOUT or more ahead too soon for that many
+ * packets to have been lost, or CT_RTP_SEQ_WINDOW or more behind.
  */
-static double timing(struct ct_rtp_stream *s, const struct ct_rtp_hdr *h, int64_t t_us)
+static bool seq_jump(const struct ct_rtp_stream *s, uint32_t ahead, int64_t arrival_us)
 {
-	uint32_t per_ms = units_per_ms(s, h->pt);
-	double delta_ms = (double)ct_ts_sub(t_us, s->last_arrival_us) / 1000.0;
-	double d_ms, j_ms = -1.0;
+	if (ahead != 0 && ahead < SEQ_HALF)
+		return ahead >= SEQ_DROPOUT && !gap_is_real(s, ahead, arrival_us);
+	return ahead != 0 && SEQ_MOD - ahead >= CT_RTP_SEQ_WINDOW;
+}
 
-	if ((int32_t)(h->ts - s->first_ts) < 0)
-		return -1.0;
-	if (per_ms != 0) {
-		d_ms = fabs(delta_ms - (double)(int32_t)(h->ts - s->last_ts) / per_ms);
-		s->jitter += (d_ms * per_ms - s->jitter) / 16.0;
+/*
+ * RFC 3550 A.1 style sequence tracking: a packet up to half the sequence
+ * space ahead of the highest moves it (counting a wrap); a packet within
+ * the window behind it is a duplicate when its bit is set, else late; a
+ * jump (seq_jump, confirmed on probation) is the sender's restart: its
+ * number becomes the highest + 1, and the numbers after it follow.
+ */
+static void seq_track(struct ct_rtp_stream *s, uint16_t wire, int64_t arrival_us)
+{
+	uint32_t ahead = seq_ahead(s, wire);
+	uint32_t behind;
+
+	if (seq_jump(s, ahead, arrival_us)) {
+		s->seq_shift = (uint16_t)(s->max_seq + 1 - wire);
+		seq_advance(s, 1);
+		return;
 	}
-	if (!h->marker && !is_cn_pt(h->pt)) {
+	if (ahead != 0 && ahead < SEQ_HALF) {
+		seq_advance(s, ahead);
+		return;
+	}
+	behind = ahead == 0 ? 0 : SEQ_MOD - ahead;
+	if (behind > s->max_seq)
+		s->out_of_order++;    /* before the first packet */
+	else if (seen_get(s, s->max_seq - behind))
+		s->duplicates++;
+	else {
+		s->out_of_order++;
+		seen_set(s, s->max_seq - behind, true);
+	}
+}
+
+/*
+ * |D| of RFC 3550 A.8 in ms for a packet of timestamp ts and per_ms units
+ * per ms arrived at arrival_us, against the reference (ref_us, ref_ts):
+ * the arrival spacing minus the timestamp spacing.
+ */
+static double transit_ms(int64_t arrival_us, uint32_t ts, uint32_t per_ms, int64_t ref_us,
+    uint32_t ref_ts)
+{
+	return fabs((double)ct_ts_sub(arrival_us, ref_us) / 1000.0 -
+	    (double)(int32_t)(ts - ref_ts) / per_ms);
+}
+
+/*
+ * Jitter, max delta and mean jitter for every packet but the first, of
+ * payload type pt (per_ms timestamp units per ms, 0: no clock), marker and
+ * timestamp ts, n packets received before it.  A packet whose timestamp
+ * lies before the first packet's (RFC 3550 timestamps are compared modulo
+ * 2^32) is ignored here, as Wireshark does.  Returns the jitter figure (ms)
+ * of a regular packet, the one max and mean jitter take, or -1 for a
+ * packet that gives none.
+ */
+static double timing(struct ct_rtp_stream *s, uint8_t pt, bool marker, uint32_t ts,
+    uint32_t per_ms, uint64_t n, int64_t t_us)
+{
+	double delta_ms = (double)ct_ts_sub(t_us, s->last_arrival_us) / 1000.0;
+	double j_ms = -1.0;
+
+	if ((int32_t)(ts - s->first_ts) < 0)
+		return -1.0;
+	if (per_ms != 0)
+		s->jitter += (transit_ms(t_us, ts, per_ms, s->last_arrival_us, s->last_ts) *
+		    per_ms - s->jitter) / 16.0;
+	if (!marker && !is_cn_pt(pt)) {
 		if (delta_ms > s->max_delta_ms)
 			s->max_delta_ms = delta_ms;
 		if (per_ms != 0) {
 			j_ms = s->jitter / per_ms;
 			if (j_ms > s->max_jitter_ms)
 				s->max_jitter_ms = j_ms;
-			s->mean_jitter_ms = (s->mean_jitter_ms * (double)(s->packets - 1) + j_ms) /
-			    (double)s->packets;
+			s->mean_jitter_ms = (s->mean_jitter_ms * (double)(n - 1) + j_ms) / (double)n;
 		}
 	}
 	s->last_arrival_us = t_us;
 	if (per_ms != 0)
-		s->last_ts = h->ts;
+		s->last_ts = ts;
 	return j_ms;
+}
+
+/*
+ * Takes a packet into every figure but packets (counted at its arrival):
+ * sequence, timing (n packets received before it), intervals.
+ */
+static void take(struct ct_rtp_stream *s, uint16_t seq, uint8_t pt, bool marker, uint32_t ts,
+    uint32_t per_ms, uint64_t n, int64_t arrival_us)
+{
+	double j_ms;
+
+	seq_track(s, seq, arrival_us);
+	j_ms = timing(s, pt, marker, ts, per_ms, n, arrival_us);
+	s->last_us = arrival_us;
+	if (s->ivals != NULL)
+		ct_rtp_ivals_add(s->ivals, arrival_us, s->max_seq, j_ms);
+}
+
+/* Distance between two 16-bit sequence numbers, either way round. */
+static uint32_t seq_dist(uint16_t a, uint16_t b)
+{
+	uint16_t d = (uint16_t)(a - b);
+
+	return d < SEQ_HALF ? d : SEQ_MOD - d;
+}
+
+/*
+ * Why packet h (per_ms units per ms), arrived at arrival_us, goes on
+ * probation (HELD_* bits), or 0: see the file comment.
+ */
+static unsigned suspect(const struct ct_rtp_stream *s, const struct ct_rtp_hdr *h,
+    uint32_t per_ms, int64_t arrival_us)
+{
+	uint32_t ahead = seq_ahead(s, h->seq);
+
+	if (seq_jump(s, ahead, arrival_us) ||
+	    (ahead >= SEQ_SUSPECT && ahead < SEQ_HALF && !gap_is_real(s, ahead, arrival_us)))
+		return HELD_SEQ;
+	if (ahead != 0 && ahead < SEQ_HALF && per_ms != 0 && ((int32_t)(h->ts - s->first_ts) < 0 ||
+	    transit_ms(arrival_us, h->ts, per_ms, s->last_arrival_us, s->last_ts) > TS_SUSPECT_MS))
+		return HELD_TS;
+	return 0;
+}
+
+/*
+ * Settles the packet on probation with h (per_ms units per ms), the next
+ * packet, arrived at arrival_us: taken when h lies nearer it than the
+ * stream before it, by sequence number (HELD_SEQ), else by transit (when
+ * h has a clock); otherwise alone (not received, out of order).  Returns
+ * false, the packet still held, when it is held for its timestamp only
+ * and h, a packet before it in sequence, lies nearer the stream before
+ * it: h goes first, the packet after decides (so a restart of the
+ * timestamps whose first two packets swapped is taken in sequence order).
+ */
+static bool held_settle(struct ct_rtp_stream *s, const struct ct_rtp_hdr *h, uint32_t per_ms,
+    int64_t arrival_us)
+{
+	uint16_t seq = (uint16_t)(h->seq + s->seq_shift);
+	bool near = true;
+
+	if (s->held_why & HELD_SEQ) {
+		near = seq_dist(seq, (uint16_t)(s->held_seq + s->seq_shift)) <=
+		    seq_dist(seq, (uint16_t)s->max_seq);
+	} else if (per_ms != 0) {
+		near = transit_ms(arrival_us, h->ts, per_ms, s->held_us, s->held_ts) <=
+		    transit_ms(arrival_us, h->ts, per_ms, s->last_arrival_us, s->last_ts);
+		/* An earlier packet come late, of the timestamps before the
+		 * held one's (a restart's boundary reordered), tells nothing. */
+		if (!near && (uint16_t)(h->seq - s->held_seq) >= SEQ_HALF)
+			return false;
+	}
+	if (near) {
+		take(s, s->held_seq, s->held_pt, s->held_marker, s->held_ts, s->held_per_ms,
+		    s->packets - 1, s->held_us);
+	} else {
+		/* RFC 3550 A.1: a lone jump is not received, and counts nowhere else */
+		s->packets--;
+		s->out_of_order++;
+	}
+	s->held_us = CT_TIME_NONE;
+	return true;
 }
 
 /*
@@ -292,13 +413,12 @@ static double timing(struct ct_rtp_stream *s, const struct ct_rtp_hdr *h, int64_
  */
 void ct_rtp_stream_update(struct ct_rtp_stream *s, const struct ct_rtp_hdr *h, int64_t arrival_us)
 {
-	double j_ms = -1.0;
-	bool event;
+	uint32_t per_ms;
+	unsigned why;
 
 	if (s == NULL || h == NULL)
 		return;
-	event = is_event_pt(s, h->pt);
-	if (event)
+	if (is_event_pt(s, h->pt))
 		dtmf_feed(s, h);
 	else if (s->pt < 0)
 		s->pt = h->pt;
@@ -311,14 +431,32 @@ void ct_rtp_stream_update(struct ct_rtp_stream *s, const struct ct_rtp_hdr *h, i
 		s->last_ts = h->ts;
 		s->first_ts = h->ts;
 		s->first_us = arrival_us;
-	} else {
-		seq_track(s, h->seq, arrival_us);
-		j_ms = timing(s, h, arrival_us);
+		s->last_us = arrival_us;
+		s->packets++;
+		if (s->ivals != NULL)
+			ct_rtp_ivals_add(s->ivals, arrival_us, s->max_seq, -1.0);
+		return;
 	}
+	per_ms = units_per_ms(s, h->pt);
+	if (s->held_us != CT_TIME_NONE && !held_settle(s, h, per_ms, arrival_us)) {
+		/* h goes before the packet on probation (counted in s->packets) */
+		take(s, h->seq, h->pt, h->marker, h->ts, per_ms, s->packets, arrival_us);
+		s->packets++;
+		return;
+	}
+	if ((why = suspect(s, h, per_ms, arrival_us)) != 0) {
+		s->held_us = arrival_us;
+		s->held_ts = h->ts;
+		s->held_seq = h->seq;
+		s->held_per_ms = (uint16_t)(per_ms <= UINT16_MAX ? per_ms : 0);
+		s->held_pt = h->pt;
+		s->held_why = (uint8_t)why;
+		s->held_marker = h->marker;
+		s->packets++;
+		return;
+	}
+	take(s, h->seq, h->pt, h->marker, h->ts, per_ms, s->packets, arrival_us);
 	s->packets++;
-	s->last_us = arrival_us;
-	if (s->ivals != NULL)
-		ct_rtp_ivals_add(s->ivals, arrival_us, s->max_seq, j_ms);
 }
 
 /* Codec name for the MOS: the caller's, else the static payload type's. */
@@ -355,17 +493,18 @@ void ct_rtp_stream_stats(const struct ct_rtp_stream *s, struct ct_stream_stats *
 	out->payload_type = s->pt;
 	if (s->pt < 0 && s->packets > 0)
 		out->payload_type = s->dtmf_pt != 0 ? s->dtmf_pt : PT_DTMF_DEFAULT;
-	out->packets = s->packets;
+	/* A packet still on probation was alone (held_settle). */
+	out->packets = s->packets - (s->held_us != CT_TIME_NONE);
 	if (s->started)
 		expected = (int64_t)s->max_seq - (int64_t)s->base_seq + 1;
-	out->lost = expected - (int64_t)s->packets;
+	out->lost = expected - (int64_t)out->packets;
 	out->loss_pct = out->lost > 0 ? (double)out->lost * 100.0 / (double)expected : 0.0;
 	out->duplicates = s->duplicates;
-	out->out_of_order = s->out_of_order;
+	out->out_of_order = s->out_of_order + (s->held_us != CT_TIME_NONE);
 	out->max_jitter_ms = s->max_jitter_ms;
 	out->mean_jitter_ms = s->mean_jitter_ms;
 	out->max_delta_ms = s->max_delta_ms;
-	out->mos = s->packets > 0 ?
+	out->mos = out->packets > 0 ?
 	    ct_rtp_mos(codec, out->loss_pct / 100.0, s->mean_jitter_ms) : 0.0;
 	memcpy(out->dtmf, s->dtmf, sizeof(out->dtmf));
 	out->first_us = s->first_us;

@@ -675,16 +675,17 @@ const struct ct_schema_stream_col ct_schema_streams[] = {
 	    "RTP packets received (duplicates included; a copy of a packet seen "
 	    "again on another path, another VLAN or TTL, as a SPAN session that "
 	    "mirrors two VLANs shows it, is not: `rtp_span_copies` in "
-	    "`--stats`)." },
+	    "`--stats`; nor is a lone packet whose sequence number or timestamp "
+	    "jumped, see `out_of_order`)." },
 	{ "lost", CT_COL_INTEGER, 0, s_lost,
 	    "never",
 	    "RFC 3550 A.3 cumulative loss: expected (extended highest sequence - "
 	    "base + 1) minus received.  May be negative when duplicates outnumber "
 	    "losses.  A sequence jump of 3,000 or more ahead (faster than that "
-	    "many packets could be lost) or 128 or more behind, followed by its "
-	    "successor, is a restart of the sender's sequence (RFC 3550 A.1), not "
-	    "loss: the new numbers continue the old.  Wireshark counts such a "
-	    "restart as loss." },
+	    "many packets could be lost) or 128 or more behind, confirmed by the "
+	    "next packet (see `out_of_order`), is a restart of the sender's "
+	    "sequence (RFC 3550 A.1), not loss: the new numbers continue the old.  "
+	    "Wireshark counts such a restart as loss." },
 	{ "loss_pct", CT_COL_REAL, 2, s_loss_pct,
 	    "not finite",
 	    "`lost / expected * 100` (RFC 3550 A.3 fraction, as a percentage)." },
@@ -695,8 +696,17 @@ const struct ct_schema_stream_col ct_schema_streams[] = {
 	{ "out_of_order", CT_COL_INTEGER, 0, s_ooo,
 	    "never",
 	    "Packets that arrived with a sequence number lower than the highest "
-	    "seen, and lone packets whose sequence number jumped (a corrupted one: "
-	    "it changes neither `lost` nor the highest)." },
+	    "seen, and lone packets: one whose sequence number jumped ahead "
+	    "faster than that many packets could be lost (8 or more) or 128 or "
+	    "more behind, or whose timestamp jumped against its arrival (its "
+	    "transit changed by more than 500 ms, or it lies before the first "
+	    "packet's), and whose next packet lies nearer the stream before it "
+	    "than it (a corrupted packet, or one spoofed with the stream's SSRC).  "
+	    "As in RFC 3550 A.1, a lone packet is not received: it counts in "
+	    "neither `packets`, `lost`, the highest sequence nor the jitter, "
+	    "which one packet would otherwise spoil for the whole stream.  A "
+	    "jump the next packet confirms (a burst of loss, a stall, a "
+	    "restart) counts as without that check." },
 	{ "max_jitter_ms", CT_COL_REAL, 3, s_max_jit,
 	    "not finite",
 	    "Maximum of the RFC 3550 A.8 interarrival jitter estimate J, "

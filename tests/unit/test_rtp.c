@@ -146,20 +146,34 @@ static uint32_t rnd(uint32_t *st)
  * and the received order with loss, duplicates, adjacent swaps and arrival
  * jitter (percentages per packet).  Returns the number received.
  */
+/*
+ * Per mille of packets after which the network stalls 0.5-1.5 s (every
+ * later packet that much later: the probation of a transit jump, stream.c),
+ * and after which the sender moves its timestamps by up to 2^24 units (a
+ * timestamp restart): read by generate, 0 by default.
+ */
+static unsigned g_stall_pm, g_tsjump_pm;
+
 static size_t generate(struct gen_pkt *out, size_t n, uint32_t seq0, uint32_t seed,
     unsigned loss, unsigned dup, unsigned swap, unsigned jitter_us)
 {
 	size_t i, k = 0;
-	uint32_t st = seed;
+	uint32_t st = seed, ts_off = 0;
+	int64_t stall_us = 0;
 
 	for (i = 0; i < n; i++) {
 		struct gen_pkt p;
 
+		if (g_stall_pm != 0 && rnd(&st) % 1000 < g_stall_pm)
+			stall_us += 500000 + (int64_t)(rnd(&st) % 1000000);
+		if (g_tsjump_pm != 0 && rnd(&st) % 1000 < g_tsjump_pm)
+			ts_off += rnd(&st);
 		if (rnd(&st) % 100 < loss)
 			continue;
 		p.ext = seq0 + (uint32_t)i;
-		p.ts = 1000u + (uint32_t)i * 160u;
-		p.t_us = 5000000 + (int64_t)i * 20000 + (jitter_us ? rnd(&st) % jitter_us : 0);
+		p.ts = 1000u + (uint32_t)i * 160u + ts_off;
+		p.t_us = 5000000 + (int64_t)i * 20000 + stall_us +
+		    (jitter_us ? rnd(&st) % jitter_us : 0);
 		out[k++] = p;
 		if (rnd(&st) % 100 < dup) {
 			p.t_us += 100;
@@ -209,7 +223,7 @@ static void model_run(const struct gen_pkt *p, size_t k, struct model *m)
 			m->ooo++;
 		seen[e - base + 1000] = 1;
 		delta = (double)(p[i].t_us - p[i - 1].t_us) / 1000.0;
-		d = fabs(delta - ((double)p[i].ts - (double)p[i - 1].ts) / 8.0);
+		d = fabs(delta - (double)(int32_t)(p[i].ts - p[i - 1].ts) / 8.0);
 		j += (d - j) / 16.0;
 		if (j > m->max_jitter)
 			m->max_jitter = j;
@@ -280,6 +294,19 @@ static void test_model(void)
 	run_model_case(30000, 4, 0, 0, 5, 8000);     /* reordering */
 	run_model_case(64000, 5, 5, 3, 4, 15000);    /* everything, across the wrap */
 	run_model_case(0, 6, 10, 10, 10, 40000);     /* heavy */
+	/* Stalls and timestamp restarts: every packet of a transit jump goes
+	 * on probation and is taken as the next packet confirms it. */
+	g_stall_pm = 5;
+	run_model_case(200, 7, 0, 0, 0, 0);
+	run_model_case(65000, 8, 3, 2, 3, 8000);
+	g_stall_pm = 0;
+	g_tsjump_pm = 5;
+	run_model_case(300, 9, 0, 0, 0, 0);
+	run_model_case(64000, 10, 3, 2, 0, 8000);
+	g_stall_pm = 20;
+	g_tsjump_pm = 0;
+	run_model_case(400, 11, 5, 3, 4, 15000);
+	g_stall_pm = g_tsjump_pm = 0;
 }
 
 static void feed(struct ct_rtp_stream *s, uint8_t pt, bool marker, uint16_t seq, uint32_t ts,
@@ -375,31 +402,49 @@ static void test_wrap_and_edges(void)
 }
 
 /*
- * Sequence jumps (RFC 3550 A.1): 500 packets of 20 ms, the sequence
- * changed from packet 250 on by the case's rule.  A corrupted sequence
- * number alone is one packet out of order; a restart (the jump followed by
- * its successor) is no loss; a gap whose arrival time matches its length
- * is loss, however long.
+ * Sequence jumps (RFC 3550 A.1) and probation: 500 packets of 20 ms, the
+ * sequence changed from packet 250 on by the case's rule, or one packet
+ * more slipped in after packet 250 (a spoofer with the stream's SSRC, or a
+ * corrupted copy).  A lone jump is not received (A.1) and only counts out
+ * of order; a restart (the jump followed by its successor) is no loss; a
+ * gap whose arrival time matches its length is loss, however long, and a
+ * short gap confirmed by the packets after it too.  The stream's timing
+ * is even, so a lone packet taken would show as jitter.
  */
 static void test_seq_jumps(void)
 {
 	static const struct {
 		const char *name;
-		int mode;             /* 0: only packet 250 off by delta, 1: all from 250 on */
+		int mode;             /* 0: only packet 250 off by delta, 1: all from 250 on,
+		                         2: one more packet after 250, 250 + delta */
 		int32_t delta;        /* added to the sequence */
+		int64_t ts_delta;     /* mode 2: added to its timestamp (units), else 0 */
 		int64_t pause_us;     /* extra arrival gap before packet 250 */
-		int64_t lost, ooo;
+		int64_t packets, lost, ooo;
+		double max_jitter_ms;
 	} cases[] = {
-		{ "one corrupted, +30000", 0, 30000, 0, 0, 1 },
-		{ "one corrupted, -20000", 0, -20000, 0, 0, 1 },
-		{ "one corrupted, +3000", 0, 3000, 0, 0, 1 },
-		{ "restart +40000", 1, 40000, 0, 0, 0 },
-		{ "restart -1000", 1, -1000, 0, 0, 0 },
-		{ "restart +3000", 1, 3000, 0, 0, 0 },
-		{ "restart -40000", 1, -40000, 0, 0, 0 },
-		{ "gap of 2998, under A.1's MAX_DROPOUT", 1, 2998, 0, 2998, 0 },
-		{ "70 s outage, 3500 lost", 1, 3500, 70 * INT64_C(1000000), 3500, 0 },
-		{ "12 s outage, 600 lost", 1, 600, 12 * INT64_C(1000000), 600, 0 },
+		{ "one corrupted, +30000", 0, 30000, 0, 0, 499, 1, 1, 0.0 },
+		{ "one corrupted, -20000", 0, -20000, 0, 0, 499, 1, 1, 0.0 },
+		{ "one corrupted, +3000", 0, 3000, 0, 0, 499, 1, 1, 0.0 },
+		{ "one corrupted, +2000", 0, 2000, 0, 0, 499, 1, 1, 0.0 },
+		{ "one corrupted, +8", 0, 8, 0, 0, 499, 1, 1, 0.0 },
+		{ "restart +40000", 1, 40000, 0, 0, 500, 0, 0, 0.0 },
+		{ "restart -1000", 1, -1000, 0, 0, 500, 0, 0, 0.0 },
+		{ "restart +3000", 1, 3000, 0, 0, 500, 0, 0, 0.0 },
+		{ "restart -40000", 1, -40000, 0, 0, 500, 0, 0, 0.0 },
+		{ "gap of 2998, under A.1's MAX_DROPOUT", 1, 2998, 0, 0, 500, 2998, 0, 0.0 },
+		{ "gap of 20, too soon but confirmed", 1, 20, 0, 0, 500, 20, 0, 0.0 },
+		/* the sender's timestamps ran on through the outage: one transit jump */
+		{ "70 s outage, 3500 lost", 1, 3500, 0, 70 * INT64_C(1000000), 500, 3500, 0, 70000.0 / 16 },
+		{ "12 s outage, 600 lost", 1, 600, 0, 12 * INT64_C(1000000), 500, 600, 0, 12000.0 / 16 },
+		{ "slipped in, +2000 (its timestamp too)", 2, 2000, 2000 * 160, 0, 500, 0, 1, 0.0 },
+		{ "slipped in, +30000", 2, 30000, 0, 0, 500, 0, 1, 0.0 },
+		{ "slipped in, -5000", 2, -5000, 0, 0, 500, 0, 1, 0.0 },
+		{ "slipped in, next number, timestamp + 2^30", 2, 1, INT64_C(1) << 30, 0, 500, 0, 1, 0.0 },
+		{ "slipped in, number after next, timestamp + 2^20", 2, 2, INT64_C(1) << 20, 0, 500, 0, 1,
+		    0.0 },
+		{ "slipped in, number after next, timestamp before the first", 2, 2, -(INT64_C(1) << 20), 0,
+		    500, 0, 1, 0.0 },
 	};
 	struct ct_rtp_stream s;
 	struct ct_stream_stats out;
@@ -409,21 +454,90 @@ static void test_seq_jumps(void)
 	for (c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
 		ct_rtp_stream_init(&s, 1, 8000);
 		for (i = 0; i < 500; i++) {
-			int32_t d = (cases[c].mode == 0 ? i == 250 : i >= 250) ? cases[c].delta : 0;
+			int32_t d = (cases[c].mode == 0 ? i == 250 : cases[c].mode == 1 && i >= 250) ?
+			    cases[c].delta : 0;
 			int64_t t = 20000 * (int64_t)i + (i >= 250 ? cases[c].pause_us : 0);
 
 			feed(&s, 0, false, (uint16_t)(1000 + i + d), 160u * (uint32_t)i, t, NULL, 0);
+			if (cases[c].mode == 2 && i == 250)
+				feed(&s, 0, false, (uint16_t)(1250 + cases[c].delta),
+				    (uint32_t)(160 * 250 + cases[c].ts_delta), t + 5000, NULL, 0);
 		}
 		memset(&out, 0, sizeof(out));
 		ct_rtp_stream_stats(&s, &out);
-		if (out.lost != cases[c].lost || (int64_t)out.out_of_order != cases[c].ooo)
-			fprintf(stderr, "seq jump case %s: lost %lld, out of order %llu\n",
-			    cases[c].name, (long long)out.lost, (unsigned long long)out.out_of_order);
-		CHECK_INT(out.packets, 500);
+		if (out.lost != cases[c].lost || (int64_t)out.out_of_order != cases[c].ooo ||
+		    out.max_jitter_ms != cases[c].max_jitter_ms)
+			fprintf(stderr, "seq jump case %s: lost %lld, out of order %llu, jitter %.3f, mos %.2f\n",
+			    cases[c].name, (long long)out.lost, (unsigned long long)out.out_of_order,
+			    out.max_jitter_ms, out.mos);
+		CHECK_INT(out.packets, cases[c].packets);
 		CHECK_INT(out.lost, cases[c].lost);
 		CHECK_INT(out.out_of_order, cases[c].ooo);
 		CHECK_INT(out.duplicates, 0);
+		NEAR(out.max_jitter_ms, cases[c].max_jitter_ms, 1e-9);
+		if (cases[c].lost == 0)
+			NEAR(out.mos, 4.41, 0.05);
 	}
+}
+
+/*
+ * Probation edge cases: a timestamp restart whose first two packets
+ * swapped (the earlier one decides nothing, the one after confirms); a
+ * packet still held at the end (alone); a SPAN copy of the held packet is
+ * known (ct_rtp_stream_has_seq); the held packet's arrival is the last.
+ */
+static void test_probation(void)
+{
+	struct ct_rtp_stream s;
+	struct ct_stream_stats out;
+	int i;
+
+	/* 0..99 at ts 160 i, then 101 and 100 swapped, from 101 on ts + 10^7:
+	 * 100 goes first, 102 confirms 101, all in sequence order. */
+	ct_rtp_stream_init(&s, 1, 8000);
+	for (i = 0; i < 200; i++) {
+		int k = i == 100 ? 101 : i == 101 ? 100 : i;
+		uint32_t ts = 160u * (uint32_t)k + (k >= 101 ? 10000000u : 0);
+
+		feed(&s, 0, false, (uint16_t)(5 + k), ts, 20000 * (int64_t)i, NULL, 0);
+		if (i == 100)
+			CHECK(s.held_us != CT_TIME_NONE);
+	}
+	memset(&out, 0, sizeof(out));
+	ct_rtp_stream_stats(&s, &out);
+	CHECK_INT(out.packets, 200);
+	CHECK_INT(out.lost, 0);
+	CHECK_INT(out.out_of_order, 0);
+	/* the restart is one transit jump of 10^7 / 8 ms, as without probation */
+	CHECK(out.max_jitter_ms > 10000000.0 / 8 / 16 - 5 && out.max_jitter_ms < 10000000.0 / 8 / 16 + 5);
+
+	/* Last packet alone: wild timestamp, nothing after it. */
+	ct_rtp_stream_init(&s, 1, 8000);
+	for (i = 0; i < 50; i++)
+		feed(&s, 0, false, (uint16_t)i, 160u * (uint32_t)i, 20000 * (int64_t)i, NULL, 0);
+	feed(&s, 0, false, 50, 0x40000000u, 20000 * 50, NULL, 0);
+	CHECK(ct_rtp_stream_has_seq(&s, 50));
+	CHECK(!ct_rtp_stream_has_seq(&s, 51));
+	CHECK_INT(ct_rtp_stream_last_us(&s), 20000 * 50);
+	memset(&out, 0, sizeof(out));
+	ct_rtp_stream_stats(&s, &out);
+	CHECK_INT(out.packets, 50);
+	CHECK_INT(out.lost, 0);
+	CHECK_INT(out.out_of_order, 1);
+	CHECK_INT(out.last_us, 20000 * 49);
+	NEAR(out.max_jitter_ms, 0.0, 1e-9);
+
+	/* A stall of 2 s: the first packet after it waits, then counts. */
+	ct_rtp_stream_init(&s, 1, 8000);
+	for (i = 0; i < 100; i++)
+		feed(&s, 0, false, (uint16_t)i, 160u * (uint32_t)i,
+		    20000 * (int64_t)i + (i >= 60 ? 2000000 : 0), NULL, 0);
+	memset(&out, 0, sizeof(out));
+	ct_rtp_stream_stats(&s, &out);
+	CHECK_INT(out.packets, 100);
+	CHECK_INT(out.out_of_order, 0);
+	NEAR(out.max_jitter_ms, 2000.0 / 16, 1e-9);
+	NEAR(out.max_delta_ms, 2020.0, 1e-9);
 }
 
 /* ---- RFC 4733 ----------------------------------------------------------- */
@@ -2069,6 +2183,7 @@ int main(void)
 	test_model();
 	test_wrap_and_edges();
 	test_seq_jumps();
+	test_probation();
 	test_dtmf();
 	test_mos();
 	test_media_injection();
