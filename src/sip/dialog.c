@@ -1585,9 +1585,21 @@ static void emit_pending(struct ct_dialog_table *t, struct ct_dialog *d)
 
 /* ---- requests ----------------------------------------------------------- */
 
+/*
+ * An INVITE in d (its Call-ID, on its signalling path).  An initial INVITE
+ * (no To tag) whose From tag is not the caller's is of no dialog of d
+ * (RFC 3261 §12: a dialog is the Call-ID and both tags; the callee's
+ * requests carry a To tag): another UA's, or a spoofer's on the caller's
+ * address, refused by the far side as a rule.  It is not one of d's
+ * invites, and changes nothing (red-team pass 6: it raised a live call's
+ * count).
+ */
 static void on_invite(struct ct_dialog_table *t, struct ct_dialog *d,
     const struct ct_sip_msg *m)
 {
+	if (!has_text(m->to_tag) && has_text(m->from_tag) && d->from_tag != NULL &&
+	    !token_eq(m->from_tag, d->from_tag))
+		return;
 	d->invites++;
 	if (d->state != DS_SETUP && d->state != DS_CHALLENGED)
 		return; /* re-INVITE, or an INVITE racing a CANCEL */

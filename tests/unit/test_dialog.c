@@ -848,6 +848,26 @@ static void test_reused_call_id(void)
 		collector_fini(&c);
 	}
 
+	/* While the call is up, an initial INVITE with another From tag from
+	 * the caller's address (refused 403) is of no dialog of the call: its
+	 * invites stay 1, its record is the call's alone (red-team pass 6). */
+	t = table(&c, NULL);
+	answered(t, &call1, T0);
+	invite(t, &other_tag, 1, T0 + 5 * SEC, &sdp);
+	rsp_a(t, &other_tag, 403, "Forbidden", "INVITE", 1, T0 + 5 * SEC + 10 * MS, NULL);
+	invite(t, &other_tag, 2, T0 + 6 * SEC, &sdp);
+	req_a(t, &call1, "BYE", 3, T0 + 30 * SEC, true, NULL);
+	ct_dialog_flush(t);
+	CHECK(c.n >= 1);
+	if (c.n >= 1) {
+		CHECK_INT(c.recs[0]->disposition, CT_DISP_ANSWERED);
+		CHECK_INT(c.recs[0]->invites, 1);
+		CHECK_INT(c.recs[0]->end_us, T0 + 30 * SEC);
+		CHECK_INT(c.recs[0]->final_code, 200);
+	}
+	ct_dialog_table_free(t);
+	collector_fini(&c);
+
 	/* a retry after 488 that asks for another number: two calls */
 	t = table(&c, NULL);
 	invite(t, &call1, 1, T0, &sdp);
