@@ -124,6 +124,10 @@ struct leg {
 	struct leg *via;               /* linked through this leg's REFER (Refer-To, Replaces) */
 	bool moved;                    /* linked by the phone's endpoint in the trunk's SDP (rule 5):
 	                                  the trunk's media was pointed at it (re-INVITE transfer) */
+	bool weak;                     /* linked by a number alone (rules 2, 4): weak_check */
+	bool answered;                 /* a 2xx to its INVITE was seen (ct_legs_sip) */
+	struct ct_addr src;            /* where its INVITE came from (a PBX) */
+	bool cut;                      /* unlinked at release (weak_contradicted): written alone */
 };
 
 /*
@@ -172,6 +176,7 @@ struct trunk {
 	size_t n_legs, n_done;
 	bool unsure;                   /* a leg matched it and another call: no ivr claim */
 	bool challenged;               /* its INVITE got 401/407, no retry yet (ct_legs_sip) */
+	bool answered;                 /* a 2xx to its INVITE was seen (ct_legs_sip) */
 	struct mep ep[MEP_MAX];        /* its SDP endpoints (rule 5), ring */
 	unsigned n_ep;
 };
@@ -246,6 +251,28 @@ static void learn_pbx(struct ct_legs *l, const struct ct_addr *a)
 		l->n_pbx--;
 	}
 	l->pbx[l->n_pbx++] = *a;
+}
+
+/*
+ * Learns t's PBX (for the ivr claim) from its legs linked by a number
+ * alone (rules 2 and 4: a caller ID or a Diversion user, which anyone may
+ * put in an INVITE) once t and such a leg are both answered: a stranger's
+ * ringing INVITE with the PBX's own outbound caller ID adopted the PBX's
+ * outbound calls, and their links made every other answered trunk call of
+ * that PBX an IVR's (red-team pass 6: 29 of 80 records).
+ */
+static void weak_agree(struct ct_legs *l, struct trunk *t)
+{
+	struct leg *g;
+
+	if (!t->answered)
+		return;
+	for (g = t->legs; g != NULL; g = g->next)
+		if (g->weak && g->answered) {
+			learn_pbx(l, &t->pbx);
+			learn_pbx(l, &g->src);
+			return;
+		}
 }
 
 /*
@@ -630,13 +657,15 @@ static struct leg *by_referral(struct ct_legs *l, const struct ct_call_record *v
  * The open trunk call leg v serves (rules 1-4 of the file comment), or
  * NULL; *via: the leg whose REFER brought v, when one of that call did.
  */
-static struct trunk *match(struct ct_legs *l, const struct ct_call_record *v, struct leg **via)
+static struct trunk *match(struct ct_legs *l, const struct ct_call_record *v, struct leg **via,
+    bool *weak)
 {
 	char num[CT_NUMBER_MAX];
 	struct trunk *t;
 	bool amb = false;
 
 	*via = NULL;
+	*weak = false;
 	if (v->link_id != NULL && v->link_id[0] != '\0' &&
 	    (t = find_trunk(l, v->link_id)) != NULL && open_at(t, v->start_us)) {
 		l->st.by_header++;
@@ -647,6 +676,7 @@ static struct trunk *match(struct ct_legs *l, const struct ct_call_record *v, st
 	if (num[0] != '\0' && (t = only_open(l, num, false, v->start_us, &amb)) != NULL) {
 		l->st.by_caller++;
 		*via = by_referral(l, v, t);
+		*weak = *via == NULL;
 		return t;
 	}
 	if (!amb && (*via = by_referral(l, v, NULL)) != NULL) {
@@ -658,6 +688,7 @@ static struct trunk *match(struct ct_legs *l, const struct ct_call_record *v, st
 		if (num[0] != '\0' && (t = only_open(l, num, true, v->start_us, &amb)) != NULL) {
 			l->st.by_diversion++;
 			*via = by_referral(l, v, t);
+			*weak = *via == NULL;
 			return t;
 		}
 	}
@@ -752,23 +783,29 @@ static void add_loose(struct ct_legs *l, const struct ct_call_record *v)
 static void start_leg(struct ct_legs *l, const struct ct_call_record *v)
 {
 	struct trunk *t;
-	struct leg *via = NULL;
+	struct leg *via = NULL, *g;
+	bool weak;
 
 	if (find_leg(l, v->call_id) != NULL || find_trunk(l, v->call_id) != NULL)
 		return;
 	if (home(l, &v->dst_ip) && ct_number_is_extension(v->callee))
 		l->lan_seen = true;     /* the PBX's LAN side is seen: rule 6 may hold records */
-	if ((t = match(l, v, &via)) == NULL) {
+	if ((t = match(l, v, &via, &weak)) == NULL) {
 		add_loose(l, v);
 		return;
 	}
-	if (leg_add(l, t, v->call_id, v->callee, v->start_us, kind_of(l, &v->dst_ip, v->callee),
-	    via) == NULL)
+	if ((g = leg_add(l, t, v->call_id, v->callee, v->start_us, kind_of(l, &v->dst_ip, v->callee),
+	    via)) == NULL)
 		return;
 	if (via != NULL)      /* one new leg per REFER */
 		ct_list_remove(&via->rl);
-	learn_pbx(l, &t->pbx);
-	learn_pbx(l, &v->src_ip);
+	/* A number alone proves the PBX only once both calls are answered (weak_agree). */
+	g->weak = weak;
+	g->src = v->src_ip;
+	if (!weak) {
+		learn_pbx(l, &t->pbx);
+		learn_pbx(l, &v->src_ip);
+	}
 }
 
 /* Makes loose call x a leg of t (kind, via), and forgets it as loose. */
@@ -1147,13 +1184,15 @@ void ct_legs_start(struct ct_legs *l, const struct ct_call_record *view)
  * never retried, claimed for the whole wait the PBX's outbound calls
  * whose caller number it had forged (rule 2), and its link made every
  * other answered trunk call of that PBX an IVR's (red-team pass 6: 33 of
- * 80 records from one INVITE).  Other messages change nothing; O(1)
- * unless m is an INVITE or a 401/407 to one.
+ * 80 records from one INVITE).  A 2xx to the INVITE of a trunk call or of
+ * a leg linked by a number marks it answered (weak_agree).  Other messages
+ * change nothing; O(1) unless m is an INVITE or a response to one.
  */
 void ct_legs_sip(struct ct_legs *l, const char *call_id, const struct ct_sip_msg *m)
 {
-	bool challenge, invite;
+	bool challenge, invite, answer;
 	struct trunk *t;
+	struct leg *g;
 
 	if (l == NULL || call_id == NULL || m == NULL)
 		return;
@@ -1161,8 +1200,24 @@ void ct_legs_sip(struct ct_legs *l, const char *call_id, const struct ct_sip_msg
 	    strcmp(m->cseq_method, "INVITE") == 0;
 	invite = m->is_request && strcmp(m->method, "INVITE") == 0 &&
 	    (m->to_tag == NULL || m->to_tag[0] == '\0');
-	if ((!challenge && !invite) || (t = find_trunk(l, call_id)) == NULL)
+	answer = !m->is_request && m->status >= 200 && m->status < 300 &&
+	    strcmp(m->cseq_method, "INVITE") == 0;
+	if (answer && (g = find_leg(l, call_id)) != NULL) {
+		if (!g->answered && g->weak) {
+			g->answered = true;
+			weak_agree(l, g->t);
+		}
 		return;
+	}
+	if ((!challenge && !invite && !answer) || (t = find_trunk(l, call_id)) == NULL)
+		return;
+	if (answer) {
+		if (!t->answered) {
+			t->answered = true;
+			weak_agree(l, t);
+		}
+		return;
+	}
 	t->challenged = challenge;
 }
 
@@ -1368,7 +1423,7 @@ static int set_rings(struct trunk *t)
 	bool ok = true;
 
 	for (g = t->legs; g != NULL; g = g->next)
-		if (g->kind == K_AGENT)
+		if (g->kind == K_AGENT && !g->cut)
 			n += g->rec != NULL && g->rec->n_rings > 0 ? g->rec->n_rings : 1;
 	if (n == 0)
 		return CT_OK;
@@ -1378,7 +1433,7 @@ static int set_rings(struct trunk *t)
 	for (g = t->legs; g != NULL; g = g->next) {
 		struct ct_ring *x;
 
-		if (g->kind != K_AGENT)
+		if (g->kind != K_AGENT || g->cut)
 			continue;
 		if (g->rec != NULL && g->rec->n_rings > 0) {
 			for (k = 0; k < g->rec->n_rings; k++)
@@ -1432,7 +1487,7 @@ static int set_answered_by(struct ct_legs *l, struct ct_call_record *r, const st
 		return CT_OK;
 	r->answered_by = CT_ANS_UNKNOWN;
 	for (g = t != NULL ? t->legs : NULL; g != NULL; g = g->next) {
-		if (g->rec == NULL || g->rec->answer_us == CT_TIME_NONE)
+		if (g->rec == NULL || g->rec->answer_us == CT_TIME_NONE || g->cut)
 			continue;
 		if (g->kind == K_AGENT && ring_agent(g) != NULL &&
 		    (last == NULL || g->rec->answer_us >= last->rec->answer_us))
@@ -1477,12 +1532,39 @@ static int set_answered_by(struct ct_legs *l, struct ct_call_record *r, const st
 	return CT_OK;
 }
 
+/*
+ * Checks the legs of t linked by a number alone, t's record and theirs
+ * all in.  Both answered: the PBX is learnt (weak_agree, from the records
+ * when the SIP hook did not tell).  A leg answered at least NEAR_US before
+ * t ended while t was never answered is not t's: a PBX that serves a trunk
+ * call with a leg answers the trunk call when the leg answers, to bridge
+ * them.  Such a leg is cut (written alone, counted in legs_unlinked).
+ */
+static void weak_check(struct ct_legs *l, struct trunk *t)
+{
+	const struct ct_call_record *r = t->rec;
+	struct leg *g;
+
+	for (g = t->legs; g != NULL; g = g->next) {
+		if (!g->weak || g->rec == NULL || g->rec->answer_us == CT_TIME_NONE)
+			continue;
+		if (r->answer_us != CT_TIME_NONE) {
+			t->answered = g->answered = true;
+			weak_agree(l, t);
+		} else if (r->end_us == CT_TIME_NONE || g->rec->answer_us + NEAR_US < r->end_us) {
+			g->cut = true;
+			l->st.legs_unlinked++;
+		}
+	}
+}
+
 /* Writes t's record with its rings, then its legs' records, and frees t. */
 static void release(struct ct_legs *l, struct trunk *t)
 {
 	struct ct_call_record *r = t->rec;
 	struct leg *g;
 
+	weak_check(l, t);
 	if (set_rings(t) != CT_OK || set_answered_by(l, r, t) != CT_OK)
 		l->st.nomem++;
 	l->out(l->user, r);
@@ -1491,7 +1573,8 @@ static void release(struct ct_legs *l, struct trunk *t)
 			l->st.legs_late++;
 			continue;
 		}
-		(void)ct_record_set_str(g->rec, &g->rec->parent_call_id, t->call_id);
+		if (!g->cut)
+			(void)ct_record_set_str(g->rec, &g->rec->parent_call_id, t->call_id);
 		l->out(l->user, g->rec);
 		g->rec = NULL;
 	}

@@ -1042,6 +1042,81 @@ static void test_challenged(void)
 	ct_legs_free(l);
 }
 
+/*
+ * A stranger's INVITE that the PBX lets ring, its From the number the
+ * PBX's own outbound calls carry: those calls link to it by caller number
+ * (rule 2), but one answered while it was never answered is not its leg
+ * (cut at release: no parent, no ring, counted), and a link by number
+ * alone teaches the PBX (the ivr claim) only once both calls answered:
+ * from the SIP hook as they happen, else from the records.  An unanswered
+ * leg stays linked (a ring group nobody answered looks the same).
+ */
+static void test_number_spoof(void)
+{
+	struct out o = { .n = 0 };
+	struct ct_legs *l = stage(&o, true);
+	struct ct_call_record *t1, *g1, *g2, *t2, *t3, *g3;
+	struct ct_legs_stats st;
+
+	t1 = start(l, rec("S1", "+380441230000", "0441230009", false, 1, true, 10, 0, -1, 90,
+	    CT_DISP_CANCELLED));
+	sip_of(l, "S1", 180);
+	g1 = start(l, rec("O1", "+380441230000", "+380671110000", true, 10, false, 2, 10, 15, 60,
+	    CT_DISP_ANSWERED));
+	sip_of(l, "O1", 200);
+	g2 = start(l, rec("O2", "+380441230000", "+380671110001", true, 10, false, 3, 20, -1, 40,
+	    CT_DISP_BUSY));
+	ct_legs_get_stats(l, &st);
+	CHECK_INT(st.by_caller, 2);
+	/* An inbound call answered alone meanwhile: the PBX is not known. */
+	t2 = start(l, rec("A1", "+380509990000", "0441230009", false, 4, true, 10, 30, 31, 50,
+	    CT_DISP_ANSWERED));
+	sip_of(l, "A1", 200);
+	ct_legs_put(l, t2, T0 + 80 * SEC);
+	CHECK_INT(o.n, 1);
+	if (o.n == 1)
+		CHECK_STR(ct_answered_by_name(o.r[0]->answered_by), "unknown");
+	out_clear(&o);
+	ct_legs_put(l, g1, T0 + 70 * SEC);
+	ct_legs_put(l, g2, T0 + 70 * SEC);
+	ct_legs_put(l, t1, T0 + 100 * SEC);
+	CHECK_INT(o.n, 3);
+	if (o.n == 3) {
+		CHECK_STR(o.r[0]->call_id, "S1");
+		CHECK_INT(o.r[0]->n_rings, 0);     /* O2 went out (external): no ring either way */
+		CHECK_STR(o.r[1]->call_id, "O1");
+		CHECK(o.r[1]->parent_call_id == NULL);
+		CHECK_STR(o.r[2]->call_id, "O2");
+		CHECK_STR(o.r[2]->parent_call_id, "S1");
+	}
+	out_clear(&o);
+	ct_legs_get_stats(l, &st);
+	CHECK_INT(st.legs_unlinked, 1);
+	/* A real forward: both answered (SIP hook), then the PBX is known. */
+	t3 = start(l, rec("F1", "+380501234567", "0441230009", false, 1, true, 10, 200, 210, 260,
+	    CT_DISP_ANSWERED));
+	g3 = start(l, rec("F2", "+380501234567", "+380671112222", true, 10, false, 2, 201, 209.9,
+	    260, CT_DISP_ANSWERED));
+	sip_of(l, "F2", 200);
+	sip_of(l, "F1", 200);
+	t2 = start(l, rec("A2", "+380509990001", "0441230009", false, 4, true, 10, 220, 221, 230,
+	    CT_DISP_ANSWERED));
+	ct_legs_put(l, t2, T0 + 240 * SEC);
+	CHECK_INT(o.n, 1);
+	if (o.n == 1)
+		CHECK_STR(ct_answered_by_name(o.r[0]->answered_by), "ivr");
+	out_clear(&o);
+	ct_legs_put(l, g3, T0 + 270 * SEC);
+	ct_legs_put(l, t3, T0 + 270 * SEC);
+	CHECK_INT(o.n, 2);
+	if (o.n == 2) {
+		CHECK_STR(ct_answered_by_name(o.r[0]->answered_by), "external");
+		CHECK_STR(o.r[1]->parent_call_id, "F1");
+	}
+	out_clear(&o);
+	ct_legs_free(l);
+}
+
 int main(void)
 {
 	test_voicemail_names();
@@ -1057,5 +1132,6 @@ int main(void)
 	test_bridge();
 	test_bridge_trunk_only();
 	test_challenged();
+	test_number_spoof();
 	return TEST_REPORT();
 }
