@@ -96,6 +96,8 @@
 #define HELD_SEQ 1u          /* held_why: for its sequence number */
 #define HELD_TS 2u           /* held_why: for its timestamp */
 #define EVENT_MAX 16 /* RFC 4733 §3.2: 0-9 * # A-D flash */
+/* The per-packet steps, inlined in ct_rtp_stream_update (one call a packet). */
+#define ST_INLINE inline __attribute__((always_inline))
 
 static const char event_digit[EVENT_MAX + 1] = "0123456789*#ABCD!";
 
@@ -252,7 +254,7 @@ static bool seq_jump(const struct ct_rtp_stream *s, uint32_t ahead, int64_t arri
  * jump (seq_jump, confirmed on probation) is the sender's restart: its
  * number becomes the highest + 1, and the numbers after it follow.
  */
-static void seq_track(struct ct_rtp_stream *s, uint16_t wire, int64_t arrival_us)
+static ST_INLINE void seq_track(struct ct_rtp_stream *s, uint16_t wire, int64_t arrival_us)
 {
 	uint32_t ahead = seq_ahead(s, wire);
 	uint32_t behind;
@@ -292,23 +294,26 @@ static double transit_ms(int64_t arrival_us, uint32_t ts, uint32_t per_ms, int64
 /*
  * Jitter, max delta and mean jitter for every packet but the first, of
  * payload type pt (per_ms timestamp units per ms, 0: no clock), marker and
- * timestamp ts, n packets received before it.  A packet whose timestamp
+ * timestamp ts, n packets received before it; d_ms its transit_ms against
+ * the last packet taken when known, else negative.  A packet whose timestamp
  * lies before the first packet's (RFC 3550 timestamps are compared modulo
  * 2^32) is ignored here, as Wireshark does.  Returns the jitter figure (ms)
  * of a regular packet, the one max and mean jitter take, or -1 for a
  * packet that gives none.
  */
-static double timing(struct ct_rtp_stream *s, uint8_t pt, bool marker, uint32_t ts,
-    uint32_t per_ms, uint64_t n, int64_t t_us)
+static ST_INLINE double timing(struct ct_rtp_stream *s, uint8_t pt, bool marker, uint32_t ts,
+    uint32_t per_ms, uint64_t n, int64_t t_us, double d_ms)
 {
 	double delta_ms = (double)ct_ts_sub(t_us, s->last_arrival_us) / 1000.0;
 	double j_ms = -1.0;
 
 	if ((int32_t)(ts - s->first_ts) < 0)
 		return -1.0;
-	if (per_ms != 0)
-		s->jitter += (transit_ms(t_us, ts, per_ms, s->last_arrival_us, s->last_ts) *
-		    per_ms - s->jitter) / 16.0;
+	if (per_ms != 0) {
+		if (d_ms < 0.0)
+			d_ms = transit_ms(t_us, ts, per_ms, s->last_arrival_us, s->last_ts);
+		s->jitter += (d_ms * per_ms - s->jitter) / 16.0;
+	}
 	if (!marker && !is_cn_pt(pt)) {
 		if (delta_ms > s->max_delta_ms)
 			s->max_delta_ms = delta_ms;
@@ -327,15 +332,16 @@ static double timing(struct ct_rtp_stream *s, uint8_t pt, bool marker, uint32_t 
 
 /*
  * Takes a packet into every figure but packets (counted at its arrival):
- * sequence, timing (n packets received before it), intervals.
+ * sequence, timing (n packets received before it, d_ms as timing's),
+ * intervals.
  */
-static void take(struct ct_rtp_stream *s, uint16_t seq, uint8_t pt, bool marker, uint32_t ts,
-    uint32_t per_ms, uint64_t n, int64_t arrival_us)
+static ST_INLINE void take(struct ct_rtp_stream *s, uint16_t seq, uint8_t pt, bool marker, uint32_t ts,
+    uint32_t per_ms, uint64_t n, int64_t arrival_us, double d_ms)
 {
 	double j_ms;
 
 	seq_track(s, seq, arrival_us);
-	j_ms = timing(s, pt, marker, ts, per_ms, n, arrival_us);
+	j_ms = timing(s, pt, marker, ts, per_ms, n, arrival_us, d_ms);
 	s->last_us = arrival_us;
 	if (s->ivals != NULL)
 		ct_rtp_ivals_add(s->ivals, arrival_us, s->max_seq, j_ms);
@@ -351,20 +357,22 @@ static uint32_t seq_dist(uint16_t a, uint16_t b)
 
 /*
  * Why packet h (per_ms units per ms), arrived at arrival_us, goes on
- * probation (HELD_* bits), or 0: see the file comment.
+ * probation (HELD_* bits), or 0: see the file comment.  *d_ms: its
+ * transit_ms against the last packet taken when computed, else -1.
  */
-static unsigned suspect(const struct ct_rtp_stream *s, const struct ct_rtp_hdr *h,
-    uint32_t per_ms, int64_t arrival_us)
+static ST_INLINE unsigned suspect(const struct ct_rtp_stream *s, const struct ct_rtp_hdr *h,
+    uint32_t per_ms, int64_t arrival_us, double *d_ms)
 {
 	uint32_t ahead = seq_ahead(s, h->seq);
 
-	if (seq_jump(s, ahead, arrival_us) ||
-	    (ahead >= SEQ_SUSPECT && ahead < SEQ_HALF && !gap_is_real(s, ahead, arrival_us)))
+	*d_ms = -1.0;
+	if (ahead >= SEQ_SUSPECT && (seq_jump(s, ahead, arrival_us) ||
+	    (ahead < SEQ_HALF && !gap_is_real(s, ahead, arrival_us))))
 		return HELD_SEQ;
-	if (ahead != 0 && ahead < SEQ_HALF && per_ms != 0 && ((int32_t)(h->ts - s->first_ts) < 0 ||
-	    transit_ms(arrival_us, h->ts, per_ms, s->last_arrival_us, s->last_ts) > TS_SUSPECT_MS))
-		return HELD_TS;
-	return 0;
+	if (per_ms == 0 || (int32_t)(h->ts - s->first_ts) < 0)
+		return ahead != 0 && ahead < SEQ_HALF && per_ms != 0 ? HELD_TS : 0;
+	*d_ms = transit_ms(arrival_us, h->ts, per_ms, s->last_arrival_us, s->last_ts);
+	return ahead != 0 && ahead < SEQ_HALF && *d_ms > TS_SUSPECT_MS ? HELD_TS : 0;
 }
 
 /*
@@ -396,7 +404,7 @@ static bool held_settle(struct ct_rtp_stream *s, const struct ct_rtp_hdr *h, uin
 	}
 	if (near) {
 		take(s, s->held_seq, s->held_pt, s->held_marker, s->held_ts, s->held_per_ms,
-		    s->packets - 1, s->held_us);
+		    s->packets - 1, s->held_us, -1.0);
 	} else {
 		/* RFC 3550 A.1: a lone jump is not received, and counts nowhere else */
 		s->packets--;
@@ -415,6 +423,7 @@ void ct_rtp_stream_update(struct ct_rtp_stream *s, const struct ct_rtp_hdr *h, i
 {
 	uint32_t per_ms;
 	unsigned why;
+	double d_ms;
 
 	if (s == NULL || h == NULL)
 		return;
@@ -440,11 +449,11 @@ void ct_rtp_stream_update(struct ct_rtp_stream *s, const struct ct_rtp_hdr *h, i
 	per_ms = units_per_ms(s, h->pt);
 	if (s->held_us != CT_TIME_NONE && !held_settle(s, h, per_ms, arrival_us)) {
 		/* h goes before the packet on probation (counted in s->packets) */
-		take(s, h->seq, h->pt, h->marker, h->ts, per_ms, s->packets, arrival_us);
+		take(s, h->seq, h->pt, h->marker, h->ts, per_ms, s->packets, arrival_us, -1.0);
 		s->packets++;
 		return;
 	}
-	if ((why = suspect(s, h, per_ms, arrival_us)) != 0) {
+	if ((why = suspect(s, h, per_ms, arrival_us, &d_ms)) != 0) {
 		s->held_us = arrival_us;
 		s->held_ts = h->ts;
 		s->held_seq = h->seq;
@@ -455,7 +464,7 @@ void ct_rtp_stream_update(struct ct_rtp_stream *s, const struct ct_rtp_hdr *h, i
 		s->packets++;
 		return;
 	}
-	take(s, h->seq, h->pt, h->marker, h->ts, per_ms, s->packets, arrival_us);
+	take(s, h->seq, h->pt, h->marker, h->ts, per_ms, s->packets, arrival_us, d_ms);
 	s->packets++;
 }
 
