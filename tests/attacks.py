@@ -2305,6 +2305,24 @@ def a_span_dup(ctx, n):
     return iter(out)
 
 
+def far_stream(r):
+    """The first stream of truth record r from its far party to the PBX
+    with more than 100 packets, or None."""
+    for x in r.get('streams') or []:
+        if not x['src'].startswith(PBX_S + ':') and x['dst'].startswith(PBX_S + ':') and \
+                x['packets'] > 100:
+            return x
+    return None
+
+
+def talking_calls(ctx):
+    """The answered legit IPv4 calls outside VLANs whose far party sent the
+    PBX more than 100 RTP packets (far_stream), in truth order."""
+    return [r for r in ctx.truth if r.get('disposition') == 'answered'
+            and r.get('answer_time') and r.get('end_time') and ':' not in r['src_ip']
+            and ':' not in r['dst_ip'] and r.get('vlan') is None and far_stream(r) is not None]
+
+
 def a_ssrc_spoof(ctx, n):
     """For n answered legit IPv4 calls: halfway through the talk, 40 RTP
     packets to the call's PBX media port from the far party's own media
@@ -2315,17 +2333,12 @@ def a_ssrc_spoof(ctx, n):
     of the call; RFC 3550 8.2 calls the same SSRC from a second transport
     address a collision and drops the newcomer while the first stream goes
     on, and so does calltap now (rtp_ssrc_collisions, info 'rtp')."""
-    calls = [r for r in ctx.truth if r.get('disposition') == 'answered'
-             and r.get('answer_time') and r.get('end_time') and ':' not in r['src_ip']
-             and ':' not in r['dst_ip'] and r.get('vlan') is None
-             and any(not x['src'].startswith(PBX_S + ':') and x['dst'].startswith(PBX_S + ':')
-                     and x['packets'] > 100 for x in r.get('streams') or [])]
+    calls = talking_calls(ctx)
     ctx.rng.shuffle(calls)
     out = []
     for r in calls[:n]:
         a, b = iso_us(r['answer_time']), iso_us(r['end_time'])
-        far = [x for x in r['streams'] if not x['src'].startswith(PBX_S + ':')
-               and x['dst'].startswith(PBX_S + ':') and x['packets'] > 100][0]
+        far = far_stream(r)
         sip_, sp = far['src'].rsplit(':', 1)
         dp = int(far['dst'].rsplit(':', 1)[1])
         src = bytes(int(x) for x in sip_.split('.'))
@@ -2352,17 +2365,12 @@ def a_rtp_lone(ctx, n):
     and its MOS 1.0; now it goes on probation and, the next packet
     continuing the stream before it, counts nowhere but out_of_order
     (RFC 3550 A.1).  The calls' Call-IDs are info 'targets'."""
-    calls = [r for r in ctx.truth if r.get('disposition') == 'answered'
-             and r.get('answer_time') and r.get('end_time') and ':' not in r['src_ip']
-             and ':' not in r['dst_ip'] and r.get('vlan') is None
-             and any(not x['src'].startswith(PBX_S + ':') and x['dst'].startswith(PBX_S + ':')
-                     and x['packets'] > 100 for x in r.get('streams') or [])]
+    calls = talking_calls(ctx)
     ctx.rng.shuffle(calls)
     calls = calls[:n]
     want = {}
     for r in calls:
-        x = [x for x in r['streams'] if not x['src'].startswith(PBX_S + ':')
-             and x['dst'].startswith(PBX_S + ':') and x['packets'] > 100][0]
+        x = far_stream(r)
         a, port = x['src'].rsplit(':', 1)
         key = (bytes(int(v) for v in a.split('.')), int(port), int(x['dst'].rsplit(':', 1)[1]))
         mid = (iso_us(r['answer_time']) + iso_us(r['end_time'])) // 2
