@@ -45,9 +45,11 @@
  *  - its sequence number is SEQ_SUSPECT or more ahead of the highest and
  *    it came too soon for that many packets to have been lost (gap_is_real),
  *    or CT_RTP_SEQ_WINDOW or more behind it (A.1's "very large jump"); or
- *  - it is in order and its transit differs from the previous packet's by
- *    more than TS_SUSPECT_MS (|D| of RFC 3550 A.8: its timestamp jumped
- *    against its arrival), or its timestamp lies before the first's.
+ *  - its transit differs from the previous packet's by more than
+ *    TS_SUSPECT_MS (|D| of RFC 3550 A.8: its timestamp jumped against its
+ *    arrival; in order, a duplicate or late: a packet late by more than
+ *    that is no use to a listener either), or, in order, its timestamp
+ *    lies before the first's.
  * The next packet decides (held_settle): when it lies nearer the held one
  * than the stream before it (sequence distance, transit difference), the
  * held packet is taken as if it had never waited, then the next one: a
@@ -371,8 +373,9 @@ static ST_INLINE unsigned suspect(const struct ct_rtp_stream *s, const struct ct
 		return HELD_SEQ;
 	if (per_ms == 0 || (int32_t)(h->ts - s->first_ts) < 0)
 		return ahead != 0 && ahead < SEQ_HALF && per_ms != 0 ? HELD_TS : 0;
+	/* In order, a duplicate or late: one timestamp must not make the jitter. */
 	*d_ms = transit_ms(arrival_us, h->ts, per_ms, s->last_arrival_us, s->last_ts);
-	return ahead != 0 && ahead < SEQ_HALF && *d_ms > TS_SUSPECT_MS ? HELD_TS : 0;
+	return *d_ms > TS_SUSPECT_MS ? HELD_TS : 0;
 }
 
 /*
