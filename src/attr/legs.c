@@ -71,6 +71,7 @@
 #include "calltap/err.h"
 #include "calltap/hashtab.h"
 #include "calltap/list.h"
+#include "calltap/recent.h"
 #include "calltap/sip.h"
 
 #define NEAR_US INT64_C(2000000)   /* "at the same moment" for cancel reasons */
@@ -85,6 +86,7 @@
 #define BRIDGE_SCAN 1024           /* held trunk calls a bridged leg is compared with; more: no link */
 #define BRIDGE_MIN_PKTS 10         /* streams shorter than this are no evidence */
 #define BRIDGE_TOL_US INT64_C(100000) /* first and last packets of relayed streams: this close */
+#define OWN_NUMBERS 4096           /* the home side's own numbers remembered (own_number) */
 
 /* K_CONSULT: a transferring agent's own consultation call to the PBX (no ring). */
 enum leg_kind { K_AGENT = 0, K_VOICEMAIL, K_EXTERNAL, K_CONSULT };
@@ -199,6 +201,8 @@ struct ct_legs {
 	struct ct_addr pbx[MAX_PBX];   /* addresses of PBXes seen opening legs */
 	size_t n_pbx;
 	bool lan_seen;                 /* a call from home to an extension at home was seen */
+	bool sip_seen;                 /* ct_legs_sip was called: t->answered is known */
+	struct ct_recent own;          /* the home side's numbers (own_number), by keyed hash */
 	struct ct_legs_stats st;
 };
 
@@ -251,6 +255,25 @@ static void learn_pbx(struct ct_legs *l, const struct ct_addr *a)
 		l->n_pbx--;
 	}
 	l->pbx[l->n_pbx++] = *a;
+}
+
+/*
+ * The home side's own numbers: those its trunk calls dialled (its DIDs)
+ * and the callers of the calls it sent out that no rule linked (its
+ * outbound caller IDs), the last OWN_NUMBERS.  A trunk call "from" one of
+ * them is no caller whose ID the PBX passes on to its legs: anyone may
+ * put the company's number in a From (a spoofer, a robocaller), and every
+ * outbound call carries it, so rule 2 would make them all its legs.
+ */
+static void own_note(struct ct_legs *l, const char *num)
+{
+	if (num[0] != '\0')
+		(void)ct_recent_put(&l->own, hstr(&l->by_num, num), NULL);
+}
+
+static bool own_number(const struct ct_legs *l, const char *num)
+{
+	return num[0] != '\0' && ct_recent_get(&l->own, hstr(&l->by_num, num)) != NULL;
 }
 
 /*
@@ -333,7 +356,8 @@ struct ct_legs *ct_legs_new(const struct ct_legs_cfg *cfg, ct_legs_out_fn out, v
 	ct_list_init(&l->loose_ended);
 	ct_list_init(&l->bhold);
 	ct_list_init(&l->bpend);
-	if (ct_htab_init(&l->by_id, 64, CT_HTAB_UNBOUNDED) != CT_OK ||
+	if (ct_recent_init(&l->own, OWN_NUMBERS) != CT_OK ||
+	    ct_htab_init(&l->by_id, 64, CT_HTAB_UNBOUNDED) != CT_OK ||
 	    ct_htab_init(&l->by_num, 64, CT_HTAB_UNBOUNDED) != CT_OK ||
 	    ct_htab_init(&l->by_dial, 64, CT_HTAB_UNBOUNDED) != CT_OK ||
 	    ct_htab_init(&l->legs, 64, CT_HTAB_UNBOUNDED) != CT_OK ||
@@ -422,6 +446,7 @@ void ct_legs_free(struct ct_legs *l)
 			ct_call_record_free(g->rec);
 		trunk_unlink(l, t);
 	}
+	ct_recent_fini(&l->own);
 	ct_htab_fini(&l->by_id);
 	ct_htab_fini(&l->by_num);
 	ct_htab_fini(&l->by_dial);
@@ -612,6 +637,7 @@ static void start_trunk(struct ct_legs *l, const struct ct_call_record *v)
 	}
 	norm(l, v->caller, t->caller);
 	norm(l, v->callee, t->dialled);
+	own_note(l, t->dialled);
 	t->pbx = v->dst_ip;
 	t->start_us = v->start_us;
 	t->end_us = CT_TIME_NONE;
@@ -673,7 +699,8 @@ static struct trunk *match(struct ct_legs *l, const struct ct_call_record *v, st
 		return t;
 	}
 	norm(l, v->caller, num);
-	if (num[0] != '\0' && (t = only_open(l, num, false, v->start_us, &amb)) != NULL) {
+	if (num[0] != '\0' && !own_number(l, num) &&
+	    (t = only_open(l, num, false, v->start_us, &amb)) != NULL) {
 		l->st.by_caller++;
 		*via = by_referral(l, v, t);
 		*weak = *via == NULL;
@@ -751,10 +778,15 @@ static enum leg_kind kind_of(const struct ct_legs *l, const struct ct_addr *dst,
 /* Remembers v, a call from the home side no rule linked, while it is open. */
 static void add_loose(struct ct_legs *l, const struct ct_call_record *v)
 {
+	char num[CT_NUMBER_MAX];
 	struct loose *x;
 
 	if (find_loose(l, v->call_id) != NULL)
 		return;
+	if (!home(l, &v->dst_ip)) {
+		norm(l, v->caller, num);
+		own_note(l, num);    /* an outbound call no trunk call explains: its caller ID */
+	}
 	if (ct_htab_count(&l->loose) >= l->cfg.max_calls) {
 		/* the oldest open call is the least likely to be consulted now */
 		loose_drop(l, ct_list_entry(ct_list_first(&l->loose_order), struct loose, ll));
@@ -1196,6 +1228,7 @@ void ct_legs_sip(struct ct_legs *l, const char *call_id, const struct ct_sip_msg
 
 	if (l == NULL || call_id == NULL || m == NULL)
 		return;
+	l->sip_seen = true;
 	challenge = !m->is_request && (m->status == 401 || m->status == 407) &&
 	    strcmp(m->cseq_method, "INVITE") == 0;
 	invite = m->is_request && strcmp(m->method, "INVITE") == 0 &&
@@ -1203,7 +1236,8 @@ void ct_legs_sip(struct ct_legs *l, const char *call_id, const struct ct_sip_msg
 	answer = !m->is_request && m->status >= 200 && m->status < 300 &&
 	    strcmp(m->cseq_method, "INVITE") == 0;
 	if (answer && (g = find_leg(l, call_id)) != NULL) {
-		if (!g->answered && g->weak) {
+		/* the phone's (or the far end's) 2xx, sent to the home side */
+		if (!g->answered && g->weak && home(l, &m->t.dst)) {
 			g->answered = true;
 			weak_agree(l, g->t);
 		}
@@ -1212,7 +1246,8 @@ void ct_legs_sip(struct ct_legs *l, const char *call_id, const struct ct_sip_msg
 	if ((!challenge && !invite && !answer) || (t = find_trunk(l, call_id)) == NULL)
 		return;
 	if (answer) {
-		if (!t->answered) {
+		/* the PBX's 2xx (from the home side): not one a stranger sent */
+		if (!t->answered && home(l, &m->t.src)) {
 			t->answered = true;
 			weak_agree(l, t);
 		}
@@ -1470,10 +1505,12 @@ static bool inbound(const struct ct_legs *l, const struct ct_call_record *r)
  *   agent      an agent leg answered; agent = the one that answered last;
  *   external   else a leg out of the home network answered (agent null);
  *   voicemail  else a voicemail leg answered (agent null);
- *   ivr        else, with the PBX known (it opened legs for some trunk call)
- *              and the caller's number known (a leg would have been linked)
- *              and no leg left unlinked because it matched this call and
- *              another one: the PBX itself answered (agent null);
+ *   ivr        else, with the PBX's LAN side in the capture (lan_seen: an
+ *              agent's leg would be seen), the PBX known (it opened legs
+ *              for some trunk call) and the caller's number known (a leg
+ *              would have been linked) and no leg left unlinked because it
+ *              matched this call and another one: the PBX itself answered
+ *              (agent null);
  *   unknown    otherwise, or when a linked leg's record did not come in
  *              time (agent left as attribution set it).
  */
@@ -1520,7 +1557,8 @@ static int set_answered_by(struct ct_legs *l, struct ct_call_record *r, const st
 	for (g = t != NULL ? t->legs : NULL; g != NULL; g = g->next)
 		if (g->rec == NULL)
 			return CT_OK;     /* a leg's outcome is not known: answered_by unknown */
-	if (ext || vm || (t != NULL && t->caller[0] != '\0' && !t->unsure && is_pbx(l, &t->pbx))) {
+	if (ext || vm || (t != NULL && t->caller[0] != '\0' && !t->unsure && l->lan_seen &&
+	    is_pbx(l, &t->pbx))) {
 		r->answered_by = ext ? CT_ANS_EXTERNAL : vm ? CT_ANS_VOICEMAIL : CT_ANS_IVR;
 		ct_record_str_free(r, r->agent);
 		r->agent = NULL;
@@ -1543,15 +1581,18 @@ static int set_answered_by(struct ct_legs *l, struct ct_call_record *r, const st
 static void weak_check(struct ct_legs *l, struct trunk *t)
 {
 	const struct ct_call_record *r = t->rec;
+	/* With the SIP hook, answered means the PBX sent the 2xx (ct_legs_sip). */
+	bool answered = r->answer_us != CT_TIME_NONE && (!l->sip_seen || t->answered);
 	struct leg *g;
 
 	for (g = t->legs; g != NULL; g = g->next) {
 		if (!g->weak || g->rec == NULL || g->rec->answer_us == CT_TIME_NONE)
 			continue;
-		if (r->answer_us != CT_TIME_NONE) {
+		if (answered) {
 			t->answered = g->answered = true;
 			weak_agree(l, t);
-		} else if (r->end_us == CT_TIME_NONE || g->rec->answer_us + NEAR_US < r->end_us) {
+		} else if (r->end_us == CT_TIME_NONE || g->rec->answer_us + NEAR_US < r->end_us ||
+		    r->answer_us != CT_TIME_NONE) {
 			g->cut = true;
 			l->st.legs_unlinked++;
 		}

@@ -999,6 +999,20 @@ static void sip_of(struct ct_legs *l, const char *cid, int status)
 	ct_legs_sip(l, cid, &m);
 }
 
+/* A 2xx to call cid's INVITE, sent from (home?, host) to (home?, host). */
+static void answer_of(struct ct_legs *l, const char *cid, bool src_home, uint8_t src,
+    bool dst_home, uint8_t dst)
+{
+	struct ct_sip_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.status = 200;
+	snprintf(m.cseq_method, sizeof(m.cseq_method), "INVITE");
+	m.t.src = ip(src_home, src);
+	m.t.dst = ip(dst_home, dst);
+	ct_legs_sip(l, cid, &m);
+}
+
 /*
  * A trunk call whose INVITE got 401 (a stranger from the internet whose
  * From is a number the PBX's own outbound calls carry, never retried)
@@ -1017,13 +1031,16 @@ static void test_challenged(void)
 	    CT_DISP_ANSWERED));
 	sip_of(l, "C1", 100);
 	sip_of(l, "C1", 401);
-	g1 = start(l, rec("D1", "+380441230000", "+380671110000", true, 10, false, 1, 1, 2, 20,
+	/* (to a phone: an outbound call with that caller ID would make the
+	 * number the PBX's own, test_number_spoof) */
+	g1 = start(l, rec("D1", "+380441230000", "203", true, 10, true, 103, 1, 2, 20,
 	    CT_DISP_ANSWERED));
 	ct_legs_get_stats(l, &st);
 	CHECK_INT(st.by_caller, 0);
 	sip_of(l, "C1", 0);                       /* the INVITE retried with credentials */
 	sip_of(l, "C1", 407);                     /* challenged again (407) ... */
 	sip_of(l, "C1", 0);                       /* ... and retried: open again */
+	answer_of(l, "C1", true, 10, false, 1);   /* the PBX answers */
 	g2 = start(l, rec("D2", "+380441230000", "204", true, 10, true, 104, 5, 6, 30,
 	    CT_DISP_ANSWERED));
 	ct_legs_get_stats(l, &st);
@@ -1047,9 +1064,12 @@ static void test_challenged(void)
  * PBX's own outbound calls carry: those calls link to it by caller number
  * (rule 2), but one answered while it was never answered is not its leg
  * (cut at release: no parent, no ring, counted), and a link by number
- * alone teaches the PBX (the ivr claim) only once both calls answered:
- * from the SIP hook as they happen, else from the records.  An unanswered
- * leg stays linked (a ring group nobody answered looks the same).
+ * alone teaches the PBX (the ivr claim) only once both calls answered
+ * (their 2xx sent by the PBX and to it: the stranger's own 200 from its
+ * address does not count): from the SIP hook as they happen, else from
+ * the records.  An unanswered leg stays linked (a ring group nobody
+ * answered looks the same).  Then a trunk-only capture never claims ivr
+ * (test_trunk_only_no_ivr).
  */
 static void test_number_spoof(void)
 {
@@ -1061,9 +1081,13 @@ static void test_number_spoof(void)
 	t1 = start(l, rec("S1", "+380441230000", "0441230009", false, 1, true, 10, 0, -1, 90,
 	    CT_DISP_CANCELLED));
 	sip_of(l, "S1", 180);
+	/* the PBX's LAN side is in the capture: an agent's leg would be seen */
+	ct_call_record_free(start(l, rec("I1", "201", "202", true, 101, true, 102, 1, -1, 2,
+	    CT_DISP_NOANSWER)));
 	g1 = start(l, rec("O1", "+380441230000", "+380671110000", true, 10, false, 2, 10, 15, 60,
 	    CT_DISP_ANSWERED));
-	sip_of(l, "O1", 200);
+	answer_of(l, "O1", false, 2, true, 10);
+	answer_of(l, "S1", false, 1, true, 10);    /* the attacker's own "200", from its address */
 	g2 = start(l, rec("O2", "+380441230000", "+380671110001", true, 10, false, 3, 20, -1, 40,
 	    CT_DISP_BUSY));
 	ct_legs_get_stats(l, &st);
@@ -1071,7 +1095,7 @@ static void test_number_spoof(void)
 	/* An inbound call answered alone meanwhile: the PBX is not known. */
 	t2 = start(l, rec("A1", "+380509990000", "0441230009", false, 4, true, 10, 30, 31, 50,
 	    CT_DISP_ANSWERED));
-	sip_of(l, "A1", 200);
+	answer_of(l, "A1", true, 10, false, 4);
 	ct_legs_put(l, t2, T0 + 80 * SEC);
 	CHECK_INT(o.n, 1);
 	if (o.n == 1)
@@ -1097,8 +1121,8 @@ static void test_number_spoof(void)
 	    CT_DISP_ANSWERED));
 	g3 = start(l, rec("F2", "+380501234567", "+380671112222", true, 10, false, 2, 201, 209.9,
 	    260, CT_DISP_ANSWERED));
-	sip_of(l, "F2", 200);
-	sip_of(l, "F1", 200);
+	answer_of(l, "F2", false, 2, true, 10);
+	answer_of(l, "F1", true, 10, false, 1);
 	t2 = start(l, rec("A2", "+380509990001", "0441230009", false, 4, true, 10, 220, 221, 230,
 	    CT_DISP_ANSWERED));
 	ct_legs_put(l, t2, T0 + 240 * SEC);
@@ -1113,6 +1137,42 @@ static void test_number_spoof(void)
 		CHECK_STR(ct_answered_by_name(o.r[0]->answered_by), "external");
 		CHECK_STR(o.r[1]->parent_call_id, "F1");
 	}
+	out_clear(&o);
+	ct_legs_free(l);
+}
+
+/*
+ * A trunk-only capture (no call from the home side to an extension): a
+ * forward to a mobile teaches the PBX, but another answered inbound call
+ * without legs may have been answered by a desk phone the tap cannot see:
+ * unknown, never ivr (it would count as missed).
+ */
+static void test_trunk_only_no_ivr(void)
+{
+	struct out o = { .n = 0 };
+	struct ct_legs *l = stage(&o, true);
+	struct ct_call_record *t1, *g1, *t2;
+
+	t1 = start(l, rec("F1", "+380501234567", "0441230009", false, 1, true, 10, 0, 10, 60,
+	    CT_DISP_ANSWERED));
+	g1 = start(l, rec("F2", "+380501234567", "+380671112222", true, 10, false, 2, 1, 9.9,
+	    60, CT_DISP_ANSWERED));
+	answer_of(l, "F2", false, 2, true, 10);
+	answer_of(l, "F1", true, 10, false, 1);
+	t2 = start(l, rec("A1", "+380509990001", "0441230009", false, 4, true, 10, 20, 21, 30,
+	    CT_DISP_ANSWERED));
+	ct_legs_put(l, t2, T0 + 40 * SEC);
+	CHECK_INT(o.n, 1);
+	if (o.n == 1) {
+		CHECK_STR(ct_answered_by_name(o.r[0]->answered_by), "unknown");
+		CHECK(!o.r[0]->missed);
+	}
+	out_clear(&o);
+	ct_legs_put(l, g1, T0 + 70 * SEC);
+	ct_legs_put(l, t1, T0 + 70 * SEC);
+	CHECK_INT(o.n, 2);
+	if (o.n == 2)
+		CHECK_STR(ct_answered_by_name(o.r[0]->answered_by), "external");
 	out_clear(&o);
 	ct_legs_free(l);
 }
@@ -1133,5 +1193,6 @@ int main(void)
 	test_bridge_trunk_only();
 	test_challenged();
 	test_number_spoof();
+	test_trunk_only_no_ivr();
 	return TEST_REPORT();
 }
