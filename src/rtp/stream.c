@@ -451,9 +451,15 @@ void ct_rtp_stream_update(struct ct_rtp_stream *s, const struct ct_rtp_hdr *h, i
 	}
 	per_ms = units_per_ms(s, h->pt);
 	if (s->held_us != CT_TIME_NONE && !held_settle(s, h, per_ms, arrival_us)) {
-		/* h goes before the packet on probation (counted in s->packets) */
-		take(s, h->seq, h->pt, h->marker, h->ts, per_ms, s->packets, arrival_us, -1.0);
-		s->packets++;
+		/* h goes before the packet on probation (counted in s->packets),
+		 * unless its own number jumped: a second packet on probation
+		 * would have no next one to decide it, so it is alone */
+		if (suspect(s, h, per_ms, arrival_us, &d_ms) & HELD_SEQ)
+			s->out_of_order++;
+		else {
+			take(s, h->seq, h->pt, h->marker, h->ts, per_ms, s->packets, arrival_us, d_ms);
+			s->packets++;
+		}
 		return;
 	}
 	if ((why = suspect(s, h, per_ms, arrival_us, &d_ms)) != 0) {

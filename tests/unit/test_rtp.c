@@ -511,6 +511,25 @@ static void test_probation(void)
 	/* the restart is one transit jump of 10^7 / 8 ms, as without probation */
 	CHECK(out.max_jitter_ms > 10000000.0 / 8 / 16 - 5 && out.max_jitter_ms < 10000000.0 / 8 / 16 + 5);
 
+	/* A wild timestamp held, then a packet 1000 behind with a plausible
+	 * timestamp (it goes first: alone, no restart), then the real 101. */
+	ct_rtp_stream_init(&s, 1, 8000);
+	for (i = 0; i < 200; i++) {
+		if (i == 101) {
+			feed(&s, 0, false, 101, 160u * 101 + 0x40000000u, 20000 * 101 - 2000, NULL, 0);
+			feed(&s, 0, false, (uint16_t)(101 - 1000), 160u * 100 + 80,
+			    20000 * 101 - 1000, NULL, 0);
+		}
+		feed(&s, 0, false, (uint16_t)i, 160u * (uint32_t)i, 20000 * (int64_t)i, NULL, 0);
+	}
+	memset(&out, 0, sizeof(out));
+	ct_rtp_stream_stats(&s, &out);
+	CHECK_INT(out.packets, 200);
+	CHECK_INT(out.lost, 0);
+	CHECK_INT(out.out_of_order, 2);
+	CHECK_INT(out.duplicates, 0);
+	CHECK(out.max_jitter_ms < 1.0);
+
 	/* Last packet alone: wild timestamp, nothing after it. */
 	ct_rtp_stream_init(&s, 1, 8000);
 	for (i = 0; i < 50; i++)
