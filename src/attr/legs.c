@@ -129,7 +129,7 @@ struct leg {
 	bool weak;                     /* linked by a number alone (rules 2, 4): weak_check */
 	bool answered;                 /* a 2xx to its INVITE was seen (ct_legs_sip) */
 	struct ct_addr src;            /* where its INVITE came from (a PBX) */
-	bool cut;                      /* unlinked at release (weak_contradicted): written alone */
+	bool cut;                      /* unlinked at release (weak_check): written alone */
 };
 
 /*
@@ -1573,10 +1573,13 @@ static int set_answered_by(struct ct_legs *l, struct ct_call_record *r, const st
 /*
  * Checks the legs of t linked by a number alone, t's record and theirs
  * all in.  Both answered: the PBX is learnt (weak_agree, from the records
- * when the SIP hook did not tell).  A leg answered at least NEAR_US before
- * t ended while t was never answered is not t's: a PBX that serves a trunk
- * call with a leg answers the trunk call when the leg answers, to bridge
- * them.  Such a leg is cut (written alone, counted in legs_unlinked).
+ * when the SIP hook did not tell).  A leg answered while t never was is
+ * not t's: a PBX that serves a trunk call with a leg answers the trunk
+ * call when the leg answers, to bridge them.  Never answered: t's record
+ * has no answer and the leg answered at least NEAR_US before t ended (not
+ * a caller who hung up as the agent answered); or, with the SIP hook, no
+ * 2xx came from the home side (a stranger's own 200 made the record
+ * answered).  Such a leg is cut (written alone, counted in legs_unlinked).
  */
 static void weak_check(struct ct_legs *l, struct trunk *t)
 {
