@@ -199,7 +199,7 @@ struct ct_legs_stats {
 	uint64_t ambiguous;             /* legs not linked: several trunk calls matched */
 	uint64_t legs_late;             /* linked legs whose record came after the wait */
 	uint64_t legs_unlinked;         /* legs linked by number, answered while their trunk
-	                                   call never was: not its legs (weak_contradicted) */
+	                                   call never was: not its legs (legs.c weak_check) */
 	uint64_t released_by_wait;      /* trunk records written after waiting wait_us */
 	uint64_t not_tracked;           /* calls beyond max_calls (or no memory) */
 	uint64_t nomem;
