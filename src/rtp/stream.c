@@ -57,12 +57,11 @@
  * exactly the figures they gave without probation.  Otherwise the held
  * packet was alone and, as in A.1, not received: it leaves packets and
  * counts in out_of_order only (so does one still held at the end).  A
- * restart
- * (SEQ_DROPOUT or more ahead, or the window behind, confirmed) is not loss:
- * the new numbers continue the old ones (seq_shift); Wireshark counts a
- * restart 40,000 ahead as 40,000 lost packets and one corrupted sequence
- * number as what it claims, and its jitter takes every packet.  No stream
- * of the corpus has a lone jump.  On a corpus of 96 streams
+ * restart (SEQ_DROPOUT or more ahead, or the window behind, confirmed) is
+ * not loss: the new numbers continue the old ones (seq_shift); Wireshark
+ * counts a restart 40,000 ahead as 40,000 lost packets and one corrupted
+ * sequence number as what it claims, and its jitter takes every packet.
+ * No stream of the corpus has a lone jump.  On a corpus of 96 streams
  * from real captures, packets and lost agree exactly with tshark 4.0 and the
  * jitter figures to its printed precision, except on two streams where tshark
  * stops decoding RTP once ICE/STUN shares the port.
