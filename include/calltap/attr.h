@@ -46,6 +46,7 @@ struct ct_numbers *ct_numbers_parse(const char *text, size_t len, const char *na
     const char *cc, char *errbuf);
 void ct_numbers_free(struct ct_numbers *n);
 const struct ct_number_info *ct_numbers_find(const struct ct_numbers *n, const char *norm);
+const struct ct_number_info *ct_numbers_lookup(const struct ct_numbers *n, const char *num);
 size_t ct_numbers_count(const struct ct_numbers *n);
 size_t ct_numbers_max_probe(const struct ct_numbers *n);  /* tests: longest lookup */
 const struct ct_number_info *ct_numbers_at(const struct ct_numbers *n, size_t i);
@@ -181,6 +182,8 @@ struct ct_legs_cfg {
 	const char *cc;                 /* country code (copied), NULL = none */
 	int64_t wait_us;                /* longest wait of a trunk record for its legs (60 s) */
 	size_t max_calls;               /* trunk calls and legs tracked, each (200000) */
+	const struct ct_numbers *tracking; /* the --numbers pool, borrowed (outlives the
+	                                  stage), NULL = none: the home side's own numbers */
 };
 
 struct ct_legs_stats {

@@ -173,23 +173,6 @@ static int set_str(struct ct_call_record *r, char **dst, const char *src)
 }
 
 /*
- * The tracking number dialled as num (normalised): the listed number equal
- * to it, else, for plain digits (no country code could place them), the
- * listed international number with those digits ("18005550199" on the wire
- * finds "+1 800 555 0199" of the file).  NULL when none.
- */
-static const struct ct_number_info *find_tracking(const struct ct_attr *a, const char *num)
-{
-	const struct ct_number_info *tn = ct_numbers_find(a->numbers, num);
-	char plus[CT_NUMBER_MAX + 1];
-
-	if (tn != NULL || num == NULL || num[0] == '+' || strlen(num) < 7)
-		return tn;
-	snprintf(plus, sizeof(plus), "+%s", num);
-	return ct_numbers_find(a->numbers, plus);
-}
-
-/*
  * ct_number_norm(in) into out[CT_NUMBER_MAX] under a's country code,
  * answered from *last when in is the input it normalised last: a flood
  * repeats its numbers record after record (one caller, one dialled
@@ -446,7 +429,7 @@ int ct_attr_enrich_base(struct ct_attr *a, struct ct_call_record *r)
 		return CT_OK;
 	if (set_numbers(a, r) != CT_OK)
 		rc = CT_NOMEM;
-	tn = find_tracking(a, r->callee_number);
+	tn = ct_numbers_lookup(a->numbers, r->callee_number);
 	lease = lease_of(a, r);   /* lease fields */
 	if (r->direction == CT_DIR_UNKNOWN)
 		r->direction = ct_direction_classify(a->home, a->n_home, &r->src_ip, &r->dst_ip,
@@ -564,4 +547,5 @@ void ct_attr_legs_cfg(const struct ct_attr *a, struct ct_legs_cfg *cfg)
 	cfg->home = a->home;
 	cfg->n_home = a->n_home;
 	cfg->cc = cc_or_null(a);
+	cfg->tracking = a->numbers;
 }

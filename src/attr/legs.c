@@ -15,7 +15,7 @@
  *      equal to the trunk call's Call-ID;
  *   2. the leg's caller (P-Asserted-Identity, else From user, normalised)
  *      equal to the trunk call's caller number (the PBX passes the caller
- *      ID through);
+ *      ID through), when that is none of the home side's own (own_number);
  *   3. a transfer: a REFER in a linked leg of the trunk call, at most
  *      REFER_US before, whose Refer-To user is the leg's dialled user (each
  *      REFER links one leg);
@@ -258,12 +258,15 @@ static void learn_pbx(struct ct_legs *l, const struct ct_addr *a)
 }
 
 /*
- * The home side's own numbers: those its trunk calls dialled (its DIDs)
- * and the callers of the calls it sent out that no rule linked (its
- * outbound caller IDs), the last OWN_NUMBERS.  A trunk call "from" one of
- * them is no caller whose ID the PBX passes on to its legs: anyone may
- * put the company's number in a From (a spoofer, a robocaller), and every
- * outbound call carries it, so rule 2 would make them all its legs.
+ * The home side's own numbers: its tracking numbers (--numbers, known from
+ * the start), those its trunk calls dialled (its DIDs) and the callers of
+ * the calls it sent out that no rule linked (its outbound caller IDs), the
+ * last OWN_NUMBERS of these two.  A trunk call "from" one of them is no
+ * caller whose ID the PBX passes on to its legs: anyone may put the
+ * company's number in a From (a spoofer, a robocaller), and every outbound
+ * call carries it, so rule 2 would make them all its legs.  The learnt
+ * ones protect only the calls after the first that showed the number; a
+ * listed one protects every call.
  */
 static void own_note(struct ct_legs *l, const char *num)
 {
@@ -273,7 +276,8 @@ static void own_note(struct ct_legs *l, const char *num)
 
 static bool own_number(const struct ct_legs *l, const char *num)
 {
-	return num[0] != '\0' && ct_recent_get(&l->own, hstr(&l->by_num, num)) != NULL;
+	return num[0] != '\0' && (ct_numbers_lookup(l->cfg.tracking, num) != NULL ||
+	    ct_recent_get(&l->own, hstr(&l->by_num, num)) != NULL);
 }
 
 /*

@@ -408,6 +408,24 @@ const struct ct_number_info *ct_numbers_find(const struct ct_numbers *n, const c
 	return n->slots[i] != 0 ? &n->v[n->slots[i] - 1] : NULL;
 }
 
+/*
+ * The pool entry for num as dialled (normalised, as ct_number_norm gives
+ * it): the listed number equal to it, else, for plain digits of at least
+ * 7 (no country code could place them), the listed international number
+ * with those digits ("18005550199" on the wire finds "+1 800 555 0199" of
+ * the file).  NULL when none, or when n or num is NULL.
+ */
+const struct ct_number_info *ct_numbers_lookup(const struct ct_numbers *n, const char *num)
+{
+	const struct ct_number_info *tn = ct_numbers_find(n, num);
+	char plus[CT_NUMBER_MAX + 1];
+
+	if (tn != NULL || num == NULL || num[0] == '+' || strlen(num) < 7)
+		return tn;
+	snprintf(plus, sizeof(plus), "+%s", num);
+	return ct_numbers_find(n, plus);
+}
+
 /* Number of entries (0 for NULL). */
 size_t ct_numbers_count(const struct ct_numbers *n)
 {

@@ -1142,6 +1142,82 @@ static void test_number_spoof(void)
 }
 
 /*
+ * The company's outbound caller ID is one of its listed tracking numbers
+ * (--numbers): a stranger's call "from" it, answered by the PBX's IVR and
+ * kept open, adopts no outbound call, even before any outbound call showed
+ * the number (learning it takes one).  Without the list the same calls link
+ * (the control), and a real caller's forward still does with it.
+ */
+static void test_tracking_own(void)
+{
+	static const char csv[] = "number,source,campaign\n+380441230000,direct,main line\n";
+	struct ct_legs_cfg cfg;
+	struct ct_cidr home;
+	struct ct_numbers *pool;
+	char err[CT_ERRBUF_SIZE];
+	int pass;
+
+	CHECK_INT(ct_cidr_parse(&home, "10.0.0.0/24"), CT_OK);
+	pool = ct_numbers_parse(csv, sizeof(csv) - 1, "test", "380", err);
+	CHECK(pool != NULL);
+	/* the same number as dialled, with a national prefix, and with digits only */
+	CHECK(ct_numbers_lookup(pool, "+380441230000") != NULL);
+	CHECK(ct_numbers_lookup(pool, "380441230000") != NULL);
+	CHECK(ct_numbers_lookup(pool, "+380441230001") == NULL);
+	for (pass = 0; pass < 2; pass++) {
+		struct out o = { .n = 0 };
+		struct ct_call_record *t1, *g1, *t2, *g2;
+		struct ct_legs_stats st;
+		struct ct_legs *l;
+
+		ct_legs_cfg_default(&cfg);
+		cfg.home = &home;
+		cfg.n_home = 1;
+		cfg.cc = "380";
+		cfg.tracking = pass == 0 ? pool : NULL;
+		l = ct_legs_new(&cfg, on_out, &o);
+		/* the stranger, answered by the IVR (200 from the PBX) */
+		t1 = start(l, rec("S1", "+380441230000", "0441230009", false, 1, true, 10, 0, 1, 300,
+		    CT_DISP_ANSWERED));
+		answer_of(l, "S1", true, 10, false, 1);
+		/* the first outbound call with the caller ID, answered */
+		g1 = start(l, rec("O1", "0441230000", "+380671110000", true, 10, false, 2, 10, 15, 60,
+		    CT_DISP_ANSWERED));
+		answer_of(l, "O1", false, 2, true, 10);
+		/* a real caller forwarded to a mobile, caller ID passed on */
+		t2 = start(l, rec("F1", "+380501234567", "0441230009", false, 1, true, 10, 20, 30, 80,
+		    CT_DISP_ANSWERED));
+		g2 = start(l, rec("F2", "+380501234567", "+380671112222", true, 10, false, 2, 21, 29.9,
+		    80, CT_DISP_ANSWERED));
+		answer_of(l, "F2", false, 2, true, 10);
+		answer_of(l, "F1", true, 10, false, 1);
+		ct_legs_get_stats(l, &st);
+		CHECK_INT(st.by_caller, pass == 0 ? 1 : 2);
+		ct_legs_put(l, g1, T0 + 70 * SEC);
+		ct_legs_put(l, g2, T0 + 90 * SEC);
+		ct_legs_put(l, t2, T0 + 90 * SEC);
+		ct_legs_put(l, t1, T0 + 310 * SEC);
+		ct_legs_expire(l, T0 + 1000 * SEC);
+		CHECK_INT(o.n, 4);
+		if (o.n == 4) {
+			size_t i;
+
+			for (i = 0; i < 4; i++) {
+				if (strcmp(o.r[i]->call_id, "O1") == 0 && pass == 0)
+					CHECK(o.r[i]->parent_call_id == NULL);
+				else if (strcmp(o.r[i]->call_id, "O1") == 0)
+					CHECK_STR(o.r[i]->parent_call_id, "S1");   /* the hole it closes */
+				if (strcmp(o.r[i]->call_id, "F2") == 0)
+					CHECK_STR(o.r[i]->parent_call_id, "F1");
+			}
+		}
+		out_clear(&o);
+		ct_legs_free(l);
+	}
+	ct_numbers_free(pool);
+}
+
+/*
  * A trunk-only capture (no call from the home side to an extension): a
  * forward to a mobile teaches the PBX, but another answered inbound call
  * without legs may have been answered by a desk phone the tap cannot see:
@@ -1193,6 +1269,7 @@ int main(void)
 	test_bridge_trunk_only();
 	test_challenged();
 	test_number_spoof();
+	test_tracking_own();
 	test_trunk_only_no_ivr();
 	return TEST_REPORT();
 }
