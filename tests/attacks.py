@@ -193,6 +193,10 @@ ATTACKS = {
                  'one RTP packet in the talk of a legit call, from its far party\'s own '
                  'media address:port and SSRC, with the sequence number 2,000 or 30,000 '
                  'ahead or the next one and a timestamp 2^30 ahead'),
+    'rtp-pair': ('calls', 40, 80,
+                 'two RTP packets in a row in the talk of a legit call, from its far '
+                 'party\'s own media address:port and SSRC, sequence numbers 2,000 ahead or '
+                 'the next two with timestamps 2^30 ahead'),
     'ts-outlier': ('pairs', 400, 400,
                    'two frames stored 1-6 h ahead of (or behind) the frames around them'),
     'tunnel-spoof': ('calls', 40, 80,
@@ -2354,17 +2358,12 @@ def a_ssrc_spoof(ctx, n):
     return iter(out)
 
 
-def a_rtp_lone(ctx, n):
-    """For n answered legit IPv4 calls, one RTP packet 3 us after the far
-    party's packet closest to the middle of the talk, on that stream's own
-    4-tuple with its SSRC and payload type (a sniffer's spoof, or a
-    corrupted packet): by turns its sequence number 2,000 ahead (and its
-    timestamp as far), 30,000 ahead, or the next one with the timestamp
-    2^30 ahead (the real next packet then came as a duplicate).  Taken,
-    one packet made the stream 70-95 % lost, its jitter seconds to hours
-    and its MOS 1.0; now it goes on probation and, the next packet
-    continuing the stream before it, counts nowhere but out_of_order
-    (RFC 3550 A.1).  The calls' Call-IDs are info 'targets'."""
+def spoof_talk(ctx, n, forge):
+    """For n answered legit IPv4 calls, RTP packets 3 us (then 1 ms apart)
+    after the far party's packet closest to the middle of the talk, on that
+    stream's own 4-tuple with its SSRC and payload type (a sniffer's spoof):
+    forge(k, seq, ts) gives the (sequence number, timestamp) of each for
+    the k-th call.  The calls' Call-IDs are info 'targets'."""
     calls = talking_calls(ctx)
     ctx.rng.shuffle(calls)
     calls = calls[:n]
@@ -2393,17 +2392,44 @@ def a_rtp_lone(ctx, n):
         ts, fr, l4 = best
         pt = fr[l4 + 9] & 0x7F
         seq, rts, ssrc = struct.unpack('!HII', fr[l4 + 10:l4 + 20])
-        if k % 3 == 0:
-            seq, rts = seq + 2000, rts + 2000 * 160
-        elif k % 3 == 1:
-            seq += 30000
-        else:
-            seq, rts = seq + 1, rts + (1 << 30)
-        out.append((ts + 3, udp(key[0], PBX, key[1], key[2],
-                                rtp(pt, seq, rts, ssrc, fr[l4 + 20:]))[0]))
-    ctx.info.update(calls=len(out), targets=targets)
+        for i, (fseq, frts) in enumerate(forge(k, seq, rts)):
+            out.append((ts + 3 + 1000 * i, udp(key[0], PBX, key[1], key[2],
+                                               rtp(pt, fseq & 0xFFFF, frts & 0xFFFFFFFF, ssrc,
+                                                   fr[l4 + 20:]))[0]))
+    ctx.info.update(calls=len(targets), targets=targets)
     out.sort(key=lambda x: x[0])
     return iter(out)
+
+
+def a_rtp_lone(ctx, n):
+    """One spoofed packet in the talk of n legit calls (spoof_talk), by
+    turns its sequence number 2,000 ahead (and its timestamp as far),
+    30,000 ahead, or the next one with the timestamp 2^30 ahead (the real
+    next packet then came as a duplicate).  Taken, one packet made the
+    stream 70-95 % lost, its jitter seconds to hours and its MOS 1.0; now
+    it goes on probation and, the next packet continuing the stream before
+    it, counts nowhere but out_of_order (RFC 3550 A.1)."""
+    def forge(k, seq, rts):
+        if k % 3 == 0:
+            return [(seq + 2000, rts + 2000 * 160)]
+        if k % 3 == 1:
+            return [(seq + 30000, rts)]
+        return [(seq + 1, rts + (1 << 30))]
+    return spoof_talk(ctx, n, forge)
+
+
+def a_rtp_pair(ctx, n):
+    """Two spoofed packets in a row in the talk of n legit calls
+    (spoof_talk), the second confirming the first on probation: by turns
+    sequence numbers 2,000 and 2,001 ahead (timestamps as far), or the
+    next two numbers with timestamps 2^30 ahead.  Taken, they made the
+    stream 64-87 % lost or its jitter hours (red-team pass 7); the stream
+    going on from its own numbers undoes them: out_of_order only."""
+    def forge(k, seq, rts):
+        if k % 2 == 0:
+            return [(seq + 2000 + i, rts + (2000 + i) * 160) for i in range(2)]
+        return [(seq + 1 + i, rts + (1 << 30) + 160 * i) for i in range(2)]
+    return spoof_talk(ctx, n, forge)
 
 
 def a_ssrc_churn(ctx, n):
@@ -2513,6 +2539,7 @@ GENERATORS = {
     'tunnel-spoof': a_tunnel_spoof, 'ts-outlier': a_ts_outlier,
     'frag-dup': a_frag_dup, 'frag-tail': a_frag_tail, 'party-spoof': a_party_spoof,
     'span-dup': a_span_dup, 'ssrc-spoof': a_ssrc_spoof, 'rtp-lone': a_rtp_lone,
+    'rtp-pair': a_rtp_pair,
 }
 # Mixes that `list` does not show (hostile.sh and bench --hostile skip them).
 UNLISTED = {'sdp-steal': ('UPDATEs', 25000, 25000, 'spoofed SDP answers claiming PBX ports')}

@@ -104,6 +104,13 @@ void ct_rtp_ivals_fini(struct ct_rtp_ivals *iv);
  */
 void ct_rtp_ivals_add(struct ct_rtp_ivals *iv, int64_t t_us, uint32_t ext_seq, double jitter_ms);
 /*
+ * Takes back the last n packets accounted (an excursion the stream undid,
+ * stream.c): they leave the newest intervals' packet counts, and the
+ * highest sequence goes back to ext_seq (what the intervals closed since
+ * expected past it is taken back too).  Their jitter figures stay.
+ */
+void ct_rtp_ivals_undo(struct ct_rtp_ivals *iv, uint32_t ext_seq, uint32_t n);
+/*
  * The final figures of iv as a malloc'ed array in *out (*n entries; NULL
  * and 0 when iv has none or on no memory): times absolute, the last
  * interval ends at last_us, MOS from codec (ct_rtp_mos, as the stream's).
@@ -119,6 +126,8 @@ struct ct_rtp_stream {
 	uint8_t dtmf_pt;          /* telephone-event payload type, 0 = unknown (101 tried) */
 	bool started;
 	uint16_t seq_shift;       /* added to each sequence number: sender restarts (seq_track) */
+	uint8_t exc_n;            /* an excursion (exc below): 1 + packets taken since; 0: none */
+	bool exc_seq;             /* ... it began with a sequence jump (else a timestamp one) */
 	uint64_t packets;         /* received, including duplicates */
 	uint32_t base_seq;        /* first sequence number */
 	uint32_t max_seq;         /* highest sequence, extended (cycles << 16 | seq) */
@@ -148,8 +157,20 @@ struct ct_rtp_stream {
 	/* RFC 4733 event state */
 	uint32_t dtmf_last_ts;
 	bool dtmf_seen;           /* dtmf_last_ts holds an event already recorded */
+	uint8_t dtmf_len;         /* digits in dtmf */
 	char dtmf[64];
-	size_t dtmf_len;
+	/*
+	 * The figures before the last excursion, a jump taken (stream.c
+	 * "Excursions"), while exc_n says there is one: two packets that
+	 * continue the numbers from before it undo it.  Read only then.
+	 */
+	struct {
+		uint64_t seen_bits[CT_RTP_SEQ_WINDOW / 64];
+		double jitter, max_jitter_ms, mean_jitter_ms, max_delta_ms;
+		int64_t last_arrival_us, last_us;
+		uint32_t max_seq, last_ts;
+		uint16_t seq_shift;
+	} exc;
 };
 
 void ct_rtp_stream_init(struct ct_rtp_stream *s, uint32_t ssrc, uint32_t clock_rate);

@@ -152,6 +152,31 @@ void ct_rtp_ivals_add(struct ct_rtp_ivals *iv, int64_t t_us, uint32_t ext_seq, d
 	}
 }
 
+void ct_rtp_ivals_undo(struct ct_rtp_ivals *iv, uint32_t ext_seq, uint32_t n)
+{
+	uint32_t i, back;
+
+	if (iv == NULL || iv->oom || !iv->started)
+		return;
+	for (i = iv->n; i > 0 && n > 0; i--) {
+		back = iv->v[i - 1].packets < n ? iv->v[i - 1].packets : n;
+		iv->v[i - 1].packets -= back;
+		n -= back;
+	}
+	/* the closed intervals expected seq_closed at most: what lies past ext_seq goes */
+	if ((int32_t)(iv->seq_closed - ext_seq) > 0) {
+		back = iv->seq_closed - ext_seq;
+		for (i = iv->n - 1; i > 0 && back > 0; i--) {
+			uint32_t b = iv->v[i - 1].expected < back ? iv->v[i - 1].expected : back;
+
+			iv->v[i - 1].expected -= b;
+			back -= b;
+		}
+		iv->seq_closed = ext_seq;
+	}
+	iv->seq_now = ext_seq;
+}
+
 void ct_rtp_ivals_export(const struct ct_rtp_ivals *iv, const char *codec, int64_t last_us,
     struct ct_stream_ival **out, uint32_t *n)
 {

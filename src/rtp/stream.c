@@ -61,7 +61,26 @@
  * not loss: the new numbers continue the old ones (seq_shift); Wireshark
  * counts a restart 40,000 ahead as 40,000 lost packets and one corrupted
  * sequence number as what it claims, and its jitter takes every packet.
- * No stream of the corpus has a lone jump.  On a corpus of 96 streams
+ * No stream of the corpus has a lone jump.
+ *
+ * Excursions.  Two spoofed packets in a row pass the probation (the second
+ * confirms the first), and one inside a real stall whose length explains
+ * its jump needs none.  So a jump taken (a held packet confirmed, or a
+ * jump ahead of SEQ_SUSPECT or more that gap_is_real let through) keeps
+ * the figures before it (s->exc, exc_begin) while at most EXC_MAX packets
+ * are taken after it.  When a held packet that continues the numbers from
+ * before the jump (less than SEQ_SUSPECT after that highest, and for a
+ * timestamp jump with a transit that fits the timestamps from before it)
+ * is confirmed by the next one, the stream went on from before the jump:
+ * the jump's packets were never the stream's, and like a lone packet they
+ * leave packets for out_of_order; every other figure is as before them
+ * (exc_undo; the per-interval samples take the packets and the sequence
+ * back, their jitter samples stay).  Two consecutive packets are needed,
+ * so a straggler of the numbers before a real restart undoes nothing; a
+ * sender never goes back to its old numbers.  A longer excursion, a packet
+ * after the stream's last one, and a jump with nothing after it stay.
+ *
+ * On a corpus of 96 streams
  * from real captures, packets and lost agree exactly with tshark 4.0 and the
  * jitter figures to its printed precision, except on two streams where tshark
  * stops decoding RTP once ICE/STUN shares the port.
@@ -94,6 +113,7 @@
 #define SEQ_DROPOUT 3000u    /* RFC 3550 A.1 MAX_DROPOUT */
 #define SEQ_SUSPECT 8u       /* a jump this far ahead, too soon for loss: held */
 #define TS_SUSPECT_MS 500.0  /* a transit change above this: held */
+#define EXC_MAX 32           /* an excursion is undone within this many packets taken */
 #define HELD_SEQ 1u          /* held_why: for its sequence number */
 #define HELD_TS 2u           /* held_why: for its timestamp */
 #define EVENT_MAX 16 /* RFC 4733 §3.2: 0-9 * # A-D flash */
@@ -159,7 +179,7 @@ static void dtmf_feed(struct ct_rtp_stream *s, const struct ct_rtp_hdr *h)
 		return;
 	s->dtmf_seen = true;
 	s->dtmf_last_ts = h->ts;
-	if (s->dtmf_len + 1 < sizeof(s->dtmf)) {
+	if (s->dtmf_len + 1u < sizeof(s->dtmf)) {
 		s->dtmf[s->dtmf_len++] = event_digit[ev];
 		s->dtmf[s->dtmf_len] = '\0';
 	}
@@ -346,6 +366,74 @@ static ST_INLINE void take(struct ct_rtp_stream *s, uint16_t seq, uint8_t pt, bo
 	s->last_us = arrival_us;
 	if (s->ivals != NULL)
 		ct_rtp_ivals_add(s->ivals, arrival_us, s->max_seq, j_ms);
+	if (s->exc_n != 0)
+		s->exc_n = s->exc_n <= EXC_MAX ? (uint8_t)(s->exc_n + 1) : 0;
+}
+
+/*
+ * Begins an excursion (a jump about to be taken; seq: of the sequence
+ * number, else of the timestamp): keeps the figures it may have to give
+ * back.  A second jump replaces the first's.
+ */
+static void exc_begin(struct ct_rtp_stream *s, bool seq)
+{
+	memcpy(s->exc.seen_bits, s->seen_bits, sizeof(s->exc.seen_bits));
+	s->exc.jitter = s->jitter;
+	s->exc.max_jitter_ms = s->max_jitter_ms;
+	s->exc.mean_jitter_ms = s->mean_jitter_ms;
+	s->exc.max_delta_ms = s->max_delta_ms;
+	s->exc.last_arrival_us = s->last_arrival_us;
+	s->exc.last_us = s->last_us;
+	s->exc.max_seq = s->max_seq;
+	s->exc.last_ts = s->last_ts;
+	s->exc.seq_shift = s->seq_shift;
+	s->exc_n = 1;
+	s->exc_seq = seq;
+}
+
+/*
+ * Whether the packet on probation, about to be taken (the next packet
+ * confirmed it), continues the numbers from before the excursion: less
+ * than SEQ_SUSPECT after its highest, and for a timestamp excursion with a
+ * transit that fits the timestamps from before it too.
+ */
+static bool exc_continues(const struct ct_rtp_stream *s)
+{
+	uint32_t ahead = (uint16_t)((uint16_t)(s->held_seq + s->exc.seq_shift) -
+	    (uint16_t)s->exc.max_seq);
+
+	if (ahead == 0 || ahead >= SEQ_SUSPECT)
+		return false;
+	if (s->exc_seq)
+		return true;
+	return s->held_per_ms != 0 && transit_ms(s->held_us, s->held_ts, s->held_per_ms,
+	    s->exc.last_arrival_us, s->exc.last_ts) <= TS_SUSPECT_MS;
+}
+
+/*
+ * Undoes the excursion: its packets were not the stream's (RFC 3550 A.1's
+ * lone jump, longer): they leave packets for out_of_order, and every other
+ * figure is as before them.
+ */
+static void exc_undo(struct ct_rtp_stream *s)
+{
+	uint32_t taken = (uint32_t)s->exc_n - 1;
+
+	memcpy(s->seen_bits, s->exc.seen_bits, sizeof(s->seen_bits));
+	s->jitter = s->exc.jitter;
+	s->max_jitter_ms = s->exc.max_jitter_ms;
+	s->mean_jitter_ms = s->exc.mean_jitter_ms;
+	s->max_delta_ms = s->exc.max_delta_ms;
+	s->last_arrival_us = s->exc.last_arrival_us;
+	s->last_us = s->exc.last_us;
+	s->max_seq = s->exc.max_seq;
+	s->last_ts = s->exc.last_ts;
+	s->seq_shift = s->exc.seq_shift;
+	s->packets -= taken;
+	s->out_of_order += taken;
+	if (s->ivals != NULL)
+		ct_rtp_ivals_undo(s->ivals, s->max_seq, taken);
+	s->exc_n = 0;
 }
 
 /* Distance between two 16-bit sequence numbers, either way round. */
@@ -405,6 +493,10 @@ static bool held_settle(struct ct_rtp_stream *s, const struct ct_rtp_hdr *h, uin
 			return false;
 	}
 	if (near) {
+		if (s->exc_n != 0 && exc_continues(s))
+			exc_undo(s);    /* the stream went on from before the last jump */
+		else
+			exc_begin(s, (s->held_why & HELD_SEQ) != 0);
 		take(s, s->held_seq, s->held_pt, s->held_marker, s->held_ts, s->held_per_ms,
 		    s->packets - 1, s->held_us, -1.0);
 	} else {
@@ -472,6 +564,9 @@ void ct_rtp_stream_update(struct ct_rtp_stream *s, const struct ct_rtp_hdr *h, i
 		s->packets++;
 		return;
 	}
+	/* a jump ahead that time explains (gap_is_real) is taken at once, an excursion too */
+	if (seq_ahead(s, h->seq) - SEQ_SUSPECT < SEQ_HALF - SEQ_SUSPECT)
+		exc_begin(s, true);
 	take(s, h->seq, h->pt, h->marker, h->ts, per_ms, s->packets, arrival_us, d_ms);
 	s->packets++;
 }

@@ -559,6 +559,112 @@ static void test_probation(void)
 	NEAR(out.max_delta_ms, 2020.0, 1e-9);
 }
 
+/*
+ * Excursions: jumps taken that the stream then contradicts.  Two spoofed
+ * packets in a row (the second confirms the first on probation), with a
+ * sequence number 2,000 ahead or a timestamp 2^30 ahead, or one spoofed
+ * packet inside a real stall whose length explains its jump: the stream
+ * going on from the numbers before them undoes them (they count in
+ * out_of_order only), so every figure, intervals included, is the legit
+ * stream's.  A real restart followed by one straggler of the old numbers
+ * keeps the restart; an excursion longer than EXC_MAX (32) packets stays.
+ */
+static void ex_run(int kind, struct ct_stream_stats *out, struct ct_stream_ival **iv_out,
+    uint32_t *n_iv)
+{
+	struct ct_rtp_stream s;
+	struct ct_rtp_ivals iv;
+	int i, k;
+
+	ct_rtp_stream_init(&s, 1, 8000);
+	ct_rtp_ivals_init(&iv, 1000000, 64);
+	s.ivals = &iv;
+	for (i = 0; i < 200; i++) {
+		int64_t t = 20000 * (int64_t)i + ((kind == 3 || kind == 6) && i >= 60 ? 3000000 : 0);
+
+		if (i == 100 && kind == 1)           /* two packets 2,000 ahead */
+			for (k = 0; k < 2; k++)
+				feed(&s, 0, false, (uint16_t)(1099 + 2000 + k), 160u * (uint32_t)(2099 + k),
+				    t - 10000 + 1000 * k, NULL, 0);
+		if (i == 100 && kind == 2)           /* the next two numbers, timestamps 2^30 ahead */
+			for (k = 0; k < 2; k++)
+				feed(&s, 0, false, (uint16_t)(1100 + k), 160u * (uint32_t)(100 + k) + 0x40000000u,
+				    t - 10000 + 1000 * k, NULL, 0);
+		if (i == 60 && kind == 3)            /* inside the stall, 75 ahead: 1.5 s explain it */
+			feed(&s, 0, false, 1059 + 75, 160u * (59 + 75), 20000 * 59 + 1500000, NULL, 0);
+		if (i == 100 && kind == 4) {         /* a real restart, 5,000 ahead, for good */
+			for (k = 100; k < 200; k++)
+				feed(&s, 0, false, (uint16_t)(6000 + k), 160u * (uint32_t)k,
+				    20000 * (int64_t)k, NULL, 0);
+			/* a straggler of the old numbers, then the new ones go on */
+			feed(&s, 0, false, 1100, 160u * 100, 20000 * 200, NULL, 0);
+			for (k = 200; k < 210; k++)
+				feed(&s, 0, false, (uint16_t)(6000 + k), 160u * (uint32_t)k,
+				    20000 * (int64_t)k + 1000, NULL, 0);
+			break;
+		}
+		if (i == 100 && kind == 5)           /* 40 packets 2,000 ahead: longer than EXC_MAX */
+			for (k = 0; k < 40; k++)
+				feed(&s, 0, false, (uint16_t)(1099 + 2000 + k), 160u * (uint32_t)(2099 + k),
+				    t - 10000 + 200 * k, NULL, 0);
+		feed(&s, 0, false, (uint16_t)(1000 + i), 160u * (uint32_t)i, t, NULL, 0);
+	}
+	memset(out, 0, sizeof(*out));
+	ct_rtp_stream_stats(&s, out);
+	ct_rtp_ivals_export(&iv, "PCMU", out->last_us, iv_out, n_iv);
+	ct_rtp_ivals_fini(&iv);
+}
+
+static void test_excursions(void)
+{
+	struct ct_stream_stats ref, out;
+	struct ct_stream_ival *riv, *iv;
+	uint32_t rn, n, i;
+	int kind;
+
+	for (kind = 1; kind <= 3; kind++) {
+		ex_run(kind == 3 ? 6 : 0, &ref, &riv, &rn);   /* the legit stream alone */
+		ex_run(kind, &out, &iv, &n);
+		if (out.lost != 0 || out.out_of_order != (kind == 3 ? 1u : 2u))
+			fprintf(stderr, "excursion %d: lost %lld, out of order %llu, jitter %.3f\n", kind,
+			    (long long)out.lost, (unsigned long long)out.out_of_order, out.max_jitter_ms);
+		CHECK_INT(out.packets, 200);
+		CHECK_INT(out.lost, 0);
+		CHECK_INT(out.duplicates, 0);
+		CHECK_INT(out.out_of_order, kind == 3 ? 1 : 2);
+		NEAR(out.max_jitter_ms, ref.max_jitter_ms, 1e-9);
+		NEAR(out.mean_jitter_ms, ref.mean_jitter_ms, 1e-9);
+		NEAR(out.max_delta_ms, ref.max_delta_ms, 1e-9);
+		NEAR(out.mos, ref.mos, 1e-9);
+		CHECK_INT(out.last_us, ref.last_us);
+		CHECK_INT(n, rn);
+		for (i = 0; i < n && i < rn; i++) {
+			CHECK_INT(iv[i].packets, riv[i].packets);
+			CHECK_INT(iv[i].lost, riv[i].lost);
+		}
+		free(riv);
+		free(iv);
+	}
+	/* the stall alone: its own figures (one transit jump of 3 s) */
+	ex_run(6, &ref, &riv, &rn);
+	NEAR(ref.max_delta_ms, 3020.0, 1e-9);
+	free(riv);
+
+	/* a real restart keeps its figures; the straggler is alone */
+	ex_run(4, &out, &iv, &n);
+	CHECK_INT(out.packets, 210);
+	CHECK_INT(out.lost, 0);
+	CHECK_INT(out.out_of_order, 1);
+	free(iv);
+
+	/* a longer excursion is the stream's: not undone (1,999 lost, then the
+	 * old numbers again as a restart) */
+	ex_run(5, &out, &iv, &n);
+	CHECK_INT(out.packets, 240);
+	CHECK(out.lost >= 1999 - 40);
+	free(iv);
+}
+
 /* ---- RFC 4733 ----------------------------------------------------------- */
 
 static void event(struct ct_rtp_stream *s, uint8_t pt, uint8_t code, bool end, bool marker,
@@ -2203,6 +2309,7 @@ int main(void)
 	test_wrap_and_edges();
 	test_seq_jumps();
 	test_probation();
+	test_excursions();
 	test_dtmf();
 	test_mos();
 	test_media_injection();
