@@ -562,11 +562,11 @@ static void test_probation(void)
 /*
  * Excursions: jumps taken that the stream then contradicts.  Two spoofed
  * packets in a row (the second confirms the first on probation), with a
- * sequence number 2,000 ahead or a timestamp 2^30 ahead, or one spoofed
- * packet inside a real stall whose length explains its jump: the stream
- * going on from the numbers before them undoes them (they count in
- * out_of_order only), so every figure, intervals included, is the legit
- * stream's.  A real restart followed by one straggler of the old numbers
+ * sequence number 2,000 ahead or a timestamp 2^30 ahead: the stream going
+ * on from the numbers before them undoes them (they count in out_of_order
+ * only), so every figure, intervals included, is the legit stream's.  One
+ * spoofed packet inside a real stall whose length would explain its jump
+ * is held all the same, and the stream after the stall leaves it alone.  A real restart followed by one straggler of the old numbers
  * keeps the restart; an excursion longer than EXC_MAX (32) packets stays.
  */
 static void ex_run(int kind, struct ct_stream_stats *out, struct ct_stream_ival **iv_out,
@@ -590,7 +590,7 @@ static void ex_run(int kind, struct ct_stream_stats *out, struct ct_stream_ival 
 			for (k = 0; k < 2; k++)
 				feed(&s, 0, false, (uint16_t)(1100 + k), 160u * (uint32_t)(100 + k) + 0x40000000u,
 				    t - 10000 + 1000 * k, NULL, 0);
-		if (i == 60 && kind == 3)            /* inside the stall, 75 ahead: 1.5 s explain it */
+		if (i == 60 && kind == 3)            /* inside the stall, 75 ahead: 1.5 s would explain it */
 			feed(&s, 0, false, 1059 + 75, 160u * (59 + 75), 20000 * 59 + 1500000, NULL, 0);
 		if (i == 100 && kind == 4) {         /* a real restart, 5,000 ahead, for good */
 			for (k = 100; k < 200; k++)
