@@ -159,6 +159,7 @@ void ct_stats_print(const struct ct_engine_stats *es, const struct ct_sinkset_st
 		print_row(out, "legs_ambiguous", es->legs.ambiguous);
 		print_row(out, "legs_late", es->legs.legs_late);
 		print_row(out, "legs_unlinked", es->legs.legs_unlinked);
+		print_row(out, "legs_released_early", es->legs.released_early);
 		print_row(out, "legs_not_tracked", es->legs.not_tracked);
 	}
 	print_row(out, "time_backwards", c->time_backwards);

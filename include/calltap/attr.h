@@ -126,6 +126,7 @@ int ct_history_feed_row(struct ct_history *h, const struct ct_history_row *row);
 	" FROM calls ORDER BY start_us, id"
 size_t ct_history_size(const struct ct_history *h);
 size_t ct_history_longest_chain(const struct ct_history *h); /* tests: O(buckets) */
+size_t ct_history_bytes(const struct ct_history *h);  /* the entries' memory, as budgeted */
 /* Feeds every call of the SQLite store at db_path (ct_history_feed_row). */
 int ct_history_preload(struct ct_history *h, const char *db_path, char *errbuf);
 
@@ -204,6 +205,7 @@ struct ct_legs_stats {
 	uint64_t legs_unlinked;         /* legs linked by number, answered while their trunk
 	                                   call never was: not its legs (legs.c weak_check) */
 	uint64_t released_by_wait;      /* trunk records written after waiting wait_us */
+	uint64_t released_early;        /* ... before it: more than 20,000 were waiting */
 	uint64_t not_tracked;           /* calls beyond max_calls (or no memory) */
 	uint64_t nomem;
 };
@@ -227,6 +229,8 @@ void ct_legs_put(struct ct_legs *l, struct ct_call_record *rec, int64_t now_us);
 void ct_legs_expire(struct ct_legs *l, int64_t now_us);
 void ct_legs_flush(struct ct_legs *l);
 void ct_legs_get_stats(const struct ct_legs *l, struct ct_legs_stats *st);
+/* Tests: the most entries one lookup walked (numbers, REFERs, SDP endpoints). */
+size_t ct_legs_max_walk(const struct ct_legs *l);
 /* True when a SIP user names a voicemail box (vm, vm201, voicemail, vmail...). */
 bool ct_legs_is_voicemail(const char *user);
 

@@ -4,8 +4,10 @@
  * (first_call, repeat_count), its missed calls and their callbacks.  One
  * entry per normalised number (ct_number_norm) in the shared keyed hash
  * table (calltap/hashtab.h) and on an LRU list (calltap/list.h, oldest
- * first); at most max entries are kept and the least recently used one
- * is evicted, so memory is bounded on an endless live capture.  An entry
+ * first); at most max entries are kept, and at most HIST_MEAN_BYTES of
+ * memory per entry of max on the whole (account), the least recently used
+ * ones evicted first, so memory is bounded on an endless live capture
+ * whatever the calls per number.  An entry
  * keeps the start times (and Call-ID hashes) of its last HIST_CALLS inbound
  * calls, sorted, so "earlier" means a strictly earlier start whatever order
  * the calls come in, and a call seen again (same Call-ID and start: a
@@ -34,6 +36,7 @@
  */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +51,9 @@
 #define HIST_CALLS 256     /* inbound call starts remembered per number */
 #define HIST_MISSED 8      /* missed calls remembered per number */
 #define HIST_EVENTS 8      /* outbound / answered inbound starts per number */
+#define HIST_MEAN_BYTES 256 /* the byte budget: this much per number of max_entries, */
+#define HIST_MIN_BYTES (1u << 20) /* ... and at least this much */
+#define HIST_MALLOC_COST 16 /* bytes an allocation costs beyond its size (glibc) */
 
 struct hcall {
 	int64_t start_us;
@@ -74,6 +80,7 @@ struct hent {
 	struct ct_hnode hn;            /* in ct_history.tab, under the hash of key */
 	struct ct_list lru;            /* on ct_history.lru */
 	uint32_t older_calls;          /* inbound calls before calls[0], forgotten */
+	uint32_t bytes;                /* its memory as last counted (account) */
 	uint16_t n_calls, cap_calls;
 	uint8_t n_missed, cap_missed, n_ev, cap_ev;
 	struct hcall *calls;           /* sorted by start, then id */
@@ -87,6 +94,7 @@ struct ct_history {
 	                                  hashes Call-IDs */
 	struct ct_list lru;            /* every entry, least recently used first */
 	size_t max;
+	size_t bytes, max_bytes;       /* the entries' memory (account), and its budget */
 	char cc[8];                    /* country code for rows, "" = none */
 	bool unknown_inbound;          /* rows: unknown direction counts as inbound */
 };
@@ -102,6 +110,9 @@ struct ct_history *ct_history_new(size_t max_entries)
 	if (h == NULL)
 		return NULL;
 	h->max = max_entries > 0 ? max_entries : 1;
+	h->max_bytes = h->max <= SIZE_MAX / HIST_MEAN_BYTES ? h->max * HIST_MEAN_BYTES : SIZE_MAX;
+	if (h->max_bytes < HIST_MIN_BYTES)
+		h->max_bytes = HIST_MIN_BYTES;
 	ct_list_init(&h->lru);
 	if (ct_htab_init(&h->tab, 1024, CT_HTAB_UNBOUNDED) != CT_OK) {
 		free(h);
@@ -141,6 +152,12 @@ size_t ct_history_size(const struct ct_history *h)
 	return h != NULL ? ct_htab_count(&h->tab) : 0;
 }
 
+/* The memory the entries hold as the byte budget counts it (0 for NULL). */
+size_t ct_history_bytes(const struct ct_history *h)
+{
+	return h != NULL ? h->bytes : 0;
+}
+
 /* Longest hash chain (tests, diagnostics; O(buckets + entries)); 0 for NULL. */
 size_t ct_history_longest_chain(const struct ct_history *h)
 {
@@ -157,7 +174,47 @@ static void evict_oldest(struct ct_history *h)
 		return;
 	e = ct_container_of(n, struct hent, lru);
 	ct_htab_remove(&h->tab, &e->hn);
+	h->bytes -= e->bytes;
 	entry_free(e);
+}
+
+/* The memory entry e holds now: the entry, its arrays and Call-ID copies. */
+static size_t ent_bytes(const struct hent *e)
+{
+	size_t n = sizeof(*e) + strlen(e->key) + 1 + HIST_MALLOC_COST;
+	unsigned i;
+
+	if (e->calls != NULL)
+		n += (size_t)e->cap_calls * sizeof(*e->calls) + HIST_MALLOC_COST;
+	if (e->missed != NULL)
+		n += (size_t)e->cap_missed * sizeof(*e->missed) + HIST_MALLOC_COST;
+	if (e->ev != NULL)
+		n += (size_t)e->cap_ev * sizeof(*e->ev) + HIST_MALLOC_COST;
+	for (i = 0; i < e->n_missed; i++)
+		if (e->missed[i].call_id != NULL)
+			n += strlen(e->missed[i].call_id) + 1 + HIST_MALLOC_COST;
+	return n;
+}
+
+/*
+ * Counts e's memory again (after a change) and keeps the whole within the
+ * byte budget, max_bytes (HIST_MEAN_BYTES per number of max_entries, at
+ * least HIST_MIN_BYTES),
+ * forgetting the least recently used numbers but e.  The number of entries
+ * alone did not bound the memory: a number keeps up to HIST_CALLS starts
+ * and HIST_MISSED Call-IDs, about 6 KB, so 500,000 numbers of 8 missed
+ * calls each took over 1 GiB (red-team pass 8).
+ */
+static void account(struct ct_history *h, struct hent *e)
+{
+	size_t now = ent_bytes(e);
+	struct ct_list *first;
+
+	h->bytes = h->bytes - e->bytes + now;
+	e->bytes = (uint32_t)(now < UINT32_MAX ? now : UINT32_MAX);
+	while (h->bytes > h->max_bytes && (first = ct_list_first(&h->lru)) != NULL &&
+	    first != &e->lru)
+		evict_oldest(h);
 }
 
 /* Finds key, or creates it (evicting when full); marks it most recent. */
@@ -449,8 +506,8 @@ static int add_outbound(struct hent *e, int64_t s, bool answered, struct ct_hist
  * attempt for (owned by the caller); an answered one closes them.  Returns
  * CT_OK, or CT_NOMEM (res is then partly filled, and valid to free).
  */
-int ct_history_add(struct ct_history *h, const struct ct_history_call *c,
-    struct ct_history_result *res)
+static int history_add(struct ct_history *h, const struct ct_history_call *c,
+    struct ct_history_result *res, struct hent **ep)
 {
 	uint64_t id = id_hash(h, c->call_id);
 	bool answered = c->disposition == CT_DISP_ANSWERED;
@@ -462,7 +519,8 @@ int ct_history_add(struct ct_history *h, const struct ct_history_call *c,
 	if (c->start_us == CT_TIME_NONE)
 		return CT_OK;
 	if (c->direction == CT_DIR_INBOUND && c->caller != NULL && c->caller[0] != '\0') {
-		if ((e = get(h, c->caller)) == NULL || count_call(e, c->start_us, id, &res->repeat) != CT_OK)
+		if ((*ep = e = get(h, c->caller)) == NULL ||
+		    count_call(e, c->start_us, id, &res->repeat) != CT_OK)
 			return CT_NOMEM;
 		res->known = true;
 		if (answered && c->machine) {
@@ -484,12 +542,24 @@ int ct_history_add(struct ct_history *h, const struct ct_history_call *c,
 		return CT_OK;
 	}
 	if (c->direction == CT_DIR_OUTBOUND && c->callee != NULL && c->callee[0] != '\0') {
-		if ((e = get(h, c->callee)) == NULL ||
+		if ((*ep = e = get(h, c->callee)) == NULL ||
 		    add_event(e, c->start_us, id, answered ? EV_OUT_ANSWERED : EV_OUT) != CT_OK)
 			return CT_NOMEM;
 		return add_outbound(e, c->start_us, answered, res);
 	}
 	return CT_OK;
+}
+
+/* Feeds one call (history_add), then keeps the history within its byte budget. */
+int ct_history_add(struct ct_history *h, const struct ct_history_call *c,
+    struct ct_history_result *res)
+{
+	struct hent *e = NULL;
+	int rc = history_add(h, c, res, &e);
+
+	if (e != NULL)
+		account(h, e);
+	return rc;
 }
 
 /* ---- rows of a store ------------------------------------------------------ */

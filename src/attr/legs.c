@@ -76,17 +76,24 @@
 
 #define NEAR_US INT64_C(2000000)   /* "at the same moment" for cancel reasons */
 #define REFER_US INT64_C(5000000)  /* a REFER's new leg starts this soon after it */
+#define REFER_SCAN 256             /* the newest REFERs a new leg is compared with */
 #define USER_MAX 64                /* bytes of a SIP user kept (as dialog.c's cap) */
 #define LATE_US INT64_C(100000)    /* capture skew allowed between an answer and a CANCEL */
 #define MAX_PBX 32                 /* PBX addresses remembered */
 #define MEP_MAX 4                  /* SDP endpoints remembered per call (the latest) */
 #define MEDIA_LINKS 16             /* loose calls one SDP endpoint links at most */
 #define MEDIA_SCAN 32              /* calls with one endpoint looked at; more: no link */
+#define MEDIA_WALK 128             /* entries of one endpoint walked at most (ended calls
+                                      and trunk calls included): more, as MEDIA_SCAN */
 #define BRIDGE_WAIT_US INT64_C(3000000) /* a loose record waits this long for bridging (rule 6) */
 #define BRIDGE_SCAN 1024           /* held trunk calls a bridged leg is compared with; more: no link */
 #define BRIDGE_MIN_PKTS 10         /* streams shorter than this are no evidence */
 #define BRIDGE_TOL_US INT64_C(100000) /* first and last packets of relayed streams: this close */
 #define OWN_NUMBERS 4096           /* the home side's own numbers remembered (own_number) */
+#define WAIT_MAX 20000             /* trunk records held for their legs at most: more, the
+                                      oldest goes early (released_early) */
+#define NUMBER_WALK 64             /* trunk calls of one number looked at by only_open; more:
+                                      ambiguous (ended ones wait there for their records) */
 
 /* K_CONSULT: a transferring agent's own consultation call to the PBX (no ring). */
 enum leg_kind { K_AGENT = 0, K_VOICEMAIL, K_EXTERNAL, K_CONSULT };
@@ -160,8 +167,10 @@ struct bpend {
 
 struct trunk {
 	struct ct_hnode hn_id;         /* by call_id */
-	struct ct_hnode hn_num;        /* by caller number (when it has one) */
-	struct ct_hnode hn_dial;       /* by dialled number (when it has one) */
+	struct ct_hnode hn_num;        /* by caller number (when it has one), while open */
+	struct ct_hnode hn_dial;       /* by dialled number (when it has one), while open */
+	bool by_number;                /* in by_num / by_dial (trunk_unindex) */
+	bool waiting;                  /* on l->waiting (wl; counted in n_waiting) */
 	struct ct_list wl;             /* waiting list (record arrived), by due time */
 	struct ct_list al;             /* every trunk call, start order */
 	char *call_id;
@@ -192,6 +201,8 @@ struct ct_legs {
 	struct ct_htab by_id, by_num, by_dial, legs, loose;
 	struct ct_htab eps;            /* SDP endpoints of trunk and loose calls (struct mep) */
 	struct ct_list waiting;        /* trunks whose record arrived, oldest first */
+	size_t n_waiting;              /* on it */
+	size_t max_walk;               /* the longest walk of a lookup (ct_legs_max_walk) */
 	struct ct_list referrals;      /* legs with a REFER of the last REFER_US, oldest first */
 	struct ct_list loose_order;    /* loose calls, oldest first */
 	struct ct_list loose_ended;    /* ended loose calls kept for their offer, end order */
@@ -395,18 +406,49 @@ static void leg_free(struct leg *g)
 	free(g);
 }
 
+/* Notes a lookup's walk of n entries (ct_legs_max_walk). */
+static void walked_note(struct ct_legs *l, size_t n)
+{
+	if (n > l->max_walk)
+		l->max_walk = n;
+}
+
+/*
+ * Takes t out of the number tables: its record arrived, so it is open for
+ * no rule any more (open_at), and a number's chain holds only the calls
+ * rules 2 and 4 may still link (red-team pass 8: the records held for
+ * their legs made every lookup of a busy number walk them all).
+ */
+static void trunk_unindex(struct ct_legs *l, struct trunk *t)
+{
+	if (!t->by_number)
+		return;
+	if (t->caller[0] != '\0')
+		ct_htab_remove(&l->by_num, &t->hn_num);
+	if (t->dialled[0] != '\0')
+		ct_htab_remove(&l->by_dial, &t->hn_dial);
+	t->by_number = false;
+}
+
+/* Takes t off the list it is on (wl: waiting or bhold). */
+static void trunk_unwait(struct ct_legs *l, struct trunk *t)
+{
+	if (t->waiting) {
+		t->waiting = false;
+		l->n_waiting--;
+	}
+	if (ct_list_linked(&t->wl))
+		ct_list_remove(&t->wl);
+}
+
 /* Takes t out of every table and list (its legs too) and frees it, not its records. */
 static void trunk_unlink(struct ct_legs *l, struct trunk *t)
 {
 	struct leg *g, *n;
 
 	ct_htab_remove(&l->by_id, &t->hn_id);
-	if (t->caller[0] != '\0')
-		ct_htab_remove(&l->by_num, &t->hn_num);
-	if (t->dialled[0] != '\0')
-		ct_htab_remove(&l->by_dial, &t->hn_dial);
-	if (ct_list_linked(&t->wl))
-		ct_list_remove(&t->wl);
+	trunk_unindex(l, t);
+	trunk_unwait(l, t);
 	ct_list_remove(&t->al);
 	eps_drop(l, t->ep);
 	for (g = t->legs; g != NULL; g = n) {
@@ -550,16 +592,14 @@ static void copy_user(char out[USER_MAX + 1], const char *s)
 }
 
 /*
- * True when user (a leg's dialled user) is the target a REFER of leg g
- * named: the same number once normalised, else the same text.
+ * True when user (a leg's dialled user; num: it normalised, "" when not a
+ * number) is the target a REFER of leg g named: the same number, else the
+ * same text.
  */
-static bool refer_target(const struct ct_legs *l, const struct leg *g, const char *user)
+static bool refer_target(const struct leg *g, const char *user, const char *num)
 {
-	char num[CT_NUMBER_MAX];
-
 	if (user == NULL || g->refer_to[0] == '\0')
 		return false;
-	norm(l, user, num);
 	if (num[0] != '\0' && g->refer_num[0] != '\0')
 		return strcmp(num, g->refer_num) == 0;
 	return strncmp(user, g->refer_to, USER_MAX) == 0;
@@ -601,10 +641,21 @@ static struct trunk *only_open(struct ct_legs *l, const char *num, bool dial, in
 	struct trunk *found = NULL;
 	struct ct_hnode *n;
 	bool many = false;
+	size_t walked = 0;
 
 	for (n = ct_htab_first(tab, h); n != NULL; n = ct_htab_next(n)) {
 		struct trunk *t = dial ? ct_container_of(n, struct trunk, hn_dial) :
 		    ct_container_of(n, struct trunk, hn_num);
+
+		if (walked++ == NUMBER_WALK) {
+			walked--;
+			/* a number in that many calls at once (ended ones waiting for
+			 * their records too: red-team pass 8) links nothing */
+			if (found != NULL)
+				found->unsure = true;
+			many = true;
+			break;
+		}
 
 		if (strcmp(dial ? t->dialled : t->caller, num) != 0 || !open_at(t, at_us))
 			continue;
@@ -615,6 +666,7 @@ static struct trunk *only_open(struct ct_legs *l, const char *num, bool dial, in
 		}
 		found = t;
 	}
+	walked_note(l, walked);
 	if (many) {
 		*ambiguous = true;
 		return NULL;
@@ -651,6 +703,7 @@ static void start_trunk(struct ct_legs *l, const struct ct_call_record *v)
 		ct_htab_insert(&l->by_num, &t->hn_num, hstr(&l->by_num, t->caller));
 	if (t->dialled[0] != '\0')
 		ct_htab_insert(&l->by_dial, &t->hn_dial, hstr(&l->by_dial, t->dialled));
+	t->by_number = true;
 	l->st.trunk_calls++;
 }
 
@@ -665,21 +718,33 @@ static void start_trunk(struct ct_legs *l, const struct ct_call_record *v)
 static struct leg *by_referral(struct ct_legs *l, const struct ct_call_record *v,
     const struct trunk *only)
 {
+	char num[CT_NUMBER_MAX];
 	struct ct_list *n;
 	struct leg *found = NULL;
+	size_t seen = 0;
 
 	prune_referrals(l, v->start_us);
-	for (n = ct_list_first(&l->referrals); n != NULL; n = ct_list_next(&l->referrals, n)) {
+	if (v->callee == NULL || ct_list_empty(&l->referrals))
+		return NULL;
+	norm(l, v->callee, num);
+	/* newest first, REFER_SCAN at most: a flood of REFERs costs each leg a bounded walk */
+	for (n = ct_list_last(&l->referrals); n != NULL && seen < REFER_SCAN;
+	    n = ct_list_prev(&l->referrals, n)) {
 		struct leg *g = ct_container_of(n, struct leg, rl);
 
+		seen++;
 		if (g->refer_us > v->start_us + LATE_US ||
 		    (only != NULL && g->t != only) || !open_at(g->t, v->start_us) ||
-		    !refer_target(l, g, v->callee))
+		    !refer_target(g, v->callee, num))
 			continue;
-		if (found != NULL && found->t != g->t)
+		if (found != NULL && found->t != g->t) {
+			walked_note(l, seen);
 			return NULL;
-		found = g;
+		}
+		if (found == NULL)
+			found = g;    /* the newest REFER of that call */
 	}
+	walked_note(l, seen);
 	return found;
 }
 
@@ -993,7 +1058,7 @@ static bool mep_add(struct ct_legs *l, struct mep *ep, unsigned *n_ep, struct tr
 static size_t offer_siblings(struct ct_legs *l, const struct trunk *t, const struct loose *x,
     struct loose *sib[MEDIA_LINKS])
 {
-	size_t ns = 0, i, k, seen = 0;
+	size_t ns = 0, i, k, seen = 0, walked = 0;
 	bool reuse = false;
 
 	for (i = 0; i < MEP_MAX && !reuse; i++) {
@@ -1007,6 +1072,11 @@ static size_t offer_siblings(struct ct_legs *l, const struct trunk *t, const str
 			struct mep *e = ct_container_of(n, struct mep, hn);
 			struct loose *y = e->x;
 
+			if (walked++ == MEDIA_WALK) {
+				walked--;
+				reuse = true;   /* a port in that many calls at once: reused */
+				break;
+			}
 			if (!mep_eq(e, &me->addr, me->port, me->side) || y == x || y == NULL ||
 			    y->linking)
 				continue;
@@ -1022,6 +1092,7 @@ static size_t offer_siblings(struct ct_legs *l, const struct trunk *t, const str
 				sib[ns++] = y;
 		}
 	}
+	walked_note(l, walked);
 	if (reuse)
 		ns = 0;
 	for (i = 0; i < ns; i++)
@@ -1080,12 +1151,17 @@ static void media_try(struct ct_legs *l, const struct ct_addr *a, uint16_t port,
 	struct loose *xs[MEDIA_LINKS];
 	struct trunk *found = NULL;
 	struct ct_hnode *n;
-	size_t nx = 0, i, seen = 0;
+	size_t nx = 0, i, seen = 0, walked = 0;
 	bool many = false, loose_many = false;
 
 	for (n = ct_htab_first(&l->eps, h); n != NULL; n = ct_htab_next(n)) {
 		struct mep *e = ct_container_of(n, struct mep, hn);
 
+		if (walked++ == MEDIA_WALK) {
+			walked--;
+			many = loose_many = true;   /* ended calls count here (red-team pass 8) */
+			break;
+		}
 		if (!mep_eq(e, a, port, side) || (e->x != NULL && e->x->ended_us != CT_TIME_NONE))
 			continue;     /* an ended call is kept only for its offer */
 		if (++seen > MEDIA_SCAN) {
@@ -1106,13 +1182,14 @@ static void media_try(struct ct_legs *l, const struct ct_addr *a, uint16_t port,
 		else
 			found = e->t;
 	}
+	walked_note(l, walked);
 	if (nx == 0 || found == NULL)
 		return;
 	if (many) {
 		/* mark the open trunk calls of this endpoint: none may claim ivr */
-		seen = 0;
-		for (n = ct_htab_first(&l->eps, h); n != NULL && seen < MEDIA_SCAN;
-		    n = ct_htab_next(n)) {
+		seen = walked = 0;
+		for (n = ct_htab_first(&l->eps, h); n != NULL && seen < MEDIA_SCAN &&
+		    walked++ < MEDIA_WALK; n = ct_htab_next(n)) {
 			struct mep *e = ct_container_of(n, struct mep, hn);
 
 			if (!mep_eq(e, a, port, side))
@@ -1667,8 +1744,7 @@ static void release_or_hold(struct ct_legs *l, struct trunk *t, int64_t now_us)
 		release(l, t);
 		return;
 	}
-	if (ct_list_linked(&t->wl))
-		ct_list_remove(&t->wl);
+	trunk_unwait(l, t);
 	t->bheld = true;
 	t->due_us = t->arrived_us + 2 * BRIDGE_WAIT_US;
 	ct_list_append(&l->bhold, &t->wl);
@@ -1848,12 +1924,20 @@ void ct_legs_put(struct ct_legs *l, struct ct_call_record *rec, int64_t now_us)
 	if ((t = find_trunk(l, rec->call_id)) != NULL && t->rec == NULL) {
 		t->rec = rec;
 		t->arrived_us = now_us;
+		trunk_unindex(l, t);
 		if (t->n_done == t->n_legs) {
 			release_or_hold(l, t, now_us);
 			return;
 		}
 		t->due_us = now_us + l->cfg.wait_us;
 		ct_list_append(&l->waiting, &t->wl);
+		t->waiting = true;
+		/* bounded memory: a flood of trunk calls whose legs never end
+		 * (red-team pass 8: 160,000 records held, 598 MB) */
+		if (++l->n_waiting > WAIT_MAX) {
+			l->st.released_early++;
+			release(l, ct_list_entry(ct_list_first(&l->waiting), struct trunk, wl));
+		}
 		return;
 	}
 	if (bridge_candidate(l, rec) && (b = calloc(1, sizeof(*b))) != NULL) {
@@ -1918,6 +2002,11 @@ void ct_legs_flush(struct ct_legs *l)
 		}
 		trunk_unlink(l, t);
 	}
+}
+
+size_t ct_legs_max_walk(const struct ct_legs *l)
+{
+	return l != NULL ? l->max_walk : 0;
 }
 
 void ct_legs_get_stats(const struct ct_legs *l, struct ct_legs_stats *st)

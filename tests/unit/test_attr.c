@@ -862,6 +862,46 @@ static void test_history_rows(void)
 	ct_history_free(h);
 }
 
+/*
+ * The byte budget (256 bytes per number of --history-max, 1 MiB at
+ * least): numbers that each keep 8 missed calls with long Call-IDs and
+ * hundreds of call starts (about 6 KB each) are forgotten oldest first, so
+ * 1,000 of them fit in the 2,560,000 bytes of 10,000 numbers, not 6 MB;
+ * the newest keeps everything.  Ordinary numbers (one call each) keep
+ * their count limit.
+ */
+static void test_history_budget(void)
+{
+	struct ct_history *h = ct_history_new(10000);
+	struct ct_history_result r;
+	char of[64], num[16], cid[160];
+	int i, k, t = 0;
+
+	for (i = 0; i < 1000; i++) {
+		snprintf(num, sizeof(num), "%d", 3000000 + i);
+		for (k = 0; k < 300; k++, t += 10) {
+			snprintf(cid, sizeof(cid), "%0120d-%d-%d", 7, i, k);
+			r = add(h, hc(cid, num, "9", t, t + 1, IN, k % 2 ? CT_DISP_BUSY : ANS), of);
+		}
+		CHECK(ct_history_bytes(h) <= 10000 * 256);
+	}
+	CHECK(ct_history_size(h) < 1000);
+	CHECK(ct_history_size(h) >= 1);
+	/* the newest number is whole: its 300 calls counted */
+	r = add(h, hc("last", "3000999", "9", t, t + 1, IN, ANS), of);
+	CHECK_INT(r.repeat, 300);
+	ct_history_free(h);
+
+	h = ct_history_new(10000);
+	for (i = 0; i < 15000; i++) {
+		snprintf(num, sizeof(num), "%d", 4000000 + i);
+		r = add(h, hc("one", num, "9", i, i + 1, IN, ANS), of);
+	}
+	CHECK_INT(ct_history_size(h), 10000);
+	CHECK(ct_history_bytes(h) <= 10000 * 256);
+	ct_history_free(h);
+}
+
 static void test_history_lru(void)
 {
 	struct ct_history *h = ct_history_new(3);
@@ -1492,6 +1532,7 @@ int main(void)
 	test_history_callback();
 	test_history_rows();
 	test_history_lru();
+	test_history_budget();
 	test_numbers_colliding();
 	test_history_colliding();
 	test_attr_cfg();

@@ -23,12 +23,14 @@
 struct out {
 	struct ct_call_record *r[32];
 	size_t n;
+	size_t total;                 /* every record, kept or not */
 };
 
 static void on_out(void *user, struct ct_call_record *rec)
 {
 	struct out *o = user;
 
+	o->total++;
 	if (o->n < 32)
 		o->r[o->n++] = rec;
 	else
@@ -1142,6 +1144,127 @@ static void test_number_spoof(void)
 }
 
 /*
+ * Floods a lookup of the stage walks (red-team pass 8; each was quadratic):
+ * thousands of REFERs in the last 5 s, thousands of calls of one number
+ * whose records wait for their legs, thousands of ended calls kept for the
+ * offer of one SDP endpoint.  Every lookup walks a bounded number of
+ * entries (ct_legs_max_walk) whatever the flood; the records all come out.
+ * Memory: at most 20,000 trunk records wait for their legs.
+ */
+static void test_floods_bounded(void)
+{
+	enum { N = 3000 };
+	struct out o = { .n = 0 };
+	struct ct_legs *l = stage(&o, true);
+	struct ct_legs_stats st;
+	char cid[32], cid2[32], num[24];
+	int i;
+
+	/* REFERs: each trunk's X-CID leg transfers to a user nobody dials */
+	for (i = 0; i < N; i++) {
+		struct ct_call_record *t, *g, *x;
+		double at = 0.001 * i;
+
+		snprintf(cid, sizeof(cid), "RT%d", i);
+		snprintf(num, sizeof(num), "+38050%07d", i);
+		t = start(l, rec(cid, num, "0441230009", false, 1, true, 10, at, -1, 500,
+		    CT_DISP_NOANSWER));
+		snprintf(cid2, sizeof(cid2), "RL%d", i);
+		g = rec(cid2, num, "201", true, 10, true, 101, at, at, 500, CT_DISP_ANSWERED);
+		g->link_id = dup(cid);
+		start(l, g);
+		refer(l, cid2, at, "999", NULL);
+		/* a leg whose dialled user no REFER named: every REFER is looked at */
+		snprintf(cid2, sizeof(cid2), "RX%d", i);
+		x = start(l, rec(cid2, "201", "202", true, 101, true, 102, at, -1, at + 1,
+		    CT_DISP_NOANSWER));
+		ct_legs_put(l, x, T0 + llround(at * 1e6));
+		ct_call_record_free(t);
+		ct_call_record_free(g);
+	}
+	CHECK(ct_legs_max_walk(l) <= 256);
+	ct_legs_get_stats(l, &st);
+	CHECK_INT(st.transfers, N);
+	out_clear(&o);
+	ct_legs_free(l);
+
+	/* one caller number: its ended calls wait for their X-CID legs' records */
+	l = stage(&o, true);
+	for (i = 0; i < N; i++) {
+		struct ct_call_record *t, *g, *w;
+		double at = 0.001 * i;
+
+		snprintf(cid, sizeof(cid), "NT%d", i);
+		t = start(l, rec(cid, "+380501111111", "0441230009", false, 1, true, 10, at, -1,
+		    at, CT_DISP_BUSY));
+		snprintf(cid2, sizeof(cid2), "NL%d", i);
+		g = rec(cid2, "+380501111111", "201", true, 10, true, 101, at, -1, 500,
+		    CT_DISP_NOANSWER);
+		g->link_id = dup(cid);
+		start(l, g);
+		ct_legs_ended(l, t);
+		ct_legs_put(l, t, T0 + llround(at * 1e6));     /* waits for NL<i> */
+		snprintf(cid2, sizeof(cid2), "NW%d", i);
+		w = start(l, rec(cid2, "+380501111111", "202", true, 10, true, 102, at, -1, at,
+		    CT_DISP_NOANSWER));
+		ct_legs_put(l, w, T0 + llround(at * 1e6));
+		ct_call_record_free(g);
+	}
+	CHECK(ct_legs_max_walk(l) <= 64);
+	ct_legs_flush(l);
+	out_clear(&o);
+	ct_legs_free(l);
+
+	/* one SDP endpoint: the PBX offers 10.0.0.1:40000 in calls refused at once */
+	l = stage(&o, true);
+	for (i = 0; i < N; i++) {
+		struct ct_call_record *x;
+		double at = 0.0005 * i;
+
+		snprintf(cid, sizeof(cid), "EP%d", i);
+		x = start(l, rec(cid, "201", "202", true, 1, true, 102, at, -1, at,
+		    CT_DISP_BUSY));
+		sdp(l, cid, CT_PARTY_CALLER, at, true, 1, 40000);
+		ct_legs_ended(l, x);
+		ct_legs_put(l, x, T0 + llround(at * 1e6));
+	}
+	CHECK(ct_legs_max_walk(l) <= 128);
+	ct_legs_flush(l);
+	out_clear(&o);
+	ct_legs_free(l);
+
+	/* waiting trunk records: the 20,001st sends the oldest out early */
+	l = stage(&o, true);
+	for (i = 0; i < 20001; i++) {
+		struct ct_call_record *t, *g;
+		double at = 0.001 * i;
+
+		snprintf(cid, sizeof(cid), "WT%d", i);
+		snprintf(num, sizeof(num), "+38067%07d", i);
+		t = start(l, rec(cid, num, "0441230009", false, 1, true, 10, at, -1, at,
+		    CT_DISP_BUSY));
+		snprintf(cid2, sizeof(cid2), "WL%d", i);
+		g = rec(cid2, num, "201", true, 10, true, 101, at, -1, 500, CT_DISP_NOANSWER);
+		g->link_id = dup(cid);
+		start(l, g);
+		ct_legs_ended(l, t);
+		ct_legs_put(l, t, T0 + llround(at * 1e6));
+		ct_call_record_free(g);
+	}
+	ct_legs_get_stats(l, &st);
+	CHECK_INT(st.released_early, 1);
+	CHECK_INT(o.n, 1);
+	if (o.n == 1)
+		CHECK_STR(o.r[0]->call_id, "WT0");
+	out_clear(&o);
+	o.total = 0;
+	ct_legs_flush(l);
+	CHECK_INT(o.total, 20000);
+	out_clear(&o);
+	ct_legs_free(l);
+}
+
+/*
  * The company's outbound caller ID is one of its listed tracking numbers
  * (--numbers): a stranger's call "from" it, answered by the PBX's IVR and
  * kept open, adopts no outbound call, even before any outbound call showed
@@ -1270,6 +1393,7 @@ int main(void)
 	test_challenged();
 	test_number_spoof();
 	test_tracking_own();
+	test_floods_bounded();
 	test_trunk_only_no_ivr();
 	return TEST_REPORT();
 }
