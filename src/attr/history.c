@@ -199,11 +199,10 @@ static size_t ent_bytes(const struct hent *e)
 /*
  * Counts e's memory again (after a change) and keeps the whole within the
  * byte budget, max_bytes (HIST_MEAN_BYTES per number of max_entries, at
- * least HIST_MIN_BYTES),
- * forgetting the least recently used numbers but e.  The number of entries
- * alone did not bound the memory: a number keeps up to HIST_CALLS starts
- * and HIST_MISSED Call-IDs, about 6 KB, so 500,000 numbers of 8 missed
- * calls each took over 1 GiB (red-team pass 8).
+ * least HIST_MIN_BYTES), forgetting the least recently used numbers but
+ * e.  The number of entries alone did not bound the memory: a number
+ * keeps up to HIST_CALLS starts and HIST_MISSED Call-IDs, about 6 KB, so
+ * 500,000 numbers of 8 missed calls each took over 1 GiB (red-team pass 8).
  */
 static void account(struct ct_history *h, struct hent *e)
 {

@@ -111,7 +111,7 @@
 #define SEQ_MOD 0x10000u
 #define SEQ_HALF 0x8000u
 #define SEQ_DROPOUT 3000u    /* RFC 3550 A.1 MAX_DROPOUT */
-#define SEQ_SUSPECT 8u       /* a jump this far ahead, too soon for loss: held */
+#define SEQ_SUSPECT 8u       /* a jump this far ahead: held (probation) */
 #define TS_SUSPECT_MS 500.0  /* a transit change above this: held */
 #define EXC_MAX 32           /* an excursion is undone within this many packets taken */
 #define HELD_SEQ 1u          /* held_why: for its sequence number */
