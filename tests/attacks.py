@@ -193,6 +193,9 @@ ATTACKS = {
                  'one RTP packet in the talk of a legit call, from its far party\'s own '
                  'media address:port and SSRC, with the sequence number 2,000 or 30,000 '
                  'ahead or the next one and a timestamp 2^30 ahead'),
+    'rtp-trail': ('calls', 40, 80,
+                  'one RTP packet 4.9 s after the last of a legit call\'s far party, from its '
+                  'own media address:port and SSRC, 245 sequence numbers on'),
     'rtp-pair': ('calls', 40, 80,
                  'two RTP packets in a row in the talk of a legit call, from its far '
                  'party\'s own media address:port and SSRC, sequence numbers 2,000 ahead or '
@@ -2358,14 +2361,17 @@ def a_ssrc_spoof(ctx, n):
     return iter(out)
 
 
-def spoof_talk(ctx, n, forge):
+def spoof_talk(ctx, n, forge, after=0):
     """For n answered legit IPv4 calls, RTP packets 3 us (then 1 ms apart)
-    after the far party's packet closest to the middle of the talk, on that
-    stream's own 4-tuple with its SSRC and payload type (a sniffer's spoof):
-    forge(k, seq, ts) gives the (sequence number, timestamp) of each for
-    the k-th call.  The calls' Call-IDs are info 'targets'."""
+    after the far party's packet closest to the middle of the talk (after:
+    its last packet, and after us later; calls without a BYE first), on
+    that stream's own 4-tuple with its SSRC and payload type (a sniffer's
+    spoof): forge(k, seq, ts) gives the (sequence number, timestamp) of
+    each for the k-th call.  The calls' Call-IDs are info 'targets'."""
     calls = talking_calls(ctx)
     ctx.rng.shuffle(calls)
+    if after:
+        calls.sort(key=lambda r: not r.get('truncated'))
     calls = calls[:n]
     want = {}
     for r in calls:
@@ -2373,7 +2379,7 @@ def spoof_talk(ctx, n, forge):
         a, port = x['src'].rsplit(':', 1)
         key = (bytes(int(v) for v in a.split('.')), int(port), int(x['dst'].rsplit(':', 1)[1]))
         mid = (iso_us(r['answer_time']) + iso_us(r['end_time'])) // 2
-        want[key] = [mid, None, r['call_id']]
+        want[key] = [mid if not after else 1 << 62, None, r['call_id']]
     for ts, fr in read_pcap(ctx.legit):
         if len(fr) < 54 or fr[12:14] != b'\x08\x00' or fr[23] != 17:
             continue
@@ -2393,7 +2399,7 @@ def spoof_talk(ctx, n, forge):
         pt = fr[l4 + 9] & 0x7F
         seq, rts, ssrc = struct.unpack('!HII', fr[l4 + 10:l4 + 20])
         for i, (fseq, frts) in enumerate(forge(k, seq, rts)):
-            out.append((ts + 3 + 1000 * i, udp(key[0], PBX, key[1], key[2],
+            out.append((ts + after + 3 + 1000 * i, udp(key[0], PBX, key[1], key[2],
                                                rtp(pt, fseq & 0xFFFF, frts & 0xFFFFFFFF, ssrc,
                                                    fr[l4 + 20:]))[0]))
     ctx.info.update(calls=len(targets), targets=targets)
@@ -2416,6 +2422,17 @@ def a_rtp_lone(ctx, n):
             return [(seq + 30000, rts)]
         return [(seq + 1, rts + (1 << 30))]
     return spoof_talk(ctx, n, forge)
+
+
+def a_rtp_trail(ctx, n):
+    """One spoofed packet 4.9 s after the last RTP packet of n legit calls'
+    far party (spoof_talk; calls without a BYE first), its sequence number
+    and timestamp 245 packets on, as if the stream had come back after an
+    outage.  Taken (the time fitted that much loss), the stream was 30-60 %
+    lost and a call without a BYE ended 4.9 s later (red-team pass 7); now
+    it waits for a next packet that never comes: out_of_order only."""
+    return spoof_talk(ctx, n, lambda k, seq, rts: [(seq + 245, rts + 245 * 160)],
+                      after=4900000)
 
 
 def a_rtp_pair(ctx, n):
@@ -2539,7 +2556,7 @@ GENERATORS = {
     'tunnel-spoof': a_tunnel_spoof, 'ts-outlier': a_ts_outlier,
     'frag-dup': a_frag_dup, 'frag-tail': a_frag_tail, 'party-spoof': a_party_spoof,
     'span-dup': a_span_dup, 'ssrc-spoof': a_ssrc_spoof, 'rtp-lone': a_rtp_lone,
-    'rtp-pair': a_rtp_pair,
+    'rtp-pair': a_rtp_pair, 'rtp-trail': a_rtp_trail,
 }
 # Mixes that `list` does not show (hostile.sh and bench --hostile skip them).
 UNLISTED = {'sdp-steal': ('UPDATEs', 25000, 25000, 'spoofed SDP answers claiming PBX ports')}

@@ -406,7 +406,7 @@ print(n, s)' "$d/calls.jsonl" 2>/dev/null)
 			want=$(info_get "$a" rtp)
 			got=$(awk '$1 == "rtp_ssrc_collisions" { print $2 }' "$d/err")
 			[ "${got:-0}" -eq "${want:--1}" ] || why="$why; rtp_ssrc_collisions ${got:-0}, $want sent" ;;
-		rtp-lone|rtp-pair)
+		rtp-lone|rtp-pair|rtp-trail)
 			# The targets' quality figures are those of the legit capture
 			# alone (the spoofed packets count only in out_of_order).
 			why="$why$(python3 - "$t/mix/$a.info" "$t/mix/legit/calls.jsonl" "$d/calls.jsonl" <<'PY'

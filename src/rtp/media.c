@@ -1587,7 +1587,7 @@ static void fill_stream(const struct call_media *cm, const struct mstream *m,
 	}
 	/* the stream's MOS codec: its name, else (none known) rated as G.711 */
 	ct_rtp_ivals_export(m->st.ivals, out->codec[0] != '\0' ? out->codec : NULL,
-	    ct_rtp_stream_last_us(&m->st), &out->ivals, &out->n_ivals);
+	    m->st.last_us, &out->ivals, &out->n_ivals);
 }
 
 /*
@@ -1609,11 +1609,16 @@ void ct_media_closing(struct ct_media_table *t, struct ct_dialog *d, struct ct_c
 	if (cm == NULL)
 		return;
 	ct_dialog_media_set(d, NULL);
-	/* An answered call that lost its BYE lasted as long as its media. */
+	/*
+	 * An answered call that lost its BYE lasted as long as its media: the
+	 * last packet taken (a packet still on probation now is alone, and
+	 * counts nowhere: one spoofed after the stream's end moved the end).
+	 */
 	if (rec != NULL && rec->truncated && rec->disposition == CT_DISP_ANSWERED)
 		for (m = cm->streams; m != NULL; m = m->cnext)
-			if (m->st.packets > 0 && ct_rtp_stream_last_us(&m->st) > rec->end_us)
-				rec->end_us = ct_rtp_stream_last_us(&m->st);
+			if (m->st.packets > 0 && m->st.last_us != CT_TIME_NONE &&
+			    m->st.last_us > rec->end_us)
+				rec->end_us = m->st.last_us;
 	audio_finish(t, cm, ct_dialog_discarding(d) ? NULL : rec);
 	if (cm->n_streams > 0 && rec != NULL && rec->streams == NULL) {
 		rec->streams = calloc(cm->n_streams, sizeof(*rec->streams));
