@@ -152,6 +152,7 @@ struct ct_rtp_stream {
 	uint16_t held_seq;        /* as on the wire */
 	uint16_t held_per_ms;     /* timestamp units per ms of its payload type (0: none) */
 	uint8_t held_pt;
+	uint8_t held_event;       /* its RFC 4733 event code, 0xff: none (a digit waits with it) */
 	uint8_t held_why;         /* HELD_* bits (stream.c) */
 	bool held_marker;
 	/* RFC 4733 event state */

@@ -41,7 +41,7 @@
  * from its addresses (an attacker who sniffed them), with its sequence
  * number 2,000 ahead made the stream 80 % lost and MOS 1.0, with a wild
  * timestamp a jitter of hours.  A packet is held (counted in packets, its
- * other effects deferred) when
+ * other effects, an RFC 4733 event's digit too, deferred) when
  *  - its sequence number is SEQ_SUSPECT or more ahead of the highest (a
  *    burst of loss too: one packet after a real outage, with nothing after
  *    it, is no evidence of that many lost, and one spoofed inside a real
@@ -164,21 +164,28 @@ static uint32_t units_per_ms(const struct ct_rtp_stream *s, uint8_t pt)
 	return rate / 1000;
 }
 
-/* Records one digit per RFC 4733 event; the event is named by its timestamp. */
-static void dtmf_feed(struct ct_rtp_stream *s, const struct ct_rtp_hdr *h)
-{
-	uint8_t ev;
+#define NO_EVENT 0xffu
 
-	if (h->payload == NULL || h->payload_len < 4)
-		return;
-	ev = h->payload[0];
-	if (ev > EVENT_MAX)
-		return;
+/* The RFC 4733 event code a packet of the event type carries, NO_EVENT when none. */
+static unsigned event_code(const struct ct_rtp_hdr *h)
+{
+	if (h->payload == NULL || h->payload_len < 4 || h->payload[0] > EVENT_MAX)
+		return NO_EVENT;
+	return h->payload[0];
+}
+
+/*
+ * Records one digit per RFC 4733 event ev (not NO_EVENT) of timestamp ts,
+ * which names the event, for a packet taken (a packet alone on probation
+ * adds none: an injected event with a wild sequence number).
+ */
+static void dtmf_take(struct ct_rtp_stream *s, unsigned ev, uint32_t ts)
+{
 	/* Retransmitted end packets, or stragglers of an older event. */
-	if (s->dtmf_seen && (int32_t)(h->ts - s->dtmf_last_ts) <= 0)
+	if (s->dtmf_seen && (int32_t)(ts - s->dtmf_last_ts) <= 0)
 		return;
 	s->dtmf_seen = true;
-	s->dtmf_last_ts = h->ts;
+	s->dtmf_last_ts = ts;
 	if (s->dtmf_len + 1u < sizeof(s->dtmf)) {
 		s->dtmf[s->dtmf_len++] = event_digit[ev];
 		s->dtmf[s->dtmf_len] = '\0';
@@ -498,6 +505,8 @@ static bool held_settle(struct ct_rtp_stream *s, const struct ct_rtp_hdr *h, uin
 			exc_begin(s, (s->held_why & HELD_SEQ) != 0);
 		take(s, s->held_seq, s->held_pt, s->held_marker, s->held_ts, s->held_per_ms,
 		    s->packets - 1, s->held_us, -1.0);
+		if (s->held_event != NO_EVENT)
+			dtmf_take(s, s->held_event, s->held_ts);
 	} else {
 		/* RFC 3550 A.1: a lone jump is not received, and counts nowhere else */
 		s->packets--;
@@ -514,17 +523,19 @@ static bool held_settle(struct ct_rtp_stream *s, const struct ct_rtp_hdr *h, uin
  */
 void ct_rtp_stream_update(struct ct_rtp_stream *s, const struct ct_rtp_hdr *h, int64_t arrival_us)
 {
+	unsigned why, ev = NO_EVENT;
 	uint32_t per_ms;
-	unsigned why;
 	double d_ms;
 
 	if (s == NULL || h == NULL)
 		return;
 	if (is_event_pt(s, h->pt))
-		dtmf_feed(s, h);
+		ev = event_code(h);
 	else if (s->pt < 0)
 		s->pt = h->pt;
 	if (!s->started) {
+		if (ev != NO_EVENT)
+			dtmf_take(s, ev, h->ts);
 		s->started = true;
 		s->base_seq = h->seq;
 		s->max_seq = h->seq;
@@ -549,6 +560,8 @@ void ct_rtp_stream_update(struct ct_rtp_stream *s, const struct ct_rtp_hdr *h, i
 		else {
 			take(s, h->seq, h->pt, h->marker, h->ts, per_ms, s->packets, arrival_us, d_ms);
 			s->packets++;
+			if (ev != NO_EVENT)
+				dtmf_take(s, ev, h->ts);
 		}
 		return;
 	}
@@ -558,6 +571,7 @@ void ct_rtp_stream_update(struct ct_rtp_stream *s, const struct ct_rtp_hdr *h, i
 		s->held_seq = h->seq;
 		s->held_per_ms = (uint16_t)(per_ms <= UINT16_MAX ? per_ms : 0);
 		s->held_pt = h->pt;
+		s->held_event = (uint8_t)ev;
 		s->held_why = (uint8_t)why;
 		s->held_marker = h->marker;
 		s->packets++;
@@ -565,6 +579,8 @@ void ct_rtp_stream_update(struct ct_rtp_stream *s, const struct ct_rtp_hdr *h, i
 	}
 	take(s, h->seq, h->pt, h->marker, h->ts, per_ms, s->packets, arrival_us, d_ms);
 	s->packets++;
+	if (ev != NO_EVENT)
+		dtmf_take(s, ev, h->ts);
 }
 
 /* Codec name for the MOS: the caller's, else the static payload type's. */

@@ -739,6 +739,31 @@ static void test_dtmf(void)
 	CHECK_INT(out.payload_type, 101);
 	CHECK_STR(out.dtmf, "1");
 
+	/* An event with a wild sequence number (injected with the stream's
+	 * SSRC) is alone on probation: no digit; a jump the next packet
+	 * confirms (a burst of loss before the event) gives its digit. */
+	ct_rtp_stream_init(&s, 5, 8000);
+	for (i = 0; i < 50; i++) {
+		if (i == 25)
+			event(&s, 101, 7, true, true, (uint16_t)(10 + 25 + 2000), 160u * 25,
+			    20000 * 25 - 5000);
+		feed(&s, 0, false, (uint16_t)(10 + i), 160u * (uint32_t)i, 20000 * (int64_t)i, NULL, 0);
+	}
+	memset(&out, 0, sizeof(out));
+	ct_rtp_stream_stats(&s, &out);
+	CHECK_STR(out.dtmf, "");
+	CHECK_INT(out.out_of_order, 1);
+	CHECK_INT(out.packets, 50);
+	ct_rtp_stream_init(&s, 6, 8000);
+	for (i = 0; i < 10; i++)
+		feed(&s, 0, false, (uint16_t)(10 + i), 160u * (uint32_t)i, 20000 * (int64_t)i, NULL, 0);
+	event(&s, 101, 3, false, true, 10 + 30, 160u * 30, 20000 * 30);
+	event(&s, 101, 3, true, false, 10 + 31, 160u * 30, 20000 * 31);
+	memset(&out, 0, sizeof(out));
+	ct_rtp_stream_stats(&s, &out);
+	CHECK_STR(out.dtmf, "3");
+	CHECK_INT(out.lost, 20);
+
 	/* More digits than the buffer holds: truncated, terminated. */
 	ct_rtp_stream_init(&s, 4, 8000);
 	for (i = 0; i < 100; i++)
