@@ -696,9 +696,9 @@ const struct ct_schema_stream_col ct_schema_streams[] = {
 	{ "out_of_order", CT_COL_INTEGER, 0, s_ooo,
 	    "never",
 	    "Packets that arrived with a sequence number lower than the highest "
-	    "seen, and lone packets: one whose sequence number jumped ahead "
-	    "faster than that many packets could be lost (8 or more) or 128 or "
-	    "more behind, or whose timestamp jumped against its arrival (its "
+	    "seen, and lone packets: one whose sequence number jumped 8 or more "
+	    "ahead (a burst of loss too, until the next packet confirms it) or "
+	    "128 or more behind, or whose timestamp jumped against its arrival (its "
 	    "transit changed by more than 500 ms, or it lies before the first "
 	    "packet's), and whose next packet lies nearer the stream before it "
 	    "than it (a corrupted packet, or one spoofed with the stream's SSRC).  "
@@ -706,7 +706,11 @@ const struct ct_schema_stream_col ct_schema_streams[] = {
 	    "neither `packets`, `lost`, the highest sequence nor the jitter, "
 	    "which one packet would otherwise spoil for the whole stream.  A "
 	    "jump the next packet confirms (a burst of loss, a stall, a "
-	    "restart) counts as without that check." },
+	    "restart) counts as without that check, unless, within 32 packets "
+	    "after it, two packets in a row continue the numbers from before "
+	    "it: the stream went on as if the jump never happened (two spoofed "
+	    "packets in a row), so the jump's packets count here too, not in "
+	    "`packets`, and every other figure is as before them." },
 	{ "max_jitter_ms", CT_COL_REAL, 3, s_max_jit,
 	    "not finite",
 	    "Maximum of the RFC 3550 A.8 interarrival jitter estimate J, "
