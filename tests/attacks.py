@@ -2363,11 +2363,12 @@ def a_ssrc_spoof(ctx, n):
 
 def spoof_talk(ctx, n, forge, after=0):
     """For n answered legit IPv4 calls, RTP packets 3 us (then 1 ms apart)
-    after the far party's packet closest to the middle of the talk (after:
-    its last packet, and after us later; calls without a BYE first), on
-    that stream's own 4-tuple with its SSRC and payload type (a sniffer's
-    spoof): forge(k, seq, ts) gives the (sequence number, timestamp) of
-    each for the k-th call.  The calls' Call-IDs are info 'targets'."""
+    after the far party's packet closest to the middle of the talk (with
+    after, in us: after its last packet, that much later; calls without a
+    BYE first), on that stream's own 4-tuple with its SSRC and payload type
+    (a sniffer's spoof): forge(k, seq, ts) gives the (sequence number,
+    timestamp) of each for the k-th call.  The calls' Call-IDs are info
+    'targets'."""
     calls = talking_calls(ctx)
     ctx.rng.shuffle(calls)
     if after:
