@@ -647,8 +647,7 @@ static struct trunk *only_open(struct ct_legs *l, const char *num, bool dial, in
 		struct trunk *t = dial ? ct_container_of(n, struct trunk, hn_dial) :
 		    ct_container_of(n, struct trunk, hn_num);
 
-		if (walked++ == NUMBER_WALK) {
-			walked--;
+		if (walked == NUMBER_WALK) {
 			/* a number in that many calls at once (ended ones waiting for
 			 * their records too: red-team pass 8) links nothing */
 			if (found != NULL)
@@ -656,6 +655,7 @@ static struct trunk *only_open(struct ct_legs *l, const char *num, bool dial, in
 			many = true;
 			break;
 		}
+		walked++;
 
 		if (strcmp(dial ? t->dialled : t->caller, num) != 0 || !open_at(t, at_us))
 			continue;
@@ -1072,11 +1072,11 @@ static size_t offer_siblings(struct ct_legs *l, const struct trunk *t, const str
 			struct mep *e = ct_container_of(n, struct mep, hn);
 			struct loose *y = e->x;
 
-			if (walked++ == MEDIA_WALK) {
-				walked--;
+			if (walked == MEDIA_WALK) {
 				reuse = true;   /* a port in that many calls at once: reused */
 				break;
 			}
+			walked++;
 			if (!mep_eq(e, &me->addr, me->port, me->side) || y == x || y == NULL ||
 			    y->linking)
 				continue;
@@ -1157,11 +1157,11 @@ static void media_try(struct ct_legs *l, const struct ct_addr *a, uint16_t port,
 	for (n = ct_htab_first(&l->eps, h); n != NULL; n = ct_htab_next(n)) {
 		struct mep *e = ct_container_of(n, struct mep, hn);
 
-		if (walked++ == MEDIA_WALK) {
-			walked--;
+		if (walked == MEDIA_WALK) {
 			many = loose_many = true;   /* ended calls count here (red-team pass 8) */
 			break;
 		}
+		walked++;
 		if (!mep_eq(e, a, port, side) || (e->x != NULL && e->x->ended_us != CT_TIME_NONE))
 			continue;     /* an ended call is kept only for its offer */
 		if (++seen > MEDIA_SCAN) {
