@@ -330,7 +330,8 @@ struct ct_dialog {
 	bool disproved;                /* partial: its first message got a 481 */
 	uint16_t n_msgs;               /* partial: distinct call messages seen (saturating) */
 	bool fail_inferred;            /* DS_CHALLENGED after the ACK of an unseen failure */
-	bool held;                     /* answered, its latest SDP puts it on hold (sdp_hold) */
+	bool held;                     /* answered, and a party's latest SDP puts it on hold (sdp_take) */
+	uint8_t held_by;               /* bit p - 1: party p's latest SDP is a hold (sdp_hold) */
 	bool callee_side;              /* a response to a caller's INVITE was seen: the capture
 	                                  shows the callee's side (two_way) */
 	/* A BYE not of the dialog, waiting for its final response (bye_doubt). */
@@ -2691,11 +2692,25 @@ static bool answer_unasked(const struct ct_dialog_table *t, const struct ct_dial
 	return two_way(d, m) && !seen_has(d, request_key(t, m));
 }
 
-/* The SDP of m is the call's: hold state, then the media stage. */
+/*
+ * The SDP of m is the call's: hold state, then the media stage.  The call
+ * is on hold while either party's latest SDP says so: one that holds with
+ * c=0.0.0.0 (RFC 2543, RFC 3264 §8.4) gets the other's ordinary sendrecv
+ * answer, which does not end the hold.  A message whose sender is not
+ * known (no tags) speaks for both.
+ */
 static void sdp_take(struct ct_dialog_table *t, struct ct_dialog *d, const struct ct_sip_msg *m)
 {
-	if (d->state == DS_CONFIRMED)
-		d->held = sdp_hold(&m->sdp);   /* the latest offer or answer decides */
+	if (d->state == DS_CONFIRMED) {
+		enum ct_party p = ct_dialog_sender(d, m);
+		uint8_t bits = p == CT_PARTY_NONE ? 3 : (uint8_t)(1u << (p - 1));
+
+		if (sdp_hold(&m->sdp))
+			d->held_by |= bits;
+		else
+			d->held_by &= (uint8_t)~bits;
+		d->held = d->held_by != 0;
+	}
 	if (t->hooks.media != NULL)
 		t->hooks.media(t->hooks.user, d, m);
 }

@@ -203,6 +203,7 @@ struct opt {
 	bool body_short;       /* ct_sip_msg.body_short: shorter than its Content-Length */
 	bool no_from_tag;      /* requests: no From tag */
 	bool repeated;         /* requests: a single header was given twice (first kept) */
+	bool null_addr;        /* with sdp: the m= line's address 0.0.0.0 (RFC 2543 hold) */
 };
 
 static const struct opt none;
@@ -237,6 +238,8 @@ static void base(struct ct_sip_msg *m, const struct tcall *c, int64_t ts, bool f
 		m->sdp.n_media = 1;
 		snprintf(m->sdp.media[0].type, sizeof(m->sdp.media[0].type), "audio");
 		m->sdp.media[0].addr = m->t.src;
+		if (o->null_addr)
+			memset(m->sdp.media[0].addr.a, 0, sizeof(m->sdp.media[0].addr.a));
 		m->sdp.media[0].port = 40000;
 		m->sdp.media[0].dir = (enum ct_sdp_dir)(o->media_dir - 1);
 	}
@@ -710,6 +713,41 @@ static void test_hold_media_timeout(void)
 	CHECK_INT(stats(t).media_timeouts, 1);
 	ct_dialog_table_free(t);
 	collector_fini(&c);
+
+	/*
+	 * RFC 2543's hold (red-team pass 9): the caller offers c=0.0.0.0,
+	 * sendrecv, and the callee answers with its ordinary sendrecv SDP
+	 * (RFC 3264 §8.4).  The answer does not end the hold: no RTP for 11
+	 * minutes, the media timeout leaves the call, whose resume and BYE
+	 * come.  Before, the answer cleared the hold and the call was cut at
+	 * the media timeout, its BYE orphaned.
+	 */
+	{
+		const struct opt hold2543 = { .sdp = true, .media_dir = 1 + CT_SDP_SENDRECV,
+		    .null_addr = true };
+
+		t = table(&c, NULL);
+		answered(t, &call1, T0);
+		req_a(t, &call1, "INVITE", 2, T0 + 10 * SEC, true, &hold2543);
+		rsp_a(t, &call1, 200, "OK", "INVITE", 2, T0 + 10 * SEC + 5 * MS, &resume);
+		req_a(t, &call1, "ACK", 2, T0 + 10 * SEC + 10 * MS, true, NULL);
+		ct_dialog_note_rtp(t, T0 + 600 * SEC);   /* the tap carries other calls' RTP */
+		ct_dialog_expire(t, T0 + 700 * SEC);
+		CHECK_INT(c.n, 0);
+		req_a(t, &call1, "INVITE", 3, T0 + 700 * SEC, true, &resume);
+		rsp_a(t, &call1, 200, "OK", "INVITE", 3, T0 + 700 * SEC + 5 * MS, &resume);
+		req_a(t, &call1, "BYE", 4, T0 + 710 * SEC, true, NULL);
+		ct_dialog_flush(t);
+		CHECK_INT(c.n, 1);
+		if (c.n == 1) {
+			CHECK_INT(c.recs[0]->end_us, T0 + 710 * SEC);
+			CHECK_INT(c.recs[0]->truncated, 0);
+			CHECK_STR(c.recs[0]->hangup_reason, "BYE");
+		}
+		CHECK_INT(stats(t).media_timeouts, 0);
+		ct_dialog_table_free(t);
+		collector_fini(&c);
+	}
 }
 
 /*
