@@ -350,11 +350,32 @@ static void take_addressing(struct ct_sip_msg *m, osip_message_t *sip)
 }
 
 /*
- * User of the URI of a header value v: the URI inside its first <...>, or,
- * without angle brackets, the value up to the first byte of stop (the
- * parameters, and for a list the next entry).  Malloc'ed; NULL when there
- * is none.  P-Asserted-Identity (stop " \t;"), Diversion and History-Info
- * (name-addr lists, stop " \t;,").
+ * The first '<' of v outside a quoted string, or NULL: a display name is a
+ * quoted-string that may hold '<', '>' and quoted-pairs (RFC 3261 §25.1,
+ * "Smith <Sales>" <sip:...>).  Matches prescan.c's reading.
+ */
+static const char *angle_open(const char *v)
+{
+	bool quoted = false;
+
+	for (; *v != '\0'; v++) {
+		if (quoted && *v == '\\' && v[1] != '\0')
+			v++;
+		else if (*v == '"')
+			quoted = !quoted;
+		else if (!quoted && *v == '<')
+			return v;
+	}
+	return NULL;
+}
+
+/*
+ * User of the URI of a header value v: the URI inside its first <...>
+ * (angle_open: not one of a quoted display name), or, without angle
+ * brackets, the value up to the first byte of stop (the parameters, and
+ * for a list the next entry).  Malloc'ed; NULL when there is none.
+ * P-Asserted-Identity (stop " \t;"), Diversion and History-Info (name-addr
+ * lists, stop " \t;,").
  */
 static char *value_uri_user(const char *hvalue, const char *stop)
 {
@@ -363,7 +384,7 @@ static char *value_uri_user(const char *hvalue, const char *stop)
 	char *text, *user = NULL;
 
 	v = hvalue + strspn(hvalue, " \t");
-	lt = strchr(v, '<');
+	lt = angle_open(v);
 	gt = lt ? strchr(lt, '>') : NULL;
 	if (lt != NULL && gt != NULL)
 		text = dup_n(lt + 1, (size_t)(gt - lt - 1));

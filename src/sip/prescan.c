@@ -614,9 +614,30 @@ static int take_addr(const char *v, size_t n, struct ct_sip_span *tag,
 }
 
 /*
+ * The first '<' of v[0..n) outside a quoted string, or NULL: a display
+ * name is a quoted-string that may hold '<', '>' and quoted-pairs (RFC
+ * 3261 §25.1).  As msg.c's angle_open.
+ */
+static const char *angle_open(const char *v, size_t n)
+{
+	bool quoted = false;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (quoted && v[i] == '\\' && i + 1 < n)
+			i++;
+		else if (v[i] == '"')
+			quoted = !quoted;
+		else if (!quoted && v[i] == '<')
+			return v + i;
+	}
+	return NULL;
+}
+
+/*
  * The first P-Asserted-Identity value v[0..n), as msg.c reads it: the URI
- * inside <...>, else the value up to a blank or ';'.  Sets CT_PS_PAI_USER
- * when its user is known (a plain sip: URI).
+ * inside <...> (angle_open), else the value up to a blank or ';'.  Sets
+ * CT_PS_PAI_USER when its user is known (a plain sip: URI).
  */
 static void take_pai(struct ct_sip_prescan *ps, const char *v, size_t n)
 {
@@ -628,7 +649,7 @@ static void take_pai(struct ct_sip_prescan *ps, const char *v, size_t n)
 		v++;
 		n--;
 	}
-	lt = memchr(v, '<', n);
+	lt = angle_open(v, n);
 	if (lt != NULL)
 		gt = memchr(lt, '>', n - (size_t)(lt - v));
 	if (lt != NULL && gt != NULL) {

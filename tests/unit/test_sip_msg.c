@@ -400,6 +400,34 @@ static void test_tel(void)
 	ct_sip_msg_fini(&m);
 }
 
+/*
+ * A display name is a quoted-string that may hold '<' (RFC 3261 §25.1): the
+ * URI is in the first '<' outside it.  Red-team pass 9: the first '<' of
+ * the value was taken, the PAI's user lost and the caller taken from From.
+ */
+static const char quoted_lt_msg[] =
+	"INVITE sip:+12125551212@203.0.113.10 SIP/2.0\r\n"
+	"Via: SIP/2.0/UDP 198.51.100.5:5060;branch=z9hG4bKq\r\n"
+	"From: <sip:2125550000@198.51.100.5>;tag=t1\r\n"
+	"To: <sip:+12125551212@203.0.113.10>\r\n"
+	"Call-ID: quoted-lt@198.51.100.5\r\n"
+	"CSeq: 1 INVITE\r\n"
+	"P-Asserted-Identity: \"Smith <Sales>\" <sip:+14085551234@198.51.100.5>\r\n"
+	"Diversion: \"Desk \\\"<2>\" <sip:+12125550199@203.0.113.10>;reason=no-answer\r\n"
+	"Content-Length: 0\r\n\r\n";
+
+static void test_quoted_lt(void)
+{
+	struct ct_sip_msg m;
+
+	memset(&m, 0, sizeof(m));
+	CHECK_INT(parse_str(&m, quoted_lt_msg), CT_OK);
+	CHECK_STR(m.pai_user, "+14085551234");
+	CHECK_STR(m.diversion_user, "+12125550199");
+	CHECK_STR(m.from_user, "2125550000");
+	ct_sip_msg_fini(&m);
+}
+
 static const char multipart_hdrs[] =
 	"INVITE sip:+4930555123@gw.example.net SIP/2.0\r\n"
 	"Via: SIP/2.0/UDP 192.0.2.30;branch=z9hG4bKmp\r\n"
@@ -1217,6 +1245,7 @@ int main(void)
 	test_reason();
 	test_compact();
 	test_tel();
+	test_quoted_lt();
 	test_multipart();
 	test_multipart_binary();
 	test_sdp_not_sdp();

@@ -310,6 +310,19 @@ static void test_msg(void)
 	CHECK_INT(m.sdp.n_media, 1);
 	CHECK_INT(m.sdp.media[0].port, 4000);
 
+	{
+		/* A quoted display name holding '<' (RFC 3261 §25.1): the URI is in
+		 * the first '<' outside it (red-team pass 9: the first '<' was taken). */
+		static const char q[] = "INVITE sip:+4930555@pbx.example SIP/2.0\r\n" VIA FROM TO CID
+		    "P-Asserted-Identity: \"Smith <Sales>\" <sip:+49301@pbx.example>\r\n"
+		    "CSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n";
+
+		CHECK_INT(ct_sip_prescan(&ps, q, strlen(q)), CT_OK);
+		CHECK(ps.flags & CT_PS_PAI_USER);
+		CHECK_INT(ct_sip_prescan_msg(&ps, &m, scratch, sizeof(scratch)), CT_OK);
+		CHECK_STR(m.pai_user, "+49301");
+	}
+
 	v = vec_named("486 to INVITE (reads the phrase)");
 	CHECK_INT(ct_sip_prescan(&ps, v->text, strlen(v->text)), CT_OK);
 	CHECK_INT(ct_sip_prescan_msg(&ps, &m, scratch, sizeof(scratch)), CT_OK);
@@ -998,6 +1011,9 @@ static void test_shapes(void)
 		{ "p-asserted-identity", "<tel:+15550001>" }, { "P-Asserted-Identit", "<sip:x@y>" },
 		{ "P-Asserted-Identity", "<sip:+15550001@a]b.it>" },
 		{ "P-Asserted-Identity", "<sip:+15550001@ab]:5060>" },
+		/* a quoted display name holding '<' and '>' (RFC 3261 §25.1) */
+		{ "P-Asserted-Identity", "\"Smith <Sales>\" <sip:+15550001@192.0.2.1>" },
+		{ "P-Asserted-Identity", "\"S, \\\"<J>\" <tel:+15550001>" },
 		{ "Diversion", "<sip:d@192.0.2.1>" }, { "History-Info", "<sip:h@192.0.2.1>;index=1" },
 		{ "X-CID", "abc" }, { "x-orig-call-id", "abc" }, { "X-Original-Call-ID", "abc" },
 		{ "X-Linked-Call-ID", "abc" }, { "Refer-To", "<sip:r@192.0.2.1>" },
