@@ -1599,8 +1599,24 @@ static void on_invite(struct ct_dialog_table *t, struct ct_dialog *d,
     const struct ct_sip_msg *m)
 {
 	if (!has_text(m->to_tag) && has_text(m->from_tag) && d->from_tag != NULL &&
-	    !token_eq(m->from_tag, d->from_tag))
-		return;
+	    !token_eq(m->from_tag, d->from_tag)) {
+		/*
+		 * A retry after 401/407 SHOULD keep the From tag (RFC 3261
+		 * §8.1.3.5), so one with a new tag, a higher CSeq, from the
+		 * address the first INVITE came from, is the retry: the call
+		 * takes its tag, which its responses and BYE will carry (red-team
+		 * pass 9: dropped, the answered call was recorded "cancelled").
+		 */
+		bool ok = true;
+		char *tag;
+
+		if (d->state != DS_CHALLENGED || m->cseq <= d->invite_cseq ||
+		    !ct_addr_eq(&m->t.src, &d->src) ||
+		    (tag = dup_token(d, m->from_tag, &ok)) == NULL)
+			return;
+		keep_free(d, d->from_tag);
+		d->from_tag = tag;
+	}
 	d->invites++;
 	if (d->state != DS_SETUP && d->state != DS_CHALLENGED)
 		return; /* re-INVITE, or an INVITE racing a CANCEL */

@@ -1295,6 +1295,53 @@ static void test_auth_retry(void)
 	CHECK_INT(stats(t).retransmissions, 1);
 	ct_dialog_table_free(t);
 	collector_fini(&c);
+
+	/*
+	 * The retry with a new From tag (RFC 3261 §8.1.3.5: SHOULD keep it),
+	 * from the first INVITE's address: it is the retry, answered, and the
+	 * callee's BYE to the new tag ends the call (red-team pass 9: the
+	 * retry was dropped, the call recorded "cancelled" 401).  The same
+	 * INVITE from another address is not (a stranger's, off the path).
+	 */
+	{
+		static const struct tcall retag = {
+			"call-1@host", "1001", "Alice", "atag5", "5550100", "btag1", 1, 2, 5060, 5062
+		};
+		static const struct tcall stranger = {
+			"call-1@host", "1001", "Alice", "atag6", "5550100", "btag1", 9, 2, 5060, 5062
+		};
+		int k;
+
+		for (k = 0; k < 2; k++) {
+			const struct tcall *r = k == 0 ? &retag : &stranger;
+
+			t = table(&c, NULL);
+			invite(t, &call1, 1, T0, NULL);
+			rsp_a(t, &call1, 401, "Unauthorized", "INVITE", 1, T0 + 2 * MS, NULL);
+			req_a(t, &call1, "ACK", 1, T0 + 3 * MS, true, NULL);
+			invite(t, r, 2, T0 + 200 * MS, NULL);
+			rsp_a(t, r, 180, "Ringing", "INVITE", 2, T0 + 1 * SEC, NULL);
+			rsp_a(t, r, 200, "OK", "INVITE", 2, T0 + 3 * SEC, NULL);
+			req_a(t, r, "ACK", 2, T0 + 3 * SEC + 1 * MS, true, NULL);
+			req_b(t, r, "BYE", 1, T0 + 6 * SEC, NULL);
+			ct_dialog_flush(t);
+			CHECK(c.n >= 1);
+			if (c.n >= 1 && k == 0) {
+				CHECK_INT(c.recs[0]->disposition, CT_DISP_ANSWERED);
+				CHECK_INT(c.recs[0]->answer_us, T0 + 3 * SEC);
+				CHECK_INT(c.recs[0]->end_us, T0 + 6 * SEC);
+				CHECK_INT(c.recs[0]->hangup_by, CT_PARTY_CALLEE);
+				CHECK_INT(c.recs[0]->invites, 2);
+				CHECK_INT(c.recs[0]->auth_challenges, 1);
+			} else if (c.n >= 1) {
+				CHECK_INT(c.recs[0]->disposition, CT_DISP_FAILED);
+				CHECK_INT(c.recs[0]->final_code, 401);
+				CHECK_INT(c.recs[0]->invites, 1);
+			}
+			ct_dialog_table_free(t);
+			collector_fini(&c);
+		}
+	}
 }
 
 /*
