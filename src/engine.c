@@ -578,7 +578,13 @@ static bool tcp_starts_sip(const uint8_t *data, size_t len)
 
 static void handle_udp(struct ct_engine *e, struct ct_packet *pkt)
 {
-	if (ct_sip_looks_like((const char *)pkt->payload, pkt->payload_len)) {
+	if (pkt->snap_cut) {
+		/* Only RTP's header and figures survive a snap length (ct_packet) */
+		if (ct_sip_looks_like((const char *)pkt->payload, pkt->payload_len)) {
+			e->c.other_udp++;
+			return;
+		}
+	} else if (ct_sip_looks_like((const char *)pkt->payload, pkt->payload_len)) {
 		handle_sip_text(e, pkt, (const char *)pkt->payload, pkt->payload_len,
 		    CT_TRANSPORT_UDP);
 		return;
@@ -621,7 +627,7 @@ static void handle_l4(struct ct_engine *e, struct ct_packet *pkt)
 	e->c.decoded++;
 	if (pkt->t.proto == IPPROTO_UDP)
 		handle_udp(e, pkt);
-	else if (pkt->t.proto == IPPROTO_TCP)
+	else if (pkt->t.proto == IPPROTO_TCP && !pkt->snap_cut)   /* a byte stream with holes */
 		ct_tcp_reasm_feed(e->tcp, pkt);
 }
 
@@ -650,6 +656,20 @@ static void handle_fragment(struct ct_engine *e, struct ct_packet *pkt)
 		if (rc != CT_OK)
 			return;
 		pkt->is_fragment = false;
+		if (pkt->t.src.family == 6) {
+			/* Extension headers may follow the Fragment header (RFC 8200 §4.1) */
+			size_t off;
+
+			v = ct_ipv6_rebuilt_upper(pkt, dgram, dlen, &pkt->frag_proto, &off);
+			if (v != CT_DEC_OK) {
+				free(dgram);
+				return;
+			}
+			if (off > 0) {
+				memmove(dgram, dgram + off, dlen - off);
+				dlen -= off;
+			}
+		}
 		if (pkt->frag_proto == IPPROTO_UDP && (pkt->frag_off != 0 || pkt->frag_more)) {
 			enum ct_event why = ct_udp_check_rebuilt(&pkt->t, dgram, dlen);
 

@@ -44,6 +44,8 @@ enum ct_verdict ct_decode_null(const struct ct_decode_ctx *, struct ct_packet *,
 enum ct_verdict ct_decode_raw(const struct ct_decode_ctx *, struct ct_packet *, const uint8_t *, size_t);
 enum ct_verdict ct_decode_ipv4(const struct ct_decode_ctx *, struct ct_packet *, const uint8_t *, size_t);
 enum ct_verdict ct_decode_ipv6(const struct ct_decode_ctx *, struct ct_packet *, const uint8_t *, size_t);
+enum ct_verdict ct_ipv6_rebuilt_upper(struct ct_packet *pkt, const uint8_t *p, size_t len,
+    uint8_t *nh, size_t *off);
 enum ct_verdict ct_decode_gre(const struct ct_decode_ctx *, struct ct_packet *, const uint8_t *, size_t);
 enum ct_verdict ct_decode_vxlan(const struct ct_decode_ctx *, struct ct_packet *, const uint8_t *, size_t);
 enum ct_verdict ct_decode_geneve(const struct ct_decode_ctx *, struct ct_packet *, const uint8_t *, size_t);

@@ -65,6 +65,7 @@ enum ct_event {
 	CT_EV_WS_FRAMING,       /* SIP over WebSocket: bad frame or message over the bound */
 	CT_EV_FRAG_DUP_DIFFERS, /* a fragment within bytes present, other bytes: ignored (ipfrag.c) */
 	CT_EV_UDP_BAD_CHECKSUM, /* a UDP datagram rebuilt from fragments failed its checksum */
+	CT_EV_SNAP_CUT,         /* cut by the capture's snap length: headers whole, payload not */
 	CT_EV_COUNT
 };
 
@@ -83,6 +84,14 @@ struct ct_packet {
 	uint8_t depth;         /* decode layers passed (bounded by CT_MAX_LAYERS) */
 	uint8_t tunnel;        /* tunnel layers passed */
 	uint8_t ttl;           /* innermost IP header's TTL (IPv4) or hop limit (IPv6) */
+	/*
+	 * The capture's snap length cut the frame inside an IP datagram that
+	 * is not a fragment (caplen < wirelen: tcpdump -s 200, header-only
+	 * RTP captures): its headers are whole and payload_len is what was
+	 * captured, not the datagram's.  Enough for RTP's header and figures;
+	 * SIP, TCP and recordings need whole payloads and skip such packets.
+	 */
+	bool snap_cut;
 
 	/* Fragment information, set by ipv4/ipv6 when the datagram is a fragment. */
 	bool is_fragment;

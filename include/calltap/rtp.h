@@ -30,6 +30,7 @@ struct ct_rtp_hdr {
 
 /* Parses an RTP header; CT_OK, or CT_ERR when p is not plausible RTP v2. */
 int ct_rtp_parse(const uint8_t *p, size_t len, struct ct_rtp_hdr *h);
+int ct_rtp_parse_cut(const uint8_t *p, size_t len, struct ct_rtp_hdr *h);
 /* True when p looks like RTCP (version 2, PT 200..204 in the first packet). */
 bool ct_rtcp_looks_like(const uint8_t *p, size_t len);
 

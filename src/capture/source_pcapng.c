@@ -71,6 +71,7 @@ struct sf_iface {
 	int64_t tsoffset;       /* seconds added to every timestamp */
 	struct bpf_program prog;
 	int has_prog;
+	int drop_all;           /* the filter cannot be read on this link type: none of its packets matches */
 };
 
 struct savefile {
@@ -320,6 +321,24 @@ static int iface_compile(struct savefile *sf, struct sf_iface *ifc)
 		return CT_ERR;
 	}
 	if (pcap_compile(p, &ifc->prog, sf->bpf, 1, 0) != 0) {
+		pcap_t *eth = pcap_open_dead(DLT_EN10MB, snaplen);
+		struct bpf_program ep;
+
+		/*
+		 * A filter good on Ethernet that this interface's link type
+		 * cannot express ("udp" on USB): no packet of it can match, as
+		 * tcpdump's filter would select none; the file's other
+		 * interfaces are read.  A filter bad everywhere fails the file.
+		 */
+		if (eth != NULL && pcap_compile(eth, &ep, sf->bpf, 1, 0) == 0) {
+			pcap_freecode(&ep);
+			pcap_close(eth);
+			pcap_close(p);
+			ifc->drop_all = 1;
+			return CT_OK;
+		}
+		if (eth != NULL)
+			pcap_close(eth);
 		snprintf(sf->msg, sizeof(sf->msg), "%s: bad filter '%s' for link type %d: %s",
 		    sf->name, sf->bpf, ifc->linktype, pcap_geterr(p));
 		sf->filter_failed = 1;
@@ -400,6 +419,8 @@ static int deliver(struct savefile *sf, const struct sf_iface *ifc, int64_t ts_u
 
 	sf->nread++;
 	sf->last_ts = ts_us;
+	if (ifc->drop_all)
+		return 0;
 	if (ifc->has_prog) {
 		memset(&h, 0, sizeof(h));
 		h.ts.tv_sec = (time_t)(ts_us / 1000000);

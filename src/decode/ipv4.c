@@ -6,7 +6,9 @@
  * captured", as TCP segmentation offload leaves it in host captures
  * (Wireshark does the same).  Fragments (MF set or offset != 0, RFC 791
  * §2.3) are only flagged here: reasm/ipfrag.c does the stateful part and
- * decodes the rebuilt datagram through ct_decode_l4.  The header checksum is
+ * decodes the rebuilt datagram through ct_decode_l4.  A datagram cut by the
+ * capture's snap length is decoded as far as it goes (pkt->snap_cut), a
+ * fragment so cut is invalid.  The header checksum is
  * not verified (captures often show offloaded, unset checksums).
  */
 #include "config.h"
@@ -23,7 +25,7 @@
 
 struct ipv4_hdr {
 	uint8_t ihl;        /* header length, bytes */
-	uint16_t totlen;    /* total length, bytes */
+	size_t totlen;      /* total length, bytes (0 on the wire: what was captured) */
 	uint16_t id;
 	uint16_t frag;      /* flags + fragment offset, 8-octet units */
 	uint8_t proto;
@@ -77,19 +79,23 @@ static enum ct_verdict parse_hdr(struct ct_packet *pkt, const uint8_t *p, size_t
 	if (h->ihl > len)
 		return ct_decode_invalid(pkt, CT_EV_IPV4_TRUNCATED);
 	if (h->totlen == 0)
-		h->totlen = len > UINT16_MAX ? UINT16_MAX : (uint16_t)len;
+		h->totlen = len;   /* also past 64 KiB: Linux's BIG TCP (host captures) */
 	if (h->totlen < h->ihl)
 		return ct_decode_invalid(pkt, CT_EV_IPV4_BAD_TOTLEN);
 	if (h->totlen > len) {
-		/* Cut by the snap length: the payload is incomplete. */
-		if (pkt->caplen < pkt->wirelen)
-			return ct_decode_invalid(pkt, CT_EV_IPV4_TRUNCATED);
+		/* Cut by the snap length: the headers may be whole, the payload is not. */
+		if (pkt->caplen < pkt->wirelen) {
+			pkt->snap_cut = true;
+			ct_pkt_event(pkt, CT_EV_SNAP_CUT);
+			h->totlen = len;
+			return CT_DEC_OK;
+		}
 		/*
 		 * The whole frame is here but the header claims more: a sender
 		 * bug.  Keep what arrived (as Wireshark does) and count it.
 		 */
 		ct_pkt_event(pkt, CT_EV_IPV4_BAD_TOTLEN);
-		h->totlen = (uint16_t)len;
+		h->totlen = len;
 	}
 	return CT_DEC_OK;
 }
@@ -115,6 +121,8 @@ enum ct_verdict ct_decode_ipv4(const struct ct_decode_ctx *ctx, struct ct_packet
 	if (v != CT_DEC_OK)
 		return v;
 	if ((h.frag & (IPV4_MF | IPV4_OFFMASK)) != 0) {
+		if (pkt->snap_cut)   /* a piece of a piece: nothing to rebuild */
+			return ct_decode_invalid(pkt, CT_EV_IPV4_TRUNCATED);
 		pkt->is_fragment = true;
 		pkt->frag_proto = h.proto;
 		pkt->frag_id = h.id;

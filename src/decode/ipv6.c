@@ -8,7 +8,9 @@
  * Fragment 44 (§4.5).  A real fragment is flagged for reasm/ipfrag.c; an
  * atomic fragment (offset 0, M clear, RFC 6946) is decoded in place.  The
  * walk is bounded.  A payload length of 0 (jumbogram, RFC 2675, or TSO host
- * capture) is taken as "whatever was captured".
+ * capture) is taken as "whatever was captured".  A packet cut by the
+ * capture's snap length is decoded as far as it goes (pkt->snap_cut), a
+ * fragment so cut is invalid.
  */
 #include "config.h"
 
@@ -59,8 +61,13 @@ static enum ct_verdict parse_hdr(struct ct_packet *pkt, const uint8_t *p, size_t
 		return ct_decode_invalid(pkt, CT_EV_IPV6_TRUNCATED);
 	if (*plen == 0)
 		*plen = len - IPV6_HDR_LEN;
-	if (*plen > len - IPV6_HDR_LEN)
-		return ct_decode_invalid(pkt, CT_EV_IPV6_TRUNCATED);
+	if (*plen > len - IPV6_HDR_LEN) {
+		if (pkt->caplen >= pkt->wirelen)
+			return ct_decode_invalid(pkt, CT_EV_IPV6_TRUNCATED);
+		pkt->snap_cut = true;   /* cut by the snap length: as far as it goes */
+		ct_pkt_event(pkt, CT_EV_SNAP_CUT);
+		*plen = len - IPV6_HDR_LEN;
+	}
 	return CT_DEC_OK;
 }
 
@@ -174,7 +181,34 @@ enum ct_verdict ct_decode_ipv6(const struct ct_decode_ctx *ctx, struct ct_packet
 		return v;
 	p += IPV6_HDR_LEN;
 	v = walk_exthdrs(pkt, p, plen, &nh, &off);
+	if (v == CT_DEC_FRAGMENT && pkt->snap_cut) {   /* a piece of a piece */
+		pkt->is_fragment = false;
+		return ct_decode_invalid(pkt, CT_EV_IPV6_TRUNCATED);
+	}
 	if (v != CT_DEC_OK)
 		return v;
 	return ct_decode_l4(ctx, pkt, nh, p + off, plen - off);
+}
+
+/*
+ * The upper layer of the data of an IPv6 datagram rebuilt from fragments
+ * (p, len): nh is the Next Header of its Fragment header, and RFC 8200
+ * §4.1 lets Destination Options (and AH) follow that header (Linux takes
+ * such datagrams).  Walks them as ct_decode_ipv6 does: CT_DEC_OK with *nh
+ * the upper-layer protocol at p + *off; CT_DEC_SKIP (No Next Header,
+ * ESP); CT_DEC_INVALID with CT_EV_IPV6_BAD_EXTHDR when a header does not
+ * fit or a second, non-atomic Fragment header follows.
+ */
+enum ct_verdict ct_ipv6_rebuilt_upper(struct ct_packet *pkt, const uint8_t *p, size_t len,
+    uint8_t *nh, size_t *off)
+{
+	enum ct_verdict v;
+
+	*off = 0;
+	v = walk_exthdrs(pkt, p, len, nh, off);
+	if (v == CT_DEC_FRAGMENT) {
+		pkt->is_fragment = false;
+		return ct_decode_invalid(pkt, CT_EV_IPV6_BAD_EXTHDR);
+	}
+	return v;
 }

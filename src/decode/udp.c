@@ -78,9 +78,9 @@ static bool on_port(const struct ct_packet *pkt, uint16_t port)
  * Decodes a UDP datagram at p (len = IP payload bytes).  Returns CT_DEC_OK
  * with t.sport/dport, t.proto = 17 and payload set; CT_DEC_INVALID with
  * CT_EV_UDP_TRUNCATED (under 8 bytes) or CT_EV_UDP_BAD_LEN (length field
- * below 8, or beyond len in a frame cut by the snap length); a length beyond
- * a frame captured whole is a sender bug: the bytes that arrived are kept and
- * CT_EV_UDP_BAD_LEN is recorded.  Tunnelled traffic returns the inner verdict.
+ * below 8).  A length beyond len keeps the bytes that arrived: in a
+ * datagram the snap length cut (pkt->snap_cut, set by the IP layer) that is
+ * expected, otherwise it is a sender bug (CT_EV_UDP_BAD_LEN).  Tunnelled traffic returns the inner verdict.
  */
 enum ct_verdict ct_decode_udp(const struct ct_decode_ctx *ctx, struct ct_packet *pkt,
     const uint8_t *p, size_t len)
@@ -98,11 +98,14 @@ enum ct_verdict ct_decode_udp(const struct ct_decode_ctx *ctx, struct ct_packet 
 	pkt->t.proto = IPPROTO_UDP_NUM;
 	if (c.short_read)
 		return ct_decode_invalid(pkt, CT_EV_UDP_TRUNCATED);
-	if (ulen < UDP_HDR_LEN || (ulen > len && pkt->caplen < pkt->wirelen))
+	if (ulen < UDP_HDR_LEN)
 		return ct_decode_invalid(pkt, CT_EV_UDP_BAD_LEN);
 	if (ulen > len) {
-		/* Whole frame captured, length field too large: keep what arrived. */
-		ct_pkt_event(pkt, CT_EV_UDP_BAD_LEN);
+		/* Cut by the snap length: what was captured (pkt->snap_cut); a
+		 * whole frame whose length field is too large: a sender bug,
+		 * what arrived is kept. */
+		if (!pkt->snap_cut)
+			ct_pkt_event(pkt, CT_EV_UDP_BAD_LEN);
 		ulen = (uint16_t)len;
 	}
 	pkt->payload = p + UDP_HDR_LEN;

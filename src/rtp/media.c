@@ -1527,7 +1527,9 @@ int ct_media_packet(struct ct_media_table *t, const struct ct_packet *pkt)
 
 	if (ct_rtcp_looks_like(p, pkt->payload_len))
 		return rtcp_packet(t, pkt);
-	if (ct_rtp_parse(p, pkt->payload_len, &h) != CT_OK) {
+	if ((pkt->snap_cut ? ct_rtp_parse_cut(p, pkt->payload_len, &h) :
+	    ct_rtp_parse(p, pkt->payload_len, &h)) != CT_OK ||
+	    (pkt->snap_cut && h.pt >= 72 && h.pt <= 76)) {   /* RTCP cut short (RFC 5761 §4) */
 		t->stats.not_rtp++;
 		return CT_MEDIA_OTHER;
 	}
@@ -1560,7 +1562,8 @@ int ct_media_packet(struct ct_media_table *t, const struct ct_packet *pkt)
 	ct_dialog_touch_media(m->d, pkt->ts_us);
 	t->last_call = m->d;
 	t->stats.packets++;
-	if (t->audio_dir != NULL && m->speaker != CT_PARTY_NONE)
+	/* A payload cut by the snap length is not sound: the recording has a gap. */
+	if (t->audio_dir != NULL && m->speaker != CT_PARTY_NONE && !pkt->snap_cut)
 		record_packet(t, m, &h, pkt->ts_us);
 	return CT_MEDIA_CALL;
 }

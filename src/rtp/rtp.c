@@ -14,6 +14,7 @@
  */
 #include "config.h"
 
+#include <stdbool.h>
 #include "calltap/cursor.h"
 #include "calltap/err.h"
 #include "calltap/rtp.h"
@@ -70,6 +71,8 @@ static void skip_extension(struct ct_cursor *c)
 	ct_skip(c, (size_t)words * 4);
 }
 
+static int parse(const uint8_t *p, size_t len, struct ct_rtp_hdr *h, bool whole);
+
 /*
  * Parses the RTP header of the datagram p[0..len) into h.  h->payload points
  * into p (borrowed, valid as long as p is) and h->payload_len excludes the
@@ -81,6 +84,21 @@ static void skip_extension(struct ct_cursor *c)
  * first.
  */
 int ct_rtp_parse(const uint8_t *p, size_t len, struct ct_rtp_hdr *h)
+{
+	return parse(p, len, h, true);
+}
+
+/*
+ * ct_rtp_parse for a datagram the capture's snap length cut (ct_packet's
+ * snap_cut): the header must be whole, the padding count (the last byte
+ * of the datagram) was not captured, so h->payload_len is what was.
+ */
+int ct_rtp_parse_cut(const uint8_t *p, size_t len, struct ct_rtp_hdr *h)
+{
+	return parse(p, len, h, false);
+}
+
+static int parse(const uint8_t *p, size_t len, struct ct_rtp_hdr *h, bool whole)
 {
 	struct ct_cursor c;
 	uint8_t b0, b1, pad;
@@ -109,7 +127,7 @@ int ct_rtp_parse(const uint8_t *p, size_t len, struct ct_rtp_hdr *h)
 		return CT_ERR;
 	h->payload = c.p;
 	h->payload_len = ct_cursor_left(&c);
-	if (h->padding) {
+	if (h->padding && whole) {
 		if (h->payload_len == 0)
 			return CT_ERR;
 		pad = h->payload[h->payload_len - 1];

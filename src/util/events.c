@@ -42,6 +42,7 @@ static const char *const event_names[CT_EV_COUNT] = {
 	[CT_EV_WS_FRAMING] = "ws_framing",
 	[CT_EV_FRAG_DUP_DIFFERS] = "frag_dup_differs",
 	[CT_EV_UDP_BAD_CHECKSUM] = "udp_bad_checksum",
+	[CT_EV_SNAP_CUT] = "snap_cut",
 };
 
 /*

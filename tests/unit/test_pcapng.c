@@ -569,12 +569,22 @@ static void test_ng_filter(void)
 	check_filter("udp port 5060", w, sip, 3);
 	check_filter("udp port 53", w, dns, 2);
 	check_filter("", w, all, 6);
-	/* Compiles for Ethernet, not for the NULL interface: refused at open. */
+	/*
+	 * Compiles for Ethernet, not for the NULL interface: none of that
+	 * interface's packets can match it (as a USB interface's cannot match
+	 * "udp", red-team pass 9: the whole file was refused), the others are
+	 * filtered.
+	 */
 	s = ct_source_open_file(tmp_path, "ether host 01:02:03:04:05:06", err);
-	CHECK(s == NULL);
+	CHECK(s != NULL);
+	if (s != NULL) {
+		int rc;
+
+		while ((rc = s->ops->next(s, &f, err)) == 1)
+			CHECK(f.linktype != DLT_NULL);
+		CHECK_INT(rc, CT_EOF);
+	}
 	ct_source_close(s);
-	CHECK(strstr(err, tmp_path) == err && strstr(err, "bad filter") != NULL &&
-	    strstr(err, "link type 0") != NULL);
 	s = ct_source_open_file(tmp_path, "not a valid (filter", err);
 	CHECK(s == NULL);
 	ct_source_close(s);
@@ -591,8 +601,7 @@ static void test_ng_filter(void)
 		return;
 	CHECK_INT(s->ops->next(s, &f, err), 1);
 	CHECK_INT(f.caplen, 46);
-	CHECK_INT(s->ops->next(s, &f, err), CT_ERR);
-	CHECK(strstr(err, "bad filter") != NULL && strstr(err, "link type 12") != NULL);
+	CHECK_INT(s->ops->next(s, &f, err), CT_EOF);   /* the raw interface's packet cannot match */
 	ct_source_close(s);
 }
 
