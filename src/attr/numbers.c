@@ -208,6 +208,36 @@ static int cat3(char *out, size_t len, const char *a, const char *b, const char 
 }
 
 /*
+ * National trunk prefixes other than "0" (ITU-T E.164 Annex and the
+ * countries' numbering plans): the prefix, and the length with it of a
+ * national number so dialled (0: 7 digits or more).  Elsewhere the trunk
+ * prefix is "0" (or, NANP, "1"); a country left out of this table with a
+ * prefix of its own gets its numbers as dialled, never a wrong one.
+ * Red-team pass 9: "8 495 123 45 67" with --country-code 7 stayed apart
+ * from "+7 495 123 45 67".
+ */
+static const struct trunk_prefix {
+	const char *cc;
+	const char *prefix;
+	size_t digits;
+} trunk_prefixes[] = {
+	{ "7", "8", 11 },      /* Russia, Kazakhstan: 8 and 10 digits */
+	{ "375", "80", 11 },   /* Belarus: 80 and 9 digits */
+	{ "36", "06", 0 },     /* Hungary: 06 and 8 or 9 digits */
+};
+
+/* The trunk prefix entry of country code cc, or NULL (the prefix is "0"). */
+static const struct trunk_prefix *trunk_of(const char *cc)
+{
+	size_t i;
+
+	for (i = 0; cc != NULL && i < sizeof(trunk_prefixes) / sizeof(trunk_prefixes[0]); i++)
+		if (strcmp(cc, trunk_prefixes[i].cc) == 0)
+			return &trunk_prefixes[i];
+	return NULL;
+}
+
+/*
  * The international/national decision on the digits d (n of them: no '+',
  * no scheme) with country code cc (NULL = none); writes "+DIGITS" or plain
  * digits.  Returns CT_OK, or CT_ERR when nothing is left or out is too small.
@@ -217,6 +247,8 @@ static int classify(const char *d, size_t n, bool plus, const char *cc, char *ou
 	size_t ncc = cc != NULL ? strlen(cc) : 0;
 	const char *pre = "", *rest = d;
 	bool nanp = cc != NULL && cc[0] == '1' && cc[1] == '\0';
+	const struct trunk_prefix *tp = trunk_of(cc);
+	size_t np = tp != NULL ? strlen(tp->prefix) : 0;
 
 	if (plus) {
 		pre = "+";
@@ -226,7 +258,11 @@ static int classify(const char *d, size_t n, bool plus, const char *cc, char *ou
 	} else if (nanp && n > 3 && memcmp(d, "011", 3) == 0) {
 		pre = "+";                  /* the North American international prefix */
 		rest = d + 3;
-	} else if (cc != NULL && n >= 7 && d[0] == '0' && d[1] != '0') {
+	} else if (tp != NULL && n > np && strncmp(d, tp->prefix, np) == 0 &&
+	    (tp->digits != 0 ? n == tp->digits : n >= 7)) {
+		/* a national trunk prefix of the table */
+		return cat3(out, len, "+", cc, d + np, n - np);
+	} else if (tp == NULL && cc != NULL && n >= 7 && d[0] == '0' && d[1] != '0') {
 		/* national trunk prefix 0 */
 		return cat3(out, len, "+", cc, d + 1, n - 1);
 	} else if (nanp) {
