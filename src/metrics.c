@@ -260,7 +260,7 @@ static int metrics_write(void *priv, const struct ct_call_record *r, char *errbu
 
 		if (st->mos > 0 && (mos == 0 || st->mos < mos))   /* as mos_min */
 			mos = st->mos;
-		if (isfinite(st->loss_pct) && (!any_loss || st->loss_pct > loss)) {
+		if (!st->video && isfinite(st->loss_pct) && (!any_loss || st->loss_pct > loss)) {
 			loss = st->loss_pct;   /* as the record's loss_pct_max */
 			any_loss = true;
 		}

@@ -109,7 +109,8 @@ struct ct_stream_stats {
 	double max_jitter_ms;
 	double mean_jitter_ms;
 	double max_delta_ms;
-	double mos;            /* 0 = not computed */
+	double mos;            /* 0 = not computed (a video stream: the E-model rates speech) */
+	bool video;            /* its payload type is of an m=video line (or a static video one) */
 	char dtmf[64];         /* RFC 4733 digits seen, in order */
 	int64_t first_us, last_us;
 	/* Orphan streams only: the Call-ID (as kept, at most 128 bytes) of the

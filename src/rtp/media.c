@@ -136,6 +136,7 @@ struct pt_name {
 	uint8_t pt;
 	uint8_t fmt;              /* CT_SDP_* payload-format flags (a=fmtp) */
 	uint8_t channels;         /* a=rtpmap's (1 when not given) */
+	bool video;               /* of an m=video line */
 	uint32_t rate;
 	char name[24];
 };
@@ -928,6 +929,21 @@ static const struct pt_name *pt_lookup(const struct call_media *cm, uint8_t pt)
 	return NULL;
 }
 
+/*
+ * Whether payload type pt of cm is video: its m= line's (SDP), else the
+ * static video types of RFC 3551 §6 (JPEG 26, H261 31, MPV 32, MP2T 33,
+ * H263 34).  Red-team pass 9: a video stream had a MOS, which made the
+ * call's mos_min, and its frames went to the recording as sound.
+ */
+static bool pt_video(const struct call_media *cm, uint8_t pt)
+{
+	const struct pt_name *pn = pt_lookup(cm, pt);
+
+	if (pn != NULL)
+		return pn->video;
+	return pt == 26 || (pt >= 31 && pt <= 34);
+}
+
 static void learn_codecs(struct ct_media_table *t, struct call_media *cm,
     const struct ct_sdp_media *md)
 {
@@ -957,6 +973,7 @@ static void learn_codecs(struct ct_media_table *t, struct call_media *cm,
 		p->fmt = c->fmt;
 		p->channels = c->channels;
 		p->rate = c->rate;
+		p->video = strcasecmp(md->type, "video") == 0;
 		copy_cut(p->name, sizeof(p->name), c->name);
 		if (strcasecmp(c->name, "telephone-event") == 0)
 			cm->dtmf_pt = c->pt;
@@ -1380,6 +1397,8 @@ static void record_packet(struct ct_media_table *t, struct mstream *m,
 	char errbuf[CT_ERRBUF_SIZE];
 	const struct pt_name *pn;
 
+	if (pt_video(cm, h->pt))
+		return;   /* pictures are no sound (a video call's recording is its audio) */
 	if (cm->audio == NULL) {
 		if (cm->audio_failed)
 			return;
@@ -1584,6 +1603,7 @@ static void fill_stream(const struct call_media *cm, const struct mstream *m,
 		pn = pt_lookup(cm, (uint8_t)out->payload_type);
 		name = pn != NULL ? pn->name : ct_rtp_static_codec((uint8_t)out->payload_type, NULL);
 	}
+	out->video = out->payload_type >= 0 && pt_video(cm, (uint8_t)out->payload_type);
 	if (name != NULL && out->codec[0] == '\0') {
 		snprintf(out->codec, sizeof(out->codec), "%s", name);
 		out->mos = ct_rtp_mos(out->codec, out->loss_pct / 100.0, out->mean_jitter_ms);
@@ -1591,6 +1611,13 @@ static void fill_stream(const struct call_media *cm, const struct mstream *m,
 	/* the stream's MOS codec: its name, else (none known) rated as G.711 */
 	ct_rtp_ivals_export(m->st.ivals, out->codec[0] != '\0' ? out->codec : NULL,
 	    m->st.last_us, &out->ivals, &out->n_ivals);
+	if (out->video) {   /* the E-model rates speech: no MOS for video */
+		uint32_t i;
+
+		out->mos = 0;
+		for (i = 0; out->ivals != NULL && i < out->n_ivals; i++)
+			out->ivals[i].mos = 0;
+	}
 }
 
 /*

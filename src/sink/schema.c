@@ -216,7 +216,8 @@ static void g_loss_pct_max(R, V)
 	size_t i;
 
 	for (i = 0; r->streams != NULL && i < r->n_streams; i++)
-		if (isfinite(r->streams[i].loss_pct) && (!any || r->streams[i].loss_pct > m)) {
+		if (!r->streams[i].video && isfinite(r->streams[i].loss_pct) &&
+		    (!any || r->streams[i].loss_pct > m)) {
 			m = r->streams[i].loss_pct;
 			any = true;
 		}
@@ -232,7 +233,7 @@ static void g_jitter_max_ms(R, V)
 	size_t i;
 
 	for (i = 0; r->streams != NULL && i < r->n_streams; i++)
-		if (isfinite(r->streams[i].max_jitter_ms) &&
+		if (!r->streams[i].video && isfinite(r->streams[i].max_jitter_ms) &&
 		    (!any || r->streams[i].max_jitter_ms > m)) {
 			m = r->streams[i].max_jitter_ms;
 			any = true;
@@ -577,14 +578,17 @@ const struct ct_schema_col ct_schema_calls[] = {
 	{ "mos_min", CT_COL_REAL, CT_OUT_ALL, 0, 2, GET(g_mos_min),
 	    "no stream with a MOS",
 	    "Lowest `mos` of the call's streams: the worse direction's estimated "
-	    "listening quality (1-4.5), see [RTP streams](#rtp-streams)." },
+	    "listening quality (1-4.5), see [RTP streams](#rtp-streams); video "
+	    "streams have none." },
 	{ "loss_pct_max", CT_COL_REAL, CT_OUT_ALL, 0, 2, GET(g_loss_pct_max),
-	    "no RTP stream",
-	    "Highest `loss_pct` of the call's streams, in percent (may be "
-	    "negative when duplicates outnumber losses)." },
+	    "no audio stream",
+	    "Highest `loss_pct` of the call's audio streams (those of an m=video "
+	    "line, or of a static video payload type, left out), in percent (may "
+	    "be negative when duplicates outnumber losses)." },
 	{ "jitter_max_ms", CT_COL_REAL, CT_OUT_ALL, 0, 3, GET(g_jitter_max_ms),
-	    "no RTP stream",
-	    "Highest `max_jitter_ms` of the call's streams, in milliseconds." },
+	    "no audio stream",
+	    "Highest `max_jitter_ms` of the call's audio streams (as "
+	    "`loss_pct_max`), in milliseconds." },
 	{ "start_seen", CT_COL_BOOLEAN, CT_OUT_ALL, 0, 0, GET(g_start_seen),
 	    "never",
 	    "False when the call's initial INVITE was not seen: the call was "
@@ -723,7 +727,8 @@ const struct ct_schema_stream_col ct_schema_streams[] = {
 	    "not finite",
 	    "Largest gap in capture time between consecutive packets, in ms." },
 	{ "mos", CT_COL_REAL, 2, s_mos,
-	    "not computed (0)",
+	    "not computed (0), or a video stream (an m=video line's payload "
+	    "type, or a static video one: the E-model rates speech)",
 	    "Estimated listening quality, 1.00-4.50: ITU-T G.107 E-model R factor "
 	    "from loss and jitter with codec defaults, converted to MOS with the "
 	    "G.107 Annex B formula: R = 93.2 − Id − Ie_eff; Ie_eff = Ie + (95 − "
