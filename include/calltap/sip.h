@@ -112,7 +112,7 @@ struct ct_sip_msg {
 	char *to_name;
 	char *to_tag;
 	char *contact_user;
-	char *pai_user;         /* P-Asserted-Identity user, may be NULL */
+	char *pai_user;         /* P-Asserted-Identity user, else Remote-Party-ID's; may be NULL */
 	char *via_branch;       /* top Via branch parameter, may be NULL */
 	char *via_branch2;      /* responses: branch of the second Via value (the hop
 	                           before the top one: src/sip/via.c); may be NULL,

@@ -284,8 +284,9 @@ const struct ct_schema_col ct_schema_calls[] = {
 	{ "caller", CT_COL_TEXT, CT_OUT_ALL, REQ, 0, STR(caller),
 	    "no user part",
 	    "User part of the `P-Asserted-Identity` URI (RFC 3325) of the initial "
-	    "INVITE if present, else of its `From` URI.  Usually the calling "
-	    "number." },
+	    "INVITE if present, else of its `Remote-Party-ID` (PAI's predecessor, "
+	    "older Cisco and Asterisk trunks), else of its `From` URI.  Usually "
+	    "the calling number." },
 	{ "caller_name", CT_COL_TEXT, CT_OUT_ALL, 0, 0, STR(caller_name),
 	    "no display name",
 	    "Display name of the initial INVITE's `From` header, unquoted and "

@@ -472,6 +472,7 @@ static void take_other_headers(struct ct_sip_msg *m, osip_message_t *sip)
 	osip_header_t *h;
 	struct ct_sip_reason reason;
 	bool pai_seen = false, div_seen = false;
+	char *rpid = NULL;
 	const char *v;
 	size_t n;
 
@@ -485,6 +486,9 @@ static void take_other_headers(struct ct_sip_msg *m, osip_message_t *sip)
 			pai_seen = true;
 			if (h->hvalue != NULL)
 				m->pai_user = value_uri_user(h->hvalue, " \t;");
+		} else if (rpid == NULL && h->hvalue != NULL &&
+		    strcasecmp(h->hname, "remote-party-id") == 0) {
+			rpid = value_uri_user(h->hvalue, " \t;,");
 		} else if (m->link_id == NULL && h->hvalue != NULL && is_link_header(h->hname)) {
 			v = h->hvalue + strspn(h->hvalue, " \t");
 			m->link_id = dup_n(v, strcspn(v, " \t;,"));
@@ -509,6 +513,16 @@ static void take_other_headers(struct ct_sip_msg *m, osip_message_t *sip)
 			ct_sip_reason_header(&reason, h->hvalue, strlen(h->hvalue));
 		}
 	}
+	/*
+	 * Remote-Party-ID (draft-ietf-sip-privacy-04, sent by older Cisco and
+	 * Asterisk trunks) is PAI's predecessor: the sender's asserted
+	 * identity when no P-Asserted-Identity gives one (red-team pass 9: an
+	 * anonymous From with the number only there made a withheld caller).
+	 */
+	if (m->pai_user == NULL)
+		m->pai_user = rpid;
+	else
+		free(rpid);
 	m->q850_cause = reason.q850_cause;
 	if (ct_sip_reason_text(&reason, &v, &n))
 		m->reason_text = unquote_n(v, n);
@@ -653,6 +667,7 @@ struct keep_state {
 	uint16_t repeated;  /* repeated single headers dropped */
 	unsigned link, divert, hinfo;         /* correlation, Diversion, History-Info */
 	unsigned refer, referred;             /* Refer-To, Referred-By */
+	unsigned rpid;                        /* Remote-Party-ID */
 	struct ct_sip_span via_raw[2]; /* values of the first two Via headers, raw
 	                                  (continuation lines included) */
 	bool in_via;        /* the current header is one of via_raw[] */
@@ -747,6 +762,8 @@ static enum keep keep_header(struct keep_state *ks, const char *line, size_t n)
 		return ks->refer++ == 0 ? KEEP_FIRST_VALUE : KEEP_NONE;
 	if (name_is(line, k, "referred-by") || name_is(line, k, "b"))
 		return ks->referred++ == 0 ? KEEP_FIRST_VALUE : KEEP_NONE;
+	if (name_is(line, k, "remote-party-id"))
+		return ks->rpid++ == 0 ? KEEP_FIRST_VALUE : KEEP_NONE;
 	if (k > 2 && (line[0] == 'x' || line[0] == 'X') && line[1] == '-') {
 		char name[24];
 

@@ -257,6 +257,9 @@ static enum hdr header_kind(const char *name, size_t n)
 		if (c == 'c')
 			return word_is(name, n, "content-length") ? H_CONTENT_LENGTH : H_OTHER;
 		return c == 'x' && word_is(name, n, "x-orig-call-id") ? H_LEGS : H_OTHER;
+	case 15:
+		/* msg.c reads it as the asserted identity when PAI is missing */
+		return c == 'r' && word_is(name, n, "remote-party-id") ? H_LEGS : H_OTHER;
 	case 16:
 		return c == 'x' && word_is(name, n, "x-linked-call-id") ? H_LEGS : H_OTHER;
 	case 18:

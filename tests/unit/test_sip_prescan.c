@@ -322,6 +322,15 @@ static void test_msg(void)
 		CHECK_INT(ct_sip_prescan_msg(&ps, &m, scratch, sizeof(scratch)), CT_OK);
 		CHECK_STR(m.pai_user, "+49301");
 	}
+	{
+		/* Remote-Party-ID is read by msg.c: a message with one is not the pre-scan's alone */
+		static const char r[] = "INVITE sip:+4930555@pbx.example SIP/2.0\r\n" VIA FROM TO CID
+		    "Remote-Party-ID: <sip:+49301@pbx.example>;party=calling\r\n"
+		    "CSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n";
+
+		CHECK_INT(ct_sip_prescan(&ps, r, strlen(r)), CT_OK);
+		CHECK(!ct_sip_prescan_complete(&ps));
+	}
 
 	v = vec_named("486 to INVITE (reads the phrase)");
 	CHECK_INT(ct_sip_prescan(&ps, v->text, strlen(v->text)), CT_OK);
