@@ -488,45 +488,43 @@ static int b_mpls_v6(struct frame *f)
 	return LT_EN10MB;
 }
 
-static int b_mpls_pw(struct frame *f)
+/*
+ * An Ethernet pseudowire (RFC 4448): the customer frame (VLAN 40, IPv4),
+ * with or without its control word (optional, §4.6), its destination MAC
+ * starting with byte mac0.
+ */
+static int pw_frame(struct frame *f, bool cw, uint8_t mac0)
 {
 	inner_v4_udp(f);
 	f_vlan(f, 40, 0x0800);
 	f_eth(f, 0x8100);
-	put32(f_push(f, 4), 0x00000007); /* control word, sequence 7 */
+	f->buf[f->off] = mac0;
+	if (cw)
+		put32(f_push(f, 4), 0x00000007); /* control word, sequence 7 */
 	f_mpls(f, 1000, 1);
 	f_mpls(f, 16, 0);
 	f_eth(f, 0x8847);
 	return LT_EN10MB;
 }
 
+static int b_mpls_pw(struct frame *f)
+{
+	return pw_frame(f, true, 0x11);
+}
+
 /*
- * The same pseudowire without its control word (optional, RFC 4448 §4.6):
- * the frame's destination MAC right after the stack, first nibble 1 (as
- * the associated channel's) or 0 (as the control word's).  Red-team pass
- * 9: dropped, or read 4 bytes off.
+ * Without the control word the destination MAC follows the stack, first
+ * nibble 1 (as the associated channel's) or 0 (as the control word's).
+ * Red-team pass 9: dropped, or read 4 bytes off.
  */
 static int b_mpls_pw_nocw(struct frame *f)
 {
-	inner_v4_udp(f);
-	f_vlan(f, 40, 0x0800);
-	f_eth(f, 0x8100);
-	f_mpls(f, 1000, 1);
-	f_mpls(f, 16, 0);
-	f_eth(f, 0x8847);
-	return LT_EN10MB;
+	return pw_frame(f, false, 0x11);
 }
 
 static int b_mpls_pw_nocw0(struct frame *f)
 {
-	inner_v4_udp(f);
-	f_vlan(f, 40, 0x0800);
-	f_eth(f, 0x8100);
-	f->buf[f->off] = 0x00;   /* destination MAC 00:11:11:11:11:11 */
-	f_mpls(f, 1000, 1);
-	f_mpls(f, 16, 0);
-	f_eth(f, 0x8847);
-	return LT_EN10MB;
+	return pw_frame(f, false, 0x00);
 }
 
 static int b_geneve(struct frame *f)
