@@ -46,7 +46,8 @@
 #define CHUNK_MAX (64 * 1024)
 #define ALL_BATCH (256 * 1024)    /* -w frames handed to the writer in batches this big */
 #define MAX_HITS 8                /* calls one frame is kept for */
-#define RING_SLOTS 128            /* frames waiting for their call (fragments, TCP) */
+#define RING_SLOTS 128            /* frames waiting for their call, of each kind */
+#define RING_KINDS 2              /* IP fragments, TCP segments (ct_callcap_key.kind 1, 2) */
 #define RING_MAX_FRAME 65535      /* longer frames never wait */
 #define NAME_TRIES 1000
 #define PCAP_SNAPLEN 262144
@@ -122,8 +123,15 @@ struct ct_callcap {
 	struct hit hits[MAX_HITS];
 	int n_hits;
 	struct ct_callcap_call *live;
-	struct ring_slot ring[RING_SLOTS];
-	unsigned ring_pos;
+	/*
+	 * Frames of no call yet that a later frame may complete, a ring per
+	 * kind: unrelated TCP on the link (HTTPS beside the trunk) must not
+	 * push out the fragments of a SIP datagram whose last piece is on its
+	 * way (red-team pass 9: 130 frames of one HTTPS flow between two
+	 * fragments lost the first from -w and --pcap-dir).
+	 */
+	struct ring_slot ring[RING_KINDS][RING_SLOTS];
+	unsigned ring_pos[RING_KINDS];
 	struct ct_callcap_call all;    /* -w frames not handed over yet */
 	int all_linktype;          /* of the -w file: its first frame's; -1 before */
 	uint64_t frames, drops, all_frames, spilled;
@@ -765,10 +773,14 @@ static bool key_match(const struct ct_callcap_key *a, const struct ct_callcap_ke
 	return a->t.sport == b->t.sport && a->t.dport == b->t.dport;
 }
 
-/* Keeps a frame of no call yet that a later frame may complete (oldest slot reused). */
+/*
+ * Keeps a frame of no call yet that a later frame may complete, in the
+ * ring of its kind (key->kind 1 or 2; the oldest slot reused).
+ */
 static void ring_push(struct ct_callcap *cc, const struct ct_frame *f, const struct ct_callcap_key *key)
 {
-	struct ring_slot *s = &cc->ring[cc->ring_pos];
+	unsigned r = key->kind - 1;
+	struct ring_slot *s = &cc->ring[r][cc->ring_pos[r]];
 
 	if (f->caplen > RING_MAX_FRAME)
 		return;
@@ -785,7 +797,7 @@ static void ring_push(struct ct_callcap *cc, const struct ct_frame *f, const str
 	s->f.data = s->buf;
 	s->key = *key;
 	s->used = true;
-	cc->ring_pos = (cc->ring_pos + 1) % RING_SLOTS;
+	cc->ring_pos[r] = (cc->ring_pos[r] + 1) % RING_SLOTS;
 }
 
 void ct_callcap_frame_end(struct ct_callcap *cc, const struct ct_frame *f,
@@ -794,7 +806,7 @@ void ct_callcap_frame_end(struct ct_callcap *cc, const struct ct_frame *f,
 	unsigned k;
 
 	if (cc->n_hits == 0) {
-		if (key->kind != 0)
+		if (key->kind == 1 || key->kind == 2)
 			ring_push(cc, f, key);
 		return;
 	}
@@ -807,13 +819,13 @@ void ct_callcap_frame_end(struct ct_callcap *cc, const struct ct_frame *f,
 	 * stream and puts swapped segments in order itself, and the message
 	 * keeps the time of the segment that completed it.
 	 */
-	if (key->kind != 0) {
+	if (key->kind == 1 || key->kind == 2) {
 		const struct ct_frame *order[RING_SLOTS + 1];
 		uint32_t seq[RING_SLOTS + 1];
-		unsigned n = 0, i, j;
+		unsigned n = 0, i, j, r = key->kind - 1;
 
 		for (k = 0; k < RING_SLOTS; k++) {
-			struct ring_slot *s = &cc->ring[(cc->ring_pos + k) % RING_SLOTS];
+			struct ring_slot *s = &cc->ring[r][(cc->ring_pos[r] + k) % RING_SLOTS];
 
 			if (s->used && key_match(&s->key, key)) {
 				order[n] = &s->f;
@@ -986,8 +998,8 @@ struct ct_callcap *ct_callcap_new(const struct ct_callcap_cfg *cfg, char *errbuf
 	cc->budget = cfg->budget != 0 ? cfg->budget : CT_CALLCAP_DEFAULT_BUDGET;
 	cc->all_fd = -1;
 	cc->all.linktype = -1;
-	for (i = 0; i < RING_SLOTS; i++)
-		cc->ring[i].used = false;
+	for (i = 0; i < RING_KINDS * RING_SLOTS; i++)
+		cc->ring[i / RING_SLOTS][i % RING_SLOTS].used = false;
 	if (pthread_mutex_init(&cc->mu, NULL) != 0) {
 		free(cc);
 		snprintf(errbuf, CT_ERRBUF_SIZE, "out of memory");
@@ -1049,8 +1061,8 @@ void ct_callcap_free(struct ct_callcap *cc)
 		free(c);
 	}
 	chunks_free(cc, cc->all.head);
-	for (i = 0; i < RING_SLOTS; i++)
-		free(cc->ring[i].buf);
+	for (i = 0; i < RING_KINDS * RING_SLOTS; i++)
+		free(cc->ring[i / RING_SLOTS][i % RING_SLOTS].buf);
 	pthread_cond_destroy(&cc->cv_done);
 	pthread_cond_destroy(&cc->cv_work);
 	pthread_mutex_destroy(&cc->mu);
