@@ -50,10 +50,15 @@ int ct_fuzz_decode(const uint8_t *data, size_t size)
 	pkt.linktype = fuzz_linktypes[data[0] % (sizeof(fuzz_linktypes) / sizeof(fuzz_linktypes[0]))];
 	pkt.data = frame;
 	pkt.caplen = (uint32_t)(size - 1);
-	pkt.wirelen = pkt.caplen;
+	/* bit 6: a frame cut by the snap length (decoded as far as it goes) */
+	pkt.wirelen = pkt.caplen + (data[0] & 0x40 ? 64 : 0);
 	v = ct_decode_frame(data[0] & 0x80 ? NULL : &ctx, &pkt);
 	if (pkt.depth > CT_MAX_LAYERS + 1)
 		ct_fuzz_fail("too many layers");
+	if (v != CT_DEC_INVALID && pkt.snap_cut && pkt.caplen >= pkt.wirelen)
+		ct_fuzz_fail("snap_cut in a frame captured whole");
+	if (v == CT_DEC_FRAGMENT && pkt.snap_cut)
+		ct_fuzz_fail("a fragment cut by the snap length");
 	if (v == CT_DEC_OK) {
 		if (pkt.t.proto != IPPROTO_UDP && pkt.t.proto != IPPROTO_TCP)
 			ct_fuzz_fail("CT_DEC_OK without UDP or TCP");

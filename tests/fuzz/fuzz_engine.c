@@ -50,7 +50,8 @@ int ct_fuzz_engine(const uint8_t *data, size_t size)
 			break;
 		f.ts_us = now;
 		f.caplen = (uint32_t)len;
-		f.wirelen = (uint32_t)len;
+		/* one frame in 8 cut by the snap length (ct_packet.snap_cut) */
+		f.wirelen = (uint32_t)len + ((hdr & 7) == 5 ? 60 : 0);
 		f.linktype = 1;
 		f.data = copy;
 		ct_engine_frame(e, &f);
