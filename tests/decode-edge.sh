@@ -20,10 +20,12 @@ python3 "$srcdir/scripts/gen-calls" -o "$t/v6.pcap" --truth "$t/v6.truth" $gen -
 python3 "$srcdir/scripts/gen-calls" -o "$t/v4.pcap" --truth "$t/v4.truth" $gen --seed 12 \
     --ipv6-share 0 || { echo "decode-edge: gen-calls failed"; exit 1; }
 
-python3 - "$t" <<'PY'
+python3 - "$t" "$srcdir/tests" <<'PY'
 import struct, sys
 
 d = sys.argv[1]
+sys.path.insert(0, sys.argv[2])
+from pktlib import csum   # noqa: E402 (the tests' RFC 1071 checksum)
 
 
 def read(path):
@@ -92,15 +94,6 @@ write(d + '/eompls.pcap', out)
 # Every SIP datagram in two IPv4 fragments with 130 frames of an unrelated
 # TCP flow (HTTPS beside the trunk) between them: the first fragment waits
 # for its call in -w and --pcap-dir (callcap.c's ring).
-def csum0(b):
-    if len(b) % 2:
-        b += b'\0'
-    x = sum(struct.unpack('!%dH' % (len(b) // 2), b))
-    while x >> 16:
-        x = (x & 0xffff) + (x >> 16)
-    return ~x & 0xffff
-
-
 out, ident, hseq = [], 100, 1
 for s, us, fr, wl in read(d + '/v4.pcap'):
     et, ip = l3(fr)
@@ -115,7 +108,7 @@ for s, us, fr, wl in read(d + '/v4.pcap'):
         h = bytearray(ip[:ihl])
         struct.pack_into('!HHH', h, 2, ihl + len(part), ident, (off // 8) | (0x2000 if more else 0))
         h[10:12] = b'\0\0'
-        h[10:12] = struct.pack('!H', csum0(bytes(h)))
+        h[10:12] = struct.pack('!H', csum(bytes(h)))
         f2 = fr[:12] + b'\x08\x00' + bytes(h) + part
         out.append((s, us, f2, len(f2)))   # the datagram completes at its own time
         if k == 0:
@@ -131,15 +124,6 @@ write(d + '/ring.pcap', out)
 
 # BIG TCP: one 100 KB IPv4 segment (total length 0) holding three
 # 30 KB MESSAGEs and three INVITEs, then each call's 200, ACK, BYE, 200.
-def csum(b):
-    if len(b) % 2:
-        b += b'\0'
-    x = sum(struct.unpack('!%dH' % (len(b) // 2), b))
-    while x >> 16:
-        x = (x & 0xffff) + (x >> 16)
-    return ~x & 0xffff
-
-
 A, B = bytes([198, 51, 100, 5]), bytes([203, 0, 113, 10])
 seq = {A: 1000, B: 5000}
 
