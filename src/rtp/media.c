@@ -930,19 +930,19 @@ static const struct pt_name *pt_lookup(const struct call_media *cm, uint8_t pt)
 }
 
 /*
- * Whether payload type pt of cm is video: its m= line's (SDP), else the
+ * Whether payload type pt, of entry pn in its call's table (NULL: none),
+ * is video: its m= line's (SDP), else the
  * static video types of RFC 3551 §6 (JPEG 26, H261 31, MPV 32, MP2T 33,
  * H263 34).  Red-team pass 9: a video stream had a MOS, which made the
  * call's mos_min, and its frames went to the recording as sound.
  */
-static bool pt_video(const struct call_media *cm, uint8_t pt)
+static bool pt_video_of(const struct pt_name *pn, uint8_t pt)
 {
-	const struct pt_name *pn = pt_lookup(cm, pt);
-
 	if (pn != NULL)
 		return pn->video;
 	return pt == 26 || (pt >= 31 && pt <= 34);
 }
+
 
 static void learn_codecs(struct ct_media_table *t, struct call_media *cm,
     const struct ct_sdp_media *md)
@@ -1395,9 +1395,9 @@ static void record_packet(struct ct_media_table *t, struct mstream *m,
 {
 	struct call_media *cm = m->cm;
 	char errbuf[CT_ERRBUF_SIZE];
-	const struct pt_name *pn;
+	const struct pt_name *pn = pt_lookup(cm, h->pt);
 
-	if (pt_video(cm, h->pt))
+	if (pt_video_of(pn, h->pt))
 		return;   /* pictures are no sound (a video call's recording is its audio) */
 	if (cm->audio == NULL) {
 		if (cm->audio_failed)
@@ -1413,7 +1413,6 @@ static void record_packet(struct ct_media_table *t, struct mstream *m,
 		ct_audio_call_set_finisher(cm->audio, t->finisher);
 		ct_audio_call_set_durable(cm->audio, t->audio_durable);
 	}
-	pn = pt_lookup(cm, h->pt);
 	ct_audio_call_add_fmt(cm->audio, m->speaker == CT_PARTY_CALLER ? CT_AUDIO_CALLER : CT_AUDIO_CALLEE,
 	    pn != NULL ? pn->name : ct_rtp_static_codec(h->pt, NULL), m->st.clock_rate,
 	    codec_flags(pn, h->pt), h->ssrc, h->ts, ts_us, h->payload, h->payload_len);
@@ -1590,7 +1589,7 @@ int ct_media_packet(struct ct_media_table *t, const struct ct_packet *pkt)
 static void fill_stream(const struct call_media *cm, const struct mstream *m,
     struct ct_stream_stats *out)
 {
-	const struct pt_name *pn;
+	const struct pt_name *pn = NULL;
 	const char *name = NULL;
 
 	memset(out, 0, sizeof(*out));
@@ -1603,7 +1602,7 @@ static void fill_stream(const struct call_media *cm, const struct mstream *m,
 		pn = pt_lookup(cm, (uint8_t)out->payload_type);
 		name = pn != NULL ? pn->name : ct_rtp_static_codec((uint8_t)out->payload_type, NULL);
 	}
-	out->video = out->payload_type >= 0 && pt_video(cm, (uint8_t)out->payload_type);
+	out->video = out->payload_type >= 0 && pt_video_of(pn, (uint8_t)out->payload_type);
 	if (name != NULL && out->codec[0] == '\0') {
 		snprintf(out->codec, sizeof(out->codec), "%s", name);
 		out->mos = ct_rtp_mos(out->codec, out->loss_pct / 100.0, out->mean_jitter_ms);
