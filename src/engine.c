@@ -578,15 +578,12 @@ static bool tcp_starts_sip(const uint8_t *data, size_t len)
 
 static void handle_udp(struct ct_engine *e, struct ct_packet *pkt)
 {
-	if (pkt->snap_cut) {
-		/* Only RTP's header and figures survive a snap length (ct_packet) */
-		if (ct_sip_looks_like((const char *)pkt->payload, pkt->payload_len)) {
+	if (ct_sip_looks_like((const char *)pkt->payload, pkt->payload_len)) {
+		if (pkt->snap_cut)   /* only RTP's header and figures survive a snap length */
 			e->c.other_udp++;
-			return;
-		}
-	} else if (ct_sip_looks_like((const char *)pkt->payload, pkt->payload_len)) {
-		handle_sip_text(e, pkt, (const char *)pkt->payload, pkt->payload_len,
-		    CT_TRANSPORT_UDP);
+		else
+			handle_sip_text(e, pkt, (const char *)pkt->payload, pkt->payload_len,
+			    CT_TRANSPORT_UDP);
 		return;
 	}
 	switch (e->media != NULL ? ct_media_packet(e->media, pkt) : CT_MEDIA_OTHER) {
