@@ -641,8 +641,30 @@ static void set_reason(struct ct_dialog *d, const char *text)
  */
 static enum ct_party from_party(const struct ct_dialog *d, const struct ct_sip_msg *m)
 {
-	if (has_text(m->from_tag) && d->from_tag != NULL)
-		return token_eq(m->from_tag, d->from_tag) ? CT_PARTY_CALLER : CT_PARTY_CALLEE;
+	if (has_text(m->from_tag) && d->from_tag != NULL) {
+		const struct ct_addr *a;
+
+		if (!token_eq(m->from_tag, d->from_tag))
+			return CT_PARTY_CALLEE;
+		if (!has_text(m->to_tag) || !token_eq(m->to_tag, m->from_tag))
+			return CT_PARTY_CALLER;
+		/*
+		 * The callee took the caller's tag for its own (a To tag
+		 * equal to the From tag: broken B2BUAs copy it), so the tags
+		 * cannot tell who sent m (red-team pass 9: the callee's BYE
+		 * was the caller's, hangup_by wrong).  The users do when they
+		 * differ, else the address of the first INVITE: the caller
+		 * sends its requests from it and gets its responses there.
+		 */
+		if (m->from_user != NULL && m->to_user != NULL && d->from_user != NULL &&
+		    !token_eq(m->from_user, m->to_user))
+			return token_eq(m->from_user, d->from_user) ? CT_PARTY_CALLER :
+			    CT_PARTY_CALLEE;
+		a = m->is_request ? &m->t.src : &m->t.dst;
+		if (a->family != 0 && d->src.family != 0 && !ct_addr_eq(a, &d->src))
+			return CT_PARTY_CALLEE;
+		return CT_PARTY_CALLER;
+	}
 	if (m->from_user != NULL && d->from_user != NULL)
 		return token_eq(m->from_user, d->from_user) ? CT_PARTY_CALLER : CT_PARTY_CALLEE;
 	return CT_PARTY_NONE;
@@ -1620,9 +1642,15 @@ static void on_invite(struct ct_dialog_table *t, struct ct_dialog *d,
 	d->invites++;
 	if (d->state != DS_SETUP && d->state != DS_CHALLENGED)
 		return; /* re-INVITE, or an INVITE racing a CANCEL */
-	if (from_party(d, m) == CT_PARTY_CALLEE || m->cseq <= d->invite_cseq)
+	if (from_party(d, m) == CT_PARTY_CALLEE || m->cseq < d->invite_cseq ||
+	    (m->cseq == d->invite_cseq && (d->state != DS_CHALLENGED || !has_text(m->via_branch) ||
+	    d->invite_branch == NULL || token_eq(m->via_branch, d->invite_branch))))
 		return;
-	/* A new initial INVITE: the retry after 401/407 (RFC 3261 §22.2). */
+	/*
+	 * A new initial INVITE: the retry after 401/407 (RFC 3261 §22.2), or
+	 * one that kept the challenged CSeq with a new branch
+	 * (auth_retry_same_cseq: not absorbed as a retransmission).
+	 */
 	d->invite_cseq = m->cseq;
 	d->ack_us = CT_TIME_NONE;
 	d->n_branches = 0;
@@ -2136,6 +2164,37 @@ static bool serial_branch(const struct ct_dialog_table *t, const struct ct_dialo
 	default:
 		return false;
 	}
+}
+
+/*
+ * Whether the initial INVITE m is the caller's retry after a 401/407 that
+ * kept the challenged INVITE's CSeq (RFC 3261 §22.2 and §8.1.3.5 say the
+ * next CSeq; some UAs send the same one): d waits after the challenge,
+ * m comes from the first INVITE's address with the caller's tag, and its
+ * top Via branch is a new transaction's (a retransmission keeps the
+ * branch, RFC 3261 §17.1.1.3).  Before, its key (method, CSeq, From tag)
+ * made it a retransmission, and the answered call was recorded failed
+ * 401 (red-team pass 9).  Changes nothing.
+ */
+static bool auth_retry_same_cseq(const struct ct_dialog_table *t, const struct ct_dialog *d,
+    const struct ct_sip_msg *m)
+{
+	uint32_t k = tag_key(t, m->via_branch);
+
+	return k != 0 && !d->partial && d->state == DS_CHALLENGED && !retry_wait(d) &&
+	    d->auth_challenges > 0 && m->cseq == d->invite_cseq && !branch_known(d, k) &&
+	    d->invite_branch != NULL && !token_eq(m->via_branch, d->invite_branch) &&
+	    from_party(d, m) == CT_PARTY_CALLER && ct_addr_eq(&m->t.src, &d->src);
+}
+
+/* Removes key from d's ring of seen message keys, when there. */
+static void seen_forget(struct ct_dialog *d, uint64_t key)
+{
+	unsigned i;
+
+	for (i = 0; i < d->n_seen; i++)
+		if (d->seen[i] == key)
+			d->seen[i] = ~key;   /* matches no message of the key */
 }
 
 static bool make_room(struct ct_dialog_table *t, int64_t now_us, const struct ct_dialog *keep,
@@ -2919,6 +2978,17 @@ void ct_dialog_on_msg(struct ct_dialog_table *t, const struct ct_sip_msg *m)
 		/* A new branch of the INVITE has the key of the first copy. */
 		bool serial = initial_invite(m, idx) && serial_branch(t, d, m) &&
 		    serial_resume(t, d, m);
+		bool reauth = initial_invite(m, idx) && auth_retry_same_cseq(t, d, m);
+
+		if (reauth) {
+			/*
+			 * The retry's transaction has the keys of the challenged
+			 * one's 100 Trying and ACK (the ACK of its 2xx): they
+			 * count again.  The 407 itself stays seen.
+			 */
+			seen_forget(d, key_of(t, false, m->cseq, m->from_tag, m->method, 100, NULL));
+			seen_forget(d, key_of(t, true, m->cseq, m->from_tag, "ACK", 0, NULL));
+		}
 
 		if (initial_invite(m, idx))
 			branch_note(t, d, m);
@@ -2927,7 +2997,8 @@ void ct_dialog_on_msg(struct ct_dialog_table *t, const struct ct_sip_msg *m)
 		 * A proxy's upstream copy of the final failure of a forked call
 		 * has the key of the branch's own response: it still ends the call.
 		 */
-		if (seen_check_add(d, msg_key(t, m)) && !serial && !serial_new_key(d, m, idx) &&
+		if (seen_check_add(d, msg_key(t, m)) && !serial && !reauth &&
+		    !serial_new_key(d, m, idx) &&
 		    !(d->fork_verdict == CT_FORK_END && d->forks != NULL &&
 		    d->state == DS_SETUP)) {
 			t->st.retransmissions++;

@@ -1230,6 +1230,52 @@ static void test_cancel_not_of_invite(void)
 	collector_fini(&c);
 }
 
+/*
+ * A callee that answers with the caller's own tag as its To tag (a broken
+ * B2BUA copies it): both parties' in-dialog requests carry the same tag
+ * twice, so who hung up is told by the From user, or by the address of
+ * the first INVITE when the users are the same (red-team pass 9: the
+ * callee's BYE was taken for the caller's).
+ */
+static void test_same_tags(void)
+{
+	static const struct tcall same = {
+		"same@host", "1001", "Alice", "tagX", "5550100", "tagX", 1, 2, 5060, 5062
+	};
+	static const struct tcall same_user = {
+		"same2@host", "1001", "Alice", "tagX", "1001", "tagX", 1, 2, 5060, 5062
+	};
+	int k;
+
+	for (k = 0; k < 4; k++) {
+		const struct tcall *p = k < 2 ? &same : &same_user;
+		struct collector c;
+		struct ct_dialog_table *t = table(&c, NULL);
+
+		invite(t, p, 1, T0, NULL);
+		rsp_a(t, p, 180, "Ringing", "INVITE", 1, T0 + 1 * SEC, NULL);
+		rsp_a(t, p, 200, "OK", "INVITE", 1, T0 + 3 * SEC, NULL);
+		req_a(t, p, "ACK", 1, T0 + 3 * SEC + 1 * MS, true, NULL);
+		if (k % 2 == 0) {
+			req_b(t, p, "BYE", 1, T0 + 9 * SEC, NULL);
+			rsp_b(t, p, 200, "BYE", 1, T0 + 9 * SEC + 1 * MS, NULL);
+		} else {
+			req_a(t, p, "BYE", 2, T0 + 9 * SEC, true, NULL);
+			rsp_a(t, p, 200, "OK", "BYE", 2, T0 + 9 * SEC + 1 * MS, NULL);
+		}
+		ct_dialog_flush(t);
+		CHECK_INT(c.n, 1);
+		if (c.n >= 1) {
+			CHECK_INT(c.recs[0]->disposition, CT_DISP_ANSWERED);
+			CHECK_INT(c.recs[0]->end_us, T0 + 9 * SEC);
+			CHECK_INT(c.recs[0]->hangup_by, k % 2 == 0 ? CT_PARTY_CALLEE : CT_PARTY_CALLER);
+			CHECK_INT(c.recs[0]->truncated, 0);
+		}
+		ct_dialog_table_free(t);
+		collector_fini(&c);
+	}
+}
+
 /* A 200 OK that beats the CANCEL wins: the call is answered. */
 static void test_cancel_race(void)
 {
@@ -1341,6 +1387,62 @@ static void test_auth_retry(void)
 			ct_dialog_table_free(t);
 			collector_fini(&c);
 		}
+	}
+}
+
+/*
+ * An authenticated retry that keeps the challenged INVITE's CSeq (RFC 3261
+ * §22.2 says the next one; some UAs do not) with a new Via branch, from
+ * the first INVITE's address: the retry, answered; its 100 Trying and the
+ * ACK of its 200 count although the challenged transaction had their
+ * keys; a retransmission of it (same branch) is one.  The same INVITE
+ * from another address, or with the challenged branch, is not a retry
+ * (red-team pass 9: taken as a retransmission, the call recorded failed
+ * 407).
+ */
+static void test_auth_retry_same_cseq(void)
+{
+	static const struct tcall stranger = {
+		"call-1@host", "1001", "Alice", "atag1", "5550100", "btag1", 9, 2, 5060, 5062
+	};
+	struct opt a = none, b = none;
+	int k;
+
+	a.branch = "z9hG4bK-first";
+	b.branch = "z9hG4bK-retry";
+	for (k = 0; k < 3; k++) {
+		struct collector c;
+		struct ct_dialog_table *t = table(&c, NULL);
+		const struct tcall *r = k == 1 ? &stranger : &call1;
+
+		invite(t, &call1, 1, T0, &a);
+		rsp_a(t, &call1, 100, "Trying", "INVITE", 1, T0 + 1 * MS, &a);
+		rsp_a(t, &call1, 407, "Proxy Authentication Required", "INVITE", 1, T0 + 2 * MS, &a);
+		req_a(t, &call1, "ACK", 1, T0 + 3 * MS, true, &a);
+		invite(t, r, 1, T0 + 20 * MS, k == 2 ? &a : &b);
+		invite(t, r, 1, T0 + 520 * MS, k == 2 ? &a : &b);   /* retransmitted */
+		rsp_a(t, &call1, 100, "Trying", "INVITE", 1, T0 + 521 * MS, &b);
+		rsp_a(t, &call1, 180, "Ringing", "INVITE", 1, T0 + 800 * MS, &b);
+		rsp_a(t, &call1, 200, "OK", "INVITE", 1, T0 + 4 * SEC, &b);
+		req_a(t, &call1, "ACK", 1, T0 + 4 * SEC + 1 * MS, true, NULL);
+		req_b(t, &call1, "BYE", 1, T0 + 9 * SEC, NULL);
+		ct_dialog_flush(t);
+		CHECK_INT(c.n, 1);
+		if (c.n >= 1 && k == 0) {
+			CHECK_INT(c.recs[0]->disposition, CT_DISP_ANSWERED);
+			CHECK_INT(c.recs[0]->ringing_us, T0 + 800 * MS);
+			CHECK_INT(c.recs[0]->answer_us, T0 + 4 * SEC);
+			CHECK_INT(c.recs[0]->end_us, T0 + 9 * SEC);
+			CHECK_INT(c.recs[0]->hangup_by, CT_PARTY_CALLEE);
+			CHECK_INT(c.recs[0]->invites, 2);
+			CHECK_INT(c.recs[0]->auth_challenges, 1);
+			CHECK_INT(stats(t).retransmissions, 1);
+		} else if (c.n >= 1) {
+			CHECK(c.recs[0]->disposition != CT_DISP_ANSWERED);
+			CHECK_INT(c.recs[0]->invites, 1);
+		}
+		ct_dialog_table_free(t);
+		collector_fini(&c);
 	}
 }
 
@@ -1872,12 +1974,13 @@ static void test_serial_fork(void)
 		    { 9000, 'B', 0, 0, "bye", 0 } },
 		  CT_DISP_ANSWERED, 200, 200, 4000, 9000, CT_PARTY_CALLEE, "BYE", "201", 2, 1, 0, 0,
 		  { 0 } },
-		{ "407 with the same CSeq and a new branch: no serial fork",
+		{ "407 with the same CSeq and a new branch: the authenticated retry, no serial fork",
 		  { { 0, 'I', 0, 0, "b1", 1 }, { 20, 'R', 0, 407, "b1", 1 },
-		    { 60, 'I', 0, 0, "b2", 1 }, { 4000, 'R', 0, 200, "b2", 1 },
-		    { 305000, 'E', 0, 0, NULL, 0 } },
-		  CT_DISP_FAILED, 407, SF_NONE, SF_NONE, 20, CT_PARTY_CALLEE,
-		  "Proxy Authentication Required", NULL, 1, 1, 0, 0, { 0 } },
+		    { 21, 'A', 0, 0, "b1", 1 }, { 60, 'I', 0, 0, "b2", 1 },
+		    { 4000, 'R', 0, 200, "b2", 1 }, { 4010, 'A', 0, 0, "ack", 1 },
+		    { 9000, 'B', 0, 0, "bye", 0 } },
+		  CT_DISP_ANSWERED, 200, SF_NONE, 4000, 9000, CT_PARTY_CALLEE, "BYE", "201", 2, 1,
+		  0, 0, { 0 } },
 	};
 	static const struct tcall ph[4] = {
 		{ "sf@p", "+15550001", NULL, "ta", "201", "t3", 2, 3, 5060, 5060 },
@@ -4737,6 +4840,8 @@ int main(void)
 	test_cancel_not_of_invite();
 	test_response_no_branch_rfc2543();
 	test_auth_retry();
+	test_auth_retry_same_cseq();
+	test_same_tags();
 	test_start_hook();
 	test_auth_unseen();
 	test_auth_only();
