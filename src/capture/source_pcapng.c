@@ -16,6 +16,15 @@
  * good packet before the damage, then CT_ERR naming the file (and the byte
  * offset of a malformed block).  Link types are handed out as DLT_ values, as
  * pcap_datalink() would (LINKTYPE_RAW 101 becomes DLT_RAW).
+ * A section of several interfaces may hold their packets in batches out of
+ * time order (dumpcap on two interfaces, or the two ports of a tap, writes
+ * each interface's packets as its buffer fills: a 200 OK could come before
+ * its INVITE): its packets go through a reorder buffer (calltap/reorder.h)
+ * whose clock is the newest timestamp read, so packets within
+ * NG_REORDER_US of each other come out in time order (ties in file
+ * order), bounded by NG_REORDER_FRAMES and NG_REORDER_BYTES; a new
+ * section first hands out what the last one left held.  A section of one
+ * interface is handed out as read, without a copy.
  * References: draft-ietf-opsawg-pcapng (SHB 4.1, IDB 4.2, EPB 4.3, SPB 4.4,
  * obsolete PB appendix, if_tsresol / if_tsoffset options);
  * draft-ietf-opsawg-pcap (classic savefile, micro- and nanosecond magics);
@@ -33,6 +42,7 @@
 
 #include "calltap/cursor.h"
 #include "calltap/err.h"
+#include "calltap/reorder.h"
 #include "calltap/source.h"
 #include "readahead.h"
 #include "source_int.h"
@@ -43,6 +53,9 @@
 #define MAX_IFACES    65536u        /* interfaces of one section (IDBs of 20 bytes
                                        each would otherwise grow without bound) */
 #define FILTER_SNAPLEN 262144
+#define NG_REORDER_US (2 * INT64_C(1000000))  /* disorder between interfaces taken back */
+#define NG_REORDER_FRAMES 131072u             /* held at most, ... */
+#define NG_REORDER_BYTES (64u << 20)          /* ... and their bytes */
 
 #define BT_SHB 0x0A0D0D0Au
 #define BT_IDB 0x00000001u
@@ -101,6 +114,10 @@ struct savefile {
 	int pending;            /* from open: 1 = block in buf, <0 = end code */
 	int end_rc;             /* sticky CT_EOF / CT_ERR once reached */
 	int filter_failed;      /* the filter did not compile for an interface */
+	struct ct_reorder *ro;  /* pcapng: made for the first section of several interfaces */
+	int reorder;            /* the current section has several interfaces */
+	int ro_flush;           /* a new section: hand out what ro holds first */
+	int64_t ro_now;         /* newest timestamp put in ro this section */
 	char msg[CT_ERRBUF_SIZE];
 };
 
@@ -509,6 +526,9 @@ static int ng_section(struct savefile *sf, struct ct_cursor *c)
 	if (major != 1)
 		return sf_bad(sf, "unsupported pcapng version %u.%u", major, minor);
 	ifaces_reset(sf);
+	sf->reorder = 0;
+	if (sf->ro != NULL && ct_reorder_held(sf->ro) > 0)
+		sf->ro_flush = 1;
 	return 0;
 }
 
@@ -551,6 +571,12 @@ static int ng_iface(struct savefile *sf, struct ct_cursor *c)
 	ifc = iface_add(sf, lt, snaplen);
 	if (ifc == NULL)
 		return sf_short(sf, CT_NOMEM);
+	if (sf->nif == 2 && !sf->reorder) {
+		if (sf->ro == NULL)
+			sf->ro = ct_reorder_new(NG_REORDER_US, NG_REORDER_FRAMES, NG_REORDER_BYTES);
+		sf->reorder = sf->ro != NULL;   /* out of memory: read in file order */
+		sf->ro_now = INT64_MIN;
+	}
 	while (ct_cursor_left(c) >= 4) {
 		code = get16(c, sf->be);
 		olen = get16(c, sf->be);
@@ -664,21 +690,46 @@ static int sf_end(struct savefile *sf, int rc, char *errbuf)
 	return rc;
 }
 
+/*
+ * The next packet: read (ng_process), or through the reorder buffer while
+ * the section has several interfaces.  What the buffer holds is handed out
+ * before a new section's packets and before the end (or the damage) of
+ * the file.
+ */
 static int ng_next(struct ct_source *s, struct ct_frame *f, char *errbuf)
 {
 	struct savefile *sf = s->priv;
 	int rc;
 
-	if (sf->end_rc != 0)
-		return sf_end(sf, sf->end_rc, errbuf);
-	do {
-		rc = sf->pending != 0 ? sf->pending : ng_read_block(sf, 0);
-		sf->pending = 0;
-		if (rc == 1)
-			rc = ng_process(sf, f);
-	} while (rc == 0);
-	if (rc != 1)
-		return sf_end(sf, rc, errbuf);
+	for (;;) {
+		if (sf->ro != NULL && (sf->ro_flush || sf->end_rc != 0)) {
+			if (ct_reorder_get(sf->ro, sf->ro_now, true, f) == 1)
+				break;
+			sf->ro_flush = 0;
+		}
+		if (sf->end_rc != 0)
+			return sf_end(sf, sf->end_rc, errbuf);
+		do {
+			rc = sf->pending != 0 ? sf->pending : ng_read_block(sf, 0);
+			sf->pending = 0;
+			if (rc == 1)
+				rc = ng_process(sf, f);
+		} while (rc == 0 && !sf->ro_flush);
+		if (rc == 0)
+			continue;           /* a new section: the last one's packets first */
+		if (rc != 1) {
+			sf->end_rc = rc;    /* after what the buffer holds */
+			continue;
+		}
+		if (!sf->reorder)
+			break;
+		if (f->ts_us > sf->ro_now)
+			sf->ro_now = f->ts_us;
+		if (ct_reorder_put(sf->ro, f, sf->ro_now) != CT_OK)
+			break;              /* out of memory: this one goes as read */
+		if (ct_reorder_get(sf->ro, sf->ro_now, false, f) == 1)
+			break;
+	}
 	s->frames++;
 	return 1;
 }
@@ -735,6 +786,7 @@ static void sf_free(struct savefile *sf)
 	if (sf == NULL)
 		return;
 	ifaces_reset(sf);
+	ct_reorder_free(sf->ro);
 	if (sf->fp != NULL && sf->fp != stdin)
 		fclose(sf->fp);
 	free(sf->ifs);

@@ -220,8 +220,10 @@ static void make_frames(void)
 
 /*
  * Two sections: the first in byte order be with Ethernet (ns) and NULL
- * (2^-10 s, +100 s) interfaces, the second in the other order with one raw
- * IP interface.  Fills w with the frames expected and returns their count.
+ * (2^-10 s, +1700000001 s) interfaces, its packets in time order (a
+ * section of several interfaces is read through a reorder buffer,
+ * test_ng_reorder), the second in the other order with one raw IP
+ * interface, stamped earlier.  Fills w with the frames expected and returns their count.
  */
 static int build_ng(struct img *m, int be, struct want *w)
 {
@@ -231,18 +233,18 @@ static int build_ng(struct img *m, int be, struct want *w)
 	shb(m, be);
 	idb(m, 1, 65535, 9, 0);
 	other_block(m, 4, 12);                      /* NRB */
-	idb(m, 0, 0, 0x8A, 100);
+	idb(m, 0, 0, 0x8A, 1700000001u);
 	epb(m, 0, 1700000000123456789ull, eth5060, 46, 46);
 	w[n++] = (struct want){ DLT_EN10MB, 1700000000123456ll, 46, 46, eth5060 };
 	epb(m, 1, (5u << 10) | 512u, null5060, 36, 60);
-	w[n++] = (struct want){ DLT_NULL, 105500000ll, 36, 60, null5060 };
+	w[n++] = (struct want){ DLT_NULL, 1700000006500000ll, 36, 60, null5060 };
 	other_block(m, 5, 20);                      /* ISB */
 	other_block(m, 0x00000BAD, 9);              /* custom */
 	blk_begin(m, 3);                            /* SPB: interface 0, last ts */
 	put32(m, 46);
 	put_bytes(m, eth53, 46);
 	blk_end(m, 1);
-	w[n++] = (struct want){ DLT_EN10MB, 105500000ll, 46, 46, eth53 };
+	w[n++] = (struct want){ DLT_EN10MB, 1700000006500000ll, 46, 46, eth53 };
 	blk_begin(m, 2);                            /* obsolete PB */
 	put16(m, 1);
 	put16(m, 0);
@@ -252,9 +254,9 @@ static int build_ng(struct img *m, int be, struct want *w)
 	put32(m, 36);
 	put_bytes(m, null53, 36);
 	blk_end(m, 1);
-	w[n++] = (struct want){ DLT_NULL, 107250000ll, 36, 36, null53 };
-	epb(m, 0, 3000, (const uint8_t *)"abc", 3, 3);
-	w[n++] = (struct want){ DLT_EN10MB, 3ll, 3, 3, (const uint8_t *)"abc" };
+	w[n++] = (struct want){ DLT_NULL, 1700000008250000ll, 36, 36, null53 };
+	epb(m, 0, 1700000009000003000ull, (const uint8_t *)"abc", 3, 3);
+	w[n++] = (struct want){ DLT_EN10MB, 1700000009000003ll, 3, 3, (const uint8_t *)"abc" };
 	other_block(m, 0x0000000A, 8);              /* DSB */
 	shb(m, !be);
 	idb(m, 101, 1500, -1, 0);
@@ -434,6 +436,68 @@ static void test_ng_corrupt(void)
 		CHECK(strstr(err, cc->msg) != NULL && strstr(err, tmp_path) == err);
 		CHECK_INT(s->ops->next(s, &(struct ct_frame){ 0 }, again), CT_ERR);
 		CHECK_STR(again, err);
+		ct_source_close(s);
+	}
+}
+
+/*
+ * Two interfaces whose packets the file holds in batches out of time order
+ * (dumpcap on the two ports of a tap writes each interface's packets as its
+ * buffer fills: a 200 OK came before its INVITE, red-team pass 9): read in
+ * time order, across batches 4 s long in all (so the 2 s window hands
+ * packets out before the end too), each once; a file cut in its last
+ * block gives every whole packet, in order, then the error.  A next
+ * section of one interface is read in file order, after the first's.
+ */
+static void test_ng_reorder(void)
+{
+	const int64_t t0 = INT64_C(1700000000000000);
+	struct img m;
+	struct ct_frame f;
+	struct ct_source *s;
+	char err[CT_ERRBUF_SIZE];
+	int64_t prev;
+	size_t full;
+	int b, i, k, n, cut, rc;
+
+	memset(&m, 0, sizeof(m));
+	shb(&m, 0);
+	idb(&m, 1, 65535, -1, 0);
+	idb(&m, 1, 65535, -1, 0);
+	for (b = 0; b < 4; b++)
+		for (i = 0; i < 2; i++)
+			for (k = 0; k < 5; k++)
+				epb(&m, (uint32_t)i, (uint64_t)(t0 + b * 1000000 + k * 200000 +
+				    i * 100000), eth5060, 46, 46);
+	full = m.n;
+	shb(&m, 0);
+	idb(&m, 1, 65535, -1, 0);
+	epb(&m, 0, (uint64_t)(t0 + 5), eth53, 46, 46);
+	epb(&m, 0, (uint64_t)(t0 + 3), eth53, 46, 46);
+	for (cut = 0; cut < 2; cut++) {
+		write_file(m.b, cut ? full - 10 : m.n);
+		s = ct_source_open_file(tmp_path, NULL, err);
+		CHECK(s != NULL);
+		if (s == NULL)
+			return;
+		n = 0;
+		prev = INT64_MIN;
+		while ((rc = s->ops->next(s, &f, err)) == 1) {
+			if (n < 39 - cut) {
+				CHECK_INT(f.ts_us, t0 + (int64_t)n * 100000);
+				CHECK(f.caplen == 46 && memcmp(f.data, eth5060, 46) == 0);
+			} else if (n == 40) {
+				CHECK_INT(f.ts_us, t0 + 5);   /* the next section, as read */
+			} else if (n == 41) {
+				CHECK_INT(f.ts_us, t0 + 3);
+			}
+			if (n < 40)
+				CHECK(f.ts_us > prev);
+			prev = f.ts_us;
+			n++;
+		}
+		CHECK_INT(n, cut ? 39 : 42);
+		CHECK_INT(rc, cut ? CT_ERR : CT_EOF);
 		ct_source_close(s);
 	}
 }
@@ -1020,6 +1084,7 @@ int main(void)
 	test_ng_truncation(1);
 	test_ng_corrupt();
 	test_ng_many_ifaces();
+	test_ng_reorder();
 	test_ng_filter();
 	test_ng_timestamps();
 	test_pcap_classic(0, 0);
