@@ -61,7 +61,7 @@ struct histo {
 /* What the server reads: every field copied under mu. */
 struct counters {
 	uint64_t calls[N_DISP];
-	uint64_t rejected;              /* 603 Decline (disposition failed): the user said no */
+	uint64_t rejected;              /* 603 Decline not counted busy (a CANCEL crossed it): the user said no */
 	double talk_s;                  /* sum over answered calls */
 	struct histo setup, answer, mos, loss;
 	bool published;                 /* the engine snapshot below is set */
@@ -269,7 +269,7 @@ static int metrics_write(void *priv, const struct ct_call_record *r, char *errbu
 	pthread_mutex_lock(&m->mu);
 	if ((unsigned)r->disposition < N_DISP)
 		m->c.calls[r->disposition]++;
-	if (r->final_code == 603)
+	if (r->final_code == 603 && r->disposition != CT_DISP_BUSY)
 		m->c.rejected++;
 	if (r->disposition == CT_DISP_ANSWERED && talk > 0)
 		m->c.talk_s += talk;

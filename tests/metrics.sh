@@ -117,7 +117,7 @@ n = len(recs)
 ans = disp.get("answered", 0)
 want("asr", vals[("calltap_asr",)], ans / n)
 want("ner", vals[("calltap_ner",)], (ans + disp.get("busy", 0) + disp.get("noanswer", 0) +
-    sum(1 for r in recs if r["final_code"] == 603)) / n)
+    sum(1 for r in recs if r["final_code"] == 603 and r["disposition"] != "busy")) / n)
 talk = sum(r["talk_s"] or 0 for r in recs if r["disposition"] == "answered")
 if abs(vals[("calltap_acd_seconds",)] - talk / ans) > 0.0005:   # talk_s has 3 decimals
     errs.append("acd: scrape %r, records %r" % (vals[("calltap_acd_seconds",)], talk / ans))

@@ -1426,12 +1426,11 @@ static enum ct_ring_outcome ring_outcome(const struct trunk *t, const struct leg
 		return CT_RING_ANSWERED;
 	switch (r->disposition) {
 	case CT_DISP_BUSY:
-		return CT_RING_BUSY;
+		return r->final_code == 603 ? CT_RING_REJECTED : CT_RING_BUSY;
 	case CT_DISP_NOANSWER:
 		return CT_RING_NO_ANSWER;
 	case CT_DISP_FAILED:
-		return r->final_code == 603 || r->final_code == 403 ? CT_RING_REJECTED :
-		    CT_RING_FAILED;
+		return r->final_code == 403 ? CT_RING_REJECTED : CT_RING_FAILED;
 	case CT_DISP_CANCELLED:
 		if (r->hangup_reason != NULL && has_word(r->hangup_reason, "elsewhere"))
 			return CT_RING_CANCELLED_ELSEWHERE;

@@ -294,7 +294,13 @@ const struct ct_schema_col ct_schema_calls[] = {
 	{ "callee", CT_COL_TEXT, CT_OUT_ALL, OPT, 0, STR(callee),
 	    "no user part",
 	    "User part of the initial INVITE's Request-URI (the dialled number; "
-	    "not the `To` header, which proxies do not rewrite)." },
+	    "not the `To` header, which proxies do not rewrite), except when that "
+	    "user is not a telephone number (none, or a registered trunk's account "
+	    "name such as `pbxtrunk1`: the registrar retargets the Request-URI to "
+	    "the Contact the trunk registered, RFC 3261 §10.2.1) and the `To` user "
+	    "is one: then the `To` user, the number the caller dialled.  A number: "
+	    "an optional `+`, at least 3 digits, only `-` `.` `(` `)` and spaces "
+	    "besides, up to a `;`." },
 	{ "agent", CT_COL_TEXT, CT_OUT_ALL, REQ, 0, STR(agent),
 	    "not known (see [Agent](#agent))",
 	    "The company's person on the call: for an inbound call the "

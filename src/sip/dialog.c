@@ -75,8 +75,8 @@
  *  - CANCEL then any final failure: cancelled by the caller, end_us = CANCEL
  *    time, final_code = that status (0 if none came within linger_us),
  *    hangup_reason = the CANCEL's Reason text, else "CANCEL".
- *  - 487 without a CANCEL seen: cancelled by the caller.  486/600: busy;
- *    408/480: noanswer; other failures (603 too): failed; all by the callee.
+ *  - 487 without a CANCEL seen: cancelled by the caller.  486/600/603:
+ *    busy; 408/480: noanswer; other failures: failed; all by the callee.
  *  - BYE before any 2xx: cancelled, hangup_by = the BYE's sender.
  *  - A BYE that is not of the call's dialog (neither of its tags is the
  *    caller's From tag, or the callee's tag is not the answer's To tag,
@@ -1194,6 +1194,44 @@ static bool initial_invite(const struct ct_sip_msg *m, int idx)
 }
 
 /*
+ * Whether user u is a telephone number: an optional '+', then at least 3
+ * digits with only visual separators (RFC 3966 §5.1.1: - . ( ) and
+ * spaces), up to the first ';' (user parameters such as npdi, rn=).
+ */
+static bool number_like(const char *u)
+{
+	unsigned digits = 0;
+
+	if (u == NULL)
+		return false;
+	if (*u == '+')
+		u++;
+	for (; *u != '\0' && *u != ';'; u++) {
+		if (*u >= '0' && *u <= '9')
+			digits++;
+		else if (*u != '-' && *u != '.' && *u != '(' && *u != ')' && *u != ' ')
+			return false;
+	}
+	return digits >= 3;
+}
+
+/*
+ * The dialled number of the initial INVITE m: its Request-URI's user, the
+ * number the caller's side asked for (proxies rewrite To less than it).
+ * But a trunk registered to its provider gets its calls at the Contact it
+ * registered (RFC 3261 §10.2.1, §16.5: the registrar retargets the
+ * Request-URI, sip:pbxtrunk1@pbx) while To keeps the number dialled: when
+ * the Request-URI's user is not a number (or there is none) and To's is,
+ * To's (red-team pass 10: the tracking number and its campaign lost).
+ */
+static const char *callee_of(const struct ct_sip_msg *m)
+{
+	if (number_like(m->ruri_user) || !number_like(m->to_user))
+		return m->ruri_user;
+	return m->to_user;
+}
+
+/*
  * Whether the initial INVITE m opens a call of its own in the Call-ID of
  * d: d has ended (lingering) and m is another call (sig_new_call); or d
  * waits for its INVITE retried after a failure (await_retry) and m, its
@@ -1213,8 +1251,8 @@ static bool is_new_call(const struct ct_dialog_table *t, const struct ct_dialog 
 	if (d->state == DS_ENDED)
 		return sig_new_call(invite_sig(t, m->from_tag, m->cseq), d->isig);
 	return d->state == DS_CHALLENGED && d->final_code >= 400 && m->cseq > d->invite_cseq &&
-	    from_party(d, m) != CT_PARTY_CALLEE && m->ruri_user != NULL && d->callee != NULL &&
-	    strncmp(m->ruri_user, d->callee, CT_CAP_USER) != 0;
+	    from_party(d, m) != CT_PARTY_CALLEE && callee_of(m) != NULL && d->callee != NULL &&
+	    strncmp(callee_of(m), d->callee, CT_CAP_USER) != 0;
 }
 
 /* ---- ghosts: lingering without the dialog -------------------------------- */
@@ -1360,7 +1398,7 @@ static struct ct_dialog *dialog_new(struct ct_dialog_table *t, const struct ct_s
 	d->caller = keep_cap(d, has_text(m->pai_user) ? m->pai_user : m->from_user, CT_CAP_USER,
 	    CT_CUT_CALLER, &d->cut, &ok);
 	d->caller_name = keep_cap(d, m->from_name, CT_CAP_NAME, CT_CUT_CALLER_NAME, &d->cut, &ok);
-	d->callee = keep_cap(d, m->ruri_user, CT_CAP_USER, CT_CUT_CALLEE, &d->cut, &ok);
+	d->callee = keep_cap(d, callee_of(m), CT_CAP_USER, CT_CUT_CALLEE, &d->cut, &ok);
 	d->agent = calling_extension(d, m, &ok);
 	d->link_id = has_text(m->link_id) ?
 	    keep_cap(d, m->link_id, CT_CAP_CALL_ID, 0, NULL, &ok) : NULL;
@@ -1965,6 +2003,7 @@ static enum ct_disposition failure_disposition(int status)
 	switch (status) {
 	case 486:
 	case 600:
+	case 603:   /* Decline: the callee refused the call (RFC 3261 §21.6.2), a missed call */
 		return CT_DISP_BUSY;
 	case 487:
 		return CT_DISP_CANCELLED;

@@ -975,7 +975,7 @@ static void test_failures(void)
 		{ 480, "Temporarily Unavailable", 0, NULL, CT_DISP_NOANSWER, CT_PARTY_CALLEE,
 		  "Temporarily Unavailable" },
 		{ 408, "Request Timeout", 0, NULL, CT_DISP_NOANSWER, CT_PARTY_CALLEE, "Request Timeout" },
-		{ 603, "Decline", 21, "Call rejected", CT_DISP_FAILED, CT_PARTY_CALLEE, "Call rejected" },
+		{ 603, "Decline", 21, "Call rejected", CT_DISP_BUSY, CT_PARTY_CALLEE, "Call rejected" },
 		{ 404, "Not Found", 0, NULL, CT_DISP_FAILED, CT_PARTY_CALLEE, "Not Found" },
 		{ 503, NULL, 0, NULL, CT_DISP_FAILED, CT_PARTY_CALLEE, NULL },
 		{ 302, "Moved Temporarily", 0, NULL, CT_DISP_FAILED, CT_PARTY_CALLEE, "Moved Temporarily" },
@@ -1271,6 +1271,52 @@ static void test_same_tags(void)
 			CHECK_INT(c.recs[0]->hangup_by, k % 2 == 0 ? CT_PARTY_CALLEE : CT_PARTY_CALLER);
 			CHECK_INT(c.recs[0]->truncated, 0);
 		}
+		ct_dialog_table_free(t);
+		collector_fini(&c);
+	}
+}
+
+/*
+ * The callee is the Request-URI's user, unless that is not a telephone
+ * number and To's is: a trunk registered to its provider gets its calls
+ * at its registered Contact (sip:pbxtrunk1@pbx) with the dialled number
+ * in To (red-team pass 10: the tracking number lost).
+ */
+static void test_callee_of(void)
+{
+	static const struct {
+		const char *ruri, *to, *want;
+	} v[] = {
+		{ "5550100", "5550100", "5550100" },
+		{ "pbxtrunk1", "+18005550199", "+18005550199" },
+		{ NULL, "+18005550199", "+18005550199" },
+		{ "s", "(800) 555-0199", "(800) 555-0199" },
+		{ "+18005550199;npdi", "pbx", "+18005550199;npdi" },
+		{ "201", "+18005550199", "201" },               /* a number: kept */
+		{ "alice", "bob", "alice" },                    /* neither: the Request-URI's */
+		{ "alice", "12", "alice" },                     /* 2 digits: not a number */
+		{ "alice", "+1800x5550199", "alice" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		struct collector c;
+		struct ct_dialog_table *t = table(&c, NULL);
+		struct ct_sip_msg m;
+
+		base(&m, &call1, T0, true, &none);
+		set_from_a(&m, &call1);
+		m.is_request = true;
+		snprintf(m.method, sizeof(m.method), "INVITE");
+		snprintf(m.cseq_method, sizeof(m.cseq_method), "INVITE");
+		m.cseq = 1;
+		m.ruri_user = (char *)v[i].ruri;
+		m.to_user = (char *)v[i].to;
+		ct_dialog_on_msg(t, &m);
+		ct_dialog_flush(t);
+		CHECK_INT(c.n, 1);
+		if (c.n >= 1)
+			CHECK_STR(c.recs[0]->callee, v[i].want);
 		ct_dialog_table_free(t);
 		collector_fini(&c);
 	}
@@ -4842,6 +4888,7 @@ int main(void)
 	test_auth_retry();
 	test_auth_retry_same_cseq();
 	test_same_tags();
+	test_callee_of();
 	test_start_hook();
 	test_auth_unseen();
 	test_auth_only();
