@@ -777,21 +777,64 @@ def report_truth(recs, o):
         for lo, hi in HIST]
     rep['answer_time'] = at
 
-    # callbacks per missed caller, from the end of the first missed call in scope
+    # callbacks per missed caller: outbound calls to them while they wait.
+    # A wait opens at the end of a missed call (the first in scope, or a
+    # later one of the caller once no wait is open) and closes at the first
+    # answered outbound call to them starting at or after its opening, or
+    # at the first answered call of theirs that starts after their latest
+    # missed call so far (they got through on their own: nothing is owed).
+    # Delays count from the opening of the wait of the first attempt (of
+    # the first answered attempt).
+    out_calls = {}   # number -> [(start, answered)]
+    for r in allc:
+        if r['direction'] == 'outbound' and K(r)['callee_number']:
+            out_calls.setdefault(K(r)['callee_number'], []).append(
+                (K(r)['start_us'], ans(r)))
+    in_calls = {}    # number -> [(start, end, missed, answered)]
+    for r in mk_all:
+        if num(r):
+            in_calls.setdefault(num(r), []).append(
+                (K(r)['start_us'], K(r)['end_us'], missed(r), ans(r)))
+
+    def waits(n, fm):
+        """[(open, close or None)] of caller n from fm on."""
+        res, cur, latest = [], None, None
+        inb = sorted(x for x in in_calls.get(n, []) if x[0] >= K(fm)['start_us'])
+        outs = sorted(out_calls.get(n, []))
+        evs = sorted([(s, 0, e, m, a) for s, e, m, a in inb] +
+                     [(s, 1, None, False, a) for s, a in outs])
+        for s, kind, e, m, a in evs:
+            if kind == 0 and m:
+                if cur is None:
+                    cur = [e, None]
+                    res.append(cur)
+                latest = s
+            elif kind == 0 and a and cur is not None and s > latest:
+                cur[1], cur = s, None
+            elif kind == 1 and a and cur is not None and s >= cur[0]:
+                cur[1], cur = s, None
+        return res
+
     firstm = first_missed(mk)
-    att, ansd, bday, attempts = [], [], 0, 0
+    att, ansd, bday, attempts, tries_of = [], [], 0, 0, {}
     for n, m in firstm.items():
-        e = K(m)['end_us']
-        a = first_after(any_out.get(n), e)
-        b = first_after(ans_out.get(n), e)
-        attempts += sum(1 for x in any_out.get(n, []) if x >= e)
+        a = b = None
+        for w_open, w_close in waits(n, m):
+            tries = [(s, x) for s, x in out_calls.get(n, [])
+                     if s >= w_open and (w_close is None or s <= w_close)]
+            attempts += len(tries)
+            tries_of[n] = tries_of.get(n, 0) + len(tries)
+            if tries and a is None:
+                a = (tries[0][0], w_open)
+            if b is None:
+                b = next(((s, w_open) for s, x in tries if x), None)
         if a is not None:
-            att.append((a - e) / US)
-            dl = business_deadline(e, o)
-            if dl is not None and a < dl:
+            att.append((a[0] - a[1]) / US)
+            dl = business_deadline(a[1], o)
+            if dl is not None and a[0] < dl:
                 bday += 1
         if b is not None:
-            ansd.append((b - e) / US)
+            ansd.append((b[0] - b[1]) / US)
     nm = len(firstm)
     has_hours = any(o.hours.values())
     cb = dict(missed_callers=nm, called_back=len(att), called_back_pct=pct(len(att), nm),
@@ -897,11 +940,10 @@ def report_truth(recs, o):
     for n, m in last_missed(mk).items():
         if resolved(m, window=False):
             continue
-        e = K(firstm[n])['end_us']
         lst.append(dict(number=n, last_missed=utc_iso(K(m)['start_us']),
                         last_missed_local=local_iso(K(m)['start_us'], o.tz),
                         missed_calls=sum(1 for r in mk if missed(r) and num(r) == n),
-                        callback_attempts=sum(1 for x in any_out.get(n, []) if x >= e),
+                        callback_attempts=tries_of.get(n, 0),
                         source=m['source'], campaign=m['campaign'],
                         _order=(K(m)['start_us'], n)))
     lst.sort(key=lambda x: x['_order'])

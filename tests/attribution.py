@@ -562,10 +562,44 @@ def selfcheck(a):
                    AND o.cnum = x.num AND o.s >= x.e %s)
               AND NOT EXISTS (SELECT 1 FROM c i WHERE i.dir = 'inbound' AND i.ans
                    AND i.num = x.num AND i.s > x.s %s)"""
-    delays = """FROM (SELECT ((SELECT min(o.s) FROM c o WHERE o.dir = 'outbound' %s
-                    AND o.cnum = x.num AND o.s >= x.e) - x.e) / 1e6 AS d
-              FROM c x WHERE x.missed AND x.num IS NOT NULL
-              AND x.s = (SELECT min(s) FROM c y WHERE y.missed AND y.num = x.num))"""
+    # Callbacks: each missed caller's calls from their first miss on and
+    # the outbound calls to them, folded in start order (a recursive walk):
+    # a wait opens at a miss's end when none is open, closes at an answered
+    # outbound call starting at or after its opening or at an answered call
+    # of theirs that starts after their latest miss; outbound calls in a
+    # wait are attempts, delays from the opening of the attempt's wait.
+    delays = """FROM (WITH RECURSIVE
+        fm AS (SELECT num, min(s) AS fs FROM c WHERE missed AND num IS NOT NULL GROUP BY num),
+        ev AS (SELECT f.num AS num, x.s AS s, x.e AS e, 0 AS kind, x.missed AS missed,
+                      x.ans AS ans
+                 FROM c x JOIN fm f ON x.dir = 'inbound' AND x.num = f.num AND x.s >= f.fs
+               UNION ALL
+               SELECT f.num, o.s, o.e, 1, 0, o.ans
+                 FROM c o JOIN fm f ON o.dir = 'outbound' AND o.cnum = f.num),
+        seq AS (SELECT *, row_number() OVER (PARTITION BY num ORDER BY s, kind, e) AS k
+                FROM ev),
+        walk(num, k, waiting, wfrom, mstart, att, ab, an, nb, tries) AS (
+          SELECT num, 0, 0, NULL, NULL, NULL, NULL, NULL, NULL, 0 FROM fm
+          UNION ALL
+          SELECT w.num, q.k,
+            CASE WHEN q.kind = 0 AND q.missed THEN 1
+                 WHEN q.kind = 0 AND q.ans AND w.waiting AND q.s > w.mstart THEN 0
+                 WHEN q.kind = 1 AND q.ans AND w.waiting AND q.s >= w.wfrom THEN 0
+                 ELSE w.waiting END,
+            CASE WHEN q.kind = 0 AND q.missed AND NOT w.waiting THEN q.e ELSE w.wfrom END,
+            CASE WHEN q.kind = 0 AND q.missed THEN q.s ELSE w.mstart END,
+            CASE WHEN w.att IS NULL AND q.kind = 1 AND w.waiting AND q.s >= w.wfrom
+                 THEN q.s ELSE w.att END,
+            CASE WHEN w.att IS NULL AND q.kind = 1 AND w.waiting AND q.s >= w.wfrom
+                 THEN w.wfrom ELSE w.ab END,
+            CASE WHEN w.an IS NULL AND q.kind = 1 AND q.ans AND w.waiting AND q.s >= w.wfrom
+                 THEN q.s ELSE w.an END,
+            CASE WHEN w.an IS NULL AND q.kind = 1 AND q.ans AND w.waiting AND q.s >= w.wfrom
+                 THEN w.wfrom ELSE w.nb END,
+            w.tries + (q.kind = 1 AND w.waiting AND q.s >= w.wfrom)
+          FROM walk w JOIN seq q ON q.num = w.num AND q.k = w.k + 1)
+        SELECT (CASE WHEN '%s' = '' THEN att - ab ELSE an - nb END) / 1e6 AS d, tries
+        FROM walk w WHERE k = (SELECT count(*) FROM seq s WHERE s.num = w.num))"""
     sql = {
         'marketing.missed': "SELECT count(*) FROM c WHERE missed",
         'marketing.missed_callers': "SELECT count(DISTINCT num) FROM c WHERE missed",
@@ -574,7 +608,8 @@ def selfcheck(a):
             'AND o.s <= x.e + %d' % W, 'AND i.s <= x.e + %d' % W),
         'callback_list': "SELECT count(*) " + last + unresolved % ('', ''),
         'callbacks.called_back': "SELECT count(d) " + delays % '',
-        'callbacks.answered_callback': "SELECT count(d) " + delays % 'AND o.ans',
+        'callbacks.answered_callback': "SELECT count(d) " + delays % 'ans',
+        'callbacks.attempts': "SELECT total(tries) " + delays % '',
         'callbacks.within_5min': "SELECT total(d <= 300) " + delays % '',
         'callbacks.within_15min': "SELECT total(d <= 900) " + delays % '',
         'callbacks.within_60min': "SELECT total(d <= 3600) " + delays % '',

@@ -48,7 +48,10 @@ def call(n, start, dur, disp, direction, caller, callee=None, answer_ms=None, ta
 # X calls three times in three formats and is missed each time; called back
 # twice (first attempt unanswered, 570 s after the end of the first miss; the
 # answered one 1170 s after).  Y is missed once, then two callbacks overlap:
-# the one that starts first (11:01, ends last) is the first attempt (40 s).
+# the one that starts first (11:01, ends last) is the first attempt (40 s);
+# it was answered, so Y was reached and the second (11:02) is not a callback
+# attempt: a caller is called back while they wait, until someone talked
+# to them.
 # Z is missed and never called back (call-back list).  W is missed and calls
 # back himself the next day, after the 24 h lead window: a lost lead, but not
 # on the call-back list.  Withheld callers: one missed, one answered.  V
@@ -165,7 +168,29 @@ E = [
               answer_ms=1000, talk=40), utm_source=None, utm_medium=None, utm_campaign=None),
 ]
 
-STORES = {"A": A, "B": B, "C": C, "D": D, "E": E}
+# ---- store F: callers who got through on their own -------------------------
+# P is missed at 15:00 and calls again at 15:05, answered: nothing is owed,
+# and the agent's call to P at 19:00 is not a callback (red-team pass 10:
+# counted called back after 4 h).  Q is missed at 15:00, gets through at
+# 15:05, is missed again at 16:00 (a new wait from 16:00:30), then called
+# back at 16:10 (no answer) and 16:20 (answered): 570 s and 1170 s.
+F = [
+    call(1, "2024-03-04T15:00:00", 30, "noanswer", "inbound", "+380501239001", "0800"),
+    call(2, "2024-03-04T15:05:00", 60, "answered", "inbound", "+380501239001", "0800",
+         answer_ms=2000, talk=50, agent="alice"),
+    call(3, "2024-03-04T19:00:00", 60, "answered", "outbound", "2001", "+380501239001",
+         answer_ms=3000, talk=50, agent="carol"),
+    call(4, "2024-03-04T15:00:00", 30, "noanswer", "inbound", "+380501239002", "0800"),
+    call(5, "2024-03-04T15:05:00", 60, "answered", "inbound", "+380501239002", "0800",
+         answer_ms=2000, talk=50, agent="alice"),
+    call(6, "2024-03-04T16:00:00", 30, "busy", "inbound", "+380501239002", "0800"),
+    call(7, "2024-03-04T16:10:00", 30, "noanswer", "outbound", "2001", "+380501239002",
+         agent="carol"),
+    call(8, "2024-03-04T16:20:00", 60, "answered", "outbound", "2001", "+380501239002",
+         answer_ms=3000, talk=50, agent="carol"),
+]
+
+STORES = {"A": A, "B": B, "C": C, "D": D, "E": E, "F": F}
 
 
 def write_db(rows, path, numbers=None):
@@ -269,6 +294,7 @@ def test_a(t):
     t.check("A: answer time", [3, 4000.0, 7000, 2], [r["answer_time"][k] for k in
             ("calls", "mean_ms", "p90_ms", "within_5s")])
     # X: attempt 570 s, answered 1170 s; Y: 40 s and 40 s; Z, W: none.
+    # Attempts: X's two, Y's first (the second came after Y was reached).
     t.check("A: callbacks", {
         "missed_callers": 4, "called_back": 2, "called_back_pct": 50.0,
         "answered_callback": 2, "answered_callback_pct": 50.0,
@@ -277,7 +303,7 @@ def test_a(t):
         "within_business_day": None, "within_business_day_pct": None,
         "attempt_delay_mean_s": 305.0, "attempt_delay_median_s": 305.0,
         "answered_delay_mean_s": 605.0, "answered_delay_median_s": 605.0,
-        "attempts": 4}, r["callbacks"])
+        "attempts": 3}, r["callbacks"])
     cb = [dict(c, number=num(c["number"])) for c in r["callback_list"]]
     t.check("A: call-back list (Z only)", [{
         "number": "380931234567", "last_missed": "2024-03-04T12:00:00Z",
@@ -488,6 +514,23 @@ def test_e(t):
             "calls," in out)
 
 
+def test_f(t):
+    db = os.path.join(t.tmp, "f.db")
+    write_db(F, db)
+    r = t.report(db, "--country-code", "380")
+    t.check("F: callbacks only while the caller waits", {
+        "missed_callers": 2, "called_back": 1, "called_back_pct": 50.0,
+        "answered_callback": 1, "answered_callback_pct": 50.0,
+        "within_5min": 0, "within_5min_pct": 0.0, "within_15min": 1,
+        "within_15min_pct": 50.0, "within_60min": 1, "within_60min_pct": 50.0,
+        "within_business_day": None, "within_business_day_pct": None,
+        "attempt_delay_mean_s": 570.0, "attempt_delay_median_s": 570.0,
+        "answered_delay_mean_s": 1170.0, "answered_delay_median_s": 1170.0,
+        "attempts": 2}, r["callbacks"])
+    t.check("F: no lost lead, nobody waiting", (0, []),
+            (r["marketing"]["lost_leads"], r["callback_list"]))
+
+
 def main():
     if sys.argv[1] == "db":
         rows = STORES[sys.argv[2]]
@@ -501,7 +544,7 @@ def main():
         sys.stdout.write(sql_text(STORES[sys.argv[2]], C_NUMBERS if sys.argv[2] == "C" else None))
         return 0
     t = Runner(sys.argv[2], sys.argv[3])
-    for f in (test_a, test_b, test_c, test_d, test_e):
+    for f in (test_a, test_b, test_c, test_d, test_e, test_f):
         f(t)
     print("report stores: %d passed, %d failed" % (t.passes, t.fails))
     return 1 if t.fails else 0

@@ -196,8 +196,10 @@ struct ctx {
 struct lead {
 	int resolved;          /* reached within the lead window after the last miss */
 	int resolved_ever;     /* reached at any time after the last miss */
-	int64_t attempt_us;    /* first outbound call after the first miss, or NONE */
+	int64_t attempt_us;    /* first callback (outbound call to a caller waiting), or NONE */
 	int64_t answered_us;   /* first answered one, or NONE */
+	int64_t attempt_base;  /* ... measured from the end of the first miss of that wait */
+	int64_t answered_base;
 	long attempts;
 };
 
@@ -273,12 +275,20 @@ static int build_history(struct ctx *x, struct ct_report_data *d, int has_dir)
 
 /*
  * Walks the history of number id for a missed caller whose first missed
- * call (in the set) is fm and last one lm.
+ * call (in the set) is fm and last one lm.  A callback is an outbound call
+ * to the caller while they wait: from the end of a missed call (fm or a
+ * later one) until someone talked to them, by an answered call of theirs
+ * that started after their latest missed call (they got through on their
+ * own: no callback is owed, and a later outbound call is not one) or an
+ * answered callback.  Its delay counts from the end of the first missed
+ * call of that wait.
  */
 static void lead_of(const struct ctx *x, int32_t id, const struct ct_report_call *fm,
     const struct ct_report_call *lm, struct lead *l)
 {
 	int64_t limit = lm->end_us + x->d->lead_window_us;
+	int64_t wait_from = 0, miss_start = 0;
+	int waiting = 0;
 	size_t j;
 
 	memset(l, 0, sizeof(*l));
@@ -288,15 +298,28 @@ static void lead_of(const struct ctx *x, int32_t id, const struct ct_report_call
 		int ans = c->disp == CT_RD_ANSWERED, reach = 0;
 
 		if (c->dir == CT_RDIR_OUT) {
-			if (c->start_us >= fm->end_us) {
+			if (waiting && c->start_us >= wait_from) {
 				l->attempts++;
-				if (l->attempt_us == CT_REPORT_NONE)
+				if (l->attempt_us == CT_REPORT_NONE) {
 					l->attempt_us = c->start_us;
-				if (ans && l->answered_us == CT_REPORT_NONE)
+					l->attempt_base = wait_from;
+				}
+				if (ans && l->answered_us == CT_REPORT_NONE) {
 					l->answered_us = c->start_us;
+					l->answered_base = wait_from;
+				}
+				waiting &= !ans;
 			}
 			reach = ans && c->start_us >= lm->end_us;
 		} else {
+			if (c->start_us >= fm->start_us && is_missed(c)) {
+				if (!waiting)
+					wait_from = c->end_us;
+				waiting = 1;
+				miss_start = c->start_us;
+			} else if (ans && waiting && c->start_us > miss_start) {
+				waiting = 0;   /* got through on their own */
+			}
 			reach = ans && c->start_us > lm->start_us;
 		}
 		if (reach) {
@@ -330,29 +353,29 @@ static void fig_call(struct ct_report_fig *f, const struct ct_report_call *c, do
 }
 
 /* Callback figures and call-back list entry of one missed caller (totals). */
-static void totals_lead(struct ctx *x, const struct lead *l, const struct ct_report_call *fm,
-    const struct ct_report_call *lm, long missed)
+static void totals_lead(struct ctx *x, const struct lead *l, const struct ct_report_call *lm,
+    long missed)
 {
 	struct ct_report *r = x->r;
 	int i;
 
 	r->cb_attempts += l->attempts;
 	if (l->attempt_us != CT_REPORT_NONE) {
-		double s = (double)(l->attempt_us - fm->end_us) / US_PER_S;
+		double s = (double)(l->attempt_us - l->attempt_base) / US_PER_S;
 
 		r->cb_called++;
 		x->att[x->n_att++] = s;
 		for (i = 0; i < CT_REPORT_NCB; i++)
 			r->cb_within[i] += s <= ct_report_cb_min[i] * 60.0;
 		if (x->d->hours.set) {
-			int64_t dl = ct_report_bday_deadline(x->d, fm->end_us);
+			int64_t dl = ct_report_bday_deadline(x->d, l->attempt_base);
 
 			r->cb_bday += dl == CT_REPORT_NONE || l->attempt_us < dl;
 		}
 	}
 	if (l->answered_us != CT_REPORT_NONE) {
 		r->cb_answered++;
-		x->ans[x->n_ans++] = (double)(l->answered_us - fm->end_us) / US_PER_S;
+		x->ans[x->n_ans++] = (double)(l->answered_us - l->answered_base) / US_PER_S;
 	}
 	if (!l->resolved_ever) {
 		struct ct_report_cbitem *it = &r->cblist[r->n_cblist++];
@@ -419,7 +442,7 @@ static void fig_set(struct ctx *x, const uint32_t *v, size_t n, struct ct_report
 		lead_of(x, id, fm, lm, &l);
 		f->lost_leads += !l.resolved;
 		if (totals)
-			totals_lead(x, &l, fm, lm, missed);
+			totals_lead(x, &l, lm, missed);
 	}
 }
 
