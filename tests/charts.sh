@@ -105,6 +105,9 @@ fi
 # the report links each answered or missed call to its page, when it has one
 cap=$srcdir/pcaps/sipp-cancel.pcap
 "$CALLTAP" -q -r "$cap" --db "$t/g.db" --pcap-dir "$t/pd" --json /dev/null 2>/dev/null
+# a failed call (488; the generated decline is busy, a missed call)
+"$CALLTAP" -q -r "$srcdir/pcaps/goffinet-sip-488-Not-Acceptable-Here-codec-null.pcapng" \
+    --db "$t/g.db" --pcap-dir "$t/pd" --json /dev/null 2>/dev/null
 canc=$(q "$t/g.db" "SELECT call_id FROM calls WHERE disposition = 'cancelled'")
 ans=$(q "$t/g.db" "SELECT call_id FROM calls WHERE disposition = 'answered' ORDER BY start_us")
 failed=$(q "$t/g.db" "SELECT call_id FROM calls WHERE disposition = 'failed'")

@@ -190,7 +190,32 @@ F = [
          answer_ms=3000, talk=50, agent="carol"),
 ]
 
-STORES = {"A": A, "B": B, "C": C, "D": D, "E": E, "F": F}
+# ---- store G: two sensors on one trunk --------------------------------------
+# Each call is recorded by s1 and, 2-4 ms later by its clock, by s2 (which
+# lost g2's 200 OK: its copy is a no-answer).  g3 is two calls in one
+# Call-ID (a 503, then the retry answered a second later): one sensor's
+# records of a Call-ID are calls of their own.  4 calls, 4 copies left out;
+# the copy kept is the one that saw more (g2 answered).
+def copy(r, n, sensor, skew_us, **kw):
+    r = dict(r, call_id="g%d" % n, sensor=sensor, **kw)
+    r["start_us"] += skew_us
+    r["end_us"] += skew_us
+    return r
+
+
+G1 = call(1, "2024-03-04T10:00:00", 20, "noanswer", "inbound", "+380501240001", "0800")
+G2 = call(2, "2024-03-04T10:05:00", 50, "answered", "inbound", "+380501240002", "0800",
+          answer_ms=2000, talk=40, agent="alice")
+G3 = call(3, "2024-03-04T10:10:00", 1, "failed", "inbound", "+380501240003", "0800")
+G4 = call(3, "2024-03-04T10:10:01", 60, "answered", "inbound", "+380501240003", "0800",
+          answer_ms=3000, talk=50, agent="bob")
+G = [copy(G1, 1, "s1", 0), copy(G1, 1, "s2", 3000),
+     copy(G2, 2, "s2", 2000, disposition="noanswer", answer_ms=None, talk_s=None, agent=None),
+     copy(G2, 2, "s1", 0),
+     copy(G3, 3, "s1", 0), copy(G4, 3, "s1", 0),
+     copy(G3, 3, "s2", 4000), copy(G4, 3, "s2", 4000)]
+
+STORES = {"A": A, "B": B, "C": C, "D": D, "E": E, "F": F, "G": G}
 
 
 def write_db(rows, path, numbers=None):
@@ -531,6 +556,21 @@ def test_f(t):
             (r["marketing"]["lost_leads"], r["callback_list"]))
 
 
+def test_g(t):
+    db = os.path.join(t.tmp, "g.db")
+    write_db(G, db)
+    r = t.report(db, "--country-code", "380")
+    t.check("G: two sensors' records of a call count once", (4, 2, 1, 1, 3),
+            (r["totals"]["calls"], r["marketing"]["answered"], r["marketing"]["missed"],
+             r["totals"]["failed"], r["marketing"]["unique_callers"]))
+    t.check("G: the copy that saw the answer is kept", [("alice", 1), ("bob", 1)],
+            [(a["agent"], a["answered"]) for a in r["agents"]])
+    t.check("G: the copies are said", ["sensor_copies"], [w["code"] for w in r["warnings"]])
+    t.check("G: per sensor, each its own", (4, 1), (
+        t.report(db, "--sensor", "s1")["totals"]["calls"],
+        t.report(db, "--sensor", "s2")["totals"]["answered"]))
+
+
 def main():
     if sys.argv[1] == "db":
         rows = STORES[sys.argv[2]]
@@ -544,7 +584,7 @@ def main():
         sys.stdout.write(sql_text(STORES[sys.argv[2]], C_NUMBERS if sys.argv[2] == "C" else None))
         return 0
     t = Runner(sys.argv[2], sys.argv[3])
-    for f in (test_a, test_b, test_c, test_d, test_e, test_f):
+    for f in (test_a, test_b, test_c, test_d, test_e, test_f, test_g):
         f(t)
     print("report stores: %d passed, %d failed" % (t.passes, t.fails))
     return 1 if t.fails else 0

@@ -49,6 +49,7 @@
 #include "calltap/list.h"
 
 #define HIST_CALLS 256     /* inbound call starts remembered per number */
+#define SENSOR_SKEW_US (2 * INT64_C(1000000)) /* two sensors' records of one call apart at most */
 #define HIST_MISSED 8      /* missed calls remembered per number */
 #define HIST_EVENTS 8      /* outbound / answered inbound starts per number */
 #define HIST_MEAN_BYTES 256 /* the byte budget: this much per number of max_entries, */
@@ -275,16 +276,12 @@ static uint64_t id_hash(const struct ct_history *h, const char *call_id)
 	return call_id != NULL ? ct_htab_hash(&h->tab, call_id, strlen(call_id)) | 1 : 0;
 }
 
-/*
- * Counts the remembered inbound calls of e that started strictly before
- * start and remembers this one (start, id), unless it is already there (a
- * call fed again).  Keeps the last HIST_CALLS starts; older ones only count.
- */
-static int count_call(struct hent *e, int64_t start, uint64_t id, uint32_t *repeat)
+/* Index of the first remembered call of e that started at or after start. */
+static size_t first_from(const struct hent *e, int64_t start)
 {
-	size_t lo = 0, hi = e->n_calls, i;
+	size_t lo = 0, hi = e->n_calls;
 
-	while (lo < hi) {           /* first call with start >= start */
+	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
 
 		if (e->calls[mid].start_us < start)
@@ -292,10 +289,31 @@ static int count_call(struct hent *e, int64_t start, uint64_t id, uint32_t *repe
 		else
 			hi = mid;
 	}
-	*repeat = e->older_calls + (uint32_t)lo;
-	for (i = lo; i < e->n_calls && e->calls[i].start_us == start; i++)
-		if (e->calls[i].id == id)
+	return lo;
+}
+
+/*
+ * Counts the remembered inbound calls of e that started strictly before
+ * start and remembers this one (start, id), unless it is already there: a
+ * call fed again, or another sensor's record of it (its Call-ID, started
+ * within SENSOR_SKEW_US: two taps of one trunk feeding one store), which
+ * counts as that record.  Keeps the last HIST_CALLS starts; older ones
+ * only count.
+ */
+static int count_call(struct hent *e, int64_t start, uint64_t id, uint32_t *repeat)
+{
+	int64_t skew = id != 0 ? SENSOR_SKEW_US : 0;   /* no Call-ID: the same start only */
+	int64_t from = start >= INT64_MIN + skew ? start - skew : INT64_MIN;
+	int64_t to = start <= INT64_MAX - skew ? start + skew : INT64_MAX;
+	size_t lo, i;
+
+	for (i = first_from(e, from); i < e->n_calls && e->calls[i].start_us <= to; i++)
+		if (e->calls[i].id == id) {
+			*repeat = e->older_calls + (uint32_t)first_from(e, e->calls[i].start_us);
 			return CT_OK;   /* seen before: not its own earlier call */
+		}
+	lo = first_from(e, start);
+	*repeat = e->older_calls + (uint32_t)lo;
 	if (e->n_calls == e->cap_calls && e->cap_calls < HIST_CALLS) {
 		size_t cap = e->cap_calls ? 4u * e->cap_calls : 1;
 		struct hcall *v;

@@ -75,8 +75,8 @@ static void section(struct ct_buf *b, const char *name)
 static void summary(struct ct_buf *b, const struct ct_report *r, struct ct_buf *tmp)
 {
 	struct ct_report_kv v[CT_REPORT_KV_MAX];
-	const char *codes[2];
-	char msgs[2][300];
+	const char *codes[CT_REPORT_NWARN];
+	char msgs[CT_REPORT_NWARN][300];
 	size_t i, nw = ct_report_warnings(r, codes, msgs);
 
 	if (nw > 0) {

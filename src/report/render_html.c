@@ -574,8 +574,8 @@ static void pages_table(FILE *out, const struct ct_report *r)
 static void head(FILE *out, const struct ct_report *r)
 {
 	const struct ct_report_data *d = r->data;
-	char from[48], to[48], first[48], last[48], msgs[2][300];
-	const char *codes[2];
+	char from[48], to[48], first[48], last[48], msgs[CT_REPORT_NWARN][300];
+	const char *codes[CT_REPORT_NWARN];
 	size_t i, nw;
 
 	ct_report_format_local(d->tz, d->from_us, from, sizeof(from));

@@ -244,10 +244,10 @@ size_t ct_report_kv_ringhour(const struct ct_report *r, const struct ct_report_r
 }
 
 /*
- * The warnings of r (docs/report.md, Directions): codes and one-line
- * messages; returns their number (0-2).
+ * The warnings of r (docs/report.md, Directions; Several sensors): codes
+ * and one-line messages; returns their number (0-CT_REPORT_NWARN).
  */
-size_t ct_report_warnings(const struct ct_report *r, const char **codes, char msgs[2][300])
+size_t ct_report_warnings(const struct ct_report *r, const char **codes, char msgs[CT_REPORT_NWARN][300])
 {
 	size_t n = 0;
 
@@ -262,6 +262,12 @@ size_t ct_report_warnings(const struct ct_report *r, const char **codes, char ms
 		    "direction%s", r->dir[CT_RDIR_UNKNOWN], r->calls,
 		    ct_report_pct(r->dir[CT_RDIR_UNKNOWN], r->calls), r->no_direction ? ""
 		    : ": they are left out of the marketing figures (configure calltap --home)");
+	}
+	if (r->data != NULL && r->data->sensor_copies > 0) {
+		codes[n] = "sensor_copies";
+		snprintf(msgs[n++], 300, "%ld records are other sensors' copies of calls "
+		    "recorded by several sensors (same Call-ID, start within 2 s): each such "
+		    "call is counted once", r->data->sensor_copies);
 	}
 	return n;
 }
@@ -296,8 +302,8 @@ static void jtime(struct ct_buf *b, const char *key, int64_t us)
 static void jheader(struct ct_buf *b, const struct ct_report *r)
 {
 	const struct ct_report_data *d = r->data;
-	const char *codes[2];
-	char msgs[2][300];
+	const char *codes[CT_REPORT_NWARN];
+	char msgs[CT_REPORT_NWARN][300];
 	size_t i, nw;
 	int n = 0;
 

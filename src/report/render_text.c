@@ -179,8 +179,8 @@ static void header(const struct ct_report *r, FILE *out)
 {
 	const struct ct_report_data *d = r->data;
 	char from[48], to[48], *src = sanitize(d->source_name ? d->source_name : "-", 200);
-	const char *codes[2];
-	char msgs[2][300];
+	const char *codes[CT_REPORT_NWARN];
+	char msgs[CT_REPORT_NWARN][300];
 	size_t i, nw;
 
 	fprintf(out, "calltap report: %s\n", src ? src : "?");

@@ -388,6 +388,33 @@ static int find_page(struct ct_report_data *d, struct ct_report_call *c, const c
 	return CT_OK;
 }
 
+/*
+ * A call the PBX answered before an agent took it (an IVR, a queue: the
+ * trunk's 200 OK came first, answered_by agent): for marketing the caller
+ * was answered when the agent picked up (the first answered ring's end),
+ * and talked to a person from then on.  The time to answer and the talk
+ * (so quality calls) are the person's; a ring answered before the trunk's
+ * answer (a phone picked up, then the PBX answered) changes nothing.
+ */
+static void person_answer(struct ct_report_call *c, const struct raw_row *w)
+{
+	int64_t ms;
+
+	if (c->disp != CT_RD_ANSWERED || c->pickup_us == CT_REPORT_NONE ||
+	    c->answer_ms == CT_REPORT_NONE || w->opt[CT_RO_ANSWERED_BY] == NULL ||
+	    strcmp(w->opt[CT_RO_ANSWERED_BY], "agent") != 0 || c->pickup_us < c->start_us)
+		return;
+	ms = (c->pickup_us - c->start_us + 500) / 1000;
+	if (ms <= c->answer_ms)
+		return;
+	if (!isnan(c->talk_s)) {
+		c->talk_s -= (double)(ms - c->answer_ms) / 1000.0;
+		if (c->talk_s < 0)
+			c->talk_s = 0;
+	}
+	c->answer_ms = ms;
+}
+
 static int add_row(struct ct_report_data *d, const struct raw_row *w)
 {
 	struct ct_report_call *c;
@@ -434,6 +461,8 @@ static int add_row(struct ct_report_data *d, const struct raw_row *w)
 	if (oom || ct_report_rings_parse(d, c, w->opt[CT_RO_RINGS]) != CT_OK ||
 	    find_page(d, c, w->call_id) != CT_OK)
 		return CT_NOMEM;
+	person_answer(c, w);
+	c->idh = w->call_id != NULL ? ct_siphash(&d->idkey, w->call_id, strlen(w->call_id)) | 1 : 0;
 	d->n_calls++;
 	return CT_OK;
 }
@@ -457,7 +486,7 @@ static int read_call(sqlite3_stmt *st, struct ct_report_data *d)
 	w.end_us = sqlite3_column_type(st, 7 + CT_RO_END_US) == SQLITE_NULL ? CT_REPORT_NONE
 	    : sqlite3_column_int64(st, 7 + CT_RO_END_US);
 	w.duration_s = col_real(st, 7 + CT_RO_DURATION_S);
-	w.call_id = d->call_pages != NULL ? col_str(st, 7 + CT_RO_COUNT) : NULL;
+	w.call_id = d->has_call_id ? col_str(st, 7 + CT_RO_COUNT) : NULL;
 	return add_row(d, &w);
 }
 
@@ -490,6 +519,8 @@ static int table_columns(sqlite3 *db, const char *table, const char *const *name
 	return rc == SQLITE_DONE ? ncols : -1;
 }
 
+static const char *const call_id_col[] = { "call_id" };
+
 /* Checks calls and numbers; CT_OK, or CT_ERR with the reason in errbuf. */
 static int check_schema(sqlite3 *db, struct ct_report_data *d, const char *path, char *errbuf)
 {
@@ -515,6 +546,7 @@ static int check_schema(sqlite3 *db, struct ct_report_data *d, const char *path,
 		if (!has[i])
 			return CT_ERR;
 	if (table_columns(db, "calls", ct_report_opt_name, CT_RO_COUNT, d->has_opt) < 0 ||
+	    table_columns(db, "calls", call_id_col, 1, &d->has_call_id) < 0 ||
 	    (n = table_columns(db, "numbers", cost_cols, 3, hcost)) < 0)
 		goto sql_fail;
 	d->has_numbers = n > 0 && hcost[0] && hcost[1] && hcost[2];
@@ -533,7 +565,7 @@ static void calls_query(struct ct_buf *q, const struct ct_report_data *d)
 	ct_buf_puts(q, "SELECT start_us, disposition, direction, answer_ms, talk_s, caller, agent");
 	for (i = 0; i < CT_RO_COUNT; i++)
 		ct_buf_printf(q, ", %s", d->has_opt[i] ? ct_report_opt_name[i] : "NULL");
-	if (d->call_pages != NULL)
+	if (d->has_call_id)
 		ct_buf_puts(q, ", call_id");
 	ct_buf_puts(q, " FROM calls WHERE start_us IS NOT NULL ORDER BY start_us");
 }
@@ -692,7 +724,7 @@ static int pg_read_call(const PGresult *res, struct ct_report_data *d)
 		w.opt[i] = i == CT_RO_END_US || i == CT_RO_DURATION_S ? NULL : pg_str(res, 7 + i);
 	w.end_us = pg_int(res, 7 + CT_RO_END_US);
 	w.duration_s = pg_real(res, 0, 7 + CT_RO_DURATION_S);
-	w.call_id = d->call_pages != NULL ? pg_str(res, 7 + CT_RO_COUNT) : NULL;
+	w.call_id = d->has_call_id ? pg_str(res, 7 + CT_RO_COUNT) : NULL;
 	return add_row(d, &w);
 }
 
@@ -726,6 +758,7 @@ static int pg_check_schema(PGconn *conn, struct ct_report_data *d, const char *w
 			has[i] |= strcmp(col, req[i]) == 0;
 		for (i = 0; i < CT_RO_COUNT && calls; i++)
 			d->has_opt[i] |= strcmp(col, ct_report_opt_name[i]) == 0;
+		d->has_call_id |= calls && strcmp(col, "call_id") == 0;
 		for (i = 0; i < 3 && !calls; i++)
 			hcost[i] |= strcmp(col, cost_cols[i]) == 0;
 	}
@@ -1101,6 +1134,145 @@ static int load_data(const struct report_opts *o, struct ct_report_data *d, char
 #endif
 }
 
+#define SENSOR_SKEW_US (2 * INT64_C(1000000))  /* sensors' clocks and taps apart at most */
+#define CLUSTERS_SCAN 16                       /* calls of one Call-ID compared at most */
+
+/* Whether the rows a and b came from the same sensor (interned names; NULL = unnamed). */
+static bool same_sensor(const struct ct_report_call *a, const struct ct_report_call *b)
+{
+	return a->sensor == b->sensor;
+}
+
+/*
+ * Which of two sensors' records of one call the report keeps: the one that
+ * saw more of it (answered, then the longer talk, then the longer call), then
+ * the sensor name first in byte order, so the choice does not depend on the
+ * order the rows were stored in.
+ */
+static bool better_copy(const struct ct_report_call *a, const struct ct_report_call *b)
+{
+	bool aa = a->disp == CT_RD_ANSWERED, ba = b->disp == CT_RD_ANSWERED;
+	double at = isnan(a->talk_s) ? -1 : a->talk_s, bt = isnan(b->talk_s) ? -1 : b->talk_s;
+
+	if (aa != ba)
+		return aa;
+	if (at != bt)
+		return at > bt;
+	if (a->end_us - a->start_us != b->end_us - b->start_us)
+		return a->end_us - a->start_us > b->end_us - b->start_us;
+	if ((a->sensor == NULL) != (b->sensor == NULL))
+		return a->sensor != NULL;
+	if (a->sensor != NULL && strcmp(a->sensor, b->sensor) != 0)
+		return strcmp(a->sensor, b->sensor) < 0;
+	return a->start_us < b->start_us;
+}
+
+struct idkey {
+	uint64_t h;
+	int64_t start;
+	uint32_t i;
+};
+
+static int cmp_idkey(const void *pa, const void *pb)
+{
+	const struct idkey *a = pa, *b = pb;
+
+	if (a->h != b->h)
+		return a->h < b->h ? -1 : 1;
+	if (a->start != b->start)
+		return a->start < b->start ? -1 : 1;
+	return (a->i > b->i) - (a->i < b->i);
+}
+
+/*
+ * One call seen by several sensors (two taps of one trunk feeding one
+ * store) is one call of the report.  The store keeps a record per sensor
+ * (its key is the Call-ID and the start to the microsecond, and two
+ * sensors never stamp a packet alike), so here, per Call-ID, in start
+ * order, a record joins the first call it can be a copy of: one started
+ * at most SENSOR_SKEW_US before it that no record of the same sensor is
+ * in (one sensor's records of a Call-ID are calls of their own: a retry
+ * after a failure, a Call-ID used again).  Each call keeps its best record
+ * (better_copy) and the others are left out, counted in
+ * d->sensor_copies.  O(n log n); a Call-ID is compared with at most
+ * CLUSTERS_SCAN calls before it.  CT_OK or CT_NOMEM (d unchanged).
+ */
+static int merge_sensor_copies(struct ct_report_data *d)
+{
+	struct idkey *k;
+	uint32_t *keep, *cl;
+	size_t n = 0, i, a, b, j, out;
+
+	if (d->n_calls < 2)
+		return CT_OK;
+	k = malloc(d->n_calls * sizeof(*k));
+	keep = malloc(d->n_calls * sizeof(*keep));   /* call -> kept call of its cluster */
+	cl = malloc(d->n_calls * sizeof(*cl));       /* a group's clusters: their kept call */
+	if (k == NULL || keep == NULL || cl == NULL) {
+		free(k);
+		free(keep);
+		free(cl);
+		return CT_NOMEM;
+	}
+	for (i = 0; i < d->n_calls; i++) {
+		keep[i] = (uint32_t)i;
+		if (d->calls[i].idh != 0)
+			k[n++] = (struct idkey){ d->calls[i].idh, d->calls[i].start_us, (uint32_t)i };
+	}
+	qsort(k, n, sizeof(*k), cmp_idkey);
+	for (a = 0; a < n; a = b) {
+		size_t ncl = 0, first = 0, mfirst = a;
+
+		for (b = a + 1; b < n && k[b].h == k[a].h; b++)
+			;
+		for (j = a; j < b && b - a > 1; j++) {
+			const struct ct_report_call *c = &d->calls[k[j].i];
+			size_t q, m, at = ncl;
+
+			while (first < ncl && c->start_us - d->calls[cl[first]].start_us > SENSOR_SKEW_US)
+				first++;
+			/* the records of the clusters in reach start at cl[first]'s start or later */
+			while (first < ncl && k[mfirst].start < d->calls[cl[first]].start_us)
+				mfirst++;
+			for (q = first; q < ncl && q < first + CLUSTERS_SCAN && at == ncl; q++) {
+				bool mine = j - mfirst > CLUSTERS_SCAN * 4;   /* a burst: calls of their own */
+
+				for (m = mfirst; m < j && !mine; m++)
+					mine = keep[k[m].i] == keep[cl[q]] && same_sensor(&d->calls[k[m].i], c);
+				if (!mine)
+					at = q;
+			}
+			if (at == ncl) {
+				cl[ncl++] = k[j].i;   /* a call of its own */
+				continue;
+			}
+			/* a copy: the cluster's first record stays its anchor (cl), keep[] its best */
+			keep[k[j].i] = keep[cl[at]];
+			if (better_copy(c, &d->calls[keep[cl[at]]])) {
+				uint32_t old = keep[cl[at]];
+
+				for (m = mfirst; m <= j; m++)
+					if (keep[k[m].i] == old)
+						keep[k[m].i] = k[j].i;
+			}
+		}
+	}
+	for (i = 0, out = 0; i < d->n_calls; i++) {
+		if (keep[i] != i) {
+			d->sensor_copies++;
+			continue;
+		}
+		if (out != i)
+			d->calls[out] = d->calls[i];
+		out++;
+	}
+	d->n_calls = out;
+	free(k);
+	free(keep);
+	free(cl);
+	return CT_OK;
+}
+
 /*
  * Entry point of `calltap report`; argv[0] is "report".  Returns the exit
  * status: 0 success, 1 usage error, 2 database unreadable, 3 output failed.
@@ -1140,8 +1312,14 @@ int ct_report_main(int argc, char **argv)
 		fprintf(stderr, "calltap report: %s\n", errbuf);
 		rc = 1;
 	}
+	ct_hash_key_random(&d->idkey);
 	if (rc == 0 && load_data(&o, d, errbuf) != CT_OK) {
 		fprintf(stderr, "calltap report: %s\n", errbuf);
+		rc = 2;
+	}
+	/* --sensor: one sensor's records, no copies among them */
+	if (rc == 0 && o.f_sensor == NULL && merge_sensor_copies(d) != CT_OK) {
+		fprintf(stderr, "calltap report: out of memory\n");
 		rc = 2;
 	}
 	if (rc == 0 && ct_report_compute(&r, d) != CT_OK) {

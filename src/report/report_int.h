@@ -81,6 +81,8 @@ struct ct_report_call {
 	uint8_t scope;            /* set by compute: in range and filters */
 	uint8_t machine;          /* answered by an IVR or voicemail only: counted as noanswer */
 	uint32_t ring0, nring;    /* its rings: d->rings[ring0 .. ring0 + nring) */
+	int64_t pickup_us;        /* ring_end of its first answered ring; CT_REPORT_NONE: none */
+	uint64_t idh;             /* keyed hash of its call_id; 0: none */
 	const char *page;         /* --call-pages: its page's file name when it exists, else NULL */
 };
 
@@ -143,6 +145,9 @@ struct ct_report_data {
 	char *currency;            /* of the --costs file; owned */
 	struct ct_report_strtab strs;
 	int has_opt[CT_RO_COUNT];  /* optional column present */
+	int has_call_id;           /* calls has a call_id column */
+	struct ct_hash_key idkey;  /* of calls[].idh, random per run */
+	long sensor_copies;        /* rows left out: another sensor's record of a call kept */
 	int has_numbers;           /* table numbers with a cost column */
 	int64_t from_us, to_us;    /* [from, to); CT_REPORT_NONE = unbounded */
 	double quality_s;          /* quality call: talk_s >= quality_s */
@@ -288,7 +293,8 @@ size_t ct_report_kv_bucket(const struct ct_report_bucket *b, int daily, int rate
     struct ct_report_kv *kv);
 size_t ct_report_kv_group(const struct ct_report_fig *f, struct ct_report_kv *kv);
 size_t ct_report_kv_agent(const struct ct_report_fig *f, int outbound, struct ct_report_kv *kv);
-size_t ct_report_warnings(const struct ct_report *r, const char **codes, char msgs[2][300]);
+#define CT_REPORT_NWARN 3   /* warnings at most */
+size_t ct_report_warnings(const struct ct_report *r, const char **codes, char msgs[CT_REPORT_NWARN][300]);
 int ct_report_kv_format(const struct ct_report_kv *kv, char *buf, size_t size);
 
 int ct_report_render_text(const struct ct_report *r, FILE *out);

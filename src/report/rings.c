@@ -115,7 +115,8 @@ static int add_ring(struct ct_report_data *d, const char *agent, int outcome, do
 
 /*
  * Parses the rings text of call c (NULL: none) into d->rings; sets
- * c->ring0 and c->nring.  A malformed array keeps the rings read before
+ * c->ring0, c->nring and c->pickup_us (the first answered ring's end: a
+ * person took the call).  A malformed array keeps the rings read before
  * the error.  CT_OK or CT_NOMEM.
  */
 int ct_report_rings_parse(struct ct_report_data *d, struct ct_report_call *c, const char *text)
@@ -123,10 +124,12 @@ int ct_report_rings_parse(struct ct_report_data *d, struct ct_report_call *c, co
 	char key[MAX_TEXT + 1], val[MAX_TEXT + 1], agent[MAX_TEXT + 1];
 	const char *p;
 	double num, pickup;
+	int64_t end_us;
 	int is_num, outcome, transferred;
 
 	c->ring0 = (uint32_t)d->n_rings;
 	c->nring = 0;
+	c->pickup_us = CT_REPORT_NONE;
 	if (text == NULL || *(p = ws(text)) != '[')
 		return CT_OK;
 	for (p = ws(p + 1); *p == '{'; ) {
@@ -134,6 +137,7 @@ int ct_report_rings_parse(struct ct_report_data *d, struct ct_report_call *c, co
 		outcome = CT_RRING_OTHER;
 		pickup = NAN;
 		transferred = 0;
+		end_us = CT_REPORT_NONE;
 		p = ws(p + 1);
 		while (*p == '"') {
 			if ((p = jstring(p, key)) == NULL || *(p = ws(p)) != ':')
@@ -148,6 +152,9 @@ int ct_report_rings_parse(struct ct_report_data *d, struct ct_report_call *c, co
 					outcome = outcome_of(val);
 				else if (strcmp(key, "transferred_to") == 0)
 					transferred = val[0] != '\0';
+				else if (strcmp(key, "ring_end") == 0 &&
+				    ct_report_parse_time(val, 0, &end_us) != CT_OK)
+					end_us = CT_REPORT_NONE;
 			} else {
 				if ((p = jscalar(p, &num, &is_num)) == NULL)
 					return CT_OK;
@@ -162,6 +169,8 @@ int ct_report_rings_parse(struct ct_report_data *d, struct ct_report_call *c, co
 			return CT_OK;
 		if (add_ring(d, agent, outcome, pickup, transferred) != CT_OK)
 			return CT_NOMEM;
+		if (outcome == CT_RRING_ANSWERED && c->pickup_us == CT_REPORT_NONE)
+			c->pickup_us = end_us;
 		c->nring++;
 		p = ws(p + 1);
 		if (*p == ',')

@@ -654,6 +654,11 @@ static void test_history_repeat(void)
 	/* The same call again (replay: same Call-ID and start) is not its own earlier call. */
 	r = add(h, hc("a2", n1, tn, 100, 160, IN, ANS), of);
 	CHECK(r.known && r.repeat == 2);
+	/* Another sensor's record of a2, its clock 1 s off either way: a2 again. */
+	r = add(h, hc("a2", n1, tn, 101, 161, IN, ANS), of);
+	CHECK(r.known && r.repeat == 2);
+	r = add(h, hc("a2", n1, tn, 99, 159, IN, ANS), of);
+	CHECK(r.known && r.repeat == 2);
 	r = add(h, hc("a5", n1, tn, 700, 760, IN, ANS), of);
 	CHECK(r.repeat == 3);
 	/* Same start, another Call-ID: a different call, not earlier. */
@@ -661,6 +666,9 @@ static void test_history_repeat(void)
 	CHECK(r.repeat == 3);
 	r = add(h, hc("a7", n1, tn, 800, 860, IN, ANS), of);
 	CHECK(r.repeat == 5);
+	/* The Call-ID again 3 s later: a call of its own (a retry). */
+	r = add(h, hc("a7", n1, tn, 803, 860, IN, ANS), of);
+	CHECK(r.repeat == 6);
 	CHECK_INT(ct_history_size(h), 3);
 	ct_history_free(h);
 	ct_history_free(NULL);
