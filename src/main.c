@@ -329,12 +329,35 @@ static const struct output_kind *output_kind(const char *name)
 	return NULL;
 }
 
+/*
+ * Whether the run goes on from an earlier one: a live capture, a HEP
+ * collector, or an input that is a stream (standard input, a FIFO, a
+ * socket: tcpdump -w - | calltap -r -).  Its text outputs are appended
+ * to, so that a restart (a crash, systemctl restart, an upgrade) keeps
+ * what was written before it; a run over capture files writes them anew,
+ * as a batch job's result.
+ */
+static bool continuing_run(const struct options *o)
+{
+	struct stat st;
+	size_t i;
+
+	if (is_live(o))
+		return true;
+	for (i = 0; i < o->n_inputs; i++)
+		if (strcmp(o->inputs[i], "-") == 0 ||
+		    (stat(o->inputs[i], &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)))
+			return true;
+	return false;
+}
+
 /* The sink arguments of output out (the table's flags say which options apply). */
 static void output_args(const struct options *o, const struct output *out,
     struct ct_sink_args *args)
 {
 	memset(args, 0, sizeof(*args));
 	args->target = out->value;
+	args->append = continuing_run(o);
 	if (out->kind->flags & OUT_SPOOL) {
 		args->spool_dir = o->spool;
 		args->spool_max = o->spool_max_bytes;

@@ -179,5 +179,30 @@ else
 	else bad "-Z $user: $ntask threads, /proc status$badtask"; fi
 fi
 
+# ---- a restart of a live or piped run keeps what it wrote -------------------
+# (red-team pass 10: the text outputs were opened with O_TRUNC, so a
+# systemctl restart of a sensor emptied them.)  Runs reading standard input
+# append; a torn last line (a crash mid-write) is cut back first; the CSV
+# header comes once.  A run over a capture file writes them anew.
+rs=$t/rs
+for i in 1 2; do
+	"$CALLTAP" -q -r - --json "$rs.json" --csv "$rs.csv" <"$t/slow.pcap" 2>/dev/null
+done
+printf '{"call_id":"torn by a cr' >>"$rs.json"
+printf 'torn,by' >>"$rs.csv"
+"$CALLTAP" -q -r - --json "$rs.json" --csv "$rs.csv" <"$t/slow.pcap" 2>/dev/null
+n=$(python3 -c '
+import csv, json, sys
+j = [json.loads(l) for l in open(sys.argv[1])]
+rows = list(csv.reader(open(sys.argv[2], newline="")))
+print(len(j), len(rows) - 1, sum(1 for r in rows if r[0] == "call_id"),
+      len({r["call_id"] for r in j}))' "$rs.json" "$rs.csv" 2>&1)
+if [ "$n" = "240 240 1 80" ]; then ok "three runs on standard input: 3 x 80 records appended, torn lines cut, one CSV header"
+else bad "restart keeps the text outputs: json, csv rows, csv headers, calls: $n (want 240 240 1 80)"; fi
+"$CALLTAP" -q -r "$t/slow.pcap" --json "$rs.json" --csv "$rs.csv" 2>/dev/null
+n=$(cat "$rs.json" | wc -l)/$(cat "$rs.csv" | wc -l)
+if [ "$n" = "80/81" ]; then ok "a run over a capture file writes its outputs anew"
+else bad "run over a file: json/csv lines $n, want 80/81"; fi
+
 echo "output-safety: $pass passed, $fail failed"
 [ $fail -eq 0 ]

@@ -1127,19 +1127,56 @@ static const char *err_text(int e)
 	return e != 0 ? strerror(e) : "I/O error";
 }
 
+#define TAIL_SCAN (1u << 20)   /* bytes searched back for the end of the last whole line */
+
+/*
+ * The end of the last whole line of the regular file fd whose size is
+ * end: after its last newline, searched back at most TAIL_SCAN bytes (a
+ * file ending in half a line: a crash or power loss cut the last write).
+ * end itself when the file ends with a newline, or when no newline is
+ * found (not a file of lines: it is left alone).
+ */
+static off_t whole_lines_end(int fd, off_t end)
+{
+	char buf[4096];
+	off_t pos = end, low = end > (off_t)TAIL_SCAN ? end - (off_t)TAIL_SCAN : 0;
+
+	while (pos > low) {
+		size_t n = pos - low < (off_t)sizeof(buf) ? (size_t)(pos - low) : sizeof(buf);
+		ssize_t got = pread(fd, buf, n, pos - (off_t)n);
+
+		if (got != (ssize_t)n)
+			return end;
+		while (n > 0) {
+			if (buf[n - 1] == '\n')
+				return pos;
+			n--;
+			pos--;
+		}
+	}
+	return pos == 0 ? 0 : end;
+}
+
 /*
  * Opens f->name for writing (f->is_stdout: takes standard output) and
  * finds where the next record starts: the end in append mode, else the
- * start.  CT_OK, or CT_ERR with "cannot open 'x' for writing: ..." in
- * errbuf (when not NULL) and f->fd -1.
+ * start.  A file appended to that ends in half a line (the last write of a
+ * run that crashed, or lost power, cut short) is cut back to its last whole
+ * line first: the next record starts on a line of its own, and no reader
+ * sees the broken one.  CT_OK, or CT_ERR with "cannot open 'x' for
+ * writing: ..." in errbuf (when not NULL) and f->fd -1.
  */
 static int open_fd(struct ct_outfile *f, bool append, char *errbuf)
 {
-	int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_TRUNC);
+	int flags = O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_TRUNC);
 	struct stat st;
 	off_t pos;
 
-	f->fd = f->is_stdout ? STDOUT_FILENO : open(f->name, flags, 0666);
+	/* appended to: read too, for its last line (a write-only file: not read) */
+	f->fd = f->is_stdout ? STDOUT_FILENO : open(f->name, flags | (append ? O_RDWR : O_WRONLY),
+	    0666);
+	if (f->fd < 0 && append && errno == EACCES)
+		f->fd = open(f->name, flags | O_WRONLY, 0666);
 	if (f->fd < 0) {
 		if (errbuf != NULL)
 			ct_sink_err(errbuf, "cannot open '%s' for writing: %s", f->name,
@@ -1148,8 +1185,13 @@ static int open_fd(struct ct_outfile *f, bool append, char *errbuf)
 	}
 	f->regular = fstat(f->fd, &st) == 0 && S_ISREG(st.st_mode);
 	append = (fcntl(f->fd, F_GETFL) & O_APPEND) != 0;
-	if (f->regular && (pos = lseek(f->fd, 0, append ? SEEK_END : SEEK_CUR)) >= 0)
+	if (f->regular && (pos = lseek(f->fd, 0, append ? SEEK_END : SEEK_CUR)) >= 0) {
+		off_t whole = append && pos > 0 ? whole_lines_end(f->fd, pos) : pos;
+
+		if (whole < pos && ftruncate(f->fd, whole) == 0)
+			pos = whole;
 		f->good = pos;
+	}
 	f->started = f->good;
 	f->dropped = f->good;
 	return CT_OK;
