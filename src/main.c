@@ -1544,7 +1544,7 @@ static int run_inputs(struct run *r, const struct options *o)
 		rc = ct_inputs_add(in, o->inputs[i], errbuf);
 		if (rc == CT_NOMEM)
 			goto nomem;
-		if (rc != CT_OK) {
+		if (rc != CT_OK && !FLAG_GET(stop_requested)) {   /* stopped: nothing unread */
 			fprintf(stderr, "calltap: %s\n", errbuf);
 			status = 2;
 		}
@@ -1590,9 +1590,14 @@ static int run_inputs(struct run *r, const struct options *o)
 				r->count_done = true;
 				break;
 			}
-		} else if (rc == CT_EOF)
+		} else if (rc == CT_EOF || FLAG_GET(stop_requested)) {
+			/*
+			 * The end, or a stop asked while a pipe was read (its last
+			 * packet cut short, or no byte yet, is no input error:
+			 * systemctl stop of tcpdump -w - | calltap -r -).
+			 */
 			break;
-		else {
+		} else {
 			progress_clear(prog);
 			fprintf(stderr, "calltap: %s\n", errbuf);
 			status = 2;
@@ -2242,6 +2247,20 @@ int main(int argc, char **argv)
 		return ct_report_main(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "show") == 0)
 		return ct_show_main(argc - 1, argv + 1);
+	/*
+	 * Before anything else, so that a SIGHUP during start-up (logrotate's
+	 * postrotate at boot; a --pg server slow to answer) does not kill the
+	 * sensor (red-team pass 10: exit 129, which systemd's Restart=on-failure
+	 * takes for a clean stop).  SA_RESTART: a signal must not fail a read(2)
+	 * of a savefile or stdin; the live source's poll(2) is never restarted,
+	 * so it still returns.
+	 */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	memset(&o, 0, sizeof(o));
 	rc = parse_options(&o, argc, argv);
 	if (rc != 0) {   /* --help, --version, or a bad option: nothing opened yet */
@@ -2331,17 +2350,6 @@ int main(int argc, char **argv)
 	ct_stats_line_init(&run.line, o.stats_interval_us);
 	if (run.live != NULL)
 		update_drops(&run);   /* from now on records carry capture_drops */
-	/*
-	 * SA_RESTART: a signal must not fail a read(2) of a savefile or stdin;
-	 * the live source's poll(2) is never restarted, so it still returns.
-	 */
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sa.sa_flags = SA_RESTART;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-
 	run.left = o.count;
 	run.cpu0_ns = thread_cpu_ns();
 	status |= run_inputs(&run, &o);

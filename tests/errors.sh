@@ -191,5 +191,18 @@ if [ "$(id -u)" -eq 0 ] && [ -d /sys/kernel ] && ! touch /sys/kernel/.calltap-t 
 	    "audio directory '/sys/kernel' is not writable" --audio /sys/kernel
 fi
 
+# A stop asked while a pipe is read is no input error (red-team pass 10:
+# systemctl stop of tcpdump -w - | calltap -r - gave exit 2 and "truncated
+# packet record", or "empty file" before the first byte).
+for cut in 5000 0; do
+	( (head -c "$cut" "$many"; sleep 4) | "$CALLTAP" -q -r - --json "$t/stop.json" 2>"$t/stop.err" &
+	  p=$!; sleep 1; kill -TERM "$p"; wait "$p"; echo "$?" >"$t/stop.rc" ) 2>/dev/null
+	if [ "$(cat "$t/stop.rc")" = 0 ] && [ ! -s "$t/stop.err" ]; then
+		ok "SIGTERM while a pipe is read ($cut bytes sent): exit 0, no message"
+	else
+		bad "SIGTERM while a pipe is read ($cut bytes sent): exit $(cat "$t/stop.rc"), $(cat "$t/stop.err")"
+	fi
+done
+
 echo "errors: $pass passed, $fail failed"
 [ $fail -eq 0 ]
