@@ -65,6 +65,14 @@
 #define BATCH 100000
 #define COMMIT_MS 1000     /* wall time a transaction stays open at most */
 #define BUSY_TIMEOUT_MS 5000
+/*
+ * Another process holding the database's write lock (a second calltap on
+ * one file, a report tool, sqlite3 in a transaction): a batch waits for it
+ * this long in all, BUSY_TIMEOUT_MS at a time, its records held in the
+ * output queue, before the records are refused as by any failure (red-team
+ * pass 10: a lock held 8-20 s lost every record that ended meanwhile).
+ */
+#define BUSY_PATIENCE_MS 120000
 #define N_CALLBACK 3       /* statements of the callback update */
 #define CT_SQLITE_MAX_PARAMS 128 /* columns of one insert at most (the schema table's) */
 /*
@@ -1587,7 +1595,14 @@ static int sqlite_write(void *priv, const struct ct_call_record *rec, char *errb
 		return CT_ERR;
 	}
 	if (!ss->in_txn) {
-		if (txn(ss, TXN_BEGIN, &msg) != CT_OK)
+		int64_t t0 = mono_ms();
+		int brc;
+
+		while ((brc = txn(ss, TXN_BEGIN, &msg)) != CT_OK &&
+		    (sqlite3_errcode(ss->db) == SQLITE_BUSY || sqlite3_errcode(ss->db) == SQLITE_LOCKED) &&
+		    mono_ms() - t0 < BUSY_PATIENCE_MS)
+			;   /* each try waits BUSY_TIMEOUT_MS for the lock */
+		if (brc != CT_OK)
 			goto fail;
 		ss->in_txn = true;
 		ss->txn_start_ms = mono_ms();
