@@ -301,6 +301,55 @@ static void usage(FILE *out)
 	    "  -h, --help, --version   (--version lists the formats, outputs and codecs built in)\n");
 }
 
+/*
+ * Overwrites, in the command line itself, the values of the options that
+ * carry secrets (--pg, --webhook: their credentials, as ct_mask_secrets
+ * shows them, cut to the value's length; --hep-password: every byte):
+ * other users read /proc/PID/cmdline (ps), and must not find the
+ * PostgreSQL password, the webhook's credentials or the HEP key there
+ * (red-team pass 10).  The options were parsed from copies (o->args), so
+ * nothing calltap uses changes.  Unique prefixes of the long names count,
+ * as getopt_long takes them.
+ */
+static void hide_secrets(int argc, char **argv)
+{
+	static const struct { const char *name; size_t min; bool all; } secret[] = {
+		{ "pg", 2, false }, { "webhook", 3, false }, { "hep-password", 5, true },
+	};
+	char masked[4096];
+	int i;
+
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+		const char *name = argv[i] + 2, *eq;
+		char *v = NULL;
+		size_t n, k, len;
+
+		if (strncmp(argv[i], "--", 2) != 0)
+			continue;
+		eq = strchr(name, '=');
+		n = eq != NULL ? (size_t)(eq - name) : strlen(name);
+		for (k = 0; k < sizeof(secret) / sizeof(secret[0]); k++)
+			if (n >= secret[k].min && n <= strlen(secret[k].name) &&
+			    strncmp(name, secret[k].name, n) == 0)
+				break;
+		if (k == sizeof(secret) / sizeof(secret[0]))
+			continue;
+		if (eq != NULL)
+			v = (char *)eq + 1;
+		else if (i + 1 < argc)
+			v = argv[++i];
+		if (v == NULL)
+			continue;
+		len = strlen(v);
+		if (secret[k].all || len >= sizeof(masked)) {
+			memset(v, '*', len);
+			continue;
+		}
+		ct_mask_secrets(masked, sizeof(masked), v, v);
+		strncpy(v, masked, len);   /* cut to the value's length, NUL-padded */
+	}
+}
+
 /* Adds an output of kind with value; 0, or -1 after a message. */
 static int add_output(struct options *o, const struct output_kind *kind, const char *value)
 {
@@ -2267,6 +2316,7 @@ int main(int argc, char **argv)
 		free_options(&o);
 		return rc < 0 ? 0 : 1;
 	}
+	hide_secrets(argc, argv);
 	umask(o.umask);
 	if (o.user != NULL && restrict_threads() != 0) {
 		free_options(&o);
