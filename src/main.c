@@ -2348,6 +2348,7 @@ int main(int argc, char **argv)
 	o.cfg.log.user = &prog;   /* messages clear the progress line first */
 	o.callcap.log = o.cfg.log;
 	o.callcap.wait = !is_live(&o);   /* files wait for the pcap writer, live drops */
+	o.callcap.durable = continuing_run(&o);
 	o.hep.wait = !is_live(&o);       /* and for the HEP collector */
 	if ((run.sinks = ct_sinkset_new(&o.cfg.log)) == NULL) {
 		fprintf(stderr, "calltap: out of memory\n");
@@ -2374,7 +2375,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "calltap: %s\n", errbuf);
 		rc = 3;
 	}
-	else if ((o.cfg.audio_durable = run.live != NULL, run.e = ct_engine_new(&o.cfg, errbuf)) ==
+	else if ((o.cfg.audio_durable = continuing_run(&o), run.e = ct_engine_new(&o.cfg, errbuf)) ==
 	    NULL) {   /* after the outputs */
 		fprintf(stderr, "calltap: %s\n", errbuf);
 		rc = 3;

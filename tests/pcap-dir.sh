@@ -145,5 +145,27 @@ else
 	bad "a timed-out call's late INVITE: $kept kept, $infile in the file, $inw in -w"
 fi
 
+# A piped run (tcpdump -w - | calltap -r -) syncs each per-call file before
+# its name is made (red-team pass 10: a record could name a file a power
+# loss emptied); a file replay does not.  Seen through strace(1).
+if command -v strace >/dev/null 2>&1; then
+	strace -f -qq -e trace=fdatasync,linkat -o "$t/st.log" \
+	    "$CALLTAP" -q -r - --pcap-dir "$t/dur" --json /dev/null <"$t/late.pcap" 2>/dev/null
+	seq=$(grep -oE "^[0-9]+ +(fdatasync|linkat)" "$t/st.log" | awk '{print $2}' | tr '\n' ' ')
+	strace -f -qq -e trace=fdatasync -o "$t/st2.log" \
+	    "$CALLTAP" -q -r "$t/late.pcap" --pcap-dir "$t/dur2" --json /dev/null 2>/dev/null
+	case $seq in
+	*"fdatasync linkat"*)
+		if [ ! -s "$t/st2.log" ] || ! grep -q fdatasync "$t/st2.log"; then
+			ok "a piped run syncs a per-call file before naming it; a file replay does not"
+		else
+			bad "a file replay synced its per-call files"
+		fi ;;
+	*) bad "a piped run: per-call file not synced before its link ($seq)" ;;
+	esac
+else
+	echo "skip per-call file sync: no strace"
+fi
+
 echo "pcap-dir.sh: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

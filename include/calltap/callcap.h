@@ -37,6 +37,8 @@ struct ct_callcap_cfg {
 	const char *all_path;  /* -w: every call's frames in one pcap file (NULL: off) */
 	size_t budget;         /* frame bytes buffered at most (0: CT_CALLCAP_DEFAULT_BUDGET) */
 	bool wait;             /* budget full: wait for the writer (files) instead of dropping (live) */
+	bool durable;          /* fdatasync each per-call file (and its directory) before its
+	                          record names it: a live or piped run, as recordings */
 	struct ct_log log;     /* messages (the first failure) */
 };
 

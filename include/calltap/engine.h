@@ -53,8 +53,8 @@ struct ct_engine_cfg {
 	                              NULL: as written, under audio_dir */
 	int audio_format;          /* enum ct_audio_format */
 	bool audio_durable;        /* fdatasync each recording (and its directory) before a
-	                              record names it: live capture, where nothing can
-	                              replay what a power loss took (a file replay can) */
+	                              record names it: a live or piped run, where nothing
+	                              can replay what a power loss took (a file replay can) */
 	int64_t tick_us;           /* how often expiry runs, capture time (default 1 s) */
 	size_t max_call_bytes;     /* memory of the calls' state at most (dialogs, lingering
 	                              calls, media: ct_dialog_bytes + ct_media_bytes); past it

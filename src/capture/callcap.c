@@ -459,6 +459,11 @@ static char *write_call(struct ct_callcap *cc, struct ct_callcap_job *job)
 		goto fail;
 	}
 link:
+	/* durable: the file's data before its name, so a record never names a torn file */
+	if (cc->cfg.durable && fdatasync(fd) != 0) {
+		err = errno;
+		goto fail;
+	}
 	snprintf(src, sizeof(src), "/proc/self/fd/%d", fd);
 	for (k = 1; k < NAME_TRIES; k++) {
 		if (k == 1)
@@ -474,6 +479,14 @@ link:
 	if (rc != 0) {
 		err = errno;
 		goto fail;
+	}
+	if (cc->cfg.durable) {   /* and the name itself (best effort) */
+		int dfd = open(job->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+		if (dfd >= 0) {
+			(void)fsync(dfd);
+			close(dfd);
+		}
 	}
 	if (job->sp == NULL) {
 		if (tmp != NULL)
