@@ -58,6 +58,7 @@
 
 #define SEG_MAX (UINT64_C(4) << 20)  /* bytes per segment file, at most */
 #define SYNC_MS 1000                 /* the sync thread's period */
+#define HELD_MAX (16u << 20)         /* bytes of records held while the spool cannot be written */
 #define DROP_SAY_S 10                /* a full spool is said again after this */
 #define SLOTS 8                      /* calltaps sharing one target and one DIR */
 #define FRAME_HDR 26                 /* "%08x %016x " */
@@ -92,6 +93,15 @@ struct ct_spool {
 	int old_fd;                  /* previous segment, not yet synced */
 	uint64_t bytes;
 	uint64_t pending, recovered, dropped, lost;
+	/*
+	 * Records a segment could not take (ENOSPC, EMFILE: the disk or the
+	 * descriptors ran out): held here, in order, each as its length then
+	 * its bytes, at most HELD_MAX bytes, and written before any later
+	 * record once a write works again (the next append, or the sync
+	 * thread's round).  Counted in pending: they are not lost.
+	 */
+	struct ct_buf held;
+	size_t held_off;             /* bytes of held already written */
 	uint64_t synced_seq, synced_off; /* everything before this is on disk */
 	bool dirty, dir_dirty, ack_dirty, stop;
 	time_t drop_said;
@@ -385,6 +395,8 @@ void ct_spool_sync(struct ct_spool *sp)
 	pthread_mutex_unlock(&sp->sync_mu);
 }
 
+static bool held_flush(struct ct_spool *sp);
+
 static void *syncer(void *arg)
 {
 	struct ct_spool *sp = arg;
@@ -395,6 +407,7 @@ static void *syncer(void *arg)
 		pthread_mutex_lock(&sp->mu);
 		if (!sp->stop)
 			ct_spool_sleep(&sp->cv, &sp->mu, ct_spool_now_ms() + SYNC_MS);
+		(void)held_flush(sp);   /* records held while the spool could not be written */
 		stop = sp->stop;
 		dirty = sp->dirty || sp->dir_dirty || sp->ack_dirty || sp->old_fd >= 0;
 		pthread_mutex_unlock(&sp->mu);
@@ -455,25 +468,15 @@ static void full(struct ct_spool *sp)
 }
 
 /*
- * Appends one record (capture thread; never waits for the network, only
- * for the local write).  CT_OK; CT_REFUSED when the record was dropped
- * because the spool is at its cap (counted, logged); CT_ERR when it
- * could not be written (counted as lost, ct_spool_error says why).
+ * Under mu: writes one record to the current segment (rotating it, or
+ * starting one, as needed).  0, or -1 with errno and sp->err set (the
+ * segment never ends in half a frame).
  */
-int ct_spool_append(struct ct_spool *sp, const void *p, size_t len)
+static int put_frame(struct ct_spool *sp, const void *p, size_t len)
 {
 	uint64_t frame = FRAME_HDR + (uint64_t)len + 1;
 	struct seg *s;
-	int rc = CT_OK;
 
-	if (len > MAX_RECORD)
-		return CT_ERR;
-	pthread_mutex_lock(&sp->mu);
-	if (sp->bytes + frame > sp->max_bytes) {
-		full(sp);
-		pthread_mutex_unlock(&sp->mu);
-		return CT_REFUSED;
-	}
 	s = sp->wfd >= 0 ? find_seg(sp, sp->wseq) : NULL;
 	if (s != NULL && s->size + frame > sp->seg_max &&
 	    s->size > (sp->header != NULL ? FRAME_HDR + sp->header_len + 1 : 0)) {
@@ -488,12 +491,13 @@ int ct_spool_append(struct ct_spool *sp, const void *p, size_t len)
 		s = NULL;
 	}
 	if (sp->wfd < 0 && new_segment(sp) != 0) {
+		int e = errno;
+
 		if (sp->err[0] == '\0')
 			snprintf(sp->err, sizeof(sp->err), "cannot create a segment in spool '%s': %s",
-			    sp->dir, strerror(errno));
-		sp->lost++;
-		pthread_mutex_unlock(&sp->mu);
-		return CT_ERR;
+			    sp->dir, strerror(e));
+		errno = e;
+		return -1;
 	}
 	s = find_seg(sp, sp->wseq);
 	if (write_frame(sp->wfd, p, len) != 0) {
@@ -508,13 +512,77 @@ int ct_spool_append(struct ct_spool *sp, const void *p, size_t len)
 		if (sp->err[0] == '\0')
 			snprintf(sp->err, sizeof(sp->err), "cannot write to spool '%s': %s",
 			    sp->dir, strerror(e));
+		errno = e;
+		return -1;
+	}
+	s->size += frame;
+	sp->bytes += frame;
+	sp->dirty = true;
+	return 0;
+}
+
+/*
+ * Under mu: writes the held records, oldest first, while writes work.
+ * True when none is left held.
+ */
+static bool held_flush(struct ct_spool *sp)
+{
+	while (sp->held_off < sp->held.len) {
+		uint32_t n;
+
+		memcpy(&n, sp->held.p + sp->held_off, sizeof(n));
+		if (put_frame(sp, sp->held.p + sp->held_off + sizeof(n), n) != 0)
+			return false;
+		sp->held_off += sizeof(n) + n;
+	}
+	ct_buf_reset(&sp->held);
+	sp->held_off = 0;
+	return true;
+}
+
+/* Under mu: holds one record for later (held); false when over HELD_MAX. */
+static bool hold(struct ct_spool *sp, const void *p, size_t len)
+{
+	uint32_t n = (uint32_t)len;
+
+	if (sp->held.len - sp->held_off + sizeof(n) + len > HELD_MAX)
+		return false;
+	if (sp->held.oom) {   /* an earlier hold ran out of memory: start again empty */
+		if (sp->held_off < sp->held.len)
+			return false;
+		ct_buf_fini(&sp->held);
+		ct_buf_init(&sp->held);
+	}
+	return ct_buf_append(&sp->held, &n, sizeof(n)) == CT_OK &&
+	    ct_buf_append(&sp->held, p, len) == CT_OK;
+}
+
+/*
+ * Appends one record (capture thread; never waits for the network, only
+ * for the local write).  CT_OK (written, or held in memory while the spool
+ * cannot be written: a full disk, no descriptor left; written once it can
+ * be, in order); CT_REFUSED when the record was dropped because the spool
+ * is at its cap (counted, logged); CT_ERR when it could neither be written
+ * nor held (counted as lost, ct_spool_error says why).
+ */
+int ct_spool_append(struct ct_spool *sp, const void *p, size_t len)
+{
+	uint64_t frame = FRAME_HDR + (uint64_t)len + 1;
+	int rc = CT_OK;
+
+	if (len > MAX_RECORD)
+		return CT_ERR;
+	pthread_mutex_lock(&sp->mu);
+	if (sp->bytes + frame > sp->max_bytes) {
+		full(sp);
+		pthread_mutex_unlock(&sp->mu);
+		return CT_REFUSED;
+	}
+	if ((held_flush(sp) && put_frame(sp, p, len) == 0) || hold(sp, p, len))
+		sp->pending++;
+	else {
 		sp->lost++;
 		rc = CT_ERR;
-	} else {
-		s->size += frame;
-		sp->bytes += frame;
-		sp->pending++;
-		sp->dirty = true;
 	}
 	pthread_mutex_unlock(&sp->mu);
 	return rc;
@@ -854,6 +922,7 @@ static void spool_free(struct ct_spool *sp)
 	pthread_mutex_destroy(&sp->mu);
 	pthread_mutex_destroy(&sp->sync_mu);
 	ct_buf_fini(&sp->rhdr);
+	ct_buf_fini(&sp->held);
 	free(sp->segs);
 	free(sp->header);
 	free(sp->shown);
@@ -1102,6 +1171,7 @@ struct ct_spool *ct_spool_open(const struct ct_spool_cfg *cfg, char *errbuf)
 	pthread_mutex_init(&sp->sync_mu, NULL);
 	ct_spool_cond_init(&sp->cv);
 	ct_buf_init(&sp->rhdr);
+	ct_buf_init(&sp->held);
 	sp->max_bytes = cfg->max_bytes != 0 ? cfg->max_bytes : CT_SPOOL_MAX_DEFAULT;
 	sp->seg_max = sp->max_bytes / 8 < SEG_MAX ? sp->max_bytes / 8 : SEG_MAX;
 	if (sp->seg_max < 4096)
@@ -1164,6 +1234,21 @@ void ct_spool_close(struct ct_spool *sp)
 		pthread_cond_signal(&sp->cv);
 		pthread_mutex_unlock(&sp->mu);
 		pthread_join(sp->syncer, NULL);
+	}
+	if (!held_flush(sp)) {   /* still unwritable at the end: those records are lost */
+		uint64_t n = 0;
+		size_t off;
+
+		for (off = sp->held_off; off + sizeof(uint32_t) <= sp->held.len; n++) {
+			uint32_t len;
+
+			memcpy(&len, sp->held.p + off, sizeof(len));
+			off += sizeof(len) + len;
+		}
+		sp->pending -= n < sp->pending ? n : sp->pending;
+		sp->lost += n;
+		ct_log(&sp->log, CT_LOG_ERR, "spool for %s: %" PRIu64 " record(s) LOST: %s", sp->shown,
+		    n, sp->err[0] != '\0' ? sp->err : "the spool could not be written");
 	}
 	if (sp->pending == 0) {
 		/* everything delivered: no segment is needed any more */
