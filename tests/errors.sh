@@ -118,6 +118,33 @@ if command -v python3 >/dev/null 2>&1 &&
 			else bad "full tmpfs, --db: status $st, $rows + $lost + $later != $gen: $(cat "$t/err")"; fi
 			umount "$t/small"
 		fi
+		# -w on a full disk: cut back to its last whole call, never torn,
+		# and written again once a filler file is removed mid-run (red-team
+		# pass 10: torn, and nothing after space came back).
+		if mount -t tmpfs -o size=64k,mode=700 tmpfs "$t/small" 2>/dev/null; then
+			n=$(python3 - "$CALLTAP" "$t/gen.pcap" "$t/small" 2>&1 <<'EOF'
+import subprocess, sys, time
+calltap, pcap, d = sys.argv[1:4]
+data = open(pcap, 'rb').read()
+open(d + '/filler', 'wb').write(b'x' * (56 << 10))
+p = subprocess.Popen([calltap, '-q', '-r', '-', '-w', d + '/w.pcap', '--json', '/dev/null'],
+                     stdin=subprocess.PIPE, stderr=subprocess.DEVNULL)
+p.stdin.write(data[:len(data) // 2]); p.stdin.flush()
+time.sleep(1.5)
+import os
+before = os.path.getsize(d + '/w.pcap')
+os.unlink(d + '/filler')
+p.stdin.write(data[len(data) // 2:]); p.stdin.close()
+p.wait()
+r = subprocess.run([calltap, '-q', '-r', d + '/w.pcap', '--json', '-'], capture_output=True)
+print(r.returncode, before < os.path.getsize(d + '/w.pcap'), len(r.stdout.splitlines()) > 0)
+EOF
+)
+			if [ "$n" = "0 True True" ]; then
+				ok "-w on a full tmpfs: never torn, written again once space came back"
+			else bad "-w on a full tmpfs: read-back status, grew, has calls: $n"; fi
+			umount "$t/small"
+		fi
 	else
 		echo "skip full tmpfs (needs root and mount)"
 	fi

@@ -144,7 +144,8 @@ struct ct_callcap {
 	bool busy, stop;
 	int all_fd;                /* -w file, -1: off */
 	bool all_header;           /* its pcap header is written */
-	bool all_broken;           /* a write failed: no more */
+	bool all_broken;           /* a write failed on a pipe (not cut back): no more */
+	off_t all_good;            /* a regular -w file: the end of its last whole call */
 	uint64_t files, errors;    /* under mu */
 	uint64_t waits;            /* under mu: the capture thread waited for the writer */
 	bool reported;             /* the first failure was logged */
@@ -512,17 +513,38 @@ fail:
 	return NULL;
 }
 
+/*
+ * Appends a call's frames to the -w file.  A write that fails (a full
+ * disk) on a regular file is cut back to the end of the last whole call,
+ * so the file never ends in half a packet record, and the next call tries
+ * again (red-team pass 10: torn, and nothing written after space came
+ * back); the failed call's frames are counted in errors.  On a pipe
+ * nothing can be cut back: -w stops.
+ */
 static void write_all(struct ct_callcap *cc, struct ct_callcap_job *job)
 {
+	struct stat st;
+	off_t end;
+
 	if (cc->all_broken)
 		return;
 	if ((!cc->all_header && write_header(cc->all_fd, job->linktype) != 0) ||
 	    write_chunks(cc->all_fd, job->chunks) != 0) {
-		cc->all_broken = true;
-		fail_once(cc, "-w", cc->cfg.all_path, errno);
+		int e = errno;
+
+		if (fstat(cc->all_fd, &st) == 0 && S_ISREG(st.st_mode) &&
+		    ftruncate(cc->all_fd, cc->all_good) == 0 &&
+		    lseek(cc->all_fd, cc->all_good, SEEK_SET) == cc->all_good) {
+			cc->all_header = cc->all_good > 0;
+		} else {
+			cc->all_broken = true;
+		}
+		fail_once(cc, "-w", cc->cfg.all_path, e);
 		return;
 	}
 	cc->all_header = true;
+	if ((end = lseek(cc->all_fd, 0, SEEK_CUR)) >= 0)
+		cc->all_good = end;
 }
 
 static void *writer_main(void *arg)
