@@ -685,6 +685,8 @@ def report_truth(recs, o):
         return lst[i] if i < len(lst) else None
 
     W = int(round(o.lead_window * US))
+    horizon = max((K(r)['end_us'] if K(r)['end_us'] is not None else K(r)['start_us']
+                   for r in allc), default=0)
 
     def resolved(m, window=True):
         n, s, e = num(m), K(m)['start_us'], K(m)['end_us']
@@ -710,7 +712,9 @@ def report_truth(recs, o):
         a = [r for r in group if ans(r)]
         q = [r for r in group if quality(r)]
         last = last_missed(group)
-        lost = sum(1 for m in last.values() if not resolved(m))
+        # lost once the lead window has passed within what the store knows
+        lost = sum(1 for m in last.values()
+                   if not resolved(m) and K(m)['end_us'] + W <= horizon)
         atime = [r['answer_ms'] for r in a if r['answer_ms'] is not None]
         talk = [r['talk_s'] for r in a if r['talk_s'] is not None]
         m = sum(1 for r in group if missed(r))

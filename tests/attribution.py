@@ -605,7 +605,8 @@ def selfcheck(a):
         'marketing.missed_callers': "SELECT count(DISTINCT num) FROM c WHERE missed",
         'marketing.first_time_callers': "SELECT count(DISTINCT num) FROM c WHERE dir = 'inbound'",
         'marketing.lost_leads': "SELECT count(*) " + last + unresolved % (
-            'AND o.s <= x.e + %d' % W, 'AND i.s <= x.e + %d' % W),
+            'AND o.s <= x.e + %d' % W, 'AND i.s <= x.e + %d' % W) +
+            " AND x.e + %d <= (SELECT max(coalesce(e, s)) FROM c)" % W,
         'callback_list': "SELECT count(*) " + last + unresolved % ('', ''),
         'callbacks.called_back': "SELECT count(d) " + delays % '',
         'callbacks.answered_callback': "SELECT count(d) " + delays % 'ans',
