@@ -434,6 +434,20 @@ int ct_attr_enrich_base(struct ct_attr *a, struct ct_call_record *r)
 	if (r->direction == CT_DIR_UNKNOWN)
 		r->direction = ct_direction_classify(a->home, a->n_home, &r->src_ip, &r->dst_ip,
 		    tn != NULL || lease != NULL);
+	if (tn == NULL && lease == NULL && r->direction == CT_DIR_INBOUND && r->diverted_from != NULL) {
+		/*
+		 * Dialled no tracking number, but diverted from one (Diversion,
+		 * History-Info: the carrier or a call-tracking service forwarded
+		 * the tracking number the caller dialled to the business's line):
+		 * that number's source and campaign.  Inbound calls only, after
+		 * the direction: a PBX forwarding a caller out carries the
+		 * tracking number in its Diversion too (red-team pass 10).
+		 */
+		char num[CT_NUMBER_MAX];
+
+		if (ct_number_norm(r->diverted_from, cc_or_null(a), num, sizeof(num)) == CT_OK)
+			tn = ct_numbers_lookup(a->numbers, num);
+	}
 	if (set_str(r, &r->sensor, a->sensor) != CT_OK ||
 	    set_str(r, &r->source, tn != NULL ? tn->source : NULL) != CT_OK ||
 	    set_str(r, &r->campaign, tn != NULL ? tn->campaign : NULL) != CT_OK ||

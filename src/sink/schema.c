@@ -459,7 +459,11 @@ const struct ct_schema_col ct_schema_calls[] = {
 	    "`source` column of the `--numbers` row whose number equals the "
 	    "normalised `callee` (see "
 	    "[Attribution](#attribution-numbers-direction-history)), or the "
-	    "`utm_source` of the `--leases` lease that held the number when set." },
+	    "`utm_source` of the `--leases` lease that held the number when set.  "
+	    "For an inbound call whose `callee` is no tracking number, the row of "
+	    "the number it was diverted from (its first `Diversion`, else "
+	    "`History-Info`, entry: a carrier or call-tracking service forwarded "
+	    "the tracking number the caller dialled to the business's line)." },
 	{ "campaign", CT_COL_TEXT, CT_OUT_ALL, OPT, 0, STR(campaign),
 	    "not a tracking number, or empty campaign",
 	    "`campaign` column of that row, or the lease's `utm_campaign` when "

@@ -1146,6 +1146,27 @@ static void test_attr_enrich(void)
 	ct_attr_enrich(a, r);
 	CHECK_INT(r->direction, CT_DIR_INTERNAL);
 	ct_call_record_free(r);
+	/*
+	 * Dialled the business's own line, diverted from a tracking number (a
+	 * carrier's or a call-tracking service's forward, Diversion): that
+	 * number's source and campaign.  An outbound call carrying a tracking
+	 * number in its Diversion (the PBX forwarding a caller out) gets none.
+	 */
+	r = mkrec("c7", "+447700900002", "02079460999", "198.51.100.1", "203.0.113.10", 400, 410,
+	    CT_DISP_ANSWERED);
+	r->diverted_from = strdup("+1 800 555 0199");
+	ct_attr_enrich(a, r);
+	CHECK_INT(r->direction, CT_DIR_INBOUND);
+	CHECK_STR(r->source, "Google Ads");
+	CHECK_STR(r->campaign, "Brand");
+	ct_call_record_free(r);
+	r = mkrec("c8", "2001", "07700900003", "203.0.113.10", "198.51.100.1", 500, 510,
+	    CT_DISP_ANSWERED);
+	r->diverted_from = strdup("+18005550199");
+	ct_attr_enrich(a, r);
+	CHECK_INT(r->direction, CT_DIR_OUTBOUND);
+	CHECK(r->source == NULL && r->campaign == NULL);
+	ct_call_record_free(r);
 	ct_attr_free(a);
 
 	/* --history-max 0: no history fields. */
