@@ -19,12 +19,14 @@
  * A section of several interfaces may hold their packets in batches out of
  * time order (dumpcap on two interfaces, or the two ports of a tap, writes
  * each interface's packets as its buffer fills: a 200 OK could come before
- * its INVITE): its packets go through a reorder buffer (calltap/reorder.h)
- * whose clock is the newest timestamp read, so packets within
- * NG_REORDER_US of each other come out in time order (ties in file
- * order), bounded by NG_REORDER_FRAMES and NG_REORDER_BYTES; a new
- * section first hands out what the last one left held.  A section of one
- * interface is handed out as read, without a copy.
+ * its INVITE): its packets go through a reorder heap (struct ng_heap): a
+ * packet is handed out once one stamped NG_REORDER_US later was read, or
+ * the heap holds NG_REORDER_FRAMES or NG_REORDER_BYTES, earliest stamp
+ * first (ties in file order), so packets within the window of each other
+ * come out in time order whatever the gaps between them; a new section
+ * first hands out what the last one left held, and so does the end of
+ * the file.  A section of one interface is handed out as read, without a
+ * copy.
  * References: draft-ietf-opsawg-pcapng (SHB 4.1, IDB 4.2, EPB 4.3, SPB 4.4,
  * obsolete PB appendix, if_tsresol / if_tsoffset options);
  * draft-ietf-opsawg-pcap (classic savefile, micro- and nanosecond magics);
@@ -42,7 +44,6 @@
 
 #include "calltap/cursor.h"
 #include "calltap/err.h"
-#include "calltap/reorder.h"
 #include "calltap/source.h"
 #include "readahead.h"
 #include "source_int.h"
@@ -114,12 +115,113 @@ struct savefile {
 	int pending;            /* from open: 1 = block in buf, <0 = end code */
 	int end_rc;             /* sticky CT_EOF / CT_ERR once reached */
 	int filter_failed;      /* the filter did not compile for an interface */
-	struct ct_reorder *ro;  /* pcapng: made for the first section of several interfaces */
+	struct ng_heap *ro;     /* pcapng: made for the first section of several interfaces */
 	int reorder;            /* the current section has several interfaces */
 	int ro_flush;           /* a new section: hand out what ro holds first */
-	int64_t ro_now;         /* newest timestamp put in ro this section */
 	char msg[CT_ERRBUF_SIZE];
 };
+
+/* ---- reorder heap ---- */
+
+struct ng_held {
+	int64_t ts_us;
+	uint64_t seq;           /* read order: ties of stamps keep it */
+	struct ct_frame f;      /* f.data: data[] */
+	uint8_t data[];
+};
+
+struct ng_heap {
+	struct ng_held **v;     /* binary min-heap by (ts_us, seq) */
+	size_t n, cap, bytes;
+	uint64_t seq;
+	int64_t newest;         /* the newest stamp read this section */
+	struct ng_held *last;   /* handed out by the last get: freed by the next */
+};
+
+static int held_before(const struct ng_held *a, const struct ng_held *b)
+{
+	return a->ts_us != b->ts_us ? a->ts_us < b->ts_us : a->seq < b->seq;
+}
+
+static void heap_free(struct ng_heap *h)
+{
+	size_t i;
+
+	if (h == NULL)
+		return;
+	for (i = 0; i < h->n; i++)
+		free(h->v[i]);
+	free(h->last);
+	free(h->v);
+	free(h);
+}
+
+/* Takes a copy of f (its data too); CT_OK or CT_NOMEM (f not taken). */
+static int heap_put(struct ng_heap *h, const struct ct_frame *f)
+{
+	struct ng_held *e;
+	size_t i;
+
+	if (h->n == h->cap) {
+		size_t ncap = h->cap != 0 ? h->cap * 2 : 256;
+		struct ng_held **v = realloc(h->v, ncap * sizeof(*v));
+
+		if (v == NULL)
+			return CT_NOMEM;
+		h->v = v;
+		h->cap = ncap;
+	}
+	if ((e = malloc(sizeof(*e) + f->caplen)) == NULL)
+		return CT_NOMEM;
+	e->ts_us = f->ts_us;
+	e->seq = h->seq++;
+	e->f = *f;
+	if (f->caplen > 0)
+		memcpy(e->data, f->data, f->caplen);
+	e->f.data = e->data;
+	if (f->ts_us > h->newest)
+		h->newest = f->ts_us;
+	h->bytes += sizeof(*e) + f->caplen;
+	for (i = h->n++; i > 0 && held_before(e, h->v[(i - 1) / 2]); i = (i - 1) / 2)
+		h->v[i] = h->v[(i - 1) / 2];
+	h->v[i] = e;
+	return CT_OK;
+}
+
+/*
+ * The earliest held packet when it is due (drain: any): one stamped
+ * NG_REORDER_US after it was read, or the heap is over its bounds.  1 with
+ * *f (valid until the next call), or 0.
+ */
+static int heap_get(struct ng_heap *h, int drain, struct ct_frame *f)
+{
+	struct ng_held *top, *e;
+	size_t i = 0, c;
+
+	free(h->last);
+	h->last = NULL;
+	if (h->n == 0)
+		return 0;
+	top = h->v[0];
+	if (!drain && h->n <= NG_REORDER_FRAMES && h->bytes <= NG_REORDER_BYTES &&
+	    (h->newest < INT64_MIN + NG_REORDER_US || top->ts_us > h->newest - NG_REORDER_US))
+		return 0;
+	e = h->v[--h->n];
+	while ((c = 2 * i + 1) < h->n) {
+		if (c + 1 < h->n && held_before(h->v[c + 1], h->v[c]))
+			c++;
+		if (!held_before(h->v[c], e))
+			break;
+		h->v[i] = h->v[c];
+		i = c;
+	}
+	if (h->n > 0)
+		h->v[i] = e;
+	h->bytes -= sizeof(*top) + top->f.caplen;
+	h->last = top;
+	*f = top->f;
+	return 1;
+}
 
 static const uint64_t pow10_tab[20] = {
 	1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull, 10000000ull,
@@ -527,7 +629,7 @@ static int ng_section(struct savefile *sf, struct ct_cursor *c)
 		return sf_bad(sf, "unsupported pcapng version %u.%u", major, minor);
 	ifaces_reset(sf);
 	sf->reorder = 0;
-	if (sf->ro != NULL && ct_reorder_held(sf->ro) > 0)
+	if (sf->ro != NULL && sf->ro->n > 0)
 		sf->ro_flush = 1;
 	return 0;
 }
@@ -573,9 +675,10 @@ static int ng_iface(struct savefile *sf, struct ct_cursor *c)
 		return sf_short(sf, CT_NOMEM);
 	if (sf->nif == 2 && !sf->reorder) {
 		if (sf->ro == NULL)
-			sf->ro = ct_reorder_new(NG_REORDER_US, NG_REORDER_FRAMES, NG_REORDER_BYTES);
+			sf->ro = calloc(1, sizeof(*sf->ro));
 		sf->reorder = sf->ro != NULL;   /* out of memory: read in file order */
-		sf->ro_now = INT64_MIN;
+		if (sf->ro != NULL)
+			sf->ro->newest = INT64_MIN;
 	}
 	while (ct_cursor_left(c) >= 4) {
 		code = get16(c, sf->be);
@@ -703,12 +806,14 @@ static int ng_next(struct ct_source *s, struct ct_frame *f, char *errbuf)
 
 	for (;;) {
 		if (sf->ro != NULL && (sf->ro_flush || sf->end_rc != 0)) {
-			if (ct_reorder_get(sf->ro, sf->ro_now, true, f) == 1)
+			if (heap_get(sf->ro, 1, f) == 1)
 				break;
 			sf->ro_flush = 0;
 		}
 		if (sf->end_rc != 0)
 			return sf_end(sf, sf->end_rc, errbuf);
+		if (sf->reorder && heap_get(sf->ro, 0, f) == 1)
+			break;              /* every packet due goes before the next is read */
 		do {
 			rc = sf->pending != 0 ? sf->pending : ng_read_block(sf, 0);
 			sf->pending = 0;
@@ -723,12 +828,8 @@ static int ng_next(struct ct_source *s, struct ct_frame *f, char *errbuf)
 		}
 		if (!sf->reorder)
 			break;
-		if (f->ts_us > sf->ro_now)
-			sf->ro_now = f->ts_us;
-		if (ct_reorder_put(sf->ro, f, sf->ro_now) != CT_OK)
+		if (heap_put(sf->ro, f) != CT_OK)
 			break;              /* out of memory: this one goes as read */
-		if (ct_reorder_get(sf->ro, sf->ro_now, false, f) == 1)
-			break;
 	}
 	s->frames++;
 	return 1;
@@ -786,7 +887,7 @@ static void sf_free(struct savefile *sf)
 	if (sf == NULL)
 		return;
 	ifaces_reset(sf);
-	ct_reorder_free(sf->ro);
+	heap_free(sf->ro);
 	if (sf->fp != NULL && sf->fp != stdin)
 		fclose(sf->fp);
 	free(sf->ifs);

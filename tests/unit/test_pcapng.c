@@ -500,6 +500,38 @@ static void test_ng_reorder(void)
 		CHECK_INT(rc, cut ? CT_ERR : CT_EOF);
 		ct_source_close(s);
 	}
+
+	/*
+	 * A 200 OK on interface 1 written before its INVITE on interface 0,
+	 * 50 ms apart, then a quiet gap (20 s): still in time order
+	 * (red-team pass 11: the buffer handed out one packet per packet read
+	 * and, after the gap, the first read first, so the 200 OK went
+	 * first).  Every packet due goes before the next is read.
+	 */
+	{
+		static const int64_t ms[] = { 0, 10100, 10050, 30000, 30100, 30200, 30300 };
+		static const uint32_t ifc[] = { 0, 1, 0, 0, 1, 0, 1 };
+		static const int64_t want[] = { 0, 10050, 10100, 30000, 30100, 30200, 30300 };
+		size_t e;
+
+		memset(&m, 0, sizeof(m));
+		shb(&m, 0);
+		idb(&m, 1, 65535, -1, 0);
+		idb(&m, 1, 65535, -1, 0);
+		for (e = 0; e < sizeof(ms) / sizeof(ms[0]); e++)
+			epb(&m, ifc[e], (uint64_t)(t0 + ms[e] * 1000), eth5060, 46, 46);
+		write_file(m.b, m.n);
+		s = ct_source_open_file(tmp_path, NULL, err);
+		CHECK(s != NULL);
+		if (s == NULL)
+			return;
+		for (n = 0; (rc = s->ops->next(s, &f, err)) == 1; n++)
+			if ((size_t)n < sizeof(want) / sizeof(want[0]))
+				CHECK_INT(f.ts_us, t0 + want[n] * 1000);
+		CHECK_INT(n, 7);
+		CHECK_INT(rc, CT_EOF);
+		ct_source_close(s);
+	}
 }
 
 /*
