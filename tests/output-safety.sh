@@ -204,6 +204,24 @@ EOF
 )
 if [ "$n" = "0 60" ]; then ok "the database locked by another process for 8 s: every record waits, 60/60 stored"
 else bad "database locked 8 s: exit status and rows: $n (want 0 60)"; fi
+# ... and when calltap starts while the lock is held (7 s): it waits too
+# (red-team pass 11: start-up gave up after 5 s, exit 3).
+python3 - "$t/lk.db" "$t/lk.ready" <<'EOF' &
+import sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=30)
+c.execute('BEGIN IMMEDIATE'); c.execute('UPDATE calls SET sensor = sensor WHERE 0')
+open(sys.argv[2], 'w').close()
+time.sleep(7)
+c.execute('COMMIT')
+EOF
+lkpid=$!
+i=0; while [ ! -f "$t/lk.ready" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+"$CALLTAP" -q -r "$t/slow.pcap" --db "$t/lk.db" 2>/dev/null
+st=$?
+wait $lkpid
+n="$st $(python3 -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM calls").fetchone()[0])' "$t/lk.db" 2>&1)"
+if [ "$n" = "0 140" ]; then ok "a database locked at start-up (7 s): calltap waits, 60 + 80 rows"
+else bad "database locked at start-up: exit status and rows: $n (want 0 140)"; fi
 
 # ---- a restart of a live or piped run keeps what it wrote -------------------
 # (red-team pass 10: the text outputs were opened with O_TRUNC, so a

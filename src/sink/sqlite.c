@@ -803,18 +803,35 @@ fail_msg:
  * proves it writable.  Returns the sink state, or NULL with "cannot open
  * database 'x': ..." or the newer-schema message in errbuf.
  */
+static int64_t mono_ms(void);
+
 static void *sqlite_open(const struct ct_sink_args *args, char *errbuf)
 {
 	struct sqlite_sink *ss = calloc(1, sizeof(*ss));
+	int64_t t0;
 
 	if (ss == NULL || (ss->path = strdup(args->target)) == NULL) {
 		ct_sink_err(errbuf, "out of memory");
 		free(ss);
 		return NULL;
 	}
-	if (db_setup(ss, errbuf) != CT_OK) {
-		sink_free(ss);
-		return NULL;
+	t0 = mono_ms();
+	while (db_setup(ss, errbuf) != CT_OK) {
+		/*
+		 * Another process holds the lock (a sensor restarted while a
+		 * report tool or a second calltap writes): wait for it as a
+		 * batch does, BUSY_PATIENCE_MS in all (red-team pass 11: start-up
+		 * gave up after 5 s).
+		 */
+		int ec = ss->db != NULL ? sqlite3_errcode(ss->db) : SQLITE_OK;
+
+		finalize_all(ss);
+		sqlite3_close(ss->db);
+		ss->db = NULL;
+		if ((ec != SQLITE_BUSY && ec != SQLITE_LOCKED) || mono_ms() - t0 >= BUSY_PATIENCE_MS) {
+			sink_free(ss);
+			return NULL;
+		}
 	}
 	return ss;
 }
