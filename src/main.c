@@ -304,7 +304,8 @@ static void usage(FILE *out)
 /*
  * Overwrites, in the command line itself, the values of the options that
  * carry secrets (--pg, --webhook: their credentials, as ct_mask_secrets
- * shows them, cut to the value's length; --hep-password: every byte):
+ * shows them, cut to the value's length; --hep-password: every byte;
+ * --webhook-header: every byte after the name's colon):
  * other users read /proc/PID/cmdline (ps), and must not find the
  * PostgreSQL password, the webhook's credentials or the HEP key there
  * (red-team pass 10).  The options were parsed from copies (o->args), so
@@ -313,8 +314,9 @@ static void usage(FILE *out)
  */
 static void hide_secrets(int argc, char **argv)
 {
-	static const struct { const char *name; size_t min; bool all; } secret[] = {
-		{ "pg", 2, false }, { "webhook", 3, false }, { "hep-password", 5, true },
+	static const struct { const char *name; size_t min; int how; } secret[] = {
+		{ "pg", 2, 0 }, { "webhook", 3, 0 }, { "hep-password", 5, 1 },
+		{ "webhook-header", 9, 2 },   /* Authorization, an API key: the value */
 	};
 	char masked[4096];
 	int i;
@@ -340,8 +342,13 @@ static void hide_secrets(int argc, char **argv)
 			v = argv[++i];
 		if (v == NULL)
 			continue;
+		if (secret[k].how == 2) {
+			char *colon = strchr(v, ':');
+
+			v = colon != NULL ? colon + 1 : v;
+		}
 		len = strlen(v);
-		if (secret[k].all || len >= sizeof(masked)) {
+		if (secret[k].how != 0 || len >= sizeof(masked)) {
 			memset(v, '*', len);
 			continue;
 		}

@@ -262,13 +262,15 @@ if [ -r /proc/self/cmdline ]; then
 	(sleep 3 | "$CALLTAP" -q -r - --json /dev/null --spool "$t/sp" \
 	    --pg "host=127.0.0.1 port=9 password=S3cretPg dbname=x connect_timeout=1" \
 	    --webhook="http://user:HookPw9@127.0.0.1:9/x?token=Tok3n9" \
+	    --webhook-header "Authorization: Bearer Bear3r9" \
 	    --hep 127.0.0.1:9 --hep-pass HepKey99 2>/dev/null &
 	 sleep 1
 	 for p in $(pgrep -f "HepKey99|127.0.0.1:9/x" 2>/dev/null) $(pgrep -f "hep-pass" 2>/dev/null); do
 		tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null
 	 done >"$t/cmdline"
 	 wait) 2>/dev/null
-	if grep -q -- "--hep-pass" "$t/cmdline" && ! grep -qE "S3cretPg|HookPw9|Tok3n9|HepKey99" "$t/cmdline"; then
+	if grep -q -- "--hep-pass" "$t/cmdline" && grep -q "Authorization:" "$t/cmdline" &&
+	    ! grep -qE "S3cretPg|HookPw9|Tok3n9|HepKey99|Bear3r9" "$t/cmdline"; then
 		ok "no secret in /proc/PID/cmdline"
 	else
 		echo "$(cat "$t/cmdline")" >"$t/err"; bad "secrets in /proc/PID/cmdline"

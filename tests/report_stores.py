@@ -195,9 +195,14 @@ F = [
 # lost g2's 200 OK: its copy is a no-answer).  g3 is two calls in one
 # Call-ID (a 503, then the retry answered a second later): one sensor's
 # records of a Call-ID are calls of their own.  4 calls, 4 copies left out;
-# the copy kept is the one that saw more (g2 answered).
+# the copy kept is the one that saw more (g2 answered).  g5 went to an IVR
+# (trunk answered at 7 s) and an agent picked up at 20 s, which only s1's
+# rings show: the report keeps s1's copy, time to answer 20 s.  An agent
+# calls g1's caller back, no answer (both sensors record it): one callback, with
+# --sensor too (red-team pass 11: the other sensor's copies counted again).
 def copy(r, n, sensor, skew_us, **kw):
-    r = dict(r, call_id="g%d" % n, sensor=sensor, **kw)
+    r = dict(r, call_id="g%d" % n, sensor=sensor, answered_by=None, rings=None)
+    r.update(kw)
     r["start_us"] += skew_us
     r["end_us"] += skew_us
     return r
@@ -209,11 +214,21 @@ G2 = call(2, "2024-03-04T10:05:00", 50, "answered", "inbound", "+380501240002", 
 G3 = call(3, "2024-03-04T10:10:00", 1, "failed", "inbound", "+380501240003", "0800")
 G4 = call(3, "2024-03-04T10:10:01", 60, "answered", "inbound", "+380501240003", "0800",
           answer_ms=3000, talk=50, agent="bob")
+G5 = call(5, "2024-03-04T10:20:00", 80, "answered", "inbound", "+380501240005", "0800",
+          answer_ms=7000, talk=73, agent="carol")
+G6 = call(6, "2024-03-04T10:30:00", 40, "noanswer", "outbound", "2001", "+380501240001",
+          agent="dave")
+RINGS5 = ('[{"agent":"carol","call_id":"leg5","ring_start":"2024-03-04T10:20:07Z",'
+          '"ring_end":"2024-03-04T10:20:20Z","outcome":"answered","pickup_ms":13000,'
+          '"transferred_to":null}]')
 G = [copy(G1, 1, "s1", 0), copy(G1, 1, "s2", 3000),
      copy(G2, 2, "s2", 2000, disposition="noanswer", answer_ms=None, talk_s=None, agent=None),
      copy(G2, 2, "s1", 0),
      copy(G3, 3, "s1", 0), copy(G4, 3, "s1", 0),
-     copy(G3, 3, "s2", 4000), copy(G4, 3, "s2", 4000)]
+     copy(G3, 3, "s2", 4000), copy(G4, 3, "s2", 4000),
+     copy(G5, 5, "s2", 500, answered_by="agent"),
+     copy(G5, 5, "s1", 0, answered_by="agent", rings=RINGS5),
+     copy(G6, 6, "s1", 0), copy(G6, 6, "s2", 2500)]
 
 STORES = {"A": A, "B": B, "C": C, "D": D, "E": E, "F": F, "G": G}
 
@@ -221,7 +236,8 @@ STORES = {"A": A, "B": B, "C": C, "D": D, "E": E, "F": F, "G": G}
 def write_db(rows, path, numbers=None):
     if os.path.exists(path):
         os.unlink(path)
-    cols = COLS + [k for k in ("utm_source", "utm_medium", "utm_campaign") if k in rows[0]]
+    cols = COLS + [k for k in ("utm_source", "utm_medium", "utm_campaign", "answered_by", "rings")
+                   if k in rows[0]]
     db = sqlite3.connect(path)
     db.execute("CREATE TABLE calls (id INTEGER PRIMARY KEY, %s)" % ", ".join(cols))
     for r in rows:
@@ -564,15 +580,20 @@ def test_g(t):
     db = os.path.join(t.tmp, "g.db")
     write_db(G, db)
     r = t.report(db, "--country-code", "380")
-    t.check("G: two sensors' records of a call count once", (4, 2, 1, 1, 3),
+    t.check("G: two sensors' records of a call count once", (6, 3, 1, 1, 4, 1),
             (r["totals"]["calls"], r["marketing"]["answered"], r["marketing"]["missed"],
-             r["totals"]["failed"], r["marketing"]["unique_callers"]))
-    t.check("G: the copy that saw the answer is kept", [("alice", 1), ("bob", 1)],
-            [(a["agent"], a["answered"]) for a in r["agents"]])
+             r["totals"]["failed"], r["marketing"]["unique_callers"], r["outbound"]["calls"]))
+    t.check("G: the copy that saw the answer is kept", [("alice", 1), ("bob", 1), ("carol", 1)],
+            sorted((a["agent"], a["answered"]) for a in r["agents"]))
+    # answered: g2 2 s, g3's retry 3 s, g5 20 s (the agent's pickup, s1's rings)
+    t.check("G: the copy that saw the agent's pickup is kept", 8333.3,
+            r["answer_time"]["mean_ms"])
+    t.check("G: one callback", (1, 1), (r["callbacks"]["called_back"], r["callbacks"]["attempts"]))
     t.check("G: the copies are said", ["sensor_copies"], [w["code"] for w in r["warnings"]])
-    t.check("G: per sensor, each its own", (4, 1), (
-        t.report(db, "--sensor", "s1")["totals"]["calls"],
-        t.report(db, "--sensor", "s2")["totals"]["answered"]))
+    r1, r2 = t.report(db, "--sensor", "s1"), t.report(db, "--sensor", "s2")
+    t.check("G: per sensor, each its own calls, callbacks once", (6, 3, 1, 2), (
+        r1["totals"]["calls"], r1["marketing"]["answered"], r1["callbacks"]["attempts"],
+        r2["marketing"]["answered"]))
 
 
 def main():

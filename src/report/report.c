@@ -434,7 +434,7 @@ static int add_row(struct ct_report_data *d, const struct raw_row *w)
 	else if (!isnan(w->duration_s) && w->duration_s > 0 && w->duration_s < 1e9)
 		c->end_us = w->start_us + llround(w->duration_s * 1e6);
 	c->answer_ms = w->answer_ms;
-	c->talk_s = w->talk_s;
+	c->talk_s = c->talk_raw = w->talk_s;
 	c->disp = (uint8_t)disp_of((const unsigned char *)w->disp);
 	c->dir = (uint8_t)dir_of(w->dir);
 	/*
@@ -1144,22 +1144,36 @@ static bool same_sensor(const struct ct_report_call *a, const struct ct_report_c
 }
 
 /*
- * Which of two sensors' records of one call the report keeps: the one that
- * saw more of it (answered, then the longer talk, then the longer call), then
- * the sensor name first in byte order, so the choice does not depend on the
- * order the rows were stored in.
+ * Which of two sensors' records of one call the report keeps: with
+ * --sensor, that sensor's (so the calls in scope are its records, while
+ * the history counts each call once); else the one that saw more of it
+ * (answered, then an agent's pickup seen in its rings, then the longer
+ * call, then the longer talk as recorded), then the sensor name first in
+ * byte order, so the choice does not depend on the order the rows were
+ * stored in.
  */
-static bool better_copy(const struct ct_report_call *a, const struct ct_report_call *b)
+static bool better_copy(const struct ct_report_call *a, const struct ct_report_call *b,
+    const char *prefer)
 {
 	bool aa = a->disp == CT_RD_ANSWERED, ba = b->disp == CT_RD_ANSWERED;
-	double at = isnan(a->talk_s) ? -1 : a->talk_s, bt = isnan(b->talk_s) ? -1 : b->talk_s;
+	bool ap = a->pickup_us != CT_REPORT_NONE, bp = b->pickup_us != CT_REPORT_NONE;
+	double at = isnan(a->talk_raw) ? -1 : a->talk_raw, bt = isnan(b->talk_raw) ? -1 : b->talk_raw;
 
+	if (prefer != NULL) {
+		bool am = a->sensor != NULL && strcmp(a->sensor, prefer) == 0;
+		bool bm = b->sensor != NULL && strcmp(b->sensor, prefer) == 0;
+
+		if (am != bm)
+			return am;
+	}
 	if (aa != ba)
 		return aa;
-	if (at != bt)
-		return at > bt;
+	if (ap != bp)
+		return ap;
 	if (a->end_us - a->start_us != b->end_us - b->start_us)
 		return a->end_us - a->start_us > b->end_us - b->start_us;
+	if (at != bt)
+		return at > bt;
 	if ((a->sensor == NULL) != (b->sensor == NULL))
 		return a->sensor != NULL;
 	if (a->sensor != NULL && strcmp(a->sensor, b->sensor) != 0)
@@ -1193,11 +1207,11 @@ static int cmp_idkey(const void *pa, const void *pb)
  * at most SENSOR_SKEW_US before it that no record of the same sensor is
  * in (one sensor's records of a Call-ID are calls of their own: a retry
  * after a failure, a Call-ID used again).  Each call keeps its best record
- * (better_copy) and the others are left out, counted in
+ * (better_copy; prefer: --sensor) and the others are left out, counted in
  * d->sensor_copies.  O(n log n); a Call-ID is compared with at most
  * CLUSTERS_SCAN calls before it.  CT_OK or CT_NOMEM (d unchanged).
  */
-static int merge_sensor_copies(struct ct_report_data *d)
+static int merge_sensor_copies(struct ct_report_data *d, const char *prefer)
 {
 	struct idkey *k;
 	uint32_t *keep, *cl;
@@ -1248,7 +1262,7 @@ static int merge_sensor_copies(struct ct_report_data *d)
 			}
 			/* a copy: the cluster's first record stays its anchor (cl), keep[] its best */
 			keep[k[j].i] = keep[cl[at]];
-			if (better_copy(c, &d->calls[keep[cl[at]]])) {
+			if (better_copy(c, &d->calls[keep[cl[at]]], prefer)) {
 				uint32_t old = keep[cl[at]];
 
 				for (m = mfirst; m <= j; m++)
@@ -1317,8 +1331,7 @@ int ct_report_main(int argc, char **argv)
 		fprintf(stderr, "calltap report: %s\n", errbuf);
 		rc = 2;
 	}
-	/* --sensor: one sensor's records, no copies among them */
-	if (rc == 0 && o.f_sensor == NULL && merge_sensor_copies(d) != CT_OK) {
+	if (rc == 0 && merge_sensor_copies(d, o.f_sensor) != CT_OK) {
 		fprintf(stderr, "calltap report: out of memory\n");
 		rc = 2;
 	}

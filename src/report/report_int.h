@@ -68,7 +68,8 @@ struct ct_report_call {
 	int64_t start_us;         /* µs since the epoch, UTC */
 	int64_t end_us;           /* start_us when NULL */
 	int64_t answer_ms;        /* CT_REPORT_NONE when NULL */
-	double talk_s;            /* NaN when NULL */
+	double talk_s;            /* NaN when NULL; a person's (person_answer) */
+	double talk_raw;          /* talk_s as stored */
 	const char *cnum, *dnum;  /* normalised caller / callee number; NULL = none */
 	const char *agent, *source, *campaign, *sensor;
 	const char *utm[3];       /* utm_source, utm_medium, utm_campaign */
