@@ -310,9 +310,11 @@ static void check_week(const struct ct_report *r)
 	CHECK_INT(r->m.first_calls, 17);
 	CHECK_INT(r->m.repeat, 2);
 	/* missed callers 13, 14, 15, 23 (555001), 24 (555002), 26; no callback
-	 * (no callee numbers) and no later answered call: all lost */
+	 * (no callee numbers) and no later answered call: all lost but 24,
+	 * whose window (03-10 00:30 + 24 h) ends after the store's data (the
+	 * latest end: 32, 03-11 00:00): it may still be reached */
 	CHECK_INT(r->m.missed_callers, 6);
-	CHECK_INT(r->m.lost_leads, 6);
+	CHECK_INT(r->m.lost_leads, 5);
 	CHECK_INT(r->cb_called, 0);
 	CHECK(isnan(r->cb_att_mean) && isnan(r->cb_att_median));
 	CHECK_INT(r->n_cblist, 6);
@@ -432,8 +434,8 @@ static void check_week_json(const struct ct_report *r)
 	    "\"outbound\":5,\"internal\":2,\"unknown\":2}");
 	/* cost 150 + 60 + 40 = 250: / 21 calls, / 17 leads, / 6 quality calls */
 	CHECK_HAS(j, "\"marketing\":{\"calls\":21,\"answered\":10,\"missed\":7,"
-	    "\"missed_rate_pct\":33.33,\"missed_callers\":6,\"lost_leads\":6,"
-	    "\"lost_leads_pct\":100.00,\"unique_callers\":17,\"first_time_callers\":17,"
+	    "\"missed_rate_pct\":33.33,\"missed_callers\":6,\"lost_leads\":5,"
+	    "\"lost_leads_pct\":83.33,\"unique_callers\":17,\"first_time_callers\":17,"
 	    "\"first_time_calls\":17,\"repeat_calls\":2,\"quality_calls\":6,\"quality_pct\":60.00,"
 	    "\"cost\":250.0000,\"cost_per_call\":11.9048,\"cost_per_lead\":14.7059,"
 	    "\"cost_per_quality_call\":41.6667,\"answered_by_machine\":0}");
@@ -482,7 +484,7 @@ static void check_week_text_html(const struct ct_report *r)
 		fputs(t, stderr);
 	CHECK_HAS(t, "\n  total                            30\n");
 	CHECK_HAS(t, "\n  missed calls                      7    33.3% missed rate\n");
-	CHECK_HAS(t, "\n  lost leads                        6   100.0% of missed callers\n");
+	CHECK_HAS(t, "\n  lost leads                        5    83.3% of missed callers\n");
 	CHECK_HAS(t, "\n  p90 (nearest rank)             70.0 s\n");
 	CHECK_HAS(t, "\n  09        5         2       3    ########################################\n");
 	CHECK_HAS(t, "\n  google    spring       11         6       4               3           3"
