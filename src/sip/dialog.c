@@ -2209,11 +2209,13 @@ static bool serial_branch(const struct ct_dialog_table *t, const struct ct_dialo
  * Whether the initial INVITE m is the caller's retry after a 401/407 that
  * kept the challenged INVITE's CSeq (RFC 3261 §22.2 and §8.1.3.5 say the
  * next CSeq; some UAs send the same one): d waits after the challenge,
- * m comes from the first INVITE's address with the caller's tag, and its
- * top Via branch is a new transaction's (a retransmission keeps the
- * branch, RFC 3261 §17.1.1.3).  Before, its key (method, CSeq, From tag)
- * made it a retransmission, and the answered call was recorded failed
- * 401 (red-team pass 9).  Changes nothing.
+ * m comes from the first INVITE's address and port (the caller's socket:
+ * not a proxy's copy of the first INVITE, seen late, from another port of
+ * the same host) with the caller's tag, and its top Via branch is a new
+ * transaction's (a retransmission keeps the branch, RFC 3261 §17.1.1.3).
+ * Before, its key (method, CSeq, From tag) made it a retransmission, and
+ * the answered call was recorded failed 401 (red-team pass 9).  Changes
+ * nothing.
  */
 static bool auth_retry_same_cseq(const struct ct_dialog_table *t, const struct ct_dialog *d,
     const struct ct_sip_msg *m)
@@ -2223,7 +2225,8 @@ static bool auth_retry_same_cseq(const struct ct_dialog_table *t, const struct c
 	return k != 0 && !d->partial && d->state == DS_CHALLENGED && !retry_wait(d) &&
 	    d->auth_challenges > 0 && m->cseq == d->invite_cseq && !branch_known(d, k) &&
 	    d->invite_branch != NULL && !token_eq(m->via_branch, d->invite_branch) &&
-	    from_party(d, m) == CT_PARTY_CALLER && ct_addr_eq(&m->t.src, &d->src);
+	    from_party(d, m) == CT_PARTY_CALLER && ct_addr_eq(&m->t.src, &d->src) &&
+	    m->t.sport == d->sport;
 }
 
 /* Removes key from d's ring of seen message keys, when there. */
