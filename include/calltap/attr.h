@@ -238,6 +238,12 @@ bool ct_legs_is_voicemail(const char *user);
 
 #define CT_ATTR_MAX_HOME 64
 #define CT_ATTR_HISTORY_DEFAULT 500000
+/*
+ * Two sensors' records of one call (its Call-ID) start at most this far
+ * apart (their clocks and taps): the history and the report take them
+ * for one call.
+ */
+#define CT_SENSOR_SKEW_US (2 * INT64_C(1000000))
 
 struct ct_attr_cfg {
 	const char *numbers_path;       /* tracking numbers CSV, NULL = none */

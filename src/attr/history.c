@@ -49,7 +49,6 @@
 #include "calltap/list.h"
 
 #define HIST_CALLS 256     /* inbound call starts remembered per number */
-#define SENSOR_SKEW_US (2 * INT64_C(1000000)) /* two sensors' records of one call apart at most */
 #define HIST_MISSED 8      /* missed calls remembered per number */
 #define HIST_EVENTS 8      /* outbound / answered inbound starts per number */
 #define HIST_MEAN_BYTES 256 /* the byte budget: this much per number of max_entries, */
@@ -296,13 +295,13 @@ static size_t first_from(const struct hent *e, int64_t start)
  * Counts the remembered inbound calls of e that started strictly before
  * start and remembers this one (start, id), unless it is already there: a
  * call fed again, or another sensor's record of it (its Call-ID, started
- * within SENSOR_SKEW_US: two taps of one trunk feeding one store), which
+ * within CT_SENSOR_SKEW_US: two taps of one trunk feeding one store), which
  * counts as that record.  Keeps the last HIST_CALLS starts; older ones
  * only count.
  */
 static int count_call(struct hent *e, int64_t start, uint64_t id, uint32_t *repeat)
 {
-	int64_t skew = id != 0 ? SENSOR_SKEW_US : 0;   /* no Call-ID: the same start only */
+	int64_t skew = id != 0 ? CT_SENSOR_SKEW_US : 0;   /* no Call-ID: the same start only */
 	int64_t from = start >= INT64_MIN + skew ? start - skew : INT64_MIN;
 	int64_t to = start <= INT64_MAX - skew ? start + skew : INT64_MAX;
 	size_t lo, i;

@@ -1134,7 +1134,6 @@ static int load_data(const struct report_opts *o, struct ct_report_data *d, char
 #endif
 }
 
-#define SENSOR_SKEW_US (2 * INT64_C(1000000))  /* sensors' clocks and taps apart at most */
 #define CLUSTERS_SCAN 16                       /* calls of one Call-ID compared at most */
 
 /* Whether the rows a and b came from the same sensor (interned names; NULL = unnamed). */
@@ -1204,7 +1203,7 @@ static int cmp_idkey(const void *pa, const void *pb)
  * (its key is the Call-ID and the start to the microsecond, and two
  * sensors never stamp a packet alike), so here, per Call-ID, in start
  * order, a record joins the first call it can be a copy of: one started
- * at most SENSOR_SKEW_US before it that no record of the same sensor is
+ * at most CT_SENSOR_SKEW_US before it that no record of the same sensor is
  * in (one sensor's records of a Call-ID are calls of their own: a retry
  * after a failure, a Call-ID used again).  Each call keeps its best record
  * (better_copy; prefer: --sensor) and the others are left out, counted in
@@ -1243,7 +1242,7 @@ static int merge_sensor_copies(struct ct_report_data *d, const char *prefer)
 			const struct ct_report_call *c = &d->calls[k[j].i];
 			size_t q, m, at = ncl;
 
-			while (first < ncl && c->start_us - d->calls[cl[first]].start_us > SENSOR_SKEW_US)
+			while (first < ncl && c->start_us - d->calls[cl[first]].start_us > CT_SENSOR_SKEW_US)
 				first++;
 			/* the records of the clusters in reach start at cl[first]'s start or later */
 			while (first < ncl && k[mfirst].start < d->calls[cl[first]].start_us)
